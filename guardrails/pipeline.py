@@ -1,0 +1,232 @@
+"""The one pipeline every action passes: validation, scoping, rollback, approval, audit.
+
+The agent's tool hub and every MCP server's middleware call `Pipeline.check` the same way. Layers
+run in an order that never bothers a human about an action another layer would refuse anyway:
+validation and scoping first, then the rollback-plan requirement, then approval. The audit layer
+records the verdict, allow or deny, and if the record cannot be written the action is refused:
+an action that leaves no trace does not run.
+
+Tool results come back through `screen_result`: secrets are redacted, prompt injection is scored,
+and a result record (a hash of the text, never the text) joins the audit chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from guardrails import injection, redaction
+from guardrails.action import Action, Decision, Risk, ToolSpec, Verdict
+from guardrails.approval import Approver, AutoDenyApprover, new_request, summarise_action
+from guardrails.audit import AuditLog
+from guardrails.policy import Policy
+from guardrails.rollback import RollbackStore
+from guardrails.timeparse import parse_duration
+from guardrails.usage import RateLimiter, UsageLedger
+
+
+@dataclass(frozen=True)
+class ScreenedResult:
+    text: str
+    """The result with secrets replaced by markers."""
+    secrets_redacted: int
+    injection: injection.InjectionReport
+
+
+class Pipeline:
+    def __init__(
+        self,
+        policy: Policy,
+        audit: AuditLog,
+        approver: Approver | None = None,
+        rollbacks: RollbackStore | None = None,
+        *,
+        ledger: UsageLedger | None = None,
+        where: str = "agent",
+    ) -> None:
+        self.policy = policy
+        self.audit = audit
+        self.approver: Approver = approver or AutoDenyApprover()
+        self.rollbacks = rollbacks
+        self.ledger = ledger
+        self.where = where
+        """Who runs this pipeline (`agent`, `server:kubernetes`): audit records say where they were decided."""
+        self.rate = RateLimiter()
+
+    async def check(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None) -> Verdict:
+        """Run every layer and return the verdict. Never raises for a denial."""
+        verdict = Verdict(action=action)
+        for layer in (self._validate, self._scope, self._rollback):
+            decision = layer(action, spec, cost_class)
+            verdict.decisions.append(decision)
+            if not decision.allowed:
+                return self._audit(verdict)
+        verdict.decisions.append(await self._approve(action))
+        return self._audit(verdict)
+
+    async def precheck(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None) -> Verdict:
+        """Validation and scoping only, audited: for a write tool that runs the full `check` itself once
+        it has built its rollback plan (an MCP server's middleware cannot know the plan)."""
+        verdict = Verdict(action=action)
+        for layer in (self._validate, self._scope):
+            decision = layer(action, spec, cost_class)
+            verdict.decisions.append(decision)
+            if not decision.allowed:
+                break
+        return self._audit(verdict)
+
+    # -- layer 1: validation -------------------------------------------------------------
+    def _validate(self, action: Action, spec: ToolSpec | None, _: str | None) -> Decision:
+        if spec is None:
+            return Decision(layer="validation", allowed=False, rule="unknown-tool",
+                            reason=f"tool {action.tool!r} is not offered by any connected server")
+        try:
+            jsonschema.validate(action.arguments, spec.input_schema)
+        except jsonschema.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or "(arguments)"
+            return Decision(layer="validation", allowed=False, rule="schema",
+                            reason=f"argument {where}: {exc.message}")
+        except jsonschema.SchemaError as exc:
+            return Decision(layer="validation", allowed=False, rule="schema",
+                            reason=f"the tool's own schema is invalid: {exc.message}")
+        return Decision(layer="validation", allowed=True, reason="arguments match the tool's schema")
+
+    # -- layer 2: scoping --------------------------------------------------------------------
+    def _scope(self, action: Action, spec: ToolSpec | None, cost_class: str | None) -> Decision:
+        try:
+            scope = self.policy.scope_of(action)
+        except ValueError as exc:
+            return Decision(layer="scoping", allowed=False, rule="scope", reason=str(exc))
+        rules = self.policy.evaluate_rules(action.actor, action.tool, scope)
+        if not rules.allowed:
+            return rules
+        costs = self.policy.check_costs(action.actor, spec, scope, cost_class)
+        if not costs.allowed:
+            return costs
+        limits = self.policy.limits_for(action.actor)
+        wait = self.rate.try_acquire(action.actor.name, limits.rate.calls, parse_duration(limits.rate.per))
+        if wait:
+            return Decision(layer="scoping", allowed=False, rule=f"limits.{limits.id}.rate",
+                            reason=f"{action.actor.name} is over {limits.rate.calls} calls per {limits.rate.per}; "
+                                   f"try again in {wait:.0f}s")
+        budget = self._check_budget(action, limits)
+        if budget:
+            return budget
+        return Decision(layer="scoping", allowed=True, rule=rules.rule, reason=f"{rules.reason}; {costs.reason}")
+
+    def _check_budget(self, action: Action, limits: Any) -> Decision | None:
+        if self.ledger is None or (limits.budget.tokens_per_day is None and limits.budget.usd_per_day is None):
+            return None
+        team = action.actor.team or action.actor.name
+        spent = self.ledger.spent_today(team)
+        rule = f"limits.{limits.id}.budget"
+        tokens_cap, usd_cap = limits.budget.tokens_per_day, limits.budget.usd_per_day
+        if tokens_cap is not None and spent.tokens + action.estimated_tokens > tokens_cap:
+            return Decision(layer="scoping", allowed=False, rule=rule,
+                            reason=f"team {team!r} has used {spent.tokens:,} of its {tokens_cap:,} tokens today; "
+                                   "the budget resets at 00:00 UTC or an admin can raise it in the policy")
+        if usd_cap is not None and spent.usd + action.estimated_cost_usd > usd_cap:
+            return Decision(layer="scoping", allowed=False, rule=rule,
+                            reason=f"team {team!r} has spent ${spent.usd:.2f} of its ${usd_cap:.2f} today; "
+                                   "the budget resets at 00:00 UTC or an admin can raise it in the policy")
+        return None
+
+    # -- layer 5 (checked early): rollback -----------------------------------------------------
+    def _rollback(self, action: Action, spec: ToolSpec | None, _: str | None) -> Decision:
+        writes = (spec is not None and not spec.read_only) or action.risk > Risk.READ
+        if not writes:
+            return Decision(layer="rollback", allowed=True, reason="read-only: nothing to undo")
+        if action.rollback is None:
+            return Decision(layer="rollback", allowed=False, rule="rollback-required",
+                            reason="a write action must carry a rollback plan; none was given")
+        if self.rollbacks is not None:
+            self.rollbacks.save(action.id, action.rollback)
+        return Decision(layer="rollback", allowed=True, reason=f"rollback plan stored: {action.rollback.description}")
+
+    # -- layer 3: approval ------------------------------------------------------------------
+    async def _approve(self, action: Action) -> Decision:
+        approval = self.policy.approval
+        if action.risk < approval.required_risk:
+            return Decision(layer="approval", allowed=True,
+                            reason=f"risk {action.risk.name.lower()} is below the approval threshold "
+                                   f"({approval.required_at})")
+        reason = f"risk {action.risk.name.lower()} at or above {approval.required_at}"
+        request = new_request(action, reason, summarise_action(action), approval.timeout_seconds)
+        record = await self.approver.decide(request)
+        details = {"approver": record.approver, "channel": record.channel,
+                   "decided_at": record.decided_at.isoformat(), "request_id": request.id}
+        if not record.approved:
+            return Decision(layer="approval", allowed=False, rule="approval-required",
+                            reason=f"not approved: {record.describe()}", details=details)
+        if record.approver is None or not approval.may_approve(record.approver):
+            return Decision(layer="approval", allowed=False, rule="approval.approvers",
+                            reason=f"{record.approver!r} is not among the policy's approvers", details=details)
+        if action.risk >= approval.distinct_risk and record.approver == action.actor.name:
+            return Decision(layer="approval", allowed=False, rule="approval.distinct_approver",
+                            reason=f"risk {action.risk.name.lower()} needs an approver other than the "
+                                   f"requester {action.actor.name!r}", details=details)
+        return Decision(layer="approval", allowed=True, reason=record.describe(), details=details)
+
+    # -- layer 4: audit ---------------------------------------------------------------------------
+    def _audit(self, verdict: Verdict) -> Verdict:
+        action = verdict.action
+        denial = verdict.denial
+        arguments, _ = redaction.redact_data(action.arguments)
+        event = {
+            "kind": "decision",
+            "where": self.where,
+            "run_id": action.run_id,
+            "action_id": action.id,
+            "actor": action.actor.name,
+            "origin": action.actor.origin,
+            "team": action.actor.team,
+            "tool": action.tool,
+            "arguments": arguments,
+            "risk": action.risk.name.lower(),
+            "allowed": verdict.allowed,
+            "layer": denial.layer if denial else None,
+            "rule": denial.rule if denial else None,
+            "reason": denial.reason if denial else "allowed by every layer",
+            "decisions": [d.model_dump(mode="json") for d in verdict.decisions],
+        }
+        try:
+            record = self.audit.append(event)
+        except OSError as exc:
+            verdict.decisions.append(Decision(layer="audit", allowed=False, rule="audit-unavailable",
+                                              reason=f"the audit log could not be written ({exc}); refusing"))
+            return verdict
+        verdict.decisions.append(Decision(layer="audit", allowed=True, details={"seq": record["seq"]},
+                                          reason=f"recorded as audit record {record['seq']}"))
+        return verdict
+
+    def record(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Append any other event (a model call, a finding, a rollback) to the same chain."""
+        return self.audit.append({"where": self.where, **event})
+
+    # -- results -------------------------------------------------------------------------------------
+    def screen_result(self, action: Action, text: str, *, is_error: bool = False) -> ScreenedResult:
+        """Redact secrets and score injection in a tool's result, and audit that it was seen."""
+        redacted = redaction.redact_text(text)
+        report = injection.scan(redacted.text)
+        self.audit.append({
+            "kind": "result",
+            "where": self.where,
+            "run_id": action.run_id,
+            "action_id": action.id,
+            "tool": action.tool,
+            "is_error": is_error,
+            "sha256": hashlib.sha256(redacted.text.encode()).hexdigest(),
+            "chars": len(redacted.text),
+            "secrets_redacted": len(redacted.findings),
+            "injection_score": round(report.score, 3),
+            "injection_kinds": sorted({s.kind for s in report.spans}),
+        })
+        return ScreenedResult(redacted.text, len(redacted.findings), report)
+
+
+def default_policy_path() -> Path:
+    return Path(__file__).with_name("default_policy.yaml")

@@ -1,0 +1,324 @@
+"""The scoping layer: a YAML policy that allows or denies each action and names the rule that decided.
+
+Semantics, in the order they are applied (docs/policy.md has the full example):
+1. A `deny` rule that matches the action's actor, tool and any of its resources denies it.
+2. Otherwise the first `allow` rule whose actor, tool and every resource pattern match allows it.
+3. Otherwise the action is denied by the default rule: unknown tools and unlisted resources are
+   refused, never guessed.
+4. An allowed action must then fit the actor's limits: query cost ceilings, rate and budget.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
+from guardrails.scope import ALL, Scope, extract_scope
+from guardrails.timeparse import parse_duration
+
+DEFAULT_DENY_RULE = "default-deny"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _globs(value: Any) -> list[str]:
+    if value is None:
+        return [ALL]
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+class Rule(_Strict):
+    """One allow or deny rule. Every list holds glob patterns; a missing list means `*`."""
+
+    id: str
+    effect: Literal["allow", "deny"] = "allow"
+    description: str = ""
+    actors: list[str] = Field(default_factory=lambda: [ALL])
+    origins: list[str] = Field(default_factory=lambda: [ALL])
+    teams: list[str] = Field(default_factory=lambda: [ALL])
+    tools: list[str] = Field(default_factory=lambda: [ALL])
+    clusters: list[str] = Field(default_factory=lambda: [ALL])
+    namespaces: list[str] = Field(default_factory=lambda: [ALL])
+    kinds: list[str] = Field(default_factory=lambda: [ALL])
+    repo_paths: list[str] = Field(default_factory=lambda: [ALL])
+
+    _normalise = field_validator(
+        "actors", "origins", "teams", "tools", "clusters", "namespaces", "kinds", "repo_paths", mode="before"
+    )(_globs)
+
+    def applies_to(self, actor: Actor, tool: str) -> bool:
+        return (
+            _match(actor.name, self.actors)
+            and _match(actor.origin, self.origins)
+            and _match(actor.team or "", self.teams)
+            and _match(tool, self.tools)
+        )
+
+    def first_resource_mismatch(self, scope: Scope) -> str | None:
+        """For an allow rule: the first resource this rule does not cover, or None."""
+        checks = [
+            ("cluster", scope.cluster, self.clusters),
+            ("namespace", scope.namespace, self.namespaces),
+            ("kind", scope.kind, self.kinds),
+        ]
+        for name, value, patterns in checks:
+            if value is not None and not _match(value, patterns, kind_insensitive=name == "kind"):
+                return f"{name} {value!r}"
+        for path in scope.paths:
+            if not _match_path(path, self.repo_paths):
+                return f"path {path!r}"
+        return None
+
+    def denies_resource(self, scope: Scope) -> str | None:
+        """For a deny rule: the resource it names that the action touches, or None."""
+        dims = [
+            ("cluster", scope.cluster, self.clusters),
+            ("namespace", scope.namespace, self.namespaces),
+            ("kind", scope.kind, self.kinds),
+        ]
+        constrained = [d for d in dims if d[2] != [ALL]] + (
+            [("path", p, self.repo_paths) for p in scope.paths] if self.repo_paths != [ALL] else []
+        )
+        if not constrained:
+            return "every resource"
+        for name, value, patterns in constrained:
+            if value is None:
+                continue
+            if name == "path" and _match_path(str(value), patterns):
+                return f"path {value!r}"
+            if name != "path" and _match(value, patterns, kind_insensitive=name == "kind"):
+                return f"{name} {value!r}"
+        return None
+
+
+class PromQLLimits(_Strict):
+    max_range: str = "7d"
+    min_step: str = "15s"
+    max_series: int = 500
+    max_points_per_series: int = 11000
+
+
+class LogQLLimits(_Strict):
+    max_range: str = "24h"
+    max_limit: int = 5000
+
+
+class RateLimit(_Strict):
+    calls: int = 120
+    per: str = "60s"
+
+
+class Budget(_Strict):
+    tokens_per_day: int | None = None
+    usd_per_day: float | None = None
+
+
+class Limits(_Strict):
+    """Cost ceilings for the actors that match. The first matching entry applies."""
+
+    id: str = "default"
+    actors: list[str] = Field(default_factory=lambda: [ALL])
+    teams: list[str] = Field(default_factory=lambda: [ALL])
+    promql: PromQLLimits = Field(default_factory=PromQLLimits)
+    logql: LogQLLimits = Field(default_factory=LogQLLimits)
+    rate: RateLimit = Field(default_factory=RateLimit)
+    budget: Budget = Field(default_factory=Budget)
+
+    _normalise = field_validator("actors", "teams", mode="before")(_globs)
+
+
+class ApprovalPolicy(_Strict):
+    required_at: str = "medium"
+    """Actions at or above this risk wait for a human."""
+    distinct_approver_at: str = "high"
+    """At or above this risk the approver must differ from the requester."""
+    timeout_seconds: float = 900
+    approvers: list[str] = Field(default_factory=lambda: [ALL])
+    """Who may approve (glob patterns over actor names, e.g. `slack:U024BE7LH`, `alice`)."""
+
+    @field_validator("required_at", "distinct_approver_at")
+    @classmethod
+    def _risk_name(cls, v: str) -> str:
+        Risk.parse(v)
+        return v
+
+    @property
+    def required_risk(self) -> Risk:
+        return Risk.parse(self.required_at)
+
+    @property
+    def distinct_risk(self) -> Risk:
+        return Risk.parse(self.distinct_approver_at)
+
+    def may_approve(self, approver: str) -> bool:
+        return _match(approver, self.approvers)
+
+
+class Policy(_Strict):
+    version: Literal[1] = 1
+    rules: list[Rule] = Field(default_factory=list)
+    limits: list[Limits] = Field(default_factory=lambda: [Limits()])
+    approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice; every rule needs its own id")
+            seen.add(rule.id)
+        return rules
+
+    def limits_for(self, actor: Actor) -> Limits:
+        for entry in self.limits:
+            if _match(actor.name, entry.actors) and _match(actor.team or "", entry.teams):
+                return entry
+        return Limits(id="built-in")
+
+    def allows_namespace(self, actor: Actor, tool: str, namespace: str, cluster: str | None = None) -> bool:
+        """For servers filtering an all-namespaces answer: may this actor see this namespace?"""
+        scope = Scope(cluster=cluster, namespace=namespace)
+        return self.evaluate_rules(actor, tool, scope).allowed
+
+    def evaluate_rules(self, actor: Actor, tool: str, scope: Scope) -> Decision:
+        """Steps 1-3 of the module docstring: which rule decides, and why."""
+        for rule in self.rules:
+            if rule.effect == "deny" and rule.applies_to(actor, tool):
+                touched = rule.denies_resource(scope)
+                if touched:
+                    return Decision(
+                        layer="scoping",
+                        allowed=False,
+                        rule=rule.id,
+                        reason=f"rule {rule.id!r} denies {tool} on {touched}"
+                        + (f": {rule.description}" if rule.description else ""),
+                    )
+        near_miss: tuple[str, str] | None = None
+        for rule in self.rules:
+            if rule.effect != "allow" or not rule.applies_to(actor, tool):
+                continue
+            mismatch = rule.first_resource_mismatch(scope)
+            if mismatch is None:
+                return Decision(layer="scoping", allowed=True, rule=rule.id, reason=f"allowed by rule {rule.id!r}")
+            near_miss = near_miss or (rule.id, mismatch)
+        if near_miss:
+            reason = f"no rule allows {tool} on {near_miss[1]} (rule {near_miss[0]!r} covers the tool, not that)"
+        else:
+            reason = f"no rule allows tool {tool!r} for actor {actor.name!r}; unknown tools are denied"
+        return Decision(layer="scoping", allowed=False, rule=DEFAULT_DENY_RULE, reason=reason)
+
+    def check_costs(self, actor: Actor, spec: ToolSpec | None, scope: Scope, cost_class: str | None) -> Decision:
+        """Query cost ceilings for PromQL and LogQL tools."""
+        limits = self.limits_for(actor)
+        if cost_class == "promql":
+            if scope.window_seconds is not None and scope.window_seconds > parse_duration(limits.promql.max_range):
+                return _limit_denial(limits, "promql.max_range", f"range {_dur(scope.window_seconds)}",
+                                     limits.promql.max_range)
+            if scope.step_seconds is not None and scope.step_seconds < parse_duration(limits.promql.min_step):
+                return _limit_denial(limits, "promql.min_step", f"step {_dur(scope.step_seconds)}",
+                                     limits.promql.min_step, below=True)
+        if cost_class == "logql":
+            if scope.window_seconds is not None and scope.window_seconds > parse_duration(limits.logql.max_range):
+                return _limit_denial(limits, "logql.max_range", f"range {_dur(scope.window_seconds)}",
+                                     limits.logql.max_range)
+            if scope.limit is not None and scope.limit > limits.logql.max_limit:
+                return _limit_denial(limits, "logql.max_limit", f"limit {scope.limit}", str(limits.logql.max_limit))
+        return Decision(layer="scoping", allowed=True, reason="within cost limits", rule=f"limits.{limits.id}")
+
+    def scope_of(self, action: Action) -> Scope:
+        return extract_scope(action.arguments, now=action.requested_at)
+
+
+def _limit_denial(limits: Limits, name: str, what: str, ceiling: str, below: bool = False) -> Decision:
+    word = "below the minimum" if below else "over the maximum"
+    fix = "raise the step" if below else "narrow the window"
+    return Decision(
+        layer="scoping",
+        allowed=False,
+        rule=f"limits.{limits.id}.{name}",
+        reason=f"{what} is {word} of {ceiling} allowed by limits {limits.id!r}; {fix}",
+    )
+
+
+def _dur(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _match(value: str, patterns: list[str], kind_insensitive: bool = False) -> bool:
+    if kind_insensitive:
+        value = value.lower()
+        patterns = [p.lower() for p in patterns]
+    return any(fnmatchcase(value, p) for p in patterns)
+
+
+def _match_path(path: str, patterns: list[str]) -> bool:
+    """Repository paths: `**` crosses directories, `*` does not; leading `./` is ignored."""
+    clean = path.removeprefix("./")
+    if ".." in clean.split("/") or clean.startswith("/"):
+        return False
+    return any(_path_glob(clean, p.removeprefix("./")) for p in patterns)
+
+
+def _path_glob(path: str, pattern: str) -> bool:
+    if pattern == ALL or pattern == "**":
+        return True
+    import re
+
+    regex = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            regex += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            regex += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            regex += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            regex += "[^/]"
+            i += 1
+        else:
+            regex += re.escape(pattern[i])
+            i += 1
+    return re.fullmatch(regex, path) is not None
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used, with each problem's field path and a fix."""
+
+
+def load_policy(path: str | Path) -> Policy:
+    from pydantic import ValidationError
+
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise PolicyError(f"policy file {file} does not exist; create it or pass --policy PATH") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"policy file {file} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"policy file {file} must hold a mapping with `rules:`, `limits:` and `approval:`")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{file}: {where}: {err['msg']}")
+        raise PolicyError("\n".join(problems)) from exc
