@@ -1,0 +1,64 @@
+# Vigil's two set-up commands live here: `make demo` and `make test`. Both do their own set-up on a
+# fresh machine: as root on Debian/Ubuntu they apt-get install the system packages they need when
+# missing, then create .venv in the repository root and install Vigil into it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP_FLAGS ?= -q --disable-pip-version-check
+STAMP = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+TEST_PACKAGES := prometheus prometheus-alertmanager postgresql git
+DEMO_PACKAGES := prometheus git
+
+.PHONY: help test demo venv lint typecheck check bench system-packages-test system-packages-demo clean
+
+help:
+	@echo "make demo   investigate a bundled incident offline (no API key needed)"
+	@echo "make test   run the whole test suite (installs what it needs)"
+	@echo "make lint   ruff + mypy;   make bench   run the benchmarks"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev]"
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+# Installs Debian packages only when running as root on a Debian/Ubuntu machine and a package is
+# missing; anywhere else it prints the command to run and carries on.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing system packages:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "note: missing system packages:$$missing (install: sudo apt-get install -y$$missing)"; \
+	fi
+endef
+
+system-packages-test:
+	$(call apt_install,$(TEST_PACKAGES))
+
+system-packages-demo:
+	$(call apt_install,$(DEMO_PACKAGES))
+
+test: system-packages-test venv
+	$(PY) -m pytest -q -p no:cacheprovider
+
+demo: system-packages-demo venv
+	$(VENV)/bin/vigil demo
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy agent guardrails mcp_servers
+
+check: lint test
+
+bench: venv
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache

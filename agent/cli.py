@@ -1,0 +1,198 @@
+"""The `vigil` command line: one typer app; each area adds its own sub-app here.
+
+typer was chosen because commands are plain typed functions (the same habit as the MCP tools) and
+it gives shell completion and `--help` for free; rich renders tables and colour.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent.config import ConfigError, config_path, load_config
+
+app = typer.Typer(
+    name="vigil",
+    help="Vigil: an agentic SRE assistant. Runbook-driven investigations over read-only tools, "
+    "behind five guardrail layers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="vigil.yaml to use (default: $VIGIL_CONFIG, ./vigil.yaml)")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"vigil {metadata.version('vigil-sre')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Vigil."""
+
+
+# -- config ------------------------------------------------------------------------------------------
+config_app = typer.Typer(help="Check the configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None) -> None:
+    """Validate vigil.yaml plus VIGIL__* overrides; explain every error with its field path and a fix."""
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]error[/red] {problem}", highlight=False)
+        raise typer.Exit(1) from exc
+    source = config_path(config) or "built-in defaults"
+    console.print(f"[green]ok[/green] {source}: provider={cfg.llm.provider} state_dir={cfg.state_dir} "
+                  f"policy={cfg.policy or 'shipped default'}", highlight=False)
+
+
+# -- policy ------------------------------------------------------------------------------------------
+policy_app = typer.Typer(help="Evaluate actions against a policy file (for policy authors and CI).",
+                         no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("check")
+def policy_check(
+    actor: Annotated[str, typer.Option(help="Who asks, e.g. alice or slack:U024BE7LH.")],
+    tool: Annotated[str, typer.Option(help="The tool, e.g. k8s_logs or propose_change.")],
+    args: Annotated[str, typer.Option("--args", help="The tool arguments as a JSON object.")] = "{}",
+    policy: Annotated[Path | None, typer.Option(help="Policy YAML (default: the shipped policy).")] = None,
+    origin: Annotated[str, typer.Option(help="cli, agent, mcp, slack, pagerduty, alertmanager, http.")] = "cli",
+    team: Annotated[str | None, typer.Option(help="The actor's team (budgets).")] = None,
+    risk: Annotated[str | None, typer.Option(help="read, low, medium, high (default: the tool's own).")] = None,
+    approver: Annotated[str | None, typer.Option(help="Simulate an approval by this person.")] = None,
+    rollback: Annotated[str | None, typer.Option(help="Describe the rollback plan (write actions need one).")] = None,
+    schema: Annotated[Path | None, typer.Option(help="The tool's JSON schema (default: Vigil's own tools).")] = None,
+    audit: Annotated[Path | None, typer.Option("--audit", help="Append the decision to this audit log.")] = None,
+) -> None:
+    """Print each layer's decision on one action; exit 0 on allow and 1 on deny (like conftest)."""
+    import tempfile
+
+    from guardrails.action import Action, Actor, Risk, RollbackPlan
+    from guardrails.approval import AutoDenyApprover, PreApproved
+    from guardrails.audit import AuditLog
+    from guardrails.pipeline import Pipeline, default_policy_path
+    from guardrails.policy import PolicyError, load_policy
+
+    try:
+        arguments = json.loads(args)
+        if not isinstance(arguments, dict):
+            raise ValueError("not an object")
+    except ValueError as exc:
+        err.print(f"[red]error[/red] --args must be a JSON object, e.g. '{{\"namespace\": \"shop\"}}' ({exc})")
+        raise typer.Exit(2) from exc
+    try:
+        loaded = load_policy(policy or default_policy_path())
+    except PolicyError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    spec, cost_class = _tool_spec(tool, schema)
+    action_risk = Risk.parse(risk) if risk else spec.risk if spec else Risk.READ
+    with tempfile.TemporaryDirectory() as scratch:
+        log = AuditLog(audit or Path(scratch) / "audit.jsonl")
+        pipeline = Pipeline(loaded, log, PreApproved(approver, "policy check --approver") if approver
+                            else AutoDenyApprover(), where="policy-check")
+        action = Action(
+            actor=Actor(name=actor, origin=origin, team=team),  # type: ignore[arg-type]
+            tool=tool, arguments=arguments, risk=action_risk,
+            rollback=RollbackPlan(kind="manual", description=rollback) if rollback else None,
+        )
+        verdict = asyncio.run(pipeline.check(action, spec, cost_class))
+    table = Table("layer", "decision", "reason", "rule", box=None)
+    for d in verdict.decisions:
+        table.add_row(d.layer, "[green]allow[/green]" if d.allowed else "[red]deny[/red]", d.reason, d.rule or "")
+    console.print(table)
+    console.print("[green]ALLOW[/green]" if verdict.allowed else "[red]DENY[/red]")
+    raise typer.Exit(0 if verdict.allowed else 1)
+
+
+def _tool_spec(tool: str, schema: Path | None) -> tuple[Any, str | None]:
+    """The tool's spec from --schema, else from Vigil's own tool catalogue, else None (unknown)."""
+    from guardrails.action import ToolSpec
+
+    if schema is not None:
+        return ToolSpec(name=tool, input_schema=json.loads(schema.read_text())), None
+    from agent.toolcatalog import builtin_tool_table
+
+    return builtin_tool_table().get(tool, (None, None))
+
+
+# -- audit -------------------------------------------------------------------------------------------------
+audit_app = typer.Typer(help="Verify and read the tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(path: Annotated[Path, typer.Argument(help="The audit log (audit.jsonl).")]) -> None:
+    """Exit 0 when the hash chain is intact; otherwise name the first bad record and exit 1."""
+    from guardrails.audit import verify
+
+    result = verify(path)
+    if result.warning:
+        err.print(f"[yellow]warning[/yellow] {result.warning}", highlight=False)
+    if result.ok:
+        console.print(f"[green]intact[/green] {path}: {result.records} records, chain and head verified",
+                      highlight=False)
+        return
+    err.print(f"[red]TAMPERED[/red] {path}: {result.problem} ({result.records} records verified before it)",
+              highlight=False)
+    raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(
+    path: Annotated[Path, typer.Argument(help="The audit log (audit.jsonl).")],
+    run: Annotated[str | None, typer.Option(help="Only this run id.")] = None,
+    denied: Annotated[bool, typer.Option(help="Only denials.")] = False,
+    last: Annotated[int, typer.Option(help="Show the last N records (0 = all).")] = 50,
+) -> None:
+    """Print the log as a readable table."""
+    from guardrails.audit import AuditLog
+
+    records = [r for r in AuditLog(path).records()
+               if (run is None or r.get("run_id") == run) and (not denied or r.get("allowed") is False)]
+    if last:
+        records = records[-last:]
+    table = Table("seq", "time", "kind", "where", "actor", "tool", "verdict", "reason", box=None)
+    for r in records:
+        verdict = "" if "allowed" not in r else ("[green]allow[/green]" if r["allowed"] else "[red]deny[/red]")
+        reason = r.get("reason") or (f"result sha256 {r['sha256'][:12]}…" if r.get("sha256") else r.get("summary", ""))
+        table.add_row(str(r["seq"]), str(r.get("ts", ""))[:19], str(r.get("kind", "")), str(r.get("where", "")),
+                      str(r.get("actor", "")), str(r.get("tool", "")), verdict, str(reason))
+    console.print(table)
+
+
+def _mount_optional() -> None:
+    """Mount each area's sub-app. Areas own their commands; this is the only place they meet."""
+    from agent import cli_mounts
+
+    cli_mounts.mount(app)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()
