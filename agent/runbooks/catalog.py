@@ -1,0 +1,67 @@
+"""The runbook catalog: every runbook found in the configured directories, ready to match.
+
+Runbooks are data a user adds without touching code: drop a Markdown file into a directory named
+in `VIGIL_RUNBOOKS` (several, separated by the OS path separator) or in the config, next to the
+shipped `runbooks/`. A runbook with a lint error is left out of the catalog and its issues kept in
+`Catalog.issues`, so one broken file never stops an investigation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.incident import Incident
+from agent.runbooks.issues import Issue
+from agent.runbooks.lint import errors, lint_result, runbook_files
+from agent.runbooks.matching import match
+from agent.runbooks.model import Runbook, RunbookMatch
+from agent.runbooks.parser import parse_file
+from agent.runbooks.tools import KNOWN_TOOLS
+
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "runbooks"
+"""The catalog shipped with Vigil (the repository's runbooks/ directory)."""
+
+
+def default_dirs() -> list[Path]:
+    """Directories in `VIGIL_RUNBOOKS`, then the shipped catalog."""
+    extra = [Path(p) for p in os.environ.get("VIGIL_RUNBOOKS", "").split(os.pathsep) if p.strip()]
+    return [*extra, SHIPPED_DIR]
+
+
+@dataclass
+class Catalog:
+    runbooks: list[Runbook] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, dirs: Sequence[str | Path] | None = None,
+             known_tools: Iterable[str] = KNOWN_TOOLS) -> Catalog:
+        """Load every runbook; the first directory wins when two define the same id."""
+        catalog = cls()
+        tools = set(known_tools)
+        for file in runbook_files([d for d in (dirs or default_dirs()) if Path(d).exists()]):
+            result = parse_file(file)
+            found = lint_result(result, tools)
+            catalog.issues.extend(found)
+            if result.runbook is None or errors(found):
+                continue
+            if catalog.get(result.runbook.id) is not None:
+                catalog.issues.append(Issue(str(file), 2, "warning", "shadowed",
+                                            f"runbook {result.runbook.id!r} is already defined earlier; skipped"))
+                continue
+            catalog.runbooks.append(result.runbook)
+        return catalog
+
+    def get(self, runbook_id: str) -> Runbook | None:
+        return next((r for r in self.runbooks if r.id == runbook_id), None)
+
+    def match(self, incident: Incident, limit: int | None = None) -> list[RunbookMatch]:
+        """Runbooks for `incident`, best first, the fallback last."""
+        return match(self.runbooks, incident, limit)
+
+    def best(self, incident: Incident) -> RunbookMatch | None:
+        found = self.match(incident, limit=1)
+        return found[0] if found else None

@@ -1,0 +1,57 @@
+"""Filling a runbook's tool calls from one incident: the calls the agent prefetches in parallel.
+
+A step whose template cannot be filled (a label the incident lacks, a value with characters that
+do not belong in a tool argument) is skipped with a note saying which value was missing, so the
+model and the report can tell "not checked" from "checked, nothing found".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from agent.incident import Incident
+from agent.runbooks.model import Plan, PlannedCall, Runbook, SkippedStep
+from agent.runbooks.templating import Context, MissingValue, TemplateError, UnsafeValue, render_data
+
+
+def context_for(incident: Incident, captures: dict[str, str] | None = None) -> Context:
+    """The values a template sees for this incident (`match` holds regex captures of a rule)."""
+    started = incident.started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fields = {
+        "id": incident.id,
+        "fingerprint": incident.fingerprint,
+        "title": incident.title,
+        "severity": incident.severity,
+        "source": incident.source,
+        "status": incident.status,
+        "started_at": started,
+        "alertname": incident.alertname,
+    }
+    return Context(
+        labels=dict(incident.labels),
+        annotations=dict(incident.annotations),
+        incident=fields,
+        match=dict(captures or {}),
+    )
+
+
+def plan_calls(runbook: Runbook, incident: Incident) -> Plan:
+    """The runbook's concrete tool calls for `incident`, in step order, and the steps skipped."""
+    context = context_for(incident)
+    plan = Plan(runbook_id=runbook.id)
+    for step in runbook.steps:
+        if step.call is None:
+            continue
+        try:
+            arguments = render_data(step.call.arguments, context, safe=True)
+        except MissingValue as exc:
+            plan.skipped.append(
+                SkippedStep(step_id=step.id, tool=step.call.tool,
+                            reason=f"skipped: the incident has no {exc.ref} and the template gives no default")
+            )
+            continue
+        except (UnsafeValue, TemplateError) as exc:
+            plan.skipped.append(SkippedStep(step_id=step.id, tool=step.call.tool, reason=f"skipped: {exc}"))
+            continue
+        plan.calls.append(PlannedCall(step_id=step.id, tool=step.call.tool, arguments=arguments))
+    return plan
