@@ -1,0 +1,206 @@
+"""Finding the file that controls a workload in a real GitOps repository layout.
+
+Three layouts are understood, tried from the most specific to the least:
+
+1. Kustomize: an overlay directory named after the environment (`apps/checkout/overlays/prod`)
+   whose resources, followed through bases, define the workload; the overlay's `namespace:` wins.
+2. Helm: a chart (a directory with `Chart.yaml`) named like the workload, with a per-environment
+   values file (`values-prod.yaml`, `values.prod.yaml` or `values/prod.yaml`).
+3. Plain manifests: a YAML file holding the object itself, with the right namespace.
+
+An ambiguous answer is an error that lists the candidates, never a guess.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from agent.gitops.remediation import Workload
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+class LocateError(LookupError):
+    """No single file controls the workload; the message says what was searched and what to pass."""
+
+
+@dataclass
+class Location:
+    """Where a workload is defined and where an environment-specific change belongs."""
+
+    layout: Literal["kustomize", "helm", "manifest"]
+    workload_file: str
+    """The file holding the full workload object (a base manifest, a plain manifest) or the chart's values.yaml."""
+    overlay_dir: str | None = None
+    kustomization: str | None = None
+    resources: list[str] = field(default_factory=list)
+    """Kustomize: every manifest file the overlay renders, bases included."""
+    chart_dir: str | None = None
+    values_file: str | None = None
+
+    def describe(self) -> str:
+        if self.layout == "kustomize":
+            return f"kustomize overlay {self.overlay_dir} (workload defined in {self.workload_file})"
+        if self.layout == "helm":
+            return f"helm chart {self.chart_dir}, values {self.values_file}"
+        return f"manifest {self.workload_file}"
+
+
+class RepoIndex:
+    """The YAML documents of a checkout, read once. Paths are repository-relative with `/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs: dict[str, list[Any]] = {}
+        self.unreadable: list[str] = []
+        self.charts: list[str] = []
+        for file in sorted(root.rglob("*")):
+            rel = file.relative_to(root).as_posix()
+            if ".git" in rel.split("/") or not file.is_file():
+                continue
+            if file.name == "Chart.yaml":
+                self.charts.append(posixpath.dirname(rel))
+            if file.suffix not in (".yaml", ".yml") and file.name != "Kustomization":
+                continue
+            try:
+                self.docs[rel] = [d for d in yaml.load_all(file.read_text(encoding="utf-8"), Loader=_Loader)]
+            except (yaml.YAMLError, UnicodeDecodeError):
+                self.unreadable.append(rel)  # helm templates and broken files: not manifests
+        self.charts.sort()
+
+    def objects(self, path: str) -> list[dict[str, Any]]:
+        return [d for d in self.docs.get(path, []) if isinstance(d, dict) and "kind" in d]
+
+    def find(self, kind: str, name: str, paths: list[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Objects of `kind` named `name` (case-insensitive kind), optionally within `paths`."""
+        out = []
+        for path in paths if paths is not None else list(self.docs):
+            for obj in self.objects(path):
+                if str(obj.get("kind", "")).lower() == kind.lower() and _name(obj) == name:
+                    out.append((path, obj))
+        return out
+
+    def kustomizations(self) -> list[str]:
+        return [p for p in self.docs if posixpath.basename(p) in KUSTOMIZATION_NAMES]
+
+    def kustomization_in(self, directory: str) -> str | None:
+        for name in KUSTOMIZATION_NAMES:
+            candidate = posixpath.join(directory, name) if directory else name
+            if candidate in self.docs:
+                return candidate
+        return None
+
+    def kustomize_data(self, path: str) -> dict[str, Any]:
+        docs = self.docs.get(path) or [{}]
+        return docs[0] if isinstance(docs[0], dict) else {}
+
+    def resolve_resources(self, kustomization: str, seen: set[str] | None = None) -> list[str]:
+        """Every manifest file a kustomization renders, following bases; remote URLs are skipped."""
+        seen = seen if seen is not None else set()
+        if kustomization in seen:
+            return []
+        seen.add(kustomization)
+        data = self.kustomize_data(kustomization)
+        here = posixpath.dirname(kustomization)
+        files: list[str] = []
+        for entry in list(data.get("resources") or []) + list(data.get("bases") or []):
+            if not isinstance(entry, str) or "://" in entry or entry.startswith("github.com/"):
+                continue
+            target = posixpath.normpath(posixpath.join(here, entry))
+            nested = self.kustomization_in(target)
+            if nested:
+                files.extend(self.resolve_resources(nested, seen))
+            elif target in self.docs:
+                files.append(target)
+        return files
+
+    def namespace_of(self, kustomization: str) -> str | None:
+        """The namespace a kustomization sets, or the one its bases set (outermost wins)."""
+        data = self.kustomize_data(kustomization)
+        if data.get("namespace"):
+            return str(data["namespace"])
+        here = posixpath.dirname(kustomization)
+        for entry in list(data.get("resources") or []) + list(data.get("bases") or []):
+            if isinstance(entry, str):
+                nested = self.kustomization_in(posixpath.normpath(posixpath.join(here, entry)))
+                if nested and self.namespace_of(nested):
+                    return self.namespace_of(nested)
+        return None
+
+
+def locate(index: RepoIndex, workload: Workload, env: str) -> Location:
+    """The one place that controls `workload` in environment `env`, or LocateError."""
+    candidates: list[Location] = []
+    referenced: set[str] = set()
+    for kust in index.kustomizations():
+        files = index.resolve_resources(kust)
+        referenced.update(files)
+        directory = posixpath.dirname(kust)
+        if posixpath.basename(directory) != env:
+            continue
+        found = index.find(workload.kind, workload.name, files)
+        if not found:
+            continue
+        path, obj = found[0]
+        namespace = index.namespace_of(kust) or _namespace(obj)
+        if namespace == workload.namespace:
+            candidates.append(Location("kustomize", path, overlay_dir=directory, kustomization=kust, resources=files))
+    for chart in index.charts:
+        chart_meta = (index.docs.get(posixpath.join(chart, "Chart.yaml")) or [{}])[0] or {}
+        values_file = _values_file(index, chart, env)
+        if not values_file:
+            continue
+        values = (index.docs.get(values_file) or [{}])[0] or {}
+        names = {posixpath.basename(chart), chart_meta.get("name"), values.get("fullnameOverride"),
+                 values.get("nameOverride")}
+        if workload.name in names and values.get("namespace") in (None, workload.namespace):
+            candidates.append(Location("helm", posixpath.join(chart, "values.yaml"), chart_dir=chart,
+                                       values_file=values_file))
+    in_charts = tuple(c + "/" for c in index.charts)
+    for path, obj in index.find(workload.kind, workload.name):
+        if path in referenced or path.startswith(in_charts):
+            continue
+        if _namespace(obj) in (workload.namespace, None) and not index.kustomization_in(posixpath.dirname(path)):
+            candidates.append(Location("manifest", path))
+    if len(candidates) == 1:
+        return candidates[0]
+    target = f"{workload.kind} {workload.namespace}/{workload.name} for environment {env!r}"
+    if not candidates:
+        known = sorted({f"{_namespace(o) or '?'}/{_name(o)}" for p in index.docs for o in index.objects(p)
+                        if str(o.get("kind", "")).lower() == workload.kind.lower()})
+        raise LocateError(
+            f"no file in the repository defines {target}; searched kustomize overlays named {env!r}, "
+            f"charts with values-{env}.yaml and plain manifests. Known {workload.kind}s: "
+            f"{', '.join(known[:20]) or 'none'}. Check the name, namespace and environment."
+        )
+    listing = "; ".join(c.describe() for c in candidates)
+    raise LocateError(f"{target} is defined in several places ({listing}); remove the duplicate or "
+                      "name the environment so that one place matches")
+
+
+def _values_file(index: RepoIndex, chart: str, env: str) -> str | None:
+    for name in (f"values-{env}.yaml", f"values.{env}.yaml", f"values/{env}.yaml", f"values-{env}.yml"):
+        candidate = posixpath.join(chart, name)
+        if candidate in index.docs:
+            return candidate
+    return None
+
+
+def _name(obj: dict[str, Any]) -> str | None:
+    meta = obj.get("metadata")
+    return str(meta.get("name")) if isinstance(meta, dict) and meta.get("name") is not None else None
+
+
+def _namespace(obj: dict[str, Any]) -> str | None:
+    meta = obj.get("metadata")
+    return str(meta["namespace"]) if isinstance(meta, dict) and meta.get("namespace") else None
