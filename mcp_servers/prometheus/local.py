@@ -1,0 +1,239 @@
+"""A throwaway, real Prometheus on 127.0.0.1, preloaded with an incident's metrics.
+
+Used by the tests, the benchmarks and the agent's demo: backfill OpenMetrics text into TSDB blocks
+with `promtool tsdb create-blocks-from openmetrics`, start the `prometheus` binary on a free
+loopback port with its data in a temporary directory (retention 100y so old incident data is not
+deleted at start-up), wait for `/-/ready`, and stop it on exit.
+
+It never touches a system Prometheus service or its data directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+import yaml
+
+
+class LocalPrometheusError(RuntimeError):
+    """The local Prometheus could not be prepared or started; the message says why and what to do."""
+
+
+def _find_binary(name: str, explicit: str | None) -> str:
+    found = shutil.which(explicit or name)
+    if not found:
+        raise LocalPrometheusError(
+            f"the `{explicit or name}` binary is not on PATH; install it (Debian/Ubuntu: "
+            f"`apt-get install -y prometheus`, which ships both prometheus and promtool) "
+            f"or pass its path"
+        )
+    return found
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (the OS picks it; a race is retried by the caller)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def backfill(openmetrics: Path, data_dir: Path, promtool: str | None = None) -> None:
+    """Write TSDB blocks for `openmetrics` into `data_dir` (promtool needs a trailing `# EOF`)."""
+    tool = _find_binary("promtool", promtool)
+    source = Path(openmetrics)
+    if not source.is_file():
+        raise LocalPrometheusError(f"metrics file {source} does not exist")
+    text = source.read_text(encoding="utf-8")
+    if not text.rstrip().endswith("# EOF"):
+        # promtool rejects input without the OpenMetrics terminator; add it on a copy.
+        patched = data_dir.parent / f"{source.name}.eof"
+        patched.write_text(text.rstrip("\n") + "\n# EOF\n", encoding="utf-8")
+        source = patched
+    proc = subprocess.run(
+        [tool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(source), str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise LocalPrometheusError(f"promtool could not backfill {openmetrics}: " + " | ".join(detail))
+
+
+class LocalPrometheus:
+    """Context manager running a real Prometheus preloaded with OpenMetrics files.
+
+    >>> with LocalPrometheus(["examples/incidents/checkout-oom/metrics.om"]) as prom:
+    ...     prom.url  # http://127.0.0.1:PORT
+    """
+
+    def __init__(
+        self,
+        openmetrics: Sequence[str | Path] | str | Path | None = None,
+        *,
+        rule_files: Sequence[str | Path] = (),
+        evaluation_interval: str = "1s",
+        self_scrape: bool = True,
+        extra_scrape_configs: Sequence[dict[str, Any]] = (),
+        port: int | None = None,
+        prometheus_binary: str | None = None,
+        promtool_binary: str | None = None,
+        startup_timeout: float = 30.0,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        if isinstance(openmetrics, str | Path):
+            openmetrics = [openmetrics]
+        self.openmetrics = [Path(p) for p in (openmetrics or [])]
+        self.rule_files = [Path(p) for p in rule_files]
+        self.evaluation_interval = evaluation_interval
+        self.self_scrape = self_scrape
+        self.extra_scrape_configs = list(extra_scrape_configs)
+        self._fixed_port = port
+        self._prometheus = prometheus_binary
+        self._promtool = promtool_binary
+        self.startup_timeout = startup_timeout
+        self.extra_args = list(extra_args)
+        self.port = 0
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if not self.port:
+            raise LocalPrometheusError("the local Prometheus is not running; use it as a context manager")
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def workdir(self) -> Path:
+        if self._tmp is None:
+            raise LocalPrometheusError("the local Prometheus is not running")
+        return Path(self._tmp.name)
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> LocalPrometheus:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Backfill (first start only), then run Prometheus and wait until it is ready."""
+        binary = _find_binary("prometheus", self._prometheus)
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="vigil-prom-")
+            data = self.workdir / "data"
+            data.mkdir()
+            for path in self.openmetrics:
+                backfill(path, data, self._promtool)
+        attempts = 1 if self._fixed_port else 3
+        last_error = ""
+        for _ in range(attempts):
+            self.port = self._fixed_port or free_port()
+            self._write_config()
+            log = (self.workdir / "prometheus.log").open("wb")
+            try:
+                self._proc = subprocess.Popen(
+                    [
+                        binary,
+                        f"--config.file={self.workdir / 'prometheus.yml'}",
+                        f"--storage.tsdb.path={self.workdir / 'data'}",
+                        "--storage.tsdb.retention.time=100y",
+                        f"--web.listen-address=127.0.0.1:{self.port}",
+                        "--log.level=warn",
+                        *self.extra_args,
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.workdir,
+                    start_new_session=True,
+                )
+            finally:
+                log.close()
+            if self._wait_ready():
+                return
+            last_error = self._log_tail()
+            self.stop()
+        raise LocalPrometheusError(f"prometheus did not become ready on 127.0.0.1: {last_error}")
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after 10 s). The data directory is kept."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+    def close(self) -> None:
+        """Stop the process and delete the temporary data directory."""
+        self.stop()
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                self._tmp.cleanup()
+            self._tmp = None
+        self.port = 0
+
+    def _write_config(self) -> None:
+        scrape: list[dict[str, Any]] = []
+        if self.self_scrape:
+            scrape.append(
+                {
+                    "job_name": "prometheus",
+                    "scrape_interval": "5s",
+                    "static_configs": [{"targets": [f"127.0.0.1:{self.port}"]}],
+                }
+            )
+        scrape.extend(self.extra_scrape_configs)
+        rules = []
+        for i, path in enumerate(self.rule_files):
+            target = self.workdir / f"rules-{i}.yml"
+            shutil.copyfile(path, target)
+            rules.append(str(target))
+        config = {
+            "global": {"scrape_interval": "15s", "evaluation_interval": self.evaluation_interval},
+            "rule_files": rules,
+            "scrape_configs": scrape,
+        }
+        (self.workdir / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + self.startup_timeout
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self._proc is None or self._proc.poll() is not None:
+                    return False
+                try:
+                    if client.get(f"http://127.0.0.1:{self.port}/-/ready").status_code == 200:
+                        return True
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        return False
+
+    def _log_tail(self) -> str:
+        try:
+            lines = (self.workdir / "prometheus.log").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return "no log"
+        return " | ".join(lines[-5:]) or "no log output"
