@@ -1,14 +1,38 @@
-"""Secret redaction (owned by the text-guardrails work; contract only).
+"""Secret redaction for everything a tool returns.
 
-CONTRACT (do not change the signatures without updating guardrails/pipeline.py):
-    redact_text(text: str) -> Redacted
-    redact_data(value: Any) -> tuple[Any, list[SecretFinding]]   # JSON-like trees, K8s Secrets
+Tool results (logs, manifests, config, alert payloads) regularly carry credentials by accident: a
+token in a debug log, a password in a JDBC URL, a Kubernetes Secret fetched by a broad `get`. None of
+that may reach a model, a report or the audit log, so every result passes through here first.
+
+How it works:
+- `FORMATS` is a table of credential formats. Each has one or more precompiled regular expressions
+  and a few lowercase "hints": a format's expressions only run when one of its hints occurs in the
+  lowercased text. Most texts contain none of the rare prefixes, so most expressions never run;
+  that keeps a 2,000-token result well under a millisecond or two.
+- Every expression marks the sensitive part with the named group `s` (or the whole match). Only
+  that part is replaced by `[REDACTED:<format>]`, so `password=hunter2 user=bob` keeps its shape.
+- Overlapping candidates are settled by order: formats earlier in the table (specific prefixes,
+  private-key blocks) win over later ones (generic `password=` assignments).
+- Kubernetes Secrets are handled by structure, not by guessing at values: in YAML text, JSON text
+  and parsed objects, every value under `data`/`stringData` of an object whose `kind` is `Secret`
+  is replaced, keys kept. The `last-applied-configuration` annotation, which repeats the whole
+  Secret, goes too.
+
+Positions in `SecretFinding` refer to the input text of `redact_text`. For `redact_data` they refer
+to the string value that held the secret (0..len for a value replaced as a whole).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+MARKER = "[REDACTED:{kind}]"
 
 
 @dataclass(frozen=True)
@@ -25,9 +49,941 @@ class Redacted:
     findings: list[SecretFinding] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class SecretFormat:
+    """One credential format: how to find it and what to call it in the marker."""
+
+    name: str
+    """The kind written into `[REDACTED:<name>]`."""
+    description: str
+    patterns: tuple[re.Pattern[str], ...]
+    hints: tuple[str, ...]
+    """Lowercase substrings; the patterns run only if one occurs. Empty means always run."""
+    accept: Callable[[str], bool] | None = None
+    """An extra check on the captured secret (entropy, decoding), for formats a regex alone over-matches."""
+
+
+# --------------------------------------------------------------------------- value checks
+
+_PLACEHOLDER = re.compile(
+    r"""^(?:
+        \$\{[^}]*\}|\$\([^)]*\)|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|<[^>]*>|%\([^)]*\)s|%s|
+        \*+|x{3,}|X{3,}|\.{3,}|-+|_+|\#+|
+        \[REDACTED[^\]]*\]?|REDACTED|redacted|null|none|None|nil|true|false|True|False|
+        example|your[-_a-z]*|placeholder|
+        env:.*|vault:.*|ref\+.*|file:.*|secretRef.*|valueFrom.*
+    )$""",
+    re.VERBOSE,
+)
+
+
+def _is_placeholder(value: str) -> bool:
+    """A reference or a mask, not a secret: `${DB_PASS}`, `****`, `<token>`, `[REDACTED]`, `null`."""
+    return bool(_PLACEHOLDER.match(value.strip().strip("\"'")))
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character; random tokens score high (> 3.5), words and names low."""
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _looks_random(value: str) -> bool:
+    """A token-like value: long enough, letters and digits mixed, high entropy, not a placeholder."""
+    if len(value) < 16 or _is_placeholder(value):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    mixed_case = any(c.isupper() for c in value) and any(c.islower() for c in value)
+    if not has_alpha or not (has_digit or (mixed_case and len(value) >= 24)):
+        return False
+    return shannon_entropy(value) >= 3.2
+
+
+def _password_value(value: str, quoted: bool) -> bool:
+    """A password is a password whatever its entropy, but prose like `password: required` is not one."""
+    if not value or _is_placeholder(value):
+        return False
+    if quoted:
+        return True
+    if len(value) >= 12:
+        return True
+    return not value.isalpha()
+
+
+def _base64_pem_key(value: str) -> bool:
+    """Base64 whose decoding is a PEM private key (kubeconfig client-key-data, tls.key in data)."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return False
+    return b"PRIVATE KEY" in decoded
+
+
+# --------------------------------------------------------------------------- the format table
+
+
+def _fmt(
+    name: str,
+    description: str,
+    patterns: list[str],
+    hints: list[str],
+    flags: int = 0,
+    accept: Callable[[str], bool] | None = None,
+) -> SecretFormat:
+    return SecretFormat(
+        name=name,
+        description=description,
+        patterns=tuple(re.compile(p, flags) for p in patterns),
+        hints=tuple(hints),
+        accept=accept,
+    )
+
+
+_B = r"(?<![A-Za-z0-9_])"  # token start: not inside a longer word
+_E = r"(?![A-Za-z0-9_])"  # token end
+_ASSIGN = r"""(?:\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}(?:\\?["'])?"""
+
+FORMATS: tuple[SecretFormat, ...] = (
+    # Multi-line key material first: it wins over anything that matches inside its body.
+    _fmt(
+        "ssh_private_key",
+        "OpenSSH private key block",
+        [
+            r"-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]{0,20000}?-----END OPENSSH PRIVATE KEY-----",
+            r"-----BEGIN OPENSSH PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=\s])*",
+        ],
+        ["openssh private key"],
+    ),
+    _fmt(
+        "pgp_private_key",
+        "ASCII-armoured PGP private key block",
+        [
+            r"-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]{0,40000}?-----END PGP PRIVATE KEY BLOCK-----",
+            r"-----BEGIN PGP PRIVATE KEY BLOCK-----(?:\\n|[A-Za-z0-9+/=:\s.,()-])*",
+        ],
+        ["pgp private key block"],
+    ),
+    _fmt(
+        "pem_private_key",
+        "PEM private key (RSA, EC, DSA, PKCS#8, encrypted PKCS#8), also with JSON-escaped newlines",
+        [
+            r"-----BEGIN (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----[\s\S]{0,20000}?"
+            r"-----END (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----",
+            # A truncated block (a result cut at a budget) must not leak its first lines either.
+            r"-----BEGIN (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=:\s,-])*",
+        ],
+        ["private key-----"],
+    ),
+    _fmt(
+        "base64_private_key",
+        "base64 of a PEM private key (kubeconfig client-key-data, tls.key values)",
+        [r"(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2})"],
+        ["ls0tls1crudjti"],
+        accept=_base64_pem_key,
+    ),
+    _fmt(
+        "putty_private_key",
+        "PuTTY private key file",
+        [r"PuTTY-User-Key-File-\d: [\s\S]{0,10000}?Private-MAC: [0-9a-f]+"],
+        ["putty-user-key-file"],
+    ),
+    # Cloud providers.
+    _fmt(
+        "aws_access_key_id",
+        "AWS access key id (AKIA long-term, ASIA temporary)",
+        [_B + r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}" + _E],
+        ["akia", "asia", "abia", "acca", "a3t"],
+    ),
+    _fmt(
+        "aws_secret_access_key",
+        "AWS secret access key next to its name",
+        [
+            r"(?i)(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)"
+            + _ASSIGN
+            + r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+        ],
+        ["secret"],
+    ),
+    _fmt(
+        "aws_session_token",
+        "AWS STS session token",
+        [
+            r"(?i)(?:aws_?session_?token|session_?token|x-amz-security-token)"
+            + _ASSIGN
+            + r"(?P<s>[A-Za-z0-9/+]{80,}={0,2})",
+            r"(?P<s>(?:IQoJb3JpZ2luX2Vj|FwoGZXIvYXdzE)[A-Za-z0-9/+]{60,}={0,2})",
+        ],
+        ["session", "security-token", "iqojb3jpz2lux2vj", "fwogzxivyxdze"],
+    ),
+    _fmt(
+        "gcp_api_key",
+        "Google Cloud / Firebase API key",
+        [_B + r"AIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"],
+        ["aiza"],
+    ),
+    _fmt("gcp_oauth_client_secret", "Google OAuth client secret", [_B + r"GOCSPX-[0-9A-Za-z_\-]{28}"], ["gocspx-"]),
+    _fmt("google_oauth_token", "Google OAuth access token", [_B + r"ya29\.[0-9A-Za-z_\-]{30,}"], ["ya29."]),
+    _fmt(
+        "gcp_service_account_key_id",
+        "private_key_id field of a GCP service-account key file",
+        [r"""\\?["']private_key_id\\?["']\s*:\s*\\?["'](?P<s>[a-f0-9]{40})\\?["']"""],
+        ["private_key_id"],
+    ),
+    _fmt(
+        "azure_storage_account_key",
+        "Azure storage account key in a connection string",
+        [r"(?i)AccountKey\s*=\s*(?P<s>[A-Za-z0-9+/]{86}==)"],
+        ["accountkey"],
+    ),
+    _fmt(
+        "azure_sas_token",
+        "signature of an Azure shared access signature URL",
+        [r"[?&]sig=(?P<s>[A-Za-z0-9%+/=]{40,})"],
+        ["sig="],
+    ),
+    _fmt(
+        "azure_ad_client_secret",
+        "Azure AD (Entra) application client secret",
+        [r"(?<![A-Za-z0-9_~.-])(?P<s>[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?![A-Za-z0-9_~.-])"],
+        ["q~"],
+    ),
+    _fmt("alibaba_access_key_id", "Alibaba Cloud AccessKey id", [_B + r"LTAI[A-Za-z0-9]{12,20}" + _E], ["ltai"]),
+    _fmt(
+        "digitalocean_token",
+        "DigitalOcean personal, OAuth or refresh token",
+        [_B + r"do[opr]_v1_[a-f0-9]{64}" + _E],
+        ["_v1_"],
+    ),
+    # Source control, CI and package registries.
+    _fmt(
+        "github_token",
+        "GitHub classic PAT, OAuth, user-to-server, server-to-server and refresh tokens",
+        [_B + r"gh[pousr]_[A-Za-z0-9]{36,251}" + _E],
+        ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    ),
+    _fmt(
+        "github_fine_grained_pat",
+        "GitHub fine-grained personal access token",
+        [_B + r"github_pat_[A-Za-z0-9_]{70,100}" + _E],
+        ["github_pat_"],
+    ),
+    _fmt(
+        "gitlab_token",
+        "GitLab personal, project, group, deploy, runner, CI job, feed, OAuth and agent tokens",
+        [_B + r"gl(?:pat|dt|rt|ptt|cbt|ft|soat|imt|agent|oas|ffct)-[A-Za-z0-9_\-]{20,}"],
+        ["glpat-", "gldt-", "glrt-", "glptt-", "glcbt-", "glft-", "glsoat-", "glimt-", "glagent-", "gloas-", "glffct-"],
+    ),
+    _fmt(
+        "gitlab_runner_registration_token",
+        "GitLab runner registration token (legacy GR1348941 prefix)",
+        [_B + r"GR1348941[A-Za-z0-9_\-]{20,}"],
+        ["gr1348941"],
+    ),
+    _fmt(
+        "atlassian_api_token",
+        "Atlassian (Jira, Confluence, Bitbucket) API token or app password",
+        [_B + r"(?:ATATT3|ATBB|ATCTT3)[A-Za-z0-9_\-=]{28,}"],
+        ["atatt3", "atbb", "atctt3"],
+    ),
+    _fmt("npm_token", "npm access token", [_B + r"npm_[A-Za-z0-9]{36}" + _E], ["npm_"]),
+    _fmt(
+        "pypi_token", "PyPI upload token", [_B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"], ["pypi-ageichlwas5vcmc"]
+    ),
+    _fmt("rubygems_api_key", "RubyGems API key", [_B + r"rubygems_[a-f0-9]{48}" + _E], ["rubygems_"]),
+    _fmt("docker_hub_pat", "Docker Hub personal access token", [_B + r"dckr_pat_[A-Za-z0-9_\-]{27,}"], ["dckr_pat_"]),
+    _fmt(
+        "docker_config_auth",
+        "auth / identitytoken entries of a Docker config.json",
+        [r"""\\?["'](?:auth|identitytoken)\\?["']\s*:\s*\\?["'](?P<s>[A-Za-z0-9+/=_.\-]{12,})\\?["']"""],
+        ['auth"', 'auth\\"', "identitytoken"],
+    ),
+    _fmt(
+        "terraform_cloud_token",
+        "Terraform Cloud / Enterprise API token",
+        [r"(?i)" + _B + r"[a-z0-9]{14}\.atlasv1\.[a-z0-9_=\-]{60,70}"],
+        [".atlasv1."],
+    ),
+    _fmt(
+        "vault_token",
+        "HashiCorp Vault service, batch or recovery token",
+        [_B + r"hv[sbr]\.[A-Za-z0-9_\-]{24,}"],
+        ["hvs.", "hvb.", "hvr."],
+    ),
+    _fmt(
+        "doppler_token",
+        "Doppler personal, service, service-account, CLI, SCIM or audit token",
+        [_B + r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}" + _E],
+        ["dp."],
+    ),
+    _fmt("pulumi_token", "Pulumi access token", [_B + r"pul-[a-f0-9]{40}" + _E], ["pul-"]),
+    # Chat, paging and SaaS APIs.
+    _fmt(
+        "slack_token", "Slack bot, user, app-level or config token", [_B + r"xox[abposre]-[A-Za-z0-9\-]{10,}"], ["xox"]
+    ),
+    _fmt("slack_app_token", "Slack app-level token", [_B + r"xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}"], ["xapp-"]),
+    _fmt(
+        "slack_webhook_url",
+        "Slack incoming-webhook or workflow URL (the path is the credential)",
+        [r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9_/]{20,})"],
+        ["hooks.slack.com"],
+    ),
+    _fmt(
+        "discord_webhook_url",
+        "Discord webhook URL",
+        [r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/(?P<s>[A-Za-z0-9_\-]{60,})"],
+        ["discord"],
+    ),
+    _fmt(
+        "teams_webhook_url",
+        "Microsoft Teams / Office 365 incoming-webhook URL",
+        [r"https://[A-Za-z0-9.\-]*webhook\.office\.com/webhookb2/(?P<s>[^\s\"'<>]{40,})"],
+        ["webhook.office.com"],
+    ),
+    _fmt("telegram_bot_token", "Telegram bot token", [_B + r"\d{8,10}:AA[A-Za-z0-9_\-]{33}" + _E], [":aa"]),
+    _fmt(
+        "stripe_key",
+        "Stripe secret or restricted key",
+        [_B + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,99}" + _E],
+        ["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
+    ),
+    _fmt("stripe_webhook_secret", "Stripe webhook signing secret", [_B + r"whsec_[A-Za-z0-9]{32,}" + _E], ["whsec_"]),
+    _fmt("twilio_api_key", "Twilio API key SID", [_B + r"SK[0-9a-f]{32}" + _E], ["sk"]),
+    _fmt(
+        "sendgrid_api_key",
+        "SendGrid API key",
+        [_B + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}(?![A-Za-z0-9_\-])"],
+        ["sg."],
+    ),
+    _fmt("mailgun_api_key", "Mailgun private API key", [_B + r"key-[0-9a-f]{32}" + _E], ["key-"]),
+    _fmt("mailchimp_api_key", "Mailchimp API key", [_B + r"[0-9a-f]{32}-us\d{1,2}" + _E], ["-us"]),
+    _fmt(
+        "shopify_token",
+        "Shopify access, custom-app, private-app or shared secret",
+        [_B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E],
+        ["shpat_", "shpca_", "shppa_", "shpss_"],
+    ),
+    _fmt(
+        "datadog_api_key",
+        "Datadog API or application key next to its name",
+        [r"(?i)(?:dd|datadog)_?(?:api|app(?:lication)?)_?key" + _ASSIGN + r"(?P<s>[a-f0-9]{32,40})" + _E],
+        ["dd", "datadog"],
+    ),
+    _fmt(
+        "new_relic_key",
+        "New Relic user API key or license key",
+        [_B + r"NRAK-[A-Z0-9]{27}" + _E, _B + r"[a-f0-9]{36}NRAL" + _E],
+        ["nrak-", "nral"],
+    ),
+    _fmt(
+        "sentry_dsn",
+        "Sentry DSN (the key in the user part of the URL)",
+        [r"https?://(?P<s>[a-f0-9]{32})(?::[a-f0-9]{32})?@[A-Za-z0-9.\-]*(?:sentry\.io|sentry)[A-Za-z0-9.\-]*/"],
+        ["sentry"],
+    ),
+    _fmt(
+        "sentry_auth_token",
+        "Sentry organisation or user auth token",
+        [_B + r"sntry[su]_[A-Za-z0-9+/=_]{40,}"],
+        ["sntrys_", "sntryu_"],
+    ),
+    _fmt(
+        "grafana_token",
+        "Grafana Cloud access policy token or service-account token",
+        [_B + r"glc_[A-Za-z0-9+/]{32,400}={0,2}", _B + r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}" + _E],
+        ["glc_", "glsa_"],
+    ),
+    _fmt(
+        "anthropic_api_key",
+        "Anthropic API or admin key",
+        [_B + r"sk-ant-(?:api|admin|oat)\d{2}-[A-Za-z0-9_\-]{80,}"],
+        ["sk-ant-"],
+    ),
+    _fmt(
+        "openai_api_key",
+        "OpenAI project, service-account, admin or legacy user key",
+        [
+            _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}",
+            _B + r"sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}" + _E,
+        ],
+        ["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
+    ),
+    _fmt("huggingface_token", "Hugging Face access token", [_B + r"hf_[A-Za-z0-9]{34,40}" + _E], ["hf_"]),
+    _fmt("databricks_token", "Databricks personal access token", [_B + r"dapi[a-f0-9]{32}(?:-\d)?" + _E], ["dapi"]),
+    _fmt("postman_api_key", "Postman API key", [_B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E], ["pmak-"]),
+    _fmt("linear_api_key", "Linear API key", [_B + r"lin_api_[A-Za-z0-9]{40}" + _E], ["lin_api_"]),
+    _fmt(
+        "age_secret_key",
+        "age encryption secret key",
+        [_B + r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}" + _E],
+        ["age-secret-key-1"],
+    ),
+    _fmt(
+        "jwt",
+        "JSON Web Token (Kubernetes service-account tokens, OIDC id tokens, session tokens)",
+        [_B + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}(?![A-Za-z0-9_\-])"],
+        ["eyj"],
+    ),
+    _fmt(
+        "password_hash",
+        "crypt(3) password hash: bcrypt, sha512-crypt, sha256-crypt, yescrypt, argon2",
+        [
+            r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}",
+            r"\$(?:5|6)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}",
+            r"\$y\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{1,86}\$[./A-Za-z0-9]{43}",
+            r"\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}",
+        ],
+        ["$2", "$5$", "$6$", "$y$", "$argon2"],
+    ),
+    # Credentials in URLs, headers and connection strings.
+    _fmt(
+        "url_credentials",
+        "password in the user-info part of a URL (postgres://user:pass@host, https://u:p@host)",
+        [
+            r"(?i)\b[a-z][a-z0-9+.\-]{1,30}://[^\s/:@'\"<>]{1,128}:(?P<s>[^\s/@'\"<>]{1,256})@"
+            r"[A-Za-z0-9.\-\[\]_]"
+        ],
+        ["://"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "url_query_credential",
+        "password, token or key passed as a URL query or form parameter",
+        [
+            r"(?i)[?&;](?:password|passwd|pwd|pass|access_token|refresh_token|id_token|api_key|apikey|"
+            r"client_secret|secret|token|auth|key)=(?P<s>[^&\s'\"#<>]{6,256})"
+        ],
+        ["=", "&"],
+        accept=lambda v: not _is_placeholder(v) and (len(v) >= 16 or not v.isalpha()),
+    ),
+    _fmt(
+        "connection_string_password",
+        "Password/Pwd field of an ADO.NET, ODBC or JDBC connection string",
+        [
+            r"(?i);[ \t]*(?:password|pwd)[ \t]*=[ \t]*(?P<s>[^;'\"\r\n]{1,256}?)[ \t]*(?=;|$|[\"'\r\n])",
+            r"(?i)(?:^|[\s\"'])(?:password|pwd)[ \t]*=[ \t]*(?P<s>[^;'\"\s]{1,256})[ \t]*;",
+        ],
+        ["password", "pwd"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "authorization_bearer",
+        "Bearer credential in an Authorization header or a curl/HTTP dump",
+        [
+            r"(?i)\bauthorization\\?[\"']?\s*[:=]\s*\\?[\"']?bearer\s+(?P<s>[A-Za-z0-9._~+/\-]{8,}=*)",
+            r"(?i)\bbearer\s+(?P<s>[A-Za-z0-9._~+/\-]{20,}=*)",
+        ],
+        ["bearer"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "authorization_basic",
+        "Basic credential (base64 user:password) in an Authorization header",
+        [r"(?i)\b(?:proxy-)?authorization\\?[\"']?\s*[:=]\s*\\?[\"']?basic\s+(?P<s>[A-Za-z0-9+/]{4,}={0,2})"],
+        ["basic"],
+    ),
+    _fmt(
+        "authorization_header",
+        "any other Authorization scheme (token, SSWS, Digest, ApiKey, sso-key, ...)",
+        [
+            r"(?i)\b(?:proxy-)?authorization\\?[\"']?\s*[:=]\s*\\?[\"']?(?!bearer\b|basic\b)"
+            r"(?:[A-Za-z\-]{2,20}\s+)?(?P<s>[^\s\"',;]{8,})"
+        ],
+        ["authorization"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "api_key_header",
+        "API-key style request headers (X-Api-Key, Private-Token, X-Vault-Token, ...)",
+        [
+            r"(?i)\b(?:x-api-key|api-key|x-auth-token|x-access-token|private-token|job-token|x-vault-token|"
+            r"x-goog-api-key|ocp-apim-subscription-key|x-functions-key|x-figma-token|x-shopify-access-token|"
+            r"dd-api-key|dd-application-key|x-honeycomb-team|x-gitlab-token|x-hub-signature-256)"
+            r"\\?[\"']?\s*:\s*\\?[\"']?(?P<s>[^\s\"',;]{8,})"
+        ],
+        ["api-key", "token", "subscription-key", "functions-key", "honeycomb", "signature"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "session_cookie",
+        "session or auth cookie value",
+        [
+            r"(?i)\b(?:session(?:id)?|sessid|phpsessid|jsessionid|connect\.sid|_[a-z]+_session|"
+            r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+)=(?P<s>[^;\s'\"]{16,})"
+        ],
+        ["sess", "token", "oauth2_proxy", "__host-", "__secure-"],
+        accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
+    ),
+    _fmt(
+        "kubeconfig_credential",
+        "client-key-data, token and password entries of a kubeconfig user",
+        [
+            r"(?m)^[ \t]*(?:client-key-data|id-token|refresh-token|token|password)[ \t]*:[ \t]*"
+            r"[\"']?(?P<s>[A-Za-z0-9+/=._\-~]{16,})[\"']?[ \t]*$"
+        ],
+        ["client-key-data", "token:", "password:"],
+        accept=lambda v: _looks_random(v) or _base64_pem_key(v),
+    ),
+)
+
+GENERIC_FORMATS: tuple[str, ...] = ("password_assignment", "secret_assignment", "k8s_env_secret")
+"""Formats found by key name rather than by value shape (see `_assignment_candidates`)."""
+
+STRUCTURAL_FORMATS: tuple[str, ...] = ("k8s_secret_data", "k8s_last_applied_secret")
+"""Formats found by the shape of a Kubernetes Secret in YAML, JSON or parsed objects."""
+
+
+def format_names() -> list[str]:
+    """Every distinct credential format this module redacts."""
+    names = [f.name for f in FORMATS]
+    return sorted(set(names) | set(GENERIC_FORMATS) | set(STRUCTURAL_FORMATS))
+
+
+# --------------------------------------------------------------------------- generic assignments
+
+_PASSWORD_WORDS = ("password", "passwd", "passphrase", "passcode")
+_SECRET_WORDS = (
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "accesskey",
+    "access_key",
+    "access-key",
+    "privatekey",
+    "private_key",
+    "private-key",
+    "credential",
+    "credentials",
+    "auth",
+    "signingkey",
+    "signing_key",
+    "encryptionkey",
+    "encryption_key",
+    "masterkey",
+    "master_key",
+)
+_KEYWORD = re.compile(
+    r"(?i)(?:password|passwd|passphrase|passcode|secret(?:[_\-]?key)?|token|api[_\-]?key|access[_\-]?key|"
+    r"private[_\-]?key|credentials?|auth|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key)"
+)
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_AFTER_KEY = re.compile(
+    r"""(?P<kq>\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}"""
+    r"""(?:(?P<vq>\\?["'])(?P<qv>[^"'\r\n\\]{1,512})(?P=vq)|(?P<bv>[^\s"',;&}<>\])]{1,512}))"""
+)
+
+
+def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
+    """`DB_PASSWORD=...`, `"apiToken": "..."`, `secret_key: ...`: found by the key name.
+
+    Anchoring on the keyword and looking at what follows keeps this linear; a single regex with a
+    free key prefix backtracks at every position.
+    """
+    out: list[tuple[int, int, str]] = []
+    for kw in _KEYWORD.finditer(text):
+        end = kw.end()
+        # The keyword must end the key name: `password_file=` or `tokens=` are other things.
+        if end < len(text) and text[end] in _KEY_CHARS:
+            continue
+        start = kw.start()
+        while start > 0 and text[start - 1] in _KEY_CHARS:
+            start -= 1
+        key = text[start:end].lower()
+        m = _AFTER_KEY.match(text, end)
+        if not m:
+            continue
+        quoted = m.group("qv") is not None
+        group = "qv" if quoted else "bv"
+        value = m.group(group)
+        vstart, vend = m.span(group)
+        is_password = key.endswith(_PASSWORD_WORDS)
+        if is_password and _password_value(value, quoted):
+            out.append((vstart, vend, "password_assignment"))
+        elif not is_password and key.endswith(_SECRET_WORDS) and _looks_random(value):
+            out.append((vstart, vend, "secret_assignment"))
+    return out
+
+
+_ENV_PAIR = re.compile(
+    r"""(?im)name:[ \t]*["']?(?P<name>[A-Za-z0-9_.\-]*(?:password|passwd|secret|token|api_?key|"""
+    r"""access_?key|private_?key|credentials?))["']?[ \t]*\r?\n[ \t]*(?:-[ \t]+)?value:[ \t]*"""
+    r"""(?:(?P<q>["'])(?P<qv>[^"'\r\n]{1,512})(?P=q)|(?P<bv>[^\s"'#][^\r\n#]{0,511}?))[ \t]*(?:#.*)?$"""
+)
+
+
+def _env_pair_candidates(text: str) -> list[tuple[int, int, str]]:
+    """Container env entries `- name: DB_PASSWORD` / `value: ...`: the name says what the value is."""
+    out: list[tuple[int, int, str]] = []
+    for m in _ENV_PAIR.finditer(text):
+        group = "qv" if m.group("qv") is not None else "bv"
+        value = m.group(group)
+        if value and not _is_placeholder(value):
+            vstart, vend = m.span(group)
+            out.append((vstart, vend, "k8s_env_secret"))
+    return out
+
+
+# --------------------------------------------------------------------------- Kubernetes Secrets in YAML
+
+_YAML_SECRET_KIND = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*[\"']?Secret[\"']?[ \t]*$")
+_YAML_KEY_LINE = re.compile(r"^(?P<ind>[ ]*)(?P<dash>-[ ]+)?(?P<key>[^\s:#][^:#]*?|\"[^\"]*\"|'[^']*'):(?:[ ]+|$)")
+_YAML_DATA_LINE = re.compile(r"^(?P<ind>[ ]*)(?P<dash>-[ ]+)?(?P<key>data|stringData):[ \t]*(?:#.*)?$")
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _line_col(line: str) -> tuple[int, bool]:
+    """The column a YAML key starts at, and whether the line opens a list item (`- key:`)."""
+    stripped = line.lstrip(" ")
+    ind = len(line) - len(stripped)
+    if stripped.startswith("- "):
+        rest = stripped[2:]
+        return ind + 2 + (len(rest) - len(rest.lstrip(" "))), True
+    return ind, False
+
+
+def _yaml_secret_spans(text: str) -> list[tuple[int, int, str]]:
+    """Values under `data:`/`stringData:` of YAML mappings whose `kind` is `Secret`.
+
+    Works line by line on `kubectl get -o yaml` shaped text (single objects, `---` streams and
+    `kind: List` items) so the rest of the text keeps its exact layout.
+    """
+    if not _YAML_SECRET_KIND.search(text):
+        return []
+    lines = text.splitlines(keepends=True)
+    offsets = []
+    pos = 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line)
+    spans: list[tuple[int, int, str]] = []
+    for i, line in enumerate(lines):
+        body = line.rstrip("\r\n")
+        m = _YAML_DATA_LINE.match(body)
+        if m:
+            col, _ = _line_col(body)
+            if _sibling_is_secret(lines, i, col):
+                spans.extend(_yaml_block_values(lines, offsets, i, col))
+        elif _LAST_APPLIED in body:
+            spans.extend(_yaml_last_applied(lines, offsets, i))
+    return spans
+
+
+def _sibling_is_secret(lines: list[str], i: int, col: int) -> bool:
+    """Is there a `kind: Secret` key at the same column in the same mapping as line i?"""
+
+    def is_kind(line: str) -> bool:
+        return _YAML_SECRET_KIND.match(line.rstrip("\r\n")) is not None
+
+    # Upwards, until the item start (`- ` at this column) or a shallower key.
+    j = i
+    while j >= 0:
+        body = lines[j].rstrip("\r\n")
+        if body.strip() and not body.lstrip().startswith("#"):
+            if body.strip() == "---":
+                break
+            c, dash = _line_col(body)
+            if c < col:
+                break
+            if c == col and is_kind(body):
+                return True
+            if c == col and dash:
+                break
+        j -= 1
+    # Downwards, until a shallower key or the next item.
+    j = i + 1
+    while j < len(lines):
+        body = lines[j].rstrip("\r\n")
+        if body.strip() and not body.lstrip().startswith("#"):
+            if body.strip() == "---":
+                break
+            c, dash = _line_col(body)
+            if c < col or (c == col and dash):
+                break
+            if c == col and is_kind(body):
+                return True
+        j += 1
+    return False
+
+
+def _yaml_block_values(lines: list[str], offsets: list[int], i: int, col: int) -> list[tuple[int, int, str]]:
+    """Spans of every value in the block mapping that starts after line i (keys are kept)."""
+    spans: list[tuple[int, int, str]] = []
+    child_col: int | None = None
+    j = i + 1
+    current: list[int] | None = None  # [start, end] of the value being collected
+    while j < len(lines):
+        raw = lines[j]
+        body = raw.rstrip("\r\n")
+        if body.strip():
+            c, _ = _line_col(body)
+            if c <= col:
+                break
+            if child_col is None:
+                child_col = c
+            if c == child_col:
+                if current:
+                    spans.append((current[0], current[1], "k8s_secret_data"))
+                    current = None
+                km = _YAML_KEY_LINE.match(body)
+                if km:
+                    vstart = km.end()
+                    if vstart < len(body):
+                        current = [offsets[j] + vstart, offsets[j] + len(body)]
+                    else:
+                        current = None
+                        # An empty value followed by deeper lines is a multi-line scalar.
+                        current = [offsets[j] + len(body), offsets[j] + len(body)]
+            elif current is not None:
+                current[1] = offsets[j] + len(body)
+        j += 1
+    if current:
+        spans.append((current[0], current[1], "k8s_secret_data"))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _yaml_last_applied(lines: list[str], offsets: list[int], i: int) -> list[tuple[int, int, str]]:
+    """The last-applied annotation of a Secret repeats its data as JSON: drop the whole value."""
+    body = lines[i].rstrip("\r\n")
+    col, _ = _line_col(body)
+    key_end = body.find(_LAST_APPLIED) + len(_LAST_APPLIED)
+    rest_start = body.find(":", key_end) + 1
+    while rest_start < len(body) and body[rest_start] in " \t":
+        rest_start += 1
+    start = offsets[i] + rest_start
+    end = offsets[i] + len(body)
+    j = i + 1
+    while j < len(lines):
+        nb = lines[j].rstrip("\r\n")
+        if nb.strip():
+            c, _ = _line_col(nb)
+            if c <= col:
+                break
+            end = offsets[j] + len(nb)
+        j += 1
+    value = "".join(lines[k] for k in range(i, j))
+    if re.search(r"""\\?["']kind\\?["']\s*:\s*\\?["']Secret""", value):
+        return [(start, end, "k8s_last_applied_secret")]
+    return []
+
+
+# --------------------------------------------------------------------------- Kubernetes Secrets in JSON
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+_JSON_SECRET_KIND = re.compile(r'"kind"\s*:\s*"Secret"')
+
+
+@dataclass
+class _Obj:
+    kind: str | None = None
+    spans: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def _json_secret_spans(text: str) -> list[tuple[int, int, str]]:
+    """String values under `data`/`stringData` of JSON objects whose `kind` is `"Secret"`.
+
+    A token-level walk (strings, brackets, colons) over the text: it works on pretty or compact JSON
+    and on JSON embedded in other text, and needs no full parse, so positions stay exact.
+    """
+    if not _JSON_SECRET_KIND.search(text) and _LAST_APPLIED not in text:
+        return []
+    spans: list[tuple[int, int, str]] = []
+    # Each stack entry: ("obj", _Obj, pending_key, data_owner) or ("arr", None, None, data_owner)
+    stack: list[tuple[str, _Obj | None, list[str | None], _Obj | None]] = []
+    expect_value_for: str | None = None
+    for tok in _JSON_TOKEN.finditer(text):
+        t = tok.group()
+        if t == "{":
+            owner = None
+            if stack and stack[-1][0] == "obj" and expect_value_for in ("data", "stringData"):
+                owner = stack[-1][1]
+            stack.append(("obj", _Obj(), [None], owner))
+            expect_value_for = None
+        elif t == "[":
+            stack.append(("arr", None, [None], None))
+            expect_value_for = None
+        elif t in ("}", "]"):
+            if not stack:
+                continue
+            typ, obj, _, _ = stack.pop()
+            if typ == "obj" and obj is not None and obj.kind == "Secret":
+                spans.extend(obj.spans)
+            expect_value_for = None
+        elif t == ":":
+            if stack and stack[-1][0] == "obj":
+                expect_value_for = stack[-1][2][0]
+        elif t == ",":
+            expect_value_for = None
+            if stack and stack[-1][0] == "obj":
+                stack[-1][2][0] = None
+        elif t.startswith('"'):
+            if not stack or stack[-1][0] != "obj":
+                continue
+            typ, obj, pending, owner = stack[-1]
+            if expect_value_for is None and pending[0] is None:
+                pending[0] = t[1:-1]
+                continue
+            key = expect_value_for
+            if key == "kind" and obj is not None:
+                obj.kind = t[1:-1]
+            elif owner is not None:
+                owner.spans.append((tok.start() + 1, tok.end() - 1, "k8s_secret_data"))
+            elif key == _LAST_APPLIED and re.search(r'\\?"kind\\?"\s*:\s*\\?"Secret', t):
+                spans.append((tok.start() + 1, tok.end() - 1, "k8s_last_applied_secret"))
+            expect_value_for = None
+        else:
+            expect_value_for = None
+    return [s for s in spans if s[1] > s[0]]
+
+
+# --------------------------------------------------------------------------- redact_text
+
+
+def _candidates(text: str) -> list[tuple[int, int, int, str]]:
+    """Every (priority, start, end, kind) any detector proposes; lower priority number wins."""
+    lowered = text.lower()
+    found: list[tuple[int, int, int, str]] = []
+    for s, e, kind in _yaml_secret_spans(text) + _json_secret_spans(text):
+        found.append((0, s, e, kind))
+    for prio, fmt in enumerate(FORMATS, start=1):
+        if fmt.hints and not any(h in lowered for h in fmt.hints):
+            continue
+        for pattern in fmt.patterns:
+            for m in pattern.finditer(text):
+                group = "s" if "s" in pattern.groupindex else 0
+                s, e = m.span(group)
+                if e <= s:
+                    continue
+                if fmt.accept is not None and not fmt.accept(m.group(group)):
+                    continue
+                found.append((prio, s, e, fmt.name))
+    generic_prio = len(FORMATS) + 1
+    for s, e, kind in _env_pair_candidates(text) + _assignment_candidates(text):
+        found.append((generic_prio, s, e, kind))
+    return found
+
+
 def redact_text(text: str) -> Redacted:
-    raise NotImplementedError("implemented by the text-guardrails work")
+    """Replace every credential in `text` with `[REDACTED:<format>]`, leaving the rest as it was."""
+    if not text:
+        return Redacted(text=text)
+    candidates = _candidates(text)
+    if not candidates:
+        return Redacted(text=text)
+    # Higher priority first, then longer spans; keep each candidate that overlaps nothing kept.
+    candidates.sort(key=lambda c: (c[0], -(c[2] - c[1]), c[1]))
+    kept: list[tuple[int, int, str]] = []
+    for _, s, e, kind in candidates:
+        if all(e <= ks or s >= ke for ks, ke, _ in kept):
+            kept.append((s, e, kind))
+    kept.sort()
+    parts: list[str] = []
+    last = 0
+    for s, e, kind in kept:
+        parts.append(text[last:s])
+        parts.append(MARKER.format(kind=kind))
+        last = e
+    parts.append(text[last:])
+    return Redacted(text="".join(parts), findings=[SecretFinding(kind, s, e) for s, e, kind in kept])
+
+
+# --------------------------------------------------------------------------- redact_data
+
+_PASSWORD_KEY = re.compile(r"(?i)(?:password|passwd|passphrase|passcode)$")
+_SECRET_KEY = re.compile(
+    r"(?i)(?:secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|auth|"
+    r"signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|secret[_\-]?key)$"
+)
+
+
+def _is_secret_object(value: dict[str, Any]) -> bool:
+    return value.get("kind") == "Secret" and ("data" in value or "stringData" in value or "apiVersion" in value)
 
 
 def redact_data(value: Any) -> tuple[Any, list[SecretFinding]]:
-    raise NotImplementedError("implemented by the text-guardrails work")
+    """Redact a JSON-like tree (dicts, lists, strings) without changing its shape.
+
+    Kubernetes Secret objects keep their keys and lose every value; a string under a key that names
+    a password or token is judged as such; every other string goes through `redact_text`. The input
+    is not modified.
+    """
+    findings: list[SecretFinding] = []
+    return _walk(value, findings), findings
+
+
+def _whole(kind: str, value: Any, findings: list[SecretFinding]) -> str:
+    findings.append(SecretFinding(kind, 0, len(value) if isinstance(value, str) else 0))
+    return MARKER.format(kind=kind)
+
+
+def _walk(value: Any, findings: list[SecretFinding]) -> Any:
+    if isinstance(value, str):
+        red = redact_text(value)
+        findings.extend(red.findings)
+        return red.text
+    if isinstance(value, list | tuple):
+        return [_walk(v, findings) for v in value]
+    if not isinstance(value, dict):
+        return value
+    secret_object = _is_secret_object(value)
+    env_name = value.get("name") if isinstance(value.get("name"), str) else None
+    out: dict[Any, Any] = {}
+    for key, item in value.items():
+        skey = str(key)
+        if secret_object and skey in ("data", "stringData") and isinstance(item, dict):
+            out[key] = {k: _whole("k8s_secret_data", v, findings) for k, v in item.items()}
+        elif skey == "metadata" and secret_object and isinstance(item, dict):
+            out[key] = _secret_metadata(item, findings)
+        elif isinstance(item, str) and _sensitive_pair(skey, item):
+            out[key] = _whole(
+                "password_assignment" if _PASSWORD_KEY.search(skey) else "secret_assignment", item, findings
+            )
+        elif (
+            skey == "value"
+            and isinstance(item, str)
+            and env_name is not None
+            and (_PASSWORD_KEY.search(env_name) or _SECRET_KEY.search(env_name))
+            and item
+            and not _is_placeholder(item)
+        ):
+            out[key] = _whole("k8s_env_secret", item, findings)
+        else:
+            out[key] = _walk(item, findings)
+    return out
+
+
+def _sensitive_pair(key: str, value: str) -> bool:
+    if _PASSWORD_KEY.search(key):
+        return _password_value(value, quoted=True)
+    if _SECRET_KEY.search(key):
+        return _looks_random(value) or _base64_pem_key(value)
+    return False
+
+
+def _secret_metadata(meta: dict[str, Any], findings: list[SecretFinding]) -> dict[str, Any]:
+    out = dict(_walk(meta, findings))
+    annotations = meta.get("annotations")
+    if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+        new_ann = dict(out.get("annotations") or {})
+        new_ann[_LAST_APPLIED] = _whole("k8s_last_applied_secret", annotations[_LAST_APPLIED], findings)
+        out["annotations"] = new_ann
+    return out
+
+
+__all__ = [
+    "FORMATS",
+    "MARKER",
+    "Redacted",
+    "SecretFinding",
+    "SecretFormat",
+    "format_names",
+    "redact_data",
+    "redact_text",
+    "shannon_entropy",
+]
