@@ -1,0 +1,257 @@
+"""One investigation: runbook, prefetch, model turns, report.
+
+The loop is deliberately small. Choosing the runbook lives in agent/runbooks, the tool-call path
+(guardrails, MCP, redaction, quarantine, budgets per result) in agent/toolhub, budgets and the model
+interface in agent/llm, the prompt in agent/prompts, the report and its rendering in agent/report.
+What is left here is the order of things:
+
+1. match a runbook and fill its tool calls from the incident's labels;
+2. run those calls in parallel before the model says anything;
+3. evaluate the runbook's conclusion rules on that evidence (this alone is runbook-only mode);
+4. with a model: turns until it answers or a budget is spent, refusing identical repeated calls;
+5. merge the model's answer with the rule findings into one ranked report, never a bare error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from agent.incident import Incident
+from agent.llm.base import Message, Model, ModelError, ModelResponse, ToolCall, ToolDef, prompt_size
+from agent.llm.budget import Budget, BudgetTracker
+from agent.prompts import SYSTEM_PROMPT, first_user_message
+from agent.report import EvidenceRef, Hypothesis, Report, RuledOut, Stats
+from agent.runbooks.catalog import Catalog
+from agent.runbooks.conclusions import conclude
+from agent.runbooks.model import Conclusion, Runbook
+from agent.runbooks.plan import plan_calls
+from agent.toolhub import ToolHub, ToolOutcome
+
+Progress = Callable[[str, dict[str, Any]], None]
+"""Called with an event name and details: `runbook`, `prefetch`, `tool`, `model`, `done`."""
+
+
+class Investigator:
+    def __init__(self, hub: ToolHub, model: Model | None, catalog: Catalog, *, budget: Budget | None = None,
+                 context_label: str = "cluster", default_context: str | None = None,
+                 max_output_tokens: int = 2000, progress: Progress | None = None) -> None:
+        self.hub = hub
+        self.model = model
+        self.catalog = catalog
+        self.budget = budget or Budget()
+        self.context_label = context_label
+        self.default_context = default_context
+        self.max_output_tokens = max_output_tokens
+        self.progress = progress or (lambda event, details: None)
+
+    async def investigate(self, incident: Incident) -> Report:
+        started = time.monotonic()
+        match = self.catalog.best(incident)
+        runbook = match.runbook if match else None
+        self.progress("runbook", {"id": runbook.id if runbook else None, "reasons": match.reasons if match else []})
+        prefetched = await self._prefetch(runbook, incident)
+        evidence = {o.step_id: o.text for o in prefetched if o.ok and o.step_id}
+        conclusion = conclude(runbook, incident, evidence) if runbook else None
+        report = Report(incident_id=incident.id, fingerprint=incident.fingerprint, title=incident.title,
+                        run_id=self.hub.run_id, runbook_id=runbook.id if runbook else None,
+                        runbook_reasons=match.reasons if match else [])
+        if conclusion is not None:
+            _apply_conclusion(report, conclusion, prefetched)
+        if self.model is not None:
+            await self._model_turns(report, incident, runbook, prefetched, conclusion)
+        else:
+            report.summary = _runbook_summary(report)
+        report.evidence = [_evidence_ref(o) for o in self.hub.outcomes]
+        report.stats.tool_calls = len(self.hub.outcomes)
+        report.stats.prefetched_calls = len(prefetched)
+        report.stats.refused_calls = sum(1 for o in self.hub.outcomes if o.denied)
+        report.stats.seconds = round(time.monotonic() - started, 3)
+        self.progress("done", {"complete": report.complete})
+        return report
+
+    # -- prefetch ----------------------------------------------------------------------------------------
+    async def _prefetch(self, runbook: Runbook | None, incident: Incident) -> list[ToolOutcome]:
+        if runbook is None:
+            return []
+        plan = plan_calls(runbook, incident)
+        for skipped in plan.skipped:
+            self.progress("skipped", {"step": skipped.step_id, "reason": skipped.reason})
+        calls = [(c.step_id, c.tool, self._with_context(c.tool, dict(c.arguments), incident)) for c in plan.calls]
+        self.progress("prefetch", {"calls": [f"{tool}" for _, tool, _ in calls]})
+
+        async def one(step_id: str, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
+            outcome = await self.hub.call(tool, arguments, step_id=step_id)
+            self.progress("tool", {"id": outcome.evidence_id, "tool": tool, "ok": outcome.ok, "step": step_id})
+            return outcome
+
+        return list(await asyncio.gather(*(one(*c) for c in calls)))
+
+    def _with_context(self, tool: str, arguments: dict[str, Any], incident: Incident) -> dict[str, Any]:
+        """The incident's cluster label picks the kube context, so several clusters never get mixed up."""
+        hub_tool = self.hub.get(tool)
+        properties = (hub_tool.spec.input_schema.get("properties") or {}) if hub_tool else {}
+        if "context" in properties and not arguments.get("context"):
+            context = incident.labels.get(self.context_label) or self.default_context
+            if context:
+                arguments["context"] = context
+        return arguments
+
+    # -- model turns -------------------------------------------------------------------------------------
+    async def _model_turns(self, report: Report, incident: Incident, runbook: Runbook | None,
+                           prefetched: list[ToolOutcome], conclusion: Conclusion | None) -> None:
+        assert self.model is not None
+        allowed = set(runbook.tools) if runbook and runbook.tools else None
+        tools = [ToolDef(name=t.name, description=t.description, input_schema=t.spec.input_schema)
+                 for t in self.hub.tools(allowed)]
+        tracker = BudgetTracker(self.budget)
+        report.stats.model = f"{self.model.provider}:{self.model.name}"
+        report.stats.fixed_prompt_tokens = prompt_size(SYSTEM_PROMPT, tools)
+        findings = conclusion.findings if conclusion else []
+        messages = [Message(role="user", content=first_user_message(incident, runbook, prefetched, findings))]
+        seen = {_call_key(o.tool, o.arguments): o.evidence_id for o in prefetched}
+        final: ModelResponse | None = None
+        while True:
+            spent = tracker.spent()
+            if spent:
+                report.complete = False
+                report.incomplete_reason = f"the {spent} budget ran out before the model concluded"
+                break
+            try:
+                response = await self.model.complete(SYSTEM_PROMPT, messages, tools,
+                                                     tracker.output_allowance(self.max_output_tokens))
+            except ModelError as exc:
+                report.complete = False
+                report.incomplete_reason = f"the model failed: {exc}"
+                break
+            cost = tracker.record(response)
+            self._record_usage(response, cost)
+            self.progress("model", {"turn": tracker.steps, "tool_calls": len(response.tool_calls),
+                                    "tokens": response.usage.total})
+            report.notes += [f"repaired: {note}" for note in response.repaired]
+            messages.append(Message(role="assistant", content=response.text, tool_calls=response.tool_calls))
+            if not response.tool_calls:
+                final = response
+                break
+            messages += await self._run_calls(response.tool_calls, seen, incident)
+        status = tracker.status()
+        report.stats.model_turns = status.steps
+        report.stats.input_tokens = status.input_tokens
+        report.stats.output_tokens = status.output_tokens
+        report.stats.cost_usd = round(status.usd, 6)
+        if final is not None:
+            _apply_model_answer(report, final.text, {o.evidence_id for o in self.hub.outcomes})
+        elif not report.summary:
+            report.summary = _runbook_summary(report)
+
+    async def _run_calls(self, calls: list[ToolCall], seen: dict[str, str], incident: Incident) -> list[Message]:
+        async def one(call: ToolCall) -> Message:
+            if call.error:
+                return Message(role="tool", tool_call_id=call.id, name=call.name, content=call.error)
+            key = _call_key(call.name, call.arguments)
+            if key in seen:
+                return Message(role="tool", tool_call_id=call.id, name=call.name,
+                               content=f"refused: this exact call was already made as [{seen[key]}]; use that "
+                                       "result, or change the arguments to learn something new")
+            arguments = self._with_context(call.name, dict(call.arguments), incident)
+            outcome = await self.hub.call(call.name, arguments)
+            seen[key] = outcome.evidence_id
+            self.progress("tool", {"id": outcome.evidence_id, "tool": call.name, "ok": outcome.ok})
+            return Message(role="tool", tool_call_id=call.id, name=call.name, content=outcome.for_model())
+
+        return list(await asyncio.gather(*(one(c) for c in calls)))
+
+    def _record_usage(self, response: ModelResponse, cost: float) -> None:
+        pipeline = self.hub.pipeline
+        actor = self.hub.actor
+        if pipeline.ledger is not None:
+            pipeline.ledger.record(team=actor.team or actor.name, actor=actor.name, provider=response.provider,
+                                   model=response.model, input_tokens=response.usage.input_tokens,
+                                   output_tokens=response.usage.output_tokens, usd=cost, run_id=self.hub.run_id)
+
+
+def _call_key(tool: str, arguments: dict[str, Any]) -> str:
+    return tool + json.dumps(arguments, sort_keys=True, default=str)
+
+
+def _evidence_ref(outcome: ToolOutcome) -> EvidenceRef:
+    excerpt = "\n".join(outcome.text.splitlines()[:6])
+    return EvidenceRef(id=outcome.evidence_id, tool=outcome.tool, arguments=outcome.arguments, ok=outcome.ok,
+                       step_id=outcome.step_id, excerpt=excerpt[:600],
+                       injection_flagged=bool(outcome.injection and outcome.injection.suspicious))
+
+
+def _apply_conclusion(report: Report, conclusion: Conclusion, prefetched: list[ToolOutcome]) -> None:
+    by_step = {o.step_id: o.evidence_id for o in prefetched if o.step_id}
+    for finding in conclusion.findings:
+        report.hypotheses.append(Hypothesis(cause=finding.text, confidence=finding.confidence, source="runbook",
+                                            rule_id=finding.rule_id,
+                                            evidence=[by_step[s] for s in finding.cites if s in by_step]))
+        if finding.remediation and report.remediation is None and not finding.remediation.missing:
+            report.remediation = {"action": finding.remediation.action, **finding.remediation.fields}
+    for ruled in conclusion.ruled_out:
+        report.ruled_out.append(RuledOut(what=ruled.title, why=ruled.reason,
+                                         evidence=[by_step[s] for s in ruled.cites if s in by_step]))
+    for undecided in conclusion.undetermined:
+        missing = ", ".join(undecided.missing_steps)
+        report.notes.append(f"could not decide '{undecided.title}': no evidence from {missing}")
+    failed = [o for o in prefetched if not o.ok]
+    for o in failed:
+        arguments = json.dumps(o.arguments, sort_keys=True)
+        report.next_steps.append(f"Re-run {o.tool} {arguments}: it failed ({o.text[:160]})")
+    report.hypotheses.sort(key=lambda h: h.confidence, reverse=True)
+
+
+_JSON_BLOCK = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
+
+
+def _apply_model_answer(report: Report, text: str, known_ids: set[str]) -> None:
+    """Merge the model's JSON answer into the report; anything malformed is noted, not fatal."""
+    blocks = _JSON_BLOCK.findall(text)
+    candidate = blocks[-1] if blocks else text[text.find("{"): text.rfind("}") + 1]
+    try:
+        answer = json.loads(candidate)
+        if not isinstance(answer, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        report.notes.append("the model's final answer was not in the report format; its text is the summary")
+        report.summary = text.strip()[:2000]
+        return
+    report.summary = str(answer.get("summary") or "")[:2000]
+    dropped: set[str] = set()
+
+    def cites(values: Any) -> list[str]:
+        ids = [str(v) for v in values or []] if isinstance(values, list) else []
+        dropped.update(i for i in ids if i not in known_ids)
+        return [i for i in ids if i in known_ids]
+
+    model_hypotheses = []
+    for h in answer.get("hypotheses") or []:
+        if isinstance(h, dict) and h.get("cause"):
+            confidence = min(1.0, max(0.0, float(h.get("confidence") or 0.5)))
+            model_hypotheses.append(Hypothesis(cause=str(h["cause"]), confidence=confidence,
+                                               evidence=cites(h.get("evidence")), source="model"))
+    # The model saw the rule findings; its ranking comes first, rule findings it did not restate follow.
+    report.hypotheses = sorted(model_hypotheses, key=lambda h: h.confidence, reverse=True) + report.hypotheses
+    for r in answer.get("ruled_out") or []:
+        if isinstance(r, dict) and r.get("what"):
+            report.ruled_out.append(RuledOut(what=str(r["what"]), why=str(r.get("why", "")),
+                                             evidence=cites(r.get("evidence"))))
+    report.next_steps += [str(s) for s in answer.get("next_steps") or [] if s]
+    if isinstance(answer.get("remediation"), dict) and answer["remediation"].get("action"):
+        report.remediation = answer["remediation"]
+    if dropped:
+        report.notes.append(f"dropped citations of evidence that does not exist: {', '.join(sorted(dropped))}")
+
+
+def _runbook_summary(report: Report) -> str:
+    if report.top is None:
+        return "The runbook's checks did not support any root cause; see the evidence and next steps."
+    return f"Most likely: {report.top.cause}"
+
+
+__all__ = ["Investigator", "Stats"]

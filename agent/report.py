@@ -1,0 +1,147 @@
+"""The investigation report: ranked root-cause hypotheses, each citing the evidence that supports it.
+
+One pydantic model, three renderings: rich for the terminal, Markdown for Slack, PagerDuty notes
+and pull requests, JSON for machines. A report is always produced, even when a budget ran out or the
+model failed: it is then marked incomplete and says why.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class EvidenceRef(BaseModel):
+    id: str
+    tool: str
+    arguments: dict[str, Any]
+    ok: bool
+    step_id: str | None = None
+    excerpt: str = ""
+    """The first lines of the (redacted) result, for a reader of the report."""
+    injection_flagged: bool = False
+
+
+class Hypothesis(BaseModel):
+    cause: str
+    confidence: float = Field(ge=0, le=1)
+    evidence: list[str] = Field(default_factory=list)
+    """Evidence ids (E1, E2, …) whose results support the hypothesis."""
+    source: Literal["runbook", "model"] = "model"
+    rule_id: str | None = None
+
+
+class RuledOut(BaseModel):
+    what: str
+    why: str
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Stats(BaseModel):
+    model: str = "none (runbook-only)"
+    model_turns: int = 0
+    tool_calls: int = 0
+    prefetched_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    fixed_prompt_tokens: int = 0
+    refused_calls: int = 0
+
+
+class Report(BaseModel):
+    incident_id: str
+    fingerprint: str
+    title: str
+    run_id: str
+    runbook_id: str | None = None
+    runbook_reasons: list[str] = Field(default_factory=list)
+    summary: str = ""
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    ruled_out: list[RuledOut] = Field(default_factory=list)
+    next_steps: list[str] = Field(default_factory=list)
+    remediation: dict[str, Any] | None = None
+    """A GitOps change proposal as data (action + fields), for `vigil propose` / the demo's PR."""
+    evidence: list[EvidenceRef] = Field(default_factory=list)
+    complete: bool = True
+    incomplete_reason: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    stats: Stats = Field(default_factory=Stats)
+
+    @property
+    def top(self) -> Hypothesis | None:
+        return self.hypotheses[0] if self.hypotheses else None
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2)
+
+    def to_markdown(self) -> str:
+        lines = [f"# Vigil report: {self.title}", ""]
+        if not self.complete:
+            lines += [f"> **Incomplete**: {self.incomplete_reason}", ""]
+        if self.summary:
+            lines += [self.summary, ""]
+        lines.append("## Root-cause hypotheses")
+        if not self.hypotheses:
+            lines.append("No hypothesis is supported by the evidence gathered.")
+        for i, h in enumerate(self.hypotheses, 1):
+            cites = ", ".join(h.evidence) or "no evidence cited"
+            lines.append(f"{i}. **{h.cause}** (confidence {h.confidence:.0%}; evidence: {cites}; from {h.source})")
+        if self.ruled_out:
+            lines += ["", "## Ruled out"]
+            lines += [f"- {r.what}: {r.why}" + (f" ({', '.join(r.evidence)})" if r.evidence else "")
+                      for r in self.ruled_out]
+        if self.next_steps:
+            lines += ["", "## Next steps"] + [f"- {s}" for s in self.next_steps]
+        if self.remediation:
+            lines += ["", "## Proposed remediation", "```json", json.dumps(self.remediation, indent=2), "```"]
+        lines += ["", "## Evidence"]
+        for e in self.evidence:
+            args = json.dumps(e.arguments, sort_keys=True)
+            flag = " ⚠ contained instruction-like text, treated as data" if e.injection_flagged else ""
+            lines.append(f"- **{e.id}** `{e.tool} {args}`{'' if e.ok else ' (failed)'}{flag}")
+        s = self.stats
+        lines += ["", f"_Runbook: {self.runbook_id or 'none'}; model: {s.model}; {s.model_turns} model turns; "
+                      f"{s.tool_calls} tool calls ({s.prefetched_calls} prefetched); "
+                      f"{s.input_tokens} tokens in, {s.output_tokens} out; ${s.cost_usd:.4f}; {s.seconds:.1f}s; "
+                      f"run {self.run_id}_"]
+        return "\n".join(lines)
+
+    def render_rich(self) -> Any:
+        """A rich renderable for the terminal."""
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.table import Table
+        from rich.text import Text
+
+        parts: list[Any] = []
+        if not self.complete:
+            parts.append(Text(f"INCOMPLETE: {self.incomplete_reason}", style="bold yellow"))
+        if self.summary:
+            parts.append(Text(self.summary))
+        table = Table("#", "hypothesis", "confidence", "evidence", "from", box=None, show_edge=False)
+        for i, h in enumerate(self.hypotheses, 1):
+            table.add_row(str(i), h.cause, f"{h.confidence:.0%}", ", ".join(h.evidence), h.source)
+        parts.append(table if self.hypotheses else Text("No hypothesis is supported by the evidence gathered."))
+        if self.ruled_out:
+            parts.append(Text("Ruled out:", style="bold"))
+            parts += [Text(f"  - {r.what}: {r.why}") for r in self.ruled_out]
+        if self.next_steps:
+            parts.append(Text("Next steps:", style="bold"))
+            parts += [Text(f"  - {s}") for s in self.next_steps]
+        if self.remediation:
+            parts.append(Text("Proposed remediation: " + json.dumps(self.remediation), style="cyan"))
+        ev = Table("id", "tool", "arguments", "", box=None, show_edge=False)
+        for e in self.evidence:
+            ev.add_row(e.id, e.tool, json.dumps(e.arguments, sort_keys=True)[:90],
+                       ("ok" if e.ok else "failed") + (" ⚠ injection quarantined" if e.injection_flagged else ""))
+        parts += [Text("Evidence:", style="bold"), ev]
+        s = self.stats
+        parts.append(Text(f"runbook {self.runbook_id or 'none'} · model {s.model} · {s.model_turns} turns · "
+                          f"{s.tool_calls} tool calls ({s.prefetched_calls} prefetched) · "
+                          f"{s.input_tokens}/{s.output_tokens} tokens · ${s.cost_usd:.4f} · {s.seconds:.1f}s",
+                          style="dim"))
+        return Panel(Group(*parts), title=f"Vigil report: {self.title}", border_style="cyan")

@@ -1,0 +1,148 @@
+"""The tool hub: MCP client sessions to Vigil's own servers and to external ones, behind the guardrails.
+
+This is the agent's single tool-call path. A call is judged by the agent-side pipeline, sent over
+MCP (where the server's own middleware judges it again), and its result is redacted, scanned for
+injection, fitted to the context budget and fenced as data before any model sees it.
+
+Vigil's own servers are connected in-process (the official SDK's in-memory transport: no
+subprocess, same code path); external servers from the config over stdio or streamable HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp import Client, StdioServerParameters
+from mcp.server.mcpserver import MCPServer
+
+from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
+from guardrails.injection import InjectionReport
+from guardrails.pipeline import Pipeline
+from guardrails.quarantine import quarantine
+from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
+from mcp_servers.common.server import META_ACTOR, META_COST_CLASS, META_RISK, META_RUN, META_TEAM
+
+
+@dataclass(frozen=True)
+class HubTool:
+    name: str
+    server: str
+    description: str
+    spec: ToolSpec
+    cost_class: str | None
+
+
+@dataclass
+class ToolOutcome:
+    """One tool call as the loop and the report see it."""
+
+    evidence_id: str
+    """`E1`, `E2`, …: what findings cite."""
+    tool: str
+    arguments: dict[str, Any]
+    ok: bool
+    text: str
+    """Redacted and fitted to the budget; for a denial or error, the message the model can act on."""
+    denied: Decision | None = None
+    injection: InjectionReport | None = None
+    seconds: float = 0.0
+    step_id: str | None = None
+    """The runbook step that asked for it, when prefetched."""
+    secrets_redacted: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def for_model(self) -> str:
+        """The result as the model receives it: fenced as untrusted data, with its evidence id."""
+        status = "ok" if self.ok else ("refused by guardrails" if self.denied else "error")
+        return f"[{self.evidence_id}] {self.tool} ({status})\n" + quarantine(self.text, source=f"tool {self.tool}")
+
+
+class ToolHub:
+    """Holds the MCP sessions for one investigation and runs every tool call through the pipeline."""
+
+    def __init__(self, pipeline: Pipeline, actor: Actor, run_id: str,
+                 result_budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> None:
+        self.pipeline = pipeline
+        self.actor = actor
+        self.run_id = run_id
+        self.result_budget_tokens = result_budget_tokens
+        self._stack = AsyncExitStack()
+        self._clients: dict[str, Client] = {}
+        self._tools: dict[str, HubTool] = {}
+        self._counter = 0
+        self.outcomes: list[ToolOutcome] = []
+
+    async def __aenter__(self) -> ToolHub:
+        await self._stack.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.__aexit__(*exc)
+
+    async def connect(self, name: str, target: MCPServer | StdioServerParameters | str) -> list[HubTool]:
+        """Open a session and learn the server's tools. A tool name offered twice keeps the first."""
+        client = await self._stack.enter_async_context(Client(target))
+        self._clients[name] = client
+        listed = await client.list_tools()
+        added = []
+        for tool in listed.tools:
+            if tool.name in self._tools:
+                continue
+            meta = tool.meta or {}
+            read_only = bool(tool.annotations and tool.annotations.read_only_hint)
+            spec = ToolSpec(name=tool.name, input_schema=tool.input_schema, read_only=read_only,
+                            risk=Risk.parse(meta.get(META_RISK, "read" if read_only else "medium")))
+            hub_tool = HubTool(tool.name, name, tool.description or "", spec, meta.get(META_COST_CLASS))
+            self._tools[tool.name] = hub_tool
+            added.append(hub_tool)
+        return added
+
+    def tools(self, allowed: set[str] | None = None) -> list[HubTool]:
+        return [t for t in self._tools.values() if allowed is None or t.name in allowed]
+
+    def get(self, name: str) -> HubTool | None:
+        return self._tools.get(name)
+
+    def next_evidence_id(self) -> str:
+        self._counter += 1
+        return f"E{self._counter}"
+
+    async def call(self, tool: str, arguments: dict[str, Any], *, step_id: str | None = None,
+                   budget_tokens: int | None = None) -> ToolOutcome:
+        """Judge, call, screen. Never raises for a denial or a tool error: the outcome says what happened."""
+        started = time.monotonic()
+        evidence_id = self.next_evidence_id()
+        hub_tool = self._tools.get(tool)
+        action = Action(actor=self.actor, tool=tool, arguments=arguments, run_id=self.run_id,
+                        risk=hub_tool.spec.risk if hub_tool else Risk.READ)
+        verdict = await self.pipeline.check(action, hub_tool.spec if hub_tool else None,
+                                            hub_tool.cost_class if hub_tool else None)
+        if not verdict.allowed or hub_tool is None:
+            denial = verdict.denial
+            assert denial is not None
+            rule = f" (rule {denial.rule})" if denial.rule else ""
+            outcome = ToolOutcome(evidence_id, tool, arguments, False,
+                                  f"refused by Vigil's guardrails at the {denial.layer} layer: {denial.reason}{rule}",
+                                  denied=denial, step_id=step_id, seconds=time.monotonic() - started)
+            self.outcomes.append(outcome)
+            return outcome
+        meta = {META_ACTOR: self.actor.name, META_RUN: self.run_id}
+        if self.actor.team:
+            meta[META_TEAM] = self.actor.team
+        try:
+            result = await self._clients[hub_tool.server].call_tool(tool, arguments, meta=meta)
+            text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
+            ok = not result.is_error
+        except Exception as exc:  # a transport failure is evidence too: the model can try something else
+            text, ok = f"the {hub_tool.server} server failed: {type(exc).__name__}: {exc}", False
+        screened = self.pipeline.screen_result(action, text, is_error=not ok)
+        budget = budget_tokens or self.result_budget_tokens
+        fitted = fit_text(screened.text, budget, more_hint="narrow the call (a filter, a smaller window, a limit)")
+        outcome = ToolOutcome(evidence_id, tool, arguments, ok, fitted, injection=screened.injection,
+                              step_id=step_id, seconds=time.monotonic() - started,
+                              secrets_redacted=screened.secrets_redacted)
+        self.outcomes.append(outcome)
+        return outcome

@@ -1,0 +1,54 @@
+"""Configuration loading: file, environment overrides, secrets by reference only."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.config import ConfigError, load_config
+
+
+def test_defaults_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(None, environ={})
+    assert cfg.llm.provider == "none"
+    assert cfg.audit_path == cfg.state_dir / "audit.jsonl"
+
+
+def test_env_overrides_nested_fields(tmp_path):
+    path = tmp_path / "vigil.yaml"
+    path.write_text("budget:\n  max_steps: 5\n")
+    cfg = load_config(path, environ={"VIGIL__BUDGET__MAX_STEPS": "9", "VIGIL__LLM__MODEL": "qwen2.5:7b"})
+    assert cfg.budget.max_steps == 9 and cfg.llm.model == "qwen2.5:7b"
+
+
+def test_secret_reference_is_read_from_env_only_when_revealed(tmp_path, monkeypatch):
+    from agent.config import SecretRef
+
+    ref = SecretRef(env="VIGIL_TEST_TOKEN")
+    monkeypatch.setenv("VIGIL_TEST_TOKEN", "t0k3n")
+    assert ref.reveal() == "t0k3n"
+    assert "t0k3n" not in repr(ref)
+
+
+@pytest.mark.parametrize("field", ["password", "token", "api_key", "client_secret"])
+def test_inline_secrets_are_refused(tmp_path, field):
+    path = tmp_path / "vigil.yaml"
+    path.write_text(f"loki:\n  url: http://loki:3100\n  {field}: hunter2hunter2\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert "hunter2" not in str(caught.value)
+    assert f"{field}_env" in str(caught.value)
+
+
+def test_external_server_needs_exactly_one_transport(tmp_path):
+    path = tmp_path / "vigil.yaml"
+    path.write_text("servers:\n  - name: grafana\n    command: [mcp-grafana]\n    url: http://x\n")
+    with pytest.raises(ConfigError, match="servers.0"):
+        load_config(path, environ={})
+
+
+def test_not_a_mapping(tmp_path):
+    path = tmp_path / "vigil.yaml"
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(path, environ={})
