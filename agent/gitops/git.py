@@ -1,0 +1,94 @@
+"""A private working clone of the GitOps repository, driven through the real `git` binary.
+
+Vigil never edits a user's own checkout: it keeps its own clone (under the state directory), resets
+it to the remote base branch before every proposal, and pushes only its own `vigil/...` branches.
+Credentials for HTTPS remotes travel in the child process's environment (GIT_CONFIG_* variables),
+never on the command line and never in a log.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+GIT_TIMEOUT_SECONDS = 120
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message names the command (without secrets) and git's own words."""
+
+
+@dataclass
+class GitClone:
+    """The clone at `path` of `remote`, working on `base`."""
+
+    path: Path
+    remote: str
+    base: str = "main"
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Extra environment for git (credentials as GIT_CONFIG_* entries)."""
+    author: tuple[str, str] = ("Vigil", "vigil@localhost")
+
+    async def git(self, *args: str, check: bool = True, cwd: Path | None = None) -> str:
+        env = {**os.environ, **self.env, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
+               "GIT_AUTHOR_NAME": self.author[0], "GIT_AUTHOR_EMAIL": self.author[1],
+               "GIT_COMMITTER_NAME": self.author[0], "GIT_COMMITTER_EMAIL": self.author[1]}
+        with anyio.fail_after(GIT_TIMEOUT_SECONDS):
+            proc = await anyio.run_process(["git", *args], cwd=cwd or self.path, env=env, check=False,
+                                           stdin=subprocess.DEVNULL)
+        out = proc.stdout.decode(errors="replace")
+        if check and proc.returncode != 0:
+            err = proc.stderr.decode(errors="replace").strip()
+            raise GitError(f"git {args[0]} failed ({proc.returncode}): {err[-800:]}")
+        return out
+
+    async def sync(self) -> str:
+        """Clone if needed, fetch, and reset the work tree to the remote base. Returns the base commit."""
+        if not (self.path / ".git").exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            await self.git("clone", "--quiet", "--no-checkout", self.remote, str(self.path), cwd=self.path.parent)
+        await self.git("remote", "set-url", "origin", self.remote)
+        await self.git("fetch", "--quiet", "--prune", "origin",
+                       f"+refs/heads/{self.base}:refs/remotes/origin/{self.base}")
+        await self.git("checkout", "--quiet", "--force", "--detach", f"origin/{self.base}")
+        await self.git("clean", "-fdq")
+        return (await self.git("rev-parse", "HEAD")).strip()
+
+    async def restore(self) -> None:
+        """Throw away uncommitted edits (after a refused or invalid proposal)."""
+        await self.git("reset", "--quiet", "--hard")
+        await self.git("clean", "-fdq")
+
+    async def remote_branch(self, branch: str) -> str | None:
+        """The commit the remote's `branch` points at, or None when it does not exist."""
+        out = await self.git("ls-remote", "origin", f"refs/heads/{branch}")
+        return out.split()[0] if out.strip() else None
+
+    async def diff(self, paths: list[str]) -> str:
+        """The staged diff of `paths` against HEAD, as `git diff` prints it."""
+        await self.git("add", "--", *paths)
+        return await self.git("diff", "--cached", "--no-color", "--no-ext-diff", "HEAD", "--", *paths)
+
+    async def commit_on(self, branch: str, message: str) -> str:
+        """Commit the staged change on a fresh `branch` starting at HEAD; returns the commit id."""
+        await self.git("checkout", "--quiet", "-B", branch)
+        msg_file = self.path / ".git" / "VIGIL_COMMIT_MSG"
+        msg_file.write_text(message, encoding="utf-8")
+        await self.git("commit", "--quiet", "--no-verify", "-F", str(msg_file))
+        return (await self.git("rev-parse", "HEAD")).strip()
+
+    async def tree_of(self, rev: str) -> str:
+        return (await self.git("rev-parse", f"{rev}^{{tree}}")).strip()
+
+    async def fetch_branch(self, branch: str) -> None:
+        await self.git("fetch", "--quiet", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
+
+    async def push(self, branch: str, expect: str | None) -> None:
+        """Push `branch`, replacing the remote one only if it still points at `expect`."""
+        lease = f"--force-with-lease=refs/heads/{branch}:{expect or ''}"
+        await self.git("push", "--quiet", "--porcelain", lease, "origin", f"HEAD:refs/heads/{branch}")
