@@ -106,6 +106,29 @@ class HttpAuth(BaseModel):
         }
         return cls.model_validate(data)
 
+    @classmethod
+    def from_endpoint(cls, endpoint: Any, environ: dict[str, str] | None = None) -> HttpAuth:
+        """From a config section shaped like agent.config.HttpEndpoint, which names env variables
+        for its secrets (`bearer_token_env`, `basic_password_env`) rather than holding them."""
+        env = os.environ if environ is None else environ
+        token_env = getattr(endpoint, "bearer_token_env", None)
+        password_env = getattr(endpoint, "basic_password_env", None)
+        user = getattr(endpoint, "basic_user", None)
+        token = env.get(token_env) if token_env else None
+        if token_env and not token:
+            raise ValueError(f"bearer_token_env names {token_env}, which is not set in the environment")
+        data: dict[str, Any] = {
+            "bearer_token": token,
+            "username": user,
+            "password": env.get(password_env) if password_env else None,
+            "headers": dict(getattr(endpoint, "headers", None) or {}),
+            "tls": {
+                "ca_file": getattr(endpoint, "ca_file", None),
+                "insecure_skip_verify": not getattr(endpoint, "verify_tls", True),
+            },
+        }
+        return cls.model_validate(data)
+
     def token(self) -> str | None:
         if self.bearer_token is not None:
             return self.bearer_token.get_secret_value()

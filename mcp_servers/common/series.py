@@ -55,6 +55,16 @@ class Baseline:
     mean: float
     stdev: float
     points: int
+    minimum: float = 0.0
+    maximum: float = 0.0
+
+    def excursion(self, low: float, high: float) -> float:
+        """How far a window's extremes go beyond the baseline's own range, in baseline spreads.
+
+        Noise alone reaches 2-3 spreads from the mean, so comparing a window's peak with the mean
+        would flag every noisy series; comparing it with the baseline's own peak does not."""
+        beyond = max(0.0, high - self.maximum, self.minimum - low)
+        return beyond / _scale(self.stdev, self.mean)
 
     def deviation(self, value: float) -> float:
         """How far `value` is from the baseline, in baseline spreads (floored, see _RELATIVE_FLOOR)."""
@@ -122,7 +132,10 @@ def summarise(points: Sequence[Point], baseline: Sequence[Point] | None = None, 
     base = _baseline(baseline) if baseline else None
     score = change.score if change else 0.0
     if base is not None and base.points:
-        score = max(score, base.deviation(mean), base.deviation(values[-1]), base.deviation(max(values)))
+        recent = values[-max(3, len(values) // 10):]
+        recent_level = math.fsum(recent) / len(recent)
+        score = max(score, base.deviation(mean), base.deviation(recent_level),
+                    base.excursion(min(values), max(values)))
     return SeriesSummary(
         points=len(finite),
         first=values[0],
@@ -257,7 +270,7 @@ def _baseline(points: Sequence[Point]) -> Baseline:
         return Baseline(mean=0.0, stdev=0.0, points=0)
     mean = math.fsum(values) / len(values)
     var = math.fsum((v - mean) ** 2 for v in values) / max(len(values) - 1, 1)
-    return Baseline(mean=mean, stdev=math.sqrt(var), points=len(values))
+    return Baseline(mean=mean, stdev=math.sqrt(var), points=len(values), minimum=min(values), maximum=max(values))
 
 
 def _slope(times: Sequence[float], values: Sequence[float]) -> float:
