@@ -7,7 +7,7 @@ model and the report can tell "not checked" from "checked, nothing found".
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from agent.incident import Incident
 from agent.runbooks.model import Plan, PlannedCall, Runbook, SkippedStep
@@ -16,7 +16,9 @@ from agent.runbooks.templating import Context, MissingValue, TemplateError, Unsa
 
 def context_for(incident: Incident, captures: dict[str, str] | None = None) -> Context:
     """The values a template sees for this incident (`match` holds regex captures of a rule)."""
-    started = incident.started_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    start = incident.started_at.astimezone(UTC)
+    end = min(start + timedelta(hours=1), datetime.now(UTC))
+    started = _rfc3339(start)
     fields = {
         "id": incident.id,
         "fingerprint": incident.fingerprint,
@@ -26,6 +28,8 @@ def context_for(incident: Incident, captures: dict[str, str] | None = None) -> C
         "status": incident.status,
         "started_at": started,
         "alertname": incident.alertname,
+        "window_start": _rfc3339(start - timedelta(hours=1)),
+        "window_end": _rfc3339(max(end, start)),
     }
     return Context(
         labels=dict(incident.labels),
@@ -55,3 +59,7 @@ def plan_calls(runbook: Runbook, incident: Incident) -> Plan:
             continue
         plan.calls.append(PlannedCall(step_id=step.id, tool=step.call.tool, arguments=arguments))
     return plan
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -10,11 +10,16 @@ Grammar::
 
     {{ ROOT.KEY [| FILTER]... }}
     ROOT    labels | annotations | incident | match
-    FILTER  default("literal") | default(ROOT.KEY) | lower | upper | double
+    FILTER  default("literal") | default(ROOT.KEY) | lower | upper | double | workload
 
 `double` doubles a Kubernetes quantity (`256Mi` -> `512Mi`, `500m` -> `1000m`, `3` -> `6`): the
 one piece of arithmetic remediation templates need ("raise the limit") without an expression
 language.
+`workload` turns a Deployment's pod name into the Deployment's (`checkout-7d9f8b6c5d-x2x4z` ->
+`checkout`) and leaves any other name as it is.
+
+A default literal is written by the runbook author, so it is trusted and not held to the
+tool-argument character set (`default(".*")` is fine in a PromQL regex matcher).
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from typing import Any
 
 ROOTS = ("labels", "annotations", "incident", "match")
 INCIDENT_FIELDS = frozenset(
-    {"id", "fingerprint", "title", "severity", "source", "status", "started_at", "alertname"}
+    {"id", "fingerprint", "title", "severity", "source", "status", "started_at", "alertname",
+     "window_start", "window_end"}
 )
+"""`window_start` is an hour before the start; `window_end` an hour after it, or now if sooner."""
 SAFE_VALUE = re.compile(r"[A-Za-z0-9_.:/@+,=-]*")
 MAX_VALUE_CHARS = 253
 """The longest value substituted into a tool argument (a Kubernetes name is at most 253)."""
@@ -38,7 +45,7 @@ _BLOCK = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _REF = r"(labels|annotations|incident|match)\.([A-Za-z_][A-Za-z0-9_]*)"
 _EXPR = re.compile(rf"\s*{_REF}\s*((?:\|.*)?)$", re.DOTALL)
 _FILTER = re.compile(
-    rf"\|\s*(?:(lower|upper|double)|default\s*\(\s*(?:\"([^\"]*)\"|'([^']*)'|{_REF})\s*\))\s*"
+    rf"\|\s*(?:(lower|upper|double|workload)|default\s*\(\s*(?:\"([^\"]*)\"|'([^']*)'|{_REF})\s*\))\s*"
 )
 
 
@@ -113,7 +120,7 @@ def parse_expression(text: str) -> Expression:
     while rest:
         flt = _FILTER.match(rest)
         if not flt:
-            raise TemplateError(f"unknown filter in {{{{{text}}}}}; use default(\"x\"), lower, upper or double")
+            raise TemplateError(f"unknown filter in {{{{{text}}}}}; use default(\"x\"), lower, upper, double or workload")
         if flt.group(1):
             transforms.append(flt.group(1))
         elif flt.group(4):
@@ -167,12 +174,15 @@ def render(text: str, context: Context, safe: bool = False) -> str:
         value = context.lookup(expr.ref)
         if value is None and expr.default_ref is not None:
             value = context.lookup(expr.default_ref)
-        if value is None:
-            value = expr.default_literal
+        trusted = False
+        if value is None and expr.default_literal is not None:
+            value, trusted = expr.default_literal, True
         if value is None:
             raise MissingValue(str(expr.ref))
         for transform in expr.transforms:
             value = _transform(transform, value, str(expr.ref))
+        if safe and trusted:
+            return value
         if safe:
             if len(value) > MAX_VALUE_CHARS or not SAFE_VALUE.fullmatch(value):
                 raise UnsafeValue(str(expr.ref), value)
@@ -186,7 +196,14 @@ def render(text: str, context: Context, safe: bool = False) -> str:
 _QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)([A-Za-z]*)")
 
 
+_DEPLOYMENT_POD = re.compile(r"(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}")
+"""A pod of a Deployment: NAME-<ReplicaSet hash>-<5 random>, both from Kubernetes' safe alphabet."""
+
+
 def _transform(name: str, value: str, ref: str) -> str:
+    if name == "workload":
+        found = _DEPLOYMENT_POD.fullmatch(value)
+        return found.group(1) if found else value
     if name == "lower":
         return value.lower()
     if name == "upper":
