@@ -319,7 +319,9 @@ _STOPWORDS = frozenset(
     {"is", "are", "in", "on", "the", "a", "an", "of", "for", "and", "or", "to", "with", "keeps", "keep",
      "has", "have", "was", "were", "be", "been", "not", "no", "my", "our", "all", "its", "it", "that",
      "this", "after", "since", "from", "at", "by", "crashlooping", "crashing", "failing", "down", "up",
-     "restarting", "pending", "stuck", "slow", "broken", "why", "what", "when", "which"}
+     "restarting", "pending", "stuck", "slow", "broken", "why", "what", "when", "which", "oomkilled",
+     "crashloopbackoff", "evicted", "running", "terminating", "imagepullbackoff", "errimagepull", "notready",
+     "ready", "unschedulable", "unhealthy", "healthy", "erroring", "throttled", "timing", "returning"}
 )
 _KV = re.compile(r"\b([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*\"?([A-Za-z0-9_.:/@-]+)\"?")
 _FIRING_TITLE = re.compile(r"^\s*\[(?:FIRING|RESOLVED)(?::\d+)?\]\s+([A-Za-z_][A-Za-z0-9_:]*)")
@@ -333,19 +335,28 @@ def extract_labels(text: str) -> dict[str, str]:
     tool call; anything ambiguous is left out rather than guessed.
     """
     labels: dict[str, str] = {}
+    lowered = text.lower()
     match = _FIRING_TITLE.match(text)
     if match:
         labels["alertname"] = match.group(1)
+        # Alertmanager-to-PagerDuty titles go on with `namespace/pod`.
+        ref = re.search(rf"(?<![\w/]){_NAME}/{_NAME}\b", lowered[match.end() :])
+        if ref and not any(ref.group(1) in words for words in _KINDS.values()):
+            labels["namespace"], labels["pod"] = ref.group(1), ref.group(2)
     for key, value in _KV.findall(text):
         labels.setdefault(_label_key(key.lower()), value)
-    lowered = text.lower()
+    # "checkout pods" names the workload the pods belong to, not a pod.
+    workload = re.search(rf"\b{_NAME}\s+pods\b", lowered)
+    if workload and workload.group(1) not in _STOPWORDS:
+        labels.setdefault("deployment", workload.group(1))
+        labels.setdefault("pod", "")
     for label, words in _KINDS.items():
         if label in labels:
             continue
         value = _find_named(lowered, words)
         if value:
             labels[label] = value
-    return labels
+    return {k: v for k, v in labels.items() if v}
 
 
 def _label_key(key: str) -> str:
@@ -357,10 +368,11 @@ def _label_key(key: str) -> str:
 
 def _find_named(text: str, words: tuple[str, ...]) -> str | None:
     alternatives = "|".join(re.escape(w) for w in words)
+    singular = "|".join(re.escape(w) for w in words if not (w.endswith("s") and w[:-1] in words))
     patterns = (
         rf"\b(?:{alternatives})/{_NAME}",  # deploy/checkout
-        rf"\b(?:{alternatives})\s+(?:named\s+|called\s+)?[\"'`]?{_NAME}",  # namespace payments
-        rf"\b{_NAME}[\"'`]?\s+(?:{alternatives})\b",  # payments namespace
+        rf"\b(?:{singular})\s+(?:named\s+|called\s+)?[\"'`]?{_NAME}",  # namespace payments
+        rf"\b{_NAME}[\"'`]?\s+(?:{alternatives})\b",  # payments namespace, checkout pods
     )
     for pattern in patterns:
         for found in re.finditer(pattern, text):

@@ -23,15 +23,14 @@ class LabelMatcher(BaseModel):
     value: str = ""
 
     def evaluate(self, labels: dict[str, str]) -> bool | None:
-        """True or False; None when a positive matcher names a label the incident lacks.
+        """True or False; None when the incident lacks the label.
 
         A free-text incident rarely carries every label an alert would, so an absent label is
-        "unknown" rather than a mismatch; negative matchers read absent as "" like Prometheus.
+        "unknown" (neutral) rather than a match or a mismatch, whatever the operator.
         """
-        present = self.name in labels
-        actual = labels.get(self.name, "")
-        if self.op in ("=", "=~") and not present:
+        if self.name not in labels:
             return None
+        actual = labels[self.name]
         if self.op == "=":
             return actual == self.value
         if self.op == "!=":

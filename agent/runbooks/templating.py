@@ -120,7 +120,9 @@ def parse_expression(text: str) -> Expression:
     while rest:
         flt = _FILTER.match(rest)
         if not flt:
-            raise TemplateError(f"unknown filter in {{{{{text}}}}}; use default(\"x\"), lower, upper, double or workload")
+            raise TemplateError(
+                f"unknown filter in {{{{{text}}}}}; use default(\"x\"), lower, upper, double or workload"
+            )
         if flt.group(1):
             transforms.append(flt.group(1))
         elif flt.group(4):
