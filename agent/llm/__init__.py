@@ -17,6 +17,7 @@ from agent.llm.base import (
     ToolCall,
     ToolDef,
     Usage,
+    close_model,
     prompt_size,
 )
 from agent.llm.budget import Budget, BudgetStatus, BudgetTracker, Price, PriceTable
@@ -54,6 +55,7 @@ __all__ = [
     "Usage",
     "build_model",
     "build_summarizer",
+    "close_model",
     "prompt_size",
     "repair_tool_call",
     "sloppy_call",

@@ -7,6 +7,7 @@ assistant turn's tool calls become `tool_use` blocks next to its text.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import anthropic
@@ -52,6 +53,9 @@ def to_wire_messages(messages: list[Message]) -> list[dict[str, Any]]:
             )
         elif message.role == "user":
             blocks.append({"type": "text", "text": message.content or "(empty)"})
+        elif message.provider_data and isinstance(message.provider_data.get("anthropic_content"), list):
+            # The turn carried thinking blocks: send it back exactly as the model wrote it.
+            blocks.extend(copy.deepcopy(message.provider_data["anthropic_content"]))
         else:
             if message.content:
                 blocks.append({"type": "text", "text": message.content})
@@ -98,6 +102,9 @@ class AnthropicModel:
     def __repr__(self) -> str:
         return f"AnthropicModel(name={self.name!r})"
 
+    async def aclose(self) -> None:
+        await self._client.close()
+
     def _classify(self, exc: BaseException) -> Attempt | None:
         return classify(
             exc, "anthropic", anthropic.APIStatusError, anthropic.APITimeoutError, anthropic.APIConnectionError
@@ -128,8 +135,10 @@ class AnthropicModel:
     def _parse(self, raw: Any, tools: list[ToolDef]) -> ModelResponse:
         texts: list[str] = []
         calls: list[RawToolCall] = []
+        thinking = False
         for block in raw.content or []:
             kind = getattr(block, "type", "")
+            thinking = thinking or kind in ("thinking", "redacted_thinking")
             if kind == "text":
                 texts.append(block.text)
             elif kind == "tool_use":
@@ -154,4 +163,9 @@ class AnthropicModel:
             model=raw.model or self.name,
             provider=self.provider,
             repaired=notes,
+            provider_data=(
+                {"anthropic_content": [b.model_dump(mode="json", exclude_none=True) for b in raw.content]}
+                if thinking
+                else None
+            ),
         )

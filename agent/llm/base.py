@@ -59,6 +59,9 @@ class Message(BaseModel):
     """Only on tool messages: which call this result answers."""
     name: str | None = None
     """Only on tool messages: the tool's name (some providers want it)."""
+    provider_data: dict[str, Any] | None = None
+    """Only on assistant messages: opaque state the provider needs back on the next turn (for
+    Anthropic, thinking blocks that must accompany tool use). Copy it from ModelResponse as is."""
 
 
 class Usage(BaseModel):
@@ -84,6 +87,14 @@ class ModelResponse(BaseModel):
     provider: str = ""
     repaired: list[str] = Field(default_factory=list)
     """Human-readable notes on what the tool-call repair step fixed in this response."""
+    provider_data: dict[str, Any] | None = None
+    """Opaque state to copy into the assistant Message that records this response."""
+
+    def as_message(self) -> Message:
+        """The assistant message that records this response in the conversation."""
+        return Message(
+            role="assistant", content=self.text, tool_calls=list(self.tool_calls), provider_data=self.provider_data
+        )
 
 
 @runtime_checkable
@@ -96,6 +107,13 @@ class Model(Protocol):
     async def complete(
         self, system: str, messages: list[Message], tools: list[ToolDef], max_tokens: int
     ) -> ModelResponse: ...
+
+
+async def close_model(model: Model | None) -> None:
+    """Release a model's HTTP connections (providers with a client have `aclose`); safe on None."""
+    closer = getattr(model, "aclose", None)
+    if closer is not None:
+        await closer()
 
 
 class ModelError(Exception):

@@ -7,6 +7,7 @@ shipped as data (prices.yaml) that the config can override.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from importlib import resources
@@ -20,6 +21,8 @@ from agent.llm.base import ModelResponse
 
 LOCAL_PROVIDERS = frozenset({"openai-compatible", "scripted"})
 """Providers that run on the user's own hardware (or in tests) and therefore cost nothing."""
+
+_SNAPSHOT = re.compile(r"^(-\d{8}|-\d{4}-\d{2}-\d{2}|-latest|[@:].+)$")
 
 BudgetName = Literal["steps", "tokens", "seconds", "usd"]
 
@@ -53,12 +56,16 @@ class PriceTable:
         return cls(prices)
 
     def lookup(self, model: str) -> Price | None:
-        """The price for `model`, matching whole names or prefixes ending at '-', '@' or ':'."""
+        """The price for `model`: its own entry, or that of the id it is a dated/tagged snapshot of.
+
+        Only snapshot suffixes count (-20251001, -2025-04-14, -latest, @tag, :tag), so a newer
+        version such as claude-fable-5-2 is not silently priced as claude-fable-5.
+        """
         if model in self._prices:
             return self._prices[model]
         best: str | None = None
         for key in self._prices:
-            if model.startswith(key) and model[len(key)] in "-@:" and (best is None or len(key) > len(best)):
+            if model.startswith(key) and _SNAPSHOT.match(model[len(key) :]) and (best is None or len(key) > len(best)):
                 best = key
         return self._prices[best] if best else None
 

@@ -100,6 +100,9 @@ class OpenAIModel:
     def __repr__(self) -> str:
         return f"OpenAIModel(name={self.name!r}, provider={self.provider!r})"
 
+    async def aclose(self) -> None:
+        await self._client.close()
+
     def _classify(self, exc: BaseException) -> Attempt | None:
         return classify(exc, self.provider, openai.APIStatusError, openai.APITimeoutError, openai.APIConnectionError)
 
