@@ -155,7 +155,8 @@ async def propose(
         description=f"open a pull request that restores the previous content of {', '.join(change.paths)}",
         data={"provider": provider.describe(), "base": repo.base, "env": repo.env, "branch": branch,
               "paths": change.paths, "patch": diff, "title": title, "fingerprint": incident.fingerprint,
-              "incident_id": incident.id, "base_commit": base_commit},
+              "incident_id": incident.id, "base_commit": base_commit,
+              "namespace": r.workload.namespace, "kind": r.workload.kind, "workdir": str(repo.workdir)},
     )
     action_fields: dict[str, Any] = dict(
         actor=actor, tool=TOOL_NAME, risk=Risk.MEDIUM, rollback=plan,
