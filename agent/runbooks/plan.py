@@ -32,11 +32,25 @@ def context_for(incident: Incident, captures: dict[str, str] | None = None) -> C
         "window_end": _rfc3339(max(end, start)),
     }
     return Context(
-        labels=dict(incident.labels),
+        labels=template_labels(incident),
         annotations=dict(incident.annotations),
         incident=fields,
         match=dict(captures or {}),
     )
+
+
+def template_labels(incident: Incident) -> dict[str, str]:
+    """The incident's labels, completed from its first firing alert.
+
+    A group of alerts keeps only the labels all of them share, so `pod` disappears when two pods
+    crash-loop. A runbook step still wants one pod to describe: it gets the first firing alert's,
+    which is a real example of the problem, while the incident itself stays truthful.
+    """
+    firing = [a for a in incident.alerts if a.status == "firing"] or incident.alerts
+    example = firing[0] if firing else None
+    merged = dict(example.labels) if example else {}
+    merged.update(incident.labels)
+    return merged
 
 
 def plan_calls(runbook: Runbook, incident: Incident) -> Plan:

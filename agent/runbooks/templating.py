@@ -12,6 +12,8 @@ Grammar::
     ROOT    labels | annotations | incident | match
     FILTER  default("literal") | default(ROOT.KEY) | lower | upper | double | workload
 
+Several `default`s are tried in order: `{{ labels.deployment | default(labels.service) | default("x") }}`.
+
 `double` doubles a Kubernetes quantity (`256Mi` -> `512Mi`, `500m` -> `1000m`, `3` -> `6`): the
 one piece of arithmetic remediation templates need ("raise the limit") without an expression
 language.
@@ -80,14 +82,19 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True)
 class Expression:
     ref: Ref
-    default_literal: str | None = None
-    default_ref: Ref | None = None
+    fallbacks: tuple[Ref | Literal, ...] = field(default_factory=tuple)
+    """`default(...)` filters in order: the first that has a value wins."""
     transforms: tuple[str, ...] = field(default_factory=tuple)
 
     def refs(self) -> list[Ref]:
-        return [self.ref] + ([self.default_ref] if self.default_ref else [])
+        return [self.ref, *(f for f in self.fallbacks if isinstance(f, Ref))]
 
 
 @dataclass
@@ -114,8 +121,7 @@ def parse_expression(text: str) -> Expression:
         )
     ref = Ref(found.group(1), found.group(2))
     rest = found.group(3).strip()
-    default_literal: str | None = None
-    default_ref: Ref | None = None
+    fallbacks: list[Ref | Literal] = []
     transforms: list[str] = []
     while rest:
         flt = _FILTER.match(rest)
@@ -126,11 +132,11 @@ def parse_expression(text: str) -> Expression:
         if flt.group(1):
             transforms.append(flt.group(1))
         elif flt.group(4):
-            default_ref = Ref(flt.group(4), flt.group(5))
+            fallbacks.append(Ref(flt.group(4), flt.group(5)))
         else:
-            default_literal = flt.group(2) if flt.group(2) is not None else flt.group(3)
+            fallbacks.append(Literal(flt.group(2) if flt.group(2) is not None else flt.group(3)))
         rest = rest[flt.end() :]
-    return Expression(ref, default_literal, default_ref, tuple(transforms))
+    return Expression(ref, tuple(fallbacks), tuple(transforms))
 
 
 def expressions(text: str) -> list[Expression]:
@@ -174,11 +180,14 @@ def render(text: str, context: Context, safe: bool = False) -> str:
     def substitute(found: re.Match[str]) -> str:
         expr = parse_expression(found.group(1))
         value = context.lookup(expr.ref)
-        if value is None and expr.default_ref is not None:
-            value = context.lookup(expr.default_ref)
         trusted = False
-        if value is None and expr.default_literal is not None:
-            value, trusted = expr.default_literal, True
+        for fallback in expr.fallbacks:
+            if value is not None:
+                break
+            if isinstance(fallback, Literal):
+                value, trusted = fallback.text, True
+            else:
+                value = context.lookup(fallback)
         if value is None:
             raise MissingValue(str(expr.ref))
         for transform in expr.transforms:
