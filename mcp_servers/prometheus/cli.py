@@ -53,7 +53,7 @@ def serve(
     token_file: Annotated[Path | None, typer.Option(help="HTTP callers: lines of `TOKEN ACTOR [TEAM]`.")] = None,
     policy: Annotated[Path | None, typer.Option(help="Policy YAML (default: the shipped policy).")] = None,
     state_dir: Annotated[Path, typer.Option(help="Where the server's audit log lives.")] = Path(".vigil"),
-    header: Annotated[list[str], typer.Option(help="Extra request header `Name: value` (repeatable).")] = [],  # noqa: B006
+    header: Annotated[list[str] | None, typer.Option(help="Extra request header `Name: value` (repeatable).")] = None,
     timeout: Annotated[float | None, typer.Option(help="Seconds per Prometheus request.")] = None,
     local: Annotated[Path | None, typer.Option(
         help="Start a local Prometheus loaded with this OpenMetrics file and serve against it.")] = None,
@@ -61,7 +61,7 @@ def serve(
     """Run the server until interrupted. Credentials come from VIGIL_PROMETHEUS_BEARER_TOKEN,
     _USERNAME/_PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (never from flags)."""
     try:
-        settings = settings_from(url, header, timeout)
+        settings = settings_from(url, header or [], timeout)
         tokens = load_tokens(token_file) if http else {}
         if http and not tokens:
             raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")

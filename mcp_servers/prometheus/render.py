@@ -237,3 +237,18 @@ def render_instant(query: str, at: float, result: Sequence[Any], budget_tokens: 
 
 def fit(text: str, budget_tokens: int, hint: str) -> str:
     return fit_text(text, budget_tokens, hint)
+
+
+def page_names(items: list[str], limit: int, offset: int, contains: str | None, what: str, call: str) -> str:
+    """A page of names (labels, values), with the total and the exact call for the next page."""
+    if contains:
+        items = [i for i in items if contains.lower() in i.lower()]
+    items = sorted(items)
+    page = items[offset : offset + limit]
+    head = f"{len(items)} {what}" + (f" containing {contains!r}" if contains else "")
+    if not page:
+        return head + (f"; offset {offset} is past the end" if items else "") + "."
+    lines = [f"{head}; showing {offset + 1}-{offset + len(page)}:", ", ".join(page)]
+    if offset + len(page) < len(items):
+        lines.append(f"More: call {call} with offset={offset + len(page)}.")
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ from mcp_servers.common.series import auto_step, fmt_duration, fmt_time
 from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, create_server, run_server
 from mcp_servers.prometheus.caller import caller_limits
 from mcp_servers.prometheus.client import PromError, PrometheusClient, PromSettings
-from mcp_servers.prometheus.render import RangeAnswer, render_instant, render_range
+from mcp_servers.prometheus.render import RangeAnswer, page_names, render_instant, render_range
 
 INSTRUCTIONS = """\
 Read-only access to Prometheus. Start with prom_alerts (what is firing) or prom_query_range over the
@@ -75,21 +75,6 @@ def _check_series(limits: Limits, count: int) -> None:
             f"the query returned {count} series, over the maximum of {limits.promql.max_series} "
             f"(limits {limits.id!r}); aggregate (sum by (namespace, pod) (...)), use topk(), or add label matchers"
         )
-
-
-def _page(items: list[str], limit: int, offset: int, contains: str | None, what: str, call: str) -> str:
-    """A page of names, with the total and the exact call for the next page."""
-    if contains:
-        items = [i for i in items if contains.lower() in i.lower()]
-    items = sorted(items)
-    page = items[offset : offset + limit]
-    head = f"{len(items)} {what}" + (f" containing {contains!r}" if contains else "")
-    if not page:
-        return head + (f"; offset {offset} is past the end" if items else "") + "."
-    lines = [f"{head}; showing {offset + 1}-{offset + len(page)}:", ", ".join(page)]
-    if offset + len(page) < len(items):
-        lines.append(f"More: call {call} with offset={offset + len(page)}.")
-    return "\n".join(lines)
 
 
 def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusClient | None = None) -> MCPServer:
@@ -196,7 +181,7 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         """List label names (optionally only those on series matching `match`), paged."""
         params = _discovery_params(match, start, end)
         names = await call(prom.label_names(params))
-        return _page(list(names), limit, offset, contains, "label names", "prom_labels")
+        return page_names(list(names), limit, offset, contains, "label names", "prom_labels")
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     async def prom_label_values(
@@ -211,7 +196,7 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         """List the values of one label (metric names with label=__name__), filtered and paged."""
         params = _discovery_params(match, start, end)
         values = await call(prom.label_values(label, params))
-        return _page(list(values), limit, offset, contains, f"values of {label}", "prom_label_values")
+        return page_names(list(values), limit, offset, contains, f"values of {label}", "prom_label_values")
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     async def prom_series(

@@ -1,0 +1,1 @@
+"""Vigil's Loki MCP server: LogQL tools that answer with mined templates, new ones first."""
