@@ -73,6 +73,18 @@ def to_wire_tools(tools: list[ToolDef]) -> list[dict[str, Any]]:
     ]
 
 
+def _standard_arguments(raw: object) -> object:
+    """Decode arguments sent the documented way (one JSON-encoded object); leave the rest to repair."""
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+        if isinstance(value, dict):
+            return value
+    return raw
+
+
 class OpenAIModel:
     """A chat model behind the Chat Completions API. The SDK's own retries are off."""
 
@@ -130,7 +142,7 @@ class OpenAIModel:
         message = choice.message
         text = message.content or ""
         calls = [
-            RawToolCall(tc.id or "", tc.function.name, tc.function.arguments)
+            RawToolCall(tc.id or "", tc.function.name, _standard_arguments(tc.function.arguments))
             for tc in (message.tool_calls or [])
             if getattr(tc, "function", None) is not None
         ]
