@@ -200,8 +200,7 @@ def checkout_oom() -> Scenario:
          (4, good, incident - timedelta(days=6), "deploy checkout 1.8.2", env),
          (5, bad, deploy_at, "deploy checkout 1.9.0: order-summary cache", env)],
         replicas=3, keep_old=0, new_count=3, deploy_at=deploy_at, memory_limit=f"{limit_mi}Mi",
-        status={"replicas": 3, "updatedReplicas": 3, "readyReplicas": 2, "availableReplicas": 2,
-                "unavailableReplicas": 1},
+        status={"replicas": 3, "updatedReplicas": 3, "readyReplicas": 3, "availableReplicas": 3},
         conditions=[
             {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
              "message": "Deployment has minimum availability.", "lastUpdateTime": o.iso(deploy_at),
@@ -213,7 +212,7 @@ def checkout_oom() -> Scenario:
         max_surge="1", max_unavailable="0")
     deploy = cluster.deployments[(ns, name)]
     deploy["status"]["conditions"][1]["message"] = f'ReplicaSet "{names[5]}" has successfully progressed.'
-    cluster.set_rs_status(ns, names[5], 2, 2)
+    cluster.set_rs_status(ns, names[5], 3, 3)
     old = old_pods(cluster, ns, name, names[4], old_cs, 3, incident - timedelta(days=6),
                    [deploy_at + timedelta(minutes=1.5 * (i + 1)) for i in range(3)], 210)
     rates = [24.0, 26.5, 22.0]  # MiB per minute of leak per pod
