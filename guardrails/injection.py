@@ -1,12 +1,48 @@
-"""Prompt-injection scanner for untrusted text (owned by the text-guardrails work; contract only).
+"""Prompt-injection scanner for untrusted text.
 
-CONTRACT (do not change the signatures without updating guardrails/pipeline.py):
-    scan(text: str) -> InjectionReport
+Vigil reads text written by others (logs, alert annotations, pod annotations, ConfigMaps, code,
+commit messages). Someone who can write a log line can try to talk to the model reading it. This
+scanner looks for the marks such text leaves and scores them. It does not decide what to do: the
+pipeline fences every untrusted text anyway (guardrails/quarantine.py) and uses the score to warn,
+audit, or withhold.
+
+How it scores:
+- Detectors are general patterns, each a *signal* with a weight in 0..1: phrasing that overrides
+  instructions, addresses an AI, fakes a chat-role marker, imitates tool-call syntax, asks to leak
+  secrets or hide an action, claims approval, names a destructive action, hides characters.
+- Signals near each other (within `WINDOW` characters) form a cluster. A cluster's score is the
+  noisy-OR of its distinct signals (each signal counted once, at its highest weight), so several
+  independent marks together count for more than any one.
+- Runbooks and logs legitimately say "you should restart", "run kubectl delete pod", "pre-approved".
+  Those are *weak* signals (< `STRONG`). A cluster made only of weak signals is capped below the
+  threshold: the scanner needs at least one sign that the text is aimed at a model (addressing an
+  AI, overriding instructions, role or tool syntax, hiding, exfiltration) before it calls it hostile.
+- The overall score is the highest cluster score.
+
+Obfuscation is undone before matching, never scored only by shape: invisible characters are
+removed and homoglyphs folded (with positions mapped back to the original), Unicode tag characters
+and base64 / hex / percent / backslash-escaped runs are decoded and the decoded text scanned again
+(one level deep). A decoded payload that scores is reported as `encoded_payload`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
+
+THRESHOLD = 0.5
+STRONG = 0.4
+"""Signals at or above this weight show the text is aimed at a model; weaker ones cannot reach THRESHOLD alone."""
+WEAK_CAP = 0.45
+WINDOW = 400
+"""Characters between two signals for them to count as one passage."""
+MAX_DECODE = 200
+"""Encoded runs decoded per text at most: bounds the work on adversarial input."""
+EXCERPT = 80
 
 
 @dataclass(frozen=True)
@@ -33,8 +69,785 @@ class InjectionReport:
         return self.score >= THRESHOLD
 
 
-THRESHOLD = 0.5
+# --------------------------------------------------------------------------- detectors
+
+
+@dataclass(frozen=True)
+class _Detector:
+    signal: str
+    """Name of the signal; a cluster counts each signal once."""
+    kind: str
+    """The span kind reported (instruction, role_marker, tool_call_syntax, ...)."""
+    weight: float
+    pattern: re.Pattern[str]
+    hints: tuple[str, ...] = ()
+    """Lowercase substrings: the pattern only runs if one occurs in the lowercased text."""
+
+
+_AI = (
+    r"(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|ai\s+models?|"
+    r"(?:ai\s+|sre\s+|virtual\s+|automated\s+|autonomous\s+|coding\s+|incident\s+)?(?:assistants?|agents?)|"
+    r"(?:ai\s+)?(?:bots?|chatbots?)|copilots?|gpt(?:-?\d[\w.]*)?|chatgpt|claude|gemini|vigil|"
+    r"automated\s+(?:systems?|tools?|analy[sz]ers?|reviewers?|triage))"
+)
+_ADJ = r"(?:previous|prior|above|earlier|preceding|former|original|initial|system|safety)"
+_RULES = (
+    r"(?:instructions?|prompts?|directives?|rules|guidelines|guardrails|constraints|context|programming|"
+    r"polic(?:y|ies)|restrictions|commands|orders|system\s+prompt|training)"
+)
+_IGNORE = r"(?:ignore|disregard|forget|override|overrule|bypass|abandon|discard|neglect|set\s+aside)"
+_SECRETS = (
+    r"(?:secrets?|credentials?|passwords?|tokens?|api[\s_-]*keys?|access\s+keys?|private\s+keys?|ssh\s+keys?|"
+    r"kubeconfigs?|env(?:ironment)?\s+(?:variables|vars)|\.env\s+files?|service[\s-]*account\s+tokens?|"
+    r"system\s+prompt|conversation|chat\s+history|session\s+cookies?)"
+)
+_DEST = (
+    r"(?:to|into|at|via)\s+(?:https?://|\S+@\S+\.\w+|(?:the\s+|this\s+|my\s+|our\s+|following\s+)*"
+    r"(?:url|endpoint|webhook|address|email|pastebin|gist|attacker|external)\b)"
+)
+_USER = (
+    r"(?:the\s+)?(?:user|users|human|humans|operators?|on-?call(?:\s+engineer)?|engineers?|sre|team|admins?|"
+    r"anyone|them|reviewers?|people)"
+)
+
+
+def _d(signal: str, kind: str, weight: float, pattern: str, hints: list[str], flags: int = re.I) -> _Detector:
+    return _Detector(signal, kind, weight, re.compile(pattern, flags), tuple(hints))
+
+
+_DETECTORS: tuple[_Detector, ...] = (
+    # -- overriding the model's instructions
+    _d(
+        "override",
+        "instruction",
+        0.85,
+        rf"\b{_IGNORE}\s+(?:(?:all|any|every|each|the|your|of|these|those|my)\s+){{0,3}}(?:{_ADJ}\s+){{1,2}}{_RULES}"
+        rf"|\b{_IGNORE}\s+(?:(?:all|any|the|of)\s+){{0,2}}your\s+(?:{_ADJ}\s+)?{_RULES}"
+        rf"|\b{_IGNORE}\s+(?:all|any|every)\s+(?:other\s+)?(?:instructions?|prompts?|directives?|guardrails)"
+        r"|\bforget\s+(?:everything|all|anything)\s+(?:you\s+(?:were|have\s+been)\s+told|above|before|so\s+far|"
+        r"you\s+know|previously)",
+        ["ignor", "disregard", "forget", "overrid", "overrul", "bypass", "abandon", "discard", "neglect", "aside"],
+    ),
+    _d(
+        "new_instructions",
+        "instruction",
+        0.7,
+        r"\b(?:new|real|actual|true|hidden|secret|priority|override)\s+"
+        r"(?:instructions?|directives?|system\s+prompt)\s*(?::|for\s+(?:the\s+)?" + _AI + r"\b)"
+        r"|\byour\s+(?:new|real|actual|true|updated)\s+(?:task|goal|objective|instructions?|mission|job|role|purpose)\b"
+        r"|\b(?:the\s+)?(?:above|previous|earlier)\s+(?:instructions?|rules|prompt)\s+(?:is|are|was|were)\s+"
+        r"(?:void|cancel+ed|obsolete|outdated|revoked|no\s+longer\s+valid|superseded|fake|a\s+test)",
+        [
+            "new",
+            "updated",
+            "revised",
+            "real",
+            "actual",
+            "true",
+            "hidden",
+            "secret",
+            "priority",
+            "override",
+            "your",
+            "above",
+            "previous",
+            "earlier",
+        ],
+    ),
+    _d(
+        "role_change",
+        "instruction",
+        0.7,
+        r"\byou\s+are\s+now\s+(?:an?\s+|the\s+|my\s+|in\s+|called\s+|named\s+)?"
+        r"(?:unrestricted|unfiltered|jailbroken|dan\b|evil|root|admin|administrator|developer|god|hacker|"
+        + _AI
+        + r"\b)"
+        r"|\byou\s+are\s+no\s+longer\s+(?:an?\s+)?(?:bound|restricted|limited|required\s+to|" + _AI + r"\b)"
+        r"|\b(?:act|behave|respond|operate|roleplay)\s+as\s+(?:if\s+you\s+(?:are|were)\s+)?(?:an?\s+|the\s+)?"
+        r"(?:unrestricted|unfiltered|jailbroken|root|admin|administrator|different|evil|dan\b|developer|"
+        r"system|superuser|hacker|attacker)"
+        r"|\bpretend\s+(?:to\s+be|you\s+are|that\s+you)\b"
+        r"|\b(?:developer|god|jailbreak|dan|unrestricted|unfiltered)\s+mode\b",
+        ["you are", "act", "behave", "respond", "operate", "roleplay", "pretend", "mode"],
+    ),
+    _d(
+        "from_now_on",
+        "instruction",
+        0.3,
+        r"\bfrom\s+now\s+on,?\s+(?:you|your|always|never|respond|reply|answer|act)\b",
+        ["from now on"],
+    ),
+    # -- addressing a model
+    _d(
+        "ai_address",
+        "instruction",
+        0.45,
+        r"\b(?:hey|hi|hello|dear|attention|attn|psst)\s*[,:]?\s*(?:the\s+|all\s+|any\s+|every\s+|our\s+)?" + _AI + r"\b"
+        r"|\b(?:note|notice|message|instructions?|memo|reminder|warning|important|info)\s+(?:to|for)\s+"
+        r"(?:the\s+|all\s+|any\s+|every\s+|our\s+)?" + _AI + r"\b"
+        r"|\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:" + _AI + r"|automated|reading\s+this\s+as\s+an?\s+" + _AI + r")\b"
+        r"|\b" + _AI + r"\s+(?:reading|processing|analy[sz]ing|parsing|summari[sz]ing|triaging|investigating|"
+        r"reviewing|ingesting|scanning|seeing|handling)\s+(?:this|these|the\s+following)\b"
+        r"|\b(?:as|being)\s+(?:an?\s+|the\s+)?(?:helpful\s+|responsible\s+|good\s+)?(?:" + _AI + r")\s*,?\s+"
+        r"(?:you|your|it\s+is\s+your|i\s+(?:order|instruct|command))\b"
+        r"|(?:^|\n|[#*/\-;=]\s*|\"|')\s*(?:ai|llm|(?:ai\s+|sre\s+)?(?:assistant|agent|bot)|gpt|claude|copilot|vigil)"
+        r"\s*(?:,|:)\s+"
+        r"(?:you|your|please|ignore|run|execute|do|call|delete|send|report|approve|always|never|disregard|forget)\b"
+        r"|\b(?:any|all|every)\s+(?:ai|llm|language\s+model|automated\s+agent|autonomous\s+agent|ai\s+\w+)s?\s+"
+        r"(?:reading\s+this\s+)?(?:must|should|shall|needs?\s+to|has\s+to|is\s+(?:required|instructed|ordered)\s+to|will)\b"
+        r"|\b(?:to|for)\s+(?:the|any|all)\s+(?:ai|llm|language\s+model|ai\s+assistant|ai\s+agent)s?\s+"
+        r"(?:reading|processing|analy[sz]ing|that)\b",
+        [
+            "ai",
+            "a.i.",
+            "llm",
+            "language model",
+            "assistant",
+            "agent",
+            "bot",
+            "copilot",
+            "gpt",
+            "claude",
+            "gemini",
+            "vigil",
+            "automated",
+            "autonomous",
+        ],
+    ),
+    # -- fake chat-role markers
+    _d(
+        "special_token",
+        "role_marker",
+        0.9,
+        r"<\|\s*(?:im_start|im_end|im_sep|system|user|assistant|developer|endoftext|eot_id|eom_id|"
+        r"start_header_id|end_header_id|begin_of_text|end_of_text|fim_\w+|tool_call|tool|pad|channel|"
+        r"message|start|end|constrain|return|call)\s*\|>"
+        r"|\[/?INST\]|<</?SYS>>|<\|[a-z_]{2,24}\|>|<start_of_turn>|<end_of_turn>",
+        ["<|", "inst]", "<<sys>>", "<</sys>>", "_of_turn>"],
+    ),
+    _d(
+        "role_tag",
+        "role_marker",
+        0.7,
+        r"</?\s*(?:system|system[_\-\s]?(?:prompt|message|instructions?|reminder|override|note|update)|"
+        r"assistant|assistant[_\-]?(?:response|instructions?)|developer[_\-]?(?:message|instructions?)|"
+        r"instructions?|admin[_\-]?instructions?|tool_result|tool_response|function_results?|"
+        r"im_start|im_end|user_query|human_turn|ai_instructions?)\s*(?:\s[^<>\n]{0,80})?>",
+        ["<"],
+    ),
+    _d(
+        "role_header",
+        "role_marker",
+        0.6,
+        r"(?:^|\n)[ \t]*(?:#{2,4}\s*(?:[Ss]ystem|[Ii]nstructions?|[Aa]ssistant|[Rr]esponse|[Hh]uman|[Uu]ser)\s*:"
+        r"|(?:Human|Assistant|HUMAN|ASSISTANT)\s*:\s*(?=\S))"
+        r"|\{\s*\\?[\"']role\\?[\"']\s*:\s*\\?[\"'](?:system|assistant|developer|tool)\\?[\"']"
+        r"|\\?[\"']role\\?[\"']\s*:\s*\\?[\"'](?:system|developer)\\?[\"']",
+        ["system", "instruction", "assistant", "human", "user", "response", "role", "developer"],
+        flags=0,
+    ),
+    _d(
+        "system_label",
+        "role_marker",
+        0.6,
+        r"(?:^|[\s\[(>|\"'`*])\[?\s*(?:SYSTEM|ADMIN|OPERATOR|DEVELOPER)\s*(?:\]|:)\s*(?=[^\n]{0,120}?\b(?:"
+        r"[Yy]ou|YOU|[Yy]our|YOUR|[Ii]gnore|IGNORE|[Aa]ssistant|ASSISTANT|[Dd]isregard|DISREGARD|[Ff]orget|FORGET|"
+        r"AI|LLM|[Aa]gent|AGENT)\b)"
+        r"|\b(?:SYSTEM|ADMIN|DEVELOPER|ROOT)\s+(?:PROMPT|OVERRIDE|INSTRUCTIONS?|DIRECTIVE|COMMAND)\b",
+        ["system", "admin", "operator", "developer", "root"],
+        flags=0,
+    ),
+    # -- imitated tool calls
+    _d(
+        "tool_tag",
+        "tool_call_syntax",
+        0.8,
+        r"</?\s*(?:[a-z]+:)?(?:tool_calls?|function_calls?|tool_use|invoke|use_tool|toolcall|"
+        r"function(?=[\s=>])|tool(?=[\s>])|parameter\s+name=|execute_command|run_command)[\s>=/]"
+        r"|\bfunctions\.[a-z_][\w]*\s*\(",
+        ["<", "functions."],
+        flags=0,
+    ),
+    _d(
+        "tool_json",
+        "tool_call_syntax",
+        0.75,
+        r"\\?[\"'](?:tool_calls|function_call|tool_use|tool_name|recipient_name|tool_input|action_input)\\?[\"']\s*:"
+        r"|\{\s*\\?[\"'](?:name|tool|function|action|command)\\?[\"']\s*:\s*\\?[\"'][A-Za-z_][\w.\-]*\\?[\"']\s*,\s*"
+        r"\\?[\"'](?:arguments|parameters|action_input|tool_input)\\?[\"']\s*:\s*[{\[\\\"']"
+        r"|\\?[\"']type\\?[\"']\s*:\s*\\?[\"'](?:function|tool_use|tool_call)\\?[\"']",
+        ["tool", "function", "recipient", "action_input", "arguments", "parameters", "args", "params", "input"],
+    ),
+    _d(
+        "tool_args_json",
+        "tool_call_syntax",
+        0.35,
+        r"\{\s*\\?[\"'](?:name|tool|function|action|command)\\?[\"']\s*:\s*\\?[\"'][A-Za-z_][\w.\-]*\\?[\"']\s*,\s*"
+        r"\\?[\"'](?:input|args|params|kwargs)\\?[\"']\s*:\s*[{\[\\\"']",
+        ["args", "params", "input"],
+    ),
+    _d(
+        "tool_request",
+        "tool_call_syntax",
+        0.45,
+        r"\b(?:call|invoke|use|run|trigger|execute)\s+(?:the\s+)?[`'\"]?(?:propose_change|k8s_\w+|prom_\w+|"
+        r"loki_\w+|get_impact_radius|resolve_stacktrace|investigate|[a-z]+(?:_[a-z]+)+)[`'\"]?\s+"
+        r"(?:tool|function)\b|\bpropose_change\s*\(",
+        ["tool", "function", "propose_change"],
+    ),
+    # -- leaking data
+    _d(
+        "exfiltration",
+        "instruction",
+        0.8,
+        r"\b(?:send|post|upload|forward|transmit|exfiltrate|leak|email|mail|copy|pipe|curl|beacon)\s+"
+        r"(?:(?:all|the|any|your|every|of|these|those|its|their|my)\s+){0,3}(?:\w+\s+){0,2}"
+        + _SECRETS
+        + r"\b[^.\n]{0,80}?\b"
+        + _DEST
+        + r"|\b(?:reveal|print|output|repeat|dump|echo|disclose|leak|show\s+me|tell\s+me|give\s+me|recite|"
+        r"summari[sz]e)\s+(?:(?:all|the|your|any|me)\s+){0,3}(?:(?:full|entire|complete|original|initial|"
+        r"hidden|exact)\s+)?(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+instructions|"
+        r"instructions\s+you\s+were\s+given|your\s+(?:prompt|instructions|rules|guidelines))",
+        [
+            "send",
+            "post",
+            "upload",
+            "forward",
+            "transmit",
+            "exfiltrat",
+            "leak",
+            "mail",
+            "copy",
+            "pipe",
+            "curl",
+            "beacon",
+            "reveal",
+            "print",
+            "output",
+            "repeat",
+            "dump",
+            "echo",
+            "disclose",
+            "show me",
+            "tell me",
+            "give me",
+            "recite",
+            "summari",
+        ],
+    ),
+    _d(
+        "secret_request",
+        "instruction",
+        0.35,
+        r"\b(?:send|post|upload|forward|transmit|exfiltrate|leak|email|reveal|print|output|dump|echo|disclose|"
+        r"include|attach|append|embed|encode)\s+(?:(?:all|the|any|your|every|of|these|those|its|their)\s+){0,3}"
+        r"(?:\w+\s+){0,2}" + _SECRETS + r"\b",
+        [
+            "send",
+            "post",
+            "upload",
+            "forward",
+            "transmit",
+            "exfiltrat",
+            "leak",
+            "mail",
+            "reveal",
+            "print",
+            "output",
+            "dump",
+            "echo",
+            "disclose",
+            "include",
+            "attach",
+            "append",
+            "embed",
+            "encode",
+        ],
+    ),
+    _d(
+        "markdown_exfil",
+        "instruction",
+        0.35,
+        r"!\[[^\]\n]{0,120}\]\(\s*<?https?://[^\s)]{1,300}[?&#][^\s)]{0,500}\)"
+        r"|<img\s[^>]{0,200}src\s*=\s*[\"']?https?://[^\s\"'>]{1,300}[?&][^\s\"'>]{0,500}",
+        ["![", "<img"],
+    ),
+    _d(
+        "markdown_exfil_template",
+        "instruction",
+        0.85,
+        r"!\[[^\]\n]{0,120}\]\(\s*<?https?://[^\s)]{0,300}(?:\{|\}|\$\{|%7[bB]|<|\[(?:secret|token|data|key|"
+        r"password|env|conversation)|(?:secret|token|data|key|password|env|leak|exfil|conversation|history|"
+        r"creds?|q|d|c)=(?:\{|\$|%7[bB]|<|\[|SECRET|TOKEN|DATA|KEY|INSERT|PUT|HERE))",
+        ["!["],
+    ),
+    # -- hiding things from people
+    _d(
+        "concealment",
+        "instruction",
+        0.4,
+        r"\b(?:do\s+not|don'?t|never|without)\s+(?:tell(?:ing)?|inform(?:ing)?|notify(?:ing)?|alert(?:ing)?|"
+        r"mention(?:ing)?|reveal(?:ing)?|report(?:ing)?|show(?:ing)?|disclos(?:e|ing)|let(?:ting)?|"
+        r"warn(?:ing)?)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?" + _USER + r"\b"
+        r"|\b(?:silently|secretly|quietly|covertly|discreetly|stealthily|invisibly)\s+(?:run|execute|send|delete|"
+        r"call|invoke|apply|exfiltrate|forward|post|upload|approve|merge|add|remove|change|modify|disable|"
+        r"include|append|open|create|push)"
+        r"|\b(?:hide|conceal|omit|remove|strip)\s+(?:this|these|the)\s+(?:instructions?|message|text|note|"
+        r"step|action|command|request)s?\s+(?:from|in|out\s+of)\s+(?:your|the)\s+(?:report|summary|response|"
+        r"answer|output|reply)"
+        r"|\bkeep\s+(?:this|it)\s+(?:secret|hidden|confidential|between\s+us)"
+        r"|\b(?:do\s+not|don'?t|never)\s+(?:mention|reveal|disclose|repeat|quote|include|show)\s+(?:these|this|"
+        r"the)\s+(?:instructions?|message|note|text|comment)",
+        [
+            "not",
+            "don",
+            "never",
+            "without",
+            "silent",
+            "secret",
+            "quiet",
+            "covert",
+            "discreet",
+            "stealth",
+            "invisib",
+            "hide",
+            "conceal",
+            "omit",
+            "remove",
+            "strip",
+            "keep",
+        ],
+    ),
+    _d(
+        "decode_and_follow",
+        "instruction",
+        0.7,
+        r"\b(?:decode|decipher|unescape|base64\s+-d|translate|rot13|reverse)\b[^.\n]{0,60}?\b(?:and|then)\s+"
+        r"(?:follow|execute|run|obey|do|perform|carry\s+out|apply|act\s+on)\b"
+        r"|\b(?:follow|obey|execute|carry\s+out|act\s+on)\s+(?:the\s+|these\s+)?(?:instructions?|commands?|"
+        r"steps?|orders)\s+(?:encoded|hidden|embedded|concealed|contained)\b",
+        [
+            "decod",
+            "deciph",
+            "unescap",
+            "base64",
+            "translat",
+            "rot13",
+            "revers",
+            "follow",
+            "obey",
+            "execute",
+            "carry out",
+            "act on",
+        ],
+    ),
+    # -- steering the report
+    _d(
+        "report_steering",
+        "instruction",
+        0.45,
+        r"\b(?:report|say|state|conclude|claim|answer|respond|write|tell\s+"
+        + _USER
+        + r")\s+(?:to\s+"
+        + _USER
+        + r"\s+)?that\s+(?:the\s+)?(?:root\s+cause\s+is|everything|all\s+(?:systems|is|checks|services)|there\s+"
+        r"(?:is|are|was|were)\s+no|this\s+(?:alert|incident|issue)\s+(?:is|was)\s+(?:a\s+)?(?:false|resolved|"
+        r"benign|harmless|expected|noise|fine)|no\s+(?:action|issue|problem)|the\s+(?:service|system|cluster)\s+"
+        r"is\s+(?:healthy|fine))",
+        ["report", "say", "state", "conclude", "claim", "answer", "respond", "write", "tell"],
+    ),
+    _d(
+        "report_instruction",
+        "instruction",
+        0.3,
+        r"\b(?:in|when\s+writing|when\s+generating|when\s+producing)\s+your\s+(?:final\s+)?(?:report|summary|"
+        r"analysis|findings|response|answer|conclusion|root\s+cause)\b[^.\n]{0,40}\b(?:must|should|always|"
+        r"never|say|state|claim|write|include|omit)\b",
+        ["your"],
+    ),
+    # -- claimed authority, skipped checks (weak alone: runbooks say "pre-approved" too)
+    _d(
+        "authority",
+        "instruction",
+        0.3,
+        r"\b(?:pre-?approved|already\s+(?:been\s+)?approved|approved\s+by\s+(?:the\s+)?(?:admin|administrator|"
+        r"security|sre|platform|cto|ciso|ceo|management|owner|on-?call|lead)|authori[sz]ed\s+by\s+(?:the\s+)?"
+        r"(?:admin|security|sre|platform|cto|ciso|ceo|management|owner|lead)|(?:this\s+is\s+)?an?\s+(?:authorized|"
+        r"official|sanctioned)\s+(?:security\s+)?(?:test|override|request|instruction|exercise|drill))"
+        r"|\b(?:no|without|skip(?:ping)?|bypass(?:ing)?|circumvent(?:ing)?|disable)\s+(?:the\s+|any\s+|all\s+|"
+        r"human\s+|further\s+)*(?:approval|confirmation|review|guardrails?|safety\s+(?:checks?|filters?)|"
+        r"policy\s+(?:checks?|engine)|audit(?:\s+log)?|human\s+in\s+the\s+loop)\b",
+        ["approv", "authori", "official", "sanction", "no ", "without", "skip", "bypass", "circumvent", "disable"],
+    ),
+    # -- second-person orders and destructive actions (weak alone: this is what runbooks are made of)
+    _d(
+        "directive",
+        "instruction",
+        0.15,
+        r"\byou\s+(?:must|should|need\s+to|have\s+to|are\s+(?:required|instructed|ordered|expected|authorized|"
+        r"allowed|permitted)\s+to|will\s+now|shall|are\s+to)\b"
+        r"|\b(?:immediately|urgently)\s+(?:run|execute|call|invoke|delete|approve|merge|send|apply|scale|"
+        r"drain|disable|remove)\b",
+        ["you", "immediately", "urgently"],
+    ),
+    _d(
+        "destructive",
+        "instruction",
+        0.3,
+        r"\bkubectl\s+(?:-\S+\s+\S+\s+)*(?:delete|drain|cordon|exec|patch|apply|edit|replace|taint|"
+        r"scale\s+[^\n]{0,80}--replicas[= ]0\b|create\s+(?:clusterrolebinding|rolebinding|secret))"
+        r"|\bhelm\s+(?:uninstall|delete|rollback)\b|\brm\s+-(?:rf|fr|r)\b|\bmkfs\b|\bdd\s+if="
+        r"|\b(?:curl|wget)\b[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|k)?sh\b"
+        r"|\bdrop\s+(?:table|database|schema)\b|\btruncate\s+table\b|\bterraform\s+destroy\b"
+        r"|\bgit\s+push\s+(?:\S+\s+)*(?:-f|--force)\b|\bchmod\s+(?:-R\s+)?777\b"
+        r"|\b(?:delete|destroy|wipe|erase|purge|nuke)\s+(?:all\s+|the\s+|every\s+|this\s+)?(?:production\s+|prod\s+)?"
+        r"(?:namespaces?|clusters?|deployments?|nodes?|pvcs?|volumes?|databases?|backups?|secrets?|resources|"
+        r"everything|data)\b"
+        r"|\b(?:merge|approve)\s+(?:the\s+|this\s+|my\s+|any\s+)?(?:pull\s+request|pr|merge\s+request|mr)\b"
+        r"|\b(?:disable|silence|mute|suppress|turn\s+off)\s+(?:all\s+|the\s+|this\s+|every\s+)?(?:alerts?|"
+        r"alerting|monitoring|paging|guardrails?|audit(?:\s+log(?:ging)?)?|logging|rbac)\b"
+        r"|\bcreate\s+(?:a\s+|an\s+)?(?:new\s+)?(?:admin|cluster-admin|root|superuser)\s+(?:user|account|"
+        r"role|binding|token)\b",
+        [
+            "kubectl",
+            "helm",
+            "rm -",
+            "mkfs",
+            "dd if",
+            "curl",
+            "wget",
+            "drop",
+            "truncate",
+            "terraform",
+            "push",
+            "chmod",
+            "delete",
+            "destroy",
+            "wipe",
+            "erase",
+            "purge",
+            "nuke",
+            "merge",
+            "approve",
+            "disable",
+            "silence",
+            "mute",
+            "suppress",
+            "turn off",
+            "create",
+        ],
+    ),
+)
+
+
+# --------------------------------------------------------------------------- Unicode
+
+_INVISIBLE = frozenset(
+    {0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0}
+    | set(range(0x200B, 0x2010))
+    | set(range(0x202A, 0x202F))
+    | set(range(0x2060, 0x2070))
+    | set(range(0xFFF9, 0xFFFC))
+    | set(range(0xE0000, 0xE0080))
+    | set(range(0xE0100, 0xE01F0))
+)
+_BIDI_OVERRIDE = frozenset([0x202A, 0x202B, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068])
+_TAG_RUN = re.compile("[\U000e0000-\U000e007f]+")
+_VS_RUN = re.compile("[\U000e0100-\U000e01ef]{4,}")
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u3164\ufeff\uffa0\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+
+# Letters from other scripts that look like Latin ones; folded so "іgnоre" reads as "ignore".
+_CONFUSABLE = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ѕ": "s", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ɡ": "g", "ո": "n", "ս": "u", "ա": "w",
+        "А": "A", "В": "B", "Е": "E", "Ѕ": "S", "І": "I", "Ј": "J", "К": "K", "М": "M", "Н": "H", "О": "O",
+        "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ү": "Y", "ӏ": "l",
+        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "υ": "u", "χ": "x", "ε": "e",
+        "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
+        "Τ": "T", "Υ": "Y", "Χ": "X", "Ζ": "Z",
+        "ı": "i", "ℓ": "l", "∕": "/", "⁄": "/", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-",
+        "\u00a0": " ", "\u2000": " ", "\u2001": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
+        "\u200a": " ", "\u202f": " ", "\u205f": " ", "\u3000": " ",
+    }
+)  # fmt: skip
+
+
+def _normalise(text: str) -> tuple[str, list[int] | None]:
+    """Text to match patterns on, and for each of its characters the index in `text` it came from.
+
+    ASCII text is returned as it is (the map is None: identity). Otherwise invisible characters are
+    dropped, compatibility forms (fullwidth, mathematical letters) folded by NFKC, and homoglyphs
+    mapped to Latin letters.
+    """
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        cp = ord(ch)
+        if cp in _INVISIBLE:
+            continue
+        folded = ch.translate(_CONFUSABLE)
+        if folded == ch and cp > 0x7F:
+            folded = unicodedata.normalize("NFKC", ch).translate(_CONFUSABLE)
+        for f in folded:
+            out.append(f)
+            index.append(i)
+    return "".join(out), index
+
+
+def _hidden_unicode_spans(text: str) -> tuple[list[InjectionSpan], list[tuple[int, int, str]]]:
+    """Spans for characters a reader cannot see, and texts smuggled in them (to scan again)."""
+    spans: list[InjectionSpan] = []
+    hidden: list[tuple[int, int, str]] = []
+    for m in _TAG_RUN.finditer(text):
+        s, e = m.span()
+        # A subdivision flag (black flag, tag letters, cancel tag) is the one legitimate use.
+        if s > 0 and text[s - 1] == "\U0001f3f4" and text[e - 1] == "\U000e007f" and e - s <= 8:
+            continue
+        decoded = "".join(chr(ord(c) - 0xE0000) for c in m.group() if 0x20 <= ord(c) - 0xE0000 < 0x7F)
+        score = 0.9 if len(decoded) >= 3 else 0.5
+        spans.append(InjectionSpan(s, e, "hidden_unicode", score, _excerpt(decoded or m.group())))
+        if decoded:
+            hidden.append((s, e, decoded))
+    for m in _VS_RUN.finditer(text):
+        s, e = m.span()
+        decoded = "".join(chr(ord(c) - 0xE0100 + 16) for c in m.group())
+        spans.append(InjectionSpan(s, e, "hidden_unicode", 0.6, "variation-selector run"))
+        hidden.append((s, e, decoded))
+    in_word = 0
+    first = last = -1
+    for m in _INVISIBLE_RE.finditer(text):
+        s = m.start()
+        cp = ord(text[s])
+        if 0xE0000 <= cp <= 0xE01EF:
+            continue
+        if cp in _BIDI_OVERRIDE:
+            spans.append(InjectionSpan(s, s + 1, "hidden_unicode", 0.45, f"bidi control U+{cp:04X}"))
+            continue
+        if cp == 0xFEFF and s == 0:
+            continue  # a byte-order mark at the start of a file
+        before = text[s - 1] if s > 0 else " "
+        after = text[s + 1] if s + 1 < len(text) else " "
+        # Zero-width joiners between emoji or inside Indic/Arabic words are ordinary; inside an
+        # ASCII word they only serve to break up what a filter would read.
+        if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()):
+            in_word += 1
+            first = s if first < 0 else first
+            last = s
+    if in_word:
+        score = 0.7 if in_word >= 3 else 0.35
+        spans.append(
+            InjectionSpan(first, last + 1, "hidden_unicode", score, f"{in_word} invisible characters inside words")
+        )
+    return spans, hidden
+
+
+# --------------------------------------------------------------------------- encoded payloads
+
+_B64 = re.compile(
+    r"(?<![A-Za-z0-9+/=_\-])(?:[A-Za-z0-9+/]{4}){6,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])"
+)
+_B64URL = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])")
+_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])")
+_SPACED_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
+_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\[0-7]{3}){8,}")
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}[^%\s]{0,2}){8,}")
+_HTML_ENTITY = re.compile(r"(?:&#(?:x[0-9A-Fa-f]{1,4}|\d{1,5});){8,}")
+_SPACED_LETTERS = re.compile(r"(?<!\w)(?:[A-Za-z][ .\-_*|]{1,2}){7,}[A-Za-z](?!\w)")
+
+
+def _printable_words(data: bytes) -> str | None:
+    """The decoded bytes as text, if they read like words (not binary, not a bare identifier)."""
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(decoded) < 12:
+        return None
+    printable = sum(1 for c in decoded if c.isprintable() or c in "\n\t")
+    if printable / len(decoded) < 0.95 or " " not in decoded:
+        return None
+    letters = sum(1 for c in decoded if c.isalpha())
+    return decoded if letters / len(decoded) >= 0.5 else None
+
+
+def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, how, decoded text) for each encoded run that decodes to readable words."""
+    out: list[tuple[int, int, str, str]] = []
+    budget = MAX_DECODE
+    lowered_hint = "\\" in text or "%" in text or "&#" in text
+    finders: list[tuple[re.Pattern[str], str]] = [
+        (_B64, "base64"),
+        (_B64URL, "base64url"),
+        (_HEX, "hex"),
+        (_SPACED_HEX, "hex"),
+    ]
+    if lowered_hint:
+        finders += [(_ESCAPED, "escaped"), (_PERCENT, "percent"), (_HTML_ENTITY, "html_entities")]
+    seen: set[tuple[int, int]] = set()
+    for pattern, how in finders:
+        for m in pattern.finditer(text):
+            if budget <= 0:
+                break
+            span = m.span()
+            if span in seen:
+                continue
+            raw = m.group()
+            budget -= 1
+            decoded = _decode(raw, how)
+            if decoded is None:
+                continue
+            seen.add(span)
+            out.append((span[0], span[1], how, decoded))
+    for m in _SPACED_LETTERS.finditer(text):
+        collapsed = re.sub(r"[ .\-_*|]", "", m.group())
+        if len(collapsed) >= 8:
+            out.append((m.start(), m.end(), "spaced", _respace(m.group())))
+    return out
+
+
+def _respace(spaced: str) -> str:
+    """`I g n o r e  a l l` -> `Ignore all`: single separators vanish, doubled ones become spaces."""
+    words = re.split(r"[ .\-_*|]{2,}", spaced)
+    return " ".join(re.sub(r"[ .\-_*|]", "", w) for w in words)
+
+
+def _decode(raw: str, how: str) -> str | None:
+    try:
+        if how == "base64":
+            if re.fullmatch(r"[0-9a-fA-F]+", raw):
+                return None  # digests and ids; the hex finder handles real hex payloads
+            return _printable_words(base64.b64decode(raw + "=" * (-len(raw) % 4)))
+        if how == "base64url":
+            if re.fullmatch(r"[0-9a-fA-F\-]+", raw) or ("-" not in raw and "_" not in raw):
+                return None
+            return _printable_words(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if how == "hex":
+            return _printable_words(bytes.fromhex(re.sub(r"[ :]", "", raw)))
+        if how == "escaped":
+            return _printable_words(raw.encode("ascii").decode("unicode_escape").encode("utf-8"))
+        if how == "percent":
+            return _printable_words(urllib.parse.unquote(raw).encode("utf-8"))
+        if how == "html_entities":
+            import html
+
+            return _printable_words(html.unescape(raw).encode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeError):
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 3] + "..."
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    signal: str
+    kind: str
+    weight: float
+
+
+def _pattern_hits(view: str) -> list[_Hit]:
+    lowered = view.lower()
+    hits: list[_Hit] = []
+    for det in _DETECTORS:
+        if det.hints and not any(h in lowered for h in det.hints):
+            continue
+        for m in det.pattern.finditer(view):
+            if m.end() > m.start():
+                hits.append(_Hit(m.start(), m.end(), det.signal, det.kind, det.weight))
+    return hits
+
+
+def _cluster_score(hits: list[_Hit]) -> float:
+    best: dict[str, float] = {}
+    for h in hits:
+        best[h.signal] = max(best.get(h.signal, 0.0), h.weight)
+    remaining = 1.0
+    for w in best.values():
+        remaining *= 1.0 - w
+    combined = 1.0 - remaining
+    if max(best.values()) < STRONG:
+        combined = min(combined, WEAK_CAP)
+    return round(combined, 3)
+
+
+def _clusters(hits: list[_Hit]) -> list[list[_Hit]]:
+    ordered = sorted(hits, key=lambda h: h.start)
+    groups: list[list[_Hit]] = []
+    end = -(10**9)
+    for h in ordered:
+        if groups and h.start - end <= WINDOW:
+            groups[-1].append(h)
+            end = max(end, h.end)
+        else:
+            groups.append([h])
+            end = h.end
+    return groups
 
 
 def scan(text: str) -> InjectionReport:
-    raise NotImplementedError("implemented by the text-guardrails work")
+    """Score how likely `text` is to contain instructions aimed at the model that will read it."""
+    return _scan(text, depth=0)
+
+
+def _scan(text: str, depth: int) -> InjectionReport:
+    if not text:
+        return InjectionReport(score=0.0)
+    view, index = _normalise(text)
+
+    def orig(pos: int, end: bool = False) -> int:
+        if index is None:
+            return pos
+        if not index:
+            return 0
+        if end:
+            return index[min(pos, len(index)) - 1] + 1 if pos > 0 else 0
+        return index[min(pos, len(index) - 1)]
+
+    hits = [_Hit(orig(h.start), orig(h.end, end=True), h.signal, h.kind, h.weight) for h in _pattern_hits(view)]
+
+    spans: list[InjectionSpan] = []
+    hidden_texts: list[tuple[int, int, str, str]] = []
+    if index is not None:
+        unicode_spans, hidden = _hidden_unicode_spans(text)
+        spans.extend(unicode_spans)
+        hits.extend(_Hit(s.start, s.end, f"unicode:{s.excerpt[:20]}", s.kind, s.score) for s in unicode_spans)
+        hidden_texts.extend((s, e, "unicode_tags", d) for s, e, d in hidden)
+
+    if depth == 0:
+        for s, e, how, decoded in hidden_texts + _decode_candidates(view if index is None else text):
+            inner = _scan(decoded, depth=1)
+            if inner.score >= STRONG or (how in ("unicode_tags", "spaced") and inner.score > 0.2):
+                weight = min(0.99, inner.score + 0.1)
+                kind = "hidden_unicode" if how == "unicode_tags" else "encoded_payload"
+                spans.append(InjectionSpan(s, e, kind, round(weight, 3), _excerpt(f"{how}: {decoded}")))
+                hits.append(_Hit(s, e, f"decoded:{how}", kind, weight))
+
+    score = 0.0
+    for group in _clusters(hits):
+        score = max(score, _cluster_score(group))
+    seen = {(sp.start, sp.end, sp.kind) for sp in spans}
+    for h in hits:
+        if h.signal.startswith(("unicode:", "decoded:")) or (h.start, h.end, h.kind) in seen:
+            continue
+        seen.add((h.start, h.end, h.kind))
+        spans.append(InjectionSpan(h.start, h.end, h.kind, h.weight, _excerpt(text[h.start : h.end])))
+    spans.sort(key=lambda sp: (sp.start, -sp.score))
+    return InjectionReport(score=score, spans=spans)
+
+
+__all__ = ["THRESHOLD", "InjectionReport", "InjectionSpan", "scan"]
