@@ -200,6 +200,7 @@ async def _publish(clone: GitClone, repo: GitOpsRepo, provider: Provider, pipeli
     message = (f"{title}\n\n{r.reason or r.summary()}\n\nVigil-Incident: {incident.fingerprint}\n"
                f"Vigil-Action: {action.id}\n")
     status: Status = "opened"
+    created = False
     for attempt in range(2):
         remote_before = await clone.remote_branch(branch)
         commit = await clone.commit_on(branch, message)
@@ -211,8 +212,9 @@ async def _publish(clone: GitClone, repo: GitOpsRepo, provider: Provider, pipeli
         pr = await provider.open_or_update(branch, repo.base, title, body, commit)
         if pr.number is not None and not pr.conflicted:
             pr = await provider.refresh(pr)
-        if status != "unchanged" and not pr.created:
-            status = "updated"
+        created = created or pr.created
+        if status != "unchanged":
+            status = "opened" if created else "updated"
         if not pr.conflicted:
             break
         # The base moved under the branch: rebuild on the new base, but only push what was approved.
