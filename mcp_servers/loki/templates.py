@@ -109,7 +109,7 @@ def _strip_key(template: str) -> str:
 
 
 def mine(entries: Sequence[Entry], baseline: Iterable[str] | None = None) -> list[Template]:
-    """Templates of `entries`, new-since-baseline first, then by count (largest first).
+    """Templates of `entries`, new-since-baseline first, then by count (largest first; errors win ties).
 
     `baseline`, when given (even empty), marks each window template as new or not."""
     miner = _miner()
@@ -142,7 +142,8 @@ def mine(entries: Sequence[Entry], baseline: Iterable[str] | None = None) -> lis
         template.text = final.get(cid, template.example)
         template.baseline_count = baseline_counts.get(cid, 0)
         template.new = baseline is not None and template.baseline_count == 0
-    return sorted(templates.values(), key=lambda t: (not t.new, -t.count, t.first_seen_ns))
+    rank = {"error": 0, "warn": 1}
+    return sorted(templates.values(), key=lambda t: (not t.new, -t.count, rank.get(t.severity, 2), t.first_seen_ns))
 
 
 _LEVEL = re.compile(r"\b(fatal|panic|critical|error|err|exception|traceback|warn(?:ing)?)\b", re.I)
