@@ -382,6 +382,10 @@ def _schema_errors(args: dict[str, Any], schema: dict[str, Any]) -> list[str]:
         return []
     out = []
     for err in errors[:3]:
+        if err.context:
+            # An anyOf/oneOf failure: the branch that failed on something other than type says why.
+            specific = [e for e in err.context if e.validator != "type"]
+            err = (specific or list(err.context))[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(arguments)"
         out.append(f"argument '{where}': {err.message}")
     return out
