@@ -188,3 +188,23 @@ async def test_client_errors_are_not_retried_and_never_echo_the_key(replay: Repl
     assert "invalid_request_error" in str(bad.value)
     assert not isinstance(bad.value, ModelRateLimited)
     assert len(replay.requests) == 2
+
+
+async def test_thinking_blocks_travel_back_with_the_tool_result(
+    replay: ReplayServer, make_model: Any, sre_tools: list
+) -> None:
+    replay.load("anthropic/thinking_tool_use.json")
+    model = make_model(model="claude-opus-5-5")
+    history = [Message(role="user", content="payments restarts")]
+    first = await model.complete("sys", history, sre_tools, max_tokens=2048)
+    assert first.text == ""  # thinking is not part of the answer
+    assert first.provider_data is not None
+    [call] = first.tool_calls
+    history += [first.as_message(), Message(role="tool", content="KeyError", tool_call_id=call.id)]
+    final = await model.complete("sys", history, sre_tools, max_tokens=2048)
+    assert final.text.startswith("The config change")
+
+    sent = replay.requests[1].body["messages"][1]["content"]
+    assert [b["type"] for b in sent] == ["thinking", "tool_use"]
+    assert sent[0]["signature"] == "EqQBCkYIARgCIkB0c2lnbmF0dXJlLW9wYXF1ZS10by12aWdpbA=="
+    assert sent[1]["id"] == "toolu_01C27s72sy72ns739a57ns1"
