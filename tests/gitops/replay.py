@@ -58,7 +58,7 @@ class Replay:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = do_PUT = _serve  # noqa: N815
+            do_GET = do_POST = do_PATCH = do_PUT = _serve
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
