@@ -137,12 +137,23 @@ class Cluster:
         })
 
     def add_secret(self, namespace: str, name: str, data: dict[str, str], created: datetime) -> None:
-        """A Secret whose values are canaries: tests assert they never leave the MCP server."""
+        """A Secret whose values are canaries: tests assert they never leave the MCP server.
+
+        Like a Secret created with `kubectl apply`, it carries the last-applied annotation, which
+        holds the values again in clear: a second path a leak could take.
+        """
+        import json
+
+        encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+        applied = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "stringData": data,
+                   "metadata": {"name": name, "namespace": namespace}}
         self.add_object({
             "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": {"name": name, "namespace": namespace, "uid": o.uid("secret", namespace, name),
-                         "resourceVersion": "400", "creationTimestamp": o.iso(created)},
-            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+                         "resourceVersion": "400", "creationTimestamp": o.iso(created),
+                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+                                         json.dumps(applied, sort_keys=True)}},
+            "data": encoded,
         })
 
     # ---- workloads -------------------------------------------------------------------------

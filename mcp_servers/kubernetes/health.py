@@ -181,3 +181,35 @@ def problem(obj: dict[str, Any]) -> str | None:
     if kind == "Event":
         return f"{obj.get('reason')}" if obj.get("type") == "Warning" else None
     return workload_problem(obj)
+
+
+_SUFFIX = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4, "Pi": 1024**5, "Ei": 1024**6,
+           "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+
+
+def parse_quantity(value: Any) -> float:
+    """A resource quantity ("250m", "512Mi", "2", "1e3") as a number of base units; 0 when unreadable."""
+    text = str(value or "").strip()
+    if not text:
+        return 0.0
+    for suffix in sorted(_SUFFIX, key=len, reverse=True):
+        if text.endswith(suffix) and not (suffix in ("E",) and "e" in text.lower()[:-1]):
+            try:
+                return float(text[: -len(suffix)]) * _SUFFIX[suffix]
+            except ValueError:
+                return 0.0
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def fmt_bytes(n: float) -> str:
+    for unit, size in (("Gi", 1024**3), ("Mi", 1024**2), ("Ki", 1024)):
+        if n >= size:
+            return f"{n / size:.0f}{unit}" if n / size >= 10 else f"{n / size:.1f}{unit}"
+    return f"{n:.0f}"
+
+
+def fmt_cpu(cores: float) -> str:
+    return f"{cores * 1000:.0f}m"

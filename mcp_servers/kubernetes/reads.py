@@ -1,0 +1,280 @@
+"""The multi-request reads behind describe, rollout history, nodes and top.
+
+Each function takes a KubeClient and a context and returns text; they run in a worker thread
+(the official client blocks), so they are plain synchronous code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mcp_servers.common.compact import fit_text, render_table
+from mcp_servers.kubernetes import health as h
+from mcp_servers.kubernetes import render as r
+from mcp_servers.kubernetes.client import KubeClient, KubeError
+from mcp_servers.kubernetes.resources import ResourceType
+
+NamespaceFilter = Callable[[str], bool]
+
+OWNER_DEPTH = 4
+
+
+def owner_chain(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> list[str]:
+    """Pod -> ReplicaSet -> Deployment (and so on), following controller owner references."""
+    chain: list[str] = []
+    current = obj
+    for _ in range(OWNER_DEPTH):
+        refs = (current.get("metadata") or {}).get("ownerReferences") or []
+        ref = next((x for x in refs if x.get("controller")), refs[0] if refs else None)
+        if not ref:
+            break
+        ns = (current.get("metadata") or {}).get("namespace")
+        try:
+            t = kc.resolve_kind(ctx, str(ref.get("kind")))
+            current = kc.get_object(ctx, t, ns if t.namespaced else None, str(ref.get("name")))
+        except KubeError:
+            chain.append(f"{ref.get('kind')}/{ref.get('name')} (not readable)")
+            break
+        problem = h.problem(current)
+        chain.append(f"{ref.get('kind')}/{ref.get('name')}" + (f" [{problem}]" if problem else ""))
+    return chain
+
+
+def events_for(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    meta = obj.get("metadata") or {}
+    t = kc.resolve_kind(ctx, "events")
+    selector = f"involvedObject.name={meta.get('name')},involvedObject.kind={obj.get('kind')}"
+    items, _ = kc.list_all(ctx, t, meta.get("namespace") or None, field_selector=selector)
+    return items
+
+
+def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], budget: int) -> str:
+    """Summary, owner chain, rollout state for workloads, and the object's recent events."""
+    parts = [r.summary(r.sanitize(obj)).rstrip()]
+    chain = owner_chain(kc, ctx, obj)
+    if chain:
+        parts.append("owner chain: " + " -> ".join([f"{obj.get('kind')}/{obj['metadata']['name']}", *chain]))
+    if t.kind == "Deployment":
+        parts.append(revisions_text(kc, ctx, obj, max_rows=4))
+    if t.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+        parts.append(pods_of_text(kc, ctx, obj))
+    events = events_for(kc, ctx, obj)
+    hint = r.call("k8s_events", namespace=obj["metadata"].get("namespace"), kind=obj.get("kind"),
+                  name=obj["metadata"]["name"])
+    body = "\n".join(parts)
+    remaining = max(300, budget - len(body) // 4 - 50)
+    if events:
+        parts.append(r.events_answer(events, all_namespaces=False, hidden=[], budget=remaining, more_hint=hint,
+                                     title=f"events ({len(events)} records):"))
+    else:
+        parts.append("events: none recorded (events expire after about an hour)")
+    return fit_text("\n".join(parts) + "\n", budget, hint)
+
+
+def _selector_text(obj: dict[str, Any]) -> str:
+    labels = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+    return ",".join(f"{k}={v}" for k, v in labels.items())
+
+
+def pods_of_text(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> str:
+    selector = _selector_text(obj)
+    if not selector:
+        return "pods: (no matchLabels selector)"
+    pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"), obj["metadata"].get("namespace"),
+                          label_selector=selector)
+    pods.sort(key=lambda p: (h.pod_problem(p) is None, p["metadata"]["name"]))
+    lines = [f"pods ({len(pods)}, selector {selector}):"]
+    for p in pods[:12]:
+        problem = h.pod_problem(p)
+        lines.append(f"  {p['metadata']['name']}  {h.pod_ready(p)}  {h.pod_status(p)}  restarts {h.restarts(p)}"
+                     + (f"  [{problem}]" if problem else ""))
+    if len(pods) > 12:
+        lines.append(f"  … {len(pods) - 12} more; k8s_list(kind='pods', namespace="
+                     f"{obj['metadata'].get('namespace')!r}, label_selector={selector!r})")
+    return "\n".join(lines)
+
+
+# ---- rollout history ----------------------------------------------------------------------
+
+def _containers(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {str(c.get("name")): c for c in ((template.get("spec") or {}).get("containers") or [])}
+
+
+def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changed between two pod templates: images, env, resources, command/args, containers."""
+    changes = []
+    a, b = _containers(old), _containers(new)
+    for name in sorted(set(a) | set(b)):
+        if name not in a:
+            changes.append(f"container {name} added")
+            continue
+        if name not in b:
+            changes.append(f"container {name} removed")
+            continue
+        ca, cb = a[name], b[name]
+        if ca.get("image") != cb.get("image"):
+            changes.append(f"{name} image {ca.get('image')} -> {cb.get('image')}")
+        ea = {e.get("name"): r.env_text(e) for e in ca.get("env") or []}
+        eb = {e.get("name"): r.env_text(e) for e in cb.get("env") or []}
+        for key in sorted(set(ea) | set(eb)):
+            if ea.get(key) != eb.get(key):
+                changes.append(f"{name} env {ea.get(key, f'{key} (unset)')} -> {eb.get(key, 'unset')}")
+        for field in ("resources", "command", "args", "envFrom"):
+            if ca.get(field) != cb.get(field):
+                changes.append(f"{name} {field} changed: {ca.get(field)} -> {cb.get(field)}")
+    return changes
+
+
+def revisions_text(kc: KubeClient, ctx: str, obj: dict[str, Any], max_rows: int = 20) -> str:
+    rows = revisions(kc, ctx, obj)
+    if not rows:
+        return "rollout history: no revisions found"
+    lines = [f"rollout history of {obj.get('kind')} {obj['metadata'].get('namespace')}/{obj['metadata']['name']} "
+             f"(current revision {rows[-1]['revision']}):"]
+    for row in rows[-max_rows:]:
+        lines.append(f"  rev {row['revision']}  {row['name']}  created {row['created']}  images {row['images']}"
+                     f"  pods {row['pods']}" + (f"  cause: {row['cause']}" if row["cause"] else ""))
+        for change in row["changes"]:
+            lines.append(f"      changed: {change}")
+    if len(rows) > max_rows:
+        lines.append(f"  ({len(rows) - max_rows} older revisions left out)")
+    return "\n".join(lines)
+
+
+def revisions(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """Revisions oldest first: number, name, creation, images, change cause, diff to the previous."""
+    kind, meta = obj.get("kind"), obj["metadata"]
+    ns, uid = meta.get("namespace"), meta.get("uid")
+    out: list[dict[str, Any]] = []
+    if kind == "Deployment":
+        rs_type = kc.resolve_kind(ctx, "replicasets")
+        items, _ = kc.list_all(ctx, rs_type, ns, label_selector=_selector_text(obj) or None)
+        owned = [x for x in items if any(o.get("uid") == uid or (not o.get("uid") and o.get("name") == meta["name"])
+                                         for o in x["metadata"].get("ownerReferences") or [])]
+        for rs in owned:
+            ann = rs["metadata"].get("annotations") or {}
+            template = (rs.get("spec") or {}).get("template") or {}
+            status, spec = rs.get("status") or {}, rs.get("spec") or {}
+            template_ann = (template.get("metadata") or {}).get("annotations") or {}
+            out.append({
+                "revision": int(ann.get("deployment.kubernetes.io/revision", "0") or 0),
+                "name": rs["metadata"]["name"], "created": r.ts(rs["metadata"].get("creationTimestamp")),
+                "images": ",".join(r.images(rs)),
+                "pods": f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+                "cause": ann.get("kubernetes.io/change-cause") or template_ann.get("kubernetes.io/change-cause", ""),
+                "template": template,
+            })
+    elif kind in ("StatefulSet", "DaemonSet"):
+        cr_type = kc.resolve_kind(ctx, "controllerrevisions")
+        items, _ = kc.list_all(ctx, cr_type, ns)
+        for cr in items:
+            if not any(o.get("uid") == uid for o in cr["metadata"].get("ownerReferences") or []):
+                continue
+            template = (((cr.get("data") or {}).get("spec") or {}).get("template")) or {}
+            out.append({"revision": int(cr.get("revision") or 0), "name": cr["metadata"]["name"],
+                        "created": r.ts(cr["metadata"].get("creationTimestamp")),
+                        "images": ",".join(str(c.get("image")) for c in _containers(template).values()),
+                        "pods": "-", "cause": (cr["metadata"].get("annotations") or {}).get(
+                            "kubernetes.io/change-cause", ""), "template": template})
+    else:
+        raise KubeError(400, "BadRequest", f"rollout history exists for Deployment, StatefulSet and DaemonSet, "
+                                           f"not {kind}")
+    out.sort(key=lambda x: x["revision"])
+    for prev, row in zip([None, *out[:-1]], out, strict=True):
+        row["changes"] = template_diff(prev["template"], row["template"]) if prev else []
+    return out
+
+
+# ---- nodes and top ------------------------------------------------------------------------
+
+def _requests(pods: list[dict[str, Any]]) -> dict[str, tuple[float, float, int]]:
+    """Per node: summed CPU requests (cores), memory requests (bytes), and running pod count."""
+    out: dict[str, tuple[float, float, int]] = {}
+    for p in pods:
+        node = (p.get("spec") or {}).get("nodeName")
+        if not node or (p.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            continue
+        cpu = mem = 0.0
+        for c in (p.get("spec") or {}).get("containers") or []:
+            req = (c.get("resources") or {}).get("requests") or {}
+            cpu += h.parse_quantity(req.get("cpu"))
+            mem += h.parse_quantity(req.get("memory"))
+        a, b, n = out.get(node, (0.0, 0.0, 0))
+        out[node] = (a + cpu, b + mem, n + 1)
+    return out
+
+
+def nodes_text(kc: KubeClient, ctx: str, budget: int) -> str:
+    nodes, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "nodes"))
+    pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"))
+    req = _requests(pods)
+    rows = []
+    for n in sorted(nodes, key=lambda x: (h.node_problem(x) is None, x["metadata"]["name"])):
+        alloc = (n.get("status") or {}).get("allocatable") or {}
+        cpu_a, mem_a = h.parse_quantity(alloc.get("cpu")), h.parse_quantity(alloc.get("memory"))
+        cpu_r, mem_r, count = req.get(n["metadata"]["name"], (0.0, 0.0, 0))
+        rows.append([n["metadata"]["name"], h.node_problem(n) or "Ready",
+                     f"{h.fmt_cpu(cpu_r)}/{h.fmt_cpu(cpu_a)} ({100 * cpu_r / cpu_a:.0f}%)" if cpu_a else "-",
+                     f"{h.fmt_bytes(mem_r)}/{h.fmt_bytes(mem_a)} ({100 * mem_r / mem_a:.0f}%)" if mem_a else "-",
+                     f"{count}/{alloc.get('pods', '-')}",
+                     ((n.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion", "")])
+    bad = sum(1 for x in nodes if h.node_problem(x))
+    title = f"{len(nodes)} nodes; {bad} with problems" if bad else f"{len(nodes)} nodes, all Ready, no pressure"
+    return render_table(["NODE", "CONDITIONS", "CPU REQUESTED/ALLOCATABLE", "MEMORY REQUESTED/ALLOCATABLE", "PODS",
+                         "KUBELET"], rows, budget_tokens=budget, title=title,
+                        more_hint="k8s_describe(kind='Node', name=...) for one node")
+
+
+def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible: NamespaceFilter,
+             budget: int) -> str:
+    try:
+        types = kc.resource_types(ctx)
+        metric_type = next((t for t in types if t.group == "metrics.k8s.io"
+                            and t.plural == ("nodes" if what == "nodes" else "pods")), None)
+        if metric_type is None:
+            raise KubeError(404, "NotFound", "no metrics.k8s.io API")
+        usage, _ = kc.list_all(ctx, metric_type, namespace if what != "nodes" else None)
+    except KubeError as exc:
+        if exc.status == 0:
+            raise
+        raise KubeError(exc.status, "MetricsUnavailable",
+                        "metrics-server is not answering (metrics.k8s.io); ask Prometheus instead, e.g. "
+                        "prom_query('topk(10, container_memory_working_set_bytes{container!=\"\"})')") from None
+    if what == "nodes":
+        nodes, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "nodes"))
+        alloc = {n["metadata"]["name"]: (n.get("status") or {}).get("allocatable") or {} for n in nodes}
+        rows = []
+        for u in usage:
+            name = u["metadata"]["name"]
+            cpu, mem = h.parse_quantity((u.get("usage") or {}).get("cpu")), h.parse_quantity(
+                (u.get("usage") or {}).get("memory"))
+            a = alloc.get(name, {})
+            cpu_pct = 100 * cpu / h.parse_quantity(a.get("cpu")) if a.get("cpu") else 0
+            mem_pct = 100 * mem / h.parse_quantity(a.get("memory")) if a.get("memory") else 0
+            rows.append((mem_pct, [name, h.fmt_cpu(cpu), f"{cpu_pct:.0f}%", h.fmt_bytes(mem), f"{mem_pct:.0f}%"]))
+        rows.sort(key=lambda x: -x[0])
+        when = r.ts(usage[0].get("timestamp")) if usage else "-"
+        return render_table(["NODE", "CPU", "CPU%", "MEMORY", "MEMORY%"], [r_ for _, r_ in rows],
+                            budget_tokens=budget, title=f"node usage at {when}")
+    usage = [u for u in usage if visible(u["metadata"].get("namespace", ""))]
+    pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"), namespace)
+    limits: dict[tuple[str, str], float] = {}
+    for p in pods:
+        total = sum(h.parse_quantity(((c.get("resources") or {}).get("limits") or {}).get("memory"))
+                    for c in (p.get("spec") or {}).get("containers") or [])
+        limits[(p["metadata"].get("namespace", ""), p["metadata"]["name"])] = total
+    rows = []
+    for u in usage:
+        key = (u["metadata"].get("namespace", ""), u["metadata"]["name"])
+        cpu = sum(h.parse_quantity((c.get("usage") or {}).get("cpu")) for c in u.get("containers") or [])
+        mem = sum(h.parse_quantity((c.get("usage") or {}).get("memory")) for c in u.get("containers") or [])
+        limit = limits.get(key, 0.0)
+        pct = 100 * mem / limit if limit else 0.0
+        rows.append((pct, mem, [*([key[0]] if namespace is None else []), key[1], h.fmt_cpu(cpu), h.fmt_bytes(mem),
+                                h.fmt_bytes(limit) if limit else "none", f"{pct:.0f}%" if limit else "-"]))
+    rows.sort(key=lambda x: (-x[0], -x[1]))
+    columns = [*(["NAMESPACE"] if namespace is None else []), "POD", "CPU", "MEMORY", "MEMORY LIMIT", "OF LIMIT"]
+    return render_table(columns, [x[2] for x in rows], budget_tokens=budget,
+                        title=f"{len(rows)} pods by memory against their limit (closest to the limit first)",
+                        more_hint="pass namespace to narrow")
