@@ -12,6 +12,7 @@ Loki servers (and the benchmarks) share one implementation.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ _RELATIVE_FLOOR = 0.05
 Without this floor a perfectly flat series that moves from 1.000 to 1.001 would score as the
 most anomalous thing in the answer."""
 
+
+SAWTOOTH_SCORE_CAP = 6.0
+"""The most a sawtooth alone scores; a real level shift or baseline deviation can still outrank it."""
 
 QUIET_SCORE = 1.0
 """Below this score a series has no shift beyond its noise (or 5% of its level): call it quiet."""
@@ -94,6 +98,9 @@ class SeriesSummary:
     """NaN/Inf samples that were left out of the statistics (e.g. a 0/0 ratio)."""
     score: float
     """Anomaly score used for ranking: the larger of the change-point and baseline deviations."""
+    drops: int = 0
+    """Sharp falls of more than half the series' range between two samples: the teeth of a sawtooth
+    (a container climbing to its memory limit and being killed), or counter resets."""
 
     def baseline_text(self) -> str:
         """`x3.2 vs baseline 120` style comparison, or `-` when there is no baseline."""
@@ -131,6 +138,11 @@ def summarise(points: Sequence[Point], baseline: Sequence[Point] | None = None, 
     change = change_point(finite)
     base = _baseline(baseline) if baseline else None
     score = change.score if change else 0.0
+    drops = count_drops(values)
+    if drops >= 2:
+        # A repeating climb-and-fall is what a one-change model misses; rank it above noise, growing
+        # with the number of teeth (1 drop could be one restart: the change point covers that).
+        score = max(score, min(SAWTOOTH_SCORE_CAP, 1.5 + 0.5 * drops))
     if base is not None and base.points:
         recent = values[-max(3, len(values) // 10):]
         recent_level = math.fsum(recent) / len(recent)
@@ -152,7 +164,26 @@ def summarise(points: Sequence[Point], baseline: Sequence[Point] | None = None, 
         sparkline=sparkline(values, spark_width),
         non_finite=non_finite,
         score=score,
+        drops=drops,
     )
+
+
+def count_drops(values: Sequence[float]) -> int:
+    """Falls between consecutive samples that are both large (over half the series' range and 5% of
+    its level) and abrupt (over six times the typical sample-to-sample move).
+
+    The second condition is what tells a sawtooth from noise: white noise also has falls of half
+    its range now and then, but they are only a few times its typical move, while the tooth of a
+    sawtooth is many times the slow climb that precedes it."""
+    if len(values) < 3:
+        return 0
+    moves = sorted(abs(b - a) for a, b in itertools.pairwise(values))
+    typical = moves[len(moves) // 2]
+    level = abs(math.fsum(values) / len(values))
+    threshold = max(0.5 * (max(values) - min(values)), 6 * typical, _RELATIVE_FLOOR * level)
+    if threshold <= 0:
+        return 0
+    return sum(1 for a, b in itertools.pairwise(values) if a - b > threshold)
 
 
 def change_point(points: Sequence[Point], min_segment: int | None = None) -> ChangePoint | None:
@@ -242,6 +273,8 @@ def fmt_number(value: float) -> str:
     if not math.isfinite(value):
         return str(value)
     magnitude = abs(value)
+    if magnitude < 1e-12:
+        return "0"
     for suffix, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if magnitude >= size:
             return f"{value / size:.3g}{suffix}"

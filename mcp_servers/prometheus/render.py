@@ -25,6 +25,9 @@ from mcp_servers.common.series import (
 
 LabelSet = frozenset[tuple[str, str]]
 
+EDGE_SCORE = 1.5
+"""Score floor for a series that starts or stops inside the window: above quiet, below real shifts."""
+
 MIN_ROWS = 3
 """Always show at least this many series, even quiet ones, so the model sees what normal looks like."""
 
@@ -106,6 +109,9 @@ def summarise_results(answer: RangeAnswer) -> list[Row]:
         base = baseline_by_key.get(label_key(metric))
         summary = summarise(points, base)
         note = _edges(summary, answer)
+        if note:
+            # a series born or ended inside the window (a pod replaced, a target gone) is news
+            summary = _with_score(summary, max(summary.score, EDGE_SCORE))
         if answer.baseline_results is not None and not base:
             note = "; ".join(filter(None, [note, "new: absent from baseline"]))
             summary = _with_score(summary, max(summary.score, 3.0))
@@ -145,7 +151,8 @@ def render_range(answer: RangeAnswer) -> str:
     table_rows = []
     for n, i in enumerate(shown, 1):
         metric, s, note = rows[i].metric, rows[i].summary, rows[i].note
-        trend = s.trend + (f"; {note}" if note else "") + (f"; {s.non_finite} NaN/Inf" if s.non_finite else "")
+        trend = s.trend + (f"; sawtooth, {s.drops} sharp drops" if s.drops >= 2 else "")
+        trend += (f"; {note}" if note else "") + (f"; {s.non_finite} NaN/Inf" if s.non_finite else "")
         table_rows.append([
             n, label_text(metric, common), f"{fmt_number(s.first)}->{fmt_number(s.last)}", fmt_number(s.minimum),
             fmt_number(s.maximum), fmt_number(s.mean), trend, s.change_text(), s.baseline_text(), s.sparkline,

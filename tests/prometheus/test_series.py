@@ -11,6 +11,7 @@ from mcp_servers.common.series import (
     QUIET_SCORE,
     auto_step,
     change_point,
+    count_drops,
     fmt_number,
     rank,
     sparkline,
@@ -97,3 +98,15 @@ def test_numbers_are_short() -> None:
     assert fmt_number(0) == "0"
     assert fmt_number(1234) == "1.23k"
     assert fmt_number(math.nan) == "nan"
+
+
+def test_sawtooth_is_counted_and_ranked_but_noise_is_not() -> None:
+    teeth: list[tuple[float, float]] = []
+    for i in range(240):
+        teeth.append((i * 60.0, 200.0 + (i % 40) * 8.0 + random.Random(i).gauss(0, 1)))
+    saw = summarise(teeth)
+    assert saw.drops == 5
+    assert saw.score >= 3.5
+    noisy = summarise(_noise(240, 1000.0, 5.0, seed=9))
+    assert noisy.drops == 0
+    assert count_drops([5.0, 5.0, 5.0]) == 0
