@@ -69,6 +69,19 @@ class PriceTable:
                 best = key
         return self._prices[best] if best else None
 
+    def cost(self, response: ModelResponse) -> float | None:
+        """USD for one response: 0 for local providers, None when the model has no price."""
+        if response.provider in LOCAL_PROVIDERS:
+            return 0.0
+        price = self.lookup(response.model)
+        if price is None:
+            return None
+        usage = response.usage
+        return (usage.input_tokens * price.input + usage.output_tokens * price.output) / 1_000_000
+
+    def items(self) -> list[tuple[str, Price]]:
+        return list(self._prices.items())
+
     def __contains__(self, model: str) -> bool:
         return self.lookup(model) is not None
 
@@ -127,14 +140,11 @@ class BudgetTracker:
 
     def cost_of(self, response: ModelResponse) -> float:
         """USD for one response; 0 for local providers and (flagged) unknown models."""
-        if response.provider in LOCAL_PROVIDERS:
-            return 0.0
-        price = self.prices.lookup(response.model)
-        if price is None:
+        cost = self.prices.cost(response)
+        if cost is None:
             self.unpriced_models.add(response.model)
             return 0.0
-        usage = response.usage
-        return (usage.input_tokens * price.input + usage.output_tokens * price.output) / 1_000_000
+        return cost
 
     def record(self, response: ModelResponse) -> float:
         """Count one model call; returns its cost in USD."""

@@ -101,7 +101,7 @@ class OpenAIModel:
         token_param: Literal["max_tokens", "max_completion_tokens"] | None = None,
     ) -> None:
         self.name = name
-        self.provider = provider or ("openai" if base_url is None else "openai-compatible")
+        self.provider: str = provider or ("openai" if base_url is None else "openai-compatible")
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self.temperature = temperature
