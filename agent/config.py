@@ -17,24 +17,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agent.llm.budget import Budget
+from agent.llm.settings import LLMSettings
+from mcp_servers.prometheus.client import PromSettings
+
 ENV_PREFIX = "VIGIL__"
 _SECRETISH = re.compile(r"(password|passwd|secret|token|api_?key|private_?key|credential)s?$", re.I)
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_inline_secrets(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if isinstance(key, str) and _SECRETISH.search(key) and isinstance(value, str) and value:
-                    raise ValueError(
-                        f"field {key!r} holds a secret inline; secrets come only from the environment or "
-                        f"files: use {key}_env: NAME_OF_ENV_VAR or {key}_file: /path/to/file"
-                    )
-        return data
 
 
 class SecretRef(_Section):
@@ -98,25 +90,6 @@ class ExternalServer(_Section):
         return self
 
 
-class LLMSettings(_Section):
-    provider: Literal["none", "anthropic", "openai", "openai-compatible", "scripted"] = "none"
-    model: str | None = None
-    base_url: str | None = None
-    api_key_env: str | None = None
-    timeout_seconds: float = 60.0
-    max_retries: int = 4
-    summarizer: LLMSettings | None = None
-    """Optional small/local model for summarising long tool output (routing)."""
-
-
-class BudgetSettings(_Section):
-    max_steps: int = 12
-    max_tokens: int = 200_000
-    max_seconds: float = 300.0
-    max_usd: float = 2.0
-    tool_result_tokens: int = 2000
-
-
 class TelemetrySettings(_Section):
     otlp_endpoint: str | None = None
     service_name: str = "vigil"
@@ -131,11 +104,15 @@ class Config(_Section):
     team: str | None = None
     audit: AuditSettings = Field(default_factory=AuditSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
-    prometheus: HttpEndpoint = Field(default_factory=HttpEndpoint)
+    prometheus: PromSettings | None = None
+    """Enables the Prometheus tools; VIGIL_PROMETHEUS_URL (and _BEARER_TOKEN …) also do."""
     loki: HttpEndpoint = Field(default_factory=HttpEndpoint)
     codegraph: CodeGraphSettings = Field(default_factory=CodeGraphSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
-    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    budget: Budget = Field(default_factory=Budget)
+    """Per investigation: model steps, tokens, wall time and money (agent/llm/budget.py)."""
+    tool_result_tokens: int = 2000
+    """How much of one tool result the model may see; the rest is summarised or cut with a note."""
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     servers: list[ExternalServer] = Field(default_factory=list)
     runbook_dirs: list[Path] = Field(default_factory=list)
@@ -197,17 +174,38 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
             raise ConfigError([f"{file}: the top level must be a mapping of sections (llm:, kubernetes:, ...)"])
         data = loaded or {}
     _overlay_env(data, os.environ if environ is None else environ)
+    source = str(file) if file else "configuration"
+    inline = [f"{source}: {where}: holds a secret inline; secrets come only from the environment or files: "
+              f"use {key}_env: NAME_OF_ENV_VAR (or {key}_file: /path)" for where, key in _inline_secrets(data)]
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
-        source = str(file) if file else "configuration"
-        problems = []
+        problems = list(inline)
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             message = err["msg"].removeprefix("Value error, ")
             fix = _FIXES.get(err["type"], "")
             problems.append(f"{source}: {where}: {message}" + (f" (fix: {fix})" if fix else ""))
         raise ConfigError(problems) from exc
+    if inline:
+        raise ConfigError(inline)
+    return config
+
+
+def _inline_secrets(node: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every key that looks like a credential and holds a literal value, with its field path."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and _SECRETISH.search(key) and isinstance(value, str) and value:
+                found.append((where, key))
+            else:
+                found += _inline_secrets(value, where)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _inline_secrets(value, f"{path}.{index}")
+    return found
 
 
 def _overlay_env(data: dict[str, Any], environ: Any) -> None:

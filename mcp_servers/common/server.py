@@ -124,7 +124,7 @@ def _guard_middleware(server: MCPServer, guard: ServerGuard) -> Callable[..., Aw
             assert denial is not None
             rule = f" (rule {denial.rule})" if denial.rule else ""
             text = f"Refused by Vigil's guardrails at the {denial.layer} layer: {denial.reason}{rule}"
-            return {"content": [{"type": "text", "text": text}], "isError": True}
+            return {"content": [{"type": "text", "text": text}], "isError": True, "resultType": "complete"}
         result = await call_next(ctx)
         return _screen(result, action, guard)
 
@@ -187,21 +187,34 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
-def http_app(server: MCPServer, tokens: Mapping[str, Actor]) -> Any:
-    """The streamable-HTTP ASGI app at /mcp, behind bearer auth."""
+def http_app(server: MCPServer, tokens: Mapping[str, Actor], host: str = "127.0.0.1",
+             allowed_hosts: list[str] | None = None) -> Any:
+    """The streamable-HTTP ASGI app at /mcp, behind bearer auth.
+
+    Bound to loopback, only loopback Host headers are accepted (DNS-rebinding protection). Bound to
+    another address (a pod), the Host names clients use must be listed in `allowed_hosts`
+    (e.g. `vigil-mcp.vigil.svc:8765`); every request still needs a bearer token.
+    """
+    from mcp.server.transport_security import TransportSecuritySettings
+
     if not tokens:
         raise ValueError("an HTTP MCP server needs at least one bearer token (VIGIL_MCP_TOKEN or --token-file)")
-    return BearerAuth(server.streamable_http_app(), tokens)
+    loopback = ["127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*"]
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=True,
+                                         allowed_hosts=loopback + list(allowed_hosts or []))
+    return BearerAuth(server.streamable_http_app(host=host, transport_security=security), tokens)
 
 
 async def run_server(server: MCPServer, transport: Literal["stdio", "http"] = "stdio", *,
-                     host: str = "127.0.0.1", port: int = 8765, tokens: Mapping[str, Actor] | None = None) -> None:
+                     host: str = "127.0.0.1", port: int = 8765, tokens: Mapping[str, Actor] | None = None,
+                     allowed_hosts: list[str] | None = None) -> None:
     """Serve until cancelled: stdio for Claude Code's `command` entries, HTTP for shared deployments."""
     if transport == "stdio":
         await server.run_stdio_async()
         return
     import uvicorn
 
-    config = uvicorn.Config(http_app(server, tokens or {}), host=host, port=port, log_level="warning",
+    config = uvicorn.Config(http_app(server, tokens or {}, host, allowed_hosts), host=host, port=port,
+                            log_level="warning",
                             lifespan="on")
     await uvicorn.Server(config).serve()

@@ -1,0 +1,116 @@
+"""`vigil investigate`: a question or an alert file in, a report out (rich, Markdown or JSON)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+
+from agent.config import Config, ConfigError, load_config
+from agent.incident import Incident, IncidentError, from_alertmanager, from_pagerduty, from_text
+from agent.report import Report
+
+console = Console()
+err = Console(stderr=True)
+
+Format = Literal["rich", "markdown", "json"]
+
+
+def incident_from_file(path: Path) -> Incident:
+    """An Alertmanager v4 or PagerDuty v3 webhook payload, recognised by its shape."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IncidentError(str(path), f"cannot read a JSON payload: {exc}") from exc
+    if isinstance(payload, dict) and "alerts" in payload:
+        result = from_alertmanager(payload)
+        return result[0] if isinstance(result, list) else result
+    if isinstance(payload, dict) and "event" in payload:
+        return from_pagerduty(payload)
+    raise IncidentError(str(path), "neither an Alertmanager webhook (has `alerts`) nor a PagerDuty v3 "
+                                   "webhook (has `event`)")
+
+
+class ProgressPrinter:
+    """Live progress lines: which runbook, which calls ran, each model turn."""
+
+    def __init__(self, out: Console) -> None:
+        self.out = out
+
+    def __call__(self, event: str, details: dict[str, Any]) -> None:
+        if event == "runbook":
+            why = "; ".join(details.get("reasons") or [])
+            self.out.print(f"[cyan]runbook[/cyan] {details.get('id') or 'none'}" + (f"  ({why})" if why else ""),
+                           highlight=False)
+        elif event == "prefetch":
+            self.out.print(f"[cyan]prefetch[/cyan] {len(details['calls'])} runbook calls in parallel", highlight=False)
+        elif event == "tool":
+            mark = "[green]ok[/green]" if details["ok"] else "[red]failed[/red]"
+            step = f" (step {details['step']})" if details.get("step") else ""
+            self.out.print(f"  {details['id']:>4} {details['tool']}{step} {mark}", highlight=False)
+        elif event == "skipped":
+            self.out.print(f"  [yellow]skip[/yellow] {details['step']}: {details['reason']}", highlight=False)
+        elif event == "model":
+            self.out.print(f"[magenta]model[/magenta] turn {details['turn']}: {details['tool_calls']} tool calls, "
+                           f"{details['tokens']} tokens", highlight=False)
+
+
+def print_report(report: Report, fmt: Format, out: Console = console) -> None:
+    if fmt == "json":
+        out.print_json(report.to_json())
+    elif fmt == "markdown":
+        out.print(report.to_markdown(), markup=False, highlight=False)
+    else:
+        out.print(report.render_rich())
+
+
+def load_or_exit(config_file: Path | None) -> Config:
+    try:
+        return load_config(config_file)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]config error[/red] {problem}", highlight=False)
+        raise typer.Exit(2) from exc
+
+
+def investigate(
+    question: Annotated[str | None, typer.Argument(help="What is wrong, in words.")] = None,
+    alert: Annotated[Path | None, typer.Option(help="An Alertmanager or PagerDuty webhook JSON file.")] = None,
+    label: Annotated[list[str], typer.Option(help="Extra label KEY=VALUE (namespace, pod, cluster…).")] = [],  # noqa: B006
+    fmt: Annotated[str, typer.Option("--format", help="rich, markdown or json.")] = "rich",
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="vigil.yaml")] = None,
+) -> None:
+    """Investigate a question or an alert and print the report."""
+    from agent.runtime import investigate_incident
+    from guardrails.action import Actor
+
+    if fmt not in ("rich", "markdown", "json"):
+        err.print("[red]error[/red] --format is one of rich, markdown, json")
+        raise typer.Exit(2)
+    if bool(question) == bool(alert):
+        err.print("[red]error[/red] give a question or --alert FILE (one of them)")
+        raise typer.Exit(2)
+    labels = {}
+    for item in label:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            err.print(f"[red]error[/red] --label takes KEY=VALUE, got {item!r}")
+            raise typer.Exit(2)
+        labels[key.strip()] = value.strip()
+    try:
+        incident = incident_from_file(alert) if alert else from_text(question or "", labels)
+    except IncidentError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if alert and labels:
+        incident.labels.update(labels)
+    cfg = load_or_exit(config)
+    progress = ProgressPrinter(err) if fmt == "rich" else None
+    actor = Actor(name=getpass.getuser(), origin="cli", team=cfg.team)
+    report = asyncio.run(investigate_incident(incident, cfg, actor=actor, progress=progress))
+    print_report(report, fmt)  # type: ignore[arg-type]

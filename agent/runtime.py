@@ -1,0 +1,113 @@
+"""Assembling one investigation from the configuration: the single entry every front door uses.
+
+The CLI, the demo, `vigil serve` (webhooks, Slack) and the `investigate` MCP tool all call
+`investigate_incident`, so an alert from PagerDuty and a question typed at a terminal go through the
+same guardrails, the same servers and the same loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcp.server.mcpserver import MCPServer
+
+from agent.config import Config
+from agent.incident import Incident
+from agent.investigation import Investigator, Progress
+from agent.llm.base import Model
+from agent.llm.settings import build_model
+from agent.report import Report
+from agent.runbooks.catalog import Catalog, default_dirs
+from agent.toolhub import ToolHub
+from guardrails.action import Actor, new_id
+from guardrails.approval import Approver, AutoDenyApprover
+from guardrails.audit import AuditLog
+from guardrails.pipeline import Pipeline, default_policy_path
+from guardrails.policy import load_policy
+from guardrails.rollback import RollbackStore
+from guardrails.usage import UsageLedger
+from mcp_servers.common.server import ServerGuard
+
+ServerBuilder = Callable[[Config, ServerGuard], MCPServer | None]
+"""Builds one of Vigil's own servers from the config, or None when the config does not enable it."""
+
+
+@dataclass
+class Runtime:
+    """The long-lived parts shared by every investigation of one process."""
+
+    config: Config
+    pipeline: Pipeline
+
+    @classmethod
+    def from_config(cls, config: Config, approver: Approver | None = None) -> Runtime:
+        state = config.state_dir
+        pipeline = Pipeline(
+            load_policy(config.policy or default_policy_path()),
+            AuditLog(config.audit_path, fsync=config.audit.fsync),
+            approver or AutoDenyApprover(),
+            RollbackStore(state / "rollback.db"),
+            ledger=UsageLedger(state / "usage.db"),
+            where="agent",
+        )
+        return cls(config, pipeline)
+
+    def server_guard(self, name: str) -> ServerGuard:
+        """Each in-process server judges calls again with the same policy and the same audit log."""
+        pipeline = Pipeline(self.pipeline.policy, self.pipeline.audit, AutoDenyApprover(),
+                            self.pipeline.rollbacks, ledger=self.pipeline.ledger, where=f"server:{name}")
+        return ServerGuard(pipeline)
+
+    def catalog(self) -> Catalog:
+        return Catalog.load([*self.config.runbook_dirs, *default_dirs()])
+
+
+def builtin_server_builders() -> dict[str, ServerBuilder]:
+    """Vigil's own servers, each enabled by its section of the config."""
+    from agent import server_builders
+
+    return server_builders.BUILDERS
+
+
+async def investigate_incident(incident: Incident, config: Config, *, actor: Actor,
+                               approver: Approver | None = None, progress: Progress | None = None,
+                               model: Model | None = None, runtime: Runtime | None = None,
+                               extra_servers: dict[str, MCPServer] | None = None) -> Report:
+    """Run one whole investigation and return its report (never raises for a tool or model failure)."""
+    runtime = runtime or Runtime.from_config(config, approver)
+    if model is None:
+        model = build_model(config.llm)
+    run_id = new_id("run")
+    async with ToolHub(runtime.pipeline, actor, run_id, config.tool_result_tokens) as hub:
+        for name, builder in builtin_server_builders().items():
+            server = builder(config, runtime.server_guard(name))
+            if server is not None:
+                await hub.connect(name, server)
+        for name, server in (extra_servers or {}).items():
+            await hub.connect(name, server)
+        for external in config.servers:
+            await hub.connect(external.name, _external_target(external))
+        investigator = Investigator(hub, model, runtime.catalog(), budget=config.budget,
+                                    context_label=config.kubernetes.context_label,
+                                    default_context=config.kubernetes.context, progress=progress)
+        report = await investigator.investigate(incident)
+    runtime.pipeline.record({"kind": "report", "run_id": run_id, "incident_id": incident.id,
+                             "fingerprint": incident.fingerprint, "actor": actor.name,
+                             "runbook": report.runbook_id, "complete": report.complete,
+                             "summary": report.top.cause[:300] if report.top else ""})
+    return report
+
+
+def _external_target(external: object) -> object:
+    from mcp import StdioServerParameters
+
+    command = getattr(external, "command", None)
+    if command:
+        return StdioServerParameters(command=command[0], args=list(command[1:]), env=getattr(external, "env", None))
+    return external.url
+
+
+def state_path(config: Config, name: str) -> Path:
+    return config.state_dir / name
