@@ -1,9 +1,48 @@
-"""Where each area's typer sub-app joins the `vigil` command (kept apart from cli.py's own commands)."""
+"""Where each area's typer sub-app joins the `vigil` command (kept apart from cli.py's own commands).
+
+Areas own their commands; this module only decides the names they appear under. The MCP servers
+all sit under `vigil mcp NAME` (stdio by default, `--http` for streamable HTTP), which is what a
+Claude Code `.mcp.json` entry runs.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import typer
+
+SUBAPPS: list[tuple[str, str]] = [
+    # (command name, "module:attribute")
+    ("runbooks", "agent.runbooks.cli:app"),
+    ("llm", "agent.llm.cli:app"),
+    ("replay", "mcp_servers.kubernetes.cli:replay_app"),
+    ("bundle", "mcp_servers.kubernetes.cli:bundle_app"),
+]
+
+MCP_SERVERS: list[tuple[str, str]] = [
+    ("kubernetes", "mcp_servers.kubernetes.cli:app"),
+    ("prometheus", "mcp_servers.prometheus.cli:app"),
+    ("loki", "mcp_servers.loki.cli:app"),
+]
+
+COMMANDS: list[tuple[str, str]] = [
+    ("investigate", "agent.cli_investigate:investigate"),
+]
+
+
+def _load(target: str) -> object:
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def mount(app: typer.Typer) -> None:
     """Add every area's commands to `app`."""
+    for name, target in COMMANDS:
+        app.command(name)(_load(target))  # type: ignore[arg-type]
+    for name, target in SUBAPPS:
+        app.add_typer(_load(target), name=name)  # type: ignore[arg-type]
+    mcp_app = typer.Typer(help="Run one of Vigil's MCP servers (stdio by default; --http for streamable HTTP).",
+                          no_args_is_help=True)
+    for name, target in MCP_SERVERS:
+        mcp_app.add_typer(_load(target), name=name)  # type: ignore[arg-type]
+    app.add_typer(mcp_app, name="mcp")

@@ -13,10 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from agent.llm.anthropic import AnthropicModel
 from agent.llm.base import Model
 from agent.llm.budget import Price
-from agent.llm.openai import OpenAIModel
 from agent.llm.retry import RetryPolicy
 
 ProviderName = Literal["none", "anthropic", "openai", "openai-compatible", "ollama", "vllm", "lmstudio"]
@@ -106,6 +104,8 @@ def build_model(settings: LLMSettings) -> Model | None:
         raise ModelConfigError(f"{settings.provider}: set llm.model to the model the server serves")
     key = _api_key(settings)
     if settings.provider == "anthropic":
+        from agent.llm.anthropic import AnthropicModel  # the SDKs load only when a provider is used
+
         return AnthropicModel(
             model,
             api_key=key,
@@ -117,6 +117,8 @@ def build_model(settings: LLMSettings) -> Model | None:
     base_url = settings.base_url or LOCAL_DEFAULT_URLS.get(settings.provider)
     if settings.provider == "openai-compatible" and not base_url:
         raise ModelConfigError("openai-compatible: set llm.base_url to the server's API root, e.g. http://host:8000/v1")
+    from agent.llm.openai import OpenAIModel
+
     return OpenAIModel(
         model,
         api_key=key,
