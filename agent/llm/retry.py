@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import anyio
 
-from agent.llm.base import ModelError, ModelRateLimited, ModelTimeout
+from agent.llm.base import ModelError, ModelRateLimited
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,3 @@ async def call_with_retries(
             log.info("%s failed (%s); retry %d/%d in %.2fs", what, error, retry + 1, policy.max_retries, delay)
             await anyio.sleep(delay)
             retry += 1
-
-
-def timeout_error(provider: str, seconds: float) -> ModelTimeout:
-    """The error for a call that ran past its per-call timeout (retryable)."""
-    return ModelTimeout(f"{provider} did not answer within {seconds:g}s", retryable=True)
