@@ -120,6 +120,17 @@ async def _prepare(clone: GitClone, repo: GitOpsRepo, r: Remediation) -> tuple[C
     return change, diff, base_commit
 
 
+async def preview(remediation: Remediation, repo: GitOpsRepo, provider: Provider) -> tuple[ChangeSet, str]:
+    """The validated change and its diff, computed in the clone and then thrown away (nothing is pushed).
+
+    Raises LocateError, YamlEditError, ValidationFailed, NoChangeNeeded or GitError.
+    """
+    clone = GitClone(repo.workdir, provider.remote_url, repo.base, env=provider.git_env())
+    change, diff, _ = await _prepare(clone, repo, remediation)
+    await clone.restore()
+    return change, diff
+
+
 async def propose(
     remediation: Remediation | dict[str, Any],
     incident: Incident,

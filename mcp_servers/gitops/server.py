@@ -10,22 +10,28 @@ request is filed in the pending-approval store, where Slack, the HTTP API or ano
 resolve it; the call waits until then or until the policy's timeout, which counts as a refusal.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the tool signature refers to a local resolver,
+# which MCPServer can only see when annotations are evaluated where they are written.
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import anyio
-from mcp import types
+from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.resolve import Elicit, Resolve
 from pydantic import BaseModel, Field
 
-from agent.gitops.propose import ProposalResult, propose
+from agent.gitops.edits import NoChangeNeeded
+from agent.gitops.git import GitError
+from agent.gitops.locate import LocateError
+from agent.gitops.propose import ProposalResult, preview, propose
 from agent.gitops.remediation import ActionName, Remediation
 from agent.gitops.settings import GitOpsSettings
+from agent.gitops.validate import ValidationFailed
+from agent.gitops.yamldoc import YamlEditError
 from agent.incident import Incident
 from guardrails.approval import ApprovalRecord, ApprovalRequest, Approver, PendingApprovalStore, StoreApprover
 from guardrails.pipeline import Pipeline
@@ -49,44 +55,41 @@ class ApprovalForm(BaseModel):
     approver: str = Field(description="Your name or handle, recorded in the audit log and the pull request")
 
 
-class ElicitationApprover:
-    """Asks the human at the MCP client; falls back to `fallback` when the client cannot be asked."""
+class AnsweredApprover:
+    """The decision the human gave through MCP elicitation before the pipeline ran.
 
-    def __init__(self, ctx: Context, fallback: Approver) -> None:
-        self.ctx = ctx
-        self.fallback = fallback
+    MCP (2026-07-28 and later) asks the client inside the tool call's own round trips, so the
+    question is put by a resolver that runs before the tool body, with the exact diff. The pipeline
+    then receives that answer here. It holds only for the diff that was shown: if the change
+    computed now differs (the base branch moved between rounds), the answer does not transfer.
+    """
 
-    def supported(self) -> bool:
-        try:
-            session = self.ctx.request_context.session
-        except (AttributeError, ValueError):
-            return False
-        form = types.ElicitationCapability(form=types.FormElicitationCapability())
-        wanted = types.ClientCapabilities(elicitation=form)
-        return bool(session.check_client_capability(wanted))
+    def __init__(self, outcome: ElicitationResult[ApprovalForm], shown_diff: str) -> None:
+        self.outcome = outcome
+        self.shown_diff = shown_diff
 
     async def decide(self, request: ApprovalRequest) -> ApprovalRecord:
-        if not self.supported():
-            return await self.fallback.decide(request)
+        now = datetime.now(UTC)
+        if not isinstance(self.outcome, AcceptedElicitation):
+            return ApprovalRecord(False, None, "mcp elicitation", now, f"the user chose {self.outcome.action}")
         plan = request.action.rollback
-        diff = str(plan.data.get("patch", "")) if plan else ""
-        message = (f"Vigil asks for approval ({request.reason}).\n{request.summary}\n\n"
-                   + fit_text(diff, 1200, "the full diff is in the pull request body") +
-                   f"\nBranch {request.action.arguments.get('branch')} against "
-                   f"{request.action.arguments.get('repository')}.")
-        seconds = max(0.0, (request.expires_at - datetime.now(UTC)).total_seconds())
-        try:
-            with anyio.fail_after(seconds):
-                answer = await self.ctx.elicit(message, ApprovalForm)
-        except TimeoutError:
-            return ApprovalRecord(False, None, "mcp elicitation", datetime.now(UTC), "no answer before the timeout")
-        if answer.action != "accept":
-            return ApprovalRecord(False, None, "mcp elicitation", datetime.now(UTC), f"the user chose {answer.action}")
-        form = answer.data
+        if plan is None or plan.data.get("patch") != self.shown_diff:
+            return ApprovalRecord(False, None, "mcp elicitation", now,
+                                  "the change differs from the one shown for approval; call the tool again")
+        form = self.outcome.data
         name = form.approver.strip() or None
         approved = bool(form.approve) and name is not None
         note = "" if approved else "not approved in the form (approving needs a name)"
-        return ApprovalRecord(approved, name, "mcp elicitation", datetime.now(UTC), note)
+        return ApprovalRecord(approved, name, "mcp elicitation", now, note)
+
+
+def _supports_form_elicitation(ctx: Context) -> bool:
+    try:
+        capabilities = ctx.client_capabilities
+    except (AttributeError, ValueError):
+        return False
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
 
 
 Action = Annotated[ActionName, Field(description="Which fix (see the server instructions).")]
@@ -97,11 +100,55 @@ ProbeSettings = Annotated[dict[str, int] | None, Field(
     description='set_probe: e.g. {"timeoutSeconds": 5, "failureThreshold": 5}.')]
 
 
+def _remediation(args: dict[str, Any]) -> Remediation:
+    """The tool's flat arguments as a Remediation; ToolError naming the field when they do not fit."""
+    data: dict[str, Any] = {
+        "action": args["action"],
+        "workload": {"kind": args["kind"], "name": args["name"], "namespace": args["namespace"],
+                     "container": args["container"]},
+        "value": args["value"], "limits": args["limits"] or {}, "requests": args["requests"] or {},
+        "min_replicas": args["min_replicas"], "max_replicas": args["max_replicas"], "image": args["image"],
+        "from_revision": args["from_revision"], "name": args["variable"], "configmap": args["configmap"],
+        "key": args["key"], "probe": args["probe"], "settings": args["probe_settings"] or {},
+        "reason": args["reason"],
+    }
+    if args["action"] == "set_replicas" and isinstance(args["value"], str) and args["value"].isdigit():
+        data["value"] = int(args["value"])
+    try:
+        return Remediation.model_validate(data)
+    except ValueError as exc:
+        raise ToolError(f"the remediation is not valid: {_first_error(exc)}") from None
+
+
 def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
                  notify: Callable[[ApprovalRequest], None] | None = None) -> MCPServer:
     """The server; `notify` tells someone about a request filed in the pending-approval store."""
     server = create_server("vigil-gitops", INSTRUCTIONS, guard)
     store = PendingApprovalStore(state_dir / "approvals.db")
+    shown: dict[str, str] = {}
+    """The diff last shown for approval, per incident fingerprint."""
+
+    async def ask_approval(
+        ctx: Context, action: str, name: str, namespace: str, incident_fingerprint: str, kind: str,
+        container: str | None, value: str | None, limits: dict[str, str] | None, requests: dict[str, str] | None,
+        min_replicas: int | None, max_replicas: int | None, image: str | None, from_revision: int | None,
+        variable: str | None, configmap: str | None, key: str | None, probe: str | None,
+        probe_settings: dict[str, int] | None, reason: str,
+    ) -> Elicit[ApprovalForm] | str | None:
+        """Put the exact diff before the human at the client; None when the client cannot be asked."""
+        if not _supports_form_elicitation(ctx):
+            return None
+        args = dict(locals())
+        remediation = _remediation(args)
+        try:
+            change, diff = await preview(remediation, settings.repo(state_dir), settings.build_provider())
+        except (LocateError, YamlEditError, ValidationFailed, NoChangeNeeded, GitError, ValueError) as exc:
+            return f"not proposed: {exc}"
+        shown[incident_fingerprint] = diff
+        message = (f"Vigil asks for approval to open a pull request (risk medium).\n{remediation.summary()}\n"
+                   f"Target: {change.location.describe()}, branch vigil/... against {settings.base}.\n\n"
+                   + fit_text(diff, 1200, "the full diff goes into the pull request body"))
+        return Elicit(message, ApprovalForm)
 
     @server.tool(annotations=WRITE, meta={META_RISK: "medium"})
     async def propose_change(
@@ -111,6 +158,7 @@ def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
         incident_fingerprint: Annotated[str, Field(description="Stable incident id; one pull request per value.")],
         incident_title: Annotated[str, Field(description="One line describing the incident.")],
         ctx: Context,
+        approval: Annotated[ElicitationResult[ApprovalForm], Resolve(ask_approval)],
         kind: Annotated[str, Field(description="Workload kind.")] = "Deployment",
         container: Annotated[str | None, Field(description="Container, when the pod has several.")] = None,
         value: Value = None,
@@ -130,26 +178,21 @@ def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
         budget_tokens: Annotated[int, Field(ge=200, le=20000)] = DEFAULT_BUDGET_TOKENS,
     ) -> str:
         """Open or update the GitOps pull request for one structured fix, after a human approves it."""
-        data: dict[str, Any] = {
-            "action": action, "workload": {"kind": kind, "name": name, "namespace": namespace, "container": container},
-            "value": value, "limits": limits or {}, "requests": requests or {}, "min_replicas": min_replicas,
-            "max_replicas": max_replicas, "image": image, "from_revision": from_revision, "name": variable,
-            "configmap": configmap, "key": key, "probe": probe, "settings": probe_settings or {}, "reason": reason,
-        }
-        if action == "set_replicas" and value is not None and value.isdigit():
-            data["value"] = int(value)
-        try:
-            remediation = Remediation.model_validate(data)
-        except ValueError as exc:
-            raise ToolError(f"the remediation is not valid: {_first_error(exc)}") from None
-        actor = caller_actor(ctx, guard)
+        remediation = _remediation(dict(locals()))
+        asked = not (isinstance(approval, AcceptedElicitation) and approval.data is None)
+        if isinstance(approval, AcceptedElicitation) and isinstance(approval.data, str):
+            raise ToolError(approval.data)
+        approver: Approver = (AnsweredApprover(approval, shown.get(incident_fingerprint, "")) if asked
+                              else StoreApprover(store, notify))
         base = guard.pipeline
-        pipeline = Pipeline(base.policy, base.audit, ElicitationApprover(ctx, StoreApprover(store, notify)),
-                            base.rollbacks, ledger=base.ledger, where=base.where)
+        pipeline = Pipeline(base.policy, base.audit, approver, base.rollbacks, ledger=base.ledger, where=base.where)
         incident = Incident(fingerprint=incident_fingerprint, title=incident_title, source="mcp")
-        provider = settings.build_provider()
+        try:
+            provider = settings.build_provider()
+        except ValueError as exc:
+            raise ToolError(str(exc)) from None
         result = await propose(remediation, incident, evidence or [], settings.repo(state_dir), provider, pipeline,
-                               actor)
+                               caller_actor(ctx, guard))
         return _render(result, budget_tokens)
 
     return server
