@@ -159,17 +159,18 @@ class PrometheusClient:
             raise
         except PrometheusApiClientException as exc:
             raise self._from_library(exc) from None
-        except requests.exceptions.Timeout:
-            raise PromError(
-                f"Prometheus at {self.url} did not answer within {self.settings.timeout_seconds:g}s; it is slow "
-                "or overloaded: narrow the time range, raise the step, or aggregate before retrying."
-            ) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise PromError(
-                f"Prometheus at {self.url} is not reachable ({_reason(exc)}); check that it is running and "
-                f"that {ENV_PREFIX}_URL is right, then retry."
-            ) from None
         except requests.exceptions.RequestException as exc:
+            if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc):
+                # urllib3 reports a read timeout after retries as a ConnectionError; it is still a timeout
+                raise PromError(
+                    f"Prometheus at {self.url} did not answer within {self.settings.timeout_seconds:g}s; it is slow "
+                    "or overloaded: narrow the time range, raise the step, or aggregate before retrying."
+                ) from None
+            if isinstance(exc, requests.exceptions.ConnectionError):
+                raise PromError(
+                    f"Prometheus at {self.url} is not reachable ({_reason(exc)}); check that it is running and "
+                    f"that {ENV_PREFIX}_URL is right, then retry."
+                ) from None
             raise PromError(f"the request to Prometheus at {self.url} failed: {_reason(exc)}") from None
         except (ValueError, KeyError) as exc:
             raise PromError(
