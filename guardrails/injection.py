@@ -87,7 +87,7 @@ class _Detector:
 _AI = (
     r"(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|ai\s+models?|"
     r"(?:ai\s+|sre\s+|virtual\s+|automated\s+|autonomous\s+|coding\s+|incident\s+)?(?:assistants?|agents?)|"
-    r"(?:ai\s+)?(?:bots?|chatbots?)|copilots?|gpt(?:-?\d[\w.]*)?|chatgpt|claude|gemini|vigil|"
+    r"(?:ai\s+)?(?:bots?|chatbots?)|ai\s+(?:reviewers?|tools?|systems?|helpers?|models?)|copilots?|gpt(?:-?\d[\w.]*)?|chatgpt|claude|gemini|vigil|"
     r"automated\s+(?:systems?|tools?|analy[sz]ers?|reviewers?|triage))"
 )
 _ADJ = r"(?:previous|prior|above|earlier|preceding|former|original|initial|system|safety)"
@@ -99,7 +99,8 @@ _IGNORE = r"(?:ignore|disregard|forget|override|overrule|bypass|abandon|discard|
 _SECRETS = (
     r"(?:secrets?|credentials?|passwords?|tokens?|api[\s_-]*keys?|access\s+keys?|private\s+keys?|ssh\s+keys?|"
     r"kubeconfigs?|env(?:ironment)?\s+(?:variables|vars)|\.env\s+files?|service[\s-]*account\s+tokens?|"
-    r"system\s+prompt|conversation|chat\s+history|session\s+cookies?)"
+    r"system\s+prompt|conversation|chat\s+history|session\s+cookies?|~?/?\.kube/config|/var/run/secrets\S*|"
+    r"\.aws/credentials|id_rsa|\.ssh/\S+|/etc/shadow)"
 )
 _DEST = (
     r"(?:to|into|at|via)\s+(?:https?://|\S+@\S+\.\w+|(?:the\s+|this\s+|my\s+|our\s+|following\s+)*"
@@ -123,6 +124,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         0.85,
         rf"\b{_IGNORE}\s+(?:(?:all|any|every|each|the|your|of|these|those|my)\s+){{0,3}}(?:{_ADJ}\s+){{1,2}}{_RULES}"
         rf"|\b{_IGNORE}\s+(?:(?:all|any|the|of)\s+){{0,2}}your\s+(?:{_ADJ}\s+)?{_RULES}"
+        rf"|\b{_IGNORE}\s+[^.\n]{{1,40}}?\b(?:and|or|plus)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:{_ADJ}\s+){{1,2}}{_RULES}"
         rf"|\b{_IGNORE}\s+(?:all|any|every)\s+(?:other\s+)?(?:instructions?|prompts?|directives?|guardrails)"
         r"|\bforget\s+(?:everything|all|anything)\s+(?:you\s+(?:were|have\s+been)\s+told|above|before|so\s+far|"
         r"you\s+know|previously)",
@@ -185,18 +187,18 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"\b(?:hey|hi|hello|dear|attention|attn|psst)\s*[,:]?\s*(?:the\s+|all\s+|any\s+|every\s+|our\s+)?" + _AI + r"\b"
         r"|\b(?:note|notice|message|instructions?|memo|reminder|warning|important|info)\s+(?:to|for)\s+"
         r"(?:the\s+|all\s+|any\s+|every\s+|our\s+)?" + _AI + r"\b"
-        r"|\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:" + _AI + r"|automated|reading\s+this\s+as\s+an?\s+" + _AI + r")\b"
-        r"|\b" + _AI + r"\s+(?:reading|processing|analy[sz]ing|parsing|summari[sz]ing|triaging|investigating|"
-        r"reviewing|ingesting|scanning|seeing|handling)\s+(?:this|these|the\s+following)\b"
+        r"|\b(?:ai|llm|agent|assistant|bot|model)\s+(?:instructions?|directives?|orders|note|notice|task)\s*:"
         r"|\b(?:as|being)\s+(?:an?\s+|the\s+)?(?:helpful\s+|responsible\s+|good\s+)?(?:" + _AI + r")\s*,?\s+"
         r"(?:you|your|it\s+is\s+your|i\s+(?:order|instruct|command))\b"
-        r"|(?:^|\n|[#*/\-;=]\s*|\"|')\s*(?:ai|llm|(?:ai\s+|sre\s+)?(?:assistant|agent|bot)|gpt|claude|copilot|vigil)"
-        r"\s*(?:,|:)\s+"
-        r"(?:you|your|please|ignore|run|execute|do|call|delete|send|report|approve|always|never|disregard|forget)\b"
+        r"|(?:^|\n|[#*/\-;=(]|[.!?]\s|--|\u2014|\"|')\s*(?:ai|llm|(?:ai\s+|sre\s+)?(?:assistants?|agents?|bots?)|gpt|"
+        r"claude|copilot|vigil)\s*(?:,|:|\u2014|-{1,2}(?=\s))\s*"
+        r"(?:you|your|please|ignore|run|execute|do|call|delete|send|report|approve|always|never|disregard|forget|"
+        r"print|show|dump|output|reveal|write|add|include|open|merge|scale|drain|post|paste|upload|forward|tell|"
+        r"say|state|mark|close|disable|skip|use|stop|treat|respond|reply|when|before|after|if|from|secretly|"
+        r"silently|quietly|immediately|now|important|note|make|set|create|grant|remove|apply|patch|restart)\b"
         r"|\b(?:any|all|every)\s+(?:ai|llm|language\s+model|automated\s+agent|autonomous\s+agent|ai\s+\w+)s?\s+"
-        r"(?:reading\s+this\s+)?(?:must|should|shall|needs?\s+to|has\s+to|is\s+(?:required|instructed|ordered)\s+to|will)\b"
-        r"|\b(?:to|for)\s+(?:the|any|all)\s+(?:ai|llm|language\s+model|ai\s+assistant|ai\s+agent)s?\s+"
-        r"(?:reading|processing|analy[sz]ing|that)\b",
+        r"(?:must|should|shall|needs?\s+to|has\s+to|is\s+(?:required|instructed|ordered)\s+to|will)\b"
+        r"|@(?:vigil|assistant|ai|claude|gpt|copilot|sre-?bot)\b",
         [
             "ai",
             "a.i.",
@@ -212,9 +214,36 @@ _DETECTORS: tuple[_Detector, ...] = (
             "vigil",
             "automated",
             "autonomous",
+            "model",
         ],
     ),
-    # -- fake chat-role markers
+    _d(
+        "ai_reader",
+        "instruction",
+        0.55,
+        r"\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:" + _AI + r"|automated|reading\s+this\s+as\s+an?\s+" + _AI + r")\b"
+        r"|\b(?:" + _AI + r"|(?:the\s+)?(?:language\s+)?models?)\s+(?:(?:that|who|which)\s+)?(?:reads?|reading|"
+        r"processes|processing|analy[sz]es|analy[sz]ing|parses|parsing|summari[sz]es|summari[sz]ing|triages|"
+        r"triaging|investigates|investigating|reviews|reviewing|ingests|ingesting|scans|scanning|sees|seeing|"
+        r"handles|handling)\s+(?:this|these|the\s+following)\b"
+        r"|\b(?:to|for)\s+(?:the|any|all)\s+(?:ai|llm|language\s+model|ai\s+assistant|ai\s+agent)s?\s+"
+        r"(?:reading|processing|analy[sz]ing|that|who)\b",
+        [
+            "ai",
+            "llm",
+            "model",
+            "assistant",
+            "agent",
+            "bot",
+            "copilot",
+            "gpt",
+            "claude",
+            "gemini",
+            "vigil",
+            "automated",
+            "autonomous",
+        ],
+    ),
     _d(
         "special_token",
         "role_marker",
@@ -239,10 +268,10 @@ _DETECTORS: tuple[_Detector, ...] = (
         "role_header",
         "role_marker",
         0.6,
-        r"(?:^|\n)[ \t]*(?:#{2,4}\s*(?:[Ss]ystem|[Ii]nstructions?|[Aa]ssistant|[Rr]esponse|[Hh]uman|[Uu]ser)\s*:"
+        r"(?:^|\n|[\"'])[ \t]*(?:#{2,4}\s*(?:[Ss]ystem|[Ii]nstructions?|[Aa]ssistant|[Rr]esponse|[Hh]uman|[Uu]ser)\s*:"
         r"|(?:Human|Assistant|HUMAN|ASSISTANT)\s*:\s*(?=\S))"
-        r"|\{\s*\\?[\"']role\\?[\"']\s*:\s*\\?[\"'](?:system|assistant|developer|tool)\\?[\"']"
-        r"|\\?[\"']role\\?[\"']\s*:\s*\\?[\"'](?:system|developer)\\?[\"']",
+        r"|\{\s*[\s\\]?[\"']role[\s\\]?[\"']\s*:\s*[\s\\]?[\"'](?:system|assistant|developer|tool)[\s\\]?[\"']"
+        r"|[\s\\]?[\"']role[\s\\]?[\"']\s*:\s*[\s\\]?[\"'](?:system|developer)[\s\\]?[\"']",
         ["system", "instruction", "assistant", "human", "user", "response", "role", "developer"],
         flags=0,
     ),
@@ -272,18 +301,18 @@ _DETECTORS: tuple[_Detector, ...] = (
         "tool_json",
         "tool_call_syntax",
         0.75,
-        r"\\?[\"'](?:tool_calls|function_call|tool_use|tool_name|recipient_name|tool_input|action_input)\\?[\"']\s*:"
-        r"|\{\s*\\?[\"'](?:name|tool|function|action|command)\\?[\"']\s*:\s*\\?[\"'][A-Za-z_][\w.\-]*\\?[\"']\s*,\s*"
-        r"\\?[\"'](?:arguments|parameters|action_input|tool_input)\\?[\"']\s*:\s*[{\[\\\"']"
-        r"|\\?[\"']type\\?[\"']\s*:\s*\\?[\"'](?:function|tool_use|tool_call)\\?[\"']",
+        r"[\s\\]?[\"'](?:tool_calls|function_call|tool_use|tool_name|recipient_name|tool_input|action_input)[\s\\]?[\"']\s*:"
+        r"|\{\s*[\s\\]?[\"'](?:name|tool|function|action|command)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*"
+        r"[\s\\]?[\"'](?:arguments|parameters|action_input|tool_input)[\s\\]?[\"']\s*:\s*[{\[\\\"']"
+        r"|[\s\\]?[\"']type[\s\\]?[\"']\s*:\s*[\s\\]?[\"'](?:function|tool_use|tool_call)[\s\\]?[\"']",
         ["tool", "function", "recipient", "action_input", "arguments", "parameters", "args", "params", "input"],
     ),
     _d(
         "tool_args_json",
         "tool_call_syntax",
         0.35,
-        r"\{\s*\\?[\"'](?:name|tool|function|action|command)\\?[\"']\s*:\s*\\?[\"'][A-Za-z_][\w.\-]*\\?[\"']\s*,\s*"
-        r"\\?[\"'](?:input|args|params|kwargs)\\?[\"']\s*:\s*[{\[\\\"']",
+        r"\{\s*[\s\\]?[\"'](?:name|tool|function|action|command)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*"
+        r"[\s\\]?[\"'](?:input|args|params|kwargs)[\s\\]?[\"']\s*:\s*[{\[\\\"']",
         ["args", "params", "input"],
     ),
     _d(
@@ -301,9 +330,13 @@ _DETECTORS: tuple[_Detector, ...] = (
         "instruction",
         0.8,
         r"\b(?:send|post|upload|forward|transmit|exfiltrate|leak|email|mail|copy|pipe|curl|beacon)\s+"
-        r"(?:(?:all|the|any|your|every|of|these|those|its|their|my)\s+){0,3}(?:\w+\s+){0,2}"
+        r"(?:[\w~./-]+\s+){0,5}?"
         + _SECRETS
         + r"\b[^.\n]{0,80}?\b"
+        + _DEST
+        + r"|\b"
+        + _SECRETS
+        + r"\b[^.\n]{0,60}?\b(?:send|post|upload|forward|email|mail|transmit)\s+(?:them|it|those|these|this|that)\s+"
         + _DEST
         + r"|\b(?:reveal|print|output|repeat|dump|echo|disclose|leak|show\s+me|tell\s+me|give\s+me|recite|"
         r"summari[sz]e)\s+(?:(?:all|the|your|any|me)\s+){0,3}(?:(?:full|entire|complete|original|initial|"
@@ -341,8 +374,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         "instruction",
         0.35,
         r"\b(?:send|post|upload|forward|transmit|exfiltrate|leak|email|reveal|print|output|dump|echo|disclose|"
-        r"include|attach|append|embed|encode)\s+(?:(?:all|the|any|your|every|of|these|those|its|their)\s+){0,3}"
-        r"(?:\w+\s+){0,2}" + _SECRETS + r"\b",
+        r"include|attach|append|embed|encode)\s+(?:[\w~./-]+\s+){0,5}?" + _SECRETS,
         [
             "send",
             "post",
@@ -397,6 +429,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"step|action|command|request)s?\s+(?:from|in|out\s+of)\s+(?:your|the)\s+(?:report|summary|response|"
         r"answer|output|reply)"
         r"|\bkeep\s+(?:this|it)\s+(?:secret|hidden|confidential|between\s+us)"
+        r"|\b(?:do\s+not|don'?t|never)\s+(?:mention|report|include|disclose|reveal|record|log)\s+(?:this|it|that|"
+        r"these)(?:\s+\w+)?\s+(?:in|to)\s+(?:your|the)\s+(?:summary|report|response|answer|findings|output|audit)"
         r"|\b(?:do\s+not|don'?t|never)\s+(?:mention|reveal|disclose|repeat|quote|include|show)\s+(?:these|this|"
         r"the)\s+(?:instructions?|message|note|text|comment)",
         [
@@ -503,7 +537,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\bgit\s+push\s+(?:\S+\s+)*(?:-f|--force)\b|\bchmod\s+(?:-R\s+)?777\b"
         r"|\b(?:delete|destroy|wipe|erase|purge|nuke)\s+(?:all\s+|the\s+|every\s+|this\s+)?(?:production\s+|prod\s+)?"
         r"(?:namespaces?|clusters?|deployments?|nodes?|pvcs?|volumes?|databases?|backups?|secrets?|resources|"
-        r"everything|data)\b"
+        r"everything|data|persistentvolume(?:claim)?s?|statefulsets?|pods?|services?|crds?|"
+        r"customresourcedefinitions?|tables?|buckets?|snapshots?)\b"
+        r"|\bscale\s+(?:[\w/-]+\s+){0,4}(?:to\s+)?(?:zero|0)(?:\s+replicas)?\b"
         r"|\b(?:merge|approve)\s+(?:the\s+|this\s+|my\s+|any\s+)?(?:pull\s+request|pr|merge\s+request|mr)\b"
         r"|\b(?:disable|silence|mute|suppress|turn\s+off)\s+(?:all\s+|the\s+|this\s+|every\s+)?(?:alerts?|"
         r"alerting|monitoring|paging|guardrails?|audit(?:\s+log(?:ging)?)?|logging|rbac)\b"
@@ -584,6 +620,10 @@ def _normalise(text: str) -> tuple[str, list[int] | None]:
     dropped, compatibility forms (fullwidth, mathematical letters) folded by NFKC, and homoglyphs
     mapped to Latin letters.
     """
+    # Escaped newlines, tabs and quotes (JSON strings, logfmt values) become spaces of the same
+    # length, so a word after `\n` starts a word and positions stay as they were.
+    if "\\" in text:
+        text = text.replace("\\n", "  ").replace("\\t", "  ").replace("\\r", "  ").replace('\\"', ' "')
     if text.isascii():
         return text, None
     out: list[str] = []
@@ -651,7 +691,7 @@ def _hidden_unicode_spans(text: str) -> tuple[list[InjectionSpan], list[tuple[in
 # --------------------------------------------------------------------------- encoded payloads
 
 _B64 = re.compile(
-    r"(?<![A-Za-z0-9+/=_\-])(?:[A-Za-z0-9+/]{4}){6,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])"
+    r"(?<![A-Za-z0-9+/_\-])(?:[A-Za-z0-9+/]{4}){6,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])"
 )
 _B64URL = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])")
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])")
@@ -659,7 +699,7 @@ _SPACED_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f
 _ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\[0-7]{3}){8,}")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}[^%\s]{0,2}){8,}")
 _HTML_ENTITY = re.compile(r"(?:&#(?:x[0-9A-Fa-f]{1,4}|\d{1,5});){8,}")
-_SPACED_LETTERS = re.compile(r"(?<!\w)(?:[A-Za-z][ .\-_*|]{1,2}){7,}[A-Za-z](?!\w)")
+_SPACED_LETTERS = re.compile(r"(?<![\w,:;!?'])(?:[A-Za-z,:;!?'][ .\-_*|]{1,2}){7,}[A-Za-z,:;!?'](?![\w,:;!?'])")
 
 
 def _printable_words(data: bytes) -> str | None:
