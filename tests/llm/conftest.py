@@ -63,6 +63,7 @@ class ReplayServer:
 def _handler(replay: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms delayed-ACK stall
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
