@@ -3,6 +3,11 @@
 A step whose template cannot be filled (a label the incident lacks, a value with characters that
 do not belong in a tool argument) is skipped with a note saying which value was missing, so the
 model and the report can tell "not checked" from "checked, nothing found".
+
+An argument that renders to an empty string is left out, so the tool's own default applies
+(`container: "{{ labels.container | default('') }}"` means "the container the alert names, or
+the tool's default"). By the argument convention an omitted and an empty `namespace` mean the
+same: all namespaces.
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ def plan_calls(runbook: Runbook, incident: Incident) -> Plan:
         except (UnsafeValue, TemplateError) as exc:
             plan.skipped.append(SkippedStep(step_id=step.id, tool=step.call.tool, reason=f"skipped: {exc}"))
             continue
+        arguments = {k: v for k, v in arguments.items() if v != ""}
         plan.calls.append(PlannedCall(step_id=step.id, tool=step.call.tool, arguments=arguments))
     return plan
 

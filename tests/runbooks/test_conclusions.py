@@ -92,6 +92,16 @@ def test_plan_fills_calls_and_skips_with_a_note() -> None:
     assert plan.calls == [] and "not allowed in a tool argument" in plan.skipped[0].reason
 
 
+def test_empty_arguments_are_left_out() -> None:
+    text = GOOD.replace('namespace: "{{ labels.namespace | default(\\"default\\") }}"',
+                        'namespace: "{{ labels.namespace | default(\\"\\") }}"')
+    runbook = parse_text(text, "s.md").runbook
+    assert runbook is not None
+    incident = INCIDENT.model_copy(update={"labels": {"pod": "p-1"}})
+    [call] = plan_calls(runbook, incident).calls
+    assert call.arguments == {"kind": "Pod", "name": "p-1"}
+
+
 def test_a_group_lends_its_first_firing_alert_to_templates() -> None:
     grouped = INCIDENT.model_copy(update={
         "labels": {"alertname": "SampleAlert", "namespace": "shop"},
