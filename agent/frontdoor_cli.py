@@ -1,0 +1,179 @@
+"""`vigil serve` and `vigil jobs`: run the front doors, and look into (and unstick) the job queue.
+
+Two typer sub-apps for the main CLI to mount (`serve_app` as `serve`, `jobs_app` as `jobs`); this
+module also runs on its own (`python -m agent.frontdoor_cli serve`), which the tests use.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from agent.config import Config, ConfigError, load_config
+from agent.queue import JobQueue, QueueError, open_queue
+from agent.queue.model import STATES, JobState
+from agent.server.settings import ServeSettings, load_serve_settings
+
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c",
+                                                  help="vigil.yaml (default: $VIGIL_CONFIG, ./vigil.yaml)")]
+SettingsOption = Annotated[Path | None, typer.Option("--settings", help="serve settings YAML (default: the `serve:` "
+                                                     "section of vigil.yaml, then VIGIL_SERVE__* variables)")]
+QueueOption = Annotated[str | None, typer.Option("--queue-url", help="sqlite:///path/jobs.db or postgresql://... "
+                                                 "(default: from the settings, else <state_dir>/jobs.db)")]
+
+serve_app = typer.Typer(help="Run the webhook, Slack and health endpoints with durable job workers.",
+                        rich_markup_mode=None)
+jobs_app = typer.Typer(help="List, inspect and retry queued investigations.", no_args_is_help=True,
+                       rich_markup_mode=None)
+
+
+def _load(config: Path | None, settings: Path | None) -> tuple[Config, ServeSettings]:
+    try:
+        cfg = load_config(config)
+        return cfg, load_serve_settings(settings, cfg)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]error[/red] {problem}", highlight=False)
+        raise typer.Exit(2) from exc
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+
+
+@serve_app.callback(invoke_without_command=True)
+def serve(
+    config: ConfigOption = None,
+    settings: SettingsOption = None,
+    host: Annotated[str | None, typer.Option(help="Listen address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default 8080).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Investigations at once here (0: intake only).")] = None,
+    queue_url: QueueOption = None,
+) -> None:
+    """Serve /webhooks/alertmanager, /webhooks/pagerduty, /slack/events, /healthz, /readyz and /metrics."""
+    import uvicorn
+
+    from agent.server.app import create_app
+
+    cfg, serve_settings = _load(config, settings)
+    updates = {k: v for k, v in {"host": host, "port": port, "workers": workers, "queue_url": queue_url}.items()
+               if v is not None}
+    serve_settings = serve_settings.model_copy(update=updates)
+    try:
+        app = create_app(serve_settings, cfg)
+    except QueueError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    queue_where = serve_settings.queue_url_for(cfg.state_dir).split("@")[-1]
+    err.print(f"vigil serve on http://{serve_settings.host}:{serve_settings.port} · queue {queue_where} · "
+              f"{serve_settings.workers} workers", highlight=False)
+    uvicorn.run(app, host=serve_settings.host, port=serve_settings.port, log_level="warning", lifespan="on")
+
+
+def _queue(config: Path | None, settings: Path | None, queue_url: str | None) -> JobQueue:
+    cfg, serve_settings = _load(config, settings)
+    try:
+        return open_queue(queue_url or serve_settings.queue_url_for(cfg.state_dir))
+    except QueueError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+
+
+@jobs_app.command("list")
+def jobs_list(
+    state: Annotated[list[str] | None, typer.Option(help="Only these states (repeatable): "
+                                                    + ", ".join(STATES))] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    config: ConfigOption = None, settings: SettingsOption = None, queue_url: QueueOption = None,
+) -> None:
+    """The newest jobs with their state, attempts and last error (dead letters: --state dead)."""
+    bad = [s for s in state or [] if s not in STATES]
+    if bad:
+        err.print(f"[red]error[/red] unknown state {', '.join(bad)}; use one of {', '.join(STATES)}")
+        raise typer.Exit(2)
+    queue = _queue(config, settings, queue_url)
+    states: tuple[JobState, ...] | None = tuple(state) if state else None  # type: ignore[arg-type]
+    jobs = queue.list(states, limit)
+    if as_json:
+        for job in jobs:
+            data = job.to_dict()
+            data.pop("result", None)
+            typer.echo(json.dumps(data, default=str))
+        return
+    counts = queue.counts()
+    table = Table("job", "state", "kind", "source", "incident", "tries", "dup", "created", "last error", box=None)
+    colour = {"done": "green", "dead": "red", "running": "cyan", "queued": "yellow", "cancelled": "dim"}
+    for job in jobs:
+        title = str(((job.payload.get("incident") or {}).get("title")) or "")[:40]
+        table.add_row(job.id, f"[{colour[job.state]}]{job.state}[/]", job.kind, job.source, title,
+                      f"{job.attempts}/{job.max_attempts}", str(job.deliveries - 1),
+                      job.created_at.strftime("%m-%d %H:%M:%S"), (job.last_error or "")[:60])
+    console.print(table)
+    console.print(" · ".join(f"{k} {v}" for k, v in counts.items()), style="dim")
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: Annotated[str, typer.Argument(help="The job id (job_...).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The whole job as JSON.")] = False,
+    config: ConfigOption = None, settings: SettingsOption = None, queue_url: QueueOption = None,
+) -> None:
+    """One job: its state and history fields, and the report when it has one."""
+    job = _queue(config, settings, queue_url).get(job_id)
+    if job is None:
+        err.print(f"[red]error[/red] no job {job_id}; `vigil jobs list` shows the ids")
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(job.to_dict(), indent=2, default=str))
+        return
+    incident = job.payload.get("incident") or {}
+    console.print(f"[bold]{job.id}[/bold] {job.state} · {job.kind} from {job.source} · attempts "
+                  f"{job.attempts}/{job.max_attempts} · {job.deliveries} deliveries · incident status "
+                  f"{job.incident_status}", highlight=False)
+    console.print(f"incident: {incident.get('title', '')} (fingerprint {job.dedupe_key})", highlight=False)
+    if job.last_error:
+        console.print(f"[red]last error[/red] {job.last_error}", highlight=False)
+    markdown = (job.result or {}).get("markdown")
+    if markdown:
+        console.print(Markdown(markdown))
+        delivered = (job.result or {}).get("delivered") or []
+        console.print(f"delivered to: {', '.join(delivered) or 'nowhere yet'}", style="dim")
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    job_id: Annotated[str, typer.Argument(help="A dead or cancelled job.")],
+    config: ConfigOption = None, settings: SettingsOption = None, queue_url: QueueOption = None,
+) -> None:
+    """Put a dead-lettered (or cancelled) job back in the queue with fresh attempts."""
+    if not _queue(config, settings, queue_url).retry(job_id):
+        err.print(f"[red]error[/red] {job_id} is not dead or cancelled (or does not exist); nothing changed")
+        raise typer.Exit(1)
+    console.print(f"[green]queued[/green] {job_id} again")
+
+
+@jobs_app.command("stats")
+def jobs_stats(config: ConfigOption = None, settings: SettingsOption = None, queue_url: QueueOption = None) -> None:
+    """How many jobs are in each state."""
+    for state, count in _queue(config, settings, queue_url).counts().items():
+        console.print(f"{state:<10} {count}")
+
+
+def _standalone() -> typer.Typer:
+    app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+    app.add_typer(serve_app, name="serve")
+    app.add_typer(jobs_app, name="jobs")
+    return app
+
+
+if __name__ == "__main__":
+    _standalone()()

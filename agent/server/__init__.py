@@ -1,0 +1,1 @@
+"""`vigil serve`: webhooks (Alertmanager, PagerDuty), the Slack app, health and metrics, over a durable queue."""

@@ -1,0 +1,105 @@
+"""The ASGI application behind `vigil serve`.
+
+    POST /webhooks/alertmanager   Alertmanager webhook v4 (bearer or basic auth)
+    POST /webhooks/pagerduty      PagerDuty webhooks v3 (HMAC-SHA256 signatures)
+    POST /slack/events            the Slack app: slash command, events, interactivity
+    GET  /healthz                 the process is alive
+    GET  /readyz                  the queue answers and the workers run (else 503)
+    GET  /metrics                 Prometheus text exposition
+
+`create_app` takes the investigation function as a parameter so tests can run the whole service
+with a deterministic one; production uses `agent.runtime.investigate_incident`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from agent.config import Config
+from agent.queue import JobQueue, open_queue
+from agent.queue.model import Backoff
+from agent.server import webhooks
+from agent.server.service import FrontDoor, InvestigateFn
+from agent.server.settings import ServeSettings, read_env
+from agent.server.slack import SlackEndpoint, not_configured
+
+log = logging.getLogger("vigil.serve")
+
+
+def create_app(settings: ServeSettings, config: Config, *, investigate: InvestigateFn | None = None,
+               queue: JobQueue | None = None, slack_client: AsyncWebClient | None = None,
+               http: httpx.AsyncClient | None = None, environ: dict[str, str] | None = None) -> Starlette:
+    """The service, ready for uvicorn. Workers start with the app's lifespan (none when settings.workers=0)."""
+    queue = queue or open_queue(settings.queue_url_for(config.state_dir),
+                                Backoff(base_seconds=settings.retry_base_seconds))
+    door = FrontDoor(settings, config, queue, investigate=investigate, slack_client=slack_client, http=http,
+                     environ=environ)
+    routes = [
+        Route("/webhooks/alertmanager", webhooks.alertmanager, methods=["POST"]),
+        Route("/webhooks/pagerduty", webhooks.pagerduty, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    signing_secret = read_env(settings.slack.signing_secret_env, environ)
+    if settings.slack.enabled and signing_secret and door.slack is not None:
+        routes.append(Route("/slack/events", SlackEndpoint(door, signing_secret, door.slack), methods=["POST"]))
+    else:
+        routes.append(Route("/slack/events", not_configured, methods=["POST"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(door.pool.run()) if settings.workers > 0 else None
+        app.state.workers = task
+        try:
+            yield
+        finally:
+            door.pool.stop()
+            if task is not None:
+                try:
+                    await asyncio.wait_for(task, timeout=10)
+                except TimeoutError:
+                    log.warning("jobs still running at shutdown; their leases will expire and they will run again")
+            await door.aclose()
+            queue.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.door = door
+    app.state.workers = None
+    return app
+
+
+async def healthz(_: Request) -> Response:
+    return PlainTextResponse("ok\n")
+
+
+async def readyz(request: Request) -> Response:
+    door: FrontDoor = request.app.state.door
+    problems: list[str] = []
+    try:
+        await door.queue.ping()
+    except Exception as exc:
+        problems.append(f"queue: {exc}")
+    task: Any = request.app.state.workers
+    if door.settings.workers > 0 and (task is None or task.done()):
+        problems.append("workers: not running")
+    if problems:
+        return JSONResponse({"ready": False, "problems": problems}, status_code=503)
+    return JSONResponse({"ready": True, "queue": door.queue.sync.url.split("@")[-1],
+                         "workers": door.settings.workers})
+
+
+async def metrics(request: Request) -> Response:
+    door: FrontDoor = request.app.state.door
+    return PlainTextResponse(await door.render_metrics(), media_type="text/plain; version=0.0.4")

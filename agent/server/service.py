@@ -1,0 +1,253 @@
+"""The heart of `vigil serve`: accept incidents durably, run them on workers, deliver the answers.
+
+Front doors (webhook handlers, the Slack app) only call `submit` or `update_status`; everything
+after the 2xx happens in a worker through the job handlers below. That split is what makes the
+promise hold: an incident that reached Vigil was committed to the queue before anyone was told
+"accepted", and from there it is retried until it is answered or visibly dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from agent.config import Config
+from agent.incident import Incident, from_text
+from agent.queue import AsyncQueue, Enqueued, Job, JobContext, JobQueue, PermanentError, WorkerPool
+from agent.report import Report
+from agent.server import chart
+from agent.server.delivery import DeliveryError, SlackThread, post_pagerduty_note
+from agent.server.metrics import Metrics
+from agent.server.settings import ServeSettings, read_env
+from guardrails.action import Actor
+from guardrails.approval import ApprovalRequest, Approver, PendingApprovalStore, StoreApprover
+from guardrails.pipeline import default_policy_path
+from guardrails.policy import Policy, load_policy
+
+log = logging.getLogger("vigil.serve")
+
+InvestigateFn = Callable[..., Awaitable[Report]]
+"""`investigate_incident(incident, config, *, actor, approver=None, progress=None) -> Report`."""
+
+INVESTIGATE = "investigate"
+FOLLOWUP = "followup"
+
+
+def _default_investigate() -> InvestigateFn:
+    from agent.runtime import investigate_incident
+
+    return investigate_incident
+
+
+class FrontDoor:
+    """Shared state of one `vigil serve` process: queue, workers, clients, metrics."""
+
+    def __init__(self, settings: ServeSettings, config: Config, queue: JobQueue, *,
+                 investigate: InvestigateFn | None = None, slack_client: AsyncWebClient | None = None,
+                 http: httpx.AsyncClient | None = None, environ: dict[str, str] | None = None) -> None:
+        self.settings = settings
+        self.config = config
+        self.queue = AsyncQueue(queue)
+        self.investigate = investigate or _default_investigate()
+        self.environ = environ
+        self.http = http or httpx.AsyncClient(timeout=20.0)
+        token = read_env(settings.slack.bot_token_env, environ)
+        self.slack = slack_client or (AsyncWebClient(token=token, base_url=settings.slack.api_url) if token else None)
+        self.policy: Policy = load_policy(config.policy or default_policy_path())
+        self.approvals = PendingApprovalStore(config.state_dir / "approvals.db")
+        self.metrics = Metrics()
+        self.pool = WorkerPool(queue, {INVESTIGATE: self._run_investigation, FOLLOWUP: self._run_followup},
+                               concurrency=max(1, settings.workers), lease_seconds=settings.lease_seconds)
+        self._describe_metrics()
+
+    def _describe_metrics(self) -> None:
+        m = self.metrics
+        m.describe("vigil_webhook_requests_total", "counter", "Webhook requests by source and outcome.")
+        m.describe("vigil_enqueue_seconds", "histogram", "Time to commit an accepted request to the queue.")
+        m.describe("vigil_jobs_finished_total", "counter", "Jobs finished by kind and outcome.")
+        m.describe("vigil_investigation_seconds", "histogram", "Wall time of investigations.")
+        m.describe("vigil_jobs", "gauge", "Jobs in the queue by state.")
+
+    # -- intake ----------------------------------------------------------------------------------------
+    async def submit(self, incident: Incident, *, reply: dict[str, Any] | None = None, ref: str | None = None,
+                     nonce: str | None = None, dedupe_key: str | None = None, kind: str = INVESTIGATE,
+                     extra: dict[str, Any] | None = None) -> Enqueued:
+        """Commit one incident to the queue (durable on return) and wake a worker."""
+        started = time.perf_counter()
+        payload = {"incident": incident.model_dump(mode="json"), "reply": reply or {}, **(extra or {})}
+        enqueued = await self.queue.enqueue(
+            kind, dedupe_key or incident.fingerprint, payload, source=incident.source, nonce=nonce, ref=ref,
+            max_attempts=self.settings.max_attempts, dedupe_window_seconds=self.settings.dedupe_window_seconds)
+        self.metrics.observe("vigil_enqueue_seconds", time.perf_counter() - started)
+        if self.settings.workers > 0:
+            self.pool.wake()
+        return enqueued
+
+    async def update_status(self, incident: Incident, status: str) -> list[str]:
+        """An incident was acknowledged or resolved at its source: record it on its jobs."""
+        return await self.queue.close_incident(incident.fingerprint, status)
+
+    def count(self, source: str, outcome: str) -> None:
+        self.metrics.inc("vigil_webhook_requests_total", source=source, outcome=outcome)
+
+    async def render_metrics(self) -> str:
+        gauges: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
+        try:
+            counts = await self.queue.counts()
+            gauges["vigil_jobs"] = {(("state", k),): float(v) for k, v in counts.items()}
+        except Exception as exc:  # the store is down; /readyz says so, /metrics still answers
+            log.warning("cannot count jobs: %s", exc)
+        gauges["vigil_jobs_running_here"] = {(): float(len(self.pool.running))}
+        return self.metrics.render(gauges)
+
+    # -- job handlers ------------------------------------------------------------------------------------
+    async def _run_investigation(self, job: Job, ctx: JobContext) -> dict[str, Any]:
+        incident = _incident(job)
+        reply = job.payload.get("reply") or {}
+        result = dict(job.result or {})
+        thread = self._thread(reply)
+        if "report" not in result:
+            if thread is not None:
+                await thread.ensure_root(f":rotating_light: Investigating: {incident.title}")
+            report = await self._investigate(incident, job, thread)
+            result = {"report": report.model_dump(mode="json"), "markdown": report.to_markdown(), "delivered": []}
+            await ctx.save(result)
+        report = Report.model_validate(result["report"])
+        await self._deliver(job, ctx, incident, report, result, thread)
+        return result
+
+    async def _run_followup(self, job: Job, ctx: JobContext) -> dict[str, Any]:
+        """A question asked in the thread of an earlier investigation, answered with its context."""
+        question = str(job.payload.get("question") or "")
+        parent_id = str(job.payload.get("parent") or "")
+        parent = await self.queue.get(parent_id)
+        if parent is None:
+            raise PermanentError(f"the investigation {parent_id} this question follows is gone")
+        parent_incident = _incident(parent)
+        incident = from_text(question, labels=parent_incident.labels, source="slack")
+        incident = incident.model_copy(update={"title": f"Follow-up on {parent_incident.title}: {question}"[:200],
+                                               "started_at": parent_incident.started_at})
+        result = dict(job.result or {})
+        thread = self._thread(job.payload.get("reply") or {})
+        if "report" not in result:
+            report = await self._investigate(incident, job, thread)
+            result = {"report": report.model_dump(mode="json"), "markdown": report.to_markdown(), "delivered": []}
+            await ctx.save(result)
+        report = Report.model_validate(result["report"])
+        earlier = (parent.result or {}).get("report") or {}
+        earlier_top = (earlier.get("hypotheses") or [{}])[0].get("cause", "no conclusion")
+        intro = f"*Q:* {question[:500]}\n*Earlier finding in this thread:* {earlier_top}"
+        if thread is not None and "slack" not in result["delivered"]:
+            await thread.post_report(report, job.id, intro=intro)
+            result["delivered"].append("slack")
+            await ctx.save(result)
+        return result
+
+    async def _investigate(self, incident: Incident, job: Job, thread: SlackThread | None) -> Report:
+        started = time.perf_counter()
+        progress = thread.progress if thread is not None else None
+        try:
+            report = await self.investigate(incident, self.config, actor=self._actor(job),
+                                            approver=self._approver(thread), progress=progress)
+        finally:
+            if thread is not None:
+                await thread.finish_progress()
+        self.metrics.observe("vigil_investigation_seconds", time.perf_counter() - started)
+        return report
+
+    async def _deliver(self, job: Job, ctx: JobContext, incident: Incident, report: Report, result: dict[str, Any],
+                       thread: SlackThread | None) -> None:
+        delivered: list[str] = result["delivered"]
+        reply = job.payload.get("reply") or {}
+        pd = reply.get("pagerduty") or {}
+        if pd.get("incident_id") and "pagerduty" not in delivered:
+            s = self.settings.pagerduty
+            await post_pagerduty_note(self.http, s.api_url, read_env(s.api_token_env, self.environ), s.from_email,
+                                      pd["incident_id"], report.to_markdown())
+            delivered.append("pagerduty")
+            await ctx.save(result)
+        if thread is not None and "slack" not in delivered:
+            png = await self._chart(incident, report) if self.settings.slack.charts else None
+            await thread.post_report(report, job.id, png)
+            delivered.append("slack")
+            await ctx.save(result)
+
+    async def _chart(self, incident: Incident, report: Report) -> bytes | None:
+        """The series that moved, from the investigation's own range queries; None when nothing moved."""
+        prom = getattr(self.config, "prometheus", None)
+        base_url = getattr(prom, "url", None)
+        calls = [e for e in report.evidence if e.tool == "prom_query_range" and e.ok]
+        if not base_url or not calls:
+            return None
+        series: list[chart.Series] = []
+        for call in calls[:6]:
+            try:
+                series += await chart.fetch_range_series(self.http, base_url, call.arguments)
+            except (httpx.HTTPError, ValueError) as exc:
+                log.info("chart: cannot re-run %s: %s", call.arguments.get("query"), exc)
+        start = incident.started_at.timestamp()
+        end = max([t for s in series for t, _ in s.points] or [datetime.now(UTC).timestamp()])
+        chosen = chart.moved(series, start, end)
+        if not chosen:
+            return None
+        return await asyncio.to_thread(chart.render_png, chosen, start, end, incident.title)
+
+    # -- who acts, who approves, where answers go ------------------------------------------------------
+    def _actor(self, job: Job) -> Actor:
+        reply = job.payload.get("reply") or {}
+        user = (reply.get("slack") or {}).get("user")
+        if job.source == "slack" and user:
+            return Actor(name=f"slack:{user}", origin="slack", team=self.config.team)
+        origin = job.source if job.source in ("pagerduty", "alertmanager") else "http"
+        return Actor(name=f"{origin}-webhook", origin=origin, team=self.config.team)  # type: ignore[arg-type]
+
+    def _approver(self, thread: SlackThread | None) -> Approver | None:
+        """Slack-started runs ask in their thread; webhook runs in the approvals channel, if one is set."""
+        target = thread
+        if target is None and self.slack is not None and self.settings.slack.approvals_channel:
+            target = SlackThread(self.slack, self.settings.slack.approvals_channel, None)
+        if target is None:
+            return None
+        tasks: set[asyncio.Task[None]] = set()
+
+        def notify(request: ApprovalRequest) -> None:
+            task = asyncio.get_running_loop().create_task(target.ask_approval(request))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        return StoreApprover(self.approvals, notify=notify)
+
+    def _thread(self, reply: dict[str, Any]) -> SlackThread | None:
+        if self.slack is None:
+            return None
+        slack = reply.get("slack") or {}
+        if slack.get("channel"):
+            return SlackThread(self.slack, slack["channel"], slack.get("thread_ts"))
+        if self.settings.slack.report_channel:
+            return SlackThread(self.slack, self.settings.slack.report_channel, None)
+        return None
+
+    def may_approve(self, actor_name: str) -> bool:
+        return self.policy.approval.may_approve(actor_name)
+
+    async def aclose(self) -> None:
+        self.pool.stop()
+        await self.http.aclose()
+
+
+def _incident(job: Job) -> Incident:
+    try:
+        return Incident.model_validate(job.payload.get("incident"))
+    except ValidationError as exc:
+        raise PermanentError(f"the stored incident of job {job.id} cannot be read: {exc}") from exc
+
+
+__all__ = ["FOLLOWUP", "INVESTIGATE", "DeliveryError", "FrontDoor", "InvestigateFn"]

@@ -1,0 +1,188 @@
+"""The Slack app, with slack-bolt in HTTP mode: a slash command, mentions, thread follow-ups, approvals.
+
+* `/vigil investigate <question>` (or just `/vigil <question>`): Vigil opens a thread in the channel,
+  shows live progress there, and posts the report (Block Kit, with a chart of the series that moved).
+* `@vigil <question>` in a channel: the same, in the mention's thread.
+* A reply in such a thread (a follow-up question): answered in the thread with the first
+  investigation's context (its labels: namespace, workload, cluster).
+* Approve / Refuse buttons: resolve the pending approval, but only for users the policy's
+  `approval.approvers` allows (and never the requester for high-risk actions).
+
+Bolt verifies Slack's v0 signature and the timestamp's freshness. Before bolt sees a request this
+module also refuses oversized bodies and replays of an already accepted signature, and every
+listener that enqueues does so before acknowledging (`process_before_response`), so Slack's "ok"
+means the request is on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from agent.incident import IncidentError, from_text
+from agent.queue import ReplayError
+from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION, decided_blocks, escape
+from agent.server.service import FOLLOWUP, FrontDoor
+from agent.server.webhooks import Refused, read_body
+from guardrails.action import Risk
+
+HELP = ("Usage: `/vigil investigate <what is wrong>` (for example `/vigil investigate checkout pods OOMKilled in "
+        "namespace shop`). Vigil answers in a thread; reply in the thread to ask a follow-up.")
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient) -> AsyncApp:
+    app = AsyncApp(signing_secret=signing_secret, client=client, process_before_response=True,
+                   raise_error_for_unhandled_request=False)
+
+    @app.command(door.settings.slack.command)
+    async def on_command(ack: Any, command: dict[str, Any], client: AsyncWebClient) -> None:
+        text = str(command.get("text") or "").strip()
+        verb, _, rest = text.partition(" ")
+        if verb.lower() in ("", "help"):
+            await ack(HELP)
+            return
+        question = rest.strip() if verb.lower() == "investigate" else text
+        try:
+            incident = from_text(question, source="slack")
+        except IncidentError as exc:
+            await ack(f"{exc}. {HELP}")
+            return
+        channel, user = command["channel_id"], command["user_id"]
+        root = await client.chat_postMessage(
+            channel=channel, text=f":mag: <@{user}> asked Vigil to investigate: {escape(question)}")
+        thread_ts = str(root["ts"])
+        enqueued = await door.submit(
+            incident, reply={"slack": {"channel": channel, "thread_ts": thread_ts, "user": user}},
+            ref=f"slack:{channel}:{thread_ts}", dedupe_key=f"slack:{command.get('trigger_id') or thread_ts}")
+        door.count("slack", "accepted")
+        await ack(f"On it: following up in the thread (job `{enqueued.job_id}`).")
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
+        question = _MENTION.sub("", str(event.get("text") or "")).strip()
+        await _thread_request(door, event, body, question, allow_new=True)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+        if event.get("bot_id") or event.get("subtype") or not event.get("thread_ts"):
+            return
+        text = str(event.get("text") or "")
+        bot_user = context.get("bot_user_id")
+        if bot_user and f"<@{bot_user}>" in text:
+            return  # the app_mention event carries it
+        await _thread_request(door, event, body, text.strip(), allow_new=False)
+
+    async def decide(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
+                     approved: bool) -> None:
+        await ack()
+        user = body["user"]["id"]
+        actor = f"slack:{user}"
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        request_id = str(action.get("value") or "")
+        problem = _approval_problem(door, actor, request_id)
+        if problem is None and not door.approvals.resolve(request_id, actor, approved, "slack"):
+            problem = "this request was already decided or has expired"
+        if problem is not None:
+            await client.chat_postEphemeral(channel=channel, user=user, text=f"Not recorded: {problem}.")
+            return
+        message_ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+        if channel and message_ts:
+            await client.chat_update(channel=channel, ts=message_ts, text="Approval decided",
+                                     blocks=decided_blocks(request_id, approved, user))
+
+    @app.action(APPROVE_ACTION)
+    async def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await decide(ack, body, action, client, True)
+
+    @app.action(REFUSE_ACTION)
+    async def on_refuse(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await decide(ack, body, action, client, False)
+
+    return app
+
+
+def _approval_problem(door: FrontDoor, actor: str, request_id: str) -> str | None:
+    """Why `actor` may not decide this request, or None when they may."""
+    if not door.may_approve(actor):
+        return f"{actor} is not among the approvers the policy allows (approval.approvers)"
+    row = door.approvals.get(request_id)
+    if row is None:
+        return "no such approval request"
+    if int(row["risk"]) >= int(door.policy.approval.distinct_risk) and row["requester"] == actor:
+        return f"a {Risk(int(row['risk'])).name.lower()}-risk action needs an approver other than its requester"
+    return None
+
+
+async def _thread_request(door: FrontDoor, event: dict[str, Any], body: dict[str, Any], question: str,
+                          allow_new: bool) -> None:
+    """A message in a thread Vigil answered is a follow-up; a new mention starts an investigation."""
+    if not question:
+        return
+    channel = str(event.get("channel"))
+    user = str(event.get("user") or "")
+    thread_ts = str(event.get("thread_ts") or event.get("ts"))
+    parent = await door.queue.find_by_ref(f"slack:{channel}:{thread_ts}") if event.get("thread_ts") else None
+    reply = {"slack": {"channel": channel, "thread_ts": thread_ts, "user": user}}
+    key = f"slack:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+    try:
+        incident = from_text(question, labels=_incident_labels(parent), source="slack")
+    except IncidentError:
+        return
+    if parent is not None:
+        await door.submit(incident, reply=reply, dedupe_key=key, kind=FOLLOWUP,
+                          extra={"question": question, "parent": parent.id})
+    elif allow_new:
+        await door.submit(incident, reply=reply, ref=f"slack:{channel}:{thread_ts}", dedupe_key=key)
+    else:
+        return
+    door.count("slack", "accepted")
+
+
+def _incident_labels(parent: Any) -> dict[str, str]:
+    if parent is None:
+        return {}
+    labels = ((parent.payload or {}).get("incident") or {}).get("labels") or {}
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+class SlackEndpoint:
+    """POST /slack/events: size, signature and replay checks, then slack-bolt."""
+
+    def __init__(self, door: FrontDoor, signing_secret: str, client: AsyncWebClient) -> None:
+        self.door = door
+        self.verifier = SignatureVerifier(signing_secret)
+        self.handler = AsyncSlackRequestHandler(build_slack_app(door, signing_secret, client))
+
+    async def __call__(self, request: Request) -> Response:
+        try:
+            body = await read_body(request, self.door.settings.max_body_bytes)
+            timestamp = request.headers.get("x-slack-request-timestamp", "")
+            signature = request.headers.get("x-slack-signature", "")
+            if not self.verifier.is_valid(body, timestamp, signature):
+                raise Refused(401, "bad_signature", "X-Slack-Signature is wrong or X-Slack-Request-Timestamp is "
+                              "more than five minutes old; check the app's signing secret")
+            try:
+                await self.door.queue.remember("slack:" + hashlib.sha256(signature.encode()).hexdigest())
+            except ReplayError as exc:
+                raise Refused(409, "replay", str(exc)) from exc
+        except Refused as refused:
+            self.door.count("slack", refused.error)
+            return refused.response()
+        response = await self.handler.handle(request)
+        if response.status_code >= 400:
+            self.door.count("slack", f"http_{response.status_code}")
+        return response
+
+
+def not_configured(_: Request) -> JSONResponse:
+    return JSONResponse({"error": "not_configured", "detail": "Slack is not configured: set the signing secret and "
+                         "bot token variables named in serve.slack"}, status_code=503)

@@ -1,0 +1,193 @@
+"""The two webhook endpoints: Alertmanager (v4) and PagerDuty (v3).
+
+Each request goes through the same gate, in this order, and stops at the first problem with a 4xx
+that names it, having stored nothing: body size (413), credentials or signature (401), JSON (400),
+the payload's shape and event type (422), age (400 stale) and replay (409). Only then is it
+committed to the queue and answered 202, which takes a few milliseconds; the investigation runs
+later on a worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from agent.incident import IncidentError, from_alertmanager, from_pagerduty
+from agent.queue import ReplayError
+from agent.server.service import FrontDoor
+from agent.server.settings import read_env
+from agent.server.signatures import split_secrets, verify_http_auth, verify_pagerduty
+
+PD_INVESTIGATE = {"incident.triggered"}
+PD_STATUS = {"incident.acknowledged": "acknowledged", "incident.resolved": "resolved",
+             "incident.unacknowledged": "firing", "incident.reopened": "firing"}
+PD_NOTED = {"incident.annotated", "incident.delegated", "incident.escalated", "incident.priority_updated",
+            "incident.reassigned", "incident.responder.added", "incident.responder.replied",
+            "incident.status_update_published", "incident.custom_field_values.updated",
+            "incident.conference_bridge.updated", "incident.workflow.started", "incident.workflow.completed",
+            "incident.incident_type.changed", "service.created", "service.deleted", "service.updated"}
+"""Event types PagerDuty may send to a subscription that need no action from Vigil (answered 202)."""
+
+
+class Refused(Exception):
+    """A request that is answered with a 4xx/5xx and changes nothing."""
+
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": self.error, "detail": self.detail}, status_code=self.status)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing more than `limit` bytes without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Refused(413, "too_large", f"the body is {declared} bytes; at most {limit} are accepted")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, "too_large", f"the body is over {limit} bytes, the most accepted")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # later readers (slack-bolt's adapter) get the same bytes
+    return body
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Refused(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+
+
+# -- Alertmanager ----------------------------------------------------------------------------------------
+
+
+async def alertmanager(request: Request) -> JSONResponse:
+    door: FrontDoor = request.app.state.door
+    try:
+        result = await _alertmanager(door, request)
+    except Refused as refused:
+        door.count("alertmanager", refused.error)
+        return refused.response()
+    door.count("alertmanager", "accepted")
+    return JSONResponse(result, status_code=202)
+
+
+async def _alertmanager(door: FrontDoor, request: Request) -> dict[str, Any]:
+    s = door.settings.alertmanager
+    if not s.enabled:
+        raise Refused(404, "disabled", "the Alertmanager webhook is disabled (serve.alertmanager.enabled)")
+    body = await read_body(request, door.settings.max_body_bytes)
+    bearer = read_env(s.bearer_token_env, door.environ)
+    password = read_env(s.basic_password_env, door.environ)
+    if not bearer and not (s.basic_user and password):
+        raise Refused(503, "not_configured", f"no credentials configured: set {s.bearer_token_env} (bearer) or "
+                      "serve.alertmanager.basic_user and basic_password_env")
+    if not verify_http_auth(request.headers.get("authorization"), bearer=bearer, basic_user=s.basic_user,
+                            basic_password=password):
+        raise Refused(401, "unauthorized", "send the configured bearer token or basic credentials "
+                      "(Alertmanager: webhook_config.http_config.authorization or basic_auth)")
+    payload = parse_json(body)
+    try:
+        incidents = from_alertmanager(payload)
+    except IncidentError as exc:
+        raise Refused(422, "invalid_payload", str(exc)) from exc
+    jobs, closed = [], []
+    for incident in incidents:
+        if incident.status == "resolved":
+            closed += await door.update_status(incident, "resolved")
+            continue
+        enqueued = await door.submit(incident)
+        jobs.append({"job": enqueued.job_id, "new": enqueued.created, "fingerprint": incident.fingerprint,
+                     "alertname": incident.alertname})
+    return {"accepted": len(incidents), "jobs": jobs, "resolved_jobs": closed}
+
+
+# -- PagerDuty --------------------------------------------------------------------------------------------
+
+
+async def pagerduty(request: Request) -> JSONResponse:
+    door: FrontDoor = request.app.state.door
+    try:
+        status, result = await _pagerduty(door, request)
+    except Refused as refused:
+        door.count("pagerduty", refused.error)
+        return refused.response()
+    door.count("pagerduty", "accepted")
+    return JSONResponse(result, status_code=status)
+
+
+async def _pagerduty(door: FrontDoor, request: Request) -> tuple[int, dict[str, Any]]:
+    s = door.settings.pagerduty
+    if not s.enabled:
+        raise Refused(404, "disabled", "the PagerDuty webhook is disabled (serve.pagerduty.enabled)")
+    body = await read_body(request, door.settings.max_body_bytes)
+    secrets = split_secrets(read_env(name, door.environ) for name in s.signing_secrets_env)
+    if not secrets:
+        raise Refused(503, "not_configured", f"no signing secret configured: set {', '.join(s.signing_secrets_env)}")
+    if not verify_pagerduty(request.headers.get("x-pagerduty-signature"), body, secrets):
+        raise Refused(401, "bad_signature", "X-PagerDuty-Signature does not match the body under any configured "
+                      "secret; check the subscription's secret")
+    payload = parse_json(body)
+    event = payload.get("event") if isinstance(payload, dict) else None
+    if not isinstance(event, dict) or not isinstance(event.get("event_type"), str):
+        raise Refused(422, "invalid_payload", "event.event_type: missing; a PagerDuty v3 webhook body is "
+                      '{"event": {"id", "event_type", "occurred_at", "data"}}')
+    event_type = event["event_type"]
+    if event_type == "pagey.ping":
+        return 200, {"ok": True, "detail": "pong"}
+    if event_type not in PD_INVESTIGATE | set(PD_STATUS) | PD_NOTED:
+        raise Refused(422, "unknown_event_type", f"event.event_type {event_type!r} is not a PagerDuty v3 event "
+                      "type Vigil knows")
+    _check_age(event.get("occurred_at"), s.max_age_seconds)
+    nonce = "pagerduty:" + str(event.get("id") or hashlib.sha256(body).hexdigest())
+    if event_type in PD_NOTED:
+        await _remember(door, nonce)
+        return 202, {"accepted": True, "detail": f"{event_type} needs no action"}
+    try:
+        incident = from_pagerduty(payload)
+    except IncidentError as exc:
+        raise Refused(422, "invalid_payload", str(exc)) from exc
+    pd_id = str(event["data"]["id"])
+    if event_type in PD_STATUS:
+        await _remember(door, nonce)
+        touched = await door.update_status(incident, PD_STATUS[event_type])
+        return 202, {"accepted": True, "status": PD_STATUS[event_type], "jobs": touched}
+    try:
+        enqueued = await door.submit(incident, reply={"pagerduty": {"incident_id": pd_id}}, nonce=nonce,
+                                     ref=f"pagerduty:{pd_id}")
+    except ReplayError as exc:
+        raise Refused(409, "replay", str(exc)) from exc
+    return 202, {"accepted": True, "job": enqueued.job_id, "new": enqueued.created}
+
+
+async def _remember(door: FrontDoor, nonce: str) -> None:
+    try:
+        await door.queue.remember(nonce)
+    except ReplayError as exc:
+        raise Refused(409, "replay", str(exc)) from exc
+
+
+def _check_age(occurred_at: Any, max_age: float) -> None:
+    if not isinstance(occurred_at, str):
+        raise Refused(422, "invalid_payload", "event.occurred_at: missing; PagerDuty sends an ISO 8601 time")
+    try:
+        when = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise Refused(422, "invalid_payload", f"event.occurred_at: cannot read {occurred_at!r}") from exc
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    if datetime.now(UTC) - when > timedelta(seconds=max_age):
+        raise Refused(400, "stale", f"event.occurred_at {occurred_at} is older than {max_age:.0f}s; a replayed "
+                      "capture, or raise serve.pagerduty.max_age_seconds")
