@@ -1,0 +1,232 @@
+"""`vigil gitops ...` and `vigil rollback ACTION_ID`: propose fixes as pull requests, and undo them.
+
+Mount with `app.add_typer(gitops_app, name="gitops")` and `app.command("rollback")(rollback_command)`.
+Every command that writes goes through the same guardrail pipeline as the agent: the policy from the
+configuration, the audit log, the rollback store, and an approver: a terminal prompt by default,
+or `--yes`, which approves in advance and is recorded as such in the audit log and the PR body.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import typer
+from rich.console import Console
+from rich.syntax import Syntax
+
+from agent.config import ConfigError, load_config
+from agent.gitops.edits import NoChangeNeeded, plan_change
+from agent.gitops.locate import LocateError, RepoIndex, locate
+from agent.gitops.propose import ProposalResult, propose
+from agent.gitops.remediation import Remediation, Workload
+from agent.gitops.rollback import RollbackError, open_revert
+from agent.gitops.settings import GitOpsSettings
+from agent.gitops.validate import ValidationFailed, validate_change
+from agent.gitops.yamldoc import YamlEditError
+from agent.incident import Incident
+from guardrails.action import Actor
+from guardrails.approval import Approver, PreApproved, TerminalApprover
+from guardrails.audit import AuditLog
+from guardrails.pipeline import Pipeline, default_policy_path
+from guardrails.policy import PolicyError, load_policy
+from guardrails.rollback import RollbackStore
+
+app = typer.Typer(help="GitOps pull requests: propose a fix, preview it, find where a workload lives.",
+                  no_args_is_help=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="vigil.yaml (default: $VIGIL_CONFIG).")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Approve in advance (recorded as such).")]
+ApproverOption = Annotated[str | None, typer.Option(help="Who approves (default: the current user).")]
+RemediationOption = Annotated[str, typer.Option(
+    "--remediation", "-r", help="The fix as JSON, or @FILE with JSON (see docs/gitops.md).")]
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli-user"
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _read_remediation(text: str) -> Remediation:
+    raw = Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text
+    try:
+        return Remediation.model_validate(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise _fail(f"--remediation is not JSON ({exc}); pass an object such as "
+                    '\'{"action": "set_memory_limit", "workload": {"name": "checkout", "namespace": "shop"}, '
+                    '"value": "768Mi"}\'') from None
+    except ValueError as exc:
+        raise _fail(f"the remediation is not valid: {exc}") from None
+
+
+def _pipeline(config: Path | None, yes: bool, approver: str | None) -> tuple[Pipeline, Path]:
+    """The guardrail pipeline a CLI write uses, and the state directory."""
+    try:
+        cfg = load_config(config)
+        policy = load_policy(cfg.policy or default_policy_path())
+    except (ConfigError, PolicyError) as exc:
+        raise _fail(str(exc)) from None
+    who = approver or _user()
+    chosen: Approver = PreApproved(who, "cli --yes") if yes else TerminalApprover(who)
+    pipeline = Pipeline(policy, AuditLog(cfg.audit_path, fsync=cfg.audit.fsync), chosen,
+                        RollbackStore(cfg.state_dir / "rollback.db"), where="cli")
+    return pipeline, cfg.state_dir
+
+
+def _show(result: ProposalResult) -> None:
+    if result.diff:
+        console.print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
+    for note in result.notes:
+        console.print(f"[yellow]note[/yellow] {note}")
+    if result.ok:
+        console.print(f"[green]{result.status}[/green] {result.summary()}")
+        if result.action_id:
+            console.print(f"undo with: vigil rollback {result.action_id}")
+    else:
+        err.print(f"[red]{result.status}[/red] {result.reason}", highlight=False)
+
+
+@app.command("propose")
+def propose_command(
+    remediation: RemediationOption,
+    fingerprint: Annotated[str, typer.Option(help="Incident fingerprint: one pull request per value.")],
+    title: Annotated[str, typer.Option(help="Incident title for the PR body.")] = "",
+    evidence: Annotated[list[str] | None, typer.Option(help="An evidence line (repeatable).")] = None,
+    provider: Annotated[str | None, typer.Option(help="git, github or gitlab (env VIGIL_GITOPS_PROVIDER).")] = None,
+    remote: Annotated[str | None, typer.Option(help="Git URL or path to push to.")] = None,
+    repository: Annotated[str | None, typer.Option(help="GitHub owner/name or GitLab group/project.")] = None,
+    api_url: Annotated[str | None, typer.Option(help="GitHub Enterprise or self-managed GitLab API URL.")] = None,
+    token_env: Annotated[str | None, typer.Option(help="Env var holding the token (never the token).")] = None,
+    base: Annotated[str | None, typer.Option(help="Base branch (default main).")] = None,
+    env: Annotated[str | None, typer.Option(help="Environment overlay / values file (default prod).")] = None,
+    workdir: Annotated[Path | None, typer.Option(help="Vigil's clone (default <state_dir>/gitops/clone).")] = None,
+    yes: YesOption = False,
+    approver: ApproverOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Open or update the pull request for one remediation, after an approval."""
+    fix = _read_remediation(remediation)
+    try:
+        settings = GitOpsSettings.from_env(provider=provider, remote=remote, repository=repository,
+                                           api_url=api_url, token_env=token_env, base=base, env=env,
+                                           workdir=workdir)
+        chosen = settings.build_provider()
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    pipeline, state_dir = _pipeline(config, yes, approver)
+    incident = Incident(fingerprint=fingerprint, title=title or fix.summary(), source="cli")
+    actor = Actor(name=_user(), origin="cli")
+    result = anyio.run(lambda: propose(fix, incident, evidence or [], settings.repo(state_dir), chosen,
+                                       pipeline, actor))
+    _show(result)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command("plan")
+def plan_command(
+    remediation: RemediationOption,
+    repo_dir: Annotated[Path, typer.Option(help="A checkout of the GitOps repository (read only).")] = Path("."),
+    env: Annotated[str, typer.Option(help="Environment overlay / values file.")] = "prod",
+) -> None:
+    """Show the diff a remediation would make, validated, without writing anything."""
+    import difflib
+    import shutil
+    import tempfile
+
+    fix = _read_remediation(remediation)
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "repo"
+        shutil.copytree(repo_dir, copy, ignore=shutil.ignore_patterns(".git"))
+        index = RepoIndex(copy)
+        try:
+            location = locate(index, fix.workload, env)
+            change = plan_change(index, location, fix)
+            for file in change.changes:
+                (copy / file.path).parent.mkdir(parents=True, exist_ok=True)
+                (copy / file.path).write_text(file.after, encoding="utf-8")
+            notes = change.notes + validate_change(copy, change, fix)
+        except NoChangeNeeded as exc:
+            console.print(str(exc))
+            raise typer.Exit(0) from None
+        except (LocateError, YamlEditError, ValidationFailed) as exc:
+            raise _fail(str(exc), 1) from None
+    console.print(f"{fix.summary()}\n{location.describe()}")
+    diff = "".join("".join(difflib.unified_diff((c.before or "").splitlines(True), c.after.splitlines(True),
+                                                 f"a/{c.path}", f"b/{c.path}")) for c in change.changes)
+    console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    for note in notes:
+        console.print(f"[yellow]note[/yellow] {note}")
+
+
+@app.command("locate")
+def locate_command(
+    name: Annotated[str, typer.Argument(help="Workload name.")],
+    namespace: Annotated[str, typer.Option("--namespace", "-n", help="Workload namespace.")],
+    kind: Annotated[str, typer.Option(help="Workload kind.")] = "Deployment",
+    repo_dir: Annotated[Path, typer.Option(help="A checkout of the GitOps repository.")] = Path("."),
+    env: Annotated[str, typer.Option(help="Environment.")] = "prod",
+) -> None:
+    """Say which file controls a workload in an environment."""
+    try:
+        location = locate(RepoIndex(repo_dir), Workload(kind=kind, name=name, namespace=namespace), env)
+    except LocateError as exc:
+        raise _fail(str(exc), 1) from None
+    console.print(location.describe())
+
+
+@app.command("serve")
+def serve_command(
+    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP at /mcp instead of stdio.")] = False,
+    host: Annotated[str, typer.Option(help="HTTP listen address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8769,
+    token_file: Annotated[Path | None, typer.Option(help="HTTP callers: lines of `TOKEN ACTOR [TEAM]`.")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Policy YAML (default: the shipped policy).")] = None,
+    state_dir: Annotated[Path, typer.Option(help="Audit log, approvals, rollback plans, clone.")] = Path(".vigil"),
+) -> None:
+    """Run the GitOps MCP server (the `propose_change` tool). Settings come from VIGIL_GITOPS_*."""
+    from mcp_servers.gitops.server import serve
+    from mcp_servers.prometheus.serving import build_guard, load_tokens
+
+    try:
+        settings = GitOpsSettings.from_env()
+        tokens: dict[str, Any] = dict(load_tokens(token_file)) if http else {}
+        if http and not tokens:
+            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
+        guard = build_guard(policy, state_dir, "gitops", http)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    where = f"http://{host}:{port}/mcp" if http else "stdio"
+    err.print(f"vigil-gitops serving on {where} "
+              f"for {settings.provider} {settings.repository or settings.remote}")
+    anyio.run(lambda: serve(settings, guard, state_dir, "http" if http else "stdio", host=host, port=port,
+                            tokens=tokens))
+
+
+def rollback_command(
+    action_id: Annotated[str, typer.Argument(help="The id of the proposal to undo (act_...).")],
+    yes: YesOption = False,
+    approver: ApproverOption = None,
+    workdir: Annotated[Path | None, typer.Option(help="Vigil's clone (default: the one the proposal used).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Open the pull request that reverts a proposal, restoring the files' previous content."""
+    pipeline, _ = _pipeline(config, yes, approver)
+    actor = Actor(name=_user(), origin="cli")
+    try:
+        result = anyio.run(lambda: open_revert(action_id, pipeline, actor, workdir=workdir))
+    except RollbackError as exc:
+        raise _fail(str(exc), 1) from None
+    _show(result)
+    raise typer.Exit(0 if result.ok else 1)
