@@ -133,18 +133,18 @@ class AnthropicModel:
         return self._parse(raw, tools)
 
     def _parse(self, raw: Any, tools: list[ToolDef]) -> ModelResponse:
+        if raw.content is None:
+            raise ModelError("anthropic answered without content")
         texts: list[str] = []
         calls: list[RawToolCall] = []
         thinking = False
-        for block in raw.content or []:
+        for block in raw.content:
             kind = getattr(block, "type", "")
             thinking = thinking or kind in ("thinking", "redacted_thinking")
             if kind == "text":
                 texts.append(block.text)
             elif kind == "tool_use":
                 calls.append(RawToolCall(block.id, block.name, block.input))
-        if raw.content is None:
-            raise ModelError("anthropic answered without content")
         fixed, notes = apply_repairs(list(calls), tools)
         usage = raw.usage
         input_tokens = (
