@@ -131,7 +131,7 @@ def _messages(root: Path) -> list[str]:
 def test_missing_manifest_is_named(copy: Path) -> None:
     (copy / "manifest.yaml").unlink()
     assert any("manifest.yaml: missing" in m for m in _messages(copy))
-    with pytest.raises(BundleError, match="manifest.yaml"):
+    with pytest.raises(BundleError, match=r"manifest\.yaml"):
         Bundle.load(copy)
 
 
