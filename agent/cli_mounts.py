@@ -27,6 +27,7 @@ MCP_SERVERS: list[tuple[str, str]] = [
 
 COMMANDS: list[tuple[str, str]] = [
     ("investigate", "agent.cli_investigate:investigate"),
+    ("demo", "agent.cli_demo:demo"),
 ]
 
 

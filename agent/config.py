@@ -55,7 +55,10 @@ class KubernetesSettings(_Section):
     """Default context; an incident's `cluster`/`context` label overrides it."""
     in_cluster: bool = False
     context_label: str = "cluster"
-    """The incident label that names the kube context to investigate."""
+    """The incident label that names the cluster to investigate."""
+    clusters: dict[str, str] = Field(default_factory=dict)
+    """Cluster label value -> kube context, where contexts are not named after clusters."""
+    timeout_seconds: float = 15.0
 
 
 class HttpEndpoint(_Section):

@@ -39,6 +39,7 @@ Progress = Callable[[str, dict[str, Any]], None]
 class Investigator:
     def __init__(self, hub: ToolHub, model: Model | None, catalog: Catalog, *, budget: Budget | None = None,
                  context_label: str = "cluster", default_context: str | None = None,
+                 cluster_contexts: dict[str, str] | None = None,
                  max_output_tokens: int = 2000, progress: Progress | None = None) -> None:
         self.hub = hub
         self.model = model
@@ -46,6 +47,7 @@ class Investigator:
         self.budget = budget or Budget()
         self.context_label = context_label
         self.default_context = default_context
+        self.cluster_contexts = cluster_contexts or {}
         self.max_output_tokens = max_output_tokens
         self.progress = progress or (lambda event, details: None)
 
@@ -96,7 +98,8 @@ class Investigator:
         hub_tool = self.hub.get(tool)
         properties = (hub_tool.spec.input_schema.get("properties") or {}) if hub_tool else {}
         if "context" in properties and not arguments.get("context"):
-            context = incident.labels.get(self.context_label) or self.default_context
+            cluster = incident.labels.get(self.context_label)
+            context = self.cluster_contexts.get(cluster, cluster) if cluster else self.default_context
             if context:
                 arguments["context"] = context
         return arguments
@@ -249,9 +252,12 @@ def _apply_model_answer(report: Report, text: str, known_ids: set[str]) -> None:
 
 
 def _runbook_summary(report: Report) -> str:
+    mode = "Runbook-only triage" if report.stats.model_turns == 0 else "The model did not conclude"
     if report.top is None:
-        return "The runbook's checks did not support any root cause; see the evidence and next steps."
-    return f"Most likely: {report.top.cause}"
+        return f"{mode}: the runbook's checks support no root cause; see the evidence and next steps."
+    count = len(report.hypotheses)
+    return (f"{mode}: the conclusion rules of runbook {report.runbook_id} found {count} "
+            f"hypothes{'is' if count == 1 else 'es'} in the evidence, strongest first.")
 
 
 __all__ = ["Investigator", "Stats"]

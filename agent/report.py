@@ -122,10 +122,14 @@ class Report(BaseModel):
             parts.append(Text(f"INCOMPLETE: {self.incomplete_reason}", style="bold yellow"))
         if self.summary:
             parts.append(Text(self.summary))
-        table = Table("#", "hypothesis", "confidence", "evidence", "from", box=None, show_edge=False)
+        if not self.hypotheses:
+            parts.append(Text("No hypothesis is supported by the evidence gathered."))
         for i, h in enumerate(self.hypotheses, 1):
-            table.add_row(str(i), h.cause, f"{h.confidence:.0%}", ", ".join(h.evidence), h.source)
-        parts.append(table if self.hypotheses else Text("No hypothesis is supported by the evidence gathered."))
+            line = Text(f"{i}. ", style="bold")
+            line.append(h.cause, style="bold" if i == 1 else "")
+            line.append(f"\n   confidence {h.confidence:.0%} · evidence {', '.join(h.evidence) or 'none'} · "
+                        f"from {h.source}", style="dim")
+            parts.append(line)
         if self.ruled_out:
             parts.append(Text("Ruled out:", style="bold"))
             parts += [Text(f"  - {r.what}: {r.why}") for r in self.ruled_out]

@@ -91,7 +91,8 @@ async def investigate_incident(incident: Incident, config: Config, *, actor: Act
             await hub.connect(external.name, _external_target(external))
         investigator = Investigator(hub, model, runtime.catalog(), budget=config.budget,
                                     context_label=config.kubernetes.context_label,
-                                    default_context=config.kubernetes.context, progress=progress)
+                                    default_context=config.kubernetes.context,
+                                    cluster_contexts=config.kubernetes.clusters, progress=progress)
         report = await investigator.investigate(incident)
     runtime.pipeline.record({"kind": "report", "run_id": run_id, "incident_id": incident.id,
                              "fingerprint": incident.fingerprint, "actor": actor.name,

@@ -7,6 +7,7 @@ enable it, so an investigation uses whatever is configured and never depends on 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
 
@@ -24,6 +25,23 @@ def prometheus(config: Config, guard: ServerGuard) -> MCPServer | None:
     return build_server(settings, guard) if settings is not None else None
 
 
+def kubernetes(config: Config, guard: ServerGuard) -> MCPServer | None:
+    from mcp_servers.kubernetes.client import KubeSettings
+    from mcp_servers.kubernetes.server import build_server
+
+    k8s = config.kubernetes
+    env = KubeSettings.from_env()
+    kubeconfig = str(k8s.kubeconfig) if k8s.kubeconfig else env.kubeconfig or os.environ.get("KUBECONFIG")
+    default = Path.home() / ".kube" / "config"
+    if not (k8s.in_cluster or env.in_cluster or kubeconfig or default.exists()):
+        return None
+    settings = KubeSettings(kubeconfig=kubeconfig, context=k8s.context or env.context,
+                            in_cluster=k8s.in_cluster or env.in_cluster, timeout_seconds=k8s.timeout_seconds,
+                            allowed_contexts=env.allowed_contexts)
+    return build_server(settings, guard)
+
+
 BUILDERS = {
+    "kubernetes": kubernetes,
     "prometheus": prometheus,
 }

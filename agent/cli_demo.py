@@ -1,0 +1,38 @@
+"""`vigil demo`: the README's first command."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from agent.cli_investigate import load_or_exit
+
+out = Console()
+
+
+def demo(
+    scenario: Annotated[str | None, typer.Argument(help="A bundled scenario (default checkout-oom).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve the pull request in advance (recorded).")] = False,
+    no_pr: Annotated[bool, typer.Option("--no-pr", help="Stop after the report.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="rich, markdown or json.")] = "rich",
+    list_scenarios: Annotated[bool, typer.Option("--list", help="List the bundled scenarios.")] = False,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="vigil.yaml (for the model).")] = None,
+) -> None:
+    """Investigate a bundled incident end to end, offline; with no model configured, runbook-only."""
+    from agent.demo import DEFAULT_SCENARIO, run_demo, scenarios
+
+    available = scenarios()
+    if list_scenarios:
+        for name in available:
+            out.print(name)
+        return
+    chosen = scenario or DEFAULT_SCENARIO
+    if chosen not in available:
+        out.print(f"[red]error[/red] unknown scenario {chosen!r}; choose one of: {', '.join(available)}")
+        raise typer.Exit(2)
+    cfg = load_or_exit(config)
+    asyncio.run(run_demo(chosen, config=cfg, approve=yes, out=out, fmt=fmt, propose_change=not no_pr))

@@ -1,0 +1,170 @@
+"""`vigil demo [SCENARIO]`: a real investigation of a bundled incident, offline, with no API key.
+
+Everything is real except the cluster, which is replayed from the bundle over the real Kubernetes
+API paths: the replay API server, a real Prometheus (when the binary is installed) loaded with the
+scenario's metrics, the code graph of the service's code when the bundle carries it, Vigil's MCP
+servers, the guardrails and audit log, the configured model (runbook-only without one), and at the
+end a GitOps change proposed as a branch on a local bare git remote after an approval.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from agent.config import Config
+from agent.incident import Incident, from_payload
+from agent.report import Report
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS_DIR = REPO_ROOT / "examples" / "incidents"
+GITOPS_FIXTURE = REPO_ROOT / "examples" / "gitops-repo"
+DEFAULT_SCENARIO = "checkout-oom"
+
+
+def scenarios() -> list[str]:
+    return sorted(p.name for p in SCENARIOS_DIR.iterdir() if (p / "manifest.yaml").exists())
+
+
+def scenario_incident(bundle: Any) -> Incident:
+    """The incident the bundle's first alert payload describes."""
+    payload = bundle.alerts[0].payload
+    return from_payload(payload)[0]
+
+
+@contextlib.contextmanager
+def local_metrics(bundle: Any, out: Console) -> Iterator[str | None]:
+    """A real Prometheus loaded with the scenario's metrics, or None (said plainly) without the binary."""
+    from mcp_servers.prometheus.local import LocalPrometheus, LocalPrometheusError
+
+    if bundle.metrics_path is None:
+        yield None
+        return
+    if shutil.which("prometheus") is None or shutil.which("promtool") is None:
+        out.print("[yellow]prometheus is not installed[/yellow]: investigating without metrics "
+                  "(install it with: sudo apt-get install -y prometheus)", highlight=False)
+        yield None
+        return
+    started = time.monotonic()
+    try:
+        with LocalPrometheus(bundle.metrics_path) as prom:
+            out.print(f"[cyan]prometheus[/cyan] loaded {bundle.metrics_path.name} in "
+                      f"{time.monotonic() - started:.1f}s at {prom.url}", highlight=False)
+            yield prom.url
+    except LocalPrometheusError as exc:
+        out.print(f"[yellow]prometheus could not start[/yellow] ({exc}); investigating without metrics",
+                  highlight=False)
+        yield None
+
+
+def demo_gitops_remote(workdir: Path) -> Path:
+    """A bare git remote holding the example GitOps repository, as a platform team's would."""
+    seed = workdir / "gitops-seed"
+    shutil.copytree(GITOPS_FIXTURE, seed)
+    remote = workdir / "gitops-remote.git"
+    git = ["git", "-c", "user.name=Vigil demo", "-c", "user.email=demo@vigil.invalid", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(seed)], check=True)
+    subprocess.run([*git, "-C", str(seed), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(seed), "commit", "-q", "-m", "GitOps repository"], check=True)
+    subprocess.run([*git, "clone", "-q", "--bare", str(seed), str(remote)], check=True)
+    return remote
+
+
+async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console, fmt: str = "rich",
+                   propose_change: bool = True, interactive: bool | None = None) -> Report:
+    from agent.cli_investigate import ProgressPrinter, print_report
+    from agent.runtime import Runtime, investigate_incident
+    from guardrails.action import Actor
+    from mcp_servers.common.bundle import Bundle
+    from mcp_servers.kubernetes.replay import replay_server
+
+    bundle = Bundle.load(SCENARIOS_DIR / scenario)
+    incident = scenario_incident(bundle)
+    user = getpass.getuser()
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    work = (config.state_dir / "demo" / scenario).resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    out.print(f"[bold]Vigil demo[/bold]: {bundle.manifest.title} (scenario {scenario})", highlight=False)
+    # The replayed cluster and Prometheus live only as long as the investigation needs them.
+    with replay_server(bundle, work / "kubeconfig") as replay, local_metrics(bundle, out) as prom_url:
+        out.print(f"[cyan]cluster[/cyan] {bundle.manifest.cluster.name} replayed at {replay.url}", highlight=False)
+        demo_config = _demo_config(config, replay, bundle, prom_url, work)
+        runtime = Runtime.from_config(demo_config, _approver(approve, interactive, user))
+        actor = Actor(name=user, origin="cli", team=demo_config.team)
+        report = await investigate_incident(incident, demo_config, actor=actor, runtime=runtime,
+                                            progress=ProgressPrinter(out))
+    print_report(report, fmt, out)  # type: ignore[arg-type]
+    expected = bundle.expected.get("root_cause")
+    if expected:
+        out.print(f"[dim]The bundle's recorded root cause, for comparison: {expected}[/dim]", highlight=False)
+    if propose_change:
+        await _propose(report, incident, runtime, actor, work, out)
+    out.print(f"[dim]Audit log: {demo_config.audit_path} ({_verify(demo_config.audit_path)}); "
+              f"read it with: vigil audit show {demo_config.audit_path}[/dim]", highlight=False)
+    return report
+
+
+def _demo_config(config: Config, replay: Any, bundle: Any, prom_url: str | None, work: Path) -> Config:
+    """The user's config (model, policy, state dir) pointed at the replayed cluster and local Prometheus."""
+    from mcp_servers.prometheus.client import PromSettings
+
+    update: dict[str, Any] = {
+        "kubernetes": config.kubernetes.model_copy(update={
+            "kubeconfig": replay.kubeconfig, "context": replay.context,
+            "clusters": {bundle.manifest.cluster.name: replay.context}}),
+        "prometheus": PromSettings(url=prom_url) if prom_url else None,
+    }
+    if bundle.code_dir is not None:
+        update["codegraph"] = config.codegraph.model_copy(update={"repositories": [bundle.code_dir],
+                                                                  "db_dir": work / "codegraph"})
+    return config.model_copy(update=update)
+
+
+def _approver(approve: bool, interactive: bool, user: str) -> Any:
+    from guardrails.approval import AutoDenyApprover, PreApproved, TerminalApprover
+
+    if approve:
+        return PreApproved(user, "vigil demo --yes")
+    if interactive:
+        return TerminalApprover(user)
+    return AutoDenyApprover()
+
+
+async def _propose(report: Report, incident: Incident, runtime: Any, actor: Any, work: Path, out: Console) -> None:
+    from agent.gitops.plain_git import PlainGitProvider
+    from agent.gitops.propose import GitOpsRepo, propose
+
+    if not report.remediation:
+        out.print("[yellow]no GitOps change proposed[/yellow]: the report carries no remediation", highlight=False)
+        return
+    remote = demo_gitops_remote(work)
+    provider = PlainGitProvider(str(remote))
+    repo = GitOpsRepo(workdir=work / "gitops-clone")
+    evidence = [f"{h.cause} (evidence {', '.join(h.evidence)})" for h in report.hypotheses[:3]]
+    out.print(f"[cyan]gitops[/cyan] proposing {report.remediation.get('action')} on {remote}", highlight=False)
+    result = await propose(report.remediation, incident, evidence, repo, provider, runtime.pipeline, actor,
+                           run_id=report.run_id)
+    if result.ok:
+        out.print(f"[green]pull request[/green] {result.summary()}", highlight=False)
+        out.print(result.diff, markup=False, highlight=False, soft_wrap=True)
+        out.print(f"Undo it with: vigil rollback {result.action_id}", highlight=False)
+    else:
+        out.print(f"[yellow]no pull request[/yellow]: {result.summary()}", highlight=False)
+
+
+def _verify(path: Path) -> str:
+    from guardrails.audit import verify
+
+    result = verify(path)
+    return f"intact, {result.records} records" if result.ok else f"FAILED: {result.problem}"
