@@ -80,16 +80,15 @@ class JobQueue(Protocol):
 
 
 def open_queue(url: str, backoff: Backoff | None = None) -> JobQueue:
-    """A queue from a URL: `sqlite:///abs/path.db`, `sqlite:relative.db`, a plain path, or `postgresql://`."""
+    """A queue from a URL: `sqlite:////abs/jobs.db`, `sqlite:///relative.db`, a plain path, or `postgresql://...`."""
     if url.startswith(("postgresql://", "postgres://")):
         from agent.queue.postgres import PostgresQueue
 
         return PostgresQueue(url, backoff=backoff)
     from agent.queue.sqlite import SQLiteQueue
 
-    path = url.removeprefix("sqlite://").removeprefix("sqlite:") if url.startswith("sqlite:") else url
-    if url.startswith("sqlite:///"):
-        path = "/" + url.removeprefix("sqlite:///")
+    # SQLAlchemy's spelling: sqlite:///relative.db, sqlite:////absolute/path.db; a bare path works too.
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url.removeprefix("sqlite:")
     return SQLiteQueue(Path(path), backoff=backoff)
 
 

@@ -1,0 +1,156 @@
+"""The queue contract, run against both backends: SQLite (WAL) and a real PostgreSQL 15."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from agent.queue import Backoff, JobQueue, ReplayError, open_queue
+from agent.queue.postgres import PostgresQueue
+from agent.queue.sqlite import SQLiteQueue
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobQueue]:
+    backoff = Backoff(base_seconds=0.0, factor=2.0, cap_seconds=0.0)
+    q: JobQueue
+    if request.param == "sqlite":
+        q = SQLiteQueue(tmp_path / "jobs.db", backoff=backoff)
+    else:
+        url = request.getfixturevalue("postgres_url")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS vigil_jobs, vigil_nonces")
+        q = PostgresQueue(url, backoff=backoff)
+    yield q
+    q.close()
+
+
+def test_enqueue_then_claim_then_complete(queue: JobQueue) -> None:
+    made = queue.enqueue("investigate", "fp1", {"incident": {"title": "t"}}, source="alertmanager")
+    assert made.created and made.state == "queued"
+    job = queue.claim("w1", lease_seconds=30)
+    assert job is not None and job.id == made.job_id
+    assert (job.state, job.attempts, job.worker, job.payload) == ("running", 1, "w1", {"incident": {"title": "t"}})
+    assert queue.claim("w2", lease_seconds=30) is None, "a running job is not handed out twice"
+    assert queue.complete(job.id, "w1", {"markdown": "# report"})
+    done = queue.get(job.id)
+    assert done is not None and done.state == "done" and done.result == {"markdown": "# report"}
+    assert done.finished_at is not None
+
+
+def test_duplicates_merge_into_the_active_job_and_are_counted(queue: JobQueue) -> None:
+    first = queue.enqueue("investigate", "fp", {"n": 1})
+    second = queue.enqueue("investigate", "fp", {"n": 2})
+    other = queue.enqueue("investigate", "other", {"n": 3})
+    assert not second.created and second.job_id == first.job_id
+    assert other.created and other.job_id != first.job_id
+    job = queue.get(first.job_id)
+    assert job is not None and job.deliveries == 2 and job.payload == {"n": 1}
+
+
+def test_dedupe_window_covers_recently_finished_jobs(queue: JobQueue) -> None:
+    made = queue.enqueue("investigate", "fp", {}, dedupe_window_seconds=3600)
+    job = queue.claim("w", 30)
+    assert job is not None
+    queue.complete(job.id, "w")
+    again = queue.enqueue("investigate", "fp", {}, dedupe_window_seconds=3600)
+    assert again.job_id == made.job_id and again.state == "done"
+    fresh = queue.enqueue("investigate", "fp", {}, dedupe_window_seconds=0)
+    assert fresh.created, "outside the window a repeat is a new investigation"
+
+
+def test_a_replayed_nonce_is_refused_and_stores_nothing(queue: JobQueue) -> None:
+    queue.enqueue("investigate", "fp", {}, nonce="pd:EV1")
+    with pytest.raises(ReplayError):
+        queue.enqueue("investigate", "fp-different", {}, nonce="pd:EV1")
+    assert queue.counts()["queued"] == 1
+    queue.remember("slack:abc")
+    with pytest.raises(ReplayError):
+        queue.remember("slack:abc")
+
+
+def test_failures_retry_with_backoff_then_dead_letter(tmp_path: Path) -> None:
+    q = SQLiteQueue(tmp_path / "jobs.db", backoff=Backoff(base_seconds=0.2, factor=2, cap_seconds=1))
+    made = q.enqueue("investigate", "fp", {}, max_attempts=2)
+    job = q.claim("w", 30)
+    assert job is not None
+    assert q.fail(job.id, "w", "boom") == "queued"
+    assert q.claim("w", 30) is None, "the backoff delays the next attempt"
+    time.sleep(0.25)
+    job = q.claim("w", 30)
+    assert job is not None and job.attempts == 2
+    assert q.fail(job.id, "w", "boom again") == "dead"
+    dead = q.get(made.job_id)
+    assert dead is not None and dead.state == "dead" and dead.last_error == "boom again"
+    assert [j.id for j in q.list(("dead",))] == [made.job_id]
+    assert q.retry(made.job_id)
+    revived = q.claim("w", 30)
+    assert revived is not None and revived.attempts == 1
+
+
+def test_permanent_failure_skips_retries(queue: JobQueue) -> None:
+    queue.enqueue("investigate", "fp", {}, max_attempts=5)
+    job = queue.claim("w", 30)
+    assert job is not None
+    assert queue.fail(job.id, "w", "unreadable payload", retry=False) == "dead"
+
+
+def test_an_expired_lease_puts_the_job_back(queue: JobQueue) -> None:
+    made = queue.enqueue("investigate", "fp", {})
+    crashed = queue.claim("dead-worker", lease_seconds=0.05)
+    assert crashed is not None
+    time.sleep(0.1)
+    again = queue.claim("w2", lease_seconds=30)
+    assert again is not None and again.id == made.job_id and again.attempts == 2
+    assert not queue.complete(made.job_id, "dead-worker"), "the old worker lost the job with its lease"
+    assert queue.complete(made.job_id, "w2")
+
+
+def test_resolved_cancels_queued_jobs_and_marks_finished_ones(queue: JobQueue) -> None:
+    waiting = queue.enqueue("investigate", "fpA", {})
+    finished = queue.enqueue("investigate", "fpB", {})
+    job = queue.claim("w", 30)
+    assert job is not None and job.id == waiting.job_id
+    queue.complete(job.id, "w")
+    assert queue.close_incident("fpB", "resolved") == [finished.job_id]
+    cancelled = queue.get(finished.job_id)
+    assert cancelled is not None and cancelled.state == "cancelled" and cancelled.incident_status == "resolved"
+    queue.close_incident("fpA", "acknowledged")
+    acked = queue.get(waiting.job_id)
+    assert acked is not None and acked.state == "done" and acked.incident_status == "acknowledged"
+
+
+def test_concurrent_claims_never_hand_out_a_job_twice(queue: JobQueue) -> None:
+    ids = {queue.enqueue("investigate", f"fp{i}", {}).job_id for i in range(40)}
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def worker(name: str) -> None:
+        while (job := queue.claim(name, 30)) is not None:
+            with lock:
+                taken.append(job.id)
+            queue.complete(job.id, name)
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(taken) == sorted(ids)
+    assert queue.counts()["done"] == 40
+
+
+def test_find_by_ref_and_open_queue_urls(tmp_path: Path) -> None:
+    q = open_queue(f"sqlite:///{tmp_path}/a/jobs.db")
+    assert isinstance(q, SQLiteQueue) and q.path == tmp_path / "a" / "jobs.db"
+    made = q.enqueue("investigate", "fp", {}, ref="slack:C1:1.0")
+    found = q.find_by_ref("slack:C1:1.0")
+    assert found is not None and found.id == made.job_id
+    assert q.find_by_ref("slack:C1:2.0") is None
+    journal = q._conn().execute("PRAGMA journal_mode").fetchone()[0]
+    assert journal == "wal"
