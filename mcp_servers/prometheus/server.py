@@ -321,7 +321,8 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         summary = "; ".join(f"{j}: " + ", ".join(f"{n} {h}" for h, n in sorted(c.items()))
                             for j, c in sorted(by_job.items()))
         shown = [t for t in targets if not only_unhealthy or t.get("health") != "up"]
-        shown.sort(key=lambda t: (t.get("health") == "up", t.get("scrapePool", "")))
+        order = {"down": 0, "unknown": 1, "up": 2}
+        shown.sort(key=lambda t: (order.get(t.get("health", ""), 1), t.get("scrapePool", "")))
         rows = [[(t.get("labels") or {}).get("job") or t.get("scrapePool", ""),
                  (t.get("labels") or {}).get("instance") or t.get("scrapeUrl", ""), t.get("health", ""),
                  str(t.get("lastScrape", ""))[:19] + "Z", f"{float(t.get('lastScrapeDuration') or 0):.3f}s",
@@ -330,7 +331,7 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         if not rows:
             return title + (" All are up." if targets else " Nothing is being scraped.")
         return render_table(["job", "instance", "health", "last scrape", "took", "last error"], rows,
-                            budget_tokens=budget_tokens, title=title,
+                            budget_tokens=budget_tokens, title=title, max_cell=160,
                             more_hint="pass job= or only_unhealthy=true")
 
     return server
