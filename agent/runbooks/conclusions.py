@@ -39,8 +39,7 @@ def evaluate_condition(condition: Condition, evidence: Mapping[str, str]) -> tup
         found = re.search(condition.matches or "", text, re.MULTILINE)
         if not found:
             return False, {}, []
-        captures = {k: v for k, v in found.groupdict().items() if v is not None}
-        return True, captures, [condition.step]
+        return True, {k: v for k, v in found.groupdict().items() if v is not None}, [condition.step]
     if condition.not_ is not None:
         truth, _, _ = evaluate_condition(condition.not_, evidence)
         return (None if truth is None else not truth), {}, []

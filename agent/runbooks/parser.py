@@ -123,9 +123,9 @@ def parse_text(text: str, path: str = "<runbook>") -> ParseResult:
             rules = _rules(reader, block, result)
         else:
             remediations = _remediations(reader, block, result)
-    for step, block in steps:
-        if block is not None:
-            step.call = _tool_call(reader, step, block, result)
+    for step, tool_block in steps:
+        if tool_block is not None:
+            step.call = _tool_call(reader, step, tool_block, result)
 
     if meta is not None:
         try:
@@ -453,7 +453,7 @@ def _condition(reader: _Reader, data: Any, lines: dict[Path, int], path: Path, f
         return Condition(step=step, matches=pattern, line=line)
     if kind == "not":
         child = _condition(reader, data["not"], lines, (*path, "not"), line)
-        return Condition(not_=child, line=line) if child else None
+        return Condition.model_validate({"not": child, "line": line}) if child else None
     items = data[kind]
     if not isinstance(items, list) or not items:
         reader.add(line, "bad-condition", f"{kind} needs a non-empty list of conditions")
@@ -461,7 +461,7 @@ def _condition(reader: _Reader, data: Any, lines: dict[Path, int], path: Path, f
     children = [_condition(reader, c, lines, (*path, kind, i), line) for i, c in enumerate(items)]
     if any(c is None for c in children):
         return None
-    return Condition(**{kind: children, "line": line})
+    return Condition.model_validate({kind: children, "line": line})
 
 
 def _confidence(reader: _Reader, value: Any, line: int) -> float | None:
