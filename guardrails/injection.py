@@ -80,8 +80,12 @@ class _Detector:
     """The span kind reported (instruction, role_marker, tool_call_syntax, ...)."""
     weight: float
     pattern: re.Pattern[str]
+    """Case-insensitive detectors are compiled without re.I and run on the lowercased text: the same
+    matches at a quarter of the cost. Their patterns are therefore written in lowercase."""
     hints: tuple[str, ...] = ()
     """Lowercase substrings: the pattern only runs if one occurs in the lowercased text."""
+    lower: bool = True
+    """Run on the lowercased text (the pattern is case-insensitive by construction)."""
 
 
 _AI = (
@@ -113,7 +117,9 @@ _USER = (
 
 
 def _d(signal: str, kind: str, weight: float, pattern: str, hints: list[str], flags: int = re.I) -> _Detector:
-    return _Detector(signal, kind, weight, re.compile(pattern, flags), tuple(hints))
+    """A detector; `flags=re.I` (the default) means "match the lowercased text"."""
+    lower = bool(flags & re.I)
+    return _Detector(signal, kind, weight, re.compile(pattern, flags & ~re.I), tuple(hints), lower)
 
 
 _DETECTORS: tuple[_Detector, ...] = (
@@ -251,7 +257,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"<\|\s*(?:im_start|im_end|im_sep|system|user|assistant|developer|endoftext|eot_id|eom_id|"
         r"start_header_id|end_header_id|begin_of_text|end_of_text|fim_\w+|tool_call|tool|pad|channel|"
         r"message|start|end|constrain|return|call)\s*\|>"
-        r"|\[/?INST\]|<</?SYS>>|<\|[a-z_]{2,24}\|>|<start_of_turn>|<end_of_turn>",
+        r"|\[/?inst\]|<</?sys>>|<\|[a-z_]{2,24}\|>|<start_of_turn>|<end_of_turn>",
         ["<|", "inst]", "<<sys>>", "<</sys>>", "_of_turn>"],
     ),
     _d(
@@ -411,7 +417,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         0.85,
         r"!\[[^\]\n]{0,120}\]\(\s*<?https?://[^\s)]{0,300}(?:\{|\}|\$\{|%7[bB]|<|\[(?:secret|token|data|key|"
         r"password|env|conversation)|(?:secret|token|data|key|password|env|leak|exfil|conversation|history|"
-        r"creds?|q|d|c)=(?:\{|\$|%7[bB]|<|\[|SECRET|TOKEN|DATA|KEY|INSERT|PUT|HERE))",
+        r"creds?|q|d|c)=(?:\{|\$|%7[bB]|<|\[|secret|token|data|key|insert|put|here))",
         ["!["],
     ),
     # -- hiding things from people
@@ -534,7 +540,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\bhelm\s+(?:uninstall|delete|rollback)\b|\brm\s+-(?:rf|fr|r)\b|\bmkfs\b|\bdd\s+if="
         r"|\b(?:curl|wget)\b[^\n|]{0,200}\|\s*(?:sudo\s+)?(?:ba|z|k)?sh\b"
         r"|\bdrop\s+(?:table|database|schema)\b|\btruncate\s+table\b|\bterraform\s+destroy\b"
-        r"|\bgit\s+push\s+(?:\S+\s+)*(?:-f|--force)\b|\bchmod\s+(?:-R\s+)?777\b"
+        r"|\bgit\s+push\s+(?:\S+\s+)*(?:-f|--force)\b|\bchmod\s+(?:-r\s+)?777\b"
         r"|\b(?:delete|destroy|wipe|erase|purge|nuke)\s+(?:all\s+|the\s+|every\s+|this\s+)?(?:production\s+|prod\s+)?"
         r"(?:namespaces?|clusters?|deployments?|nodes?|pvcs?|volumes?|databases?|backups?|secrets?|resources|"
         r"everything|data|persistentvolume(?:claim)?s?|statefulsets?|pods?|services?|crds?|"
@@ -613,6 +619,9 @@ _CONFUSABLE = str.maketrans(
 )  # fmt: skip
 
 
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
 def _normalise(text: str) -> tuple[str, list[int] | None]:
     """Text to match patterns on, and for each of its characters the index in `text` it came from.
 
@@ -628,16 +637,22 @@ def _normalise(text: str) -> tuple[str, list[int] | None]:
         return text, None
     out: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        cp = ord(ch)
-        if cp in _INVISIBLE:
-            continue
-        folded = ch.translate(_CONFUSABLE)
-        if folded == ch and cp > 0x7F:
-            folded = unicodedata.normalize("NFKC", ch).translate(_CONFUSABLE)
-        for f in folded:
-            out.append(f)
-            index.append(i)
+    pos = 0
+    for run in _NON_ASCII_RUN.finditer(text):
+        out.append(text[pos : run.start()])
+        index.extend(range(pos, run.start()))
+        for i in range(run.start(), run.end()):
+            ch = text[i]
+            if ord(ch) in _INVISIBLE:
+                continue
+            folded = ch.translate(_CONFUSABLE)
+            if folded == ch:
+                folded = unicodedata.normalize("NFKC", ch).translate(_CONFUSABLE)
+            out.append(folded)
+            index.extend([i] * len(folded))
+        pos = run.end()
+    out.append(text[pos:])
+    index.extend(range(pos, len(text)))
     return "".join(out), index
 
 
@@ -690,11 +705,6 @@ def _hidden_unicode_spans(text: str) -> tuple[list[InjectionSpan], list[tuple[in
 
 # --------------------------------------------------------------------------- encoded payloads
 
-_B64 = re.compile(
-    r"(?<![A-Za-z0-9+/_\-])(?:[A-Za-z0-9+/]{4}){6,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?(?![A-Za-z0-9+/=])"
-)
-_B64URL = re.compile(r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{32,}(?![A-Za-z0-9_\-])")
-_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){12,}(?![0-9A-Fa-f])")
 _SPACED_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
 _ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\[0-7]{3}){8,}")
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}[^%\s]{0,2}){8,}")
@@ -717,17 +727,29 @@ def _printable_words(data: bytes) -> str | None:
     return decoded if letters / len(decoded) >= 0.5 else None
 
 
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
+_HEX_ONLY = re.compile(r"[0-9A-Fa-f]+")
+
+
+def _token_encoding(raw: str) -> str | None:
+    """Which decoder fits a run of token characters (one regex pass finds all three kinds)."""
+    if _HEX_ONLY.fullmatch(raw):
+        return "hex" if len(raw) % 2 == 0 else None
+    has_std = "+" in raw or "/" in raw
+    has_url = "-" in raw or "_" in raw
+    if has_std and has_url:
+        return None
+    if has_url:
+        return "base64url" if len(raw) >= 32 else None
+    return "base64"
+
+
 def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
     """(start, end, how, decoded text) for each encoded run that decodes to readable words."""
     out: list[tuple[int, int, str, str]] = []
     budget = MAX_DECODE
     lowered_hint = "\\" in text or "%" in text or "&#" in text
-    finders: list[tuple[re.Pattern[str], str]] = [
-        (_B64, "base64"),
-        (_B64URL, "base64url"),
-        (_HEX, "hex"),
-        (_SPACED_HEX, "hex"),
-    ]
+    finders: list[tuple[re.Pattern[str], str]] = [(_TOKEN_RUN, "token"), (_SPACED_HEX, "hex")]
     if lowered_hint:
         finders += [(_ESCAPED, "escaped"), (_PERCENT, "percent"), (_HTML_ENTITY, "html_entities")]
     seen: set[tuple[int, int]] = set()
@@ -740,6 +762,10 @@ def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
                 continue
             raw = m.group()
             budget -= 1
+            if how == "token":
+                how = _token_encoding(raw)
+                if how is None:
+                    continue
             decoded = _decode(raw, how)
             if decoded is None:
                 continue
@@ -800,15 +826,75 @@ class _Hit:
     weight: float
 
 
-def _pattern_hits(view: str) -> list[_Hit]:
+_BACK = 160
+"""Characters before an anchor word that a detector's match may start at ("note to the" before "ai")."""
+_FORWARD = 480
+"""Characters after an anchor word that a detector's match may reach."""
+
+
+def _anchor_pattern(hints: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex finding any hint in lowercased text; alphabetic hints must start a word."""
+    if not hints:
+        return None
+    words = sorted({h for h in hints if h.replace(" ", "").isalnum()}, key=len, reverse=True)
+    others = sorted({h for h in hints if not h.replace(" ", "").isalnum()}, key=len, reverse=True)
+    parts = []
+    if words:
+        parts.append("(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + ")")
+    parts.extend(re.escape(o) for o in others)
+    return re.compile("|".join(parts))
+
+
+def _build_anchor_index() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """One regex for every detector's hints, and for each text it can match, the detectors it wakes."""
+    hints = {h for det in _DETECTORS for h in det.hints}
+    pattern = _anchor_pattern(tuple(hints))
+    assert pattern is not None
+    owners: dict[str, tuple[str, ...]] = {}
+    for h in hints:
+        owners[h] = tuple(det.signal for det in _DETECTORS if any(h.startswith(dh) for dh in det.hints))
+    return pattern, owners
+
+
+_ALL_ANCHORS, _ANCHOR_OWNERS = _build_anchor_index()
+
+
+def _detector_windows(lowered: str) -> dict[str, list[tuple[int, int]]]:
+    """For each detector, the merged text ranges around its anchor words (one pass over the text)."""
+    windows: dict[str, list[tuple[int, int]]] = {}
+    for m in _ALL_ANCHORS.finditer(lowered):
+        lo, hi = max(0, m.start() - _BACK), min(len(lowered), m.end() + _FORWARD)
+        for signal in _ANCHOR_OWNERS.get(m.group(), ()):
+            ranges = windows.setdefault(signal, [])
+            if ranges and lo <= ranges[-1][1]:
+                ranges[-1] = (ranges[-1][0], hi)
+            else:
+                ranges.append((lo, hi))
+    return windows
+
+
+def _pattern_hits(view: str, strong: bool) -> list[_Hit]:
+    """Hits of the strong (weight >= STRONG) or of the weak detectors.
+
+    A detector only runs in windows around its anchor words, so on ordinary text most detectors
+    never run and the rest look at a small part of it.
+    """
     lowered = view.lower()
+    if len(lowered) != len(view):  # a few letters (U+0130) lowercase to two characters
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
+    windows = _detector_windows(lowered)
     hits: list[_Hit] = []
     for det in _DETECTORS:
-        if det.hints and not any(h in lowered for h in det.hints):
+        if (det.weight >= STRONG) != strong:
             continue
-        for m in det.pattern.finditer(view):
-            if m.end() > m.start():
-                hits.append(_Hit(m.start(), m.end(), det.signal, det.kind, det.weight))
+        ranges = windows.get(det.signal, []) if det.hints else [(0, len(view))]
+        target = lowered if det.lower else view
+        seen: set[tuple[int, int]] = set()
+        for lo, hi in ranges:
+            for m in det.pattern.finditer(target, lo, hi):
+                if m.end() > m.start() and m.span() not in seen:
+                    seen.add(m.span())
+                    hits.append(_Hit(m.start(), m.end(), det.signal, det.kind, det.weight))
     return hits
 
 
@@ -858,7 +944,10 @@ def _scan(text: str, depth: int) -> InjectionReport:
             return index[min(pos, len(index)) - 1] + 1 if pos > 0 else 0
         return index[min(pos, len(index) - 1)]
 
-    hits = [_Hit(orig(h.start), orig(h.end, end=True), h.signal, h.kind, h.weight) for h in _pattern_hits(view)]
+    def mapped(found: list[_Hit]) -> list[_Hit]:
+        return [_Hit(orig(h.start), orig(h.end, end=True), h.signal, h.kind, h.weight) for h in found]
+
+    hits = mapped(_pattern_hits(view, strong=True))
 
     spans: list[InjectionSpan] = []
     hidden_texts: list[tuple[int, int, str, str]] = []
@@ -876,6 +965,11 @@ def _scan(text: str, depth: int) -> InjectionReport:
                 kind = "hidden_unicode" if how == "unicode_tags" else "encoded_payload"
                 spans.append(InjectionSpan(s, e, kind, round(weight, 3), _excerpt(f"{how}: {decoded}")))
                 hits.append(_Hit(s, e, f"decoded:{how}", kind, weight))
+
+    # Weak signals cannot make a text suspicious on their own (see WEAK_CAP), so they are only looked
+    # for when something strong was found; ordinary text skips half the detectors.
+    if hits:
+        hits.extend(mapped(_pattern_hits(view, strong=False)))
 
     score = 0.0
     for group in _clusters(hits):
