@@ -92,8 +92,10 @@ class AnthropicModel:
         timeout_s: float = 60.0,
         retry: RetryPolicy | None = None,
         temperature: float | None = None,
+        prompt_cache: bool = True,
     ) -> None:
         self.name = name
+        self.prompt_cache = prompt_cache
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self.temperature = temperature
@@ -124,6 +126,10 @@ class AnthropicModel:
             request["tools"] = to_wire_tools(tools)
         if self.temperature is not None:
             request["temperature"] = self.temperature
+        if self.prompt_cache:
+            # The system prompt, tool specs and earlier turns repeat on every turn of an
+            # investigation; caching them makes later turns read that prefix at a tenth of the price.
+            request["cache_control"] = {"type": "ephemeral"}
 
         async def attempt() -> Any:
             with anyio.fail_after(self.timeout_s):
@@ -147,18 +153,21 @@ class AnthropicModel:
                 calls.append(RawToolCall(block.id, block.name, block.input))
         fixed, notes = apply_repairs(list(calls), tools)
         usage = raw.usage
-        input_tokens = (
-            (usage.input_tokens or 0)
-            + (getattr(usage, "cache_creation_input_tokens", None) or 0)
-            + (getattr(usage, "cache_read_input_tokens", None) or 0)
-        )
+        cache_write = getattr(usage, "cache_creation_input_tokens", None) or 0
+        cache_read = getattr(usage, "cache_read_input_tokens", None) or 0
+        input_tokens = (usage.input_tokens or 0) + cache_write + cache_read
         stop = _STOP.get(raw.stop_reason or "", raw.stop_reason or STOP_END)
         if fixed:
             stop = STOP_TOOL_CALLS
         return ModelResponse(
             text="\n".join(t for t in texts if t),
             tool_calls=fixed,
-            usage=Usage(input_tokens=input_tokens, output_tokens=usage.output_tokens or 0),
+            usage=Usage(
+                input_tokens=input_tokens,
+                output_tokens=usage.output_tokens or 0,
+                cache_read_tokens=cache_read,
+                cache_write_tokens=cache_write,
+            ),
             stop_reason=stop,
             model=raw.model or self.name,
             provider=self.provider,

@@ -68,7 +68,12 @@ class Usage(BaseModel):
     """Tokens spent by one model call, as the provider counted them."""
 
     input_tokens: int = 0
+    """All input tokens, cached ones included (what the token budget counts)."""
     output_tokens: int = 0
+    cache_read_tokens: int = 0
+    """Part of input_tokens served from the provider's prompt cache (billed at a lower rate)."""
+    cache_write_tokens: int = 0
+    """Part of input_tokens written to the prompt cache (Anthropic bills these at a higher rate)."""
 
     @property
     def total(self) -> int:

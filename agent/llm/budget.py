@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, model_validator
 
-from agent.llm.base import ModelResponse
+from agent.llm.base import ModelResponse, Usage
 
 LOCAL_PROVIDERS = frozenset({"openai-compatible", "scripted"})
 """Providers that run on the user's own hardware (or in tests) and therefore cost nothing."""
@@ -32,6 +32,19 @@ class Price(BaseModel):
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+    """Input served from the prompt cache; unset means the input price (never an undercount)."""
+    cache_write: float | None = Field(default=None, ge=0)
+    """Input written to the prompt cache; unset means the input price."""
+
+    def cost(self, usage: Usage) -> float:
+        """USD for one call's usage, pricing cached input at its own rates."""
+        cached = usage.cache_read_tokens + usage.cache_write_tokens
+        fresh = max(0, usage.input_tokens - cached)
+        read = self.input if self.cache_read is None else self.cache_read
+        write = self.input if self.cache_write is None else self.cache_write
+        total = fresh * self.input + usage.cache_read_tokens * read + usage.cache_write_tokens * write
+        return (total + usage.output_tokens * self.output) / 1_000_000
 
 
 class PriceTable:
@@ -76,8 +89,7 @@ class PriceTable:
         price = self.lookup(response.model)
         if price is None:
             return None
-        usage = response.usage
-        return (usage.input_tokens * price.input + usage.output_tokens * price.output) / 1_000_000
+        return price.cost(response.usage)
 
     def items(self) -> list[tuple[str, Price]]:
         return list(self._prices.items())

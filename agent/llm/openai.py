@@ -161,7 +161,12 @@ class OpenAIModel:
             stop = STOP_TOOL_CALLS
         usage = getattr(raw, "usage", None)
         if usage is not None and usage.prompt_tokens is not None:
-            counted = Usage(input_tokens=usage.prompt_tokens or 0, output_tokens=usage.completion_tokens or 0)
+            details = getattr(usage, "prompt_tokens_details", None)
+            counted = Usage(
+                input_tokens=usage.prompt_tokens or 0,
+                output_tokens=usage.completion_tokens or 0,
+                cache_read_tokens=(getattr(details, "cached_tokens", None) or 0) if details is not None else 0,
+            )
         else:
             # Some compatible servers omit usage; an estimate keeps the token budget meaningful.
             out_text = text + "".join(json.dumps(c.arguments) for c in fixed)

@@ -54,6 +54,9 @@ class LLMSettings(BaseModel):
     """First retry delay, doubled each time, with jitter; Retry-After wins when the server sends it."""
     max_output_tokens: int = Field(default=4096, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
+    prompt_cache: bool = True
+    """Anthropic only: ask for prompt caching, so the prefix each turn repeats is billed at the
+    cache-read rate. Turn it off for one-shot use where a cache write would never be read."""
     prices: dict[str, Price] = Field(default_factory=dict)
     """Extra or corrected prices (USD per million tokens) on top of the shipped price table."""
     summarizer: LLMSettings | None = None
@@ -113,6 +116,7 @@ def build_model(settings: LLMSettings) -> Model | None:
             timeout_s=settings.timeout_s,
             retry=retry,
             temperature=settings.temperature,
+            prompt_cache=settings.prompt_cache,
         )
     base_url = settings.base_url or LOCAL_DEFAULT_URLS.get(settings.provider)
     if settings.provider == "openai-compatible" and not base_url:

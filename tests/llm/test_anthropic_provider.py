@@ -63,6 +63,7 @@ async def test_text_answer_and_usage(replay: ReplayServer, make_model: Any) -> N
     assert response.stop_reason == STOP_END
     # cache reads are input tokens too: 1200 + 300
     assert (response.usage.input_tokens, response.usage.output_tokens) == (1500, 42)
+    assert (response.usage.cache_read_tokens, response.usage.cache_write_tokens) == (300, 0)
     assert response.model == "claude-sonnet-4-5-20250929"
     assert response.provider == "anthropic"
 
@@ -72,6 +73,7 @@ async def test_text_answer_and_usage(replay: ReplayServer, make_model: Any) -> N
     assert seen.body["max_tokens"] == 300
     assert seen.body["messages"] == [{"role": "user", "content": [{"type": "text", "text": "why?"}]}]
     assert "tools" not in seen.body
+    assert seen.body["cache_control"] == {"type": "ephemeral"}  # prompt caching on by default
     assert DUMMY_KEY in (seen.headers.get("x-api-key", "") + seen.headers.get("authorization", ""))
 
 
@@ -119,7 +121,7 @@ async def test_parallel_tool_use_and_tool_results_on_the_wire(
 
 async def test_429_waits_for_retry_after_then_succeeds(replay: ReplayServer, make_model: Any) -> None:
     replay.load("anthropic/rate_limited_then_ok.json")
-    model = make_model(model="claude-haiku-4-5")
+    model = make_model(model="claude-haiku-4-5", prompt_cache=False)
     started = time.monotonic()
     response = await model.complete("", [Message(role="user", content="hi")], [], max_tokens=50)
     elapsed = time.monotonic() - started
@@ -131,6 +133,7 @@ async def test_429_waits_for_retry_after_then_succeeds(replay: ReplayServer, mak
     assert elapsed < 5
     # Every HTTP request was a first attempt for the SDK: its own retries are off.
     assert [r.headers.get("x-stainless-retry-count") for r in replay.requests] == ["0", "0"]
+    assert "cache_control" not in replay.requests[0].body
 
 
 async def test_server_errors_are_retried_with_backoff(replay: ReplayServer, make_model: Any) -> None:

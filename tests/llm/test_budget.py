@@ -25,13 +25,27 @@ class FakeClock:
 
 def test_shipped_table_prices_current_models_and_their_snapshots() -> None:
     table = PriceTable.load()
-    assert table.lookup("claude-sonnet-5-5") == Price(input=2.0, output=10.0)
-    assert table.lookup("claude-haiku-4-5-20251001") == Price(input=1.0, output=5.0)
-    assert table.lookup("gpt-4.1-mini-2025-04-14") == Price(input=0.4, output=1.6)  # longest id wins
-    assert table.lookup("gpt-4.1-2025-04-14") == Price(input=2.0, output=8.0)
+
+    def rates(model: str) -> tuple[float, float] | None:
+        price = table.lookup(model)
+        return (price.input, price.output) if price else None
+
+    assert rates("claude-sonnet-5-5") == (2.0, 10.0)
+    assert rates("claude-haiku-4-5-20251001") == (1.0, 5.0)
+    assert rates("gpt-4.1-mini-2025-04-14") == (0.4, 1.6)  # the longest matching id wins
+    assert rates("gpt-4.1-2025-04-14") == (2.0, 8.0)
     # A newer version is not a snapshot of an older one: it stays unpriced rather than mispriced.
     assert table.lookup("claude-fable-5-2") is None
     assert "gpt-6.1-sol" in table
+
+
+def test_cached_input_is_priced_at_cache_rates() -> None:
+    price = Price(input=4.0, output=20.0, cache_read=0.2, cache_write=5.0)
+    usage = Usage(input_tokens=1_000_000, output_tokens=0, cache_read_tokens=600_000, cache_write_tokens=100_000)
+    # 300k fresh at $4, 600k read at $0.20, 100k written at $5
+    assert price.cost(usage) == pytest.approx(1.2 + 0.12 + 0.5)
+    # With no cache rates known, cached input costs the input price: never an undercount.
+    assert Price(input=4.0, output=20.0).cost(usage) == pytest.approx(4.0)
 
 
 def test_overrides_and_custom_files(tmp_path: Path) -> None:

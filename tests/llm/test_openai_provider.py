@@ -59,6 +59,7 @@ async def test_text_answer_and_usage(replay: ReplayServer, make_model: Any) -> N
     assert response.text.startswith("catalog cannot pull image")
     assert response.stop_reason == STOP_END
     assert (response.usage.input_tokens, response.usage.output_tokens) == (950, 31)
+    assert response.usage.cache_read_tokens == 512
     assert response.model == "gpt-4.1-2025-04-14"
     assert response.provider == "openai"
 
@@ -74,7 +75,8 @@ async def test_text_answer_and_usage(replay: ReplayServer, make_model: Any) -> N
 
     tracker = BudgetTracker(Budget(max_usd=1.0))
     cost = tracker.record(response)
-    assert cost == pytest.approx((950 * 2.00 + 31 * 8.00) / 1_000_000)
+    # 438 fresh input tokens at $2, 512 cached at $0.50, 31 output at $8 (gpt-4.1)
+    assert cost == pytest.approx((438 * 2.00 + 512 * 0.50 + 31 * 8.00) / 1_000_000)
     assert tracker.unpriced_models == set()
 
 
