@@ -117,7 +117,7 @@ async def test_injection_in_logs_stays_quarantined_data(tmp_path):
         return "```json\n{\"summary\": \"done\", \"hypotheses\": []}\n```"
 
     model = ScriptedModel.from_function(strategy)
-    report, calls, audit = await run(tmp_path, model)
+    report, calls, _audit = await run(tmp_path, model)
     first = model.turns[0].messages[0].content
     assert INJECTION in first, "the model sees the hostile text…"
     fence_start = first.index("UNTRUSTED")
@@ -131,7 +131,7 @@ async def test_repeated_identical_call_is_refused_with_a_note(tmp_path):
     describe = {"kind": "Pod", "name": "payments-6c9d7f9b8-abcde", "namespace": "payments", "context": "prod-eu"}
     model = ScriptedModel.of([ToolCall(id="c1", name="k8s_describe", arguments=describe)],
                              "```json\n{\"hypotheses\": []}\n```")
-    report, calls, _ = await run(tmp_path, model)
+    _report, calls, _ = await run(tmp_path, model)
     assert calls.count("describe payments/payments-6c9d7f9b8-abcde @prod-eu") == 1
     result = model.turns[1].tool_results[0].content
     assert result.startswith("refused: this exact call was already made as [E")
@@ -144,7 +144,7 @@ async def test_tools_outside_the_runbook_and_denied_namespaces_are_refused(tmp_p
                   arguments={"kind": "Pod", "name": "coredns", "namespace": "kube-system"})],
         "```json\n{\"hypotheses\": []}\n```",
     )
-    report, calls, audit = await run(tmp_path, model)
+    _report, calls, audit = await run(tmp_path, model)
     results = [m.content for m in model.turns[1].tool_results]
     assert "propose_change" not in calls
     assert "unknown tool 'propose_change'" in results[0], "the runbook does not offer write tools to the model"

@@ -1,0 +1,94 @@
+"""Runbook-only mode names the expected root cause of every bundled incident, end to end.
+
+Real parts: the replay API server serving each bundle over the Kubernetes REST paths, the official
+kubernetes client inside Vigil's Kubernetes MCP server, Debian's Prometheus backfilled with the
+bundle's metrics, the Prometheus MCP server, the guardrail pipeline and audit log, and the shipped
+runbook catalog. No model: the runbooks' conclusion rules alone must find the cause.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from agent.config import Config
+from agent.demo import SCENARIOS_DIR, run_demo, scenarios
+from guardrails.audit import verify
+from mcp_servers.common.bundle import Bundle
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+needs_prometheus = pytest.mark.skipif(shutil.which("prometheus") is None,
+                                      reason="Debian's prometheus package is not installed (make test installs it)")
+
+
+@needs_prometheus
+@pytest.mark.parametrize("scenario", scenarios())
+async def test_runbook_only_names_expected_root_cause(scenario, tmp_path):
+    expected = Bundle.load(SCENARIOS_DIR / scenario).expected
+    config = Config(state_dir=tmp_path / "state")
+    report = await run_demo(scenario, config=config, approve=False, out=Console(file=io.StringIO()),
+                            propose_change=False, interactive=False)
+    assert report.complete and report.stats.model_turns == 0
+    top = report.top
+    assert top is not None and top.source == "runbook" and top.confidence >= 0.7
+    culprit = expected["culprit"]["name"]
+    target = (report.remediation or {}).get("workload", {}).get("name")
+    assert culprit in top.cause or target == culprit, f"{scenario}: nothing names {culprit}: {top.cause}"
+    hits = [k for k in expected["keywords"] if k.lower() in top.cause.lower()]
+    assert hits, f"{scenario}: none of {expected['keywords']} in {top.cause}"
+    assert top.evidence and all(e.startswith("E") for e in top.evidence)
+    assert report.stats.prefetched_calls == report.stats.tool_calls, "runbook-only: every call was prefetched"
+    assert not [e for e in report.evidence if not e.ok], "every runbook call succeeded against the replay"
+    assert verify(config.audit_path).ok
+
+
+@needs_prometheus
+async def test_demo_proposes_the_rollback_and_vigil_rollback_restores_the_bytes(tmp_path):
+    """The demo's pull request (a branch on a bare remote), merged by a human, then undone."""
+    from agent.demo import GITOPS_FIXTURE
+    from agent.gitops.rollback import open_revert
+    from agent.runtime import Runtime
+    from guardrails.action import Actor
+    from guardrails.approval import PreApproved
+
+    config = Config(state_dir=tmp_path / "state")
+    report = await run_demo("checkout-oom", config=config, approve=True, out=Console(file=io.StringIO()),
+                            interactive=False)
+    assert report.remediation and report.remediation["action"] == "rollback_image"
+    assert report.remediation["image"].endswith(":1.8.2")
+    proposal = [r for r in _records(config.audit_path) if r.get("tool") == "propose_change" and "allowed" in r][-1]
+    assert proposal["allowed"] is True
+    approval = next(d for d in proposal["decisions"] if d["layer"] == "approval")
+    assert approval["details"]["channel"] == "vigil demo --yes"
+
+    remote = config.state_dir.resolve() / "demo" / "checkout-oom" / "gitops-remote.git"
+    path = "apps/checkout/overlays/prod/kustomization.yaml"
+    branch = proposal["arguments"]["branch"]
+    proposed = _git(remote, "show", f"{branch}:{path}")
+    assert 'newTag: "1.8.2"   # deployed' in proposed, "the edit keeps the line's comment"
+    _git(remote, "update-ref", "refs/heads/main", branch)  # a reviewer merges the pull request
+
+    pipeline = Runtime.from_config(config, PreApproved("bob")).pipeline
+    revert = await open_revert(proposal["action_id"], pipeline, Actor(name="alice", origin="cli"),
+                               workdir=tmp_path / "revert-clone")
+    assert revert.ok, revert.reason
+    restored = _git(remote, "show", f"{revert.branch}:{path}")
+    assert restored == (GITOPS_FIXTURE / path).read_text(), "the revert restores the original bytes"
+    assert verify(config.audit_path).ok
+
+
+def _git(remote: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(remote), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _records(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines()]
