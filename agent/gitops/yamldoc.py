@@ -75,10 +75,7 @@ class YamlFile:
 
     def render(self) -> str:
         """The edited text: the original with only the changed lines replaced."""
-        edited = _dump(self._yaml, self.docs)
-        if self._noop == self.original:
-            return edited
-        return splice(self.original, self._noop, edited)
+        return splice(self.original, self._noop, _dump(self._yaml, self.docs))
 
 
 def _dump(yaml: YAML, docs: list[Any]) -> str:
@@ -127,10 +124,30 @@ def splice(original: str, noop: str, edited: str) -> str:
         if start is None or start < cursor:
             return edited
         out.extend(orig_lines[cursor:start])
-        out.extend(edit_lines[j1:j2])
+        new = edit_lines[j1:j2]
+        if end - start == len(new):
+            new = [keep_comment_column(old, line) for old, line in zip(orig_lines[start:end], new, strict=True)]
+        out.extend(new)
         cursor = end
     out.extend(orig_lines[cursor:])
     return "".join(out)
+
+
+def keep_comment_column(old: str, new: str) -> str:
+    """Put the trailing comment of an edited line back in the column it had (`x: 1   # why`)."""
+    suffix = 0
+    while suffix < min(len(old), len(new)) and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    shared = new[len(new) - suffix:]
+    hash_at = shared.find("#")
+    if hash_at < 0 or "#" not in old:
+        return new
+    comment = shared[hash_at:]
+    old_col, new_col = len(old) - len(comment), len(new) - len(comment)
+    if old[old_col - 1:old_col] not in (" ", "\t") or new[new_col - 1:new_col] not in (" ", "\t"):
+        return new
+    code = new[:new_col].rstrip()
+    return code + " " * max(1, old_col - len(code)) + comment
 
 
 _PLAIN = YAML(typ="safe", pure=True)

@@ -22,29 +22,37 @@ FRONTEND = {"name": "frontend", "namespace": "web"}
 # remediation -> {path: (removed lines, added lines)}
 OLD_MEM = "              memory: 512Mi   # raised from 384Mi in INC-1042"
 OLD_TAG = '    newTag: "1.9.0"   # deployed 2026-11-23 (release train 47)'
+TIMEOUT = '              value: "5s"   # CHG-2291: align with the gateway\'s own timeout'
+CURRENCY = "      - CURRENCY_PROVIDER=ecb   # INC-977: frankfurter was retired"
 CASES = [
     ({"action": "set_memory_limit", "workload": CHECKOUT, "value": "768Mi"},
      {"apps/checkout/overlays/prod/resources.yaml": ([OLD_MEM], [OLD_MEM.replace("512Mi", "768Mi")])}),
     ({"action": "rollback_image", "workload": CHECKOUT, "image": "1.8.2", "from_revision": 3},
      {"apps/checkout/overlays/prod/kustomization.yaml": ([OLD_TAG], [OLD_TAG.replace("1.9.0", "1.8.2")])}),
-    ({"action": "set_image", "workload": CATALOG, "image": "registry.example.com/shop/catalog:3.1.0"},
-     {"apps/catalog/overlays/prod/kustomization.yaml": (["  newTag: 3.2.0"], ["  newTag: 3.1.0"])}),
+    ({"action": "rollback_image", "workload": CATALOG, "image": "registry.example.com/shop/catalog:2.4.0"},
+     {"apps/catalog/overlays/prod/kustomization.yaml": (["  newTag: v2.4.1  # release train 19"],
+                                                        ["  newTag: 2.4.0   # release train 19"])}),
     ({"action": "set_replicas", "workload": CATALOG, "value": 6},
-     {"apps/catalog/overlays/prod/kustomization.yaml": (["  count: 4"], ["  count: 6"])}),
+     {"apps/catalog/overlays/prod/kustomization.yaml": (["  count: 3"], ["  count: 6"])}),
     ({"action": "set_hpa_bounds", "workload": CHECKOUT, "max_replicas": 20},
      {"apps/checkout/overlays/prod/hpa.yaml": (["  maxReplicas: 12"], ["  maxReplicas: 20"])}),
     ({"action": "set_env", "workload": PAYMENTS, "name": "GATEWAY_URL", "value": "https://gateway.example.com/v2"},
      {"apps/payments/overlays/prod/env.yaml": (['              value: "https://gateway.example.com/v3"'],
                                                ['              value: "https://gateway.example.com/v2"'])}),
+    ({"action": "set_env", "workload": PAYMENTS, "name": "GATEWAY_TIMEOUT", "value": "5"},
+     {"apps/payments/overlays/prod/env.yaml": ([TIMEOUT], [TIMEOUT.replace('"5s" ', '"5"  ')])}),
     ({"action": "set_configmap_value", "workload": PAYMENTS, "configmap": "payments-config",
-      "key": "GATEWAY_TIMEOUT_SECONDS", "value": "10"},
-     {"apps/payments/overlays/prod/kustomization.yaml": ([], ["      - GATEWAY_TIMEOUT_SECONDS=10"])}),
+      "key": "RETRY_BUDGET", "value": "10"},
+     {"apps/payments/overlays/prod/kustomization.yaml": ([], ["      - RETRY_BUDGET=10"])}),
+    ({"action": "set_configmap_value", "workload": PAYMENTS, "configmap": "payments-config",
+      "key": "CURRENCY_PROVIDER", "value": "boe"},
+     {"apps/payments/overlays/prod/kustomization.yaml": ([CURRENCY], [CURRENCY.replace("ecb", "boe")])}),
     ({"action": "set_env", "workload": FRONTEND, "name": "UPSTREAM_TIMEOUT_MS", "value": "2000"},
      {"charts/frontend/values-prod.yaml": (['  UPSTREAM_TIMEOUT_MS: "800"'], ['  UPSTREAM_TIMEOUT_MS: "2000"'])}),
     ({"action": "set_image", "workload": FRONTEND, "image": "5.11.4"},
-     {"charts/frontend/values-prod.yaml": (['  tag: "5.12.0"'], ['  tag: "5.11.4"'])}),
+     {"charts/frontend/values-prod.yaml": (['  tag: "5.7.3"'], ['  tag: "5.11.4"'])}),
     ({"action": "set_hpa_bounds", "workload": FRONTEND, "min_replicas": 6, "max_replicas": 20},
-     {"charts/frontend/values-prod.yaml": (["  minReplicas: 4", "  maxReplicas: 10"],
+     {"charts/frontend/values-prod.yaml": (["  minReplicas: 3", "  maxReplicas: 10"],
                                            ["  minReplicas: 6", "  maxReplicas: 20"])}),
     ({"action": "set_resources", "workload": PAYMENTS, "limits": {"memory": "1Gi"}},
      None),  # creates an overlay patch: checked in its own test
@@ -115,7 +123,7 @@ def test_plain_manifest_layout(tmp_path: Path) -> None:
     r, change = _apply(tmp_path, {"action": "set_memory_limit", "workload": CATALOG, "value": "200Mi"})
     validate_change(tmp_path, change, r)
     assert change.location.layout == "manifest"
-    assert "limits: {cpu: 500m, memory: 200Mi}" in (tmp_path / "deploy/catalog.yaml").read_text()
+    assert "limits: {memory: 200Mi}" in (tmp_path / "deploy/catalog.yaml").read_text()
 
 
 def test_limit_below_request_is_refused(repo: Path) -> None:
@@ -139,7 +147,7 @@ def test_overridden_edit_is_caught_by_rendering(repo: Path) -> None:
 
 def test_same_value_needs_no_change(repo: Path) -> None:
     with pytest.raises(NoChangeNeeded):
-        _apply(repo, {"action": "set_replicas", "workload": CATALOG, "value": 4})
+        _apply(repo, {"action": "set_replicas", "workload": CATALOG, "value": 3})
 
 
 @pytest.mark.parametrize(("data", "message"), [

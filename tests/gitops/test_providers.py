@@ -90,13 +90,13 @@ async def test_update_existing(kind: str, tmp_path: Path, remote: Path, approved
 async def test_base_moved_next_to_the_change_rebuilds_the_branch(kind: str, tmp_path: Path, remote: Path,
                                                                  approved: Pipeline, incident: Incident,
                                                                  actor: Actor) -> None:
-    hook = move_main(tmp_path, remote, 'cpu: "1"', 'cpu: "2"')  # the line next to the edit: a git conflict
+    hook = move_main(tmp_path, remote, "memory: 128Mi", "memory: 192Mi")  # near the edit, not on it
     result, replay = await run(kind, f"{kind}-base-moved", tmp_path, remote, approved, incident, actor, {2: hook})
     replay.assert_done()
     assert result.status == "opened", result.reason
     assert git(remote, "rev-parse", f"{BRANCH}^").strip() == git(remote, "rev-parse", "main").strip()
     content = git(remote, "show", f"{BRANCH}:{RESOURCES}")
-    assert 'cpu: "2"' in content and "memory: 768Mi" in content
+    assert "memory: 192Mi" in content and "memory: 768Mi" in content
 
 
 @pytest.mark.parametrize("kind", ["github", "gitlab"])
