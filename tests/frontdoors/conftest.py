@@ -118,7 +118,7 @@ def recorder() -> Iterator[Recorder]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     rec.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield rec
     server.shutdown()
@@ -199,3 +199,63 @@ def postgres_url() -> Iterator[str]:
         subprocess.run([*as_user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+# -- the service under test, in process ------------------------------------------------------------------
+
+SLACK_SECRET = "slack-signing-secret-for-tests"
+PD_SECRETS = ("pd-secret-old", "pd-secret-new")
+AM_TOKEN = "alertmanager-token-for-tests"
+
+
+@dataclass
+class Service:
+    app: Any
+    door: Any
+    client: Any
+    fake: FakeInvestigation
+    recorder: Recorder
+    environ: dict[str, str]
+
+    async def run_jobs(self, seconds: float = 5.0) -> None:
+        """Run the worker pool until the queue has nothing queued or running (or `seconds` pass)."""
+        import anyio
+
+        pool = self.door.pool
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(pool.run)
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                counts = await self.door.queue.counts()
+                if counts["queued"] == 0 and counts["running"] == 0 and not pool.running:
+                    break
+                await anyio.sleep(0.02)
+            pool.stop()
+        pool._stop.clear()
+
+
+@pytest.fixture
+async def service(tmp_path: Path, recorder: Recorder) -> Any:
+    """`vigil serve`'s app with a recorder behind Slack and PagerDuty and a deterministic investigation."""
+    import httpx
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from agent.config import Config
+    from agent.server.app import create_app
+    from agent.server.settings import ServeSettings
+
+    environ = {"VIGIL_SLACK_SIGNING_SECRET": SLACK_SECRET, "VIGIL_SLACK_BOT_TOKEN": "xoxb-test",
+               "VIGIL_PAGERDUTY_SIGNING_SECRET": ",".join(PD_SECRETS), "VIGIL_PAGERDUTY_API_TOKEN": "pd-api-token",
+               "VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN}
+    settings = ServeSettings.model_validate({
+        "workers": 2, "retry_base_seconds": 0.0, "max_body_bytes": 64_000,
+        "pagerduty": {"api_url": recorder.url, "from_email": "oncall@example.com"},
+        "slack": {"api_url": recorder.url + "/api/"},
+    })
+    fake = FakeInvestigation()
+    slack = AsyncWebClient(token="xoxb-test", base_url=recorder.url + "/api/")
+    app = create_app(settings, Config(state_dir=tmp_path / "state"), investigate=fake, slack_client=slack,
+                     environ=environ)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vigil") as client:
+        yield Service(app, app.state.door, client, fake, recorder, environ)
+    app.state.door.queue.sync.close()
