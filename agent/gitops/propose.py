@@ -53,6 +53,9 @@ ACTION_SCHEMA: dict[str, Any] = {
 
 SPEC = ToolSpec(name=TOOL_NAME, input_schema=ACTION_SCHEMA, read_only=False, risk=Risk.MEDIUM)
 
+MANUAL_ACTIONS = ("manual", "none", "none-in-cluster")
+"""Runbook remediations a human carries out; they are reported, never turned into a change."""
+
 Status = Literal["opened", "updated", "unchanged", "refused", "invalid", "conflict", "failed"]
 
 
@@ -143,6 +146,10 @@ async def propose(
     run_id: str | None = None,
 ) -> ProposalResult:
     """Open (or update) the pull request for one remediation of one incident. Never raises for a refusal."""
+    if isinstance(remediation, dict) and remediation.get("action") in MANUAL_ACTIONS:
+        reason = str(remediation.get("reason") or "the runbook marks this fix as manual")
+        return _not_proposed(pipeline, "invalid", f"a manual remediation is not proposed as a change: {reason}",
+                             incident, run_id)
     try:
         r = remediation if isinstance(remediation, Remediation) else Remediation.model_validate(remediation)
     except ValueError as exc:

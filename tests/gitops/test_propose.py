@@ -172,3 +172,20 @@ async def test_rollback_restores_the_original_bytes(tmp_path: Path, remote: Path
     assert git(remote, "show", f"{revert.branch}:{kust}") == (DEMO_REPO / kust).read_text()
     assert git(remote, "diff", "--stat", "main~1", revert.branch).strip() == ""  # main~1: before the merge
     assert approved.rollbacks.executed(str(result.action_id))  # type: ignore[union-attr]
+
+
+async def test_manual_remediation_is_reported_not_proposed(tmp_path: Path, remote: Path, approved: Pipeline,
+                                                           incident: Incident, actor: Actor) -> None:
+    fix = {"action": "manual", "workload": {"name": "catalog", "namespace": "shop"}, "reason": "renew the secret"}
+    result = await propose(fix, incident, [], GitOpsRepo(tmp_path / "work"), PlainGitProvider(str(remote)),
+                           approved, actor)
+    assert result.status == "invalid" and "manual remediation" in result.reason and "renew the secret" in result.reason
+    assert remote_branches(remote) == ["refs/heads/main"]
+
+
+def test_demo_remote_is_seeded_from_the_example(tmp_path: Path) -> None:
+    from agent.gitops.demo import seed_remote
+
+    bare = seed_remote(tmp_path)
+    files = git(bare, "ls-tree", "-r", "--name-only", "main").split()
+    assert "apps/checkout/overlays/prod/resources.yaml" in files and "charts/frontend/values-prod.yaml" in files
