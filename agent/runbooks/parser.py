@@ -291,7 +291,8 @@ def _body(reader: _Reader, lines: list[str], offset: int) -> tuple[list[tuple[St
             marker, info = fence.group(1), fence.group(2).lower()
             inner: list[str] = []
             index += 1
-            while index < len(lines) and not lines[index].strip().startswith(marker):
+            closing = re.compile(rf"\s{{0,3}}{re.escape(marker[0])}{{{len(marker)},}}\s*")
+            while index < len(lines) and not closing.fullmatch(lines[index]):
                 inner.append(lines[index])
                 index += 1
             if index >= len(lines):
