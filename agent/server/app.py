@@ -54,7 +54,7 @@ def create_app(settings: ServeSettings, config: Config, *, investigate: Investig
     ]
     signing_secret = read_env(settings.slack.signing_secret_env, environ)
     if settings.slack.enabled and signing_secret and door.slack is not None:
-        routes.append(Route("/slack/events", SlackEndpoint(door, signing_secret, door.slack), methods=["POST"]))
+        routes.append(Route("/slack/events", SlackEndpoint(door, signing_secret, door.slack).handle, methods=["POST"]))
     else:
         routes.append(Route("/slack/events", not_configured, methods=["POST"]))
 

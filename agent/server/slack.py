@@ -162,7 +162,7 @@ class SlackEndpoint:
         self.verifier = SignatureVerifier(signing_secret)
         self.handler = AsyncSlackRequestHandler(build_slack_app(door, signing_secret, client))
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         try:
             body = await read_body(request, self.door.settings.max_body_bytes)
             timestamp = request.headers.get("x-slack-request-timestamp", "")
