@@ -2,7 +2,7 @@
 
 Where it comes from, later winning: built-in defaults, the file (`--config PATH`, else `VIGIL_CONFIG`,
 else ./vigil.yaml when present), then `VIGIL__SECTION__FIELD=value` environment variables
-(`VIGIL__LLM__MODEL=claude-sonnet-4-5`). Secrets are never values in the file: a field that holds a
+(`VIGIL__LLM__MODEL=claude-sonnet-5-5`). Secrets are never values in the file: a field that holds a
 credential names an environment variable (`*_env`) or a file (`*_file`) to read it from, so the
 config can be committed, printed and audited without leaking anything.
 """

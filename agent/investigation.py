@@ -136,7 +136,7 @@ class Investigator:
             self.progress("model", {"turn": tracker.steps, "tool_calls": len(response.tool_calls),
                                     "tokens": response.usage.total})
             report.notes += [f"repaired: {note}" for note in response.repaired]
-            messages.append(Message(role="assistant", content=response.text, tool_calls=response.tool_calls))
+            messages.append(response.as_message())  # keeps provider data such as thinking blocks
             if not response.tool_calls:
                 final = response
                 break

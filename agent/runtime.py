@@ -16,7 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from agent.config import Config
 from agent.incident import Incident
 from agent.investigation import Investigator, Progress
-from agent.llm.base import Model
+from agent.llm.base import Model, close_model
 from agent.llm.settings import build_model
 from agent.report import Report
 from agent.runbooks.catalog import Catalog, default_dirs
@@ -77,8 +77,19 @@ async def investigate_incident(incident: Incident, config: Config, *, actor: Act
                                extra_servers: dict[str, MCPServer] | None = None) -> Report:
     """Run one whole investigation and return its report (never raises for a tool or model failure)."""
     runtime = runtime or Runtime.from_config(config, approver)
+    owns_model = model is None
     if model is None:
         model = build_model(config.llm)
+    try:
+        report = await _investigate(incident, config, actor, runtime, model, progress, extra_servers)
+    finally:
+        if owns_model and model is not None:
+            await close_model(model)
+    return report
+
+
+async def _investigate(incident: Incident, config: Config, actor: Actor, runtime: Runtime, model: Model | None,
+                       progress: Progress | None, extra_servers: dict[str, MCPServer] | None) -> Report:
     run_id = new_id("run")
     async with ToolHub(runtime.pipeline, actor, run_id, config.tool_result_tokens) as hub:
         for name, builder in builtin_server_builders().items():
