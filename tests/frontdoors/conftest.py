@@ -111,7 +111,7 @@ def recorder() -> Iterator[Recorder]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_POST = do_GET = do_PUT = _handle  # noqa: N815
+        do_POST = do_GET = do_PUT = _handle
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -22,7 +22,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "incidents"
 def alertmanager_payload(status: str = "firing", alertname: str = "KubePodCrashLooping") -> dict[str, Any]:
     labels = {"alertname": alertname, "namespace": "payments", "deployment": "payments-api", "severity": "critical"}
     return {
-        "version": "4", "groupKey": "{}:{alertname=\"%s\"}" % alertname, "status": status, "receiver": "vigil",
+        "version": "4", "groupKey": '{}:{alertname="' + alertname + '"}', "status": status, "receiver": "vigil",
         "groupLabels": {"alertname": alertname}, "commonLabels": labels, "commonAnnotations": {"summary": "crashloop"},
         "externalURL": "http://alertmanager:9093", "truncatedAlerts": 0,
         "alerts": [
