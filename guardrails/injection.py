@@ -97,7 +97,7 @@ _AI = (
 _ADJ = r"(?:previous|prior|above|earlier|preceding|former|original|initial|system|safety)"
 _RULES = (
     r"(?:instructions?|prompts?|directives?|rules|guidelines|guardrails|constraints|context|programming|"
-    r"polic(?:y|ies)|restrictions|commands|orders|system\s+prompt|training)"
+    r"polic(?:y|ies)|restrictions|commands|orders|system\s+prompt|training|guidance|directions)"
 )
 _IGNORE = r"(?:ignore|disregard|forget|override|overrule|bypass|abandon|discard|neglect|set\s+aside)"
 _SECRETS = (
@@ -143,7 +143,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"\b(?:new|real|actual|true|hidden|secret|priority|override)\s+"
         r"(?:instructions?|directives?|system\s+prompt)\s*(?::|for\s+(?:the\s+)?" + _AI + r"\b)"
         r"|\byour\s+(?:new|real|actual|true|updated)\s+(?:task|goal|objective|instructions?|mission|job|role|purpose)\b"
-        r"|\b(?:the\s+)?(?:above|previous|earlier)\s+(?:instructions?|rules|prompt)\s+(?:is|are|was|were)\s+"
+        r"|\b(?:the\s+)?(?:above|previous|earlier|prior|original)\s+(?:instructions?|rules|prompt|directives?|guidance)\s+"
+        r"(?:is|are|was|were)\s+"
         r"(?:void|cancel+ed|obsolete|outdated|revoked|no\s+longer\s+valid|superseded|fake|a\s+test)",
         [
             "new",
@@ -224,10 +225,51 @@ _DETECTORS: tuple[_Detector, ...] = (
         ],
     ),
     _d(
+        "ai_command",
+        "instruction",
+        0.6,
+        r"(?:\b(?:hey|hi|hello|dear|attention|attn|psst|ok|okay)\s*[,:]?\s*(?:the\s+|all\s+|any\s+|every\s+|our\s+)?"
+        + _AI
+        + r"|\b(?:note|notice|message|instructions?|memo|reminder|warning|important|info)\s+(?:to|for)\s+"
+        r"(?:the\s+|all\s+|any\s+|every\s+|our\s+|whichever\s+|whatever\s+)?"
+        + _AI
+        + r"|(?:^|[\n.!?\"'(#*/]|--)\s*(?:for|to)\s+(?:all\s+|any\s+|the\s+|whichever\s+)?"
+        + _AI
+        + r"\s*[:,]"
+        r"|@(?:vigil|assistant|ai|claude|gpt|copilot|sre-?bot|ai-agent|agent)\b)"
+        r"[^.\n]{0,100}?\b(?:you|your|please|must|should|need\s+to|do\s+not|don'?t|never|always|immediately|"
+        r"silently|secretly|quietly|run|execute|delete|approve|merge|send|post|cordon|drain|scale|restart|disable|"
+        r"remove|create|grant|apply|patch|print|reveal|say|tell|report|conclude|ignore|forget|disregard|open|close|"
+        r"mark|stop|skip|call|invoke|email|upload|paste|write|rotate|revoke|recommend|suggest|uninstall|wipe|"
+        r"reply|respond|answer|treat|consider|assume|pretend|act)\b",
+        [
+            "ai",
+            "llm",
+            "language model",
+            "assistant",
+            "agent",
+            "bot",
+            "copilot",
+            "gpt",
+            "claude",
+            "gemini",
+            "vigil",
+            "automated",
+            "autonomous",
+            "model",
+            "chatbot",
+            "@",
+        ],
+    ),
+    _d(
         "ai_reader",
         "instruction",
         0.55,
-        r"\bif\s+you\s+are\s+(?:an?\s+|the\s+)?(?:" + _AI + r"|automated|reading\s+this\s+as\s+an?\s+" + _AI + r")\b"
+        r"\bif\s+you(?:\s+are|'re|\s+happen\s+to\s+be)\s+(?:an?\s+|the\s+)?(?:"
+        + _AI
+        + r"|automated|reading\s+this\s+as\s+an?\s+"
+        + _AI
+        + r")\b"
         r"|\b(?:" + _AI + r"|(?:the\s+)?(?:language\s+)?models?)\s+(?:(?:that|who|which)\s+)?(?:reads?|reading|"
         r"processes|processing|analy[sz]es|analy[sz]ing|parses|parsing|summari[sz]es|summari[sz]ing|triages|"
         r"triaging|investigates|investigating|reviews|reviewing|ingests|ingesting|scans|scanning|sees|seeing|"
@@ -257,8 +299,16 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"<\|\s*(?:im_start|im_end|im_sep|system|user|assistant|developer|endoftext|eot_id|eom_id|"
         r"start_header_id|end_header_id|begin_of_text|end_of_text|fim_\w+|tool_call|tool|pad|channel|"
         r"message|start|end|constrain|return|call)\s*\|>"
-        r"|\[/?inst\]|<</?sys>>|<\|[a-z_]{2,24}\|>|<start_of_turn>|<end_of_turn>",
-        ["<|", "inst]", "<<sys>>", "<</sys>>", "_of_turn>"],
+        r"|\[/?inst\]|<</?sys>>|\[(?:system|assistant|developer)\]\((?:#[^)\s]*)?\)|<\|[a-z_]{2,24}\|>|<start_of_turn>|<end_of_turn>",
+        ["<|", "inst]", "<<sys>>", "<</sys>>", "_of_turn>", "[system]", "[assistant]", "[developer]"],
+    ),
+    _d(
+        "assistant_turn",
+        "role_marker",
+        0.6,
+        r"(?:^|\n|\\n)[ \t]*(?:assistant|ai|model)\s*:\s*(?:i\b|i'|sure\b|certainly\b|understood\b|done\b|"
+        r"okay\b|ok\b|as\s+an\s+ai\b|the\s+root\s+cause\s+is\b)",
+        ["assistant", "ai", "model"],
     ),
     _d(
         "role_tag",
@@ -307,11 +357,27 @@ _DETECTORS: tuple[_Detector, ...] = (
         "tool_json",
         "tool_call_syntax",
         0.75,
-        r"[\s\\]?[\"'](?:tool_calls|function_call|tool_use|tool_name|recipient_name|tool_input|action_input)[\s\\]?[\"']\s*:"
+        r"[\s\\]?[\"'](?:tool_calls|function_call|tool_use|recipient_name|tool_input|action_input)[\s\\]?[\"']\s*:"
         r"|\{\s*[\s\\]?[\"'](?:name|tool|function|action|command)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*"
-        r"[\s\\]?[\"'](?:arguments|parameters|action_input|tool_input)[\s\\]?[\"']\s*:\s*[{\[\\\"']"
+        r"[\s\\]?[\"'](?:arguments|action_input|tool_input)[\s\\]?[\"']\s*:\s*[{\[\\\"']"
+        r"|[\s\\]?[\"'](?:tool|name|function|tool_name)[\s\\]?[\"']\s*:\s*[\s\\]?[\"']propose_change[\s\\]?[\"']",
+        ["tool", "function", "recipient", "action_input", "arguments", "name"],
+    ),
+    _d(
+        "tool_definition",
+        "tool_call_syntax",
+        0.3,
+        r"\{\s*[\s\\]?[\"'](?:name|tool|function)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*"
+        r"[\s\\]?[\"'](?:parameters|input_schema)[\s\\]?[\"']\s*:"
         r"|[\s\\]?[\"']type[\s\\]?[\"']\s*:\s*[\s\\]?[\"'](?:function|tool_use|tool_call)[\s\\]?[\"']",
-        ["tool", "function", "recipient", "action_input", "arguments", "parameters", "args", "params", "input"],
+        ["parameters", "input_schema", "type"],
+    ),
+    _d(
+        "write_tool_request",
+        "tool_call_syntax",
+        0.6,
+        r"\b(?:call|invoke|use|run|trigger|execute)\s+(?:the\s+)?[`'\"]?propose_change\b",
+        ["call", "invoke", "use", "run", "trigger", "execute"],
     ),
     _d(
         "tool_args_json",
@@ -345,7 +411,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         + r"\b[^.\n]{0,60}?\b(?:send|post|upload|forward|email|mail|transmit)\s+(?:them|it|those|these|this|that)\s+"
         + _DEST
         + r"|\b(?:reveal|print|output|repeat|dump|echo|disclose|leak|show\s+me|tell\s+me|give\s+me|recite|"
-        r"summari[sz]e)\s+(?:(?:all|the|your|any|me)\s+){0,3}(?:(?:full|entire|complete|original|initial|"
+        r"summari[sz]e)\s+(?:(?:all|the|your|any|me|its|their|his|her|my)\s+){0,3}(?:(?:full|entire|complete|original|initial|"
         r"hidden|exact)\s+)?(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+instructions|"
         r"instructions\s+you\s+were\s+given|your\s+(?:prompt|instructions|rules|guidelines))",
         [
@@ -425,12 +491,13 @@ _DETECTORS: tuple[_Detector, ...] = (
         "concealment",
         "instruction",
         0.4,
-        r"\b(?:do\s+not|don'?t|never|without)\s+(?:tell(?:ing)?|inform(?:ing)?|notify(?:ing)?|alert(?:ing)?|"
+        r"\b(?:do\s+not|don'?t|never|without|and\s+not|but\s+not)\s+(?:tell(?:ing)?|inform(?:ing)?|notify(?:ing)?|alert(?:ing)?|"
         r"mention(?:ing)?|reveal(?:ing)?|report(?:ing)?|show(?:ing)?|disclos(?:e|ing)|let(?:ting)?|"
         r"warn(?:ing)?)\s+(?:this\s+|it\s+|anything\s+)?(?:to\s+)?" + _USER + r"\b"
         r"|\b(?:silently|secretly|quietly|covertly|discreetly|stealthily|invisibly)\s+(?:run|execute|send|delete|"
         r"call|invoke|apply|exfiltrate|forward|post|upload|approve|merge|add|remove|change|modify|disable|"
-        r"include|append|open|create|push)"
+        r"include|append|open|create|push|cordon|drain|scale|patch|uncordon|edit|restart|rotate|revoke|grant|"
+        r"wipe|drop|truncate|kill|stop|close|mark|resolve|overwrite|replace|rewrite)"
         r"|\b(?:hide|conceal|omit|remove|strip)\s+(?:this|these|the)\s+(?:instructions?|message|text|note|"
         r"step|action|command|request)s?\s+(?:from|in|out\s+of)\s+(?:your|the)\s+(?:report|summary|response|"
         r"answer|output|reply)"
@@ -487,7 +554,10 @@ _DETECTORS: tuple[_Detector, ...] = (
         "report_steering",
         "instruction",
         0.45,
-        r"\b(?:report|say|state|conclude|claim|answer|respond|write|tell\s+"
+        r"\b(?:say|report|state|claim|conclude|answer|tell\s+\w+)\s+(?:that\s+)?(?:the\s+|this\s+)?(?:bug|issue|"
+        r"incident|problem|outage|alert|commit|change|deploy(?:ment)?)\s+(?:is|was|has\s+been)\s+(?:fixed|resolved|"
+        r"unrelated|harmless|benign|safe|not\s+(?:the\s+)?(?:cause|related)|a\s+false)"
+        r"|\b(?:report|say|state|conclude|claim|answer|respond|write|tell\s+"
         + _USER
         + r")\s+(?:to\s+"
         + _USER
@@ -519,6 +589,15 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"human\s+|further\s+)*(?:approval|confirmation|review|guardrails?|safety\s+(?:checks?|filters?)|"
         r"policy\s+(?:checks?|engine)|audit(?:\s+log)?|human\s+in\s+the\s+loop)\b",
         ["approv", "authori", "official", "sanction", "no ", "without", "skip", "bypass", "circumvent", "disable"],
+    ),
+    _d(
+        "no_human",
+        "instruction",
+        0.3,
+        r"\bno\s+need\s+(?:to|for)\s+(?:ask|check\s+with|wait\s+for|confirm\s+with|involve|a)\s*(?:an?\s+|the\s+)?"
+        r"(?:human|person|operator|on-?call|engineer|approval|review|anyone)"
+        r"|\bwithout\s+(?:asking|waiting\s+for|involving)\s+(?:an?\s+|the\s+)?(?:human|person|operator|anyone)",
+        ["no need", "without"],
     ),
     # -- second-person orders and destructive actions (weak alone: this is what runbooks are made of)
     _d(
@@ -573,6 +652,7 @@ _DETECTORS: tuple[_Detector, ...] = (
             "merge",
             "approve",
             "disable",
+            "scale",
             "silence",
             "mute",
             "suppress",
@@ -842,7 +922,8 @@ def _anchor_pattern(hints: tuple[str, ...]) -> re.Pattern[str] | None:
     if words:
         parts.append("(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + ")")
     parts.extend(re.escape(o) for o in others)
-    return re.compile("|".join(parts))
+    # A lookahead, so anchors inside other anchors (`system` in `[system]`) are all found.
+    return re.compile("(?=(" + "|".join(parts) + "))")
 
 
 def _build_anchor_index() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
@@ -863,8 +944,8 @@ def _detector_windows(lowered: str) -> dict[str, list[tuple[int, int]]]:
     """For each detector, the merged text ranges around its anchor words (one pass over the text)."""
     windows: dict[str, list[tuple[int, int]]] = {}
     for m in _ALL_ANCHORS.finditer(lowered):
-        lo, hi = max(0, m.start() - _BACK), min(len(lowered), m.end() + _FORWARD)
-        for signal in _ANCHOR_OWNERS.get(m.group(), ()):
+        lo, hi = max(0, m.start() - _BACK), min(len(lowered), m.end(1) + _FORWARD)
+        for signal in _ANCHOR_OWNERS.get(m.group(1), ()):
             ranges = windows.setdefault(signal, [])
             if ranges and lo <= ranges[-1][1]:
                 ranges[-1] = (ranges[-1][0], hi)
