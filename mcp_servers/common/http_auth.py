@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -206,3 +207,14 @@ def parse_header_list(text: str) -> dict[str, str]:
             raise ValueError(f"header {item!r} is not 'Name: value'")
         headers[name.strip()] = value.strip()
     return headers
+
+
+def safe_url(url: str) -> str:
+    """`url` without any `user:password@` part, for error messages and logs."""
+    parts = urlsplit(url)
+    if not parts.username and not parts.password:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcp_servers.common.http_auth import HttpAuth
+from mcp_servers.common.http_auth import HttpAuth, safe_url
 
 ENV_PREFIX = "VIGIL_LOKI"
 
@@ -59,9 +59,11 @@ class LokiClient:
 
     def __init__(self, settings: LokiSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self.url = settings.url.rstrip("/")
+        self._base = settings.url.rstrip("/")
+        self.url = safe_url(self._base)
+        """For messages: the base URL without credentials."""
         kwargs = settings.auth.httpx_kwargs()
-        self._http = httpx.AsyncClient(base_url=self.url, timeout=settings.timeout_seconds, transport=transport,
+        self._http = httpx.AsyncClient(base_url=self._base, timeout=settings.timeout_seconds, transport=transport,
                                        **kwargs)
 
     async def aclose(self) -> None:

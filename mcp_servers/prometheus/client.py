@@ -26,7 +26,7 @@ from prometheus_api_client import PrometheusApiClientException, PrometheusConnec
 from pydantic import BaseModel, ConfigDict, Field
 from urllib3.util.retry import Retry
 
-from mcp_servers.common.http_auth import HttpAuth
+from mcp_servers.common.http_auth import HttpAuth, safe_url
 
 T = TypeVar("T")
 
@@ -129,7 +129,9 @@ class PrometheusClient:
 
     def __init__(self, settings: PromSettings) -> None:
         self.settings = settings
-        self.url = settings.url.rstrip("/")
+        self._base = settings.url.rstrip("/")
+        self.url = safe_url(self._base)
+        """For messages: the base URL without credentials."""
         retry = Retry(
             total=settings.retries,
             connect=settings.retries,
@@ -142,7 +144,7 @@ class PrometheusClient:
         )
         session = settings.auth.requests_session()
         self._pc = PrometheusConnect(
-            url=self.url,
+            url=self._base,
             session=session,
             retry=retry,
             timeout=settings.timeout_seconds,  # type: ignore[arg-type]
@@ -190,7 +192,7 @@ class PrometheusClient:
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET an API path the library does not wrap, through the library's own session."""
-        response = self._session.get(f"{self.url}{path}", params=params, timeout=self.settings.timeout_seconds)
+        response = self._session.get(f"{self._base}{path}", params=params, timeout=self.settings.timeout_seconds)
         if response.status_code != 200:
             raise _api_error(response.status_code, response.content, self.url)
         payload = response.json()

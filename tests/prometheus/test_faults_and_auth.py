@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from mcp_servers.common.http_auth import HttpAuth, TLSOptions, parse_header_list
+from mcp_servers.common.http_auth import HttpAuth, TLSOptions, parse_header_list, safe_url
 from mcp_servers.common.server import ServerGuard
 from mcp_servers.prometheus.client import PromSettings
-from mcp_servers.prometheus.local import LocalPrometheus
+from mcp_servers.prometheus.local import LocalPrometheus, free_port
 from mcp_servers.prometheus.server import build_server
 from tests.prometheus.fault_server import Behaviour, fault_server
 
@@ -179,3 +179,12 @@ async def test_tls_private_ca_and_skip_verify(tls_server: tuple[str, Path], tmp_
     text, error = await ask(PromSettings(url=url, auth=HttpAuth(tls=TLSOptions(insecure_skip_verify=True))),
                             tmp_path)
     assert not error, text
+
+
+async def test_credentials_in_the_url_never_reach_the_answer(tmp_path: Path) -> None:
+    port = free_port()
+    text, error = await ask(PromSettings(url=f"http://admin:hunter2@127.0.0.1:{port}", retries=0), tmp_path)
+    assert error and f"http://127.0.0.1:{port}" in text
+    assert "hunter2" not in text and "admin" not in text
+    assert safe_url("https://u:p@prom.example:9090/prefix") == "https://prom.example:9090/prefix"
+    assert safe_url("http://prom:9090") == "http://prom:9090"
