@@ -417,12 +417,12 @@ class _HelmEditor(_Editor):
             for key, number in r.settings.items():
                 set_value(probe, key, int(number))
         elif r.action == "set_configmap_value":
-            key = next((k for k in ("config", "configMap", "configmap", "configData")
-                        if isinstance(values.get(k), dict) or isinstance(defaults.get(k), dict)), None)
-            if key is None:
+            section = next((k for k in ("config", "configMap", "configmap", "configData")
+                            if isinstance(values.get(k), dict) or isinstance(defaults.get(k), dict)), None)
+            if section is None:
                 raise YamlEditError(f"chart {self.loc.chart_dir} has no config/configMap mapping in its values; "
                                     "change the ConfigMap template or values by hand")
-            set_value(child_map(values, key), str(r.key), str(r.value))
+            set_value(child_map(values, section), str(r.key), str(r.value))
 
     def _env(self, values: CommentedMap, defaults: dict[str, Any]) -> None:
         r = self.r

@@ -212,8 +212,10 @@ def _check_effect(obj: dict[str, Any], r: Remediation) -> list[str]:
         if r.action == "set_cpu_limit" and str(limits.get("cpu")) != str(r.value):
             wrong.append(f"cpu limit renders as {limits.get('cpu')}")
         if r.action == "set_resources":
-            for section, want, have in (("limits", r.limits, limits), ("requests", r.requests, requests)):
-                wrong.extend(f"{section}.{k} renders as {have.get(k)}" for k, v in want.items()
+            wanted: list[tuple[str, dict[str, str], dict[str, Any]]] = [
+                ("limits", r.limits, limits), ("requests", r.requests, requests)]
+            for section, asked, have in wanted:
+                wrong.extend(f"{section}.{k} renders as {have.get(k)}" for k, v in asked.items()
                              if str(have.get(k)) != v)
         if r.action in ("set_image", "rollback_image"):
             repo, tag, digest = split_image(str(r.image))

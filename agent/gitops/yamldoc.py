@@ -107,10 +107,12 @@ def splice(original: str, noop: str, edited: str) -> str:
         if tag == "equal":
             continue
         if i2 > i1:
-            mapped = [to_orig.get(i) for i in range(i1, i2)]
-            if None in mapped or mapped != list(range(mapped[0], mapped[0] + len(mapped))):  # type: ignore[operator]
+            if any(i not in to_orig for i in range(i1, i2)):
                 return edited
-            start, end = mapped[0], mapped[-1] + 1  # type: ignore[operator]
+            mapped = [to_orig[i] for i in range(i1, i2)]
+            if mapped != list(range(mapped[0], mapped[0] + len(mapped))):
+                return edited
+            start, end = mapped[0], mapped[-1] + 1
         else:
             if i1 in to_orig:
                 start = to_orig[i1]

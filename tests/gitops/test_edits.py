@@ -5,10 +5,11 @@ from __future__ import annotations
 import difflib
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from agent.gitops.edits import NoChangeNeeded, plan_change
+from agent.gitops.edits import ChangeSet, NoChangeNeeded, plan_change
 from agent.gitops.locate import LocateError, RepoIndex, locate
 from agent.gitops.remediation import Remediation, Workload
 from agent.gitops.validate import ValidationFailed, validate_change
@@ -24,7 +25,7 @@ OLD_MEM = "              memory: 512Mi   # raised from 384Mi in INC-1042"
 OLD_TAG = '    newTag: "1.9.0"   # deployed 2026-11-23 (release train 47)'
 TIMEOUT = '              value: "5s"   # CHG-2291: align with the gateway\'s own timeout'
 CURRENCY = "      - CURRENCY_PROVIDER=ecb   # INC-977: frankfurter was retired"
-CASES = [
+CASES: list[tuple[dict[str, Any], dict[str, tuple[list[str], list[str]]] | None]] = [
     ({"action": "set_memory_limit", "workload": CHECKOUT, "value": "768Mi"},
      {"apps/checkout/overlays/prod/resources.yaml": ([OLD_MEM], [OLD_MEM.replace("512Mi", "768Mi")])}),
     ({"action": "rollback_image", "workload": CHECKOUT, "image": "1.8.2", "from_revision": 3},
@@ -65,7 +66,7 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path / "repo"
 
 
-def _apply(repo: Path, data: dict) -> tuple[Remediation, object]:
+def _apply(repo: Path, data: dict) -> tuple[Remediation, ChangeSet]:
     r = Remediation.model_validate(data)
     index = RepoIndex(repo)
     change = plan_change(index, locate(index, r.workload, "prod"), r)

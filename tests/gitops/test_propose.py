@@ -48,7 +48,8 @@ async def test_opens_branch_with_only_the_change_and_a_note(tmp_path: Path, remo
     assert "approved by alice via cli --yes" in note
     assert f"vigil rollback {result.action_id}" in note
     assert "-              memory: 512Mi" in note and "OOMKilled 6 times" in note
-    plan = approved.rollbacks.get(result.action_id)  # type: ignore[union-attr]
+    assert approved.rollbacks is not None and result.action_id is not None
+    plan = approved.rollbacks.get(result.action_id)
     assert plan is not None and plan.data["commit"] == result.commit
     events = [r.get("event") for r in audit_records(tmp_path)]
     assert "pull_request_opened" in events
