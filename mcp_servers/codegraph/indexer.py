@@ -1,0 +1,319 @@
+"""Index a repository (a working tree or a git commit) into its SQLite database.
+
+Design for speed: files are read and hashed in the parent; only new or changed files are parsed,
+by a pool of worker processes (tree-sitter releases nothing to threads, so processes it is); the
+per-file facts come back as small tuples; calls are resolved in a second pass in memory; all
+writes go in one transaction with `executemany`. A re-index after an edit re-parses that file
+and re-resolves it alone, or together with its dependents when its interface (names, bases,
+field types, imports) changed, or everything when files appeared or disappeared.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.pool
+import os
+import subprocess
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+
+from mcp_servers.codegraph.lang import extractor, language_of
+from mcp_servers.codegraph.lang.base import sha
+from mcp_servers.codegraph.model import FileFacts, decode, encode
+from mcp_servers.codegraph.resolve import FUNC_KINDS, Project, Resolver
+from mcp_servers.codegraph.store import Store
+
+DEFAULT_EXCLUDES = (".git", "node_modules", ".venv", "venv", "__pycache__", "site-packages", ".tox",
+                    ".mypy_cache", ".ruff_cache", ".pytest_cache", "dist", ".eggs", "*.egg-info")
+MAX_FILE_BYTES = 2_000_000
+PARALLEL_THRESHOLD = 48
+
+
+@dataclass
+class IndexReport:
+    root: str
+    db: str
+    files_seen: int = 0
+    parsed: int = 0
+    removed: int = 0
+    resolved_files: int = 0
+    mode: str = "none"
+    """none (nothing changed), full, file (only the changed files), dependents (with their dependents)."""
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase (read, parse, write, resolve, commit): where the time goes."""
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def default_db_path(root: str | Path) -> Path:
+    """Where a repository's index lives unless told otherwise: `<root>/.vigil/codegraph.db`."""
+    return Path(root) / ".vigil" / "codegraph.db"
+
+
+def list_files(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> list[str]:
+    """Indexable files under root, as posix paths relative to it, sorted."""
+    patterns = tuple(excludes)
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".vigil")
+                             and not any(fnmatch(d, p) for p in patterns))
+        rel_dir = os.path.relpath(dirpath, root)
+        for name in filenames:
+            if language_of(name) is None or any(fnmatch(name, p) for p in patterns):
+                continue
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+            out.append(rel)
+    return sorted(out)
+
+
+def read_worktree(root: Path, excludes: Iterable[str]) -> dict[str, bytes]:
+    out = {}
+    for rel in list_files(root, excludes):
+        full = root / rel
+        try:
+            if full.stat().st_size > MAX_FILE_BYTES:
+                continue
+            out[rel] = full.read_bytes()
+        except OSError:
+            continue
+    return out
+
+
+def _extract_blob(item: tuple[str, bytes]) -> bytes | str:
+    """Worker side: facts travel back as a marshal blob, which is also what the database stores."""
+    facts = _extract(item)
+    return facts if isinstance(facts, str) else encode(facts)
+
+
+def _extract(item: tuple[str, bytes]) -> FileFacts | str:
+    path, data = item
+    lang = language_of(path)
+    if lang is None:
+        return f"{path}: not an indexed language"
+    try:
+        facts = extractor(lang)(path, data)
+    except Exception as exc:  # a grammar edge case must not stop the whole index
+        return f"{path}: {type(exc).__name__}: {exc}"
+    if lang == "go":
+        # A Go package is its directory; the module key is the directory path.
+        facts.module = os.path.dirname(path) or "."
+    return facts
+
+
+def _pool(workers: int) -> multiprocessing.pool.Pool:
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    return ctx.Pool(workers)
+
+
+def parse_all(items: list[tuple[str, bytes]], workers: int) -> tuple[dict[str, FileFacts], dict[str, bytes], list[str]]:
+    """Extract facts from files, in parallel when there are enough; (facts, blobs, errors)."""
+    facts: dict[str, FileFacts] = {}
+    blobs: dict[str, bytes] = {}
+    errors: list[str] = []
+    if workers <= 1 or len(items) < PARALLEL_THRESHOLD:
+        for it in items:
+            r = _extract(it)
+            if isinstance(r, str):
+                errors.append(r)
+            else:
+                facts[r.path] = r
+        return facts, blobs, errors
+    items = sorted(items, key=lambda it: -len(it[1]))
+    with _pool(workers) as pool:
+        for blob in pool.imap_unordered(_extract_blob, items, chunksize=4):
+            if isinstance(blob, str):
+                errors.append(blob)
+                continue
+            f = decode(blob)
+            facts[f.path] = f
+            blobs[f.path] = blob
+    return facts, blobs, errors
+
+
+_FORK_STATE: dict[str, object] = {}
+
+
+def _resolve_chunk(paths: list[str]) -> tuple[list[tuple[str, str, str, int, str]], list[tuple[str, str, int, str]]]:
+    resolver = _FORK_STATE["resolver"]
+    assert isinstance(resolver, Resolver)
+    return resolve_paths(resolver, paths)
+
+
+def resolve_paths(resolver: Resolver, paths: Iterable[str]
+                  ) -> tuple[list[tuple[str, str, str, int, str]], list[tuple[str, str, int, str]]]:
+    """Edge rows (calls, inherits, imports) and unresolved-call rows for the given files."""
+    edge_rows: list[tuple[str, str, str, int, str]] = []
+    unresolved_rows: list[tuple[str, str, int, str]] = []
+    for path in paths:
+        calls, missing = resolver.resolve_file(path)
+        edge_rows.extend((src, dst, "calls", line, path) for src, dst, line in calls)
+        unresolved_rows.extend((src, text, line, path) for src, text, line in missing)
+        edge_rows.extend((src, dst, "inherits", 0, path) for src, dst in resolver.resolve_bases(path))
+        edge_rows.extend((path, mod, "imports", 0, path) for mod in resolver.resolve_imports(path))
+    return edge_rows, unresolved_rows
+
+
+def interface(facts: FileFacts) -> tuple[object, ...]:
+    """What other files' resolution can depend on; a body-only edit leaves it unchanged."""
+    funcs = {s.local for s in facts.syms if s.kind in FUNC_KINDS}
+    return (
+        facts.module,
+        tuple(sorted((s.local, s.kind, s.bases, s.returns) for s in facts.syms)),
+        tuple(sorted(facts.imports, key=lambda i: (i.alias, i.module, i.member)))
+        if facts.lang == "python" else (),
+        tuple(sorted((v.scope, v.var, v.kind, v.expr) for v in facts.vars if v.scope not in funcs)),
+        facts.default_export,
+    )
+
+
+def _imports(facts: FileFacts) -> tuple[object, ...]:
+    return tuple((i.alias, i.module, i.member) for i in facts.imports)
+
+
+def go_module_path(root: Path) -> str:
+    gomod = root / "go.mod"
+    if gomod.is_file():
+        for line in gomod.read_text(errors="replace").splitlines():
+            if line.startswith("module "):
+                return line.split()[1].strip()
+    return ""
+
+
+def index_repository(root: str | Path, db_path: str | Path | None = None, *, workers: int = 2,
+                     excludes: Iterable[str] = DEFAULT_EXCLUDES, files: dict[str, bytes] | None = None,
+                     full: bool = False) -> IndexReport:
+    """Bring the database up to date with the repository (or with `files`, e.g. a git commit)."""
+    t0 = time.perf_counter()
+    root = Path(root).resolve()
+    db_file = Path(db_path) if db_path else default_db_path(root)
+    store = Store(db_file)
+    report = IndexReport(root=str(root), db=str(db_file))
+    try:
+        current = files if files is not None else read_worktree(root, excludes)
+        report.files_seen = len(current)
+        old = {} if full else store.file_shas()
+        if full:
+            store.db.execute("BEGIN")
+            store.delete_files(list(store.file_shas()))
+            store.db.execute("COMMIT")
+        changed = [(p, data) for p, data in current.items() if old.get(p) != sha(data)]
+        removed = sorted(set(old) - set(current))
+        report.removed = len(removed)
+        if not changed and not removed:
+            report.counts = store.counts()
+            return report
+        mark = time.perf_counter()
+        report.phases["read"] = round(mark - t0, 3)
+        new, blobs, errors = parse_all(changed, workers)
+        report.phases["parse"] = round(time.perf_counter() - mark, 3)
+        mark = time.perf_counter()
+        report.errors.extend(errors)
+        report.parsed = len(new)
+
+        structural = bool(removed) or any(p not in old for p, _ in changed) or full or not old
+        store.db.execute("PRAGMA synchronous=OFF")
+        store.db.execute("BEGIN")
+        to_resolve: set[str] = set(new)
+        if not structural:
+            report.mode = "file"
+            touched = set(new)
+            shifted = {p for p in new if (f := store.load_facts(p)) is None or interface(f) != interface(new[p])}
+            if shifted:
+                report.mode = "dependents"
+                to_resolve |= store.dependents(shifted)
+            del touched
+        else:
+            report.mode = "full"
+        failed = {p for p, _ in changed} - set(new)
+        store.delete_files([*new, *removed, *failed])
+        store.write_files(list(new.values()), blobs)
+        store.set_meta("root", str(root))
+        go_module = go_module_path(root) if files is None else store.get_meta("go_module")
+        store.set_meta("go_module", go_module)
+        modules = store.modules()
+        if report.mode == "full":
+            to_resolve = {p for paths in modules.values() for p in paths}
+
+        report.phases["write"] = round(time.perf_counter() - mark, 3)
+        mark = time.perf_counter()
+
+        def load(path: str) -> FileFacts | None:
+            return new.get(path) or store.load_facts(path)
+
+        project = Project(modules, load, go_module=go_module)
+        resolver = Resolver(project)
+        ordered = sorted(to_resolve)
+        if workers > 1 and len(ordered) >= PARALLEL_THRESHOLD and all(p in new for p in ordered):
+            # Forked children inherit the facts in memory; each resolves an interleaved share.
+            for path in ordered:
+                project.index(path)
+            _FORK_STATE["resolver"] = resolver
+            try:
+                with _pool(workers) as pool:
+                    parts = pool.map(_resolve_chunk, [ordered[i::workers * 4] for i in range(workers * 4)])
+            finally:
+                _FORK_STATE.clear()
+            edge_rows = [row for part in parts for row in part[0]]
+            unresolved_rows = [row for part in parts for row in part[1]]
+        else:
+            edge_rows, unresolved_rows = resolve_paths(resolver, ordered)
+        report.phases["resolve"] = round(time.perf_counter() - mark, 3)
+        mark = time.perf_counter()
+        store.replace_edges(to_resolve, edge_rows, unresolved_rows)
+        store.set_meta("indexed_at", str(int(time.time())))
+        store.db.execute("COMMIT")
+        store.db.execute("PRAGMA synchronous=NORMAL")
+        report.phases["commit"] = round(time.perf_counter() - mark, 3)
+        report.resolved_files = len(to_resolve)
+        report.counts = store.counts()
+    finally:
+        store.close()
+        report.seconds = round(time.perf_counter() - t0, 3)
+    return report
+
+
+def git_files_at(root: str | Path, commit: str) -> dict[str, bytes]:
+    """The indexable files of a commit, read from git's object store (no checkout needed)."""
+    root = Path(root)
+    listing = subprocess.run(["git", "-C", str(root), "ls-tree", "-r", "-z", "--full-tree", commit],
+                             capture_output=True, check=True).stdout
+    wanted: list[tuple[str, str]] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        mode, otype, oid = meta.split()
+        path = name.decode("utf-8", "replace")
+        if otype == b"blob" and language_of(path) is not None and not any(
+                fnmatch(part, p) for part in path.split("/")[:-1] for p in DEFAULT_EXCLUDES):
+            wanted.append((path, oid.decode()))
+    if not wanted:
+        return {}
+    proc = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"],
+                          input="".join(f"{oid}\n" for _, oid in wanted).encode(), capture_output=True, check=True)
+    out: dict[str, bytes] = {}
+    buf = proc.stdout
+    pos = 0
+    for path, _oid in wanted:
+        nl = buf.index(b"\n", pos)
+        header = buf[pos:nl].split()
+        size = int(header[2])
+        out[path] = buf[nl + 1: nl + 1 + size]
+        pos = nl + 1 + size + 1
+    return out
+
+
+def index_commit(root: str | Path, commit: str, db_path: str | Path, workers: int = 2) -> IndexReport:
+    """Index the tree of one commit into its own database."""
+    files = git_files_at(root, commit)
+    report = index_repository(root, db_path, workers=workers, files=files)
+    store = Store(db_path)
+    try:
+        store.set_meta("commit", commit)
+    finally:
+        store.close()
+    return report

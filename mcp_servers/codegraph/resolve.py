@@ -1,0 +1,533 @@
+"""Call resolution: from a callee chain such as `self.repo.save` to the definition it runs.
+
+The resolver evaluates a chain the way the language would, one part at a time, with what the code
+itself declares: imports and their aliases, `self`/`this`, annotated and typed parameters, fields
+typed in a class body or assigned a constructor call, local variables assigned a constructor or a
+function with a declared return type, package-qualified names, and inheritance. A method name is
+looked up in the class the receiver is known to have, so two `save` methods in two classes are
+never confused. When any step is unknown the call stays unresolved (kept with its text) rather
+than being matched by name: a wrong edge costs an on-call engineer more than a missing one.
+
+It works over `FileFacts` fetched on demand (`Project.facts`), so the same code resolves a whole
+repository in memory and a single re-indexed file against facts stored in SQLite.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from mcp_servers.codegraph.model import FileFacts, Sym
+
+CLASS_KINDS = frozenset({"class", "interface", "struct", "enum"})
+FUNC_KINDS = frozenset({"function", "method"})
+SELF_NAMES = {"python": ("self", "cls"), "java": ("this",), "typescript": ("this",), "tsx": ("this",),
+              "javascript": ("this",), "go": ()}
+CONSTRUCTORS = {"python": "__init__", "typescript": "constructor", "tsx": "constructor", "javascript": "constructor"}
+PACKAGE_SCOPED = frozenset({"go", "java"})
+"""Languages whose top-level names are shared by every file of the package."""
+
+_GENERIC = re.compile(r"<.*>|\[.*\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """What a chain prefix evaluates to: a module, a class (the type itself), an instance, a function."""
+
+    kind: str  # module | class | instance | func
+    key: str  # module name, or symbol key "module:local"
+
+
+@dataclass
+class FileIndex:
+    """Per-file lookup tables derived from its facts (built once per file per resolution run)."""
+
+    facts: FileFacts
+    syms: dict[str, Sym]
+    children: dict[str, dict[str, list[Sym]]]
+    imports: dict[str, list[tuple[str, str]]]
+    star: list[str]
+    vars: dict[tuple[str, str], list[tuple[str, str]]]
+    field_types: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+
+def build_index(facts: FileFacts) -> FileIndex:
+    syms = {s.local: s for s in facts.syms}
+    children: dict[str, dict[str, list[Sym]]] = {}
+    for s in facts.syms:
+        children.setdefault(s.parent, {}).setdefault(s.name, []).append(s)
+    imports: dict[str, list[tuple[str, str]]] = {}
+    star: list[str] = []
+    for imp in facts.imports:
+        if imp.alias == "*":
+            star.append(imp.module)
+        else:
+            imports.setdefault(imp.alias, []).append((imp.module, imp.member))
+    var_map: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for v in facts.vars:
+        var_map.setdefault((v.scope, v.var), []).append((v.kind, v.expr))
+    return FileIndex(facts, syms, children, imports, star, var_map)
+
+
+class Project:
+    """The repository as the resolver sees it: module names, files per module, facts per file."""
+
+    def __init__(self, modules: dict[str, list[str]], load: Callable[[str], FileFacts | None],
+                 go_module: str = "") -> None:
+        self.modules = modules
+        self._load = load
+        self._index: dict[str, FileIndex | None] = {}
+        self.go_module = go_module
+        self._suffix: dict[str, list[str]] | None = None
+        self._class_cache: dict[str, list[str]] = {}
+
+    def index(self, path: str) -> FileIndex | None:
+        if path not in self._index:
+            facts = self._load(path)
+            self._index[path] = build_index(facts) if facts is not None else None
+        return self._index[path]
+
+    def module_files(self, module: str) -> list[FileIndex]:
+        out = []
+        for path in self.modules.get(module, ()):
+            fi = self.index(path)
+            if fi is not None:
+                out.append(fi)
+        return out
+
+    def find_module(self, name: str) -> str | None:
+        """An import name to a module of this repository: exact, else a unique suffix match.
+
+        The suffix rule lets `import requests.models` find `src/requests/models.py`, and a Go import
+        path `example.com/shop/internal/db` find the directory `internal/db`.
+        """
+        if name in self.modules:
+            return name
+        if self._suffix is None:
+            self._suffix = {}
+            for mod in self.modules:
+                parts = re.split(r"[./]", mod)
+                for i in range(1, len(parts)):
+                    self._suffix.setdefault(".".join(parts[i:]), []).append(mod)
+        norm = ".".join(re.split(r"[./]", name))
+        hits = self._suffix.get(norm, [])
+        if len(hits) == 1:
+            return hits[0]
+        return None
+
+
+class Resolver:
+    """Resolves the calls of one file against the project; results are symbol keys."""
+
+    def __init__(self, project: Project) -> None:
+        self.p = project
+        self._depth = 0
+        self._memo: dict[tuple[str, ...], Value | None] = {}
+        """Variable, type and module-member results; an entry is set to None while being computed,
+        which both breaks cycles (`s = s.strip()`) and keeps evaluation linear."""
+
+    # ---- entry points -------------------------------------------------------------------------
+    def resolve_file(self, path: str) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+        """(resolved edges (caller key, callee key, line), unresolved (caller key, callee text, line))."""
+        fi = self.p.index(path)
+        if fi is None:
+            return [], []
+        mod = fi.facts.module
+        resolved: list[tuple[str, str, int]] = []
+        unresolved: list[tuple[str, str, int]] = []
+        for call in fi.facts.calls:
+            caller = f"{mod}:{call.caller}" if call.caller else path
+            targets = self.resolve_call(fi, call.caller, call.chain, call.argc)
+            if targets:
+                for t in targets:
+                    resolved.append((caller, t, call.line))
+            else:
+                unresolved.append((caller, ".".join(call.chain), call.line))
+        return resolved, unresolved
+
+    def resolve_bases(self, path: str) -> list[tuple[str, str]]:
+        """Inheritance edges (class key, base key) of one file."""
+        fi = self.p.index(path)
+        if fi is None:
+            return []
+        out = []
+        for s in fi.facts.syms:
+            for base in s.bases:
+                v = self.eval_type(fi, s.parent, base)
+                if v is not None and v.kind in ("class", "instance"):
+                    out.append((f"{fi.facts.module}:{s.local}", v.key))
+        return out
+
+    def resolve_imports(self, path: str) -> list[str]:
+        """Modules of this repository that a file imports."""
+        fi = self.p.index(path)
+        if fi is None:
+            return []
+        out = []
+        for imp in fi.facts.imports:
+            mod = self.import_module(fi, imp.module)
+            if mod is not None and mod != fi.facts.module:
+                out.append(mod)
+        return sorted(set(out))
+
+    def resolve_call(self, fi: FileIndex, scope: str, chain: tuple[str, ...], argc: int) -> list[str]:
+        value = self.eval_chain(fi, scope, chain)
+        if value is None:
+            return []
+        return self.call_targets(value, argc)
+
+    # ---- evaluation ---------------------------------------------------------------------------
+    def call_targets(self, value: Value, argc: int = -1) -> list[str]:
+        if value.kind == "func":
+            return [value.key]
+        if value.kind == "class":
+            lang = self._lang_of_key(value.key)
+            ctor_name = CONSTRUCTORS.get(lang, "")
+            if lang == "java":
+                ctor_name = value.key.rsplit(".", 1)[-1].split(":")[-1]
+            if ctor_name:
+                found = self.member(value, ctor_name, own_only=lang == "java")
+                if found is not None and found.kind == "func":
+                    return [found.key]
+            return [value.key]
+        return []
+
+    def eval_chain(self, fi: FileIndex, scope: str, chain: tuple[str, ...]) -> Value | None:
+        if not chain:
+            return None
+        self._depth += 1
+        try:
+            if self._depth > 12:
+                return None
+            head = chain[0]
+            called = head.endswith("()")
+            name = head[:-2] if called else head
+            value = self.lookup_name(fi, scope, name)
+            if value is None:
+                return None
+            if called:
+                value = self.call_result(value)
+            for part in chain[1:]:
+                if value is None:
+                    return None
+                called = part.endswith("()")
+                name = part[:-2] if called else part
+                value = self.member(value, name)
+                if called and value is not None:
+                    value = self.call_result(value)
+            return value
+        finally:
+            self._depth -= 1
+
+    def call_result(self, value: Value) -> Value | None:
+        if value.kind == "class":
+            return Value("instance", value.key)
+        if value.kind == "func":
+            found = self.symbol(value.key)
+            if found is None:
+                return None
+            fi, sym = found
+            if sym.returns:
+                return self.eval_type(fi, sym.parent, sym.returns)
+            return None
+        return None
+
+    def lookup_name(self, fi: FileIndex, scope: str, name: str) -> Value | None:
+        """A bare name at a point in the file: locals, enclosing scopes, module, imports, package."""
+        lang = fi.facts.lang
+        mod = fi.facts.module
+        if name in SELF_NAMES.get(lang, ()):
+            cls = self._enclosing_class(fi, scope)
+            if cls is None:
+                return None
+            kind = "class" if name == "cls" else "instance"
+            return Value(kind, f"{mod}:{cls}")
+        if name == "super" and lang == "python":
+            cls = self._enclosing_class(fi, scope)
+            return Value("super", f"{mod}:{cls}") if cls else None
+        # Walk scopes outwards: variables and nested definitions.
+        s = scope
+        while True:
+            sym = fi.syms.get(s) if s else None
+            if sym is None or sym.kind in FUNC_KINDS or not s:
+                ev = fi.vars.get((s, name))
+                if ev:
+                    v = self._eval_var(fi, s, name, ev)
+                    if v is not None:
+                        return v
+            if sym is None or sym.kind in FUNC_KINDS or (lang == "java" and sym.kind in CLASS_KINDS) or not s:
+                kids = fi.children.get(s, {}).get(name)
+                if kids and (s == "" or lang != "python" or sym is None or sym.kind in FUNC_KINDS):
+                    return self._sym_value(mod, kids[0])
+            if lang == "java" and sym is not None and sym.kind in CLASS_KINDS:
+                v = self.member(Value("class", f"{mod}:{s}"), name)
+                if v is not None:
+                    return v
+            if not s:
+                break
+            s = sym.parent if sym is not None else ""
+        # Imports.
+        for module, member in fi.imports.get(name, ()):
+            v = self._import_value(fi, module, member)
+            if v is not None:
+                return v
+        # Same package (Go, Java): other files' top-level names.
+        if lang in PACKAGE_SCOPED:
+            for other in self.p.module_files(mod):
+                if other is fi:
+                    continue
+                kids = other.children.get("", {}).get(name)
+                if kids:
+                    return self._sym_value(mod, kids[0])
+        for module in fi.star:
+            target = self.import_module(fi, module)
+            if target is not None:
+                v = self.module_member(target, name)
+                if v is not None:
+                    return v
+        return None
+
+    def _eval_var(self, fi: FileIndex, scope: str, name: str, evidence: list[tuple[str, str]]) -> Value | None:
+        key = ("var", fi.facts.path, scope, name)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None
+        result = self._eval_var_uncached(fi, scope, name, evidence)
+        self._memo[key] = result
+        return result
+
+    def _eval_var_uncached(self, fi: FileIndex, scope: str, name: str,
+                           evidence: list[tuple[str, str]]) -> Value | None:
+        for kind, expr in evidence:
+            v: Value | None = None
+            if kind == "ann":
+                v = self.eval_type(fi, scope, expr)
+            elif kind == "call":
+                target = self.eval_chain(fi, scope, tuple(expr.split(".")))
+                v = self.call_result(target) if target is not None else None
+            elif kind == "name" and expr != name:
+                v = self.eval_chain(fi, scope, tuple(expr.split(".")))
+            if v is not None and v.kind != "module":
+                return v
+        return None
+
+    def eval_type(self, fi: FileIndex, scope: str, expr: str) -> Value | None:
+        """A type expression as written to the class it names (an instance of it)."""
+        key = ("type", fi.facts.path, scope, expr)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None
+        result = self._eval_type(fi, scope, expr)
+        self._memo[key] = result
+        return result
+
+    def _eval_type(self, fi: FileIndex, scope: str, expr: str) -> Value | None:
+        for name in _type_names(expr):
+            v = self.eval_chain(fi, scope, tuple(name.split(".")))
+            if v is not None and v.kind == "class":
+                return Value("instance", v.key)
+        return None
+
+    def _sym_value(self, mod: str, sym: Sym) -> Value:
+        return Value("class" if sym.kind in CLASS_KINDS else "func", f"{mod}:{sym.local}")
+
+    def _enclosing_class(self, fi: FileIndex, scope: str) -> str | None:
+        s = scope
+        while s:
+            sym = fi.syms.get(s)
+            if sym is None:
+                return None
+            if sym.kind in CLASS_KINDS:
+                return s
+            s = sym.parent
+        return None
+
+    # ---- modules and imports ------------------------------------------------------------------
+    def import_module(self, fi: FileIndex, spec: str) -> str | None:
+        lang = fi.facts.lang
+        if lang == "python" and spec.startswith("."):
+            dots = len(spec) - len(spec.lstrip("."))
+            base = fi.facts.module.split(".")
+            is_pkg = fi.facts.path.endswith("__init__.py")
+            keep = len(base) - dots + (1 if is_pkg else 0)
+            if keep < 0:
+                return None
+            rest = spec[dots:]
+            full = ".".join([*base[:keep], *([rest] if rest else [])])
+            return full if full in self.p.modules else self.p.find_module(full)
+        if lang in ("typescript", "tsx", "javascript"):
+            if not spec.startswith("."):
+                return self.p.find_module(spec) if "/" in spec and spec in self.p.modules else None
+            base = posixpath.dirname(fi.facts.path)
+            target = posixpath.normpath(posixpath.join(base, spec))
+            for cand in (target, re.sub(r"\.(ts|tsx|js|jsx|mjs|cjs)$", "", target), f"{target}/index"):
+                if cand in self.p.modules:
+                    return cand
+            return None
+        if lang == "go":
+            gm = self.p.go_module
+            if gm and (spec == gm or spec.startswith(gm + "/")):
+                rel = spec[len(gm) + 1:] if spec != gm else "."
+                return rel if rel in self.p.modules else None
+            return self.p.find_module(spec) if "." in spec.split("/")[0] or "/" in spec else None
+        return spec if spec in self.p.modules else self.p.find_module(spec)
+
+    def _import_value(self, fi: FileIndex, module: str, member: str) -> Value | None:
+        lang = fi.facts.lang
+        if lang == "python" and not member:
+            target = self.import_module(fi, module)
+            return Value("module", target) if target is not None else None
+        if lang == "python":
+            # `from pkg import name`: a submodule or a name defined (or re-exported) by pkg.
+            target = self.import_module(fi, module)
+            if target is None:
+                return None
+            v = self.module_member(target, member)
+            if v is not None:
+                return v
+            return None
+        target = self.import_module(fi, module)
+        if target is None:
+            return None
+        if not member:
+            return Value("module", target)
+        value: Value | None = Value("module", target)
+        for part in member.split("."):
+            value = self.member(value, part) if value is not None else None
+        return value
+
+    def module_member(self, module: str, name: str) -> Value | None:
+        key = ("member", module, name)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = None
+        result = self._module_member(module, name)
+        self._memo[key] = result
+        return result
+
+    def _module_member(self, module: str, name: str) -> Value | None:
+        files = self.p.module_files(module)
+        for fi in files:
+            if name == "default" and fi.facts.default_export:
+                name = fi.facts.default_export
+            kids = fi.children.get("", {}).get(name)
+            if kids:
+                return self._sym_value(module, kids[0])
+        sub = f"{module}.{name}" if module else name
+        if files and files[0].facts.lang == "python" and sub in self.p.modules:
+            return Value("module", sub)
+        for fi in files:
+            if fi.facts.lang != "python":
+                continue
+            # Re-exports: `from .models import Request` in a package's __init__.py.
+            for mod_spec, member in fi.imports.get(name, ()):
+                self._depth += 1
+                try:
+                    if self._depth < 12:
+                        v = self._import_value(fi, mod_spec, member)
+                        if v is not None:
+                            return v
+                finally:
+                    self._depth -= 1
+            # Module-level aliases: `get = _get_impl`.
+            ev = fi.vars.get(("", name))
+            if ev:
+                for kind, expr in ev:
+                    if kind == "name":
+                        v = self.eval_chain(fi, "", tuple(expr.split(".")))
+                        if v is not None and v.kind in ("func", "class"):
+                            return v
+        return None
+
+    # ---- classes ------------------------------------------------------------------------------
+    def symbol(self, key: str) -> tuple[FileIndex, Sym] | None:
+        module, _, local = key.partition(":")
+        for fi in self.p.module_files(module):
+            sym = fi.syms.get(local)
+            if sym is not None:
+                return fi, sym
+        return None
+
+    def _lang_of_key(self, key: str) -> str:
+        found = self.symbol(key)
+        return found[0].facts.lang if found else ""
+
+    def mro(self, key: str) -> list[str]:
+        """The class and its ancestors, depth first, each once."""
+        cached = self._class_cache.get(key)
+        if cached is not None:
+            return cached
+        out: list[str] = []
+        todo = [key]
+        while todo and len(out) < 50:
+            k = todo.pop(0)
+            if k in out:
+                continue
+            out.append(k)
+            found = self.symbol(k)
+            if found is None:
+                continue
+            fi, sym = found
+            for base in sym.bases:
+                v = self.eval_type(fi, sym.parent, base)
+                if v is not None and v.key not in out:
+                    todo.append(v.key)
+        self._class_cache[key] = out
+        return out
+
+    @property
+    def _class_cache(self) -> dict[str, list[str]]:
+        return self.p._class_cache
+
+    def member(self, value: Value, name: str, own_only: bool = False) -> Value | None:
+        if value.kind == "module":
+            return self.module_member(value.key, name)
+        if value.kind not in ("class", "instance", "super"):
+            return None
+        chain = self.mro(value.key)
+        if value.kind == "super":
+            chain = chain[1:]
+        if own_only:
+            chain = chain[:1]
+        for cls_key in chain:
+            found = self.symbol(cls_key)
+            if found is None:
+                continue
+            fi, sym = found
+            kids = fi.children.get(sym.local, {}).get(name)
+            if not kids and fi.facts.lang == "go":
+                # Go methods may live in any file of the package.
+                for other in self.p.module_files(fi.facts.module):
+                    kids = other.children.get(sym.local, {}).get(name)
+                    if kids:
+                        break
+            if kids:
+                return self._sym_value(fi.facts.module, kids[0])
+            ev = fi.vars.get((sym.local, name))
+            if ev:
+                v = self._eval_var(fi, sym.local, name, ev)
+                if v is not None:
+                    return v if v.kind != "class" else Value("instance", v.key)
+        return None
+
+
+def _type_names(expr: str) -> Iterable[str]:
+    """Candidate class names in a type expression: `Optional["a.B"]` -> a.B; `*db.Store` -> db.Store."""
+    expr = expr.strip().strip("\"'")
+    for prefix in ("*", "&", "[]", "...", "?"):
+        while expr.startswith(prefix):
+            expr = expr[len(prefix):]
+    if expr.startswith(("Optional[", "typing.Optional[", "Annotated[", "typing.Annotated[", "Final[", "ClassVar[")):
+        inner = expr[expr.index("[") + 1: expr.rindex("]") if "]" in expr else len(expr)]
+        yield from _type_names(inner.split(",")[0])
+        return
+    if "|" in expr:
+        parts = [p.strip() for p in expr.split("|") if p.strip() not in ("None", "null", "undefined")]
+        if len(parts) == 1:
+            yield from _type_names(parts[0])
+        return
+    expr = _GENERIC.sub("", expr).strip().strip("\"'")
+    if re.fullmatch(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*", expr):
+        yield expr
