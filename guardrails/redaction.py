@@ -455,7 +455,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "url_query_credential",
         "password, token or key passed as a URL query or form parameter",
         [
-            r"(?i)[?&;](?:password|passwd|pwd|pass|access_token|refresh_token|id_token|api_key|apikey|"
+            r"(?i)[?&](?:password|passwd|pwd|pass|access_token|refresh_token|id_token|api_key|apikey|"
             r"client_secret|secret|token|auth|key)=(?P<s>[^&\s'\"#<>]{6,256})"
         ],
         ["=", "&"],
