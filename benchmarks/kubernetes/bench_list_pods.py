@@ -57,7 +57,8 @@ def build_bundle(target: Path, pods: int, unhealthy: int, namespaces: int = 50) 
     pull_tpl["status"]["phase"] = "Pending"
     sick = [oom_tpl, crash_tpl, pull_tpl]
     step = max(1, pods // max(1, unhealthy))
-    items, bad = [], []
+    items: list[dict[str, Any]] = []
+    bad: list[str] = []
     for i in range(pods):
         ns = f"team-{i % namespaces:02d}"
         is_bad = unhealthy > 0 and i % step == 0 and len(bad) < unhealthy

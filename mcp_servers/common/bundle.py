@@ -407,9 +407,10 @@ def _check_files(bundle: Bundle, problems: list[Problem]) -> None:
                 if not complete:
                     problems.append(Problem(m.expected, "needs `root_cause` (text) and `culprit` "
                                                         "({kind, namespace, name})"))
-    for label, rel in (("code", m.code.path if m.code else None), ("gitops", m.gitops)):
-        if rel and not (bundle.root / rel).is_dir():
-            problems.append(Problem(f"manifest.yaml: {label}", f"{rel} is not a directory"))
+    optional_dirs: list[tuple[str, str | None]] = [("code", m.code.path if m.code else None), ("gitops", m.gitops)]
+    for label, subdir in optional_dirs:
+        if subdir and not (bundle.root / subdir).is_dir():
+            problems.append(Problem(f"manifest.yaml: {label}", f"{subdir} is not a directory"))
 
 
 def _alert_source(payload: Any) -> Literal["alertmanager", "pagerduty", "unknown"]:
@@ -498,22 +499,22 @@ def _check_consistency(bundle: Bundle) -> list[Problem]:
     for obj in bundle.objects:
         meta = obj["metadata"]
         for ref in meta.get("ownerReferences") or []:
-            key = (ref.get("kind"), meta.get("namespace") or "", ref.get("name"))
-            if key not in index and ref.get("kind") != "Node":
+            owner = (ref.get("kind"), meta.get("namespace") or "", ref.get("name"))
+            if owner not in index and ref.get("kind") != "Node":
                 problems.append(Problem(f"{obj['kind']} {meta.get('namespace')}/{meta['name']}",
                                         f"owner {ref.get('kind')} {ref.get('name')} is not in the bundle", "warning"))
     pods = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in bundle.objects_of("Pod")}
-    for key in bundle.logs:
-        pod = pods.get((key.namespace, key.pod))
-        where = f"logs {key.namespace}/{key.pod}/{key.container}"
+    for log_key in bundle.logs:
+        pod = pods.get((log_key.namespace, log_key.pod))
+        where = f"logs {log_key.namespace}/{log_key.pod}/{log_key.container}"
         if pod is None:
             problems.append(Problem(where, "pod is not in the bundle"))
             continue
         names = [c.get("name") for c in (pod.get("spec") or {}).get("containers", []) + (pod.get("spec") or {}).get(
             "initContainers", [])]
-        if key.container not in names:
+        if log_key.container not in names:
             have = ", ".join(map(str, names))
-            problems.append(Problem(where, f"pod has no container {key.container!r} (it has {have})"))
+            problems.append(Problem(where, f"pod has no container {log_key.container!r} (it has {have})"))
     culprit = bundle.expected.get("culprit") if bundle.manifest.expected and (
         bundle.root / bundle.manifest.expected).is_file() else None
     if isinstance(culprit, dict):

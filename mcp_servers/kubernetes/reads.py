@@ -244,7 +244,7 @@ def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible
     if what == "nodes":
         nodes, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "nodes"))
         alloc = {n["metadata"]["name"]: (n.get("status") or {}).get("allocatable") or {} for n in nodes}
-        rows = []
+        node_rows: list[tuple[float, list[Any]]] = []
         for u in usage:
             name = u["metadata"]["name"]
             cpu, mem = h.parse_quantity((u.get("usage") or {}).get("cpu")), h.parse_quantity(
@@ -252,10 +252,10 @@ def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible
             a = alloc.get(name, {})
             cpu_pct = 100 * cpu / h.parse_quantity(a.get("cpu")) if a.get("cpu") else 0
             mem_pct = 100 * mem / h.parse_quantity(a.get("memory")) if a.get("memory") else 0
-            rows.append((mem_pct, [name, h.fmt_cpu(cpu), f"{cpu_pct:.0f}%", h.fmt_bytes(mem), f"{mem_pct:.0f}%"]))
-        rows.sort(key=lambda x: -x[0])
+            node_rows.append((mem_pct, [name, h.fmt_cpu(cpu), f"{cpu_pct:.0f}%", h.fmt_bytes(mem), f"{mem_pct:.0f}%"]))
+        node_rows.sort(key=lambda x: -x[0])
         when = r.ts(usage[0].get("timestamp")) if usage else "-"
-        return render_table(["NODE", "CPU", "CPU%", "MEMORY", "MEMORY%"], [r_ for _, r_ in rows],
+        return render_table(["NODE", "CPU", "CPU%", "MEMORY", "MEMORY%"], [row for _, row in node_rows],
                             budget_tokens=budget, title=f"node usage at {when}")
     usage = [u for u in usage if visible(u["metadata"].get("namespace", ""))]
     pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"), namespace)
@@ -264,7 +264,7 @@ def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible
         total = sum(h.parse_quantity(((c.get("resources") or {}).get("limits") or {}).get("memory"))
                     for c in (p.get("spec") or {}).get("containers") or [])
         limits[(p["metadata"].get("namespace", ""), p["metadata"]["name"])] = total
-    rows = []
+    rows: list[tuple[float, float, list[Any]]] = []
     for u in usage:
         key = (u["metadata"].get("namespace", ""), u["metadata"]["name"])
         cpu = sum(h.parse_quantity((c.get("usage") or {}).get("cpu")) for c in u.get("containers") or [])

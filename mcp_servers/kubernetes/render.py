@@ -128,7 +128,7 @@ def _rows(kind: str, objs: list[dict[str, Any]], problems: list[str | None],
     if kind == "Pod":
         return ([*ns_col, "NAME", "READY", "STATUS", "RESTARTS", "LAST RESTART", "NODE", "PROBLEM"],
                 [[*ns(o), o["metadata"]["name"], h.pod_ready(o), h.pod_status(o), h.restarts(o),
-                  ts(h.last_restart(o).isoformat()) if h.last_restart(o) else "-",
+                  _last_restart(o),
                   (o.get("spec") or {}).get("nodeName", "-"), p or ""] for o, p in zip(objs, problems, strict=True)])
     if kind in ("Deployment", "StatefulSet", "ReplicaSet"):
         return ([*ns_col, "NAME", "READY", "UP-TO-DATE", "AVAILABLE", "IMAGES", "PROBLEM"],
@@ -171,6 +171,11 @@ def _rows(kind: str, objs: list[dict[str, Any]], problems: list[str | None],
     return ([*ns_col, "NAME", "CREATED", "LABELS"],
             [[*ns(o), o["metadata"]["name"], ts(o["metadata"].get("creationTimestamp")),
               ",".join(f"{k}={v}" for k, v in (o["metadata"].get("labels") or {}).items())] for o in objs])
+
+
+def _last_restart(pod: dict[str, Any]) -> str:
+    last = h.last_restart(pod)
+    return last.strftime("%Y-%m-%dT%H:%M:%SZ") if last else "-"
 
 
 # ---- get ----------------------------------------------------------------------------------

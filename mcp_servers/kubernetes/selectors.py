@@ -43,31 +43,28 @@ def label_selector(text: str | None) -> Predicate:
     """A predicate over objects for a label selector such as `app=web,tier in (a,b),!canary`."""
     if not text or not text.strip():
         return lambda obj: True
-    checks: list[Callable[[dict[str, str]], bool]] = []
-    for part in _split(text):
-        if m := _SET_OP.match(part):
-            key, op, values = m.group(1), m.group(2), {v.strip() for v in m.group(3).split(",") if v.strip()}
-            if op == "in":
-                checks.append(lambda labels, k=key, vs=values: labels.get(k) in vs)
-            else:
-                checks.append(lambda labels, k=key, vs=values: labels.get(k) not in vs)
-        elif m := _EQ_OP.match(part):
-            key, op, value = m.group(1), m.group(2), m.group(3)
-            if op == "!=":
-                checks.append(lambda labels, k=key, v=value: labels.get(k) != v)
-            else:
-                checks.append(lambda labels, k=key, v=value: labels.get(k) == v)
-        elif m := _EXISTS.match(part):
-            negate, key = m.group(1) == "!", m.group(2)
-            checks.append(lambda labels, k=key, n=negate: (k in labels) != n)
-        else:
-            raise SelectorError(f"unable to parse requirement {part.strip()!r} in label selector {text!r}")
+    checks = [_requirement(part, text) for part in _split(text)]
 
     def predicate(obj: dict[str, Any]) -> bool:
         labels = (obj.get("metadata") or {}).get("labels") or {}
         return all(check(labels) for check in checks)
 
     return predicate
+
+
+def _requirement(part: str, text: str) -> Callable[[dict[str, str]], bool]:
+    """One requirement of a label selector as a check over a label map."""
+    if m := _SET_OP.match(part):
+        key, values = m.group(1), {v.strip() for v in m.group(3).split(",") if v.strip()}
+        wanted = m.group(2) == "in"
+        return lambda labels: (labels.get(key) in values) == wanted
+    if m := _EQ_OP.match(part):
+        key, value, equal = m.group(1), m.group(3), m.group(2) != "!="
+        return lambda labels: (labels.get(key) == value) == equal
+    if m := _EXISTS.match(part):
+        present, key = m.group(1) != "!", m.group(2)
+        return lambda labels: (key in labels) == present
+    raise SelectorError(f"unable to parse requirement {part.strip()!r} in label selector {text!r}")
 
 
 def field_value(obj: dict[str, Any], path: str) -> str:

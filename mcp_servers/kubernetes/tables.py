@@ -69,7 +69,7 @@ def _service(o: dict[str, Any], now: datetime) -> list[Any]:
 
 def _node(o: dict[str, Any], now: datetime) -> list[Any]:
     status = o.get("status") or {}
-    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
+    ready: dict[str, Any] = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
     state = "Ready" if ready.get("status") == "True" else "NotReady"
     if (o.get("spec") or {}).get("unschedulable"):
         state += ",SchedulingDisabled"

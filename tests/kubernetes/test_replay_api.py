@@ -105,8 +105,13 @@ def test_official_client_reads_the_bundle(replays, bundles) -> None:
     core, apps = k8s.CoreV1Api(api_client), k8s.AppsV1Api(api_client)
     pods = core.list_namespaced_pod("shop", label_selector="app=checkout")
     assert len(pods.items) == 3
-    assert pods.items[0].status.container_statuses[0].last_state.terminated.reason == "OOMKilled"
+    status = pods.items[0].status
+    assert status is not None and status.container_statuses is not None
+    terminated = status.container_statuses[0].last_state
+    assert terminated is not None and terminated.terminated is not None
+    assert terminated.terminated.reason == "OOMKilled"
     deploy = apps.read_namespaced_deployment("checkout", "shop")
+    assert deploy.spec is not None and deploy.spec.template.spec is not None
     assert deploy.spec.template.spec.containers[0].image == bundles["checkout-oom"].expected["bad_image"]
     with pytest.raises(k8s.exceptions.ApiException) as info:
         core.read_namespaced_pod("nope", "shop")
