@@ -33,6 +33,7 @@ from guardrails.approval import Approver, PreApproved, TerminalApprover
 from guardrails.audit import AuditLog
 from guardrails.pipeline import Pipeline, default_policy_path
 from guardrails.policy import PolicyError, load_policy
+from guardrails.redaction import redact_text
 from guardrails.rollback import RollbackStore
 
 app = typer.Typer(help="GitOps pull requests: propose a fix, preview it, find where a workload lives.",
@@ -87,7 +88,8 @@ def _pipeline(config: Path | None, yes: bool, approver: str | None) -> tuple[Pip
 
 def _show(result: ProposalResult) -> None:
     if result.diff:
-        console.print(Syntax(result.diff, "diff", theme="ansi_dark", background_color="default"))
+        diff = redact_text(result.diff).text  # a manifest may carry a credential; terminals get logged
+        console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
     for note in result.notes:
         console.print(f"[yellow]note[/yellow] {note}")
     if result.ok:
@@ -165,7 +167,7 @@ def plan_command(
     console.print(f"{fix.summary()}\n{location.describe()}")
     diff = "".join("".join(difflib.unified_diff((c.before or "").splitlines(True), c.after.splitlines(True),
                                                  f"a/{c.path}", f"b/{c.path}")) for c in change.changes)
-    console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    console.print(Syntax(redact_text(diff).text, "diff", theme="ansi_dark", background_color="default"))
     for note in notes:
         console.print(f"[yellow]note[/yellow] {note}")
 

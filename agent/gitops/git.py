@@ -8,15 +8,31 @@ never on the command line and never in a log.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
+import anyio.to_thread
 
 GIT_TIMEOUT_SECONDS = 120
+
+
+@contextlib.asynccontextmanager
+async def workdir_lock(workdir: Path) -> AsyncIterator[None]:
+    """One proposal at a time per clone, across tasks and processes (the agent and the MCP server
+    may share a state directory): an exclusive flock on a file beside the clone."""
+    workdir.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(workdir.parent / f".{workdir.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await anyio.to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 class GitError(RuntimeError):

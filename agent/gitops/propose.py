@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from agent.gitops.body import BodyInput, render_body
 from agent.gitops.edits import ChangeSet, NoChangeNeeded, plan_change
-from agent.gitops.git import GitClone, GitError
+from agent.gitops.git import GitClone, GitError, workdir_lock
 from agent.gitops.locate import LocateError, RepoIndex, locate
 from agent.gitops.plain_git import PlainGitProvider
 from agent.gitops.provider import Provider, ProviderError, PullRequest
@@ -129,8 +129,9 @@ async def preview(remediation: Remediation, repo: GitOpsRepo, provider: Provider
     Raises LocateError, YamlEditError, ValidationFailed, NoChangeNeeded or GitError.
     """
     clone = GitClone(repo.workdir, provider.remote_url, repo.base, env=provider.git_env())
-    change, diff, _ = await _prepare(clone, repo, remediation)
-    await clone.restore()
+    async with workdir_lock(repo.workdir):
+        change, diff, _ = await _prepare(clone, repo, remediation)
+        await clone.restore()
     return change, diff
 
 
@@ -146,6 +147,13 @@ async def propose(
     run_id: str | None = None,
 ) -> ProposalResult:
     """Open (or update) the pull request for one remediation of one incident. Never raises for a refusal."""
+    async with workdir_lock(repo.workdir):
+        return await _propose(remediation, incident, evidence, repo, provider, pipeline, actor, run_id)
+
+
+async def _propose(remediation: Remediation | dict[str, Any], incident: Incident, evidence: Sequence[str] | str,
+                   repo: GitOpsRepo, provider: Provider, pipeline: Pipeline, actor: Actor,
+                   run_id: str | None) -> ProposalResult:
     if isinstance(remediation, dict) and remediation.get("action") in MANUAL_ACTIONS:
         reason = str(remediation.get("reason") or "the runbook marks this fix as manual")
         return _not_proposed(pipeline, "invalid", f"a manual remediation is not proposed as a change: {reason}",

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agent.gitops.git import GitClone, GitError
+from agent.gitops.git import GitClone, GitError, workdir_lock
 from agent.gitops.github import GitHubProvider
 from agent.gitops.gitlab import GitLabProvider
 from agent.gitops.plain_git import PlainGitProvider
@@ -63,7 +63,15 @@ async def open_revert(action_id: str, pipeline: Pipeline, actor: Actor, *, workd
         raise RollbackError(f"{action_id} has a {plan.kind!r} plan, which this command does not carry out")
     data = plan.data
     provider = provider or provider_from_description(data["provider"])
-    clone = GitClone(Path(workdir or data["workdir"]), provider.remote_url, data["base"], env=provider.git_env())
+    where = Path(workdir or data["workdir"])
+    async with workdir_lock(where):
+        return await _revert(action_id, data, pipeline, actor, where, provider)
+
+
+async def _revert(action_id: str, data: dict[str, Any], pipeline: Pipeline, actor: Actor, workdir: Path,
+                  provider: Provider) -> ProposalResult:
+    assert pipeline.rollbacks is not None
+    clone = GitClone(workdir, provider.remote_url, data["base"], env=provider.git_env())
     if isinstance(provider, PlainGitProvider):
         provider.clone = clone
     try:

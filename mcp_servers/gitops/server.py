@@ -35,6 +35,7 @@ from agent.gitops.yamldoc import YamlEditError
 from agent.incident import Incident
 from guardrails.approval import ApprovalRecord, ApprovalRequest, Approver, PendingApprovalStore, StoreApprover
 from guardrails.pipeline import Pipeline
+from guardrails.redaction import redact_text
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
 from mcp_servers.common.server import META_RISK, WRITE, ServerGuard, create_server, run_server
 from mcp_servers.prometheus.caller import caller_actor
@@ -147,7 +148,7 @@ def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
         shown[incident_fingerprint] = diff
         message = (f"Vigil asks for approval to open a pull request (risk medium).\n{remediation.summary()}\n"
                    f"Target: {change.location.describe()}, branch vigil/... against {settings.base}.\n\n"
-                   + fit_text(diff, 1200, "the full diff goes into the pull request body"))
+                   + fit_text(redact_text(diff).text, 1200, "the full diff goes into the pull request body"))
         return Elicit(message, ApprovalForm)
 
     @server.tool(annotations=WRITE, meta={META_RISK: "medium"})

@@ -190,3 +190,24 @@ def test_demo_remote_is_seeded_from_the_example(tmp_path: Path) -> None:
     bare = seed_remote(tmp_path)
     files = git(bare, "ls-tree", "-r", "--name-only", "main").split()
     assert "apps/checkout/overlays/prod/resources.yaml" in files and "charts/frontend/values-prod.yaml" in files
+
+
+async def test_concurrent_proposals_share_one_clone_safely(tmp_path: Path, remote: Path, approved: Pipeline,
+                                                           actor: Actor) -> None:
+    import anyio
+
+    repo = GitOpsRepo(tmp_path / "work")
+    results: dict[str, str] = {}
+
+    async def one(fp: str, fix: dict) -> None:
+        inc = Incident(fingerprint=fp, title=fp, source="cli")
+        results[fp] = (await propose(fix, inc, [], repo, PlainGitProvider(str(remote)), approved, actor)).status
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(one, "fp-a", MEMORY_FIX)
+        tg.start_soon(one, "fp-b", {"action": "set_replicas", "workload": {"name": "catalog", "namespace": "shop"},
+                                    "value": 5})
+    assert results == {"fp-a": "opened", "fp-b": "opened"}
+    assert git(remote, "diff", "--name-only", "main", "vigil/fp-a").split() == [RESOURCES]
+    assert git(remote, "diff", "--name-only", "main", "vigil/fp-b").split() == [
+        "apps/catalog/overlays/prod/kustomization.yaml"]
