@@ -195,16 +195,21 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
             raise ToolError(reason)
         seconds = (end_at - start_at).total_seconds()
         b_len = _baseline_length(baseline, seconds, limits)
-        data = await call(loki.query_range(query, start_at, end_at, limit, direction, step))
+        try:
+            step_s = parse_duration(step) if step else auto_step(seconds, 240)
+        except ValueError as exc:
+            raise ToolError(f"argument 'step': {exc}") from None
+        # Loki ignores `step` for log queries; for metric queries we send ours so the summary and Loki agree.
+        step_arg = f"{step_s:g}s"
+        data = await call(loki.query_range(query, start_at, end_at, limit, direction, step_arg))
         result_type = data.get("resultType")
         if result_type == "matrix":
-            step_s = parse_duration(step) if step else auto_step(seconds, 240)
             answer = RangeAnswer(query=query, start=start_at.timestamp(), end=end_at.timestamp(), step=step_s,
                                  results=list(data.get("result") or []), top_k=top_k, budget_tokens=budget_tokens)
             if b_len:
                 b_start = start_at - timedelta(seconds=b_len)
                 try:
-                    base = await loki.query_range(query, b_start, start_at, limit, direction, step)
+                    base = await loki.query_range(query, b_start, start_at, limit, direction, step_arg)
                     if base.get("result"):
                         answer.baseline_results = list(base["result"])
                         answer.baseline_window = (b_start.timestamp(), start_at.timestamp())

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -39,6 +40,18 @@ def _find_binary(name: str, explicit: str | None) -> str:
             f"or pass its path"
         )
     return found
+
+
+def _terminate(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 10 s; Prometheus flushes its head block on SIGTERM."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 def free_port() -> int:
@@ -108,6 +121,7 @@ class LocalPrometheus:
         self.port = 0
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
 
     @property
     def url(self) -> str:
@@ -167,6 +181,9 @@ class LocalPrometheus:
                 )
             finally:
                 log.close()
+            # If the owner forgets close() or the interpreter exits, do not leave a Prometheus behind
+            # (it runs in its own session, so a Ctrl-C in the terminal does not reach it).
+            self._finalizer = weakref.finalize(self, _terminate, self._proc)
             if self._wait_ready():
                 return
             last_error = self._log_tail()
@@ -176,14 +193,11 @@ class LocalPrometheus:
     def stop(self) -> None:
         """Stop the process (SIGTERM, then SIGKILL after 10 s). The data directory is kept."""
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if proc is not None:
+            _terminate(proc)
 
     def close(self) -> None:
         """Stop the process and delete the temporary data directory."""

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from mcp import Client
+from pydantic import SecretStr
 
 from guardrails.pipeline import default_policy_path
 from mcp_servers.common.compact import estimate_tokens
@@ -159,14 +160,14 @@ async def test_faults_429_5xx_timeout_and_down(state: LokiState, loki_url: str, 
 
 
 async def test_auth_headers_reach_loki(state: LokiState, loki_url: str, tmp_path: Path) -> None:
-    auth = HttpAuth(bearer_token="s3cr3t-token", headers={"X-Scope-OrgID": "team-a"})
+    auth = HttpAuth(bearer_token=SecretStr("s3cr3t-token"), headers={"X-Scope-OrgID": "team-a"})
     guard = ServerGuard.for_tests(tmp_path, "loki")
     async with Client(build_server(LokiSettings(url=loki_url, auth=auth), guard)) as c:
         await call(c, "loki_labels")
     headers = state.requests[-1]["headers"]
     assert headers["Authorization"] == "Bearer s3cr3t-token"
     assert headers["X-Scope-OrgID"] == "team-a"
-    basic = HttpAuth(username="vigil", password="pw")
+    basic = HttpAuth(username="vigil", password=SecretStr("pw"))
     async with Client(build_server(LokiSettings(url=loki_url, auth=basic), guard)) as c:
         await call(c, "loki_labels")
     assert state.requests[-1]["headers"]["Authorization"].startswith("Basic ")

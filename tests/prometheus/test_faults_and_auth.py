@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from pydantic import SecretStr
 
 from mcp_servers.common.http_auth import HttpAuth, TLSOptions, parse_header_list, safe_url
 from mcp_servers.common.server import ServerGuard
@@ -88,7 +89,7 @@ async def test_bearer_token_and_headers_reach_prometheus(tmp_path: Path) -> None
     with fault_server(behaviour) as url:
         text, error = await ask(PromSettings(url=url), tmp_path)
         assert error and "refused the request (HTTP 401" in text and "VIGIL_PROMETHEUS_BEARER_TOKEN" in text
-        auth = HttpAuth(bearer_token="t0ken-abc", headers={"X-Scope-OrgID": "tenant-1"})
+        auth = HttpAuth(bearer_token=SecretStr("t0ken-abc"), headers={"X-Scope-OrgID": "tenant-1"})
         text, error = await ask(PromSettings(url=url, auth=auth), tmp_path)
         assert not error, text
     assert behaviour.seen[-1]["Authorization"] == "Bearer t0ken-abc"
@@ -99,7 +100,8 @@ async def test_bearer_token_and_headers_reach_prometheus(tmp_path: Path) -> None
 async def test_basic_auth_and_token_file(tmp_path: Path) -> None:
     behaviour = Behaviour(require_auth="Basic dmlnaWw6c2VjcmV0")  # vigil:secret
     with fault_server(behaviour) as url:
-        text, error = await ask(PromSettings(url=url, auth=HttpAuth(username="vigil", password="secret")), tmp_path)
+        basic = HttpAuth(username="vigil", password=SecretStr("secret"))
+        text, error = await ask(PromSettings(url=url, auth=basic), tmp_path)
         assert not error, text
         token_file = tmp_path / "token"
         token_file.write_text("rotated-token\n")
@@ -116,9 +118,9 @@ def test_auth_settings_from_env_and_validation(tmp_path: Path) -> None:
     assert settings.auth.request_headers() == {"X-Scope-OrgID": "a", "X-Other": "b", "Authorization": "Bearer abc"}
     assert settings.auth.tls.verify() is False
     with pytest.raises(ValueError, match="not both"):
-        HttpAuth(bearer_token="a", username="u")
+        HttpAuth(bearer_token=SecretStr("a"), username="u")
     with pytest.raises(ValueError, match="without username"):
-        HttpAuth(password="p")
+        HttpAuth(password=SecretStr("p"))
     with pytest.raises(ValueError, match="key_file is set without"):
         TLSOptions(key_file=tmp_path / "k.pem")
     with pytest.raises(ValueError, match="is not 'Name: value'"):

@@ -139,3 +139,24 @@ async def test_targets_down_first_with_last_error(client: Client) -> None:
     assert "checkout: 1 down" in text
     text = await _eventually(client, "prom_targets", {"only_unhealthy": True}, "down")
     assert "| prometheus |" not in text
+
+
+def test_prometheus_is_stopped_when_the_owner_exits_without_closing(incident_file: Path) -> None:
+    import subprocess
+    import sys
+
+    script = ("from mcp_servers.prometheus.local import LocalPrometheus\n"
+              f"p = LocalPrometheus({str(incident_file)!r}, self_scrape=False)\n"
+              "p.start()\n"
+              "print(p._proc.pid, p.workdir, flush=True)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    pid, workdir = out.stdout.split()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text() if Path(f"/proc/{pid}/status").exists() else ""
+        if "zombie" in status:
+            break
+        time.sleep(0.1)
+    status = Path(f"/proc/{pid}/status").read_text() if Path(f"/proc/{pid}/status").exists() else "gone"
+    assert status == "gone" or "zombie" in status
+    assert not Path(workdir).exists()

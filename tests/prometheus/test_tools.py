@@ -165,3 +165,21 @@ async def test_cost_guard_from_the_policy(prometheus: LocalPrometheus, tmp_path:
         text, error = await call(c, "prom_query_range", query="sum(container_memory_working_set_bytes)",
                                  start=str(INCIDENT), end=str(END))
         assert not error and "1 series" in text
+
+
+async def test_limits_follow_the_caller_named_in_meta(prometheus: LocalPrometheus, tmp_path: Path) -> None:
+    """The series ceiling is judged in the tool, so the tool must find the caller as the guard did."""
+    policy = yaml.safe_load(default_policy_path().read_text())
+    tight = {**policy["limits"][0], "id": "tight", "actors": ["tight-bot"],
+             "promql": {"max_range": "7d", "min_step": "15s", "max_series": 2}}
+    policy["limits"].insert(0, tight)
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(yaml.safe_dump(policy))
+    guard = ServerGuard.from_files(policy_file, tmp_path / "state", "prometheus")
+    args = {"query": "container_memory_working_set_bytes", "time": str(END)}
+    async with Client(build_server(PromSettings(url=prometheus.url), guard)) as c:
+        tight_result = await c.call_tool("prom_query", args, meta={"vigil/actor": "tight-bot"})  # type: ignore[arg-type]
+        assert tight_result.is_error
+        assert "over the maximum of 2 (limits 'tight')" in tight_result.content[0].text  # type: ignore[union-attr]
+        default_result = await c.call_tool("prom_query", args)
+        assert not default_result.is_error
