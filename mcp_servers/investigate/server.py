@@ -1,0 +1,106 @@
+"""`investigate`: a whole investigation as one MCP tool, for Claude Code and other MCP clients.
+
+A client such as Claude Code can already call Vigil's individual tools (`k8s_*`, `prom_*`, ...).
+This tool is the other way in: hand Vigil the problem and get back the finished report (runbook
+checks run in parallel, rules or the configured model conclude), so the client's own context holds
+a compact, cited answer rather than dozens of raw tool results. The report is fitted to the caller's
+token budget; the full version stays in the audit trail.
+
+The incident text and labels the client passes are untrusted data like any alert: they are matched
+and substituted as values, never followed as instructions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from agent.config import Config
+from agent.incident import Incident, IncidentError, from_alertmanager, from_text
+from agent.report import Report
+from guardrails.action import Actor
+from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
+from mcp_servers.common.server import META_ACTOR, META_TEAM, READ_ONLY, SCOPE_ACTOR_KEY, ServerGuard, create_server
+
+INSTRUCTIONS = (
+    "Vigil investigates production incidents read-only: it picks the matching runbook, gathers evidence "
+    "from Kubernetes, Prometheus, Loki and the code graph behind guardrails, and returns ranked root-cause "
+    "hypotheses that cite evidence ids (E1, E2, ...). Call `investigate` with a plain description of the "
+    "problem (name the namespace, workload and cluster when known), or with an Alertmanager webhook body. "
+    "It never changes the cluster; proposed fixes are returned as data."
+)
+
+InvestigateFn = Callable[..., Awaitable[Report]]
+
+
+def _default_investigate() -> InvestigateFn:
+    from agent.runtime import investigate_incident
+
+    return investigate_incident
+
+
+def build_server(config: Config, guard: ServerGuard, investigate: InvestigateFn | None = None) -> MCPServer:
+    """The server with its one tool; `investigate` is injectable so tests can use a deterministic one."""
+    server = create_server("vigil-investigate", INSTRUCTIONS, guard)
+    run = investigate or _default_investigate()
+
+    @server.tool(annotations=READ_ONLY, structured_output=False)
+    async def investigate(
+        ctx: Context,
+        question: Annotated[str, Field(description="What is wrong, e.g. 'checkout pods OOMKilled in namespace "
+                                                   "shop since the 1.9.0 deploy'.")] = "",
+        labels: Annotated[dict[str, str] | None, Field(description="Known labels: namespace, deployment, pod, "
+                                                                   "cluster, alertname, service.")] = None,
+        alertmanager_payload: Annotated[dict[str, Any] | None, Field(
+            description="An Alertmanager webhook (version 4) body, instead of a question.")] = None,
+        output: Annotated[str, Field(description="'markdown' (default) or 'json'.")] = "markdown",
+        budget_tokens: Annotated[int, Field(ge=200, le=20000,
+                                            description="Most tokens the answer may use.")] = DEFAULT_BUDGET_TOKENS,
+    ) -> str:
+        """Run a whole read-only investigation; returns ranked root-cause hypotheses citing evidence."""
+        incident = _incident(question, labels, alertmanager_payload)
+        if output not in ("markdown", "json"):
+            raise ToolError(f"output {output!r} is not supported; use 'markdown' or 'json'")
+        report = await run(incident, config, actor=_caller(ctx, guard))
+        text = report.to_markdown() if output == "markdown" else report.to_json()
+        return fit_text(text, budget_tokens, "raise budget_tokens to see the rest of the report")
+
+    return server
+
+
+def _caller(ctx: Context, guard: ServerGuard) -> Actor:
+    """Who asked: the bearer token's actor over HTTP, the `_meta` identity over stdio, else the default.
+
+    The investigation's own tool calls are judged as this actor, exactly as the guardrail middleware
+    judged the `investigate` call itself.
+    """
+    try:
+        request_context: Any = ctx.request_context
+    except ValueError:
+        return guard.default_actor
+    scope = getattr(getattr(request_context, "request", None), "scope", None)
+    if isinstance(scope, dict) and isinstance(scope.get(SCOPE_ACTOR_KEY), Actor):
+        return scope[SCOPE_ACTOR_KEY]  # type: ignore[no-any-return]
+    meta = getattr(request_context, "meta", None)
+    meta = meta.model_dump(by_alias=True) if hasattr(meta, "model_dump") else meta
+    if guard.trust_meta_actor and isinstance(meta, dict) and isinstance(meta.get(META_ACTOR), str):
+        team = meta.get(META_TEAM)
+        return Actor(name=meta[META_ACTOR], origin="mcp", team=team if isinstance(team, str) else None)
+    return guard.default_actor
+
+
+def _incident(question: str, labels: dict[str, str] | None, payload: dict[str, Any] | None) -> Incident:
+    try:
+        if payload is not None:
+            incidents = from_alertmanager(payload)
+            firing = [i for i in incidents if i.status == "firing"] or incidents
+            incident = firing[0]
+            return incident.model_copy(update={"source": "mcp"})
+        return from_text(question, labels=labels or {}, source="mcp")
+    except IncidentError as exc:
+        raise ToolError(f"{exc}. Pass `question` (a description of the problem) or a valid "
+                        "`alertmanager_payload`.") from exc
