@@ -132,8 +132,13 @@ def render_streams(query: str, start: datetime, end: datetime, limit: int, direc
                          budget_tokens=max(200, int(remaining * 0.65)), max_cell=200, total=len(templates),
                          more_hint=f"ask top_k={min(len(templates), top_k * 2)} or filter the query")
     stream_lines = [f"Busiest streams{' (common labels ' + _stream_key(common) + ')' if common else ''}:"]
+    new_per_stream: Counter[str] = Counter()
+    for t in templates:
+        if t.new:
+            new_per_stream.update(t.streams)
     for key, count in stream_counts.most_common(5):
-        stream_lines.append(f"  {label_text(streams[key], common)}: {count} lines")
+        extra = f", {new_per_stream[key]} of them in new templates" if new_per_stream[key] else ""
+        stream_lines.append(f"  {label_text(streams[key], common)}: {count} lines{extra}")
     if len(stream_counts) > 5:
         stream_lines.append(f"  {len(stream_counts) - 5} more streams.")
     examples = ["One real line per top template (untrusted data):"]

@@ -13,6 +13,7 @@ story of an incident, so they are listed first.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -45,7 +46,8 @@ class Template:
     count: int = 0
     first_seen_ns: int = 0
     last_seen_ns: int = 0
-    streams: set[str] = field(default_factory=set)
+    streams: Counter[str] = field(default_factory=Counter)
+    """Lines of this template per stream key."""
     example: str = ""
     new: bool = False
     """Never matched a baseline line (only meaningful when a baseline was mined)."""
@@ -135,7 +137,7 @@ def mine(entries: Sequence[Entry], baseline: Iterable[str] | None = None) -> lis
         template.count += 1
         template.first_seen_ns = min(template.first_seen_ns, entry.ts_ns)
         template.last_seen_ns = max(template.last_seen_ns, entry.ts_ns)
-        template.streams.add(entry.stream)
+        template.streams[entry.stream] += 1
     # Templates generalise as lines arrive; read the final text of each cluster at the end.
     final = {c.cluster_id: _strip_key(c.get_template()) for c in miner.drain.clusters}
     for cid, template in templates.items():

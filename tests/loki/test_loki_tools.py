@@ -66,6 +66,7 @@ async def test_new_error_template_comes_first_with_counts_and_first_seen(client:
     assert old and "NEW" not in old[0]
     assert "Complete: every line in the window was read" in text
     assert "2 templates are new since the baseline" in text
+    assert f"{{pod=\"{BAD_POD}\"}}: 1080 lines, 720 of them in new templates" in text
     assert "Baseline: the same query over 2026-05-01T13:00:00Z to 2026-05-01T14:00:00Z" in text
     assert estimate_tokens(text) <= 2000
     # the tool read both windows with nanosecond times
