@@ -70,6 +70,9 @@ class VarType(NamedTuple):
     var: str
     kind: str
     expr: str
+    origin: str
+    """The scope `expr` is evaluated in: for `self.db = db` in `Cart.__init__`, the variable is the
+    field `db` of scope `Cart`, and `db` is read in `Cart.__init__`."""
 
 
 @dataclass(slots=True)

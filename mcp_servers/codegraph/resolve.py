@@ -49,7 +49,7 @@ class FileIndex:
     children: dict[str, dict[str, list[Sym]]]
     imports: dict[str, list[tuple[str, str]]]
     star: list[str]
-    vars: dict[tuple[str, str], list[tuple[str, str]]]
+    vars: dict[tuple[str, str], list[tuple[str, str, str]]]
     field_types: dict[str, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
 
 
@@ -65,9 +65,9 @@ def build_index(facts: FileFacts) -> FileIndex:
             star.append(imp.module)
         else:
             imports.setdefault(imp.alias, []).append((imp.module, imp.member))
-    var_map: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    var_map: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     for v in facts.vars:
-        var_map.setdefault((v.scope, v.var), []).append((v.kind, v.expr))
+        var_map.setdefault((v.scope, v.var), []).append((v.kind, v.expr, v.origin))
     return FileIndex(facts, syms, children, imports, star, var_map)
 
 
@@ -222,6 +222,8 @@ class Resolver:
             self._depth -= 1
 
     def call_result(self, value: Value) -> Value | None:
+        if value.kind == "super":
+            return value
         if value.kind == "class":
             return Value("instance", value.key)
         if value.kind == "func":
@@ -289,7 +291,7 @@ class Resolver:
                     return v
         return None
 
-    def _eval_var(self, fi: FileIndex, scope: str, name: str, evidence: list[tuple[str, str]]) -> Value | None:
+    def _eval_var(self, fi: FileIndex, scope: str, name: str, evidence: list[tuple[str, str, str]]) -> Value | None:
         key = ("var", fi.facts.path, scope, name)
         if key in self._memo:
             return self._memo[key]
@@ -299,16 +301,16 @@ class Resolver:
         return result
 
     def _eval_var_uncached(self, fi: FileIndex, scope: str, name: str,
-                           evidence: list[tuple[str, str]]) -> Value | None:
-        for kind, expr in evidence:
+                           evidence: list[tuple[str, str, str]]) -> Value | None:
+        for kind, expr, origin in evidence:
             v: Value | None = None
             if kind == "ann":
-                v = self.eval_type(fi, scope, expr)
+                v = self.eval_type(fi, origin, expr)
             elif kind == "call":
-                target = self.eval_chain(fi, scope, tuple(expr.split(".")))
+                target = self.eval_chain(fi, origin, tuple(expr.split(".")))
                 v = self.call_result(target) if target is not None else None
-            elif kind == "name" and expr != name:
-                v = self.eval_chain(fi, scope, tuple(expr.split(".")))
+            elif kind == "name" and (expr != name or origin != scope):
+                v = self.eval_chain(fi, origin, tuple(expr.split(".")))
             if v is not None and v.kind != "module":
                 return v
         return None
@@ -434,7 +436,7 @@ class Resolver:
             # Module-level aliases: `get = _get_impl`.
             ev = fi.vars.get(("", name))
             if ev:
-                for kind, expr in ev:
+                for kind, expr, _origin in ev:
                     if kind == "name":
                         v = self.eval_chain(fi, "", tuple(expr.split(".")))
                         if v is not None and v.kind in ("func", "class"):

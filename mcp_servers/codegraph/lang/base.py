@@ -80,13 +80,17 @@ class Scopes:
         self._stack: list[int] = []
         self.used: set[str] = set()
 
-    def add(self, start: int, end: int, name: str, kind: str, line: int) -> tuple[str, str]:
-        """Register a definition; returns (local name, parent local name)."""
+    def add(self, start: int, end: int, name: str, kind: str, line: int,
+            owner: str = "") -> tuple[str, str]:
+        """Register a definition; returns (local name, parent local name).
+
+        `owner` names the parent when it is not the enclosing definition (a Go method's receiver).
+        """
         stack = self._stack
         while stack and self.ends[stack[-1]] <= start:
             stack.pop()
         parent = stack[-1] if stack else -1
-        parent_local = self.locals[parent] if parent >= 0 else ""
+        parent_local = owner or (self.locals[parent] if parent >= 0 else "")
         local = f"{parent_local}.{name}" if parent_local else name
         if local in self.used:
             local = f"{local}@{line}"
@@ -127,3 +131,16 @@ class Scopes:
 def first(caps: dict[str, list[Node]], name: str) -> Any:
     nodes = caps.get(name)
     return nodes[0] if nodes else None
+
+
+def preceding_comment(node: Node) -> str:
+    """The doc comment written right above a declaration (Go, Java, TS style), "" when none."""
+    prev = node.prev_sibling
+    parts: list[str] = []
+    end_row = node.start_point[0]
+    while prev is not None and prev.type in ("comment", "block_comment", "line_comment") \
+            and prev.end_point[0] >= end_row - 1:
+        parts.insert(0, text(prev))
+        end_row = prev.start_point[0]
+        prev = prev.prev_sibling
+    return first_paragraph("\n".join(p.lstrip("/").lstrip("*") for p in parts)) if parts else ""

@@ -165,7 +165,8 @@ def extract(path: str, src: bytes) -> FileFacts:
             if name_node is None:
                 name_node = next((c for c in node.named_children if c is not None and c.type == "identifier"), None)
             if tnode is not None and name_node is not None:
-                facts.vars.append(VarType(scopes.function_at(node.start_byte), text(name_node), "ann", text(tnode)))
+                fscope = scopes.function_at(node.start_byte)
+                facts.vars.append(VarType(fscope, text(name_node), "ann", text(tnode), fscope))
     return facts
 
 
@@ -182,6 +183,7 @@ def _assignment(facts: FileFacts, scopes: Scopes, node: Node) -> None:
         if idx >= 0 and scopes.kinds[idx] != "class":
             scope = scopes.function_at(pos)
         var = text(left)
+        origin = scope
     elif left.type == "attribute":
         obj = left.child_by_field_name("object")
         if obj is None or obj.type != "identifier" or text(obj) not in ("self", "cls"):
@@ -190,18 +192,19 @@ def _assignment(facts: FileFacts, scopes: Scopes, node: Node) -> None:
         if not scope:
             return
         var = text(left.child_by_field_name("attribute"))
+        origin = scopes.function_at(pos)
     else:
         return
     if ann is not None:
-        facts.vars.append(VarType(scope, var, "ann", text(ann)))
+        facts.vars.append(VarType(scope, var, "ann", text(ann), origin))
     if right is None:
         return
     if right.type == "call":
         fn = right.child_by_field_name("function")
         chain = chain_of(fn) if fn is not None else None
         if chain:
-            facts.vars.append(VarType(scope, var, "call", ".".join(chain)))
+            facts.vars.append(VarType(scope, var, "call", ".".join(chain), origin))
     elif right.type in ("identifier", "attribute"):
         chain = chain_of(right)
         if chain:
-            facts.vars.append(VarType(scope, var, "name", ".".join(chain)))
+            facts.vars.append(VarType(scope, var, "name", ".".join(chain), origin))
