@@ -156,3 +156,18 @@ def test_mcp_inspector_cli_over_stdio_and_http(tmp_path: Path) -> None:
                           "--method", "tools/call", "--tool-name", "investigate", "--tool-arg", f"question={QUESTION}"])
         assert over_http.returncode == 0, over_http.stderr[-2000:]
         assert "# Vigil report" in json.loads(over_http.stdout)["content"][0]["text"]
+
+
+def test_the_repository_mcp_json_runs_every_vigil_server_through_vigil_mcp() -> None:
+    """Claude Code reads .mcp.json at the repository root; each entry must start `vigil mcp NAME` for a
+    server package that exists, and hold no secret (credentials come from the environment)."""
+    root = Path(__file__).resolve().parents[2]
+    config = json.loads((root / ".mcp.json").read_text())
+    servers = config["mcpServers"]
+    assert "vigil-investigate" in servers
+    for name, entry in servers.items():
+        assert entry["type"] == "stdio" and entry["command"] == "vigil", name
+        assert entry["args"][0] == "mcp" and name == f"vigil-{entry['args'][1]}"
+        assert (root / "mcp_servers" / entry["args"][1] / "__init__.py").exists(), name
+        for value in (entry.get("env") or {}).values():
+            assert value.startswith("${"), f"{name}: env values are references, never literal secrets"
