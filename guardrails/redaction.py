@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MARKER = "[REDACTED:{kind}]"
+_MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
 
 
 @dataclass(frozen=True)
@@ -580,6 +581,25 @@ _AFTER_KEY = re.compile(
 )
 
 
+_DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_REFERENCE_START = ("${", "$(", "{{", "<", "%(", "$")
+
+
+def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -> bool:
+    """An unquoted value that points at a secret instead of being one.
+
+    `${DB_PASSWORD}`, `{{ .Values.password }}`, `$(cat file)`, and code such as
+    `password = getpass.getpass(...)`, `apiKey = process.env.API_KEY`, `random_password.db.result`.
+    """
+    if value.startswith(_REFERENCE_START):
+        return True
+    if "(" in value or text.startswith(("(", "["), vend):
+        return True  # a call or an index: code, not a literal
+    if _DOTTED.fullmatch(value):
+        return value.count(".") >= 2 or spaced
+    return False
+
+
 def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
     """`DB_PASSWORD=...`, `"apiToken": "..."`, `secret_key: ...`: found by the key name.
 
@@ -603,6 +623,10 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
         group = "qv" if quoted else "bv"
         value = m.group(group)
         vstart, vend = m.span(group)
+        if text.startswith(" bytes", vend):
+            continue  # `kubectl describe secret` prints sizes, not values
+        if not quoted and _is_reference(text, value, vstart, vend, spaced=" " in m.group(0)[: vstart - m.start()]):
+            continue
         is_password = key.endswith(_PASSWORD_WORDS)
         if is_password and _password_value(value, quoted):
             out.append((vstart, vend, "password_assignment"))
@@ -613,7 +637,7 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
 
 _ENV_PAIR = re.compile(
     r"""(?im)name:[ \t]*["']?(?P<name>[A-Za-z0-9_.\-]*(?:password|passwd|secret|token|api_?key|"""
-    r"""access_?key|private_?key|credentials?))["']?[ \t]*\r?\n[ \t]*(?:-[ \t]+)?value:[ \t]*"""
+    r"""access_?key|private_?key|credentials?|auth)[A-Za-z0-9_\-]{0,8})["']?[ \t]*\r?\n[ \t]*(?:-[ \t]+)?value:[ \t]*"""
     r"""(?:(?P<q>["'])(?P<qv>[^"'\r\n]{1,512})(?P=q)|(?P<bv>[^\s"'#][^\r\n#]{0,511}?))[ \t]*(?:#.*)?$"""
 )
 
@@ -622,9 +646,15 @@ def _env_pair_candidates(text: str) -> list[tuple[int, int, str]]:
     """Container env entries `- name: DB_PASSWORD` / `value: ...`: the name says what the value is."""
     out: list[tuple[int, int, str]] = []
     for m in _ENV_PAIR.finditer(text):
-        group = "qv" if m.group("qv") is not None else "bv"
+        quoted = m.group("qv") is not None
+        group = "qv" if quoted else "bv"
         value = m.group(group)
-        if value and not _is_placeholder(value):
+        name = m.group("name")
+        if _PASSWORD_KEY.search(name):
+            sensitive = _password_value(value, quoted=True)
+        else:
+            sensitive = bool(_SECRET_KEY.search(name)) and (_looks_random(value) or _base64_pem_key(value))
+        if sensitive:
             vstart, vend = m.span(group)
             out.append((vstart, vend, "k8s_env_secret"))
     return out
@@ -878,11 +908,15 @@ def redact_text(text: str) -> Redacted:
         return Redacted(text=text)
     # Higher priority first, then longer spans; keep each candidate that overlaps nothing kept.
     candidates.sort(key=lambda c: (c[0], -(c[2] - c[1]), c[1]))
-    kept: list[tuple[int, int, str]] = []
+    # Markers from an earlier pass are not secrets: redacting twice must change nothing.
+    kept: list[tuple[int, int, str]] = [(m.start(), m.end(), "") for m in _MARKER_RE.finditer(text)]
+    n_markers = len(kept)
     for _, s, e, kind in candidates:
         if all(e <= ks or s >= ke for ks, ke, _ in kept):
             kept.append((s, e, kind))
-    kept.sort()
+    kept = sorted(kept[n_markers:])
+    if not kept:
+        return Redacted(text=text)
     parts: list[str] = []
     last = 0
     for s, e, kind in kept:
@@ -967,12 +1001,15 @@ def _sensitive_pair(key: str, value: str) -> bool:
 
 
 def _secret_metadata(meta: dict[str, Any], findings: list[SecretFinding]) -> dict[str, Any]:
-    out = dict(_walk(meta, findings))
+    """A Secret's metadata, with the last-applied annotation (a full copy of the Secret) dropped whole."""
     annotations = meta.get("annotations")
-    if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
-        new_ann = dict(out.get("annotations") or {})
-        new_ann[_LAST_APPLIED] = _whole("k8s_last_applied_secret", annotations[_LAST_APPLIED], findings)
-        out["annotations"] = new_ann
+    if not (isinstance(annotations, dict) and _LAST_APPLIED in annotations):
+        return dict(_walk(meta, findings))
+    rest = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
+    out = dict(_walk({k: v for k, v in meta.items() if k != "annotations"}, findings))
+    new_ann = dict(_walk(rest, findings))
+    new_ann[_LAST_APPLIED] = _whole("k8s_last_applied_secret", annotations[_LAST_APPLIED], findings)
+    out["annotations"] = new_ann
     return out
 
 
