@@ -35,6 +35,16 @@ replay_app = typer.Typer(help="Serve an incident bundle over the Kubernetes API 
 bundle_app = typer.Typer(help="Incident bundles: check them.", no_args_is_help=True)
 
 
+@replay_app.callback()
+def _replay_group() -> None:
+    """Serve an incident bundle over the Kubernetes API (read-only)."""
+
+
+@bundle_app.callback()
+def _bundle_group() -> None:
+    """Incident bundles: check them."""
+
+
 @app.callback()
 def mcp_kubernetes(
     kubeconfig: Annotated[Path | None, typer.Option(help="kubeconfig file (env VIGIL_K8S_KUBECONFIG; "

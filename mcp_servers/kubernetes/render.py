@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -345,6 +346,20 @@ def events_answer(events: list[dict[str, Any]], *, all_namespaces: bool, hidden:
 
 # ---- logs ---------------------------------------------------------------------------------
 
+_VARIABLE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|0x[0-9a-f]+|\d+(?:\.\d+)?")
+
+
+def frequent_patterns(lines: Sequence[str], top: int = 3, min_count: int = 3) -> list[str]:
+    """The most repeated line shapes (numbers and ids masked), so a loop of near-identical errors
+    shows up as one counted line even when the kept window cannot hold them all."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        shape = _VARIABLE.sub("#", line)
+        counts[shape] = counts.get(shape, 0) + 1
+    common = sorted(((n, shape) for shape, n in counts.items() if n >= min_count), key=lambda x: -x[0])[:top]
+    return [f"repeated {n}x: {shape[:240]}" for n, shape in common]
+
+
 def logs_answer(text: str, *, header: str, grep: str | None, budget: int, more_hint: str) -> str:
     """The newest lines that fit, identical runs collapsed, optionally only lines containing `grep`."""
     from mcp_servers.common.compact import collapse_repeats
@@ -358,7 +373,8 @@ def logs_answer(text: str, *, header: str, grep: str | None, budget: int, more_h
     head = f"{header}: {total} lines" + (f", {len(lines)} containing {grep!r}" if grep else "")
     if len(collapsed) < len(lines):
         head += f", {len(lines) - len(collapsed)} repeats collapsed"
-    used = estimate_tokens(head) + 60 + estimate_tokens(more_hint)
+    patterns = frequent_patterns(lines)
+    used = estimate_tokens("\n".join([head, *patterns])) + 60 + estimate_tokens(more_hint)
     kept: list[str] = []
     for line in reversed(collapsed):
         cost = estimate_tokens(line) + 1
@@ -367,7 +383,7 @@ def logs_answer(text: str, *, header: str, grep: str | None, budget: int, more_h
         kept.append(line if len(line) <= 2000 else line[:2000] + "…")
         used += cost
     kept.reverse()
-    out = [head]
+    out = [head, *patterns]
     if len(kept) < len(collapsed):
         out.append(f"[{len(collapsed) - len(kept)} earlier lines left out; {more_hint}]")
     out.extend(kept)

@@ -208,3 +208,17 @@ async def test_no_secret_value_leaves_through_any_tool(replays, bundles, tmp_pat
     for canary in _canaries(b):
         assert canary not in joined  # ... the values never
     assert "last-applied-configuration" not in joined
+
+
+async def test_hostile_log_line_is_flagged_as_data(replays, bundles, tmp_path: Path) -> None:
+    log = bundles["checkout-oom"].expected["hostile_text"]["log"]
+    async with Client(_server(replays, "checkout-oom", tmp_path)) as c:
+        text = await _call(c, "k8s_logs", {"name": log["pod"], "namespace": log["namespace"], "grep": "rejected"})
+    assert text.startswith("WARNING: this result contains text that looks like instructions")
+
+
+async def test_only_allowed_contexts_are_served(replays, tmp_path: Path) -> None:
+    settings = KubeSettings(kubeconfig=str(replays["checkout-oom"].kubeconfig), allowed_contexts=["prod-eu"])
+    async with Client(build_server(settings, ServerGuard.for_tests(tmp_path))) as c:
+        text = await _call(c, "k8s_nodes", {}, error=True)
+    assert "is not served here; use one of: prod-eu" in text

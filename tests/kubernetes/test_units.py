@@ -155,3 +155,12 @@ def test_template_diff_names_image_env_and_containers() -> None:
                                                                             {"name": "N", "value": "1"}]}]}}
     assert template_diff(old, new) == ["app image a:1 -> a:2", "app env N (unset) -> N='1'",
                                        "app env T='5' -> T='5s'", "container old removed"]
+
+
+def test_frequent_patterns_mask_numbers_and_ids() -> None:
+    lines = [f'error="timeout after {i}ms" req=3f2a1b4c-0000-4000-8000-00000000000{i % 10}' for i in range(30)]
+    lines += ["started", "started", "ok 1"]
+    patterns = r.frequent_patterns(lines)
+    assert patterns == ['repeated 30x: error="timeout after #ms" req=#']
+    answer = r.logs_answer("\n".join(lines), header="logs", grep=None, budget=200, more_hint="m")
+    assert answer.splitlines()[1] == patterns[0] and estimate_tokens(answer) <= 220
