@@ -21,8 +21,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry.trace import Span
+
 from agent.incident import Incident
-from agent.llm.base import Message, Model, ModelError, ModelResponse, ToolCall, ToolDef, prompt_size
+from agent.llm.base import Message, Model, ModelError, ModelResponse, ToolCall, ToolDef, Usage, prompt_size
 from agent.llm.budget import Budget, BudgetTracker
 from agent.prompts import SYSTEM_PROMPT, first_user_message
 from agent.report import EvidenceRef, Hypothesis, Report, RuledOut, Stats
@@ -30,7 +32,11 @@ from agent.runbooks.catalog import Catalog
 from agent.runbooks.conclusions import conclude
 from agent.runbooks.model import Conclusion, Runbook
 from agent.runbooks.plan import plan_calls
+from agent.telemetry import instrument_model, metrics, tracer
 from agent.toolhub import ToolHub, ToolOutcome
+from guardrails.action import Action
+from guardrails.pipeline import MODEL_CALL_TOOL
+from mcp_servers.common.compact import estimate_tokens
 
 Progress = Callable[[str, dict[str, Any]], None]
 """Called with an event name and details: `runbook`, `prefetch`, `tool`, `model`, `done`."""
@@ -51,10 +57,30 @@ class Investigator:
         self.max_output_tokens = max_output_tokens
         self.progress = progress or (lambda event, details: None)
 
+    @property
+    def team(self) -> str:
+        """Whose budget and ledger rows this investigation counts against."""
+        return self.hub.actor.team or self.hub.actor.name
+
     async def investigate(self, incident: Incident) -> Report:
+        """One trace per investigation: the root `investigate` span holds every step, model and tool span."""
+        with tracer().start_as_current_span("investigate") as span:
+            if span.is_recording():
+                span.set_attributes({"vigil.incident.id": incident.id,
+                                     "vigil.incident.fingerprint": incident.fingerprint, "vigil.team": self.team,
+                                     "vigil.actor": self.hub.actor.name,
+                                     "vigil.run_id": self.hub.run_id, "gen_ai.operation.name": "invoke_agent"})
+            report = await self._investigate(incident, span)
+            metrics().record_investigation(report.stats.seconds, team=self.team, runbook=report.runbook_id,
+                                           complete=report.complete)
+            return report
+
+    async def _investigate(self, incident: Incident, span: Span) -> Report:
         started = time.monotonic()
         match = self.catalog.best(incident)
         runbook = match.runbook if match else None
+        if span.is_recording():
+            span.set_attribute("vigil.runbook.id", runbook.id if runbook else "none")
         self.progress("runbook", {"id": runbook.id if runbook else None, "reasons": match.reasons if match else []})
         prefetched = await self._prefetch(runbook, incident)
         evidence = {o.step_id: o.text for o in prefetched if o.ok and o.step_id}
@@ -73,6 +99,13 @@ class Investigator:
         report.stats.prefetched_calls = len(prefetched)
         report.stats.refused_calls = sum(1 for o in self.hub.outcomes if o.denied)
         report.stats.seconds = round(time.monotonic() - started, 3)
+        if span.is_recording():
+            span.set_attributes({"vigil.complete": report.complete, "vigil.tool_calls": report.stats.tool_calls,
+                                 "vigil.model_turns": report.stats.model_turns,
+                                 "gen_ai.usage.input_tokens": report.stats.input_tokens,
+                                 "gen_ai.usage.output_tokens": report.stats.output_tokens})
+            if report.incomplete_reason:
+                span.set_attribute("vigil.incomplete_reason", report.incomplete_reason)
         self.progress("done", {"complete": report.complete})
         return report
 
@@ -85,9 +118,14 @@ class Investigator:
             self.progress("skipped", {"step": skipped.step_id, "reason": skipped.reason})
         calls = [(c.step_id, c.tool, self._with_context(c.tool, dict(c.arguments), incident)) for c in plan.calls]
         self.progress("prefetch", {"calls": [f"{tool}" for _, tool, _ in calls]})
+        runbook_id = runbook.id
 
         async def one(step_id: str, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
-            outcome = await self.hub.call(tool, arguments, step_id=step_id)
+            with tracer().start_as_current_span(f"runbook_step {step_id}") as step_span:
+                if step_span.is_recording():
+                    step_span.set_attributes({"vigil.runbook.id": runbook_id, "vigil.runbook.step": step_id,
+                                              "gen_ai.tool.name": tool})
+                outcome = await self.hub.call(tool, arguments, step_id=step_id)
             self.progress("tool", {"id": outcome.evidence_id, "tool": tool, "ok": outcome.ok, "step": step_id})
             return outcome
 
@@ -108,6 +146,7 @@ class Investigator:
     async def _model_turns(self, report: Report, incident: Incident, runbook: Runbook | None,
                            prefetched: list[ToolOutcome], conclusion: Conclusion | None) -> None:
         assert self.model is not None
+        model = instrument_model(self.model)
         allowed = set(runbook.tools) if runbook and runbook.tools else None
         tools = [ToolDef(name=t.name, description=t.description, input_schema=t.spec.input_schema)
                  for t in self.hub.tools(allowed)]
@@ -124,9 +163,14 @@ class Investigator:
                 report.complete = False
                 report.incomplete_reason = f"the {spent} budget ran out before the model concluded"
                 break
+            refusal = await self._check_team_budget(tracker, model, messages, tools)
+            if refusal:
+                report.complete = False
+                report.incomplete_reason = refusal
+                break
             try:
-                response = await self.model.complete(SYSTEM_PROMPT, messages, tools,
-                                                     tracker.output_allowance(self.max_output_tokens))
+                response = await model.complete(SYSTEM_PROMPT, messages, tools,
+                                                tracker.output_allowance(self.max_output_tokens))
             except ModelError as exc:
                 report.complete = False
                 report.incomplete_reason = f"the model failed: {exc}"
@@ -168,11 +212,33 @@ class Investigator:
 
         return list(await asyncio.gather(*(one(c) for c in calls)))
 
+    async def _check_team_budget(self, tracker: BudgetTracker, model: Model, messages: list[Message],
+                                 tools: list[ToolDef]) -> str | None:
+        """Ask the pipeline whether the team may spend this turn's input; the reason to stop, or None.
+
+        Checked before every turn, not once per investigation, so a team that runs out midway stops
+        at the next turn with its report so far. The refusal is audited like any other denial.
+        """
+        estimated = prompt_size(SYSTEM_PROMPT, tools) + sum(estimate_tokens(m.content) for m in messages)
+        priced = ModelResponse(model=model.name, provider=model.provider, usage=Usage(input_tokens=estimated))
+        action = Action(actor=self.hub.actor, tool=MODEL_CALL_TOOL, run_id=self.hub.run_id,
+                        arguments={"model": f"{model.provider}:{model.name}"}, estimated_tokens=estimated,
+                        estimated_cost_usd=tracker.prices.cost(priced) or 0.0)
+        verdict = await self.hub.pipeline.check_model_call(action)
+        denial = verdict.denial
+        if denial is None:
+            return None
+        self.progress("refused", {"what": "model call", "reason": denial.reason})
+        return f"the model call was refused by the team budget: {denial.reason} (rule {denial.rule})"
+
     def _record_usage(self, response: ModelResponse, cost: float) -> None:
         pipeline = self.hub.pipeline
         actor = self.hub.actor
+        metrics().record_llm_usage(provider=response.provider, model=response.model, team=self.team,
+                                   input_tokens=response.usage.input_tokens,
+                                   output_tokens=response.usage.output_tokens, usd=cost)
         if pipeline.ledger is not None:
-            pipeline.ledger.record(team=actor.team or actor.name, actor=actor.name, provider=response.provider,
+            pipeline.ledger.record(team=self.team, actor=actor.name, provider=response.provider,
                                    model=response.model, input_tokens=response.usage.input_tokens,
                                    output_tokens=response.usage.output_tokens, usd=cost, run_id=self.hub.run_id)
 

@@ -17,7 +17,10 @@ from typing import Any
 
 from mcp import Client, StdioServerParameters
 from mcp.server.mcpserver import MCPServer
+from opentelemetry.propagate import inject
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from agent.telemetry import metrics, tracer
 from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
 from guardrails.injection import InjectionReport
 from guardrails.pipeline import Pipeline
@@ -112,7 +115,23 @@ class ToolHub:
 
     async def call(self, tool: str, arguments: dict[str, Any], *, step_id: str | None = None,
                    budget_tokens: int | None = None) -> ToolOutcome:
-        """Judge, call, screen. Never raises for a denial or a tool error: the outcome says what happened."""
+        """Judge, call, screen. Never raises for a denial or a tool error: the outcome says what happened.
+
+        Each call is an `execute_tool <name>` span; the server's own spans join it through the W3C
+        trace context carried in the request's `_meta`.
+        """
+        with tracer().start_as_current_span(f"execute_tool {tool}", kind=SpanKind.CLIENT) as span:
+            outcome = await self._call(tool, arguments, step_id, budget_tokens)
+            hub_tool = self._tools.get(tool)
+            server = hub_tool.server if hub_tool else "unknown"
+            result = "denied" if outcome.denied else ("ok" if outcome.ok else "error")
+            metrics().record_tool(outcome.seconds, tool=tool, server=server, outcome=result)
+            if span.is_recording():
+                _describe_call(span, outcome, server, result)
+            return outcome
+
+    async def _call(self, tool: str, arguments: dict[str, Any], step_id: str | None,
+                    budget_tokens: int | None) -> ToolOutcome:
         started = time.monotonic()
         evidence_id = self.next_evidence_id()
         hub_tool = self._tools.get(tool)
@@ -132,6 +151,7 @@ class ToolHub:
         meta = {META_ACTOR: self.actor.name, META_RUN: self.run_id}
         if self.actor.team:
             meta[META_TEAM] = self.actor.team
+        inject(meta)  # traceparent: the server's spans join this investigation's trace on any transport
         try:
             result = await self._clients[hub_tool.server].call_tool(tool, arguments, meta=meta)
             text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
@@ -146,3 +166,25 @@ class ToolHub:
                               secrets_redacted=screened.secrets_redacted)
         self.outcomes.append(outcome)
         return outcome
+
+
+def _describe_call(span: Span, outcome: ToolOutcome, server: str, result: str) -> None:
+    """GenAI tool-execution attributes plus what the guardrails decided (never the arguments' values)."""
+    denial = outcome.denied
+    span.set_attributes({
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": outcome.tool,
+        "gen_ai.tool.call.id": outcome.evidence_id,
+        "vigil.tool.server": server,
+        "vigil.tool.outcome": result,
+        "vigil.guardrail.allowed": denial is None,
+        "vigil.guardrail.rule": (denial.rule if denial else None) or "none",
+        "vigil.guardrail.layer": denial.layer if denial else "none",
+        "vigil.secrets_redacted": outcome.secrets_redacted,
+        "vigil.injection_flagged": bool(outcome.injection and outcome.injection.suspicious),
+    })
+    if outcome.step_id:
+        span.set_attribute("vigil.runbook.step", outcome.step_id)
+    if result == "error":
+        span.set_attribute("error.type", "tool_error")
+        span.set_status(Status(StatusCode.ERROR, outcome.text[:200]))

@@ -13,11 +13,13 @@ and a result record (a hash of the text, never the text) joins the audit chain.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+from opentelemetry import trace
 
 from guardrails import injection, redaction
 from guardrails.action import Action, Decision, Risk, ToolSpec, Verdict
@@ -27,6 +29,15 @@ from guardrails.policy import Policy
 from guardrails.rollback import RollbackStore
 from guardrails.timeparse import parse_duration
 from guardrails.usage import RateLimiter, UsageLedger
+
+MODEL_CALL_TOOL = "model_call"
+"""The tool name audit records and spans give a model turn's budget check (it is not an MCP tool)."""
+
+VERDICT_OBSERVERS: list[Callable[[str, Verdict], None]] = []
+"""Called with (where, verdict) after every audited verdict; telemetry counts denials and approvals
+here, so the guardrails library itself needs no metrics code. An observer must not raise."""
+
+_tracer = trace.get_tracer("vigil.guardrails")
 
 
 @dataclass(frozen=True)
@@ -59,25 +70,71 @@ class Pipeline:
 
     async def check(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None) -> Verdict:
         """Run every layer and return the verdict. Never raises for a denial."""
-        verdict = Verdict(action=action)
-        for layer in (self._validate, self._scope, self._rollback):
-            decision = layer(action, spec, cost_class)
-            verdict.decisions.append(decision)
-            if not decision.allowed:
-                return self._audit(verdict)
-        verdict.decisions.append(await self._approve(action))
-        return self._audit(verdict)
+        with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
+            verdict = Verdict(action=action)
+            for layer in (self._validate, self._scope, self._rollback):
+                decision = layer(action, spec, cost_class)
+                verdict.decisions.append(decision)
+                if not decision.allowed:
+                    return self._finish(verdict, span)
+            verdict.decisions.append(await self._approve(action))
+            return self._finish(verdict, span)
 
     async def precheck(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None) -> Verdict:
         """Validation and scoping only, audited: for a write tool that runs the full `check` itself once
         it has built its rollback plan (an MCP server's middleware cannot know the plan)."""
+        with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
+            verdict = Verdict(action=action)
+            for layer in (self._validate, self._scope):
+                decision = layer(action, spec, cost_class)
+                verdict.decisions.append(decision)
+                if not decision.allowed:
+                    break
+            return self._finish(verdict, span)
+
+    async def check_model_call(self, action: Action) -> Verdict:
+        """The team's daily token and money budget, checked before a model turn (audited, like a tool call).
+
+        A model call is not a tool: the policy's tool rules and rate limits do not apply to it, only
+        the per-team budget in the actor's limits, judged on `action.estimated_tokens` and
+        `action.estimated_cost_usd`. Without a ledger or a budget there is nothing to decide and
+        nothing is recorded.
+        """
         verdict = Verdict(action=action)
-        for layer in (self._validate, self._scope):
-            decision = layer(action, spec, cost_class)
-            verdict.decisions.append(decision)
-            if not decision.allowed:
-                break
-        return self._audit(verdict)
+        limits = self.policy.limits_for(action.actor)
+        no_budget = limits.budget.tokens_per_day is None and limits.budget.usd_per_day is None
+        if self.ledger is None or no_budget:
+            verdict.decisions.append(Decision(layer="scoping", allowed=True, reason="no team budget applies"))
+            return verdict
+        with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
+            denial = self._check_budget(action, limits)
+            team = action.actor.team or action.actor.name
+            verdict.decisions.append(denial or Decision(
+                layer="scoping", allowed=True, rule=f"limits.{limits.id}.budget",
+                reason=f"team {team!r} is within its daily budget"))
+            return self._finish(verdict, span)
+
+    def _finish(self, verdict: Verdict, span: trace.Span) -> Verdict:
+        """Audit the verdict, describe it on the guardrail span and tell the observers."""
+        verdict = self._audit(verdict)
+        if span.is_recording():
+            denial = verdict.denial
+            deciding = denial or (verdict.decisions[-1] if verdict.decisions else None)
+            span.set_attributes({
+                "vigil.guardrail.where": self.where,
+                "gen_ai.tool.name": verdict.action.tool,
+                "vigil.actor": verdict.action.actor.name,
+                "vigil.guardrail.allowed": verdict.allowed,
+                "vigil.guardrail.layer": deciding.layer if deciding else "none",
+                "vigil.guardrail.rule": (deciding.rule if deciding else None) or "none",
+            })
+            for decision in verdict.decisions:
+                span.add_event("guardrail.decision", {"vigil.guardrail.layer": decision.layer,
+                                                      "vigil.guardrail.allowed": decision.allowed,
+                                                      "vigil.guardrail.rule": decision.rule or "none"})
+        for observer in VERDICT_OBSERVERS:
+            observer(self.where, verdict)
+        return verdict
 
     # -- layer 1: validation -------------------------------------------------------------
     def _validate(self, action: Action, spec: ToolSpec | None, _: str | None) -> Decision:
