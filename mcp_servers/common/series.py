@@ -108,7 +108,7 @@ class SeriesSummary:
             return "-"
         base = self.baseline.mean
         if base == 0:
-            return f"base 0 -> {fmt_number(self.mean)}"
+            return "0 vs 0" if self.mean == 0 else f"{fmt_number(self.mean)} vs 0"
         ratio = self.mean / base
         text = f"{ratio:.0f}" if abs(ratio) >= 100 else f"{ratio:.2g}"
         return f"x{text} vs {fmt_number(base)}"

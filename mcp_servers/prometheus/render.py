@@ -37,9 +37,14 @@ def label_key(metric: Mapping[str, str]) -> LabelSet:
 
 
 def common_labels(metrics: Sequence[Mapping[str, str]]) -> dict[str, str]:
-    """Labels with the same value on every series; shown once instead of on every row."""
-    if len(metrics) < 2:
+    """Labels with the same value on every series; shown once instead of on every row.
+
+    With one series only its metric name is taken out: its other labels are what identifies it."""
+    if not metrics:
         return {}
+    if len(metrics) == 1:
+        name = metrics[0].get("__name__")
+        return {"__name__": name} if name else {}
     first = dict(metrics[0])
     return {k: v for k, v in first.items() if all(m.get(k) == v for m in metrics[1:])}
 
@@ -113,7 +118,7 @@ def summarise_results(answer: RangeAnswer) -> list[Row]:
             # a series born or ended inside the window (a pod replaced, a target gone) is news
             summary = _with_score(summary, max(summary.score, EDGE_SCORE))
         if answer.baseline_results is not None and not base:
-            note = "; ".join(filter(None, [note, "new: absent from baseline"]))
+            note = "; ".join(filter(None, [note, "new since baseline"]))
             summary = _with_score(summary, max(summary.score, 3.0))
         out.append(Row(metric, summary, note, points))
     return out
@@ -167,7 +172,7 @@ def render_range(answer: RangeAnswer) -> str:
     raw_reserve = answer.budget_tokens // 3 if answer.raw_points else 0
     table_budget = max(200, answer.budget_tokens - estimate_tokens(header_text) - raw_reserve)
     hint = f"ask top_k={min(len(rows), answer.top_k * 2)} or add label matchers to see others"
-    table = render_table(columns, table_rows, budget_tokens=table_budget, more_hint=hint, max_cell=60)
+    table = render_table(columns, table_rows, budget_tokens=table_budget, more_hint=hint, max_cell=100)
     parts = [header_text, table]
     if rest > 0:
         low = max(rows[i].summary.score for i in order[len(shown):])
@@ -238,7 +243,7 @@ def render_instant(query: str, at: float, result: Sequence[Any], budget_tokens: 
     title = f"instant query `{query}` at {fmt_time(at)}: {len(items)} series, largest value first."
     if common:
         title += "\nCommon labels: " + common_text(common) + "."
-    return render_table(["series", "value"], rows, budget_tokens=budget_tokens, title=title,
+    return render_table(["series", "value"], rows, budget_tokens=budget_tokens, title=title, max_cell=200,
                         more_hint="add label matchers, or wrap in topk(10, ...) / sum by (...)")
 
 
