@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +76,8 @@ class CodeGraph:
         for src, dst in self.db.execute("SELECT src, dst FROM edges WHERE kind='inherits'"):
             self.bases[src].append(dst)
             self.subclasses[dst].append(src)
+        self._unresolved_names: Counter[str] = Counter(
+            callee.rsplit(".", 1)[-1] for (callee,) in self.db.execute("SELECT callee FROM unresolved"))
         meta = dict(self.db.execute("SELECT k, v FROM meta"))
         self.root = meta.get("root", "")
         self.commit = meta.get("commit", "")
@@ -142,6 +144,10 @@ class CodeGraph:
 
     def unresolved_from(self, key: str) -> list[tuple[str, int]]:
         return list(self.db.execute("SELECT callee, line FROM unresolved WHERE src=? ORDER BY line", (key,)))
+
+    def unresolved_named(self, name: str) -> int:
+        """How many unresolved call sites end in this name (possible callers the index cannot prove)."""
+        return self._unresolved_names.get(name, 0)
 
     def impact(self, key: str, depth: int = 3) -> dict[int, list[str]]:
         """Transitive callers by distance: {1: direct callers, 2: their callers, ...}."""
