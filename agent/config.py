@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.llm.budget import Budget
 from agent.llm.settings import LLMSettings
+from mcp_servers.loki.client import LokiSettings
 from mcp_servers.prometheus.client import PromSettings
 
 ENV_PREFIX = "VIGIL__"
@@ -27,20 +28,6 @@ _SECRETISH = re.compile(r"(password|passwd|secret|token|api_?key|private_?key|cr
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class SecretRef(_Section):
-    """Where a credential lives. Read with `reveal()` only at the moment it is needed."""
-
-    env: str | None = None
-    file: Path | None = None
-
-    def reveal(self) -> str | None:
-        if self.env:
-            return os.environ.get(self.env)
-        if self.file:
-            return self.file.read_text().strip()
-        return None
 
 
 class AuditSettings(_Section):
@@ -58,17 +45,6 @@ class KubernetesSettings(_Section):
     """The incident label that names the cluster to investigate."""
     clusters: dict[str, str] = Field(default_factory=dict)
     """Cluster label value -> kube context, where contexts are not named after clusters."""
-    timeout_seconds: float = 15.0
-
-
-class HttpEndpoint(_Section):
-    url: str | None = None
-    bearer_token_env: str | None = None
-    basic_user: str | None = None
-    basic_password_env: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict)
-    verify_tls: bool = True
-    ca_file: Path | None = None
     timeout_seconds: float = 15.0
 
 
@@ -109,7 +85,8 @@ class Config(_Section):
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     prometheus: PromSettings | None = None
     """Enables the Prometheus tools; VIGIL_PROMETHEUS_URL (and _BEARER_TOKEN …) also do."""
-    loki: HttpEndpoint = Field(default_factory=HttpEndpoint)
+    loki: LokiSettings | None = None
+    """Enables the Loki tools; VIGIL_LOKI_URL (and _BEARER_TOKEN …) also do."""
     codegraph: CodeGraphSettings = Field(default_factory=CodeGraphSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     budget: Budget = Field(default_factory=Budget)

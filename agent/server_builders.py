@@ -25,6 +25,16 @@ def prometheus(config: Config, guard: ServerGuard) -> MCPServer | None:
     return build_server(settings, guard) if settings is not None else None
 
 
+def loki(config: Config, guard: ServerGuard) -> MCPServer | None:
+    from mcp_servers.loki.client import ENV_PREFIX, LokiSettings
+    from mcp_servers.loki.server import build_server
+
+    settings = config.loki
+    if settings is None and os.environ.get(f"{ENV_PREFIX}_URL"):
+        settings = LokiSettings.from_env()
+    return build_server(settings, guard) if settings is not None else None
+
+
 def kubernetes(config: Config, guard: ServerGuard) -> MCPServer | None:
     from mcp_servers.kubernetes.client import KubeSettings
     from mcp_servers.kubernetes.server import build_server
@@ -44,4 +54,5 @@ def kubernetes(config: Config, guard: ServerGuard) -> MCPServer | None:
 BUILDERS = {
     "kubernetes": kubernetes,
     "prometheus": prometheus,
+    "loki": loki,
 }
