@@ -28,13 +28,15 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def serve(tmp_path: Path, workers: int, name: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start `vigil serve` (the module entry the `vigil` CLI mounts) and wait until it answers /healthz."""
+def serve(tmp_path: Path, workers: int, name: str,
+          env_extra: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start `vigil serve` (the module entry the `vigil` CLI mounts) and wait until it accepts connections."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = tmp_path / "vigil.yaml"
     config.write_text(f"state_dir: {tmp_path / 'state'}\n")
     env = {**os.environ, "VIGIL_CONFIG": str(config), "VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN,
-           "VIGIL_SERVE__LEASE_SECONDS": "3"}
+           "VIGIL_SERVE__LEASE_SECONDS": "3", **(env_extra or {})}
     log = (tmp_path / f"{name}.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "agent.frontdoor_cli", "serve", "--port", str(port),
                              "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
