@@ -34,7 +34,7 @@ def test_inline_secrets_are_refused(tmp_path, field):
 def test_external_server_needs_exactly_one_transport(tmp_path):
     path = tmp_path / "vigil.yaml"
     path.write_text("servers:\n  - name: grafana\n    command: [mcp-grafana]\n    url: http://x\n")
-    with pytest.raises(ConfigError, match="servers.0"):
+    with pytest.raises(ConfigError, match=r"servers\.0"):
         load_config(path, environ={})
 
 
