@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.llm.budget import Budget
 from agent.llm.settings import LLMSettings
+from mcp_servers.codegraph.server import CodegraphSettings
 from mcp_servers.loki.client import LokiSettings
 from mcp_servers.prometheus.client import PromSettings
 
@@ -46,11 +47,6 @@ class KubernetesSettings(_Section):
     clusters: dict[str, str] = Field(default_factory=dict)
     """Cluster label value -> kube context, where contexts are not named after clusters."""
     timeout_seconds: float = 15.0
-
-
-class CodeGraphSettings(_Section):
-    repositories: list[Path] = Field(default_factory=list)
-    db_dir: Path | None = None
 
 
 class ExternalServer(_Section):
@@ -87,7 +83,8 @@ class Config(_Section):
     """Enables the Prometheus tools; VIGIL_PROMETHEUS_URL (and _BEARER_TOKEN …) also do."""
     loki: LokiSettings | None = None
     """Enables the Loki tools; VIGIL_LOKI_URL (and _BEARER_TOKEN …) also do."""
-    codegraph: CodeGraphSettings = Field(default_factory=CodeGraphSettings)
+    codegraph: CodegraphSettings | None = None
+    """Enables the code-graph tools over one repository (`repo:`, optional `db:`)."""
     llm: LLMSettings = Field(default_factory=LLMSettings)
     budget: Budget = Field(default_factory=Budget)
     """Per investigation: model steps, tokens, wall time and money (agent/llm/budget.py)."""

@@ -117,6 +117,7 @@ async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console
 
 def _demo_config(config: Config, replay: Any, bundle: Any, prom_url: str | None, work: Path) -> Config:
     """The user's config (model, policy, state dir) pointed at the replayed cluster and local Prometheus."""
+    from mcp_servers.codegraph.server import CodegraphSettings
     from mcp_servers.prometheus.client import PromSettings
 
     update: dict[str, Any] = {
@@ -126,8 +127,7 @@ def _demo_config(config: Config, replay: Any, bundle: Any, prom_url: str | None,
         "prometheus": PromSettings(url=prom_url) if prom_url else None,
     }
     if bundle.code_dir is not None:
-        update["codegraph"] = config.codegraph.model_copy(update={"repositories": [bundle.code_dir],
-                                                                  "db_dir": work / "codegraph"})
+        update["codegraph"] = CodegraphSettings(repo=bundle.code_dir, db=work / "codegraph.db")
     return config.model_copy(update=update)
 
 

@@ -51,8 +51,15 @@ def kubernetes(config: Config, guard: ServerGuard) -> MCPServer | None:
     return build_server(settings, guard)
 
 
+def codegraph(config: Config, guard: ServerGuard) -> MCPServer | None:
+    from mcp_servers.codegraph.server import build_server
+
+    return build_server(config.codegraph, guard) if config.codegraph is not None else None
+
+
 BUILDERS = {
     "kubernetes": kubernetes,
     "prometheus": prometheus,
     "loki": loki,
+    "codegraph": codegraph,
 }
