@@ -62,6 +62,8 @@ class SecretFormat:
     """Lowercase substrings; the patterns run only if one occurs. Empty means always run."""
     accept: Callable[[str], bool] | None = None
     """An extra check on the captured secret (entropy, decoding), for formats a regex alone over-matches."""
+    windowed: bool = True
+    """Run the patterns only near hint occurrences (false for long multi-line blocks such as PEM keys)."""
 
 
 # --------------------------------------------------------------------------- value checks
@@ -136,6 +138,7 @@ def _fmt(
     hints: list[str],
     flags: int = 0,
     accept: Callable[[str], bool] | None = None,
+    windowed: bool = True,
 ) -> SecretFormat:
     return SecretFormat(
         name=name,
@@ -143,6 +146,7 @@ def _fmt(
         patterns=tuple(re.compile(p, flags) for p in patterns),
         hints=tuple(hints),
         accept=accept,
+        windowed=windowed,
     )
 
 
@@ -160,6 +164,7 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"-----BEGIN OPENSSH PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=\s])*",
         ],
         ["openssh private key"],
+        windowed=False,
     ),
     _fmt(
         "pgp_private_key",
@@ -169,6 +174,7 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"-----BEGIN PGP PRIVATE KEY BLOCK-----(?:\\n|[A-Za-z0-9+/=:\s.,()-])*",
         ],
         ["pgp private key block"],
+        windowed=False,
     ),
     _fmt(
         "pem_private_key",
@@ -180,6 +186,7 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"-----BEGIN (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=:\s,-])*",
         ],
         ["private key-----"],
+        windowed=False,
     ),
     _fmt(
         "base64_private_key",
@@ -193,6 +200,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "PuTTY private key file",
         [r"PuTTY-User-Key-File-\d: [\s\S]{0,10000}?Private-MAC: [0-9a-f]+"],
         ["putty-user-key-file"],
+        windowed=False,
     ),
     # Cloud providers.
     _fmt(
@@ -354,7 +362,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         ["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
     ),
     _fmt("stripe_webhook_secret", "Stripe webhook signing secret", [_B + r"whsec_[A-Za-z0-9]{32,}" + _E], ["whsec_"]),
-    _fmt("twilio_api_key", "Twilio API key SID", [_B + r"SK[0-9a-f]{32}" + _E], ["sk"]),
+    _fmt("twilio_api_key", "Twilio API key SID", [_B + r"SK[0-9a-f]{32}" + _E], ["SK"]),
     _fmt(
         "sendgrid_api_key",
         "SendGrid API key",
@@ -459,7 +467,7 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"(?i)[?&](?:password|passwd|pwd|pass|access_token|refresh_token|id_token|api_key|apikey|"
             r"client_secret|secret|token|auth|key)=(?P<s>[^&\s'\"#<>]{6,256})"
         ],
-        ["=", "&"],
+        ["pass", "pwd", "token", "api_key", "apikey", "secret", "auth", "key="],
         accept=lambda v: not _is_placeholder(v) and (len(v) >= 16 or not v.isalpha()),
     ),
     _fmt(
@@ -571,7 +579,7 @@ _SECRET_WORDS = (
     "master_key",
 )
 _KEYWORD = re.compile(
-    r"(?i)(?:password|passwd|passphrase|passcode|secret(?:[_\-]?key)?|token|api[_\-]?key|access[_\-]?key|"
+    r"(?:password|passwd|passphrase|passcode|secret(?:[_\-]?key)?|token|api[_\-]?key|access[_\-]?key|"
     r"private[_\-]?key|credentials?|auth|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key)"
 )
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -607,7 +615,10 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
     free key prefix backtracks at every position.
     """
     out: list[tuple[int, int, str]] = []
-    for kw in _KEYWORD.finditer(text):
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lowercase to two characters; keep positions exact
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    for kw in _KEYWORD.finditer(lowered):
         end = kw.end()
         # The keyword must end the key name: `password_file=` or `tokens=` are other things.
         if end < len(text) and text[end] in _KEY_CHARS:
@@ -875,17 +886,74 @@ def _json_secret_spans(text: str) -> list[tuple[int, int, str]]:
 # --------------------------------------------------------------------------- redact_text
 
 
+_BACK = 64
+"""How far before a hint a match may start (`postgres` before `://`, 36 hex digits before `NRAL`)."""
+_FORWARD = 2048
+"""How far after a hint a match may end (the longest single-line tokens are under 1,500 characters)."""
+_DENSE = 64
+"""Hint occurrences beyond which scanning the whole text is cheaper than scanning windows."""
+
+
+def _hint_windows(fmt: SecretFormat, text: str, lowered: str) -> list[tuple[int, int]]:
+    """Merged ranges around each hint occurrence; the whole text when unwindowed; [] when no hint occurs.
+
+    Hints with capitals are looked up in the original text, the others in the lowercased one.
+    """
+    whole = [(0, len(text))]
+    if not fmt.hints:
+        return whole
+    positions: list[int] = []
+    for hint in fmt.hints:
+        hay = text if hint != hint.lower() else lowered
+        i = hay.find(hint)
+        while i >= 0:
+            positions.append(i)
+            if len(positions) > _DENSE:
+                return whole
+            i = hay.find(hint, i + 1)
+    if not positions:
+        return []
+    if not fmt.windowed:
+        return whole
+    positions.sort()
+    ranges: list[tuple[int, int]] = []
+    for pos in positions:
+        lo, hi = max(0, pos - _BACK), min(len(text), pos + _FORWARD)
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], hi)
+        else:
+            ranges.append((lo, hi))
+    return ranges
+
+
+def _finditer_ranges(pattern: re.Pattern[str], text: str, ranges: list[tuple[int, int]]) -> list[re.Match[str]]:
+    """Matches of `pattern` inside the ranges, each match once."""
+    if len(ranges) == 1:
+        return list(pattern.finditer(text, *ranges[0]))
+    seen: set[tuple[int, int]] = set()
+    out: list[re.Match[str]] = []
+    for lo, hi in ranges:
+        for m in pattern.finditer(text, lo, hi):
+            if m.span() not in seen:
+                seen.add(m.span())
+                out.append(m)
+    return out
+
+
 def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     """Every (priority, start, end, kind) any detector proposes; lower priority number wins."""
     lowered = text.lower()
     found: list[tuple[int, int, int, str]] = []
     for s, e, kind in _yaml_secret_spans(text) + _json_secret_spans(text):
         found.append((0, s, e, kind))
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     for prio, fmt in enumerate(FORMATS, start=1):
-        if fmt.hints and not any(h in lowered for h in fmt.hints):
+        ranges = _hint_windows(fmt, text, lowered)
+        if not ranges:
             continue
         for pattern in fmt.patterns:
-            for m in pattern.finditer(text):
+            for m in _finditer_ranges(pattern, text, ranges):
                 group = "s" if "s" in pattern.groupindex else 0
                 s, e = m.span(group)
                 if e <= s:
