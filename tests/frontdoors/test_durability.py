@@ -28,14 +28,14 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def serve(tmp_path: Path, workers: int, name: str,
-          env_extra: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serve(tmp_path: Path, workers: int, name: str, env_extra: dict[str, str] | None = None,
+          config: dict[str, Any] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start `vigil serve` (the module entry the `vigil` CLI mounts) and wait until it accepts connections."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    config = tmp_path / "vigil.yaml"
-    config.write_text(f"state_dir: {tmp_path / 'state'}\n")
-    env = {**os.environ, "VIGIL_CONFIG": str(config), "VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN,
+    config_file = tmp_path / "vigil.yaml"
+    config_file.write_text(json.dumps(config or {"state_dir": str(tmp_path / "state")}))
+    env = {**os.environ, "VIGIL_CONFIG": str(config_file), "VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN,
            "VIGIL_SERVE__LEASE_SECONDS": "3", **(env_extra or {})}
     log = (tmp_path / f"{name}.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "agent.frontdoor_cli", "serve", "--port", str(port),
