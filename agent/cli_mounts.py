@@ -17,17 +17,25 @@ SUBAPPS: list[tuple[str, str]] = [
     ("llm", "agent.llm.cli:app"),
     ("replay", "mcp_servers.kubernetes.cli:replay_app"),
     ("bundle", "mcp_servers.kubernetes.cli:bundle_app"),
+    ("code", "mcp_servers.codegraph.cli:code_app"),
+    ("gitops", "agent.gitops.cli:app"),
+    ("serve", "agent.frontdoor_cli:serve_app"),
+    ("jobs", "agent.frontdoor_cli:jobs_app"),
 ]
 
 MCP_SERVERS: list[tuple[str, str]] = [
     ("kubernetes", "mcp_servers.kubernetes.cli:app"),
     ("prometheus", "mcp_servers.prometheus.cli:app"),
     ("loki", "mcp_servers.loki.cli:app"),
+    ("codegraph", "mcp_servers.codegraph.cli:mcp_app"),
+    ("investigate", "mcp_servers.investigate.cli:app"),
 ]
 
 COMMANDS: list[tuple[str, str]] = [
     ("investigate", "agent.cli_investigate:investigate"),
     ("demo", "agent.cli_demo:demo"),
+    ("index", "mcp_servers.codegraph.cli:index_cmd"),
+    ("rollback", "agent.gitops.cli:rollback_command"),
 ]
 
 
