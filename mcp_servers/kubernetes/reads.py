@@ -57,16 +57,18 @@ def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], bud
         parts.append("owner chain: " + " -> ".join([f"{obj.get('kind')}/{obj['metadata']['name']}", *chain]))
     if t.kind == "Deployment":
         parts.append(revisions_text(kc, ctx, obj, max_rows=4))
-    if t.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
-        parts.append(pods_of_text(kc, ctx, obj))
     events = events_for(kc, ctx, obj)
+    if t.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
+        text, pod_names = pods_of_text(kc, ctx, obj)
+        parts.append(text)
+        events += pod_warnings(kc, ctx, obj["metadata"].get("namespace"), pod_names)
     hint = r.call("k8s_events", namespace=obj["metadata"].get("namespace"), kind=obj.get("kind"),
                   name=obj["metadata"]["name"])
     body = "\n".join(parts)
     remaining = max(300, budget - len(body) // 4 - 50)
     if events:
         parts.append(r.events_answer(events, all_namespaces=False, hidden=[], budget=remaining, more_hint=hint,
-                                     title=f"events ({len(events)} records):"))
+                                     title=f"events of the object and warnings on its pods ({len(events)} records):"))
     else:
         parts.append("events: none recorded (events expire after about an hour)")
     return fit_text("\n".join(parts) + "\n", budget, hint)
@@ -77,10 +79,20 @@ def _selector_text(obj: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in labels.items())
 
 
-def pods_of_text(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> str:
+def pod_warnings(kc: KubeClient, ctx: str, namespace: str | None, pod_names: set[str]) -> list[dict[str, Any]]:
+    """Warning events about a workload's pods: where a workload's trouble is usually recorded."""
+    if not pod_names or not namespace:
+        return []
+    items, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "events"), namespace,
+                           field_selector="type=Warning,involvedObject.kind=Pod")
+    return [e for e in items if (e.get("involvedObject") or {}).get("name") in pod_names]
+
+
+def pods_of_text(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> tuple[str, set[str]]:
+    """The workload's pods, unhealthy first, and their names."""
     selector = _selector_text(obj)
     if not selector:
-        return "pods: (no matchLabels selector)"
+        return "pods: (no matchLabels selector)", set()
     pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"), obj["metadata"].get("namespace"),
                           label_selector=selector)
     pods.sort(key=lambda p: (h.pod_problem(p) is None, p["metadata"]["name"]))
@@ -92,7 +104,7 @@ def pods_of_text(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> str:
     if len(pods) > 12:
         lines.append(f"  … {len(pods) - 12} more; k8s_list(kind='pods', namespace="
                      f"{obj['metadata'].get('namespace')!r}, label_selector={selector!r})")
-    return "\n".join(lines)
+    return "\n".join(lines), {str(p["metadata"]["name"]) for p in pods}
 
 
 # ---- rollout history ----------------------------------------------------------------------

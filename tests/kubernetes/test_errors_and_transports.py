@@ -66,7 +66,7 @@ async def _forbidden(request: Request) -> Response:
 async def _slow(request: Request) -> Response:
     import anyio
 
-    await anyio.sleep(3)
+    await anyio.sleep(1.5)
     return JSONResponse({})
 
 
@@ -89,7 +89,7 @@ async def test_timeout_and_unreachable_are_clear_tool_errors(tmp_path: Path) -> 
     app = Starlette(routes=[Route("/{p:path}", _slow)])
     with _serve(app) as url:
         kubeconfig = write_kubeconfig(tmp_path / "kc", url, "slow")
-        settings = KubeSettings(kubeconfig=str(kubeconfig), timeout_seconds=0.5)
+        settings = KubeSettings(kubeconfig=str(kubeconfig), timeout_seconds=0.3)
         async with Client(build_server(settings, ServerGuard.for_tests(tmp_path))) as c:
             error, text = await _text(c, "k8s_nodes", {})
     assert error and "timed out" in text

@@ -185,6 +185,7 @@ def _canaries(bundle: Any) -> list[str]:
     return values + [base64.b64encode(v.encode()).decode() for v in values]
 
 
+@pytest.mark.slow
 async def test_no_secret_value_leaves_through_any_tool(replays, bundles, tmp_path: Path) -> None:
     b = bundles["checkout-oom"]
     outputs = []
@@ -222,3 +223,11 @@ async def test_only_allowed_contexts_are_served(replays, tmp_path: Path) -> None
     async with Client(build_server(settings, ServerGuard.for_tests(tmp_path))) as c:
         text = await _call(c, "k8s_nodes", {}, error=True)
     assert "is not served here; use one of: prod-eu" in text
+
+
+async def test_describe_workload_includes_warnings_on_its_pods(replays, tmp_path: Path) -> None:
+    async with Client(_server(replays, "catalog-bad-image", tmp_path)) as c:
+        text = await _call(c, "k8s_describe", {"kind": "deploy", "name": "catalog", "namespace": "shop"})
+    assert "rollout history of Deployment shop/catalog (current revision 12)" in text
+    assert "ImagePullBackOff" in text and 'Failed to pull image "registry.example.com/shop/catalog:v2.4.1"' in text
+    assert "| Normal | ScalingReplicaSet | Deployment/catalog |" in text
