@@ -64,21 +64,28 @@ class HttpAuth(BaseModel):
     bearer_token: SecretStr | None = None
     bearer_token_file: Path | None = None
     """Read the token from a file at each client build (a projected service-account token rotates)."""
+    bearer_token_env: str | None = None
+    """Name of an environment variable holding the token: how a committed vigil.yaml names a secret
+    without containing it."""
     username: str | None = None
     password: SecretStr | None = None
+    password_env: str | None = None
+    """Name of an environment variable holding the basic-auth password."""
     headers: dict[str, str] = Field(default_factory=dict)
     """Extra headers on every request, e.g. {"X-Scope-OrgID": "team-a"}."""
     tls: TLSOptions = Field(default_factory=TLSOptions)
 
     @model_validator(mode="after")
     def _one_scheme(self) -> HttpAuth:
-        bearer = self.bearer_token is not None or self.bearer_token_file is not None
-        if bearer and self.username is not None:
+        sources = [self.bearer_token is not None, self.bearer_token_file is not None, self.bearer_token_env is not None]
+        if sum(sources) > 1:
+            raise ValueError("set one of bearer_token, bearer_token_file or bearer_token_env, not several")
+        if any(sources) and self.username is not None:
             raise ValueError("set either a bearer token or basic auth (username/password), not both")
-        if self.password is not None and self.username is None:
+        if (self.password is not None or self.password_env is not None) and self.username is None:
             raise ValueError("password is set without username; basic auth needs both")
-        if self.bearer_token is not None and self.bearer_token_file is not None:
-            raise ValueError("set bearer_token or bearer_token_file, not both")
+        if self.password is not None and self.password_env is not None:
+            raise ValueError("set password or password_env, not both")
         return self
 
     @classmethod
@@ -138,6 +145,8 @@ class HttpAuth(BaseModel):
                 return self.bearer_token_file.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ValueError(f"cannot read bearer_token_file {self.bearer_token_file}: {exc.strerror}") from exc
+        if self.bearer_token_env is not None:
+            return _from_env(self.bearer_token_env, "bearer_token_env")
         return None
 
     def request_headers(self) -> dict[str, str]:
@@ -151,6 +160,8 @@ class HttpAuth(BaseModel):
     def basic(self) -> tuple[str, str] | None:
         if self.username is None:
             return None
+        if self.password_env is not None:
+            return (self.username, _from_env(self.password_env, "password_env"))
         return (self.username, self.password.get_secret_value() if self.password else "")
 
     def httpx_kwargs(self) -> dict[str, Any]:
@@ -180,7 +191,7 @@ class HttpAuth(BaseModel):
     def describe(self) -> str:
         """A secret-free one-liner for logs and `--help` output."""
         parts = []
-        if self.bearer_token is not None or self.bearer_token_file is not None:
+        if self.bearer_token is not None or self.bearer_token_file is not None or self.bearer_token_env:
             parts.append("bearer token")
         if self.username is not None:
             parts.append(f"basic auth as {self.username}")
@@ -193,6 +204,13 @@ class HttpAuth(BaseModel):
         if self.tls.insecure_skip_verify:
             parts.append("TLS verification OFF")
         return "; ".join(parts) or "no auth"
+
+
+def _from_env(name: str, field_name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ValueError(f"{field_name} names {name}, which is not set in the environment")
+    return value
 
 
 def parse_header_list(text: str) -> dict[str, str]:

@@ -190,3 +190,19 @@ async def test_credentials_in_the_url_never_reach_the_answer(tmp_path: Path) -> 
     assert "hunter2" not in text and "admin" not in text
     assert safe_url("https://u:p@prom.example:9090/prefix") == "https://prom.example:9090/prefix"
     assert safe_url("http://prom:9090") == "http://prom:9090"
+
+
+async def test_secrets_named_by_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A committed vigil.yaml names the variable that holds a secret, never the secret itself."""
+    behaviour = Behaviour(require_auth="Bearer from-the-env")
+    auth = HttpAuth(bearer_token_env="VIGIL_TEST_PROM_TOKEN")
+    with fault_server(behaviour) as url:
+        with pytest.raises(ValueError, match="VIGIL_TEST_PROM_TOKEN, which is not set"):
+            auth.request_headers()
+        monkeypatch.setenv("VIGIL_TEST_PROM_TOKEN", "from-the-env")
+        text, error = await ask(PromSettings(url=url, auth=auth), tmp_path)
+        assert not error, text
+    monkeypatch.setenv("VIGIL_TEST_PROM_PASSWORD", "pw")
+    assert HttpAuth(username="u", password_env="VIGIL_TEST_PROM_PASSWORD").basic() == ("u", "pw")
+    with pytest.raises(ValueError, match="not several"):
+        HttpAuth(bearer_token_env="A", bearer_token_file=tmp_path / "t")
