@@ -186,7 +186,10 @@ def changed_answer(g: CodeGraph, rev_range: str = "", diff: str = "", depth: int
 
 
 def _frame_symbol(g: CodeGraph, frame: Frame) -> tuple[SymbolRow | None, str]:
-    """The definition a frame points at, and how it was found (file+line, or by name)."""
+    """The definition a frame points at, and how it was found (file+line, or by name).
+
+    A frame in module-level code of an indexed file gives (None, path).
+    """
     path = g.match_path(frame.file)
     if path is None and frame.lang == "java":
         parts = name_parts(frame)
@@ -195,8 +198,7 @@ def _frame_symbol(g: CodeGraph, frame: Frame) -> tuple[SymbolRow | None, str]:
         path = cands[0] if len(cands) == 1 else None
     if path is not None:
         sym = g.symbol_at(path, frame.line)
-        if sym is not None:
-            return sym, "file:line"
+        return (sym, "file:line") if sym is not None else (None, path)
     parts = name_parts(frame)
     if len(parts) >= 2:
         keys = g.find(".".join(parts[-2:]))
@@ -218,7 +220,8 @@ def stacktrace_answer(g: CodeGraph, trace: str, commits: int = 3, budget_tokens:
     for frame in parsed.frames:
         sym, how = _frame_symbol(g, frame)
         if sym is None:
-            rows.append((f"{frame.file}:{frame.line}", frame.function or "?", "not in the index (library code?)"))
+            where = f"module-level code of {how}" if how else "not in the index (library code?)"
+            rows.append((f"{frame.file}:{frame.line}", frame.function or "?", where))
             continue
         rows.append((f"{frame.file}:{frame.line}", frame.function or "?", f"{sym.key} ({how})"))
         if culprit_done:

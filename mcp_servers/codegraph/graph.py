@@ -96,7 +96,8 @@ class CodeGraph:
         if "." in q or "::" in q:
             q2 = q.replace("::", ".")
             dotted = [k for k in self.by_name.get(q2.rsplit(".", 1)[-1], ())
-                      if k.replace(":", ".").endswith("." + q2) or k.split(":", 1)[-1] == q2]
+                      if (kd := k.replace(":", ".").replace("/", ".")) == q2 or kd.endswith("." + q2)
+                      or k.split(":", 1)[-1] == q2]
             if dotted:
                 return sorted(dotted)
         return sorted(self.by_name.get(q, ()))

@@ -16,7 +16,7 @@ _GO_FILE = re.compile(r"^\s+(?P<file>/?[^\s:]+\.go):(?P<line>\d+)(?:\s+\+0x[0-9a
 _JAVA = re.compile(r"\bat (?P<func>[\w$.<>/]+)\((?P<file>[\w$.-]+\.(?:java|kt|scala)):(?P<line>\d+)\)")
 _JS = re.compile(r"\bat (?:async )?(?:(?P<func>[^\s(]+) )?\(?(?P<file>(?:file://)?[^\s()]+\.(?:[cm]?js|jsx|tsx?)):"
                  r"(?P<line>\d+)(?::\d+)?\)?")
-_PY_ERROR = re.compile(r"^\s*(?P<error>[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)\b.*)$")
+_PY_ERROR = re.compile(r"(?:^|\s)(?P<error>[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)(?::\s.*)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _python(lines: list[str]) -> Trace:
         if m:
             frames.append(Frame("python", m["file"], int(m["line"]), m["func"] or "", line.strip()))
             continue
-        e = _PY_ERROR.match(line) if frames else None
+        e = _PY_ERROR.search(line) if frames else None
         if e:
             error = e["error"].strip()
     frames.reverse()
