@@ -118,3 +118,44 @@ async def test_stdio_server_against_a_replayed_bundle(tmp_path: Path) -> None:
     assert not error and "ImagePullBackOff" in text
     audit = (tmp_path / "state" / "audit.jsonl").read_text()
     assert "k8s_list" in audit
+
+
+@pytest.mark.slow
+async def test_http_server_with_bearer_token_against_a_replayed_bundle(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    import httpx
+    import httpx2
+    from mcp.client.streamable_http import streamable_http_client
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = "k8s-test-token-93e1"
+    log = (tmp_path / "server.log").open("wb")
+    args = ["--http", "--port", str(port), "--replay", str(INCIDENTS / "payments-bad-config"),
+            "--state-dir", str(tmp_path / "state")]
+    proc = subprocess.Popen([sys.executable, "-m", "mcp_servers.kubernetes.cli", *args],
+                            env={**os.environ, "VIGIL_MCP_TOKEN": token}, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+            time.sleep(0.1)
+        assert httpx.post(url, json={}).status_code == 401
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        async with Client(streamable_http_client(url, http_client=http)) as c:
+            error, text = await _text(c, "k8s_rollout_history", {"name": "payments", "namespace": "payments"})
+            denied, why = await _text(c, "k8s_events", {"namespace": "kube-system"})
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    assert not error and "GATEWAY_TIMEOUT='5s'" in text
+    assert denied and "deny-kube-system" in why
+    assert "mcp-http" in (tmp_path / "state" / "audit.jsonl").read_text()
