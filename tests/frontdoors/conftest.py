@@ -49,13 +49,16 @@ class Recorded:
     body: bytes
 
     def form_or_json(self) -> dict[str, Any]:
-        """Slack's SDK sends JSON for most methods and form data for some; read either."""
+        """Slack's SDK sends JSON for most methods, form data or query parameters for some; read any."""
+        from urllib.parse import parse_qsl, urlsplit
+
+        fields: dict[str, Any] = dict(parse_qsl(urlsplit(self.path).query))
         text = self.body.decode("utf-8", "replace")
         if self.headers.get("content-type", "").startswith("application/json"):
-            return json.loads(text or "{}")
-        from urllib.parse import parse_qsl
-
-        return dict(parse_qsl(text))
+            fields.update(json.loads(text or "{}"))
+        else:
+            fields.update(parse_qsl(text))
+        return fields
 
 
 @dataclass
