@@ -49,8 +49,10 @@ def events_for(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> list[dict[str, 
     return items
 
 
-def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], budget: int) -> str:
-    """Summary, owner chain, rollout state for workloads, and the object's recent events."""
+def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], budget: int,
+             visible: NamespaceFilter = lambda ns: True) -> str:
+    """Summary, owner chain, rollout state for workloads, and the object's recent events (for a
+    cluster-scoped object such as a Node, only events in namespaces the caller may see)."""
     parts = [r.summary(r.sanitize(obj)).rstrip()]
     chain = owner_chain(kc, ctx, obj)
     if chain:
@@ -62,6 +64,7 @@ def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], bud
         text, pod_names = pods_of_text(kc, ctx, obj)
         parts.append(text)
         events += pod_warnings(kc, ctx, obj["metadata"].get("namespace"), pod_names)
+    events = [e for e in events if visible((e.get("metadata") or {}).get("namespace") or "")]
     hint = r.call("k8s_events", namespace=obj["metadata"].get("namespace"), kind=obj.get("kind"),
                   name=obj["metadata"]["name"])
     body = "\n".join(parts)

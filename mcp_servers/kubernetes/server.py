@@ -164,6 +164,7 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         namespace: ObjNamespace = "",
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
+        ctx: Context | None = None,
     ) -> str:
         """Health view of one object: status and conditions, each container's state with the last
         termination reason and exit code, restarts, owner chain (Pod -> ReplicaSet -> Deployment),
@@ -173,7 +174,7 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
             ctx_name = kc.resolve_context(context)
             t = kc.resolve_kind(ctx_name, kind)
             obj = kc.get_object(ctx_name, t, namespaced(t, namespace, name), name)
-            return reads.describe(kc, ctx_name, t, obj, budget_tokens)
+            return reads.describe(kc, ctx_name, t, obj, budget_tokens, visibility(ctx, "k8s_describe", ctx_name))
 
         return await run(f"k8s_describe {kind} {namespace + '/' if namespace else ''}{name}", work)
 
