@@ -146,22 +146,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\b(?:the\s+)?(?:above|previous|earlier|prior|original)\s+(?:instructions?|rules|prompt|directives?|guidance)\s+"
         r"(?:is|are|was|were)\s+"
         r"(?:void|cancel+ed|obsolete|outdated|revoked|no\s+longer\s+valid|superseded|fake|a\s+test)",
-        [
-            "new",
-            "updated",
-            "revised",
-            "real",
-            "actual",
-            "true",
-            "hidden",
-            "secret",
-            "priority",
-            "override",
-            "your",
-            "above",
-            "previous",
-            "earlier",
-        ],
+        ["instruction", "directive", "system", "your", "rule", "prompt", "guidance"],
     ),
     _d(
         "role_change",
@@ -177,14 +162,14 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"system|superuser|hacker|attacker)"
         r"|\bpretend\s+(?:to\s+be|you\s+are|that\s+you)\b"
         r"|\b(?:developer|god|jailbreak|dan|unrestricted|unfiltered)\s+mode\b",
-        ["you are", "act", "behave", "respond", "operate", "roleplay", "pretend", "mode"],
+        ["now", "longer", "act", "behave", "respond", "operate", "roleplay", "pretend", "mode"],
     ),
     _d(
         "from_now_on",
         "instruction",
         0.3,
         r"\bfrom\s+now\s+on,?\s+(?:you|your|always|never|respond|reply|answer|act)\b",
-        ["from now on"],
+        ["now"],
     ),
     # -- addressing a model
     _d(
@@ -328,7 +313,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|(?:Human|Assistant|HUMAN|ASSISTANT)\s*:\s*(?=\S))"
         r"|\{\s*[\s\\]?[\"']role[\s\\]?[\"']\s*:\s*[\s\\]?[\"'](?:system|assistant|developer|tool)[\s\\]?[\"']"
         r"|[\s\\]?[\"']role[\s\\]?[\"']\s*:\s*[\s\\]?[\"'](?:system|developer)[\s\\]?[\"']",
-        ["system", "instruction", "assistant", "human", "user", "response", "role", "developer"],
+        ["##", "human", "assistant", "role"],
         flags=0,
     ),
     _d(
@@ -361,7 +346,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\{\s*[\s\\]?[\"'](?:name|tool|function|action|command)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*"
         r"[\s\\]?[\"'](?:arguments|action_input|tool_input)[\s\\]?[\"']\s*:\s*[{\[\\\"']"
         r"|[\s\\]?[\"'](?:tool|name|function|tool_name)[\s\\]?[\"']\s*:\s*[\s\\]?[\"']propose_change[\s\\]?[\"']",
-        ["tool", "function", "recipient", "action_input", "arguments", "name"],
+        ["tool", "function", "recipient", "action_input", "arguments", "propose_change"],
     ),
     _d(
         "tool_definition",
@@ -377,7 +362,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         "tool_call_syntax",
         0.6,
         r"\b(?:call|invoke|use|run|trigger|execute)\s+(?:the\s+)?[`'\"]?propose_change\b",
-        ["call", "invoke", "use", "run", "trigger", "execute"],
+        ["propose_change"],
     ),
     _d(
         "tool_args_json",
@@ -588,7 +573,19 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\b(?:no|without|skip(?:ping)?|bypass(?:ing)?|circumvent(?:ing)?|disable)\s+(?:the\s+|any\s+|all\s+|"
         r"human\s+|further\s+)*(?:approval|confirmation|review|guardrails?|safety\s+(?:checks?|filters?)|"
         r"policy\s+(?:checks?|engine)|audit(?:\s+log)?|human\s+in\s+the\s+loop)\b",
-        ["approv", "authori", "official", "sanction", "no ", "without", "skip", "bypass", "circumvent", "disable"],
+        [
+            "approv",
+            "authori",
+            "official",
+            "sanction",
+            "confirmation",
+            "review",
+            "guardrail",
+            "safety",
+            "policy",
+            "audit",
+            "human",
+        ],
     ),
     _d(
         "no_human",
@@ -597,7 +594,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"\bno\s+need\s+(?:to|for)\s+(?:ask|check\s+with|wait\s+for|confirm\s+with|involve|a)\s*(?:an?\s+|the\s+)?"
         r"(?:human|person|operator|on-?call|engineer|approval|review|anyone)"
         r"|\bwithout\s+(?:asking|waiting\s+for|involving)\s+(?:an?\s+|the\s+)?(?:human|person|operator|anyone)",
-        ["no need", "without"],
+        ["need", "without"],
     ),
     # -- second-person orders and destructive actions (weak alone: this is what runbooks are made of)
     _d(
@@ -906,64 +903,78 @@ class _Hit:
     weight: float
 
 
-_BACK = 160
+_BACK = 120
 """Characters before an anchor word that a detector's match may start at ("note to the" before "ai")."""
-_FORWARD = 480
+_FORWARD = 360
 """Characters after an anchor word that a detector's match may reach."""
 
 
-def _anchor_pattern(hints: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One regex finding any hint in lowercased text; alphabetic hints must start a word."""
-    if not hints:
-        return None
-    words = sorted({h for h in hints if h.replace(" ", "").isalnum()}, key=len, reverse=True)
-    others = sorted({h for h in hints if not h.replace(" ", "").isalnum()}, key=len, reverse=True)
-    parts = []
-    if words:
-        parts.append("(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + ")")
-    parts.extend(re.escape(o) for o in others)
-    # A lookahead, so anchors inside other anchors (`system` in `[system]`) are all found.
-    return re.compile("(?=(" + "|".join(parts) + "))")
+def _anchor_words(det: _Detector) -> tuple[set[str], set[str]]:
+    """A detector's anchors: the first word of each alphabetic hint, and its symbol hints."""
+    words = {h.split()[0] for h in det.hints if h.replace(" ", "").isalnum()}
+    symbols = {h for h in det.hints if not h.replace(" ", "").isalnum()}
+    return words, symbols
 
 
-def _build_anchor_index() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
-    """One regex for every detector's hints, and for each text it can match, the detectors it wakes."""
-    hints = {h for det in _DETECTORS for h in det.hints}
-    pattern = _anchor_pattern(tuple(hints))
-    assert pattern is not None
+def _build_anchor_index() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """Two regexes over every detector's anchors (word starts; symbols) and, for each anchor text
+    they can match, the detectors it wakes. Single-word anchors at word starts cannot overlap, so a
+    plain (non-overlapping) search finds them all."""
+    words: set[str] = set()
+    symbols: set[str] = set()
+    for det in _DETECTORS:
+        w, sym = _anchor_words(det)
+        words |= w
+        symbols |= sym
+    word_re = re.compile(
+        "(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+    )
+    symbol_re = re.compile("|".join(re.escape(x) for x in sorted(symbols, key=len, reverse=True)))
     owners: dict[str, tuple[str, ...]] = {}
-    for h in hints:
-        owners[h] = tuple(det.signal for det in _DETECTORS if any(h.startswith(dh) for dh in det.hints))
-    return pattern, owners
+    for anchor in words | symbols:
+        owners[anchor] = tuple(
+            det.signal for det in _DETECTORS if any(anchor.startswith(a) for group in _anchor_words(det) for a in group)
+        )
+    return word_re, symbol_re, owners
 
 
-_ALL_ANCHORS, _ANCHOR_OWNERS = _build_anchor_index()
+_WORD_ANCHORS, _SYMBOL_ANCHORS, _ANCHOR_OWNERS = _build_anchor_index()
 
 
 def _detector_windows(lowered: str) -> dict[str, list[tuple[int, int]]]:
-    """For each detector, the merged text ranges around its anchor words (one pass over the text)."""
+    """For each detector, the merged text ranges around its anchors (two passes over the text)."""
+    spots: dict[str, list[tuple[int, int]]] = {}
+    for pattern in (_WORD_ANCHORS, _SYMBOL_ANCHORS):
+        for m in pattern.finditer(lowered):
+            lo, hi = max(0, m.start() - _BACK), min(len(lowered), m.end() + _FORWARD)
+            for signal in _ANCHOR_OWNERS.get(m.group(), ()):
+                spots.setdefault(signal, []).append((lo, hi))
     windows: dict[str, list[tuple[int, int]]] = {}
-    for m in _ALL_ANCHORS.finditer(lowered):
-        lo, hi = max(0, m.start() - _BACK), min(len(lowered), m.end(1) + _FORWARD)
-        for signal in _ANCHOR_OWNERS.get(m.group(1), ()):
-            ranges = windows.setdefault(signal, [])
-            if ranges and lo <= ranges[-1][1]:
-                ranges[-1] = (ranges[-1][0], hi)
+    for signal, found in spots.items():
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted(found):
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
             else:
-                ranges.append((lo, hi))
+                merged.append((lo, hi))
+        windows[signal] = merged
     return windows
 
 
-def _pattern_hits(view: str, strong: bool) -> list[_Hit]:
+def _lowercase(view: str) -> str:
+    """`view.lower()` with positions kept (a few letters, like U+0130, lowercase to two characters)."""
+    lowered = view.lower()
+    if len(lowered) != len(view):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
+    return lowered
+
+
+def _pattern_hits(view: str, lowered: str, windows: dict[str, list[tuple[int, int]]], strong: bool) -> list[_Hit]:
     """Hits of the strong (weight >= STRONG) or of the weak detectors.
 
     A detector only runs in windows around its anchor words, so on ordinary text most detectors
     never run and the rest look at a small part of it.
     """
-    lowered = view.lower()
-    if len(lowered) != len(view):  # a few letters (U+0130) lowercase to two characters
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in view)
-    windows = _detector_windows(lowered)
     hits: list[_Hit] = []
     for det in _DETECTORS:
         if (det.weight >= STRONG) != strong:
@@ -1028,7 +1039,9 @@ def _scan(text: str, depth: int) -> InjectionReport:
     def mapped(found: list[_Hit]) -> list[_Hit]:
         return [_Hit(orig(h.start), orig(h.end, end=True), h.signal, h.kind, h.weight) for h in found]
 
-    hits = mapped(_pattern_hits(view, strong=True))
+    lowered = _lowercase(view)
+    windows = _detector_windows(lowered)
+    hits = mapped(_pattern_hits(view, lowered, windows, strong=True))
 
     spans: list[InjectionSpan] = []
     hidden_texts: list[tuple[int, int, str, str]] = []
@@ -1050,7 +1063,7 @@ def _scan(text: str, depth: int) -> InjectionReport:
     # Weak signals cannot make a text suspicious on their own (see WEAK_CAP), so they are only looked
     # for when something strong was found; ordinary text skips half the detectors.
     if hits:
-        hits.extend(mapped(_pattern_hits(view, strong=False)))
+        hits.extend(mapped(_pattern_hits(view, lowered, windows, strong=False)))
 
     score = 0.0
     for group in _clusters(hits):
