@@ -160,3 +160,14 @@ def test_prometheus_is_stopped_when_the_owner_exits_without_closing(incident_fil
     status = Path(f"/proc/{pid}/status").read_text() if Path(f"/proc/{pid}/status").exists() else "gone"
     assert status == "gone" or "zombie" in status
     assert not Path(workdir).exists()
+
+
+@pytest.mark.anyio
+@pytest.mark.slow
+async def test_metadata_from_a_real_scrape(client: Client) -> None:
+    text = await _eventually(client, "prom_metadata", {"contains": "prometheus_http_requests"},
+                             "prometheus_http_requests_total")
+    row = next(line for line in text.splitlines() if line.startswith("| prometheus_http_requests_total |"))
+    assert "| counter |" in row and "HTTP requests" in row
+    text = await _eventually(client, "prom_metadata", {"metric": "no_such_metric"}, "no metadata found")
+    assert "backfilled data carries no metadata" in text
