@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, estimate_tokens, fit_text, render_table
@@ -27,6 +27,10 @@ LabelSet = frozenset[tuple[str, str]]
 
 EDGE_SCORE = 1.5
 """Score floor for a series that starts or stops inside the window: above quiet, below real shifts."""
+
+NEW_SERIES_SCORE = 3.0
+"""Score floor for a series present in the window but absent from the baseline (a new pod, a new
+error code): more telling than a series that merely starts late inside the window."""
 
 MIN_ROWS = 3
 """Always show at least this many series, even quiet ones, so the model sees what normal looks like."""
@@ -119,7 +123,7 @@ def summarise_results(answer: RangeAnswer) -> list[Row]:
             summary = _with_score(summary, max(summary.score, EDGE_SCORE))
         if answer.baseline_results is not None and not base:
             note = "; ".join(filter(None, [note, "new since baseline"]))
-            summary = _with_score(summary, max(summary.score, 3.0))
+            summary = _with_score(summary, max(summary.score, NEW_SERIES_SCORE))
         out.append(Row(metric, summary, note, points))
     return out
 
@@ -212,8 +216,6 @@ def _edges(summary: SeriesSummary, answer: RangeAnswer) -> str:
 
 
 def _with_score(summary: SeriesSummary, score: float) -> SeriesSummary:
-    from dataclasses import replace
-
     return replace(summary, score=score)
 
 
@@ -245,10 +247,6 @@ def render_instant(query: str, at: float, result: Sequence[Any], budget_tokens: 
         title += "\nCommon labels: " + common_text(common) + "."
     return render_table(["series", "value"], rows, budget_tokens=budget_tokens, title=title, max_cell=200,
                         more_hint="add label matchers, or wrap in topk(10, ...) / sum by (...)")
-
-
-def fit(text: str, budget_tokens: int, hint: str) -> str:
-    return fit_text(text, budget_tokens, hint)
 
 
 def page_names(items: list[str], limit: int, offset: int, contains: str | None, what: str, call: str) -> str:
