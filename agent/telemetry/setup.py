@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -24,7 +25,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from prometheus_client import CollectorRegistry
 
 from agent.config import TelemetrySettings
 from agent.telemetry import instruments as metrics_module
@@ -88,7 +88,8 @@ class Telemetry:
 
     settings: TelemetrySettings
     meter_provider: MeterProvider
-    prometheus_registry: CollectorRegistry
+    prometheus_registry: Any
+    """The private prometheus_client CollectorRegistry that `/metrics` renders."""
     tracing: bool
     """Whether spans are recorded at all (an OTLP endpoint or an in-memory exporter is set)."""
     span_exporter: InMemorySpanExporter | None = None
@@ -151,6 +152,7 @@ def setup_telemetry(settings: TelemetrySettings, *, in_memory: bool = False,
     - always: metrics are readable in Prometheus format through `metrics_exposition()`.
     """
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
+    from prometheus_client import CollectorRegistry
 
     previous = current()
     if previous is not None:
