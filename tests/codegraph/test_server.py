@@ -1,0 +1,84 @@
+"""The MCP server in process, through the official client and Vigil's guardrail middleware."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from mcp_servers.codegraph.server import CodegraphSettings, build_server
+from mcp_servers.common.server import ServerGuard
+from tests.codegraph.conftest import FIXTURES
+
+TOOLS = {"get_symbol", "search_symbols", "get_callers", "get_callees", "get_impact_radius",
+         "get_module_structure", "changed_symbols", "resolve_stacktrace"}
+
+
+@pytest.fixture
+def server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    repo = tmp_path / "py_shop"
+    shutil.copytree(FIXTURES / "py_shop", repo)
+    settings = CodegraphSettings(repo=repo, db=tmp_path / "idx.db")
+    return build_server(settings, ServerGuard.for_tests(tmp_path / "state", "codegraph"))
+
+
+async def call(server, name: str, args: dict[str, object]) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
+    async with Client(server) as client:
+        result = await client.call_tool(name, args)
+    return bool(result.is_error), result.content[0].text  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_lists_the_eight_read_only_tools(server) -> None:  # type: ignore[no-untyped-def]
+    async with Client(server) as client:
+        tools = (await client.list_tools()).tools
+    assert {t.name for t in tools} == TOOLS
+    assert all(t.annotations and t.annotations.read_only_hint for t in tools)
+
+
+@pytest.mark.anyio
+async def test_callers_and_impact(server) -> None:  # type: ignore[no-untyped-def]
+    err, text = await call(server, "get_callers", {"symbol": "Database.save"})
+    assert not err and text.startswith("1 callers of shop.db:Database.save")
+    assert "| shop.cart:Cart.save | shop/cart.py:17 | 18 |" in text
+    err, text = await call(server, "get_impact_radius", {"symbol": "shop.db:Database._write", "depth": 3})
+    assert not err
+    assert "| 3 | shop.cart:Cart.add | shop/cart.py:13 |" in text
+
+
+@pytest.mark.anyio
+async def test_every_tool_answers(server) -> None:  # type: ignore[no-untyped-def]
+    cases = {
+        "get_symbol": ({"symbol": "Cart"}, "class shop.cart:Cart"),
+        "search_symbols": ({"query": "item prices"}, "shop.pricing:total"),
+        "get_callees": ({"symbol": "Service.checkout"}, "shop.db:Cache.save"),
+        "get_module_structure": ({"module": "shop.db"}, "method _write"),
+        "changed_symbols": ({"diff": "--- a/shop/db.py\n+++ b/shop/db.py\n@@ -11 +11 @@\n-x\n+y\n"},
+                            "shop.db:Database._write"),
+        "resolve_stacktrace": ({"trace": 'File "/app/shop/db.py", line 11, in _write\nZeroDivisionError: x'},
+                               "raised in: shop.db:Database._write"),
+    }
+    for name, (args, expected) in cases.items():
+        err, text = await call(server, name, args)
+        assert not err, text
+        assert expected in text, (name, text)
+
+
+@pytest.mark.anyio
+async def test_errors_tell_the_model_what_to_do(server) -> None:  # type: ignore[no-untyped-def]
+    err, text = await call(server, "get_callers", {"symbol": "save"})
+    assert err and "ambiguous" in text and "shop.db:Database.save" in text
+    err, text = await call(server, "get_symbol", {"symbol": "NoSuchThing"})
+    assert err and "search_symbols" in text
+    err, text = await call(server, "changed_symbols", {})
+    assert err and "rev_range" in text
+
+
+@pytest.mark.anyio
+async def test_answers_fit_the_budget(server) -> None:  # type: ignore[no-untyped-def]
+    err, text = await call(server, "get_module_structure", {"module": "shop.cart", "budget_tokens": 120})
+    assert not err
+    assert len(text) <= 120 * 4 + 200
+    assert "more rows left out" in text
