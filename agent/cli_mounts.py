@@ -8,6 +8,8 @@ Claude Code `.mcp.json` entry runs.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any, cast
 
 import typer
 
@@ -39,7 +41,7 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
-def _load(target: str) -> object:
+def _load(target: str) -> Any:
     module, _, attribute = target.partition(":")
     return getattr(importlib.import_module(module), attribute)
 
@@ -47,11 +49,11 @@ def _load(target: str) -> object:
 def mount(app: typer.Typer) -> None:
     """Add every area's commands to `app`."""
     for name, target in COMMANDS:
-        app.command(name)(_load(target))  # type: ignore[arg-type]
+        app.command(name)(cast(Callable[..., Any], _load(target)))
     for name, target in SUBAPPS:
-        app.add_typer(_load(target), name=name)  # type: ignore[arg-type]
+        app.add_typer(_load(target), name=name)
     mcp_app = typer.Typer(help="Run one of Vigil's MCP servers (stdio by default; --http for streamable HTTP).",
                           no_args_is_help=True)
     for name, target in MCP_SERVERS:
-        mcp_app.add_typer(_load(target), name=name)  # type: ignore[arg-type]
+        mcp_app.add_typer(_load(target), name=name)
     app.add_typer(mcp_app, name="mcp")

@@ -7,6 +7,7 @@ enable it, so an investigation uses whatever is configured and never depends on 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
@@ -57,7 +58,7 @@ def codegraph(config: Config, guard: ServerGuard) -> MCPServer | None:
     return build_server(config.codegraph, guard) if config.codegraph is not None else None
 
 
-BUILDERS = {
+BUILDERS: dict[str, Callable[[Config, ServerGuard], MCPServer | None]] = {
     "kubernetes": kubernetes,
     "prometheus": prometheus,
     "loki": loki,
