@@ -68,10 +68,7 @@ def diff_ranges(diff_text: str, prefix: str = "") -> dict[str, list[tuple[int, i
             continue
         if line.startswith("+++ "):
             new_path = line[4:].strip()
-            if new_path == "/dev/null":
-                current = old_path
-            else:
-                current = new_path[2:] if new_path.startswith("b/") else new_path
+            current = old_path if new_path == "/dev/null" else new_path.removeprefix("b/")
             if current is not None and prefix:
                 current = current[len(prefix):] if current.startswith(prefix) else None
             continue

@@ -286,7 +286,7 @@ def git_files_at(root: str | Path, commit: str) -> dict[str, bytes]:
         if not entry:
             continue
         meta, _, name = entry.partition(b"\t")
-        mode, otype, oid = meta.split()
+        _mode, otype, oid = meta.split()
         path = name.decode("utf-8", "replace")
         if otype == b"blob" and language_of(path) is not None and not any(
                 fnmatch(part, p) for part in path.split("/")[:-1] for p in DEFAULT_EXCLUDES):

@@ -362,8 +362,8 @@ class Resolver:
         if lang in ("typescript", "tsx", "javascript"):
             if not spec.startswith("."):
                 return self.p.find_module(spec) if "/" in spec and spec in self.p.modules else None
-            base = posixpath.dirname(fi.facts.path)
-            target = posixpath.normpath(posixpath.join(base, spec))
+            folder = posixpath.dirname(fi.facts.path)
+            target = posixpath.normpath(posixpath.join(folder, spec))
             for cand in (target, re.sub(r"\.(ts|tsx|js|jsx|mjs|cjs)$", "", target), f"{target}/index"):
                 if cand in self.p.modules:
                     return cand

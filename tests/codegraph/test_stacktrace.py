@@ -51,7 +51,7 @@ def test_parse_each_format() -> None:
     assert py.lang == "python" and py.error == "KeyError: 'price'"
     assert [f.function for f in py.frames] == ["dumps", "save", "add", "checkout"]
     go = detect_and_parse(GO_TRACE)
-    assert [(f.file, f.line) for f in go.frames][0] == ("/src/internal/db/db.go", 8)
+    assert (go.frames[0].file, go.frames[0].line) == ("/src/internal/db/db.go", 8)
     assert go.error.startswith("panic: runtime error")
     java = detect_and_parse(JAVA_TRACE)
     assert java.frames[0].function == "com.acme.shop.db.Cache.save" and java.frames[0].line == 5

@@ -52,7 +52,7 @@ def first_paragraph(doc: str, limit: int = 300) -> str:
             break
     if doc.startswith(("r\"", "r'", "b\"", "u\"")):
         doc = doc[1:].strip("\"'")
-    lines = []
+    lines: list[str] = []
     for line in doc.splitlines():
         line = line.strip().lstrip("/*").rstrip("*/").strip()
         if not line:

@@ -184,7 +184,7 @@ def extract(path: str, src: bytes) -> FileFacts:
         elif "var" in caps:
             node = caps["var"][0]
             scope = scopes.function_at(node.start_byte)
-            tnode = node.child_by_field_name("type")
+            tnode: Node | None = node.child_by_field_name("type")
             value = node.child_by_field_name("value")
             values = [n for n in value.named_children if n is not None] if value is not None else []
             for i, n in enumerate(node.children_by_field_name("name")):
@@ -201,9 +201,9 @@ def extract(path: str, src: bytes) -> FileFacts:
                                                              "func_literal"):
                 continue
             scope = scopes.function_at(node.start_byte)
-            tnode = node.child_by_field_name("type")
+            ptype = node.child_by_field_name("type")
             for n in node.children_by_field_name("name"):
-                facts.vars.append(VarType(scope, text(n), "ann", text(tnode), scope))
+                facts.vars.append(VarType(scope, text(n), "ann", text(ptype), scope))
         elif "pkg" in caps:
             facts.package = text(caps["pkg"][0])
     return facts

@@ -84,7 +84,7 @@ def extract(path: str, src: bytes) -> FileFacts:
     root = tree.root_node
     facts = FileFacts(path=path, lang="python", module=module_for(path), sha=sha(src), lines=src.count(b"\n") + 1)
     scopes = Scopes()
-    defs = sorted(matches(query("python", DEFS), root), key=lambda m: m[1].get("func", m[1].get("cls"))[0].start_byte)
+    defs = sorted(matches(query("python", DEFS), root), key=lambda m: m[1]["name"][0].start_byte)
     for pattern, caps in defs:
         node = first(caps, "func") or first(caps, "cls")
         name = text(first(caps, "name"))
@@ -113,7 +113,8 @@ def extract(path: str, src: bytes) -> FileFacts:
         else:
             sup = node.child_by_field_name("superclasses")
             if sup is not None:
-                bases = tuple(text(b) for b in sup.named_children if b is not None and b.type in ("identifier", "attribute"))
+                bases = tuple(text(b) for b in sup.named_children
+                              if b is not None and b.type in ("identifier", "attribute"))
         decorators: list[str] = []
         outer = node.parent
         if outer is not None and outer.type == "decorated_definition":

@@ -48,7 +48,8 @@ REST_JS = """
 (export_statement) @export
 (field_definition) @field
 (variable_declarator name: (identifier) @vname value: (_) @value) @var
-(assignment_expression left: (member_expression object: (this) property: (_) @prop) right: (new_expression constructor: (_) @ctor)) @thisnew
+(assignment_expression left: (member_expression object: (this) property: (_) @prop)
+                       right: (new_expression constructor: (_) @ctor)) @thisnew
 """
 
 HTTP_DECORATORS = ("@Get", "@Post", "@Put", "@Delete", "@Patch", "@Controller")
