@@ -839,15 +839,14 @@ def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
                 continue
             raw = m.group()
             budget -= 1
-            if how == "token":
-                how = _token_encoding(raw)
-                if how is None:
-                    continue
-            decoded = _decode(raw, how)
+            encoding = _token_encoding(raw) if how == "token" else how
+            if encoding is None:
+                continue
+            decoded = _decode(raw, encoding)
             if decoded is None:
                 continue
             seen.add(span)
-            out.append((span[0], span[1], how, decoded))
+            out.append((span[0], span[1], encoding, decoded))
     for m in _SPACED_LETTERS.finditer(text):
         collapsed = re.sub(r"[ .\-_*|]", "", m.group())
         if len(collapsed) >= 8:
