@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,9 @@ def server(tmp_path: Path):  # type: ignore[no-untyped-def]
     return build_server(settings, ServerGuard.for_tests(tmp_path / "state", "codegraph"))
 
 
-async def call(server, name: str, args: dict[str, object]) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
+async def call(server, name: str, args: Mapping[str, object]) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     async with Client(server) as client:
-        result = await client.call_tool(name, args)
+        result = await client.call_tool(name, dict(args))
     return bool(result.is_error), result.content[0].text  # type: ignore[union-attr]
 
 

@@ -184,12 +184,12 @@ def extract(path: str, src: bytes) -> FileFacts:
         elif "var" in caps:
             node = caps["var"][0]
             scope = scopes.function_at(node.start_byte)
-            tnode: Node | None = node.child_by_field_name("type")
+            vtype = node.child_by_field_name("type")
             value = node.child_by_field_name("value")
             values = [n for n in value.named_children if n is not None] if value is not None else []
             for i, n in enumerate(node.children_by_field_name("name")):
-                if tnode is not None:
-                    facts.vars.append(VarType(scope, text(n), "ann", text(tnode), scope))
+                if vtype is not None:
+                    facts.vars.append(VarType(scope, text(n), "ann", text(vtype), scope))
                 elif i < len(values):
                     ev = _value_evidence(values[i])
                     if ev:
