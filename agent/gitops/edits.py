@@ -199,6 +199,8 @@ class _ManifestEditor(_Editor):
 
     def _hpa(self) -> tuple[str, str]:
         for path in self.ws.index.docs:
+            if "HorizontalPodAutoscaler" not in self.ws.index.docs.texts[path]:
+                continue
             for obj in self.ws.index.objects(path):
                 if obj.get("kind") == "HorizontalPodAutoscaler" and \
                         ((obj.get("spec") or {}).get("scaleTargetRef") or {}).get("name") == self.r.workload.name:

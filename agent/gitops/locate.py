@@ -14,6 +14,7 @@ An ambiguous answer is an error that lists the candidates, never a guess.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -56,13 +57,40 @@ class Location:
         return f"manifest {self.workload_file}"
 
 
+class _LazyDocs(Mapping[str, list[Any]]):
+    """Path -> parsed documents, parsed on first access: a large repository is mostly never read."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.cache: dict[str, list[Any]] = {}
+
+    def __getitem__(self, path: str) -> list[Any]:
+        if path not in self.cache:
+            text = self.texts[path]  # KeyError for unknown paths, as a dict would
+            try:
+                self.cache[path] = list(yaml.load_all(text, Loader=_Loader))
+            except yaml.YAMLError:
+                self.cache[path] = []  # a Helm template or a broken file: not a manifest
+        return self.cache[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 class RepoIndex:
-    """The YAML documents of a checkout, read once. Paths are repository-relative with `/`."""
+    """The YAML files of a checkout. Paths are repository-relative with `/`.
+
+    Files are read as text up front and parsed only when needed; `find` skips any file whose
+    text does not even contain the object's name, so locating a workload in a repository of
+    thousands of manifests parses a handful of them.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.docs: dict[str, list[Any]] = {}
-        self.unreadable: list[str] = []
+        texts: dict[str, str] = {}
         self.charts: list[str] = []
         for file in sorted(root.rglob("*")):
             rel = file.relative_to(root).as_posix()
@@ -73,9 +101,10 @@ class RepoIndex:
             if file.suffix not in (".yaml", ".yml") and file.name != "Kustomization":
                 continue
             try:
-                self.docs[rel] = [d for d in yaml.load_all(file.read_text(encoding="utf-8"), Loader=_Loader)]
-            except (yaml.YAMLError, UnicodeDecodeError):
-                self.unreadable.append(rel)  # helm templates and broken files: not manifests
+                texts[rel] = file.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+        self.docs = _LazyDocs(texts)
         self.charts.sort()
 
     def objects(self, path: str) -> list[dict[str, Any]]:
@@ -85,6 +114,8 @@ class RepoIndex:
         """Objects of `kind` named `name` (case-insensitive kind), optionally within `paths`."""
         out = []
         for path in paths if paths is not None else list(self.docs):
+            if name not in self.docs.texts.get(path, ""):
+                continue
             for obj in self.objects(path):
                 if str(obj.get("kind", "")).lower() == kind.lower() and _name(obj) == name:
                     out.append((path, obj))
@@ -141,13 +172,11 @@ class RepoIndex:
 def locate(index: RepoIndex, workload: Workload, env: str) -> Location:
     """The one place that controls `workload` in environment `env`, or LocateError."""
     candidates: list[Location] = []
-    referenced: set[str] = set()
     for kust in index.kustomizations():
-        files = index.resolve_resources(kust)
-        referenced.update(files)
         directory = posixpath.dirname(kust)
         if posixpath.basename(directory) != env:
             continue
+        files = index.resolve_resources(kust)
         found = index.find(workload.kind, workload.name, files)
         if not found:
             continue
@@ -156,10 +185,12 @@ def locate(index: RepoIndex, workload: Workload, env: str) -> Location:
         if namespace == workload.namespace:
             candidates.append(Location("kustomize", path, overlay_dir=directory, kustomization=kust, resources=files))
     for chart in index.charts:
-        chart_meta = (index.docs.get(posixpath.join(chart, "Chart.yaml")) or [{}])[0] or {}
         values_file = _values_file(index, chart, env)
-        if not values_file:
-            continue
+        chart_file = posixpath.join(chart, "Chart.yaml")
+        if not values_file or workload.name not in (
+                chart + index.docs.texts.get(chart_file, "") + index.docs.texts.get(values_file, "")):
+            continue  # the name appears nowhere: no need to parse this chart
+        chart_meta = (index.docs.get(chart_file) or [{}])[0] or {}
         values = (index.docs.get(values_file) or [{}])[0] or {}
         names = {posixpath.basename(chart), chart_meta.get("name"), values.get("fullnameOverride"),
                  values.get("nameOverride")}
@@ -167,8 +198,13 @@ def locate(index: RepoIndex, workload: Workload, env: str) -> Location:
             candidates.append(Location("helm", posixpath.join(chart, "values.yaml"), chart_dir=chart,
                                        values_file=values_file))
     in_charts = tuple(c + "/" for c in index.charts)
+    referenced: set[str] | None = None
     for path, obj in index.find(workload.kind, workload.name):
-        if path in referenced or path.startswith(in_charts):
+        if path.startswith(in_charts):
+            continue
+        if referenced is None:  # only worked out when a plain manifest could match
+            referenced = {f for k in index.kustomizations() for f in index.resolve_resources(k)}
+        if path in referenced:
             continue
         if _namespace(obj) in (workload.namespace, None) and not index.kustomization_in(posixpath.dirname(path)):
             candidates.append(Location("manifest", path))
