@@ -81,7 +81,8 @@ def mcp_kubernetes(
     with contextlib.ExitStack() as stack:
         if replay is not None:
             try:
-                handle = stack.enter_context(replay_server(replay, Path(tempfile.mkdtemp()) / "kubeconfig"))
+                scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vigil-replay-")))
+                handle = stack.enter_context(replay_server(replay, scratch / "kubeconfig"))
             except BundleError as exc:
                 err.print(f"[red]error:[/red] {exc}")
                 raise typer.Exit(1) from None

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from mcp_servers.common.compact import estimate_tokens, fit_text, render_table
+from mcp_servers.common.compact import collapse_repeats, estimate_tokens, fit_text, render_table
 from mcp_servers.kubernetes import health as h
 
 NOISY_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
@@ -362,8 +362,6 @@ def frequent_patterns(lines: Sequence[str], top: int = 3, min_count: int = 3) ->
 
 def logs_answer(text: str, *, header: str, grep: str | None, budget: int, more_hint: str) -> str:
     """The newest lines that fit, identical runs collapsed, optionally only lines containing `grep`."""
-    from mcp_servers.common.compact import collapse_repeats
-
     lines = text.splitlines()
     total = len(lines)
     if grep:

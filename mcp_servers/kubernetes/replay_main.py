@@ -3,12 +3,9 @@ the replay server on its own, the same command `vigil replay serve` runs."""
 
 from __future__ import annotations
 
-import sys
+import typer
 
 from mcp_servers.kubernetes.cli import replay_serve
 
 if __name__ == "__main__":  # pragma: no cover - exercised as a subprocess in the tests
-    import typer
-
     typer.run(replay_serve)
-    sys.exit(0)

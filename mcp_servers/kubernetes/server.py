@@ -19,7 +19,7 @@ from pydantic import Field
 
 from guardrails.action import Actor
 from guardrails.timeparse import parse_duration
-from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS
+from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
 from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, run_server
 from mcp_servers.kubernetes import reads
 from mcp_servers.kubernetes import render as r
@@ -271,8 +271,6 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
                 raise KubeError(400, "BadRequest", f"rollout history exists for Deployment, StatefulSet and "
                                                    f"DaemonSet, not {t.kind}")
             obj = kc.get_object(ctx_name, t, namespaced(t, namespace, name), name)
-            from mcp_servers.common.compact import fit_text
-
             return fit_text(reads.revisions_text(kc, ctx_name, obj) + "\n", budget_tokens,
                             r.call("k8s_describe", kind=t.kind, name=name, namespace=namespace))
 
