@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS ?= -q --disable-pip-version-check
 STAMP = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-TEST_PACKAGES := prometheus prometheus-alertmanager postgresql git
+TEST_PACKAGES := prometheus prometheus-alertmanager postgresql git openssl
 DEMO_PACKAGES := prometheus git
 
 .PHONY: help test demo venv lint typecheck check bench system-packages-test system-packages-demo clean
