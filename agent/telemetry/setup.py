@@ -142,7 +142,7 @@ def _endpoint(base: str, signal: str) -> str:
 
 
 def setup_telemetry(settings: TelemetrySettings, *, in_memory: bool = False,
-                    metric_export_millis: int = 60_000) -> Telemetry:
+                    metric_export_millis: int = 60_000, export_timeout_s: float = 5.0) -> Telemetry:
     """Install traces and metrics for this process as `settings` say, replacing any earlier setup.
 
     - `otlp_endpoint` set: spans (batched) and metrics (every `metric_export_millis`) go to
@@ -150,6 +150,9 @@ def setup_telemetry(settings: TelemetrySettings, *, in_memory: bool = False,
       API key come from the standard `OTEL_EXPORTER_OTLP_HEADERS` variable, never from the config.
     - `in_memory`: spans and metrics are kept in memory for tests (`span_exporter`, `metric_reader`).
     - always: metrics are readable in Prometheus format through `metrics_exposition()`.
+
+    `export_timeout_s` bounds each export, retries included, so an unreachable collector delays
+    the process's exit by at most about that long and never slows an investigation.
     """
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
     from prometheus_client import CollectorRegistry
@@ -167,10 +170,11 @@ def setup_telemetry(settings: TelemetrySettings, *, in_memory: bool = False,
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        processors.append(BatchSpanProcessor(OTLPSpanExporter(endpoint=_endpoint(settings.otlp_endpoint, "traces"))))
-        readers.append(PeriodicExportingMetricReader(
-            OTLPMetricExporter(endpoint=_endpoint(settings.otlp_endpoint, "metrics")),
-            export_interval_millis=metric_export_millis))
+        span_out = OTLPSpanExporter(endpoint=_endpoint(settings.otlp_endpoint, "traces"), timeout=export_timeout_s)
+        processors.append(BatchSpanProcessor(span_out, export_timeout_millis=int(export_timeout_s * 1000)))
+        metric_out = OTLPMetricExporter(endpoint=_endpoint(settings.otlp_endpoint, "metrics"), timeout=export_timeout_s)
+        readers.append(PeriodicExportingMetricReader(metric_out, export_interval_millis=metric_export_millis,
+                                                     export_timeout_millis=export_timeout_s * 1000))
     if in_memory:
         span_exporter = InMemorySpanExporter()
         processors.append(SimpleSpanProcessor(span_exporter))
