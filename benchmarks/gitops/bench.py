@@ -105,9 +105,8 @@ def bench(services: int, scratch: Path) -> dict[str, float | int]:
     for i in range(3):
         incident = Incident(fingerprint=f"bench-{services}-{i}", title="bench", source="cli")
         start = time.perf_counter()
-        result = anyio.run(lambda inc=incident: propose(fix, inc, [], GitOpsRepo(scratch / f"clone{services}"),
-                                                        PlainGitProvider(str(bare)), pipeline,
-                                                        Actor(name="bench", origin="cli")))
+        result = anyio.run(propose, fix, incident, [], GitOpsRepo(scratch / f"clone{services}"),
+                           PlainGitProvider(str(bare)), pipeline, Actor(name="bench", origin="cli"))
         samples.append(time.perf_counter() - start)
         assert result.status == "opened", result.reason
     return {"services": services, "yaml_files": files, "index_ms": round(index_ms, 1),

@@ -24,7 +24,8 @@ TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 def body(**changes: object) -> str:
-    data = dict(title="t", summary="shop/checkout: set memory limit to 768Mi", reason="leak", action="set_memory_limit",
+    data: dict[str, object] = dict(
+                title="t", summary="shop/checkout: set memory limit to 768Mi", reason="leak", action="set_memory_limit",
                 incident_title="OOM", incident_id="inc_1", fingerprint="fp", severity="critical",
                 evidence=["line"], location="kustomize overlay apps/checkout/overlays/prod", paths=["a.yaml"],
                 notes=[], diff="-a\n+b\n", risk="medium", environment="prod",
