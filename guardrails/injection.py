@@ -90,7 +90,9 @@ class _Detector:
 
 _AI = (
     r"(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|ai\s+models?|"
-    r"(?:ai\s+|sre\s+|virtual\s+|automated\s+|autonomous\s+|coding\s+|incident\s+)?(?:assistants?|agents?)|"
+    r"(?:ai\s+|llm\s+|sre\s+|virtual\s+|automated\s+|autonomous\s+|coding\s+|incident\s+|investigating\s+|"
+    r"investigation\s+|triage\s+|triaging\s+|ops\s+|on-?call\s+|support\s+|reviewing\s+|responding\s+)?"
+    r"(?:assistants?|agents?|responders?)|automation|(?:reviewer|review|code\s+review|merge|ci|triage)\s+bots?|"
     r"(?:ai\s+)?(?:bots?|chatbots?)|ai\s+(?:reviewers?|tools?|systems?|helpers?|models?)|copilots?|gpt(?:-?\d[\w.]*)?|chatgpt|claude|gemini|vigil|"
     r"automated\s+(?:systems?|tools?|analy[sz]ers?|reviewers?|triage))"
 )
@@ -103,7 +105,7 @@ _IGNORE = r"(?:ignore|disregard|forget|override|overrule|bypass|abandon|discard|
 _SECRETS = (
     r"(?:secrets?|credentials?|passwords?|tokens?|api[\s_-]*keys?|access\s+keys?|private\s+keys?|ssh\s+keys?|"
     r"kubeconfigs?|env(?:ironment)?\s+(?:variables|vars)|\.env\s+files?|service[\s-]*account\s+tokens?|"
-    r"system\s+prompt|conversation|chat\s+history|session\s+cookies?|~?/?\.kube/config|/var/run/secrets\S*|"
+    r"system\s+prompt|conversation|chat\s+history|(?:session\s+)?cookies?|~?/?\.kube/config|/var/run/secrets\S*|"
     r"\.aws/credentials|id_rsa|\.ssh/\S+|/etc/shadow)"
 )
 _DEST = (
@@ -132,9 +134,27 @@ _DETECTORS: tuple[_Detector, ...] = (
         rf"|\b{_IGNORE}\s+(?:(?:all|any|the|of)\s+){{0,2}}your\s+(?:{_ADJ}\s+)?{_RULES}"
         rf"|\b{_IGNORE}\s+[^.\n]{{1,40}}?\b(?:and|or|plus)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:{_ADJ}\s+){{1,2}}{_RULES}"
         rf"|\b{_IGNORE}\s+(?:all|any|every)\s+(?:other\s+)?(?:instructions?|prompts?|directives?|guardrails)"
+        rf"|\b{_IGNORE}\s+(?:everything|anything|all|whatever)\s+(?:(?:written|said|stated)\s+)?(?:above|before|"
+        r"previously|prior|earlier|up\s+to\s+(?:here|now))"
+        r"|\b(?:only\s+)?(?:take|follow|obey|accept)\s+(?:your\s+)?(?:orders|instructions|commands)\s+(?:only\s+)?from\s+"
+        r"(?:this|these|me|the\s+following|here)"
         r"|\bforget\s+(?:everything|all|anything)\s+(?:you\s+(?:were|have\s+been)\s+told|above|before|so\s+far|"
         r"you\s+know|previously)",
-        ["ignor", "disregard", "forget", "overrid", "overrul", "bypass", "abandon", "discard", "neglect", "aside"],
+        [
+            "ignor",
+            "disregard",
+            "forget",
+            "overrid",
+            "overrul",
+            "bypass",
+            "abandon",
+            "discard",
+            "neglect",
+            "aside",
+            "orders",
+            "commands",
+            "instruction",
+        ],
     ),
     _d(
         "new_instructions",
@@ -182,7 +202,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\b(?:ai|llm|agent|assistant|bot|model)\s+(?:instructions?|directives?|orders|note|notice|task)\s*:"
         r"|\b(?:as|being)\s+(?:an?\s+|the\s+)?(?:helpful\s+|responsible\s+|good\s+)?(?:" + _AI + r")\s*,?\s+"
         r"(?:you|your|it\s+is\s+your|i\s+(?:order|instruct|command))\b"
-        r"|(?:^|\n|[#*/\-;=(]|[.!?]\s|--|\u2014|\"|')\s*(?:ai|llm|(?:ai\s+|sre\s+)?(?:assistants?|agents?|bots?)|gpt|"
+        r"|(?:[#*/\-;=(]|[.!?]\s|--|\u2014|\"|')\s*(?:ai|llm|(?:ai\s+|sre\s+)?(?:assistants?|agents?|bots?)|gpt|"
         r"claude|copilot|vigil)\s*(?:,|:|\u2014|-{1,2}(?=\s))\s*"
         r"(?:you|your|please|ignore|run|execute|do|call|delete|send|report|approve|always|never|disregard|forget|"
         r"print|show|dump|output|reveal|write|add|include|open|merge|scale|drain|post|paste|upload|forward|tell|"
@@ -190,7 +210,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"silently|quietly|immediately|now|important|note|make|set|create|grant|remove|apply|patch|restart)\b"
         r"|\b(?:any|all|every)\s+(?:ai|llm|language\s+model|automated\s+agent|autonomous\s+agent|ai\s+\w+)s?\s+"
         r"(?:must|should|shall|needs?\s+to|has\s+to|is\s+(?:required|instructed|ordered)\s+to|will)\b"
-        r"|@(?:vigil|assistant|ai|claude|gpt|copilot|sre-?bot)\b",
+        r"|@(?:vigil|assistant|ai|claude|gpt|copilot|sre-?bot)\b"
+        r"|\b(?:ai|llm)\s+(?:assistants?|agents?|models?|bots?|systems?|tools?)\s+(?:must|shall|are\s+(?:required|"
+        r"instructed|ordered|expected|authori[sz]ed)\s+to)\b",
         [
             "ai",
             "a.i.",
@@ -207,6 +229,9 @@ _DETECTORS: tuple[_Detector, ...] = (
             "automated",
             "autonomous",
             "model",
+            "automation",
+            "responder",
+            "reviewer",
         ],
     ),
     _d(
@@ -218,9 +243,11 @@ _DETECTORS: tuple[_Detector, ...] = (
         + r"|\b(?:note|notice|message|instructions?|memo|reminder|warning|important|info)\s+(?:to|for)\s+"
         r"(?:the\s+|all\s+|any\s+|every\s+|our\s+|whichever\s+|whatever\s+)?"
         + _AI
-        + r"|(?:^|[\n.!?\"'(#*/]|--)\s*(?:for|to)\s+(?:all\s+|any\s+|the\s+|whichever\s+)?"
+        + r"|(?:^|[\n.!?\"'(#*/:]|--)\s*(?:for|to)\s+(?:all\s+|any\s+|the\s+|whichever\s+)?"
         + _AI
-        + r"\s*[:,]"
+        + r"\s*(?:[:,]|-\s)"
+        r"|(?:[.!?\"'(#*/=;]|--|\[)\s*" + _AI + r"\s*(?:,|:|-{1,2}\s)"
+        r"|\b(?:note|todo|fixme|hint|nb)\s*\(\s*(?:ai|llm|bots?|agents?|assistants?|copilot|claude|gpt|model)\s*\)\s*:"
         r"|@(?:vigil|assistant|ai|claude|gpt|copilot|sre-?bot|ai-agent|agent)\b)"
         r"[^.\n]{0,100}?\b(?:you|your|please|must|should|need\s+to|do\s+not|don'?t|never|always|immediately|"
         r"silently|secretly|quietly|run|execute|delete|approve|merge|send|post|cordon|drain|scale|restart|disable|"
@@ -244,7 +271,34 @@ _DETECTORS: tuple[_Detector, ...] = (
             "model",
             "chatbot",
             "@",
+            "automation",
+            "responder",
+            "reviewer",
+            "review",
+            "merge",
+            "ci",
+            "triage",
+            "note",
+            "todo",
+            "fixme",
+            "hint",
+            "nb",
+            "investigat",
         ],
+    ),
+    _d(
+        "ai_vocative",
+        "instruction",
+        0.6,
+        r"(?:^|\n)[ \t]*(?:AI|LLM|GPT|Claude|Copilot|Vigil|Chatbot|Assistant|ASSISTANT|Agent|AGENT|"
+        r"(?:AI|LLM)\s+(?:[Aa]gents?|[Aa]ssistants?|[Mm]odels?)|[A-Z][a-z]+\s+[Bb]ots?)\s*(?:,|:|\u2014|-{1,2}\s)"
+        r"[^.\n]{0,100}?\b(?i:you|your|please|must|should|need\s+to|do\s+not|don'?t|never|always|immediately|"
+        r"silently|secretly|quietly|run|execute|delete|approve|merge|send|post|cordon|drain|scale|restart|disable|"
+        r"remove|create|grant|apply|patch|print|reveal|say|tell|report|conclude|ignore|forget|disregard|"
+        r"close|mark|skip|call|invoke|email|upload|paste|rotate|revoke|recommend|uninstall|wipe|respond|treat|"
+        r"assume|pretend)\b",
+        ["ai", "llm", "gpt", "claude", "copilot", "vigil", "chatbot", "assistant", "agent", "bot"],
+        flags=0,
     ),
     _d(
         "ai_reader",
@@ -255,7 +309,12 @@ _DETECTORS: tuple[_Detector, ...] = (
         + r"|automated|reading\s+this\s+as\s+an?\s+"
         + _AI
         + r")\b"
-        r"|\b(?:" + _AI + r"|(?:the\s+)?(?:language\s+)?models?)\s+(?:(?:that|who|which)\s+)?(?:reads?|reading|"
+        r"|\b(?:whoever|whatever|anyone|anything|any\s+(?:system|tool|program|process))\s+(?:is\s+)?(?:reads?|"
+        r"reading|summari[sz]es|summari[sz]ing|processes|processing|parses|parsing|analy[sz]es|analy[sz]ing|"
+        r"triages|triaging|ingests|ingesting)\s+(?:this|these)\b"
+        r"|\b(?:"
+        + _AI
+        + r"|(?:the\s+)?(?:language\s+)?models?)\s+(?:(?:that|who|which)\s+)?(?:is\s+|are\s+)?(?:reads?|reading|"
         r"processes|processing|analy[sz]es|analy[sz]ing|parses|parsing|summari[sz]es|summari[sz]ing|triages|"
         r"triaging|investigates|investigating|reviews|reviewing|ingests|ingesting|scans|scanning|sees|seeing|"
         r"handles|handling)\s+(?:this|these|the\s+following)\b"
@@ -275,7 +334,40 @@ _DETECTORS: tuple[_Detector, ...] = (
             "vigil",
             "automated",
             "autonomous",
+            "whoever",
+            "whatever",
+            "anyone",
+            "anything",
+            "any",
+            "automation",
+            "responder",
         ],
+    ),
+    _d(
+        "role_label",
+        "role_marker",
+        0.75,
+        r"\[\s*(?:system|assistant|ai|admin|administrator|developer|operator)\s+(?:instructions?|prompt|message|note|"
+        r"override|directives?|orders|commands?)\s*\]",
+        ["["],
+    ),
+    _d(
+        "role_label_caps",
+        "role_marker",
+        0.7,
+        r"(?:^|[\s\"'>(\[])(?:SYSTEM|ASSISTANT|ADMIN|DEVELOPER)\s+(?:MESSAGE|NOTE|NOTICE|UPDATE)\s*:",
+        ["system", "assistant", "admin", "developer"],
+        flags=0,
+    ),
+    _d(
+        "prompt_extraction",
+        "instruction",
+        0.55,
+        r"\b(?:reveal|print|output|repeat|dump|echo|disclose|leak|show|tell|give|recite|respond\s+with|reply\s+with|"
+        r"write\s+out|paste|share|provide|list|quote|return)\b[^.\n]{0,40}?\byour\s+(?:(?:full|complete|original|"
+        r"initial|hidden|system|exact|secret|entire)\s+)*(?:instructions|prompt|rules|guidelines|directives|"
+        r"configuration)\b",
+        ["your"],
     ),
     _d(
         "special_token",
@@ -387,7 +479,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         "instruction",
         0.8,
         r"\b(?:send|post|upload|forward|transmit|exfiltrate|leak|email|mail|copy|pipe|curl|beacon)\s+"
-        r"(?:[\w~./-]+\s+){0,5}?"
+        r"(?:[\w~./'-]+\s+){0,5}?"
         + _SECRETS
         + r"\b[^.\n]{0,80}?\b"
         + _DEST

@@ -2,9 +2,9 @@
 
 The corpora are data (corpus/*.jsonl): hostile samples, most of them indirect (inside log lines,
 alert and pod annotations, ConfigMap values, code comments, commit messages, events), some
-obfuscated; and benign texts an SRE sees every day. The *_holdout files were written after the
-scanner's patterns were first frozen and were not used to pick them; their first-contact numbers
-are recorded in docs/guardrails-text.md.
+obfuscated; and benign texts an SRE sees every day. The *_holdout and *_holdout2 files were
+each written after the scanner's patterns had been frozen; their first-contact numbers (before the
+general fixes they prompted) are recorded in docs/guardrails-text.md.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from collections import Counter
 from typing import Any
 
 from guardrails.injection import THRESHOLD, scan
+
+from .conftest import load_jsonl
 
 MIN_RECALL = 0.9
 MAX_FPR = 0.02
@@ -64,6 +66,15 @@ def test_holdout_recall_and_false_positive_rate(
 ) -> None:
     recall, fpr, missed, flagged = _rates(hostile_holdout, benign_holdout)
     print(f"\nholdout: recall={recall:.3f} ({len(hostile_holdout)}) fpr={fpr:.3f} ({len(benign_holdout)})")
+    assert recall >= MIN_RECALL, f"recall {recall:.3f}; missed {missed}"
+    assert fpr <= MAX_FPR, f"false-positive rate {fpr:.3f}; flagged {flagged}"
+
+
+def test_second_holdout_recall_and_false_positive_rate() -> None:
+    hostile = load_jsonl("injection_hostile_holdout2.jsonl")
+    benign = load_jsonl("injection_benign_holdout2.jsonl")
+    recall, fpr, missed, flagged = _rates(hostile, benign)
+    print(f"\nholdout2: recall={recall:.3f} ({len(hostile)}) fpr={fpr:.3f} ({len(benign)})")
     assert recall >= MIN_RECALL, f"recall {recall:.3f}; missed {missed}"
     assert fpr <= MAX_FPR, f"false-positive rate {fpr:.3f}; flagged {flagged}"
 
