@@ -78,6 +78,7 @@ class SQLiteQueue:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
+        self._writer = threading.Lock()
         self._enqueues = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,14 +103,18 @@ class SQLiteQueue:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction. Writers of this process queue on a lock first: SQLite's own busy
+        handler waits by sleeping in growing steps, which turns a burst of webhooks into second-long
+        tail latencies; a lock hands the file over as soon as the previous commit is done."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._writer:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     # -- producer side -------------------------------------------------------------------------------
     def enqueue(self, kind: str, dedupe_key: str, payload: dict[str, Any], *, source: str = "",
