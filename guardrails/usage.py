@@ -42,6 +42,22 @@ class Spend:
     usd: float
 
 
+@dataclass(frozen=True)
+class SpendRow:
+    """What one team spent on one model on one day (`vigil usage` prints these)."""
+
+    day: str
+    team: str
+    provider: str
+    model: str
+    calls: int
+    runs: int
+    """Distinct investigations (run ids) that made those calls."""
+    input_tokens: int
+    output_tokens: int
+    usd: float
+
+
 class UsageLedger:
     """Model usage by team, actor, model and day."""
 
@@ -90,3 +106,18 @@ class UsageLedger:
                 "SELECT day, team, model, SUM(input_tokens), SUM(output_tokens), SUM(usd) FROM usage "
                 "WHERE day >= ? GROUP BY day, team, model ORDER BY day DESC, team, model", (since,)
             ).fetchall()
+
+    def spend(self, days: int = 30, team: str | None = None, now: datetime | None = None) -> list[SpendRow]:
+        """Spend by day, team, provider and model over the last `days` days (today included), newest first."""
+        since = ((now or datetime.now(UTC)) - timedelta(days=max(days, 1) - 1)).date().isoformat()
+        query = ("SELECT day, team, provider, model, COUNT(*), COUNT(DISTINCT run_id), SUM(input_tokens), "
+                 "SUM(output_tokens), SUM(usd) FROM usage WHERE day >= ?")
+        params: list[str] = [since]
+        if team is not None:
+            query += " AND team = ?"
+            params.append(team)
+        query += " GROUP BY day, team, provider, model ORDER BY day DESC, team, provider, model"
+        with self._connect() as db:
+            rows = db.execute(query, params).fetchall()
+        return [SpendRow(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5]), int(r[6]), int(r[7]),
+                         float(r[8])) for r in rows]
