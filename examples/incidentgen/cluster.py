@@ -43,6 +43,8 @@ class PodHistory:
     previous_logs: dict[str, str] = field(default_factory=dict)
     probe_failures: Callable[[datetime], float] | None = None
     """Cumulative failed readiness probes at a time, for prober_probe_total."""
+    ip: str | None = None
+    """Assigned on first use, so the pod, its events and its endpoints agree."""
 
 
 @dataclass
@@ -342,11 +344,16 @@ class Cluster:
         obj = o.pod(
             name=h.name, namespace=h.namespace, labels=h.labels, owner=h.owner, containers=h.containers,
             states=h.states, node_name=h.node, node_ip=self.node_ip(h.node),
-            pod_ip=self.next_pod_ip(h.node), created=h.created, now=self.captured,
+            pod_ip=self.pod_ip(h), created=h.created, now=self.captured,
             annotations=h.annotations or None,
         )
         obj["kind"], obj["apiVersion"] = "Pod", "v1"
         return obj
+
+    def pod_ip(self, h: PodHistory) -> str:
+        if h.ip is None:
+            h.ip = self.next_pod_ip(h.node)
+        return h.ip
 
     def add_event(self, involved: dict[str, Any], reason: str, message: str, first: datetime, last: datetime,
                   count: int = 1, type_: str = "Normal", component: str = "kubelet", host: str | None = None,

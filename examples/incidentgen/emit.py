@@ -184,7 +184,8 @@ def write_cluster(cluster: Cluster, root: Path) -> None:
     by_kind: dict[tuple[str, str], list[dict[str, Any]]] = {}
     extra: dict[str, list[dict[str, Any]]] = {}
     dumped = {k for _, k, _ in DUMP_KINDS}
-    for obj in [*cluster.objects, *cluster.events, *(p for _, p in pods)]:
+    pod_objects = [p for _, p in pods]
+    for obj in [*cluster.objects, *cluster.events, *pod_objects, *endpoints(cluster, pod_objects)]:
         ns = obj["metadata"].get("namespace")
         if obj["kind"] in dumped and ns:
             by_kind.setdefault((ns, obj["kind"]), []).append(obj)
@@ -215,8 +216,61 @@ def write_cluster(cluster: Cluster, root: Path) -> None:
     extra_dir.mkdir(parents=True, exist_ok=True)
     for kind in sorted(extra):
         items = sorted(extra[kind], key=lambda x: (x["metadata"].get("namespace", ""), x["metadata"]["name"]))
-        name = kind.lower() + "s.yaml"
+        name = kind.lower() + ("" if kind.endswith("s") else "s") + ".yaml"
         (extra_dir / name).write_text(yaml.safe_dump_all(items, sort_keys=False, width=120))
+
+
+def endpoints(cluster: Cluster, pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An EndpointSlice and an Endpoints object per Service, from the pods its selector matches:
+    ready pods are ready endpoints, the rest are listed as not ready (as the controller does)."""
+    out: list[dict[str, Any]] = []
+    for svc in [o for o in cluster.objects if o["kind"] == "Service"]:
+        meta, spec = svc["metadata"], svc["spec"]
+        selector = spec.get("selector") or {}
+        members = [p for p in pods if p["metadata"]["namespace"] == meta["namespace"]
+                   and all(p["metadata"]["labels"].get(k) == v for k, v in selector.items())]
+        members.sort(key=lambda p: p["metadata"]["name"])
+        port = spec["ports"][0]
+        ready = [p for p in members if all(c["ready"] for c in p["status"]["containerStatuses"])]
+        not_ready = [p for p in members if p not in ready]
+        name = f"{meta['name']}-{o.suffix(meta['namespace'] + meta['name'], 5)}"
+        out.append({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": name, "namespace": meta["namespace"],
+                         "uid": o.uid("endpointslice", meta["namespace"], name),
+                         "creationTimestamp": meta["creationTimestamp"], "generateName": meta["name"] + "-",
+                         "labels": {"kubernetes.io/service-name": meta["name"],
+                                    "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
+                         "ownerReferences": [{**o.owner_ref("Service", meta["name"], meta["namespace"], "v1"),
+                                              "uid": meta["uid"]}]},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [p["status"]["podIP"]],
+                           "conditions": {"ready": p in ready, "serving": p in ready, "terminating": False},
+                           "nodeName": p["spec"]["nodeName"],
+                           "targetRef": {"kind": "Pod", "name": p["metadata"]["name"],
+                                         "namespace": p["metadata"]["namespace"], "uid": p["metadata"]["uid"]}}
+                          for p in members],
+            "ports": [{"name": port["name"], "port": port["targetPort"], "protocol": "TCP"}],
+        })
+        subset: dict[str, Any] = {"ports": [{"name": port["name"], "port": port["targetPort"], "protocol": "TCP"}]}
+        if ready:
+            subset["addresses"] = [_address(p) for p in ready]
+        if not_ready:
+            subset["notReadyAddresses"] = [_address(p) for p in not_ready]
+        out.append({
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": meta["name"], "namespace": meta["namespace"],
+                         "uid": o.uid("endpoints", meta["namespace"], meta["name"]),
+                         "creationTimestamp": meta["creationTimestamp"], "labels": meta.get("labels", {})},
+            "subsets": [subset] if members else [],
+        })
+    return out
+
+
+def _address(pod: dict[str, Any]) -> dict[str, Any]:
+    return {"ip": pod["status"]["podIP"], "nodeName": pod["spec"]["nodeName"],
+            "targetRef": {"kind": "Pod", "name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
+                          "uid": pod["metadata"]["uid"]}}
 
 
 def resource_metrics(cluster: Cluster, root: Path) -> None:

@@ -59,6 +59,8 @@ def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], bud
         parts.append("owner chain: " + " -> ".join([f"{obj.get('kind')}/{obj['metadata']['name']}", *chain]))
     if t.kind == "Deployment":
         parts.append(revisions_text(kc, ctx, obj, max_rows=4))
+    if t.kind == "Service":
+        parts.append(service_endpoints_text(kc, ctx, obj))
     events = events_for(kc, ctx, obj)
     if t.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
         text, pod_names = pods_of_text(kc, ctx, obj)
@@ -75,6 +77,30 @@ def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], bud
     else:
         parts.append("events: none recorded (events expire after about an hour)")
     return fit_text("\n".join(parts) + "\n", budget, hint)
+
+
+def service_endpoints_text(kc: KubeClient, ctx: str, svc: dict[str, Any]) -> str:
+    """Which pods back a Service, ready or not: no ready endpoint is an outage for every caller."""
+    ns, name = svc["metadata"].get("namespace"), svc["metadata"]["name"]
+    try:
+        slice_type = kc.resolve_kind(ctx, "endpointslices.discovery.k8s.io")
+    except KubeError:
+        return "endpoints: this API server has no EndpointSlices"
+    slices, _ = kc.list_all(ctx, slice_type, ns, label_selector=f"kubernetes.io/service-name={name}")
+    ready: list[str] = []
+    not_ready: list[str] = []
+    for sl in slices:
+        for e in sl.get("endpoints") or []:
+            who = (e.get("targetRef") or {}).get("name") or ",".join(e.get("addresses") or [])
+            (ready if (e.get("conditions") or {}).get("ready", True) else not_ready).append(who)
+    line = f"endpoints: {len(ready)} ready, {len(not_ready)} not ready"
+    if not ready:
+        line += "  [NO READY ENDPOINTS: every request to this Service fails]"
+    if ready:
+        line += "\n  ready: " + ", ".join(sorted(ready)[:10])
+    if not_ready:
+        line += "\n  not ready: " + ", ".join(sorted(not_ready)[:10])
+    return line
 
 
 def _selector_text(obj: dict[str, Any]) -> str:

@@ -71,6 +71,7 @@ BUILTIN: tuple[ResourceType, ...] = (
     ResourceType("Job", "jobs", "batch", "v1", categories=("all",)),
     ResourceType("CronJob", "cronjobs", "batch", "v1", short_names=("cj",), categories=("all",)),
     ResourceType("Ingress", "ingresses", "networking.k8s.io", "v1", short_names=("ing",)),
+    ResourceType("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1"),
     ResourceType("CustomResourceDefinition", "customresourcedefinitions", "apiextensions.k8s.io", "v1",
                  namespaced=False, short_names=("crd", "crds")),
     ResourceType("PodMetrics", "pods", "metrics.k8s.io", "v1beta1"),

@@ -105,6 +105,24 @@ def _secret(o: dict[str, Any], now: datetime) -> list[Any]:
     return [o["metadata"]["name"], o.get("type", "Opaque"), len(o.get("data") or {}), h.age(o, now)]
 
 
+def _endpoints(o: dict[str, Any], now: datetime) -> list[Any]:
+    shown: list[str] = []
+    for subset in o.get("subsets") or []:
+        ports = [p.get("port") for p in subset.get("ports") or []] or [None]
+        for a in subset.get("addresses") or []:
+            shown.extend(f"{a.get('ip')}:{p}" if p else str(a.get("ip")) for p in ports)
+    text = ",".join(shown[:3]) + (f" + {len(shown) - 3} more..." if len(shown) > 3 else "")
+    return [o["metadata"]["name"], text or "<none>", h.age(o, now)]
+
+
+def _endpointslice(o: dict[str, Any], now: datetime) -> list[Any]:
+    ports = ",".join(str(p.get("port")) for p in o.get("ports") or []) or "<unset>"
+    ready = [a for e in o.get("endpoints") or [] if (e.get("conditions") or {}).get("ready", True)
+             for a in e.get("addresses") or []]
+    text = ",".join(ready[:3]) + (f" + {len(ready) - 3} more..." if len(ready) > 3 else "")
+    return [o["metadata"]["name"], o.get("addressType", ""), ports, text or "<unset>", h.age(o, now)]
+
+
 def _default(o: dict[str, Any], now: datetime) -> list[Any]:
     return [o["metadata"]["name"], h.age(o, now)]
 
@@ -133,6 +151,9 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
                _col("Source", 1), _col("Message"), _col("First Seen", 1), _col("Count", 1, "integer"),
                _col("Name", 1)], _event),
     "ConfigMap": ([_col("Name"), _col("Data", type_="integer"), _col("Age")], _configmap),
+    "Endpoints": ([_col("Name"), _col("Endpoints"), _col("Age")], _endpoints),
+    "EndpointSlice": ([_col("Name"), _col("AddressType"), _col("Ports"), _col("Endpoints"), _col("Age")],
+                      _endpointslice),
     "Secret": ([_col("Name"), _col("Type"), _col("Data", type_="integer"), _col("Age")], _secret),
 }
 

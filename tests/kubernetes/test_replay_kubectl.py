@@ -102,3 +102,12 @@ def test_writes_are_refused_and_missing_objects_are_not_found(kubectl_for) -> No
     unknown = k("get", "widgets", ok=False)
     assert unknown.returncode != 0 and "widgets" in unknown.stderr
     assert "No resources found" in k("get", "jobs", "-A").stderr + k("get", "jobs", "-A").stdout
+
+
+def test_endpoints_show_the_upstream_has_no_ready_pods(kubectl_for) -> None:
+    k = kubectl_for("frontend-dependency-outage")
+    listing = k("get", "endpoints", "-n", "web", "--no-headers").stdout
+    rows = {ln.split()[0]: ln.split()[1] for ln in listing.splitlines()}
+    assert rows["recommendations"] == "<none>" and rows["frontend"].endswith(":8080")
+    described = k("describe", "service", "frontend", "-n", "web").stdout
+    assert f"Endpoints:         {rows['frontend']}" in described

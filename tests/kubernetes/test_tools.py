@@ -231,3 +231,11 @@ async def test_describe_workload_includes_warnings_on_its_pods(replays, tmp_path
     assert "rollout history of Deployment shop/catalog (current revision 12)" in text
     assert "ImagePullBackOff" in text and 'Failed to pull image "registry.example.com/shop/catalog:v2.4.1"' in text
     assert "| Normal | ScalingReplicaSet | Deployment/catalog |" in text
+
+
+async def test_describe_service_counts_ready_endpoints(replays, tmp_path: Path) -> None:
+    async with Client(_server(replays, "frontend-dependency-outage", tmp_path)) as c:
+        upstream = await _call(c, "k8s_describe", {"kind": "svc", "name": "recommendations", "namespace": "web"})
+        frontend = await _call(c, "k8s_describe", {"kind": "Service", "name": "frontend", "namespace": "web"})
+    assert "endpoints: 0 ready, 2 not ready  [NO READY ENDPOINTS" in upstream
+    assert "endpoints: 1 ready, 2 not ready" in frontend and "NO READY" not in frontend
