@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
 
+from agent import telemetry
 from agent.config import Config
 from agent.incident import Incident
 from agent.investigation import Investigator, Progress
@@ -43,6 +44,8 @@ class Runtime:
 
     @classmethod
     def from_config(cls, config: Config, approver: Approver | None = None) -> Runtime:
+        if config.telemetry.otlp_endpoint and telemetry.current() is None:
+            telemetry.setup_telemetry(config.telemetry)  # once per process; exported at exit
         state = config.state_dir
         pipeline = Pipeline(
             load_policy(config.policy or default_policy_path()),

@@ -151,7 +151,9 @@ class ToolHub:
         meta = {META_ACTOR: self.actor.name, META_RUN: self.run_id}
         if self.actor.team:
             meta[META_TEAM] = self.actor.team
-        inject(meta)  # traceparent: the server's spans join this investigation's trace on any transport
+        # traceparent: the server's spans join this trace. The SDK injects too on JSON-RPC transports (stdio,
+        # HTTP); doing it here keeps that true for any transport a Client is given.
+        inject(meta)
         try:
             result = await self._clients[hub_tool.server].call_tool(tool, arguments, meta=meta)
             text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
