@@ -93,7 +93,7 @@ def _show(result: ProposalResult) -> None:
     for note in result.notes:
         console.print(f"[yellow]note[/yellow] {note}")
     if result.ok:
-        console.print(f"[green]{result.status}[/green] {result.summary()}")
+        console.print(f"[green]{result.summary()}[/green]", highlight=False)
         if result.action_id:
             console.print(f"undo with: vigil rollback {result.action_id}")
     else:

@@ -22,7 +22,7 @@ FRONTEND = {"name": "frontend", "namespace": "web"}
 
 # remediation -> {path: (removed lines, added lines)}
 OLD_MEM = "              memory: 512Mi   # raised from 384Mi in INC-1042"
-OLD_TAG = '    newTag: "1.9.0"   # deployed 2026-11-23 (release train 47)'
+OLD_TAG = '    newTag: "1.9.0"   # release train 47'
 TIMEOUT = '              value: "5s"   # CHG-2291: align with the gateway\'s own timeout'
 CURRENCY = "      - CURRENCY_PROVIDER=ecb   # INC-977: frankfurter was retired"
 CASES: list[tuple[dict[str, Any], dict[str, tuple[list[str], list[str]]] | None]] = [

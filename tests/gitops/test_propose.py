@@ -184,13 +184,6 @@ async def test_manual_remediation_is_reported_not_proposed(tmp_path: Path, remot
     assert remote_branches(remote) == ["refs/heads/main"]
 
 
-def test_demo_remote_is_seeded_from_the_example(tmp_path: Path) -> None:
-    from agent.gitops.demo import seed_remote
-
-    bare = seed_remote(tmp_path)
-    files = git(bare, "ls-tree", "-r", "--name-only", "main").split()
-    assert "apps/checkout/overlays/prod/resources.yaml" in files and "charts/frontend/values-prod.yaml" in files
-
 
 async def test_concurrent_proposals_share_one_clone_safely(tmp_path: Path, remote: Path, approved: Pipeline,
                                                            actor: Actor) -> None:

@@ -30,7 +30,7 @@ def test_value_change_touches_one_line_and_keeps_comment_and_quotes() -> None:
     assert set_value(f.docs[0]["images"][0], "newTag", "1.8.2")
     out = f.render()
     assert changed_lines(text, out) == [("replace", 8, 9)]
-    assert out.splitlines()[8] == '    newTag: "1.8.2"   # deployed 2026-11-23 (release train 47)'
+    assert out.splitlines()[8] == '    newTag: "1.8.2"   # release train 47'
 
 
 def test_splice_keeps_formatting_ruamel_would_normalise() -> None:
