@@ -875,9 +875,16 @@ def _hidden_unicode_spans(text: str) -> tuple[list[InjectionSpan], list[tuple[in
 # --------------------------------------------------------------------------- encoded payloads
 
 _SPACED_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])")
-_ESCAPED = re.compile(r"(?:\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\[0-7]{3}){8,}")
-_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2}[^%\s]{0,2}){8,}")
-_HTML_ENTITY = re.compile(r"(?:&#(?:x[0-9A-Fa-f]{1,4}|\d{1,5});){8,}")
+# Each starts with a literal character, which lets the regex engine skip ahead instead of trying
+# every position.
+_ESCAPED = re.compile(
+    r"\\(?:x[0-9A-Fa-f]{2}|u00[0-9A-Fa-f]{2}|[0-7]{3})(?:\\x[0-9A-Fa-f]{2}|\\u00[0-9A-Fa-f]{2}|\\[0-7]{3}){7,}"
+)
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}[^%\s]{0,2}(?:%[0-9A-Fa-f]{2}[^%\s]{0,2}){7,}")
+_HTML_ENTITY = re.compile(r"&#(?:x[0-9A-Fa-f]{1,4}|\d{1,5});(?:&#(?:x[0-9A-Fa-f]{1,4}|\d{1,5});){7,}")
+# Cheap separator-led probes: the full patterns only run when these find something.
+_SPACED_HEX_PROBE = re.compile(r"[ :][0-9A-Fa-f]{2}[ :][0-9A-Fa-f]{2}[ :][0-9A-Fa-f]{2}[ :]")
+_SPACED_LETTERS_PROBE = re.compile(r" [A-Za-z,:;!?'][ .\-_*|]{1,2}[A-Za-z,:;!?'][ .\-_*|]{1,2}[A-Za-z,:;!?'][ .\-_*|]")
 _SPACED_LETTERS = re.compile(r"(?<![\w,:;!?'])(?:[A-Za-z,:;!?'][ .\-_*|]{1,2}){7,}[A-Za-z,:;!?'](?![\w,:;!?'])")
 
 
@@ -918,7 +925,9 @@ def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
     out: list[tuple[int, int, str, str]] = []
     budget = MAX_DECODE
     lowered_hint = "\\" in text or "%" in text or "&#" in text
-    finders: list[tuple[re.Pattern[str], str]] = [(_TOKEN_RUN, "token"), (_SPACED_HEX, "hex")]
+    finders: list[tuple[re.Pattern[str], str]] = [(_TOKEN_RUN, "token")]
+    if _SPACED_HEX_PROBE.search(" " + text):
+        finders.append((_SPACED_HEX, "hex"))
     if lowered_hint:
         finders += [(_ESCAPED, "escaped"), (_PERCENT, "percent"), (_HTML_ENTITY, "html_entities")]
     seen: set[tuple[int, int]] = set()
@@ -939,7 +948,8 @@ def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
                 continue
             seen.add(span)
             out.append((span[0], span[1], encoding, decoded))
-    for m in _SPACED_LETTERS.finditer(text):
+    spaced = _SPACED_LETTERS.finditer(text) if _SPACED_LETTERS_PROBE.search(" " + text) else ()
+    for m in spaced:
         collapsed = re.sub(r"[ .\-_*|]", "", m.group())
         if len(collapsed) >= 8:
             out.append((m.start(), m.end(), "spaced", _respace(m.group())))
@@ -1007,38 +1017,50 @@ def _anchor_words(det: _Detector) -> tuple[set[str], set[str]]:
     return words, symbols
 
 
-def _build_anchor_index() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[str, ...]]]:
-    """Two regexes over every detector's anchors (word starts; symbols) and, for each anchor text
+@dataclass(frozen=True)
+class _AnchorIndex:
+    """Regexes over a set of detectors' anchors (word starts; symbols), and for each anchor text
     they can match, the detectors it wakes. Single-word anchors at word starts cannot overlap, so a
     plain (non-overlapping) search finds them all."""
+
+    words: re.Pattern[str]
+    symbols: re.Pattern[str] | None
+    owners: dict[str, tuple[str, ...]]
+
+
+def _build_anchor_index(detectors: list[_Detector]) -> _AnchorIndex:
     words: set[str] = set()
     symbols: set[str] = set()
-    for det in _DETECTORS:
+    for det in detectors:
         w, sym = _anchor_words(det)
         words |= w
         symbols |= sym
     word_re = re.compile(
         "(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
     )
-    symbol_re = re.compile("|".join(re.escape(x) for x in sorted(symbols, key=len, reverse=True)))
+    symbol_re = re.compile("|".join(re.escape(x) for x in sorted(symbols, key=len, reverse=True))) if symbols else None
     owners: dict[str, tuple[str, ...]] = {}
     for anchor in words | symbols:
         owners[anchor] = tuple(
-            det.signal for det in _DETECTORS if any(anchor.startswith(a) for group in _anchor_words(det) for a in group)
+            det.signal for det in detectors if any(anchor.startswith(a) for group in _anchor_words(det) for a in group)
         )
-    return word_re, symbol_re, owners
+    return _AnchorIndex(word_re, symbol_re, owners)
 
 
-_WORD_ANCHORS, _SYMBOL_ANCHORS, _ANCHOR_OWNERS = _build_anchor_index()
+# Strong and weak detectors have separate indexes: weak ones are only looked for after a strong hit.
+_STRONG_ANCHORS = _build_anchor_index([d for d in _DETECTORS if d.weight >= STRONG and d.hints])
+_WEAK_ANCHORS = _build_anchor_index([d for d in _DETECTORS if d.weight < STRONG and d.hints])
 
 
-def _detector_windows(lowered: str) -> dict[str, list[tuple[int, int]]]:
+def _detector_windows(lowered: str, index: _AnchorIndex) -> dict[str, list[tuple[int, int]]]:
     """For each detector, the merged text ranges around its anchors (two passes over the text)."""
     spots: dict[str, list[tuple[int, int]]] = {}
-    for pattern in (_WORD_ANCHORS, _SYMBOL_ANCHORS):
+    for pattern in (index.words, index.symbols):
+        if pattern is None:
+            continue
         for m in pattern.finditer(lowered):
             lo, hi = max(0, m.start() - _BACK), min(len(lowered), m.end() + _FORWARD)
-            for signal in _ANCHOR_OWNERS.get(m.group(), ()):
+            for signal in index.owners.get(m.group(), ()):
                 spots.setdefault(signal, []).append((lo, hi))
     windows: dict[str, list[tuple[int, int]]] = {}
     for signal, found in spots.items():
@@ -1131,8 +1153,7 @@ def _scan(text: str, depth: int) -> InjectionReport:
         return [_Hit(orig(h.start), orig(h.end, end=True), h.signal, h.kind, h.weight) for h in found]
 
     lowered = _lowercase(view)
-    windows = _detector_windows(lowered)
-    hits = mapped(_pattern_hits(view, lowered, windows, strong=True))
+    hits = mapped(_pattern_hits(view, lowered, _detector_windows(lowered, _STRONG_ANCHORS), strong=True))
 
     spans: list[InjectionSpan] = []
     hidden_texts: list[tuple[int, int, str, str]] = []
@@ -1154,7 +1175,8 @@ def _scan(text: str, depth: int) -> InjectionReport:
     # Weak signals cannot make a text suspicious on their own (see WEAK_CAP), so they are only looked
     # for when something strong was found; ordinary text skips half the detectors.
     if hits:
-        hits.extend(mapped(_pattern_hits(view, lowered, windows, strong=False)))
+        weak_windows = _detector_windows(lowered, _WEAK_ANCHORS)
+        hits.extend(mapped(_pattern_hits(view, lowered, weak_windows, strong=False)))
 
     score = 0.0
     for group in _clusters(hits):
