@@ -244,7 +244,14 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         def load(path: str) -> FileFacts | None:
             return new.get(path) or store.load_facts(path)
 
-        project = Project(modules, load, go_module=go_module)
+        def stored_subclasses() -> dict[str, list[str]]:
+            subs: dict[str, list[str]] = {}
+            for src, dst in store.db.execute("SELECT src, dst FROM edges WHERE kind='inherits'"):
+                subs.setdefault(dst, []).append(src)
+            return subs
+
+        project = Project(modules, load, go_module=go_module,
+                          subclasses=None if report.mode == "full" else stored_subclasses)
         resolver = Resolver(project)
         ordered = sorted(to_resolve)
         if workers > 1 and len(ordered) >= PARALLEL_THRESHOLD and all(p in new for p in ordered):

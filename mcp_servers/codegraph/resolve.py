@@ -75,8 +75,11 @@ class Project:
     """The repository as the resolver sees it: module names, files per module, facts per file."""
 
     def __init__(self, modules: dict[str, list[str]], load: Callable[[str], FileFacts | None],
-                 go_module: str = "") -> None:
+                 go_module: str = "", subclasses: Callable[[], dict[str, list[str]]] | None = None) -> None:
         self.modules = modules
+        self.subclasses_source = subclasses
+        """Where the class -> direct subclasses map comes from when not computed from all facts
+        (an incremental run reads the stored inheritance edges instead of loading every file)."""
         self._load = load
         self._index: dict[str, FileIndex | None] = {}
         self.go_module = go_module
@@ -124,6 +127,7 @@ class Resolver:
     def __init__(self, project: Project) -> None:
         self.p = project
         self._depth = 0
+        self._subclasses: dict[str, list[str]] | None = None
         self._memo: dict[tuple[str, ...], Value | None] = {}
         """Variable, type and module-member results; an entry is set to None while being computed,
         which both breaks cycles (`s = s.strip()`) and keeps evaluation linear."""
@@ -483,11 +487,50 @@ class Resolver:
     def _class_cache(self) -> dict[str, list[str]]:
         return self.p._class_cache
 
+    def subclasses(self) -> dict[str, list[str]]:
+        """Direct subclasses of every class in the project, computed once per run."""
+        if self._subclasses is None:
+            if self.p.subclasses_source is not None:
+                self._subclasses = self.p.subclasses_source()
+            else:
+                subs: dict[str, list[str]] = {}
+                for paths in self.p.modules.values():
+                    for path in paths:
+                        for cls, base in self.resolve_bases(path):
+                            subs.setdefault(base, []).append(cls)
+                self._subclasses = subs
+        return self._subclasses
+
+    def _implemented_below(self, key: str, name: str) -> Value | None:
+        """A mixin or abstract base calling `self.m()` it does not define: when exactly one class
+        below it defines `m`, that is the only method the call can reach; otherwise stay unresolved."""
+        found: list[Value] = []
+        todo = list(self.subclasses().get(key, ()))
+        seen: set[str] = set()
+        while todo and len(seen) < 200:
+            sub = todo.pop()
+            if sub in seen:
+                continue
+            seen.add(sub)
+            hit = self.member(Value("class", sub), name, own_only=True)
+            if hit is not None and hit.kind == "func":
+                if hit not in found:
+                    found.append(hit)
+                continue
+            todo.extend(self.subclasses().get(sub, ()))
+        return found[0] if len(found) == 1 else None
+
     def member(self, value: Value, name: str, own_only: bool = False) -> Value | None:
         if value.kind == "module":
             return self.module_member(value.key, name)
         if value.kind not in ("class", "instance", "super"):
             return None
+        found = self._member(value, name, own_only)
+        if found is None and value.kind == "instance" and not own_only:
+            found = self._implemented_below(value.key, name)
+        return found
+
+    def _member(self, value: Value, name: str, own_only: bool) -> Value | None:
         chain = self.mro(value.key)
         if value.kind == "super":
             chain = chain[1:]

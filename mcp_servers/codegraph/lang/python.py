@@ -20,6 +20,7 @@ REST = """
 (assignment left: (_) @left) @assign
 (typed_parameter) @tparam
 (typed_default_parameter) @tparam
+(with_item value: (as_pattern (call function: (_) @wfn) alias: (as_pattern_target (identifier) @wname)))
 """
 
 HTTP_DECORATORS = ("route", ".get", ".post", ".put", ".delete", ".patch", "api_view", "websocket")
@@ -159,6 +160,13 @@ def extract(path: str, src: bytes) -> FileFacts:
                     facts.imports.append(Imp(member, mod, member, line))
         elif "assign" in caps:
             _assignment(facts, scopes, caps["assign"][0])
+        elif "wname" in caps:
+            # `with Session() as s`: by convention __enter__ returns self, so s is a Session.
+            chain = chain_of(caps["wfn"][0])
+            node = caps["wname"][0]
+            if chain:
+                fscope = scopes.function_at(node.start_byte)
+                facts.vars.append(VarType(fscope, text(node), "call", ".".join(chain), fscope))
         elif "tparam" in caps:
             node = caps["tparam"][0]
             tnode = node.child_by_field_name("type")
@@ -198,6 +206,10 @@ def _assignment(facts: FileFacts, scopes: Scopes, node: Node) -> None:
         return
     if ann is not None:
         facts.vars.append(VarType(scope, var, "ann", text(ann), origin))
+    # `x = a or b` and `x = a if c else b`: the first alternative says what x usually holds.
+    while right is not None and right.type in ("boolean_operator", "conditional_expression",
+                                               "parenthesized_expression") and right.named_child_count:
+        right = right.named_children[0]
     if right is None:
         return
     if right.type == "call":

@@ -1,0 +1,250 @@
+"""Code knowledge graph benchmarks: accuracy, index speed and memory, re-index, MCP latency.
+
+    .venv/bin/python benchmarks/codegraph/bench.py [--skip-cpython] [--quick]
+
+What it measures (results in benchmarks/results/codegraph.json, summary printed):
+1. caller precision/recall on hand-checked cases (benchmarks/codegraph/cases/*.yaml) from real
+   projects: the requests and rich sdists (fetched with `pip download --no-deps --no-binary :all:`
+   into a temp dir) and this repository;
+2. full index of the local CPython's Lib/ (every .py file except site-packages; __pycache__ has
+   none) with wall time, CPU time and peak memory of the whole process tree, sampled from /proc;
+3. single-file re-index after a body edit and after an interface edit, on a copy of Lib/;
+4. get_callers and get_impact_radius (depth 3) over MCP stdio against that index: p50/p95,
+   a real `vigil-codegraph` server process, with the guardrail middleware and its audit log.
+Timings depend on what else runs on the machine; the load average at the start is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mcp_servers.codegraph.graph import CodeGraph  # noqa: E402
+from mcp_servers.codegraph.indexer import index_repository  # noqa: E402
+
+CPYTHON_LIB = Path(sys.base_prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+RESULTS = ROOT / "benchmarks" / "results" / "codegraph.json"
+
+
+# ---- accuracy ---------------------------------------------------------------------------------
+def fetch_sdist(spec: str, into: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
+                    "-d", str(into), spec], check=True, capture_output=True)
+    name = spec.split("==")[0]
+    archive = next(p for p in into.iterdir() if p.name.lower().startswith(name) and p.name.endswith(".tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def accuracy(work: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    tp_all = fp_all = fn_all = 0
+    for case_file in sorted((HERE / "cases").glob("*.yaml")):
+        spec = yaml.safe_load(case_file.read_text())
+        if "sdist" in spec:
+            base = fetch_sdist(spec["sdist"], work / spec["project"])
+            root = base / spec["root"]
+        else:
+            root = ROOT / spec["root"]
+        db = work / f"{spec['project']}.db"
+        report = index_repository(root, db, full=True)
+        g = CodeGraph(db)
+        tp = fp = fn = 0
+        misses: list[str] = []
+        extras: list[str] = []
+        for target, callers in spec["cases"].items():
+            truth = set(callers)
+            got = {c for c, _ in g.callers(target)} if target in g.symbols else set()
+            if target not in g.symbols:
+                misses.append(f"{target}: not indexed")
+            tp += len(truth & got)
+            fp += len(got - truth)
+            fn += len(truth - got)
+            misses += [f"{target} <- {c}" for c in sorted(truth - got)]
+            extras += [f"{target} <- {c}" for c in sorted(got - truth)]
+        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
+        out[spec["project"]] = {
+            "cases": len(spec["cases"]), "true_callers": tp + fn, "found": tp + fp,
+            "precision": round(tp / (tp + fp), 4) if tp + fp else 1.0,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else 1.0,
+            "missed": misses, "wrong": extras, "files": report.counts.get("files", 0),
+            "index_seconds": report.seconds,
+        }
+        print(f"accuracy {spec['project']}: precision {out[spec['project']]['precision']:.3f} "
+              f"recall {out[spec['project']]['recall']:.3f} ({len(spec['cases'])} symbols, {tp + fn} callers)")
+    out["all"] = {"precision": round(tp_all / (tp_all + fp_all), 4), "recall": round(tp_all / (tp_all + fn_all), 4),
+                  "true_callers": tp_all + fn_all}
+    print(f"accuracy overall: precision {out['all']['precision']:.3f} recall {out['all']['recall']:.3f}")
+    return out
+
+
+# ---- index speed and memory ---------------------------------------------------------------------
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
+INDEX_SNIPPET = """
+import json, resource, sys, time
+from mcp_servers.codegraph.indexer import index_repository
+t = time.perf_counter()
+r = index_repository(sys.argv[1], sys.argv[2], full=True, workers=int(sys.argv[3]))
+wall = time.perf_counter() - t
+ru_self, ru_kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "phases": r.phases, "counts": r.counts, "errors": len(r.errors),
+    "cpu": ru_self.ru_utime + ru_self.ru_stime + ru_kids.ru_utime + ru_kids.ru_stime,
+    "maxrss_main_mib": ru_self.ru_maxrss / 1024, "maxrss_worker_mib": ru_kids.ru_maxrss / 1024}))
+"""
+
+
+def index_once(src: Path, db: Path, workers: int) -> dict[str, Any]:
+    db.unlink(missing_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", INDEX_SNIPPET, str(src), str(db), str(workers)],
+                            stdout=subprocess.PIPE, cwd=ROOT, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss_kib(proc.pid))
+            time.sleep(0.02)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    stdout, _ = proc.communicate()
+    stop.set()
+    t.join()
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["peak_tree_rss_mib"] = round(peak / 1024, 1)
+    return result
+
+
+def cpython_stats(lib: Path) -> dict[str, int]:
+    files = [p for p in lib.rglob("*.py") if "site-packages" not in p.parts and "__pycache__" not in p.parts]
+    return {"files": len(files), "lines": sum(p.read_bytes().count(b"\n") for p in files),
+            "bytes": sum(p.stat().st_size for p in files)}
+
+
+def reindex_timings(copy: Path, db: Path, runs: int) -> dict[str, Any]:
+    target = copy / "json" / "decoder.py"
+    original = target.read_text()
+    body, iface = [], []
+    for i in range(runs):
+        target.write_text(original.replace("        end = _w(s, end).end()", f"        end = _w(s, end).end()  # {i}", 1))
+        t = time.perf_counter()
+        r = index_repository(copy, db)
+        body.append((time.perf_counter() - t) * 1000)
+        assert r.mode == "file", r.mode
+        target.write_text(original + f"\n\ndef added_{i}(x):\n    return x\n")
+        t = time.perf_counter()
+        r = index_repository(copy, db)
+        iface.append((time.perf_counter() - t) * 1000)
+    target.write_text(original)
+    index_repository(copy, db)
+    return {"body_edit_ms_p50": round(statistics.median(body), 1), "body_edit_ms_max": round(max(body), 1),
+            "interface_edit_ms_p50": round(statistics.median(iface), 1), "file": "json/decoder.py", "runs": runs}
+
+
+# ---- MCP latency ----------------------------------------------------------------------------------
+async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
+    from mcp import Client, StdioServerParameters
+
+    g = CodeGraph(db)
+    rng = random.Random(7)
+    called = [k for k in g.symbols if g.calls.in_degree(k) > 0]
+    keys = rng.sample(called, min(calls, len(called)))
+    params = StdioServerParameters(command=sys.executable, args=[
+        "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--db", str(db), "--no-reindex",
+        "--state-dir", str(state)], cwd=str(ROOT))
+    out: dict[str, Any] = {}
+    async with Client(params, read_timeout_seconds=60) as client:
+        await client.list_tools()
+        for tool, extra in (("get_callers", {}), ("get_impact_radius", {"depth": 3})):
+            samples = []
+            for key in keys:
+                t = time.perf_counter()
+                result = await client.call_tool(tool, {"symbol": key, **extra})
+                samples.append((time.perf_counter() - t) * 1000)
+                assert not result.is_error, result
+            samples.sort()
+            out[tool] = {"p50_ms": round(statistics.median(samples), 3),
+                         "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3), "calls": len(samples)}
+            print(f"mcp stdio {tool}: p50 {out[tool]['p50_ms']:.2f} ms, p95 {out[tool]['p95_ms']:.2f} ms")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skip-cpython", action="store_true", help="accuracy only")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = ap.parse_args()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()},
+                               "python": sys.version.split()[0]}
+    with tempfile.TemporaryDirectory(prefix="vigil-codegraph-bench-") as tmp:
+        work = Path(tmp)
+        results["accuracy"] = accuracy(work)
+        if not args.skip_cpython:
+            results["cpython_lib"] = {"path": str(CPYTHON_LIB), **cpython_stats(CPYTHON_LIB),
+                                      "excluded": "site-packages (third-party), __pycache__"}
+            runs = []
+            for _ in range(1 if args.quick else 3):
+                r = index_once(CPYTHON_LIB, work / "cpython.db", workers=2)
+                runs.append(r)
+                print(f"full index CPython Lib/: {r['wall']:.2f} s wall, {r['cpu']:.1f} s CPU, "
+                      f"peak RSS of process tree {r['peak_tree_rss_mib']} MiB, phases {r['phases']}")
+            best = min(runs, key=lambda r: r["wall"])
+            results["full_index"] = {"runs": runs, "best_wall_s": round(best["wall"], 2),
+                                     "median_wall_s": round(statistics.median(r["wall"] for r in runs), 2),
+                                     "max_peak_tree_rss_mib": max(r["peak_tree_rss_mib"] for r in runs)}
+            copy = work / "lib-copy"
+            shutil.copytree(CPYTHON_LIB, copy, ignore=shutil.ignore_patterns("site-packages", "__pycache__"))
+            index_repository(copy, work / "copy.db")
+            results["reindex"] = reindex_timings(copy, work / "copy.db", 5 if args.quick else 15)
+            print(f"single-file re-index: body edit p50 {results['reindex']['body_edit_ms_p50']} ms, "
+                  f"interface edit p50 {results['reindex']['interface_edit_ms_p50']} ms")
+            import anyio
+
+            results["mcp_stdio"] = anyio.run(mcp_latency, work / "cpython.db", work / "state",
+                                             100 if args.quick else 300)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
