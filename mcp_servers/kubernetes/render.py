@@ -97,7 +97,7 @@ def list_answer(kind: str, items: list[dict[str, Any]], *, all_namespaces: bool,
     unhealthy = [p for p in problems if p]
     counts: dict[str, int] = {}
     for p in unhealthy:
-        word = p.split(" (")[0]
+        word = re.sub(r"\d+", "N", p)
         counts[word] = counts.get(word, 0) + 1
     plural = kind if kind.endswith("s") else kind + "s"
     summary = f"{len(items)} {plural}"
@@ -105,7 +105,7 @@ def list_answer(kind: str, items: list[dict[str, Any]], *, all_namespaces: bool,
         summary += f" in {len({o['metadata'].get('namespace') for o in items})} namespaces"
     if unhealthy:
         summary += f"; {len(unhealthy)} need attention (" + ", ".join(
-            f"{w} {n}" for w, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6]) + ")"
+            f"{w}: {n}" for w, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6]) + ")"
     else:
         summary += "; all healthy" if items and kind in ("Pod", "Deployment", "Node", "StatefulSet",
                                                           "DaemonSet", "ReplicaSet") else ""

@@ -111,3 +111,14 @@ def test_endpoints_show_the_upstream_has_no_ready_pods(kubectl_for) -> None:
     assert rows["recommendations"] == "<none>" and rows["frontend"].endswith(":8080")
     described = k("describe", "service", "frontend", "-n", "web").stdout
     assert f"Endpoints:         {rows['frontend']}" in described
+
+
+def test_logs_previous_tail_20_of_an_oom_killed_container(kubectl_for, bundles) -> None:
+    b = bundles["checkout-oom"]
+    name = b.expected["key_evidence"][0]["args"]["name"]
+    out = kubectl_for("checkout-oom")("logs", name, "-n", "shop", "--previous", "--tail=20").stdout
+    lines = out.splitlines()
+    previous = (b.pod_log("shop", name, "checkout", previous=True) or "").splitlines()
+    assert len(lines) == 20 and len(previous) > 20
+    assert lines == [ln.split(" ", 1)[1] for ln in previous[-20:]]  # the timestamp prefix is stripped
+    assert any("heap_mib=5" in ln for ln in lines)

@@ -49,7 +49,7 @@ async def test_list_puts_unhealthy_first_and_hides_denied_namespaces(replays, tm
         text = await _call(c, "k8s_list", {"kind": "pods"})
         narrow = await _call(c, "k8s_list", {"kind": "po", "namespace": "payments", "label_selector": "app=payments"})
     lines = text.splitlines()
-    assert "need attention (CrashLoopBackOff 2)" in lines[0]
+    assert "need attention (CrashLoopBackOff: 2)" in lines[0]
     assert "hidden by policy: kube-system" in lines[1]
     rows = [ln for ln in lines if ln.startswith("| ") and "NAMESPACE" not in ln]
     assert "CrashLoopBackOff" in rows[0] and "CrashLoopBackOff" in rows[1]
