@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import typer
@@ -186,34 +186,6 @@ def locate_command(
     except LocateError as exc:
         raise _fail(str(exc), 1) from None
     console.print(location.describe())
-
-
-@app.command("serve")
-def serve_command(
-    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP at /mcp instead of stdio.")] = False,
-    host: Annotated[str, typer.Option(help="HTTP listen address.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP port.")] = 8769,
-    token_file: Annotated[Path | None, typer.Option(help="HTTP callers: lines of `TOKEN ACTOR [TEAM]`.")] = None,
-    policy: Annotated[Path | None, typer.Option(help="Policy YAML (default: the shipped policy).")] = None,
-    state_dir: Annotated[Path, typer.Option(help="Audit log, approvals, rollback plans, clone.")] = Path(".vigil"),
-) -> None:
-    """Run the GitOps MCP server (the `propose_change` tool). Settings come from VIGIL_GITOPS_*."""
-    from mcp_servers.gitops.server import serve
-    from mcp_servers.prometheus.serving import build_guard, load_tokens
-
-    try:
-        settings = GitOpsSettings.from_env()
-        tokens: dict[str, Any] = dict(load_tokens(token_file)) if http else {}
-        if http and not tokens:
-            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
-        guard = build_guard(policy, state_dir, "gitops", http)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    where = f"http://{host}:{port}/mcp" if http else "stdio"
-    err.print(f"vigil-gitops serving on {where} "
-              f"for {settings.provider} {settings.repository or settings.remote}")
-    anyio.run(lambda: serve(settings, guard, state_dir, "http" if http else "stdio", host=host, port=port,
-                            tokens=tokens))
 
 
 def rollback_command(

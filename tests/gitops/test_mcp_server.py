@@ -109,3 +109,24 @@ async def test_bad_remediation_is_a_tool_error_naming_the_field(tmp_path: Path, 
     async with Client(server_for(tmp_path, remote)) as client:
         result = await client.call_tool("propose_change", {**ARGS, "value": "lots"})
     assert result.is_error and "not a Kubernetes quantity" in result.content[0].text  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+async def test_real_stdio_server_process(tmp_path: Path, remote: Path) -> None:
+    """`vigil mcp gitops` as Claude Code runs it: a child process speaking MCP over stdio."""
+    import os
+    import sys
+
+    from mcp import StdioServerParameters
+
+    async def approve(context: Any, params: Any) -> types.ElicitResult:
+        return types.ElicitResult(action="accept", content={"approve": True, "approver": "dana"})
+
+    env = {**os.environ, "VIGIL_GITOPS_PROVIDER": "git", "VIGIL_GITOPS_REMOTE": str(remote)}
+    params = StdioServerParameters(command=sys.executable, env=env,
+                                   args=["-m", "mcp_servers.gitops.cli", "--state-dir", str(tmp_path / "state")])
+    async with Client(params, elicitation_callback=approve) as client:
+        result = await client.call_tool("propose_change", ARGS)
+    assert not result.is_error, result.content
+    assert "memory: 768Mi" in git(remote, "show", "vigil/mcp-fp-1:apps/checkout/overlays/prod/resources.yaml")
+    assert '"approver":"dana"' in (tmp_path / "state" / "audit.jsonl").read_text()

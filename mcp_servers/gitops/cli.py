@@ -1,0 +1,57 @@
+"""`vigil mcp gitops`: serve the `propose_change` tool over stdio (Claude Code) or streamable HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import typer
+from rich.console import Console
+
+from agent.gitops.settings import GitOpsSettings
+from mcp_servers.gitops.server import serve as serve_tools
+from mcp_servers.prometheus.serving import build_guard, load_tokens
+
+app = typer.Typer(help="GitOps MCP server (propose_change: a fix as a pull request, after a human approves).",
+                  no_args_is_help=False, invoke_without_command=True)
+
+err = Console(stderr=True)
+
+
+@app.callback()
+def serve(
+    http: Annotated[bool, typer.Option("--http", help="Serve streamable HTTP at /mcp instead of stdio.")] = False,
+    host: Annotated[str, typer.Option(help="HTTP listen address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP port.")] = 8769,
+    token_file: Annotated[Path | None, typer.Option(help="HTTP callers: lines of `TOKEN ACTOR [TEAM]`.")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Policy YAML (default: the shipped policy).")] = None,
+    state_dir: Annotated[Path, typer.Option(help="Audit log, approvals, rollback plans and the clone.")] = Path(
+        ".vigil"),
+) -> None:
+    """Run the server until interrupted. The repository and provider come from VIGIL_GITOPS_* (docs/gitops.md);
+    the provider's token from the variable VIGIL_GITOPS_TOKEN_ENV names (never from flags)."""
+    try:
+        settings = GitOpsSettings.from_env()
+        tokens: dict[str, Any] = dict(load_tokens(token_file)) if http else {}
+        if http and not tokens:
+            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
+        guard = build_guard(policy, state_dir, "gitops", http)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    where = f"http://{host}:{port}/mcp" if http else "stdio"
+    err.print(f"vigil-gitops serving on {where} for {settings.provider} {settings.repository or settings.remote}")
+    with contextlib.suppress(KeyboardInterrupt):
+        anyio.run(lambda: serve_tools(settings, guard, state_dir, "http" if http else "stdio", host=host, port=port,
+                                      tokens=tokens))
+
+
+def main() -> None:  # pragma: no cover - `python -m mcp_servers.gitops.cli`
+    app(sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
