@@ -1,0 +1,114 @@
+"""deploy/: the manifests rendered by the real `kubectl kustomize` (offline), checked for what the design
+promises: read-only RBAC that cannot read Secrets, probes on the service's health endpoints, a
+NetworkPolicy, no secret values in plain text, and the PostgreSQL multi-replica option."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agent.config import load_config
+from agent.server.settings import load_serve_settings
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+READ_VERBS = {"get", "list", "watch"}
+
+
+def render(overlay: str) -> list[dict[str, Any]]:
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is absent: cannot render the kustomizations (apt-get install kubectl)")
+    return _render(overlay)
+
+
+@functools.cache
+def _render(overlay: str) -> list[dict[str, Any]]:
+    out = subprocess.run(["kubectl", "kustomize", str(DEPLOY / "kubernetes" / overlay)], check=True,
+                         capture_output=True, text=True).stdout
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+def by_kind(docs: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [d for d in docs if d["kind"] == kind]
+
+
+@pytest.mark.parametrize("overlay", ["base", "postgresql"])
+def test_rbac_is_read_only_and_blind_to_secrets(overlay: str) -> None:
+    docs = render(overlay)
+    [role] = by_kind(docs, "ClusterRole")
+    for rule in role["rules"]:
+        assert set(rule["verbs"]) <= READ_VERBS, rule
+        assert "*" not in rule["resources"] and "*" not in rule["apiGroups"] and "*" not in rule["verbs"]
+        assert not any(r == "secrets" or r.startswith("secrets/") for r in rule["resources"]), rule
+    assert not by_kind(docs, "Role") and not by_kind(docs, "RoleBinding"), "no namespaced grants on the side"
+    [binding] = by_kind(docs, "ClusterRoleBinding")
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "vigil", "namespace": "vigil"}]
+
+
+@pytest.mark.parametrize(("overlay", "kind"), [("base", "Deployment"), ("postgresql", "StatefulSet")])
+def test_workload_probes_security_and_secret_handling(overlay: str, kind: str) -> None:
+    docs = render(overlay)
+    [workload] = [d for d in by_kind(docs, kind) if d["metadata"]["name"] == "vigil"]
+    pod = workload["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert pod["serviceAccountName"] == "vigil"
+    for env in container["env"]:
+        if any(word in env["name"] for word in ("TOKEN", "SECRET", "PASSWORD", "QUEUE_URL")):
+            assert "valueFrom" in env and "secretKeyRef" in env["valueFrom"], env
+    [service] = [d for d in by_kind(docs, "Service") if d["metadata"]["name"] == "vigil"]
+    labels = workload["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= labels.items(), "the Service reaches the pods"
+
+
+def test_network_policy_limits_both_directions() -> None:
+    docs = render("base")
+    [policy] = by_kind(docs, "NetworkPolicy")
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    [deployment] = by_kind(docs, "Deployment")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+    ingress_ports = {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]}
+    assert ingress_ports == {8080}
+
+
+def test_postgresql_option_runs_several_replicas_on_a_shared_queue() -> None:
+    docs = render("postgresql")
+    assert not by_kind(docs, "Deployment") and not by_kind(docs, "PersistentVolumeClaim")
+    [vigil] = [d for d in by_kind(docs, "StatefulSet") if d["metadata"]["name"] == "vigil"]
+    assert vigil["spec"]["replicas"] >= 2
+    env = {e["name"]: e for e in vigil["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["VIGIL_SERVE__QUEUE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "vigil-postgresql"
+    assert any(d["metadata"]["name"] == "vigil-postgresql" for d in by_kind(docs, "NetworkPolicy"))
+
+
+def test_shipped_configs_validate(tmp_path: Path) -> None:
+    docs = render("base")
+    [configmap] = by_kind(docs, "ConfigMap")
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(configmap["data"]["vigil.yaml"])
+    config = load_config(cluster, environ={})
+    assert config.kubernetes.in_cluster and str(config.state_dir) == "/var/lib/vigil"
+    assert load_serve_settings(None, config, environ={"VIGIL_SERVE__WORKERS": "2"}).workers == 2
+    image = load_config(DEPLOY / "vigil.container.yaml", environ={})
+    assert image.kubernetes.in_cluster
+
+
+def test_dockerfile_runs_unprivileged_and_ships_the_runbooks() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    user = [line for line in text.splitlines() if line.startswith("USER ")]
+    assert user and not user[-1].split()[1].startswith(("0", "root"))
+    assert "COPY runbooks /opt/vigil/runbooks" in text and "VIGIL_RUNBOOKS=/opt/vigil/runbooks" in text
+    assert 'ENTRYPOINT ["vigil"]' in text and "EXPOSE 8080" in text
+    for copied in ("agent", "guardrails", "mcp_servers", "runbooks", "pyproject.toml"):
+        assert (DEPLOY.parent / copied).exists(), f"the Dockerfile copies {copied}, which must exist"
