@@ -110,7 +110,11 @@ def jobs_list(
             typer.echo(json.dumps(data, default=str))
         return
     counts = queue.counts()
-    table = Table("job", "state", "kind", "source", "incident", "tries", "dup", "created", "last error", box=None)
+    table = Table(box=None)
+    for column in ("job", "state", "kind", "source"):
+        table.add_column(column, no_wrap=True)
+    for column in ("incident", "tries", "dup", "created", "last error"):
+        table.add_column(column)
     colour = {"done": "green", "dead": "red", "running": "cyan", "queued": "yellow", "cancelled": "dim"}
     for job in jobs:
         title = str(((job.payload.get("incident") or {}).get("title")) or "")[:40]
