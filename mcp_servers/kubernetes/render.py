@@ -89,8 +89,10 @@ def call(tool: str, **args: Any) -> str:
 # ---- list ---------------------------------------------------------------------------------
 
 def list_answer(kind: str, items: list[dict[str, Any]], *, all_namespaces: bool, hidden: Sequence[str],
-                budget: int, more_hint: str, limit: int | None = None, truncated: bool = False) -> str:
-    """A health-first table for any kind, with a one-line summary on top."""
+                budget: int, more_hint: str, limit: int | None = None, truncated: bool = False,
+                problems_only: bool = False) -> str:
+    """A health-first table for any kind, with a one-line summary on top (counted over every
+    object, even when `problems_only` keeps only the unhealthy rows)."""
     ranked = sorted(items, key=lambda o: (h.problem(o) is None, (o["metadata"].get("namespace") or ""),
                                           o["metadata"]["name"]))
     problems = [h.problem(o) for o in ranked]
@@ -113,6 +115,9 @@ def list_answer(kind: str, items: list[dict[str, Any]], *, all_namespaces: bool,
         summary += f"\n{len(hidden)} namespace(s) hidden by policy: {', '.join(sorted(hidden))}"
     if truncated:
         summary += "\nthe API listing was cut at its item cap; narrow with a namespace or selector"
+    if problems_only:
+        keep = [i for i, p in enumerate(problems) if p]
+        ranked, problems = [ranked[i] for i in keep], [problems[i] for i in keep]
     columns, rows = _rows(kind, ranked, problems, all_namespaces)
     if limit is not None:
         rows = rows[:limit]

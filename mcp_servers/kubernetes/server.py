@@ -114,6 +114,7 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         field_selector: Annotated[str, Field(description="e.g. status.phase!=Running, spec.nodeName=n1")] = "",
         context: KubeContext = None,
         limit: Annotated[int | None, Field(ge=1, le=5000, description="Most rows to show.")] = None,
+        problems_only: Annotated[bool, Field(description="Only rows with a health problem.")] = False,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
     ) -> str:
@@ -130,9 +131,10 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
             hint = ("narrow with " + r.call("k8s_list", kind=t.plural, namespace=namespace or "<namespace>",
                                             label_selector=label_selector or "<selector>",
                                             field_selector=field_selector)
-                    + " or raise budget_tokens")
+                    + ", pass problems_only=True, or raise budget_tokens")
             return r.list_answer(t.kind, items, all_namespaces=t.namespaced and not ns, hidden=hidden,
-                                 budget=budget_tokens, more_hint=hint, limit=limit, truncated=truncated)
+                                 budget=budget_tokens, more_hint=hint, limit=limit, truncated=truncated,
+                                 problems_only=problems_only)
 
         return await run(f"k8s_list {kind}", work)
 
