@@ -68,6 +68,9 @@ class GitOpsRepo:
     env: str = "prod"
     kubectl: str | None = None
     """kubectl binary for rendering overlays during validation; found on PATH when None."""
+    risk: Risk = Risk.MEDIUM
+    """The risk of a pull request here. `HIGH` for a repository that deploys to production makes the
+    policy's `distinct_approver_at: high` apply: the approver must be someone other than the requester."""
 
 
 @dataclass
@@ -182,10 +185,11 @@ async def _propose(remediation: Remediation | dict[str, Any], incident: Incident
         data={"provider": provider.describe(), "base": repo.base, "env": repo.env, "branch": branch,
               "paths": change.paths, "patch": diff, "title": title, "fingerprint": incident.fingerprint,
               "incident_id": incident.id, "base_commit": base_commit,
-              "namespace": r.workload.namespace, "kind": r.workload.kind, "workdir": str(repo.workdir)},
+              "namespace": r.workload.namespace, "kind": r.workload.kind, "workdir": str(repo.workdir),
+              "risk": repo.risk.name.lower()},
     )
     action_fields: dict[str, Any] = dict(
-        actor=actor, tool=TOOL_NAME, risk=Risk.MEDIUM, rollback=plan,
+        actor=actor, tool=TOOL_NAME, risk=repo.risk, rollback=plan,
         arguments={"changes": [{"path": p} for p in change.paths], "namespace": r.workload.namespace,
                    "kind": r.workload.kind, "branch": branch, "base": repo.base,
                    "repository": provider.remote_url, "remediation": r.model_dump(exclude_defaults=True),

@@ -96,7 +96,7 @@ async def _revert(action_id: str, data: dict[str, Any], pipeline: Pipeline, acto
     branch = branch_for(f"revert-{data['fingerprint']}")
     title = f"[vigil] Revert: {str(data['title']).removeprefix('[vigil] ')}"
     action = Action(
-        actor=actor, tool=TOOL_NAME, risk=Risk.MEDIUM,
+        actor=actor, tool=TOOL_NAME, risk=Risk.parse(data.get("risk", "medium")),
         rollback=RollbackPlan(kind=PLAN_KIND, description=f"re-apply the change of {action_id}",
                               data={**data, "branch": branch, "patch": diff, "title": title}),
         arguments={"changes": [{"path": p} for p in data["paths"]], "namespace": data.get("namespace", ""),

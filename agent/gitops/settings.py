@@ -20,6 +20,7 @@ from agent.gitops.gitlab import GitLabProvider
 from agent.gitops.plain_git import PlainGitProvider
 from agent.gitops.propose import GitOpsRepo
 from agent.gitops.provider import Provider
+from guardrails.action import Risk
 
 ENV_PREFIX = "VIGIL_GITOPS_"
 
@@ -41,6 +42,8 @@ class GitOpsSettings(BaseModel):
     """The environment whose overlay or values file a fix goes into."""
     workdir: Path | None = None
     """Vigil's private clone; default <state_dir>/gitops/clone."""
+    risk: Literal["medium", "high"] = "medium"
+    """`high` for a repository that deploys to production: the approver must then differ from the requester."""
 
     @model_validator(mode="after")
     def _complete(self) -> GitOpsSettings:
@@ -64,7 +67,8 @@ class GitOpsSettings(BaseModel):
         return cls.model_validate(data)
 
     def repo(self, state_dir: Path) -> GitOpsRepo:
-        return GitOpsRepo(self.workdir or state_dir / "gitops" / "clone", base=self.base, env=self.env)
+        return GitOpsRepo(self.workdir or state_dir / "gitops" / "clone", base=self.base, env=self.env,
+                          risk=Risk.parse(self.risk))
 
     def build_provider(self, environ: Mapping[str, str] | None = None) -> Provider:
         """The provider, with its token read now from `token_env`."""

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from agent.gitops.edits import NoChangeNeeded
 from agent.gitops.git import GitError
 from agent.gitops.locate import LocateError
-from agent.gitops.propose import ProposalResult, preview, propose
+from agent.gitops.propose import ProposalResult, branch_for, preview, propose
 from agent.gitops.remediation import ActionName, Remediation
 from agent.gitops.settings import GitOpsSettings
 from agent.gitops.validate import ValidationFailed
@@ -146,8 +146,9 @@ def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
         except (LocateError, YamlEditError, ValidationFailed, NoChangeNeeded, GitError, ValueError) as exc:
             return f"not proposed: {exc}"
         shown[incident_fingerprint] = diff
-        message = (f"Vigil asks for approval to open a pull request (risk medium).\n{remediation.summary()}\n"
-                   f"Target: {change.location.describe()}, branch vigil/... against {settings.base}.\n\n"
+        message = (f"Vigil asks for approval to open a pull request (risk {settings.risk}).\n{remediation.summary()}\n"
+                   f"Target: {change.location.describe()}; branch {branch_for(incident_fingerprint)} "
+                   f"against {settings.base}.\n\n"
                    + fit_text(redact_text(diff).text, 1200, "the full diff goes into the pull request body"))
         return Elicit(message, ApprovalForm)
 

@@ -204,3 +204,17 @@ async def test_concurrent_proposals_share_one_clone_safely(tmp_path: Path, remot
     assert git(remote, "diff", "--name-only", "main", "vigil/fp-a").split() == [RESOURCES]
     assert git(remote, "diff", "--name-only", "main", "vigil/fp-b").split() == [
         "apps/catalog/overlays/prod/kustomization.yaml"]
+
+
+async def test_high_risk_repository_needs_someone_else_to_approve(tmp_path: Path, remote: Path, incident: Incident
+                                                                  ) -> None:
+    from guardrails.action import Risk
+
+    pipeline = make_pipeline(tmp_path, PreApproved("alice"))
+    repo = GitOpsRepo(tmp_path / "work", risk=Risk.HIGH)
+    own = await propose(MEMORY_FIX, incident, [], repo, PlainGitProvider(str(remote)), pipeline,
+                        Actor(name="alice", origin="cli"))
+    assert own.status == "refused" and "approver other than the requester 'alice'" in own.reason
+    other = await propose(MEMORY_FIX, incident, [], repo, PlainGitProvider(str(remote)), pipeline,
+                          Actor(name="agent", origin="agent"))
+    assert other.status == "opened", other.reason
