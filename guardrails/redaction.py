@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import math
 import re
 from collections.abc import Callable
@@ -171,7 +172,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "ASCII-armoured PGP private key block",
         [
             r"-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]{0,40000}?-----END PGP PRIVATE KEY BLOCK-----",
-            r"-----BEGIN PGP PRIVATE KEY BLOCK-----(?:\\n|[A-Za-z0-9+/=:\s.,()-])*",
+            r"-----BEGIN PGP PRIVATE KEY BLOCK-----(?:\\n|[A-Za-z0-9+/=:\s.,()]|-(?!----))*",
         ],
         ["pgp private key block"],
         windowed=False,
@@ -182,8 +183,9 @@ FORMATS: tuple[SecretFormat, ...] = (
         [
             r"-----BEGIN (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----[\s\S]{0,20000}?"
             r"-----END (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----",
-            # A truncated block (a result cut at a budget) must not leak its first lines either.
-            r"-----BEGIN (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=:\s,-])*",
+            # A truncated block (a result cut at a budget) must not leak its first lines either. It
+            # stops at a `-----` run, so with an END line present the complete match above wins.
+            r"-----BEGIN (?:[A-Z0-9]+ ){0,2}PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=:\s,]|-(?!----))*",
         ],
         ["private key-----"],
         windowed=False,
@@ -703,54 +705,54 @@ def _yaml_secret_spans(text: str) -> list[tuple[int, int, str]]:
     for line in lines:
         offsets.append(pos)
         pos += len(line)
+    mapping_of, secret_mappings = _yaml_mappings(lines)
     spans: list[tuple[int, int, str]] = []
     for i, line in enumerate(lines):
         body = line.rstrip("\r\n")
         m = _YAML_DATA_LINE.match(body)
         if m:
             col, _ = _line_col(body)
-            if _sibling_is_secret(lines, i, col):
+            if mapping_of.get(i) in secret_mappings:
                 spans.extend(_yaml_block_values(lines, offsets, i, col))
         elif _LAST_APPLIED in body:
             spans.extend(_yaml_last_applied(lines, offsets, i))
     return spans
 
 
-def _sibling_is_secret(lines: list[str], i: int, col: int) -> bool:
-    """Is there a `kind: Secret` key at the same column in the same mapping as line i?"""
+def _yaml_mappings(lines: list[str]) -> tuple[dict[int, int], set[int]]:
+    """Which block mapping each key line belongs to, and which mappings say `kind: Secret`.
 
-    def is_kind(line: str) -> bool:
-        return _YAML_SECRET_KIND.match(line.rstrip("\r\n")) is not None
-
-    # Upwards, until the item start (`- ` at this column) or a shallower key.
-    j = i
-    while j >= 0:
-        body = lines[j].rstrip("\r\n")
-        if body.strip() and not body.lstrip().startswith("#"):
-            if body.strip() == "---":
-                break
-            c, dash = _line_col(body)
-            if c < col:
-                break
-            if c == col and is_kind(body):
-                return True
-            if c == col and dash:
-                break
-        j -= 1
-    # Downwards, until a shallower key or the next item.
-    j = i + 1
-    while j < len(lines):
-        body = lines[j].rstrip("\r\n")
-        if body.strip() and not body.lstrip().startswith("#"):
-            if body.strip() == "---":
-                break
-            c, dash = _line_col(body)
-            if c < col or (c == col and dash):
-                break
-            if c == col and is_kind(body):
-                return True
-        j += 1
-    return False
+    One pass with a stack of open mappings by column: a line at a shallower column closes deeper
+    mappings, a `- ` item starts a new mapping, `---` starts a new document. Linear in the lines,
+    so a hostile text with thousands of `data:` lines costs no more than an ordinary one.
+    """
+    mapping_of: dict[int, int] = {}
+    secret: set[int] = set()
+    stack: list[tuple[int, int]] = []  # (column, mapping id)
+    next_id = 0
+    for i, line in enumerate(lines):
+        body = line.rstrip("\r\n")
+        stripped = body.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped == "---":
+            stack.clear()
+            continue
+        col, dash = _line_col(body)
+        while stack and stack[-1][0] > col:
+            stack.pop()
+        if stack and stack[-1][0] == col and not dash:
+            mid = stack[-1][1]
+        else:
+            if stack and stack[-1][0] == col:
+                stack.pop()
+            mid = next_id
+            next_id += 1
+            stack.append((col, mid))
+        mapping_of[i] = mid
+        if _YAML_SECRET_KIND.match(body):
+            secret.add(mid)
+    return mapping_of, secret
 
 
 def _yaml_block_values(lines: list[str], offsets: list[int], i: int, col: int) -> list[tuple[int, int, str]]:
@@ -967,6 +969,24 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     return found
 
 
+class _Intervals:
+    """Disjoint [start, end) intervals kept sorted; `add` refuses one that overlaps (O(log n) search)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def add(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self._starts, start)
+        if i > 0 and self._ends[i - 1] > start:
+            return False
+        if i < len(self._starts) and self._starts[i] < end:
+            return False
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        return True
+
+
 def redact_text(text: str) -> Redacted:
     """Replace every credential in `text` with `[REDACTED:<format>]`, leaving the rest as it was."""
     if not text:
@@ -977,12 +997,14 @@ def redact_text(text: str) -> Redacted:
     # Higher priority first, then longer spans; keep each candidate that overlaps nothing kept.
     candidates.sort(key=lambda c: (c[0], -(c[2] - c[1]), c[1]))
     # Markers from an earlier pass are not secrets: redacting twice must change nothing.
-    kept: list[tuple[int, int, str]] = [(m.start(), m.end(), "") for m in _MARKER_RE.finditer(text)]
-    n_markers = len(kept)
+    taken = _Intervals()
+    for m in _MARKER_RE.finditer(text):
+        taken.add(m.start(), m.end())
+    kept: list[tuple[int, int, str]] = []
     for _, s, e, kind in candidates:
-        if all(e <= ks or s >= ke for ks, ke, _ in kept):
+        if taken.add(s, e):
             kept.append((s, e, kind))
-    kept = sorted(kept[n_markers:])
+    kept.sort()
     if not kept:
         return Redacted(text=text)
     parts: list[str] = []

@@ -7,11 +7,14 @@ The samples in corpus/secrets.jsonl are generated values in each provider's docu
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guardrails.redaction import MARKER, format_names, redact_data, redact_text
 
@@ -153,3 +156,43 @@ def test_redact_data_applies_to_every_string_in_a_tree(secret_samples: list[dict
             assert s["secret"] not in dumped, s["id"]
     assert len(findings) >= len(tree["items"])
     assert all(item["n"] == 1 for item in red["items"])
+
+
+def test_text_after_a_private_key_block_is_kept() -> None:
+    key = (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0t\n"
+        "-----END RSA PRIVATE KEY-----"
+    )
+    text = f"tls.key: {key}\nnext key: value here, and more text"
+    assert redact_text(text).text == "tls.key: [REDACTED:pem_private_key]\nnext key: value here, and more text"
+    out = json.loads(redact_text(json.dumps({"k": key, "other": "visible"})).text)
+    assert out == {"k": "[REDACTED:pem_private_key]", "other": "visible"}
+
+
+def test_long_adversarial_inputs_finish_quickly() -> None:
+    """Guard against quadratic or exponential work on hostile input (each is 30-190 kB)."""
+    inputs = [
+        "a" * 100_000,
+        "password=" * 10_000,
+        "postgres://u:" * 5_000,
+        "-----BEGIN PRIVATE KEY-----\n" + "A" * 100_000,
+        "kind: Secret\n" + "data:\n" * 5_000,
+        "kind: Secret\n" + "- data:\n  kind: Secret\n" * 3_000,
+        '{"kind":"Secret","data":{' + '"a":"b",' * 20_000 + "}}",
+        "Authorization: Bearer " * 5_000,
+        "name: DB_PASSWORD\nvalue: x\n" * 5_000,
+    ]
+    for text in inputs:
+        started = time.process_time()
+        redact_text(text)
+        assert time.process_time() - started < 2.0, text[:30]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_redaction_never_fails_and_is_idempotent_on_any_text(text: str) -> None:
+    once = redact_text(text)
+    for finding in once.findings:
+        assert 0 <= finding.start < finding.end <= len(text)
+    assert redact_text(once.text).text == once.text
