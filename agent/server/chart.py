@@ -65,11 +65,12 @@ def render_png(series: list[Series], window_start: float, window_end: float, tit
 
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
     try:
+        def x(t: float) -> float:
+            return float(mdates.date2num(datetime.fromtimestamp(t, UTC)))
+
         for s in series:
-            times = [datetime.fromtimestamp(t, UTC) for t, _ in s.points]
-            ax.plot(times, [v for _, v in s.points], linewidth=1.4, label=_short(s.name))
-        ax.axvspan(datetime.fromtimestamp(window_start, UTC), datetime.fromtimestamp(window_end, UTC),
-                   color="tab:red", alpha=0.12, label="incident window")
+            ax.plot([x(t) for t, _ in s.points], [v for _, v in s.points], linewidth=1.4, label=_short(s.name))
+        ax.axvspan(x(window_start), x(window_end), color="tab:red", alpha=0.12, label="incident window")
         ax.set_title(_short(title, 90), fontsize=10)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=UTC))
         ax.grid(alpha=0.3)

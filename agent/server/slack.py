@@ -86,7 +86,7 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         await ack()
         user = body["user"]["id"]
         actor = f"slack:{user}"
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
         request_id = str(action.get("value") or "")
         problem = _approval_problem(door, actor, request_id)
         if problem is None and not door.approvals.resolve(request_id, actor, approved, "slack"):

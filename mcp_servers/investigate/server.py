@@ -43,10 +43,10 @@ def _default_investigate() -> InvestigateFn:
     return investigate_incident
 
 
-def build_server(config: Config, guard: ServerGuard, investigate: InvestigateFn | None = None) -> MCPServer:
-    """The server with its one tool; `investigate` is injectable so tests can use a deterministic one."""
+def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | None = None) -> MCPServer:
+    """The server with its one tool; `runner` is injectable so tests can use a deterministic investigation."""
     server = create_server("vigil-investigate", INSTRUCTIONS, guard)
-    run = investigate or _default_investigate()
+    run = runner or _default_investigate()
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     async def investigate(
@@ -85,8 +85,9 @@ def _caller(ctx: Context, guard: ServerGuard) -> Actor:
     scope = getattr(getattr(request_context, "request", None), "scope", None)
     if isinstance(scope, dict) and isinstance(scope.get(SCOPE_ACTOR_KEY), Actor):
         return scope[SCOPE_ACTOR_KEY]  # type: ignore[no-any-return]
-    meta = getattr(request_context, "meta", None)
-    meta = meta.model_dump(by_alias=True) if hasattr(meta, "model_dump") else meta
+    meta: Any = getattr(request_context, "meta", None)
+    if meta is not None and hasattr(meta, "model_dump"):
+        meta = meta.model_dump(by_alias=True)
     if guard.trust_meta_actor and isinstance(meta, dict) and isinstance(meta.get(META_ACTOR), str):
         team = meta.get(META_TEAM)
         return Actor(name=meta[META_ACTOR], origin="mcp", team=team if isinstance(team, str) else None)
