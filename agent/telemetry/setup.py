@@ -2,8 +2,9 @@
 
 Traces go through the OpenTelemetry global tracer provider, because the MCP SDK's own client and
 server spans use it too: only then does a tool call's server-side span join the investigation's
-trace. The global provider can be set once per process, so Vigil installs it once with a span
-processor whose targets can be swapped (a test, then the OTLP exporter, and so on).
+trace. The global provider can be set only once per process, so Vigil installs a small switching
+provider once, and each setup brings its own SDK TracerProvider (resource, processors) behind it.
+A host application that installed its own SDK provider first keeps it: Vigil's spans go there.
 
 Metrics stay off the global provider: Vigil owns its MeterProvider, with a Prometheus reader on a
 private registry for `/metrics`, and an OTLP reader when an endpoint is configured.
@@ -18,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.context import Context
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricReader, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.util.types import Attributes
 
 from agent.config import TelemetrySettings
 from agent.telemetry import instruments as metrics_module
@@ -32,54 +33,62 @@ from guardrails import pipeline as pipeline_module
 
 TRACER_NAME = "vigil"
 
-
-class _SwappableProcessor(SpanProcessor):
-    """Forwards to the processors of the current setup; swapping them needs no new provider."""
-
-    def __init__(self) -> None:
-        self._targets: tuple[SpanProcessor, ...] = ()
-        self._lock = threading.Lock()
-
-    def replace(self, targets: list[SpanProcessor]) -> None:
-        with self._lock:
-            old, self._targets = self._targets, tuple(targets)
-        for processor in old:
-            processor.shutdown()
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        for processor in self._targets:
-            processor.on_start(span, parent_context=parent_context)
-
-    def on_end(self, span: ReadableSpan) -> None:
-        for processor in self._targets:
-            processor.on_end(span)
-
-    def shutdown(self) -> None:
-        self.replace([])
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return all(p.force_flush(timeout_millis) for p in self._targets)
+_active_provider: TracerProvider | None = None
+"""The SDK provider of the current setup; None while tracing is off."""
+_NOOP_TRACER = trace.NoOpTracer()
 
 
-_swap: _SwappableProcessor | None = None
+class _SwitchingTracer(trace.Tracer):
+    """A tracer that starts each span on the current setup's provider (or as a no-op span).
+
+    Libraries keep the tracer they got once (the MCP SDK does, at import), so the tracer itself
+    must follow the setup: each span goes to whichever provider is active when it starts.
+    """
+
+    def __init__(self, name: str, version: str | None, schema_url: str | None,
+                 attributes: Attributes | None) -> None:
+        self._args = (name, version, schema_url, attributes)
+        self._cached: tuple[TracerProvider, trace.Tracer] | None = None
+
+    def _target(self) -> trace.Tracer:
+        provider = _active_provider
+        if provider is None:
+            return _NOOP_TRACER
+        cached = self._cached
+        if cached is None or cached[0] is not provider:
+            name, version, schema_url, attributes = self._args
+            cached = (provider, provider.get_tracer(name, version, schema_url, attributes))
+            self._cached = cached
+        return cached[1]
+
+    def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+        return self._target().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._target().start_as_current_span(*args, **kwargs)
+
+
+class _SwitchingTracerProvider(trace.TracerProvider):
+    """Installed once as the global provider; hands out tracers that follow the current setup."""
+
+    def get_tracer(self, instrumenting_module_name: str, instrumenting_library_version: str | None = None,
+                   schema_url: str | None = None, attributes: Attributes | None = None) -> trace.Tracer:
+        return _SwitchingTracer(instrumenting_module_name, instrumenting_library_version, schema_url, attributes)
+
+
 _install_lock = threading.Lock()
 
 
-def _global_processor(resource: Resource) -> _SwappableProcessor:
-    """Install Vigil's processor on the global tracer provider, once per process."""
-    global _swap
+def _owns_global_provider() -> bool:
+    """Install the switching provider globally once; False when the host application set its own."""
     with _install_lock:
-        if _swap is not None:
-            return _swap
-        _swap = _SwappableProcessor()
         provider = trace.get_tracer_provider()
-        if isinstance(provider, TracerProvider):  # the host application installed an SDK provider already
-            provider.add_span_processor(_swap)
-        else:
-            provider = TracerProvider(resource=resource)
-            provider.add_span_processor(_swap)
-            trace.set_tracer_provider(provider)
-        return _swap
+        if isinstance(provider, _SwitchingTracerProvider):
+            return True
+        if isinstance(provider, trace.ProxyTracerProvider):
+            trace.set_tracer_provider(_SwitchingTracerProvider())
+            return True
+        return False
 
 
 @dataclass
@@ -92,6 +101,8 @@ class Telemetry:
     """The private prometheus_client CollectorRegistry that `/metrics` renders."""
     tracing: bool
     """Whether spans are recorded at all (an OTLP endpoint or an in-memory exporter is set)."""
+    tracer_provider: TracerProvider | None = None
+    """This setup's span pipeline; None when it records no spans (or the host application owns tracing)."""
     span_exporter: InMemorySpanExporter | None = None
     """Only for the in-memory (test) setup: every finished span."""
     metric_reader: InMemoryMetricReader | None = None
@@ -99,8 +110,8 @@ class Telemetry:
     _closed: bool = field(default=False, repr=False)
 
     def force_flush(self) -> None:
-        if _swap is not None:
-            _swap.force_flush()
+        if self.tracer_provider is not None:
+            self.tracer_provider.force_flush()
         self.meter_provider.force_flush()
 
     def shutdown(self) -> None:
@@ -108,12 +119,11 @@ class Telemetry:
         if self._closed:
             return
         self._closed = True
-        self.force_flush()
-        if _swap is not None and current() is self:
-            _swap.replace([])
-        self.meter_provider.shutdown()
         if current() is self:
             _set_current(None)
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()  # flushes what the batch processor still holds
+        self.meter_provider.shutdown()
 
 
 _current: Telemetry | None = None
@@ -125,8 +135,9 @@ def current() -> Telemetry | None:
 
 
 def _set_current(telemetry: Telemetry | None) -> None:
-    global _current
+    global _current, _active_provider
     _current = telemetry
+    _active_provider = telemetry.tracer_provider if telemetry else None
     if telemetry is None:
         metrics_module._install(None)
     else:
@@ -180,13 +191,32 @@ def setup_telemetry(settings: TelemetrySettings, *, in_memory: bool = False,
         processors.append(SimpleSpanProcessor(span_exporter))
         metric_reader = InMemoryMetricReader()
         readers.append(metric_reader)
-    if processors or _swap is not None:
-        _global_processor(resource).replace(processors)
-    telemetry = Telemetry(settings, MeterProvider(metric_readers=readers, resource=resource), registry,
-                          tracing=bool(processors), span_exporter=span_exporter, metric_reader=metric_reader)
+    owns_global = _owns_global_provider()
+    tracer_provider: TracerProvider | None = None
+    if processors and owns_global:
+        tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+        for processor in processors:
+            tracer_provider.add_span_processor(processor)
+    host_traces = not owns_global and isinstance(trace.get_tracer_provider(), TracerProvider)
+    telemetry = Telemetry(settings, MeterProvider(metric_readers=readers, resource=resource, shutdown_on_exit=False),
+                          registry, tracing=tracer_provider is not None or host_traces,
+                          tracer_provider=tracer_provider, span_exporter=span_exporter, metric_reader=metric_reader)
     _set_current(telemetry)
     _observe_guardrails()
+    if not _exit_hook:
+        _register_exit_hook()
     return telemetry
+
+
+_exit_hook: list[bool] = []
+
+
+def _register_exit_hook() -> None:
+    """Flush the last spans and metric points when the process exits (a CLI run ends abruptly)."""
+    import atexit
+
+    _exit_hook.append(True)
+    atexit.register(shutdown_telemetry)
 
 
 def in_memory_telemetry(settings: TelemetrySettings | None = None) -> Telemetry:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from opentelemetry.sdk.trace import ReadableSpan
 
 from agent.incident import Incident, from_text
 from agent.investigation import Investigator
@@ -79,3 +81,14 @@ async def investigate(tmp_path: Path, model: Model | None, *, actor: Actor | Non
         await hub.connect("toy", toy_server(tmp_path))
         report = await Investigator(hub, model, Catalog.load()).investigate(incident or payments_incident())
     return report, audit_path
+
+
+def finished(telemetry: Telemetry) -> list[ReadableSpan]:
+    """Every span the in-memory setup has seen end."""
+    assert telemetry.span_exporter is not None, "not an in-memory setup"
+    return list(telemetry.span_exporter.get_finished_spans())
+
+
+def attrs(item: ReadableSpan | Any) -> dict[str, Any]:
+    """A span's (or span event's, or metric point's) attributes as a plain dict."""
+    return dict(item.attributes or {})

@@ -19,7 +19,7 @@ from guardrails.action import Actor
 from guardrails.audit import verify
 from guardrails.pipeline import MODEL_CALL_TOOL
 from guardrails.usage import UsageLedger
-from tests.telemetry.conftest import investigate
+from tests.telemetry.conftest import attrs, finished, investigate
 
 pytestmark = pytest.mark.anyio
 
@@ -54,9 +54,9 @@ async def test_a_team_that_spent_its_day_is_refused_before_the_first_turn(tmp_pa
     assert refusal["team"] == "payments" and refusal["run_id"] == "run_telemetry"
     assert verify(audit).ok
 
-    (guard,) = [s for s in telemetry.span_exporter.get_finished_spans() if s.name == f"guardrail {MODEL_CALL_TOOL}"]
-    assert guard.attributes["vigil.guardrail.allowed"] is False
-    assert guard.attributes["vigil.guardrail.rule"] == "limits.default.budget"
+    (guard,) = [s for s in finished(telemetry) if s.name == f"guardrail {MODEL_CALL_TOOL}"]
+    assert attrs(guard)["vigil.guardrail.allowed"] is False
+    assert attrs(guard)["vigil.guardrail.rule"] == "limits.default.budget"
 
 
 async def test_another_team_is_not_held_to_that_teams_spend(tmp_path, telemetry):

@@ -28,7 +28,7 @@ from guardrails.audit import AuditLog
 from guardrails.pipeline import Pipeline, default_policy_path
 from guardrails.policy import load_policy
 from mcp_servers.common.server import http_app
-from tests.telemetry.conftest import toy_server
+from tests.telemetry.conftest import attrs, finished, toy_server
 
 pytestmark = pytest.mark.anyio
 TOKEN = "telemetry-test-token-4f1a"
@@ -75,13 +75,13 @@ async def test_server_span_over_http_joins_the_agents_trace(tmp_path: Path, url:
         with tracer().start_as_current_span("investigate") as root:
             outcome = await hub.call("k8s_logs", {"name": "payments-x", "namespace": "payments"})
     assert outcome.ok and "ValueError" in outcome.text
-    spans = list(telemetry.span_exporter.get_finished_spans())
+    spans = finished(telemetry)
     (server_span,) = [s for s in spans if s.name == "tools/call k8s_logs"]
     assert server_span.context.trace_id == root.get_span_context().trace_id
     assert server_span.kind.name == "SERVER"
     chain = ancestors(server_span, spans)
     assert chain[-2:] == ["execute_tool k8s_logs", "investigate"]
     server_guard = next(s for s in spans if s.name == "guardrail k8s_logs"
-                        and s.attributes["vigil.guardrail.where"] == "server:toy")
+                        and attrs(s)["vigil.guardrail.where"] == "server:toy")
     assert server_guard.context.trace_id == root.get_span_context().trace_id
-    assert server_guard.attributes["vigil.actor"] == "agent-over-http"  # the bearer token's actor, not _meta's
+    assert attrs(server_guard)["vigil.actor"] == "agent-over-http"  # the bearer token's actor, not _meta's

@@ -20,7 +20,7 @@ from guardrails.approval import AutoDenyApprover, PreApproved
 from guardrails.audit import AuditLog
 from guardrails.pipeline import Pipeline, default_policy_path
 from guardrails.policy import load_policy
-from tests.telemetry.conftest import investigate
+from tests.telemetry.conftest import attrs, investigate
 
 pytestmark = pytest.mark.anyio
 
@@ -38,7 +38,7 @@ def points(telemetry: Telemetry, name: str) -> list[Any]:
 
 
 def by(points_: list[Any], **labels: Any) -> list[Any]:
-    return [p for p in points_ if all(p.attributes.get(k) == v for k, v in labels.items())]
+    return [p for p in points_ if all(attrs(p).get(k) == v for k, v in labels.items())]
 
 
 def script() -> ScriptedModel:
@@ -60,7 +60,7 @@ async def test_tokens_durations_tool_errors_and_denials(tmp_path, telemetry):
     assert cost.value == 0.0  # a local provider costs nothing
 
     (duration,) = points(telemetry, "vigil.investigation.duration")
-    assert duration.count == 1 and duration.attributes["vigil.runbook.id"] == "crashloopbackoff"
+    assert duration.count == 1 and attrs(duration)["vigil.runbook.id"] == "crashloopbackoff"
     assert duration.sum == pytest.approx(report.stats.seconds, abs=0.01)
 
     tool_calls = sum(p.count for p in points(telemetry, "vigil.tool.duration"))
@@ -74,8 +74,8 @@ async def test_tokens_durations_tool_errors_and_denials(tmp_path, telemetry):
     denials = points(telemetry, "vigil.guardrail.denials")
     (kube_system,) = by(denials, **{"vigil.guardrail.rule": "deny-kube-system"})
     assert kube_system.value == 1
-    assert kube_system.attributes["vigil.guardrail.layer"] == "scoping"
-    assert kube_system.attributes["vigil.guardrail.where"] == "agent"
+    assert attrs(kube_system)["vigil.guardrail.layer"] == "scoping"
+    assert attrs(kube_system)["vigil.guardrail.where"] == "agent"
 
 
 async def test_approvals_by_outcome_and_channel(tmp_path, telemetry):
@@ -95,10 +95,10 @@ async def test_approvals_by_outcome_and_channel(tmp_path, telemetry):
     approvals = points(telemetry, "vigil.approvals")
     (yes,) = by(approvals, **{"vigil.approval.outcome": "approved"})
     (no,) = by(approvals, **{"vigil.approval.outcome": "no_answer"})
-    assert (yes.value, yes.attributes["vigil.approval.channel"]) == (2, "cli --yes")
-    assert (no.value, no.attributes["vigil.approval.channel"]) == (1, "headless")
+    assert (yes.value, attrs(yes)["vigil.approval.channel"]) == (2, "cli --yes")
+    assert (no.value, attrs(no)["vigil.approval.channel"]) == (1, "headless")
     (refusal,) = points(telemetry, "vigil.guardrail.denials")
-    assert refusal.attributes["vigil.guardrail.rule"] == "approval-required"
+    assert attrs(refusal)["vigil.guardrail.rule"] == "approval-required"
 
 
 async def test_queue_depth_is_read_from_registered_callbacks(telemetry):
@@ -106,7 +106,7 @@ async def test_queue_depth_is_read_from_registered_callbacks(telemetry):
     unregister = register_queue_depth(lambda: dict(depth))
     try:
         gauge = points(telemetry, "vigil.queue.depth")
-        assert {p.attributes["queue"]: p.value for p in gauge} == {"webhooks": 3, "slack": 0}
+        assert {attrs(p)["queue"]: p.value for p in gauge} == {"webhooks": 3, "slack": 0}
         depth["webhooks"] = 7
         assert by(points(telemetry, "vigil.queue.depth"), queue="webhooks")[0].value == 7
     finally:

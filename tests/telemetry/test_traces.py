@@ -22,7 +22,7 @@ from agent.llm.scripted import ScriptedModel
 from agent.prompts import SYSTEM_PROMPT
 from agent.telemetry import in_memory_telemetry
 from agent.telemetry.model import prompt_sha256
-from tests.telemetry.conftest import CANARY, LOG_LINE, investigate, payments_incident
+from tests.telemetry.conftest import CANARY, LOG_LINE, attrs, finished, investigate, payments_incident
 
 pytestmark = pytest.mark.anyio
 
@@ -65,83 +65,83 @@ def attribute_texts(spans: Sequence[ReadableSpan]) -> list[str]:
 async def test_one_trace_with_steps_model_calls_tools_and_guardrails(tmp_path, telemetry):
     model = script()
     report, _ = await investigate(tmp_path, model)
-    spans = telemetry.span_exporter.get_finished_spans()
+    spans = finished(telemetry)
     (root,) = named(spans, "investigate")
     trace_id = root.context.trace_id
     in_trace = [s for s in spans if s.context.trace_id == trace_id]
     assert root.parent is None
-    assert root.attributes["vigil.incident.id"] == report.incident_id
-    assert root.attributes["vigil.incident.fingerprint"] == report.fingerprint
-    assert root.attributes["vigil.runbook.id"] == report.runbook_id == "crashloopbackoff"
-    assert root.attributes["vigil.team"] == "payments"
-    assert root.attributes["vigil.complete"] is True
+    assert attrs(root)["vigil.incident.id"] == report.incident_id
+    assert attrs(root)["vigil.incident.fingerprint"] == report.fingerprint
+    assert attrs(root)["vigil.runbook.id"] == report.runbook_id == "crashloopbackoff"
+    assert attrs(root)["vigil.team"] == "payments"
+    assert attrs(root)["vigil.complete"] is True
 
     steps = [s for s in in_trace if s.name.startswith("runbook_step ")]
     assert len(steps) == report.stats.prefetched_calls >= 3
     for step in steps:
         assert parent_of(step, in_trace) is root
         (tool_span,) = [s for s in in_trace if parent_of(s, in_trace) is step]
-        assert tool_span.name == f"execute_tool {step.attributes['gen_ai.tool.name']}"
-        assert tool_span.attributes["vigil.runbook.step"] == step.attributes["vigil.runbook.step"]
+        assert tool_span.name == f"execute_tool {attrs(step)['gen_ai.tool.name']}"
+        assert attrs(tool_span)["vigil.runbook.step"] == attrs(step)["vigil.runbook.step"]
 
     chats = named(in_trace, "chat scripted")
     assert len(chats) == report.stats.model_turns == 2
     for chat in chats:
         assert parent_of(chat, in_trace) is root
-        assert chat.attributes["gen_ai.operation.name"] == "chat"
-        assert chat.attributes["gen_ai.system"] == chat.attributes["gen_ai.provider.name"] == "scripted"
-        assert chat.attributes["gen_ai.request.model"] == chat.attributes["gen_ai.response.model"] == "scripted"
-        assert chat.attributes["gen_ai.request.max_tokens"] == 2000
-    assert chats[0].attributes["gen_ai.response.finish_reasons"] == ("tool_calls",)
-    assert chats[1].attributes["gen_ai.response.finish_reasons"] == ("end",)
-    assert sum(c.attributes["gen_ai.usage.input_tokens"] for c in chats) == report.stats.input_tokens
-    assert sum(c.attributes["gen_ai.usage.output_tokens"] for c in chats) == report.stats.output_tokens
+        assert attrs(chat)["gen_ai.operation.name"] == "chat"
+        assert attrs(chat)["gen_ai.system"] == attrs(chat)["gen_ai.provider.name"] == "scripted"
+        assert attrs(chat)["gen_ai.request.model"] == attrs(chat)["gen_ai.response.model"] == "scripted"
+        assert attrs(chat)["gen_ai.request.max_tokens"] == 2000
+    assert attrs(chats[0])["gen_ai.response.finish_reasons"] == ("tool_calls",)
+    assert attrs(chats[1])["gen_ai.response.finish_reasons"] == ("end",)
+    assert sum(attrs(c)["gen_ai.usage.input_tokens"] for c in chats) == report.stats.input_tokens
+    assert sum(attrs(c)["gen_ai.usage.output_tokens"] for c in chats) == report.stats.output_tokens
     # the hash is of exactly what the model was shown on that turn
     for chat, turn in zip(chats, model.turns, strict=True):
-        assert chat.attributes["vigil.prompt.sha256"] == prompt_sha256(turn.system, turn.messages)
-    assert chats[0].attributes["vigil.prompt.sha256"] != chats[1].attributes["vigil.prompt.sha256"]
+        assert attrs(chat)["vigil.prompt.sha256"] == prompt_sha256(turn.system, turn.messages)
+    assert attrs(chats[0])["vigil.prompt.sha256"] != attrs(chats[1])["vigil.prompt.sha256"]
 
 
 async def test_server_spans_join_the_agents_tool_span(tmp_path, telemetry):
     await investigate(tmp_path, script())
-    spans = telemetry.span_exporter.get_finished_spans()
+    spans = finished(telemetry)
     (root,) = named(spans, "investigate")
     model_logs = [s for s in named(spans, "execute_tool k8s_logs") if parent_of(s, spans) is root]
     assert len(model_logs) == 1
     tool_span = model_logs[0]
-    assert tool_span.attributes["vigil.guardrail.allowed"] is True
-    assert tool_span.attributes["vigil.tool.server"] == "toy"
+    assert attrs(tool_span)["vigil.guardrail.allowed"] is True
+    assert attrs(tool_span)["vigil.tool.server"] == "toy"
     (server_span,) = [s for s in named(spans, "tools/call k8s_logs") if parent_of(s, spans) is tool_span]
     assert server_span.context.trace_id == root.context.trace_id
-    assert server_span.attributes["gen_ai.tool.name"] == "k8s_logs"
+    assert attrs(server_span)["gen_ai.tool.name"] == "k8s_logs"
     guards = [s for s in spans if s.name == "guardrail k8s_logs"]
     agent_guard = next(s for s in guards if parent_of(s, spans) is tool_span)
     server_guard = next(s for s in guards if parent_of(s, spans) is server_span)
-    assert agent_guard.attributes["vigil.guardrail.where"] == "agent"
-    assert server_guard.attributes["vigil.guardrail.where"] == "server:toy"
-    assert server_guard.attributes["vigil.guardrail.allowed"] is True
-    layers = [e.attributes["vigil.guardrail.layer"] for e in agent_guard.events]
+    assert attrs(agent_guard)["vigil.guardrail.where"] == "agent"
+    assert attrs(server_guard)["vigil.guardrail.where"] == "server:toy"
+    assert attrs(server_guard)["vigil.guardrail.allowed"] is True
+    layers = [attrs(e)["vigil.guardrail.layer"] for e in agent_guard.events]
     assert layers == ["validation", "scoping", "rollback", "approval", "audit"]
 
 
 async def test_a_denied_call_says_which_rule_and_never_reaches_the_server(tmp_path, telemetry):
     await investigate(tmp_path, script())
-    spans = telemetry.span_exporter.get_finished_spans()
+    spans = finished(telemetry)
     (root,) = named(spans, "investigate")
     (denied,) = [s for s in named(spans, "execute_tool k8s_describe") if parent_of(s, spans) is root]
-    assert denied.attributes["vigil.guardrail.allowed"] is False
-    assert denied.attributes["vigil.guardrail.rule"] == "deny-kube-system"
-    assert denied.attributes["vigil.guardrail.layer"] == "scoping"
-    assert denied.attributes["vigil.tool.outcome"] == "denied"
+    assert attrs(denied)["vigil.guardrail.allowed"] is False
+    assert attrs(denied)["vigil.guardrail.rule"] == "deny-kube-system"
+    assert attrs(denied)["vigil.guardrail.layer"] == "scoping"
+    assert attrs(denied)["vigil.tool.outcome"] == "denied"
     (guard,) = [s for s in spans if parent_of(s, spans) is denied]
     assert guard.name == "guardrail k8s_describe"
-    assert guard.attributes["vigil.guardrail.allowed"] is False
-    assert guard.attributes["vigil.guardrail.rule"] == "deny-kube-system"
+    assert attrs(guard)["vigil.guardrail.allowed"] is False
+    assert attrs(guard)["vigil.guardrail.rule"] == "deny-kube-system"
 
 
 async def test_no_prompt_or_tool_text_in_any_attribute(tmp_path, telemetry):
     await investigate(tmp_path, script())
-    texts = attribute_texts(telemetry.span_exporter.get_finished_spans())
+    texts = attribute_texts(finished(telemetry))
     joined = "\n".join(texts)
     assert CANARY not in joined  # in the incident title, the first user message and the logs
     assert LOG_LINE[:30] not in joined
@@ -158,11 +158,11 @@ async def test_redacted_mode_records_the_newest_message_without_secrets(tmp_path
         incident = payments_incident()
         incident.title += f" token {token}"
         await investigate(tmp_path, ScriptedModel.of("I am done"), incident=incident)
-        (chat,) = named(setup.span_exporter.get_finished_spans(), "chat scripted")
-        redacted = chat.attributes["vigil.prompt.redacted"]
+        (chat,) = named(finished(setup), "chat scripted")
+        redacted = attrs(chat)["vigil.prompt.redacted"]
         assert token not in redacted and "[REDACTED:github_token]" in redacted
         assert len(redacted) <= 2100
-        assert len(chat.attributes["vigil.prompt.sha256"]) == 64
+        assert len(attrs(chat)["vigil.prompt.sha256"]) == 64
     finally:
         setup.shutdown()
 
@@ -171,6 +171,7 @@ async def test_telemetry_off_records_nothing(tmp_path):
     """With no setup (or after shutdown) the spans are dropped and the run behaves the same."""
     setup = in_memory_telemetry()
     exporter = setup.span_exporter
+    assert exporter is not None
     setup.shutdown()
     report, _ = await investigate(tmp_path, script())
     assert report.complete and report.stats.model_turns == 2
