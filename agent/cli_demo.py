@@ -35,4 +35,5 @@ def demo(
         out.print(f"[red]error[/red] unknown scenario {chosen!r}; choose one of: {', '.join(available)}")
         raise typer.Exit(2)
     cfg = load_or_exit(config)
-    asyncio.run(run_demo(chosen, config=cfg, approve=yes, out=out, fmt=fmt, propose_change=not no_pr))
+    log = out if fmt == "rich" else Console(stderr=True)  # keep stdout to the report for json/markdown
+    asyncio.run(run_demo(chosen, config=cfg, approve=yes, out=out, fmt=fmt, propose_change=not no_pr, log=log))

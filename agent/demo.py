@@ -80,13 +80,16 @@ def demo_gitops_remote(workdir: Path) -> Path:
 
 
 async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console, fmt: str = "rich",
-                   propose_change: bool = True, interactive: bool | None = None) -> Report:
+                   propose_change: bool = True, interactive: bool | None = None,
+                   log: Console | None = None) -> Report:
+    """Investigate `scenario`; the report goes to `out`, progress and the proposal's story to `log`."""
     from agent.cli_investigate import ProgressPrinter, print_report
     from agent.runtime import Runtime, investigate_incident
     from guardrails.action import Actor
     from mcp_servers.common.bundle import Bundle
     from mcp_servers.kubernetes.replay import replay_server
 
+    log = log or out
     bundle = Bundle.load(SCENARIOS_DIR / scenario)
     incident = scenario_incident(bundle)
     user = getpass.getuser()
@@ -95,22 +98,22 @@ async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    out.print(f"[bold]Vigil demo[/bold]: {bundle.manifest.title} (scenario {scenario})", highlight=False)
+    log.print(f"[bold]Vigil demo[/bold]: {bundle.manifest.title} (scenario {scenario})", highlight=False)
     # The replayed cluster and Prometheus live only as long as the investigation needs them.
-    with replay_server(bundle, work / "kubeconfig") as replay, local_metrics(bundle, out) as prom_url:
-        out.print(f"[cyan]cluster[/cyan] {bundle.manifest.cluster.name} replayed at {replay.url}", highlight=False)
+    with replay_server(bundle, work / "kubeconfig") as replay, local_metrics(bundle, log) as prom_url:
+        log.print(f"[cyan]cluster[/cyan] {bundle.manifest.cluster.name} replayed at {replay.url}", highlight=False)
         demo_config = _demo_config(config, replay, bundle, prom_url, work)
         runtime = Runtime.from_config(demo_config, _approver(approve, interactive, user))
         actor = Actor(name=user, origin="cli", team=demo_config.team)
         report = await investigate_incident(incident, demo_config, actor=actor, runtime=runtime,
-                                            progress=ProgressPrinter(out))
+                                            progress=ProgressPrinter(log))
     print_report(report, fmt, out)  # type: ignore[arg-type]
     expected = bundle.expected.get("root_cause")
     if expected:
-        out.print(f"[dim]The bundle's recorded root cause, for comparison: {expected}[/dim]", highlight=False)
+        log.print(f"[dim]The bundle's recorded root cause, for comparison: {expected}[/dim]", highlight=False)
     if propose_change:
-        await _propose(report, incident, runtime, actor, work, out)
-    out.print(f"[dim]Audit log: {demo_config.audit_path} ({_verify(demo_config.audit_path)}); "
+        await _propose(report, incident, runtime, actor, work, log)
+    log.print(f"[dim]Audit log: {demo_config.audit_path} ({_verify(demo_config.audit_path)}); "
               f"read it with: vigil audit show {demo_config.audit_path}[/dim]", highlight=False)
     return report
 
