@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.gitops.git import GitClone
+from agent.gitops.git import GitClone, GitError
 from agent.gitops.provider import PullRequest
 
 NOTES_REF = "refs/notes/vigil"
@@ -36,23 +36,25 @@ class PlainGitProvider:
         if self.clone is None or commit is None:
             raise RuntimeError("the plain git provider needs the clone and the pushed commit")
         clone = self.clone
-        existed = bool(await clone.git("ls-remote", "origin", NOTES_REF))
-        if existed:
-            await clone.git("fetch", "--quiet", "origin", f"+{NOTES_REF}:{NOTES_REF}")
-        previous = await clone.git("notes", f"--ref={NOTES_REF}", "list", check=False)
-        had_note_for_branch = f"vigil-branch: {branch}" in await self._all_notes(clone, previous)
-        await clone.git("notes", f"--ref={NOTES_REF}", "add", "--force", "-m",
-                        f"{title}\n\n{body}\n\nvigil-branch: {branch}", commit)
-        await clone.git("push", "--quiet", "--force", "origin", f"{NOTES_REF}:{NOTES_REF}")
-        return PullRequest(url=f"{self.remote}#{branch}", branch=branch, base=base, created=not had_note_for_branch)
+        text = f"{title}\n\n{body}\n\nvigil-branch: {branch}"
+        for _ in range(3):  # another Vigil may push notes at the same time: never overwrite them
+            if await clone.git("ls-remote", "origin", NOTES_REF):
+                await clone.git("fetch", "--quiet", "origin", f"+{NOTES_REF}:{NOTES_REF}")
+            else:
+                await clone.git("update-ref", "-d", NOTES_REF, check=False)
+            had_note = await self._ok(clone, "grep", "-q", "-F", f"vigil-branch: {branch}", NOTES_REF, "--")
+            await clone.git("notes", f"--ref={NOTES_REF}", "add", "--force", "-m", text, commit)
+            if await self._ok(clone, "push", "--quiet", "origin", f"{NOTES_REF}:{NOTES_REF}"):
+                return PullRequest(url=f"{self.remote}#{branch}", branch=branch, base=base, created=not had_note)
+        raise GitError("could not push the proposal's note to refs/notes/vigil after 3 tries; re-run")
 
-    async def _all_notes(self, clone: GitClone, listing: str) -> str:
-        texts = []
-        for line in listing.splitlines():
-            parts = line.split()
-            if len(parts) == 2:
-                texts.append(await clone.git("cat-file", "-p", parts[0], check=False))
-        return "\n".join(texts)
+    @staticmethod
+    async def _ok(clone: GitClone, *args: str) -> bool:
+        try:
+            await clone.git(*args)
+        except GitError:
+            return False
+        return True
 
     async def refresh(self, pr: PullRequest) -> PullRequest:
         return pr

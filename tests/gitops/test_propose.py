@@ -218,3 +218,20 @@ async def test_high_risk_repository_needs_someone_else_to_approve(tmp_path: Path
     other = await propose(MEMORY_FIX, incident, [], repo, PlainGitProvider(str(remote)), pipeline,
                           Actor(name="agent", origin="agent"))
     assert other.status == "opened", other.reason
+
+
+async def test_two_clones_pushing_notes_at_once_keep_both_notes(tmp_path: Path, remote: Path, approved: Pipeline,
+                                                                actor: Actor) -> None:
+    import anyio
+
+    async def one(fp: str, fix: dict) -> None:
+        inc = Incident(fingerprint=fp, title=fp, source="cli")
+        result = await propose(fix, inc, [], GitOpsRepo(tmp_path / f"work-{fp}"), PlainGitProvider(str(remote)),
+                               approved, actor)
+        assert result.status == "opened", result.reason
+
+    async with anyio.create_task_group() as tg:
+        for n in range(3):
+            tg.start_soon(one, f"fp-{n}", {**MEMORY_FIX, "value": f"{600 + n}Mi"})
+    for n in range(3):
+        assert f"vigil-branch: vigil/fp-{n}" in git(remote, "notes", f"--ref={NOTES_REF}", "show", f"vigil/fp-{n}")
