@@ -92,7 +92,7 @@ _AI = (
     r"(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|ai\s+models?|"
     r"(?:ai\s+|llm\s+|sre\s+|virtual\s+|automated\s+|autonomous\s+|coding\s+|incident\s+|investigating\s+|"
     r"investigation\s+|triage\s+|triaging\s+|ops\s+|on-?call\s+|support\s+|reviewing\s+|responding\s+)?"
-    r"(?:assistants?|agents?|responders?)|automation|(?:reviewer|review|code\s+review|merge|ci|triage)\s+bots?|"
+    r"(?:assistants?|agents?|responders?)|(?:sre|ops|ai|llm)\s+bots?|automation|(?:reviewer|review|code\s+review|merge|ci|triage)\s+bots?|"
     r"(?:ai\s+)?(?:bots?|chatbots?)|ai\s+(?:reviewers?|tools?|systems?|helpers?|models?)|copilots?|gpt(?:-?\d[\w.]*)?|chatgpt|claude|gemini|vigil|"
     r"automated\s+(?:systems?|tools?|analy[sz]ers?|reviewers?|triage))"
 )
@@ -106,7 +106,7 @@ _SECRETS = (
     r"(?:secrets?|credentials?|passwords?|tokens?|api[\s_-]*keys?|access\s+keys?|private\s+keys?|ssh\s+keys?|"
     r"kubeconfigs?|env(?:ironment)?\s+(?:variables|vars)|\.env\s+files?|service[\s-]*account\s+tokens?|"
     r"system\s+prompt|conversation|chat\s+history|(?:session\s+)?cookies?|~?/?\.kube/config|/var/run/secrets\S*|"
-    r"\.aws/credentials|id_rsa|\.ssh/\S+|/etc/shadow)"
+    r"\.aws/credentials|id_rsa|\.ssh/\S+|/etc/shadow|admin\.conf|kubeconfig)"
 )
 _DEST = (
     r"(?:to|into|at|via)\s+(?:https?://|\S+@\S+\.\w+|(?:the\s+|this\s+|my\s+|our\s+|following\s+)*"
@@ -134,6 +134,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         rf"|\b{_IGNORE}\s+(?:(?:all|any|the|of)\s+){{0,2}}your\s+(?:{_ADJ}\s+)?{_RULES}"
         rf"|\b{_IGNORE}\s+[^.\n]{{1,40}}?\b(?:and|or|plus)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:{_ADJ}\s+){{1,2}}{_RULES}"
         rf"|\b{_IGNORE}\s+(?:all|any|every)\s+(?:other\s+)?(?:instructions?|prompts?|directives?|guardrails)"
+        rf"|\b{_IGNORE}\s+[^.\n]{{0,60}}?\b(?:above|before|so\s+far)\b[^.\n]{{0,20}}?\binstead\b"
+        rf"|\b{_IGNORE}\s+(?:the\s+|all\s+|any\s+)?(?:[\w-]+\s+)?{_RULES}\s+(?:above|before|earlier|so\s+far|"
+        r"you\s+(?:were|have\s+been)\s+given)"
         rf"|\b{_IGNORE}\s+(?:everything|anything|all|whatever)\s+(?:(?:written|said|stated)\s+)?(?:above|before|"
         r"previously|prior|earlier|up\s+to\s+(?:here|now))"
         r"|\b(?:only\s+)?(?:take|follow|obey|accept)\s+(?:your\s+)?(?:orders|instructions|commands)\s+(?:only\s+)?from\s+"
@@ -181,8 +184,11 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"(?:unrestricted|unfiltered|jailbroken|root|admin|administrator|different|evil|dan\b|developer|"
         r"system|superuser|hacker|attacker)"
         r"|\bpretend\s+(?:to\s+be|you\s+are|that\s+you)\b"
+        r"|\b(?:pretend|imagine|assume)\s+(?:that\s+)?(?:the\s+|your\s+|all\s+)?(?:guardrails?|rules|policy|policies|"
+        r"restrictions|safety\s+\w+|filters?|approval\s+gates?)\s+(?:are|is|were|have\s+been)\s+(?:off|"
+        r"disabled|switched\s+off|turned\s+off|gone|lifted|suspended|removed)"
         r"|\b(?:developer|god|jailbreak|dan|unrestricted|unfiltered)\s+mode\b",
-        ["now", "longer", "act", "behave", "respond", "operate", "roleplay", "pretend", "mode"],
+        ["now", "longer", "act", "behave", "respond", "operate", "roleplay", "pretend", "mode", "imagine", "assume"],
     ),
     _d(
         "from_now_on",
@@ -200,7 +206,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\b(?:note|notice|message|instructions?|memo|reminder|warning|important|info)\s+(?:to|for)\s+"
         r"(?:the\s+|all\s+|any\s+|every\s+|our\s+)?" + _AI + r"\b"
         r"|\b(?:ai|llm|agent|assistant|bot|model)\s+(?:instructions?|directives?|orders|note|notice|task)\s*:"
-        r"|\b(?:as|being)\s+(?:an?\s+|the\s+)?(?:helpful\s+|responsible\s+|good\s+)?(?:" + _AI + r")\s*,?\s+"
+        r"|\b(?:as|being)\s+(?:an?\s+|the\s+)?(?:helpful\s+|responsible\s+|good\s+)?(?:" + _AI + r")"
+        r"(?:\s+[\w-]+){0,3}?\s*,?\s+"
         r"(?:you|your|it\s+is\s+your|i\s+(?:order|instruct|command))\b"
         r"|(?:[#*/\-;=(]|[.!?]\s|--|\u2014|\"|')\s*(?:ai|llm|(?:ai\s+|sre\s+)?(?:assistants?|agents?|bots?)|gpt|"
         r"claude|copilot|vigil)\s*(?:,|:|\u2014|-{1,2}(?=\s))\s*"
@@ -212,7 +219,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"(?:must|should|shall|needs?\s+to|has\s+to|is\s+(?:required|instructed|ordered)\s+to|will)\b"
         r"|@(?:vigil|assistant|ai|claude|gpt|copilot|sre-?bot)\b"
         r"|\b(?:ai|llm)\s+(?:assistants?|agents?|models?|bots?|systems?|tools?)\s+(?:must|shall|are\s+(?:required|"
-        r"instructed|ordered|expected|authori[sz]ed)\s+to)\b",
+        r"instructed|ordered|expected|authori[sz]ed)\s+to)\b"
+        r"|\bthe\s+(?:ai|assistant|agent|bot|model|llm)\s+(?:must|shall|needs?\s+to|has\s+to|is\s+(?:required|"
+        r"instructed|ordered|expected|allowed|authori[sz]ed)\s+to|will\s+now|may\s+now)\b",
         [
             "ai",
             "a.i.",
@@ -245,10 +254,13 @@ _DETECTORS: tuple[_Detector, ...] = (
         + _AI
         + r"|(?:^|[\n.!?\"'(#*/:]|--)\s*(?:for|to)\s+(?:all\s+|any\s+|the\s+|whichever\s+)?"
         + _AI
-        + r"\s*(?:[:,]|-\s)"
+        + r"(?:\s+and\s+[\w-]+)?\s*(?:[:,]|-\s)"
         r"|(?:[.!?\"'(#*/=;]|--|\[)\s*" + _AI + r"\s*(?:,|:|-{1,2}\s)"
         r"|\b(?:note|todo|fixme|hint|nb)\s*\(\s*(?:ai|llm|bots?|agents?|assistants?|copilot|claude|gpt|model)\s*\)\s*:"
-        r"|@(?:vigil|assistant|ai|claude|gpt|copilot|sre-?bot|ai-agent|agent)\b)"
+        r"|\b(?:hints?|notes?|instructions?|messages?|prompts?|directives?|orders?)[_\-\s]*(?:for|to)[_\-\s]*"
+        r"(?:the[_\-\s]*)?(?:ai|llms?|assistants?|agents?|bots?|models?)\b[\"']?\s*[:=]"
+        r"|\b(?:ai|llm|assistant|agent|bot|model)[_\-](?:hints?|notes?|instructions?|directives?|prompts?|orders?)"
+        r"\b[\"']?\s*[:=])"
         r"[^.\n]{0,100}?\b(?:you|your|please|must|should|need\s+to|do\s+not|don'?t|never|always|immediately|"
         r"silently|secretly|quietly|run|execute|delete|approve|merge|send|post|cordon|drain|scale|restart|disable|"
         r"remove|create|grant|apply|patch|print|reveal|say|tell|report|conclude|ignore|forget|disregard|open|close|"
@@ -284,6 +296,13 @@ _DETECTORS: tuple[_Detector, ...] = (
             "hint",
             "nb",
             "investigat",
+            "hint",
+            "message",
+            "prompt",
+            "directive",
+            "order",
+            "sre",
+            "ops",
         ],
     ),
     _d(
@@ -437,7 +456,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"[\s\\]?[\"'](?:tool_calls|function_call|tool_use|recipient_name|tool_input|action_input)[\s\\]?[\"']\s*:"
         r"|\{\s*[\s\\]?[\"'](?:name|tool|function|action|command)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*"
         r"[\s\\]?[\"'](?:arguments|action_input|tool_input)[\s\\]?[\"']\s*:\s*[{\[\\\"']"
-        r"|[\s\\]?[\"'](?:tool|name|function|tool_name)[\s\\]?[\"']\s*:\s*[\s\\]?[\"']propose_change[\s\\]?[\"']",
+        r"|\{\s*[\s\\]?[\"'](?:tool|action|command)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*"
+        r"[\s\\]?[\"'](?:parameters|params|args|input|kwargs)[\s\\]?[\"']\s*:\s*[{\[\\\"']",
         ["tool", "function", "recipient", "action_input", "arguments", "propose_change"],
     ),
     _d(
@@ -685,8 +705,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         0.3,
         r"\bno\s+need\s+(?:to|for)\s+(?:ask|check\s+with|wait\s+for|confirm\s+with|involve|a)\s*(?:an?\s+|the\s+)?"
         r"(?:human|person|operator|on-?call|engineer|approval|review|anyone)"
-        r"|\bwithout\s+(?:asking|waiting\s+for|involving)\s+(?:an?\s+|the\s+)?(?:human|person|operator|anyone)",
-        ["need", "without"],
+        r"|\bwithout\s+(?:asking|waiting\s+for|involving)\s+(?:an?\s+|the\s+)?(?:human|person|operator|anyone)"
+        r"|\bnever\s+(?:ask|wait)\s+for\s+(?:an?\s+|the\s+)?(?:approval|confirmation|review|permission)",
+        ["need", "without", "never"],
     ),
     # -- second-person orders and destructive actions (weak alone: this is what runbooks are made of)
     _d(
