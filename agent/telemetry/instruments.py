@@ -63,7 +63,7 @@ class VigilMetrics:
         self.tokens = meter.create_counter(
             "vigil.llm.tokens", unit="{token}", description="Model tokens by model, provider, team and token type")
         self.cost = meter.create_counter(
-            "vigil.llm.cost", unit="USD", description="Model spend in US dollars by model, provider and team")
+            "vigil.llm.cost", unit="usd", description="Model spend in US dollars by model, provider and team")
         self.investigation_duration = meter.create_histogram(
             "vigil.investigation.duration", unit="s", description="Wall time of one investigation")
         self.tool_duration = meter.create_histogram(

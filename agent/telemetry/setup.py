@@ -242,10 +242,13 @@ def metrics_exposition() -> tuple[bytes, str]:
     Sets up metrics alone (no tracing, no exporter) when nothing was set up yet, so the endpoint
     always answers with the instruments, even before the first investigation.
     """
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from prometheus_client import generate_latest
+    from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
     telemetry = current() or setup_telemetry(TelemetrySettings())
-    return generate_latest(telemetry.prometheus_registry), CONTENT_TYPE_LATEST
+    # The classic 0.0.4 text format: what every Prometheus 2.x scrapes, and what the service's own
+    # counters use, so the two bodies can be served one after the other.
+    return generate_latest(telemetry.prometheus_registry), CONTENT_TYPE_PLAIN_0_0_4
 
 
 def tracer() -> trace.Tracer:
