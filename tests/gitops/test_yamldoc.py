@@ -6,6 +6,8 @@ import difflib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.gitops.yamldoc import YamlEditError, YamlFile, set_value, splice, string_scalar
 from tests.gitops.conftest import DEMO_REPO
@@ -73,3 +75,44 @@ def test_splice_falls_back_when_region_was_reformatted() -> None:
 
 def test_every_demo_file_is_readable() -> None:
     assert len(list(Path(DEMO_REPO).rglob("*.yaml"))) > 10
+
+
+def _scalar_leaves(node: object, found: list[tuple[object, object, int]]) -> None:
+    """(mapping, key, line) of every scalar value held by a block mapping in a round-trip tree."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            if isinstance(value, CommentedMap | CommentedSeq):
+                _scalar_leaves(value, found)
+            elif not node.fa.flow_style() and isinstance(value, str | int) and not isinstance(value, bool):
+                found.append((node, key, node.lc.value(key)[0]))
+    elif isinstance(node, CommentedSeq):
+        for item in node:
+            _scalar_leaves(item, found)
+
+
+FILES = sorted(p.relative_to(DEMO_REPO).as_posix() for p in DEMO_REPO.rglob("*.yaml") if "templates" not in p.parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(file=st.sampled_from(FILES), pick=st.integers(min_value=0, max_value=10_000),
+       value=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=1, max_size=12))
+def test_any_scalar_edit_changes_exactly_its_own_line(file: str, pick: int, value: str) -> None:
+    text = (DEMO_REPO / file).read_text()
+    f = YamlFile.parse(file, text)
+    leaves: list[tuple[object, object, int]] = []
+    for doc in f.docs:
+        _scalar_leaves(doc, leaves)
+    if not leaves:
+        return
+    mapping, key, line = leaves[pick % len(leaves)]
+    if str(mapping[key]) == value:  # type: ignore[index]
+        return
+    set_value(mapping, str(key), value)  # type: ignore[arg-type]
+    out = f.render()
+    before, after = text.splitlines(keepends=True), out.splitlines(keepends=True)
+    assert len(before) == len(after)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert changed == [line]
+    assert YamlFile.parse(file, out).render() == out
