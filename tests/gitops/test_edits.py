@@ -162,3 +162,28 @@ def test_same_value_needs_no_change(repo: Path) -> None:
 def test_bad_remediations_name_the_field(data: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Remediation.model_validate(data)
+
+
+def test_image_to_another_repository_and_to_a_digest(repo: Path) -> None:
+    r, change = _apply(repo, {"action": "set_image", "workload": CATALOG,
+                              "image": "mirror.example.com/shop/catalog:2.4.0"})
+    validate_change(repo, change, r)  # the rendered image must be exactly the new one
+    kust = (repo / "apps/catalog/overlays/prod/kustomization.yaml").read_text()
+    assert "  newName: mirror.example.com/shop/catalog\n" in kust and "newTag: 2.4.0" in kust
+    digest = "sha256:" + "ab" * 32
+    r, change = _apply(repo, {"action": "set_image", "workload": CATALOG,
+                              "image": f"mirror.example.com/shop/catalog@{digest}"})
+    validate_change(repo, change, r)
+    kust = (repo / "apps/catalog/overlays/prod/kustomization.yaml").read_text()
+    assert f"digest: {digest}" in kust and "newTag" not in kust
+
+
+def test_plain_manifest_image_tag_keeps_repository(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    text = (DEMO_REPO / "apps/catalog/base/deployment.yaml").read_text().replace(
+        "  name: catalog\n", "  name: catalog\n  namespace: shop\n", 1)
+    (tmp_path / "deploy/catalog.yaml").write_text(text)
+    r, change = _apply(tmp_path, {"action": "rollback_image", "workload": CATALOG, "image": "2.3.9",
+                                  "from_revision": 10})
+    validate_change(tmp_path, change, r)
+    assert "image: registry.example.com/shop/catalog:2.3.9\n" in (tmp_path / "deploy/catalog.yaml").read_text()
