@@ -134,15 +134,6 @@ def parse_all(items: list[tuple[str, bytes]], workers: int) -> tuple[dict[str, F
     return facts, blobs, errors
 
 
-_FORK_STATE: dict[str, object] = {}
-
-
-def _resolve_chunk(paths: list[str]) -> tuple[list[tuple[str, str, str, int, str]], list[tuple[str, str, int, str]]]:
-    resolver = _FORK_STATE["resolver"]
-    assert isinstance(resolver, Resolver)
-    return resolve_paths(resolver, paths)
-
-
 def resolve_paths(resolver: Resolver, paths: Iterable[str]
                   ) -> tuple[list[tuple[str, str, str, int, str]], list[tuple[str, str, int, str]]]:
     """Edge rows (calls, inherits, imports) and unresolved-call rows for the given files."""
@@ -209,12 +200,15 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         mark = time.perf_counter()
         report.phases["read"] = round(mark - t0, 3)
         new, blobs, errors = parse_all(changed, workers)
+        changed_paths = [p for p, _ in changed]
+        old_paths = set(old)
+        del changed, current  # the sources are no longer needed; facts carry what resolution uses
         report.phases["parse"] = round(time.perf_counter() - mark, 3)
         mark = time.perf_counter()
         report.errors.extend(errors)
         report.parsed = len(new)
 
-        structural = bool(removed) or any(p not in old for p, _ in changed) or full or not old
+        structural = bool(removed) or any(p not in old_paths for p in changed_paths) or full or not old
         store.db.execute("PRAGMA synchronous=OFF")
         store.db.execute("BEGIN")
         to_resolve: set[str] = set(new)
@@ -228,9 +222,10 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
             del touched
         else:
             report.mode = "full"
-        failed = {p for p, _ in changed} - set(new)
+        failed = set(changed_paths) - set(new)
         store.delete_files([*new, *removed, *failed])
         store.write_files(list(new.values()), blobs)
+        del blobs
         store.set_meta("root", str(root))
         go_module = go_module_path(root) if files is None else store.get_meta("go_module")
         store.set_meta("go_module", go_module)
@@ -253,21 +248,9 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         project = Project(modules, load, go_module=go_module,
                           subclasses=None if report.mode == "full" else stored_subclasses)
         resolver = Resolver(project)
-        ordered = sorted(to_resolve)
-        if workers > 1 and len(ordered) >= PARALLEL_THRESHOLD and all(p in new for p in ordered):
-            # Forked children inherit the facts in memory; each resolves an interleaved share.
-            for path in ordered:
-                project.index(path)
-            _FORK_STATE["resolver"] = resolver
-            try:
-                with _pool(workers) as pool:
-                    parts = pool.map(_resolve_chunk, [ordered[i::workers * 4] for i in range(workers * 4)])
-            finally:
-                _FORK_STATE.clear()
-            edge_rows = [row for part in parts for row in part[0]]
-            unresolved_rows = [row for part in parts for row in part[1]]
-        else:
-            edge_rows, unresolved_rows = resolve_paths(resolver, ordered)
+        # Resolution is serial: it runs on memoised lookups that forked workers would each redo,
+        # and copy-on-write pages get copied as soon as Python touches their reference counts.
+        edge_rows, unresolved_rows = resolve_paths(resolver, sorted(to_resolve))
         report.phases["resolve"] = round(time.perf_counter() - mark, 3)
         mark = time.perf_counter()
         store.replace_edges(to_resolve, edge_rows, unresolved_rows)

@@ -84,7 +84,6 @@ class Project:
         self._index: dict[str, FileIndex | None] = {}
         self.go_module = go_module
         self._suffix: dict[str, list[str]] | None = None
-        self._class_cache: dict[str, list[str]] = {}
 
     def index(self, path: str) -> FileIndex | None:
         if path not in self._index:
@@ -129,6 +128,11 @@ class Resolver:
         self._depth = 0
         self._subclasses: dict[str, list[str]] | None = None
         self._memo: dict[tuple[str, ...], Value | None] = {}
+        self._busy: set[tuple[str, ...]] = set()
+        self._mro: dict[str, list[str]] = {}
+        self._tainted = False
+        """Set when a result was cut short (a cycle, or the depth limit); such a result is not
+        memoised, so the answer for a name never depends on the order names were asked in."""
         """Variable, type and module-member results; an entry is set to None while being computed,
         which both breaks cycles (`s = s.strip()`) and keeps evaluation linear."""
 
@@ -182,6 +186,24 @@ class Resolver:
             return []
         return self.call_targets(value, argc)
 
+    def _memoised(self, key: tuple[str, ...], compute: Callable[[], Value | None]) -> Value | None:
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._busy:
+            self._tainted = True
+            return None
+        outer_taint = self._tainted
+        self._tainted = False
+        self._busy.add(key)
+        try:
+            result = compute()
+        finally:
+            self._busy.discard(key)
+        if not self._tainted:
+            self._memo[key] = result
+        self._tainted = self._tainted or outer_taint
+        return result
+
     # ---- evaluation ---------------------------------------------------------------------------
     def call_targets(self, value: Value, argc: int = -1) -> list[str]:
         if value.kind == "func":
@@ -204,6 +226,7 @@ class Resolver:
         self._depth += 1
         try:
             if self._depth > 12:
+                self._tainted = True
                 return None
             head = chain[0]
             called = head.endswith("()")
@@ -296,13 +319,8 @@ class Resolver:
         return None
 
     def _eval_var(self, fi: FileIndex, scope: str, name: str, evidence: list[tuple[str, str, str]]) -> Value | None:
-        key = ("var", fi.facts.path, scope, name)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = None
-        result = self._eval_var_uncached(fi, scope, name, evidence)
-        self._memo[key] = result
-        return result
+        return self._memoised(("var", fi.facts.path, scope, name),
+                              lambda: self._eval_var_uncached(fi, scope, name, evidence))
 
     def _eval_var_uncached(self, fi: FileIndex, scope: str, name: str,
                            evidence: list[tuple[str, str, str]]) -> Value | None:
@@ -321,13 +339,7 @@ class Resolver:
 
     def eval_type(self, fi: FileIndex, scope: str, expr: str) -> Value | None:
         """A type expression as written to the class it names (an instance of it)."""
-        key = ("type", fi.facts.path, scope, expr)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = None
-        result = self._eval_type(fi, scope, expr)
-        self._memo[key] = result
-        return result
+        return self._memoised(("type", fi.facts.path, scope, expr), lambda: self._eval_type(fi, scope, expr))
 
     def _eval_type(self, fi: FileIndex, scope: str, expr: str) -> Value | None:
         for name in _type_names(expr):
@@ -405,13 +417,7 @@ class Resolver:
         return value
 
     def module_member(self, module: str, name: str) -> Value | None:
-        key = ("member", module, name)
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = None
-        result = self._module_member(module, name)
-        self._memo[key] = result
-        return result
+        return self._memoised(("member", module, name), lambda: self._module_member(module, name))
 
     def _module_member(self, module: str, name: str) -> Value | None:
         files = self.p.module_files(module)
@@ -431,7 +437,9 @@ class Resolver:
             for mod_spec, member in fi.imports.get(name, ()):
                 self._depth += 1
                 try:
-                    if self._depth < 12:
+                    if self._depth >= 12:
+                        self._tainted = True
+                    else:
                         v = self._import_value(fi, mod_spec, member)
                         if v is not None:
                             return v
@@ -462,30 +470,37 @@ class Resolver:
 
     def mro(self, key: str) -> list[str]:
         """The class and its ancestors, depth first, each once."""
-        cached = self._class_cache.get(key)
+        cached = self._mro.get(key)
         if cached is not None:
             return cached
+        if ("mro", key) in self._busy:
+            self._tainted = True
+            return [key]
+        outer_taint = self._tainted
+        self._tainted = False
+        self._busy.add(("mro", key))
         out: list[str] = []
         todo = [key]
-        while todo and len(out) < 50:
-            k = todo.pop(0)
-            if k in out:
-                continue
-            out.append(k)
-            found = self.symbol(k)
-            if found is None:
-                continue
-            fi, sym = found
-            for base in sym.bases:
-                v = self.eval_type(fi, sym.parent, base)
-                if v is not None and v.key not in out:
-                    todo.append(v.key)
-        self._class_cache[key] = out
+        try:
+            while todo and len(out) < 50:
+                k = todo.pop(0)
+                if k in out:
+                    continue
+                out.append(k)
+                found = self.symbol(k)
+                if found is None:
+                    continue
+                fi, sym = found
+                for base in sym.bases:
+                    v = self.eval_type(fi, sym.parent, base)
+                    if v is not None and v.key not in out:
+                        todo.append(v.key)
+        finally:
+            self._busy.discard(("mro", key))
+        if not self._tainted:
+            self._mro[key] = out
+        self._tainted = self._tainted or outer_taint
         return out
-
-    @property
-    def _class_cache(self) -> dict[str, list[str]]:
-        return self.p._class_cache
 
     def subclasses(self) -> dict[str, list[str]]:
         """Direct subclasses of every class in the project, computed once per run."""

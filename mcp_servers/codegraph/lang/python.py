@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tree_sitter import Node
 from tree_sitter_language_pack import get_parser
 
@@ -36,9 +38,17 @@ def module_for(path: str) -> str:
     return mod
 
 
+_PLAIN = re.compile(r"[A-Za-z_][\w.]*")
+
+
 def chain_of(node: Node) -> list[str] | None:
     """`a.b(x).c` -> ["a", "b()", "c"]; None for callees that are not name chains."""
     t = node.type
+    if t == "attribute":
+        # Most callees are plain dotted names: one text read instead of a walk over the children.
+        raw = text(node)
+        if _PLAIN.fullmatch(raw):
+            return raw.split(".")
     if t == "identifier":
         return [text(node)]
     if t == "attribute":
@@ -85,7 +95,9 @@ def extract(path: str, src: bytes) -> FileFacts:
     root = tree.root_node
     facts = FileFacts(path=path, lang="python", module=module_for(path), sha=sha(src), lines=src.count(b"\n") + 1)
     scopes = Scopes()
-    defs = sorted(matches(query("python", DEFS), root), key=lambda m: m[1]["name"][0].start_byte)
+    # One pass of the query engine over the tree; definitions first, since the rest needs scopes.
+    found = matches(query("python", DEFS + REST), root)
+    defs = sorted((m for m in found if m[0] < 2), key=lambda m: m[1]["name"][0].start_byte)
     for pattern, caps in defs:
         node = first(caps, "func") or first(caps, "cls")
         name = text(first(caps, "name"))
@@ -124,7 +136,9 @@ def extract(path: str, src: bytes) -> FileFacts:
         facts.syms.append(Sym(local, kind, name, line, node.end_point[0] + 1, sig, doc, parent, bases, returns,
                               _entry(decorators, name, path, kind)))
 
-    for _pattern, caps in matches(query("python", REST), root):
+    for pattern, caps in found:
+        if pattern < 2:
+            continue
         if "call" in caps:
             call = caps["call"][0]
             chain = chain_of(caps["fn"][0])
