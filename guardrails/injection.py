@@ -1073,13 +1073,15 @@ _STRONG_ANCHORS = _build_anchor_index([d for d in _DETECTORS if d.weight >= STRO
 _WEAK_ANCHORS = _build_anchor_index([d for d in _DETECTORS if d.weight < STRONG and d.hints])
 
 
-def _detector_windows(lowered: str, index: _AnchorIndex) -> dict[str, list[tuple[int, int]]]:
-    """For each detector, the merged text ranges around its anchors (two passes over the text)."""
+def _detector_windows(
+    lowered: str, index: _AnchorIndex, regions: list[tuple[int, int]] | None = None
+) -> dict[str, list[tuple[int, int]]]:
+    """For each detector, the merged text ranges around its anchors found in `regions` (default: all)."""
     spots: dict[str, list[tuple[int, int]]] = {}
     for pattern in (index.words, index.symbols):
         if pattern is None:
             continue
-        for m in pattern.finditer(lowered):
+        for m in (m for lo, hi in (regions or [(0, len(lowered))]) for m in pattern.finditer(lowered, lo, hi)):
             lo, hi = max(0, m.start() - _BACK), min(len(lowered), m.end() + _FORWARD)
             for signal in index.owners.get(m.group(), ()):
                 spots.setdefault(signal, []).append((lo, hi))
@@ -1093,6 +1095,17 @@ def _detector_windows(lowered: str, index: _AnchorIndex) -> dict[str, list[tuple
                 merged.append((lo, hi))
         windows[signal] = merged
     return windows
+
+
+def _merge(ranges: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """Sorted, clipped, overlapping ranges merged."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted((max(0, lo), min(length, hi)) for lo, hi in ranges):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def _lowercase(view: str) -> str:
@@ -1195,8 +1208,11 @@ def _scan(text: str, depth: int) -> InjectionReport:
 
     # Weak signals cannot make a text suspicious on their own (see WEAK_CAP), so they are only looked
     # for when something strong was found; ordinary text skips half the detectors.
+    # They can only change the score of a passage that has a strong hit, so they are looked for only
+    # within WINDOW characters of one.
     if hits:
-        weak_windows = _detector_windows(lowered, _WEAK_ANCHORS)
+        regions = None if index is not None else _merge([(h.start - WINDOW, h.end + WINDOW) for h in hits], len(view))
+        weak_windows = _detector_windows(lowered, _WEAK_ANCHORS, regions)
         hits.extend(mapped(_pattern_hits(view, lowered, weak_windows, strong=False)))
 
     score = 0.0
