@@ -19,16 +19,22 @@ How it scores:
   AI, overriding instructions, role or tool syntax, hiding, exfiltration) before it calls it hostile.
 - The overall score is the highest cluster score.
 
-Obfuscation is undone before matching, never scored only by shape: invisible characters are
-removed and homoglyphs folded (with positions mapped back to the original), Unicode tag characters
-and base64 / hex / percent / backslash-escaped runs are decoded and the decoded text scanned again
-(one level deep). A decoded payload that scores is reported as `encoded_payload`.
+Obfuscation is undone before matching: invisible characters are removed and homoglyphs folded
+(with positions mapped back to the original), Unicode tag characters and base64 / hex / percent /
+backslash-escaped runs are decoded and the decoded text scanned again (one level deep). A decoded
+payload that scores is reported as `encoded_payload`; characters hidden inside words are scored
+as `hidden_unicode` in their own right.
+
+Cost: patterns run on the lowercased text without re.IGNORECASE, only in windows around their
+anchor words, and weak detectors only near a strong hit (the only place they can change a score).
+See docs/guardrails-text.md for the signal table and measured recall and false-positive rates.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 import unicodedata
 import urllib.parse
@@ -1000,8 +1006,6 @@ def _decode(raw: str, how: str) -> str | None:
         if how == "percent":
             return _printable_words(urllib.parse.unquote(raw).encode("utf-8"))
         if how == "html_entities":
-            import html
-
             return _printable_words(html.unescape(raw).encode("utf-8"))
     except (binascii.Error, ValueError, UnicodeError):
         return None
