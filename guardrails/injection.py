@@ -1210,10 +1210,9 @@ def _scan(text: str, depth: int) -> InjectionReport:
                 spans.append(InjectionSpan(s, e, kind, round(weight, 3), _excerpt(f"{how}: {decoded}")))
                 hits.append(_Hit(s, e, f"decoded:{how}", kind, weight))
 
-    # Weak signals cannot make a text suspicious on their own (see WEAK_CAP), so they are only looked
-    # for when something strong was found; ordinary text skips half the detectors.
-    # They can only change the score of a passage that has a strong hit, so they are looked for only
-    # within WINDOW characters of one.
+    # Weak signals cannot make a passage suspicious on their own (see WEAK_CAP): they are looked for
+    # only when something was found, and (in ASCII text, where positions agree) only within WINDOW
+    # characters of it. Ordinary text skips half the detectors.
     if hits:
         regions = None if index is not None else _merge([(h.start - WINDOW, h.end + WINDOW) for h in hits], len(view))
         weak_windows = _detector_windows(lowered, _WEAK_ANCHORS, regions)
