@@ -120,10 +120,9 @@ def policy_check(
             rollback=RollbackPlan(kind="manual", description=rollback) if rollback else None,
         )
         verdict = asyncio.run(pipeline.check(action, spec, cost_class))
-    table = Table("layer", "decision", "reason", "rule", box=None)
-    for d in verdict.decisions:
-        table.add_row(d.layer, "[green]allow[/green]" if d.allowed else "[red]deny[/red]", d.reason, d.rule or "")
-    console.print(table)
+    # One plain line per layer, never truncated: this output is read in CI logs.
+    for line, decision in zip(verdict.explain().splitlines(), verdict.decisions, strict=True):
+        console.print(line, style=None if decision.allowed else "red", markup=False, highlight=False)
     console.print("[green]ALLOW[/green]" if verdict.allowed else "[red]DENY[/red]")
     raise typer.Exit(0 if verdict.allowed else 1)
 

@@ -7,6 +7,8 @@ catalogue to the linter, this constant is the list lint checks against.
 
 from __future__ import annotations
 
+from agent.gitops.remediation import ACTIONS as GITOPS_ACTIONS
+
 KNOWN_TOOLS: frozenset[str] = frozenset(
     {
         # kubernetes
@@ -51,20 +53,6 @@ KNOWN_TOOLS: frozenset[str] = frozenset(
 WRITE_TOOLS: frozenset[str] = frozenset({"propose_change"})
 """Tools a runbook step must never call: prefetch runs without a human in the loop."""
 
-KNOWN_REMEDIATION_ACTIONS: frozenset[str] = frozenset(
-    {
-        "set_memory_limit",
-        "set_cpu_limit",
-        "set_resources",
-        "set_replicas",
-        "set_hpa_bounds",
-        "set_image",
-        "rollback_image",
-        "set_env",
-        "set_configmap_value",
-        "set_probe",
-        "manual",
-    }
-)
+KNOWN_REMEDIATION_ACTIONS: frozenset[str] = frozenset(GITOPS_ACTIONS) | {"manual"}
 """The GitOps side's actions (agent/gitops/remediation.py), plus `manual`: a change no pull request
 can make (renew a certificate, drain a node), described for a human."""

@@ -122,3 +122,15 @@ def test_config_check_ok_with_env_override(tmp_path):
     result = run("config", "check", "--config", str(cfg), env=env)
     assert result.returncode == 0, result.stderr
     assert "provider=openai" in result.stdout
+
+
+def test_policy_check_knows_builtin_tools_without_a_schema_file():
+    """The tool's real schema and cost class come from Vigil's own servers (agent/toolcatalog.py)."""
+    too_long = run("policy", "check", "--actor", "alice", "--tool", "prom_query_range",
+                   "--args", '{"query": "up", "start": "now-30d", "end": "now"}')
+    assert too_long.returncode == 1 and "limits.default.promql.max_range" in too_long.stdout
+    bad_args = run("policy", "check", "--actor", "alice", "--tool", "k8s_logs", "--args", '{"namespace": "shop"}')
+    assert bad_args.returncode == 1 and "validation" in bad_args.stdout and "'name' is a required" in bad_args.stdout
+    fine = run("policy", "check", "--actor", "alice", "--tool", "k8s_logs", "--args",
+               '{"namespace": "shop", "name": "checkout-1"}')
+    assert fine.returncode == 0, fine.stdout
