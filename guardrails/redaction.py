@@ -6,13 +6,17 @@ that may reach a model, a report or the audit log, so every result passes throug
 
 How it works:
 - `FORMATS` is a table of credential formats. Each has one or more precompiled regular expressions
-  and a few lowercase "hints": a format's expressions only run when one of its hints occurs in the
-  lowercased text. Most texts contain none of the rare prefixes, so most expressions never run;
-  that keeps a 2,000-token result well under a millisecond or two.
+  and a few "hints" (substrings such as `ghp_` or `authorization`): a format's expressions only run
+  near its hints' occurrences. Most texts contain none of the rare prefixes, so most expressions
+  never run; that keeps a 2,000-token result around a millisecond or two.
 - Every expression marks the sensitive part with the named group `s` (or the whole match). Only
   that part is replaced by `[REDACTED:<format>]`, so `password=hunter2 user=bob` keeps its shape.
 - Overlapping candidates are settled by order: formats earlier in the table (specific prefixes,
-  private-key blocks) win over later ones (generic `password=` assignments).
+  private-key blocks) win over later ones (generic `password=` assignments). Markers left by an
+  earlier pass are never touched, so redaction is idempotent.
+- Generic key/value assignments are judged by the key: any literal value under a password-like key,
+  but only random-looking values under token/secret/key-like keys; references (`${VAR}`,
+  `{{ .Values.x }}`, code expressions) are not secrets.
 - Kubernetes Secrets are handled by structure, not by guessing at values: in YAML text, JSON text
   and parsed objects, every value under `data`/`stringData` of an object whose `kind` is `Secret`
   is replaced, keys kept. The `last-applied-configuration` annotation, which repeats the whole
