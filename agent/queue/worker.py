@@ -46,7 +46,8 @@ class WorkerPool:
     """Runs up to `concurrency` jobs at once from one queue, until `stop()`."""
 
     def __init__(self, queue: JobQueue, handlers: dict[str, Handler], *, concurrency: int = 2,
-                 lease_seconds: float = 120.0, poll_seconds: float = 0.5, name: str | None = None) -> None:
+                 lease_seconds: float = 120.0, poll_seconds: float = 0.5, name: str | None = None,
+                 on_finish: Callable[[Job, str], None] | None = None) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.queue = AsyncQueue(queue)
@@ -55,6 +56,8 @@ class WorkerPool:
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.on_finish = on_finish or (lambda job, outcome: None)
+        """Told each job's outcome: `done`, `retry` or `dead` (for metrics)."""
         self.running: dict[str, Job] = {}
         self.processed = 0
         self.failed = 0
@@ -109,10 +112,12 @@ class WorkerPool:
             result = await handler(job, JobContext(self.queue, job, self.name))
             await self.queue.complete(job.id, self.name, result)
             self.processed += 1
+            self.on_finish(job, "done")
         except Exception as exc:  # every failure is recorded on the job, never lost in a log only
             self.failed += 1
             permanent = isinstance(exc, PermanentError)
             state = await self.queue.fail(job.id, self.name, f"{type(exc).__name__}: {exc}", retry=not permanent)
+            self.on_finish(job, "dead" if state == "dead" else "retry")
             log.warning("job %s failed (attempt %d/%d), now %s: %s", job.id, job.attempts, job.max_attempts, state, exc)
         finally:
             beat.cancel()

@@ -65,7 +65,8 @@ class FrontDoor:
         self.approvals = PendingApprovalStore(config.state_dir / "approvals.db")
         self.metrics = Metrics()
         self.pool = WorkerPool(queue, {INVESTIGATE: self._run_investigation, FOLLOWUP: self._run_followup},
-                               concurrency=max(1, settings.workers), lease_seconds=settings.lease_seconds)
+                               concurrency=max(1, settings.workers), lease_seconds=settings.lease_seconds,
+                               on_finish=self._finished)
         self._describe_metrics()
 
     def _describe_metrics(self) -> None:
@@ -94,6 +95,9 @@ class FrontDoor:
     async def update_status(self, incident: Incident, status: str) -> list[str]:
         """An incident was acknowledged or resolved at its source: record it on its jobs."""
         return await self.queue.close_incident(incident.fingerprint, status)
+
+    def _finished(self, job: Job, outcome: str) -> None:
+        self.metrics.inc("vigil_jobs_finished_total", kind=job.kind, outcome=outcome)
 
     def count(self, source: str, outcome: str) -> None:
         self.metrics.inc("vigil_webhook_requests_total", source=source, outcome=outcome)

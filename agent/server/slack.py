@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
@@ -31,7 +32,7 @@ from agent.incident import IncidentError, from_text
 from agent.queue import ReplayError
 from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION, decided_blocks, escape
 from agent.server.service import FOLLOWUP, FrontDoor
-from agent.server.webhooks import Refused, read_body
+from agent.server.webhooks import Refused, parse_json, read_body
 from guardrails.action import Risk
 
 HELP = ("Usage: `/vigil investigate <what is wrong>` (for example `/vigil investigate checkout pods OOMKilled in "
@@ -170,6 +171,7 @@ class SlackEndpoint:
             if not self.verifier.is_valid(body, timestamp, signature):
                 raise Refused(401, "bad_signature", "X-Slack-Signature is wrong or X-Slack-Request-Timestamp is "
                               "more than five minutes old; check the app's signing secret")
+            _check_shape(body, request.headers.get("content-type", ""))
             try:
                 await self.door.queue.remember("slack:" + hashlib.sha256(signature.encode()).hexdigest())
             except ReplayError as exc:
@@ -181,6 +183,27 @@ class SlackEndpoint:
         if response.status_code >= 400:
             self.door.count("slack", f"http_{response.status_code}")
         return response
+
+
+def _check_shape(body: bytes, content_type: str) -> None:
+    """Refuse what slack-bolt cannot parse (it would fail with a 500): Slack sends a JSON object for
+    events, and form fields (with a JSON `payload` for interactivity) for commands and buttons."""
+    if content_type.startswith("application/json"):
+        parsed = parse_json(body)
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
+            raise Refused(422, "invalid_payload", "a Slack event body is a JSON object with a `type`")
+        return
+    try:
+        fields = parse_qs(body.decode("utf-8"), strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Refused(400, "malformed_form", f"the body is not form-encoded: {exc}") from exc
+    if "payload" in fields:
+        parsed = parse_json(fields["payload"][0].encode())
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
+            raise Refused(422, "invalid_payload", "an interactivity `payload` is a JSON object with a `type`")
+    elif "command" not in fields and "ssl_check" not in fields:
+        raise Refused(422, "invalid_payload", "neither a slash command (`command`), an interactivity `payload` "
+                      "nor a JSON event")
 
 
 def not_configured(_: Request) -> JSONResponse:

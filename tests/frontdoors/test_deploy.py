@@ -112,3 +112,18 @@ def test_dockerfile_runs_unprivileged_and_ships_the_runbooks() -> None:
     assert 'ENTRYPOINT ["vigil"]' in text and "EXPOSE 8080" in text
     for copied in ("agent", "guardrails", "mcp_servers", "runbooks", "pyproject.toml"):
         assert (DEPLOY.parent / copied).exists(), f"the Dockerfile copies {copied}, which must exist"
+
+
+def test_slack_app_manifest_matches_what_the_app_handles() -> None:
+    from agent.server.settings import SlackDoor
+
+    manifest = yaml.safe_load((DEPLOY / "slack-app-manifest.yaml").read_text())
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == SlackDoor().command
+    settings = manifest["settings"]
+    urls = {command["url"], settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]}
+    assert all(url.endswith("/slack/events") for url in urls)
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.channels", "message.groups"}
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"commands", "chat:write", "files:write", "app_mentions:read"} <= scopes
+    assert not settings["socket_mode_enabled"], "Vigil's Slack app runs in HTTP mode"

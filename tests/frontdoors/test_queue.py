@@ -154,3 +154,39 @@ def test_find_by_ref_and_open_queue_urls(tmp_path: Path) -> None:
     assert q.find_by_ref("slack:C1:2.0") is None
     journal = q._conn().execute("PRAGMA journal_mode").fetchone()[0]
     assert journal == "wal"
+
+
+@pytest.mark.anyio
+async def test_worker_pool_retries_dead_letters_and_reports_outcomes(tmp_path: Path) -> None:
+    import anyio
+
+    from agent.queue import Job, JobContext, PermanentError, WorkerPool
+
+    q = SQLiteQueue(tmp_path / "jobs.db", backoff=Backoff(base_seconds=0.0))
+    flaky = q.enqueue("investigate", "flaky", {}, max_attempts=3).job_id
+    broken = q.enqueue("investigate", "broken", {}, max_attempts=3).job_id
+    orphan = q.enqueue("nobody-handles-this", "x", {}).job_id
+    tries: dict[str, int] = {}
+    outcomes: list[tuple[str, str]] = []
+
+    async def handler(job: Job, ctx: JobContext) -> dict[str, str]:
+        tries[job.dedupe_key] = tries.get(job.dedupe_key, 0) + 1
+        if job.dedupe_key == "broken":
+            raise PermanentError("the payload can never work")
+        if tries[job.dedupe_key] < 3:
+            raise RuntimeError("transient")
+        await ctx.save({"partial": "kept"})
+        return {"ok": "yes"}
+
+    pool = WorkerPool(q, {"investigate": handler}, concurrency=2, poll_seconds=0.02,
+                      on_finish=lambda job, outcome: outcomes.append((job.dedupe_key, outcome)))
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(pool.run)
+        with anyio.fail_after(10):
+            while q.counts()["queued"] or q.counts()["running"]:
+                await anyio.sleep(0.02)
+        pool.stop()
+    assert (q.get(flaky).state, q.get(flaky).attempts, q.get(flaky).result) == ("done", 3, {"ok": "yes"})  # type: ignore[union-attr]
+    assert (q.get(broken).state, q.get(broken).attempts) == ("dead", 1)  # type: ignore[union-attr]
+    assert q.get(orphan).state == "dead" and "no handler" in (q.get(orphan).last_error or "")  # type: ignore[union-attr]
+    assert outcomes.count(("flaky", "retry")) == 2 and ("flaky", "done") in outcomes and ("broken", "dead") in outcomes

@@ -193,3 +193,26 @@ async def test_an_investigation_waits_for_the_button_in_its_thread(service: Serv
         await service.run_jobs(seconds=10)
     [decision] = fake.decisions
     assert decision.approved and decision.approver == "slack:U5" and decision.channel == "slack"
+
+
+@pytest.mark.parametrize(("body", "content_type", "status", "error"), [
+    (b'{"type": "event_callback", "event": ', "application/json", 400, "malformed_json"),
+    (b'["not", "an", "object"]', "application/json", 422, "invalid_payload"),
+    (b"payload=%7Bnot+json", "application/x-www-form-urlencoded", 400, "malformed_json"),
+    (b"text=hello&user_id=U1", "application/x-www-form-urlencoded", 422, "invalid_payload"),
+])
+async def test_malformed_slack_requests_are_refused(service: Service, body: bytes, content_type: str, status: int,
+                                                    error: str) -> None:
+    response = await post_slack(service, body, content_type)
+    assert response.status_code == status and response.json()["error"] == error
+    assert sum((await service.door.queue.counts()).values()) == 0
+
+
+async def test_unknown_event_type_is_4xx_and_the_url_challenge_is_answered(service: Service) -> None:
+    unknown = await post_slack(service, event_body({"type": "reaction_added", "user": "U1"}, "EvR"),
+                               "application/json")
+    assert unknown.status_code == 404
+    challenge = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "legacy"}).encode()
+    answered = await post_slack(service, challenge, "application/json")
+    assert answered.status_code == 200 and answered.json() == {"challenge": "c-123"}
+    assert sum((await service.door.queue.counts()).values()) == 0

@@ -164,6 +164,9 @@ async def test_pagerduty_note_failure_is_retried_without_reinvestigating(service
     job = await service.door.queue.get(job_id)
     assert job.state == "done" and job.result["delivered"] == ["pagerduty"]
     assert len(service.fake.calls) == 1, "the saved report was delivered; the investigation did not run again"
+    metrics = await service.door.render_metrics()
+    assert 'vigil_jobs_finished_total{kind="investigate",outcome="done"} 1' in metrics
+    assert 'vigil_jobs_finished_total{kind="investigate",outcome="retry"}' in metrics
 
 
 async def test_pagerduty_acknowledged_and_resolved_update_the_job(service: Service) -> None:
