@@ -12,6 +12,8 @@ and substituted as values, never followed as instructions.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -65,11 +67,48 @@ def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | Non
         incident = _incident(question, labels, alertmanager_payload)
         if output not in ("markdown", "json"):
             raise ToolError(f"output {output!r} is not supported; use 'markdown' or 'json'")
-        report = await run(incident, config, actor=_caller(ctx, guard))
+        report = await run(incident, config, actor=_caller(ctx, guard), progress=_Progress(ctx))
         text = report.to_markdown() if output == "markdown" else report.to_json()
         return fit_text(text, budget_tokens, "raise budget_tokens to see the rest of the report")
 
     return server
+
+
+class _Progress:
+    """Relays the investigation's steps to the client as MCP progress notifications (Claude Code shows
+    them while the tool runs). Best effort: a client that asked for no progress simply gets none."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.steps = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __call__(self, event: str, details: dict[str, Any]) -> None:
+        message = _progress_message(event, details)
+        if message is None:
+            return
+        self.steps += 1
+        task = asyncio.get_running_loop().create_task(self._send(float(self.steps), message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, step: float, message: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.ctx.report_progress(step, None, message)
+
+
+def _progress_message(event: str, details: dict[str, Any]) -> str | None:
+    if event == "runbook":
+        return f"runbook: {details.get('id') or 'none matched'}"
+    if event == "prefetch":
+        return f"running {len(details.get('calls') or [])} runbook checks"
+    if event == "tool":
+        return f"{details.get('id')} {details.get('tool')}: {'ok' if details.get('ok') else 'failed'}"
+    if event == "model":
+        return f"model turn {details.get('turn')}"
+    if event == "done":
+        return "report ready"
+    return None
 
 
 def _caller(ctx: Context, guard: ServerGuard) -> Actor:

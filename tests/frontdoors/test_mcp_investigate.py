@@ -63,6 +63,20 @@ async def test_in_process_list_and_call(tmp_path: Path) -> None:
     assert '"tool": "investigate"' in audit or '"tool":"investigate"' in audit
 
 
+async def test_progress_reaches_the_client(tmp_path: Path) -> None:
+    fake = FakeInvestigation(delay=0.05)
+    server = build_server(Config(state_dir=tmp_path), ServerGuard.for_tests(tmp_path, "investigate"), fake)
+    seen: list[str] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(str(message))
+
+    async with Client(server) as client:
+        result = await client.call_tool("investigate", {"question": QUESTION}, progress_callback=on_progress)
+        assert not result.is_error
+    assert "runbook: pod-oomkilled" in seen and "E1 k8s_describe: ok" in seen
+
+
 async def test_alertmanager_payload_and_budget(tmp_path: Path) -> None:
     fake = FakeInvestigation()
     server = build_server(Config(state_dir=tmp_path), ServerGuard.for_tests(tmp_path, "investigate"), fake)
