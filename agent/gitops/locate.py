@@ -208,6 +208,18 @@ def locate(index: RepoIndex, workload: Workload, env: str) -> Location:
             continue
         if _namespace(obj) in (workload.namespace, None) and not index.kustomization_in(posixpath.dirname(path)):
             candidates.append(Location("manifest", path))
+    deployers = _from_deployers(index, workload)
+    deployed = [loc for label, loc in deployers if env in label]
+    if not deployed and not any(c.layout != "manifest" for c in candidates):
+        deployed = [loc for _, loc in deployers]  # none names the environment, and no directory does either
+    if deployed:
+        # What Argo CD or Flux actually deploys is authoritative; directory-name guesses that agree merge in.
+        claimed = {_key(c) for c in deployed}
+        candidates = deployed + [c for c in candidates if _key(c) not in claimed and c.layout == "manifest"]
+    unique: dict[tuple[str, str], Location] = {}
+    for candidate in candidates:
+        unique.setdefault(_key(candidate), candidate)
+    candidates = list(unique.values())
     if len(candidates) == 1:
         return candidates[0]
     target = f"{workload.kind} {workload.namespace}/{workload.name} for environment {env!r}"
@@ -222,6 +234,67 @@ def locate(index: RepoIndex, workload: Workload, env: str) -> Location:
     listing = "; ".join(c.describe() for c in candidates)
     raise LocateError(f"{target} is defined in several places ({listing}); remove the duplicate or "
                       "name the environment so that one place matches")
+
+
+def _key(location: Location) -> tuple[str, str]:
+    return location.layout, location.overlay_dir or location.values_file or location.workload_file
+
+
+def _from_deployers(index: RepoIndex, workload: Workload) -> list[tuple[str, Location]]:
+    """(label, location) for each Argo CD Application or Flux Kustomization deploying the workload.
+
+    Real repositories often name overlays `production` or `eu-prod`; the deployer objects say which
+    directory a cluster actually syncs, so they decide where a fix goes. The label (the object's
+    name, its file and the synced path) is what `locate` matches the environment against.
+    """
+    found: list[tuple[str, Location]] = []
+    for path, text in index.docs.texts.items():
+        if "argoproj.io" not in text and "kustomize.toolkit.fluxcd.io" not in text:
+            continue
+        for obj in index.objects(path):
+            api, kind = str(obj.get("apiVersion", "")), obj.get("kind")
+            spec = obj.get("spec") or {}
+            if api.startswith("argoproj.io/") and kind == "Application":
+                source: dict[str, Any] = spec.get("source") or next(iter(spec.get("sources") or []), {}) or {}
+                target_path = str(source.get("path") or "")
+                namespace = (spec.get("destination") or {}).get("namespace")
+                value_files = list((source.get("helm") or {}).get("valueFiles") or [])
+                release = (source.get("helm") or {}).get("releaseName")
+            elif api.startswith("kustomize.toolkit.fluxcd.io/") and kind == "Kustomization":
+                target_path, namespace, value_files, release = str(spec.get("path") or ""), spec.get(
+                    "targetNamespace"), [], None
+            else:
+                continue
+            directory = posixpath.normpath(target_path.removeprefix("./")) if target_path else ""
+            if not directory or directory.startswith(".."):
+                continue
+            location = _deployed_location(index, workload, directory, namespace, value_files, release,
+                                          str((obj.get("metadata") or {}).get("name", "")))
+            if location:
+                found.append((f"{(obj.get('metadata') or {}).get('name', '')} {path} {directory}", location))
+    return found
+
+
+def _deployed_location(index: RepoIndex, workload: Workload, directory: str, namespace: object,
+                       value_files: list[object], release: object, app_name: str) -> Location | None:
+    kust = index.kustomization_in(directory)
+    if kust:
+        files = index.resolve_resources(kust)
+        hits = index.find(workload.kind, workload.name, files)
+        if hits and (index.namespace_of(kust) or namespace or _namespace(hits[0][1])) == workload.namespace:
+            return Location("kustomize", hits[0][0], overlay_dir=directory, kustomization=kust, resources=files)
+        return None
+    if directory in index.charts and namespace == workload.namespace:
+        chart_meta = (index.docs.get(posixpath.join(directory, "Chart.yaml")) or [{}])[0] or {}
+        names = {posixpath.basename(directory), chart_meta.get("name"), release}
+        if workload.name not in names and not app_name.startswith(workload.name):
+            return None
+        for value_file in value_files:
+            candidate = posixpath.normpath(posixpath.join(directory, str(value_file)))
+            if candidate in index.docs and posixpath.basename(candidate) != "values.yaml":
+                return Location("helm", posixpath.join(directory, "values.yaml"), chart_dir=directory,
+                                values_file=candidate)
+    return None
 
 
 def _values_file(index: RepoIndex, chart: str, env: str) -> str | None:

@@ -187,3 +187,35 @@ def test_plain_manifest_image_tag_keeps_repository(tmp_path: Path) -> None:
                                   "from_revision": 10})
     validate_change(tmp_path, change, r)
     assert "image: registry.example.com/shop/catalog:2.3.9\n" in (tmp_path / "deploy/catalog.yaml").read_text()
+
+
+def test_deployer_objects_decide_where_a_fix_goes(repo: Path) -> None:
+    """Overlays named `production-eu` instead of the environment: the Argo CD Application (or a Flux
+    Kustomization) that syncs the directory names it."""
+    (repo / "apps/checkout/overlays/prod").rename(repo / "apps/checkout/overlays/production-eu")
+    app = repo / "clusters/prod/checkout.yaml"
+    app.write_text(app.read_text().replace("apps/checkout/overlays/prod", "apps/checkout/overlays/production-eu"))
+    assert locate(RepoIndex(repo), Workload(**CHECKOUT), "prod").overlay_dir == "apps/checkout/overlays/production-eu"
+    app.unlink()
+    (repo / "clusters/prod/flux.yaml").write_text(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: checkout\n"
+        "spec:\n  path: ./apps/checkout/overlays/production-eu\n  targetNamespace: shop\n  interval: 5m\n"
+        "  sourceRef: {kind: GitRepository, name: gitops}\n")
+    r, change = _apply(repo, {"action": "set_memory_limit", "workload": CHECKOUT, "value": "768Mi"})
+    validate_change(repo, change, r)
+    assert change.paths == ["apps/checkout/overlays/production-eu/resources.yaml"]
+
+
+def test_argo_helm_application_names_the_values_file(repo: Path) -> None:
+    (repo / "charts/frontend/values-prod.yaml").rename(repo / "charts/frontend/values-eu-prod.yaml")
+    app = repo / "clusters/prod/frontend.yaml"
+    app.write_text(app.read_text().replace("- values-prod.yaml", "- values-eu-prod.yaml"))
+    assert locate(RepoIndex(repo), Workload(**FRONTEND), "prod").values_file == "charts/frontend/values-eu-prod.yaml"
+
+
+def test_a_deployer_for_another_environment_does_not_win(repo: Path) -> None:
+    """staging runs in the same namespace here; the prod Application must not send a staging fix to prod."""
+    kust = repo / "apps/checkout/overlays/staging/kustomization.yaml"
+    kust.write_text(kust.read_text().replace("namespace: shop-staging", "namespace: shop"))
+    assert locate(RepoIndex(repo), Workload(**CHECKOUT), "staging").overlay_dir == "apps/checkout/overlays/staging"
+    assert locate(RepoIndex(repo), Workload(**CHECKOUT), "prod").overlay_dir == "apps/checkout/overlays/prod"
