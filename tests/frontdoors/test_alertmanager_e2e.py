@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -105,3 +106,45 @@ def test_alertmanager_to_vigil_serve_to_report(tmp_path: Path) -> None:
                 "endsAt": datetime.now(UTC).isoformat().replace("+00:00", "Z")}])
             assert resolved.status_code == 200
             wait_for(lambda: (queue.get(job.id) or job).incident_status == "resolved", seconds=30)
+
+
+@pytest.mark.anyio
+async def test_webhook_report_reaches_slack_with_the_chart_of_what_moved(tmp_path: Path, recorder: Any) -> None:
+    """The same incident through the real investigation, reported to a Slack channel: the Block Kit report
+    names the OOM finding and the chart is drawn from the investigation's own Prometheus range queries."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from agent.config import Config
+    from agent.server.app import create_app
+    from agent.server.settings import ServeSettings
+    from mcp_servers.prometheus.local import LocalPrometheus
+    from tests.frontdoors.conftest import Service
+
+    bundle = Bundle.load(BUNDLE)
+    payload = json.loads((BUNDLE / "alerts" / "alertmanager.json").read_text())
+    with replay_server(bundle, tmp_path / "kubeconfig") as replay, LocalPrometheus(bundle.metrics_path) as prom:
+        config = Config.model_validate({
+            "state_dir": str(tmp_path / "state"),
+            "kubernetes": {"kubeconfig": str(replay.kubeconfig), "context": replay.context,
+                           "clusters": {bundle.manifest.cluster.name: replay.context}},
+            "prometheus": {"url": prom.url}})
+        settings = ServeSettings.model_validate({"workers": 1, "slack": {"api_url": recorder.url + "/api/",
+                                                                         "report_channel": "C-INCIDENTS"}})
+        slack = AsyncWebClient(token="xoxb-test", base_url=recorder.url + "/api/")
+        app = create_app(settings, config, slack_client=slack, environ={"VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN})
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vigil") as client:
+            service = Service(app, app.state.door, client, None, recorder, {})  # type: ignore[arg-type]
+            response = await client.post("/webhooks/alertmanager", json=payload,
+                                         headers={"Authorization": f"Bearer {AM_TOKEN}"})
+            assert response.status_code == 202
+            await service.run_jobs(seconds=60)
+        job = app.state.door.queue.sync.list()[0]
+        app.state.door.queue.sync.close()
+    assert job.state == "done" and job.result["delivered"] == ["slack"], job.last_error
+    posts = [c.form_or_json() for c in recorder.calls("chat.postMessage")]
+    assert posts[0]["channel"] == "C-INCIDENTS" and "Investigating" in posts[0]["text"]
+    report = next(p for p in posts if str(p.get("text", "")).startswith("Vigil report"))
+    blocks = json.dumps(report["blocks"])
+    assert "Root-cause hypotheses" in blocks and ("OOM" in blocks or "memory" in blocks)
+    uploads = [r for r in recorder.requests if r.path.startswith("/upload/")]
+    assert uploads and uploads[0].body.count(b"\x89PNG") == 1, "the chart of the series that moved"
