@@ -44,8 +44,8 @@ class Runtime:
 
     @classmethod
     def from_config(cls, config: Config, approver: Approver | None = None) -> Runtime:
-        if config.telemetry.otlp_endpoint and telemetry.current() is None:
-            telemetry.setup_telemetry(config.telemetry)  # once per process; exported at exit
+        if config.telemetry.otlp_endpoint:
+            telemetry.ensure_telemetry(config.telemetry)  # once per process; flushed at exit
         state = config.state_dir
         pipeline = Pipeline(
             load_policy(config.policy or default_policy_path()),

@@ -9,6 +9,7 @@ from agent.telemetry.model import InstrumentedModel, instrument_model
 from agent.telemetry.setup import (
     Telemetry,
     current,
+    ensure_telemetry,
     in_memory_telemetry,
     metrics_exposition,
     setup_telemetry,
@@ -21,6 +22,7 @@ __all__ = [
     "Telemetry",
     "VigilMetrics",
     "current",
+    "ensure_telemetry",
     "in_memory_telemetry",
     "instrument_model",
     "metrics",

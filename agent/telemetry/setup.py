@@ -208,6 +208,14 @@ def setup_telemetry(settings: TelemetrySettings, *, in_memory: bool = False,
     return telemetry
 
 
+def ensure_telemetry(settings: TelemetrySettings) -> Telemetry:
+    """The current setup if it was made from these settings, else a new one (front doors call this)."""
+    telemetry = current()
+    if telemetry is not None and telemetry.settings == settings and telemetry.span_exporter is None:
+        return telemetry
+    return setup_telemetry(settings)
+
+
 _exit_hook: list[bool] = []
 
 

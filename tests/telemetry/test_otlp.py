@@ -8,6 +8,7 @@ the opentelemetry-proto message classes. The exporters are the real opentelemetr
 from __future__ import annotations
 
 import gzip
+import os
 import threading
 import time
 import zlib
@@ -125,3 +126,37 @@ async def test_an_unreachable_collector_does_not_fail_the_investigation(tmp_path
     assert report.complete and report.stats.model_turns == 1
     assert report.stats.seconds < 5
     assert shutdown_seconds < 6  # bounded by the export timeout (spans, then metrics), not the default retries
+
+
+async def test_the_runtime_exports_what_the_config_asks_for(tmp_path, receiver, monkeypatch):
+    """The path every front door takes (investigate_incident): config -> OTLP setup -> spans, ledger, audit."""
+    from agent.config import Config
+    from agent.runtime import investigate_incident
+    from agent.telemetry import current, shutdown_telemetry
+    from guardrails.action import Actor
+    from guardrails.usage import UsageLedger
+    from tests.telemetry.conftest import payments_incident, toy_server
+
+    for name in [n for n in os.environ if n.startswith(("VIGIL", "KUBECONFIG"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.kube/config: no real cluster server
+    endpoint, received = receiver
+    config = Config(state_dir=tmp_path / "state",
+                    telemetry=TelemetrySettings(otlp_endpoint=endpoint, service_name="vigil-e2e"))
+    try:
+        report = await investigate_incident(payments_incident(), config,
+                                            actor=Actor(name="alice", origin="cli", team="payments"),
+                                            model=ScriptedModel.of('{"summary": "done", "hypotheses": []}'),
+                                            extra_servers={"toy": toy_server(tmp_path)})
+        assert current() is not None and current().settings == config.telemetry  # type: ignore[union-attr]
+    finally:
+        shutdown_telemetry()
+    spans = [span for request in received.traces for rs in request.resource_spans
+             for ss in rs.scope_spans for span in ss.spans]
+    assert {"investigate", "chat scripted", "guardrail model_call"} <= {s.name for s in spans}
+    assert all(resource_service(r) == {"vigil-e2e"} for r in received.traces)
+    (row,) = UsageLedger(tmp_path / "state" / "usage.db").spend(days=1)
+    assert (row.team, row.model, row.calls) == ("payments", "scripted", 1)
+    assert row.input_tokens == report.stats.input_tokens
+    audit = (tmp_path / "state" / "audit.jsonl").read_text()
+    assert '"tool":"model_call"' in audit.replace(" ", "")
