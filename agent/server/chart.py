@@ -24,6 +24,9 @@ class Series:
     name: str
     points: list[tuple[float, float]]
     """(unix seconds, value), time-ordered."""
+    query: str = ""
+    """The PromQL it came from; a `_bytes` metric gets its axis in MiB/GiB."""
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 def series_name(metric: dict[str, str]) -> str:
@@ -62,16 +65,19 @@ def render_png(series: list[Series], window_start: float, window_end: float, tit
     matplotlib.use("Agg")
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
     try:
         def x(t: float) -> float:
             return float(mdates.date2num(datetime.fromtimestamp(t, UTC)))
 
-        for s in series:
-            ax.plot([x(t) for t, _ in s.points], [v for _, v in s.points], linewidth=1.4, label=_short(s.name))
+        for s, label in zip(series, legend_names(series), strict=True):
+            ax.plot([x(t) for t, _ in s.points], [v for _, v in s.points], linewidth=1.4, label=_short(label))
         ax.axvspan(x(window_start), x(window_end), color="tab:red", alpha=0.12, label="incident window")
         ax.set_title(_short(title, 90), fontsize=10)
+        if series and all("_bytes" in s.query for s in series):
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _bytes(value)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=UTC))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
@@ -81,6 +87,22 @@ def render_png(series: list[Series], window_start: float, window_end: float, tit
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def legend_names(series: list[Series]) -> list[str]:
+    """Each series by the labels that tell it apart from the others (`pod="checkout-7d9f"`)."""
+    keys = {k for s in series for k, _ in s.labels}
+    differing = sorted(k for k in keys if len({dict(s.labels).get(k) for s in series}) > 1)
+    if not differing:
+        return [s.name for s in series]
+    return [",".join(f'{k}="{dict(s.labels).get(k, "")}"' for k in differing) for s in series]
+
+
+def _bytes(value: float) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(value) >= size:
+            return f"{value / size:.0f} {unit}" if abs(value) >= 10 * size else f"{value / size:.1f} {unit}"
+    return f"{value:.0f} B"
 
 
 def _short(text: str, limit: int = 70) -> str:
@@ -106,5 +128,6 @@ async def fetch_range_series(client: httpx.AsyncClient, base_url: str, arguments
     for item in (body.get("data") or {}).get("result") or []:
         points = [(float(t), float(v)) for t, v in item.get("values") or [] if v not in ("NaN", "+Inf", "-Inf")]
         if points:
-            out.append(Series(series_name(item.get("metric") or {}), points))
+            metric = item.get("metric") or {}
+            out.append(Series(series_name(metric), points, query, tuple(sorted(metric.items()))))
     return out

@@ -52,6 +52,10 @@ async def test_the_leaking_pods_are_charted_from_real_prometheus(prometheus_url:
     assert chosen and all('container="checkout"' in s.name for s in chosen), [s.name for s in chosen]
     png = chart.render_png(chosen, INCIDENT, INCIDENT + 3600, "checkout pods OOMKilled")
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+    assert all(s.query == QUERY for s in chosen)
+    names = chart.legend_names(chosen)
+    assert all(n.startswith('pod="checkout-') for n in names) and len(set(names)) == len(names)
+    assert chart._bytes(512 * 2**20) == "512 MiB" and chart._bytes(1.5 * 2**30) == "1.5 GiB"
     (tmp_path / "chart.png").write_bytes(png)
 
 
