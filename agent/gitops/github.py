@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from agent.gitops.provider import PullRequest, basic_auth_env, http_error
+from agent.gitops.provider import PullRequest, basic_auth_env, http_error, sends_credentials
 
 
 class GitHubProvider:
@@ -36,7 +36,7 @@ class GitHubProvider:
         return self.remote
 
     def git_env(self) -> dict[str, str]:
-        return basic_auth_env("x-access-token", self._token) if self.remote.startswith("https://") else {}
+        return basic_auth_env("x-access-token", self._token) if sends_credentials(self.remote) else {}
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from agent.gitops.provider import PullRequest, basic_auth_env, http_error
+from agent.gitops.provider import PullRequest, basic_auth_env, http_error, sends_credentials
 
 
 class GitLabProvider:
@@ -38,7 +38,7 @@ class GitLabProvider:
         return self.remote
 
     def git_env(self) -> dict[str, str]:
-        return basic_auth_env("oauth2", self._token) if self.remote.startswith("https://") else {}
+        return basic_auth_env("oauth2", self._token) if sends_credentials(self.remote) else {}
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.api_url, timeout=self.timeout,

@@ -61,6 +61,14 @@ class Provider(Protocol):
         ...
 
 
+def sends_credentials(remote: str) -> bool:
+    """Only over TLS, or to this machine (a local mirror or test server): never in clear text elsewhere."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(remote)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))
+
+
 def basic_auth_env(user: str, token: str) -> dict[str, str]:
     """git config passed through the environment: an Authorization header for HTTPS pushes."""
     encoded = base64.b64encode(f"{user}:{token}".encode()).decode()

@@ -136,3 +136,45 @@ async def test_errors_are_readable_and_audited(recording: str, status_text: str,
     last = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
     assert last["event"] == "failed" and status_text in last["reason"]
     assert GH_TOKEN not in result.reason and GL_TOKEN not in result.reason
+
+
+@pytest.mark.parametrize("kind", ["github", "gitlab"])
+async def test_push_over_http_carries_the_token_out_of_band(kind: str, tmp_path: Path, remote: Path,
+                                                            approved: Pipeline, incident: Incident, actor: Actor,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real smart-HTTP git server (git http-backend) demanding the forge's Basic credentials: the push
+    authenticates through the environment git is given, and the token appears in no argument list."""
+    import anyio
+
+    from tests.gitops.githttp import GitHttpServer
+
+    argv: list[str] = []
+    real_run = anyio.run_process
+
+    async def spy(command: list[str], **kwargs: object) -> object:
+        argv.extend(command)
+        return await real_run(command, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("agent.gitops.git.anyio.run_process", spy)
+
+    user, token = ("x-access-token", GH_TOKEN) if kind == "github" else ("oauth2", GL_TOKEN)
+    with GitHttpServer(tmp_path, user, token) as git_http, Replay(f"{kind}-create") as replay:
+        provider = make_provider(kind, replay.url, remote)
+        provider.remote = f"{git_http.url}/remote.git"
+        result = await propose(MEMORY_FIX, incident, [], GitOpsRepo(tmp_path / "work"), provider, approved, actor)
+    assert result.status == "opened", result.reason
+    assert git_http.expected in git_http.seen_auth
+    assert "memory: 768Mi" in git(remote, "show", f"{BRANCH}:{RESOURCES}")
+    assert "push" in argv and not any(token in a or git_http.expected.split()[1] in a for a in argv)
+
+
+async def test_push_with_a_wrong_token_fails_cleanly(tmp_path: Path, remote: Path, approved: Pipeline,
+                                                     incident: Incident, actor: Actor) -> None:
+    from tests.gitops.githttp import GitHttpServer
+
+    with GitHttpServer(tmp_path, "x-access-token", "the-right-token") as git_http, Replay("github-create") as replay:
+        provider = make_provider("github", replay.url, remote)
+        provider.remote = f"{git_http.url}/remote.git"
+        result = await propose(MEMORY_FIX, incident, [], GitOpsRepo(tmp_path / "work"), provider, approved, actor)
+    assert result.status == "failed" and "could not read the GitOps repository" in result.reason
+    assert GH_TOKEN not in result.reason and replay.received == []
