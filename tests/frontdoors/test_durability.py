@@ -39,7 +39,8 @@ def serve(tmp_path: Path, workers: int, name: str, env_extra: dict[str, str] | N
            "VIGIL_SERVE__LEASE_SECONDS": "3", **(env_extra or {})}
     log = (tmp_path / f"{name}.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "agent.frontdoor_cli", "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     log.close()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -115,3 +116,24 @@ def test_a_burst_for_one_incident_makes_one_investigation_and_loses_nothing(tmp_
     reports = [r for r in audit if r.get("kind") == "report"]
     assert len(reports) == 1 and reports[0]["fingerprint"] == job.dedupe_key
     assert f'vigil_webhook_requests_total{{outcome="accepted",source="alertmanager"}} {burst}' in metrics
+
+
+def test_a_job_killed_mid_investigation_runs_again_after_restart(tmp_path: Path) -> None:
+    """The first process is killed while the investigation runs (it is stuck starting an external MCP
+    server that never answers); the job's lease runs out and the restarted process runs it again."""
+    state = str(tmp_path / "state")
+    stalled = {"state_dir": state, "servers": [{"name": "stalled", "command": ["sleep", "60"]}]}
+    queue = open_queue(f"sqlite:///{tmp_path / 'state' / 'jobs.db'}")
+    with serve(tmp_path, workers=1, name="first", config=stalled) as (url, proc):
+        response = httpx.post(f"{url}/webhooks/alertmanager", json=alertmanager_payload(),
+                              headers={"Authorization": f"Bearer {AM_TOKEN}"})
+        assert response.status_code == 202
+        job_id = response.json()["jobs"][0]["job"]
+        wait_for(lambda: (queue.get(job_id) or None) is not None and queue.get(job_id).state == "running")  # type: ignore[union-attr]
+        os.killpg(proc.pid, signal.SIGKILL)  # the server and the stalled child it started
+        proc.wait(timeout=10)
+    with serve(tmp_path, workers=1, name="second", config={"state_dir": state}):
+        wait_for(lambda: queue.get(job_id).state == "done", seconds=40)  # type: ignore[union-attr]
+    job = queue.get(job_id)
+    assert job is not None and job.attempts == 2 and job.result is not None
+    assert job.result["markdown"].startswith("# Vigil report:")
