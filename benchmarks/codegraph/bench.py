@@ -10,7 +10,8 @@ What it measures (results in benchmarks/results/codegraph.json, summary printed)
    none) with wall time, CPU time and peak memory of the whole process tree, sampled from /proc;
 3. single-file re-index after a body edit and after an interface edit, on a copy of Lib/;
 4. get_callers and get_impact_radius (depth 3) over MCP stdio against that index: p50/p95,
-   a real `vigil-codegraph` server process, with the guardrail middleware and its audit log.
+   a real `vigil-codegraph` server process, with the guardrail middleware and its audit log;
+   and the same answers computed directly on the warm graph (no transport, no guardrails).
 Timings depend on what else runs on the machine; the load average at the start is recorded.
 """
 
@@ -170,13 +171,16 @@ def reindex_timings(copy: Path, db: Path, runs: int) -> dict[str, Any]:
         assert edited != original
         target.write_text(edited)
         t = time.perf_counter()
-        r = index_repository(copy, db)
+        r = index_repository(copy, db, with_counts=False)
         body.append((time.perf_counter() - t) * 1000)
         assert r.mode == "file", r.mode
         target.write_text(original + f"\n\ndef added_{i}(x):\n    return x\n")
         t = time.perf_counter()
-        r = index_repository(copy, db)
+        r = index_repository(copy, db, with_counts=False)
         iface.append((time.perf_counter() - t) * 1000)
+        assert r.mode == "dependents", r.mode
+        target.write_text(original)
+        index_repository(copy, db)
     target.write_text(original)
     index_repository(copy, db)
     return {"body_edit_ms_p50": round(statistics.median(body), 1), "body_edit_ms_max": round(max(body), 1),
@@ -195,6 +199,17 @@ async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
         "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--db", str(db), "--no-reindex",
         "--state-dir", str(state)], cwd=str(ROOT))
     out: dict[str, Any] = {}
+    # The answer alone, without transport or guardrails, for comparison.
+    from mcp_servers.codegraph import answers
+
+    for tool, fn in (("get_callers", lambda k: answers.callers_answer(g, k)),
+                     ("get_impact_radius", lambda k: answers.impact_answer(g, k, 3))):
+        samples = []
+        for key in keys:
+            t = time.perf_counter()
+            fn(key)
+            samples.append((time.perf_counter() - t) * 1000)
+        out[f"{tool}_answer_only"] = {"p50_ms": round(statistics.median(samples), 3)}
     async with Client(params, read_timeout_seconds=60) as client:
         await client.list_tools()
         for tool, extra in (("get_callers", {}), ("get_impact_radius", {"depth": 3})):

@@ -10,14 +10,15 @@ field types, imports) changed, or everything when files appeared or disappeared.
 
 from __future__ import annotations
 
+import fnmatch
 import multiprocessing
 import multiprocessing.pool
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path
 
 from mcp_servers.codegraph.lang import extractor, language_of
@@ -26,7 +27,7 @@ from mcp_servers.codegraph.model import FileFacts, decode, encode
 from mcp_servers.codegraph.resolve import FUNC_KINDS, Project, Resolver
 from mcp_servers.codegraph.store import Store
 
-DEFAULT_EXCLUDES = (".git", "node_modules", ".venv", "venv", "__pycache__", "site-packages", ".tox",
+DEFAULT_EXCLUDES = (".git", "node_modules", ".venv", "__pycache__", "site-packages", ".tox",
                     ".mypy_cache", ".ruff_cache", ".pytest_cache", "dist", ".eggs", "*.egg-info")
 MAX_FILE_BYTES = 2_000_000
 PARALLEL_THRESHOLD = 48
@@ -54,33 +55,37 @@ def default_db_path(root: str | Path) -> Path:
     return Path(root) / ".vigil" / "codegraph.db"
 
 
-def list_files(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> list[str]:
-    """Indexable files under root, as posix paths relative to it, sorted."""
-    patterns = tuple(excludes)
-    out: list[str] = []
+def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> dict[str, str]:
+    """Indexable files under root (posix paths relative to it) with a "size:mtime_ns" stamp.
+
+    The stamp lets a re-index skip reading files that were not touched, the way git's index does;
+    a file whose stamp changed is read and hashed, and re-parsed only if its content changed.
+    """
+    excluded = re.compile("|".join(fnmatch.translate(p) for p in excludes) or "$^")
+    out: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".vigil")
-                             and not any(fnmatch(d, p) for p in patterns))
+        # A virtual environment is recognised by its pyvenv.cfg, whatever its name (CPython's own
+        # `venv` package must still be indexed).
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".vigil") and not excluded.match(d)
+                             and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg")))
         rel_dir = os.path.relpath(dirpath, root)
         for name in filenames:
-            if language_of(name) is None or any(fnmatch(name, p) for p in patterns):
+            if language_of(name) is None or excluded.match(name):
+                continue
+            try:
+                st = os.stat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if st.st_size > MAX_FILE_BYTES:
                 continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-            out.append(rel)
-    return sorted(out)
+            out[rel] = f"{st.st_size}:{st.st_mtime_ns}"
+    return dict(sorted(out.items()))
 
 
-def read_worktree(root: Path, excludes: Iterable[str]) -> dict[str, bytes]:
-    out = {}
-    for rel in list_files(root, excludes):
-        full = root / rel
-        try:
-            if full.stat().st_size > MAX_FILE_BYTES:
-                continue
-            out[rel] = full.read_bytes()
-        except OSError:
-            continue
-    return out
+def list_files(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> list[str]:
+    """Indexable files under root, as posix paths relative to it, sorted."""
+    return list(scan_worktree(root, excludes))
 
 
 def _extract_blob(item: tuple[str, bytes]) -> bytes | str:
@@ -176,7 +181,7 @@ def go_module_path(root: Path) -> str:
 
 def index_repository(root: str | Path, db_path: str | Path | None = None, *, workers: int = 2,
                      excludes: Iterable[str] = DEFAULT_EXCLUDES, files: dict[str, bytes] | None = None,
-                     full: bool = False) -> IndexReport:
+                     full: bool = False, with_counts: bool = True) -> IndexReport:
     """Bring the database up to date with the repository (or with `files`, e.g. a git commit)."""
     t0 = time.perf_counter()
     root = Path(root).resolve()
@@ -184,18 +189,36 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
     store = Store(db_file)
     report = IndexReport(root=str(root), db=str(db_file))
     try:
-        current = files if files is not None else read_worktree(root, excludes)
-        report.files_seen = len(current)
-        old = {} if full else store.file_shas()
+        known = {} if full else store.file_state()
+        old = {p: digest for p, (digest, _stamp) in known.items()}
+        if files is not None:
+            stamps = dict.fromkeys(files, "")
+            current: dict[str, bytes] = files
+        else:
+            stamps = scan_worktree(root, excludes)
+            current = {}
+            for p, stamp in stamps.items():
+                if p in known and known[p][1] == stamp:
+                    continue
+                try:
+                    current[p] = (root / p).read_bytes()
+                except OSError:
+                    continue
+        report.files_seen = len(stamps)
         if full:
             store.db.execute("BEGIN")
             store.delete_files(list(store.file_shas()))
             store.db.execute("COMMIT")
         changed = [(p, data) for p, data in current.items() if old.get(p) != sha(data)]
-        removed = sorted(set(old) - set(current))
+        changed_set = {p for p, _ in changed}
+        restamped = [(stamps[p], p) for p in current if p not in changed_set and p in old]
+        removed = sorted(set(old) - set(stamps))
         report.removed = len(removed)
+        if restamped:
+            store.db.executemany("UPDATE files SET stamp=? WHERE path=?", restamped)
         if not changed and not removed:
-            report.counts = store.counts()
+            if with_counts:
+                report.counts = store.counts()
             return report
         mark = time.perf_counter()
         report.phases["read"] = round(mark - t0, 3)
@@ -224,7 +247,7 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
             report.mode = "full"
         failed = set(changed_paths) - set(new)
         store.delete_files([*new, *removed, *failed])
-        store.write_files(list(new.values()), blobs)
+        store.write_files(list(new.values()), blobs, stamps)
         del blobs
         store.set_meta("root", str(root))
         go_module = go_module_path(root) if files is None else store.get_meta("go_module")
@@ -239,11 +262,9 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         def load(path: str) -> FileFacts | None:
             return new.get(path) or store.load_facts(path)
 
-        def stored_subclasses() -> dict[str, list[str]]:
-            subs: dict[str, list[str]] = {}
-            for src, dst in store.db.execute("SELECT src, dst FROM edges WHERE kind='inherits'"):
-                subs.setdefault(dst, []).append(src)
-            return subs
+        def stored_subclasses(key: str) -> list[str]:
+            rows = store.db.execute("SELECT src FROM edges WHERE dst=? AND kind='inherits'", (key,))
+            return sorted({r[0] for r in rows})
 
         project = Project(modules, load, go_module=go_module,
                           subclasses=None if report.mode == "full" else stored_subclasses)
@@ -259,7 +280,8 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         store.db.execute("PRAGMA synchronous=NORMAL")
         report.phases["commit"] = round(time.perf_counter() - mark, 3)
         report.resolved_files = len(to_resolve)
-        report.counts = store.counts()
+        if with_counts:
+            report.counts = store.counts()
     finally:
         store.close()
         report.seconds = round(time.perf_counter() - t0, 3)
@@ -279,7 +301,7 @@ def git_files_at(root: str | Path, commit: str) -> dict[str, bytes]:
         _mode, otype, oid = meta.split()
         path = name.decode("utf-8", "replace")
         if otype == b"blob" and language_of(path) is not None and not any(
-                fnmatch(part, p) for part in path.split("/")[:-1] for p in DEFAULT_EXCLUDES):
+                fnmatch.fnmatch(part, p) for part in path.split("/")[:-1] for p in DEFAULT_EXCLUDES):
             wanted.append((path, oid.decode()))
     if not wanted:
         return {}

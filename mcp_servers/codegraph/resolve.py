@@ -75,11 +75,11 @@ class Project:
     """The repository as the resolver sees it: module names, files per module, facts per file."""
 
     def __init__(self, modules: dict[str, list[str]], load: Callable[[str], FileFacts | None],
-                 go_module: str = "", subclasses: Callable[[], dict[str, list[str]]] | None = None) -> None:
+                 go_module: str = "", subclasses: Callable[[str], list[str]] | None = None) -> None:
         self.modules = modules
         self.subclasses_source = subclasses
-        """Where the class -> direct subclasses map comes from when not computed from all facts
-        (an incremental run reads the stored inheritance edges instead of loading every file)."""
+        """Direct subclasses of a class when not computed from all facts (an incremental run asks
+        the stored inheritance edges instead of loading every file)."""
         self._load = load
         self._index: dict[str, FileIndex | None] = {}
         self.go_module = go_module
@@ -502,25 +502,24 @@ class Resolver:
         self._tainted = self._tainted or outer_taint
         return out
 
-    def subclasses(self) -> dict[str, list[str]]:
-        """Direct subclasses of every class in the project, computed once per run."""
+    def subclasses_of(self, key: str) -> list[str]:
+        """Direct subclasses of a class (all bases of the project are resolved once per run)."""
+        if self.p.subclasses_source is not None:
+            return self.p.subclasses_source(key)
         if self._subclasses is None:
-            if self.p.subclasses_source is not None:
-                self._subclasses = self.p.subclasses_source()
-            else:
-                subs: dict[str, list[str]] = {}
-                for paths in self.p.modules.values():
-                    for path in paths:
-                        for cls, base in self.resolve_bases(path):
-                            subs.setdefault(base, []).append(cls)
-                self._subclasses = subs
-        return self._subclasses
+            subs: dict[str, list[str]] = {}
+            for paths in self.p.modules.values():
+                for path in paths:
+                    for cls, base in self.resolve_bases(path):
+                        subs.setdefault(base, []).append(cls)
+            self._subclasses = subs
+        return self._subclasses.get(key, [])
 
     def _implemented_below(self, key: str, name: str) -> Value | None:
         """A mixin or abstract base calling `self.m()` it does not define: when exactly one class
         below it defines `m`, that is the only method the call can reach; otherwise stay unresolved."""
         found: list[Value] = []
-        todo = list(self.subclasses().get(key, ()))
+        todo = list(self.subclasses_of(key))
         seen: set[str] = set()
         while todo and len(seen) < 200:
             sub = todo.pop()
@@ -532,7 +531,7 @@ class Resolver:
                 if hit not in found:
                     found.append(hit)
                 continue
-            todo.extend(self.subclasses().get(sub, ()))
+            todo.extend(self.subclasses_of(sub))
         return found[0] if len(found) == 1 else None
 
     def member(self, value: Value, name: str, own_only: bool = False) -> Value | None:

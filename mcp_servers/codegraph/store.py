@@ -19,7 +19,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, lang TEXT NOT NULL, module TEXT NOT NULL, sha TEXT NOT NULL,
-    lines INTEGER NOT NULL, facts BLOB NOT NULL);
+    lines INTEGER NOT NULL, facts BLOB NOT NULL, stamp TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS files_module ON files(module);
 CREATE TABLE IF NOT EXISTS symbols (
     key TEXT PRIMARY KEY, path TEXT NOT NULL, module TEXT NOT NULL, local TEXT NOT NULL,
@@ -62,6 +62,10 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)", (key, value))
 
     # ---- files --------------------------------------------------------------------------------
+    def file_state(self) -> dict[str, tuple[str, str]]:
+        """path -> (content hash, "size:mtime_ns" stamp when it was read)."""
+        return {p: (h, st) for p, h, st in self.db.execute("SELECT path, sha, stamp FROM files")}
+
     def file_shas(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT path, sha FROM files"))
 
@@ -86,12 +90,15 @@ class Store:
         self.db.executemany("DELETE FROM edges WHERE path=?", rows)
         self.db.executemany("DELETE FROM unresolved WHERE path=?", rows)
 
-    def write_files(self, facts_list: list[FileFacts], blobs: dict[str, bytes] | None = None) -> None:
+    def write_files(self, facts_list: list[FileFacts], blobs: dict[str, bytes] | None = None,
+                    stamps: dict[str, str] | None = None) -> None:
         """Insert files and their symbols (the caller removed older rows for these paths)."""
         blobs = blobs or {}
+        stamps = stamps or {}
         self.db.executemany(
-            "INSERT OR REPLACE INTO files(path, lang, module, sha, lines, facts) VALUES (?,?,?,?,?,?)",
-            [(f.path, f.lang, f.module, f.sha, f.lines, blobs.get(f.path) or encode(f)) for f in facts_list])
+            "INSERT OR REPLACE INTO files(path, lang, module, sha, lines, facts, stamp) VALUES (?,?,?,?,?,?,?)",
+            [(f.path, f.lang, f.module, f.sha, f.lines, blobs.get(f.path) or encode(f), stamps.get(f.path, ""))
+             for f in facts_list])
         sym_rows = []
         for f in facts_list:
             mod = f.module
