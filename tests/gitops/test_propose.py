@@ -220,6 +220,7 @@ async def test_high_risk_repository_needs_someone_else_to_approve(tmp_path: Path
     assert other.status == "opened", other.reason
 
 
+@pytest.mark.slow
 async def test_two_clones_pushing_notes_at_once_keep_both_notes(tmp_path: Path, remote: Path, approved: Pipeline,
                                                                 actor: Actor) -> None:
     import anyio

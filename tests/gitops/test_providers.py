@@ -86,6 +86,7 @@ async def test_update_existing(kind: str, tmp_path: Path, remote: Path, approved
     assert [r["method"] for r in replay.received] == ["GET", "PATCH" if kind == "github" else "PUT", "GET"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["github", "gitlab"])
 async def test_base_moved_next_to_the_change_rebuilds_the_branch(kind: str, tmp_path: Path, remote: Path,
                                                                  approved: Pipeline, incident: Incident,
@@ -138,6 +139,7 @@ async def test_errors_are_readable_and_audited(recording: str, status_text: str,
     assert GH_TOKEN not in result.reason and GL_TOKEN not in result.reason
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["github", "gitlab"])
 async def test_push_over_http_carries_the_token_out_of_band(kind: str, tmp_path: Path, remote: Path,
                                                             approved: Pipeline, incident: Incident, actor: Actor,

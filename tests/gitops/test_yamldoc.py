@@ -95,6 +95,7 @@ def _scalar_leaves(node: object, found: list[tuple[object, object, int]]) -> Non
 FILES = sorted(p.relative_to(DEMO_REPO).as_posix() for p in DEMO_REPO.rglob("*.yaml") if "templates" not in p.parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(file=st.sampled_from(FILES), pick=st.integers(min_value=0, max_value=10_000),
        value=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-.", min_size=1, max_size=12))
