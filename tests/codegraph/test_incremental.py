@@ -92,3 +92,15 @@ def test_go_edit_in_one_file_of_a_package(tmp_path: Path) -> None:
     p = repo / "internal" / "cart" / "checkout.go"
     p.write_text(p.read_text().replace("\tc.Add(item)\n", "\tc.Add(item)\n\tc.Add(item + \"!\")\n"))
     check_same_as_full(repo, db, tmp_path)
+
+
+def test_touched_but_unchanged_file_is_not_reparsed(tmp_path: Path) -> None:
+    repo, db = setup(tmp_path)
+    path = repo / "shop" / "db.py"
+    path.write_text(path.read_text())  # new mtime, same bytes
+    report = index_repository(repo, db, workers=1)
+    assert (report.mode, report.parsed) == ("none", 0)
+    con = sqlite3.connect(db)
+    stamp = con.execute("SELECT stamp FROM files WHERE path='shop/db.py'").fetchone()[0]
+    st = path.stat()
+    assert stamp == f"{st.st_size}:{st.st_mtime_ns}"

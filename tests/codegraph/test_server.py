@@ -83,3 +83,24 @@ async def test_answers_fit_the_budget(server) -> None:  # type: ignore[no-untype
     assert not err
     assert len(text) <= 120 * 4 + 200
     assert "more rows left out" in text
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_vigil_mcp_codegraph_over_stdio(tmp_path: Path) -> None:
+    """The real entry point as Claude Code starts it: a subprocess speaking MCP on stdio."""
+    import sys
+
+    from mcp import StdioServerParameters
+
+    repo = tmp_path / "go_shop"
+    shutil.copytree(FIXTURES / "go_shop", repo)
+    params = StdioServerParameters(command=sys.executable, args=[
+        "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--repo", str(repo),
+        "--state-dir", str(tmp_path / "state")])
+    async with Client(params, read_timeout_seconds=60) as client:
+        result = await client.call_tool("get_callers", {"symbol": "DB.Save"})
+    assert not result.is_error
+    assert "internal/cart:Cart.Add" in result.content[0].text  # type: ignore[union-attr]
+    assert (repo / ".vigil" / "codegraph.db").is_file()
+    assert (tmp_path / "state" / "audit.jsonl").read_text().count("get_callers") >= 1
