@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from agent import telemetry
 from agent.config import Config
 from agent.queue import JobQueue, open_queue
 from agent.queue.model import Backoff
@@ -60,11 +61,15 @@ def create_app(settings: ServeSettings, config: Config, *, investigate: Investig
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if config.telemetry.otlp_endpoint:
+            telemetry.ensure_telemetry(config.telemetry)
+        unregister = telemetry.register_queue_depth(lambda: queue.counts()["queued"])
         task = asyncio.create_task(door.pool.run()) if settings.workers > 0 else None
         app.state.workers = task
         try:
             yield
         finally:
+            unregister()
             door.pool.stop()
             if task is not None:
                 try:
@@ -101,5 +106,13 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """The front doors' own series, then Vigil's OpenTelemetry instruments (model tokens and cost, tool
+    latency, guardrail denials, investigation duration, queue depth), both in the 0.0.4 text format."""
     door: FrontDoor = request.app.state.door
-    return PlainTextResponse(await door.render_metrics(), media_type="text/plain; version=0.0.4")
+    ours = (await door.render_metrics()).encode()
+    try:
+        instruments, _ = await asyncio.to_thread(telemetry.metrics_exposition)
+    except Exception as exc:  # telemetry trouble must not take the front doors' metrics down with it
+        log.warning("OpenTelemetry metrics unavailable: %s", exc)
+        instruments = b""
+    return Response(ours + instruments, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -27,6 +27,7 @@ from agent.server import chart
 from agent.server.delivery import DeliveryError, SlackThread, post_pagerduty_note
 from agent.server.metrics import Metrics
 from agent.server.settings import ServeSettings, read_env
+from agent.telemetry import tracer
 from guardrails.action import Actor
 from guardrails.approval import ApprovalRequest, Approver, PendingApprovalStore, StoreApprover
 from guardrails.pipeline import default_policy_path
@@ -74,7 +75,6 @@ class FrontDoor:
         m.describe("vigil_webhook_requests_total", "counter", "Webhook requests by source and outcome.")
         m.describe("vigil_enqueue_seconds", "histogram", "Time to commit an accepted request to the queue.")
         m.describe("vigil_jobs_finished_total", "counter", "Jobs finished by kind and outcome.")
-        m.describe("vigil_investigation_seconds", "histogram", "Wall time of investigations.")
         m.describe("vigil_jobs", "gauge", "Jobs in the queue by state.")
 
     # -- intake ----------------------------------------------------------------------------------------
@@ -84,9 +84,13 @@ class FrontDoor:
         """Commit one incident to the queue (durable on return) and wake a worker."""
         started = time.perf_counter()
         payload = {"incident": incident.model_dump(mode="json"), "reply": reply or {}, **(extra or {})}
-        enqueued = await self.queue.enqueue(
-            kind, dedupe_key or incident.fingerprint, payload, source=incident.source, nonce=nonce, ref=ref,
-            max_attempts=self.settings.max_attempts, dedupe_window_seconds=self.settings.dedupe_window_seconds)
+        with tracer().start_as_current_span("vigil.enqueue", attributes={
+                "vigil.source": incident.source, "vigil.incident.fingerprint": incident.fingerprint}) as span:
+            enqueued = await self.queue.enqueue(
+                kind, dedupe_key or incident.fingerprint, payload, source=incident.source, nonce=nonce, ref=ref,
+                max_attempts=self.settings.max_attempts, dedupe_window_seconds=self.settings.dedupe_window_seconds)
+            span.set_attribute("vigil.job.id", enqueued.job_id)
+            span.set_attribute("vigil.job.new", enqueued.created)
         self.metrics.observe("vigil_enqueue_seconds", time.perf_counter() - started)
         if self.settings.workers > 0:
             self.pool.wake()
@@ -156,16 +160,16 @@ class FrontDoor:
         return result
 
     async def _investigate(self, incident: Incident, job: Job, thread: SlackThread | None) -> Report:
-        started = time.perf_counter()
         progress = thread.progress if thread is not None else None
-        try:
-            report = await self.investigate(incident, self.config, actor=self._actor(job),
-                                            approver=self._approver(thread), progress=progress)
-        finally:
-            if thread is not None:
-                await thread.finish_progress()
-        self.metrics.observe("vigil_investigation_seconds", time.perf_counter() - started)
-        return report
+        attributes: dict[str, str | int] = {"vigil.job.id": job.id, "vigil.job.kind": job.kind, "vigil.job.attempt": job.attempts,
+                      "vigil.incident.fingerprint": incident.fingerprint, "vigil.source": job.source}
+        with tracer().start_as_current_span("vigil.job", attributes=attributes):
+            try:
+                return await self.investigate(incident, self.config, actor=self._actor(job),
+                                              approver=self._approver(thread), progress=progress)
+            finally:
+                if thread is not None:
+                    await thread.finish_progress()
 
     async def _deliver(self, job: Job, ctx: JobContext, incident: Incident, report: Report, result: dict[str, Any],
                        thread: SlackThread | None) -> None:

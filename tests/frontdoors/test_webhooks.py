@@ -240,3 +240,21 @@ async def test_health_ready_and_metrics(service: Service) -> None:
     assert 'vigil_jobs{state="queued"} 1' in text
     assert "vigil_enqueue_seconds_count 1" in text
     assert "# TYPE vigil_enqueue_seconds histogram" in text
+
+
+async def test_spans_and_opentelemetry_instruments(service: Service) -> None:
+    from agent.telemetry import in_memory_telemetry, metrics
+
+    telemetry = in_memory_telemetry()
+    try:
+        job_id = (await post_am(service, alertmanager_payload())).json()["jobs"][0]["job"]
+        await service.run_jobs()
+        spans = {s.name: s for s in telemetry.span_exporter.get_finished_spans()}  # type: ignore[union-attr]
+        assert spans["vigil.enqueue"].attributes["vigil.job.id"] == job_id
+        assert spans["vigil.job"].attributes["vigil.source"] == "alertmanager"
+        metrics().record_approval(outcome="approved", channel="slack")
+        text = (await service.client.get("/metrics")).text
+        assert text.count("# TYPE vigil_webhook_requests_total counter") == 1, "the front doors' own series"
+        assert 'vigil_approval_channel="slack",vigil_approval_outcome="approved"} 1.0' in text, "then the OTel instruments"
+    finally:
+        telemetry.shutdown()
