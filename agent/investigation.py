@@ -39,7 +39,7 @@ from guardrails.pipeline import MODEL_CALL_TOOL
 from mcp_servers.common.compact import estimate_tokens
 
 Progress = Callable[[str, dict[str, Any]], None]
-"""Called with an event name and details: `runbook`, `prefetch`, `tool`, `model`, `done`."""
+"""Called with an event name and details: `runbook`, `skipped`, `prefetch`, `tool`, `model`, `refused`, `done`."""
 
 
 class Investigator:
