@@ -22,6 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from agent.config import Config
 from agent.incident import Incident, from_text
 from agent.queue import AsyncQueue, Enqueued, Job, JobContext, JobQueue, PermanentError, WorkerPool
+from agent.queue.approvals import PostgresApprovalStore
+from agent.queue.postgres import PostgresQueue
 from agent.report import Report
 from agent.server import chart
 from agent.server.delivery import DeliveryError, SlackThread, post_pagerduty_note
@@ -63,7 +65,7 @@ class FrontDoor:
         token = read_env(settings.slack.bot_token_env, environ)
         self.slack = slack_client or (AsyncWebClient(token=token, base_url=settings.slack.api_url) if token else None)
         self.policy: Policy = load_policy(config.policy or default_policy_path())
-        self.approvals = PendingApprovalStore(config.state_dir / "approvals.db")
+        self.approvals = _approval_store(queue, config)
         self.metrics = Metrics()
         self.pool = WorkerPool(queue, {INVESTIGATE: self._run_investigation, FOLLOWUP: self._run_followup},
                                concurrency=max(1, settings.workers), lease_seconds=settings.lease_seconds,
@@ -161,8 +163,9 @@ class FrontDoor:
 
     async def _investigate(self, incident: Incident, job: Job, thread: SlackThread | None) -> Report:
         progress = thread.progress if thread is not None else None
-        attributes: dict[str, str | int] = {"vigil.job.id": job.id, "vigil.job.kind": job.kind, "vigil.job.attempt": job.attempts,
-                      "vigil.incident.fingerprint": incident.fingerprint, "vigil.source": job.source}
+        attributes: dict[str, str | int] = {
+            "vigil.job.id": job.id, "vigil.job.kind": job.kind, "vigil.job.attempt": job.attempts,
+            "vigil.incident.fingerprint": incident.fingerprint, "vigil.source": job.source}
         with tracer().start_as_current_span("vigil.job", attributes=attributes):
             try:
                 return await self.investigate(incident, self.config, actor=self._actor(job),
@@ -249,6 +252,14 @@ class FrontDoor:
     async def aclose(self) -> None:
         self.pool.stop()
         await self.http.aclose()
+
+
+def _approval_store(queue: JobQueue, config: Config) -> PendingApprovalStore:
+    """Where pending approvals wait: beside the jobs in PostgreSQL when replicas share a database (a
+    Slack click may reach any replica), else in the state directory's SQLite file."""
+    if isinstance(queue, PostgresQueue):
+        return PostgresApprovalStore(queue.url)
+    return PendingApprovalStore(config.state_dir / "approvals.db")
 
 
 def _incident(job: Job) -> Incident:

@@ -95,3 +95,50 @@ def test_two_serve_replicas_share_one_queue(postgres_url: str, tmp_path: Path) -
                         if line and json.loads(line).get("kind") == "report"]
     fingerprints = [r["fingerprint"] for r in reports]
     assert len(fingerprints) == 11 and len(set(fingerprints)) == 11, "each incident investigated once"
+
+
+@pytest.mark.anyio
+async def test_an_approval_clicked_on_one_replica_reaches_the_investigation_on_another(
+        postgres_url: str, tmp_path: Path, recorder: Any) -> None:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from agent.config import Config
+    from agent.queue.approvals import PostgresApprovalStore
+    from agent.server.app import create_app
+    from agent.server.blocks import APPROVE_ACTION
+    from agent.server.settings import ServeSettings
+    from tests.frontdoors.conftest import SLACK_SECRET, Service
+    from tests.frontdoors.test_slack import ApprovingInvestigation, action_body, command_body, post_slack
+
+    fresh_schema(postgres_url)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS vigil_approvals")
+    environ = {"VIGIL_SLACK_SIGNING_SECRET": SLACK_SECRET, "VIGIL_SLACK_BOT_TOKEN": "xoxb-test"}
+    settings = ServeSettings.model_validate({"workers": 1, "queue_url": postgres_url,
+                                             "slack": {"api_url": recorder.url + "/api/"}})
+    fake = ApprovingInvestigation()
+    replicas = []
+    for name in ("a", "b"):
+        app = create_app(settings, Config(state_dir=tmp_path / name), investigate=fake, environ=environ,
+                         slack_client=AsyncWebClient(token="xoxb-test", base_url=recorder.url + "/api/"))
+        replicas.append(app)
+    assert all(isinstance(app.state.door.approvals, PostgresApprovalStore) for app in replicas)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=replicas[0]), base_url="http://a") as a, \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=replicas[1]), base_url="http://b") as b:
+        on_a = Service(replicas[0], replicas[0].state.door, a, fake, recorder, environ)
+        on_b = Service(replicas[1], replicas[1].state.door, b, fake, recorder, environ)
+        assert (await post_slack(on_a, command_body("investigate payments in namespace payments"))).status_code == 200
+
+        async def click_on_b() -> None:
+            with anyio.fail_after(10):
+                while not (pending := replicas[1].state.door.approvals.pending()):
+                    await anyio.sleep(0.05)
+            assert (await post_slack(on_b, action_body(APPROVE_ACTION, pending[0]["id"], "U5"))).status_code == 200
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(click_on_b)
+            await on_a.run_jobs(seconds=15)
+    [decision] = fake.decisions
+    assert decision.approved and decision.approver == "slack:U5"
+    for app in replicas:
+        app.state.door.queue.sync.close()
