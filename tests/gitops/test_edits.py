@@ -133,6 +133,7 @@ def test_limit_below_request_is_refused(repo: Path) -> None:
         validate_change(repo, change, r)
 
 
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl (kubectl kustomize renders the overlay)")
 def test_overridden_edit_is_caught_by_rendering(repo: Path) -> None:
     # A later overlay patch that pins the value makes the edit ineffective: validation must say so.
     r, change = _apply(repo, {"action": "set_env", "workload": CHECKOUT, "name": "CART_CACHE_SIZE", "value": "100"})
