@@ -113,7 +113,7 @@ class SlackThread:
     # -- approvals and the report -----------------------------------------------------------------------
     async def ask_approval(self, request: ApprovalRequest) -> None:
         await self._call("chat_postMessage", channel=self.channel, thread_ts=self.thread_ts,
-                         text=f"Approval needed: {request.summary}", blocks=approval_blocks(request))
+                         text=escape(f"Approval needed: {request.summary}"), blocks=approval_blocks(request))
 
     async def post_report(self, report: Report, job_id: str, chart_png: bytes | None = None,
                           intro: str | None = None) -> str:
@@ -122,15 +122,12 @@ class SlackThread:
         if intro:
             blocks.insert(1, {"type": "section", "text": {"type": "mrkdwn", "text": intro[:2900]}})
         data = await self._call("chat_postMessage", channel=self.channel, thread_ts=self.thread_ts,
-                                text=f"Vigil report: {report.title}", blocks=blocks)
+                                text=escape(f"Vigil report: {report.title}"), blocks=blocks)
         if chart_png:
             await self._call("files_upload_v2", channel=self.channel, thread_ts=self.thread_ts,
                              content=chart_png, filename=f"vigil-{job_id}.png", title="Series that moved",
                              initial_comment="The series that moved; the shaded band is the incident window.")
         return str(data.get("ts"))
-
-    async def say(self, text: str) -> None:
-        await self._call("chat_postMessage", channel=self.channel, thread_ts=self.thread_ts, text=escape(text))
 
 
 def _progress_line(event: str, details: dict[str, Any]) -> str | None:

@@ -26,6 +26,7 @@ from agent.queue.approvals import PostgresApprovalStore
 from agent.queue.postgres import PostgresQueue
 from agent.report import Report
 from agent.server import chart
+from agent.server.blocks import escape
 from agent.server.delivery import DeliveryError, SlackThread, post_pagerduty_note
 from agent.server.metrics import Metrics
 from agent.server.settings import ServeSettings, read_env
@@ -126,7 +127,7 @@ class FrontDoor:
         thread = self._thread(reply)
         if "report" not in result:
             if thread is not None:
-                await thread.ensure_root(f":rotating_light: Investigating: {incident.title}")
+                await thread.ensure_root(f":rotating_light: Investigating: {escape(incident.title)}")
             report = await self._investigate(incident, job, thread)
             result = {"report": report.model_dump(mode="json"), "markdown": report.to_markdown(), "delivered": []}
             await ctx.save(result)
@@ -154,7 +155,7 @@ class FrontDoor:
         report = Report.model_validate(result["report"])
         earlier = (parent.result or {}).get("report") or {}
         earlier_top = (earlier.get("hypotheses") or [{}])[0].get("cause", "no conclusion")
-        intro = f"*Q:* {question[:500]}\n*Earlier finding in this thread:* {earlier_top}"
+        intro = f"*Q:* {escape(question[:500])}\n*Earlier finding in this thread:* {escape(str(earlier_top))}"
         if thread is not None and "slack" not in result["delivered"]:
             await thread.post_report(report, job.id, intro=intro)
             result["delivered"].append("slack")

@@ -216,3 +216,32 @@ async def test_unknown_event_type_is_4xx_and_the_url_challenge_is_answered(servi
     answered = await post_slack(service, challenge, "application/json")
     assert answered.status_code == 200 and answered.json() == {"challenge": "c-123"}
     assert sum((await service.door.queue.counts()).values()) == 0
+
+
+async def test_untrusted_text_cannot_ping_the_channel(service: Service) -> None:
+    """Incident text is data: `<!channel>` or a disguised link in it reaches Slack escaped."""
+    from agent.incident import from_text
+
+    incident = from_text("disk full <!channel> see <https://evil.example|the fix> in namespace shop", source="slack")
+    await service.door.submit(incident, reply={"slack": {"channel": "C1", "thread_ts": None, "user": "U1"}})
+    await service.run_jobs()
+    parsed_by_slack: list[str] = []  # top-level text and mrkdwn; plain_text is never parsed for mentions
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "plain_text":
+                return
+            parsed_by_slack.extend(str(v) for k, v in node.items() if k == "text" and isinstance(v, str))
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    for call in service.recorder.calls("chat.postMessage"):
+        fields = call.form_or_json()
+        collect({**fields, "blocks": json.loads(fields["blocks"]) if isinstance(fields.get("blocks"), str)
+                 else fields.get("blocks")})
+    sent = "\n".join(parsed_by_slack)
+    assert "<!channel>" not in sent and "<https://evil" not in sent
+    assert "&lt;!channel&gt;" in sent
