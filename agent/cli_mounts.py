@@ -30,6 +30,7 @@ MCP_SERVERS: list[tuple[str, str]] = [
     ("prometheus", "mcp_servers.prometheus.cli:app"),
     ("loki", "mcp_servers.loki.cli:app"),
     ("codegraph", "mcp_servers.codegraph.cli:mcp_app"),
+    ("gitops", "mcp_servers.gitops.cli:app"),
     ("investigate", "mcp_servers.investigate.cli:app"),
 ]
 
@@ -38,6 +39,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("demo", "agent.cli_demo:demo"),
     ("index", "mcp_servers.codegraph.cli:index_cmd"),
     ("rollback", "agent.gitops.cli:rollback_command"),
+    ("usage", "agent.cli_usage:usage"),
 ]
 
 

@@ -147,6 +147,7 @@ def _approver(approve: bool, interactive: bool, user: str) -> Any:
 async def _propose(report: Report, incident: Incident, runtime: Any, actor: Any, work: Path, out: Console) -> None:
     from agent.gitops.plain_git import PlainGitProvider
     from agent.gitops.propose import GitOpsRepo, propose
+    from guardrails.redaction import redact_text
 
     if not report.remediation:
         out.print("[yellow]no GitOps change proposed[/yellow]: the report carries no remediation", highlight=False)
@@ -160,7 +161,7 @@ async def _propose(report: Report, incident: Incident, runtime: Any, actor: Any,
                            run_id=report.run_id)
     if result.ok:
         out.print(f"[green]pull request[/green] {result.summary()}", highlight=False)
-        out.print(result.diff, markup=False, highlight=False, soft_wrap=True)
+        out.print(redact_text(result.diff).text, markup=False, highlight=False, soft_wrap=True)
         out.print(f"Undo it with: vigil rollback {result.action_id}", highlight=False)
     else:
         out.print(f"[yellow]no pull request[/yellow]: {result.summary()}", highlight=False)

