@@ -245,6 +245,9 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
             del touched
         else:
             report.mode = "full"
+        bulk = not old
+        if bulk:
+            store.drop_indexes()
         failed = set(changed_paths) - set(new)
         store.delete_files([*new, *removed, *failed])
         store.write_files(list(new.values()), blobs, stamps)
@@ -275,6 +278,8 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         report.phases["resolve"] = round(time.perf_counter() - mark, 3)
         mark = time.perf_counter()
         store.replace_edges(to_resolve, edge_rows, unresolved_rows)
+        if bulk:
+            store.create_indexes()
         store.set_meta("indexed_at", str(int(time.time())))
         store.db.execute("COMMIT")
         store.db.execute("PRAGMA synchronous=NORMAL")

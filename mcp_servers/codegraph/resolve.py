@@ -130,6 +130,7 @@ class Resolver:
         self._memo: dict[tuple[str, ...], Value | None] = {}
         self._busy: set[tuple[str, ...]] = set()
         self._mro: dict[str, list[str]] = {}
+        self._symbols: dict[str, tuple[FileIndex, Sym] | None] = {}
         self._tainted = False
         """Set when a result was cut short (a cycle, or the depth limit); such a result is not
         memoised, so the answer for a name never depends on the order names were asked in."""
@@ -457,6 +458,13 @@ class Resolver:
 
     # ---- classes ------------------------------------------------------------------------------
     def symbol(self, key: str) -> tuple[FileIndex, Sym] | None:
+        if key in self._symbols:
+            return self._symbols[key]
+        found = self._find_symbol(key)
+        self._symbols[key] = found
+        return found
+
+    def _find_symbol(self, key: str) -> tuple[FileIndex, Sym] | None:
         module, _, local = key.partition(":")
         for fi in self.p.module_files(module):
             sym = fi.syms.get(local)
@@ -539,6 +547,10 @@ class Resolver:
             return self.module_member(value.key, name)
         if value.kind not in ("class", "instance", "super"):
             return None
+        return self._memoised(("attr", value.kind, value.key, name, "1" if own_only else ""),
+                              lambda: self._class_member(value, name, own_only))
+
+    def _class_member(self, value: Value, name: str, own_only: bool) -> Value | None:
         found = self._member(value, name, own_only)
         if found is None and value.kind == "instance" and not own_only:
             found = self._implemented_below(value.key, name)

@@ -20,23 +20,29 @@ CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, lang TEXT NOT NULL, module TEXT NOT NULL, sha TEXT NOT NULL,
     lines INTEGER NOT NULL, facts BLOB NOT NULL, stamp TEXT NOT NULL DEFAULT '');
-CREATE INDEX IF NOT EXISTS files_module ON files(module);
 CREATE TABLE IF NOT EXISTS symbols (
     key TEXT PRIMARY KEY, path TEXT NOT NULL, module TEXT NOT NULL, local TEXT NOT NULL,
     name TEXT NOT NULL, kind TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
     signature TEXT NOT NULL, doc TEXT NOT NULL, parent TEXT NOT NULL, entry TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path);
-CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
 CREATE TABLE IF NOT EXISTS edges (
     src TEXT NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL, path TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS edges_path ON edges(path);
-CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst);
-CREATE INDEX IF NOT EXISTS edges_src ON edges(src);
 CREATE TABLE IF NOT EXISTS unresolved (
     src TEXT NOT NULL, callee TEXT NOT NULL, line INTEGER NOT NULL, path TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS unresolved_path ON unresolved(path);
 CREATE VIRTUAL TABLE IF NOT EXISTS symbols_fts USING fts5(key UNINDEXED, name, qual, doc, tokenize='unicode61');
 """
+
+
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS files_module ON files(module)",
+    "CREATE INDEX IF NOT EXISTS symbols_path ON symbols(path)",
+    "CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name)",
+    "CREATE INDEX IF NOT EXISTS edges_path ON edges(path)",
+    "CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst)",
+    "CREATE INDEX IF NOT EXISTS edges_src ON edges(src)",
+    "CREATE INDEX IF NOT EXISTS unresolved_path ON unresolved(path)",
+)
+"""Secondary indexes: dropped during a bulk load into an empty database and built once after,
+which is several times cheaper than maintaining them row by row."""
 
 
 class Store:
@@ -49,6 +55,15 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self.create_indexes()
+
+    def drop_indexes(self) -> None:
+        for statement in INDEXES:
+            self.db.execute("DROP INDEX IF EXISTS " + statement.split()[5])
+
+    def create_indexes(self) -> None:
+        for statement in INDEXES:
+            self.db.execute(statement)
 
     def close(self) -> None:
         self.db.close()
