@@ -13,8 +13,10 @@ and a result record (a hash of the text, never the text) joins the audit chain.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -142,14 +144,15 @@ class Pipeline:
             return Decision(layer="validation", allowed=False, rule="unknown-tool",
                             reason=f"tool {action.tool!r} is not offered by any connected server")
         try:
-            jsonschema.validate(action.arguments, spec.input_schema)
-        except jsonschema.ValidationError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path) or "(arguments)"
-            return Decision(layer="validation", allowed=False, rule="schema",
-                            reason=f"argument {where}: {exc.message}")
+            validator = _validator(json.dumps(spec.input_schema, sort_keys=True))
         except jsonschema.SchemaError as exc:
             return Decision(layer="validation", allowed=False, rule="schema",
                             reason=f"the tool's own schema is invalid: {exc.message}")
+        error = jsonschema.exceptions.best_match(validator.iter_errors(action.arguments))
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "(arguments)"
+            return Decision(layer="validation", allowed=False, rule="schema",
+                            reason=f"argument {where}: {error.message}")
         return Decision(layer="validation", allowed=True, reason="arguments match the tool's schema")
 
     # -- layer 2: scoping --------------------------------------------------------------------
@@ -283,6 +286,15 @@ class Pipeline:
             "injection_kinds": sorted({s.kind for s in report.spans}),
         })
         return ScreenedResult(redacted.text, len(redacted.findings), report)
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Any:
+    """A checked, compiled validator per distinct schema: building one costs far more than using it."""
+    schema = json.loads(schema_json)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
 
 
 def default_policy_path() -> Path:
