@@ -17,8 +17,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agent.gitops.settings import GitOpsSettings
 from agent.llm.budget import Budget
 from agent.llm.settings import LLMSettings
+from agent.server.settings import ServeSettings
 from mcp_servers.codegraph.server import CodegraphSettings
 from mcp_servers.loki.client import LokiSettings
 from mcp_servers.prometheus.client import PromSettings
@@ -91,6 +93,10 @@ class Config(_Section):
     tool_result_tokens: int = 2000
     """How much of one tool result the model may see; the rest is summarised or cut with a note."""
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    serve: ServeSettings | None = None
+    """`vigil serve`: listen address, queue, workers, and the Alertmanager, PagerDuty and Slack doors."""
+    gitops: GitOpsSettings | None = None
+    """Where pull requests go (git remote, GitHub or GitLab); VIGIL_GITOPS_* and flags override it."""
     servers: list[ExternalServer] = Field(default_factory=list)
     runbook_dirs: list[Path] = Field(default_factory=list)
     """Extra runbook directories, searched before the shipped catalog."""

@@ -121,11 +121,13 @@ def propose_command(
     """Open or update the pull request for one remediation, after an approval."""
     fix = _read_remediation(remediation)
     try:
-        settings = GitOpsSettings.from_env(provider=provider, remote=remote, repository=repository,
+        section = load_config(config).gitops
+        settings = GitOpsSettings.from_env(defaults=section.model_dump(exclude_none=True) if section else None,
+                                           provider=provider, remote=remote, repository=repository,
                                            api_url=api_url, token_env=token_env, base=base, env=env,
                                            workdir=workdir)
         chosen = settings.build_provider()
-    except ValueError as exc:
+    except (ValueError, ConfigError) as exc:
         raise _fail(str(exc)) from None
     pipeline, state_dir = _pipeline(config, yes, approver)
     incident = Incident(fingerprint=fingerprint, title=title or fix.summary(), source="cli")

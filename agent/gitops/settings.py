@@ -54,11 +54,12 @@ class GitOpsSettings(BaseModel):
         return self
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> GitOpsSettings:
-        """`VIGIL_GITOPS_PROVIDER`, `_REMOTE`, `_REPOSITORY`, `_API_URL`, `_TOKEN_ENV`, `_BASE`, `_ENV`, `_WORKDIR`;
-        non-None `overrides` (command-line flags) win."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, defaults: Mapping[str, object] | None = None,
+                 **overrides: object) -> GitOpsSettings:
+        """`defaults` (the config's `gitops:` section), then `VIGIL_GITOPS_PROVIDER`, `_REMOTE`, `_REPOSITORY`,
+        `_API_URL`, `_TOKEN_ENV`, `_BASE`, `_ENV`, `_WORKDIR`; non-None `overrides` (command-line flags) win."""
         env = os.environ if environ is None else environ
-        data: dict[str, object] = {}
+        data: dict[str, object] = dict(defaults or {})
         for field in cls.model_fields:
             value = env.get(ENV_PREFIX + field.upper())
             if value:

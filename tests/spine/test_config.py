@@ -43,3 +43,29 @@ def test_not_a_mapping(tmp_path):
     path.write_text("- just\n- a list\n")
     with pytest.raises(ConfigError, match="mapping"):
         load_config(path, environ={})
+
+
+def test_every_area_is_configured_in_one_file(tmp_path):
+    path = tmp_path / "vigil.yaml"
+    path.write_text(
+        "prometheus: {url: 'http://prom:9090'}\n"
+        "loki: {url: 'http://loki:3100', auth: {headers: {X-Scope-OrgID: team-a}}}\n"
+        "codegraph: {repo: /srv/src/payments}\n"
+        "serve: {port: 9000, workers: 4}\n"
+        "gitops: {provider: git, remote: /srv/gitops.git}\n"
+        "kubernetes: {clusters: {prod-eu: gke-prod-eu}}\n"
+    )
+    cfg = load_config(path, environ={"VIGIL__SERVE__WORKERS": "1"})
+    assert cfg.prometheus is not None and cfg.prometheus.url == "http://prom:9090"
+    assert cfg.loki is not None and cfg.loki.auth.headers == {"X-Scope-OrgID": "team-a"}
+    assert cfg.serve is not None and cfg.serve.port == 9000 and cfg.serve.workers == 1
+    assert cfg.gitops is not None and cfg.gitops.remote == "/srv/gitops.git"
+    assert cfg.kubernetes.clusters == {"prod-eu": "gke-prod-eu"}
+
+
+def test_nested_inline_credentials_are_refused(tmp_path):
+    path = tmp_path / "vigil.yaml"
+    path.write_text("prometheus:\n  url: http://prom:9090\n  auth: {bearer_token: eyJhbGciOi.secret}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert "prometheus.auth.bearer_token" in str(caught.value) and "eyJhbGciOi" not in str(caught.value)
