@@ -9,6 +9,7 @@ shipped `runbooks/`. A runbook with a lint error is left out of the catalog and 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,15 @@ from agent.runbooks.model import Runbook, RunbookMatch
 from agent.runbooks.parser import parse_file
 from agent.runbooks.tools import KNOWN_TOOLS
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "runbooks"
-"""The catalog shipped with Vigil (the repository's runbooks/ directory)."""
+
+def _shipped_dir() -> Path:
+    """The repository's runbooks/ in a checkout (or editable install), else the copy a wheel installs."""
+    checkout = Path(__file__).resolve().parents[2] / "runbooks"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "vigil" / "runbooks"
+
+
+SHIPPED_DIR = _shipped_dir()
+"""The catalog shipped with Vigil."""
 
 
 def default_dirs() -> list[Path]:
