@@ -83,7 +83,7 @@ class Investigator:
             span.set_attribute("vigil.runbook.id", runbook.id if runbook else "none")
         self.progress("runbook", {"id": runbook.id if runbook else None, "reasons": match.reasons if match else []})
         prefetched = await self._prefetch(runbook, incident)
-        evidence = {o.step_id: o.text for o in prefetched if o.ok and o.step_id}
+        evidence = {o.step_id: o.full_text for o in prefetched if o.ok and o.step_id}
         conclusion = conclude(runbook, incident, evidence) if runbook else None
         report = Report(incident_id=incident.id, fingerprint=incident.fingerprint, title=incident.title,
                         run_id=self.hub.run_id, runbook_id=runbook.id if runbook else None,
@@ -94,6 +94,7 @@ class Investigator:
             await self._model_turns(report, incident, runbook, prefetched, conclusion)
         else:
             report.summary = _runbook_summary(report)
+        report.notes += [f"server {name} was unavailable: {why}" for name, why in self.hub.unavailable.items()]
         report.evidence = [_evidence_ref(o) for o in self.hub.outcomes]
         report.stats.tool_calls = len(self.hub.outcomes)
         report.stats.prefetched_calls = len(prefetched)

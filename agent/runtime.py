@@ -7,18 +7,20 @@ same guardrails, the same servers and the same loop.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mcp import StdioServerParameters
 from mcp.server.mcpserver import MCPServer
 
 from agent import telemetry
-from agent.config import Config
+from agent.config import Config, ExternalServer
 from agent.incident import Incident
 from agent.investigation import Investigator, Progress
 from agent.llm.base import Model, close_model
-from agent.llm.settings import build_model
+from agent.llm.settings import build_model, build_summarizer
 from agent.report import Report
 from agent.runbooks.catalog import Catalog, default_dirs
 from agent.toolhub import ToolHub
@@ -94,15 +96,35 @@ async def investigate_incident(incident: Incident, config: Config, *, actor: Act
 async def _investigate(incident: Incident, config: Config, actor: Actor, runtime: Runtime, model: Model | None,
                        progress: Progress | None, extra_servers: dict[str, MCPServer] | None) -> Report:
     run_id = new_id("run")
-    async with ToolHub(runtime.pipeline, actor, run_id, config.tool_result_tokens) as hub:
+    summarizer = build_summarizer(config.llm) if model is not None else None
+    try:
+        return await _run(incident, config, actor, runtime, model, progress, extra_servers, run_id, summarizer)
+    finally:
+        if summarizer is not None:
+            await close_model(summarizer)
+
+
+async def _run(incident: Incident, config: Config, actor: Actor, runtime: Runtime, model: Model | None,
+               progress: Progress | None, extra_servers: dict[str, MCPServer] | None, run_id: str,
+               summarizer: Model | None) -> Report:
+    async with ToolHub(runtime.pipeline, actor, run_id, config.tool_result_tokens, summarizer) as hub:
         for name, builder in builtin_server_builders().items():
-            server = builder(config, runtime.server_guard(name))
+            try:
+                server = builder(config, runtime.server_guard(name))
+            except (OSError, ValueError, RuntimeError) as exc:  # e.g. a repository or kubeconfig that is gone
+                hub.unavailable[name] = f"{type(exc).__name__}: {exc}"[:300]
+                continue
             if server is not None:
-                await hub.connect(name, server)
+                await hub.try_connect(name, server)
         for name, server in (extra_servers or {}).items():
             await hub.connect(name, server)
         for external in config.servers:
-            await hub.connect(external.name, _external_target(external))
+            try:
+                target, headers = _external_target(external)
+            except ValueError as exc:
+                hub.unavailable[external.name] = str(exc)
+                continue
+            await hub.try_connect(external.name, target, headers)
         investigator = Investigator(hub, model, runtime.catalog(), budget=config.budget,
                                     context_label=config.kubernetes.context_label,
                                     default_context=config.kubernetes.context,
@@ -115,13 +137,19 @@ async def _investigate(incident: Incident, config: Config, actor: Actor, runtime
     return report
 
 
-def _external_target(external: object) -> object:
-    from mcp import StdioServerParameters
-
-    command = getattr(external, "command", None)
-    if command:
-        return StdioServerParameters(command=command[0], args=list(command[1:]), env=getattr(external, "env", None))
-    return external.url
+def _external_target(external: ExternalServer) -> tuple[StdioServerParameters | str, dict[str, str] | None]:
+    """How to reach a configured external MCP server: a stdio command, or a URL with its bearer token."""
+    if external.command:
+        return StdioServerParameters(command=external.command[0], args=list(external.command[1:]),
+                                     env=external.env or None), None
+    assert external.url is not None
+    if external.bearer_token_env:
+        token = os.environ.get(external.bearer_token_env, "")
+        if not token:
+            raise ValueError(f"servers.{external.name}: the environment variable {external.bearer_token_env} "
+                             "is empty; export the server's token there")
+        return external.url, {"Authorization": f"Bearer {token}"}
+    return external.url, None
 
 
 def state_path(config: Config, name: str) -> Path:

@@ -55,7 +55,12 @@ def kubernetes(config: Config, guard: ServerGuard) -> MCPServer | None:
 def codegraph(config: Config, guard: ServerGuard) -> MCPServer | None:
     from mcp_servers.codegraph.server import build_server
 
-    return build_server(config.codegraph, guard) if config.codegraph is not None else None
+    settings = config.codegraph
+    if settings is None:
+        return None
+    if settings.repo is not None and not settings.repo.is_dir():
+        raise ValueError(f"codegraph.repo {settings.repo} is not a directory; point it at the service's checkout")
+    return build_server(settings, guard)
 
 
 BUILDERS: dict[str, Callable[[Config, ServerGuard], MCPServer | None]] = {

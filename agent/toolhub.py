@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import time
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, cast
 
 from mcp import Client, StdioServerParameters
 from mcp.server.mcpserver import MCPServer
 from opentelemetry.propagate import inject
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from agent.llm.base import Model
+from agent.llm.summarize import summarize
 from agent.telemetry import metrics, tracer
 from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
 from guardrails.injection import InjectionReport
@@ -48,14 +51,16 @@ class ToolOutcome:
     arguments: dict[str, Any]
     ok: bool
     text: str
-    """Redacted and fitted to the budget; for a denial or error, the message the model can act on."""
+    """Redacted and fitted to the budget (cut, or condensed by the summarizer); for a denial or error,
+    the message the model can act on."""
     denied: Decision | None = None
     injection: InjectionReport | None = None
     seconds: float = 0.0
     step_id: str | None = None
     """The runbook step that asked for it, when prefetched."""
     secrets_redacted: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    full_text: str = ""
+    """The whole redacted result, before fitting: what the runbook's conclusion rules read."""
 
     def for_model(self) -> str:
         """The result as the model receives it: fenced as untrusted data, with its evidence id."""
@@ -67,27 +72,43 @@ class ToolHub:
     """Holds the MCP sessions for one investigation and runs every tool call through the pipeline."""
 
     def __init__(self, pipeline: Pipeline, actor: Actor, run_id: str,
-                 result_budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> None:
+                 result_budget_tokens: int = DEFAULT_BUDGET_TOKENS, summarizer: Model | None = None) -> None:
         self.pipeline = pipeline
         self.actor = actor
         self.run_id = run_id
         self.result_budget_tokens = result_budget_tokens
+        self.summarizer = summarizer
+        """A small model that condenses results over budget (routing); without one they are cut."""
         self._stack = AsyncExitStack()
         self._clients: dict[str, Client] = {}
         self._tools: dict[str, HubTool] = {}
         self._counter = 0
         self.outcomes: list[ToolOutcome] = []
+        self.unavailable: dict[str, str] = {}
+        """Servers that could not be reached, with why: the report says so and the run goes on."""
 
     async def __aenter__(self) -> ToolHub:
         await self._stack.__aenter__()
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self._stack.__aexit__(*exc)
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self._stack.__aexit__(exc_type, exc, tb)
 
-    async def connect(self, name: str, target: MCPServer | StdioServerParameters | str) -> list[HubTool]:
-        """Open a session and learn the server's tools. A tool name offered twice keeps the first."""
-        client = await self._stack.enter_async_context(Client(target))
+    async def connect(self, name: str, target: MCPServer | StdioServerParameters | str,
+                      headers: dict[str, str] | None = None) -> list[HubTool]:
+        """Open a session and learn the server's tools. A tool name offered twice keeps the first.
+
+        `headers` (for a URL: e.g. the bearer token of an external server) go on every HTTP request.
+        """
+        transport: Any = target
+        if isinstance(target, str) and headers:
+            import httpx2
+            from mcp.client.streamable_http import streamable_http_client
+
+            http = await self._stack.enter_async_context(httpx2.AsyncClient(headers=headers))
+            transport = streamable_http_client(target, http_client=http)
+        client = await self._stack.enter_async_context(Client(transport))
         self._clients[name] = client
         listed = await client.list_tools()
         added = []
@@ -102,6 +123,16 @@ class ToolHub:
             self._tools[tool.name] = hub_tool
             added.append(hub_tool)
         return added
+
+    async def try_connect(self, name: str, target: MCPServer | StdioServerParameters | str,
+                          headers: dict[str, str] | None = None) -> bool:
+        """`connect`, but a server that cannot be reached is noted in `unavailable` instead of raising."""
+        try:
+            await self.connect(name, target, headers)
+        except Exception as exc:  # any transport or handshake failure: an investigation needs no single server
+            self.unavailable[name] = _first_error(exc)
+            return False
+        return True
 
     def tools(self, allowed: set[str] | None = None) -> list[HubTool]:
         return [t for t in self._tools.values() if allowed is None or t.name in allowed]
@@ -148,26 +179,36 @@ class ToolHub:
                                   denied=denial, step_id=step_id, seconds=time.monotonic() - started)
             self.outcomes.append(outcome)
             return outcome
-        meta = {META_ACTOR: self.actor.name, META_RUN: self.run_id}
+        meta: dict[str, Any] = {META_ACTOR: self.actor.name, META_RUN: self.run_id}
         if self.actor.team:
             meta[META_TEAM] = self.actor.team
         # traceparent: the server's spans join this trace. The SDK injects too on JSON-RPC transports (stdio,
         # HTTP); doing it here keeps that true for any transport a Client is given.
         inject(meta)
         try:
-            result = await self._clients[hub_tool.server].call_tool(tool, arguments, meta=meta)
+            result = await self._clients[hub_tool.server].call_tool(tool, arguments, meta=cast(Any, meta))
             text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
             ok = not result.is_error
         except Exception as exc:  # a transport failure is evidence too: the model can try something else
             text, ok = f"the {hub_tool.server} server failed: {type(exc).__name__}: {exc}", False
         screened = self.pipeline.screen_result(action, text, is_error=not ok)
         budget = budget_tokens or self.result_budget_tokens
-        fitted = fit_text(screened.text, budget, more_hint="narrow the call (a filter, a smaller window, a limit)")
+        if self.summarizer is not None:
+            fitted = await summarize(self.summarizer, screened.text, budget, source=f"tool {tool}")
+        else:
+            fitted = fit_text(screened.text, budget, more_hint="narrow the call (a filter, a smaller window, a limit)")
         outcome = ToolOutcome(evidence_id, tool, arguments, ok, fitted, injection=screened.injection,
                               step_id=step_id, seconds=time.monotonic() - started,
-                              secrets_redacted=screened.secrets_redacted)
+                              secrets_redacted=screened.secrets_redacted, full_text=screened.text)
         self.outcomes.append(outcome)
         return outcome
+
+
+def _first_error(exc: BaseException) -> str:
+    """The innermost message of an exception group (anyio wraps transport failures in several)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _describe_call(span: Span, outcome: ToolOutcome, server: str, result: str) -> None:
