@@ -63,6 +63,19 @@ def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> dic
     """
     excluded = re.compile("|".join(fnmatch.translate(p) for p in excludes) or "$^")
     out: dict[str, str] = {}
+    tracked = _git_listing(root)
+    if tracked is not None:
+        for rel in tracked:
+            parts = rel.split("/")
+            if language_of(rel) is None or any(excluded.match(part) for part in parts):
+                continue
+            try:
+                st = os.stat(root / rel)
+            except OSError:
+                continue
+            if st.st_size <= MAX_FILE_BYTES:
+                out[rel] = f"{st.st_size}:{st.st_mtime_ns}"
+        return dict(sorted(out.items()))
     for dirpath, dirnames, filenames in os.walk(root):
         # A virtual environment is recognised by its pyvenv.cfg, whatever its name (CPython's own
         # `venv` package must still be indexed).
@@ -81,6 +94,21 @@ def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> dic
             rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
             out[rel] = f"{st.st_size}:{st.st_mtime_ns}"
     return dict(sorted(out.items()))
+
+
+def _git_listing(root: Path) -> list[str] | None:
+    """Files git tracks or would track under root (honouring .gitignore: build/, dist/, venvs),
+    relative to root; None when root is not in a git work tree."""
+    if not (root / ".git").exists() and not any((p / ".git").exists() for p in root.parents):
+        return None
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+                               "--exclude-standard"], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return [p.decode("utf-8", "replace") for p in proc.stdout.split(b"\0") if p]
 
 
 def list_files(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> list[str]:
