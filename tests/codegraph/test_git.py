@@ -68,3 +68,15 @@ def test_commits_touching_a_line_range(repo: Path) -> None:
     commits = gitinfo.commits_touching(repo, "shop/pricing.py", 6, 7)
     assert [c.subject for c in commits] == ["discount: ten percent of the item count", "initial"]
     assert [c.subject for c in gitinfo.commits_touching(repo, "shop/pricing.py", 1, 3)] == ["initial"]
+
+
+def test_gitignored_build_output_is_not_indexed(repo: Path, tmp_path: Path) -> None:
+    (repo / ".gitignore").write_text("build/\n")
+    copy = repo / "build" / "lib" / "shop"
+    copy.mkdir(parents=True)
+    (copy / "pricing.py").write_text("def total(items):\n    return 0\n")
+    (repo / "shop" / "new_module.py").write_text("def fresh():\n    return 1\n")  # untracked, not ignored
+    index_repository(repo, tmp_path / "g.db", workers=1)
+    g = CodeGraph(tmp_path / "g.db")
+    assert not [p for p in g.files if p.startswith("build/")]
+    assert "shop.new_module:fresh" in g.symbols
