@@ -27,13 +27,13 @@ from guardrails.action import Action, Actor, Risk, ToolSpec
 from guardrails.approval import AutoDenyApprover
 from guardrails.audit import AuditLog
 from guardrails.pipeline import Pipeline, default_policy_path
-from guardrails.policy import load_policy
+from guardrails.policy import Limits, load_policy
 from guardrails.quarantine import quarantine
 from guardrails.redaction import redact_data
 from guardrails.rollback import RollbackStore
 
-READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=True)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True)
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
 META_ACTOR = "vigil/actor"
 META_TEAM = "vigil/team"
@@ -132,6 +132,7 @@ def _guard_middleware(server: MCPServer, guard: ServerGuard) -> Callable[..., Aw
 
 
 def _actor(ctx: Any, meta: Mapping[str, Any], guard: ServerGuard) -> Actor:
+    """Who calls: the HTTP bearer token's actor, else a `_meta` identity the guard trusts, else the default."""
     request = getattr(ctx, "request", None)
     scope = getattr(request, "scope", None)
     if isinstance(scope, dict) and isinstance(scope.get(SCOPE_ACTOR_KEY), Actor):
@@ -140,6 +141,31 @@ def _actor(ctx: Any, meta: Mapping[str, Any], guard: ServerGuard) -> Actor:
         team = meta.get(META_TEAM)
         return Actor(name=meta[META_ACTOR], origin="mcp", team=team if isinstance(team, str) else None)
     return guard.default_actor
+
+
+def caller_actor(ctx: Any, guard: ServerGuard) -> Actor:
+    """The same actor the middleware judged, seen from inside a tool (`ctx` is the tool's mcp Context).
+
+    Some limits can only be applied to the answer (how many series a query returned), so a tool
+    needs its caller's limits, and must identify the caller exactly as the middleware did.
+    """
+    try:
+        request_context = ctx.request_context if ctx is not None else None
+    except (AttributeError, ValueError, RuntimeError):
+        request_context = None
+    if request_context is None:
+        return guard.default_actor
+    params = getattr(request_context, "params", None) or {}
+    meta: Any = params.get("_meta") if isinstance(params, dict) else None
+    if meta is None:  # some request contexts carry the parsed `_meta` model instead of raw params
+        meta = getattr(request_context, "meta", None)
+        if meta is not None and hasattr(meta, "model_dump"):
+            meta = meta.model_dump(by_alias=True)
+    return _actor(request_context, meta if isinstance(meta, dict) else {}, guard)
+
+
+def caller_limits(ctx: Any, guard: ServerGuard) -> Limits:
+    return guard.pipeline.policy.limits_for(caller_actor(ctx, guard))
 
 
 def _screen(result: Any, action: Action, guard: ServerGuard) -> Any:

@@ -37,8 +37,7 @@ from guardrails.approval import ApprovalRecord, ApprovalRequest, Approver, Pendi
 from guardrails.pipeline import Pipeline
 from guardrails.redaction import redact_text
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
-from mcp_servers.common.server import META_RISK, WRITE, ServerGuard, create_server, run_server
-from mcp_servers.prometheus.caller import caller_actor
+from mcp_servers.common.server import META_RISK, WRITE, ServerGuard, caller_actor, create_server, run_server
 
 INSTRUCTIONS = """\
 Propose a fix as a GitOps pull request. propose_change takes one structured remediation (actions:

@@ -24,9 +24,8 @@ from pydantic import Field
 from agent.config import Config
 from agent.incident import Incident, IncidentError, from_alertmanager, from_text
 from agent.report import Report
-from guardrails.action import Actor
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
-from mcp_servers.common.server import META_ACTOR, META_TEAM, READ_ONLY, SCOPE_ACTOR_KEY, ServerGuard, create_server
+from mcp_servers.common.server import READ_ONLY, ServerGuard, caller_actor, create_server
 
 INSTRUCTIONS = (
     "Vigil investigates production incidents read-only: it picks the matching runbook, gathers evidence "
@@ -67,7 +66,7 @@ def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | Non
         incident = _incident(question, labels, alertmanager_payload)
         if output not in ("markdown", "json"):
             raise ToolError(f"output {output!r} is not supported; use 'markdown' or 'json'")
-        report = await run(incident, config, actor=_caller(ctx, guard), progress=_Progress(ctx))
+        report = await run(incident, config, actor=caller_actor(ctx, guard), progress=_Progress(ctx))
         text = report.to_markdown() if output == "markdown" else report.to_json()
         return fit_text(text, budget_tokens, "raise budget_tokens to see the rest of the report")
 
@@ -109,28 +108,6 @@ def _progress_message(event: str, details: dict[str, Any]) -> str | None:
     if event == "done":
         return "report ready"
     return None
-
-
-def _caller(ctx: Context, guard: ServerGuard) -> Actor:
-    """Who asked: the bearer token's actor over HTTP, the `_meta` identity over stdio, else the default.
-
-    The investigation's own tool calls are judged as this actor, exactly as the guardrail middleware
-    judged the `investigate` call itself.
-    """
-    try:
-        request_context: Any = ctx.request_context
-    except ValueError:
-        return guard.default_actor
-    scope = getattr(getattr(request_context, "request", None), "scope", None)
-    if isinstance(scope, dict) and isinstance(scope.get(SCOPE_ACTOR_KEY), Actor):
-        return scope[SCOPE_ACTOR_KEY]  # type: ignore[no-any-return]
-    meta: Any = getattr(request_context, "meta", None)
-    if meta is not None and hasattr(meta, "model_dump"):
-        meta = meta.model_dump(by_alias=True)
-    if guard.trust_meta_actor and isinstance(meta, dict) and isinstance(meta.get(META_ACTOR), str):
-        team = meta.get(META_TEAM)
-        return Actor(name=meta[META_ACTOR], origin="mcp", team=team if isinstance(team, str) else None)
-    return guard.default_actor
 
 
 def _incident(question: str, labels: dict[str, str] | None, payload: dict[str, Any] | None) -> Incident:

@@ -20,12 +20,11 @@ from pydantic import Field
 from guardrails.action import Actor
 from guardrails.timeparse import parse_duration
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
-from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, run_server
+from mcp_servers.common.server import READ_ONLY, ServerGuard, caller_actor, create_server, run_server
 from mcp_servers.kubernetes import reads
 from mcp_servers.kubernetes import render as r
 from mcp_servers.kubernetes.client import KubeClient, KubeError, KubeSettings
 from mcp_servers.kubernetes.resources import ResourceType
-from mcp_servers.prometheus.caller import caller_actor
 
 INSTRUCTIONS = """\
 Read-only access to Kubernetes. Start wide and narrow down: k8s_list(kind='pods') or

@@ -24,11 +24,10 @@ from guardrails.policy import Limits
 from guardrails.timeparse import parse_duration, parse_time
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, estimate_tokens, fit_text, render_table
 from mcp_servers.common.series import auto_step, fmt_duration, fmt_number, fmt_time
-from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, create_server, run_server
+from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, caller_limits, create_server, run_server
 from mcp_servers.loki.client import LokiClient, LokiError, LokiSettings
 from mcp_servers.loki.logql import SelectorError, unselective_reason
 from mcp_servers.loki.templates import Entry, Template, mine
-from mcp_servers.prometheus.caller import caller_limits
 from mcp_servers.prometheus.render import RangeAnswer, label_text, page_names, render_range
 
 INSTRUCTIONS = """\

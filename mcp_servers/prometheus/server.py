@@ -23,8 +23,7 @@ from guardrails.policy import Limits
 from guardrails.timeparse import parse_duration, parse_time
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, render_table
 from mcp_servers.common.series import auto_step, fmt_duration, fmt_time
-from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, create_server, run_server
-from mcp_servers.prometheus.caller import caller_limits
+from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, caller_limits, create_server, run_server
 from mcp_servers.prometheus.client import PromError, PrometheusClient, PromSettings
 from mcp_servers.prometheus.render import RangeAnswer, page_names, render_instant, render_range
 
