@@ -162,7 +162,7 @@ def mcp_codegraph(
 ) -> None:
     """Run the codegraph MCP server until interrupted."""
     from mcp_servers.codegraph.server import CodegraphSettings, serve
-    from mcp_servers.prometheus.serving import build_guard, load_tokens
+    from mcp_servers.common.serving import build_guard, load_tokens
 
     if repo is None and db is None:
         repo = Path(".")

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 
 from agent.gitops.settings import GitOpsSettings
+from mcp_servers.common.serving import build_guard, load_tokens
 from mcp_servers.gitops.server import serve as serve_tools
-from mcp_servers.prometheus.serving import build_guard, load_tokens
 
 app = typer.Typer(help="GitOps MCP server (propose_change: a fix as a pull request, after a human approves).",
                   no_args_is_help=False, invoke_without_command=True)

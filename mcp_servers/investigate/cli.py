@@ -17,8 +17,8 @@ from rich.console import Console
 
 from agent.config import ConfigError, load_config
 from mcp_servers.common.server import run_server
+from mcp_servers.common.serving import build_guard, load_tokens
 from mcp_servers.investigate.server import build_server
-from mcp_servers.prometheus.serving import build_guard, load_tokens
 
 app = typer.Typer(help="The `investigate` MCP tool: a whole Vigil investigation in one call.",
                   no_args_is_help=False, invoke_without_command=True, rich_markup_mode=None)

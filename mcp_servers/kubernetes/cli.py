@@ -21,10 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from mcp_servers.common.bundle import Bundle, BundleError, validate_bundle
+from mcp_servers.common.serving import build_guard, load_tokens
 from mcp_servers.kubernetes.client import KubeSettings
 from mcp_servers.kubernetes.replay import replay_server, serve_forever
 from mcp_servers.kubernetes.server import serve as serve_tools
-from mcp_servers.prometheus.serving import build_guard, load_tokens
 
 err = Console(stderr=True)
 out = Console()

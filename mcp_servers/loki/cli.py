@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 
 from mcp_servers.common.http_auth import parse_header_list
+from mcp_servers.common.serving import build_guard, load_tokens
 from mcp_servers.loki.client import LokiSettings
 from mcp_servers.loki.server import serve as serve_tools
-from mcp_servers.prometheus.serving import build_guard, load_tokens
 
 app = typer.Typer(help="Loki MCP server (read-only LogQL tools answering with mined log templates).",
                   no_args_is_help=False, invoke_without_command=True)

@@ -16,10 +16,10 @@ import typer
 from rich.console import Console
 
 from mcp_servers.common.http_auth import parse_header_list
+from mcp_servers.common.serving import build_guard, load_tokens
 from mcp_servers.prometheus.client import PromSettings
 from mcp_servers.prometheus.local import LocalPrometheus, LocalPrometheusError
 from mcp_servers.prometheus.server import serve as serve_tools
-from mcp_servers.prometheus.serving import build_guard, load_tokens
 
 app = typer.Typer(help="Prometheus MCP server (read-only PromQL tools with anomaly-first answers).",
                   no_args_is_help=False, invoke_without_command=True)

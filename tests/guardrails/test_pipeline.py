@@ -101,7 +101,8 @@ async def test_rate_limit(tmp_path):
 async def test_budget_enforced_per_team(tmp_path):
     ledger = UsageLedger(tmp_path / "usage.db")
     pipeline = make_pipeline(tmp_path, ledger=ledger)
-    ledger.record(team="sre", actor="alice", provider="anthropic", model="m", input_tokens=900, output_tokens=50, usd=0.2)
+    ledger.record(team="sre", actor="alice", provider="anthropic", model="m", input_tokens=900, output_tokens=50,
+                  usd=0.2)
     small = Action(actor=ALICE, tool="k8s_get", arguments={"kind": "Pod", "name": "x"}, estimated_tokens=40)
     assert (await pipeline.check(small, K8S_GET)).allowed
     big = Action(actor=BOB, tool="k8s_get", arguments={"kind": "Pod", "name": "x"}, estimated_tokens=100)

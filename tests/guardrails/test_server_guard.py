@@ -43,7 +43,7 @@ async def test_allowed_call_result_is_redacted_and_audited(tmp_path):
 
 
 async def test_policy_denial_reaches_direct_client_as_tool_error(tmp_path):
-    server, audit = build(tmp_path)
+    server, _ = build(tmp_path)
     async with Client(server) as client:
         result = await client.call_tool("k8s_get", {"kind": "Pod", "name": "x", "namespace": "kube-system"})
         unknown = await client.call_tool("shell", {"command": "rm -rf /"})
@@ -68,7 +68,8 @@ def test_http_requires_a_known_bearer_token(tmp_path):
         assert client.post("/mcp", json={}).status_code == 401
         bad = client.post("/mcp", json={}, headers={"Authorization": "Bearer nope"})
         assert bad.status_code == 401
-        ok = client.post("/mcp", headers={"Authorization": "Bearer tok-123", "Accept": "application/json, text/event-stream"},
+        accept = "application/json, text/event-stream"
+        ok = client.post("/mcp", headers={"Authorization": "Bearer tok-123", "Accept": accept},
                          json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                              "protocolVersion": "2025-06-18", "capabilities": {},
                              "clientInfo": {"name": "t", "version": "1"}}})

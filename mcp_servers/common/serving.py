@@ -1,4 +1,4 @@
-"""What `vigil mcp prometheus` and `vigil mcp loki` share: the guard they run and who may call over HTTP.
+"""What every `vigil mcp NAME` command shares: the guard it runs and who may call it over HTTP.
 
 Over HTTP every caller needs a bearer token that names an actor (the policy judges actors, so an
 anonymous caller would be nobody it can judge). Tokens come from a file, one per line as
