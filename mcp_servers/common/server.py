@@ -18,8 +18,9 @@ import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from mcp.server.context import ServerMiddleware
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 
@@ -95,7 +96,7 @@ async def tool_table(server: MCPServer) -> ToolTable:
     return table
 
 
-def _guard_middleware(server: MCPServer, guard: ServerGuard) -> Callable[..., Awaitable[Any]]:
+def _guard_middleware(server: MCPServer, guard: ServerGuard) -> ServerMiddleware[Any]:
     cache: dict[str, ToolTable] = {}
 
     async def middleware(ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -128,7 +129,7 @@ def _guard_middleware(server: MCPServer, guard: ServerGuard) -> Callable[..., Aw
         result = await call_next(ctx)
         return _screen(result, action, guard)
 
-    return middleware
+    return cast(ServerMiddleware[Any], middleware)
 
 
 def _actor(ctx: Any, meta: Mapping[str, Any], guard: ServerGuard) -> Actor:
