@@ -162,16 +162,13 @@ def mcp_codegraph(
 ) -> None:
     """Run the codegraph MCP server until interrupted."""
     from mcp_servers.codegraph.server import CodegraphSettings, serve
-    from mcp_servers.common.serving import build_guard, load_tokens
+    from mcp_servers.common.serving import prepare
 
     if repo is None and db is None:
         repo = Path(".")
     settings = CodegraphSettings(repo=repo, db=db, reindex=not no_reindex)
     try:
-        tokens = load_tokens(token_file) if http else {}
-        if http and not tokens:
-            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
-        guard = build_guard(policy, state_dir, "codegraph", http)
+        guard, tokens = prepare("codegraph", http, token_file, policy, state_dir)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -48,3 +48,12 @@ def build_guard(policy: Path | None, state_dir: Path, server_name: str, http: bo
     if http:
         guard.trust_meta_actor = False
     return guard
+
+
+def prepare(server_name: str, http: bool, token_file: Path | None, policy: Path | None,
+            state_dir: Path) -> tuple[ServerGuard, dict[str, Actor]]:
+    """The guard and the HTTP callers of one `vigil mcp NAME` run. Raises ValueError with the fix."""
+    tokens = load_tokens(token_file) if http else {}
+    if http and not tokens:
+        raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
+    return build_guard(policy, state_dir, server_name, http), tokens

@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 import typer
 from rich.console import Console
 
 from agent.gitops.settings import GitOpsSettings
-from mcp_servers.common.serving import build_guard, load_tokens
+from mcp_servers.common.serving import prepare
 from mcp_servers.gitops.server import serve as serve_tools
 
 app = typer.Typer(help="GitOps MCP server (propose_change: a fix as a pull request, after a human approves).",
@@ -35,10 +35,7 @@ def serve(
     the provider's token from the variable VIGIL_GITOPS_TOKEN_ENV names (never from flags)."""
     try:
         settings = GitOpsSettings.from_env()
-        tokens: dict[str, Any] = dict(load_tokens(token_file)) if http else {}
-        if http and not tokens:
-            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
-        guard = build_guard(policy, state_dir, "gitops", http)
+        guard, tokens = prepare("gitops", http, token_file, policy, state_dir)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

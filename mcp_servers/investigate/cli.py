@@ -17,7 +17,7 @@ from rich.console import Console
 
 from agent.config import ConfigError, load_config
 from mcp_servers.common.server import run_server
-from mcp_servers.common.serving import build_guard, load_tokens
+from mcp_servers.common.serving import prepare
 from mcp_servers.investigate.server import build_server
 
 app = typer.Typer(help="The `investigate` MCP tool: a whole Vigil investigation in one call.",
@@ -37,10 +37,7 @@ def serve(
     """Run the server until interrupted (stdio by default)."""
     try:
         cfg = load_config(config)
-        tokens = load_tokens(token_file, default_actor="mcp-http") if http else {}
-        if http and not tokens:
-            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
-        guard = build_guard(cfg.policy, cfg.state_dir, "investigate", http)
+        guard, tokens = prepare("investigate", http, token_file, cfg.policy, cfg.state_dir)
     except ConfigError as exc:
         for problem in exc.problems:
             err.print(f"[red]error:[/red] {problem}", highlight=False)

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mcp_servers.common.bundle import Bundle, BundleError, validate_bundle
-from mcp_servers.common.serving import build_guard, load_tokens
+from mcp_servers.common.serving import prepare
 from mcp_servers.kubernetes.client import KubeSettings
 from mcp_servers.kubernetes.replay import replay_server, serve_forever
 from mcp_servers.kubernetes.server import serve as serve_tools
@@ -71,10 +71,7 @@ def mcp_kubernetes(
             settings.in_cluster = True
         if timeout:
             settings.timeout_seconds = timeout
-        tokens = load_tokens(token_file) if http else {}
-        if http and not tokens:
-            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
-        guard = build_guard(policy, state_dir, "kubernetes", http)
+        guard, tokens = prepare("kubernetes", http, token_file, policy, state_dir)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

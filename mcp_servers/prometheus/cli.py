@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from mcp_servers.common.http_auth import parse_header_list
-from mcp_servers.common.serving import build_guard, load_tokens
+from mcp_servers.common.serving import prepare
 from mcp_servers.prometheus.client import PromSettings
 from mcp_servers.prometheus.local import LocalPrometheus, LocalPrometheusError
 from mcp_servers.prometheus.server import serve as serve_tools
@@ -62,10 +62,7 @@ def serve(
     _USERNAME/_PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (never from flags)."""
     try:
         settings = settings_from(url, header or [], timeout)
-        tokens = load_tokens(token_file) if http else {}
-        if http and not tokens:
-            raise ValueError("--http needs callers: set VIGIL_MCP_TOKEN or pass --token-file")
-        guard = build_guard(policy, state_dir, "prometheus", http)
+        guard, tokens = prepare("prometheus", http, token_file, policy, state_dir)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
