@@ -98,10 +98,15 @@ def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> dic
 
 def _git_listing(root: Path) -> list[str] | None:
     """Files git tracks or would track under root (honouring .gitignore: build/, dist/, venvs),
-    relative to root; None when root is not in a git work tree."""
+    relative to root; None when root is not in a git work tree, or lies in an ignored part of one
+    (a Python installation inside a git-managed ~/.pyenv, say), where the plain walk applies."""
     if not (root / ".git").exists() and not any((p / ".git").exists() for p in root.parents):
         return None
     try:
+        ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True,
+                                 timeout=30, check=False)
+        if ignored.returncode != 1:  # 0: root is ignored; 128: not a work tree after all
+            return None
         proc = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
                                "--exclude-standard"], capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
