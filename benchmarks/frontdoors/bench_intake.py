@@ -6,7 +6,7 @@ insert rather than a merge) sent by a fixed number of concurrent clients; it sto
 against SQLite (WAL, synchronous=FULL) and, when the Debian PostgreSQL binaries are present, a
 throwaway PostgreSQL cluster (fsync on). Workers are off (`--workers 0`) so only intake is measured.
 
-    .venv/bin/python benchmarks/frontdoors/intake.py [--requests 2000] [--concurrency 32]
+    .venv/bin/python benchmarks/frontdoors/bench_intake.py [--requests 2000] [--concurrency 32]
 
 Writes benchmarks/results/frontdoors_intake.json.
 """
