@@ -191,28 +191,21 @@ def reindex_timings(copy: Path, db: Path, runs: int) -> dict[str, Any]:
 
 
 # ---- MCP latency ----------------------------------------------------------------------------------
-async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
-    from mcp import Client, StdioServerParameters
+UNGUARDED_SNIPPET = """
+import sys, anyio
+from pathlib import Path
+from mcp_servers.codegraph.server import CodegraphSettings, build_server
+from mcp_servers.common.server import ServerGuard
+server = build_server(CodegraphSettings(db=Path(sys.argv[1]), reindex=False), ServerGuard.for_tests(sys.argv[2]))
+server._lowlevel_server.middleware.clear()  # diagnostic only: the transport without the guardrails
+anyio.run(server.run_stdio_async)
+"""
 
-    g = CodeGraph(db)
-    rng = random.Random(7)
-    called = [k for k in g.symbols if g.calls.in_degree(k) > 0]
-    keys = rng.sample(called, min(calls, len(called)))
-    params = StdioServerParameters(command=sys.executable, args=[
-        "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--db", str(db), "--no-reindex",
-        "--state-dir", str(state)], cwd=str(ROOT))
+
+async def _stdio_samples(params: Any, keys: list[str]) -> dict[str, Any]:
+    from mcp import Client
+
     out: dict[str, Any] = {}
-    # The answer alone, without transport or guardrails, for comparison.
-    from mcp_servers.codegraph import answers
-
-    for tool, fn in (("get_callers", lambda k: answers.callers_answer(g, k)),
-                     ("get_impact_radius", lambda k: answers.impact_answer(g, k, 3))):
-        samples = []
-        for key in keys:
-            t = time.perf_counter()
-            fn(key)
-            samples.append((time.perf_counter() - t) * 1000)
-        out[f"{tool}_answer_only"] = {"p50_ms": round(statistics.median(samples), 3)}
     async with Client(params, read_timeout_seconds=60) as client:
         await client.list_tools()
         for tool, extra in (("get_callers", {}), ("get_impact_radius", {"depth": 3})):
@@ -225,7 +218,42 @@ async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
             samples.sort()
             out[tool] = {"p50_ms": round(statistics.median(samples), 3),
                          "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3), "calls": len(samples)}
-            print(f"mcp stdio {tool}: p50 {out[tool]['p50_ms']:.2f} ms, p95 {out[tool]['p95_ms']:.2f} ms")
+    return out
+
+
+async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
+    from mcp import StdioServerParameters
+
+    from mcp_servers.codegraph import answers
+
+    g = CodeGraph(db)
+    rng = random.Random(7)
+    called = [k for k in g.symbols if g.calls.in_degree(k) > 0]
+    keys = rng.sample(called, min(calls, len(called)))
+    out: dict[str, Any] = {}
+    # The answer alone, on the warm graph, without transport or guardrails.
+    for tool, fn in (("get_callers", lambda k: answers.callers_answer(g, k)),
+                     ("get_impact_radius", lambda k: answers.impact_answer(g, k, 3))):
+        samples = []
+        for key in keys:
+            t = time.perf_counter()
+            fn(key)
+            samples.append((time.perf_counter() - t) * 1000)
+        out[f"{tool}_answer_only"] = {"p50_ms": round(statistics.median(samples), 3)}
+    # The product: `vigil mcp codegraph` as Claude Code starts it, guardrails and audit log included.
+    params = StdioServerParameters(command=sys.executable, args=[
+        "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--db", str(db), "--no-reindex",
+        "--state-dir", str(state)], cwd=str(ROOT))
+    guarded = await _stdio_samples(params, keys)
+    out.update(guarded)
+    for tool, row in guarded.items():
+        print(f"mcp stdio {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
+    # Diagnostic: the same server with the guardrail middleware taken out, to show where time goes.
+    bare = StdioServerParameters(command=sys.executable, args=["-c", UNGUARDED_SNIPPET, str(db), str(state)],
+                                 cwd=str(ROOT))
+    for tool, row in (await _stdio_samples(bare, keys)).items():
+        out[f"{tool}_stdio_without_guardrails"] = row
+        print(f"mcp stdio {tool} without the guardrail middleware (diagnostic): p50 {row['p50_ms']:.2f} ms")
     return out
 
 
