@@ -15,7 +15,8 @@ from pathlib import Path
 
 import networkx as nx
 
-ENTRY_LABELS = {"http": "HTTP handler", "cli": "CLI command", "test": "test", "main": "main entry"}
+ENTRY_LABELS = {"http": "HTTP handler", "cli": "CLI command", "mcp": "MCP tool", "test": "test",
+                "main": "main entry"}
 
 
 @dataclass(frozen=True, slots=True)

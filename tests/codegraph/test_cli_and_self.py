@@ -63,3 +63,12 @@ def test_own_repository_indexed(tmp_path: Path) -> None:
     # A method call through a typed local: `g = CodeGraph(...)` then `g.callers(...)`.
     assert "tests.codegraph.test_cli_and_self:test_own_repository_indexed" in {
         c for c, _ in g.callers("mcp_servers.codegraph.graph:CodeGraph.callers")}
+
+
+def test_entry_points_in_own_code(tmp_path: Path) -> None:
+    """Typer commands and MCP tools of this repository are marked as entry points."""
+    report = index_repository(REPO_ROOT / "mcp_servers" / "codegraph", tmp_path / "cg.db", workers=1)
+    assert not report.errors
+    g = CodeGraph(tmp_path / "cg.db")
+    assert g.symbols["cli:callers_cmd"].entry == "cli"
+    assert g.symbols["server:build_server.get_callers"].entry == "mcp"

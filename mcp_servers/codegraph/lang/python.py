@@ -27,6 +27,7 @@ REST = """
 
 HTTP_DECORATORS = ("route", ".get", ".post", ".put", ".delete", ".patch", "api_view", "websocket")
 CLI_DECORATORS = ("command", "click.", "typer", ".callback")
+MCP_DECORATORS = (".tool(", ".tool\n", ".resource(", ".prompt(")
 
 
 def module_for(path: str) -> str:
@@ -78,6 +79,8 @@ def _entry(decorators: list[str], name: str, path: str, kind: str) -> str:
             return "http"
         if any(h in low for h in CLI_DECORATORS):
             return "cli"
+        if any(h in low + "\n" for h in MCP_DECORATORS):
+            return "mcp"
         if "fixture" in low:
             return "test"
     base = path.rsplit("/", 1)[-1]
