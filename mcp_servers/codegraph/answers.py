@@ -165,19 +165,25 @@ def changed_answer(g: CodeGraph, rev_range: str = "", diff: str = "", depth: int
     rows = []
     touched: list[SymbolRow] = []
     other_files = []
+    module_level: list[tuple[str, str, str, int, str]] = []
     for path, spans in sorted(ranges.items()):
         indexed = g.match_path(path)
         if indexed is None:
             other_files.append(path)
             continue
-        for s in g.symbols_in_lines(indexed, spans):
-            touched.append(s)
+        hits = g.symbols_in_lines(indexed, spans)
+        touched.extend(hits)
+        # Lines outside every definition: imports, constants, module-level code.
+        outside = [(a, b) for a, b in spans if not any(s.start <= b and a <= s.end for s in hits)]
+        if outside:
+            module_level.append((f"{indexed} (module level)", f"{indexed}:{outside[0][0]}", "module", 0, "-"))
     for s in touched:
         levels = g.impact(s.key, depth)
         reach = [k for keys in levels.values() for k in keys]
         entries = sorted({_entry(g, k) for k in reach if g.entry_kind(k) not in ("", "module")})
         rows.append((s.key, s.location, s.kind, len(reach), ", ".join(entries) or "-"))
     rows.sort(key=lambda r: -r[3])
+    rows += module_level
     head = f"{len(touched)} symbols touched in {len(ranges)} files" + (
         f" ({len(other_files)} files not in the index: {', '.join(other_files[:5])})" if other_files else "")
     return head + "\n" + render_table(["symbol", "location", "kind", f"callers (depth {depth})", "entry points"],

@@ -80,3 +80,12 @@ def test_gitignored_build_output_is_not_indexed(repo: Path, tmp_path: Path) -> N
     g = CodeGraph(tmp_path / "g.db")
     assert not [p for p in g.files if p.startswith("build/")]
     assert "shop.new_module:fresh" in g.symbols
+
+
+def test_module_level_changes_are_listed(repo: Path, tmp_path: Path) -> None:
+    index_repository(repo, tmp_path / "g.db", workers=1)
+    g = CodeGraph(tmp_path / "g.db")
+    diff = "--- a/shop/cart.py\n+++ b/shop/cart.py\n@@ -1 +1 @@\n-from shop import pricing\n+import x\n"
+    text = answers.changed_answer(g, diff=diff)
+    assert text.startswith("0 symbols touched in 1 files")
+    assert "| shop/cart.py (module level) | shop/cart.py:1 | module |" in text
