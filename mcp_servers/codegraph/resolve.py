@@ -208,7 +208,7 @@ class Resolver:
     # ---- evaluation ---------------------------------------------------------------------------
     def call_targets(self, value: Value, argc: int = -1) -> list[str]:
         if value.kind == "func":
-            return [value.key]
+            return self._overload(value.key, argc)
         if value.kind == "class":
             lang = self._lang_of_key(value.key)
             ctor_name = CONSTRUCTORS.get(lang, "")
@@ -217,7 +217,7 @@ class Resolver:
             if ctor_name:
                 found = self.member(value, ctor_name, own_only=lang == "java")
                 if found is not None and found.kind == "func":
-                    return [found.key]
+                    return self._overload(found.key, argc)
             return [value.key]
         return []
 
@@ -248,6 +248,18 @@ class Resolver:
             return value
         finally:
             self._depth -= 1
+
+    def _overload(self, key: str, argc: int) -> list[str]:
+        """Java overloads share a name: keep the ones whose parameter count matches the call."""
+        found = self.symbol(key)
+        if found is None or argc < 0 or found[0].facts.lang != "java":
+            return [key]
+        fi, sym = found
+        siblings = fi.children.get(sym.parent, {}).get(sym.name, [])
+        if len(siblings) < 2:
+            return [key]
+        same = [f"{fi.facts.module}:{s.local}" for s in siblings if _arity(s.signature) in (argc, -1)]
+        return same or [key]
 
     def call_result(self, value: Value) -> Value | None:
         if value.kind == "super":
@@ -602,3 +614,26 @@ def _type_names(expr: str) -> Iterable[str]:
     expr = _GENERIC.sub("", expr).strip().strip("\"'")
     if re.fullmatch(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*", expr):
         yield expr
+
+
+def _arity(signature: str) -> int:
+    """Parameter count of a Java signature; -1 for varargs (it matches any count)."""
+    start = signature.find("(")
+    end = signature.rfind(")")
+    if start < 0 or end < start:
+        return -1
+    params = signature[start + 1:end]
+    if "..." in params:
+        return -1
+    if not params.strip():
+        return 0
+    depth = 0
+    count = 1
+    for ch in params:
+        if ch == "<":
+            depth += 1
+        elif ch == ">":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            count += 1
+    return count

@@ -52,7 +52,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "com.acme.shop.db:Store.save": {"com.acme.shop:Cart.add"},
         "com.acme.shop:Cart.Cart": {"com.acme.shop.web:CartController.add"},
         "com.acme.shop:Cart.add": {"com.acme.shop.web:CartController.add"},
+        # Overloads told apart by the number of arguments.
         "com.acme.shop:Pricing.total": {"com.acme.shop:Cart.add"},
+        "com.acme.shop:Pricing.total@8": {"com.acme.shop.web:CartController.add"},
     },
     "ts_shop": {
         "src/pricing:discount": {"src/web/handler:handle"},
