@@ -108,7 +108,10 @@ def test_dockerfile_runs_unprivileged_and_ships_the_runbooks() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
     user = [line for line in text.splitlines() if line.startswith("USER ")]
     assert user and not user[-1].split()[1].startswith(("0", "root"))
-    assert "COPY runbooks /opt/vigil/runbooks" in text and "VIGIL_RUNBOOKS=/opt/vigil/runbooks" in text
+    # The wheel built in the first stage carries the catalog as data files (share/vigil/runbooks).
+    assert "COPY runbooks ./runbooks" in text
+    pyproject = (DEPLOY.parent / "pyproject.toml").read_text()
+    assert '"share/vigil/runbooks" = ["runbooks/*.md"]' in pyproject
     assert 'ENTRYPOINT ["vigil"]' in text and "EXPOSE 8080" in text
     for copied in ("agent", "guardrails", "mcp_servers", "runbooks", "pyproject.toml"):
         assert (DEPLOY.parent / copied).exists(), f"the Dockerfile copies {copied}, which must exist"
