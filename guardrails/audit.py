@@ -13,7 +13,8 @@ consistent (the head is a lower bound). A writer killed in the middle of a line 
 fragment that was never committed; the next writer cuts it away and says so in its own record.
 
 Several processes may append at once (the agent and every MCP server share one log): an exclusive
-`flock` on the log file serialises them. Durability: each append is fsynced by default.
+`flock` on the log file serialises them. Durability: appends are fsynced by default; the decision to
+allow a read-only call is made durable together with that call's result record (one fsync per call).
 """
 
 from __future__ import annotations
@@ -49,8 +50,13 @@ class AuditLog:
         self.fsync = fsync
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
-    def append(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Write one record and return it with `seq`, `ts`, `prev` and `hash` filled in."""
+    def append(self, event: dict[str, Any], *, durable: bool = True) -> dict[str, Any]:
+        """Write one record and return it with `seq`, `ts`, `prev` and `hash` filled in.
+
+        `durable=False` skips this record's fsync: for a record that a later fsynced one of the same
+        call follows (an fsync flushes every earlier write of the file), e.g. an allowed read whose
+        result record is written before the answer is returned.
+        """
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -65,9 +71,10 @@ class AuditLog:
             body = json.loads(canonical(body))
             record = {**body, "hash": record_hash(body)}
             os.write(fd, canonical(record) + b"\n")
-            if self.fsync:
+            if self.fsync and durable:
                 os.fsync(fd)
-            self._write_head(record)
+            if durable or not self.head_path.exists():  # a lower bound: it follows records known to be on disk
+                self._write_head(record)
             return record
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)

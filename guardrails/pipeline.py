@@ -254,7 +254,8 @@ class Pipeline:
             "decisions": [d.model_dump(mode="json") for d in verdict.decisions],
         }
         try:
-            record = self.audit.append(event)
+            # An allowed read is followed by its fsynced result record; anything else is durable now.
+            record = self.audit.append(event, durable=not (verdict.allowed and action.risk == Risk.READ))
         except OSError as exc:
             verdict.decisions.append(Decision(layer="audit", allowed=False, rule="audit-unavailable",
                                               reason=f"the audit log could not be written ({exc}); refusing"))
