@@ -165,6 +165,9 @@ async def _propose(report: Report, incident: Incident, runtime: Any, actor: Any,
         out.print(f"Undo it with: vigil rollback {result.action_id}", highlight=False)
     else:
         out.print(f"[yellow]no pull request[/yellow]: {result.summary()}", highlight=False)
+        if result.status == "refused" and "headless" in result.reason:
+            out.print("Nobody was at a terminal to approve it: run `vigil demo --yes` to approve in advance "
+                      "(recorded as such in the audit log).", highlight=False)
 
 
 def _verify(path: Path) -> str:
