@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -236,3 +236,44 @@ def safe_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+class BackendSettings(BaseModel):
+    """Where an HTTP backend (Prometheus, Loki) is and how to reach it: the shape both servers share.
+
+    Each subclass names its environment prefix; settings come from the config, else the environment,
+    and command-line flags go on top (`with_flags`). Credentials only ever come from the environment
+    or files (HttpAuth), never from flags.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    ENV_PREFIX: ClassVar[str] = ""
+
+    url: str
+    auth: HttpAuth = Field(default_factory=HttpAuth)
+    timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Self:
+        """`<PREFIX>_URL`, `_TIMEOUT`, plus the auth variables of `HttpAuth.from_env`."""
+        env = os.environ if environ is None else environ
+        data: dict[str, Any] = {"auth": HttpAuth.from_env(cls.ENV_PREFIX, dict(env))}
+        if env.get(f"{cls.ENV_PREFIX}_URL"):
+            data["url"] = env[f"{cls.ENV_PREFIX}_URL"]
+        if env.get(f"{cls.ENV_PREFIX}_TIMEOUT"):
+            data["timeout_seconds"] = float(env[f"{cls.ENV_PREFIX}_TIMEOUT"])
+        return cls.model_validate(data)
+
+    def with_flags(self, url: str | None, headers: list[str], timeout: float | None) -> Self:
+        """The settings with command-line flags on top: a URL, `Name: value` headers, a timeout."""
+        update: dict[str, object] = {}
+        if url:
+            update["url"] = url
+        if timeout:
+            update["timeout_seconds"] = timeout
+        if headers:
+            merged = dict(self.auth.headers)
+            for item in headers:
+                merged.update(parse_header_list(item))
+            update["auth"] = self.auth.model_copy(update={"headers": merged})
+        return self.model_copy(update=update)

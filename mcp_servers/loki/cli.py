@@ -11,7 +11,6 @@ import anyio
 import typer
 from rich.console import Console
 
-from mcp_servers.common.http_auth import parse_header_list
 from mcp_servers.common.serving import prepare
 from mcp_servers.loki.client import LokiSettings
 from mcp_servers.loki.server import serve as serve_tools
@@ -21,22 +20,6 @@ app = typer.Typer(help="Loki MCP server (read-only LogQL tools answering with mi
 
 err = Console(stderr=True)
 
-
-def settings_from(url: str | None, header: list[str], timeout: float | None,
-                  environ: dict[str, str] | None = None) -> LokiSettings:
-    """Environment first (`VIGIL_LOKI_*`), then flags on top."""
-    settings = LokiSettings.from_env(environ)
-    update: dict[str, object] = {}
-    if url:
-        update["url"] = url
-    if timeout:
-        update["timeout_seconds"] = timeout
-    if header:
-        headers = dict(settings.auth.headers)
-        for item in header:
-            headers.update(parse_header_list(item))
-        update["auth"] = settings.auth.model_copy(update={"headers": headers})
-    return settings.model_copy(update=update)
 
 
 @app.callback()
@@ -55,7 +38,7 @@ def serve(
     """Run the server until interrupted. Credentials come from VIGIL_LOKI_BEARER_TOKEN,
     _USERNAME/_PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (never from flags)."""
     try:
-        settings = settings_from(url, header or [], timeout)
+        settings = LokiSettings.from_env().with_flags(url, header or [], timeout)
         guard, tokens = prepare("loki", http, token_file, policy, state_dir)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")

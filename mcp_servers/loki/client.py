@@ -8,38 +8,23 @@ header (`VIGIL_LOKI_HEADERS="X-Scope-OrgID: team-a"`).
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
 
-from mcp_servers.common.http_auth import HttpAuth, safe_url
+from mcp_servers.common.http_auth import BackendSettings, safe_url
 
 ENV_PREFIX = "VIGIL_LOKI"
 
 
-class LokiSettings(BaseModel):
+class LokiSettings(BackendSettings):
     """Where Loki is and how to reach it."""
 
-    model_config = ConfigDict(extra="forbid")
+    ENV_PREFIX: ClassVar[str] = ENV_PREFIX
 
     url: str = "http://127.0.0.1:3100"
-    auth: HttpAuth = Field(default_factory=HttpAuth)
-    timeout_seconds: float = 30.0
-
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> LokiSettings:
-        """`VIGIL_LOKI_URL`, `_TIMEOUT`, plus the auth variables of `HttpAuth.from_env`."""
-        env = os.environ if environ is None else environ
-        data: dict[str, Any] = {"auth": HttpAuth.from_env(ENV_PREFIX, dict(env))}
-        if env.get(f"{ENV_PREFIX}_URL"):
-            data["url"] = env[f"{ENV_PREFIX}_URL"]
-        if env.get(f"{ENV_PREFIX}_TIMEOUT"):
-            data["timeout_seconds"] = float(env[f"{ENV_PREFIX}_TIMEOUT"])
-        return cls.model_validate(data)
 
 
 class LokiError(Exception):

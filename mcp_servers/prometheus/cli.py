@@ -15,7 +15,6 @@ import anyio
 import typer
 from rich.console import Console
 
-from mcp_servers.common.http_auth import parse_header_list
 from mcp_servers.common.serving import prepare
 from mcp_servers.prometheus.client import PromSettings
 from mcp_servers.prometheus.local import LocalPrometheus, LocalPrometheusError
@@ -26,22 +25,6 @@ app = typer.Typer(help="Prometheus MCP server (read-only PromQL tools with anoma
 
 err = Console(stderr=True)
 
-
-def settings_from(url: str | None, header: list[str], timeout: float | None,
-                  environ: dict[str, str] | None = None) -> PromSettings:
-    """Environment first (`VIGIL_PROMETHEUS_*`), then flags on top."""
-    settings = PromSettings.from_env(environ)
-    update: dict[str, object] = {}
-    if url:
-        update["url"] = url
-    if timeout:
-        update["timeout_seconds"] = timeout
-    if header:
-        headers = dict(settings.auth.headers)
-        for item in header:
-            headers.update(parse_header_list(item))
-        update["auth"] = settings.auth.model_copy(update={"headers": headers})
-    return settings.model_copy(update=update)
 
 
 @app.callback()
@@ -61,7 +44,7 @@ def serve(
     """Run the server until interrupted. Credentials come from VIGIL_PROMETHEUS_BEARER_TOKEN,
     _USERNAME/_PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (never from flags)."""
     try:
-        settings = settings_from(url, header or [], timeout)
+        settings = PromSettings.from_env().with_flags(url, header or [], timeout)
         guard, tokens = prepare("prometheus", http, token_file, policy, state_dir)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")

@@ -14,48 +14,34 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import anyio.to_thread
 import requests
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
-from pydantic import BaseModel, ConfigDict, Field
 from urllib3.util.retry import Retry
 
-from mcp_servers.common.http_auth import HttpAuth, safe_url
+from mcp_servers.common.http_auth import BackendSettings, safe_url
 
 T = TypeVar("T")
 
 ENV_PREFIX = "VIGIL_PROMETHEUS"
 
 
-class PromSettings(BaseModel):
+class PromSettings(BackendSettings):
     """Where Prometheus is and how to reach it."""
 
-    model_config = ConfigDict(extra="forbid")
+    ENV_PREFIX: ClassVar[str] = ENV_PREFIX
 
     url: str = "http://127.0.0.1:9090"
     """Base URL; a path prefix is kept (Thanos, Mimir `/prometheus`, a Grafana proxy)."""
-    auth: HttpAuth = Field(default_factory=HttpAuth)
     timeout_seconds: float = 30.0
     """Per request. Also sent to Prometheus as the query `timeout` so it stops work we gave up on."""
     retries: int = 1
     """Retries on connection failure and on 502/504 from a proxy; never on a PromQL error."""
-
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> PromSettings:
-        """`VIGIL_PROMETHEUS_URL`, `_TIMEOUT`, plus the auth variables of `HttpAuth.from_env`."""
-        env = os.environ if environ is None else environ
-        data: dict[str, Any] = {"auth": HttpAuth.from_env(ENV_PREFIX, dict(env))}
-        if env.get(f"{ENV_PREFIX}_URL"):
-            data["url"] = env[f"{ENV_PREFIX}_URL"]
-        if env.get(f"{ENV_PREFIX}_TIMEOUT"):
-            data["timeout_seconds"] = float(env[f"{ENV_PREFIX}_TIMEOUT"])
-        return cls.model_validate(data)
 
 
 class PromError(Exception):
