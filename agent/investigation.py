@@ -95,6 +95,10 @@ class Investigator:
         else:
             report.summary = _runbook_summary(report)
         report.notes += [f"server {name} was unavailable: {why}" for name, why in self.hub.unavailable.items()]
+        if not self.hub.tools():
+            report.notes.append("no tool server is connected, so nothing could be checked: configure kubernetes, "
+                                "prometheus, loki or codegraph in vigil.yaml (docs/configuration.md), or try "
+                                "`vigil demo` to see a full investigation of a bundled incident")
         report.evidence = [_evidence_ref(o) for o in self.hub.outcomes]
         report.stats.tool_calls = len(self.hub.outcomes)
         report.stats.prefetched_calls = len(prefetched)

@@ -74,11 +74,15 @@ async def test_a_refusing_external_server_is_noted_and_the_run_goes_on(tmp_path,
     assert not outcome.ok and outcome.denied is not None and outcome.denied.rule == "unknown-tool"
 
 
-async def test_investigation_reports_an_unreachable_external_server(tmp_path):
+async def test_investigation_reports_an_unreachable_external_server(tmp_path, monkeypatch):
     from agent.config import Config
     from agent.incident import from_text
     from agent.runtime import investigate_incident
 
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config: only the servers below are configured
+    for name in ("KUBECONFIG", "VIGIL_K8S_KUBECONFIG", "VIGIL_K8S_IN_CLUSTER", "VIGIL_PROMETHEUS_URL",
+                 "VIGIL_LOKI_URL"):
+        monkeypatch.delenv(name, raising=False)
     free = socket.socket()
     free.bind(("127.0.0.1", 0))
     dead_url = f"http://127.0.0.1:{free.getsockname()[1]}/mcp"
@@ -91,6 +95,7 @@ async def test_investigation_reports_an_unreachable_external_server(tmp_path):
                                         actor=Actor(name="alice", origin="cli"))
     assert any(n.startswith("server grafana was unavailable") for n in report.notes)
     assert any(n.startswith("server codegraph was unavailable") for n in report.notes)
+    assert any(n.startswith("no tool server is connected") for n in report.notes)
     assert report.runbook_id is not None
 
 
