@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from agent.config import Config, ConfigError, load_config
-from agent.incident import Incident, IncidentError, from_alertmanager, from_pagerduty, from_text
+from agent.incident import Incident, IncidentError, from_payload, from_text
 from agent.report import Report
 
 console = Console()
@@ -27,13 +27,7 @@ def incident_from_file(path: Path) -> Incident:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IncidentError(str(path), f"cannot read a JSON payload: {exc}") from exc
-    if isinstance(payload, dict) and "alerts" in payload:
-        result = from_alertmanager(payload)
-        return result[0] if isinstance(result, list) else result
-    if isinstance(payload, dict) and "event" in payload:
-        return from_pagerduty(payload)
-    raise IncidentError(str(path), "neither an Alertmanager webhook (has `alerts`) nor a PagerDuty v3 "
-                                   "webhook (has `event`)")
+    return from_payload(payload)[0]
 
 
 class ProgressPrinter:
