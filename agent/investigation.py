@@ -27,7 +27,7 @@ from agent.incident import Incident
 from agent.llm.base import Message, Model, ModelError, ModelResponse, ToolCall, ToolDef, Usage, prompt_size
 from agent.llm.budget import Budget, BudgetTracker
 from agent.prompts import SYSTEM_PROMPT, first_user_message
-from agent.report import EvidenceRef, Hypothesis, Report, RuledOut, Stats
+from agent.report import EvidenceRef, Hypothesis, Report, RuledOut
 from agent.runbooks.catalog import Catalog
 from agent.runbooks.conclusions import conclude
 from agent.runbooks.model import Conclusion, Runbook
@@ -330,5 +330,3 @@ def _runbook_summary(report: Report) -> str:
     return (f"{mode}: the conclusion rules of runbook {report.runbook_id} found {count} "
             f"hypothes{'is' if count == 1 else 'es'} in the evidence, strongest first.")
 
-
-__all__ = ["Investigator", "Stats"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from mcp import StdioServerParameters
 from mcp.server.mcpserver import MCPServer
@@ -150,7 +149,3 @@ def _external_target(external: ExternalServer) -> tuple[StdioServerParameters | 
                              "is empty; export the server's token there")
         return external.url, {"Authorization": f"Bearer {token}"}
     return external.url, None
-
-
-def state_path(config: Config, name: str) -> Path:
-    return config.state_dir / name

@@ -74,7 +74,3 @@ def builtin_tool_table() -> ToolTable:
         return table
 
     return asyncio.run(collect())
-
-
-def builtin_tool_names() -> frozenset[str]:
-    return frozenset(builtin_tool_table())
