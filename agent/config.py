@@ -21,7 +21,7 @@ from agent.gitops.settings import GitOpsSettings
 from agent.llm.budget import Budget
 from agent.llm.settings import LLMSettings
 from agent.server.settings import ServeSettings
-from mcp_servers.codegraph.server import CodegraphSettings
+from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.loki.client import LokiSettings
 from mcp_servers.prometheus.client import PromSettings
 

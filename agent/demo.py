@@ -120,7 +120,7 @@ async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console
 
 def _demo_config(config: Config, replay: Any, bundle: Any, prom_url: str | None, work: Path) -> Config:
     """The user's config (model, policy, state dir) pointed at the replayed cluster and local Prometheus."""
-    from mcp_servers.codegraph.server import CodegraphSettings
+    from mcp_servers.codegraph.settings import CodegraphSettings
     from mcp_servers.prometheus.client import PromSettings
 
     update: dict[str, Any] = {

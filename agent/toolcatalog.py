@@ -24,7 +24,7 @@ def _investigation_servers(guard: ServerGuard, scratch: Path) -> list[MCPServer]
     from agent.config import Config, KubernetesSettings
     from agent.server_builders import BUILDERS
     from mcp_servers.codegraph.indexer import index_repository
-    from mcp_servers.codegraph.server import CodegraphSettings
+    from mcp_servers.codegraph.settings import CodegraphSettings
     from mcp_servers.loki.client import LokiSettings
     from mcp_servers.prometheus.client import PromSettings
 

@@ -194,7 +194,8 @@ def reindex_timings(copy: Path, db: Path, runs: int) -> dict[str, Any]:
 UNGUARDED_SNIPPET = """
 import sys, anyio
 from pathlib import Path
-from mcp_servers.codegraph.server import CodegraphSettings, build_server
+from mcp_servers.codegraph.server import build_server
+from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.common.server import ServerGuard
 server = build_server(CodegraphSettings(db=Path(sys.argv[1]), reindex=False), ServerGuard.for_tests(sys.argv[2]))
 server._lowlevel_server.middleware.clear()  # diagnostic only: the transport without the guardrails

@@ -161,7 +161,8 @@ def mcp_codegraph(
     state_dir: Annotated[Path, typer.Option(help="Where the server's audit log lives.")] = Path(".vigil"),
 ) -> None:
     """Run the codegraph MCP server until interrupted."""
-    from mcp_servers.codegraph.server import CodegraphSettings, serve
+    from mcp_servers.codegraph.server import serve
+    from mcp_servers.codegraph.settings import CodegraphSettings
     from mcp_servers.common.serving import prepare
 
     if repo is None and db is None:

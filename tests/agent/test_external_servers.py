@@ -87,7 +87,7 @@ async def test_investigation_reports_an_unreachable_external_server(tmp_path, mo
     free.bind(("127.0.0.1", 0))
     dead_url = f"http://127.0.0.1:{free.getsockname()[1]}/mcp"
     free.close()
-    from mcp_servers.codegraph.server import CodegraphSettings
+    from mcp_servers.codegraph.settings import CodegraphSettings
 
     config = Config(state_dir=tmp_path / "state", servers=[ExternalServer(name="grafana", url=dead_url)],
                     codegraph=CodegraphSettings(repo=tmp_path / "no-such-repo", db=tmp_path / "cg.db"))

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from mcp_servers.codegraph.server import CodegraphSettings, build_server
+from mcp_servers.codegraph.server import build_server
+from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.common.server import ServerGuard
 from tests.codegraph.conftest import FIXTURES
 
