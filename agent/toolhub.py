@@ -28,6 +28,7 @@ from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
 from guardrails.injection import InjectionReport
 from guardrails.pipeline import Pipeline
 from guardrails.quarantine import quarantine
+from guardrails.redaction import redact_data
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
 from mcp_servers.common.server import META_ACTOR, META_COST_CLASS, META_RISK, META_RUN, META_TEAM
 
@@ -61,6 +62,8 @@ class ToolOutcome:
     secrets_redacted: int = 0
     full_text: str = ""
     """The whole redacted result, before fitting: what the runbook's conclusion rules read."""
+    data: dict[str, Any] | None = None
+    """The tool's structured content (its MCP output schema), redacted: the facts rules and triage read."""
 
     def for_model(self) -> str:
         """The result as the model receives it: fenced as untrusted data, with its evidence id."""
@@ -189,8 +192,10 @@ class ToolHub:
             result = await self._clients[hub_tool.server].call_tool(tool, arguments, meta=cast(Any, meta))
             text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
             ok = not result.is_error
+            structured = result.structured_content if ok and isinstance(result.structured_content, dict) else None
         except Exception as exc:  # a transport failure is evidence too: the model can try something else
             text, ok = f"the {hub_tool.server} server failed: {type(exc).__name__}: {exc}", False
+            structured = None
         screened = self.pipeline.screen_result(action, text, is_error=not ok)
         budget = budget_tokens or self.result_budget_tokens
         if self.summarizer is not None:
@@ -199,7 +204,8 @@ class ToolHub:
             fitted = fit_text(screened.text, budget, more_hint="narrow the call (a filter, a smaller window, a limit)")
         outcome = ToolOutcome(evidence_id, tool, arguments, ok, fitted, injection=screened.injection,
                               step_id=step_id, seconds=time.monotonic() - started,
-                              secrets_redacted=screened.secrets_redacted, full_text=screened.text)
+                              secrets_redacted=screened.secrets_redacted, full_text=screened.text,
+                              data=redact_data(structured)[0] if structured is not None else None)
         self.outcomes.append(outcome)
         return outcome
 
