@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -27,7 +27,7 @@ from mcp.types import ToolAnnotations
 from guardrails.action import Action, Actor, Risk, ToolSpec
 from guardrails.approval import AutoDenyApprover
 from guardrails.audit import AuditLog
-from guardrails.pipeline import Pipeline, default_policy_path
+from guardrails.pipeline import Normaliser, Pipeline, default_policy_path
 from guardrails.policy import Limits, load_policy
 from guardrails.quarantine import quarantine
 from guardrails.redaction import redact_data
@@ -67,15 +67,21 @@ class ServerGuard:
         return cls(pipeline, default_actor or Actor(name="mcp-client", origin="mcp"))
 
     @classmethod
-    def for_tests(cls, tmp_path: str | Path, server_name: str = "test") -> ServerGuard:
-        """The shipped default policy, an audit log under tmp_path, and nobody to approve."""
-        return cls.from_files(None, tmp_path, server_name)
+    def for_tests(cls, tmp_path: str | Path, server_name: str = "test",
+                  policy_path: str | Path | None = None) -> ServerGuard:
+        """A policy (the shipped default unless given), an audit log under tmp_path, and nobody to approve."""
+        return cls.from_files(policy_path, tmp_path, server_name)
 
 
-def create_server(name: str, instructions: str, guard: ServerGuard) -> MCPServer:
-    """An MCPServer whose every tool call passes `guard`'s pipeline."""
+def create_server(name: str, instructions: str, guard: ServerGuard,
+                  normalise: Normaliser | None = None) -> MCPServer:
+    """An MCPServer whose every tool call passes `guard`'s pipeline.
+
+    `normalise` puts schema-valid arguments in the canonical form the policy must judge (the
+    Kubernetes server resolves a kind spelling through discovery); the tool then receives exactly
+    the arguments that were judged."""
     server: MCPServer = MCPServer(name, instructions=instructions)
-    server._lowlevel_server.middleware.append(_guard_middleware(server, guard))
+    server._lowlevel_server.middleware.append(_guard_middleware(server, guard, normalise))
     return server
 
 
@@ -96,7 +102,7 @@ async def tool_table(server: MCPServer) -> ToolTable:
     return table
 
 
-def _guard_middleware(server: MCPServer, guard: ServerGuard) -> ServerMiddleware[Any]:
+def _guard_middleware(server: MCPServer, guard: ServerGuard, normalise: Normaliser | None) -> ServerMiddleware[Any]:
     cache: dict[str, ToolTable] = {}
 
     async def middleware(ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -117,15 +123,17 @@ def _guard_middleware(server: MCPServer, guard: ServerGuard) -> ServerMiddleware
         if spec is not None and not spec.read_only:
             # A write tool builds its own rollback plan and runs the full check with it; here we
             # only refuse what validation and scoping would refuse anyway.
-            verdict = await guard.pipeline.precheck(action, spec, cost_class)
+            verdict = await guard.pipeline.precheck(action, spec, cost_class, normalise)
         else:
-            verdict = await guard.pipeline.check(action, spec, cost_class)
+            verdict = await guard.pipeline.check(action, spec, cost_class, normalise)
         if not verdict.allowed:
             denial = verdict.denial
             assert denial is not None
             rule = f" (rule {denial.rule})" if denial.rule else ""
             text = f"Refused by Vigil's guardrails at the {denial.layer} layer: {denial.reason}{rule}"
             return {"content": [{"type": "text", "text": text}], "isError": True, "resultType": "complete"}
+        if action.arguments != arguments:  # the tool runs on what the policy judged
+            ctx = replace(ctx, params={**params, "arguments": action.arguments})
         result = await call_next(ctx)
         return _screen(result, action, guard)
 

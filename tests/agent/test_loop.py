@@ -23,9 +23,10 @@ from agent.runbooks.catalog import Catalog
 from agent.toolhub import ToolHub
 from guardrails.action import Actor
 from guardrails.audit import AuditLog, verify
-from guardrails.pipeline import Pipeline, default_policy_path
+from guardrails.pipeline import Pipeline
 from guardrails.policy import load_policy
 from mcp_servers.common.server import READ_ONLY, WRITE, ServerGuard, create_server
+from tests.policies import DENY_KUBE_SYSTEM
 
 pytestmark = pytest.mark.anyio
 
@@ -76,7 +77,7 @@ def incident() -> Incident:
 
 async def run(tmp_path: Path, model, budget: Budget | None = None):
     server, calls = toy_server(tmp_path)
-    pipeline = Pipeline(load_policy(default_policy_path()), AuditLog(tmp_path / "audit.jsonl"))
+    pipeline = Pipeline(load_policy(DENY_KUBE_SYSTEM), AuditLog(tmp_path / "audit.jsonl"))
     async with ToolHub(pipeline, Actor(name="agent", origin="agent"), "run_test") as hub:
         await hub.connect("toy", server)
         investigator = Investigator(hub, model, Catalog.load(), budget=budget)
@@ -157,7 +158,7 @@ async def test_tools_outside_the_runbook_and_denied_namespaces_are_refused(tmp_p
 
 async def test_write_without_rollback_plan_is_refused_on_the_tool_path(tmp_path):
     server, calls = toy_server(tmp_path)
-    pipeline = Pipeline(load_policy(default_policy_path()), AuditLog(tmp_path / "audit.jsonl"))
+    pipeline = Pipeline(load_policy(DENY_KUBE_SYSTEM), AuditLog(tmp_path / "audit.jsonl"))
     async with ToolHub(pipeline, Actor(name="agent", origin="agent"), "run_w") as hub:
         await hub.connect("toy", server)
         outcome = await hub.call("propose_change", {"path": "apps/payments/deploy.yaml", "description": "x"})

@@ -11,6 +11,7 @@ from guardrails.action import Actor
 from guardrails.pipeline import default_policy_path
 from guardrails.policy import DEFAULT_DENY_RULE, PolicyError, load_policy
 from guardrails.scope import extract_scope
+from tests.policies import DENY_KUBE_SYSTEM
 
 ALICE = Actor(name="alice", origin="cli", team="payments")
 
@@ -133,10 +134,15 @@ def test_duplicate_rule_ids_rejected(tmp_path):
         load_policy(path)
 
 
-def test_shipped_default_policy_loads_and_keeps_kube_system_out():
+def test_shipped_default_policy_reads_kube_system_but_never_secret_objects():
+    """CoreDNS and the rest of kube-system are evidence (the dns-failures runbook reads them); Secrets are not."""
     policy = load_policy(default_policy_path())
     agent = Actor(name="agent", origin="agent")
-    assert not policy.evaluate_rules(agent, "k8s_logs", extract_scope({"namespace": "kube-system"})).allowed
+    assert policy.evaluate_rules(agent, "k8s_logs", extract_scope({"namespace": "kube-system"})).allowed
     assert policy.evaluate_rules(agent, "k8s_logs", extract_scope({"namespace": "shop"})).allowed
-    assert policy.allows_namespace(agent, "k8s_list", "shop")
-    assert not policy.allows_namespace(agent, "k8s_list", "kube-system")
+    assert policy.allows_namespace(agent, "k8s_list", "kube-system")
+    secrets = policy.evaluate_rules(agent, "k8s_list", extract_scope({"kind": "Secret", "namespace": "shop"}))
+    assert not secrets.allowed and secrets.rule == "deny-secret-objects"
+    restricted = load_policy(DENY_KUBE_SYSTEM)
+    assert not restricted.evaluate_rules(agent, "k8s_logs", extract_scope({"namespace": "kube-system"})).allowed
+    assert not restricted.allows_namespace(agent, "k8s_list", "kube-system")

@@ -10,12 +10,13 @@ from starlette.testclient import TestClient
 
 from guardrails.action import Actor
 from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, http_app
+from tests.policies import DENY_KUBE_SYSTEM
 
 pytestmark = pytest.mark.anyio
 
 
 def build(tmp_path):
-    guard = ServerGuard.for_tests(tmp_path, "toy")
+    guard = ServerGuard.for_tests(tmp_path, "toy", policy_path=DENY_KUBE_SYSTEM)
     server = create_server("toy", "a toy server for guard tests", guard)
 
     @server.tool(annotations=READ_ONLY)

@@ -30,6 +30,7 @@ from mcp_servers.kubernetes.client import KubeSettings
 from mcp_servers.kubernetes.replay import write_kubeconfig
 from mcp_servers.kubernetes.server import build_server
 from tests.kubernetes.conftest import INCIDENTS
+from tests.policies import DENY_KUBE_SYSTEM
 
 pytestmark = pytest.mark.anyio
 
@@ -79,7 +80,8 @@ async def test_forbidden_is_a_clear_tool_error(tmp_path: Path) -> None:
     app = Starlette(routes=[Route("/{p:path}", _forbidden)])
     with _serve(app) as url:
         kubeconfig = write_kubeconfig(tmp_path / "kc", url, "rbac")
-        server = build_server(KubeSettings(kubeconfig=str(kubeconfig)), ServerGuard.for_tests(tmp_path))
+        guard = ServerGuard.for_tests(tmp_path, policy_path=DENY_KUBE_SYSTEM)
+        server = build_server(KubeSettings(kubeconfig=str(kubeconfig)), guard)
         async with Client(server) as c:
             error, text = await _text(c, "k8s_list", {"kind": "pods", "namespace": "shop"})
     assert error and "forbidden by the cluster's RBAC" in text and 'cannot list resource "pods"' in text
@@ -90,7 +92,7 @@ async def test_timeout_and_unreachable_are_clear_tool_errors(tmp_path: Path) -> 
     with _serve(app) as url:
         kubeconfig = write_kubeconfig(tmp_path / "kc", url, "slow")
         settings = KubeSettings(kubeconfig=str(kubeconfig), timeout_seconds=0.3)
-        async with Client(build_server(settings, ServerGuard.for_tests(tmp_path))) as c:
+        async with Client(build_server(settings, ServerGuard.for_tests(tmp_path, policy_path=DENY_KUBE_SYSTEM))) as c:
             error, text = await _text(c, "k8s_nodes", {})
     assert error and "timed out" in text
     with socket.socket() as s:
@@ -98,7 +100,7 @@ async def test_timeout_and_unreachable_are_clear_tool_errors(tmp_path: Path) -> 
         port = s.getsockname()[1]
     kubeconfig = write_kubeconfig(tmp_path / "kc2", f"http://127.0.0.1:{port}", "gone")
     async with Client(build_server(KubeSettings(kubeconfig=str(kubeconfig), timeout_seconds=2),
-                                   ServerGuard.for_tests(tmp_path))) as c:
+                                   ServerGuard.for_tests(tmp_path, policy_path=DENY_KUBE_SYSTEM))) as c:
         error, text = await _text(c, "k8s_list", {"kind": "pods"})
     assert error and "could not be reached" in text and "check the context" in text
 
@@ -135,7 +137,7 @@ async def test_http_server_with_bearer_token_against_a_replayed_bundle(tmp_path:
     token = "k8s-test-token-93e1"
     log = (tmp_path / "server.log").open("wb")
     args = ["--http", "--port", str(port), "--replay", str(INCIDENTS / "payments-bad-config"),
-            "--state-dir", str(tmp_path / "state")]
+            "--state-dir", str(tmp_path / "state"), "--policy", str(DENY_KUBE_SYSTEM)]
     proc = subprocess.Popen([sys.executable, "-m", "mcp_servers.kubernetes.cli", *args],
                             env={**os.environ, "VIGIL_MCP_TOKEN": token}, stdout=log, stderr=subprocess.STDOUT)
     log.close()

@@ -17,6 +17,7 @@ from mcp_servers.common.compact import estimate_tokens
 from mcp_servers.common.server import ServerGuard
 from mcp_servers.kubernetes.client import KubeSettings
 from mcp_servers.kubernetes.server import build_server
+from tests.policies import DENY_KUBE_SYSTEM
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +26,8 @@ TOOLS = {"k8s_list", "k8s_get", "k8s_describe", "k8s_logs", "k8s_events", "k8s_r
 
 
 def _server(replays: dict[str, Any], name: str, tmp_path: Path) -> Any:
-    return build_server(KubeSettings(kubeconfig=str(replays[name].kubeconfig)), ServerGuard.for_tests(tmp_path))
+    guard = ServerGuard.for_tests(tmp_path, policy_path=DENY_KUBE_SYSTEM)
+    return build_server(KubeSettings(kubeconfig=str(replays[name].kubeconfig)), guard)
 
 
 async def _call(c: Client, tool: str, args: dict[str, Any], error: bool = False) -> str:
@@ -220,7 +222,7 @@ async def test_hostile_log_line_is_flagged_as_data(replays, bundles, tmp_path: P
 
 async def test_only_allowed_contexts_are_served(replays, tmp_path: Path) -> None:
     settings = KubeSettings(kubeconfig=str(replays["checkout-oom"].kubeconfig), allowed_contexts=["prod-eu"])
-    async with Client(build_server(settings, ServerGuard.for_tests(tmp_path))) as c:
+    async with Client(build_server(settings, ServerGuard.for_tests(tmp_path, policy_path=DENY_KUBE_SYSTEM))) as c:
         text = await _call(c, "k8s_nodes", {}, error=True)
     assert "is not served here; use one of: prod-eu" in text
 

@@ -20,10 +20,11 @@ from agent.telemetry import Telemetry, in_memory_telemetry
 from agent.toolhub import ToolHub
 from guardrails.action import Actor
 from guardrails.audit import AuditLog
-from guardrails.pipeline import Pipeline, default_policy_path
+from guardrails.pipeline import Pipeline
 from guardrails.policy import load_policy
 from guardrails.usage import UsageLedger
 from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server
+from tests.policies import DENY_KUBE_SYSTEM
 
 CANARY = "zebra-canary-5521"
 """A phrase that appears only in the incident text and tool output: it must never reach a span."""
@@ -75,7 +76,7 @@ async def investigate(tmp_path: Path, model: Model | None, *, actor: Actor | Non
                       incident: Incident | None = None) -> tuple[Report, Path]:
     """Run one investigation against the toy server; returns the report and the agent's audit log path."""
     audit_path = tmp_path / "audit.jsonl"
-    pipeline = Pipeline(load_policy(policy or default_policy_path()), AuditLog(audit_path), ledger=ledger)
+    pipeline = Pipeline(load_policy(policy or DENY_KUBE_SYSTEM), AuditLog(audit_path), ledger=ledger)
     actor = actor or Actor(name="agent", origin="agent", team="payments")
     async with ToolHub(pipeline, actor, "run_telemetry") as hub:
         await hub.connect("toy", toy_server(tmp_path))

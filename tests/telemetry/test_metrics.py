@@ -18,8 +18,9 @@ from agent.telemetry import Telemetry, metrics_exposition, register_queue_depth
 from guardrails.action import Action, Actor, Risk, RollbackPlan, ToolSpec
 from guardrails.approval import AutoDenyApprover, PreApproved
 from guardrails.audit import AuditLog
-from guardrails.pipeline import Pipeline, default_policy_path
+from guardrails.pipeline import Pipeline
 from guardrails.policy import load_policy
+from tests.policies import DENY_KUBE_SYSTEM
 from tests.telemetry.conftest import attrs, investigate
 
 pytestmark = pytest.mark.anyio
@@ -86,7 +87,7 @@ async def test_approvals_by_outcome_and_channel(tmp_path, telemetry):
         return Action(actor=Actor(name="bob"), tool="propose_change", arguments={"path": "apps/x.yaml"},
                       risk=Risk.MEDIUM, rollback=plan)
 
-    policy = load_policy(default_policy_path())
+    policy = load_policy(DENY_KUBE_SYSTEM)
     approving = Pipeline(policy, AuditLog(tmp_path / "a.jsonl"), PreApproved("alice"))
     headless = Pipeline(policy, AuditLog(tmp_path / "b.jsonl"), AutoDenyApprover())
     assert (await approving.check(action(), spec)).allowed
