@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,14 @@ def incident_from_file(path: Path) -> Incident:
     except (OSError, ValueError) as exc:
         raise IncidentError(str(path), f"cannot read a JSON payload: {exc}") from exc
     return from_payload(payload)[0]
+
+
+def parse_at(text: str, now: datetime | None = None) -> datetime:
+    """`--at`: RFC 3339, or a time relative to `now` such as `-2h` or `-1h30m` (also `now-2h`)."""
+    from guardrails.timeparse import parse_time
+
+    text = text.strip()
+    return parse_time(f"now{text}" if text.startswith("-") else text, now)
 
 
 class ProgressPrinter:
@@ -78,6 +87,11 @@ def investigate(
     label: Annotated[list[str], typer.Option(help="Extra label KEY=VALUE (namespace, pod, cluster…).")] = [],  # noqa: B006
     fmt: Annotated[str, typer.Option("--format", help="rich, markdown or json.")] = "rich",
     config: Annotated[Path | None, typer.Option("--config", "-c", help="vigil.yaml")] = None,
+    bundle: Annotated[Path | None, typer.Option(
+        help="Investigate this incident bundle, served locally (replayed cluster, its metrics, its code).")] = None,
+    at: Annotated[str | None, typer.Option(
+        help="When the incident started: RFC 3339 or relative like -2h (to now; with --bundle, to its "
+             "incident time). Every query window counts from it.")] = None,
 ) -> None:
     """Investigate a question or an alert and print the report."""
     from agent.runtime import investigate_incident
@@ -86,8 +100,11 @@ def investigate(
     if fmt not in ("rich", "markdown", "json"):
         err.print("[red]error[/red] --format is one of rich, markdown, json")
         raise typer.Exit(2)
-    if bool(question) == bool(alert):
-        err.print("[red]error[/red] give a question or --alert FILE (one of them)")
+    if question and alert:
+        err.print("[red]error[/red] give a question or --alert FILE, not both")
+        raise typer.Exit(2)
+    if not (question or alert or bundle):
+        err.print("[red]error[/red] give a question or --alert FILE (or --bundle DIR, which may carry its own)")
         raise typer.Exit(2)
     labels = {}
     for item in label:
@@ -96,15 +113,47 @@ def investigate(
             err.print(f"[red]error[/red] --label takes KEY=VALUE, got {item!r}")
             raise typer.Exit(2)
         labels[key.strip()] = value.strip()
+    cfg = load_or_exit(config)
+    progress = ProgressPrinter(err) if fmt == "rich" else None
+    actor = Actor(name=getpass.getuser(), origin="cli", team=cfg.team)
+    if bundle is not None:
+        report = _investigate_bundle(bundle, question, alert, labels, at, cfg, actor, progress)
+        print_report(report, fmt)  # type: ignore[arg-type]
+        return
     try:
         incident = incident_from_file(alert) if alert else from_text(question or "", labels)
-    except IncidentError as exc:
+        if at:
+            incident.started_at = parse_at(at)
+    except (IncidentError, ValueError) as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     if alert and labels:
         incident.labels.update(labels)
-    cfg = load_or_exit(config)
-    progress = ProgressPrinter(err) if fmt == "rich" else None
-    actor = Actor(name=getpass.getuser(), origin="cli", team=cfg.team)
     report = asyncio.run(investigate_incident(incident, cfg, actor=actor, progress=progress))
     print_report(report, fmt)  # type: ignore[arg-type]
+
+
+def _investigate_bundle(path: Path, question: str | None, alert: Path | None, labels: dict[str, str],
+                        at: str | None, cfg: Config, actor: Any, progress: ProgressPrinter | None) -> Report:
+    """`--bundle`: serve the bundle the way the demo does and investigate it at its incident time."""
+    import tempfile
+
+    from agent.demo import bundle_incident, serve_bundle
+    from agent.runtime import investigate_incident
+    from mcp_servers.common.bundle import Bundle, BundleError
+
+    try:
+        loaded = Bundle.load(path)
+        if alert:
+            incident = incident_from_file(alert)
+            incident.labels.update(labels)
+        else:
+            incident = bundle_incident(loaded, question, labels)
+        if at:
+            incident.started_at = parse_at(at, loaded.incident_time)
+    except (BundleError, IncidentError, ValueError) as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    with tempfile.TemporaryDirectory(prefix="vigil-bundle-") as work, \
+            serve_bundle(loaded, cfg, Path(work), incident, progress.out if progress else err) as served:
+        return asyncio.run(investigate_incident(incident, served, actor=actor, progress=progress))

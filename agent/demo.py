@@ -41,6 +41,54 @@ def scenario_incident(bundle: Any) -> Incident:
     return from_payload(payload)[0]
 
 
+def resolve_bundle(name_or_path: str | Path) -> Path:
+    """A bundle directory (it holds manifest.yaml) or the name of a bundled scenario."""
+    path = Path(name_or_path)
+    if (path / "manifest.yaml").is_file():
+        return path
+    if str(name_or_path) in scenarios():
+        return SCENARIOS_DIR / str(name_or_path)
+    raise ValueError(f"{name_or_path} is neither a bundle directory (one holding manifest.yaml) nor a bundled "
+                     f"scenario ({', '.join(scenarios())})")
+
+
+def bundle_incident(bundle: Any, question: str | None = None, labels: dict[str, str] | None = None) -> Incident:
+    """What to investigate in a bundle: the question given, else the manifest's, else its first alert.
+
+    A question has no time of its own, so it is asked at the bundle's incident time: every query
+    window then covers the incident rather than the wall clock's now.
+    """
+    from agent.incident import IncidentError, from_text
+
+    asked = question or bundle.manifest.question
+    if asked:
+        incident = from_text(asked, labels)
+        incident.started_at = bundle.incident_time
+        return incident
+    if not bundle.manifest.alerts:
+        raise IncidentError("manifest.yaml", "the bundle has no alerts and no `question`; pass a QUESTION or "
+                                             "--alert FILE")
+    incident = scenario_incident(bundle)
+    incident.labels.update(labels or {})
+    return incident
+
+
+@contextlib.contextmanager
+def serve_bundle(bundle: Any, config: Config, work: Path, incident: Incident, log: Console) -> Iterator[Config]:
+    """Serve a bundle for one investigation and yield `config` pointed at it.
+
+    The one way a bundle is served (the demo, `vigil investigate --bundle`, `vigil eval`): the replay
+    API server, a real Prometheus backfilled from the bundle's metrics when it has any and the
+    binary is installed, and the code graph over the bundle's code. `work` holds the kubeconfig and
+    the code graph's database.
+    """
+    from mcp_servers.kubernetes.replay import replay_server
+
+    with replay_server(bundle, work / "kubeconfig") as replay, local_metrics(bundle, log) as prom_url:
+        log.print(f"[cyan]cluster[/cyan] {bundle.manifest.cluster.name} replayed at {replay.url}", highlight=False)
+        yield _demo_config(config, replay, bundle, prom_url, work, incident)
+
+
 @contextlib.contextmanager
 def local_metrics(bundle: Any, out: Console) -> Iterator[str | None]:
     """A real Prometheus loaded with the scenario's metrics, or None (said plainly) without the binary."""
@@ -79,19 +127,20 @@ def demo_gitops_remote(workdir: Path) -> Path:
     return remote
 
 
-async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console, fmt: str = "rich",
+async def run_demo(scenario: str | Path, *, config: Config, approve: bool, out: Console, fmt: str = "rich",
                    propose_change: bool = True, interactive: bool | None = None,
                    log: Console | None = None) -> Report:
-    """Investigate `scenario`; the report goes to `out`, progress and the proposal's story to `log`."""
+    """Investigate `scenario` (a bundled scenario's name or a bundle directory); the report goes to `out`,
+    progress and the proposal's story to `log`."""
     from agent.cli_investigate import ProgressPrinter, print_report
     from agent.runtime import Runtime, investigate_incident
     from guardrails.action import Actor
     from mcp_servers.common.bundle import Bundle
-    from mcp_servers.kubernetes.replay import replay_server
 
     log = log or out
-    bundle = Bundle.load(SCENARIOS_DIR / scenario)
-    incident = scenario_incident(bundle)
+    bundle = Bundle.load(resolve_bundle(scenario))
+    scenario = bundle.name
+    incident = bundle_incident(bundle)
     user = getpass.getuser()
     interactive = sys.stdin.isatty() if interactive is None else interactive
     work = (config.state_dir / "demo" / scenario).resolve()
@@ -100,15 +149,16 @@ async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console
     work.mkdir(parents=True)
     log.print(f"[bold]Vigil demo[/bold]: {bundle.manifest.title} (scenario {scenario})", highlight=False)
     # The replayed cluster and Prometheus live only as long as the investigation needs them.
-    with replay_server(bundle, work / "kubeconfig") as replay, local_metrics(bundle, log) as prom_url:
-        log.print(f"[cyan]cluster[/cyan] {bundle.manifest.cluster.name} replayed at {replay.url}", highlight=False)
-        demo_config = _demo_config(config, replay, bundle, prom_url, work)
+    with serve_bundle(bundle, config, work, incident, log) as demo_config:
         runtime = Runtime.from_config(demo_config, _approver(approve, interactive, user))
         actor = Actor(name=user, origin="cli", team=demo_config.team)
         report = await investigate_incident(incident, demo_config, actor=actor, runtime=runtime,
                                             progress=ProgressPrinter(log))
     print_report(report, fmt, out)  # type: ignore[arg-type]
-    expected = bundle.expected.get("root_cause")
+    try:  # the answer key, read only now that the investigation is over
+        expected = bundle.expected.get("root_cause")
+    except Exception:  # a broken answer key must not spoil the report already printed
+        expected = None
     if expected:
         log.print(f"[dim]The bundle's recorded root cause, for comparison: {expected}[/dim]", highlight=False)
     if propose_change:
@@ -118,15 +168,22 @@ async def run_demo(scenario: str, *, config: Config, approve: bool, out: Console
     return report
 
 
-def _demo_config(config: Config, replay: Any, bundle: Any, prom_url: str | None, work: Path) -> Config:
-    """The user's config (model, policy, state dir) pointed at the replayed cluster and local Prometheus."""
+def _demo_config(config: Config, replay: Any, bundle: Any, prom_url: str | None, work: Path,
+                 incident: Incident) -> Config:
+    """The user's config (model, policy, state dir) pointed at the replayed cluster and local Prometheus.
+
+    Whatever cluster the alert names (its `context_label` label), it means the one replayed cluster.
+    """
     from mcp_servers.codegraph.settings import CodegraphSettings
     from mcp_servers.prometheus.client import PromSettings
 
+    clusters = {bundle.manifest.cluster.name: replay.context}
+    named = incident.labels.get(config.kubernetes.context_label)
+    if named:
+        clusters[named] = replay.context
     update: dict[str, Any] = {
         "kubernetes": config.kubernetes.model_copy(update={
-            "kubeconfig": replay.kubeconfig, "context": replay.context,
-            "clusters": {bundle.manifest.cluster.name: replay.context}}),
+            "kubeconfig": replay.kubeconfig, "context": replay.context, "clusters": clusters}),
         "prometheus": PromSettings(url=prom_url) if prom_url else None,
     }
     if bundle.code_dir is not None:

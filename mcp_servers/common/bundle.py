@@ -111,6 +111,12 @@ class Manifest(_Strict):
     expected: str | None = None
     code: CodeRef | None = None
     gitops: str | None = None
+    question: str | None = None
+    """What to ask when an investigation is given neither an alert file nor a question."""
+
+
+ANSWER_KEY_NAMES = frozenset({"expected.yaml", "expected.yml"})
+"""File names of answer keys: never loaded as objects, never served, never read by an investigation."""
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,11 @@ class Bundle:
 
     @property
     def expected(self) -> dict[str, Any]:
-        """The written-down root cause (empty when the bundle has none)."""
+        """The written-down root cause (empty when the bundle has none).
+
+        An answer key: tests, `vigil bundle validate` and `vigil eval`'s scoring read it, after an
+        investigation and outside it; loading a bundle and replaying it never do.
+        """
         if not self.manifest.expected:
             return {}
         data = yaml.safe_load((self.root / self.manifest.expected).read_text())
@@ -222,6 +232,7 @@ def validate_bundle(root: str | Path) -> list[Problem]:
     """Everything wrong with a bundle, errors and warnings, without raising."""
     bundle, problems = _read(Path(root))
     if bundle is not None:
+        problems.extend(_check_expected(bundle))
         problems.extend(_check_consistency(bundle))
     return problems
 
@@ -247,6 +258,10 @@ def _read(root: Path) -> tuple[Bundle | None, list[Problem]]:
     extra = root / "extra"
     if extra.is_dir():
         for path in sorted(p for p in extra.rglob("*") if p.suffix in (".yaml", ".yml", ".json")):
+            if path.name in ANSWER_KEY_NAMES or (manifest.expected and path == root / manifest.expected):
+                problems.append(Problem(str(path.relative_to(root)), "an answer key is never served as cluster "
+                                        "objects; keep it at the bundle's root or in `vigil eval --answers DIR`"))
+                continue
             bundle.objects.extend(_objects_from(path, root, problems))
     _check_objects(bundle, problems)
     _check_files(bundle, problems)
@@ -393,24 +408,33 @@ def _check_files(bundle: Bundle, problems: list[Problem]) -> None:
             problems.append(Problem(rel, f"not valid JSON: {exc}"))
             continue
         problems.extend(_check_alert(rel, payload))
-    if m.expected:
-        path = bundle.root / m.expected
-        if not path.is_file():
-            problems.append(Problem("manifest.yaml: expected", f"{m.expected} does not exist"))
-        else:
-            try:
-                data = yaml.safe_load(path.read_text())
-            except yaml.YAMLError as exc:
-                problems.append(Problem(m.expected, f"not valid YAML: {exc}"))
-            else:
-                complete = isinstance(data, dict) and data.get("root_cause") and isinstance(data.get("culprit"), dict)
-                if not complete:
-                    problems.append(Problem(m.expected, "needs `root_cause` (text) and `culprit` "
-                                                        "({kind, namespace, name})"))
     optional_dirs: list[tuple[str, str | None]] = [("code", m.code.path if m.code else None), ("gitops", m.gitops)]
+    root = bundle.root.resolve()
     for label, subdir in optional_dirs:
         if subdir and not (bundle.root / subdir).is_dir():
             problems.append(Problem(f"manifest.yaml: {label}", f"{subdir} is not a directory"))
+        elif subdir and (bundle.root / subdir).resolve() in (root, *root.parents):
+            # The code graph indexes everything under its directory: the answer key would become evidence.
+            problems.append(Problem(f"manifest.yaml: {label}", f"{subdir!r} holds the whole bundle (and its answer "
+                                                               "key); point it at a subdirectory such as code/"))
+
+
+def _check_expected(bundle: Bundle) -> list[Problem]:
+    """The answer key parses and names a culprit (only `vigil bundle validate` opens it, never a load)."""
+    m = bundle.manifest
+    if not m.expected:
+        return []
+    path = bundle.root / m.expected
+    if not path.is_file():
+        return [Problem("manifest.yaml: expected", f"{m.expected} does not exist")]
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        return [Problem(m.expected, f"not valid YAML: {exc}")]
+    complete = isinstance(data, dict) and data.get("root_cause") and isinstance(data.get("culprit"), dict)
+    if not complete:
+        return [Problem(m.expected, "needs `root_cause` (text) and `culprit` ({kind, namespace, name})")]
+    return []
 
 
 def _alert_source(payload: Any) -> Literal["alertmanager", "pagerduty", "unknown"]:
@@ -515,8 +539,11 @@ def _check_consistency(bundle: Bundle) -> list[Problem]:
         if log_key.container not in names:
             have = ", ".join(map(str, names))
             problems.append(Problem(where, f"pod has no container {log_key.container!r} (it has {have})"))
-    culprit = bundle.expected.get("culprit") if bundle.manifest.expected and (
-        bundle.root / bundle.manifest.expected).is_file() else None
+    try:
+        culprit = bundle.expected.get("culprit") if bundle.manifest.expected and (
+            bundle.root / bundle.manifest.expected).is_file() else None
+    except yaml.YAMLError:
+        culprit = None  # _check_expected has said so
     if isinstance(culprit, dict):
         key = (str(culprit.get("kind")), str(culprit.get("namespace") or ""), str(culprit.get("name")))
         if key not in index:
