@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +40,14 @@ VERDICT_OBSERVERS: list[Callable[[str, Verdict], None]] = []
 here, so the guardrails library itself needs no metrics code. An observer must not raise."""
 
 _tracer = trace.get_tracer("vigil.guardrails")
+
+Normaliser = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+"""(tool name, schema-valid arguments) -> the canonical arguments the policy judges and the tool gets.
+A server supplies one when the policy needs facts only it can establish (Kubernetes discovery)."""
+
+
+class ArgumentError(ValueError):
+    """Raised by a normaliser for an argument it cannot accept; the message names the argument and the fix."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +78,19 @@ class Pipeline:
         """Who runs this pipeline (`agent`, `server:kubernetes`): audit records say where they were decided."""
         self.rate = RateLimiter()
 
-    async def check(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None) -> Verdict:
-        """Run every layer and return the verdict. Never raises for a denial."""
+    async def check(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None,
+                    normalise: Normaliser | None = None) -> Verdict:
+        """Run every layer and return the verdict. Never raises for a denial.
+
+        `normalise` (a server's argument normaliser) runs once the arguments match the schema and
+        before scoping, so the policy judges the canonical form (e.g. the kind `secrets` as `Secret`);
+        `action.arguments` then holds that form, and the caller passes it on to the tool."""
         with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
             verdict = Verdict(action=action)
-            for layer in (self._validate, self._scope, self._rollback):
+            verdict.decisions.append(await self._validated(action, spec, normalise))
+            if not verdict.allowed:
+                return self._finish(verdict, span)
+            for layer in (self._scope, self._rollback):
                 decision = layer(action, spec, cost_class)
                 verdict.decisions.append(decision)
                 if not decision.allowed:
@@ -82,16 +98,15 @@ class Pipeline:
             verdict.decisions.append(await self._approve(action))
             return self._finish(verdict, span)
 
-    async def precheck(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None) -> Verdict:
+    async def precheck(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None,
+                       normalise: Normaliser | None = None) -> Verdict:
         """Validation and scoping only, audited: for a write tool that runs the full `check` itself once
         it has built its rollback plan (an MCP server's middleware cannot know the plan)."""
         with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
             verdict = Verdict(action=action)
-            for layer in (self._validate, self._scope):
-                decision = layer(action, spec, cost_class)
-                verdict.decisions.append(decision)
-                if not decision.allowed:
-                    break
+            verdict.decisions.append(await self._validated(action, spec, normalise))
+            if verdict.allowed:
+                verdict.decisions.append(self._scope(action, spec, cost_class))
             return self._finish(verdict, span)
 
     async def check_model_call(self, action: Action) -> Verdict:
@@ -139,6 +154,24 @@ class Pipeline:
         return verdict
 
     # -- layer 1: validation -------------------------------------------------------------
+    async def _validated(self, action: Action, spec: ToolSpec | None, normalise: Normaliser | None) -> Decision:
+        """Schema validation, then the server's normaliser (which may refuse, naming the argument)."""
+        decision = self._validate(action, spec, None)
+        if not decision.allowed or normalise is None:
+            return decision
+        before = dict(action.arguments)
+        try:
+            action.arguments = await normalise(action.tool, dict(before))
+        except ArgumentError as exc:
+            return Decision(layer="validation", allowed=False, rule="arguments", reason=str(exc))
+        changed = {k: v for k, v in before.items() if action.arguments.get(k) != v}
+        if not changed:
+            return decision
+        original, _ = redaction.redact_data(changed)
+        return Decision(layer="validation", allowed=True, details={"original": original},
+                        reason="arguments match the tool's schema; put in canonical form: "
+                               + ", ".join(f"{k}={action.arguments.get(k)!r}" for k in changed))
+
     def _validate(self, action: Action, spec: ToolSpec | None, _: str | None) -> Decision:
         if spec is None:
             return Decision(layer="validation", allowed=False, rule="unknown-tool",

@@ -71,7 +71,7 @@ class Rule(_Strict):
             ("kind", scope.kind, self.kinds),
         ]
         for name, value, patterns in checks:
-            if value is not None and not _match(value, patterns, kind_insensitive=name == "kind"):
+            if value is not None and not _match_dim(name, value, patterns):
                 return f"{name} {value!r}"
         for path in scope.paths:
             if not _match_path(path, self.repo_paths):
@@ -95,7 +95,7 @@ class Rule(_Strict):
                 continue
             if name == "path" and _match_path(str(value), patterns):
                 return f"path {value!r}"
-            if name != "path" and _match(value, patterns, kind_insensitive=name == "kind"):
+            if name != "path" and _match_dim(name, value, patterns):
                 return f"{name} {value!r}"
         return None
 
@@ -257,11 +257,22 @@ def _dur(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def _match(value: str, patterns: list[str], kind_insensitive: bool = False) -> bool:
-    if kind_insensitive:
-        value = value.lower()
-        patterns = [p.lower() for p in patterns]
+def _match(value: str, patterns: list[str]) -> bool:
     return any(fnmatchcase(value, p) for p in patterns)
+
+
+def _match_dim(dimension: str, value: str, patterns: list[str]) -> bool:
+    return _match_kind(value, patterns) if dimension == "kind" else _match(value, patterns)
+
+
+def _match_kind(value: str, patterns: list[str]) -> bool:
+    """Kinds arrive canonical (`Secret`, `Deployment.apps`; the Kubernetes server resolves every spelling
+    through discovery first). A pattern without a dot names the kind in any group (`Secret`,
+    `Deployment`); one with a dot names kind and group (`Deployment.apps`, `*.monitoring.coreos.com`).
+    Case does not matter: kinds are CamelCase in manifests, lower-case in kubectl."""
+    full = value.lower()
+    bare = full.split(".", 1)[0]
+    return any(fnmatchcase(full if "." in p else bare, p.lower()) for p in patterns)
 
 
 def _match_path(path: str, patterns: list[str]) -> bool:

@@ -10,6 +10,7 @@ The official client is synchronous; the server calls these methods through `anyi
 
 from __future__ import annotations
 
+import difflib
 import json
 import threading
 import time
@@ -20,7 +21,8 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
 
-from mcp_servers.kubernetes.resources import ResourceType, resolve
+from mcp_servers.kubernetes.names import safe_segment
+from mcp_servers.kubernetes.resources import ResourceType, UnsafeSegment, resolve
 
 DISCOVERY_TTL_S = 300.0
 
@@ -120,6 +122,7 @@ class KubeClient:
 
     # ---- requests ------------------------------------------------------------------------
     def _get(self, context: str, path: str, query: dict[str, Any] | None = None) -> tuple[int, bytes]:
+        _check_path(path)
         api = self._api(context)
         params = [(k, v if not isinstance(v, bool) else str(v).lower()) for k, v in (query or {}).items()
                   if v not in (None, "")]
@@ -159,8 +162,12 @@ class KubeClient:
         """Every object of a type, paging with `continue`; (items, truncated at max_items)."""
         items: list[dict[str, Any]] = []
         token: str | None = None
+        try:
+            path = t.base_path(namespace)
+        except UnsafeSegment as exc:
+            raise KubeError(400, "BadRequest", str(exc)) from None
         while True:
-            answer = self.get_json(context, t.base_path(namespace), {
+            answer = self.get_json(context, path, {
                 "labelSelector": label_selector, "fieldSelector": field_selector, "limit": page_size,
                 "continue": token})
             for item in answer.get("items") or []:
@@ -174,7 +181,11 @@ class KubeClient:
                 return items, True
 
     def get_object(self, context: str, t: ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
-        obj = self.get_json(context, f"{t.base_path(namespace)}/{name}")
+        try:
+            path = t.object_path(namespace, name)
+        except UnsafeSegment as exc:
+            raise KubeError(400, "BadRequest", str(exc)) from None
+        obj = self.get_json(context, path)
         obj.setdefault("kind", t.kind)
         obj.setdefault("apiVersion", t.group_version)
         return obj
@@ -212,13 +223,33 @@ class KubeClient:
         return out
 
     def resolve_kind(self, context: str, kind: str) -> ResourceType:
+        """The one type a spelling names, by the cluster's discovery; UnknownKind lists close spellings."""
         types = self.resource_types(context)
         found = resolve(types, kind)
         if found is None:
-            close = sorted({t.kind for t in types if kind.lower()[:3] in t.kind.lower()})[:8]
-            hint = f"; did you mean: {', '.join(close)}" if close else "; k8s_list(kind='crd') shows custom kinds"
-            raise KubeError(400, "UnknownKind", f"the cluster has no resource kind {kind!r}{hint}")
+            raise KubeError(400, "UnknownKind", f"the cluster has no resource kind {kind!r}{_close_kinds(types, kind)}")
         return found
+
+
+def _close_kinds(types: list[ResourceType], kind: str) -> str:
+    """A hint naming the spellings nearest to an unknown one (`Secret.` -> Secret, secrets)."""
+    by_lower: dict[str, str] = {}
+    for t in types:
+        for spelling in t.spellings():
+            by_lower.setdefault(spelling.lower(), spelling)
+        by_lower[t.kind.lower()] = t.kind  # the CamelCase kind reads best
+    probe = kind.strip().strip("./").lower()
+    close = difflib.get_close_matches(probe, list(by_lower), n=6, cutoff=0.6)
+    if close:
+        return "; close spellings: " + ", ".join(by_lower[c] for c in close)
+    return "; k8s_list(kind='crd') shows custom kinds"
+
+
+def _check_path(path: str) -> None:
+    """Every API path is built from quoted single segments; refuse anything that could climb or inject."""
+    if not path.startswith("/") or not all(safe_segment(part) for part in path[1:].split("/")):
+        raise KubeError(400, "BadRequest", f"refusing the API path {path!r}: a name or namespace in it is not a "
+                                           "single path segment")
 
 
 def _from_status(status: int, body: bytes | str) -> KubeError:

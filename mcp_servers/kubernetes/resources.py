@@ -7,9 +7,15 @@ against what the live API's discovery reports, using the same dataclass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
+
+from mcp_servers.kubernetes.names import KIND_PATTERN, safe_segment
+
+_KIND_SPELLING = re.compile(KIND_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -31,19 +37,42 @@ class ResourceType:
         return self.kind.lower()
 
     def base_path(self, namespace: str | None = None) -> str:
-        """The REST path of the collection, in `namespace` when given (and the kind is namespaced)."""
+        """The REST path of the collection, in `namespace` when given (and the kind is namespaced).
+
+        The namespace is one path segment, never more: a value that could climb or split the path
+        (`shop/../kube-system`) is refused here even if every check before was bypassed."""
         root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
-            return f"{root}/namespaces/{namespace}/{self.plural}"
+            return f"{root}/namespaces/{segment(namespace, 'namespace')}/{self.plural}"
         return f"{root}/{self.plural}"
 
+    def object_path(self, namespace: str | None, name: str, subresource: str | None = None) -> str:
+        """The REST path of one object (or its subresource, e.g. `log`), each part one quoted segment."""
+        path = f"{self.base_path(namespace)}/{segment(name, 'name')}"
+        return f"{path}/{segment(subresource, 'subresource')}" if subresource else path
+
+    @property
+    def canonical(self) -> str:
+        """The one spelling the policy judges: `Kind` for the core group, `Kind.group` otherwise."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
     def matches(self, name: str) -> bool:
-        """Whether a user's spelling (kind, plural, singular, short name, plural.group) names this type."""
-        n = name.strip().lower()
-        if "." in n and not n.startswith("."):
-            head, _, group = n.partition(".")
+        """Whether a user's spelling (kind, plural, singular, short name, any of these `.group`) names this type.
+
+        Only exact spellings count: whitespace, a trailing or leading dot, a slash or an empty group
+        (`Secret.`) name nothing, so no spelling can slip past a policy rule on the canonical kind."""
+        if not _KIND_SPELLING.fullmatch(name):
+            return False
+        n = name.lower()
+        head, dot, group = n.partition(".")
+        if dot:
             return group == self.group.lower() and self._matches_bare(head)
         return self._matches_bare(n)
+
+    def spellings(self) -> set[str]:
+        """Every spelling that names this type (for close-match hints)."""
+        bare = {self.kind, self.plural, self.singular, *self.short_names}
+        return bare | ({f"{b}.{self.group}" for b in bare} if self.group else set())
 
     def _matches_bare(self, n: str) -> bool:
         return n in {self.kind.lower(), self.plural, self.singular, *self.short_names}
@@ -77,6 +106,17 @@ BUILTIN: tuple[ResourceType, ...] = (
     ResourceType("PodMetrics", "pods", "metrics.k8s.io", "v1beta1"),
     ResourceType("NodeMetrics", "nodes", "metrics.k8s.io", "v1beta1", namespaced=False),
 )
+
+
+class UnsafeSegment(ValueError):
+    """A value that would not stay one segment of a REST path."""
+
+
+def segment(value: str, what: str) -> str:
+    """`value` quoted as exactly one REST path segment; UnsafeSegment for `.`, `..`, separators, escapes."""
+    if not safe_segment(value):
+        raise UnsafeSegment(f"{what} {value!r} cannot be part of a Kubernetes API path")
+    return quote(value, safe=":@+~")
 
 
 def from_crd(crd: dict[str, Any]) -> list[ResourceType]:
