@@ -1,0 +1,172 @@
+"""What an error message means: a stable error class and the values it names.
+
+Classes are recognised from the *message's words*, the phrasings runtimes, drivers and proxies use
+for the same failure (`ECONNREFUSED`, `connect: connection refused`, `actively refused`,
+`Connection refused (os error 111)`...), never from one program's line layout, so they hold for
+services nobody wrote a rule for. The first class that matches wins; the order puts the specific
+causes (a missing variable, a name that does not resolve) before their symptoms (a 5xx).
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.I
+_ST = r"(?:status|code|HTTP|returned|got)\W{1,3}"
+"""A word that says the number after it is an HTTP status."""
+
+CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("oom", re.compile(
+        r"out of memory|OutOfMemory|\bOOM(?:Killed|[- ]?kill(?:ed|er)?)?\b|cannot allocate memory|\bENOMEM\b|"
+        r"heap (?:limit|out of memory)|\bMemoryError\b|memory limit (?:exceeded|reached)|bad_alloc|"
+        r"allocation failed|killed process \d+|memory exhausted|failed to allocate", _I)),
+    ("disk_full", re.compile(
+        r"no space left on device|\bENOSPC\b|disk (?:is )?full|disk quota exceeded|\bEDQUOT\b|"
+        r"not enough (?:disk )?space|could not extend file|insufficient (?:disk|storage) space|out of disk", _I)),
+    ("missing_config", re.compile(
+        r"(?:env(?:ironment)?(?:[ _-]?var(?:iable)?s?)?|config(?:uration)?(?: (?:key|value|option|entry|file))?|"
+        r"setting|variable|option|parameter|placeholder|required key)\b[^.;]{0,60}?"
+        r"(?:\bnot (?:been )?(?:set|defined|found|provided|configured|specified|present)\b|\bunset\b|\bundefined\b|"
+        r"\bmissing\b|\brequired\b|\bis empty\b|\bmust be (?:set|provided|defined|specified|present)\b|"
+        r"could not (?:be )?resolved?)"
+        r"|(?:\bmissing|\brequired|\bundefined|\bno value (?:set |provided )?for|could not resolve|unset|"
+        r"not set:?)\s+(?:required\s+|mandatory\s+)?(?:env\b|environment|config(?:uration)?\b|setting|"
+        r"variable|placeholder|option|parameter|property)"
+        r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+['\"`]?\s+(?:is |was |has )?(?:not (?:been )?(?:set|defined|provided|"
+        r"configured|specified)|unset|undefined|required|missing|empty|must be (?:set|provided|defined|specified))"
+        r"|process\.env\.\w+ is (?:undefined|not defined|missing)|undefined:? process\.env"
+        r"|\bKeyError\b.{0,4}['\"][A-Z][A-Z0-9]*_[A-Z0-9_]+['\"]|key not found: ['\"][A-Z][A-Z0-9_]+['\"]")),
+    ("dns_failure", re.compile(
+        r"no such host|name or service not known|\bENOTFOUND\b|\bEAI_AGAIN\b|\bEAI_NONAME\b|UnknownHost|"
+        r"temporary failure in name resolution|could not resolve (?:host|hostname|address|name)|"
+        r"nodename nor servname|\bNXDOMAIN\b|name does not resolve|failed to resolve|dns (?:resolution|lookup) "
+        r"failed|(?:unable|failed) to (?:resolve|lookup)|server misbehaving|host not found|"
+        r"no address associated with hostname|unknown host|name resolution failed|getaddrinfo failed|"
+        r"failed to lookup address|could not translate host name|no such domain", _I)),
+    ("tls_error", re.compile(
+        r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
+        r"required|unknown|expired|not trusted)|\btls: |TLS handshake|\bSSL(?:Error|HandshakeException|"
+        r"Exception)?\b.{0,40}(?:error|fail|wrong|alert|handshake|verify)|CERTIFICATE_VERIFY_FAILED|"
+        r"PKIX path|handshake failure|wrong version number|self[- ]signed certificate|unable to get local issuer|"
+        r"ERR_TLS|ssl_error|SSL routines|bad certificate|unknown certificate authority", _I)),
+    ("connection_refused", re.compile(
+        r"connection refused|\bECONNREFUSED\b|actively refused|refused (?:the |to )?connect|"
+        r"reset reason: (?:remote |local )?connection failure|delayed connect error: 111|"
+        r"ConnectException|could not connect to server|can't connect to \w+ server|failed to connect to|"
+        r"unable to connect to|couldn't connect to|connection attempt failed|connect failed|"
+        r"errno 111|os error 111", _I)),
+    ("connection_timeout", re.compile(
+        r"\btimed? ?out\b|\btimeout\b(?! *[=:])|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|"
+        r"\bESOCKETTIMEDOUT\b|Timeout(?:Exception|Error)|SocketTimeout|took too long to respond|"
+        r"gateway time-?out|errno 110|os error 110|deadline_exceeded", _I)),
+    ("upstream_reset", re.compile(
+        r"connection reset|\bECONNRESET\b|reset by peer|broken pipe|\bEPIPE\b|prematurely closed|"
+        r"upstream reset|disconnect/reset before headers|unexpected EOF|socket hang up|\bGOAWAY\b|"
+        r"RST_STREAM|closed the connection unexpectedly|connection (?:was )?(?:closed|aborted|terminated)|"
+        r"stream (?:was )?reset|connection termination|remote end closed|server disconnected|ECONNABORTED|"
+        r"IncompleteRead|EOF occurred", _I)),
+    ("auth_failure", re.compile(
+        r"authentication (?:failed|failure|required|error)|\bunauthori[sz]ed\b|\bunauthenticated\b|"
+        r"invalid (?:credentials|token|password|api[ _-]?key|username or password|signature|grant|client)|"
+        r"password authentication failed|access denied for user|login (?:failed|incorrect)|"
+        r"(?:token|credentials?|session) (?:has |have )?expired|\binvalid_grant\b|\binvalid_client\b|"
+        r"signature (?:is )?(?:invalid|mismatch|does not match)|AuthenticationException|\bNOAUTH\b|\bWRONGPASS\b|"
+        r"bad credentials|" + _ST + r"401\b|not authenticated|authentication is required|"
+        r"jwt (?:expired|malformed)", _I)),
+    ("permission_denied", re.compile(
+        r"permission denied|\bEACCES\b|\bEPERM\b|access (?:is )?denied|operation not permitted|\bforbidden\b|"
+        r"AccessDenied|not authori[sz]ed to|insufficient (?:privileges|permissions)|PermissionError|"
+        r"SecurityException|" + _ST + r"403\b|does not have (?:the )?(?:required )?permission|cannot (?:get|list|watch|"
+        r"create|patch|update|delete) resource|PERMISSION_DENIED|read-only file system", _I)),
+    ("rate_limited", re.compile(
+        r"rate[- ]?limit|too many requests|" + _ST + r"429\b|throttl|quota (?:exceeded|exhausted)|RESOURCE_EXHAUSTED|"
+        r"ResourceExhausted|\bSlowDown\b|TooManyRequests|request limit exceeded|backpressure|overloaded", _I)),
+    ("file_not_found", re.compile(
+        r"no such file|\bENOENT\b|FileNotFound|NoSuchFile|cannot find the (?:file|path)|"
+        r"(?:file|directory|path|module)\b.{0,80}?(?:does not exist|not found|doesn't exist)|"
+        r"cannot find module|ModuleNotFoundError|ImportError|No module named|ClassNotFoundException|"
+        r"NoClassDefFoundError|cannot open shared object", _I)),
+    ("db_error", re.compile(
+        r"SQLSTATE|sql_?state|deadlock detected|duplicate key|relation \S+ does not exist|\bORA-\d{5}\b|"
+        r"\bERROR \d{4} \(\w+\)|PSQLException|SQLException|OperationalError|IntegrityError|ProgrammingError|"
+        r"too many (?:connections|clients)|remaining connection slots|could not serialize access|"
+        r"lock wait timeout|table \S+ doesn't exist|syntax error at or near|(?:connection )?pool (?:exhausted|"
+        r"timeout)|QueryFailedError|SequelizeDatabaseError|MongoServerError|\bWRONGTYPE\b|database is locked|"
+        r"violates (?:foreign key|unique|not-null|check) constraint|column \S+ does not exist", _I)),
+    ("unavailable", re.compile(
+        r"no healthy upstream|service unavailable|\bUnavailable\b|circuit ?breaker (?:is )?open|"
+        r"no endpoints available|upstream (?:is )?unavailable|no available (?:server|backend|upstream)|"
+        r"all (?:backends|upstreams|hosts) (?:are )?(?:down|unhealthy)|" + _ST + r"503\b", _I)),
+    ("crash_exit", re.compile(
+        r"exit(?:ed)? with (?:exit )?(?:code|status) [1-9]|exit (?:code|status):? [1-9]\d*|"
+        r"terminated with (?:exit code|signal)|exited on signal|back-off restarting failed|process exited|"
+        r"killed by signal|"
+        r"signal: (?:killed|aborted|segmentation)|segmentation fault|\bSIGSEGV\b|core dumped|\bSIGABRT\b|"
+        r"\bSIGKILL\b|\bSIGBUS\b|CrashLoopBackOff|abnormal (?:exit|termination)", _I)),
+    ("panic", re.compile(
+        r"\bpanicked at\b|^panic: |nil pointer dereference|index out of range \[|unhandled panic")),
+    ("http_5xx", re.compile(
+        r"(?:status|code|HTTP|returned|response|got|received)[\"']?[\s=:/]+5\d\d\b|internal server error|"
+        r"bad gateway|\b5\d\d (?:Internal|Bad|Service|Gateway|Not Implemented)", _I)),
+]
+"""(class, pattern) in the order they are tried."""
+
+CAUSE_CLASSES = {"missing_config", "invalid_config", "connection_refused", "dns_failure", "oom", "tls_error",
+                 "auth_failure", "permission_denied", "disk_full", "file_not_found", "panic", "db_error",
+                 "connection_timeout", "upstream_reset", "unavailable"}
+"""Classes that name a cause rather than a symptom; they rank above http_5xx, crash_exit and bare errors."""
+
+_ENVOY_FLAGS = {"UF": "connection_refused", "UH": "unavailable", "UO": "unavailable", "UT": "connection_timeout",
+                "UC": "upstream_reset", "UR": "upstream_reset", "LR": "upstream_reset", "URX": "upstream_reset",
+                "NR": "no_route", "RL": "rate_limited", "UAEX": "permission_denied", "DPE": "bad_request",
+                "UPE": "upstream_reset", "UMSDR": "connection_timeout", "OM": "oom"}
+
+_GRPC_CODES = {"DeadlineExceeded": "connection_timeout", "ResourceExhausted": "rate_limited",
+               "PermissionDenied": "permission_denied", "Unauthenticated": "auth_failure",
+               "Unavailable": "unavailable"}
+
+_PARSE_ERROR = re.compile(
+    r"could not convert|invalid literal|invalid syntax|NumberFormatException|cannot parse|failed to parse|"
+    r"unable to parse|invalid (?:value|duration|format|number|boolean|port|url)|not a valid|parse error|"
+    r"cannot unmarshal|must be (?:a|an) (?:number|integer|boolean|duration)|ParseError|DateTimeParseException|"
+    r"out of range|unknown unit", re.I)
+_CONFIG_FRAME = re.compile(r"config|settings|environ|\benv\b|dotenv|properties", re.I)
+
+
+def classify(text: str, *, exception: str | None = None, fields: dict[str, str] | None = None,
+             context: str = "") -> str | None:
+    """The error class of a message, or None when it names no known kind of failure.
+
+    `context` is extra text that points at configuration (a stack trace's frames and code lines):
+    a parse error raised while reading configuration is `invalid_config`, not a bare exception."""
+    fields = fields or {}
+    probe = f"{exception}: {text}" if exception and exception not in text else text
+    for flag in fields.get("response_flags", "").split(","):
+        if flag in _ENVOY_FLAGS:
+            detail = _match(fields.get("upstream_failure", "") + " " + fields.get("response_code_details", ""))
+            return detail or _ENVOY_FLAGS[flag]
+    found = _match(probe)
+    if found in (None, "connection_timeout", "file_not_found") and _PARSE_ERROR.search(probe) and (
+            fields.get("env_var") or fields.get("config_key") or _CONFIG_FRAME.search(context)):
+        return "invalid_config"
+    if found is None and fields.get("grpc_code") in _GRPC_CODES:
+        return _GRPC_CODES[fields["grpc_code"]]
+    if found:
+        return found
+    if exception in ("panic", "fatal error"):
+        return "panic"
+    status = fields.get("status", "")
+    if status.isdigit() and len(status) == 3 and status[0] == "5":
+        return "http_5xx"
+    if exception:
+        return "exception"
+    return None
+
+
+def _match(text: str) -> str | None:
+    if not text.strip():
+        return None
+    for name, pattern in CLASS_PATTERNS:
+        if pattern.search(text):
+            return name
+    return None

@@ -1,0 +1,202 @@
+"""From a window of log lines to LogFacts: parse, join traces, classify, group, rank.
+
+Pure and in-memory: the caller reads the lines (Kubernetes API, Loki) and hands them over; nothing
+here does I/O. Lines at info level or below are only counted (formats, status codes); lines at
+warning or above, and unlevelled lines that name a known failure, become error kinds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mcp_servers.common.logfacts import fields as fx
+from mcp_servers.common.logfacts.classify import CAUSE_CLASSES, classify
+from mcp_servers.common.logfacts.lines import parse_line
+from mcp_servers.common.logfacts.mask import template
+from mcp_servers.common.logfacts.models import LogError, LogFacts, Severity, StackTrace
+from mcp_servers.common.logfacts.traces import Record, parse_trace, records
+
+EXAMPLE_CHARS = 300
+MAX_TRACES = 10
+_ACCESS_FORMATS = {"envoy_access", "nginx_access"}
+_SEVERITY_RANK = {"fatal": 0, "error": 0, "warning": 1, "unknown": 2, "info": 3}
+_STRONG_CAUSES = {"missing_config", "invalid_config", "dns_failure", "connection_refused", "oom", "disk_full",
+                  "tls_error", "auth_failure", "permission_denied", "file_not_found", "panic"}
+_MSG_EXC = re.compile(
+    r"^(?:Uncaught |Unhandled(?: rejection)?:? |Exception in thread \"[^\"]*\" )?"
+    r"((?:[a-zA-Z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception|Exit|Fault)|Error|panic|fatal error)"
+    r"(?: \[[\w:]+\])?: (.+)$")
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One analysed record."""
+
+    lines: int
+    format: str
+    severity: Severity
+    timestamp: str | None
+    example: str
+    message: str
+    exception: str | None = None
+    error_class: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    trace: StackTrace | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity in ("fatal", "error", "warning") or (
+            self.severity == "unknown" and self.error_class is not None)
+
+    def key(self) -> tuple[str, ...]:
+        return (template(self.headline()), self.error_class or "", self.exception or "",
+                self.fields.get("env_var", ""), self.fields.get("dns_name", ""))
+
+    def headline(self) -> str:
+        if self.exception and not self.message.startswith(self.exception):
+            return f"{self.exception}: {self.message}"
+        return self.message
+
+
+def _analyse(rec: Record, deep: bool) -> _Entry:
+    """Parse a record; `deep` also classifies and extracts fields (only worth it for error-ish records)."""
+    head = parse_line(rec.lines[0])
+    trace, code = parse_trace(rec.lines) if len(rec.lines) > 1 or rec.kind else (None, [])
+    if trace is None and head.stack:
+        stack_lines = [ln for ln in head.stack.splitlines() if ln.strip()]
+        if stack_lines:
+            trace, code = parse_trace(stack_lines)
+    fmt = "stacktrace" if trace and head.format == "plain" else head.format
+    severity = head.severity
+    if trace and severity in ("unknown", "info") and head.format == "plain":
+        severity = "fatal" if trace.language == "go" else "error"
+    entry = _Entry(len(rec.lines), fmt, severity, rec.timestamp or head.timestamp,
+                   _trim(rec.lines[0].strip() if not trace or fmt != "stacktrace" else _trace_example(rec, trace)),
+                   head.message, fields=dict(head.fields), trace=trace)
+    if trace:
+        entry.exception, entry.message = trace.exception, trace.message
+    elif m := _MSG_EXC.match(head.message):
+        entry.exception, entry.message = m.group(1), m.group(2)
+    if entry.exception is None and "exception" in entry.fields:
+        entry.exception = entry.fields.pop("exception")
+    if not deep and not entry.is_error:
+        return entry
+    text = f"{entry.exception}: {entry.message}" if entry.exception else entry.message
+    found = fx.extract(text if text == head.message else f"{text}\n{head.message}")
+    for key, value in found.items():
+        entry.fields.setdefault(key, value)
+    if "env_var" not in entry.fields and code:
+        name = fx.env_var("\n".join(code))
+        if name:
+            entry.fields["env_var"] = name
+    context = "\n".join([*(trace.frames if trace else []), *code])
+    entry.error_class = classify(text, exception=entry.exception, fields=entry.fields, context=context)
+    if entry.error_class in (None, "exception") and trace and head.message != entry.message:
+        entry.error_class = classify(head.message, fields=entry.fields) or entry.error_class
+    if entry.error_class and entry.severity == "unknown":
+        entry.severity = "error"
+    return entry
+
+
+def _trace_example(rec: Record, trace: StackTrace) -> str:
+    """For a trace, the line naming its exception (the innermost cause for Java) is the telling example."""
+    needle = f"{trace.exception}: {trace.message}" if trace.message else trace.exception
+    for line in reversed(rec.lines):
+        if needle in line:
+            return line.strip()
+    return rec.lines[0].strip()
+
+
+def _trim(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
+
+
+def _hosts_of(e: _Entry) -> list[str]:
+    out = []
+    f = e.fields
+    for key in ("upstream_host", "dns_name"):
+        if f.get(key) and f[key] != "-":
+            out.append(fx.split_hostport(f[key])[0])
+    if f.get("upstream_url"):
+        out.append(fx.split_hostport(f["upstream_url"])[0])
+    if not out and f.get("upstream_cluster"):
+        out.append(f["upstream_cluster"].split("|")[-1])
+    if not out and f.get("authority") and e.format == "envoy_access":
+        out.append(fx.split_hostport(f["authority"])[0])
+    return [h for h in dict.fromkeys(out) if h]
+
+
+def _rank(err: LogError, order: int) -> tuple[int, int, int, int, int]:
+    cls = err.error_class
+    if cls in _STRONG_CAUSES or (cls == "exception" and err.message):
+        tier = 0
+    elif cls in CAUSE_CLASSES:
+        tier = 1
+    elif cls:
+        tier = 2
+    else:
+        tier = 3
+    return (_SEVERITY_RANK[err.severity], 0 if err.new else 1, tier, -err.count, order)
+
+
+def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_errors: int = 20) -> LogFacts:
+    """The facts of a window of log lines, most salient error kinds first.
+
+    `baseline`, when given (even empty), is the same source before the incident: an error kind
+    whose template never appears there is marked `new=True`."""
+    known: set[tuple[str, ...]] | None = None
+    if baseline is not None:
+        known = set()
+        for rec in records(baseline):
+            entry = _analyse(rec, deep=False)
+            if entry.is_error or entry.error_class:
+                known.add(_analyse(rec, deep=True).key()[:2])
+    total = 0
+    formats: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    hosts: Counter[str] = Counter()
+    groups: dict[tuple[str, ...], tuple[LogError, int]] = {}
+    traces: dict[tuple[str, str, str], StackTrace] = {}
+    for rec in records(lines):
+        entry = _analyse(rec, deep=False)
+        total += entry.lines
+        formats[entry.format] += entry.lines
+        status = entry.fields.get("status", "")
+        if status.isdigit() and (entry.format in _ACCESS_FORMATS or "method" in entry.fields):
+            statuses[status] += 1
+        if entry.trace:
+            t = entry.trace
+            tkey = (t.exception, template(t.message), t.frames[0] if t.frames else "")
+            if tkey in traces:
+                traces[tkey].count += 1
+            else:
+                traces[tkey] = t
+        if not entry.is_error:
+            continue
+        entry = _analyse(rec, deep=True)
+        if not entry.is_error:
+            continue
+        for host in _hosts_of(entry):
+            hosts[host] += 1
+        key = entry.key()
+        found = groups.get(key)
+        if found:
+            err, _ = found
+            err.count += 1
+            err.last_seen = entry.timestamp or err.last_seen
+            continue
+        err = LogError(template=key[0], example=entry.example, count=1, first_seen=entry.timestamp,
+                       last_seen=entry.timestamp, severity=entry.severity, error_class=entry.error_class,
+                       exception=entry.exception, message=entry.message[:EXAMPLE_CHARS] or None,
+                       fields={k: v[:200] for k, v in entry.fields.items()},
+                       new=None if known is None else key[:2] not in known, format=entry.format)
+        groups[key] = (err, len(groups))
+    ranked = sorted(groups.values(), key=lambda x: _rank(*x))
+    errors = [err for err, _ in ranked]
+    trace_list = sorted(traces.values(), key=lambda t: -t.count)[:MAX_TRACES]
+    return LogFacts(lines=total, formats=dict(formats.most_common()), errors=errors[:max_errors],
+                    errors_left_out=max(0, len(errors) - max_errors), traces=trace_list,
+                    hosts=[h for h, _ in hosts.most_common(20)], status_codes=dict(statuses.most_common()))

@@ -1,0 +1,118 @@
+"""The values an error message names: addresses, hosts, variables, files, codes.
+
+Each extractor looks for the phrasings used across ecosystems for one kind of value (an
+environment variable is named by `KeyError: 'X'`, `X is not set`, `missing required env X`,
+`process.env.X`, `Could not resolve placeholder 'X'`...). Credentials inside URLs are dropped:
+only scheme, host, port and path are kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NAME = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*"
+_ENV_PATTERNS = [
+    re.compile(r"process\.env\.([A-Za-z_]\w*)|process\.env\[['\"](\w+)['\"]\]"),
+    re.compile(r"(?:os\.environ|\bENV|\benv|os\.Getenv|getenv|System\.getenv|Environment\.GetEnvironmentVariable|"
+               r"env::var|os\.LookupEnv)(?:\.get|\.fetch)?\s*[(\[]\s*['\"]([A-Za-z_]\w*)['\"]"),
+    re.compile(r"(?i:placeholder|required key|env(?:ironment)?(?:[ _-]?var(?:iable)?)?s?|variables?|"
+               r"setting|config(?:uration)? key)\s*[:=]?\s*['\"`$]?\{?(" + _NAME + r")\b"),
+    re.compile(r"(?:^|[\s'\"`$({])\$?\{?(" + _NAME + r")\}?['\"`]?:?\s+(?:is |was |has )?(?:not (?:been )?(?:set|"
+               r"defined|provided|configured|specified)|unset|undefined|required|missing|empty|must be)"),
+    re.compile(r"KeyError:?\s*['\"](" + _NAME + r")['\"]|key not found: ['\"](" + _NAME + r")['\"]"),
+]
+_CONFIG_KEY = re.compile(r"(?i:placeholder|config(?:uration)? key|property|setting|option)\s*['\"`]([\w.\-]+)['\"`]")
+
+_URL = re.compile(r"\b([a-z][a-z0-9+.\-]*)://(?:[^/\s\"'@]*@)?(\[[0-9a-fA-F:]+\]|[\w.\-]+)(?::(\d{1,5}))?(/[^\s\"',)]*)?")
+_HOSTPORT = re.compile(
+    r"(?<![\w.:/\-])((?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:]+\]|[a-zA-Z][\w\-]*(?:\.[\w\-]+)*):(\d{2,5})\b(?!:\d)")
+_DIAL = re.compile(r"\b(?:dial|connect(?:ing)?|connection|upstream|host|addr(?:ess)?|server|endpoint|to|target|"
+                   r"backend|peer)\b[^\n]{0,12}?((?:\d{1,3}\.){3}\d{1,3}|[a-zA-Z][\w\-]*(?:\.[\w\-]+)*):(\d{2,5})\b",
+                   re.I)
+_DNS = [
+    re.compile(r"\blookup ([\w.\-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|"
+               r"Temporary failure)", re.I),
+    re.compile(r"UnknownHostException:?\s*([\w.\-]+)"),
+    re.compile(r"(?:getaddrinfo|queryA|lookup|resolve)\s+(?:ENOTFOUND|EAI_AGAIN|EAI_NONAME)\s+([\w.\-]+)"),
+    re.compile(r"(?:ENOTFOUND|EAI_AGAIN)\s+([\w.\-]+)"),
+    re.compile(r"(?i:could not resolve (?:host(?:name)?|address|name)|failed to resolve|unable to resolve|"
+               r"could not translate host name|unknown host|host not found)[:\s]+['\"]?([\w.\-]+)"),
+    re.compile(r"([\w.\-]+): (?i:Name or service not known|nodename nor servname|Name does not resolve|"
+               r"Temporary failure in name resolution|No address associated)"),
+    re.compile(r"(?i:failed to lookup address information|name resolution)[^'\"]{0,40}['\"]([\w.\-]+)['\"]"),
+]
+_GRPC = re.compile(r"\bcode\s*=\s*([A-Z][A-Za-z]+)\b")
+_SQLSTATE = re.compile(r"SQLSTATE[\s=:\[]*([0-9A-Z]{5})\b|\bsql_?state[\s\"'=:]*([0-9A-Z]{5})\b", re.I)
+_FILE = re.compile(
+    r"(?:open|stat|read|load|lstat|mkdir|access|opening|reading)\s+['\"]?(/[\w.\-/]+)['\"]?:?\s*(?i:no such file|"
+    r"permission denied|not a directory|is a directory)"
+    r"|(?i:no such file or directory)[:,]\s*(?:open |stat )?['\"]?(/?[\w.\-/]+)['\"]?"
+    r"|(?:FileNotFound\w*|NoSuchFileException):?\s*\[?[^'\"/]*['\"]?(/[\w.\-/]+)"
+    r"|(?i:cannot find module) ['\"]([^'\"]+)['\"]")
+_EXIT = re.compile(r"(?i:exit(?:ed)? with (?:exit )?(?:code|status)|exit (?:code|status)):?\s*(-?\d+)")
+_STATUS = re.compile(r"(?i:status(?:[ _]?code)?|HTTP/\d(?:\.\d)?|returned|response code)[\"']?[\s=:]+([1-5]\d\d)\b")
+
+_NOT_HOSTS = {"http", "https", "tcp", "udp", "dial", "localhost.localdomain", "line", "error", "at", "file",
+              "caused", "code", "desc", "time", "ts"}
+
+
+def env_var(text: str) -> str | None:
+    """The environment variable a message names, in any of the common phrasings."""
+    for pattern in _ENV_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            name = next(g for g in m.groups() if g)
+            if name.upper() not in ("ENV", "THE", "VAR", "NOT", "KEY", "API", "URL"):
+                return name
+    return None
+
+
+def extract(text: str) -> dict[str, str]:
+    """Every value `text` names, by field name (see docs/logfacts.md for the list)."""
+    out: dict[str, str] = {}
+    name = env_var(text)
+    if name:
+        out["env_var"] = name
+    key = _CONFIG_KEY.search(text)
+    if key:
+        out["config_key"] = key.group(1)
+    for pattern in _DNS:
+        m = pattern.search(text)
+        if m and m.group(1).lower() not in _NOT_HOSTS:
+            out["dns_name"] = m.group(1).rstrip(".")
+            break
+    url = _URL.search(text)
+    if url:
+        scheme, host, port, path = url.groups()
+        out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path or ''}"[:200]
+    dial = _DIAL.search(text)
+    hostport = dial or _HOSTPORT.search(text)
+    if hostport and hostport.group(1).lower() not in _NOT_HOSTS:
+        out["upstream_host"], out["upstream_port"] = hostport.group(1), hostport.group(2)
+        out["address"] = f"{hostport.group(1)}:{hostport.group(2)}"
+    elif url and url.group(2).lower() not in _NOT_HOSTS:
+        out["upstream_host"] = url.group(2)
+        if url.group(3):
+            out["upstream_port"] = url.group(3)
+    if (m := _GRPC.search(text)) and "rpc error" in text:
+        out["grpc_code"] = m.group(1)
+    if m := _SQLSTATE.search(text):
+        out["sql_state"] = next(g for g in m.groups() if g)
+    if m := _FILE.search(text):
+        out["file"] = next(g for g in m.groups() if g)
+    if m := _EXIT.search(text):
+        out["exit_code"] = m.group(1)
+    if m := _STATUS.search(text):
+        out["status"] = m.group(1)
+    return out
+
+
+def split_hostport(value: str) -> tuple[str, str | None]:
+    """`10.0.3.4:5432` -> (`10.0.3.4`, `5432`); URLs and bare names too."""
+    url = _URL.match(value)
+    if url:
+        return url.group(2), url.group(3)
+    host, sep, port = value.rpartition(":")
+    if sep and port.isdigit() and host:
+        return host.strip("[]"), port
+    return value, None
