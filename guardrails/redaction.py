@@ -31,11 +31,20 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from guardrails.secret_shapes import (
+    KeyKind,
+    base64_credential,
+    credential_key,
+    harmless_digest,
+    high_entropy_token,
+    identifier_like,
+    shannon_entropy,
+)
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -90,20 +99,9 @@ def _is_placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER.match(value.strip().strip("\"'")))
 
 
-def shannon_entropy(value: str) -> float:
-    """Bits per character; random tokens score high (> 3.5), words and names low."""
-    if not value:
-        return 0.0
-    counts: dict[str, int] = {}
-    for ch in value:
-        counts[ch] = counts.get(ch, 0) + 1
-    n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
 def _looks_random(value: str) -> bool:
     """A token-like value: long enough, letters and digits mixed, high entropy, not a placeholder."""
-    if len(value) < 16 or _is_placeholder(value):
+    if len(value) < 16 or _is_placeholder(value) or identifier_like(value):
         return False
     has_digit = any(c.isdigit() for c in value)
     has_alpha = any(c.isalpha() for c in value)
@@ -122,6 +120,29 @@ def _password_value(value: str, quoted: bool) -> bool:
     if len(value) >= 12:
         return True
     return not value.isalpha()
+
+
+_PROSE_WORDS = re.compile(r"(?i)^(?:incorrect|invalid|wrong|required|expired|missing|empty|correct|reset|changed|"
+                          r"rotated|updated|stored|saved|set|sent|hidden|masked|encrypted|hashed|redacted|"
+                          r"unknown|unchanged|mandatory|optional|protected|authentication|authenticated|"
+                          r"managed|generated|the|a|an|not|too|of|for|from|in|on|to)\b")
+
+
+def _prose_password(value: str) -> bool:
+    """The word after `password is` is a password when it is not a word of the sentence.
+
+    `the password is incorrect.`, `password was reset`, `password is stored in Vault` are prose;
+    `the password is Tr0ub4dor&3` or a quoted value is a credential.
+    """
+    quoted = value[:1] in "`'\""
+    v = value.strip("`'\"").rstrip(".,;:)")
+    if not v or _is_placeholder(v) or _PROSE_WORDS.match(v) or "(" in v or v.startswith((".", "$")):
+        return False
+    if quoted:
+        return len(v) >= 3
+    if identifier_like(v) and v.isalpha():
+        return False
+    return _password_value(v, quoted=False) and not v.startswith(("http://", "https://", "/"))
 
 
 def _base64_pem_key(value: str) -> bool:
@@ -221,9 +242,13 @@ FORMATS: tuple[SecretFormat, ...] = (
         [
             r"(?i)(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)"
             + _ASSIGN
-            + r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+            + r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
+            # Free text: a 40-character key a little after `aws`, `secret` or an access key id.
+            r"(?i)(?:aws|secret[_\- ]?(?:access[_\- ]?)?key|(?:AKIA|ASIA)[A-Z0-9]{16})[^\n]{0,100}?(?<![A-Za-z0-9/+=])"
+            r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
         ],
-        ["secret"],
+        ["secret", "aws", "akia", "asia"],
+        accept=lambda v: high_entropy_token(v) and not harmless_digest(v),
     ),
     _fmt(
         "aws_session_token",
@@ -360,7 +385,19 @@ FORMATS: tuple[SecretFormat, ...] = (
         [r"https://[A-Za-z0-9.\-]*webhook\.office\.com/webhookb2/(?P<s>[^\s\"'<>]{40,})"],
         ["webhook.office.com"],
     ),
-    _fmt("telegram_bot_token", "Telegram bot token", [_B + r"\d{8,10}:AA[A-Za-z0-9_\-]{33}" + _E], [":aa"]),
+    _fmt(
+        "telegram_bot_token",
+        "Telegram bot token (bot id, colon, 35-character secret), also in a /bot<token>/ URL path",
+        [r"(?:(?<=/bot)|(?<![A-Za-z0-9_]))\d{8,10}:[A-Za-z0-9_\-]{35}(?![A-Za-z0-9_\-])"],
+        [],
+        accept=lambda v: high_entropy_token(v.split(":", 1)[1]),
+    ),
+    _fmt(
+        "mapbox_token",
+        "Mapbox secret, public or temporary access token (sk./pk./tk. followed by a JWT-like body)",
+        [_B + r"(?:sk|pk|tk)\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}(?![A-Za-z0-9_\-])"],
+        ["sk.eyj", "pk.eyj", "tk.eyj"],
+    ),
     _fmt(
         "stripe_key",
         "Stripe secret or restricted key",
@@ -369,6 +406,15 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     _fmt("stripe_webhook_secret", "Stripe webhook signing secret", [_B + r"whsec_[A-Za-z0-9]{32,}" + _E], ["whsec_"]),
     _fmt("twilio_api_key", "Twilio API key SID", [_B + r"SK[0-9a-f]{32}" + _E], ["SK"]),
+    _fmt(
+        "twilio_auth_token",
+        "Twilio auth token or API key secret: 32 hex digits after `twilio`, `auth token` or an AC/SK id",
+        [
+            r"(?i)(?:twilio|auth[_\- ]?token|api[_\- ]?secret|(?-i:\b(?:AC|SK)[0-9a-f]{32}))"
+            r"[\s\S]{0,80}?(?<![A-Za-z0-9_])(?P<s>[0-9a-f]{32})(?![A-Za-z0-9_])"
+        ],
+        ["twilio", "auth", "api_secret", "api-secret", "api secret", "AC", "SK"],
+    ),
     _fmt(
         "sendgrid_api_key",
         "SendGrid API key",
@@ -452,15 +498,67 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"\$(?:5|6)\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{43,86}",
             r"\$y\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{1,86}\$[./A-Za-z0-9]{43}",
             r"\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}",
+            r"\$(?:apr1|1|md5)\$[./A-Za-z0-9]{1,8}\$[./A-Za-z0-9]{22}",
+            r"\{(?:SHA|SSHA|SHA256|SSHA256|SHA512|SSHA512|MD5|SMD5)\}[A-Za-z0-9+/]{20,}={0,2}",
+            r"\$(?:pbkdf2-sha(?:1|256|512)|scrypt)\$[^\s$]{1,64}\$[./A-Za-z0-9+=]{8,}\$[./A-Za-z0-9+=]{16,}",
         ],
-        ["$2", "$5$", "$6$", "$y$", "$argon2"],
+        ["$2", "$5$", "$6$", "$y$", "$argon2", "$apr1$", "$1$", "$md5$", "{sha", "{ssha", "{md5}", "{smd5}",
+         "$pbkdf2", "$scrypt$"],
+    ),
+    _fmt(
+        "netrc_password",
+        ".netrc / .authinfo entry: `machine H login U password P` on one line or several",
+        [
+            r"(?i)\bmachine\s+\S+(?:\s+(?:login|port|account)\s+\S+){0,3}\s+password\s+(?P<s>[^\s#]+)",
+            r"(?i)(?:^|\n)[ \t]*default(?:\s+(?:login|account)\s+\S+){0,2}\s+password\s+(?P<s>[^\s#]+)",
+        ],
+        ["password"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "cli_password_flag",
+        "password or token passed on a command line: mysql -pX, --password=X, sshpass -p X, curl -u u:p",
+        [
+            r"(?i)\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlshow)\b[^\n|;&]{0,200}?"
+            r"\s-p(?P<s>[^\s'\"-][^\s'\"]{2,127}|'[^'\n]{1,128}'|\"[^\"\n]{1,128}\")",
+            r"(?i)\bsshpass\s+-p\s*(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|[^\s'\"]{1,128})",
+            r"(?i)(?<![\w-])--(?:[a-z]+-)?(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
+            r"client-secret|access-key|secret-key|private-key|bearer)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
+            r"\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
+            r"(?i)\b(?:curl|wget|http|httpie|git|helm|docker|skopeo|oras)\b[^\n|;&]{0,200}?\s(?:-u|--user|"
+            r"--creds|--http-user)[ =](?P<q>['\"]?)[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{1,256})(?P=q)",
+        ],
+        ["-p", "--", "sshpass", "-u", "--user", "--creds"],
+        accept=lambda v: not _is_placeholder(v) and not v.startswith(("$", "-")) and len(v.strip("'\"")) >= 3,
+    ),
+    _fmt(
+        "prose_password",
+        "a password stated in prose: `the password is X`, `created with password X`, `pwd: X`",
+        [
+            r"(?i)\b(?:password|passwd|passphrase|passcode|pwd|pass\s?word)s?\s+(?:is|was|set\s+to|changed\s+to|"
+            r"reset\s+to|now|will\s+be)\s*(?:now\s+|still\s+)?[:=]?\s*(?P<s>[`'\"][^`'\"\n]{3,128}[`'\"]|[^\s`'\"]{4,128})",
+            r"(?i)\b(?:with|using|via)\s+(?:the\s+|a\s+|password\s+)?(?:password|passwd|passphrase|pwd|pass)\s*[:=]?\s*"
+            r"(?P<s>[`'\"][^`'\"\n]{3,128}[`'\"]|[^\s`'\"]{4,128})",
+        ],
+        ["pass", "pwd"],
+        accept=lambda v: _prose_password(v),
+    ),
+    _fmt(
+        "xml_credential",
+        "password, token or secret as an XML element (<password>X</password>, Maven settings, web.config)",
+        [
+            r"(?i)<(?P<tag>[\w:.\-]{0,40}(?:password|passwd|pwd|passphrase|secret|token|apikey|api-key|api_key|"
+            r"credential)[\w.\-]{0,20})>(?P<s>[^<\s]{3,256})</(?P=tag)>"
+        ],
+        ["pass", "pwd", "secret", "token", "key", "credential"],
+        accept=lambda v: not _is_placeholder(v),
     ),
     # Credentials in URLs, headers and connection strings.
     _fmt(
         "url_credentials",
         "password in the user-info part of a URL (postgres://user:pass@host, https://u:p@host)",
         [
-            r"(?i)\b[a-z][a-z0-9+.\-]{1,30}://[^\s/:@'\"<>]{1,128}:(?P<s>[^\s/@'\"<>]{1,256})@"
+            r"(?i)\b[a-z][a-z0-9+.\-]{1,30}://[^\s/:@'\"<>]{0,128}:(?P<s>[^\s/@'\"<>]{1,256})@"
             r"[A-Za-z0-9.\-\[\]_]"
         ],
         ["://"],
@@ -535,6 +633,13 @@ FORMATS: tuple[SecretFormat, ...] = (
         accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
     ),
     _fmt(
+        "base64_credentials",
+        "base64 that decodes to credentials: .dockerconfigjson, JSON with a password/token, user:password",
+        [r"(?<![A-Za-z0-9+/=_\-])(?P<s>[A-Za-z0-9+/_\-]{16,}={0,2})(?![A-Za-z0-9+/=_\-])"],
+        [],
+        accept=base64_credential,
+    ),
+    _fmt(
         "kubeconfig_credential",
         "client-key-data, token and password entries of a kubeconfig user",
         [
@@ -546,7 +651,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
 )
 
-GENERIC_FORMATS: tuple[str, ...] = ("password_assignment", "secret_assignment", "k8s_env_secret")
+GENERIC_FORMATS: tuple[str, ...] = ("password_assignment", "secret_assignment", "k8s_env_secret", "high_entropy_secret")
 """Formats found by key name rather than by value shape (see `_assignment_candidates`)."""
 
 STRUCTURAL_FORMATS: tuple[str, ...] = ("k8s_secret_data", "k8s_last_applied_secret")
@@ -561,33 +666,8 @@ def format_names() -> list[str]:
 
 # --------------------------------------------------------------------------- generic assignments
 
-_PASSWORD_WORDS = ("password", "passwd", "passphrase", "passcode")
-_SECRET_WORDS = (
-    "secret",
-    "token",
-    "apikey",
-    "api_key",
-    "api-key",
-    "accesskey",
-    "access_key",
-    "access-key",
-    "privatekey",
-    "private_key",
-    "private-key",
-    "credential",
-    "credentials",
-    "auth",
-    "signingkey",
-    "signing_key",
-    "encryptionkey",
-    "encryption_key",
-    "masterkey",
-    "master_key",
-)
-_KEYWORD = re.compile(
-    r"(?:password|passwd|passphrase|passcode|secret(?:[_\-]?key)?|token|api[_\-]?key|access[_\-]?key|"
-    r"private[_\-]?key|credentials?|auth|signing[_\-]?key|encryption[_\-]?key|master[_\-]?key)"
-)
+_KEYWORD = re.compile(r"pass|pwd|pw|secret|token|key|auth|cred|dsn|salt|pepper|signature|bearer|pat")
+"""Credential words a key name may contain; `credential_key` decides whether the whole key is one."""
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AFTER_KEY = re.compile(
     r"""(?P<kq>\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}"""
@@ -615,26 +695,32 @@ def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -
 
 
 def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
-    """`DB_PASSWORD=...`, `"apiToken": "..."`, `secret_key: ...`: found by the key name.
+    """`DB_PASSWORD=...`, `"apiToken": "..."`, `DB_PASS: ...`, `PASSWORD_PRIMARY=...`: found by the key name.
 
-    Anchoring on the keyword and looking at what follows keeps this linear; a single regex with a
-    free key prefix backtracks at every position.
+    Anchoring on a credential word, widening to the whole key around it and looking at what follows
+    keeps this linear; a single regex with a free key prefix backtracks at every position. The key
+    is judged by `credential_key` (any naming style, prefix or suffix), the value by its shape.
     """
     out: list[tuple[int, int, str]] = []
     lowered = text.lower()
     if len(lowered) != len(text):  # a few letters lowercase to two characters; keep positions exact
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    done: set[int] = set()
     for kw in _KEYWORD.finditer(lowered):
         end = kw.end()
-        # The keyword must end the key name: `password_file=` or `tokens=` are other things.
-        if end < len(text) and text[end] in _KEY_CHARS:
+        while end < len(text) and text[end] in _KEY_CHARS and end - kw.end() < 64:
+            end += 1
+        if end in done:
             continue
+        done.add(end)
         start = kw.start()
-        while start > 0 and text[start - 1] in _KEY_CHARS:
+        while start > 0 and text[start - 1] in _KEY_CHARS and kw.start() - start < 64:
             start -= 1
-        key = text[start:end].lower()
         m = _AFTER_KEY.match(text, end)
         if not m:
+            continue
+        kind = credential_key(text[start:end])
+        if kind is None:
             continue
         quoted = m.group("qv") is not None
         group = "qv" if quoted else "bv"
@@ -644,34 +730,105 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
             continue  # `kubectl describe secret` prints sizes, not values
         if not quoted and _is_reference(text, value, vstart, vend, spaced=" " in m.group(0)[: vstart - m.start()]):
             continue
-        is_password = key.endswith(_PASSWORD_WORDS)
-        if is_password and _password_value(value, quoted):
+        if kind is KeyKind.PASSWORD and _password_value(value, quoted) and not _names_a_symbol(text[start:end], value):
             out.append((vstart, vend, "password_assignment"))
-        elif not is_password and key.endswith(_SECRET_WORDS) and _looks_random(value):
+        elif kind is KeyKind.SECRET and (_looks_random(value) or high_entropy_token(value)):
             out.append((vstart, vend, "secret_assignment"))
     return out
 
 
+def _names_a_symbol(key: str, value: str) -> bool:
+    """A password-like key whose value is a name, not a secret.
+
+    `passwordEncoder: BCryptPasswordEncoder`, `password_hasher:Argon2PasswordHasher.verify` (a code
+    graph answer), `pass: 12` (a test count). A key that only *starts* with password (a prefix key)
+    holds an identifier often enough that identifiers are never taken as its value; a dotted
+    identifier path is never a password.
+    """
+    if value.isdigit() and len(value) < 6:
+        return True
+    if identifier_like(value) and any(c in value for c in ".:/"):
+        return True
+    parts = re.findall(r"[A-Z]+(?![a-z])|[A-Za-z][a-z]*", key)
+    suffix = parts[-1].lower() if parts else ""
+    return not suffix.startswith(("pass", "pwd", "pw")) and identifier_like(value)
+
+
+_CONTEXT_WORD = re.compile(
+    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\- ]?key|access[_\- ]?key|private[_\- ]?key|"
+    r"credential|creds?|auth|bearer|signature|license[_\- ]?key|webhook)"
+)
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
+_CONTEXT_REACH = 48
+"""Characters between a credential word and a token for the word to vouch for it (same line)."""
+
+
+def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
+    """Unknown token shapes: a long, high-entropy token shortly after a credential word on its line.
+
+    Every format in the table has a known shape; this catches the ones nobody listed (a vendor's new
+    key prefix, an internal API key). Both conditions are needed: randomness alone would take trace
+    ids and digests, a word alone would take prose. Digests, UUIDs, identifiers and URLs are exempt.
+    """
+    out: list[tuple[int, int, str]] = []
+    last_end = -1
+    for w in _CONTEXT_WORD.finditer(text):
+        if w.start() < last_end:
+            continue
+        line_end = text.find("\n", w.end())
+        limit = min(len(text) if line_end < 0 else line_end, w.end() + _CONTEXT_REACH + 512)
+        for t in _TOKEN.finditer(text, w.end(), limit):
+            if t.start() - w.end() > _CONTEXT_REACH:
+                break
+            value = t.group()
+            if text.startswith(("(", "["), t.end()):
+                continue  # a call or an index: code
+            if "://" in text[max(0, t.start() - 12) : t.start()] or value.count("/") >= 3:
+                continue  # a URL or a path, not a token
+            if high_entropy_token(value.rstrip("=")) and not _is_placeholder(value):
+                out.append((t.start(), t.end(), "high_entropy_secret"))
+                last_end = t.end()
+                break
+    return out
+
+
 _ENV_PAIR = re.compile(
-    r"""(?im)name:[ \t]*["']?(?P<name>[A-Za-z0-9_.\-]*(?:password|passwd|secret|token|api_?key|"""
+    r"""(?im)name:[ \t]*["']?(?P<name>[A-Za-z0-9_.\-]*(?:password|passwd|pass|pwd|secret|token|api_?key|"""
     r"""access_?key|private_?key|credentials?|auth)[A-Za-z0-9_\-]{0,8})["']?[ \t]*\r?\n[ \t]*(?:-[ \t]+)?value:[ \t]*"""
     r"""(?:(?P<q>["'])(?P<qv>[^"'\r\n]{1,512})(?P=q)|(?P<bv>[^\s"'#][^\r\n#]{0,511}?))[ \t]*(?:#.*)?$"""
 )
 
 
+_ENV_PAIR_JSON = re.compile(
+    r'\\?"name\\?"\s*:\s*\\?"(?P<name>[A-Za-z0-9_.\-]{1,64})\\?"\s*,\s*\\?"value\\?"\s*:\s*'
+    r'\\?"(?P<qv>(?:[^"\\\r\n]|\\[^"]){1,512})\\?"|'
+    r'\\?"value\\?"\s*:\s*\\?"(?P<qv2>(?:[^"\\\r\n]|\\[^"]){1,512})\\?"\s*,\s*\\?"name\\?"\s*:\s*'
+    r'\\?"(?P<name2>[A-Za-z0-9_.\-]{1,64})\\?"'
+)
+
+
+def _env_value_sensitive(name: str, value: str) -> bool:
+    kind = credential_key(name)
+    if kind is KeyKind.PASSWORD:
+        return _password_value(value, quoted=True)
+    return kind is KeyKind.SECRET and (_looks_random(value) or _base64_pem_key(value))
+
+
 def _env_pair_candidates(text: str) -> list[tuple[int, int, str]]:
-    """Container env entries `- name: DB_PASSWORD` / `value: ...`: the name says what the value is."""
+    """Env entries `- name: DB_PASSWORD` / `value: ...` in YAML, `{"name": ..., "value": ...}` in JSON text."""
     out: list[tuple[int, int, str]] = []
+    if '"name' in text or 'name\\"' in text:
+        for m in _ENV_PAIR_JSON.finditer(text):
+            group = "qv" if m.group("qv") is not None else "qv2"
+            name = m.group("name") or m.group("name2")
+            if _env_value_sensitive(name, m.group(group)):
+                out.append((*m.span(group), "k8s_env_secret"))
     for m in _ENV_PAIR.finditer(text):
         quoted = m.group("qv") is not None
         group = "qv" if quoted else "bv"
         value = m.group(group)
         name = m.group("name")
-        if _PASSWORD_KEY.search(name):
-            sensitive = _password_value(value, quoted=True)
-        else:
-            sensitive = bool(_SECRET_KEY.search(name)) and (_looks_random(value) or _base64_pem_key(value))
-        if sensitive:
+        if _env_value_sensitive(name, value):
             vstart, vend = m.span(group)
             out.append((vstart, vend, "k8s_env_secret"))
     return out
@@ -970,6 +1127,8 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     generic_prio = len(FORMATS) + 1
     for s, e, kind in _env_pair_candidates(text) + _assignment_candidates(text):
         found.append((generic_prio, s, e, kind))
+    for s, e, kind in _entropy_candidates(text):
+        found.append((generic_prio + 1, s, e, kind))
     return found
 
 
@@ -1023,13 +1182,6 @@ def redact_text(text: str) -> Redacted:
 
 # --------------------------------------------------------------------------- redact_data
 
-_PASSWORD_KEY = re.compile(r"(?i)(?:password|passwd|passphrase|passcode)$")
-_SECRET_KEY = re.compile(
-    r"(?i)(?:secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key|credentials?|auth|"
-    r"signing[_\-]?key|encryption[_\-]?key|master[_\-]?key|secret[_\-]?key)$"
-)
-
-
 def _is_secret_object(value: dict[str, Any]) -> bool:
     return value.get("kind") == "Secret" and ("data" in value or "stringData" in value or "apiVersion" in value)
 
@@ -1069,16 +1221,15 @@ def _walk(value: Any, findings: list[SecretFinding]) -> Any:
         elif skey == "metadata" and secret_object and isinstance(item, dict):
             out[key] = _secret_metadata(item, findings)
         elif isinstance(item, str) and _sensitive_pair(skey, item):
-            out[key] = _whole(
-                "password_assignment" if _PASSWORD_KEY.search(skey) else "secret_assignment", item, findings
-            )
+            kind = "password_assignment" if credential_key(skey) is KeyKind.PASSWORD else "secret_assignment"
+            out[key] = _whole(kind, item, findings)
         elif (
             skey == "value"
             and isinstance(item, str)
             and env_name is not None
-            and (_PASSWORD_KEY.search(env_name) or _SECRET_KEY.search(env_name))
             and item
             and not _is_placeholder(item)
+            and _env_value_sensitive(env_name, item)
         ):
             out[key] = _whole("k8s_env_secret", item, findings)
         else:
@@ -1087,10 +1238,11 @@ def _walk(value: Any, findings: list[SecretFinding]) -> Any:
 
 
 def _sensitive_pair(key: str, value: str) -> bool:
-    if _PASSWORD_KEY.search(key):
+    kind = credential_key(key)
+    if kind is KeyKind.PASSWORD:
         return _password_value(value, quoted=True)
-    if _SECRET_KEY.search(key):
-        return _looks_random(value) or _base64_pem_key(value)
+    if kind is KeyKind.SECRET:
+        return _looks_random(value) or _base64_pem_key(value) or base64_credential(value)
     return False
 
 

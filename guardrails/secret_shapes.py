@@ -1,0 +1,246 @@
+"""Value and key shapes the redactor reasons with: randomness, identifiers, credential key names.
+
+Why a module of its own: redaction.py holds the table of *formats*; this module answers the
+questions every generic detector asks about a candidate, in one place, so that the assignment
+detector, the entropy detector and `redact_data` agree:
+- is this value random enough to be a token (`shannon_entropy`, `looks_random`)?
+- is it an identifier of code or infrastructure rather than a secret (`identifier_like`, `harmless_digest`)?
+  `HTTPDigestAuth.handle_401`, `checkout.v1.PaymentService/Charge`, `sha256:...`, a UUID, a git SHA;
+- does a key name say "credential" (`credential_key`), in any syntax: `DB_PASS`, `dbPwd`,
+  `PASSWORD_PRIMARY`, `x-api-token`, `SECRET_KEY`, `mysqlRootPassword`?
+- does a base64 blob decode to credentials (`base64_credential`): a `.dockerconfigjson`, `user:pass`?
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from enum import Enum
+
+# --------------------------------------------------------------------------- randomness
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character; random tokens score high (> 3.5), words and names low."""
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DIGEST = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2b?|xxh\d*)[:=\-][0-9a-f]{16,}")
+_VOWELS = frozenset("aeiouyAEIOUY")
+_CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_SEPARATORS = re.compile(r"[._\-:/#$@]+")
+
+
+def harmless_digest(value: str) -> bool:
+    """A content address or id: hex digests (git SHAs, image digests, trace ids), UUIDs, `sha256:...`."""
+    v = value.strip("\"'")
+    return bool(_HEX.fullmatch(v) or _UUID.fullmatch(v) or _DIGEST.fullmatch(v) or (_UUID.search(v) and len(v) < 48))
+
+
+def identifier_like(value: str) -> bool:
+    """A name built from words: a symbol, a dotted path, a Kubernetes object or a label.
+
+    `HTTPDigestAuth.handle_401`, `requests.auth:HTTPDigestAuth`, `getUserById`, `payments-api`,
+    `io.grpc.ManagedChannel`. Split at separators and case changes, a name is a few word-like parts
+    (letters with a vowel, or a short number); a random token falls apart into many one- and
+    two-character fragments or parts without vowels.
+    """
+    parts: list[str] = []
+    for chunk in _SEPARATORS.split(value.strip("\"'`")):
+        if not chunk:
+            continue
+        if not chunk.isalnum() or not chunk.isascii():
+            return False
+        parts.extend(_CAMEL_SPLIT.findall(chunk))
+    letters = [p for p in parts if not p.isdigit()]
+    if not letters or any(len(p) > 4 for p in parts if p.isdigit()):
+        return False
+    wordy = sum(1 for p in letters if _wordlike(p))
+    short = sum(1 for p in letters if len(p) <= 4 and not _wordlike(p))
+    # Abbreviations (`kv`, `v2`, `O` in OAuth2, `ctx`) are fine among words, not as the whole name.
+    return wordy >= 1 and wordy + short == len(letters) and short <= max(1, wordy // 2)
+
+
+_CONSONANT_RUN = re.compile(r"[^aeiouyAEIOUY0-9]{5,}")
+
+
+def _wordlike(part: str) -> bool:
+    """A part that reads as a word or an acronym: a vowel, no long consonant run, or a short all-caps run."""
+    if part.isupper() and 2 <= len(part) <= 5:
+        return True
+    return len(part) >= 2 and any(c in _VOWELS for c in part) and not _CONSONANT_RUN.search(part)
+
+
+def char_classes(value: str) -> int:
+    """How many of lower, upper, digit, symbol the value mixes (`-_.` are name separators, not symbols)."""
+    return (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() and c not in "-_." for c in value)
+    )
+
+
+def high_entropy_token(value: str) -> bool:
+    """A token no known format claims but which looks machine-generated: long, mixed, high entropy.
+
+    Length >= 20, entropy at least 0.8 bits short of the maximum its length allows (and >= 3.5),
+    three character classes (or two over 32 characters), not a digest, UUID or identifier.
+    """
+    v = value.strip("\"'`")
+    if len(v) < 20 or harmless_digest(v) or identifier_like(v):
+        return False
+    classes = char_classes(v)
+    if classes < 2 or (classes == 2 and len(v) < 32):
+        return False
+    if sum(c.isdigit() for c in v) < 2 and len(v) < 32:
+        return False
+    entropy = shannon_entropy(v)
+    return entropy >= 3.5 and entropy >= min(4.5, math.log2(len(v))) - 0.8
+
+
+# --------------------------------------------------------------------------- credential key names
+
+
+class KeyKind(Enum):
+    PASSWORD = "password"
+    """Any literal under it is a secret (`DB_PASSWORD`, `redisPass`, `MYSQL_PWD`)."""
+    SECRET = "secret"
+    """Random-looking values under it are secrets (`API_TOKEN`, `SECRET_KEY`, `MAPS_KEY`)."""
+
+
+_WORD_SPLIT = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_PASSWORD_PARTS = frozenset({"password", "passwd", "passphrase", "passcode", "pass", "pwd", "pw", "pword"})
+_SECRET_PARTS = frozenset({
+    "secret", "token", "apikey", "key", "credential", "credentials", "auth", "cred", "creds", "privatekey",
+    "accesskey", "secretkey", "authtoken", "bearer", "pat", "dsn", "signature", "salt", "pepper",
+})
+_NOT_A_VALUE = frozenset({
+    # A key that *names* where a credential lives, or describes it, does not hold one.
+    "file", "path", "dir", "ref", "name", "names", "id", "env", "length", "len", "policy", "hash", "type",
+    "url", "uri", "endpoint", "header", "expiry", "expires", "ttl", "age", "enabled", "required", "mode",
+    "count", "size", "format", "method", "provider", "source", "version", "rotation", "prefix", "suffix",
+    "field", "kind", "label", "selector", "store", "backend", "handler", "mount", "cmd", "command",
+    "min", "max", "regex", "pattern", "strength", "hint", "reset", "changed", "updated", "created", "at",
+})
+_BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer"})
+"""Alone: a test result, a verb, a map key, a header word. With a prefix (`DB_PASS`): a credential."""
+_PAIRS = ("passwd", "password", "passphrase", "apikey", "accesskey", "secretkey", "privatekey", "authtoken")
+
+
+def _key_parts(key: str) -> list[str]:
+    raw = key.strip("\"'` -_.")
+    parts = [p.lower() for p in _WORD_SPLIT.findall(raw)]
+    # `apiKey`, `api_key`, `API-KEY` all become one part so that prefixes and suffixes compare alike.
+    merged: list[str] = []
+    for p in parts:
+        if merged and merged[-1] + p in _PAIRS:
+            merged[-1] = merged[-1] + p
+        else:
+            merged.append(p)
+    return merged
+
+
+def credential_key(key: str) -> KeyKind | None:
+    """What a key name says its value is, whatever its syntax (snake, kebab, camel, SCREAMING, dotted).
+
+    The credential word must be the last part (`DB_PASS`, `apiToken`, `aws.secret_access_key`) or
+    the first part followed only by a qualifier (`PASSWORD_PRIMARY`, `TOKEN_GITHUB`); keys that name
+    a place or property of a credential (`password_file`, `token_url`, `secret_name`) are not.
+    A bare `pass` or `pw` needs a prefix (`db_pass`): alone it is a test result or a verb.
+    """
+    parts = _key_parts(key)
+    if not parts or len(parts) > 8:
+        return None
+    last, first, single = parts[-1], parts[0], len(parts) == 1
+    if last in _NOT_A_VALUE:
+        return None
+    if last in _PASSWORD_PARTS:
+        return None if single and last in _BARE_AMBIGUOUS else KeyKind.PASSWORD
+    if last.isalpha() and last.endswith(("password", "passwd", "passphrase")):
+        return KeyKind.PASSWORD  # PGPASSWORD, MYSQLPASSWORD
+    if last in _SECRET_PARTS:
+        return None if single and last in _BARE_AMBIGUOUS else KeyKind.SECRET
+    if last.isalpha() and last.endswith(("secret", "token", "apikey")):
+        return KeyKind.SECRET  # CLIENTSECRET, GHTOKEN
+    if not single and first in _PASSWORD_PARTS - _BARE_AMBIGUOUS:
+        return KeyKind.PASSWORD
+    if not single and first in ("secret", "token", "apikey", "credential", "credentials"):
+        return KeyKind.SECRET
+    return None
+
+
+# --------------------------------------------------------------------------- encoded credentials
+
+_USER_PASS = re.compile(r"[\w.@+\-]{1,64}:[^\s:]{6,128}")
+_CRED_JSON_KEYS = (
+    "auths", "auth", "password", "passwd", "token", "identitytoken", "secret", "credentials", "private_key",
+)
+
+
+def base64_credential(value: str) -> bool:
+    """Base64 that decodes to credentials: a docker config (`{"auths": ...}`), JSON with a password or
+    token key, or `user:password` (the form of HTTP basic auth and docker `auth` entries)."""
+    v = value.strip("\"'")
+    if len(v) < 16 or len(v) % 4 == 1:
+        return False
+    try:
+        raw = base64.b64decode(v + "=" * (-len(v) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            raw = base64.urlsafe_b64decode(v + "=" * (-len(v) % 4))
+        except (binascii.Error, ValueError):
+            return False
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    stripped = decoded.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except ValueError:
+            lowered = stripped.lower()
+            return any(f'"{k}"' in lowered for k in _CRED_JSON_KEYS)
+        return isinstance(obj, dict) and _json_has_credential(obj)
+    if _USER_PASS.fullmatch(stripped):
+        password = stripped.split(":", 1)[1]
+        return not password.isalpha() and not password.isdigit() and not identifier_like(password)
+    return False
+
+
+def _json_has_credential(obj: object, depth: int = 0) -> bool:
+    if depth > 6:
+        return False
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if str(k).lower() in _CRED_JSON_KEYS and v not in (None, "", {}, []):
+                return True
+            if _json_has_credential(v, depth + 1):
+                return True
+    if isinstance(obj, list):
+        return any(_json_has_credential(v, depth + 1) for v in obj[:50])
+    return False
+
+
+__all__ = [
+    "KeyKind",
+    "base64_credential",
+    "char_classes",
+    "credential_key",
+    "harmless_digest",
+    "high_entropy_token",
+    "identifier_like",
+    "shannon_entropy",
+]
