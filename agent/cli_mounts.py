@@ -37,6 +37,7 @@ MCP_SERVERS: list[tuple[str, str]] = [
 COMMANDS: list[tuple[str, str]] = [
     ("investigate", "agent.cli_investigate:investigate"),
     ("demo", "agent.cli_demo:demo"),
+    ("eval", "agent.cli_eval:eval_command"),
     ("index", "mcp_servers.codegraph.cli:index_cmd"),
     ("rollback", "agent.gitops.cli:rollback_command"),
     ("usage", "agent.cli_usage:usage"),
