@@ -20,6 +20,8 @@ KNOWN_TOOLS: frozenset[str] = frozenset(
         "k8s_rollout_history",
         "k8s_nodes",
         "k8s_top",
+        "k8s_changes",
+        "k8s_topology",
         # prometheus
         "prom_query",
         "prom_query_range",

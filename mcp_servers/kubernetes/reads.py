@@ -143,7 +143,9 @@ def _containers(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What changed between two pod templates: images, env, resources, command/args, containers."""
+    """What changed between two pod templates, one line per field: images, env (values, or just
+    "changed" when a value looks like a secret), envFrom and volume sources by name, resources,
+    probes, command/args, containers added or removed."""
     changes = []
     a, b = _containers(old), _containers(new)
     for name in sorted(set(a) | set(b)):
@@ -160,11 +162,98 @@ def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         eb = {e.get("name"): r.env_text(e) for e in cb.get("env") or []}
         for key in sorted(set(ea) | set(eb)):
             if ea.get(key) != eb.get(key):
-                changes.append(f"{name} env {ea.get(key, f'{key} (unset)')} -> {eb.get(key, 'unset')}")
-        for field in ("resources", "command", "args", "envFrom"):
+                line = f"{name} env {ea.get(key, f'{key} (unset)')} -> {eb.get(key, 'unset')}"
+                changes.append(f"{name} env {key} changed" if looks_secret(line) else line)
+        changes += [f"{name} {x}" for x in _refs_diff("", _env_from_refs(ca), _env_from_refs(cb))]
+        changes += [f"{name} {x}" for x in _resources_diff(ca.get("resources") or {}, cb.get("resources") or {})]
+        for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+            changes += [f"{name} {x}" for x in _probe_diff(probe, ca.get(probe), cb.get(probe))]
+        for field in ("command", "args"):
             if ca.get(field) != cb.get(field):
-                changes.append(f"{name} {field} changed: {ca.get(field)} -> {cb.get(field)}")
+                line = f"{name} {field} {ca.get(field)} -> {cb.get(field)}"
+                changes.append(f"{name} {field} changed" if looks_secret(line) else line)
+    changes += _refs_diff("volume ", _volume_refs(old), _volume_refs(new))
     return changes
+
+
+def looks_secret(text: str) -> bool:
+    """True when the redactor would mask part of `text`: such a diff line says only "changed"."""
+    from guardrails.redaction import redact_text
+
+    return redact_text(text).text != text
+
+
+def _env_from_refs(container: dict[str, Any]) -> dict[str, str]:
+    """envFrom sources by name: {"configMapRef app-config": "prefix ''"}."""
+    out = {}
+    for src in container.get("envFrom") or []:
+        for key in ("configMapRef", "secretRef"):
+            if key in src:
+                out[f"{key} {(src[key] or {}).get('name')}"] = f"prefix {src.get('prefix', '')!r}"
+    return out
+
+
+def _volume_refs(template: dict[str, Any]) -> dict[str, str]:
+    """Pod volumes by name with where they come from: {"config": "configMap app-config"}."""
+    out = {}
+    for vol in (template.get("spec") or {}).get("volumes") or []:
+        source = next((k for k in vol if k != "name"), "unknown")
+        spec = vol.get(source) or {}
+        ref = spec.get("name") or spec.get("secretName") or spec.get("claimName") or ""
+        if source == "projected":
+            ref = ",".join(sorted(str((s.get(k) or {}).get("name")) for s in spec.get("sources") or [] for k in s))
+        out[str(vol.get("name"))] = f"{source} {ref}".strip()
+    return out
+
+
+def _refs_diff(prefix: str, old: dict[str, str], new: dict[str, str]) -> list[str]:
+    out = []
+    for key in sorted(set(old) | set(new)):
+        if key not in old:
+            out.append(f"{prefix}{key} added" + (f" ({new[key]})" if prefix else ""))
+        elif key not in new:
+            out.append(f"{prefix}{key} removed")
+        elif old[key] != new[key]:
+            out.append(f"{prefix}{key} {old[key]} -> {new[key]}")
+    return out
+
+
+def _resources_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """"memory limit 512Mi -> 256Mi", "cpu request none -> 250m"."""
+    out = []
+    for group, word in (("requests", "request"), ("limits", "limit")):
+        oa, ob = old.get(group) or {}, new.get(group) or {}
+        for res in sorted(set(oa) | set(ob)):
+            if str(oa.get(res)) != str(ob.get(res)):
+                out.append(f"{res} {word} {oa.get(res, 'none')} -> {ob.get(res, 'none')}")
+    return out
+
+
+def _probe_diff(probe: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[str]:
+    """"readinessProbe port 8080 -> 9090", "livenessProbe path /healthz -> /live", "... added"."""
+    if old == new:
+        return []
+    if not old:
+        return [f"{probe} added"]
+    if not new:
+        return [f"{probe} removed"]
+    out = []
+    flat_a, flat_b = _flatten(old), _flatten(new)
+    for key in sorted(set(flat_a) | set(flat_b)):
+        if flat_a.get(key) != flat_b.get(key):
+            out.append(f"{probe} {key} {flat_a.get(key, 'unset')} -> {flat_b.get(key, 'unset')}")
+    return out
+
+
+def _flatten(value: dict[str, Any]) -> dict[str, str]:
+    """A probe's leaves keyed by their last meaningful name: httpGet.port -> "port"."""
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(item, dict):
+            out.update(_flatten(item))
+        else:
+            out[key] = str(item)
+    return out
 
 
 def revisions_text(kc: KubeClient, ctx: str, obj: dict[str, Any], max_rows: int = 20) -> str:
@@ -185,12 +274,25 @@ def revisions_text(kc: KubeClient, ctx: str, obj: dict[str, Any], max_rows: int 
 
 def revisions(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> list[dict[str, Any]]:
     """Revisions oldest first: number, name, creation, images, change cause, diff to the previous."""
+    kind, ns = obj.get("kind"), obj["metadata"].get("namespace")
+    if kind == "Deployment":
+        items, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "replicasets"), ns, label_selector=_selector_text(obj) or None)
+    elif kind in ("StatefulSet", "DaemonSet"):
+        items, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "controllerrevisions"), ns)
+    else:
+        raise KubeError(400, "BadRequest", f"rollout history exists for Deployment, StatefulSet and DaemonSet, "
+                                           f"not {kind}")
+    return revision_rows(obj, items)
+
+
+def revision_rows(obj: dict[str, Any], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The revisions of workload `obj` among `items` (its namespace's ReplicaSets for a Deployment,
+    ControllerRevisions otherwise), oldest first, each with the template diff to the one before.
+    Pure, so the change timeline reuses it over lists it already read."""
     kind, meta = obj.get("kind"), obj["metadata"]
-    ns, uid = meta.get("namespace"), meta.get("uid")
+    uid = meta.get("uid")
     out: list[dict[str, Any]] = []
     if kind == "Deployment":
-        rs_type = kc.resolve_kind(ctx, "replicasets")
-        items, _ = kc.list_all(ctx, rs_type, ns, label_selector=_selector_text(obj) or None)
         owned = [x for x in items if any(o.get("uid") == uid or (not o.get("uid") and o.get("name") == meta["name"])
                                          for o in x["metadata"].get("ownerReferences") or [])]
         for rs in owned:
@@ -201,29 +303,26 @@ def revisions(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> list[dict[str, A
             out.append({
                 "revision": int(ann.get("deployment.kubernetes.io/revision", "0") or 0),
                 "name": rs["metadata"]["name"], "created": r.ts(rs["metadata"].get("creationTimestamp")),
+                "created_at": rs["metadata"].get("creationTimestamp") or "",
                 "images": ",".join(r.images(rs)),
                 "pods": f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
                 "cause": ann.get("kubernetes.io/change-cause") or template_ann.get("kubernetes.io/change-cause", ""),
                 "template": template,
             })
-    elif kind in ("StatefulSet", "DaemonSet"):
-        cr_type = kc.resolve_kind(ctx, "controllerrevisions")
-        items, _ = kc.list_all(ctx, cr_type, ns)
+    else:
         for cr in items:
             if not any(o.get("uid") == uid for o in cr["metadata"].get("ownerReferences") or []):
                 continue
             template = (((cr.get("data") or {}).get("spec") or {}).get("template")) or {}
             out.append({"revision": int(cr.get("revision") or 0), "name": cr["metadata"]["name"],
                         "created": r.ts(cr["metadata"].get("creationTimestamp")),
+                        "created_at": cr["metadata"].get("creationTimestamp") or "",
                         "images": ",".join(str(c.get("image")) for c in _containers(template).values()),
                         "pods": "-", "cause": (cr["metadata"].get("annotations") or {}).get(
                             "kubernetes.io/change-cause", ""), "template": template})
-    else:
-        raise KubeError(400, "BadRequest", f"rollout history exists for Deployment, StatefulSet and DaemonSet, "
-                                           f"not {kind}")
     out.sort(key=lambda x: x["revision"])
-    for prev, row in zip([None, *out[:-1]], out, strict=True):
-        row["changes"] = template_diff(prev["template"], row["template"]) if prev else []
+    for i, row in enumerate(out):
+        row["changes"] = template_diff(out[i - 1]["template"], row["template"]) if i else []
     return out
 
 

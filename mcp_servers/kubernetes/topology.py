@@ -1,0 +1,631 @@
+"""Where a service sits: its pods and nodes, its neighbours, what it depends on, who depends on it.
+
+A symptom is often not its own cause: a frontend fails because its backend has no ready
+endpoints, a pod is OOMKilled because a neighbour without a memory limit starved the node, every
+call fails because cluster DNS is down. This module answers those questions from the objects
+alone, deterministically:
+
+- dependencies come from what the workload is configured to call: env values and ConfigMap data
+  (URLs, database DSNs, `host:port`, plain host names) whose host is a Service (`svc`, `svc.ns`,
+  `svc.ns.svc.<cluster domain>`, a StatefulSet pod's `pod.svc.ns.svc...`, a ClusterIP), plus hosts
+  the caller read in logs; each dependency's health from its EndpointSlices (or Endpoints) and
+  the pods behind it;
+- dependents are the reverse, over every visible workload;
+- Secrets are never read here: a DSN kept in a Secret is not seen (its values never leave).
+
+`read_topology_objects` does the reads; `build_topology` is pure over the lists.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from mcp_servers.common.compact import fit_text
+from mcp_servers.kubernetes import health as h
+from mcp_servers.kubernetes.changes import Objects, pod_template, read_objects
+from mcp_servers.kubernetes.client import KubeClient
+from mcp_servers.kubernetes.objectref import ObjectRef, ref_of
+from mcp_servers.kubernetes.reads import _requests
+
+TOPOLOGY_KINDS = ("Pod", "Service", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ConfigMap", "Node",
+                  "EndpointSlice", "Endpoints")
+SUBJECT_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Pod")
+"""Searched in this order; with one name in one namespace, the workload wins over its Service."""
+KIND_ALIASES = {
+    "deployment": "Deployment", "deployments": "Deployment", "deploy": "Deployment",
+    "statefulset": "StatefulSet", "statefulsets": "StatefulSet", "sts": "StatefulSet",
+    "daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
+    "service": "Service", "services": "Service", "svc": "Service",
+    "pod": "Pod", "pods": "Pod", "po": "Pod",
+}
+CONFIG_NAME_SUFFIXES = ("", "-config", "-configmap", "-env", "-settings", "-cfg", "-conf")
+MAX_NEIGHBOURS = 25
+MAX_VALUE_CHARS = 65536
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "::"})
+DNS_LABELS = ("kube-dns", "coredns")
+
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s?#\"'<>]+)")
+_KV_HOST = re.compile(r"(?i)(?<![\w-])(?:host|hostname|server|address|addr|data source)\s*=\s*([^\s;,'\"]+)")
+_HOST_PORT = re.compile(rf"(?<![\w./:@-])({_LABEL}(?:\.{_LABEL})*|\d{{1,3}}(?:\.\d{{1,3}}){{3}}):(\d{{2,5}})(?![\w.])")
+
+
+class Dependency(BaseModel):
+    target: ObjectRef = Field(description='Usually a Service; an external host has kind "ExternalHost".')
+    via: str = Field(description='Where the reference was found, e.g. "env PAYMENTS_URL".')
+    healthy: bool | None = Field(description="Ready endpoints > 0 and backing pods healthy; None when unknown.")
+    detail: str
+
+
+class PodPlace(BaseModel):
+    name: str
+    namespace: str
+    node: str
+    phase: str
+    ready: bool
+    reason: str = ""
+
+
+class Topology(BaseModel):
+    """The neighbourhood of one service, workload or pod."""
+
+    subject: ObjectRef
+    workloads: list[ObjectRef] = Field(default_factory=list)
+    services: list[ObjectRef] = Field(default_factory=list)
+    pods: list[PodPlace] = Field(default_factory=list)
+    nodes: list[dict[str, Any]] = Field(default_factory=list,
+                                        description="name, ready, pressure, requested vs allocatable cpu/memory")
+    neighbours: list[PodPlace] = Field(default_factory=list,
+                                       description="Other pods on the same nodes: unhealthy or without memory limit.")
+    dependencies: list[Dependency] = Field(default_factory=list)
+    dependents: list[ObjectRef] = Field(default_factory=list)
+    dns: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    hidden_namespaces: list[str] = Field(default_factory=list)
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+def read_topology_objects(kc: KubeClient, ctx: str) -> tuple[Objects, list[str]]:
+    """Everything the topology needs, all namespaces, unfiltered: node requests must count every
+    pod. `build_topology` applies the caller's visibility to what it names."""
+    objects, _, errors = read_objects(kc, ctx, None, lambda ns: True, TOPOLOGY_KINDS)
+    return objects, errors
+
+
+# ---- small helpers ------------------------------------------------------------------------
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def _ns(obj: dict[str, Any]) -> str:
+    return str(_meta(obj).get("namespace") or "")
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return str(_meta(obj).get("name") or "")
+
+
+def _selects(selector: dict[str, Any] | None, labels: dict[str, Any] | None) -> bool:
+    """A Service's map selector (or a matchLabels) against labels; empty selects nothing."""
+    if not selector:
+        return False
+    labels = labels or {}
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def _workload_selector(obj: dict[str, Any]) -> dict[str, Any]:
+    return ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+
+
+def pod_place(p: dict[str, Any]) -> PodPlace:
+    statuses = h.container_statuses(p)
+    ready = bool(statuses) and all(c.get("ready") for c in statuses)
+    return PodPlace(name=_name(p), namespace=_ns(p), node=str((p.get("spec") or {}).get("nodeName") or ""),
+                    phase=str((p.get("status") or {}).get("phase") or "Unknown"), ready=ready,
+                    reason=h.pod_problem(p) or "")
+
+
+def _pod_unhealthy(p: dict[str, Any]) -> str | None:
+    """A current problem (not merely old restarts): the status is not healthy or it is not ready."""
+    status = h.pod_status(p)
+    if status not in h.HEALTHY_POD_STATUSES:
+        return status
+    if status == "Running" and not pod_place(p).ready:
+        return "not ready"
+    return None
+
+
+def _no_memory_limit(p: dict[str, Any]) -> list[str]:
+    return [str(c.get("name")) for c in (p.get("spec") or {}).get("containers") or []
+            if not ((c.get("resources") or {}).get("limits") or {}).get("memory")]
+
+
+class _Index:
+    """Lookups over the object lists the topology needs."""
+
+    def __init__(self, objects: Objects) -> None:
+        self.objects = objects
+        self.services = {(_ns(s), _name(s)): s for s in objects.get("Service") or []}
+        self.by_ip = {str((s.get("spec") or {}).get("clusterIP")): s for s in objects.get("Service") or []
+                      if (s.get("spec") or {}).get("clusterIP") not in (None, "", "None")}
+        self.configmaps = {(_ns(c), _name(c)): c for c in objects.get("ConfigMap") or []}
+        self.replicasets = {(_ns(r), _name(r)): r for r in objects.get("ReplicaSet") or []}
+        self.nodes = {_name(n): n for n in objects.get("Node") or []}
+        self.pods = list(objects.get("Pod") or [])
+        self.namespaces = {_ns(x) for items in objects.values() for x in items if _ns(x)}
+
+    def workloads(self) -> list[dict[str, Any]]:
+        return [w for kind in ("Deployment", "StatefulSet", "DaemonSet") for w in self.objects.get(kind) or []]
+
+    def owner(self, pod: dict[str, Any]) -> ObjectRef | None:
+        """The workload a pod belongs to: ReplicaSet -> its Deployment, or the direct controller."""
+        refs = _meta(pod).get("ownerReferences") or []
+        ref = next((x for x in refs if x.get("controller")), refs[0] if refs else None)
+        if not ref:
+            return None
+        kind, name = str(ref.get("kind")), str(ref.get("name"))
+        if kind == "ReplicaSet":
+            rs = self.replicasets.get((_ns(pod), name))
+            up = (_meta(rs).get("ownerReferences") or []) if rs else []
+            if up:
+                return ObjectRef(kind=str(up[0].get("kind")), namespace=_ns(pod), name=str(up[0].get("name")))
+        return ObjectRef(kind=kind, namespace=_ns(pod), name=name)
+
+    def resolve_host(self, host: str, namespace: str) -> dict[str, Any] | None:
+        """The Service a host name or ClusterIP means, seen from `namespace`, or None."""
+        host = host.strip().strip("[]").lower().rstrip(".")
+        if host in self.by_ip:
+            return self.by_ip[host]
+        parts = host.split(".")
+        if len(parts) == 1:
+            return self.services.get((namespace, parts[0]))
+        if "svc" in parts[1:]:
+            i = parts.index("svc", 1)
+            if i >= 2:
+                return self.services.get((parts[i - 1], parts[i - 2]))
+            return None
+        if len(parts) == 2:
+            return self.services.get((parts[1], parts[0]))
+        if len(parts) == 3 and parts[2] in self.namespaces:  # pod.svc.ns of a headless Service
+            return self.services.get((parts[2], parts[1]))
+        return None
+
+
+# ---- finding hosts in configuration -------------------------------------------------------
+
+def hosts_in(value: str) -> list[tuple[str, bool]]:
+    """Hosts a configuration value points at, each with whether the form is explicit (a URL, a
+    DSN, host:port) rather than a bare word that only counts when it names a Service."""
+    text = value[:MAX_VALUE_CHARS]
+    out: list[tuple[str, bool]] = []
+    rest = text
+    for m in _URL.finditer(text):
+        netloc = m.group(1).rsplit("@", 1)[-1]
+        for part in netloc.split(","):
+            out.append((_strip_port(part), True))
+        rest = rest.replace(m.group(0), " ")
+    for m in _KV_HOST.finditer(rest):
+        out.append((_strip_port(m.group(1)), True))
+    for m in _HOST_PORT.finditer(rest):
+        out.append((m.group(1), True))
+    bare = text.strip().lower()
+    if _HOSTNAME.match(bare) and not bare.replace(".", "").isdigit():
+        out.append((bare, False))
+    seen: set[str] = set()
+    unique = []
+    for host, explicit in out:
+        host = host.strip().lower()
+        if host and host not in seen:
+            seen.add(host)
+            unique.append((host, explicit))
+    return unique
+
+
+def _strip_port(hostport: str) -> str:
+    hostport = hostport.strip()
+    if hostport.startswith("["):
+        return hostport[1:hostport.find("]")] if "]" in hostport else hostport
+    return hostport.split(":", 1)[0] if hostport.count(":") == 1 else hostport
+
+
+def _is_external(host: str) -> bool:
+    """An explicit host that is worth naming as an external dependency: a dotted name or an IP."""
+    if host in LOCAL_HOSTS or not host:
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+        return not ip.is_loopback and not ip.is_unspecified
+    except ValueError:
+        return "." in host and bool(_HOSTNAME.match(host)) and not host.replace(".", "").isdigit()
+
+
+def config_values(index: _Index, template: dict[str, Any], namespace: str, workload_name: str,
+                  app_labels: dict[str, Any]) -> list[tuple[str, str]]:
+    """(via, value) for every configuration value a pod template can read, Secrets excepted: env
+    literals, env from ConfigMap keys, envFrom ConfigMaps, ConfigMap volumes, command and args,
+    and ConfigMaps named or labelled after the workload though its spec does not reference them
+    (charts often keep an app's settings there)."""
+    spec = template.get("spec") or {}
+    out: list[tuple[str, str]] = []
+    used: set[str] = set()
+
+    def cm_items(name: str) -> list[tuple[str, str]]:
+        cm = index.configmaps.get((namespace, name))
+        used.add(name)
+        return [(str(k), str(v)) for k, v in ((cm or {}).get("data") or {}).items()]
+
+    for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
+        for e in c.get("env") or []:
+            if "value" in e:
+                out.append((f"env {e.get('name')}", str(e.get("value") or "")))
+            ref = (e.get("valueFrom") or {}).get("configMapKeyRef")
+            if ref:
+                for key, val in cm_items(str(ref.get("name"))):
+                    if key == ref.get("key"):
+                        out.append((f"configmap {namespace}/{ref.get('name')} key {key} (env {e.get('name')})", val))
+        for src in c.get("envFrom") or []:
+            if "configMapRef" in src:
+                name = str(src["configMapRef"].get("name"))
+                out += [(f"configmap {namespace}/{name} key {k}", v) for k, v in cm_items(name)]
+        for field in ("command", "args"):
+            for arg in c.get(field) or []:
+                out.append((field, str(arg)))
+    for v in spec.get("volumes") or []:
+        names = [str(v["configMap"].get("name"))] if "configMap" in v else []
+        names += [str(s["configMap"].get("name")) for s in (v.get("projected") or {}).get("sources") or []
+                  if "configMap" in s]
+        for name in names:
+            out += [(f"configmap {namespace}/{name} key {k} (volume)", val) for k, val in cm_items(name)]
+    app = {workload_name, *(str(app_labels.get(k)) for k in ("app", "app.kubernetes.io/name") if app_labels.get(k))}
+    for (ns, name), cm in index.configmaps.items():
+        if ns != namespace or name in used:
+            continue
+        labels = _meta(cm).get("labels") or {}
+        by_name = any(name == f"{a}{suffix}" for a in app for suffix in CONFIG_NAME_SUFFIXES)
+        by_label = any(labels.get(k) in app for k in ("app", "app.kubernetes.io/name"))
+        if by_name or by_label:
+            out += [(f"configmap {namespace}/{name} key {k} (named after the workload, not referenced by its spec)",
+                     str(v)) for k, v in (cm.get("data") or {}).items()]
+    return out
+
+
+def _dependency_hosts(index: _Index, values: list[tuple[str, str]], namespace: str
+                      ) -> list[tuple[str, dict[str, Any] | None, str]]:
+    """(via, Service or None, host) for each host found in configuration values."""
+    out = []
+    for via, value in values:
+        for host, explicit in hosts_in(value):
+            svc = index.resolve_host(host, namespace)
+            if svc is not None or (explicit and _is_external(host)):
+                out.append((via, svc, host))
+    return out
+
+
+# ---- health -------------------------------------------------------------------------------
+
+def service_health(index: _Index, svc: dict[str, Any]) -> tuple[bool | None, str]:
+    """Ready endpoints (EndpointSlices, else Endpoints) and the state of the pods behind them."""
+    spec = svc.get("spec") or {}
+    if spec.get("type") == "ExternalName":
+        return None, f"ExternalName -> {spec.get('externalName')} (outside the cluster; health unknown)"
+    ns, name = _ns(svc), _name(svc)
+    slices = [s for s in index.objects.get("EndpointSlice") or []
+              if _ns(s) == ns and (_meta(s).get("labels") or {}).get("kubernetes.io/service-name") == name]
+    ready = total = 0
+    known = False
+    if slices:
+        known = True
+        for s in slices:
+            for e in s.get("endpoints") or []:
+                total += 1
+                ready += 1 if (e.get("conditions") or {}).get("ready", True) is not False else 0
+    else:
+        ep = next((e for e in index.objects.get("Endpoints") or [] if _ns(e) == ns and _name(e) == name), None)
+        if ep is not None:
+            known = True
+            for subset in ep.get("subsets") or []:
+                ready += len(subset.get("addresses") or [])
+                total += len(subset.get("addresses") or []) + len(subset.get("notReadyAddresses") or [])
+    selector = spec.get("selector") or {}
+    pods = [p for p in index.pods if _ns(p) == ns and _selects(selector, (_meta(p).get("labels") or {}))]
+    problems: dict[str, int] = {}
+    for p in pods:
+        why = _pod_unhealthy(p)
+        if why:
+            problems[why] = problems.get(why, 0) + 1
+    parts = []
+    if known:
+        parts.append(f"{ready} of {total} endpoints ready")
+    else:
+        parts.append("no EndpointSlice or Endpoints recorded")
+    if selector:
+        parts.append(f"{len(pods)} backing pods" + (": " + ", ".join(f"{n} {w}" for w, n in sorted(problems.items()))
+                                                     if problems else ", all healthy" if pods else ""))
+    else:
+        parts.append("no selector (endpoints managed by hand)")
+    if not known and not pods:
+        return None, "; ".join(parts)
+    if known:
+        return ready > 0 and not problems, "; ".join(parts)
+    return not problems, "; ".join(parts)
+
+
+def dns_health(index: _Index, visible: Callable[[str], bool]) -> dict[str, Any]:
+    """Cluster DNS: the kube-system pods labelled k8s-app=kube-dns/coredns, their Service's
+    endpoints, restarts; one place every lookup in the cluster depends on."""
+    if not visible("kube-system"):
+        return {"visible": False, "note": "kube-system is hidden by policy: DNS health unknown"}
+    pods = [p for p in index.pods if _ns(p) == "kube-system" and _is_dns_pod(p)]
+    rows = [{"name": _name(p), "node": (p.get("spec") or {}).get("nodeName") or "", "status": h.pod_status(p),
+             "ready": pod_place(p).ready, "restarts": h.restarts(p), "problem": h.pod_problem(p) or ""} for p in pods]
+    ready = sum(1 for r in rows if r["ready"])
+    services = [s for (sns, _), s in index.services.items() if sns == "kube-system"]
+    svc = next((s for s in services if _name(s) in DNS_LABELS), None) or next(
+        (s for s in services if any(_selects((s.get("spec") or {}).get("selector"), _meta(p).get("labels"))
+                                    for p in pods)), None)
+    out: dict[str, Any] = {"visible": True, "pods_ready": f"{ready}/{len(rows)}", "pods": rows,
+                           "restarts": sum(r["restarts"] for r in rows)}
+    if svc is not None:
+        healthy, detail = service_health(index, svc)
+        out.update({"service": f"kube-system/{_name(svc)}", "service_detail": detail})
+    else:
+        healthy = None
+        out["service"] = "not found"
+    out["healthy"] = bool(rows) and ready == len(rows) and healthy is not False
+    if not rows:
+        out["note"] = "no CoreDNS/kube-dns pod found in kube-system (another DNS add-on?)"
+    return out
+
+
+def _is_dns_pod(p: dict[str, Any]) -> bool:
+    """CoreDNS or kube-dns, by the labels their manifests and charts use, or by name."""
+    labels = _meta(p).get("labels") or {}
+    if any(labels.get(k) in DNS_LABELS for k in ("k8s-app", "app", "app.kubernetes.io/name")):
+        return True
+    return any(_name(p).startswith(f"{n}-") for n in DNS_LABELS)
+
+
+def node_summary(node: dict[str, Any] | None, name: str, requests: dict[str, tuple[float, float, int]]
+                 ) -> dict[str, Any]:
+    if node is None:
+        return {"name": name, "ready": None, "note": "node object not readable"}
+    conds = (node.get("status") or {}).get("conditions") or []
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
+    pressure = [str(c.get("type")) for c in conds if c.get("type") != "Ready" and c.get("status") == "True"]
+    alloc = (node.get("status") or {}).get("allocatable") or {}
+    cpu_r, mem_r, count = requests.get(name, (0.0, 0.0, 0))
+    cpu_a, mem_a = h.parse_quantity(alloc.get("cpu")), h.parse_quantity(alloc.get("memory"))
+    return {"name": name, "ready": ready, "pressure": pressure, "problem": h.node_problem(node) or "",
+            "cpu_requested": h.fmt_cpu(cpu_r), "cpu_allocatable": h.fmt_cpu(cpu_a),
+            "cpu_requested_pct": round(100 * cpu_r / cpu_a) if cpu_a else None,
+            "memory_requested": h.fmt_bytes(mem_r), "memory_allocatable": h.fmt_bytes(mem_a),
+            "memory_requested_pct": round(100 * mem_r / mem_a) if mem_a else None, "pods": count}
+
+
+# ---- the subject --------------------------------------------------------------------------
+
+def canonical_kind(kind: str) -> str:
+    """Service, Deployment, StatefulSet, DaemonSet or Pod for any usual spelling; ValueError else."""
+    if not kind:
+        return ""
+    found = KIND_ALIASES.get(kind.strip().lower())
+    if not found:
+        raise ValueError(f"kind {kind!r} is not one topology starts from; use Service, Deployment, StatefulSet, "
+                         "DaemonSet or Pod, or leave it empty to search them all")
+    return found
+
+
+def resolve_subject(objects: Objects, name: str, namespace: str, kind: str, visible: Callable[[str], bool]
+                    ) -> tuple[dict[str, Any] | None, list[str]]:
+    """The object a name means: exact name among the subject kinds (only `kind` when given), in
+    `namespace` when given; several namespaces and no hint -> None and the candidates in notes."""
+    kinds = [kind] if kind else list(SUBJECT_KINDS)
+    found = [o for k in kinds for o in objects.get(k) or []
+             if _name(o) == name and visible(_ns(o)) and (not namespace or _ns(o) == namespace)]
+    if not found:
+        close = sorted({f"{o.get('kind')} {_ns(o)}/{_name(o)}" for k in kinds for o in objects.get(k) or []
+                        if name and name in _name(o) and visible(_ns(o))})[:8]
+        where = f" in namespace {namespace}" if namespace else " in any visible namespace"
+        return None, [f"no {' or '.join(kinds)} named {name!r}{where}"
+                      + (f"; close: {', '.join(close)}" if close else "; k8s_list finds names")]
+    namespaces = sorted({_ns(o) for o in found})
+    if len(namespaces) > 1:
+        return None, [f"{name!r} is ambiguous: found in namespaces {', '.join(namespaces)}; pass namespace. "
+                      "Candidates: " + ", ".join(f"{o.get('kind')} {_ns(o)}/{name}" for o in found)]
+    found.sort(key=lambda o: kinds.index(str(o.get("kind"))))
+    return found[0], []
+
+
+def build_topology(objects: Objects, name: str, namespace: str = "", kind: str = "",
+                   log_hosts: Iterable[str] = (), visible: Callable[[str], bool] = lambda ns: True) -> Topology:
+    """The topology of `name` over the object lists (see module docstring)."""
+    kind = canonical_kind(kind)
+    subject, notes = resolve_subject(objects, name, namespace, kind, visible)
+    if subject is None:
+        return Topology(subject=ObjectRef(kind=kind, namespace=namespace, name=name), notes=notes)
+    index = _Index(objects)
+    ns, hidden = _ns(subject), set()
+    skind = str(subject.get("kind"))
+    ns_pods = [p for p in index.pods if _ns(p) == ns]
+
+    # pods and workloads
+    if skind == "Pod":
+        pods = [subject]
+    elif skind == "Service":
+        pods = [p for p in ns_pods if _selects((subject.get("spec") or {}).get("selector"), _meta(p).get("labels"))]
+    else:
+        target = ref_of(subject)
+        pods = [p for p in ns_pods if index.owner(p) == target]
+        if not pods:
+            pods = [p for p in ns_pods if _selects(_workload_selector(subject), _meta(p).get("labels"))]
+    workload_refs: list[ObjectRef] = []
+    for ref in ([ref_of(subject)] if skind in ("Deployment", "StatefulSet", "DaemonSet") else
+                [o for o in (index.owner(p) for p in pods) if o is not None]):
+        if ref not in workload_refs:
+            workload_refs.append(ref)
+    workloads = [w for w in index.workloads() if ref_of(w) in workload_refs]
+
+    # services selecting those pods (or the workload's template)
+    label_sets = [_meta(p).get("labels") or {} for p in pods] or [
+        (pod_template(w).get("metadata") or {}).get("labels") or {} for w in workloads]
+    services = [s for (sns, _), s in index.services.items() if sns == ns
+                and any(_selects((s.get("spec") or {}).get("selector"), labels) for labels in label_sets)]
+    if skind == "Service" and subject not in services:
+        services.insert(0, subject)
+    service_keys = {(_ns(s), _name(s)) for s in services}
+
+    # nodes and neighbours
+    requests = _requests(index.pods)
+    node_names = sorted({str((p.get("spec") or {}).get("nodeName")) for p in pods if (p.get("spec") or {}).get(
+        "nodeName")})
+    nodes = [node_summary(index.nodes.get(n), n, requests) for n in node_names]
+    own = {(_ns(p), _name(p)) for p in pods}
+    neighbours: list[tuple[bool, PodPlace]] = []
+    for p in index.pods:
+        if (p.get("spec") or {}).get("nodeName") not in node_names or (_ns(p), _name(p)) in own:
+            continue
+        if (p.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            continue
+        if not visible(_ns(p)):
+            hidden.add(_ns(p))
+            continue
+        why = [x for x in (_pod_unhealthy(p),) if x]
+        unlimited = _no_memory_limit(p)
+        if unlimited:
+            why.append("no memory limit: " + ",".join(unlimited))
+        if why:
+            place = pod_place(p)
+            place.reason = "; ".join(why)
+            neighbours.append((_pod_unhealthy(p) is None, place))
+    neighbours.sort(key=lambda x: (x[0], x[1].node, x[1].namespace, x[1].name))
+    if len(neighbours) > MAX_NEIGHBOURS:
+        notes.append(f"{len(neighbours) - MAX_NEIGHBOURS} more neighbours left out (unhealthy ones kept first)")
+
+    # dependencies
+    deps: dict[tuple[str, str, str], tuple[list[str], dict[str, Any] | None, str]] = {}
+    sources = workloads or pods[:1]
+    for src in sources:
+        template = pod_template(src)
+        labels = (template.get("metadata") or {}).get("labels") or _meta(src).get("labels") or {}
+        owner = index.owner(src) if src.get("kind") == "Pod" else None
+        values = config_values(index, template, ns, owner.name if owner else _name(src), labels)
+        for via, svc, host in _dependency_hosts(index, values, ns):
+            _add_dependency(deps, via, svc, host, service_keys)
+    for host in log_hosts:
+        host = host.strip().lower()
+        if not host:
+            continue
+        svc = index.resolve_host(_strip_port(host), ns)
+        if svc is not None or _is_external(_strip_port(host)):
+            _add_dependency(deps, f"logs: upstream host {host}", svc, _strip_port(host), service_keys)
+        else:
+            notes.append(f"log host {host!r} matches no Service (seen from namespace {ns}) and is not a DNS name")
+    dependencies = []
+    for (kind_, dns_, dname), (vias, svc, _host) in deps.items():
+        target = ObjectRef(kind=kind_, namespace=dns_, name=dname)
+        via = "; ".join(vias[:3]) + (f" (+{len(vias) - 3} more)" if len(vias) > 3 else "")
+        if svc is None:
+            dependencies.append(Dependency(target=target, via=via, healthy=None,
+                                           detail="outside the cluster (no Service by that name); health unknown"))
+        elif not visible(dns_):
+            hidden.add(dns_)
+            dependencies.append(Dependency(target=target, via=via, healthy=None,
+                                           detail="namespace hidden by policy; health not shown"))
+        else:
+            healthy, detail = service_health(index, svc)
+            dependencies.append(Dependency(target=target, via=via, healthy=healthy, detail=detail))
+    dependencies.sort(key=lambda d: ({False: 0, None: 1, True: 2}[d.healthy], d.target.kind, d.target.name))
+
+    # dependents: workloads anywhere whose configuration resolves to one of our Services
+    dependents: list[ObjectRef] = []
+    own_workloads = {ref_of(w).key() for w in workloads}
+    for w in index.workloads():
+        if ref_of(w).key() in own_workloads or not visible(_ns(w)):
+            continue
+        template = pod_template(w)
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        values = config_values(index, template, _ns(w), _name(w), labels)
+        if any(svc is not None and (_ns(svc), _name(svc)) in service_keys
+               for _, svc, _ in _dependency_hosts(index, values, _ns(w))):
+            dependents.append(ref_of(w))
+
+    notes.append("dependencies come from env, ConfigMaps, command/args and log hosts; Secrets are not read, so a "
+                 "DSN kept only in a Secret is not seen")
+    return Topology(subject=ref_of(subject), workloads=[ref_of(w) for w in workloads] or workload_refs,
+                    services=[ref_of(s) for s in services], pods=[pod_place(p) for p in pods], nodes=nodes,
+                    neighbours=[p for _, p in neighbours[:MAX_NEIGHBOURS]], dependencies=dependencies,
+                    dependents=dependents, dns=dns_health(index, visible), notes=notes,
+                    hidden_namespaces=sorted(hidden))
+
+
+def _add_dependency(deps: dict[tuple[str, str, str], tuple[list[str], dict[str, Any] | None, str]], via: str,
+                    svc: dict[str, Any] | None, host: str, own_services: set[tuple[str, str]]) -> None:
+    if svc is not None:
+        if (_ns(svc), _name(svc)) in own_services:
+            return  # a service calling itself (its own URL in its config) is not a dependency
+        key = ("Service", _ns(svc), _name(svc))
+    else:
+        key = ("ExternalHost", "", host)
+    vias, _, _ = deps.setdefault(key, ([], svc, host))
+    if via not in vias:
+        vias.append(via)
+
+
+# ---- text ---------------------------------------------------------------------------------
+
+def render(t: Topology, budget: int, more_hint: str) -> str:
+    """Compact text from the model: problems first in each section."""
+    lines = [f"topology of {t.subject.text()}"]
+    if t.hidden_namespaces:
+        lines.append(f"hidden by policy: {', '.join(t.hidden_namespaces)}")
+    if t.workloads:
+        lines.append("workloads: " + ", ".join(r.text() for r in t.workloads))
+    if t.services:
+        lines.append("services: " + ", ".join(r.text() for r in t.services))
+    if t.pods:
+        bad = [p for p in t.pods if p.reason or not p.ready]
+        lines.append(f"pods: {len(t.pods)} ({len(t.pods) - len(bad)} healthy)")
+        for p in sorted(t.pods, key=lambda p: (not (p.reason or not p.ready), p.name))[:8]:
+            lines.append(f"  {p.name} on {p.node or '-'}: {p.phase}, ready={p.ready}" + (f" [{p.reason}]"
+                                                                                      if p.reason else ""))
+    if t.dependencies:
+        lines.append("dependencies (unhealthy first):")
+        for d in t.dependencies:
+            state = {True: "healthy", False: "UNHEALTHY", None: "unknown"}[d.healthy]
+            lines.append(f"  {d.target.text()}: {state}: {d.detail} (via {d.via})")
+    else:
+        lines.append("dependencies: none found in env, ConfigMaps or log hosts")
+    if t.dependents:
+        lines.append("dependents: " + ", ".join(r.text() for r in t.dependents[:12])
+                     + (f" (+{len(t.dependents) - 12})" if len(t.dependents) > 12 else ""))
+    for n in t.nodes:
+        lines.append(f"node {n['name']}: " + (n.get("problem") or "Ready")
+                     + (f", cpu requested {n.get('cpu_requested')}/{n.get('cpu_allocatable')}, memory requested "
+                        f"{n.get('memory_requested')}/{n.get('memory_allocatable')}, {n.get('pods')} pods"
+                        if "pods" in n else f" ({n.get('note', '')})"))
+    if t.neighbours:
+        lines.append("neighbours on those nodes (unhealthy or without memory limit):")
+        for p in t.neighbours[:12]:
+            lines.append(f"  {p.namespace}/{p.name} on {p.node}: {p.reason}")
+        if len(t.neighbours) > 12:
+            lines.append(f"  (+{len(t.neighbours) - 12} more in the structured result)")
+    if t.dns:
+        if t.dns.get("visible"):
+            lines.append(f"cluster DNS: {'healthy' if t.dns.get('healthy') else 'UNHEALTHY'}: pods ready "
+                         f"{t.dns.get('pods_ready')}, restarts {t.dns.get('restarts')}, service {t.dns.get('service')}"
+                         + (f" ({t.dns['service_detail']})" if t.dns.get("service_detail") else ""))
+            for p in t.dns.get("pods") or []:
+                if p.get("problem"):
+                    lines.append(f"  {p['name']}: {p['problem']}")
+        else:
+            lines.append(f"cluster DNS: {t.dns.get('note')}")
+    lines += [f"note: {n}" for n in t.notes]
+    return fit_text("\n".join(lines) + "\n", budget, more_hint)
