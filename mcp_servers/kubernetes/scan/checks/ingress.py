@@ -1,0 +1,101 @@
+"""Ingresses that point at nothing: a missing backend Service or port, TLS Secret or IngressClass.
+
+Absence is only claimed for kinds the snapshot listed, so an RBAC gap never reads as "missing".
+An Ingress with no class and no default IngressClass is reported only when IngressClasses were
+listed and some exist (a cluster with none may still use the legacy annotation).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mcp_servers.kubernetes.scan.checks.base import ns_of, ref
+from mcp_servers.kubernetes.scan.model import ScanFinding
+from mcp_servers.kubernetes.scan.snapshot import Snapshot
+
+CHECK_IDS = ("ingress.missing_backend", "ingress.missing_tls_secret", "ingress.missing_class")
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+
+
+def _backends(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(where, service backend) for the default backend and every rule path."""
+    out = []
+    default = (spec.get("defaultBackend") or {}).get("service")
+    if default:
+        out.append(("default backend", default))
+    for rule in spec.get("rules") or []:
+        for path in (rule.get("http") or {}).get("paths") or []:
+            svc = (path.get("backend") or {}).get("service")
+            if svc:
+                out.append((f"{rule.get('host') or '*'}{path.get('path') or '/'}", svc))
+    return out
+
+
+def _port_ok(svc: dict[str, Any], port: dict[str, Any]) -> bool:
+    ports = (svc.get("spec") or {}).get("ports") or []
+    if port.get("name"):
+        return any(p.get("name") == port["name"] for p in ports)
+    if port.get("number") is not None:
+        return any(p.get("port") == port["number"] for p in ports)
+    return True
+
+
+def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
+    spec = ing.get("spec") or {}
+    ns = ns_of(ing)
+    subject = ref(ing, "Ingress")
+    created = (ing.get("metadata") or {}).get("creationTimestamp")
+    out = []
+    if snap.has("Service") and snap.in_scope(ns):
+        for where, backend in _backends(spec):
+            name = str(backend.get("name") or "")
+            svc = snap.get("Service", ns, name)
+            port = backend.get("port") or {}
+            port_text = port.get("name") or port.get("number")
+            if svc is None:
+                problem, reason = f"Service {name} does not exist", "ServiceNotFound"
+            elif not _port_ok(svc, port):
+                problem, reason = f"Service {name} has no port {port_text}", "ServicePortNotFound"
+            else:
+                continue
+            out.append(ScanFinding(
+                check="ingress.missing_backend", severity="critical", object=subject, reason=reason,
+                message=f"{subject}: {where} routes to {name}:{port_text}, but {problem}",
+                details={"service": name, "port": port_text, "path": where},
+                evidence=[f"{where} -> service {name} port {port_text}"], since=created))
+    if snap.has("Secret") and snap.in_scope(ns):
+        for tls in spec.get("tls") or []:
+            secret = tls.get("secretName")
+            if secret and snap.get("Secret", ns, str(secret)) is None:
+                hosts = ", ".join(tls.get("hosts") or []) or "*"
+                out.append(ScanFinding(
+                    check="ingress.missing_tls_secret", severity="warning", object=subject, reason="SecretNotFound",
+                    message=f"{subject}: TLS for {hosts} uses Secret {secret}, which does not exist",
+                    details={"secret": secret, "hosts": tls.get("hosts") or []},
+                    evidence=[f"tls hosts {hosts} -> secret {secret}"], since=created))
+    if snap.has("IngressClass"):
+        classes = snap.items("IngressClass")
+        wanted = spec.get("ingressClassName")
+        annotated = ((ing.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/ingress.class")
+        names = {str((c.get("metadata") or {}).get("name")) for c in classes}
+        has_default = any(((c.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+                          for c in classes)
+        problem = ""
+        if wanted and wanted not in names:
+            problem = f"IngressClass {wanted} does not exist (known: {', '.join(sorted(names)) or 'none'})"
+        elif not wanted and not annotated and classes and not has_default:
+            problem = "no ingressClassName and no default IngressClass"
+        if problem:
+            out.append(ScanFinding(
+                check="ingress.missing_class", severity="warning", object=subject, reason="IngressClassNotFound",
+                message=f"{subject}: {problem}", details={"ingress_class": wanted, "known": sorted(names)},
+                evidence=[problem], since=created))
+    return out
+
+
+def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
+    out: list[ScanFinding] = []
+    for ing in snap.items("Ingress"):
+        out.extend(_ingress(snap, ing))
+    return out

@@ -1,0 +1,120 @@
+"""Disruption and network policies that bite: PDBs allowing no disruption, NetworkPolicies that
+select no pod, and egress policies that leave their pods without DNS.
+
+A PDB with `status.disruptionsAllowed` 0 while it expects pods blocks every drain and node upgrade;
+the finding says whether that is by configuration (maxUnavailable 0, minAvailable = replicas) or
+because pods are unhealthy. For DNS, every pod's egress-isolating policies are taken together (they
+add up): the pod loses DNS when none of them allows port 53 (UDP or TCP, by number, by a range, or
+by any-port rule). A rule without `ports` is assumed to allow DNS, so the check never guesses about
+peers it cannot resolve.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mcp_servers.kubernetes.scan.checks.base import label_match, name_of, ns_of, pod_is_terminal, ref
+from mcp_servers.kubernetes.scan.model import ScanFinding
+from mcp_servers.kubernetes.scan.snapshot import Snapshot
+
+CHECK_IDS = ("pdb.no_disruptions", "netpol.selects_nothing", "netpol.blocks_dns")
+DNS_PORT = 53
+DNS_PORT_NAMES = frozenset({"dns", "dns-tcp", "dns-udp", "domain"})
+
+
+def _pdb(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | None:
+    spec, status = pdb.get("spec") or {}, pdb.get("status") or {}
+    expected = int(status.get("expectedPods") or 0)
+    if expected == 0 or int(status.get("disruptionsAllowed") or 0) > 0:
+        return None
+    subject = ref(pdb, "PodDisruptionBudget")
+    healthy, desired = int(status.get("currentHealthy") or 0), int(status.get("desiredHealthy") or 0)
+    by_config = healthy >= desired
+    cause = ("by configuration" if by_config else f"only {healthy}/{expected} pods healthy, {desired} required")
+    return ScanFinding(
+        check="pdb.no_disruptions", severity="warning" if by_config else "critical", object=subject,
+        reason="DisruptionsNotAllowed",
+        message=f"{subject}: allows no disruption ({cause}); node drains and upgrades will block",
+        details={"min_available": spec.get("minAvailable"), "max_unavailable": spec.get("maxUnavailable"),
+                 "current_healthy": healthy, "desired_healthy": desired, "expected_pods": expected,
+                 "by_configuration": by_config},
+        evidence=[f"disruptionsAllowed 0, currentHealthy {healthy}, desiredHealthy {desired}, "
+                  f"expectedPods {expected}"])
+
+
+def _selected(snap: Snapshot, policy: dict[str, Any]) -> list[dict[str, Any]]:
+    selector = (policy.get("spec") or {}).get("podSelector") or {}
+    return [p for p in snap.pods_in(ns_of(policy)) if not pod_is_terminal(p)
+            and label_match(selector, (p.get("metadata") or {}).get("labels"))]
+
+
+def _isolates_egress(policy: dict[str, Any]) -> bool:
+    spec = policy.get("spec") or {}
+    types = spec.get("policyTypes")
+    return "Egress" in types if types else "egress" in spec
+
+
+def _allows_dns(policy: dict[str, Any]) -> bool:
+    for rule in (policy.get("spec") or {}).get("egress") or []:
+        ports = rule.get("ports")
+        if not ports:
+            return True
+        for port in ports:
+            number = port.get("port")
+            if number is None:
+                return True
+            if isinstance(number, str) and not number.isdigit():
+                if number.lower() in DNS_PORT_NAMES:
+                    return True
+                continue
+            low, high = int(number), int(port.get("endPort") or number)
+            if low <= DNS_PORT <= high:
+                return True
+    return False
+
+
+def _netpols(snap: Snapshot) -> list[ScanFinding]:
+    out: list[ScanFinding] = []
+    if not snap.has("Pod"):
+        return out
+    egress: dict[str, list[dict[str, Any]]] = {}
+    for policy in snap.items("NetworkPolicy"):
+        ns = ns_of(policy)
+        if not snap.in_scope(ns):
+            continue
+        pods = _selected(snap, policy)
+        subject = ref(policy, "NetworkPolicy")
+        selector = (policy.get("spec") or {}).get("podSelector") or {}
+        if not pods and selector and snap.pods_in(ns):
+            out.append(ScanFinding(
+                check="netpol.selects_nothing", severity="info", object=subject, reason="NoPodsSelected",
+                message=f"{subject}: podSelector {selector.get('matchLabels') or selector} selects no pod",
+                details={"pod_selector": selector}, evidence=[f"0 pods in {ns} match the podSelector"]))
+        if _isolates_egress(policy):
+            for pod in pods:
+                egress.setdefault(f"{ns}/{name_of(pod)}", []).append(policy)
+    blocked: dict[tuple[str, ...], list[str]] = {}
+    for pod_key, policies in egress.items():
+        if not any(_allows_dns(p) for p in policies):
+            blocked.setdefault(tuple(sorted(f"{ns_of(p)}/{name_of(p)}" for p in policies)), []).append(pod_key)
+    for names, pod_keys in blocked.items():
+        ns, name = names[0].split("/", 1)
+        subject = ref(snap.get("NetworkPolicy", ns, name) or {"metadata": {"namespace": ns, "name": name}},
+                      "NetworkPolicy")
+        pod_objs = [snap.get("Pod", *key.split("/", 1)) for key in pod_keys]
+        owners = sorted({str(o) for o in (snap.owner_of(p) for p in pod_objs if p) if o})
+        out.append(ScanFinding(
+            check="netpol.blocks_dns", severity="critical", object=subject, reason="EgressDNSBlocked",
+            message=f"{subject}: egress policy leaves {len(pod_keys)} pods without DNS (no rule allows port 53)"
+                    + (f" ({', '.join(owners[:3])})" if owners else ""),
+            details={"policies": list(names), "backends": owners}, evidence=[
+                f"policies {', '.join(names)} isolate egress; none allows UDP/TCP 53"],
+            pods=sorted(p.split("/", 1)[1] for p in pod_keys)[:5], count=len(pod_keys)))
+    return out
+
+
+def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
+    out = [f for f in (_pdb(snap, p) for p in snap.items("PodDisruptionBudget")) if f]
+    out.extend(_netpols(snap))
+    return out

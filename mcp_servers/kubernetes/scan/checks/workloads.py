@@ -1,0 +1,135 @@
+"""Workloads short of replicas or stuck, and controllers that cannot create their pods.
+
+`workload.unavailable` says a Deployment/StatefulSet/DaemonSet has fewer ready replicas than it
+wants; `workload.rollout_stuck` says a Deployment's rollout passed its progress deadline (the
+Progressing condition's reason, ProgressDeadlineExceeded); `workload.failed_create` reads the
+FailedCreate events of ReplicaSets, StatefulSets, DaemonSets and Jobs: quota exceeded, admission
+webhook denied, pod security refused, service account missing. The pods' own findings say why the
+replicas are not ready; these say which workload suffers, and the events say what blocks creation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mcp_servers.kubernetes.health import parse_ts
+from mcp_servers.kubernetes.scan.checks.base import (
+    clip,
+    condition,
+    events_matching,
+    first_seen,
+    iso,
+    last_seen,
+    name_of,
+    ns_of,
+    quote,
+    ref,
+)
+from mcp_servers.kubernetes.scan.model import ScanFinding, Severity
+from mcp_servers.kubernetes.scan.snapshot import Snapshot
+
+CHECK_IDS = ("workload.unavailable", "workload.rollout_stuck", "workload.failed_create")
+
+
+def _wanted_ready(obj: dict[str, Any]) -> tuple[int, int]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    if obj.get("kind") == "DaemonSet":
+        return int(status.get("desiredNumberScheduled") or 0), int(status.get("numberReady") or 0)
+    replicas = spec.get("replicas")
+    return int(1 if replicas is None else replicas), int(status.get("readyReplicas") or 0)
+
+
+def _unavailable(snap: Snapshot, obj: dict[str, Any]) -> ScanFinding | None:
+    want, ready = _wanted_ready(obj)
+    if want == 0 or ready >= want:
+        return None
+    kind = str(obj.get("kind"))
+    subject = ref(obj)
+    avail = condition(obj, "Available")
+    events = events_matching(snap, kind, ns_of(obj), name_of(obj), warnings_only=True)
+    evidence = [f"{ready}/{want} replicas ready"]
+    if avail and avail.get("status") == "False":
+        evidence.append(clip(f"Available=False {avail.get('reason')}: {avail.get('message')}"))
+    evidence += [quote(e) for e in events[-1:]]
+    since = parse_ts((avail or {}).get("lastTransitionTime")) if avail and avail.get("status") == "False" else None
+    images = sorted({str(c.get("image")) for c in (((obj.get("spec") or {}).get("template") or {}).get("spec")
+                                                     or {}).get("containers") or []})
+    severity: Severity = "critical" if ready == 0 else "warning"
+    return ScanFinding(
+        check="workload.unavailable", severity=severity, object=subject, owner=subject,
+        reason=str((avail or {}).get("reason") or "ReplicasUnavailable") if avail and avail.get("status") == "False"
+        else "ReplicasUnavailable",
+        message=f"{subject}: {ready}/{want} replicas ready" + (f" (image {', '.join(images)})" if images else ""),
+        details={"desired": want, "ready": ready, "images": images}, evidence=evidence,
+        since=iso(since or first_seen(events)), last_seen=iso(last_seen(events)))
+
+
+def _stuck(obj: dict[str, Any]) -> ScanFinding | None:
+    progressing = condition(obj, "Progressing")
+    if not progressing or progressing.get("status") != "False":
+        return None
+    subject = ref(obj)
+    reason = str(progressing.get("reason") or "ProgressDeadlineExceeded")
+    message = str(progressing.get("message") or "")
+    revision = ((obj.get("metadata") or {}).get("annotations") or {}).get("deployment.kubernetes.io/revision")
+    details: dict[str, Any] = {"revision": revision} if revision else {}
+    images = sorted({str(c.get("image")) for c in (((obj.get("spec") or {}).get("template") or {}).get("spec")
+                                                     or {}).get("containers") or []})
+    details["images"] = images
+    return ScanFinding(
+        check="workload.rollout_stuck", severity="critical", object=subject, owner=subject, reason=reason,
+        message=f"{subject}: rollout stuck ({reason})" + (f", revision {revision}" if revision else "")
+        + (f": {clip(message, 120)}" if message else ""),
+        details=details, evidence=[clip(f"Progressing=False {reason}: {message}")],
+        since=progressing.get("lastTransitionTime") or progressing.get("lastUpdateTime"))
+
+
+def _failed_create(snap: Snapshot) -> list[ScanFinding]:
+    out = []
+    for kind in ("ReplicaSet", "StatefulSet", "DaemonSet", "Job", "ReplicationController"):
+        by_obj: dict[tuple[str, str], list[Any]] = {}
+        for e in snap.events:
+            if e.kind == kind and e.reason in ("FailedCreate", "FailedCreatePod"):
+                by_obj.setdefault((e.namespace, e.name), []).append(e)
+        for (ns, name), events in by_obj.items():
+            obj = snap.get(kind, ns, name) or {"kind": kind, "metadata": {"namespace": ns, "name": name}}
+            owner = snap.owner_of(obj) or ref(obj)
+            last = max(events, key=lambda e: e.last.isoformat() if e.last else "")
+            text = last.message
+            lower = text.lower()
+            cause = ("quota exceeded" if "exceeded quota" in lower or "quota" in lower else
+                     "admission webhook denied" if "admission webhook" in lower else
+                     "pod security" if "podsecurity" in lower or "violates podsecurity" in lower else
+                     "service account missing" if "serviceaccount" in lower and "not found" in lower else
+                     "forbidden" if "forbidden" in lower else "error")
+            details: dict[str, Any] = {"cause": cause, "error": clip(text, 200)}
+            if "admission webhook" in lower:
+                start = text.find('admission webhook "')
+                if start >= 0:
+                    details["webhook"] = text[start + 19:].split('"', 1)[0]
+            if cause == "quota exceeded":
+                start = text.find("exceeded quota: ")
+                if start >= 0:
+                    details["quota"] = text[start + 16:].split(",", 1)[0].strip()
+            subject = ref(obj, kind)
+            out.append(ScanFinding(
+                check="workload.failed_create", severity="critical", object=subject, owner=owner,
+                reason=last.reason, message=f"{owner}: {kind} {name} cannot create pods ({cause}): {clip(text, 140)}",
+                details=details, evidence=[quote(e) for e in events[-2:]], since=iso(first_seen(events)),
+                last_seen=iso(last_seen(events)), count=sum(e.count for e in events)))
+    return out
+
+
+def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
+    out: list[ScanFinding] = []
+    for kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        for obj in snap.items(kind):
+            stuck = _stuck(obj) if kind == "Deployment" else None
+            if stuck:
+                out.append(stuck)
+            unavailable = _unavailable(snap, obj)
+            if unavailable:
+                out.append(unavailable)
+    out.extend(_failed_create(snap))
+    return out

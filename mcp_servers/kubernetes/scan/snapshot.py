@@ -1,0 +1,281 @@
+"""One read of the cluster for the scan: every kind the checks need, listed once, indexed.
+
+The checks are pure functions over this object, so they run the same over a live cluster, the
+replay server, a bundle on disk or a dict built in a test. Listing goes through `KubeClient.list_all`
+(GET only), one thread per kind. A kind the server does not serve goes to `not_served`; one it
+refuses (RBAC) or fails on goes to `errors`; the scan goes on without it, and the checks that need
+a kind to say "missing" only speak when that kind was actually listed (`listed`).
+
+Secrets and ConfigMaps are reduced to their names and key names as soon as they arrive: values
+never enter the snapshot, so no check, render or log can leak them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mcp_servers.kubernetes.health import parse_ts
+from mcp_servers.kubernetes.scan.model import ObjectRef
+
+if TYPE_CHECKING:
+    from mcp_servers.kubernetes.client import KubeClient
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A kind the checks read: its API group, and whether a cluster commonly lacks it."""
+
+    kind: str
+    group: str
+    optional: bool = False
+
+    @property
+    def key(self) -> str:
+        """The snapshot's name for it: the kind, qualified when two groups share a kind (Event)."""
+        return f"{self.kind}.{self.group}" if self.group == "events.k8s.io" else self.kind
+
+
+WANTED: tuple[Wanted, ...] = (
+    Wanted("Pod", ""), Wanted("Event", ""), Wanted("Event", "events.k8s.io", optional=True),
+    Wanted("Node", ""), Wanted("Service", ""), Wanted("Endpoints", ""),
+    Wanted("EndpointSlice", "discovery.k8s.io", optional=True),
+    Wanted("ConfigMap", ""), Wanted("Secret", ""), Wanted("PersistentVolumeClaim", ""),
+    Wanted("ResourceQuota", ""), Wanted("ReplicaSet", "apps"), Wanted("Deployment", "apps"),
+    Wanted("StatefulSet", "apps"), Wanted("DaemonSet", "apps"), Wanted("Job", "batch"),
+    Wanted("CronJob", "batch"), Wanted("Ingress", "networking.k8s.io"),
+    Wanted("IngressClass", "networking.k8s.io"), Wanted("NetworkPolicy", "networking.k8s.io"),
+    Wanted("StorageClass", "storage.k8s.io"), Wanted("HorizontalPodAutoscaler", "autoscaling"),
+    Wanted("PodDisruptionBudget", "policy"),
+    Wanted("ValidatingWebhookConfiguration", "admissionregistration.k8s.io"),
+    Wanted("MutatingWebhookConfiguration", "admissionregistration.k8s.io"),
+    Wanted("Certificate", "cert-manager.io", optional=True),
+)
+"""Everything any check reads. Optional kinds missing from discovery are not errors."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """A core/v1 or events.k8s.io/v1 event in one shape: about what, why, how often, since when."""
+
+    namespace: str
+    kind: str
+    name: str
+    reason: str
+    message: str
+    type: str
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+
+def reduce_secret(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret or ConfigMap without values: name, namespace, type and the sorted key names."""
+    meta = obj.get("metadata") or {}
+    keys: set[str] = set()
+    for section in ("data", "stringData", "binaryData"):
+        keys.update(str(k) for k in (obj.get(section) or {}))
+    out: dict[str, Any] = {"kind": obj.get("kind"), "apiVersion": obj.get("apiVersion"),
+                           "metadata": {"name": meta.get("name"), "namespace": meta.get("namespace", "")},
+                           "keys": sorted(keys)}
+    if obj.get("type"):
+        out["type"] = obj["type"]
+    return out
+
+
+def normalize_event(obj: dict[str, Any]) -> Event:
+    """Either event API's object as an `Event` (events.k8s.io says regarding/note/deprecated*)."""
+    about = obj.get("involvedObject") or obj.get("regarding") or {}
+    series = obj.get("series") or {}
+    count = obj.get("count") or obj.get("deprecatedCount") or series.get("count") or 1
+    first = parse_ts(obj.get("firstTimestamp") or obj.get("deprecatedFirstTimestamp") or obj.get("eventTime")
+                     or (obj.get("metadata") or {}).get("creationTimestamp"))
+    last = parse_ts(series.get("lastObservedTime") or obj.get("lastTimestamp")
+                    or obj.get("deprecatedLastTimestamp") or obj.get("eventTime")) or first
+    return Event(namespace=str(about.get("namespace") or (obj.get("metadata") or {}).get("namespace") or ""),
+                 kind=str(about.get("kind") or ""), name=str(about.get("name") or ""),
+                 reason=str(obj.get("reason") or ""), message=str(obj.get("message") or obj.get("note") or ""),
+                 type=str(obj.get("type") or "Normal"), count=int(count), first=first, last=last)
+
+
+def _ns(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
+
+
+@dataclass
+class Snapshot:
+    """The listed objects by kind, what could not be listed, and indexes the checks share."""
+
+    objects: dict[str, list[dict[str, Any]]]
+    listed: set[str]
+    errors: list[str] = field(default_factory=list)
+    not_served: list[str] = field(default_factory=list)
+    namespace: str = ""
+    """The namespace the scan was narrowed to; empty means all."""
+
+    def __post_init__(self) -> None:
+        for kind in ("Secret", "ConfigMap"):
+            if kind in self.objects:
+                self.objects[kind] = [reduce_secret(o) for o in self.objects[kind]]
+        self._by_name: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self._events: list[Event] | None = None
+        self._events_by_obj: dict[tuple[str, str, str], list[Event]] | None = None
+        self._owner_cache: dict[tuple[str, str, str], ObjectRef | None] = {}
+        self._pods_by_ns: dict[str, list[dict[str, Any]]] | None = None
+
+    # ---- building -----------------------------------------------------------------------------
+    @classmethod
+    def from_objects(cls, objects: Iterable[dict[str, Any]], *, listed: Iterable[str] | None = None,
+                     namespace: str = "") -> Snapshot:
+        """A snapshot of plain objects (a bundle, a test); `listed` defaults to the kinds present."""
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for obj in objects:
+            kind = str(obj.get("kind") or "")
+            if kind == "Event" and str(obj.get("apiVersion", "")).startswith("events.k8s.io"):
+                kind = "Event.events.k8s.io"
+            by_kind.setdefault(kind, []).append(obj)
+        return cls(by_kind, set(listed) if listed is not None else set(by_kind), namespace=namespace)
+
+    def visible_only(self, visible: Callable[[str], bool]) -> tuple[Snapshot, list[str]]:
+        """The snapshot without the namespaces `visible` refuses, and those namespaces, sorted."""
+        hidden: set[str] = set()
+        kept: dict[str, list[dict[str, Any]]] = {}
+        for kind, items in self.objects.items():
+            out = []
+            for obj in items:
+                ns = _ns(obj) or (str(((obj.get("involvedObject") or obj.get("regarding") or {}).get("namespace"))
+                                      or "") if kind.startswith("Event") else "")
+                if ns and not visible(ns):
+                    hidden.add(ns)
+                else:
+                    out.append(obj)
+            kept[kind] = out
+        snap = Snapshot(kept, set(self.listed), list(self.errors), list(self.not_served), self.namespace)
+        return snap, sorted(hidden)
+
+    # ---- reading ------------------------------------------------------------------------------
+    def items(self, kind: str) -> list[dict[str, Any]]:
+        return self.objects.get(kind, [])
+
+    def has(self, kind: str) -> bool:
+        """Whether `kind` was listed, so that its absence means "does not exist"."""
+        return kind in self.listed
+
+    def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        index = self._by_name.get(kind)
+        if index is None:
+            index = {(_ns(o), _name(o)): o for o in self.items(kind)}
+            self._by_name[kind] = index
+        return index.get((namespace, name))
+
+    def in_scope(self, namespace: str) -> bool:
+        """Whether objects of `namespace` were listed (all of them, or the one the scan is narrowed to)."""
+        return not self.namespace or namespace == self.namespace
+
+    @property
+    def events(self) -> list[Event]:
+        """Both event APIs, merged: an event served through both (same namespace/name) counts once."""
+        if self._events is None:
+            seen: set[tuple[str, str]] = set()
+            out: list[Event] = []
+            for kind in ("Event", "Event.events.k8s.io"):
+                for obj in self.items(kind):
+                    key = (_ns(obj), _name(obj))
+                    if key in seen and key[1]:
+                        continue
+                    seen.add(key)
+                    out.append(normalize_event(obj))
+            self._events = out
+        return self._events
+
+    def events_for(self, kind: str, namespace: str, name: str) -> list[Event]:
+        """Events about one object, oldest first."""
+        if self._events_by_obj is None:
+            index: dict[tuple[str, str, str], list[Event]] = {}
+            for e in self.events:
+                index.setdefault((e.kind, e.namespace, e.name), []).append(e)
+            for evs in index.values():
+                evs.sort(key=lambda e: (e.first or e.last or datetime.min.replace(tzinfo=None)).isoformat())
+            self._events_by_obj = index
+        return self._events_by_obj.get((kind, namespace, name), [])
+
+    def pods_in(self, namespace: str) -> list[dict[str, Any]]:
+        if self._pods_by_ns is None:
+            index: dict[str, list[dict[str, Any]]] = {}
+            for pod in self.items("Pod"):
+                index.setdefault(_ns(pod), []).append(pod)
+            self._pods_by_ns = index
+        return self._pods_by_ns.get(namespace, [])
+
+    def owner_of(self, obj: dict[str, Any]) -> ObjectRef | None:
+        """The top-level controller: Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob, ..."""
+        ns, kind, name = _ns(obj), str(obj.get("kind") or ""), _name(obj)
+        key = (kind, ns, name)
+        if key not in self._owner_cache:
+            ref: ObjectRef | None = None
+            current = obj
+            for _ in range(4):
+                refs = (current.get("metadata") or {}).get("ownerReferences") or []
+                chosen = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+                if not chosen or not chosen.get("kind") or not chosen.get("name"):
+                    break
+                ref = ObjectRef(kind=str(chosen["kind"]), namespace=ns, name=str(chosen["name"]))
+                parent = self.get(ref.kind, ns, ref.name)
+                if parent is None:
+                    break
+                current = parent
+            self._owner_cache[key] = ref
+        return self._owner_cache[key]
+
+    def scanned(self) -> dict[str, int]:
+        """Kind -> objects looked at (listed kinds only)."""
+        return {kind: len(self.items(kind)) for kind in sorted(self.listed)}
+
+
+def collect(client: KubeClient, context: str, namespace: str = "", *, workers: int = 8,
+            wanted: Iterable[Wanted] = WANTED) -> Snapshot:
+    """List every wanted kind in parallel threads; each failure is recorded, never raised.
+
+    Only a failure to reach the cluster at all (discovery itself failing) raises `KubeError`.
+    """
+    from mcp_servers.kubernetes.client import KubeError
+
+    types = client.resource_types(context)
+    jobs = []
+    not_served: list[str] = []
+    errors: list[str] = []
+    for w in wanted:
+        t = next((t for t in types if t.kind == w.kind and t.group == w.group), None)
+        if t is None:
+            label = f"{w.kind} ({w.group})" if w.group else w.kind
+            (not_served if w.optional else errors).append(
+                label if w.optional else f"{label}: not served by this API server")
+            continue
+        jobs.append((w, t))
+
+    def one(pair: tuple[Wanted, Any]) -> tuple[Wanted, list[dict[str, Any]] | None, str]:
+        w, t = pair
+        try:
+            items, truncated = client.list_all(context, t, namespace or None)
+        except KubeError as exc:
+            why = "forbidden by RBAC" if exc.status == 403 else f"{exc.status} {exc.reason}"
+            return w, None, f"{w.kind}: {why} ({exc.message[:120]})"
+        return w, items, f"{w.kind}: truncated at {len(items)} objects" if truncated else ""
+
+    objects: dict[str, list[dict[str, Any]]] = {}
+    listed: set[str] = set()
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs) or 1))) as pool:
+        for w, items, problem in pool.map(one, jobs):
+            if items is not None:
+                objects[w.key] = items
+                listed.add(w.key)
+            if problem:
+                errors.append(problem)
+    return Snapshot(objects, listed, sorted(errors), sorted(not_served), namespace)
