@@ -227,11 +227,13 @@ def endpoints(cluster: Cluster, pods: list[dict[str, Any]]) -> list[dict[str, An
     for svc in [o for o in cluster.objects if o["kind"] == "Service"]:
         meta, spec = svc["metadata"], svc["spec"]
         selector = spec.get("selector") or {}
-        members = [p for p in pods if p["metadata"]["namespace"] == meta["namespace"]
+        # Pods without an IP (unscheduled, or evicted) are never endpoints, as in the controller.
+        members = [p for p in pods if p["metadata"]["namespace"] == meta["namespace"] and p["status"].get("podIP")
+                   and p["status"].get("phase") not in ("Failed", "Succeeded")
                    and all(p["metadata"]["labels"].get(k) == v for k, v in selector.items())]
         members.sort(key=lambda p: p["metadata"]["name"])
         port = spec["ports"][0]
-        ready = [p for p in members if all(c["ready"] for c in p["status"]["containerStatuses"])]
+        ready = [p for p in members if all(c["ready"] for c in p["status"].get("containerStatuses") or [{"ready": 0}])]
         not_ready = [p for p in members if p not in ready]
         name = f"{meta['name']}-{o.suffix(meta['namespace'] + meta['name'], 5)}"
         out.append({

@@ -1,0 +1,5 @@
+"""Corpus scenarios, a few per file by theme; ALL is the order bundles are built in."""
+
+from corpus.scenarios import crashloops, resources
+
+ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS]
