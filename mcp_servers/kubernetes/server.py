@@ -15,16 +15,20 @@ from typing import Annotated, Any, Literal, TypeVar
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from guardrails.action import Actor
 from guardrails.timeparse import parse_duration
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
+from mcp_servers.common.logfacts import extract as extract_log_facts
 from mcp_servers.common.server import READ_ONLY, ServerGuard, caller_actor, create_server, run_server
+from mcp_servers.common.structured import typed_result
 from mcp_servers.kubernetes import names, reads, tools_context
 from mcp_servers.kubernetes import render as r
 from mcp_servers.kubernetes.canonical import normaliser
 from mcp_servers.kubernetes.client import KubeClient, KubeError, KubeSettings
+from mcp_servers.kubernetes.logs import PodLogs, choose_container
 from mcp_servers.kubernetes.resources import ResourceType
 
 INSTRUCTIONS = """\
@@ -182,7 +186,7 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
 
         return await run(f"k8s_describe {kind} {namespace + '/' if namespace else ''}{name}", work)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_logs(
         name: names.PodName,
         namespace: names.RequiredNamespace,
@@ -194,9 +198,11 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         = None,
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, PodLogs]:
         """Pod logs, newest lines kept within the budget, identical consecutive lines collapsed with
-        a count; `previous=True` reads the instance that crashed."""
+        a count; `previous=True` reads the instance that crashed. With no container named, a pod's
+        failing container (init containers included) is read. Structured: the log facts (error
+        kinds with class, exception and fields; stack traces; upstream hosts) and the containers."""
         if not namespace:
             raise ToolError("k8s_logs needs the pod's namespace; find it with k8s_list(kind='pods', "
                             f"field_selector='metadata.name={name}')")
@@ -205,21 +211,23 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         except ValueError as exc:
             raise ToolError(f"argument 'since': {exc}") from None
 
-        def work() -> str:
+        def work() -> CallToolResult:
             ctx_name = kc.resolve_context(context)
             t = kc.resolve_kind(ctx_name, "pods")
             pod = kc.get_object(ctx_name, t, namespace, name)
-            names = [str(c.get("name")) for c in (pod.get("spec") or {}).get("containers") or []]
-            chosen = container or names[0]
-            if chosen not in names:
-                raise KubeError(400, "BadRequest", f"pod {name} has no container {chosen!r}; "
-                                                   f"its containers: {', '.join(names)}")
+            chosen, why, containers = choose_container(pod, container)
             text = kc.get_text(ctx_name, t.object_path(namespace, name, "log"), {
                 "container": chosen, "previous": previous, "tailLines": tail, "sinceSeconds": since_s})
             header = f"logs of {namespace}/{name} container {chosen}" + (" (previous instance)" if previous else "")
+            if why:
+                header = f"{why}\n{header}"
             hint = r.call("k8s_logs", name=name, namespace=namespace, container=container, previous=previous,
                           grep="<text>", since="<duration>")
-            return r.logs_answer(text, header=header, grep=grep, budget=budget_tokens, more_hint=f"narrow with {hint}")
+            answer = r.logs_answer(text, header=header, grep=grep, budget=budget_tokens,
+                                   more_hint=f"narrow with {hint}")
+            facts = extract_log_facts(text.splitlines())
+            return typed_result(PodLogs(pod=name, namespace=namespace, container=chosen, previous=previous,
+                                        chosen_because=why, containers=containers, facts=facts), answer)
 
         return await run(f"k8s_logs {namespace}/{name}", work)
 
