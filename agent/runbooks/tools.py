@@ -22,6 +22,7 @@ KNOWN_TOOLS: frozenset[str] = frozenset(
         "k8s_top",
         "k8s_changes",
         "k8s_topology",
+        "k8s_scan",
         # prometheus
         "prom_query",
         "prom_query_range",

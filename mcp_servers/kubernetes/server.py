@@ -30,6 +30,7 @@ from mcp_servers.kubernetes.canonical import normaliser
 from mcp_servers.kubernetes.client import KubeClient, KubeError, KubeSettings
 from mcp_servers.kubernetes.logs import PodLogs, choose_container
 from mcp_servers.kubernetes.resources import ResourceType
+from mcp_servers.kubernetes.scan.tool import register_scan_tools
 
 INSTRUCTIONS = """\
 Read-only access to Kubernetes. Start wide and narrow down: k8s_list(kind='pods') or
@@ -320,6 +321,7 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         return await run(f"k8s_top {what}", work)
 
     tools_context.register(server, kc, run, visibility)
+    register_scan_tools(server, kc, run, visibility)
     return server
 
 

@@ -22,7 +22,7 @@ from tests.policies import DENY_KUBE_SYSTEM
 pytestmark = pytest.mark.anyio
 
 TOOLS = {"k8s_list", "k8s_get", "k8s_describe", "k8s_logs", "k8s_events", "k8s_rollout_history", "k8s_nodes",
-         "k8s_top", "k8s_changes", "k8s_topology"}
+         "k8s_top", "k8s_changes", "k8s_topology", "k8s_scan"}
 
 
 def _server(replays: dict[str, Any], name: str, tmp_path: Path) -> Any:

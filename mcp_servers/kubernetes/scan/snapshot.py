@@ -279,3 +279,29 @@ def collect(client: KubeClient, context: str, namespace: str = "", *, workers: i
             if problem:
                 errors.append(problem)
     return Snapshot(objects, listed, sorted(errors), sorted(not_served), namespace)
+
+
+RECORDING_GAP_S = 6 * 3600
+"""A snapshot whose newest sign of life is older than this is a recording (a dump, the replay)."""
+
+
+def observed_now(snap: Snapshot, wall: datetime) -> datetime:
+    """"Now" for the checks: the wall clock, unless the snapshot is a recording.
+
+    Kubelets refresh their node's heartbeat every few seconds, so on a live cluster the newest
+    heartbeat or event is minutes old at most. When it is hours older than the wall clock, the
+    objects were captured earlier (a bundle served by the replay server) and their newest time is
+    the moment they describe; ages and "recent" windows are then measured from it.
+    """
+    newest: datetime | None = None
+    for node in snap.items("Node"):
+        for cond in (node.get("status") or {}).get("conditions") or []:
+            t = parse_ts(cond.get("lastHeartbeatTime"))
+            if t is not None and (newest is None or t > newest):
+                newest = t
+    for e in snap.events:
+        if e.last is not None and (newest is None or e.last > newest):
+            newest = e.last
+    if newest is None or (wall - newest).total_seconds() < RECORDING_GAP_S:
+        return wall
+    return newest
