@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from guardrails.action import Actor
@@ -25,7 +26,9 @@ from guardrails.timeparse import parse_duration, parse_time
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, estimate_tokens, fit_text, render_table
 from mcp_servers.common.series import auto_step, fmt_duration, fmt_number, fmt_time
 from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, caller_limits, create_server, run_server
+from mcp_servers.common.structured import typed_result
 from mcp_servers.loki.client import LokiClient, LokiError, LokiSettings
+from mcp_servers.loki.facts import LokiQueryAnswer, matrix_answer, stream_answer
 from mcp_servers.loki.logql import SelectorError, unselective_reason
 from mcp_servers.loki.templates import Entry, Template, mine
 from mcp_servers.prometheus.render import RangeAnswer, label_text, page_names, render_range
@@ -168,7 +171,7 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
         except LokiError as exc:
             raise ToolError(str(exc)) from None
 
-    @server.tool(annotations=READ_ONLY, meta=COST_LOGQL, structured_output=False)
+    @server.tool(annotations=READ_ONLY, meta=COST_LOGQL)
     async def loki_query(
         query: Annotated[str, Field(description='LogQL, e.g. {namespace="shop", app="checkout"} |= "error".')],
         start: Start = None,
@@ -184,7 +187,7 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
         top_k: Annotated[int, Field(ge=1, le=100, description="Templates or series to show.")] = 15,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, LokiQueryAnswer]:
         """Run LogQL over a window. Log queries: lines mined into templates with counts, first/last seen,
         streams and one example each, templates new since a baseline window first, truncation reported.
         Metric queries: each series summarised (trend, biggest change, baseline, sparkline)."""
@@ -219,7 +222,7 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
                         answer.baseline_window = (b_start.timestamp(), start_at.timestamp())
                 except LokiError as exc:
                     answer.baseline_note = f"baseline query failed: {exc}"
-            return render_range(answer)
+            return typed_result(matrix_answer(query, start_at, end_at, answer.results), render_range(answer))
         if result_type != "streams":
             raise ToolError(f"Loki answered a {result_type!r} result, which loki_query does not read; use a log "
                             "query or a range metric query")
@@ -238,8 +241,11 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
             except LokiError as exc:
                 note = f"Baseline query failed, so no template is marked new: {exc}"
         templates = mine(entries, baseline_lines)
-        return render_streams(query, start_at, end_at, limit, direction, entries, streams, templates, note,
+        text = render_streams(query, start_at, end_at, limit, direction, entries, streams, templates, note,
                               budget_tokens, top_k)
+        facts = stream_answer(query, start_at, end_at, [e.line for e in entries], len(streams), limit,
+                              baseline_lines)
+        return typed_result(facts, text)
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     async def loki_labels(
