@@ -21,17 +21,12 @@ from drain3 import TemplateMiner
 from drain3.masking import MaskingInstruction
 from drain3.template_miner_config import TemplateMinerConfig
 
-# Masks applied before clustering, most specific first. Values that vary per request (ids, addresses,
-# durations, numbers) would otherwise split one pattern into thousands of "templates".
-_MASKS: list[tuple[str, str]] = [
-    (r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?", "TIME"),
-    (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "UUID"),
-    (r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "IP"),
-    (r"\b0x[0-9a-fA-F]+\b", "HEX"),
-    (r"\b[0-9a-fA-F]{12,}\b", "HEX"),
-    (r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b", "DURATION"),
-    (r"(?<![A-Za-z])[-+]?\d+(?:\.\d+)?(?![A-Za-z])", "NUM"),
-]
+from mcp_servers.common.logfacts.mask import MASKS
+
+# Masks applied before clustering, most specific first: the ones the log-facts templates use, so a
+# Loki template and a log-facts template of the same line agree. Values that vary per request (ids,
+# addresses, durations, numbers) would otherwise split one pattern into thousands of "templates".
+_MASKS: list[tuple[str, str]] = [(pattern, name.upper()) for pattern, name in MASKS]
 
 MAX_LINE_CHARS = 2000
 """Lines are cut to this length before mining; a 1 MB JSON blob line is not a template."""
