@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from guardrails import query_cost
 from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
 from guardrails.scope import ALL, Scope, extract_scope
 from guardrails.timeparse import parse_duration
@@ -218,7 +219,8 @@ class Policy(_Strict):
         return Decision(layer="scoping", allowed=False, rule=DEFAULT_DENY_RULE, reason=reason)
 
     def check_costs(self, actor: Actor, spec: ToolSpec | None, scope: Scope, cost_class: str | None) -> Decision:
-        """Query cost ceilings for PromQL and LogQL tools."""
+        """Query cost ceilings for PromQL and LogQL tools: the window and limit the caller spelled out,
+        then what the query text itself reads (guardrails/query_cost.py)."""
         limits = self.limits_for(actor)
         if cost_class == "promql":
             if scope.window_seconds is not None and scope.window_seconds > parse_duration(limits.promql.max_range):
@@ -227,21 +229,77 @@ class Policy(_Strict):
             if scope.step_seconds is not None and scope.step_seconds < parse_duration(limits.promql.min_step):
                 return _limit_denial(limits, "promql.min_step", f"step {_dur(scope.step_seconds)}",
                                      limits.promql.min_step, below=True)
+            if scope.query:
+                denial = _promql_inside(limits, scope)
+                if denial:
+                    return denial
         if cost_class == "logql":
             if scope.window_seconds is not None and scope.window_seconds > parse_duration(limits.logql.max_range):
                 return _limit_denial(limits, "logql.max_range", f"range {_dur(scope.window_seconds)}",
                                      limits.logql.max_range)
             if scope.limit is not None and scope.limit > limits.logql.max_limit:
                 return _limit_denial(limits, "logql.max_limit", f"limit {scope.limit}", str(limits.logql.max_limit))
+            if scope.query:
+                denial = _logql_inside(limits, scope.query)
+                if denial:
+                    return denial
         return Decision(layer="scoping", allowed=True, reason="within cost limits", rule=f"limits.{limits.id}")
 
     def scope_of(self, action: Action) -> Scope:
         return extract_scope(action.arguments, now=action.requested_at)
 
 
-def _limit_denial(limits: Limits, name: str, what: str, ceiling: str, below: bool = False) -> Decision:
+def _promql_inside(limits: Limits, scope: Scope) -> Decision | None:
+    """The in-query rules: look-back within max_range, subquery steps not below min_step, no unbounded selector."""
+    try:
+        cost = query_cost.promql_cost(scope.query or "", scope.reference_ts or 0.0)
+    except query_cost.QueryError as exc:
+        return Decision(layer="scoping", allowed=False, rule="query", reason=f"argument 'query': {exc}")
+    denial = _promql_limits(limits, cost)
+    if denial and cost.parse_error:
+        denial.reason += (f" (the query does not parse: {cost.parse_error}; so its cost was bounded from the text: "
+                          "every duration summed)")
+    return denial
+
+
+def _promql_limits(limits: Limits, cost: query_cost.QueryCost) -> Decision | None:
+    if cost.lookback_seconds > parse_duration(limits.promql.max_range):
+        return _limit_denial(limits, "promql.max_range",
+                             f"the look-back inside the query ({_dur(cost.lookback_seconds)} at `{cost.lookback_at}`: "
+                             "ranges, subquery ranges, offsets and @ together)", limits.promql.max_range,
+                             fix="shorten the range selectors, subqueries, offset or @ time")
+    step = cost.finest_step_seconds
+    if step is not None and step < parse_duration(limits.promql.min_step):
+        return _limit_denial(limits, "promql.min_step", f"the subquery step {_dur(step)} at `{cost.finest_step_at}`",
+                             limits.promql.min_step, below=True, fix="raise the subquery's resolution ([range:step])")
+    if cost.unbounded:
+        return Decision(layer="scoping", allowed=False, rule=f"limits.{limits.id}.promql.max_series",
+                        reason=query_cost.unbounded_series_reason(cost.unbounded)
+                        + f"; limits {limits.id!r} allow at most {limits.promql.max_series} series")
+    return None
+
+
+def _logql_inside(limits: Limits, query: str) -> Decision | None:
+    """The in-query rules: range selectors plus offset within max_range, every stream selector selective."""
+    try:
+        cost = query_cost.logql_cost(query)
+    except query_cost.QueryError as exc:
+        return Decision(layer="scoping", allowed=False, rule="query", reason=f"argument 'query': {exc}")
+    if cost.unbounded:
+        return Decision(layer="scoping", allowed=False, rule=f"limits.{limits.id}.logql.selector",
+                        reason=query_cost.unbounded_streams_reason(cost.unbounded))
+    if cost.lookback_seconds > parse_duration(limits.logql.max_range):
+        return _limit_denial(limits, "logql.max_range",
+                             f"the look-back inside the query ({_dur(cost.lookback_seconds)} at `{cost.lookback_at}`: "
+                             "range selectors and offset together)", limits.logql.max_range,
+                             fix="shorten the range selector or the offset")
+    return None
+
+
+def _limit_denial(limits: Limits, name: str, what: str, ceiling: str, below: bool = False,
+                  fix: str | None = None) -> Decision:
     word = "below the minimum" if below else "over the maximum"
-    fix = "raise the step" if below else "narrow the window"
+    fix = fix or ("raise the step" if below else "narrow the window")
     return Decision(
         layer="scoping",
         allowed=False,
@@ -251,9 +309,12 @@ def _limit_denial(limits: Limits, name: str, what: str, ceiling: str, below: boo
 
 
 def _dur(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("y", 31536000), ("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
+    if seconds >= 2 * 86400:  # an `@ <timestamp>` distance is rarely a whole number of anything
+        unit, size = ("y", 31536000) if seconds >= 31536000 else ("d", 86400)
+        return f"about {seconds / size:.1f}{unit}"
     return f"{seconds:g}s"
 
 

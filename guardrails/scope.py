@@ -11,13 +11,15 @@ or an external one that follows the convention, without a per-tool adapter:
 | `start`, `end`, `step` | a query window (see guardrails.timeparse)            |
 | `since`, `range`       | a window ending now (or at `end`)                    |
 | `limit`                | how many lines/rows a query may return               |
+| `query` or `match`     | a PromQL/LogQL text whose inside is judged for cost  |
+| `time`                 | an instant query's evaluation time                   |
 | `path`, `paths`, `changes[].path` | repository paths a change writes          |
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from guardrails.timeparse import parse_duration, parse_time
@@ -35,6 +37,11 @@ class Scope:
     step_seconds: float | None = None
     limit: int | None = None
     paths: tuple[str, ...] = field(default_factory=tuple)
+    query: str | None = None
+    """The query text, for the in-query cost rules (guardrails/query_cost.py)."""
+    reference_ts: float | None = None
+    """The earliest evaluation time (window start, instant, or now), unix seconds: an `@` modifier's
+    distance is measured from it."""
 
 
 def extract_scope(arguments: dict[str, Any], now: datetime | None = None) -> Scope:
@@ -58,7 +65,10 @@ def extract_scope(arguments: dict[str, Any], now: datetime | None = None) -> Sco
     for change in arguments.get("changes") or []:
         if isinstance(change, dict) and isinstance(change.get("path"), str):
             paths.append(change["path"])
+    query = next((arguments[k] for k in ("query", "match") if isinstance(arguments.get(k), str)), None)
     return Scope(
+        query=query or None,
+        reference_ts=_reference_ts(arguments, now) if query else None,
         cluster=str(cluster) if cluster else None,
         namespace=namespace,
         kind=str(kind) if kind else None,
@@ -78,6 +88,13 @@ def _window_seconds(arguments: dict[str, Any], now: datetime | None) -> float | 
     start = _read("start", lambda: parse_time(arguments["start"], now))
     end = _read("end", lambda: parse_time(arguments.get("end") or "now", now))
     return max(0.0, (end - start).total_seconds())
+
+
+def _reference_ts(arguments: dict[str, Any], now: datetime | None) -> float:
+    for name in ("start", "time"):
+        if arguments.get(name) not in (None, ""):
+            return float(_read(name, lambda n=name: parse_time(arguments[n], now)).timestamp())
+    return (now or datetime.now(UTC)).timestamp()
 
 
 def _read(name: str, reader: Any) -> Any:

@@ -4,8 +4,9 @@ Four read-only tools. `loki_query` mines log lines into templates (Drain3), coun
 first and last seen and in which streams, compares them with the same query over a window before
 the incident, and lists new templates first; it always says when Loki's `limit` cut the answer.
 Metric LogQL (`count_over_time`, `rate`...) is summarised per series like a PromQL range query.
-The cost guard refuses selectors that match every stream and applies the caller's LogQL range and
-limit ceilings (also to the defaults the caller did not spell out).
+The guardrail's cost check (guardrails/query_cost.py) refuses selectors that match every stream and
+range selectors or offsets reaching past the caller's LogQL range; the tool applies the range and
+limit ceilings to the defaults the caller did not spell out.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, c
 from mcp_servers.common.structured import typed_result
 from mcp_servers.loki.client import LokiClient, LokiError, LokiSettings
 from mcp_servers.loki.facts import LokiQueryAnswer, matrix_answer, stream_answer
-from mcp_servers.loki.logql import SelectorError, unselective_reason
 from mcp_servers.loki.templates import Entry, Template, mine
 from mcp_servers.prometheus.render import RangeAnswer, label_text, page_names, render_range
 
@@ -193,13 +193,7 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
         Metric queries: each series summarised (trend, biggest change, baseline, sparkline)."""
         limits = caller_limits(ctx, guard)
         start_at, end_at = _window(start, end, since)
-        _check_cost(limits, start_at, end_at, limit)
-        try:
-            reason = unselective_reason(query)
-        except SelectorError as exc:
-            raise ToolError(str(exc)) from None
-        if reason:
-            raise ToolError(reason)
+        _check_cost(limits, start_at, end_at, limit)  # the in-query rules were judged by the guardrail already
         seconds = (end_at - start_at).total_seconds()
         b_len = _baseline_length(baseline, seconds, limits)
         try:

@@ -197,7 +197,7 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         values = await call(prom.label_values(label, params))
         return page_names(list(values), limit, offset, contains, f"values of {label}", "prom_label_values")
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY, meta=COST_PROMQL, structured_output=False)
     async def prom_series(
         match: Annotated[str, Field(description="Series selector, e.g. kube_pod_info{namespace=\"shop\"}.")],
         start: Start = None,
