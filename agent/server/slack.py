@@ -8,22 +8,21 @@
 * Approve / Refuse buttons: resolve the pending approval, but only for users the policy's
   `approval.approvers` allows (and never the requester for high-risk actions).
 
-Bolt verifies Slack's v0 signature and the timestamp's freshness. Before bolt sees a request this
-module also refuses oversized bodies and replays of an already accepted signature, and every
-listener that enqueues does so before acknowledging (`process_before_response`), so Slack's "ok"
-means the request is on disk.
+Before bolt sees a request this module refuses oversized bodies, checks Slack's v0 signature and
+the timestamp's freshness on the raw bytes, validates the fields Vigil uses with typed models
+(agent.server.slack_requests) and refuses replays of an already accepted signature; bolt then gets
+a canonical body rebuilt from the validated model. Every listener that enqueues does so before
+acknowledging (`process_before_response`), so Slack's "ok" means the request is on disk.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from typing import Any
-from urllib.parse import parse_qs
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,8 +30,10 @@ from starlette.responses import JSONResponse, Response
 from agent.incident import IncidentError, from_text
 from agent.queue import ReplayError
 from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION, decided_blocks, escape
+from agent.server.bodies import Refused, read_body
 from agent.server.service import FOLLOWUP, FrontDoor
-from agent.server.webhooks import Refused, parse_json, read_body
+from agent.server.signatures import slack_problem
+from agent.server.slack_requests import BlockActions, EventCallback, SlashCommand, read_slack_request
 from guardrails.action import Risk
 
 HELP = ("Usage: `/vigil investigate <what is wrong>` (for example `/vigil investigate checkout pods OOMKilled in "
@@ -42,11 +43,12 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient) -> AsyncApp:
     app = AsyncApp(signing_secret=signing_secret, client=client, process_before_response=True,
-                   raise_error_for_unhandled_request=False)
+                   raise_error_for_unhandled_request=False, request_verification_enabled=False)
 
     @app.command(door.settings.slack.command)
     async def on_command(ack: Any, command: dict[str, Any], client: AsyncWebClient) -> None:
-        text = str(command.get("text") or "").strip()
+        fields = SlashCommand.model_validate(command)
+        text = fields.text.strip()
         verb, _, rest = text.partition(" ")
         if verb.lower() in ("", "help"):
             await ack(HELP)
@@ -57,37 +59,41 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         except IncidentError as exc:
             await ack(f"{exc}. {HELP}")
             return
-        channel, user = command["channel_id"], command["user_id"]
+        channel, user = fields.channel_id, fields.user_id
         root = await client.chat_postMessage(
             channel=channel, text=f":mag: <@{user}> asked Vigil to investigate: {escape(question)}")
         thread_ts = str(root["ts"])
         enqueued = await door.submit(
             incident, reply={"slack": {"channel": channel, "thread_ts": thread_ts, "user": user}},
-            ref=f"slack:{channel}:{thread_ts}", dedupe_key=f"slack:{command.get('trigger_id') or thread_ts}")
+            ref=f"slack:{channel}:{thread_ts}", dedupe_key=f"slack:{fields.trigger_id or thread_ts}")
         door.count("slack", "accepted")
         await ack(f"On it: following up in the thread (job `{enqueued.job_id}`).")
 
     @app.event("app_mention")
-    async def on_mention(event: dict[str, Any], body: dict[str, Any]) -> None:
-        question = _MENTION.sub("", str(event.get("text") or "")).strip()
-        await _thread_request(door, event, body, question, allow_new=True)
+    async def on_mention(body: dict[str, Any]) -> None:
+        envelope = EventCallback.model_validate(body)
+        question = _MENTION.sub("", envelope.event.text).strip()
+        await _thread_request(door, envelope, question, allow_new=True)
 
     @app.event("message")
-    async def on_message(event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
-        if event.get("bot_id") or event.get("subtype") or not event.get("thread_ts"):
+    async def on_message(body: dict[str, Any], context: dict[str, Any]) -> None:
+        envelope = EventCallback.model_validate(body)  # bot messages and edits never get here
+        if envelope.event.thread_ts is None:
             return
-        text = str(event.get("text") or "")
+        text = envelope.event.text
         bot_user = context.get("bot_user_id")
         if bot_user and f"<@{bot_user}>" in text:
             return  # the app_mention event carries it
-        await _thread_request(door, event, body, text.strip(), allow_new=False)
+        await _thread_request(door, envelope, text.strip(), allow_new=False)
 
     async def decide(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient,
                      approved: bool) -> None:
         await ack()
-        user = body["user"]["id"]
+        click = BlockActions.model_validate(body)
+        user = click.user.id
         actor = f"slack:{user}"
-        channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+        container = click.container
+        channel = (click.channel.id if click.channel else None) or (container.channel_id if container else None) or ""
         request_id = str(action.get("value") or "")
         problem = _approval_problem(door, actor, request_id)
         if problem is None and not door.approvals.resolve(request_id, actor, approved, "slack"):
@@ -95,7 +101,7 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         if problem is not None:
             await client.chat_postEphemeral(channel=channel, user=user, text=f"Not recorded: {problem}.")
             return
-        message_ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+        message_ts = (click.message.ts if click.message else None) or (container.message_ts if container else None)
         if channel and message_ts:
             await client.chat_update(channel=channel, ts=message_ts, text="Approval decided",
                                      blocks=decided_blocks(request_id, approved, user))
@@ -123,17 +129,16 @@ def _approval_problem(door: FrontDoor, actor: str, request_id: str) -> str | Non
     return None
 
 
-async def _thread_request(door: FrontDoor, event: dict[str, Any], body: dict[str, Any], question: str,
-                          allow_new: bool) -> None:
+async def _thread_request(door: FrontDoor, envelope: EventCallback, question: str, allow_new: bool) -> None:
     """A message in a thread Vigil answered is a follow-up; a new mention starts an investigation."""
     if not question:
         return
-    channel = str(event.get("channel"))
-    user = str(event.get("user") or "")
-    thread_ts = str(event.get("thread_ts") or event.get("ts"))
-    parent = await door.queue.find_by_ref(f"slack:{channel}:{thread_ts}") if event.get("thread_ts") else None
+    event = envelope.event
+    channel, user = event.channel, event.user
+    thread_ts = event.thread_ts or event.ts
+    parent = await door.queue.find_by_ref(f"slack:{channel}:{thread_ts}") if event.thread_ts else None
     reply = {"slack": {"channel": channel, "thread_ts": thread_ts, "user": user}}
-    key = f"slack:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+    key = f"slack:{envelope.event_id or event.client_msg_id or event.ts}"
     try:
         incident = from_text(question, labels=_incident_labels(parent), source="slack")
     except IncidentError:
@@ -156,54 +161,39 @@ def _incident_labels(parent: Any) -> dict[str, str]:
 
 
 class SlackEndpoint:
-    """POST /slack/events: size, signature and replay checks, then slack-bolt."""
+    """POST /slack/events: size, signature, typed shape and replay checks, then slack-bolt."""
 
     def __init__(self, door: FrontDoor, signing_secret: str, client: AsyncWebClient) -> None:
         self.door = door
-        self.verifier = SignatureVerifier(signing_secret)
-        self.handler = AsyncSlackRequestHandler(build_slack_app(door, signing_secret, client))
+        self.signing_secret = signing_secret
+        self.app = build_slack_app(door, signing_secret, client)
 
     async def handle(self, request: Request) -> Response:
         try:
             body = await read_body(request, self.door.settings.max_body_bytes)
-            timestamp = request.headers.get("x-slack-request-timestamp", "")
-            signature = request.headers.get("x-slack-signature", "")
-            if not self.verifier.is_valid(body, timestamp, signature):
-                raise Refused(401, "bad_signature", "X-Slack-Signature is wrong or X-Slack-Request-Timestamp is "
-                              "more than five minutes old; check the app's signing secret")
-            _check_shape(body, request.headers.get("content-type", ""))
+            timestamp = request.headers.get("x-slack-request-timestamp")
+            signature = request.headers.get("x-slack-signature")
+            problem = slack_problem(self.signing_secret, body, timestamp, signature, time.time())
+            if problem is not None:
+                raise Refused(401, "bad_signature", problem)
+            parsed = read_slack_request(body, request.headers.get("content-type", ""),
+                                        self.door.settings.slack.command)
+            if parsed.answer is not None:
+                return JSONResponse(parsed.answer)
             try:
-                await self.door.queue.remember("slack:" + hashlib.sha256(signature.encode()).hexdigest())
+                await self.door.queue.remember("slack:" + hashlib.sha256(str(signature).encode()).hexdigest())
             except ReplayError as exc:
                 raise Refused(409, "replay", str(exc)) from exc
         except Refused as refused:
             self.door.count("slack", refused.error)
             return refused.response()
-        response = await self.handler.handle(request)
-        if response.status_code >= 400:
-            self.door.count("slack", f"http_{response.status_code}")
-        return response
-
-
-def _check_shape(body: bytes, content_type: str) -> None:
-    """Refuse what slack-bolt cannot parse (it would fail with a 500): Slack sends a JSON object for
-    events, and form fields (with a JSON `payload` for interactivity) for commands and buttons."""
-    if content_type.startswith("application/json"):
-        parsed = parse_json(body)
-        if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
-            raise Refused(422, "invalid_payload", "a Slack event body is a JSON object with a `type`")
-        return
-    try:
-        fields = parse_qs(body.decode("utf-8"), strict_parsing=bool(body))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Refused(400, "malformed_form", f"the body is not form-encoded: {exc}") from exc
-    if "payload" in fields:
-        parsed = parse_json(fields["payload"][0].encode())
-        if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
-            raise Refused(422, "invalid_payload", "an interactivity `payload` is a JSON object with a `type`")
-    elif "command" not in fields and "ssl_check" not in fields:
-        raise Refused(422, "invalid_payload", "neither a slash command (`command`), an interactivity `payload` "
-                      "nor a JSON event")
+        bolt_request = AsyncBoltRequest(body=parsed.body, headers={
+            "content-type": parsed.content_type, "x-slack-request-timestamp": str(timestamp),
+            "x-slack-signature": str(signature)})
+        answer = await self.app.async_dispatch(bolt_request)
+        if answer.status >= 400:
+            self.door.count("slack", f"http_{answer.status}")
+        return Response(answer.body, status_code=answer.status, headers=answer.first_headers_without_set_cookie())
 
 
 def not_configured(_: Request) -> JSONResponse:

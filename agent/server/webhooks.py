@@ -10,15 +10,16 @@ later on a worker.
 from __future__ import annotations
 
 import hashlib
-import json
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from agent.incident import IncidentError, from_alertmanager, from_pagerduty
 from agent.queue import ReplayError
+from agent.server.bodies import Refused, parse_json, read_body, validate
 from agent.server.service import FrontDoor
 from agent.server.settings import read_env
 from agent.server.signatures import split_secrets, verify_http_auth, verify_pagerduty
@@ -32,43 +33,30 @@ PD_NOTED = {"incident.annotated", "incident.delegated", "incident.escalated", "i
             "incident.conference_bridge.updated", "incident.workflow.started", "incident.workflow.completed",
             "incident.incident_type.changed", "service.created", "service.deleted", "service.updated"}
 """Event types PagerDuty may send to a subscription that need no action from Vigil (answered 202)."""
+PagerDutyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+"""PagerDuty's object and event ids (`PGR0VU2`, `01DEN4HXS3U8ZN2RH3UV1AMXUV`)."""
 
 
-class Refused(Exception):
-    """A request that is answered with a 4xx/5xx and changes nothing."""
+class PagerDutyEvent(BaseModel):
+    """The fields of a v3 webhook's `event` that Vigil reads before the incident normaliser."""
 
-    def __init__(self, status: int, error: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.error = error
-        self.detail = detail
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.error, "detail": self.detail}, status_code=self.status)
+    model_config = ConfigDict(strict=True, extra="ignore")
+    id: PagerDutyId | None = None
+    event_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    occurred_at: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    """Absent only on `pagey.ping`; required (and bounded both ways) on every event Vigil acts on."""
+    data: Any = None
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing more than `limit` bytes without reading the rest."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise Refused(413, "too_large", f"the body is {declared} bytes; at most {limit} are accepted")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refused(413, "too_large", f"the body is over {limit} bytes, the most accepted")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    request._body = body  # later readers (slack-bolt's adapter) get the same bytes
-    return body
+class PagerDutyIncident(BaseModel):
+    """`event.data` of an incident event: the incident whose id keys the job and the note."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    id: PagerDutyId
 
 
-def parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refused(400, "malformed_json", f"the body is not valid JSON: {exc}") from exc
+CLOCK_SKEW_SECONDS = 300.0
+"""How far in the future an event's `occurred_at` may lie (clocks differ a little, never by years)."""
 
 
 # -- Alertmanager ----------------------------------------------------------------------------------------
@@ -141,26 +129,26 @@ async def _pagerduty(door: FrontDoor, request: Request) -> tuple[int, dict[str, 
         raise Refused(401, "bad_signature", "X-PagerDuty-Signature does not match the body under any configured "
                       "secret; check the subscription's secret")
     payload = parse_json(body)
-    event = payload.get("event") if isinstance(payload, dict) else None
-    if not isinstance(event, dict) or not isinstance(event.get("event_type"), str):
-        raise Refused(422, "invalid_payload", "event.event_type: missing; a PagerDuty v3 webhook body is "
+    if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
+        raise Refused(422, "invalid_payload", "event: missing; a PagerDuty v3 webhook body is "
                       '{"event": {"id", "event_type", "occurred_at", "data"}}')
-    event_type = event["event_type"]
+    event = validate(PagerDutyEvent, payload["event"], "event.")
+    event_type = event.event_type
     if event_type == "pagey.ping":
         return 200, {"ok": True, "detail": "pong"}
     if event_type not in PD_INVESTIGATE | set(PD_STATUS) | PD_NOTED:
         raise Refused(422, "unknown_event_type", f"event.event_type {event_type!r} is not a PagerDuty v3 event "
                       "type Vigil knows")
-    _check_age(event.get("occurred_at"), s.max_age_seconds)
-    nonce = "pagerduty:" + str(event.get("id") or hashlib.sha256(body).hexdigest())
+    _check_age(event.occurred_at, s.max_age_seconds)
+    nonce = "pagerduty:" + (event.id or hashlib.sha256(body).hexdigest())
     if event_type in PD_NOTED:
         await _remember(door, nonce)
         return 202, {"accepted": True, "detail": f"{event_type} needs no action"}
+    pd_id = validate(PagerDutyIncident, event.data, "event.data.").id
     try:
         incident = from_pagerduty(payload)
     except IncidentError as exc:
         raise Refused(422, "invalid_payload", str(exc)) from exc
-    pd_id = str(event["data"]["id"])
     if event_type in PD_STATUS:
         await _remember(door, nonce)
         touched = await door.update_status(incident, PD_STATUS[event_type])
@@ -180,14 +168,19 @@ async def _remember(door: FrontDoor, nonce: str) -> None:
         raise Refused(409, "replay", str(exc)) from exc
 
 
-def _check_age(occurred_at: Any, max_age: float) -> None:
-    if not isinstance(occurred_at, str):
+def _check_age(occurred_at: str | None, max_age: float) -> None:
+    if occurred_at is None:
         raise Refused(422, "invalid_payload", "event.occurred_at: missing; PagerDuty sends an ISO 8601 time")
     try:
         when = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise Refused(422, "invalid_payload", f"event.occurred_at: cannot read {occurred_at!r}") from exc
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    if datetime.now(UTC) - when > timedelta(seconds=max_age):
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        age = (datetime.now(UTC) - when).total_seconds()
+    except (ValueError, OverflowError) as exc:
+        raise Refused(422, "invalid_payload", f"event.occurred_at: cannot read {occurred_at[:64]!r}; PagerDuty "
+                      "sends an ISO 8601 time such as 2024-05-01T12:00:00Z") from exc
+    if age < -CLOCK_SKEW_SECONDS:
+        raise Refused(400, "from_the_future", f"event.occurred_at {occurred_at[:64]} is more than "
+                      f"{CLOCK_SKEW_SECONDS:.0f}s ahead of this server's clock; check the sender's clock")
+    if age > max_age:
         raise Refused(400, "stale", f"event.occurred_at {occurred_at} is older than {max_age:.0f}s; a replayed "
                       "capture, or raise serve.pagerduty.max_age_seconds")

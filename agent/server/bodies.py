@@ -1,0 +1,117 @@
+"""Reading an untrusted request body, the one way every front-door route does it.
+
+A body is refused before anything interprets it when it is too large (413), and its JSON when it
+does not parse, nests deeper than any real webhook does, or holds what JSON has no room for (NaN,
+Infinity, 1e999, lone surrogates, integers of thousands of digits) (400). The depth bound matters beyond
+the parser: a payload nested a thousand levels deep parses in C but then breaks every recursive
+consumer after it (pydantic, `json.dumps`, the incident normaliser) with a RecursionError.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_JSON_DEPTH = 32
+"""Alertmanager, PagerDuty and Slack payloads nest under ten levels; 32 leaves room for growth."""
+
+
+class Refused(Exception):
+    """A request that is answered with a 4xx/5xx and changes nothing."""
+
+    def __init__(self, status: int, error: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error
+        self.detail = detail
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": self.error, "detail": self.detail}, status_code=self.status)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing more than `limit` bytes without reading the rest."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise Refused(413, "too_large", f"the body is {declared} bytes; at most {limit} are accepted")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refused(413, "too_large", f"the body is over {limit} bytes, the most accepted")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:20]} is out of range")
+    return value
+
+
+def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, field: str = "the body") -> Any:
+    """The JSON value of `body`, or a 400 naming why it is not acceptable JSON."""
+    try:
+        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError as exc:
+        raise Refused(400, "malformed_json", f"{field} nests deeper than {max_depth} levels") from exc
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, NaN, over-long integers
+        raise Refused(400, "malformed_json", f"{field} is not valid JSON: {exc}") from exc
+    problem = _check_tree(value, max_depth)
+    if problem:
+        raise Refused(400, "malformed_json", f"{field}: {problem}")
+    return value
+
+
+def _check_tree(value: Any, max_depth: int) -> str | None:
+    """Walk the parsed value without recursion: its depth, and strings that cannot be re-encoded."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            if not _encodable(node):
+                return "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+            continue
+        if not isinstance(node, dict | list):
+            continue
+        if depth > max_depth:
+            return f"nests deeper than {max_depth} levels"
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if not _encodable(key):
+                    return "a key holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+                stack.append((item, depth + 1))
+        else:
+            stack.extend((item, depth + 1) for item in node)
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def validate(model: type[M], data: Any, prefix: str = "") -> M:
+    """`data` as `model`, or a 422 naming the first field that does not fit and what it should be."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = prefix + ".".join(str(part) for part in first["loc"])
+        raise Refused(422, "invalid_payload", f"{where or 'the body'}: {first['msg']}") from exc
