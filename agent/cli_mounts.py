@@ -41,6 +41,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("index", "mcp_servers.codegraph.cli:index_cmd"),
     ("rollback", "agent.gitops.cli:rollback_command"),
     ("usage", "agent.cli_usage:usage"),
+    ("scan", "agent.cli_scan:scan"),
 ]
 
 

@@ -38,7 +38,12 @@ def header(result: ScanResult) -> str:
     if result.hidden_namespaces:
         parts.append(f"hidden by policy: {', '.join(result.hidden_namespaces)}")
     if result.errors:
-        parts.append(f"could not list: {'; '.join(result.errors)}")
+        by_cause: dict[str, list[str]] = {}
+        for error in result.errors:
+            kind, _, cause = error.partition(": ")
+            by_cause.setdefault(cause, []).append(kind)
+        parts.append("could not list: " + "; ".join(f"{', '.join(kinds)} ({cause})"
+                                                     for cause, kinds in by_cause.items()))
     if result.not_served:
         parts.append(f"not served: {', '.join(result.not_served)}")
     return "\n".join(parts)

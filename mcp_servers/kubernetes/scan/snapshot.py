@@ -56,6 +56,9 @@ WANTED: tuple[Wanted, ...] = (
 )
 """Everything any check reads. Optional kinds missing from discovery are not errors."""
 
+NOT_SERVED = "not served"
+FORBIDDEN = "forbidden by RBAC"
+
 
 @dataclass(frozen=True)
 class Event:
@@ -254,9 +257,10 @@ def collect(client: KubeClient, context: str, namespace: str = "", *, workers: i
     for w in wanted:
         t = next((t for t in types if t.kind == w.kind and t.group == w.group), None)
         if t is None:
-            label = f"{w.kind} ({w.group})" if w.group else w.kind
-            (not_served if w.optional else errors).append(
-                label if w.optional else f"{label}: not served by this API server")
+            if w.optional:
+                not_served.append(f"{w.kind} ({w.group})" if w.group else w.kind)
+            else:
+                errors.append(f"{w.kind}: {NOT_SERVED}")
             continue
         jobs.append((w, t))
 
@@ -265,8 +269,8 @@ def collect(client: KubeClient, context: str, namespace: str = "", *, workers: i
         try:
             items, truncated = client.list_all(context, t, namespace or None)
         except KubeError as exc:
-            why = "forbidden by RBAC" if exc.status == 403 else f"{exc.status} {exc.reason}"
-            return w, None, f"{w.kind}: {why} ({exc.message[:120]})"
+            why = FORBIDDEN if exc.status == 403 else f"{exc.status} {exc.reason}: {exc.message[:120]}"
+            return w, None, f"{w.kind}: {why}"
         return w, items, f"{w.kind}: truncated at {len(items)} objects" if truncated else ""
 
     objects: dict[str, list[dict[str, Any]]] = {}
