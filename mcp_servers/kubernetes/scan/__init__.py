@@ -15,7 +15,8 @@ from mcp_servers.kubernetes.scan.checks import ALL_CHECK_IDS, AREAS
 from mcp_servers.kubernetes.scan.model import SEVERITY_RANK, ObjectRef, ScanFinding, ScanResult
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
-__all__ = ["ALL_CHECK_IDS", "ObjectRef", "ScanFinding", "ScanResult", "Snapshot", "UnknownCheck", "resolve_checks", "scan"]
+__all__ = ["ALL_CHECK_IDS", "ObjectRef", "ScanFinding", "ScanResult", "Snapshot", "UnknownCheck", "resolve_checks",
+           "scan"]
 
 
 class UnknownCheck(ValueError):
