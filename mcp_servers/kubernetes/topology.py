@@ -416,7 +416,7 @@ def canonical_kind(kind: str) -> str:
     """Service, Deployment, StatefulSet, DaemonSet or Pod for any usual spelling; ValueError else."""
     if not kind:
         return ""
-    found = KIND_ALIASES.get(kind.strip().lower())
+    found = KIND_ALIASES.get(kind.strip().lower().split(".", 1)[0])  # the server's canonical form: Deployment.apps
     if not found:
         raise ValueError(f"kind {kind!r} is not one topology starts from; use Service, Deployment, StatefulSet, "
                          "DaemonSet or Pod, or leave it empty to search them all")
