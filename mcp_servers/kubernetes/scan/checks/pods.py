@@ -130,9 +130,6 @@ def _evicted(snap: Snapshot, pod: dict[str, Any]) -> PodProblem:
 
 
 _SCHED_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"Insufficient ([\w./-]+)", "insufficient"),
-    (r"untolerated taint[s]?\(?s?\)?\s*\{?([^}]*)\}?", "taints"),
-    (r"had taint \{([^}]*)\}", "taints"),
     (r"unbound (?:immediate )?PersistentVolumeClaims", "unbound_pvc"),
     (r"didn't match Pod's node affinity(?:/selector)?", "node_affinity"),
     (r"didn't match pod (?:anti-)?affinity rules", "pod_affinity"),
@@ -153,13 +150,13 @@ def _pending(snap: Snapshot, pod: dict[str, Any], now: datetime) -> PodProblem |
         return None
     message = events[-1].message if events else str((scheduled or {}).get("message") or "")
     details: dict[str, Any] = {}
-    insufficient = sorted(set(re.findall(r"Insufficient ([\w./-]+)", message)))
+    insufficient = sorted(set(re.findall(r"Insufficient ([\w./-]*\w)", message)))
     if insufficient:
         details["insufficient"] = insufficient
     taints = re.findall(r"taint\(?s?\)?\s*\{([^}]*)\}", message)
     if taints:
         details["taints"] = sorted({t.strip() for t in taints})
-    for pattern, key in _SCHED_PATTERNS[3:]:
+    for pattern, key in _SCHED_PATTERNS:
         if re.search(pattern, message, re.I):
             details[key] = True
     missing_pvcs = []
