@@ -24,14 +24,14 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"no space left on device|\bENOSPC\b|disk (?:is )?full|disk quota exceeded|\bEDQUOT\b|"
         r"not enough (?:disk )?space|could not extend file|insufficient (?:disk|storage) space|out of disk", _I)),
     ("missing_config", re.compile(
-        r"(?:env(?:ironment)?(?:[ _-]?var(?:iable)?s?)?|config(?:uration)?(?: (?:key|value|option|entry|file))?|"
+        r"(?i:(?:env(?:ironment)?(?:[ _-]?var(?:iable)?s?)?|config(?:uration)?(?: (?:key|value|option|entry|file))?|"
         r"setting|variable|option|parameter|placeholder|required key)\b[^.;]{0,60}?"
         r"(?:\bnot (?:been )?(?:set|defined|found|provided|configured|specified|present)\b|\bunset\b|\bundefined\b|"
         r"\bmissing\b|\brequired\b|\bis empty\b|\bmust be (?:set|provided|defined|specified|present)\b|"
-        r"could not (?:be )?resolved?)"
-        r"|(?:\bmissing|\brequired|\bundefined|\bno value (?:set |provided )?for|could not resolve|unset|"
+        r"could not (?:be )?resolved?))"
+        r"|(?i:(?:\bmissing|\brequired|\bundefined|\bno value (?:set |provided )?for|could not resolve|unset|"
         r"not set:?)\s+(?:required\s+|mandatory\s+)?(?:env\b|environment|config(?:uration)?\b|setting|"
-        r"variable|placeholder|option|parameter|property)"
+        r"variable|placeholder|option|parameter|property))"
         r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+['\"`]?\s+(?:is |was |has )?(?:not (?:been )?(?:set|defined|provided|"
         r"configured|specified)|unset|undefined|required|missing|empty|must be (?:set|provided|defined|specified))"
         r"|process\.env\.\w+ is (?:undefined|not defined|missing)|undefined:? process\.env"
@@ -88,7 +88,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"NoClassDefFoundError|cannot open shared object", _I)),
     ("db_error", re.compile(
         r"SQLSTATE|sql_?state|deadlock detected|duplicate key|relation \S+ does not exist|\bORA-\d{5}\b|"
-        r"\bERROR \d{4} \(\w+\)|PSQLException|SQLException|OperationalError|IntegrityError|ProgrammingError|"
+        r"\b\d{4} \([0-9A-Z]{5}\):|deadlock found|PSQLException|SQLException|OperationalError|IntegrityError|"
+        r"ProgrammingError|"
         r"too many (?:connections|clients)|remaining connection slots|could not serialize access|"
         r"lock wait timeout|table \S+ doesn't exist|syntax error at or near|(?:connection )?pool (?:exhausted|"
         r"timeout)|QueryFailedError|SequelizeDatabaseError|MongoServerError|\bWRONGTYPE\b|database is locked|"

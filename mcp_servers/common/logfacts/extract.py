@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from mcp_servers.common.logfacts import fields as fx
 from mcp_servers.common.logfacts.classify import CAUSE_CLASSES, classify
 from mcp_servers.common.logfacts.lines import parse_line
-from mcp_servers.common.logfacts.mask import template
+from mcp_servers.common.logfacts.mask import scrub, template
 from mcp_servers.common.logfacts.models import LogError, LogFacts, Severity, StackTrace
 from mcp_servers.common.logfacts.traces import Record, parse_trace, records
 
@@ -69,9 +69,9 @@ def _analyse(rec: Record, deep: bool) -> _Entry:
         stack_lines = [ln for ln in head.stack.splitlines() if ln.strip()]
         if stack_lines:
             trace, code = parse_trace(stack_lines)
-    fmt = "stacktrace" if trace and head.format == "plain" else head.format
+    fmt = "stacktrace" if trace and not head.stack else head.format
     severity = head.severity
-    if trace and severity in ("unknown", "info") and head.format == "plain":
+    if trace and severity in ("unknown", "info") and not head.stack:
         severity = "fatal" if trace.language == "go" else "error"
     entry = _Entry(len(rec.lines), fmt, severity, rec.timestamp or head.timestamp,
                    _trim(rec.lines[0].strip() if not trace or fmt != "stacktrace" else _trace_example(rec, trace)),
@@ -96,7 +96,7 @@ def _analyse(rec: Record, deep: bool) -> _Entry:
     entry.error_class = classify(text, exception=entry.exception, fields=entry.fields, context=context)
     if entry.error_class in (None, "exception") and trace and head.message != entry.message:
         entry.error_class = classify(head.message, fields=entry.fields) or entry.error_class
-    if entry.error_class and entry.severity == "unknown":
+    if (entry.error_class or entry.exception) and entry.severity == "unknown":
         entry.severity = "error"
     return entry
 
@@ -111,6 +111,7 @@ def _trace_example(rec: Record, trace: StackTrace) -> str:
 
 
 def _trim(text: str) -> str:
+    text = scrub(text)
     return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
 
 
@@ -152,7 +153,7 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
         known = set()
         for rec in records(baseline):
             entry = _analyse(rec, deep=False)
-            if entry.is_error or entry.error_class:
+            if entry.is_error or entry.severity == "unknown":
                 known.add(_analyse(rec, deep=True).key()[:2])
     total = 0
     formats: Counter[str] = Counter()
@@ -169,12 +170,13 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
             statuses[status] += 1
         if entry.trace:
             t = entry.trace
+            t.message = _trim(t.message)
             tkey = (t.exception, template(t.message), t.frames[0] if t.frames else "")
             if tkey in traces:
                 traces[tkey].count += 1
             else:
                 traces[tkey] = t
-        if not entry.is_error:
+        if not entry.is_error and entry.severity != "unknown":
             continue
         entry = _analyse(rec, deep=True)
         if not entry.is_error:
@@ -190,7 +192,7 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
             continue
         err = LogError(template=key[0], example=entry.example, count=1, first_seen=entry.timestamp,
                        last_seen=entry.timestamp, severity=entry.severity, error_class=entry.error_class,
-                       exception=entry.exception, message=entry.message[:EXAMPLE_CHARS] or None,
+                       exception=entry.exception, message=_trim(entry.message) or None,
                        fields={k: v[:200] for k, v in entry.fields.items()},
                        new=None if known is None else key[:2] not in known, format=entry.format)
         groups[key] = (err, len(groups))

@@ -361,8 +361,9 @@ def _leveled(text: str, fmt: str) -> Line | None:
                   and body[lm.end(1):lm.end(1) + 1] == ":" and fmt != "go_log"):
         # `Error: message` at the very start is a Node/JS error, not a level word
         return None
-    if lm.group(1).islower() and not (lm.start(1) > 0 and body[lm.start(1) - 1] in "[<(") and lm.start(1) != 0:
-        return None
+    word = lm.group(1)
+    if not word.isupper() and lm.start(1) != 0 and body[lm.start(1) - 1] not in "[<(":
+        return None  # `error`/`Error` in prose is not a level; only UPPERCASE, leading or bracketed words are
     rest = body[lm.end(1):].lstrip(" ]):>|")
     if rest.startswith(":") and not rest.startswith("::"):  # Python logging: ERROR:root:message
         rest = re.sub(r"^:[\w.<>]+:", "", rest).lstrip(": ")

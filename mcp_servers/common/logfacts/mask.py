@@ -28,13 +28,21 @@ _EXTRA: list[tuple[str, str]] = [
 ]
 """Masks only the log-facts templates apply: other time shapes, IPv6, and quoted values."""
 
+_USERINFO = re.compile(r"(?<=://)[^/\s@\"']+:[^/\s@\"']*@")
+
+
+def scrub(text: str) -> str:
+    """`text` without the user:password part of URLs (`postgres://app:s3cret@db` -> `postgres://<redacted>@db`)."""
+    return _USERINFO.sub("<redacted>@", text) if "://" in text else text
+
+
 _COMPILED = [(re.compile(p), f"<{name}>") for p, name in [MASKS[0], *_EXTRA, *MASKS[1:]]]
 MAX_TEMPLATE_CHARS = 300
 
 
 def template(message: str) -> str:
     """`message` with ids, addresses, times, numbers and quoted values masked, cut to 300 chars."""
-    text = message.strip()[:1000]
+    text = scrub(message.strip()[:1000])
     for pattern, token in _COMPILED:
         text = pattern.sub(token, text)
     return text[:MAX_TEMPLATE_CHARS]

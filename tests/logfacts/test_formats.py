@@ -1,0 +1,137 @@
+"""Format detection and field extraction, one line per format, written in each program's own layout.
+
+The lines are written for these tests in the documented default formats (Envoy's default and
+Istio's access log, nginx combined and error logs, ingress-nginx's upstream fields, klog, logfmt,
+JSON from zap/pino/structlog/ECS, Docker's json-file wrapper, logback, Python logging, Go's log).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mcp_servers.common.logfacts import extract
+from mcp_servers.common.logfacts.lines import parse_line
+
+ENVOY_DEFAULT = ('[2026-03-01T10:00:00.310Z] "POST /api/v1/charge HTTP/1.1" 503 UF 154 91 3 - "10.0.35.28" '
+                 '"okhttp/4.9" "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2" "payments" "10.0.3.4:8080"')
+ISTIO = ('[2026-03-01T10:00:01.000Z] "GET /stock/12 HTTP/1.1" 503 UH no_healthy_upstream - "-" 0 19 0 - "-" '
+         '"Go-http-client/1.1" "6a0c6f5e-1b0e-4d51-b0c6-5d1c1c1c1c1c" "inventory:8080" "-" '
+         "outbound|8080||inventory.shop.svc.cluster.local - 10.96.4.4:8080 10.0.1.2:50000 - default")
+NGINX_ACCESS = ('10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET /api/cart/123 HTTP/1.1" 504 160 "-" "Mozilla/5.0" '
+                '412 60.001 [shop-cart-8080] [] 10.0.3.9:8080 0 60.000 504 5f1c2a')
+NGINX_ERROR = ('2026/03/01 10:00:00 [error] 31#31: *7 connect() failed (111: Connection refused) while connecting '
+               'to upstream, client: 10.0.0.9, server: shop, request: "GET /api/cart HTTP/1.1", '
+               'upstream: "http://10.0.3.9:8080/api/cart", host: "shop.example.com"')
+
+
+@pytest.mark.parametrize(("line", "fmt", "severity"), [
+    ('{"level":"error","ts":1709287200.1,"caller":"db/pool.go:88","msg":"ping failed","error":"dial tcp '
+     '10.0.3.4:5432: connect: connection refused"}', "json", "error"),
+    ('{"level":50,"time":1709287200000,"pid":1,"msg":"upstream failed","err":{"type":"Error","message":"boom"}}',
+     "json", "error"),
+    ('{"@timestamp":"2026-03-01T10:00:00Z","log.level":"WARN","message":"slow query","ecs.version":"1.6"}',
+     "json", "warning"),
+    ('{"log":"level=error msg=\\"write failed\\" err=\\"broken pipe\\"\\n","stream":"stderr",'
+     '"time":"2026-03-01T10:00:00Z"}', "logfmt", "error"),
+    ('ts=2026-03-01T10:00:00Z level=warn caller=main.go:12 msg="retrying" attempt=3', "logfmt", "warning"),
+    (ENVOY_DEFAULT, "envoy_access", "error"),
+    (ISTIO, "envoy_access", "error"),
+    (NGINX_ACCESS, "nginx_access", "error"),
+    (NGINX_ERROR, "nginx_error", "error"),
+    ("E0301 10:00:00.123456       1 leaderelection.go:330] error retrieving resource lock: Unauthorized", "klog",
+     "error"),
+    ("W0301 10:00:00.123456       1 reflector.go:424] watch of *v1.Pod ended", "klog", "warning"),
+    ("2026/03/01 10:00:00 http: Accept error: too many open files; retrying", "go_log", "error"),
+    ("2026-03-01 10:00:00.123 ERROR 1 --- [main] o.s.boot.SpringApplication : Application run failed",
+     "leveled", "error"),
+    ("ERROR:root:could not reach the ledger", "leveled", "error"),
+    ("[2026-03-01 10:00:00,001] WARNING in app: slow request", "leveled", "warning"),
+    ("Mar  1 10:00:00 web1 CRITICAL disk array degraded", "leveled", "fatal"),
+    ("just some words from a program", "plain", "unknown"),
+])
+def test_format_and_severity(line: str, fmt: str, severity: str) -> None:
+    parsed = parse_line(line)
+    assert (parsed.format, parsed.severity) == (fmt, severity), parsed
+
+
+def test_runtime_timestamp_prefix_is_read_and_removed() -> None:
+    parsed = parse_line("2026-03-01T10:00:00.123456789Z level=error msg=boom")
+    assert parsed.format == "logfmt" and parsed.timestamp == "2026-03-01T10:00:00.123456789Z"
+    assert parsed.message == "boom"
+
+
+def test_envoy_default_and_istio_fields() -> None:
+    default = extract([ENVOY_DEFAULT]).errors[0]
+    assert default.error_class == "connection_refused"  # UF: upstream connection failure
+    assert default.fields["upstream_host"] == "10.0.3.4:8080" and default.fields["response_flags"] == "UF"
+    assert default.fields["status"] == "503" and default.fields["method"] == "POST"
+    istio = extract([ISTIO])
+    assert istio.errors[0].error_class == "unavailable"
+    assert istio.errors[0].fields["upstream_cluster"] == "outbound|8080||inventory.shop.svc.cluster.local"
+    assert istio.hosts == ["inventory.shop.svc.cluster.local"]
+    assert istio.status_codes == {"503": 1}
+
+
+def test_nginx_access_and_error_fields() -> None:
+    facts = extract([NGINX_ACCESS, NGINX_ERROR])
+    by_format = {e.format: e for e in facts.errors}
+    access, error = by_format["nginx_access"], by_format["nginx_error"]
+    assert access.fields["upstream_host"] == "10.0.3.9:8080" and access.fields["status"] == "504"
+    assert access.fields["upstream_cluster"] == "shop-cart-8080"
+    assert error.error_class == "connection_refused"
+    assert error.fields["upstream_url"] == "http://10.0.3.9:8080/api/cart"
+    assert error.message == "connect() failed (111: Connection refused) while connecting to upstream"
+    assert facts.hosts == ["10.0.3.9"]
+    assert facts.status_codes == {"504": 1}
+
+
+def test_json_error_object_and_message_joined() -> None:
+    facts = extract(['{"severity":"ERROR","message":"charge failed","error":{"type":"GatewayError",'
+                     '"message":"rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error '
+                     'while dialing dial tcp 10.0.3.4:9090: connect: connection refused\\""}}'])
+    err = facts.errors[0]
+    assert err.error_class == "connection_refused"
+    assert err.fields["grpc_code"] == "Unavailable"
+    assert err.fields["upstream_host"] == "10.0.3.4" and err.fields["upstream_port"] == "9090"
+    assert err.exception == "GatewayError"
+    assert facts.hosts == ["10.0.3.4"]
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    ("KeyError: 'DB_URL'", "DB_URL"),
+    ("DB_URL is not set", "DB_URL"),
+    ("missing required environment variable DB_URL", "DB_URL"),
+    ("Environment variable DEPLOY_ENV is undefined", "DEPLOY_ENV"),
+    ("env: DB_URL required", "DB_URL"),
+    ("undefined: process.env.API_KEY", "API_KEY"),
+    ("missing required env DEPLOY_ENV", "DEPLOY_ENV"),
+    ('required environment variable "STRIPE_KEY" is not set', "STRIPE_KEY"),
+    ("Could not resolve placeholder 'PAYMENT_GATEWAY_URL' in value \"${PAYMENT_GATEWAY_URL}\"",
+     "PAYMENT_GATEWAY_URL"),
+    ("required key REDIS_ADDR missing value", "REDIS_ADDR"),
+    ('KeyError: key not found: "DATABASE_URL"', "DATABASE_URL"),
+    ("fatal: $KAFKA_BROKERS must be set", "KAFKA_BROKERS"),
+])
+def test_env_var_in_each_phrasing(line: str, name: str) -> None:
+    err = extract([line]).errors[0]
+    assert err.fields.get("env_var") == name, err
+    assert err.error_class == "missing_config"
+
+
+@pytest.mark.parametrize(("line", "field", "value"), [
+    ("dial tcp: lookup ledger.payments.svc.cluster.local on 10.96.0.10:53: no such host", "dns_name",
+     "ledger.payments.svc.cluster.local"),
+    ("java.net.UnknownHostException: payments", "dns_name", "payments"),
+    ("Error: getaddrinfo ENOTFOUND inventory-api", "dns_name", "inventory-api"),
+    ("curl: (6) Could not resolve host: auth.internal", "dns_name", "auth.internal"),
+    ("open /etc/app/config.yaml: no such file or directory", "file", "/etc/app/config.yaml"),
+    ("Error: ENOENT: no such file or directory, open '/app/config/prod.json'", "file", "/app/config/prod.json"),
+    ('ERROR: duplicate key value violates unique constraint "k" (SQLSTATE 23505)', "sql_state", "23505"),
+    ("worker exited with exit code 137", "exit_code", "137"),
+    ("error: request to https://user:hunter2@api.example.com:8443/v1/pay failed: connection refused", "url",
+     "https://api.example.com:8443/v1/pay"),
+])
+def test_fields_named_in_messages(line: str, field: str, value: str) -> None:
+    err = extract([line]).errors[0]
+    assert err.fields.get(field) == value, err
+    assert "hunter2" not in err.model_dump_json()
