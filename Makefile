@@ -10,12 +10,13 @@ STAMP = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_PACKAGES := prometheus prometheus-alertmanager postgresql git openssl
 DEMO_PACKAGES := prometheus git
 
-.PHONY: help test demo venv lint typecheck check bench system-packages-test system-packages-demo clean
+.PHONY: help test demo eval venv lint typecheck check bench system-packages-test system-packages-demo clean
 
 help:
 	@echo "make demo   investigate a bundled incident offline (no API key needed)"
 	@echo "make test   run the whole test suite (installs what it needs)"
 	@echo "make lint   ruff + mypy;   make bench   run the benchmarks"
+	@echo "make eval   score Vigil on the development corpus (docs/eval.md)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -50,6 +51,17 @@ test: system-packages-test venv
 
 demo: system-packages-demo venv
 	$(VENV)/bin/vigil demo
+
+# Scores Vigil on the development corpus (docs/eval.md); EVAL_FLAGS adds e.g. --model or --min-accuracy.
+# Until the corpus generator exists, the shipped bundles (their expected.yaml are the keys) stand in.
+EVAL_FLAGS ?= --jobs 2
+eval: system-packages-demo venv
+	@if [ -f examples/corpus/generate.py ]; then \
+		$(PY) examples/corpus/generate.py --out .vigil/corpus --answers .vigil/corpus-answers && \
+		$(VENV)/bin/vigil eval .vigil/corpus --answers .vigil/corpus-answers $(EVAL_FLAGS); \
+	else \
+		$(VENV)/bin/vigil eval examples/incidents $(EVAL_FLAGS); \
+	fi
 
 lint: venv
 	$(VENV)/bin/ruff check .
