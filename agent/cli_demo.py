@@ -11,7 +11,7 @@ from rich.console import Console
 
 from agent.cli_investigate import load_or_exit
 
-out = Console()
+out = Console(soft_wrap=True)
 
 
 def demo(
@@ -39,7 +39,7 @@ def demo(
         out.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     cfg = load_or_exit(config)
-    log = out if fmt == "rich" else Console(stderr=True)  # keep stdout to the report for json/markdown
+    log = out if fmt == "rich" else Console(stderr=True, soft_wrap=True)  # keep stdout to the report for json/markdown
     try:
         asyncio.run(run_demo(chosen, config=cfg, approve=yes, out=out, fmt=fmt, propose_change=not no_pr, log=log))
     except (BundleError, IncidentError) as exc:

@@ -16,8 +16,8 @@ from agent.config import Config, ConfigError, load_config
 from agent.incident import Incident, IncidentError, from_payload, from_text
 from agent.report import Report
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 Format = Literal["rich", "markdown", "json"]
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.config import ConfigError, load_config
+from agent.listing import ListFormat, choose, plain_rows
 from guardrails.action import Actor
 from guardrails.pipeline import default_policy_path
 from guardrails.policy import PolicyError, load_policy
@@ -35,22 +36,31 @@ class TeamToday:
     usd_per_day: float | None
 
 
+def now() -> datetime:
+    """The clock every date in this command comes from (one reading per run; tests replace it)."""
+    return datetime.now(UTC)
+
+
 app = typer.Typer(help="Model spend by team, model and day, from the usage ledger.")
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback(invoke_without_command=True)
 def usage(
     days: Annotated[int, typer.Option(min=1, help="How many days back, today included.")] = 7,
     team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    fmt: Annotated[ListFormat | None, typer.Option("--format", help="table (default on a terminal), plain "
+                                                   "(tab-separated, default when piped) or json")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     config_file: Annotated[Path | None, typer.Option("--config", help="Vigil config file (for state_dir, policy).")]
     = None,
     ledger_path: Annotated[Path | None, typer.Option("--ledger", help="A usage.db to read instead of the config's.")]
     = None,
 ) -> None:
     """Print spend by team, model and day, and each team's use of today's budget."""
+    fmt = choose(ListFormat.json if as_json else fmt, console)
+    as_json = fmt is ListFormat.json
     try:
         config = load_config(config_file)
     except ConfigError as exc:
@@ -64,8 +74,9 @@ def usage(
             console.print_json(json.dumps({"ledger": str(path), "days": days, "team": team, "rows": [], "teams": []}))
         return
     ledger = UsageLedger(path)
-    rows = ledger.spend(days=days, team=team)
-    budgets = _budgets(config.policy, sorted({r.team for r in rows} | ({team} if team else set())), ledger)
+    at = now()
+    rows = ledger.spend(days=days, team=team, now=at)
+    budgets = _budgets(config.policy, sorted({r.team for r in rows} | ({team} if team else set())), ledger, at)
     if as_json:
         console.print_json(json.dumps({"ledger": str(path), "days": days, "team": team,
                                        "rows": [asdict(r) for r in rows],
@@ -74,11 +85,20 @@ def usage(
     if not rows:
         console.print(f"No model usage recorded in the last {days} day(s){f' for team {team}' if team else ''}.")
         return
+    if fmt is ListFormat.plain:
+        typer.echo(plain_rows(["day", "team", "model", "calls", "runs", "input_tokens", "output_tokens", "usd"],
+                              [[r.day, r.team, f"{r.provider}:{r.model}", r.calls, r.runs, r.input_tokens,
+                                r.output_tokens, f"{r.usd:.4f}"] for r in rows]))
+        typer.echo("")
+        typer.echo(plain_rows(["team", "tokens_today", "tokens_per_day", "usd_today", "usd_per_day"],
+                              [[b.team, b.tokens_today, b.tokens_per_day, f"{b.usd_today:.4f}", b.usd_per_day]
+                               for b in budgets]))
+        return
     console.print(_spend_table(rows, days))
-    console.print(_budget_table(budgets))
+    console.print(_budget_table(budgets, at))
 
 
-def _budgets(policy_path: Path | None, teams: list[str], ledger: UsageLedger) -> list[TeamToday]:
+def _budgets(policy_path: Path | None, teams: list[str], ledger: UsageLedger, at: datetime) -> list[TeamToday]:
     """Today's spend of each team next to its daily budget from the policy."""
     try:
         policy = load_policy(policy_path or default_policy_path())
@@ -86,7 +106,7 @@ def _budgets(policy_path: Path | None, teams: list[str], ledger: UsageLedger) ->
         policy = None
     result: list[TeamToday] = []
     for name in teams:
-        spent = ledger.spent_today(name)
+        spent = ledger.spent_today(name, now=at)
         limits = policy.limits_for(Actor(name=name, team=name)) if policy else None
         result.append(TeamToday(name, spent.tokens, round(spent.usd, 6),
                                 limits.budget.tokens_per_day if limits else None,
@@ -108,8 +128,8 @@ def _spend_table(rows: list[SpendRow], days: int) -> Table:
     return table
 
 
-def _budget_table(budgets: list[TeamToday]) -> Table:
-    today = datetime.now(UTC).date().isoformat()
+def _budget_table(budgets: list[TeamToday], at: datetime) -> Table:
+    today = at.date().isoformat()
     table = Table(title=f"Today ({today}, UTC) against the daily budget", title_justify="left")
     for column in ("Team", "Tokens", "Token budget", "USD", "USD budget"):
         table.add_column(column, justify="left" if column == "Team" else "right")

@@ -16,12 +16,13 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from agent.config import Config, ConfigError, load_config
+from agent.listing import ListFormat, choose, plain_rows
 from agent.queue import JobQueue, QueueError, open_queue
 from agent.queue.model import STATES, JobState
 from agent.server.settings import ServeSettings, load_serve_settings
 
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c",
                                                   help="vigil.yaml (default: $VIGIL_CONFIG, ./vigil.yaml)")]
@@ -92,10 +93,13 @@ def jobs_list(
     state: Annotated[list[str] | None, typer.Option(help="Only these states (repeatable): "
                                                     + ", ".join(STATES))] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 30,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    fmt: Annotated[ListFormat | None, typer.Option("--format", help="table (default on a terminal), plain "
+                                                   "(tab-separated, default when piped) or json (JSON lines)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     config: ConfigOption = None, settings: SettingsOption = None, queue_url: QueueOption = None,
 ) -> None:
     """The newest jobs with their state, attempts and last error (dead letters: --state dead)."""
+    fmt = choose(ListFormat.json if as_json else fmt, console)
     bad = [s for s in state or [] if s not in STATES]
     if bad:
         err.print(f"[red]error[/red] unknown state {', '.join(bad)}; use one of {', '.join(STATES)}")
@@ -103,13 +107,20 @@ def jobs_list(
     queue = _queue(config, settings, queue_url)
     states: tuple[JobState, ...] | None = tuple(state) if state else None  # type: ignore[arg-type]
     jobs = queue.list(states, limit)
-    if as_json:
+    if fmt is ListFormat.json:
         for job in jobs:
             data = job.to_dict()
             data.pop("result", None)
             typer.echo(json.dumps(data, default=str))
         return
     counts = queue.counts()
+    if fmt is ListFormat.plain:
+        header = ["job", "state", "kind", "source", "incident", "tries", "dup", "created", "last_error"]
+        typer.echo(plain_rows(header, [
+            [job.id, job.state, job.kind, job.source, (job.payload.get("incident") or {}).get("title"),
+             f"{job.attempts}/{job.max_attempts}", job.deliveries - 1, job.created_at.isoformat(timespec="seconds"),
+             job.last_error] for job in jobs]))
+        return
     table = Table(box=None)
     for column in ("job", "state", "kind", "source"):
         table.add_column(column, no_wrap=True)

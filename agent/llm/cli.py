@@ -21,8 +21,8 @@ from agent.llm.budget import LOCAL_PROVIDERS, PriceTable
 from agent.llm.settings import DEFAULT_KEY_ENV, DEFAULT_MODELS, LLMSettings, ModelConfigError, build_model
 
 app = typer.Typer(help="LLM providers: check the configured model and show the price table.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="vigil.yaml to read (default: ./vigil.yaml).")

@@ -24,8 +24,8 @@ from mcp_servers.codegraph import answers
 from mcp_servers.codegraph.graph import CodeGraph
 from mcp_servers.codegraph.indexer import default_db_path, index_commit, index_repository
 
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 code_app = typer.Typer(help="Ask the code knowledge graph: callers, impact, stack traces.", no_args_is_help=True)
 mcp_app = typer.Typer(help="Code knowledge graph MCP server.", invoke_without_command=True)

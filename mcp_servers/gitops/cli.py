@@ -18,7 +18,7 @@ from mcp_servers.gitops.server import serve as serve_tools
 app = typer.Typer(help="GitOps MCP server (propose_change: a fix as a pull request, after a human approves).",
                   no_args_is_help=False, invoke_without_command=True)
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()

@@ -22,7 +22,7 @@ from mcp_servers.investigate.server import build_server
 
 app = typer.Typer(help="The `investigate` MCP tool: a whole Vigil investigation in one call.",
                   no_args_is_help=False, invoke_without_command=True, rich_markup_mode=None)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()

@@ -26,8 +26,8 @@ from mcp_servers.kubernetes.client import KubeSettings
 from mcp_servers.kubernetes.replay import replay_server, serve_forever
 from mcp_servers.kubernetes.server import serve as serve_tools
 
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 app = typer.Typer(help="Kubernetes MCP server (read-only tools with health-first answers).",
                   no_args_is_help=False, invoke_without_command=True)

@@ -18,7 +18,7 @@ from mcp_servers.loki.server import serve as serve_tools
 app = typer.Typer(help="Loki MCP server (read-only LogQL tools answering with mined log templates).",
                   no_args_is_help=False, invoke_without_command=True)
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 

@@ -23,7 +23,7 @@ from mcp_servers.prometheus.server import serve as serve_tools
 app = typer.Typer(help="Prometheus MCP server (read-only PromQL tools with anomaly-first answers).",
                   no_args_is_help=False, invoke_without_command=True)
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 

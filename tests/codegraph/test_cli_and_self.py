@@ -46,9 +46,12 @@ def test_index_then_callers_impact_stacktrace(tmp_path: Path) -> None:
 
 
 def test_cli_errors_are_plain(tmp_path: Path) -> None:
-    result = runner.invoke(cli(), ["code", "callers", "x", "--repo", str(tmp_path)])
+    """Output that is not a terminal is never wrapped, however long the path in the message."""
+    repo = tmp_path / ("a-long-directory-name-" * 6)
+    repo.mkdir()
+    result = runner.invoke(cli(), ["code", "callers", "x", "--repo", str(repo)])
     assert result.exit_code == 2
-    assert "run `vigil index" in result.output
+    assert f"run `vigil index {repo}` first" in result.output
 
 
 @pytest.mark.slow

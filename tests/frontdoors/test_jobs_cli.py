@@ -52,3 +52,20 @@ def test_list_show_and_retry_a_dead_letter(tmp_path: Path, monkeypatch: pytest.M
     assert bad.exit_code == 2 and "unknown state lost" in bad.output
     missing = runner.invoke(jobs_app, ["show", "job_nope", "--queue-url", url], env=env)
     assert missing.exit_code == 1
+
+
+def test_piped_list_is_full_width_rows_and_json_on_request(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    queue = SQLiteQueue(tmp_path / "jobs.db")
+    title = "Checkout pods OOMKilled after the 14:05 deploy of checkout-api in namespace shop, region eu-west-1"
+    job = queue.enqueue("investigate", "fpLong", {"incident": {"title": title}}, source="alertmanager")
+    runner = CliRunner()
+    plain = runner.invoke(jobs_app, ["list", "--queue-url", url], env={"VIGIL_CONFIG": "", "COLUMNS": "80"})
+    header, row = plain.output.splitlines()
+    assert header.split("\t")[:5] == ["job", "state", "kind", "source", "incident"]
+    assert row.split("\t")[:5] == [job.job_id, "queued", "investigate", "alertmanager", title], "nothing cut"
+    as_json = runner.invoke(jobs_app, ["list", "--format", "json", "--queue-url", url], env={"VIGIL_CONFIG": ""})
+    [data] = [json.loads(line) for line in as_json.output.splitlines()]
+    assert data["id"] == job.job_id and data["payload"]["incident"]["title"] == title
+    bad = runner.invoke(jobs_app, ["list", "--format", "yaml", "--queue-url", url], env={"VIGIL_CONFIG": ""})
+    assert bad.exit_code == 2 and "yaml" in bad.output

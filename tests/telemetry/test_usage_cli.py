@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from agent.cli_usage import app
 from guardrails.usage import UsageLedger
 
-NOW = datetime.now(UTC)
+NOW = datetime(2026, 3, 12, 23, 59, 59, tzinfo=UTC)
+"""A fixed clock a second before midnight, given to the command, so no run depends on the real date."""
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = tmp_path / "vigil.yaml"
     config.write_text(f"state_dir: {state_dir}\n")
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr("agent.cli_usage.now", lambda: NOW)
     return config
 
 
@@ -62,7 +64,7 @@ def test_team_and_days_filters(state: Path) -> None:
 
 
 def test_rich_tables_show_spend_totals_and_budget_share(state: Path) -> None:
-    result = CliRunner().invoke(app, ["--config", str(state)])
+    result = CliRunner().invoke(app, ["--config", str(state), "--format", "table"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Model spend, last 7 day(s)" in out
@@ -70,6 +72,13 @@ def test_rich_tables_show_spend_totals_and_budget_share(state: Path) -> None:
     assert "2,607,000" in out  # total input tokens in the window: 3,000 + 4,000 + 2,600,000
     assert "5,000,000 (52% used)" in out  # checkout's 2.6M of 5M tokens today
     assert "50.00 (16% used)" in out  # checkout's $7.80 of $50
+
+
+def test_piped_output_is_plain_rows(state: Path) -> None:
+    result = CliRunner().invoke(app, ["--config", str(state)])
+    lines = result.output.splitlines()
+    assert lines[0].split("\t") == ["day", "team", "model", "calls", "runs", "input_tokens", "output_tokens", "usd"]
+    assert "2026-03-12\tcheckout\tanthropic:claude-sonnet-4-5\t1\t1\t2600000\t0\t7.8000" in lines
 
 
 def test_no_ledger_yet_is_not_an_error(tmp_path: Path) -> None:
