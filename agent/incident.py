@@ -353,7 +353,7 @@ def extract_labels(text: str) -> dict[str, str]:
     for label, words in _KINDS.items():
         if label in labels:
             continue
-        value = _find_named(lowered, words)
+        value = _find_named(lowered, words, distinctive_only=label not in ("namespace", "pod", "node"))
         if value:
             labels[label] = value
     return {k: v for k, v in labels.items() if v}
@@ -366,17 +366,23 @@ def _label_key(key: str) -> str:
     return key
 
 
-def _find_named(text: str, words: tuple[str, ...]) -> str | None:
+def _find_named(text: str, words: tuple[str, ...], distinctive_only: bool = False) -> str | None:
+    """The name next to a kind word. After the kind ("cluster reach", "job fail") English verbs read
+    like names, so for most kinds that position only takes a name with a hyphen or a digit, the way
+    generated and team-chosen names look; before the kind ("the get-data job") any name counts.
+    The survey later checks every candidate against the cluster."""
     alternatives = "|".join(re.escape(w) for w in words)
     singular = "|".join(re.escape(w) for w in words if not (w.endswith("s") and w[:-1] in words))
     patterns = (
-        rf"\b(?:{alternatives})/{_NAME}",  # deploy/checkout
-        rf"\b(?:{singular})\s+(?:named\s+|called\s+)?[\"'`]?{_NAME}",  # namespace payments
-        rf"\b{_NAME}[\"'`]?\s+(?:{alternatives})\b",  # payments namespace, checkout pods
+        (rf"\b(?:{alternatives})/{_NAME}", False),  # deploy/checkout
+        (rf"\b(?:{singular})\s+(?:named\s+|called\s+)?[\"'`]?{_NAME}", distinctive_only),  # namespace payments
+        (rf"\b{_NAME}[\"'`]?\s+(?:{alternatives})\b", False),  # payments namespace, checkout pods
     )
-    for pattern in patterns:
+    for pattern, needs_mark in patterns:
         for found in re.finditer(pattern, text):
             value = found.group(1)
+            if needs_mark and not re.search(r"[-\d]", value):
+                continue
             if value not in _STOPWORDS and not any(value == w for ws in _KINDS.values() for w in ws):
                 return value
     return None

@@ -30,10 +30,11 @@ from agent.prompts import SYSTEM_PROMPT, first_user_message
 from agent.report import EvidenceRef, Hypothesis, Report, RuledOut
 from agent.runbooks.catalog import Catalog
 from agent.runbooks.conclusions import conclude
-from agent.runbooks.model import Conclusion, Runbook
+from agent.runbooks.model import Conclusion, Runbook, RunbookMatch
 from agent.runbooks.plan import plan_calls
 from agent.telemetry import instrument_model, metrics, tracer
 from agent.toolhub import ToolHub, ToolOutcome
+from agent.triage import Candidate, Facts, rank, runbook_for, subject_of, survey
 from guardrails.action import Action
 from guardrails.pipeline import MODEL_CALL_TOOL
 from mcp_servers.common.compact import estimate_tokens
@@ -77,21 +78,30 @@ class Investigator:
 
     async def _investigate(self, incident: Incident, span: Span) -> Report:
         started = time.monotonic()
-        match = self.catalog.best(incident)
+        subject = subject_of(incident)
+        surveyed = await survey(self.hub, subject, incident.started_at,
+                                lambda tool, arguments: self._with_context(tool, arguments, incident))
+        suspects = rank(subject, surveyed.facts, surveyed.resolved)
+        self.progress("survey", {"calls": len(surveyed.outcomes), "suspects": len(suspects)})
+        match, runbook_reasons = self._choose_runbook(incident, suspects)
         runbook = match.runbook if match else None
         if span.is_recording():
             span.set_attribute("vigil.runbook.id", runbook.id if runbook else "none")
-        self.progress("runbook", {"id": runbook.id if runbook else None, "reasons": match.reasons if match else []})
-        prefetched = await self._prefetch(runbook, incident)
+        self.progress("runbook", {"id": runbook.id if runbook else None, "reasons": runbook_reasons})
+        planned = _with_suspect_labels(incident, suspects[0]) if suspects else incident
+        prefetched = await self._prefetch(runbook, planned)
         evidence = {o.step_id: o.full_text for o in prefetched if o.ok and o.step_id}
-        conclusion = conclude(runbook, incident, evidence) if runbook else None
+        conclusion = conclude(runbook, planned, evidence) if runbook else None
         report = Report(incident_id=incident.id, fingerprint=incident.fingerprint, title=incident.title,
                         run_id=self.hub.run_id, runbook_id=runbook.id if runbook else None,
-                        runbook_reasons=match.reasons if match else [])
+                        runbook_reasons=runbook_reasons)
         if conclusion is not None:
             _apply_conclusion(report, conclusion, prefetched)
+        _apply_suspects(report, suspects)
+        if not report.hypotheses and surveyed.facts.scan is not None:
+            report.next_steps += _unknown_next_steps(surveyed.facts)
         if self.model is not None:
-            await self._model_turns(report, incident, runbook, prefetched, conclusion)
+            await self._model_turns(report, incident, runbook, surveyed.outcomes + prefetched, conclusion, suspects)
         else:
             report.summary = _runbook_summary(report)
         report.notes += [f"server {name} was unavailable: {why}" for name, why in self.hub.unavailable.items()]
@@ -99,9 +109,13 @@ class Investigator:
             report.notes.append("no tool server is connected, so nothing could be checked: configure kubernetes, "
                                 "prometheus, loki or codegraph in vigil.yaml (docs/configuration.md), or try "
                                 "`vigil demo` to see a full investigation of a bundled incident")
+        if self.hub.outcomes and not any(o.ok for o in self.hub.outcomes) and report.complete:
+            report.complete = False
+            report.incomplete_reason = ("every evidence call failed or was refused, so nothing was checked: "
+                                        + _first_failure(self.hub.outcomes))
         report.evidence = [_evidence_ref(o) for o in self.hub.outcomes]
         report.stats.tool_calls = len(self.hub.outcomes)
-        report.stats.prefetched_calls = len(prefetched)
+        report.stats.prefetched_calls = len(prefetched) + len(surveyed.outcomes)
         report.stats.refused_calls = sum(1 for o in self.hub.outcomes if o.denied)
         report.stats.seconds = round(time.monotonic() - started, 3)
         if span.is_recording():
@@ -113,6 +127,17 @@ class Investigator:
                 span.set_attribute("vigil.incomplete_reason", report.incomplete_reason)
         self.progress("done", {"complete": report.complete})
         return report
+
+    def _choose_runbook(self, incident: Incident, suspects: list[Candidate]) -> tuple[RunbookMatch | None, list[str]]:
+        """The alert's own runbook; when its words match none (only the fallback), the runbook of the top suspect."""
+        match = self.catalog.best(incident)
+        if suspects and (match is None or match.score <= 0):
+            wanted = runbook_for(suspects[0])
+            chosen = self.catalog.get(wanted) if wanted else None
+            if chosen is not None:
+                reason = f"the top suspect's problem ({suspects[0].check}: {suspects[0].ref}) has this runbook"
+                return RunbookMatch(runbook=chosen, score=0.0, reasons=[reason]), [reason]
+        return match, match.reasons if match else []
 
     # -- prefetch ----------------------------------------------------------------------------------------
     async def _prefetch(self, runbook: Runbook | None, incident: Incident) -> list[ToolOutcome]:
@@ -149,7 +174,8 @@ class Investigator:
 
     # -- model turns -------------------------------------------------------------------------------------
     async def _model_turns(self, report: Report, incident: Incident, runbook: Runbook | None,
-                           prefetched: list[ToolOutcome], conclusion: Conclusion | None) -> None:
+                           prefetched: list[ToolOutcome], conclusion: Conclusion | None,
+                           suspects: list[Candidate]) -> None:
         assert self.model is not None
         model = instrument_model(self.model)
         allowed = set(runbook.tools) if runbook and runbook.tools else None
@@ -159,7 +185,8 @@ class Investigator:
         report.stats.model = f"{self.model.provider}:{self.model.name}"
         report.stats.fixed_prompt_tokens = prompt_size(SYSTEM_PROMPT, tools)
         findings = conclusion.findings if conclusion else []
-        messages = [Message(role="user", content=first_user_message(incident, runbook, prefetched, findings))]
+        messages = [Message(role="user", content=first_user_message(incident, runbook, prefetched, findings,
+                                                                    suspects))]
         seen = {_call_key(o.tool, o.arguments): o.evidence_id for o in prefetched}
         final: ModelResponse | None = None
         while True:
@@ -320,6 +347,69 @@ def _apply_model_answer(report: Report, text: str, known_ids: set[str]) -> None:
         report.remediation = answer["remediation"]
     if dropped:
         report.notes.append(f"dropped citations of evidence that does not exist: {', '.join(sorted(dropped))}")
+
+
+def _with_suspect_labels(incident: Incident, suspect: Candidate) -> Incident:
+    """The incident as the runbook's steps see it: labels it lacks are filled from the top suspect.
+
+    An alert that names a Deployment but no pod, or a question that names nothing, still gets its
+    pod steps run on a real failing pod. Labels the alert carries always win.
+    """
+    ref = suspect.ref
+    if ref is None:
+        return incident
+    extra: dict[str, str] = {}
+    if ref.namespace:
+        extra["namespace"] = ref.namespace
+    kind = ref.kind.lower()
+    if kind in ("deployment", "statefulset", "daemonset", "job", "cronjob", "service", "node",
+                "persistentvolumeclaim", "horizontalpodautoscaler"):
+        extra[kind] = ref.name
+    if kind == "pod":
+        extra["pod"] = ref.name
+    missing = {k: v for k, v in extra.items() if not incident.labels.get(k)}
+    if not missing:
+        return incident
+    return incident.model_copy(update={"labels": {**missing, **incident.labels}})
+
+
+def _apply_suspects(report: Report, suspects: list[Candidate]) -> None:
+    """Merge triage's suspects with the runbook's findings into one ranking.
+
+    Both cite evidence; triage reads structured facts of the whole cluster, a runbook rule reads one
+    runbook's text. When they agree (the rule names the top suspect) the rule's finding keeps its
+    place; when they disagree, the suspect backed by the cluster-wide facts leads.
+    """
+    if not suspects:
+        return
+    top = suspects[0]
+    for hypothesis in report.hypotheses:
+        agrees = top.ref is not None and top.ref.name.lower() in hypothesis.cause.lower()
+        if hypothesis.source == "runbook" and not agrees:
+            hypothesis.confidence = round(min(hypothesis.confidence, max(0.05, top.confidence - 0.05)), 2)
+    for suspect in suspects:
+        if any(suspect.cause == h.cause for h in report.hypotheses):
+            continue
+        report.hypotheses.append(Hypothesis(cause=suspect.cause, confidence=round(suspect.confidence, 2),
+                                            evidence=suspect.evidence, source="triage",
+                                            rule_id=f"triage:{suspect.check}" if suspect.check else "triage"))
+    report.hypotheses.sort(key=lambda h: h.confidence, reverse=True)
+
+
+def _unknown_next_steps(facts: Facts) -> list[str]:
+    """An honest unknown still says what was looked at and where to look next."""
+    findings = facts.findings()
+    steps = [f"Nothing the scan found ({len(findings)} problem(s) cluster-wide) relates to this incident; "
+             "check the alerting service's own metrics and logs for the symptom's start time"]
+    if facts.change_list():
+        steps.append(f"Review the {len(facts.change_list())} change(s) in the window before the symptom "
+                     f"({facts.changes_id})")
+    return steps
+
+
+def _first_failure(outcomes: list[ToolOutcome]) -> str:
+    first = outcomes[0]
+    return f"{first.tool}: {' '.join(first.text.split())[:200]}"
 
 
 def _runbook_summary(report: Report) -> str:

@@ -32,7 +32,8 @@ When you are done, answer with only a JSON object in a ```json fence:
 Order hypotheses from most to least likely."""
 
 
-def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any], findings: list[Any]) -> str:
+def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any], findings: list[Any],
+                       suspects: list[Any] | None = None) -> str:
     """The opening turn: the incident (as data), the runbook, the evidence already gathered."""
     facts = {
         "title": incident.title,
@@ -49,10 +50,13 @@ def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any]
         parts += ["## Runbook (written by the operators; follow its steps)", f"{runbook.id}: {runbook.title}",
                   runbook.body if hasattr(runbook, "body") else ""]
     if prefetched:
-        parts.append("## Evidence gathered by the runbook's steps")
+        parts.append("## Evidence gathered before your first turn (the survey and the runbook's steps)")
         parts += [o.for_model() for o in prefetched]
     if findings:
         parts.append("## What the runbook's conclusion rules found in that evidence (computed by Vigil)")
         parts += [f"- {f.text} (confidence {f.confidence:.2f}; cites {', '.join(f.cites)})" for f in findings]
+    if suspects:
+        parts.append("## Suspects ranked by Vigil's triage of the cluster-wide scan, changes, topology and logs")
+        parts += [f"- {s.cause} (confidence {s.confidence:.2f}; cites {', '.join(s.evidence)})" for s in suspects]
     parts.append("Investigate further only if the evidence does not yet settle the root cause, then answer.")
     return "\n\n".join(p for p in parts if p)

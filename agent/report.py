@@ -29,7 +29,8 @@ class Hypothesis(BaseModel):
     confidence: float = Field(ge=0, le=1)
     evidence: list[str] = Field(default_factory=list)
     """Evidence ids (E1, E2, …) whose results support the hypothesis."""
-    source: Literal["runbook", "model"] = "model"
+    source: Literal["runbook", "triage", "model"] = "model"
+    """runbook: a conclusion rule; triage: ranked from the cluster-wide scan, changes, topology and logs."""
     rule_id: str | None = None
 
 

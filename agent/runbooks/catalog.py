@@ -71,5 +71,16 @@ class Catalog:
         return match(self.runbooks, incident, limit)
 
     def best(self, incident: Incident) -> RunbookMatch | None:
-        found = self.match(incident, limit=1)
-        return found[0] if found else None
+        """The best runbook for the incident, or for any one alert of a grouped notification.
+
+        A group mixes alerts with different summaries (and often different names); their shared
+        labels and joined words can match nothing while one alert alone names its runbook clearly,
+        so each alert is also matched on its own, with the group's shared labels.
+        """
+        views = [incident] + [incident.model_copy(update={"labels": {**incident.labels, **alert.labels},
+                                                          "annotations": {**incident.annotations,
+                                                                          **alert.annotations},
+                                                          "alerts": [alert]})
+                              for alert in incident.alerts if len(incident.alerts) > 1]
+        found = [m for view in views for m in self.match(view, limit=1)]
+        return max(found, key=lambda m: m.score) if found else None

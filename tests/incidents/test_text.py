@@ -19,6 +19,9 @@ from agent.incident import IncidentError, extract_labels, from_text
         ('latency high namespace=web service="frontend"', {"namespace": "web", "service": "frontend"}),
         ("503s from the frontend service in cluster prod-eu", {"service": "frontend", "cluster": "prod-eu"}),
         ("everything is slow", {}),
+        # Verbs after a kind word are not names; names before it are.
+        ("clients outside the cluster reach app.example.com", {}),
+        ("why did the get-data job fail?", {"job": "get-data"}),
     ],
 )
 def test_extract_labels(text: str, expected: dict[str, str]) -> None:

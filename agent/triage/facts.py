@@ -1,0 +1,93 @@
+"""The typed facts triage reads, gathered from the structured answers of the survey's tools.
+
+Each tool answers with an MCP output schema (the scan's `ScanResult`, the change timeline's
+`ChangesResult`, `Topology`, the log facts of `k8s_logs`); the hub hands them over as plain dicts.
+Triage reads them through these small accessors rather than the servers' pydantic classes so it
+also works with a Kubernetes server of an older or newer Vigil, whose models may carry more fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One Kubernetes object, as findings and changes name it."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    @classmethod
+    def of(cls, value: Any) -> Ref | None:
+        if not isinstance(value, dict) or not value.get("name"):
+            return None
+        return cls(str(value.get("kind") or ""), str(value.get("namespace") or ""), str(value["name"]))
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {where}".strip()
+
+    def same_object(self, other: Ref) -> bool:
+        return (self.name == other.name and (not self.namespace or not other.namespace
+                                             or self.namespace == other.namespace)
+                and (not self.kind or not other.kind or self.kind.lower() == other.kind.lower()))
+
+
+@dataclass
+class LogEvidence:
+    """The most telling error of one pod's logs, and the hosts its errors name."""
+
+    pod: str
+    namespace: str
+    evidence_id: str
+    top: dict[str, Any] | None
+    hosts: list[str]
+    error_classes: set[str]
+    previous: bool
+
+
+@dataclass
+class Facts:
+    """Everything the survey learned, each piece with the evidence id that proves it."""
+
+    at: datetime
+    scan: dict[str, Any] | None = None
+    scan_id: str | None = None
+    changes: dict[str, Any] | None = None
+    changes_id: str | None = None
+    topologies: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    logs: list[LogEvidence] = field(default_factory=list)
+
+    def findings(self) -> list[dict[str, Any]]:
+        return [f for f in (self.scan or {}).get("findings") or [] if isinstance(f, dict)]
+
+    def change_list(self) -> list[dict[str, Any]]:
+        return [c for c in (self.changes or {}).get("changes") or [] if isinstance(c, dict)]
+
+
+def log_evidence(data: dict[str, Any], evidence_id: str) -> LogEvidence | None:
+    """The log facts of one `k8s_logs`/`loki_query` answer (its `facts` field), or None without any."""
+    facts = data.get("facts") if isinstance(data.get("facts"), dict) else data
+    if not isinstance(facts, dict) or "errors" not in facts:
+        return None
+    errors = [e for e in facts.get("errors") or [] if isinstance(e, dict)]
+    top = errors[0] if errors else None
+    return LogEvidence(pod=str(data.get("pod") or ""), namespace=str(data.get("namespace") or ""),
+                       evidence_id=evidence_id, top=top,
+                       hosts=[str(h) for h in facts.get("hosts") or []],
+                       error_classes={str(e.get("error_class")) for e in errors if e.get("error_class")},
+                       previous=bool(data.get("previous")))
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

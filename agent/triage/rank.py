@@ -1,0 +1,462 @@
+"""Ranking suspects: which problem in the cluster is the cause of this incident, and which are victims.
+
+The scan reports every object that is wrong; an incident usually has one cause and several
+symptoms. Three ideas decide the order, each an SRE habit rather than a fit to any one incident:
+
+1. **Causes before symptoms.** Some problems explain others: a pod that cannot pull its image
+   explains the Deployment that is unavailable and the Service without endpoints; a node under
+   memory pressure explains the pods it evicted; a ResourceQuota or an admission webhook explains
+   the ReplicaSet that cannot create pods. Each finding's kind of problem carries a weight
+   (`cause_weight`), and a finding whose text names another problem's object is *explained by*
+   it (`_link`): the explaining object inherits the victim's relevance.
+2. **Close to the incident.** A problem on the alerting workload, on a dependency it calls (from
+   the topology, or from the hosts its own error logs name), on the node its pods run on, or in
+   cluster DNS is relevant; a crash loop in an unrelated namespace is background noise, listed
+   but never the top hypothesis when the incident names its subject.
+3. **Recent change.** A rollout, ConfigMap or Secret change on the object (or one it uses) shortly
+   before the symptom is the likeliest trigger, and the finding says which change.
+
+A victim (the alerting service failing because its dependency fails) is never reported as the
+cause: it is demoted below what explains it, and the hypothesis of the cause lists it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
+from agent.triage.subject import Subject, workload_of_pod
+from guardrails.injection import scan as injection_scan
+
+RELATION_WEIGHT = {"subject": 0.35, "dependency": 0.35, "node": 0.3, "dns": 0.25, "neighbour": 0.25,
+                   "namespace": 0.15, "cluster": 0.0}
+"""How much being related to the incident in each way adds to a suspect's score."""
+
+CONNECTIVITY_ERRORS = frozenset({"connection_refused", "connection_timeout", "dns_failure", "upstream_reset",
+                                 "tls_error", "http_5xx", "db_error"})
+"""Error classes that mean "something I call is failing", which makes the caller a likely victim."""
+
+WINDOW_BEFORE = timedelta(hours=6)
+"""How far before the symptom a change still counts as a possible trigger."""
+
+
+@dataclass
+class Candidate:
+    """One ranked hypothesis: what is wrong, how sure, and which evidence shows it."""
+
+    cause: str
+    confidence: float
+    evidence: list[str]
+    ref: Ref | None
+    check: str
+    victims: list[Ref] = field(default_factory=list)
+
+
+@dataclass
+class _Case:
+    ref: Ref
+    findings: list[dict[str, Any]]
+    weight: float = 0.0
+    relation: str = "cluster"
+    explained_by: list[Ref] = field(default_factory=list)
+    explains: list[Ref] = field(default_factory=list)
+    change: dict[str, Any] | None = None
+    log: LogEvidence | None = None
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def primary(self) -> dict[str, Any]:
+        return max(self.findings, key=cause_weight)
+
+    def pods(self) -> set[str]:
+        return {str(p) for f in self.findings for p in f.get("pods") or []}
+
+    def text(self) -> str:
+        """Everything the findings say, for spotting which other objects they name."""
+        parts: list[str] = []
+        for f in self.findings:
+            parts += [str(f.get("message") or ""), *[str(e) for e in f.get("evidence") or []]]
+            parts += [str(v) for v in (f.get("details") or {}).values()]
+        return "\n".join(parts).lower()
+
+    def nodes(self) -> set[str]:
+        out: set[str] = set()
+        for f in self.findings:
+            details = f.get("details") or {}
+            for key in ("node", "nodes"):
+                value = details.get(key)
+                if isinstance(value, str) and value:
+                    out.add(value)
+                elif isinstance(value, list):
+                    out.update(str(v) for v in value)
+        return out
+
+
+CHECK_WEIGHT: dict[str, float] = {
+    # The scan's checks (docs/scan.md). High: a problem that explains others and is itself the thing
+    # to fix. Low: a consequence (a Deployment short of replicas, a Service without endpoints).
+    "pod.oomkilled": 0.9, "pod.image_pull": 0.9, "pod.config_error": 0.9, "pod.init_failed": 0.85,
+    "pod.mount_failed": 0.85, "pod.start_error": 0.85, "pod.crashloop": 0.75, "pod.pending": 0.75,
+    "pod.not_ready": 0.7, "pod.failed": 0.6, "pod.restarting": 0.55, "pod.evicted": 0.5,
+    "workload.failed_create": 0.5, "workload.rollout_stuck": 0.45, "workload.unavailable": 0.4,
+    "service.selector_mismatch": 0.8, "service.target_port": 0.8, "service.no_endpoints": 0.45,
+    "ingress.missing_backend": 0.8, "ingress.missing_class": 0.8, "ingress.missing_tls_secret": 0.8,
+    "pvc.missing_storage_class": 0.85, "pvc.lost": 0.8, "pvc.pending": 0.75,
+    "node.not_ready": 0.85, "node.pressure": 0.8, "node.cordoned": 0.6,
+    "hpa.missing_target": 0.8, "hpa.metrics_unavailable": 0.65, "hpa.at_max": 0.55,
+    "job.failed": 0.7, "cronjob.failing": 0.7, "cronjob.suspended": 0.5, "pdb.no_disruptions": 0.2,
+    "netpol.blocks_dns": 0.85, "netpol.selects_nothing": 0.3, "certificate.expired": 0.9,
+    "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
+    "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
+    "dependency.unhealthy": 0.7,
+}
+"""How likely each kind of problem is a cause rather than a consequence (0..1)."""
+
+_FALLBACK_WEIGHTS: tuple[tuple[str, float], ...] = (
+    # Checks of another scanner (an external server, a newer Vigil): a word of the id or reason decides.
+    ("oom", 0.9), ("image", 0.9), ("config", 0.85), ("init", 0.85), ("webhook", 0.85), ("quota", 0.85),
+    ("storage", 0.85), ("cert", 0.85), ("dns", 0.85), ("node", 0.8), ("crash", 0.75), ("pending", 0.75),
+    ("probe", 0.7), ("ready", 0.7), ("evict", 0.5), ("endpoint", 0.45), ("unavailable", 0.4),
+)
+
+
+def cause_weight(finding: dict[str, Any]) -> float:
+    """How likely this finding's kind of problem is a cause rather than a consequence (0..1)."""
+    check = str(finding.get("check") or "").lower()
+    if check in CHECK_WEIGHT:
+        return CHECK_WEIGHT[check]
+    text = f"{check} {finding.get('reason', '')}".lower()
+    return next((weight for word, weight in _FALLBACK_WEIGHTS if word in text), 0.5)
+
+
+def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> list[Candidate]:
+    """Hypotheses, strongest first; empty when the evidence supports none (an honest unknown)."""
+    cases = _cases(facts)
+    _link(cases)
+    topology = _topology_relations(facts)
+    log_hosts = {h.lower() for log in facts.logs for h in log.hosts}
+    for case in cases.values():
+        case.relation = _relation(case, subject, topology, log_hosts, resolved or set())
+        case.change = _change_for(case, facts)
+        case.log = _log_for(case, facts.logs)
+        case.evidence = list(dict.fromkeys(case.evidence + [e for e in (
+            facts.scan_id, case.log.evidence_id if case.log else None,
+            facts.changes_id if case.change else None) if e]))
+    _link_by_logs(cases)
+    _inherit(cases)
+    scored = sorted(((_score(c, cases), c) for c in cases.values()), key=lambda sc: -sc[0])
+    related = [(s, c) for s, c in scored if c.relation != "cluster"]
+    if subject.known and not related:
+        return _without_findings(subject, facts)
+    pool = related if subject.known else scored
+    out = [_candidate(case, score, cases, facts) for score, case in pool if score > 0.3]
+    hog = _memory_hog(out[0], cases, facts) if out else None
+    if hog is not None:
+        out.insert(0, hog)
+    return out[:5] or _without_findings(subject, facts)
+
+
+def _cases(facts: Facts) -> dict[Ref, _Case]:
+    cases: dict[Ref, _Case] = {}
+    for finding in facts.findings():
+        ref = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
+        if ref is None:
+            continue
+        cases.setdefault(ref, _Case(ref, [])).findings.append(finding)
+    for data, evidence_id in facts.topologies:
+        for dep in data.get("dependencies") or []:
+            target = Ref.of(dep.get("target")) if isinstance(dep, dict) else None
+            if target is None or dep.get("healthy") is not False:
+                continue
+            if any(target.same_object(r) or _backs(r, target) for r in cases):
+                continue
+            cases[target] = _Case(target, [{"check": "dependency.unhealthy", "severity": "critical",
+                                            "object": dep.get("target"), "reason": "DependencyUnhealthy",
+                                            "message": f"{target} is unhealthy: {dep.get('detail') or 'no detail'}",
+                                            "evidence": [str(dep.get("via") or "")], "details": {}}])
+            cases[target].evidence.append(evidence_id)
+    for case in cases.values():
+        case.weight = max(cause_weight(f) for f in case.findings)
+    return cases
+
+
+def _backs(workload: Ref, service: Ref) -> bool:
+    """Whether a workload is (by the usual naming) the one behind a Service of its namespace."""
+    if service.kind.lower() != "service" or workload.kind.lower() == "service":
+        return False
+    same_ns = not workload.namespace or not service.namespace or workload.namespace == service.namespace
+    return same_ns and (workload.name == service.name or workload.name.startswith(service.name + "-"))
+
+
+def _mentions(text: str, name: str) -> bool:
+    return len(name) >= 3 and re.search(rf"(?<![\w.-]){re.escape(name.lower())}(?![\w-])", text) is not None
+
+
+def _link(cases: dict[Ref, _Case]) -> None:
+    """Mark which problems explain which: a finding that names another problem's object is explained by it."""
+    for a in cases.values():
+        text, a_nodes = a.text(), a.nodes()
+        for b in cases.values():
+            if a is b:
+                continue
+            named = _mentions(text, b.ref.name) and b.weight >= a.weight - 0.05
+            on_node = b.ref.kind.lower() == "node" and b.ref.name in a_nodes and b.weight >= a.weight
+            behind_service = _backs(b.ref, a.ref)
+            if (named or on_node or behind_service) and not _mutual(a, b):
+                a.explained_by.append(b.ref)
+                b.explains.append(a.ref)
+
+
+def _host_names(host: str, ref: Ref) -> bool:
+    """Whether a host from a log line (`payments-db`, `payments-db.shop.svc:5432`) is this object or its Service."""
+    name = host.lower().split(":")[0]
+    first = name.split(".")[0]
+    return first == ref.name or (len(first) >= 3 and ref.name.startswith(first + "-")
+                                 and ref.kind.lower() in ("statefulset", "deployment"))
+
+
+def _link_by_logs(cases: dict[Ref, _Case]) -> None:
+    """A problem whose logs fail to reach another problem's object is explained by that object."""
+    for a in cases.values():
+        if a.log is None or not a.log.error_classes & CONNECTIVITY_ERRORS:
+            continue
+        for b in cases.values():
+            if b is a or b.ref in a.explained_by or a.ref in b.explained_by:
+                continue
+            if any(_host_names(h, b.ref) for h in a.log.hosts):
+                a.explained_by.append(b.ref)
+                b.explains.append(a.ref)
+
+
+def _mutual(a: _Case, b: _Case) -> bool:
+    """Two problems naming each other: the stronger kind of problem explains the weaker, never both ways."""
+    if a.ref in b.explained_by:
+        return True
+    return b.weight < a.weight and _mentions(b.text(), a.ref.name)
+
+
+def _topology_relations(facts: Facts) -> dict[str, str]:
+    """Object name -> how it relates to the subject, from every topology answer (first answer wins)."""
+    relation: dict[str, str] = {}
+    for data, _ in facts.topologies:
+        subject = Ref.of(data.get("subject"))
+        names = [subject.name] if subject else []
+        names += [str(r.get("name")) for r in (data.get("workloads") or []) + (data.get("services") or [])
+                  if isinstance(r, dict) and r.get("name")]
+        names += [str(p.get("name")) for p in data.get("pods") or [] if isinstance(p, dict) and p.get("name")]
+        for name in names:
+            relation.setdefault(name, "subject")
+        for dep in data.get("dependencies") or []:
+            target = Ref.of(dep.get("target")) if isinstance(dep, dict) else None
+            if target:
+                relation.setdefault(target.name, "dependency")
+        for node in data.get("nodes") or []:
+            if isinstance(node, dict) and node.get("name"):
+                relation.setdefault(str(node["name"]), "node")
+            elif isinstance(node, str):
+                relation.setdefault(node, "node")
+        for pod in data.get("neighbours") or []:
+            if isinstance(pod, dict) and pod.get("name"):
+                relation.setdefault(str(pod["name"]), "neighbour")
+                relation.setdefault(workload_of_pod(str(pod["name"])), "neighbour")
+    return relation
+
+
+def _is_dns(case: _Case) -> bool:
+    name = case.ref.name.lower()
+    return (any(str(f.get("check", "")).lower().startswith("dns") for f in case.findings)
+            or (case.ref.namespace == "kube-system" and ("coredns" in name or "kube-dns" in name)))
+
+
+def _relation(case: _Case, subject: Subject, topology: dict[str, str], log_hosts: set[str],
+              resolved: set[str]) -> str:
+    names = {case.ref.name, *case.pods(), *(workload_of_pod(p) for p in case.pods())}
+    if any(subject.mentions(n) for n in names) and (case.ref.name in subject.from_labels
+                                                    or case.ref.name in resolved or not resolved):
+        return "subject"
+    for name in names:
+        if name in topology:
+            return topology[name]
+    if any(h == case.ref.name or h.split(".")[0] == case.ref.name or h.startswith(case.ref.name + ".")
+           for h in log_hosts):
+        return "dependency"
+    if case.ref.kind.lower() == "node" and case.ref.name in subject.nodes:
+        return "node"
+    if _is_dns(case):
+        return "dns"
+    if subject.namespace and case.ref.namespace == subject.namespace:
+        return "namespace"
+    return "cluster"
+
+
+def _inherit(cases: dict[Ref, _Case]) -> None:
+    """What explains a related problem is related too (as a dependency), however far it sits."""
+    order = list(RELATION_WEIGHT)
+    for _ in range(3):  # explanation chains are short: pod -> node, service -> pods -> quota
+        for case in cases.values():
+            for ref in case.explained_by:
+                cause = cases[ref]
+                inherited = "dependency" if case.relation in ("subject", "dependency") else case.relation
+                if order.index(inherited) < order.index(cause.relation):
+                    cause.relation = inherited
+
+
+def _score(case: _Case, cases: dict[Ref, _Case]) -> float:
+    score = 0.5 * case.weight + RELATION_WEIGHT[case.relation]
+    if case.change is not None:
+        score += 0.1 if case.change.get("type") in ("rollout", "config", "secret") else 0.05
+    if case.log is not None and case.log.top is not None:
+        score += 0.05
+    if any(f.get("severity") == "critical" for f in case.findings):
+        score += 0.03
+    if case.explained_by:  # a victim: what explains it comes first
+        score -= 0.25
+    if case.log is not None and case.log.error_classes & CONNECTIVITY_ERRORS and case.weight < 0.8:
+        score -= 0.1  # it fails to reach something: more likely a victim than the cause
+    return round(score, 3)
+
+
+def _change_for(case: _Case, facts: Facts) -> dict[str, Any] | None:
+    """The newest change to this object, or to what it uses, in the window before the symptom."""
+    best = None
+    for change in facts.change_list():
+        at = parse_time(change.get("at"))
+        if at is None or not (facts.at - WINDOW_BEFORE <= at <= facts.at + timedelta(minutes=10)):
+            continue
+        target = Ref.of(change.get("object"))
+        related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r]
+        touches = (target is not None and (target.same_object(case.ref) or target.name in case.pods())) or \
+            any(r.same_object(case.ref) for r in related)
+        if touches and (best is None or str(change.get("at")) > str(best.get("at"))):
+            best = change
+    return best
+
+
+def _log_for(case: _Case, logs: list[LogEvidence]) -> LogEvidence | None:
+    pods = case.pods()
+    for log in logs:
+        if log.top is None:
+            continue
+        if log.pod in pods or workload_of_pod(log.pod) == case.ref.name:
+            return log
+    return None
+
+
+def _safe(text: str, limit: int = 220) -> str:
+    """A fact quoted from the system: one line, bounded, and dropped when it reads like instructions."""
+    line = " ".join(str(text).split())[:limit]
+    return "" if not line or injection_scan(line).suspicious else line
+
+
+def log_detail(log: LogEvidence) -> str:
+    """The log's most telling error in a few words: the exception and message, or the class and fields."""
+    top = log.top or {}
+    exception, message = top.get("exception"), top.get("message")
+    fields = top.get("fields") or {}
+    if message:
+        said = f"{exception}: {message}" if exception and str(exception) not in str(message) else str(message)
+    else:
+        said = str(top.get("example") or top.get("template") or "")
+    facts = ", ".join(f"{k}={v}" for k, v in list(fields.items())[:3] if k not in ("message",))
+    where = "previous container's logs" if log.previous else "logs"
+    detail = _safe(said)
+    if not detail:
+        return ""
+    return f"its {where} say {detail!r}" + (f" ({facts})" if facts and facts not in detail else "")
+
+
+def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts) -> Candidate:
+    primary = case.primary
+    text = _safe(str(primary.get("message") or f"{case.ref}: {primary.get('reason')}"), 400)
+    if not text:
+        text = f"{case.ref}: {primary.get('reason') or primary.get('check')}"
+    if case.ref.name not in text:
+        text = f"{case.ref}: {text}"
+    others = [f for f in case.findings if f is not primary and cause_weight(f) >= 0.7]
+    for other in others[:2]:
+        more = _safe(str(other.get("message") or ""), 200)
+        if more and more not in text:
+            text += f"; also {more}"
+    if case.log is not None:
+        detail = log_detail(case.log)
+        if detail:
+            text += f"; {detail}"
+    if case.change is not None:
+        at = parse_time(case.change.get("at"))
+        ago = f", {int((facts.at - at).total_seconds() // 60)} min before the alert" if at and at <= facts.at else ""
+        summary = _safe(str(case.change.get("summary") or ""), 300)
+        if summary:
+            text += f". It started after a change: {summary}{ago}"
+    victims = [r for r in case.explains if cases[r].relation != "cluster" or case.relation != "cluster"]
+    if victims:
+        text += f". This explains: {', '.join(str(v) for v in victims[:4])}"
+    evidence = list(dict.fromkeys(case.evidence + [e for r in case.explains for e in cases[r].evidence]))
+    return Candidate(cause=text.rstrip(".") + ".", confidence=max(0.05, min(0.95, score)), evidence=evidence,
+                     ref=case.ref, check=str(primary.get("check") or ""), victims=victims)
+
+
+def _memory_hog(top: Candidate, cases: dict[Ref, _Case], facts: Facts) -> Candidate | None:
+    """When the top suspect is memory pressure on a node (or the pods it evicted), the pod beside them
+    that has no memory limit is what to fix: it can take the node's memory without ever being OOMKilled."""
+    case = cases.get(top.ref) if top.ref else None
+    if case is None or not any(str(f.get("check")) in ("node.pressure", "pod.evicted") and
+                               "memory" in f"{f.get('message', '')} {f.get('details', '')}".lower()
+                               for f in case.findings):
+        return None
+    nodes = case.nodes() | ({case.ref.name} if case.ref.kind.lower() == "node" else set())
+    for data, evidence_id in facts.topologies:
+        for pod in data.get("neighbours") or []:
+            if not isinstance(pod, dict) or "no memory limit" not in str(pod.get("reason") or ""):
+                continue
+            if nodes and pod.get("node") not in nodes:
+                continue
+            name, namespace, node = str(pod.get("name")), str(pod.get("namespace") or ""), str(pod.get("node"))
+            workload = workload_of_pod(name)
+            cause = (f"Pod {namespace}/{name} (workload {workload}) runs without a memory limit on node {node}, "
+                     f"which ran low on memory; the kubelet evicted the pods beside it. {top.cause}")
+            return Candidate(cause=cause, confidence=min(0.95, top.confidence + 0.02),
+                             evidence=list(dict.fromkeys([*top.evidence, evidence_id])),
+                             ref=Ref("Pod", namespace, name), check="node.memory_hog", victims=[case.ref])
+    return None
+
+
+def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
+    """No scan finding touches the subject: what its own logs and changes say, at low confidence."""
+    out: list[Candidate] = []
+    for data, evidence_id in facts.topologies:
+        for dep in data.get("dependencies") or []:
+            target = Ref.of(dep.get("target")) if isinstance(dep, dict) else None
+            if target and dep.get("healthy") is False:
+                out.append(Candidate(cause=f"{target}, which the subject uses ({_safe(str(dep.get('via')))}), is "
+                                           f"unhealthy: {_safe(str(dep.get('detail')))}.", confidence=0.55,
+                                     evidence=[evidence_id], ref=target, check="dependency.unhealthy"))
+    for log in facts.logs:
+        if log.top is None or not subject.mentions(workload_of_pod(log.pod)):
+            continue
+        detail = log_detail(log)
+        if detail and log.top.get("severity") in ("fatal", "error"):
+            host = (log.top.get("fields") or {}).get("upstream_host") or (log.hosts[0] if log.hosts else "")
+            ref = Ref("Pod", log.namespace, log.pod)
+            cause = f"{workload_of_pod(log.pod)} ({ref}) fails: {detail}"
+            if host and log.error_classes & CONNECTIVITY_ERRORS:
+                cause += f"; it cannot reach {host}, so look there first"
+            out.append(Candidate(cause=cause + ".", confidence=0.4, evidence=[log.evidence_id], ref=ref,
+                                 check=f"logs.{log.top.get('error_class') or 'error'}"))
+            break
+    for change in facts.change_list():
+        target = Ref.of(change.get("object"))
+        at = parse_time(change.get("at"))
+        if target and at and facts.at - WINDOW_BEFORE <= at <= facts.at and (
+                subject.mentions(target.name) or any(subject.mentions(str((r or {}).get("name", "")))
+                                                     for r in change.get("related") or [])):
+            summary = _safe(str(change.get("summary") or ""), 300)
+            if summary:
+                out.append(Candidate(cause=f"A recent change may have triggered it: {summary} "
+                                           f"({int((facts.at - at).total_seconds() // 60)} min before the alert).",
+                                     confidence=0.35, evidence=[facts.changes_id] if facts.changes_id else [],
+                                     ref=target, check=f"change.{change.get('type')}"))
+                break
+    return out

@@ -1,0 +1,167 @@
+"""What an incident is about: the namespace, workloads, pods and nodes it points at.
+
+Alerts name their subject in labels, but which labels depends on who wrote the rule:
+kube-state-metrics says `deployment`, `statefulset`, `job_name`, `horizontalpodautoscaler`,
+`persistentvolumeclaim`; SLO rules say `service` or `app`; a PagerDuty event or a question says it
+in words. This module collects every candidate name without deciding which one exists: the
+survey resolves candidates against the cluster (an object of that name really exists, in this
+namespace, of that kind), so a word that merely looks like a name ("reach", "fail") never becomes
+a label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from agent.incident import Incident
+
+NAMESPACE_LABELS = ("namespace", "exported_namespace", "kubernetes_namespace", "k8s_namespace", "namespace_name",
+                    "k8s_namespace_name", "destination_workload_namespace")
+"""Labels that name a namespace, most common first."""
+
+NAME_LABELS = ("deployment", "statefulset", "daemonset", "replicaset", "cronjob", "job_name", "service",
+               "service_name", "app", "app_kubernetes_io_name", "app_kubernetes_io_instance", "k8s_app",
+               "workload", "destination_workload", "container", "horizontalpodautoscaler", "hpa",
+               "persistentvolumeclaim", "ingress", "certificate", "configmap", "name", "job")
+"""Labels that may name the object at fault, most specific first. `job` comes last: in Prometheus it
+is usually the scrape job (often, but not always, the Service's name)."""
+
+NODE_LABELS = ("node", "kubernetes_node", "k8s_node_name", "nodename")
+
+_K8S_NAME = re.compile(r"(?<![\w./-])([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"
+                       r"(?![\w/-])")
+_REF = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,62})/([a-z0-9][a-z0-9.-]{0,252})(?![\w-])")
+_DEPLOYMENT_POD = re.compile(r"(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}")
+_SHORT_SUFFIX_POD = re.compile(r"(.+)-[bcdfghjklmnpqrstvwxz2456789]{5}")
+_ORDINAL_POD = re.compile(r"(.+)-\d{1,4}")
+
+_COMMON_WORDS = frozenset(word for word in """
+a about after all also an and any are around as at be been before being but by can cannot cluster clusters
+could did do does doing down error errors failed failing fails for from get gets getting had has have how
+i if in into is it its keep keeps latency look me more my namespace namespaces no node nodes not now of
+on or our out over pod pods please problem reach reaches reaching restarting returning service services
+since slow so some than that the their them then there these they this those to too up was we were what
+when where which while who why will with within without workload you your issue issues happening going
+wrong broken down outage check investigate investigating alert alerts firing high low today yesterday
+crashing crashloop crashlooping oomkilled evicted pending running ready unready healthy unhealthy timeout
+timeouts timing requests request users user customers traffic seeing seen see hit hitting since started
+just again still every all-the something anything nothing outside inside clients client external internal
+job jobs deployment deployments pods container containers app apps application applications image images
+""".split())  # noqa: SIM905
+"""Words of incident prose that are never taken as object names on their own."""
+
+
+def workload_of_pod(pod: str) -> str:
+    """The controller name behind a pod name: Deployment (two hashes), DaemonSet/Job (one), StatefulSet (ordinal)."""
+    for pattern in (_DEPLOYMENT_POD, _SHORT_SUFFIX_POD, _ORDINAL_POD):
+        found = pattern.fullmatch(pod)
+        if found:
+            return found.group(1)
+    return pod
+
+
+@dataclass
+class Subject:
+    """Candidate names for what is wrong, strongest first; nothing here is known to exist yet."""
+
+    namespace: str = ""
+    names: list[str] = field(default_factory=list)
+    """Workload, Service, PVC, HPA... names from labels (exact) then from words (guesses)."""
+    pods: list[str] = field(default_factory=list)
+    nodes: list[str] = field(default_factory=list)
+    from_labels: set[str] = field(default_factory=set)
+    """The names that came from labels rather than words (trusted more)."""
+    namespace_words: list[str] = field(default_factory=list)
+    """Words that may be a namespace ("in app-02", "namespace shop"), to check against the cluster."""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.namespace or self.names or self.pods or self.nodes)
+
+    def mentions(self, name: str) -> bool:
+        """Whether `name` is one of the subject's names, a pod's workload, or a node."""
+        low = name.lower()
+        return (low in self.names or low in self.nodes or low in self.pods
+                or any(workload_of_pod(p) == low for p in self.pods))
+
+
+def _add(items: list[str], value: str) -> None:
+    value = value.strip().lower()
+    if value and value not in items:
+        items.append(value)
+
+
+def subject_of(incident: Incident) -> Subject:
+    """Every candidate the incident's labels, annotations and words offer."""
+    subject = Subject()
+    label_sets = [incident.labels] + [a.labels for a in incident.alerts]
+    for labels in label_sets:
+        for key in NAMESPACE_LABELS:
+            if labels.get(key) and not subject.namespace:
+                subject.namespace = labels[key].strip().lower()
+        for key in NAME_LABELS:
+            if labels.get(key):
+                _add(subject.names, labels[key])
+                subject.from_labels.add(labels[key].strip().lower())
+        if labels.get("pod"):
+            _add(subject.pods, labels["pod"])
+            _add(subject.names, workload_of_pod(labels["pod"].strip().lower()))
+            subject.from_labels.add(workload_of_pod(labels["pod"].strip().lower()))
+        for key in NODE_LABELS:
+            if labels.get(key):
+                _add(subject.nodes, labels[key])
+    for word in words_in(_prose(incident)):
+        _add(subject.names, word)
+    for ns in namespace_words(_prose(incident)):
+        _add(subject.namespace_words, ns)
+    if subject.namespace and subject.namespace in subject.names and subject.namespace not in subject.from_labels:
+        subject.names.remove(subject.namespace)
+    return subject
+
+
+def _prose(incident: Incident) -> str:
+    parts = [incident.title, incident.question]
+    for notes in [incident.annotations, *(a.annotations for a in incident.alerts)]:
+        parts.extend(notes.get(k, "") for k in ("summary", "description", "message"))
+    return "\n".join(p for p in parts if p)
+
+
+def words_in(text: str) -> list[str]:
+    """Words shaped like object names, likeliest first: names with a hyphen or digit before plain words."""
+    lowered = text.lower()
+    found: list[str] = []
+    for ns, name in _REF.findall(lowered):
+        for part in (name, ns):
+            if part not in _COMMON_WORDS and part not in found:
+                found.append(part)
+    for word in _K8S_NAME.findall(lowered):
+        word = word.strip(".")
+        if len(word) < 3 or word in _COMMON_WORDS or word.isdigit() or word in found:
+            continue
+        if re.fullmatch(r"\d+(?:\.\d+)*[a-z]{0,3}", word):  # 500s, 1.9.0, 5xx, 10m
+            continue
+        found.append(word)
+    return sorted(found, key=lambda w: (0 if re.search(r"[-\d]", w) else 1))
+
+
+def namespace_words(text: str) -> list[str]:
+    """Words in a namespace position: `in NAME`, `namespace NAME`, `NAME namespace`, `-n NAME`, `NAME/obj`."""
+    lowered = text.lower()
+    patterns = (r"\bin\s+(?:the\s+)?(?:namespace\s+)?[\"'`]?([a-z0-9][a-z0-9-]{1,62})\b",
+                r"\bnamespace\s+[\"'`]?([a-z0-9][a-z0-9-]{1,62})\b",
+                r"\b([a-z0-9][a-z0-9-]{1,62})\s+namespace\b",
+                r"(?:^|\s)-n\s+([a-z0-9][a-z0-9-]{1,62})\b",
+                r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,62})/[a-z0-9]")
+    out: list[str] = []
+    for pattern in patterns:
+        for word in re.findall(pattern, lowered):
+            if word not in _COMMON_WORDS and word not in out:
+                out.append(word)
+    return out
+
+
+def names_matching(subject: Subject, candidates: Iterable[str]) -> list[str]:
+    """The candidates (object names in the cluster) that the subject names, exactly or as a pod's workload."""
+    return [c for c in candidates if subject.mentions(c)]

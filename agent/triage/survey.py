@@ -1,0 +1,203 @@
+"""The survey: the calls every investigation makes, whatever the runbook, before anyone concludes.
+
+A runbook knows where to look for one kind of problem; an incident nobody wrote a runbook for
+needs a wider look first, the way an on-call engineer starts: what is broken anywhere in the
+cluster (`k8s_scan`), what changed shortly before (`k8s_changes`), what the alerting service is
+made of and depends on (`k8s_topology`), and what the failing containers said before they died
+(`k8s_logs`). Three short phases, each in parallel, every call through the tool hub and so
+through the guardrails like any other; a tool that is not connected is simply not asked.
+
+The survey also resolves the incident's candidate names against the cluster: a word from a
+question counts only when an object of that name exists (in the scan's findings or as a topology
+subject), which is how "why did the get-data job fail?" finds Job `get-data` and never `job=fail`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.toolhub import ToolHub, ToolOutcome
+from agent.triage.facts import Facts, Ref, log_evidence
+from agent.triage.rank import cause_weight
+from agent.triage.subject import Subject, workload_of_pod
+
+MAX_LOG_CALLS = 4
+"""Pods whose logs the survey reads: the likeliest causes' and one of the subject's."""
+
+_LOG_WORTHY = ("crash", "error", "init", "ready", "probe", "job", "backoff", "oom", "fail", "dependency")
+"""Problems whose cause usually stands in the container's own output."""
+
+_NEVER_STARTED = ("image", "pull", "pending", "schedul", "createcontainerconfig", "config_error", "evict",
+                  "containercreating")
+"""Problems where the container never ran, so it has no logs to read."""
+
+
+@dataclass
+class SurveyResult:
+    facts: Facts
+    outcomes: list[ToolOutcome] = field(default_factory=list)
+    resolved: set[str] = field(default_factory=set)
+    """Candidate names confirmed to exist in the cluster."""
+
+
+async def survey(hub: ToolHub, subject: Subject, at: datetime,
+                 with_context: Callable[[str, dict[str, Any]], dict[str, Any]]) -> SurveyResult:
+    """Scan, changes, topology, then the telling logs; returns the facts with their evidence ids."""
+    tools = {t.name for t in hub.tools()}
+    result = SurveyResult(Facts(at=at.astimezone(UTC)))
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome | None:
+        if tool not in tools:
+            return None
+        outcome = await hub.call(tool, with_context(tool, arguments), step_id=step)
+        result.outcomes.append(outcome)
+        return outcome
+
+    window = {"at": at.astimezone(UTC).isoformat().replace("+00:00", "Z"), "window": "6h"}
+    scan, changes = await asyncio.gather(call("k8s_scan", {}, "survey-scan"),
+                                         call("k8s_changes", window, "survey-changes"))
+    facts = result.facts
+    if scan is not None and scan.ok and scan.data:
+        facts.scan, facts.scan_id = scan.data, scan.evidence_id
+    if changes is not None and changes.ok and changes.data:
+        facts.changes, facts.changes_id = changes.data, changes.evidence_id
+    _resolve_from_scan(subject, facts, result.resolved)
+    subject_name = await _resolve_subject(subject, result, call)
+    await _evicted_neighbourhood(facts, subject_name, call)
+    log_calls = _log_calls(subject, facts, result)
+    outcomes = await asyncio.gather(*(call("k8s_logs", args, f"survey-logs-{i + 1}")
+                                      for i, args in enumerate(log_calls)))
+    hosts: list[str] = []
+    for outcome in outcomes:
+        if outcome is not None and outcome.ok and outcome.data:
+            evidence = log_evidence(outcome.data, outcome.evidence_id)
+            if evidence is not None:
+                evidence.pod = evidence.pod or str(outcome.arguments.get("name") or "")
+                evidence.namespace = evidence.namespace or str(outcome.arguments.get("namespace") or "")
+                evidence.previous = evidence.previous or bool(outcome.arguments.get("previous"))
+                facts.logs.append(evidence)
+                if subject.mentions(workload_of_pod(evidence.pod)):
+                    hosts += [h for h in evidence.hosts if h not in hosts]
+    if subject_name and hosts:
+        topology = await call("k8s_topology", {**subject_name, "log_hosts": hosts[:10]}, "survey-topology-hosts")
+        if topology is not None and topology.ok and topology.data:
+            facts.topologies.insert(0, (topology.data, topology.evidence_id))
+    return result
+
+
+def _resolve_from_scan(subject: Subject, facts: Facts, resolved: set[str]) -> None:
+    """Names and namespaces of the scan's findings that the incident mentions exist: take them."""
+    for finding in facts.findings():
+        for ref in (Ref.of(finding.get("object")), Ref.of(finding.get("owner"))):
+            if ref is None:
+                continue
+            if ref.name in subject.names:
+                resolved.add(ref.name)
+            if not subject.namespace and ref.namespace and ref.namespace in subject.namespace_words:
+                subject.namespace = ref.namespace
+        for pod in finding.get("pods") or []:
+            if workload_of_pod(str(pod)) in subject.names:
+                resolved.add(workload_of_pod(str(pod)))
+
+
+async def _resolve_subject(subject: Subject, result: SurveyResult,
+                           call: Callable[..., Any]) -> dict[str, Any] | None:
+    """Ask the topology tool about the likeliest subject names until one exists; its arguments, or None."""
+    labelled = [n for n in subject.names if n in subject.from_labels]
+    guesses = [n for n in subject.names if n not in subject.from_labels]
+    ordered = list(dict.fromkeys([n for n in subject.names if n in result.resolved] + labelled + guesses))
+    for name in ordered[:3]:
+        arguments: dict[str, Any] = {"name": name}
+        if subject.namespace:
+            arguments["namespace"] = subject.namespace
+        outcome = await call("k8s_topology", arguments, "survey-topology")
+        if outcome is None:
+            return None
+        data = outcome.data if outcome.ok else None
+        found = Ref.of((data or {}).get("subject"))
+        if found is not None:
+            result.resolved.add(found.name)
+            if not subject.namespace and found.namespace:
+                subject.namespace = found.namespace
+            if found.name not in subject.names:
+                subject.names.insert(0, found.name)
+            result.facts.topologies.append((data or {}, outcome.evidence_id))
+            return {"name": found.name, "namespace": found.namespace}
+    return None
+
+
+async def _evicted_neighbourhood(facts: Facts, subject_name: dict[str, Any] | None,
+                                 call: Callable[..., Any]) -> None:
+    """Pods were evicted and the subject is not them: read their neighbourhood too (who else is on the node)."""
+    for finding in facts.findings():
+        if finding.get("check") != "pod.evicted":
+            continue
+        owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
+        if owner is None or (subject_name and subject_name.get("name") == owner.name):
+            return
+        outcome = await call("k8s_topology", {"name": owner.name, "namespace": owner.namespace},
+                             "survey-topology-evicted")
+        if outcome is not None and outcome.ok and outcome.data:
+            facts.topologies.append((outcome.data, outcome.evidence_id))
+        return
+
+
+def _log_calls(subject: Subject, facts: Facts, result: SurveyResult) -> list[dict[str, Any]]:
+    """Logs worth reading: a pod of each likely cause (previous instance when it crashed), then the subject's."""
+    calls: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    findings = sorted(facts.findings(), key=lambda f: (-_relevance(f, subject, result.resolved), -cause_weight(f)))
+    for finding in findings:
+        text = f"{finding.get('check', '')} {finding.get('reason', '')}".lower()
+        pods = [str(p) for p in finding.get("pods") or []]
+        obj = Ref.of(finding.get("object"))
+        if not pods and obj is not None and obj.kind.lower() == "pod":
+            pods = [obj.name]
+        if not pods or not any(w in text for w in _LOG_WORTHY) or any(w in text for w in _NEVER_STARTED):
+            continue
+        namespace = (obj.namespace if obj else "") or str((finding.get("owner") or {}).get("namespace") or "")
+        pod = pods[0]
+        if pod in seen or not namespace:
+            continue
+        seen.add(pod)
+        details = finding.get("details") or {}
+        crashed = any(w in text for w in ("crash", "oom", "error", "backoff")) or bool(details.get("restarts"))
+        arguments: dict[str, Any] = {"name": pod, "namespace": namespace, "previous": crashed, "tail": 300}
+        if isinstance(details.get("container"), str) and details["container"]:
+            arguments["container"] = details["container"]
+        calls.append(arguments)
+        if len(calls) >= MAX_LOG_CALLS - 1:
+            break
+    for name, namespace in _subject_pods(subject, facts):
+        if name not in seen and namespace:
+            calls.append({"name": name, "namespace": namespace, "tail": 300})
+            break
+    return calls
+
+
+def _relevance(finding: dict[str, Any], subject: Subject, resolved: Iterable[str]) -> int:
+    names = {str((finding.get(k) or {}).get("name") or "") for k in ("object", "owner")}
+    names |= {workload_of_pod(str(p)) for p in finding.get("pods") or []}
+    if any(subject.mentions(n) for n in names if n):
+        return 2
+    namespace = str((finding.get("object") or {}).get("namespace") or "")
+    return 1 if subject.namespace and namespace == subject.namespace else 0
+
+
+def _subject_pods(subject: Subject, facts: Facts) -> list[tuple[str, str]]:
+    """Pods of the subject, unhealthy first, from the topology (or the alert's own pod label)."""
+    pods: list[tuple[bool, str, str]] = []
+    for data, _ in facts.topologies[:1]:
+        for pod in data.get("pods") or []:
+            # Only a running container has logs to read; a pod waiting for its image has none.
+            if isinstance(pod, dict) and pod.get("name") and pod.get("phase") == "Running":
+                pods.append((bool(pod.get("ready")), str(pod["name"]), str(pod.get("namespace") or "")))
+    pods.sort(key=lambda p: p[0])
+    out = [(name, ns) for _, name, ns in pods]
+    if not facts.topologies:
+        out += [(p, subject.namespace) for p in subject.pods if subject.namespace]
+    return out
