@@ -157,6 +157,9 @@ class _Index:
         self.by_ip = {str((s.get("spec") or {}).get("clusterIP")): s for s in objects.get("Service") or []
                       if (s.get("spec") or {}).get("clusterIP") not in (None, "", "None")}
         self.configmaps = {(_ns(c), _name(c)): c for c in objects.get("ConfigMap") or []}
+        self.configmaps_in: dict[str, list[dict[str, Any]]] = {}
+        for c in objects.get("ConfigMap") or []:
+            self.configmaps_in.setdefault(_ns(c), []).append(c)
         self.replicasets = {(_ns(r), _name(r)): r for r in objects.get("ReplicaSet") or []}
         self.nodes = {_name(n): n for n in objects.get("Node") or []}
         self.pods = list(objects.get("Pod") or [])
@@ -285,8 +288,9 @@ def config_values(index: _Index, template: dict[str, Any], namespace: str, workl
         for name in names:
             out += [(f"configmap {namespace}/{name} key {k} (volume)", val) for k, val in cm_items(name)]
     app = {workload_name, *(str(app_labels.get(k)) for k in ("app", "app.kubernetes.io/name") if app_labels.get(k))}
-    for (ns, name), cm in index.configmaps.items():
-        if ns != namespace or name in used:
+    for cm in index.configmaps_in.get(namespace, []):
+        name = _name(cm)
+        if name in used:
             continue
         labels = _meta(cm).get("labels") or {}
         by_name = any(name == f"{a}{suffix}" for a in app for suffix in CONFIG_NAME_SUFFIXES)
@@ -583,7 +587,7 @@ def _add_dependency(deps: dict[tuple[str, str, str], tuple[list[str], dict[str, 
 
 def render(t: Topology, budget: int, more_hint: str) -> str:
     """Compact text from the model: problems first in each section."""
-    lines = [f"topology of {t.subject.text()}"]
+    lines = [f"topology of {t.subject.text()}" if t.subject.kind else f"topology of {t.subject.name!r}: not resolved"]
     if t.hidden_namespaces:
         lines.append(f"hidden by policy: {', '.join(t.hidden_namespaces)}")
     if t.workloads:
