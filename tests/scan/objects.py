@@ -119,7 +119,8 @@ def node(name: str = "node-1", ready: bool = True, pressure: str | None = None,
                   for t in ("MemoryPressure", "DiskPressure", "PIDPressure")]
     conditions.append({"type": "Ready", "status": "True" if ready else "Unknown",
                        "reason": "KubeletReady" if ready else "NodeStatusUnknown",
-                       "message": "kubelet is posting ready status" if ready else "Kubelet stopped posting node status.",
+                       "message": "kubelet is posting ready status" if ready
+                       else "Kubelet stopped posting node status.",
                        "lastHeartbeatTime": ts(0), "lastTransitionTime": ts(25)})
     n: dict[str, Any] = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "uid": f"uid-{name}"},
                          "spec": {}, "status": {"conditions": conditions}}
