@@ -41,8 +41,9 @@ def write_bundle(inc: Incident, out: Path, answers: Path | None) -> Path:
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    emit.write_cluster(inc.cluster, root)
-    emit.resource_metrics(inc.cluster, root)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    emit.write_cluster(inc.cluster, root, dumper)
+    emit.resource_metrics(inc.cluster, root, dumper)
     for ns, pod, container, text, previous in inc.cluster.extra_logs:
         pod_dir = root / "cluster" / ns / pod
         pod_dir.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """Corpus scenarios, a few per file by theme; ALL is the order bundles are built in."""
 
-from corpus.scenarios import crashloops, resources
+from corpus.scenarios import crashloops, networking, resources
 
-ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS]
+ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS, *networking.SCENARIOS]
