@@ -172,3 +172,32 @@ async def test_legitimate_spellings_and_dotted_names_still_work(replay, policy_f
     assert error and not missing.startswith(REFUSED) and "not found" in missing
     canonical = [r["arguments"].get("kind") for r in audit_records(tmp_path) if r["kind"] == "decision"]
     assert {"Pod", "Deployment.apps", "ServiceMonitor.monitoring.coreos.com", "Service", "Node"} <= set(canonical)
+
+
+@pytest.mark.slow
+async def test_over_stdio_the_same_attacks_are_refused(policy_file: Path, tmp_path: Path) -> None:
+    """The server as Claude Code starts it: a real stdio process, replaying the bundle itself."""
+    import sys
+
+    from mcp.client.stdio import StdioServerParameters
+
+    from tests.security.conftest import INCIDENTS
+
+    state = tmp_path / "state"
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "mcp_servers.kubernetes.cli", "--replay", str(INCIDENTS / "checkout-oom"),
+              "--state-dir", str(state), "--policy", str(policy_file)],
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
+    async with Client(params) as c:
+        traversal = await _call(c, "k8s_list", {"kind": "pods", "namespace": "shop/../kube-system"})
+        spelling = await _call(c, "k8s_list", {"kind": "secrets", "namespace": "shop"})
+        legit = await _call(c, "k8s_list", {"kind": "po", "namespace": "shop"})
+    assert traversal[0] and traversal[1].startswith(REFUSED) and "argument namespace" in traversal[1]
+    assert spelling[0] and "deny-secrets" in spelling[1] and "checkout-db" not in spelling[1]
+    assert not legit[0] and "checkout-" in legit[1]
+    records = audit_records(state)
+    denied = [r for r in records if r["kind"] == "decision" and not r["allowed"]]
+    assert [r["rule"] for r in denied] == ["schema", "deny-secrets"]
+    assert not {r["action_id"] for r in denied} & {r["action_id"] for r in records if r["kind"] == "result"}
