@@ -53,6 +53,8 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s?#\"'<>]+)")
 _KV_HOST = re.compile(r"(?i)(?<![\w-])(?:host|hostname|server|address|addr|data source)\s*=\s*([^\s;,'\"]+)")
+_ADDRESS_KEY = re.compile(r"HOST|ADDR|SERVER|ENDPOINT|URL|URI|DSN|SERVICE|SVC|UPSTREAM|BACKEND|BROKER|PEER|"
+                          r"TARGET|REMOTE|NODES|CLUSTER|DATABASE|_DB|^DB|REDIS|KAFKA|AMQP|MONGO|POSTGRES|MYSQL|API")
 _HOST_PORT = re.compile(rf"(?<![\w./:@-])({_LABEL}(?:\.{_LABEL})*|\d{{1,3}}(?:\.\d{{1,3}}){{3}}):(\d{{2,5}})(?![\w.])")
 
 
@@ -220,7 +222,7 @@ def hosts_in(value: str) -> list[tuple[str, bool]]:
     for m in _HOST_PORT.finditer(rest):
         out.append((m.group(1), True))
     bare = text.strip().lower()
-    if _HOSTNAME.match(bare) and not bare.replace(".", "").isdigit():
+    if _HOSTNAME.match(bare) and (not bare.replace(".", "").isdigit() or _is_ip(bare)):
         out.append((bare, False))
     seen: set[str] = set()
     unique = []
@@ -237,6 +239,22 @@ def _strip_port(hostport: str) -> str:
     if hostport.startswith("["):
         return hostport[1:hostport.find("]")] if "]" in hostport else hostport
     return hostport.split(":", 1)[0] if hostport.count(":") == 1 else hostport
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _names_an_address(via: str) -> bool:
+    """Whether the key a value came from says it holds an address (DB_HOST, PAYMENTS_ADDR,
+    UPSTREAM, BROKERS ...): a bare word like `redis` counts as a host only under such a key, so a
+    LOG_LEVEL of `debug` never becomes a dependency on a Service that happens to be called debug."""
+    key = via.split(" key ", 1)[1].split()[0] if " key " in via else via.split()[-1]
+    return bool(_ADDRESS_KEY.search(key.upper()))
 
 
 def _is_external(host: str) -> bool:
@@ -307,6 +325,8 @@ def _dependency_hosts(index: _Index, values: list[tuple[str, str]], namespace: s
     out = []
     for via, value in values:
         for host, explicit in hosts_in(value):
+            if not explicit and not _names_an_address(via):
+                continue
             svc = index.resolve_host(host, namespace)
             if svc is not None or (explicit and _is_external(host)):
                 out.append((via, svc, host))

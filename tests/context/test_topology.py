@@ -106,7 +106,9 @@ def _deps(t: Any) -> dict[str, Any]:
 
 
 def test_dependencies_from_env_url_configmap_host_and_log_hosts_with_health() -> None:
-    t = build_topology(world(), "frontend", log_hosts=["inventory:9000", "api.stripe.com"])
+    objects = world()
+    objects["Service"].append(service("web", "info"))  # LOG_LEVEL=info must not make it a dependency
+    t = build_topology(objects, "frontend", log_hosts=["inventory:9000", "api.stripe.com"])
     assert t.subject == ObjectRef(kind="Deployment", namespace="web", name="frontend")
     deps = _deps(t)
     assert set(deps) == {"Service shop/payments", "Service web/postgres", "Service web/inventory",
@@ -187,6 +189,7 @@ def test_a_pod_subject_reaches_its_deployment_and_a_cluster_ip_is_a_service() ->
     ("kafka-0.kafka:9092,kafka-1.kafka:9092", [("kafka-0.kafka", True), ("kafka-1.kafka", True)]),
     ("mongodb://a.mongo:27017,b.mongo:27017/db", [("a.mongo", True), ("b.mongo", True)]),
     ("redis", [("redis", False)]),
+    ("10.96.0.7", [("10.96.0.7", False)]),
     ("hello world", []),
     ("1.25", []),
     ("[::1]:8080", []),
