@@ -12,10 +12,12 @@ taken.
 
 from __future__ import annotations
 
+import copy
 import socket
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +32,7 @@ from starlette.routing import Route
 
 from mcp_servers.common.bundle import CLUSTER_SCOPED, Bundle
 from mcp_servers.kubernetes import health
-from mcp_servers.kubernetes.resources import ResourceType, registry_for
+from mcp_servers.kubernetes.resources import ResourceType, from_crd, registry_for
 from mcp_servers.kubernetes.selectors import SelectorError, field_selector, label_selector
 from mcp_servers.kubernetes.tables import table
 
@@ -46,6 +48,42 @@ def status(code: int, reason: str, message: str, details: dict[str, Any] | None 
     return JSONResponse(body, status_code=code)
 
 
+def masked_secret(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret as the replay serves it: its keys with empty values, nothing that holds a value.
+
+    Same rule as the Kubernetes MCP server (keys and sizes only): `data` values become empty (still
+    valid base64, so clients decode them), `stringData` and the last-applied annotation (which
+    carries the values in clear) go.
+    """
+    out = copy.deepcopy(obj)
+    out["data"] = {k: "" for k in (obj.get("data") or {}) | (obj.get("stringData") or {})}
+    out.pop("stringData", None)
+    annotations = (out.get("metadata") or {}).get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    return out
+
+
+def derived_namespaces(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Namespace objects for namespaces the objects live in but the dump does not list.
+
+    `kubectl cluster-info dump` writes no Namespace objects; `kubectl get ns` should still list them.
+    Each is as old as its oldest object.
+    """
+    have = {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"}
+    oldest: dict[str, str] = {}
+    for o in objects:
+        ns = o["metadata"].get("namespace")
+        if ns and ns not in have:
+            created = str(o["metadata"].get("creationTimestamp") or "")
+            if ns not in oldest or (created and (not oldest[ns] or created < oldest[ns])):
+                oldest[ns] = created
+    return [{"apiVersion": "v1", "kind": "Namespace",
+             "metadata": {"name": ns, **({"creationTimestamp": ts} if ts else {}),
+                          "labels": {"kubernetes.io/metadata.name": ns}},
+             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+            for ns, ts in sorted(oldest.items())]
+
+
 class ReplayState:
     """The bundle indexed for serving: types, objects by type, the notion of now."""
 
@@ -54,9 +92,20 @@ class ReplayState:
         extra = frozenset(CLUSTER_SCOPED)
         self.types = registry_for(bundle.objects, extra)
         self.now = bundle.captured_at
+        objects = [masked_secret(o) if o["kind"] == "Secret" and o["apiVersion"] == "v1" else o
+                   for o in bundle.objects]
+        objects += derived_namespaces(objects)
         self.by_type: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for obj in bundle.objects:
+        for obj in objects:
             self.by_type.setdefault((str(obj["apiVersion"]), str(obj["kind"])), []).append(obj)
+        self.printer_columns: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """(group/version, kind) -> the CRD's additionalPrinterColumns for that version."""
+        for crd in bundle.objects_of("CustomResourceDefinition"):
+            versions = {v.get("name"): v for v in (crd.get("spec") or {}).get("versions") or []}
+            for t in from_crd(crd):
+                columns = (versions.get(t.version) or {}).get("additionalPrinterColumns")
+                if columns:
+                    self.printer_columns[(t.group_version, t.kind)] = list(columns)
         for objs in self.by_type.values():
             objs.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
         self.resource_version = "98765"
@@ -188,7 +237,8 @@ class ReplayApp:
                           {"name": name, "group": t.group, "kind": t.plural})
         if sub is None:
             if _wants_table(request):
-                return JSONResponse(table(t.kind, [obj], s.now, request.query_params.get("includeObject", "Metadata")))
+                return JSONResponse(table(t.kind, [obj], s.now, request.query_params.get("includeObject", "Metadata"),
+                                          custom_columns=s.printer_columns.get((t.group_version, t.kind))))
             return JSONResponse(obj)
         if t.kind == "Pod" and not t.group and sub == "log":
             return self.log(request, obj)
@@ -208,7 +258,8 @@ class ReplayApp:
             meta["continue"] = str(offset + limit)
             meta["remainingItemCount"] = len(items) - offset - limit
         if _wants_table(request):
-            return JSONResponse(table(t.kind, page, self.state.now, q.get("includeObject", "Metadata"), meta))
+            return JSONResponse(table(t.kind, page, self.state.now, q.get("includeObject", "Metadata"), meta,
+                                      self.state.printer_columns.get((t.group_version, t.kind))))
         return JSONResponse({"kind": f"{t.kind}List", "apiVersion": t.group_version, "metadata": meta,
                              "items": page})
 
@@ -224,7 +275,8 @@ class ReplayApp:
             else:
                 return status(400, "BadRequest", f"a container name must be specified for pod {name}, "
                                                  f"choose one of: [{' '.join(containers)}]")
-        if container not in containers:
+        init = [c["name"] for c in (pod.get("spec") or {}).get("initContainers") or []]
+        if container not in containers + init:  # the API server serves init containers' logs too
             return status(400, "BadRequest", f"container {container} is not valid for pod {name}")
         previous = q.get("previous") in ("true", "1")
         text = self.state.bundle.pod_log(ns, name, container, previous)
@@ -339,13 +391,19 @@ def replay_server(bundle: Bundle | str | Path, kubeconfig_path: str | Path, *, h
         sock.close()
 
 
-def serve_forever(bundle: Bundle, host: str, port: int, kubeconfig_path: str | Path | None) -> None:
-    """Serve in the foreground until interrupted (the `vigil replay serve` command)."""
+def serve_forever(bundle: Bundle, host: str, port: int, kubeconfig_path: str | Path | None,
+                  announce: Callable[[str], None] | None = None) -> None:
+    """Serve in the foreground until interrupted (the `vigil replay serve` command).
+
+    `announce` gets the real URL once the socket is bound (with `--port 0` only then is the port
+    known); by default it is printed to stderr.
+    """
     import uvicorn
 
     sock = _bind(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
     if kubeconfig_path:
         write_kubeconfig(kubeconfig_path, url, bundle.manifest.cluster.context)
+    (announce or (lambda u: print(f"listening on {u}", file=sys.stderr, flush=True)))(url)
     config = uvicorn.Config(ReplayApp(bundle), log_level="warning", access_log=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])

@@ -166,7 +166,8 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
         total += entry.lines
         formats[entry.format] += entry.lines
         status = entry.fields.get("status", "")
-        if status.isdigit() and (entry.format in _ACCESS_FORMATS or "method" in entry.fields):
+        if status.isdigit() and len(status) == 3 and (
+                entry.format in _ACCESS_FORMATS or entry.fields.keys() & {"method", "path", "url"}):
             statuses[status] += 1
         if entry.trace:
             t = entry.trace
