@@ -244,10 +244,21 @@ def _rollouts(objects: Objects, w: _Window) -> list[Change]:
             key = (_meta(e).get("namespace") or "", rs)
             if t and w.has(t) and (key not in scaled_up or t < scaled_up[key]):
                 scaled_up[key] = t
+    # diffing every revision of every workload is the costly part: only owners of a revision
+    # created (or scaled up) in the window are diffed
+    recent_owners: set[tuple[str, str]] = set()
+    for ns, items in by_ns.items():
+        for item in items:
+            if w.has(h.parse_ts(_meta(item).get("creationTimestamp"))) or (ns, _meta(item).get("name")) in scaled_up:
+                for o in _meta(item).get("ownerReferences") or []:
+                    recent_owners.update({(ns, str(o.get("uid"))), (ns, str(o.get("name")))})
     out = []
     for kind in WORKLOAD_KINDS:
         for obj in objects.get(kind) or []:
             ns = _meta(obj).get("namespace") or ""
+            if (ns, str(_meta(obj).get("uid"))) not in recent_owners and (ns, _meta(obj).get("name")) not in \
+                    recent_owners:
+                continue
             rows = revision_rows(obj, by_ns.get(ns, []))
             for i, row in enumerate(rows):
                 if i == 0:
