@@ -9,6 +9,7 @@ from typing import Annotated
 
 import anyio
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from agent.gitops.settings import GitOpsSettings
@@ -33,17 +34,24 @@ def serve(
 ) -> None:
     """Run the server until interrupted. The repository and provider come from VIGIL_GITOPS_* (docs/gitops.md);
     the provider's token from the variable VIGIL_GITOPS_TOKEN_ENV names (never from flags)."""
+    settings: GitOpsSettings | None = None
+    problem = ""
     try:
         settings = GitOpsSettings.from_env()
+    except ValidationError as exc:  # nothing configured yet: serve, and let each call say what to set
+        problem = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+    try:
         guard, tokens = prepare("gitops", http, token_file, policy, state_dir)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     where = f"http://{host}:{port}/mcp" if http else "stdio"
-    err.print(f"vigil-gitops serving on {where} for {settings.provider} {settings.repository or settings.remote}")
+    target = (f"for {settings.provider} {settings.repository or settings.remote}" if settings
+              else f"NOT CONFIGURED ({problem}; see docs/gitops.md)")
+    err.print(f"vigil-gitops serving on {where} {target}", highlight=False)
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(lambda: serve_tools(settings, guard, state_dir, "http" if http else "stdio", host=host, port=port,
-                                      tokens=tokens))
+                                      tokens=tokens, problem=problem))
 
 
 def main() -> None:  # pragma: no cover - `python -m mcp_servers.gitops.cli`

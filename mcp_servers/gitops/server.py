@@ -120,9 +120,18 @@ def _remediation(args: dict[str, Any]) -> Remediation:
         raise ToolError(f"the remediation is not valid: {_first_error(exc)}") from None
 
 
-def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
-                 notify: Callable[[ApprovalRequest], None] | None = None) -> MCPServer:
-    """The server; `notify` tells someone about a request filed in the pending-approval store."""
+NOT_CONFIGURED = ("GitOps is not configured ({problem}): set VIGIL_GITOPS_REMOTE to a git URL or path, or "
+                  "VIGIL_GITOPS_PROVIDER=github|gitlab with VIGIL_GITOPS_REPOSITORY and a token variable "
+                  "(docs/gitops.md), then restart this server")
+
+
+def build_server(settings: GitOpsSettings | None, guard: ServerGuard, state_dir: Path,
+                 notify: Callable[[ApprovalRequest], None] | None = None, *, problem: str = "") -> MCPServer:
+    """The server; `notify` tells someone about a request filed in the pending-approval store.
+
+    With `settings` None (nothing configured yet, as in a fresh clone) the server still starts and
+    lists its tool, so an MCP client connects; each call answers which settings to provide.
+    """
     server = create_server("vigil-gitops", INSTRUCTIONS, guard)
     store = PendingApprovalStore(state_dir / "approvals.db")
     shown: dict[str, str] = {}
@@ -136,7 +145,7 @@ def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
         probe_settings: dict[str, int] | None, reason: str,
     ) -> Elicit[ApprovalForm] | str | None:
         """Put the exact diff before the human at the client; None when the client cannot be asked."""
-        if not _supports_form_elicitation(ctx):
+        if settings is None or not _supports_form_elicitation(ctx):
             return None
         args = dict(locals())
         remediation = _remediation(args)
@@ -179,6 +188,8 @@ def build_server(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
         budget_tokens: Annotated[int, Field(ge=200, le=20000)] = DEFAULT_BUDGET_TOKENS,
     ) -> str:
         """Open or update the GitOps pull request for one structured fix, after a human approves it."""
+        if settings is None:
+            raise ToolError(NOT_CONFIGURED.format(problem=problem))
         remediation = _remediation(dict(locals()))
         asked = not (isinstance(approval, AcceptedElicitation) and approval.data is None)
         if isinstance(approval, AcceptedElicitation) and isinstance(approval.data, str):
@@ -217,7 +228,8 @@ def _render(result: ProposalResult, budget_tokens: int) -> str:
                     "the full diff is in the pull request")
 
 
-async def serve(settings: GitOpsSettings, guard: ServerGuard, state_dir: Path,
+async def serve(settings: GitOpsSettings | None, guard: ServerGuard, state_dir: Path,
                 transport: Literal["stdio", "http"] = "stdio", *, host: str = "127.0.0.1", port: int = 8769,
-                tokens: dict[str, Any] | None = None) -> None:
-    await run_server(build_server(settings, guard, state_dir), transport, host=host, port=port, tokens=tokens)
+                tokens: dict[str, Any] | None = None, problem: str = "") -> None:
+    await run_server(build_server(settings, guard, state_dir, problem=problem), transport, host=host, port=port,
+                     tokens=tokens)
