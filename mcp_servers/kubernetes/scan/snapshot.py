@@ -132,6 +132,7 @@ class Snapshot:
         self._events_by_obj: dict[tuple[str, str, str], list[Event]] | None = None
         self._owner_cache: dict[tuple[str, str, str], ObjectRef | None] = {}
         self._pods_by_ns: dict[str, list[dict[str, Any]]] | None = None
+        self._label_index: dict[tuple[str, str, str], list[dict[str, Any]]] | None = None
 
     # ---- building -----------------------------------------------------------------------------
     @classmethod
@@ -216,6 +217,27 @@ class Snapshot:
                 index.setdefault(_ns(pod), []).append(pod)
             self._pods_by_ns = index
         return self._pods_by_ns.get(namespace, [])
+
+    def pods_selected(self, namespace: str, selector: dict[str, Any]) -> list[dict[str, Any]]:
+        """Non-terminal pods of `namespace` carrying every label of an equality `selector` (a Service's).
+
+        Indexed by (namespace, label, value) once, then the smallest candidate list is filtered,
+        so thousands of Services over thousands of pods stay linear.
+        """
+        if self._label_index is None:
+            index: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+            for pod in self.items("Pod"):
+                if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+                    continue
+                for key, value in ((pod.get("metadata") or {}).get("labels") or {}).items():
+                    index.setdefault((_ns(pod), str(key), str(value)), []).append(pod)
+            self._label_index = index
+        if not selector:
+            return []
+        candidates = [self._label_index.get((namespace, str(k), str(v)), []) for k, v in selector.items()]
+        smallest = min(candidates, key=len)
+        return [p for p in smallest
+                if all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in selector.items())]
 
     def owner_of(self, obj: dict[str, Any]) -> ObjectRef | None:
         """The top-level controller: Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob, ..."""

@@ -47,7 +47,7 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     return [ScanFinding(
         check="dns.unhealthy", severity=severity, object=subject, owner=owner,
         reason=states[0] if states else "NoReadyEndpoints",
-        message=f"cluster DNS degraded: {'; '.join(parts)}",
+        message=f"{subject}: cluster DNS degraded, {'; '.join(parts)}",
         details={"pods_ready": ready, "pods_total": len(pods), "states": states, "endpoints_ready": endpoints},
         evidence=[f"{name_of(p)}: {pod_status(p)}" for p in not_ready[:3]] or ["0 ready endpoints"],
         pods=sorted(name_of(p) for p in not_ready)[:5], count=max(1, len(not_ready)))]

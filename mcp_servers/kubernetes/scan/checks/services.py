@@ -16,11 +16,9 @@ from mcp_servers.kubernetes.scan.checks.base import (
     events_matching,
     first_seen,
     iso,
-    map_match,
     name_of,
     ns_of,
     pod_is_ready,
-    pod_is_terminal,
     ref,
 )
 from mcp_servers.kubernetes.scan.model import ScanFinding
@@ -30,9 +28,7 @@ CHECK_IDS = ("service.no_endpoints", "service.selector_mismatch", "service.targe
 
 
 def selected_pods(snap: Snapshot, svc: dict[str, Any]) -> list[dict[str, Any]]:
-    selector = (svc.get("spec") or {}).get("selector") or {}
-    return [p for p in snap.pods_in(ns_of(svc)) if not pod_is_terminal(p)
-            and map_match(selector, (p.get("metadata") or {}).get("labels"))]
+    return snap.pods_selected(ns_of(svc), (svc.get("spec") or {}).get("selector") or {})
 
 
 def ready_addresses(snap: Snapshot, svc: dict[str, Any]) -> int | None:
@@ -86,8 +82,8 @@ def _service(snap: Snapshot, svc: dict[str, Any]) -> list[ScanFinding]:
     ready_pods = [p for p in pods if pod_is_ready(p)]
     if ready is None:
         ready = len(ready_pods)
-    owners = sorted({str(o) for o in (snap.owner_of(p) for p in pods) if o is not None})
     if ready == 0:
+        owners = sorted({str(o) for o in (snap.owner_of(p) for p in pods) if o is not None})
         probe_events = [e for p in pods for e in events_matching(snap, "Pod", ns_of(p), name_of(p), ("Unhealthy",))]
         since = first_seen(probe_events) or earliest(*[
             next((c.get("lastTransitionTime") for c in (p.get("status") or {}).get("conditions") or []
