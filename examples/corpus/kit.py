@@ -53,6 +53,8 @@ class Rev:
     containers: list[o.Container]
     pod_spec: dict[str, Any] = field(default_factory=dict)
     """Extra pod-spec fields (nodeSelector, serviceAccountName, initContainers, volumes...)."""
+    container: dict[str, Any] = field(default_factory=dict)
+    """Fields that replace those of the first container's spec (probes, resources)."""
 
 
 @dataclass
@@ -242,11 +244,12 @@ class Incident:
         if annotations:
             deploy["metadata"]["annotations"].update(annotations)
         for r in revs:
-            if r.pod_spec:
-                rs = self.find("ReplicaSet", ns, names[r.number])
-                rs["spec"]["template"]["spec"].update(r.pod_spec)
-                if r is revs[-1]:
-                    deploy["spec"]["template"]["spec"].update(r.pod_spec)
+            templates = [self.find("ReplicaSet", ns, names[r.number])["spec"]["template"]["spec"]]
+            if r is revs[-1]:
+                templates.append(deploy["spec"]["template"]["spec"])
+            for spec in templates:
+                spec.update(r.pod_spec)
+                spec["containers"][0].update(r.container)
         wl = Workload("Deployment", ns, name, deploy, names)
         ready_total = 0
         for r in revs:
@@ -313,6 +316,8 @@ class Incident:
                        memory=lambda t, base=base: (base + 3 * ((t.timestamp() / 60) % 7)) * MI)
         main = r.containers[0].name
         fp = f"spec.containers{{{main}}}"
+        if r.pod_spec or r.container:
+            cl.patch(ns, pod_name, _spec_patch(r))
         image = r.containers[0].image
         if plan.state == "crashloop":
             runs, waiting, _ = crash_cycle(plan.crash_from or created + timedelta(seconds=6), self.captured,
@@ -596,6 +601,15 @@ def _oom_memory(runs: list[Run], base_mi: float, limit: float,
                 return min(limit, base_mi * MI + (limit - base_mi * MI) * share)
         return None
     return memory
+
+
+def _spec_patch(r: Rev) -> Callable[[dict[str, Any]], None]:
+    def patch(pod: dict[str, Any]) -> None:
+        pod["spec"].update(r.pod_spec)
+        if "serviceAccountName" in r.pod_spec:
+            pod["spec"]["serviceAccount"] = r.pod_spec["serviceAccountName"]
+        pod["spec"]["containers"][0].update(r.container)
+    return patch
 
 
 def _abs(value: str, total: int) -> int:

@@ -1,5 +1,5 @@
 """Corpus scenarios, a few per file by theme; ALL is the order bundles are built in."""
 
-from corpus.scenarios import crashloops, networking, resources
+from corpus.scenarios import control, crashloops, health, networking, resources
 
-ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS, *networking.SCENARIOS]
+ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS, *networking.SCENARIOS, *health.SCENARIOS, *control.SCENARIOS]
