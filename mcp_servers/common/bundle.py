@@ -378,7 +378,7 @@ def _check_objects(bundle: Bundle, problems: list[Problem]) -> None:
         ns = meta.get("namespace") or ""
         ident = f"{obj['kind']} {ns + '/' if ns else ''}{meta['name']}"
         if _is_namespaced(obj, cluster_kinds) and not ns:
-            problems.append(Problem(ident, "namespaced kind without metadata.namespace"))
+            problems.append(Problem(ident, _no_namespace_fix(obj)))
             continue
         key = (obj["kind"], ns, meta["name"])
         if key in seen:
@@ -387,6 +387,19 @@ def _check_objects(bundle: Bundle, problems: list[Problem]) -> None:
         seen[key] = 1
         keep.append(obj)
     bundle.objects = keep
+
+
+def _no_namespace_fix(obj: dict[str, Any]) -> str:
+    """Why an object without a namespace is refused, and the fix: usually a custom resource's missing CRD."""
+    from mcp_servers.kubernetes.resources import guess_type
+
+    group = str(obj["apiVersion"]).rpartition("/")[0]
+    if "." in group and not group.endswith(".k8s.io"):
+        plural = guess_type(str(obj["kind"]), str(obj["apiVersion"]), False).plural
+        return (f"has no metadata.namespace and no CustomResourceDefinition in the bundle declares {obj['kind']} "
+                f"cluster-scoped; add its CRD under extra/ (kubectl get crd {plural}.{group} -o yaml), or give "
+                "the object its namespace")
+    return "namespaced kind without metadata.namespace; add the namespace the object lives in"
 
 
 def _check_files(bundle: Bundle, problems: list[Problem]) -> None:

@@ -60,6 +60,8 @@ def masked_secret(obj: dict[str, Any]) -> dict[str, Any]:
     out.pop("stringData", None)
     annotations = (out.get("metadata") or {}).get("annotations") or {}
     annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    if not annotations:
+        (out.get("metadata") or {}).pop("annotations", None)
     return out
 
 
