@@ -32,7 +32,7 @@ from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
 
 RELATION_WEIGHT = {"subject": 0.35, "dependency": 0.35, "node": 0.3, "dns": 0.25, "neighbour": 0.25,
-                   "namespace": 0.15, "cluster": 0.0}
+                   "symptom": 0.2, "namespace": 0.15, "cluster": 0.0}
 """How much being related to the incident in each way adds to a suspect's score."""
 
 CONNECTIVITY_ERRORS = frozenset({"connection_refused", "connection_timeout", "dns_failure", "upstream_reset",
@@ -40,7 +40,20 @@ CONNECTIVITY_ERRORS = frozenset({"connection_refused", "connection_timeout", "dn
 """Error classes that mean "something I call is failing", which makes the caller a likely victim."""
 
 WINDOW_BEFORE = timedelta(hours=6)
-"""How far before the symptom a change still counts as a possible trigger."""
+"""How far before the symptom a change still counts as a possible trigger, and how old a pod's last
+crash may be before it is history rather than this incident."""
+
+PROBLEM_OF_CHECK: tuple[tuple[str, str], ...] = (
+    ("certificate.", "certificate"), ("ingress.missing_tls", "certificate"), ("dns.", "dns"),
+    ("netpol.blocks_dns", "dns"), ("pvc.", "pvc"), ("pod.mount", "pvc"), ("node.pressure", "evict"),
+    ("node.", "node"), ("quota.", "quota"), ("hpa.", "hpa"), ("job.", "job"), ("cronjob.", "job"),
+    ("pod.oomkilled", "oom"), ("pod.image_pull", "image"), ("ingress.", "ingress"), ("webhook.", "webhook"),
+    ("pod.evicted", "evict"),
+)
+"""The kind of problem (agent.triage.subject.PROBLEM_WORDS) each scan check is evidence of."""
+
+_LAST_SIGN = ("last_finished", "last_seen", "last_transition", "finished_at")
+"""Details that say when a problem last showed; older than the window means it is history."""
 
 
 @dataclass
@@ -135,11 +148,12 @@ def cause_weight(finding: dict[str, Any]) -> float:
 def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> list[Candidate]:
     """Hypotheses, strongest first; empty when the evidence supports none (an honest unknown)."""
     cases = _cases(facts)
+    definite = subject.known or bool(resolved)
     _link(cases)
     topology = _topology_relations(facts)
     log_hosts = {h.lower() for log in facts.logs for h in log.hosts}
     for case in cases.values():
-        case.relation = _relation(case, subject, topology, log_hosts, resolved or set())
+        case.relation = _relation(case, subject, topology, log_hosts, resolved or set(), definite)
         case.change = _change_for(case, facts)
         case.log = _log_for(case, facts.logs)
         case.evidence = list(dict.fromkeys(case.evidence + [e for e in (
@@ -149,9 +163,9 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     _inherit(cases)
     scored = sorted(((_score(c, cases), c) for c in cases.values()), key=lambda sc: -sc[0])
     related = [(s, c) for s, c in scored if c.relation != "cluster"]
-    if subject.known and not related:
+    if definite and not related:
         return _without_findings(subject, facts)
-    pool = related if subject.known else scored
+    pool = related if definite else scored
     out = [_candidate(case, score, cases, facts) for score, case in pool if score > 0.3]
     hog = _memory_hog(out[0], cases, facts) if out else None
     if hog is not None:
@@ -163,7 +177,7 @@ def _cases(facts: Facts) -> dict[Ref, _Case]:
     cases: dict[Ref, _Case] = {}
     for finding in facts.findings():
         ref = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
-        if ref is None:
+        if ref is None or _stale(finding, facts):
             continue
         cases.setdefault(ref, _Case(ref, [])).findings.append(finding)
     for data, evidence_id in facts.topologies:
@@ -181,6 +195,18 @@ def _cases(facts: Facts) -> dict[Ref, _Case]:
     for case in cases.values():
         case.weight = max(cause_weight(f) for f in case.findings)
     return cases
+
+
+def _stale(finding: dict[str, Any], facts: Facts) -> bool:
+    """A problem whose last sign is older than the window (a pod OOMKilled once, days ago) is history."""
+    details = finding.get("details") or {}
+    moments = [t for t in (parse_time(details.get(k)) for k in _LAST_SIGN) if t is not None]
+    return bool(moments) and max(moments) < facts.at - WINDOW_BEFORE
+
+
+def problem_of(finding: dict[str, Any]) -> str | None:
+    check = str(finding.get("check") or "").lower()
+    return next((kind for prefix, kind in PROBLEM_OF_CHECK if check.startswith(prefix)), None)
 
 
 def _backs(workload: Ref, service: Ref) -> bool:
@@ -205,9 +231,24 @@ def _link(cases: dict[Ref, _Case]) -> None:
             named = _mentions(text, b.ref.name) and b.weight >= a.weight - 0.05
             on_node = b.ref.kind.lower() == "node" and b.ref.name in a_nodes and b.weight >= a.weight
             behind_service = _backs(b.ref, a.ref)
-            if (named or on_node or behind_service) and not _mutual(a, b):
+            if (named or on_node or behind_service or _explains(b, a)) and not _mutual(a, b):
                 a.explained_by.append(b.ref)
                 b.explains.append(a.ref)
+
+
+def _explains(cause: _Case, victim: _Case) -> bool:
+    """Problems that explain others by what they are, even when no message names the other object."""
+    same_ns = cause.ref.namespace == victim.ref.namespace
+    checks = {str(f.get("check")) for f in victim.findings}
+    cause_checks = {str(f.get("check")) for f in cause.findings}
+    text = victim.text()
+    if same_ns and any(c.startswith("pvc.") for c in cause_checks) and "pod.pending" in checks:
+        return any((f.get("details") or {}).get("unbound_pvc") for f in victim.findings) or \
+            "persistentvolumeclaim" in text
+    if "workload.failed_create" in checks:
+        return (same_ns and "quota.exhausted" in cause_checks and "quota" in text) or \
+            (any(c.startswith("webhook.") for c in cause_checks) and "webhook" in text)
+    return False
 
 
 def _host_names(host: str, ref: Ref) -> bool:
@@ -226,7 +267,9 @@ def _link_by_logs(cases: dict[Ref, _Case]) -> None:
         for b in cases.values():
             if b is a or b.ref in a.explained_by or a.ref in b.explained_by:
                 continue
-            if any(_host_names(h, b.ref) for h in a.log.hosts):
+            breaks_dns = "dns_failure" in a.log.error_classes and problem_of(b.primary) == "dns" and (
+                b.ref.namespace in ("kube-system", a.ref.namespace))
+            if breaks_dns or any(_host_names(h, b.ref) for h in a.log.hosts):
                 a.explained_by.append(b.ref)
                 b.explains.append(a.ref)
 
@@ -272,10 +315,12 @@ def _is_dns(case: _Case) -> bool:
 
 
 def _relation(case: _Case, subject: Subject, topology: dict[str, str], log_hosts: set[str],
-              resolved: set[str]) -> str:
+              resolved: set[str], definite: bool) -> str:
     names = {case.ref.name, *case.pods(), *(workload_of_pod(p) for p in case.pods())}
     if any(subject.mentions(n) for n in names) and (case.ref.name in subject.from_labels
                                                     or case.ref.name in resolved or not resolved):
+        return "subject"
+    if subject.hosts and any(_host_in(h, case) for h in subject.hosts):
         return "subject"
     for name in names:
         if name in topology:
@@ -287,9 +332,24 @@ def _relation(case: _Case, subject: Subject, topology: dict[str, str], log_hosts
         return "node"
     if _is_dns(case):
         return "dns"
+    if any(problem_of(f) in subject.problems for f in case.findings):
+        return "symptom"
     if subject.namespace and case.ref.namespace == subject.namespace:
         return "namespace"
     return "cluster"
+
+
+def _host_in(host: str, case: _Case) -> bool:
+    """Whether a host the incident names is one this object serves (certificate DNS names, Ingress hosts)."""
+    for f in case.findings:
+        details = f.get("details") or {}
+        for key in ("dns_names", "hosts", "host", "tls_hosts"):
+            value = details.get(key)
+            values = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+            if any(str(v).lower() == host or (str(v).startswith("*.") and host.endswith(str(v)[1:]))
+                   for v in values):
+                return True
+    return False
 
 
 def _inherit(cases: dict[Ref, _Case]) -> None:
@@ -423,6 +483,21 @@ def _memory_hog(top: Candidate, cases: dict[Ref, _Case], facts: Facts) -> Candid
     return None
 
 
+def _configured_host(host: str, facts: Facts) -> tuple[str, str, str] | None:
+    """Where a failing host is configured (env, ConfigMap key) and what is known of it, from the topology."""
+    wanted = host.lower().split(":")[0]
+    for data, evidence_id in facts.topologies:
+        for dep in data.get("dependencies") or []:
+            target = Ref.of(dep.get("target")) if isinstance(dep, dict) else None
+            if target is None or dep.get("healthy") is True:
+                continue
+            if target.name.lower() == wanted or wanted.split(".")[0] == target.name.lower():
+                via = _safe(str(dep.get("via") or ""), 200)
+                if via:
+                    return via, _safe(str(dep.get("detail") or "its health is unknown"), 200), evidence_id
+    return None
+
+
 def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
     """No scan finding touches the subject: what its own logs and changes say, at low confidence."""
     out: list[Candidate] = []
@@ -437,15 +512,24 @@ def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
         if log.top is None or not subject.mentions(workload_of_pod(log.pod)):
             continue
         detail = log_detail(log)
-        if detail and log.top.get("severity") in ("fatal", "error"):
-            host = (log.top.get("fields") or {}).get("upstream_host") or (log.hosts[0] if log.hosts else "")
-            ref = Ref("Pod", log.namespace, log.pod)
-            cause = f"{workload_of_pod(log.pod)} ({ref}) fails: {detail}"
-            if host and log.error_classes & CONNECTIVITY_ERRORS:
-                cause += f"; it cannot reach {host}, so look there first"
-            out.append(Candidate(cause=cause + ".", confidence=0.4, evidence=[log.evidence_id], ref=ref,
-                                 check=f"logs.{log.top.get('error_class') or 'error'}"))
-            break
+        if not detail or log.top.get("severity") not in ("fatal", "error"):
+            continue
+        fields = log.top.get("fields") or {}
+        host = str(fields.get("upstream_host") or fields.get("dns_name") or (log.hosts[0] if log.hosts else ""))
+        ref = Ref("Pod", log.namespace, log.pod)
+        cause = f"{workload_of_pod(log.pod)} ({ref}) fails: {detail}"
+        confidence, evidence = 0.4, [log.evidence_id]
+        source = _configured_host(host, facts) if host and log.error_classes & CONNECTIVITY_ERRORS else None
+        if source is not None:
+            via, detail_of_target, topology_id = source
+            cause += (f". The host {host} comes from {via}, and {detail_of_target}: the configured name is "
+                      "wrong or its target is down")
+            confidence, evidence = 0.6, [log.evidence_id, topology_id]
+        elif host and log.error_classes & CONNECTIVITY_ERRORS:
+            cause += f"; it cannot reach {host}, so look there first"
+        out.insert(0, Candidate(cause=cause + ".", confidence=confidence, evidence=evidence, ref=ref,
+                                check=f"logs.{log.top.get('error_class') or 'error'}"))
+        break
     for change in facts.change_list():
         target = Ref.of(change.get("object"))
         at = parse_time(change.get("at"))

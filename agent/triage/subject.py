@@ -75,16 +75,44 @@ class Subject:
     """The names that came from labels rather than words (trusted more)."""
     namespace_words: list[str] = field(default_factory=list)
     """Words that may be a namespace ("in app-02", "namespace shop"), to check against the cluster."""
+    hosts: list[str] = field(default_factory=list)
+    """Host names the incident names (an `instance` URL, a domain in the summary): matched against
+    Ingress hosts and certificate DNS names."""
+    problems: set[str] = field(default_factory=set)
+    """Kinds of problem the incident's words describe ("certificate", "dns", "disk"...): see PROBLEM_WORDS."""
 
     @property
     def known(self) -> bool:
-        return bool(self.namespace or self.names or self.pods or self.nodes)
+        """Whether the incident names anything definite: a label, not only words of prose."""
+        return bool(self.namespace or self.from_labels or self.pods or self.nodes)
 
     def mentions(self, name: str) -> bool:
-        """Whether `name` is one of the subject's names, a pod's workload, or a node."""
+        """Whether `name` is one of the subject's names (or its plural/singular), a pod's workload, or a node."""
         low = name.lower()
-        return (low in self.names or low in self.nodes or low in self.pods
+        forms = {low, low[:-1] if low.endswith("s") else low + "s"}
+        return (bool(forms & set(self.names)) or low in self.nodes or low in self.pods
                 or any(workload_of_pod(p) == low for p in self.pods))
+
+
+PROBLEM_WORDS: dict[str, tuple[str, ...]] = {
+    # A kind of problem (a scan check's prefix or word) -> words an alert or a person uses for it.
+    "certificate": ("certificate", "cert", "ssl", "tls", "x509", "expired", "expiry", "expiring", "https"),
+    "dns": ("dns", "resolve", "resolution", "lookup", "nxdomain", "unknownhost", "coredns", "name resolution"),
+    "pvc": ("disk", "volume", "pvc", "storage", "filesystem", "persistentvolume", "inode"),
+    "node": ("node", "kubelet", "notready", "not ready node"),
+    "quota": ("quota",),
+    "hpa": ("hpa", "autoscal", "scale", "scaling", "replicas at max"),
+    "job": ("job", "cronjob", "backup", "migration", "batch"),
+    "oom": ("oom", "memory", "oomkilled"),
+    "image": ("image", "pull", "registry"),
+    "ingress": ("ingress", "404", "502", "503", "gateway"),
+    "webhook": ("webhook", "admission"),
+    "evict": ("evict", "pressure"),
+}
+"""Words for each kind of problem, so an alert that says "SSL certificate expired" relates to the
+scan's certificate findings even when it names no object (a blackbox probe knows only a URL)."""
+
+_HOST = re.compile(r"(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?::\d+)?(?![\w.-])")
 
 
 def _add(items: list[str], value: str) -> None:
@@ -112,6 +140,16 @@ def subject_of(incident: Incident) -> Subject:
         for key in NODE_LABELS:
             if labels.get(key):
                 _add(subject.nodes, labels[key])
+    for labels in label_sets:
+        for key in ("instance", "host", "hostname", "url", "domain", "target", "server_name"):
+            for host in _HOST.findall(labels.get(key, "").lower()):
+                _add(subject.hosts, host)
+    prose = _prose(incident).lower()
+    for host in _HOST.findall(prose):
+        if not re.fullmatch(r"[\d.]+", host):
+            _add(subject.hosts, host)
+    words = f"{prose} {incident.alertname.lower()}"
+    subject.problems = {kind for kind, said in PROBLEM_WORDS.items() if any(w in words for w in said)}
     for word in words_in(_prose(incident)):
         _add(subject.names, word)
     for ns in namespace_words(_prose(incident)):

@@ -89,9 +89,6 @@ HISTORY = _fixture("rollout-history-image.txt")
                           "coredns-pods": "| coredns-5d78c9869d-abcde | 0/1 | CrashLoopBackOff | 12 |",
                           "forward": series("forward"), "events": EVENTS_QUIET},
          "coredns-down", "CoreDNS", {"upstream-failing"}),
-        ("generic-triage", {"alerts": "no alerts", "events": EVENTS_QUIET, "nodes": NODES_OK,
-                            "pods": "| api-7d9f8b6c5d-x2x4z | 0/1 | CrashLoopBackOff | 5 |"},
-         "pods-crashing", "CrashLoopBackOff", {"node-trouble", "pods-not-starting"}),
     ],
 )
 def test_rules_on_tool_shaped_evidence(runbook_id: str, evidence: dict[str, str], top_rule: str, in_text: str,
