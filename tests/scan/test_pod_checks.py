@@ -247,3 +247,14 @@ def test_a_failed_job_pod_is_left_to_the_job_check() -> None:
     p = pod("nightly-x", owner=("Job", "nightly"))
     p["status"].update(phase="Failed", reason=None)
     assert [f.check for f in run([p]).findings] == []
+
+
+def test_crash_loop_caused_by_a_liveness_probe_says_the_kubelet_killed_it() -> None:
+    objs = owned(1)
+    objs[2] = set_container(objs[2], state={"waiting": {"reason": "CrashLoopBackOff"}}, restarts=5,
+                            last={"exitCode": 137, "reason": "Error", "startedAt": ts(3), "finishedAt": ts(2)})
+    objs.append(event("Pod", "api-7d9f-0", "Unhealthy", 'Liveness probe failed: Get "http://10.1.2.3:8080/live": '
+                      "context deadline exceeded (Client.Timeout exceeded while awaiting headers)", count=15))
+    [f] = run(objs).findings
+    assert f.check == "pod.crashloop" and f.details["exit_code"] == 137
+    assert f.details["probe_failure"].startswith("Liveness probe failed") and "killed after Liveness" in f.message

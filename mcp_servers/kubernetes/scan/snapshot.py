@@ -32,6 +32,8 @@ class Wanted:
     kind: str
     group: str
     optional: bool = False
+    field_selector: str | None = None
+    """Server-side filter: Helm keeps each release as a large Secret no check needs, so they stay."""
 
     @property
     def key(self) -> str:
@@ -43,7 +45,8 @@ WANTED: tuple[Wanted, ...] = (
     Wanted("Pod", ""), Wanted("Event", ""), Wanted("Event", "events.k8s.io", optional=True),
     Wanted("Node", ""), Wanted("Service", ""), Wanted("Endpoints", ""),
     Wanted("EndpointSlice", "discovery.k8s.io", optional=True),
-    Wanted("ConfigMap", ""), Wanted("Secret", ""), Wanted("PersistentVolumeClaim", ""),
+    Wanted("ConfigMap", ""), Wanted("Secret", "", field_selector="type!=helm.sh/release.v1"),
+    Wanted("PersistentVolumeClaim", ""),
     Wanted("ResourceQuota", ""), Wanted("ReplicaSet", "apps"), Wanted("Deployment", "apps"),
     Wanted("StatefulSet", "apps"), Wanted("DaemonSet", "apps"), Wanted("Job", "batch"),
     Wanted("CronJob", "batch"), Wanted("Ingress", "networking.k8s.io"),
@@ -289,7 +292,7 @@ def collect(client: KubeClient, context: str, namespace: str = "", *, workers: i
     def one(pair: tuple[Wanted, Any]) -> tuple[Wanted, list[dict[str, Any]] | None, str]:
         w, t = pair
         try:
-            items, truncated = client.list_all(context, t, namespace or None)
+            items, truncated = client.list_all(context, t, namespace or None, field_selector=w.field_selector)
         except KubeError as exc:
             why = FORBIDDEN if exc.status == 403 else f"{exc.status} {exc.reason}: {exc.message[:120]}"
             return w, None, f"{w.kind}: {why}"

@@ -313,11 +313,14 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
             source = last or term_now or {}
             details = {"container": name, "restarts": restarts, **_terminated_details(source)}
             events = _pod_events(snap, pod, ("BackOff",))
+            liveness = _liveness_failures(snap, pod)
+            if liveness:
+                details["probe_failure"] = clip(liveness[-1].message, 160)
             tail = f"last exit {source.get('reason') or 'Error'} code {source.get('exitCode')}" if source else ""
             evidence = [clip(f"container {name} {reason or 'terminated'}; {tail}, {restarts} restarts")]
             if source.get("message"):
                 evidence.append(clip(f"termination message: {source['message']}"))
-            evidence += [quote(e) for e in events[-1:]]
+            evidence += [quote(e) for e in [*liveness[-1:], *events[-1:]]]
             out.append(PodProblem("pod.crashloop", "critical", reason or "CrashLoopBackOff", name,
                                   f"{source.get('reason')}:{source.get('exitCode')}", details, evidence,
                                   first_seen(events) or parse_ts(source.get("startedAt")),
@@ -336,6 +339,9 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
             finished = parse_ts(last.get("finishedAt"))
             if finished is not None and now - finished <= RECENT:
                 details = {"container": name, "restarts": restarts, **_terminated_details(last)}
+                liveness = _liveness_failures(snap, pod)
+                if liveness:
+                    details["probe_failure"] = clip(liveness[-1].message, 160)
                 out.append(PodProblem(
                     "pod.restarting", "warning", str(last.get("reason") or "Error"), name,
                     f"{last.get('reason')}:{last.get('exitCode')}", details,
@@ -344,6 +350,13 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
                     + ([clip(f"termination message: {last['message']}")] if last.get("message") else []),
                     parse_ts(last.get("startedAt")), finished))
     return out
+
+
+def _liveness_failures(snap: Snapshot, pod: dict[str, Any]) -> list[Any]:
+    """Liveness or startup probe failures: the kubelet killed the container, it did not crash by itself."""
+    return [e for e in _pod_events(snap, pod, ("Unhealthy", "Killing"))
+            if e.message.lower().startswith(("liveness probe failed", "startup probe failed"))
+            or "failed liveness probe" in e.message.lower() or "failed startup probe" in e.message.lower()]
 
 
 def _config_problem(snap: Snapshot, pod: dict[str, Any], container: str, reason: str, message: str) -> PodProblem:
@@ -464,6 +477,8 @@ def _summary(check: str, reason: str, d: dict[str, Any]) -> str:
         return f"OOMKilled{c}, {lim}, {d.get('restarts', 0)} restarts"
     if check in ("pod.crashloop", "pod.restarting", "pod.init_failed"):
         msg = f": {d['termination_message']}" if d.get("termination_message") else ""
+        if d.get("probe_failure"):
+            msg += f"; killed after {d['probe_failure']}"
         kind = "init container" if d.get("init") else "container"
         return (f"{reason} ({kind} {d.get('container')} last exit {d.get('last_reason') or 'Error'} code "
                 f"{d.get('exit_code')}, {d.get('restarts', 0)} restarts){msg}")
