@@ -138,8 +138,8 @@ def pods_of_text(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> tuple[str, se
 
 # ---- rollout history ----------------------------------------------------------------------
 
-def _containers(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {str(c.get("name")): c for c in ((template.get("spec") or {}).get("containers") or [])}
+def _containers(template: dict[str, Any], field: str = "containers") -> dict[str, dict[str, Any]]:
+    return {str(c.get("name")): c for c in ((template.get("spec") or {}).get(field) or [])}
 
 
 def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -172,8 +172,52 @@ def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             if ca.get(field) != cb.get(field):
                 line = f"{name} {field} {ca.get(field)} -> {cb.get(field)}"
                 changes.append(f"{name} {field} changed" if looks_secret(line) else line)
+        changes += [f"{name} {x}" for x in _other_fields(ca, cb, _CONTAINER_DONE)]
+    ia, ib = _containers(old, "initContainers"), _containers(new, "initContainers")
+    for name in sorted(set(ia) | set(ib)):
+        if (ia.get(name) or {}).get("image") != (ib.get(name) or {}).get("image"):
+            changes.append(f"init container {name} image {(ia.get(name) or {}).get('image', 'none')} -> "
+                           f"{(ib.get(name) or {}).get('image', 'none')}")
+        elif ia.get(name) != ib.get(name):
+            changes.append(f"init container {name} changed")
     changes += _refs_diff("volume ", _volume_refs(old), _volume_refs(new))
+    changes += _other_fields(old.get("spec") or {}, new.get("spec") or {}, _POD_DONE, "pod ")
+    for part in ("annotations", "labels"):
+        ma = ((old.get("metadata") or {}).get(part) or {})
+        mb = ((new.get("metadata") or {}).get(part) or {})
+        for key in sorted((set(ma) | set(mb)) - _TEMPLATE_META_NOISE):
+            if ma.get(key) != mb.get(key):
+                changes.append(f"pod {part[:-1]} {key} {_short(ma.get(key))} -> {_short(mb.get(key))}")
     return changes
+
+
+_CONTAINER_DONE = frozenset({"name", "image", "env", "envFrom", "resources", "readinessProbe", "livenessProbe",
+                             "startupProbe", "command", "args"})
+_POD_DONE = frozenset({"containers", "initContainers", "volumes"})
+_TEMPLATE_META_NOISE = frozenset({"pod-template-hash", "controller-revision-hash", "kubernetes.io/change-cause"})
+"""Set by the controllers or shown as the change cause already."""
+
+
+def _short(value: Any) -> str:
+    """A value in a diff line: quoted, cut at 60 characters, withheld when it looks like a secret."""
+    if value is None:
+        return "unset"
+    text = repr(str(value))
+    text = text if len(text) <= 60 else text[:57] + "…'"
+    return "(value withheld)" if looks_secret(text) else text
+
+
+def _other_fields(a: dict[str, Any], b: dict[str, Any], done: frozenset[str], prefix: str = "") -> list[str]:
+    """Every other field that differs: scalars as `old -> new`, structures as `changed`
+    (ports, volumeMounts, securityContext, nodeSelector, tolerations, affinity ...)."""
+    out = []
+    for key in sorted((set(a) | set(b)) - done):
+        va, vb = a.get(key), b.get(key)
+        if va == vb:
+            continue
+        scalar = all(v is None or isinstance(v, str | int | float | bool) for v in (va, vb))
+        out.append(f"{prefix}{key} {_short(va)} -> {_short(vb)}" if scalar else f"{prefix}{key} changed")
+    return out
 
 
 def looks_secret(text: str) -> bool:

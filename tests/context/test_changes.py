@@ -239,3 +239,18 @@ def test_render_fits_the_budget_and_says_what_was_cut() -> None:
     assert text.startswith("80 changes between") and "hidden by policy: kube-system" in text
     assert "left out" in text and "k8s_changes(namespace=...)" in text
     assert result.changes[0].at >= result.changes[-1].at
+
+
+def test_template_diff_sees_restarts_config_checksums_init_containers_and_pod_fields() -> None:
+    old = {"metadata": {"labels": {"app": "x", "pod-template-hash": "1"}, "annotations": {"checksum/config": "aa"}},
+           "spec": {"serviceAccountName": "x", "containers": [{"name": "app", "image": "a", "ports": [
+               {"containerPort": 80}]}]}}
+    new = {"metadata": {"labels": {"app": "x", "pod-template-hash": "2"}, "annotations": {
+        "checksum/config": "bb", "kubectl.kubernetes.io/restartedAt": "2026-05-01T11:00:00Z"}},
+           "spec": {"serviceAccountName": "y", "tolerations": [{"key": "spot"}],
+                    "initContainers": [{"name": "migrate", "image": "m:2"}],
+                    "containers": [{"name": "app", "image": "a", "ports": [{"containerPort": 8080}]}]}}
+    assert template_diff(old, new) == [
+        "app ports changed", "init container migrate image none -> m:2", "pod serviceAccountName 'x' -> 'y'",
+        "pod tolerations changed", "pod annotation checksum/config 'aa' -> 'bb'",
+        "pod annotation kubectl.kubernetes.io/restartedAt unset -> '2026-05-01T11:00:00Z'"]
