@@ -209,8 +209,8 @@ def _prom_bounded(vs: Any) -> bool:
 # -- LogQL ----------------------------------------------------------------------------------------------
 
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*')
-_RANGE = re.compile(r"\[\s*([0-9][0-9a-zA-Z.]*)\s*\]")
-_OFFSET = re.compile(r"offset\s+(-?[0-9][0-9a-zA-Z.]*)")
+_RANGE = re.compile(r"\[\s*([0-9][0-9a-zA-Z.]*)\s*(?::\s*[0-9a-zA-Z.]*\s*)?\]")
+_OFFSET = re.compile(r"\boffset\s+(-?[0-9][0-9a-zA-Z.]*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ class KubeClient:
         self.settings = settings
         self._clients: dict[str, k8s.ApiClient] = {}
         self._types: dict[str, tuple[float, list[ResourceType]]] = {}
+        self._contexts: tuple[Any, tuple[list[str], str | None]] | None = None
         self._lock = threading.Lock()
 
     # ---- contexts ------------------------------------------------------------------------
@@ -80,11 +81,32 @@ class KubeClient:
         """The kubeconfig's contexts and its current one ("in-cluster" when in a pod)."""
         if self.settings.in_cluster:
             return ["in-cluster"], "in-cluster"
+        stamp = self._kubeconfig_stamp()
+        cached = self._contexts
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            return cached[1]  # parsing the kubeconfig is most of a call's overhead; reread when it changes
         try:
             contexts, current = k8s_config.list_kube_config_contexts(config_file=self.settings.kubeconfig)
         except (ConfigException, OSError) as exc:
             raise KubeError(0, "NoKubeconfig", f"cannot read the kubeconfig: {exc}") from None
-        return [c["name"] for c in contexts], (current or {}).get("name")
+        answer = [c["name"] for c in contexts], (current or {}).get("name")
+        self._contexts = (stamp, answer) if stamp is not None else None
+        return answer
+
+    def _kubeconfig_stamp(self) -> tuple[tuple[str, int, int], ...] | None:
+        """Path, mtime and size of every kubeconfig file in use; None when one cannot be read."""
+        import os
+
+        raw = self.settings.kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+        stamp = []
+        for part in raw.split(os.pathsep):
+            path = os.path.expanduser(part)
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            stamp.append((path, st.st_mtime_ns, st.st_size))
+        return tuple(stamp)
 
     def resolve_context(self, context: str | None) -> str:
         names, current = self.context_names()
