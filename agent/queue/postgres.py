@@ -21,6 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from agent.queue.liveness import RECLAIMED, dead_among
 from agent.queue.model import (
     STATES,
     Backoff,
@@ -170,6 +171,19 @@ class PostgresQueue:
                 " FOR UPDATE SKIP LOCKED)",
                 (now, now, now),
             )
+            # One whose worker this host can prove dead runs again now, not when its lease ends.
+            db.execute("SELECT id, worker FROM vigil_jobs WHERE state = 'running'")
+            running = db.fetchall()
+            dead = dead_among([row["worker"] for row in running])
+            for row in running:
+                if row["worker"] in dead:
+                    db.execute(
+                        "UPDATE vigil_jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued'"
+                        " END, last_error = %s, worker = NULL, lease_until = NULL, updated_at = %s,"
+                        " finished_at = CASE WHEN attempts >= max_attempts THEN %s::timestamptz END"
+                        " WHERE id = %s AND state = 'running' AND worker = %s",
+                        (RECLAIMED, now, now, row["id"], row["worker"]),
+                    )
             db.execute(
                 "UPDATE vigil_jobs SET state = 'running', attempts = attempts + 1, worker = %s, lease_until = %s,"
                 " updated_at = %s WHERE id = (SELECT id FROM vigil_jobs WHERE state = 'queued' AND run_after <= %s"

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from agent.queue.liveness import RECLAIMED, dead_among
 from agent.queue.model import (
     STATES,
     Backoff,
@@ -161,6 +162,7 @@ class SQLiteQueue:
         now = utcnow()
         with self._write() as db:
             self._expire_leases(db, now)
+            self._reclaim_from_dead(db, now)
             row = db.execute(
                 "SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ? ORDER BY run_after, created_at LIMIT 1",
                 (_ts(now),),
@@ -184,6 +186,20 @@ class SQLiteQueue:
             " WHERE state = 'running' AND lease_until < ?",
             (_ts(now), _ts(now), _ts(now)),
         )
+
+    def _reclaim_from_dead(self, db: sqlite3.Connection, now: datetime) -> None:
+        """A running job whose worker this host can prove dead runs again now, not when its lease ends."""
+        rows = db.execute("SELECT id, worker FROM jobs WHERE state = 'running'").fetchall()
+        dead = dead_among([row["worker"] for row in rows])
+        for row in rows:
+            if row["worker"] in dead:
+                db.execute(
+                    "UPDATE jobs SET state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,"
+                    " last_error = ?, worker = NULL, lease_until = NULL, updated_at = ?,"
+                    " finished_at = CASE WHEN attempts >= max_attempts THEN ? END"
+                    " WHERE id = ? AND state = 'running' AND worker = ?",
+                    (RECLAIMED, _ts(now), _ts(now), row["id"], row["worker"]),
+                )
 
     def heartbeat(self, job_id: str, worker: str, lease_seconds: float) -> bool:
         now = utcnow()

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.queue.base import AsyncQueue, JobQueue
+from agent.queue.liveness import this_process
 from agent.queue.model import Job
 
 log = logging.getLogger("vigil.queue")
@@ -55,7 +53,8 @@ class WorkerPool:
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.name = name or str(this_process())
+        """Host, boot id, pid and start time: a restart on this host can prove this worker dead."""
         self.on_finish = on_finish or (lambda job, outcome: None)
         """Told each job's outcome: `done`, `retry` or `dead` (for metrics)."""
         self.running: dict[str, Job] = {}

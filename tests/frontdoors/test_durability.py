@@ -120,11 +120,13 @@ def test_a_burst_for_one_incident_makes_one_investigation_and_loses_nothing(tmp_
 
 def test_a_job_killed_mid_investigation_runs_again_after_restart(tmp_path: Path) -> None:
     """The first process is killed while the investigation runs (it is stuck starting an external MCP
-    server that never answers); the job's lease runs out and the restarted process runs it again."""
+    server that never answers). Its lease is 300 s, yet the restarted process on the same host proves
+    the first one dead and runs the job again at once."""
     state = str(tmp_path / "state")
     stalled = {"state_dir": state, "servers": [{"name": "stalled", "command": ["sleep", "60"]}]}
     queue = open_queue(f"sqlite:///{tmp_path / 'state' / 'jobs.db'}")
-    with serve(tmp_path, workers=1, name="first", config=stalled) as (url, proc):
+    long_lease = {"VIGIL_SERVE__LEASE_SECONDS": "300"}
+    with serve(tmp_path, workers=1, name="first", config=stalled, env_extra=long_lease) as (url, proc):
         response = httpx.post(f"{url}/webhooks/alertmanager", json=alertmanager_payload(),
                               headers={"Authorization": f"Bearer {AM_TOKEN}"})
         assert response.status_code == 202
@@ -132,7 +134,7 @@ def test_a_job_killed_mid_investigation_runs_again_after_restart(tmp_path: Path)
         wait_for(lambda: (queue.get(job_id) or None) is not None and queue.get(job_id).state == "running")  # type: ignore[union-attr]
         os.killpg(proc.pid, signal.SIGKILL)  # the server and the stalled child it started
         proc.wait(timeout=10)
-    with serve(tmp_path, workers=1, name="second", config={"state_dir": state}):
+    with serve(tmp_path, workers=1, name="second", config={"state_dir": state}, env_extra=long_lease):
         wait_for(lambda: queue.get(job_id).state == "done", seconds=40)  # type: ignore[union-attr]
     job = queue.get(job_id)
     assert job is not None and job.attempts == 2 and job.result is not None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from agent.queue import Backoff, JobQueue, ReplayError, open_queue
+from agent.queue import Backoff, JobQueue, ReplayError, liveness, open_queue
 from agent.queue.postgres import PostgresQueue
 from agent.queue.sqlite import SQLiteQueue
 
@@ -109,6 +113,46 @@ def test_an_expired_lease_puts_the_job_back(queue: JobQueue) -> None:
     assert again is not None and again.id == made.job_id and again.attempts == 2
     assert not queue.complete(made.job_id, "dead-worker"), "the old worker lost the job with its lease"
     assert queue.complete(made.job_id, "w2")
+
+
+def test_a_job_of_a_worker_killed_on_this_host_is_taken_back_at_once(queue: JobQueue) -> None:
+    """A real process is SIGKILLed while it 'holds' a job with a 300 s lease; the next claim on this
+    host takes the job back at once. A job of a live worker, or of one on another host, keeps its lease."""
+    victim = subprocess.Popen(["sleep", "60"])
+    dead_name = str(liveness.WorkerName(socket.gethostname(), liveness.boot_id(), victim.pid,
+                                        liveness.start_time(victim.pid) or "", "victim"))
+    alive_name = str(liveness.this_process())
+    elsewhere = str(liveness.WorkerName("another-host", "b", 1, "1", "x"))
+    jobs = [queue.enqueue("investigate", f"fp{i}", {}).job_id for i in range(3)]
+    for worker in (dead_name, alive_name, elsewhere):
+        assert queue.claim(worker, lease_seconds=300) is not None
+    assert queue.claim("w2", lease_seconds=30) is None, "the victim still runs: every lease holds"
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    again = queue.claim("w2", lease_seconds=30)
+    assert again is not None and again.id == jobs[0] and again.attempts == 2
+    assert queue.get(jobs[0]).last_error == liveness.RECLAIMED  # type: ignore[union-attr]
+    assert queue.claim("w3", lease_seconds=30) is None, "a live worker and another host's keep their jobs"
+    assert not queue.complete(jobs[0], dead_name)
+
+
+def test_liveness_judges_only_what_it_can_prove() -> None:
+    proc = subprocess.Popen(["sleep", "60"])
+    here, boot = socket.gethostname(), liveness.boot_id()
+    started = liveness.start_time(proc.pid) or ""
+    name = liveness.WorkerName(here, boot, proc.pid, started, "n")
+    assert not liveness.provably_dead(str(name))
+    assert liveness.provably_dead(str(name.__class__(here, boot, proc.pid, started + "1", "n"))), "pid reused"
+    if boot:
+        assert liveness.provably_dead(str(name.__class__(here, "another-boot", proc.pid, started, "n"))), "rebooted"
+    assert not liveness.provably_dead(str(name.__class__("another-host", boot, 999_999_999, started, "n")))
+    assert not liveness.provably_dead("w-without-structure") and not liveness.provably_dead(None)
+    os.kill(proc.pid, signal.SIGKILL)
+    time.sleep(0.2)
+    assert liveness.provably_dead(str(name)), "a zombie (killed, not yet reaped) is dead"
+    proc.wait()
+    assert liveness.provably_dead(str(name))
+    assert liveness.WorkerName.parse(str(name)) == name
 
 
 def test_resolved_cancels_queued_jobs_and_marks_finished_ones(queue: JobQueue) -> None:
