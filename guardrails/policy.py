@@ -56,6 +56,13 @@ class Rule(_Strict):
         "actors", "origins", "teams", "tools", "clusters", "namespaces", "kinds", "repo_paths", mode="before"
     )(_globs)
 
+    @field_validator("kinds")
+    @classmethod
+    def _canonical_kinds(cls, kinds: list[str]) -> list[str]:
+        """`secrets`, `deploy` or `deployments.apps` in a policy mean the kinds the server judges as
+        `Secret`, `Deployment`, `Deployment.apps`: a rule must not miss because of its own spelling."""
+        return [_canonical_kind_pattern(k) for k in kinds]
+
     def applies_to(self, actor: Actor, tool: str) -> bool:
         return (
             _match(actor.name, self.actors)
@@ -316,6 +323,19 @@ def _dur(seconds: float) -> str:
         unit, size = ("y", 31536000) if seconds >= 31536000 else ("d", 86400)
         return f"about {seconds / size:.1f}{unit}"
     return f"{seconds:g}s"
+
+
+def _canonical_kind_pattern(pattern: str) -> str:
+    """A built-in kind named by any spelling becomes its Kind (plus `.group` if the pattern had one);
+    globs and kinds this table does not know (custom resources: write their Kind) stay as written."""
+    if any(c in pattern for c in "*?[") or not pattern:
+        return pattern
+    from mcp_servers.kubernetes.resources import BUILTIN, resolve
+
+    found = resolve(BUILTIN, pattern)
+    if found is None:
+        return pattern
+    return found.canonical if "." in pattern else found.kind
 
 
 def _match(value: str, patterns: list[str]) -> bool:
