@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from mcp_servers.common.compact import fit_text
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.client import KubeClient, KubeError
-from mcp_servers.kubernetes.objectref import ObjectRef, ref_of
+from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
 from mcp_servers.kubernetes.reads import looks_secret, revision_rows
 
 ChangeType = Literal["rollout", "config", "secret", "scale", "node", "certificate", "created", "deleted", "helm",
@@ -220,7 +220,7 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _rollouts(objects, w)
     changes += _config_and_secrets(objects, w)
     changes += _helm(objects, w)
-    changes += _scaling(objects, w, {c.object.key() for c in changes if c.type == "rollout"})
+    changes += _scaling(objects, w, {ref_key(c.object) for c in changes if c.type == "rollout"})
     changes += _nodes(objects, w)
     changes += _certificates(objects, w)
     changes += _created(objects, w)
@@ -276,7 +276,7 @@ def _rollout_change(obj: dict[str, Any], row: dict[str, Any], t: datetime) -> Ch
     ref = ref_of(obj)
     diff = list(row["changes"])
     head = "; ".join(diff[:3]) + (f"; +{len(diff) - 3} more" if len(diff) > 3 else "")
-    summary = f"{ref.text()} rolled out revision {row['revision']}" + (f": {head}" if head else
+    summary = f"{ref} rolled out revision {row['revision']}" + (f": {head}" if head else
                                                                          ": pod template unchanged")
     if row.get("cause"):
         summary += f" (change-cause: {row['cause']})"
@@ -316,14 +316,14 @@ def _data_change(objects: Objects, obj: dict[str, Any], kind: str, ctype: Change
     when = max(times)
     if writes_in:
         managers = sorted({str(m.get("manager", "unknown")) for _, m in writes_in})
-        summary = f"{ref.text()} updated by {', '.join(managers)}"
+        summary = f"{ref} updated by {', '.join(managers)}"
     else:
-        summary = f"{ref.text()} created with keys: " + ", ".join(sorted(_data_keys(obj))[:12])
+        summary = f"{ref} created with keys: " + ", ".join(sorted(_data_keys(obj))[:12])
     if diff:
         summary += ": " + "; ".join(diff[:3]) + (f"; +{len(diff) - 3} more" if len(diff) > 3 else "")
     related = users_of(objects, kind, ref.namespace, ref.name)
     if related:
-        summary += f" (used by {', '.join(r.text() for r in related[:3])})"
+        summary += f" (used by {', '.join(str(r) for r in related[:3])})"
     return Change(at=iso(when), type=ctype, object=ref, summary=summary, diff=list(dict.fromkeys(diff)),
                   related=related[:MAX_RELATED])
 
@@ -385,7 +385,7 @@ def _helm(objects: Objects, w: _Window) -> list[Change]:
                        or (_meta(x).get("annotations") or {}).get("meta.helm.sh/release-name") == name)]
         summary = f"Helm release {ns}/{name} revision {version} {labels.get('status', 'unknown')}"
         if related:
-            summary += f" (manages {', '.join(r.text() for r in related[:4])})"
+            summary += f" (manages {', '.join(str(r) for r in related[:4])})"
         out.append(Change(at=iso(t), type="helm", object=ObjectRef(kind="HelmRelease", namespace=ns, name=name),
                           summary=summary, revision=version, related=related[:MAX_RELATED]))
     return out
@@ -417,7 +417,7 @@ def _scaling(objects: Objects, w: _Window, rolled: set[tuple[str, str, str]]) ->
         if e.get("reason") == "SuccessfulRescale":
             obj, related = target(ns, str(inv.get("name")))
             out.append(Change(at=iso(t), type="scale", object=obj, related=related,
-                              summary=f"{obj.text()} rescaled by HPA {inv.get('name')}: {e.get('message')}"))
+                              summary=f"{obj} rescaled by HPA {inv.get('name')}: {e.get('message')}"))
             rescaled.add((ns, str(inv.get("name"))))
         elif e.get("reason") == "ScalingReplicaSet" and inv.get("kind") == "Deployment":
             by_deploy[(ns, str(inv.get("name")))].append(e)
@@ -428,7 +428,7 @@ def _scaling(objects: Objects, w: _Window, rolled: set[tuple[str, str, str]]) ->
         obj, related = target(ns, str(name))
         status = hpa.get("status") or {}
         out.append(Change(at=iso(t), type="scale", object=obj, related=related,
-                          summary=f"{obj.text()} rescaled by HPA {name}: now {status.get('currentReplicas')} "
+                          summary=f"{obj} rescaled by HPA {name}: now {status.get('currentReplicas')} "
                                   f"replicas, desired {status.get('desiredReplicas')}"))
     for (ns, name), events in by_deploy.items():
         if ("deployment", ns, name) in rolled:
@@ -481,7 +481,7 @@ def _certificates(objects: Objects, w: _Window) -> list[Change]:
         issued = h.parse_ts(status.get("notBefore"))
         if w.has(issued) and issued is not None:
             out.append(Change(at=iso(issued), type="certificate", object=ref, related=related,
-                              summary=f"{ref.text()} issued/renewed into Secret {secret or '?'}: valid until "
+                              summary=f"{ref} issued/renewed into Secret {secret or '?'}: valid until "
                                       f"{status.get('notAfter', '?')}, next renewal {status.get('renewalTime', '?')}",
                               diff=[f"notBefore -> {status.get('notBefore')}",
                                     f"notAfter -> {status.get('notAfter')}"]))
@@ -489,7 +489,7 @@ def _certificates(objects: Objects, w: _Window) -> list[Change]:
             t = h.parse_ts(cond.get("lastTransitionTime"))
             if cond.get("type") == "Ready" and w.has(t) and t is not None and t != issued:
                 out.append(Change(at=iso(t), type="certificate", object=ref, related=related,
-                                  summary=f"{ref.text()} Ready -> {cond.get('status')}: "
+                                  summary=f"{ref} Ready -> {cond.get('status')}: "
                                           f"{cond.get('reason', '')} {str(cond.get('message', ''))[:160]}".rstrip(),
                                   diff=[f"condition Ready -> {cond.get('status')}"]))
     return out
@@ -502,7 +502,7 @@ def _created(objects: Objects, w: _Window) -> list[Change]:
             t = h.parse_ts(_meta(obj).get("creationTimestamp"))
             if w.has(t) and t is not None:
                 ref = ref_of(obj)
-                out.append(Change(at=iso(t), type="created", object=ref, summary=f"{ref.text()} created"))
+                out.append(Change(at=iso(t), type="created", object=ref, summary=f"{ref} created"))
     return out
 
 
@@ -535,7 +535,7 @@ def _deleted(objects: Objects, w: _Window) -> list[Change]:
         ref = ObjectRef(kind=kind, namespace=ns, name=name)
         count = sum(int(e.get("count") or 1) for e in events)
         out.append(Change(at=iso(t), type="deleted", object=ref,
-                          summary=f"{ref.text()}: {reason} x{count}, last: {str(events[-1].get('message'))[:160]}",
+                          summary=f"{ref}: {reason} x{count}, last: {str(events[-1].get('message'))[:160]}",
                           diff=[str(e.get("message"))[:160] for e in events[-5:]]))
     return out
 
@@ -551,13 +551,13 @@ def rank_changes(changes: list[Change], subject_refs: list[ObjectRef], at: datet
     when = at if isinstance(at, datetime) else h.parse_ts(at)
     if when is None:
         raise ValueError(f"rank_changes: cannot read time {at!r}; pass RFC 3339")
-    keys = {r.key() for r in subject_refs}
+    keys = {ref_key(r) for r in subject_refs}
     names = {(r.namespace, r.name) for r in subject_refs}
     namespaces = {r.namespace for r in subject_refs if r.namespace}
 
     def tier(c: Change) -> int:
         refs = [c.object, *c.related]
-        if any(r.key() in keys or (r.namespace, r.name) in names for r in refs):
+        if any(ref_key(r) in keys or (r.namespace, r.name) in names for r in refs):
             return 0
         if any(r.namespace in namespaces for r in refs):
             return 1
@@ -601,7 +601,7 @@ def render(result: ChangesResult, budget: int, more_hint: str) -> str:
         if len(c.diff) > 8:
             lines.append(f"    (+{len(c.diff) - 8} more fields)")
         if c.related and c.type not in ("node",):
-            lines.append("    related: " + ", ".join(r.text() for r in c.related[:6])
+            lines.append("    related: " + ", ".join(str(r) for r in c.related[:6])
                          + (f" (+{len(c.related) - 6})" if len(c.related) > 6 else ""))
     if result.left_out:
         lines.append(f"{result.left_out} older changes left out; {more_hint}")

@@ -1,26 +1,22 @@
-"""A reference to one Kubernetes object: the common currency of the change timeline, the topology
-and the triage that joins them (a change's object is matched against a topology's workloads)."""
+"""Object references shared by the scan, the change timeline and the topology.
+
+The one `ObjectRef` model lives with the scan's models (`mcp_servers.kubernetes.scan.model`), so a
+finding's object, a change's object and a topology's workloads compare equal when they name the
+same object; this module adds the two helpers the timeline and the topology need.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from mcp_servers.kubernetes.scan.model import ObjectRef
+
+__all__ = ["ObjectRef", "ref_key", "ref_of"]
 
 
-class ObjectRef(BaseModel):
-    """Kind, namespace (empty for cluster-scoped kinds) and name; enough to call k8s_describe."""
-
-    kind: str
-    namespace: str = ""
-    name: str
-
-    def key(self) -> tuple[str, str, str]:
-        """Identity for matching: kinds compare case-insensitively (Deployment == deployment)."""
-        return self.kind.lower(), self.namespace, self.name
-
-    def text(self) -> str:
-        return f"{self.kind} {self.namespace + '/' if self.namespace else ''}{self.name}"
+def ref_key(ref: ObjectRef) -> tuple[str, str, str]:
+    """Identity for matching: kinds compare case-insensitively (Deployment == deployment)."""
+    return ref.kind.lower(), ref.namespace, ref.name
 
 
 def ref_of(obj: dict[str, Any]) -> ObjectRef:

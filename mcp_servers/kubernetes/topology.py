@@ -29,7 +29,7 @@ from mcp_servers.common.compact import fit_text
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.changes import Objects, pod_template, read_objects
 from mcp_servers.kubernetes.client import KubeClient
-from mcp_servers.kubernetes.objectref import ObjectRef, ref_of
+from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
 from mcp_servers.kubernetes.reads import _requests
 
 TOPOLOGY_KINDS = ("Pod", "Service", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ConfigMap", "Node",
@@ -570,9 +570,9 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
 
     # dependents: workloads anywhere whose configuration resolves to one of our Services
     dependents: list[ObjectRef] = []
-    own_workloads = {ref_of(w).key() for w in workloads}
+    own_workloads = {ref_key(ref_of(w)) for w in workloads}
     for w in index.workloads():
-        if ref_of(w).key() in own_workloads or not visible(_ns(w)):
+        if ref_key(ref_of(w)) in own_workloads or not visible(_ns(w)):
             continue
         template = pod_template(w)
         labels = (template.get("metadata") or {}).get("labels") or {}
@@ -607,13 +607,13 @@ def _add_dependency(deps: dict[tuple[str, str, str], tuple[list[str], dict[str, 
 
 def render(t: Topology, budget: int, more_hint: str) -> str:
     """Compact text from the model: problems first in each section."""
-    lines = [f"topology of {t.subject.text()}" if t.subject.kind else f"topology of {t.subject.name!r}: not resolved"]
+    lines = [f"topology of {t.subject}" if t.subject.kind else f"topology of {t.subject.name!r}: not resolved"]
     if t.hidden_namespaces:
         lines.append(f"hidden by policy: {', '.join(t.hidden_namespaces)}")
     if t.workloads:
-        lines.append("workloads: " + ", ".join(r.text() for r in t.workloads))
+        lines.append("workloads: " + ", ".join(str(r) for r in t.workloads))
     if t.services:
-        lines.append("services: " + ", ".join(r.text() for r in t.services))
+        lines.append("services: " + ", ".join(str(r) for r in t.services))
     if t.pods:
         bad = [p for p in t.pods if p.reason or not p.ready]
         lines.append(f"pods: {len(t.pods)} ({len(t.pods) - len(bad)} healthy)")
@@ -624,11 +624,11 @@ def render(t: Topology, budget: int, more_hint: str) -> str:
         lines.append("dependencies (unhealthy first):")
         for d in t.dependencies:
             state = {True: "healthy", False: "UNHEALTHY", None: "unknown"}[d.healthy]
-            lines.append(f"  {d.target.text()}: {state}: {d.detail} (via {d.via})")
+            lines.append(f"  {d.target}: {state}: {d.detail} (via {d.via})")
     else:
         lines.append("dependencies: none found in env, ConfigMaps or log hosts")
     if t.dependents:
-        lines.append("dependents: " + ", ".join(r.text() for r in t.dependents[:12])
+        lines.append("dependents: " + ", ".join(str(r) for r in t.dependents[:12])
                      + (f" (+{len(t.dependents) - 12})" if len(t.dependents) > 12 else ""))
     for n in t.nodes:
         lines.append(f"node {n['name']}: " + (n.get("problem") or "Ready")

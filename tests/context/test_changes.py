@@ -110,7 +110,7 @@ def test_configmap_written_in_the_window_names_keys_old_values_and_the_workloads
     assert "data key PORT set by kubectl-edit" in change.diff
     assert "data key PORT '5432' -> '5433' (outside kubectl apply)" in change.diff
     assert not any("MODE" in d for d in change.diff)
-    assert {r.text() for r in change.related} == {"Deployment shop/api", "StatefulSet shop/worker"}
+    assert {str(r) for r in change.related} == {"Deployment shop/api", "StatefulSet shop/worker"}
 
 
 def test_secret_changes_name_keys_and_never_values() -> None:
@@ -144,7 +144,7 @@ def test_node_going_not_ready_lists_the_pods_on_it() -> None:
     found = timeline({"Node": [node], "Pod": pods}, START, AT)
     assert len(found) == 1 and found[0].type == "node" and found[0].at == ts(12)
     assert "NotReady" in found[0].summary and "PLEG" in found[0].summary
-    assert [r.text() for r in found[0].related] == ["Pod shop/a"]
+    assert [str(r) for r in found[0].related] == ["Pod shop/a"]
 
 
 def test_helm_release_reads_labels_only_and_names_what_it_manages() -> None:
@@ -177,7 +177,7 @@ def test_hpa_rescale_targets_the_workload_and_deletions_group_by_owner() -> None
         event("shop", "Pod", "old-event", "SuccessfulDelete", "Deleted pod: x", ts(500)),
     ]
     found = timeline({"HorizontalPodAutoscaler": [hpa], "Event": events}, START, AT)
-    kinds = [(c.type, c.object.text()) for c in found]
+    kinds = [(c.type, str(c.object)) for c in found]
     assert kinds == [("deleted", "ReplicaSet shop/api-7d9f"), ("scale", "Deployment shop/api")]
     assert "x2" in found[0].summary
     assert found[1].related == [ObjectRef(kind="HorizontalPodAutoscaler", namespace="shop", name="api")]

@@ -102,7 +102,7 @@ def world() -> dict[str, list[dict[str, Any]]]:
 
 
 def _deps(t: Any) -> dict[str, Any]:
-    return {d.target.text(): d for d in t.dependencies}
+    return {str(d.target): d for d in t.dependencies}
 
 
 def test_dependencies_from_env_url_configmap_host_and_log_hosts_with_health() -> None:
@@ -147,7 +147,7 @@ def test_dependents_are_found_cluster_wide_and_a_service_subject_resolves_its_po
     assert t.subject == ObjectRef(kind="Service", namespace="shop", name="payments")
     assert t.workloads == [ObjectRef(kind="Deployment", namespace="shop", name="payments")]
     assert [p.reason for p in t.pods] == ["CrashLoopBackOff"]
-    assert {r.text() for r in t.dependents} == {"Deployment web/frontend", "Deployment shop/checkout"}
+    assert {str(r) for r in t.dependents} == {"Deployment web/frontend", "Deployment shop/checkout"}
 
 
 def test_policy_hidden_namespaces_hide_neighbours_dependency_health_and_dns() -> None:
