@@ -258,3 +258,12 @@ def test_crash_loop_caused_by_a_liveness_probe_says_the_kubelet_killed_it() -> N
     [f] = run(objs).findings
     assert f.check == "pod.crashloop" and f.details["exit_code"] == 137
     assert f.details["probe_failure"].startswith("Liveness probe failed") and "killed after Liveness" in f.message
+
+
+def test_a_pod_whose_init_container_is_still_working_is_not_a_problem() -> None:
+    p = pod("api-7d9f-0", owner=("ReplicaSet", "api-7d9f"))
+    p["spec"]["initContainers"] = [{"name": "wait-for-db", "image": "busybox"}]
+    p["status"].update(phase="Pending", initContainerStatuses=[
+        {"name": "wait-for-db", "ready": False, "restartCount": 0, "state": {"running": {"startedAt": ts(20)}}}])
+    p = set_container(p, state={"waiting": {"reason": "PodInitializing"}})
+    assert run([*owned(0), p]).findings == []

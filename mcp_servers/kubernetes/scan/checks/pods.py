@@ -326,7 +326,7 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
                                   first_seen(events) or parse_ts(source.get("startedAt")),
                                   latest(last_seen(events), source.get("finishedAt"))))
             continue
-        if reason == "ContainerCreating" or (reason == "PodInitializing" and not running):
+        if reason == "ContainerCreating":  # PodInitializing is an init container still at work, not a fault
             problem = _creating_problem(snap, pod, name, now)
             if problem:
                 out.append(problem)
