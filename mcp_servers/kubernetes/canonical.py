@@ -58,6 +58,11 @@ def canonical_arguments(kc: KubeClient, tool: str, arguments: dict[str, Any]) ->
         rule = names.rule_for(t.group)
     if isinstance(name, str) and name:
         _check_name(name, rule, "name")
+        if out.get("kind") == "Namespace":
+            # Reading the Namespace object `kube-system` reads kube-system: the policy judges that
+            # namespace (the tool ignores `namespace` for a cluster-scoped kind).
+            _check_name(name, "label", "name")
+            out["namespace"] = name
     return out
 
 

@@ -83,6 +83,8 @@ TRAVERSALS: list[tuple[str, dict[str, Any]]] = [
     ("k8s_events", {"namespace": "shop/../kube-system"}),
     ("k8s_rollout_history", {"namespace": "shop/../kube-system", "name": "coredns"}),
     ("k8s_top", {"namespace": "../kube-system"}),
+    ("k8s_get", {"kind": "ns", "name": "kube-system"}),  # the Namespace object itself is kube-system's
+    ("k8s_describe", {"kind": "Namespace", "namespace": "shop", "name": "kube-system"}),
 ]
 
 
@@ -93,7 +95,7 @@ async def test_every_traversal_is_refused_before_the_tool_runs(replay, checkout_
         for tool, args in TRAVERSALS:
             error, text = await _call(c, tool, args)
             assert error and text.startswith(REFUSED), (tool, args, text)
-            assert "argument" in text, f"the refusal must name the argument: {text}"
+            assert "argument" in text or "kube-system" in text, f"the refusal must name what: {text}"
             leaked = {n for n in internals if n in text and n not in str(args)}
             assert not leaked, (tool, args, leaked)
     _assert_refused_before_running(tmp_path, len(TRAVERSALS))
@@ -159,6 +161,7 @@ LEGIT: list[tuple[str, dict[str, Any], str]] = [
     ("k8s_get", {"kind": "nodes", "name": "ip-10-0-1-20.eu-west-1.compute.internal"}, "Ready"),
     ("k8s_rollout_history", {"kind": "deploy", "namespace": "shop", "name": "checkout"}, "rev "),
     ("k8s_events", {"kind": "po", "namespace": "shop"}, "BackOff"),
+    ("k8s_get", {"kind": "ns", "name": "shop"}, "shop"),
 ]
 
 
