@@ -183,3 +183,15 @@ def test_every_class_has_at_least_four_wordings() -> None:
 ])
 def test_healthy_lines_are_not_errors(line: str) -> None:
     assert extract([line]).errors == []
+
+
+def test_the_anchor_words_never_hide_a_match() -> None:
+    """The cheap substring gate in front of each class pattern must not change any answer."""
+    from mcp_servers.common.logfacts.classify import CLASS_PATTERNS, _match
+
+    def ungated(text: str) -> str | None:
+        return next((name for name, pattern in CLASS_PATTERNS if pattern.search(text)), None)
+
+    texts = [line for lines in CASES.values() for line in lines]
+    texts += [t.upper() for t in texts] + [t.lower() for t in texts]
+    assert [_match(t) for t in texts] == [ungated(t) for t in texts]

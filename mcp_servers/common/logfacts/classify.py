@@ -164,10 +164,47 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
     return None
 
 
+_ANCHORS: dict[str, tuple[str, ...]] = {
+    "oom": ("memory", "oom", "enomem", "heap", "bad_alloc", "allocat", "killed process"),
+    "disk_full": ("space", "enospc", "disk", "edquot", "extend file", "storage"),
+    "missing_config": ("env", "config", "setting", "variable", "option", "parameter", "placeholder", "required",
+                       "missing", "undefined", "unset", "not ", "keyerror", "key not found", "no value",
+                       "could not resolve", "must be", "empty"),
+    "dns_failure": ("host", "name", "enotfound", "eai_", "resolv", "nxdomain", "lookup", "misbehaving", "domain",
+                    "getaddrinfo", "translate"),
+    "tls_error": ("x509", "certificate", "tls", "ssl", "pkix", "handshake", "wrong version", "self", "issuer"),
+    "connection_refused": ("refused", "connection failure", "111", "connectexception", "connect to",
+                           "connect failed", "connection attempt"),
+    "connection_timeout": ("time", "deadline", "took too long", "110"),
+    "upstream_reset": ("reset", "broken pipe", "epipe", "prematurely", "eof", "hang up", "goaway", "rst_stream",
+                       "closed", "aborted", "terminat", "remote end", "disconnected", "incompleteread"),
+    "auth_failure": ("auth", "invalid", "password", "denied for user", "login", "expired", "signature",
+                     "wrongpass", "credential", "401", "jwt"),
+    "permission_denied": ("permission", "eacces", "eperm", "denied", "not permitted", "forbidden", "authori",
+                          "insufficient", "securityexception", "403", "cannot ", "read-only"),
+    "rate_limited": ("rate", "too many", "429", "throttl", "quota", "resource_exhausted", "resourceexhausted",
+                     "slowdown", "request limit", "backpressure", "overloaded"),
+    "file_not_found": ("no such file", "enoent", "filenotfound", "nosuchfile", "cannot find", "exist", "not found",
+                       "module", "importerror", "classnotfound", "noclassdef", "shared object"),
+    "db_error": ("sql", "deadlock", "duplicate key", "relation", "ora-", "):", "operationalerror", "integrityerror",
+                 "programmingerror", "too many", "connection slots", "serialize", "lock wait", "exist",
+                 "syntax error", "pool", "queryfailed", "sequelize", "mongo", "wrongtype", "database", "violates",
+                 "column"),
+    "unavailable": ("healthy", "unavailable", "circuit", "no endpoints", "no available", "down", "503"),
+    "crash_exit": ("exit", "terminated with", "back-off", "signal", "segmentation", "sigsegv", "core dumped",
+                   "sigabrt", "sigkill", "sigbus", "crashloop", "abnormal"),
+    "panic": ("panic", "nil pointer", "index out of range"),
+    "http_5xx": ("5", "internal server error", "bad gateway"),
+}
+"""Lower-case words at least one of which any match of a class's pattern contains: a pattern runs only
+when one is present (a substring test costs far less than a regex search with many alternatives)."""
+
+
 def _match(text: str) -> str | None:
     if not text.strip():
         return None
+    low = text.lower()
     for name, pattern in CLASS_PATTERNS:
-        if pattern.search(text):
+        if any(a in low for a in _ANCHORS[name]) and pattern.search(text):
             return name
     return None

@@ -45,6 +45,10 @@ class _Entry:
     error_class: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     trace: StackTrace | None = None
+    head_message: str = ""
+    code: list[str] = field(default_factory=list)
+    """Source lines a stack trace quotes (Python prints them): they may name the variable read."""
+    record: Record | None = None
 
     @property
     def is_error(self) -> bool:
@@ -61,8 +65,8 @@ class _Entry:
         return self.message
 
 
-def _analyse(rec: Record, deep: bool) -> _Entry:
-    """Parse a record; `deep` also classifies and extracts fields (only worth it for error-ish records)."""
+def _analyse(rec: Record) -> _Entry:
+    """Parse a record: format, severity, timestamp, message, exception, stack trace (no classification)."""
     head = parse_line(rec.lines[0])
     trace, code = parse_trace(rec.lines) if len(rec.lines) > 1 or rec.kind else (None, [])
     if trace is None and head.stack:
@@ -73,19 +77,27 @@ def _analyse(rec: Record, deep: bool) -> _Entry:
     severity = head.severity
     if trace and severity in ("unknown", "info") and not head.stack:
         severity = "fatal" if trace.language == "go" else "error"
-    entry = _Entry(len(rec.lines), fmt, severity, rec.timestamp or head.timestamp,
-                   _trim(rec.lines[0].strip() if not trace or fmt != "stacktrace" else _trace_example(rec, trace)),
-                   head.message, fields=dict(head.fields), trace=trace)
+    entry = _Entry(len(rec.lines), fmt, severity, rec.timestamp or head.timestamp, "", head.message,
+                   fields=head.fields, trace=trace, head_message=head.message, code=code, record=rec)
+    if severity == "info" and not trace:
+        return entry  # counted, never an error kind: the rest is not needed
     if trace:
         entry.exception, entry.message = trace.exception, trace.message
     elif m := _MSG_EXC.match(head.message):
         entry.exception, entry.message = m.group(1), m.group(2)
     if entry.exception is None and "exception" in entry.fields:
         entry.exception = entry.fields.pop("exception")
-    if not deep and not entry.is_error:
-        return entry
+    return entry
+
+
+def _deepen(entry: _Entry) -> _Entry:
+    """Classify an error-ish entry and extract the values its message names (the costly part)."""
     text = f"{entry.exception}: {entry.message}" if entry.exception else entry.message
-    found = fx.extract(text if text == head.message else f"{text}\n{head.message}")
+    head_message, code, trace, rec = entry.head_message, entry.code, entry.trace, entry.record
+    if rec is not None:
+        entry.example = _trim(rec.lines[0].strip() if not trace or entry.format != "stacktrace"
+                              else _trace_example(rec, trace))
+    found = fx.extract(text if text == head_message else f"{text}\n{head_message}")
     for key, value in found.items():
         entry.fields.setdefault(key, value)
     if "env_var" not in entry.fields and code:
@@ -94,8 +106,8 @@ def _analyse(rec: Record, deep: bool) -> _Entry:
             entry.fields["env_var"] = name
     context = "\n".join([*(trace.frames if trace else []), *code])
     entry.error_class = classify(text, exception=entry.exception, fields=entry.fields, context=context)
-    if entry.error_class in (None, "exception") and trace and head.message != entry.message:
-        entry.error_class = classify(head.message, fields=entry.fields) or entry.error_class
+    if entry.error_class in (None, "exception") and trace and head_message != entry.message:
+        entry.error_class = classify(head_message, fields=entry.fields) or entry.error_class
     if (entry.error_class or entry.exception) and entry.severity == "unknown":
         entry.severity = "error"
     return entry
@@ -152,9 +164,9 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
     if baseline is not None:
         known = set()
         for rec in records(baseline):
-            entry = _analyse(rec, deep=False)
+            entry = _analyse(rec)
             if entry.is_error or entry.severity == "unknown":
-                known.add(_analyse(rec, deep=True).key()[:2])
+                known.add(_deepen(entry).key()[:2])
     total = 0
     formats: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -162,7 +174,7 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
     groups: dict[tuple[str, ...], tuple[LogError, int]] = {}
     traces: dict[tuple[str, str, str], StackTrace] = {}
     for rec in records(lines):
-        entry = _analyse(rec, deep=False)
+        entry = _analyse(rec)
         total += entry.lines
         formats[entry.format] += entry.lines
         status = entry.fields.get("status", "")
@@ -179,7 +191,7 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
                 traces[tkey] = t
         if not entry.is_error and entry.severity != "unknown":
             continue
-        entry = _analyse(rec, deep=True)
+        entry = _deepen(entry)
         if not entry.is_error:
             continue
         for host in _hosts_of(entry):

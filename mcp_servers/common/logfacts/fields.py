@@ -56,8 +56,23 @@ _NOT_HOSTS = {"http", "https", "tcp", "udp", "dial", "localhost.localdomain", "l
               "caused", "code", "desc", "time", "ts"}
 
 
+_ENV_ANCHORS = ("env", "process.", "keyerror", "key not found", "placeholder", "required", "variable", "setting",
+                "config", "not ", "unset", "undefined", "missing", "empty", "must be")
+_DNS_ANCHORS = ("host", "lookup", "enotfound", "eai_", "resolv", "name", "translate")
+_FILE_ANCHORS = ("no such file", "enoent", "filenotfound", "nosuchfile", "cannot find module", "permission denied",
+                 "not a directory", "is a directory")
+_STATUS_ANCHORS = ("status", "http/", "returned", "response code")
+"""Lower-case words one of which any match of the patterns below contains: the cheap gate before a search."""
+
+
+def _has(low: str, anchors: tuple[str, ...]) -> bool:
+    return any(a in low for a in anchors)
+
+
 def env_var(text: str) -> str | None:
     """The environment variable a message names, in any of the common phrasings."""
+    if not _has(text.lower(), _ENV_ANCHORS):
+        return None
     for pattern in _ENV_PATTERNS:
         m = pattern.search(text)
         if m:
@@ -70,18 +85,19 @@ def env_var(text: str) -> str | None:
 def extract(text: str) -> dict[str, str]:
     """Every value `text` names, by field name (see docs/logfacts.md for the list)."""
     out: dict[str, str] = {}
+    low = text.lower()
     name = env_var(text)
     if name:
         out["env_var"] = name
-    key = _CONFIG_KEY.search(text)
+    key = _CONFIG_KEY.search(text) if _has(low, ("placeholder", "config", "propert", "setting", "option")) else None
     if key:
         out["config_key"] = key.group(1)
-    for pattern in _DNS:
+    for pattern in _DNS if _has(low, _DNS_ANCHORS) else ():
         m = pattern.search(text)
         if m and m.group(1).lower() not in _NOT_HOSTS:
             out["dns_name"] = m.group(1).rstrip(".")
             break
-    url = _URL.search(text)
+    url = _URL.search(text) if "://" in text else None
     if url:
         scheme, host, port, path = url.groups()
         out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path or ''}"[:200]
@@ -94,15 +110,15 @@ def extract(text: str) -> dict[str, str]:
         out["upstream_host"] = url.group(2)
         if url.group(3):
             out["upstream_port"] = url.group(3)
-    if (m := _GRPC.search(text)) and "rpc error" in text:
+    if "rpc error" in text and (m := _GRPC.search(text)):
         out["grpc_code"] = m.group(1)
-    if m := _SQLSTATE.search(text):
+    if "sql" in low and (m := _SQLSTATE.search(text)):
         out["sql_state"] = next(g for g in m.groups() if g)
-    if m := _FILE.search(text):
+    if _has(low, _FILE_ANCHORS) and (m := _FILE.search(text)):
         out["file"] = next(g for g in m.groups() if g)
-    if m := _EXIT.search(text):
+    if "exit" in low and (m := _EXIT.search(text)):
         out["exit_code"] = m.group(1)
-    if m := _STATUS.search(text):
+    if _has(low, _STATUS_ANCHORS) and (m := _STATUS.search(text)):
         out["status"] = m.group(1)
     return out
 
