@@ -97,7 +97,7 @@ ObjectNamespace = Annotated[str, Field(max_length=DNS1123_LABEL_MAX, pattern=OPT
                                        description="The object's namespace (empty for cluster-scoped kinds).")]
 RequiredNamespace = Annotated[str, Field(min_length=1, max_length=DNS1123_LABEL_MAX, pattern=LABEL_PATTERN,
                                          description="The namespace (a DNS-1123 label).")]
-KIND_PATTERN = r"^[A-Za-z][A-Za-z0-9]*(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$"
+KIND_PATTERN = r"^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?)*$"
 """A kind spelling: `Pod`, `pods`, `po`, `deployments.apps`, `ServiceMonitor.monitoring.coreos.com`.
 No whitespace, trailing dot or slash. Not in the schema: the server's normaliser refuses a bad
 spelling with the close matches discovery knows, which a schema pattern error cannot list."""

@@ -154,6 +154,7 @@ LEGIT: list[tuple[str, dict[str, Any], str]] = [
      "checkout-"),
     ("k8s_list", {"kind": "deploy"}, "checkout"),
     ("k8s_list", {"kind": "deployments.apps", "namespace": "shop"}, "checkout"),
+    ("k8s_list", {"kind": "DEPLOYMENTS.Apps", "namespace": "shop"}, "checkout"),
     ("k8s_list", {"kind": "smon"}, "checkout"),
     ("k8s_list", {"kind": "ServiceMonitor.monitoring.coreos.com"}, "checkout"),
     ("k8s_get", {"kind": "svc", "namespace": "shop", "name": "checkout"}, "checkout"),
