@@ -242,7 +242,7 @@ def test_failed_job_with_its_pods_exit_code_and_failing_cronjob() -> None:
 
 
 def test_pdb_allowing_no_disruption() -> None:
-    pdb = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta("api"),
+    pdb: dict[str, Any] = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta("api"),
            "spec": {"minAvailable": 3, "selector": {"matchLabels": {"app": "api"}}},
            "status": {"disruptionsAllowed": 0, "currentHealthy": 2, "desiredHealthy": 3, "expectedPods": 3}}
     [f] = run([pdb], "policy").findings
@@ -318,7 +318,7 @@ def test_webhook_to_missing_service_or_empty_service() -> None:
 
 
 def test_quota_exhausted() -> None:
-    quota = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta("compute"),
+    quota: dict[str, Any] = {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta("compute"),
              "status": {"hard": {"limits.memory": "2Gi", "pods": "20"}, "used": {"limits.memory": "2048Mi",
                                                                                   "pods": "7"}}}
     [f] = run([quota], "quota").findings
