@@ -35,6 +35,19 @@ _PROBES = ("a", "z", "up", "x9", "Z_", "http_requests_total", "kube_pod_info", "
            "a.b.c", "-", "{}", "q" * 40)
 """Varied names and label values: a regex that full-matches all of them selects everything."""
 
+_METRIC_NAMES = ("up", "scrape_duration_seconds", "node_cpu_seconds_total", "node_memory_MemAvailable_bytes",
+                 "container_memory_working_set_bytes", "container_cpu_usage_seconds_total", "kube_pod_info",
+                 "kube_deployment_status_replicas", "http_requests_total", "http_request_duration_seconds_bucket",
+                 "grpc_server_handled_total", "process_cpu_seconds_total", "process_resident_memory_bytes",
+                 "go_goroutines", "go_gc_duration_seconds", "prometheus_tsdb_head_series", "apiserver_request_total",
+                 "etcd_server_has_leader", "coredns_dns_requests_total", "nginx_ingress_controller_requests",
+                 "jvm_memory_used_bytes", "pg_stat_database_xact_commit", "redis_connected_clients",
+                 "kafka_consumergroup_lag", "instance:node_cpu:rate5m", "job:http_requests:rate5m", "ALERTS",
+                 "ALERTS_FOR_STATE", "a", "Z_", "x9", "_")
+"""Metric names from many exporters: a `__name__` regex matching a third of them or more is as good as
+every metric (`[a-z_:].*` misses only the odd upper-case name, yet selects everything that exists)."""
+NAME_SHARE_LIMIT = 1 / 3
+
 
 class QueryError(ValueError):
     """The query cannot be read; the message quotes where and says what to write."""
@@ -75,9 +88,20 @@ def matches_everything(regex: str) -> bool:
     return all(compiled.fullmatch(p) for p in _PROBES)
 
 
-def selective(op: str, value: str) -> bool:
+@lru_cache(maxsize=512)
+def name_share(regex: str) -> float:
+    """The share of common metric names a `__name__` regex matches (1.0 when it cannot be read)."""
+    try:
+        compiled = re.compile(regex, re.DOTALL)
+    except re.error:
+        return 1.0
+    return sum(1 for n in _METRIC_NAMES if compiled.fullmatch(n)) / len(_METRIC_NAMES)
+
+
+def selective(op: str, value: str, label: str = "") -> bool:
     """Does a matcher narrow what is read? Equality with a value, or a regex that neither matches
-    the empty string (series without the label) nor everything. Negative matchers never narrow."""
+    the empty string (series without the label) nor everything (for `__name__`: not a third or more
+    of common metric names). Negative matchers never narrow."""
     if op == "=":
         return value != ""
     if op == "=~":
@@ -85,7 +109,9 @@ def selective(op: str, value: str) -> bool:
             empty = re.fullmatch(value, "", re.DOTALL) is not None
         except re.error:
             return False
-        return not empty and not matches_everything(value)
+        if empty or matches_everything(value):
+            return False
+        return label != "__name__" or name_share(value) < NAME_SHARE_LIMIT
     return False
 
 
@@ -203,7 +229,8 @@ def _prom_bounded(vs: Any) -> bool:
     groups += list(vs.matchers.or_matchers or [])
     if not groups:
         return False
-    return all(any(selective(_PROM_OPS.get(str(m.op).rsplit(".", 1)[-1], "?"), m.value) for m in g) for g in groups)
+    return all(any(selective(_PROM_OPS.get(str(m.op).rsplit(".", 1)[-1], "?"), m.value, m.name) for m in g)
+               for g in groups)
 
 
 # -- LogQL ----------------------------------------------------------------------------------------------
@@ -222,7 +249,7 @@ class Matcher:
     @property
     def selective(self) -> bool:
         """Does this matcher narrow the streams (rather than exclude a few or match all)?"""
-        return selective(self.op, self.value)
+        return selective(self.op, self.value, self.name)
 
     def __str__(self) -> str:
         return f'{self.name}{self.op}"{self.value}"'
