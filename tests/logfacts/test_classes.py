@@ -14,6 +14,10 @@ from mcp_servers.common.logfacts import extract
 
 CASES: dict[str, list[str]] = {
     "connection_refused": [
+        "sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \"db.internal\" "
+        "(10.2.0.5), port 5432 failed: Connection refused",
+        "Caused by: org.postgresql.util.PSQLException: Connection to localhost:5432 refused. Check that the hostname "
+        "and port are correct",
         'level=error msg="query failed" err="dial tcp 10.0.3.4:5432: connect: connection refused"',
         "Error: connect ECONNREFUSED 127.0.0.1:6379",
         "2026-03-01 10:00:00.123 ERROR 1 --- [main] o.h.e.j.s.SqlExceptionHelper : "
@@ -38,6 +42,7 @@ CASES: dict[str, list[str]] = {
         "Read timed out. (read timeout=10)",
     ],
     "dns_failure": [
+        "Unhandled exception. System.Net.Http.HttpRequestException: No such host is known. (payments:80)",
         'level=error msg="cannot reach ledger" err="dial tcp: lookup ledger.payments.svc.cluster.local on '
         '10.96.0.10:53: no such host"',
         "Caused by: java.net.UnknownHostException: payments",
@@ -72,6 +77,12 @@ CASES: dict[str, list[str]] = {
         "Memory cgroup out of memory: Killed process 4123 (java) total-vm:8123456kB",
     ],
     "missing_config": [
+        "Exception: Missing SENTRY_DSN",
+        "ValueError: SECRET_KEY environment variable not provided",
+        "RuntimeError: please set OPENAI_API_KEY",
+        "Unhandled exception. System.InvalidOperationException: The ConnectionString property has not been "
+        "initialized.",
+        'config error: the "database.url" setting is required',
         "KeyError: 'DB_URL'",
         'level=fatal msg="DB_URL is not set"',
         "ERROR missing required environment variable DB_URL",
@@ -118,6 +129,8 @@ CASES: dict[str, list[str]] = {
         "WARN  [main] c.e.Uploader - disk quota exceeded for /data",
     ],
     "crash_exit": [
+        "Killed",
+        "npm ERR! code ELIFECYCLE",
         "Back-off restarting failed container",
         "2026/03/01 10:00:00 [alert] 1#1: worker process 123 exited on signal 11",
         "Segmentation fault (core dumped)",

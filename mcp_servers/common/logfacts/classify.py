@@ -35,6 +35,12 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+['\"`]?\s+(?:is |was |has )?(?:not (?:been )?(?:set|defined|provided|"
         r"configured|specified)|unset|undefined|required|missing|empty|must be (?:set|provided|defined|specified))"
         r"|process\.env\.\w+ is (?:undefined|not defined|missing)|undefined:? process\.env"
+        r"|(?i:\bmissing:?\s+(?:required\s+)?|please set\s+(?:the\s+)?|must set\s+|need to set\s+)[$]?"
+        r"[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"
+        r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+['\"`]? (?i:env(?:ironment)?(?:[ _-]?var(?:iable)?)?) (?i:is |was |has )?"
+        r"(?i:not|missing|unset|undefined|required|empty|must)"
+        r"|(?i:\b(?:connection ?string|property|key|value|secret)\b[^.;]{0,40}?\b(?:has not been|was not|is not) "
+        r"(?:initiali[sz]ed|set|configured|provided))"
         r"|\bKeyError\b.{0,4}['\"][A-Z][A-Z0-9]*_[A-Z0-9_]+['\"]|key not found: ['\"][A-Z][A-Z0-9_]+['\"]")),
     ("dns_failure", re.compile(
         r"no such host|name or service not known|\bENOTFOUND\b|\bEAI_AGAIN\b|\bEAI_NONAME\b|UnknownHost|"
@@ -50,7 +56,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"PKIX path|handshake failure|wrong version number|self[- ]signed certificate|unable to get local issuer|"
         r"ERR_TLS|ssl_error|SSL routines|bad certificate|unknown certificate authority", _I)),
     ("connection_refused", re.compile(
-        r"connection refused|\bECONNREFUSED\b|actively refused|refused (?:the |to )?connect|"
+        r"connection refused|\bECONNREFUSED\b|actively refused|refused (?:the |to )?connect|connection to \S+ refused|"
         r"reset reason: (?:remote |local )?connection failure|delayed connect error: 111|"
         r"ConnectException|could not connect to server|can't connect to \w+ server|failed to connect to|"
         r"unable to connect to|couldn't connect to|connection attempt failed|connect failed|"
@@ -99,7 +105,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"no endpoints available|upstream (?:is )?unavailable|no available (?:server|backend|upstream)|"
         r"all (?:backends|upstreams|hosts) (?:are )?(?:down|unhealthy)|" + _ST + r"503\b", _I)),
     ("crash_exit", re.compile(
-        r"exit(?:ed)? with (?:exit )?(?:code|status) [1-9]|exit (?:code|status):? [1-9]\d*|"
+        r"^killed$|\bELIFECYCLE\b|exit(?:ed)? with (?:exit )?(?:code|status) [1-9]|exit (?:code|status):? [1-9]\d*|"
         r"terminated with (?:exit code|signal)|exited on signal|back-off restarting failed|process exited|"
         r"killed by signal|"
         r"signal: (?:killed|aborted|segmentation)|segmentation fault|\bSIGSEGV\b|core dumped|\bSIGABRT\b|"
@@ -168,6 +174,7 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "oom": ("memory", "oom", "enomem", "heap", "bad_alloc", "allocat", "killed process"),
     "disk_full": ("space", "enospc", "disk", "edquot", "extend file", "storage"),
     "missing_config": ("env", "config", "setting", "variable", "option", "parameter", "placeholder", "required",
+                       "set", "initiali",
                        "missing", "undefined", "unset", "not ", "keyerror", "key not found", "no value",
                        "could not resolve", "must be", "empty"),
     "dns_failure": ("host", "name", "enotfound", "eai_", "resolv", "nxdomain", "lookup", "misbehaving", "domain",
@@ -191,8 +198,8 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
                  "syntax error", "pool", "queryfailed", "sequelize", "mongo", "wrongtype", "database", "violates",
                  "column"),
     "unavailable": ("healthy", "unavailable", "circuit", "no endpoints", "no available", "down", "503"),
-    "crash_exit": ("exit", "terminated with", "back-off", "signal", "segmentation", "sigsegv", "core dumped",
-                   "sigabrt", "sigkill", "sigbus", "crashloop", "abnormal"),
+    "crash_exit": ("killed", "elifecycle", "exit", "terminated with", "back-off", "signal", "segmentation",
+                   "sigsegv", "core dumped", "sigabrt", "sigkill", "sigbus", "crashloop", "abnormal"),
     "panic": ("panic", "nil pointer", "index out of range"),
     "http_5xx": ("5", "internal server error", "bad gateway"),
 }

@@ -26,8 +26,9 @@ _SEVERITY_RANK = {"fatal": 0, "error": 0, "warning": 1, "unknown": 2, "info": 3}
 _STRONG_CAUSES = {"missing_config", "invalid_config", "dns_failure", "connection_refused", "oom", "disk_full",
                   "tls_error", "auth_failure", "permission_denied", "file_not_found", "panic"}
 _MSG_EXC = re.compile(
-    r"^(?:Uncaught |Unhandled(?: rejection)?:? |Exception in thread \"[^\"]*\" )?"
-    r"((?:[a-zA-Z_$][\w$]*\.)*[A-Za-z_$][\w$]*(?:Error|Exception|Exit|Fault)|Error|panic|fatal error)"
+    r"^(?:Uncaught |Unhandled(?: rejection)?:? |Unhandled exception\. |Caused by: |Exception in thread \"[^\"]*\" )?"
+    r"((?:[a-zA-Z_$][\w$]*\.)*[\w$]*(?:Error|Exception|Exit|Fault)|(?:[\w$]+\.)*(?:errors|exceptions|exc)\.[\w$]+|"
+    r"panic|fatal error)"
     r"(?: \[[\w:]+\])?: (.+)$")
 
 

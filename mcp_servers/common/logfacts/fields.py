@@ -20,8 +20,12 @@ _ENV_PATTERNS = [
     re.compile(r"(?:^|[\s'\"`$({])\$?\{?(" + _NAME + r")\}?['\"`]?:?\s+(?:is |was |has )?(?:not (?:been )?(?:set|"
                r"defined|provided|configured|specified)|unset|undefined|required|missing|empty|must be)"),
     re.compile(r"KeyError:?\s*['\"](" + _NAME + r")['\"]|key not found: ['\"](" + _NAME + r")['\"]"),
+    re.compile(r"(?i:\bmissing:?\s+(?:required\s+)?|please set\s+(?:the\s+)?|must set\s+|need to set\s+)[$]?("
+               + _NAME + r")\b"),
+    re.compile(r"\b(" + _NAME + r")['\"`]? (?i:env(?:ironment)?(?:[ _-]?var(?:iable)?)?) "),
 ]
-_CONFIG_KEY = re.compile(r"(?i:placeholder|config(?:uration)? key|property|setting|option)\s*['\"`]([\w.\-]+)['\"`]")
+_CONFIG_KEY = re.compile(r"(?i:placeholder|config(?:uration)? key|property|setting|option)\s*['\"`]([\w.\-]+)['\"`]"
+                         r"|['\"`]([\w.\-]+)['\"`] (?i:setting|config(?:uration)? key|option|property)\b")
 
 _URL = re.compile(r"\b([a-z][a-z0-9+.\-]*)://(?:[^/\s\"'@]*@)?(\[[0-9a-fA-F:]+\]|[\w.\-]+)(?::(\d{1,5}))?(/[^\s\"',)]*)?")
 _HOSTPORT = re.compile(
@@ -40,6 +44,7 @@ _DNS = [
     re.compile(r"([\w.\-]+): (?i:Name or service not known|nodename nor servname|Name does not resolve|"
                r"Temporary failure in name resolution|No address associated)"),
     re.compile(r"(?i:failed to lookup address information|name resolution)[^'\"]{0,40}['\"]([\w.\-]+)['\"]"),
+    re.compile(r"(?i:no such host is known)\.? \(([\w.\-]+)(?::\d+)?\)"),
 ]
 _GRPC = re.compile(r"\bcode\s*=\s*([A-Z][A-Za-z]+)\b")
 _SQLSTATE = re.compile(r"SQLSTATE[\s=:\[]*([0-9A-Z]{5})\b|\bsql_?state[\s\"'=:]*([0-9A-Z]{5})\b", re.I)
@@ -49,6 +54,9 @@ _FILE = re.compile(
     r"|(?i:no such file or directory)[:,]\s*(?:open |stat )?['\"]?(/?[\w.\-/]+)['\"]?"
     r"|(?:FileNotFound\w*|NoSuchFileException):?\s*\[?[^'\"/]*['\"]?(/[\w.\-/]+)"
     r"|(?i:cannot find module) ['\"]([^'\"]+)['\"]")
+_SERVER_AT = re.compile(r"(?i:server at|host) \"?([\w.\-]+)\"? \([\d.:a-f]+\)(?:,? (?i:port) (\d{2,5}))?")
+_DNS_SERVER = re.compile(r"\bon (?:\d{1,3}\.){3}\d{1,3}:53\b|\bon \[[0-9a-fA-F:]+\]:53\b")
+"""`lookup NAME on 10.96.0.10:53`: the resolver asked, not the service wanted."""
 _EXIT = re.compile(r"(?i:exit(?:ed)? with (?:exit )?(?:code|status)|exit (?:code|status)):?\s*(-?\d+)")
 _STATUS = re.compile(r"(?i:status(?:[ _]?code)?|HTTP/\d(?:\.\d)?|returned|response code)[\"']?[\s=:]+([1-5]\d\d)\b")
 
@@ -56,7 +64,7 @@ _NOT_HOSTS = {"http", "https", "tcp", "udp", "dial", "localhost.localdomain", "l
               "caused", "code", "desc", "time", "ts"}
 
 
-_ENV_ANCHORS = ("env", "process.", "keyerror", "key not found", "placeholder", "required", "variable", "setting",
+_ENV_ANCHORS = ("env", "set", "process.", "keyerror", "key not found", "placeholder", "required", "variable", "setting",
                 "config", "not ", "unset", "undefined", "missing", "empty", "must be")
 _DNS_ANCHORS = ("host", "lookup", "enotfound", "eai_", "resolv", "name", "translate")
 _FILE_ANCHORS = ("no such file", "enoent", "filenotfound", "nosuchfile", "cannot find module", "permission denied",
@@ -91,7 +99,7 @@ def extract(text: str) -> dict[str, str]:
         out["env_var"] = name
     key = _CONFIG_KEY.search(text) if _has(low, ("placeholder", "config", "propert", "setting", "option")) else None
     if key:
-        out["config_key"] = key.group(1)
+        out["config_key"] = next(g for g in key.groups() if g)
     for pattern in _DNS if _has(low, _DNS_ANCHORS) else ():
         m = pattern.search(text)
         if m and m.group(1).lower() not in _NOT_HOSTS:
@@ -101,11 +109,17 @@ def extract(text: str) -> dict[str, str]:
     if url:
         scheme, host, port, path = url.groups()
         out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path or ''}"[:200]
-    dial = _DIAL.search(text)
-    hostport = dial or _HOSTPORT.search(text)
+    probe = _DNS_SERVER.sub("", text) if "dns_name" in out else text
+    hostport = _DIAL.search(probe) or _HOSTPORT.search(probe)
+    server_at = _SERVER_AT.search(text) if "server at" in low or "host " in low else None
     if hostport and hostport.group(1).lower() not in _NOT_HOSTS:
         out["upstream_host"], out["upstream_port"] = hostport.group(1), hostport.group(2)
         out["address"] = f"{hostport.group(1)}:{hostport.group(2)}"
+    elif server_at:
+        out["upstream_host"] = server_at.group(1)
+        if server_at.group(2):
+            out["upstream_port"] = server_at.group(2)
+            out["address"] = f"{server_at.group(1)}:{server_at.group(2)}"
     elif url and url.group(2).lower() not in _NOT_HOSTS:
         out["upstream_host"] = url.group(2)
         if url.group(3):
