@@ -373,3 +373,21 @@ def test_checks_are_chosen_by_area_id_or_prefix_and_unknown_names_are_refused() 
     assert "hpa.at_max" in resolve_checks(["hpa"])
     with pytest.raises(UnknownCheck, match=r"unknown check 'pods\.oom'.*pod\.oomkilled"):
         resolve_checks(["pods.oom"])
+
+
+def test_a_namespace_hidden_by_policy_is_unknown_not_missing() -> None:
+    p = pod("api-1")
+    p["spec"]["containers"][0]["env"] = [{"name": "PW", "valueFrom": {"secretKeyRef": {"name": "db",
+                                                                                          "key": "password"}}}]
+    p = set_container(p, state={"waiting": {"reason": "CreateContainerConfigError", "message": "error"}})
+    hook_svc = service("policy-svc", ns="gatekeeper")
+    snap = Snapshot.from_objects([p, secret("db"), webhook("policy-svc"), hook_svc, endpoints("policy-svc")],
+                                 listed=ALL_LISTED)
+    snap.objects["ValidatingWebhookConfiguration"][0]["webhooks"][0]["clientConfig"]["service"]["namespace"] = \
+        "gatekeeper"
+    visible, hidden = snap.visible_only(lambda ns: ns != "gatekeeper")
+    assert hidden == ["gatekeeper"] and visible.items("Secret")[0]["keys"] == ["password"]
+    result = scan(visible, NOW, ["pods", "webhooks"])
+    assert [f.check for f in result.findings] == ["pod.config_error"]
+    assert "missing" not in result.findings[0].details  # the Secret and its key exist
+    assert all(f.object.namespace != "gatekeeper" for f in result.findings)

@@ -81,7 +81,7 @@ class Event:
 def reduce_secret(obj: dict[str, Any]) -> dict[str, Any]:
     """A Secret or ConfigMap without values: name, namespace, type and the sorted key names."""
     meta = obj.get("metadata") or {}
-    keys: set[str] = set()
+    keys: set[str] = set(obj.get("keys") or [])  # already reduced: keep what it says (idempotent)
     for section in ("data", "stringData", "binaryData"):
         keys.update(str(k) for k in (obj.get(section) or {}))
     out: dict[str, Any] = {"kind": obj.get("kind"), "apiVersion": obj.get("apiVersion"),
@@ -125,6 +125,8 @@ class Snapshot:
     not_served: list[str] = field(default_factory=list)
     namespace: str = ""
     """The namespace the scan was narrowed to; empty means all."""
+    hidden: frozenset[str] = frozenset()
+    """Namespaces dropped for policy: their objects are unknown here, never "missing"."""
 
     def __post_init__(self) -> None:
         for kind in ("Secret", "ConfigMap"):
@@ -164,7 +166,8 @@ class Snapshot:
                 else:
                     out.append(obj)
             kept[kind] = out
-        snap = Snapshot(kept, set(self.listed), list(self.errors), list(self.not_served), self.namespace)
+        snap = Snapshot(kept, set(self.listed), list(self.errors), list(self.not_served), self.namespace,
+                        self.hidden | frozenset(hidden))
         return snap, sorted(hidden)
 
     # ---- reading ------------------------------------------------------------------------------
@@ -183,8 +186,9 @@ class Snapshot:
         return index.get((namespace, name))
 
     def in_scope(self, namespace: str) -> bool:
-        """Whether objects of `namespace` were listed (all of them, or the one the scan is narrowed to)."""
-        return not self.namespace or namespace == self.namespace
+        """Whether objects of `namespace` were listed and kept (all namespaces, or the one scanned;
+        never one the policy hides)."""
+        return (not self.namespace or namespace == self.namespace) and namespace not in self.hidden
 
     @property
     def events(self) -> list[Event]:
