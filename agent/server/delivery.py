@@ -130,6 +130,13 @@ class SlackThread:
         return str(data.get("ts"))
 
 
+    async def post_resolved(self, title: str, source: str) -> None:
+        """One line under the report: the incident was resolved where it came from."""
+        where = {"alertmanager": "Alertmanager", "pagerduty": "PagerDuty"}.get(source, source or "its source")
+        await self._call("chat_postMessage", channel=self.channel, thread_ts=self.thread_ts,
+                         text=f":white_check_mark: Resolved: {escape(title)} (reported resolved by {where})")
+
+
 def _progress_line(event: str, details: dict[str, Any]) -> str | None:
     if event == "runbook":
         return f"• runbook: `{details.get('id') or 'none matched'}`"

@@ -43,6 +43,12 @@ InvestigateFn = Callable[..., Awaitable[Report]]
 
 INVESTIGATE = "investigate"
 FOLLOWUP = "followup"
+RESOLVED = "resolved"
+"""Tell the Slack threads of an incident's reports that the source resolved it."""
+RESOLVED_ATTEMPTS = 12
+RESOLVED_WAIT_SECONDS = 60.0
+"""A resolution waits for a report still being written: a minute in the job, then by retrying with
+backoff (capped at ten minutes a try)."""
 
 
 def _default_investigate() -> InvestigateFn:
@@ -68,7 +74,8 @@ class FrontDoor:
         self.policy: Policy = load_policy(config.policy or default_policy_path())
         self.approvals = _approval_store(queue, config)
         self.metrics = Metrics()
-        self.pool = WorkerPool(queue, {INVESTIGATE: self._run_investigation, FOLLOWUP: self._run_followup},
+        self.pool = WorkerPool(queue, {INVESTIGATE: self._run_investigation, FOLLOWUP: self._run_followup,
+                                       RESOLVED: self._run_resolved},
                                concurrency=max(1, settings.workers), lease_seconds=settings.lease_seconds,
                                on_finish=self._finished)
         self._describe_metrics()
@@ -83,7 +90,7 @@ class FrontDoor:
     # -- intake ----------------------------------------------------------------------------------------
     async def submit(self, incident: Incident, *, reply: dict[str, Any] | None = None, ref: str | None = None,
                      nonce: str | None = None, dedupe_key: str | None = None, kind: str = INVESTIGATE,
-                     extra: dict[str, Any] | None = None) -> Enqueued:
+                     extra: dict[str, Any] | None = None, max_attempts: int | None = None) -> Enqueued:
         """Commit one incident to the queue (durable on return) and wake a worker."""
         started = time.perf_counter()
         payload = {"incident": incident.model_dump(mode="json"), "reply": reply or {}, **(extra or {})}
@@ -91,7 +98,8 @@ class FrontDoor:
                 "vigil.source": incident.source, "vigil.incident.fingerprint": incident.fingerprint}) as span:
             enqueued = await self.queue.enqueue(
                 kind, dedupe_key or incident.fingerprint, payload, source=incident.source, nonce=nonce, ref=ref,
-                max_attempts=self.settings.max_attempts, dedupe_window_seconds=self.settings.dedupe_window_seconds)
+                max_attempts=max_attempts or self.settings.max_attempts,
+                dedupe_window_seconds=self.settings.dedupe_window_seconds)
             span.set_attribute("vigil.job.id", enqueued.job_id)
             span.set_attribute("vigil.job.new", enqueued.created)
         self.metrics.observe("vigil_enqueue_seconds", time.perf_counter() - started)
@@ -100,8 +108,14 @@ class FrontDoor:
         return enqueued
 
     async def update_status(self, incident: Incident, status: str) -> list[str]:
-        """An incident was acknowledged or resolved at its source: record it on its jobs."""
-        return await self.queue.close_incident(incident.fingerprint, status)
+        """An incident was acknowledged or resolved at its source: record it on its jobs, and when it
+        is resolved, queue a job that says so in the Slack thread of each report (durably, like any
+        delivery; the webhook is not kept waiting on Slack)."""
+        touched = await self.queue.close_incident(incident.fingerprint, status)
+        if status == "resolved" and touched and self.slack is not None:
+            await self.submit(incident, kind=RESOLVED, dedupe_key=f"resolved:{incident.fingerprint}",
+                              extra={"jobs": touched}, max_attempts=RESOLVED_ATTEMPTS)
+        return touched
 
     def _finished(self, job: Job, outcome: str) -> None:
         self.metrics.inc("vigil_jobs_finished_total", kind=job.kind, outcome=outcome)
@@ -162,6 +176,34 @@ class FrontDoor:
             await ctx.save(result)
         return result
 
+    async def _run_resolved(self, job: Job, ctx: JobContext) -> dict[str, Any]:
+        """Post "resolved" in the thread of each report of the incident. A report still being written
+        is waited for (a minute here, then by retrying with backoff) so the line lands after it."""
+        incident = _incident(job)
+        done: list[str] = list((job.result or {}).get("posted") or [])
+        for job_id in [str(j) for j in job.payload.get("jobs") or [] if str(j) not in done]:
+            target = await self._when_finished(job_id, RESOLVED_WAIT_SECONDS)
+            if target is None:
+                continue
+            if target.state in ("queued", "running"):
+                raise RuntimeError(f"the report of {job_id} is not delivered yet; retrying after it")
+            where = (target.result or {}).get("slack_thread") or {}
+            if self.slack is not None and where.get("channel") and where.get("thread_ts"):
+                await SlackThread(self.slack, where["channel"], where["thread_ts"]).post_resolved(
+                    incident.title, job.source)
+            done.append(job_id)
+            await ctx.save({"posted": done})
+        return {"posted": done}
+
+    async def _when_finished(self, job_id: str, wait_seconds: float) -> Job | None:
+        """The job once it is no longer queued or running, or as it is when `wait_seconds` have passed."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            job = await self.queue.get(job_id)
+            if job is None or job.state not in ("queued", "running") or time.monotonic() >= deadline:
+                return job
+            await asyncio.sleep(0.25)
+
     async def _investigate(self, incident: Incident, job: Job, thread: SlackThread | None) -> Report:
         progress = thread.progress if thread is not None else None
         attributes: dict[str, str | int] = {
@@ -190,6 +232,7 @@ class FrontDoor:
             png = await self._chart(incident, report) if self.settings.slack.charts else None
             await thread.post_report(report, job.id, png)
             delivered.append("slack")
+            result["slack_thread"] = {"channel": thread.channel, "thread_ts": thread.thread_ts}
             await ctx.save(result)
 
     async def _chart(self, incident: Incident, report: Report) -> bytes | None:
@@ -270,4 +313,4 @@ def _incident(job: Job) -> Incident:
         raise PermanentError(f"the stored incident of job {job.id} cannot be read: {exc}") from exc
 
 
-__all__ = ["FOLLOWUP", "INVESTIGATE", "DeliveryError", "FrontDoor", "InvestigateFn"]
+__all__ = ["FOLLOWUP", "INVESTIGATE", "RESOLVED", "DeliveryError", "FrontDoor", "InvestigateFn"]
