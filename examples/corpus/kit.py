@@ -511,7 +511,7 @@ class Incident:
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Any other object (CRDs, custom resources, policies); stamps uid and creation time."""
         meta = obj.setdefault("metadata", {})
-        meta.setdefault("uid", o.uid(obj["kind"], meta.get("namespace", ""), meta["name"]))
+        meta.setdefault("uid", o.uid(obj["kind"].lower(), meta.get("namespace", ""), meta["name"]))
         meta.setdefault("creationTimestamp", ts(self.born + timedelta(days=4)))
         meta.setdefault("resourceVersion", "8100")
         self.cluster.add_object(obj)

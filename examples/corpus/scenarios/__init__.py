@@ -1,5 +1,6 @@
 """Corpus scenarios, a few per file by theme; ALL is the order bundles are built in."""
 
-from corpus.scenarios import control, crashloops, health, networking, resources
+from corpus.scenarios import batch, control, crashloops, health, networking, resources, stateful
 
-ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS, *networking.SCENARIOS, *health.SCENARIOS, *control.SCENARIOS]
+ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS, *networking.SCENARIOS, *health.SCENARIOS, *control.SCENARIOS,
+       *batch.SCENARIOS, *stateful.SCENARIOS]
