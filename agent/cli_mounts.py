@@ -18,7 +18,7 @@ SUBAPPS: list[tuple[str, str]] = [
     ("runbooks", "agent.runbooks.cli:app"),
     ("llm", "agent.llm.cli:app"),
     ("replay", "mcp_servers.kubernetes.cli:replay_app"),
-    ("bundle", "mcp_servers.kubernetes.cli:bundle_app"),
+    ("bundle", "agent.cli_capture:bundle_app"),  # validate (kubernetes.cli) + capture
     ("code", "mcp_servers.codegraph.cli:code_app"),
     ("gitops", "agent.gitops.cli:app"),
     ("serve", "agent.frontdoor_cli:serve_app"),
