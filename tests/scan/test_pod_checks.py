@@ -267,3 +267,13 @@ def test_a_pod_whose_init_container_is_still_working_is_not_a_problem() -> None:
         {"name": "wait-for-db", "ready": False, "restartCount": 0, "state": {"running": {"startedAt": ts(20)}}}])
     p = set_container(p, state={"waiting": {"reason": "PodInitializing"}})
     assert run([*owned(0), p]).findings == []
+
+
+def test_a_pod_stuck_terminating_names_its_finalizer_and_one_just_deleted_is_fine() -> None:
+    objs = owned(2)
+    objs[2]["metadata"].update(deletionTimestamp=ts(30), finalizers=["example.com/drain-connections"])
+    objs[3]["metadata"]["deletionTimestamp"] = ts(0.5)
+    [f] = run(objs).findings
+    assert (f.check, f.reason, f.details["finalizers"]) == ("pod.stuck_terminating", "Terminating",
+                                                            ["example.com/drain-connections"])
+    assert "held by finalizers example.com/drain-connections" in f.message

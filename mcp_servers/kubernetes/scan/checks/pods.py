@@ -34,7 +34,7 @@ from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
 CHECK_IDS = ("pod.crashloop", "pod.oomkilled", "pod.image_pull", "pod.pending", "pod.not_ready", "pod.evicted",
              "pod.init_failed", "pod.config_error", "pod.mount_failed", "pod.start_error", "pod.restarting",
-             "pod.failed")
+             "pod.failed", "pod.stuck_terminating")
 
 IMAGE_REASONS = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull",
                            "RegistryUnavailable", "ImageInspectError"})
@@ -44,6 +44,7 @@ RECENT = timedelta(hours=1)
 """A restart or an OOM kill older than this is history, not an incident (severity drops)."""
 NOT_READY_GRACE = timedelta(seconds=60)
 CREATING_GRACE = timedelta(minutes=5)
+STUCK_TERMINATING = timedelta(minutes=5)
 MAX_POD_NAMES = 5
 
 
@@ -432,6 +433,21 @@ def _probe_error(message: str) -> str:
     return clip(rest.strip() or head, 120)
 
 
+def _stuck_terminating(pod: dict[str, Any], now: datetime) -> PodProblem | None:
+    """A pod still there well after its deletion deadline: a finalizer, or a node that stopped answering."""
+    meta = pod.get("metadata") or {}
+    deleted = parse_ts(meta.get("deletionTimestamp"))  # already includes the grace period
+    if deleted is None or now - deleted < STUCK_TERMINATING:
+        return None
+    node = (pod.get("spec") or {}).get("nodeName")
+    finalizers = list(meta.get("finalizers") or [])
+    details: dict[str, Any] = {"deletion_deadline": meta.get("deletionTimestamp"), "node": node,
+                               "finalizers": finalizers}
+    why = f"finalizers {', '.join(finalizers)}" if finalizers else f"node {node} has not confirmed the kill"
+    return PodProblem("pod.stuck_terminating", "warning", "Terminating", "", ",".join(finalizers), details,
+                      [clip(f"deletion deadline {meta.get('deletionTimestamp')} passed; {why}")], deleted, None)
+
+
 def pod_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> list[PodProblem]:
     """Every distinct problem of one pod (empty for a healthy or a completed pod)."""
     status = pod.get("status") or {}
@@ -449,7 +465,8 @@ def pod_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> list[Pod
                            str(status.get("reason") or ""), {"message": clip(message, 160)}, [clip(message)],
                            parse_ts(status.get("startTime")))]
     if (pod.get("metadata") or {}).get("deletionTimestamp"):
-        return []
+        stuck = _stuck_terminating(pod, now)
+        return [stuck] if stuck else []
     pending = _pending(snap, pod, now)
     if pending:
         return [pending]
@@ -506,6 +523,10 @@ def _summary(check: str, reason: str, d: dict[str, Any]) -> str:
         return f"{reason}{c}: {what}{obj}"
     if check == "pod.mount_failed":
         return f"{reason}{c}" + (f": {d['error']}" if d.get("error") else "")
+    if check == "pod.stuck_terminating":
+        held = f"held by finalizers {', '.join(d['finalizers'])}" if d.get("finalizers") else (
+            f"node {d.get('node')} has not confirmed the kill")
+        return f"stuck Terminating past its deletion deadline, {held}"
     if check == "pod.start_error":
         return f"{reason}{c}: {d.get('error')}"
     return f"{reason}" + (f": {d['message']}" if d.get("message") else "")
