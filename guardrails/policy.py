@@ -316,6 +316,8 @@ def _limit_denial(limits: Limits, name: str, what: str, ceiling: str, below: boo
 
 
 def _dur(seconds: float) -> str:
+    if seconds != seconds or seconds == float("inf"):
+        return "an unbounded time"
     for unit, size in (("y", 31536000), ("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"

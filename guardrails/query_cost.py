@@ -18,8 +18,9 @@ them with the caller's ceilings:
   spellings, so `.{1,}` or `[^"]+` are caught as well as `.+`.
 
 PromQL is parsed by `promql-parser` (a maintained binding of the Rust port of Prometheus' own
-parser). LogQL has no such package; its reader here understands strings (with escapes and raw
-backticks), stream selectors, range selectors and `offset`, which is all its cost depends on.
+parser); regexes are tried with RE2 (`google-re2`), Prometheus' own regex engine, in linear time.
+LogQL has no such package; its reader here understands strings (with escapes and raw backticks),
+stream selectors, range selectors and `offset`, which is all its cost depends on.
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ class QueryError(ValueError):
     """The query cannot be read; the message quotes where and says what to write."""
 
 
+MAX_QUERY_CHARS = 16384
+"""Longer than any query a person or a model writes, short enough to read in well under a millisecond."""
+
+
+def _check_length(query: str) -> None:
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(query)} characters long, over {MAX_QUERY_CHARS}; "
+                         "split it or aggregate with recording rules")
+
+
 @dataclass
 class QueryCost:
     lookback_seconds: float = 0.0
@@ -79,21 +90,34 @@ def _clip(text: str, width: int = 80) -> str:
 
 
 @lru_cache(maxsize=512)
-def matches_everything(regex: str) -> bool:
-    """Would this (anchored, RE2-style) regex match every name? Unreadable regexes count as yes: unjudgeable."""
+def _re2(regex: str) -> Any | None:
+    """The regex compiled by RE2, the engine and syntax Prometheus and Loki use, or None if it does not compile.
+
+    Never Python's `re`: a caller's `(a+)+$` would backtrack for minutes inside the guardrail, while
+    RE2 runs in linear time, whatever the pattern."""
+    import re2
+
+    options = re2.Options()
+    options.dot_nl = True  # Prometheus anchors matchers as ^(?s:...)$
+    options.log_errors = False
     try:
-        compiled = re.compile(regex, re.DOTALL)
-    except re.error:
-        return True
-    return all(compiled.fullmatch(p) for p in _PROBES)
+        return re2.compile(regex, options)
+    except re2.error:
+        return None
+
+
+@lru_cache(maxsize=512)
+def matches_everything(regex: str) -> bool:
+    """Would this (anchored) regex match every name? Unreadable regexes count as yes: unjudgeable."""
+    compiled = _re2(regex)
+    return compiled is None or all(compiled.fullmatch(p) for p in _PROBES)
 
 
 @lru_cache(maxsize=512)
 def name_share(regex: str) -> float:
     """The share of common metric names a `__name__` regex matches (1.0 when it cannot be read)."""
-    try:
-        compiled = re.compile(regex, re.DOTALL)
-    except re.error:
+    compiled = _re2(regex)
+    if compiled is None:
         return 1.0
     return sum(1 for n in _METRIC_NAMES if compiled.fullmatch(n)) / len(_METRIC_NAMES)
 
@@ -105,11 +129,8 @@ def selective(op: str, value: str, label: str = "") -> bool:
     if op == "=":
         return value != ""
     if op == "=~":
-        try:
-            empty = re.fullmatch(value, "", re.DOTALL) is not None
-        except re.error:
-            return False
-        if empty or matches_everything(value):
+        compiled = _re2(value)
+        if compiled is None or compiled.fullmatch("") is not None or matches_everything(value):
             return False
         return label != "__name__" or name_share(value) < NAME_SHARE_LIMIT
     return False
@@ -127,6 +148,7 @@ def promql_cost(query: str, reference_ts: float) -> QueryCost:
     an `@ <timestamp>` modifier's distance is measured."""
     import promql_parser
 
+    _check_length(query)
     try:
         expr = promql_parser.parse(query)
     except ValueError as exc:
@@ -140,8 +162,7 @@ def promql_cost(query: str, reference_ts: float) -> QueryCost:
     return cost
 
 
-_DURATION_RUN = re.compile(r"(?<![A-Za-z0-9_:.])(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y))+(?![A-Za-z0-9_])")
-_SUBQUERY_STEP = re.compile(r":\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y))+)(?![A-Za-z0-9_:])")
+_TOKEN = re.compile(r"[A-Za-z0-9_.]+|:")
 
 
 def _promql_upper_bound(query: str, error: str) -> QueryCost:
@@ -155,10 +176,16 @@ def _promql_upper_bound(query: str, error: str) -> QueryCost:
         raise QueryError(f"the PromQL query cannot be parsed ({error}), and an @ modifier in it cannot be "
                          "judged without parsing; fix the syntax")
     cost = QueryCost(parse_error=error)
-    total = sum(_compound(m.group(0), parse_duration) for m in _DURATION_RUN.finditer(code))
+    tokens = _TOKEN.findall(code)  # one linear pass: no pattern here can backtrack on a caller's text
+    total = 0.0
+    for i, token in enumerate(tokens):
+        seconds = _duration_token(token, parse_duration)
+        if seconds is None:
+            continue
+        total += seconds
+        if i and tokens[i - 1] == ":":
+            cost.resolution(seconds, f":{token}")
     cost.look(total, "every duration in the query, summed")
-    for m in _SUBQUERY_STEP.finditer(code):
-        cost.resolution(_compound(m.group(1), parse_duration), _clip(m.group(0)))
     for i in _outside_strings(query, "{", quotes="\"`'"):
         before = query[:i].rstrip()
         if before and (before[-1].isalnum() or before[-1] in "_:"):
@@ -172,9 +199,14 @@ def _promql_upper_bound(query: str, error: str) -> QueryCost:
     return cost
 
 
-def _compound(text: str, parse: Any) -> float:
-    """`1h30m` -> 5400.0 (PromQL durations may chain units)."""
-    return sum(float(parse(part)) for part in re.findall(r"\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y)", text))
+def _duration_token(token: str, parse: Any) -> float | None:
+    """Seconds of a duration literal such as `5m` or `1h30m`; None for anything else (a bare number too)."""
+    if not token[0].isdigit() or token[-1].isdigit():
+        return None
+    try:
+        return float(parse(token))
+    except ValueError:
+        return None
 
 
 def _seconds(value: timedelta | None) -> float:
@@ -272,6 +304,7 @@ def logql_cost(query: str) -> QueryCost:
     LogQL has no subqueries, so the look-back is the longest range plus the largest offset."""
     from guardrails.timeparse import parse_duration
 
+    _check_length(query)
     cost = QueryCost()
     for matchers in logql_selectors(query):
         if not any(m.selective for m in matchers):

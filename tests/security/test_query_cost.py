@@ -191,3 +191,21 @@ def test_nested_look_back_is_refused_exactly_when_it_sums_past_the_ceiling(rng: 
         assert decision.rule == "limits.default.promql.max_range" and "maximum of 7d" in decision.reason
     elif too_fine:
         assert decision.rule == "limits.default.promql.min_step" and "minimum of 15s" in decision.reason
+
+
+def test_hostile_regexes_and_sizes_are_judged_not_executed_by_backtracking() -> None:
+    """Regexes are tried with RE2 (linear, as in Prometheus): a pattern that would make Python's `re`
+    backtrack for hours against the guardrail's probe names is judged like any other."""
+    policy, actor = Policy(), Actor(name="hostile")
+
+    def judge(query: str, cost_class: str = "promql") -> tuple[bool, str]:
+        decision = policy.check_costs(actor, None, Scope(query=query, reference_ts=0.0), cost_class)
+        return decision.allowed, decision.reason
+
+    assert judge('{__name__=~"(q+)+$"}')[0]  # narrows (only q, qq, ...): allowed, and answered at once
+    assert not judge('{__name__=~"(.*)*(.+)+"}')[0]  # matches everything
+    assert not judge('{app=~"(.*a){25}|.*"} |= "x"', "logql")[0]
+    allowed, reason = judge("up + " * 4000 + "up")
+    assert not allowed and "over 16384" in reason
+    allowed, reason = judge('count_over_time({app="x"}[' + "9" * 400 + "d])", "logql")
+    assert not allowed and "maximum of 24h" in reason
