@@ -48,6 +48,8 @@ class LogEvidence:
     hosts: list[str]
     error_classes: set[str]
     previous: bool
+    more: list[dict[str, Any]] = field(default_factory=list)
+    """The next errors of the same logs, error or fatal only."""
 
 
 @dataclass
@@ -80,7 +82,8 @@ def log_evidence(data: dict[str, Any], evidence_id: str) -> LogEvidence | None:
                        evidence_id=evidence_id, top=top,
                        hosts=[str(h) for h in facts.get("hosts") or []],
                        error_classes={str(e.get("error_class")) for e in errors if e.get("error_class")},
-                       previous=bool(data.get("previous")))
+                       previous=bool(data.get("previous")),
+                       more=[e for e in errors[1:] if e.get("severity") in ("error", "fatal")])
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -85,7 +85,11 @@ class _Case:
         return max(self.findings, key=cause_weight)
 
     def pods(self) -> set[str]:
-        return {str(p) for f in self.findings for p in f.get("pods") or []}
+        out = {str(p) for f in self.findings for p in f.get("pods") or []}
+        for f in self.findings:  # a CronJob's finding lists its Jobs; their pods are in the details
+            listed = (f.get("details") or {}).get("pods")
+            out.update(str(p) for p in listed or [] if isinstance(listed, list))
+        return out
 
     def text(self) -> str:
         """Everything the findings say, for spotting which other objects they name."""
@@ -334,7 +338,7 @@ def _relation(case: _Case, subject: Subject, topology: dict[str, str], log_hosts
         return "dns"
     if any(problem_of(f) in subject.problems for f in case.findings):
         return "symptom"
-    if subject.namespace and case.ref.namespace == subject.namespace:
+    if case.ref.namespace and (case.ref.namespace == subject.namespace or subject.mentions(case.ref.namespace)):
         return "namespace"
     return "cluster"
 
@@ -379,6 +383,24 @@ def _score(case: _Case, cases: dict[Ref, _Case]) -> float:
     return round(score, 3)
 
 
+def _changes_for(case: _Case, facts: Facts) -> list[dict[str, Any]]:
+    """Changes to this object or to what it uses in the window before the symptom, newest first; a
+    configuration change (ConfigMap, Secret) is listed before a rollout that merely restarted pods for it."""
+    found = []
+    for change in facts.change_list():
+        at = parse_time(change.get("at"))
+        if at is None or not (facts.at - WINDOW_BEFORE <= at <= facts.at + timedelta(minutes=10)):
+            continue
+        target = Ref.of(change.get("object"))
+        related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r]
+        if (target is not None and (target.same_object(case.ref) or target.name in case.pods())) or \
+                any(r.same_object(case.ref) for r in related):
+            found.append(change)
+    found.sort(key=lambda c: str(c.get("at")), reverse=True)
+    found.sort(key=lambda c: 0 if c.get("type") in ("config", "secret") else 1)
+    return found
+
+
 def _change_for(case: _Case, facts: Facts) -> dict[str, Any] | None:
     """The newest change to this object, or to what it uses, in the window before the symptom."""
     best = None
@@ -400,7 +422,7 @@ def _log_for(case: _Case, logs: list[LogEvidence]) -> LogEvidence | None:
     for log in logs:
         if log.top is None:
             continue
-        if log.pod in pods or workload_of_pod(log.pod) == case.ref.name:
+        if log.pod in pods or workload_of_pod(log.pod) == case.ref.name or log.pod.startswith(case.ref.name + "-"):
             return log
     return None
 
@@ -425,7 +447,12 @@ def log_detail(log: LogEvidence) -> str:
     detail = _safe(said)
     if not detail:
         return ""
-    return f"its {where} say {detail!r}" + (f" ({facts})" if facts and facts not in detail else "")
+    text = f"its {where} say {detail!r}" + (f" ({facts})" if facts and facts not in detail else "")
+    for other in log.more[:2]:  # the lines around the top error often carry the specifics (versions, ports)
+        more = _safe(str(other.get("message") or other.get("example") or ""), 160)
+        if more and more not in text:
+            text += f", and {more!r}"
+    return text
 
 
 def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts) -> Candidate:
@@ -444,12 +471,21 @@ def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts)
         detail = log_detail(case.log)
         if detail:
             text += f"; {detail}"
-    if case.change is not None:
-        at = parse_time(case.change.get("at"))
+    evidence_lines = [_safe(str(e), 200) for f in [primary, *others[:1]] for e in (f.get("evidence") or [])[:2]]
+    quoted = [e for e in evidence_lines if e and e not in text][:2]
+    if quoted:
+        text += f" (seen: {'; '.join(quoted)})"
+    changes = _changes_for(case, facts)[:2]
+    for n, change in enumerate(changes):
+        at = parse_time(change.get("at"))
         ago = f", {int((facts.at - at).total_seconds() // 60)} min before the alert" if at and at <= facts.at else ""
-        summary = _safe(str(case.change.get("summary") or ""), 300)
+        summary = _safe(str(change.get("summary") or ""), 300)
+        diff = [_safe(str(d), 120) for d in change.get("diff") or []]
+        diff_text = "; ".join(d for d in diff[:3] if d and d not in summary)
         if summary:
-            text += f". It started after a change: {summary}{ago}"
+            text += (". It started after a change: " if n == 0 else ". Also changed: ") + summary
+            text += f" ({diff_text})" if diff_text else ""
+            text += ago
     victims = [r for r in case.explains if cases[r].relation != "cluster" or case.relation != "cluster"]
     if victims:
         text += f". This explains: {', '.join(str(v) for v in victims[:4])}"

@@ -69,8 +69,14 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     subject_name = await _resolve_subject(subject, result, call)
     await _evicted_neighbourhood(facts, subject_name, call)
     log_calls = _log_calls(subject, facts, result)
-    outcomes = await asyncio.gather(*(call("k8s_logs", args, f"survey-logs-{i + 1}")
-                                      for i, args in enumerate(log_calls)))
+    outcomes = list(await asyncio.gather(*(call("k8s_logs", args, f"survey-logs-{i + 1}")
+                                           for i, args in enumerate(log_calls))))
+    retries = [(i, {**o.arguments, "previous": False}) for i, o in enumerate(outcomes)
+               if o is not None and not o.ok and o.arguments.get("previous")]
+    for (i, _), retried in zip(retries, await asyncio.gather(
+            *(call("k8s_logs", {k: v for k, v in a.items() if k != "context"}, f"survey-logs-{i + 1}-current")
+              for i, a in retries)), strict=True):
+        outcomes[i] = retried  # no previous instance (it never restarted): what the current one said
     hosts: list[str] = []
     for outcome in outcomes:
         if outcome is not None and outcome.ok and outcome.data:
@@ -153,7 +159,9 @@ def _log_calls(subject: Subject, facts: Facts, result: SurveyResult) -> list[dic
     findings = sorted(facts.findings(), key=lambda f: (-_relevance(f, subject, result.resolved), -cause_weight(f)))
     for finding in findings:
         text = f"{finding.get('check', '')} {finding.get('reason', '')}".lower()
-        pods = [str(p) for p in finding.get("pods") or []]
+        details = finding.get("details") or {}
+        listed = details.get("pods") if isinstance(details.get("pods"), list) else finding.get("pods")
+        pods = [str(p) for p in listed or []]
         obj = Ref.of(finding.get("object"))
         if not pods and obj is not None and obj.kind.lower() == "pod":
             pods = [obj.name]
@@ -164,8 +172,8 @@ def _log_calls(subject: Subject, facts: Facts, result: SurveyResult) -> list[dic
         if pod in seen or not namespace:
             continue
         seen.add(pod)
-        details = finding.get("details") or {}
-        crashed = any(w in text for w in ("crash", "oom", "error", "backoff")) or bool(details.get("restarts"))
+        # A restarted container's cause is in the instance before; a finished one (a Job's) is its current one.
+        crashed = any(w in text for w in ("crashloop", "oom", "restarting")) or bool(details.get("restarts"))
         arguments: dict[str, Any] = {"name": pod, "namespace": namespace, "previous": crashed, "tail": 300}
         if isinstance(details.get("container"), str) and details["container"]:
             arguments["container"] = details["container"]
