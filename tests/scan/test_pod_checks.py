@@ -277,3 +277,35 @@ def test_a_pod_stuck_terminating_names_its_finalizer_and_one_just_deleted_is_fin
     assert (f.check, f.reason, f.details["finalizers"]) == ("pod.stuck_terminating", "Terminating",
                                                             ["example.com/drain-connections"])
     assert "held by finalizers example.com/drain-connections" in f.message
+
+
+def test_start_error_quotes_the_runtime() -> None:
+    objs = owned(1)
+    message = ('failed to create containerd task: exec: "/app/server": stat /app/server: no such file or directory')
+    objs[2] = set_container(objs[2], state={"waiting": {"reason": "RunContainerError", "message": message}},
+                            restarts=3)
+    [f] = run(objs).findings
+    assert (f.check, f.reason) == ("pod.start_error", "RunContainerError") and "no such file" in f.details["error"]
+
+
+def test_volume_that_cannot_attach_is_a_mount_failure_and_a_young_pod_creating_is_fine() -> None:
+    objs = owned(2)
+    objs[2] = set_container(objs[2], state={"waiting": {"reason": "ContainerCreating"}})
+    objs.append(event("Pod", "api-7d9f-0", "FailedAttachVolume", 'AttachVolume.Attach failed for volume "pvc-1" : '
+                      "rpc error: code = Internal desc = volume is attached to another node", count=8))
+    objs[3] = set_container(objs[3], state={"waiting": {"reason": "ContainerCreating"}})
+    objs[3]["status"]["startTime"] = ts(1)
+    [f] = run(objs).findings
+    assert (f.check, f.reason, f.count) == ("pod.mount_failed", "FailedAttachVolume", 1)
+    assert "attached to another node" in f.details["error"]
+
+
+def test_a_bare_pod_that_failed_is_reported_with_its_message() -> None:
+    p = pod("debug-shell")
+    p["spec"]["restartPolicy"] = "Never"
+    p["status"].update(phase="Failed", reason="DeadlineExceeded",
+                       message="Pod was active on the node longer than the specified deadline")
+    [f] = run([p]).findings
+    assert (f.check, f.reason, str(f.object)) == ("pod.failed", "DeadlineExceeded", "Pod shop/debug-shell")
+    p["status"].update(phase="Succeeded", reason=None, message=None)
+    assert run([p]).findings == []
