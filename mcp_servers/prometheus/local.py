@@ -5,26 +5,45 @@ with `promtool tsdb create-blocks-from openmetrics`, start the `prometheus` bina
 loopback port with its data in a temporary directory (retention 100y so old incident data is not
 deleted at start-up), wait for `/-/ready`, and stop it on exit.
 
+It never outlives its owner. On Linux the child asks the kernel for SIGTERM when its parent dies
+(`prctl(PR_SET_PDEATHSIG)`), so a `vigil` killed with SIGKILL takes its Prometheus with it. And each
+temp dir holds `owner.json` (owner and Prometheus, each recorded by pid, start time and boot id):
+the next start reaps any Prometheus whose owner is provably gone and removes its temp dir, which
+also covers systems without PDEATHSIG and a Prometheus started from a thread other than the main
+one (the kernel sends PDEATHSIG when the *thread* that started the child ends, so it is only asked
+for from the main thread).
+
 It never touches a system Prometheus service or its data directory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import json
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
 import yaml
+
+from agent.process_identity import ProcessId
+
+TEMP_PREFIX = "vigil-prom-"
+OWNER_FILE = "owner.json"
+PR_SET_PDEATHSIG = 1
 
 
 class LocalPrometheusError(RuntimeError):
@@ -52,6 +71,73 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=5)
+
+
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A `preexec_fn` asking Linux to SIGTERM the child when this thread's process dies; None where
+    that is unavailable or unsafe (not Linux, or not the main thread: see the module docstring)."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return hook
+
+
+def _write_owner(workdir: Path, prometheus_pid: int | None) -> None:
+    owner = ProcessId.of(os.getpid())
+    data: dict[str, Any] = {"owner": owner.__dict__}
+    if prometheus_pid is not None:
+        data["prometheus"] = ProcessId.of(prometheus_pid).__dict__
+    tmp = workdir / (OWNER_FILE + ".tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    tmp.replace(workdir / OWNER_FILE)
+
+
+def reap_orphans(tempdir: Path | None = None, min_age_seconds: float = 3600.0) -> list[Path]:
+    """Stop the Prometheus of every local instance whose owner is provably gone, remove its temp dir,
+    and return the dirs removed. A temp dir without an owner file (an older Vigil) is removed once it
+    is older than `min_age_seconds`, unless a live owner wrote one meanwhile."""
+    removed: list[Path] = []
+    for workdir in Path(tempdir or tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+        try:
+            data = json.loads((workdir / OWNER_FILE).read_text(encoding="utf-8"))
+            owner = ProcessId(**data["owner"])
+            prometheus = ProcessId(**data["prometheus"]) if data.get("prometheus") else None
+        except FileNotFoundError:
+            with contextlib.suppress(OSError):
+                if time.time() - workdir.stat().st_mtime > min_age_seconds:
+                    shutil.rmtree(workdir, ignore_errors=True)
+                    removed.append(workdir)
+            continue
+        except (OSError, ValueError, TypeError, KeyError):
+            continue  # not ours to judge
+        if not owner.gone():
+            continue
+        if prometheus is not None and not prometheus.gone():
+            _stop_pid(prometheus)
+        shutil.rmtree(workdir, ignore_errors=True)
+        removed.append(workdir)
+    return removed
+
+
+def _stop_pid(process: ProcessId) -> None:
+    """SIGTERM an orphaned Prometheus, SIGKILL it if it lingers (it is not our child: poll, not wait)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not process.gone():
+            time.sleep(0.05)
+        if not process.gone():
+            os.kill(process.pid, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -152,7 +238,9 @@ class LocalPrometheus:
         """Backfill (first start only), then run Prometheus and wait until it is ready."""
         binary = _find_binary("prometheus", self._prometheus)
         if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="vigil-prom-")
+            reap_orphans()
+            self._tmp = tempfile.TemporaryDirectory(prefix=TEMP_PREFIX)
+            _write_owner(self.workdir, None)
             data = self.workdir / "data"
             data.mkdir()
             for path in self.openmetrics:
@@ -178,9 +266,11 @@ class LocalPrometheus:
                     stderr=subprocess.STDOUT,
                     cwd=self.workdir,
                     start_new_session=True,
+                    preexec_fn=_die_with_parent_hook(),  # only prctl and getppid run in the child
                 )
             finally:
                 log.close()
+            _write_owner(self.workdir, self._proc.pid)
             # If the owner forgets close() or the interpreter exits, do not leave a Prometheus behind
             # (it runs in its own session, so a Ctrl-C in the terminal does not reach it).
             self._finalizer = weakref.finalize(self, _terminate, self._proc)
