@@ -25,6 +25,10 @@ backslash-escaped runs are decoded and the decoded text scanned again (one level
 payload that scores is reported as `encoded_payload`; characters hidden inside words are scored
 as `hidden_unicode` in their own right.
 
+A second, model-free signal (guardrails/injection_model.py, a linear classifier over multilingual
+concepts and structure, weights shipped as JSON) scores each passage too; a passage it calls
+hostile is reported as a `classifier` span, so a translated or rephrased instruction still counts.
+
 Cost: patterns run on the lowercased text without re.IGNORECASE, only in windows around their
 anchor words, and weak detectors only near a strong hit (the only place they can change a score).
 See docs/guardrails-text.md for the signal table and measured recall and false-positive rates.
@@ -39,6 +43,8 @@ import re
 import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
+
+from guardrails.injection_model import classify
 
 THRESHOLD = 0.5
 STRONG = 0.4
@@ -1221,6 +1227,16 @@ def _scan(text: str, depth: int) -> InjectionReport:
     score = 0.0
     for group in _clusters(hits):
         score = max(score, _cluster_score(group))
+    if depth == 0:
+        # The second signal (injection_model.py): concepts in a dozen languages and the text's
+        # structure, for rephrased and translated instructions that no pattern above knows.
+        verdict = classify(text)
+        if verdict.hostile:
+            weight = round(THRESHOLD + (1 - THRESHOLD) * 0.98 * (verdict.probability - verdict.threshold)
+                           / max(1e-6, 1 - verdict.threshold), 3)
+            spans.append(InjectionSpan(verdict.start, verdict.end, "classifier", weight,
+                                       _excerpt(text[verdict.start : verdict.end])))
+            score = max(score, weight)
     seen = {(sp.start, sp.end, sp.kind) for sp in spans}
     for h in hits:
         if h.signal.startswith(("unicode:", "decoded:")) or (h.start, h.end, h.kind) in seen:

@@ -145,6 +145,11 @@ def _prose_password(value: str) -> bool:
     return _password_value(v, quoted=False) and not v.startswith(("http://", "https://", "/"))
 
 
+def _cli_value(value: str) -> bool:
+    """A literal option value, not `$VAR`, another option, or a one-letter mistake."""
+    return not _is_placeholder(value) and not value.startswith(("$", "-")) and len(value.strip("'\"")) >= 3
+
+
 def _base64_pem_key(value: str) -> bool:
     """Base64 whose decoding is a PEM private key (kubeconfig client-key-data, tls.key in data)."""
     try:
@@ -515,21 +520,38 @@ FORMATS: tuple[SecretFormat, ...] = (
         ["password"],
         accept=lambda v: not _is_placeholder(v),
     ),
+    # Credentials on a command line: one format, several entries so that each runs only near its own words.
     _fmt(
         "cli_password_flag",
-        "password or token passed on a command line: mysql -pX, --password=X, sshpass -p X, curl -u u:p",
+        "password passed to a MySQL/MariaDB client as -pX, or to sshpass as -p X",
         [
             r"(?i)\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlimport|mysqlshow)\b[^\n|;&]{0,200}?"
             r"\s-p(?P<s>[^\s'\"-][^\s'\"]{2,127}|'[^'\n]{1,128}'|\"[^\"\n]{1,128}\")",
             r"(?i)\bsshpass\s+-p\s*(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|[^\s'\"]{1,128})",
+        ],
+        ["mysql", "mariadb", "sshpass"],
+        accept=_cli_value,
+    ),
+    _fmt(
+        "cli_password_flag",
+        "a --password / --token / --secret style option and its value (`--password=X`, `--token X`)",
+        [
             r"(?i)(?<![\w-])--(?:[a-z]+-)?(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
             r"client-secret|access-key|secret-key|private-key|bearer)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
             r"\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
+        ],
+        ["pass", "pwd", "token", "secret", "key", "bearer"],
+        accept=_cli_value,
+    ),
+    _fmt(
+        "cli_password_flag",
+        "user:password given to curl/wget/git/helm/docker with -u, --user or --creds",
+        [
             r"(?i)\b(?:curl|wget|http|httpie|git|helm|docker|skopeo|oras)\b[^\n|;&]{0,200}?\s(?:-u|--user|"
             r"--creds|--http-user)[ =](?P<q>['\"]?)[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{1,256})(?P=q)",
         ],
-        ["-p", "--", "sshpass", "-u", "--user", "--creds"],
-        accept=lambda v: not _is_placeholder(v) and not v.startswith(("$", "-")) and len(v.strip("'\"")) >= 3,
+        ["-u ", "-u=", "--user", "--creds", "--http-user"],
+        accept=_cli_value,
     ),
     _fmt(
         "prose_password",
@@ -755,9 +777,10 @@ def _names_a_symbol(key: str, value: str) -> bool:
 
 
 _CONTEXT_WORD = re.compile(
-    r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\- ]?key|access[_\- ]?key|private[_\- ]?key|"
-    r"credential|creds?|auth|bearer|signature|license[_\- ]?key|webhook)"
+    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\- ]?key|access[_\- ]?key|private[_\- ]?key|"
+    r"credential|creds?|auth|bearer|signature|license[_\- ]?key|webhook)(?![a-z])"
 )
+"""Run on the lowercased text; the word must end there (`authentication`, `tokenizer` are not context)."""
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
 _CONTEXT_REACH = 48
 """Characters between a credential word and a token for the word to vouch for it (same line)."""
@@ -772,7 +795,10 @@ def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
     """
     out: list[tuple[int, int, str]] = []
     last_end = -1
-    for w in _CONTEXT_WORD.finditer(text):
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    for w in _CONTEXT_WORD.finditer(lowered):
         if w.start() < last_end:
             continue
         line_end = text.find("\n", w.end())

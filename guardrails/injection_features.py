@@ -1,0 +1,303 @@
+"""Features of a text for the injection classifier: concepts in many languages, structure, words.
+
+Why features rather than more patterns: an attacker rephrases, translates and wraps. The pattern
+scanner (injection.py) knows phrasings; the classifier (injection_model.py) weighs *concepts* that
+survive rephrasing and translation: "disregard" and "ignorez" and "忽略" are one concept, IGNORE;
+"previous instructions" and "vorherigen Anweisungen" are PREVIOUS + INSTRUCTIONS. A text gets one
+feature per concept present, one per pair of concepts that occur together, a few structural
+features (a fake role marker, a fake end-of-data delimiter followed by instructions, a comment
+addressed to an AI, an instruction hidden in a URL query), and hashed words for the rest.
+
+The same function extracts features for training (guardrails/training/train_injection.py) and at
+run time, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import urllib.parse
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations, pairwise
+
+HASH_BUCKETS = 1 << 14
+"""Hashed word and word-pair features share this many buckets (the weights file stays small)."""
+
+# Each concept: stems in several languages. `*` at the end of a Latin stem allows any ending
+# (ignor* = ignore, ignorez, ignorieren, ignora); without it the word must stand alone. Stems in
+# scripts without spaces (Chinese, Japanese) match anywhere. Languages: en, fr, de, es, pt, it, nl,
+# pl, ru, zh, ja, ko.
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "ignore": (
+        "ignor*", "disregard*", "forget*", "overrid*", "bypass*", "discard*", "oubli*", "ne tenez pas compte",
+        "ne tiens pas compte", "vergiss*", "vergessen", "missacht*", "olvid*", "omit*", "esqueç*", "esquec*",
+        "desconsider*", "dimentic*", "trascur*", "negeer*", "vergeet", "zignoruj*", "zapomnij*", "игнорир*",
+        "забудь*", "забудьте", "не обращай*", "проигнорир*", "忽略", "无视", "忘记", "忽视", "不要理会", "無視",
+        "忘れ", "무시", "잊어", "override", "supersede*", "ersetz*", "remplac*", "reemplaz*", "substitu*",
+    ),
+    "previous": (
+        "previous", "prior", "above", "earlier", "preceding", "original", "précédent*", "ci-dessus",
+        "antérieur*", "vorherig*", "obig*", "bisherig*", "vorangegangen*", "anterior*", "previa*", "previo*",
+        "precedent*", "sopra", "vorige", "bovenstaande", "eerdere", "poprzedni*", "powyższ*", "предыдущ*",
+        "прежн*", "выше", "之前", "以上", "先前", "上面", "以前", "上記", "これまで", "이전", "위의", "앞의",
+    ),
+    "instructions": (
+        "instruction*", "rules", "prompt*", "directive*", "guideline*", "guardrail*", "policy", "policies",
+        "consigne*", "règle*", "regle*", "anweisung*", "regel*", "vorgabe*", "richtlinie*", "instrucci*",
+        "regla*", "indicaci*", "instruç*", "instruc*", "regra*", "istruzion*", "regol*", "instructie*",
+        "instrukcj*", "polecen*", "zasad*", "инструкц*", "правил*", "указани*", "指令", "指示", "规则",
+        "提示词", "命令", "ルール", "プロンプト", "지시", "규칙", "명령", "system prompt", "systemprompt",
+    ),
+    "ai": (
+        "assistant*", "agent", "agents", "agente*", "ai", "a.i.", "llm*", "language model*", "model", "bot",
+        "chatgpt", "claude", "gpt*", "copilot*", "gemini", "vigil", "chatbot*", "ia", "l'ia", "ki",
+        "modèle", "modelo", "modello", "sprachmodell*", "assistent*", "asistente*", "assistente*", "asystent*",
+        "ассистент*", "агент*", "ии", "нейросет*", "модел*", "бот", "助手", "代理", "人工智能", "模型", "智能体",
+        "机器人", "アシスタント", "エージェント", "モデル", "어시스턴트", "에이전트", "모델", "automation",
+        "automated", "any llm", "whoever reads",
+    ),
+    "approve": (
+        "approv*", "merge*", "authoriz*", "authoris*", "sign off", "lgtm", "auto-approv*", "rubber-stamp*",
+        "approuv*", "valide*", "valider", "fusionn*", "genehmig*", "freigeb*", "freigabe", "akzeptier*",
+        "aprueb*", "aprob*", "fusion*", "aprov*", "mescl*", "approva*", "goedkeur*", "keur", "zatwierd*",
+        "zaakceptuj*", "одобр*", "утверд*", "смерж*", "批准", "合并", "同意", "通过", "承認", "マージ", "승인",
+        "병합",
+    ),
+    "skip": (
+        "skip*", "without approval", "no approval", "without evidence", "without review", "without checking",
+        "without verif*", "don't verify", "do not verify", "do not check", "disable*", "turn off",
+        "switch off", "bypass*", "no need to", "unnecessary", "sans approbation", "sans preuve",
+        "sans vérif*", "sans valid*", "désactiv*", "saute*", "sautez", "ohne genehmigung", "ohne nachweis",
+        "ohne prüfung", "ohne freigabe", "überspring*", "deaktivier*", "sin aprobaci*", "sin evidencia*",
+        "sin pruebas", "sin revisi*", "omite", "omitir", "desactiv*", "salta*", "sem aprovaç*", "sem evidênc*",
+        "sem revis*", "pule", "pular", "desativ*", "senza approvazione", "salta", "pomiń", "bez zatwierdz*",
+        "без одобрен*", "без проверк*", "без подтвержд*", "пропусти*", "отключи*", "跳过", "无需批准",
+        "不需要审批", "无需审批", "禁用", "关闭", "不需要证据", "スキップ", "承認なし", "承認不要", "無効",
+        "건너뛰", "승인 없이", "비활성",
+    ),
+    "secret": (
+        "secret*", "password*", "passwd", "token*", "credential*", "api key*", "api_key", "kubeconfig*",
+        "private key*", "env var*", "environment variable*", "mot de passe", "mots de passe", "jeton*",
+        "identifiant*", "geheimnis*", "passwort*", "kennwort*", "zugangsdaten", "schlüssel*", "secreto*",
+        "contraseña*", "credencial*", "clave*", "segredo*", "senha*", "chave*", "segret*", "hasło", "hasła",
+        "sekret*", "секрет*", "парол*", "токен*", "ключ*", "密钥", "密码", "令牌", "凭证", "凭据",
+        "シークレット", "パスワード", "トークン", "認証情報", "秘密鍵", "비밀번호", "토큰", "자격 증명",
+    ),
+    "exfil": (
+        "send*", "post it", "post them", "upload*", "exfiltrat*", "forward*", "leak*", "email it",
+        "curl", "webhook*", "paste*", "envoie*", "envoyez", "transmet*", "sende*", "schick*", "übermittel*",
+        "hochlad*", "envía*", "envia*", "manda*", "envie*", "inoltra*", "wyślij*", "отправ*", "перешли*",
+        "загрузи*", "发送", "上传", "转发", "送信", "送って", "アップロード", "보내", "전송",
+    ),
+    "reveal": (
+        "reveal*", "print*", "show me", "output*", "display*", "repeat*", "tell me", "dump*", "list all",
+        "echo", "affiche*", "révèle*", "montre*", "zeig*", "gib aus", "verrat*", "offenleg*", "muestra*",
+        "revela*", "imprime*", "mostre*", "revele*", "imprima*", "mostra*", "rivela*", "pokaż*", "ujawnij*",
+        "покажи*", "выведи*", "раскрой*", "显示", "输出", "透露", "打印", "表示して", "出力", "教えて", "보여",
+        "출력",
+    ),
+    "you": (
+        "you", "your", "yourself", "vous", "tu", "votre", "dein*", "deine*", "tú", "usted", "tus", "você",
+        "voce", "tuo", "tua", "jij", "jouw", "ty", "twoj*",
+        "twój", "ты", "вы", "твой", "ваш*", "тебе", "вам", "你", "您", "あなた", "君", "너", "당신",
+    ),
+    "urgent": (
+        "must", "now", "immediately", "from now on", "instead", "important", "urgent*", "mandatory",
+        "maintenant", "désormais", "immédiatement", "doit", "devez", "dois", "jetzt", "ab sofort", "sofort",
+        "musst", "müssen", "ahora", "inmediatamente", "debes", "debe", "a partir de ahora", "agora",
+        "imediatamente", "deve", "ora", "subito", "d'ora in poi", "teraz", "natychmiast", "musisz", "теперь",
+        "немедленно", "должен", "должны", "отныне", "срочно", "现在", "立即", "必须", "从现在开始", "今すぐ",
+        "必ず", "今後", "直ちに", "지금", "즉시", "반드시",
+    ),
+    "report": (
+        "report*", "summary", "conclude*", "root cause", "say that", "respond with", "answer that",
+        "tell the user", "tell the on-call", "healthy", "everything is fine", "no issue*", "rapport*",
+        "résumé", "cause racine", "tout va bien", "bericht*", "meld*", "zusammenfassung", "ursache",
+        "alles in ordnung", "informe*", "resumen", "causa raíz", "todo está bien", "relatório*", "resumo",
+        "tudo bem", "rapporto", "отчет*", "отчёт*", "вывод*", "всё в порядке", "все в порядке", "报告", "总结",
+        "根因", "一切正常", "報告", "レポート", "原因", "問題ありません", "보고", "정상",
+    ),
+    "command": (
+        "kubectl delete", "kubectl apply", "rm -rf", "drop table", "delete namespace", "scale to 0",
+        "scale --replicas=0", "chmod 777", "curl http", "wget http", "| sh", "| bash", "run this", "run the following",
+        "execute", "exécute*", "ausführen", "ejecuta*", "execute", "esegui*", "wykonaj*", "выполни*",
+        "запусти*", "执行", "运行", "実行", "실행",
+    ),
+}
+
+_ROLE_MARKER = re.compile(
+    r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
+    r"(?:system|assistant|developer|admin|operator|instructions?|assistant\s+memory(?:\s+update)?|memory\s+update|"
+    r"new\s+instructions?|im_start|inst|sys|context\s+update|policy\s+update)\b[^\n]{0,20}?(?:#{2,}|\]|\|?>|>>|\}\}|\*\*|:)"
+)
+_IDENTITY = re.compile(
+    r"(?i)\byou\s+are\s+(?:now\s+)?(?:chatgpt|claude|gpt-?\d*|gemini|copilot|an?\s+(?:ai|llm|language\s+model|"
+    r"assistant|agent)|the\s+(?:assistant|agent|model)|vigil|dan)\b"
+)
+_DELIMITER = re.compile(
+    r"(?i)(?:^|\n)[ \t]*(?:[-=_*#~]{3,}|</?(?:data|context|document|log|logs|input|output|tool_result|result|"
+    r"untrusted|end)[^>\n]{0,20}>|(?:end|fin|ende|fim|конец)\s+(?:of\s+|du\s+|des\s+|der\s+|de\s+)?"
+    r"(?:data|log|logs|input|context|document|untrusted|output|données|daten|datos|dados|данных)\b[^\n]{0,20})"
+)
+_COMMENT = re.compile(r"<!--([\s\S]{0,2000}?)-->|/\*([\s\S]{0,2000}?)\*/|(?:^|\s)(?://|#)\s?([^\n]{0,400})", re.M)
+_URL_QUERY = re.compile(r"[?&#][A-Za-z0-9_.\-]{1,40}=([^&\s\"'<>]{8,2000})")
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_IMPERATIVE_START = re.compile(
+    r"(?im)(?:^|[.!?:]\s+)(?:please\s+)?(?:ignore|disregard|forget|approve|merge|skip|disable|send|reveal|print|"
+    r"output|run|execute|delete|report|say|tell|respond|do\s+not|don't|never|always|stop|override|bypass|"
+    r"ignorez|ignore[zs]?|approuvez|envoyez|ignorier\w*|vergiss|genehmige|ignora|ignore|aprueba|envía|aprove|"
+    r"envie|approva|negeer|zignoruj|игнорируй|забудь|одобри|отправь)\b"
+)
+
+
+_TOKEN = re.compile(r"\w+")
+_PLAIN_TERM = re.compile(r"[\w\s'\-]+")
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """The concept stems arranged for dictionary lookups instead of one huge regex alternation.
+
+    A regex with hundreds of alternatives is tried at every character (about 100 ms per 2,000
+    tokens); looking each word up in a dict, and its prefixes in a set of stems, is linear and ~50x
+    cheaper. Multi-word terms are checked from their first word; terms in scripts without spaces, or
+    with punctuation (`rm -rf`, `| sh`), are plain substring searches.
+    """
+
+    words: dict[str, frozenset[str]]
+    stems: dict[str, frozenset[str]]
+    stem_lengths: tuple[int, ...]
+    phrases: dict[str, tuple[tuple[tuple[str, ...], bool, str], ...]]
+    substrings: tuple[tuple[str, str], ...]
+
+
+def _build(concepts: dict[str, tuple[str, ...]]) -> _Lexicon:
+    words: dict[str, set[str]] = {}
+    stems: dict[str, set[str]] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], bool, str]]] = {}
+    substrings: list[tuple[str, str]] = []
+    for concept, terms in concepts.items():
+        for term in terms:
+            open_end = term.endswith("*")
+            body = term.rstrip("*").lower()
+            if _CJK.search(body) or not _PLAIN_TERM.fullmatch(body):
+                substrings.append((body, concept))
+                continue
+            tokens = tuple(_TOKEN.findall(body))
+            if len(tokens) == 1:
+                (stems if open_end else words).setdefault(tokens[0], set()).add(concept)
+            elif tokens:
+                phrases.setdefault(tokens[0], []).append((tokens[1:], open_end, concept))
+    return _Lexicon(
+        words={k: frozenset(v) for k, v in words.items()},
+        stems={k: frozenset(v) for k, v in stems.items()},
+        stem_lengths=tuple(sorted({len(k) for k in stems})),
+        phrases={k: tuple(v) for k, v in phrases.items()},
+        substrings=tuple(substrings),
+    )
+
+
+_LEXICON = _build(CONCEPTS)
+CONCEPT_NAMES: tuple[str, ...] = tuple(CONCEPTS)
+
+
+@lru_cache(maxsize=8192)
+def _word_concepts(word: str) -> frozenset[str]:
+    found = set(_LEXICON.words.get(word, ()))
+    for n in _LEXICON.stem_lengths:
+        if n > len(word):
+            break
+        found.update(_LEXICON.stems.get(word[:n], ()))
+    return frozenset(found)
+
+
+def concepts_in(lowered: str) -> set[str]:
+    """The concepts whose terms occur in an already lowercased text."""
+    found: set[str] = set()
+    tokens = _TOKEN.findall(lowered)
+    phrases = _LEXICON.phrases
+    for i, tok in enumerate(tokens):
+        found.update(_word_concepts(tok))
+        for rest, open_end, concept in phrases.get(tok, ()):
+            following = tokens[i + 1 : i + 1 + len(rest)]
+            if len(following) == len(rest) and all(
+                f == r or (open_end and j == len(rest) - 1 and f.startswith(r))
+                for j, (f, r) in enumerate(zip(following, rest, strict=True))
+            ):
+                found.add(concept)
+    for term, concept in _LEXICON.substrings:
+        if concept not in found and term in lowered:
+            found.add(concept)
+    return found
+
+
+def _stable_hash(token: str) -> int:
+    return zlib.crc32(token.encode("utf-8")) % HASH_BUCKETS
+
+
+def expand(text: str) -> str:
+    """The text plus what it hides in plain sight: URL-query values percent-decoded, HTML entities
+    unescaped, comment bodies repeated on their own lines (so a comment's words count as a passage)."""
+    extra: list[str] = []
+    if "%" in text or "+" in text:
+        for m in _URL_QUERY.finditer(text):
+            value = m.group(1)
+            decoded = urllib.parse.unquote_plus(value)
+            if decoded != value:
+                extra.append(decoded)
+    if "&" in text and ";" in text:
+        unescaped = html.unescape(text)
+        if unescaped != text:
+            extra.append(unescaped)
+    return text if not extra else text + "\n" + "\n".join(extra)
+
+
+def features(text: str) -> dict[str, float]:
+    """Named features (concepts, concept pairs, structure) and hashed word features (`h:<bucket>`)."""
+    lowered = expand(text).lower()
+    found = concepts_in(lowered)
+    out: dict[str, float] = {f"c:{c}": 1.0 for c in found}
+    for a, b in combinations(sorted(found), 2):
+        out[f"p:{a}&{b}"] = 1.0
+    out["n_concepts"] = min(len(found), 8) / 8
+    if _ROLE_MARKER.search(lowered):
+        out["s:role_marker"] = 1.0
+    if _IDENTITY.search(lowered):
+        out["s:identity"] = 1.0
+    if _IMPERATIVE_START.search(lowered):
+        out["s:imperative"] = 1.0
+    for m in _DELIMITER.finditer(lowered):
+        tail = lowered[m.end() : m.end() + 300]
+        tail_concepts = concepts_in(tail)
+        if len(tail_concepts & {"ignore", "instructions", "ai", "approve", "skip", "secret", "exfil", "urgent"}) >= 2:
+            out["s:delimiter_then_instruction"] = 1.0
+            break
+    for m in _COMMENT.finditer(lowered):
+        body = next((g for g in m.groups() if g), "")
+        body_concepts = concepts_in(body)
+        if "ai" in body_concepts and len(body_concepts) >= 2:
+            out["s:comment_to_ai"] = 1.0
+            break
+    if lowered is not text.lower() and len(lowered) > len(text) + 1:
+        decoded_part = lowered[len(text) :]
+        if len(concepts_in(decoded_part)) >= 2:
+            out["s:decoded_instruction"] = 1.0
+    words = _WORD.findall(lowered)
+    for cjk in _CJK.findall(lowered):
+        words.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
+    for w in words:
+        out[f"h:{_stable_hash(w)}"] = 1.0
+    for a, b in pairwise(words):
+        out[f"h:{_stable_hash(a + ' ' + b)}"] = 1.0
+    return out
+
+
+def concept_count(text: str) -> int:
+    """How many distinct concepts occur: a cheap gate before the classifier runs at all."""
+    return len(concepts_in(text.lower()))
+
+
+__all__ = ["CONCEPTS", "CONCEPT_NAMES", "HASH_BUCKETS", "concept_count", "concepts_in", "expand", "features"]
