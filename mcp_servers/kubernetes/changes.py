@@ -181,13 +181,42 @@ def referenced_sources(template: dict[str, Any]) -> set[tuple[str, str]]:
     return out
 
 
-def users_of(objects: Objects, kind: str, namespace: str, name: str) -> list[ObjectRef]:
-    """The workloads (and bare pods) in `namespace` whose pod template reads ConfigMap/Secret `name`."""
+CONFIG_NAME_SUFFIXES = ("", "-config", "-configmap", "-env", "-settings", "-cfg", "-conf")
+"""How charts and teams name an app's ConfigMap: `<app>`, `<app>-config` ..."""
+
+
+def app_names(workload: dict[str, Any]) -> set[str]:
+    """A workload's name and its app labels (app, app.kubernetes.io/name)."""
+    labels = (pod_template(workload).get("metadata") or {}).get("labels") or _meta(workload).get("labels") or {}
+    return {str(_meta(workload).get("name")), *(str(labels[k]) for k in ("app", "app.kubernetes.io/name")
+                                                 if labels.get(k))}
+
+
+def named_after(config: dict[str, Any], apps: set[str]) -> bool:
+    """Whether a ConfigMap (or Secret) is named or labelled after one of `apps`, the convention
+    that ties an app to its settings when the pod spec does not reference them (a reloader, an
+    app that reads them through the API)."""
+    name = str(_meta(config).get("name"))
+    labels = _meta(config).get("labels") or {}
+    return any(name == f"{a}{suffix}" for a in apps for suffix in CONFIG_NAME_SUFFIXES) or any(
+        labels.get(k) in apps for k in ("app", "app.kubernetes.io/name"))
+
+
+def users_of(objects: Objects, kind: str, namespace: str, name: str,
+             config: dict[str, Any] | None = None) -> list[ObjectRef]:
+    """The workloads (and bare pods) in `namespace` whose pod template reads ConfigMap/Secret `name`,
+    then (when `config` is given) those it is named or labelled after."""
     out = []
+    by_name = []
     for wkind in (*WORKLOAD_KINDS, "CronJob"):
         for w in objects.get(wkind) or []:
-            if _meta(w).get("namespace") == namespace and (kind, name) in referenced_sources(pod_template(w)):
+            if _meta(w).get("namespace") != namespace:
+                continue
+            if (kind, name) in referenced_sources(pod_template(w)):
                 out.append(ref_of(w))
+            elif config is not None and named_after(config, app_names(w)):
+                by_name.append(ref_of(w))
+    out += by_name
     for p in objects.get("Pod") or []:
         if _meta(p).get("namespace") == namespace and not _meta(p).get("ownerReferences") \
                 and (kind, name) in referenced_sources(pod_template(p)):
@@ -221,6 +250,7 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _config_and_secrets(objects, w)
     changes += _helm(objects, w)
     changes += _scaling(objects, w, {ref_key(c.object) for c in changes if c.type == "rollout"})
+    changes += _spec_writes(objects, w)
     changes += _nodes(objects, w)
     changes += _certificates(objects, w)
     changes += _created(objects, w)
@@ -321,7 +351,7 @@ def _data_change(objects: Objects, obj: dict[str, Any], kind: str, ctype: Change
         summary = f"{ref} created with keys: " + ", ".join(sorted(_data_keys(obj))[:12])
     if diff:
         summary += ": " + "; ".join(diff[:3]) + (f"; +{len(diff) - 3} more" if len(diff) > 3 else "")
-    related = users_of(objects, kind, ref.namespace, ref.name)
+    related = users_of(objects, kind, ref.namespace, ref.name, obj)
     if related:
         summary += f" (used by {', '.join(str(r) for r in related[:3])})"
     return Change(at=iso(when), type=ctype, object=ref, summary=summary, diff=list(dict.fromkeys(diff)),
@@ -453,21 +483,85 @@ def _nodes(objects: Objects, w: _Window) -> list[Change]:
     out = []
     for n in objects.get("Node") or []:
         name = str(_meta(n).get("name"))
+        by_time: dict[datetime, list[dict[str, Any]]] = defaultdict(list)
         for cond in (n.get("status") or {}).get("conditions") or []:
             t = h.parse_ts(cond.get("lastTransitionTime"))
-            if not w.has(t) or t is None:
-                continue
-            ctype, status = cond.get("type"), cond.get("status")
-            if ctype == "Ready":
-                what = "became Ready" if status == "True" else f"became NotReady (Ready={status})"
-            else:
-                what = f"{ctype} set" if status == "True" else f"{ctype} cleared"
-            why = " ".join(str(x) for x in (cond.get("reason"), cond.get("message")) if x)
+            if t is not None and w.has(t):
+                by_time[t].append(cond)
+        for t, conds in by_time.items():
+            # one change per moment: a kubelet that stops reporting flips every condition at once
+            conds.sort(key=lambda c: c.get("type") != "Ready")
+            words = [_node_condition_words(c) for c in conds]
+            first = conds[0]
+            why = " ".join(str(x) for x in (first.get("reason"), first.get("message")) if x)
             out.append(Change(at=iso(t), type="node", object=ObjectRef(kind="Node", name=name),
-                              summary=f"Node {name} {what}" + (f": {why[:160]}" if why else "")
+                              summary=f"Node {name} " + "; ".join(words) + (f": {why[:160]}" if why else "")
                                       + f" ({len(pods_on[name])} pods on it)",
-                              diff=[f"condition {ctype} -> {status}"], related=pods_on[name][:MAX_RELATED]))
+                              diff=[f"condition {c.get('type')} -> {c.get('status')}" for c in conds],
+                              related=pods_on[name][:MAX_RELATED]))
     return out
+
+
+WRITTEN_KINDS = ("Service", "Ingress", "NetworkPolicy", "HorizontalPodAutoscaler", "Deployment", "StatefulSet",
+                 "DaemonSet", "CronJob")
+
+
+def _spec_writes(objects: Objects, w: _Window) -> list[Change]:
+    """Writes recorded in `metadata.managedFields` after creation: a Service selector or port, an
+    Ingress backend, a NetworkPolicy, an HPA's bounds, a workload's replicas or strategy. Which
+    fields a manager wrote and when, not their old values. Status writes and pod-template writes
+    (rollouts, reported with their diff) are left out."""
+    out = []
+    for kind in WRITTEN_KINDS:
+        workload = kind in WORKLOAD_KINDS or kind == "CronJob"
+        for obj in objects.get(kind) or []:
+            meta = _meta(obj)
+            created = h.parse_ts(meta.get("creationTimestamp"))
+            by_time: dict[datetime, list[tuple[str, list[str]]]] = defaultdict(list)
+            for m in meta.get("managedFields") or []:
+                t = h.parse_ts(m.get("time"))
+                if t is None or not w.has(t) or (created is not None and t <= created) \
+                        or m.get("subresource") == "status":
+                    continue
+                paths = [x for x in field_paths(m.get("fieldsV1") or {}) if not x.startswith("status")
+                         and not (workload and (x.startswith("spec.template") or x.startswith("spec.jobTemplate")))
+                         and not x.startswith("metadata.annotations.kubectl.kubernetes.io/last-applied")]
+                if paths:
+                    by_time[t].append((str(m.get("manager") or "unknown"), paths))
+            ref = ref_of(obj)
+            for t, writes in by_time.items():
+                diff = [f"{path} written by {manager}" for manager, paths in writes for path in paths][:12]
+                every = [path for _, paths in writes for path in paths]
+                ctype: ChangeType = "scale" if workload and all(x == "spec.replicas" for x in every) else "other"
+                managers = ", ".join(sorted({manager for manager, _ in writes}))
+                out.append(Change(at=iso(t), type=ctype, object=ref, diff=diff,
+                                  summary=f"{ref} written by {managers}: " + ", ".join(every[:4])
+                                          + (f" (+{len(every) - 4} more fields)" if len(every) > 4 else "")))
+    return out
+
+
+def field_paths(fields: dict[str, Any], prefix: str = "", depth: int = 0) -> list[str]:
+    """The leaf paths of a managedFields `fieldsV1` set: {"f:spec": {"f:selector": {"f:app": {}}}} ->
+    ["spec.selector.app"]; list items keyed by `k:`/`v:` become `[…]`; at most 5 levels deep."""
+    out: list[str] = []
+    for key, child in fields.items():
+        if key == ".":
+            continue
+        name = key[2:] if key.startswith("f:") else "[…]"
+        path = f"{prefix}.{name}" if prefix else name
+        leaves = {k: v for k, v in (child or {}).items() if k != "."} if isinstance(child, dict) else {}
+        if not leaves or depth >= 4:
+            out.append(path)
+        else:
+            out += field_paths(leaves, path, depth + 1)
+    return list(dict.fromkeys(out))
+
+
+def _node_condition_words(cond: dict[str, Any]) -> str:
+    ctype, status = cond.get("type"), cond.get("status")
+    if ctype == "Ready":
+        return "became Ready" if status == "True" else f"became NotReady (Ready={status})"
+    return {"True": f"{ctype} set", "False": f"{ctype} cleared"}.get(str(status), f"{ctype} {status}")
 
 
 def _certificates(objects: Objects, w: _Window) -> list[Change]:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 
 from mcp_servers.common.compact import fit_text
 from mcp_servers.kubernetes import health as h
-from mcp_servers.kubernetes.changes import Objects, pod_template, read_objects
+from mcp_servers.kubernetes.changes import Objects, named_after, pod_template, read_objects
 from mcp_servers.kubernetes.client import KubeClient
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
 from mcp_servers.kubernetes.reads import _requests
@@ -43,7 +43,6 @@ KIND_ALIASES = {
     "service": "Service", "services": "Service", "svc": "Service",
     "pod": "Pod", "pods": "Pod", "po": "Pod",
 }
-CONFIG_NAME_SUFFIXES = ("", "-config", "-configmap", "-env", "-settings", "-cfg", "-conf")
 MAX_NEIGHBOURS = 25
 MAX_VALUE_CHARS = 65536
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "::"})
@@ -308,12 +307,7 @@ def config_values(index: _Index, template: dict[str, Any], namespace: str, workl
     app = {workload_name, *(str(app_labels.get(k)) for k in ("app", "app.kubernetes.io/name") if app_labels.get(k))}
     for cm in index.configmaps_in.get(namespace, []):
         name = _name(cm)
-        if name in used:
-            continue
-        labels = _meta(cm).get("labels") or {}
-        by_name = any(name == f"{a}{suffix}" for a in app for suffix in CONFIG_NAME_SUFFIXES)
-        by_label = any(labels.get(k) in app for k in ("app", "app.kubernetes.io/name"))
-        if by_name or by_label:
+        if name not in used and named_after(cm, app):
             out += [(f"configmap {namespace}/{name} key {k} (named after the workload, not referenced by its spec)",
                      str(v)) for k, v in (cm.get("data") or {}).items()]
     return out

@@ -254,3 +254,50 @@ def test_template_diff_sees_restarts_config_checksums_init_containers_and_pod_fi
         "app ports changed", "init container migrate image none -> m:2", "pod serviceAccountName 'x' -> 'y'",
         "pod tolerations changed", "pod annotation checksum/config 'aa' -> 'bb'",
         "pod annotation kubectl.kubernetes.io/restartedAt unset -> '2026-05-01T11:00:00Z'"]
+
+
+def test_a_node_whose_kubelet_stopped_is_one_change_with_every_condition_unknown() -> None:
+    unknown = {"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.",
+               "lastTransitionTime": ts(8)}
+    node = {"kind": "Node", "metadata": {"name": "n1"}, "status": {"conditions": [
+        {"type": "MemoryPressure", **unknown}, {"type": "Ready", **unknown}, {"type": "DiskPressure", **unknown}]}}
+    found = timeline({"Node": [node]}, START, AT)
+    assert len(found) == 1
+    assert found[0].summary.startswith("Node n1 became NotReady (Ready=Unknown); MemoryPressure Unknown; "
+                                       "DiskPressure Unknown: NodeStatusUnknown")
+    assert found[0].diff == ["condition Ready -> Unknown", "condition MemoryPressure -> Unknown",
+                             "condition DiskPressure -> Unknown"]
+
+
+def test_managed_fields_show_spec_writes_but_not_status_template_or_creation() -> None:
+    svc = {"kind": "Service", "metadata": {"name": "cart", "namespace": "shop", "creationTimestamp": ts(9000),
+                                           "managedFields": [
+        {"manager": "helm", "operation": "Update", "time": ts(9000), "fieldsV1": {"f:spec": {"f:ports": {}}}},
+        {"manager": "helm", "operation": "Update", "time": ts(45),
+         "fieldsV1": {"f:spec": {"f:selector": {".": {}, "f:app": {}}}}},
+        {"manager": "kube-controller", "operation": "Update", "subresource": "status", "time": ts(44),
+         "fieldsV1": {"f:status": {"f:loadBalancer": {}}}}]}}
+    deploy = deployment("shop", "api", "d1", created=ts(9000))
+    deploy["metadata"]["managedFields"] = [
+        {"manager": "kubectl", "operation": "Update", "subresource": "scale", "time": ts(20),
+         "fieldsV1": {"f:spec": {"f:replicas": {}}}},
+        {"manager": "argocd", "operation": "Apply", "time": ts(15),
+         "fieldsV1": {"f:spec": {"f:template": {"f:spec": {"f:containers": {"k:{\"name\":\"api\"}": {
+             "f:image": {}}}}}}}}]
+    found = timeline({"Service": [svc], "Deployment": [deploy]}, START, AT)
+    assert [(c.type, str(c.object), c.diff) for c in found] == [
+        ("scale", "Deployment shop/api", ["spec.replicas written by kubectl"]),
+        ("other", "Service shop/cart", ["spec.selector.app written by helm"])]
+
+
+def test_a_configmap_named_after_a_workload_relates_to_it_after_the_referencing_ones() -> None:
+    cm = {"kind": "ConfigMap", "metadata": {"name": "auth-api-config", "namespace": "auth", "creationTimestamp": ts(3)},
+          "data": {"LISTEN_ADDR": ":9090"}}
+    reader = deployment("auth", "sidecar", "d1", template={"spec": {"containers": [
+        {"name": "s", "image": "s", "env": [{"name": "A", "valueFrom": {"configMapKeyRef": {
+            "name": "auth-api-config", "key": "LISTEN_ADDR"}}}]}]}})
+    owner = deployment("auth", "auth-api", "d2")
+    stranger = deployment("auth", "auth", "d3")
+    found = timeline({"ConfigMap": [cm], "Deployment": [owner, reader, stranger]}, START, AT)
+    assert [str(r) for r in found[0].related] == ["Deployment auth/sidecar", "Deployment auth/auth-api"]
+    assert "created with keys: LISTEN_ADDR" in found[0].summary
