@@ -24,6 +24,7 @@ from agent.config import Config
 from agent.eval.answers import AnswerKey, key_path, load_answer_key
 from agent.eval.models import RecordingModel, build_recorded
 from agent.eval.score import Score, score
+from agent.llm.settings import LLMSettings
 from agent.report import Report
 
 ModelFactory = Callable[[str, Config], RecordingModel | None]
@@ -161,9 +162,10 @@ def _investigate(case: Case, config: Config, work: Path,
     bundle = Bundle.load(case.bundle)
     incident = bundle_incident(bundle)
     state = work / "state"
-    sandboxed = config.model_copy(update={"state_dir": state,
-                                          "audit": config.audit.model_copy(update={"path": None})})
     model = model_factory(case.model, config)
+    # Runbook-only means no model at all: the runtime would otherwise build the configured one.
+    sandboxed = config.model_copy(update={"state_dir": state, "llm": config.llm if model else LLMSettings(),
+                                          "audit": config.audit.model_copy(update={"path": None})})
     quiet = Console(file=io.StringIO())
 
     async def investigate(served: Config) -> Report:
