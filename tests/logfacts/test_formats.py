@@ -135,3 +135,13 @@ def test_fields_named_in_messages(line: str, field: str, value: str) -> None:
     err = extract([line]).errors[0]
     assert err.fields.get(field) == value, err
     assert "hunter2" not in err.model_dump_json()
+
+
+def test_envoy_json_access_log_uses_the_same_flags() -> None:
+    line = ('{"start_time":"2026-03-01T10:00:00.000Z","method":"GET","path":"/v1/quote","response_code":503,'
+            '"response_flags":"UF","upstream_host":"10.0.3.4:8080","upstream_cluster":"outbound|8080||quotes",'
+            '"upstream_transport_failure_reason":"delayed connect error: 111"}')
+    facts = extract([line])
+    err = facts.errors[0]
+    assert (err.format, err.severity, err.error_class) == ("json", "error", "connection_refused")
+    assert facts.hosts == ["10.0.3.4"] and facts.status_codes == {"503": 1}

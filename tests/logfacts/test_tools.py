@@ -9,6 +9,7 @@ documentation from generated streams (no Loki server can be installed here).
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,21 @@ async def test_loki_query_gives_log_facts_of_the_returned_lines(loki_url: str, t
     cut = no_base.structured_content or {}
     assert cut["truncated"] and cut["baseline_lines"] is None
     assert all(e["new"] is None for e in cut["facts"]["errors"])
+
+
+async def test_secrets_in_log_lines_never_reach_the_structured_answer(tmp_path: Path) -> None:
+    from tests.loki.conftest import NS, START
+    from tests.loki.loki_api import Stream
+
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    lines = [(START * NS + i, f'level=error msg="sync failed" err="401 Unauthorized" token={token} '
+                              f'dsn=postgres://app:Sup3rS3cret@db:5432/app') for i in range(3)]
+    with loki_api(LokiState(streams=[Stream({"namespace": "shop", "app": "sync"}, lines)])) as url:
+        server = build_loki(LokiSettings(url=url), ServerGuard.for_tests(tmp_path, "loki"))
+        async with Client(server) as c:
+            result = await c.call_tool("loki_query", {"query": '{namespace="shop", app="sync"}', "start": str(START),
+                                                      "end": str(START + 60), "baseline": "none"})
+    data = result.structured_content or {}
+    assert data["facts"]["errors"][0]["error_class"] == "auth_failure" and data["facts"]["errors"][0]["count"] == 3
+    dumped = json.dumps(data)
+    assert token not in dumped and "Sup3rS3cret" not in dumped

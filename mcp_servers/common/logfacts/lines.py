@@ -124,6 +124,8 @@ _JSON_FIELDS = {
     "grpc.code": "grpc_code", "grpc_code": "grpc_code", "sqlstate": "sql_state", "sql_state": "sql_state",
     "error.type": "exception", "error.kind": "exception", "exception.type": "exception", "exc_type": "exception",
     "err.type": "exception", "type": "type", "exit_code": "exit_code", "exitCode": "exit_code",
+    "response_flags": "response_flags", "response_code_details": "response_code_details",
+    "upstream_transport_failure_reason": "upstream_failure", "authority": "authority",
 }
 
 
