@@ -391,3 +391,18 @@ def test_a_namespace_hidden_by_policy_is_unknown_not_missing() -> None:
     assert [f.check for f in result.findings] == ["pod.config_error"]
     assert "missing" not in result.findings[0].details  # the Secret and its key exist
     assert all(f.object.namespace != "gatekeeper" for f in result.findings)
+
+
+def test_daemonset_and_statefulset_short_of_ready_pods() -> None:
+    ds: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": meta("node-exporter", "monitoring"),
+          "spec": {"template": {"spec": {"containers": [{"name": "e", "image": "node-exporter:1.8"}]}}},
+          "status": {"desiredNumberScheduled": 5, "numberReady": 4}}
+    sts: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta("db"),
+           "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "pg", "image": "postgres:16"}]}}},
+           "status": {"readyReplicas": 0}}
+    found = {f.object.kind: f for f in run([ds, sts], "workloads").findings}
+    assert found["DaemonSet"].severity == "warning" and found["DaemonSet"].details["ready"] == 4
+    assert found["StatefulSet"].severity == "critical" and "0/3 replicas ready" in found["StatefulSet"].message
+    ds["status"]["numberReady"] = 5
+    sts["status"]["readyReplicas"] = 3
+    assert run([ds, sts], "workloads").findings == []
