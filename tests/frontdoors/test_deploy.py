@@ -5,6 +5,7 @@ NetworkPolicy, no secret values in plain text, and the PostgreSQL multi-replica 
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -80,6 +81,66 @@ def test_network_policy_limits_both_directions() -> None:
     assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
     ingress_ports = {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]}
     assert ingress_ports == {8080}
+
+
+COREDNS_POD_LABELS = {"k8s-app": "kube-dns", "pod-template-hash": "5dd5756b68"}
+"""The labels the cluster DNS pods carry (CoreDNS as kubeadm, kind, GKE, EKS and AKS deploy it)."""
+
+
+@pytest.mark.parametrize("overlay", ["base", "postgresql"])
+def test_every_selector_selects_the_pods_it_means(overlay: str) -> None:
+    """The labels kustomize adds must not leak into selectors of pods that are not ours: a NetworkPolicy
+    peer in another namespace (cluster DNS) keeps exactly its own selector, and every selector of ours
+    matches the pod template of one of our workloads."""
+    docs = render(overlay)
+    templates = [d["spec"]["template"]["metadata"]["labels"] for d in render("base") + render("postgresql")
+                 if d["kind"] in ("Deployment", "StatefulSet")]  # base also lets Vigil reach the optional database
+
+    def selects_ours(selector: dict[str, str]) -> bool:
+        return any(selector.items() <= labels.items() for labels in templates)
+
+    for workload in [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]:
+        assert workload["spec"]["selector"]["matchLabels"].items() <= \
+            workload["spec"]["template"]["metadata"]["labels"].items()
+    for service in by_kind(docs, "Service"):
+        assert selects_ours(service["spec"]["selector"]), service["metadata"]["name"]
+    dns_rules = 0
+    for policy in by_kind(docs, "NetworkPolicy"):
+        assert selects_ours(policy["spec"]["podSelector"]["matchLabels"]), policy["metadata"]["name"]
+        peers = [peer for rule in policy["spec"].get("egress", []) + policy["spec"].get("ingress", [])
+                 for peer in rule.get("to", []) + rule.get("from", [])]
+        for peer in peers:
+            pods = (peer.get("podSelector") or {}).get("matchLabels")
+            if pods is None:
+                continue
+            if "namespaceSelector" in peer:  # pods of other namespaces: none of our labels
+                assert pods.items() <= COREDNS_POD_LABELS.items(), (policy["metadata"]["name"], pods)
+                dns_rules += 1
+            else:
+                assert selects_ours(pods), (policy["metadata"]["name"], pods)
+    assert dns_rules == 1, "the DNS egress rule is there and matches the cluster DNS pods"
+
+
+def test_every_secret_key_the_manifests_read_is_in_the_documented_commands() -> None:
+    """An operator creates the Secrets from docs/frontdoors.md; a key the pods read but the commands
+    omit is a pod that will not start (or a front door that stays off)."""
+    docs_text = (DEPLOY.parent / "docs" / "frontdoors.md").read_text()
+    commands = re.findall(r"kubectl -n vigil create secret generic (\S+)((?:[^\n]*\\\n)*[^\n]*)", docs_text)
+    documented = {(name, key) for name, args in commands for key in re.findall(r"--from-literal=([\w-]+)=", args)}
+    read = set()
+    for overlay in ("base", "postgresql"):
+        for doc in render(overlay):
+            read |= {(ref["name"], ref["key"]) for ref in _secret_refs(doc)}
+    assert read and read <= documented, read - documented
+
+
+def _secret_refs(node: Any) -> list[dict[str, str]]:
+    if isinstance(node, dict):
+        found = [node["secretKeyRef"]] if "secretKeyRef" in node else []
+        return found + [ref for value in node.values() for ref in _secret_refs(value)]
+    if isinstance(node, list):
+        return [ref for item in node for ref in _secret_refs(item)]
+    return []
 
 
 def test_postgresql_option_runs_several_replicas_on_a_shared_queue() -> None:
