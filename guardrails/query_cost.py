@@ -162,24 +162,30 @@ def promql_cost(query: str, reference_ts: float) -> QueryCost:
     return cost
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9_.]+|:")
+_TOKEN = re.compile(r"[A-Za-z0-9_.]+|[:\[\]]|offset\b", re.IGNORECASE)
+_COMPUTED = re.compile(r"\[[^\[\]]*[-+*/^%()][^\[\]]*\]|offset\s*-?\s*\(", re.IGNORECASE)
 
 
 def _promql_upper_bound(query: str, error: str) -> QueryCost:
     """A cost no smaller than the real one, from the text alone: every duration summed (ranges,
-    subqueries and offsets can only add up), every subquery step, every name-less selector.
-    An `@` modifier cannot be bounded this way, so such a query is refused with the parse error."""
+    subqueries and offsets can only add up; a bare number in a range or after `offset` counts as
+    seconds), every subquery step, every name-less selector. An `@` modifier or a computed
+    duration (`[1h*24]`) cannot be bounded this way, so such a query is refused with the parse error."""
     from guardrails.timeparse import parse_duration
 
     code = _code_only(query, quotes="\"`'")
-    if "@" in code:
-        raise QueryError(f"the PromQL query cannot be parsed ({error}), and an @ modifier in it cannot be "
-                         "judged without parsing; fix the syntax")
+    computed = _COMPUTED.search(code)
+    if "@" in code or computed:
+        what = f"the computed duration {computed.group(0)!r}" if computed else "an @ modifier"
+        raise QueryError(f"the PromQL query cannot be parsed ({error}), and {what} in it cannot be judged "
+                         "without parsing; fix the syntax")
     cost = QueryCost(parse_error=error)
     tokens = _TOKEN.findall(code)  # one linear pass: no pattern here can backtrack on a caller's text
-    total = 0.0
+    total, in_range = 0.0, False
     for i, token in enumerate(tokens):
-        seconds = _duration_token(token, parse_duration)
+        in_range = (in_range or token == "[") and token != "]"
+        after_offset = i > 0 and tokens[i - 1].lower() == "offset"
+        seconds = _duration_token(token, parse_duration, bare_seconds=in_range or after_offset)
         if seconds is None:
             continue
         total += seconds
@@ -187,8 +193,10 @@ def _promql_upper_bound(query: str, error: str) -> QueryCost:
             cost.resolution(seconds, f":{token}")
     cost.look(total, "every duration in the query, summed")
     for i in _outside_strings(query, "{", quotes="\"`'"):
-        before = query[:i].rstrip()
-        if before and (before[-1].isalnum() or before[-1] in "_:"):
+        j = i - 1
+        while j >= 0 and query[j].isspace():
+            j -= 1
+        if j >= 0 and (query[j].isalnum() or query[j] in "_:"):
             continue  # `name{...}`: the metric name narrows
         try:
             matchers = _selector_at(query, i)
@@ -199,9 +207,10 @@ def _promql_upper_bound(query: str, error: str) -> QueryCost:
     return cost
 
 
-def _duration_token(token: str, parse: Any) -> float | None:
-    """Seconds of a duration literal such as `5m` or `1h30m`; None for anything else (a bare number too)."""
-    if not token[0].isdigit() or token[-1].isdigit():
+def _duration_token(token: str, parse: Any, bare_seconds: bool) -> float | None:
+    """Seconds of a duration literal such as `5m` or `1h30m` (or of a bare number, where one means
+    seconds); None for anything else."""
+    if not token[0].isdigit() or (token[-1].isdigit() and not bare_seconds):
         return None
     try:
         return float(parse(token))

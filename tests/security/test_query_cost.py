@@ -85,6 +85,13 @@ PROMQL_BYPASSES: list[tuple[str, str]] = [
     ('{pod!="checkout-1"}', "at most 500 series"),
     ('{code=~"2..|.*"}', "at most 500 series"),
     ("sum(rate(http_requests_total[10y])", "maximum of 7d"),  # does not even parse: bounded from its text
+    ("sum(rate(http_requests_total[315360000])", "maximum of 7d"),  # bare seconds, unparseable
+    ("rate(http_requests_total[315360000])", "maximum of 7d"),  # bare seconds, parsed
+]
+PROMQL_UNJUDGEABLE = [
+    "sum(rate(http_requests_total[1h*24*365])",  # a computed duration (a Prometheus 3 feature flag)
+    "sum(http_requests_total offset (10y)",
+    "sum(http_requests_total @ 0",
 ]
 
 
@@ -99,10 +106,14 @@ async def test_promql_bypasses_are_refused_naming_the_ceiling(prom: Client, tmp_
     error, text = await _call(prom, "prom_series", {"match": '{__name__=~".+"}', "start": str(INCIDENT),
                                                     "end": str(END)})
     assert error and "matches every series" in text
+    for query in PROMQL_UNJUDGEABLE:
+        error, text = await _call(prom, "prom_query", {"query": query, "time": str(END)})
+        assert error and text.startswith(REFUSED) and "cannot be judged without parsing" in text, (query, text)
     denials = [r for r in audit_records(tmp_path) if r["kind"] == "decision"]
-    assert len(denials) == 2 * len(PROMQL_BYPASSES) + 1 and not any(r["allowed"] for r in denials)
+    assert len(denials) == 2 * len(PROMQL_BYPASSES) + 1 + len(PROMQL_UNJUDGEABLE)
+    assert not any(r["allowed"] for r in denials)
     assert {r["rule"] for r in denials} == {"limits.default.promql.max_range", "limits.default.promql.min_step",
-                                            "limits.default.promql.max_series"}
+                                            "limits.default.promql.max_series", "query"}
     assert not [r for r in audit_records(tmp_path) if r["kind"] == "result"], "no refused query may run"
 
 
