@@ -50,6 +50,9 @@ class LogEvidence:
     previous: bool
     more: list[dict[str, Any]] = field(default_factory=list)
     """The next errors of the same logs, error or fatal only."""
+    last_lines: list[str] = field(default_factory=list)
+    """The last lines the container printed: where a crashed or failed process says its final word
+    (a `detail:` or `Caused by:` line that no error template carries)."""
 
 
 @dataclass
@@ -69,6 +72,12 @@ class Facts:
 
     def change_list(self) -> list[dict[str, Any]]:
         return [c for c in (self.changes or {}).get("changes") or [] if isinstance(c, dict)]
+
+
+def last_lines(text: str, count: int = 2) -> list[str]:
+    """The last `count` non-empty lines of a rendered log answer, without its header line."""
+    lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip() and not ln.startswith(("====", "("))]
+    return lines[-count:]
 
 
 def log_evidence(data: dict[str, Any], evidence_id: str) -> LogEvidence | None:

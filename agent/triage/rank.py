@@ -433,6 +433,10 @@ def _safe(text: str, limit: int = 220) -> str:
     return "" if not line or injection_scan(line).suspicious else line
 
 
+_FRAME = re.compile(r"\s*(?:at\s|File \"|goroutine\s|Node\.js v|\.\.\.\s*\d+ more|\^+$|Traceback)")
+"""Stack frames and runtime banners: they say where, not what; the error line says what."""
+
+
 def log_detail(log: LogEvidence) -> str:
     """The log's most telling error in a few words: the exception and message, or the class and fields."""
     top = log.top or {}
@@ -448,10 +452,17 @@ def log_detail(log: LogEvidence) -> str:
     if not detail:
         return ""
     text = f"its {where} say {detail!r}" + (f" ({facts})" if facts and facts not in detail else "")
-    for other in log.more[:2]:  # the lines around the top error often carry the specifics (versions, ports)
-        more = _safe(str(other.get("message") or other.get("example") or ""), 160)
-        if more and more not in text:
+    extra = [str(o.get("message") or o.get("example") or "") for o in log.more[:2]]
+    if log.top and log.top.get("severity") in ("error", "fatal"):
+        extra += log.last_lines  # a failed process's final word: often the specifics (versions, ports, keys)
+    for line in extra:
+        if _FRAME.match(line):
+            continue
+        more = _safe(line, 160)
+        if more and more not in text and more.strip("'") not in detail:
             text += f", and {more!r}"
+            if len(text) > 700:
+                break
     return text
 
 
@@ -563,6 +574,10 @@ def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
             confidence, evidence = 0.6, [log.evidence_id, topology_id]
         elif host and log.error_classes & CONNECTIVITY_ERRORS:
             cause += f"; it cannot reach {host}, so look there first"
+        if "disk_full" in log.error_classes and subject.claims:
+            cause += f". The full volume is PersistentVolumeClaim {log.namespace}/{subject.claims[0]}"
+            ref = Ref("PersistentVolumeClaim", log.namespace, subject.claims[0])
+            confidence = max(confidence, 0.6)
         out.insert(0, Candidate(cause=cause + ".", confidence=confidence, evidence=evidence, ref=ref,
                                 check=f"logs.{log.top.get('error_class') or 'error'}"))
         break

@@ -78,6 +78,8 @@ class Subject:
     hosts: list[str] = field(default_factory=list)
     """Host names the incident names (an `instance` URL, a domain in the summary): matched against
     Ingress hosts and certificate DNS names."""
+    claims: list[str] = field(default_factory=list)
+    """PersistentVolumeClaims the alert names (a volume filling up)."""
     problems: set[str] = field(default_factory=set)
     """Kinds of problem the incident's words describe ("certificate", "dns", "disk"...): see PROBLEM_WORDS."""
 
@@ -140,6 +142,16 @@ def subject_of(incident: Incident) -> Subject:
         for key in NODE_LABELS:
             if labels.get(key):
                 _add(subject.nodes, labels[key])
+        claim = labels.get("persistentvolumeclaim", "").strip().lower()
+        if claim:
+            _add(subject.claims, claim)
+            # A StatefulSet's claim is TEMPLATE-POD (data-redis-0): the pod that mounts it is POD.
+            # Which hyphen ends the template is ambiguous (postgres-data-pg-0), so every split is a
+            # candidate, shortest template first; the survey reads the first pod that exists.
+            parts = claim.split("-")
+            if len(parts) >= 3 and parts[-1].isdigit():
+                for cut in range(1, len(parts) - 1):
+                    _add(subject.pods, "-".join(parts[cut:]))
     for labels in label_sets:
         for key in ("instance", "host", "hostname", "url", "domain", "target", "server_name"):
             for host in _HOST.findall(labels.get(key, "").lower()):

@@ -18,10 +18,10 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from agent.toolhub import ToolHub, ToolOutcome
-from agent.triage.facts import Facts, Ref, log_evidence
+from agent.triage.facts import Facts, Ref, last_lines, log_evidence
 from agent.triage.rank import cause_weight
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -77,11 +77,18 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
             *(call("k8s_logs", {k: v for k, v in a.items() if k != "context"}, f"survey-logs-{i + 1}-current")
               for i, a in retries)), strict=True):
         outcomes[i] = retried  # no previous instance (it never restarted): what the current one said
+    subject_logs_failed = bool(log_calls) and not facts.topologies and outcomes and outcomes[-1] is not None \
+        and not outcomes[-1].ok and str(log_calls[-1].get("name")) in subject.pods
+    if subject_logs_failed:
+        found = await _first_subject_logs(subject, facts, {str(c.get("name")) for c in log_calls}, call)
+        if found is not None:
+            outcomes.append(found)
     hosts: list[str] = []
     for outcome in outcomes:
         if outcome is not None and outcome.ok and outcome.data:
             evidence = log_evidence(outcome.data, outcome.evidence_id)
             if evidence is not None:
+                evidence.last_lines = last_lines(outcome.full_text)
                 evidence.pod = evidence.pod or str(outcome.arguments.get("name") or "")
                 evidence.namespace = evidence.namespace or str(outcome.arguments.get("namespace") or "")
                 evidence.previous = evidence.previous or bool(outcome.arguments.get("previous"))
@@ -125,7 +132,7 @@ async def _resolve_subject(subject: Subject, result: SurveyResult,
             return None
         data = outcome.data if outcome.ok else None
         found = Ref.of((data or {}).get("subject"))
-        if found is not None:
+        if found is not None and found.kind:  # a subject without a kind is a name the cluster does not know
             result.resolved.add(found.name)
             if not subject.namespace and found.namespace:
                 subject.namespace = found.namespace
@@ -185,6 +192,20 @@ def _log_calls(subject: Subject, facts: Facts, result: SurveyResult) -> list[dic
             calls.append({"name": name, "namespace": namespace, "tail": 300})
             break
     return calls
+
+
+async def _first_subject_logs(subject: Subject, facts: Facts, tried: set[str],
+                              call: Callable[..., Any]) -> ToolOutcome | None:
+    """When the subject's pod is only a guess (a PVC's name, an alert label) and the first guess is not a
+    pod, try the next candidates, one at a time."""
+    for name, namespace in _subject_pods(subject, facts)[1:3]:
+        if name in tried or not namespace:
+            continue
+        outcome = await call("k8s_logs", {"name": name, "namespace": namespace, "tail": 300},
+                             f"survey-logs-{name}")
+        if outcome is not None and outcome.ok:
+            return cast(ToolOutcome, outcome)
+    return None
 
 
 def _relevance(finding: dict[str, Any], subject: Subject, resolved: Iterable[str]) -> int:
