@@ -165,6 +165,13 @@ CASES: dict[str, list[str]] = {
         "panic: runtime error: index out of range [5] with length 3",
         "fatal error: all goroutines are asleep - deadlock!",
     ],
+    "invalid_config": [
+        'time="2026-03-01T10:00:00Z" level=fatal msg="failed to load config" error="yaml: line 3: mapping values '
+        'are not allowed in this context"',
+        'ERROR invalid value "abc" for environment variable PORT: strconv.Atoi: parsing "abc": invalid syntax',
+        'Error: Invalid configuration: "timeout" must be a number',
+        'panic: settings: time: invalid duration "5 s" for GATEWAY_TIMEOUT',
+    ],
     "http_5xx": [
         '10.0.0.1 - - [01/Mar/2026:10:00:00 +0000] "GET /api/cart HTTP/1.1" 502 157 "-" "curl/8.0"',
         '[2026-03-01T10:00:00.000Z] "POST /pay HTTP/1.1" 500 - via_upstream - "-" 12 34 5 5 "-" "go-http" '

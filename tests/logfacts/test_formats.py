@@ -47,6 +47,13 @@ NGINX_ERROR = ('2026/03/01 10:00:00 [error] 31#31: *7 connect() failed (111: Con
     ("ERROR:root:could not reach the ledger", "leveled", "error"),
     ("[2026-03-01 10:00:00,001] WARNING in app: slow request", "leveled", "warning"),
     ("Mar  1 10:00:00 web1 CRITICAL disk array degraded", "leveled", "fatal"),
+    ("<11>1 2026-03-01T10:00:00Z web1 shop 123 - - connection refused by ledger", "syslog", "error"),
+    ("<14>Mar  1 10:00:00 web1 shop[12]: started", "syslog", "info"),
+    ("fail: Microsoft.AspNetCore.Server.Kestrel[13] An unhandled exception was thrown by the application.",
+     "leveled", "error"),
+    ("2026-03-01 10:00:00.123 UTC [55] LOG:  checkpoint starting: time", "leveled", "info"),
+    ("E, [2026-03-01T10:00:00.123456 #1] ERROR -- : PG::ConnectionBad: could not connect to server", "leveled",
+     "error"),
     ("just some words from a program", "plain", "unknown"),
 ])
 def test_format_and_severity(line: str, fmt: str, severity: str) -> None:

@@ -136,7 +136,10 @@ _PARSE_ERROR = re.compile(
     r"could not convert|invalid literal|invalid syntax|NumberFormatException|cannot parse|failed to parse|"
     r"unable to parse|invalid (?:value|duration|format|number|boolean|port|url)|not a valid|parse error|"
     r"cannot unmarshal|must be (?:a|an) (?:number|integer|boolean|duration)|ParseError|DateTimeParseException|"
-    r"out of range|unknown unit", re.I)
+    r"value out of range|unknown unit|(?:^|\s)yaml:|(?:^|\s)toml:|mapping values are not allowed|did not find expected|"
+    r"unexpected token|malformed|JSONDecodeError|invalid character", re.I)
+_CONFIG_WORD = re.compile(r"\bconfig(?:uration)?\b|\bsettings?\b|\benv(?:ironment)?\b", re.I)
+"""A message that itself says it was reading configuration."""
 _CONFIG_FRAME = re.compile(r"config|settings|environ|\benv\b|dotenv|properties", re.I)
 
 
@@ -153,8 +156,9 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
             detail = _match(fields.get("upstream_failure", "") + " " + fields.get("response_code_details", ""))
             return detail or _ENVOY_FLAGS[flag]
     found = _match(probe)
-    if found in (None, "connection_timeout", "file_not_found") and _PARSE_ERROR.search(probe) and (
-            fields.get("env_var") or fields.get("config_key") or _CONFIG_FRAME.search(context)):
+    if found in (None, "connection_timeout", "file_not_found", "panic") and _PARSE_ERROR.search(probe) and (
+            fields.get("env_var") or fields.get("config_key") or _CONFIG_FRAME.search(context)
+            or _CONFIG_WORD.search(probe)):
         return "invalid_config"
     if found is None and fields.get("grpc_code") in _GRPC_CODES:
         return _GRPC_CODES[fields["grpc_code"]]

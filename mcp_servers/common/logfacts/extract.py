@@ -28,6 +28,7 @@ _STRONG_CAUSES = {"missing_config", "invalid_config", "dns_failure", "connection
 _MSG_EXC = re.compile(
     r"^(?:Uncaught |Unhandled(?: rejection)?:? |Unhandled exception\. |Caused by: |Exception in thread \"[^\"]*\" )?"
     r"((?:[a-zA-Z_$][\w$]*\.)*[\w$]*(?:Error|Exception|Exit|Fault)|(?:[\w$]+\.)*(?:errors|exceptions|exc)\.[\w$]+|"
+    r"(?:[A-Z]\w*::)+[A-Z]\w*|"
     r"panic|fatal error)"
     r"(?: \[[\w:]+\])?: (.+)$")
 

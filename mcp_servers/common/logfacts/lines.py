@@ -61,7 +61,8 @@ _LEVEL_WORDS: dict[str, Severity] = {
     "warning": "warning", "warn": "warning", "w": "warning",
     "info": "info", "information": "info", "notice": "info", "debug": "info", "trace": "info",
     "verbose": "info", "i": "info", "d": "info", "dbg": "info", "inf": "info", "wrn": "warning", "ftl": "fatal",
-    "fine": "info", "finer": "info", "finest": "info", "config": "info",
+    "fine": "info", "finer": "info", "finest": "info", "config": "info", "fail": "error", "dbug": "info",
+    "trce": "info", "log": "info", "detail": "info", "hint": "info", "statement": "info",
 }
 
 
@@ -345,7 +346,9 @@ def parse_logfmt(text: str) -> Line | None:
 _GO_LOG = re.compile(r"^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (.*)$")
 _LEVEL_TOKEN = re.compile(
     r"(?:^|[\s\[(<|])(FATAL|CRITICAL|CRIT|ERROR|ERR|WARNING|WARN|INFO|DEBUG|TRACE|NOTICE|PANIC|SEVERE|EMERG|ALERT|"
-    r"fatal|critical|error|warning|warn|info|debug|notice|Fatal|Critical|Error|Warning|Warn|Info|Debug)"
+    r"LOG|DETAIL|HINT|STATEMENT|"
+    r"fatal|critical|crit|error|fail|warning|warn|info|debug|dbug|trce|notice|Fatal|Critical|Error|Warning|Warn|Info|"
+    r"Debug)"
     r"(?=[\s\]):>|,\-]|$)")
 _LOGGER_SEP = re.compile(r"^[^\s].{0,120}?(?: : | - | -- : |\]: |\] )(?=\S)")
 
@@ -393,6 +396,20 @@ def parse_leveled(text: str) -> Line | None:
     return _leveled(text, "leveled")
 
 
+_SYSLOG_PRI = re.compile(r"^<(\d{1,3})>(?:1 )?")
+
+
+def parse_syslog(text: str) -> Line | None:
+    """A syslog line with its `<PRI>` header (RFC 3164 / 5424): the severity is PRI modulo 8."""
+    m = _SYSLOG_PRI.match(text)
+    if not m:
+        return None
+    inner = _parse(text[m.end():])
+    pri = int(m.group(1))
+    return Line("syslog", level_severity(pri % 8) or inner.severity, inner.message, inner.timestamp, inner.fields,
+                inner.stack)
+
+
 def parse_line(raw: str) -> Line:
     """The parsed form of one physical line (any runtime timestamp prefix removed first)."""
     text, ts = strip_prefix_timestamp(raw[:MAX_LINE].rstrip())
@@ -408,6 +425,10 @@ def _parse(text: str) -> Line:
         if parsed:
             return parsed
     first = text[:1]
+    if first == "<":
+        parsed = parse_syslog(text)
+        if parsed:
+            return parsed
     if first == "[":
         parsed = parse_envoy(text)
         if parsed:
