@@ -63,14 +63,14 @@ def _job(inc: Incident, ns: str, name: str, container: o.Container, started: dat
     return job
 
 
-def orders_migration_job() -> Incident:
+def orders_job_failed() -> Incident:
     """The Helm pre-upgrade migration Job for orders-api 4.3.0 connects to Postgres on port 5433 (pgbouncer in staging).
 
     On-call sees: KubeJobFailed. The migration's Python traceback says 'Connection refused' on
     5433; orders-postgres is healthy on 5432 and looks like the suspect. The release is blocked.
     """
     at = datetime(2026, 3, 17, 22, 30, tzinfo=UTC)
-    inc = Incident("orders-migration-job", title="orders migration Job failed: BackoffLimitExceeded",
+    inc = Incident("orders-job-failed", title="KubeJobFailed: orders/orders-api-migrate-43",
                    story="A migration Job's database URL has the wrong port; the Job exhausts its retries.",
                    at=at, seed=328, namespaces=("orders",))
     pw = inc.canary("password", "orders-migrate")
@@ -136,14 +136,14 @@ def orders_migration_job() -> Incident:
     return inc
 
 
-def warehouse_backup_cronjob() -> Incident:
+def warehouse_backup_failed() -> Incident:
     """The warehouse database moved to Postgres 16.4 yesterday; the backup CronJob still runs pg_dump 15.8.
 
     On-call sees: KubeJobFailed for the latest backup Job. The warehouse StatefulSet changed
     recently and looks guilty; it is healthy. pg_dump refuses a newer server.
     """
     at = datetime(2026, 9, 2, 6, 12, tzinfo=UTC)
-    inc = Incident("warehouse-backup-cronjob", title="warehouse backups failing: pg_dump version mismatch",
+    inc = Incident("warehouse-backup-failed", title="KubeJobFailed: data warehouse backup job",
                    story="A CronJob's client tool is older than the server it backs up.", at=at, seed=329,
                    namespaces=("data",))
     upgraded = at - timedelta(hours=27)
@@ -207,4 +207,4 @@ def warehouse_backup_cronjob() -> Incident:
     return inc
 
 
-SCENARIOS = [orders_migration_job, warehouse_backup_cronjob]
+SCENARIOS = [orders_job_failed, warehouse_backup_failed]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,14 +30,14 @@ def _cond(type_: str, status: str, reason: str, message: str, when: datetime) ->
     return {"type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": ts(when)}
 
 
-def search_hpa_maxed() -> Incident:
+def search_hpa_maxed_out() -> Incident:
     """A TV campaign triples search traffic; the HPA scales search to its maxReplicas of 4 and stops there.
 
     On-call sees: KubeHpaMaxedOut on shop/search, and catalog timing out on search (a victim).
     CPU is at 182% of the request-based target; every pod is busy and nothing is broken.
     """
     at = datetime(2026, 4, 11, 20, 10, tzinfo=UTC)
-    inc = Incident("search-hpa-maxed", title="search HPA at maxReplicas under a traffic spike",
+    inc = Incident("search-hpa-maxed-out", title="KubeHpaMaxedOut: shop/search",
                    story="An autoscaler capped too low for a traffic spike.", at=at, seed=323,
                    skip={("shop", "search")})
     img = f"{REGISTRY}/shop/search:4.0.2"
@@ -92,14 +93,14 @@ def _cpu(created: datetime, spike: datetime) -> Any:
     return value
 
 
-def frontend_hpa_missing_target() -> Incident:
+def frontend_cpu_throttling() -> Incident:
     """A kustomize refactor renames the HPA's target to web-frontend; the Deployment is still called frontend.
 
     On-call sees: CPUThrottlingHigh on frontend. frontend sits at 3 replicas under evening load;
     its HPA reports FailedGetScale because its scaleTargetRef names a Deployment that does not exist.
     """
     at = datetime(2026, 5, 29, 19, 40, tzinfo=UTC)
-    inc = Incident("frontend-hpa-missing-target", title="frontend throttled: HPA cannot find its target",
+    inc = Incident("frontend-cpu-throttling", title="CPUThrottlingHigh: web/frontend",
                    story="An autoscaler points at a Deployment name that does not exist.", at=at, seed=324)
     renamed = at - timedelta(days=2)
     hpa = _hpa(inc, "web", "frontend", "web-frontend", 3, 12, 0, 0, None, [
@@ -122,21 +123,21 @@ def frontend_hpa_missing_target() -> Incident:
                      "namespace) > (25 / 100)", severity="info")
     inc.answer_key(culprit=("HorizontalPodAutoscaler", "web", "frontend"),
                    keywords=["web-frontend", "FailedGetScale", "scaleTargetRef"],
-                   root_cause="HPA web/frontend targets Deployment web-frontend, which does not exist (the Deployment "
+                   root_cause="HPA web/frontend's scaleTargetRef names Deployment web-frontend, which does not exist (the Deployment "
                               "is frontend), so it never scales (FailedGetScale) and frontend stays at 3 replicas "
                               "under load.",
                    category="hpa-missing-target", red_herrings=[("Deployment", "web", "frontend")])
     return inc
 
 
-def catalog_quota_exhausted() -> Incident:
+def catalog_rollout_stuck() -> Incident:
     """The shop namespace's ResourceQuota is nearly used up by a new indexer; catalog's rollout cannot add its surge pod.
 
     On-call sees: KubeDeploymentRolloutStuck on catalog. No new pod exists at all: the ReplicaSet's
     events say 'exceeded quota: compute-resources'.
     """
     at = datetime(2026, 6, 18, 11, 30, tzinfo=UTC)
-    inc = Incident("catalog-quota-exhausted", title="catalog rollout stuck: exceeded quota",
+    inc = Incident("catalog-rollout-stuck", title="KubeDeploymentRolloutStuck: shop/catalog",
                    story="A ResourceQuota leaves no room for a rollout's surge pod.", at=at, seed=325,
                    skip={("shop", "catalog")})
     deploy_at = at - timedelta(minutes=26)
@@ -182,13 +183,14 @@ def catalog_quota_exhausted() -> Incident:
     inc.answer_key(culprit=("ResourceQuota", "shop", "compute-resources"),
                    keywords=["exceeded quota", "limits.memory"],
                    root_cause="ResourceQuota shop/compute-resources is nearly used up (limits.memory 11776Mi of "
-                              "12Gi, mostly the new search-indexer), so catalog 2.5.0's surge pod is forbidden and the "
+                              "12Gi, mostly the new search-indexer), so catalog 2.5.0's surge pod is forbidden "
+                              "(exceeded quota) and the "
                               "rollout is stuck.",
                    category="resourcequota-exhausted", red_herrings=[("Deployment", "shop", "catalog")])
     return inc
 
 
-def webhook_service_gone() -> Incident:
+def cart_replicas_mismatch() -> Incident:
     """policy-guard was uninstalled but its ValidatingWebhookConfiguration (failurePolicy Fail) stayed.
 
     On-call sees: KubeDeploymentReplicasMismatch on shop/cart after a node scale-down removed one
@@ -196,10 +198,10 @@ def webhook_service_gone() -> Incident:
     webhook whose Service no longer exists. Every pod creation outside kube-system fails the same way.
     """
     at = datetime(2026, 7, 9, 4, 15, tzinfo=UTC)
-    inc = Incident("webhook-service-gone", title="pods cannot be created: admission webhook unreachable",
+    inc = Incident("cart-replicas-mismatch", title="KubeDeploymentReplicasMismatch: shop/cart",
                    story="An admission webhook's Service is gone and its failure policy rejects every pod.",
                    at=at, seed=326, skip={("shop", "cart")}, namespaces=("policy-system",))
-    ca = inc.canary("token", "webhook-ca")
+    ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIpolicyguard\n-----END CERTIFICATE-----\n").decode()
     inc.add({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
              "metadata": {"name": "policy-guard", "generation": 2,
                           "labels": {"app.kubernetes.io/managed-by": "Helm",
@@ -245,13 +247,13 @@ def webhook_service_gone() -> Incident:
     inc.answer_key(culprit=("ValidatingWebhookConfiguration", "", "policy-guard"),
                    keywords=["policy-guard-webhook", "failurePolicy", "not found"],
                    root_cause="ValidatingWebhookConfiguration policy-guard (failurePolicy Fail) still sends every pod "
-                              "creation to Service policy-system/policy-guard-webhook, which was uninstalled, so the "
-                              "API server rejects new pods and cart cannot replace its lost replica.",
+                              "creation to Service policy-system/policy-guard-webhook, which was uninstalled (service "
+                              "not found), so the API server rejects new pods and cart cannot replace its lost replica.",
                    category="admission-webhook-unavailable", red_herrings=[("Deployment", "shop", "cart")])
     return inc
 
 
-def feature_flags_rbac() -> Incident:
+def feature_flags_deploy_stuck() -> Incident:
     """A chart refactor drops feature-flags' own ServiceAccount: the pods run as web's default one and get 403s.
 
     On-call gets a PagerDuty page. The new pods are Running but never Ready (the flag cache never
@@ -259,7 +261,7 @@ def feature_flags_rbac() -> Incident:
     The Role and RoleBinding are intact and bind the feature-flags ServiceAccount.
     """
     at = datetime(2026, 8, 6, 13, 0, tzinfo=UTC)
-    inc = Incident("feature-flags-rbac", title="feature-flags never Ready: RBAC forbidden",
+    inc = Incident("feature-flags-deploy-stuck", title="feature-flags deploy stuck (PagerDuty)",
                    story="A Deployment switches to a ServiceAccount that has no permissions.", at=at, seed=327)
     deploy_at = at - timedelta(minutes=21)
     for sa in ("default", "feature-flags"):
@@ -309,5 +311,5 @@ def feature_flags_rbac() -> Incident:
     return inc
 
 
-SCENARIOS = [search_hpa_maxed, frontend_hpa_missing_target, catalog_quota_exhausted, webhook_service_gone,
-             feature_flags_rbac]
+SCENARIOS = [search_hpa_maxed_out, frontend_cpu_throttling, catalog_rollout_stuck, cart_replicas_mismatch,
+             feature_flags_deploy_stuck]

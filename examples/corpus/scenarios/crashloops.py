@@ -8,14 +8,14 @@ from corpus import logs as L
 from corpus.kit import REGISTRY, Incident, P, Rev, c, ts
 
 
-def orders_missing_env() -> Incident:
+def orders_api_crashloop() -> Incident:
     """orders-api 4.2.0 requires PAYMENT_PROVIDER_URL at start-up; the prod values never set it.
 
     On-call sees: KubePodCrashLooping on one orders-api pod; the three old pods still serve.
     Real cause: the 4.2.0 rollout (Deployment revision 12) lacks the new required variable.
     """
     at = datetime(2026, 5, 4, 10, 12, tzinfo=UTC)
-    inc = Incident("orders-missing-env", title="orders-api 4.2.0 pods crash-loop at start-up",
+    inc = Incident("orders-api-crashloop", title="KubePodCrashLooping: orders/orders-api",
                    story="A release adds a required environment variable that the deployment does not set.",
                    at=at, seed=301, namespaces=("orders",))
     deploy_at = at - timedelta(minutes=16)
@@ -87,7 +87,7 @@ def orders_missing_env() -> Incident:
     return inc
 
 
-def ratelimit_bad_duration() -> Incident:
+def edge_gateway_errors() -> Incident:
     """Someone edits the quota service's ConfigMap by hand: RATE_LIMIT_WINDOW "90" has no unit.
 
     On-call sees: an error-budget burn on the edge gateway (Envoy answers 500 with RLSE: the rate
@@ -96,7 +96,7 @@ def ratelimit_bad_duration() -> Incident:
     only change is the ConfigMap (managedFields shows a kubectl-edit 22 minutes before the alert).
     """
     at = datetime(2026, 5, 19, 17, 3, tzinfo=UTC)
-    inc = Incident("ratelimit-bad-duration", title="edge gateway 500s: quota service crash-looping",
+    inc = Incident("edge-gateway-errors", title="Error budget burn: edge gateway availability",
                    story="A hand edit to a ConfigMap puts a duration without unit; the service exits on reload.",
                    at=at, seed=302, namespaces=("edge",))
     edit = at - timedelta(minutes=22)
@@ -158,7 +158,7 @@ def ratelimit_bad_duration() -> Incident:
     return inc
 
 
-def checkout_missing_configmap_key() -> Incident:
+def checkout_rollout_stuck() -> Incident:
     """checkout revision 6 reads PROMO_SERVICE_URL from ConfigMap checkout-config, which never got the key.
 
     On-call sees: KubeDeploymentRolloutStuck on shop/checkout; the new pod never starts
@@ -166,7 +166,7 @@ def checkout_missing_configmap_key() -> Incident:
     ago after a node drain: unrelated.
     """
     at = datetime(2026, 6, 2, 8, 40, tzinfo=UTC)
-    inc = Incident("checkout-missing-configmap-key", title="checkout rollout stuck: CreateContainerConfigError",
+    inc = Incident("checkout-rollout-stuck", title="KubeDeploymentRolloutStuck: shop/checkout",
                    story="The deployment references a ConfigMap key that the ConfigMap does not have.",
                    at=at, seed=303, skip={("shop", "checkout")})
     deploy_at = at - timedelta(minutes=24)
@@ -212,7 +212,7 @@ def checkout_missing_configmap_key() -> Incident:
     return inc
 
 
-def ledger_missing_secret() -> Incident:
+def ledger_deploy_hung() -> Incident:
     """The ledger's DB credentials move to External Secrets; the ExternalSecret cannot read AWS.
 
     On-call gets a PagerDuty page typed by a payments engineer. The new ledger pod waits in
@@ -220,7 +220,7 @@ def ledger_missing_secret() -> Incident:
     should create that Secret reports SecretSyncedError: its IAM role may not read the AWS secret.
     """
     at = datetime(2026, 6, 9, 13, 25, tzinfo=UTC)
-    inc = Incident("ledger-missing-secret", title="ledger rollout stuck: Secret never created",
+    inc = Incident("ledger-deploy-hung", title="ledger deploy hung (PagerDuty)",
                    story="An ExternalSecret fails to sync, so the Secret the new pods need does not exist.",
                    at=at, seed=304, skip={("payments", "ledger")})
     deploy_at = at - timedelta(minutes=31)
@@ -280,4 +280,4 @@ def ledger_missing_secret() -> Incident:
     return inc
 
 
-SCENARIOS = [orders_missing_env, ratelimit_bad_duration, checkout_missing_configmap_key, ledger_missing_secret]
+SCENARIOS = [orders_api_crashloop, edge_gateway_errors, checkout_rollout_stuck, ledger_deploy_hung]

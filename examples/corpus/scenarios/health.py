@@ -9,7 +9,7 @@ from corpus import logs as L
 from corpus.kit import MI, REGISTRY, Incident, P, Rev, c, ts
 
 
-def auth_readiness_port() -> Incident:
+def auth_api_not_ready() -> Incident:
     """A ConfigMap change moves auth-api's listener to :9090; its probes (and Service) still use 8080.
 
     On-call sees: KubePodNotReady for a new auth-api pod. Reloader rolled the Deployment when the
@@ -17,7 +17,7 @@ def auth_readiness_port() -> Incident:
     connection refused on 8080. The old pods keep serving, so logins still work, slower.
     """
     at = datetime(2026, 4, 6, 9, 55, tzinfo=UTC)
-    inc = Incident("auth-readiness-port", title="auth-api pods never Ready after a config change",
+    inc = Incident("auth-api-not-ready", title="KubePodNotReady: auth/auth-api",
                    story="A ConfigMap moves the listen port away from the port the probes check.",
                    at=at, seed=319, skip={("auth", "auth-api")})
     change = at - timedelta(minutes=23)
@@ -63,14 +63,14 @@ def auth_readiness_port() -> Incident:
     return inc
 
 
-def reporting_liveness_slow_start() -> Incident:
+def reporting_replicas_mismatch() -> Incident:
     """reporting 3.0.0 warms a tenant cache for ~100 s at start; the liveness probe kills it at ~60 s.
 
     On-call sees: KubeDeploymentReplicasMismatch. The pods restart forever: Unhealthy (liveness,
     connection refused) then Killing, exit 143. The logs show a start-up that never finishes.
     """
     at = datetime(2026, 5, 26, 7, 20, tzinfo=UTC)
-    inc = Incident("reporting-liveness-slow-start", title="reporting restarts forever after 3.0.0",
+    inc = Incident("reporting-replicas-mismatch", title="KubeDeploymentReplicasMismatch: analytics/reporting",
                    story="A slower start-up meets an unchanged, too aggressive liveness probe.",
                    at=at, seed=320, namespaces=("analytics",))
     deploy_at = at - timedelta(minutes=27)
@@ -131,7 +131,7 @@ def _node(inc: Incident, index: int) -> dict[str, Any]:
     return inc.cluster.nodes[index]
 
 
-def node_kubelet_stopped() -> Incident:
+def node_not_ready() -> Incident:
     """The kubelet on one node stops posting status (the instance's root volume hangs).
 
     On-call sees: KubeNodeNotReady. Pods on the node are not Ready and, past the 300 s
@@ -139,7 +139,7 @@ def node_kubelet_stopped() -> Incident:
     are victims of the node.
     """
     at = datetime(2026, 6, 15, 3, 10, tzinfo=UTC)
-    inc = Incident("node-kubelet-stopped", title="node NotReady: kubelet stopped posting status",
+    inc = Incident("node-not-ready", title="KubeNodeNotReady",
                    story="One node's kubelet stops; its pods are stranded in Terminating.", at=at, seed=321)
     node = _node(inc, 2)
     name = node["metadata"]["name"]
@@ -200,7 +200,7 @@ def _node_lost(since: datetime, deleted: datetime | None) -> Any:
     return patch
 
 
-def node_memory_pressure() -> Incident:
+def node_pressure_alert() -> Incident:
     """etl-runner runs without a memory limit; a big backfill takes 11Gi on one node and the kubelet evicts neighbours.
 
     On-call sees: a KubeNodePressure alert for MemoryPressure on one node. The evicted pods on it
@@ -208,7 +208,7 @@ def node_memory_pressure() -> Incident:
     far above its 512Mi request, no limit). The fix is a memory limit on etl-runner.
     """
     at = datetime(2026, 8, 25, 1, 40, tzinfo=UTC)
-    inc = Incident("node-memory-pressure", title="node MemoryPressure: pods evicted",
+    inc = Incident("node-pressure-alert", title="KubeNodePressure",
                    story="A workload without a memory limit starves a node; the kubelet evicts its neighbours.",
                    at=at, seed=322, namespaces=("data",))
     node = _node(inc, 1)
@@ -292,4 +292,4 @@ def _evicted(message: str, when: datetime) -> Any:
     return patch
 
 
-SCENARIOS = [auth_readiness_port, reporting_liveness_slow_start, node_kubelet_stopped, node_memory_pressure]
+SCENARIOS = [auth_api_not_ready, reporting_replicas_mismatch, node_not_ready, node_pressure_alert]

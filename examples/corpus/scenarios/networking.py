@@ -29,7 +29,7 @@ def _ingress(inc: Incident, ns: str, name: str, host: str, paths: list[tuple[str
                         "hostname": "k8s-ingressn-ingressn-5c1a2b3d4e-9f8e7d6c5b4a3210.elb.eu-west-1.amazonaws.com"}]}}})
 
 
-def cart_service_selector() -> Incident:
+def cart_error_budget() -> Incident:
     """A chart refactor renames the cart Service's selector to app=cart-api; the pods are labelled app=cart.
 
     On-call sees: an error-budget burn on cart. The cart pods are perfectly healthy (and look
@@ -37,7 +37,7 @@ def cart_service_selector() -> Incident:
     'does not have any active Endpoint' and answers 503.
     """
     at = datetime(2026, 3, 30, 12, 10, tzinfo=UTC)
-    inc = Incident("cart-service-selector", title="cart 503s: Service selects no pods",
+    inc = Incident("cart-error-budget", title="Error budget burn: cart availability",
                    story="A Service selector no longer matches the pod labels, so it has no endpoints.",
                    at=at, seed=312)
     changed = at - timedelta(minutes=14)
@@ -66,13 +66,13 @@ def cart_service_selector() -> Incident:
     inc.slo_burn("cart", "shop", "cart-availability", "0.999", 48.0,
                  "cart availability measured at the ingress: 48x budget burn over 5m and 1h.")
     inc.answer_key(culprit=("Service", "shop", "cart"), keywords=["selector", "cart-api"],
-                   root_cause="Service shop/cart selects app=cart-api after a chart change, but the cart pods are "
+                   root_cause="Service shop/cart's selector is app=cart-api after a chart change, but the cart pods are "
                               "labelled app=cart, so the Service has no endpoints and ingress-nginx returns 503.",
                    category="service-selector-mismatch", red_herrings=[("Deployment", "shop", "cart")])
     return inc
 
 
-def ledger_target_port() -> Incident:
+def payment_captures_failing() -> Incident:
     """Someone points the ledger Service's targetPort at 9090 (the metrics port, they thought); ledger listens on 8080.
 
     On-call gets a PagerDuty page: payment captures failing. The payments pods log gRPC Unavailable
@@ -80,7 +80,7 @@ def ledger_target_port() -> Incident:
     the wrong port.
     """
     at = datetime(2026, 4, 28, 16, 45, tzinfo=UTC)
-    inc = Incident("ledger-target-port", title="payment captures failing: ledger connection refused",
+    inc = Incident("payment-captures-failing", title="Payment capture failure rate (PagerDuty)",
                    story="A Service's targetPort points at a port the pods do not listen on.",
                    at=at, seed=313, skip={("payments", "payments")})
     svc = inc.find("Service", "payments", "ledger")
@@ -111,14 +111,14 @@ def ledger_target_port() -> Incident:
     return inc
 
 
-def storefront_ingress_backend() -> Incident:
+def shop_site_503() -> Incident:
     """The storefront Ingress is re-pointed at storefront-v2, a Service that was never created.
 
     Somebody asks in chat. ingress-nginx logs that it cannot find the Service and serves 503 from
     its default backend; the frontend pods are healthy (and look like the suspect).
     """
     at = datetime(2026, 5, 12, 14, 20, tzinfo=UTC)
-    inc = Incident("storefront-ingress-backend", title="shop.example.com 503: Ingress backend missing",
+    inc = Incident("shop-site-503", title="Question: shop.example.com answers 503",
                    story="An Ingress routes to a Service that does not exist.", at=at, seed=314)
     ing = _ingress(inc, "web", "storefront", "shop.example.com", [("/", "storefront-v2")])
     _managed(ing, "argocd-controller", at - timedelta(minutes=9), {"f:spec": {"f:rules": {}}})
@@ -144,7 +144,7 @@ def storefront_ingress_backend() -> Incident:
     return inc
 
 
-def api_certificate_expired() -> Incident:
+def api_tls_alert() -> Incident:
     """api.example.com's certificate expired: renewals failed for weeks because HTTP-01 challenges 404.
 
     On-call sees: a blackbox TLS alert. Partner clients log x509 'certificate has expired'. The
@@ -152,7 +152,7 @@ def api_certificate_expired() -> Incident:
     uses ingress class nginx-public, which no controller serves since the ingress consolidation.
     """
     at = datetime(2026, 6, 22, 7, 5, tzinfo=UTC)
-    inc = Incident("api-certificate-expired", title="api.example.com TLS certificate expired",
+    inc = Incident("api-tls-alert", title="BlackboxSslCertificateExpired: https://api.example.com",
                    story="cert-manager could not renew a certificate; clients now reject it.",
                    at=at, seed=315, namespaces=("cert-manager", "partners"))
     expired = at - timedelta(minutes=25)
@@ -216,8 +216,8 @@ def api_certificate_expired() -> Incident:
         def line(i: int, t: datetime) -> str:
             if t < expired:
                 return L.go_std(t, f"delivered order webhook to https://api.example.com/partner/orders?token={hook}")
-            return L.go_std(t, 'post order webhook: Post "https://api.example.com/partner/orders": tls: failed to '
-                               "verify certificate: x509: certificate has expired or is not yet valid: current time "
+            return L.go_std(t, f'post order webhook: Post "https://api.example.com/partner/orders?token={hook}": '
+                               "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time "
                                f"{t.strftime('%Y-%m-%dT%H:%M:%SZ')} is after {expired.strftime('%Y-%m-%dT%H:%M:%SZ')}")
         return L.lines(L.ticker(end - timedelta(minutes=40), end, 31, line))
 
@@ -240,14 +240,14 @@ def api_certificate_expired() -> Incident:
     return inc
 
 
-def coredns_oom() -> Incident:
+def checkout_error_budget() -> Incident:
     """A 'resource hygiene' change sets CoreDNS's memory limit to 70Mi; under the morning load both replicas OOM.
 
     On-call sees: an error-budget burn on checkout, whose logs fill with 'Temporary failure in name
     resolution'. checkout is a victim; so is everything else. The cause sits in kube-system.
     """
     at = datetime(2026, 7, 6, 8, 35, tzinfo=UTC)
-    inc = Incident("coredns-oom", title="checkout errors: DNS lookups failing cluster-wide",
+    inc = Incident("checkout-error-budget", title="Error budget burn: checkout availability",
                    story="CoreDNS is OOMKilled after its memory limit was lowered; every lookup times out.",
                    at=at, seed=316, skip={("kube-system", "coredns"), ("shop", "checkout")})
     change = at - timedelta(minutes=50)
@@ -303,7 +303,7 @@ def coredns_oom() -> Incident:
     return inc
 
 
-def payments_netpol_dns() -> Incident:
+def payments_error_budget() -> Incident:
     """A default-deny egress NetworkPolicy in payments allows Postgres and HTTPS but not DNS.
 
     On-call sees: an error-budget burn on payments. Its pods log lookup timeouts against the
@@ -311,7 +311,7 @@ def payments_netpol_dns() -> Incident:
     namespaces resolve fine.
     """
     at = datetime(2026, 7, 21, 10, 50, tzinfo=UTC)
-    inc = Incident("payments-netpol-dns", title="payments errors: DNS lookups time out in one namespace",
+    inc = Incident("payments-error-budget", title="Error budget burn: payments availability",
                    story="An egress NetworkPolicy forgets to allow DNS.", at=at, seed=317,
                    skip={("payments", "payments")})
     applied = at - timedelta(minutes=12)
@@ -353,7 +353,7 @@ def payments_netpol_dns() -> Incident:
     return inc
 
 
-def catalog_dns_typo() -> Incident:
+def catalog_search_errors() -> Incident:
     """A config change sets catalog's SEARCH_URL host to search.shop.svc.cluster.locl (typo).
 
     On-call gets a PagerDuty page from the catalog team's error alert. catalog logs Spring
@@ -361,7 +361,7 @@ def catalog_dns_typo() -> Incident:
     healthy.
     """
     at = datetime(2026, 8, 11, 15, 15, tzinfo=UTC)
-    inc = Incident("catalog-dns-typo", title="catalog search errors: UnknownHostException",
+    inc = Incident("catalog-search-errors", title="catalog search error rate (PagerDuty)",
                    story="A ConfigMap carries a mistyped host name; the client cannot resolve it.",
                    at=at, seed=318, skip={("shop", "catalog")})
     change = at - timedelta(minutes=17)
@@ -411,5 +411,5 @@ def catalog_dns_typo() -> Incident:
     return inc
 
 
-SCENARIOS = [cart_service_selector, ledger_target_port, storefront_ingress_backend, api_certificate_expired,
-             coredns_oom, payments_netpol_dns, catalog_dns_typo]
+SCENARIOS = [cart_error_budget, payment_captures_failing, shop_site_503, api_tls_alert,
+             checkout_error_budget, payments_error_budget, catalog_search_errors]

@@ -8,14 +8,14 @@ from corpus import logs as L
 from corpus.kit import REGISTRY, Incident, P, Rev, c
 
 
-def search_oom_limit_cut() -> Incident:
+def search_crashlooping() -> Incident:
     """A FinOps right-sizing PR cuts search's memory limit from 1Gi to 512Mi; the JVM still has -Xmx768m.
 
     On-call sees: KubePodCrashLooping on shop/search, OOMKilled (exit 137) every few minutes as the
     heap grows past the cgroup limit; the catalog logs search timeouts and returns 504s (a victim).
     """
     at = datetime(2026, 3, 23, 15, 50, tzinfo=UTC)
-    inc = Incident("search-oom-limit-cut", title="search OOMKilled after a memory-limit cut",
+    inc = Incident("search-crashlooping", title="KubePodCrashLooping: shop/search",
                    story="Revision 9 only lowers the memory limit below the JVM's configured heap.",
                    at=at, seed=305, skip={("shop", "search")})
     deploy_at = at - timedelta(minutes=40)
@@ -70,7 +70,7 @@ def search_oom_limit_cut() -> Incident:
     return inc
 
 
-def recommendations_leak() -> Incident:
+def frontend_error_budget() -> Incident:
     """recommendations 0.10.0 keeps every scored session in a module-level dict: a leak.
 
     On-call sees: an error-budget burn on web/frontend (recommendation widgets time out); the
@@ -78,7 +78,7 @@ def recommendations_leak() -> Incident:
     every half hour. 0.9.4 held ~230Mi flat.
     """
     at = datetime(2026, 4, 17, 20, 5, tzinfo=UTC)
-    inc = Incident("recommendations-leak", title="frontend error budget burn: recommendations OOMKilled",
+    inc = Incident("frontend-error-budget", title="Error budget burn: frontend availability",
                    story="A new image leaks memory; pods are OOMKilled and restart every half hour.",
                    at=at, seed=306, skip={("web", "recommendations")})
     deploy_at = at - timedelta(hours=2, minutes=20)
@@ -120,14 +120,14 @@ def recommendations_leak() -> Incident:
     return inc
 
 
-def frontend_image_typo() -> Incident:
+def frontend_replicas_mismatch() -> Incident:
     """The release pipeline's manual override sets frontend's tag to 5.80 instead of 5.8.0.
 
     On-call sees: KubeDeploymentReplicasMismatch on web/frontend. New pods sit in ImagePullBackOff
     (not found); the old ReplicaSet keeps two of three pods.
     """
     at = datetime(2026, 7, 1, 9, 15, tzinfo=UTC)
-    inc = Incident("frontend-image-typo", title="frontend replicas mismatch: ImagePullBackOff",
+    inc = Incident("frontend-replicas-mismatch", title="KubeDeploymentReplicasMismatch: web/frontend",
                    story="A hand-typed image tag does not exist in the registry.",
                    at=at, seed=307, skip={("web", "frontend")})
     deploy_at = at - timedelta(minutes=21)
@@ -159,19 +159,20 @@ def frontend_image_typo() -> Incident:
                      'kube_deployment_status_replicas_available{job="kube-state-metrics"}')
     inc.answer_key(culprit=("Deployment", "web", "frontend"), keywords=["5.80", "ImagePullBackOff", "not found"],
                    root_cause="Revision 22 of web/frontend points at image tag 5.80, which does not exist "
-                              "(the release was 5.8.0); its pods are stuck in ImagePullBackOff.",
+                              "(not found in the registry; the release was 5.8.0); its pods are stuck in "
+                              "ImagePullBackOff.",
                    category="image-tag-not-found", red_herrings=[("Deployment", "web", "recommendations")])
     return inc
 
 
-def invoicer_private_registry() -> Incident:
+def invoicer_rollout_question() -> Incident:
     """invoicer moves its image to a private GHCR repository; the Deployment has no imagePullSecrets.
 
     Somebody asks in chat. billing-api in the same namespace pulls from GHCR fine: it has
     imagePullSecrets [ghcr-pull]; invoicer's new revision does not, so the pull is anonymous: 401.
     """
     at = datetime(2026, 7, 14, 11, 2, tzinfo=UTC)
-    inc = Incident("invoicer-private-registry", title="invoicer rollout stuck: 401 from ghcr.io",
+    inc = Incident("invoicer-rollout-question", title="Question: invoicer rollout stuck",
                    story="An image moves to a private registry without a pull secret on the Deployment.",
                    at=at, seed=308, namespaces=("billing",))
     token = inc.canary("token", "ghcr")
@@ -211,14 +212,14 @@ def invoicer_private_registry() -> Incident:
     return inc
 
 
-def reports_pending_memory() -> Incident:
+def report_builder_not_ready() -> Incident:
     """To stop an OOM, someone raises report-builder's memory request to 24Gi: no 16Gi node fits it.
 
     On-call sees: KubePodNotReady for a pod that was never scheduled; FailedScheduling says
     Insufficient memory on all four nodes.
     """
     at = datetime(2026, 8, 3, 6, 40, tzinfo=UTC)
-    inc = Incident("reports-pending-memory", title="report-builder pod Pending: insufficient memory",
+    inc = Incident("report-builder-not-ready", title="KubePodNotReady: data/report-builder",
                    story="A memory request larger than any node's allocatable memory.",
                    at=at, seed=309, namespaces=("data",))
     deploy_at = at - timedelta(minutes=19)
@@ -251,14 +252,14 @@ def reports_pending_memory() -> Incident:
     return inc
 
 
-def media_pvc_storageclass() -> Incident:
+def thumbnailer_replicas_mismatch() -> Incident:
     """A new cache volume names StorageClass gp3-encrypted, which was never created in this cluster.
 
     On-call sees: KubeDeploymentReplicasMismatch for media/thumbnailer; the pod is Pending with
     unbound PersistentVolumeClaims; the PVC's events say the StorageClass is not found.
     """
     at = datetime(2026, 8, 19, 14, 30, tzinfo=UTC)
-    inc = Incident("media-pvc-storageclass", title="thumbnailer Pending: PVC never binds",
+    inc = Incident("thumbnailer-replicas-mismatch", title="KubeDeploymentReplicasMismatch: media/thumbnailer",
                    story="A PersistentVolumeClaim names a StorageClass that does not exist.",
                    at=at, seed=310, namespaces=("media",))
     for name, default in (("gp2", False), ("gp3", True)):
@@ -305,14 +306,14 @@ def media_pvc_storageclass() -> Incident:
     return inc
 
 
-def embedder_node_selector() -> Incident:
+def semantic_search_fallback() -> Incident:
     """embedder must run on the gpu node pool, which was scaled to zero and deleted last week.
 
     Somebody asks why semantic search has been down since the morning. The pods are Pending: no
     node carries the `karpenter.sh/nodepool: gpu` label their nodeSelector requires.
     """
     at = datetime(2026, 9, 8, 9, 30, tzinfo=UTC)
-    inc = Incident("embedder-node-selector", title="embedder Pending: no node matches its selector",
+    inc = Incident("semantic-search-fallback", title="Question: semantic search falling back",
                    story="A nodeSelector names a node pool that no longer has any nodes.",
                    at=at, seed=311, namespaces=("ml",))
     img = f"{REGISTRY}/ml/embedder:0.6.2"
@@ -345,5 +346,5 @@ def embedder_node_selector() -> Incident:
     return inc
 
 
-SCENARIOS = [search_oom_limit_cut, recommendations_leak, frontend_image_typo, invoicer_private_registry,
-             reports_pending_memory, media_pvc_storageclass, embedder_node_selector]
+SCENARIOS = [search_crashlooping, frontend_error_budget, frontend_replicas_mismatch, invoicer_rollout_question,
+             report_builder_not_ready, thumbnailer_replicas_mismatch, semantic_search_fallback]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from corpus import logs as L
-from corpus.kit import MI, REGISTRY, Incident, P, Rev, c, o, ts
 from incidentgen.scenarios import crash_cycle, cycle_states
 
+from corpus import logs as L
+from corpus.kit import MI, REGISTRY, Incident, P, Rev, c, o, ts
 
-def orders_db_down() -> Incident:
+
+def orders_api_error_budget() -> Incident:
     """A chart upgrade switches orders-postgres to an image running as uid 1001; the data directory belongs to 999.
 
     On-call sees: an error-budget burn on orders-api, whose Java logs are full of PSQLException
@@ -18,7 +19,7 @@ def orders_db_down() -> Incident:
     victims. The database pod crash-loops: FATAL data directory has wrong ownership.
     """
     at = datetime(2026, 4, 21, 18, 25, tzinfo=UTC)
-    inc = Incident("orders-db-down", title="orders-api errors: database connection refused",
+    inc = Incident("orders-api-error-budget", title="Error budget burn: orders-api availability",
                    story="The database StatefulSet crash-loops after a security-context change; clients fail.",
                    at=at, seed=330, namespaces=("orders",))
     upgraded = at - timedelta(minutes=19)
@@ -84,20 +85,20 @@ def orders_db_down() -> Incident:
                    keywords=["ownership", "1001", "CrashLoopBackOff"],
                    root_cause="StatefulSet orders/orders-postgres now runs as uid 1001 (runAsUser) after the chart "
                               "upgrade, but its data directory is owned by the old postgres user, so Postgres exits "
-                              "(wrong ownership) and crash-loops; orders-api's connections are refused.",
+                              "(wrong ownership) and is in CrashLoopBackOff; orders-api's connections are refused.",
                    category="dependency-database-down",
                    red_herrings=[("Deployment", "orders", "orders-api"), ("Deployment", "orders", "orders-worker")])
     return inc
 
 
-def sessions_volume_full() -> Incident:
+def sessions_volume_filling_up() -> Incident:
     """The sessions Redis's 2Gi volume fills with AOF rewrites; Redis refuses writes (MISCONF).
 
     On-call sees: KubePersistentVolumeFillingUp for data-redis-0. session-api's Node logs show
     ReplyError MISCONF on every login; session-api is the victim, the full volume the cause.
     """
     at = datetime(2026, 5, 7, 21, 45, tzinfo=UTC)
-    inc = Incident("sessions-volume-full", title="sessions Redis volume full: writes rejected",
+    inc = Incident("sessions-volume-filling-up", title="KubePersistentVolumeFillingUp: sessions/data-redis-0",
                    story="A PersistentVolume fills up; the database on it stops accepting writes.",
                    at=at, seed=331, namespaces=("sessions",))
     full = at - timedelta(minutes=16)
@@ -164,7 +165,7 @@ def sessions_volume_full() -> Incident:
     return inc
 
 
-def notifier_init_container() -> Incident:
+def notifier_rollout_stuck() -> Incident:
     """notifier 2.0 adds an init container that downloads templates from a path the template store does not serve.
 
     On-call sees: KubeDeploymentRolloutStuck (ProgressDeadlineExceeded). The new pod is in
@@ -172,7 +173,7 @@ def notifier_init_container() -> Incident:
     template-store is healthy and serves /v1 only.
     """
     at = datetime(2026, 6, 30, 10, 5, tzinfo=UTC)
-    inc = Incident("notifier-init-container", title="notifier rollout stuck: init container failing",
+    inc = Incident("notifier-rollout-stuck", title="KubeDeploymentRolloutStuck: notifications/notifier",
                    story="A new init container fails on every start; the rollout passes its deadline.",
                    at=at, seed=332, namespaces=("notifications",))
     deploy_at = at - timedelta(minutes=24)
@@ -279,4 +280,4 @@ def _init_failing(image: str, state: o.ContainerState, created: datetime) -> Any
     return patch
 
 
-SCENARIOS = [orders_db_down, sessions_volume_full, notifier_init_container]
+SCENARIOS = [orders_api_error_budget, sessions_volume_filling_up, notifier_rollout_stuck]
