@@ -83,10 +83,20 @@ def serve_bundle(bundle: Any, config: Config, work: Path, incident: Incident, lo
     the code graph's database.
     """
     from mcp_servers.kubernetes.replay import replay_server
+    from mcp_servers.loki.client import LokiSettings
+    from mcp_servers.loki.replay import loki_replay
 
-    with replay_server(bundle, work / "kubeconfig") as replay, local_metrics(bundle, log) as prom_url:
+    with contextlib.ExitStack() as stack:
+        replay = stack.enter_context(replay_server(bundle, work / "kubeconfig"))
+        prom_url = stack.enter_context(local_metrics(bundle, log))
         log.print(f"[cyan]cluster[/cyan] {bundle.manifest.cluster.name} replayed at {replay.url}", highlight=False)
-        yield _demo_config(config, replay, bundle, prom_url, work, incident)
+        served = _demo_config(config, replay, bundle, prom_url, work, incident)
+        loki = None  # never the user's live Loki: a bundle is investigated from what it holds
+        if bundle.loki_path is not None:
+            loki_url = stack.enter_context(loki_replay(bundle.loki_path, bundle.captured_at))
+            log.print(f"[cyan]loki[/cyan] {bundle.manifest.loki} served at {loki_url}", highlight=False)
+            loki = LokiSettings(url=loki_url)
+        yield served.model_copy(update={"loki": loki})
 
 
 @contextlib.contextmanager
@@ -186,8 +196,9 @@ def _demo_config(config: Config, replay: Any, bundle: Any, prom_url: str | None,
             "kubeconfig": replay.kubeconfig, "context": replay.context, "clusters": clusters}),
         "prometheus": PromSettings(url=prom_url) if prom_url else None,
     }
-    if bundle.code_dir is not None:
-        update["codegraph"] = CodegraphSettings(repo=bundle.code_dir, db=work / "codegraph.db")
+    # The bundle's code or none: a code graph of another repository would answer for the wrong service.
+    update["codegraph"] = (CodegraphSettings(repo=bundle.code_dir, db=work / "codegraph.db")
+                           if bundle.code_dir is not None else None)
     return config.model_copy(update=update)
 
 

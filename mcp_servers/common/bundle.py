@@ -113,6 +113,8 @@ class Manifest(_Strict):
     gitops: str | None = None
     question: str | None = None
     """What to ask when an investigation is given neither an alert file nor a question."""
+    loki: str | None = None
+    """Recorded Loki lines in Loki's push format ({"streams": [...]}), served to the Loki tools on replay."""
 
 
 ANSWER_KEY_NAMES = frozenset({"expected.yaml", "expected.yml"})
@@ -173,6 +175,10 @@ class Bundle:
     @property
     def metrics_path(self) -> Path | None:
         return self.root / self.manifest.metrics if self.manifest.metrics else None
+
+    @property
+    def loki_path(self) -> Path | None:
+        return self.root / self.manifest.loki if self.manifest.loki else None
 
     @property
     def code_dir(self) -> Path | None:
@@ -410,6 +416,13 @@ def _check_files(bundle: Bundle, problems: list[Problem]) -> None:
             problems.append(Problem("manifest.yaml: metrics", f"{m.metrics} does not exist"))
         else:
             problems.extend(check_openmetrics(path, m.metrics))
+    if m.loki:
+        from mcp_servers.loki.replay import load_streams
+
+        try:
+            load_streams(bundle.root / m.loki)
+        except (OSError, ValueError, TypeError, IndexError) as exc:
+            problems.append(Problem("manifest.yaml: loki", f"{m.loki} cannot be read as Loki streams: {exc}"))
     for rel in m.alerts:
         path = bundle.root / rel
         if not path.is_file():
