@@ -21,6 +21,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -52,6 +53,7 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://([^/\s?#\"'<>]+)")
 _KV_HOST = re.compile(r"(?i)(?<![\w-])(?:host|hostname|server|address|addr|data source)\s*=\s*([^\s;,'\"]+)")
+_COREFILE_ZONE = re.compile(r"^\s*kubernetes\s+([A-Za-z0-9.-]+)", re.MULTILINE)
 _ADDRESS_KEY = re.compile(r"HOST|ADDR|SERVER|ENDPOINT|URL|URI|DSN|SERVICE|SVC|UPSTREAM|BACKEND|BROKER|PEER|"
                           r"TARGET|REMOTE|NODES|CLUSTER|DATABASE|_DB|^DB|REDIS|KAFKA|AMQP|MONGO|POSTGRES|MYSQL|API")
 _HOST_PORT = re.compile(rf"(?<![\w./:@-])({_LABEL}(?:\.{_LABEL})*|\d{{1,3}}(?:\.\d{{1,3}}){{3}}):(\d{{2,5}})(?![\w.])")
@@ -149,6 +151,16 @@ def _no_memory_limit(p: dict[str, Any]) -> list[str]:
             if not ((c.get("resources") or {}).get("limits") or {}).get("memory")]
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a configured host points: (kind, namespace, name), the Service if it exists, and why
+    the host cannot work when it cannot (empty otherwise)."""
+
+    key: tuple[str, str, str]
+    service: dict[str, Any] | None
+    problem: str
+
+
 class _Index:
     """Lookups over the object lists the topology needs."""
 
@@ -182,6 +194,46 @@ class _Index:
             if up:
                 return ObjectRef(kind=str(up[0].get("kind")), namespace=_ns(pod), name=str(up[0].get("name")))
         return ObjectRef(kind=kind, namespace=_ns(pod), name=name)
+
+    def cluster_domain(self) -> str:
+        """The cluster DNS domain from CoreDNS's Corefile (`kubernetes cluster.local ...`), else the
+        default cluster.local."""
+        for (ns, name), cm in self.configmaps.items():
+            if ns == "kube-system" and name in DNS_LABELS:
+                m = _COREFILE_ZONE.search(str((cm.get("data") or {}).get("Corefile") or ""))
+                if m:
+                    return m.group(1).lower().rstrip(".")
+        return "cluster.local"
+
+    def target(self, host: str, namespace: str, explicit: bool) -> Target | None:
+        """What a host from `namespace`'s configuration points at: a Service (with a problem when the
+        name cannot resolve, e.g. a misspelt cluster domain), a Service name that does not exist
+        (problem set), an external host, or None when it is no host worth naming."""
+        host = host.strip().strip("[]").lower().rstrip(".")
+        parts = host.split(".")
+        problem = ""
+        if "svc" in parts[2:]:
+            suffix = ".".join(parts[parts.index("svc", 2) + 1:])
+            if suffix and suffix != self.cluster_domain():
+                problem = (f"{host} ends in .svc.{suffix}, not the cluster domain .svc.{self.cluster_domain()}: "
+                           "the name does not resolve")
+        svc = self.resolve_host(host, namespace)
+        if svc is not None:
+            return Target(("Service", _ns(svc), _name(svc)), svc, problem)
+        internal: tuple[str, str] | None = None
+        if "svc" in parts[2:]:
+            i = parts.index("svc", 2)
+            internal = (parts[i - 1], parts[i - 2])
+        elif len(parts) == 2 and parts[1] in self.namespaces:
+            internal = (parts[1], parts[0])
+        elif len(parts) == 1 and explicit and host not in LOCAL_HOSTS and not _is_ip(host):
+            internal = (namespace, host)
+        if internal is not None:
+            return Target(("Service", *internal), None,
+                          problem or f"no Service {internal[0]}/{internal[1]} exists: {host} does not resolve")
+        if explicit and _is_external(host):
+            return Target(("ExternalHost", "", host), None, "")
+        return None
 
     def resolve_host(self, host: str, namespace: str) -> dict[str, Any] | None:
         """The Service a host name or ClusterIP means, seen from `namespace`, or None."""
@@ -313,17 +365,16 @@ def config_values(index: _Index, template: dict[str, Any], namespace: str, workl
     return out
 
 
-def _dependency_hosts(index: _Index, values: list[tuple[str, str]], namespace: str
-                      ) -> list[tuple[str, dict[str, Any] | None, str]]:
-    """(via, Service or None, host) for each host found in configuration values."""
+def _dependency_hosts(index: _Index, values: list[tuple[str, str]], namespace: str) -> list[tuple[str, Target]]:
+    """(via, target) for each host found in configuration values."""
     out = []
     for via, value in values:
         for host, explicit in hosts_in(value):
             if not explicit and not _names_an_address(via):
                 continue
-            svc = index.resolve_host(host, namespace)
-            if svc is not None or (explicit and _is_external(host)):
-                out.append((via, svc, host))
+            target = index.target(host, namespace, explicit)
+            if target is not None:
+                out.append((via, target))
     return out
 
 
@@ -528,38 +579,40 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
         notes.append(f"{len(neighbours) - MAX_NEIGHBOURS} more neighbours left out (unhealthy ones kept first)")
 
     # dependencies
-    deps: dict[tuple[str, str, str], tuple[list[str], dict[str, Any] | None, str]] = {}
+    deps: dict[tuple[str, str, str], tuple[list[str], Target]] = {}
     sources = workloads or pods[:1]
     for src in sources:
         template = pod_template(src)
         labels = (template.get("metadata") or {}).get("labels") or _meta(src).get("labels") or {}
         owner = index.owner(src) if src.get("kind") == "Pod" else None
         values = config_values(index, template, ns, owner.name if owner else _name(src), labels)
-        for via, svc, host in _dependency_hosts(index, values, ns):
-            _add_dependency(deps, via, svc, host, service_keys)
+        for via, found in _dependency_hosts(index, values, ns):
+            _add_dependency(deps, via, found, service_keys)
     for host in log_hosts:
         host = host.strip().lower()
-        if not host:
-            continue
-        svc = index.resolve_host(_strip_port(host), ns)
-        if svc is not None or _is_external(_strip_port(host)):
-            _add_dependency(deps, f"logs: upstream host {host}", svc, _strip_port(host), service_keys)
-        else:
+        from_logs = index.target(_strip_port(host), ns, True) if host else None
+        if from_logs is not None:
+            _add_dependency(deps, f"logs: upstream host {host}", from_logs, service_keys)
+        elif host:
             notes.append(f"log host {host!r} matches no Service (seen from namespace {ns}) and is not a DNS name")
     dependencies = []
-    for (kind_, dns_, dname), (vias, svc, _host) in deps.items():
-        target = ObjectRef(kind=kind_, namespace=dns_, name=dname)
+    for (kind_, dns_, dname), (vias, tgt) in deps.items():
+        ref = ObjectRef(kind=kind_, namespace=dns_, name=dname)
         via = "; ".join(vias[:3]) + (f" (+{len(vias) - 3} more)" if len(vias) > 3 else "")
-        if svc is None:
-            dependencies.append(Dependency(target=target, via=via, healthy=None,
-                                           detail="outside the cluster (no Service by that name); health unknown"))
-        elif not visible(dns_):
+        if dns_ and not visible(dns_):
             hidden.add(dns_)
-            dependencies.append(Dependency(target=target, via=via, healthy=None,
+            dependencies.append(Dependency(target=ref, via=via, healthy=None,
                                            detail="namespace hidden by policy; health not shown"))
+        elif tgt.service is not None:
+            healthy, detail = service_health(index, tgt.service)
+            if tgt.problem:
+                healthy, detail = False, f"{tgt.problem}; {detail}"
+            dependencies.append(Dependency(target=ref, via=via, healthy=healthy, detail=detail))
+        elif tgt.problem:
+            dependencies.append(Dependency(target=ref, via=via, healthy=False, detail=tgt.problem))
         else:
-            healthy, detail = service_health(index, svc)
-            dependencies.append(Dependency(target=target, via=via, healthy=healthy, detail=detail))
+            dependencies.append(Dependency(target=ref, via=via, healthy=None,
+                                           detail="outside the cluster (no Service by that name); health unknown"))
     dependencies.sort(key=lambda d: ({False: 0, None: 1, True: 2}[d.healthy], d.target.kind, d.target.name))
 
     # dependents: workloads anywhere whose configuration resolves to one of our Services
@@ -571,8 +624,8 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
         template = pod_template(w)
         labels = (template.get("metadata") or {}).get("labels") or {}
         values = config_values(index, template, _ns(w), _name(w), labels)
-        if any(svc is not None and (_ns(svc), _name(svc)) in service_keys
-               for _, svc, _ in _dependency_hosts(index, values, _ns(w))):
+        if any(t.service is not None and t.key[1:] in service_keys
+               for _, t in _dependency_hosts(index, values, _ns(w))):
             dependents.append(ref_of(w))
 
     notes.append("dependencies come from env, ConfigMaps, command/args and log hosts; Secrets are not read, so a "
@@ -584,16 +637,15 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
                     hidden_namespaces=sorted(hidden))
 
 
-def _add_dependency(deps: dict[tuple[str, str, str], tuple[list[str], dict[str, Any] | None, str]], via: str,
-                    svc: dict[str, Any] | None, host: str, own_services: set[tuple[str, str]]) -> None:
-    if svc is not None:
-        if (_ns(svc), _name(svc)) in own_services:
-            return  # a service calling itself (its own URL in its config) is not a dependency
-        key = ("Service", _ns(svc), _name(svc))
-    else:
-        key = ("ExternalHost", "", host)
-    vias, _, _ = deps.setdefault(key, ([], svc, host))
-    if via not in vias:
+def _add_dependency(deps: dict[tuple[str, str, str], tuple[list[str], Target]], via: str, target: Target,
+                    own_services: set[tuple[str, str]]) -> None:
+    if target.service is not None and target.key[1:] in own_services and not target.problem:
+        return  # a service calling itself (its own URL in its config) is not a dependency
+    vias, kept = deps.setdefault(target.key, ([], target))
+    if target.problem and not kept.problem:  # one broken reference makes the dependency broken
+        deps[target.key] = (vias, target)
+        vias.insert(0, via)
+    elif via not in vias:
         vias.append(via)
 
 

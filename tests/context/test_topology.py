@@ -203,3 +203,30 @@ def test_a_statefulset_pod_dns_name_resolves_to_its_headless_service() -> None:
     objects["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["env"].append(
         {"name": "PRIMARY", "value": "postgres://postgres-0.postgres.web.svc.cluster.local:5432/app"})
     assert "env PRIMARY" in _deps(build_topology(objects, "frontend"))["Service web/postgres"].via
+
+
+def _with_env(objects: dict[str, list[dict[str, Any]]], **env: str) -> dict[str, list[dict[str, Any]]]:
+    objects["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["env"] += [
+        {"name": k, "value": v} for k, v in env.items()]
+    return objects
+
+
+def test_a_missing_service_or_a_misspelt_cluster_domain_is_an_unhealthy_dependency() -> None:
+    objects = _with_env(world(), AAA_DB_HOST="postgres",  # a good reference first: the bad one still counts
+                        SEARCH_URL="http://postgres.web.svc.cluster.locl:5432",
+                        PROMO_URL="http://promo:8080", QUOTES="quotes.shop:9000")
+    deps = _deps(build_topology(objects, "frontend"))
+    typo = deps["Service web/postgres"]
+    assert typo.healthy is False and ".svc.cluster.locl, not the cluster domain .svc.cluster.local" in typo.detail
+    assert typo.via.startswith("env SEARCH_URL") and "env AAA_DB_HOST" in typo.via
+    assert deps["Service web/promo"].healthy is False and "no Service web/promo exists" in deps["Service web/promo"].detail
+    assert deps["Service shop/quotes"].healthy is False  # name.namespace of a known namespace
+
+
+def test_the_cluster_domain_comes_from_the_corefile() -> None:
+    objects = _with_env(world(), DB="postgres://postgres.web.svc.corp.internal:5432/app")
+    objects["ConfigMap"].append({"kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"},
+                                 "data": {"Corefile": ".:53 {\n    errors\n    kubernetes corp.internal in-addr.arpa "
+                                                      "ip6.arpa {\n      pods insecure\n    }\n}\n"}})
+    postgres = _deps(build_topology(objects, "frontend"))["Service web/postgres"]
+    assert postgres.healthy is True and "env DB" in postgres.via
