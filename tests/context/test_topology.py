@@ -219,7 +219,8 @@ def test_a_missing_service_or_a_misspelt_cluster_domain_is_an_unhealthy_dependen
     typo = deps["Service web/postgres"]
     assert typo.healthy is False and ".svc.cluster.locl, not the cluster domain .svc.cluster.local" in typo.detail
     assert typo.via.startswith("env SEARCH_URL") and "env AAA_DB_HOST" in typo.via
-    assert deps["Service web/promo"].healthy is False and "no Service web/promo exists" in deps["Service web/promo"].detail
+    promo = deps["Service web/promo"]
+    assert promo.healthy is False and "no Service web/promo exists" in promo.detail
     assert deps["Service shop/quotes"].healthy is False  # name.namespace of a known namespace
 
 
