@@ -14,7 +14,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from incidentgen import alerts as am
 from incidentgen import objects as o
@@ -313,7 +314,7 @@ class Incident:
         base = plan.memory_mi if plan.memory_mi is not None else 60 + self.rng.random() * 150
         h = PodHistory(name=pod_name, namespace=ns, workload=workload, containers=r.containers, node=node,
                        created=created, labels=labels, owner=owner,
-                       memory=lambda t, base=base: (base + 3 * ((t.timestamp() / 60) % 7)) * MI)
+                       memory=_steady(base))
         main = r.containers[0].name
         fp = f"spec.containers{{{main}}}"
         if r.pod_spec or r.container:
@@ -328,9 +329,10 @@ class Incident:
             h.restart_times = [x.end for x in runs if x.end is not None]
             h.terminated_reason = plan.reason
             if plan.reason == "OOMKilled":
-                h.memory = _oom_memory(runs, base, parse_bytes(r.containers[0].memory_limit), plan.run_s)
+                h.memory = cast(Callable[[datetime], float],
+                                _oom_memory(runs, base, parse_bytes(r.containers[0].memory_limit), plan.run_s))
             if plan.log:
-                last = runs[-1] if not waiting else runs[-1]
+                last = runs[-1]
                 h.logs[main] = plan.log(pod_name, last.start, last.end or self.captured)
                 if len(runs) > 1:
                     prev = runs[-2]
@@ -447,7 +449,7 @@ class Incident:
         templates = [{"metadata": {"name": cn}, "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": sc,
                                                           "resources": {"requests": {"storage": size}}}}
                      for cn, size, sc in claims or []]
-        obj = {
+        obj: dict[str, Any] = {
             "apiVersion": "apps/v1", "kind": "StatefulSet",
             "metadata": {"name": name, "namespace": ns, "uid": o.uid("statefulset", ns, name),
                          "resourceVersion": "7100", "generation": 3, "creationTimestamp": ts(self.born),
@@ -570,10 +572,10 @@ class Incident:
             if memory and h.memory is not None:
                 self.series("container_memory_working_set_bytes", "gauge",
                             "Current working set of the container in bytes.", {**base, "job": "kubelet"},
-                            lambda t, h=h: _mem_at(h, t))
+                            partial(_mem_at, h))
             self.series("kube_pod_container_status_restarts", "counter",
                         "The number of container restarts per container.", {**base, "job": "kube-state-metrics"},
-                        lambda t, h=h: float(sum(1 for x in h.restart_times if x <= t)) if h.created <= t else None)
+                        partial(_restarts_at, h))
 
     # ---- answer ----------------------------------------------------------------------------
     def answer_key(self, *, culprit: tuple[str, str, str], keywords: list[str], root_cause: str, category: str,
@@ -616,6 +618,15 @@ def _abs(value: str, total: int) -> int:
     if value.endswith("%"):
         return int(total * int(value[:-1]) / 100)
     return int(value)
+
+
+def _steady(base_mi: float) -> Callable[[datetime], float]:
+    """A flat working set with a small seven-minute ripple."""
+    return lambda t: (base_mi + 3 * ((t.timestamp() / 60) % 7)) * MI
+
+
+def _restarts_at(h: PodHistory, t: datetime) -> float | None:
+    return float(sum(1 for x in h.restart_times if x <= t)) if h.created <= t else None
 
 
 def _mem_at(h: PodHistory, t: datetime) -> float | None:

@@ -16,7 +16,7 @@ from incidentgen.background import stamp
 
 def lines(entries: Iterable[tuple[datetime, str]]) -> str:
     """Stamped text from (time, text) pairs; text may hold several lines (a stack trace)."""
-    out = []
+    out: list[str] = []
     for t, text in entries:
         out.extend(stamp(t, part) for part in text.split("\n"))
     return "\n".join(out) + "\n"
@@ -24,7 +24,8 @@ def lines(entries: Iterable[tuple[datetime, str]]) -> str:
 
 def every(start: datetime, end: datetime, step_s: float) -> list[datetime]:
     """Times from start to end, every step_s seconds."""
-    out, t = [], start
+    out: list[datetime] = []
+    t = start
     while t < end:
         out.append(t)
         t += timedelta(seconds=step_s)

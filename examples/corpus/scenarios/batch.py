@@ -202,7 +202,8 @@ def warehouse_backup_failed() -> Incident:
                      "this alert.", 'kube_job_failed{job="kube-state-metrics"} > 0')
     inc.answer_key(culprit=("CronJob", "data", "warehouse-backup"), keywords=["version mismatch", "16.4", "15.8"],
                    root_cause="CronJob data/warehouse-backup runs pg_dump 15.8, which aborts on the warehouse's new "
-                              "PostgreSQL 16.4 server (server version mismatch); every backup since the upgrade failed.",
+                              "PostgreSQL 16.4 server (server version mismatch); every backup since the upgrade "
+                              "failed.",
                    category="cronjob-failing", red_herrings=[("StatefulSet", "data", "warehouse")])
     return inc
 

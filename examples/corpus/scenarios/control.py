@@ -45,7 +45,8 @@ def search_hpa_maxed_out() -> Incident:
     def log(pod: str, start: datetime, end: datetime) -> str:
         return L.lines(L.ticker(end - timedelta(minutes=12), end, 4, lambda i, t: L.logfmt(
             t, "warn" if i % 5 == 0 else "info", "slow query" if i % 5 == 0 else "query served",
-            q=["tv advert shoes", "boots", "rain jacket"][i % 3], took_ms=1900 + 37 * i if i % 5 == 0 else 240 + i % 200,
+            q=["tv advert shoes", "boots", "rain jacket"][i % 3],
+            took_ms=1900 + 37 * i if i % 5 == 0 else 240 + i % 200,
             inflight=48 + i % 9)))
 
     w = inc.deployment("shop", "search", [
@@ -123,7 +124,8 @@ def frontend_cpu_throttling() -> Incident:
                      "namespace) > (25 / 100)", severity="info")
     inc.answer_key(culprit=("HorizontalPodAutoscaler", "web", "frontend"),
                    keywords=["web-frontend", "FailedGetScale", "scaleTargetRef"],
-                   root_cause="HPA web/frontend's scaleTargetRef names Deployment web-frontend, which does not exist (the Deployment "
+                   root_cause="HPA web/frontend's scaleTargetRef names Deployment web-frontend, which does not exist "
+                              "(the Deployment "
                               "is frontend), so it never scales (FailedGetScale) and frontend stays at 3 replicas "
                               "under load.",
                    category="hpa-missing-target", red_herrings=[("Deployment", "web", "frontend")])
@@ -131,7 +133,7 @@ def frontend_cpu_throttling() -> Incident:
 
 
 def catalog_rollout_stuck() -> Incident:
-    """The shop namespace's ResourceQuota is nearly used up by a new indexer; catalog's rollout cannot add its surge pod.
+    """shop's ResourceQuota is nearly used up by a new indexer; catalog's rollout cannot add its surge pod.
 
     On-call sees: KubeDeploymentRolloutStuck on catalog. No new pod exists at all: the ReplicaSet's
     events say 'exceeded quota: compute-resources'.
@@ -201,7 +203,8 @@ def cart_replicas_mismatch() -> Incident:
     inc = Incident("cart-replicas-mismatch", title="KubeDeploymentReplicasMismatch: shop/cart",
                    story="An admission webhook's Service is gone and its failure policy rejects every pod.",
                    at=at, seed=326, skip={("shop", "cart")}, namespaces=("policy-system",))
-    ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIpolicyguard\n-----END CERTIFICATE-----\n").decode()
+    ca = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIpolicyguard\n"
+                          b"-----END CERTIFICATE-----\n").decode()
     inc.add({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
              "metadata": {"name": "policy-guard", "generation": 2,
                           "labels": {"app.kubernetes.io/managed-by": "Helm",
@@ -248,7 +251,8 @@ def cart_replicas_mismatch() -> Incident:
                    keywords=["policy-guard-webhook", "failurePolicy", "not found"],
                    root_cause="ValidatingWebhookConfiguration policy-guard (failurePolicy Fail) still sends every pod "
                               "creation to Service policy-system/policy-guard-webhook, which was uninstalled (service "
-                              "not found), so the API server rejects new pods and cart cannot replace its lost replica.",
+                              "not found), so the API server rejects new pods and cart cannot replace its lost "
+                              "replica.",
                    category="admission-webhook-unavailable", red_herrings=[("Deployment", "shop", "cart")])
     return inc
 

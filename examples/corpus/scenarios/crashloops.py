@@ -65,7 +65,8 @@ def orders_api_crashloop() -> Incident:
             "queue empty, backing off" if i % 4 == 0 else "batch processed", batch=i, size=0 if i % 4 == 0 else 12)))
 
     w = inc.deployment("orders", "orders-worker", [
-        Rev(7, at - timedelta(days=9), "helm upgrade orders-worker 4.1.3", [c("orders-worker", worker_img, port=None)])],
+        Rev(7, at - timedelta(days=9), "helm upgrade orders-worker 4.1.3",
+            [c("orders-worker", worker_img, port=None)])],
         {7: [P(log=worker_log)] * 2})
     st = w.pods[0].states[0]
     st.restarts, st.last_reason, st.last_exit_code = 1, "Error", 143

@@ -119,7 +119,8 @@ def reporting_replicas_mismatch() -> Incident:
                      "than 15 minutes.",
                      'kube_deployment_spec_replicas{job="kube-state-metrics"} > '
                      'kube_deployment_status_replicas_available{job="kube-state-metrics"}')
-    inc.answer_key(culprit=("Deployment", "analytics", "reporting"), keywords=["liveness", "3.0.0", "initialDelaySeconds"],
+    inc.answer_key(culprit=("Deployment", "analytics", "reporting"),
+                   keywords=["liveness", "3.0.0", "initialDelaySeconds"],
                    root_cause="reporting 3.0.0 needs about 100 s to warm its tenant cache before it listens, but the "
                               "liveness probe (initialDelaySeconds 30, 3 x 10 s) kills it after about 60 s, so it "
                               "restarts forever (exit 143).",
@@ -145,10 +146,12 @@ def node_not_ready() -> Incident:
     name = node["metadata"]["name"]
     lost = at - timedelta(minutes=4)
     for cond in node["status"]["conditions"]:
-        cond.update({"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node status.",
+        cond.update({"status": "Unknown", "reason": "NodeStatusUnknown",
+                     "message": "Kubelet stopped posting node status.",
                      "lastHeartbeatTime": ts(lost), "lastTransitionTime": ts(lost + timedelta(seconds=40))})
     node["spec"]["taints"] = [
-        {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule", "timeAdded": ts(lost + timedelta(seconds=40))},
+        {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule",
+         "timeAdded": ts(lost + timedelta(seconds=40))},
         {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": ts(lost + timedelta(seconds=45))}]
     inc.event(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady", lost + timedelta(seconds=40),
               warning=False, component="node-controller")

@@ -8,6 +8,8 @@ from typing import Any
 from corpus import logs as L
 from corpus.kit import REGISTRY, Incident, P, Rev, c, ts
 
+NAMES = ["checkout-db.shop.svc.cluster.local.", "redis.shop.svc.cluster.local.", "gateway.psp.example.com."]
+
 
 def _managed(obj: dict[str, Any], manager: str, when: datetime, fields: dict[str, Any]) -> None:
     """The managedFields entry an edit leaves behind: the only trace of who changed what, when."""
@@ -26,7 +28,8 @@ def _ingress(inc: Incident, ns: str, name: str, host: str, paths: list[tuple[str
                                   "backend": {"service": {"name": svc, "port": {"number": 80}}}}
                                  for p, svc in paths]}}]},
                     "status": {"loadBalancer": {"ingress": [{
-                        "hostname": "k8s-ingressn-ingressn-5c1a2b3d4e-9f8e7d6c5b4a3210.elb.eu-west-1.amazonaws.com"}]}}})
+                        "hostname": "k8s-ingressn-ingressn-5c1a2b3d4e-9f8e7d6c5b4a3210.elb.eu-west-1"
+                                    ".amazonaws.com"}]}}})
 
 
 def cart_error_budget() -> Incident:
@@ -66,7 +69,8 @@ def cart_error_budget() -> Incident:
     inc.slo_burn("cart", "shop", "cart-availability", "0.999", 48.0,
                  "cart availability measured at the ingress: 48x budget burn over 5m and 1h.")
     inc.answer_key(culprit=("Service", "shop", "cart"), keywords=["selector", "cart-api"],
-                   root_cause="Service shop/cart's selector is app=cart-api after a chart change, but the cart pods are "
+                   root_cause="Service shop/cart's selector is app=cart-api after a chart change, but the cart pods "
+                              "are "
                               "labelled app=cart, so the Service has no endpoints and ingress-nginx returns 503.",
                    category="service-selector-mismatch", red_herrings=[("Deployment", "shop", "cart")])
     return inc
@@ -130,7 +134,8 @@ def shop_site_503() -> Incident:
             if i % 6 == 2:
                 return L.klog(t, "W", "controller.go:1110", 'Error obtaining Endpoints for Service '
                               '"web/storefront-v2": no object matching key "web/storefront-v2" in local store', pid=7)
-            return L.nginx_access(t, f"81.2.{i % 200}.{17 + i % 80}", ["GET /", "GET /product/1042", "GET /cart"][i % 3],
+            return L.nginx_access(t, f"81.2.{i % 200}.{17 + i % 80}",
+                                  ["GET /", "GET /product/1042", "GET /cart"][i % 3],
                                   503, 190, "upstream-default-backend", "", 0.0)
         return L.lines(L.ticker(end - timedelta(minutes=20), end, 11, line))
 
@@ -194,7 +199,8 @@ def api_tls_alert() -> Incident:
              "spec": {"type": "HTTP-01", "dnsName": "api.example.com",
                       "solver": {"http01": {"ingress": {"ingressClassName": "nginx-public"}}}},
              "status": {"processing": True, "presented": True, "state": "pending",
-                        "reason": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"}})
+                        "reason": "Waiting for HTTP-01 challenge propagation: wrong status code '404', "
+                                  "expected '200'"}})
     inc.event(cert, "Failed", 'The certificate request has failed to complete and will be retried: order is in '
               '"invalid" state', at - timedelta(minutes=55), at - timedelta(minutes=50), component="cert-manager")
 
@@ -217,7 +223,8 @@ def api_tls_alert() -> Incident:
             if t < expired:
                 return L.go_std(t, f"delivered order webhook to https://api.example.com/partner/orders?token={hook}")
             return L.go_std(t, f'post order webhook: Post "https://api.example.com/partner/orders?token={hook}": '
-                               "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time "
+                               "tls: failed to verify certificate: x509: certificate has expired or is not yet "
+                               "valid: current time "
                                f"{t.strftime('%Y-%m-%dT%H:%M:%SZ')} is after {expired.strftime('%Y-%m-%dT%H:%M:%SZ')}")
         return L.lines(L.ticker(end - timedelta(minutes=40), end, 31, line))
 
@@ -260,7 +267,7 @@ def checkout_error_budget() -> Incident:
                 (start, "CoreDNS-1.11.3"), (start, "linux/amd64, go1.21.11, a6338e9")]
         body = L.ticker(start + timedelta(seconds=1), end, 2, lambda i, t: (
             f'[INFO] 10.244.{1 + i % 4}.{20 + i % 60}:{40000 + i * 37 % 20000} - {1000 + i * 13 % 60000} "A IN '
-            f'{["checkout-db.shop.svc.cluster.local.", "redis.shop.svc.cluster.local.", "gateway.psp.example.com."][i % 3]}'
+            f'{NAMES[i % 3]}'
             f' udp 52 false 512" NOERROR qr,aa,rd 106 0.000{200 + i % 700}s'))
         return L.lines([*head, *body])
 

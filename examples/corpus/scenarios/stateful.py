@@ -106,12 +106,12 @@ def sessions_volume_filling_up() -> Incident:
     def redis(pod: str, start: datetime, end: datetime) -> str:
         def line(i: int, t: datetime) -> str:
             if t < full:
-                return f"1:M {t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d} * 10000 changes in 60 seconds. Saving..."
-            return [f"1:M {t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d} # Write error saving DB on "
+                return f"1:M {_redis_time(t)} * 10000 changes in 60 seconds. Saving..."
+            return [f"1:M {_redis_time(t)} # Write error saving DB on "
                     "disk: No space left on device",
-                    f"1:M {t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d} # Error writing to the AOF "
+                    f"1:M {_redis_time(t)} # Error writing to the AOF "
                     "file: No space left on device",
-                    f"1:M {t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d} # Background saving error"][i % 3]
+                    f"1:M {_redis_time(t)} # Background saving error"][i % 3]
         return L.lines(L.ticker(end - timedelta(minutes=40), end, 30, line))
 
     inc.statefulset("sessions", "redis", [c("redis", "docker.io/library/redis:7.2.5", port=6379, memory_limit="1Gi",
@@ -135,8 +135,8 @@ def sessions_volume_filling_up() -> Incident:
                 return L.js(t, "info", "session refreshed", sid=f"s:{o.suffix(str(i), 12)}", responseTime=4 + i % 7)
             return "\n".join([
                 L.js(t, "error", "failed to create session", err="ReplyError"),
-                "ReplyError: MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
-                "disk. Commands that may modify the data set are disabled, because this instance is configured to "
+                "ReplyError: MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
+                "to disk. Commands that may modify the data set are disabled, because this instance is configured to "
                 "report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please "
                 "check the Redis logs for details about the RDB error.",
                 "    at parseError (/app/node_modules/redis-parser/lib/parser.js:179:12)",
@@ -177,7 +177,7 @@ def notifier_rollout_stuck() -> Incident:
                    story="A new init container fails on every start; the rollout passes its deadline.",
                    at=at, seed=332, namespaces=("notifications",))
     deploy_at = at - timedelta(minutes=24)
-    init = {"name": "fetch-templates", "image": "docker.io/curlimages/curl:8.9.1",
+    init: dict[str, Any] = {"name": "fetch-templates", "image": "docker.io/curlimages/curl:8.9.1",
             "command": ["sh", "-c", "curl -fsS http://template-store.notifications.svc/v2/bundles/prod.tar.gz "
                                     "-o /templates/bundle.tgz && tar -xzf /templates/bundle.tgz -C /templates"],
             "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
@@ -221,7 +221,8 @@ def notifier_rollout_stuck() -> Incident:
     fp = "spec.initContainers{fetch-templates}"
     ends = [r.end for r in runs if r.end]
     for reason, msg in (("Pulled", f'Container image "{init["image"]}" already present on machine'),
-                        ("Created", "Created container fetch-templates"), ("Started", "Started container fetch-templates")):
+                        ("Created", "Created container fetch-templates"),
+                        ("Started", "Started container fetch-templates")):
         inc.cluster.add_event(obj, reason, msg, runs[0].start, runs[-1].start, count=len(runs), host=h.node,
                               field_path=fp)
     inc.cluster.add_event(obj, "BackOff", f"Back-off restarting failed container fetch-templates in pod "
@@ -254,6 +255,10 @@ def notifier_rollout_stuck() -> Incident:
     return inc
 
 
+def _redis_time(t: datetime) -> str:
+    return f"{t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d}"
+
+
 def _init_failing(image: str, state: o.ContainerState, created: datetime) -> Any:
     def patch(pod: dict[str, Any]) -> None:
         status = pod["status"]
@@ -263,7 +268,8 @@ def _init_failing(image: str, state: o.ContainerState, created: datetime) -> Any
             "name": "fetch-templates", "image": image, "imageID": o.image_id(image), "ready": False,
             "restartCount": state.restarts, "started": False,
             "state": {"waiting": waiting} if state.waiting_reason else {"running": {"startedAt": ts(created)}},
-            "lastState": {"terminated": {"exitCode": 22, "reason": "Error", "startedAt": ts(state.last_started or created),
+            "lastState": {"terminated": {"exitCode": 22, "reason": "Error",
+                                         "startedAt": ts(state.last_started or created),
                                          "finishedAt": ts(state.last_finished or created),
                                          "containerID": o.container_id(pod["metadata"]["name"] + "/init")}}}]
         for cs in status["containerStatuses"]:
