@@ -84,6 +84,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "contraseña*", "credencial*", "clave*", "segredo*", "senha*", "chave*", "segret*", "hasło", "hasła",
         "sekret*", "секрет*", "парол*", "токен*", "ключ*", "密钥", "密码", "令牌", "凭证", "凭据",
         "シークレット", "パスワード", "トークン", "認証情報", "秘密鍵", "비밀번호", "토큰", "자격 증명",
+        "admin.conf", "/etc/shadow", "id_rsa", ".kube/config", ".aws/credentials", "/var/run/secrets",
     ),
     "exfil": (
         "send*", "post it", "post them", "upload*", "exfiltrat*", "forward*", "leak*", "email it",
@@ -142,6 +143,23 @@ _DELIMITER = re.compile(
     r"(?:data|log|logs|input|context|document|untrusted|output|données|daten|datos|dados|данных)\b[^\n]{0,20})"
 )
 _COMMENT = re.compile(r"<!--([\s\S]{0,2000}?)-->|/\*([\s\S]{0,2000}?)\*/|(?:^|\s)(?://|#)\s?([^\n]{0,400})", re.M)
+_AI_WORD = (
+    r"(?:ai|a\.i\.|llms?|ia|ki|ии|bots?|models?|modèle|modelo|modello|modell|sprachmodell|assistants?|"
+    r"assistent(?:in|en)?|asistente|assistente|asystencie|asystent|agents?|agente|agenten|agentin|ассистент\w*|"
+    r"агент\w*|модель|chatgpt|claude|gpt\S*|copilot|gemini|vigil|responder|reviewer|automation|"
+    r"(?:ai|ki|ia|llm|ии)[\s-](?:\w+))"
+)
+_VOCATIVE = re.compile(
+    r"(?:^|[\n.!?;:\"'(>\]]\s*)(?:dear\s+|hey\s+|hi\s+|hello\s+|cher\s+|chère\s+|lieber\s+|liebe\s+|"
+    r"querido\s+|estimado\s+|caro\s+|beste\s+|drogi\s+|уважаемый\s+)?(?:the\s+|l'|le\s+|der\s+|die\s+|el\s+|o\s+)?"
+    r"(?:[\w-]+\s)?" + _AI_WORD + r"\s*[,:\-–—]\s"
+    r"|\b(?:dear|hey|attention|note\s+(?:to|for)|message\s+(?:to|for)|instructions?\s+for|to|for|à\s+l'intention\s+de|"
+    r"pour|an\s+(?:den|die|das)|für\s+(?:den|die|das|jeden|jede)|hinweis\s+für\s+(?:den|die|das)|para\s+(?:el|la|o|a|"
+    r"cualquier|qualquer)|per\s+(?:il|l')|aan\s+de|do|для|给|致)\s+(?:the\s+|l'|le\s+|la\s+|any\s+|every\s+|all\s+|"
+    r"whatever\s+|whichever\s+|each\s+|der\s+|die\s+|das\s+|el\s+|o\s+|a\s+|il\s+)?(?:[\w-]+[\s-]){0,2}?"
+    + _AI_WORD + r"\b"
+)
+"""Words addressed to a model: `Dear assistant,`, `Agent -`, `Note for the AI:`, `à l'intention de l'agent`."""
 _URL_QUERY = re.compile(r"[?&#][A-Za-z0-9_.\-]{1,40}=([^&\s\"'<>]{8,2000})")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
@@ -269,6 +287,8 @@ def features(text: str) -> dict[str, float]:
         out["s:identity"] = 1.0
     if _IMPERATIVE_START.search(lowered):
         out["s:imperative"] = 1.0
+    if _VOCATIVE.search(lowered) or any(t in lowered for t in ("给ai", "致ai", "へ:", "へ：", "에게")):
+        out["s:addressed_to_ai"] = 1.0
     for m in _DELIMITER.finditer(lowered):
         tail = lowered[m.end() : m.end() + 300]
         tail_concepts = concepts_in(tail)
