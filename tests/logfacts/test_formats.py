@@ -54,6 +54,9 @@ NGINX_ERROR = ('2026/03/01 10:00:00 [error] 31#31: *7 connect() failed (111: Con
     ("2026-03-01 10:00:00.123 UTC [55] LOG:  checkpoint starting: time", "leveled", "info"),
     ("E, [2026-03-01T10:00:00.123456 #1] ERROR -- : PG::ConnectionBad: could not connect to server", "leveled",
      "error"),
+    ("2026-03-01 10:00:00,123 level=error msg=\"flush failed\" err=\"broken pipe\"", "logfmt", "error"),
+    ('{"status":"error","message":"job failed","http":{"status_code":"200"}}', "json", "error"),
+    ('{"message":"served","status":"500","path":"/x"}', "json", "error"),
     ("just some words from a program", "plain", "unknown"),
 ])
 def test_format_and_severity(line: str, fmt: str, severity: str) -> None:

@@ -189,8 +189,9 @@ def parse_json(text: str) -> Line | None:
             fields[name] = str(value)[:200]
     level = _first(flat, _JSON_LEVEL[:-1])
     severity = level_severity(level) if level is not None else None
-    if severity is None and isinstance(flat.get("status"), str):
-        severity = level_severity(flat["status"])
+    status_word = flat.get("status")
+    if severity is None and isinstance(status_word, str) and not status_word.isdigit():
+        severity = level_severity(status_word)  # Datadog-style "status": "error"
     if severity is None:
         status = fields.get("status", "")
         if status.isdigit() and len(status) == 3:
@@ -316,14 +317,17 @@ def parse_logfmt(text: str) -> Line | None:
     """`key=value key2="quoted value"` lines with at least a level, message or time key, or three pairs."""
     if "=" not in text:
         return None
+    lead = _LEAD_TS.match(text)
+    lead_ts = next((g for g in lead.groups() if g), None) if lead else None
+    body = text[lead.end():] if lead else text
     pairs: dict[str, str] = {}
-    for key, value in _LOGFMT_PAIR.findall(text):
+    for key, value in _LOGFMT_PAIR.findall(body):
         if value.startswith('"') and value.endswith('"') and len(value) >= 2:
             value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
         pairs.setdefault(key, value)
     if len(pairs) < 2 or not (_LOGFMT_KEYS & pairs.keys() or len(pairs) >= 3):
         return None
-    if not text.lstrip().split(" ", 1)[0].count("="):  # text before the first pair: not logfmt
+    if not body.lstrip().split(" ", 1)[0].count("="):  # text before the first pair: not logfmt
         return None
     fields = {name: pairs[key][:200] for key, name in _JSON_FIELDS.items() if key in pairs}
     message = pairs.get("msg") or pairs.get("message") or ""
@@ -340,7 +344,7 @@ def parse_logfmt(text: str) -> Line | None:
             severity = "error" if err else guess_severity(message) if message else "unknown"
     if not message:
         message = " ".join(f"{k}={v}" for k, v in pairs.items() if k not in ("ts", "time", "level", "lvl"))
-    return Line("logfmt", severity, message, pairs.get("ts") or pairs.get("time") or pairs.get("t"), fields)
+    return Line("logfmt", severity, message, pairs.get("ts") or pairs.get("time") or pairs.get("t") or lead_ts, fields)
 
 
 _GO_LOG = re.compile(r"^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?) (.*)$")
