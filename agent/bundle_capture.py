@@ -70,6 +70,7 @@ restricted to the captured namespaces plus the series with no namespace (nodes, 
 
 METRIC_STEP_S = 30
 LOG_TAIL_LINES = 5000
+LOKI_LIMIT = 5000
 
 Progress = Callable[[str, int], None]
 """(what is being done, how many steps it will advance) -> None; a rich progress bar in the CLI."""
@@ -87,6 +88,7 @@ class CaptureOptions:
     context: str | None = None
     kubeconfig: str | None = None
     prometheus: str | None = None
+    loki: str | None = None
     repo: Path | None = None
     alerts: list[Path] = field(default_factory=list)
     until: datetime | None = None
@@ -102,6 +104,7 @@ class CaptureSummary:
     log_files: int = 0
     series: int = 0
     samples: int = 0
+    loki_lines: int = 0
     skipped: list[str] = field(default_factory=list)
     """What could not be read (a kind the cluster lacks, a forbidden list), said plainly, not fatal."""
 
@@ -129,6 +132,8 @@ def capture(options: CaptureOptions, progress: Progress | None = None) -> Captur
         client.close()
     if options.prometheus:
         _metrics(options.prometheus, out, options.namespaces, now - options.since, now, summary, tick)
+    if options.loki:
+        _loki(options.loki, out, options.namespaces, now - options.since, now, summary, tick)
     alerts = _copy_alerts(out, options.alerts)
     code = _copy_repo(out, options.repo) if options.repo else None
     name = options.name or out.name
@@ -141,6 +146,8 @@ def capture(options: CaptureOptions, progress: Progress | None = None) -> Captur
     }
     if options.prometheus:
         manifest["metrics"] = "metrics/metrics.om.txt"
+    if options.loki:
+        manifest["loki"] = "loki/streams.json"
     if code:
         manifest["code"] = {"path": code}
     if options.question:
@@ -306,6 +313,31 @@ def _metrics(url: str, out: Path, namespaces: list[str], start: datetime, end: d
     target = out / "metrics" / "metrics.om.txt"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(lines) + "\n")
+
+
+def _loki(url: str, out: Path, namespaces: list[str], start: datetime, end: datetime, summary: CaptureSummary,
+          tick: Progress) -> None:
+    """Each namespace's newest Loki lines in the window (Loki's own cap: LOKI_LIMIT), in Loki's push format."""
+    streams: dict[str, dict[str, Any]] = {}
+    with httpx.Client(base_url=url.rstrip("/"), timeout=60) as http:
+        for ns in namespaces:
+            tick(f"loki {ns}", 1)
+            response = http.get("/loki/api/v1/query_range", params={
+                "query": f'{{namespace="{ns}"}}', "start": int(start.timestamp() * 1e9),
+                "end": int(end.timestamp() * 1e9), "limit": LOKI_LIMIT, "direction": "backward"})
+            if response.status_code != 200:
+                summary.skipped.append(f"loki {ns}: Loki answered {response.status_code}")
+                continue
+            for item in (response.json().get("data") or {}).get("result") or []:
+                key = json.dumps(item.get("stream") or {}, sort_keys=True)
+                entry = streams.setdefault(key, {"stream": item.get("stream") or {}, "values": []})
+                entry["values"].extend(item.get("values") or [])
+                summary.loki_lines += len(item.get("values") or [])
+    for entry in streams.values():
+        entry["values"].sort(key=lambda v: int(v[0]))
+    target = out / "loki" / "streams.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"streams": list(streams.values())}))
 
 
 def _escape(value: str) -> str:

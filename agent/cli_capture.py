@@ -26,7 +26,7 @@ def bundle_capture(
                          ] = [],  # noqa: B006
     since: Annotated[str, typer.Option(help="How far back logs and metrics go, e.g. 2h, 90m.")] = "2h",
     prometheus: Annotated[str | None, typer.Option(help="Prometheus URL to read the runbooks' series from.")] = None,
-    loki: Annotated[str | None, typer.Option(help="Loki URL (not captured yet: see docs/bundles.md).")] = None,
+    loki: Annotated[str | None, typer.Option(help="Loki URL to read the namespaces' lines from.")] = None,
     repo: Annotated[Path | None, typer.Option(help="A git checkout of the service's code, copied into code/.")
                     ] = None,
     alert: Annotated[list[Path], typer.Option(help="An Alertmanager or PagerDuty payload to include; repeat.")
@@ -55,9 +55,6 @@ def bundle_capture(
     if not namespace:
         err.print("[red]error[/red] name at least one --namespace to capture")
         raise typer.Exit(2)
-    if loki:
-        err.print("[yellow]note[/yellow] --loki: Loki lines are not captured yet; pod logs come from the API server",
-                  highlight=False)
     try:
         window = parse_duration(since)
         end = parse_time(until) if until else None
@@ -73,10 +70,10 @@ def bundle_capture(
 
     options = CaptureOptions(out=out, namespaces=list(dict.fromkeys(namespace)), since=timedelta(seconds=window),
                              context=context, kubeconfig=str(kubeconfig) if kubeconfig else None,
-                             prometheus=prometheus, repo=repo, alerts=alert, until=end, incident_time=started,
-                             question=question)
+                             prometheus=prometheus, loki=loki, repo=repo, alerts=alert, until=end,
+                             incident_time=started, question=question)
     total = len(CLUSTER_KINDS) + len(NAMESPACED_KINDS) * len(options.namespaces) + (
-        len(CAPTURED_METRICS) if prometheus else 0)
+        len(CAPTURED_METRICS) if prometheus else 0) + (len(options.namespaces) if loki else 0)
     with Progress(TextColumn("{task.description:<48.48}"), BarColumn(), TimeElapsedColumn(), console=err,
                   transient=True) as bar:
         task = bar.add_task("capturing", total=total)
@@ -95,7 +92,7 @@ def bundle_capture(
         err.print(f"[yellow]skipped[/yellow] {note}", highlight=False)
     errors = [p for p in validate_bundle(out) if p.severity == "error"]
     err.print(f"[green]captured[/green] {out}: {summary.objects} objects, {summary.log_files} log files, "
-              f"{summary.series} series ({summary.samples} samples)", highlight=False)
+              f"{summary.series} series ({summary.samples} samples), {summary.loki_lines} Loki lines", highlight=False)
     for problem in errors:
         err.print(f"[red]invalid[/red] {problem}", highlight=False)
     if errors:

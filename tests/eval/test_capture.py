@@ -8,6 +8,7 @@ bundle is. The capture must validate and lead to the same investigation result.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -22,6 +23,7 @@ from agent.eval.answers import load_answer_key
 from agent.eval.runner import Case, run_case
 from mcp_servers.common.bundle import Bundle, validate_bundle
 from mcp_servers.kubernetes.replay import replay_server
+from mcp_servers.loki.replay import loki_replay
 from mcp_servers.prometheus.local import LocalPrometheus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,9 +37,15 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("capture")
     live = Bundle.load(SOURCE)
     out = work / "captured-oom"
-    with replay_server(live, work / "kubeconfig") as replay, LocalPrometheus(live.metrics_path) as prom:
+    lines = work / "loki.json"  # the "live" Loki: recorded lines in Loki's push format, served by the Loki replay
+    lines.write_text(json.dumps({"streams": [
+        {"stream": {"namespace": "shop", "app": "checkout"},
+         "values": [[str((1773322800 + 60 * i) * 10**9), f"line {i}"] for i in range(20)]},
+        {"stream": {"namespace": "elsewhere", "app": "x"}, "values": [[str(1773322800 * 10**9), "not captured"]]}]}))
+    with replay_server(live, work / "kubeconfig") as replay, LocalPrometheus(live.metrics_path) as prom, \
+            loki_replay(lines, live.captured_at) as loki_url:
         args = ["bundle", "capture", str(out), "--kubeconfig", str(replay.kubeconfig), "--context", replay.context,
-                "--since", "4h", "--prometheus", prom.url, "--until", "2026-03-12T15:20:00Z",
+                "--since", "4h", "--prometheus", prom.url, "--loki", loki_url, "--until", "2026-03-12T15:20:00Z",
                 "--incident-time", "2026-03-12T14:20:00Z", "--alert", str(SOURCE / "alerts" / "alertmanager.json")]
         for namespace in live.namespaces():
             args += ["--namespace", namespace]
@@ -62,6 +70,9 @@ def test_the_capture_validates_and_holds_what_an_investigation_needs(captured):
     for canary in load_answer_key(SOURCE / "expected.yaml").secret_canaries:
         assert canary not in text
     assert bundle.manifest.metrics_window is not None and bundle.metrics_path is not None
+    assert bundle.loki_path is not None
+    streams = json.loads(bundle.loki_path.read_text())["streams"]
+    assert [(s["stream"]["app"], len(s["values"])) for s in streams] == [("checkout", 20)]
 
 
 def test_the_capture_replays_to_the_same_investigation(captured, tmp_path):
