@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from mcp_servers.common.logfacts import extract
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mcp_servers.common.logfacts import LogFacts, extract
 from mcp_servers.common.logfacts.mask import template
 
 
@@ -73,6 +76,29 @@ def test_odd_input_never_raises() -> None:
         assert len(err.example) <= 300 and len(err.template) <= 300
 
 
+def test_a_huge_record_is_cut_but_every_line_is_counted() -> None:
+    lines = ["java.lang.IllegalStateException: boom", *[f"\tat a.B.m{i}(B.java:{i})" for i in range(1000)]]
+    facts = extract(lines)
+    assert facts.lines == 1001 and facts.formats == {"stacktrace": 1001}
+    assert facts.traces[0].exception == "java.lang.IllegalStateException" and len(facts.traces[0].frames) == 5
+
+
 def test_empty_window() -> None:
     facts = extract([])
     assert facts.lines == 0 and facts.errors == [] and facts.traces == [] and facts.hosts == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(["Traceback (most recent call last):", '  File "x.py", line 1, in f', "ValueError: x",
+                     "panic: boom", "goroutine 1 [running]:", "main.f()", "\t/x.go:1 +0x1", "\tat a.B.c(B.java:1)",
+                     "Caused by: java.io.IOException: x", "    at f (/a.js:1:2)", "", '{"level":"error","msg":"',
+                     "level=error msg=", "<13>", "[2026-03-01T10:00:00Z] \"GET / HTTP/1.1\" 503 UF"]),
+), max_size=40))
+def test_any_sequence_of_lines_gives_consistent_facts(lines: list[str]) -> None:
+    facts = extract(lines)
+    assert sum(1 for ln in lines if ln.strip()) <= facts.lines <= len(lines)  # blank lines count inside a Go dump
+    assert sum(facts.formats.values()) == facts.lines
+    assert sum(e.count for e in facts.errors) <= facts.lines
+    LogFacts.model_validate_json(facts.model_dump_json())

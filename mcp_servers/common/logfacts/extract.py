@@ -79,7 +79,7 @@ def _analyse(rec: Record) -> _Entry:
     severity = head.severity
     if trace and severity in ("unknown", "info") and not head.stack:
         severity = "fatal" if trace.language == "go" else "error"
-    entry = _Entry(len(rec.lines), fmt, severity, rec.timestamp or head.timestamp, "", head.message,
+    entry = _Entry(rec.count, fmt, severity, rec.timestamp or head.timestamp, "", head.message,
                    fields=head.fields, trace=trace, head_message=head.message, code=code, record=rec)
     if severity == "info" and not trace:
         return entry  # counted, never an error kind: the rest is not needed

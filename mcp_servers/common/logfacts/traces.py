@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mcp_servers.common.logfacts.lines import strip_prefix_timestamp
 from mcp_servers.common.logfacts.models import StackTrace
@@ -30,7 +30,8 @@ class Record:
     kind: str = ""
     """`python`, `go` while a trace of that shape is being read (they have special continuation rules)."""
     closed: bool = False
-    body: list[str] = field(default_factory=list)
+    count: int = 1
+    """Physical lines of the record, also those past MAX_RECORD_LINES that were not kept."""
 
 
 _PY_HEAD = "Traceback (most recent call last):"
@@ -47,6 +48,7 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
         text, ts = strip_prefix_timestamp(raw.rstrip("\r\n"))
         stripped = text.strip()
         if current is not None and _continues(current, text, stripped):
+            current.count += 1
             if len(current.lines) < MAX_RECORD_LINES:
                 current.lines.append(text)
             if current.kind == "python" and stripped and not text[:1].isspace():
