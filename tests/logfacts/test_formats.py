@@ -155,3 +155,13 @@ def test_envoy_json_access_log_uses_the_same_flags() -> None:
     err = facts.errors[0]
     assert (err.format, err.severity, err.error_class) == ("json", "error", "connection_refused")
     assert facts.hosts == ["10.0.3.4"] and facts.status_codes == {"503": 1}
+
+
+@pytest.mark.parametrize("line", [
+    "ERROR c.e.Worker - NullPointerException at Worker.java:142",
+    "level=error msg=\"handler failed\" caller=api/server.go:88 err=\"nil map\"",
+    "E0301 10:00:00.000000 1 controller.go:120] sync failed after 10:30 minutes",
+])
+def test_source_positions_and_times_are_not_hosts(line: str) -> None:
+    facts = extract([line])
+    assert facts.errors and "upstream_host" not in facts.errors[0].fields and facts.hosts == []

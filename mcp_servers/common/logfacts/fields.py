@@ -60,6 +60,8 @@ _DNS_SERVER = re.compile(r"\bon (?:\d{1,3}\.){3}\d{1,3}:53\b|\bon \[[0-9a-fA-F:]
 _EXIT = re.compile(r"(?i:exit(?:ed)? with (?:exit )?(?:code|status)|exit (?:code|status)):?\s*(-?\d+)")
 _STATUS = re.compile(r"(?i:status(?:[ _]?code)?|HTTP/\d(?:\.\d)?|returned|response code)[\"']?[\s=:]+([1-5]\d\d)\b")
 
+_SOURCE_FILE = re.compile(r"\.(?:java|kt|scala|py|go|js|mjs|cjs|ts|rb|cs|c|cc|cpp|h|rs|php|ex|exs|erl|swift)$", re.I)
+"""`Main.java:42` and `server.go:88` are source positions, not host:port."""
 _NOT_HOSTS = {"http", "https", "tcp", "udp", "dial", "localhost.localdomain", "line", "error", "at", "file",
               "caused", "code", "desc", "time", "ts"}
 
@@ -112,7 +114,7 @@ def extract(text: str) -> dict[str, str]:
     probe = _DNS_SERVER.sub("", text) if "dns_name" in out else text
     hostport = _DIAL.search(probe) or _HOSTPORT.search(probe)
     server_at = _SERVER_AT.search(text) if "server at" in low or "host " in low else None
-    if hostport and hostport.group(1).lower() not in _NOT_HOSTS:
+    if hostport and hostport.group(1).lower() not in _NOT_HOSTS and not _SOURCE_FILE.search(hostport.group(1)):
         out["upstream_host"], out["upstream_port"] = hostport.group(1), hostport.group(2)
         out["address"] = f"{hostport.group(1)}:{hostport.group(2)}"
     elif server_at:
