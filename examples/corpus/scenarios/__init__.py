@@ -1,6 +1,6 @@
 """Corpus scenarios, a few per file by theme; ALL is the order bundles are built in."""
 
-from corpus.scenarios import batch, control, crashloops, health, networking, resources, stateful
+from corpus.scenarios import batch, capacity, control, crashloops, health, networking, resources, stateful
 
 ALL = [*crashloops.SCENARIOS, *resources.SCENARIOS, *networking.SCENARIOS, *health.SCENARIOS, *control.SCENARIOS,
-       *batch.SCENARIOS, *stateful.SCENARIOS]
+       *batch.SCENARIOS, *stateful.SCENARIOS, *capacity.SCENARIOS]
