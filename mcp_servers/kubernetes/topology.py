@@ -22,6 +22,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -45,6 +46,8 @@ KIND_ALIASES = {
     "pod": "Pod", "pods": "Pod", "po": "Pod",
 }
 MAX_NEIGHBOURS = 25
+RECENT_RESTART = timedelta(hours=1)
+"""A DNS pod that restarted this recently is not healthy, even if it is ready right now."""
 MAX_VALUE_CHARS = 65536
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "::"})
 DNS_LABELS = ("kube-dns", "coredns")
@@ -194,6 +197,14 @@ class _Index:
             if up:
                 return ObjectRef(kind=str(up[0].get("kind")), namespace=_ns(pod), name=str(up[0].get("name")))
         return ObjectRef(kind=kind, namespace=_ns(pod), name=name)
+
+    def observed_now(self) -> datetime:
+        """The time of the snapshot: the newest node heartbeat (kubelets post one about every
+        minute), else the clock; so "recent" means recent to the data, replayed or live."""
+        beats = [h.parse_ts(c.get("lastHeartbeatTime")) for n in self.nodes.values()
+                 for c in (n.get("status") or {}).get("conditions") or []]
+        known = [b for b in beats if b is not None]
+        return max(known) if known else datetime.now(UTC)
 
     def cluster_domain(self) -> str:
         """The cluster DNS domain from CoreDNS's Corefile (`kubernetes cluster.local ...`), else the
@@ -440,15 +451,23 @@ def dns_health(index: _Index, visible: Callable[[str], bool]) -> dict[str, Any]:
     svc = next((s for s in services if _name(s) in DNS_LABELS), None) or next(
         (s for s in services if any(_selects((s.get("spec") or {}).get("selector"), _meta(p).get("labels"))
                                     for p in pods)), None)
+    now = index.observed_now()
+    recent = 0
+    for row, p in zip(rows, pods, strict=True):
+        last = h.last_restart(p)
+        if last is not None and now - last <= RECENT_RESTART:
+            recent += 1
+            ago = h.human_duration((now - last).total_seconds())
+            row["problem"] = (str(row["problem"]) or "restarting") + f"; last restart {ago} before the snapshot"
     out: dict[str, Any] = {"visible": True, "pods_ready": f"{ready}/{len(rows)}", "pods": rows,
-                           "restarts": sum(r["restarts"] for r in rows)}
+                           "restarts": sum(r["restarts"] for r in rows), "restarting_pods": recent}
     if svc is not None:
         healthy, detail = service_health(index, svc)
         out.update({"service": f"kube-system/{_name(svc)}", "service_detail": detail})
     else:
         healthy = None
         out["service"] = "not found"
-    out["healthy"] = bool(rows) and ready == len(rows) and healthy is not False
+    out["healthy"] = bool(rows) and ready == len(rows) and healthy is not False and not recent
     if not rows:
         out["note"] = "no CoreDNS/kube-dns pod found in kube-system (another DNS add-on?)"
     return out

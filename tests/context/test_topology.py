@@ -231,3 +231,24 @@ def test_the_cluster_domain_comes_from_the_corefile() -> None:
                                                       "ip6.arpa {\n      pods insecure\n    }\n}\n"}})
     postgres = _deps(build_topology(objects, "frontend"))["Service web/postgres"]
     assert postgres.healthy is True and "env DB" in postgres.via
+
+
+def _dns_world(finished_at: str) -> dict[str, list[dict[str, Any]]]:
+    objects = world()
+    objects["Pod"] = [p for p in objects["Pod"] if p["metadata"]["namespace"] != "kube-system"]
+    for i in (1, 2):
+        p = pod("kube-system", f"coredns-{i}", "n3", {"k8s-app": "kube-dns"}, restarts=11)
+        p["status"]["containerStatuses"][0]["lastState"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137,
+                                                                            "finishedAt": finished_at}}
+        objects["Pod"].append(p)
+    objects["Node"][0]["status"]["conditions"][0]["lastHeartbeatTime"] = "2026-07-06T09:10:00Z"
+    objects["EndpointSlice"][-1]["endpoints"] = [{"addresses": ["10.0.0.9"], "conditions": {"ready": True}}]
+    return objects
+
+
+def test_dns_pods_ready_now_but_restarting_within_the_hour_are_unhealthy() -> None:
+    dns = build_topology(_dns_world("2026-07-06T09:02:00Z"), "frontend").dns
+    assert dns["pods_ready"] == "2/2" and dns["restarting_pods"] == 2 and dns["healthy"] is False
+    assert "last restart 8m before the snapshot" in dns["pods"][0]["problem"]
+    old = build_topology(_dns_world("2026-06-01T09:02:00Z"), "frontend").dns
+    assert old["restarting_pods"] == 0 and old["healthy"] is True
