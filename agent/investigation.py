@@ -321,6 +321,7 @@ def _apply_model_answer(report: Report, text: str, known_ids: set[str]) -> None:
     except ValueError:
         report.notes.append("the model's final answer was not in the report format; its text is the summary")
         report.summary = text.strip()[:2000]
+        _screen_model_summary(report, [])
         return
     report.summary = str(answer.get("summary") or "")[:2000]
     dropped: set[str] = set()
@@ -336,8 +337,13 @@ def _apply_model_answer(report: Report, text: str, known_ids: set[str]) -> None:
             confidence = min(1.0, max(0.0, float(h.get("confidence") or 0.5)))
             model_hypotheses.append(Hypothesis(cause=str(h["cause"]), confidence=confidence,
                                                evidence=cites(h.get("evidence")), source="model"))
-    # The model saw the rule findings; its ranking comes first, rule findings it did not restate follow.
-    report.hypotheses = sorted(model_hypotheses, key=lambda h: h.confidence, reverse=True) + report.hypotheses
+    # The model saw the rule findings; its ranking comes first, rule findings it did not restate follow,
+    # unless its words are flagged (guardrails/model_text.py): then the rule findings keep the lead.
+    ranked = sorted(model_hypotheses, key=lambda h: h.confidence, reverse=True)
+    if _screen_model_summary(report, ranked):
+        report.hypotheses = report.hypotheses + ranked
+    else:
+        report.hypotheses = ranked + report.hypotheses
     for r in answer.get("ruled_out") or []:
         if isinstance(r, dict) and r.get("what"):
             report.ruled_out.append(RuledOut(what=str(r["what"]), why=str(r.get("why", "")),
@@ -410,6 +416,24 @@ def _unknown_next_steps(facts: Facts) -> list[str]:
 def _first_failure(outcomes: list[ToolOutcome]) -> str:
     first = outcomes[0]
     return f"{first.tool}: {' '.join(first.text.split())[:200]}"
+
+
+def _screen_model_summary(report: Report, model_hypotheses: list[Hypothesis]) -> bool:
+    """A model's summary that instructs the reader, carries injection or contradicts the rule findings
+    is not shown as the summary: it becomes the quoted, flagged model note. True when flagged."""
+    from guardrails.model_text import screen_model_text
+
+    rule_findings = [h.cause for h in report.hypotheses if h.source != "model"]
+    said = "\n".join([report.summary, *(h.cause for h in model_hypotheses)])
+    verdict = screen_model_text(said, rule_findings)
+    if not verdict.flagged:
+        return False
+    report.model_note, report.model_note_flags = report.summary, list(verdict.flags)
+    lead = f" The strongest rule finding: {rule_findings[0]}" if rule_findings else ""
+    report.summary = (f"The model's answer was flagged ({verdict.describe()}); it is shown below as its note, "
+                      f"and Vigil's own findings lead.{lead}")
+    report.notes.append(f"the model's answer was flagged: {verdict.describe()}")
+    return True
 
 
 def _runbook_summary(report: Report) -> str:

@@ -61,6 +61,10 @@ class Report(BaseModel):
     runbook_id: str | None = None
     runbook_reasons: list[str] = Field(default_factory=list)
     summary: str = ""
+    model_note: str = ""
+    """The model's own summary when it was flagged (agent/investigation.py): shown quoted, never as the summary."""
+    model_note_flags: list[str] = Field(default_factory=list)
+    """Why it was flagged: instructs_reader, injection, contradicts_findings (guardrails/model_text.py)."""
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     ruled_out: list[RuledOut] = Field(default_factory=list)
     next_steps: list[str] = Field(default_factory=list)
@@ -76,6 +80,11 @@ class Report(BaseModel):
     def top(self) -> Hypothesis | None:
         return self.hypotheses[0] if self.hypotheses else None
 
+    def _flag_text(self) -> str:
+        from guardrails.model_text import FLAG_TEXT
+
+        return "; ".join(FLAG_TEXT.get(f, f) for f in self.model_note_flags) or "flagged"
+
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2)
 
@@ -85,6 +94,9 @@ class Report(BaseModel):
             lines += [f"> **Incomplete**: {self.incomplete_reason}", ""]
         if self.summary:
             lines += [self.summary, ""]
+        if self.model_note:
+            lines += [f"> **The model's note (flagged: {self._flag_text()})**, quoted, not Vigil's conclusion:"]
+            lines += [f"> {line}" for line in self.model_note.splitlines()] + [""]
         lines.append("## Root-cause hypotheses")
         if not self.hypotheses:
             lines.append("No hypothesis is supported by the evidence gathered.")
@@ -123,6 +135,9 @@ class Report(BaseModel):
             parts.append(Text(f"INCOMPLETE: {self.incomplete_reason}", style="bold yellow"))
         if self.summary:
             parts.append(Text(self.summary))
+        if self.model_note:
+            note = f"The model's note (flagged: {self._flag_text()}):\n  {self.model_note}"
+            parts.append(Text(note, style="yellow"))
         if not self.hypotheses:
             parts.append(Text("No hypothesis is supported by the evidence gathered."))
         for i, h in enumerate(self.hypotheses, 1):
