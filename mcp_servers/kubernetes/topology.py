@@ -47,7 +47,7 @@ KIND_ALIASES = {
 }
 MAX_NEIGHBOURS = 25
 RECENT_RESTART = timedelta(hours=1)
-"""A DNS pod that restarted this recently is not healthy, even if it is ready right now."""
+"""A pod (DNS, or behind a dependency) that restarted this recently is not healthy, even if ready now."""
 MAX_VALUE_CHARS = 65536
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "::"})
 DNS_LABELS = ("kube-dns", "coredns")
@@ -417,8 +417,10 @@ def service_health(index: _Index, svc: dict[str, Any]) -> tuple[bool | None, str
     selector = spec.get("selector") or {}
     pods = [p for p in index.pods if _ns(p) == ns and _selects(selector, (_meta(p).get("labels") or {}))]
     problems: dict[str, int] = {}
+    now = index.observed_now()
     for p in pods:
-        why = _pod_unhealthy(p)
+        last = h.last_restart(p)
+        why = _pod_unhealthy(p) or ("restarted within the hour" if last and now - last <= RECENT_RESTART else None)
         if why:
             problems[why] = problems.get(why, 0) + 1
     parts = []

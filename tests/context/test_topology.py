@@ -252,3 +252,13 @@ def test_dns_pods_ready_now_but_restarting_within_the_hour_are_unhealthy() -> No
     assert "last restart 8m before the snapshot" in dns["pods"][0]["problem"]
     old = build_topology(_dns_world("2026-06-01T09:02:00Z"), "frontend").dns
     assert old["restarting_pods"] == 0 and old["healthy"] is True
+
+
+def test_a_dependency_whose_pods_restarted_within_the_hour_is_unhealthy() -> None:
+    objects = world()
+    inventory = next(p for p in objects["Pod"] if p["metadata"]["name"] == "inventory-1")
+    inventory["status"]["containerStatuses"][0].update(restartCount=4, lastState={"terminated": {
+        "reason": "OOMKilled", "finishedAt": "2026-07-06T09:00:00Z"}})
+    objects["Node"][0]["status"]["conditions"][0]["lastHeartbeatTime"] = "2026-07-06T09:10:00Z"
+    dep = _deps(build_topology(objects, "frontend", log_hosts=["inventory"]))["Service web/inventory"]
+    assert dep.healthy is False and "1 restarted within the hour" in dep.detail
