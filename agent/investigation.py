@@ -34,7 +34,7 @@ from agent.runbooks.model import Conclusion, Runbook, RunbookMatch
 from agent.runbooks.plan import plan_calls
 from agent.telemetry import instrument_model, metrics, tracer
 from agent.toolhub import ToolHub, ToolOutcome
-from agent.triage import Candidate, Facts, rank, runbook_for, subject_of, survey
+from agent.triage import Candidate, Facts, rank, runbook_for, subject_of, survey, survey_evidence_ids, survey_facts
 from guardrails.action import Action
 from guardrails.pipeline import MODEL_CALL_TOOL
 from mcp_servers.common.compact import estimate_tokens
@@ -91,12 +91,13 @@ class Investigator:
         planned = _with_suspect_labels(incident, suspects[0]) if suspects else incident
         prefetched = await self._prefetch(runbook, planned)
         evidence = {o.step_id: o.full_text for o in prefetched if o.ok and o.step_id}
-        conclusion = conclude(runbook, planned, evidence) if runbook else None
+        facts = {**survey_facts(surveyed), **{o.step_id: o.data for o in prefetched if o.ok and o.step_id and o.data}}
+        conclusion = conclude(runbook, planned, evidence, facts) if runbook else None
         report = Report(incident_id=incident.id, fingerprint=incident.fingerprint, title=incident.title,
                         run_id=self.hub.run_id, runbook_id=runbook.id if runbook else None,
                         runbook_reasons=runbook_reasons)
         if conclusion is not None:
-            _apply_conclusion(report, conclusion, prefetched)
+            _apply_conclusion(report, conclusion, prefetched, survey_evidence_ids(surveyed))
         _apply_suspects(report, suspects)
         if not report.hypotheses and surveyed.facts.scan is not None:
             report.next_steps += _unknown_next_steps(surveyed.facts)
@@ -286,8 +287,10 @@ def _evidence_ref(outcome: ToolOutcome) -> EvidenceRef:
                        injection_flagged=bool(outcome.injection and outcome.injection.suspicious))
 
 
-def _apply_conclusion(report: Report, conclusion: Conclusion, prefetched: list[ToolOutcome]) -> None:
+def _apply_conclusion(report: Report, conclusion: Conclusion, prefetched: list[ToolOutcome],
+                      survey_ids: dict[str, str]) -> None:
     by_step = {o.step_id: o.evidence_id for o in prefetched if o.step_id}
+    by_step.update(survey_ids)
     for finding in conclusion.findings:
         report.hypotheses.append(Hypothesis(cause=finding.text, confidence=finding.confidence, source="runbook",
                                             rule_id=finding.rule_id,
@@ -389,6 +392,9 @@ def _apply_suspects(report: Report, suspects: list[Candidate]) -> None:
     if not suspects:
         return
     top = suspects[0]
+    # A rule that restates a suspect's scan finding adds nothing but a second line: the suspect says more.
+    report.hypotheses = [h for h in report.hypotheses if not (
+        h.source == "runbook" and any(h.cause.rstrip(".") in s.cause for s in suspects))]
     for hypothesis in report.hypotheses:
         agrees = top.ref is not None and top.ref.name.lower() in hypothesis.cause.lower()
         if hypothesis.source == "runbook" and not agrees:

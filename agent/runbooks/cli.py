@@ -130,14 +130,28 @@ def lint(
         list[Path] | None, typer.Argument(help="Runbook files or directories; default: the catalog.")
     ] = None,
     strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+    policy: Annotated[Path | None, typer.Option(help="Check every step against this policy "
+                                                     "(default: the shipped policy).")] = None,
 ) -> None:
-    """Check runbooks: front matter, tools, templates, rules. Exit 1 on errors."""
+    """Check runbooks: front matter, tools, templates, rules, and each step against the policy. Exit 1 on errors."""
+    from agent.runbooks.lint_policy import lint_against_policy, policy_name
+    from agent.runbooks.parser import parse_file
+    from guardrails.pipeline import default_policy_path
+    from guardrails.policy import PolicyError, load_policy
+
     targets = list(paths) if paths else [d for d in default_dirs() if d.exists()]
     missing = [p for p in targets if not p.exists()]
     if missing:
         console.print(f"[red]no such file or directory: {escape(', '.join(map(str, missing)))}[/red]")
         raise typer.Exit(2)
+    try:
+        loaded = load_policy(policy or default_policy_path())
+    except PolicyError as exc:
+        console.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from exc
     issues = lint_paths(targets)
+    parsed = [r.runbook for r in map(parse_file, runbook_files(targets)) if r.runbook is not None]
+    issues += lint_against_policy(parsed, loaded, policy_name(policy))
     for issue in issues:
         colour = "red" if issue.level == "error" else "yellow"
         console.print(f"[{colour}]{escape(str(issue))}[/{colour}]", soft_wrap=True)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
+
+import jmespath
 
 from agent.incident import Incident
 from agent.runbooks.model import (
@@ -30,8 +33,27 @@ from agent.runbooks.templating import MissingValue, TemplateError, render, strin
 Truth = bool | None
 
 
-def evaluate_condition(condition: Condition, evidence: Mapping[str, str]) -> tuple[Truth, dict[str, str], list[str]]:
-    """(truth, named captures, step ids whose evidence made it true)."""
+SURVEY_STEPS = ("survey.scan", "survey.changes", "survey.topology", "survey.logs")
+"""Steps every investigation has without a runbook defining them: the survey's structured results
+(agent/triage). A rule reads the cluster-wide scan as `step: survey.scan`."""
+
+
+def evaluate_condition(condition: Condition, evidence: Mapping[str, str],
+                       facts: Mapping[str, Any] | None = None) -> tuple[Truth, dict[str, str], list[str]]:
+    """(truth, named captures, step ids whose evidence made it true).
+
+    `evidence` holds each step's text (for `matches`), `facts` its structured result (for `expr`).
+    """
+    if condition.step is not None and condition.expr is not None:
+        data = (facts or {}).get(condition.step)
+        if data is None:
+            return None, {}, []
+        result = jmespath.search(condition.expr, data)
+        if result in (None, False, [], {}, ""):
+            return False, {}, []
+        first = result[0] if isinstance(result, list) else result
+        caught = {name: _text(jmespath.search(path, first)) for name, path in (condition.capture or {}).items()}
+        return True, {k: v for k, v in caught.items() if v}, [condition.step]
     if condition.step is not None:
         text = evidence.get(condition.step)
         if text is None:
@@ -41,14 +63,14 @@ def evaluate_condition(condition: Condition, evidence: Mapping[str, str]) -> tup
             return False, {}, []
         return True, {k: v for k, v in found.groupdict().items() if v is not None}, [condition.step]
     if condition.not_ is not None:
-        truth, _, _ = evaluate_condition(condition.not_, evidence)
+        truth, _, _ = evaluate_condition(condition.not_, evidence, facts)
         return (None if truth is None else not truth), {}, []
     if condition.all is not None:
         captures: dict[str, str] = {}
         steps: list[str] = []
         unknown = False
         for child in condition.all:
-            truth, caught, used = evaluate_condition(child, evidence)
+            truth, caught, used = evaluate_condition(child, evidence, facts)
             if truth is False:
                 return False, {}, []
             if truth is None:
@@ -58,7 +80,7 @@ def evaluate_condition(condition: Condition, evidence: Mapping[str, str]) -> tup
         return (None if unknown else True), captures, steps
     unknown = False
     for child in condition.any or []:
-        truth, caught, used = evaluate_condition(child, evidence)
+        truth, caught, used = evaluate_condition(child, evidence, facts)
         if truth is True:
             return True, caught, used
         if truth is None:
@@ -101,22 +123,36 @@ def render_remediation(template: RemediationTemplate, incident: Incident,
     return RemediationProposal(id=template.id, action=template.action, fields=fields, missing=missing)
 
 
-def conclude(runbook: Runbook, incident: Incident, evidence: Mapping[str, str]) -> Conclusion:
-    """Evaluate every rule of `runbook` on `evidence` (tool output text keyed by step id)."""
+def conclude(runbook: Runbook, incident: Incident, evidence: Mapping[str, str],
+             facts: Mapping[str, Any] | None = None) -> Conclusion:
+    """Evaluate every rule of `runbook` on `evidence` (tool output text keyed by step id) and `facts`
+    (structured results keyed by step id, the survey's under SURVEY_STEPS)."""
     conclusion = Conclusion(runbook_id=runbook.id)
+    present = set(evidence) | set(facts or {})
     for rule in runbook.rules:
-        truth, captures, used = evaluate_condition(rule.when, evidence)
+        truth, captures, used = evaluate_condition(rule.when, evidence, facts)
         if truth is True:
             conclusion.findings.append(_finding(runbook, rule, incident, captures, used))
         elif truth is False:
             reason = rule.ruled_out or f"the evidence does not show: {rule.title}"
-            steps = [s for s in dict.fromkeys(rule.when.steps()) if s in evidence]
+            steps = [s for s in dict.fromkeys(rule.when.steps()) if s in present]
             conclusion.ruled_out.append(RuledOut(rule_id=rule.id, title=rule.title, reason=reason, cites=steps))
         else:
-            absent = [s for s in dict.fromkeys(rule.when.steps()) if s not in evidence]
+            absent = [s for s in dict.fromkeys(rule.when.steps()) if s not in present]
             conclusion.undetermined.append(Undetermined(rule_id=rule.id, title=rule.title, missing_steps=absent))
     conclusion.findings.sort(key=lambda f: f.confidence, reverse=True)
     return conclusion
+
+
+def _text(value: Any) -> str:
+    """A captured value as template text: lists joined, numbers as written, nothing for null."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value if v is not None)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_text(v)}" for k, v in value.items())
+    return str(value)
 
 
 def _finding(runbook: Runbook, rule: ConclusionRule, incident: Incident, captures: dict[str, str],

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from agent.runbooks.conclusions import SURVEY_STEPS
 from agent.runbooks.issues import Issue
 from agent.runbooks.model import ConclusionRule, Runbook
 from agent.runbooks.parser import ParseResult, parse_file
@@ -106,7 +107,11 @@ def _lint_rule(runbook: Runbook, rule: ConclusionRule, result: ParseResult, all_
         from agent.runbooks.model import Condition
 
         assert isinstance(condition, Condition)
-        if condition.step is not None:
+        if condition.step is not None and condition.step in SURVEY_STEPS:
+            if condition.expr is None:
+                add(condition.line, "bad-condition",
+                    f"rule {rule.id!r} reads {condition.step}, a structured result: test it with `expr`")
+        elif condition.step is not None:
             if condition.step not in all_steps:
                 add(condition.line, "unreachable-rule",
                     f"rule {rule.id!r} reads step {condition.step!r}, which does not exist; "
@@ -119,7 +124,7 @@ def _lint_rule(runbook: Runbook, rule: ConclusionRule, result: ParseResult, all_
 
     walk(rule.when)
     for index, cited in enumerate(rule.cites):
-        if cited not in all_steps:
+        if cited not in all_steps and cited not in SURVEY_STEPS:
             add(line_of(lines, ("cites", index), rule.line), "bad-cite",
                 f"rule {rule.id!r} cites unknown step {cited!r}")
     if rule.remediation and rule.remediation not in runbook.remediations:
@@ -132,7 +137,8 @@ def _lint_rule(runbook: Runbook, rule: ConclusionRule, result: ParseResult, all_
     for name in _match_refs(rule.finding):
         if name not in groups:
             add(finding_line, "unfillable-template",
-                f"rule {rule.id!r} uses {{{{ match.{name} }}}} but none of its regexes has (?P<{name}>...)")
+                f"rule {rule.id!r} uses {{{{ match.{name} }}}} but none of its regexes has (?P<{name}>...) "
+                "and no `capture` names it")
     return issues
 
 
@@ -143,6 +149,7 @@ def _groups(rule: ConclusionRule) -> set[str]:
         node = stack.pop()
         if node.matches:
             names.update(re.compile(node.matches).groupindex)
+        names.update(node.capture or {})
         stack.extend((node.all or []) + (node.any or []) + ([node.not_] if node.not_ else []))
     return names
 

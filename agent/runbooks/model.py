@@ -70,6 +70,13 @@ class Condition(BaseModel):
 
     step: str | None = None
     matches: str | None = None
+    """A regular expression over the step's text (for tools that answer in text only)."""
+    expr: str | None = None
+    """A JMESPath expression over the step's structured result (its MCP output schema); true when the
+    result is not empty (null, false, [], {} and "" are false), as in JMESPath itself."""
+    capture: dict[str, str] | None = None
+    """Values for the finding's template: name -> JMESPath over the expression's result (its first
+    element when it is a list)."""
     all: list[Condition] | None = None
     any: list[Condition] | None = None
     not_: Condition | None = Field(default=None, alias="not")

@@ -425,6 +425,32 @@ def _rules(reader: _Reader, block: _Block, result: ParseResult) -> list[Conclusi
     return rules
 
 
+def _expr_condition(reader: _Reader, data: dict[str, Any], lines: dict[Path, int], path: Path,
+                    line: int) -> Condition | None:
+    """`{step, expr, capture}`: a JMESPath test over the step's structured result, compiled now so a
+    typo is a lint error with its line rather than a rule that silently never fires."""
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    step, expr, capture = data.get("step"), data.get("expr"), data.get("capture") or {}
+    if not isinstance(step, str) or not isinstance(expr, str) or not expr or "matches" in data:
+        reader.add(line, "bad-condition", "an expression condition needs `step: ID` and `expr: JMESPATH` "
+                                          "(and no `matches`)")
+        return None
+    if not isinstance(capture, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in capture.items()):
+        reader.add(line, "bad-condition", "`capture` maps names to JMESPath expressions (strings)")
+        return None
+    for where, text in [("expr", expr), *((f"capture.{k}", v) for k, v in capture.items())]:
+        try:
+            jmespath.compile(text)
+        except JMESPathError as exc:
+            reader.add(line_of(lines, (*path, *where.split(".")), line), "bad-expression",
+                       f"invalid JMESPath in {where} {text!r}: {' '.join(str(exc).split())}; this rule can never fire")
+            return None
+    return Condition(step=step, expr=expr, capture=dict(capture), line=line)
+
+
 def _condition(reader: _Reader, data: Any, lines: dict[Path, int], path: Path, fallback: int) -> Condition | None:
     line = line_of(lines, path, fallback)
     if isinstance(data, list):
@@ -433,17 +459,20 @@ def _condition(reader: _Reader, data: Any, lines: dict[Path, int], path: Path, f
         reader.add(line, "bad-condition", "a condition is {step, matches}, {all: [...]}, {any: [...]} or {not: ...}")
         return None
     kinds = [k for k in ("step", "all", "any", "not") if k in data]
-    extra = [k for k in data if k not in ("step", "matches", "all", "any", "not")]
+    extra = [k for k in data if k not in ("step", "matches", "expr", "capture", "all", "any", "not")]
     if len(kinds) != 1 or extra:
         reader.add(line, "bad-condition",
-                   "a condition has exactly one of step (with matches), all, any or not; "
+                   "a condition has exactly one of step (with matches or expr), all, any or not; "
                    f"found {', '.join(map(str, data)) or 'nothing'}")
         return None
     kind = kinds[0]
+    if kind == "step" and "expr" in data:
+        return _expr_condition(reader, data, lines, path, line)
     if kind == "step":
         step, pattern = data.get("step"), data.get("matches")
         if not isinstance(step, str) or not isinstance(pattern, str) or not pattern:
-            reader.add(line, "bad-condition", "a step condition needs `step: ID` and `matches: REGEX` (strings)")
+            reader.add(line, "bad-condition", "a step condition needs `step: ID` and `matches: REGEX` or "
+                                              "`expr: JMESPATH` (strings)")
             return None
         try:
             re.compile(pattern)

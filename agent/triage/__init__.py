@@ -7,6 +7,8 @@ runbook of what is actually wrong when the alert's words do not name one. The in
 (agent/investigation.py) calls them in that order.
 """
 
+from typing import Any
+
 from agent.triage.facts import Facts, Ref
 from agent.triage.rank import Candidate, rank
 from agent.triage.subject import Subject, subject_of
@@ -26,6 +28,33 @@ RUNBOOK_FOR_CHECK: tuple[tuple[str, str], ...] = (
 """The runbook of each kind of problem the scan finds, for incidents whose words match none."""
 
 
+def survey_facts(result: SurveyResult) -> dict[str, Any]:
+    """The survey's structured results under the step ids runbook rules read (`survey.scan`...)."""
+    facts = result.facts
+    out: dict[str, Any] = {}
+    if facts.scan is not None:
+        out["survey.scan"] = facts.scan
+    if facts.changes is not None:
+        out["survey.changes"] = facts.changes
+    if facts.topologies:
+        out["survey.topology"] = facts.topologies[0][0]
+    if facts.logs:
+        out["survey.logs"] = {"logs": [{"pod": log.pod, "namespace": log.namespace, "previous": log.previous,
+                                        "errors": [e for e in [log.top, *log.more] if e],
+                                        "hosts": log.hosts} for log in facts.logs]}
+    return out
+
+
+def survey_evidence_ids(result: SurveyResult) -> dict[str, str]:
+    """The evidence id behind each survey step, for the findings that cite them."""
+    facts = result.facts
+    ids = {"survey.scan": facts.scan_id, "survey.changes": facts.changes_id,
+           "survey.topology": facts.topologies[0][1] if facts.topologies else None}
+    if facts.logs:
+        ids["survey.logs"] = facts.logs[0].evidence_id
+    return {k: v for k, v in ids.items() if v}
+
+
 def runbook_for(candidate: Candidate) -> str | None:
     """The id of the runbook that fits a suspect's kind of problem, or None."""
     text = candidate.check.lower().replace("-", "_")
@@ -35,4 +64,5 @@ def runbook_for(candidate: Candidate) -> str | None:
     return None
 
 
-__all__ = ["Candidate", "Facts", "Ref", "Subject", "SurveyResult", "rank", "runbook_for", "subject_of", "survey"]
+__all__ = ["Candidate", "Facts", "Ref", "Subject", "SurveyResult", "rank", "runbook_for", "subject_of", "survey",
+           "survey_evidence_ids", "survey_facts"]
