@@ -21,6 +21,9 @@ M = TypeVar("M", bound=BaseModel)
 
 MAX_JSON_DEPTH = 32
 """Alertmanager, PagerDuty and Slack payloads nest under ten levels; 32 leaves room for growth."""
+MAX_JSON_VALUES = 100_000
+"""A 1 MiB Alertmanager group (about 3,000 alerts) holds some 45,000 values; a body of a million
+tiny arrays is an attack on the checks after the parse, refused once this many have been seen."""
 
 
 class Refused(Exception):
@@ -70,36 +73,48 @@ def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, field: str = "th
         raise Refused(400, "malformed_json", f"{field} nests deeper than {max_depth} levels") from exc
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, NaN, over-long integers
         raise Refused(400, "malformed_json", f"{field} is not valid JSON: {exc}") from exc
-    problem = _check_tree(value, max_depth)
+    problem = _check_tree(value, max_depth, MAX_JSON_VALUES)
     if problem:
         raise Refused(400, "malformed_json", f"{field}: {problem}")
     return value
 
 
-def _check_tree(value: Any, max_depth: int) -> str | None:
-    """Walk the parsed value without recursion: its depth, and strings that cannot be re-encoded."""
+def _check_tree(value: Any, max_depth: int, max_values: int) -> str | None:
+    """Walk the parsed value without recursion: its depth, and strings that cannot be re-encoded.
+    Only containers go on the stack, and ASCII strings (nearly all) skip the encoding check."""
+    if type(value) is str:
+        return None if _encodable(value) else _SURROGATE
+    if type(value) not in (dict, list):
+        return None
     stack: list[tuple[Any, int]] = [(value, 1)]
+    seen = 0
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, str):
-            if not _encodable(node):
-                return "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
-            continue
-        if not isinstance(node, dict | list):
-            continue
+        seen += len(node)
+        if seen > max_values:
+            return f"holds more than {max_values:,} values"
         if depth > max_depth:
             return f"nests deeper than {max_depth} levels"
-        if isinstance(node, dict):
-            for key, item in node.items():
-                if not _encodable(key):
-                    return "a key holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+        if type(node) is dict:
+            if not all(_encodable(key) for key in node):
+                return _SURROGATE
+            node = node.values()
+        for item in node:
+            kind = type(item)
+            if kind is str:
+                if not _encodable(item):
+                    return _SURROGATE
+            elif kind is dict or kind is list:
                 stack.append((item, depth + 1))
-        else:
-            stack.extend((item, depth + 1) for item in node)
     return None
 
 
+_SURROGATE = "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+
+
 def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
