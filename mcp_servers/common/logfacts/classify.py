@@ -35,6 +35,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+['\"`]?\s+(?:is |was |has )?(?:not (?:been )?(?:set|defined|provided|"
         r"configured|specified)|unset|undefined|required|missing|empty|must be (?:set|provided|defined|specified))"
         r"|process\.env\.\w+ is (?:undefined|not defined|missing)|undefined:? process\.env"
+        r"|(?i:\bset\s+(?:the\s+)?)[$]?[A-Z][A-Z0-9]*_[A-Z0-9_]+ (?i:env)"
         r"|(?i:\bmissing:?\s+(?:required\s+)?|please set\s+(?:the\s+)?|must set\s+|need to set\s+)[$]?"
         r"[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"
         r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+['\"`]? (?i:env(?:ironment)?(?:[ _-]?var(?:iable)?)?) (?i:is |was |has )?"
@@ -48,7 +49,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"nodename nor servname|\bNXDOMAIN\b|name does not resolve|failed to resolve|dns (?:resolution|lookup) "
         r"failed|(?:unable|failed) to (?:resolve|lookup)|server misbehaving|host not found|"
         r"no address associated with hostname|unknown host|name resolution failed|getaddrinfo failed|"
-        r"failed to lookup address|could not translate host name|no such domain", _I)),
+        r"failed to lookup address|could not translate host name|no such domain|"
+        r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b", _I)),
     ("tls_error", re.compile(
         r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
         r"required|unknown|expired|not trusted)|\btls: |TLS handshake|\bSSL(?:Error|HandshakeException|"
@@ -64,7 +66,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("connection_timeout", re.compile(
         r"\btimed? ?out\b|\btimeout\b(?! *[=:])|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|"
         r"\bESOCKETTIMEDOUT\b|Timeout(?:Exception|Error)|SocketTimeout|took too long to respond|"
-        r"gateway time-?out|errno 110|os error 110|deadline_exceeded", _I)),
+        r"gateway time-?out|errno 110|os error 110|deadline_exceeded|(?-i:[a-z]Timeout\b)", _I)),
     ("upstream_reset", re.compile(
         r"connection reset|\bECONNRESET\b|reset by peer|broken pipe|\bEPIPE\b|prematurely closed|"
         r"upstream reset|disconnect/reset before headers|unexpected EOF|socket hang up|\bGOAWAY\b|"
@@ -77,7 +79,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"password authentication failed|access denied for user|login (?:failed|incorrect)|"
         r"(?:token|credentials?|session) (?:has |have )?expired|\binvalid_grant\b|\binvalid_client\b|"
         r"signature (?:is )?(?:invalid|mismatch|does not match)|AuthenticationException|\bNOAUTH\b|\bWRONGPASS\b|"
-        r"bad credentials|" + _ST + r"401\b|not authenticated|authentication is required|"
+        r"bad credentials|ACCESS_REFUSED|login (?:was )?refused|AuthenticationError|"
+        + _ST + r"401\b|not authenticated|authentication is required|"
         r"jwt (?:expired|malformed)", _I)),
     ("permission_denied", re.compile(
         r"permission denied|\bEACCES\b|\bEPERM\b|access (?:is )?denied|operation not permitted|\bforbidden\b|"
@@ -111,7 +114,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"signal: (?:killed|aborted|segmentation)|segmentation fault|\bSIGSEGV\b|core dumped|\bSIGABRT\b|"
         r"\bSIGKILL\b|\bSIGBUS\b|CrashLoopBackOff|abnormal (?:exit|termination)", _I)),
     ("panic", re.compile(
-        r"\bpanicked at\b|^panic: |nil pointer dereference|index out of range \[|unhandled panic")),
+        r"\bpanicked at\b|\bpanic: |nil pointer dereference|entry in nil map|index out of range \[|unhandled panic")),
     ("http_5xx", re.compile(
         r"(?:status|code|HTTP|returned|response|got|received)[\"']?[\s=:/]+5\d\d\b|internal server error|"
         r"bad gateway|\b5\d\d (?:Internal|Bad|Service|Gateway|Not Implemented)", _I)),
@@ -127,6 +130,12 @@ _ENVOY_FLAGS = {"UF": "connection_refused", "UH": "unavailable", "UO": "unavaila
                 "UC": "upstream_reset", "UR": "upstream_reset", "LR": "upstream_reset", "URX": "upstream_reset",
                 "NR": "no_route", "RL": "rate_limited", "UAEX": "permission_denied", "DPE": "bad_request",
                 "UPE": "upstream_reset", "UMSDR": "connection_timeout", "OM": "oom"}
+
+_RESET_REASON = re.compile(r"reset reason: ([a-z][a-z ]*[a-z])", re.I)
+_RESET_REASONS = {"connection failure": "connection_refused", "remote connection failure": "connection_refused",
+                  "local connection failure": "connection_refused", "overflow": "unavailable",
+                  "connection timeout": "connection_timeout"}
+"""Envoy's `reset reason` words (its body text for a failed upstream request); others are resets."""
 
 _GRPC_CODES = {"DeadlineExceeded": "connection_timeout", "ResourceExhausted": "rate_limited",
                "PermissionDenied": "permission_denied", "Unauthenticated": "auth_failure",
@@ -151,6 +160,9 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
     a parse error raised while reading configuration is `invalid_config`, not a bare exception."""
     fields = fields or {}
     probe = f"{exception}: {text}" if exception and exception not in text else text
+    reason = _RESET_REASON.search(probe)
+    if reason:
+        return _RESET_REASONS.get(reason.group(1).lower(), "upstream_reset")
     for flag in fields.get("response_flags", "").split(","):
         if flag in _ENVOY_FLAGS:
             detail = _match(fields.get("upstream_failure", "") + " " + fields.get("response_code_details", ""))
@@ -181,7 +193,8 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
                        "set", "initiali",
                        "missing", "undefined", "unset", "not ", "keyerror", "key not found", "no value",
                        "could not resolve", "must be", "empty"),
-    "dns_failure": ("host", "name", "enotfound", "eai_", "resolv", "nxdomain", "lookup", "misbehaving", "domain",
+    "dns_failure": ("host", "name", "enotfound", "eai_", "query", "eservfail", "enodata",
+                    "resolv", "nxdomain", "lookup", "misbehaving", "domain",
                     "getaddrinfo", "translate"),
     "tls_error": ("x509", "certificate", "tls", "ssl", "pkix", "handshake", "wrong version", "self", "issuer"),
     "connection_refused": ("refused", "connection failure", "111", "connectexception", "connect to",
@@ -189,7 +202,8 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "connection_timeout": ("time", "deadline", "took too long", "110"),
     "upstream_reset": ("reset", "broken pipe", "epipe", "prematurely", "eof", "hang up", "goaway", "rst_stream",
                        "closed", "aborted", "terminat", "remote end", "disconnected", "incompleteread"),
-    "auth_failure": ("auth", "invalid", "password", "denied for user", "login", "expired", "signature",
+    "auth_failure": ("auth", "access_refused", "invalid", "password", "denied for user", "login", "expired",
+                     "signature",
                      "wrongpass", "credential", "401", "jwt"),
     "permission_denied": ("permission", "eacces", "eperm", "denied", "not permitted", "forbidden", "authori",
                           "insufficient", "securityexception", "403", "cannot ", "read-only"),
@@ -204,7 +218,7 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "unavailable": ("healthy", "unavailable", "circuit", "no endpoints", "no available", "down", "503"),
     "crash_exit": ("killed", "elifecycle", "exit", "terminated with", "back-off", "signal", "segmentation",
                    "sigsegv", "core dumped", "sigabrt", "sigkill", "sigbus", "crashloop", "abnormal"),
-    "panic": ("panic", "nil pointer", "index out of range"),
+    "panic": ("panic", "nil pointer", "nil map", "index out of range"),
     "http_5xx": ("5", "internal server error", "bad gateway"),
 }
 """Lower-case words at least one of which any match of a class's pattern contains: a pattern runs only

@@ -20,7 +20,7 @@ _ENV_PATTERNS = [
     re.compile(r"(?:^|[\s'\"`$({])\$?\{?(" + _NAME + r")\}?['\"`]?:?\s+(?:is |was |has )?(?:not (?:been )?(?:set|"
                r"defined|provided|configured|specified)|unset|undefined|required|missing|empty|must be)"),
     re.compile(r"KeyError:?\s*['\"](" + _NAME + r")['\"]|key not found: ['\"](" + _NAME + r")['\"]"),
-    re.compile(r"(?i:\bmissing:?\s+(?:required\s+)?|please set\s+(?:the\s+)?|must set\s+|need to set\s+)[$]?("
+    re.compile(r"(?i:\bmissing:?\s+(?:required\s+)?|\bset\s+(?:the\s+)?|must set\s+|need to set\s+)[$]?("
                + _NAME + r")\b"),
     re.compile(r"\b(" + _NAME + r")['\"`]? (?i:env(?:ironment)?(?:[ _-]?var(?:iable)?)?) "),
 ]
@@ -37,7 +37,7 @@ _DNS = [
     re.compile(r"\blookup ([\w.\-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|"
                r"Temporary failure)", re.I),
     re.compile(r"UnknownHostException:?\s*([\w.\-]+)"),
-    re.compile(r"(?:getaddrinfo|queryA|lookup|resolve)\s+(?:ENOTFOUND|EAI_AGAIN|EAI_NONAME)\s+([\w.\-]+)"),
+    re.compile(r"(?:getaddrinfo|query[A-Z][a-z]*|lookup|resolve)\s+E[A-Z_]+\s+([\w.\-]+)"),
     re.compile(r"(?:ENOTFOUND|EAI_AGAIN)\s+([\w.\-]+)"),
     re.compile(r"(?i:could not resolve (?:host(?:name)?|address|name)|failed to resolve|unable to resolve|"
                r"could not translate host name|unknown host|host not found)[:\s]+['\"]?([\w.\-]+)"),
