@@ -42,7 +42,8 @@ def test_parse_json_bounds_depth_and_refuses_what_json_cannot_carry() -> None:
     assert parse_json(b'{"a": [[1.5, "x"]]}') == {"a": [[1.5, "x"]]}
     for body, words in [(b"[" * 100_000 + b"]" * 100_000, "deeper"), (b'{"a":' * 40 + b"1" + b"}" * 40, "deeper"),
                         (b'{"v": NaN}', "NaN"), (b'{"v": 1e999}', "out of range"), (b'{"v": "\\ud800"}', "surrogate"),
-                        (b'{"v": ' + b"9" * 5000 + b"}", "not valid JSON"), (b"\xff{}", "not valid JSON")]:
+                        (b'{"v": ' + b"9" * 5000 + b"}", "not valid JSON"), (b"\xff{}", "not valid JSON"),
+                        (b"[" + b",".join([b"[]"] * 100_001) + b"]", "more than 100,000 values")]:
         with pytest.raises(Refused) as refused:
             parse_json(body)
         assert refused.value.status == 400 and words in refused.value.detail, refused.value.detail
