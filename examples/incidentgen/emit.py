@@ -176,10 +176,11 @@ DUMP_KINDS = [
 ]
 
 
-def write_cluster(cluster: Cluster, root: Path, dumper: type[yaml.SafeDumper] = yaml.SafeDumper) -> None:
+def write_cluster(cluster: Cluster, root: Path, extra_format: str = "yaml") -> None:
     """cluster/ in the `kubectl cluster-info dump --output-directory` layout, plus extra/ YAML.
 
-    `dumper` lets a caller writing many bundles use libyaml's CSafeDumper (several times faster).
+    `extra_format="json"` writes extra/ as JSON Lists instead: a caller writing many bundles saves
+    most of the time YAML takes to write and, later, to read.
     """
     dump = root / "cluster"
     _dump_json(dump / "nodes.json", _as_list("Node", cluster.nodes, "v1"))
@@ -220,14 +221,14 @@ def write_cluster(cluster: Cluster, root: Path, dumper: type[yaml.SafeDumper] = 
     for kind in sorted(extra):
         items = sorted(extra[kind], key=lambda x: (x["metadata"].get("namespace", ""), x["metadata"]["name"]))
         name = kind.lower() + ("" if kind.endswith("s") else "s") + ".yaml"
-        (extra_dir / name).write_text(yaml.dump_all(items, Dumper=dumper, sort_keys=False, width=120))
+        _write_extra(extra_dir / name, items, extra_format)
 
 
 def endpoints(cluster: Cluster, pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An EndpointSlice and an Endpoints object per Service, from the pods its selector matches:
     ready pods are ready endpoints, the rest are listed as not ready (as the controller does)."""
     out: list[dict[str, Any]] = []
-    for svc in [o for o in cluster.objects if o["kind"] == "Service"]:
+    for svc in [x for x in cluster.objects if x["kind"] == "Service"]:
         meta, spec = svc["metadata"], svc["spec"]
         selector = spec.get("selector") or {}
         # Pods without an IP (unscheduled, or evicted) are never endpoints, as in the controller.
@@ -278,7 +279,7 @@ def _address(pod: dict[str, Any]) -> dict[str, Any]:
                           "uid": pod["metadata"]["uid"]}}
 
 
-def resource_metrics(cluster: Cluster, root: Path, dumper: type[yaml.SafeDumper] = yaml.SafeDumper) -> None:
+def resource_metrics(cluster: Cluster, root: Path, extra_format: str = "yaml") -> None:
     """metrics.k8s.io PodMetrics/NodeMetrics at capture time, so `top` answers like metrics-server."""
     t = cluster.captured
     items: list[dict[str, Any]] = []
@@ -314,5 +315,12 @@ def resource_metrics(cluster: Cluster, root: Path, dumper: type[yaml.SafeDumper]
             "usage": {"cpu": f"{int(node_cpu.get(name, 0) + 180)}m",
                       "memory": f"{int((node_mem.get(name, 0) + 900 * MI) // 1024)}Ki"},
         })
-    (root / "extra" / "resource-metrics.yaml").write_text(yaml.dump_all(items, Dumper=dumper, sort_keys=False,
-                                                                        width=120))
+    _write_extra(root / "extra" / "resource-metrics.yaml", items, extra_format)
+
+
+def _write_extra(path: Path, items: list[dict[str, Any]], extra_format: str) -> None:
+    """One extra/ file: YAML documents, or (extra_format="json") one JSON List beside where the YAML would be."""
+    if extra_format == "json":
+        path.with_suffix(".json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}) + "\n")
+    else:
+        path.write_text(yaml.safe_dump_all(items, sort_keys=False, width=120))
