@@ -247,12 +247,19 @@ FORMATS: tuple[SecretFormat, ...] = (
         [
             r"(?i)(?:aws_?secret_?(?:access_?)?key|secret_?access_?key)"
             + _ASSIGN
-            + r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
-            # Free text: a 40-character key a little after `aws`, `secret` or an access key id.
+            + r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
+        ],
+        ["secret"],
+    ),
+    _fmt(
+        "aws_secret_access_key",
+        "AWS secret access key in free text: 40 random characters a little after `aws`, `secret key` or a key id",
+        [
             r"(?i)(?:aws|secret[_\- ]?(?:access[_\- ]?)?key|(?:AKIA|ASIA)[A-Z0-9]{16})[^\n]{0,100}?(?<![A-Za-z0-9/+=])"
             r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
         ],
-        ["secret", "aws", "akia", "asia"],
+        ["aws", "akia", "asia", "secret_key", "secret key", "secret-key", "secret_access", "secret access",
+         "secretkey"],
         accept=lambda v: high_entropy_token(v) and not harmless_digest(v),
     ),
     _fmt(
@@ -413,12 +420,12 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt("twilio_api_key", "Twilio API key SID", [_B + r"SK[0-9a-f]{32}" + _E], ["SK"]),
     _fmt(
         "twilio_auth_token",
-        "Twilio auth token or API key secret: 32 hex digits after `twilio`, `auth token` or an AC/SK id",
+        "Twilio auth token or API key secret: 32 hex digits shortly after `twilio`, `auth token` or `api secret`",
         [
-            r"(?i)(?:twilio|auth[_\- ]?token|api[_\- ]?secret|(?-i:\b(?:AC|SK)[0-9a-f]{32}))"
+            r"(?i)(?:twilio|auth[_\- ]?token|api[_\- ]?secret)"
             r"[\s\S]{0,80}?(?<![A-Za-z0-9_])(?P<s>[0-9a-f]{32})(?![A-Za-z0-9_])"
         ],
-        ["twilio", "auth", "api_secret", "api-secret", "api secret", "AC", "SK"],
+        ["twilio", "auth_token", "auth-token", "auth token", "authtoken", "api_secret", "api-secret", "api secret"],
     ),
     _fmt(
         "sendgrid_api_key",
@@ -547,11 +554,12 @@ FORMATS: tuple[SecretFormat, ...] = (
         "cli_password_flag",
         "user:password given to curl/wget/git/helm/docker with -u, --user or --creds",
         [
-            r"(?i)\b(?:curl|wget|http|httpie|git|helm|docker|skopeo|oras)\b[^\n|;&]{0,200}?\s(?:-u|--user|"
+            r"(?i)\b(?:curl|wget|httpie|git|helm|docker|skopeo|oras)\b[^\n|;&]{0,200}?\s(?:-u|--user|"
             r"--creds|--http-user)[ =](?P<q>['\"]?)[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{1,256})(?P=q)",
         ],
         ["-u ", "-u=", "--user", "--creds", "--http-user"],
         accept=_cli_value,
+        windowed=False,  # the command name may stand far before the flag, past a long URL
     ),
     _fmt(
         "prose_password",
