@@ -1,36 +1,60 @@
-"""The audit layer: an append-only, hash-chained JSONL log that shows tampering.
+"""The audit layer: an append-only, keyed (HMAC-SHA256) chain of JSONL records that shows tampering.
 
 Each record is one JSON object on one line, serialised canonically (sorted keys, no spaces) and
-carrying `prev`, the SHA-256 of the previous record's line, and `hash`, the SHA-256 of its own
-canonical body. Verification re-serialises every record and compares bytes, so any edit, even of
-white space, shows.
+carrying `prev`, the `hash` of the previous record, `kid`, the id of the key that signed it, and
+`hash`, the HMAC-SHA256 of its own canonical body under that key. A plain hash chain can be rebuilt
+by anyone who can write the file (append a record with a recomputed chain, edit one and re-chain
+everything after it); a keyed chain cannot be rebuilt without the key, which is never in the log.
+Verification re-serialises every record and compares bytes, so any edit, even of white space, shows.
 
-A hash chain alone cannot notice that the last records were cut off, so the log keeps a small
-`<log>.head` file naming the newest record's sequence number and hash, rewritten atomically after
-each append. Removal of committed records then shows as a log shorter than its head. A writer
-killed between its append and the head update leaves the head one record behind, which is still
-consistent (the head is a lower bound). A writer killed in the middle of a line leaves a torn
-fragment that was never committed; the next writer cuts it away and says so in its own record.
+A chain alone cannot notice that the last records were cut off, so the log keeps a small
+`<log>.head` file naming the newest durable record's sequence number and hash, signed with the same
+key and rewritten atomically after each group of appends. Removal of committed records then shows
+as a log shorter than its head, and a forged or deleted head shows as such. A signed head does not
+catch a rollback to an older, consistent (log, head) pair the attacker kept: `guardrails.anchor`
+records heads in a second place for that.
 
-Several processes may append at once (the agent and every MCP server share one log): an exclusive
-`flock` on the log file serialises them. Durability: appends are fsynced by default; the decision to
-allow a read-only call is made durable together with that call's result record (one fsync per call).
+Logs written before keys existed (records without `kid`, `hash` a plain SHA-256) still verify and
+are reported as "unkeyed (legacy)"; a writer continues such a log with keyed records.
+
+Durability and speed (group commit): appends from the threads of one process queue up; whichever
+caller finds no write in progress becomes the leader, writes every queued record, syncs the file
+once (`fdatasync`: the data and the size needed to read it back) and signs the head once. Records
+that arrive during that sync form the next group, so under concurrency many calls share one sync,
+and each caller returns only when its own record is on disk. Several processes (the agent and every
+MCP server share one log) are serialised by an exclusive `flock` on the log file, per group.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
+import hmac
 import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+import secrets
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 GENESIS = "0" * 64
 _TAIL_READ = 1 << 16
+KEY_ENV = "VIGIL_AUDIT_KEY"
+"""The key itself (at least 16 characters; `openssl rand -hex 32` makes a good one)."""
+KEY_FILE_ENV = "VIGIL_AUDIT_KEY_FILE"
+"""A file holding the key (the config's `audit.key_file` says the same)."""
+GENERATED_KEY_NAME = "audit.key"
+"""Generated beside the log (in the state directory) on first use when no key is configured."""
+MIN_KEY_BYTES = 16
+_HEAD_DOMAIN = "vigil-audit-head-v1"
+
+
+class AuditKeyError(ValueError):
+    """The audit key is missing, unreadable or too short; the message says where it was looked for."""
 
 
 def canonical(record: dict[str, Any]) -> bytes:
@@ -38,60 +62,229 @@ def canonical(record: dict[str, Any]) -> bytes:
 
 
 def record_hash(body: dict[str, Any]) -> str:
+    """The legacy (unkeyed) record hash: SHA-256 of the canonical body."""
     return hashlib.sha256(canonical(body)).hexdigest()
 
 
-class AuditLog:
-    """Appends records to one log file. Safe across threads and processes."""
+@dataclass(frozen=True)
+class AuditKey:
+    """An HMAC key and where it came from (the source is named in errors, the key never is)."""
 
-    def __init__(self, path: str | Path, fsync: bool = True) -> None:
+    secret: bytes = field(repr=False)
+    source: str
+
+    @property
+    def kid(self) -> str:
+        """A short public id of the key, stored in each record so a wrong key is told apart from tampering."""
+        return hashlib.sha256(b"vigil-audit-kid\0" + self.secret).hexdigest()[:16]
+
+    def mac(self, data: bytes) -> str:
+        return hmac.new(self.secret, data, hashlib.sha256).hexdigest()
+
+
+def _key_from_text(text: str, source: str) -> AuditKey:
+    secret = text.strip().encode()
+    if len(secret) < MIN_KEY_BYTES:
+        raise AuditKeyError(f"the audit key from {source} is {len(secret)} bytes; use at least {MIN_KEY_BYTES} "
+                            "(e.g. `openssl rand -hex 32`)")
+    return AuditKey(secret, source)
+
+
+def _read_key_file(path: Path) -> AuditKey:
+    try:
+        return _key_from_text(path.read_text(encoding="utf-8"), f"key file {path}")
+    except OSError as exc:
+        raise AuditKeyError(f"cannot read the audit key file {path}: {exc.strerror or exc}") from None
+
+
+def load_key(log_path: str | Path, key_file: str | Path | None = None, *, create: bool = True,
+             environ: Mapping[str, str] | None = None) -> AuditKey | None:
+    """The audit key: `key_file` (the config's `audit.key_file`), else $VIGIL_AUDIT_KEY, else
+    $VIGIL_AUDIT_KEY_FILE, else `audit.key` beside the log, generated there (mode 0600) when `create`.
+
+    A generated key beside the log only tells accidents and careless edits apart: anyone who can read
+    it can forge the chain. Returns None when nothing is configured and `create` is False.
+    """
+    env = os.environ if environ is None else environ
+    if key_file:
+        return _read_key_file(Path(key_file))
+    if env.get(KEY_ENV):
+        return _key_from_text(env[KEY_ENV], f"${KEY_ENV}")
+    if env.get(KEY_FILE_ENV):
+        return _read_key_file(Path(env[KEY_FILE_ENV]))
+    generated = Path(log_path).with_name(GENERATED_KEY_NAME)
+    if generated.exists() or not create:
+        return _read_key_file(generated) if generated.exists() else None
+    generated.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(generated, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process generated it first: use theirs
+        return _read_key_file(generated)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return _read_key_file(generated)
+
+
+def sign_record(body: dict[str, Any], key: AuditKey) -> dict[str, Any]:
+    body = json.loads(canonical({**body, "kid": key.kid}))
+    return {**body, "hash": key.mac(canonical(body))}
+
+
+def _head_mac(key: AuditKey, seq: int, digest: str) -> str:
+    return key.mac(canonical({"domain": _HEAD_DOMAIN, "seq": seq, "hash": digest, "kid": key.kid}))
+
+
+@dataclass(eq=False)
+class _Pending:
+    event: dict[str, Any]
+    durable: bool
+    record: dict[str, Any] | None = None
+    written: bool = False
+    synced: bool = False
+    error: BaseException | None = None
+
+
+class AuditLog:
+    """Appends records to one log file. Safe across threads (group commit) and processes (flock)."""
+
+    def __init__(self, path: str | Path, fsync: bool = True, *, key: AuditKey | None = None,
+                 key_file: str | Path | None = None) -> None:
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
         self.fsync = fsync
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._key = key
+        self._key_file = key_file
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._leading = False
+        self._tail: tuple[int, dict[str, Any]] | None = None
+        """(file size, last record) after this process's last write: saves re-reading the tail."""
+        self.groups = 0
+        """How many groups (syncs) this object has written: group commit's effect, for tests and benchmarks."""
+
+    @property
+    def key(self) -> AuditKey:
+        if self._key is None:
+            self._key = load_key(self.path, self._key_file, create=True)
+            assert self._key is not None
+        return self._key
 
     def append(self, event: dict[str, Any], *, durable: bool = True) -> dict[str, Any]:
-        """Write one record and return it with `seq`, `ts`, `prev` and `hash` filled in.
+        """Write one record and return it with `seq`, `ts`, `kid`, `prev` and `hash` filled in.
 
-        `durable=False` skips this record's fsync: for a record that a later fsynced one of the same
-        call follows (an fsync flushes every earlier write of the file), e.g. an allowed read whose
-        result record is written before the answer is returned.
+        Returns once the record is on disk (`durable`, with fsync on) or written (`durable=False`: for
+        a record that a later durable one of the same call follows, e.g. an allowed read whose result
+        record is written before the answer is returned; a sync covers every earlier write).
+        Raises OSError when the log cannot be written.
         """
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
+        key = self.key
+        entry = _Pending(event, durable and self.fsync)
+        with self._cond:
+            self._queue.append(entry)
+            while True:
+                if entry.error is not None:
+                    raise entry.error
+                if entry.synced or (entry.written and not entry.durable):
+                    assert entry.record is not None
+                    return entry.record
+                if not self._leading and entry in self._queue:
+                    break  # nobody is writing: lead the next group (it includes this entry)
+                self._cond.wait()
+            self._leading = True
+            group, self._queue = self._queue, []
+        try:
+            self._write_group(group, key)
+        finally:
+            with self._cond:
+                self._leading = False
+                self._cond.notify_all()
+        if entry.error is not None:
+            raise entry.error
+        assert entry.record is not None
+        return entry.record
+
+    async def append_async(self, event: dict[str, Any], *, durable: bool = True) -> dict[str, Any]:
+        """`append` without blocking the event loop, so concurrent calls of one server share a sync."""
+        return await asyncio.to_thread(self.append, event, durable=durable)
+
+    def _write_group(self, group: list[_Pending], key: AuditKey) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
+        except OSError as exc:
+            self._fail(group, exc)
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            last, torn = _last_complete_record(fd)
-            body = {k: v for k, v in event.items() if k not in ("seq", "prev", "hash")}
-            body["seq"] = (last["seq"] + 1) if last else 1
-            body["prev"] = last["hash"] if last else GENESIS
-            body.setdefault("ts", datetime.now(UTC).isoformat(timespec="microseconds"))
+            size = os.fstat(fd).st_size
+            last: dict[str, Any] | None
+            if self._tail is not None and self._tail[0] == size:
+                last, torn = self._tail[1], 0
+            else:
+                last, torn = _last_complete_record(fd)
             if torn:
-                os.ftruncate(fd, os.fstat(fd).st_size - torn)
-                body["recovered_torn_bytes"] = torn
-            body = json.loads(canonical(body))
-            record = {**body, "hash": record_hash(body)}
-            os.write(fd, canonical(record) + b"\n")
-            if self.fsync and durable:
-                os.fsync(fd)
-            if durable or not self.head_path.exists():  # a lower bound: it follows records known to be on disk
-                self._write_head(record)
-            return record
+                os.ftruncate(fd, size - torn)
+            lines = []
+            for n, entry in enumerate(group):
+                body = {k: v for k, v in entry.event.items() if k not in ("seq", "prev", "hash", "kid")}
+                body["seq"] = (last["seq"] + 1) if last else 1
+                body["prev"] = last["hash"] if last else GENESIS
+                body.setdefault("ts", datetime.now(UTC).isoformat(timespec="microseconds"))
+                if torn and n == 0:
+                    body["recovered_torn_bytes"] = torn
+                entry.record = last = sign_record(body, key)
+                lines.append(canonical(last) + b"\n")
+            data = b"".join(lines)
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            self._tail = (size - torn + len(data), last) if last else None
+            with self._cond:
+                for entry in group:
+                    entry.written = True
+                self._cond.notify_all()
+            if self.fsync and any(e.durable for e in group):
+                os.fdatasync(fd)
+            if last is not None and (any(e.durable for e in group) or not self.fsync or
+                                     not self.head_path.exists()):
+                self._write_head(last, key)
+            self.groups += 1
+            with self._cond:
+                for entry in group:
+                    entry.synced = True
+        except OSError as exc:
+            self._tail = None
+            self._fail(group, exc)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def _write_head(self, record: dict[str, Any]) -> None:
-        # Not fsynced on purpose: the head is a lower bound. The record it names was fsynced first,
+    def _fail(self, group: list[_Pending], exc: OSError) -> None:
+        with self._cond:
+            for entry in group:
+                if not entry.synced:
+                    entry.error = exc
+            self._cond.notify_all()
+
+    def _write_head(self, record: dict[str, Any], key: AuditKey) -> None:
+        # Not fsynced on purpose: the head is a lower bound. The records it names were synced first,
         # so after a crash the head can only lag behind the log, never run ahead of it.
-        tmp = self.head_path.with_name(self.head_path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"seq": record["seq"], "hash": record["hash"]}))
-        os.replace(tmp, self.head_path)
+        write_head(self.head_path, record["seq"], record["hash"], key)
 
     def records(self) -> Iterator[dict[str, Any]]:
         with open(self.path, encoding="utf-8") as f:
             for line in f:
                 if line.endswith("\n"):
                     yield json.loads(line)
+
+
+def write_head(head_path: Path, seq: int, digest: str, key: AuditKey) -> None:
+    tmp = head_path.with_name(head_path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
+    head = {"seq": seq, "hash": digest, "kid": key.kid, "mac": _head_mac(key, seq, digest)}
+    tmp.write_text(json.dumps(head, sort_keys=True))
+    os.replace(tmp, head_path)
 
 
 def _last_complete_record(fd: int) -> tuple[dict[str, Any] | None, int]:
@@ -122,73 +315,138 @@ class VerifyResult:
     """What is wrong, naming the first bad record by line and sequence number."""
     first_bad_line: int | None = None
     warning: str = ""
+    keyed: str = ""
+    """`keyed (key id …)`, `unkeyed (legacy)`, or both for a legacy log continued with a key."""
+    head_seq: int | None = None
+    head_hash: str | None = None
 
 
-def verify(path: str | Path) -> VerifyResult:
-    """Check the whole chain and the head. Returns at the first problem."""
+def verify(path: str | Path, key: AuditKey | None = None, key_file: str | Path | None = None, *,
+           require_keyed: bool = False) -> VerifyResult:
+    """Check the whole chain and the signed head. Returns at the first problem.
+
+    The key is `key`, else found as `load_key` finds it (never generated here). Without a key a
+    keyed log cannot be verified, and that is the answer rather than a pass. An unkeyed (legacy) log
+    proves only that it is self-consistent, since anyone can rebuild one: it passes with a warning,
+    or fails with `require_keyed` (for logs written since keys exist).
+    """
     log = Path(path)
     head_path = log.with_name(log.name + ".head")
     if not log.exists():
         return VerifyResult(False, 0, f"{log} does not exist")
-    data = log.read_bytes()
-    lines = data.split(b"\n")
-    trailing = lines.pop()  # b"" when the file ends with a newline
-    prev = GENESIS
-    count = 0
-    for number, line in enumerate(lines, start=1):
-        problem = _check_line(line, number, count + 1, prev)
-        if problem:
-            return VerifyResult(False, count, problem, number)
-        record = json.loads(line)
-        prev = record["hash"]
-        count += 1
-    warning = ""
-    if trailing:
-        warning = (f"line {len(lines) + 1}: incomplete trailing record ({len(trailing)} bytes), "
-                   "left by an interrupted writer")
-    if head_path.exists():
+    if key is None:
         try:
-            head = json.loads(head_path.read_text())
-        except (ValueError, OSError):
-            return VerifyResult(False, count, f"head file {head_path} is unreadable")
-        if head["seq"] > count:
-            return VerifyResult(
-                False, count,
-                f"record {count + 1} is missing: the head says {head['seq']} records were written, "
-                f"the log holds {count} (truncated or records removed)",
-                count + 1,
-            )
-        if head["seq"] >= 1:
-            at = json.loads(lines[head["seq"] - 1])
-            if at["hash"] != head["hash"]:
-                return VerifyResult(False, count, f"record {head['seq']} differs from the one the head recorded",
-                                    head["seq"])
-    elif count:
-        return VerifyResult(
-            False, count,
-            f"head file {head_path.name} is missing: without it truncation cannot be ruled out "
-            "(keep the .head file beside the log when copying it)",
-        )
-    return VerifyResult(True, count, "", None, warning)
+            key = load_key(log, key_file, create=False)
+        except AuditKeyError as exc:
+            return VerifyResult(False, 0, str(exc))
+    lines = log.read_bytes().split(b"\n")
+    trailing = lines.pop()  # b"" when the file ends with a newline
+    chain = _Chain(key)
+    for number, line in enumerate(lines, start=1):
+        problem = chain.check(line, number)
+        if problem:
+            return VerifyResult(False, chain.count, problem, number, keyed=chain.describe())
+    warnings = []
+    if chain.count and chain.kid is None:
+        if require_keyed:
+            return VerifyResult(False, chain.count, "the log is unkeyed (legacy): anyone who can write it could have "
+                                "rebuilt it, and keyed records were required", keyed=chain.describe())
+        warnings.append("unkeyed (legacy) log: it is self-consistent, but anyone who can write it could have "
+                        "rebuilt it; records appended from now on are keyed")
+    if trailing:
+        warnings.append(f"line {len(lines) + 1}: incomplete trailing record ({len(trailing)} bytes), "
+                        "left by an interrupted writer")
+    warning = "; ".join(warnings)
+    problem, head = _check_head(head_path, chain, lines, key)
+    seq = head.get("seq") if head else None
+    if problem:
+        return VerifyResult(False, chain.count, problem, (chain.count + 1) if "missing:" in problem else None,
+                            keyed=chain.describe())
+    return VerifyResult(True, chain.count, "", None, warning, chain.describe(), seq, head.get("hash") if head else None)
 
 
-def _check_line(line: bytes, number: int, expected_seq: int, prev: str) -> str:
-    where = f"line {number}"
+class _Chain:
+    """Walks the records in order, remembering whether the chain has become keyed."""
+
+    def __init__(self, key: AuditKey | None) -> None:
+        self.key = key
+        self.prev = GENESIS
+        self.count = 0
+        self.legacy = 0
+        self.kid: str | None = None
+
+    def describe(self) -> str:
+        if self.kid:
+            keyed = f"keyed (key id {self.kid})"
+            return f"unkeyed (legacy) records 1-{self.legacy}, then {keyed}" if self.legacy else keyed
+        return "unkeyed (legacy)" if self.legacy else ""
+
+    def check(self, line: bytes, number: int) -> str:
+        where = f"line {number}"
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return f"{where}: not valid JSON (modified or corrupted)"
+        if not isinstance(record, dict) or "hash" not in record:
+            return f"{where}: not an audit record (no hash)"
+        seq = record.get("seq")
+        if canonical(record) != line:
+            return f"{where} (seq {seq}): bytes differ from the canonical form (modified)"
+        body = {k: v for k, v in record.items() if k != "hash"}
+        kid = record.get("kid")
+        if kid is None:
+            if self.kid is not None:
+                return (f"{where} (seq {seq}): an unkeyed record after keyed ones "
+                        "(appended or rewritten by someone without the key)")
+            expected = record_hash(body)
+            self.legacy += 1
+        else:
+            if self.key is None:
+                return (f"{where} (seq {seq}): the log is keyed (key id {kid}) but no key is configured; "
+                        f"set ${KEY_ENV}, ${KEY_FILE_ENV} or audit.key_file to the key it was written with")
+            if kid != self.key.kid:
+                return (f"{where} (seq {seq}): wrong key: the record was signed with key id {kid}, the configured "
+                        f"key ({self.key.source}) has id {self.key.kid}")
+            self.kid = kid
+            expected = self.key.mac(canonical(body))
+        if not hmac.compare_digest(str(record["hash"]), expected):
+            return f"{where} (seq {seq}): content does not match its {'HMAC' if kid else 'hash'} (modified or forged)"
+        if seq != self.count + 1:
+            return (f"{where}: sequence {seq} where {self.count + 1} was expected "
+                    "(a record was removed, inserted or reordered)")
+        if record.get("prev") != self.prev:
+            return f"{where} (seq {seq}): previous-hash link broken (a record before it was changed or removed)"
+        self.prev = record["hash"]
+        self.count += 1
+        return ""
+
+
+def _check_head(head_path: Path, chain: _Chain, lines: list[bytes],
+                key: AuditKey | None) -> tuple[str, dict[str, Any] | None]:
+    if not head_path.exists():
+        what = f"{chain.count} records" if chain.count else "an empty log"
+        return (f"head file {head_path.name} is missing for {what}: without it truncation or deletion cannot be "
+                "ruled out (keep the .head file beside the log when copying it)"), None
     try:
-        record = json.loads(line)
-    except ValueError:
-        return f"{where}: not valid JSON (modified or corrupted)"
-    if not isinstance(record, dict) or "hash" not in record:
-        return f"{where}: not an audit record (no hash)"
-    body = {k: v for k, v in record.items() if k != "hash"}
-    if canonical(record) != line:
-        return f"{where} (seq {record.get('seq')}): bytes differ from the canonical form (modified)"
-    if record_hash(body) != record["hash"]:
-        return f"{where} (seq {record.get('seq')}): content does not match its hash (modified)"
-    if record.get("seq") != expected_seq:
-        return (f"{where}: sequence {record.get('seq')} where {expected_seq} was expected "
-                "(a record was removed, inserted or reordered)")
-    if record.get("prev") != prev:
-        return (f"{where} (seq {record.get('seq')}): previous-hash link broken "
-                "(a record before it was changed or removed)")
-    return ""
+        head = json.loads(head_path.read_text())
+        seq, digest = int(head["seq"]), str(head["hash"])
+    except (ValueError, OSError, KeyError, TypeError):
+        return f"head file {head_path} is unreadable", None
+    if "mac" in head or chain.kid is not None:
+        if key is None:
+            return (f"head file {head_path.name} is signed but no key is configured; set ${KEY_ENV}, "
+                    f"${KEY_FILE_ENV} or audit.key_file"), head
+        if head.get("kid") != key.kid:
+            return (f"head file {head_path.name}: wrong key: signed with key id {head.get('kid')}, the configured "
+                    f"key ({key.source}) has id {key.kid}"), head
+        if not hmac.compare_digest(str(head.get("mac", "")), _head_mac(key, seq, digest)):
+            return f"head file {head_path.name}: signature does not match (forged or edited)", head
+    elif seq == 0:
+        return (f"head file {head_path.name} is unsigned and names no record; no version of Vigil wrote such a "
+                "head (replaced)"), head
+    if seq > chain.count:
+        return (f"record {chain.count + 1} is missing: the head says {seq} records were written, "
+                f"the log holds {chain.count} (truncated or records removed)"), head
+    if seq >= 1 and json.loads(lines[seq - 1])["hash"] != digest:
+        return f"record {seq} differs from the one the head recorded", head
+    return "", head

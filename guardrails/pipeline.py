@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +41,10 @@ VERDICT_OBSERVERS: list[Callable[[str, Verdict], None]] = []
 here, so the guardrails library itself needs no metrics code. An observer must not raise."""
 
 _tracer = trace.get_tracer("vigil.guardrails")
+
+_MODEL_TURN: ContextVar[tuple[Pipeline, Action] | None] = ContextVar("vigil_model_turn", default=None)
+"""The pipeline and the model-call action of the turn this task is taking, set by `check_model_call`:
+what a refusal made while reading that turn's output (`audit_unrunnable_call`) is recorded against."""
 
 Normaliser = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 """(tool name, schema-valid arguments) -> the canonical arguments the policy judges and the tool gets.
@@ -117,6 +122,7 @@ class Pipeline:
         `action.estimated_cost_usd`. Without a ledger or a budget there is nothing to decide and
         nothing is recorded.
         """
+        _MODEL_TURN.set((self, action))
         verdict = Verdict(action=action)
         limits = self.policy.limits_for(action.actor)
         no_budget = limits.budget.tokens_per_day is None and limits.budget.usd_per_day is None
@@ -320,6 +326,23 @@ class Pipeline:
             "injection_kinds": sorted({s.kind for s in report.spans}),
         })
         return ScreenedResult(redacted.text, len(redacted.findings), report)
+
+
+def audit_unrunnable_call(tool: str, arguments: dict[str, Any], reason: str) -> None:
+    """Audit a tool call the model asked for that is refused before any tool hub sees it (an unknown
+    tool name, dropped while repairing the model's output), as the same `unknown-tool` denial the hub
+    records. Outside a model turn of a pipeline (a bare provider in a test) there is nothing to record to.
+    """
+    current = _MODEL_TURN.get()
+    if current is None:
+        return
+    pipeline, turn = current
+    name = tool[:200]  # model-written text: bounded, and the arguments are redacted by `_audit`
+    action = Action(actor=turn.actor, tool=name, arguments=arguments, run_id=turn.run_id, risk=Risk.READ)
+    verdict = Verdict(action=action, decisions=[Decision(layer="validation", allowed=False, rule="unknown-tool",
+                                                         reason=reason)])
+    with _tracer.start_as_current_span(f"guardrail {name}") as span:
+        pipeline._finish(verdict, span)
 
 
 @lru_cache(maxsize=256)

@@ -395,7 +395,11 @@ def repair_tool_call(call: ToolCall | RawToolCall, tools: list[ToolDef]) -> Repa
     """Fix what has one reading in `call`; otherwise explain, naming the field and expected type."""
     tool, name_note = resolve_tool_name(call.name, tools)
     if tool is None:
-        return RepairResult(None, [], _unknown_tool_message(call.name, tools))
+        from guardrails.pipeline import audit_unrunnable_call  # the pipeline only when a refusal happens
+
+        message = _unknown_tool_message(call.name, tools)
+        audit_unrunnable_call(call.name, call.arguments if isinstance(call.arguments, dict) else {}, message)
+        return RepairResult(None, [], message)
     notes = [name_note] if name_note else []
     try:
         args, decode_notes = decode_arguments(call.arguments, tool.name)
