@@ -62,6 +62,7 @@ def test_answer_keys_follow_the_contract(corpus: Corpus) -> None:
         assert set(key["culprit"]) == {"kind", "namespace", "name"}, name
         assert 2 <= len(key["keywords"]) <= 4, name
         assert key["root_cause"] and key["category"], name
+        assert key["red_herrings"], f"{name}: every incident needs something that looks guilty and is not"
         for word in key["keywords"]:
             assert word.lower() in key["root_cause"].lower(), (name, word)
 

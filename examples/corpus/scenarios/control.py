@@ -77,7 +77,7 @@ def search_hpa_maxed_out() -> Incident:
                      "HPA shop/search has been running at max replicas for longer than 15 minutes.",
                      'kube_horizontalpodautoscaler_status_current_replicas{job="kube-state-metrics"} == '
                      'kube_horizontalpodautoscaler_spec_max_replicas{job="kube-state-metrics"}')
-    inc.answer_key(culprit=("HorizontalPodAutoscaler", "shop", "search"), keywords=["maxReplicas", "CPU"],
+    inc.answer_key(culprit=("HorizontalPodAutoscaler", "shop", "search"), keywords=["maxReplicas", "182"],
                    root_cause="HPA shop/search is pinned at maxReplicas 4 while CPU runs at 182% of the 70% target "
                               "under a traffic spike; search is saturated and slow. Raise maxReplicas.",
                    category="hpa-at-max", red_herrings=[("Deployment", "shop", "catalog")])

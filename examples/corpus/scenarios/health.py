@@ -112,6 +112,16 @@ def reporting_replicas_mismatch() -> Incident:
     ], {17: [P(log=log("2.9.3", True))] * 2,
         18: [P("crashloop", log=log("3.0.0", False), exit_code=143, reason="Error", liveness_kill=kill,
                run_s=lambda n: 61.0)]}, replicas=2, max_surge="1", max_unavailable="0", progress="deadline")
+
+    def ui(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(end - timedelta(minutes=20), end, 26, lambda i, t: L.nginx_access(
+            t, f"10.0.1.{40 + i % 30}", f"GET /api/reports/{9100 + i}", 502 if i % 4 == 0 else 200,
+            166 if i % 4 == 0 else 20412, "analytics-reporting-8080", "502" if i % 4 == 0 else "200",
+            0.002 if i % 4 == 0 else 0.4 + (i % 5) / 10)))
+
+    inc.deployment("analytics", "reporting-ui", [Rev(6, at - timedelta(days=14), "reporting-ui 2.9.3", [
+        c("reporting-ui", f"{REGISTRY}/analytics/reporting-ui:2.9.3", port=80, readiness_path="/",
+          liveness_path=None)])], {6: [P(log=ui)] * 2})
     inc.alertmanager("KubeDeploymentReplicasMismatch", {"namespace": "analytics", "deployment": "reporting",
                                                         "job": "kube-state-metrics"},
                      "Deployment has not matched the expected number of replicas.",
@@ -124,7 +134,8 @@ def reporting_replicas_mismatch() -> Incident:
                    root_cause="reporting 3.0.0 needs about 100 s to warm its tenant cache before it listens, but the "
                               "liveness probe (initialDelaySeconds 30, 3 x 10 s) kills it after about 60 s, so it "
                               "restarts forever (exit 143).",
-                   category="liveness-probe-slow-start", red_herrings=[])
+                   category="liveness-probe-slow-start",
+                   red_herrings=[("Deployment", "analytics", "reporting-ui")])
     return inc
 
 
@@ -269,7 +280,7 @@ def node_pressure_alert() -> Incident:
     assert herring.owner is not None
     rs = inc.find("ReplicaSet", herring.namespace, herring.owner["name"])
     owner = rs["metadata"]["ownerReferences"][0]
-    inc.answer_key(culprit=("Deployment", "data", "etl-runner"), keywords=["MemoryPressure", "limit", "11"],
+    inc.answer_key(culprit=("Deployment", "data", "etl-runner"), keywords=["MemoryPressure", "limit", "evict"],
                    root_cause=f"data/etl-runner has no memory limit and its backfill grew to about 11Gi on {name}; "
                               "the node hit MemoryPressure and the kubelet evicted neighbouring pods.",
                    category="node-memory-pressure-eviction",

@@ -238,6 +238,11 @@ def report_builder_not_ready() -> Incident:
             [c("report-builder", img, memory_request="24Gi", memory_limit="24Gi", port=None)]),
     ], {6: [P(log=ok)] * 2, 7: [P("pending", message=msg)]}, replicas=2, max_surge="1", max_unavailable="0",
         progress="deadline")
+    inc.statefulset("data", "report-store", [c("postgres", "docker.io/library/postgres:16.4", port=5432,
+                                                memory_limit="4Gi", memory_request="3Gi", readiness_path=None,
+                                                liveness_path=None)],
+                    [P(log=_store_log, memory_mi=3600)], at - timedelta(days=30), claims=[("data", "200Gi", "gp3")],
+                    service=5432)
     pod = inc.pods_of("data", "report-builder")[-1].name
     inc.alertmanager("KubePodNotReady", {"namespace": "data", "pod": pod, "job": "kube-state-metrics"},
                      "Pod has been in a non-ready state for more than 15 minutes.",
@@ -248,8 +253,17 @@ def report_builder_not_ready() -> Incident:
                    root_cause="Revision 7 of data/report-builder requests 24Gi of memory, more than any node can "
                               "allocate (16Gi nodes), so the scheduler reports Insufficient memory and the pod stays "
                               "Pending.",
-                   category="pending-insufficient-memory", red_herrings=[])
+                   category="pending-insufficient-memory",
+                   red_herrings=[("StatefulSet", "data", "report-store")])
     return inc
+
+
+def _store_log(pod: str, start: datetime, end: datetime) -> str:
+    """A busy database beside the incident: slow queries that look guilty and are not."""
+    return L.lines(L.ticker(end - timedelta(minutes=30), end, 150, lambda i, t: L.postgres(
+        t, "LOG", f"duration: {41000 + 977 * i}.{i % 9}12 ms  statement: SELECT date_trunc('day', created_at), "
+                  "sum(total) FROM orders GROUP BY 1" if i % 3 else
+        "using stale statistics instead of current ones because stats collector is not responding", pid=400 + i)))
 
 
 def thumbnailer_replicas_mismatch() -> Incident:
