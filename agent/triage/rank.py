@@ -78,6 +78,8 @@ class _Case:
     explains: list[Ref] = field(default_factory=list)
     change: dict[str, Any] | None = None
     log: LogEvidence | None = None
+    named_in_logs: bool = False
+    """Another workload's error logs name this object's host: the failing call points here."""
     evidence: list[str] = field(default_factory=list)
 
     @property
@@ -164,6 +166,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
             facts.scan_id, case.log.evidence_id if case.log else None,
             facts.changes_id if case.change else None) if e]))
     _link_by_logs(cases)
+    _named_in_logs(cases, facts.logs)
     _inherit(cases)
     scored = sorted(((_score(c, cases), c) for c in cases.values()), key=lambda sc: -sc[0])
     related = [(s, c) for s, c in scored if c.relation != "cluster"]
@@ -278,6 +281,21 @@ def _link_by_logs(cases: dict[Ref, _Case]) -> None:
                 b.explains.append(a.ref)
 
 
+def _named_in_logs(cases: dict[Ref, _Case], logs: list[LogEvidence]) -> None:
+    """Mark the problems whose host the failing calls in the logs name, and quote those logs with them."""
+    for case in cases.values():
+        text = case.text()
+        for log in logs:
+            if not log.error_classes & CONNECTIVITY_ERRORS or case.log is log:
+                continue
+            if any(_host_names(h, case.ref) or h.lower() in text for h in log.hosts):
+                case.named_in_logs = True
+                if case.log is None:
+                    case.log = log
+                    case.evidence.append(log.evidence_id)
+                break
+
+
 def _mutual(a: _Case, b: _Case) -> bool:
     """Two problems naming each other: the stronger kind of problem explains the weaker, never both ways."""
     if a.ref in b.explained_by:
@@ -374,6 +392,8 @@ def _score(case: _Case, cases: dict[Ref, _Case]) -> float:
         score += 0.1 if case.change.get("type") in ("rollout", "config", "secret") else 0.05
     if case.log is not None and case.log.top is not None:
         score += 0.05
+    if case.named_in_logs:
+        score += 0.1
     if any(f.get("severity") == "critical" for f in case.findings):
         score += 0.03
     if case.explained_by:  # a victim: what explains it comes first
@@ -433,7 +453,8 @@ def _safe(text: str, limit: int = 220) -> str:
     return "" if not line or injection_scan(line).suspicious else line
 
 
-_FRAME = re.compile(r"\s*(?:at\s|File \"|goroutine\s|Node\.js v|\.\.\.\s*\d+ more|\^+$|Traceback)")
+_FRAME = re.compile(r"\s*(?:at\s|File \"|goroutine\s|Node\.js v|\.\.\.\s*\d+ more|\^+$|Traceback)"
+                    r"|.*(?:\bINFO\b|\bDEBUG\b|level=(?:info|debug)|\"level\":\s*\"(?:info|debug))", re.I)
 """Stack frames and runtime banners: they say where, not what; the error line says what."""
 
 
