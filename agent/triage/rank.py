@@ -36,7 +36,7 @@ RELATION_WEIGHT = {"subject": 0.35, "dependency": 0.35, "node": 0.3, "dns": 0.25
 """How much being related to the incident in each way adds to a suspect's score."""
 
 CONNECTIVITY_ERRORS = frozenset({"connection_refused", "connection_timeout", "dns_failure", "upstream_reset",
-                                 "tls_error", "http_5xx", "db_error"})
+                                 "unavailable", "no_route", "tls_error", "http_5xx", "db_error"})
 """Error classes that mean "something I call is failing", which makes the caller a likely victim."""
 
 WINDOW_BEFORE = timedelta(hours=6)
