@@ -9,7 +9,10 @@ from __future__ import annotations
 import base64
 import filecmp
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,8 +168,13 @@ def test_logs_come_in_many_formats(corpus: Corpus) -> None:
 
 
 def test_generation_is_deterministic(corpus: Corpus, tmp_path: Path) -> None:
+    """Same bytes from a second process with another hash seed, through the command line `vigil eval` runs."""
     names = ["orders-api-crashloop", "node-not-ready", "sessions-volume-filling-up", "orders-job-failed"]
-    assert generator().main(["--out", str(tmp_path / "b"), "--answers", str(tmp_path / "a"), "--only", *names]) == 0
+    script = Path(generator().__file__)
+    result = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "b"), "--answers",
+                             str(tmp_path / "a"), "--only", *names], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert result.returncode == 0, result.stderr
     for name in names:
         cmp = filecmp.dircmp(corpus.bundles / name, tmp_path / "b" / name)
         assert _differences(cmp) == [], name
