@@ -440,6 +440,24 @@ class Incident:
             cl.add_event(obj, "Failed", f"Error: {plan.message}", first, last, count=n * 3, type_="Warning",
                          host=h.node, field_path=fp)
 
+    def replacement(self, h: PodHistory, created: datetime, away_from: str) -> PodHistory:
+        """The pod a ReplicaSet creates on another node when `h` is evicted or its node is lost."""
+        assert h.owner is not None and h.owner["kind"] == "ReplicaSet"
+        cl = self.cluster
+        name = f"{h.owner['name']}-{o.suffix(h.name + '/replacement', 5)}"
+        nodes = [n for n in self.node_names() if n != away_from]
+        node = nodes[sum(name.encode()) % len(nodes)]
+        new = cl.add_pod(PodHistory(
+            name=name, namespace=h.namespace, workload=h.workload, containers=h.containers, node=node,
+            created=created, states=[o.ContainerState(started_at=created + timedelta(seconds=7))
+                                     for _ in h.containers],
+            memory=_steady(90 + sum(name.encode()) % 80), labels=dict(h.labels), owner=h.owner, logs=dict(h.logs)))
+        rs = self.find("ReplicaSet", h.namespace, h.owner["name"])
+        cl.add_event(rs, "SuccessfulCreate", f"Created pod: {name}", created, created,
+                     component="replicaset-controller")
+        self._start_events(new, h.containers[0].image, f"spec.containers{{{h.containers[0].name}}}", created, 1)
+        return new
+
     def statefulset(self, ns: str, name: str, containers: list[o.Container], pods: list[P], at: datetime,
                     claims: list[tuple[str, str, str]] | None = None, service: int | None = None) -> Workload:
         """A StatefulSet with ordinal pods; `claims` are volumeClaimTemplates (name, size, class)."""

@@ -182,6 +182,10 @@ def node_not_ready() -> Incident:
             inc.event(obj, "TaintManagerEviction", f"Marking for deletion Pod {h.namespace}/{h.name}",
                       lost + timedelta(seconds=345), warning=False, component="taint-eviction-controller")
             victims.append(h)
+    for h in victims:
+        if h.owner and h.owner["kind"] == "ReplicaSet":
+            # The old pod stays Terminating (no kubelet to confirm); its ReplicaSet has already replaced it.
+            inc.replacement(h, lost + timedelta(seconds=346), away_from=name)
     inc.alertmanager("KubeNodeNotReady", {"node": name, "job": "kube-state-metrics", "condition": "Ready",
                                           "status": "true"},
                      "Node is not ready.", f"{name} has been unready for more than 15 minutes.",
@@ -269,6 +273,7 @@ def node_pressure_alert() -> Incident:
         inc.event(inc.cluster.pod_object(h), "Evicted", msg, when, host=name)
         inc.event(inc.cluster.pod_object(h), "Killing", f"Stopping container {container}", when, warning=False,
                   host=name)
+        inc.replacement(h, when + timedelta(seconds=1), away_from=name)
     inc.alertmanager("KubeNodePressure", {"node": name, "condition": "MemoryPressure", "status": "true",
                                           "job": "kube-state-metrics"},
                      "Node has as active Condition.",
