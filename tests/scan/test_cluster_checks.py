@@ -295,6 +295,24 @@ def test_certificates_expired_expiring_and_not_ready() -> None:
     assert run([cert(60)], "certificates").findings == []
 
 
+def challenge(state: str, ingress_class: str) -> dict[str, Any]:
+    return {"apiVersion": "acme.cert-manager.io/v1", "kind": "Challenge", "metadata": meta("shop-tls-1-2-3"),
+            "spec": {"type": "HTTP-01", "dnsName": "shop.example.com",
+                     "solver": {"http01": {"ingress": {"ingressClassName": ingress_class}}}},
+            "status": {"state": state, "reason": "Waiting for HTTP-01 challenge propagation: wrong status code "
+                                                 "'404', expected '200'"}}
+
+
+def test_an_expired_certificate_says_why_renewal_is_stuck() -> None:
+    nginx = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"}}
+    [expired] = run([cert(-1), challenge("pending", "nginx-public"), nginx], "certificates").findings
+    assert "wrong status code '404'" in expired.message and "nginx-public" in expired.message
+    assert "no IngressClass defines" in " ".join(expired.evidence)
+    assert expired.details["challenge_type"] == "HTTP-01"
+    [fine] = run([cert(-1), challenge("valid", "nginx"), nginx], "certificates").findings
+    assert "renewal is stuck" not in fine.message, "a finished challenge is not the reason"
+
+
 # ---- webhooks -----------------------------------------------------------------------------------
 
 

@@ -56,6 +56,7 @@ WANTED: tuple[Wanted, ...] = (
     Wanted("ValidatingWebhookConfiguration", "admissionregistration.k8s.io"),
     Wanted("MutatingWebhookConfiguration", "admissionregistration.k8s.io"),
     Wanted("Certificate", "cert-manager.io", optional=True),
+    Wanted("Challenge", "acme.cert-manager.io", optional=True),
 )
 """Everything any check reads. Optional kinds missing from discovery are not errors."""
 
