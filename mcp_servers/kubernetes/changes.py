@@ -196,10 +196,12 @@ def named_after(config: dict[str, Any], apps: set[str]) -> bool:
     """Whether a ConfigMap (or Secret) is named or labelled after one of `apps`, the convention
     that ties an app to its settings when the pod spec does not reference them (a reloader, an
     app that reads them through the API)."""
-    name = str(_meta(config).get("name"))
-    labels = _meta(config).get("labels") or {}
-    return any(name == f"{a}{suffix}" for a in apps for suffix in CONFIG_NAME_SUFFIXES) or any(
-        labels.get(k) in apps for k in ("app", "app.kubernetes.io/name"))
+    meta = _meta(config)
+    name = str(meta.get("name"))
+    if any(name.startswith(a) and name[len(a):] in CONFIG_NAME_SUFFIXES for a in apps):
+        return True
+    labels: dict[str, Any] = meta.get("labels") or {}
+    return any(labels.get(k) in apps for k in ("app", "app.kubernetes.io/name"))
 
 
 def users_of(objects: Objects, kind: str, namespace: str, name: str,

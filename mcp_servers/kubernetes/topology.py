@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -179,7 +180,7 @@ class _Index:
         self.replicasets = {(_ns(r), _name(r)): r for r in objects.get("ReplicaSet") or []}
         self.nodes = {_name(n): n for n in objects.get("Node") or []}
         self.pods = list(objects.get("Pod") or [])
-        self.namespaces = {_ns(x) for items in objects.values() for x in items if _ns(x)}
+        self.namespaces = {ns for ns, _ in self.services} | {_ns(p) for p in self.pods}
 
     def workloads(self) -> list[dict[str, Any]]:
         return [w for kind in ("Deployment", "StatefulSet", "DaemonSet") for w in self.objects.get(kind) or []]
@@ -197,6 +198,14 @@ class _Index:
             if up:
                 return ObjectRef(kind=str(up[0].get("kind")), namespace=_ns(pod), name=str(up[0].get("name")))
         return ObjectRef(kind=kind, namespace=_ns(pod), name=name)
+
+    @cached_property
+    def now(self) -> datetime:
+        return self.observed_now()
+
+    @cached_property
+    def domain(self) -> str:
+        return self.cluster_domain()
 
     def observed_now(self) -> datetime:
         """The time of the snapshot: the newest node heartbeat (kubelets post one about every
@@ -225,8 +234,8 @@ class _Index:
         problem = ""
         if "svc" in parts[2:]:
             suffix = ".".join(parts[parts.index("svc", 2) + 1:])
-            if suffix and suffix != self.cluster_domain():
-                problem = (f"{host} ends in .svc.{suffix}, not the cluster domain .svc.{self.cluster_domain()}: "
+            if suffix and suffix != self.domain:
+                problem = (f"{host} ends in .svc.{suffix}, not the cluster domain .svc.{self.domain}: "
                            "the name does not resolve")
         svc = self.resolve_host(host, namespace)
         if svc is not None:
@@ -417,7 +426,7 @@ def service_health(index: _Index, svc: dict[str, Any]) -> tuple[bool | None, str
     selector = spec.get("selector") or {}
     pods = [p for p in index.pods if _ns(p) == ns and _selects(selector, (_meta(p).get("labels") or {}))]
     problems: dict[str, int] = {}
-    now = index.observed_now()
+    now = index.now
     for p in pods:
         last = h.last_restart(p)
         why = _pod_unhealthy(p) or ("restarted within the hour" if last and now - last <= RECENT_RESTART else None)
@@ -453,7 +462,7 @@ def dns_health(index: _Index, visible: Callable[[str], bool]) -> dict[str, Any]:
     svc = next((s for s in services if _name(s) in DNS_LABELS), None) or next(
         (s for s in services if any(_selects((s.get("spec") or {}).get("selector"), _meta(p).get("labels"))
                                     for p in pods)), None)
-    now = index.observed_now()
+    now = index.now
     recent = 0
     for row, p in zip(rows, pods, strict=True):
         last = h.last_restart(p)
