@@ -358,6 +358,7 @@ class Incident:
                                          ready=False) for _ in r.containers]
             h.waiting = (created + timedelta(seconds=3), plan.waiting_reason)
             h.ready = lambda t: False
+            cl.patch(ns, pod_name, _never_started)
             self._waiting_events(h, image, fp, plan)
         elif plan.state == "pending":
             h.memory = None
@@ -652,6 +653,13 @@ def _mem_at(h: PodHistory, t: datetime) -> float | None:
         return None
     v = h.memory(t)
     return None if v is None else round(v)
+
+
+def _never_started(pod: dict[str, Any]) -> None:
+    """A pod whose containers were never created (image pull, config error) is still Pending."""
+    pod["status"]["phase"] = "Pending"
+    for cs in pod["status"]["containerStatuses"]:
+        cs["imageID"] = ""
 
 
 def _unscheduled(message: str, created: datetime) -> Callable[[dict[str, Any]], None]:
