@@ -300,11 +300,24 @@ def _rollouts(objects: Objects, w: _Window) -> list[Change]:
                     t = scaled_up.get((ns, row["name"]))
                 if not w.has(t) or t is None:
                     continue
-                out.append(_rollout_change(obj, row, t))
+                out.append(_rollout_change(obj, row, t, services_of(objects, obj)))
     return out
 
 
-def _rollout_change(obj: dict[str, Any], row: dict[str, Any], t: datetime) -> Change:
+def services_of(objects: Objects, workload: dict[str, Any]) -> list[ObjectRef]:
+    """The Services in the workload's namespace whose selector matches its pod template labels:
+    a rollout of the workload changes what those Services answer."""
+    labels = (pod_template(workload).get("metadata") or {}).get("labels") or {}
+    ns = _meta(workload).get("namespace")
+    out = []
+    for svc in objects.get("Service") or []:
+        selector = (svc.get("spec") or {}).get("selector") or {}
+        if _meta(svc).get("namespace") == ns and selector and all(labels.get(k) == v for k, v in selector.items()):
+            out.append(ref_of(svc))
+    return out
+
+
+def _rollout_change(obj: dict[str, Any], row: dict[str, Any], t: datetime, related: list[ObjectRef]) -> Change:
     ref = ref_of(obj)
     diff = list(row["changes"])
     head = "; ".join(diff[:3]) + (f"; +{len(diff) - 3} more" if len(diff) > 3 else "")
@@ -312,7 +325,8 @@ def _rollout_change(obj: dict[str, Any], row: dict[str, Any], t: datetime) -> Ch
                                                                          ": pod template unchanged")
     if row.get("cause"):
         summary += f" (change-cause: {row['cause']})"
-    return Change(at=iso(t), type="rollout", object=ref, summary=summary, diff=diff, revision=row["revision"])
+    return Change(at=iso(t), type="rollout", object=ref, summary=summary, diff=diff, revision=row["revision"],
+                  related=related[:MAX_RELATED])
 
 
 def _config_and_secrets(objects: Objects, w: _Window) -> list[Change]:

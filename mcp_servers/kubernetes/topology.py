@@ -667,6 +667,22 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
                     hidden_namespaces=sorted(hidden))
 
 
+def subject_refs(t: Topology, dependencies: bool = False) -> list[ObjectRef]:
+    """The objects of a topology, for `changes.rank_changes`: the subject, its workloads, Services,
+    pods and nodes; with `dependencies=True` also the Services it depends on (a change upstream of
+    the symptom)."""
+    refs = [t.subject, *t.workloads, *t.services,
+            *(ObjectRef(kind="Pod", namespace=p.namespace, name=p.name) for p in t.pods),
+            *(ObjectRef(kind="Node", name=str(n["name"])) for n in t.nodes)]
+    if dependencies:
+        refs += [d.target for d in t.dependencies if d.target.kind == "Service"]
+    out: list[ObjectRef] = []
+    for ref in refs:
+        if ref.name and ref not in out:
+            out.append(ref)
+    return out
+
+
 def _add_dependency(deps: dict[tuple[str, str, str], tuple[list[str], Target]], via: str, target: Target,
                     own_services: set[tuple[str, str]]) -> None:
     if target.service is not None and target.key[1:] in own_services and not target.problem:

@@ -262,3 +262,32 @@ def test_a_dependency_whose_pods_restarted_within_the_hour_is_unhealthy() -> Non
     objects["Node"][0]["status"]["conditions"][0]["lastHeartbeatTime"] = "2026-07-06T09:10:00Z"
     dep = _deps(build_topology(objects, "frontend", log_hosts=["inventory"]))["Service web/inventory"]
     assert dep.healthy is False and "1 restarted within the hour" in dep.detail
+
+
+def test_subject_refs_feed_the_change_ranking_and_a_rollout_relates_to_its_services() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mcp_servers.kubernetes.changes import rank_changes, timeline
+    from mcp_servers.kubernetes.topology import subject_refs
+
+    objects = world()
+    objects["ReplicaSet"] += [
+        {"kind": "ReplicaSet", "metadata": {"name": f"payments-r{r}", "namespace": "shop", "creationTimestamp": when,
+                                            "annotations": {"deployment.kubernetes.io/revision": str(r)},
+                                            "ownerReferences": [{"kind": "Deployment", "name": "payments",
+                                                                 "uid": "uid-shop-payments"}]},
+         "spec": {"template": {"metadata": {"labels": {"app": "payments"}},
+                               "spec": {"containers": [{"name": "payments", "image": f"payments:{r}"}]}}}}
+        for r, when in ((1, "2026-01-01T00:00:00Z"), (2, "2026-05-01T11:30:00Z"))]
+    objects["Deployment"][4]["metadata"]["creationTimestamp"] = "2026-05-01T11:50:00Z"  # inventory, unrelated
+    at = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    changes = timeline(objects, at - timedelta(hours=2), at)
+    rollout = next(c for c in changes if c.type == "rollout")
+    assert rollout.related == [ObjectRef(kind="Service", namespace="shop", name="payments")]
+    topo = build_topology(objects, "frontend")
+    plain = subject_refs(topo)
+    assert ObjectRef(kind="Node", name="n1") in plain and ObjectRef(kind="Service", namespace="shop",
+                                                                   name="payments") not in plain
+    ranked = rank_changes(changes, subject_refs(topo, dependencies=True), at)
+    assert ranked[0] is rollout  # the upstream rollout outranks a newer, unrelated creation
+    assert str(rank_changes(changes, plain, at)[0].object) == "Deployment web/inventory"
