@@ -42,7 +42,9 @@ def eval_command(
         err.print("[red]error[/red] --format is one of table, json, markdown")
         raise typer.Exit(2)
     cfg = load_or_exit(config)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prometheus readiness poll otherwise
+    # The table is the output: not one line per Prometheus readiness poll or per tool error a server logs.
+    for noisy in ("httpx", "mcp"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     def progress(result: CaseResult) -> None:
         if fmt == "table":
