@@ -68,6 +68,8 @@ def write_bundle(inc: Incident, out: Path, answers: Path | None) -> Path:
         "cluster": {"context": f"replay-{inc.name}", "name": "prod-eu-west-1", "server_version": "v1.30.4"},
         "alerts": [f"alerts/{n}" for n in sorted(inc.alerts)],
     }
+    if inc.question:
+        manifest["question"] = inc.question.strip()  # what `vigil investigate --bundle` asks without an alert
     if inc.metrics is not None:
         manifest["metrics_window"] = {"start": iso(inc.metrics.start), "end": iso(inc.metrics.end)}
         manifest["metrics"] = "metrics/metrics.om.txt"
