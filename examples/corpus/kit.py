@@ -25,7 +25,18 @@ from incidentgen.emit import parse_bytes
 from incidentgen.metrics import MetricsWriter
 from incidentgen.scenarios import Run, crash_cycle, cycle_states
 
-__all__ = ["MI", "REGISTRY", "Incident", "P", "Rev", "Service", "c", "o", "ts"]
+from corpus.podstate import (
+    mem_at,
+    never_started,
+    oom_memory,
+    restarts_at,
+    steady,
+    terminated,
+    unscheduled,
+    volume,
+)
+
+__all__ = ["MI", "REGISTRY", "Incident", "P", "Rev", "Service", "c", "o", "terminated", "ts"]
 
 LogFn = Callable[[str, datetime, datetime], str]
 """(pod name, start of the container run, end of it) -> log text."""
@@ -314,7 +325,7 @@ class Incident:
         base = plan.memory_mi if plan.memory_mi is not None else 60 + self.rng.random() * 150
         h = PodHistory(name=pod_name, namespace=ns, workload=workload, containers=r.containers, node=node,
                        created=created, labels=labels, owner=owner,
-                       memory=_steady(base))
+                       memory=steady(base))
         main = r.containers[0].name
         fp = f"spec.containers{{{main}}}"
         if r.pod_spec or r.container:
@@ -330,7 +341,7 @@ class Incident:
             h.terminated_reason = plan.reason
             if plan.reason == "OOMKilled":
                 h.memory = cast(Callable[[datetime], float],
-                                _oom_memory(runs, base, parse_bytes(r.containers[0].memory_limit), plan.run_s))
+                                oom_memory(runs, base, parse_bytes(r.containers[0].memory_limit), plan.run_s))
             if plan.log:
                 last = runs[-1]
                 h.logs[main] = plan.log(pod_name, last.start, last.end or self.captured)
@@ -358,13 +369,13 @@ class Incident:
                                          ready=False) for _ in r.containers]
             h.waiting = (created + timedelta(seconds=3), plan.waiting_reason)
             h.ready = lambda t: False
-            cl.patch(ns, pod_name, _never_started)
+            cl.patch(ns, pod_name, never_started)
             self._waiting_events(h, image, fp, plan)
         elif plan.state == "pending":
             h.memory = None
             h.states = [o.ContainerState(ready=False) for _ in r.containers]
             h.ready = lambda t: False
-            cl.patch(ns, pod_name, _unscheduled(plan.message, created))
+            cl.patch(ns, pod_name, unscheduled(plan.message, created))
             first = max(created, self.captured - timedelta(minutes=59))
             cl.add_event(cl.pod_object(h), "FailedScheduling", plan.message, first,
                          self.captured - timedelta(seconds=40), count=max(1, int((self.captured - first)
@@ -452,7 +463,7 @@ class Incident:
             name=name, namespace=h.namespace, workload=h.workload, containers=h.containers, node=node,
             created=created, states=[o.ContainerState(started_at=created + timedelta(seconds=7))
                                      for _ in h.containers],
-            memory=_steady(90 + sum(name.encode()) % 80), labels=dict(h.labels), owner=h.owner, logs=dict(h.logs)))
+            memory=steady(90 + sum(name.encode()) % 80), labels=dict(h.labels), owner=h.owner, logs=dict(h.logs)))
         rs = self.find("ReplicaSet", h.namespace, h.owner["name"])
         cl.add_event(rs, "SuccessfulCreate", f"Created pod: {name}", created, created,
                      component="replicaset-controller")
@@ -496,7 +507,7 @@ class Incident:
                           o.owner_ref("StatefulSet", name, ns))
             for cn, size, sc in claims or []:
                 self.pvc(ns, f"{cn}-{pod_name}", size, sc, labels={"app": name}, phase="Bound")
-                cl.patch(ns, pod_name, _volume(cn, f"{cn}-{pod_name}", f"/var/lib/{name}"))
+                cl.patch(ns, pod_name, volume(cn, f"{cn}-{pod_name}", f"/var/lib/{name}"))
             wl.pods.append(h)
         if service:
             cl.add_service(Service(name, ns, {"app": name}, port=service, target=service), self.born)
@@ -591,10 +602,10 @@ class Incident:
             if memory and h.memory is not None:
                 self.series("container_memory_working_set_bytes", "gauge",
                             "Current working set of the container in bytes.", {**base, "job": "kubelet"},
-                            partial(_mem_at, h))
+                            partial(mem_at, h))
             self.series("kube_pod_container_status_restarts", "counter",
                         "The number of container restarts per container.", {**base, "job": "kube-state-metrics"},
-                        partial(_restarts_at, h))
+                        partial(restarts_at, h))
 
     # ---- answer ----------------------------------------------------------------------------
     def answer_key(self, *, culprit: tuple[str, str, str], keywords: list[str], root_cause: str, category: str,
@@ -612,18 +623,6 @@ class Incident:
             self.answer["question"] = self.question
 
 
-def _oom_memory(runs: list[Run], base_mi: float, limit: float,
-                run_s: Callable[[int], float]) -> Callable[[datetime], float | None]:
-    """A working set climbing from `base_mi` to the limit over each run, as a leak or a tight limit does."""
-    def memory(t: datetime) -> float | None:
-        for n, r in enumerate(runs):
-            if r.start <= t and (r.end is None or t < r.end):
-                share = (t - r.start).total_seconds() / max(run_s(n), 1.0)
-                return min(limit, base_mi * MI + (limit - base_mi * MI) * share)
-        return None
-    return memory
-
-
 def _spec_patch(r: Rev) -> Callable[[dict[str, Any]], None]:
     def patch(pod: dict[str, Any]) -> None:
         pod["spec"].update(r.pod_spec)
@@ -637,66 +636,3 @@ def _abs(value: str, total: int) -> int:
     if value.endswith("%"):
         return int(total * int(value[:-1]) / 100)
     return int(value)
-
-
-def _steady(base_mi: float) -> Callable[[datetime], float]:
-    """A flat working set with a small seven-minute ripple."""
-    return lambda t: (base_mi + 3 * ((t.timestamp() / 60) % 7)) * MI
-
-
-def _restarts_at(h: PodHistory, t: datetime) -> float | None:
-    return float(sum(1 for x in h.restart_times if x <= t)) if h.created <= t else None
-
-
-def _mem_at(h: PodHistory, t: datetime) -> float | None:
-    if t < h.created or h.memory is None:
-        return None
-    v = h.memory(t)
-    return None if v is None else round(v)
-
-
-def _never_started(pod: dict[str, Any]) -> None:
-    """A pod whose containers were never created (image pull, config error) is still Pending."""
-    pod["status"]["phase"] = "Pending"
-    for cs in pod["status"]["containerStatuses"]:
-        cs["imageID"] = ""
-
-
-def _unscheduled(message: str, created: datetime) -> Callable[[dict[str, Any]], None]:
-    def patch(pod: dict[str, Any]) -> None:
-        pod["spec"].pop("nodeName", None)
-        status = pod["status"]
-        for key in ("hostIP", "hostIPs", "podIP", "podIPs", "startTime", "containerStatuses"):
-            status.pop(key, None)
-        status["phase"] = "Pending"
-        status["conditions"] = [{"type": "PodScheduled", "status": "False", "lastProbeTime": None,
-                                 "lastTransitionTime": ts(created), "reason": "Unschedulable", "message": message}]
-    return patch
-
-
-def _volume(name: str, claim: str, mount: str) -> Callable[[dict[str, Any]], None]:
-    def patch(pod: dict[str, Any]) -> None:
-        pod["spec"].setdefault("volumes", []).append({"name": name, "persistentVolumeClaim": {"claimName": claim}})
-        pod["spec"]["containers"][0].setdefault("volumeMounts", []).append({"name": name, "mountPath": mount})
-    return patch
-
-
-def terminated(exit_code: int, reason: str, started: datetime, finished: datetime,
-               phase: str = "Failed") -> Callable[[dict[str, Any]], None]:
-    """A pod whose only container ran to completion or failure (Job pods: restartPolicy Never)."""
-    def patch(pod: dict[str, Any]) -> None:
-        pod["spec"]["restartPolicy"] = "Never"
-        pod["status"]["phase"] = phase
-        for cs in pod["status"]["containerStatuses"]:
-            cs.update({"ready": False, "started": False, "restartCount": 0, "lastState": {},
-                       "state": {"terminated": {"exitCode": exit_code, "reason": reason,
-                                                "startedAt": ts(started), "finishedAt": ts(finished),
-                                                "containerID": cs.get("containerID", "")}}})
-        for cond in pod["status"]["conditions"]:
-            if cond["type"] in ("Ready", "ContainersReady"):
-                cond.update({"status": "False", "reason": "PodFailed" if phase == "Failed" else "PodCompleted",
-                             "lastTransitionTime": ts(finished)})
-                cond.pop("message", None)
-            if cond["type"] == "PodReadyToStartContainers":
-                cond["status"] = "False"
-    return patch
