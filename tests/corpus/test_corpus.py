@@ -49,6 +49,7 @@ def test_enough_bundles_and_failure_types(corpus: Corpus) -> None:
     assert len(names) >= 30
     assert len(categories) >= 25, sorted(categories)
     assert sorted(p.stem for p in corpus.answers.glob("*.yaml")) == names
+    assert sorted(generator().scenario_names()) == names, "--only takes the bundle names"
 
 
 def test_every_bundle_validates(corpus: Corpus) -> None:
