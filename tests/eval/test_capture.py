@@ -28,6 +28,7 @@ from mcp_servers.prometheus.local import LocalPrometheus
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "examples" / "incidents" / "checkout-oom"
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ def test_model_names():
 
 
 @pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian's prometheus package is not installed")
+@pytest.mark.slow
 def test_runbook_only_and_a_real_sdk_model_side_by_side(tmp_path, replay, dummy_key):  # noqa: F811
     replay.load("openai/text_answer.json")
     config = tmp_path / "vigil.yaml"

@@ -27,8 +27,8 @@ from agent.llm.scripted import ScriptedModel
 from mcp_servers.common.bundle import Bundle, BundleError
 
 INCIDENTS = Path(__file__).resolve().parents[2] / "examples" / "incidents"
-pytestmark = pytest.mark.skipif(shutil.which("prometheus") is None,
-                                reason="Debian's prometheus package is not installed (make test installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    shutil.which("prometheus") is None, reason="Debian's prometheus package is not installed (make test installs it)")]
 
 _OPENED: list[str] = []
 _RECORDING = [False]

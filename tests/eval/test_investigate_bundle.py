@@ -38,6 +38,7 @@ def test_parse_at():
 
 
 @needs_prometheus
+@pytest.mark.slow
 def test_a_question_is_asked_at_the_bundles_time_shifted_by_at(tmp_path):
     code, out = invoke(tmp_path, "investigate", "--bundle", str(INCIDENTS / "checkout-oom"),
                        "checkout pods keep restarting in namespace shop", "--at", "-30m", "--format", "json")
@@ -49,6 +50,7 @@ def test_a_question_is_asked_at_the_bundles_time_shifted_by_at(tmp_path):
 
 
 @needs_prometheus
+@pytest.mark.slow
 def test_an_alert_naming_any_cluster_is_investigated_on_the_replay(tmp_path):
     payload = json.loads((INCIDENTS / "payments-bad-config" / "alerts" / "alertmanager.json").read_text())
     payload["commonLabels"]["cluster"] = "some-cluster-nobody-configured"
@@ -66,6 +68,7 @@ def test_an_alert_naming_any_cluster_is_investigated_on_the_replay(tmp_path):
 
 
 @needs_prometheus
+@pytest.mark.slow
 def test_a_bundle_without_alerts_asks_its_manifest_question_and_demo_takes_a_path(tmp_path):
     bundle = Path(shutil.copytree(INCIDENTS / "catalog-bad-image", tmp_path / "mine"))
     manifest = yaml.safe_load((bundle / "manifest.yaml").read_text())

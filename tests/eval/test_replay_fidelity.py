@@ -63,6 +63,7 @@ def rows(text: str) -> list[list[str]]:
 
 
 @needs_kubectl
+@pytest.mark.slow
 def test_short_names_and_builtin_printer_columns(kubectl):
     hpa = rows(kubectl("get", "hpa", "-n", "shop"))
     assert hpa[0] == ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"]
@@ -81,6 +82,7 @@ def test_short_names_and_builtin_printer_columns(kubectl):
 
 
 @needs_kubectl
+@pytest.mark.slow
 def test_custom_resource_columns_from_the_crd(kubectl):
     certs = rows(kubectl("get", "certs", "-n", "shop"))
     assert certs[0] == ["NAME", "READY", "SECRET", "AGE"]
@@ -90,6 +92,7 @@ def test_custom_resource_columns_from_the_crd(kubectl):
 
 
 @needs_kubectl
+@pytest.mark.slow
 def test_namespaces_are_derived_when_the_dump_has_none(kubectl):
     names = [r[0] for r in rows(kubectl("get", "ns"))[1:]]
     assert {"shop", "payments", "kube-system", "web"} <= set(names)
@@ -98,6 +101,7 @@ def test_namespaces_are_derived_when_the_dump_has_none(kubectl):
 
 
 @needs_kubectl
+@pytest.mark.slow
 def test_secret_values_are_never_served(kubectl, replay):
     as_yaml = kubectl("get", "secret", "checkout-db", "-n", "shop", "-o", "yaml")
     described = kubectl("describe", "secret", "-n", "shop", "checkout-db")
@@ -110,6 +114,7 @@ def test_secret_values_are_never_served(kubectl, replay):
 
 
 @needs_kubectl
+@pytest.mark.slow
 def test_logs_since_and_timestamps(kubectl):
     pod = ["-n", "shop", "checkout-m74nkt6r2t-gm7x5"]
     stamped = kubectl("logs", *pod, "--since=5m", "--timestamps").strip().splitlines()
@@ -120,6 +125,7 @@ def test_logs_since_and_timestamps(kubectl):
     assert len(kubectl("logs", *pod).splitlines()) > len(plain)
 
 
+@pytest.mark.slow
 def test_port_zero_prints_the_real_port(tmp_path):
     bundle = ROOT / "examples" / "incidents" / "catalog-bad-image"
     proc = subprocess.Popen([str(Path(sys.executable).parent / "vigil"), "replay", "serve", str(bundle), "--port", "0",
