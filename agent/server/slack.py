@@ -18,6 +18,7 @@ acknowledging (`process_before_response`), so Slack's "ok" means the request is 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from typing import Any
@@ -39,6 +40,9 @@ from guardrails.action import Risk
 HELP = ("Usage: `/vigil investigate <what is wrong>` (for example `/vigil investigate checkout pods OOMKilled in "
         "namespace shop`). Vigil answers in a thread; reply in the thread to ask a follow-up.")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+log = logging.getLogger("vigil.serve")
+SLACK_APP_FAILED = "slack: a listener failed (bolt answered %s); answered 503"
+"""Logged when a valid Slack request could not be acted on; the fuzz test asserts it never appears."""
 
 
 def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient) -> AsyncApp:
@@ -193,6 +197,12 @@ class SlackEndpoint:
         answer = await self.app.async_dispatch(bolt_request)
         if answer.status >= 400:
             self.door.count("slack", f"http_{answer.status}")
+        if answer.status >= 500:
+            # bolt answers 500 itself when a listener raised (Slack's Web API unreachable, say); the
+            # request was valid, so say "try again" (Slack retries events) rather than "server error".
+            log.warning(SLACK_APP_FAILED, answer.status)
+            return JSONResponse({"error": "unavailable", "detail": "Vigil could not act on this Slack request now "
+                                 "(the server log says why); Slack retries events, or ask again"}, status_code=503)
         return Response(answer.body, status_code=answer.status, headers=answer.first_headers_without_set_cookie())
 
 

@@ -111,3 +111,11 @@ async def test_pagerduty_time_is_bounded_both_ways(service: Service, when: timed
     response = await service.client.post("/webhooks/pagerduty", content=body,
                                          headers={"x-pagerduty-signature": pagerduty_signature(PD_SECRETS[0], body)})
     await assert_refused(service, response, 400, error, words)
+
+
+async def test_a_slack_outage_during_a_valid_command_is_a_503_not_a_500(service: Service) -> None:
+    """Slack's Web API (the recorder) fails: bolt would answer 500; Vigil says 503 and stores nothing."""
+    service.recorder.fail_paths = {"/api/chat.postMessage"}
+    response = await slack(service, command_body("investigate checkout OOMKilled in shop"),
+                           "application/x-www-form-urlencoded")
+    await assert_refused(service, response, 503, "unavailable", "Slack retries")
