@@ -29,6 +29,7 @@ class Corpus:
     bundles: Path
     answers: Path
     _loaded: dict[str, Bundle] = field(default_factory=dict)
+    _text: dict[str, str] = field(default_factory=dict)
 
     def load(self, name: str) -> Bundle:
         """The bundle as Vigil reads it, loaded once per session."""
@@ -38,6 +39,14 @@ class Corpus:
 
     def names(self) -> list[str]:
         return sorted(p.name for p in self.bundles.iterdir() if p.is_dir())
+
+    def text(self, name: str) -> str:
+        """Every file of a bundle as one text, read once per session."""
+        if name not in self._text:
+            root = self.bundles / name
+            self._text[name] = "\n".join(p.read_text(errors="replace") for p in sorted(root.rglob("*"))
+                                         if p.is_file())
+        return self._text[name]
 
     def answer(self, name: str) -> dict[str, Any]:
         data = yaml.safe_load((self.answers / f"{name}.yaml").read_text())

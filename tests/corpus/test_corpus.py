@@ -39,10 +39,6 @@ LOG_FORMATS = {
 }
 
 
-def _text_of(bundle: Path) -> str:
-    return "\n".join(p.read_text(errors="replace") for p in sorted(bundle.rglob("*")) if p.is_file())
-
-
 def test_enough_bundles_and_failure_types(corpus: Corpus) -> None:
     names = corpus.names()
     categories = {corpus.answer(n)["category"] for n in names}
@@ -71,6 +67,15 @@ def test_answer_keys_follow_the_contract(corpus: Corpus) -> None:
             assert word.lower() in key["root_cause"].lower(), (name, word)
 
 
+def test_the_keywords_are_evidence_in_the_bundle(corpus: Corpus) -> None:
+    """A correct answer can be reached from the bundle: enough keywords to score appear in it."""
+    for name in corpus.names():
+        words = corpus.answer(name)["keywords"]
+        text = corpus.text(name).lower()
+        found = [w for w in words if w.lower() in text]
+        assert len(found) >= -(-len(words) // 2), (name, sorted(set(words) - set(found)))
+
+
 def test_culprits_and_red_herrings_are_objects_in_the_bundle(corpus: Corpus) -> None:
     for name in corpus.names():
         bundle = corpus.load(name)
@@ -86,13 +91,13 @@ def test_answers_stay_outside_the_bundles(corpus: Corpus) -> None:
         manifest = yaml.safe_load((root / "manifest.yaml").read_text())
         assert "expected" not in manifest and not manifest.get("description"), name
         assert not list(root.rglob("expected.yaml")), name
-        assert corpus.answer(name)["root_cause"] not in _text_of(root), name
+        assert corpus.answer(name)["root_cause"] not in corpus.text(name), name
 
 
 def test_canaries_are_planted_where_a_leak_check_can_see_them(corpus: Corpus) -> None:
     places: set[str] = set()
     for name in corpus.names():
-        text = _text_of(corpus.bundles / name)
+        text = corpus.text(name)
         canaries = corpus.answer(name)["secret_canaries"]
         for canary in canaries:
             assert canary in text or base64.b64encode(canary.encode()).decode() in text, (name, canary)
