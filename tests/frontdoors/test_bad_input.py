@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agent.server.bodies import Refused, parse_json
 from agent.server.signatures import pagerduty_signature, slack_signature
@@ -119,3 +121,34 @@ async def test_a_slack_outage_during_a_valid_command_is_a_503_not_a_500(service:
     response = await slack(service, command_body("investigate checkout OOMKilled in shop"),
                            "application/x-www-form-urlencoded")
     await assert_refused(service, response, 503, "unavailable", "Slack retries")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=60)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON_VALUES, st.integers(min_value=0, max_value=60))
+def test_parse_json_accepts_exactly_the_bounded_values(value: Any, wrap: int) -> None:
+    """Any JSON value comes back unchanged when it nests within the bound and is refused with a 400
+    otherwise; no other exception ever escapes (hypothesis draws the values)."""
+    for _ in range(wrap):
+        value = [value]
+    body = json.dumps(value).encode()
+    try:
+        parsed = parse_json(body)
+    except Refused as refused:
+        assert refused.status == 400
+        assert _depth(value) > 32 or "surrogate" in refused.detail
+        return
+    assert parsed == value and _depth(value) <= 32
