@@ -151,6 +151,7 @@ def test_alert_sources_vary(corpus: Corpus) -> None:
         assert manifest["alerts"] or question, f"{name} has neither an alert nor a question"
         if question:
             assert (root / "alerts" / "question.txt").read_text().strip() == question.strip()
+            assert manifest["question"] == question.strip(), name
             sources["question"] = sources.get("question", 0) + 1
         for rel in manifest["alerts"]:
             payload = json.loads((root / rel).read_text())
