@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from agent.telemetry import tracer
 from agent.toolhub import ToolHub, ToolOutcome
 from agent.triage.facts import Facts, Ref, last_lines, log_evidence
 from agent.triage.rank import cause_weight
@@ -53,7 +54,10 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome | None:
         if tool not in tools:
             return None
-        outcome = await hub.call(tool, with_context(tool, arguments), step_id=step)
+        with tracer().start_as_current_span(f"survey_step {step}") as span:
+            if span.is_recording():
+                span.set_attributes({"vigil.survey.step": step, "vigil.runbook.step": step, "gen_ai.tool.name": tool})
+            outcome = await hub.call(tool, with_context(tool, arguments), step_id=step)
         result.outcomes.append(outcome)
         return outcome
 

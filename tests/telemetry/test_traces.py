@@ -76,8 +76,9 @@ async def test_one_trace_with_steps_model_calls_tools_and_guardrails(tmp_path, t
     assert attrs(root)["vigil.team"] == "payments"
     assert attrs(root)["vigil.complete"] is True
 
-    steps = [s for s in in_trace if s.name.startswith("runbook_step ")]
+    steps = [s for s in in_trace if s.name.startswith(("runbook_step ", "survey_step "))]
     assert len(steps) == report.stats.prefetched_calls >= 3
+    assert any(s.name.startswith("survey_step ") for s in steps), "the survey's calls are traced too"
     for step in steps:
         assert parent_of(step, in_trace) is root
         (tool_span,) = [s for s in in_trace if parent_of(s, in_trace) is step]
