@@ -59,7 +59,7 @@ def write_bundle(inc: Incident, out: Path, answers: Path | None) -> Path:
     for name, payload in sorted(inc.alerts.items()):
         (root / "alerts" / name).write_text(json.dumps(payload, indent=2) + "\n")
     if inc.question:
-        # The manifest lists only webhook payloads; a question from chat sits beside them as text.
+        # A question from chat: the manifest's `question` field below, and as text beside the alerts for people.
         (root / "alerts" / "question.txt").write_text(inc.question.rstrip("\n") + "\n")
     # With answer keys kept outside, the manifest says only what the on-call saw: the story is the answer.
     manifest: dict[str, object] = {
