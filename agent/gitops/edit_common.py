@@ -12,6 +12,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from agent.gitops.locate import Location, RepoIndex
+from agent.gitops.paths import read_inside
 from agent.gitops.remediation import Remediation, split_image
 from agent.gitops.yamldoc import YamlEditError, YamlFile, child_map, child_seq, set_value, string_scalar
 
@@ -48,7 +49,7 @@ class Workspace:
 
     def load(self, path: str) -> YamlFile:
         if path not in self.files:
-            text = (self.index.root / path).read_text(encoding="utf-8")
+            text = read_inside(self.index.root, path)
             self.files[path] = YamlFile.parse(path, text)
         return self.files[path]
 

@@ -1,7 +1,9 @@
 """A private working clone of the GitOps repository, driven through the real `git` binary.
 
-Vigil never edits a user's own checkout: it keeps its own clone (under the state directory), resets
-it to the remote base branch before every proposal, and pushes only its own `vigil/...` branches.
+Vigil never edits a user's own checkout: it keeps its own clone (under the state directory) as an
+object store, and each proposal edits a scratch `git worktree` of it, made fresh from the remote base
+branch and removed afterwards (`GitClone.scratch`), so a refused, invalid or declined proposal leaves
+nothing behind, not even in Vigil's clone. It pushes only its own `vigil/...` branches.
 Credentials for HTTPS remotes travel in the child process's environment (GIT_CONFIG_* variables),
 never on the command line and never in a log.
 """
@@ -11,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,13 +54,17 @@ class GitClone:
     """Extra environment for git (credentials as GIT_CONFIG_* entries)."""
     author: tuple[str, str] = ("Vigil", "vigil@localhost")
 
-    async def git(self, *args: str, check: bool = True, cwd: Path | None = None) -> str:
+    async def git(self, *args: str, check: bool = True, cwd: Path | None = None, input: bytes | None = None) -> str:
         env = {**os.environ, **self.env, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C",
                "GIT_AUTHOR_NAME": self.author[0], "GIT_AUTHOR_EMAIL": self.author[1],
                "GIT_COMMITTER_NAME": self.author[0], "GIT_COMMITTER_EMAIL": self.author[1]}
         with anyio.fail_after(GIT_TIMEOUT_SECONDS):
-            proc = await anyio.run_process(["git", *args], cwd=cwd or self.path, env=env, check=False,
-                                           stdin=subprocess.DEVNULL)
+            if input is None:
+                proc = await anyio.run_process(["git", *args], cwd=cwd or self.path, env=env, check=False,
+                                               stdin=subprocess.DEVNULL)
+            else:
+                proc = await anyio.run_process(["git", *args], cwd=cwd or self.path, env=env, check=False,
+                                               input=input)
         out = proc.stdout.decode(errors="replace")
         if check and proc.returncode != 0:
             err = proc.stderr.decode(errors="replace").strip()
@@ -74,6 +82,24 @@ class GitClone:
         await self.git("checkout", "--quiet", "--force", "--detach", f"origin/{self.base}")
         await self.git("clean", "-fdq")
         return (await self.git("rev-parse", "HEAD")).strip()
+
+    @contextlib.asynccontextmanager
+    async def scratch(self) -> AsyncIterator[GitClone]:
+        """A throw-away work tree of this clone at the remote base, removed on the way out, whatever happens.
+
+        Edits, validation and the commit happen there; only a push leaves it. Call under `workdir_lock`.
+        """
+        await self.sync()  # Vigil's own clone, kept at the remote base; its work tree is never edited
+        await self.git("worktree", "prune")
+        tree = Path(tempfile.mkdtemp(prefix="scratch-", dir=self.path.parent))
+        try:
+            await self.git("worktree", "add", "--quiet", "--force", "--detach", str(tree), f"origin/{self.base}")
+            yield GitClone(tree, self.remote, self.base, self.env, self.author)
+        finally:
+            await self.git("worktree", "remove", "--force", str(tree), check=False)
+            if tree.exists():
+                await anyio.to_thread.run_sync(shutil.rmtree, tree, True)
+            await self.git("worktree", "prune", check=False)
 
     async def restore(self) -> None:
         """Throw away uncommitted edits (after a refused or invalid proposal)."""
@@ -93,9 +119,7 @@ class GitClone:
     async def commit_on(self, branch: str, message: str) -> str:
         """Commit the staged change on a fresh `branch` starting at HEAD; returns the commit id."""
         await self.git("checkout", "--quiet", "-B", branch)
-        msg_file = self.path / ".git" / "VIGIL_COMMIT_MSG"
-        msg_file.write_text(message, encoding="utf-8")
-        await self.git("commit", "--quiet", "--no-verify", "-F", str(msg_file))
+        await self.git("commit", "--quiet", "--no-verify", "-F", "-", input=message.encode())
         return (await self.git("rev-parse", "HEAD")).strip()
 
     async def tree_of(self, rev: str) -> str:

@@ -89,13 +89,14 @@ class RepoIndex:
     """
 
     def __init__(self, root: Path) -> None:
+        from agent.gitops.paths import tree_files  # paths builds on this module's LocateError
+
         self.root = root
         texts: dict[str, str] = {}
         self.charts: list[str] = []
-        for file in sorted(root.rglob("*")):
-            rel = file.relative_to(root).as_posix()
-            if ".git" in rel.split("/") or not file.is_file():
-                continue
+        self.links_out: list[str] = []
+        """Symlinks (to files or directories) leading out of the tree: never read; a proposal near one is refused."""
+        for rel, file in tree_files(root, self.links_out):  # symlinks out of the tree are never read
             if file.name == "Chart.yaml":
                 self.charts.append(posixpath.dirname(rel))
             if file.suffix not in (".yaml", ".yml") and file.name != "Kustomization":

@@ -4,7 +4,9 @@ Order matters. Everything that can be checked without a human is checked first (
 the edit is computed, written in Vigil's private clone and validated), so the approver sees the
 exact diff that will be pushed. Then the action goes through the guardrail pipeline (the policy's
 repository paths, the rollback plan, a named human's approval, the audit record). Only an allowed
-action is committed and pushed; any refusal resets the clone, so nothing leaves the machine.
+action is committed and pushed. All of it happens in a scratch work tree that is removed afterwards,
+and no path is read or written through a symlink that leaves the repository (agent/gitops/paths.py),
+so a refused, invalid or declined proposal changes nothing anywhere.
 
 One branch per incident fingerprint (`vigil/<fingerprint>`): a re-run rebuilds that branch on the
 current base and updates the existing pull request instead of opening another.
@@ -22,6 +24,7 @@ from agent.gitops.body import BodyInput, render_body
 from agent.gitops.edits import ChangeSet, NoChangeNeeded, plan_change
 from agent.gitops.git import GitClone, GitError, workdir_lock
 from agent.gitops.locate import LocateError, RepoIndex, locate
+from agent.gitops.paths import refuse_links_out, write_inside
 from agent.gitops.plain_git import PlainGitProvider
 from agent.gitops.provider import Provider, ProviderError, PullRequest
 from agent.gitops.remediation import Remediation
@@ -112,11 +115,13 @@ async def _prepare(clone: GitClone, repo: GitOpsRepo, r: Remediation) -> tuple[C
     base_commit = await clone.sync()
     index = RepoIndex(clone.path)
     location = locate(index, r.workload, repo.env)
+    refuse_links_out(index.links_out, location)
     change = plan_change(index, location, r)
     for file in change.changes:
-        target = clone.path / file.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(file.after, encoding="utf-8")
+        real = write_inside(clone.path, file.path, file.after)
+        if real != file.path:
+            change.notes.append(f"{file.path} is a symlink to {real}; the edit is made in {real}")
+            file.path = real
     try:
         change.notes.extend(validate_change(clone.path, change, r, repo.kubectl))
     except ValidationFailed:
@@ -132,9 +137,8 @@ async def preview(remediation: Remediation, repo: GitOpsRepo, provider: Provider
     Raises LocateError, YamlEditError, ValidationFailed, NoChangeNeeded or GitError.
     """
     clone = GitClone(repo.workdir, provider.remote_url, repo.base, env=provider.git_env())
-    async with workdir_lock(repo.workdir):
-        change, diff, _ = await _prepare(clone, repo, remediation)
-        await clone.restore()
+    async with workdir_lock(repo.workdir), clone.scratch() as scratch:
+        change, diff, _ = await _prepare(scratch, repo, remediation)
     return change, diff
 
 
@@ -165,9 +169,19 @@ async def _propose(remediation: Remediation | dict[str, Any], incident: Incident
         r = remediation if isinstance(remediation, Remediation) else Remediation.model_validate(remediation)
     except ValueError as exc:
         return _not_proposed(pipeline, "invalid", f"the remediation is not valid: {exc}", incident, run_id)
-    clone = GitClone(repo.workdir, provider.remote_url, repo.base, env=provider.git_env())
-    if isinstance(provider, PlainGitProvider):
-        provider.clone = clone
+    try:
+        async with GitClone(repo.workdir, provider.remote_url, repo.base, env=provider.git_env()).scratch() as clone:
+            if isinstance(provider, PlainGitProvider):
+                provider.clone = clone
+            return await _propose_in(clone, r, incident, evidence, repo, provider, pipeline, actor, run_id)
+    except GitError as exc:
+        return _not_proposed(pipeline, "failed", f"could not read the GitOps repository: {exc}", incident, run_id)
+
+
+async def _propose_in(clone: GitClone, r: Remediation, incident: Incident, evidence: Sequence[str] | str,
+                      repo: GitOpsRepo, provider: Provider, pipeline: Pipeline, actor: Actor,
+                      run_id: str | None) -> ProposalResult:
+    """The proposal inside one scratch work tree (removed by the caller whatever happens here)."""
     try:
         change, diff, base_commit = await _prepare(clone, repo, r)
     except NoChangeNeeded as exc:
