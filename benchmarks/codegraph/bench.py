@@ -73,8 +73,10 @@ def accuracy(work: Path) -> dict[str, Any]:
         tp = fp = fn = 0
         misses: list[str] = []
         extras: list[str] = []
-        for target, callers in spec["cases"].items():
-            truth = set(callers)
+        for plain_target, callers in spec["cases"].items():
+            # The case files name symbols as Python writes them; keys carry the language family.
+            target = f"py:{plain_target}"
+            truth = {f"py:{c}" if ":" in c else c for c in callers}
             got = {c for c, _ in g.callers(target)} if target in g.symbols else set()
             if target not in g.symbols:
                 misses.append(f"{target}: not indexed")

@@ -11,6 +11,7 @@ from collections import Counter
 
 from mcp_servers.codegraph import gitinfo
 from mcp_servers.codegraph.graph import ENTRY_LABELS, CodeGraph, SymbolRow
+from mcp_servers.codegraph.model import split_module
 from mcp_servers.codegraph.stacktrace import Frame, detect_and_parse, name_parts
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, estimate_tokens, fit_text, render_table
 
@@ -22,7 +23,7 @@ def resolve_one(g: CodeGraph, symbol: str) -> str:
         hits = g.search(symbol, limit=5)
         hint = f" Close matches: {', '.join(hits)}." if hits else ""
         raise LookupError(f"no symbol matches {symbol!r}.{hint} Try search_symbols, or a key such as "
-                          "'package.module:Class.method', 'Class.method' or 'path/to/file.py:42'.")
+                          "'py:package.module:Class.method', 'Class.method' or 'path/to/file.py:42'.")
     if len(keys) > 1:
         shown = ", ".join(keys[:12])
         more = f" (and {len(keys) - 12} more)" if len(keys) > 12 else ""
@@ -131,7 +132,8 @@ def impact_answer(g: CodeGraph, symbol: str, depth: int = 3, budget_tokens: int 
 def structure_answer(g: CodeGraph, module: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
     syms = g.module_symbols(module)
     if not syms:
-        prefix = [m for m in sorted(set(g.files.values())) if m.startswith(module)]
+        prefix = [m for m in sorted(set(g.files.values()))
+                  if m.startswith(module) or split_module(m)[1].startswith(module)]
         if prefix:
             return render_table(["module"], [(m,) for m in prefix], budget_tokens=budget_tokens,
                                 title=f"{module!r} is a package; its modules:")
@@ -140,7 +142,7 @@ def structure_answer(g: CodeGraph, module: str, budget_tokens: int = DEFAULT_BUD
                           "'internal/db' (Go) or 'src/services/cart' (TypeScript)")
     rows = []
     for s in syms:
-        depth = s.key.split(":", 1)[-1].count(".")
+        depth = s.local.count(".")
         rows.append((s.path, s.start, "  " * depth + f"{s.kind} {s.name}", s.signature,
                      len(g.callers(s.key))))
     return render_table(["file", "line", "definition", "signature", "callers"], rows, budget_tokens=budget_tokens,
@@ -200,7 +202,7 @@ def _frame_symbol(g: CodeGraph, frame: Frame) -> tuple[SymbolRow | None, str]:
     if path is None and frame.lang == "java":
         parts = name_parts(frame)
         module = ".".join(parts[:-2])
-        cands = [p for p, m in g.files.items() if m == module and p.endswith("/" + frame.file)]
+        cands = [p for p, m in g.files.items() if split_module(m)[1] == module and p.endswith("/" + frame.file)]
         path = cands[0] if len(cands) == 1 else None
     if path is not None:
         sym = g.symbol_at(path, frame.line)

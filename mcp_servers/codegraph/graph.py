@@ -15,6 +15,8 @@ from pathlib import Path
 
 import networkx as nx
 
+from mcp_servers.codegraph.model import split_module
+
 ENTRY_LABELS = {"http": "HTTP handler", "cli": "CLI command", "mcp": "MCP tool", "test": "test",
                 "main": "main entry"}
 
@@ -94,6 +96,11 @@ class CodeGraph:
             if line.isdigit() and path in self._by_path:
                 sym = self.symbol_at(path, int(line))
                 return [sym.key] if sym else []
+            # `shop.cart:Cart.add` without its language family (`py:`): every language's match.
+            name = line.rsplit(".", 1)[-1].split("@")[0]
+            bare = [k for k in self.by_name.get(name, ()) if k.split(":", 1)[-1] == q]
+            if bare:
+                return sorted(bare)
         if "." in q or "::" in q:
             q2 = q.replace("::", ".")
             dotted = [k for k in self.by_name.get(q2.rsplit(".", 1)[-1], ())
@@ -187,7 +194,9 @@ class CodeGraph:
         return sorted((s for s in self.symbols.values() if s.parent == key), key=lambda s: s.start)
 
     def module_symbols(self, module_or_path: str) -> list[SymbolRow]:
-        paths = [p for p, m in self.files.items() if m == module_or_path or p == module_or_path]
+        """Definitions of a module (`py:shop.cart`, or `shop.cart` in any language) or of a file."""
+        paths = [p for p, m in self.files.items()
+                 if m == module_or_path or p == module_or_path or split_module(m)[1] == module_or_path]
         out: list[SymbolRow] = []
         for p in sorted(paths):
             out.extend(self._by_path.get(p, ()))

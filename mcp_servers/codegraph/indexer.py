@@ -11,6 +11,7 @@ field types, imports) changed, or everything when files appeared or disappeared.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -22,14 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mcp_servers.codegraph.lang import extractor, language_of
-from mcp_servers.codegraph.lang.base import sha
-from mcp_servers.codegraph.model import FileFacts, decode, encode
+from mcp_servers.codegraph.lang.base import as_utf8, sha
+from mcp_servers.codegraph.model import FileFacts, decode, encode, module_key
 from mcp_servers.codegraph.resolve import FUNC_KINDS, Project, Resolver
-from mcp_servers.codegraph.store import Store
+from mcp_servers.codegraph.store import SCHEMA_VERSION, Store
 
 DEFAULT_EXCLUDES = (".git", "node_modules", ".venv", "__pycache__", "site-packages", ".tox",
                     ".mypy_cache", ".ruff_cache", ".pytest_cache", "dist", ".eggs", "*.egg-info")
 MAX_FILE_BYTES = 2_000_000
+"""Default size limit: larger source files are nearly always generated (bundles, vendored
+amalgamations, parser tables) and cost more to parse than they tell. `max_file_bytes` changes it."""
 PARALLEL_THRESHOLD = 48
 
 
@@ -45,6 +48,9 @@ class IndexReport:
     """none (nothing changed), full, file (only the changed files), dependents (with their dependents)."""
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    too_large: list[tuple[str, int]] = field(default_factory=list)
+    """Files skipped for their size, (path, bytes), largest first: said out loud, never silently."""
+    max_file_bytes: int = MAX_FILE_BYTES
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds per phase (read, parse, write, resolve, commit): where the time goes."""
     counts: dict[str, int] = field(default_factory=dict)
@@ -55,12 +61,15 @@ def default_db_path(root: str | Path) -> Path:
     return Path(root) / ".vigil" / "codegraph.db"
 
 
-def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> dict[str, str]:
+def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES, *, max_file_bytes: int = MAX_FILE_BYTES,
+                  too_large: list[tuple[str, int]] | None = None) -> dict[str, str]:
     """Indexable files under root (posix paths relative to it) with a "size:mtime_ns" stamp.
 
     The stamp lets a re-index skip reading files that were not touched, the way git's index does;
     a file whose stamp changed is read and hashed, and re-parsed only if its content changed.
+    Files over `max_file_bytes` are left out and, when `too_large` is given, listed there.
     """
+    skipped = too_large if too_large is not None else []
     excluded = re.compile("|".join(fnmatch.translate(p) for p in excludes) or "$^")
     out: dict[str, str] = {}
     tracked = _git_listing(root)
@@ -73,8 +82,11 @@ def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> dic
                 st = os.stat(root / rel)
             except OSError:
                 continue
-            if st.st_size <= MAX_FILE_BYTES:
+            if st.st_size <= max_file_bytes:
                 out[rel] = f"{st.st_size}:{st.st_mtime_ns}"
+            else:
+                skipped.append((rel, st.st_size))
+        skipped.sort(key=lambda item: (-item[1], item[0]))
         return dict(sorted(out.items()))
     for dirpath, dirnames, filenames in os.walk(root):
         # A virtual environment is recognised by its pyvenv.cfg, whatever its name (CPython's own
@@ -89,10 +101,12 @@ def scan_worktree(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> dic
                 st = os.stat(os.path.join(dirpath, name))
             except OSError:
                 continue
-            if st.st_size > MAX_FILE_BYTES:
-                continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
+            if st.st_size > max_file_bytes:
+                skipped.append((rel, st.st_size))
+                continue
             out[rel] = f"{st.st_size}:{st.st_mtime_ns}"
+    skipped.sort(key=lambda item: (-item[1], item[0]))
     return dict(sorted(out.items()))
 
 
@@ -121,24 +135,40 @@ def list_files(root: Path, excludes: Iterable[str] = DEFAULT_EXCLUDES) -> list[s
     return list(scan_worktree(root, excludes))
 
 
-def _extract_blob(item: tuple[str, bytes]) -> bytes | str:
+def python_package_prefix(root: Path) -> str:
+    """The dotted package the index root itself lies in, found on disk: walk up while the folder
+    holds an `__init__.py`. Indexing `src/requests` then names its modules `requests.sessions`,
+    as indexing `src` would find them, and `from . import sessions` resolves the same either way."""
+    parts: list[str] = []
+    folder = root
+    while (folder / "__init__.py").is_file() and folder.name and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def _extract_blob(item: tuple[str, bytes], py_prefix: str = "") -> bytes | str:
     """Worker side: facts travel back as a marshal blob, which is also what the database stores."""
-    facts = _extract(item)
+    facts = _extract(item, py_prefix)
     return facts if isinstance(facts, str) else encode(facts)
 
 
-def _extract(item: tuple[str, bytes]) -> FileFacts | str:
+def _extract(item: tuple[str, bytes], py_prefix: str = "") -> FileFacts | str:
     path, data = item
     lang = language_of(path)
     if lang is None:
         return f"{path}: not an indexed language"
     try:
-        facts = extractor(lang)(path, data)
+        facts = extractor(lang)(path, as_utf8(lang, data))
     except Exception as exc:  # a grammar edge case must not stop the whole index
         return f"{path}: {type(exc).__name__}: {exc}"
+    facts.sha = sha(data)  # of the bytes on disk, which is what a re-index compares
     if lang == "go":
         # A Go package is its directory; the module key is the directory path.
         facts.module = os.path.dirname(path) or "."
+    elif lang == "python" and py_prefix:
+        facts.module = f"{py_prefix}.{facts.module}" if facts.module else py_prefix
+    facts.module = module_key(lang, facts.module)
     return facts
 
 
@@ -147,14 +177,17 @@ def _pool(workers: int) -> multiprocessing.pool.Pool:
     return ctx.Pool(workers)
 
 
-def parse_all(items: list[tuple[str, bytes]], workers: int) -> tuple[dict[str, FileFacts], dict[str, bytes], list[str]]:
-    """Extract facts from files, in parallel when there are enough; (facts, blobs, errors)."""
+def parse_all(items: list[tuple[str, bytes]], workers: int, py_prefix: str = ""
+              ) -> tuple[dict[str, FileFacts], dict[str, bytes], list[str]]:
+    """Extract facts from files, in parallel when there are enough; (facts, blobs, errors).
+
+    `py_prefix` is the Python package the index root lies in (`python_package_prefix`)."""
     facts: dict[str, FileFacts] = {}
     blobs: dict[str, bytes] = {}
     errors: list[str] = []
     if workers <= 1 or len(items) < PARALLEL_THRESHOLD:
         for it in items:
-            r = _extract(it)
+            r = _extract(it, py_prefix)
             if isinstance(r, str):
                 errors.append(r)
             else:
@@ -162,7 +195,7 @@ def parse_all(items: list[tuple[str, bytes]], workers: int) -> tuple[dict[str, F
         return facts, blobs, errors
     items = sorted(items, key=lambda it: -len(it[1]))
     with _pool(workers) as pool:
-        for blob in pool.imap_unordered(_extract_blob, items, chunksize=4):
+        for blob in pool.imap_unordered(functools.partial(_extract_blob, py_prefix=py_prefix), items, chunksize=4):
             if isinstance(blob, str):
                 errors.append(blob)
                 continue
@@ -214,21 +247,35 @@ def go_module_path(root: Path) -> str:
 
 def index_repository(root: str | Path, db_path: str | Path | None = None, *, workers: int = 2,
                      excludes: Iterable[str] = DEFAULT_EXCLUDES, files: dict[str, bytes] | None = None,
-                     full: bool = False, with_counts: bool = True) -> IndexReport:
-    """Bring the database up to date with the repository (or with `files`, e.g. a git commit)."""
+                     full: bool = False, with_counts: bool = True,
+                     max_file_bytes: int = MAX_FILE_BYTES) -> IndexReport:
+    """Bring the database up to date with the repository (or with `files`, e.g. a git commit).
+
+    Files over `max_file_bytes` are not indexed; the report lists them (`too_large`)."""
+    if max_file_bytes < 1:
+        raise ValueError(f"max_file_bytes must be a positive number of bytes, got {max_file_bytes}")
     t0 = time.perf_counter()
     root = Path(root).resolve()
     db_file = Path(db_path) if db_path else default_db_path(root)
     store = Store(db_file)
-    report = IndexReport(root=str(root), db=str(db_file))
+    report = IndexReport(root=str(root), db=str(db_file), max_file_bytes=max_file_bytes)
     try:
+        py_prefix = python_package_prefix(root)
+        has_files = store.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None
+        if has_files and (store.get_meta("schema") != SCHEMA_VERSION or store.get_meta("py_package") != py_prefix):
+            full = True  # keys changed shape (an older index, a new __init__.py above): rebuild, never mix
         known = {} if full else store.file_state()
         old = {p: digest for p, (digest, _stamp) in known.items()}
         if files is not None:
+            for p, data in files.items():
+                if len(data) > max_file_bytes:
+                    report.too_large.append((p, len(data)))
+            report.too_large.sort(key=lambda item: (-item[1], item[0]))
+            files = {p: data for p, data in files.items() if len(data) <= max_file_bytes}
             stamps = dict.fromkeys(files, "")
             current: dict[str, bytes] = files
         else:
-            stamps = scan_worktree(root, excludes)
+            stamps = scan_worktree(root, excludes, max_file_bytes=max_file_bytes, too_large=report.too_large)
             current = {}
             for p, stamp in stamps.items():
                 if p in known and known[p][1] == stamp:
@@ -255,7 +302,7 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
             return report
         mark = time.perf_counter()
         report.phases["read"] = round(mark - t0, 3)
-        new, blobs, errors = parse_all(changed, workers)
+        new, blobs, errors = parse_all(changed, workers, py_prefix)
         changed_paths = [p for p, _ in changed]
         old_paths = set(old)
         del changed, current  # the sources are no longer needed; facts carry what resolution uses
@@ -286,6 +333,8 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         store.write_files(list(new.values()), blobs, stamps)
         del blobs
         store.set_meta("root", str(root))
+        store.set_meta("schema", SCHEMA_VERSION)
+        store.set_meta("py_package", py_prefix)
         go_module = go_module_path(root) if files is None else store.get_meta("go_module")
         store.set_meta("go_module", go_module)
         modules = store.modules()

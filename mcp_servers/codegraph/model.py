@@ -6,7 +6,10 @@ between processes and to store in SQLite, so an incremental re-index re-parses o
 that changed and re-resolves calls from the stored facts of the others.
 
 All names are *local* to the file's module: `Cart.add` in module `shop.cart` becomes the global
-key `shop.cart:Cart.add` once the resolver knows the module.
+key `py:shop.cart:Cart.add` once the resolver knows the module. The module name carries its
+language family (`py`, `go`, `java`, `js`), because module names of different languages look
+alike (`util.py` is Python module `util`, `util/util.go` is Go package `util`) and a call never
+crosses languages except through FFI, which is not modelled.
 """
 
 from __future__ import annotations
@@ -14,6 +17,27 @@ from __future__ import annotations
 import marshal
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+NAMESPACES = {"python": "py", "go": "go", "java": "java", "typescript": "js", "tsx": "js", "javascript": "js"}
+"""Language family of each indexed language: TypeScript and JavaScript import one another, so they
+share one module namespace; every other language has its own."""
+
+
+def module_key(lang: str, module: str) -> str:
+    """A language's module name qualified by its family (`py:shop.cart`, `go:internal/db`)."""
+    return f"{NAMESPACES.get(lang, lang)}:{module}"
+
+
+def split_module(qualified: str) -> tuple[str, str]:
+    """`py:shop.cart` -> ("py", "shop.cart"): the family and the name as the language writes it."""
+    ns, _, raw = qualified.partition(":")
+    return ns, raw
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """A symbol key to (qualified module, local name); local names never hold a colon."""
+    module, _, local = key.rpartition(":")
+    return module, local
 
 
 class Sym(NamedTuple):

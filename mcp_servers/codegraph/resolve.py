@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from mcp_servers.codegraph.model import FileFacts, Sym
+from mcp_servers.codegraph.model import FileFacts, Sym, module_key, split_key, split_module
 
 CLASS_KINDS = frozenset({"class", "interface", "struct", "enum"})
 FUNC_KINDS = frozenset({"function", "method"})
@@ -99,21 +99,24 @@ class Project:
                 out.append(fi)
         return out
 
-    def find_module(self, name: str) -> str | None:
-        """An import name to a module of this repository: exact, else a unique suffix match.
+    def find_module(self, name: str, ns: str) -> str | None:
+        """An import name to a module of this repository in one language family (`ns`): exact,
+        else a unique suffix match. Returns the qualified module (`py:requests.models`).
 
         The suffix rule lets `import requests.models` find `src/requests/models.py`, and a Go import
         path `example.com/shop/internal/db` find the directory `internal/db`.
         """
-        if name in self.modules:
-            return name
+        exact = f"{ns}:{name}"
+        if exact in self.modules:
+            return exact
         if self._suffix is None:
             self._suffix = {}
             for mod in self.modules:
-                parts = re.split(r"[./]", mod)
+                fam, raw = split_module(mod)
+                parts = re.split(r"[./]", raw)
                 for i in range(1, len(parts)):
-                    self._suffix.setdefault(".".join(parts[i:]), []).append(mod)
-        norm = ".".join(re.split(r"[./]", name))
+                    self._suffix.setdefault(fam + ":" + ".".join(parts[i:]), []).append(mod)
+        norm = ns + ":" + ".".join(re.split(r"[./]", name))
         hits = self._suffix.get(norm, [])
         if len(hits) == 1:
             return hits[0]
@@ -378,32 +381,37 @@ class Resolver:
     # ---- modules and imports ------------------------------------------------------------------
     def import_module(self, fi: FileIndex, spec: str) -> str | None:
         lang = fi.facts.lang
+        ns, raw = split_module(fi.facts.module)
         if lang == "python" and spec.startswith("."):
+            # The file's module name already starts at the top of its package on disk (the indexer
+            # walks up while __init__.py exists), so `from .. import x` means the same whatever
+            # directory was indexed.
             dots = len(spec) - len(spec.lstrip("."))
-            base = fi.facts.module.split(".")
+            base = raw.split(".") if raw else []
             is_pkg = fi.facts.path.endswith("__init__.py")
             keep = len(base) - dots + (1 if is_pkg else 0)
             if keep < 0:
                 return None
             rest = spec[dots:]
             full = ".".join([*base[:keep], *([rest] if rest else [])])
-            return full if full in self.p.modules else self.p.find_module(full)
+            return self.p.find_module(full, ns) if full else None
         if lang in ("typescript", "tsx", "javascript"):
             if not spec.startswith("."):
-                return self.p.find_module(spec) if "/" in spec and spec in self.p.modules else None
+                exact = module_key(lang, spec)
+                return exact if "/" in spec and exact in self.p.modules else None
             folder = posixpath.dirname(fi.facts.path)
             target = posixpath.normpath(posixpath.join(folder, spec))
             for cand in (target, re.sub(r"\.(ts|tsx|js|jsx|mjs|cjs)$", "", target), f"{target}/index"):
-                if cand in self.p.modules:
-                    return cand
+                if module_key(lang, cand) in self.p.modules:
+                    return module_key(lang, cand)
             return None
         if lang == "go":
             gm = self.p.go_module
             if gm and (spec == gm or spec.startswith(gm + "/")):
                 rel = spec[len(gm) + 1:] if spec != gm else "."
-                return rel if rel in self.p.modules else None
-            return self.p.find_module(spec) if "." in spec.split("/")[0] or "/" in spec else None
-        return spec if spec in self.p.modules else self.p.find_module(spec)
+                return module_key(lang, rel) if module_key(lang, rel) in self.p.modules else None
+            return self.p.find_module(spec, ns) if "." in spec.split("/")[0] or "/" in spec else None
+        return self.p.find_module(spec, ns)
 
     def _import_value(self, fi: FileIndex, module: str, member: str) -> Value | None:
         lang = fi.facts.lang
@@ -440,7 +448,8 @@ class Resolver:
             kids = fi.children.get("", {}).get(name)
             if kids:
                 return self._sym_value(module, kids[0])
-        sub = f"{module}.{name}" if module else name
+        ns, raw = split_module(module)
+        sub = f"{module}.{name}" if raw else f"{ns}:{name}"
         if files and files[0].facts.lang == "python" and sub in self.p.modules:
             return Value("module", sub)
         for fi in files:
@@ -477,7 +486,7 @@ class Resolver:
         return found
 
     def _find_symbol(self, key: str) -> tuple[FileIndex, Sym] | None:
-        module, _, local = key.partition(":")
+        module, local = split_key(key)
         for fi in self.p.module_files(module):
             sym = fi.syms.get(local)
             if sym is not None:

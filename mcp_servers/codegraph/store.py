@@ -13,7 +13,9 @@ from pathlib import Path
 
 from mcp_servers.codegraph.model import FileFacts, decode, encode
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+"""Bumped when keys or facts change shape; an index of another version is rebuilt in full.
+2: module names carry their language family (`py:shop.cart`), Python modules start at the package."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);

@@ -34,15 +34,15 @@ def test_index_then_callers_impact_stacktrace(tmp_path: Path) -> None:
     assert "16 symbols" in result.output and (repo / ".vigil" / "codegraph.db").is_file()
     result = runner.invoke(app, ["code", "callers", "DB.Save", "--repo", str(repo)])
     assert result.exit_code == 0, result.output
-    assert "internal/cart:Cart.Add" in result.output
+    assert "go:internal/cart:Cart.Add" in result.output
     result = runner.invoke(app, ["code", "impact", "DB.flush", "--depth", "4", "--repo", str(repo)])
     assert result.exit_code == 0
-    assert "| 4 | cmd/shop:handle | cmd/shop/main.go:10 | HTTP handler |" in result.output
+    assert "| 4 | go:cmd/shop:handle | cmd/shop/main.go:10 | HTTP handler |" in result.output
     trace = tmp_path / "panic.txt"
     trace.write_text(GO_TRACE)
     result = runner.invoke(app, ["code", "stacktrace", str(trace), "--repo", str(repo)])
     assert result.exit_code == 0
-    assert "raised in: internal/db:DB.Save" in result.output
+    assert "raised in: go:internal/db:DB.Save" in result.output
 
 
 def test_cli_errors_are_plain(tmp_path: Path) -> None:
@@ -60,12 +60,12 @@ def test_own_repository_indexed(tmp_path: Path) -> None:
     report = index_repository(REPO_ROOT, tmp_path / "self.db", workers=2)
     assert not report.errors
     g = CodeGraph(tmp_path / "self.db")
-    callers = {c for c, _ in g.callers("mcp_servers.codegraph.indexer:index_repository")}
-    assert {"mcp_servers.codegraph.cli:index_cmd", "mcp_servers.codegraph.server:load_graph",
-            "mcp_servers.codegraph.indexer:index_commit"} <= callers
+    callers = {c for c, _ in g.callers("py:mcp_servers.codegraph.indexer:index_repository")}
+    assert {"py:mcp_servers.codegraph.cli:index_cmd", "py:mcp_servers.codegraph.server:load_graph",
+            "py:mcp_servers.codegraph.indexer:index_commit"} <= callers
     # A method call through a typed local: `g = CodeGraph(...)` then `g.callers(...)`.
-    assert "tests.codegraph.test_cli_and_self:test_own_repository_indexed" in {
-        c for c, _ in g.callers("mcp_servers.codegraph.graph:CodeGraph.callers")}
+    assert "py:tests.codegraph.test_cli_and_self:test_own_repository_indexed" in {
+        c for c, _ in g.callers("py:mcp_servers.codegraph.graph:CodeGraph.callers")}
 
 
 def test_entry_points_in_own_code(tmp_path: Path) -> None:
@@ -73,5 +73,6 @@ def test_entry_points_in_own_code(tmp_path: Path) -> None:
     report = index_repository(REPO_ROOT / "mcp_servers" / "codegraph", tmp_path / "cg.db", workers=1)
     assert not report.errors
     g = CodeGraph(tmp_path / "cg.db")
-    assert g.symbols["cli:callers_cmd"].entry == "cli"
-    assert g.symbols["server:build_server.get_callers"].entry == "mcp"
+    # Indexed from inside the package, the keys are the ones a whole-repository index gives.
+    assert g.symbols["py:mcp_servers.codegraph.cli:callers_cmd"].entry == "cli"
+    assert g.symbols["py:mcp_servers.codegraph.server:build_server.get_callers"].entry == "mcp"

@@ -43,9 +43,9 @@ def test_changed_symbols_for_a_commit_range(repo: Path, tmp_path: Path) -> None:
     g = CodeGraph(tmp_path / "g.db")
     text = answers.changed_answer(g, "HEAD~1..HEAD")
     assert text.startswith("1 symbols touched in 1 files")
-    assert "shop.pricing:discount" in text and "shop.pricing:total " not in text
+    assert "py:shop.pricing:discount" in text and "py:shop.pricing:total " not in text
     # A single commit works as well as a range.
-    assert "shop.pricing:discount" in answers.changed_answer(g, "HEAD")
+    assert "py:shop.pricing:discount" in answers.changed_answer(g, "HEAD")
 
 
 def test_bad_revision_is_refused_before_git_runs(repo: Path, tmp_path: Path) -> None:
@@ -59,9 +59,9 @@ def test_index_a_commit_from_the_object_store(repo: Path, tmp_path: Path) -> Non
     (repo / "shop" / "extra.py").write_text("def uncommitted():\n    return 1\n")
     index_commit(repo, "HEAD~1", tmp_path / "old.db", workers=1)
     g = CodeGraph(tmp_path / "old.db")
-    assert "shop.extra:uncommitted" not in g.symbols
+    assert "py:shop.extra:uncommitted" not in g.symbols
     assert g.commit == "HEAD~1"
-    assert {c for c, _ in g.callers("shop.pricing:discount")} == {"shop.cart:Cart.total"}
+    assert {c for c, _ in g.callers("py:shop.pricing:discount")} == {"py:shop.cart:Cart.total"}
 
 
 def test_commits_touching_a_line_range(repo: Path) -> None:
@@ -79,7 +79,7 @@ def test_gitignored_build_output_is_not_indexed(repo: Path, tmp_path: Path) -> N
     index_repository(repo, tmp_path / "g.db", workers=1)
     g = CodeGraph(tmp_path / "g.db")
     assert not [p for p in g.files if p.startswith("build/")]
-    assert "shop.new_module:fresh" in g.symbols
+    assert "py:shop.new_module:fresh" in g.symbols
 
 
 def test_module_level_changes_are_listed(repo: Path, tmp_path: Path) -> None:

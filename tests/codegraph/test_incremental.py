@@ -68,7 +68,7 @@ def test_interface_edit_reresolves_dependents(tmp_path: Path) -> None:
                                              "def store(self, rows):\n        self._write"))
     assert check_same_as_full(repo, db, tmp_path) == "dependents"
     con = sqlite3.connect(db)
-    assert ("shop.cart:Cart.save", "self.db.save") in set(con.execute("SELECT src, callee FROM unresolved"))
+    assert ("py:shop.cart:Cart.save", "self.db.save") in set(con.execute("SELECT src, callee FROM unresolved"))
 
 
 def test_file_rename_and_deletion(tmp_path: Path) -> None:
@@ -83,8 +83,8 @@ def test_file_rename_and_deletion(tmp_path: Path) -> None:
     assert check_same_as_full(repo, db, tmp_path) == "full"
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM symbols WHERE path='shop/service.py'").fetchone()[0] == 0
-    callers = {r[0] for r in con.execute("SELECT src FROM edges WHERE dst='shop.prices:total'")}
-    assert callers == {"shop.cart:Cart.total"}
+    callers = {r[0] for r in con.execute("SELECT src FROM edges WHERE dst='py:shop.prices:total'")}
+    assert callers == {"py:shop.cart:Cart.total"}
 
 
 def test_go_edit_in_one_file_of_a_package(tmp_path: Path) -> None:

@@ -43,24 +43,24 @@ async def test_lists_the_eight_read_only_tools(server) -> None:  # type: ignore[
 @pytest.mark.anyio
 async def test_callers_and_impact(server) -> None:  # type: ignore[no-untyped-def]
     err, text = await call(server, "get_callers", {"symbol": "Database.save"})
-    assert not err and text.startswith("1 callers of shop.db:Database.save")
-    assert "| shop.cart:Cart.save | shop/cart.py:17 | 18 |" in text
-    err, text = await call(server, "get_impact_radius", {"symbol": "shop.db:Database._write", "depth": 3})
+    assert not err and text.startswith("1 callers of py:shop.db:Database.save")
+    assert "| py:shop.cart:Cart.save | shop/cart.py:17 | 18 |" in text
+    err, text = await call(server, "get_impact_radius", {"symbol": "py:shop.db:Database._write", "depth": 3})
     assert not err
-    assert "| 3 | shop.cart:Cart.add | shop/cart.py:13 |" in text
+    assert "| 3 | py:shop.cart:Cart.add | shop/cart.py:13 |" in text
 
 
 @pytest.mark.anyio
 async def test_every_tool_answers(server) -> None:  # type: ignore[no-untyped-def]
     cases = {
-        "get_symbol": ({"symbol": "Cart"}, "class shop.cart:Cart"),
-        "search_symbols": ({"query": "item prices"}, "shop.pricing:total"),
-        "get_callees": ({"symbol": "Service.checkout"}, "shop.db:Cache.save"),
+        "get_symbol": ({"symbol": "Cart"}, "class py:shop.cart:Cart"),
+        "search_symbols": ({"query": "item prices"}, "py:shop.pricing:total"),
+        "get_callees": ({"symbol": "Service.checkout"}, "py:shop.db:Cache.save"),
         "get_module_structure": ({"module": "shop.db"}, "method _write"),
         "changed_symbols": ({"diff": "--- a/shop/db.py\n+++ b/shop/db.py\n@@ -11 +11 @@\n-x\n+y\n"},
-                            "shop.db:Database._write"),
+                            "py:shop.db:Database._write"),
         "resolve_stacktrace": ({"trace": 'File "/app/shop/db.py", line 11, in _write\nZeroDivisionError: x'},
-                               "raised in: shop.db:Database._write"),
+                               "raised in: py:shop.db:Database._write"),
     }
     for name, (args, expected) in cases.items():
         err, text = await call(server, name, args)
@@ -71,7 +71,7 @@ async def test_every_tool_answers(server) -> None:  # type: ignore[no-untyped-de
 @pytest.mark.anyio
 async def test_errors_tell_the_model_what_to_do(server) -> None:  # type: ignore[no-untyped-def]
     err, text = await call(server, "get_callers", {"symbol": "save"})
-    assert err and "ambiguous" in text and "shop.db:Database.save" in text
+    assert err and "ambiguous" in text and "py:shop.db:Database.save" in text
     err, text = await call(server, "get_symbol", {"symbol": "NoSuchThing"})
     assert err and "search_symbols" in text
     err, text = await call(server, "changed_symbols", {})
@@ -102,6 +102,6 @@ async def test_vigil_mcp_codegraph_over_stdio(tmp_path: Path) -> None:
     async with Client(params, read_timeout_seconds=60) as client:
         result = await client.call_tool("get_callers", {"symbol": "DB.Save"})
     assert not result.is_error
-    assert "internal/cart:Cart.Add" in result.content[0].text  # type: ignore[union-attr]
+    assert "go:internal/cart:Cart.Add" in result.content[0].text  # type: ignore[union-attr]
     assert (repo / ".vigil" / "codegraph.db").is_file()
     assert (tmp_path / "state" / "audit.jsonl").read_text().count("get_callers") >= 1

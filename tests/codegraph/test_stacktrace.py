@@ -60,10 +60,10 @@ def test_parse_each_format() -> None:
 
 
 @pytest.mark.parametrize(("fixture", "trace", "raised_in", "caller"), [
-    ("py_shop", PY_TRACE, "shop.cart:Cart.save", "shop.cart:Cart.add"),
-    ("go_shop", GO_TRACE, "internal/db:DB.Save", "internal/cart:Cart.Add"),
-    ("java_shop", JAVA_TRACE, "com.acme.shop.db:Cache.save", "com.acme.shop:Cart.add"),
-    ("ts_shop", JS_TRACE, "src/services/db:Database.write", "src/services/db:Database.save"),
+    ("py_shop", PY_TRACE, "py:shop.cart:Cart.save", "py:shop.cart:Cart.add"),
+    ("go_shop", GO_TRACE, "go:internal/db:DB.Save", "go:internal/cart:Cart.Add"),
+    ("java_shop", JAVA_TRACE, "java:com.acme.shop.db:Cache.save", "java:com.acme.shop:Cart.add"),
+    ("ts_shop", JS_TRACE, "js:src/services/db:Database.write", "js:src/services/db:Database.save"),
 ])
 def test_trace_resolves_to_the_raising_function(fixture: str, trace: str, raised_in: str, caller: str,
                                                 tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_bundled_incident_trace_resolves_to_parse_timeout(tmp_path: Path) -> Non
     logs = sorted(BUNDLE.glob("cluster/payments/payments-*/payments.previous.txt"))
     assert logs, "the bundle has no previous-container log for payments"
     text = answers.stacktrace_answer(g, logs[0].read_text(), commits=1)
-    assert "raised in: payments.config:parse_timeout at payments/config.py:" in text
+    assert "raised in: py:payments.config:parse_timeout at payments/config.py:" in text
     assert "ValueError: could not convert string to float: '5s'" in text
-    assert "callers (1): payments.config:load_settings" in text
+    assert "callers (1): py:payments.config:load_settings" in text
     assert "recent commits touching it:" in text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import io
+import tokenize
 from bisect import bisect_right
 from typing import Any
 
@@ -19,6 +22,46 @@ def query(lang: str, source: str) -> Query:
     if q is None:
         q = _QUERIES[key] = Query(get_language(lang), source)  # type: ignore[arg-type]
     return q
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def as_utf8(lang: str, data: bytes) -> bytes:
+    """The file's text as UTF-8 bytes, which is what the grammars read.
+
+    Tree-sitter works on bytes and its grammars expect UTF-8: a Latin-1 `café` would end the
+    identifier at the first non-UTF-8 byte. So the source is decoded the way its language does and
+    re-encoded: Python honours a BOM and a PEP 263 declaration in the first two lines (the standard
+    library's own `tokenize.detect_encoding`, so `# vim: set fileencoding=...` counts exactly when
+    Python counts it); other languages honour a BOM and otherwise read UTF-8. Text that still does
+    not decode is read as Latin-1, which maps every byte to a character, so no identifier is cut
+    short (a legacy non-Latin-1 file may show other letters, never fewer). Line numbers are kept.
+    """
+    encoding = "utf-8"
+    if lang == "python":
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except (SyntaxError, LookupError):  # unknown codec or a bad declaration: Python would refuse it
+            encoding = "utf-8"
+    else:
+        for bom, name in _BOMS:
+            if data.startswith(bom):
+                encoding = name
+                break
+    if encoding == "utf-8":
+        try:
+            data.decode("utf-8")
+            return data  # the common case: already what the grammar reads
+        except UnicodeDecodeError:
+            pass
+    try:
+        decoded = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        decoded = data.decode("latin-1")
+    decoded = decoded.removeprefix("\ufeff")
+    return decoded.encode("utf-8", "surrogatepass")
 
 
 def matches(q: Query, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:

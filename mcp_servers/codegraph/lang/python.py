@@ -31,11 +31,14 @@ MCP_DECORATORS = (".tool(", ".tool\n", ".resource(", ".prompt(")
 
 
 def module_for(path: str) -> str:
-    """`pkg/sub/mod.py` -> `pkg.sub.mod`; `pkg/__init__.py` -> `pkg`."""
+    """`pkg/sub/mod.py` -> `pkg.sub.mod`; `pkg/__init__.py` -> `pkg`; a top `__init__.py` -> ""
+    (the package the index root is; the indexer prefixes its name)."""
     mod = path[:-3] if path.endswith(".py") else path
     mod = mod.replace("/", ".")
     if mod.endswith(".__init__"):
         mod = mod[: -len(".__init__")]
+    elif mod == "__init__":
+        mod = ""
     return mod
 
 
