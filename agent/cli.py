@@ -1,24 +1,24 @@
-"""The `vigil` command line: one typer app; each area adds its own sub-app here.
+"""The `vigil` command line: one typer app; each area's commands join it in agent/cli_mounts.py.
 
 typer was chosen because commands are plain typed functions (the same habit as the MCP tools) and
-it gives shell completion and `--help` for free; rich renders tables and colour.
+it gives shell completion and `--help` for free; rich renders tables and colour. Commands load
+lazily (cli_mounts.LazyGroup), so this module imports only what `vigil --help` and `--version`
+need; the config, policy and audit commands below import their modules inside the function.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from agent.config import ConfigError, config_path, load_config
+from agent.cli_mounts import RootGroup
 
 app = typer.Typer(
+    cls=RootGroup,
     name="vigil",
     help="Vigil: an agentic SRE assistant. Runbook-driven investigations over read-only tools, "
     "behind five guardrail layers.",
@@ -36,6 +36,8 @@ ConfigOption = Annotated[
 
 def _version(value: bool) -> None:
     if value:
+        from importlib import metadata
+
         console.print(f"vigil {metadata.version('vigil-sre')}")
         raise typer.Exit()
 
@@ -50,12 +52,13 @@ def main_callback(
 
 # -- config ------------------------------------------------------------------------------------------
 config_app = typer.Typer(help="Check the configuration.", no_args_is_help=True)
-app.add_typer(config_app, name="config")
 
 
 @config_app.command("check")
 def config_check(config: ConfigOption = None) -> None:
     """Validate vigil.yaml plus VIGIL__* overrides; explain every error with its field path and a fix."""
+    from agent.config import ConfigError, config_path, load_config
+
     try:
         cfg = load_config(config)
     except ConfigError as exc:
@@ -70,7 +73,6 @@ def config_check(config: ConfigOption = None) -> None:
 # -- policy ------------------------------------------------------------------------------------------
 policy_app = typer.Typer(help="Evaluate actions against a policy file (for policy authors and CI).",
                          no_args_is_help=True)
-app.add_typer(policy_app, name="policy")
 
 
 @policy_app.command("check")
@@ -88,6 +90,7 @@ def policy_check(
     audit: Annotated[Path | None, typer.Option("--audit", help="Append the decision to this audit log.")] = None,
 ) -> None:
     """Print each layer's decision on one action; exit 0 on allow and 1 on deny (like conftest)."""
+    import asyncio
     import tempfile
 
     from guardrails.action import Action, Actor, Risk, RollbackPlan
@@ -140,7 +143,6 @@ def _tool_spec(tool: str, schema: Path | None) -> tuple[Any, str | None]:
 
 # -- audit -------------------------------------------------------------------------------------------------
 audit_app = typer.Typer(help="Verify and read the tamper-evident audit log.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
@@ -168,6 +170,8 @@ def audit_show(
     last: Annotated[int, typer.Option(help="Show the last N records (0 = all).")] = 50,
 ) -> None:
     """Print the log as a readable table."""
+    from rich.table import Table
+
     from guardrails.audit import AuditLog
 
     records = [r for r in AuditLog(path).records()
@@ -181,16 +185,6 @@ def audit_show(
         table.add_row(str(r["seq"]), str(r.get("ts", ""))[:19], str(r.get("kind", "")), str(r.get("where", "")),
                       str(r.get("actor", "")), str(r.get("tool", "")), verdict, str(reason))
     console.print(table)
-
-
-def _mount_optional() -> None:
-    """Mount each area's sub-app. Areas own their commands; this is the only place they meet."""
-    from agent import cli_mounts
-
-    cli_mounts.mount(app)
-
-
-_mount_optional()
 
 
 def main() -> None:
