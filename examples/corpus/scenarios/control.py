@@ -123,7 +123,7 @@ def frontend_cpu_throttling() -> Incident:
                      "pod, namespace) / sum(increase(container_cpu_cfs_periods_total[5m])) by (container, pod, "
                      "namespace) > (25 / 100)", severity="info")
     inc.answer_key(culprit=("HorizontalPodAutoscaler", "web", "frontend"),
-                   keywords=["web-frontend", "FailedGetScale", "scaleTargetRef"],
+                   keywords=["web-frontend", "FailedGetScale"],
                    root_cause="HPA web/frontend's scaleTargetRef names Deployment web-frontend, which does not exist "
                               "(the Deployment "
                               "is frontend), so it never scales (FailedGetScale) and frontend stays at 3 replicas "
@@ -248,7 +248,7 @@ def cart_replicas_mismatch() -> Incident:
                      'kube_deployment_spec_replicas{job="kube-state-metrics"} > '
                      'kube_deployment_status_replicas_available{job="kube-state-metrics"}')
     inc.answer_key(culprit=("ValidatingWebhookConfiguration", "", "policy-guard"),
-                   keywords=["policy-guard-webhook", "failurePolicy", "not found"],
+                   keywords=["policy-guard-webhook", "failurePolicy"],
                    root_cause="ValidatingWebhookConfiguration policy-guard (failurePolicy Fail) still sends every pod "
                               "creation to Service policy-system/policy-guard-webhook, which was uninstalled (service "
                               "not found), so the API server rejects new pods and cart cannot replace its lost "

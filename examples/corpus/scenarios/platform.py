@@ -77,7 +77,7 @@ def fluentbit_no_output() -> Incident:
                      "No bytes sent by any fluent-bit output in the last 15 minutes while inputs are configured.",
                      'sum(rate(fluentbit_output_proc_bytes_total{job="fluent-bit"}[5m])) == 0',
                      runbook="https://wiki.example.com/runbooks/logging")
-    inc.answer_key(culprit=("DaemonSet", "logging", "fluent-bit"), keywords=["permissions", "65534", "/var/log"],
+    inc.answer_key(culprit=("DaemonSet", "logging", "fluent-bit"), keywords=["permission", "65534", "/var/log"],
                    root_cause="DaemonSet logging/fluent-bit now runs as uid 65534 (runAsNonRoot hardening) and cannot "
                               "read /var/log/containers (read error, check permissions), so nothing reaches Loki.",
                    category="daemonset-permission-denied",
