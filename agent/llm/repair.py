@@ -447,31 +447,16 @@ def apply_repairs(calls: list[ToolCall | RawToolCall], tools: list[ToolDef]) -> 
 
 
 def calls_in_text(text: str, tools: list[ToolDef]) -> list[RawToolCall]:
-    """Tool calls a model wrote as JSON text instead of using the tool-call channel.
+    """Tool calls a model wrote as text instead of using the tool-call channel (agent/llm/text_calls.py).
 
-    Only a reply that is nothing but such JSON (optionally fenced) counts, and only when every name
-    resolves to an offered tool; prose that merely mentions JSON is left alone.
+    Tagged forms (Qwen's `<tool_call>`, `functools[...]`, `[TOOL_CALLS]`) always count; bare or
+    fenced JSON only when every name resolves to an offered tool; prose that merely mentions JSON
+    is left alone.
     """
-    body = strip_fences(text)
-    if not body.startswith(("{", "[")) or not tools:
-        return []
-    try:
-        parsed = json.loads(body)
-    except json.JSONDecodeError:
-        return []
-    items = parsed if isinstance(parsed, list) else [parsed]
-    found: list[RawToolCall] = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            return []
-        if isinstance(item.get("function"), dict):
-            item = item["function"]
-        name = item.get("name") or item.get("tool")
-        if not isinstance(name, str) or resolve_tool_name(name, tools)[0] is None:
-            return []
-        extra = set(item) - {"name", "tool", "arguments", "parameters", "id", "type"}
-        if extra:
-            return []
-        args = item.get("arguments", item.get("parameters"))
-        found.append(RawToolCall(f"vigil_text_call_{index}", name, args))
-    return found
+    from agent.llm.text_calls import text_calls
+
+    def known(name: str) -> bool:
+        return resolve_tool_name(name, tools)[0] is not None
+
+    return [RawToolCall(f"vigil_text_call_{index}", name, args)
+            for index, (name, args) in enumerate(text_calls(text, tools, known))]
