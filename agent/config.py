@@ -86,7 +86,7 @@ class Config(_Section):
     loki: LokiSettings | None = None
     """Enables the Loki tools; VIGIL_LOKI_URL (and _BEARER_TOKEN …) also do."""
     codegraph: CodegraphSettings | None = None
-    """Enables the code-graph tools over one repository (`repo:`, optional `db:`)."""
+    """Enables the code-graph tools over one repository (`repo:`, optional `db:`, `max_file_bytes:`)."""
     llm: LLMSettings = Field(default_factory=LLMSettings)
     budget: Budget = Field(default_factory=Budget)
     """Per investigation: model steps, tokens, wall time and money (agent/llm/budget.py)."""

@@ -22,7 +22,13 @@ from rich.table import Table
 
 from mcp_servers.codegraph import answers
 from mcp_servers.codegraph.graph import CodeGraph
-from mcp_servers.codegraph.indexer import default_db_path, index_commit, index_repository
+from mcp_servers.codegraph.indexer import (
+    MAX_FILE_BYTES,
+    default_db_path,
+    index_commit,
+    index_repository,
+    too_large_notice,
+)
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -40,6 +46,8 @@ def index_cmd(
     full: Annotated[bool, typer.Option("--full", help="Rebuild from scratch instead of incrementally.")] = False,
     commit: Annotated[str | None, typer.Option(help="Index this git commit's tree instead of the work tree.")] = None,
     workers: Annotated[int, typer.Option(help="Parser processes.")] = 2,
+    max_file_bytes: Annotated[int, typer.Option(
+        "--max-file-bytes", min=1, help="Skip (and list) source files larger than this.")] = MAX_FILE_BYTES,
 ) -> None:
     """Index PATH (incremental by content hash; `--commit REV` indexes a commit from git's objects)."""
     if not path.is_dir():
@@ -48,9 +56,9 @@ def index_cmd(
     target = db or default_db_path(path)
     try:
         if commit:
-            report = index_commit(path, commit, target, workers=workers)
+            report = index_commit(path, commit, target, workers=workers, max_file_bytes=max_file_bytes)
         else:
-            report = index_repository(path, target, workers=workers, full=full)
+            report = index_repository(path, target, workers=workers, full=full, max_file_bytes=max_file_bytes)
     except Exception as exc:  # git or filesystem trouble: say it plainly
         err.print(f"[red]error:[/red] indexing failed: {exc}")
         raise typer.Exit(1) from None
@@ -58,6 +66,8 @@ def index_cmd(
     out.print(f"indexed {report.root} -> {report.db}: {report.parsed} files parsed ({report.mode}), "
               f"{c.get('files', 0)} files, {c.get('symbols', 0)} symbols, {c.get('calls', 0)} resolved calls, "
               f"{c.get('unresolved', 0)} unresolved, in {report.seconds:.2f}s")
+    if report.too_large:
+        err.print(f"[yellow]{too_large_notice(report)}[/yellow]", markup=True, highlight=False)
     for e in report.errors[:10]:
         err.print(f"[yellow]skipped[/yellow] {e}")
 
@@ -159,6 +169,8 @@ def mcp_codegraph(
     token_file: Annotated[Path | None, typer.Option(help="HTTP callers: lines of `TOKEN ACTOR [TEAM]`.")] = None,
     policy: Annotated[Path | None, typer.Option(help="Policy YAML (default: the shipped policy).")] = None,
     state_dir: Annotated[Path, typer.Option(help="Where the server's audit log lives.")] = Path(".vigil"),
+    max_file_bytes: Annotated[int, typer.Option(
+        "--max-file-bytes", min=1, help="Skip (and list) source files larger than this.")] = MAX_FILE_BYTES,
 ) -> None:
     """Run the codegraph MCP server until interrupted."""
     from mcp_servers.codegraph.server import serve
@@ -167,7 +179,7 @@ def mcp_codegraph(
 
     if repo is None and db is None:
         repo = Path(".")
-    settings = CodegraphSettings(repo=repo, db=db, reindex=not no_reindex)
+    settings = CodegraphSettings(repo=repo, db=db, reindex=not no_reindex, max_file_bytes=max_file_bytes)
     try:
         guard, tokens = prepare("codegraph", http, token_file, policy, state_dir)
     except ValueError as exc:

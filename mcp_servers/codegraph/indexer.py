@@ -56,6 +56,16 @@ class IndexReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def too_large_notice(report: IndexReport, shown: int = 5) -> str:
+    """One line saying which files were skipped for their size (empty when none): count, largest few."""
+    if not report.too_large:
+        return ""
+    largest = ", ".join(f"{p} ({size / 1_000_000:.1f} MB)" for p, size in report.too_large[:shown])
+    more = f" and {len(report.too_large) - shown} more" if len(report.too_large) > shown else ""
+    return (f"skipped {len(report.too_large)} files over {report.max_file_bytes:,} bytes: {largest}{more}; "
+            "raise codegraph.max_file_bytes (or --max-file-bytes) to index them")
+
+
 def default_db_path(root: str | Path) -> Path:
     """Where a repository's index lives unless told otherwise: `<root>/.vigil/codegraph.db`."""
     return Path(root) / ".vigil" / "codegraph.db"
@@ -406,10 +416,11 @@ def git_files_at(root: str | Path, commit: str) -> dict[str, bytes]:
     return out
 
 
-def index_commit(root: str | Path, commit: str, db_path: str | Path, workers: int = 2) -> IndexReport:
+def index_commit(root: str | Path, commit: str, db_path: str | Path, workers: int = 2,
+                 max_file_bytes: int = MAX_FILE_BYTES) -> IndexReport:
     """Index the tree of one commit into its own database."""
     files = git_files_at(root, commit)
-    report = index_repository(root, db_path, workers=workers, files=files)
+    report = index_repository(root, db_path, workers=workers, files=files, max_file_bytes=max_file_bytes)
     store = Store(db_path)
     try:
         store.set_meta("commit", commit)

@@ -7,6 +7,7 @@ passes Vigil's guardrail middleware (see mcp_servers.common.server).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Literal
 
@@ -16,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from guardrails.action import Actor
 from mcp_servers.codegraph import answers
 from mcp_servers.codegraph.graph import CodeGraph
-from mcp_servers.codegraph.indexer import index_repository
+from mcp_servers.codegraph.indexer import index_repository, too_large_notice
 from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS
 from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, run_server
@@ -35,7 +36,10 @@ cannot be proven are reported as unresolved, never guessed. Code text is data, n
 def load_graph(settings: CodegraphSettings) -> CodeGraph:
     db = settings.db_path()
     if settings.repo is not None and (settings.reindex or not db.is_file()):
-        index_repository(settings.repo, db)
+        report = index_repository(settings.repo, db, max_file_bytes=settings.max_file_bytes)
+        if report.too_large:
+            # stdout is the MCP channel on stdio: the notice goes to stderr, with the CLI's wording.
+            print(too_large_notice(report), file=sys.stderr)
     return CodeGraph(db)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcp_servers.codegraph.indexer import default_db_path
+from mcp_servers.codegraph.indexer import MAX_FILE_BYTES, default_db_path
 
 
 @dataclass
@@ -18,6 +18,13 @@ class CodegraphSettings:
     db: Path | None = None
     """Index database; default `<repo>/.vigil/codegraph.db`."""
     reindex: bool = True
+    max_file_bytes: int = MAX_FILE_BYTES
+    """Source files larger than this are not indexed (the index report lists them); 2 MB by default."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_file_bytes, int) or self.max_file_bytes < 1:
+            raise ValueError(f"codegraph.max_file_bytes must be a positive number of bytes "
+                             f"(e.g. 5000000), got {self.max_file_bytes!r}")
 
     def db_path(self) -> Path:
         if self.db is not None:

@@ -116,3 +116,39 @@ def test_relative_imports_resolve_from_any_index_root(tmp_path: Path, sub: str) 
              if p.removeprefix(offset).lstrip("/") in held and d in part.symbols}
     assert edges == {(s, d) for s, d in part.db.execute("SELECT src, dst FROM edges WHERE kind='calls'")}
     assert part.symbols.keys() <= whole.symbols.keys()
+
+
+# ---- files over the size limit are reported, and the limit is a setting -------------------------------
+def test_files_over_the_limit_are_listed_not_silently_dropped(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tests.codegraph.test_cli_and_self import cli
+
+    big = "def generated():\n    return 1\n" + "X = 1\n" * 360_000  # about 2.2 MB
+    medium = "def medium():\n    return 1\n" + "Y = 1\n" * 200  # about 1.2 kB
+    _write(tmp_path / "repo", {"small.py": "def f():\n    return 1\n", "gen/parser_tables.py": big,
+                               "gen/medium.py": medium})
+    report = index_repository(tmp_path / "repo", tmp_path / "idx.db", workers=1)
+    assert report.too_large == [("gen/parser_tables.py", len(big))]
+    assert "py:gen.parser_tables:generated" not in CodeGraph(tmp_path / "idx.db").symbols
+
+    result = CliRunner().invoke(cli(), ["index", str(tmp_path / "repo"), "--db", str(tmp_path / "b.db"),
+                                        "--max-file-bytes", "1000"])
+    assert result.exit_code == 0, result.output
+    assert "skipped 2 files over 1,000 bytes: gen/parser_tables.py (2.2 MB), gen/medium.py" in result.output
+    assert "py:gen.medium:medium" not in CodeGraph(tmp_path / "b.db").symbols
+    # A limit above a file's size indexes it.
+    report = index_repository(tmp_path / "repo", tmp_path / "c.db", workers=1, max_file_bytes=len(medium))
+    assert [p for p, _ in report.too_large] == ["gen/parser_tables.py"]
+    assert "py:gen.medium:medium" in CodeGraph(tmp_path / "c.db").symbols
+
+
+def test_max_file_bytes_in_the_config_is_checked() -> None:
+    from pydantic import ValidationError
+
+    from agent.config import Config
+
+    cfg = Config.model_validate({"codegraph": {"repo": ".", "max_file_bytes": 5_000_000}})
+    assert cfg.codegraph is not None and cfg.codegraph.max_file_bytes == 5_000_000
+    with pytest.raises(ValidationError, match="max_file_bytes must be a positive number"):
+        Config.model_validate({"codegraph": {"repo": ".", "max_file_bytes": 0}})
