@@ -65,6 +65,8 @@ def eval_command(
     else:
         for table in rich_tables(result):
             out.print(table)
+    for failed in (r for r in result.results if r.verdict == "error"):
+        err.print(f"[red]error[/red] {failed.bundle} ({failed.model}): {failed.error}", highlight=False)
     leaked = [r for r in result.results if r.verdict == "leak"]
     below = [t for t in result.totals if min_accuracy is not None and t.accuracy < min_accuracy]
     if leaked:

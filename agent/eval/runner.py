@@ -13,7 +13,7 @@ import io
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,15 +119,15 @@ def run_eval(bundles: list[Path], models: list[str], config: Config, *, answers_
         if model is not None:
             asyncio.run(model.aclose())
     started = time.monotonic()
-    results: list[CaseResult] = []
+    results: dict[int, CaseResult] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="vigil-eval") as pool:
-        futures = [pool.submit(run_case, case, config, model_factory) for case in cases]
-        for future in futures:
-            result = future.result()
-            results.append(result)
+        futures = {pool.submit(run_case, case, config, model_factory): i for i, case in enumerate(cases)}
+        for future in as_completed(futures):  # progress as cases finish; results keep the cases' order
+            results[futures[future]] = future.result()
             if on_result is not None:
-                on_result(result)
-    return EvalResult(results=results, totals=totals(results, models), wall_seconds=time.monotonic() - started)
+                on_result(results[futures[future]])
+    ordered = [results[i] for i in range(len(cases))]
+    return EvalResult(results=ordered, totals=totals(ordered, models), wall_seconds=time.monotonic() - started)
 
 
 def run_case(case: Case, config: Config, model_factory: ModelFactory = build_recorded) -> CaseResult:
