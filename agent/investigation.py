@@ -395,10 +395,14 @@ def _apply_suspects(report: Report, suspects: list[Candidate]) -> None:
     # A rule that restates a suspect's scan finding adds nothing but a second line: the suspect says more.
     report.hypotheses = [h for h in report.hypotheses if not (
         h.source == "runbook" and any(h.cause.rstrip(".") in s.cause for s in suspects))]
+    corroborated = False
     for hypothesis in report.hypotheses:
         agrees = top.ref is not None and top.ref.name.lower() in hypothesis.cause.lower()
         if hypothesis.source == "runbook" and not agrees:
             hypothesis.confidence = round(min(hypothesis.confidence, max(0.05, top.confidence - 0.05)), 2)
+        corroborated = corroborated or (hypothesis.source == "runbook" and agrees)
+    if corroborated:  # two independent readings of the evidence name the same object: more certain
+        top.confidence = min(0.97, max(top.confidence + 0.05, max(h.confidence for h in report.hypotheses) + 0.01))
     for suspect in suspects:
         if any(suspect.cause == h.cause for h in report.hypotheses):
             continue

@@ -48,7 +48,7 @@ PROBLEM_OF_CHECK: tuple[tuple[str, str], ...] = (
     ("netpol.blocks_dns", "dns"), ("pvc.", "pvc"), ("pod.mount", "pvc"), ("node.pressure", "evict"),
     ("node.", "node"), ("quota.", "quota"), ("hpa.", "hpa"), ("job.", "job"), ("cronjob.", "job"),
     ("pod.oomkilled", "oom"), ("pod.image_pull", "image"), ("ingress.", "ingress"), ("webhook.", "webhook"),
-    ("pod.evicted", "evict"),
+    ("pod.evicted", "evict"), ("pdb.", "drain"),
 )
 """The kind of problem (agent.triage.subject.PROBLEM_WORDS) each scan check is evidence of."""
 
@@ -142,6 +142,23 @@ _FALLBACK_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 
 
+IN_CONTEXT_WEIGHT: dict[str, dict[str, float]] = {
+    # When the incident is about one kind of problem, some findings change role. A drain or node
+    # upgrade that cannot evict is blocked by a PodDisruptionBudget allowing no disruption; the
+    # cordoned node is the drain itself doing its job, not a cause.
+    "drain": {"pdb.no_disruptions": 0.85, "node.cordoned": 0.3},
+}
+
+
+def weight_in_context(finding: dict[str, Any], problems: set[str]) -> float:
+    """The cause weight of a finding for an incident about `problems` (see IN_CONTEXT_WEIGHT)."""
+    check = str(finding.get("check") or "")
+    for problem in sorted(problems):
+        if check in IN_CONTEXT_WEIGHT.get(problem, {}):
+            return IN_CONTEXT_WEIGHT[problem][check]
+    return cause_weight(finding)
+
+
 def cause_weight(finding: dict[str, Any]) -> float:
     """How likely this finding's kind of problem is a cause rather than a consequence (0..1)."""
     check = str(finding.get("check") or "").lower()
@@ -153,7 +170,7 @@ def cause_weight(finding: dict[str, Any]) -> float:
 
 def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> list[Candidate]:
     """Hypotheses, strongest first; empty when the evidence supports none (an honest unknown)."""
-    cases = _cases(facts)
+    cases = _cases(facts, subject.problems)
     definite = subject.known or bool(resolved)
     _link(cases)
     topology = _topology_relations(facts)
@@ -180,7 +197,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     return out[:5] or _without_findings(subject, facts)
 
 
-def _cases(facts: Facts) -> dict[Ref, _Case]:
+def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     cases: dict[Ref, _Case] = {}
     for finding in facts.findings():
         ref = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
@@ -200,7 +217,7 @@ def _cases(facts: Facts) -> dict[Ref, _Case]:
                                             "evidence": [str(dep.get("via") or "")], "details": {}}])
             cases[target].evidence.append(evidence_id)
     for case in cases.values():
-        case.weight = max(cause_weight(f) for f in case.findings)
+        case.weight = max(weight_in_context(f, problems) for f in case.findings)
     return cases
 
 

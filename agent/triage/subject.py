@@ -110,6 +110,8 @@ PROBLEM_WORDS: dict[str, tuple[str, ...]] = {
     "ingress": ("ingress", "404", "502", "503", "gateway"),
     "webhook": ("webhook", "admission"),
     "evict": ("evict", "pressure"),
+    "drain": ("drain", "poddisruption", "disruption budget", "evictionfailure", "eviction failure",
+              "node group upgrade", "node upgrade", "cannot evict", "failed to evict"),
 }
 """Words for each kind of problem, so an alert that says "SSL certificate expired" relates to the
 scan's certificate findings even when it names no object (a blackbox probe knows only a URL)."""

@@ -171,3 +171,16 @@ def test_runbook_for_the_top_suspects_problem() -> None:
     assert runbook_for(Candidate("x", 0.9, [], None, "pod.image_pull")) == "imagepullbackoff"
     assert runbook_for(Candidate("x", 0.9, [], None, "dns.unhealthy")) == "dns-failures"
     assert runbook_for(Candidate("x", 0.9, [], None, "pdb.no_disruptions")) is None
+
+
+def test_a_blocked_drain_blames_the_disruption_budget_not_the_cordoned_node() -> None:
+    facts = Facts(at=AT, scan_id="E1", scan={"findings": [
+        finding("node.cordoned", "Node", "", "node-a", "Node node-a: cordoned (SchedulingDisabled)"),
+        finding("pdb.no_disruptions", "PodDisruptionBudget", "auth", "auth-api", "PodDisruptionBudget "
+                "auth/auth-api: allows no disruption (by configuration)"),
+    ]})
+    question = from_text("the node group upgrade failed with PodEvictionFailure: cannot evict pods. What blocks it?")
+    [top, *_] = rank(subject_of(question), facts)
+    assert top.ref is not None and top.ref.kind == "PodDisruptionBudget"
+    unrelated = rank(subject_of(from_text("node-a is cordoned, why?")), facts)
+    assert unrelated[0].ref is not None and unrelated[0].ref.name == "node-a", "outside a drain, the budget is inert"

@@ -31,11 +31,13 @@ def _hpa(snap: Snapshot, hpa: dict[str, Any]) -> list[ScanFinding]:
     missing = (snap.has(target_ref.kind) and snap.in_scope(target_ref.namespace)
                and snap.get(target_ref.kind, target_ref.namespace, target_ref.name) is None)
     if missing or (able and able.get("status") == "False" and able.get("reason") == "FailedGetScale"):
-        why = clip((able or {}).get("message") or f"{target_ref.kind} {target_ref.name} does not exist", 160)
+        why = clip(f"AbleToScale=False {able.get('reason')}: {able.get('message')}" if able and able.get("message")
+                   else f"{target_ref.kind} {target_ref.name} does not exist", 200)
         out.append(ScanFinding(
             check="hpa.missing_target", severity="warning", object=subject, owner=target_ref,
             reason=str((able or {}).get("reason") or "FailedGetScale"),
-            message=f"{subject}: scale target {target_ref.kind}/{target_ref.name} not found", details=details,
+            message=f"{subject}: scale target (scaleTargetRef) {target_ref.kind}/{target_ref.name} not found, so it "
+                    "never scales", details=details,
             evidence=[why], since=(able or {}).get("lastTransitionTime")))
         return out
     active = condition(hpa, "ScalingActive")
