@@ -127,7 +127,8 @@ async def _run(incident: Incident, config: Config, actor: Actor, runtime: Runtim
         investigator = Investigator(hub, model, runtime.catalog(), budget=config.budget,
                                     context_label=config.kubernetes.context_label,
                                     default_context=config.kubernetes.context,
-                                    cluster_contexts=config.kubernetes.clusters, progress=progress)
+                                    cluster_contexts=config.kubernetes.clusters, progress=progress,
+                                    max_output_tokens=config.llm.max_output_tokens)
         report = await investigator.investigate(incident)
     runtime.pipeline.record({"kind": "report", "run_id": run_id, "incident_id": incident.id,
                              "fingerprint": incident.fingerprint, "actor": actor.name,

@@ -24,6 +24,7 @@ from agent.llm.base import (
     ToolDef,
     Usage,
 )
+from agent.llm.context_window import ContextWindow
 from agent.llm.repair import RawToolCall, apply_repairs
 from agent.llm.retry import Attempt, RetryPolicy, call_with_retries
 from agent.llm.sdk_errors import classify
@@ -93,9 +94,11 @@ class AnthropicModel:
         retry: RetryPolicy | None = None,
         temperature: float | None = None,
         prompt_cache: bool = True,
+        context_window: int | None = None,
     ) -> None:
         self.name = name
         self.prompt_cache = prompt_cache
+        self.configured_context_window = context_window
         self.timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
         self.temperature = temperature
@@ -103,6 +106,10 @@ class AnthropicModel:
 
     def __repr__(self) -> str:
         return f"AnthropicModel(name={self.name!r})"
+
+    async def context_window(self) -> ContextWindow:
+        """Only the configured window: the Messages API does not report one."""
+        return ContextWindow(self.configured_context_window, "config" if self.configured_context_window else "unknown")
 
     async def aclose(self) -> None:
         await self._client.close()

@@ -25,6 +25,7 @@ from agent.llm.base import (
     ToolDef,
     Usage,
 )
+from agent.llm.context_window import ContextWindow, count_tokens, discover
 from agent.llm.repair import RawToolCall, apply_repairs, calls_in_text
 from agent.llm.retry import Attempt, RetryPolicy, call_with_retries
 from agent.llm.sdk_errors import classify
@@ -99,6 +100,7 @@ class OpenAIModel:
         retry: RetryPolicy | None = None,
         temperature: float | None = None,
         token_param: Literal["max_tokens", "max_completion_tokens"] | None = None,
+        context_window: int | None = None,
     ) -> None:
         self.name = name
         self.provider: str = provider or ("openai" if base_url is None else "openai-compatible")
@@ -107,6 +109,9 @@ class OpenAIModel:
         self.temperature = temperature
         # OpenAI's own newer models reject max_tokens; many local servers only know max_tokens.
         self.token_param = token_param or ("max_completion_tokens" if self.provider == "openai" else "max_tokens")
+        self.base_url = base_url
+        self.configured_context_window = context_window
+        self._window: ContextWindow | None = None
         self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0)
 
     def __repr__(self) -> str:
@@ -114,6 +119,26 @@ class OpenAIModel:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    async def context_window(self) -> ContextWindow:
+        """The configured window, else what a local server reports (asked once); OpenAI's own: unknown.
+
+        A local server is asked even when the window is configured: llama.cpp's answer also says
+        where its tokenizer is, which measures the first turn exactly.
+        """
+        if self._window is None:
+            found = ContextWindow(None, "unknown")
+            if self.base_url and self.provider == "openai-compatible":
+                found = await discover(self.base_url, self.name, timeout_s=min(self.timeout_s, 5.0))
+            if self.configured_context_window:
+                found = ContextWindow(self.configured_context_window, "config", found.tokenize_url)
+            self._window = found
+        return self._window
+
+    async def count_tokens(self, text: str) -> int | None:
+        """`text` in the model's own tokens where the server has a tokenizer endpoint (llama.cpp), else None."""
+        window = await self.context_window()
+        return await count_tokens(window.tokenize_url, text) if window.tokenize_url else None
 
     def _classify(self, exc: BaseException) -> Attempt | None:
         return classify(exc, self.provider, openai.APIStatusError, openai.APITimeoutError, openai.APIConnectionError)

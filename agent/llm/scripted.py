@@ -26,6 +26,7 @@ from agent.llm.base import (
     Usage,
     prompt_size,
 )
+from agent.llm.context_window import ContextWindow
 from agent.llm.repair import RawToolCall, apply_repairs
 from mcp_servers.common.compact import estimate_tokens
 
@@ -83,6 +84,11 @@ class ScriptedModel:
     provider: str = "scripted"
     turns: list[ScriptedTurn] = field(default_factory=list)
     """Everything the model was shown, one entry per call."""
+    window: int | None = None
+    """The context window it claims, to drive the first-turn fitting in tests; None: unknown."""
+
+    async def context_window(self) -> ContextWindow:
+        return ContextWindow(self.window, "scripted" if self.window else "unknown")
 
     @classmethod
     def from_function(

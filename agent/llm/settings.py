@@ -54,6 +54,11 @@ class LLMSettings(BaseModel):
     """First retry delay, doubled each time, with jitter; Retry-After wins when the server sends it."""
     max_output_tokens: int = Field(default=4096, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
+    context_window: int | None = Field(default=None, ge=1024)
+    """Tokens the model sees at once (prompt plus answer). Unset: asked from a local server (vLLM,
+    llama.cpp, Ollama; agent/llm/context_window.py), else unknown and the first turn is not cut.
+    Set it to what the server really allocates (Ollama's num_ctx, llama.cpp's -c, vLLM's
+    --max-model-len): the first turn is fitted to it."""
     prompt_cache: bool = True
     """Anthropic only: ask for prompt caching, so the prefix each turn repeats is billed at the
     cache-read rate. Turn it off for one-shot use where a cache write would never be read."""
@@ -117,6 +122,7 @@ def build_model(settings: LLMSettings) -> Model | None:
             retry=retry,
             temperature=settings.temperature,
             prompt_cache=settings.prompt_cache,
+            context_window=settings.context_window,
         )
     base_url = settings.base_url or LOCAL_DEFAULT_URLS.get(settings.provider)
     if settings.provider == "openai-compatible" and not base_url:
@@ -131,6 +137,7 @@ def build_model(settings: LLMSettings) -> Model | None:
         timeout_s=settings.timeout_s,
         retry=retry,
         temperature=settings.temperature,
+        context_window=settings.context_window,
     )
 
 

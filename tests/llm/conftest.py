@@ -65,11 +65,14 @@ def _handler(replay: ReplayServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out at once, no 40 ms delayed-ACK stall
 
-        def do_POST(self) -> None:
+        def do_GET(self) -> None:
+            self.do_POST("GET")
+
+        def do_POST(self, method: str = "POST") -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
             seen = SeenRequest(
-                "POST",
+                method,
                 self.path,
                 {k.lower(): v for k, v in self.headers.items()},
                 json.loads(raw) if raw else {},
