@@ -50,6 +50,11 @@ class ProgressPrinter:
             why = "; ".join(details.get("reasons") or [])
             self.out.print(f"[cyan]runbook[/cyan] {details.get('id') or 'none'}" + (f"  ({why})" if why else ""),
                            highlight=False)
+        elif event == "survey":
+            self.out.print(f"[cyan]survey[/cyan] {details['calls']} calls (scan, changes, topology, logs): "
+                           f"{details['suspects']} suspect(s)", highlight=False)
+            for call in details.get("outcomes") or []:
+                self("tool", call)
         elif event == "prefetch":
             self.out.print(f"[cyan]prefetch[/cyan] {len(details['calls'])} runbook calls in parallel", highlight=False)
         elif event == "tool":

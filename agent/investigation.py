@@ -82,7 +82,9 @@ class Investigator:
         surveyed = await survey(self.hub, subject, incident.started_at,
                                 lambda tool, arguments: self._with_context(tool, arguments, incident))
         suspects = rank(subject, surveyed.facts, surveyed.resolved)
-        self.progress("survey", {"calls": len(surveyed.outcomes), "suspects": len(suspects)})
+        self.progress("survey", {"calls": len(surveyed.outcomes), "suspects": len(suspects),
+                                 "outcomes": [{"id": o.evidence_id, "tool": o.tool, "ok": o.ok, "step": o.step_id}
+                                              for o in surveyed.outcomes]})
         match, runbook_reasons = self._choose_runbook(incident, suspects)
         runbook = match.runbook if match else None
         if span.is_recording():
@@ -392,9 +394,9 @@ def _apply_suspects(report: Report, suspects: list[Candidate]) -> None:
     if not suspects:
         return
     top = suspects[0]
-    # A rule that restates a suspect's scan finding adds nothing but a second line: the suspect says more.
+    # A rule that restates a suspect's facts adds nothing but a second line: the suspect says more.
     report.hypotheses = [h for h in report.hypotheses if not (
-        h.source == "runbook" and any(h.cause.rstrip(".") in s.cause for s in suspects))]
+        h.source == "runbook" and any(h.cause.rstrip(".") in s.cause or _restates(h, s) for s in suspects))]
     corroborated = False
     for hypothesis in report.hypotheses:
         agrees = top.ref is not None and top.ref.name.lower() in hypothesis.cause.lower()
@@ -410,6 +412,12 @@ def _apply_suspects(report: Report, suspects: list[Candidate]) -> None:
                                             evidence=suspect.evidence, source="triage",
                                             rule_id=f"triage:{suspect.check}" if suspect.check else "triage"))
     report.hypotheses.sort(key=lambda h: h.confidence, reverse=True)
+
+
+def _restates(hypothesis: Hypothesis, suspect: Candidate) -> bool:
+    """A fact rule over the survey alone (its evidence is the suspect's own) that names the suspect's object."""
+    return (bool(hypothesis.evidence) and set(hypothesis.evidence) <= set(suspect.evidence)
+            and suspect.ref is not None and str(suspect.ref) in hypothesis.cause)
 
 
 def _unknown_next_steps(facts: Facts) -> list[str]:
