@@ -143,10 +143,12 @@ async def run_demo(scenario: str | Path, *, config: Config, approve: bool, out: 
     """Investigate `scenario` (a bundled scenario's name or a bundle directory); the report goes to `out`,
     progress and the proposal's story to `log`."""
     from agent.cli_investigate import ProgressPrinter, print_report
+    from agent.quiet_logs import quiet_client_loggers
     from agent.runtime import Runtime, investigate_incident
     from guardrails.action import Actor
     from mcp_servers.common.bundle import Bundle
 
+    quiet_client_loggers()  # no `HTTP Request: ...` lines between the progress and the report
     log = log or out
     bundle = Bundle.load(resolve_bundle(scenario))
     scenario = bundle.name

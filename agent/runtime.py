@@ -20,6 +20,7 @@ from agent.incident import Incident
 from agent.investigation import Investigator, Progress
 from agent.llm.base import Model, close_model
 from agent.llm.settings import build_model, build_summarizer
+from agent.quiet_logs import quiet_client_loggers
 from agent.report import Report
 from agent.runbooks.catalog import Catalog, default_dirs
 from agent.toolhub import ToolHub
@@ -80,6 +81,7 @@ async def investigate_incident(incident: Incident, config: Config, *, actor: Act
                                model: Model | None = None, runtime: Runtime | None = None,
                                extra_servers: dict[str, MCPServer] | None = None) -> Report:
     """Run one whole investigation and return its report (never raises for a tool or model failure)."""
+    quiet_client_loggers()
     runtime = runtime or Runtime.from_config(config, approver)
     owns_model = model is None
     if model is None:

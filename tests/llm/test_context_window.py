@@ -104,3 +104,23 @@ async def test_max_output_tokens_from_the_config_reaches_the_model(tmp_path: Any
     await investigate_incident(from_text("is anything wrong?"), config, actor=Actor(name="t", origin="cli"),
                                model=model)
     assert model.turns[0].max_tokens == 777
+
+
+async def test_http_client_info_lines_stay_out_of_an_investigation(tmp_path: Any,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """httpx logged `HTTP Request: POST ...` at INFO into `vigil demo`'s output."""
+    import logging
+
+    import httpx
+
+    from agent.config import Config
+    from agent.incident import from_text
+    from agent.runtime import investigate_incident
+    from guardrails.action import Actor
+
+    caplog.set_level(logging.INFO)
+    await investigate_incident(from_text("is anything wrong?"), Config(state_dir=tmp_path),
+                               actor=Actor(name="t", origin="cli"))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda request: httpx.Response(204))) as client:
+        await client.get("http://vigil.invalid/")
+    assert not [r for r in caplog.records if r.name.startswith("httpx")]
