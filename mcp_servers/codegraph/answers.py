@@ -8,10 +8,11 @@ symbol cannot be found or is ambiguous.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
-from mcp_servers.codegraph import gitinfo
+from mcp_servers.codegraph import gitinfo, sourcemap
 from mcp_servers.codegraph.graph import ENTRY_LABELS, CodeGraph, SymbolRow
-from mcp_servers.codegraph.model import split_module
+from mcp_servers.codegraph.model import NAMESPACES, split_module
 from mcp_servers.codegraph.stacktrace import Frame, detect_and_parse, name_parts
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, estimate_tokens, fit_text, render_table
 
@@ -207,9 +208,18 @@ def _frame_symbol(g: CodeGraph, frame: Frame) -> tuple[SymbolRow | None, str]:
     if path is not None:
         sym = g.symbol_at(path, frame.line)
         return (sym, "file:line") if sym is not None else (None, path)
+    if frame.lang == "javascript" and g.root:
+        # Compiled code (dist/, a bundle) is not indexed; its source map leads to the file that is.
+        mapped = sourcemap.original_position(Path(g.root), frame.file, frame.line, frame.column)
+        source = g.match_path(mapped[0]) if mapped is not None else None
+        if mapped is not None and source is not None:
+            sym = g.symbol_at(source, mapped[1].line)
+            return (sym, f"source map: {source}:{mapped[1].line}") if sym is not None else (None, source)
+    # By name, within the frame's language only, and only when exactly one definition fits.
     parts = name_parts(frame)
-    if len(parts) >= 2:
-        keys = g.find(".".join(parts[-2:]))
+    family = NAMESPACES.get(frame.lang)
+    if len(parts) >= 2 or (parts and frame.lang == "javascript"):
+        keys = [k for k in g.find(".".join(parts[-2:])) if family is None or k.startswith(family + ":")]
         if len(keys) == 1:
             return g.symbols[keys[0]], "name"
     return None, ""

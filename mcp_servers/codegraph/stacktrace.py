@@ -15,7 +15,7 @@ _GO_FUNC = re.compile(r"^\s*(?:goroutine \d+ .*|(?P<func>[\w./*()\-\[\]]+\.[\w$]
 _GO_FILE = re.compile(r"^\s+(?P<file>/?[^\s:]+\.go):(?P<line>\d+)(?:\s+\+0x[0-9a-f]+)?\s*$")
 _JAVA = re.compile(r"\bat (?P<func>[\w$.<>/]+)\((?P<file>[\w$.-]+\.(?:java|kt|scala)):(?P<line>\d+)\)")
 _JS = re.compile(r"\bat (?:async )?(?:(?P<func>[^\s(]+) )?\(?(?P<file>(?:file://)?[^\s()]+\.(?:[cm]?js|jsx|tsx?)):"
-                 r"(?P<line>\d+)(?::\d+)?\)?")
+                 r"(?P<line>\d+)(?::(?P<col>\d+))?\)?")
 _PY_ERROR = re.compile(r"(?:^|\s)(?P<error>[A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit|Interrupt)(?::\s.*)?)\s*$")
 
 
@@ -26,6 +26,8 @@ class Frame:
     line: int
     function: str
     text: str
+    column: int = 0
+    """1-based column when the trace gives one (Node does), else 0."""
 
 
 @dataclass
@@ -102,7 +104,8 @@ def _js(lines: list[str]) -> Trace:
         m = _JS.search(line)
         if m:
             file = m["file"].removeprefix("file://")
-            frames.append(Frame("javascript", file, int(m["line"]), m["func"] or "", line.strip()))
+            frames.append(Frame("javascript", file, int(m["line"]), m["func"] or "", line.strip(),
+                                int(m["col"]) if m["col"] else 0))
         elif not frames and "Error" in line:
             error = line.strip()
     return Trace("javascript", frames, error)
