@@ -9,6 +9,7 @@ given in Slack reaches an investigation that a webhook started in another proces
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import sqlite3
 import threading
@@ -39,6 +40,10 @@ class ApprovalRecord:
     channel: str
     decided_at: datetime
     note: str = ""
+    requester_present: bool = False
+    """True only where the approver is the person who started this run, answering at the terminal it
+    runs in (a prompt, `--yes`). Every other channel (MCP elicitation, Slack, HTTP, `vigil approvals`)
+    can be answered by an automated requester for itself, so the policy's self-approval limit applies."""
 
     def describe(self) -> str:
         who = self.approver or "nobody"
@@ -71,7 +76,8 @@ class PreApproved:
         self.channel = channel
 
     async def decide(self, request: ApprovalRequest) -> ApprovalRecord:
-        return ApprovalRecord(True, self.approver, self.channel, _now(), "approved in advance on the command line")
+        return ApprovalRecord(True, self.approver, self.channel, _now(), "approved in advance on the command line",
+                              requester_present=True)
 
 
 class TerminalApprover:
@@ -92,7 +98,8 @@ class TerminalApprover:
         except (TimeoutError, EOFError):
             return ApprovalRecord(False, None, "terminal", _now(), "no answer before the timeout")
         approved = answer.strip().lower() in ("y", "yes")
-        return ApprovalRecord(approved, self.approver, "terminal", _now(), "" if approved else f"answered {answer!r}")
+        return ApprovalRecord(approved, self.approver, "terminal", _now(), "" if approved else f"answered {answer!r}",
+                              requester_present=True)
 
 
 class PendingApprovalStore:
@@ -144,6 +151,21 @@ class PendingApprovalStore:
             row = db.execute("SELECT * FROM approvals WHERE id=?", (request_id,)).fetchone()
             return dict(row) if row else None
 
+    def history(self, requester: str, tool: str) -> list[dict[str, str]]:
+        """Every request of `requester` for `tool`, newest first (what `DeferredApprover` matches a call against)."""
+        with self._connect() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute("SELECT * FROM approvals WHERE requester=? AND tool=? ORDER BY created_at DESC",
+                              (requester, tool)).fetchall()
+            return [dict(r) for r in rows]
+
+    def consume(self, request_id: str, status: str = "approved") -> bool:
+        """Mark a decided request used, once: True for the one caller that gets to act on it."""
+        with self._lock, self._connect() as db:
+            cur = db.execute("UPDATE approvals SET status=? WHERE id=? AND status=?",
+                             (f"used ({status})", request_id, status))
+            return cur.rowcount == 1
+
     def pending(self) -> list[dict[str, str]]:
         with self._connect() as db:
             db.row_factory = sqlite3.Row
@@ -183,6 +205,66 @@ class StoreApprover:
         if self.notify:
             self.notify(request)
         return await self.store.wait(request.id, self.poll_seconds)
+
+
+class DeferredApprover:
+    """Files the request and answers at once; a later identical call acts on the human's decision.
+
+    For a requester that must not approve its own action (an MCP client) and cannot wait for minutes
+    inside one call: the first call files a pending request and is refused with its id
+    (`pending_id`); a person who is not the requester decides out of band (`vigil approvals`, Slack,
+    HTTP); the same call made again, for the same change, then finds that decision and uses it once.
+    A decision holds only for the change it was asked about: another diff is another request.
+    """
+
+    def __init__(self, store: PendingApprovalStore, notify: Callable[[ApprovalRequest], None] | None = None,
+                 max_age_seconds: float = 86400) -> None:
+        self.store = store
+        self.notify = notify
+        self.max_age_seconds = max_age_seconds
+        self.pending_id: str | None = None
+        """Set when `decide` left a request waiting for a human."""
+
+    async def decide(self, request: ApprovalRequest) -> ApprovalRecord:
+        action = request.action
+        key = request_key(action)
+        rows = await asyncio.to_thread(self.store.history, action.actor.name, action.tool)
+        for row in rows:
+            if request_key(Action.model_validate_json(row["action_json"])) != key:
+                continue
+            status = row["status"]
+            decided = datetime.fromisoformat(row["decided_at"]) if row.get("decided_at") else None
+            if status == "pending" and datetime.fromisoformat(row["expires_at"]) > _now():
+                self.pending_id = row["id"]
+                return ApprovalRecord(False, None, "pending", _now(), pending_note(row["id"]))
+            fresh = decided is not None and (_now() - decided).total_seconds() < self.max_age_seconds
+            if status in ("approved", "refused") and fresh and self.store.consume(row["id"], status):
+                assert decided is not None
+                return ApprovalRecord(status == "approved", row["approver"], row["channel"] or "store", decided,
+                                      f"decided out of band on request {row['id']}" + (
+                                          f": {row['note']}" if row.get("note") else ""))
+            break  # the newest matching request is spent or expired: ask again
+        self.store.submit(request)
+        if self.notify:
+            self.notify(request)
+        self.pending_id = request.id
+        return ApprovalRecord(False, None, "pending", _now(), pending_note(request.id))
+
+
+def pending_note(request_id: str) -> str:
+    return f"pending approval {request_id}, approve with `vigil approvals approve {request_id}`"
+
+
+def request_key(action: Action) -> str:
+    """What makes two calls the same request: requester, tool, arguments (an incident by its
+    fingerprint, not its per-call id) and the exact change the rollback plan would undo."""
+    arguments = dict(action.arguments)
+    incident = arguments.get("incident")
+    if isinstance(incident, dict):
+        arguments["incident"] = {"fingerprint": incident.get("fingerprint")}
+    patch = action.rollback.data.get("patch") if action.rollback is not None else None
+    material = json.dumps([action.actor.name, action.tool, arguments, patch], sort_keys=True, default=str)
+    return hashlib.sha256(material.encode()).hexdigest()
 
 
 def new_request(action: Action, reason: str, summary: str, timeout_seconds: float) -> ApprovalRequest:

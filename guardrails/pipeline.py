@@ -264,6 +264,12 @@ class Pipeline:
         if record.approver is None or not approval.may_approve(record.approver):
             return Decision(layer="approval", allowed=False, rule="approval.approvers",
                             reason=f"{record.approver!r} is not among the policy's approvers", details=details)
+        if record.approver == action.actor.name and not record.requester_present \
+                and action.risk > approval.self_approval_risk:
+            return Decision(layer="approval", allowed=False, rule="approval.self_approval_max",
+                            reason=f"{action.actor.name!r} cannot approve its own risk-{action.risk.name.lower()} "
+                                   f"action (the policy allows self-approval up to {approval.self_approval_max}); "
+                                   "another person must approve it", details=details)
         if action.risk >= approval.distinct_risk and record.approver == action.actor.name:
             return Decision(layer="approval", allowed=False, rule="approval.distinct_approver",
                             reason=f"risk {action.risk.name.lower()} needs an approver other than the "

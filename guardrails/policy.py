@@ -149,11 +149,15 @@ class ApprovalPolicy(_Strict):
     """Actions at or above this risk wait for a human."""
     distinct_approver_at: str = "high"
     """At or above this risk the approver must differ from the requester."""
+    self_approval_max: str = "low"
+    """The highest risk a requester may approve for itself through a channel it could answer on its own
+    (MCP elicitation, Slack, HTTP, `vigil approvals`); above it another person must approve. A person
+    approving their own run at its terminal (a prompt, `--yes`) is not limited by it."""
     timeout_seconds: float = 900
     approvers: list[str] = Field(default_factory=lambda: [ALL])
     """Who may approve (glob patterns over actor names, e.g. `slack:U024BE7LH`, `alice`)."""
 
-    @field_validator("required_at", "distinct_approver_at")
+    @field_validator("required_at", "distinct_approver_at", "self_approval_max")
     @classmethod
     def _risk_name(cls, v: str) -> str:
         Risk.parse(v)
@@ -166,6 +170,10 @@ class ApprovalPolicy(_Strict):
     @property
     def distinct_risk(self) -> Risk:
         return Risk.parse(self.distinct_approver_at)
+
+    @property
+    def self_approval_risk(self) -> Risk:
+        return Risk.parse(self.self_approval_max)
 
     def may_approve(self, approver: str) -> bool:
         return _match(approver, self.approvers)

@@ -66,6 +66,18 @@ class PostgresApprovalStore(PendingApprovalStore):
             row = db.execute("SELECT * FROM vigil_approvals WHERE id = %s", (request_id,)).fetchone()
         return _texts(row) if row else None
 
+    def history(self, requester: str, tool: str) -> list[dict[str, str]]:
+        with self._db() as db:
+            rows = db.execute("SELECT * FROM vigil_approvals WHERE requester = %s AND tool = %s"
+                              " ORDER BY created_at DESC", (requester, tool)).fetchall()
+        return [_texts(r) for r in rows]
+
+    def consume(self, request_id: str, status: str = "approved") -> bool:
+        with self._db() as db:
+            cur = db.execute("UPDATE vigil_approvals SET status = %s WHERE id = %s AND status = %s",
+                             (f"used ({status})", request_id, status))
+            return cur.rowcount == 1
+
     def pending(self) -> list[dict[str, str]]:
         with self._db() as db:
             rows = db.execute(

@@ -4,10 +4,14 @@ Claude Code or any MCP client can propose a fix, and it gets exactly what `vigil
 the file located in the GitOps repo, a comment-preserving edit, validation, the guardrail pipeline
 (paths, rollback plan, approval, audit) and a pull request. The tool is annotated as not read-only.
 
-Approval: when the client supports MCP elicitation (form mode) the human at the client is asked
-with the diff in front of them, and the name they give is recorded as the approver. Otherwise the
-request is filed in the pending-approval store, where Slack, the HTTP API or another channel can
-resolve it; the call waits until then or until the policy's timeout, which counts as a refusal.
+Approval: the approver is always an authenticated identity, never a name a client types. The
+caller may approve its own proposal only up to the policy's `approval.self_approval_max` (default
+`low`, so never a pull request unless the policy says so); then, when the client supports MCP
+elicitation, it is asked with the diff in front of it and recorded as the approver. Otherwise the
+request is filed in the pending-approval store and the call answers at once with "pending approval
+<id>"; a person who is not the requester decides it out of band (`vigil approvals approve <id>`,
+Slack, the HTTP API), and the same call made again then opens the pull request. Nothing is pushed
+before that.
 """
 
 # No `from __future__ import annotations`: the tool signature refers to a local resolver,
@@ -33,7 +37,15 @@ from agent.gitops.settings import GitOpsSettings
 from agent.gitops.validate import ValidationFailed
 from agent.gitops.yamldoc import YamlEditError
 from agent.incident import Incident
-from guardrails.approval import ApprovalRecord, ApprovalRequest, Approver, PendingApprovalStore, StoreApprover
+from guardrails.action import Risk
+from guardrails.approval import (
+    ApprovalRecord,
+    ApprovalRequest,
+    Approver,
+    DeferredApprover,
+    PendingApprovalStore,
+    pending_note,
+)
 from guardrails.pipeline import Pipeline
 from guardrails.redaction import redact_text
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
@@ -49,10 +61,10 @@ Nothing changes in the cluster until a human merges the pull request."""
 
 
 class ApprovalForm(BaseModel):
-    """What the MCP client shows the human (primitive fields only, as elicitation requires)."""
+    """What the MCP client shows the human (primitive fields only, as elicitation requires). There is no
+    name field: the approver recorded is the caller the server authenticated, whatever a client sends."""
 
     approve: bool = Field(description="Open this pull request?")
-    approver: str = Field(description="Your name or handle, recorded in the audit log and the pull request")
 
 
 class AnsweredApprover:
@@ -64,9 +76,10 @@ class AnsweredApprover:
     computed now differs (the base branch moved between rounds), the answer does not transfer.
     """
 
-    def __init__(self, outcome: ElicitationResult[ApprovalForm], shown_diff: str) -> None:
+    def __init__(self, outcome: ElicitationResult[ApprovalForm], shown_diff: str, caller: str) -> None:
         self.outcome = outcome
         self.shown_diff = shown_diff
+        self.caller = caller
 
     async def decide(self, request: ApprovalRequest) -> ApprovalRecord:
         now = datetime.now(UTC)
@@ -76,11 +89,9 @@ class AnsweredApprover:
         if plan is None or plan.data.get("patch") != self.shown_diff:
             return ApprovalRecord(False, None, "mcp elicitation", now,
                                   "the change differs from the one shown for approval; call the tool again")
-        form = self.outcome.data
-        name = form.approver.strip() or None
-        approved = bool(form.approve) and name is not None
-        note = "" if approved else "not approved in the form (approving needs a name)"
-        return ApprovalRecord(approved, name, "mcp elicitation", now, note)
+        approved = self.outcome.data.approve is True
+        note = "" if approved else "not approved in the form"
+        return ApprovalRecord(approved, self.caller, "mcp elicitation", now, note)
 
 
 def _supports_form_elicitation(ctx: Context) -> bool:
@@ -144,8 +155,11 @@ def build_server(settings: GitOpsSettings | None, guard: ServerGuard, state_dir:
         variable: str | None, configmap: str | None, key: str | None, probe: str | None,
         probe_settings: dict[str, int] | None, reason: str,
     ) -> Elicit[ApprovalForm] | str | None:
-        """Put the exact diff before the human at the client; None when the client cannot be asked."""
+        """Put the exact diff before the human at the client; None when the client cannot be asked, or may
+        not approve this risk for itself (the request then goes to an out-of-band approver)."""
         if settings is None or not _supports_form_elicitation(ctx):
+            return None
+        if Risk.parse(settings.risk) > guard.pipeline.policy.approval.self_approval_risk:
             return None
         args = dict(locals())
         remediation = _remediation(args)
@@ -194,8 +208,9 @@ def build_server(settings: GitOpsSettings | None, guard: ServerGuard, state_dir:
         asked = not (isinstance(approval, AcceptedElicitation) and approval.data is None)
         if isinstance(approval, AcceptedElicitation) and isinstance(approval.data, str):
             raise ToolError(approval.data)
-        approver: Approver = (AnsweredApprover(approval, shown.get(incident_fingerprint, "")) if asked
-                              else StoreApprover(store, notify))
+        caller = caller_actor(ctx, guard)
+        approver: Approver = (AnsweredApprover(approval, shown.get(incident_fingerprint, ""), caller.name) if asked
+                              else DeferredApprover(store, notify))
         base = guard.pipeline
         pipeline = Pipeline(base.policy, base.audit, approver, base.rollbacks, ledger=base.ledger, where=base.where)
         incident = Incident(fingerprint=incident_fingerprint, title=incident_title, source="mcp")
@@ -204,7 +219,11 @@ def build_server(settings: GitOpsSettings | None, guard: ServerGuard, state_dir:
         except ValueError as exc:
             raise ToolError(str(exc)) from None
         result = await propose(remediation, incident, evidence or [], settings.repo(state_dir), provider, pipeline,
-                               caller_actor(ctx, guard))
+                               caller)
+        if isinstance(approver, DeferredApprover) and approver.pending_id and result.status == "refused":
+            return (f"{pending_note(approver.pending_id)}; nothing was pushed. Once a person other than "
+                    f"{caller.name!r} has approved it, the same request made again opens the pull request."
+                    f"\n\n{fit_text(result.diff, budget_tokens, 'the full diff is in the approval request')}")
         return _render(result, budget_tokens)
 
     return server

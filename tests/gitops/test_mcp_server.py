@@ -1,5 +1,6 @@
 """The `propose_change` MCP tool through the real MCP SDK client (in-process), with a real bare
-git remote: elicitation when the client supports it, the pending-approval store otherwise."""
+git remote: elicitation when the policy lets the caller approve this risk for itself, otherwise a
+pending request that someone else decides, after which the same call opens the pull request."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ ARGS = {"action": "set_memory_limit", "name": "checkout", "namespace": "shop", "
         "reason": "OOMKilled at 512Mi", "evidence": ["6 OOMKills in 1h"]}
 
 
-def server_for(tmp_path: Path, remote: Path, timeout: float | None = None) -> Any:
+def server_for(tmp_path: Path, remote: Path, timeout: float | None = None, self_approval: str | None = None) -> Any:
     policy = None
-    if timeout is not None:
+    if timeout is not None or self_approval is not None:
         policy = tmp_path / "policy.yaml"
         policy.write_text(f"version: 1\nrules:\n  - id: all\n    tools: [propose_change]\n"
-                          f"approval:\n  timeout_seconds: {timeout}\n")
+                          f"approval:\n  timeout_seconds: {timeout or 900}\n"
+                          f"  self_approval_max: {self_approval or 'low'}\n")
     guard = ServerGuard.from_files(policy, tmp_path, "gitops")
     settings = GitOpsSettings(provider="git", remote=str(remote), workdir=tmp_path / "clone")
     return build_server(settings, guard, tmp_path)
@@ -48,14 +50,15 @@ async def test_tool_is_annotated_as_writing(tmp_path: Path, remote: Path) -> Non
     assert {"action", "name", "namespace", "incident_fingerprint"} <= set(tool.input_schema["required"])
 
 
-async def test_elicitation_approval_opens_the_branch(tmp_path: Path, remote: Path) -> None:
+async def test_elicitation_approval_opens_the_branch_where_the_policy_allows_self_approval(
+        tmp_path: Path, remote: Path) -> None:
     asked: list[str] = []
 
     async def approve(context: Any, params: Any) -> types.ElicitResult:
         asked.append(params.message)
         return types.ElicitResult(action="accept", content={"approve": True, "approver": "bob"})
 
-    async with Client(server_for(tmp_path, remote), elicitation_callback=approve) as client:
+    async with Client(server_for(tmp_path, remote, self_approval="medium"), elicitation_callback=approve) as client:
         result = await client.call_tool("propose_change", ARGS)
     text = result.content[0].text  # type: ignore[union-attr]
     assert not result.is_error, text
@@ -64,14 +67,15 @@ async def test_elicitation_approval_opens_the_branch(tmp_path: Path, remote: Pat
     assert "memory: 768Mi" in git(remote, "show", "vigil/mcp-fp-1:apps/checkout/overlays/prod/resources.yaml")
     inner = decisions(tmp_path)[-1]
     approval = next(d for d in inner["decisions"] if d["layer"] == "approval")
-    assert approval["details"]["approver"] == "bob" and approval["details"]["channel"] == "mcp elicitation"
+    # The approver is the caller the server identified, not the name the form carried.
+    assert approval["details"]["approver"] == "mcp-client" and approval["details"]["channel"] == "mcp elicitation"
 
 
 async def test_declined_elicitation_pushes_nothing(tmp_path: Path, remote: Path) -> None:
     async def decline(context: Any, params: Any) -> types.ElicitResult:
         return types.ElicitResult(action="decline")
 
-    async with Client(server_for(tmp_path, remote), elicitation_callback=decline) as client:
+    async with Client(server_for(tmp_path, remote, self_approval="medium"), elicitation_callback=decline) as client:
         result = await client.call_tool("propose_change", ARGS)
     assert result.is_error
     assert "the user chose decline" in result.content[0].text  # type: ignore[union-attr]
@@ -79,29 +83,34 @@ async def test_declined_elicitation_pushes_nothing(tmp_path: Path, remote: Path)
     assert decisions(tmp_path)[-1]["allowed"] is False
 
 
-async def test_without_elicitation_the_store_decides(tmp_path: Path, remote: Path) -> None:
+async def test_without_self_approval_the_store_decides_and_the_same_call_then_opens(tmp_path: Path,
+                                                                                     remote: Path) -> None:
     store = PendingApprovalStore(tmp_path / "approvals.db")
-
-    async def approve_from_elsewhere() -> None:  # e.g. a Slack button in another process
-        for _ in range(400):
-            pending = store.pending()
-            if pending:
-                assert store.resolve(pending[0]["id"], "slack:U024BE7LH", True, "slack")
-                return
-            await anyio.sleep(0.05)
-
-    async with Client(server_for(tmp_path, remote)) as client, anyio.create_task_group() as tg:
-        tg.start_soon(approve_from_elsewhere)
+    async with Client(server_for(tmp_path, remote)) as client:
+        first = await client.call_tool("propose_change", ARGS)
+        text = first.content[0].text  # type: ignore[union-attr]
+        assert not first.is_error and text.startswith("pending approval apr_"), text
+        assert git(remote, "branch", "--list", "vigil/*").strip() == ""
+        again = await client.call_tool("propose_change", ARGS)  # no new request while one waits
+        assert len(store.pending()) == 1 and store.pending()[0]["id"] in again.content[0].text  # type: ignore[union-attr]
+        assert store.resolve(store.pending()[0]["id"], "slack:U024BE7LH", True, "slack")  # e.g. a Slack button
         result = await client.call_tool("propose_change", ARGS)
     assert not result.is_error, result.content
+    assert "memory: 768Mi" in git(remote, "show", "vigil/mcp-fp-1:apps/checkout/overlays/prod/resources.yaml")
     approval = next(d for d in decisions(tmp_path)[-1]["decisions"] if d["layer"] == "approval")
     assert approval["details"]["approver"] == "slack:U024BE7LH"
 
 
-async def test_store_timeout_is_a_refusal(tmp_path: Path, remote: Path) -> None:
-    async with Client(server_for(tmp_path, remote, timeout=0.3)) as client:
+async def test_an_expired_request_is_never_used(tmp_path: Path, remote: Path) -> None:
+    store = PendingApprovalStore(tmp_path / "approvals.db")
+    async with Client(server_for(tmp_path, remote, timeout=0.2)) as client:
+        await client.call_tool("propose_change", ARGS)
+        first = store.history("mcp-client", "propose_change")[0]["id"]
+        await anyio.sleep(0.3)
+        assert not store.resolve(first, "slack:U024BE7LH", True, "slack"), "too late to decide"
         result = await client.call_tool("propose_change", ARGS)
-    assert result.is_error and "no answer before the timeout" in result.content[0].text  # type: ignore[union-attr]
+    assert "pending approval" in result.content[0].text  # type: ignore[union-attr]
+    assert first not in result.content[0].text  # type: ignore[union-attr]
     assert git(remote, "branch", "--list", "vigil/*").strip() == ""
 
 
@@ -128,5 +137,6 @@ async def test_real_stdio_server_process(tmp_path: Path, remote: Path) -> None:
     async with Client(params, elicitation_callback=approve) as client:
         result = await client.call_tool("propose_change", ARGS)
     assert not result.is_error, result.content
-    assert "memory: 768Mi" in git(remote, "show", "vigil/mcp-fp-1:apps/checkout/overlays/prod/resources.yaml")
-    assert '"approver":"dana"' in (tmp_path / "state" / "audit.jsonl").read_text()
+    assert "pending approval apr_" in result.content[0].text  # type: ignore[union-attr]
+    assert git(remote, "branch", "--list", "vigil/*").strip() == ""
+    assert '"approver":"dana"' not in (tmp_path / "state" / "audit.jsonl").read_text()

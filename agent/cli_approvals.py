@@ -1,0 +1,124 @@
+"""`vigil approvals list|approve|deny`: decide pending approvals out of band, as a person who is not the requester.
+
+An MCP client proposing a pull request cannot approve it for itself above the policy's
+`approval.self_approval_max`; its request waits in the pending-approval store (the state directory's
+SQLite file, or PostgreSQL beside the job queue when `serve.queue_url` is one). Here the person at the
+terminal decides it. The approver recorded is the OS user, or `--as NAME` for whoever runs this on a
+shared host; the command refuses when that is the requester and the risk is above the limit.
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from guardrails.approval import PendingApprovalStore
+
+app = typer.Typer(help="List and decide pending approvals (pull requests waiting for a person).", no_args_is_help=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", help="Config file (default: VIGIL_CONFIG).")]
+AsOption = Annotated[str | None, typer.Option("--as", help="Record this approver name instead of the OS user.")]
+NoteOption = Annotated[str, typer.Option(help="A note kept with the decision.")]
+RequestId = Annotated[str, typer.Argument(help="The request id (apr_…), as `vigil approvals list` shows it.")]
+
+CHANNEL = "cli approvals"
+
+
+def _store_and_policy(config: Path | None) -> tuple[PendingApprovalStore, object]:
+    from agent.config import ConfigError, load_config
+    from guardrails.approval import PendingApprovalStore
+    from guardrails.pipeline import default_policy_path
+    from guardrails.policy import PolicyError, load_policy
+
+    try:
+        cfg = load_config(config)
+        policy = load_policy(cfg.policy or default_policy_path())
+    except (ConfigError, PolicyError) as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    url = cfg.serve.queue_url if cfg.serve else None
+    if url and url.startswith(("postgresql://", "postgres://")):
+        from agent.queue.approvals import PostgresApprovalStore
+
+        return PostgresApprovalStore(url), policy
+    return PendingApprovalStore(cfg.state_dir / "approvals.db"), policy
+
+
+def _who(as_name: str | None) -> str:
+    if as_name:
+        return as_name.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        err.print("[red]error[/red] the OS user is unknown here; name the approver with --as NAME")
+        raise typer.Exit(2) from None
+
+
+@app.command("list")
+def list_command(config: ConfigOption = None) -> None:
+    """Pending requests, oldest first."""
+    from guardrails.action import Risk
+
+    store, _ = _store_and_policy(config)
+    rows = store.pending()
+    if not rows:
+        console.print("no pending approvals")
+        return
+    for row in rows:  # one plain line each, never cut: the id is what the next command needs
+        console.print(f"{row['id']}  requester {row['requester']}  {row['tool']}  risk "
+                      f"{Risk(int(row['risk'])).name.lower()}  expires {str(row['expires_at'])[:19]}\n"
+                      f"    {row['summary']}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _decide(request_id: str, approved: bool, as_name: str | None, note: str, config: Path | None) -> None:
+    from guardrails.action import Risk
+    from guardrails.policy import Policy
+
+    store, policy = _store_and_policy(config)
+    assert isinstance(policy, Policy)
+    row = store.get(request_id)
+    if row is None:
+        err.print(f"[red]error[/red] no approval request {request_id!r}; see `vigil approvals list`", highlight=False)
+        raise typer.Exit(2)
+    if row["status"] != "pending":
+        err.print(f"[red]error[/red] {request_id} is already {row['status']}", highlight=False)
+        raise typer.Exit(1)
+    who = _who(as_name)
+    risk = Risk(int(row["risk"]))
+    limit = policy.approval.self_approval_risk
+    if approved and who == row["requester"] and risk > limit:
+        err.print(f"[red]refused[/red] {who!r} requested {request_id} (risk {risk.name.lower()}); the policy lets a "
+                  f"requester approve its own actions only up to {policy.approval.self_approval_max}. Another "
+                  "person must approve it.", highlight=False)
+        raise typer.Exit(1)
+    if approved and not policy.approval.may_approve(who):
+        err.print(f"[red]refused[/red] {who!r} is not among the policy's approvers", highlight=False)
+        raise typer.Exit(1)
+    if not store.resolve(request_id, who, approved, CHANNEL, note):
+        err.print(f"[red]error[/red] {request_id} expired or was decided meanwhile", highlight=False)
+        raise typer.Exit(1)
+    verb = "approved" if approved else "denied"
+    console.print(f"{verb} {request_id} as {who}: {row['summary']}", highlight=False, markup=False)
+    if approved:
+        console.print("the requester's next identical call carries it out (an MCP client calls the tool again)")
+
+
+@app.command("approve")
+def approve_command(request_id: RequestId, as_name: AsOption = None, note: NoteOption = "",
+                    config: ConfigOption = None) -> None:
+    """Approve a pending request as the OS user (or --as NAME); never as its own requester above the limit."""
+    _decide(request_id, True, as_name, note, config)
+
+
+@app.command("deny")
+def deny_command(request_id: RequestId, as_name: AsOption = None, note: NoteOption = "",
+                 config: ConfigOption = None) -> None:
+    """Refuse a pending request."""
+    _decide(request_id, False, as_name, note, config)
