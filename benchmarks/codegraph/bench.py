@@ -193,29 +193,36 @@ def reindex_timings(copy: Path, db: Path, runs: int) -> dict[str, Any]:
 
 
 # ---- MCP latency ----------------------------------------------------------------------------------
-UNGUARDED_SNIPPET = """
+VARIANT_SNIPPET = """
 import sys, anyio
 from pathlib import Path
 from mcp_servers.codegraph.server import build_server
 from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.common.server import ServerGuard
-server = build_server(CodegraphSettings(db=Path(sys.argv[1]), reindex=False), ServerGuard.for_tests(sys.argv[2]))
-server._lowlevel_server.middleware.clear()  # diagnostic only: the transport without the guardrails
+guard = ServerGuard.for_tests(sys.argv[2], "codegraph")
+server = build_server(CodegraphSettings(db=Path(sys.argv[1]), reindex=False), guard)
+if sys.argv[3] == "no-middleware":
+    server._lowlevel_server.middleware.clear()  # diagnostic only: the transport without the guardrails
+elif sys.argv[3] == "no-fsync":
+    guard.pipeline.audit.fsync = False  # diagnostic only: every layer, but audit records not fsynced
 anyio.run(server.run_stdio_async)
 """
+"""Diagnostic servers, to show where the time of a guarded call goes (never how Vigil runs)."""
 
 
-async def _stdio_samples(params: Any, keys: list[str]) -> dict[str, Any]:
+async def _stdio_samples(params: Any, calls: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """p50/p95 of each tool over stdio, one call at a time, after one warm-up call per tool."""
     from mcp import Client
 
     out: dict[str, Any] = {}
-    async with Client(params, read_timeout_seconds=60) as client:
+    async with Client(params, read_timeout_seconds=120) as client:
         await client.list_tools()
-        for tool, extra in (("get_callers", {}), ("get_impact_radius", {"depth": 3})):
+        for tool, arg_list in calls.items():
+            await client.call_tool(tool, arg_list[0])
             samples = []
-            for key in keys:
+            for args in arg_list:
                 t = time.perf_counter()
-                result = await client.call_tool(tool, {"symbol": key, **extra})
+                result = await client.call_tool(tool, args)
                 samples.append((time.perf_counter() - t) * 1000)
                 assert not result.is_error, result
             samples.sort()
@@ -224,7 +231,39 @@ async def _stdio_samples(params: Any, keys: list[str]) -> dict[str, Any]:
     return out
 
 
-async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
+def _vigil_calls(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    return {"get_callers": [{"symbol": k} for k in keys],
+            "get_impact_radius": [{"symbol": k, "depth": 3} for k in keys]}
+
+
+def peer_index(peer: str, lib: Path) -> dict[str, Any]:
+    """CodeGraph's own index of the same Lib/ copy (`codegraph init -y`), timed, unless present."""
+    if (lib / ".codegraph").is_dir():
+        return {"reused": True}
+    t = time.perf_counter()
+    subprocess.run([peer, "init", "-y", str(lib)], cwd=lib, env=_peer_env(), check=True, capture_output=True)
+    return {"wall_s": round(time.perf_counter() - t, 1)}
+
+
+def _peer_env() -> dict[str, str]:
+    return {**os.environ, "CODEGRAPH_TELEMETRY": "0", "DO_NOT_TRACK": "1", "CODEGRAPH_NO_DOWNLOAD": "1",
+            "CODEGRAPH_MCP_TOOLS": "callers,impact"}
+
+
+async def peer_latency(peer: str, lib: Path, g: CodeGraph, keys: list[str]) -> dict[str, Any]:
+    """The same symbols asked of CodeGraph's MCP server (`codegraph serve --mcp`, its callers and
+    impact tools), named the way it takes them: `Class.method` plus the file that defines it."""
+    from mcp import StdioServerParameters
+
+    named = [{"symbol": g.symbols[k].local, "file": g.symbols[k].path} for k in keys]
+    params = StdioServerParameters(command=peer, args=["serve", "--mcp"], cwd=str(lib), env=_peer_env())
+    rows = await _stdio_samples(params, {"codegraph_callers": named,
+                                         "codegraph_impact": [{**n, "depth": 3} for n in named]})
+    return {"get_callers": rows["codegraph_callers"], "get_impact_radius": rows["codegraph_impact"]}
+
+
+async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None,
+                      lib: Path | None = None) -> dict[str, Any]:
     from mcp import StdioServerParameters
 
     from mcp_servers.codegraph import answers
@@ -233,7 +272,7 @@ async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
     rng = random.Random(7)
     called = [k for k in g.symbols if g.calls.in_degree(k) > 0]
     keys = rng.sample(called, min(calls, len(called)))
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"loadavg_before": os.getloadavg()}
     # The answer alone, on the warm graph, without transport or guardrails.
     for tool, fn in (("get_callers", lambda k: answers.callers_answer(g, k)),
                      ("get_impact_radius", lambda k: answers.impact_answer(g, k, 3))):
@@ -246,17 +285,26 @@ async def mcp_latency(db: Path, state: Path, calls: int) -> dict[str, Any]:
     # The product: `vigil mcp codegraph` as Claude Code starts it, guardrails and audit log included.
     params = StdioServerParameters(command=sys.executable, args=[
         "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--db", str(db), "--no-reindex",
-        "--state-dir", str(state)], cwd=str(ROOT))
-    guarded = await _stdio_samples(params, keys)
+        "--state-dir", str(state / "product")], cwd=str(ROOT))
+    guarded = await _stdio_samples(params, _vigil_calls(keys))
     out.update(guarded)
     for tool, row in guarded.items():
         print(f"mcp stdio {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
-    # Diagnostic: the same server with the guardrail middleware taken out, to show where time goes.
-    bare = StdioServerParameters(command=sys.executable, args=["-c", UNGUARDED_SNIPPET, str(db), str(state)],
-                                 cwd=str(ROOT))
-    for tool, row in (await _stdio_samples(bare, keys)).items():
-        out[f"{tool}_stdio_without_guardrails"] = row
-        print(f"mcp stdio {tool} without the guardrail middleware (diagnostic): p50 {row['p50_ms']:.2f} ms")
+    # Diagnostics: the same server with the audit fsync off, and with the middleware taken out.
+    for variant in ("no-fsync", "no-middleware"):
+        bare = StdioServerParameters(command=sys.executable, args=["-c", VARIANT_SNIPPET, str(db),
+                                                                   str(state / variant), variant], cwd=str(ROOT))
+        for tool, row in (await _stdio_samples(bare, _vigil_calls(keys))).items():
+            out[f"{tool}_stdio_{variant.replace('-', '_')}"] = row
+            print(f"mcp stdio {tool}, {variant} (diagnostic): p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
+    if peer and lib is not None:
+        out["codegraph_npm_index"] = peer_index(peer, lib)
+        out["codegraph_npm"] = await peer_latency(peer, lib, g, keys)
+        for tool, row in out["codegraph_npm"].items():
+            ratio = out[tool]["p50_ms"] / row["p50_ms"]
+            print(f"CodeGraph (npm) {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms; "
+                  f"Vigil/CodeGraph p50 {ratio:.2f}x")
+    out["loadavg_after"] = os.getloadavg()
     return out
 
 
@@ -264,7 +312,20 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-cpython", action="store_true", help="accuracy only")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    ap.add_argument("--peer", metavar="BIN", default=shutil.which("codegraph"),
+                    help="CodeGraph's `codegraph` executable (npm @colbymchenry/codegraph) to measure side by "
+                         "side over MCP stdio on the same Lib/ copy (default: `codegraph` on PATH, if any)")
+    ap.add_argument("--latency-only", nargs=2, metavar=("LIB_COPY", "DB"), type=Path,
+                    help="only the MCP latency, against an existing index DB of a Lib/ copy (and CodeGraph's "
+                         "index in LIB_COPY/.codegraph, built when missing); results are printed, not saved")
     args = ap.parse_args()
+    if args.latency_only:
+        import anyio
+
+        lib, db = args.latency_only
+        with tempfile.TemporaryDirectory(prefix="vigil-codegraph-bench-") as tmp:
+            print(json.dumps(anyio.run(lambda: mcp_latency(db, Path(tmp), 140, args.peer, lib)), indent=2))
+        return
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "loadavg_at_start": os.getloadavg()},
                                "python": sys.version.split()[0]}
     with tempfile.TemporaryDirectory(prefix="vigil-codegraph-bench-") as tmp:
@@ -291,8 +352,8 @@ def main() -> None:
                   f"interface edit p50 {results['reindex']['interface_edit_ms_p50']} ms")
             import anyio
 
-            results["mcp_stdio"] = anyio.run(mcp_latency, work / "cpython.db", work / "state",
-                                             100 if args.quick else 140)
+            results["mcp_stdio"] = anyio.run(lambda: mcp_latency(work / "cpython.db", work / "state",
+                                                                100 if args.quick else 140, args.peer, copy))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results: {RESULTS.relative_to(ROOT)}")

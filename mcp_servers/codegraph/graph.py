@@ -63,6 +63,10 @@ class CodeGraph:
             self.by_name[sym.name].append(sym.key)
             by_path[sym.path].append(sym)
         self._by_path = {p: sorted(rows, key=lambda s: (s.start, -s.end)) for p, rows in by_path.items()}
+        members: dict[str, list[SymbolRow]] = defaultdict(list)
+        for sym in self.symbols.values():
+            members[sym.parent].append(sym)
+        self._members = {k: sorted(v, key=lambda s: s.start) for k, v in members.items()}
         self._starts = {p: [s.start for s in rows] for p, rows in self._by_path.items()}
         self.files = {r[0]: r[1] for r in self.db.execute("SELECT path, module FROM files")}
         g: nx.DiGraph = nx.DiGraph()
@@ -191,7 +195,7 @@ class CodeGraph:
         return ""
 
     def members(self, key: str) -> list[SymbolRow]:
-        return sorted((s for s in self.symbols.values() if s.parent == key), key=lambda s: s.start)
+        return list(self._members.get(key, ()))
 
     def module_symbols(self, module_or_path: str) -> list[SymbolRow]:
         """Definitions of a module (`py:shop.cart`, or `shop.cart` in any language) or of a file."""

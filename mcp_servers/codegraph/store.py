@@ -42,6 +42,7 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst)",
     "CREATE INDEX IF NOT EXISTS edges_src ON edges(src)",
     "CREATE INDEX IF NOT EXISTS unresolved_path ON unresolved(path)",
+    "CREATE INDEX IF NOT EXISTS unresolved_src ON unresolved(src)",
 )
 """Secondary indexes: dropped during a bulk load into an empty database and built once after,
 which is several times cheaper than maintaining them row by row."""
