@@ -19,6 +19,7 @@ Timings depend on what else runs on the machine; the load average at the start i
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -262,6 +263,44 @@ async def peer_latency(peer: str, lib: Path, g: CodeGraph, keys: list[str]) -> d
     return {"get_callers": rows["codegraph_callers"], "get_impact_radius": rows["codegraph_impact"]}
 
 
+async def guard_stages(g: CodeGraph, keys: list[str], state: Path) -> dict[str, Any]:
+    """Where a guarded call's time goes, stage by stage, in process on the same answers: the policy
+    check (schema validation, scope, rate, its audit record written), redaction and injection
+    screening of the answer, and the result's audit record with and without its fsync."""
+    from guardrails import injection, redaction
+    from guardrails.action import Action
+    from mcp_servers.codegraph import answers
+    from mcp_servers.codegraph.server import build_server
+    from mcp_servers.codegraph.settings import CodegraphSettings
+    from mcp_servers.common.server import ServerGuard, tool_table
+
+    guard = ServerGuard.for_tests(state, "codegraph")
+    server = build_server(CodegraphSettings(db=g.db_path, reindex=False), guard, graph=g)
+    spec, cost_class = (await tool_table(server))["get_callers"]
+    pipeline = guard.pipeline
+    texts = {k: answers.callers_answer(g, k) for k in keys}
+    stages: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        t = time.perf_counter()
+        out = fn()
+        stages.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+        return out
+
+    injection.scan("warm up")  # the detector's first use loads its model
+    for k in keys:
+        action = Action(actor=guard.default_actor, tool="get_callers", arguments={"symbol": k})
+        t = time.perf_counter()
+        await pipeline.check(action, spec, cost_class)
+        stages.setdefault("policy check + decision record (not synced)", []).append((time.perf_counter() - t) * 1000)
+        red = timed("redaction of the answer", functools.partial(redaction.redact_text, texts[k]))
+        timed("injection screening of the answer", functools.partial(injection.scan, red.text))
+        timed("result record, fsynced", lambda: pipeline.audit.append({"kind": "result", "tool": "get_callers"}))
+        timed("result record, not synced", lambda: pipeline.audit.append({"kind": "result", "tool": "get_callers"},
+                                                                            durable=False))
+    return {name: round(statistics.median(v), 3) for name, v in stages.items()}
+
+
 async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None,
                       lib: Path | None = None) -> dict[str, Any]:
     from mcp import StdioServerParameters
@@ -304,6 +343,9 @@ async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None
             ratio = out[tool]["p50_ms"] / row["p50_ms"]
             print(f"CodeGraph (npm) {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms; "
                   f"Vigil/CodeGraph p50 {ratio:.2f}x")
+    out["guard_stages_p50_ms"] = await guard_stages(g, keys, state / "stages")
+    for name, ms in out["guard_stages_p50_ms"].items():
+        print(f"  guarded call stage, in process: {name}: p50 {ms:.3f} ms")
     out["loadavg_after"] = os.getloadavg()
     return out
 
