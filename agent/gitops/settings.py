@@ -11,16 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from agent.gitops.github import GitHubProvider
-from agent.gitops.gitlab import GitLabProvider
-from agent.gitops.plain_git import PlainGitProvider
-from agent.gitops.propose import GitOpsRepo
-from agent.gitops.provider import Provider
 from guardrails.action import Risk
+
+if TYPE_CHECKING:  # the providers and the repo load when used: agent.config and `vigil mcp` import this module
+    from agent.gitops.propose import GitOpsRepo
+    from agent.gitops.provider import Provider
 
 ENV_PREFIX = "VIGIL_GITOPS_"
 
@@ -68,11 +67,17 @@ class GitOpsSettings(BaseModel):
         return cls.model_validate(data)
 
     def repo(self, state_dir: Path) -> GitOpsRepo:
+        from agent.gitops.propose import GitOpsRepo
+
         return GitOpsRepo(self.workdir or state_dir / "gitops" / "clone", base=self.base, env=self.env,
                           risk=Risk.parse(self.risk))
 
     def build_provider(self, environ: Mapping[str, str] | None = None) -> Provider:
         """The provider, with its token read now from `token_env`."""
+        from agent.gitops.github import GitHubProvider
+        from agent.gitops.gitlab import GitLabProvider
+        from agent.gitops.plain_git import PlainGitProvider
+
         env = os.environ if environ is None else environ
         if self.provider == "git":
             assert self.remote
