@@ -19,12 +19,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 from opentelemetry import trace
 
-from guardrails import injection, redaction
+from guardrails import redaction
 from guardrails.action import Action, Decision, Risk, ToolSpec, Verdict
 from guardrails.approval import Approver, AutoDenyApprover, new_request, summarise_action
 from guardrails.audit import AuditLog
@@ -32,6 +31,9 @@ from guardrails.policy import Policy
 from guardrails.rollback import RollbackStore
 from guardrails.timeparse import parse_duration
 from guardrails.usage import RateLimiter, UsageLedger
+
+if TYPE_CHECKING:  # jsonschema and the injection scanner load on the first check, not when a server starts
+    from guardrails import injection
 
 MODEL_CALL_TOOL = "model_call"
 """The tool name audit records and spans give a model turn's budget check (it is not an MCP tool)."""
@@ -182,6 +184,8 @@ class Pipeline:
         if spec is None:
             return Decision(layer="validation", allowed=False, rule="unknown-tool",
                             reason=f"tool {action.tool!r} is not offered by any connected server")
+        import jsonschema
+
         try:
             validator = _validator(json.dumps(spec.input_schema, sort_keys=True))
         except jsonschema.SchemaError as exc:
@@ -316,6 +320,8 @@ class Pipeline:
     # -- results -------------------------------------------------------------------------------------
     def screen_result(self, action: Action, text: str, *, is_error: bool = False) -> ScreenedResult:
         """Redact secrets and score injection in a tool's result, and audit that it was seen."""
+        from guardrails import injection
+
         redacted = redaction.redact_text(text)
         report = injection.scan(redacted.text)
         self.audit.append({
@@ -354,6 +360,8 @@ def audit_unrunnable_call(tool: str, arguments: dict[str, Any], reason: str) -> 
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Any:
     """A checked, compiled validator per distinct schema: building one costs far more than using it."""
+    import jsonschema
+
     schema = json.loads(schema_json)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+if TYPE_CHECKING:  # only the Prometheus client needs requests; the Loki server starts without it
+    import requests
 
 
 class TLSOptions(BaseModel):
@@ -177,6 +179,8 @@ class HttpAuth(BaseModel):
 
     def requests_session(self) -> requests.Session:
         """A `requests.Session` carrying the same settings, for `PrometheusConnect(session=...)`."""
+        import requests
+
         session = requests.Session()
         session.headers.update(self.request_headers())
         session.verify = self.tls.verify()
