@@ -9,12 +9,7 @@ from typing import Annotated
 
 import anyio
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-
-from agent.gitops.settings import GitOpsSettings
-from mcp_servers.common.serving import prepare
-from mcp_servers.gitops.server import serve as serve_tools
 
 app = typer.Typer(help="GitOps MCP server (propose_change: a fix as a pull request, after a human approves).",
                   no_args_is_help=False, invoke_without_command=True)
@@ -34,6 +29,12 @@ def serve(
 ) -> None:
     """Run the server until interrupted. The repository and provider come from VIGIL_GITOPS_* (docs/gitops.md);
     the provider's token from the variable VIGIL_GITOPS_TOKEN_ENV names (never from flags)."""
+    from pydantic import ValidationError
+
+    from agent.gitops.settings import GitOpsSettings
+    from mcp_servers.common.serving import prepare
+    from mcp_servers.gitops.server import serve as serve_tools
+
     settings: GitOpsSettings | None = None
     problem = ""
     try:

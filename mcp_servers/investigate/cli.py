@@ -15,11 +15,6 @@ import anyio
 import typer
 from rich.console import Console
 
-from agent.config import ConfigError, load_config
-from mcp_servers.common.server import run_server
-from mcp_servers.common.serving import prepare
-from mcp_servers.investigate.server import build_server
-
 app = typer.Typer(help="The `investigate` MCP tool: a whole Vigil investigation in one call.",
                   no_args_is_help=False, invoke_without_command=True, rich_markup_mode=None)
 err = Console(stderr=True, soft_wrap=True)
@@ -35,6 +30,11 @@ def serve(
     token_file: Annotated[Path | None, typer.Option(help="HTTP callers: lines of `TOKEN ACTOR [TEAM]`.")] = None,
 ) -> None:
     """Run the server until interrupted (stdio by default)."""
+    from agent.config import ConfigError, load_config
+    from mcp_servers.common.server import run_server
+    from mcp_servers.common.serving import prepare
+    from mcp_servers.investigate.server import build_server
+
     try:
         cfg = load_config(config)
         guard, tokens = prepare("investigate", http, token_file, cfg.policy, cfg.state_dir)

@@ -18,14 +18,9 @@ from typing import Annotated
 import anyio
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from mcp_servers.common.bundle import Bundle, BundleError, validate_bundle
-from mcp_servers.common.serving import prepare
-from mcp_servers.kubernetes.client import KubeSettings
-from mcp_servers.kubernetes.replay import replay_server, serve_forever
-from mcp_servers.kubernetes.server import serve as serve_tools
-
+# Each command imports what it uses inside its function: `vigil bundle validate` needs no MCP SDK,
+# and `vigil mcp kubernetes` loads the replay server only with --replay.
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
@@ -61,6 +56,11 @@ def mcp_kubernetes(
     timeout: Annotated[float | None, typer.Option(help="Seconds per API request.")] = None,
 ) -> None:
     """Run the Kubernetes MCP server until interrupted."""
+    from mcp_servers.common.bundle import BundleError
+    from mcp_servers.common.serving import prepare
+    from mcp_servers.kubernetes.client import KubeSettings
+    from mcp_servers.kubernetes.server import serve as serve_tools
+
     try:
         settings = KubeSettings.from_env()
         if kubeconfig:
@@ -77,6 +77,8 @@ def mcp_kubernetes(
         raise typer.Exit(2) from None
     with contextlib.ExitStack() as stack:
         if replay is not None:
+            from mcp_servers.kubernetes.replay import replay_server
+
             try:
                 scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vigil-replay-")))
                 handle = stack.enter_context(replay_server(replay, scratch / "kubeconfig"))
@@ -101,6 +103,9 @@ def replay_serve(
         help="Write a kubeconfig for the server here (default .vigil/replay/NAME.kubeconfig).")] = None,
 ) -> None:
     """Serve BUNDLE read-only over the Kubernetes REST API until interrupted."""
+    from mcp_servers.common.bundle import Bundle, BundleError
+    from mcp_servers.kubernetes.replay import serve_forever
+
     try:
         loaded = Bundle.load(bundle)
     except BundleError as exc:
@@ -118,6 +123,10 @@ def bundle_validate(
     bundle: Annotated[Path, typer.Argument(help="The bundle directory.")],
 ) -> None:
     """Check BUNDLE and list every problem; exit 1 when any is an error."""
+    from rich.table import Table
+
+    from mcp_servers.common.bundle import Bundle, validate_bundle
+
     problems = validate_bundle(bundle)
     errors = [p for p in problems if p.severity == "error"]
     if not problems:

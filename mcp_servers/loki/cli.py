@@ -11,10 +11,6 @@ import anyio
 import typer
 from rich.console import Console
 
-from mcp_servers.common.serving import prepare
-from mcp_servers.loki.client import LokiSettings
-from mcp_servers.loki.server import serve as serve_tools
-
 app = typer.Typer(help="Loki MCP server (read-only LogQL tools answering with mined log templates).",
                   no_args_is_help=False, invoke_without_command=True)
 
@@ -37,6 +33,10 @@ def serve(
 ) -> None:
     """Run the server until interrupted. Credentials come from VIGIL_LOKI_BEARER_TOKEN,
     _USERNAME/_PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (never from flags)."""
+    from mcp_servers.common.serving import prepare
+    from mcp_servers.loki.client import LokiSettings
+    from mcp_servers.loki.server import serve as serve_tools
+
     try:
         settings = LokiSettings.from_env().with_flags(url, header or [], timeout)
         guard, tokens = prepare("loki", http, token_file, policy, state_dir)

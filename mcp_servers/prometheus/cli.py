@@ -15,11 +15,6 @@ import anyio
 import typer
 from rich.console import Console
 
-from mcp_servers.common.serving import prepare
-from mcp_servers.prometheus.client import PromSettings
-from mcp_servers.prometheus.local import LocalPrometheus, LocalPrometheusError
-from mcp_servers.prometheus.server import serve as serve_tools
-
 app = typer.Typer(help="Prometheus MCP server (read-only PromQL tools with anomaly-first answers).",
                   no_args_is_help=False, invoke_without_command=True)
 
@@ -43,6 +38,10 @@ def serve(
 ) -> None:
     """Run the server until interrupted. Credentials come from VIGIL_PROMETHEUS_BEARER_TOKEN,
     _USERNAME/_PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (never from flags)."""
+    from mcp_servers.common.serving import prepare
+    from mcp_servers.prometheus.client import PromSettings
+    from mcp_servers.prometheus.server import serve as serve_tools
+
     try:
         settings = PromSettings.from_env().with_flags(url, header or [], timeout)
         guard, tokens = prepare("prometheus", http, token_file, policy, state_dir)
@@ -51,6 +50,8 @@ def serve(
         raise typer.Exit(2) from None
     with contextlib.ExitStack() as stack:
         if local is not None:
+            from mcp_servers.prometheus.local import LocalPrometheus, LocalPrometheusError
+
             try:
                 prom = stack.enter_context(LocalPrometheus(local))
             except LocalPrometheusError as exc:
