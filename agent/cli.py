@@ -146,20 +146,51 @@ audit_app = typer.Typer(help="Verify and read the tamper-evident audit log.", no
 
 
 @audit_app.command("verify")
-def audit_verify(path: Annotated[Path, typer.Argument(help="The audit log (audit.jsonl).")]) -> None:
-    """Exit 0 when the hash chain is intact; otherwise name the first bad record and exit 1."""
-    from guardrails.audit import verify
+def audit_verify(
+    path: Annotated[Path, typer.Argument(help="The audit log (audit.jsonl).")],
+    key_file: Annotated[Path | None, typer.Option(help="The HMAC key file (default: the config's audit.key_file, "
+                                                       "$VIGIL_AUDIT_KEY, or audit.key beside the log).")] = None,
+    anchor: Annotated[bool, typer.Option("--anchor", help="Also check the newest anchored head (audit.anchor_url "
+                                                          "or $VIGIL_AUDIT_ANCHOR): catches a rollback.")] = False,
+    anchor_url: Annotated[str | None, typer.Option(help="Check against this anchor store instead.")] = None,
+    require_key: Annotated[bool, typer.Option(help="Fail on an unkeyed (legacy) log.")] = False,
+) -> None:
+    """Exit 0 when the keyed chain and signed head are intact; 1 naming the first bad record; 2 for a key problem."""
+    import os
 
-    result = verify(path)
+    from guardrails.audit import ANCHOR_ENV, verify
+
+    configured = _audit_settings()
+    url = anchor_url or ((configured.anchor_url if configured else None) or os.environ.get(ANCHOR_ENV)
+                         if anchor else None)
+    if anchor and not url:
+        err.print(f"[red]error[/red] --anchor needs audit.anchor_url in the config or ${ANCHOR_ENV}", highlight=False)
+        raise typer.Exit(2)
+    result = verify(path, key_file=key_file or (configured.key_file if configured else None),
+                    require_keyed=require_key, anchor=url)
     if result.warning:
         err.print(f"[yellow]warning[/yellow] {result.warning}", highlight=False)
     if result.ok:
-        console.print(f"[green]intact[/green] {path}: {result.records} records, chain and head verified",
-                      highlight=False)
+        anchored = ", anchor checked" if url else ""
+        console.print(f"[green]intact[/green] {path}: {result.records} records, {result.keyed or 'empty'}, chain and "
+                      f"signed head verified{anchored}", highlight=False)
         return
+    if result.key_problem:
+        err.print(f"[red]KEY[/red] {path}: {result.problem}", highlight=False)
+        raise typer.Exit(2)
     err.print(f"[red]TAMPERED[/red] {path}: {result.problem} ({result.records} records verified before it)",
               highlight=False)
     raise typer.Exit(1)
+
+
+def _audit_settings() -> Any:
+    """The config's `audit:` section when a config loads, else None (verifying needs no config)."""
+    from agent.config import ConfigError, load_config
+
+    try:
+        return load_config(None).audit
+    except (ConfigError, OSError):
+        return None
 
 
 @audit_app.command("show")

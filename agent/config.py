@@ -37,6 +37,10 @@ class AuditSettings(_Section):
     path: Path | None = None
     """Default: <state_dir>/audit.jsonl"""
     fsync: bool = True
+    key_file: Path | None = None
+    """The chain's HMAC key (else $VIGIL_AUDIT_KEY, else a key generated beside the log: docs/guardrails.md)."""
+    anchor_url: str | None = None
+    """Where heads are anchored against rollback: a postgresql:// URL or a SQLite path (else $VIGIL_AUDIT_ANCHOR)."""
 
 
 class KubernetesSettings(_Section):

@@ -51,7 +51,8 @@ class Runtime:
         state = config.state_dir
         pipeline = Pipeline(
             load_policy(config.policy or default_policy_path()),
-            AuditLog(config.audit_path, fsync=config.audit.fsync),
+            AuditLog(config.audit_path, fsync=config.audit.fsync, key_file=config.audit.key_file,
+                     anchor=config.audit.anchor_url),
             approver or AutoDenyApprover(),
             RollbackStore(state / "rollback.db"),
             ledger=UsageLedger(state / "usage.db"),

@@ -35,6 +35,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ KEY_FILE_ENV = "VIGIL_AUDIT_KEY_FILE"
 GENERATED_KEY_NAME = "audit.key"
 """Generated beside the log (in the state directory) on first use when no key is configured."""
 MIN_KEY_BYTES = 16
+ANCHOR_ENV = "VIGIL_AUDIT_ANCHOR"
+"""Where writers copy the head now and then: a postgresql:// URL or a SQLite file path (guardrails/anchor.py)."""
 _HEAD_DOMAIN = "vigil-audit-head-v1"
 
 
@@ -150,7 +153,9 @@ class AuditLog:
     """Appends records to one log file. Safe across threads (group commit) and processes (flock)."""
 
     def __init__(self, path: str | Path, fsync: bool = True, *, key: AuditKey | None = None,
-                 key_file: str | Path | None = None) -> None:
+                 key_file: str | Path | None = None, anchor: str | None = None,
+                 anchor_every_seconds: float = 10.0) -> None:
+        """`anchor`: where to copy the head now and then (guardrails/anchor.py), else $VIGIL_AUDIT_ANCHOR."""
         self.path = Path(path)
         self.head_path = self.path.with_name(self.path.name + ".head")
         self.fsync = fsync
@@ -164,6 +169,12 @@ class AuditLog:
         """(file size, last record) after this process's last write: saves re-reading the tail."""
         self.groups = 0
         """How many groups (syncs) this object has written: group commit's effect, for tests and benchmarks."""
+        self._anchor_url = anchor or os.environ.get(ANCHOR_ENV) or None
+        self._anchor: Any = None
+        self._anchor_every = anchor_every_seconds
+        self._anchored_at = 0.0
+        self.anchor_error = ""
+        """The last failure to write an anchor (auditing goes on; the next group tries again)."""
 
     @property
     def key(self) -> AuditKey:
@@ -250,6 +261,7 @@ class AuditLog:
             if last is not None and (any(e.durable for e in group) or not self.fsync or
                                      not self.head_path.exists()):
                 self._write_head(last, key)
+                self._maybe_anchor(last, key)
             self.groups += 1
             with self._cond:
                 for entry in group:
@@ -260,6 +272,19 @@ class AuditLog:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+    def _maybe_anchor(self, record: dict[str, Any], key: AuditKey) -> None:
+        if not self._anchor_url or time.monotonic() - self._anchored_at < self._anchor_every:
+            return
+        from guardrails.anchor import AnchorStore, log_id_of
+
+        try:
+            if self._anchor is None:
+                self._anchor = AnchorStore(self._anchor_url)
+            self._anchor.record(log_id_of(self.path), record["seq"], _head_mac(key, record["seq"], record["hash"]))
+            self._anchored_at, self.anchor_error = time.monotonic(), ""
+        except Exception as exc:  # an unreachable anchor database must not stop auditing
+            self.anchor_error = f"{type(exc).__name__}: {exc}"
 
     def _fail(self, group: list[_Pending], exc: OSError) -> None:
         with self._cond:
@@ -320,15 +345,21 @@ class VerifyResult:
     head_seq: int | None = None
     head_hash: str | None = None
 
+    @property
+    def key_problem(self) -> bool:
+        """The key is wrong or missing: not evidence of tampering, and said apart from it."""
+        return "wrong key" in self.problem or "no key is configured" in self.problem or "audit key" in self.problem
+
 
 def verify(path: str | Path, key: AuditKey | None = None, key_file: str | Path | None = None, *,
-           require_keyed: bool = False) -> VerifyResult:
+           require_keyed: bool = False, anchor: str | None = None, log_id: str | None = None) -> VerifyResult:
     """Check the whole chain and the signed head. Returns at the first problem.
 
     The key is `key`, else found as `load_key` finds it (never generated here). Without a key a
     keyed log cannot be verified, and that is the answer rather than a pass. An unkeyed (legacy) log
     proves only that it is self-consistent, since anyone can rebuild one: it passes with a warning,
-    or fails with `require_keyed` (for logs written since keys exist).
+    or fails with `require_keyed` (for logs written since keys exist). With `anchor` (an anchor store
+    URL) the newest anchor of `log_id` (default: the log's absolute path) must still be in the log.
     """
     log = Path(path)
     head_path = log.with_name(log.name + ".head")
@@ -362,7 +393,32 @@ def verify(path: str | Path, key: AuditKey | None = None, key_file: str | Path |
     if problem:
         return VerifyResult(False, chain.count, problem, (chain.count + 1) if "missing:" in problem else None,
                             keyed=chain.describe())
+    if anchor:
+        problem = _check_anchor(anchor, log_id or str(log.resolve()), chain, lines, key)
+        if problem:
+            return VerifyResult(False, chain.count, problem, keyed=chain.describe())
     return VerifyResult(True, chain.count, "", None, warning, chain.describe(), seq, head.get("hash") if head else None)
+
+
+def _check_anchor(url: str, log_id: str, chain: _Chain, lines: list[bytes], key: AuditKey | None) -> str:
+    from guardrails.anchor import AnchorStore
+
+    try:
+        latest = AnchorStore(url).latest(log_id)
+    except Exception as exc:  # any database error is reported, never a traceback
+        return f"the anchor store could not be read ({type(exc).__name__}: {exc})"
+    if latest is None or latest.records == 0:
+        return ""
+    if latest.records > chain.count:
+        return (f"rolled back: the anchor of {latest.anchored_at} says {latest.records} records were written, "
+                f"the log holds {chain.count} (an older copy of the log and its head was put back, or it was cut)")
+    if key is None:
+        return "the log has anchors but no key is configured to check them against"
+    digest = json.loads(lines[latest.records - 1])["hash"]
+    if not hmac.compare_digest(_head_mac(key, latest.records, digest), latest.head_hmac):
+        return (f"record {latest.records} differs from the one anchored at {latest.anchored_at} "
+                "(the log was replaced by another one)")
+    return ""
 
 
 class _Chain:

@@ -81,7 +81,8 @@ def _pipeline(config: Path | None, yes: bool, approver: str | None) -> tuple[Pip
         raise _fail(str(exc)) from None
     who = approver or _user()
     chosen: Approver = PreApproved(who, "cli --yes") if yes else TerminalApprover(who)
-    pipeline = Pipeline(policy, AuditLog(cfg.audit_path, fsync=cfg.audit.fsync), chosen,
+    log = AuditLog(cfg.audit_path, fsync=cfg.audit.fsync, key_file=cfg.audit.key_file, anchor=cfg.audit.anchor_url)
+    pipeline = Pipeline(policy, log, chosen,
                         RollbackStore(cfg.state_dir / "rollback.db"), where="cli")
     return pipeline, cfg.state_dir
 

@@ -212,3 +212,69 @@ def test_sigkill_during_a_group_leaves_durable_records_that_verify(tmp_path):
     after = AuditLog(path, key=KEY)
     after.append({"kind": "after-crash"})
     assert verify(path, KEY).ok
+
+
+def _rollback_attack(tmp_path: Path, anchor: str) -> tuple[Path, str]:
+    """Keep a copy of the log and its head after 3 records, write 3 more, put the copy back."""
+    log = AuditLog(tmp_path / "audit.jsonl", key=KEY, anchor=anchor, anchor_every_seconds=0)
+    for i in range(3):
+        log.append({"kind": "decision", "i": i})
+    saved = (log.path.read_bytes(), log.head_path.read_bytes())
+    for i in range(3, 6):
+        log.append({"kind": "decision", "i": i, "allowed": False, "reason": "the denial someone wants gone"})
+    assert not log.anchor_error
+    log.path.write_bytes(saved[0])
+    log.head_path.write_bytes(saved[1])
+    return log.path, anchor
+
+
+def test_a_rollback_to_an_older_consistent_state_is_caught_by_the_anchor(tmp_path):
+    path, anchor = _rollback_attack(tmp_path, str(tmp_path / "elsewhere" / "anchors.db"))
+    assert verify(path, KEY).ok, "without the anchor the older state is genuine and cannot be told apart"
+    result = verify(path, KEY, anchor=anchor)
+    assert not result.ok and "rolled back" in result.problem and "6 records" in result.problem
+
+
+def test_a_replaced_log_of_the_same_length_is_caught_by_the_anchor(tmp_path):
+    anchor = str(tmp_path / "elsewhere" / "anchors.db")
+    log = AuditLog(tmp_path / "audit.jsonl", key=KEY, anchor=anchor, anchor_every_seconds=0)
+    for i in range(3):
+        log.append({"kind": "decision", "i": i})
+    other = AuditLog(tmp_path / "other" / "audit.jsonl", key=KEY)  # a key holder's second, different log
+    for i in range(3):
+        other.append({"kind": "decision", "i": i, "note": "different"})
+    log.path.write_bytes(other.path.read_bytes())
+    log.head_path.write_bytes(other.head_path.read_bytes())
+    result = verify(log.path, KEY, anchor=anchor)
+    assert not result.ok and "differs from the one anchored" in result.problem
+
+
+def test_anchors_in_postgresql(tmp_path, request):
+    from tests.frontdoors.conftest import PG_BIN
+
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip("PostgreSQL server binaries are absent")
+    url = request.getfixturevalue("postgres_url")
+    path, anchor = _rollback_attack(tmp_path, url)
+    result = verify(path, KEY, anchor=anchor)
+    assert not result.ok and "rolled back" in result.problem
+
+
+def test_vigil_audit_verify_tells_a_wrong_key_from_tampering(tmp_path):
+    """The CLI as an operator runs it: exit 0 intact, 2 for a key problem, 1 for tampering."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIL_")}
+    (tmp_path / "key").write_text("k" * 32)
+    log = AuditLog(tmp_path / "audit.jsonl", key_file=tmp_path / "key")
+    log.append({"kind": "decision"})
+
+    def vigil(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(Path(sys.executable).with_name("vigil")), "audit", "verify", str(log.path), *args],
+                              cwd=tmp_path, env={**env, **extra}, capture_output=True, text=True, timeout=60)
+
+    ok = vigil("--key-file", str(tmp_path / "key"))
+    assert ok.returncode == 0 and "keyed (key id" in ok.stdout
+    wrong = vigil(VIGIL_AUDIT_KEY="x" * 32)
+    assert wrong.returncode == 2 and "wrong key" in wrong.stderr
+    log.head_path.unlink()
+    missing = vigil("--key-file", str(tmp_path / "key"))
+    assert missing.returncode == 1 and "head file" in missing.stderr
