@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,8 +23,20 @@ from typing import Any
 from opentelemetry.trace import Span
 
 from agent.incident import Incident
-from agent.llm.base import Message, Model, ModelError, ModelResponse, ToolCall, ToolDef, Usage, prompt_size
+from agent.llm.base import (
+    STOP_MAX_TOKENS,
+    Message,
+    Model,
+    ModelError,
+    ModelResponse,
+    ToolCall,
+    ToolDef,
+    Usage,
+    prompt_size,
+)
 from agent.llm.budget import Budget, BudgetTracker
+from agent.llm.degenerate import detect
+from agent.model_answer import grounding_problem, parse_answer, remediation_problem, repair_request
 from agent.prompts import SYSTEM_PROMPT, first_user_message
 from agent.report import EvidenceRef, Hypothesis, Report, RuledOut
 from agent.runbooks.catalog import Catalog
@@ -192,6 +203,7 @@ class Investigator:
                                                                     suspects))]
         seen = {_call_key(o.tool, o.arguments): o.evidence_id for o in prefetched}
         final: ModelResponse | None = None
+        unusable: ModelResponse | None = None
         while True:
             spent = tracker.spent()
             if spent:
@@ -207,6 +219,10 @@ class Investigator:
                 response = await model.complete(SYSTEM_PROMPT, messages, tools,
                                                 tracker.output_allowance(self.max_output_tokens))
             except ModelError as exc:
+                if unusable is not None:  # the repair turn failed: the unusable answer is the answer
+                    report.notes.append(f"the turn asking the model to fix its answer failed: {exc}")
+                    final = unusable
+                    break
                 report.complete = False
                 report.incomplete_reason = f"the model failed: {exc}"
                 break
@@ -215,8 +231,17 @@ class Investigator:
             self.progress("model", {"turn": tracker.steps, "tool_calls": len(response.tool_calls),
                                     "tokens": response.usage.total})
             report.notes += [f"repaired: {note}" for note in response.repaired]
+            if _cut_degenerate(response, report):
+                self.progress("degenerate", {"turn": tracker.steps})
             messages.append(response.as_message())  # keeps provider data such as thinking blocks
             if not response.tool_calls:
+                problem = parse_answer(response.text)[1]
+                if problem and report.stats.repair_turns == 0:
+                    # One chance to fix the shape; a second failure falls back to the rules and suspects.
+                    report.stats.repair_turns += 1
+                    unusable = response
+                    messages.append(Message(role="user", content=repair_request(problem)))
+                    continue
                 final = response
                 break
             messages += await self._run_calls(response.tool_calls, seen, incident)
@@ -226,7 +251,7 @@ class Investigator:
         report.stats.output_tokens = status.output_tokens
         report.stats.cost_usd = round(status.usd, 6)
         if final is not None:
-            _apply_model_answer(report, final.text, {o.evidence_id for o in self.hub.outcomes})
+            _apply_model_answer(report, final.text, _evidence_texts(self.hub.outcomes))
         elif not report.summary:
             report.summary = _runbook_summary(report)
 
@@ -312,22 +337,39 @@ def _apply_conclusion(report: Report, conclusion: Conclusion, prefetched: list[T
     report.hypotheses.sort(key=lambda h: h.confidence, reverse=True)
 
 
-_JSON_BLOCK = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
+def _evidence_texts(outcomes: list[ToolOutcome]) -> dict[str, str]:
+    """Each evidence id with everything its result says (text and structured facts), for checking claims."""
+    return {o.evidence_id: o.full_text + ("\n" + json.dumps(o.data, default=str) if o.data else "")
+            for o in outcomes}
 
 
-def _apply_model_answer(report: Report, text: str, known_ids: set[str]) -> None:
-    """Merge the model's JSON answer into the report; anything malformed is noted, not fatal."""
-    blocks = _JSON_BLOCK.findall(text)
-    candidate = blocks[-1] if blocks else text[text.find("{"): text.rfind("}") + 1]
-    try:
-        answer = json.loads(candidate)
-        if not isinstance(answer, dict):
-            raise ValueError("not an object")
-    except ValueError:
-        report.notes.append("the model's final answer was not in the report format; its text is the summary")
-        report.summary = text.strip()[:2000]
-        _screen_model_summary(report, [])
+def _cut_degenerate(response: ModelResponse, report: Report) -> bool:
+    """Cut a looping or runaway output where the loop starts, count it, say so; True when cut."""
+    found = detect(response.text, hit_token_limit=response.stop_reason == STOP_MAX_TOKENS)
+    if found is None:
+        return False
+    response.text = found.kept
+    report.stats.degenerate_outputs += 1
+    report.notes.append(f"the model's output degenerated ({found.kind}: {found.detail}) and was cut")
+    return True
+
+
+def _apply_model_answer(report: Report, text: str, evidence: dict[str, str]) -> None:
+    """Merge the model's JSON answer into the report; anything malformed is noted, not fatal.
+
+    A model hypothesis leads only when it is grounded (agent/model_answer.py): it cites evidence that
+    exists and names no object that evidence does not mention. Ungrounded ones follow every rule
+    finding and suspect, and an answer with nothing grounded is shown as the model's note.
+    """
+    answer, problem = parse_answer(text)
+    if answer is None:
+        report.notes.append(f"the model's final answer was not in the report format ({problem}); "
+                            "the rule findings and suspects stand, its text is shown as its note")
+        report.model_note = text.strip()[:2000]
+        report.model_note_flags = ["not in the report format"]
+        report.summary = _runbook_summary(report)
         return
+    known_ids = set(evidence)
     report.summary = str(answer.get("summary") or "")[:2000]
     dropped: set[str] = set()
 
@@ -336,28 +378,71 @@ def _apply_model_answer(report: Report, text: str, known_ids: set[str]) -> None:
         dropped.update(i for i in ids if i not in known_ids)
         return [i for i in ids if i in known_ids]
 
-    model_hypotheses = []
+    grounded: list[Hypothesis] = []
+    ungrounded: list[tuple[Hypothesis, str]] = []
     for h in answer.get("hypotheses") or []:
         if isinstance(h, dict) and h.get("cause"):
-            confidence = min(1.0, max(0.0, float(h.get("confidence") or 0.5)))
-            model_hypotheses.append(Hypothesis(cause=str(h["cause"]), confidence=confidence,
-                                               evidence=cites(h.get("evidence")), source="model"))
-    # The model saw the rule findings; its ranking comes first, rule findings it did not restate follow,
-    # unless its words are flagged (guardrails/model_text.py): then the rule findings keep the lead.
-    ranked = sorted(model_hypotheses, key=lambda h: h.confidence, reverse=True)
-    if _screen_model_summary(report, ranked):
+            confidence = min(1.0, max(0.0, _as_float(h.get("confidence"), 0.5)))
+            hypothesis = Hypothesis(cause=str(h["cause"]), confidence=confidence,
+                                    evidence=cites(h.get("evidence")), source="model")
+            why = grounding_problem(hypothesis.cause, hypothesis.evidence, evidence)
+            if why:
+                ungrounded.append((hypothesis, why))
+            else:
+                grounded.append(hypothesis)
+    # The model saw the rule findings; its grounded ranking comes first, rule findings it did not restate
+    # follow, unless its words are flagged (guardrails/model_text.py): then the rule findings keep the lead.
+    ranked = sorted(grounded, key=lambda h: h.confidence, reverse=True)
+    flagged = _screen_model_summary(report, ranked + [h for h, _ in ungrounded])
+    if flagged:
         report.hypotheses = report.hypotheses + ranked
     else:
         report.hypotheses = ranked + report.hypotheses
+    _demote_ungrounded(report, ungrounded, flagged or bool(ranked))
     for r in answer.get("ruled_out") or []:
         if isinstance(r, dict) and r.get("what"):
             report.ruled_out.append(RuledOut(what=str(r["what"]), why=str(r.get("why", "")),
                                              evidence=cites(r.get("evidence"))))
     report.next_steps += [str(s) for s in answer.get("next_steps") or [] if s]
     if isinstance(answer.get("remediation"), dict) and answer["remediation"].get("action"):
-        report.remediation = answer["remediation"]
+        _take_model_remediation(report, answer["remediation"], evidence)
     if dropped:
         report.notes.append(f"dropped citations of evidence that does not exist: {', '.join(sorted(dropped))}")
+
+
+def _as_float(value: Any, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _demote_ungrounded(report: Report, ungrounded: list[tuple[Hypothesis, str]], summary_kept: bool) -> None:
+    """Ungrounded model hypotheses rank below every other one; with nothing grounded they are only a note."""
+    if not ungrounded:
+        return
+    for hypothesis, why in ungrounded:
+        report.notes.append(f"the model's hypothesis '{hypothesis.cause[:120]}' {why}; it does not lead")
+    others = [h for h in report.hypotheses if h.source != "model"]
+    if others:
+        floor = min(h.confidence for h in others)
+        for hypothesis, _ in ungrounded:
+            hypothesis.confidence = round(min(hypothesis.confidence, max(0.0, floor - 0.05)), 2)
+        report.hypotheses += [h for h, _ in sorted(ungrounded, key=lambda pair: pair[0].confidence, reverse=True)]
+    if not summary_kept and not report.model_note:
+        report.model_note = report.summary or "; ".join(h.cause for h, _ in ungrounded)
+        report.model_note_flags = ["cites no evidence that supports it"]
+        report.summary = _runbook_summary(report)
+
+
+def _take_model_remediation(report: Report, remediation: dict[str, Any], evidence: dict[str, str]) -> None:
+    """The model's remediation replaces the rule's only for the workload the evidence and top finding name."""
+    top = next(((h.cause, h.evidence) for h in report.hypotheses if h.source != "model"), None)
+    why = remediation_problem(remediation, report.remediation, top, evidence)
+    if why:
+        report.notes.append(f"the model's remediation ({remediation.get('action')}) was not used: {why}")
+        return
+    report.remediation = remediation
 
 
 def _with_suspect_labels(incident: Incident, suspect: Candidate) -> Incident:
@@ -455,7 +540,7 @@ def _screen_model_summary(report: Report, model_hypotheses: list[Hypothesis]) ->
 
 
 def _runbook_summary(report: Report) -> str:
-    mode = "Runbook-only triage" if report.stats.model_turns == 0 else "The model did not conclude"
+    mode = "Runbook-only triage" if report.stats.model_turns == 0 else "The model did not conclude usably"
     if report.top is None:
         return f"{mode}: the runbook's checks support no root cause; see the evidence and next steps."
     count = len(report.hypotheses)

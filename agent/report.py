@@ -51,6 +51,20 @@ class Stats(BaseModel):
     seconds: float = 0.0
     fixed_prompt_tokens: int = 0
     refused_calls: int = 0
+    context_window: int | None = None
+    """The model's context window in tokens (configured or reported by its server); None: unknown."""
+    context_source: str = ""
+    """Where context_window came from: config, the server's endpoint, or unknown."""
+    first_turn_tokens: int = 0
+    """The first model turn (system prompt, tool specs, opening message), estimated (agent/context_fit.py)."""
+    first_turn_model_tokens: int | None = None
+    """The same in the model's own tokens, where its server has a tokenizer endpoint (llama.cpp)."""
+    evidence_cut: int = 0
+    """Evidence results shortened or left out of the first turn to fit the context window."""
+    degenerate_outputs: int = 0
+    """Model outputs cut because they looped or ran away (agent/llm/degenerate.py)."""
+    repair_turns: int = 0
+    """Turns spent asking the model to fix a final answer that was not in the report format."""
 
 
 class Report(BaseModel):

@@ -16,7 +16,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from agent.incident import Incident, from_text
 from agent.investigation import Investigator
-from agent.llm.base import ModelError, ToolCall
+from agent.llm.base import STOP_MAX_TOKENS, ModelError, ModelResponse, ToolCall
 from agent.llm.budget import Budget
 from agent.llm.scripted import ScriptedModel, tool_call
 from agent.runbooks.catalog import Catalog
@@ -101,14 +101,15 @@ async def test_model_answer_is_merged_and_citations_checked(tmp_path):
     answer = {"summary": "bad env value", "hypotheses": [
         {"cause": "FX_RATE_SOURCE_TIMEOUT set to '30s' but parsed as float", "confidence": 0.9,
          "evidence": ["E2", "E99"]}], "next_steps": ["fix the value"],
-        "remediation": {"action": "set_env", "name": "FX_RATE_SOURCE_TIMEOUT", "value": "30"}}
+        "remediation": {"action": "set_env", "name": "FX_RATE_SOURCE_TIMEOUT", "value": "30",
+                        "workload": {"kind": "Deployment", "name": "payments", "namespace": "payments"}}}
     model = ScriptedModel.of(f"```json\n{json.dumps(answer)}\n```")
     report, _, _ = await run(tmp_path, model)
     assert report.complete
     assert report.hypotheses[0].source == "model" and report.hypotheses[0].confidence == 0.9
     assert "E99" not in report.hypotheses[0].evidence
     assert any("E99" in n for n in report.notes)
-    assert report.remediation == {"action": "set_env", "name": "FX_RATE_SOURCE_TIMEOUT", "value": "30"}
+    assert report.remediation == answer["remediation"], "its workload is the one the evidence names"
     assert report.stats.model_turns == 1
 
 
@@ -198,3 +199,69 @@ async def test_model_failure_still_gives_a_report(tmp_path):
     assert not report.complete and "529" in report.incomplete_reason
     assert report.hypotheses, "runbook findings are still reported"
     assert "Vigil report" in report.to_markdown() and json.loads(report.to_json())["complete"] is False
+
+
+def fenced(answer: dict) -> str:
+    return f"```json\n{json.dumps(answer)}\n```"
+
+
+async def test_an_uncited_answer_is_the_models_note_never_the_top_hypothesis(tmp_path):
+    """Qwen2.5-Coder 0.5B's vague, uncited answer used to lead the report over the rule's finding."""
+    vague = {"summary": "The pods cannot pull their image.",
+             "hypotheses": [{"cause": "the pods cannot pull their image", "confidence": 0.95, "evidence": []}]}
+    report, _, _ = await run(tmp_path, ScriptedModel.of(fenced(vague)))
+    assert report.top is not None and report.top.source == "runbook"
+    assert report.hypotheses[-1].source == "model" and report.hypotheses[-1].confidence < report.top.confidence
+    assert report.model_note == vague["summary"] and report.summary != vague["summary"]
+    assert any("cites no evidence" in n for n in report.notes)
+
+
+async def test_a_hypothesis_naming_an_object_its_evidence_does_not_mention_does_not_lead(tmp_path):
+    wrong = {"summary": "checkout is out of memory.", "hypotheses": [
+        {"cause": "checkout/checkout-7d4b9-x2k9p is OOMKilled", "confidence": 0.97, "evidence": ["E2"]}]}
+    report, _, _ = await run(tmp_path, ScriptedModel.of(fenced(wrong)))
+    assert report.top is not None and report.top.source == "runbook"
+    assert any("checkout" in n and "does not mention" in n for n in report.notes)
+
+
+async def test_a_remediation_for_another_workload_does_not_replace_the_finding(tmp_path):
+    """The 1.5B model proposed a fix for a workload the evidence does not point at; it was taken unchecked."""
+    answer = {"summary": "bad env value", "hypotheses": [
+        {"cause": "FX_RATE_SOURCE_TIMEOUT is '30s'", "confidence": 0.9, "evidence": ["E3"]}],
+        "remediation": {"action": "set_memory_limit", "memory": "1Gi",
+                        "workload": {"kind": "Deployment", "name": "ledger", "namespace": "payments-db"}}}
+    report, _, _ = await run(tmp_path, ScriptedModel.of(fenced(answer)))
+    assert report.remediation is None
+    assert any("remediation" in n and "ledger" in n for n in report.notes)
+
+
+async def test_an_invalid_answer_gets_one_repair_turn_then_the_rules_stand(tmp_path):
+    model = ScriptedModel.of("The pod is broken because of config, I think", "Still config. {not json")
+    report, _, _ = await run(tmp_path, model)
+    assert report.stats.model_turns == 2 and report.stats.repair_turns == 1
+    repair = model.turns[1].messages[-1]
+    assert repair.role == "user" and "could not be used" in repair.content and '"hypotheses"' in repair.content
+    assert report.top is not None and report.top.source == "runbook"
+    assert report.summary.startswith("The model did not conclude usably") and "{not json" not in report.summary
+    assert report.model_note == "Still config. {not json"
+
+
+async def test_a_repaired_answer_is_used(tmp_path):
+    answer = {"summary": "FX_RATE_SOURCE_TIMEOUT is '30s'.", "hypotheses": [
+        {"cause": "FX_RATE_SOURCE_TIMEOUT='30s' is not a float", "confidence": 0.92, "evidence": ["E3"]}]}
+    model = ScriptedModel.of("I think it is the config.", fenced(answer))
+    report, _, _ = await run(tmp_path, model)
+    assert report.stats.repair_turns == 1 and report.summary == answer["summary"]
+    assert report.top is not None and report.top.source == "model"
+
+
+async def test_a_looping_output_is_cut_counted_and_repaired(tmp_path):
+    """The 0.5B model once wrote `"prom_query (ok)",` until max_tokens; that text became the summary."""
+    loop = '```json\n{"summary": "payments fails", "hypotheses": [{"evidence": [' + '"prom_query (ok)", ' * 300
+    answer = {"summary": "FX_RATE_SOURCE_TIMEOUT is '30s'.", "hypotheses": [
+        {"cause": "FX_RATE_SOURCE_TIMEOUT='30s' is not a float", "confidence": 0.9, "evidence": ["E3"]}]}
+    model = ScriptedModel.of(ModelResponse(text=loop, stop_reason=STOP_MAX_TOKENS), fenced(answer))
+    report, _, _ = await run(tmp_path, model)
+    assert report.stats.degenerate_outputs == 1 and any("degenerated" in n for n in report.notes)
+    assert model.turns[1].messages[-2].content.count("prom_query (ok)") <= 2, "the loop is not fed back"
+    assert report.summary == answer["summary"]

@@ -97,7 +97,7 @@ async def test_flagged_summary_from_the_scripted_model(tmp_path: Path) -> None:
 @pytest.mark.anyio
 async def test_an_honest_summary_stays_the_summary(tmp_path: Path) -> None:
     answer = {"summary": "FX_RATE_SOURCE_TIMEOUT is '30s' but the code parses it as a float.",
-              "hypotheses": [{"cause": "bad FX_RATE_SOURCE_TIMEOUT value", "confidence": 0.9, "evidence": []}]}
+              "hypotheses": [{"cause": "bad FX_RATE_SOURCE_TIMEOUT value", "confidence": 0.9, "evidence": ["E2"]}]}
     report, _, _ = await run(tmp_path, ScriptedModel.of(f"```json\n{json.dumps(answer)}\n```"))
     assert report.summary == answer["summary"] and report.model_note == ""
     assert report.hypotheses[0].source == "model"

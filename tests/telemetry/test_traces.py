@@ -158,7 +158,7 @@ async def test_redacted_mode_records_the_newest_message_without_secrets(tmp_path
         token = "ghp_" + "A1b2C3d4E5" * 3 + "F6g7H8"
         incident = payments_incident()
         incident.title += f" token {token}"
-        await investigate(tmp_path, ScriptedModel.of("I am done"), incident=incident)
+        await investigate(tmp_path, ScriptedModel.of('{"summary": "done", "hypotheses": []}'), incident=incident)
         (chat,) = named(finished(setup), "chat scripted")
         redacted = attrs(chat)["vigil.prompt.redacted"]
         assert token not in redacted and "[REDACTED:github_token]" in redacted
