@@ -1,7 +1,8 @@
 """The multi-request reads behind describe, rollout history, nodes and top.
 
-Each function takes a KubeClient and a context and returns text; they run in a worker thread
-(the official client blocks), so they are plain synchronous code.
+Each function takes a KubeClient and a context and returns text (the `*_answer` ones also the
+typed answer built from the same rows, see answers.py); they run in a worker thread (the official
+client blocks), so they are plain synchronous code.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mcp_servers.common.compact import fit_text, render_table
+from mcp_servers.kubernetes import answers as ans
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes import render as r
 from mcp_servers.kubernetes.client import KubeClient, KubeError
@@ -53,20 +55,36 @@ def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], bud
              visible: NamespaceFilter = lambda ns: True) -> str:
     """Summary, owner chain, rollout state for workloads, and the object's recent events (for a
     cluster-scoped object such as a Node, only events in namespaces the caller may see)."""
+    return describe_answer(kc, ctx, t, obj, budget, visible)[0]
+
+
+def describe_answer(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], budget: int,
+                    visible: NamespaceFilter = lambda ns: True) -> tuple[str, ans.ObjectAnswer]:
+    """`describe`'s text and its typed answer, both from the same reads."""
+    answer = ans.object_answer(r.sanitize(obj))
     parts = [r.summary(r.sanitize(obj)).rstrip()]
     chain = owner_chain(kc, ctx, obj)
+    answer.owner_chain = chain
     if chain:
         parts.append("owner chain: " + " -> ".join([f"{obj.get('kind')}/{obj['metadata']['name']}", *chain]))
     if t.kind == "Deployment":
-        parts.append(revisions_text(kc, ctx, obj, max_rows=4))
+        rows = revisions(kc, ctx, obj)
+        answer.revisions = ans.revisions_of(rows[-4:])
+        parts.append(render_revisions(obj, rows, max_rows=4))
     if t.kind == "Service":
-        parts.append(service_endpoints_text(kc, ctx, obj))
+        ready, not_ready = service_endpoints(kc, ctx, obj)
+        if ready is not None and not_ready is not None:
+            answer.endpoints = ans.Endpoints(ready=sorted(ready), not_ready=sorted(not_ready))
+        parts.append(render_endpoints(ready, not_ready))
     events = events_for(kc, ctx, obj)
     if t.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
-        text, pod_names = pods_of_text(kc, ctx, obj)
-        parts.append(text)
-        events += pod_warnings(kc, ctx, obj["metadata"].get("namespace"), pod_names)
+        selector, pods = pods_of(kc, ctx, obj)
+        answer.pods = [ans.WorkloadPod(name=p["metadata"]["name"], ready=h.pod_ready(p), status=h.pod_status(p),
+                                     restarts=h.restarts(p), problem=h.pod_problem(p)) for p in pods[:ans.MAX_ROWS]]
+        parts.append(render_pods_of(obj, selector, pods))
+        events += pod_warnings(kc, ctx, obj["metadata"].get("namespace"), {str(p["metadata"]["name"]) for p in pods})
     events = [e for e in events if visible((e.get("metadata") or {}).get("namespace") or "")]
+    answer.events = ans.event_rows(r.ordered_events(events))
     hint = r.call("k8s_events", namespace=obj["metadata"].get("namespace"), kind=obj.get("kind"),
                   name=obj["metadata"]["name"])
     body = "\n".join(parts)
@@ -76,16 +94,21 @@ def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], bud
                                      title=f"events of the object and warnings on its pods ({len(events)} records):"))
     else:
         parts.append("events: none recorded (events expire after about an hour)")
-    return fit_text("\n".join(parts) + "\n", budget, hint)
+    return fit_text("\n".join(parts) + "\n", budget, hint), answer
 
 
 def service_endpoints_text(kc: KubeClient, ctx: str, svc: dict[str, Any]) -> str:
     """Which pods back a Service, ready or not: no ready endpoint is an outage for every caller."""
+    return render_endpoints(*service_endpoints(kc, ctx, svc))
+
+
+def service_endpoints(kc: KubeClient, ctx: str, svc: dict[str, Any]) -> tuple[list[str] | None, list[str] | None]:
+    """The ready and not-ready endpoints of a Service; (None, None) when the server has no EndpointSlices."""
     ns, name = svc["metadata"].get("namespace"), svc["metadata"]["name"]
     try:
         slice_type = kc.resolve_kind(ctx, "endpointslices.discovery.k8s.io")
     except KubeError:
-        return "endpoints: this API server has no EndpointSlices"
+        return None, None
     slices, _ = kc.list_all(ctx, slice_type, ns, label_selector=f"kubernetes.io/service-name={name}")
     ready: list[str] = []
     not_ready: list[str] = []
@@ -93,6 +116,12 @@ def service_endpoints_text(kc: KubeClient, ctx: str, svc: dict[str, Any]) -> str
         for e in sl.get("endpoints") or []:
             who = (e.get("targetRef") or {}).get("name") or ",".join(e.get("addresses") or [])
             (ready if (e.get("conditions") or {}).get("ready", True) else not_ready).append(who)
+    return ready, not_ready
+
+
+def render_endpoints(ready: list[str] | None, not_ready: list[str] | None) -> str:
+    if ready is None or not_ready is None:
+        return "endpoints: this API server has no EndpointSlices"
     line = f"endpoints: {len(ready)} ready, {len(not_ready)} not ready"
     if not ready:
         line += "  [NO READY ENDPOINTS: every request to this Service fails]"
@@ -119,12 +148,24 @@ def pod_warnings(kc: KubeClient, ctx: str, namespace: str | None, pod_names: set
 
 def pods_of_text(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> tuple[str, set[str]]:
     """The workload's pods, unhealthy first, and their names."""
+    selector, pods = pods_of(kc, ctx, obj)
+    return render_pods_of(obj, selector, pods), {str(p["metadata"]["name"]) for p in pods}
+
+
+def pods_of(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The workload's matchLabels selector and its pods, unhealthy first (none without a selector)."""
     selector = _selector_text(obj)
     if not selector:
-        return "pods: (no matchLabels selector)", set()
+        return "", []
     pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"), obj["metadata"].get("namespace"),
                           label_selector=selector)
     pods.sort(key=lambda p: (h.pod_problem(p) is None, p["metadata"]["name"]))
+    return selector, pods
+
+
+def render_pods_of(obj: dict[str, Any], selector: str, pods: list[dict[str, Any]]) -> str:
+    if not selector:
+        return "pods: (no matchLabels selector)"
     lines = [f"pods ({len(pods)}, selector {selector}):"]
     for p in pods[:12]:
         problem = h.pod_problem(p)
@@ -133,7 +174,7 @@ def pods_of_text(kc: KubeClient, ctx: str, obj: dict[str, Any]) -> tuple[str, se
     if len(pods) > 12:
         lines.append(f"  … {len(pods) - 12} more; k8s_list(kind='pods', namespace="
                      f"{obj['metadata'].get('namespace')!r}, label_selector={selector!r})")
-    return "\n".join(lines), {str(p["metadata"]["name"]) for p in pods}
+    return "\n".join(lines)
 
 
 # ---- rollout history ----------------------------------------------------------------------
@@ -301,7 +342,11 @@ def _flatten(value: dict[str, Any]) -> dict[str, str]:
 
 
 def revisions_text(kc: KubeClient, ctx: str, obj: dict[str, Any], max_rows: int = 20) -> str:
-    rows = revisions(kc, ctx, obj)
+    return render_revisions(obj, revisions(kc, ctx, obj), max_rows)
+
+
+def render_revisions(obj: dict[str, Any], rows: list[dict[str, Any]], max_rows: int = 20) -> str:
+    """The rollout history text from `revisions` rows, the latest `max_rows` of them."""
     if not rows:
         return "rollout history: no revisions found"
     lines = [f"rollout history of {obj.get('kind')} {obj['metadata'].get('namespace')}/{obj['metadata']['name']} "
@@ -390,11 +435,17 @@ def _requests(pods: list[dict[str, Any]]) -> dict[str, tuple[float, float, int]]
 
 
 def nodes_text(kc: KubeClient, ctx: str, budget: int) -> str:
+    return nodes_answer(kc, ctx, budget)[0]
+
+
+def nodes_answer(kc: KubeClient, ctx: str, budget: int) -> tuple[str, ans.NodesAnswer]:
+    """The node health table and its typed answer, from one listing of nodes and pods."""
     nodes, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "nodes"))
     pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"))
     req = _requests(pods)
     rows = []
-    for n in sorted(nodes, key=lambda x: (h.node_problem(x) is None, x["metadata"]["name"])):
+    ordered = sorted(nodes, key=lambda x: (h.node_problem(x) is None, x["metadata"]["name"]))
+    for n in ordered:
         alloc = (n.get("status") or {}).get("allocatable") or {}
         cpu_a, mem_a = h.parse_quantity(alloc.get("cpu")), h.parse_quantity(alloc.get("memory"))
         cpu_r, mem_r, count = req.get(n["metadata"]["name"], (0.0, 0.0, 0))
@@ -405,13 +456,21 @@ def nodes_text(kc: KubeClient, ctx: str, budget: int) -> str:
                      ((n.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion", "")])
     bad = sum(1 for x in nodes if h.node_problem(x))
     title = f"{len(nodes)} nodes; {bad} with problems" if bad else f"{len(nodes)} nodes, all Ready, no pressure"
+    answer = ans.NodesAnswer(total=len(nodes), with_problems=bad,
+                           nodes=[ans.node_row(n, req.get(n["metadata"]["name"], (0.0, 0.0, 0))) for n in ordered])
     return render_table(["NODE", "CONDITIONS", "CPU REQUESTED/ALLOCATABLE", "MEMORY REQUESTED/ALLOCATABLE", "PODS",
                          "KUBELET"], rows, budget_tokens=budget, title=title,
-                        more_hint="k8s_describe(kind='Node', name=...) for one node")
+                        more_hint="k8s_describe(kind='Node', name=...) for one node"), answer
 
 
 def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible: NamespaceFilter,
              budget: int) -> str:
+    return top_answer(kc, ctx, what, namespace, visible, budget)[0]
+
+
+def top_answer(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible: NamespaceFilter,
+               budget: int) -> tuple[str, ans.TopAnswer]:
+    """metrics-server usage as a table and as typed rows, in the same order."""
     try:
         types = kc.resource_types(ctx)
         metric_type = next((t for t in types if t.group == "metrics.k8s.io"
@@ -428,7 +487,7 @@ def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible
     if what == "nodes":
         nodes, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "nodes"))
         alloc = {n["metadata"]["name"]: (n.get("status") or {}).get("allocatable") or {} for n in nodes}
-        node_rows: list[tuple[float, list[Any]]] = []
+        node_rows: list[tuple[float, list[Any], ans.UsageRow]] = []
         for u in usage:
             name = u["metadata"]["name"]
             cpu, mem = h.parse_quantity((u.get("usage") or {}).get("cpu")), h.parse_quantity(
@@ -436,11 +495,15 @@ def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible
             a = alloc.get(name, {})
             cpu_pct = 100 * cpu / h.parse_quantity(a.get("cpu")) if a.get("cpu") else 0
             mem_pct = 100 * mem / h.parse_quantity(a.get("memory")) if a.get("memory") else 0
-            node_rows.append((mem_pct, [name, h.fmt_cpu(cpu), f"{cpu_pct:.0f}%", h.fmt_bytes(mem), f"{mem_pct:.0f}%"]))
+            node_rows.append((mem_pct, [name, h.fmt_cpu(cpu), f"{cpu_pct:.0f}%", h.fmt_bytes(mem), f"{mem_pct:.0f}%"],
+                              ans.UsageRow(name=name, cpu_cores=round(cpu, 4), memory_bytes=mem,
+                                         percent_of_limit=round(mem_pct, 1) if a.get("memory") else None,
+                                         cpu_percent=round(cpu_pct, 1) if a.get("cpu") else None)))
         node_rows.sort(key=lambda x: -x[0])
         when = r.ts(usage[0].get("timestamp")) if usage else "-"
-        return render_table(["NODE", "CPU", "CPU%", "MEMORY", "MEMORY%"], [row for _, row in node_rows],
-                            budget_tokens=budget, title=f"node usage at {when}")
+        return render_table(["NODE", "CPU", "CPU%", "MEMORY", "MEMORY%"], [row for _, row, _ in node_rows],
+                            budget_tokens=budget, title=f"node usage at {when}"), \
+            ans.TopAnswer(what="nodes", at=None if when == "-" else when, rows=[x for _, _, x in node_rows])
     usage = [u for u in usage if visible(u["metadata"].get("namespace", ""))]
     pods, _ = kc.list_all(ctx, kc.resolve_kind(ctx, "pods"), namespace)
     limits: dict[tuple[str, str], float] = {}
@@ -448,7 +511,7 @@ def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible
         total = sum(h.parse_quantity(((c.get("resources") or {}).get("limits") or {}).get("memory"))
                     for c in (p.get("spec") or {}).get("containers") or [])
         limits[(p["metadata"].get("namespace", ""), p["metadata"]["name"])] = total
-    rows: list[tuple[float, float, list[Any]]] = []
+    rows: list[tuple[float, float, list[Any], ans.UsageRow]] = []
     for u in usage:
         key = (u["metadata"].get("namespace", ""), u["metadata"]["name"])
         cpu = sum(h.parse_quantity((c.get("usage") or {}).get("cpu")) for c in u.get("containers") or [])
@@ -456,9 +519,12 @@ def top_text(kc: KubeClient, ctx: str, what: str, namespace: str | None, visible
         limit = limits.get(key, 0.0)
         pct = 100 * mem / limit if limit else 0.0
         rows.append((pct, mem, [*([key[0]] if namespace is None else []), key[1], h.fmt_cpu(cpu), h.fmt_bytes(mem),
-                                h.fmt_bytes(limit) if limit else "none", f"{pct:.0f}%" if limit else "-"]))
+                                h.fmt_bytes(limit) if limit else "none", f"{pct:.0f}%" if limit else "-"],
+                     ans.UsageRow(name=key[1], namespace=key[0], cpu_cores=round(cpu, 4), memory_bytes=mem,
+                                memory_limit_bytes=limit or None, percent_of_limit=round(pct, 1) if limit else None)))
     rows.sort(key=lambda x: (-x[0], -x[1]))
     columns = [*(["NAMESPACE"] if namespace is None else []), "POD", "CPU", "MEMORY", "MEMORY LIMIT", "OF LIMIT"]
     return render_table(columns, [x[2] for x in rows], budget_tokens=budget,
                         title=f"{len(rows)} pods by memory against their limit (closest to the limit first)",
-                        more_hint="pass namespace to narrow")
+                        more_hint="pass namespace to narrow"), \
+        ans.TopAnswer(what="pods", namespace=namespace or "", rows=[x[3] for x in rows[:ans.MAX_ROWS]])

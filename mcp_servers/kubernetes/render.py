@@ -331,11 +331,18 @@ def dedupe_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+def ordered_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Distinct events (see dedupe_events), warnings first, then newest first: the order every
+    events answer uses, text and structured alike."""
+    rows = sorted(dedupe_events(events), key=lambda e: ts(e.get("lastTimestamp")), reverse=True)
+    rows.sort(key=lambda e: e.get("type") != "Warning")
+    return rows
+
+
 def events_answer(events: list[dict[str, Any]], *, all_namespaces: bool, hidden: Sequence[str], budget: int,
                   more_hint: str, title: str = "") -> str:
     """Warnings first, then newest first; one row per distinct event with its total count."""
-    rows_src = sorted(dedupe_events(events), key=lambda e: ts(e.get("lastTimestamp")), reverse=True)
-    rows_src.sort(key=lambda e: e.get("type") != "Warning")
+    rows_src = ordered_events(events)
     warnings = sum(1 for e in rows_src if e.get("type") == "Warning")
     head = title or f"{len(rows_src)} distinct events ({warnings} warnings) from {len(events)} event records"
     if hidden:

@@ -24,7 +24,7 @@ from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
 from mcp_servers.common.logfacts import extract as extract_log_facts
 from mcp_servers.common.server import READ_ONLY, ServerGuard, caller_actor, create_server, run_server
 from mcp_servers.common.structured import typed_result
-from mcp_servers.kubernetes import names, reads, tools_context
+from mcp_servers.kubernetes import answers, names, reads, tools_context
 from mcp_servers.kubernetes import render as r
 from mcp_servers.kubernetes.canonical import normaliser
 from mcp_servers.kubernetes.client import KubeClient, KubeError, KubeSettings
@@ -113,7 +113,7 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
                                                f"(k8s_list(kind={t.plural!r}, label_selector=...) finds it)")
         return namespace
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_list(
         kind: Kind,
         namespace: Namespace = "",
@@ -124,11 +124,12 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         problems_only: Annotated[bool, Field(description="Only rows with a health problem.")] = False,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, answers.ListAnswer]:
         """List objects of any kind (CRDs included) in a namespace or all, unhealthy first, with
-        label and field selectors. Secrets show key names only."""
+        label and field selectors. Secrets show key names only. Structured: the rows (name,
+        namespace, status, ready, restarts, problem...), problem counts, hidden namespaces."""
 
-        def work() -> str:
+        def work() -> CallToolResult:
             name = kc.resolve_context(context)
             t = kc.resolve_kind(name, kind)
             ns = namespace if t.namespaced and namespace else None
@@ -139,13 +140,15 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
                                             label_selector=label_selector or "<selector>",
                                             field_selector=field_selector)
                     + ", pass problems_only=True, or raise budget_tokens")
-            return r.list_answer(t.kind, items, all_namespaces=t.namespaced and not ns, hidden=hidden,
+            text = r.list_answer(t.kind, items, all_namespaces=t.namespaced and not ns, hidden=hidden,
                                  budget=budget_tokens, more_hint=hint, limit=limit, truncated=truncated,
                                  problems_only=problems_only)
+            return typed_result(answers.list_answer(t.kind, items, namespace=ns or "", hidden=hidden, limit=limit,
+                                                    truncated=truncated, problems_only=problems_only), text)
 
         return await run(f"k8s_list {kind}", work)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_get(
         kind: Kind,
         name: Name,
@@ -153,20 +156,22 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         output: Annotated[Literal["summary", "yaml"], Field(description="summary (default) or yaml")] = "summary",
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, answers.ObjectAnswer]:
         """One object as a summary or as YAML, without managedFields and other noise; Secret values
-        are replaced by their sizes."""
+        are replaced by their sizes. Structured: kind, metadata, problem, conditions and the kind's
+        facts (a Pod's containers with state, last termination, probes, resources)."""
 
-        def work() -> str:
+        def work() -> CallToolResult:
             ctx_name = kc.resolve_context(context)
             t = kc.resolve_kind(ctx_name, kind)
             obj = kc.get_object(ctx_name, t, namespaced(t, namespace, name), name)
             hint = r.call("k8s_describe", kind=t.kind, name=name, namespace=namespace)
-            return r.get_answer(obj, output, budget_tokens, f"{hint} gives the health view")
+            text = r.get_answer(obj, output, budget_tokens, f"{hint} gives the health view")
+            return typed_result(answers.object_answer(r.sanitize(obj)), text)
 
         return await run(f"k8s_get {kind} {namespace + '/' if namespace else ''}{name}", work)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_describe(
         kind: Kind,
         name: Name,
@@ -174,16 +179,18 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, answers.ObjectAnswer]:
         """Health view of one object: status and conditions, each container's state with the last
         termination reason and exit code, restarts, owner chain (Pod -> ReplicaSet -> Deployment),
         rollout revisions for Deployments, and the object's recent events."""
 
-        def work() -> str:
+        def work() -> CallToolResult:
             ctx_name = kc.resolve_context(context)
             t = kc.resolve_kind(ctx_name, kind)
             obj = kc.get_object(ctx_name, t, namespaced(t, namespace, name), name)
-            return reads.describe(kc, ctx_name, t, obj, budget_tokens, visibility(ctx, "k8s_describe", ctx_name))
+            text, answer = reads.describe_answer(kc, ctx_name, t, obj, budget_tokens,
+                                                 visibility(ctx, "k8s_describe", ctx_name))
+            return typed_result(answer, text)
 
         return await run(f"k8s_describe {kind} {namespace + '/' if namespace else ''}{name}", work)
 
@@ -232,7 +239,7 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
 
         return await run(f"k8s_logs {namespace}/{name}", work)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_events(
         namespace: Namespace = "",
         kind: Annotated[names.KindName | None, Field(description="Only events about objects of this kind.")] = None,
@@ -241,11 +248,11 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, answers.EventsAnswer]:
         """Events, warnings first then newest first, deduplicated with summed counts; filter by
         namespace, object kind and name."""
 
-        def work() -> str:
+        def work() -> CallToolResult:
             ctx_name = kc.resolve_context(context)
             t = kc.resolve_kind(ctx_name, "events")
             selectors = []
@@ -260,63 +267,68 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
             items, hidden = split_visible(items, visibility(ctx, "k8s_events", ctx_name))
             hint = "narrow with " + r.call("k8s_events", namespace=namespace or "<namespace>", kind=kind or "<kind>",
                                            name=name or "<name>", warnings_only=True)
-            return r.events_answer(items, all_namespaces=not namespace, hidden=hidden, budget=budget_tokens,
+            text = r.events_answer(items, all_namespaces=not namespace, hidden=hidden, budget=budget_tokens,
                                    more_hint=hint)
+            return typed_result(answers.events_answer(r.ordered_events(items), len(items), namespace, hidden), text)
 
         return await run("k8s_events", work)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_rollout_history(
         name: Name,
         namespace: names.RequiredNamespace,
         kind: Annotated[names.KindName, Field(description="Deployment, StatefulSet or DaemonSet.")] = "Deployment",
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, answers.RolloutHistory]:
         """Revisions of a Deployment/StatefulSet/DaemonSet, oldest first: images, creation time,
         change cause, ready pods, and what changed against the revision before (image, env,
         resources). The previous revision is the rollback candidate."""
 
-        def work() -> str:
+        def work() -> CallToolResult:
             ctx_name = kc.resolve_context(context)
             t = kc.resolve_kind(ctx_name, kind)
             if t.kind not in ("Deployment", "StatefulSet", "DaemonSet"):
                 raise KubeError(400, "BadRequest", f"rollout history exists for Deployment, StatefulSet and "
                                                    f"DaemonSet, not {t.kind}")
             obj = kc.get_object(ctx_name, t, namespaced(t, namespace, name), name)
-            return fit_text(reads.revisions_text(kc, ctx_name, obj) + "\n", budget_tokens,
+            rows = reads.revisions(kc, ctx_name, obj)
+            text = fit_text(reads.render_revisions(obj, rows) + "\n", budget_tokens,
                             r.call("k8s_describe", kind=t.kind, name=name, namespace=namespace))
+            return typed_result(answers.rollout_history(obj, rows), text)
 
         return await run(f"k8s_rollout_history {kind} {namespace}/{name}", work)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_nodes(
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, answers.NodesAnswer]:
         """Node health: conditions (NotReady, memory/disk/PID pressure), CPU and memory requested
         against allocatable, pod count; nodes with problems first."""
 
-        def work() -> str:
-            return reads.nodes_text(kc, kc.resolve_context(context), budget_tokens)
+        def work() -> CallToolResult:
+            text, answer = reads.nodes_answer(kc, kc.resolve_context(context), budget_tokens)
+            return typed_result(answer, text)
 
         return await run("k8s_nodes", work)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def k8s_top(
         what: Annotated[Literal["pods", "nodes"], Field(description="pods or nodes")] = "pods",
         namespace: Namespace = "",
         context: KubeContext = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, answers.TopAnswer]:
         """Current CPU and memory from metrics-server; pods ranked by memory against their limit
         (the OOM candidates first). Says so when metrics-server does not answer."""
 
-        def work() -> str:
+        def work() -> CallToolResult:
             ctx_name = kc.resolve_context(context)
-            return reads.top_text(kc, ctx_name, what, namespace or None, visibility(ctx, "k8s_top", ctx_name),
-                                  budget_tokens)
+            text, answer = reads.top_answer(kc, ctx_name, what, namespace or None,
+                                            visibility(ctx, "k8s_top", ctx_name), budget_tokens)
+            return typed_result(answer, text)
 
         return await run(f"k8s_top {what}", work)
 
