@@ -7,14 +7,15 @@ import getpass
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 
-from agent.config import Config, ConfigError, load_config
-from agent.incident import Incident, IncidentError, from_payload, from_text
-from agent.report import Report
+if TYPE_CHECKING:  # loaded inside the functions, so `vigil investigate --help` needs none of them
+    from agent.config import Config
+    from agent.incident import Incident
+    from agent.report import Report
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -24,6 +25,8 @@ Format = Literal["rich", "markdown", "json"]
 
 def incident_from_file(path: Path) -> Incident:
     """An Alertmanager v4 or PagerDuty v3 webhook payload, recognised by its shape."""
+    from agent.incident import IncidentError, from_payload
+
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -78,6 +81,8 @@ def print_report(report: Report, fmt: Format, out: Console = console) -> None:
 
 
 def load_or_exit(config_file: Path | None) -> Config:
+    from agent.config import ConfigError, load_config
+
     try:
         return load_config(config_file)
     except ConfigError as exc:
@@ -99,6 +104,7 @@ def investigate(
              "incident time). Every query window counts from it.")] = None,
 ) -> None:
     """Investigate a question or an alert and print the report."""
+    from agent.incident import IncidentError, from_text
     from agent.runtime import investigate_incident
     from guardrails.action import Actor
 
@@ -144,6 +150,7 @@ def _investigate_bundle(path: Path, question: str | None, alert: Path | None, la
     import tempfile
 
     from agent.demo import bundle_incident, serve_bundle
+    from agent.incident import IncidentError
     from agent.runtime import investigate_incident
     from mcp_servers.common.bundle import Bundle, BundleError
 

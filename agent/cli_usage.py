@@ -11,18 +11,17 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from agent.config import ConfigError, load_config
 from agent.listing import ListFormat, choose, plain_rows
-from guardrails.action import Actor
-from guardrails.pipeline import default_policy_path
-from guardrails.policy import PolicyError, load_policy
-from guardrails.usage import SpendRow, UsageLedger
+
+if TYPE_CHECKING:  # loaded inside the functions, so `vigil usage --help` needs none of them
+    from rich.table import Table
+
+    from guardrails.usage import SpendRow, UsageLedger
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,9 @@ def usage(
     = None,
 ) -> None:
     """Print spend by team, model and day, and each team's use of today's budget."""
+    from agent.config import ConfigError, load_config
+    from guardrails.usage import UsageLedger
+
     fmt = choose(ListFormat.json if as_json else fmt, console)
     as_json = fmt is ListFormat.json
     try:
@@ -100,6 +102,10 @@ def usage(
 
 def _budgets(policy_path: Path | None, teams: list[str], ledger: UsageLedger, at: datetime) -> list[TeamToday]:
     """Today's spend of each team next to its daily budget from the policy."""
+    from guardrails.action import Actor
+    from guardrails.pipeline import default_policy_path
+    from guardrails.policy import PolicyError, load_policy
+
     try:
         policy = load_policy(policy_path or default_policy_path())
     except (PolicyError, OSError):
@@ -115,6 +121,8 @@ def _budgets(policy_path: Path | None, teams: list[str], ledger: UsageLedger, at
 
 
 def _spend_table(rows: list[SpendRow], days: int) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"Model spend, last {days} day(s)", title_justify="left")
     for column in ("Day", "Team", "Model", "Calls", "Runs", "Input tokens", "Output tokens", "USD"):
         table.add_column(column, justify="right" if column not in ("Day", "Team", "Model") else "left")
@@ -129,6 +137,8 @@ def _spend_table(rows: list[SpendRow], days: int) -> Table:
 
 
 def _budget_table(budgets: list[TeamToday], at: datetime) -> Table:
+    from rich.table import Table
+
     today = at.date().isoformat()
     table = Table(title=f"Today ({today}, UTC) against the daily budget", title_justify="left")
     for column in ("Team", "Tokens", "Token budget", "USD", "USD budget"):
