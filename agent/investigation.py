@@ -22,6 +22,7 @@ from typing import Any
 
 from opentelemetry.trace import Span
 
+from agent.context_fit import FirstTurn, first_turn_budget, fit_first_turn
 from agent.incident import Incident
 from agent.llm.base import (
     STOP_MAX_TOKENS,
@@ -33,11 +34,13 @@ from agent.llm.base import (
     ToolDef,
     Usage,
     prompt_size,
+    tool_spec_text,
 )
 from agent.llm.budget import Budget, BudgetTracker
+from agent.llm.context_window import ContextWindow
 from agent.llm.degenerate import detect
 from agent.model_answer import grounding_problem, parse_answer, remediation_problem, repair_request
-from agent.prompts import SYSTEM_PROMPT, first_user_message
+from agent.prompts import SYSTEM_PROMPT
 from agent.report import EvidenceRef, Hypothesis, Report, RuledOut
 from agent.runbooks.catalog import Catalog
 from agent.runbooks.conclusions import conclude
@@ -197,11 +200,18 @@ class Investigator:
                  for t in self.hub.tools(allowed)]
         tracker = BudgetTracker(self.budget)
         report.stats.model = f"{self.model.provider}:{self.model.name}"
+        window = await _context_window(self.model)
+        fitted = await self._fit_first_turn(report, window, incident, runbook, prefetched, tools)
+        tools = fitted.tools
         report.stats.fixed_prompt_tokens = prompt_size(SYSTEM_PROMPT, tools)
-        findings = conclusion.findings if conclusion else []
-        messages = [Message(role="user", content=first_user_message(incident, runbook, prefetched, findings,
-                                                                    suspects))]
+        if not fitted.fits:
+            report.complete = False
+            report.incomplete_reason = fitted.reason
+            report.summary = _runbook_summary(report)
+            return
+        messages = [Message(role="user", content=fitted.message)]
         seen = {_call_key(o.tool, o.arguments): o.evidence_id for o in prefetched}
+        left_out = {o.evidence_id: o for o in prefetched if o.evidence_id in fitted.cut}
         final: ModelResponse | None = None
         unusable: ModelResponse | None = None
         while True:
@@ -215,9 +225,18 @@ class Investigator:
                 report.complete = False
                 report.incomplete_reason = refusal
                 break
+            allowance = tracker.output_allowance(self.max_output_tokens)
+            if window.tokens:
+                room = window.tokens - prompt_size(SYSTEM_PROMPT, tools) - sum(estimate_tokens(m.content)
+                                                                               for m in messages)
+                if room < 256:
+                    report.complete = False
+                    report.incomplete_reason = (f"the conversation outgrew the model's context window of "
+                                                f"{window.tokens} tokens before the model concluded")
+                    break
+                allowance = min(allowance, room)
             try:
-                response = await model.complete(SYSTEM_PROMPT, messages, tools,
-                                                tracker.output_allowance(self.max_output_tokens))
+                response = await model.complete(SYSTEM_PROMPT, messages, tools, allowance)
             except ModelError as exc:
                 if unusable is not None:  # the repair turn failed: the unusable answer is the answer
                     report.notes.append(f"the turn asking the model to fix its answer failed: {exc}")
@@ -244,7 +263,7 @@ class Investigator:
                     continue
                 final = response
                 break
-            messages += await self._run_calls(response.tool_calls, seen, incident)
+            messages += await self._run_calls(response.tool_calls, seen, incident, left_out)
         status = tracker.status()
         report.stats.model_turns = status.steps
         report.stats.input_tokens = status.input_tokens
@@ -255,11 +274,41 @@ class Investigator:
         elif not report.summary:
             report.summary = _runbook_summary(report)
 
-    async def _run_calls(self, calls: list[ToolCall], seen: dict[str, str], incident: Incident) -> list[Message]:
+    async def _fit_first_turn(self, report: Report, window: ContextWindow, incident: Incident,
+                              runbook: Runbook | None, prefetched: list[ToolOutcome],
+                              tools: list[ToolDef]) -> FirstTurn:
+        """The opening fitted to the window (agent/context_fit.py), measured with the model's own
+        tokenizer where its server has one; a count over budget refits once to the measured ratio."""
+        budget = first_turn_budget(window.tokens, self.max_output_tokens)
+        fitted = fit_first_turn(SYSTEM_PROMPT, incident, runbook, prefetched, report.hypotheses, tools, budget)
+        counter = getattr(self.model, "count_tokens", None)
+        counted = None
+        if window.tokenize_url and counter is not None:
+            counted = await counter(_first_turn_text(fitted))
+            if counted and budget and counted > budget and fitted.fits:
+                fitted = fit_first_turn(SYSTEM_PROMPT, incident, runbook, prefetched, report.hypotheses, tools,
+                                        budget * fitted.tokens // counted)
+                counted = await counter(_first_turn_text(fitted))
+        report.stats.context_window, report.stats.context_source = window.tokens, window.source
+        report.stats.first_turn_tokens, report.stats.first_turn_model_tokens = fitted.tokens, counted
+        report.stats.evidence_cut = len(fitted.cut)
+        if fitted.cut:
+            report.notes.append(f"to fit the model's context window of {window.tokens} tokens, evidence "
+                                f"{', '.join(fitted.cut)} went to the model shortened or left out")
+        return fitted
+
+    async def _run_calls(self, calls: list[ToolCall], seen: dict[str, str], incident: Incident,
+                         left_out: dict[str, ToolOutcome] | None = None) -> list[Message]:
+        left_out = left_out if left_out is not None else {}
+
         async def one(call: ToolCall) -> Message:
             if call.error:
                 return Message(role="tool", tool_call_id=call.id, name=call.name, content=call.error)
             key = _call_key(call.name, call.arguments)
+            if key in seen and seen[key] in left_out:
+                # Evidence cut from the first turn: the model asked for it, as the opening told it to.
+                return Message(role="tool", tool_call_id=call.id, name=call.name,
+                               content=left_out.pop(seen[key]).for_model())
             if key in seen:
                 return Message(role="tool", tool_call_id=call.id, name=call.name,
                                content=f"refused: this exact call was already made as [{seen[key]}]; use that "
@@ -335,6 +384,21 @@ def _apply_conclusion(report: Report, conclusion: Conclusion, prefetched: list[T
         arguments = json.dumps(o.arguments, sort_keys=True)
         report.next_steps.append(f"Re-run {o.tool} {arguments}: it failed ({o.text[:160]})")
     report.hypotheses.sort(key=lambda h: h.confidence, reverse=True)
+
+
+async def _context_window(model: Model) -> ContextWindow:
+    """The model's context window where its provider can tell (configured or asked from its server)."""
+    finder = getattr(model, "context_window", None)
+    if finder is None:
+        return ContextWindow(None, "unknown")
+    try:
+        return await finder()
+    except Exception:  # a window lookup must never cost the investigation; the window is then unknown
+        return ContextWindow(None, "unknown")
+
+
+def _first_turn_text(fitted: FirstTurn) -> str:
+    return "\n".join([SYSTEM_PROMPT, *(tool_spec_text(t) for t in fitted.tools), fitted.message])
 
 
 def _evidence_texts(outcomes: list[ToolOutcome]) -> dict[str, str]:

@@ -7,6 +7,7 @@ turn inside quarantine fences, and the system prompt says what those fences mean
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from guardrails.quarantine import quarantine
@@ -32,10 +33,13 @@ When you are done, answer with only a JSON object in a ```json fence:
 Order hypotheses from most to least likely."""
 
 
-def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any], findings: list[Any],
-                       suspects: list[Any] | None = None) -> str:
-    """The opening turn: the incident (as data), the runbook, the evidence already gathered."""
-    facts = {
+LEFT_OUT_NOTE = "repeat its call (tool and arguments as shown) to read it whole"
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+
+
+def incident_block(incident: Any) -> str:
+    """The incident as fenced data, in compact JSON (indentation is paid for in tokens)."""
+    facts: dict[str, Any] = {
         "title": incident.title,
         "severity": incident.severity,
         "status": incident.status,
@@ -45,18 +49,96 @@ def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any]
     }
     if incident.question:
         facts["question"] = incident.question
-    parts = ["## Incident", quarantine(json.dumps(facts, indent=1, default=str), source=f"{incident.source} alert")]
+    body = json.dumps({k: v for k, v in facts.items() if v}, separators=(",", ":"), default=str)
+    return "## Incident\n\n" + quarantine(body, source=f"{incident.source} alert")
+
+
+def _rendered(text: str, context: Any) -> str:
+    """A runbook's prose with the incident's values in; a value it lacks (or one unsafe to show outside
+    a fence) reads as `(not known)`, so no raw `{{ labels... }}` template reaches the model."""
+    from agent.runbooks.templating import MissingValue, TemplateError, UnsafeValue, render
+
+    try:
+        return render(text, context, safe=True)
+    except (MissingValue, TemplateError, UnsafeValue):
+        return _TEMPLATE.sub("(not known)", text)
+
+
+def runbook_block(runbook: Any, incident: Any, outcomes: list[Any], *, with_text: bool) -> str:
+    """The runbook as its steps: each title, its rendered prose (when `with_text`), and the call it made.
+
+    The conclusion rules and remediation templates are not sent: Vigil evaluates them itself and the
+    model sees their findings.
+    """
+    from agent.runbooks.plan import context_for, plan_calls
+
+    context = context_for(incident)
+    by_step = {o.step_id: o for o in outcomes if getattr(o, "step_id", None)}
+    skipped = {s.step_id: s.reason for s in plan_calls(runbook, incident).skipped}
+    lines = [f"## Runbook {runbook.id}: {runbook.title} (written by the operators; its steps, already run)"]
+    for number, step in enumerate(runbook.steps, 1):
+        lines.append(f"{number}. {_rendered(step.title, context)}")
+        if with_text and step.text:
+            lines.append("   " + " ".join(_rendered(step.text, context).split()))
+        if step.call is not None:
+            done = by_step.get(step.id)
+            if done is not None:
+                lines.append(f"   -> [{done.evidence_id}] {call_text(done.tool, done.arguments)}")
+            else:
+                lines.append(f"   -> {step.call.tool}: {skipped.get(step.id, 'not run')}")
+    return "\n".join(lines)
+
+
+def call_text(tool: str, arguments: dict[str, Any]) -> str:
+    """One call as the model would repeat it: the tool and its arguments in compact JSON."""
+    shown = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
+    return f"{tool} {shown if len(shown) <= 200 else shown[:197] + '...'}"
+
+
+def findings_block(hypotheses: list[Any]) -> str:
+    """What Vigil's rules and triage concluded, strongest first, each with the evidence it cites."""
+    lines = ["## What Vigil's runbook rules and cluster triage found (computed from the evidence)"]
+    for h in hypotheses:
+        origin = f"rule {h.rule_id}" if h.rule_id else h.source
+        lines.append(f"- {h.cause} (confidence {h.confidence:.2f}; {origin}; cites {', '.join(h.evidence) or 'none'})")
+    return "\n".join(lines)
+
+
+def evidence_block(outcome: Any, level: int, head_lines: int = 12, head_chars: int = 1200) -> str:
+    """One result at a level of detail: 0 whole (as fitted by the tool hub), 1 its head, 2 only its call."""
+    status = "ok" if outcome.ok else ("refused by guardrails" if outcome.denied else "error")
+    header = f"[{outcome.evidence_id}] {call_text(outcome.tool, outcome.arguments)} ({status})"
+    if level <= 0:
+        return f"{header}\n" + quarantine(outcome.text, source=f"tool {outcome.tool}")
+    lines = outcome.text.splitlines()
+    if level == 1 and len(lines) > 1:
+        head = "\n".join(lines[:head_lines])[:head_chars]
+        cut = len(lines) - len(head.splitlines())
+        if cut > 0:
+            return (f"{header}; first {len(head.splitlines())} of {len(lines)} lines, {LEFT_OUT_NOTE}\n"
+                    + quarantine(head, source=f"tool {outcome.tool}"))
+        return f"{header}\n" + quarantine(outcome.text, source=f"tool {outcome.tool}")
+    return f"{header}: left out to fit the context window ({len(lines)} lines); {LEFT_OUT_NOTE}"
+
+
+CLOSING = "Investigate further only if the evidence does not yet settle the root cause, then answer."
+
+
+def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any], hypotheses: list[Any],
+                       levels: dict[str, int] | None = None, *, runbook_text: bool = True) -> str:
+    """The opening turn: the incident (as data), the runbook's steps, Vigil's findings, the evidence.
+
+    `levels` gives each evidence id its level of detail (evidence_block); agent/context_fit.py picks
+    them so the turn fits the model's context window.
+    """
+    levels = levels or {}
+    parts = [incident_block(incident)]
     if runbook is not None:
-        parts += ["## Runbook (written by the operators; follow its steps)", f"{runbook.id}: {runbook.title}",
-                  runbook.body if hasattr(runbook, "body") else ""]
+        parts.append(runbook_block(runbook, incident, prefetched, with_text=runbook_text))
+    if hypotheses:
+        parts.append(findings_block(hypotheses))
     if prefetched:
         parts.append("## Evidence gathered before your first turn (the survey and the runbook's steps)")
-        parts += [o.for_model() for o in prefetched]
-    if findings:
-        parts.append("## What the runbook's conclusion rules found in that evidence (computed by Vigil)")
-        parts += [f"- {f.text} (confidence {f.confidence:.2f}; cites {', '.join(f.cites)})" for f in findings]
-    if suspects:
-        parts.append("## Suspects ranked by Vigil's triage of the cluster-wide scan, changes, topology and logs")
-        parts += [f"- {s.cause} (confidence {s.confidence:.2f}; cites {', '.join(s.evidence)})" for s in suspects]
-    parts.append("Investigate further only if the evidence does not yet settle the root cause, then answer.")
-    return "\n\n".join(p for p in parts if p)
+        parts += [evidence_block(o, levels.get(o.evidence_id, 0)) for o in prefetched]
+    parts.append(CLOSING)
+    return "\n\n".join(parts)
