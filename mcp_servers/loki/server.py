@@ -28,9 +28,11 @@ from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, estimate_tokens, f
 from mcp_servers.common.series import auto_step, fmt_duration, fmt_number, fmt_time
 from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, caller_limits, create_server, run_server
 from mcp_servers.common.structured import typed_result
+from mcp_servers.loki.answers import LokiStats
 from mcp_servers.loki.client import LokiClient, LokiError, LokiSettings
 from mcp_servers.loki.facts import LokiQueryAnswer, matrix_answer, stream_answer
 from mcp_servers.loki.templates import Entry, Template, mine
+from mcp_servers.prometheus.answers import NamesPage, names_result
 from mcp_servers.prometheus.render import RangeAnswer, label_text, page_names, render_range
 
 INSTRUCTIONS = """\
@@ -241,7 +243,7 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
                               baseline_lines)
         return typed_result(facts, text)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def loki_labels(
         start: Start = None,
         end: End = None,
@@ -249,13 +251,14 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
         contains: Contains = None,
         limit: Annotated[int, Field(ge=1, le=1000, description="Names per page.")] = 200,
         offset: Offset = 0,
-    ) -> str:
+    ) -> Annotated[CallToolResult, NamesPage]:
         """List the label names Loki has streams for in the window (default the last 1h), paged."""
         start_at, end_at = _window(start, end, since)
         names = await call(loki.labels(start_at, end_at))
-        return page_names(names, limit, offset, contains, "label names", "loki_labels")
+        return typed_result(names_result(list(names), limit, offset, contains, "label names"),
+                            page_names(names, limit, offset, contains, "label names", "loki_labels"))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def loki_label_values(
         label: Annotated[str, Field(description="Label name, e.g. app or namespace.")],
         query: Annotated[str | None, Field(description='Stream selector to restrict to, e.g. {namespace="shop"}.')]
@@ -266,25 +269,31 @@ def build_server(settings: LokiSettings, guard: ServerGuard, client: LokiClient 
         contains: Contains = None,
         limit: Annotated[int, Field(ge=1, le=1000, description="Values per page.")] = 200,
         offset: Offset = 0,
-    ) -> str:
+    ) -> Annotated[CallToolResult, NamesPage]:
         """List the values of one label in the window (default the last 1h), filtered and paged."""
         start_at, end_at = _window(start, end, since)
         values = await call(loki.label_values(label, start_at, end_at, query))
-        return page_names(values, limit, offset, contains, f"values of {label}", "loki_label_values")
+        what = f"values of {label}"
+        return typed_result(names_result(list(values), limit, offset, contains, what),
+                            page_names(values, limit, offset, contains, what, "loki_label_values"))
 
-    @server.tool(annotations=READ_ONLY, meta=COST_LOGQL, structured_output=False)
+    @server.tool(annotations=READ_ONLY, meta=COST_LOGQL)
     async def loki_stats(
         query: Annotated[str, Field(description='Stream selector, e.g. {namespace="shop", app="checkout"}.')],
         start: Start = None,
         end: End = None,
         since: Since = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, LokiStats]:
         """How much a selector covers in the window (streams, chunks, lines, bytes): check before a big query."""
         start_at, end_at = _window(start, end, since)
         stats = await call(loki.index_stats(query, start_at, end_at))
-        return (f"{query} from {fmt_time(start_at.timestamp())} to {fmt_time(end_at.timestamp())}: "
+        facts = LokiStats(query=query, start=start_at.isoformat(), end=end_at.isoformat(),
+                          streams=int(stats["streams"]), chunks=int(stats["chunks"]), entries=int(stats["entries"]),
+                          bytes=int(stats["bytes"]))
+        text = (f"{query} from {fmt_time(start_at.timestamp())} to {fmt_time(end_at.timestamp())}: "
                 f"{stats['streams']} streams, {stats['chunks']} chunks, {stats['entries']} lines, "
                 f"{fmt_number(stats['bytes'])}B. loki_query reads at most `limit` lines of these.")
+        return typed_result(facts, text)
 
     return server
 

@@ -128,9 +128,18 @@ def summarise_results(answer: RangeAnswer) -> list[Row]:
     return out
 
 
-def render_range(answer: RangeAnswer) -> str:
-    """The range-query answer: header, top-k table by anomaly, a count of the rest, optional raw points."""
-    rows = summarise_results(answer)
+def shown_rows(rows: Sequence[Row], order: Sequence[int], top_k: int) -> list[int]:
+    """Which ranked rows a range answer shows: the top_k most anomalous, but quiet series beyond the
+    first few are only counted: a table of noise costs tokens and says nothing."""
+    return [i for n, i in enumerate(order[: max(1, top_k)]) if n < MIN_ROWS or rows[i].summary.score >= QUIET_SCORE]
+
+
+def render_range(answer: RangeAnswer, rows: list[Row] | None = None) -> str:
+    """The range-query answer: header, top-k table by anomaly, a count of the rest, optional raw points.
+
+    `rows` are `summarise_results(answer)` when the caller has them already (the typed answer is
+    built from the same rows)."""
+    rows = summarise_results(answer) if rows is None else rows
     total_points = sum(len(item.get("values", [])) for item in answer.results)
     head = [
         f"range query `{answer.query}` from {fmt_time(answer.start)} to {fmt_time(answer.end)} "
@@ -151,10 +160,7 @@ def render_range(answer: RangeAnswer) -> str:
     if common:
         head.append("Common labels: " + common_text(common) + ".")
     order = rank([r.summary for r in rows])
-    # The top_k most anomalous, but quiet series beyond the first few are only counted: a table of
-    # noise costs tokens and says nothing.
-    shown = [i for n, i in enumerate(order[: max(1, answer.top_k)])
-             if n < MIN_ROWS or rows[i].summary.score >= QUIET_SCORE]
+    shown = shown_rows(rows, order, answer.top_k)
     columns = ["#", "series", "first->last", "min", "max", "mean", "trend", "biggest change", "vs baseline",
                "shape", "score"]
     table_rows = []
@@ -219,6 +225,22 @@ def _with_score(summary: SeriesSummary, score: float) -> SeriesSummary:
     return replace(summary, score=score)
 
 
+def instant_range(query: str, at: float, items: Sequence[dict[str, Any]], budget_tokens: int) -> RangeAnswer:
+    """A range vector selector evaluated instantly (`x[5m]`): summarised like a range query."""
+    return RangeAnswer(query=query, start=min(float(v[0][0]) for v in (i["values"] for i in items) if v),
+                       end=at, step=60.0, results=list(items), budget_tokens=budget_tokens)
+
+
+def instant_order(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Instant vector samples largest value first (NaN last)."""
+
+    def sort_key(item: dict[str, Any]) -> float:
+        value = float(item["value"][1])
+        return -value if math.isfinite(value) else float("inf")
+
+    return sorted(items, key=sort_key)
+
+
 def render_instant(query: str, at: float, result: Sequence[Any], budget_tokens: int) -> str:
     """An instant query: a vector as a table sorted by value (largest first), a scalar as one line."""
     if result and not isinstance(result[0], dict):
@@ -229,18 +251,10 @@ def render_instant(query: str, at: float, result: Sequence[Any], budget_tokens: 
         return (f"instant query `{query}` at {fmt_time(at)}: empty result. Data older than 5 minutes before "
                 "this time is not seen by an instant query: pass `time` inside the incident, or use prom_query_range.")
     if "values" in items[0]:
-        # a range vector selector evaluated instantly: summarise like a range query
-        answer = RangeAnswer(query=query, start=min(float(v[0][0]) for v in (i["values"] for i in items) if v),
-                             end=at, step=60.0, results=list(items), budget_tokens=budget_tokens)
-        return render_range(answer)
+        return render_range(instant_range(query, at, items, budget_tokens))
     metrics = [i.get("metric", {}) for i in items]
     common = common_labels(metrics)
-
-    def sort_key(item: dict[str, Any]) -> float:
-        value = float(item["value"][1])
-        return -value if math.isfinite(value) else float("inf")
-
-    ordered = sorted(items, key=sort_key)
+    ordered = instant_order(items)
     rows = [[label_text(i.get("metric", {}), common), fmt_number(float(i["value"][1]))] for i in ordered]
     title = f"instant query `{query}` at {fmt_time(at)}: {len(items)} series, largest value first."
     if common:
@@ -249,12 +263,17 @@ def render_instant(query: str, at: float, result: Sequence[Any], budget_tokens: 
                         more_hint="add label matchers, or wrap in topk(10, ...) / sum by (...)")
 
 
-def page_names(items: list[str], limit: int, offset: int, contains: str | None, what: str, call: str) -> str:
-    """A page of names (labels, values), with the total and the exact call for the next page."""
+def names_page(items: list[str], limit: int, offset: int, contains: str | None) -> tuple[list[str], list[str]]:
+    """All names kept by `contains` (case-insensitive), sorted, and the page asked for."""
     if contains:
         items = [i for i in items if contains.lower() in i.lower()]
     items = sorted(items)
-    page = items[offset : offset + limit]
+    return items, items[offset : offset + limit]
+
+
+def page_names(items: list[str], limit: int, offset: int, contains: str | None, what: str, call: str) -> str:
+    """A page of names (labels, values), with the total and the exact call for the next page."""
+    items, page = names_page(items, limit, offset, contains)
     head = f"{len(items)} {what}" + (f" containing {contains!r}" if contains else "")
     if not page:
         return head + (f"; offset {offset} is past the end" if items else "") + "."

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from guardrails.action import Actor
@@ -24,8 +25,17 @@ from guardrails.timeparse import parse_duration, parse_time
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, render_table
 from mcp_servers.common.series import auto_step, fmt_duration, fmt_time
 from mcp_servers.common.server import META_COST_CLASS, READ_ONLY, ServerGuard, caller_limits, create_server, run_server
+from mcp_servers.common.structured import typed_result
+from mcp_servers.prometheus import answers as ans
 from mcp_servers.prometheus.client import PromError, PrometheusClient, PromSettings
-from mcp_servers.prometheus.render import RangeAnswer, page_names, render_instant, render_range
+from mcp_servers.prometheus.render import (
+    RangeAnswer,
+    instant_range,
+    page_names,
+    render_instant,
+    render_range,
+    summarise_results,
+)
 
 INSTRUCTIONS = """\
 Read-only access to Prometheus. Start with prom_alerts (what is firing) or prom_query_range over the
@@ -87,13 +97,13 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         except PromError as exc:
             raise ToolError(str(exc)) from None
 
-    @server.tool(annotations=READ_ONLY, meta=COST_PROMQL, structured_output=False)
+    @server.tool(annotations=READ_ONLY, meta=COST_PROMQL)
     async def prom_query(
         query: Annotated[str, Field(description="PromQL expression.")],
         time: Annotated[str | None, Field(description="Evaluation time (RFC 3339, unix, now-1h). Default now.")] = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.InstantResult]:
         """Evaluate a PromQL expression at one instant; the series as a table, largest value first."""
         limits = caller_limits(ctx, guard)
         try:
@@ -103,9 +113,15 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         result = await call(prom.query(query, at))
         if result and isinstance(result[0], dict):
             _check_series(limits, len(result))
-        return render_instant(query, at.timestamp(), result, budget_tokens)
+        text = render_instant(query, at.timestamp(), result, budget_tokens)
+        if result and isinstance(result[0], dict) and "values" in result[0]:
+            answer = instant_range(query, at.timestamp(), result, budget_tokens)
+            facts = ans.instant_result(query, at.timestamp(), result, answer, summarise_results(answer))
+        else:
+            facts = ans.instant_result(query, at.timestamp(), result)
+        return typed_result(facts, text)
 
-    @server.tool(annotations=READ_ONLY, meta=COST_PROMQL, structured_output=False)
+    @server.tool(annotations=READ_ONLY, meta=COST_PROMQL)
     async def prom_query_range(
         query: Annotated[str, Field(description="PromQL expression.")],
         start: Start = None,
@@ -118,7 +134,7 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         raw_points: Annotated[bool, Field(description="Also list raw points of the shown series (costly).")] = False,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.RangeResult]:
         """Evaluate PromQL over a window and summarise every series: first/last/min/max/mean, trend,
         the biggest change and when, ratio to a baseline window before the incident, a sparkline;
         series ranked by anomaly, top_k shown and the rest counted."""
@@ -136,7 +152,8 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         answer = RangeAnswer(query=query, start=start_at.timestamp(), end=end_at.timestamp(), step=step_s,
                              results=results, top_k=top_k, raw_points=raw_points, budget_tokens=budget_tokens)
         await _add_baseline(answer, baseline, limits, min_step)
-        return render_range(answer)
+        rows = summarise_results(answer)
+        return typed_result(ans.range_result(answer, rows), render_range(answer, rows))
 
     async def _add_baseline(answer: RangeAnswer, baseline: str, limits: Limits, min_step: float) -> None:
         spec = (baseline or "none").strip().lower()
@@ -168,7 +185,7 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         answer.baseline_window = (b_start, b_end)
         answer.baseline_note = f"{fmt_duration(length)} before the window, step {fmt_duration(b_step)}"
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def prom_labels(
         match: Annotated[str | None, Field(description="Series selector to restrict to, e.g. up{job=\"api\"}.")] = None,
         start: Start = None,
@@ -176,13 +193,14 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         contains: Annotated[str | None, Field(description="Keep names containing this text.")] = None,
         limit: Limit = 200,
         offset: Offset = 0,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.NamesPage]:
         """List label names (optionally only those on series matching `match`), paged."""
         params = _discovery_params(match, start, end)
         names = await call(prom.label_names(params))
-        return page_names(list(names), limit, offset, contains, "label names", "prom_labels")
+        return typed_result(ans.names_result(list(names), limit, offset, contains, "label names"),
+                            page_names(list(names), limit, offset, contains, "label names", "prom_labels"))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def prom_label_values(
         label: Annotated[str, Field(description="Label name; `__name__` lists metric names.")],
         match: Annotated[str | None, Field(description="Series selector to restrict to.")] = None,
@@ -191,13 +209,15 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         contains: Annotated[str | None, Field(description="Keep values containing this text.")] = None,
         limit: Limit = 200,
         offset: Offset = 0,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.NamesPage]:
         """List the values of one label (metric names with label=__name__), filtered and paged."""
         params = _discovery_params(match, start, end)
         values = await call(prom.label_values(label, params))
-        return page_names(list(values), limit, offset, contains, f"values of {label}", "prom_label_values")
+        what = f"values of {label}"
+        return typed_result(ans.names_result(list(values), limit, offset, contains, what),
+                            page_names(list(values), limit, offset, contains, what, "prom_label_values"))
 
-    @server.tool(annotations=READ_ONLY, meta=COST_PROMQL, structured_output=False)
+    @server.tool(annotations=READ_ONLY, meta=COST_PROMQL)
     async def prom_series(
         match: Annotated[str, Field(description="Series selector, e.g. kube_pod_info{namespace=\"shop\"}.")],
         start: Start = None,
@@ -206,7 +226,7 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         offset: Offset = 0,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
         ctx: Context | None = None,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.SeriesPage]:
         """List the label sets of series matching a selector in the window (default the last 1h), paged."""
         start_at, end_at = _window(start, end)
         found = await call(prom.series(match, start_at, end_at))
@@ -216,22 +236,25 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         table = [[m.get("__name__", ""), *[m.get(k, "") for k in names]] for m in page]
         title = (f"{len(rows)} series match {match} between {fmt_time(start_at.timestamp())} and "
                  f"{fmt_time(end_at.timestamp())}; showing {offset + 1}-{offset + len(page)}.")
+        facts = ans.SeriesPage(match=match, start=fmt_time(start_at.timestamp()), end=fmt_time(end_at.timestamp()),
+                               total=len(rows), offset=offset, series=[dict(m) for m in page],
+                               next_offset=offset + len(page) if page and offset + len(page) < len(rows) else None)
         if not rows:
-            return (f"no series match {match} between {fmt_time(start_at.timestamp())} and "
-                    f"{fmt_time(end_at.timestamp())}; widen the window or check the name with "
-                    "prom_label_values(label=\"__name__\", contains=...)")
+            return typed_result(facts, f"no series match {match} between {fmt_time(start_at.timestamp())} and "
+                                f"{fmt_time(end_at.timestamp())}; widen the window or check the name with "
+                                "prom_label_values(label=\"__name__\", contains=...)")
         more = f"call prom_series with offset={offset + len(page)}" if offset + len(page) < len(rows) else None
-        return render_table(["metric", *names], table, budget_tokens=budget_tokens, title=title, more_hint=more,
-                            total=len(rows) - offset)
+        return typed_result(facts, render_table(["metric", *names], table, budget_tokens=budget_tokens, title=title,
+                                                more_hint=more, total=len(rows) - offset))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def prom_metadata(
         metric: Annotated[str | None, Field(description="One metric name; omit for all.")] = None,
         contains: Annotated[str | None, Field(description="Keep metric names containing this text.")] = None,
         limit: Limit = 100,
         offset: Offset = 0,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.MetadataPage]:
         """Type, help text and unit of metrics, as the exporters declared them."""
         data = await call(prom.metadata(metric, None))
         names = sorted(n for n in data if not contains or contains.lower() in n.lower())
@@ -240,24 +263,30 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
         for name in page:
             entry = (data[name] or [{}])[0]
             rows.append([name, entry.get("type", ""), entry.get("unit", ""), entry.get("help", "")])
+        facts = ans.MetadataPage(total=len(names), offset=offset,
+                                 metrics=[ans.MetricMetadata(metric=r[0], type=r[1], unit=r[2], help=r[3])
+                                          for r in rows],
+                                 next_offset=offset + len(page) if page and offset + len(page) < len(names) else None)
         if not names:
-            return "no metadata found" + (f" for {metric}" if metric else "") + (
-                "; backfilled data carries no metadata, so prom_series is the way to inspect it" if metric else ".")
+            return typed_result(facts, "no metadata found" + (f" for {metric}" if metric else "") + (
+                "; backfilled data carries no metadata, so prom_series is the way to inspect it" if metric else "."))
         more = f"call prom_metadata with offset={offset + len(page)}" if offset + len(page) < len(names) else None
-        return render_table(["metric", "type", "unit", "help"], rows, budget_tokens=budget_tokens,
-                            title=f"{len(names)} metrics with metadata.", more_hint=more, total=len(names) - offset)
+        return typed_result(facts, render_table(["metric", "type", "unit", "help"], rows, budget_tokens=budget_tokens,
+                                                title=f"{len(names)} metrics with metadata.", more_hint=more,
+                                                total=len(names) - offset))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def prom_alerts(
         state: Annotated[str | None, Field(description="firing, pending, or omit for both.")] = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.AlertsAnswer]:
         """Alerts Prometheus is evaluating now: firing first, with labels, active-since and summary."""
         alerts = await call(prom.alerts())
         if state:
             alerts = [a for a in alerts if a.get("state") == state]
         alerts.sort(key=lambda a: (a.get("state") != "firing", a.get("activeAt", "")))
         rows = []
+        typed = []
         for a in alerts:
             labels = dict(a.get("labels") or {})
             name = labels.pop("alertname", "?")
@@ -266,19 +295,25 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
             rows.append([name, a.get("state", ""), severity, str(a.get("activeAt", ""))[:19] + "Z",
                          ", ".join(f"{k}={v}" for k, v in sorted(labels.items())),
                          ann.get("summary") or ann.get("description") or "", a.get("value", "")])
+            typed.append(ans.Alert(name=str(name), state=str(rows[-1][1]), severity=str(severity),
+                                   active_since=rows[-1][3], labels={str(k): str(v) for k, v in labels.items()},
+                                   summary=str(rows[-1][5]), value=str(rows[-1][6])))
         firing = sum(1 for a in alerts if a.get("state") == "firing")
         title = f"{len(alerts)} alerts ({firing} firing)."
+        facts = ans.AlertsAnswer(total=len(alerts), firing=firing, alerts=typed)
         if not alerts:
-            return "no alerts are pending or firing" + (f" in state {state}" if state else "") + "."
-        return render_table(["alert", "state", "severity", "active since", "labels", "summary", "value"], rows,
-                            budget_tokens=budget_tokens, title=title, more_hint="filter with state=firing")
+            return typed_result(facts, "no alerts are pending or firing"
+                                + (f" in state {state}" if state else "") + ".")
+        return typed_result(facts, render_table(["alert", "state", "severity", "active since", "labels", "summary",
+                                                 "value"], rows, budget_tokens=budget_tokens, title=title,
+                                                more_hint="filter with state=firing"))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def prom_rules(
         type: Annotated[str | None, Field(description="alert or record; omit for both.")] = None,
         contains: Annotated[str | None, Field(description="Keep rules whose name contains this text.")] = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.RulesAnswer]:
         """Alerting and recording rules: state, health, last error, expression and `for` duration."""
         if type not in (None, "", "alert", "record"):
             raise ToolError("argument 'type' must be alert, record, or omitted")
@@ -292,21 +327,25 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
                 health = rule.get("health", "")
                 rows.append([group.get("name", ""), name, rule.get("type", ""), rule.get("state", "-"), health,
                              rule.get("lastError", "") or "", fmt_duration(float(rule.get("duration", 0) or 0)),
-                             rule.get("query", "")])
+                             rule.get("query", ""), float(rule.get("duration", 0) or 0)])
         rows.sort(key=lambda r: (r[4] == "ok", r[3] != "firing", r[3] != "pending"))
+        facts = ans.RulesAnswer(total=len(rows), rules=[
+            ans.Rule(group=str(r[0]), name=str(r[1]), type=str(r[2]), state=str(r[3]), health=str(r[4]),
+                     last_error=str(r[5]), for_seconds=r[8], query=str(r[7])) for r in rows])
         if not rows:
-            return "no rules loaded" + (f" of type {type}" if type else "") + (
-                f" containing {contains!r}" if contains else "") + "."
-        return render_table(["group", "rule", "type", "state", "health", "last error", "for", "expr"], rows,
-                            budget_tokens=budget_tokens, title=f"{len(rows)} rules, unhealthy and firing first.",
-                            more_hint="filter with type= or contains=", max_cell=120)
+            return typed_result(facts, "no rules loaded" + (f" of type {type}" if type else "") + (
+                f" containing {contains!r}" if contains else "") + ".")
+        return typed_result(facts, render_table(
+            ["group", "rule", "type", "state", "health", "last error", "for", "expr"], [r[:8] for r in rows],
+            budget_tokens=budget_tokens, title=f"{len(rows)} rules, unhealthy and firing first.",
+            more_hint="filter with type= or contains=", max_cell=120))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def prom_targets(
         only_unhealthy: Annotated[bool, Field(description="Show only targets whose health is not up.")] = False,
         job: Annotated[str | None, Field(description="Keep targets of this scrape job.")] = None,
         budget_tokens: Budget = DEFAULT_BUDGET_TOKENS,
-    ) -> str:
+    ) -> Annotated[CallToolResult, ans.TargetsAnswer]:
         """Scrape target health: per-job counts, then targets that are down first with their last error."""
         data = await call(prom.targets("active"))
         targets = list(data.get("activeTargets") or [])
@@ -327,11 +366,15 @@ def build_server(settings: PromSettings, guard: ServerGuard, client: PrometheusC
                  str(t.get("lastScrape", ""))[:19] + "Z", f"{float(t.get('lastScrapeDuration') or 0):.3f}s",
                  t.get("lastError", "") or ""] for t in shown]
         title = f"{len(targets)} active targets ({summary or 'none'})."
+        facts = ans.TargetsAnswer(total=len(targets), by_job=by_job, targets=[
+            ans.Target(job=str(r[0]), instance=str(r[1]), health=str(r[2]), last_scrape=str(r[3]),
+                       duration_seconds=float(t.get("lastScrapeDuration") or 0), last_error=str(r[5]))
+            for r, t in zip(rows, shown, strict=True)])
         if not rows:
-            return title + (" All are up." if targets else " Nothing is being scraped.")
-        return render_table(["job", "instance", "health", "last scrape", "took", "last error"], rows,
-                            budget_tokens=budget_tokens, title=title, max_cell=160,
-                            more_hint="pass job= or only_unhealthy=true")
+            return typed_result(facts, title + (" All are up." if targets else " Nothing is being scraped."))
+        return typed_result(facts, render_table(["job", "instance", "health", "last scrape", "took", "last error"],
+                                                rows, budget_tokens=budget_tokens, title=title, max_cell=160,
+                                                more_hint="pass job= or only_unhealthy=true"))
 
     return server
 
