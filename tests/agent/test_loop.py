@@ -265,3 +265,51 @@ async def test_a_looping_output_is_cut_counted_and_repaired(tmp_path):
     assert report.stats.degenerate_outputs == 1 and any("degenerated" in n for n in report.notes)
     assert model.turns[1].messages[-2].content.count("prom_query (ok)") <= 2, "the loop is not fed back"
     assert report.summary == answer["summary"]
+
+
+async def test_the_first_turn_fits_a_small_window_and_cut_evidence_can_be_asked_for(tmp_path):
+    """A default 8k-context local model failed outright on a 7.7k-10.3k token first turn."""
+    import re
+
+    from agent.context_fit import first_turn_budget
+    from agent.llm.base import prompt_size
+    from mcp_servers.common.compact import estimate_tokens
+
+    def strategy(turn):
+        if turn.index == 0:
+            cut = re.search(r"^\[(E\d+)\] (\w+) (\{.*\}) \(ok\)(?::|;)", turn.messages[0].content, re.M)
+            assert cut, "a cut result says how to ask for it"
+            return [ToolCall(id="again", name=cut.group(2), arguments=json.loads(cut.group(3)))]
+        return fenced({"summary": "done", "hypotheses": []})
+
+    model = ScriptedModel.from_function(strategy)
+    model.window = 4096
+    report, _, _ = await run(tmp_path, model)
+    first = model.turns[0]
+    budget = first_turn_budget(4096, 2000)
+    assert budget is not None
+    assert prompt_size(first.system, first.tools) + estimate_tokens(first.messages[0].content) <= budget
+    assert report.stats.first_turn_tokens <= budget and report.stats.evidence_cut > 0
+    assert "{{" not in first.messages[0].content, "the runbook's templates are rendered"
+    assert "ValueError: could not convert string to float" in first.messages[0].content, "findings go in whole"
+    again = model.turns[1].tool_results[0].content
+    assert not again.startswith("refused") and "UNTRUSTED_DATA" in again, "a cut result is given in full on request"
+    assert report.complete and any("context window" in n for n in report.notes)
+
+
+async def test_a_window_too_small_for_the_first_turn_is_an_incomplete_report_not_a_failure(tmp_path):
+    model = ScriptedModel.of(fenced({"summary": "never asked", "hypotheses": []}))
+    model.window = 2048
+    report, _, _ = await run(tmp_path, model)
+    assert model.turns == [] and not report.complete
+    assert "context window" in (report.incomplete_reason or "")
+    assert report.top is not None and report.top.source == "runbook", "the rule findings stand"
+
+
+async def test_the_runbook_reaches_the_model_rendered_without_templates(tmp_path):
+    model = ScriptedModel.of(fenced({"summary": "done", "hypotheses": []}))
+    await run(tmp_path, model)
+    opening = model.turns[0].messages[0].content
+    assert "{{" not in opening, "no raw template reaches the model"
+    assert '"name":"payments-6c9d7f9b8-abcde"' in opening, "the step's call shows with the incident's values"
+    assert "```remediations" not in opening and "```conclusions" not in opening, "rules are Vigil's, not the model's"
