@@ -19,7 +19,7 @@ from agent.runbooks.issues import Issue
 from agent.runbooks.lint import errors, lint_result, runbook_files
 from agent.runbooks.matching import match
 from agent.runbooks.model import Runbook, RunbookMatch
-from agent.runbooks.parser import parse_file
+from agent.runbooks.parser import ParseResult, parse_file
 from agent.runbooks.tools import KNOWN_TOOLS
 
 
@@ -39,6 +39,27 @@ def default_dirs() -> list[Path]:
     return [*extra, SHIPPED_DIR]
 
 
+_PARSED: dict[tuple[str, frozenset[str]], tuple[tuple[int, int], ParseResult, list[Issue]]] = {}
+"""Parsed and linted runbooks by path, with the file's (mtime, size) when read: a process parses each
+runbook once (an investigation loads the catalog every time) and again only after it changed."""
+
+
+def _parsed(file: Path, tools: frozenset[str]) -> tuple[ParseResult, list[Issue]]:
+    try:
+        stat = file.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = (-1, -1)
+    key = (str(file.resolve()), tools)
+    cached = _PARSED.get(key)
+    if cached is not None and cached[0] == stamp and stamp != (-1, -1):
+        return cached[1], list(cached[2])
+    result = parse_file(file)
+    found = lint_result(result, tools)
+    _PARSED[key] = (stamp, result, found)
+    return result, list(found)
+
+
 @dataclass
 class Catalog:
     runbooks: list[Runbook] = field(default_factory=list)
@@ -49,10 +70,9 @@ class Catalog:
              known_tools: Iterable[str] = KNOWN_TOOLS) -> Catalog:
         """Load every runbook; the first directory wins when two define the same id."""
         catalog = cls()
-        tools = set(known_tools)
+        tools = frozenset(known_tools)
         for file in runbook_files([d for d in (dirs or default_dirs()) if Path(d).exists()]):
-            result = parse_file(file)
-            found = lint_result(result, tools)
+            result, found = _parsed(file, tools)
             catalog.issues.extend(found)
             if result.runbook is None or errors(found):
                 continue

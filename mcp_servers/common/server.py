@@ -32,6 +32,7 @@ from guardrails.policy import Limits, load_policy
 from guardrails.quarantine import quarantine
 from guardrails.redaction import redact_data
 from guardrails.rollback import RollbackStore
+from mcp_servers.common.sdk import add_middleware
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -81,7 +82,7 @@ def create_server(name: str, instructions: str, guard: ServerGuard,
     Kubernetes server resolves a kind spelling through discovery); the tool then receives exactly
     the arguments that were judged."""
     server: MCPServer = MCPServer(name, instructions=instructions)
-    server._lowlevel_server.middleware.append(_guard_middleware(server, guard, normalise))
+    add_middleware(server, _guard_middleware(server, guard, normalise))
     return server
 
 

@@ -113,3 +113,22 @@ def test_user_directories_come_first_and_broken_files_are_left_out(tmp_path: Pat
     assert catalog.get("broken") is None
     assert any(i.path.endswith("broken.md") and i.level == "error" for i in catalog.issues)
     assert any(i.code == "shadowed" for i in catalog.issues)
+
+
+def test_the_catalog_parses_each_file_once_and_again_after_it_changes(tmp_path):
+    """An investigation loads the catalog each time; unchanged runbooks are not parsed again."""
+    import os
+
+    from agent.runbooks import catalog as catalog_module
+
+    source = (SHIPPED_DIR / "oomkilled.md").read_text()
+    path = tmp_path / "oomkilled.md"
+    path.write_text(source)
+    first = Catalog.load([tmp_path]).get("oomkilled")
+    assert first is not None and Catalog.load([tmp_path]).get("oomkilled") is first, "cached while unchanged"
+    path.write_text(source.replace("title: Container OOMKilled", "title: Container OOMKilled (edited)"))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    edited = Catalog.load([tmp_path]).get("oomkilled")
+    assert edited is not None and edited is not first and edited.title.endswith("(edited)")
+    assert any(key[0] == str(path.resolve()) for key in catalog_module._PARSED)
