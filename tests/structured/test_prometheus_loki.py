@@ -9,11 +9,13 @@ against the tool's declared output schema.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 
@@ -21,11 +23,12 @@ from mcp_servers.common.server import ServerGuard
 from mcp_servers.loki.client import LokiSettings
 from mcp_servers.loki.server import build_server as loki_server
 from mcp_servers.prometheus.client import PromSettings
-from mcp_servers.prometheus.local import LocalPrometheus
+from mcp_servers.prometheus.local import LocalPrometheus, free_port
 from mcp_servers.prometheus.server import build_server as prom_server
 from tests.loki.conftest import incident_streams
 from tests.loki.loki_api import LokiState, loki_api
 from tests.prometheus.conftest import INCIDENT
+from tests.prometheus.test_local_and_live import RULES
 from tests.structured.calls import LOKI_CALLS, PROM_CALLS, load, text_of, texts
 
 pytestmark = pytest.mark.anyio
@@ -123,3 +126,37 @@ async def test_loki_tools_declare_schemas_and_keep_their_text(loki_url: str, tmp
     assert (stats["streams"], stats["entries"]) == (3, 2520) and stats["bytes"] > 0
     assert stats["start"].startswith("2026-05-01T14:00:00")
     assert pods["names"] == ["cart-0", "checkout-0"] and pods["total"] == 4 and pods["next_offset"] == 2
+
+
+async def test_alerts_rules_and_targets_as_data(tmp_path: Path) -> None:
+    """A live Prometheus evaluating rules (tests/prometheus/test_local_and_live.py's) and scraping a
+    port nobody listens on; polled until the rule evaluations and the failed scrape have happened."""
+    rules = tmp_path / "rules.yml"
+    rules.write_text(RULES)
+    dead = {"job_name": "checkout", "scrape_interval": "1s", "scrape_timeout": "500ms",
+            "static_configs": [{"targets": [f"127.0.0.1:{free_port()}"]}]}
+    with LocalPrometheus(rule_files=[rules], extra_scrape_configs=[dead]) as prom:
+        async with Client(_prom(prom, tmp_path)) as c:
+            deadline = time.monotonic() + 20
+            while True:
+                alerts = await _data(c, "prom_alerts")
+                rules_ = await _data(c, "prom_rules")
+                targets = await _data(c, "prom_targets")
+                ready = (alerts["firing"] and any(r["health"] == "err" for r in rules_["rules"])
+                         and any(t["health"] == "down" and t["last_error"] for t in targets["targets"])
+                         and targets["by_job"].get("prometheus") == {"up": 1})
+                if ready or time.monotonic() > deadline:
+                    break
+                await anyio.sleep(0.5)
+            unhealthy = await _data(c, "prom_targets", only_unhealthy=True)
+    first = alerts["alerts"][0]
+    assert first["state"] == "firing" and first["name"] == "CheckoutErrorBudgetBurn"
+    assert first["severity"] == "critical" and first["labels"] == {"service": "checkout"}
+    assert first["summary"] == "checkout is burning its error budget" and first["active_since"].endswith("Z")
+    assert any(a["name"] == "SlowBurn" and a["state"] == "pending" for a in alerts["alerts"])
+    assert rules_["rules"][0]["name"] == "BrokenRule" and rules_["rules"][0]["last_error"]  # unhealthy first
+    assert {r["name"]: r["type"] for r in rules_["rules"]}["job:up:sum"] == "recording"
+    assert {r["name"]: r["for_seconds"] for r in rules_["rules"]}["SlowBurn"] == 3600
+    assert targets["by_job"]["checkout"] == {"down": 1} and targets["by_job"]["prometheus"] == {"up": 1}
+    assert targets["targets"][0]["health"] == "down" and "refused" in targets["targets"][0]["last_error"]
+    assert [t["job"] for t in unhealthy["targets"]] == ["checkout"] and unhealthy["total"] == 2
