@@ -70,16 +70,25 @@ async def open_revert(action_id: str, pipeline: Pipeline, actor: Actor, *, workd
 
 async def _revert(action_id: str, data: dict[str, Any], pipeline: Pipeline, actor: Actor, workdir: Path,
                   provider: Provider) -> ProposalResult:
-    assert pipeline.rollbacks is not None
-    clone = GitClone(workdir, provider.remote_url, data["base"], env=provider.git_env())
-    if isinstance(provider, PlainGitProvider):
-        provider.clone = clone
+    """The revert in a scratch work tree of Vigil's clone, removed afterwards (as for a proposal)."""
+    base = GitClone(workdir, provider.remote_url, data["base"], env=provider.git_env())
     try:
-        await clone.sync()
+        async with base.scratch() as clone:
+            if isinstance(provider, PlainGitProvider):
+                provider.clone = clone
+            patch_file = clone.path.with_name(clone.path.name + ".revert.patch")
+            try:
+                patch_file.write_text(data["patch"], encoding="utf-8")
+                return await _revert_in(clone, patch_file, action_id, data, pipeline, actor, provider)
+            finally:
+                patch_file.unlink(missing_ok=True)
     except GitError as exc:
         return ProposalResult("failed", reason=f"could not read the GitOps repository: {exc}")
-    patch_file = clone.path / ".git" / "VIGIL_REVERT.patch"
-    patch_file.write_text(data["patch"], encoding="utf-8")
+
+
+async def _revert_in(clone: GitClone, patch_file: Path, action_id: str, data: dict[str, Any], pipeline: Pipeline,
+                     actor: Actor, provider: Provider) -> ProposalResult:
+    assert pipeline.rollbacks is not None
     reverse_ok = await _applies(clone, patch_file, reverse=True)
     if not reverse_ok:
         where = data.get("pr_url") or data["branch"]
