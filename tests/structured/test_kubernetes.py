@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jmespath
 import pytest
 from mcp import Client
 
@@ -71,6 +72,8 @@ async def test_oomkilled_pod_describes_its_last_termination_limit_and_owners(rep
         "Deployment/checkout")
     assert got["pod"]["containers"] == pod["containers"] and got["owner_chain"] == []
     assert {p["type"] for p in app["probes"]} <= {"readiness", "liveness", "startup"}
+    # the expression docs/mcp-servers/kubernetes.md shows, as a runbook rule would evaluate it
+    assert jmespath.search("pod.containers[?last_termination.exit_code==`137`].limits.memory", described) == ["512Mi"]
 
 
 async def test_rollout_history_has_the_release_and_its_image_diff(replays, tmp_path: Path) -> None:
@@ -101,6 +104,7 @@ async def test_list_events_nodes_top_and_secret_as_data(replays, tmp_path: Path)
     assert listed["problem_counts"] == {"restarted Nx (last: OOMKilled)": 3}
     assert listed["hidden_namespaces"] == ["kube-system"] and listed["left_out"] == 31 and len(listed["rows"]) == 2
     assert all(r["last_termination_reason"] == "OOMKilled" and r["last_exit_code"] == 137 for r in listed["rows"])
+    assert len(jmespath.search("rows[?last_termination_reason=='OOMKilled'].name", listed)) == 2
     assert events["records"] == 21 and events["warnings"] == 3
     assert [e["type"] for e in events["events"][:3]] == ["Warning"] * 3 and events["events"][3]["type"] == "Normal"
     assert events["events"][0]["reason"] == "BackOff" and events["events"][0]["kind"] == "Pod"

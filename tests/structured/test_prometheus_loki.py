@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import jmespath
 import pytest
 from mcp import Client
 
@@ -83,6 +84,9 @@ async def test_range_query_series_carry_rank_trend_change_and_baseline(prometheu
     assert abs(began.timestamp() - INCIDENT) <= 300 and top["ratio_to_baseline"] > 1  # the leak starts at 15:00Z
     assert all(s["trend"] == "flat" for s in mem["series"][1:])
     assert [s["rank"] for s in mem["series"]] == list(range(1, 13))
+    # the expressions docs/mcp-servers/prometheus.md shows, as a runbook rule would evaluate them
+    assert jmespath.search("series[?trend=='rising'] | [0].labels.pod", mem) == "checkout-7"
+    assert [x["pod"] for x in jmespath.search("series[?ratio_to_baseline > `1.2`].labels", mem)] == ["checkout-7"]
     assert sum(1 for s in errors["series"] if s["shown"]) == 3
     assert errors["series"][0]["labels"] == {"pod": "checkout-3"}
     assert errors["series"][0]["change"]["shape"] in ("step", "ramp")
