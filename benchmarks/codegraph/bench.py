@@ -199,6 +199,7 @@ import sys, anyio
 from pathlib import Path
 from mcp_servers.codegraph.server import build_server
 from mcp_servers.codegraph.settings import CodegraphSettings
+from mcp_servers.codegraph.stdio import run_stdio
 from mcp_servers.common.server import ServerGuard
 guard = ServerGuard.for_tests(sys.argv[2], "codegraph")
 server = build_server(CodegraphSettings(db=Path(sys.argv[1]), reindex=False), guard)
@@ -206,7 +207,7 @@ if sys.argv[3] == "no-middleware":
     server._lowlevel_server.middleware.clear()  # diagnostic only: the transport without the guardrails
 elif sys.argv[3] == "no-fsync":
     guard.pipeline.audit.fsync = False  # diagnostic only: every layer, but audit records not fsynced
-anyio.run(server.run_stdio_async)
+anyio.run(run_stdio, server)
 """
 """Diagnostic servers, to show where the time of a guarded call goes (never how Vigil runs)."""
 

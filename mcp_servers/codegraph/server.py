@@ -20,6 +20,7 @@ from mcp_servers.codegraph import answers
 from mcp_servers.codegraph.graph import CodeGraph
 from mcp_servers.codegraph.indexer import index_repository, too_large_notice
 from mcp_servers.codegraph.settings import CodegraphSettings
+from mcp_servers.codegraph.stdio import run_stdio
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS
 from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, run_server
 
@@ -113,5 +114,11 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
 
 async def serve(settings: CodegraphSettings, guard: ServerGuard, transport: Literal["stdio", "http"] = "stdio", *,
                 host: str = "127.0.0.1", port: int = 8768, tokens: Mapping[str, Actor] | None = None) -> None:
-    """Build the server and run it until cancelled (the entry `vigil mcp codegraph` uses)."""
-    await run_server(build_server(settings, guard), transport, host=host, port=port, tokens=tokens)
+    """Build the server and run it until cancelled (the entry `vigil mcp codegraph` uses).
+
+    stdio is served without the SDK's thread hop per message (mcp_servers.codegraph.stdio)."""
+    server = build_server(settings, guard)
+    if transport == "stdio":
+        await run_stdio(server)
+        return
+    await run_server(server, transport, host=host, port=port, tokens=tokens)
