@@ -26,14 +26,17 @@ from rich.console import Console
 
 from agent.config import Config
 from agent.demo import SCENARIOS_DIR, _demo_config, local_metrics, run_demo, scenario_incident, scenarios
-from agent.llm.base import ToolCall
+from agent.llm.base import ToolCall, prompt_size
 from agent.llm.scripted import ScriptedModel, ScriptedTurn
 from agent.runbooks.catalog import Catalog
 from agent.runtime import Runtime, investigate_incident
 from guardrails.action import Actor
 from mcp_servers.common.bundle import Bundle
+from mcp_servers.common.compact import estimate_tokens
 from mcp_servers.kubernetes.replay import replay_server
 
+FIT_WINDOW = 8192
+"""The context window of a default llama.cpp / Ollama set-up for a small model."""
 ANSWER = ('```json\n{"summary": "done", "hypotheses": '
           '[{"cause": "see findings", "confidence": 0.8, "evidence": []}]}\n```')
 
@@ -63,7 +66,7 @@ def strategy(labels: dict[str, str], start: str):  # type: ignore[no-untyped-def
 
     def step(turn: ScriptedTurn) -> Any:
         opening = turn.messages[0].content
-        if "conclusion rules found" in opening or turn.index >= len(plan):
+        if "## What Vigil's runbook rules" in opening or turn.index >= len(plan):
             return ANSWER
         tool, args = plan[turn.index]
         return [ToolCall(id=f"b{turn.index}", name=tool, arguments=args)]
@@ -81,7 +84,7 @@ async def one_run(bundle: Bundle, with_runbook: bool, scratch: Path) -> dict[str
     start = incident.started_at.isoformat().replace("+00:00", "Z")
     silent = Console(file=io.StringIO())
     with replay_server(bundle, scratch / "kubeconfig") as replay, local_metrics(bundle, silent) as prom_url:
-        config = _demo_config(Config(state_dir=scratch / "state"), replay, bundle, prom_url, scratch)
+        config = _demo_config(Config(state_dir=scratch / "state"), replay, bundle, prom_url, scratch, incident)
         runtime = (Runtime if with_runbook else NoRunbooks).from_config(config)
         model = ScriptedModel.from_function(strategy(incident.labels, start))
         report = await investigate_incident(incident, config, actor=Actor(name="bench", origin="cli"),
@@ -92,6 +95,23 @@ async def one_run(bundle: Bundle, with_runbook: bool, scratch: Path) -> dict[str
             "fixed_prompt_tokens": report.stats.fixed_prompt_tokens, "seconds": report.stats.seconds}
 
 
+async def first_turn(bundle: Bundle, window: int | None, scratch: Path) -> dict[str, Any]:
+    """The first model turn's size (system prompt, tool specs, opening message) with a runbook, fitted to
+    `window` (None: not fitted), by the four-characters estimate; the model's own tokenizer needs a
+    llama.cpp server (`first_turn_model_tokens` in the report's stats), which this machine lacks."""
+    incident = scenario_incident(bundle)
+    silent = Console(file=io.StringIO())
+    with replay_server(bundle, scratch / "kubeconfig") as replay, local_metrics(bundle, silent) as prom_url:
+        config = _demo_config(Config(state_dir=scratch / "state"), replay, bundle, prom_url, scratch, incident)
+        model = ScriptedModel.of(ANSWER)
+        model.window = window
+        report = await investigate_incident(incident, config, actor=Actor(name="bench", origin="cli"),
+                                            runtime=Runtime.from_config(config), model=model)
+    turn = model.turns[0]
+    return {"tokens": prompt_size(turn.system, turn.tools) + estimate_tokens(turn.messages[0].content),
+            "evidence_cut": report.stats.evidence_cut, "tools": len(turn.tools)}
+
+
 async def main() -> None:
     results: dict[str, Any] = {"scenarios": {}}
     for name in scenarios():
@@ -100,6 +120,9 @@ async def main() -> None:
         for label, with_runbook in (("with_runbook", True), ("without_runbook", False)):
             with tempfile.TemporaryDirectory() as scratch:
                 entry[label] = await one_run(bundle, with_runbook, Path(scratch))
+        for label, window in (("first_turn_8k_window", FIT_WINDOW), ("first_turn_unfitted", None)):
+            with tempfile.TemporaryDirectory() as scratch:
+                entry[label] = await first_turn(bundle, window, Path(scratch))
         results["scenarios"][name] = entry
         print(name, json.dumps(entry))
     with tempfile.TemporaryDirectory() as scratch:
