@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -162,3 +163,39 @@ def test_concurrent_writers_keep_one_valid_chain(tmp_path):
     result = verify(path)
     assert result.ok, result.problem
     assert result.records == 400
+
+
+def _group_forever(path: str) -> None:
+    """Eight threads appending fsynced records to one log, so the kill lands inside a group."""
+    log = AuditLog(path)  # its key is generated beside the log, where the verifier finds it
+
+    def loop(t: int) -> None:
+        i = 0
+        while True:
+            record = log.append({"kind": "test", "t": t, "i": i, "padding": "x" * 300})
+            with open(path + f".acked.{t}", "a") as f:  # what the caller was told is durable
+                f.write(f"{record['seq']}\n")
+            i += 1
+
+    for t in range(8):
+        threading.Thread(target=loop, args=(t,), daemon=True).start()
+    time.sleep(3600)
+
+
+def test_sigkill_during_a_group_leaves_durable_records_that_verify(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    root = Path(__file__).resolve().parents[2]
+    code = f"from tests.guardrails.test_audit import _group_forever; _group_forever({str(path)!r})"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=root)
+    deadline = time.monotonic() + 20
+    while (not path.exists() or path.stat().st_size < 60_000) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    result = verify(path)
+    assert result.ok, result.problem
+    acked = [int(x) for f in tmp_path.glob("audit.jsonl.acked.*") for x in f.read_text().split()]
+    assert acked and max(acked) <= result.records, "every acknowledged record survived and verifies"
+    after = AuditLog(path)
+    after.append({"kind": "after-crash"})
+    assert verify(path).ok

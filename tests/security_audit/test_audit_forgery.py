@@ -9,11 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -175,43 +173,6 @@ def test_concurrent_threads_share_syncs_and_each_gets_its_own_record(tmp_path):
     assert result.ok and result.records == 200
     assert sorted(seqs) == list(range(1, 201))
     assert log.groups < 200, "records written while another group synced share its successor's sync"
-
-
-def _group_forever(path: str) -> None:
-    """Eight threads appending fsynced records to one log, so the kill lands inside a group."""
-    os.environ["VIGIL_AUDIT_KEY"] = "k" * 32
-    log = AuditLog(path)
-
-    def loop(t: int) -> None:
-        i = 0
-        while True:
-            record = log.append({"kind": "test", "t": t, "i": i, "padding": "x" * 300})
-            with open(path + f".acked.{t}", "a") as f:  # what the caller was told is durable
-                f.write(f"{record['seq']}\n")
-            i += 1
-
-    for t in range(8):
-        threading.Thread(target=loop, args=(t,), daemon=True).start()
-    time.sleep(3600)
-
-
-def test_sigkill_during_a_group_leaves_durable_records_that_verify(tmp_path):
-    path = tmp_path / "audit.jsonl"
-    root = Path(__file__).resolve().parents[2]
-    code = f"from tests.security_audit.test_audit_forgery import _group_forever; _group_forever({str(path)!r})"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=root)
-    deadline = time.monotonic() + 20
-    while (not path.exists() or path.stat().st_size < 60_000) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    result = verify(path, KEY)
-    assert result.ok, result.problem
-    acked = [int(x) for f in tmp_path.glob("audit.jsonl.acked.*") for x in f.read_text().split()]
-    assert acked and max(acked) <= result.records, "every acknowledged record survived and verifies"
-    after = AuditLog(path, key=KEY)
-    after.append({"kind": "after-crash"})
-    assert verify(path, KEY).ok
 
 
 def _rollback_attack(tmp_path: Path, anchor: str) -> tuple[Path, str]:
