@@ -8,7 +8,7 @@ same guardrails, the same servers and the same loop.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mcp import StdioServerParameters
@@ -23,8 +23,8 @@ from agent.llm.settings import build_model, build_summarizer
 from agent.quiet_logs import quiet_client_loggers
 from agent.report import Report
 from agent.runbooks.catalog import Catalog, default_dirs
-from agent.toolhub import ToolHub
-from guardrails.action import Actor, new_id
+from agent.toolhub import HubTool, ToolHub
+from guardrails.action import Actor, Risk, new_id
 from guardrails.approval import Approver, AutoDenyApprover
 from guardrails.audit import AuditLog
 from guardrails.pipeline import Pipeline, default_policy_path
@@ -66,8 +66,15 @@ class Runtime:
                             self.pipeline.rollbacks, ledger=self.pipeline.ledger, where=f"server:{name}")
         return ServerGuard(pipeline)
 
-    def catalog(self) -> Catalog:
-        return Catalog.load([*self.config.runbook_dirs, *default_dirs()])
+    def catalog(self, connected: Iterable[HubTool] = ()) -> Catalog:
+        """The runbook catalog, linted against the built-in tools plus those of the connected servers:
+        a tool annotated read-only may be a step; any other is a write and may not."""
+        from agent.runbooks.tools import KNOWN_TOOLS, WRITE_TOOLS
+
+        tools = list(connected)
+        known = KNOWN_TOOLS | {t.name for t in tools}
+        writes = WRITE_TOOLS | {t.name for t in tools if not t.spec.read_only or t.spec.risk != Risk.READ}
+        return Catalog.load([*self.config.runbook_dirs, *default_dirs()], known, writes)
 
 
 def builtin_server_builders() -> dict[str, ServerBuilder]:
@@ -127,7 +134,7 @@ async def _run(incident: Incident, config: Config, actor: Actor, runtime: Runtim
                 hub.unavailable[external.name] = str(exc)
                 continue
             await hub.try_connect(external.name, target, headers)
-        investigator = Investigator(hub, model, runtime.catalog(), budget=config.budget,
+        investigator = Investigator(hub, model, runtime.catalog(hub.tools()), budget=config.budget,
                                     context_label=config.kubernetes.context_label,
                                     default_context=config.kubernetes.context,
                                     cluster_contexts=config.kubernetes.clusters, progress=progress,

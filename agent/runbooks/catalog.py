@@ -20,7 +20,7 @@ from agent.runbooks.lint import errors, lint_result, runbook_files
 from agent.runbooks.matching import match
 from agent.runbooks.model import Runbook, RunbookMatch
 from agent.runbooks.parser import ParseResult, parse_file
-from agent.runbooks.tools import KNOWN_TOOLS
+from agent.runbooks.tools import KNOWN_TOOLS, WRITE_TOOLS
 
 
 def _shipped_dir() -> Path:
@@ -39,23 +39,23 @@ def default_dirs() -> list[Path]:
     return [*extra, SHIPPED_DIR]
 
 
-_PARSED: dict[tuple[str, frozenset[str]], tuple[tuple[int, int], ParseResult, list[Issue]]] = {}
+_PARSED: dict[tuple[str, frozenset[str], frozenset[str]], tuple[tuple[int, int], ParseResult, list[Issue]]] = {}
 """Parsed and linted runbooks by path, with the file's (mtime, size) when read: a process parses each
 runbook once (an investigation loads the catalog every time) and again only after it changed."""
 
 
-def _parsed(file: Path, tools: frozenset[str]) -> tuple[ParseResult, list[Issue]]:
+def _parsed(file: Path, tools: frozenset[str], writes: frozenset[str]) -> tuple[ParseResult, list[Issue]]:
     try:
         stat = file.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         stamp = (-1, -1)
-    key = (str(file.resolve()), tools)
+    key = (str(file.resolve()), tools, writes)
     cached = _PARSED.get(key)
     if cached is not None and cached[0] == stamp and stamp != (-1, -1):
         return cached[1], list(cached[2])
     result = parse_file(file)
-    found = lint_result(result, tools)
+    found = lint_result(result, tools, writes)
     _PARSED[key] = (stamp, result, found)
     return result, list(found)
 
@@ -66,13 +66,17 @@ class Catalog:
     issues: list[Issue] = field(default_factory=list)
 
     @classmethod
-    def load(cls, dirs: Sequence[str | Path] | None = None,
-             known_tools: Iterable[str] = KNOWN_TOOLS) -> Catalog:
-        """Load every runbook; the first directory wins when two define the same id."""
+    def load(cls, dirs: Sequence[str | Path] | None = None, known_tools: Iterable[str] = KNOWN_TOOLS,
+             write_tools: Iterable[str] = WRITE_TOOLS) -> Catalog:
+        """Load every runbook; the first directory wins when two define the same id.
+
+        A runbook naming a tool outside `known_tools` (or calling one of `write_tools`) is left out
+        with its lint issue: offline that is the built-in catalogue, in an investigation the tools
+        of the servers actually connected (an Argo CD server's `argocd_app_get` included)."""
         catalog = cls()
-        tools = frozenset(known_tools)
+        tools, writes = frozenset(known_tools), frozenset(write_tools)
         for file in runbook_files([d for d in (dirs or default_dirs()) if Path(d).exists()]):
-            result, found = _parsed(file, tools)
+            result, found = _parsed(file, tools, writes)
             catalog.issues.extend(found)
             if result.runbook is None or errors(found):
                 continue

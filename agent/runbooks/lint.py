@@ -24,13 +24,18 @@ CALL_ROOTS = ("labels", "annotations", "incident")
 """Tool calls run before any rule, so `match.*` captures are not available to them."""
 
 
-def lint_result(result: ParseResult, known_tools: Iterable[str] = KNOWN_TOOLS) -> list[Issue]:
-    """Parse issues plus semantic ones for one parsed runbook."""
+def lint_result(result: ParseResult, known_tools: Iterable[str] = KNOWN_TOOLS,
+                write_tools: Iterable[str] = WRITE_TOOLS) -> list[Issue]:
+    """Parse issues plus semantic ones for one parsed runbook.
+
+    `known_tools` and `write_tools` are the built-in catalogue offline; an investigation passes the
+    connected servers' tools, read or write by their MCP annotations (agent/runtime.py)."""
     issues = list(result.issues)
     runbook = result.runbook
     if runbook is None:
         return issues
     known = set(known_tools)
+    writes = set(write_tools)
     path = runbook.path
 
     def add(line: int, code: str, message: str, level: str = "error") -> None:
@@ -40,7 +45,7 @@ def lint_result(result: ParseResult, known_tools: Iterable[str] = KNOWN_TOOLS) -
         if tool not in known:
             add(line_of(result.front_lines, ("tools", index), 2), "unknown-tool",
                 f"unknown tool {tool!r}; known tools: {', '.join(sorted(known))}")
-        elif tool in WRITE_TOOLS:
+        elif tool in writes:
             add(line_of(result.front_lines, ("tools", index), 2), "write-tool",
                 f"{tool} writes; runbooks only read (remediations go in a ```remediations block)")
 
@@ -50,7 +55,7 @@ def lint_result(result: ParseResult, known_tools: Iterable[str] = KNOWN_TOOLS) -
         call, lines = step.call, result.call_lines.get(step.id, {})
         if call.tool not in known:
             add(call.line, "unknown-tool", f"step {step.id!r} calls unknown tool {call.tool!r}")
-        elif call.tool in WRITE_TOOLS:
+        elif call.tool in writes:
             add(call.line, "write-tool", f"step {step.id!r} calls {call.tool}, which writes; steps only read")
         elif call.tool not in runbook.tools:
             add(call.line, "tool-not-allowed",
