@@ -440,18 +440,8 @@ def _changes_for(case: _Case, facts: Facts) -> list[dict[str, Any]]:
 
 def _change_for(case: _Case, facts: Facts) -> dict[str, Any] | None:
     """The newest change to this object, or to what it uses, in the window before the symptom."""
-    best = None
-    for change in facts.change_list():
-        at = parse_time(change.get("at"))
-        if at is None or not (facts.at - WINDOW_BEFORE <= at <= facts.at + timedelta(minutes=10)):
-            continue
-        target = Ref.of(change.get("object"))
-        related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r]
-        touches = (target is not None and (target.same_object(case.ref) or target.name in case.pods())) or \
-            any(r.same_object(case.ref) for r in related)
-        if touches and (best is None or str(change.get("at")) > str(best.get("at"))):
-            best = change
-    return best
+    changes = _changes_for(case, facts)
+    return max(changes, key=lambda c: str(c.get("at"))) if changes else None
 
 
 def _log_for(case: _Case, logs: list[LogEvidence]) -> LogEvidence | None:
