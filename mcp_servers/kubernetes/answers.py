@@ -11,7 +11,6 @@ where a value comes from, never a Secret's value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -51,16 +50,10 @@ class Condition(BaseModel):
 
 
 def conditions_of(conditions: Sequence[dict[str, Any]]) -> list[Condition]:
-    """The same judgement as render.condition_lines: a positive condition not True, or a pressure True."""
-    out = []
-    for c in conditions:
-        ctype, status = str(c.get("type")), str(c.get("status"))
-        positive = ctype in ("Ready", "Available", "Progressing", "ContainersReady")
-        pressure = ctype in ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
-        out.append(Condition(type=ctype, status=status, reason=c.get("reason"), message=c.get("message"),
-                             since=_ts(c.get("lastTransitionTime")),
-                             bad=(positive and status != "True") or (pressure and status == "True")))
-    return out
+    """Conditions judged as the text marks them (render.condition_bad)."""
+    return [Condition(type=str(c.get("type")), status=str(c.get("status")), reason=c.get("reason"),
+                      message=c.get("message"), since=_ts(c.get("lastTransitionTime")), bad=r.condition_bad(c))
+            for c in conditions]
 
 
 class EventRow(BaseModel):
@@ -313,14 +306,8 @@ def _list_row(kind: str, o: dict[str, Any], problem: str | None) -> ListRow:
 def list_answer(kind: str, items: list[dict[str, Any]], *, namespace: str, hidden: Sequence[str],
                 limit: int | None, truncated: bool, problems_only: bool) -> ListAnswer:
     """The same ranking and counting as render.list_answer, as data."""
-    ranked = sorted(items, key=lambda o: (h.problem(o) is None, (o["metadata"].get("namespace") or ""),
-                                          o["metadata"]["name"]))
-    problems = [h.problem(o) for o in ranked]
-    counts: dict[str, int] = {}
-    for p in problems:
-        if p:
-            word = re.sub(r"\d+", "N", p)
-            counts[word] = counts.get(word, 0) + 1
+    ranked, problems = r.rank_by_health(items)
+    counts = r.problem_counts(problems)
     pairs = [(o, p) for o, p in zip(ranked, problems, strict=True) if p or not problems_only]
     keep = min(len(pairs), MAX_ROWS if limit is None else min(limit, MAX_ROWS))
     return ListAnswer(kind=kind, namespace=namespace, total=len(items), unhealthy=sum(1 for p in problems if p),

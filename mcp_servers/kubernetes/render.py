@@ -88,19 +88,31 @@ def call(tool: str, **args: Any) -> str:
 
 # ---- list ---------------------------------------------------------------------------------
 
+def rank_by_health(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """Objects unhealthy first, then by namespace and name, with each one's problem (None: healthy)."""
+    ranked = sorted(items, key=lambda o: (h.problem(o) is None, (o["metadata"].get("namespace") or ""),
+                                          o["metadata"]["name"]))
+    return ranked, [h.problem(o) for o in ranked]
+
+
+def problem_counts(problems: Sequence[str | None]) -> dict[str, int]:
+    """How many objects have each problem, numbers masked (`restarted 5x` and `restarted 6x` are one)."""
+    counts: dict[str, int] = {}
+    for p in problems:
+        if p:
+            word = re.sub(r"\d+", "N", p)
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
 def list_answer(kind: str, items: list[dict[str, Any]], *, all_namespaces: bool, hidden: Sequence[str],
                 budget: int, more_hint: str, limit: int | None = None, truncated: bool = False,
                 problems_only: bool = False) -> str:
     """A health-first table for any kind, with a one-line summary on top (counted over every
     object, even when `problems_only` keeps only the unhealthy rows)."""
-    ranked = sorted(items, key=lambda o: (h.problem(o) is None, (o["metadata"].get("namespace") or ""),
-                                          o["metadata"]["name"]))
-    problems = [h.problem(o) for o in ranked]
+    ranked, problems = rank_by_health(items)
     unhealthy = [p for p in problems if p]
-    counts: dict[str, int] = {}
-    for p in unhealthy:
-        word = re.sub(r"\d+", "N", p)
-        counts[word] = counts.get(word, 0) + 1
+    counts = problem_counts(problems)
     plural = kind if kind.endswith("s") else kind + "s"
     summary = f"{len(items)} {plural}"
     if all_namespaces:
@@ -246,13 +258,17 @@ def summary(obj: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def condition_bad(c: dict[str, Any]) -> bool:
+    """A condition that says something is wrong: a positive one not True, or a pressure True."""
+    positive = c.get("type") in ("Ready", "Available", "Progressing", "ContainersReady")
+    pressure = c.get("type") in ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
+    return (positive and c.get("status") != "True") or (pressure and c.get("status") == "True")
+
+
 def condition_lines(conditions: list[dict[str, Any]]) -> list[str]:
     out = []
     for c in conditions:
-        positive = c.get("type") in ("Ready", "Available", "Progressing", "ContainersReady")
-        pressure = c.get("type") in ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
-        bad = (positive and c.get("status") != "True") or (pressure and c.get("status") == "True")
-        mark = "!" if bad else " "
+        mark = "!" if condition_bad(c) else " "
         msg = f" ({c.get('reason')}: {c.get('message')})" if c.get("reason") or c.get("message") else ""
         out.append(f"{mark} condition {c.get('type')}={c.get('status')} since "
                    f"{ts(c.get('lastTransitionTime'))}{msg}")

@@ -21,6 +21,7 @@ from mcp_servers.prometheus.render import (
     RangeAnswer,
     Row,
     common_labels,
+    edges,
     instant_order,
     label_text,
     names_page,
@@ -121,7 +122,7 @@ def _series(row: Row, answer: RangeAnswer, common: Mapping[str, str], position: 
     if s.change is not None and s.change.score >= QUIET_SCORE:
         change = Change(at=fmt_time(s.change.at), shape=s.change.shape, before=_num(s.change.before),
                         after=_num(s.change.after), score=round(s.change.score, 2))
-    gap = 2 * answer.step
+    born, ended = edges(s, answer)
     return SeriesFacts(
         labels=dict(row.metric), series=label_text(row.metric, common), rank=position, score=round(s.score, 2),
         shown=shown, points=s.points, first=_num(s.first), last=_num(s.last), min=_num(s.minimum),
@@ -130,8 +131,7 @@ def _series(row: Row, answer: RangeAnswer, common: Mapping[str, str], position: 
         baseline_mean=_num(base.mean) if base else None,
         ratio_to_baseline=_num(s.mean / base.mean) if base and base.mean else None,
         sawtooth=s.drops >= 2, drops=s.drops,
-        born=fmt_time(s.start) if s.start - answer.start > gap else None,
-        ended=fmt_time(s.end) if answer.end - s.end > gap else None,
+        born=_time(born), ended=_time(ended),
         new_since_baseline=answer.baseline_results is not None and base is None,
         non_finite=s.non_finite, sparkline=s.sparkline)
 

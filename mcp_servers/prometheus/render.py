@@ -210,14 +210,21 @@ def _raw_points(rows: Sequence[Row], common: Mapping[str, str], budget: int) -> 
     return fit_text("\n".join(lines), budget, "ask a narrower window or a larger step for fewer points")
 
 
-def _edges(summary: SeriesSummary, answer: RangeAnswer) -> str:
-    """A series that starts late or stops early is news (a pod born or dead inside the window)."""
-    notes = []
+def edges(summary: SeriesSummary, answer: RangeAnswer) -> tuple[float | None, float | None]:
+    """When a series starts late or stops early inside the window (None: it does not): a pod born
+    or dead inside the window is news."""
     gap = 2 * answer.step
-    if summary.start - answer.start > gap:
-        notes.append(f"starts {fmt_time(summary.start)}")
-    if answer.end - summary.end > gap:
-        notes.append(f"stops {fmt_time(summary.end)}")
+    return (summary.start if summary.start - answer.start > gap else None,
+            summary.end if answer.end - summary.end > gap else None)
+
+
+def _edges(summary: SeriesSummary, answer: RangeAnswer) -> str:
+    born, ended = edges(summary, answer)
+    notes = []
+    if born is not None:
+        notes.append(f"starts {fmt_time(born)}")
+    if ended is not None:
+        notes.append(f"stops {fmt_time(ended)}")
     return "; ".join(notes)
 
 
