@@ -86,9 +86,15 @@ class ScriptedModel:
     """Everything the model was shown, one entry per call."""
     window: int | None = None
     """The context window it claims, to drive the first-turn fitting in tests; None: unknown."""
+    tokenizer: Callable[[str], int] | None = None
+    """Its own token count, standing in for a server's tokenizer endpoint (llama.cpp `/tokenize`)."""
 
     async def context_window(self) -> ContextWindow:
-        return ContextWindow(self.window, "scripted" if self.window else "unknown")
+        return ContextWindow(self.window, "scripted" if self.window else "unknown",
+                             "scripted" if self.tokenizer else None)
+
+    async def count_tokens(self, text: str) -> int | None:
+        return self.tokenizer(text) if self.tokenizer else None
 
     @classmethod
     def from_function(

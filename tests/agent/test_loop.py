@@ -313,3 +313,21 @@ async def test_the_runbook_reaches_the_model_rendered_without_templates(tmp_path
     assert "{{" not in opening, "no raw template reaches the model"
     assert '"name":"payments-6c9d7f9b8-abcde"' in opening, "the step's call shows with the incident's values"
     assert "```remediations" not in opening and "```conclusions" not in opening, "rules are Vigil's, not the model's"
+
+
+async def test_the_models_own_token_count_refits_a_first_turn_it_finds_too_long(tmp_path):
+    """A tokenizer that counts more tokens than the 4-characters estimate (as for code-heavy text) must
+    not let the first turn overrun: it is refitted to the measured ratio."""
+    from agent.context_fit import first_turn_budget
+
+    model = ScriptedModel.of(fenced({"summary": "done", "hypotheses": []}))
+    model.window = 6000
+    model.tokenizer = lambda text: len(text) // 3  # a third more tokens than the estimate
+    report, _, _ = await run(tmp_path, model)
+    budget = first_turn_budget(6000, 2000)
+    assert budget is not None and report.stats.first_turn_model_tokens is not None
+    assert report.stats.first_turn_model_tokens <= budget and report.stats.evidence_cut > 0
+    estimated_only = ScriptedModel.of(fenced({"summary": "done", "hypotheses": []}))
+    estimated_only.window = 6000
+    control, _, _ = await run(tmp_path / "control", estimated_only)
+    assert control.stats.evidence_cut == 0, "by the estimate alone it fit: the count is what cut it"
