@@ -235,6 +235,9 @@ class AuditLog:
                 last, torn = self._tail[1], 0
             else:
                 last, torn = _last_complete_record(fd)
+            if last is not None and last.get("kid") not in (None, key.kid):
+                raise OSError(f"{self.path} is signed with audit key id {last['kid']}, this process has key id "
+                              f"{key.kid} ({key.source}); give every writer the same key ($VIGIL_AUDIT_KEY_FILE)")
             if torn:
                 os.ftruncate(fd, size - torn)
             lines = []

@@ -239,3 +239,10 @@ def test_vigil_audit_verify_tells_a_wrong_key_from_tampering(tmp_path):
     log.head_path.unlink()
     missing = vigil("--key-file", str(tmp_path / "key"))
     assert missing.returncode == 1 and "head file" in missing.stderr
+
+
+def test_a_writer_with_another_key_refuses_instead_of_breaking_the_chain(tmp_path):
+    log = _log(tmp_path, 2)
+    with pytest.raises(OSError, match="same key"):
+        AuditLog(log.path, key=OTHER).append({"kind": "decision"})
+    assert verify(log.path, KEY).ok and verify(log.path, KEY).records == 2
