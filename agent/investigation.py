@@ -39,6 +39,7 @@ from agent.llm.base import (
 from agent.llm.budget import Budget, BudgetTracker
 from agent.llm.context_window import ContextWindow
 from agent.llm.degenerate import detect
+from agent.llm.route import RouteSettings, local_answer_problem, rules_conclusive, straight_to_frontier
 from agent.model_answer import grounding_problem, parse_answer, remediation_problem, repair_request
 from agent.prompts import SYSTEM_PROMPT
 from agent.report import EvidenceRef, Hypothesis, Report, RuledOut
@@ -61,7 +62,8 @@ class Investigator:
     def __init__(self, hub: ToolHub, model: Model | None, catalog: Catalog, *, budget: Budget | None = None,
                  context_label: str = "cluster", default_context: str | None = None,
                  cluster_contexts: dict[str, str] | None = None,
-                 max_output_tokens: int = 2000, progress: Progress | None = None) -> None:
+                 max_output_tokens: int = 2000, progress: Progress | None = None,
+                 route: RouteSettings | None = None, escalation: Model | None = None) -> None:
         self.hub = hub
         self.model = model
         self.catalog = catalog
@@ -71,6 +73,9 @@ class Investigator:
         self.cluster_contexts = cluster_contexts or {}
         self.max_output_tokens = max_output_tokens
         self.progress = progress or (lambda event, details: None)
+        self.route = route
+        """`llm.route`: the cascade from rules to this model to `escalation` (agent/llm/route.py)."""
+        self.escalation = escalation
 
     @property
     def team(self) -> str:
@@ -118,7 +123,7 @@ class Investigator:
         if not report.hypotheses and surveyed.facts.scan is not None:
             report.next_steps += _unknown_next_steps(surveyed.facts)
         if self.model is not None:
-            await self._model_turns(report, incident, runbook, surveyed.outcomes + prefetched, conclusion, suspects)
+            await self._reason(report, incident, runbook, surveyed.outcomes + prefetched, conclusion, suspects)
         else:
             report.summary = _runbook_summary(report)
         report.notes += [f"server {name} was unavailable: {why}" for name, why in self.hub.unavailable.items()]
@@ -190,18 +195,55 @@ class Investigator:
         return arguments
 
     # -- model turns -------------------------------------------------------------------------------------
-    async def _model_turns(self, report: Report, incident: Incident, runbook: Runbook | None,
-                           prefetched: list[ToolOutcome], conclusion: Conclusion | None,
-                           suspects: list[Candidate]) -> None:
+    async def _reason(self, report: Report, incident: Incident, runbook: Runbook | None,
+                      prefetched: list[ToolOutcome], conclusion: Conclusion | None,
+                      suspects: list[Candidate]) -> None:
+        """The model's turns; with `llm.route`, the cascade, each step's reason in `report.route`."""
         assert self.model is not None
-        model = instrument_model(self.model)
+        route = self.route
+        if route is None:
+            await self._model_turns(report, incident, runbook, prefetched, self.model)
+            return
+        conclusive = rules_conclusive(report, route)
+        if conclusive:
+            report.route.append(conclusive)
+            report.summary = _runbook_summary(report)
+            return
+        critical = straight_to_frontier(incident.severity, route) if self.escalation else None
+        if critical and self.escalation is not None:
+            report.route.append(critical)
+            await self._model_turns(report, incident, runbook, prefetched, self.escalation)
+            return
+        before = report.model_copy(deep=True)
+        report.route.append("local model: the rules and triage are inconclusive")
+        await self._model_turns(report, incident, runbook, prefetched, self.model)
+        problem = local_answer_problem(report, route) if self.escalation is not None else None
+        if problem is None or self.escalation is None:
+            return
+        # The local answer is set aside: its tally and notes stay, its conclusions do not.
+        local = report.stats.model_copy()
+        kept = {"route": [*report.route, f"frontier model: {problem}"],
+                "notes": [*report.notes, f"the local model's answer was set aside: {problem}"]}
+        for name in Report.model_fields:
+            setattr(report, name, kept.get(name, getattr(before, name)))
+        await self._model_turns(report, incident, runbook, prefetched, self.escalation)
+        stats = report.stats
+        stats.model = f"{local.model} -> {stats.model}"
+        stats.model_turns += local.model_turns
+        stats.input_tokens += local.input_tokens
+        stats.output_tokens += local.output_tokens
+        stats.cost_usd = round(stats.cost_usd + local.cost_usd, 6)
+
+    async def _model_turns(self, report: Report, incident: Incident, runbook: Runbook | None,
+                           prefetched: list[ToolOutcome], chosen: Model) -> None:
+        model = instrument_model(chosen)
         allowed = set(runbook.tools) if runbook and runbook.tools else None
         tools = [ToolDef(name=t.name, description=t.description, input_schema=t.spec.input_schema)
                  for t in self.hub.tools(allowed)]
         tracker = BudgetTracker(self.budget)
-        report.stats.model = f"{self.model.provider}:{self.model.name}"
-        window = await _context_window(self.model)
-        fitted = await self._fit_first_turn(report, window, incident, runbook, prefetched, tools)
+        report.stats.model = f"{chosen.provider}:{chosen.name}"
+        window = await _context_window(chosen)
+        fitted = await self._fit_first_turn(report, chosen, window, incident, runbook, prefetched, tools)
         tools = fitted.tools
         report.stats.fixed_prompt_tokens = prompt_size(SYSTEM_PROMPT, tools)
         if not fitted.fits:
@@ -274,14 +316,14 @@ class Investigator:
         elif not report.summary:
             report.summary = _runbook_summary(report)
 
-    async def _fit_first_turn(self, report: Report, window: ContextWindow, incident: Incident,
+    async def _fit_first_turn(self, report: Report, chosen: Model, window: ContextWindow, incident: Incident,
                               runbook: Runbook | None, prefetched: list[ToolOutcome],
                               tools: list[ToolDef]) -> FirstTurn:
         """The opening fitted to the window (agent/context_fit.py), measured with the model's own
         tokenizer where its server has one; a count over budget refits once to the measured ratio."""
         budget = first_turn_budget(window.tokens, self.max_output_tokens)
         fitted = fit_first_turn(SYSTEM_PROMPT, incident, runbook, prefetched, report.hypotheses, tools, budget)
-        counter = getattr(self.model, "count_tokens", None)
+        counter = getattr(chosen, "count_tokens", None)
         counted = None
         if window.tokenize_url and counter is not None:
             counted = await counter(_first_turn_text(fitted))

@@ -88,6 +88,8 @@ class Report(BaseModel):
     complete: bool = True
     incomplete_reason: str | None = None
     notes: list[str] = Field(default_factory=list)
+    route: list[str] = Field(default_factory=list)
+    """With `llm.route`: each step of the cascade (rules, local model, frontier model) and why it was taken."""
     stats: Stats = Field(default_factory=Stats)
 
     @property
@@ -125,6 +127,8 @@ class Report(BaseModel):
             lines += ["", "## Next steps"] + [f"- {s}" for s in self.next_steps]
         if self.remediation:
             lines += ["", "## Proposed remediation", "```json", json.dumps(self.remediation, indent=2), "```"]
+        if self.route:
+            lines += ["", "## Route"] + [f"- {step}" for step in self.route]
         lines += ["", "## Evidence"]
         for e in self.evidence:
             args = json.dumps(e.arguments, sort_keys=True)
@@ -172,6 +176,8 @@ class Report(BaseModel):
         for e in self.evidence:
             ev.add_row(e.id, e.tool, json.dumps(e.arguments, sort_keys=True)[:90],
                        ("ok" if e.ok else "failed") + (" ⚠ injection quarantined" if e.injection_flagged else ""))
+        if self.route:
+            parts.append(Text("Route: " + " → ".join(self.route), style="dim"))
         parts += [Text("Evidence:", style="bold"), ev]
         s = self.stats
         parts.append(Text(f"runbook {self.runbook_id or 'none'} · model {s.model} · {s.model_turns} turns · "

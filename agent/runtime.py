@@ -106,16 +106,20 @@ async def _investigate(incident: Incident, config: Config, actor: Actor, runtime
                        progress: Progress | None, extra_servers: dict[str, MCPServer] | None) -> Report:
     run_id = new_id("run")
     summarizer = build_summarizer(config.llm) if model is not None else None
+    route = config.llm.route
+    escalation = build_model(route.escalate_to) if model is not None and route and route.escalate_to else None
     try:
-        return await _run(incident, config, actor, runtime, model, progress, extra_servers, run_id, summarizer)
+        return await _run(incident, config, actor, runtime, model, progress, extra_servers, run_id, summarizer,
+                          escalation)
     finally:
         if summarizer is not None:
             await close_model(summarizer)
+        await close_model(escalation)
 
 
 async def _run(incident: Incident, config: Config, actor: Actor, runtime: Runtime, model: Model | None,
                progress: Progress | None, extra_servers: dict[str, MCPServer] | None, run_id: str,
-               summarizer: Model | None) -> Report:
+               summarizer: Model | None, escalation: Model | None = None) -> Report:
     async with ToolHub(runtime.pipeline, actor, run_id, config.tool_result_tokens, summarizer) as hub:
         for name, builder in builtin_server_builders().items():
             try:
@@ -138,7 +142,8 @@ async def _run(incident: Incident, config: Config, actor: Actor, runtime: Runtim
                                     context_label=config.kubernetes.context_label,
                                     default_context=config.kubernetes.context,
                                     cluster_contexts=config.kubernetes.clusters, progress=progress,
-                                    max_output_tokens=config.llm.max_output_tokens)
+                                    max_output_tokens=config.llm.max_output_tokens,
+                                    route=config.llm.route, escalation=escalation)
         report = await investigator.investigate(incident)
     runtime.pipeline.record({"kind": "report", "run_id": run_id, "incident_id": incident.id,
                              "fingerprint": incident.fingerprint, "actor": actor.name,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from agent.llm.base import Model
 from agent.llm.budget import Price
 from agent.llm.retry import RetryPolicy
+from agent.llm.route import RouteSettings
 
 ProviderName = Literal["none", "anthropic", "openai", "openai-compatible", "ollama", "vllm", "lmstudio"]
 
@@ -64,6 +65,9 @@ class LLMSettings(BaseModel):
     cache-read rate. Turn it off for one-shot use where a cache write would never be read."""
     prices: dict[str, Price] = Field(default_factory=dict)
     """Extra or corrected prices (USD per million tokens) on top of the shipped price table."""
+    route: RouteSettings | None = None
+    """The cascade (agent/llm/route.py): rules first, this model when they are inconclusive, and
+    `route.escalate_to` when its answer is invalid, uncited or unsure, or the incident is critical."""
     summarizer: LLMSettings | None = None
     """Optional second model (small or local) that condenses long tool output, so the reasoning
     model spends its tokens on reasoning."""
@@ -149,3 +153,6 @@ def build_summarizer(settings: LLMSettings) -> Model | None:
     if settings.summarizer is None:
         return None
     return build_model(settings.summarizer)
+
+
+RouteSettings.model_rebuild()

@@ -331,3 +331,59 @@ async def test_the_models_own_token_count_refits_a_first_turn_it_finds_too_long(
     estimated_only.window = 6000
     control, _, _ = await run(tmp_path / "control", estimated_only)
     assert control.stats.evidence_cut == 0, "by the estimate alone it fit: the count is what cut it"
+
+
+async def run_routed(tmp_path: Path, local, frontier, route, severity: str = "warning"):
+    server, _calls = toy_server(tmp_path)
+    pipeline = Pipeline(load_policy(DENY_KUBE_SYSTEM), AuditLog(tmp_path / "audit.jsonl"))
+    inc = incident()
+    inc.severity = severity
+    async with ToolHub(pipeline, Actor(name="agent", origin="agent"), "run_route") as hub:
+        await hub.connect("toy", server)
+        investigator = Investigator(hub, local, Catalog.load(), route=route, escalation=frontier)
+        return await investigator.investigate(inc)
+
+
+GROUNDED = fenced({"summary": "FX_RATE_SOURCE_TIMEOUT is '30s'.", "hypotheses": [
+    {"cause": "FX_RATE_SOURCE_TIMEOUT='30s' is not a float", "confidence": 0.9, "evidence": ["E3"]}]})
+
+
+async def test_route_asks_no_model_when_the_rules_are_conclusive(tmp_path):
+    from agent.llm.route import RouteSettings
+
+    local, frontier = ScriptedModel.of(GROUNDED, name="local"), ScriptedModel.of(GROUNDED, name="frontier")
+    report = await run_routed(tmp_path, local, frontier, RouteSettings(conclusive_at=0.7))
+    assert local.turns == [] and frontier.turns == []
+    assert report.route and report.route[0].startswith("rules: conclusive")
+    assert "## Route" in report.to_markdown()
+
+
+async def test_route_escalates_an_uncited_local_answer_to_the_frontier_model(tmp_path):
+    from agent.llm.route import RouteSettings
+
+    vague = fenced({"summary": "image pull problem", "hypotheses": [
+        {"cause": "the pods cannot pull their image", "confidence": 0.9, "evidence": []}]})
+    local, frontier = ScriptedModel.of(vague, name="local"), ScriptedModel.of(GROUNDED, name="frontier")
+    report = await run_routed(tmp_path, local, frontier, RouteSettings(conclusive_at=0.95))
+    assert len(local.turns) == 1 and len(frontier.turns) == 1
+    assert report.route[0].startswith("local model") and "cited no evidence" in report.route[1]
+    assert report.top is not None and report.top.source == "model" and "FX_RATE" in report.top.cause
+    assert not any("pull their image" in h.cause for h in report.hypotheses), "the local answer is set aside"
+    assert report.stats.model == "scripted:local -> scripted:frontier" and report.stats.model_turns == 2
+
+
+async def test_route_takes_a_critical_incident_straight_to_the_frontier_model(tmp_path):
+    from agent.llm.route import RouteSettings
+
+    local, frontier = ScriptedModel.of(GROUNDED, name="local"), ScriptedModel.of(GROUNDED, name="frontier")
+    report = await run_routed(tmp_path, local, frontier, RouteSettings(conclusive_at=0.95), severity="critical")
+    assert local.turns == [] and len(frontier.turns) == 1
+    assert report.route == ["frontier model: the incident is critical and the rules are inconclusive"]
+
+
+async def test_route_keeps_a_good_local_answer(tmp_path):
+    from agent.llm.route import RouteSettings
+
+    local, frontier = ScriptedModel.of(GROUNDED, name="local"), ScriptedModel.of(GROUNDED, name="frontier")
+    report = await run_routed(tmp_path, local, frontier, RouteSettings(conclusive_at=0.95))
+    assert len(local.turns) == 1 and frontier.turns == [] and len(report.route) == 1
