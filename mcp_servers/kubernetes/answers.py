@@ -417,6 +417,12 @@ class NodesAnswer(BaseModel):
     nodes: list[NodeRow] = Field(default_factory=list)
 
 
+def taints_of(node_spec: dict[str, Any]) -> list[str]:
+    """A node's taints as `key=value:Effect` (`key:Effect` without a value)."""
+    return [f"{t.get('key')}" + (f"={t['value']}" if t.get("value") else "") + f":{t.get('effect')}"
+            for t in node_spec.get("taints") or []]
+
+
 def node_row(n: dict[str, Any], requested: tuple[float, float, int]) -> NodeRow:
     status, spec = n.get("status") or {}, n.get("spec") or {}
     alloc = status.get("allocatable") or {}
@@ -427,8 +433,7 @@ def node_row(n: dict[str, Any], requested: tuple[float, float, int]) -> NodeRow:
                    pressure=[str(c.get("type")) for c in conditions
                              if c.get("type") != "Ready" and c.get("status") == "True"],
                    unschedulable=bool(spec.get("unschedulable")),
-                   taints=[f"{t.get('key')}" + (f"={t['value']}" if t.get("value") else "") + f":{t.get('effect')}"
-                           for t in spec.get("taints") or []],
+                   taints=taints_of(spec),
                    conditions=conditions_of(conditions), cpu_allocatable=h.parse_quantity(alloc.get("cpu")),
                    cpu_requested=round(cpu_r, 4), memory_allocatable=h.parse_quantity(alloc.get("memory")),
                    memory_requested=mem_r, pods=count, pod_capacity=_int(alloc.get("pods")),
@@ -547,7 +552,7 @@ def object_answer(obj: dict[str, Any]) -> ObjectAnswer:
         out.revision = _int((meta.get("annotations") or {}).get("deployment.kubernetes.io/revision"))
     elif kind == "Node":
         out.allocatable = {str(k): str(v) for k, v in (status.get("allocatable") or {}).items()}
-        out.taints = node_row(obj, (0.0, 0.0, 0)).taints
+        out.taints = taints_of(spec)
         out.unschedulable = bool(spec.get("unschedulable"))
     elif kind == "Secret":
         out.secret_keys = r.secret_keys(obj)

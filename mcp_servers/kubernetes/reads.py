@@ -61,8 +61,9 @@ def describe(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], bud
 def describe_answer(kc: KubeClient, ctx: str, t: ResourceType, obj: dict[str, Any], budget: int,
                     visible: NamespaceFilter = lambda ns: True) -> tuple[str, ans.ObjectAnswer]:
     """`describe`'s text and its typed answer, both from the same reads."""
-    answer = ans.object_answer(r.sanitize(obj))
-    parts = [r.summary(r.sanitize(obj)).rstrip()]
+    clean = r.sanitize(obj)
+    answer = ans.object_answer(clean)
+    parts = [r.summary(clean).rstrip()]
     chain = owner_chain(kc, ctx, obj)
     answer.owner_chain = chain
     if chain:
