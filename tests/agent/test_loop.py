@@ -387,3 +387,12 @@ async def test_route_keeps_a_good_local_answer(tmp_path):
     local, frontier = ScriptedModel.of(GROUNDED, name="local"), ScriptedModel.of(GROUNDED, name="frontier")
     report = await run_routed(tmp_path, local, frontier, RouteSettings(conclusive_at=0.95))
     assert len(local.turns) == 1 and frontier.turns == [] and len(report.route) == 1
+
+
+async def test_the_report_says_what_fitting_and_loop_cutting_did(tmp_path):
+    model = ScriptedModel.of(fenced({"summary": "done", "hypotheses": []}))
+    model.window = 4096
+    report, _, _ = await run(tmp_path, model)
+    footer = report.to_markdown().splitlines()[-1]
+    assert footer.startswith("_First model turn:") and "4096-token window (scripted)" in footer
+    assert f"{report.stats.evidence_cut} evidence result(s) cut" in footer and report.stats.evidence_cut > 0
