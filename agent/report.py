@@ -140,7 +140,8 @@ class Report(BaseModel):
                       f"{s.input_tokens} tokens in, {s.output_tokens} out; ${s.cost_usd:.4f}; {s.seconds:.1f}s; "
                       f"run {self.run_id}_"]
         if s.first_turn_tokens:
-            window = f"a {s.context_window}-token window ({s.context_source})" if s.context_window else "an unknown window"
+            window = (f"a {s.context_window}-token window ({s.context_source})" if s.context_window
+                      else "an unknown window")
             lines.append(f"_First model turn: {s.first_turn_tokens} tokens in {window}, {s.evidence_cut} evidence "
                          f"result(s) cut to fit; {s.degenerate_outputs} looping output(s) cut; "
                          f"{s.repair_turns} repair turn(s)_")
