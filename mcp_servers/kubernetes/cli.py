@@ -56,7 +56,6 @@ def mcp_kubernetes(
     timeout: Annotated[float | None, typer.Option(help="Seconds per API request.")] = None,
 ) -> None:
     """Run the Kubernetes MCP server until interrupted."""
-    from mcp_servers.common.bundle import BundleError
     from mcp_servers.common.serving import prepare
     from mcp_servers.kubernetes.client import KubeSettings
     from mcp_servers.kubernetes.server import serve as serve_tools
@@ -77,6 +76,7 @@ def mcp_kubernetes(
         raise typer.Exit(2) from None
     with contextlib.ExitStack() as stack:
         if replay is not None:
+            from mcp_servers.common.bundle import BundleError
             from mcp_servers.kubernetes.replay import replay_server
 
             try:

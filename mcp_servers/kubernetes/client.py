@@ -15,14 +15,13 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
-
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.config.config_exception import ConfigException
+from typing import TYPE_CHECKING, Any
 
 from mcp_servers.kubernetes.names import safe_segment
 from mcp_servers.kubernetes.resources import ResourceType, UnsafeSegment, resolve
+
+if TYPE_CHECKING:  # the kubernetes package (a third of a second) loads on the first API call, not at start
+    from kubernetes import client as k8s
 
 DISCOVERY_TTL_S = 300.0
 
@@ -85,6 +84,9 @@ class KubeClient:
         cached = self._contexts
         if stamp is not None and cached is not None and cached[0] == stamp:
             return cached[1]  # parsing the kubeconfig is most of a call's overhead; reread when it changes
+        from kubernetes import config as k8s_config
+        from kubernetes.config.config_exception import ConfigException
+
         try:
             contexts, current = k8s_config.list_kube_config_contexts(config_file=self.settings.kubeconfig)
         except (ConfigException, OSError) as exc:
@@ -122,6 +124,10 @@ class KubeClient:
         return chosen
 
     def _api(self, context: str) -> k8s.ApiClient:
+        from kubernetes import client as k8s
+        from kubernetes import config as k8s_config
+        from kubernetes.config.config_exception import ConfigException
+
         with self._lock:
             if context not in self._clients:
                 cfg = k8s.Configuration()
@@ -144,6 +150,8 @@ class KubeClient:
 
     # ---- requests ------------------------------------------------------------------------
     def _get(self, context: str, path: str, query: dict[str, Any] | None = None) -> tuple[int, bytes]:
+        from kubernetes import client as k8s
+
         _check_path(path)
         api = self._api(context)
         params = [(k, v if not isinstance(v, bool) else str(v).lower()) for k, v in (query or {}).items()
