@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 
-from guardrails import redaction
 from guardrails.action import Action, Decision, Risk, ToolSpec, Verdict
 from guardrails.approval import Approver, AutoDenyApprover, new_request, summarise_action
 from guardrails.audit import AuditLog
@@ -32,7 +31,7 @@ from guardrails.rollback import RollbackStore
 from guardrails.timeparse import parse_duration
 from guardrails.usage import RateLimiter, UsageLedger
 
-if TYPE_CHECKING:  # jsonschema and the injection scanner load on the first check, not when a server starts
+if TYPE_CHECKING:  # jsonschema, redaction and injection load on the first check, not when a server starts
     from guardrails import injection
 
 MODEL_CALL_TOOL = "model_call"
@@ -175,6 +174,8 @@ class Pipeline:
         changed = {k: v for k, v in before.items() if action.arguments.get(k) != v}
         if not changed:
             return decision
+        from guardrails import redaction
+
         original, _ = redaction.redact_data(changed)
         return Decision(layer="validation", allowed=True, details={"original": original},
                         reason="arguments match the tool's schema; put in canonical form: "
@@ -284,6 +285,8 @@ class Pipeline:
     def _audit(self, verdict: Verdict) -> Verdict:
         action = verdict.action
         denial = verdict.denial
+        from guardrails import redaction
+
         arguments, _ = redaction.redact_data(action.arguments)
         event = {
             "kind": "decision",
@@ -320,7 +323,7 @@ class Pipeline:
     # -- results -------------------------------------------------------------------------------------
     def screen_result(self, action: Action, text: str, *, is_error: bool = False) -> ScreenedResult:
         """Redact secrets and score injection in a tool's result, and audit that it was seen."""
-        from guardrails import injection
+        from guardrails import injection, redaction
 
         redacted = redaction.redact_text(text)
         report = injection.scan(redacted.text)

@@ -30,7 +30,6 @@ from guardrails.audit import AuditLog
 from guardrails.pipeline import Normaliser, Pipeline, default_policy_path
 from guardrails.policy import Limits, load_policy
 from guardrails.quarantine import quarantine
-from guardrails.redaction import redact_data
 from guardrails.rollback import RollbackStore
 from mcp_servers.common.sdk import add_middleware
 
@@ -179,6 +178,8 @@ def caller_limits(ctx: Any, guard: ServerGuard) -> Limits:
 
 
 def _screen(result: Any, action: Action, guard: ServerGuard) -> Any:
+    from guardrails.redaction import redact_data  # loaded on the first call, not before initialize
+
     if not isinstance(result, dict):
         return result
     redacted: dict[str, str] = {}
