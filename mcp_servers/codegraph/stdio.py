@@ -20,7 +20,6 @@ import os
 import sys
 from typing import Any
 
-import sniffio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
 
@@ -77,10 +76,13 @@ class _Out:
 
 async def run_stdio(server: MCPServer) -> None:
     """Serve `server` on this process's stdin and stdout until stdin closes."""
-    if sys.platform == "win32" or sniffio.current_async_library() != "asyncio":
+    try:
+        loop = asyncio.get_running_loop()  # RuntimeError under another event loop (trio)
+    except RuntimeError:
+        loop = None
+    if sys.platform == "win32" or loop is None:
         await server.run_stdio_async()
         return
-    loop = asyncio.get_running_loop()
     wire_in, wire_out = os.dup(0), os.dup(1)
     reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
     transports: list[Any] = []
