@@ -107,6 +107,21 @@ def test_json_error_object_and_message_joined() -> None:
     assert facts.hosts == ["10.0.3.4"]
 
 
+@pytest.mark.parametrize(("line", "host"), [
+    ('rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp '
+     'ipv4:10.244.1.57:9090: connect: connection refused"', "10.244.1.57"),
+    ("failed to connect to all addresses; last error: UNAVAILABLE: dns:///inventory.shop:50051: connection refused",
+     "inventory.shop"),
+    ("subchannel ipv6:[2001:db8::7]:443 connection refused", None),
+])
+def test_grpc_target_schemes_are_not_hosts(line: str, host: str | None) -> None:
+    """gRPC names targets as ipv4:ADDR, dns:///NAME: the scheme is no host a dependency could be named after."""
+    facts = extract([line])
+    assert "ipv4" not in facts.hosts and "ipv6" not in facts.hosts and "dns" not in facts.hosts
+    if host:
+        assert facts.hosts[0] == host
+
+
 @pytest.mark.parametrize(("line", "name"), [
     ("KeyError: 'DB_URL'", "DB_URL"),
     ("DB_URL is not set", "DB_URL"),

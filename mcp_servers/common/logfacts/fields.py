@@ -92,6 +92,10 @@ def env_var(text: str) -> str | None:
     return None
 
 
+_GRPC_SCHEME = re.compile(r"\b(?:(?:ipv4|ipv6|unix|unix-abstract|vsock):(?!//)|(?:dns|passthrough|xds):///)")
+"""gRPC target and resolver prefixes (`ipv4:10.0.0.7:9090`, `dns:///orders:50051`): not host names."""
+
+
 def extract(text: str) -> dict[str, str]:
     """Every value `text` names, by field name (see docs/logfacts.md for the list)."""
     out: dict[str, str] = {}
@@ -112,6 +116,7 @@ def extract(text: str) -> dict[str, str]:
         scheme, host, port, path = url.groups()
         out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path or ''}"[:200]
     probe = _DNS_SERVER.sub("", text) if "dns_name" in out else text
+    probe = _GRPC_SCHEME.sub("", probe)
     hostport = _DIAL.search(probe) or _HOSTPORT.search(probe)
     server_at = _SERVER_AT.search(text) if "server at" in low or "host " in low else None
     if hostport and hostport.group(1).lower() not in _NOT_HOSTS and not _SOURCE_FILE.search(hostport.group(1)):
