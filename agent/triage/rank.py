@@ -32,7 +32,9 @@ from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
 
 RELATION_WEIGHT = {"subject": 0.35, "dependency": 0.35, "node": 0.3, "dns": 0.25, "neighbour": 0.25,
-                   "symptom": 0.2, "namespace": 0.15, "cluster": 0.0}
+                   "named": 0.2, "symptom": 0.2, "namespace": 0.15, "cluster": 0.0}
+"""`named`: the object's name is built on a label value of the alert (an exporter's consumer group,
+topic or job), or its namespace is one of their parts."""
 """How much being related to the incident in each way adds to a suspect's score."""
 
 CONNECTIVITY_ERRORS = frozenset({"connection_refused", "connection_timeout", "dns_failure", "upstream_reset",
@@ -130,7 +132,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "netpol.blocks_dns": 0.85, "netpol.selects_nothing": 0.3, "certificate.expired": 0.9,
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
-    "dependency.unhealthy": 0.7,
+    "dependency.unhealthy": 0.7, "change.upstream": 0.65,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -216,9 +218,63 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
                                             "message": f"{target} is unhealthy: {dep.get('detail') or 'no detail'}",
                                             "evidence": [str(dep.get("via") or "")], "details": {}}])
             cases[target].evidence.append(evidence_id)
+    _upstream_changes(cases, facts)
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
     return cases
+
+
+UPSTREAM_KINDS = ("deployment", "statefulset", "daemonset", "configmap", "secret", "networkpolicy", "service")
+"""Kinds whose change upstream of a symptom is a suspect in itself, healthy-looking or not."""
+
+
+def _upstream_changes(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """What changed upstream of the symptom is a suspect even when nothing there looks broken.
+
+    A dependency restarted with half its heap, a NetworkPolicy created in a dependency's namespace,
+    a Service edited to another port: their pods are Running and Ready, so no scan check fires, yet
+    the change shortly before the symptom is the likeliest cause. "Upstream" is the topology's
+    dependencies (their backing workloads by name) and, for NetworkPolicies, the namespaces of the
+    subject and of its dependencies.
+    """
+    deps: list[Ref] = []
+    namespaces: set[str] = set()
+    for data, _ in facts.topologies:
+        subject = Ref.of(data.get("subject"))
+        if subject is not None and subject.namespace:
+            namespaces.add(subject.namespace)
+        for dep in data.get("dependencies") or []:
+            target = Ref.of(dep.get("target")) if isinstance(dep, dict) else None
+            if target is not None and target.kind.lower() != "externalhost":
+                deps.append(target)
+                if target.namespace:
+                    namespaces.add(target.namespace)
+    if not deps and not namespaces:
+        return
+    for change in facts.change_list():
+        at, target = parse_time(change.get("at")), Ref.of(change.get("object"))
+        if at is None or target is None or not (facts.at - WINDOW_BEFORE <= at <= facts.at):
+            continue
+        kind = target.kind.lower().split(".")[0]
+        if kind not in UPSTREAM_KINDS or any(target.same_object(r) for r in cases):
+            continue
+        related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r]
+        upstream = next((d for d in deps if d.same_object(target) or _backs(target, d)
+                         or any(r.same_object(d) or _backs(r, d) for r in related)), None)
+        policy_nearby = kind == "networkpolicy" and target.namespace in namespaces
+        if upstream is None and not policy_nearby:
+            continue
+        minutes = int((facts.at - at).total_seconds() // 60)
+        where = f"a dependency ({upstream})" if upstream else f"namespace {target.namespace}, on the path of the calls"
+        diff = "; ".join(str(d) for d in (change.get("diff") or [])[:3])
+        cases[target] = _Case(target, [{
+            "check": "change.upstream", "severity": "warning", "object": change.get("object"),
+            "reason": f"Changed{str(change.get('type') or '').title()}",
+            "message": f"{target} changed {minutes} min before the alert, upstream of the symptom in {where}: "
+                       f"{change.get('summary') or ''}" + (f" ({diff})" if diff else ""),
+            "evidence": [str(change.get("summary") or "")][:1], "details": {}}])
+        if facts.changes_id:
+            cases[target].evidence.append(facts.changes_id)
 
 
 def _stale(finding: dict[str, Any], facts: Facts) -> bool:
@@ -375,6 +431,8 @@ def _relation(case: _Case, subject: Subject, topology: dict[str, str], log_hosts
         return "symptom"
     if case.ref.namespace and (case.ref.namespace == subject.namespace or subject.mentions(case.ref.namespace)):
         return "namespace"
+    if subject.echoes(case.ref.name) or (case.ref.namespace and case.ref.namespace in subject.fragments()):
+        return "named"
     return "cluster"
 
 

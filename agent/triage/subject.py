@@ -78,6 +78,10 @@ class Subject:
     hosts: list[str] = field(default_factory=list)
     """Host names the incident names (an `instance` URL, a domain in the summary): matched against
     Ingress hosts and certificate DNS names."""
+    labelled_values: list[str] = field(default_factory=list)
+    """Every label value of the alert that looks like a name (a consumer group, a topic, a job): an
+    exporter names its subject in its own terms, and teams name workloads after them
+    (`order-events-fulfilment` -> Deployment fulfilment/order-events-consumer)."""
     claims: list[str] = field(default_factory=list)
     """PersistentVolumeClaims the alert names (a volume filling up)."""
     problems: set[str] = field(default_factory=set)
@@ -87,6 +91,18 @@ class Subject:
     def known(self) -> bool:
         """Whether the incident names anything definite: a label, not only words of prose."""
         return bool(self.namespace or self.from_labels or self.pods or self.nodes)
+
+    def fragments(self) -> set[str]:
+        """Hyphen-separated parts of the alert's label values, four letters or more (no common words)."""
+        parts = {p for v in self.labelled_values for p in re.split(r"[-_./:]", v)}
+        return {p for p in parts if len(p) >= 4 and not p.isdigit() and p not in _COMMON_WORDS}
+
+    def echoes(self, name: str) -> bool:
+        """Whether an object's name is built on one of the alert's label values (`order-events` ->
+        `order-events-consumer`) or the other way round."""
+        low = name.lower()
+        return len(low) >= 4 and any(
+            low.startswith(v + "-") or v.startswith(low + "-") for v in self.labelled_values if len(v) >= 4)
 
     def mentions(self, name: str) -> bool:
         """Whether `name` is one of the subject's names (or its plural/singular), a pod's workload, or a node."""
@@ -117,6 +133,11 @@ PROBLEM_WORDS: dict[str, tuple[str, ...]] = {
 scan's certificate findings even when it names no object (a blackbox probe knows only a URL)."""
 
 _HOST = re.compile(r"(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?::\d+)?(?![\w.-])")
+
+
+_NOT_NAMES = frozenset({"alertname", "severity", "prometheus", "cluster", "receiver", "instance", "endpoint",
+                        "metrics_path", "uid", "le", "quantile", "code", "method", "status", "reason"})
+"""Labels whose values never name a workload (the alert's own name, routing, the scraped endpoint)."""
 
 
 def _add(items: list[str], value: str) -> None:
@@ -155,6 +176,10 @@ def subject_of(incident: Incident) -> Subject:
                 for cut in range(1, len(parts) - 1):
                     _add(subject.pods, "-".join(parts[cut:]))
     for labels in label_sets:
+        for key, value in labels.items():
+            low = value.strip().lower()
+            if key not in _NOT_NAMES and re.fullmatch(r"[a-z0-9][a-z0-9._-]{3,252}", low) and low not in _COMMON_WORDS:
+                _add(subject.labelled_values, low)
         for key in ("instance", "host", "hostname", "url", "domain", "target", "server_name"):
             for host in _HOST.findall(labels.get(key, "").lower()):
                 _add(subject.hosts, host)

@@ -184,3 +184,38 @@ def test_a_blocked_drain_blames_the_disruption_budget_not_the_cordoned_node() ->
     assert top.ref is not None and top.ref.kind == "PodDisruptionBudget"
     unrelated = rank(subject_of(from_text("node-a is cordoned, why?")), facts)
     assert unrelated[0].ref is not None and unrelated[0].ref.name == "node-a", "outside a drain, the budget is inert"
+
+
+def test_a_change_upstream_is_a_suspect_even_when_nothing_there_looks_broken() -> None:
+    web = {"kind": "Deployment", "namespace": "shop", "name": "web"}
+    facts = Facts(at=AT, scan_id="E1", changes_id="E2", scan={"findings": [
+        finding("pod.not_ready", "Pod", "shop", "web-6d9f8c7b5d-abcde", "Deployment shop/web: 1/3 pods not Ready, "
+                "readiness probe timed out", owner=web, pods=["web-6d9f8c7b5d-abcde"])]},
+        changes={"changes": [{"at": "2026-05-01T11:45:00Z", "type": "rollout",
+                              "object": {"kind": "StatefulSet", "namespace": "search", "name": "elasticsearch"},
+                              "summary": "StatefulSet search/elasticsearch rolled out revision 4",
+                              "diff": ["env ES_JAVA_OPTS changed"], "related": []}]})
+    facts.topologies.append(({"subject": web, "dependencies": [
+        {"target": {"kind": "Service", "namespace": "search", "name": "elasticsearch"}, "via": "env ES_URL",
+         "healthy": True, "detail": "3 of 3 endpoints ready"}]}, "E3"))
+    facts.logs.append(logs("web-6d9f8c7b5d-abcde", "shop", "connection_timeout",
+                           "ReadTimeout: elasticsearch.search:9200 read timed out", hosts=["elasticsearch.search"]))
+    suspects = rank(subject_of(alert(alertname="KubePodNotReady", namespace="shop", deployment="web")), facts)
+    assert suspects[0].ref is not None and suspects[0].ref.name == "elasticsearch"
+    assert "ES_JAVA_OPTS" in suspects[0].cause and "15 min before the alert" in suspects[0].cause
+
+
+def test_an_exporters_label_values_relate_the_workload_named_after_them() -> None:
+    consumer = {"kind": "Deployment", "namespace": "fulfilment", "name": "order-events-consumer"}
+    facts = Facts(at=AT, scan_id="E1", scan={"findings": [
+        finding("pod.crashloop", "Pod", "fulfilment", "order-events-consumer-7d9f8c6b5d-x", "Deployment "
+                "fulfilment/order-events-consumer: 2/2 pods CrashLoopBackOff", owner=consumer,
+                pods=["order-events-consumer-7d9f8c6b5d-x"]),
+        finding("pod.crashloop", "Pod", "batch", "report-7d9f8c6b5d-zzzzz", "Deployment batch/report: 1/1 pods "
+                "CrashLoopBackOff", owner={"kind": "Deployment", "namespace": "batch", "name": "report"},
+                pods=["report-7d9f8c6b5d-zzzzz"]),
+    ]})
+    lag = alert(alertname="KafkaConsumerGroupLagHigh", namespace="streaming", consumergroup="order-events-fulfilment",
+                topic="order-events", service="kafka-exporter")
+    [top] = rank(subject_of(lag), facts)
+    assert top.ref is not None and top.ref.name == "order-events-consumer"
