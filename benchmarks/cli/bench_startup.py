@@ -12,7 +12,8 @@ configured; codegraph on a one-file repository): time from spawn to `initialize`
 `tools/list` answered. Nothing is called, so no backend is contacted.
 
 Run: .venv/bin/python benchmarks/cli/bench_startup.py [--runs 5] [--mcp-runs 3] [--only NAME ...]
-Writes benchmarks/results/cli_startup.json.
+Writes benchmarks/results/cli_startup.json. To measure another checkout of Vigil with the same
+script (a before/after pair), put it first on PYTHONPATH and pass --out.
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ def main() -> int:
     parser.add_argument("--mcp-runs", type=int, default=3, help="runs per MCP server (median)")
     parser.add_argument("--only", nargs="*", choices=SERVERS, help="only these MCP servers")
     parser.add_argument("--no-mcp", action="store_true", help="skip the MCP servers")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
     options = parser.parse_args()
     env = {**os.environ, "COLUMNS": "100", "PYTHONDONTWRITEBYTECODE": "0"}
     env.pop("VIGIL_CONFIG", None)
@@ -183,9 +185,9 @@ def main() -> int:
         "imports": breakdown,
         "mcp_servers": servers,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {options.out}")
     return 0
 
 
