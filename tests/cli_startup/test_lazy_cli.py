@@ -80,6 +80,14 @@ def test_an_mcp_servers_help_loads_no_other_server_and_no_model_sdk(server: str)
         assert loaded(modules, ("openai", "anthropic", "agent.llm")) == []
 
 
+@pytest.mark.slow
+def test_no_commands_help_imports_the_mcp_sdk_the_kubernetes_client_or_a_model_sdk() -> None:
+    """Every command module keeps those imports inside its command functions (`index` and `code` need the graph)."""
+    for name in ROOT:
+        modules = imported_by(name, "--help")
+        assert loaded(modules, ("mcp", "mcp_types", "kubernetes", "openai", "anthropic")) == [], name
+
+
 def eager_reference() -> typer.Typer:
     """The tree as it was built before it was lazy: every sub-app added up front."""
     reference = typer.Typer(name="vigil", help=app.info.help, no_args_is_help=True, pretty_exceptions_enable=False,
