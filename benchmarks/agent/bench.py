@@ -19,6 +19,7 @@ import json
 import re
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from agent.llm.base import ToolCall, prompt_size
 from agent.llm.scripted import ScriptedModel, ScriptedTurn
 from agent.runbooks.catalog import Catalog
 from agent.runtime import Runtime, investigate_incident
+from agent.toolhub import HubTool
 from guardrails.action import Actor
 from mcp_servers.common.bundle import Bundle
 from mcp_servers.common.compact import estimate_tokens
@@ -75,7 +77,7 @@ def strategy(labels: dict[str, str], start: str):  # type: ignore[no-untyped-def
 
 
 class NoRunbooks(Runtime):
-    def catalog(self) -> Catalog:
+    def catalog(self, connected: Iterable[HubTool] = ()) -> Catalog:
         return Catalog()
 
 
