@@ -47,7 +47,7 @@ def _default_investigate() -> InvestigateFn:
 def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | None = None) -> MCPServer:
     """The server with its one tool; `runner` is injectable so tests can use a deterministic investigation."""
     server = create_server("vigil-investigate", INSTRUCTIONS, guard)
-    run = runner or _default_investigate()
+    # the agent (every server's tools, the loop, the model layer) loads on the first call, not before initialize
 
     @server.tool(annotations=READ_ONLY, structured_output=False)
     async def investigate(
@@ -66,6 +66,7 @@ def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | Non
         incident = _incident(question, labels, alertmanager_payload)
         if output not in ("markdown", "json"):
             raise ToolError(f"output {output!r} is not supported; use 'markdown' or 'json'")
+        run = runner or _default_investigate()
         report = await run(incident, config, actor=caller_actor(ctx, guard), progress=_Progress(ctx))
         text = report.to_markdown() if output == "markdown" else report.to_json()
         return fit_text(text, budget_tokens, "raise budget_tokens to see the rest of the report")
