@@ -181,6 +181,18 @@ class _Index:
         self.nodes = {_name(n): n for n in objects.get("Node") or []}
         self.pods = list(objects.get("Pod") or [])
         self.namespaces = {ns for ns, _ in self.services} | {_ns(p) for p in self.pods}
+        # gRPC and other client-side balancers dial pod IPs, not the ClusterIP: a pod's IP means the
+        # Service that selects the pod (the first, by name, when several do).
+        for pod in self.pods:
+            ip = str((pod.get("status") or {}).get("podIP") or "")
+            if not ip or ip in self.by_ip:
+                continue
+            labels = (pod.get("metadata") or {}).get("labels") or {}
+            selecting = sorted((svc for (ns, _), svc in self.services.items() if ns == _ns(pod)
+                                and (svc.get("spec") or {}).get("selector")
+                                and _selects((svc.get("spec") or {}).get("selector"), labels)), key=_name)
+            if selecting:
+                self.by_ip[ip] = selecting[0]
 
     def workloads(self) -> list[dict[str, Any]]:
         return [w for kind in ("Deployment", "StatefulSet", "DaemonSet") for w in self.objects.get(kind) or []]

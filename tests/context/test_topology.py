@@ -291,3 +291,13 @@ def test_subject_refs_feed_the_change_ranking_and_a_rollout_relates_to_its_servi
     ranked = rank_changes(changes, subject_refs(topo, dependencies=True), at)
     assert ranked[0] is rollout  # the upstream rollout outranks a newer, unrelated creation
     assert str(rank_changes(changes, plain, at)[0].object) == "Deployment web/inventory"
+
+
+def test_a_pod_ip_in_the_logs_means_the_service_that_selects_the_pod() -> None:
+    """gRPC clients dial pod IPs (`ipv4:10.244.1.57:9090`), not the ClusterIP."""
+    objects = world()
+    inventory = next(p for p in objects["Pod"] if p["metadata"]["name"] == "inventory-1")
+    inventory["status"]["podIP"] = "10.244.9.41"
+    deps = _deps(build_topology(objects, "frontend", log_hosts=["10.244.9.41:9000"]))
+    assert deps["Service web/inventory"].via.startswith("logs: upstream host 10.244.9.41")
+    assert not any(name.startswith("ExternalHost") for name in deps if "10.244" in name)
