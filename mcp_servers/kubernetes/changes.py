@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -257,8 +258,46 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _certificates(objects, w)
     changes += _created(objects, w)
     changes += _deleted(objects, w)
+    changes += _restarts(objects, w, {ref_key(c.object) for c in changes if c.type in ("rollout", "created")})
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes
+
+
+_SIZING = re.compile(r"OPTS|HEAP|MEM|SIZE|LIMIT|THREAD|POOL|WORKERS|TIMEOUT|MAX", re.I)
+"""Environment names whose values size or bound a process (JVM options, heap, pools, timeouts)."""
+
+
+def _restarts(objects: Objects, w: _Window, known: set[tuple[str, str, str]]) -> list[Change]:
+    """A StatefulSet or DaemonSet whose every pod was recreated in the window, with no revision that
+    says so: a restart or an update whose history is not visible. The current template's image,
+    memory limit and sizing settings say what the pods now run with."""
+    out = []
+    for kind in ("StatefulSet", "DaemonSet"):
+        for obj in objects.get(kind) or []:
+            ref = ref_of(obj)
+            created = h.parse_ts(_meta(obj).get("creationTimestamp"))
+            if ref_key(ref) in known or (created is not None and w.has(created)):
+                continue
+            uid = _meta(obj).get("uid")
+            pods = [p for p in objects.get("Pod") or [] if _meta(p).get("namespace") == ref.namespace and any(
+                o.get("kind") == kind and (o.get("name") == ref.name or (uid and o.get("uid") == uid))
+                for o in _meta(p).get("ownerReferences") or [])]
+            starts = [h.parse_ts(_meta(p).get("creationTimestamp")) for p in pods]
+            if not pods or any(t is None or not w.has(t) for t in starts):
+                continue
+            first = min(t for t in starts if t is not None)
+            containers = (pod_template(obj).get("spec") or {}).get("containers") or []
+            now_runs = []
+            for c in containers[:2]:
+                limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
+                memory = f", memory limit {limit}" if limit else ""
+                now_runs.append(f"{c.get('name')} image {c.get('image')}{memory}")
+                now_runs += [f"env {e.get('name')}='{e.get('value')}'" for e in c.get("env") or []
+                             if isinstance(e.get("value"), str) and _SIZING.search(str(e.get("name") or ""))][:3]
+            out.append(Change(at=iso(first), type="rollout", object=ref, diff=now_runs,
+                              summary=f"{ref}: all {len(pods)} pods recreated since {iso(first)} (a restart or an "
+                                      "update with no visible revision); now running " + "; ".join(now_runs)))
+    return out
 
 
 def _rollouts(objects: Objects, w: _Window) -> list[Change]:

@@ -301,3 +301,28 @@ def test_a_configmap_named_after_a_workload_relates_to_it_after_the_referencing_
     found = timeline({"ConfigMap": [cm], "Deployment": [owner, reader, stranger]}, START, AT)
     assert [str(r) for r in found[0].related] == ["Deployment auth/sidecar", "Deployment auth/auth-api"]
     assert "created with keys: LISTEN_ADDR" in found[0].summary
+
+
+def test_a_statefulset_whose_pods_were_all_recreated_is_a_change_with_what_they_now_run() -> None:
+    """No ControllerRevision in sight (a restart, or history the dump lacks): the pods' ages still tell."""
+    template = {"spec": {"containers": [container("elasticsearch:8.15.1", {"ES_JAVA_OPTS": "-Xms512m -Xmx512m",
+                                                                             "CLUSTER_NAME": "catalog"},
+                                                  resources={"limits": {"memory": "6Gi"}})]}}
+    sts = {"kind": "StatefulSet", "metadata": {"name": "elasticsearch", "namespace": "search", "uid": "s1",
+                                               "creationTimestamp": "2026-01-01T00:00:00Z"},
+           "spec": {"template": template}}
+
+    def pod(name: str, created: str) -> dict[str, Any]:
+        return {"kind": "Pod", "metadata": {"name": name, "namespace": "search", "creationTimestamp": created,
+                                            "ownerReferences": [{"kind": "StatefulSet", "name": "elasticsearch",
+                                                                 "uid": "s1", "controller": True}]}}
+
+    found = timeline({"StatefulSet": [sts], "Pod": [pod("elasticsearch-0", ts(40)), pod("elasticsearch-1", ts(38))]},
+                     START, AT)
+    [restart] = found
+    assert restart.type == "rollout" and restart.object.name == "elasticsearch" and restart.at == ts(40)
+    assert "ES_JAVA_OPTS='-Xms512m -Xmx512m'" in restart.summary and "6Gi" in restart.summary
+    assert "CLUSTER_NAME" not in restart.summary, "only settings that size the process"
+    one_old = timeline({"StatefulSet": [sts], "Pod": [pod("elasticsearch-0", ts(40)), pod("elasticsearch-1", ts(600))]},
+                       START, AT)
+    assert one_old == [], "one pod replaced is not a restart of the workload"
