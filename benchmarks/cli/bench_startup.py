@@ -178,6 +178,8 @@ def main() -> int:
     result = {
         "benchmark": "cli_startup",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "checkout": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                   text=True, check=False).stdout.strip(),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_average_1m": round(os.getloadavg()[0], 2)},
         "targets": {"help_and_version_s": CLI_TARGET_S, "mcp_initialize_s": MCP_TARGET_S},
