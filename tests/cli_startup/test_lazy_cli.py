@@ -153,3 +153,14 @@ def test_a_lazy_command_runs_and_reports_errors_as_before(tmp_path: Path) -> Non
     assert result.exit_code == 1 and "llm.provider" in result.output
     result = CliRunner().invoke(app, ["policy", "check", "--actor", "alice", "--tool", "k8s_logs", "--args", "[1]"])
     assert result.exit_code == 2 and "--args must be a JSON object" in result.output
+
+
+def test_shell_completion_offers_every_mounted_name_with_its_summary() -> None:
+    runner = CliRunner()
+    bash = runner.invoke(app, [], prog_name="vigil",
+                         env={"_VIGIL_COMPLETE": "complete_bash", "COMP_WORDS": "vigil mcp k", "COMP_CWORD": "2"})
+    assert bash.exit_code == 0 and bash.output.split() == ["kubernetes"]
+    zsh = runner.invoke(app, [], prog_name="vigil", env={"_VIGIL_COMPLETE": "complete_zsh",
+                                                        "_TYPER_COMPLETE_ARGS": "vigil in"})
+    assert zsh.exit_code == 0
+    assert '"investigate":"Investigate a question or an alert and..."' in zsh.output and '"index":' in zsh.output
