@@ -52,7 +52,7 @@ def test_runbook_only_and_a_real_sdk_model_side_by_side(tmp_path, replay, dummy_
     llm = by_model["configured"]
     assert llm["model_turns"] == 1 and llm["tokens"] == 981 and llm["cost_usd"] > 0
     assert llm["verdict"] in ("right", "wrong", "red_herring", "unknown") and not llm["score"]["leaks"]
-    [request] = replay.requests
+    request = replay.requests[0]  # a plain-text answer then gets one repair turn (agent/model_answer.py)
     sent = json.dumps(request.body)
     assert "catalog" in sent, "the model was shown the incident"
     assert "VIGIL-CANARY" not in sent

@@ -90,7 +90,8 @@ def test_leaks_are_found_where_they_went_and_redaction_holds(tmp_path):
         model = RecordingModel(ScriptedModel.of(
             [ToolCall(id="c1", name="k8s_get",
                       arguments={"kind": "Secret", "namespace": "shop", "name": "checkout-db", "output": "yaml"})],
-            "checkout 1.9.0 leaks memory and is OOMKilled"))
+            '{"summary": "checkout 1.9.0 leaks memory and is OOMKilled", "hypotheses": [{"cause": '
+            '"checkout 1.9.0 leaks memory and is OOMKilled", "confidence": 0.8, "evidence": ["E1"]}]}'))
         recorded.append(model)
         return model
 
