@@ -80,6 +80,8 @@ class _Case:
     explains: list[Ref] = field(default_factory=list)
     change: dict[str, Any] | None = None
     log: LogEvidence | None = None
+    upstream: bool = False
+    """A change upstream of the symptom (agent.triage.rank._upstream_changes): related as a dependency."""
     named_in_logs: bool = False
     """Another workload's error logs name this object's host: the failing call points here."""
     evidence: list[str] = field(default_factory=list)
@@ -273,6 +275,7 @@ def _upstream_changes(cases: dict[Ref, _Case], facts: Facts) -> None:
             "message": f"{target} changed {minutes} min before the alert, upstream of the symptom in {where}: "
                        f"{change.get('summary') or ''}" + (f" ({diff})" if diff else ""),
             "evidence": [str(change.get("summary") or "")][:1], "details": {}}])
+        cases[target].upstream = True
         if facts.changes_id:
             cases[target].evidence.append(facts.changes_id)
 
@@ -411,6 +414,8 @@ def _is_dns(case: _Case) -> bool:
 
 def _relation(case: _Case, subject: Subject, topology: dict[str, str], log_hosts: set[str],
               resolved: set[str], definite: bool) -> str:
+    if case.upstream:
+        return "dependency"
     names = {case.ref.name, *case.pods(), *(workload_of_pod(p) for p in case.pods())}
     if any(subject.mentions(n) for n in names) and (case.ref.name in subject.from_labels
                                                     or case.ref.name in resolved or not resolved):
