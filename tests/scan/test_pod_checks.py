@@ -116,6 +116,17 @@ def test_image_pull_reads_events_k8s_io_events_too() -> None:
                           "unexpected status from HEAD request: 401 Unauthorized", count=3))
     [f] = run(objs).findings
     assert f.details["error"] == "401 Unauthorized" and f.since == ts(20) and f.last_seen == ts(2)
+    assert f.details["pull_secrets"] == [] and "has no imagePullSecret" in f.message
+
+
+def test_a_refused_pull_names_the_pull_secret_to_fix() -> None:
+    objs = owned(1)
+    objs[2]["spec"]["imagePullSecrets"] = [{"name": "harbor-robot"}]
+    objs[2] = set_container(objs[2], state={"waiting": {"reason": "ImagePullBackOff", "message": "back-off"}})
+    objs.append(event("Pod", objs[2]["metadata"]["name"], "Failed", 'Failed to pull image "harbor.example.com/a:1": '
+                      "failed to authorize: failed to fetch oauth token: 401 Unauthorized", count=4))
+    [f] = run(objs).findings
+    assert f.details["pull_secrets"] == ["harbor-robot"] and "imagePullSecret harbor-robot" in f.message
 
 
 def test_pending_pod_gets_the_schedulers_reason_and_the_unbound_claim() -> None:

@@ -253,6 +253,10 @@ def _image_problem(snap: Snapshot, pod: dict[str, Any], cs: dict[str, Any], wait
         details["init"] = True
     if cause_src:
         details["error"] = _cause(cause_src)
+    # A registry that refuses the credentials (401/403) points at the pod's pull secrets, not the image.
+    secrets = [str(s.get("name")) for s in (pod.get("spec") or {}).get("imagePullSecrets") or [] if s.get("name")]
+    if re.search(r"\b40[13]\b|unauthori[sz]ed|forbidden|denied|authentication required", cause_src, re.I):
+        details["pull_secrets"] = secrets
     evidence = [quote(failure)] if failure else []
     if waiting.get("message"):
         evidence.append(clip(waiting["message"]))
@@ -488,7 +492,11 @@ def _summary(check: str, reason: str, d: dict[str, Any]) -> str:
     """The detail that matters, in words, for the finding's message."""
     c = f" (container {d['container']})" if d.get("container") else ""
     if check == "pod.image_pull":
-        return f"{reason}: cannot pull image {d.get('image')}" + (f" ({d['error']})" if d.get("error") else "")
+        text = f"{reason}: cannot pull image {d.get('image')}" + (f" ({d['error']})" if d.get("error") else "")
+        if "pull_secrets" in d:
+            text += (f"; the registry refuses the credentials of imagePullSecret {', '.join(d['pull_secrets'])}"
+                     if d["pull_secrets"] else "; the registry wants credentials and the pod has no imagePullSecret")
+        return text
     if check == "pod.oomkilled":
         lim = f"memory limit {d['limit']}" if d.get("limit") else "no memory limit"
         return f"OOMKilled{c}, {lim}, {d.get('restarts', 0)} restarts"
