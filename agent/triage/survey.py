@@ -22,8 +22,8 @@ from typing import Any, cast
 
 from agent.telemetry import tracer
 from agent.toolhub import ToolHub, ToolOutcome
-from agent.triage.facts import Facts, Ref, last_lines, log_evidence
-from agent.triage.rank import cause_weight
+from agent.triage.facts import Facts, LogEvidence, Ref, last_lines, log_evidence
+from agent.triage.rank import CONNECTIVITY_ERRORS, cause_weight
 from agent.triage.subject import Subject, workload_of_pod
 
 MAX_LOG_CALLS = 4
@@ -88,22 +88,72 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
         if found is not None:
             outcomes.append(found)
     hosts: list[str] = []
+    failing_calls = False
     for outcome in outcomes:
-        if outcome is not None and outcome.ok and outcome.data:
-            evidence = log_evidence(outcome.data, outcome.evidence_id)
-            if evidence is not None:
-                evidence.last_lines = last_lines(outcome.full_text)
-                evidence.pod = evidence.pod or str(outcome.arguments.get("name") or "")
-                evidence.namespace = evidence.namespace or str(outcome.arguments.get("namespace") or "")
-                evidence.previous = evidence.previous or bool(outcome.arguments.get("previous"))
-                facts.logs.append(evidence)
-                if subject.mentions(workload_of_pod(evidence.pod)):
-                    hosts += [h for h in evidence.hosts if h not in hosts]
+        evidence = _keep_logs(outcome, facts)
+        if evidence is not None and subject.mentions(workload_of_pod(evidence.pod)):
+            hosts += [h for h in evidence.hosts if h not in hosts]
+            failing_calls = failing_calls or bool(evidence.error_classes & CONNECTIVITY_ERRORS)
     if subject_name and hosts:
         topology = await call("k8s_topology", {**subject_name, "log_hosts": hosts[:10]}, "survey-topology-hosts")
         if topology is not None and topology.ok and topology.data:
             facts.topologies.insert(0, (topology.data, topology.evidence_id))
+    if failing_calls:
+        await _one_hop(facts, call)
     return result
+
+
+MAX_HOPS = 2
+"""Dependencies whose own logs the survey reads when the subject's calls to them fail."""
+
+
+def _keep_logs(outcome: ToolOutcome | None, facts: Facts) -> LogEvidence | None:
+    """The log facts of one `k8s_logs` answer, kept in `facts` with the pod it came from."""
+    if outcome is None or not outcome.ok or not outcome.data:
+        return None
+    evidence = log_evidence(outcome.data, outcome.evidence_id)
+    if evidence is None:
+        return None
+    evidence.last_lines = last_lines(outcome.full_text)
+    evidence.pod = evidence.pod or str(outcome.arguments.get("name") or "")
+    evidence.namespace = evidence.namespace or str(outcome.arguments.get("namespace") or "")
+    evidence.previous = evidence.previous or bool(outcome.arguments.get("previous"))
+    facts.logs.append(evidence)
+    return evidence
+
+
+async def _one_hop(facts: Facts, call: Callable[..., Any]) -> None:
+    """The subject's calls fail: read what the dependencies it calls say themselves (one hop).
+
+    A service that times out on its dependency is usually a victim; the dependency's own logs name
+    the next cause (its database refusing connections, a policy blocking its egress). Dependencies
+    already known unhealthy come first, then those its error logs name; in-cluster Services only.
+    """
+    if not facts.topologies:
+        return
+    data = facts.topologies[0][0]
+    named = {h.lower().split(":")[0].split(".")[0] for log in facts.logs for h in log.hosts}
+    deps = [d for d in data.get("dependencies") or [] if isinstance(d, dict)
+            and str((d.get("target") or {}).get("kind") or "").lower() == "service"]
+    deps.sort(key=lambda d: (d.get("healthy") is not False, str((d.get("target") or {}).get("name")) not in named))
+    read = {log.pod for log in facts.logs}
+    for dep in deps[:MAX_HOPS]:
+        target = Ref.of(dep.get("target"))
+        if target is None:
+            continue
+        topology = await call("k8s_topology", {"name": target.name, "namespace": target.namespace},
+                              f"survey-hop-{target.name}")
+        if topology is None or not topology.ok or not topology.data:
+            continue
+        facts.topologies.append((topology.data, topology.evidence_id))
+        pods = [p for p in topology.data.get("pods") or [] if isinstance(p, dict) and p.get("phase") == "Running"
+                and str(p.get("name")) not in read]
+        pods.sort(key=lambda p: bool(p.get("ready")))
+        if pods:
+            pod = pods[0]
+            _keep_logs(await call("k8s_logs", {"name": pod["name"], "namespace": pod.get("namespace") or
+                                               target.namespace, "tail": 300}, f"survey-hop-logs-{target.name}"),
+                       facts)
 
 
 def _resolve_from_scan(subject: Subject, facts: Facts, resolved: set[str]) -> None:

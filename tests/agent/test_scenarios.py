@@ -94,3 +94,15 @@ def _records(path: Path) -> list[dict]:
     import json
 
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@needs_prometheus
+async def test_when_the_alerting_service_fails_its_calls_the_survey_reads_the_dependency_too(tmp_path):
+    """frontend returns 503s because recommendations is not Ready: one hop further, its own logs."""
+    report = await run_demo("frontend-dependency-outage", config=Config(state_dir=tmp_path / "state"),
+                            approve=False, out=Console(file=io.StringIO()), propose_change=False, interactive=False)
+    hops = [e for e in report.evidence if (e.step_id or "").startswith("survey-hop")]
+    assert [(e.tool, e.ok) for e in hops] == [("k8s_topology", True), ("k8s_logs", True)]
+    assert hops[1].arguments["name"].startswith("recommendations-")
+    assert report.top is not None and "recommendations" in report.top.cause
+    assert "feature-store" in report.top.cause, "the dependency's own logs say what it waits on"
