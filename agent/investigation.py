@@ -104,8 +104,9 @@ class Investigator:
         self.progress("survey", {"calls": len(surveyed.outcomes), "suspects": len(suspects),
                                  "outcomes": [{"id": o.evidence_id, "tool": o.tool, "ok": o.ok, "step": o.step_id}
                                               for o in surveyed.outcomes]})
-        match, runbook_reasons = self._choose_runbook(incident, suspects)
+        match = self._choose_runbook(incident, suspects)
         runbook = match.runbook if match else None
+        runbook_reasons = match.reasons if match else []
         if span.is_recording():
             span.set_attribute("vigil.runbook.id", runbook.id if runbook else "none")
         self.progress("runbook", {"id": runbook.id if runbook else None, "reasons": runbook_reasons})
@@ -150,7 +151,7 @@ class Investigator:
         self.progress("done", {"complete": report.complete})
         return report
 
-    def _choose_runbook(self, incident: Incident, suspects: list[Candidate]) -> tuple[RunbookMatch | None, list[str]]:
+    def _choose_runbook(self, incident: Incident, suspects: list[Candidate]) -> RunbookMatch | None:
         """The alert's own runbook; when its words match none (only the fallback), the runbook of the top suspect."""
         match = self.catalog.best(incident)
         if suspects and (match is None or match.score <= 0):
@@ -158,8 +159,8 @@ class Investigator:
             chosen = self.catalog.get(wanted) if wanted else None
             if chosen is not None:
                 reason = f"the top suspect's problem ({suspects[0].check}: {suspects[0].ref}) has this runbook"
-                return RunbookMatch(runbook=chosen, score=0.0, reasons=[reason]), [reason]
-        return match, match.reasons if match else []
+                return RunbookMatch(runbook=chosen, score=0.0, reasons=[reason])
+        return match
 
     # -- prefetch ----------------------------------------------------------------------------------------
     async def _prefetch(self, runbook: Runbook | None, incident: Incident) -> list[ToolOutcome]:

@@ -85,6 +85,7 @@ class _Case:
     named_in_logs: bool = False
     """Another workload's error logs name this object's host: the failing call points here."""
     evidence: list[str] = field(default_factory=list)
+    _text: str | None = field(default=None, repr=False)
 
     @property
     def primary(self) -> dict[str, Any]:
@@ -98,12 +99,16 @@ class _Case:
         return out
 
     def text(self) -> str:
-        """Everything the findings say, for spotting which other objects they name."""
+        """Everything the findings say, for spotting which other objects they name (built once: the
+        links between suspects compare every pair)."""
+        if self._text is not None:
+            return self._text
         parts: list[str] = []
         for f in self.findings:
             parts += [str(f.get("message") or ""), *[str(e) for e in f.get("evidence") or []]]
             parts += [str(v) for v in (f.get("details") or {}).values()]
-        return "\n".join(parts).lower()
+        self._text = "\n".join(parts).lower()
+        return self._text
 
     def nodes(self) -> set[str]:
         out: set[str] = set()
