@@ -200,11 +200,12 @@ from pathlib import Path
 from mcp_servers.codegraph.server import build_server
 from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.codegraph.stdio import run_stdio
+from mcp_servers.common.sdk import lowlevel
 from mcp_servers.common.server import ServerGuard
 guard = ServerGuard.for_tests(sys.argv[2], "codegraph")
 server = build_server(CodegraphSettings(db=Path(sys.argv[1]), reindex=False), guard)
 if sys.argv[3] == "no-middleware":
-    server._lowlevel_server.middleware.clear()  # diagnostic only: the transport without the guardrails
+    lowlevel(server).middleware.clear()  # diagnostic only: the transport without the guardrails
 elif sys.argv[3] == "no-fsync":
     guard.pipeline.audit.fsync = False  # diagnostic only: every layer, but audit records not fsynced
 anyio.run(run_stdio, server)

@@ -23,6 +23,8 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 from mcp.server.stdio import stdio_server
 
+from mcp_servers.common.sdk import lowlevel
+
 MAX_LINE_BYTES = 64 * 1024 * 1024
 """A longer JSON-RPC line is dropped (the session answers a parse error), never buffered whole."""
 
@@ -106,7 +108,7 @@ async def run_stdio(server: MCPServer) -> None:
     try:
         os.dup2(devnull, 0)
         os.dup2(2, 1)
-        low = server._lowlevel_server
+        low = lowlevel(server)
         async with stdio_server(_Lines(reader), _Out(writer)) as (read_stream, write_stream):  # type: ignore[arg-type]
             await low.run(read_stream, write_stream, low.create_initialization_options())
     finally:
