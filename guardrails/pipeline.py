@@ -1,38 +1,53 @@
-"""The one pipeline every action passes: validation, scoping, rollback, approval, audit.
+"""The one pipeline every action passes: an ordered list of guardrail layers from the policy.
 
-The agent's tool hub and every MCP server's middleware call `Pipeline.check` the same way. Layers
-run in an order that never bothers a human about an action another layer would refuse anyway:
-validation and scoping first, then the rollback-plan requirement, then approval. The audit layer
-records the verdict, allow or deny, and if the record cannot be written the action is refused:
-an action that leaves no trace does not run.
+The agent's tool hub and every MCP server's middleware call `Pipeline.check` the same way. The
+layers (guardrails/layers/) run in the policy's `layers:` order, by default one that never bothers
+a human about an action another layer would refuse anyway: validation and scoping (rules, query
+cost, rate, budget) first, then the rollback-plan requirement, then approval. The audit layer runs
+last and always: it records the verdict, allow or deny, and if the record cannot be written the
+action is refused: an action that leaves no trace does not run.
 
-Tool results come back through `screen_result`: secrets are redacted, prompt injection is scored,
-and a result record (a hash of the text, never the text) joins the audit chain.
+Tool results come back through `screen_result`: each layer's `after` sees them in the same order
+(by default secrets are redacted, prompt injection is scored, and a result record, a hash of the
+text, never the text, joins the audit chain).
+
+One pipeline per process: its layers hold state (the rate window), so every investigation and every
+in-process server of a process share one (`with_approver` gives the same pipeline another approver).
+A call the agent's pipeline judged carries a one-time pass to an in-process server on the same
+pipeline, so it is judged, recorded and fenced once (`issue_pass`, `redeem_pass`).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 
 from guardrails.action import Action, Decision, Risk, ToolSpec, Verdict
-from guardrails.approval import Approver, AutoDenyApprover, new_request, summarise_action
+from guardrails.approval import Approver, AutoDenyApprover
 from guardrails.audit import AuditLog
+from guardrails.layers import ArgumentError, Call, Layer, Normaliser, ToolResult, build
+from guardrails.layers.scoping import judge_budget
 from guardrails.policy import Policy
 from guardrails.rollback import RollbackStore
-from guardrails.timeparse import parse_duration
-from guardrails.usage import RateLimiter, UsageLedger
+from guardrails.usage import UsageLedger
 
 if TYPE_CHECKING:  # jsonschema, redaction and injection load on the first check, not when a server starts
     from guardrails import injection
+
+__all__ = ["MODEL_CALL_TOOL", "VERDICT_OBSERVERS", "ArgumentError", "Normaliser", "Pipeline", "ScreenedResult",
+           "audit_unrunnable_call", "default_policy_path"]
 
 MODEL_CALL_TOOL = "model_call"
 """The tool name audit records and spans give a model turn's budget check (it is not an MCP tool)."""
@@ -47,13 +62,9 @@ _MODEL_TURN: ContextVar[tuple[Pipeline, Action] | None] = ContextVar("vigil_mode
 """The pipeline and the model-call action of the turn this task is taking, set by `check_model_call`:
 what a refusal made while reading that turn's output (`audit_unrunnable_call`) is recorded against."""
 
-Normaliser = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
-"""(tool name, schema-valid arguments) -> the canonical arguments the policy judges and the tool gets.
-A server supplies one when the policy needs facts only it can establish (Kubernetes discovery)."""
-
-
-class ArgumentError(ValueError):
-    """Raised by a normaliser for an argument it cannot accept; the message names the argument and the fix."""
+PASS_TTL_SECONDS = 300.0
+"""A pass unused this long is void: the call it was issued for never reached the server."""
+_MAX_PASSES = 4096
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,38 @@ class ScreenedResult:
     """The result with secrets replaced by markers."""
     secrets_redacted: int
     injection: injection.InjectionReport
+
+
+class _Passes:
+    """One-time passes for calls this pipeline allowed: token -> (tool, arguments digest, expiry).
+
+    A token is 192 random bits held only in this process's memory, so a client of a server (stdio,
+    HTTP) cannot present one it was not given, and one is good for the exact call it was issued for.
+    """
+
+    def __init__(self) -> None:
+        self._open: OrderedDict[str, tuple[str, str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def issue(self, action: Action) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._open[token] = (action.tool, _digest(action.arguments), time.monotonic() + PASS_TTL_SECONDS)
+            while len(self._open) > _MAX_PASSES:
+                self._open.popitem(last=False)
+        return token
+
+    def redeem(self, token: str, tool: str, arguments: dict[str, Any]) -> bool:
+        with self._lock:
+            issued = self._open.pop(token, None)
+        if issued is None:
+            return False
+        issued_tool, digest, expires = issued
+        return issued_tool == tool and digest == _digest(arguments) and time.monotonic() < expires
+
+
+def _digest(arguments: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(arguments, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class Pipeline:
@@ -74,6 +117,7 @@ class Pipeline:
         *,
         ledger: UsageLedger | None = None,
         where: str = "agent",
+        layers: list[Layer] | None = None,
     ) -> None:
         self.policy = policy
         self.audit = audit
@@ -82,38 +126,55 @@ class Pipeline:
         self.ledger = ledger
         self.where = where
         """Who runs this pipeline (`agent`, `server:kubernetes`): audit records say where they were decided."""
-        self.rate = RateLimiter()
+        self.layers: list[Layer] = layers if layers is not None else build(policy.layers)
+        """The layers in the policy's order; they hold the pipeline's state (the rate window)."""
+        self._passes = _Passes()
+
+    def with_approver(self, approver: Approver) -> Pipeline:
+        """This pipeline (the same layers, rate window, audit log and passes) asking another approver:
+        a front door's per-conversation approver without a second pipeline."""
+        view = copy.copy(self)
+        view.approver = approver
+        return view
+
+    def shares_state_with(self, other: Pipeline) -> bool:
+        """True for the same pipeline or a `with_approver` view of it (a pass issued by one is good at the other)."""
+        return self._passes is other._passes
+
+    def issue_pass(self, action: Action) -> str:
+        """A one-time token saying this pipeline allowed exactly this call (after `check`; never for a denial)."""
+        return self._passes.issue(action)
+
+    def redeem_pass(self, token: str, tool: str, arguments: dict[str, Any]) -> bool:
+        """True once, for the call a pass was issued for: the middleware then neither judges nor screens it."""
+        return self._passes.redeem(token, tool, arguments)
 
     async def check(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None,
-                    normalise: Normaliser | None = None) -> Verdict:
+                    normalise: Normaliser | None = None, *, where: str | None = None) -> Verdict:
         """Run every layer and return the verdict. Never raises for a denial.
 
         `normalise` (a server's argument normaliser) runs once the arguments match the schema and
         before scoping, so the policy judges the canonical form (e.g. the kind `secrets` as `Secret`);
         `action.arguments` then holds that form, and the caller passes it on to the tool."""
-        with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
-            verdict = Verdict(action=action)
-            verdict.decisions.append(await self._validated(action, spec, normalise))
-            if not verdict.allowed:
-                return self._finish(verdict, span)
-            for layer in (self._scope, self._rollback):
-                decision = layer(action, spec, cost_class)
-                verdict.decisions.append(decision)
-                if not decision.allowed:
-                    return self._finish(verdict, span)
-            verdict.decisions.append(await self._approve(action))
-            return self._finish(verdict, span)
+        call = Call(self, action, spec, cost_class, normalise, where or self.where)
+        return await self._run(call, [layer for layer in self.layers if not layer.always])
 
     async def precheck(self, action: Action, spec: ToolSpec | None, cost_class: str | None = None,
-                       normalise: Normaliser | None = None) -> Verdict:
+                       normalise: Normaliser | None = None, *, where: str | None = None) -> Verdict:
         """Validation and scoping only, audited: for a write tool that runs the full `check` itself once
         it has built its rollback plan (an MCP server's middleware cannot know the plan)."""
-        with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
-            verdict = Verdict(action=action)
-            verdict.decisions.append(await self._validated(action, spec, normalise))
-            if verdict.allowed:
-                verdict.decisions.append(self._scope(action, spec, cost_class))
-            return self._finish(verdict, span)
+        call = Call(self, action, spec, cost_class, normalise, where or self.where)
+        return await self._run(call, [layer for layer in self.layers if layer.in_precheck and not layer.always])
+
+    async def _run(self, call: Call, layers: list[Layer]) -> Verdict:
+        with _tracer.start_as_current_span(f"guardrail {call.action.tool}") as span:
+            for layer in layers:
+                result = await layer.check(call)
+                if result.decision is not None:
+                    _add(call.verdict, result.decision)
+                if not result.allowed:
+                    break
+            return await self._finish(call, span)
 
     async def check_model_call(self, action: Action) -> Verdict:
         """The team's daily token and money budget, checked before a model turn (audited, like a tool call).
@@ -124,28 +185,35 @@ class Pipeline:
         nothing is recorded.
         """
         _MODEL_TURN.set((self, action))
-        verdict = Verdict(action=action)
+        call = Call(self, action, where=self.where)
         limits = self.policy.limits_for(action.actor)
         no_budget = limits.budget.tokens_per_day is None and limits.budget.usd_per_day is None
         if self.ledger is None or no_budget:
-            verdict.decisions.append(Decision(layer="scoping", allowed=True, reason="no team budget applies"))
-            return verdict
+            call.verdict.decisions.append(Decision(layer="scoping", allowed=True, reason="no team budget applies"))
+            return call.verdict
         with _tracer.start_as_current_span(f"guardrail {action.tool}") as span:
-            denial = self._check_budget(action, limits)
             team = action.actor.team or action.actor.name
-            verdict.decisions.append(denial or Decision(
+            call.verdict.decisions.append(judge_budget(self, action, limits).decision or Decision(
                 layer="scoping", allowed=True, rule=f"limits.{limits.id}.budget",
                 reason=f"team {team!r} is within its daily budget"))
-            return self._finish(verdict, span)
+            return await self._finish(call, span)
 
-    def _finish(self, verdict: Verdict, span: trace.Span) -> Verdict:
-        """Audit the verdict, describe it on the guardrail span and tell the observers."""
-        verdict = self._audit(verdict)
+    async def _finish(self, call: Call, span: trace.Span) -> Verdict:
+        """Run the layers that always run (the audit record), describe the verdict on the span, tell the observers."""
+        for layer in self.layers:
+            if layer.always:
+                result = await layer.check(call)
+                if result.decision is not None:
+                    call.verdict.decisions.append(result.decision)
+        return self._observed(call, span)
+
+    def _observed(self, call: Call, span: trace.Span) -> Verdict:
+        verdict = call.verdict
         if span.is_recording():
             denial = verdict.denial
             deciding = denial or (verdict.decisions[-1] if verdict.decisions else None)
             span.set_attributes({
-                "vigil.guardrail.where": self.where,
+                "vigil.guardrail.where": call.where,
                 "gen_ai.tool.name": verdict.action.tool,
                 "vigil.actor": verdict.action.actor.name,
                 "vigil.guardrail.allowed": verdict.allowed,
@@ -157,163 +225,7 @@ class Pipeline:
                                                       "vigil.guardrail.allowed": decision.allowed,
                                                       "vigil.guardrail.rule": decision.rule or "none"})
         for observer in VERDICT_OBSERVERS:
-            observer(self.where, verdict)
-        return verdict
-
-    # -- layer 1: validation -------------------------------------------------------------
-    async def _validated(self, action: Action, spec: ToolSpec | None, normalise: Normaliser | None) -> Decision:
-        """Schema validation, then the server's normaliser (which may refuse, naming the argument)."""
-        decision = self._validate(action, spec, None)
-        if not decision.allowed or normalise is None:
-            return decision
-        before = dict(action.arguments)
-        try:
-            action.arguments = await normalise(action.tool, dict(before))
-        except ArgumentError as exc:
-            return Decision(layer="validation", allowed=False, rule="arguments", reason=str(exc))
-        changed = {k: v for k, v in before.items() if action.arguments.get(k) != v}
-        if not changed:
-            return decision
-        from guardrails import redaction
-
-        original, _ = redaction.redact_data(changed)
-        return Decision(layer="validation", allowed=True, details={"original": original},
-                        reason="arguments match the tool's schema; put in canonical form: "
-                               + ", ".join(f"{k}={action.arguments.get(k)!r}" for k in changed))
-
-    def _validate(self, action: Action, spec: ToolSpec | None, _: str | None) -> Decision:
-        if spec is None:
-            return Decision(layer="validation", allowed=False, rule="unknown-tool",
-                            reason=f"tool {action.tool!r} is not offered by any connected server")
-        import jsonschema
-
-        try:
-            validator = _validator(json.dumps(spec.input_schema, sort_keys=True))
-        except jsonschema.SchemaError as exc:
-            return Decision(layer="validation", allowed=False, rule="schema",
-                            reason=f"the tool's own schema is invalid: {exc.message}")
-        error = jsonschema.exceptions.best_match(validator.iter_errors(action.arguments))
-        if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "(arguments)"
-            return Decision(layer="validation", allowed=False, rule="schema",
-                            reason=f"argument {where}: {error.message}")
-        return Decision(layer="validation", allowed=True, reason="arguments match the tool's schema")
-
-    # -- layer 2: scoping --------------------------------------------------------------------
-    def _scope(self, action: Action, spec: ToolSpec | None, cost_class: str | None) -> Decision:
-        try:
-            scope = self.policy.scope_of(action)
-        except ValueError as exc:
-            return Decision(layer="scoping", allowed=False, rule="scope", reason=str(exc))
-        rules = self.policy.evaluate_rules(action.actor, action.tool, scope)
-        if not rules.allowed:
-            return rules
-        costs = self.policy.check_costs(action.actor, spec, scope, cost_class)
-        if not costs.allowed:
-            return costs
-        limits = self.policy.limits_for(action.actor)
-        wait = self.rate.try_acquire(action.actor.name, limits.rate.calls, parse_duration(limits.rate.per))
-        if wait:
-            return Decision(layer="scoping", allowed=False, rule=f"limits.{limits.id}.rate",
-                            reason=f"{action.actor.name} is over {limits.rate.calls} calls per {limits.rate.per}; "
-                                   f"try again in {wait:.0f}s")
-        budget = self._check_budget(action, limits)
-        if budget:
-            return budget
-        return Decision(layer="scoping", allowed=True, rule=rules.rule, reason=f"{rules.reason}; {costs.reason}")
-
-    def _check_budget(self, action: Action, limits: Any) -> Decision | None:
-        if self.ledger is None or (limits.budget.tokens_per_day is None and limits.budget.usd_per_day is None):
-            return None
-        team = action.actor.team or action.actor.name
-        spent = self.ledger.spent_today(team)
-        rule = f"limits.{limits.id}.budget"
-        tokens_cap, usd_cap = limits.budget.tokens_per_day, limits.budget.usd_per_day
-        if tokens_cap is not None and spent.tokens + action.estimated_tokens > tokens_cap:
-            return Decision(layer="scoping", allowed=False, rule=rule,
-                            reason=f"team {team!r} has used {spent.tokens:,} of its {tokens_cap:,} tokens today; "
-                                   "the budget resets at 00:00 UTC or an admin can raise it in the policy")
-        if usd_cap is not None and spent.usd + action.estimated_cost_usd > usd_cap:
-            return Decision(layer="scoping", allowed=False, rule=rule,
-                            reason=f"team {team!r} has spent ${spent.usd:.2f} of its ${usd_cap:.2f} today; "
-                                   "the budget resets at 00:00 UTC or an admin can raise it in the policy")
-        return None
-
-    # -- layer 5 (checked early): rollback -----------------------------------------------------
-    def _rollback(self, action: Action, spec: ToolSpec | None, _: str | None) -> Decision:
-        writes = (spec is not None and not spec.read_only) or action.risk > Risk.READ
-        if not writes:
-            return Decision(layer="rollback", allowed=True, reason="read-only: nothing to undo")
-        if action.rollback is None:
-            return Decision(layer="rollback", allowed=False, rule="rollback-required",
-                            reason="a write action must carry a rollback plan; none was given")
-        if self.rollbacks is not None:
-            self.rollbacks.save(action.id, action.rollback)
-        return Decision(layer="rollback", allowed=True, reason=f"rollback plan stored: {action.rollback.description}")
-
-    # -- layer 3: approval ------------------------------------------------------------------
-    async def _approve(self, action: Action) -> Decision:
-        approval = self.policy.approval
-        if action.risk < approval.required_risk:
-            return Decision(layer="approval", allowed=True,
-                            reason=f"risk {action.risk.name.lower()} is below the approval threshold "
-                                   f"({approval.required_at})")
-        reason = f"risk {action.risk.name.lower()} at or above {approval.required_at}"
-        request = new_request(action, reason, summarise_action(action), approval.timeout_seconds)
-        record = await self.approver.decide(request)
-        details = {"approver": record.approver, "channel": record.channel,
-                   "decided_at": record.decided_at.isoformat(), "request_id": request.id}
-        if not record.approved:
-            return Decision(layer="approval", allowed=False, rule="approval-required",
-                            reason=f"not approved: {record.describe()}", details=details)
-        if record.approver is None or not approval.may_approve(record.approver):
-            return Decision(layer="approval", allowed=False, rule="approval.approvers",
-                            reason=f"{record.approver!r} is not among the policy's approvers", details=details)
-        if record.approver == action.actor.name and not record.requester_present \
-                and action.risk > approval.self_approval_risk:
-            return Decision(layer="approval", allowed=False, rule="approval.self_approval_max",
-                            reason=f"{action.actor.name!r} cannot approve its own risk-{action.risk.name.lower()} "
-                                   f"action (the policy allows self-approval up to {approval.self_approval_max}); "
-                                   "another person must approve it", details=details)
-        if action.risk >= approval.distinct_risk and record.approver == action.actor.name:
-            return Decision(layer="approval", allowed=False, rule="approval.distinct_approver",
-                            reason=f"risk {action.risk.name.lower()} needs an approver other than the "
-                                   f"requester {action.actor.name!r}", details=details)
-        return Decision(layer="approval", allowed=True, reason=record.describe(), details=details)
-
-    # -- layer 4: audit ---------------------------------------------------------------------------
-    def _audit(self, verdict: Verdict) -> Verdict:
-        action = verdict.action
-        denial = verdict.denial
-        from guardrails import redaction
-
-        arguments, _ = redaction.redact_data(action.arguments)
-        event = {
-            "kind": "decision",
-            "where": self.where,
-            "run_id": action.run_id,
-            "action_id": action.id,
-            "actor": action.actor.name,
-            "origin": action.actor.origin,
-            "team": action.actor.team,
-            "tool": action.tool,
-            "arguments": arguments,
-            "risk": action.risk.name.lower(),
-            "allowed": verdict.allowed,
-            "layer": denial.layer if denial else None,
-            "rule": denial.rule if denial else None,
-            "reason": denial.reason if denial else "allowed by every layer",
-            "decisions": [d.model_dump(mode="json") for d in verdict.decisions],
-        }
-        try:
-            # An allowed read is followed by its fsynced result record; anything else is durable now.
-            record = self.audit.append(event, durable=not (verdict.allowed and action.risk == Risk.READ))
-        except OSError as exc:
-            verdict.decisions.append(Decision(layer="audit", allowed=False, rule="audit-unavailable",
-                                              reason=f"the audit log could not be written ({exc}); refusing"))
-            return verdict
-        verdict.decisions.append(Decision(layer="audit", allowed=True, details={"seq": record["seq"]},
-                                          reason=f"recorded as audit record {record['seq']}"))
+            observer(call.where, verdict)
         return verdict
 
     def record(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -321,26 +233,30 @@ class Pipeline:
         return self.audit.append({"where": self.where, **event})
 
     # -- results -------------------------------------------------------------------------------------
-    def screen_result(self, action: Action, text: str, *, is_error: bool = False) -> ScreenedResult:
-        """Redact secrets and score injection in a tool's result, and audit that it was seen."""
-        from guardrails import injection, redaction
+    def screen_result(self, action: Action, text: str, *, is_error: bool = False,
+                      where: str | None = None) -> ScreenedResult:
+        """Pass a tool's result through every layer's `after`, in order: by default redact secrets,
+        score injection, and audit that the result was seen."""
+        from guardrails import injection
 
-        redacted = redaction.redact_text(text)
-        report = injection.scan(redacted.text)
-        self.audit.append({
-            "kind": "result",
-            "where": self.where,
-            "run_id": action.run_id,
-            "action_id": action.id,
-            "tool": action.tool,
-            "is_error": is_error,
-            "sha256": hashlib.sha256(redacted.text.encode()).hexdigest(),
-            "chars": len(redacted.text),
-            "secrets_redacted": len(redacted.findings),
-            "injection_score": round(report.score, 3),
-            "injection_kinds": sorted({s.kind for s in report.spans}),
-        })
-        return ScreenedResult(redacted.text, len(redacted.findings), report)
+        call = Call(self, action, where=where or self.where)
+        result = ToolResult(text, is_error)
+        for layer in self.layers:
+            result = layer.after(call, result)
+        return ScreenedResult(result.text, result.secrets_redacted,
+                              result.injection or injection.InjectionReport(score=0.0, spans=[]))
+
+
+def _add(verdict: Verdict, decision: Decision) -> None:
+    """Append a layer's decision. Allowed decisions of one audit layer in a row become one record
+    (rules, query cost, rate and budget all report as `scoping`), so the audit format is unchanged."""
+    last = verdict.decisions[-1] if verdict.decisions else None
+    if last is not None and last.allowed and decision.allowed and last.layer == decision.layer:
+        verdict.decisions[-1] = Decision(layer=last.layer, allowed=True, rule=last.rule or decision.rule,
+                                         reason=f"{last.reason}; {decision.reason}",
+                                         details={**decision.details, **last.details})
+        return
+    verdict.decisions.append(decision)
 
 
 def audit_unrunnable_call(tool: str, arguments: dict[str, Any], reason: str) -> None:
@@ -348,27 +264,23 @@ def audit_unrunnable_call(tool: str, arguments: dict[str, Any], reason: str) -> 
     tool name, dropped while repairing the model's output), as the same `unknown-tool` denial the hub
     records. Outside a model turn of a pipeline (a bare provider in a test) there is nothing to record to.
     """
+    from guardrails.layers import AuditLayer
+
     current = _MODEL_TURN.get()
     if current is None:
         return
     pipeline, turn = current
-    name = tool[:200]  # model-written text: bounded, and the arguments are redacted by `_audit`
+    name = tool[:200]  # model-written text: bounded, and the arguments are redacted by the audit layer
     action = Action(actor=turn.actor, tool=name, arguments=arguments, run_id=turn.run_id, risk=Risk.READ)
-    verdict = Verdict(action=action, decisions=[Decision(layer="validation", allowed=False, rule="unknown-tool",
-                                                         reason=reason)])
+    call = Call(pipeline, action, where=pipeline.where)
+    call.verdict.decisions.append(Decision(layer="validation", allowed=False, rule="unknown-tool", reason=reason))
     with _tracer.start_as_current_span(f"guardrail {name}") as span:
-        pipeline._finish(verdict, span)
-
-
-@lru_cache(maxsize=256)
-def _validator(schema_json: str) -> Any:
-    """A checked, compiled validator per distinct schema: building one costs far more than using it."""
-    import jsonschema
-
-    schema = json.loads(schema_json)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+        for layer in pipeline.layers:
+            if isinstance(layer, AuditLayer):
+                decision = layer.record(call).decision
+                if decision is not None:
+                    call.verdict.decisions.append(decision)
+        pipeline._observed(call, span)
 
 
 def default_policy_path() -> Path:

@@ -179,11 +179,27 @@ class ApprovalPolicy(_Strict):
         return _match(approver, self.approvers)
 
 
+def _default_layers() -> list[str]:
+    from guardrails.layers.registry import DEFAULT_ORDER  # the layers import this module
+
+    return list(DEFAULT_ORDER)
+
+
 class Policy(_Strict):
     version: Literal[1] = 1
     rules: list[Rule] = Field(default_factory=list)
     limits: list[Limits] = Field(default_factory=lambda: [Limits()])
     approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
+    layers: list[str] = Field(default_factory=_default_layers)
+    """The guardrail layers every action passes, in order: built-in names or `package.module:Class`
+    (docs/guardrails.md). An unknown or unimportable name is a configuration error."""
+
+    @field_validator("layers")
+    @classmethod
+    def _known_layers(cls, layers: list[str]) -> list[str]:
+        from guardrails.layers.registry import check_order
+
+        return check_order(layers)
 
     @field_validator("rules")
     @classmethod

@@ -1,0 +1,78 @@
+"""Layer 1, validation: the arguments match the tool's schema, then the server puts them in canonical form."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from guardrails.action import Action, Decision, ToolSpec
+from guardrails.layers.base import ArgumentError, BaseLayer, Call, LayerResult
+
+_SCHEMA_OK = "arguments match the tool's schema"
+
+
+@dataclass
+class ValidationResult(LayerResult):
+    canonical: dict[str, Any] = field(default_factory=dict)
+    """The arguments the normaliser changed, in their canonical form (empty when none changed)."""
+
+
+class ValidationLayer(BaseLayer):
+    """Unknown tools and schema violations are refused; a normaliser may refuse, naming the argument."""
+
+    name: ClassVar[str] = "validation"
+    in_precheck: ClassVar[bool] = True
+
+    async def check(self, call: Call) -> ValidationResult:
+        decision = validate_schema(call.action, call.spec)
+        if not decision.allowed or call.normalise is None:
+            return ValidationResult(decision)
+        action = call.action
+        before = dict(action.arguments)
+        try:
+            action.arguments = await call.normalise(action.tool, dict(before))
+        except ArgumentError as exc:
+            return ValidationResult(Decision(layer="validation", allowed=False, rule="arguments", reason=str(exc)))
+        changed = {k: v for k, v in before.items() if action.arguments.get(k) != v}
+        if not changed:
+            return ValidationResult(decision)
+        from guardrails import redaction
+
+        original, _ = redaction.redact_data(changed)
+        canonical = {k: action.arguments.get(k) for k in changed}
+        return ValidationResult(Decision(
+            layer="validation", allowed=True, details={"original": original},
+            reason=f"{_SCHEMA_OK}; put in canonical form: " + ", ".join(f"{k}={v!r}" for k, v in canonical.items())),
+            canonical)
+
+
+def validate_schema(action: Action, spec: ToolSpec | None) -> Decision:
+    """The arguments against the tool's JSON schema; a tool nobody offers is refused by name."""
+    if spec is None:
+        return Decision(layer="validation", allowed=False, rule="unknown-tool",
+                        reason=f"tool {action.tool!r} is not offered by any connected server")
+    import jsonschema
+
+    try:
+        validator = _validator(json.dumps(spec.input_schema, sort_keys=True))
+    except jsonschema.SchemaError as exc:
+        return Decision(layer="validation", allowed=False, rule="schema",
+                        reason=f"the tool's own schema is invalid: {exc.message}")
+    error = jsonschema.exceptions.best_match(validator.iter_errors(action.arguments))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(arguments)"
+        return Decision(layer="validation", allowed=False, rule="schema", reason=f"argument {where}: {error.message}")
+    return Decision(layer="validation", allowed=True, reason=_SCHEMA_OK)
+
+
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Any:
+    """A checked, compiled validator per distinct schema: building one costs far more than using it."""
+    import jsonschema
+
+    schema = json.loads(schema_json)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
