@@ -23,6 +23,7 @@ from typing import Any
 from opentelemetry.trace import Span
 
 from agent.context_fit import FirstTurn, first_turn_budget, fit_first_turn
+from agent.gitops.remediation import Remediation
 from agent.incident import Incident
 from agent.llm.base import (
     STOP_MAX_TOKENS,
@@ -39,8 +40,17 @@ from agent.llm.base import (
 from agent.llm.budget import Budget, BudgetTracker
 from agent.llm.context_window import ContextWindow
 from agent.llm.degenerate import detect
+from agent.llm.final_answer import FINAL_ANSWER_TOOL, FinalAnswer, final_answer_tool, salvage, validate_answer
+from agent.llm.final_answer import fits as final_answer_fits
 from agent.llm.route import RouteSettings, local_answer_problem, rules_conclusive, straight_to_frontier
-from agent.model_answer import grounding_problem, parse_answer, remediation_problem, repair_request
+from agent.model_answer import (
+    grounding_problem,
+    parse_answer,
+    read_answer,
+    remediation_problem,
+    repair_request,
+    workload_of,
+)
 from agent.prompts import SYSTEM_PROMPT
 from agent.report import EvidenceRef, Hypothesis, Report, RuledOut
 from agent.runbooks.catalog import Catalog
@@ -240,10 +250,16 @@ class Investigator:
         model = instrument_model(chosen)
         allowed = set(runbook.tools) if runbook and runbook.tools else None
         tools = [ToolDef(name=t.name, description=t.description, input_schema=t.spec.input_schema)
-                 for t in self.hub.tools(allowed)]
+                 for t in self.hub.tools(allowed) if t.name != FINAL_ANSWER_TOOL]
         tracker = BudgetTracker(self.budget)
         report.stats.model = f"{chosen.provider}:{chosen.name}"
         window = await _context_window(chosen)
+        # The final-answer tool is the loop's own: offered beside the evidence tools, never run on a server.
+        if final_answer_fits(first_turn_budget(window.tokens, self.max_output_tokens)):
+            tools.append(final_answer_tool())
+        else:
+            report.notes.append(f"the {FINAL_ANSWER_TOOL} tool was not offered, to fit the model's context window "
+                                f"of {window.tokens} tokens; its answer was read from its text")
         fitted = await self._fit_first_turn(report, chosen, window, incident, runbook, prefetched, tools)
         tools = fitted.tools
         report.stats.fixed_prompt_tokens = prompt_size(SYSTEM_PROMPT, tools)
@@ -296,13 +312,14 @@ class Investigator:
             if _cut_degenerate(response, report):
                 self.progress("degenerate", {"turn": tracker.steps})
             messages.append(response.as_message())  # keeps provider data such as thinking blocks
-            if not response.tool_calls:
-                problem = parse_answer(response.text)[1]
+            submitted = _submitted(response)
+            if submitted is not None or not response.tool_calls:
+                problem = _answer_of(response)[1]
                 if problem and report.stats.repair_turns == 0:
-                    # One chance to fix the shape; a second failure falls back to the rules and suspects.
+                    # One chance to fix the answer; a second failure falls back to the rules and suspects.
                     report.stats.repair_turns += 1
                     unusable = response
-                    messages.append(Message(role="user", content=repair_request(problem)))
+                    messages += _repair_messages(response, submitted, problem)
                     continue
                 final = response
                 break
@@ -313,7 +330,7 @@ class Investigator:
         report.stats.output_tokens = status.output_tokens
         report.stats.cost_usd = round(status.usd, 6)
         if final is not None:
-            _apply_model_answer(report, final.text, _evidence_texts(self.hub.outcomes))
+            _apply_model_answer(report, final, _evidence_texts(self.hub.outcomes))
         elif not report.summary:
             report.summary = _runbook_summary(report)
 
@@ -410,12 +427,14 @@ def _apply_conclusion(report: Report, conclusion: Conclusion, prefetched: list[T
                       survey_ids: dict[str, str]) -> None:
     by_step = {o.step_id: o.evidence_id for o in prefetched if o.step_id}
     by_step.update(survey_ids)
+    remedied = False
     for finding in conclusion.findings:
         report.hypotheses.append(Hypothesis(cause=finding.text, confidence=finding.confidence, source="runbook",
                                             rule_id=finding.rule_id,
                                             evidence=[by_step[s] for s in finding.cites if s in by_step]))
-        if finding.remediation and report.remediation is None and not finding.remediation.missing:
-            report.remediation = {"action": finding.remediation.action, **finding.remediation.fields}
+        if finding.remediation and not remedied and not finding.remediation.missing:
+            remedied = True
+            _take_rule_remediation(report, finding.rule_id, finding.remediation.action, finding.remediation.fields)
     for ruled in conclusion.ruled_out:
         report.ruled_out.append(RuledOut(what=ruled.title, why=ruled.reason,
                                          evidence=[by_step[s] for s in ruled.cites if s in by_step]))
@@ -461,42 +480,74 @@ def _cut_degenerate(response: ModelResponse, report: Report) -> bool:
     return True
 
 
-def _apply_model_answer(report: Report, text: str, evidence: dict[str, str]) -> None:
-    """Merge the model's JSON answer into the report; anything malformed is noted, not fatal.
+def _submitted(response: ModelResponse) -> ToolCall | None:
+    """The response's final-answer call (the last, if it made several), or None."""
+    return next((c for c in reversed(response.tool_calls) if c.name == FINAL_ANSWER_TOOL), None)
 
+
+def _answer_of(response: ModelResponse) -> tuple[FinalAnswer | None, str | None, object]:
+    """The response's answer, validated: from its `submit_answer` call, else from its text.
+
+    (answer, None, data), or (None, what is wrong, the data as given) for one not in the report format.
+    """
+    call = _submitted(response)
+    if call is None:
+        data = parse_answer(response.text)[0]
+        return (*read_answer(response.text), data)
+    if call.error:  # the tool-call repair step already named the field and the expected type
+        return None, call.error, call.arguments
+    return (*validate_answer(call.arguments), call.arguments)
+
+
+def _repair_messages(response: ModelResponse, submitted: ToolCall | None, problem: str) -> list[Message]:
+    """The turn that asks for a fixed answer: a tool result for every call of a `submit_answer` turn
+    (providers want each call answered; the other calls are not run), else one user message."""
+    if submitted is None:
+        return [Message(role="user", content=repair_request(problem))]
+    return [Message(role="tool", tool_call_id=c.id, name=c.name,
+                    content=repair_request(problem) if c is submitted else
+                    f"not run: it came with {FINAL_ANSWER_TOOL}, which ends the investigation")
+            for c in response.tool_calls]
+
+
+def _apply_model_answer(report: Report, response: ModelResponse, evidence: dict[str, str]) -> None:
+    """Merge the model's validated answer into the report; one not in the report format is noted, not fatal.
+
+    An answer whose only fault is its remediation keeps its hypotheses (the fix is then the rules').
     A model hypothesis leads only when it is grounded (agent/model_answer.py): it cites evidence that
     exists and names no object that evidence does not mention. Ungrounded ones follow every rule
     finding and suspect, and an answer with nothing grounded is shown as the model's note.
     """
-    answer, problem = parse_answer(text)
+    answer, problem, data = _answer_of(response)
+    if answer is None:
+        answer, why = salvage(data)
+        if answer is not None:
+            report.notes.append(f"the model's remediation{_target_text(data)} was not used: it is not valid ({why})")
     if answer is None:
         report.notes.append(f"the model's final answer was not in the report format ({problem}); "
                             "the rule findings and suspects stand, its text is shown as its note")
-        report.model_note = text.strip()[:2000]
+        shown = response.text.strip() or json.dumps(data, default=str)
+        report.model_note = shown[:2000]
         report.model_note_flags = ["not in the report format"]
         report.summary = _runbook_summary(report)
         return
     known_ids = set(evidence)
-    report.summary = str(answer.get("summary") or "")[:2000]
+    report.summary = answer.summary[:2000]
     dropped: set[str] = set()
 
-    def cites(values: Any) -> list[str]:
-        ids = [str(v) for v in values or []] if isinstance(values, list) else []
+    def cites(ids: list[str]) -> list[str]:
         dropped.update(i for i in ids if i not in known_ids)
         return [i for i in ids if i in known_ids]
 
     grounded: list[Hypothesis] = []
     ungrounded: list[tuple[Hypothesis, str]] = []
-    for h in answer.get("hypotheses") or []:
-        if isinstance(h, dict) and h.get("cause"):
-            confidence = min(1.0, max(0.0, _as_float(h.get("confidence"), 0.5)))
-            hypothesis = Hypothesis(cause=str(h["cause"]), confidence=confidence,
-                                    evidence=cites(h.get("evidence")), source="model")
-            why = grounding_problem(hypothesis.cause, hypothesis.evidence, evidence)
-            if why:
-                ungrounded.append((hypothesis, why))
-            else:
-                grounded.append(hypothesis)
+    for h in answer.hypotheses:
+        hypothesis = Hypothesis(cause=h.cause, confidence=h.confidence, evidence=cites(h.evidence), source="model")
+        why = grounding_problem(hypothesis.cause, hypothesis.evidence, evidence)
+        if why:
+            ungrounded.append((hypothesis, why))
+        else:
+            grounded.append(hypothesis)
     # The model saw the rule findings; its grounded ranking comes first, rule findings it did not restate
     # follow, unless its words are flagged (guardrails/model_text.py): then the rule findings keep the lead.
     ranked = sorted(grounded, key=lambda h: h.confidence, reverse=True)
@@ -506,22 +557,36 @@ def _apply_model_answer(report: Report, text: str, evidence: dict[str, str]) -> 
     else:
         report.hypotheses = ranked + report.hypotheses
     _demote_ungrounded(report, ungrounded, flagged or bool(ranked))
-    for r in answer.get("ruled_out") or []:
-        if isinstance(r, dict) and r.get("what"):
-            report.ruled_out.append(RuledOut(what=str(r["what"]), why=str(r.get("why", "")),
-                                             evidence=cites(r.get("evidence"))))
-    report.next_steps += [str(s) for s in answer.get("next_steps") or [] if s]
-    if isinstance(answer.get("remediation"), dict) and answer["remediation"].get("action"):
-        _take_model_remediation(report, answer["remediation"], evidence)
+    for r in answer.ruled_out:
+        report.ruled_out.append(RuledOut(what=r.what, why=r.why, evidence=cites(r.evidence)))
+    report.next_steps += [s for s in answer.next_steps if s]
+    if answer.remediation is not None:
+        _take_model_remediation(report, answer.remediation, evidence)
     if dropped:
         report.notes.append(f"dropped citations of evidence that does not exist: {', '.join(sorted(dropped))}")
 
 
-def _as_float(value: Any, default: float) -> float:
+def _target_text(data: object) -> str:
+    """` (ACTION on NS/NAME)` for a remediation as the model wrote it, as far as it can be read."""
+    remediation = data.get("remediation") if isinstance(data, dict) else None
+    if not isinstance(remediation, dict):
+        return ""
+    target = workload_of(remediation)
+    where = f" on {'/'.join(p for p in target if p)}" if target else ""
+    return f" ({remediation.get('action')}{where})"
+
+
+def _take_rule_remediation(report: Report, rule_id: str, action: str, fields: dict[str, Any]) -> None:
+    """A runbook rule's remediation, typed: a manual one is a next step for a human, an invalid one a note."""
+    if action == "manual":
+        reason = str(fields.get("reason") or "the runbook marks this fix as one a human makes")
+        report.next_steps.append(f"By hand (rule {rule_id}): {reason}")
+        return
     try:
-        return float(value)
-    except (TypeError, ValueError):
-        return default
+        report.remediation = Remediation.model_validate({**fields, "action": action})
+    except ValueError as exc:
+        report.notes.append(f"the remediation of rule {rule_id} ({action}) is not valid, so none is proposed: "
+                            f"{' '.join(str(exc).split())[:300]}")
 
 
 def _demote_ungrounded(report: Report, ungrounded: list[tuple[Hypothesis, str]], summary_kept: bool) -> None:
@@ -542,12 +607,13 @@ def _demote_ungrounded(report: Report, ungrounded: list[tuple[Hypothesis, str]],
         report.summary = _runbook_summary(report)
 
 
-def _take_model_remediation(report: Report, remediation: dict[str, Any], evidence: dict[str, str]) -> None:
+def _take_model_remediation(report: Report, remediation: Remediation, evidence: dict[str, str]) -> None:
     """The model's remediation replaces the rule's only for the workload the evidence and top finding name."""
     top = next(((h.cause, h.evidence) for h in report.hypotheses if h.source != "model"), None)
-    why = remediation_problem(remediation, report.remediation, top, evidence)
+    rule = report.remediation.as_data() if report.remediation else None
+    why = remediation_problem(remediation.as_data(), rule, top, evidence)
     if why:
-        report.notes.append(f"the model's remediation ({remediation.get('action')}) was not used: {why}")
+        report.notes.append(f"the model's remediation ({remediation.action}) was not used: {why}")
         return
     report.remediation = remediation
 

@@ -7,7 +7,8 @@ wrong in a sentence, so the loop can ask the model once to fix its answer and th
 why a claim was not taken.
 
 The checks read only the evidence Vigil gathered (the redacted tool results), never the model's
-own words about it.
+own words about it. What an answer must look like is the typed FinalAnswer (agent/llm/final_answer.py):
+a text answer's JSON is validated through it exactly as a `submit_answer` call is.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from agent.llm.final_answer import FINAL_ANSWER_TOOL, FinalAnswer, validate_answer
 
 _JSON_BLOCK = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
 # Object references as Kubernetes spells them: `namespace/name`, or a DNS-label name with a digit
@@ -29,7 +32,8 @@ ANSWER_SHAPE = ('{"summary": "one or two sentences", "hypotheses": [{"cause": ".
 
 
 def parse_answer(text: str) -> tuple[dict[str, Any] | None, str | None]:
-    """(answer object, None), or (None, what is wrong with it) for an answer not in the report format."""
+    """The JSON object a text answer holds (the last fenced block, else the outermost braces), unchecked;
+    or (None, why there is none). read_answer checks it."""
     if not text.strip():
         return None, "the answer was empty"
     blocks = _JSON_BLOCK.findall(text)
@@ -45,6 +49,14 @@ def parse_answer(text: str) -> tuple[dict[str, Any] | None, str | None]:
     if not isinstance(answer.get("hypotheses", []), list):
         return None, "`hypotheses` is not a list"
     return answer, None
+
+
+def read_answer(text: str) -> tuple[FinalAnswer | None, str | None]:
+    """A text answer as a validated FinalAnswer, or (None, what is wrong with it, field by field)."""
+    data, problem = parse_answer(text)
+    if data is None:
+        return None, problem
+    return validate_answer(data)
 
 
 def citation_problem(answer: Mapping[str, Any], known_ids: set[str]) -> str | None:
@@ -64,8 +76,9 @@ def citation_problem(answer: Mapping[str, Any], known_ids: set[str]) -> str | No
 
 def repair_request(problem: str) -> str:
     """The one message that asks the model to fix its final answer."""
-    return (f"Your answer could not be used: {problem}. Answer again with only a JSON object in a ```json "
-            f"fence, in this shape: {ANSWER_SHAPE}. Cite only evidence ids shown to you. Do not call tools.")
+    return (f"Your answer could not be used: {problem}. Answer again: call {FINAL_ANSWER_TOOL} with the fixed "
+            f"answer, or write only a JSON object in a ```json fence, in this shape: {ANSWER_SHAPE}. "
+            "Cite only evidence ids shown to you. Do not call any other tool.")
 
 
 def _id_order(evidence_id: str) -> tuple[int, str]:
@@ -113,7 +126,7 @@ def grounding_problem(cause: str, cited: list[str], evidence: Mapping[str, str])
     return None
 
 
-def _workload_of(remediation: Mapping[str, Any]) -> tuple[str, str] | None:
+def workload_of(remediation: Mapping[str, Any]) -> tuple[str, str] | None:
     """(namespace, name) of the workload a remediation changes, in either shape the vocabulary allows."""
     workload = remediation.get("workload")
     if isinstance(workload, dict) and workload.get("name"):
@@ -138,7 +151,7 @@ def remediation_problem(remediation: Mapping[str, Any], rule_remediation: Mappin
     rule's remediation changes, or (with none) the one the top finding (`(cause, cited ids)`) is about:
     named in its text or in the evidence it cites.
     """
-    target = _workload_of(remediation)
+    target = workload_of(remediation)
     if target is None:
         return "it names no workload to change"
     namespace, name = target
@@ -147,7 +160,7 @@ def remediation_problem(remediation: Mapping[str, Any], rule_remediation: Mappin
     if not _mentions(everything, ref.lower()):
         return f"its workload {ref} appears in no evidence"
     if rule_remediation:
-        wanted = _workload_of(rule_remediation)
+        wanted = workload_of(rule_remediation)
         if wanted and (wanted[1] != name or (namespace and wanted[0] and wanted[0] != namespace)):
             return f"it changes {ref}, but the finding's workload is {wanted[0]}/{wanted[1]}"
     elif top is not None:

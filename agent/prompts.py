@@ -23,13 +23,14 @@ Rules:
 - Every tool result has an evidence id like [E3]. Cite those ids; do not cite anything else.
 - Prefer the fewest calls that settle the question. Do not repeat a call you already made.
 
-When you are done, answer with only a JSON object in a ```json fence:
+When you are done, call submit_answer once with your answer; its schema is the report format.
+If you cannot call tools, answer instead with only a JSON object in a ```json fence:
 {"summary": "one or two sentences",
  "hypotheses": [{"cause": "...", "confidence": 0.0-1.0, "evidence": ["E1"]}],
  "ruled_out": [{"what": "...", "why": "...", "evidence": ["E2"]}],
  "next_steps": ["..."],
  "remediation": {"action": "set_memory_limit|set_image|rollback_image|set_env|set_replicas|...",
-                 "...": "fields"} or null}
+                 "workload": {"name": "...", "namespace": "..."}, "...": "that action's fields"} or null}
 Order hypotheses from most to least likely."""
 
 

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.gitops.remediation import Remediation
+
 
 class EvidenceRef(BaseModel):
     id: str
@@ -82,8 +84,9 @@ class Report(BaseModel):
     hypotheses: list[Hypothesis] = Field(default_factory=list)
     ruled_out: list[RuledOut] = Field(default_factory=list)
     next_steps: list[str] = Field(default_factory=list)
-    remediation: dict[str, Any] | None = None
-    """A GitOps change proposal as data (action + fields), for `vigil propose` / the demo's PR."""
+    remediation: Remediation | None = None
+    """A GitOps change proposal, typed per action (agent/gitops/remediation.py), for `vigil propose` / the
+    demo's PR; in JSON the same object (action + fields) as before. A runbook's manual fix is a next step."""
     evidence: list[EvidenceRef] = Field(default_factory=list)
     complete: bool = True
     incomplete_reason: str | None = None
@@ -126,7 +129,7 @@ class Report(BaseModel):
         if self.next_steps:
             lines += ["", "## Next steps"] + [f"- {s}" for s in self.next_steps]
         if self.remediation:
-            lines += ["", "## Proposed remediation", "```json", json.dumps(self.remediation, indent=2), "```"]
+            lines += ["", "## Proposed remediation", "```json", json.dumps(self.remediation.as_data(), indent=2), "```"]
         if self.route:
             lines += ["", "## Route"] + [f"- {step}" for step in self.route]
         lines += ["", "## Evidence"]
@@ -177,7 +180,7 @@ class Report(BaseModel):
             parts.append(Text("Next steps:", style="bold"))
             parts += [Text(f"  - {s}") for s in self.next_steps]
         if self.remediation:
-            parts.append(Text("Proposed remediation: " + json.dumps(self.remediation), style="cyan"))
+            parts.append(Text("Proposed remediation: " + json.dumps(self.remediation.as_data()), style="cyan"))
         ev = Table("id", "tool", "arguments", "", box=None, show_edge=False)
         for e in self.evidence:
             ev.add_row(e.id, e.tool, json.dumps(e.arguments, sort_keys=True)[:90],

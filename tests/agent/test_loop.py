@@ -109,7 +109,8 @@ async def test_model_answer_is_merged_and_citations_checked(tmp_path):
     assert report.hypotheses[0].source == "model" and report.hypotheses[0].confidence == 0.9
     assert "E99" not in report.hypotheses[0].evidence
     assert any("E99" in n for n in report.notes)
-    assert report.remediation == answer["remediation"], "its workload is the one the evidence names"
+    assert report.remediation is not None, "its workload is the one the evidence names"
+    assert report.remediation.model_dump(exclude_unset=True) == answer["remediation"], "typed, the same fix"
     assert report.stats.model_turns == 1
 
 
