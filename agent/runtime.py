@@ -3,13 +3,20 @@
 The CLI, the demo, `vigil serve` (webhooks, Slack) and the `investigate` MCP tool all call
 `investigate_incident`, so an alert from PagerDuty and a question typed at a terminal go through the
 same guardrails, the same servers and the same loop.
+
+One guardrail pipeline per process: every `Runtime` built from the same guardrail settings (policy
+file, audit log, state directory) shares it, and so does each in-process server, so a rate limit
+holds across investigations and a call the agent judged is not judged again by its server. A front
+door's own approver (a Slack thread) is the same pipeline asking someone else (`with_approver`).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from mcp import StdioServerParameters
 from mcp.server.mcpserver import MCPServer
@@ -43,28 +50,21 @@ class Runtime:
 
     config: Config
     pipeline: Pipeline
+    """The process's pipeline for these settings, asking this runtime's approver."""
+    _guards: dict[str, ServerGuard] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config: Config, approver: Approver | None = None) -> Runtime:
         if config.telemetry.otlp_endpoint:
             telemetry.ensure_telemetry(config.telemetry)  # once per process; flushed at exit
-        state = config.state_dir
-        pipeline = Pipeline(
-            load_policy(config.policy or default_policy_path()),
-            AuditLog(config.audit_path, fsync=config.audit.fsync, key_file=config.audit.key_file,
-                     anchor=config.audit.anchor_url),
-            approver or AutoDenyApprover(),
-            RollbackStore(state / "rollback.db"),
-            ledger=UsageLedger(state / "usage.db"),
-            where="agent",
-        )
-        return cls(config, pipeline)
+        return cls(config, process_pipeline(config).with_approver(approver or AutoDenyApprover()))
 
     def server_guard(self, name: str) -> ServerGuard:
-        """Each in-process server judges calls again with the same policy and the same audit log."""
-        pipeline = Pipeline(self.pipeline.policy, self.pipeline.audit, AutoDenyApprover(),
-                            self.pipeline.rollbacks, ledger=self.pipeline.ledger, where=f"server:{name}")
-        return ServerGuard(pipeline)
+        """An in-process server's guard: the same pipeline (so the hub's calls carry a pass and are judged
+        once), nobody to approve for a client that reaches the server directly, and its own name in records."""
+        if name not in self._guards:
+            self._guards[name] = ServerGuard(self.pipeline.with_approver(AutoDenyApprover()), where=f"server:{name}")
+        return self._guards[name]
 
     def catalog(self, connected: Iterable[HubTool] = ()) -> Catalog:
         """The runbook catalog, linted against the built-in tools plus those of the connected servers:
@@ -75,6 +75,40 @@ class Runtime:
         known = KNOWN_TOOLS | {t.name for t in tools}
         writes = WRITE_TOOLS | {t.name for t in tools if not t.spec.read_only or t.spec.risk != Risk.READ}
         return Catalog.load([*self.config.runbook_dirs, *default_dirs()], known, writes)
+
+
+_PIPELINES: dict[tuple[str, ...], Pipeline] = {}
+_PIPELINES_LOCK = threading.Lock()
+
+
+def process_pipeline(config: Config) -> Pipeline:
+    """This process's one pipeline for the config's guardrail settings, built on first use.
+
+    Keyed by the policy file (and its modification time: an edited policy is loaded, with fresh rate
+    windows, on the next investigation), the audit log and its settings, and the state directory.
+    """
+    policy = Path(config.policy or default_policy_path()).resolve()
+    try:
+        stamp = str(policy.stat().st_mtime_ns)
+    except OSError:
+        stamp = "missing"  # load_policy below says what is wrong
+    audit = config.audit
+    key = (str(policy), stamp, str(Path(config.audit_path).resolve()), str(audit.fsync), str(audit.key_file),
+           str(audit.anchor_url), str(Path(config.state_dir).resolve()))
+    with _PIPELINES_LOCK:
+        pipeline = _PIPELINES.get(key)
+        if pipeline is None:
+            state = config.state_dir
+            pipeline = Pipeline(
+                load_policy(policy),
+                AuditLog(config.audit_path, fsync=audit.fsync, key_file=audit.key_file, anchor=audit.anchor_url),
+                AutoDenyApprover(),
+                RollbackStore(state / "rollback.db"),
+                ledger=UsageLedger(state / "usage.db"),
+                where="agent",
+            )
+            _PIPELINES[key] = pipeline
+        return pipeline
 
 
 def builtin_server_builders() -> dict[str, ServerBuilder]:

@@ -1,8 +1,14 @@
 """The tool hub: MCP client sessions to Vigil's own servers and to external ones, behind the guardrails.
 
 This is the agent's single tool-call path. A call is judged by the agent-side pipeline, sent over
-MCP (where the server's own middleware judges it again), and its result is redacted, scanned for
-injection, fitted to the context budget and fenced as data before any model sees it.
+MCP, and its result is redacted, scanned for injection, fitted to the context budget and fenced as
+data before any model sees it.
+
+Judged once: one of Vigil's own servers connected in-process on this same pipeline (agent/runtime.py
+builds them so) is judged here with the server's own argument normaliser, and the request carries a
+one-time pass, so its middleware neither judges nor screens it again: one decision record, one
+result record, one fence per call. A server with a pipeline of its own (an external one, or one
+built with another guard) still judges every call itself: that is a second, independent policy.
 
 Vigil's own servers are connected in-process (the official SDK's in-memory transport: no
 subprocess, same code path); external servers from the config over stdio or streamable HTTP.
@@ -26,11 +32,19 @@ from agent.llm.summarize import summarize
 from agent.telemetry import metrics, tracer
 from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
 from guardrails.injection import InjectionReport
-from guardrails.pipeline import Pipeline
+from guardrails.pipeline import Normaliser, Pipeline
 from guardrails.quarantine import quarantine
 from guardrails.redaction import redact_data
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
-from mcp_servers.common.server import META_ACTOR, META_COST_CLASS, META_RISK, META_RUN, META_TEAM
+from mcp_servers.common.server import (
+    META_ACTOR,
+    META_COST_CLASS,
+    META_JUDGED,
+    META_RISK,
+    META_RUN,
+    META_TEAM,
+    guarded,
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,8 @@ class ToolHub:
         self._stack = AsyncExitStack()
         self._clients: dict[str, Client] = {}
         self._tools: dict[str, HubTool] = {}
+        self._judged_here: dict[str, Normaliser | None] = {}
+        """In-process servers on this hub's pipeline, with their normalisers: their calls are judged once, here."""
         self._counter = 0
         self.outcomes: list[ToolOutcome] = []
         self.unavailable: dict[str, str] = {}
@@ -113,6 +129,9 @@ class ToolHub:
             transport = streamable_http_client(target, http_client=http)
         client = await self._stack.enter_async_context(Client(transport))
         self._clients[name] = client
+        guard = guarded(target) if isinstance(target, MCPServer) else None
+        if guard is not None and guard.guard.pipeline.shares_state_with(self.pipeline):
+            self._judged_here[name] = guard.normalise
         listed = await client.list_tools()
         added = []
         for tool in listed.tools:
@@ -171,8 +190,10 @@ class ToolHub:
         hub_tool = self._tools.get(tool)
         action = Action(actor=self.actor, tool=tool, arguments=arguments, run_id=self.run_id,
                         risk=hub_tool.spec.risk if hub_tool else Risk.READ)
+        here = hub_tool is not None and hub_tool.server in self._judged_here
         verdict = await self.pipeline.check(action, hub_tool.spec if hub_tool else None,
-                                            hub_tool.cost_class if hub_tool else None)
+                                            hub_tool.cost_class if hub_tool else None,
+                                            self._judged_here.get(hub_tool.server) if hub_tool else None)
         if not verdict.allowed or hub_tool is None:
             denial = verdict.denial
             assert denial is not None
@@ -188,8 +209,10 @@ class ToolHub:
         # traceparent: the server's spans join this trace. The SDK injects too on JSON-RPC transports (stdio,
         # HTTP); doing it here keeps that true for any transport a Client is given.
         inject(meta)
+        if here:  # the server shares this pipeline: the pass lets exactly this (canonical) call through unjudged
+            meta[META_JUDGED] = self.pipeline.issue_pass(action)
         try:
-            result = await self._clients[hub_tool.server].call_tool(tool, arguments, meta=cast(Any, meta))
+            result = await self._clients[hub_tool.server].call_tool(tool, action.arguments, meta=cast(Any, meta))
             text = "\n".join(getattr(c, "text", "") for c in result.content if getattr(c, "type", "") == "text")
             ok = not result.is_error
             structured = result.structured_content if ok and isinstance(result.structured_content, dict) else None

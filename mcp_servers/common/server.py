@@ -10,11 +10,18 @@ Who is calling: over streamable HTTP, the bearer token maps to an actor (an unkn
 before MCP sees the request). Over stdio the process was started by the local user, so a caller
 may name itself in the request's `_meta` (`vigil/actor`, `vigil/team`, `vigil/run_id`); Vigil's own
 agent does, so the server-side audit records join the investigation's run.
+
+Judged once: when Vigil's agent calls one of its own servers in-process and both share one pipeline,
+the agent's tool hub judges the call (with this server's normaliser), records it and screens its
+result; the request carries a one-time pass (`vigil/judged`) the pipeline issued for exactly that
+call, and this middleware lets it through without a second decision record, a second screening or
+a second fence. Without a valid pass, it judges as for any other client.
 """
 
 from __future__ import annotations
 
 import hmac
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,6 +48,8 @@ META_TEAM = "vigil/team"
 META_RUN = "vigil/run_id"
 META_COST_CLASS = "vigil/cost_class"
 META_RISK = "vigil/risk"
+META_JUDGED = "vigil/judged"
+"""A one-time pass from the pipeline this server shares with the caller: the call was judged already."""
 SCOPE_ACTOR_KEY = "vigil.actor"
 
 
@@ -52,6 +61,9 @@ class ServerGuard:
     default_actor: Actor = field(default_factory=lambda: Actor(name="mcp-client", origin="mcp"))
     trust_meta_actor: bool = True
     """Accept `_meta` identities (stdio, in-process). HTTP servers set this False and use tokens."""
+    where: str | None = None
+    """What this server's audit records say decided (`server:kubernetes`); None: the pipeline's own `where`
+    (a guard sharing the agent's pipeline names itself here)."""
 
     @classmethod
     def from_files(cls, policy_path: str | Path | None, state_dir: str | Path, server_name: str,
@@ -82,7 +94,25 @@ def create_server(name: str, instructions: str, guard: ServerGuard,
     the arguments that were judged."""
     server: MCPServer = MCPServer(name, instructions=instructions)
     add_middleware(server, _guard_middleware(server, guard, normalise))
+    _GUARDED[server] = Guarded(guard, normalise)
     return server
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """How a server made by `create_server` judges its calls: what an in-process caller needs to judge
+    them the same way (the same pipeline and the same normaliser) so they are judged once."""
+
+    guard: ServerGuard
+    normalise: Normaliser | None
+
+
+_GUARDED: weakref.WeakKeyDictionary[MCPServer, Guarded] = weakref.WeakKeyDictionary()
+
+
+def guarded(server: MCPServer) -> Guarded | None:
+    """The guard of a server `create_server` built, or None for any other server."""
+    return _GUARDED.get(server)
 
 
 ToolTable = dict[str, tuple[ToolSpec, str | None]]
@@ -119,13 +149,16 @@ def _guard_middleware(server: MCPServer, guard: ServerGuard, normalise: Normalis
                                          "risk": spec.risk if spec else Risk.READ}
         if isinstance(meta.get(META_RUN), str):
             action_fields["run_id"] = meta[META_RUN]
+        token = meta.get(META_JUDGED)
+        if isinstance(token, str) and guard.pipeline.redeem_pass(token, name, arguments):
+            return await call_next(ctx)  # judged, recorded and (on return) screened by the caller's pipeline
         action = Action(**action_fields)
         if spec is not None and not spec.read_only:
             # A write tool builds its own rollback plan and runs the full check with it; here we
             # only refuse what validation and scoping would refuse anyway.
-            verdict = await guard.pipeline.precheck(action, spec, cost_class, normalise)
+            verdict = await guard.pipeline.precheck(action, spec, cost_class, normalise, where=guard.where)
         else:
-            verdict = await guard.pipeline.check(action, spec, cost_class, normalise)
+            verdict = await guard.pipeline.check(action, spec, cost_class, normalise, where=guard.where)
         if not verdict.allowed:
             denial = verdict.denial
             assert denial is not None
@@ -185,7 +218,8 @@ def _screen(result: Any, action: Action, guard: ServerGuard) -> Any:
     redacted: dict[str, str] = {}
     for item in result.get("content") or []:
         if isinstance(item, dict) and item.get("type") == "text" and isinstance(item.get("text"), str):
-            screened = guard.pipeline.screen_result(action, item["text"], is_error=bool(result.get("isError")))
+            screened = guard.pipeline.screen_result(action, item["text"], is_error=bool(result.get("isError")),
+                                                    where=guard.where)
             redacted[item["text"]] = screened.text
             text = screened.text
             if screened.injection.suspicious:
