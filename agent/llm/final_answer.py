@@ -115,7 +115,7 @@ def _schema() -> dict[str, Any]:
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
             return {k: strip(v) for k, v in node.items()
-                    if not (k == "title" and isinstance(v, str)) and k != "additionalProperties"}
+                    if not (k in ("title", "additionalProperties") and isinstance(v, str | bool))}
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node

@@ -194,19 +194,49 @@ class _Coercer:
         raise _Invalid(f"argument '{path}' must be {_describe(expected, schema)}, got {_short(value)}")
 
     def _coerce_union(self, value: Any, branches: list[dict[str, Any]], path: str) -> Any:
+        tagged = self._tagged(value, branches, path)
+        if tagged is not None:
+            return self.coerce_object(tagged[1], tagged[0], path)
         for branch in branches:
             if _matches(value, branch):
                 return self.coerce(value, branch, path)
+        errors: list[_Invalid] = []
         for branch in branches:
             if branch.get("type") == "null":
                 continue
             saved = list(self.notes)
             try:
                 return self.coerce(value, branch, path)
-            except _Invalid:
+            except _Invalid as exc:
                 self.notes = saved
+                errors.append(exc)
+        if len(errors) == 1 and isinstance(value, dict):  # an optional object: its own error says more
+            raise errors[0]
         expected = " or ".join(str(b.get("type", "value")) for b in branches)
         raise _Invalid(f"argument '{path}' must be {expected}, got {_short(value)}")
+
+    def _tagged(self, value: Any, branches: list[dict[str, Any]], path: str) -> tuple[dict[str, Any], Any] | None:
+        """(branch, value) for a tagged union, pydantic's discriminated union, where every object branch pins
+        the same property with `const`: the branch `value`'s tag picks (a tag in the wrong case is read as
+        the right one). None when the branches are not tagged that way."""
+        tags: list[tuple[dict[str, Any], str, Any]] = []
+        for branch in branches:
+            tag = _tag(branch)
+            if tag is not None:
+                tags.append((branch, *tag))
+        if not isinstance(value, dict) or not tags or len({key for _, key, _ in tags}) != 1:
+            return None
+        key, wanted = tags[0][1], value.get(tags[0][1])
+        for branch, _, const in tags:
+            if wanted == const:
+                return branch, value
+        where = f"{path}.{key}" if path else key
+        same = [(b, c) for b, _, c in tags if isinstance(c, str) and str(wanted).strip().lower() == c.lower()]
+        if len(same) == 1:
+            self.note(where, f"read as {_short(same[0][1])}")
+            return same[0][0], {**value, key: same[0][1]}
+        allowed = ", ".join(str(c) for _, _, c in tags)
+        raise _Invalid(f"argument '{where}' must be one of {allowed}, got {_short(wanted)}")
 
     def _coerce_inside(self, value: Any, schema: dict[str, Any], path: str) -> Any:
         if isinstance(value, dict) and ("properties" in schema or "additionalProperties" in schema):
@@ -236,6 +266,9 @@ class _Coercer:
         for key, value in args.items():
             where = f"{path}.{key}" if path else key
             target = key
+            if key not in props and not props and isinstance(extra, dict):  # a map: {"timeoutSeconds": "5"}
+                out[key] = self.coerce(value, extra, where)
+                continue
             if key not in props and props:
                 if key.lower() in lower and lower[key.lower()] not in args:
                     target = lower[key.lower()]
@@ -277,6 +310,14 @@ def _describe(expected: Any, schema: dict[str, Any]) -> str:
     if schema.get("description"):
         text += f": {str(schema['description'])[:80]}"
     return text
+
+
+def _tag(schema: dict[str, Any]) -> tuple[str, Any] | None:
+    """(property, value) that a union branch pins with `const` (its discriminator), or None."""
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict) and "const" in sub:
+            return name, sub["const"]
+    return None
 
 
 def _allows_null(schema: dict[str, Any]) -> bool:
