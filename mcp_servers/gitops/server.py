@@ -46,7 +46,6 @@ from guardrails.approval import (
     PendingApprovalStore,
     pending_note,
 )
-from guardrails.pipeline import Pipeline
 from guardrails.redaction import redact_text
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS, fit_text
 from mcp_servers.common.server import META_RISK, WRITE, ServerGuard, caller_actor, create_server, run_server
@@ -212,7 +211,7 @@ def build_server(settings: GitOpsSettings | None, guard: ServerGuard, state_dir:
         approver: Approver = (AnsweredApprover(approval, shown.get(incident_fingerprint, ""), caller.name) if asked
                               else DeferredApprover(store, notify))
         base = guard.pipeline
-        pipeline = Pipeline(base.policy, base.audit, approver, base.rollbacks, ledger=base.ledger, where=base.where)
+        pipeline = base.with_approver(approver)  # the same pipeline (rate window, layers), this call's approver
         incident = Incident(fingerprint=incident_fingerprint, title=incident_title, source="mcp")
         try:
             provider = settings.build_provider()
