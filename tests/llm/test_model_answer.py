@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from agent.context_fit import compact_tool, first_turn_budget
+from agent.gitops.remediation import SetImage
 from agent.llm import ToolDef
-from agent.model_answer import grounding_problem, object_refs, parse_answer, remediation_problem
+from agent.llm.final_answer import salvage
+from agent.model_answer import grounding_problem, object_refs, parse_answer, read_answer, remediation_problem
 
 EVIDENCE = {
     "E1": "Pod shop/checkout-7d4b9-x2k9p OOMKilled; limit 512Mi; node ip-10-0-1-20",
@@ -18,6 +20,29 @@ def test_parse_answer_names_what_is_wrong() -> None:
     assert parse_answer("the pods cannot pull their image")[1] == "the answer holds no JSON object"
     assert "does not parse" in (parse_answer('{"summary": "x", "hypotheses": [}')[1] or "")
     assert parse_answer('{"hypotheses": "checkout"}')[1] == "`hypotheses` is not a list"
+
+
+def test_read_answer_validates_through_the_final_answer_model() -> None:
+    text = ('Done.\n```json\n{"summary": "bad tag", "hypotheses": [{"cause": "tag 2.3.9 does not exist", '
+            '"confidence": "0.8", "evidence": ["E1"]}], "next_steps": null, "remediation": {"action": "set_image", '
+            '"image": "shop/catalog:2.3.8", "workload": {"name": "catalog", "namespace": "shop"}}}\n```')
+    answer, problem = read_answer(text)
+    assert problem is None and answer is not None
+    assert answer.hypotheses[0].confidence == 0.8 and answer.next_steps == []
+    assert answer.remediation is not None and isinstance(answer.remediation.root, SetImage)
+    answer, problem = read_answer('{"hypotheses": [{"cause": "x", "confidence": "high"}, {"confidence": 0.2}]}')
+    assert answer is None and problem is not None
+    assert "`hypotheses.0.confidence`" in problem and "`hypotheses.1.cause`: Field required" in problem
+    assert read_answer("no JSON here") == (None, "the answer holds no JSON object")
+
+
+def test_salvage_keeps_an_answer_whose_only_fault_is_its_remediation() -> None:
+    data = {"summary": "s", "hypotheses": [{"cause": "c", "confidence": 0.5, "evidence": ["E1"]}],
+            "remediation": {"action": "set_image", "workload": {"name": "catalog", "namespace": "shop"}}}
+    answer, why = salvage(data)
+    assert answer is not None and answer.remediation is None and "needs `image`" in (why or "")
+    assert salvage({**data, "hypotheses": "c"}) == (None, None), "anything else wrong: nothing is salvaged"
+    assert salvage({**data, "remediation": None}) == (None, None)
 
 
 def test_object_references_are_names_not_prose() -> None:

@@ -176,3 +176,28 @@ def test_calls_in_text_only_reads_pure_json_naming_known_tools() -> None:
     assert calls_in_text('I would call {"name": "k8s_list"} next', TOOLS) == []
     assert calls_in_text('{"name": "rm_rf", "arguments": {}}', TOOLS) == []
     assert calls_in_text('{"name": "k8s_list", "arguments": {}, "reason": "x"}', TOOLS) == []
+
+
+def test_a_tagged_union_is_coerced_against_the_branch_its_tag_names() -> None:
+    """The final answer's remediation is pydantic's discriminated union; the first object branch is the wrong one."""
+    from agent.llm.final_answer import final_answer_tool
+
+    tool = final_answer_tool()
+    workload = {"name": "payments", "namespace": "payments"}
+
+    def remediation(value: dict) -> tuple[ToolCall | None, list[str], str | None]:
+        result = repair_tool_call(RawToolCall("1", tool.name, {"remediation": {**value, "workload": workload}}),
+                                  [tool])
+        return result.call, result.notes, result.error
+
+    call, notes, error = remediation({"action": "Set_Probe", "probe": "readiness", "settings": {"timeoutSeconds": "5"}})
+    assert error is None and call is not None
+    assert call.arguments["remediation"] == {"action": "set_probe", "probe": "readiness",
+                                             "settings": {"timeoutSeconds": 5}, "workload": workload}
+    assert any("read as" in n for n in notes) and any("timeoutSeconds" in n for n in notes)
+    call, _, error = remediation({"action": "set_image", "image": "shop/payments:1.4.1"})
+    assert error is None and call is not None and call.arguments["remediation"]["image"] == "shop/payments:1.4.1"
+    _, _, error = remediation({"action": "set_memory_limit", "memory": "1Gi"})
+    assert error is not None and "'remediation.value'" in error, "the field its own action needs, by name"
+    _, _, error = remediation({"action": "drop_table"})
+    assert error is not None and "'remediation.action' must be one of" in error and "set_env" in error
