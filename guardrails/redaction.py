@@ -9,6 +9,8 @@ How it works:
   and a few "hints" (substrings such as `ghp_` or `authorization`): a format's expressions only run
   near its hints' occurrences. Most texts contain none of the rare prefixes, so most expressions
   never run; that keeps a 2,000-token result around a millisecond or two.
+  Each distinct hint is looked up once per text, and a prefix-tree regex of all of them first proves
+  in one scan that none occurs (most code, metrics and log text): then only the hintless formats run.
 - Every expression marks the sensitive part with the named group `s` (or the whole match). Only
   that part is replaced by `[REDACTED:<format>]`, so `password=hunter2 user=bob` keeps its shape.
 - Overlapping candidates are settled by order: formats earlier in the table (specific prefixes,
@@ -1091,23 +1093,91 @@ _DENSE = 64
 """Hint occurrences beyond which scanning the whole text is cheaper than scanning windows."""
 
 
-def _hint_windows(fmt: SecretFormat, text: str, lowered: str) -> list[tuple[int, int]]:
-    """Merged ranges around each hint occurrence; the whole text when unwindowed; [] when no hint occurs.
+def _trie_pattern(words: set[str]) -> str:
+    """One regular expression matching any of `words`, as a prefix tree: at each text position it
+    follows one branch per character instead of trying every word, so a scan costs about one step
+    per character whatever the number of words."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
 
-    Hints with capitals are looked up in the original text, the others in the lowercased one.
+    def emit(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not alternatives:
+            return ""
+        body = "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+@dataclass(frozen=True)
+class _HintIndex:
+    """Every hint of `FORMATS`, each looked up once per text however many formats share it.
+
+    `lowercase` matches any hint that is looked up in the lowercased text; `cased` are the hints
+    with capitals (looked up in the original text). Together they prove in one scan that no hint
+    occurs, which is what most tool results (code, metrics, log lines without credentials) show:
+    then only the formats without hints run.
     """
-    whole = [(0, len(text))]
+
+    lowercase: re.Pattern[str]
+    lowercase_hints: tuple[str, ...]
+    cased: tuple[str, ...]
+
+    @classmethod
+    def of(cls, formats: tuple[SecretFormat, ...]) -> _HintIndex:
+        hints = {hint for fmt in formats for hint in fmt.hints}
+        lower = {hint for hint in hints if hint == hint.lower()}
+        return cls(re.compile(_trie_pattern(lower)), tuple(sorted(lower)), tuple(sorted(hints - lower)))
+
+    def positions(self, text: str, lowered: str) -> dict[str, list[int]]:
+        """Where each hint occurs ({} when none does); a hint's list stops past `_DENSE` occurrences,
+        where a format stops looking at positions anyway."""
+        found: dict[str, list[int]] = {}
+        if self.lowercase.search(lowered) is not None:
+            _collect(self.lowercase_hints, lowered, found)
+        _collect(self.cased, text, found)
+        return found
+
+
+def _collect(hints: tuple[str, ...], hay: str, found: dict[str, list[int]]) -> None:
+    for hint in hints:
+        i = hay.find(hint)
+        if i < 0:
+            continue
+        where = found[hint] = []
+        while i >= 0 and len(where) <= _DENSE:
+            where.append(i)
+            i = hay.find(hint, i + 1)
+
+
+_HINTS: list[_HintIndex] = []
+"""The hint index of `FORMATS`, built on first use (compiling it at import would slow every start)."""
+
+
+def _hint_index() -> _HintIndex:
+    if not _HINTS:
+        _HINTS.append(_HintIndex.of(FORMATS))
+    return _HINTS[0]
+
+
+def _hint_windows(fmt: SecretFormat, length: int, hints: dict[str, list[int]]) -> list[tuple[int, int]]:
+    """Merged ranges around each occurrence of the format's hints in a text of `length` characters
+    (`hints`: `_HintIndex.positions` of the text); the whole text when unwindowed or when hints are
+    dense; [] when no hint of the format occurs.
+    """
+    whole = [(0, length)]
     if not fmt.hints:
         return whole
     positions: list[int] = []
     for hint in fmt.hints:
-        hay = text if hint != hint.lower() else lowered
-        i = hay.find(hint)
-        while i >= 0:
-            positions.append(i)
-            if len(positions) > _DENSE:
-                return whole
-            i = hay.find(hint, i + 1)
+        positions += hints.get(hint, ())
+        if len(positions) > _DENSE:
+            return whole
     if not positions:
         return []
     if not fmt.windowed:
@@ -1115,7 +1185,7 @@ def _hint_windows(fmt: SecretFormat, text: str, lowered: str) -> list[tuple[int,
     positions.sort()
     ranges: list[tuple[int, int]] = []
     for pos in positions:
-        lo, hi = max(0, pos - _BACK), min(len(text), pos + _FORWARD)
+        lo, hi = max(0, pos - _BACK), min(length, pos + _FORWARD)
         if ranges and lo <= ranges[-1][1]:
             ranges[-1] = (ranges[-1][0], hi)
         else:
@@ -1145,8 +1215,11 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         found.append((0, s, e, kind))
     if len(lowered) != len(text):
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    hints = _hint_index().positions(text, lowered)
     for prio, fmt in enumerate(FORMATS, start=1):
-        ranges = _hint_windows(fmt, text, lowered)
+        if fmt.hints and not hints:
+            continue
+        ranges = _hint_windows(fmt, len(text), hints)
         if not ranges:
             continue
         for pattern in fmt.patterns:
