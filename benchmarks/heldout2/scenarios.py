@@ -152,7 +152,7 @@ def jvm_liveness_kill() -> Incident:
         out = [(start + k * S, sp(start + k * S, lvl, lg, msg)) for k, lvl, lg, msg in steps if start + k * S < end]
         out.append((end - S, sp(end - S, "INFO", "o.s.b.w.e.tomcat.GracefulShutdown",
                                 "Commencing graceful shutdown. Waiting for active requests to complete",
-                                thread="SpringApplicationShutdownHook")))
+                                thread="ionShutdownHook")))
         return L.lines(out)
 
     kill = ('Liveness probe failed: Get "http://{ip}:8080/actuator/health/liveness": dial tcp {ip}:8080: '
@@ -165,7 +165,7 @@ def jvm_liveness_kill() -> Incident:
         Rev(12, at - 4 * M, "deploy 4.3.0", [c("invoice-service", f"{REGISTRY}/billing/invoice-service:4.3.0",
                                                env=env, memory_limit="1536Mi")], container=probe)],
         {11: [P(), P()], 12: [P("crashloop", log=log, exit_code=143, run_s=run, liveness_kill=kill)]},
-        progress="progressing", replicas=3)
+        progress="deadline", replicas=3)
     db = inc.statefulset("billing", "billing-mysql", [c("mysql", "docker.io/library/mysql:8.0.39", port=3306,
                                                          readiness_path=None, liveness_path=None)],
                          [P(log=lambda p, s, e: L.lines(L.ticker(s, e, 1800, lambda i, t: (
@@ -274,8 +274,12 @@ def pdb_blocks_drain() -> Incident:
                         "conditions": [{"type": "DisruptionAllowed", "status": "False", "reason": "InsufficientPods",
                                         "message": "", "observedGeneration": 1,
                                         "lastTransitionTime": ts(at - timedelta(days=30))}]}})
-    evicted = [p for p in inc.cluster.pods if p.node == ledger.node and p.namespace not in ("kube-system", "monitoring")
-               and p.workload != "ledger"][:3]
+    evicted = [p for p in inc.cluster.pods if p.node == ledger.node and p.workload != "ledger"
+               and p.owner is not None and p.owner["kind"] == "ReplicaSet"]
+    for k, p in enumerate(evicted):  # the drain moved everything else off the node
+        gone = at + (13 + k) * S
+        p.ended = gone
+        inc.replacement(p, gone + S, away_from=ledger.node)
     slack = inc.canary("slack", "platform-drain")
     inc.secret("platform", "drain-notify", {"SLACK_BOT_TOKEN": slack})
 
@@ -289,14 +293,14 @@ def pdb_blocks_drain() -> Incident:
         out += L.ticker(at + 5 * S, end, 5, lambda i, t: L.klog(
             t, "E", "drain.go:330", f'error when evicting pods/"{ledger.name}" -n "payments" (will retry after 5s): '
             "Cannot evict pod as it would violate the pod's disruption budget."))
-        return L.lines(out)
+        return L.lines(sorted(out, key=lambda e: e[0]))
 
     inc.deployment("platform", "node-drainer", [
         Rev(3, at - timedelta(days=14), "helm upgrade node-drainer 0.9.2",
             [c("node-drainer", f"{REGISTRY}/platform/node-drainer:0.9.2", port=None,
                env=[{"name": "SLACK_BOT_TOKEN", "valueFrom": {"secretKeyRef": {"name": "drain-notify",
                                                                                 "key": "SLACK_BOT_TOKEN"}}}])])],
-        {3: [P(log=log)]})
+        {3: [P(log=log, node=next(n for n in inc.node_names() if n != ledger.node))]})
     inc.statefulset("payments", "rabbitmq", [c("rabbitmq", "docker.io/library/rabbitmq:3.13.7-management",
                                                port=5672, readiness_path=None, liveness_path=None)],
                     [P(log=lambda p, s, e: L.lines(L.ticker(s, e, 600, lambda i, t: (
@@ -423,7 +427,7 @@ def webhook_timeout_blocks_pods() -> Incident:
     wl = inc.deployment("notifications", "notifier", [
         Rev(8, at - timedelta(days=4), "deploy 2.9.0", mk("2.9.0")),
         Rev(9, at, "deploy 2.10.0", mk("2.10.0"))],
-        {8: [P(log=dotnet), P(log=dotnet)], 9: []}, progress="progressing", replicas=3)
+        {8: [P(log=dotnet), P(log=dotnet)], 9: []}, progress="deadline", replicas=3)
     rs = inc.find("ReplicaSet", "notifications", wl.rs[9])
     inc.event(rs, "FailedCreate", 'Error creating: Internal error occurred: failed calling webhook '
               '"inject.sidecar.platform.example.com": failed to call webhook: Post "https://sidecar-injector.'
@@ -759,7 +763,7 @@ def wrong_architecture_image() -> Incident:
                     "feature-store:2.0.0 (pushed from laptop)",
             [c("feature-store", f"{REGISTRY}/ml/feature-store:2.0.0", env=env)])],
         {9: [P(log=ok), P(log=ok)], 10: [P("crashloop", log=crash, exit_code=255, run_s=lambda n: 0.4)]},
-        progress="progressing", replicas=2, max_surge="1", max_unavailable="0")
+        progress="deadline", replicas=2, max_surge="1", max_unavailable="0")
     _herring_log(inc, "web", "recommendations", L.lines(L.ticker(at - 30 * M, inc.captured, 75, lambda i, t: (
         f"[{t.strftime('%Y-%m-%d %H:%M:%S')},{i * 3 % 1000:03d}] WARN [Producer clientId=recs-producer] Got error "
         f"produce response with correlation id {88000 + i} on topic-partition recs.events-{i % 6}, retrying "
@@ -826,7 +830,7 @@ def ingress_wrong_service_port() -> Incident:
                                        'Found valid IngressClass ingress="docs/docs-site" ingressclass="nginx"',
                                        pid=7)),
                (edited + 3 * S, L.klog(edited + 3 * S, "W", "controller.go:1216",
-                                       'Service "docs/docs-site" does not have any active Endpoint for port 8080',
+                                       'Service "docs/docs-site" does not have any active Endpoint.',
                                        pid=7))]
         out += L.ticker(edited + 5 * S, inc.captured, 7, lambda i, t, k=k: L.nginx_access(
             t, f"81.2.{60 + i % 40}.{k + 3}", f"GET /guides/{['install', 'upgrade', 'api', 'faq'][i % 4]}", 503, 190,
