@@ -152,15 +152,20 @@ async def propose(
     actor: Actor,
     *,
     run_id: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> ProposalResult:
-    """Open (or update) the pull request for one remediation of one incident. Never raises for a refusal."""
+    """Open (or update) the pull request for one remediation of one incident. Never raises for a refusal.
+
+    `context` is kept in the rollback plan's data under `proposal` (so in the pending approval request
+    too): what a later completion needs to rebuild this exact call (agent/gitops/from_report.py).
+    """
     async with workdir_lock(repo.workdir):
-        return await _propose(remediation, incident, evidence, repo, provider, pipeline, actor, run_id)
+        return await _propose(remediation, incident, evidence, repo, provider, pipeline, actor, run_id, context)
 
 
 async def _propose(remediation: Remediation | dict[str, Any], incident: Incident, evidence: Sequence[str] | str,
                    repo: GitOpsRepo, provider: Provider, pipeline: Pipeline, actor: Actor,
-                   run_id: str | None) -> ProposalResult:
+                   run_id: str | None, context: dict[str, Any] | None = None) -> ProposalResult:
     if isinstance(remediation, dict) and remediation.get("action") in MANUAL_ACTIONS:
         reason = str(remediation.get("reason") or "the runbook marks this fix as manual")
         return _not_proposed(pipeline, "invalid", f"a manual remediation is not proposed as a change: {reason}",
@@ -173,14 +178,15 @@ async def _propose(remediation: Remediation | dict[str, Any], incident: Incident
         async with GitClone(repo.workdir, provider.remote_url, repo.base, env=provider.git_env()).scratch() as clone:
             if isinstance(provider, PlainGitProvider):
                 provider.clone = clone
-            return await _propose_in(clone, r, incident, evidence, repo, provider, pipeline, actor, run_id)
+            return await _propose_in(clone, r, incident, evidence, repo, provider, pipeline, actor, run_id,
+                                     context)
     except GitError as exc:
         return _not_proposed(pipeline, "failed", f"could not read the GitOps repository: {exc}", incident, run_id)
 
 
 async def _propose_in(clone: GitClone, r: Remediation, incident: Incident, evidence: Sequence[str] | str,
                       repo: GitOpsRepo, provider: Provider, pipeline: Pipeline, actor: Actor,
-                      run_id: str | None) -> ProposalResult:
+                      run_id: str | None, context: dict[str, Any] | None = None) -> ProposalResult:
     """The proposal inside one scratch work tree (removed by the caller whatever happens here)."""
     try:
         change, diff, base_commit = await _prepare(clone, repo, r)
@@ -202,6 +208,8 @@ async def _propose_in(clone: GitClone, r: Remediation, incident: Incident, evide
               "namespace": r.workload.namespace, "kind": r.workload.kind, "workdir": str(repo.workdir),
               "risk": repo.risk.name.lower()},
     )
+    if context:
+        plan.data["proposal"] = context
     action_fields: dict[str, Any] = dict(
         actor=actor, tool=TOOL_NAME, risk=repo.risk, rollback=plan,
         arguments={"changes": [{"path": p} for p in change.paths], "namespace": r.workload.namespace,

@@ -79,6 +79,33 @@ def approval_blocks(request: ApprovalRequest) -> list[dict[str, Any]]:
     ]
 
 
+DIFF_LIMIT = 2600
+"""Characters of the diff shown in Slack; the whole diff goes into the pull request body."""
+
+
+def proposal_blocks(request_id: str, summary: str, diff: str, expires_at: str,
+                    approvers: list[str]) -> list[dict[str, Any]]:
+    """A proposed fix: what it changes, the diff (redacted by the caller), Approve and Deny for the
+    policy's approvers. The button value is the approval request id, as for any approval."""
+    shown = diff if len(diff) <= DIFF_LIMIT else diff[:DIFF_LIMIT] + "\n… (the full diff goes into the pull request)"
+    fenced = shown.replace("`", "'")  # a backtick in a manifest must not close the code block
+    who = ", ".join(approvers) or "nobody (the policy lists no approvers)"
+    return [
+        _section(f":wrench: *Proposed fix*: {escape(summary)}\nNothing is pushed until an approver agrees; "
+                 "the pull request opens after approval."),
+        _section(f"```{escape(fenced)}```"),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(escape(
+            f"request {request_id} · expires {expires_at} · approvers: {who} · "
+            f"or `vigil approvals approve {request_id}`"), 2000)}]},
+        {"type": "actions", "block_id": "vigil_approval", "elements": [
+            {"type": "button", "action_id": APPROVE_ACTION, "style": "primary", "value": request_id,
+             "text": {"type": "plain_text", "text": "Approve"}},
+            {"type": "button", "action_id": REFUSE_ACTION, "style": "danger", "value": request_id,
+             "text": {"type": "plain_text", "text": "Deny"}},
+        ]},
+    ]
+
+
 def decided_blocks(request_id: str, approved: bool, who: str) -> list[dict[str, Any]]:
     verb = ":white_check_mark: Approved" if approved else ":no_entry: Refused"
     return [_section(f"{verb} by <@{who}> (request `{request_id}`)")]

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.report import Report
-from agent.server.blocks import approval_blocks, escape, report_blocks
+from agent.server.blocks import approval_blocks, escape, proposal_blocks, report_blocks
 from guardrails.approval import ApprovalRequest
 
 PAGERDUTY_NOTE_LIMIT = 24_000
@@ -114,6 +114,17 @@ class SlackThread:
     async def ask_approval(self, request: ApprovalRequest) -> None:
         await self._call("chat_postMessage", channel=self.channel, thread_ts=self.thread_ts,
                          text=escape(f"Approval needed: {request.summary}"), blocks=approval_blocks(request))
+
+    async def ask_proposal(self, request_id: str, summary: str, diff: str, expires_at: str,
+                           approvers: list[str]) -> None:
+        """The proposed fix's diff with Approve / Deny, in the thread of its report."""
+        await self._call("chat_postMessage", channel=self.channel, thread_ts=self.thread_ts,
+                         text=escape(f"Proposed fix, approval needed: {summary}"),
+                         blocks=proposal_blocks(request_id, summary, diff, expires_at, approvers))
+
+    async def post_text(self, text: str) -> None:
+        """One plain line in the thread (the pull request's link once it opens)."""
+        await self._call("chat_postMessage", channel=self.channel, thread_ts=self.thread_ts, text=escape(text))
 
     async def post_report(self, report: Report, job_id: str, chart_png: bytes | None = None,
                           intro: str | None = None) -> str:

@@ -20,6 +20,14 @@ from pydantic import ValidationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.config import Config
+from agent.gitops.from_report import (
+    ProposalError,
+    ProposalTarget,
+    complete_proposal,
+    propose_from_report,
+    read_proposal,
+    remediation_of,
+)
 from agent.incident import Incident, from_text
 from agent.queue import AsyncQueue, Enqueued, Job, JobContext, JobQueue, PermanentError, WorkerPool
 from agent.queue.approvals import PostgresApprovalStore
@@ -32,9 +40,10 @@ from agent.server.metrics import Metrics
 from agent.server.settings import ServeSettings, read_env
 from agent.telemetry import tracer
 from guardrails.action import Actor
-from guardrails.approval import ApprovalRequest, Approver, PendingApprovalStore, StoreApprover
-from guardrails.pipeline import default_policy_path
+from guardrails.approval import ApprovalRequest, Approver, DeferredApprover, PendingApprovalStore, StoreApprover
+from guardrails.pipeline import Pipeline, default_policy_path
 from guardrails.policy import Policy, load_policy
+from guardrails.redaction import redact_text
 
 log = logging.getLogger("vigil.serve")
 
@@ -45,6 +54,8 @@ INVESTIGATE = "investigate"
 FOLLOWUP = "followup"
 RESOLVED = "resolved"
 """Tell the Slack threads of an incident's reports that the source resolved it."""
+PROPOSE = "propose"
+"""Open the pull request of a proposal a person approved, and post its link where the report went."""
 RESOLVED_ATTEMPTS = 12
 RESOLVED_WAIT_SECONDS = 60.0
 """A resolution waits for a report still being written: a minute in the job, then by retrying with
@@ -75,7 +86,7 @@ class FrontDoor:
         self.approvals = _approval_store(queue, config)
         self.metrics = Metrics()
         self.pool = WorkerPool(queue, {INVESTIGATE: self._run_investigation, FOLLOWUP: self._run_followup,
-                                       RESOLVED: self._run_resolved},
+                                       RESOLVED: self._run_resolved, PROPOSE: self._run_proposal},
                                concurrency=max(1, settings.workers), lease_seconds=settings.lease_seconds,
                                on_finish=self._finished)
         self._describe_metrics()
@@ -147,6 +158,7 @@ class FrontDoor:
             await ctx.save(result)
         report = Report.model_validate(result["report"])
         await self._deliver(job, ctx, incident, report, result, thread)
+        await self._propose(job, ctx, incident, report, result, thread)
         return result
 
     async def _run_followup(self, job: Job, ctx: JobContext) -> dict[str, Any]:
@@ -194,6 +206,110 @@ class FrontDoor:
             done.append(job_id)
             await ctx.save({"posted": done})
         return {"posted": done}
+
+    # -- approve-to-fix: the report's remediation as a pending proposal, its pull request once approved ----
+    def _target(self) -> ProposalTarget | None:
+        settings = self.config.gitops
+        if settings is None:
+            return None
+        return ProposalTarget.from_settings(settings, self.config.state_dir)
+
+    async def _propose(self, job: Job, ctx: JobContext, incident: Incident, report: Report, result: dict[str, Any],
+                       thread: SlackThread | None) -> None:
+        """File the report's remediation as a pending proposal (the diff computed, nothing pushed) and show
+        it: the diff with Approve / Deny in the Slack thread, a note on the PagerDuty incident saying how
+        to approve. Each step is saved, so a retried job neither files nor posts twice."""
+        if report.remediation is None:
+            return
+        if "proposal" not in result:
+            target = self._target()
+            if target is None:
+                return  # no GitOps repository configured: the remediation stays in the report
+            reply = dict(job.payload.get("reply") or {})
+            if thread is not None:
+                reply["slack"] = {**(reply.get("slack") or {}), "channel": thread.channel,
+                                  "thread_ts": thread.thread_ts}
+            reply["job"] = job.id
+            pipeline = self._pipeline().with_approver(DeferredApprover(self.approvals))
+            outcome = await propose_from_report(report, incident, target, pipeline, self._actor(job), reply=reply)
+            result["proposal"] = {**outcome.to_dict(), "diff": redact_text(outcome.result.diff).text,
+                                  "summary": _remediation_summary(report)}
+            await ctx.save(result)
+        proposal = result["proposal"]
+        delivered: list[str] = result["delivered"]
+        if proposal["status"] != "pending":
+            return
+        request_id = str(proposal["request_id"])
+        if thread is not None and "slack_proposal" not in delivered:
+            await thread.ask_proposal(request_id, proposal["summary"], proposal["diff"], self._expiry(request_id),
+                                      self.policy.approval.approvers)
+            delivered.append("slack_proposal")
+            await ctx.save(result)
+        pd = (job.payload.get("reply") or {}).get("pagerduty") or {}
+        if pd.get("incident_id") and "pagerduty_proposal" not in delivered:
+            await self._pagerduty_note(pd["incident_id"], how_to_approve(request_id, proposal["summary"],
+                                                                         thread is not None))
+            delivered.append("pagerduty_proposal")
+            await ctx.save(result)
+
+    def _expiry(self, request_id: str) -> str:
+        row = self.approvals.get(request_id) or {}
+        return str(row.get("expires_at") or "")
+
+    def _pipeline(self) -> Pipeline:
+        from agent.runtime import process_pipeline
+
+        return process_pipeline(self.config)
+
+    async def _pagerduty_note(self, incident_id: str, text: str) -> None:
+        s = self.settings.pagerduty
+        await post_pagerduty_note(self.http, s.api_url, read_env(s.api_token_env, self.environ), s.from_email,
+                                  incident_id, text)
+
+    async def proposal_decided(self, request_id: str, approved: bool) -> str | None:
+        """A person decided a proposal (Slack, HTTP, `vigil approvals`): queue the job that opens its pull
+        request. Returns the job id, or None for a refusal or a request that is not a proposal."""
+        try:
+            proposal = read_proposal(self.approvals, request_id)
+        except ProposalError:
+            return None
+        if not approved:
+            return None
+        enqueued = await self.submit(proposal.incident, kind=PROPOSE, dedupe_key=f"propose:{request_id}",
+                                     extra={"request_id": request_id})
+        return enqueued.job_id
+
+    async def _run_proposal(self, job: Job, ctx: JobContext) -> dict[str, Any]:
+        """Open the approved pull request, then post its link to the thread and the incident it came from."""
+        request_id = str(job.payload.get("request_id") or "")
+        result = dict(job.result or {})
+        if "outcome" not in result:
+            target = self._target()
+            if target is None:
+                raise PermanentError("no GitOps repository is configured (the config's gitops: section)")
+            try:
+                outcome = await complete_proposal(self.approvals, request_id, target, self._pipeline())
+            except ProposalError as exc:
+                raise PermanentError(str(exc)) from exc
+            if outcome.result.status == "failed":
+                raise RuntimeError(f"the pull request could not be opened: {outcome.result.reason}")
+            result = {"outcome": outcome.to_dict(), "delivered": []}
+            await ctx.save(result)
+        outcome_data = result["outcome"]
+        reply = read_proposal(self.approvals, request_id).reply
+        text = proposal_outcome_text(request_id, outcome_data)
+        delivered: list[str] = result["delivered"]
+        slack = reply.get("slack") or {}
+        if self.slack is not None and slack.get("channel") and slack.get("thread_ts") and "slack" not in delivered:
+            await SlackThread(self.slack, slack["channel"], slack["thread_ts"]).post_text(text)
+            delivered.append("slack")
+            await ctx.save(result)
+        pd = reply.get("pagerduty") or {}
+        if pd.get("incident_id") and "pagerduty" not in delivered:
+            await self._pagerduty_note(pd["incident_id"], text)
+            delivered.append("pagerduty")
+            await ctx.save(result)
+        return result
 
     async def _when_finished(self, job_id: str, wait_seconds: float) -> Job | None:
         """The job once it is no longer queued or running, or as it is when `wait_seconds` have passed."""
@@ -306,6 +422,27 @@ def _approval_store(queue: JobQueue, config: Config) -> PendingApprovalStore:
     return PendingApprovalStore(config.state_dir / "approvals.db")
 
 
+def _remediation_summary(report: Report) -> str:
+    remediation = remediation_of(report)
+    return remediation.summary() if remediation is not None else ""
+
+
+def how_to_approve(request_id: str, summary: str, in_slack: bool) -> str:
+    """The PagerDuty note of a pending proposal: what it would change and every way to decide it."""
+    slack = "the Approve button in the Slack thread, or " if in_slack else ""
+    return (f"Vigil proposes a fix: {summary}\nNothing is changed until an approver agrees. Approve with "
+            f"{slack}`vigil approvals approve {request_id}` (deny: `vigil approvals deny {request_id}`), or "
+            f"POST /approvals/{request_id}/approve on vigil serve. The pull request opens after approval.")
+
+
+def proposal_outcome_text(request_id: str, outcome: dict[str, Any]) -> str:
+    """One line for the thread and the incident once an approved proposal was acted on."""
+    if outcome.get("pr_url"):
+        return (f"Pull request for the approved fix ({request_id}): {outcome['pr_url']} "
+                f"(branch {outcome.get('branch')}; undo with `vigil rollback {outcome.get('action_id')}`)")
+    return f"No pull request for {request_id}: {outcome.get('status')}: {outcome.get('reason')}"
+
+
 def _incident(job: Job) -> Incident:
     try:
         return Incident.model_validate(job.payload.get("incident"))
@@ -313,4 +450,4 @@ def _incident(job: Job) -> Incident:
         raise PermanentError(f"the stored incident of job {job.id} cannot be read: {exc}") from exc
 
 
-__all__ = ["FOLLOWUP", "INVESTIGATE", "RESOLVED", "DeliveryError", "FrontDoor", "InvestigateFn"]
+__all__ = ["FOLLOWUP", "INVESTIGATE", "PROPOSE", "RESOLVED", "DeliveryError", "FrontDoor", "InvestigateFn"]

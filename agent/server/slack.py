@@ -6,7 +6,9 @@
 * A reply in such a thread (a follow-up question): answered in the thread with the first
   investigation's context (its labels: namespace, workload, cluster).
 * Approve / Refuse buttons: resolve the pending approval, but only for users the policy's
-  `approval.approvers` allows (and never the requester for high-risk actions).
+  `approval.approvers` allows (and never the requester for high-risk actions). Approving a proposed
+  fix (agent/gitops/from_report.py) queues the job that opens its pull request; anyone else's click
+  changes nothing and is told why, to them alone.
 
 Before bolt sees a request this module refuses oversized bodies, checks Slack's v0 signature and
 the timestamp's freshness on the raw bytes, validates the fields Vigil uses with typed models
@@ -105,6 +107,7 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         if problem is not None:
             await client.chat_postEphemeral(channel=channel, user=user, text=f"Not recorded: {problem}.")
             return
+        await door.proposal_decided(request_id, approved)  # an approved fix: its pull request opens in a job
         message_ts = (click.message.ts if click.message else None) or (container.message_ts if container else None)
         if channel and message_ts:
             await client.chat_update(channel=channel, ts=message_ts, text="Approval decided",

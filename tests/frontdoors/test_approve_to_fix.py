@@ -1,0 +1,181 @@
+"""Approve-to-fix through `vigil serve`: a report's remediation becomes a pending proposal (diff and
+Approve / Deny in the Slack thread, a PagerDuty note saying how to approve), a signed click by a
+policy approver opens the pull request as a branch on a real bare git remote, and its link goes back
+to the thread and the incident. The Slack app is the real slack-bolt with requests signed in Slack's
+v0 scheme; Slack's and PagerDuty's APIs are the local recorder (documented response shapes), the
+investigation is the deterministic one of conftest with a remediation added."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from agent.gitops.remediation import Remediation
+from agent.report import Report
+from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION
+from guardrails.pipeline import default_policy_path
+from tests.frontdoors.conftest import AM_TOKEN, PD_SECRETS, SLACK_SECRET, FakeInvestigation, Recorder, Service
+from tests.frontdoors.test_slack import action_body, post_slack
+
+pytestmark = pytest.mark.anyio
+
+GITOPS_REPO = Path(__file__).resolve().parents[2] / "examples" / "gitops-repo"
+APPROVER = "UAPPROVER"
+MEMORY_FIX = {"action": "set_memory_limit", "workload": {"kind": "Deployment", "name": "checkout", "namespace": "shop"},
+              "value": "768Mi", "reason": "checkout is OOMKilled at 512Mi; usage peaks at 610Mi"}
+
+
+def bare_remote(tmp_path: Path) -> Path:
+    """A bare repository whose `main` holds the example GitOps repository in one commit."""
+    seed = tmp_path / "seed"
+    shutil.copytree(GITOPS_REPO, seed)
+    env = ["-c", "user.name=Test", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
+    subprocess.run(["git", *env, "init", "-q", str(seed)], check=True)
+    subprocess.run(["git", *env, "-C", str(seed), "add", "-A"], check=True)
+    subprocess.run(["git", *env, "-C", str(seed), "commit", "-q", "-m", "layout"], check=True)
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(bare)], check=True)
+    return bare
+
+
+def branches(remote: Path) -> list[str]:
+    out = subprocess.run(["git", "-C", str(remote), "for-each-ref", "--format=%(refname:short)", "refs/heads"],
+                         check=True, capture_output=True, text=True).stdout
+    return sorted(out.split())
+
+
+def policy_with_approvers(tmp_path: Path, approvers: list[str]) -> Path:
+    policy = yaml.safe_load(default_policy_path().read_text())
+    policy["approval"]["approvers"] = approvers
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy))
+    return path
+
+
+class FixingInvestigation(FakeInvestigation):
+    """The deterministic investigation, with the runbook's memory fix as the report's remediation."""
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Report:
+        report = await super().__call__(*args, **kwargs)
+        return report.model_copy(update={"remediation": Remediation.model_validate(MEMORY_FIX)})
+
+
+class Fixture(Service):
+    remote: Path
+
+
+@pytest.fixture
+async def fixing(tmp_path: Path, recorder: Recorder) -> AsyncIterator[Fixture]:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from agent.config import Config
+    from agent.server.app import create_app
+    from agent.server.settings import ServeSettings
+
+    remote = bare_remote(tmp_path)
+    environ = {"VIGIL_SLACK_SIGNING_SECRET": SLACK_SECRET, "VIGIL_SLACK_BOT_TOKEN": "xoxb-test",
+               "VIGIL_PAGERDUTY_SIGNING_SECRET": ",".join(PD_SECRETS), "VIGIL_PAGERDUTY_API_TOKEN": "pd-api-token",
+               "VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN}
+    settings = ServeSettings.model_validate({
+        "workers": 1, "retry_base_seconds": 0.0,
+        "pagerduty": {"api_url": recorder.url, "from_email": "oncall@example.com"},
+        "slack": {"api_url": recorder.url + "/api/", "report_channel": "C1", "charts": False}})
+    config = Config.model_validate({
+        "state_dir": str(tmp_path / "state"), "policy": str(policy_with_approvers(tmp_path, [f"slack:{APPROVER}"])),
+        "gitops": {"provider": "git", "remote": str(remote), "workdir": str(tmp_path / "clone")}})
+    fake = FixingInvestigation()
+    slack = AsyncWebClient(token="xoxb-test", base_url=recorder.url + "/api/")
+    app = create_app(settings, config, investigate=fake, slack_client=slack, environ=environ)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://vigil") as client:
+        service = Fixture(app, app.state.door, client, fake, recorder, environ)
+        service.remote = remote
+        yield service
+    app.state.door.queue.sync.close()
+
+
+async def alert(service: Service) -> None:
+    payload = {"version": "4", "status": "firing", "receiver": "vigil", "groupKey": "{}:{alertname=\"OOM\"}",
+               "groupLabels": {"alertname": "KubePodOOMKilled"}, "commonLabels": {}, "commonAnnotations": {},
+               "externalURL": "http://am", "alerts": [{
+                   "status": "firing", "labels": {"alertname": "KubePodOOMKilled", "namespace": "shop",
+                                                  "deployment": "checkout", "severity": "critical"},
+                   "annotations": {"summary": "checkout OOMKilled"}, "startsAt": "2026-01-01T00:00:00Z",
+                   "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "abc123def456"}]}
+    response = await service.client.post("/webhooks/alertmanager", json=payload,
+                                         headers={"Authorization": f"Bearer {AM_TOKEN}"})
+    assert response.status_code == 202, response.text
+    await service.run_jobs(seconds=30)
+
+
+def proposal_post(recorder: Recorder) -> dict[str, Any]:
+    posts = [c.form_or_json() for c in recorder.calls("chat.postMessage")]
+    [post] = [p for p in posts if str(p.get("text", "")).startswith("Proposed fix")]
+    return post
+
+
+def button_value(post: dict[str, Any]) -> str:
+    blocks = post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"])
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    values = {e["action_id"]: e["value"] for e in actions["elements"]}
+    assert values[APPROVE_ACTION] == values[REFUSE_ACTION]
+    return str(values[APPROVE_ACTION])
+
+
+async def test_a_click_by_an_approver_opens_one_pull_request_and_links_it(fixing: Fixture) -> None:
+    await alert(fixing)
+    [job] = fixing.door.queue.sync.list()
+    assert job.state == "done", job.last_error
+    assert job.result["proposal"]["status"] == "pending" and branches(fixing.remote) == ["main"], \
+        "nothing is pushed before an approval"
+    post = proposal_post(fixing.recorder)
+    assert "memory" in json.dumps(post["blocks"]) and "+" in json.dumps(post["blocks"]), "the diff is shown"
+    request_id = button_value(post)
+    assert request_id == job.result["proposal"]["request_id"]
+
+    # Someone the policy does not list: told so, privately; nothing changes.
+    response = await post_slack(fixing, action_body(APPROVE_ACTION, request_id, "UINTRUDER"))
+    assert response.status_code == 200
+    [ephemeral] = [c.form_or_json() for c in fixing.recorder.calls("chat.postEphemeral")]
+    assert ephemeral["user"] == "UINTRUDER" and "not among the approvers" in ephemeral["text"]
+    await fixing.run_jobs()
+    assert branches(fixing.remote) == ["main"]
+    assert fixing.door.approvals.get(request_id)["status"] == "pending"
+
+    # The approver: the pull request (a branch on the plain-git remote) opens, its link is posted back.
+    response = await post_slack(fixing, action_body(APPROVE_ACTION, request_id, APPROVER))
+    assert response.status_code == 200
+    await fixing.run_jobs()
+    [branch] = [b for b in branches(fixing.remote) if b != "main"]
+    assert branch.startswith("vigil/"), branch
+    changed = subprocess.run(["git", "-C", str(fixing.remote), "diff", "main", branch], check=True,
+                             capture_output=True, text=True).stdout
+    assert "768Mi" in changed and "512Mi" in changed
+    texts = [str(c.form_or_json().get("text", "")) for c in fixing.recorder.calls("chat.postMessage")]
+    assert any(t.startswith("Pull request for the approved fix") and branch in t for t in texts)
+    notes = [c.form_or_json() for c in fixing.recorder.calls("/notes")]
+    assert notes == [], "an Alertmanager incident has no PagerDuty incident to note"
+
+    # A second click: already decided, said so; still one branch.
+    await post_slack(fixing, action_body(APPROVE_ACTION, request_id, APPROVER))
+    await fixing.run_jobs()
+    assert len(branches(fixing.remote)) == 2
+    assert "already decided" in fixing.recorder.calls("chat.postEphemeral")[-1].form_or_json()["text"]
+
+
+async def test_deny_pushes_nothing(fixing: Fixture) -> None:
+    await alert(fixing)
+    request_id = button_value(proposal_post(fixing.recorder))
+    await post_slack(fixing, action_body(REFUSE_ACTION, request_id, APPROVER))
+    await fixing.run_jobs()
+    assert branches(fixing.remote) == ["main"]
+    assert fixing.door.approvals.get(request_id)["status"] == "refused"
+    kinds = [j.kind for j in fixing.door.queue.sync.list()]
+    assert kinds == ["investigate"], "a refusal queues no pull request"
