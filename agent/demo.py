@@ -215,20 +215,21 @@ def _approver(approve: bool, interactive: bool, user: str) -> Any:
 
 
 async def _propose(report: Report, incident: Incident, runtime: Any, actor: Any, work: Path, out: Console) -> None:
+    """The report's remediation through the one approve-to-fix path (agent/gitops/from_report.py),
+    against a local bare remote; the approver is the terminal prompt, `--yes`, or nobody."""
+    from agent.gitops.from_report import ProposalTarget, propose_from_report
     from agent.gitops.plain_git import PlainGitProvider
-    from agent.gitops.propose import GitOpsRepo, propose
+    from agent.gitops.propose import GitOpsRepo
     from guardrails.redaction import redact_text
 
     if not report.remediation:
         out.print("[yellow]no GitOps change proposed[/yellow]: the report carries no remediation", highlight=False)
         return
     remote = demo_gitops_remote(work)
-    provider = PlainGitProvider(str(remote))
-    repo = GitOpsRepo(workdir=work / "gitops-clone")
-    evidence = [f"{h.cause} (evidence {', '.join(h.evidence)})" for h in report.hypotheses[:3]]
-    out.print(f"[cyan]gitops[/cyan] proposing {report.remediation.get('action')} on {remote}", highlight=False)
-    result = await propose(report.remediation, incident, evidence, repo, provider, runtime.pipeline, actor,
-                           run_id=report.run_id)
+    target = ProposalTarget(GitOpsRepo(workdir=work / "gitops-clone"), PlainGitProvider(str(remote)))
+    out.print(f"[cyan]gitops[/cyan] proposing {report.remediation.summary()} on {remote}", highlight=False)
+    outcome = await propose_from_report(report, incident, target, runtime.pipeline, actor)
+    result = outcome.result
     if result.ok:
         out.print(f"[green]pull request[/green] {result.summary()}", highlight=False)
         out.print(redact_text(result.diff).text, markup=False, highlight=False, soft_wrap=True)
