@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
@@ -78,7 +79,7 @@ class AuditKey:
     secret: bytes = field(repr=False)
     source: str
 
-    @property
+    @functools.cached_property
     def kid(self) -> str:
         """A short public id of the key, stored in each record so a wrong key is told apart from tampering."""
         return hashlib.sha256(b"vigil-audit-kid\0" + self.secret).hexdigest()[:16]
@@ -334,11 +335,12 @@ def write_head(head_path: Path, seq: int, digest: str, key: AuditKey) -> None:
         _replace_head(head_path, data)
         return
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise IsADirectoryError(head_path)
         if os.pwrite(fd, data, 0) != len(data):
             raise OSError(f"short write to {head_path}")
-        if os.fstat(fd).st_size > len(data):  # a longer head written by hand or by an older version
+        if info.st_size > len(data):  # a longer head written by hand or by an older version
             os.ftruncate(fd, len(data))
     except OSError:
         os.close(fd)
