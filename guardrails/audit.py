@@ -321,9 +321,10 @@ def write_head(head_path: Path, seq: int, digest: str, key: AuditKey) -> None:
     The first head is created whole (a temporary file renamed into place), so it is never seen
     empty. After that it is overwritten in place: one `pwrite` of `HEAD_BYTES` at offset 0, which
     costs a tenth of a rename per group of records. Readers cannot see it half written, since
-    `verify` reads the head under a shared flock of the log; a crash cannot tear it either, as it
-    lies in the file's first sector, which a disk writes whole. What it says, and so the
-    truncation check, is the same as before.
+    `verify` reads the head under a shared flock of the log. A crash does not tear it in practice:
+    it lies in the file's first 512-byte sector, which disks write whole (PostgreSQL's pg_control
+    relies on the same); were it torn, `verify` reports the head as unreadable or forged, never
+    passes it. What it says, and so the truncation check, is the same as before.
     """
     head = {"seq": seq, "hash": digest, "kid": key.kid, "mac": _head_mac(key, seq, digest)}
     data = json.dumps(head, sort_keys=True).encode()
