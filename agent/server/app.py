@@ -3,6 +3,8 @@
     POST /webhooks/alertmanager   Alertmanager webhook v4 (bearer or basic auth)
     POST /webhooks/pagerduty      PagerDuty webhooks v3 (HMAC-SHA256 signatures)
     POST /slack/events            the Slack app: slash command, events, interactivity
+    GET  /approvals               pending approvals (bearer token, agent/server/approvals_api.py)
+    POST /approvals/{id}/approve  decide one as a named approver (or .../deny)
     GET  /healthz                 the process is alive
     GET  /readyz                  the queue answers and the workers run (else 503)
     GET  /metrics                 Prometheus text exposition
@@ -30,7 +32,7 @@ from agent import telemetry
 from agent.config import Config
 from agent.queue import JobQueue, open_queue
 from agent.queue.model import Backoff
-from agent.server import webhooks
+from agent.server import approvals_api, webhooks
 from agent.server.service import FrontDoor, InvestigateFn
 from agent.server.settings import ServeSettings, read_env
 from agent.server.slack import SlackEndpoint, not_configured
@@ -49,6 +51,8 @@ def create_app(settings: ServeSettings, config: Config, *, investigate: Investig
     routes = [
         Route("/webhooks/alertmanager", last_resort("alertmanager", webhooks.alertmanager), methods=["POST"]),
         Route("/webhooks/pagerduty", last_resort("pagerduty", webhooks.pagerduty), methods=["POST"]),
+        Route("/approvals", last_resort("approvals", approvals_api.list_pending), methods=["GET"]),
+        Route("/approvals/{request_id}/{verb}", last_resort("approvals", approvals_api.decide), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),

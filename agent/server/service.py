@@ -37,9 +37,10 @@ from agent.server import chart
 from agent.server.blocks import escape
 from agent.server.delivery import DeliveryError, SlackThread, post_pagerduty_note
 from agent.server.metrics import Metrics
+from agent.server.proposals import PROPOSE, completion_payload
 from agent.server.settings import ServeSettings, read_env
 from agent.telemetry import tracer
-from guardrails.action import Actor
+from guardrails.action import Actor, Risk
 from guardrails.approval import ApprovalRequest, Approver, DeferredApprover, PendingApprovalStore, StoreApprover
 from guardrails.pipeline import Pipeline, default_policy_path
 from guardrails.policy import Policy, load_policy
@@ -54,8 +55,7 @@ INVESTIGATE = "investigate"
 FOLLOWUP = "followup"
 RESOLVED = "resolved"
 """Tell the Slack threads of an incident's reports that the source resolved it."""
-PROPOSE = "propose"
-"""Open the pull request of a proposal a person approved, and post its link where the report went."""
+
 RESOLVED_ATTEMPTS = 12
 RESOLVED_WAIT_SECONDS = 60.0
 """A resolution waits for a report still being written: a minute in the job, then by retrying with
@@ -275,8 +275,9 @@ class FrontDoor:
             return None
         if not approved:
             return None
+        payload = completion_payload(proposal)
         enqueued = await self.submit(proposal.incident, kind=PROPOSE, dedupe_key=f"propose:{request_id}",
-                                     extra={"request_id": request_id})
+                                     extra={"request_id": payload["request_id"]})
         return enqueued.job_id
 
     async def _run_proposal(self, job: Job, ctx: JobContext) -> dict[str, Any]:
@@ -408,6 +409,17 @@ class FrontDoor:
 
     def may_approve(self, actor_name: str) -> bool:
         return self.policy.approval.may_approve(actor_name)
+
+    def approval_problem(self, actor: str, request_id: str) -> str | None:
+        """Why `actor` may not decide this request (Slack button, HTTP API), or None when they may."""
+        if not self.may_approve(actor):
+            return f"{actor} is not among the approvers the policy allows (approval.approvers)"
+        row = self.approvals.get(request_id)
+        if row is None:
+            return "no such approval request"
+        if int(row["risk"]) >= int(self.policy.approval.distinct_risk) and row["requester"] == actor:
+            return f"a {Risk(int(row['risk'])).name.lower()}-risk action needs an approver other than its requester"
+        return None
 
     async def aclose(self) -> None:
         self.pool.stop()

@@ -83,6 +83,8 @@ class ServeSettings(_Section):
     dedupe_window_seconds: float = 3600.0
     """A repeat of an incident finished less than this long ago joins the finished job."""
     max_body_bytes: int = 1_048_576
+    api_token_env: str | None = "VIGIL_API_TOKEN"
+    """The bearer token of the HTTP approvals API (`/approvals`); unset: the API answers 503."""
     alertmanager: AlertmanagerDoor = Field(default_factory=AlertmanagerDoor)
     pagerduty: PagerDutyDoor = Field(default_factory=PagerDutyDoor)
     slack: SlackDoor = Field(default_factory=SlackDoor)

@@ -37,7 +37,6 @@ from agent.server.bodies import Refused, read_body
 from agent.server.service import FOLLOWUP, FrontDoor
 from agent.server.signatures import slack_problem
 from agent.server.slack_requests import BlockActions, EventCallback, SlashCommand, read_slack_request
-from guardrails.action import Risk
 
 HELP = ("Usage: `/vigil investigate <what is wrong>` (for example `/vigil investigate checkout pods OOMKilled in "
         "namespace shop`). Vigil answers in a thread; reply in the thread to ask a follow-up.")
@@ -126,14 +125,7 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
 
 def _approval_problem(door: FrontDoor, actor: str, request_id: str) -> str | None:
     """Why `actor` may not decide this request, or None when they may."""
-    if not door.may_approve(actor):
-        return f"{actor} is not among the approvers the policy allows (approval.approvers)"
-    row = door.approvals.get(request_id)
-    if row is None:
-        return "no such approval request"
-    if int(row["risk"]) >= int(door.policy.approval.distinct_risk) and row["requester"] == actor:
-        return f"a {Risk(int(row['risk'])).name.lower()}-risk action needs an approver other than its requester"
-    return None
+    return door.approval_problem(actor, request_id)
 
 
 async def _thread_request(door: FrontDoor, envelope: EventCallback, question: str, allow_new: bool) -> None:

@@ -179,3 +179,56 @@ async def test_deny_pushes_nothing(fixing: Fixture) -> None:
     assert fixing.door.approvals.get(request_id)["status"] == "refused"
     kinds = [j.kind for j in fixing.door.queue.sync.list()]
     assert kinds == ["investigate"], "a refusal queues no pull request"
+
+
+API_TOKEN = "approvals-api-token-for-tests"
+
+
+async def test_pagerduty_note_says_how_to_approve_and_the_http_api_opens_the_pull_request(fixing: Fixture) -> None:
+    from tests.frontdoors.test_webhooks import pd_event, post_pd
+
+    fixing.environ["VIGIL_API_TOKEN"] = API_TOKEN
+    response = await post_pd(fixing, pd_event(incident_id="PFIX1"))
+    assert response.status_code == 202, response.text
+    await fixing.run_jobs(seconds=30)
+    notes = [str(c.form_or_json()["note"]["content"]) for c in fixing.recorder.calls("/incidents/PFIX1/notes")]
+    [how] = [n for n in notes if n.startswith("Vigil proposes a fix")]
+    request_id = how.split("vigil approvals approve ", 1)[1].split("`", 1)[0]
+    assert fixing.door.approvals.get(request_id)["status"] == "pending" and branches(fixing.remote) == ["main"]
+
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    listed = await fixing.client.get("/approvals", headers=auth)
+    assert [r["id"] for r in listed.json()["pending"]] == [request_id]
+    assert (await fixing.client.get("/approvals")).status_code == 401
+    assert (await fixing.client.get("/approvals", headers={"Authorization": "Bearer wrong"})).status_code == 401
+    url = f"/approvals/{request_id}/approve"
+    refused = await fixing.client.post(url, json={"approver": "mallory"}, headers=auth)
+    assert refused.status_code == 403 and "not among the approvers" in refused.json()["detail"]
+    bad = await fixing.client.post(url, json={"approver": ["x"]}, headers=auth)
+    assert bad.status_code == 422
+    assert (await fixing.client.post("/approvals/apr_nope/approve", json={"approver": f"slack:{APPROVER}"},
+                                     headers=auth)).status_code == 404
+    await fixing.run_jobs()
+    assert branches(fixing.remote) == ["main"], "refused calls change nothing"
+
+    ok = await fixing.client.post(url, json={"approver": f"slack:{APPROVER}"}, headers=auth)
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["pull_request_job"]
+    again = await fixing.client.post(url, json={"approver": f"slack:{APPROVER}"}, headers=auth)
+    assert again.status_code == 409
+    await fixing.run_jobs()
+    [branch] = [b for b in branches(fixing.remote) if b != "main"]
+    notes = [str(c.form_or_json()["note"]["content"]) for c in fixing.recorder.calls("/incidents/PFIX1/notes")]
+    assert any(n.startswith("Pull request for the approved fix") and branch in n for n in notes), notes
+
+
+async def test_an_expired_proposal_cannot_be_approved(fixing: Fixture) -> None:
+    await alert(fixing)
+    request_id = button_value(proposal_post(fixing.recorder))
+    store = fixing.door.approvals
+    with store._connect() as db:  # the policy's timeout passing, without waiting 15 minutes
+        db.execute("UPDATE approvals SET expires_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", (request_id,))
+    await post_slack(fixing, action_body(APPROVE_ACTION, request_id, APPROVER))
+    await fixing.run_jobs()
+    assert "expired" in fixing.recorder.calls("chat.postEphemeral")[-1].form_or_json()["text"]
+    assert branches(fixing.remote) == ["main"]

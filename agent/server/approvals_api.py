@@ -1,0 +1,76 @@
+"""The HTTP approvals API of `vigil serve`: list pending approvals, approve or deny one.
+
+    GET  /approvals                  pending requests, oldest first
+    POST /approvals/{id}/approve     body {"approver": "alice", "note": "..."}
+    POST /approvals/{id}/deny        the same body
+
+For a tool a team already has (an internal portal, a chat bot other than Slack). The caller holds the
+bearer token named by `serve.api_token_env` and names the person deciding; that name must be among the
+policy's `approval.approvers` and, above the policy's threshold, not the requester, as for a Slack
+click. An approved proposed fix queues the job that opens its pull request, like the Slack button.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from agent.server.bodies import Refused, parse_json, read_body, validate
+from agent.server.service import FrontDoor
+from agent.server.settings import read_env
+from agent.server.signatures import verify_http_auth
+
+CHANNEL = "http api"
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approver: str = Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")
+    note: str = Field("", max_length=2000)
+
+
+def _authorise(door: FrontDoor, request: Request) -> None:
+    token = read_env(door.settings.api_token_env, door.environ)
+    if not token:
+        raise Refused(503, "not_configured", f"the approvals API is off: set {door.settings.api_token_env}")
+    if not verify_http_auth(request.headers.get("authorization"), bearer=token, basic_user=None,
+                            basic_password=None):
+        raise Refused(401, "unauthorized", "send the approvals API's bearer token")
+
+
+async def list_pending(request: Request) -> JSONResponse:
+    door: FrontDoor = request.app.state.door
+    try:
+        _authorise(door, request)
+    except Refused as refused:
+        return refused.response()
+    return JSONResponse({"pending": door.approvals.pending()})
+
+
+async def decide(request: Request) -> JSONResponse:
+    door: FrontDoor = request.app.state.door
+    request_id = str(request.path_params.get("request_id", ""))
+    verb = str(request.path_params.get("verb", ""))
+    try:
+        _authorise(door, request)
+        if verb not in ("approve", "deny"):
+            raise Refused(404, "not_found", "use /approvals/{id}/approve or /approvals/{id}/deny")
+        body = await read_body(request, door.settings.max_body_bytes)
+        decision = validate(Decision, parse_json(body))
+        approved = verb == "approve"
+        problem = door.approval_problem(decision.approver, request_id)
+        if problem == "no such approval request":
+            raise Refused(404, "not_found", f"no approval request {request_id!r}")
+        if problem is not None:
+            raise Refused(403, "forbidden", problem)
+        if not door.approvals.resolve(request_id, decision.approver, approved, CHANNEL, decision.note):
+            raise Refused(409, "decided", f"{request_id} was already decided or has expired")
+    except Refused as refused:
+        door.count("approvals", refused.error)
+        return refused.response()
+    job_id = await door.proposal_decided(request_id, approved)
+    door.count("approvals", "approved" if approved else "denied")
+    return JSONResponse({"request_id": request_id, "status": "approved" if approved else "refused",
+                         "approver": decision.approver, "pull_request_job": job_id})
