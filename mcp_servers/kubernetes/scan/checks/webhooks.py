@@ -1,21 +1,40 @@
-"""Admission webhooks whose Service is missing or has no ready endpoints.
+"""Admission webhooks that block creates: a missing or empty backend, or calls the API server reports failing.
 
 A Validating or Mutating webhook with `failurePolicy: Fail` (the v1 default) whose backend cannot
 answer rejects every matching create or update: rollouts stall with FailedCreate events that name
-the webhook. URL-based webhooks (outside the cluster) are not checked.
+the webhook. The backend's Service is checked for in-cluster webhooks; for every webhook, in-cluster
+or by URL, the events the controllers record carry the API server's own words, `failed calling
+webhook "<name>": <error>` or `admission webhook "<name>" denied the request: <why>`, and those name
+the configuration to look at even when its backend looks healthy from inside the cluster (a
+control-plane firewall, a wrong port, an expired serving certificate).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from mcp_servers.kubernetes.scan.checks.base import pod_is_ready, ref
+from mcp_servers.kubernetes.scan.checks.base import clip, earliest, iso, latest, pod_is_ready, quote, ref
 from mcp_servers.kubernetes.scan.checks.services import ready_addresses, selected_pods
 from mcp_servers.kubernetes.scan.model import ObjectRef, ScanFinding, Severity
-from mcp_servers.kubernetes.scan.snapshot import Snapshot
+from mcp_servers.kubernetes.scan.snapshot import Event, Snapshot
 
-CHECK_IDS = ("webhook.missing_service", "webhook.no_endpoints")
+CHECK_IDS = ("webhook.missing_service", "webhook.no_endpoints", "webhook.calls_failing", "webhook.denied")
+
+# The API server's wording (k8s.io/apiserver admission webhook errors), stable across releases.
+_FAILED_CALL = re.compile(r'failed calling webhook "(?P<hook>[^"]+)": (?P<error>.*)', re.S)
+_DENIED = re.compile(r'admission webhook "(?P<hook>[^"]+)" denied the request:? ?(?P<error>.*)', re.S)
+
+# What kind of failure the call's error text is, most specific first.
+_CALL_ERRORS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tls", ("x509:", "certificate", "tls:")),
+    ("timeout", ("context deadline exceeded", "timeout", "timed out", "i/o timeout")),
+    ("refused", ("connection refused",)),
+    ("no_endpoints", ("no endpoints available",)),
+    ("service_not_found", ("not found",)),
+    ("dns", ("no such host",)),
+)
 
 
 def _config(snap: Snapshot, config: dict[str, Any]) -> list[ScanFinding]:
@@ -58,9 +77,73 @@ def _config(snap: Snapshot, config: dict[str, Any]) -> list[ScanFinding]:
     return out
 
 
+def call_error_class(error: str) -> str:
+    """`timeout`, `tls`, `refused`... for the error text after `failed calling webhook "x":`."""
+    low = error.lower()
+    for name, needles in _CALL_ERRORS:
+        if any(n in low for n in needles):
+            return name
+    return "error"
+
+
+def _blocked_events(snap: Snapshot) -> dict[tuple[str, str], list[tuple[Event, str]]]:
+    """Events whose message carries the API server's webhook error, by (check, webhook name)."""
+    out: dict[tuple[str, str], list[tuple[Event, str]]] = {}
+    for e in snap.events:
+        # A denial is an answer, so it wins over the "failed calling" wrapper some versions put around it.
+        for check, pattern in (("webhook.denied", _DENIED), ("webhook.calls_failing", _FAILED_CALL)):
+            found = pattern.search(e.message)
+            if found:
+                out.setdefault((check, found.group("hook")), []).append((e, found.group("error").strip()))
+                break
+    return out
+
+
+def _blocked(config: dict[str, Any], blocked: dict[tuple[str, str], list[tuple[Event, str]]]) -> list[ScanFinding]:
+    """A finding per webhook of this configuration that the events show failing or denying."""
+    kind = str(config.get("kind"))
+    subject = ref(config, kind)
+    out = []
+    for hook in config.get("webhooks") or []:
+        name = str(hook.get("name") or "")
+        policy = hook.get("failurePolicy") or "Fail"
+        client = hook.get("clientConfig") or {}
+        svc = client.get("service") or {}
+        target = (f"Service {svc.get('namespace')}/{svc.get('name')} port {svc.get('port', 443)}" if svc
+                  else str(client.get("url") or "its URL"))
+        for check in ("webhook.calls_failing", "webhook.denied"):
+            seen = blocked.get((check, name))
+            if not seen:
+                continue
+            objects = sorted({f"{e.kind} {e.namespace}/{e.name}" for e, _ in seen})
+            error = seen[-1][1]
+            times = sum(e.count for e, _ in seen)
+            details: dict[str, Any] = {"webhook": name, "failure_policy": policy, "target": target,
+                                       "timeout_seconds": hook.get("timeoutSeconds"), "blocked": objects[:5],
+                                       "blocked_count": len(objects), "error": clip(error)}
+            if check == "webhook.calls_failing":
+                details["error_class"] = call_error_class(error)
+                message = (f"{subject}: the API server cannot call webhook {name} ({target}, failurePolicy "
+                           f"{policy}): {clip(error, 120)}; it blocked creates of {', '.join(objects[:3])}"
+                           f" ({times} times)")
+            else:
+                message = (f"{subject}: webhook {name} denies creates of {', '.join(objects[:3])}: "
+                           f"{clip(error, 120)} ({times} times)")
+            firsts = [e.first or e.last for e, _ in seen]
+            lasts = [e.last or e.first for e, _ in seen]
+            out.append(ScanFinding(
+                check=check, severity="critical" if policy == "Fail" or check == "webhook.denied" else "warning",
+                object=subject, reason="FailedCallingWebhook" if check == "webhook.calls_failing" else "Denied",
+                message=message, details=details, evidence=[quote(e) for e, _ in seen[:3]],
+                since=iso(earliest(*firsts)), last_seen=iso(latest(*lasts))))
+    return out
+
+
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     out: list[ScanFinding] = []
+    blocked = _blocked_events(snap)
     for kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
         for config in snap.items(kind):
             out.extend(_config(snap, config))
+            out.extend(_blocked(config, blocked))
     return out
