@@ -107,3 +107,14 @@ class PostgresApprovalStore(PendingApprovalStore):
 def _texts(row: dict[str, Any]) -> dict[str, str]:
     """Rows as the SQLite store returns them: times as ISO text, the rest as stored."""
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+def approval_store_for(config: Any) -> PendingApprovalStore:
+    """The one approval store a deployment uses, from its config: PostgreSQL beside the job queue when
+    `serve.queue_url` is a PostgreSQL URL (replicas share it), else the state directory's SQLite file.
+    Every door that files or decides approvals (serve, `vigil approvals`, the MCP servers) opens this."""
+    serve = getattr(config, "serve", None)
+    url = getattr(serve, "queue_url", None) if serve is not None else None
+    if url and str(url).startswith(("postgresql://", "postgres://")):
+        return PostgresApprovalStore(str(url))
+    return PendingApprovalStore(config.state_dir / "approvals.db")

@@ -32,7 +32,9 @@ INSTRUCTIONS = (
     "from Kubernetes, Prometheus, Loki and the code graph behind guardrails, and returns ranked root-cause "
     "hypotheses that cite evidence ids (E1, E2, ...). Call `investigate` with a plain description of the "
     "problem (name the namespace, workload and cluster when known), or with an Alertmanager webhook body. "
-    "It never changes the cluster; proposed fixes are returned as data."
+    "It never changes the cluster; proposed fixes are returned as data. With `propose_fix` true and a GitOps "
+    "repository configured, the report's fix is also filed as a pending pull request: nothing is pushed until "
+    "a person approves it (`vigil approvals approve ID`, Slack, or the HTTP API)."
 )
 
 InvestigateFn = Callable[..., Awaitable[Report]]
@@ -61,17 +63,48 @@ def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | Non
         output: Annotated[str, Field(description="'markdown' (default) or 'json'.")] = "markdown",
         budget_tokens: Annotated[int, Field(ge=200, le=20000,
                                             description="Most tokens the answer may use.")] = DEFAULT_BUDGET_TOKENS,
+        propose_fix: Annotated[bool, Field(description="File the report's remediation as a pending pull request "
+                                                       "(pushed only after a person approves it).")] = False,
     ) -> str:
         """Run a whole read-only investigation; returns ranked root-cause hypotheses citing evidence."""
         incident = _incident(question, labels, alertmanager_payload)
         if output not in ("markdown", "json"):
             raise ToolError(f"output {output!r} is not supported; use 'markdown' or 'json'")
         run = runner or _default_investigate()
-        report = await run(incident, config, actor=caller_actor(ctx, guard), progress=_Progress(ctx))
+        actor = caller_actor(ctx, guard)
+        report = await run(incident, config, actor=actor, progress=_Progress(ctx))
         text = report.to_markdown() if output == "markdown" else report.to_json()
+        if propose_fix:
+            text += "\n\n" + await _propose(config, guard, report, incident, actor)
         return fit_text(text, budget_tokens, "raise budget_tokens to see the rest of the report")
 
     return server
+
+
+async def _propose(config: Config, guard: ServerGuard, report: Report, incident: Incident, actor: Any) -> str:
+    """The report's remediation through the one approve-to-fix path, as a pending request: the caller
+    is a program and may not approve its own change, so a person decides out of band."""
+    from agent.gitops.from_report import ProposalTarget, propose_from_report
+    from agent.queue.approvals import approval_store_for
+    from guardrails.approval import DeferredApprover
+    from guardrails.redaction import redact_text
+
+    if report.remediation is None:
+        return "## Proposed fix\nNone: the report carries no remediation."
+    if config.gitops is None:
+        return "## Proposed fix\nNot filed: no GitOps repository is configured (the config's gitops: section)."
+    try:
+        target = ProposalTarget.from_settings(config.gitops, config.state_dir)
+    except ValueError as exc:
+        return f"## Proposed fix\nNot filed: {exc}"
+    pipeline = guard.pipeline.with_approver(DeferredApprover(approval_store_for(config)))
+    outcome = await propose_from_report(report, incident, target, pipeline, actor)
+    diff = redact_text(outcome.result.diff).text
+    if outcome.pending:
+        return (f"## Proposed fix\nPending approval `{outcome.pending_id}`; nothing was pushed. A person approves "
+                f"it with `vigil approvals approve {outcome.pending_id}` and the pull request opens then."
+                f"\n\n```diff\n{diff}\n```")
+    return f"## Proposed fix\n{outcome.result.summary()}" + (f"\n\n```diff\n{diff}\n```" if diff else "")
 
 
 class _Progress:

@@ -232,3 +232,38 @@ async def test_an_expired_proposal_cannot_be_approved(fixing: Fixture) -> None:
     await fixing.run_jobs()
     assert "expired" in fixing.recorder.calls("chat.postEphemeral")[-1].form_or_json()["text"]
     assert branches(fixing.remote) == ["main"]
+
+
+async def test_mcp_investigate_files_the_fix_and_an_approval_elsewhere_opens_it(tmp_path: Path) -> None:
+    """The MCP `investigate` tool (official client, in process) files the fix as a pending request; a
+    person's decision (as `vigil approvals approve` records it) and the completion open the branch."""
+    from mcp import Client
+
+    from agent.config import Config
+    from agent.gitops.from_report import read_proposal
+    from agent.queue.approvals import approval_store_for
+    from agent.server.proposals import complete_here, filed_by_serve
+    from mcp_servers.common.server import ServerGuard
+    from mcp_servers.investigate.server import build_server
+
+    remote = bare_remote(tmp_path)
+    config = Config.model_validate({"state_dir": str(tmp_path / "state"), "gitops": {
+        "provider": "git", "remote": str(remote), "workdir": str(tmp_path / "clone")}})
+    server = build_server(config, ServerGuard.for_tests(tmp_path, "investigate"), FixingInvestigation())
+    async with Client(server) as client:
+        plain = await client.call_tool("investigate", {"question": "checkout OOMKilled in namespace shop"})
+        assert "Proposed fix" not in plain.content[0].text, "nothing is filed unless asked"
+        result = await client.call_tool("investigate", {"question": "checkout OOMKilled in namespace shop",
+                                                        "propose_fix": True})
+    text = result.content[0].text
+    assert not result.is_error, text
+    request_id = text.split("vigil approvals approve ", 1)[1].split(" ", 1)[0].strip("`")
+    assert "768Mi" in text and branches(remote) == ["main"]
+    store = approval_store_for(config)
+    assert not filed_by_serve(read_proposal(store, request_id)), "no serve job waits on this one"
+    assert store.resolve(request_id, "alice", True, "cli approvals")
+    outcome = await complete_here(config, store, request_id)
+    assert outcome.pr_url and outcome.result.status == "opened", outcome.result.reason
+    again = await complete_here(config, store, request_id)
+    assert again.result.status == "unchanged", "a second completion finds the same branch"
+    assert len(branches(remote)) == 2
