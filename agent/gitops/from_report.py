@@ -60,6 +60,16 @@ class ProposalTarget:
         """From `GitOpsSettings` (the config's `gitops:` section); raises ValueError when incomplete."""
         return cls(settings.repo(state_dir), settings.build_provider())
 
+    @classmethod
+    def for_config(cls, config: Any) -> ProposalTarget:
+        """The config's `gitops:` section under the `VIGIL_GITOPS_*` overrides, as the CLI reads it;
+        raises ValueError when no repository is named either way."""
+        from agent.gitops.settings import GitOpsSettings
+
+        section = config.gitops
+        settings = GitOpsSettings.from_env(defaults=section.model_dump(exclude_none=True) if section else None)
+        return cls.from_settings(settings, config.state_dir)
+
 
 @dataclass
 class ProposalOutcome:

@@ -36,10 +36,8 @@ def filed_by_serve(proposal: StoredProposal) -> bool:
 
 
 async def complete_here(config: Any, store: PendingApprovalStore, request_id: str) -> ProposalOutcome:
-    """Open the pull request in this process (a proposal no `vigil serve` job is waiting to answer)."""
+    """Open the pull request in this process (a proposal no `vigil serve` job is waiting to answer).
+    Raises ValueError when no GitOps repository is configured, ProposalError for a request it cannot use."""
     from agent.runtime import process_pipeline
 
-    if config.gitops is None:
-        raise ValueError("no GitOps repository is configured (the config's gitops: section)")
-    target = ProposalTarget.from_settings(config.gitops, config.state_dir)
-    return await complete_proposal(store, request_id, target, process_pipeline(config))
+    return await complete_proposal(store, request_id, ProposalTarget.for_config(config), process_pipeline(config))
