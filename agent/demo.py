@@ -142,7 +142,7 @@ async def run_demo(scenario: str | Path, *, config: Config, approve: bool, out: 
                    log: Console | None = None) -> Report:
     """Investigate `scenario` (a bundled scenario's name or a bundle directory); the report goes to `out`,
     progress and the proposal's story to `log`."""
-    from agent.cli_investigate import ProgressPrinter, print_report
+    from agent.cli.investigate import ProgressPrinter, print_report
     from agent.quiet_logs import quiet_client_loggers
     from agent.runtime import Runtime, investigate_incident
     from guardrails.action import Actor

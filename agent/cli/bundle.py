@@ -1,6 +1,6 @@
 """`vigil bundle capture`: joins the `vigil bundle` group (validate lives with the replay server).
 
-Importing this module adds the command to that group; cli_mounts mounts the group from here.
+Importing this module adds the command to that group; agent/cli/mounts.py mounts the group from here.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.cli_investigate import load_or_exit
+from agent.cli.investigate import load_or_exit
 
 out = Console(soft_wrap=True)
 

@@ -31,7 +31,7 @@ def eval_command(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="vigil.yaml (models, policy).")] = None,
 ) -> None:
     """Investigate each bundle with each model and score the reports: verdict, cost, time; exit 1 on a leak."""
-    from agent.cli_investigate import load_or_exit
+    from agent.cli.investigate import load_or_exit
     from agent.eval.answers import AnswerKeyError
     from agent.eval.models import RUNBOOK_ONLY, ModelChoiceError
     from agent.eval.render import markdown, rich_tables

@@ -41,38 +41,39 @@ class Mount(NamedTuple):
 
 
 ROOT: dict[str, Mount] = {  # in the order `vigil --help` lists them
-    "investigate": Mount("agent.cli_investigate:investigate",
+    "investigate": Mount("agent.cli.investigate:investigate",
                          "Investigate a question or an alert and print the report."),
-    "demo": Mount("agent.cli_demo:demo",
+    "demo": Mount("agent.cli.demo:demo",
                   "Investigate a bundled incident end to end, offline; with no model configured, runbook-only."),
-    "eval": Mount("agent.cli_eval:eval_command", "Investigate each bundle with each model and score the reports: "
+    "eval": Mount("agent.cli.eval:eval_command", "Investigate each bundle with each model and score the reports: "
                   "verdict, cost, time; exit 1 on a leak."),
     "index": Mount("mcp_servers.codegraph.cli:index_cmd", "Index PATH (incremental by content hash; `--commit REV` "
                    "indexes a commit from git's objects)."),
-    "rollback": Mount("agent.gitops.cli:rollback_command",
+    "rollback": Mount("agent.cli.gitops:rollback_command",
                       "Open the pull request that reverts a proposal, restoring the files' previous content."),
-    "usage": Mount("agent.cli_usage:usage",
+    "usage": Mount("agent.cli.usage:usage",
                    "Print spend by team, model and day, and each team's use of today's budget."),
-    "scan": Mount("agent.cli_scan:scan",
+    "scan": Mount("agent.cli.scan:scan",
                   "Scan the cluster (or a bundle) for known problems, without a model; most severe first."),
-    "config": Mount("agent.cli:config_app", "Check the configuration."),
-    "policy": Mount("agent.cli:policy_app", "Evaluate actions against a policy file (for policy authors and CI)."),
-    "audit": Mount("agent.cli:audit_app", "Verify and read the tamper-evident audit log."),
-    "runbooks": Mount("agent.runbooks.cli:app", "List, show, lint and match runbooks."),
-    "llm": Mount("agent.llm.cli:app", "LLM providers: check the configured model and show the price table."),
+    "config": Mount("agent.cli.config:config_app", "Check the configuration."),
+    "policy": Mount("agent.cli.policy:policy_app",
+                    "Evaluate actions against a policy file (for policy authors and CI)."),
+    "audit": Mount("agent.cli.audit:audit_app", "Verify and read the tamper-evident audit log."),
+    "runbooks": Mount("agent.cli.runbooks:app", "List, show, lint and match runbooks."),
+    "llm": Mount("agent.cli.llm:app", "LLM providers: check the configured model and show the price table."),
     "replay": Mount("mcp_servers.kubernetes.cli:replay_app",
                     "Serve an incident bundle over the Kubernetes API (read-only)."),
-    "bundle": Mount("agent.cli_capture:bundle_app",  # validate (kubernetes.cli) + capture
+    "bundle": Mount("agent.cli.bundle:bundle_app",  # validate (kubernetes.cli) + capture
                     "Incident bundles: check them."),
     "code": Mount("mcp_servers.codegraph.cli:code_app", "Ask the code knowledge graph: callers, impact, stack traces."),
-    "gitops": Mount("agent.gitops.cli:app",
+    "gitops": Mount("agent.cli.gitops:app",
                     "GitOps pull requests: propose a fix, preview it, find where a workload lives."),
-    "serve": Mount("agent.frontdoor_cli:serve_app",
+    "serve": Mount("agent.cli.serve:serve_app",
                    "Run the webhook, Slack and health endpoints with durable job workers."),
-    "jobs": Mount("agent.frontdoor_cli:jobs_app", "List, inspect and retry queued investigations."),
-    "approvals": Mount("agent.cli_approvals:app",
+    "jobs": Mount("agent.cli.serve:jobs_app", "List, inspect and retry queued investigations."),
+    "approvals": Mount("agent.cli.approvals:app",
                        "List and decide pending approvals (pull requests waiting for a person)."),
-    "mcp": Mount("agent.cli_mounts:mcp_app",
+    "mcp": Mount("agent.cli.mounts:mcp_app",
                  "Run one of Vigil's MCP servers (stdio by default; --http for streamable HTTP)."),
 }
 

@@ -1,7 +1,7 @@
 """`vigil serve` and `vigil jobs`: run the front doors, and look into (and unstick) the job queue.
 
 Two typer sub-apps for the main CLI to mount (`serve_app` as `serve`, `jobs_app` as `jobs`); this
-module also runs on its own (`python -m agent.frontdoor_cli serve`), which the tests use.
+module also runs on its own (`python -m agent.cli.serve serve`), which the tests use.
 """
 
 from __future__ import annotations

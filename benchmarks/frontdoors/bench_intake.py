@@ -76,7 +76,7 @@ def vigil_serve(queue_url: str, workdir: Path) -> Iterator[str]:
     config = workdir / "vigil.yaml"
     config.write_text(json.dumps({"state_dir": str(workdir / "state")}))
     env = {**os.environ, "VIGIL_CONFIG": str(config), "VIGIL_ALERTMANAGER_TOKEN": TOKEN}
-    proc = subprocess.Popen([sys.executable, "-m", "agent.frontdoor_cli", "serve", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "agent.cli.serve", "serve", "--port", str(port),
                              "--workers", "0", "--queue-url", queue_url], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

@@ -17,7 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.cli_mounts import MCP_SERVERS, ROOT, Mount, load_target
+from agent.cli.mounts import MCP_SERVERS, ROOT, Mount, load_target
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 
@@ -50,7 +50,7 @@ def loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["mcp", "--help"], []])
 def test_help_and_version_import_no_heavy_module_and_no_area(args: list[str]) -> None:
     modules = imported_by(*args)
-    assert "agent.cli_mounts" in modules  # the probe ran the real entry point
+    assert "agent.cli.mounts" in modules  # the probe ran the real entry point
     # Running a group's callback (`vigil mcp ...` runs vigil's) makes typer coerce its options with pydantic.
     allowed = ("pydantic",) if args[:1] == ["mcp"] else ()
     assert loaded(modules, tuple(h for h in HEAVY if h not in allowed)) == []
@@ -64,7 +64,7 @@ def test_a_command_imports_its_own_area_and_not_the_others() -> None:
     assert loaded(code_help, ("kubernetes", "openai", "anthropic", "agent.gitops", "agent.runbooks", "agent.llm",
                               "mcp_servers.kubernetes", "mcp_servers.prometheus", "mcp_servers.loki")) == []
     runbooks = imported_by("runbooks", "--help")
-    assert "agent.runbooks.cli" in runbooks
+    assert "agent.cli.runbooks" in runbooks
     assert loaded(runbooks, ("kubernetes", "openai", "anthropic", "networkx", "mcp_servers.codegraph")) == []
 
 
@@ -133,7 +133,7 @@ def test_each_summary_in_the_mount_table_is_its_commands_help(table: dict[str, M
     for name, mount in table.items():
         command = parent.get_command(ctx, name)  # type: ignore[union-attr]
         assert command is not None, name
-        assert first_paragraph(command.help) == mount.summary, f"{name}: update its summary in agent/cli_mounts.py"
+        assert first_paragraph(command.help) == mount.summary, f"{name}: update its summary in agent/cli/mounts.py"
 
 
 def test_a_typo_is_matched_against_every_command_loaded_or_not() -> None:

@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.cli_investigate import parse_at
+from agent.cli.investigate import parse_at
 
 INCIDENTS = Path(__file__).resolve().parents[2] / "examples" / "incidents"
 needs_prometheus = pytest.mark.skipif(shutil.which("prometheus") is None,

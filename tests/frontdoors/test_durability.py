@@ -38,7 +38,7 @@ def serve(tmp_path: Path, workers: int, name: str, env_extra: dict[str, str] | N
     env = {**os.environ, "VIGIL_CONFIG": str(config_file), "VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN,
            "VIGIL_SERVE__LEASE_SECONDS": "3", **(env_extra or {})}
     log = (tmp_path / f"{name}.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "agent.frontdoor_cli", "serve", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "agent.cli.serve", "serve", "--port", str(port),
                              "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     log.close()

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.frontdoor_cli import jobs_app
+from agent.cli.serve import jobs_app
 from agent.queue.sqlite import SQLiteQueue
 
 
 def test_list_show_and_retry_a_dead_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent import frontdoor_cli
+    from agent.cli import serve as frontdoor_cli
 
     monkeypatch.setattr(frontdoor_cli.console, "width", 200)
     url = f"sqlite:///{tmp_path / 'jobs.db'}"

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agent.gitops.cli import app, rollback_command
+from agent.cli.gitops import app, rollback_command
 from tests.gitops.conftest import DEMO_REPO, MEMORY_FIX, git
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.llm.cli import app
+from agent.cli.llm import app
 from tests.llm.conftest import DUMMY_KEY, ReplayServer
 
 runner = CliRunner()

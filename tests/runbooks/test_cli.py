@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from agent.runbooks.cli import app
+from agent.cli.runbooks import app
 from tests.runbooks.helpers import line_with
 from tests.runbooks.test_parser_lint import BROKEN, GOOD
 

@@ -17,7 +17,7 @@ import pytest
 from mcp import Client, types
 from typer.testing import CliRunner
 
-from agent.cli_approvals import app as approvals_app
+from agent.cli.approvals import app as approvals_app
 from agent.gitops.settings import GitOpsSettings
 from guardrails.approval import PendingApprovalStore
 from mcp_servers.common.server import ServerGuard

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli_usage import app
+from agent.cli.usage import app
 from guardrails.usage import UsageLedger
 
 NOW = datetime(2026, 3, 12, 23, 59, 59, tzinfo=UTC)
@@ -34,7 +34,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config = tmp_path / "vigil.yaml"
     config.write_text(f"state_dir: {state_dir}\n")
     monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setattr("agent.cli_usage.now", lambda: NOW)
+    monkeypatch.setattr("agent.cli.usage.now", lambda: NOW)
     return config
 
 
