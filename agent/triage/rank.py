@@ -136,6 +136,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "node.not_ready": 0.85, "node.pressure": 0.8, "node.cordoned": 0.6,
     "hpa.missing_target": 0.8, "hpa.metrics_unavailable": 0.65, "hpa.at_max": 0.55,
     "job.failed": 0.7, "cronjob.failing": 0.7, "cronjob.suspended": 0.5, "pdb.no_disruptions": 0.2,
+    "pdb.blocks_drain": 0.85,
     "netpol.blocks_dns": 0.85, "netpol.selects_nothing": 0.3, "certificate.expired": 0.9,
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
@@ -333,6 +334,10 @@ def _explains(cause: _Case, victim: _Case) -> bool:
     if same_ns and any(c.startswith("pvc.") for c in cause_checks) and "pod.pending" in checks:
         return any((f.get("details") or {}).get("unbound_pvc") for f in victim.findings) or \
             "persistentvolumeclaim" in text
+    if "node.cordoned" in checks and "pdb.blocks_drain" in cause_checks:
+        # The drain cordoned the node; the budget is why it never empties.
+        return any(victim.ref.name in ((f.get("details") or {}).get("cordoned_nodes") or [])
+                   for f in cause.findings)
     if "workload.failed_create" in checks:
         return (same_ns and "quota.exhausted" in cause_checks and "quota" in text) or \
             (any(c.startswith("webhook.") for c in cause_checks) and "webhook" in text)

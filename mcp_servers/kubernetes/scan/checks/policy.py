@@ -3,10 +3,14 @@ select no pod, and egress policies that leave their pods without DNS.
 
 A PDB with `status.disruptionsAllowed` 0 while it expects pods blocks every drain and node upgrade;
 the finding says whether that is by configuration (maxUnavailable 0, minAvailable = replicas) or
-because pods are unhealthy. For DNS, every pod's egress-isolating policies are taken together (they
-add up): the pod loses DNS when none of them allows port 53 (UDP or TCP, by number, by a range, or
-by any-port rule). A rule without `ports` is assumed to allow DNS, so the check never guesses about
-peers it cannot resolve.
+because pods are unhealthy. When one of its pods still runs on a cordoned node, a drain is under way
+and this PDB is what holds it (`pdb.blocks_drain`): the eviction API refuses that pod while every
+other pod has left, so the node stays cordoned and the upgrade never finishes.
+
+For DNS, every pod's egress-isolating policies are taken together (they add up): the pod loses
+DNS when none of them allows port 53 (UDP or TCP, by number, by a range, or by any-port rule). A
+rule without `ports` is assumed to allow DNS, so the check never guesses about peers it cannot
+resolve.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from mcp_servers.kubernetes.scan.checks.base import label_match, name_of, ns_of,
 from mcp_servers.kubernetes.scan.model import ScanFinding
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
-CHECK_IDS = ("pdb.no_disruptions", "netpol.selects_nothing", "netpol.blocks_dns")
+CHECK_IDS = ("pdb.no_disruptions", "pdb.blocks_drain", "netpol.selects_nothing", "netpol.blocks_dns")
 DNS_PORT = 53
 DNS_PORT_NAMES = frozenset({"dns", "dns-tcp", "dns-udp", "domain"})
 
@@ -32,15 +36,41 @@ def _pdb(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | None:
     healthy, desired = int(status.get("currentHealthy") or 0), int(status.get("desiredHealthy") or 0)
     by_config = healthy >= desired
     cause = ("by configuration" if by_config else f"only {healthy}/{expected} pods healthy, {desired} required")
+    budget = (f"minAvailable {spec['minAvailable']}" if spec.get("minAvailable") is not None
+              else f"maxUnavailable {spec.get('maxUnavailable')}")
+    details: dict[str, Any] = {"min_available": spec.get("minAvailable"), "max_unavailable": spec.get("maxUnavailable"),
+                               "current_healthy": healthy, "desired_healthy": desired, "expected_pods": expected,
+                               "by_configuration": by_config}
+    evidence = [f"disruptionsAllowed 0, currentHealthy {healthy}, desiredHealthy {desired}, expectedPods {expected}"]
+    stuck = _on_cordoned_nodes(snap, pdb)
+    if stuck:
+        nodes = sorted({node for _, node in stuck})
+        details |= {"pods_on_cordoned_nodes": [pod for pod, _ in stuck][:5], "cordoned_nodes": nodes}
+        return ScanFinding(
+            check="pdb.blocks_drain", severity="critical", object=subject, reason="DisruptionsNotAllowed",
+            message=(f"{subject}: allows no disruption ({budget}, {cause}) and its pod {stuck[0][0]} still runs on "
+                     f"cordoned node {stuck[0][1]}: the eviction API refuses it (it would violate the pod's "
+                     "disruption budget), so the drain of that node cannot finish"),
+            details=details, evidence=[*evidence, *(f"pod {pod} on cordoned node {node}" for pod, node in stuck[:3])],
+            pods=[pod for pod, _ in stuck][:5], count=len(stuck))
     return ScanFinding(
         check="pdb.no_disruptions", severity="warning" if by_config else "critical", object=subject,
         reason="DisruptionsNotAllowed",
         message=f"{subject}: allows no disruption ({cause}); node drains and upgrades will block",
-        details={"min_available": spec.get("minAvailable"), "max_unavailable": spec.get("maxUnavailable"),
-                 "current_healthy": healthy, "desired_healthy": desired, "expected_pods": expected,
-                 "by_configuration": by_config},
-        evidence=[f"disruptionsAllowed 0, currentHealthy {healthy}, desiredHealthy {desired}, "
-                  f"expectedPods {expected}"])
+        details=details, evidence=evidence)
+
+
+def _on_cordoned_nodes(snap: Snapshot, pdb: dict[str, Any]) -> list[tuple[str, str]]:
+    """(pod, node) for the PDB's live pods on nodes marked unschedulable (a drain under way)."""
+    cordoned = {name_of(n) for n in snap.items("Node") if (n.get("spec") or {}).get("unschedulable")}
+    if not cordoned:
+        return []
+    selector = (pdb.get("spec") or {}).get("selector")
+    if not selector:
+        return []
+    return [(name_of(p), str((p.get("spec") or {}).get("nodeName"))) for p in snap.pods_in(ns_of(pdb))
+            if not pod_is_terminal(p) and (p.get("spec") or {}).get("nodeName") in cordoned
+            and label_match(selector, (p.get("metadata") or {}).get("labels"))]
 
 
 def _selected(snap: Snapshot, policy: dict[str, Any]) -> list[dict[str, Any]]:
