@@ -41,3 +41,35 @@ async def complete_here(config: Any, store: PendingApprovalStore, request_id: st
     from agent.runtime import process_pipeline
 
     return await complete_proposal(store, request_id, ProposalTarget.for_config(config), process_pipeline(config))
+
+
+async def carry_out(config: Any, store: PendingApprovalStore, request_id: str) -> str | None:
+    """What `vigil approvals approve` does after recording an approval of a proposed fix: hand it to
+    serve's queue when serve filed it, else open the pull request here. Returns a line for the person
+    who approved, or None when the request is not a proposed fix (the requester's own call carries it
+    out, as before)."""
+    from agent.gitops.from_report import ProposalError, read_proposal
+    from agent.queue import open_queue
+    from agent.server.settings import load_serve_settings
+
+    try:
+        proposal = read_proposal(store, request_id)
+    except ProposalError:
+        return None
+    if filed_by_serve(proposal):
+        settings = load_serve_settings(config=config)
+        queue = open_queue(settings.queue_url_for(config.state_dir))
+        try:
+            enqueued = enqueue_completion(queue, proposal, settings.max_attempts)
+        finally:
+            queue.close()
+        return (f"vigil serve opens the pull request (job {enqueued.job_id}) and posts its link to the thread and "
+                "the incident it came from")
+    try:
+        outcome = await complete_here(config, store, request_id)
+    except (ProposalError, ValueError) as exc:
+        return f"the pull request was not opened: {exc}"
+    if outcome.pr_url:
+        return f"pull request {outcome.pr_url} (branch {outcome.result.branch}; undo: vigil rollback " \
+               f"{outcome.result.action_id})"
+    return f"no pull request: {outcome.result.status}: {outcome.result.reason}"

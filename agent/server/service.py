@@ -222,7 +222,12 @@ class FrontDoor:
         if report.remediation is None:
             return
         if "proposal" not in result:
-            target = self._target()
+            try:
+                target = self._target()
+            except ValueError as exc:  # a gitops section that names no usable repository: say so, once
+                result["proposal"] = {"status": "invalid", "reason": f"the GitOps settings: {exc}"}
+                await ctx.save(result)
+                return
             if target is None:
                 return  # no GitOps repository configured: the remediation stays in the report
             reply = dict(job.payload.get("reply") or {})
