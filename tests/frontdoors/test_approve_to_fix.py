@@ -267,3 +267,24 @@ async def test_mcp_investigate_files_the_fix_and_an_approval_elsewhere_opens_it(
     again = await complete_here(config, store, request_id)
     assert again.result.status == "unchanged", "a second completion finds the same branch"
     assert len(branches(remote)) == 2
+
+
+async def test_an_approval_given_at_the_cli_hands_a_serve_proposal_to_serve(fixing: Fixture) -> None:
+    """`vigil approvals approve` records the decision, then (carry_out) queues serve's job in serve's own
+    queue, so the link still goes back to the thread the proposal came from."""
+    from agent.server.proposals import carry_out
+
+    await alert(fixing)
+    post = proposal_post(fixing.recorder)
+    request_id = button_value(post)
+    store = fixing.door.approvals
+    assert store.resolve(request_id, f"slack:{APPROVER}", True, "cli approvals")
+    said = await carry_out(fixing.door.config, store, request_id)
+    assert said is not None and said.startswith("vigil serve opens the pull request (job ")
+    assert branches(fixing.remote) == ["main"], "the worker opens it, not the CLI"
+    await fixing.run_jobs()
+    [branch] = [b for b in branches(fixing.remote) if b != "main"]
+    link = [c.form_or_json() for c in fixing.recorder.calls("chat.postMessage")
+            if str(c.form_or_json().get("text", "")).startswith("Pull request for the approved fix")]
+    assert len(link) == 1 and branch in link[0]["text"] and link[0]["thread_ts"] == post["thread_ts"]
+    assert await carry_out(fixing.door.config, store, "apr_unknown") is None
