@@ -13,9 +13,9 @@ from agent.queue.sqlite import SQLiteQueue
 
 
 def test_list_show_and_retry_a_dead_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent.cli import serve as frontdoor_cli
+    from agent.cli import serve
 
-    monkeypatch.setattr(frontdoor_cli.console, "width", 200)
+    monkeypatch.setattr(serve.console, "width", 200)
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     queue = SQLiteQueue(tmp_path / "jobs.db")
     ok = queue.enqueue("investigate", "fpA", {"incident": {"title": "checkout OOMKilled"}}, source="alertmanager")
