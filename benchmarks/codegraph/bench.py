@@ -13,6 +13,11 @@ What it measures (results in benchmarks/results/codegraph.json, summary printed)
    a real `vigil-codegraph` server process, with the guardrail middleware and its audit log;
    and the same answers computed directly on the warm graph (no transport, no guardrails).
    (At most 280 calls: the shipped policy allows an actor 300 calls a minute.)
+   Side by side with CodeGraph 1.6.1 when its `codegraph` is on PATH or given by --peer, e.g.
+   `npm install --prefix /tmp/cg @colbymchenry/codegraph@1.6.1` (its Linux binary comes in the npm
+   package) and `--peer /tmp/cg/node_modules/.bin/codegraph`; the two servers' calls interleave
+   one by one, so the machine's load falls on both alike. A probe of append + fdatasync where
+   the audit log lives, before and after, tells a run on a busy disk apart.
 Timings depend on what else runs on the machine; the load average at the start is recorded.
 """
 
@@ -213,24 +218,48 @@ anyio.run(run_stdio, server)
 """Diagnostic servers, to show where the time of a guarded call goes (never how Vigil runs)."""
 
 
-async def _stdio_samples(params: Any, calls: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """p50/p95 of each tool over stdio, one call at a time, after one warm-up call per tool."""
+Calls = dict[str, list[dict[str, Any]]]
+"""Tool name -> the arguments of each timed call."""
+
+
+async def _stdio_samples(servers: dict[str, tuple[Any, Calls]]) -> dict[str, dict[str, Any]]:
+    """p50/p95 of each tool of each server over stdio, one call at a time, after one warm-up call per tool.
+
+    `servers`: label -> (stdio parameters, calls); every server gets the same number of tools, in the
+    same order, and the same number of calls per tool. With several servers the calls interleave:
+    call k of every server's j-th tool runs before call k+1 of any, in an order that alternates, so a
+    burst of load from the rest of the machine (disk syncs, other tenants) falls on all of them alike
+    instead of on whichever ran during it. Returns label -> tool -> row.
+    """
+    from contextlib import AsyncExitStack
+
     from mcp import Client
 
-    out: dict[str, Any] = {}
-    async with Client(params, read_timeout_seconds=120) as client:
-        await client.list_tools()
-        for tool, arg_list in calls.items():
-            await client.call_tool(tool, arg_list[0])
-            samples = []
-            for args in arg_list:
-                t = time.perf_counter()
-                result = await client.call_tool(tool, args)
-                samples.append((time.perf_counter() - t) * 1000)
-                assert not result.is_error, result
-            samples.sort()
-            out[tool] = {"p50_ms": round(statistics.median(samples), 3),
-                         "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3), "calls": len(samples)}
+    labels = list(servers)
+    tools = {label: list(calls.items()) for label, (_, calls) in servers.items()}
+    out: dict[str, dict[str, Any]] = {label: {} for label in labels}
+    async with AsyncExitStack() as stack:
+        clients = {label: await stack.enter_async_context(Client(params, read_timeout_seconds=120))
+                   for label, (params, _) in servers.items()}
+        for client in clients.values():
+            await client.list_tools()
+        for j in range(len(tools[labels[0]])):
+            samples: dict[str, list[float]] = {label: [] for label in labels}
+            for label in labels:
+                tool, arg_list = tools[label][j]
+                await clients[label].call_tool(tool, arg_list[0])
+            for k in range(len(tools[labels[0]][j][1])):
+                for label in labels if k % 2 == 0 else labels[::-1]:
+                    tool, arg_list = tools[label][j]
+                    t = time.perf_counter()
+                    result = await clients[label].call_tool(tool, arg_list[k])
+                    samples[label].append((time.perf_counter() - t) * 1000)
+                    assert not result.is_error, result
+            for label in labels:
+                ordered = sorted(samples[label])
+                out[label][tools[label][j][0]] = {
+                    "p50_ms": round(statistics.median(ordered), 3),
+                    "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3), "calls": len(ordered)}
     return out
 
 
@@ -253,16 +282,14 @@ def _peer_env() -> dict[str, str]:
             "CODEGRAPH_MCP_TOOLS": "callers,impact"}
 
 
-async def peer_latency(peer: str, lib: Path, g: CodeGraph, keys: list[str]) -> dict[str, Any]:
-    """The same symbols asked of CodeGraph's MCP server (`codegraph serve --mcp`, its callers and
-    impact tools), named the way it takes them: `Class.method` plus the file that defines it."""
+def peer_server(peer: str, lib: Path, g: CodeGraph, keys: list[str]) -> tuple[Any, Calls]:
+    """CodeGraph's MCP server (`codegraph serve --mcp`, its callers and impact tools) and the same
+    symbols as Vigil is asked, named the way it takes them: `Class.method` plus the file defining it."""
     from mcp import StdioServerParameters
 
     named = [{"symbol": g.symbols[k].local, "file": g.symbols[k].path} for k in keys]
     params = StdioServerParameters(command=peer, args=["serve", "--mcp"], cwd=str(lib), env=_peer_env())
-    rows = await _stdio_samples(params, {"codegraph_callers": named,
-                                         "codegraph_impact": [{**n, "depth": 3} for n in named]})
-    return {"get_callers": rows["codegraph_callers"], "get_impact_radius": rows["codegraph_impact"]}
+    return params, {"codegraph_callers": named, "codegraph_impact": [{**n, "depth": 3} for n in named]}
 
 
 async def guard_stages(g: CodeGraph, keys: list[str], state: Path) -> dict[str, Any]:
@@ -303,6 +330,26 @@ async def guard_stages(g: CodeGraph, keys: list[str], state: Path) -> dict[str, 
     return {name: round(statistics.median(v), 3) for name, v in stages.items()}
 
 
+def fdatasync_probe(directory: Path, records: int = 60) -> dict[str, float]:
+    """p50/p95 of one ~600-byte append plus `fdatasync` where the audit log lives, right now: what a
+    durable record costs at the moment of the run (other tenants' disk traffic changes it 10x)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "fdatasync-probe.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    samples = []
+    try:
+        for _ in range(records):
+            t = time.perf_counter()
+            os.write(fd, b"x" * 600 + b"\n")
+            os.fdatasync(fd)
+            samples.append((time.perf_counter() - t) * 1000)
+    finally:
+        os.close(fd)
+        path.unlink()
+    samples.sort()
+    return {"p50_ms": round(statistics.median(samples), 3), "p95_ms": round(samples[int(records * 0.95) - 1], 3)}
+
+
 async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None,
                       lib: Path | None = None) -> dict[str, Any]:
     from mcp import StdioServerParameters
@@ -313,7 +360,7 @@ async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None
     rng = random.Random(7)
     called = [k for k in g.symbols if g.calls.in_degree(k) > 0]
     keys = rng.sample(called, min(calls, len(called)))
-    out: dict[str, Any] = {"loadavg_before": os.getloadavg()}
+    out: dict[str, Any] = {"loadavg_before": os.getloadavg(), "fdatasync_before": fdatasync_probe(state)}
     # The answer alone, on the warm graph, without transport or guardrails.
     for tool, fn in (("get_callers", lambda k: answers.callers_answer(g, k)),
                      ("get_impact_radius", lambda k: answers.impact_answer(g, k, 3))):
@@ -327,28 +374,39 @@ async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None
     params = StdioServerParameters(command=sys.executable, args=[
         "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--db", str(db), "--no-reindex",
         "--state-dir", str(state / "product")], cwd=str(ROOT))
-    guarded = await _stdio_samples(params, _vigil_calls(keys))
-    out.update(guarded)
-    for tool, row in guarded.items():
-        print(f"mcp stdio {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
-    # Diagnostics: the same server with the audit fsync off, and with the middleware taken out.
-    for variant in ("no-fsync", "no-middleware"):
-        bare = StdioServerParameters(command=sys.executable, args=["-c", VARIANT_SNIPPET, str(db),
-                                                                   str(state / variant), variant], cwd=str(ROOT))
-        for tool, row in (await _stdio_samples(bare, _vigil_calls(keys))).items():
-            out[f"{tool}_stdio_{variant.replace('-', '_')}"] = row
-            print(f"mcp stdio {tool}, {variant} (diagnostic): p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
-    if peer and lib is not None:
+    servers: dict[str, tuple[Any, Calls]] = {"vigil": (params, _vigil_calls(keys))}
+    if peer and lib is not None:  # side by side, call by call
+        out["codegraph_npm_version"] = subprocess.run([peer, "--version"], env=_peer_env(), capture_output=True,
+                                                      text=True, timeout=60).stdout.strip()
         out["codegraph_npm_index"] = peer_index(peer, lib)
-        out["codegraph_npm"] = await peer_latency(peer, lib, g, keys)
+        servers["codegraph_npm"] = peer_server(peer, lib, g, keys)
+        out["method"] = "Vigil and CodeGraph interleaved call by call (order alternating), same symbols"
+    rows = await _stdio_samples(servers)
+    out.update(rows["vigil"])
+    for tool, row in rows["vigil"].items():
+        print(f"mcp stdio {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
+    if "codegraph_npm" in rows:
+        theirs = rows["codegraph_npm"]
+        out["codegraph_npm"] = {"get_callers": theirs["codegraph_callers"],
+                                "get_impact_radius": theirs["codegraph_impact"]}
         for tool, row in out["codegraph_npm"].items():
             ratio = out[tool]["p50_ms"] / row["p50_ms"]
             print(f"CodeGraph (npm) {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms; "
                   f"Vigil/CodeGraph p50 {ratio:.2f}x")
+    # Diagnostics: the same server with the audit fsync off, and with the middleware taken out.
+    for variant in ("no-fsync", "no-middleware"):
+        bare = StdioServerParameters(command=sys.executable, args=["-c", VARIANT_SNIPPET, str(db),
+                                                                   str(state / variant), variant], cwd=str(ROOT))
+        for tool, row in (await _stdio_samples({variant: (bare, _vigil_calls(keys))}))[variant].items():
+            out[f"{tool}_stdio_{variant.replace('-', '_')}"] = row
+            print(f"mcp stdio {tool}, {variant} (diagnostic): p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
     out["guard_stages_p50_ms"] = await guard_stages(g, keys, state / "stages")
     for name, ms in out["guard_stages_p50_ms"].items():
         print(f"  guarded call stage, in process: {name}: p50 {ms:.3f} ms")
     out["loadavg_after"] = os.getloadavg()
+    out["fdatasync_after"] = fdatasync_probe(state)
+    print(f"append + fdatasync where the audit log lives: p50 {out['fdatasync_before']['p50_ms']:.2f} ms before, "
+          f"{out['fdatasync_after']['p50_ms']:.2f} ms after")
     return out
 
 
