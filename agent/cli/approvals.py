@@ -5,6 +5,10 @@ An MCP client proposing a pull request cannot approve it for itself above the po
 SQLite file, or PostgreSQL beside the job queue when `serve.queue_url` is one). Here the person at the
 terminal decides it. The approver recorded is the OS user, or `--as NAME` for whoever runs this on a
 shared host; the command refuses when that is the requester and the risk is above the limit.
+
+A proposed fix filed from a report (agent/gitops/from_report.py) is carried out once approved: handed
+to `vigil serve`'s queue when serve filed it (its link then goes back to the Slack thread and the
+incident), else its pull request is opened here and the link printed.
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ CHANNEL = "cli approvals"
 
 def _store_and_policy(config: Path | None) -> tuple[PendingApprovalStore, object]:
     from agent.config import ConfigError, load_config
-    from guardrails.approval import PendingApprovalStore
     from guardrails.pipeline import default_policy_path
     from guardrails.policy import PolicyError, load_policy
 
@@ -43,12 +46,9 @@ def _store_and_policy(config: Path | None) -> tuple[PendingApprovalStore, object
     except (ConfigError, PolicyError) as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
-    url = cfg.serve.queue_url if cfg.serve else None
-    if url and url.startswith(("postgresql://", "postgres://")):
-        from agent.queue.approvals import PostgresApprovalStore
+    from agent.queue.approvals import approval_store_for
 
-        return PostgresApprovalStore(url), policy
-    return PendingApprovalStore(cfg.state_dir / "approvals.db"), policy
+    return approval_store_for(cfg), policy
 
 
 def _who(as_name: str | None) -> str:
@@ -107,7 +107,24 @@ def _decide(request_id: str, approved: bool, as_name: str | None, note: str, con
     verb = "approved" if approved else "denied"
     console.print(f"{verb} {request_id} as {who}: {row['summary']}", highlight=False, markup=False)
     if approved:
-        console.print("the requester's next identical call carries it out (an MCP client calls the tool again)")
+        console.print(_carry_out(config, store, request_id), highlight=False, markup=False)
+
+
+def _carry_out(config: Path | None, store: PendingApprovalStore, request_id: str) -> str:
+    """A proposed fix from a report opens its pull request (here, or in `vigil serve` when serve filed it);
+    any other request is carried out by its requester's next identical call."""
+    import anyio
+
+    from agent.config import load_config
+    from agent.gitops.from_report import ProposalError, read_proposal
+    from agent.server.proposals import carry_out
+
+    later = "the requester's next identical call carries it out (an MCP client calls the tool again)"
+    try:
+        read_proposal(store, request_id)
+    except ProposalError:
+        return later
+    return anyio.run(carry_out, load_config(config), store, request_id) or later
 
 
 @app.command("approve")

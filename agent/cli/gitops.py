@@ -87,10 +87,14 @@ def _pipeline(config: Path | None, yes: bool, approver: str | None) -> tuple[Pip
     return pipeline, cfg.state_dir
 
 
+def _show_diff(diff: str) -> None:
+    if diff:
+        shown = redact_text(diff).text  # a manifest may carry a credential; terminals get logged
+        console.print(Syntax(shown, "diff", theme="ansi_dark", background_color="default"))
+
+
 def _show(result: ProposalResult) -> None:
-    if result.diff:
-        diff = redact_text(result.diff).text  # a manifest may carry a credential; terminals get logged
-        console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    _show_diff(result.diff)
     for note in result.notes:
         console.print(f"[yellow]note[/yellow] {note}")
     if result.ok:
@@ -137,6 +141,52 @@ def propose_command(
                                        pipeline, actor))
     _show(result)
     raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command("from-report")
+def from_report_command(
+    report_file: Annotated[Path, typer.Argument(help="A report as JSON (`vigil investigate --format json`).")],
+    pending: Annotated[bool, typer.Option(help="File it for another person to approve (`vigil approvals "
+                                                "approve ID`) instead of asking here.")] = False,
+    yes: YesOption = False,
+    approver: ApproverOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Propose a report's remediation as a pull request: the same path `vigil serve`, the demo and the MCP
+    `investigate` tool take (agent/gitops/from_report.py)."""
+    from agent.gitops.from_report import ProposalTarget, propose_from_report
+    from agent.queue.approvals import approval_store_for
+    from agent.report import Report
+    from guardrails.approval import DeferredApprover
+
+    try:
+        report = Report.model_validate_json(report_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _fail(f"{report_file}: not a Vigil report ({_first_line(exc)})") from None
+    try:
+        cfg = load_config(config)
+        target = ProposalTarget.for_config(cfg)
+    except (ValueError, ConfigError) as exc:
+        raise _fail(str(exc)) from None
+    pipeline, _ = _pipeline(config, yes, approver)
+    deferred = DeferredApprover(approval_store_for(cfg)) if pending else None
+    if deferred is not None:
+        pipeline = pipeline.with_approver(deferred)
+    incident = Incident(id=report.incident_id, fingerprint=report.fingerprint, title=report.title, source="cli")
+    actor = Actor(name=_user(), origin="cli")
+    outcome = anyio.run(lambda: propose_from_report(report, incident, target, pipeline, actor))
+    if outcome.pending:
+        _show_diff(outcome.result.diff)
+        console.print(f"pending approval {outcome.pending_id}: nothing was pushed. Another person approves it with "
+                      f"`vigil approvals approve {outcome.pending_id}`, and the pull request opens then.",
+                      highlight=False, markup=False)
+        return
+    _show(outcome.result)
+    raise typer.Exit(0 if outcome.result.ok else 1)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 @app.command("plan")
