@@ -140,7 +140,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "netpol.blocks_dns": 0.85, "netpol.selects_nothing": 0.3, "certificate.expired": 0.9,
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
-    "dependency.unhealthy": 0.7, "change.upstream": 0.65,
+    "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -226,10 +226,52 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
                                             "message": f"{target} is unhealthy: {dep.get('detail') or 'no detail'}",
                                             "evidence": [str(dep.get("via") or "")], "details": {}}])
             cases[target].evidence.append(evidence_id)
+    _rejected_credentials(cases, facts)
     _upstream_changes(cases, facts)
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
     return cases
+
+
+CREDENTIAL_WORDS = ("password", "passwd", "token", "secret", "key", "credential", "auth", "dsn", "url", "user")
+"""Words of an env var or volume that carries a credential; such Secrets are named first."""
+
+
+def _rejected_credentials(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """When a workload's own calls are refused for authentication, the Secret it takes credentials
+    from is a suspect: a rotated password, an expired token or a wrong key sits there, not in the
+    pods (which only hold what they read at start). Names only; a Secret's values are never read."""
+    for data, evidence_id in facts.topologies:
+        subject = Ref.of(data.get("subject"))
+        pods = {str(p.get("name")) for p in data.get("pods") or [] if isinstance(p, dict)}
+        refused = next((log for log in facts.logs if log.pod in pods and "auth_failure" in log.error_classes), None)
+        uses = [u for u in data.get("secrets") or [] if isinstance(u, dict) and u.get("via") != "imagePullSecrets"]
+        if subject is None or refused is None or not uses:
+            continue
+        ranked = sorted(uses, key=lambda u: not any(w in str(u.get("via")).lower() for w in CREDENTIAL_WORDS))
+        for use in ranked[:2]:
+            target = Ref.of(use.get("secret"))
+            if target is None or any(target.same_object(r) for r in cases):
+                continue
+            said = _auth_line(refused)
+            cases[target] = _Case(target, [{
+                "check": "credential.rejected", "severity": "critical", "object": use.get("secret"),
+                "reason": "CredentialRejected",
+                "message": f"{target} gives {subject} its credentials ({use.get('via')}), and {subject}'s calls are "
+                           f"refused for authentication: '{said}'. The credential its pods hold is wrong or stale: "
+                           "a Secret rotated or edited after the pods started is not seen until they restart "
+                           "(env), and a changed password or revoked token upstream makes the one here outdated.",
+                "evidence": [said], "details": {"via": use.get("via"), "workload": str(subject)}}])
+            cases[target].upstream = True
+            cases[target].evidence += [evidence_id, refused.evidence_id]
+
+
+def _auth_line(log: LogEvidence) -> str:
+    """The log's authentication error as printed (the top error, or the first of the rest that is one)."""
+    for error in [log.top or {}, *log.more]:
+        if error.get("error_class") == "auth_failure":
+            return str(error.get("message") or error.get("example") or error.get("template") or "")[:200]
+    return str((log.top or {}).get("message") or "")[:200]
 
 
 UPSTREAM_KINDS = ("deployment", "statefulset", "daemonset", "configmap", "secret", "networkpolicy", "service")

@@ -70,6 +70,13 @@ class Dependency(BaseModel):
     detail: str
 
 
+class SecretUse(BaseModel):
+    """A Secret the workload's pods read credentials or settings from: by name, never by value."""
+
+    secret: ObjectRef
+    via: str = Field(description='How the pods read it, e.g. "env DB_PASSWORD", "envFrom", "volume tls".')
+
+
 class PodPlace(BaseModel):
     name: str
     namespace: str
@@ -92,6 +99,8 @@ class Topology(BaseModel):
                                        description="Other pods on the same nodes: unhealthy or without memory limit.")
     dependencies: list[Dependency] = Field(default_factory=list)
     dependents: list[ObjectRef] = Field(default_factory=list)
+    secrets: list[SecretUse] = Field(default_factory=list,
+                                     description="Secrets the pods read (names only): where credentials come from.")
     dns: dict[str, Any] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     hidden_namespaces: list[str] = Field(default_factory=list)
@@ -670,13 +679,39 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
                for _, t in _dependency_hosts(index, values, _ns(w))):
             dependents.append(ref_of(w))
 
+    secrets = [use for src in sources for use in secret_uses(pod_template(src), ns)]
     notes.append("dependencies come from env, ConfigMaps, command/args and log hosts; Secrets are not read, so a "
                  "DSN kept only in a Secret is not seen")
     return Topology(subject=ref_of(subject), workloads=[ref_of(w) for w in workloads] or workload_refs,
                     services=[ref_of(s) for s in services], pods=[pod_place(p) for p in pods], nodes=nodes,
                     neighbours=[p for _, p in neighbours[:MAX_NEIGHBOURS]], dependencies=dependencies,
-                    dependents=dependents, dns=dns_health(index, visible), notes=notes,
+                    dependents=dependents, secrets=list({(u.secret.name, u.via): u for u in secrets}.values()),
+                    dns=dns_health(index, visible), notes=notes,
                     hidden_namespaces=sorted(hidden))
+
+
+def secret_uses(template: dict[str, Any], namespace: str) -> list[SecretUse]:
+    """Every Secret a pod template reads (env, envFrom, volumes, projected volumes, init containers
+    included), with how: names only, the Secret objects themselves are never read here."""
+    spec = template.get("spec") or {}
+    out: list[SecretUse] = []
+
+    def use(name: Any, via: str) -> None:
+        if name:
+            out.append(SecretUse(secret=ObjectRef(kind="Secret", namespace=namespace, name=str(name)), via=via))
+
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for e in c.get("env") or []:
+            use(((e.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name"), f"env {e.get('name')}")
+        for src in c.get("envFrom") or []:
+            use((src.get("secretRef") or {}).get("name"), "envFrom")
+    for v in spec.get("volumes") or []:
+        use((v.get("secret") or {}).get("secretName"), f"volume {v.get('name')}")
+        for s in (v.get("projected") or {}).get("sources") or []:
+            use((s.get("secret") or {}).get("name"), f"volume {v.get('name')}")
+    for ref in spec.get("imagePullSecrets") or []:
+        use(ref.get("name"), "imagePullSecrets")
+    return out
 
 
 def subject_refs(t: Topology, dependencies: bool = False) -> list[ObjectRef]:
@@ -731,6 +766,9 @@ def render(t: Topology, budget: int, more_hint: str) -> str:
             lines.append(f"  {d.target}: {state}: {d.detail} (via {d.via})")
     else:
         lines.append("dependencies: none found in env, ConfigMaps or log hosts")
+    if t.secrets:
+        lines.append("secrets read: " + ", ".join(f"{u.secret.name} ({u.via})" for u in t.secrets[:8])
+                     + (f" (+{len(t.secrets) - 8})" if len(t.secrets) > 8 else ""))
     if t.dependents:
         lines.append("dependents: " + ", ".join(str(r) for r in t.dependents[:12])
                      + (f" (+{len(t.dependents) - 12})" if len(t.dependents) > 12 else ""))
