@@ -288,3 +288,49 @@ async def test_an_approval_given_at_the_cli_hands_a_serve_proposal_to_serve(fixi
             if str(c.form_or_json().get("text", "")).startswith("Pull request for the approved fix")]
     assert len(link) == 1 and branch in link[0]["text"] and link[0]["thread_ts"] == post["thread_ts"]
     assert await carry_out(fixing.door.config, store, "apr_unknown") is None
+
+
+async def test_a_proposal_filed_on_one_replica_is_approved_and_opened_on_another(
+        postgres_url: str, tmp_path: Path, recorder: Recorder) -> None:
+    """Two `vigil serve` replicas sharing a real PostgreSQL (queue and approvals): replica A investigates and
+    files the proposal, the click reaches replica B, whose worker opens the pull request."""
+    import psycopg
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from agent.config import Config
+    from agent.queue.approvals import PostgresApprovalStore
+    from agent.server.app import create_app
+    from agent.server.settings import ServeSettings
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS vigil_jobs, vigil_nonces, vigil_approvals")
+    remote = bare_remote(tmp_path)
+    environ = {"VIGIL_SLACK_SIGNING_SECRET": SLACK_SECRET, "VIGIL_SLACK_BOT_TOKEN": "xoxb-test",
+               "VIGIL_ALERTMANAGER_TOKEN": AM_TOKEN}
+    settings = ServeSettings.model_validate({"workers": 1, "queue_url": postgres_url, "retry_base_seconds": 0.0,
+                                             "slack": {"api_url": recorder.url + "/api/", "report_channel": "C1",
+                                                       "charts": False}})
+    policy = policy_with_approvers(tmp_path, [f"slack:{APPROVER}"])
+    fake = FixingInvestigation()
+    apps = []
+    for name in ("a", "b"):
+        config = Config.model_validate({"state_dir": str(tmp_path / name), "policy": str(policy), "gitops": {
+            "provider": "git", "remote": str(remote), "workdir": str(tmp_path / f"clone-{name}")}})
+        apps.append(create_app(settings, config, investigate=fake, environ=environ,
+                               slack_client=AsyncWebClient(token="xoxb-test", base_url=recorder.url + "/api/")))
+    assert all(isinstance(app.state.door.approvals, PostgresApprovalStore) for app in apps)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]), base_url="http://a") as a, \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]), base_url="http://b") as b:
+            on_a = Service(apps[0], apps[0].state.door, a, fake, recorder, environ)
+            on_b = Service(apps[1], apps[1].state.door, b, fake, recorder, environ)
+            await alert(on_a)
+            request_id = button_value(proposal_post(recorder))
+            assert (await post_slack(on_b, action_body(APPROVE_ACTION, request_id, APPROVER))).status_code == 200
+            await on_b.run_jobs(seconds=30)
+        [branch] = [b for b in branches(remote) if b != "main"]
+        texts = [str(c.form_or_json().get("text", "")) for c in recorder.calls("chat.postMessage")]
+        assert any(t.startswith("Pull request for the approved fix") and branch in t for t in texts)
+    finally:
+        for app in apps:
+            app.state.door.queue.sync.close()
