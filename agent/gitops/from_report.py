@@ -121,7 +121,10 @@ async def propose_from_report(report: Report, incident: Incident, target: Propos
     if remediation is None:
         return ProposalOutcome(ProposalResult("invalid", reason="the report carries no remediation"))
     evidence = evidence_lines(report)
-    context = {"incident": incident.model_dump(mode="json"), "evidence": evidence, "reply": reply or {}}
+    # The normalised incident only: the raw payload and its alerts stay in the job, out of the approval
+    # request (which the audit log, `vigil approvals list` and other replicas read).
+    context = {"incident": incident.model_dump(mode="json", exclude={"raw", "alerts"}), "evidence": evidence,
+               "reply": reply or {}}
     result = await propose(remediation, incident, evidence, target.repo, target.provider, pipeline, actor,
                            run_id=report.run_id, context=context)
     approver = pipeline.approver
