@@ -70,7 +70,7 @@ ROOT: dict[str, Mount] = {  # in the order `vigil --help` lists them
                     "GitOps pull requests: propose a fix, preview it, find where a workload lives."),
     "serve": Mount("agent.cli.serve:serve_app",
                    "Run the webhook, Slack and health endpoints with durable job workers."),
-    "jobs": Mount("agent.cli.serve:jobs_app", "List, inspect and retry queued investigations."),
+    "jobs": Mount("agent.cli.jobs:jobs_app", "List, inspect and retry queued investigations."),
     "approvals": Mount("agent.cli.approvals:app",
                        "List and decide pending approvals (pull requests waiting for a person)."),
     "mcp": Mount("agent.cli.mounts:mcp_app",

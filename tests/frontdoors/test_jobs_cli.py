@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli.serve import jobs_app
+from agent.cli.jobs import jobs_app
 from agent.queue.sqlite import SQLiteQueue
 
 
 def test_list_show_and_retry_a_dead_letter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent.cli import serve
+    from agent.cli import jobs
 
-    monkeypatch.setattr(serve.console, "width", 200)
+    monkeypatch.setattr(jobs.console, "width", 200)
     url = f"sqlite:///{tmp_path / 'jobs.db'}"
     queue = SQLiteQueue(tmp_path / "jobs.db")
     ok = queue.enqueue("investigate", "fpA", {"incident": {"title": "checkout OOMKilled"}}, source="alertmanager")
