@@ -47,7 +47,7 @@ crash may be before it is history rather than this incident."""
 
 PROBLEM_OF_CHECK: tuple[tuple[str, str], ...] = (
     ("certificate.", "certificate"), ("ingress.missing_tls", "certificate"), ("dns.", "dns"),
-    ("netpol.blocks_dns", "dns"), ("pvc.", "pvc"), ("pod.mount", "pvc"), ("node.pressure", "evict"),
+    ("netpol.blocks_dns", "dns"), ("pvc.", "pvc"), ("pv.", "pvc"), ("pod.mount", "pvc"), ("node.pressure", "evict"),
     ("node.", "node"), ("quota.", "quota"), ("hpa.", "hpa"), ("job.", "job"), ("cronjob.", "job"),
     ("pod.oomkilled", "oom"), ("pod.image_pull", "image"), ("ingress.", "ingress"), ("webhook.", "webhook"),
     ("pod.evicted", "evict"), ("pdb.", "drain"),
@@ -136,7 +136,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "node.not_ready": 0.85, "node.pressure": 0.8, "node.cordoned": 0.6,
     "hpa.missing_target": 0.8, "hpa.metrics_unavailable": 0.65, "hpa.at_max": 0.55,
     "job.failed": 0.7, "cronjob.failing": 0.7, "cronjob.suspended": 0.5, "pdb.no_disruptions": 0.2,
-    "pdb.blocks_drain": 0.85,
+    "pdb.blocks_drain": 0.85, "pv.node_affinity_unschedulable": 0.9,
     "netpol.blocks_dns": 0.85, "netpol.selects_nothing": 0.3, "certificate.expired": 0.9,
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
@@ -376,6 +376,11 @@ def _explains(cause: _Case, victim: _Case) -> bool:
     if same_ns and any(c.startswith("pvc.") for c in cause_checks) and "pod.pending" in checks:
         return any((f.get("details") or {}).get("unbound_pvc") for f in victim.findings) or \
             "persistentvolumeclaim" in text
+    if "pv.node_affinity_unschedulable" in cause_checks:
+        # The volume can only be used on unusable nodes: the pods that need it and their workload wait.
+        held = {str(v) for f in cause.findings for v in [*((f.get("details") or {}).get("pods") or []),
+                                                          (f.get("details") or {}).get("workload")] if v}
+        return str(victim.ref) in held or any(f"{victim.ref.namespace}/{p}" in held for p in victim.pods())
     if "node.cordoned" in checks and "pdb.blocks_drain" in cause_checks:
         # The drain cordoned the node; the budget is why it never empties.
         return any(victim.ref.name in ((f.get("details") or {}).get("cordoned_nodes") or [])
@@ -688,6 +693,33 @@ def _configured_host(host: str, facts: Facts) -> tuple[str, str, str] | None:
     return None
 
 
+CHANGED_FIELDS_BY_ERROR: dict[str, tuple[str, ...]] = {
+    # A log error class -> the pod-template fields (as the change diff names them) that govern it. A
+    # rollout that touched one of them just before that error began is its likeliest cause.
+    "dns_failure": ("dnsconfig", "dnspolicy", "hostnetwork", "hostaliases", "ndots"),
+    "permission_denied": ("securitycontext", "serviceaccount", "runasuser", "runasgroup", "fsgroup",
+                          "readonlyrootfilesystem", "capabilities"),
+    "file_not_found": ("volume", "mountpath", "subpath", "command", "args", "workingdir"),
+    "tls_error": ("volume", "cert", "tls", "ssl", "ca_", "truststore", "keystore"),
+    "missing_config": ("env ", "envfrom", "configmap"),
+    "invalid_config": ("env ", "envfrom", "configmap", "args", "command"),
+}
+
+
+def _change_touching_the_failure(change: dict[str, Any], subject: Subject,
+                                 facts: Facts) -> tuple[list[str], LogEvidence] | None:
+    """The diff lines of `change` that touch what the subject's logged error depends on, with that log."""
+    diff = [str(d) for d in change.get("diff") or []]
+    for log in facts.logs:
+        if log.top is None or not subject.mentions(workload_of_pod(log.pod)):
+            continue
+        fields = {f for cls in log.error_classes for f in CHANGED_FIELDS_BY_ERROR.get(cls, ())}
+        lines = [d for d in diff if any(f in d.lower() for f in fields)]
+        if lines:
+            return lines, log
+    return None
+
+
 def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
     """No scan finding touches the subject: what its own logs and changes say, at low confidence."""
     out: list[Candidate] = []
@@ -731,6 +763,16 @@ def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
                 subject.mentions(target.name) or any(subject.mentions(str((r or {}).get("name", "")))
                                                      for r in change.get("related") or [])):
             summary = _safe(str(change.get("summary") or ""), 300)
+            touched = _change_touching_the_failure(change, subject, facts)
+            if summary and touched is not None:
+                lines, log = touched
+                out.insert(0, Candidate(
+                    cause=f"{summary.split(':')[0]}, {int((facts.at - at).total_seconds() // 60)} min before the "
+                          f"alert, changing what its failing calls depend on: {_safe('; '.join(lines), 300)}. "
+                          f"Since then {log_detail(log)}",
+                    confidence=0.65, evidence=[e for e in (facts.changes_id, log.evidence_id) if e], ref=target,
+                    check=f"change.{change.get('type')}"))
+                break
             if summary:
                 out.append(Candidate(cause=f"A recent change may have triggered it: {summary} "
                                            f"({int((facts.at - at).total_seconds() // 60)} min before the alert).",

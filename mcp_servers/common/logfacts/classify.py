@@ -50,7 +50,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"failed|(?:unable|failed) to (?:resolve|lookup)|server misbehaving|host not found|"
         r"no address associated with hostname|unknown host|name resolution failed|getaddrinfo failed|"
         r"failed to lookup address|could not translate host name|no such domain|"
-        r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b", _I)),
+        r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b|"
+        r"\blookup [\w.\-]+ on (?:[\d.]+|\[[0-9a-fA-F:]+\]):53: ", _I)),
     ("tls_error", re.compile(
         r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
         r"required|unknown|expired|not trusted)|\btls: |TLS handshake|\bSSL(?:Error|HandshakeException|"
@@ -131,6 +132,38 @@ _ENVOY_FLAGS = {"UF": "connection_refused", "UH": "unavailable", "UO": "unavaila
                 "NR": "no_route", "RL": "rate_limited", "UAEX": "permission_denied", "DPE": "bad_request",
                 "UPE": "upstream_reset", "UMSDR": "connection_timeout", "OM": "oom"}
 
+def haproxy_state_class(state: str, status: str = "", server: str = "") -> str | None:
+    """The error class HAProxy's termination state means (its log format's first two flag characters).
+
+    First: who ended the session. `S` the server aborted or refused it, `s` the server-side timeout
+    struck, `P` the proxy itself stopped it (a deny rule, a malformed request), `R` a proxy resource
+    ran out (memory, sockets, source ports), `I` an internal error, `D` the server was marked down,
+    `K` an administrator killed it, `C`/`c` the client aborted or timed out, `L` served locally,
+    `-` normal end. Second: where the session was. `R` reading the request, `Q` queued for a server,
+    `C` connecting to it, `H` waiting for its response headers, `D` transferring data, `L` last
+    data, `T` tarpitted. A client-side end says nothing about the backend: no class.
+    """
+    if len(state) < 2:
+        return None
+    cause, phase = state[0], state[1]
+    if cause == "S":
+        if phase == "C":  # refused (RST/ICMP); without a server picked, none was available
+            return "unavailable" if server.startswith("<") else \
+                "connection_refused"
+        return "upstream_reset" if phase in "HDL" else "unavailable"
+    if cause == "s":
+        return "unavailable" if phase == "Q" else "connection_timeout"
+    if cause in "DK":
+        return "unavailable" if cause == "D" else "upstream_reset"
+    if cause == "R":
+        return "rate_limited"
+    if cause == "P":
+        return "permission_denied" if status == "403" else "bad_request" if status.startswith("4") else None
+    if cause == "-" and phase == "-" and server == "<NOSRV>" and status == "503":
+        return "unavailable"
+    return None
+
+
 _RESET_REASON = re.compile(r"reset reason: ([a-z][a-z ]*[a-z])", re.I)
 _RESET_REASONS = {"connection failure": "connection_refused", "remote connection failure": "connection_refused",
                   "local connection failure": "connection_refused", "overflow": "unavailable",
@@ -163,6 +196,11 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
     reason = _RESET_REASON.search(probe)
     if reason:
         return _RESET_REASONS.get(reason.group(1).lower(), "upstream_reset")
+    if fields.get("termination_state"):
+        found_state = haproxy_state_class(fields["termination_state"], fields.get("status", ""),
+                                          fields.get("server", ""))
+        if found_state:
+            return found_state
     for flag in fields.get("response_flags", "").split(","):
         if flag in _ENVOY_FLAGS:
             detail = _match(fields.get("upstream_failure", "") + " " + fields.get("response_code_details", ""))

@@ -32,6 +32,11 @@ _MSG_EXC = re.compile(
     r"panic|fatal error)"
     r"(?: \[[\w:]+\])?: (.+)$")
 
+_INNER_EXC = re.compile(r"(?<![\w.$])((?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*(?:Error|Exception|Fault))(?::|\s|$)"
+                        r"|(?<=: )([A-Z][\w$]*(?:Exception|Fault))(?=: )")
+"""An exception a message names after its own words: Java/.NET/Python qualified names anywhere, a bare
+CamelCase `...Exception` only where it heads a `Name: detail` clause."""
+
 
 @dataclass(slots=True)
 class _Entry:
@@ -87,6 +92,8 @@ def _analyse(rec: Record) -> _Entry:
         entry.exception, entry.message = trace.exception, trace.message
     elif m := _MSG_EXC.match(head.message):
         entry.exception, entry.message = m.group(1), m.group(2)
+    elif m := _INNER_EXC.search(head.message):
+        entry.exception = m.group(1) or m.group(2)  # named mid-line: `Failed to send batch: o.a.k...Exception: x`
     if entry.exception is None and "exception" in entry.fields:
         entry.exception = entry.fields.pop("exception")
     return entry

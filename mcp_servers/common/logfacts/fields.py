@@ -36,6 +36,9 @@ _DIAL = re.compile(r"\b(?:dial|connect(?:ing)?|connection|upstream|host|addr(?:e
 _DNS = [
     re.compile(r"\blookup ([\w.\-]+)(?: on [\w.:\[\]]+)?: (?:no such host|server misbehaving|i/o timeout|"
                r"Temporary failure)", re.I),
+    # Go's *net.DNSError prints `lookup NAME on SERVER: <cause>` whatever the cause (a read timeout
+    # `read udp a->b:53: i/o timeout`, a refused socket): the server part alone makes it DNS.
+    re.compile(r"\blookup ([\w.\-]+) on (?:[\d.]+|\[[0-9a-fA-F:]+\]):53: "),
     re.compile(r"UnknownHostException:?\s*([\w.\-]+)"),
     re.compile(r"(?:getaddrinfo|query[A-Z][a-z]*|lookup|resolve)\s+E[A-Z_]+\s+([\w.\-]+)"),
     re.compile(r"(?:ENOTFOUND|EAI_AGAIN)\s+([\w.\-]+)"),
@@ -54,9 +57,16 @@ _FILE = re.compile(
     r"|(?i:no such file or directory)[:,]\s*(?:open |stat )?['\"]?(/?[\w.\-/]+)['\"]?"
     r"|(?:FileNotFound\w*|NoSuchFileException):?\s*\[?[^'\"/]*['\"]?(/[\w.\-/]+)"
     r"|(?i:cannot find module) ['\"]([^'\"]+)['\"]")
+_COMMA_PORT = re.compile(
+    r"(?i:\bserver|data source|\baddr(?:ess)?|network address|\bhost)\s*(?:=|:)?\s*['\"]?(?:tcp:)?"
+    r"((?:\d{1,3}\.){3}\d{1,3}|[a-zA-Z][\w\-]*(?:\.[\w\-]+)*)(?:\\[\w$]+)?,\s?(\d{2,5})\b")
+"""SQL Server's `host,port` (`server 'sqlserver.data.svc,1433'`, `Data Source=tcp:db,1433`,
+`Server=db\\INST,1433`): its client libraries separate the port with a comma, not a colon."""
 _SERVER_AT = re.compile(r"(?i:server at|host) \"?([\w.\-]+)\"? \([\d.:a-f]+\)(?:,? (?i:port) (\d{2,5}))?")
-_DNS_SERVER = re.compile(r"\bon (?:\d{1,3}\.){3}\d{1,3}:53\b|\bon \[[0-9a-fA-F:]+\]:53\b")
-"""`lookup NAME on 10.96.0.10:53`: the resolver asked, not the service wanted."""
+_DNS_SERVER = re.compile(r"(?:\bon |->)?(?:(?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:]+\]):53\b")
+"""`lookup NAME on 10.96.0.10:53` (or `read udp a->10.96.0.10:53`): the resolver asked, not the service wanted."""
+_LOCAL_END = re.compile(r"\b(?:read|write|dial) (?:udp|tcp)[46]? [\w.:\[\]]+->")
+"""Go's `read tcp 10.1.2.3:51234->10.4.5.6:5432`: the part before `->` is this pod's own socket."""
 _EXIT = re.compile(r"(?i:exit(?:ed)? with (?:exit )?(?:code|status)|exit (?:code|status)):?\s*(-?\d+)")
 _STATUS = re.compile(r"(?i:status(?:[ _]?code)?|HTTP/\d(?:\.\d)?|returned|response code)[\"']?[\s=:]+([1-5]\d\d)\b")
 
@@ -115,9 +125,11 @@ def extract(text: str) -> dict[str, str]:
     if url:
         scheme, host, port, path = url.groups()
         out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path or ''}"[:200]
-    probe = _DNS_SERVER.sub("", text) if "dns_name" in out else text
+    probe = _LOCAL_END.sub("", text)
+    probe = _DNS_SERVER.sub("", probe) if "dns_name" in out else probe
     probe = _GRPC_SCHEME.sub("", probe)
-    hostport = _DIAL.search(probe) or _HOSTPORT.search(probe)
+    comma = _COMMA_PORT.search(probe) if "," in probe else None
+    hostport = comma or _DIAL.search(probe) or _HOSTPORT.search(probe)
     server_at = _SERVER_AT.search(text) if "server at" in low or "host " in low else None
     if hostport and hostport.group(1).lower() not in _NOT_HOSTS and not _SOURCE_FILE.search(hostport.group(1)):
         out["upstream_host"], out["upstream_port"] = hostport.group(1), hostport.group(2)

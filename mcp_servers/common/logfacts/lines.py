@@ -252,6 +252,37 @@ def parse_envoy(text: str) -> Line | None:
     return Line("envoy_access", severity, message, ts, fields)
 
 
+_HAPROXY = re.compile(
+    r"(?:^|\s)(?:[\d.]+|\[?[0-9a-fA-F:]+\]?):\d+ \[(\d{2}/\w{3}/\d{4}:[\d:.]+)\] (\S+) ([^\s/]+)/(\S+) "
+    r"(-?\d+)/(-?\d+)/(-?\d+)/(-?\d+)/\+?(-?\d+) (\d{3}) \+?\d+ \S+ \S+ ([A-Za-z-]{4}) "
+    r"\d+/\d+/\d+/\d+/\+?\d+ \d+/\d+(?: \{[^}]*\})*(?: \"(\S+) (\S+?)(?: HTTP/[\d.]+)?\")?")
+"""HAProxy's HTTP log format (`option httplog`): client, [accept date], frontend, backend/server,
+Tq/Tw/Tc/Tr/Ta timers, status, bytes, cookies, the four termination-state flags, connection
+counts, queues, captured headers, "request". A syslog or runtime prefix before the client is allowed."""
+
+
+def parse_haproxy(text: str) -> Line | None:
+    """An HAProxy HTTP log line: status, termination state, backend and server (see classify for the flags)."""
+    m = _HAPROXY.search(text)
+    if not m:
+        return None
+    ts, frontend, backend, server, _tq, _tw, tc, _tr, _ta, status, state, method, path = m.groups()
+    fields = {"status": status, "termination_state": state, "frontend": frontend, "backend": backend,
+              "server": server}
+    if method:
+        fields["method"] = method
+    if path:
+        fields["path"] = path[:200]
+    if tc == "-1":
+        fields["connect_time"] = "never established"
+    code = int(status)
+    cause = state[:1]
+    severity: Severity = "error" if code >= 500 or cause in "SsRIDK" else (
+        "warning" if code >= 400 or cause in "PcC" else "info")
+    message = f"{method + ' ' if method else ''}{path + ' ' if path else ''}{status} {state} {backend}/{server}"
+    return Line("haproxy", severity, message, ts, fields)
+
+
 _NGINX_ACCESS = re.compile(
     r'^(\S+) \S+ (\S+) (?:\[([^\]]+)\] )?"(\S+) (\S+?)(?: (HTTP/[\d.]+))?" (\d{3}) (\d+|-)(.*)$')
 _NGINX_UPSTREAM = re.compile(r"\[([\w.\-]+)\] \[[^\]]*\] ((?:\d{1,3}\.){3}\d{1,3}:\d+|[\w.\-]+:\d+)")
@@ -376,6 +407,9 @@ def _leveled(text: str, fmt: str) -> Line | None:
     rest = body[lm.end(1):].lstrip(" ]):>|")
     if rest.startswith(":") and not rest.startswith("::"):  # Python logging: ERROR:root:message
         rest = re.sub(r"^:[\w.<>]+:", "", rest).lstrip(": ")
+    late_ts = _LEAD_TS.match(rest) if ts is None else None
+    if late_ts:  # `[SEVERE] 2026-11-03T11:00:01Z logger - message`: the timestamp after the level
+        ts, rest = next(g for g in late_ts.groups() if g), rest[late_ts.end():]
     sep = _LOGGER_SEP.match(rest)
     if sep and len(rest) > sep.end():
         rest = rest[sep.end():]
@@ -424,6 +458,10 @@ def parse_line(raw: str) -> Line:
 
 
 def _parse(text: str) -> Line:
+    if "] " in text[:160] and "/" in text[:200] and not text.startswith("{"):
+        parsed = parse_haproxy(text)
+        if parsed:
+            return parsed
     if text.startswith("{") and text.endswith("}"):
         parsed = parse_json(text)
         if parsed:

@@ -46,7 +46,7 @@ WANTED: tuple[Wanted, ...] = (
     Wanted("Node", ""), Wanted("Service", ""), Wanted("Endpoints", ""),
     Wanted("EndpointSlice", "discovery.k8s.io", optional=True),
     Wanted("ConfigMap", ""), Wanted("Secret", "", field_selector="type!=helm.sh/release.v1"),
-    Wanted("PersistentVolumeClaim", ""),
+    Wanted("PersistentVolumeClaim", ""), Wanted("PersistentVolume", ""),
     Wanted("ResourceQuota", ""), Wanted("ReplicaSet", "apps"), Wanted("Deployment", "apps"),
     Wanted("StatefulSet", "apps"), Wanted("DaemonSet", "apps"), Wanted("Job", "batch"),
     Wanted("CronJob", "batch"), Wanted("Ingress", "networking.k8s.io"),

@@ -23,6 +23,7 @@ from mcp_servers.kubernetes.scan.checks import (
     rbac,
     services,
     storage,
+    volumes,
     webhooks,
     workloads,
 )
@@ -34,7 +35,7 @@ CheckFn = Callable[[Snapshot, datetime], list[ScanFinding]]
 AREAS: dict[str, ModuleType] = {
     "pods": pods, "workloads": workloads, "services": services, "ingress": ingress, "storage": storage,
     "nodes": nodes, "autoscaling": autoscaling, "jobs": jobs, "policy": policy, "certificates": certificates,
-    "webhooks": webhooks, "quota": quota, "rbac": rbac, "dns": dns,
+    "webhooks": webhooks, "quota": quota, "rbac": rbac, "dns": dns, "volumes": volumes,
 }
 
 ALL_CHECK_IDS: tuple[str, ...] = tuple(cid for module in AREAS.values() for cid in module.CHECK_IDS)
