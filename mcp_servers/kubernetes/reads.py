@@ -250,16 +250,52 @@ def _short(value: Any) -> str:
 
 
 def _other_fields(a: dict[str, Any], b: dict[str, Any], done: frozenset[str], prefix: str = "") -> list[str]:
-    """Every other field that differs: scalars as `old -> new`, structures as `changed`
-    (ports, volumeMounts, securityContext, nodeSelector, tolerations, affinity ...)."""
+    """Every other field that differs: scalars as `old -> new`; a structure (ports, securityContext,
+    dnsConfig, nodeSelector, tolerations, affinity ...) by the leaves that differ, so the diff says
+    *what* changed (`dnsConfig.options[name=ndots].value unset -> '5'`), at most a few per field."""
     out = []
     for key in sorted((set(a) | set(b)) - done):
         va, vb = a.get(key), b.get(key)
         if va == vb:
             continue
         scalar = all(v is None or isinstance(v, str | int | float | bool) for v in (va, vb))
-        out.append(f"{prefix}{key} {_short(va)} -> {_short(vb)}" if scalar else f"{prefix}{key} changed")
+        if scalar:
+            out.append(f"{prefix}{key} {_short(va)} -> {_short(vb)}")
+            continue
+        la, lb = _leaves(va, key), _leaves(vb, key)
+        differ = [path for path in sorted(set(la) | set(lb)) if la.get(path) != lb.get(path)]
+        if not differ:
+            out.append(f"{prefix}{key} changed")
+            continue
+        out += [f"{prefix}{path} {_short(la.get(path))} -> {_short(lb.get(path))}" for path in differ[:_LEAVES_SHOWN]]
+        if len(differ) > _LEAVES_SHOWN:
+            out.append(f"{prefix}{key}: {len(differ) - _LEAVES_SHOWN} more changed")
     return out
+
+
+_LEAVES_SHOWN = 4
+
+
+def _leaves(value: Any, path: str) -> dict[str, str]:
+    """A structure as path -> scalar text. List items that carry a `name` (or `key`) are addressed
+    by it, so reordering is not a change; lists of scalars are one sorted leaf."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            out |= _leaves(v, f"{path}.{k}")
+        return out
+    if isinstance(value, list):
+        if all(isinstance(v, str | int | float | bool) for v in value):
+            return {path: ", ".join(sorted(str(v) for v in value))}
+        out = {}
+        for i, item in enumerate(value):
+            tag = next((f"{k}={item[k]}" for k in ("name", "key") if isinstance(item, dict) and k in item), str(i))
+            rest = {k: v for k, v in item.items() if f"{k}={item.get(k)}" != tag} if isinstance(item, dict) else item
+            out |= _leaves(rest, f"{path}[{tag}]") or {f"{path}[{tag}]": "present"}
+        return out
+    return {path: str(value)}
 
 
 def looks_secret(text: str) -> bool:
