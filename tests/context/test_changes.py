@@ -252,7 +252,8 @@ def test_template_diff_sees_restarts_config_checksums_init_containers_and_pod_fi
                     "containers": [{"name": "app", "image": "a", "ports": [{"containerPort": 8080}]}]}}
     assert template_diff(old, new) == [
         "app ports[0].containerPort '80' -> '8080'", "init container migrate image none -> m:2",
-        "pod serviceAccountName 'x' -> 'y'", "pod tolerations[key=spot] unset -> 'present'", "pod annotation checksum/config 'aa' -> 'bb'",
+        "pod serviceAccountName 'x' -> 'y'", "pod tolerations[key=spot] unset -> 'present'",
+        "pod annotation checksum/config 'aa' -> 'bb'",
         "pod annotation kubectl.kubernetes.io/restartedAt unset -> '2026-05-01T11:00:00Z'"]
 
 

@@ -24,7 +24,8 @@ def test_a_structure_change_is_shown_by_the_leaves_that_differ() -> None:
     new = {"dnsPolicy": "ClusterFirst", "tolerations": [{"key": "spot", "effect": "NoExecute"}],
            "dnsConfig": {"searches": ["corp.example.internal"], "options": [{"name": "ndots", "value": "5"}]}}
     assert _other_fields(old, new, frozenset(), "pod ") == [
-        "pod dnsConfig.options[name=ndots].value unset -> '5'", "pod dnsConfig.searches unset -> 'corp.example.internal'",
+        "pod dnsConfig.options[name=ndots].value unset -> '5'",
+        "pod dnsConfig.searches unset -> 'corp.example.internal'",
         "pod tolerations[key=spot].effect 'NoSchedule' -> 'NoExecute'"]
 
 
