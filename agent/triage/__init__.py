@@ -16,7 +16,8 @@ from agent.triage.survey import SurveyResult, survey
 
 RUNBOOK_FOR_CHECK: tuple[tuple[str, str], ...] = (
     # (a word of the top suspect's check id or reason, runbook id): first match wins.
-    ("pv.", "pod-pending"), ("oom", "oomkilled"), ("imagepull", "imagepullbackoff"), ("image_pull", "imagepullbackoff"),
+    ("pv.", "pod-pending"), ("config.limit", "generic-triage"), ("oom", "oomkilled"),
+    ("imagepull", "imagepullbackoff"), ("image_pull", "imagepullbackoff"),
     ("errimagepull", "imagepullbackoff"), ("image", "imagepullbackoff"), ("dns", "dns-failures"),
     ("cert", "certificate-expiry"), ("node", "node-notready"), ("hpa", "hpa-maxed-out"),
     ("autoscal", "hpa-maxed-out"), ("pvc", "pod-pending"), ("storage", "pod-pending"), ("schedul", "pod-pending"),

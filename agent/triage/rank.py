@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from agent.triage import limits
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -141,6 +142,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
+    "config.limit": limits.STRONG,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -172,6 +174,8 @@ def weight_in_context(finding: dict[str, Any], problems: set[str]) -> float:
 def cause_weight(finding: dict[str, Any]) -> float:
     """How likely this finding's kind of problem is a cause rather than a consequence (0..1)."""
     check = str(finding.get("check") or "").lower()
+    if check == "config.limit" and finding.get("severity") != "critical":
+        return limits.WEAK
     if check in CHECK_WEIGHT:
         return CHECK_WEIGHT[check]
     text = f"{check} {finding.get('reason', '')}".lower()
@@ -188,7 +192,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     for case in cases.values():
         case.relation = _relation(case, subject, topology, log_hosts, resolved or set(), definite)
         case.change = _change_for(case, facts)
-        case.log = _log_for(case, facts.logs)
+        case.log = _log_for(case, facts.logs) or case.log
         case.evidence = list(dict.fromkeys(case.evidence + [e for e in (
             facts.scan_id, case.log.evidence_id if case.log else None,
             facts.changes_id if case.change else None) if e]))
@@ -228,6 +232,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
             cases[target].evidence.append(evidence_id)
     _rejected_credentials(cases, facts)
     _upstream_changes(cases, facts)
+    _configured_limits(cases, facts)
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
     return cases
@@ -264,6 +269,20 @@ def _rejected_credentials(cases: dict[Ref, _Case], facts: Facts) -> None:
                 "evidence": [said], "details": {"via": use.get("via"), "workload": str(subject)}}])
             cases[target].upstream = True
             cases[target].evidence += [evidence_id, refused.evidence_id]
+
+
+def _configured_limits(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """A setting in a ConfigMap that bounds the resource an error says ran out is a suspect (agent.triage.limits):
+    the pods are healthy, the limit in their configuration is what the calls hit."""
+    for match in limits.matches(facts):
+        found = limits.finding(match)
+        case = next((c for r, c in cases.items() if r.same_object(match.configmap)), None)
+        if case is None:
+            case = cases[match.configmap] = _Case(match.configmap, [])
+        case.findings.append(found)
+        case.upstream = True
+        case.log = case.log or match.log
+        case.evidence += [match.evidence_id, match.log.evidence_id]
 
 
 def _auth_line(log: LogEvidence) -> str:

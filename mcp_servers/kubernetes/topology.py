@@ -34,6 +34,7 @@ from mcp_servers.kubernetes.changes import Objects, named_after, pod_template, r
 from mcp_servers.kubernetes.client import KubeClient
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
 from mcp_servers.kubernetes.reads import _requests
+from mcp_servers.kubernetes.settings import bounding
 
 TOPOLOGY_KINDS = ("Pod", "Service", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ConfigMap", "Node",
                   "EndpointSlice", "Endpoints")
@@ -77,6 +78,20 @@ class SecretUse(BaseModel):
     via: str = Field(description='How the pods read it, e.g. "env DB_PASSWORD", "envFrom", "volume tls".')
 
 
+class ConfigSetting(BaseModel):
+    """A setting inside a ConfigMap value that bounds a resource (memory, connections, timeout, size,
+    rate): the limit an error in the logs may say was reached (mcp_servers.kubernetes.settings)."""
+
+    configmap: ObjectRef
+    file: str = Field(description="The ConfigMap key holding it (redis.conf, application.yaml...).")
+    setting: str
+    value: str
+    resource: str
+    software: str = ""
+    says: str = Field(default="", description="What that software prints at the limit (a regular expression).")
+    workload: ObjectRef = Field(description="The workload that reads the ConfigMap (the subject or a dependency's).")
+
+
 class PodPlace(BaseModel):
     name: str
     namespace: str
@@ -101,6 +116,9 @@ class Topology(BaseModel):
     dependents: list[ObjectRef] = Field(default_factory=list)
     secrets: list[SecretUse] = Field(default_factory=list,
                                      description="Secrets the pods read (names only): where credentials come from.")
+    settings: list[ConfigSetting] = Field(default_factory=list,
+                                          description="Resource-bounding settings in the ConfigMaps the subject "
+                                                      "and its in-cluster dependencies read.")
     dns: dict[str, Any] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     hidden_namespaces: list[str] = Field(default_factory=list)
@@ -680,14 +698,57 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
             dependents.append(ref_of(w))
 
     secrets = [use for src in sources for use in secret_uses(pod_template(src), ns)]
+    settings = limit_settings(index, sources, [d for d in deps.values() if d[1].service is not None])
     notes.append("dependencies come from env, ConfigMaps, command/args and log hosts; Secrets are not read, so a "
                  "DSN kept only in a Secret is not seen")
     return Topology(subject=ref_of(subject), workloads=[ref_of(w) for w in workloads] or workload_refs,
                     services=[ref_of(s) for s in services], pods=[pod_place(p) for p in pods], nodes=nodes,
                     neighbours=[p for _, p in neighbours[:MAX_NEIGHBOURS]], dependencies=dependencies,
                     dependents=dependents, secrets=list({(u.secret.name, u.via): u for u in secrets}.values()),
+                    settings=settings,
                     dns=dns_health(index, visible), notes=notes,
                     hidden_namespaces=sorted(hidden))
+
+
+_CM_VIA = re.compile(r"^configmap ([^/\s]+)/(\S+) key (\S+)")
+MAX_SETTINGS = 40
+
+
+def limit_settings(index: _Index, sources: list[dict[str, Any]],
+                   deps: list[tuple[list[str], Target]]) -> list[ConfigSetting]:
+    """Resource-bounding settings in the ConfigMaps read by the subject's workloads and by the
+    workloads behind the in-cluster Services it depends on (where "used memory > maxmemory" is set)."""
+    readers: list[dict[str, Any]] = list(sources)
+    for _, target in deps:
+        svc = target.service or {}
+        selector = (svc.get("spec") or {}).get("selector")
+        if not selector:
+            continue
+        owners = [index.owner(p) for p in index.pods if _ns(p) == _ns(svc)
+                  and _selects(selector, _meta(p).get("labels"))]
+        keys = {ref_key(o) for o in owners if o is not None}
+        readers += [w for w in index.workloads() if ref_key(ref_of(w)) in keys and w not in readers]
+    out: list[ConfigSetting] = []
+    seen: set[tuple[str, str, str, str]] = set()
+    for w in readers:
+        template = pod_template(w)
+        labels = (template.get("metadata") or {}).get("labels") or _meta(w).get("labels") or {}
+        owner = index.owner(w) if w.get("kind") == "Pod" else None
+        for via, value in config_values(index, template, _ns(w), owner.name if owner else _name(w), labels):
+            m = _CM_VIA.match(via)
+            if not m:
+                continue
+            cm_ns, cm_name, file = m.groups()
+            text = value if "\n" in value or "=" in value or ":" in value else f"{file} {value}"
+            for bound in bounding(text[:MAX_VALUE_CHARS]):
+                key = (cm_ns, cm_name, file, bound.key)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(ConfigSetting(configmap=ObjectRef(kind="ConfigMap", namespace=cm_ns, name=cm_name),
+                                         file=file, setting=bound.key, value=bound.value, resource=bound.resource,
+                                         software=bound.software, says=bound.says, workload=ref_of(w)))
+    return out[:MAX_SETTINGS]
 
 
 def secret_uses(template: dict[str, Any], namespace: str) -> list[SecretUse]:
@@ -766,6 +827,10 @@ def render(t: Topology, budget: int, more_hint: str) -> str:
             lines.append(f"  {d.target}: {state}: {d.detail} (via {d.via})")
     else:
         lines.append("dependencies: none found in env, ConfigMaps or log hosts")
+    if t.settings:
+        lines.append("limits in config: " + ", ".join(f"{c.setting} {c.value} ({c.configmap.name} {c.file})"
+                                                      for c in t.settings[:8])
+                     + (f" (+{len(t.settings) - 8})" if len(t.settings) > 8 else ""))
     if t.secrets:
         lines.append("secrets read: " + ", ".join(f"{u.secret.name} ({u.via})" for u in t.secrets[:8])
                      + (f" (+{len(t.secrets) - 8})" if len(t.secrets) > 8 else ""))
