@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import limits
+from agent.triage import blocked, limits
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -142,7 +142,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
-    "config.limit": limits.STRONG,
+    "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -233,6 +233,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _rejected_credentials(cases, facts)
     _upstream_changes(cases, facts)
     _configured_limits(cases, facts)
+    for block in blocked.blocks(facts):
+        _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
     return cases
@@ -275,14 +277,21 @@ def _configured_limits(cases: dict[Ref, _Case], facts: Facts) -> None:
     """A setting in a ConfigMap that bounds the resource an error says ran out is a suspect (agent.triage.limits):
     the pods are healthy, the limit in their configuration is what the calls hit."""
     for match in limits.matches(facts):
-        found = limits.finding(match)
-        case = next((c for r, c in cases.items() if r.same_object(match.configmap)), None)
-        if case is None:
-            case = cases[match.configmap] = _Case(match.configmap, [])
-        case.findings.append(found)
-        case.upstream = True
-        case.log = case.log or match.log
-        case.evidence += [match.evidence_id, match.log.evidence_id]
+        _add_suspect(cases, match.configmap, limits.finding(match), match.log,
+                     [match.evidence_id, match.log.evidence_id])
+
+
+def _add_suspect(cases: dict[Ref, _Case], ref: Ref, finding: dict[str, Any], log: LogEvidence,
+                 evidence: list[str]) -> None:
+    """A suspect found upstream of the symptom (a limit, a policy): joined to that object's case when it has one
+    (a change to the same ConfigMap or policy), with the log that shows the failure."""
+    case = next((c for r, c in cases.items() if r.same_object(ref)), None)
+    if case is None:
+        case = cases[ref] = _Case(ref, [])
+    case.findings.append(finding)
+    case.upstream = True
+    case.log = case.log or log
+    case.evidence += evidence
 
 
 def _auth_line(log: LogEvidence) -> str:

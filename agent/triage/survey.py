@@ -15,6 +15,7 @@ subject), which is how "why did the get-data job fail?" finds Job `get-data` and
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -100,7 +101,50 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
             facts.topologies.insert(0, (topology.data, topology.evidence_id))
     if failing_calls:
         await _one_hop(facts, call)
+        await _named_in_errors(subject, facts, call)
     return result
+
+
+MAX_NAMED_CALLS = 2
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_COMMON = frozenset({"error", "errors", "failed", "failure", "connect", "connection", "details", "status", "user",
+                     "database", "timeout", "terminated", "unknown", "received", "from", "peer", "with", "that",
+                     "request", "response", "call", "calls", "client", "server", "service", "unavailable", "refused",
+                     "debug", "string", "info", "warn", "warning", "http", "https", "grpc", "true", "false", "none"})
+
+
+async def _named_in_errors(subject: Subject, facts: Facts, call: Callable[..., Any]) -> None:
+    """The subject's calls fail to an address the cluster does not know (a stale pod IP, a client-side
+    balancer's peer): the object its error names (a logger `checkout.inventory`, `user=inventory`) may be
+    the one it calls. Ask the topology about the first such words; one that exists is read like a hop
+    (its topology and the logs of one of its pods). Reading only: a suspect still needs its own evidence."""
+    if not facts.topologies:
+        return
+    known = {str((d.get("target") or {}).get("name")) for data, _ in facts.topologies
+             for d in data.get("dependencies") or [] if isinstance(d, dict)
+             and str((d.get("target") or {}).get("kind") or "").lower() == "service"}
+    if known:
+        return
+    read = {str((data.get("subject") or {}).get("name")) for data, _ in facts.topologies}
+    words: list[str] = []
+    for log in facts.logs:
+        if not subject.mentions(workload_of_pod(log.pod)) or log.top is None:
+            continue
+        text = str(log.top.get("message") or log.top.get("example") or "").lower()
+        words += [w for w in _WORD.findall(text) if len(w) >= 4 and w not in _COMMON and w not in read
+                  and not subject.mentions(w) and w not in words]
+    for word in words[:MAX_NAMED_CALLS]:
+        topology = await call("k8s_topology", {"name": word}, f"survey-named-{word}")
+        data = topology.data if topology is not None and topology.ok else None
+        found = Ref.of((data or {}).get("subject"))
+        if not data or found is None or not found.kind:
+            continue
+        facts.topologies.append((data, topology.evidence_id))
+        pods = [p for p in data.get("pods") or [] if isinstance(p, dict) and p.get("phase") == "Running"]
+        if pods:
+            _keep_logs(await call("k8s_logs", {"name": pods[0]["name"], "namespace": pods[0].get("namespace") or
+                                               found.namespace, "tail": 300}, f"survey-named-logs-{word}"), facts)
+        return
 
 
 MAX_HOPS = 2

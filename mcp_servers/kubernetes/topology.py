@@ -32,12 +32,13 @@ from mcp_servers.common.compact import fit_text
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.changes import Objects, named_after, pod_template, read_objects
 from mcp_servers.kubernetes.client import KubeClient
+from mcp_servers.kubernetes.egress import egress_verdict, target_ports
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
 from mcp_servers.kubernetes.reads import _requests
 from mcp_servers.kubernetes.settings import bounding
 
 TOPOLOGY_KINDS = ("Pod", "Service", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ConfigMap", "Node",
-                  "EndpointSlice", "Endpoints")
+                  "EndpointSlice", "Endpoints", "NetworkPolicy")
 SUBJECT_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service", "Pod")
 """Searched in this order; with one name in one namespace, the workload wins over its Service."""
 KIND_ALIASES = {
@@ -92,6 +93,15 @@ class ConfigSetting(BaseModel):
     workload: ObjectRef = Field(description="The workload that reads the ConfigMap (the subject or a dependency's).")
 
 
+class EgressBlock(BaseModel):
+    """A dependency the subject's own NetworkPolicies do not let its pods reach on any of its ports."""
+
+    target: ObjectRef
+    policies: list[ObjectRef] = Field(description="The egress-isolating policies selecting the subject's pods.")
+    ports: list[str] = Field(description='The dependency\'s pod ports none of their rules allow, e.g. "5432/TCP".')
+    detail: str
+
+
 class PodPlace(BaseModel):
     name: str
     namespace: str
@@ -116,6 +126,8 @@ class Topology(BaseModel):
     dependents: list[ObjectRef] = Field(default_factory=list)
     secrets: list[SecretUse] = Field(default_factory=list,
                                      description="Secrets the pods read (names only): where credentials come from.")
+    egress_blocked: list[EgressBlock] = Field(default_factory=list,
+                                              description="Dependencies the subject's egress NetworkPolicies deny.")
     settings: list[ConfigSetting] = Field(default_factory=list,
                                           description="Resource-bounding settings in the ConfigMaps the subject "
                                                       "and its in-cluster dependencies read.")
@@ -699,15 +711,46 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
 
     secrets = [use for src in sources for use in secret_uses(pod_template(src), ns)]
     settings = limit_settings(index, sources, [d for d in deps.values() if d[1].service is not None])
+    blocked = egress_blocks(index, pods, [d[1] for d in deps.values() if d[1].service is not None])
     notes.append("dependencies come from env, ConfigMaps, command/args and log hosts; Secrets are not read, so a "
                  "DSN kept only in a Secret is not seen")
     return Topology(subject=ref_of(subject), workloads=[ref_of(w) for w in workloads] or workload_refs,
                     services=[ref_of(s) for s in services], pods=[pod_place(p) for p in pods], nodes=nodes,
                     neighbours=[p for _, p in neighbours[:MAX_NEIGHBOURS]], dependencies=dependencies,
                     dependents=dependents, secrets=list({(u.secret.name, u.via): u for u in secrets}.values()),
-                    settings=settings,
+                    settings=settings, egress_blocked=blocked,
                     dns=dns_health(index, visible), notes=notes,
                     hidden_namespaces=sorted(hidden))
+
+
+def egress_blocks(index: _Index, pods: list[dict[str, Any]], targets: list[Target]) -> list[EgressBlock]:
+    """The in-cluster dependencies that the subject's egress NetworkPolicies deny on every port
+    (mcp_servers.kubernetes.egress), judged for one running pod of each side."""
+    policies = list(index.objects.get("NetworkPolicy") or [])
+    source = next((p for p in pods if (p.get("status") or {}).get("phase") == "Running"), pods[0] if pods else None)
+    if not policies or source is None:
+        return []
+    out = []
+    for target in targets:
+        svc = target.service or {}
+        selector = (svc.get("spec") or {}).get("selector")
+        backends = [p for p in index.pods if selector and _ns(p) == _ns(svc)
+                    and _selects(selector, _meta(p).get("labels"))
+                    and (p.get("status") or {}).get("phase") == "Running"]
+        if not backends:
+            continue
+        ports = target_ports(svc, backends[0])
+        verdicts = [(port, egress_verdict(policies, source, backends[0], *port)) for port in ports]
+        if not verdicts or any(v.allowed for _, v in verdicts):
+            continue
+        refs = [ObjectRef(kind="NetworkPolicy", namespace=_ns(p), name=_name(p)) for p in verdicts[0][1].policies]
+        denied = [f"{n}/{proto}" for (n, _, proto), _ in verdicts]
+        names = ", ".join(f"{r.namespace}/{r.name}" for r in refs)
+        out.append(EgressBlock(
+            target=ref_of(svc), policies=refs, ports=denied,
+            detail=f"egress from {_ns(source)}/{_name(source)} to {_ns(svc)}/{_name(svc)} (pod "
+                   f"{_name(backends[0])}) on {', '.join(denied)} is allowed by no rule of NetworkPolicy {names}"))
+    return out
 
 
 _CM_VIA = re.compile(r"^configmap ([^/\s]+)/(\S+) key (\S+)")
@@ -827,6 +870,8 @@ def render(t: Topology, budget: int, more_hint: str) -> str:
             lines.append(f"  {d.target}: {state}: {d.detail} (via {d.via})")
     else:
         lines.append("dependencies: none found in env, ConfigMaps or log hosts")
+    for b in t.egress_blocked[:4]:
+        lines.append(f"egress blocked: {b.detail}")
     if t.settings:
         lines.append("limits in config: " + ", ".join(f"{c.setting} {c.value} ({c.configmap.name} {c.file})"
                                                       for c in t.settings[:8])
