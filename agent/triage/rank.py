@@ -205,7 +205,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
         return _without_findings(subject, facts)
     pool = related if definite else scored
     out = [_candidate(case, score, cases, facts) for score, case in pool if score > 0.3]
-    hog = _memory_hog(out[0], cases, facts) if out else None
+    hog = (_memory_hog(out[0], cases, facts) or _disk_hog(out[0], cases, facts)) if out else None
     if hog is not None:
         out.insert(0, hog)
     return out[:5] or _without_findings(subject, facts)
@@ -703,6 +703,33 @@ def _memory_hog(top: Candidate, cases: dict[Ref, _Case], facts: Facts) -> Candid
             return Candidate(cause=cause, confidence=min(0.95, top.confidence + 0.02),
                              evidence=list(dict.fromkeys([*top.evidence, evidence_id])),
                              ref=Ref("Pod", namespace, name), check="node.memory_hog", victims=[case.ref])
+    return None
+
+
+def _disk_hog(top: Candidate, cases: dict[Ref, _Case], facts: Facts) -> Candidate | None:
+    """When the top suspect is a node short of disk (or the pods it evicted for ephemeral storage), the
+    pod on that node writing to a hostPath is what to fix: its writes are charged to no pod, so the
+    kubelet evicts the others while it keeps filling the disk."""
+    case = cases.get(top.ref) if top.ref else None
+    if case is None or not any(str(f.get("check")) in ("node.pressure", "pod.evicted") and any(
+            w in f"{f.get('message', '')} {f.get('details', '')}".lower()
+            for w in ("diskpressure", "disk pressure", "ephemeral-storage", "nodefs", "imagefs"))
+            for f in case.findings):
+        return None
+    nodes = case.nodes() | ({case.ref.name} if case.ref.kind.lower() == "node" else set())
+    for data, evidence_id in facts.topologies:
+        for pod in data.get("neighbours") or []:
+            reason = str(pod.get("reason") or "") if isinstance(pod, dict) else ""
+            if "writes the node's disk" not in reason or (nodes and pod.get("node") not in nodes):
+                continue
+            name, namespace, node = str(pod.get("name")), str(pod.get("namespace") or ""), str(pod.get("node"))
+            writes = reason.split("writes the node's disk: ", 1)[1].split(";")[0]
+            cause = (f"Pod {namespace}/{name} (workload {workload_of_pod(name)}) writes to node {node}'s disk through "
+                     f"{writes}, which no pod's ephemeral-storage accounts for; the node reports DiskPressure and "
+                     f"the kubelet evicts the pods beside it instead. {top.cause}")
+            return Candidate(cause=cause, confidence=min(0.95, top.confidence + 0.02),
+                             evidence=list(dict.fromkeys([*top.evidence, evidence_id])),
+                             ref=Ref("Pod", namespace, name), check="node.disk_hog", victims=[case.ref])
     return None
 
 

@@ -121,7 +121,8 @@ class Topology(BaseModel):
     nodes: list[dict[str, Any]] = Field(default_factory=list,
                                         description="name, ready, pressure, requested vs allocatable cpu/memory")
     neighbours: list[PodPlace] = Field(default_factory=list,
-                                       description="Other pods on the same nodes: unhealthy or without memory limit.")
+                                       description="Other pods on the same nodes: unhealthy, without memory "
+                                                   "limit, or writing the node's disk through a hostPath.")
     dependencies: list[Dependency] = Field(default_factory=list)
     dependents: list[ObjectRef] = Field(default_factory=list)
     secrets: list[SecretUse] = Field(default_factory=list,
@@ -192,6 +193,30 @@ def _pod_unhealthy(p: dict[str, Any]) -> str | None:
 def _no_memory_limit(p: dict[str, Any]) -> list[str]:
     return [str(c.get("name")) for c in (p.get("spec") or {}).get("containers") or []
             if not ((c.get("resources") or {}).get("limits") or {}).get("memory")]
+
+
+SYSTEM_HOST_PATHS = ("/proc", "/sys", "/dev", "/run", "/var/run", "/etc", "/lib/modules", "/usr", "/boot",
+                     "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/var/log", "/var/lib/cni",
+                     "/opt/cni", "/etc/cni", "/var/lib/calico", "/run/containerd")
+"""Host paths node agents mount by design (kubelet, runtime, CNI, logs, kernel): not a workload's data."""
+
+
+def node_disk_writes(p: dict[str, Any]) -> list[str]:
+    """`hostPath PATH at MOUNT` for each host directory a container writes to outside the system
+    paths. What a pod writes there is charged to no pod's ephemeral-storage, so when it fills the
+    node's disk the kubelet's DiskPressure evictions pick other pods, never the writer."""
+    spec = p.get("spec") or {}
+    host_paths = {str(v.get("name")): str((v.get("hostPath") or {}).get("path") or "")
+                  for v in spec.get("volumes") or [] if v.get("hostPath")}
+    out = []
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for m in c.get("volumeMounts") or []:
+            path = host_paths.get(str(m.get("name")))
+            if not path or m.get("readOnly") or path == "/" or any(
+                    path == s or path.startswith(s + "/") for s in SYSTEM_HOST_PATHS):
+                continue
+            out.append(f"hostPath {path} at {m.get('mountPath')}")
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)
@@ -651,6 +676,9 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
         unlimited = _no_memory_limit(p)
         if unlimited:
             why.append("no memory limit: " + ",".join(unlimited))
+        writes = node_disk_writes(p)
+        if writes:
+            why.append("writes the node's disk: " + ", ".join(writes))
         if why:
             place = pod_place(p)
             place.reason = "; ".join(why)
