@@ -14,6 +14,7 @@ from typing import get_args
 
 from agent.config import Config
 from agent.llm.base import Message, Model, ModelResponse, ToolDef, close_model
+from agent.llm.context_window import ContextWindow
 from agent.llm.settings import LLMSettings, ProviderName, build_model
 
 RUNBOOK_ONLY = "runbook-only"
@@ -67,6 +68,16 @@ class RecordingModel:
             "system": system, "messages": [m.model_dump(mode="json") for m in messages],
             "tools": [t.model_dump(mode="json") for t in tools]}, ensure_ascii=False))
         return await self.inner.complete(system, messages, tools, max_tokens)
+
+    async def context_window(self) -> ContextWindow:
+        """The inner model's window: a recorded model is fitted exactly as the model itself would be."""
+        finder = getattr(self.inner, "context_window", None)
+        return await finder() if finder is not None else ContextWindow(None, "unknown")
+
+    async def count_tokens(self, text: str) -> int | None:
+        """The inner model's own tokenizer count, where it has one."""
+        counter = getattr(self.inner, "count_tokens", None)
+        return await counter(text) if counter is not None else None
 
     async def aclose(self) -> None:
         await close_model(self.inner)
