@@ -18,6 +18,7 @@ import html
 import re
 import urllib.parse
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations, pairwise
@@ -190,6 +191,9 @@ class _Lexicon:
     stem_lengths: tuple[int, ...]
     phrases: dict[str, tuple[tuple[tuple[str, ...], bool, str], ...]]
     substrings: tuple[tuple[str, str], ...]
+    ascii_substrings: tuple[tuple[str, str], ...]
+    """The substring terms written in ASCII only, in the same order: the only ones an ASCII text can
+    hold (most texts are ASCII; the other ~120 terms are CJK, Cyrillic and accented)."""
 
 
 def _build(concepts: dict[str, tuple[str, ...]]) -> _Lexicon:
@@ -215,6 +219,7 @@ def _build(concepts: dict[str, tuple[str, ...]]) -> _Lexicon:
         stem_lengths=tuple(sorted({len(k) for k in stems})),
         phrases={k: tuple(v) for k, v in phrases.items()},
         substrings=tuple(substrings),
+        ascii_substrings=tuple((term, concept) for term, concept in substrings if term.isascii()),
     )
 
 
@@ -246,7 +251,10 @@ def concepts_in(lowered: str) -> set[str]:
                 for j, (f, r) in enumerate(zip(following, rest, strict=True))
             ):
                 found.add(concept)
-    for term, concept in _LEXICON.substrings:
+    # A term with a non-ASCII character cannot occur in an ASCII text: skipping those terms there
+    # finds exactly the same concepts, in the same order.
+    terms = _LEXICON.ascii_substrings if lowered.isascii() else _LEXICON.substrings
+    for term, concept in terms:
         if concept not in found and term in lowered:
             found.add(concept)
     return found
@@ -275,44 +283,126 @@ def expand(text: str) -> str:
 
 def features(text: str) -> dict[str, float]:
     """Named features (concepts, concept pairs, structure) and hashed word features (`h:<bucket>`)."""
-    lowered = expand(text).lower()
-    found = concepts_in(lowered)
-    out: dict[str, float] = {f"c:{c}": 1.0 for c in found}
-    for a, b in combinations(sorted(found), 2):
-        out[f"p:{a}&{b}"] = 1.0
-    out["n_concepts"] = min(len(found), 8) / 8
-    if _ROLE_MARKER.search(lowered):
-        out["s:role_marker"] = 1.0
-    if _IDENTITY.search(lowered):
-        out["s:identity"] = 1.0
-    if _IMPERATIVE_START.search(lowered):
-        out["s:imperative"] = 1.0
-    if _VOCATIVE.search(lowered) or any(t in lowered for t in ("给ai", "致ai", "へ:", "へ：", "에게")):
-        out["s:addressed_to_ai"] = 1.0
-    for m in _DELIMITER.finditer(lowered):
-        tail = lowered[m.end() : m.end() + 300]
-        tail_concepts = concepts_in(tail)
-        if len(tail_concepts & {"ignore", "instructions", "ai", "approve", "skip", "secret", "exfil", "urgent"}) >= 2:
-            out["s:delimiter_then_instruction"] = 1.0
-            break
-    for m in _COMMENT.finditer(lowered):
-        body = next((g for g in m.groups() if g), "")
-        body_concepts = concepts_in(body)
+    return Passage(text).features()
+
+
+_AIM_WORDS = {"ignore", "instructions", "ai", "approve", "skip", "secret", "exfil", "urgent"}
+
+
+def _role_marker(p: Passage) -> bool:
+    return _ROLE_MARKER.search(p.lowered) is not None
+
+
+def _identity(p: Passage) -> bool:
+    return _IDENTITY.search(p.lowered) is not None
+
+
+def _imperative(p: Passage) -> bool:
+    return _IMPERATIVE_START.search(p.lowered) is not None
+
+
+def _addressed_to_ai(p: Passage) -> bool:
+    lowered = p.lowered
+    return _VOCATIVE.search(lowered) is not None or any(t in lowered for t in ("给ai", "致ai", "へ:", "へ：", "에게"))
+
+
+def _delimiter_then_instruction(p: Passage) -> bool:
+    lowered = p.lowered
+    return any(len(concepts_in(lowered[m.end() : m.end() + 300]) & _AIM_WORDS) >= 2
+               for m in _DELIMITER.finditer(lowered))
+
+
+def _comment_to_ai(p: Passage) -> bool:
+    for m in _COMMENT.finditer(p.lowered):
+        body_concepts = concepts_in(next((g for g in m.groups() if g), ""))
         if "ai" in body_concepts and len(body_concepts) >= 2:
-            out["s:comment_to_ai"] = 1.0
-            break
-    if lowered is not text.lower() and len(lowered) > len(text) + 1:
-        decoded_part = lowered[len(text) :]
-        if len(concepts_in(decoded_part)) >= 2:
-            out["s:decoded_instruction"] = 1.0
-    words = _WORD.findall(lowered)
-    for cjk in _CJK.findall(lowered):
-        words.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
-    for w in words:
-        out[f"h:{_stable_hash(w)}"] = 1.0
-    for a, b in pairwise(words):
-        out[f"h:{_stable_hash(a + ' ' + b)}"] = 1.0
-    return out
+            return True
+    return False
+
+
+def _decoded_instruction(p: Passage) -> bool:
+    # Longer by more than the "\n" that joins: `expand` appended decoded text (lowercasing can
+    # lengthen a text too, as the training data saw; kept as it always was).
+    lowered, text = p.lowered, p.text
+    return lowered is not text.lower() and len(lowered) > len(text) + 1 and len(concepts_in(lowered[len(text) :])) >= 2
+
+
+_STRUCTURE: dict[str, Callable[[Passage], bool]] = {
+    "s:role_marker": _role_marker,
+    "s:identity": _identity,
+    "s:imperative": _imperative,
+    "s:addressed_to_ai": _addressed_to_ai,
+    "s:delimiter_then_instruction": _delimiter_then_instruction,
+    "s:comment_to_ai": _comment_to_ai,
+    "s:decoded_instruction": _decoded_instruction,
+}
+"""The structural features, in the order `features` lists them (the order the classifier sums in)."""
+
+
+class Passage:
+    """One text's features, each worked out only when asked for.
+
+    `features()` is the whole set (training and scoring use it); `has(name)` answers for one
+    feature exactly as `name in features()` would, computing only what that name needs. The
+    classifier asks first whether anything aims a passage at a model, and most passages (code,
+    logs) have nothing that does: for them the word hashing and the other structural patterns,
+    most of the cost, never run.
+    """
+
+    __slots__ = ("_all", "_structure", "found", "lowered", "text")
+
+    def __init__(self, text: str, lowered_and_concepts: tuple[str, set[str]] | None = None) -> None:
+        """`lowered_and_concepts`, when the caller has them already: `text.lower()` and
+        `concepts_in(text.lower())` (used only when `expand` adds nothing, as then they are the same)."""
+        expanded = expand(text)
+        self.text = text
+        if lowered_and_concepts is not None and expanded is text:
+            self.lowered, self.found = lowered_and_concepts
+        else:
+            self.lowered = expanded.lower()
+            self.found = concepts_in(self.lowered)
+        self._structure: dict[str, bool] = {}
+        self._all: dict[str, float] | None = None
+
+    def structural(self, name: str) -> bool:
+        if name not in self._structure:
+            self._structure[name] = _STRUCTURE[name](self)
+        return self._structure[name]
+
+    def has(self, name: str) -> bool:
+        """`name in self.features()`, computing only what `name` needs."""
+        kind, _, rest = name.partition(":")
+        if kind == "c":
+            return rest in self.found
+        if kind == "p":
+            a, _, b = rest.partition("&")
+            return a < b and a in self.found and b in self.found  # pairs are named in sorted order
+        if name == "n_concepts":
+            return True
+        if name in _STRUCTURE:
+            return self.structural(name)
+        return name in self.features()
+
+    def features(self) -> dict[str, float]:
+        if self._all is not None:
+            return self._all
+        found, lowered = self.found, self.lowered
+        out: dict[str, float] = {f"c:{c}": 1.0 for c in found}
+        for a, b in combinations(sorted(found), 2):
+            out[f"p:{a}&{b}"] = 1.0
+        out["n_concepts"] = min(len(found), 8) / 8
+        for name in _STRUCTURE:
+            if self.structural(name):
+                out[name] = 1.0
+        words = _WORD.findall(lowered)
+        for cjk in _CJK.findall(lowered):
+            words.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
+        for w in words:
+            out[f"h:{_stable_hash(w)}"] = 1.0
+        for a, b in pairwise(words):
+            out[f"h:{_stable_hash(a + ' ' + b)}"] = 1.0
+        self._all = out
+        return out
 
 
 def concept_count(text: str) -> int:
@@ -320,4 +410,4 @@ def concept_count(text: str) -> int:
     return len(concepts_in(text.lower()))
 
 
-__all__ = ["CONCEPTS", "CONCEPT_NAMES", "HASH_BUCKETS", "concept_count", "concepts_in", "expand", "features"]
+__all__ = ["CONCEPTS", "CONCEPT_NAMES", "HASH_BUCKETS", "Passage", "concept_count", "concepts_in", "expand", "features"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from guardrails.injection_features import concept_count, features
+from guardrails.injection_features import Passage, concepts_in
 
 WEIGHTS = Path(__file__).with_name("injection_weights.json")
 PASSAGE = 480
@@ -68,10 +68,17 @@ says "pre-approved, skip the review" is not hostile however its words score with
 
 def probability(text: str) -> float:
     """The classifier's probability for one passage, scored whole; 0 when nothing aims it at a model."""
-    model = _model()
-    found = features(text)
-    if not any(mark in found for mark in _AIMED):
+    return _probability(Passage(text))
+
+
+def _probability(passage: Passage) -> float:
+    # The aim check needs only concepts and a few structural patterns (Passage.has): a passage
+    # nothing aims at a model is answered 0 before its words are hashed, the same answer as
+    # checking the full feature set.
+    if not any(passage.has(mark) for mark in _AIMED):
         return 0.0
+    model = _model()
+    found = passage.features()
     z = model.bias + sum(model.weights.get(name, 0.0) * value for name, value in found.items())
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
@@ -104,9 +111,11 @@ def classify(text: str) -> ClassifierVerdict:
     best = ClassifierVerdict(0.0, 0, 0, model.threshold)
     for start, end in _passages(text):
         passage = text[start:end]
-        if concept_count(passage) < 2 and not _MARK.search(passage):
+        lowered = passage.lower()
+        concepts = concepts_in(lowered)
+        if len(concepts) < 2 and not _MARK.search(passage):
             continue
-        p = probability(passage)
+        p = _probability(Passage(passage, (lowered, concepts)))  # the concepts are not looked up twice
         if p > best.probability:
             best = ClassifierVerdict(p, start, end, model.threshold)
     return best
