@@ -10,7 +10,11 @@ Semantics, in the order they are applied (docs/policy.md has the full example):
 
 from __future__ import annotations
 
+import fnmatch
+import re
+from collections.abc import Callable
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -365,7 +369,25 @@ def _canonical_kind_pattern(pattern: str) -> str:
 
 
 def _match(value: str, patterns: list[str]) -> bool:
-    return any(fnmatchcase(value, p) for p in patterns)
+    """`any(fnmatchcase(value, p) for p in patterns)`, with the patterns compiled once per list."""
+    return _matcher(tuple(patterns))(value)
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+@lru_cache(maxsize=1024)
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """A glob list as one test: `*` matches every string (fnmatch's `.*` in DOTALL mode), a pattern
+    without `*`, `?` or `[` matches only itself, and the rest are fnmatch's own translations. Every
+    call judges rules against an actor and a tool name; this spares re-walking each list's patterns."""
+    if ALL in patterns:
+        return lambda value: True
+    literals = frozenset(p for p in patterns if not _GLOB_CHARS & set(p))
+    globs = tuple(re.compile(fnmatch.translate(p)).match for p in patterns if p not in literals)
+    if not globs:
+        return literals.__contains__
+    return lambda value: value in literals or any(match(value) is not None for match in globs)
 
 
 def _match_dim(dimension: str, value: str, patterns: list[str]) -> bool:
