@@ -49,6 +49,7 @@ from agent.model_answer import (
     read_answer,
     remediation_problem,
     repair_request,
+    specificity_problem,
     workload_of,
 )
 from agent.prompts import SYSTEM_PROMPT
@@ -543,7 +544,8 @@ def _apply_model_answer(report: Report, response: ModelResponse, evidence: dict[
     ungrounded: list[tuple[Hypothesis, str]] = []
     for h in answer.hypotheses:
         hypothesis = Hypothesis(cause=h.cause, confidence=h.confidence, evidence=cites(h.evidence), source="model")
-        why = grounding_problem(hypothesis.cause, hypothesis.evidence, evidence)
+        why = (grounding_problem(hypothesis.cause, hypothesis.evidence, evidence)
+               or specificity_problem(hypothesis.cause, [report.title], evidence))
         if why:
             ungrounded.append((hypothesis, why))
         else:

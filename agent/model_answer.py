@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from agent.llm.final_answer import FINAL_ANSWER_TOOL, FinalAnswer, validate_answer
@@ -123,6 +123,33 @@ def grounding_problem(cause: str, cited: list[str], evidence: Mapping[str, str])
     missing = sorted(ref for ref in object_refs(cause) if not _mentions(joined, ref))
     if missing:
         return f"names {', '.join(missing[:3])}, which the evidence it cites does not mention"
+    return None
+
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|<[A-Za-z_]+>|%[sd]\b|\{\}")
+_WORD = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_OBJECT_NAMES = re.compile(r"\b[a-z0-9][a-z0-9-]*/([a-z0-9][a-z0-9.-]*[a-z0-9])\b")
+
+
+def specificity_problem(cause: str, restated: Iterable[str], evidence: Mapping[str, str]) -> str | None:
+    """Why a model hypothesis says nothing a finding could be acted on, or None when it names a cause.
+
+    Small models answer with a runbook step's title ("Error ratio by status code"), the alert's own
+    words, or a log template with its placeholder ("Missing required environment variable: ${name}");
+    grounded or not, such a line must never lead over a rule finding that names the object and why.
+    Specific means: no template placeholder, not only the words of the alert, and it names an object
+    the evidence knows (`ns/name`, a digit-bearing name, or a name the evidence writes as `ns/name`).
+    """
+    if _PLACEHOLDER.search(cause):
+        return "is a template with a placeholder, not a finding"
+    words = set(_WORD.findall(cause.lower()))
+    for text in restated:
+        said = set(_WORD.findall(text.lower()))
+        if words and said and words <= said:
+            return "only restates the alert"
+    known = {name for text in evidence.values() for name in _OBJECT_NAMES.findall(text.lower())}
+    if not object_refs(cause) and not any(w in known and len(w) >= 3 for w in words):
+        return "names no object of the evidence"
     return None
 
 

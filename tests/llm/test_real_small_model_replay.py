@@ -176,6 +176,9 @@ async def test_the_investigation_replays_turn_for_turn_and_reaches_the_recorded_
         assert [t["function"]["name"] for t in now.get("tools", [])] == [
             t["function"]["name"] for t in then.get("tools", [])]
         assert now["max_tokens"] == then["max_tokens"]
+    if name in FIXED:  # recorded before the merge stopped unspecific answers leading
+        assert verdict == "right" and report.top is not None and report.top.source != "model"
+        return
     assert verdict == recording["verdict"]
     # The quoted log lines at the end of a finding may come in another order; what it is about may not.
     assert (report.top.cause if report.top else "")[:120] == recording["top"][:120]
@@ -233,8 +236,11 @@ async def test_a_valid_answer_is_merged_with_its_citations_checked(
         replay: ReplayServer, tmp_path: Path, name: str) -> None:
     report, _, _ = await _replayed(name, replay, tmp_path)
     answer, _ = read_answer(_answers(name)[-1])
-    assert answer is not None and not report.model_note
+    assert answer is not None
     mine = [h for h in report.hypotheses if h.source == "model"]
+    held_back = [n for n in report.notes if n.startswith("the model's hypothesis") and "does not lead" in n]
+    assert mine or held_back, "each hypothesis is either merged or held back with the reason"
+    assert not report.model_note or held_back, "a valid answer becomes the model's note only when held back"
     evidence_ids = {e.id for e in report.evidence}
     assert {h.cause for h in mine} <= {h.cause for h in answer.hypotheses}
     assert all(set(h.evidence) <= evidence_ids for h in mine), "only citations of evidence that exists survive"
@@ -242,9 +248,15 @@ async def test_a_valid_answer_is_merged_with_its_citations_checked(
 
 
 # Measured with this model (benchmarks/results/local_model.json): the rules alone were right on these
-# bundles, and the model's valid answer made the verdict wrong (see the test's reason). Strict: when the
-# merge is fixed these pass and must be unmarked. (sessions-volume-filling-up is wrong both ways.)
+# bundles, and the model's valid but unspecific answer made the verdict wrong: a runbook step's title, the
+# alert's own words, a log template. agent/model_answer.py specificity_problem now keeps such answers from
+# leading. (sessions-volume-filling-up is wrong both ways.)
 RULES_RIGHT_MODEL_WRONG = ["checkout-error-budget", "frontend-replicas-mismatch", "orders-api-crashloop"]
+STILL_DISPLACED = pytest.mark.xfail(strict=True, reason=(
+    "agent defect: 'Deployment web/frontend is not progressing' names the alerting object and its state, "
+    "not a cause; it is neither a template, the alert's own words nor unnamed, so specificity_problem lets it "
+    "lead at the model's confidence (0.97)"))
+FIXED = [n for n in RULES_RIGHT_MODEL_WRONG if n != "frontend-replicas-mismatch"]
 
 
 def test_the_cases_the_model_made_wrong_are_the_recorded_ones() -> None:
@@ -253,14 +265,8 @@ def test_the_cases_the_model_made_wrong_are_the_recorded_ones() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.xfail(strict=True, reason=(
-    "agent defect: a model hypothesis that restates the alert, a runbook step's title or a log template "
-    "('Error ratio by status code', 'Deployment web/frontend is not progressing', 'Missing required environment "
-    "variable: ${name}') passes agent/model_answer.py grounding_problem (it names no object, or only one its "
-    "citation mentions), and at a confidence equal to or above the triage suspect's it leads the report "
-    "(agent/investigation.py: the model's confidence is taken as given; on a tie the stable sort keeps the "
-    "model's hypothesis, appended before the suspects, first)"))
-@pytest.mark.parametrize("name", RULES_RIGHT_MODEL_WRONG)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=STILL_DISPLACED) if n not in FIXED else n
+                                  for n in RULES_RIGHT_MODEL_WRONG])
 async def test_a_small_models_restated_symptom_does_not_displace_a_right_finding(
         replay: ReplayServer, tmp_path: Path, name: str) -> None:
     report, verdict, _ = await _replayed(name, replay, tmp_path)
@@ -269,16 +275,8 @@ async def test_a_small_models_restated_symptom_does_not_displace_a_right_finding
 
 RUNAWAYS = sorted(n for n, rec in RECORDINGS_BY_NAME.items()
                   if any(e["body"]["choices"][0]["finish_reason"] == "length" for e in rec["exchanges"]))
-# ledger-deploy-hung's runaway counts on ("E1", "E2", ... "E89") instead of repeating itself.
-COUNTING_RUNAWAY = pytest.mark.xfail(strict=True, reason=(
-    "agent defect (agent/llm/degenerate.py): a real runaway cut at max_tokens, the evidence list counted on "
-    "past the evidence that exists (\"E1\", \"E2\", ... \"E89\"), is neither a repeated chunk nor low in distinct "
-    "words, so it is not counted as a loop"))
-
-
 @pytest.mark.anyio
-@pytest.mark.parametrize("name", [pytest.param(n, marks=COUNTING_RUNAWAY) if n == "ledger-deploy-hung" else n
-                                  for n in RUNAWAYS])
+@pytest.mark.parametrize("name", RUNAWAYS)
 async def test_a_runaway_cut_at_the_token_limit_is_counted_as_a_loop(
         replay: ReplayServer, tmp_path: Path, name: str) -> None:
     """Four answers ran to the 512-token limit; each is cut, counted, and its loop is in the notes."""
