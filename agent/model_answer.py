@@ -128,6 +128,8 @@ def grounding_problem(cause: str, cited: list[str], evidence: Mapping[str, str])
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|<[A-Za-z_]+>|%[sd]\b|\{\}")
 _WORD = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_IDENTIFIER = re.compile(r"\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Za-z][\w-]*[._/-][\w./-]*\w)\b")
+"""ENV_VARS, dotted.keys, hyphenated-names, paths: words a finding names and a runbook title does not."""
 _OBJECT_NAMES = re.compile(r"\b[a-z0-9][a-z0-9-]*/([a-z0-9][a-z0-9.-]*[a-z0-9])\b")
 
 
@@ -147,10 +149,15 @@ def specificity_problem(cause: str, restated: Iterable[str], evidence: Mapping[s
         said = set(_WORD.findall(text.lower()))
         if words and said and words <= said:
             return "only restates the alert"
+    if object_refs(cause):
+        return None
     known = {name for text in evidence.values() for name in _OBJECT_NAMES.findall(text.lower())}
-    if not object_refs(cause) and not any(w in known and len(w) >= 3 for w in words):
-        return "names no object of the evidence"
-    return None
+    if any(w in known and len(w) >= 3 for w in words):
+        return None
+    joined = "\n".join(evidence.values()).lower()
+    if any(_has_word(joined, token.lower()) for token in _IDENTIFIER.findall(cause)):
+        return None  # an env var, a key, a host or a file the evidence shows: specific enough to act on
+    return "names no object of the evidence"
 
 
 def workload_of(remediation: Mapping[str, Any]) -> tuple[str, str] | None:
