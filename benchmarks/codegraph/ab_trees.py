@@ -8,7 +8,8 @@ the before and after runs see different machines. Here both trees' `vigil-codegr
 run from its own tree, e.g. `git archive <commit> | tar -x -C /tmp/a`) and CodeGraph's server
 answer the same symbols of an existing index DB of a Lib/ copy, interleaved call by call
 (benchmarks/codegraph/bench.py's `_stdio_samples`), with the guardrails and a fsynced audit log
-each. Prints p50/p95 per server and tool, and an append + fdatasync probe before and after, as JSON.
+each. Prints p50/p95 per server and tool, the server process's CPU per call (user + system, from
+/proc, and the system share), and an append + fdatasync probe before and after, as JSON.
 """
 
 from __future__ import annotations

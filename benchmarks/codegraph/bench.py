@@ -16,7 +16,8 @@ What it measures (results in benchmarks/results/codegraph.json, summary printed)
    Side by side with CodeGraph 1.6.1 when its `codegraph` is on PATH or given by --peer, e.g.
    `npm install --prefix /tmp/cg @colbymchenry/codegraph@1.6.1` (its Linux binary comes in the npm
    package) and `--peer /tmp/cg/node_modules/.bin/codegraph`; the two servers' calls interleave
-   one by one, so the machine's load falls on both alike. A probe of append + fdatasync where
+   one by one, so the machine's load falls on both alike; each server process's CPU time per call
+   (from /proc, user + system) is recorded beside its latency. A probe of append + fdatasync where
    the audit log lives, before and after, tells a run on a busy disk apart.
 Timings depend on what else runs on the machine; the load average at the start is recorded.
 """
@@ -239,8 +240,12 @@ async def _stdio_samples(servers: dict[str, tuple[Any, Calls]]) -> dict[str, dic
     tools = {label: list(calls.items()) for label, (_, calls) in servers.items()}
     out: dict[str, dict[str, Any]] = {label: {} for label in labels}
     async with AsyncExitStack() as stack:
-        clients = {label: await stack.enter_async_context(Client(params, read_timeout_seconds=120))
-                   for label, (params, _) in servers.items()}
+        clients: dict[str, Any] = {}
+        pids: dict[str, set[int]] = {}
+        for label, (params, _) in servers.items():
+            before = _child_pids()
+            clients[label] = await stack.enter_async_context(Client(params, read_timeout_seconds=120))
+            pids[label] = _child_pids() - before  # the server process this client started
         for client in clients.values():
             await client.list_tools()
         for j in range(len(tools[labels[0]])):
@@ -248,6 +253,8 @@ async def _stdio_samples(servers: dict[str, tuple[Any, Calls]]) -> dict[str, dic
             for label in labels:
                 tool, arg_list = tools[label][j]
                 await clients[label].call_tool(tool, arg_list[0])
+            cpu_before = {label: _tree_cpu_s(pids[label]) for label in labels}
+            sys_before = {label: _tree_cpu_s(pids[label], system_only=True) for label in labels}
             for k in range(len(tools[labels[0]][j][1])):
                 for label in labels if k % 2 == 0 else labels[::-1]:
                     tool, arg_list = tools[label][j]
@@ -257,10 +264,50 @@ async def _stdio_samples(servers: dict[str, tuple[Any, Calls]]) -> dict[str, dic
                     assert not result.is_error, result
             for label in labels:
                 ordered = sorted(samples[label])
+                cpu = _tree_cpu_s(pids[label]) - cpu_before[label]
+                system = _tree_cpu_s(pids[label], system_only=True) - sys_before[label]
                 out[label][tools[label][j][0]] = {
                     "p50_ms": round(statistics.median(ordered), 3),
-                    "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3), "calls": len(ordered)}
+                    "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3), "calls": len(ordered),
+                    "server_cpu_ms_per_call": round(cpu * 1000 / len(ordered), 3) if pids[label] else None,
+                    "of_which_system_ms": round(system * 1000 / len(ordered), 3) if pids[label] else None}
     return out
+
+
+def _child_pids() -> set[int]:
+    """This process's direct children, from /proc."""
+    me = os.getpid()
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{me}/task"):
+        try:
+            with open(f"/proc/{me}/task/{task}/children") as fh:
+                found.update(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_s(pids: set[int], *, system_only: bool = False) -> float:
+    """User + system (or only system: the kernel's share, syscalls such as write and fdatasync) CPU
+    seconds of these processes and their descendants, from /proc/<pid>/stat (clock ticks, usually
+    10 ms each: over 140 calls a per-call figure is good to ~0.1 ms)."""
+    total = 0
+    todo = list(pids)
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += (0 if system_only else int(fields[11])) + int(fields[12])  # utime, stime (stat's 14, 15)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue
+    return total / _TICK
 
 
 def _vigil_calls(keys: list[str]) -> dict[str, list[dict[str, Any]]]:
