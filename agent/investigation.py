@@ -331,7 +331,7 @@ class Investigator:
         report.stats.output_tokens = status.output_tokens
         report.stats.cost_usd = round(status.usd, 6)
         if final is not None:
-            _apply_model_answer(report, final, _evidence_texts(self.hub.outcomes))
+            _apply_model_answer(report, final, _evidence_texts(self.hub.outcomes), _alert_words(incident))
         elif not report.summary:
             report.summary = _runbook_summary(report)
 
@@ -511,7 +511,15 @@ def _repair_messages(response: ModelResponse, submitted: ToolCall | None, proble
             for c in response.tool_calls]
 
 
-def _apply_model_answer(report: Report, response: ModelResponse, evidence: dict[str, str]) -> None:
+def _alert_words(incident: Incident) -> list[str]:
+    """What the alert itself says (title, labels, summaries): a model hypothesis made only of this
+    and state words restates the symptom (agent/model_answer.specificity_problem)."""
+    return [incident.title, " ".join(f"{v} {incident.labels.get('namespace', '')}/{v}"
+                                     for v in incident.labels.values())]
+
+
+def _apply_model_answer(report: Report, response: ModelResponse, evidence: dict[str, str],
+                        alert_words: list[str] | None = None) -> None:
     """Merge the model's validated answer into the report; one not in the report format is noted, not fatal.
 
     An answer whose only fault is its remediation keeps its hypotheses (the fix is then the rules').
@@ -545,7 +553,7 @@ def _apply_model_answer(report: Report, response: ModelResponse, evidence: dict[
     for h in answer.hypotheses:
         hypothesis = Hypothesis(cause=h.cause, confidence=h.confidence, evidence=cites(h.evidence), source="model")
         why = (grounding_problem(hypothesis.cause, hypothesis.evidence, evidence)
-               or specificity_problem(hypothesis.cause, [report.title], evidence))
+               or specificity_problem(hypothesis.cause, alert_words or [report.title], evidence))
         if why:
             ungrounded.append((hypothesis, why))
         else:

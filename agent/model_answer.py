@@ -133,6 +133,19 @@ _IDENTIFIER = re.compile(r"\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Za-z][\w-]*[._/-][\
 _OBJECT_NAMES = re.compile(r"\b[a-z0-9][a-z0-9-]*/([a-z0-9][a-z0-9.-]*[a-z0-9])\b")
 
 
+SYMPTOM_WORDS = frozenset({
+    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "not", "no", "the", "a", "an", "its",
+    "their", "of", "and", "or", "for", "to", "in", "on", "at", "too", "very", "still", "now",
+    "progressing", "progress", "ready", "available", "unavailable", "failing", "fails", "failed", "failure",
+    "crashing", "crashloop", "crashlooping", "looping", "crash", "crashes", "down", "unhealthy", "degraded",
+    "erroring", "errors", "error", "returning", "returns", "timing", "out", "slow", "stuck", "pending", "running",
+    "healthy", "working", "broken", "high", "rate", "latency", "replicas", "replica", "matched", "match",
+    "expected", "number", "deployment", "statefulset", "daemonset", "pod", "pods", "service", "container",
+})
+"""The words of a state without a cause ("Deployment web/frontend is not progressing"): a hypothesis
+made only of these and the alert's own words says what the alert said, not why."""
+
+
 def specificity_problem(cause: str, restated: Iterable[str], evidence: Mapping[str, str]) -> str | None:
     """Why a model hypothesis says nothing a finding could be acted on, or None when it names a cause.
 
@@ -149,6 +162,9 @@ def specificity_problem(cause: str, restated: Iterable[str], evidence: Mapping[s
         said = set(_WORD.findall(text.lower()))
         if words and said and words <= said:
             return "only restates the alert"
+        residue = {w for w in words if w not in said and "/" not in w} - SYMPTOM_WORDS
+        if words & said and not residue:
+            return "only restates the symptom of the alerting object, without a cause"
     if object_refs(cause):
         return None
     known = {name for text in evidence.values() for name in _OBJECT_NAMES.findall(text.lower())}

@@ -249,14 +249,10 @@ async def test_a_valid_answer_is_merged_with_its_citations_checked(
 
 # Measured with this model (benchmarks/results/local_model.json): the rules alone were right on these
 # bundles, and the model's valid but unspecific answer made the verdict wrong: a runbook step's title, the
-# alert's own words, a log template. agent/model_answer.py specificity_problem now keeps such answers from
-# leading. (sessions-volume-filling-up is wrong both ways.)
+# alert's own words or its object and a state, a log template. agent/model_answer.py specificity_problem
+# now keeps such answers from leading. (sessions-volume-filling-up is wrong both ways.)
 RULES_RIGHT_MODEL_WRONG = ["checkout-error-budget", "frontend-replicas-mismatch", "orders-api-crashloop"]
-STILL_DISPLACED = pytest.mark.xfail(strict=True, reason=(
-    "agent defect: 'Deployment web/frontend is not progressing' names the alerting object and its state, "
-    "not a cause; it is neither a template, the alert's own words nor unnamed, so specificity_problem lets it "
-    "lead at the model's confidence (0.97)"))
-FIXED = [n for n in RULES_RIGHT_MODEL_WRONG if n != "frontend-replicas-mismatch"]
+FIXED = RULES_RIGHT_MODEL_WRONG
 
 
 def test_the_cases_the_model_made_wrong_are_the_recorded_ones() -> None:
@@ -265,8 +261,7 @@ def test_the_cases_the_model_made_wrong_are_the_recorded_ones() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("name", [pytest.param(n, marks=STILL_DISPLACED) if n not in FIXED else n
-                                  for n in RULES_RIGHT_MODEL_WRONG])
+@pytest.mark.parametrize("name", RULES_RIGHT_MODEL_WRONG)
 async def test_a_small_models_restated_symptom_does_not_displace_a_right_finding(
         replay: ReplayServer, tmp_path: Path, name: str) -> None:
     report, verdict, _ = await _replayed(name, replay, tmp_path)

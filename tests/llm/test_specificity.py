@@ -36,3 +36,12 @@ def test_unspecific_answers_are_held_back(cause: str) -> None:
 ])
 def test_answers_naming_what_the_evidence_shows_may_lead(cause: str) -> None:
     assert specificity_problem(cause, [TITLE], EVIDENCE) is None
+
+
+def test_the_alerting_object_and_a_state_word_restate_the_symptom() -> None:
+    alert = ["KubeDeploymentReplicasMismatch: Deployment has not matched the expected number of replicas.",
+             "KubeDeploymentReplicasMismatch web web/KubeDeploymentReplicasMismatch frontend web/frontend"]
+    evidence = {"E1": "scan: Deployment web/frontend: ReplicaSet frontend-7f cannot create pods (quota exceeded)"}
+    assert specificity_problem("Deployment web/frontend is not progressing", alert, evidence) is not None
+    assert specificity_problem("web/frontend cannot create pods: ResourceQuota compute is exceeded", alert,
+                               evidence) is None
