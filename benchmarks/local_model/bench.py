@@ -14,12 +14,10 @@ What it does, in order:
    with how it is counted; with --record, each case's real HTTP exchanges (request and response
    JSON, server timings) to tests/llm/recordings/qwen05b/<bundle>.json for the replay tests.
 
-Why run_eval with a model factory rather than the `vigil eval` command line: `vigil eval` wraps
-the model in `agent.eval.models.RecordingModel`, which does not pass on the model's
-`context_window()`/`count_tokens()`, so under `vigil eval` the investigation sees the window as
-unknown and sends the unfitted first turn (13.6k tokens for orders-api-crashloop), which an 8k
-server refuses. The factory here is the same RecordingModel (the leak check still sees every
-request) with those two methods passed through; everything else is `vigil eval`'s code path.
+Why run_eval rather than the `vigil eval` command line: the same runner and the same
+RecordingModel (the leak check sees every request), one case at a time so each case's wire
+exchanges are the log lines it added. (When this was first measured, RecordingModel did not pass on
+the model's context window, so the bench carried its own copy; it now does.)
 
 Why this subset (DEFAULT_SUBSET): a case takes about 95 s at 1 thread here (two turns of ~4.7k
 prompt tokens read at ~120 tokens/s, plus serving the bundle and the runbook-only run), so twelve
@@ -38,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +47,9 @@ sys.path.insert(0, str(REPO))
 import fetch_weights  # noqa: E402
 import runtime  # noqa: E402
 
-from agent.config import Config, load_config  # noqa: E402
-from agent.eval.models import RUNBOOK_ONLY, RecordingModel, build_recorded  # noqa: E402
+from agent.config import load_config  # noqa: E402
+from agent.eval.models import RUNBOOK_ONLY, build_recorded  # noqa: E402
 from agent.eval.runner import CaseResult, EvalResult, run_eval  # noqa: E402
-from agent.llm.context_window import ContextWindow  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "local_model.json"
 RECORDINGS = REPO / "tests" / "llm" / "recordings"
@@ -72,24 +68,6 @@ DEFAULT_SUBSET = [  # twelve failure types, two per family: crash, resources, co
     "orders-job-failed",           # job-backofflimit
     "node-not-ready",              # node-not-ready: a node, not a workload
 ]
-
-
-@dataclass
-class WindowedRecordingModel(RecordingModel):
-    """RecordingModel that also passes on the window and the tokenizer (see the module docstring)."""
-
-    async def context_window(self) -> ContextWindow:
-        finder = getattr(self.inner, "context_window", None)
-        return await finder() if finder is not None else ContextWindow(None, "unknown")
-
-    async def count_tokens(self, text: str) -> int | None:
-        counter = getattr(self.inner, "count_tokens", None)
-        return await counter(text) if counter is not None else None
-
-
-def windowed_factory(name: str, config: Config) -> RecordingModel | None:
-    recorded = build_recorded(name, config)
-    return WindowedRecordingModel(recorded.inner) if recorded is not None else None
 
 
 def write_config(path: Path, base_url: str, model: str, max_output_tokens: int, seconds: int) -> Path:
@@ -199,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             for bundle in bundles:  # one at a time: each case's exchanges are the log lines it added
                 before = len(log.read_text(encoding="utf-8").splitlines())
                 result = run_eval([bundle], [RUNBOOK_ONLY, MODEL_NAME], config, answers_dir=work / "answers",
-                                  jobs=1, model_factory=windowed_factory)
+                                  jobs=1, model_factory=build_recorded)
                 results.append(result)
                 exchanges = read_log(log, before)
                 rules, model = result.results
