@@ -106,6 +106,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
 
 
 MAX_NAMED_CALLS = 2
+_PACKAGE_PATH = re.compile(r"\b[a-z_][\w$]*(?:\.[a-z_][\w$]*)+\.[A-Z][\w$]*")
+"""`o.h.engine.jdbc.spi.SqlExceptionHelper`, `com.zaxxer.hikari.pool.HikariPool`: a class's package path,
+whose segments name no object (a logger like `checkout.inventory` may, and is kept)."""
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _COMMON = frozenset({"error", "errors", "failed", "failure", "connect", "connection", "details", "status", "user",
                      "database", "timeout", "terminated", "unknown", "received", "from", "peer", "with", "that",
@@ -130,7 +133,7 @@ async def _named_in_errors(subject: Subject, facts: Facts, call: Callable[..., A
     for log in facts.logs:
         if not subject.mentions(workload_of_pod(log.pod)) or log.top is None:
             continue
-        text = str(log.top.get("message") or log.top.get("example") or "").lower()
+        text = _PACKAGE_PATH.sub(" ", str(log.top.get("message") or log.top.get("example") or "")).lower()
         words += [w for w in _WORD.findall(text) if len(w) >= 4 and w not in _COMMON and w not in read
                   and not subject.mentions(w) and w not in words]
     for word in words[:MAX_NAMED_CALLS]:
