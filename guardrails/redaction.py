@@ -36,6 +36,7 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from guardrails.secret_shapes import (
@@ -1155,14 +1156,10 @@ def _collect(hints: tuple[str, ...], hay: str, found: dict[str, list[int]]) -> N
             i = hay.find(hint, i + 1)
 
 
-_HINTS: list[_HintIndex] = []
-"""The hint index of `FORMATS`, built on first use (compiling it at import would slow every start)."""
-
-
+@cache
 def _hint_index() -> _HintIndex:
-    if not _HINTS:
-        _HINTS.append(_HintIndex.of(FORMATS))
-    return _HINTS[0]
+    """The hint index of `FORMATS`, built on first use (compiling it at import would slow every start)."""
+    return _HintIndex.of(FORMATS)
 
 
 def _hint_windows(fmt: SecretFormat, length: int, hints: dict[str, list[int]]) -> list[tuple[int, int]]:
