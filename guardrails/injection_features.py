@@ -405,9 +405,4 @@ class Passage:
         return out
 
 
-def concept_count(text: str) -> int:
-    """How many distinct concepts occur: a cheap gate before the classifier runs at all."""
-    return len(concepts_in(text.lower()))
-
-
-__all__ = ["CONCEPTS", "CONCEPT_NAMES", "HASH_BUCKETS", "Passage", "concept_count", "concepts_in", "expand", "features"]
+__all__ = ["CONCEPTS", "CONCEPT_NAMES", "HASH_BUCKETS", "Passage", "concepts_in", "expand", "features"]
