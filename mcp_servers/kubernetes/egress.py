@@ -19,16 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcp_servers.kubernetes.scan.checks.base import label_match
+from mcp_servers.kubernetes.scan.checks.policy import isolates_egress
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
     return obj.get("metadata") or {}
-
-
-def isolates_egress(policy: dict[str, Any]) -> bool:
-    spec = policy.get("spec") or {}
-    types = spec.get("policyTypes")
-    return "Egress" in types if types else "egress" in spec
 
 
 def _ns_labels(namespace: str) -> dict[str, str]:

@@ -79,7 +79,8 @@ def _selected(snap: Snapshot, policy: dict[str, Any]) -> list[dict[str, Any]]:
             and label_match(selector, (p.get("metadata") or {}).get("labels"))]
 
 
-def _isolates_egress(policy: dict[str, Any]) -> bool:
+def isolates_egress(policy: dict[str, Any]) -> bool:
+    """Whether a NetworkPolicy isolates egress: `policyTypes` names Egress, or (without it) an `egress` list."""
     spec = policy.get("spec") or {}
     types = spec.get("policyTypes")
     return "Egress" in types if types else "egress" in spec
@@ -121,7 +122,7 @@ def _netpols(snap: Snapshot) -> list[ScanFinding]:
                 check="netpol.selects_nothing", severity="info", object=subject, reason="NoPodsSelected",
                 message=f"{subject}: podSelector {selector.get('matchLabels') or selector} selects no pod",
                 details={"pod_selector": selector}, evidence=[f"0 pods in {ns} match the podSelector"]))
-        if _isolates_egress(policy):
+        if isolates_egress(policy):
             for pod in pods:
                 egress.setdefault(f"{ns}/{name_of(pod)}", []).append(policy)
     blocked: dict[tuple[str, ...], list[str]] = {}
