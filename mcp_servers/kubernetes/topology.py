@@ -476,6 +476,12 @@ def _dependency_hosts(index: _Index, values: list[tuple[str, str]], namespace: s
 
 # ---- health -------------------------------------------------------------------------------
 
+def service_pods(index: _Index, svc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pods a Service selects in its namespace (none without a selector)."""
+    selector = (svc.get("spec") or {}).get("selector")
+    return [p for p in index.pods if _ns(p) == _ns(svc) and _selects(selector, _meta(p).get("labels"))]
+
+
 def service_health(index: _Index, svc: dict[str, Any]) -> tuple[bool | None, str]:
     """Ready endpoints (EndpointSlices, else Endpoints) and the state of the pods behind them."""
     spec = svc.get("spec") or {}
@@ -761,10 +767,7 @@ def egress_blocks(index: _Index, pods: list[dict[str, Any]], targets: list[Targe
     out = []
     for target in targets:
         svc = target.service or {}
-        selector = (svc.get("spec") or {}).get("selector")
-        backends = [p for p in index.pods if selector and _ns(p) == _ns(svc)
-                    and _selects(selector, _meta(p).get("labels"))
-                    and (p.get("status") or {}).get("phase") == "Running"]
+        backends = [p for p in service_pods(index, svc) if (p.get("status") or {}).get("phase") == "Running"]
         if not backends:
             continue
         ports = target_ports(svc, backends[0])
@@ -791,12 +794,7 @@ def limit_settings(index: _Index, sources: list[dict[str, Any]],
     workloads behind the in-cluster Services it depends on (where "used memory > maxmemory" is set)."""
     readers: list[dict[str, Any]] = list(sources)
     for _, target in deps:
-        svc = target.service or {}
-        selector = (svc.get("spec") or {}).get("selector")
-        if not selector:
-            continue
-        owners = [index.owner(p) for p in index.pods if _ns(p) == _ns(svc)
-                  and _selects(selector, _meta(p).get("labels"))]
+        owners = [index.owner(p) for p in service_pods(index, target.service or {})]
         keys = {ref_key(o) for o in owners if o is not None}
         readers += [w for w in index.workloads() if ref_key(ref_of(w)) in keys and w not in readers]
     out: list[ConfigSetting] = []
