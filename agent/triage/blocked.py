@@ -37,12 +37,12 @@ def blocks(facts: Facts) -> list[Block]:
         failing = next((log for log in facts.logs if log.pod in pods and log.error_classes & FAILING_CALLS), None)
         if subject is None or failing is None:
             continue
+        said = str((failing.top or {}).get("message") or (failing.top or {}).get("example") or "")[:200]
         for block in data.get("egress_blocked") or []:
             target = Ref.of(block.get("target")) if isinstance(block, dict) else None
             if target is None:
                 continue
             ports = ", ".join(str(p) for p in block.get("ports") or [])
-            said = str((failing.top or {}).get("message") or (failing.top or {}).get("example") or "")[:200]
             for policy in (Ref.of(p) for p in block.get("policies") or []):
                 if policy is None or any(b.policy.same_object(policy) for b in out):
                     continue
