@@ -205,7 +205,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
         return _without_findings(subject, facts)
     pool = related if definite else scored
     out = [_candidate(case, score, cases, facts) for score, case in pool if score > 0.3]
-    hog = (_memory_hog(out[0], cases, facts) or _disk_hog(out[0], cases, facts)) if out else None
+    hog = _hog(out[0], cases, facts) if out else None
     if hog is not None:
         out.insert(0, hog)
     return out[:5] or _without_findings(subject, facts)
@@ -256,21 +256,20 @@ def _rejected_credentials(cases: dict[Ref, _Case], facts: Facts) -> None:
         if subject is None or refused is None or not uses:
             continue
         ranked = sorted(uses, key=lambda u: not any(w in str(u.get("via")).lower() for w in CREDENTIAL_WORDS))
+        said = _auth_line(refused)
         for use in ranked[:2]:
             target = Ref.of(use.get("secret"))
             if target is None or any(target.same_object(r) for r in cases):
                 continue
-            said = _auth_line(refused)
-            cases[target] = _Case(target, [{
+            _add_suspect(cases, target, {
                 "check": "credential.rejected", "severity": "critical", "object": use.get("secret"),
                 "reason": "CredentialRejected",
                 "message": f"{target} gives {subject} its credentials ({use.get('via')}), and {subject}'s calls are "
                            f"refused for authentication: '{said}'. The credential its pods hold is wrong or stale: "
                            "a Secret rotated or edited after the pods started is not seen until they restart "
                            "(env), and a changed password or revoked token upstream makes the one here outdated.",
-                "evidence": [said], "details": {"via": use.get("via"), "workload": str(subject)}}])
-            cases[target].upstream = True
-            cases[target].evidence += [evidence_id, refused.evidence_id]
+                "evidence": [said], "details": {"via": use.get("via"), "workload": str(subject)}},
+                refused, [evidence_id, refused.evidence_id])
 
 
 def _configured_limits(cases: dict[Ref, _Case], facts: Facts) -> None:
@@ -681,55 +680,55 @@ def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts)
                      ref=case.ref, check=str(primary.get("check") or ""), victims=victims)
 
 
-def _memory_hog(top: Candidate, cases: dict[Ref, _Case], facts: Facts) -> Candidate | None:
-    """When the top suspect is memory pressure on a node (or the pods it evicted), the pod beside them
-    that has no memory limit is what to fix: it can take the node's memory without ever being OOMKilled."""
+@dataclass(frozen=True)
+class _Hog:
+    """A neighbour that starves a node of one resource without being charged for it (see `_hog`)."""
+
+    check: str
+    signs: tuple[str, ...]
+    """Words of a node-pressure or eviction finding that say which resource ran out."""
+    marker: str
+    """The topology's neighbour reason that marks such a pod (mcp_servers/kubernetes/topology.py)."""
+    explain: str
+    """What the pod does and why the kubelet evicts others: `{pod}`, `{workload}`, `{node}`, `{how}`."""
+
+
+_HOGS = (
+    _Hog("node.memory_hog", ("memory",), "no memory limit",
+         "Pod {pod} (workload {workload}) runs without a memory limit on node {node}, which ran low on memory; "
+         "the kubelet evicted the pods beside it."),
+    _Hog("node.disk_hog", ("diskpressure", "disk pressure", "ephemeral-storage", "nodefs", "imagefs"),
+         "writes the node's disk",
+         "Pod {pod} (workload {workload}) writes to node {node}'s disk through {how}, which no pod's "
+         "ephemeral-storage accounts for; the node reports DiskPressure and the kubelet evicts the pods beside it "
+         "instead."),
+)
+
+
+def _hog(top: Candidate, cases: dict[Ref, _Case], facts: Facts) -> Candidate | None:
+    """When the top suspect is a node short of memory or disk (or the pods it evicted), the pod beside them
+    that takes that resource uncharged is what to fix: a pod without a memory limit is never OOMKilled
+    first, and hostPath writes count against no pod's ephemeral storage, so the kubelet evicts the others."""
     case = cases.get(top.ref) if top.ref else None
-    if case is None or not any(str(f.get("check")) in ("node.pressure", "pod.evicted") and
-                               "memory" in f"{f.get('message', '')} {f.get('details', '')}".lower()
-                               for f in case.findings):
+    if case is None:
         return None
-    nodes = case.nodes() | ({case.ref.name} if case.ref.kind.lower() == "node" else set())
-    for data, evidence_id in facts.topologies:
-        for pod in data.get("neighbours") or []:
-            if not isinstance(pod, dict) or "no memory limit" not in str(pod.get("reason") or ""):
-                continue
-            if nodes and pod.get("node") not in nodes:
-                continue
-            name, namespace, node = str(pod.get("name")), str(pod.get("namespace") or ""), str(pod.get("node"))
-            workload = workload_of_pod(name)
-            cause = (f"Pod {namespace}/{name} (workload {workload}) runs without a memory limit on node {node}, "
-                     f"which ran low on memory; the kubelet evicted the pods beside it. {top.cause}")
-            return Candidate(cause=cause, confidence=min(0.95, top.confidence + 0.02),
-                             evidence=list(dict.fromkeys([*top.evidence, evidence_id])),
-                             ref=Ref("Pod", namespace, name), check="node.memory_hog", victims=[case.ref])
-    return None
-
-
-def _disk_hog(top: Candidate, cases: dict[Ref, _Case], facts: Facts) -> Candidate | None:
-    """When the top suspect is a node short of disk (or the pods it evicted for ephemeral storage), the
-    pod on that node writing to a hostPath is what to fix: its writes are charged to no pod, so the
-    kubelet evicts the others while it keeps filling the disk."""
-    case = cases.get(top.ref) if top.ref else None
-    if case is None or not any(str(f.get("check")) in ("node.pressure", "pod.evicted") and any(
-            w in f"{f.get('message', '')} {f.get('details', '')}".lower()
-            for w in ("diskpressure", "disk pressure", "ephemeral-storage", "nodefs", "imagefs"))
-            for f in case.findings):
+    pressure = [f"{f.get('message', '')} {f.get('details', '')}".lower() for f in case.findings
+                if str(f.get("check")) in ("node.pressure", "pod.evicted")]
+    hog = next((h for h in _HOGS if any(w in text for text in pressure for w in h.signs)), None)
+    if hog is None:
         return None
     nodes = case.nodes() | ({case.ref.name} if case.ref.kind.lower() == "node" else set())
     for data, evidence_id in facts.topologies:
         for pod in data.get("neighbours") or []:
             reason = str(pod.get("reason") or "") if isinstance(pod, dict) else ""
-            if "writes the node's disk" not in reason or (nodes and pod.get("node") not in nodes):
+            if hog.marker not in reason or (nodes and pod.get("node") not in nodes):
                 continue
             name, namespace, node = str(pod.get("name")), str(pod.get("namespace") or ""), str(pod.get("node"))
-            writes = reason.split("writes the node's disk: ", 1)[1].split(";")[0]
-            cause = (f"Pod {namespace}/{name} (workload {workload_of_pod(name)}) writes to node {node}'s disk through "
-                     f"{writes}, which no pod's ephemeral-storage accounts for; the node reports DiskPressure and "
-                     f"the kubelet evicts the pods beside it instead. {top.cause}")
-            return Candidate(cause=cause, confidence=min(0.95, top.confidence + 0.02),
+            how = reason.split(hog.marker, 1)[1].lstrip(": ").split(";")[0]
+            cause = hog.explain.format(pod=f"{namespace}/{name}", workload=workload_of_pod(name), node=node, how=how)
+            return Candidate(cause=f"{cause} {top.cause}", confidence=min(0.95, top.confidence + 0.02),
                              evidence=list(dict.fromkeys([*top.evidence, evidence_id])),
-                             ref=Ref("Pod", namespace, name), check="node.disk_hog", victims=[case.ref])
+                             ref=Ref("Pod", namespace, name), check=hog.check, victims=[case.ref])
     return None
 
 
