@@ -91,6 +91,7 @@ def _strength(setting: dict[str, Any], text: str) -> float:
 def matches(facts: Facts) -> list[Match]:
     """Every ConfigMap whose resource-bounding settings an error of a related log hits, strongest first."""
     found: dict[Ref, Match] = {}
+    errors = [(log, _error_texts(log)) for log in facts.logs]
     for data, evidence_id in facts.topologies:
         subject_pods = {str(p.get("name")) for p in data.get("pods") or [] if isinstance(p, dict)}
         for setting in data.get("settings") or []:
@@ -99,10 +100,10 @@ def matches(facts: Facts) -> list[Match]:
             cm, reader = Ref.of(setting.get("configmap")), Ref.of(setting.get("workload"))
             if cm is None:
                 continue
-            for log in facts.logs:
+            for log, texts in errors:
                 if log.pod not in subject_pods and (reader is None or workload_of_pod(log.pod) != reader.name):
                     continue
-                best = max(((_strength(setting, t), said) for t, said in _error_texts(log)), default=(0.0, ""))
+                best = max(((_strength(setting, t), said) for t, said in texts), default=(0.0, ""))
                 if best[0] <= 0:
                     continue
                 match = found.get(cm)
