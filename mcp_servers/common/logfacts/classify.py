@@ -132,6 +132,7 @@ _ENVOY_FLAGS = {"UF": "connection_refused", "UH": "unavailable", "UO": "unavaila
                 "NR": "no_route", "RL": "rate_limited", "UAEX": "permission_denied", "DPE": "bad_request",
                 "UPE": "upstream_reset", "UMSDR": "connection_timeout", "OM": "oom"}
 
+
 def haproxy_state_class(state: str, status: str = "", server: str = "") -> str | None:
     """The error class HAProxy's termination state means (its log format's first two flag characters).
 
@@ -148,13 +149,14 @@ def haproxy_state_class(state: str, status: str = "", server: str = "") -> str |
     cause, phase = state[0], state[1]
     if cause == "S":
         if phase == "C":  # refused (RST/ICMP); without a server picked, none was available
-            return "unavailable" if server.startswith("<") else \
-                "connection_refused"
+            return "unavailable" if server.startswith("<") else "connection_refused"
         return "upstream_reset" if phase in "HDL" else "unavailable"
     if cause == "s":
         return "unavailable" if phase == "Q" else "connection_timeout"
-    if cause in "DK":
-        return "unavailable" if cause == "D" else "upstream_reset"
+    if cause == "D":
+        return "unavailable"
+    if cause == "K":
+        return "upstream_reset"
     if cause == "R":
         return "rate_limited"
     if cause == "P":
