@@ -99,14 +99,6 @@ def evidence_lines(report: Report, limit: int = 3) -> list[str]:
     return [f"{h.cause} (evidence {', '.join(h.evidence) or 'none cited'})" for h in report.hypotheses[:limit]]
 
 
-def remediation_of(report: Report) -> Remediation | None:
-    """The report's remediation as the typed model, whether the report holds the model or its dict."""
-    raw: Any = report.remediation
-    if raw is None or isinstance(raw, Remediation):
-        return raw
-    return Remediation.model_validate(raw)
-
-
 async def propose_from_report(report: Report, incident: Incident, target: ProposalTarget, pipeline: Pipeline,
                               actor: Any, *, reply: dict[str, Any] | None = None) -> ProposalOutcome:
     """Propose the report's remediation as a pull request, through the pipeline's approver.
@@ -114,10 +106,7 @@ async def propose_from_report(report: Report, incident: Incident, target: Propos
     `reply` says where the outcome is reported later (a Slack thread, a PagerDuty incident); it travels
     with the pending request so whoever completes it can post the link back there.
     """
-    try:
-        remediation = remediation_of(report)
-    except ValueError as exc:
-        return ProposalOutcome(ProposalResult("invalid", reason=f"the remediation is not valid: {exc}"))
+    remediation = report.remediation  # typed: Report validates it on the way in
     if remediation is None:
         return ProposalOutcome(ProposalResult("invalid", reason="the report carries no remediation"))
     evidence = evidence_lines(report)

@@ -26,7 +26,6 @@ from agent.gitops.from_report import (
     complete_proposal,
     propose_from_report,
     read_proposal,
-    remediation_of,
 )
 from agent.incident import Incident, from_text
 from agent.queue import AsyncQueue, Enqueued, Job, JobContext, JobQueue, PermanentError, WorkerPool
@@ -37,7 +36,7 @@ from agent.server import chart
 from agent.server.blocks import escape
 from agent.server.delivery import DeliveryError, SlackThread, post_pagerduty_note
 from agent.server.metrics import Metrics
-from agent.server.proposals import PROPOSE, completion_payload
+from agent.server.proposals import PROPOSE
 from agent.server.settings import ServeSettings, read_env
 from agent.telemetry import tracer
 from guardrails.action import Actor, Risk
@@ -238,7 +237,7 @@ class FrontDoor:
             pipeline = self._pipeline().with_approver(DeferredApprover(self.approvals))
             outcome = await propose_from_report(report, incident, target, pipeline, self._actor(job), reply=reply)
             result["proposal"] = {**outcome.to_dict(), "diff": redact_text(outcome.result.diff).text,
-                                  "summary": _remediation_summary(report)}
+                                  "summary": report.remediation.summary()}
             await ctx.save(result)
         proposal = result["proposal"]
         delivered: list[str] = result["delivered"]
@@ -274,15 +273,14 @@ class FrontDoor:
     async def proposal_decided(self, request_id: str, approved: bool) -> str | None:
         """A person decided a proposal (Slack, HTTP, `vigil approvals`): queue the job that opens its pull
         request. Returns the job id, or None for a refusal or a request that is not a proposal."""
+        if not approved:
+            return None
         try:
             proposal = read_proposal(self.approvals, request_id)
         except ProposalError:
             return None
-        if not approved:
-            return None
-        payload = completion_payload(proposal)
         enqueued = await self.submit(proposal.incident, kind=PROPOSE, dedupe_key=f"propose:{request_id}",
-                                     extra={"request_id": payload["request_id"]})
+                                     extra={"request_id": request_id})
         return enqueued.job_id
 
     async def _run_proposal(self, job: Job, ctx: JobContext) -> dict[str, Any]:
@@ -437,11 +435,6 @@ def _approval_store(queue: JobQueue, config: Config) -> PendingApprovalStore:
     if isinstance(queue, PostgresQueue):
         return PostgresApprovalStore(queue.url)
     return PendingApprovalStore(config.state_dir / "approvals.db")
-
-
-def _remediation_summary(report: Report) -> str:
-    remediation = remediation_of(report)
-    return remediation.summary() if remediation is not None else ""
 
 
 def how_to_approve(request_id: str, summary: str, in_slack: bool) -> str:
