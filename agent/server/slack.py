@@ -100,7 +100,7 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         container = click.container
         channel = (click.channel.id if click.channel else None) or (container.channel_id if container else None) or ""
         request_id = str(action.get("value") or "")
-        problem = _approval_problem(door, actor, request_id)
+        problem = door.approval_problem(actor, request_id)
         if problem is None and not door.approvals.resolve(request_id, actor, approved, "slack"):
             problem = "this request was already decided or has expired"
         if problem is not None:
@@ -121,11 +121,6 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         await decide(ack, body, action, client, False)
 
     return app
-
-
-def _approval_problem(door: FrontDoor, actor: str, request_id: str) -> str | None:
-    """Why `actor` may not decide this request, or None when they may."""
-    return door.approval_problem(actor, request_id)
 
 
 async def _thread_request(door: FrontDoor, envelope: EventCallback, question: str, allow_new: bool) -> None:
