@@ -103,17 +103,19 @@ class _Action(BaseModel):
         return f"{target}: {self.describe()}"
 
 
+def _quantity_value(value: str | int | float) -> str | int | float:
+    """The one check of a limit's `value` (set_memory_limit, set_cpu_limit): a Kubernetes quantity."""
+    if not is_quantity(value):
+        raise ValueError(f"`value` {value!r} is not a Kubernetes quantity such as 768Mi or 500m")
+    return value
+
+
 class SetMemoryLimit(_Action):
     action: Literal["set_memory_limit"]
     value: str | int | float
     """The new memory limit, a quantity such as 768Mi."""
 
-    @field_validator("value")
-    @classmethod
-    def _quantity(cls, value: str | int | float) -> str | int | float:
-        if not is_quantity(value):
-            raise ValueError(f"`value` {value!r} is not a Kubernetes quantity such as 768Mi or 500m")
-        return value
+    _quantity = field_validator("value")(_quantity_value)
 
     def describe(self) -> str:
         return f"set memory limit to {self.value}"
@@ -124,12 +126,7 @@ class SetCpuLimit(_Action):
     value: str | int | float
     """The new CPU limit, a quantity such as 500m or 1."""
 
-    @field_validator("value")
-    @classmethod
-    def _quantity(cls, value: str | int | float) -> str | int | float:
-        if not is_quantity(value):
-            raise ValueError(f"`value` {value!r} is not a Kubernetes quantity such as 768Mi or 500m")
-        return value
+    _quantity = field_validator("value")(_quantity_value)
 
     def describe(self) -> str:
         return f"set CPU limit to {self.value}"
