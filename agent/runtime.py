@@ -77,15 +77,17 @@ class Runtime:
         return Catalog.load([*self.config.runbook_dirs, *default_dirs()], known, writes)
 
 
-_PIPELINES: dict[tuple[str, ...], Pipeline] = {}
+_PIPELINES: dict[tuple[str, ...], tuple[str, Pipeline]] = {}
+"""Settings -> (the policy file's stamp when loaded, the pipeline): one entry per settings, so an edit replaces it."""
 _PIPELINES_LOCK = threading.Lock()
 
 
 def process_pipeline(config: Config) -> Pipeline:
     """This process's one pipeline for the config's guardrail settings, built on first use.
 
-    Keyed by the policy file (and its modification time: an edited policy is loaded, with fresh rate
-    windows, on the next investigation), the audit log and its settings, and the state directory.
+    Keyed by the policy file, the audit log and its settings, and the state directory. The policy's
+    modification time is kept beside it: an edited policy is loaded, with fresh rate windows, on the
+    next investigation, and its pipeline replaces the old one rather than piling up beside it.
     """
     policy = Path(config.policy or default_policy_path()).resolve()
     try:
@@ -93,11 +95,11 @@ def process_pipeline(config: Config) -> Pipeline:
     except OSError:
         stamp = "missing"  # load_policy below says what is wrong
     audit = config.audit
-    key = (str(policy), stamp, str(Path(config.audit_path).resolve()), str(audit.fsync), str(audit.key_file),
+    key = (str(policy), str(Path(config.audit_path).resolve()), str(audit.fsync), str(audit.key_file),
            str(audit.anchor_url), str(Path(config.state_dir).resolve()))
     with _PIPELINES_LOCK:
-        pipeline = _PIPELINES.get(key)
-        if pipeline is None:
+        loaded, pipeline = _PIPELINES.get(key, ("", None))
+        if pipeline is None or loaded != stamp:
             state = config.state_dir
             pipeline = Pipeline(
                 load_policy(policy),
@@ -107,7 +109,7 @@ def process_pipeline(config: Config) -> Pipeline:
                 ledger=UsageLedger(state / "usage.db"),
                 where="agent",
             )
-            _PIPELINES[key] = pipeline
+            _PIPELINES[key] = (stamp, pipeline)
         return pipeline
 
 
