@@ -130,7 +130,6 @@ _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{\{[^}]*\}\}|<[A-Za-z_]+>|%[sd]\b|\{\}"
 _WORD = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _IDENTIFIER = re.compile(r"\b(?:[A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Za-z][\w-]*[._/-][\w./-]*\w)\b")
 """ENV_VARS, dotted.keys, hyphenated-names, paths: words a finding names and a runbook title does not."""
-_OBJECT_NAMES = re.compile(r"\b[a-z0-9][a-z0-9-]*/([a-z0-9][a-z0-9.-]*[a-z0-9])\b")
 
 
 SYMPTOM_WORDS = frozenset({
@@ -167,7 +166,7 @@ def specificity_problem(cause: str, restated: Iterable[str], evidence: Mapping[s
             return "only restates the symptom of the alerting object, without a cause"
     if object_refs(cause):
         return None
-    known = {name for text in evidence.values() for name in _OBJECT_NAMES.findall(text.lower())}
+    known = {name for text in evidence.values() for _, name in _SLASH_REF.findall(text.lower())}
     if any(w in known and len(w) >= 3 for w in words):
         return None
     joined = "\n".join(evidence.values()).lower()
