@@ -15,6 +15,10 @@ _I = re.I
 _ST = r"(?:status|code|HTTP|returned|got)\W{1,3}"
 """A word that says the number after it is an HTTP status."""
 
+GO_RESOLVER_ERROR = r"\blookup ([\w.\-]+) on (?:[\d.]+|\[[0-9a-fA-F:]+\]):53: "
+"""Go's *net.DNSError, `lookup NAME on SERVER:53: <cause>`: a DNS failure whatever the cause (a read
+timeout, a refused socket); the group is the name wanted (logfacts.fields reads it)."""
+
 CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("oom", re.compile(
         r"out of memory|OutOfMemory|\bOOM(?:Killed|[- ]?kill(?:ed|er)?)?\b|cannot allocate memory|\bENOMEM\b|"
@@ -51,7 +55,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"no address associated with hostname|unknown host|name resolution failed|getaddrinfo failed|"
         r"failed to lookup address|could not translate host name|no such domain|"
         r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b|"
-        r"\blookup [\w.\-]+ on (?:[\d.]+|\[[0-9a-fA-F:]+\]):53: ", _I)),
+        + GO_RESOLVER_ERROR, _I)),
     ("tls_error", re.compile(
         r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
         r"required|unknown|expired|not trusted)|\btls: |TLS handshake|\bSSL(?:Error|HandshakeException|"

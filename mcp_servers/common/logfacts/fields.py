@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from mcp_servers.common.logfacts.classify import GO_RESOLVER_ERROR
+
 _NAME = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*"
 _ENV_PATTERNS = [
     re.compile(r"process\.env\.([A-Za-z_]\w*)|process\.env\[['\"](\w+)['\"]\]"),
@@ -38,7 +40,7 @@ _DNS = [
                r"Temporary failure)", re.I),
     # Go's *net.DNSError prints `lookup NAME on SERVER: <cause>` whatever the cause (a read timeout
     # `read udp a->b:53: i/o timeout`, a refused socket): the server part alone makes it DNS.
-    re.compile(r"\blookup ([\w.\-]+) on (?:[\d.]+|\[[0-9a-fA-F:]+\]):53: "),
+    re.compile(GO_RESOLVER_ERROR),
     re.compile(r"UnknownHostException:?\s*([\w.\-]+)"),
     re.compile(r"(?:getaddrinfo|query[A-Z][a-z]*|lookup|resolve)\s+E[A-Z_]+\s+([\w.\-]+)"),
     re.compile(r"(?:ENOTFOUND|EAI_AGAIN)\s+([\w.\-]+)"),
