@@ -97,3 +97,16 @@ def test_an_event_naming_another_webhook_does_not_blame_this_one() -> None:
                *healthy_backend("sidecar-injector"), replicaset("notifier-7f", "notifier"),
                event("ReplicaSet", "notifier-7f", "FailedCreate", message)]
     assert findings(objects) == []
+
+
+def test_the_older_api_server_wording_names_the_webhook_too() -> None:
+    """Before 1.15 the API server wrote `failed calling admission webhook "<name>"` (Istio's injector on EKS, as
+    reported in istio/istio#13840)."""
+    message = ('Error creating: Internal error occurred: failed calling admission webhook "sidecar-injector.istio.io": '
+               'Post https://istio-sidecar-injector.istio-system.svc:443/inject?timeout=30s: net/http: request '
+               'canceled (Client.Timeout exceeded while awaiting headers)')
+    objects = [config("MutatingWebhookConfiguration", "istio-sidecar-injector", "sidecar-injector.istio.io"),
+               *healthy_backend("istio-sidecar-injector"), replicaset("my-service-8c567f849", "my-service"),
+               event("ReplicaSet", "my-service-8c567f849", "FailedCreate", message, count=13)]
+    [finding] = findings(objects)
+    assert finding.check == "webhook.calls_failing" and finding.details["error_class"] == "timeout"

@@ -23,7 +23,7 @@ from mcp_servers.kubernetes.scan.snapshot import Event, Snapshot
 CHECK_IDS = ("webhook.missing_service", "webhook.no_endpoints", "webhook.calls_failing", "webhook.denied")
 
 # The API server's wording (k8s.io/apiserver admission webhook errors), stable across releases.
-_FAILED_CALL = re.compile(r'failed calling webhook "(?P<hook>[^"]+)": (?P<error>.*)', re.S)
+_FAILED_CALL = re.compile(r'failed calling (?:admission )?webhook "(?P<hook>[^"]+)": (?P<error>.*)', re.S)
 _DENIED = re.compile(r'admission webhook "(?P<hook>[^"]+)" denied the request:? ?(?P<error>.*)', re.S)
 
 # What kind of failure the call's error text is, most specific first.
