@@ -112,9 +112,12 @@ def _texts(row: dict[str, Any]) -> dict[str, str]:
 def approval_store_for(config: Any) -> PendingApprovalStore:
     """The one approval store a deployment uses, from its config: PostgreSQL beside the job queue when
     `serve.queue_url` is a PostgreSQL URL (replicas share it), else the state directory's SQLite file.
-    Every door that files or decides approvals (serve, `vigil approvals`, the MCP servers) opens this."""
-    serve = getattr(config, "serve", None)
-    url = getattr(serve, "queue_url", None) if serve is not None else None
+    Every door that files or decides approvals (serve, `vigil approvals`, the MCP servers) opens this.
+    The URL is read as serve reads it, `VIGIL_SERVE__*` overrides included (the Helm chart sets the queue
+    that way), so a CLI or MCP server in serve's pod finds serve's store."""
+    from agent.server.settings import load_serve_settings
+
+    url = load_serve_settings(config=config).queue_url
     if url and str(url).startswith(("postgresql://", "postgres://")):
         return PostgresApprovalStore(str(url))
     return PendingApprovalStore(config.state_dir / "approvals.db")
