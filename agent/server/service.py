@@ -208,10 +208,9 @@ class FrontDoor:
 
     # -- approve-to-fix: the report's remediation as a pending proposal, its pull request once approved ----
     def _target(self) -> ProposalTarget | None:
-        settings = self.config.gitops
-        if settings is None:
+        if self.config.gitops is None:
             return None
-        return ProposalTarget.from_settings(settings, self.config.state_dir)
+        return ProposalTarget.for_config(self.config)  # as the completing job reads it (agent/server/proposals.py)
 
     async def _propose(self, job: Job, ctx: JobContext, incident: Incident, report: Report, result: dict[str, Any],
                        thread: SlackThread | None) -> None:

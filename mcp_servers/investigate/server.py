@@ -94,7 +94,7 @@ async def _propose(config: Config, guard: ServerGuard, report: Report, incident:
     if config.gitops is None:
         return "## Proposed fix\nNot filed: no GitOps repository is configured (the config's gitops: section)."
     try:
-        target = ProposalTarget.from_settings(config.gitops, config.state_dir)
+        target = ProposalTarget.for_config(config)  # as the approval's completion reads it
     except ValueError as exc:
         return f"## Proposed fix\nNot filed: {exc}"
     pipeline = guard.pipeline.with_approver(DeferredApprover(approval_store_for(config)))
