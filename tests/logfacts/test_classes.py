@@ -150,8 +150,15 @@ CASES: dict[str, list[str]] = {
         'pq: duplicate key value violates unique constraint "users_email_key"',
         "ERROR 1213 (40001): Deadlock found when trying to get lock; try restarting transaction",
         "org.postgresql.util.PSQLException: ERROR: deadlock detected",
-        "2026-03-01 10:00:00.000 UTC [1] FATAL:  sorry, too many clients already",
         "ORA-00942: table or view does not exist",
+    ],
+    "connection_limit": [
+        "2026-03-01 10:00:00.000 UTC [1] FATAL:  sorry, too many clients already",
+        "ERROR 1040 (08004): Too many connections",
+        "ReplyError: ERR max number of clients reached",
+        "connection refused because too many open connections: 819",
+        "pooler error: no more connections allowed (max_client_conn)",
+        "HikariPool-1 - Connection is not available, request timed out after 30000ms.",
     ],
     "unavailable": [
         "no healthy upstream",

@@ -19,6 +19,18 @@ GO_RESOLVER_ERROR = r"\blookup ([\w.\-]+) on (?:[\d.]+|\[[0-9a-fA-F:]+\]):53: "
 """Go's *net.DNSError, `lookup NAME on SERVER:53: <cause>`: a DNS failure whatever the cause (a read
 timeout, a refused socket); the group is the name wanted (logfacts.fields reads it)."""
 
+CONNECTION_LIMIT = (
+    r"too many clients|remaining connection slots are reserved|SQLSTATE\W{0,3}53300|"  # PostgreSQL
+    r"too many (?:open )?connections|\bER_CON_COUNT_ERROR\b|max_user_connections|"  # MySQL/MariaDB, MongoDB
+    r"max(?:imum)? number of clients reached|"  # Redis, Valkey
+    r"no more connections allowed|\bmax_client_conn\b|"  # PgBouncer
+    r"connection is not available, request timed out|"  # HikariCP: its pool is empty, the server gives no more
+    r"(?:connection )?pool (?:is )?(?:exhausted|full)|(?:connection )?pool timeout|"
+    r"timeout (?:acquiring|waiting for) (?:a )?connection|connection limit (?:exceeded|reached)")
+"""A datastore (or the client's pool in front of it) refuses another connection: its limit is reached.
+Tried before timeouts and refusals, whose words these messages also use (HikariCP "timed out", MongoDB
+"connection refused because too many open connections")."""
+
 CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("oom", re.compile(
         r"out of memory|OutOfMemory|\bOOM(?:Killed|[- ]?kill(?:ed|er)?)?\b|cannot allocate memory|\bENOMEM\b|"
@@ -62,6 +74,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"Exception)?\b.{0,40}(?:error|fail|wrong|alert|handshake|verify)|CERTIFICATE_VERIFY_FAILED|"
         r"PKIX path|handshake failure|wrong version number|self[- ]signed certificate|unable to get local issuer|"
         r"ERR_TLS|ssl_error|SSL routines|bad certificate|unknown certificate authority", _I)),
+    ("connection_limit", re.compile(CONNECTION_LIMIT, _I)),
     ("connection_refused", re.compile(
         r"connection refused|\bECONNREFUSED\b|actively refused|refused (?:the |to )?connect|connection to \S+ refused|"
         r"reset reason: (?:remote |local )?connection failure|delayed connect error: 111|"
@@ -104,9 +117,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"SQLSTATE|sql_?state|deadlock detected|duplicate key|relation \S+ does not exist|\bORA-\d{5}\b|"
         r"\b\d{4} \([0-9A-Z]{5}\):|deadlock found|PSQLException|SQLException|OperationalError|IntegrityError|"
         r"ProgrammingError|"
-        r"too many (?:connections|clients)|remaining connection slots|could not serialize access|"
-        r"lock wait timeout|table \S+ doesn't exist|syntax error at or near|(?:connection )?pool (?:exhausted|"
-        r"timeout)|QueryFailedError|SequelizeDatabaseError|MongoServerError|\bWRONGTYPE\b|database is locked|"
+        r"could not serialize access|"
+        r"lock wait timeout|table \S+ doesn't exist|syntax error at or near|QueryFailedError|SequelizeDatabaseError|MongoServerError|\bWRONGTYPE\b|database is locked|"
         r"violates (?:foreign key|unique|not-null|check) constraint|column \S+ does not exist", _I)),
     ("unavailable", re.compile(
         r"no healthy upstream|service unavailable|\bUnavailable\b|circuit ?breaker (?:is )?open|"
@@ -128,7 +140,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 CAUSE_CLASSES = {"missing_config", "invalid_config", "connection_refused", "dns_failure", "oom", "tls_error",
                  "auth_failure", "permission_denied", "disk_full", "file_not_found", "panic", "db_error",
-                 "connection_timeout", "upstream_reset", "unavailable"}
+                 "connection_timeout", "upstream_reset", "unavailable", "connection_limit"}
 """Classes that name a cause rather than a symptom; they rank above http_5xx, crash_exit and bare errors."""
 
 _ENVOY_FLAGS = {"UF": "connection_refused", "UH": "unavailable", "UO": "unavailable", "UT": "connection_timeout",
@@ -241,6 +253,9 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
                     "resolv", "nxdomain", "lookup", "misbehaving", "domain",
                     "getaddrinfo", "translate"),
     "tls_error": ("x509", "certificate", "tls", "ssl", "pkix", "handshake", "wrong version", "self", "issuer"),
+    "connection_limit": ("too many", "connection slots", "53300", "er_con_count", "max_user_connections",
+                         "number of clients", "no more connections", "max_client_conn", "not available", "pool",
+                         "acquiring", "waiting for", "connection limit"),
     "connection_refused": ("refused", "connection failure", "111", "connectexception", "connect to",
                            "connect failed", "connection attempt"),
     "connection_timeout": ("time", "deadline", "took too long", "110"),
@@ -256,8 +271,8 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "file_not_found": ("no such file", "enoent", "filenotfound", "nosuchfile", "cannot find", "exist", "not found",
                        "module", "importerror", "classnotfound", "noclassdef", "shared object"),
     "db_error": ("sql", "deadlock", "duplicate key", "relation", "ora-", "):", "operationalerror", "integrityerror",
-                 "programmingerror", "too many", "connection slots", "serialize", "lock wait", "exist",
-                 "syntax error", "pool", "queryfailed", "sequelize", "mongo", "wrongtype", "database", "violates",
+                 "programmingerror", "serialize", "lock wait", "exist",
+                 "syntax error", "queryfailed", "sequelize", "mongo", "wrongtype", "database", "violates",
                  "column"),
     "unavailable": ("healthy", "unavailable", "circuit", "no endpoints", "no available", "down", "503"),
     "crash_exit": ("killed", "elifecycle", "exit", "terminated with", "back-off", "signal", "segmentation",
