@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -84,7 +85,9 @@ def create_app(settings: ServeSettings, config: Config, *, investigate: Investig
             await door.aclose()
             queue.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error})  # type: ignore[dict-item]
+    app.router.redirect_slashes = False  # `/approvals/` is not a route; a redirect built from Host is no answer
     app.state.door = door
     app.state.workers = None
     return app
@@ -115,6 +118,21 @@ def last_resort(source: str, endpoint: Endpoint) -> Endpoint:
                                  "logged why; retry later"}, status_code=503)
 
     return guarded
+
+
+ROUTING_ERRORS = {404: ("not_found", "no such route; see the module docstring of agent/server/app.py for the "
+                        "routes vigil serve answers"),
+                  405: ("method_not_allowed", "this route does not take {method}; it takes {allow}")}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The router's own refusals (an unknown path, a method a route does not take) in the same JSON
+    shape as every other refusal: `error` and `detail`, never Starlette's bare text."""
+    assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    error, detail = ROUTING_ERRORS.get(exc.status_code, ("http_error", str(exc.detail)))
+    detail = detail.format(method=request.method[:20], allow=headers.get("Allow", "other methods"))
+    return JSONResponse({"error": error, "detail": detail}, status_code=exc.status_code, headers=headers)
 
 
 async def healthz(_: Request) -> Response:

@@ -44,7 +44,14 @@ async def list_pending(request: Request) -> JSONResponse:
     door: FrontDoor = request.app.state.door
     try:
         _authorise(door, request)
+        if request.query_params:
+            raise Refused(400, "unexpected_query", "GET /approvals takes no query parameters; it lists every "
+                          "pending request")
+        if await read_body(request, door.settings.max_body_bytes):
+            raise Refused(400, "unexpected_body", "GET /approvals takes no body; decide with POST "
+                          "/approvals/{id}/approve or /deny")
     except Refused as refused:
+        door.count("approvals", refused.error)
         return refused.response()
     return JSONResponse({"pending": door.approvals.pending()})
 

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION
 from agent.server.bodies import Refused, parse_json, validate
 
 SlackId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_]{0,39}$")]
@@ -30,6 +31,9 @@ Text = Annotated[str, StringConstraints(max_length=40_000)]
 
 HANDLED_EVENTS = frozenset({"app_mention", "message"})
 HANDLED_INTERACTIONS = frozenset({"block_actions"})
+HANDLED_ACTIONS = frozenset({APPROVE_ACTION, REFUSE_ACTION})
+"""The buttons Vigil posts; a click on anything else is not one of ours (refused here, with a reason,
+rather than left to slack-bolt's bare "unhandled request")."""
 
 
 class _Strict(BaseModel):
@@ -191,5 +195,9 @@ def _read_interaction(payload: Any) -> SlackRequest:
         raise Refused(404, "unhandled", f"payload.type: {payload['type'][:40]!r} is not an interaction Vigil "
                       "handles")
     parsed = validate(BlockActions, payload, "payload.")
+    for action in parsed.actions:
+        if action.action_id not in HANDLED_ACTIONS:
+            raise Refused(404, "unhandled", f"payload.actions: {action.action_id[:40]!r} is not a button Vigil "
+                          f"posts ({', '.join(sorted(HANDLED_ACTIONS))})")
     return SlackRequest(body=urlencode({"payload": json.dumps(parsed.model_dump(exclude_none=True))}),
                         content_type="application/x-www-form-urlencoded")
