@@ -102,6 +102,34 @@ class EgressBlock(BaseModel):
     detail: str
 
 
+class DatastoreClient(BaseModel):
+    """A workload that opens connections to a datastore, and how many it may hold per pod when its
+    configuration says (a pool size in env or a ConfigMap it reads)."""
+
+    workload: ObjectRef
+    replicas: int | None = None
+    via: str = Field(description='How it reaches the datastore, e.g. "env DB_HOST" or "Secret shop/orders-db".')
+    pool: str = Field(default="", description='Its connection-pool setting, e.g. "HIKARI_MAXIMUM_POOL_SIZE=30".')
+
+
+class Datastore(BaseModel):
+    """A database, cache or pooler the subject may connect to: a Service exposing a datastore port.
+
+    `configured` ones are hosts in its env or ConfigMaps; the others are inferred, for a subject that
+    keeps its DSN in a Secret (never read): a Service of its namespace on a datastore port that its
+    egress policies allow, named like one of the Secrets or env variables it reads."""
+
+    service: ObjectRef
+    port: int
+    engine: str
+    workload: ObjectRef | None = None
+    pods: list[str] = Field(default_factory=list, description="Its running pods, whose logs show the limit.")
+    configured: bool
+    why: str
+    clients: list[DatastoreClient] = Field(default_factory=list,
+                                           description="Workloads that connect to it, the subject included.")
+
+
 class PodPlace(BaseModel):
     name: str
     namespace: str
@@ -132,6 +160,9 @@ class Topology(BaseModel):
     settings: list[ConfigSetting] = Field(default_factory=list,
                                           description="Resource-bounding settings in the ConfigMaps the subject "
                                                       "and its in-cluster dependencies read.")
+    datastores: list[Datastore] = Field(default_factory=list,
+                                        description="Datastores the subject connects to, configured or inferred "
+                                                    "(best first), with their other clients.")
     dns: dict[str, Any] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
     hidden_namespaces: list[str] = Field(default_factory=list)
@@ -744,7 +775,12 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
             dependents.append(ref_of(w))
 
     secrets = [use for src in sources for use in secret_uses(pod_template(src), ns)]
-    settings = limit_settings(index, sources, [d for d in deps.values() if d[1].service is not None])
+    stores = datastores(index, pods, sources, ns, [d for d in deps.values() if d[1].service is not None], secrets,
+                        visible)
+    store_targets = [([s.why], Target(("Service", s.service.namespace, s.service.name),
+                                      index.services.get((s.service.namespace, s.service.name)), ""))
+                     for s in stores if not s.configured]
+    settings = limit_settings(index, sources, [d for d in deps.values() if d[1].service is not None] + store_targets)
     blocked = egress_blocks(index, pods, [d[1] for d in deps.values() if d[1].service is not None])
     notes.append("dependencies come from env, ConfigMaps, command/args and log hosts; Secrets are not read, so a "
                  "DSN kept only in a Secret is not seen")
@@ -752,9 +788,147 @@ def build_topology(objects: Objects, name: str, namespace: str = "", kind: str =
                     services=[ref_of(s) for s in services], pods=[pod_place(p) for p in pods], nodes=nodes,
                     neighbours=[p for _, p in neighbours[:MAX_NEIGHBOURS]], dependencies=dependencies,
                     dependents=dependents, secrets=list({(u.secret.name, u.via): u for u in secrets}.values()),
-                    settings=settings, egress_blocked=blocked,
+                    settings=settings, egress_blocked=blocked, datastores=stores,
                     dns=dns_health(index, visible), notes=notes,
                     hidden_namespaces=sorted(hidden))
+
+
+DATASTORE_PORTS = {5432: "PostgreSQL", 3306: "MySQL", 6379: "Redis", 27017: "MongoDB", 6432: "PgBouncer"}
+"""The ports datastores listen on by default, and what listens there."""
+_ENGINE_WORDS = {"PostgreSQL": ("postgres", "postgresql", "pg", "psql", "pgsql"),
+                 "MySQL": ("mysql", "mariadb", "maria"), "Redis": ("redis", "valkey", "cache"),
+                 "MongoDB": ("mongo", "mongodb"),
+                 "PgBouncer": ("pgbouncer", "bouncer", "pooler")}
+_ANY_STORE = ("db", "database", "datasource", "sql", "jdbc", "dsn", "store", "storage")
+_NOT_A_NAME = frozenset({"password", "passwd", "pass", "user", "username", "secret", "secrets", "key", "token", "url",
+                         "uri", "host", "port", "env", "spring", "app", "config", "credentials", "creds", "auth",
+                         "conn", "connection", "string", "name", "value", "tls", "cert", "api"})
+"""Words of a Secret's or variable's name that say what kind of value it holds, never which datastore."""
+MAX_DATASTORES = 3
+_POOL_KEY = re.compile(r"pool|max.?(?:conn|client|connection)s?|connections?.?(?:limit|max)", re.I)
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+", name.lower()) if w}
+
+
+def _engine(svc: dict[str, Any]) -> tuple[int, str] | None:
+    """The datastore port a Service exposes (its port or target port) and what listens there, or None."""
+    for port in (svc.get("spec") or {}).get("ports") or []:
+        for number in (port.get("port"), port.get("targetPort")):
+            if isinstance(number, int) and number in DATASTORE_PORTS:
+                return number, DATASTORE_PORTS[number]
+        name = str(port.get("name") or "").lower()
+        for engine, words in _ENGINE_WORDS.items():
+            if any(w == name or name.startswith(w) for w in words[:2]):
+                return int(port.get("port") or 0), engine
+    return None
+
+
+def _name_match(svc_name: str, engine: str, names: list[str]) -> tuple[int, str]:
+    """How well the names a workload reads (Secrets, env variables) point at a datastore Service: shared
+    name words count most, then the datastore's own kind of words; with the best name that matched."""
+    svc_words = _words(svc_name) - _NOT_A_NAME
+    best: tuple[int, str] = (0, "")
+    for name in names:
+        words = _words(name) - _NOT_A_NAME
+        score = 2 * len(words & svc_words)
+        if words & set(_ENGINE_WORDS[engine]):
+            score += 2
+        elif words & set(_ANY_STORE):
+            score += 1
+        if score > best[0]:
+            best = (score, name)
+    return best
+
+
+def _pool_setting(index: _Index, workload: dict[str, Any]) -> str:
+    """The connection-pool size a workload's env or ConfigMaps set (`NAME=value`), or ""."""
+    template = pod_template(workload)
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    for via, value in config_values(index, template, _ns(workload), _name(workload), labels):
+        key = via.split(" key ", 1)[1].split()[0] if " key " in via else via.split()[-1]
+        text = value if "\n" in value else f"{key}={value}"
+        for bound in bounding(text[:MAX_VALUE_CHARS]):
+            if bound.resource == "connections" and _POOL_KEY.search(bound.key):
+                return f"{bound.key}={bound.value}"
+    return ""
+
+
+def datastores(index: _Index, pods: list[dict[str, Any]], sources: list[dict[str, Any]], namespace: str,
+               deps: list[tuple[list[str], Target]], secrets: list[SecretUse],
+               visible: Callable[[str], bool]) -> list[Datastore]:
+    """The datastores the subject connects to (see `Datastore`), each with the workloads that connect to it.
+
+    Configured: a dependency whose Service exposes a datastore port. Inferred (a DSN kept in a Secret is
+    never read): a Service of the subject's namespace on a datastore port, allowed by its egress policies,
+    whose name shares words with a Secret or env variable the subject reads; any Secret the subject
+    reads that names one is its credentials, and the other workloads reading that Secret are clients too."""
+    out: list[Datastore] = []
+    configured = {t.key[1:] for _, t in deps}
+    for vias, target in deps:
+        found = _engine(target.service or {})
+        if found is not None:
+            out.append(Datastore(service=ObjectRef(kind="Service", namespace=target.key[1], name=target.key[2]),
+                                 port=found[0], engine=found[1], configured=True, why=f"configured: {vias[0]}"))
+    names = [u.secret.name for u in secrets if u.via != "imagePullSecrets"]
+    names += [u.via.split()[-1] for u in secrets if u.via.startswith("env ")]
+    if names:
+        source = next((p for p in pods if (p.get("status") or {}).get("phase") == "Running"), None)
+        policies = list(index.objects.get("NetworkPolicy") or [])
+        inferred: list[tuple[int, Datastore]] = []
+        for (sns, sname), svc in index.services.items():
+            found = _engine(svc)
+            if sns != namespace or (sns, sname) in configured or found is None or not visible(sns):
+                continue
+            score, name = _name_match(sname, found[1], names)
+            if score < 2:
+                continue
+            backends = [p for p in service_pods(index, svc) if (p.get("status") or {}).get("phase") == "Running"]
+            if source is not None and backends and policies and not any(
+                    egress_verdict(policies, source, backends[0], *port).allowed
+                    for port in target_ports(svc, backends[0])):
+                continue  # its egress policies deny it: not what it connects to
+            inferred.append((score, Datastore(
+                service=ref_of(svc), port=found[0], engine=found[1], configured=False,
+                why=f"inferred: Service {sns}/{sname} exposes {found[1]}'s port {found[0]} and is named like {name}, "
+                    "which the subject reads (its DSN sits in a Secret, not read)")))
+        inferred.sort(key=lambda x: (-x[0], x[1].service.name))
+        out += [d for _, d in inferred]
+    shared = {u.secret.name for u in secrets if u.via != "imagePullSecrets"}
+    for store in out[:MAX_DATASTORES]:
+        svc = index.services.get((store.service.namespace, store.service.name)) or {}
+        behind = [p for p in service_pods(index, svc)]
+        owners = [o for o in (index.owner(p) for p in behind) if o is not None]
+        store.workload = owners[0] if owners else None
+        store.pods = [_name(p) for p in behind if (p.get("status") or {}).get("phase") == "Running"][:5]
+        store.clients = _datastore_clients(index, store, shared)
+    return out[:MAX_DATASTORES]
+
+
+def _datastore_clients(index: _Index, store: Datastore, shared: set[str]) -> list[DatastoreClient]:
+    """The workloads that connect to a datastore: those whose configuration names its Service, and (for an
+    inferred one) those reading a credentials Secret the subject reads and named like it."""
+    out: list[DatastoreClient] = []
+    key = (store.service.namespace, store.service.name)
+    for w in index.workloads():
+        if store.workload is not None and ref_key(ref_of(w)) == ref_key(store.workload):
+            continue
+        template = pod_template(w)
+        labels = (template.get("metadata") or {}).get("labels") or {}
+        values = config_values(index, template, _ns(w), _name(w), labels)
+        via = next((v for v, t in _dependency_hosts(index, values, _ns(w)) if t.service is not None
+                    and t.key[1:] == key), None)
+        if via is None and not store.configured and _ns(w) == store.service.namespace:
+            reads = [u for u in secret_uses(template, _ns(w)) if u.secret.name in shared]
+            named = [u for u in reads if _name_match(store.service.name, store.engine, [u.secret.name, u.via])[0] >= 2]
+            via = f"Secret {_ns(w)}/{named[0].secret.name} ({named[0].via})" if named else None
+        if via is None:
+            continue
+        replicas = (w.get("spec") or {}).get("replicas")
+        out.append(DatastoreClient(workload=ref_of(w), replicas=replicas if isinstance(replicas, int) else None,
+                                   via=via, pool=_pool_setting(index, w)))
+    return out
 
 
 def egress_blocks(index: _Index, pods: list[dict[str, Any]], targets: list[Target]) -> list[EgressBlock]:
@@ -902,6 +1076,12 @@ def render(t: Topology, budget: int, more_hint: str) -> str:
         lines.append("limits in config: " + ", ".join(f"{c.setting} {c.value} ({c.configmap.name} {c.file})"
                                                       for c in t.settings[:8])
                      + (f" (+{len(t.settings) - 8})" if len(t.settings) > 8 else ""))
+    for d in t.datastores:
+        clients = ", ".join(f"{c.workload.kind} {c.workload.name}"
+                            + (f" x{c.replicas}" if c.replicas is not None else "")
+                            + (f" ({c.pool})" if c.pool else "") for c in d.clients[:6])
+        lines.append(f"datastore {d.service} ({d.engine}, port {d.port}): {d.why}"
+                     + (f"; clients: {clients}" if clients else ""))
     if t.secrets:
         lines.append("secrets read: " + ", ".join(f"{u.secret.name} ({u.via})" for u in t.secrets[:8])
                      + (f" (+{len(t.secrets) - 8})" if len(t.secrets) > 8 else ""))

@@ -118,7 +118,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\b\d{4} \([0-9A-Z]{5}\):|deadlock found|PSQLException|SQLException|OperationalError|IntegrityError|"
         r"ProgrammingError|"
         r"could not serialize access|"
-        r"lock wait timeout|table \S+ doesn't exist|syntax error at or near|QueryFailedError|SequelizeDatabaseError|MongoServerError|\bWRONGTYPE\b|database is locked|"
+        r"lock wait timeout|table \S+ doesn't exist|syntax error at or near|QueryFailedError|"
+        r"SequelizeDatabaseError|MongoServerError|\bWRONGTYPE\b|database is locked|"
         r"violates (?:foreign key|unique|not-null|check) constraint|column \S+ does not exist", _I)),
     ("unavailable", re.compile(
         r"no healthy upstream|service unavailable|\bUnavailable\b|circuit ?breaker (?:is )?open|"
