@@ -1076,11 +1076,11 @@ def render(t: Topology, budget: int, more_hint: str) -> str:
         lines.append("limits in config: " + ", ".join(f"{c.setting} {c.value} ({c.configmap.name} {c.file})"
                                                       for c in t.settings[:8])
                      + (f" (+{len(t.settings) - 8})" if len(t.settings) > 8 else ""))
-    for d in t.datastores:
+    for store in t.datastores:
         clients = ", ".join(f"{c.workload.kind} {c.workload.name}"
                             + (f" x{c.replicas}" if c.replicas is not None else "")
-                            + (f" ({c.pool})" if c.pool else "") for c in d.clients[:6])
-        lines.append(f"datastore {d.service} ({d.engine}, port {d.port}): {d.why}"
+                            + (f" ({c.pool})" if c.pool else "") for c in store.clients[:6])
+        lines.append(f"datastore {store.service} ({store.engine}, port {store.port}): {store.why}"
                      + (f"; clients: {clients}" if clients else ""))
     if t.secrets:
         lines.append("secrets read: " + ", ".join(f"{u.secret.name} ({u.via})" for u in t.secrets[:8])
