@@ -66,6 +66,8 @@ class Facts:
     changes_id: str | None = None
     topologies: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     logs: list[LogEvidence] = field(default_factory=list)
+    metrics: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    """`prom_query` answers the survey asked for a suspect (a datastore's connection gauges)."""
 
     def findings(self) -> list[dict[str, Any]]:
         return [f for f in (self.scan or {}).get("findings") or [] if isinstance(f, dict)]

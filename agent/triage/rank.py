@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import blocked, limits
+from agent.triage import blocked, connections, limits
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -39,7 +39,8 @@ topic or job), or its namespace is one of their parts."""
 """How much being related to the incident in each way adds to a suspect's score."""
 
 CONNECTIVITY_ERRORS = frozenset({"connection_refused", "connection_timeout", "dns_failure", "upstream_reset",
-                                 "unavailable", "no_route", "tls_error", "http_5xx", "db_error"})
+                                 "unavailable", "no_route", "tls_error", "http_5xx", "db_error",
+                                 connections.LIMIT_CLASS})
 """Error classes that mean "something I call is failing", which makes the caller a likely victim."""
 
 WINDOW_BEFORE = timedelta(hours=6)
@@ -83,6 +84,9 @@ class _Case:
     log: LogEvidence | None = None
     upstream: bool = False
     """A change upstream of the symptom (agent.triage.rank._upstream_changes): related as a dependency."""
+    explains_refs: list[Ref] = field(default_factory=list)
+    """Objects this suspect explains by what it is (a client that took a datastore's connections explains the
+    datastore, its limit and the other clients), linked before the links read from the findings' words."""
     named_in_logs: bool = False
     """Another workload's error logs name this object's host: the failing call points here."""
     evidence: list[str] = field(default_factory=list)
@@ -142,7 +146,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
-    "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9,
+    "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -186,6 +190,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     """Hypotheses, strongest first; empty when the evidence supports none (an honest unknown)."""
     cases = _cases(facts, subject.problems)
     definite = subject.known or bool(resolved)
+    _link_declared(cases)
     _link(cases)
     topology = _topology_relations(facts)
     log_hosts = {h.lower() for log in facts.logs for h in log.hosts}
@@ -233,6 +238,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _rejected_credentials(cases, facts)
     _upstream_changes(cases, facts)
     _configured_limits(cases, facts)
+    _exhausted_connections(cases, facts)
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     for case in cases.values():
@@ -278,6 +284,24 @@ def _configured_limits(cases: dict[Ref, _Case], facts: Facts) -> None:
     for match in limits.matches(facts):
         _add_suspect(cases, match.configmap, limits.finding(match), match.log,
                      [match.evidence_id, match.log.evidence_id])
+
+
+def _exhausted_connections(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """A datastore at its connection limit (agent.triage.connections): the client whose change took the
+    connections is the suspect, and explains the datastore, its limit's ConfigMap and the clients waiting;
+    without such a change, the datastore (or the ConfigMap of its limit) with what to check."""
+    for found in connections.exhaustions(facts):
+        ref, finding = connections.finding(found)
+        shown = found.said or found.victims[0]
+        evidence = [e for e in (found.topology_id, shown.evidence_id, found.metrics_id) if e]
+        existing = next((c for r, c in cases.items() if r.same_object(ref)), None)
+        had_log = existing is not None and existing.log is not None
+        _add_suspect(cases, ref, finding, shown, evidence)
+        case = next(c for r, c in cases.items() if r.same_object(ref))
+        if not had_log and workload_of_pod(shown.pod) != ref.name:
+            case.log = None  # the datastore's words are quoted in the finding, never as the client's own logs
+        if found.culprit is not None:
+            case.explains_refs = connections.explained(found)
 
 
 def _add_suspect(cases: dict[Ref, _Case], ref: Ref, finding: dict[str, Any], log: LogEvidence,
@@ -392,6 +416,16 @@ def _link(cases: dict[Ref, _Case]) -> None:
             if (named or on_node or behind_service or _explains(b, a)) and not _mutual(a, b):
                 a.explained_by.append(b.ref)
                 b.explains.append(a.ref)
+
+
+def _link_declared(cases: dict[Ref, _Case]) -> None:
+    """The links a suspect declares (`explains_refs`): the objects it names, or the workloads behind them."""
+    for a in cases.values():
+        for b in cases.values():
+            if a is not b and any(b.ref.same_object(r) or _backs(b.ref, r) for r in a.explains_refs) \
+                    and b.ref not in a.explained_by and a.ref not in b.explained_by:
+                b.explained_by.append(a.ref)
+                a.explains.append(b.ref)
 
 
 def _explains(cause: _Case, victim: _Case) -> bool:
