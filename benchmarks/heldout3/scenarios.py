@@ -1,0 +1,504 @@
+"""Round-3 held-out incidents: twelve failures written blind to Vigil's reasoning code.
+
+Each function builds one incident; its docstring is the story (what broke, why, what misleads).
+Only the corpus kit (examples/corpus/kit.py, logs.py, podstate.py) is used, so the bundles have the
+corpus layout; nothing here was tuned on an investigation of these bundles. The shared harness
+(benchmarks/heldout/harness.py) loads this file as `heldout3_scenarios`, never as `scenarios`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parents[1] / "examples"
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
+from corpus import logs as L  # noqa: E402
+from corpus.kit import REGISTRY, Incident, P, Rev, c, o, terminated, ts  # noqa: E402
+from incidentgen import alerts as am  # noqa: E402
+from incidentgen.cluster import PodHistory  # noqa: E402
+
+S = timedelta(seconds=1)
+M = timedelta(minutes=1)
+H = timedelta(hours=1)
+NODE = ["ip-10-0-1-20.eu-west-1.compute.internal", "ip-10-0-2-21.eu-west-1.compute.internal",
+        "ip-10-0-3-22.eu-west-1.compute.internal", "ip-10-0-4-23.eu-west-1.compute.internal"]
+"""The background's four nodes: zones 1a, 1b, 1c, 1a; InternalIPs 10.0.1.11 .. 10.0.4.14."""
+
+
+# ---- small helpers ------------------------------------------------------------------------------
+def _hex(seed: str, n: int = 64) -> str:
+    return (hashlib.sha256(seed.encode()).hexdigest() * 2)[:n]
+
+
+def _herring_log(inc: Incident, ns: str, workload: str, text: str) -> None:
+    """Replace the first pod's log of a workload with something alarming but unrelated."""
+    h = inc.pods_of(ns, workload)[0]
+    h.logs[h.containers[0].name] = text
+
+
+def _exporter_alerts(inc: Incident, alerts: list[tuple[str, dict[str, str], str, str, str]], starts: datetime,
+                     group: list[str]) -> None:
+    """Alertmanager v4 webhook for a team's own (non-kube-prometheus) rules: one group, several alerts."""
+    built = []
+    for alertname, labels, summary, description, expr in alerts:
+        full = {"alertname": alertname, **labels, "prometheus": "monitoring/kube-prometheus-stack-prometheus",
+                "cluster": "prod-eu-west-1"}
+        ann = {"summary": summary, "description": description,
+               "runbook_url": f"https://wiki.example.com/runbooks/{alertname.lower()}"}
+        built.append(am.alert(full, ann, starts, expr))
+    inc.alerts["alertmanager.json"] = am.alertmanager(built, group=group)
+
+
+def _managed(obj: dict[str, Any], manager: str, at: datetime, operation: str = "Update") -> None:
+    """The managedFields entry an edit leaves: who last wrote the object, and when."""
+    obj["metadata"]["managedFields"] = [{"manager": manager, "operation": operation, "apiVersion": obj["apiVersion"],
+                                         "time": ts(at), "fieldsType": "FieldsV1",
+                                         "fieldsV1": {"f:data": {}} if obj["kind"] == "ConfigMap"
+                                         else {"f:spec": {}}}]
+
+
+def _pod_event(inc: Incident, h: PodHistory, reason: str, message: str, first: datetime, last: datetime,
+               count: int = 1, warning: bool = True, component: str = "kubelet") -> None:
+    inc.cluster.add_event(inc.cluster.pod_object(h), reason, message, first, last, count=count,
+                          type_="Warning" if warning else "Normal", component=component,
+                          host=h.node if component == "kubelet" else None)
+
+
+def _gone_pod(ns: str, name: str) -> dict[str, Any]:
+    """An involvedObject for a pod that no longer exists (events outlive the pods they describe)."""
+    return {"kind": "Pod", "apiVersion": "v1",
+            "metadata": {"name": name, "namespace": ns, "uid": o.uid("pod", ns, name), "resourceVersion": "5521"}}
+
+
+def _node_ip(index: int) -> str:
+    return f"10.0.{index + 1}.{11 + index}"
+
+
+def _pino(t: datetime, level: int, host: str, msg: str, **fields: object) -> str:
+    """A pino JSON line (Node.js): numeric level, epoch-millisecond time."""
+    return json.dumps({"level": level, "time": int(t.timestamp() * 1000), "pid": 1, "hostname": host, **fields,
+                       "msg": msg}, separators=(",", ":"))
+
+
+def _zap(t: datetime, level: str, caller: str, msg: str, **fields: object) -> str:
+    """A zap production JSON line (Go): epoch-second float ts, caller."""
+    return json.dumps({"level": level, "ts": round(t.timestamp(), 3), "caller": caller, "msg": msg, **fields},
+                      separators=(",", ":"))
+
+
+def _redis(t: datetime, role: str, mark: str, msg: str) -> str:
+    return f"1:{role} {t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d} {mark} {msg}"
+
+
+# ------------------------------------------------------------------------------------------------
+def margin_report_runs_failing() -> Incident:
+    """Istio PeerAuthentication STRICT in pricing resets a non-mesh client's plaintext connections.
+
+    The platform team's "zero-trust phase 2" applies PeerAuthentication pricing/default with mTLS mode
+    STRICT (the mesh-wide default stays PERMISSIVE). margin-report runs in analytics, a namespace
+    without sidecar injection, and calls pricing-api in plaintext; pricing-api's sidecar has no filter
+    chain for plaintext (NR filter_chain_not_found) and resets the connection, so every report run
+    fails with "Connection reset by peer". Mesh clients (checkout) still get 200s. Evidence: the new
+    object (its creation time), the client's logs in another namespace, the server sidecar's log.
+    Red herring: istiod logging ACK errors for an unrelated legacy workload. Asked in chat.
+    """
+    at = datetime(2026, 11, 3, 13, 12, tzinfo=UTC)
+    applied = at - 6 * M
+    inc = Incident("margin-report-runs-failing", title="margin-report runs failing since lunchtime",
+                   story=margin_report_runs_failing.__doc__ or "", at=at, seed=301,
+                   namespaces=("pricing", "analytics", "istio-system"))
+    inc.find("Namespace", "", "pricing")["metadata"]["labels"]["istio-injection"] = "enabled"
+    token = inc.canary("token", "pricing-api-client")
+    wh_pw = inc.canary("password", "warehouse")
+    inc.secret("analytics", "margin-report", {"PRICING_API_TOKEN": token, "WAREHOUSE_PASSWORD": wh_pw})
+
+    def istiod_log(pod: str, start: datetime, end: datetime) -> str:
+        def line(i: int, t: datetime) -> str:
+            if i % 3 == 0:
+                return (f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond:06d}Z\twarn\tads\tADS:LDS: ACK ERROR "
+                        f"legacy-crm-7f9c6d5b8-q2x7k.legacy-12 Internal:Error adding/updating listener(s) "
+                        f"0.0.0.0_8443: duplicate listener 0.0.0.0_8443 found")
+            return (f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond:06d}Z\tinfo\tads\tPush debounce stable[{880 + i}]"
+                    f" 2 for config ServiceEntry/legacy/crm-external: 100.2ms since last change, 100.2ms since last "
+                    f"push, full=true")
+        return L.lines(L.ticker(max(start, at - 70 * M), end, 95, line))
+
+    inc.deployment("istio-system", "istiod", [Rev(4, at - 30 * 24 * H, "helm upgrade istiod 1.23.2",
+                                                  [c("discovery", "docker.io/istio/pilot:1.23.2", port=15010,
+                                                     readiness_path=None, liveness_path=None)])],
+                   {4: [P(log=istiod_log)]})
+    inc.add({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+             "metadata": {"name": "default", "namespace": "istio-system",
+                          "creationTimestamp": ts(at - 200 * 24 * H)},
+             "spec": {"mtls": {"mode": "PERMISSIVE"}}})
+    pa = inc.add({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                  "metadata": {"name": "default", "namespace": "pricing", "creationTimestamp": ts(applied),
+                               "labels": {"app.kubernetes.io/managed-by": "argocd",
+                                          "security.example.com/phase": "zero-trust-2"},
+                               "annotations": {"argocd.argoproj.io/tracking-id":
+                                               "mesh-policies:security.istio.io/PeerAuthentication:pricing/default"}},
+                  "spec": {"mtls": {"mode": "STRICT"}}})
+    _managed(pa, "argocd-controller", applied, "Apply")
+
+    def report_log(pod: str, start: datetime, end: datetime) -> str:
+        out: list[tuple[datetime, str]] = []
+        for t in L.every(max(start, at - 90 * M), end, 300):
+            out.append((t, L.pylog(t, "INFO", "margin_report.run", "starting margin report for 2 regions, "
+                                   "1840 SKUs")))
+            if t < applied:
+                out.append((t + 41 * S, L.pylog(t + 41 * S, "INFO", "margin_report.run",
+                                                "report written to s3://acme-finance-reports/margin/ (1840 rows)")))
+                continue
+            err = ("HTTPConnectionPool(host='pricing-api.pricing.svc.cluster.local', port=8080): Max retries "
+                   "exceeded with url: /v1/prices/batch (Caused by ProtocolError('Connection aborted.', "
+                   "ConnectionResetError(104, 'Connection reset by peer')))")
+            for k in range(3):
+                tk = t + (2 + 4 * k) * S
+                out.append((tk, L.pylog(tk, "WARNING", "margin_report.pricing",
+                                        f"pricing batch 1/8 failed (attempt {k + 1}/3): {err}")))
+            te = t + 14 * S
+            out.append((te, L.pylog(te, "ERROR", "margin_report.run", "report run failed: could not price 1840 "
+                                    "SKUs\nTraceback (most recent call last):\n  File \"/app/margin_report/run.py\", "
+                                    "line 88, in main\n    prices = client.batch(skus)\n  File \"/app/margin_report/"
+                                    "pricing.py\", line 41, in batch\n    resp = self.session.post(url, json=chunk, "
+                                    "timeout=10)\nrequests.exceptions.ConnectionError: " + err)))
+        return L.lines(out)
+
+    report = inc.deployment("analytics", "margin-report",
+                            [Rev(9, at - 6 * 24 * H, "deploy margin-report 1.12.0",
+                                 [c("margin-report", f"{REGISTRY}/analytics/margin-report:1.12.0",
+                                    env=[{"name": "PRICING_URL",
+                                          "value": "http://pricing-api.pricing.svc.cluster.local:8080"},
+                                         {"name": "PRICING_API_TOKEN", "valueFrom": {"secretKeyRef": {
+                                             "name": "margin-report", "key": "PRICING_API_TOKEN"}}}])])],
+                            {9: [P(log=report_log)]})
+    client_ip = inc.cluster.pod_ip(report.pods[0])
+
+    def pricing_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 20, lambda i, t: _zap(
+            t, "info", "server/http.go:77", "request served", method="POST", path="/v1/prices/batch",
+            status=200, duration_ms=18 + i % 13, caller_ns="shop")))
+
+    pricing = inc.deployment("pricing", "pricing-api",
+                             [Rev(31, at - 9 * 24 * H, "deploy pricing-api 2.19.1",
+                                  [c("pricing-api", f"{REGISTRY}/pricing/pricing-api:2.19.1"),
+                                   c("istio-proxy", "docker.io/istio/proxyv2:1.23.2", port=15090,
+                                     readiness_path=None, liveness_path=None)])],
+                             {31: [P(log=pricing_log), P(log=pricing_log)]})
+    inc.service("pricing", "pricing-api", {"app": "pricing-api"}, port=8080, target=8080)
+    checkout_ip = inc.cluster.pod_ip(inc.pods_of("shop", "checkout")[0])
+    for h in pricing.pods:
+        ip = inc.cluster.pod_ip(h)
+        h.annotations = {"sidecar.istio.io/status": '{"initContainers":["istio-init"],"containers":["istio-proxy"],'
+                                                    '"volumes":["istio-envoy","istio-data","istio-podinfo",'
+                                                    '"istio-token","istiod-ca-cert"],"revision":"default"}'}
+
+        def proxy(i: int, t: datetime, ip: str = ip) -> str:
+            stamp = f"[{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond // 1000:03d}Z]"
+            if i % 4 == 3 and t >= applied:
+                return (f'{stamp} "- - -" 0 NR filter_chain_not_found - "-" 0 0 0 - "-" "-" "-" "-" "-" - - '
+                        f"{ip}:8080 {client_ip}:{40000 + i * 7 % 20000} - -")
+            return (f'{stamp} "POST /v1/prices/batch HTTP/1.1" 200 - via_upstream - "-" 412 1834 {17 + i % 9} '
+                    f'{16 + i % 9} "-" "Go-http-client/1.1" "{L.uuidish("pr" + ip, i)}" '
+                    f'"pricing-api.pricing.svc.cluster.local:8080" "{ip}:8080" inbound|8080|| 127.0.0.6:{51000 + i} '
+                    f"{ip}:8080 {checkout_ip}:{39000 + i} outbound_.8080_._.pricing-api.pricing.svc.cluster.local "
+                    "default")
+        h.logs["istio-proxy"] = L.lines(L.ticker(at - 40 * M, inc.captured, 5, proxy))
+    inc.ask("margin-report in analytics has failed every run since about 13:10 and finance is waiting for its "
+            "numbers. What is going on?")
+    inc.answer_key(
+        culprit=("PeerAuthentication", "pricing", "default"), keywords=["STRICT", "mTLS", "sidecar", "plaintext"],
+        root_cause="PeerAuthentication pricing/default, applied at 13:06 by the zero-trust rollout, sets mTLS mode "
+                   "STRICT for the pricing namespace. margin-report runs in analytics, which has no Istio sidecar "
+                   "injection, so it calls pricing-api in plaintext; pricing-api's sidecar has no filter chain for "
+                   "plaintext (NR filter_chain_not_found) and resets the connection, so every report run fails with "
+                   "'Connection reset by peer'. Mesh clients such as checkout are unaffected.",
+        category="mesh-mtls-strict-non-mesh-client",
+        red_herrings=[("Deployment", "istio-system", "istiod")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def search_indexer_replicas_missing() -> Incident:
+    """A node whose kubelet allows 110 pods runs out of VPC CNI IP addresses: new pods never get a sandbox.
+
+    Node ip-10-0-4-23 came from the new general-v2 launch template, which sets kubelet max-pods to 110;
+    without prefix delegation the AWS VPC CNI can give an m6i.xlarge only 58 pod IPs (the other nodes
+    advertise 58). When search-indexer scales from 3 to 6, the scheduler puts three pods on the node
+    that looks emptiest; each stays in ContainerCreating with FailedCreatePodSandBox "failed to assign
+    an IP address to container". Evidence: the events and the node's allocatable pods (and the CNI's
+    own IP metrics). Red herring: cluster-autoscaler logging that a batch node group is at max size.
+    """
+    at = datetime(2026, 11, 10, 9, 41, tzinfo=UTC)
+    scaled = at - 16 * M
+    inc = Incident("search-indexer-replicas-missing", title="search-indexer stuck at 3 of 6 replicas",
+                   story=search_indexer_replicas_missing.__doc__ or "", at=at, seed=302, namespaces=("discovery",))
+    for i, node in enumerate(inc.cluster.nodes):
+        node["metadata"]["labels"]["eks.amazonaws.com/nodegroup"] = "general-v2" if i == 3 else "general"
+        node["status"]["capacity"]["pods"] = node["status"]["allocatable"]["pods"] = "110" if i == 3 else "58"
+    new_node = inc.cluster.nodes[3]
+    new_node["metadata"]["creationTimestamp"] = ts(at - 2 * 24 * H)
+    new_node["metadata"]["annotations"]["alpha.kubernetes.io/provided-node-ip"] = _node_ip(3)
+    inc.secret("discovery", "search-indexer-opensearch", {"username": "indexer",
+                                                          "password": inc.canary("password", "opensearch")})
+
+    def indexer_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 30, lambda i, t: L.logfmt(
+            t, "info", "bulk indexed", index="products-v7", docs=480 + (i * 37) % 90, took_ms=210 + (i * 13) % 80)))
+
+    plans = [P(log=indexer_log, node=NODE[k]) for k in (0, 1, 2)]
+    plans += [P(state="waiting", waiting_reason="ContainerCreating", node=NODE[3], created=scaled + 2 * S)
+              for _ in range(3)]
+    wl = inc.deployment("discovery", "search-indexer",
+                        [Rev(14, at - 5 * 24 * H, "deploy search-indexer 3.4.2",
+                             [c("search-indexer", f"{REGISTRY}/discovery/search-indexer:3.4.2",
+                                env=[{"name": "OPENSEARCH_PASSWORD", "valueFrom": {"secretKeyRef": {
+                                    "name": "search-indexer-opensearch", "key": "password"}}}])])],
+                        {14: plans}, replicas=6)
+    wl.obj["metadata"]["annotations"]["autoscaling.example.com/last-scale"] = ts(scaled)
+    stuck = wl.pods[3:]
+    names = {h.name for h in stuck}
+    inc.cluster.events = [e for e in inc.cluster.events if e["involvedObject"]["name"] not in names]
+
+    def no_ip(pod: dict[str, Any]) -> None:
+        for key in ("podIP", "podIPs"):
+            pod["status"].pop(key, None)
+        for cs in pod["status"]["containerStatuses"]:
+            cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
+    for h in stuck:
+        inc.cluster.patch("discovery", h.name, no_ip)
+        _pod_event(inc, h, "Scheduled", f"Successfully assigned discovery/{h.name} to {NODE[3]}", h.created,
+                   h.created, warning=False, component="default-scheduler")
+        sandbox = _hex(h.name)
+        _pod_event(inc, h, "FailedCreatePodSandBox",
+                   "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for "
+                   f'sandbox "{sandbox}": plugin type="aws-cni" name="aws-cni" failed (add): add cmd: failed to '
+                   "assign an IP address to container", h.created + 3 * S, inc.captured - 20 * S, count=61)
+    rs = inc.find("ReplicaSet", "discovery", wl.rs[14])
+    inc.cluster.add_event(rs, "SuccessfulCreate", f"Created pod: {stuck[0].name}", scaled, scaled + S, count=3,
+                          component="replicaset-controller")
+    inc.cluster.add_event(wl.obj, "ScalingReplicaSet", f"Scaled up replica set {wl.rs[14]} to 6 from 3", scaled,
+                          scaled, component="deployment-controller")
+
+    def ca_log(pod: str, start: datetime, end: datetime) -> str:
+        def line(i: int, t: datetime) -> str:
+            if i % 2:
+                return L.klog(t, "I", "orchestrator.go:187", "Skipping node group eks-batch-spot-20261001 - max "
+                              "size reached")
+            return L.klog(t, "I", "static_autoscaler.go:593", "No unschedulable pods")
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 10, line))
+    inc.deployment("kube-system", "cluster-autoscaler",
+                   [Rev(3, at - 60 * 24 * H, "helm upgrade cluster-autoscaler 9.43.0",
+                        [c("cluster-autoscaler", "registry.k8s.io/autoscaling/cluster-autoscaler:v1.30.2",
+                           port=8085)])], {3: [P(log=ca_log)]})
+    for i in range(4):
+        labels = {"job": "aws-node", "instance": f"{_node_ip(i)}:61678", "node": NODE[i]}
+        total = 56.0 if i == 3 else 42.0
+        inc.series("awscni_total_ip_addresses", "gauge", "The total number of IP addresses", dict(labels),
+                   lambda t, total=total: total)
+        inc.series("awscni_assigned_ip_addresses", "gauge", "The number of IP addresses assigned to pods", dict(labels),
+                   lambda t, i=i: (56.0 if t >= scaled else 53.0) if i == 3 else 17.0 + 3 * i)
+    inc.alertmanager("KubeDeploymentReplicasMismatch",
+                     {"namespace": "discovery", "deployment": "search-indexer", "job": "kube-state-metrics",
+                      "container": "kube-state-metrics"},
+                     "Deployment has not matched the expected number of replicas.",
+                     "Deployment discovery/search-indexer has not matched the expected number of replicas for "
+                     "longer than 15 minutes.",
+                     '(kube_deployment_spec_replicas{job="kube-state-metrics"} > kube_deployment_status_replicas_'
+                     'available{job="kube-state-metrics"}) and (changes(kube_deployment_status_replicas_updated'
+                     '{job="kube-state-metrics"}[10m]) == 0)')
+    inc.answer_key(
+        culprit=("Node", "", NODE[3]), keywords=["IP address", "max-pods", "CNI", "110"],
+        root_cause=f"Node {NODE[3]} was created from the general-v2 launch template, which sets kubelet max-pods "
+                   "to 110, while the AWS VPC CNI (no prefix delegation) can give an m6i.xlarge only about 58 pod "
+                   "IPs. The node already used all 56 of its IP addresses; when search-indexer scaled to 6, the "
+                   "scheduler placed three pods there and each sandbox fails with 'failed to assign an IP address "
+                   "to container', so they stay in ContainerCreating.",
+        category="node-pod-ip-exhaustion",
+        red_herrings=[("Deployment", "kube-system", "cluster-autoscaler")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def ws_gateway_connect_errors() -> Incident:
+    """ws-gateway 4.7.0 drops the entrypoint's `ulimit -n 65536`: each pod chokes at 1024 open sockets.
+
+    4.7.0 moves to a distroless Node.js image, so the old `sh -c "ulimit -n 65536 && exec node ..."`
+    entrypoint becomes a plain `node dist/server.js`. The nodes run containerd 2.0, whose containers
+    get a soft open-files limit of 1024 (the old entrypoint had hidden that). At peak each pod holds
+    ~1000 websockets; accept() fails with EMFILE, new connections hang and readiness probes time out.
+    Evidence: the revision change (command), pino errors, prom-client's process_max_fds. Red herring:
+    the presence Redis warning about somaxconn and overcommit. Alert: SLO burn.
+    """
+    at = datetime(2026, 11, 13, 18, 4, tzinfo=UTC)
+    rolled = at - 70 * M
+    inc = Incident("ws-gateway-connect-errors", title="ws-gateway websocket connects failing",
+                   story=ws_gateway_connect_errors.__doc__ or "", at=at, seed=303, namespaces=("realtime",))
+    for node in inc.cluster.nodes:
+        node["status"]["nodeInfo"]["containerRuntimeVersion"] = "containerd://2.0.0"
+    inc.secret("realtime", "ws-gateway-jwt", {"JWT_SECRET": inc.canary("token", "ws-jwt")})
+    env = [{"name": "REDIS_URL", "value": "redis://presence-redis.realtime.svc.cluster.local:6379"},
+           {"name": "JWT_SECRET", "valueFrom": {"secretKeyRef": {"name": "ws-gateway-jwt", "key": "JWT_SECRET"}}}]
+    old = Rev(17, at - 9 * 24 * H, "deploy ws-gateway 4.6.0",
+              [c("ws-gateway", f"{REGISTRY}/realtime/ws-gateway:4.6.0", env=env, memory_limit="1Gi")],
+              container={"command": ["/bin/sh", "-c", "ulimit -n 65536 && exec node dist/server.js"]})
+    new = Rev(18, rolled, "deploy ws-gateway 4.7.0 (distroless base image, CVE clean-up)",
+              [c("ws-gateway", f"{REGISTRY}/realtime/ws-gateway:4.7.0", env=env, memory_limit="1Gi")],
+              container={"command": ["/nodejs/bin/node", "dist/server.js"]})
+    full_at = at - 12 * M
+
+    def gw_log(pod: str, start: datetime, end: datetime) -> str:
+        out = [(start + S, _pino(start + S, 30, pod, "ws-gateway 4.7.0 listening", port=8080, node="v20.18.0"))]
+
+        def line(i: int, t: datetime) -> str | None:
+            if t < full_at:
+                return _pino(t, 30, pod, "connections", open=min(1010, 520 + i * 9), rooms=140 + i % 20)
+            if i % 3 == 0:
+                return _pino(t, 30, pod, "connections", open=1008 + i % 5, rooms=171)
+            if i % 3 == 1:
+                return _pino(t, 50, pod, "server error", err={
+                    "type": "Error", "message": "accept EMFILE", "stack": "Error: accept EMFILE\n    at "
+                    "TCP.onconnection (node:net:2178:24)", "errno": -24, "code": "EMFILE", "syscall": "accept"})
+            return _pino(t, 50, pod, "failed to load template", err={
+                "type": "Error", "message": "EMFILE: too many open files, open '/app/dist/views/handshake.html'",
+                "errno": -24, "code": "EMFILE", "syscall": "open"})
+        out += L.ticker(start + 30 * S, end, 20, line)
+        return L.lines(out)
+
+    probe = ('Readiness probe failed: Get "http://{ip}:8080/healthz/ready": context deadline exceeded '
+             "(Client.Timeout exceeded while awaiting headers)")
+    wl = inc.deployment("realtime", "ws-gateway", [old, new],
+                        {18: [P(log=gw_log), P(state="notready", log=gw_log, message=probe), P(log=gw_log)]})
+    inc.service("realtime", "ws-gateway", {"app": "ws-gateway"})
+    for h in wl.pods:
+        base = {"namespace": "realtime", "pod": h.name, "job": "ws-gateway"}
+        inc.series("process_max_fds", "gauge", "Maximum number of open file descriptors.", dict(base),
+                   lambda t, h=h: 1024.0 if t >= h.created else None)
+        inc.series("process_open_fds", "gauge", "Number of open file descriptors.", dict(base),
+                   lambda t, h=h: None if t < h.created else min(1024.0, 300 + (t - h.created).total_seconds() / 4))
+
+    def redis_log(pod: str, start: datetime, end: datetime) -> str:
+        t = start + 2 * S
+        out = [(t, _redis(t, "C", "#", "WARNING Memory overcommit must be enabled! Without it, a background save or "
+                          "replication may fail under low memory condition. Being disabled, it can also cause "
+                          "failures without low memory condition, see https://github.com/jemalloc/jemalloc/issues/"
+                          "1328. To fix this issue add 'vm.overcommit_memory = 1' to /etc/sysctl.conf and then "
+                          "reboot or run the command 'sysctl vm.overcommit_memory=1' for this to take effect.")),
+               (t, _redis(t, "M", "#", "WARNING: The TCP backlog setting of 511 cannot be enforced because "
+                          "/proc/sys/net/core/somaxconn is set to the lower value of 128.")),
+               (t, _redis(t, "M", "*", "Server initialized")),
+               (t, _redis(t, "M", "*", "Ready to accept connections tcp"))]
+        out += L.ticker(max(start, at - 60 * M), end, 300, lambda i, t: _redis(
+            t, "M", "*", "10000 changes in 60 seconds. Saving..."))
+        return L.lines(out)
+    inc.statefulset("realtime", "presence-redis", [c("presence-redis", "docker.io/library/redis:7.4.1", port=6379,
+                                                     readiness_path=None, liveness_path=None)],
+                    [P(log=redis_log)], at - 30 * 24 * H, service=6379)
+    inc.slo_burn("ws-gateway", "realtime", "ws-connect-availability", "0.999", 21.4,
+                 "ws-gateway is failing 2.1% of websocket upgrade requests over the last hour (objective 99.9%).")
+    inc.answer_key(
+        culprit=("Deployment", "realtime", "ws-gateway"), keywords=["ulimit", "open files", "1024", "EMFILE"],
+        root_cause="ws-gateway 4.7.0 (revision 18) moved to a distroless image and its command no longer runs "
+                   "`ulimit -n 65536` before starting node. On these containerd 2.0 nodes a container's soft "
+                   "open files limit is 1024 (process_max_fds 1024), so at peak each pod runs out of file "
+                   "descriptors near 1000 websockets: accept fails with EMFILE ('too many open files'), new "
+                   "connections hang and readiness probes time out.",
+        category="fd-limit-dropped-with-entrypoint",
+        red_herrings=[("StatefulSet", "realtime", "presence-redis")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def storefront_basket_errors() -> Incident:
+    """stock-service 3.9.0 returns per-warehouse breakdowns; big baskets exceed the client's 4 MiB gRPC limit.
+
+    ListStock responses now carry every warehouse's stock for every line. For baskets over ~30 items a
+    response is 5-6 MiB; storefront-bff (namespace bff) uses grpc-go's default max receive message size
+    of 4194304 bytes, so those calls fail with "ResourceExhausted ... received message larger than
+    max". The server logs every call as OK. Evidence: the client's logs and metrics in another
+    namespace, the server's recent revision. Red herring: ingress-nginx upstream timeouts for the
+    search host. Alert: SLO burn on storefront-bff.
+    """
+    at = datetime(2026, 11, 17, 11, 26, tzinfo=UTC)
+    rolled = at - 25 * M
+    inc = Incident("storefront-basket-errors", title="storefront basket page errors for some customers",
+                   story=storefront_basket_errors.__doc__ or "", at=at, seed=304, namespaces=("inventory", "bff"))
+    inc.secret("inventory", "stock-db", {"DATABASE_URL": "postgres://stock:" + inc.canary("password", "stock-db") +
+                                         "@stock-db.inventory.svc:5432/stock"})
+    inc.secret("bff", "storefront-bff-session", {"SESSION_KEY": inc.canary("token", "bff-session")})
+
+    def stock_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 7, lambda i, t: _zap(
+            t, "info", "logging/interceptor.go:58", "finished call", **{
+                "protocol": "grpc", "grpc.component": "server", "grpc.service": "stock.v1.StockService",
+                "grpc.method": "ListStock", "grpc.code": "OK",
+                "grpc.time_ms": round(22 + (i * 17) % 60 + (0 if t < rolled else 35), 1)})))
+
+    db_env = [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "stock-db", "key": "DATABASE_URL"}}}]
+    inc.deployment("inventory", "stock-service",
+                   [Rev(12, at - 3 * 24 * H, "deploy stock-service 3.8.4",
+                        [c("stock-service", f"{REGISTRY}/inventory/stock-service:3.8.4", port=9090, env=db_env)]),
+                    Rev(13, rolled, "deploy stock-service 3.9.0: ListStock returns per-warehouse breakdown",
+                        [c("stock-service", f"{REGISTRY}/inventory/stock-service:3.9.0", port=9090, env=db_env)])],
+                   {13: [P(log=stock_log), P(log=stock_log), P(log=stock_log)]})
+    inc.service("inventory", "stock-service", {"app": "stock-service"}, port=9090, target=9090)
+
+    def bff_log(pod: str, start: datetime, end: datetime) -> str:
+        def line(i: int, t: datetime) -> str:
+            items = 4 + (i * 7) % 46
+            if t >= rolled and items > 30:
+                size = 4194304 + (items - 30) * 131072 + (i * 977) % 60000
+                return _zap(t, "error", "basket/stock.go:112", "ListStock failed", basket_items=items,
+                            error=f"rpc error: code = ResourceExhausted desc = grpc: received message larger than "
+                                  f"max ({size} vs. 4194304)", trace_id=_hex(f"{pod}{i}", 32))
+            return _zap(t, "info", "httpserver/log.go:41", "request", method="GET", path="/api/basket",
+                        status=200, basket_items=items, duration_ms=40 + items * 2)
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 6, line))
+
+    bff = inc.deployment("bff", "storefront-bff",
+                         [Rev(40, at - 8 * 24 * H, "deploy storefront-bff 7.2.0",
+                              [c("storefront-bff", f"{REGISTRY}/bff/storefront-bff:7.2.0",
+                                 env=[{"name": "STOCK_ADDR", "value": "stock-service.inventory.svc:9090"},
+                                      {"name": "SESSION_KEY", "valueFrom": {"secretKeyRef": {
+                                          "name": "storefront-bff-session", "key": "SESSION_KEY"}}}])])],
+                         {40: [P(log=bff_log), P(log=bff_log)]})
+    inc.service("bff", "storefront-bff", {"app": "storefront-bff"})
+    for h in bff.pods:
+        base = {"namespace": "bff", "pod": h.name, "job": "storefront-bff", "grpc_service": "stock.v1.StockService",
+                "grpc_method": "ListStock", "grpc_type": "unary"}
+        inc.series("grpc_client_handled", "counter", "Total number of RPCs completed by the client.",
+                   {**base, "grpc_code": "OK"}, lambda t: (t - (at - 3 * H)).total_seconds() * 6.1)
+        inc.series("grpc_client_handled", "counter", "Total number of RPCs completed by the client.",
+                   {**base, "grpc_code": "ResourceExhausted"},
+                   lambda t: max(0.0, (t - rolled).total_seconds() * 1.9))
+    _herring_log(inc, "ingress-nginx", "ingress-nginx-controller", L.lines(L.ticker(
+        at - 50 * M, inc.captured, 45, lambda i, t: L.nginx_error(
+            t, "upstream timed out (110: Operation timed out) while reading response header from upstream, client: "
+               f"10.0.{i % 3 + 1}.77, server: search.example.com, request: \"GET /api/search?q=garden+hose&page="
+               f"{i % 5 + 1} HTTP/1.1\", upstream: \"http://10.244.2.{40 + i % 3}:8080/api/search\", host: "
+               "\"search.example.com\"", conn=20000 + i))))
+    inc.slo_burn("storefront-bff", "bff", "basket-availability", "0.995", 8.7,
+                 "storefront-bff returned 502 for 4.3% of /api/basket requests over the last hour.")
+    inc.answer_key(
+        culprit=("Deployment", "inventory", "stock-service"),
+        keywords=["ResourceExhausted", "message size", "4194304", "3.9.0"],
+        root_cause="stock-service 3.9.0 (revision 13) adds a per-warehouse breakdown to every ListStock response, "
+                   "which makes responses for baskets over ~30 items 4.2 to 6 MiB. storefront-bff's gRPC client "
+                   "keeps grpc-go's default max receive message size of 4 MiB (4194304 bytes), so those calls fail "
+                   "with ResourceExhausted 'received message larger than max' and the basket page returns 502.",
+        category="grpc-max-message-size",
+        red_herrings=[("Deployment", "ingress-nginx", "ingress-nginx-controller")])
+    return inc
+
+
+ALL = [margin_report_runs_failing, search_indexer_replicas_missing, ws_gateway_connect_errors,
+       storefront_basket_errors]
