@@ -612,6 +612,7 @@ def httproute_missing_backend() -> Incident:
     """A Gateway API HTTPRoute points at Service checkout-v2, which does not exist: ResolvedRefs False."""
     ns = "edge"
     inc = _start("ask-checkout-route", 626, ns, "", httproute_missing_backend.__doc__ or "")
+    _gateway_crds(inc)
     inc.deployment(ns, "checkout", [Rev(1, inc.at - timedelta(days=3), "helm upgrade checkout",
                                         [c("checkout", f"{REGISTRY}/shop/checkout:3.3.0")])],
                    {1: [P(log=_ok("served"))]})
@@ -620,7 +621,8 @@ def httproute_missing_backend() -> Incident:
              "metadata": {"name": "public", "namespace": ns},
              "spec": {"gatewayClassName": "envoy", "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]},
              "status": {"conditions": [{"type": "Programmed", "status": "True", "reason": "Programmed",
-                                        "message": "", "lastTransitionTime": ts(inc.at - timedelta(days=9))}]}})
+                                        "message": "Address assigned",
+                                        "lastTransitionTime": ts(inc.at - timedelta(days=9))}]}})
     inc.add({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
              "metadata": {"name": "checkout-route", "namespace": ns},
              "spec": {"parentRefs": [{"name": "public"}], "hostnames": ["checkout.example.com"],
@@ -888,6 +890,285 @@ def node_disk_pressure() -> Incident:
                 "node-disk-pressure")
 
 
+
+# ---- second batch: shapes the first batch did not cover ------------------------------------------
+def _gateway_crds(inc: Incident) -> None:
+    for kind, plural, scope in (("GatewayClass", "gatewayclasses", "Cluster"), ("Gateway", "gateways", "Namespaced"),
+                                ("HTTPRoute", "httproutes", "Namespaced")):
+        inc.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                 "metadata": {"name": f"{plural}.gateway.networking.k8s.io"},
+                 "spec": {"group": "gateway.networking.k8s.io", "scope": scope,
+                          "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural,
+                                    "singular": kind.lower()},
+                          "versions": [{"name": "v1", "served": True, "storage": True}]}})
+    inc.add({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "envoy"},
+             "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+             "status": {"conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted",
+                                        "message": "Valid GatewayClass",
+                                        "lastTransitionTime": ts(inc.at - timedelta(days=30))}]}})
+
+
+def _gateway(inc: Incident, ns: str, name: str, cls: str, ok: bool = True) -> None:
+    cond = ({"type": "Programmed", "status": "True", "reason": "Programmed", "message": "Address assigned"}
+            if ok else {"type": "Accepted", "status": "Unknown", "reason": "Pending", "message": "Waiting for controller"})
+    inc.add({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+             "metadata": {"name": name, "namespace": ns},
+             "spec": {"gatewayClassName": cls, "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]},
+             "status": {"conditions": [{**cond, "lastTransitionTime": ts(inc.at - 20 * M)}]}})
+
+
+def gateway_missing_class() -> Incident:
+    """A new Gateway names GatewayClass envoy-public, which does not exist: no controller ever accepts it."""
+    ns = "edge-public"
+    inc = _start("ask-public-gateway", 637, ns, "", gateway_missing_class.__doc__ or "")
+    _gateway_crds(inc)
+    _gateway(inc, ns, "public-gw", "envoy-public", ok=False)
+    _ask(inc, "why does public-gw have no address?")
+    return _key(inc, ("Gateway", ns, "public-gw"), ["envoy-public", "GatewayClass"],
+                "Gateway public-gw names GatewayClass envoy-public, which does not exist, so no controller accepts "
+                "or programs it.", "gateway-missing-class")
+
+
+def httproute_missing_gateway() -> Incident:
+    """An HTTPRoute attaches to Gateway internal-gw, which does not exist: nobody serves orders.example.com."""
+    ns = "orders-edge"
+    inc = _start("ask-orders-route", 638, ns, "", httproute_missing_gateway.__doc__ or "")
+    _gateway_crds(inc)
+    _gateway(inc, ns, "external-gw", "envoy")
+    inc.deployment(ns, "orders-web", [Rev(1, inc.at - timedelta(days=3), "helm upgrade orders-web",
+                                          [c("orders-web", f"{REGISTRY}/shop/orders-web:2.0.0")])],
+                   {1: [P(log=_ok("served"))]})
+    inc.service(ns, "orders-web", {"app": "orders-web"})
+    inc.add({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": {"name": "orders-route", "namespace": ns},
+             "spec": {"parentRefs": [{"name": "internal-gw"}], "hostnames": ["orders.example.com"],
+                      "rules": [{"backendRefs": [{"name": "orders-web", "port": 80}]}]},
+             "status": {"parents": []}})
+    _ask(inc, "what is wrong with orders-route?")
+    return _key(inc, ("HTTPRoute", ns, "orders-route"), ["internal-gw", "Gateway"],
+                "HTTPRoute orders-route attaches to Gateway internal-gw, which does not exist, so no gateway "
+                "serves it.", "httproute-missing-gateway")
+
+
+def pdb_selects_nothing() -> Incident:
+    """A PDB selects app=web-v2 while the pods are app=web: it protects nothing during a drain."""
+    ns = "frontdoor"
+    inc = _start("ask-web-pdb", 639, ns, "", pdb_selects_nothing.__doc__ or "")
+    inc.deployment(ns, "web", [Rev(1, inc.at - timedelta(days=3), "helm upgrade web",
+                                   [c("web", f"{REGISTRY}/web/web:9.1.0")])],
+                   {1: [P(log=_ok("served")), P(log=_ok("served"))]})
+    inc.add({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+             "metadata": {"name": "web-pdb", "namespace": ns},
+             "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web-v2"}}},
+             "status": {"currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0,
+                        "observedGeneration": 1, "conditions": [
+                            {"type": "DisruptionAllowed", "status": "False", "reason": "InsufficientPods",
+                             "message": "", "lastTransitionTime": ts(inc.at - timedelta(days=3))}]}})
+    _ask(inc, "web went fully down during the node upgrade even though we have web-pdb, why?")
+    return _key(inc, ("PodDisruptionBudget", ns, "web-pdb"), ["app=web-v2", "selector"],
+                "PodDisruptionBudget web-pdb's selector app=web-v2 matches no pod (they are app=web), so it "
+                "protects nothing.", "pdb-selects-nothing")
+
+
+def statefulset_missing_service() -> Incident:
+    """A StatefulSet's serviceName names a headless Service that does not exist: peers cannot resolve each other."""
+    ns, name = "coord", "zookeeper"
+    inc = _start("ask-zookeeper", 640, ns, "", statefulset_missing_service.__doc__ or "")
+    log: LogFn = lambda p, s, e: L.lines(L.ticker(max(s, e - 10 * M), e, 20, lambda i, t: (  # noqa: E731
+        f"{t.strftime('%Y-%m-%d %H:%M:%S')},{i * 13 % 1000:03d} [myid:1] - WARN  [QuorumConnectionThread-[myid=1]"
+        f"-{i}:o.a.z.s.q.QuorumCnxManager@401] - Cannot open channel to 2 at election address "
+        f"zookeeper-1.zookeeper-headless.coord.svc.cluster.local:3888 java.net.UnknownHostException: "
+        "zookeeper-1.zookeeper-headless.coord.svc.cluster.local")))
+    wl = inc.statefulset(ns, name, [c("zookeeper", "docker.io/library/zookeeper:3.9.2", port=2181,
+                                      readiness_path=None, liveness_path=None)],
+                         [P("notready", log=log, message="Readiness probe failed: zookeeper is not serving "
+                            "requests (not in quorum)")] * 3, inc.at - 30 * M)
+    wl.obj["spec"]["serviceName"] = "zookeeper-headless"
+    inc.service(ns, "zookeeper", {"app": name}, port=2181, target=2181)
+    _ask(inc, "what is wrong with zookeeper?")
+    return _key(inc, ("StatefulSet", ns, name), ["zookeeper-headless", "Service"],
+                "StatefulSet zookeeper's serviceName is zookeeper-headless, a Service that does not exist, so the "
+                "peers' DNS names do not resolve and no quorum forms.", "statefulset-missing-service")
+
+
+def crashloop_completed() -> Incident:
+    """A worker's entrypoint runs once and exits 0 under a Deployment: CrashLoopBackOff with reason Completed."""
+    ns, name = "feeds", "feed-poller"
+    inc = _start("feed-poller-crashlooping", 641, ns, "KubePodCrashLooping feeds", crashloop_completed.__doc__ or "")
+    log: LogFn = lambda p, s, e: L.lines([(s, L.pylog(s, "INFO", "poller", "polled 14 feeds, 212 new items")),  # noqa
+                                          (s, L.pylog(s, "INFO", "poller", "done"))])
+    _deploy(inc, ns, name, [P("crashloop", log=log, reason="Completed", exit_code=0, run_s=lambda n: 6.0)],
+            replicas=1)
+    _crashlooping(inc, ns, _first_pod(inc, ns, name), name)
+    return _key(inc, ("Deployment", ns, name), ["Completed", "exits"],
+                "feed-poller's process runs once and exits 0 (Completed) under a Deployment, whose pods always "
+                "restart: it is in CrashLoopBackOff though nothing fails.", "crashloop-completed")
+
+
+def sidecar_crash() -> Incident:
+    """The app container is fine; its log-shipper sidecar cannot find the file it tails and crash-loops."""
+    ns, name = "tickets", "helpdesk"
+    inc = _start("helpdesk-sidecar-crashlooping", 642, ns, "KubePodCrashLooping tickets", sidecar_crash.__doc__ or "")
+    inc.deployment(ns, name, [Rev(1, inc.at - 20 * M, "helm upgrade helpdesk",
+                                  [c(name, f"{REGISTRY}/support/helpdesk:6.0.0"),
+                                   c("log-shipper", "cr.fluentbit.io/fluent/fluent-bit:3.1.9", port=None,
+                                     readiness_path=None, liveness_path=None)])],
+                   {1: [P(log=_ok("ticket saved"))]}, replicas=1)
+    h = inc.pods_of(ns, name)[0]
+    started = inc.captured - 2 * M
+
+    def patch(obj: dict[str, Any]) -> None:
+        cs = obj["status"]["containerStatuses"][1]
+        cs.update({"ready": False, "started": False, "restartCount": 9, "state": {"waiting": {
+            "reason": "CrashLoopBackOff", "message": f"back-off 5m0s restarting failed container=log-shipper "
+            f"pod={h.name}_{ns}({obj['metadata']['uid']})"}},
+            "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": ts(started),
+                                         "finishedAt": ts(started + timedelta(seconds=1))}}})
+        for cond in obj["status"]["conditions"]:
+            if cond["type"] in ("Ready", "ContainersReady"):
+                cond.update({"status": "False", "reason": "ContainersNotReady",
+                             "message": "containers with unready status: [log-shipper]"})
+    inc.cluster.patch(ns, h.name, patch)
+    inc.log_block(ns, h.name, "log-shipper", L.lines([
+        (started, f"[{started.strftime('%Y/%m/%d %H:%M:%S')}] [error] [input:tail:tail.0] read error, check "
+                  "permissions: /var/log/helpdesk/*.log"),
+        (started, f"[{started.strftime('%Y/%m/%d %H:%M:%S')}] [error] [lib] backend failed")]), previous=True)
+    obj = inc.cluster.pod_object(h)
+    inc.cluster.add_event(obj, "BackOff", f"Back-off restarting failed container log-shipper in pod "
+                          f"{h.name}_{ns}({obj['metadata']['uid']})", inc.at - 15 * M, inc.captured - M, count=40,
+                          type_="Warning", host=h.node, field_path="spec.containers{log-shipper}")
+    _crashlooping(inc, ns, h.name, "log-shipper")
+    return _key(inc, ("Deployment", ns, name), ["log-shipper", "/var/log/helpdesk"],
+                "helpdesk's log-shipper sidecar cannot read /var/log/helpdesk/*.log (read error) and exits 1, "
+                "crash-looping while the app container is fine.", "sidecar-crash")
+
+
+def missing_pull_secret() -> Incident:
+    """The pod names imagePullSecret regcred, which does not exist in its namespace: the private pull is denied."""
+    ns, name = "risk", "fraud-scorer"
+    inc = _start("fraud-scorer-replicas", 643, ns, "KubeDeploymentReplicasMismatch risk",
+                 missing_pull_secret.__doc__ or "")
+    image = "registry.acme-internal.example/risk/fraud-scorer:4.2.0"
+    msg = (f'Failed to pull image "{image}": failed to pull and unpack image "{image}": failed to resolve reference '
+           f'"{image}": pull access denied, repository does not exist or may require authorization: authorization '
+           'failed: no basic auth credentials')
+    _deploy(inc, ns, name, [P("waiting", waiting_reason="ImagePullBackOff", message=msg)] * 2, image=image,
+            pod_spec={"imagePullSecrets": [{"name": "regcred"}]})
+    for h in inc.pods_of(ns, name):
+        inc.cluster.add_event(inc.cluster.pod_object(h), "FailedToRetrieveImagePullSecret",
+                              "Unable to retrieve some image pull secrets (regcred); attempting to pull the image "
+                              "may not succeed.", h.created + timedelta(seconds=2), inc.captured - M, count=12,
+                              type_="Warning", host=h.node)
+    _replicas_mismatch(inc, ns, name)
+    return _key(inc, ("Deployment", ns, name), ["regcred", "imagePullSecret"],
+                "fraud-scorer's imagePullSecret regcred does not exist in the namespace, so the private registry "
+                "denies the pull.", "missing-pull-secret")
+
+
+def evicted_memory() -> Incident:
+    """batch-worker uses far more memory than it requests; under node memory pressure the kubelet evicts it first."""
+    ns, name = "batchjobs", "batch-worker"
+    inc = _start("ask-batch-worker-evicted", 644, ns, "", evicted_memory.__doc__ or "")
+    _deploy(inc, ns, name, [P(log=_ok("processed batch")), P(log=_ok("processed batch"))],
+            fields={"memory_request": "256Mi", "memory_limit": "4Gi"})
+    h = inc.pods_of(ns, name)[0]
+    gone = inc.captured - 12 * M
+    msg = ("The node was low on resource: memory. Threshold quantity: 100Mi, available: 88Mi. Container "
+           "batch-worker was using 1900Mi, request is 256Mi, has larger consumption of its request. ")
+
+    def patch(obj: dict[str, Any]) -> None:
+        obj["status"].update({"phase": "Failed", "reason": "Evicted", "message": msg})
+        for cs in obj["status"]["containerStatuses"]:
+            cs.update({"ready": False, "started": False, "state": {"terminated": {
+                "exitCode": 137, "reason": "ContainerStatusUnknown", "message": "The container could not be "
+                "located when the pod was terminated", "startedAt": ts(h.created), "finishedAt": ts(gone)}}})
+    inc.cluster.patch(ns, h.name, patch)
+    inc.cluster.add_event(inc.cluster.pod_object(h), "Evicted", msg.strip(), gone, gone, type_="Warning", host=h.node)
+    _ask(inc, "why do my batch-worker pods keep getting evicted?")
+    return _key(inc, ("Deployment", ns, name), ["memory", "256Mi"],
+                "batch-worker requests 256Mi of memory but uses about 1900Mi; when its node runs low on memory "
+                "the kubelet evicts it first.", "evicted-memory")
+
+
+def disk_full_statefulset() -> Incident:
+    """A database StatefulSet's volume is full: No space left on device writing its WAL, it crash-loops."""
+    ns, name = "metrics-db", "timescale"
+    inc = _start("timescale-crashlooping", 645, ns, "KubePodCrashLooping metrics-db",
+                 disk_full_statefulset.__doc__ or "")
+    log: LogFn = lambda p, s, e: L.lines([  # noqa: E731
+        (s, L.postgres(s, "LOG", "database system was interrupted; last known up at 2026-11-13 02:11:09 UTC")),
+        (s, L.postgres(s, "PANIC", 'could not write to file "pg_wal/xlogtemp.61": No space left on device')),
+        (s, L.postgres(s, "LOG", "startup process (PID 61) was terminated by signal 6: Aborted"))])
+    inc.statefulset(ns, name, [c("timescale", "docker.io/timescale/timescaledb:2.16.1-pg16", port=5432,
+                                 readiness_path=None, liveness_path=None)],
+                    [P("crashloop", log=log, exit_code=1, run_s=lambda n: 2.0)], inc.at - timedelta(days=30),
+                    claims=[("data", "20Gi", "gp3")])
+    _crashlooping(inc, ns, f"{name}-0", "timescale")
+    return _key(inc, ("StatefulSet", ns, name), ["No space left on device", "pg_wal"],
+                "timescale's data volume is full: No space left on device writing pg_wal, so Postgres panics at "
+                "start and crash-loops.", "disk-full-statefulset")
+
+
+def service_account_forbidden() -> Incident:
+    """pod-reaper lists pods with the default ServiceAccount, which may not: 403 forbidden, exit 1."""
+    ns, name = "ops-tools", "pod-reaper"
+    inc = _start("ask-pod-reaper", 646, ns, "", service_account_forbidden.__doc__ or "")
+    log: LogFn = lambda p, s, e: L.lines([  # noqa: E731
+        (s, L.logfmt(s, "info", "listing pods older than 24h", namespace=ns)),
+        (s, L.logfmt(s, "error", f'pods is forbidden: User "system:serviceaccount:{ns}:default" cannot list '
+                     f'resource "pods" in API group "" in the namespace "{ns}"'))])
+    _deploy(inc, ns, name, [P("crashloop", log=log, exit_code=1, run_s=lambda n: 1.0)], replicas=1)
+    _ask(inc, "What is wrong with pod-reaper?")
+    return _key(inc, ("Deployment", ns, name), ["forbidden", "cannot list"],
+                f"pod-reaper runs as system:serviceaccount:{ns}:default, which is forbidden: it cannot list "
+                "pods, so it exits 1 and crash-loops.", "service-account-forbidden")
+
+
+def ask_by_pod_name() -> Incident:
+    """The question names one pod by its full generated name and no namespace; the pod is OOMKilled."""
+    ns, name = "app-zoo", "giant-narwhal"
+    inc = _start("ask-pod-by-name", 647, ns, "", ask_by_pod_name.__doc__ or "")
+    log: LogFn = lambda p, s, e: L.lines(L.ticker(s, e, 3, lambda i, t: L.js(  # noqa: E731
+        t, "info", "allocated block", mb=64 * (i + 1))))
+    _deploy(inc, ns, name, [P("crashloop", log=log, reason="OOMKilled", exit_code=137, run_s=lambda n: 12.0)],
+            replicas=1, fields={"memory_limit": "100Mi", "memory_request": "100Mi"})
+    _ask(inc, f"What is wrong with pod {_first_pod(inc, ns, name)}?")
+    return _key(inc, ("Deployment", ns, name), ["OOMKilled", "100Mi"],
+                "giant-narwhal is OOMKilled against its 100Mi memory limit and restarts in a loop.",
+                "ask-by-pod-name")
+
+
+def ask_with_spaces() -> Incident:
+    """The question names the app in words ("price alerts"); the Deployment price-alerts lacks an env var."""
+    ns, name = "alerts", "price-alerts"
+    inc = _start("ask-price-alerts-words", 648, ns, "", ask_with_spaces.__doc__ or "")
+    log: LogFn = lambda p, s, e: L.lines([  # noqa: E731
+        (s, "Traceback (most recent call last):"),
+        (s, '  File "/app/alerts/settings.py", line 12, in <module>'),
+        (s, "    WEBHOOK = os.environ['SLACK_WEBHOOK_URL']"),
+        (s, "KeyError: 'SLACK_WEBHOOK_URL'")])
+    _deploy(inc, ns, name, [P("crashloop", log=log, exit_code=1, run_s=lambda n: 1.5)], replicas=1)
+    _ask(inc, "the price alerts service is down, what happened?")
+    return _key(inc, ("Deployment", ns, name), ["SLACK_WEBHOOK_URL", "KeyError"],
+                "price-alerts exits at start with KeyError: 'SLACK_WEBHOOK_URL': the variable is not set in its "
+                "Deployment.", "ask-with-spaces")
+
+
+def readiness_wrong_path() -> Incident:
+    """A rollout changed the readiness path to /health, which the app answers 404: no pod turns ready."""
+    ns, name = "quotes", "quote-service"
+    inc = _start("quote-service-replicas", 649, ns, "KubeDeploymentReplicasMismatch quotes",
+                 readiness_wrong_path.__doc__ or "")
+    probe = {"httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"}, "periodSeconds": 10,
+             "failureThreshold": 3, "timeoutSeconds": 1}
+    _deploy(inc, ns, name, [P("notready", log=_ok("quoted"), message="Readiness probe failed: HTTP probe failed "
+                              "with statuscode: 404")] * 2, spec={"readinessProbe": probe})
+    _replicas_mismatch(inc, ns, name)
+    return _key(inc, ("Deployment", ns, name), ["/health", "404"],
+                "quote-service's readiness probe asks /health, which the app answers 404, so no pod is ready.",
+                "readiness-wrong-path")
+
+
 ALL: list[Callable[[], Incident]] = [
     crashloop_missing_env, image_not_found, image_pull_unauthorized, invalid_image_name, missing_secret,
     missing_configmap_key, configmap_volume_missing, pending_node_selector, pending_insufficient_gpu,
@@ -897,5 +1178,7 @@ ALL: list[Callable[[], Incident]] = [
     service_no_pods, ingress_missing_service, ingress_missing_tls_secret, ingress_missing_class,
     httproute_missing_backend, hpa_missing_target, hpa_missing_requests, job_backoff_db, job_deadline_exceeded,
     cronjob_suspended, netpol_blocks_frontend, pdb_blocks_eviction, webhook_missing_service, node_not_ready,
-    node_disk_pressure,
+    node_disk_pressure, gateway_missing_class, httproute_missing_gateway, pdb_selects_nothing,
+    statefulset_missing_service, crashloop_completed, sidecar_crash, missing_pull_secret, evicted_memory,
+    disk_full_statefulset, service_account_forbidden, ask_by_pod_name, ask_with_spaces, readiness_wrong_path,
 ]
