@@ -500,5 +500,451 @@ def storefront_basket_errors() -> Incident:
     return inc
 
 
+
+# ------------------------------------------------------------------------------------------------
+def order_api_capacity_page() -> Incident:
+    """order-api's topologySpreadConstraints (DoNotSchedule, maxSkew 1) cannot be met with zone 1c cordoned.
+
+    EC2 capacity in eu-west-1c is impaired; following the zonal-shift runbook, the on-call cordons and
+    drains the zone's only node. order-api's two 1c pods are evicted. Their replacements stay Pending:
+    the cordoned node still counts as a zone with 0 order-api pods (nodeTaintsPolicy Ignore), so any
+    placement in 1a or 1b would make the skew 3 > maxSkew 1, and whenUnsatisfiable is DoNotSchedule.
+    Evidence: FailedScheduling events only, and the Deployment's spec. Red herring: order-api-config
+    edited half an hour earlier (a feature flag no pod has read yet). Alert: PagerDuty.
+    """
+    at = datetime(2026, 11, 20, 15, 37, tzinfo=UTC)
+    drained = at - 14 * M
+    inc = Incident("order-api-capacity-page", title="order-api running below capacity",
+                   story=order_api_capacity_page.__doc__ or "", at=at, seed=305, namespaces=("orders",))
+    node = inc.cluster.nodes[2]
+    node["spec"]["unschedulable"] = True
+    node["spec"]["taints"] = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule",
+                               "timeAdded": ts(drained)}]
+    node["metadata"]["annotations"]["ops.example.com/cordon-reason"] = "AZ 1c EC2 impairment, zonal shift INC-2291"
+    inc.cluster.add_event(node, "NodeNotSchedulable", f"Node {NODE[2]} status is now: NodeNotSchedulable",
+                          drained, drained, host=NODE[2])
+    inc.secret("orders", "order-api-db", {"password": inc.canary("password", "orders-db")})
+    inc.secret("orders", "order-api-psp", {"STRIPE_KEY": inc.canary("stripe", "orders-stripe")})
+    herring_at = at - 31 * M
+    inc.configmap("orders", "order-api-config", {"FEATURE_TAX_ENGINE_V2": "true", "TAX_ENGINE_URL":
+                                                 "http://tax-engine.orders.svc:8080", "LOG_LEVEL": "info"},
+                  at=at - 90 * 24 * H)
+    _managed(inc.find("ConfigMap", "orders", "order-api-config"), "kubectl-edit", herring_at)
+
+    def api_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 15, lambda i, t: L.logfmt(
+            t, "info", "request", method=["POST", "GET"][i % 2], path=["/v1/orders", "/v1/orders/status"][i % 2],
+            status=[201, 200][i % 2], duration_ms=35 + (i * 11) % 50)))
+
+    spread = {"topologySpreadConstraints": [{
+        "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+        "labelSelector": {"matchLabels": {"app": "order-api"}}}]}
+    pending = ("0/4 nodes are available: 1 node(s) were unschedulable, 3 node(s) didn't match pod topology spread "
+               "constraints. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No "
+               "preemption victims found for incoming pod.")
+    plans = [P(log=api_log, node=NODE[k]) for k in (0, 3, 1, 1)]
+    plans += [P(state="pending", message=pending, created=drained + 20 * S),
+              P(state="pending", message=pending, created=drained + 24 * S)]
+    wl = inc.deployment("orders", "order-api",
+                        [Rev(27, at - 11 * 24 * H, "deploy order-api 6.4.1",
+                             [c("order-api", f"{REGISTRY}/orders/order-api:6.4.1", memory_limit="768Mi",
+                                env=[{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {
+                                    "name": "order-api-db", "key": "password"}}}])], pod_spec=spread)],
+                        {27: plans}, replicas=6)
+    rs = inc.find("ReplicaSet", "orders", wl.rs[27])
+    for k, h in enumerate(wl.pods[4:]):
+        gone = f"{wl.rs[27]}-{o.suffix(h.name + '/evicted', 5)}"
+        inc.cluster.add_event(_gone_pod("orders", gone), "Killing", "Stopping container order-api",
+                              drained + (3 + k) * S, drained + (3 + k) * S, host=NODE[2])
+        inc.cluster.add_event(rs, "SuccessfulCreate", f"Created pod: {h.name}", h.created, h.created,
+                              component="replicaset-controller")
+    inc.pagerduty("[FIRING:1] KubeDeploymentReplicasMismatch orders/order-api (prod-eu-west-1)",
+                  "Orders Platform")
+    inc.answer_key(
+        culprit=("Deployment", "orders", "order-api"),
+        keywords=["DoNotSchedule", "topology spread", "maxSkew", "cordoned"],
+        root_cause="order-api's pod template has a zone topology spread constraint with maxSkew 1 and "
+                   f"whenUnsatisfiable DoNotSchedule. With {NODE[2]}, the only node in eu-west-1c, cordoned and "
+                   "drained for the AZ impairment, the zone still counts with zero order-api pods, so placing the "
+                   "two evicted replicas in 1a or 1b would break the skew: they stay Pending ('didn't match pod "
+                   "topology spread constraints') and order-api runs 4 of 6 replicas.",
+        category="topology-spread-unsatisfiable",
+        red_herrings=[("ConfigMap", "orders", "order-api-config")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def thumbnail_backlog() -> Incident:
+    """A hand edit sets thumbnailer's LOG_LEVEL to DEBUG; its file log fills a 512Mi emptyDir and pods are evicted.
+
+    thumbnailer writes its log to a file on an emptyDir (sizeLimit 512Mi) that a sidecar-less setup
+    never rotates. At INFO it grows a few MiB a day; someone sets LOG_LEVEL=DEBUG in
+    thumbnailer-config and restarts the Deployment to chase a bug, and the DEBUG log (every image's
+    EXIF and every S3 call) fills the volume in ~15 minutes. The kubelet evicts each pod ("Usage of
+    EmptyDir volume ... exceeds the limit"), replacements start from scratch and the queue backs up.
+    Evidence: the ConfigMap (its last edit), the Evicted pods and events. Red herring: cdn-purger
+    crash-looping on an expired CDN token. Alert: the RabbitMQ queue backlog rule.
+    """
+    at = datetime(2026, 11, 24, 10, 52, tzinfo=UTC)
+    edited = at - 52 * M
+    restarted = at - 48 * M
+    inc = Incident("thumbnail-backlog", title="thumbnail queue backing up", story=thumbnail_backlog.__doc__ or "",
+                   at=at, seed=306, namespaces=("media",))
+    cm = inc.configmap("media", "thumbnailer-config", {"LOG_LEVEL": "DEBUG", "LOG_FILE":
+                                                       "/var/log/thumbnailer/worker.log", "WORKERS": "4",
+                                                       "S3_BUCKET": "acme-media-thumbs"}, at=at - 200 * 24 * H)
+    _managed(cm, "kubectl-edit", edited)
+    aws_key = inc.canary("aws", "media-s3")
+    inc.secret("media", "thumbnailer-s3", {"AWS_ACCESS_KEY_ID": aws_key,
+                                           "AWS_SECRET_ACCESS_KEY": inc.canary("aws-secret", "media-s3")})
+    inc.secret("media", "rabbitmq", {"password": inc.canary("password", "media-rabbit")})
+    inc.secret("media", "cdn-purger", {"FASTLY_API_TOKEN": inc.canary("token", "fastly")})
+    env = [{"name": "LOG_LEVEL", "valueFrom": {"configMapKeyRef": {"name": "thumbnailer-config", "key": "LOG_LEVEL"}}},
+           {"name": "LOG_FILE", "valueFrom": {"configMapKeyRef": {"name": "thumbnailer-config", "key": "LOG_FILE"}}},
+           {"name": "AWS_ACCESS_KEY_ID", "valueFrom": {"secretKeyRef": {"name": "thumbnailer-s3",
+                                                                         "key": "AWS_ACCESS_KEY_ID"}}}]
+    logs_volume = {"volumes": [{"name": "app-logs", "emptyDir": {"sizeLimit": "512Mi"}}]}
+    mounts = {"volumeMounts": [{"name": "app-logs", "mountPath": "/var/log/thumbnailer"}]}
+
+    def thumb_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines([(start + 2 * S, L.pylog(start + 2 * S, "INFO", "thumbnailer", "starting 4 workers, queue "
+                                                "thumbnails on amqp://rabbitmq.media.svc:5672/")),
+                        (start + 2 * S, L.pylog(start + 2 * S, "INFO", "thumbnailer", "logging to "
+                                                "/var/log/thumbnailer/worker.log at level DEBUG"))])
+
+    cont = [c("thumbnailer", f"{REGISTRY}/media/thumbnailer:5.0.3", env=env, port=None, memory_limit="1Gi")]
+    wl = inc.deployment("media", "thumbnailer",
+                        [Rev(5, at - 20 * 24 * H, "deploy thumbnailer 5.0.3", cont, pod_spec=logs_volume,
+                             container=mounts),
+                         Rev(6, restarted, "kubectl rollout restart", cont, pod_spec=logs_volume, container=mounts)],
+                        {6: [P(log=thumb_log, created=restarted + 75 * M + k * 20 * S) for k in range(3)]})
+    wl.obj["spec"]["template"]["metadata"].setdefault("annotations", {})["kubectl.kubernetes.io/restartedAt"] = \
+        ts(restarted)
+    rs = inc.find("ReplicaSet", "media", wl.rs[6])
+    template = wl.pods[0]
+    limit_msg = 'Usage of EmptyDir volume "app-logs" exceeds the limit "512Mi". '
+    # Five generations of three pods, each evicted 14-16 minutes after it started; the sixth runs now.
+    names = [[f"{wl.rs[6]}-{o.suffix(f'evicted-{g}-{k}', 5)}" for k in range(3)] for g in range(5)]
+    names.append([h.name for h in wl.pods])
+    for g in range(5):
+        for k in range(3):
+            created = restarted + g * 15 * M + k * 20 * S
+            evicted = created + (14 + k) * M
+            name = names[g][k]
+            h = inc.cluster.add_pod(PodHistory(name=name, namespace="media", workload="thumbnailer",
+                                               containers=template.containers, node=NODE[(g + k) % 4],
+                                               created=created,
+                                               states=[o.ContainerState(ready=False, started_at=created + 6 * S)],
+                                               memory=None, labels=dict(template.labels), owner=template.owner,
+                                               ready=lambda t: False))
+
+            def evict(pod: dict[str, Any], evicted: datetime = evicted) -> None:
+                status = pod["status"]
+                status.update({"phase": "Failed", "reason": "Evicted", "message": limit_msg})
+                for cs in status["containerStatuses"]:
+                    cs.update({"ready": False, "started": False, "state": {"terminated": {
+                        "exitCode": 137, "reason": "ContainerStatusUnknown", "message": "The container could not "
+                        "be located when the pod was terminated", "startedAt": cs.get("state", {}).get(
+                            "running", {}).get("startedAt", ts(evicted)), "finishedAt": ts(evicted)}}})
+                for cond in status["conditions"]:
+                    if cond["type"] in ("Ready", "ContainersReady"):
+                        cond.update({"status": "False", "reason": "PodFailed", "lastTransitionTime": ts(evicted)})
+                status["conditions"].append({"type": "DisruptionTarget", "status": "True",
+                                             "reason": "TerminationByKubelet", "message": limit_msg.strip(),
+                                             "lastTransitionTime": ts(evicted)})
+                status.pop("podIP", None)
+                status.pop("podIPs", None)
+            inc.cluster.patch("media", name, evict)
+            _pod_event(inc, h, "Evicted", limit_msg, evicted, evicted)
+            _pod_event(inc, h, "Killing", "Stopping container thumbnailer", evicted + S, evicted + S, warning=False)
+            inc.cluster.add_event(rs, "SuccessfulCreate", f"Created pod: {names[g + 1][k]}", evicted + 2 * S,
+                                  evicted + 2 * S, component="replicaset-controller")
+
+    def purger_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines([(start + S, L.logfmt(start + S, "info", "starting cdn-purger", version="1.3.0")),
+                        (start + 2 * S, L.logfmt(start + 2 * S, "error", "purge failed", status=401,
+                                                 body='{"msg":"Provided credentials are missing or invalid"}')),
+                        (start + 2 * S, L.logfmt(start + 2 * S, "fatal", "cannot authenticate to Fastly API, "
+                                                 "exiting"))])
+    inc.deployment("media", "cdn-purger",
+                   [Rev(3, at - 50 * 24 * H, "deploy cdn-purger 1.3.0",
+                        [c("cdn-purger", f"{REGISTRY}/media/cdn-purger:1.3.0", port=None,
+                           env=[{"name": "FASTLY_API_TOKEN", "valueFrom": {"secretKeyRef": {
+                               "name": "cdn-purger", "key": "FASTLY_API_TOKEN"}}}])])],
+                   {3: [P(state="crashloop", log=purger_log, run_s=lambda n: 2.0,
+                          crash_from=at - 26 * H)]})
+    inc.statefulset("media", "rabbitmq", [c("rabbitmq", "docker.io/library/rabbitmq:3.13.7-management", port=5672,
+                                            readiness_path=None, liveness_path=None, memory_limit="2Gi")],
+                    [P()], at - 200 * 24 * H, service=5672)
+    inc.series("rabbitmq_queue_messages_ready", "gauge", "Messages ready to be delivered to consumers",
+               {"namespace": "media", "queue": "thumbnails", "vhost": "/", "job": "rabbitmq"},
+               lambda t: 40.0 if t < restarted + 14 * M else 40 + (t - restarted - 14 * M).total_seconds() * 2.6)
+    _exporter_alerts(inc, [("RabbitmqQueueBacklog", {"namespace": "media", "queue": "thumbnails", "vhost": "/",
+                                                     "severity": "warning", "team": "media"},
+                            "Queue thumbnails has more than 5000 messages ready",
+                            "Messages are piling up in media/thumbnails faster than consumers take them (threshold 5000)."
+                            'rabbitmq_queue_messages_ready{queue="thumbnails"} > 5000')], at, ["alertname", "namespace"])
+    inc.answer_key(
+        culprit=("ConfigMap", "media", "thumbnailer-config"), keywords=["DEBUG", "emptyDir", "512Mi", "evict"],
+        root_cause="Someone edited ConfigMap media/thumbnailer-config at 10:00 to set LOG_LEVEL=DEBUG and restarted "
+                   "thumbnailer. It logs to /var/log/thumbnailer/worker.log on the app-logs emptyDir (sizeLimit "
+                   "512Mi), and at DEBUG the file fills the volume in about 15 minutes: the kubelet keeps evicting "
+                   "the pods ('Usage of EmptyDir volume \"app-logs\" exceeds the limit'), so thumbnails stop being "
+                   "processed and the queue backs up.",
+        category="emptydir-log-eviction",
+        red_herrings=[("Deployment", "media", "cdn-purger")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def _job(inc: Incident, ns: str, name: str, cronjob: str, image: str, scheduled: datetime,
+         status: dict[str, Any]) -> dict[str, Any]:
+    """A Job the CronJob controller created at `scheduled`, with its controller labels and owner."""
+    return inc.add({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": name, "namespace": ns, "creationTimestamp": ts(scheduled),
+                     "labels": {"app": cronjob, "batch.kubernetes.io/job-name": name},
+                     "annotations": {"batch.kubernetes.io/cronjob-scheduled-timestamp": ts(scheduled)},
+                     "ownerReferences": [o.owner_ref("CronJob", cronjob, ns, api_version="batch/v1")]},
+        "spec": {"backoffLimit": 0, "completions": 1, "parallelism": 1, "completionMode": "NonIndexed",
+                 "template": {"metadata": {"labels": {"app": cronjob, "batch.kubernetes.io/job-name": name}},
+                              "spec": {"restartPolicy": "Never",
+                                       "containers": [c(cronjob, image, port=None).spec()]}}},
+        "status": status})
+
+
+def _job_pod(inc: Incident, ns: str, job: str, image: str, created: datetime, log: str, node: str) -> PodHistory:
+    name = f"{job}-{o.suffix(job + '/pod', 5)}"
+    cron = job.rsplit("-", 1)[0]
+    h = inc.cluster.add_pod(PodHistory(
+        name=name, namespace=ns, workload=cron, containers=[c(cron, image, port=None)], node=node, created=created,
+        states=[o.ContainerState(started_at=created + 4 * S)], memory=lambda t: 96 * 1024 * 1024.0,
+        labels={"app": cron, "batch.kubernetes.io/job-name": job, "job-name": job},
+        owner=o.owner_ref("Job", job, ns, api_version="batch/v1"), logs={cron: log}))
+    return h
+
+
+def ledger_export_stale() -> Incident:
+    """An hourly CronJob (concurrencyPolicy Forbid) is stuck behind a run hung on an SFTP upload.
+
+    The 06:15 ledger-export run connects to the bank's SFTP server and its upload stalls (the bank's
+    firewall dropped the session mid-transfer; paramiko has no timeout set and the Job has no
+    activeDeadlineSeconds). The pod is Running, silent since 06:15:09. Because the CronJob's
+    concurrencyPolicy is Forbid, the controller skips the 07:15 and 08:15 runs (JobAlreadyActive) and
+    no file has reached the bank for three hours. Evidence: the CronJob's status.active and events,
+    the Job's age, the last log line. Red herring: a run that failed two days ago. Alert: the team's
+    freshness rule on a pushgateway metric.
+    """
+    at = datetime(2026, 11, 19, 8, 20, tzinfo=UTC)
+    ns = "finance"
+    inc = Incident("ledger-export-stale", title="no ledger export delivered to the bank since early morning",
+                   story=ledger_export_stale.__doc__ or "", at=at, seed=307, namespaces=(ns,))
+    image = f"{REGISTRY}/finance/ledger-export:2.2.1"
+    inc.secret(ns, "ledger-export-sftp", {"SFTP_KEY_PASSPHRASE": inc.canary("password", "sftp"),
+                                          "ARCHIVE_AWS_ACCESS_KEY_ID": inc.canary("aws", "ledger-archive")})
+
+    def job_name(t: datetime) -> str:
+        return f"ledger-export-{int(t.timestamp() // 60)}"
+    hung_at = datetime(2026, 11, 19, 6, 15, tzinfo=UTC)
+    ok_at = hung_at - H
+    failed_at = hung_at - 49 * H
+    hung, ok, failed = job_name(hung_at), job_name(ok_at), job_name(failed_at)
+    cron = inc.add({
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": "ledger-export", "namespace": ns, "generation": 4,
+                     "creationTimestamp": ts(at - 300 * 24 * H)},
+        "spec": {"schedule": "15 * * * *", "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
+                 "startingDeadlineSeconds": 600, "suspend": False, "successfulJobsHistoryLimit": 3,
+                 "failedJobsHistoryLimit": 1,
+                 "jobTemplate": {"spec": {"backoffLimit": 0, "template": {"spec": {
+                     "restartPolicy": "Never", "containers": [c("ledger-export", image, port=None, env=[
+                         {"name": "SFTP_HOST", "value": "sftp.partner-bank.example.net:22"},
+                         {"name": "SFTP_KEY_PASSPHRASE", "valueFrom": {"secretKeyRef": {
+                             "name": "ledger-export-sftp", "key": "SFTP_KEY_PASSPHRASE"}}}]).spec()]}}}}},
+        "status": {"active": [{"kind": "Job", "namespace": ns, "name": hung, "apiVersion": "batch/v1",
+                               "uid": o.uid("job", ns, hung), "resourceVersion": "88121"}],
+                   "lastScheduleTime": ts(hung_at), "lastSuccessfulTime": ts(ok_at + 4 * M + 12 * S)}})
+    for t, name in ((failed_at, failed), (ok_at, ok), (hung_at, hung)):
+        inc.cluster.add_event(cron, "SuccessfulCreate", f"Created job {name}", t, t, component="cronjob-controller")
+    inc.cluster.add_event(cron, "SawCompletedJob", f"Saw completed job: {ok}, status: Complete",
+                          ok_at + 4 * M + 13 * S, ok_at + 4 * M + 13 * S, component="cronjob-controller")
+    inc.cluster.add_event(cron, "JobAlreadyActive", "Not starting job because prior execution is running and "
+                          "concurrency policy is Forbid", hung_at + H, hung_at + 2 * H, count=2,
+                          component="cronjob-controller")
+    _job(inc, ns, hung, "ledger-export", image, hung_at,
+         {"active": 1, "ready": 1, "startTime": ts(hung_at + S), "uncountedTerminatedPods": {}})
+    _job(inc, ns, ok, "ledger-export", image, ok_at,
+         {"succeeded": 1, "startTime": ts(ok_at + S), "completionTime": ts(ok_at + 4 * M + 12 * S),
+          "conditions": [{"type": "SuccessCriteriaMet", "status": "True", "lastProbeTime": ts(ok_at + 4 * M + 12 * S),
+                          "lastTransitionTime": ts(ok_at + 4 * M + 12 * S)},
+                         {"type": "Complete", "status": "True", "lastProbeTime": ts(ok_at + 4 * M + 12 * S),
+                          "lastTransitionTime": ts(ok_at + 4 * M + 12 * S)}]})
+    _job(inc, ns, failed, "ledger-export", image, failed_at,
+         {"failed": 1, "startTime": ts(failed_at + S),
+          "conditions": [{"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded",
+                          "message": "Job has reached the specified backoff limit",
+                          "lastProbeTime": ts(failed_at + 2 * M), "lastTransitionTime": ts(failed_at + 2 * M)},
+                         {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                          "message": "Job has reached the specified backoff limit",
+                          "lastProbeTime": ts(failed_at + 2 * M), "lastTransitionTime": ts(failed_at + 2 * M)}]})
+
+    def run_log(start: datetime, hour: str, outcome: str) -> str:
+        t = start + 3 * S
+        out = [(t, L.pylog(t, "INFO", "ledger_export", f"exporting ledger entries for {hour}")),
+               (t + 2 * S, L.pylog(t + 2 * S, "INFO", "ledger_export", "wrote 48211 rows to /tmp/ledger.csv.gz "
+                                   "(18.4 MB)")),
+               (t + 3 * S, L.pylog(t + 3 * S, "INFO", "paramiko.transport", "Connected (version 2.0, client "
+                                   "OpenSSH_8.9p1)")),
+               (t + 4 * S, L.pylog(t + 4 * S, "INFO", "paramiko.transport", "Authentication (publickey) "
+                                   "successful!")),
+               (t + 4 * S, L.pylog(t + 4 * S, "INFO", "paramiko.transport.sftp", "[chan 0] Opened sftp connection "
+                                   "(server version 3)")),
+               (t + 5 * S, L.pylog(t + 5 * S, "INFO", "ledger_export", "uploading ledger.csv.gz to /inbound/acme/"))]
+        if outcome == "ok":
+            out.append((t + 4 * M, L.pylog(t + 4 * M, "INFO", "ledger_export", "upload complete; pushed "
+                                            "ledger_export_last_success_timestamp_seconds")))
+        elif outcome == "failed":
+            out = out[:2] + [(t + 2 * M, L.pylog(t + 2 * M, "ERROR", "ledger_export", "SFTP connect failed: "
+                                                  "[Errno 110] Connection timed out (bank maintenance window?)"))]
+        return L.lines(out)
+    h = _job_pod(inc, ns, hung, image, hung_at + S, run_log(hung_at + S, "05:00-06:00", "hung"), NODE[1])
+    _pod_event(inc, h, "Scheduled", f"Successfully assigned {ns}/{h.name} to {h.node}", hung_at + S, hung_at + S,
+               warning=False, component="default-scheduler")
+    done = _job_pod(inc, ns, ok, image, ok_at + S, run_log(ok_at + S, "04:00-05:00", "ok"), NODE[0])
+    inc.cluster.patch(ns, done.name, terminated(0, "Completed", ok_at + 5 * S, ok_at + 4 * M + 10 * S,
+                                                phase="Succeeded"))
+    bad = _job_pod(inc, ns, failed, image, failed_at + S, run_log(failed_at + S, "(two days ago) 05:00-06:00",
+                                                                  "failed"), NODE[2])
+    inc.cluster.patch(ns, bad.name, terminated(1, "Error", failed_at + 5 * S, failed_at + 2 * M))
+    last_ok = (ok_at + 4 * M + 12 * S).timestamp()
+    inc.series("ledger_export_last_success_timestamp_seconds", "gauge",
+               "Unix time of the last ledger export the bank accepted.",
+               {"job": "ledger-export", "instance": "", "exported_namespace": ns}, lambda t: last_ok)
+    _exporter_alerts(inc, [("LedgerExportStale", {"namespace": ns, "job": "ledger-export", "severity": "critical",
+                                                  "team": "finance-platform"},
+                            "No ledger export has reached the bank for more than 3 hours",
+                            "The last ledger export the bank accepted finished at 05:19 UTC. Settlement "
+                            "reconciliation at 10:00 needs the 06:00 and 07:00 files.",
+                            'time() - ledger_export_last_success_timestamp_seconds{job="ledger-export"} > 3 * 3600')],
+                     at, ["alertname", "namespace"])
+    inc.answer_key(
+        culprit=("Job", ns, hung), keywords=["Forbid", "SFTP", "hung", "activeDeadlineSeconds"],
+        root_cause=f"Job {hung}, the 06:15 run of CronJob ledger-export, has hung for two hours on its SFTP upload "
+                   "to the bank (no client timeout and no activeDeadlineSeconds), so its pod is still Running. The "
+                   "CronJob's concurrencyPolicy is Forbid, so the controller skips every later run "
+                   "(JobAlreadyActive) and no ledger file has been delivered since 05:19.",
+        category="cronjob-forbid-blocked-by-hung-job",
+        red_herrings=[("Job", ns, failed)])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def usage_events_rejected() -> Incident:
+    """usage-aggregator 2.8.0 was applied to a StatefulSet with updateStrategy OnDelete: no pod runs it.
+
+    The producer team ships usage events schema v5 (a new tenant_tier field) after the aggregator team
+    released 2.8.0, which accepts it. But usage-aggregator's StatefulSet has used updateStrategy
+    OnDelete since an old migration, so `helm upgrade` changed the template and nothing else: all
+    three pods still run 2.7.3 (currentRevision != updateRevision, updatedReplicas 0) and reject
+    every v5 event. Evidence: the StatefulSet's status and the pods' image and startup banner.
+    Red herring: invoice-pdf's rendering timeouts. Alert: a grouped notification, one per pod.
+    """
+    at = datetime(2026, 11, 26, 14, 8, tzinfo=UTC)
+    ns = "billing"
+    released = at - 70 * M
+    producer_at = at - 32 * M
+    inc = Incident("usage-events-rejected", title="usage events rejected by the aggregator",
+                   story=usage_events_rejected.__doc__ or "", at=at, seed=308, namespaces=(ns,))
+    inc.secret(ns, "usage-aggregator-clickhouse", {"password": inc.canary("password", "clickhouse")})
+    inc.secret(ns, "invoice-pdf", {"STRIPE_KEY": inc.canary("stripe", "billing-stripe")})
+
+    def agg_log(pod: str, start: datetime, end: datetime) -> str:
+        t0 = start + 4 * S
+        out = [(t0, L.spring(t0, "INFO", "c.a.usage.UsageAggregatorApplication", "Starting UsageAggregatorApplication "
+                             "v2.7.3 using Java 21.0.4 with PID 1 (/app/usage-aggregator.jar started by app in /app)")),
+               (t0 + 9 * S, L.spring(t0 + 9 * S, "INFO", "c.a.usage.UsageAggregatorApplication", "Started "
+                                     "UsageAggregatorApplication in 9.114 seconds (process running for 9.87)"))]
+
+        def line(i: int, t: datetime) -> str:
+            if t >= producer_at and i % 4:
+                return L.spring(t, "WARN", "c.a.usage.ingest.EventValidator", f"rejecting usage event "
+                                f"{_hex(pod + str(i), 12)}: unsupported schema_version 5 (max 4): unknown field "
+                                "'tenant_tier'", thread="ingest-3")
+            return L.spring(t, "INFO", "c.a.usage.ingest.BatchWriter", f"flushed {380 + i % 60} usage rows to "
+                            "clickhouse", thread="flush-1")
+        out += L.ticker(max(start, at - 60 * M), end, 12, line)
+        return L.lines(out)
+
+    old_image = f"{REGISTRY}/billing/usage-aggregator:2.7.3"
+    wl = inc.statefulset(ns, "usage-aggregator", [c("usage-aggregator", old_image, memory_limit="2Gi",
+                                                    env=[{"name": "CLICKHOUSE_PASSWORD", "valueFrom": {
+                                                        "secretKeyRef": {"name": "usage-aggregator-clickhouse",
+                                                                         "key": "password"}}}])],
+                         [P(log=agg_log), P(log=agg_log), P(log=agg_log)], at - 19 * 24 * H,
+                         claims=[("spool", "20Gi", "gp3")], service=8080)
+    sts = wl.obj
+    old_rev = sts["status"]["currentRevision"]
+    new_rev = f"usage-aggregator-{o.suffix('usage-aggregator-2.8.0', 10)}"
+    sts["spec"]["template"]["spec"]["containers"][0]["image"] = f"{REGISTRY}/billing/usage-aggregator:2.8.0"
+    sts["spec"]["updateStrategy"] = {"type": "OnDelete"}
+    sts["metadata"]["generation"] = 9
+    sts["metadata"]["labels"].update({"app.kubernetes.io/version": "2.8.0", "helm.sh/chart": "usage-aggregator-2.8.0",
+                                      "app.kubernetes.io/managed-by": "Helm"})
+    sts["metadata"]["annotations"] = {"meta.helm.sh/release-name": "usage-aggregator",
+                                      "meta.helm.sh/release-namespace": ns}
+    _managed(sts, "helm", released)
+    sts["status"].update({"observedGeneration": 9, "currentRevision": old_rev, "updateRevision": new_rev,
+                          "currentReplicas": 3, "updatedReplicas": 0})
+    for k, (rev, when, image) in enumerate(((old_rev, at - 19 * 24 * H, old_image),
+                                            (new_rev, released, f"{REGISTRY}/billing/usage-aggregator:2.8.0"))):
+        inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": 6 + k,
+                 "metadata": {"name": rev, "namespace": ns, "creationTimestamp": ts(when),
+                              "labels": {"app": "usage-aggregator", "controller.kubernetes.io/hash": rev.rsplit("-")[-1]},
+                              "ownerReferences": [o.owner_ref("StatefulSet", "usage-aggregator", ns)]},
+                 "data": {"spec": {"template": {"spec": {"containers": [{"name": "usage-aggregator",
+                                                                          "image": image}]}}}}})
+
+    def producer_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 30 * M), end, 20, lambda i, t: L.logfmt(
+            t, "info", "published usage batch", schema_version=5, events=200 + i % 40, topic="usage-events")))
+    inc.deployment(ns, "usage-producer",
+                   [Rev(51, at - 6 * 24 * H, "deploy usage-producer 4.0.9",
+                        [c("usage-producer", f"{REGISTRY}/billing/usage-producer:4.0.9")]),
+                    Rev(52, producer_at, "deploy usage-producer 4.1.0 (usage schema v5: tenant_tier)",
+                        [c("usage-producer", f"{REGISTRY}/billing/usage-producer:4.1.0")])],
+                   {52: [P(log=producer_log), P(log=producer_log)]})
+
+    def pdf_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 140, lambda i, t: L.logfmt(
+            t, "error", "render failed", invoice=f"INV-2026-{88100 + i}",
+            error="wkhtmltopdf: Exit with code 1 due to network error: OperationCanceledError (timeout 30s)")))
+    inc.deployment(ns, "invoice-pdf", [Rev(12, at - 13 * 24 * H, "deploy invoice-pdf 1.9.2",
+                                           [c("invoice-pdf", f"{REGISTRY}/billing/invoice-pdf:1.9.2", env=[
+                                               {"name": "STRIPE_KEY", "valueFrom": {"secretKeyRef": {
+                                                   "name": "invoice-pdf", "key": "STRIPE_KEY"}}}])])],
+                   {12: [P(log=pdf_log)]})
+    for h in wl.pods:
+        inc.series("usage_events_rejected", "counter", "Usage events rejected by validation.",
+                   {"namespace": ns, "pod": h.name, "job": "usage-aggregator"},
+                   lambda t: max(0.0, (t - producer_at).total_seconds() * 11.5))
+    _exporter_alerts(inc, [("UsageEventsRejected", {"namespace": ns, "pod": h.name, "service": "usage-aggregator",
+                                                    "severity": "warning", "team": "billing"},
+                            "usage-aggregator is rejecting usage events",
+                            f"{h.name} rejected {71 + k}% of usage events over the last 10 minutes.",
+                            'sum by (namespace, pod) (rate(usage_events_rejected_total[10m])) / sum by (namespace, '
+                            'pod) (rate(usage_events_received_total[10m])) > 0.05')
+                           for k, h in enumerate(wl.pods)], at, ["alertname", "namespace"])
+    inc.answer_key(
+        culprit=("StatefulSet", ns, "usage-aggregator"), keywords=["OnDelete", "2.7.3", "revision", "2.8.0"],
+        root_cause="StatefulSet billing/usage-aggregator has updateStrategy OnDelete, so the 2.8.0 release (which "
+                   "accepts usage schema v5) changed only the template: no pod was deleted and recreated, all "
+                   "three still run 2.7.3 (currentRevision differs from updateRevision, updatedReplicas 0). When "
+                   "usage-producer 4.1.0 started sending v5 events with tenant_tier, the old pods reject them.",
+        category="statefulset-ondelete-not-rolled",
+        red_herrings=[("Deployment", ns, "invoice-pdf")])
+    return inc
+
+
 ALL = [margin_report_runs_failing, search_indexer_replicas_missing, ws_gateway_connect_errors,
-       storefront_basket_errors]
+       storefront_basket_errors, order_api_capacity_page, thumbnail_backlog, ledger_export_stale,
+       usage_events_rejected]
