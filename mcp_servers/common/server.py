@@ -251,9 +251,11 @@ class BearerAuth:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
-        presented = header[7:] if header.lower().startswith("bearer ") else ""
-        actor = next((a for t, a in self.tokens.items() if presented and hmac.compare_digest(t, presented)), None)
+        header = dict(scope.get("headers") or []).get(b"authorization", b"")
+        presented = header[7:] if header[:7].lower() == b"bearer " else b""
+        # bytes on both sides: compare_digest raises TypeError (a 500) on a non-ASCII str token
+        actor = next((a for t, a in self.tokens.items() if presented and hmac.compare_digest(t.encode(), presented)),
+                     None)
         if actor is None:
             body = b'{"error":"unauthorized","detail":"send Authorization: Bearer <token> with a configured token"}'
             await send({"type": "http.response.start", "status": 401,
