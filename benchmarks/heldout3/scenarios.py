@@ -682,7 +682,7 @@ def thumbnail_backlog() -> Incident:
     _exporter_alerts(inc, [("RabbitmqQueueBacklog", {"namespace": "media", "queue": "thumbnails", "vhost": "/",
                                                      "severity": "warning", "team": "media"},
                             "Queue thumbnails has more than 5000 messages ready",
-                            "Messages are piling up in media/thumbnails faster than consumers take them (threshold 5000)."
+                            "Messages are piling up in media/thumbnails faster than consumers take them (threshold 5000).",
                             'rabbitmq_queue_messages_ready{queue="thumbnails"} > 5000')], at, ["alertname", "namespace"])
     inc.answer_key(
         culprit=("ConfigMap", "media", "thumbnailer-config"), keywords=["DEBUG", "emptyDir", "512Mi", "evict"],
