@@ -91,7 +91,11 @@ _PLACEHOLDER = re.compile(
         \*+|x{3,}|X{3,}|\.{3,}|-+|_+|\#+|
         \[REDACTED[^\]]*\]?|REDACTED|redacted|null|none|None|nil|true|false|True|False|
         example|your[-_a-z]*|placeholder|
-        env:.*|vault:.*|ref\+.*|file:.*|secretRef.*|valueFrom.*
+        env:.*|vault:.*|ref\+.*|file:.*|secretRef.*|valueFrom.*|
+        # references into a secret store: the value names where the secret lives, not the secret
+        @Microsoft\.KeyVault\(.*\)|https://[\w-]+\.vault\.azure\.net/secrets/.*|
+        arn:aws[\w-]*:(?:secretsmanager|ssm):.*|projects/[^/\s]+/secrets/[^\s]+|
+        (?:op|sm|gcpsm|awssm|awsssm|azkv|akv|doppler|infisical|bws|vault|secretsmanager|ssm)://.*
     )$""",
     re.VERBOSE,
 )
@@ -186,7 +190,9 @@ def _fmt(
 
 _B = r"(?<![A-Za-z0-9_])"  # token start: not inside a longer word
 _E = r"(?![A-Za-z0-9_])"  # token end
-_ASSIGN = r"""(?:\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}(?:\\?["'])?"""
+_ASSIGN = r"""(?:\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}(?:\\?["'])?"""
+"""Key, separator, value. Up to 40 blanks after the separator: `kubectl describe` and other tabular
+output align every value in a column (`DD_API_KEY:      0f3c...`)."""
 
 FORMATS: tuple[SecretFormat, ...] = (
     # Multi-line key material first: it wins over anything that matches inside its body.
@@ -703,7 +709,7 @@ _KEYWORD = re.compile(r"pass|pwd|pw|secret|token|key|auth|cred|dsn|salt|pepper|s
 """Credential words a key name may contain; `credential_key` decides whether the whole key is one."""
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AFTER_KEY = re.compile(
-    r"""(?P<kq>\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,3}"""
+    r"""(?P<kq>\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
     r"""(?:(?P<vq>\\?["'])(?P<qv>[^"'\r\n\\]{1,512})(?P=vq)|(?P<bv>[^\s"',;&}<>\])]{1,512}))"""
 )
 
@@ -725,6 +731,10 @@ def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -
     if _DOTTED.fullmatch(value):
         return value.count(".") >= 2 or spaced
     return False
+
+
+_IN_RESOURCE_NAME = re.compile(r"(?<![\w-])(?:arn|urn):[^\s\"'=]*:$")
+"""A colon path such as an ARN or URN up to the current position: its segments are not keys."""
 
 
 def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
@@ -752,9 +762,13 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
         m = _AFTER_KEY.match(text, end)
         if not m:
             continue
+        if start > 0 and text[start - 1] == ":" and _IN_RESOURCE_NAME.search(text, max(0, start - 200), start):
+            continue  # `arn:aws:secretsmanager:...:secret:prod/db`: a segment of a name, not a key
         kind = credential_key(text[start:end])
         if kind is None:
-            continue
+            kind = _kind_from_parent(text, start, end)
+            if kind is None:
+                continue
         quoted = m.group("qv") is not None
         group = "qv" if quoted else "bv"
         value = m.group(group)
@@ -765,9 +779,70 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
             continue
         if kind is KeyKind.PASSWORD and _password_value(value, quoted) and not _names_a_symbol(text[start:end], value):
             out.append((vstart, vend, "password_assignment"))
-        elif kind is KeyKind.SECRET and (_looks_random(value) or high_entropy_token(value)):
+        elif kind is KeyKind.SECRET and not _is_placeholder(value) and (
+            _looks_random(value) or high_entropy_token(value)
+        ):
             out.append((vstart, vend, "secret_assignment"))
     return out
+
+
+_PARENT_CONTEXT = frozenset({
+    "encryption", "encrypt", "crypto", "cipher", "signing", "sign", "hmac", "jwt", "jws", "session", "cookie",
+    "csrf", "xsrf", "master", "private", "aes", "kms", "api", "auth", "oauth", "oidc", "license", "webhook",
+    "secret", "secrets", "credentials", "token", "tokens", "tls", "ssl", "ssh", "gpg", "pgp",
+})
+"""Parent keys that make a bare child key (`key:`, `salt:`, `signature:`) a credential."""
+_YAML_PARENT = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<k>[A-Za-z0-9_.\-]{1,64})[\"']?[ \t]*:[ \t]*(?:#.*)?$")
+_JSON_PARENT = re.compile(r"[\"'](?P<k>[A-Za-z0-9_.\-]{1,64})[\"']\s*:\s*$")
+
+
+def _kind_from_parent(text: str, start: int, end: int) -> KeyKind | None:
+    """A bare ambiguous key takes its meaning from the mapping it sits in.
+
+    `key:` alone is a map key, a toleration key, a sort key; under `encryption:`, `signing:`,
+    `jwt:` or `"cookie": {...}` it is the key. The parent's name acts as the prefix that
+    `credential_key` wants (`encryption.key`), and only parents that name cryptographic or
+    credential material count, so `tolerations: - key: node-role...` stays as it is.
+    """
+    if credential_key("db_" + text[start:end]) is None:
+        return None  # not a bare credential word (`key`, `salt`, `signature`, `pass`, ...)
+    parent: str | None = None
+    line_start = text.rfind("\n", 0, start) + 1
+    indent = start - line_start
+    if text[line_start:start].strip(" \t-\"'") == "":  # YAML: the nearest less-indented `name:` line
+        pos = line_start - 1
+        for _ in range(24):
+            if pos <= 0:
+                break
+            prev_start = text.rfind("\n", 0, pos) + 1
+            line = text[prev_start:pos]
+            stripped = line.lstrip(" ")
+            if stripped and not stripped.startswith("#"):
+                col = len(line) - len(stripped)
+                if col < indent:
+                    m = _YAML_PARENT.fullmatch(line)
+                    parent = m.group("k") if m else None
+                    break
+            pos = prev_start - 1
+    if parent is None:  # JSON: the key of the object that encloses this one
+        depth = 0
+        lo = max(0, start - 400)
+        for i in range(start - 1, lo - 1, -1):
+            c = text[i]
+            if c == "}":
+                depth += 1
+            elif c == "{":
+                if depth == 0:
+                    m = _JSON_PARENT.search(text, max(0, i - 80), i)
+                    parent = m.group("k") if m else None
+                    break
+                depth -= 1
+    if parent is None:
+        return None
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", parent)}
+    if not words & _PARENT_CONTEXT:
+        return None
+    return credential_key(f"{parent}_{text[start:end]}")
 
 
 def _names_a_symbol(key: str, value: str) -> bool:
@@ -789,7 +864,7 @@ def _names_a_symbol(key: str, value: str) -> bool:
 
 _CONTEXT_WORD = re.compile(
     r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\- ]?key|access[_\- ]?key|private[_\- ]?key|"
-    r"credential|creds?|auth|bearer|signature|license[_\- ]?key|webhook)(?![a-z])"
+    r"credential|creds?|auth|bearer|signature|license[_\- ]?key)(?![a-z])"
 )
 """Run on the lowercased text; the word must end there (`authentication`, `tokenizer` are not context)."""
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
@@ -1191,13 +1266,18 @@ def _hint_windows(fmt: SecretFormat, length: int, hints: dict[str, list[int]]) -
 
 
 def _finditer_ranges(pattern: re.Pattern[str], text: str, ranges: list[tuple[int, int]]) -> list[re.Match[str]]:
-    """Matches of `pattern` inside the ranges, each match once."""
-    if len(ranges) == 1:
-        return list(pattern.finditer(text, *ranges[0]))
+    """Matches of `pattern` inside the ranges, each match once.
+
+    A match that runs into the end of its window was cut there, not by the pattern: a token longer
+    than the window (base64 of a 2048-bit key is about 2,300 characters) would otherwise leave its
+    tail in the output. Such a match is taken again from the same start with the rest of the text.
+    """
     seen: set[tuple[int, int]] = set()
     out: list[re.Match[str]] = []
     for lo, hi in ranges:
         for m in pattern.finditer(text, lo, hi):
+            if m.end() == hi < len(text):
+                m = pattern.match(text, m.start()) or m
             if m.span() not in seen:
                 seen.add(m.span())
                 out.append(m)

@@ -66,6 +66,11 @@ def identifier_like(value: str) -> bool:
     letters = [p for p in parts if not p.isdigit()]
     if not letters or any(len(p) > 4 for p in parts if p.isdigit()):
         return False
+    # A name is mostly whole words; a random token split at case changes is mostly one- and
+    # two-letter fragments (`Ib`, `s`, `Rd`, `Jn`), even when each fragment happens to hold a vowel.
+    fragments = sum(1 for p in letters if len(p) <= 2)
+    if fragments >= 4 and fragments * 3 >= len(letters):
+        return False
     wordy = sum(1 for p in letters if _wordlike(p))
     short = sum(1 for p in letters if len(p) <= 4 and not _wordlike(p))
     # Abbreviations (`kv`, `v2`, `O` in OAuth2, `ctx`) are fine among words, not as the whole name.
