@@ -945,6 +945,434 @@ def usage_events_rejected() -> Incident:
     return inc
 
 
+
+# ------------------------------------------------------------------------------------------------
+def _kafka_ts(t: datetime) -> str:
+    return f"[{t.strftime('%Y-%m-%d %H:%M:%S')},{t.microsecond // 1000:03d}]"
+
+
+def shipment_lag() -> Incident:
+    """max.poll.interval.ms cut to 30 s in the consumer's ConfigMap: batches take ~50 s, the group never settles.
+
+    A "consumer tuning" change to shipment-consumer-config lowers max.poll.interval.ms from 300000 to
+    30000 ("detect stuck consumers faster") and keeps max-poll-records 500; each record calls the
+    label printer (~100 ms), so a batch takes ~50 s. Every consumer overruns the poll interval, leaves
+    the group, rejoins, and its offsets commit fails (CommitFailedException): a rebalance storm, lag
+    climbs. Evidence: the ConfigMap, the Spring Kafka logs, the broker's GroupCoordinator log in
+    namespace kafka. Red herring: label-printer-api's slow-request warnings (it was always that
+    slow). Alert: kafka-exporter's consumer-group lag rule.
+    """
+    at = datetime(2026, 11, 25, 10, 44, tzinfo=UTC)
+    ns = "fulfilment"
+    changed = at - 55 * M
+    inc = Incident("shipment-lag", title="shipment events lagging", story=shipment_lag.__doc__ or "", at=at,
+                   seed=309, namespaces=(ns, "kafka"))
+    inc.secret(ns, "shipment-consumer-kafka", {"sasl.jaas.config": "org.apache.kafka.common.security.scram."
+                                               "ScramLoginModule required username=\"shipment-consumer\" password=\""
+                                               + inc.canary("password", "kafka-sasl") + "\";"})
+    inc.secret(ns, "label-printer-api", {"API_TOKEN": inc.canary("token", "label-printer")})
+    config = ("spring:\n  kafka:\n    bootstrap-servers: kafka-0.kafka-headless.kafka.svc.cluster.local:9092,"
+              "kafka-1.kafka-headless.kafka.svc.cluster.local:9092\n    consumer:\n      group-id: shipment-consumer\n"
+              "      enable-auto-commit: false\n      max-poll-records: 500\n      properties:\n"
+              "        max.poll.interval.ms: 30000\n        session.timeout.ms: 45000\n"
+              "        partition.assignment.strategy: org.apache.kafka.clients.consumer.CooperativeStickyAssignor\n"
+              "    listener:\n      ack-mode: batch\nlabel-printer:\n  url: http://label-printer-api.fulfilment.svc:80\n")
+    cm = inc.configmap(ns, "shipment-consumer-config", {"application.yaml": config}, at=at - 400 * 24 * H,
+                       annotations={"meta.helm.sh/release-name": "shipment-consumer",
+                                    "meta.helm.sh/release-namespace": ns})
+    _managed(cm, "helm", changed)
+    coordinator = "kafka-1.kafka-headless.kafka.svc.cluster.local:9092 (id: 2147483646 rack: null)"
+    cc = "o.a.k.c.c.internals.ConsumerCoordinator"
+    thread = "ntainer#0-0-C-1"
+
+    def consumer_log(pod: str, start: datetime, end: datetime) -> str:
+        client = f"consumer-shipment-consumer-{sum(pod.encode()) % 4 + 1}"
+        member = f"{client}-{_hex(pod, 8)}-{_hex(pod + 'm', 4)}-{_hex(pod + 'n', 4)}-{_hex(pod + 'o', 12)}"
+        head = f"[Consumer clientId={client}, groupId=shipment-consumer]"
+        out: list[tuple[datetime, str]] = []
+        t = max(start + 20 * S, at - 50 * M)
+        gen = 4180 + int((t - changed).total_seconds() // 40)
+        while t < end:
+            gen += 1
+            parts = [f"shipments-{(sum(pod.encode()) + gen) % 12}", f"shipments-{(sum(pod.encode()) + gen + 6) % 12}"]
+            out.append((t, L.spring(t, "INFO", cc, f"{head} Successfully joined group with generation "
+                                    f"Generation{{generationId={gen}, memberId='{member}', protocol='cooperative-"
+                                    "sticky'}", thread)))
+            out.append((t + S, L.spring(t + S, "INFO", cc, f"{head} Adding newly assigned partitions: "
+                                        f"{', '.join(parts)}", thread)))
+            out.append((t + 31 * S, L.spring(t + 31 * S, "WARN", cc.replace("ConsumerCoordinator",
+                                                                            "ConsumerCoordinator"),
+                                             f"{head} consumer poll timeout has expired. This means the time "
+                                             "between subsequent calls to poll() was longer than the configured "
+                                             "max.poll.interval.ms, which typically implies that the poll loop is "
+                                             "spending too much time processing messages. You can address this "
+                                             "either by increasing max.poll.interval.ms or by reducing the maximum "
+                                             "size of batches returned in poll() with max.poll.records.",
+                                             "kafka-coordinator-heartbeat-thread | shipment-consumer")))
+            out.append((t + 31 * S, L.spring(t + 31 * S, "INFO", cc, f"{head} Member {member} sending LeaveGroup "
+                                             f"request to coordinator {coordinator} due to consumer poll timeout has "
+                                             "expired.", "kafka-coordinator-heartbeat-thread | shipment-consumer")))
+            t2 = t + 49 * S
+            out.append((t2, L.spring(t2, "ERROR", "o.s.k.l.KafkaMessageListenerContainer", "Consumer exception\n"
+                                     "org.apache.kafka.clients.consumer.CommitFailedException: Offset commit cannot "
+                                     "be completed since the consumer is not part of an active group for auto "
+                                     "partition assignment; it is likely that the consumer was kicked out of the "
+                                     "group.\n\tat org.apache.kafka.clients.consumer.internals.ConsumerCoordinator."
+                                     "sendOffsetCommitRequest(ConsumerCoordinator.java:1311)\n\tat org.springframework"
+                                     ".kafka.listener.KafkaMessageListenerContainer$ListenerConsumer.commitSync("
+                                     "KafkaMessageListenerContainer.java:3101)", thread)))
+            out.append((t2 + S, L.spring(t2 + S, "INFO", cc, f"{head} Request joining group due to: consumer pro-"
+                                         "actively leaving the group", thread)))
+            t += 52 * S
+        return L.lines(out)
+
+    inc.deployment(ns, "shipment-consumer",
+                   [Rev(30, at - 12 * 24 * H, "helm upgrade shipment-consumer 1.14.1",
+                        [c("shipment-consumer", f"{REGISTRY}/fulfilment/shipment-consumer:1.14.1", memory_limit="1Gi",
+                           port=8081)]),
+                    Rev(31, changed + M, "helm upgrade shipment-consumer 1.14.2 (consumer tuning)",
+                        [c("shipment-consumer", f"{REGISTRY}/fulfilment/shipment-consumer:1.14.1", memory_limit="1Gi",
+                           port=8081)],
+                        container={"volumeMounts": [{"name": "config", "mountPath": "/app/config"}]},
+                        pod_spec={"volumes": [{"name": "config", "configMap": {"name": "shipment-consumer-config"}}]})],
+                   {31: [P(log=consumer_log) for _ in range(4)]})
+    dep = inc.find("Deployment", ns, "shipment-consumer")
+    dep["spec"]["template"]["metadata"].setdefault("annotations", {})["checksum/config"] = _hex("cfg-1.14.2")
+
+    def broker_log(pod: str, start: datetime, end: datetime) -> str:
+        if not pod.endswith("-1"):
+            return L.lines(L.ticker(max(start, at - 60 * M), end, 300, lambda i, t: (
+                f"{_kafka_ts(t)} INFO [ProducerStateManager partition=shipments-{i % 12}] Wrote producer snapshot "
+                f"at offset {81220011 + i * 3301} with 12 producer ids in 2 ms. (kafka.log.ProducerStateManager)")))
+
+        def line(i: int, t: datetime) -> str:
+            gen = 4180 + int((t - changed).total_seconds() // 40)
+            if i % 2 == 0:
+                return (f"{_kafka_ts(t)} INFO [GroupCoordinator 1]: Preparing to rebalance group shipment-consumer in "
+                        f"state PreparingRebalance with old generation {gen} (__consumer_offsets-17) (reason: Removing "
+                        f"member consumer-shipment-consumer-{i % 4 + 1}-{_hex(str(i), 8)} on LeaveGroup; client "
+                        "reason: consumer poll timeout has expired.) (kafka.coordinator.group.GroupCoordinator)")
+            return (f"{_kafka_ts(t)} INFO [GroupCoordinator 1]: Stabilized group shipment-consumer generation {gen + 1} "
+                    "(__consumer_offsets-17) with 4 members (kafka.coordinator.group.GroupCoordinator)")
+        return L.lines(L.ticker(max(start, at - 50 * M), end, 13, line))
+    inc.statefulset("kafka", "kafka", [c("kafka", "docker.io/bitnami/kafka:3.7.1", port=9092, memory_limit="4Gi",
+                                         readiness_path=None, liveness_path=None)],
+                    [P(log=broker_log), P(log=broker_log), P(log=broker_log)], at - 300 * 24 * H,
+                    claims=[("data", "500Gi", "gp3")])
+
+    def printer_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 40, lambda i, t: L.logfmt(
+            t, "warn", "slow request", method="POST", path="/labels", duration_ms=1200 + (i * 211) % 900,
+            carrier=["dhl", "ups", "dpd"][i % 3])))
+    inc.deployment(ns, "label-printer-api", [Rev(8, at - 70 * 24 * H, "deploy label-printer-api 2.0.4",
+                                                 [c("label-printer-api", f"{REGISTRY}/fulfilment/label-printer-api:"
+                                                    "2.0.4")])], {8: [P(log=printer_log), P(log=printer_log)]})
+    inc.series("kafka_consumergroup_lag", "gauge", "Current Approximate Lag of a ConsumerGroup at Topic/Partition",
+               {"consumergroup": "shipment-consumer", "topic": "shipments", "partition": "3", "job": "kafka-exporter",
+                "namespace": "kafka"},
+               lambda t: 120.0 if t < changed + 3 * M else 120 + (t - changed - 3 * M).total_seconds() * 1.7)
+    _exporter_alerts(inc, [("KafkaConsumerGroupLag", {"consumergroup": "shipment-consumer", "topic": "shipments",
+                                                      "namespace": "kafka", "severity": "critical",
+                                                      "team": "fulfilment"},
+                            "Consumer group shipment-consumer is lagging on shipments",
+                            "Consumer group shipment-consumer lag on topic shipments is above 40000 messages for 10 "
+                            "minutes.",
+                            'sum by (consumergroup, topic) (kafka_consumergroup_lag{consumergroup="shipment-consumer"}) '
+                            '> 40000')], at, ["alertname", "consumergroup"])
+    inc.answer_key(
+        culprit=("ConfigMap", ns, "shipment-consumer-config"),
+        keywords=["max.poll.interval.ms", "30000", "max-poll-records", "rebalance"],
+        root_cause="The consumer tuning change to ConfigMap fulfilment/shipment-consumer-config (helm upgrade "
+                   "1.14.2) lowers max.poll.interval.ms from 300000 to 30000 while keeping max-poll-records 500; "
+                   "each record calls the label printer (~100 ms), so a batch takes ~50 s. Every consumer exceeds "
+                   "the poll interval, leaves the group, rejoins and fails its offset commit (CommitFailedException): "
+                   "a rebalance storm that stops progress, and the lag climbs.",
+        category="kafka-poll-interval-rebalance-storm",
+        red_herrings=[("Deployment", ns, "label-printer-api")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def otp_delivery_page() -> Incident:
+    """sms-sender's new retry settings (10 attempts, no backoff, Retry-After ignored) turn 429s into a storm.
+
+    To stop dropped OTPs, revision 23 of sms-sender raises PROVIDER_RETRY_MAX from 3 to 10, sets
+    PROVIDER_RETRY_BACKOFF_MS to 0 and PROVIDER_HONOR_RETRY_AFTER to false. At the morning peak the
+    provider's 100 req/s account limit sends a few 429s; each is retried at once up to ten times,
+    which multiplies the request rate far past the limit, so nearly every request is now rejected and
+    OTP delivery collapses. Evidence: the revision change (env), the client's metrics and logs.
+    Red herring: email-sender's SMTP 421 deferrals. Alert: PagerDuty.
+    """
+    at = datetime(2026, 12, 1, 8, 14, tzinfo=UTC)
+    ns = "notifications"
+    rolled = at - 40 * M
+    inc = Incident("otp-delivery-page", title="OTP delivery success rate dropping", story=otp_delivery_page.__doc__
+                   or "", at=at, seed=310, namespaces=(ns,))
+    inc.secret(ns, "sms-provider", {"API_KEY": inc.canary("token", "sms-provider"),
+                                    "SNS_FALLBACK_KEY_ID": inc.canary("aws", "sns-fallback")})
+    inc.secret(ns, "smtp-relay", {"password": inc.canary("password", "smtp")})
+    key = {"name": "PROVIDER_API_KEY", "valueFrom": {"secretKeyRef": {"name": "sms-provider", "key": "API_KEY"}}}
+
+    def env(retries: str, backoff: str, honor: str) -> list[dict[str, Any]]:
+        return [{"name": "PROVIDER_URL", "value": "https://rest.smsgateway.example.net/v2/messages"},
+                {"name": "PROVIDER_RETRY_MAX", "value": retries}, {"name": "PROVIDER_RETRY_BACKOFF_MS", "value": backoff},
+                {"name": "PROVIDER_HONOR_RETRY_AFTER", "value": honor}, key]
+
+    def sms_log(pod: str, start: datetime, end: datetime) -> str:
+        def line(i: int, t: datetime) -> str:
+            if i % 5 == 4:
+                return _zap(t, "error", "otp/send.go:61", "OTP send failed", attempts=10,
+                            error="provider: 429 Too Many Requests: rate limit exceeded for account (100 req/s)",
+                            request_id=L.uuidish(pod, i))
+            return _zap(t, "warn", "provider/client.go:142", "provider rejected request, retrying", status=429,
+                        attempt=i % 5 * 2 + 1, max_attempts=10, backoff_ms=0, retry_after="20",
+                        request_id=L.uuidish(pod, i - i % 5))
+        return L.lines(L.ticker(max(start, at - 40 * M), end, 2, line))
+
+    wl = inc.deployment(ns, "sms-sender",
+                        [Rev(22, at - 15 * 24 * H, "deploy sms-sender 1.31.0",
+                             [c("sms-sender", f"{REGISTRY}/notifications/sms-sender:1.31.0", env=env("3", "500", "true"))]),
+                         Rev(23, rolled, "retry OTP sends harder (SUP-4411)",
+                             [c("sms-sender", f"{REGISTRY}/notifications/sms-sender:1.31.0",
+                                env=env("10", "0", "false"))])],
+                        {23: [P(log=sms_log), P(log=sms_log), P(log=sms_log)]})
+    for h in wl.pods:
+        base = {"namespace": ns, "pod": h.name, "job": "sms-sender", "host": "rest.smsgateway.example.net"}
+        inc.series("sms_provider_requests", "counter", "Requests sent to the SMS provider, by status.",
+                   {**base, "code": "202"},
+                   lambda t: (t - (at - 3 * H)).total_seconds() * 11 - max(0.0, (t - rolled - 9 * M).total_seconds())
+                   * 10.2)
+        inc.series("sms_provider_requests", "counter", "Requests sent to the SMS provider, by status.",
+                   {**base, "code": "429"},
+                   lambda t: (t - (at - 3 * H)).total_seconds() * 0.05 + max(0.0, (t - rolled - 9 * M)
+                                                                             .total_seconds()) * 96)
+
+    def mail_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 90, lambda i, t: _zap(
+            t, "warn", "smtp/relay.go:88", "message deferred", code=421,
+            reply="4.7.0 Temporary System Problem. Try again later (10). - gsmtp", recipient_domain="gmail.com")))
+    inc.deployment(ns, "email-sender", [Rev(9, at - 33 * 24 * H, "deploy email-sender 0.22.3",
+                                            [c("email-sender", f"{REGISTRY}/notifications/email-sender:0.22.3",
+                                               env=[{"name": "SMTP_PASSWORD", "valueFrom": {"secretKeyRef": {
+                                                   "name": "smtp-relay", "key": "password"}}}])])],
+                   {9: [P(log=mail_log)]})
+    inc.pagerduty("OTP delivery success rate below 90% (sms-sender)", "Identity / OTP")
+    inc.answer_key(
+        culprit=("Deployment", ns, "sms-sender"), keywords=["retry", "429", "backoff", "Retry-After"],
+        root_cause="Revision 23 of sms-sender raises PROVIDER_RETRY_MAX from 3 to 10, sets PROVIDER_RETRY_BACKOFF_MS "
+                   "to 0 and stops honouring Retry-After. At the morning peak the provider's 100 req/s limit returns "
+                   "a few 429s; each failed OTP is retried immediately up to ten times with no backoff, multiplying "
+                   "the request rate far past the limit, so nearly every request now gets 429 and OTP delivery "
+                   "collapses.",
+        category="client-retry-storm-rate-limit",
+        red_herrings=[("Deployment", ns, "email-sender")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def account_api_logouts() -> Incident:
+    """One node's clock is 41 s behind: account-api's pod there rejects fresh JWTs as "used before issued".
+
+    chronyd on ip-10-0-2-21 stopped synchronising (node_timex_sync_status 0) and the clock drifted 41 s
+    behind. auth-api issues tokens with iat = now on other nodes; account-api's pod on the slow node
+    sees them as issued in the future and golang-jwt rejects them ("token used before issued"), so a
+    third of account requests get 401. Evidence: node-exporter's timex metrics only (no node condition
+    reports it), and the one pod's logs. Red herring: the JWT signing-key Secret rotated two days ago.
+    Asked in chat, naming only the workload.
+    """
+    at = datetime(2026, 12, 2, 16, 3, tzinfo=UTC)
+    ns = "accounts"
+    drift_from = at - 5 * H
+    inc = Incident("account-api-logouts", title="account-api users logged out at random",
+                   story=account_api_logouts.__doc__ or "", at=at, seed=311, namespaces=(ns,))
+    inc.secret("auth", "jwt-signing-keys", {"current.pem": "-----BEGIN PRIVATE KEY-----\n" +
+                                            inc.canary("token", "jwt-key-2026-11-30") + "\n-----END PRIVATE KEY-----",
+                                            "kid": "2026-11-30"})
+    inc.find("Secret", "auth", "jwt-signing-keys")["metadata"]["creationTimestamp"] = ts(at - 50 * H)
+    inc.secret(ns, "account-api-db", {"password": inc.canary("password", "accounts-db")})
+
+    def api_log(pod: str, start: datetime, end: datetime, skewed: bool = False) -> str:
+        def line(i: int, t: datetime) -> str:
+            if skewed and i % 3:
+                return _zap(t - 41 * S, "warn", "authn/middleware.go:54", "rejecting bearer token",
+                            error="token has invalid claims: token used before issued", path="/v1/account/me",
+                            kid="2026-11-30")
+            return _zap(t, "info", "httpserver/log.go:41", "request", method="GET", path="/v1/account/me", status=200,
+                        duration_ms=12 + i % 9)
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 4, line))
+
+    def skewed_log(pod: str, start: datetime, end: datetime) -> str:
+        return api_log(pod, start, end, skewed=True)
+    env = [{"name": "JWKS_URL", "value": "http://auth-api.auth.svc/.well-known/jwks.json"},
+           {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "account-api-db", "key": "password"}}}]
+    wl = inc.deployment(ns, "account-api", [Rev(19, at - 6 * 24 * H, "deploy account-api 2.11.0",
+                                                [c("account-api", f"{REGISTRY}/accounts/account-api:2.11.0", env=env)])],
+                        {19: [P(log=api_log, node=NODE[0]), P(log=skewed_log, node=NODE[1]),
+                              P(log=api_log, node=NODE[2])]})
+    inc.service(ns, "account-api", {"app": "account-api"})
+    for i in range(4):
+        labels = {"job": "node-exporter", "instance": f"{_node_ip(i)}:9100", "node": NODE[i]}
+        if i == 1:
+            def offset(t: datetime) -> float:
+                return -min(41.2, max(0.0, (t - drift_from).total_seconds() * 0.0023))
+        else:
+            def offset(t: datetime, i: int = i) -> float:
+                return 0.00012 * (i + 1) * (1 if int(t.timestamp() / 60) % 2 else -1)
+        inc.series("node_timex_offset_seconds", "gauge", "Time offset in between local system and reference clock.",
+                   dict(labels), offset)
+        inc.series("node_timex_sync_status", "gauge", "Is clock synchronized to a reliable server (1 = yes, 0 = no).",
+                   dict(labels), lambda t, i=i: 0.0 if i == 1 and t >= drift_from else 1.0)
+    for h in wl.pods:
+        bad = h.node == NODE[1]
+        inc.series("http_requests", "counter", "HTTP requests by status.",
+                   {"namespace": ns, "pod": h.name, "job": "account-api", "code": "401"},
+                   lambda t, bad=bad: (t - (at - 3 * H)).total_seconds() * (0.02 + (0.0 if not bad or t < at - 50 * M
+                                                                                    else 9.0)))
+    inc.ask("Users say the account page logs them out at random, maybe one request in three comes back 401. What is "
+            "wrong with account-api?")
+    inc.answer_key(
+        culprit=("Node", "", NODE[1]), keywords=["clock", "skew", "used before issued", "NTP"],
+        root_cause=f"The clock of node {NODE[1]} has drifted about 41 s behind (clock skew: chronyd stopped "
+                   "synchronising, node_timex_sync_status 0, NTP offset -41 s). auth-api issues tokens with iat set "
+                   "to its own time on other nodes, so account-api's pod on this node sees every fresh token as "
+                   "issued in the future and rejects it as 'token used before issued': about a third of requests "
+                   "get 401.",
+        category="node-clock-skew-jwt",
+        red_herrings=[("Secret", "auth", "jwt-signing-keys")])
+    return inc
+
+
+# ------------------------------------------------------------------------------------------------
+def product_api_latency_burn() -> Incident:
+    """A migration Job replaces the sku index with (warehouse_id, sku); lookups by sku become sequential scans.
+
+    The pre-upgrade hook of product-api 5.3.0 (Job product-api-migrate-57, Alembic) drops
+    ix_product_variants_sku and creates a composite index on (warehouse_id, sku) to "consolidate
+    indexes". product-api's hot query filters on sku alone, so Postgres can no longer use an index: a
+    Seq Scan of 9 M rows per lookup, statements hit the 5 s statement_timeout, gunicorn workers time
+    out. The 5.3.0 rollout itself is the obvious suspect but changed nothing in that query. Evidence:
+    the Job's log (the DDL) and Postgres' slow-query and auto_explain log in namespace store-db.
+    Red herring: pgbouncer failing to resolve a replica host nobody uses. Alert: SLO burn.
+    """
+    at = datetime(2026, 12, 3, 14, 22, tzinfo=UTC)
+    ns = "store"
+    migrated = at - 38 * M
+    inc = Incident("product-api-latency-burn", title="product-api error budget burning",
+                   story=product_api_latency_burn.__doc__ or "", at=at, seed=312, namespaces=(ns, "store-db"))
+    db_pw = inc.canary("password", "product-db")
+    inc.secret(ns, "product-api-db", {"DATABASE_URL": f"postgresql://product_api:{db_pw}@pgbouncer.store.svc:6432/"
+                                      "store"})
+    inc.secret("store-db", "postgres-superuser", {"password": inc.canary("password", "pg-superuser")})
+    db_env = [{"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "product-api-db",
+                                                                       "key": "DATABASE_URL"}}}]
+    image_old, image_new = f"{REGISTRY}/store/product-api:5.2.4", f"{REGISTRY}/store/product-api:5.3.0"
+    job = "product-api-migrate-57"
+    t0 = migrated + 6 * S
+    mig_log = L.lines([
+        (t0, "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl."),
+        (t0, "INFO  [alembic.runtime.migration] Will assume transactional DDL."),
+        (t0 + S, "INFO  [alembic.runtime.migration] Running upgrade 3f2a9c1b7d4e -> 8b1e0d6c2a5f, consolidate "
+                 "product_variants indexes"),
+        (t0 + S, "INFO  [sqlalchemy.engine.Engine] DROP INDEX ix_product_variants_sku"),
+        (t0 + S, "INFO  [sqlalchemy.engine.Engine] [no key 0.00011s] {}"),
+        (t0 + 2 * S, "INFO  [sqlalchemy.engine.Engine] CREATE INDEX ix_product_variants_warehouse_sku ON "
+                     "product_variants (warehouse_id, sku)"),
+        (t0 + 2 * S, "INFO  [sqlalchemy.engine.Engine] [no key 0.00009s] {}"),
+        (t0 + 71 * S, "INFO  [sqlalchemy.engine.Engine] UPDATE alembic_version SET version_num='8b1e0d6c2a5f' WHERE "
+                      "alembic_version.version_num = '3f2a9c1b7d4e'"),
+        (t0 + 71 * S, "INFO  [sqlalchemy.engine.Engine] COMMIT")])
+    inc.add({"apiVersion": "batch/v1", "kind": "Job",
+             "metadata": {"name": job, "namespace": ns, "creationTimestamp": ts(migrated),
+                          "labels": {"app": "product-api", "batch.kubernetes.io/job-name": job},
+                          "annotations": {"helm.sh/hook": "pre-upgrade", "helm.sh/hook-weight": "-5",
+                                          "helm.sh/hook-delete-policy": "before-hook-creation"}},
+             "spec": {"backoffLimit": 1, "completions": 1, "parallelism": 1, "template": {"spec": {
+                 "restartPolicy": "Never", "containers": [c("migrate", image_new, port=None, env=db_env).spec() | {
+                     "command": ["alembic", "upgrade", "head"]}]}}},
+             "status": {"succeeded": 1, "startTime": ts(migrated + S), "completionTime": ts(t0 + 73 * S),
+                        "conditions": [{"type": "SuccessCriteriaMet", "status": "True", "lastProbeTime": ts(t0 + 73 * S),
+                                        "lastTransitionTime": ts(t0 + 73 * S)},
+                                       {"type": "Complete", "status": "True", "lastProbeTime": ts(t0 + 73 * S),
+                                        "lastTransitionTime": ts(t0 + 73 * S)}]}})
+    pod_name = f"{job}-{o.suffix(job, 5)}"
+    inc.cluster.add_pod(PodHistory(
+        name=pod_name, namespace=ns, workload=job, containers=[c("migrate", image_new, port=None, env=db_env)],
+        node=NODE[3], created=migrated + S, states=[o.ContainerState(started_at=t0)], memory=None,
+        labels={"batch.kubernetes.io/job-name": job, "job-name": job},
+        owner=o.owner_ref("Job", job, ns, api_version="batch/v1"), logs={"migrate": mig_log}))
+    inc.cluster.patch(ns, pod_name, terminated(0, "Completed", t0, t0 + 72 * S, phase="Succeeded"))
+    rolled = t0 + 80 * S
+
+    def api_log(pod: str, start: datetime, end: datetime) -> str:
+        def line(i: int, t: datetime) -> str:
+            if t < migrated + 2 * M:
+                return f"{L.pylog(t, 'INFO', 'product_api.access', f'GET /v1/variants?sku=SKU-{40000 + i} 200 18ms')}"
+            if i % 3 == 0:
+                return f"[{t.strftime('%Y-%m-%d %H:%M:%S')} +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:{30 + i % 7})"
+            if i % 3 == 1:
+                return L.pylog(t, "ERROR", "product_api.db", "query failed: psycopg.errors.QueryCanceled: canceling "
+                               "statement due to statement timeout")
+            return L.pylog(t, "INFO", "product_api.access", f"GET /v1/variants?sku=SKU-{40000 + i} 200 4710ms")
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 9, line))
+    inc.deployment(ns, "product-api",
+                   [Rev(41, at - 9 * 24 * H, "helm upgrade product-api 5.2.4",
+                        [c("product-api", image_old, env=db_env, memory_limit="768Mi")]),
+                    Rev(42, rolled, "helm upgrade product-api 5.3.0",
+                        [c("product-api", image_new, env=db_env, memory_limit="768Mi")])],
+                   {42: [P(log=api_log) for _ in range(3)]})
+    inc.service(ns, "product-api", {"app": "product-api"})
+
+    def pg_log(pod: str, start: datetime, end: datetime) -> str:
+        out: list[tuple[datetime, str]] = []
+        for i, t in enumerate(L.every(max(start, at - 60 * M), end, 11)):
+            pid = 48000 + i
+            if t < migrated + 90 * S:
+                if i % 20 == 0:
+                    out.append((t, L.postgres(t, "LOG", "checkpoint starting: time", pid=64)))
+                continue
+            sku = f"SKU-{40000 + i}"
+            if i % 4 == 0:
+                out.append((t, L.postgres(t, "ERROR", "canceling statement due to statement timeout", pid=pid)))
+                out.append((t, L.postgres(t, "STATEMENT", "SELECT product_variants.id, product_variants.sku, "
+                                          "product_variants.warehouse_id, product_variants.price_cents FROM "
+                                          "product_variants WHERE product_variants.sku = $1", pid=pid)))
+                continue
+            ms = 3900 + (i * 97) % 900
+            out.append((t, L.postgres(t, "LOG", f"duration: {ms}.{i % 1000:03d} ms  execute <unnamed>: SELECT "
+                                      "product_variants.id, product_variants.sku, product_variants.warehouse_id, "
+                                      "product_variants.price_cents FROM product_variants WHERE product_variants.sku "
+                                      "= $1", pid=pid)))
+            out.append((t, L.postgres(t, "DETAIL", f"parameters: $1 = '{sku}'", pid=pid)))
+            out.append((t, L.postgres(t, "LOG", f"duration: {ms}.{i % 1000:03d} ms  plan:\n\tQuery Text: SELECT "
+                                      "product_variants.id, product_variants.sku FROM product_variants WHERE "
+                                      "product_variants.sku = $1\n\tSeq Scan on product_variants  (cost=0.00..412911.20 "
+                                      "rows=1 width=52)\n\t  Filter: ((sku)::text = $1)", pid=pid)))
+        return L.lines(out)
+    inc.statefulset("store-db", "postgres", [c("postgres", "docker.io/library/postgres:16.4", port=5432,
+                                               memory_limit="8Gi", readiness_path=None, liveness_path=None)],
+                    [P(log=pg_log)], at - 400 * 24 * H, claims=[("pgdata", "200Gi", "gp3")], service=5432)
+
+    def bouncer_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, at - 60 * M), end, 60, lambda i, t: (
+            f"{t.strftime('%Y-%m-%d %H:%M:%S')}.{t.microsecond // 1000:03d} UTC [1] WARNING DNS lookup failed: "
+            "postgres-replica.store-db.svc.cluster.local: result=0")))
+    inc.deployment(ns, "pgbouncer", [Rev(5, at - 120 * 24 * H, "deploy pgbouncer 1.23.1",
+                                         [c("pgbouncer", "docker.io/bitnami/pgbouncer:1.23.1", port=6432,
+                                            readiness_path=None, liveness_path=None)])],
+                   {5: [P(log=bouncer_log), P(log=bouncer_log)]})
+    inc.slo_burn("product-api", ns, "product-api-availability", "0.999", 36.0,
+                 "product-api returned 5xx (worker timeouts) for 5.2% of requests over the last hour.")
+    inc.answer_key(
+        culprit=("Job", ns, job), keywords=["index", "sku", "Seq Scan", "warehouse_id"],
+        root_cause=f"The pre-upgrade migration Job {job} (Alembic, product-api 5.3.0) dropped ix_product_variants_sku "
+                   "and created a composite index on (warehouse_id, sku). product-api's hot query filters on sku "
+                   "alone, which the new index cannot serve, so Postgres does a Seq Scan of product_variants for "
+                   "every lookup (~4 s); statements hit the statement timeout and gunicorn workers time out.",
+        category="migration-dropped-index",
+        red_herrings=[("Deployment", ns, "pgbouncer")])
+    return inc
+
+
 ALL = [margin_report_runs_failing, search_indexer_replicas_missing, ws_gateway_connect_errors,
        storefront_basket_errors, order_api_capacity_page, thumbnail_backlog, ledger_export_stale,
-       usage_events_rejected]
+       usage_events_rejected, shipment_lag, otp_delivery_page, account_api_logouts, product_api_latency_burn]
