@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -127,9 +126,9 @@ def margin_report_runs_failing() -> Incident:
                 return (f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond:06d}Z\twarn\tads\tADS:LDS: ACK ERROR "
                         f"legacy-crm-7f9c6d5b8-q2x7k.legacy-12 Internal:Error adding/updating listener(s) "
                         f"0.0.0.0_8443: duplicate listener 0.0.0.0_8443 found")
-            return (f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond:06d}Z\tinfo\tads\tPush debounce stable[{880 + i}]"
-                    f" 2 for config ServiceEntry/legacy/crm-external: 100.2ms since last change, 100.2ms since last "
-                    f"push, full=true")
+            return (f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond:06d}Z\tinfo\tads\tPush debounce "
+                    f"stable[{880 + i}] 2 for config ServiceEntry/legacy/crm-external: 100.2ms since last "
+                    "change, 100.2ms since last push, full=true")
         return L.lines(L.ticker(max(start, at - 70 * M), end, 95, line))
 
     inc.deployment("istio-system", "istiod", [Rev(4, at - 30 * 24 * H, "helm upgrade istiod 1.23.2",
@@ -682,8 +681,10 @@ def thumbnail_backlog() -> Incident:
     _exporter_alerts(inc, [("RabbitmqQueueBacklog", {"namespace": "media", "queue": "thumbnails", "vhost": "/",
                                                      "severity": "warning", "team": "media"},
                             "Queue thumbnails has more than 5000 messages ready",
-                            "Messages are piling up in media/thumbnails faster than consumers take them (threshold 5000).",
-                            'rabbitmq_queue_messages_ready{queue="thumbnails"} > 5000')], at, ["alertname", "namespace"])
+                            "Messages are piling up in media/thumbnails faster than consumers take them "
+                            "(threshold 5000).",
+                            'rabbitmq_queue_messages_ready{queue="thumbnails"} > 5000')],
+                     at, ["alertname", "namespace"])
     inc.answer_key(
         culprit=("ConfigMap", "media", "thumbnailer-config"), keywords=["DEBUG", "emptyDir", "512Mi", "evict"],
         root_cause="Someone edited ConfigMap media/thumbnailer-config at 10:00 to set LOG_LEVEL=DEBUG and restarted "
@@ -804,7 +805,7 @@ def ledger_export_stale() -> Incident:
             out.append((t + 4 * M, L.pylog(t + 4 * M, "INFO", "ledger_export", "upload complete; pushed "
                                             "ledger_export_last_success_timestamp_seconds")))
         elif outcome == "failed":
-            out = out[:2] + [(t + 2 * M, L.pylog(t + 2 * M, "ERROR", "ledger_export", "SFTP connect failed: "
+            out = [*out[:2], (t + 2 * M, L.pylog(t + 2 * M, "ERROR", "ledger_export", "SFTP connect failed: "
                                                   "[Errno 110] Connection timed out (bank maintenance window?)"))]
         return L.lines(out)
     h = _job_pod(inc, ns, hung, image, hung_at + S, run_log(hung_at + S, "05:00-06:00", "hung"), NODE[1])
@@ -899,7 +900,8 @@ def usage_events_rejected() -> Incident:
                                             (new_rev, released, f"{REGISTRY}/billing/usage-aggregator:2.8.0"))):
         inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": 6 + k,
                  "metadata": {"name": rev, "namespace": ns, "creationTimestamp": ts(when),
-                              "labels": {"app": "usage-aggregator", "controller.kubernetes.io/hash": rev.rsplit("-")[-1]},
+                              "labels": {"app": "usage-aggregator",
+                                         "controller.kubernetes.io/hash": rev.rsplit("-")[-1]},
                               "ownerReferences": [o.owner_ref("StatefulSet", "usage-aggregator", ns)]},
                  "data": {"spec": {"template": {"spec": {"containers": [{"name": "usage-aggregator",
                                                                           "image": image}]}}}}})
@@ -1052,8 +1054,8 @@ def shipment_lag() -> Incident:
                         f"state PreparingRebalance with old generation {gen} (__consumer_offsets-17) (reason: Removing "
                         f"member consumer-shipment-consumer-{i % 4 + 1}-{_hex(str(i), 8)} on LeaveGroup; client "
                         "reason: consumer poll timeout has expired.) (kafka.coordinator.group.GroupCoordinator)")
-            return (f"{_kafka_ts(t)} INFO [GroupCoordinator 1]: Stabilized group shipment-consumer generation {gen + 1} "
-                    "(__consumer_offsets-17) with 4 members (kafka.coordinator.group.GroupCoordinator)")
+            return (f"{_kafka_ts(t)} INFO [GroupCoordinator 1]: Stabilized group shipment-consumer generation "
+                    f"{gen + 1} (__consumer_offsets-17) with 4 members (kafka.coordinator.group.GroupCoordinator)")
         return L.lines(L.ticker(max(start, at - 50 * M), end, 13, line))
     inc.statefulset("kafka", "kafka", [c("kafka", "docker.io/bitnami/kafka:3.7.1", port=9092, memory_limit="4Gi",
                                          readiness_path=None, liveness_path=None)],
@@ -1077,8 +1079,9 @@ def shipment_lag() -> Incident:
                             "Consumer group shipment-consumer is lagging on shipments",
                             "Consumer group shipment-consumer lag on topic shipments is above 40000 messages for 10 "
                             "minutes.",
-                            'sum by (consumergroup, topic) (kafka_consumergroup_lag{consumergroup="shipment-consumer"}) '
-                            '> 40000')], at, ["alertname", "consumergroup"])
+                            'sum by (consumergroup, topic) '
+                            '(kafka_consumergroup_lag{consumergroup="shipment-consumer"}) > 40000')],
+                     at, ["alertname", "consumergroup"])
     inc.answer_key(
         culprit=("ConfigMap", ns, "shipment-consumer-config"),
         keywords=["max.poll.interval.ms", "30000", "max-poll-records", "rebalance"],
@@ -1115,7 +1118,8 @@ def otp_delivery_page() -> Incident:
 
     def env(retries: str, backoff: str, honor: str) -> list[dict[str, Any]]:
         return [{"name": "PROVIDER_URL", "value": "https://rest.smsgateway.example.net/v2/messages"},
-                {"name": "PROVIDER_RETRY_MAX", "value": retries}, {"name": "PROVIDER_RETRY_BACKOFF_MS", "value": backoff},
+                {"name": "PROVIDER_RETRY_MAX", "value": retries},
+                {"name": "PROVIDER_RETRY_BACKOFF_MS", "value": backoff},
                 {"name": "PROVIDER_HONOR_RETRY_AFTER", "value": honor}, key]
 
     def sms_log(pod: str, start: datetime, end: datetime) -> str:
@@ -1131,7 +1135,8 @@ def otp_delivery_page() -> Incident:
 
     wl = inc.deployment(ns, "sms-sender",
                         [Rev(22, at - 15 * 24 * H, "deploy sms-sender 1.31.0",
-                             [c("sms-sender", f"{REGISTRY}/notifications/sms-sender:1.31.0", env=env("3", "500", "true"))]),
+                             [c("sms-sender", f"{REGISTRY}/notifications/sms-sender:1.31.0",
+                                env=env("3", "500", "true"))]),
                          Rev(23, rolled, "retry OTP sends harder (SUP-4411)",
                              [c("sms-sender", f"{REGISTRY}/notifications/sms-sender:1.31.0",
                                 env=env("10", "0", "false"))])],
@@ -1206,18 +1211,18 @@ def account_api_logouts() -> Incident:
     env = [{"name": "JWKS_URL", "value": "http://auth-api.auth.svc/.well-known/jwks.json"},
            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "account-api-db", "key": "password"}}}]
     wl = inc.deployment(ns, "account-api", [Rev(19, at - 6 * 24 * H, "deploy account-api 2.11.0",
-                                                [c("account-api", f"{REGISTRY}/accounts/account-api:2.11.0", env=env)])],
+                                                [c("account-api", f"{REGISTRY}/accounts/account-api:2.11.0",
+                                                   env=env)])],
                         {19: [P(log=api_log, node=NODE[0]), P(log=skewed_log, node=NODE[1]),
                               P(log=api_log, node=NODE[2])]})
     inc.service(ns, "account-api", {"app": "account-api"})
     for i in range(4):
         labels = {"job": "node-exporter", "instance": f"{_node_ip(i)}:9100", "node": NODE[i]}
-        if i == 1:
-            def offset(t: datetime) -> float:
+
+        def offset(t: datetime, i: int = i) -> float:
+            if i == 1:
                 return -min(41.2, max(0.0, (t - drift_from).total_seconds() * 0.0023))
-        else:
-            def offset(t: datetime, i: int = i) -> float:
-                return 0.00012 * (i + 1) * (1 if int(t.timestamp() / 60) % 2 else -1)
+            return 0.00012 * (i + 1) * (1 if int(t.timestamp() / 60) % 2 else -1)
         inc.series("node_timex_offset_seconds", "gauge", "Time offset in between local system and reference clock.",
                    dict(labels), offset)
         inc.series("node_timex_sync_status", "gauge", "Is clock synchronized to a reliable server (1 = yes, 0 = no).",
@@ -1290,8 +1295,8 @@ def product_api_latency_burn() -> Incident:
                  "restartPolicy": "Never", "containers": [c("migrate", image_new, port=None, env=db_env).spec() | {
                      "command": ["alembic", "upgrade", "head"]}]}}},
              "status": {"succeeded": 1, "startTime": ts(migrated + S), "completionTime": ts(t0 + 73 * S),
-                        "conditions": [{"type": "SuccessCriteriaMet", "status": "True", "lastProbeTime": ts(t0 + 73 * S),
-                                        "lastTransitionTime": ts(t0 + 73 * S)},
+                        "conditions": [{"type": "SuccessCriteriaMet", "status": "True",
+                                        "lastProbeTime": ts(t0 + 73 * S), "lastTransitionTime": ts(t0 + 73 * S)},
                                        {"type": "Complete", "status": "True", "lastProbeTime": ts(t0 + 73 * S),
                                         "lastTransitionTime": ts(t0 + 73 * S)}]}})
     pod_name = f"{job}-{o.suffix(job, 5)}"
@@ -1345,8 +1350,9 @@ def product_api_latency_burn() -> Incident:
             out.append((t, L.postgres(t, "DETAIL", f"parameters: $1 = '{sku}'", pid=pid)))
             out.append((t, L.postgres(t, "LOG", f"duration: {ms}.{i % 1000:03d} ms  plan:\n\tQuery Text: SELECT "
                                       "product_variants.id, product_variants.sku FROM product_variants WHERE "
-                                      "product_variants.sku = $1\n\tSeq Scan on product_variants  (cost=0.00..412911.20 "
-                                      "rows=1 width=52)\n\t  Filter: ((sku)::text = $1)", pid=pid)))
+                                      "product_variants.sku = $1\n\tSeq Scan on product_variants  "
+                                      "(cost=0.00..412911.20 rows=1 width=52)\n\t  Filter: ((sku)::text = $1)",
+                                      pid=pid)))
         return L.lines(out)
     inc.statefulset("store-db", "postgres", [c("postgres", "docker.io/library/postgres:16.4", port=5432,
                                                memory_limit="8Gi", readiness_path=None, liveness_path=None)],
