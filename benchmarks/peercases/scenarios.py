@@ -51,7 +51,7 @@ def _start(name: str, seed: int, ns: str, title: str, story: str) -> Incident:
 
 
 def _ok(msg: str) -> LogFn:
-    return lambda p, s, e: L.lines(L.ticker(max(s, e - 20 * M), e, 45, lambda i, t: L.logfmt(  # noqa: E731
+    return lambda p, s, e: L.lines(L.ticker(max(s, e - 20 * M), e, 45, lambda i, t: L.logfmt(
         t, "info", msg, n=1000 + i * 7)))
 
 
@@ -910,7 +910,8 @@ def _gateway_crds(inc: Incident) -> None:
 
 def _gateway(inc: Incident, ns: str, name: str, cls: str, ok: bool = True) -> None:
     cond = ({"type": "Programmed", "status": "True", "reason": "Programmed", "message": "Address assigned"}
-            if ok else {"type": "Accepted", "status": "Unknown", "reason": "Pending", "message": "Waiting for controller"})
+            if ok else {"type": "Accepted", "status": "Unknown", "reason": "Pending",
+                        "message": "Waiting for controller"})
     inc.add({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
              "metadata": {"name": name, "namespace": ns},
              "spec": {"gatewayClassName": cls, "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]},

@@ -57,6 +57,10 @@ WANTED: tuple[Wanted, ...] = (
     Wanted("MutatingWebhookConfiguration", "admissionregistration.k8s.io"),
     Wanted("Certificate", "cert-manager.io", optional=True),
     Wanted("Challenge", "acme.cert-manager.io", optional=True),
+    Wanted("GatewayClass", "gateway.networking.k8s.io", optional=True),
+    Wanted("Gateway", "gateway.networking.k8s.io", optional=True),
+    Wanted("HTTPRoute", "gateway.networking.k8s.io", optional=True),
+    Wanted("GRPCRoute", "gateway.networking.k8s.io", optional=True),
 )
 """Everything any check reads. Optional kinds missing from discovery are not errors."""
 

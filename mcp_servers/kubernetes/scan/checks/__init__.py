@@ -14,6 +14,7 @@ from mcp_servers.kubernetes.scan.checks import (
     autoscaling,
     certificates,
     dns,
+    gateway,
     ingress,
     jobs,
     nodes,
@@ -33,7 +34,8 @@ from mcp_servers.kubernetes.scan.snapshot import Snapshot
 CheckFn = Callable[[Snapshot, datetime], list[ScanFinding]]
 
 AREAS: dict[str, ModuleType] = {
-    "pods": pods, "workloads": workloads, "services": services, "ingress": ingress, "storage": storage,
+    "pods": pods, "workloads": workloads, "services": services, "ingress": ingress, "gateway": gateway,
+    "storage": storage,
     "nodes": nodes, "autoscaling": autoscaling, "jobs": jobs, "policy": policy, "certificates": certificates,
     "webhooks": webhooks, "quota": quota, "rbac": rbac, "dns": dns, "volumes": volumes,
 }

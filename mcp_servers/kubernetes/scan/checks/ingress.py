@@ -18,17 +18,18 @@ CHECK_IDS = ("ingress.missing_backend", "ingress.missing_tls_secret", "ingress.m
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 
-def _backends(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(where, service backend) for the default backend and every rule path."""
+def _backends(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[str]]]:
+    """(where, service backend, hosts it serves) for the default backend and every rule path."""
     out = []
     default = (spec.get("defaultBackend") or {}).get("service")
     if default:
-        out.append(("default backend", default))
+        out.append(("default backend", default, []))
     for rule in spec.get("rules") or []:
         for path in (rule.get("http") or {}).get("paths") or []:
             svc = (path.get("backend") or {}).get("service")
             if svc:
-                out.append((f"{rule.get('host') or '*'}{path.get('path') or '/'}", svc))
+                out.append((f"{rule.get('host') or '*'}{path.get('path') or '/'}", svc,
+                            [str(rule["host"])] if rule.get("host") else []))
     return out
 
 
@@ -48,7 +49,7 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
     created = (ing.get("metadata") or {}).get("creationTimestamp")
     out = []
     if snap.has("Service") and snap.in_scope(ns):
-        for where, backend in _backends(spec):
+        for where, backend, hosts in _backends(spec):
             name = str(backend.get("name") or "")
             svc = snap.get("Service", ns, name)
             port = backend.get("port") or {}
@@ -62,7 +63,7 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
             out.append(ScanFinding(
                 check="ingress.missing_backend", severity="critical", object=subject, reason=reason,
                 message=f"{subject}: {where} routes to {name}:{port_text}, but {problem}",
-                details={"service": name, "port": port_text, "path": where},
+                details={"service": name, "port": port_text, "path": where, "hosts": hosts},
                 evidence=[f"{where} -> service {name} port {port_text}"], since=created))
     if snap.has("Secret") and snap.in_scope(ns):
         for tls in spec.get("tls") or []:

@@ -1,6 +1,11 @@
 """Disruption and network policies that bite: PDBs allowing no disruption, NetworkPolicies that
 select no pod, and egress policies that leave their pods without DNS.
 
+A PDB whose selector matches no pod of its namespace (`pdb.selects_nothing`) protects nothing: the
+disruption controller reports `expectedPods` 0 and every eviction of the pods it was meant to guard
+is allowed, so a drain can take them all down at once. It is read from the selector against the
+pods, not from status alone (a fresh PDB has no status yet), and only where the namespace has pods.
+
 A PDB with `status.disruptionsAllowed` 0 while it expects pods blocks every drain and node upgrade;
 the finding says whether that is by configuration (maxUnavailable 0, minAvailable = replicas) or
 because pods are unhealthy. When one of its pods still runs on a cordoned node, a drain is under way
@@ -22,7 +27,8 @@ from mcp_servers.kubernetes.scan.checks.base import label_match, name_of, ns_of,
 from mcp_servers.kubernetes.scan.model import ScanFinding
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
-CHECK_IDS = ("pdb.no_disruptions", "pdb.blocks_drain", "netpol.selects_nothing", "netpol.blocks_dns")
+CHECK_IDS = ("pdb.no_disruptions", "pdb.blocks_drain", "pdb.selects_nothing", "netpol.selects_nothing",
+             "netpol.blocks_dns")
 DNS_PORT = 53
 DNS_PORT_NAMES = frozenset({"dns", "dns-tcp", "dns-udp", "domain"})
 
@@ -58,6 +64,42 @@ def _pdb(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | None:
         reason="DisruptionsNotAllowed",
         message=f"{subject}: allows no disruption ({cause}); node drains and upgrades will block",
         details=details, evidence=evidence)
+
+
+def selector_text(selector: dict[str, Any]) -> str:
+    """A label selector as kubectl writes it: `app=web,tier in (a,b)`."""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or []:
+        values = ",".join(str(v) for v in expr.get("values") or [])
+        op = str(expr.get("operator") or "")
+        parts.append(f"{expr.get('key')} {op.lower()} ({values})" if values else
+                     f"{'!' if op == 'DoesNotExist' else ''}{expr.get('key')}")
+    return ",".join(parts)
+
+
+def _pdb_selects_nothing(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | None:
+    ns = ns_of(pdb)
+    selector = (pdb.get("spec") or {}).get("selector")
+    live = [p for p in snap.pods_in(ns) if not pod_is_terminal(p)]
+    if not selector or not snap.has("Pod") or not snap.in_scope(ns) or not live:
+        return None
+    if any(label_match(selector, (p.get("metadata") or {}).get("labels")) for p in live):
+        return None
+    subject = ref(pdb, "PodDisruptionBudget")
+    text = selector_text(selector)
+    keys = sorted((selector.get("matchLabels") or {}).keys())
+    nearby = sorted({f"{k}={v}" for p in live for k, v in ((p.get("metadata") or {}).get("labels") or {}).items()
+                     if k in keys})
+    owners = sorted({str(o) for o in (snap.owner_of(p) for p in live) if o})
+    hint = f"; pods in {ns} carry {', '.join(nearby[:4])}" if nearby else ""
+    return ScanFinding(
+        check="pdb.selects_nothing", severity="warning", object=subject, reason="NoPodsSelected",
+        message=f"{subject}: selector {text} matches no pod, so it protects nothing and evictions (drains, "
+                f"upgrades) may take every pod down at once{hint}",
+        details={"selector": text, "labels_in_namespace": nearby[:8], "workloads_in_namespace": owners[:5]},
+        evidence=[f"0 of {len(live)} pods in {ns} match {text}",
+                  f"expectedPods {int((pdb.get('status') or {}).get('expectedPods') or 0)}"],
+        since=(pdb.get("metadata") or {}).get("creationTimestamp"))
 
 
 def _on_cordoned_nodes(snap: Snapshot, pdb: dict[str, Any]) -> list[tuple[str, str]]:
@@ -147,5 +189,6 @@ def _netpols(snap: Snapshot) -> list[ScanFinding]:
 
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     out = [f for f in (_pdb(snap, p) for p in snap.items("PodDisruptionBudget")) if f]
+    out.extend(f for f in (_pdb_selects_nothing(snap, p) for p in snap.items("PodDisruptionBudget")) if f)
     out.extend(_netpols(snap))
     return out

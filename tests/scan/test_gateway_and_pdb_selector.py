@@ -1,0 +1,113 @@
+"""Gateway API references that dangle, and PodDisruptionBudgets that select no pod.
+
+Shapes as the Gateway API defines them (gateway.networking.k8s.io/v1: `gatewayClassName`,
+`parentRefs`, `backendRefs`, route `status.parents[].conditions` with ResolvedRefs=False reason
+BackendNotFound as Envoy Gateway writes it) and as the disruption controller reports a PDB whose
+selector matches nothing (expectedPods 0). Each problem once, its healthy twin silent, and absence
+claimed only for kinds the snapshot listed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp_servers.kubernetes.scan import ALL_CHECK_IDS, ScanResult, Snapshot, resolve_checks, scan
+from mcp_servers.kubernetes.scan.snapshot import WANTED
+from tests.scan.objects import NOW, meta, pod, service, ts
+
+G = "gateway.networking.k8s.io/v1"
+LISTED = {"Pod", "Event", "Service", "Gateway", "GatewayClass", "HTTPRoute", "GRPCRoute", "PodDisruptionBudget"}
+
+
+def run(objects: list[dict[str, Any]], area: str, listed: set[str] = LISTED) -> ScanResult:
+    return scan(Snapshot.from_objects(objects, listed=listed), NOW, [area])
+
+
+def gateway_class(name: str = "envoy") -> dict[str, Any]:
+    return {"apiVersion": G, "kind": "GatewayClass", "metadata": {"name": name},
+            "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}}
+
+
+def gateway(name: str = "public", cls: str = "envoy", ns: str = "shop") -> dict[str, Any]:
+    return {"apiVersion": G, "kind": "Gateway", "metadata": meta(name, ns),
+            "spec": {"gatewayClassName": cls, "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]}}
+
+
+def route(parent: str = "public", backend: str = "web", status: list[dict[str, Any]] | None = None,
+          kind: str = "HTTPRoute") -> dict[str, Any]:
+    return {"apiVersion": G, "kind": kind, "metadata": meta("web-route"),
+            "spec": {"parentRefs": [{"name": parent}], "hostnames": ["shop.example.com"],
+                     "rules": [{"backendRefs": [{"name": backend, "port": 80}]}]},
+            "status": {"parents": status or []}}
+
+
+def healthy() -> list[dict[str, Any]]:
+    return [gateway_class(), gateway(), service("web"), pod("web-1")]
+
+
+def test_the_gateway_kinds_are_read_and_their_checks_selectable() -> None:
+    kinds = {(w.kind, w.group) for w in WANTED if w.optional}
+    assert {("Gateway", "gateway.networking.k8s.io"), ("HTTPRoute", "gateway.networking.k8s.io"),
+            ("GatewayClass", "gateway.networking.k8s.io"), ("GRPCRoute", "gateway.networking.k8s.io")} <= kinds
+    assert resolve_checks(["gateway"]) == {"gateway.missing_class", "gateway.not_accepted", "route.missing_gateway",
+                                           "route.missing_backend", "route.not_accepted"}
+    assert "pdb.selects_nothing" in ALL_CHECK_IDS
+
+
+def test_a_healthy_route_says_nothing() -> None:
+    assert run([*healthy(), route()], "gateway").findings == []
+
+
+def test_a_gateway_whose_class_does_not_exist() -> None:
+    objs = [gateway_class(), gateway(cls="envoy-public"), service("web")]
+    [f] = run(objs, "gateway").findings
+    assert (f.check, f.severity, str(f.object)) == ("gateway.missing_class", "critical", "Gateway shop/public")
+    assert f.details["gateway_class"] == "envoy-public" and f.details["known"] == ["envoy"]
+    assert "GatewayClass envoy-public does not exist" in f.message
+    # Not listed (RBAC, or no Gateway API installed): no claim of absence.
+    assert run(objs, "gateway", LISTED - {"GatewayClass"}).findings == []
+
+
+def test_a_route_to_a_missing_gateway_and_a_missing_backend() -> None:
+    [f] = run([*healthy(), route(parent="internal")], "gateway").findings
+    assert (f.check, str(f.object), f.reason) == ("route.missing_gateway", "HTTPRoute shop/web-route",
+                                                  "GatewayNotFound")
+    assert f.details["gateway"] == "internal" and f.details["hosts"] == ["shop.example.com"]
+    resolved = [{"parentRef": {"name": "public"}, "conditions": [
+        {"type": "Accepted", "status": "True", "reason": "Accepted", "lastTransitionTime": ts(20)},
+        {"type": "ResolvedRefs", "status": "False", "reason": "BackendNotFound",
+         "message": "Failed to process route rule 0 backendRef 0: service shop/web-v2 not found.",
+         "lastTransitionTime": ts(20)}]}]
+    [g] = run([*healthy(), route(backend="web-v2", status=resolved, kind="GRPCRoute")], "gateway").findings
+    assert (g.check, str(g.object)) == ("route.missing_backend", "GRPCRoute shop/web-route")
+    assert g.details["service"] == "web-v2" and "Service shop/web-v2:80, which does not exist" in g.message
+    assert any("BackendNotFound" in e for e in g.evidence)  # the controller's own words, quoted
+
+
+def test_a_controller_condition_alone_is_reported_in_its_words() -> None:
+    refused = [{"parentRef": {"name": "public"}, "conditions": [
+        {"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners",
+         "message": "No listeners included by this parent ref allowed this attachment.",
+         "lastTransitionTime": ts(5)}]}]
+    [f] = run([*healthy(), route(status=refused)], "gateway").findings
+    assert (f.check, f.reason) == ("route.not_accepted", "NotAllowedByListeners")
+    assert "No listeners included by this parent ref allowed this attachment" in f.message
+
+
+def pdb(selector: dict[str, str], expected: int = 0) -> dict[str, Any]:
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta("web-pdb"),
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": selector}},
+            "status": {"expectedPods": expected, "currentHealthy": expected, "desiredHealthy": min(expected, 1),
+                       "disruptionsAllowed": max(expected - 1, 0)}}
+
+
+def test_a_pdb_selecting_no_pod_protects_nothing() -> None:
+    pods = [pod("web-1", labels={"app": "web"}), pod("web-2", labels={"app": "web"})]
+    [f] = run([*pods, pdb({"app": "web-v2"})], "policy").findings
+    assert (f.check, str(f.object), f.reason) == ("pdb.selects_nothing", "PodDisruptionBudget shop/web-pdb",
+                                                  "NoPodsSelected")
+    assert f.details["selector"] == "app=web-v2" and f.details["labels_in_namespace"] == ["app=web"]
+    assert "matches no pod" in f.message and "app=web" in f.message
+    assert run([*pods, pdb({"app": "web"}, expected=2)], "policy").findings == []
+    # An empty namespace has nothing to protect yet: no finding.
+    assert run([pdb({"app": "web-v2"})], "policy").findings == []
