@@ -20,7 +20,7 @@ DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 
 def _backends(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[str]]]:
     """(where, service backend, hosts it serves) for the default backend and every rule path."""
-    out = []
+    out: list[tuple[str, dict[str, Any], list[str]]] = []
     default = (spec.get("defaultBackend") or {}).get("service")
     if default:
         out.append(("default backend", default, []))
@@ -49,7 +49,7 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
     created = (ing.get("metadata") or {}).get("creationTimestamp")
     out = []
     if snap.has("Service") and snap.in_scope(ns):
-        for where, backend, hosts in _backends(spec):
+        for where, backend, served in _backends(spec):
             name = str(backend.get("name") or "")
             svc = snap.get("Service", ns, name)
             port = backend.get("port") or {}
@@ -63,7 +63,7 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
             out.append(ScanFinding(
                 check="ingress.missing_backend", severity="critical", object=subject, reason=reason,
                 message=f"{subject}: {where} routes to {name}:{port_text}, but {problem}",
-                details={"service": name, "port": port_text, "path": where, "hosts": hosts},
+                details={"service": name, "port": port_text, "path": where, "hosts": served},
                 evidence=[f"{where} -> service {name} port {port_text}"], since=created))
     if snap.has("Secret") and snap.in_scope(ns):
         for tls in spec.get("tls") or []:
