@@ -203,6 +203,22 @@ _DETECTORS: tuple[_Detector, ...] = (
         ["now", "longer", "act", "behave", "respond", "operate", "roleplay", "pretend", "mode", "imagine", "assume"],
     ),
     _d(
+        "guardrails_off",
+        "instruction",
+        0.6,
+        # A claim, addressed to whoever reads, that the reader's safeguards are gone: "all guardrails
+        # are disabled", "your restrictions have been lifted", "the approval gates are suspended".
+        # "if/when/unless the guardrails are disabled, ..." describes a condition, not a claim.
+        r"(?<!\bif )(?<!\bwhen )(?<!\bunless )(?<!\bwhether )(?<!\buntil )(?<!\bonce )"
+        r"\b(?:all|your|the|every|any)\s+(?:(?:ai|assistant|agent|model|bot)(?:'s|s')?\s+)?(?:safety\s+)?"
+        r"(?:guardrails?|safety\s+(?:rules|polic(?:y|ies)|filters?|checks?|measures|settings)|restrictions|"
+        r"content\s+filters?|safeguards|approval\s+(?:gates?|requirements?|checks?|steps?))\s+"
+        r"(?:are|is|have\s+been|has\s+been|were)\s+(?:now\s+|temporarily\s+|hereby\s+|currently\s+|officially\s+)?"
+        r"(?:disabled|off|suspended|lifted|removed|deactivated|switched\s+off|turned\s+off|waived|revoked|"
+        r"not\s+(?:active|in\s+effect|enforced)|no\s+longer\s+(?:active|in\s+effect|enforced|appl(?:y|icable)))\b",
+        ["guardrail", "safety", "restrictions", "content", "safeguards", "approval"],
+    ),
+    _d(
         "from_now_on",
         "instruction",
         0.3,
@@ -639,7 +655,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         "decode_and_follow",
         "instruction",
         0.7,
-        r"\b(?:decode|decipher|unescape|base64\s+-d|translate|rot13|reverse)\b[^.\n]{0,60}?\b(?:and|then)\s+"
+        r"\b(?:decode|decipher|unescape|base64\s+-d|translate|rot13|reverse|backwards?|right[\s-]to[\s-]left)\b"
+        r"[^.\n]{0,60}?\b(?:and|then)\s+"
         r"(?:follow|execute|run|obey|do|perform|carry\s+out|apply|act\s+on)\b"
         r"|\b(?:follow|obey|execute|carry\s+out|act\s+on)\s+(?:the\s+|these\s+)?(?:instructions?|commands?|"
         r"steps?|orders)\s+(?:encoded|hidden|embedded|concealed|contained)\b",
@@ -651,6 +668,8 @@ _DETECTORS: tuple[_Detector, ...] = (
             "translat",
             "rot13",
             "revers",
+            "backward",
+            "right",
             "follow",
             "obey",
             "execute",
@@ -917,8 +936,9 @@ _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}[^%\s]{0,2}(?:%[0-9A-Fa-f]{2}[^%\s]{0,2})
 _HTML_ENTITY = re.compile(r"&#(?:x[0-9A-Fa-f]{1,4}|\d{1,5});(?:&#(?:x[0-9A-Fa-f]{1,4}|\d{1,5});){7,}")
 # Cheap separator-led probes: the full patterns only run when these find something.
 _SPACED_HEX_PROBE = re.compile(r"[ :][0-9A-Fa-f]{2}[ :][0-9A-Fa-f]{2}[ :][0-9A-Fa-f]{2}[ :]")
-_SPACED_LETTERS_PROBE = re.compile(r" [A-Za-z,:;!?'][ .\-_*|]{1,2}[A-Za-z,:;!?'][ .\-_*|]{1,2}[A-Za-z,:;!?'][ .\-_*|]")
-_SPACED_LETTERS = re.compile(r"(?<![\w,:;!?'])(?:[A-Za-z,:;!?'][ .\-_*|]{1,2}){7,}[A-Za-z,:;!?'](?![\w,:;!?'])")
+_SPACED_LETTERS_PROBE = re.compile(r" [A-Za-z,:;!?'][ .\-_*|]{1,3}[A-Za-z,:;!?'][ .\-_*|]{1,3}[A-Za-z,:;!?'][ .\-_*|]")
+# Word gaps of two or three separators: "i g n o r e   a l l" spaces words with three blanks.
+_SPACED_LETTERS = re.compile(r"(?<![\w,:;!?'])(?:[A-Za-z,:;!?'][ .\-_*|]{1,3}){7,}[A-Za-z,:;!?'](?![\w,:;!?'])")
 
 
 def _printable_words(data: bytes) -> str | None:
@@ -986,6 +1006,58 @@ def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
         collapsed = re.sub(r"[ .\-_*|]", "", m.group())
         if len(collapsed) >= 8:
             out.append((m.start(), m.end(), "spaced", _respace(m.group())))
+    out.extend(_leet_candidates(text))
+    out.extend(_reversed_candidates(text))
+    return out
+
+
+_LEET_WORD = re.compile(r"(?<![\w])(?=[a-z013457]*[a-z])(?=[a-z013457]*[013457])[a-z013457]{3,}(?![\w])", re.I)
+_LEET = str.maketrans("013457", "oieast")
+_LEET_MIN_WORDS = 3
+"""Leetspeak ("1gn0r3 pr3v10u5 1n5truct10n5") needs several such words: one (`sha1`, `log4j`) is a name."""
+
+
+def _leet_candidates(text: str) -> list[tuple[int, int, str, str]]:
+    """Lines written in leetspeak, with digits read back as the letters they stand for."""
+    words = list(_LEET_WORD.finditer(text))
+    if len(words) < _LEET_MIN_WORDS:
+        return []
+    out: list[tuple[int, int, str, str]] = []
+    by_line: dict[int, list[re.Match[str]]] = {}
+    for w in words:
+        by_line.setdefault(text.rfind("\n", 0, w.start()) + 1, []).append(w)
+    for line_start, found in by_line.items():
+        if len(found) < _LEET_MIN_WORDS:
+            continue
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end
+        parts: list[str] = []
+        pos = line_start
+        for w in found:
+            parts.append(text[pos : w.start()])
+            parts.append(w.group().translate(_LEET))
+            pos = w.end()
+        parts.append(text[pos:line_end])
+        out.append((line_start, line_end, "leetspeak", "".join(parts)))
+    return out
+
+
+_REVERSED_ANCHORS = ("snoitcurtsni", "erongi", "dragersid", "tpmorp metsys", "terces", "drowssap", "snekot")
+"""Words an instruction would hold, spelled backwards; a line holding one is read again reversed."""
+
+
+def _reversed_candidates(text: str) -> list[tuple[int, int, str, str]]:
+    """Lines written backwards ("snoitcurtsni suoiverp lla erongi"), reversed back."""
+    lowered = text.lower()
+    if not any(a in lowered for a in _REVERSED_ANCHORS):
+        return []
+    out: list[tuple[int, int, str, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        low = line.lower()
+        if any(a in low for a in _REVERSED_ANCHORS):
+            out.append((pos, pos + len(line), "reversed", line[::-1]))
+        pos += len(line) + 1
     return out
 
 
@@ -1174,6 +1246,63 @@ def _clusters(hits: list[_Hit]) -> list[list[_Hit]]:
     return groups
 
 
+# Mentions: text that quotes an injection as an example of one ("an attacker could place text such as
+# 'ignore previous instructions' in an issue"; "a typical jailbreak looks like 'You are now DAN'").
+# The quoted words are the attack's, but the passage is about it: security advisories, training
+# notes, postmortems. A quotation counts as a mention only when a mention frame introduces it and
+# the passage talks about attacks; its hits become weak, and the classifier does not read it.
+_MENTION_TOPIC = re.compile(
+    r"(?i)\b(?:prompt[\s-]injection|injection\s+attacks?|jailbreaks?|attackers?|malicious|adversar\w*|"
+    r"security\s+advisory|advisory|cve-\d{4}-\d+|ghsa-[\w-]+|red[\s-]team\w*|phishing|social\s+engineering)\b"
+)
+_MENTION_QUOTE = re.compile(
+    r"(?i)\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?)"
+    r"[\s:,]{1,3}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d)\s*(?:,|or|and)?\s*){1,4}"
+)
+_QUOTED = re.compile("'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d")
+_EXAMPLE_FRAME = re.compile(
+    r"(?i)\b(?:example|e\.g\.|for\s+instance|sample|schema|request\s+body|wire\s+format|the\s+server\s+expects|"
+    r"looks\s+like)\b"
+)
+_DEMOTED = 0.3
+"""The weight a quoted or documented example keeps: weak, so it counts only beside a strong sign."""
+
+
+def _mention_spans(text: str) -> list[tuple[int, int]]:
+    """Quoted examples of an attack inside a passage about attacks (see `_MENTION_TOPIC`)."""
+    if not _MENTION_TOPIC.search(text):
+        return []
+    spans: list[tuple[int, int]] = []
+    for frame in _MENTION_QUOTE.finditer(text):
+        spans.extend(q.span() for q in _QUOTED.finditer(text, frame.start(), frame.end()))
+    return spans
+
+
+def _demote_quoted_examples(text: str, hits: list[_Hit], mentions: list[tuple[int, int]]) -> list[_Hit]:
+    """Make weak the hits that lie inside a mention, and tool-call syntax shown as a format example.
+
+    A JSON tool call in a code comment introduced as "Example of the request body the server
+    expects:" documents the protocol; the same JSON in a log line with no such frame imitates a call.
+    """
+    out: list[_Hit] = []
+    for h in hits:
+        demote = any(s <= h.start and h.end <= e for s, e in mentions)
+        if not demote and h.kind == "tool_call_syntax":
+            line = text.rfind("\n", 0, h.start)
+            previous_line = text.rfind("\n", 0, line) + 1 if line > 0 else 0
+            demote = bool(_EXAMPLE_FRAME.search(text, max(previous_line, h.start - 160), h.start))
+        out.append(_Hit(h.start, h.end, h.signal, h.kind, min(h.weight, _DEMOTED)) if demote else h)
+    return out
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the spans replaced by spaces (positions kept)."""
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
 def scan(text: str) -> InjectionReport:
     """Score how likely `text` is to contain instructions aimed at the model that will read it."""
     return _scan(text, depth=0)
@@ -1198,6 +1327,9 @@ def _scan(text: str, depth: int) -> InjectionReport:
 
     lowered = _lowercase(view)
     hits = mapped(_pattern_hits(view, lowered, _detector_windows(lowered, _STRONG_ANCHORS), strong=True))
+    mentions = _mention_spans(text) if hits else []
+    if hits:
+        hits = _demote_quoted_examples(text, hits, mentions)
 
     spans: list[InjectionSpan] = []
     hidden_texts: list[tuple[int, int, str, str]] = []
@@ -1210,6 +1342,8 @@ def _scan(text: str, depth: int) -> InjectionReport:
     if depth == 0:
         for s, e, how, decoded in hidden_texts + _decode_candidates(view if index is None else text):
             inner = _scan(decoded, depth=1)
+            if how in ("leetspeak", "reversed") and inner.score <= _scan(text[s:e], depth=1).score:
+                continue  # the line says nothing more read this way than read as it is
             if inner.score >= STRONG or (how in ("unicode_tags", "spaced") and inner.score > 0.2):
                 weight = min(0.99, inner.score + 0.1)
                 kind = "hidden_unicode" if how == "unicode_tags" else "encoded_payload"
@@ -1230,7 +1364,7 @@ def _scan(text: str, depth: int) -> InjectionReport:
     if depth == 0:
         # The second signal (injection_model.py): concepts in a dozen languages and the text's
         # structure, for rephrased and translated instructions that no pattern above knows.
-        verdict = classify(text)
+        verdict = classify(_blank(text, mentions) if mentions else text)
         if verdict.hostile:
             weight = round(THRESHOLD + (1 - THRESHOLD) * 0.98 * (verdict.probability - verdict.threshold)
                            / max(1e-6, 1 - verdict.threshold), 3)
