@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from guardrails.approval import PendingApprovalStore
@@ -77,33 +78,24 @@ def list_command(config: ConfigOption = None) -> None:
                       f"    {row['summary']}", markup=False, highlight=False, soft_wrap=True)
 
 
+EXIT_CODES: dict[str, int] = {"not_found": 2, "decided": 1, "not_approver": 1, "self_approval": 1}
+"""Each refused decision (agent/server/decisions.py, `Refusal`) as this command's exit status: 2 for an id
+that names nothing (a usage error), 1 for a rule that refused."""
+
+
 def _decide(request_id: str, approved: bool, as_name: str | None, note: str, config: Path | None) -> None:
-    from guardrails.action import Risk
+    from agent.server.decisions import DecisionRefused, decide
     from guardrails.policy import Policy
 
     store, policy = _store_and_policy(config)
     assert isinstance(policy, Policy)
-    row = store.get(request_id)
-    if row is None:
-        err.print(f"[red]error[/red] no approval request {request_id!r}; see `vigil approvals list`", highlight=False)
-        raise typer.Exit(2)
-    if row["status"] != "pending":
-        err.print(f"[red]error[/red] {request_id} is already {row['status']}", highlight=False)
-        raise typer.Exit(1)
     who = _who(as_name)
-    risk = Risk(int(row["risk"]))
-    limit = policy.approval.self_approval_risk
-    if approved and who == row["requester"] and risk > limit:
-        err.print(f"[red]refused[/red] {who!r} requested {request_id} (risk {risk.name.lower()}); the policy lets a "
-                  f"requester approve its own actions only up to {policy.approval.self_approval_max}. Another "
-                  "person must approve it.", highlight=False)
-        raise typer.Exit(1)
-    if approved and not policy.approval.may_approve(who):
-        err.print(f"[red]refused[/red] {who!r} is not among the policy's approvers", highlight=False)
-        raise typer.Exit(1)
-    if not store.resolve(request_id, who, approved, CHANNEL, note):
-        err.print(f"[red]error[/red] {request_id} expired or was decided meanwhile", highlight=False)
-        raise typer.Exit(1)
+    try:
+        row = decide(store, policy.approval, request_id, who, approved, CHANNEL, note)
+    except DecisionRefused as exc:
+        label = "error" if exc.reason in ("not_found", "decided") else "refused"
+        err.print(f"[red]{label}[/red] {escape(exc.detail)}", highlight=False)
+        raise typer.Exit(EXIT_CODES[exc.reason]) from None
     verb = "approved" if approved else "denied"
     console.print(f"{verb} {request_id} as {who}: {row['summary']}", highlight=False, markup=False)
     if approved:

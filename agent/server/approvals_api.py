@@ -17,11 +17,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from agent.server.bodies import Refused, parse_json, read_body, validate
+from agent.server.decisions import DecisionRefused, Refusal
+from agent.server.decisions import decide as decide_request
 from agent.server.service import FrontDoor
 from agent.server.settings import read_env
 from agent.server.signatures import verify_http_auth
 
 CHANNEL = "http api"
+ANSWERS: dict[Refusal, tuple[int, str]] = {
+    Refusal.NOT_FOUND: (404, "not_found"), Refusal.DECIDED: (409, "decided"),
+    Refusal.NOT_APPROVER: (403, "forbidden"), Refusal.SELF_APPROVAL: (403, "forbidden")}
+"""Each refused decision (agent/server/decisions.py) as this API answers it."""
 
 
 class Decision(BaseModel):
@@ -67,13 +73,12 @@ async def decide(request: Request) -> JSONResponse:
         body = await read_body(request, door.settings.max_body_bytes)
         decision = validate(Decision, parse_json(body))
         approved = verb == "approve"
-        problem = door.approval_problem(decision.approver, request_id)
-        if problem == "no such approval request":
-            raise Refused(404, "not_found", f"no approval request {request_id!r}")
-        if problem is not None:
-            raise Refused(403, "forbidden", problem)
-        if not door.approvals.resolve(request_id, decision.approver, approved, CHANNEL, decision.note):
-            raise Refused(409, "decided", f"{request_id} was already decided or has expired")
+        try:
+            decide_request(door.approvals, door.policy.approval, request_id, decision.approver, approved, CHANNEL,
+                           decision.note)
+        except DecisionRefused as exc:
+            status, error = ANSWERS[exc.reason]
+            raise Refused(status, error, exc.detail) from exc
     except Refused as refused:
         door.count("approvals", refused.error)
         return refused.response()

@@ -24,11 +24,24 @@ def completion_payload(proposal: StoredProposal) -> dict[str, Any]:
     return {"incident": proposal.incident.model_dump(mode="json"), "reply": {}, "request_id": proposal.request_id}
 
 
+COMPLETION_DEDUPE_SECONDS = 86400.0
+"""A request is decided once and lives at most the policy's approval timeout, so a day covers every
+second ask (a retried CLI call, a Slack click racing the HTTP API); serve's incident window
+(`serve.dedupe_window_seconds`) is about repeated alerts and does not apply here."""
+
+
+def completion_key(request_id: str) -> str:
+    return f"propose:{request_id}"
+
+
 def enqueue_completion(queue: JobQueue, proposal: StoredProposal, max_attempts: int = 4) -> Enqueued:
-    """Queue the job that opens the pull request; one job per request however often it is asked."""
-    return queue.enqueue(PROPOSE, f"propose:{proposal.request_id}", completion_payload(proposal),
+    """Queue the job that opens the pull request; one job per request however often it is asked.
+
+    The only way a `propose` job is queued: `vigil serve` after a Slack click or an HTTP decision
+    (FrontDoor.proposal_decided) and `vigil approvals approve` (carry_out) both call it."""
+    return queue.enqueue(PROPOSE, completion_key(proposal.request_id), completion_payload(proposal),
                          source=proposal.incident.source, max_attempts=max_attempts,
-                         dedupe_window_seconds=86400.0)
+                         dedupe_window_seconds=COMPLETION_DEDUPE_SECONDS)
 
 
 def filed_by_serve(proposal: StoredProposal) -> bool:

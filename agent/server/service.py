@@ -36,10 +36,10 @@ from agent.server import chart
 from agent.server.blocks import escape
 from agent.server.delivery import DeliveryError, SlackThread, post_pagerduty_note
 from agent.server.metrics import Metrics
-from agent.server.proposals import PROPOSE
+from agent.server.proposals import PROPOSE, enqueue_completion
 from agent.server.settings import ServeSettings, read_env
 from agent.telemetry import tracer
-from guardrails.action import Actor, Risk
+from guardrails.action import Actor
 from guardrails.approval import ApprovalRequest, Approver, DeferredApprover, PendingApprovalStore, StoreApprover
 from guardrails.pipeline import Pipeline, default_policy_path
 from guardrails.policy import Policy, load_policy
@@ -278,8 +278,9 @@ class FrontDoor:
             proposal = read_proposal(self.approvals, request_id)
         except ProposalError:
             return None
-        enqueued = await self.submit(proposal.incident, kind=PROPOSE, dedupe_key=f"propose:{request_id}",
-                                     extra={"request_id": request_id})
+        enqueued = await self.queue.run(enqueue_completion, self.queue.sync, proposal, self.settings.max_attempts)
+        if self.settings.workers > 0:
+            self.pool.wake()
         return enqueued.job_id
 
     async def _run_proposal(self, job: Job, ctx: JobContext) -> dict[str, Any]:
@@ -407,20 +408,6 @@ class FrontDoor:
             return SlackThread(self.slack, slack["channel"], slack.get("thread_ts"))
         if self.settings.slack.report_channel:
             return SlackThread(self.slack, self.settings.slack.report_channel, None)
-        return None
-
-    def may_approve(self, actor_name: str) -> bool:
-        return self.policy.approval.may_approve(actor_name)
-
-    def approval_problem(self, actor: str, request_id: str) -> str | None:
-        """Why `actor` may not decide this request (Slack button, HTTP API), or None when they may."""
-        if not self.may_approve(actor):
-            return f"{actor} is not among the approvers the policy allows (approval.approvers)"
-        row = self.approvals.get(request_id)
-        if row is None:
-            return "no such approval request"
-        if int(row["risk"]) >= int(self.policy.approval.distinct_risk) and row["requester"] == actor:
-            return f"a {Risk(int(row['risk'])).name.lower()}-risk action needs an approver other than its requester"
         return None
 
     async def aclose(self) -> None:

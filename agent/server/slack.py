@@ -34,6 +34,8 @@ from agent.incident import IncidentError, from_text
 from agent.queue import ReplayError
 from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION, decided_blocks, escape
 from agent.server.bodies import Refused, read_body
+from agent.server.decisions import DecisionRefused
+from agent.server.decisions import decide as decide_request
 from agent.server.service import FOLLOWUP, FrontDoor
 from agent.server.signatures import slack_problem
 from agent.server.slack_requests import BlockActions, EventCallback, SlashCommand, read_slack_request
@@ -100,11 +102,10 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         container = click.container
         channel = (click.channel.id if click.channel else None) or (container.channel_id if container else None) or ""
         request_id = str(action.get("value") or "")
-        problem = door.approval_problem(actor, request_id)
-        if problem is None and not door.approvals.resolve(request_id, actor, approved, "slack"):
-            problem = "this request was already decided or has expired"
-        if problem is not None:
-            await client.chat_postEphemeral(channel=channel, user=user, text=f"Not recorded: {problem}.")
+        try:
+            decide_request(door.approvals, door.policy.approval, request_id, actor, approved, "slack")
+        except DecisionRefused as exc:
+            await client.chat_postEphemeral(channel=channel, user=user, text=f"Not recorded: {exc.detail}")
             return
         await door.proposal_decided(request_id, approved)  # an approved fix: its pull request opens in a job
         message_ts = (click.message.ts if click.message else None) or (container.message_ts if container else None)

@@ -245,8 +245,9 @@ def slack_cases(rng: random.Random, seeded: Seeded) -> Iterator[Case]:
 
 def bad_auth(rng: random.Random) -> str | bytes | None:
     good = f"Bearer {API_TOKEN}"
-    return rng.choice([None, "", "Bearer", "Bearer x", good[:-1], good + "x", good.upper(), "bearer  " + API_TOKEN + "é",
-                       ("Bearer " + "é" * 10).encode("latin-1"), "Bearer " + API_TOKEN + "\u2028",
+    return rng.choice([None, "", "Bearer", "Bearer x", good[:-1], good + "x", good.upper(),
+                       "bearer  " + API_TOKEN + "é", ("Bearer " + "é" * 10).encode("latin-1"),
+                       "Bearer " + API_TOKEN + "\u2028",
                        "Basic " + API_TOKEN, "Token " + API_TOKEN, "Bearer " + "A" * 8000, b"Bearer \xff\xfe",
                        f"Bearer {AM_TOKEN}"])
 
@@ -258,7 +259,8 @@ def api_cases(rng: random.Random, seeded: Seeded) -> Iterator[Case]:
         kind = rng.randrange(8)
         request_id = rng.choice([seeded.pending_medium, seeded.pending_high_alice])
         verb = rng.choice(["approve", "deny"])
-        method, path, body, headers = "POST", f"/approvals/{request_id}/{verb}", json.dumps(decision).encode(), dict(good)
+        method, path, headers = "POST", f"/approvals/{request_id}/{verb}", dict(good)
+        body = json.dumps(decision).encode()
         if kind == 0:  # a bad token, on any route
             auth = bad_auth(rng)
             headers = {"content-type": "application/json", **({"authorization": auth} if auth is not None else {})}
@@ -267,7 +269,8 @@ def api_cases(rng: random.Random, seeded: Seeded) -> Iterator[Case]:
         elif kind == 1:  # an id that is no request: unknown, decided, a path trick
             path = f"/approvals/{rng.choice(['apr_doesnotexist', seeded.decided, *PATH_TRICKS])}/{verb}"
         elif kind == 2:  # a verb that is not one
-            path = f"/approvals/{request_id}/{rng.choice(['', 'APPROVE', 'approve ', 'delete', '..', 'approve/x', '%00'])}"
+            wrong = rng.choice(["", "APPROVE", "approve ", "delete", "..", "approve/x", "%00"])
+            path = f"/approvals/{request_id}/{wrong}"
         elif kind == 3:  # a method the route does not take
             method = rng.choice(["GET", "PUT", "DELETE", "PATCH"])
             if rng.random() < 0.3:

@@ -99,7 +99,8 @@ class Case:
 
 
 GARBAGE = [b"", b"{", b"}", b"null", b"1", b'"x"', b"\xff\xfe", b"[" * 5000 + b"]" * 5000,
-           b'{"a":' * 3000 + b"1" + b"}" * 3000, b"{" + b'"k":1,' * 50_000 + b'"z":1}', b"NaN", b'{"jsonrpc": Infinity}']
+           b'{"a":' * 3000 + b"1" + b"}" * 3000, b"{" + b'"k":1,' * 50_000 + b'"z":1}', b"NaN",
+           b'{"jsonrpc": Infinity}']
 IDS: list[Any] = [10**30, -(10**30), 2**63, 1.5, 1e308, None, {"a": 1}, [1], True, "", "x" * 100_000, "\u0000"]
 PARAMS: list[Any] = [[1], "x", 1, None, {"name": 1}, {"name": "prom_alerts", "arguments": "x"},
                      {"name": "prom_query", "arguments": {"query": 1}}, {"name": "../../etc/passwd"},
@@ -143,7 +144,8 @@ def cases(rng: random.Random, session: str) -> Iterator[Case]:
         elif kind == 5:  # session and content negotiation
             field, value = rng.choice([("mcp-session-id", "bogus"), ("mcp-session-id", "x" * 4000),
                                        ("mcp-session-id", ""), ("accept", "text/html"), ("accept", "application/json"),
-                                       ("content-type", "text/plain"), ("content-type", "application/x-www-form-urlencoded"),
+                                       ("content-type", "text/plain"),
+                                       ("content-type", "application/x-www-form-urlencoded"),
                                        ("mcp-protocol-version", "1999-01-01"), ("mcp-protocol-version", "x" * 300)])
             headers[field] = value
             if value == "":
@@ -153,7 +155,8 @@ def cases(rng: random.Random, session: str) -> Iterator[Case]:
             if method in ("GET", "DELETE") or rng.random() < 0.5:
                 headers["mcp-session-id"] = rng.choice(["bogus", "0" * 32])
         else:  # past the size limit
-            body = json.dumps(rpc("tools/call", {"name": "prom_query", "arguments": {"query": "x" * 5_000_000}})).encode()
+            huge = {"name": "prom_query", "arguments": {"query": "x" * 5_000_000}}
+            body = json.dumps(rpc("tools/call", huge)).encode()
         yield Case(method, body, headers)
 
 
