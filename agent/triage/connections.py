@@ -54,7 +54,6 @@ CHECK_CLIENTS = {
 _SCALED = re.compile(r"to (\d+) from (\d+)|(\d+) -> (\d+)|from (\d+) to (\d+)", re.I)
 _POOL_WORDS = re.compile(r"pool|max.?(?:conn|client|connection)s?|connections?.?(?:limit|max)|replicas|parallelism|"
                          r"concurren|workers?\b|threads?\b", re.I)
-_NUMBERS = re.compile(r"(\d+)\D+?(\d+)\s*$")
 
 
 @dataclass
@@ -76,6 +75,8 @@ class Exhaustion:
     client: dict[str, Any] | None = None
     """The culprit's Datastore client entry (its replicas and pool size)."""
     metrics_id: str | None = None
+    at_limit: bool = False
+    """The datastore's gauges show it holding (nearly) all the connections it allows."""
 
     @property
     def engine(self) -> str:
@@ -131,7 +132,7 @@ async def read_datastores(facts: Facts, call: Callable[..., Awaitable[Any]],
         facts.metrics.append((outcome.data, outcome.evidence_id))
 
 
-def _connection_metrics(facts: Facts, service: Ref) -> tuple[str, str | None]:
+def _connection_metrics(facts: Facts, service: Ref) -> tuple[str, str | None, bool]:
     """`97 of 100 connections in use` from the exporters' gauges of one datastore, or ""."""
     held: float | None = None
     allowed: float | None = None
@@ -151,11 +152,12 @@ def _connection_metrics(facts: Facts, service: Ref) -> tuple[str, str | None]:
                 continue
             evidence = evidence_id
     if held is None and allowed is None:
-        return "", None
+        return "", None, False
     if held is None:
-        return f"{allowed:g} connections allowed", evidence
-    return (f"{held:g} of {allowed:g} in use" if allowed is not None
-            else f"{held:g} connections in use"), evidence
+        return f"{allowed:g} connections allowed", evidence, False
+    if allowed is None:
+        return f"{held:g} connections in use", evidence, False
+    return f"{held:g} of {allowed:g} in use", evidence, held >= 0.9 * allowed
 
 
 def _raises(change: dict[str, Any]) -> bool:
@@ -179,9 +181,10 @@ def _raises(change: dict[str, Any]) -> bool:
             line = str(line)
             if not _POOL_WORDS.search(line):
                 continue
-            numbers = _NUMBERS.search(line)
-            if numbers is None or int(numbers.group(2)) > int(numbers.group(1)):
-                return True
+            numbers = [int(n) for n in re.findall(r"(?<![\w.])\d+(?![\w.])", line.split("->", 1)[0])[-1:]
+                       + re.findall(r"(?<![\w.])\d+(?![\w.])", line.split("->", 1)[-1])[:1]] if "->" in line else []
+            if len(numbers) < 2 or numbers[1] > numbers[0]:
+                return True  # a pool or replica setting raised (or set, its old value unknown)
     return False
 
 
@@ -203,27 +206,42 @@ def _client_change(client: dict[str, Any], facts: Facts) -> dict[str, Any] | Non
 
 
 def exhaustions(facts: Facts) -> list[Exhaustion]:
-    """Each datastore of the subject that refuses connections at its limit, with the client change behind it."""
+    """The datastore of each topology that refuses connections at its limit, with the client change behind it.
+
+    Of the datastores the failing calls may go to, the one with the most direct evidence is taken: its
+    own logs refusing connections, then its gauges at the limit, then a connection limit in its
+    configuration, then the topology's order (configured first, then the best-named)."""
     out: list[Exhaustion] = []
     victims = [log for log in facts.logs if limited(log)]
     if not victims:
         return out
     for data, topology_id in facts.topologies:
         subject_pods = {str(p.get("name")) for p in data.get("pods") or [] if isinstance(p, dict)}
-        for store in data.get("datastores") or []:
-            if not isinstance(store, dict) or any(e.service == Ref.of(store.get("service")) for e in out):
+        candidates: list[tuple[int, int, Exhaustion]] = []
+        for index, store in enumerate(s for s in data.get("datastores") or [] if isinstance(s, dict)):
+            service = Ref.of(store.get("service"))
+            if service is None or any(e.service == service for e in out):
                 continue
             pods = {str(p) for p in store.get("pods") or []}
             own = next((log for log in victims if log.pod in pods), None)
             clients = [log for log in victims if log.pod not in pods]
             hosts = {h.lower().split(":")[0].split(".")[0] for log in clients for h in log.hosts}
-            service = Ref.of(store.get("service"))
-            named = service is not None and service.name in hosts
-            first = store is next((s for s in data.get("datastores") or [] if isinstance(s, dict)), None)
-            if own is None and not named and not (first and any(log.pod in subject_pods for log in clients)):
+            subject_fails = index < MAX_STORES and any(log.pod in subject_pods for log in clients)
+            if own is None and service.name not in hosts and not subject_fails:
                 continue  # neither its own logs nor the subject's failing calls point here
-            out.append(_explain(Exhaustion(store, topology_id, own, clients), facts, data))
+            found = _explain(Exhaustion(store, topology_id, own, clients), facts, data)
+            candidates.append((_evidence(found, service.name in hosts), -index, found))
+        if candidates:
+            out.append(max(candidates, key=lambda c: (c[0], c[1]))[2])
     return out
+
+
+def _evidence(found: Exhaustion, named: bool) -> int:
+    """How directly the evidence puts this datastore at its limit (see `exhaustions`)."""
+    score = 8 if found.said is not None else 0
+    score += 4 if named else 0
+    score += 2 if found.at_limit else 0
+    return score + (1 if found.limit_configmap is not None else 0)
 
 
 def _explain(found: Exhaustion, facts: Facts, data: dict[str, Any]) -> Exhaustion:
@@ -236,7 +254,7 @@ def _explain(found: Exhaustion, facts: Facts, data: dict[str, Any]) -> Exhaustio
         cm = Ref.of(setting.get("configmap"))
         found.limit.append(f"{setting.get('setting')}={setting.get('value')}" + (f" in {cm.name}" if cm else ""))
         found.limit_configmap = cm
-    metrics, found.metrics_id = _connection_metrics(facts, found.service)
+    metrics, found.metrics_id, found.at_limit = _connection_metrics(facts, found.service)
     if metrics:
         found.limit.append(metrics)
     changed = [(c, _client_change(c, facts)) for c in found.store.get("clients") or [] if isinstance(c, dict)]
