@@ -133,7 +133,8 @@ def _evicted(snap: Snapshot, pod: dict[str, Any]) -> PodProblem:
 _SCHED_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"unbound (?:immediate )?PersistentVolumeClaims", "unbound_pvc"),
     (r"didn't match Pod's node affinity(?:/selector)?", "node_affinity"),
-    (r"didn't match pod (?:anti-)?affinity rules", "pod_affinity"),
+    (r"didn't match pod anti-affinity rules", "pod_anti_affinity"),
+    (r"didn't match pod affinity rules", "pod_affinity"),
     (r"too many pods", "too_many_pods"),
     (r"volume node affinity conflict", "volume_node_affinity"),
 )
@@ -177,12 +178,45 @@ def _pending(snap: Snapshot, pod: dict[str, Any], now: datetime) -> PodProblem |
         details["requests"] = requests
     if spec.get("nodeSelector"):
         details["node_selector"] = dict(spec["nodeSelector"])
+    if details.get("pod_anti_affinity"):
+        topology = _required_anti_affinity(spec)
+        if topology:
+            details["anti_affinity_topology"] = topology
     reason = "FailedScheduling" if events else str((scheduled or {}).get("reason") or "Pending")
     evidence = [quote(e) for e in events[-2:]] or ([clip(message)] if message else [])
     key = ",".join(details.get("insufficient", [])) or ("pvc" if missing_pvcs else "") or ",".join(
         k for k in details if k not in ("requests", "node_selector"))
     since = first_seen(events) or created
     return PodProblem("pod.pending", "critical", reason, "", key, details, evidence, since, last_seen(events) or since)
+
+
+def _required_anti_affinity(spec: dict[str, Any]) -> list[str]:
+    """The topology keys of the pod's required anti-affinity terms: one such pod per node (hostname) or zone."""
+    terms = (((spec.get("affinity") or {}).get("podAntiAffinity") or {})
+             .get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+    return sorted({str(t.get("topologyKey")) for t in terms if t.get("topologyKey")})
+
+
+EXIT_MEANINGS = {126: "the command was found but could not be executed (permission, not a binary)",
+                 127: "the shell could not find the command (a typo, or a binary missing from the image)"}
+"""Exit codes POSIX shells reserve: they say the container's command itself is wrong, so the
+finding names that command."""
+
+_RUNTIME_WRAPS = ("unable to start container process:", "starting container process caused:",
+                  "runc create failed:", "OCI runtime create failed:", "OCI runtime exec failed:")
+"""How runc and containerd wrap the real error, outermost last; what follows the innermost is the cause."""
+
+
+def runtime_cause(message: str) -> str:
+    """A container runtime's error without its wrapping: what follows runc's innermost prefix
+    (`exec: "/app/start.sh": stat /app/start.sh: no such file or directory`), the message itself otherwise."""
+    text = message.strip()
+    cut = max((text.rfind(w) + len(w) for w in _RUNTIME_WRAPS if w in text), default=0)
+    return text[cut:].strip().removesuffix(": unknown").strip() or text
+
+
+def _command_of(container: dict[str, Any]) -> str:
+    return " ".join(str(x) for x in [*(container.get("command") or []), *(container.get("args") or [])])
 
 
 def _pod_requests(pod: dict[str, Any]) -> dict[str, str]:
@@ -204,7 +238,7 @@ def _terminated_details(term: dict[str, Any]) -> dict[str, Any]:
     if term.get("signal"):
         out["signal"] = term["signal"]
     if term.get("message"):
-        out["termination_message"] = clip(term["message"], 160)
+        out["termination_message"] = clip(runtime_cause(str(term["message"])), 160)
     if term.get("finishedAt"):
         out["last_finished"] = term["finishedAt"]
     return out
@@ -225,6 +259,8 @@ def _init_problems(snap: Snapshot, pod: dict[str, Any]) -> list[PodProblem]:
         source = failed_term or last
         details: dict[str, Any] = {"container": name, "init": True, "restarts": int(cs.get("restartCount") or 0)}
         details.update(_terminated_details(source) if source else {})
+        if details.get("exit_code") in EXIT_MEANINGS:
+            details["command"] = clip(_command_of(_spec_container(pod, name, init=True)), 160)
         if waiting.get("message"):
             details["waiting_message"] = clip(waiting["message"], 160)
         evidence = [clip(f"init container {name}: {waiting.get('reason') or 'terminated'} "
@@ -288,7 +324,7 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
             source = waiting or term_now or {}
             events = _pod_events(snap, pod, ("Failed",))
             details = {"container": name, "restarts": restarts, **_terminated_details(last or term_now or {})}
-            details["error"] = clip(source.get("message") or "", 160)
+            details["error"] = clip(runtime_cause(str(source.get("message") or "")), 160)
             out.append(PodProblem("pod.start_error", "critical", str(source.get("reason")), name,
                                   str(details["error"])[:40], details,
                                   [clip(source.get("message") or "")] + [quote(e) for e in events[-1:]],
@@ -317,10 +353,12 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
                                             and (pod.get("spec") or {}).get("restartPolicy", "Always") == "Always"):
             source = last or term_now or {}
             details = {"container": name, "restarts": restarts, **_terminated_details(source)}
+            if details.get("exit_code") in EXIT_MEANINGS:
+                details["command"] = clip(_command_of(spec), 160)
             events = _pod_events(snap, pod, ("BackOff",))
             liveness = _liveness_failures(snap, pod)
             if liveness:
-                details["probe_failure"] = clip(liveness[-1].message, 160)
+                details.update(_probe_failure(liveness, spec))
             tail = f"last exit {source.get('reason') or 'Error'} code {source.get('exitCode')}" if source else ""
             evidence = [clip(f"container {name} {reason or 'terminated'}; {tail}, {restarts} restarts")]
             if source.get("message"):
@@ -346,7 +384,7 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
                 details = {"container": name, "restarts": restarts, **_terminated_details(last)}
                 liveness = _liveness_failures(snap, pod)
                 if liveness:
-                    details["probe_failure"] = clip(liveness[-1].message, 160)
+                    details.update(_probe_failure(liveness, spec))
                 out.append(PodProblem(
                     "pod.restarting", "warning", str(last.get("reason") or "Error"), name,
                     f"{last.get('reason')}:{last.get('exitCode')}", details,
@@ -354,6 +392,18 @@ def _container_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> l
                           f"{last.get('exitCode')} at {last.get('finishedAt')}")]
                     + ([clip(f"termination message: {last['message']}")] if last.get("message") else []),
                     parse_ts(last.get("startedAt")), finished))
+    return out
+
+
+def _probe_failure(failures: list[Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """The probe that killed the container: the kubelet's `Liveness probe failed: <why>` (rather than its
+    `Killing` notice, which says only that it happened) and the probe as the spec defines it."""
+    said = [e for e in failures if e.reason == "Unhealthy"] or failures
+    which = "startupProbe" if said[-1].message.lower().startswith("startup") else "livenessProbe"
+    out: dict[str, Any] = {"probe_failure": clip(said[-1].message, 160)}
+    probe, _ = _probe_text(spec.get(which))
+    if probe:
+        out["probe"] = probe
     return out
 
 
@@ -502,8 +552,15 @@ def _summary(check: str, reason: str, d: dict[str, Any]) -> str:
         return f"OOMKilled{c}, {lim}, {d.get('restarts', 0)} restarts"
     if check in ("pod.crashloop", "pod.restarting", "pod.init_failed"):
         msg = f": {d['termination_message']}" if d.get("termination_message") else ""
+        if d.get("exit_code") in EXIT_MEANINGS:
+            msg += f"; exit {d['exit_code']}: {EXIT_MEANINGS[d['exit_code']]}"
+            msg += f"; its command: {d['command']}" if d.get("command") else ""
+        if d.get("last_reason") == "Completed" and d.get("exit_code") == 0 and check == "pod.crashloop":
+            msg += ("; the process exits 0 (Completed) and restartPolicy Always starts it again: a run-once "
+                    "program under a long-running controller (a Job or CronJob fits), or a main process that returns")
         if d.get("probe_failure"):
-            msg += f"; killed after {d['probe_failure']}"
+            probe = f" (its probe: {d['probe']})" if d.get("probe") else ""
+            msg += f"; killed after {d['probe_failure']}{probe}"
         kind = "init container" if d.get("init") else "container"
         return (f"{reason} ({kind} {d.get('container')} last exit {d.get('last_reason') or 'Error'} code "
                 f"{d.get('exit_code')}, {d.get('restarts', 0)} restarts){msg}")
@@ -515,6 +572,11 @@ def _summary(check: str, reason: str, d: dict[str, Any]) -> str:
             why.append("untolerated taints " + ", ".join(d["taints"]))
         if d.get("pvc"):
             why.append("PVC " + ", ".join(d["pvc"]))
+        if d.get("pod_anti_affinity"):
+            keys = ", ".join(d.get("anti_affinity_topology") or [])
+            why.append("pod anti-affinity" + (f" (required, topologyKey {keys}: at most one such pod per "
+                                              f"{'node' if keys == 'kubernetes.io/hostname' else 'topology domain'})"
+                                              if keys else ""))
         for k in ("node_affinity", "pod_affinity", "too_many_pods", "volume_node_affinity", "unbound_pvc"):
             if d.get(k) and not (k == "unbound_pvc" and d.get("pvc")):
                 why.append(k.replace("_", " "))
