@@ -1,4 +1,8 @@
-"""`vigil investigate`: a question or an alert file in, a report out (rich, Markdown or JSON)."""
+"""`vigil investigate`: a question or an alert file in, a report out (rich, Markdown or JSON).
+
+`--propose` then proposes the report's fix as a pull request through `vigil gitops from-report`, the
+one CLI path to agent/gitops/from_report.py: asked at this terminal, `--yes` to approve in advance,
+`--pending` to file it for another person (`vigil approvals approve ID`)."""
 
 from __future__ import annotations
 
@@ -102,6 +106,14 @@ def investigate(
     at: Annotated[str | None, typer.Option(
         help="When the incident started: RFC 3339 or relative like -2h (to now; with --bundle, to its "
              "incident time). Every query window counts from it.")] = None,
+    propose: Annotated[bool, typer.Option(
+        "--propose", help="Then propose the report's fix as a pull request (as `vigil gitops from-report` does; "
+                          "the config's gitops: section names the repository).")] = False,
+    pending: Annotated[bool, typer.Option(
+        help="With --propose: file the fix for another person to approve (`vigil approvals approve ID`) "
+             "instead of asking here.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --propose: approve the fix in advance (recorded "
+                                                          "as such).")] = False,
 ) -> None:
     """Investigate a question or an alert and print the report."""
     from agent.incident import IncidentError, from_text
@@ -117,6 +129,13 @@ def investigate(
     if not (question or alert or bundle):
         err.print("[red]error[/red] give a question or --alert FILE (or --bundle DIR, which may carry its own)")
         raise typer.Exit(2)
+    if (pending or yes) and not propose:
+        err.print("[red]error[/red] --pending and --yes decide a proposed fix: add --propose")
+        raise typer.Exit(2)
+    if propose and fmt == "json":
+        err.print("[red]error[/red] --propose prints the diff and the outcome after the report, which would not "
+                  "be JSON: write the report with --format json, then `vigil gitops from-report FILE`")
+        raise typer.Exit(2)
     labels = {}
     for item in label:
         key, sep, value = item.partition("=")
@@ -130,6 +149,8 @@ def investigate(
     if bundle is not None:
         report = _investigate_bundle(bundle, question, alert, labels, at, cfg, actor, progress)
         print_report(report, fmt)  # type: ignore[arg-type]
+        if propose:
+            propose_fix(report, config, pending=pending, yes=yes)
         return
     try:
         incident = incident_from_file(alert) if alert else from_text(question or "", labels)
@@ -142,6 +163,22 @@ def investigate(
         incident.labels.update(labels)
     report = asyncio.run(investigate_incident(incident, cfg, actor=actor, progress=progress))
     print_report(report, fmt)  # type: ignore[arg-type]
+    if propose:
+        propose_fix(report, config, pending=pending, yes=yes)
+
+
+def propose_fix(report: Report, config: Path | None, *, pending: bool, yes: bool) -> None:
+    """`--propose`: hand the report to `vigil gitops from-report` itself (through a scratch file, as a
+    person would), so the approver, the pending request, the output and the exit status are that
+    command's. A report without a remediation exits 1 there, saying so."""
+    import tempfile
+
+    from agent.cli.gitops import from_report_command
+
+    with tempfile.TemporaryDirectory(prefix="vigil-report-") as work:
+        path = Path(work) / "report.json"
+        path.write_text(report.to_json(), encoding="utf-8")
+        from_report_command(path, pending=pending, yes=yes, approver=None, config=config)
 
 
 def _investigate_bundle(path: Path, question: str | None, alert: Path | None, labels: dict[str, str],
