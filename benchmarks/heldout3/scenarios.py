@@ -247,7 +247,8 @@ def search_indexer_replicas_missing() -> Incident:
     at = datetime(2026, 11, 10, 9, 41, tzinfo=UTC)
     scaled = at - 16 * M
     inc = Incident("search-indexer-replicas-missing", title="search-indexer stuck at 3 of 6 replicas",
-                   story=search_indexer_replicas_missing.__doc__ or "", at=at, seed=302, namespaces=("discovery",))
+                   story=search_indexer_replicas_missing.__doc__ or "", at=at, seed=302,
+                   namespaces=("discovery", "ci"))
     for i, node in enumerate(inc.cluster.nodes):
         node["metadata"]["labels"]["eks.amazonaws.com/nodegroup"] = "general-v2" if i == 3 else "general"
         node["status"]["capacity"]["pods"] = node["status"]["allocatable"]["pods"] = "110" if i == 3 else "58"
@@ -289,6 +290,14 @@ def search_indexer_replicas_missing() -> Incident:
                    "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for "
                    f'sandbox "{sandbox}": plugin type="aws-cni" name="aws-cni" failed (add): add cmd: failed to '
                    "assign an IP address to container", h.created + 3 * S, inc.captured - 20 * S, count=61)
+    # CI runners pinned to the new node group hold the rest of the node's 56 IPs.
+    daemons = {"kube-proxy", "aws-node", "node-exporter"}
+    used = sum(1 for h in inc.cluster.pods if h.node == NODE[3] and h.workload not in daemons and h not in stuck)
+    inc.deployment("ci", "runner-pool",
+                   [Rev(6, at - 40 * H, "scale runner-pool onto general-v2",
+                        [c("runner", f"{REGISTRY}/ci/gitlab-runner-helper:17.5.1", port=None, memory_limit="512Mi")],
+                        pod_spec={"nodeSelector": {"eks.amazonaws.com/nodegroup": "general-v2"}})],
+                   {6: [P(node=NODE[3], memory_mi=70) for _ in range(56 - used)]})
     rs = inc.find("ReplicaSet", "discovery", wl.rs[14])
     inc.cluster.add_event(rs, "SuccessfulCreate", f"Created pod: {stuck[0].name}", scaled, scaled + S, count=3,
                           component="replicaset-controller")
@@ -1131,6 +1140,9 @@ def otp_delivery_page() -> Incident:
 
     def sms_log(pod: str, start: datetime, end: datetime) -> str:
         def line(i: int, t: datetime) -> str:
+            if t < rolled + 9 * M:
+                return _zap(t, "info", "otp/send.go:74", "OTP sent", status=202, attempts=1,
+                            request_id=L.uuidish(pod, i))
             if i % 5 == 4:
                 return _zap(t, "error", "otp/send.go:61", "OTP send failed", attempts=10,
                             error="provider: 429 Too Many Requests: rate limit exceeded for account (100 req/s)",
@@ -1204,14 +1216,17 @@ def account_api_logouts() -> Incident:
     inc.secret(ns, "account-api-db", {"password": inc.canary("password", "accounts-db")})
 
     def api_log(pod: str, start: datetime, end: datetime, skewed: bool = False) -> str:
+        """On the slow node the runtime's timestamps and the app's own both run 41 s behind."""
+        lag = 41 * S if skewed else 0 * S
+
         def line(i: int, t: datetime) -> str:
             if skewed and i % 3:
-                return _zap(t - 41 * S, "warn", "authn/middleware.go:54", "rejecting bearer token",
+                return _zap(t - lag, "warn", "authn/middleware.go:54", "rejecting bearer token",
                             error="token has invalid claims: token used before issued", path="/v1/account/me",
                             kid="2026-11-30")
-            return _zap(t, "info", "httpserver/log.go:41", "request", method="GET", path="/v1/account/me", status=200,
-                        duration_ms=12 + i % 9)
-        return L.lines(L.ticker(max(start, at - 60 * M), end, 4, line))
+            return _zap(t - lag, "info", "httpserver/log.go:41", "request", method="GET", path="/v1/account/me",
+                        status=200, duration_ms=12 + i % 9)
+        return L.lines((t - lag, text) for t, text in L.ticker(max(start, at - 60 * M), end, 4, line))
 
     def skewed_log(pod: str, start: datetime, end: datetime) -> str:
         return api_log(pod, start, end, skewed=True)
