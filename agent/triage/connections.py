@@ -43,11 +43,8 @@ MAX_METRICS = {"pg_settings_max_connections": "PostgreSQL", "mysql_global_variab
 connections held and allowed; MongoDB's `mongodb_connections` carries both under `state`."""
 
 CHECK_CLIENTS = {
-    "PostgreSQL": "SELECT usename, application_name, client_addr, count(*) FROM pg_stat_activity GROUP BY 1, 2, 3",
-    "MySQL": "SELECT user, host, count(*) FROM information_schema.processlist GROUP BY 1, 2",
-    "Redis": "CLIENT LIST (group by addr and name)",
-    "MongoDB": "db.currentOp(true) grouped by client, and db.serverStatus().connections",
-    "PgBouncer": "SHOW CLIENTS and SHOW POOLS on the admin console",
+    "PostgreSQL": "pg_stat_activity grouped by application_name, client_addr", "MySQL": "SHOW PROCESSLIST",
+    "Redis": "CLIENT LIST", "MongoDB": "db.currentOp() and serverStatus().connections", "PgBouncer": "SHOW CLIENTS",
 }
 """How to see who holds the connections, for each engine: the honest next step when no change explains it."""
 
@@ -167,7 +164,7 @@ def _raises(change: dict[str, Any]) -> bool:
     if kind == "created":
         return True
     if kind == "scale":
-        if re.search(r"scaled? down", text, re.I):
+        if re.search(r"scaled? down|below target", text, re.I):
             return False
         found = _SCALED.search(text)
         if found:
@@ -291,11 +288,12 @@ def finding(found: Exhaustion) -> tuple[Ref, dict[str, Any]]:
                                           "name": found.culprit.name},
                                "reason": "ConnectionLimitReached", "message": message, "evidence": evidence,
                                "details": details}
-    listed = ", ".join(f"{Ref.of(c.get('workload'))}" + (f" x{c.get('replicas')}" if c.get("replicas") else "")
+    listed = ", ".join(f"{(Ref.of(c.get('workload')) or service).name}"
+                       + (f" x{c.get('replicas')}" if c.get("replicas") else "")
                        + (f" ({c.get('pool')})" if c.get("pool") else "") for c in clients[:5]) or "none found"
-    message = (f"{service} ({engine}) is at its connection limit ({limit}): {db_said}{victim_said}. No change in "
-               "the window explains which client took the connections: unknown. Check who holds them "
-               f"({CHECK_CLIENTS.get(engine, 'the server list of clients')}) and the pools of its clients ({listed})")
+    message = (f"{service.name} ({engine}) is at its connection limit ({limit}): {db_said}{victim_said}. Which "
+               f"client took the connections is unknown (no change explains it): check "
+               f"{CHECK_CLIENTS.get(engine, 'the server list of clients')} and its clients' pools ({listed})")
     ref = found.limit_configmap or found.workload or service
     return ref, {"check": "connections.exhausted", "severity": "warning",
                  "object": {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
