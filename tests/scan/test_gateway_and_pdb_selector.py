@@ -111,3 +111,41 @@ def test_a_pdb_selecting_no_pod_protects_nothing() -> None:
     assert run([*pods, pdb({"app": "web"}, expected=2)], "policy").findings == []
     # An empty namespace has nothing to protect yet: no finding.
     assert run([pdb({"app": "web-v2"})], "policy").findings == []
+
+
+# ---- StatefulSet serviceName, and what the kubelet does under node pressure ----------------------
+
+
+def statefulset(service_name: str, ready: int = 3) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": meta("zk"),
+            "spec": {"replicas": 3, "serviceName": service_name, "selector": {"matchLabels": {"app": "zk"}}},
+            "status": {"replicas": 3, "readyReplicas": ready}}
+
+
+def test_a_statefulset_whose_governing_service_does_not_exist() -> None:
+    listed = {"StatefulSet", "Service", "Pod"}
+    [f] = [f for f in run([statefulset("zk-headless", ready=0), service("zk")], "workloads", listed).findings
+           if f.check == "workload.missing_service"]
+    assert (str(f.object), f.severity, f.details["service"]) == ("StatefulSet shop/zk", "critical", "zk-headless")
+    assert "zk-0.zk-headless.shop.svc" in f.message
+    # All replicas ready: still said, as information; present Service or unlisted kind: silent.
+    [g] = [f for f in run([statefulset("zk-headless"), service("zk")], "workloads", listed).findings]
+    assert g.severity == "info"
+    assert run([statefulset("zk"), service("zk")], "workloads", listed).findings == []
+    assert run([statefulset("zk-headless")], "workloads", {"StatefulSet"}).findings == []
+
+
+def test_node_pressure_says_what_the_kubelet_reclaims_and_whom_it_evicted() -> None:
+    from tests.scan.objects import event, node
+
+    n = node("node-2", pressure="DiskPressure")
+    evicted = pod("web-9")
+    evicted["spec"]["nodeName"] = "node-2"
+    evicted["status"].update(phase="Failed", reason="Evicted",
+                             message="The node was low on resource: ephemeral-storage.")
+    ev = event("Node", "node-2", "EvictionThresholdMet", "Attempting to reclaim ephemeral-storage", ns="", count=4)
+    [f] = run([n, evicted, ev], "nodes", {"Node", "Pod", "Event"}).findings
+    assert (f.check, f.reason) == ("node.pressure", "DiskPressure")
+    assert f.details["reclaiming"] == ["ephemeral-storage"] and f.details["evicted_pods"] == ["web-9"]
+    assert "reclaiming ephemeral-storage; 1 pod(s) evicted" in f.message
+    assert any("EvictionThresholdMet" in e for e in f.evidence)

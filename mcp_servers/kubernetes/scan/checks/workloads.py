@@ -6,6 +6,12 @@ Progressing condition's reason, ProgressDeadlineExceeded); `workload.failed_crea
 FailedCreate events of ReplicaSets, StatefulSets, DaemonSets and Jobs: quota exceeded, admission
 webhook denied, pod security refused, service account missing. The pods' own findings say why the
 replicas are not ready; these say which workload suffers, and the events say what blocks creation.
+
+`workload.missing_service` says a StatefulSet's `spec.serviceName` names a Service that does not
+exist: that (headless) Service is what gives each pod its stable DNS name
+(`web-0.SERVICE.NS.svc`), so peers that find each other by those names (a quorum, a replica set)
+cannot, while the pods themselves may run. Critical when replicas are not ready; info while all are
+(a set whose members never look each other up does not need the names).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from mcp_servers.kubernetes.scan.checks.base import (
 from mcp_servers.kubernetes.scan.model import ScanFinding, Severity
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
-CHECK_IDS = ("workload.unavailable", "workload.rollout_stuck", "workload.failed_create")
+CHECK_IDS = ("workload.unavailable", "workload.rollout_stuck", "workload.failed_create", "workload.missing_service")
 
 
 def _wanted_ready(obj: dict[str, Any]) -> tuple[int, int]:
@@ -121,6 +127,23 @@ def _failed_create(snap: Snapshot) -> list[ScanFinding]:
     return out
 
 
+def _missing_service(snap: Snapshot, sts: dict[str, Any]) -> ScanFinding | None:
+    ns = ns_of(sts)
+    service = str((sts.get("spec") or {}).get("serviceName") or "")
+    if not service or not snap.has("Service") or not snap.in_scope(ns) or snap.get("Service", ns, service):
+        return None
+    want, ready = _wanted_ready(sts)
+    subject = ref(sts, "StatefulSet")
+    return ScanFinding(
+        check="workload.missing_service", severity="critical" if ready < want else "info", object=subject,
+        owner=subject, reason="ServiceNotFound",
+        message=f"{subject}: serviceName {service} names a Service that does not exist, so its pods' DNS names "
+                f"({name_of(sts)}-0.{service}.{ns}.svc) do not resolve ({ready}/{want} replicas ready)",
+        details={"service": service, "desired": want, "ready": ready},
+        evidence=[f"spec.serviceName: {service}; no Service {ns}/{service}"],
+        since=(sts.get("metadata") or {}).get("creationTimestamp"))
+
+
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     out: list[ScanFinding] = []
     for kind in ("Deployment", "StatefulSet", "DaemonSet"):
@@ -132,4 +155,5 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
             if unavailable:
                 out.append(unavailable)
     out.extend(_failed_create(snap))
+    out.extend(f for f in (_missing_service(snap, s) for s in snap.items("StatefulSet")) if f)
     return out
