@@ -16,8 +16,9 @@ from agent.triage.facts import Facts, LogEvidence, Ref
 from agent.triage.subject import workload_of_pod
 
 FAILING_CALLS = frozenset({"connection_timeout", "connection_refused", "unavailable", "upstream_reset",
-                           "no_route", "db_error"})
-"""How a call that a policy drops (a timeout) or rejects (a refusal) reads in the caller's logs."""
+                           "no_route", "db_error", "connection_limit"})
+"""How a call that a policy drops (a timeout) or rejects (a refusal) reads in the caller's logs; a pool that
+cannot open connections through the policy says it is exhausted (HikariCP's "Connection is not available")."""
 
 
 @dataclass

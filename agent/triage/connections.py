@@ -32,6 +32,12 @@ WEIGHT = 0.9
 """Cause weight of the client whose change exhausted the connections (and of the datastore when none did):
 above a configured limit (agent.triage.limits.STRONG), which is reached but is not what changed."""
 
+SERVER_WORDS = re.compile(r"too many (?:clients|connections|open connections)|connection slots are reserved|"
+                          r"max(?:imum)? number of clients|no more connections allowed|max_client_conn|\b1040\b|"
+                          r"\b53300\b|ER_CON_COUNT_ERROR|max_user_connections", re.I)
+"""The datastore's own refusal, as its clients print it; a pool that gets no connection ("Connection is not
+available", "pool exhausted") may as well be too small itself, which a configured limit (limits.py) names."""
+
 WINDOW_BEFORE = timedelta(hours=6)
 MAX_STORES = 2
 
@@ -74,6 +80,11 @@ class Exhaustion:
     metrics_id: str | None = None
     at_limit: bool = False
     """The datastore's gauges show it holding (nearly) all the connections it allows."""
+
+    @property
+    def refused_by_server(self) -> bool:
+        """Whether the datastore itself is shown at its limit: its logs, its gauges, or its words in a client's."""
+        return self.said is not None or self.at_limit or any(SERVER_WORDS.search(said_line(v)) for v in self.victims)
 
     @property
     def engine(self) -> str:
@@ -227,6 +238,8 @@ def exhaustions(facts: Facts) -> list[Exhaustion]:
             if own is None and service.name not in hosts and not subject_fails:
                 continue  # neither its own logs nor the subject's failing calls point here
             found = _explain(Exhaustion(store, topology_id, own, clients), facts, data)
+            if found.culprit is None and not found.refused_by_server:
+                continue  # only a client's pool is empty: its own pool size may be the limit (agent.triage.limits)
             candidates.append((_evidence(found, service.name in hosts), -index, found))
         if candidates:
             out.append(max(candidates, key=lambda c: (c[0], c[1]))[2])

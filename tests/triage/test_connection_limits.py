@@ -18,6 +18,8 @@ from agent.triage.connections import _raises
 from agent.triage.facts import Facts, LogEvidence, log_evidence
 from mcp_servers.common.logfacts import extract
 from mcp_servers.kubernetes.topology import build_topology
+from tests.triage.test_config_limits import facts_for as limit_facts
+from tests.triage.test_config_limits import objects as limit_objects
 
 AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 NS = "orders"
@@ -169,3 +171,22 @@ def test_only_changes_that_add_connections_count() -> None:
     assert _raises({"type": "config", "diff": ["data.application.yaml: maximum-pool-size: 10 -> 40"]})
     assert not _raises({"type": "rollout", "diff": ["app image app:1.2.0 -> app:1.3.0"]})
     assert _raises({"type": "created", "object": {"kind": "CronJob", "name": "nightly-export"}, "summary": "x"})
+
+
+def test_a_pool_that_only_waits_blames_no_datastore_without_its_refusal_or_a_change() -> None:
+    """HikariCP's "Connection is not available" alone says the client's own pool is empty: with neither the
+    datastore's refusal (logs, its words, its gauges) nor a client change, no datastore is blamed."""
+    candidates = rank(subject(), facts_for(cluster(), [], db_logs=False))
+    assert all(c.check != "connections.exhausted" for c in candidates)
+
+
+def test_the_clients_own_small_pool_stays_the_suspect_under_the_connection_limit_class() -> None:
+    pool = "spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 4\n"
+    objs = limit_objects("users-db", "application.yaml", pool, {"DB_HOST": "users-db.identity.svc"}, 5432)
+    objs["Deployment"][0]["spec"]["template"]["spec"]["volumes"] = [
+        {"name": "config", "configMap": {"name": "users-db-config"}}]
+    line = ("java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed "
+            "out after 30000ms.")
+    [top, *_] = rank(subject_of(from_text("login returns 500 in namespace identity")),
+                     limit_facts(objs, line, "connection_limit"))
+    assert top.check == "config.limit" and "maximum-pool-size 4" in top.cause
