@@ -16,6 +16,7 @@ no change explains it, the datastore is named with what to check to find out (an
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -119,22 +120,22 @@ async def read_datastores(facts: Facts, call: Callable[..., Awaitable[Any]],
         return
     read = {log.pod for log in facts.logs}
     stores = [s for s in facts.topologies[0][0].get("datastores") or [] if isinstance(s, dict)][:MAX_STORES]
-    namespaces: list[str] = []
-    for store in stores:
-        service = Ref.of(store.get("service"))
-        if service is None:
-            continue
-        if service.namespace and service.namespace not in namespaces:
-            namespaces.append(service.namespace)
+    pairs = [(s, r) for s, r in ((s, Ref.of(s.get("service"))) for s in stores) if r is not None]
+    services = [r for _, r in pairs]
+    reads = []
+    for store, service in pairs:
         pods = [str(p) for p in store.get("pods") or [] if str(p) not in read]
         if pods:
-            keep(await call("k8s_logs", {"name": pods[0], "namespace": service.namespace, "tail": 300},
-                            f"survey-datastore-logs-{service.name}"), facts)
+            reads.append(call("k8s_logs", {"name": pods[0], "namespace": service.namespace, "tail": 300},
+                              f"survey-datastore-logs-{service.name}"))
+    for outcome in await asyncio.gather(*reads):
+        keep(outcome, facts)
+    namespaces = sorted({s.namespace for s in services if s.namespace})  # DNS labels: no regex metacharacters
     if not namespaces:
         return
     names = "|".join([*CURRENT_METRICS, *MAX_METRICS, "mongodb_connections"])
     query = (f'sum by (__name__, namespace, service, state) ({{__name__=~"{names}", '
-             f'namespace=~"{"|".join(re.escape(n) for n in namespaces)}"}})')
+             f'namespace=~"{"|".join(namespaces)}"}})')
     outcome = await call("prom_query", {"query": query, "time": at}, "survey-datastore-connections")
     if outcome is not None and outcome.ok and isinstance(outcome.data, dict) and outcome.data.get("samples"):
         facts.metrics.append((outcome.data, outcome.evidence_id))
