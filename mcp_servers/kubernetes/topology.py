@@ -902,17 +902,18 @@ def datastores(index: _Index, pods: list[dict[str, Any]], sources: list[dict[str
         owners = [o for o in (index.owner(p) for p in behind) if o is not None]
         store.workload = owners[0] if owners else None
         store.pods = [_name(p) for p in behind if (p.get("status") or {}).get("phase") == "Running"][:5]
-        store.clients = _datastore_clients(index, store, shared)
+        store.clients = _datastore_clients(index, store, shared, visible)
     return out[:MAX_DATASTORES]
 
 
-def _datastore_clients(index: _Index, store: Datastore, shared: set[str]) -> list[DatastoreClient]:
-    """The workloads that connect to a datastore: those whose configuration names its Service, and (for an
-    inferred one) those reading a credentials Secret the subject reads and named like it."""
+def _datastore_clients(index: _Index, store: Datastore, shared: set[str],
+                       visible: Callable[[str], bool]) -> list[DatastoreClient]:
+    """The workloads of visible namespaces that connect to a datastore: those whose configuration names its
+    Service, and (for an inferred one) those reading a credentials Secret the subject reads and named like it."""
     out: list[DatastoreClient] = []
     key = (store.service.namespace, store.service.name)
     for w in index.workloads():
-        if store.workload is not None and ref_key(ref_of(w)) == ref_key(store.workload):
+        if (store.workload is not None and ref_key(ref_of(w)) == ref_key(store.workload)) or not visible(_ns(w)):
             continue
         template = pod_template(w)
         labels = (template.get("metadata") or {}).get("labels") or {}
