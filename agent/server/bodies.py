@@ -128,5 +128,5 @@ def validate(model: type[M], data: Any, prefix: str = "") -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = prefix + ".".join(str(part) for part in first["loc"])
+        where = (prefix + ".".join(str(part) for part in first["loc"])).rstrip(".")
         raise Refused(422, "invalid_payload", f"{where or 'the body'}: {first['msg']}") from exc

@@ -23,9 +23,12 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Awaitable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -46,6 +49,7 @@ _MENTION = re.compile(r"<@[A-Z0-9]+>")
 log = logging.getLogger("vigil.serve")
 SLACK_APP_FAILED = "slack: a listener failed (bolt answered %s); answered 503"
 """Logged when a valid Slack request could not be acted on; the fuzz test asserts it never appears."""
+SLACK_NOT_TOLD = "slack: a click was handled but Slack refused the message about it (%s: %s)"
 
 
 def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient) -> AsyncApp:
@@ -105,13 +109,13 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         try:
             decide_request(door.approvals, door.policy.approval, request_id, actor, approved, "slack")
         except DecisionRefused as exc:
-            await client.chat_postEphemeral(channel=channel, user=user, text=f"Not recorded: {exc.detail}")
+            await _courtesy(client.chat_postEphemeral(channel=channel, user=user, text=f"Not recorded: {exc.detail}"))
             return
         await door.proposal_decided(request_id, approved)  # an approved fix: its pull request opens in a job
         message_ts = (click.message.ts if click.message else None) or (container.message_ts if container else None)
         if channel and message_ts:
-            await client.chat_update(channel=channel, ts=message_ts, text="Approval decided",
-                                     blocks=decided_blocks(request_id, approved, user))
+            await _courtesy(client.chat_update(channel=channel, ts=message_ts, text="Approval decided",
+                                               blocks=decided_blocks(request_id, approved, user)))
 
     @app.action(APPROVE_ACTION)
     async def on_approve(ack: Any, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
@@ -122,6 +126,16 @@ def build_slack_app(door: FrontDoor, signing_secret: str, client: AsyncWebClient
         await decide(ack, body, action, client, False)
 
     return app
+
+
+async def _courtesy(call: Awaitable[Any]) -> None:
+    """A message about a click that is already handled (the decision recorded, or refused and nothing
+    changed): Slack refusing it (a user not in the channel, an archived channel, Slack unreachable) must
+    not turn the click's answer into an error, which Slack would show as a failed button."""
+    try:
+        await call
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        log.warning(SLACK_NOT_TOLD, type(exc).__name__, exc)
 
 
 async def _thread_request(door: FrontDoor, envelope: EventCallback, question: str, allow_new: bool) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION
 from agent.server.bodies import Refused, parse_json, validate
@@ -118,6 +118,13 @@ class BlockActions(_Strict):
     container: Container | None = None
     message: Message | None = None
     actions: list[ButtonClick] = Field(min_length=1, max_length=25)
+
+    @model_validator(mode="after")
+    def _in_a_channel(self) -> BlockActions:
+        """Vigil's buttons are in channel messages, and the answer to a click goes to that channel."""
+        if not ((self.channel and self.channel.id) or (self.container and self.container.channel_id)):
+            raise ValueError("the click names no channel (channel.id or container.channel_id)")
+        return self
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,22 @@ async def test_serve_and_the_cli_queue_one_propose_job_per_request(doors: tuple[
     assert enqueue_completion(queue, read_proposal(store, request_id)).job_id == first
     assert [j.id for j in queue.list()] == [first]
     assert await service.door.proposal_decided(request_id, False) is None, "a refusal queues nothing"
+
+
+@pytest.mark.parametrize("failing", ["/api/chat.postEphemeral", "/api/chat.update"])
+async def test_slack_refusing_the_message_about_a_click_does_not_fail_the_click(
+        doors: tuple[Service, Path], failing: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Slack answers the recorder's 500 for one method: the click is still answered 200 (Slack would show
+    a failed button otherwise), the decision stands or nothing changed as before, and the log says so."""
+    from agent.server.slack import SLACK_NOT_TOLD
+
+    service, _ = doors
+    service.recorder.fail_paths.add(failing)
+    store = service.door.approvals
+    request_id = submit(store, "mcp:claude", Risk.MEDIUM)
+    person = "UMALLORY" if failing.endswith("postEphemeral") else "UBOB"
+    answer = await post_slack(service, action_body(APPROVE_ACTION, request_id, person))
+    assert answer.status_code == 200, answer.text
+    assert service.recorder.calls(failing.removeprefix("/api")), "Slack was asked"
+    assert store.get(request_id)["status"] == ("pending" if person == "UMALLORY" else "approved")
+    assert any(r.msg == SLACK_NOT_TOLD for r in caplog.records), caplog.text

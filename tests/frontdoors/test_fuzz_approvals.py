@@ -214,10 +214,13 @@ def slack_cases(rng: random.Random, seeded: Seeded) -> Iterator[Case]:
                 b"&&&=",
                 b"payload=" + b"A" * 70_000,
             ])
-        elif kind == 5:  # no actions, or too many
-            payload["actions"] = rng.choice([[], [payload["actions"][0]] * 26, None])
+        elif kind == 5:  # no actions, or too many, or no channel to answer in
+            payload["actions"] = rng.choice([[], [payload["actions"][0]] * 26, None, payload["actions"]])
             if payload["actions"] is None:
                 del payload["actions"]
+            elif len(payload["actions"]) == 1:
+                del payload["channel"]
+                payload["container"] = rng.choice([None, {"type": "message"}, {"channel_id": None}])
         elif kind == 6:  # stale, future, odd or missing timestamp
             timestamp = rng.choice([None, "", "abc", "1e9", "-5", "\u0661\u0662", str(int(time.time()) - 3600),
                                     str(int(time.time()) + 3600), "9" * 40, "+" + str(int(time.time()))])
