@@ -270,7 +270,7 @@ def api_cases(rng: random.Random, seeded: Seeded) -> Iterator[Case]:
             if rng.random() < 0.4:
                 method, path = "GET", "/approvals"
         elif kind == 1:  # an id that is no request: unknown, decided, a path trick
-            path = f"/approvals/{rng.choice(['apr_doesnotexist', seeded.decided, *PATH_TRICKS])}/{verb}"
+            path = f"/approvals/{rng.choice(['apr_doesnotexist', seeded.decided, rng.choice(PATH_TRICKS)])}/{verb}"
         elif kind == 2:  # a verb that is not one
             wrong = rng.choice(["", "APPROVE", "approve ", "delete", "..", "approve/x", "%00"])
             path = f"/approvals/{request_id}/{wrong}"
