@@ -34,7 +34,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "ignore": (
         "ignor*", "disregard*", "forget*", "overrid*", "bypass*", "discard*", "oubli*", "ne tenez pas compte",
         "ne tiens pas compte", "vergiss*", "vergessen", "missacht*", "olvid*", "omit*", "esqueç*", "esquec*",
-        "desconsider*", "dimentic*", "trascur*", "negeer*", "vergeet", "zignoruj*", "zapomnij*", "игнорир*",
+        "desconsider*", "no hagas caso", "no hagan caso", "haz caso omiso", "hagan caso omiso", "dimentic*",
+        "trascur*", "negeer*", "vergeet", "zignoruj*", "zapomnij*", "игнорир*",
         "забудь*", "забудьте", "не обращай*", "проигнорир*", "忽略", "无视", "忘记", "忽视", "不要理会", "無視",
         "忘れ", "무시", "잊어", "override", "supersede*", "ersetz*", "remplac*", "reemplaz*", "substitu*",
     ),
@@ -50,6 +51,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "regla*", "indicaci*", "instruç*", "instruc*", "regra*", "istruzion*", "regol*", "instructie*",
         "instrukcj*", "polecen*", "zasad*", "инструкц*", "правил*", "указани*", "指令", "指示", "规则",
         "提示词", "命令", "ルール", "プロンプト", "지시", "규칙", "명령", "system prompt", "systemprompt",
+        # the runbook is the SRE agent's standing instructions: "forget the runbook" overrides them
+        "runbook*", "playbook*", "ранбук*", "运行手册", "ランブック", "런북",
     ),
     "ai": (
         "assistant*", "agent", "agents", "agente*", "ai", "a.i.", "llm*", "language model*", "model", "bot",
