@@ -4,7 +4,8 @@ An MCP client proposing a pull request cannot approve it for itself above the po
 `approval.self_approval_max`; its request waits in the pending-approval store (the state directory's
 SQLite file, or PostgreSQL beside the job queue when `serve.queue_url` is one). Here the person at the
 terminal decides it. The approver recorded is the OS user, or `--as NAME` for whoever runs this on a
-shared host; the command refuses when that is the requester and the risk is above the limit.
+shared host. Who may decide is the one rule a Slack click and the HTTP API apply too
+(agent/server/decisions.py): a policy approver, and not the requester above the policy's limits.
 
 A proposed fix filed from a report (agent/gitops/from_report.py) is carried out once approved: handed
 to `vigil serve`'s queue when serve filed it (its link then goes back to the Slack thread and the
@@ -78,13 +79,13 @@ def list_command(config: ConfigOption = None) -> None:
                       f"    {row['summary']}", markup=False, highlight=False, soft_wrap=True)
 
 
-EXIT_CODES: dict[str, int] = {"not_found": 2, "decided": 1, "not_approver": 1, "self_approval": 1}
-"""Each refused decision (agent/server/decisions.py, `Refusal`) as this command's exit status: 2 for an id
-that names nothing (a usage error), 1 for a rule that refused."""
+USAGE_ERRORS = ("not_found",)
+"""Refused decisions (agent/server/decisions.py, `Refusal`) that exit 2, as a usage error does: an id
+that names nothing. Every other refusal (decided, not an approver, self-approval) exits 1."""
 
 
 def _decide(request_id: str, approved: bool, as_name: str | None, note: str, config: Path | None) -> None:
-    from agent.server.decisions import DecisionRefused, decide
+    from agent.server.decisions import DecisionRefused, Refusal, decide
     from guardrails.policy import Policy
 
     store, policy = _store_and_policy(config)
@@ -93,9 +94,9 @@ def _decide(request_id: str, approved: bool, as_name: str | None, note: str, con
     try:
         row = decide(store, policy.approval, request_id, who, approved, CHANNEL, note)
     except DecisionRefused as exc:
-        label = "error" if exc.reason in ("not_found", "decided") else "refused"
+        label = "refused" if exc.reason in (Refusal.NOT_APPROVER, Refusal.SELF_APPROVAL) else "error"
         err.print(f"[red]{label}[/red] {escape(exc.detail)}", highlight=False)
-        raise typer.Exit(EXIT_CODES[exc.reason]) from None
+        raise typer.Exit(2 if exc.reason in USAGE_ERRORS else 1) from None
     verb = "approved" if approved else "denied"
     console.print(f"{verb} {request_id} as {who}: {row['summary']}", highlight=False, markup=False)
     if approved:
