@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from mcp_servers.common.logfacts.addresses import plausible
 from mcp_servers.common.logfacts.classify import GO_RESOLVER_ERROR
 
 _NAME = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*"
@@ -131,9 +132,9 @@ def extract(text: str) -> dict[str, str]:
     probe = _DNS_SERVER.sub("", probe) if "dns_name" in out else probe
     probe = _GRPC_SCHEME.sub("", probe)
     comma = _COMMA_PORT.search(probe) if "," in probe else None
-    hostport = comma or _DIAL.search(probe) or _HOSTPORT.search(probe)
+    hostport = _address(probe, comma)
     server_at = _SERVER_AT.search(text) if "server at" in low or "host " in low else None
-    if hostport and hostport.group(1).lower() not in _NOT_HOSTS and not _SOURCE_FILE.search(hostport.group(1)):
+    if hostport:
         out["upstream_host"], out["upstream_port"] = hostport.group(1), hostport.group(2)
         out["address"] = f"{hostport.group(1)}:{hostport.group(2)}"
     elif server_at:
@@ -156,6 +157,16 @@ def extract(text: str) -> dict[str, str]:
     if _has(low, _STATUS_ANCHORS) and (m := _STATUS.search(text)):
         out["status"] = m.group(1)
     return out
+
+
+def _address(probe: str, comma: re.Match[str] | None) -> re.Match[str] | None:
+    """The first `host:port` of the line that is an address (logfacts.addresses): a dialled one first, then
+    any; `pid:33` or `line:12` is passed over for a real address later in the line."""
+    for m in ([comma] if comma else []) + [*_DIAL.finditer(probe), *_HOSTPORT.finditer(probe)]:
+        host = m.group(1)
+        if host.lower() not in _NOT_HOSTS and not _SOURCE_FILE.search(host) and plausible(host, probe):
+            return m
+    return None
 
 
 def split_hostport(value: str) -> tuple[str, str | None]:
