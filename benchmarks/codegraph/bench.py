@@ -18,7 +18,9 @@ What it measures (results in benchmarks/results/codegraph.json, summary printed)
    package) and `--peer /tmp/cg/node_modules/.bin/codegraph`; the two servers' calls interleave
    one by one, so the machine's load falls on both alike; each server process's CPU time per call
    (from /proc, user + system) is recorded beside its latency. A probe of append + fdatasync where
-   the audit log lives, before and after, tells a run on a busy disk apart.
+   the audit log lives, before and after, tells a run on a busy disk apart. Diagnostics: the
+   guarded server, the same with the audit fsync off and without the middleware, interleaved in
+   one run, then the guarded server alone (see `diagnostics`).
 Timings depend on what else runs on the machine; the load average at the start is recorded.
 """
 
@@ -216,7 +218,8 @@ elif sys.argv[3] == "no-fsync":
     guard.pipeline.audit.fsync = False  # diagnostic only: every layer, but audit records not fsynced
 anyio.run(run_stdio, server)
 """
-"""Diagnostic servers, to show where the time of a guarded call goes (never how Vigil runs)."""
+"""Diagnostic servers, to show where the time of a guarded call goes (never how Vigil runs); `guarded`
+is the server as `vigil mcp codegraph` builds it."""
 
 
 Calls = dict[str, list[dict[str, Any]]]
@@ -246,6 +249,8 @@ async def _stdio_samples(servers: dict[str, tuple[Any, Calls]]) -> dict[str, dic
             before = _child_pids()
             clients[label] = await stack.enter_async_context(Client(params, read_timeout_seconds=120))
             pids[label] = _child_pids() - before  # the server process this client started
+        for label, (params, _) in servers.items():  # and a daemon it hands its calls to (CodeGraph does)
+            pids[label] |= _daemons_serving(str(params.cwd)) if params.cwd else set()
         for client in clients.values():
             await client.list_tools()
         for j in range(len(tools[labels[0]])):
@@ -284,6 +289,24 @@ def _child_pids() -> set[int]:
                 found.update(int(c) for c in fh.read().split())
         except (FileNotFoundError, ProcessLookupError):
             continue
+    return found
+
+
+def _daemons_serving(path: str) -> set[int]:
+    """Processes not started by this one that serve `path`: CodeGraph's `serve --mcp` is a thin stdio
+    proxy to a long-lived daemon (`serve --mcp --path DIR`, reparented to init, reused by later
+    servers), which does the work; its CPU time belongs to the calls as much as the proxy's."""
+    found: set[int] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in argv and b"--path" in argv and path.encode() in argv and int(entry) != os.getpid():
+            found.add(int(entry))
     return found
 
 
@@ -377,6 +400,35 @@ async def guard_stages(g: CodeGraph, keys: list[str], state: Path) -> dict[str, 
     return {name: round(statistics.median(v), 3) for name, v in stages.items()}
 
 
+async def diagnostics(db: Path, state: Path, keys: list[str]) -> dict[str, Any]:
+    """Where a guarded call's time goes over stdio: the guarded server, the same server with the
+    audit fsync off, and without the middleware, interleaved call by call in one run, so that the
+    differences between them are the fsync and the guardrails, not the moment or the company each
+    was measured in; then the guarded server alone, nothing else called between its calls.
+
+    The two runs differ by what runs between two calls of one server: interleaved, the other
+    servers and the client do, and each call starts on caches and branch predictors they left
+    behind. An interpreter pays more for that than the same guard pipeline in a warm loop, so
+    only figures from the same kind of run are compared.
+    """
+    from mcp import StdioServerParameters
+
+    def variant_server(variant: str, where: str) -> tuple[Any, Calls]:
+        return (StdioServerParameters(command=sys.executable, args=["-c", VARIANT_SNIPPET, str(db), str(state / where),
+                                                                    variant], cwd=str(ROOT)), _vigil_calls(keys))
+
+    out: dict[str, Any] = {"diagnostics_method": "guarded, no-fsync and no-middleware servers interleaved call by "
+                                                 "call in one run; then the guarded server alone"}
+    rows = await _stdio_samples({v: variant_server(v, f"diag-{v}") for v in ("guarded", "no-fsync", "no-middleware")})
+    rows["alone"] = (await _stdio_samples({"alone": variant_server("guarded", "diag-alone")}))["alone"]
+    for variant, tools in rows.items():
+        for tool, row in tools.items():
+            out[f"{tool}_stdio_{variant.replace('-', '_')}"] = row
+            print(f"mcp stdio {tool}, {variant} (diagnostic): p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms, "
+                  f"server CPU {row['server_cpu_ms_per_call']} ms per call")
+    return out
+
+
 def fdatasync_probe(directory: Path, records: int = 60) -> dict[str, float]:
     """p50/p95 of one ~600-byte append plus `fdatasync` where the audit log lives, right now: what a
     durable record costs at the moment of the run (other tenants' disk traffic changes it 10x)."""
@@ -440,13 +492,7 @@ async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None
             ratio = out[tool]["p50_ms"] / row["p50_ms"]
             print(f"CodeGraph (npm) {tool}: p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms; "
                   f"Vigil/CodeGraph p50 {ratio:.2f}x")
-    # Diagnostics: the same server with the audit fsync off, and with the middleware taken out.
-    for variant in ("no-fsync", "no-middleware"):
-        bare = StdioServerParameters(command=sys.executable, args=["-c", VARIANT_SNIPPET, str(db),
-                                                                   str(state / variant), variant], cwd=str(ROOT))
-        for tool, row in (await _stdio_samples({variant: (bare, _vigil_calls(keys))}))[variant].items():
-            out[f"{tool}_stdio_{variant.replace('-', '_')}"] = row
-            print(f"mcp stdio {tool}, {variant} (diagnostic): p50 {row['p50_ms']:.2f} ms, p95 {row['p95_ms']:.2f} ms")
+    out.update(await diagnostics(db, state, keys))
     out["guard_stages_p50_ms"] = await guard_stages(g, keys, state / "stages")
     for name, ms in out["guard_stages_p50_ms"].items():
         print(f"  guarded call stage, in process: {name}: p50 {ms:.3f} ms")
