@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import blocked, connections, limits
+from agent.triage import blocked, clock, connections, limits
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -147,6 +147,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
+    clock.CHECK: clock.WEIGHT,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -239,6 +240,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _upstream_changes(cases, facts)
     _configured_limits(cases, facts)
     _exhausted_connections(cases, facts)
+    _skewed_clocks(cases, facts)
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     for case in cases.values():
@@ -304,7 +306,16 @@ def _exhausted_connections(cases: dict[Ref, _Case], facts: Facts) -> None:
             case.explains_refs = connections.explained(found)
 
 
-def _add_suspect(cases: dict[Ref, _Case], ref: Ref, finding: dict[str, Any], log: LogEvidence,
+def _skewed_clocks(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """A node whose clock is wrong (agent.triage.clock) explains the time checks its pods fail; its finding
+    quotes them, so the node's case carries no log of its own."""
+    for skew in clock.skews(facts):
+        ref, finding, evidence = clock.finding(skew)
+        _add_suspect(cases, ref, finding, None, evidence)
+        next(c for r, c in cases.items() if r.same_object(ref)).explains_refs = skew.workloads
+
+
+def _add_suspect(cases: dict[Ref, _Case], ref: Ref, finding: dict[str, Any], log: LogEvidence | None,
                  evidence: list[str]) -> None:
     """A suspect found upstream of the symptom (a limit, a policy): joined to that object's case when it has one
     (a change to the same ConfigMap or policy), with the log that shows the failure."""
