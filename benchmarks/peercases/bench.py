@@ -6,7 +6,9 @@ check every bundle as `vigil bundle validate` does and every key for sense, then
 `vigil eval`'s runner (top hypothesis names the culprit and at least half of the keywords).
 
 Results go to benchmarks/results/peercases.json under a label: `first_contact` (the measurement
-before any fix it prompted; never overwritten) and `after_fixes` (re-measured after the class fixes).
+before any fix it prompted; never overwritten) and `after_fixes` (re-measured after the class fixes);
+the third batch of cases, written after the first fixes, has its own `first_contact_batch3` and
+`after_fixes_batch3` (measured over the whole set, so the first two batches are re-checked too).
 
 Run: .venv/bin/python benchmarks/peercases/bench.py [--check-only] [--jobs 2] [--label after_fixes]
 """
@@ -53,7 +55,8 @@ def _harness() -> ModuleType:
 _h = _harness()
 preflight, measure, git_head = _h.preflight, _h.measure, _h.git_head
 
-LABELS = ("first_contact", "after_fixes")
+LABELS = ("first_contact", "after_fixes", "first_contact_batch3", "after_fixes_batch3")
+"""first_contact*: measured before any fix they prompted, never overwritten; after_fixes*: re-measured."""
 
 
 def fingerprint() -> str:
@@ -98,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the result JSON lives")
     args = parser.parse_args(argv)
     report: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
-    if not args.check_only and args.label == "first_contact" and "first_contact" in report:
-        print(f"{args.out} already holds the first-contact result; it is measured once. Re-measure with "
-              "--label after_fixes.", file=sys.stderr)
+    if not args.check_only and args.label.startswith("first_contact") and args.label in report:
+        print(f"{args.out} already holds the {args.label} result; it is measured once. Re-measure with "
+              "an after_fixes label.", file=sys.stderr)
         return 2
     began = time.perf_counter()
     section, problems = run(0 if args.check_only else args.jobs)

@@ -1170,6 +1170,212 @@ def readiness_wrong_path() -> Incident:
                 "readiness-wrong-path")
 
 
+
+# ---- third batch: written after the first fixes, measured before fixing what it finds ------------
+def _failed_create_case(name: str, seed: int, ns: str, wl: str, story: str, error: str,
+                        pod_spec: dict[str, Any] | None = None) -> Incident:
+    """A Deployment whose ReplicaSet cannot create any pod: FailedCreate with the API server's refusal."""
+    inc = _start(name, seed, ns, f"KubeDeploymentReplicasMismatch {ns}", story)
+    inc.deployment(ns, wl, [Rev(1, inc.at - 20 * M, f"kubectl apply -f {wl}.yaml",
+                                [c(wl, f"{REGISTRY}/{ns}/{wl}:2.0.0")], pod_spec=pod_spec or {})], {1: []},
+                   replicas=2, progress="progressing")
+    rs_name = next(x["metadata"]["name"] for x in inc.cluster.objects
+                   if x["kind"] == "ReplicaSet" and x["metadata"]["name"].startswith(wl + "-"))
+    rs = inc.find("ReplicaSet", ns, rs_name)
+    msg = error.replace("{pod}", f"{rs_name}-")
+    rs["status"]["conditions"] = [{"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
+                                   "message": msg, "lastTransitionTime": ts(inc.at - 19 * M)}]
+    inc.event(rs, "FailedCreate", f"Error creating: {msg}", inc.at - 19 * M, inc.captured - M, count=22,
+              component="replicaset-controller")
+    _replicas_mismatch(inc, ns, wl)
+    return inc
+
+
+def priority_class_missing() -> Incident:
+    """The pod template names PriorityClass critical-batch, which does not exist: admission refuses every pod."""
+    inc = _failed_create_case("ingest-replicas", 650, "ingest", "ingest-worker", priority_class_missing.__doc__ or "",
+                              'pods "{pod}" is forbidden: no PriorityClass with name critical-batch was found',
+                              {"priorityClassName": "critical-batch"})
+    return _key(inc, ("Deployment", "ingest", "ingest-worker"), ["critical-batch", "PriorityClass"],
+                "ingest-worker's pod template names PriorityClass critical-batch, which does not exist, so the "
+                "API server refuses every pod (FailedCreate).", "priority-class-missing")
+
+
+def runtime_class_missing() -> Incident:
+    """The pod template asks for RuntimeClass gvisor, which this cluster does not define."""
+    inc = _failed_create_case("sandbox-replicas", 651, "sandbox", "code-runner", runtime_class_missing.__doc__ or "",
+                              'pods "{pod}" is forbidden: pod rejected: RuntimeClass "gvisor" not found',
+                              {"runtimeClassName": "gvisor"})
+    return _key(inc, ("Deployment", "sandbox", "code-runner"), ["gvisor", "RuntimeClass"],
+                "code-runner asks for RuntimeClass gvisor, which is not found, so admission rejects its pods.",
+                "runtime-class-missing")
+
+
+def limit_range_exceeded() -> Incident:
+    """The namespace's LimitRange caps a container at 1Gi; the new template asks 2Gi: every pod is forbidden."""
+    inc = _failed_create_case("renderer-replicas", 652, "render", "pdf-renderer", limit_range_exceeded.__doc__ or "",
+                              'pods "{pod}" is forbidden: maximum memory usage per Container is 1Gi, but limit is 2Gi')
+    inc.add({"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "container-limits", "namespace": "render"},
+             "spec": {"limits": [{"type": "Container", "max": {"memory": "1Gi", "cpu": "2"},
+                                  "default": {"memory": "512Mi"}, "defaultRequest": {"memory": "256Mi"}}]}})
+    return _key(inc, ("Deployment", "render", "pdf-renderer"), ["maximum memory", "1Gi"],
+                "pdf-renderer's memory limit of 2Gi is above the namespace LimitRange's maximum memory per "
+                "container of 1Gi, so the API server refuses its pods.", "limit-range-exceeded")
+
+
+def pod_security_violation() -> Incident:
+    """The namespace enforces Pod Security 'restricted'; the new template runs as root with privilege escalation."""
+    inc = _failed_create_case(
+        "payments-ui-replicas", 653, "payments-ui", "checkout-ui", pod_security_violation.__doc__ or "",
+        'pods "{pod}" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false '
+        '(container "checkout-ui" must set securityContext.allowPrivilegeEscalation=false), unrestricted '
+        'capabilities (container "checkout-ui" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot '
+        '!= true (pod or container "checkout-ui" must set securityContext.runAsNonRoot=true)')
+    return _key(inc, ("Deployment", "payments-ui", "checkout-ui"), ["restricted", "runAsNonRoot"],
+                "The namespace enforces PodSecurity restricted and checkout-ui sets neither runAsNonRoot nor "
+                "allowPrivilegeEscalation=false, so every pod is forbidden.", "pod-security-violation")
+
+
+def cronjob_forbid_hung_job() -> Incident:
+    """A backup Job hung three days ago; the CronJob's concurrencyPolicy Forbid skips every run since."""
+    ns, name = "backups", "db-backup"
+    inc = _start("ask-db-backup", 654, ns, "", cronjob_forbid_hung_job.__doc__ or "")
+    hung = f"{name}-29210400"
+    started = inc.at - timedelta(days=3, hours=2)
+    inc.add({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": name, "namespace": ns},
+             "spec": {"schedule": "0 1 * * *", "concurrencyPolicy": "Forbid", "suspend": False,
+                      "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "OnFailure", "containers": [
+                          c("backup", f"{REGISTRY}/ops/pg-backup:1.3.0").spec()]}}}}},
+             "status": {"active": [{"kind": "Job", "namespace": ns, "name": hung, "apiVersion": "batch/v1"}],
+                        "lastScheduleTime": ts(started),
+                        "lastSuccessfulTime": ts(started - timedelta(days=1) + timedelta(minutes=14))}})
+    cron = inc.find("CronJob", ns, name)
+    inc.add({"apiVersion": "batch/v1", "kind": "Job",
+             "metadata": {"name": hung, "namespace": ns, "labels": {"job-name": hung},
+                          "ownerReferences": [o.owner_ref("CronJob", name, ns, "batch/v1")],
+                          "creationTimestamp": ts(started)},
+             "spec": {"backoffLimit": 2, "completions": 1, "parallelism": 1, "template": {"spec": {
+                 "restartPolicy": "OnFailure", "containers": [c("backup", f"{REGISTRY}/ops/pg-backup:1.3.0").spec()]}}},
+             "status": {"active": 1, "ready": 1, "startTime": ts(started)}})
+    for day in range(3):
+        when = inc.at - timedelta(days=day, hours=2)
+        inc.event(cron, "JobAlreadyActive", "Not starting job because prior execution is running and concurrency "
+                  "policy is Forbid", when, when, warning=False, component="cronjob-controller")
+    _ask(inc, "why hasn't db-backup produced a backup since Monday?")
+    return _key(inc, ("CronJob", ns, name), ["Forbid", hung],
+                f"Job {hung} has been running for three days and db-backup's concurrencyPolicy is Forbid, so every "
+                "scheduled run since was skipped.", "cronjob-forbid-hung-job")
+
+
+def deployment_paused() -> Incident:
+    """Someone paused api-gw's rollout during an incident; the new image never rolls out."""
+    ns, name = "apigw", "api-gw"
+    inc = _start("ask-api-gw-rollout", 655, ns, "", deployment_paused.__doc__ or "")
+    inc.deployment(ns, name, [Rev(4, inc.at - timedelta(days=5), "helm upgrade api-gw 4.1.0",
+                                  [c(name, f"{REGISTRY}/edge/api-gw:4.1.0")])],
+                   {4: [P(log=_ok("proxied")), P(log=_ok("proxied"))]})
+    deploy = inc.find("Deployment", ns, name)
+    deploy["spec"]["paused"] = True
+    deploy["spec"]["template"]["spec"]["containers"][0]["image"] = f"{REGISTRY}/edge/api-gw:4.2.0"
+    deploy["metadata"]["generation"] = int(deploy["metadata"].get("generation") or 1) + 1
+    for cond in deploy["status"]["conditions"]:
+        if cond["type"] == "Progressing":
+            cond.update({"status": "Unknown", "reason": "DeploymentPaused", "message": "Deployment is paused",
+                         "lastUpdateTime": ts(inc.at - 2 * M), "lastTransitionTime": ts(inc.at - 2 * M)})
+    _ask(inc, "why is api-gw still running 4.1.0 after we shipped 4.2.0?")
+    return _key(inc, ("Deployment", ns, name), ["paused"],
+                "Deployment api-gw is paused (spec.paused, Progressing DeploymentPaused), so the 4.2.0 template "
+                "never rolls out.", "deployment-paused")
+
+
+def statefulset_partition() -> Incident:
+    """A StatefulSet's rollingUpdate partition equals its replicas: the new revision reaches no pod."""
+    ns, name = "streaming", "kafka"
+    inc = _start("ask-kafka-version", 656, ns, "", statefulset_partition.__doc__ or "")
+    wl = inc.statefulset(ns, name, [c("kafka", "docker.io/bitnami/kafka:3.7.0", port=9092, readiness_path=None,
+                                      liveness_path=None)], [P(log=_ok("fetch session"))] * 3,
+                         inc.at - timedelta(days=20))
+    spec, status = wl.obj["spec"], wl.obj["status"]
+    spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": 3}}
+    spec["template"]["spec"]["containers"][0]["image"] = "docker.io/bitnami/kafka:3.8.0"
+    status.update({"updateRevision": f"{name}-7c9d8f6b5d", "updatedReplicas": 0, "currentReplicas": 3})
+    wl.obj["metadata"]["generation"] = 4
+    status["observedGeneration"] = 4
+    _ask(inc, "why is kafka still on 3.7.0 after the upgrade?")
+    return _key(inc, ("StatefulSet", ns, name), ["partition"],
+                "kafka's rollingUpdate partition is 3 with 3 replicas, so no pod ordinal is at or above the "
+                "partition and the 3.8.0 revision reaches no pod.", "statefulset-partition")
+
+
+def pull_rate_limited() -> Incident:
+    """Docker Hub's anonymous pull rate limit: toomanyrequests, the new pods never start."""
+    ns, name = "tools", "link-checker"
+    inc = _start("link-checker-replicas", 657, ns, "KubeDeploymentReplicasMismatch tools",
+                 pull_rate_limited.__doc__ or "")
+    image = "docker.io/library/python:3.12-slim"
+    msg = (f'Failed to pull image "{image}": failed to pull and unpack image "{image}": failed to copy: httpReadSeeker:'
+           ' failed open: unexpected status code https://registry-1.docker.io/v2/library/python/manifests/sha256:'
+           '9f7c1b0f6b2d: 429 Too Many Requests - Server message: toomanyrequests: You have reached your pull rate '
+           'limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit')
+    _deploy(inc, ns, name, [P("waiting", waiting_reason="ImagePullBackOff", message=msg)] * 2, image=image)
+    _replicas_mismatch(inc, ns, name)
+    return _key(inc, ("Deployment", ns, name), ["toomanyrequests", "rate limit"],
+                "Docker Hub answers 429 toomanyrequests: the anonymous pull rate limit is reached, so link-checker's "
+                "image cannot be pulled.", "pull-rate-limited")
+
+
+def node_cni_not_ready() -> Incident:
+    """A node joins without its CNI: Ready False, NetworkPluginNotReady, cni plugin not initialized."""
+    inc = _start("node-network-not-ready", 658, "spare", "KubeNodeNotReady", node_cni_not_ready.__doc__ or "")
+    node = inc.cluster.nodes[3] if len(inc.cluster.nodes) > 3 else inc.cluster.nodes[-1]
+    name = node["metadata"]["name"]
+    _set_condition(node, "Ready", "False", "KubeletNotReady",
+                   "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:"
+                   "Network plugin returns error: cni plugin not initialized", inc.at - 3 * M)
+    node["spec"]["taints"] = [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule",
+                               "timeAdded": ts(inc.at - 3 * M)}]
+    inc.alertmanager("KubeNodeNotReady", {"node": name, **KSM}, "Node is not ready.",
+                     f"{name} has been unready for more than 15 minutes.",
+                     'kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0',
+                     starts=inc.at + 15 * M)
+    return _key(inc, ("Node", "", name), ["cni plugin not initialized", "NetworkPluginNotReady"],
+                f"Node {name}'s container runtime network is not ready: NetworkPluginNotReady, cni plugin not "
+                "initialized.", "node-cni-not-ready")
+
+
+def multi_attach() -> Incident:
+    """A rolling update of a Deployment with a ReadWriteOnce volume lands the new pod on another node: Multi-Attach."""
+    ns, name = "cms", "cms-uploads"
+    inc = _start("ask-cms-uploads", 659, ns, "", multi_attach.__doc__ or "")
+    nodes = inc.node_names()
+    inc.deployment(ns, name, [
+        Rev(3, inc.at - timedelta(days=6), "helm upgrade cms-uploads 1.8.0", [c(name, f"{REGISTRY}/cms/uploads:1.8.0")],
+            pod_spec={"volumes": [{"name": "media", "persistentVolumeClaim": {"claimName": "cms-media"}}]}),
+        Rev(4, inc.at - 20 * M, "helm upgrade cms-uploads 1.9.0", [c(name, f"{REGISTRY}/cms/uploads:1.9.0")],
+            pod_spec={"volumes": [{"name": "media", "persistentVolumeClaim": {"claimName": "cms-media"}}]})],
+        {3: [P(log=_ok("uploaded"), node=nodes[0])], 4: [P("waiting", waiting_reason="ContainerCreating",
+                                                           node=nodes[1])]},
+        replicas=1, progress="progressing", max_surge="1", max_unavailable="0")
+    claim = inc.pvc(ns, "cms-media", "50Gi", "gp3")
+    new = inc.pods_of(ns, name)[-1]
+    _drop_events(inc, new.name, {"Pulled", "Failed"})
+    volume_name = claim["spec"]["volumeName"]
+    old = inc.pods_of(ns, name)[0].name
+    inc.cluster.add_event(inc.cluster.pod_object(new), "FailedAttachVolume",
+                          f'Multi-Attach error for volume "{volume_name}" Volume is already used by pod(s) {old}',
+                          new.created + timedelta(seconds=3), inc.captured - M, count=1, type_="Warning",
+                          component="attachdetach-controller")
+    inc.cluster.add_event(inc.cluster.pod_object(new), "FailedMount",
+                          "Unable to attach or mount volumes: unmounted volumes=[media], unattached volumes=[media], "
+                          "failed to process volumes=[]: timed out waiting for the condition",
+                          new.created + timedelta(minutes=2), inc.captured - M, count=9, type_="Warning", host=new.node)
+    _ask(inc, "cms-uploads 1.9.0 has been deploying for 20 minutes, what is stuck?")
+    return _key(inc, ("Deployment", ns, name), ["Multi-Attach", "ReadWriteOnce"],
+                "cms-uploads mounts the ReadWriteOnce claim cms-media; its rolling update starts the new pod on "
+                "another node while the old pod holds the volume: Multi-Attach error, the new pod never starts.",
+                "multi-attach")
+
+
 ALL: list[Callable[[], Incident]] = [
     crashloop_missing_env, image_not_found, image_pull_unauthorized, invalid_image_name, missing_secret,
     missing_configmap_key, configmap_volume_missing, pending_node_selector, pending_insufficient_gpu,
@@ -1182,4 +1388,7 @@ ALL: list[Callable[[], Incident]] = [
     node_disk_pressure, gateway_missing_class, httproute_missing_gateway, pdb_selects_nothing,
     statefulset_missing_service, crashloop_completed, sidecar_crash, missing_pull_secret, evicted_memory,
     disk_full_statefulset, service_account_forbidden, ask_by_pod_name, ask_with_spaces, readiness_wrong_path,
+    priority_class_missing, runtime_class_missing, limit_range_exceeded, pod_security_violation,
+    cronjob_forbid_hung_job, deployment_paused, statefulset_partition, pull_rate_limited, node_cni_not_ready,
+    multi_attach,
 ]
