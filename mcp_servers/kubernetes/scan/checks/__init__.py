@@ -13,16 +13,20 @@ from types import ModuleType
 from mcp_servers.kubernetes.scan.checks import (
     autoscaling,
     certificates,
+    cronblock,
     dns,
+    ephemeral,
     gateway,
     ingress,
     jobs,
     nodes,
+    podnet,
     pods,
     policy,
     quota,
     rbac,
     services,
+    spread,
     storage,
     volumes,
     webhooks,
@@ -38,6 +42,7 @@ AREAS: dict[str, ModuleType] = {
     "storage": storage,
     "nodes": nodes, "autoscaling": autoscaling, "jobs": jobs, "policy": policy, "certificates": certificates,
     "webhooks": webhooks, "quota": quota, "rbac": rbac, "dns": dns, "volumes": volumes,
+    "cronblock": cronblock, "podnet": podnet, "ephemeral": ephemeral, "spread": spread,
 }
 
 ALL_CHECK_IDS: tuple[str, ...] = tuple(cid for module in AREAS.values() for cid in module.CHECK_IDS)
