@@ -86,3 +86,15 @@ def test_anti_affinity_is_not_reported_as_affinity_and_names_its_topology() -> N
     assert f.details["anti_affinity_topology"] == ["kubernetes.io/hostname"]
     assert "pod anti-affinity (required, topologyKey kubernetes.io/hostname" in f.message
     assert "pod affinity;" not in f.message
+
+
+def test_a_pull_error_ending_in_a_link_gives_the_registrys_code_and_words() -> None:
+    from mcp_servers.kubernetes.scan.checks.pods import _cause
+
+    msg = ('Failed to pull image "docker.io/library/python:3.12-slim": failed to copy: httpReadSeeker: failed open: '
+           "unexpected status code https://registry-1.docker.io/v2/library/python/manifests/sha256:9f7c: 429 Too Many "
+           "Requests - Server message: toomanyrequests: You have reached your pull rate limit. You may increase the "
+           "limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit")
+    assert _cause(msg).startswith("toomanyrequests: You have reached your pull rate limit")
+    assert _cause('rpc error: code = NotFound desc = failed to resolve reference "r/a:1": r/a:1: not found') == \
+        "not found"

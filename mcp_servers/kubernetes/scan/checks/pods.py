@@ -71,12 +71,21 @@ def _spec_container(pod: dict[str, Any], name: str, init: bool = False) -> dict[
 
 
 def _cause(message: str) -> str:
-    """The registry's or runtime's own words at the end of a pull error ("manifest unknown", "not found")."""
+    """The registry's or runtime's own words at the end of a pull error ("manifest unknown", "not found").
+
+    A trailing link ("...upgrading: https://www.docker.com/increase-rate-limit") is advice, not the
+    cause, so it is skipped; an error code the registry put before its words (the distribution
+    spec's lowercase codes: `toomanyrequests: You have reached your pull rate limit`) is kept with them.
+    """
     text = message
     if "desc = " in text:
         text = text.rsplit("desc = ", 1)[1]
     parts = [p.strip() for p in text.split(": ") if p.strip()]
+    while len(parts) > 1 and re.match(r"https?://\S+$", parts[-1]):
+        parts.pop()
     tail = parts[-1] if parts else text
+    if len(parts) > 1 and re.fullmatch(r"[a-z]{4,}", parts[-2]):
+        tail = f"{parts[-2]}: {tail}"
     return clip(tail, 90)
 
 

@@ -12,6 +12,12 @@ exist: that (headless) Service is what gives each pod its stable DNS name
 (`web-0.SERVICE.NS.svc`), so peers that find each other by those names (a quorum, a replica set)
 cannot, while the pods themselves may run. Critical when replicas are not ready; info while all are
 (a set whose members never look each other up does not need the names).
+
+`workload.update_held` says a change to the pod template does not reach the pods because the
+object itself holds it: a Deployment with `spec.paused` whose template images no ReplicaSet of it
+runs yet (Progressing reason DeploymentPaused), or a StatefulSet whose `updateRevision` differs
+from `currentRevision` while its rollingUpdate `partition` is at or above its replicas (no ordinal
+qualifies) or its updateStrategy is OnDelete (pods change only when deleted).
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from mcp_servers.kubernetes.scan.checks.base import (
 from mcp_servers.kubernetes.scan.model import ScanFinding, Severity
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
-CHECK_IDS = ("workload.unavailable", "workload.rollout_stuck", "workload.failed_create", "workload.missing_service")
+CHECK_IDS = ("workload.unavailable", "workload.rollout_stuck", "workload.failed_create", "workload.missing_service",
+             "workload.update_held")
 
 
 def _wanted_ready(obj: dict[str, Any]) -> tuple[int, int]:
@@ -144,6 +151,65 @@ def _missing_service(snap: Snapshot, sts: dict[str, Any]) -> ScanFinding | None:
         since=(sts.get("metadata") or {}).get("creationTimestamp"))
 
 
+def _template_images(obj: dict[str, Any]) -> list[str]:
+    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return sorted({str(c.get("image")) for c in spec.get("containers") or []})
+
+
+def _paused(snap: Snapshot, deploy: dict[str, Any]) -> ScanFinding | None:
+    if not (deploy.get("spec") or {}).get("paused"):
+        return None
+    subject = ref(deploy, "Deployment")
+    wanted = _template_images(deploy)
+    owned = [rs for rs in snap.items("ReplicaSet") if ns_of(rs) == ns_of(deploy) and snap.owner_of(rs) == subject]
+    running = sorted({img for rs in owned if int((rs.get("status") or {}).get("replicas") or 0) > 0
+                      for img in _template_images(rs)})
+    progressing = condition(deploy, "Progressing") or {}
+    held = (progressing.get("reason") == "DeploymentPaused" and bool(set(wanted) - set(running))) or (
+        bool(owned) and bool(set(wanted) - set(running)))
+    text = f"{subject}: paused (spec.paused=true)"
+    if held:
+        text += (f": its template ({', '.join(wanted)}) is not rolled out, the pods still run "
+                 f"{', '.join(running) or 'an older template'}; resume the rollout (kubectl rollout resume)")
+    evidence = ["spec.paused=true"]
+    if progressing:
+        evidence.append(clip(f"Progressing={progressing.get('status')} {progressing.get('reason')}: "
+                             f"{progressing.get('message') or ''}"))
+    return ScanFinding(
+        check="workload.update_held", severity="warning" if held else "info", object=subject, owner=subject,
+        reason="DeploymentPaused", message=text,
+        details={"paused": True, "template_images": wanted, "running_images": running},
+        evidence=evidence, since=progressing.get("lastTransitionTime"))
+
+
+def _partitioned(sts: dict[str, Any]) -> ScanFinding | None:
+    spec, status = sts.get("spec") or {}, sts.get("status") or {}
+    current, update = status.get("currentRevision"), status.get("updateRevision")
+    if not current or not update or current == update:
+        return None
+    strategy = spec.get("updateStrategy") or {}
+    replicas = 1 if spec.get("replicas") is None else int(spec["replicas"])
+    partition = int((strategy.get("rollingUpdate") or {}).get("partition") or 0)
+    subject = ref(sts, "StatefulSet")
+    if strategy.get("type") == "OnDelete":
+        why = "updateStrategy OnDelete: pods take the new template only when someone deletes them"
+    elif partition >= replicas > 0:
+        why = (f"rollingUpdate partition {partition} with {replicas} replicas: only ordinals >= {partition} are "
+               "updated and there are none")
+    else:
+        return None
+    updated = int(status.get("updatedReplicas") or 0)
+    return ScanFinding(
+        check="workload.update_held", severity="warning", object=subject, owner=subject, reason="UpdateHeld",
+        message=f"{subject}: revision {update} ({', '.join(_template_images(sts))}) reaches no pod "
+                f"({updated}/{replicas} updated, still {current}): {why}",
+        details={"partition": partition, "replicas": replicas, "strategy": strategy.get("type") or "RollingUpdate",
+                 "current_revision": current, "update_revision": update, "updated": updated,
+                 "template_images": _template_images(sts)},
+        evidence=[f"currentRevision {current} != updateRevision {update}; updatedReplicas {updated}",
+                  f"updateStrategy {strategy.get('type') or 'RollingUpdate'}, partition {partition}"])
+
+
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     out: list[ScanFinding] = []
     for kind in ("Deployment", "StatefulSet", "DaemonSet"):
@@ -156,4 +222,6 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
                 out.append(unavailable)
     out.extend(_failed_create(snap))
     out.extend(f for f in (_missing_service(snap, s) for s in snap.items("StatefulSet")) if f)
+    out.extend(f for f in (_paused(snap, d) for d in snap.items("Deployment")) if f)
+    out.extend(f for f in (_partitioned(s) for s in snap.items("StatefulSet")) if f)
     return out
