@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import blocked, clock, connections, limits
+from agent.triage import blocked, change_fit, chronic, clock, connections, limits, migrations, storage_change
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -147,7 +147,8 @@ CHECK_WEIGHT: dict[str, float] = {
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
-    clock.CHECK: clock.WEIGHT,
+    migrations.CHECK: migrations.WEIGHT,
+    clock.CHECK: clock.WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -205,7 +206,8 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     _link_by_logs(cases)
     _named_in_logs(cases, facts.logs)
     _inherit(cases)
-    scored = sorted(((_score(c, cases), c) for c in cases.values()), key=lambda sc: -sc[0])
+    scored = sorted(((round(_score(c, cases) - chronic.penalty(c.findings, facts.at, c.change is not None, c.relation),
+                            3), c) for c in cases.values()), key=lambda sc: -sc[0])
     related = [(s, c) for s, c in scored if c.relation != "cluster"]
     if definite and not related:
         return _without_findings(subject, facts)
@@ -239,8 +241,12 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _rejected_credentials(cases, facts)
     _upstream_changes(cases, facts)
     _configured_limits(cases, facts)
+    for m in migrations.migrations(facts):  # a schema change before slow queries (agent.triage.migrations)
+        _add_suspect(cases, m.job, migrations.finding(m), m.log,
+                     [e for e in (facts.changes_id, m.log.evidence_id) if e])
     _exhausted_connections(cases, facts)
     _skewed_clocks(cases, facts)
+    _storage_fillings(cases, facts)
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     for case in cases.values():
@@ -313,6 +319,15 @@ def _skewed_clocks(cases: dict[Ref, _Case], facts: Facts) -> None:
         ref, finding, evidence = clock.finding(skew)
         _add_suspect(cases, ref, finding, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs = skew.workloads
+
+
+def _storage_fillings(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """A change that made a workload write more just before its pods were evicted for storage
+    (agent.triage.storage_change) explains the evicted workload."""
+    for filling in storage_change.fillings(facts):
+        _add_suspect(cases, filling.target, storage_change.finding(filling), None,
+                     [e for e in (facts.changes_id, facts.scan_id) if e])
+        next(c for r, c in cases.items() if r.same_object(filling.target)).explains_refs.append(filling.workload)
 
 
 def _add_suspect(cases: dict[Ref, _Case], ref: Ref, finding: dict[str, Any], log: LogEvidence | None,
@@ -625,6 +640,7 @@ def _changes_for(case: _Case, facts: Facts) -> list[dict[str, Any]]:
         if (target is not None and (target.same_object(case.ref) or target.name in case.pods())) or \
                 any(r.same_object(case.ref) for r in related):
             found.append(change)
+    found = [c for c in found if change_fit.can_explain(c, case.primary)]
     found.sort(key=lambda c: str(c.get("at")), reverse=True)
     found.sort(key=lambda c: 0 if c.get("type") in ("config", "secret") else 1)
     return found

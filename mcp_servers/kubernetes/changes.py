@@ -26,13 +26,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from mcp_servers.common.compact import fit_text
+from mcp_servers.common.logfacts.schema import statements
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.client import KubeClient, KubeError
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
 from mcp_servers.kubernetes.reads import looks_secret, revision_rows
 
 ChangeType = Literal["rollout", "config", "secret", "scale", "node", "certificate", "created", "deleted", "helm",
-                     "other"]
+                     "job", "other"]
 MAX_CHANGES = 200
 MAX_RELATED = 25
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -48,13 +49,13 @@ READ_KINDS: dict[str, str] = {
     "ReplicaSet": "replicasets", "ControllerRevision": "controllerrevisions", "ConfigMap": "configmaps",
     "Secret": "secrets", "HorizontalPodAutoscaler": "horizontalpodautoscalers", "Node": "nodes", "Pod": "pods",
     "Event": "events", "Service": "services", "Ingress": "ingresses", "NetworkPolicy": "networkpolicies",
-    "Certificate": "certificates.cert-manager.io", "CronJob": "cronjobs",
+    "Certificate": "certificates.cert-manager.io", "CronJob": "cronjobs", "Job": "jobs",
     "EndpointSlice": "endpointslices.discovery.k8s.io", "Endpoints": "endpoints",
 }
 """Kind -> the resource name resolved through discovery; kinds the cluster lacks are skipped."""
 CHANGE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision", "ConfigMap", "Secret",
                 "HorizontalPodAutoscaler", "Node", "Pod", "Event", "Service", "Ingress", "NetworkPolicy",
-                "Certificate", "CronJob")
+                "Certificate", "CronJob", "Job")
 """What the change timeline reads."""
 
 Objects = dict[str, list[dict[str, Any]]]
@@ -258,6 +259,7 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _certificates(objects, w)
     changes += _created(objects, w)
     changes += _deleted(objects, w)
+    changes += _jobs(objects, w)
     changes += _restarts(objects, w, {ref_key(c.object) for c in changes if c.type in ("rollout", "created")})
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes
@@ -653,6 +655,84 @@ def _created(objects: Objects, w: _Window) -> list[Change]:
                 ref = ref_of(obj)
                 out.append(Change(at=iso(t), type="created", object=ref, summary=f"{ref} created"))
     return out
+
+
+JOB_LOG_LINES = 400
+"""Lines of a Job pod's log read for the schema changes it made (a migration prints a few dozen)."""
+
+
+def _jobs(objects: Objects, w: _Window) -> list[Change]:
+    """Jobs started or finished in the window, a CronJob's routine runs excepted: a one-off Job (a migration,
+    a backfill, a Helm hook) changes what the services around it depend on, and completes without leaving
+    any failure behind. Dated at its completion (or start while it runs)."""
+    out = []
+    for job in objects.get("Job") or []:
+        meta, status = _meta(job), job.get("status") or {}
+        if any(o.get("kind") == "CronJob" for o in meta.get("ownerReferences") or []):
+            continue
+        started = h.parse_ts(status.get("startTime")) or h.parse_ts(meta.get("creationTimestamp"))
+        finished = h.parse_ts(status.get("completionTime"))
+        failed = next((c for c in status.get("conditions") or [] if c.get("type") == "Failed"
+                       and c.get("status") == "True"), None)
+        if failed is not None:
+            finished = finished or h.parse_ts(failed.get("lastTransitionTime"))
+        if not (w.has(started) or w.has(finished)):
+            continue
+        ref = ref_of(job)
+        state = "failed" if failed is not None else "completed" if finished else "running"
+        span = f"started {iso(started)}" if started else "started"
+        span += f", {state} {iso(finished)}" if finished else f", {state}"
+        annotations = meta.get("annotations") or {}
+        hook = annotations.get("helm.sh/hook") or annotations.get("argocd.argoproj.io/hook")
+        containers = (pod_template(job).get("spec") or {}).get("containers") or []
+        command = " ".join(str(x) for c in containers[:1] for x in [*(c.get("command") or []), *(c.get("args") or [])])
+        what = [f"hook {hook}" if hook else "", f"runs {command[:120]}" if command else "",
+                f"image {containers[0].get('image')}" if containers and containers[0].get("image") else ""]
+        summary = f"Job {ref.namespace}/{ref.name} {span}" + (f" ({'; '.join(x for x in what if x)})"
+                                                              if any(what) else "")
+        out.append(Change(at=iso(finished if finished and w.has(finished) else started or w.end), type="job",
+                          object=ref, summary=summary, related=_job_related(objects, job)[:MAX_RELATED]))
+    return out
+
+
+def _job_related(objects: Objects, job: dict[str, Any]) -> list[ObjectRef]:
+    """The workloads of the Job's app (app / instance labels, or the name it is built on): whose data it changes."""
+    meta = _meta(job)
+    ns, name = meta.get("namespace") or "", str(meta.get("name") or "")
+    labels = {**(meta.get("labels") or {}), **((pod_template(job).get("metadata") or {}).get("labels") or {})}
+    apps = {str(labels[k]) for k in ("app", "app.kubernetes.io/name", "app.kubernetes.io/instance") if labels.get(k)}
+    out = []
+    for kind in WORKLOAD_KINDS:
+        for w in objects.get(kind) or []:
+            wname = str(_meta(w).get("name"))
+            if _meta(w).get("namespace") == ns and (app_names(w) & apps or name.startswith(wname + "-")):
+                out.append(ref_of(w))
+    return out
+
+
+def with_job_logs(result: ChangesResult, objects: Objects, read_log: Callable[[str, str, str], str]) -> ChangesResult:
+    """Each Job change gets the schema changes its pods' logs name (logfacts.schema), as diff lines: a migration
+    that dropped an index is only visible there. `read_log(namespace, pod, container)` reads a log's tail; a pod
+    whose log cannot be read is skipped (its Job stays in the timeline, without the lines)."""
+    for change in result.changes:
+        if change.type != "job":
+            continue
+        pods = [p for p in objects.get("Pod") or [] if _meta(p).get("namespace") == change.object.namespace
+                and ((_meta(p).get("labels") or {}).get("job-name") == change.object.name
+                     or (_meta(p).get("labels") or {}).get("batch.kubernetes.io/job-name") == change.object.name)]
+        for pod in pods[:2]:
+            containers = (pod.get("spec") or {}).get("containers") or []
+            try:
+                text = read_log(change.object.namespace, str(_meta(pod).get("name")),
+                                str(containers[0].get("name")) if containers else "")
+            except KubeError:
+                continue
+            said = [f"schema: {s}" for s in statements(text.splitlines()[-JOB_LOG_LINES:]) if not looks_secret(s)]
+            if said:
+                change.diff = list(dict.fromkeys([*change.diff, *said]))
+                change.summary += "; its log: " + "; ".join(s.removeprefix("schema: ") for s in said[:3])
+                break
+    return result
 
 
 def _owner_prefix(pod_name: str) -> str:

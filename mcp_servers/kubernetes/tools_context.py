@@ -75,6 +75,8 @@ def register(server: MCPServer, kc: KubeClient, run: Runner[Any], visibility: Vi
             objects, hidden, errors = ch.read_objects(kc, ctx_name, namespace or None,
                                                       visibility(ctx, "k8s_changes", ctx_name))
             result = ch.changes_result(objects, when, length, hidden, errors)
+            result = ch.with_job_logs(result, objects, lambda ns, pod, c: kc.get_text(ctx_name, kc.resolve_kind(
+                ctx_name, "pods").object_path(ns, pod, "log"), {"container": c or None, "tailLines": ch.JOB_LOG_LINES}))
             hint = "narrow with " + r.call("k8s_changes", namespace=namespace or "<namespace>", at=ch.iso(when),
                                            window="<shorter>")
             return typed_result(result, ch.render(result, budget_tokens, hint))

@@ -1,0 +1,99 @@
+"""A schema migration shortly before queries turned slow: the Job that ran it is the suspect.
+
+A migration Job (a Helm pre-upgrade hook, an Argo CD PreSync hook, a one-off `alembic upgrade
+head`) completes and leaves nothing broken: its pod is `Completed`, every other pod Running and
+Ready. Yet when it dropped or replaced an index, rewrote a table or took long locks, the queries
+that relied on the old schema turn into sequential scans or wait on locks, and the service's
+statements hit their timeout. The rollout that came with it is the obvious suspect and usually
+innocent. The change timeline lists Jobs with the schema statements their logs print
+(mcp_servers.kubernetes.changes.with_job_logs); here such a Job is held against the errors of the
+pods around the incident that say a query was slow or cancelled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
+
+CHECK = "change.schema"
+WEIGHT = 0.9
+"""A schema change followed by slow queries on the same database explains them, and is what to fix."""
+
+SCHEMA_PREFIX = "schema: "
+"""How the change timeline marks a Job's schema statements in its diff."""
+
+SLOW_QUERY = re.compile(
+    r"statement timeout|canceling statement|QueryCanceled|query_canceled|\b57014\b|"
+    r"maximum statement execution time exceeded|Query execution was interrupted|"
+    r"lock (?:wait )?timeout|LockNotAvailable|\b55P03\b|ORA-01013|Execution Timeout Expired|"
+    r"query (?:timed out|timeout)|QueryTimeout|slow query|Seq Scan|statement_timeout|"
+    r"(?:sql|query|database|db)\b[^\n]{0,60}(?:timed? ?out|deadline exceeded)|"
+    r"(?:timed? ?out|deadline exceeded)[^\n]{0,40}\b(?:query|sql|statement)", re.I)
+"""Database clients' and servers' words for a query that ran too long (PostgreSQL, MySQL, Oracle, SQL Server,
+their drivers and ORMs)."""
+
+MAX_MINUTES_BEFORE = 6 * 60
+
+
+@dataclass
+class Migration:
+    """A Job whose log shows schema changes, and a log of the queries that turned slow after it."""
+
+    job: Ref
+    statements: list[str]
+    minutes: int
+    log: LogEvidence
+    said: str
+    related: list[Ref]
+
+
+def _slow(log: LogEvidence) -> str | None:
+    """The log's error that says a query ran too long, as printed."""
+    for error in [log.top or {}, *log.more]:
+        parts = [str(error.get(k) or "") for k in ("exception", "message", "example", "template")]
+        if SLOW_QUERY.search(" ".join(parts)):
+            said = str(error.get("message") or error.get("example") or error.get("template") or "")
+            exception = str(error.get("exception") or "")
+            return f"{exception}: {said}" if exception and exception not in said else said
+    return None
+
+
+def migrations(facts: Facts) -> list[Migration]:
+    """Schema-changing Jobs that ran before the symptom, each with the slow-query log closest to it (the logs
+    of the Job's app first, then any log the survey read)."""
+    slow = [(log, said) for log in facts.logs if (said := _slow(log))]
+    if not slow:
+        return []
+    out = []
+    for change in facts.change_list():
+        job, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        lines = [str(d)[len(SCHEMA_PREFIX):] for d in change.get("diff") or [] if str(d).startswith(SCHEMA_PREFIX)]
+        if job is None or at is None or change.get("type") != "job" or not lines:
+            continue
+        minutes = int((facts.at - at).total_seconds() // 60)
+        if not 0 <= minutes <= MAX_MINUTES_BEFORE:
+            continue
+        related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r]
+        apps = {r.name for r in related}
+        ordered = sorted(slow, key=lambda ls: not any(ls[0].pod.startswith(a + "-") for a in apps))
+        log, said = ordered[0]
+        out.append(Migration(job, lines, minutes, log, said[:140], related))
+    return sorted(out, key=lambda m: m.minutes)
+
+
+def finding(m: Migration) -> dict[str, Any]:
+    """The suspect as a scan-shaped finding: the Job, what its log says it changed, and the slow query after."""
+    ddl = "; ".join(m.statements[:4])
+    app = f" of {', '.join(str(r) for r in m.related[:2])}" if m.related else ""
+    message = (f"{m.job}{app} changed the database schema {m.minutes} min before the alert ({ddl}), and since then "
+               f"queries run too long: '{m.said}' (pod {m.log.namespace}/{m.log.pod}). An index dropped or replaced "
+               "by a migration turns the lookups that used it into sequential scans (a composite index serves only "
+               "queries on its leading column); a table rewrite or a long lock stalls them. Compare the slow "
+               "query's plan (EXPLAIN) with the indexes the migration left, and restore the index it needs")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": "Job", "namespace": m.job.namespace, "name": m.job.name},
+            "reason": "SchemaChangedBeforeSlowQueries", "message": message, "evidence": [*m.statements[:2], m.said],
+            "details": {"statements": m.statements, "minutes_before": m.minutes, "slow_pod": m.log.pod}}
