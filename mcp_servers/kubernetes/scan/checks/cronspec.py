@@ -91,6 +91,8 @@ def _field(text: str, low: int, high: int) -> frozenset[int] | None:
         if high == 6 and last == 7:  # Sunday written as 7
             out.add(0)
             last = 6
+            if first == 7:
+                continue
         if not (low <= first <= high and low <= last <= high) or first > last:
             return None
         out.update(range(first, last + 1, step))
