@@ -14,7 +14,8 @@ from tests.scan.objects import NOW, deployment, event, pod, replicaset, ts
 EMPTYDIR = 'Usage of EmptyDir volume "scratch" exceeds the limit "2Gi". '
 CONTAINER = 'Container renderer exceeded its local ephemeral storage limit "1Gi". '
 POD_TOTAL = "Pod ephemeral local storage usage exceeds the total limit of containers 3Gi. "
-NODE_PRESSURE = "The node was low on resource: ephemeral-storage. Threshold quantity: 8387377152, available: 6913548Ki. "
+NODE_PRESSURE = ("The node was low on resource: ephemeral-storage. Threshold quantity: 8387377152, "
+                 "available: 6913548Ki. ")
 
 
 def evicted(name: str, message: str, minutes_ago: float, node: str = "node-1",
