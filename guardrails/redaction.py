@@ -897,11 +897,30 @@ def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
                 continue  # a call or an index: code
             if "://" in text[max(0, t.start() - 12) : t.start()] or value.count("/") >= 3:
                 continue  # a URL or a path, not a token
-            if high_entropy_token(value.rstrip("=")) and not _is_placeholder(value):
+            if _is_placeholder(value):
+                continue
+            if high_entropy_token(value.rstrip("=")) or (
+                _TIGHT_GAP.fullmatch(lowered, w.end(), t.start()) and _keyed_digest(value)
+            ):
                 out.append((t.start(), t.end(), "high_entropy_secret"))
                 last_end = t.end()
                 break
     return out
+
+
+_TIGHT_GAP = re.compile(r"""[ \t]*(?:(?:is|was|now|=|:|-)[ \t]*){0,2}["'`]?""")
+"""What may stand between a credential word and the value it names: `api key: X`, `token is X`, `secret=X`."""
+
+
+def _keyed_digest(value: str) -> bool:
+    """A digest- or UUID-shaped value the credential word right before it vouches for.
+
+    Hex strings and UUIDs are exempt from the entropy rule because trace ids and checksums look the
+    same; but many vendors' keys are exactly that shape (32-hex API keys, UUID API keys), and
+    `api key: 7d1f...` or `the token is 5f0c-...` says which one it is.
+    """
+    v = value.strip("\"'`")
+    return len(v) >= 24 and harmless_digest(v) and sum(c.isdigit() for c in v) >= 4
 
 
 _ENV_PAIR = re.compile(
