@@ -149,6 +149,8 @@ CHECK_WEIGHT: dict[str, float] = {
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT,
     clock.CHECK: clock.WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
+    "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
+    "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
