@@ -68,6 +68,8 @@ class Facts:
     logs: list[LogEvidence] = field(default_factory=list)
     metrics: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     """`prom_query` answers the survey asked for a suspect (a datastore's connection gauges)."""
+    objects: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    """Objects a suspect check read one by one (a PeerAuthentication, a pod's containers), in Kubernetes' shape."""
 
     def findings(self) -> list[dict[str, Any]]:
         return [f for f in (self.scan or {}).get("findings") or [] if isinstance(f, dict)]

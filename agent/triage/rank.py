@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import blocked, change_fit, chronic, clock, connections, limits, migrations, storage_change
+from agent.triage import blocked, change_fit, chronic, clock, connections, limits, mesh, migrations, storage_change
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -148,7 +148,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT,
-    clock.CHECK: clock.WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
+    clock.CHECK: clock.WEIGHT, storage_change.CHECK: storage_change.WEIGHT, mesh.CHECK: mesh.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
 }
@@ -249,6 +249,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _exhausted_connections(cases, facts)
     _skewed_clocks(cases, facts)
     _storage_fillings(cases, facts)
+    for plain in mesh.plaintext_calls(facts):  # a client without a sidecar, a STRICT mTLS policy (agent.triage.mesh)
+        _add_suspect(cases, plain.policy, mesh.finding(plain, facts), None, plain.evidence)
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     for case in cases.values():
