@@ -149,3 +149,17 @@ def test_node_pressure_says_what_the_kubelet_reclaims_and_whom_it_evicted() -> N
     assert f.details["reclaiming"] == ["ephemeral-storage"] and f.details["evicted_pods"] == ["web-9"]
     assert "reclaiming ephemeral-storage; 1 pod(s) evicted" in f.message
     assert any("EvictionThresholdMet" in e for e in f.evidence)
+
+
+def test_ingress_findings_carry_the_hosts_they_break() -> None:
+    """A question that names only the host ("cannot reach app.example.com") must find the Ingress."""
+    ing = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta("app-ingress"),
+           "spec": {"ingressClassName": "example-ingress-class", "rules": [{"host": "app.example.com", "http": {
+               "paths": [{"path": "/", "pathType": "Prefix",
+                          "backend": {"service": {"name": "app-v2", "port": {"number": 80}}}}]}}]}}
+    nginx = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"}}
+    result = run([ing, nginx, service("app")], "ingress", {"Ingress", "IngressClass", "Service"})
+    by_check = {f.check: f for f in result.findings}
+    assert by_check["ingress.missing_class"].details["hosts"] == ["app.example.com"]
+    assert "nothing serves app.example.com" in by_check["ingress.missing_class"].message
+    assert by_check["ingress.missing_backend"].details["hosts"] == ["app.example.com"]

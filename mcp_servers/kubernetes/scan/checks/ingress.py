@@ -76,6 +76,7 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
                     details={"secret": secret, "hosts": tls.get("hosts") or []},
                     evidence=[f"tls hosts {hosts} -> secret {secret}"], since=created))
     if snap.has("IngressClass"):
+        rule_hosts = sorted({str(r["host"]) for r in spec.get("rules") or [] if r.get("host")})
         classes = snap.items("IngressClass")
         wanted = spec.get("ingressClassName")
         annotated = ((ing.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/ingress.class")
@@ -90,7 +91,9 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
         if problem:
             out.append(ScanFinding(
                 check="ingress.missing_class", severity="warning", object=subject, reason="IngressClassNotFound",
-                message=f"{subject}: {problem}", details={"ingress_class": wanted, "known": sorted(names)},
+                message=f"{subject}: {problem}"
+                + (f", so nothing serves {', '.join(rule_hosts)}" if rule_hosts else ""),
+                details={"ingress_class": wanted, "known": sorted(names), "hosts": rule_hosts},
                 evidence=[problem], since=created))
     return out
 
