@@ -45,6 +45,7 @@ import unicodedata
 import urllib.parse
 from dataclasses import dataclass, field
 
+from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
 from guardrails.injection_model import classify
 
 THRESHOLD = 0.5
@@ -804,6 +805,10 @@ _DETECTORS: tuple[_Detector, ...] = (
     ),
 )
 
+# Concept-set detectors (verb class x object class within a clause; authority; reader-aimed actions):
+# guardrails/injection_concepts.py says why. Compiled and windowed like the ones above.
+_DETECTORS += tuple(_d(c.signal, c.kind, c.weight, c.pattern, list(c.hints)) for c in _CONCEPT_DETECTORS)
+
 
 # --------------------------------------------------------------------------- Unicode
 
@@ -1370,7 +1375,8 @@ def _scan(text: str, depth: int) -> InjectionReport:
 
     lowered = _lowercase(view)
     hits = mapped(_pattern_hits(view, lowered, _detector_windows(lowered, _STRONG_ANCHORS), strong=True))
-    mentions = _mention_spans(text, lowered) if hits else []
+    # In ASCII text the view has the same positions, and JSON-escaped quotes (backslash-quote) read as quotes.
+    mentions = _mention_spans(text if index is not None else view, lowered) if hits else []
     if hits:
         hits = _demote_quoted_examples(text, hits, mentions)
 
