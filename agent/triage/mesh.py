@@ -105,36 +105,37 @@ def _yaml_object(text: str) -> dict[str, Any] | None:
 
 
 async def read_policies(facts: Facts, call: Callable[..., Awaitable[Any]]) -> None:
-    """Reading only: when the subject's calls are reset, the mesh policies and one pod of each side."""
+    """Reading only: when the subject's calls are reset, one pod of each side; when the server runs a mesh proxy
+    and the client none, the mesh policies (never asked of a cluster whose pods run no proxy)."""
     failing, services = _failing(facts), _services(facts)
     client_pods = [p for p in (facts.topologies[0][0].get("pods") or [] if facts.topologies else [])
                    if isinstance(p, dict) and p.get("name")]
     if failing is None or not services or not client_pods:
         return
-    namespaces = sorted({s.namespace for s in services})
     pods = [(str(client_pods[0]["name"]), str(client_pods[0].get("namespace") or failing.namespace))]
     pods += [(str(p["name"]), str(p.get("namespace") or s.namespace)) for s in services
              if (p := _backing_pod(facts, s)) is not None][:2]
-    gets = [call("k8s_get", {"kind": "Pod", "name": name, "namespace": ns}, f"survey-mesh-pod-{name}")
-            for name, ns in pods]
-    gets += [call("k8s_get", {"kind": "Namespace", "name": ns, "output": "yaml"}, f"survey-mesh-namespace-{ns}")
-             for ns in namespaces[:2]]
-    listed, *answers = await asyncio.gather(
-        call("k8s_list", {"kind": "peerauthentications"}, "survey-mesh-policies"), *gets)
-    for outcome in answers:
-        if outcome is None or not outcome.ok:
-            continue
-        if isinstance(outcome.data, dict) and outcome.data.get("kind") == "Pod":
-            facts.objects.append((_as_pod(outcome.data), outcome.evidence_id))
-        elif (obj := _yaml_object(outcome.full_text)) is not None:
-            facts.objects.append((obj, outcome.evidence_id))
+    answers = await asyncio.gather(*(call("k8s_get", {"kind": "Pod", "name": name, "namespace": ns},
+                                          f"survey-mesh-pod-{name}") for name, ns in pods))
+    read = [(_as_pod(o.data), o.evidence_id) for o in answers
+            if o is not None and o.ok and isinstance(o.data, dict) and o.data.get("kind") == "Pod"]
+    facts.objects += read
+    sides = {(str(p["metadata"]["namespace"]), str(p["metadata"]["name"])): _sidecar(p) for p, _ in read}
+    client = sides.get((pods[0][1], pods[0][0]), "absent")
+    meshed = sorted({ns for (ns, name), mesh in sides.items() if mesh and (ns, name) != (pods[0][1], pods[0][0])})
+    if client is not None or not meshed:
+        return
+    listed, *spaces = await asyncio.gather(
+        call("k8s_list", {"kind": "peerauthentications"}, "survey-mesh-policies"),
+        *(call("k8s_get", {"kind": "Namespace", "name": ns, "output": "yaml"}, f"survey-mesh-namespace-{ns}")
+          for ns in meshed[:2]))
     rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok else []
-    wanted = [r for r in rows if isinstance(r, dict) and r.get("namespace") in (*namespaces, ROOT_NAMESPACE)]
-    reads = await asyncio.gather(*(call("k8s_get", {"kind": "peerauthentications", "name": r.get("name"),
-                                                    "namespace": r.get("namespace"), "output": "yaml"},
-                                        f"survey-mesh-policy-{r.get('namespace')}-{r.get('name')}")
-                                   for r in wanted[:MAX_POLICY_READS]))
-    for outcome in reads:
+    wanted = [r for r in rows if isinstance(r, dict) and r.get("namespace") in (*meshed, ROOT_NAMESPACE)]
+    policies = await asyncio.gather(*(call("k8s_get", {"kind": "peerauthentications", "name": r.get("name"),
+                                                       "namespace": r.get("namespace"), "output": "yaml"},
+                                           f"survey-mesh-policy-{r.get('namespace')}-{r.get('name')}")
+                                      for r in wanted[:MAX_POLICY_READS]))
+    for outcome in [*spaces, *policies]:
         if outcome is not None and outcome.ok and (obj := _yaml_object(outcome.full_text)) is not None:
             facts.objects.append((obj, outcome.evidence_id))
 
