@@ -50,6 +50,8 @@ class LogEvidence:
     previous: bool
     more: list[dict[str, Any]] = field(default_factory=list)
     """The next errors of the same logs, error or fatal only."""
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    """The warnings of the same logs: a client often names the setting it trips in a warning before it fails."""
     last_lines: list[str] = field(default_factory=list)
     """The last lines the container printed: where a crashed or failed process says its final word
     (a `detail:` or `Caused by:` line that no error template carries)."""
@@ -96,7 +98,8 @@ def log_evidence(data: dict[str, Any], evidence_id: str) -> LogEvidence | None:
                        hosts=[str(h) for h in facts.get("hosts") or []],
                        error_classes={str(e.get("error_class")) for e in errors if e.get("error_class")},
                        previous=bool(data.get("previous")),
-                       more=[e for e in errors[1:] if e.get("severity") in ("error", "fatal")])
+                       more=[e for e in errors[1:] if e.get("severity") in ("error", "fatal")],
+                       warnings=[e for e in errors if e.get("severity") == "warning"][:10])
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -27,7 +27,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import blocked, change_fit, chronic, clock, connections, limits, mesh, migrations, storage_change
+from agent.triage import (
+    blocked,
+    change_fit,
+    changed_keys,
+    chronic,
+    clock,
+    connections,
+    limits,
+    mesh,
+    migrations,
+    storage_change,
+)
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -147,7 +158,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
-    migrations.CHECK: migrations.WEIGHT,
+    migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
     clock.CHECK: clock.WEIGHT, storage_change.CHECK: storage_change.WEIGHT, mesh.CHECK: mesh.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
@@ -243,6 +254,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _rejected_credentials(cases, facts)
     _upstream_changes(cases, facts)
     _configured_limits(cases, facts)
+    for k in changed_keys.matches(facts):  # a changed setting the errors name (agent.triage.changed_keys)
+        _add_suspect(cases, k.target, changed_keys.finding(k), k.log,
+                     [e for e in (facts.changes_id, k.log.evidence_id) if e])
     for m in migrations.migrations(facts):  # a schema change before slow queries (agent.triage.migrations)
         _add_suspect(cases, m.job, migrations.finding(m), m.log,
                      [e for e in (facts.changes_id, m.log.evidence_id) if e])

@@ -230,9 +230,12 @@ async def _resolve_subject(subject: Subject, result: SurveyResult,
     labelled = [n for n in subject.names if n in subject.from_labels]
     guesses = [n for n in subject.names if n not in subject.from_labels]
     ordered = list(dict.fromkeys([n for n in subject.names if n in result.resolved] + labelled + guesses))
-    for name in ordered[:3]:
+    # An exporter's alert carries its own namespace (kafka-exporter's, the broker's), not the consumer's: the
+    # likeliest name, found nowhere there, is looked for in every visible namespace (unique there, or no answer).
+    elsewhere = [n for n in ordered[:1] if subject.namespace]
+    for name, anywhere in [*((n, False) for n in ordered[:3]), *((n, True) for n in elsewhere)]:
         arguments: dict[str, Any] = {"name": name}
-        if subject.namespace:
+        if subject.namespace and not anywhere:
             arguments["namespace"] = subject.namespace
         outcome = await call("k8s_topology", arguments, "survey-topology")
         if outcome is None:
