@@ -98,3 +98,24 @@ def test_a_pull_error_ending_in_a_link_gives_the_registrys_code_and_words() -> N
     assert _cause(msg).startswith("toomanyrequests: You have reached your pull rate limit")
     assert _cause('rpc error: code = NotFound desc = failed to resolve reference "r/a:1": r/a:1: not found') == \
         "not found"
+
+
+def test_a_multi_attach_names_the_attach_error_the_holder_and_the_single_node_claim() -> None:
+    from tests.scan.objects import pod
+
+    p = pod("cms-7d9f-new", owner=("ReplicaSet", "api-7d9f"))
+    p["spec"]["volumes"] = [{"name": "media", "persistentVolumeClaim": {"claimName": "cms-media"}}]
+    p["status"].update(phase="Pending", startTime=ts(20))
+    p = set_container(p, state={"waiting": {"reason": "ContainerCreating"}})
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "cms-media", "namespace": "shop"},
+           "spec": {"accessModes": ["ReadWriteOnce"]}, "status": {"phase": "Bound"}}
+    objs = [*owned(1), p, pvc,
+            event("Pod", "cms-7d9f-new", "FailedAttachVolume", 'Multi-Attach error for volume "pvc-f12a" Volume is '
+                  "already used by pod(s) api-7d9f-0", first=19, last=19),
+            event("Pod", "cms-7d9f-new", "FailedMount", "Unable to attach or mount volumes: unmounted volumes=[media], "
+                  "unattached volumes=[media], failed to process volumes=[]: timed out waiting for the condition",
+                  count=9, first=17, last=1)]
+    [f] = run(objs).findings
+    assert (f.check, f.reason) == ("pod.mount_failed", "FailedAttachVolume")
+    assert f.details["held_by"] == ["api-7d9f-0"] and f.details["single_node_claims"] == ["cms-media (ReadWriteOnce)"]
+    assert "Multi-Attach error" in f.message and "one node at a time" in f.message

@@ -458,13 +458,38 @@ def _creating_problem(snap: Snapshot, pod: dict[str, Any], container: str, now: 
         key = str(details.get("configmap") or details.get("secret") or "")
         return PodProblem("pod.config_error", "critical", events[-1].reason if events else "ContainerCreating",
                           "", key, details, [quote(e) for e in events[-2:]], first_seen(events), last_seen(events))
-    reason = events[-1].reason if events else "ContainerCreating"
+    # The attach/detach controller's FailedAttachVolume says why; the kubelet's FailedMount
+    # "timed out waiting for the condition" that follows it is only the consequence.
+    attach = [e for e in events if e.reason == "FailedAttachVolume"]
+    cause = attach[-1] if attach else (events[-1] if events else None)
+    reason = cause.reason if cause else "ContainerCreating"
     details = {"container": container}
-    if events:
-        details["error"] = clip(message, 160)
+    if cause:
+        details["error"] = clip(cause.message, 160)
+        if "Multi-Attach error" in cause.message:
+            details.update(_multi_attach(snap, pod, cause.message))
+    evidence = [quote(e) for e in ([cause] if cause else []) + [e for e in events[-2:] if e is not cause]][:3]
     return PodProblem("pod.mount_failed", "critical", reason, "", reason, details,
-                      [quote(e) for e in events[-2:]] or [f"container {container} still ContainerCreating"],
+                      evidence or [f"container {container} still ContainerCreating"],
                       first_seen(events) or started, last_seen(events))
+
+
+def _multi_attach(snap: Snapshot, pod: dict[str, Any], message: str) -> dict[str, Any]:
+    """A volume another pod holds: who holds it, and the claims whose access mode allows one node only."""
+    out: dict[str, Any] = {"multi_attach": True}
+    held = re.search(r"used by pod\(s\) ([\w.,\s-]+)", message)
+    if held:
+        out["held_by"] = [p.strip() for p in held.group(1).split(",") if p.strip()][:5]
+    single = []
+    for volume in (pod.get("spec") or {}).get("volumes") or []:
+        claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+        pvc = snap.get("PersistentVolumeClaim", ns_of(pod), str(claim)) if claim else None
+        modes = ((pvc or {}).get("spec") or {}).get("accessModes") or []
+        if pvc is not None and "ReadWriteMany" not in modes and "ReadOnlyMany" not in modes:
+            single.append(f"{claim} ({', '.join(modes) or 'ReadWriteOnce'})")
+    if single:
+        out["single_node_claims"] = single
+    return out
 
 
 def _not_ready(snap: Snapshot, pod: dict[str, Any], cs: dict[str, Any], spec: dict[str, Any],
@@ -604,7 +629,14 @@ def _summary(check: str, reason: str, d: dict[str, Any]) -> str:
                f"Secret {d['secret']}" if d.get("secret") else "configuration")
         return f"{reason}{c}: {what}{obj}"
     if check == "pod.mount_failed":
-        return f"{reason}{c}" + (f": {d['error']}" if d.get("error") else "")
+        text = f"{reason}{c}" + (f": {d['error']}" if d.get("error") else "")
+        if d.get("multi_attach"):
+            held = f" (held by {', '.join(d['held_by'])})" if d.get("held_by") else ""
+            claims = (f"claim {', '.join(d['single_node_claims'])} attaches to one node at a time"
+                      if d.get("single_node_claims") else "the volume attaches to one node at a time")
+            text += (f"; {claims}{held}: a new pod on another node waits until the old one lets go (strategy "
+                     "Recreate, or RollingUpdate with maxSurge 0, avoids it)")
+        return text
     if check == "pod.stuck_terminating":
         held = f"held by finalizers {', '.join(d['finalizers'])}" if d.get("finalizers") else (
             f"node {d.get('node')} has not confirmed the kill")
