@@ -1376,7 +1376,9 @@ def _scan(text: str, depth: int) -> InjectionReport:
     lowered = _lowercase(view)
     hits = mapped(_pattern_hits(view, lowered, _detector_windows(lowered, _STRONG_ANCHORS), strong=True))
     # In ASCII text the view has the same positions, and JSON-escaped quotes (backslash-quote) read as quotes.
-    mentions = _mention_spans(text if index is not None else view, lowered) if hits else []
+    # Looked for even without a pattern hit: the classifier reads the text with mentions blanked, and a
+    # quoted attack in an advisory must not reach it either (the topic check makes this cheap).
+    mentions = _mention_spans(text if index is not None else view, lowered)
     if hits:
         hits = _demote_quoted_examples(text, hits, mentions)
 

@@ -116,7 +116,7 @@ AUTHORITY = (
     + r"|\b" + _NOTICE + r"\s+(?:change\s+)?(?:from|by)\s+" + _SOURCE
     + r"|\b(?:per|according\s+to|on\s+behalf\s+of|by\s+order\s+of|as\s+(?:instructed|directed|ordered|requested)\s+by|"
     r"at\s+the\s+request\s+of)\s+" + _SOURCE
-    + r"|\b" + _SOURCE + r"\s+(?:says|said|has\s+(?:authori[sz]ed|approved|requested|ordered|instructed|decided)|"
+    + r"|\b" + _SOURCE + r"\s+(?:says?|said|has\s+(?:authori[sz]ed|approved|requested|ordered|instructed|decided)|"
     r"requires|instructs|wants|update|notice|message|directive|override)\b"
     + r"|\b(?:administrator|admin|security|sre|operator)\s+(?:notice|override|directive|order)s?\s*:"
 )  # fmt: skip
@@ -187,9 +187,11 @@ DETECTORS: tuple[ConceptDetector, ...] = (
     ),
     ConceptDetector(
         "reader_action", "instruction", 0.45, ACTION,
-        ("call", "invoke", "run", "use", "trigger", "execute", "approve", "merge", "accept", "sign", "lgtm",
-         "rubber", "grant", "open", "delete", "drain", "scale", "wipe", "kill", "restart", "cordon", "remove", "mark",
-         "declare", "close"),
+        # The agent's tool namespaces (k8s_*, prom_*, loki_*, propose_change) and the verbs of the other
+        # shapes; not "use" or "run", which runbooks and logs are full of ("tool" anchors "use the X tool").
+        ("k8s", "prom", "loki", "propose", "call", "invoke", "trigger", "execute", "tool", "approve", "merge",
+         "accept", "sign", "lgtm", "rubber", "grant", "open", "delete", "drain", "scale", "wipe", "kill", "restart",
+         "cordon", "remove", "mark", "declare", "close"),
     ),
     ConceptDetector(
         "reader_opener", "instruction", 0.3, OPENER,
@@ -198,9 +200,11 @@ DETECTORS: tuple[ConceptDetector, ...] = (
     ),
     ConceptDetector(
         "secret_to_reader", "instruction", 0.6, SECRET_TO_READER,
-        ("print", "reveal", "show", "output", "dump", "include", "paste", "echo", "display", "give",
-         "list", "return", "share", "tell", "write", "quote", "disclose", "leak", "expose", "copy", "put", "add",
-         "insert", "append", "send", "post", "forward", "upload", "email"),
+        # Anchored on the secret (rarer in logs than "list", "add", "return"); the verb is at most five
+        # words before it, inside the window's reach back.
+        ("secret", "credential", "password", "passwd", "token", "api", "access", "private", "ssh", "signing",
+         "encryption", "master", "gpg", "pgp", "tls", "kubeconfig", "env", "environment", "service", "system",
+         ".env", ".kube", "/var/run/secrets", ".aws", "id_rsa", ".ssh", "/etc/shadow", "admin.conf"),
     ),
 )  # fmt: skip
 
