@@ -32,6 +32,7 @@ from agent.triage import (
     change_fit,
     changed_keys,
     chronic,
+    client_errors,
     clock,
     connections,
     limits,
@@ -415,7 +416,8 @@ def _upstream_changes(cases: dict[Ref, _Case], facts: Facts) -> None:
         cases[target] = _Case(target, [{
             "check": "change.upstream", "severity": "warning", "object": change.get("object"),
             "reason": f"Changed{str(change.get('type') or '').title()}",
-            "message": f"{target} changed {minutes} min before the alert, upstream of the symptom in {where}: "
+            "message": f"{target} changed {minutes} min before the alert, upstream of the symptom in {where}"
+                       f"{client_errors.quote(facts, target)}: "
                        f"{change.get('summary') or ''}" + (f" ({diff})" if diff else ""),
             "evidence": [str(change.get("summary") or "")][:1], "details": {}}])
         cases[target].upstream = True
