@@ -6,6 +6,8 @@ and ControllerRevision revisions (with the pod template of each, so the diff is 
 managedFields times on ConfigMaps and Secrets, the last-applied-configuration annotation, an HPA's
 lastScaleTime, node condition transitions, cert-manager Certificate times, Helm release Secrets,
 creation timestamps, and events (ScalingReplicaSet, SuccessfulRescale, deletions) for the last hour.
+One-off Jobs that started or finished in the window are changes too (a migration, a backfill, a Helm
+hook): `with_job_logs` adds the schema statements their pods' logs print.
 
 `read_objects` does the API reads; `timeline` is pure over the lists it returns, so the rules are
 tested over plain dicts; `rank_changes` orders changes for a subject (the triage's question:

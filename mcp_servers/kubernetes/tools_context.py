@@ -67,7 +67,8 @@ def register(server: MCPServer, kc: KubeClient, run: Runner[Any], visibility: Vi
         """What changed before `at`, newest first: rollouts with the pod-template diff (image, env,
         envFrom, volumes, resources, probes, command), ConfigMap/Secret writes (Secret key names
         only), HPA rescales, node condition transitions, certificate renewals, Helm releases,
-        objects created or deleted. Events only reach back about an hour."""
+        one-off Jobs (with the schema statements their logs print), objects created or deleted.
+        Events only reach back about an hour."""
         when, length = parse_window(at, window)
 
         def work() -> Any:
