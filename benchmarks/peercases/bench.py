@@ -7,8 +7,8 @@ check every bundle as `vigil bundle validate` does and every key for sense, then
 
 Results go to benchmarks/results/peercases.json under a label: `first_contact` (the measurement
 before any fix it prompted; never overwritten) and `after_fixes` (re-measured after the class fixes);
-the third batch of cases, written after the first fixes, has its own `first_contact_batch3` and
-`after_fixes_batch3` (measured over the whole set, so the first two batches are re-checked too).
+the third and fourth batches, written after earlier fixes, have their own `first_contact_batchN`
+and `after_fixes_batchN` (each measured over the whole set, so earlier batches are re-checked too).
 
 Run: .venv/bin/python benchmarks/peercases/bench.py [--check-only] [--jobs 2] [--label after_fixes]
 """
@@ -55,7 +55,8 @@ def _harness() -> ModuleType:
 _h = _harness()
 preflight, measure, git_head = _h.preflight, _h.measure, _h.git_head
 
-LABELS = ("first_contact", "after_fixes", "first_contact_batch3", "after_fixes_batch3")
+LABELS = ("first_contact", "after_fixes", "first_contact_batch3", "after_fixes_batch3", "first_contact_batch4",
+          "after_fixes_batch4")
 """first_contact*: measured before any fix they prompted, never overwritten; after_fixes*: re-measured."""
 
 

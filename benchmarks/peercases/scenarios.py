@@ -1376,6 +1376,39 @@ def multi_attach() -> Incident:
                 "multi-attach")
 
 
+
+# ---- fourth batch: the same failures asked the way people ask in chat -----------------------------
+def _asked(build: Callable[[], Incident], name: str, question: str, why: str) -> Callable[[], Incident]:
+    """A case of the batches above, with its alert replaced by a looser chat question (`why` says how)."""
+    def variant() -> Incident:
+        inc = build()
+        inc.name = name
+        inc.alerts = {}
+        _ask(inc, question)
+        inc.answer["question"] = question
+        inc.answer["category"] = f"{inc.answer['category']}-asked-{name}"
+        return inc
+    variant.__name__ = name.replace("-", "_")
+    variant.__doc__ = f"{build.__doc__} Asked: {why}"
+    return variant
+
+
+ASKED: list[Callable[[], Incident]] = [
+    _asked(crashloop_missing_env, "asked-typo", "what is the issue with payment-procesing-worker?",
+           "the name mistyped (one letter missing)"),
+    _asked(crashloop_missing_env, "asked-words", "What is wrong with the Payment Processing Worker?",
+           "the name in capitalised words"),
+    _asked(image_not_found, "asked-capitals", "Why is Customer-Relations-Webapp down?", "the name in capitals"),
+    _asked(crash_db_refused, "asked-by-service", "orders is returning 503s, why?",
+           "the namespace's short name instead of the workload"),
+    _asked(oom_killed, "asked-shortened", "analytics exporter keeps restarting", "a shortened name in words"),
+    _asked(readiness_failing, "asked-pod-word", "search-engine pod never gets ready", "the workload called a pod"),
+    _asked(missing_secret, "asked-namespace-only", "something is broken in inventory", "only the namespace"),
+    _asked(ingress_missing_service, "asked-site-words", "the shop website is down",
+           "the site in words, its host's first label (shop.example.com) also a background namespace's name"),
+]
+
+
 ALL: list[Callable[[], Incident]] = [
     crashloop_missing_env, image_not_found, image_pull_unauthorized, invalid_image_name, missing_secret,
     missing_configmap_key, configmap_volume_missing, pending_node_selector, pending_insufficient_gpu,
@@ -1391,4 +1424,5 @@ ALL: list[Callable[[], Incident]] = [
     priority_class_missing, runtime_class_missing, limit_range_exceeded, pod_security_violation,
     cronjob_forbid_hung_job, deployment_paused, statefulset_partition, pull_rate_limited, node_cni_not_ready,
     multi_attach,
+    *ASKED,
 ]

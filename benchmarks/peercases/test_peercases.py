@@ -82,7 +82,7 @@ def test_the_alert_shapes_the_issue_names_are_all_there(built: tuple[list[Path],
             # "-n NS"). A word may still equal it by chance ("the price alerts service" in namespace alerts).
             ns = yaml.safe_load((answers / f"{bundle.name}.yaml").read_text())["culprit"]["namespace"]
             low = question.lower()
-            if ns:
+            if ns and bundle.name != "asked-namespace-only":  # that one gives the namespace and nothing else
                 assert not re.search(rf"(?:\bin |namespace |-n ){re.escape(ns)}\b|\b{re.escape(ns)}/", low), bundle.name
             shapes["question"] = shapes.get("question", 0) + 1
             continue
