@@ -30,9 +30,11 @@ _ENV = re.compile(r"\benv (\w+)=(.*?) -> (?:\1=)?(.*)$")
 _ENV_UNSET = re.compile(r"\benv (\w+) \(unset\) -> (?:\1=)?(.*)$")
 _DATA = re.compile(r"\bdata key (\S+) (.*?) -> (.*?)(?: \(outside kubectl apply\))?$")
 _FILE_LINE = re.compile(r"^\s*([\w.\-]+)\s*[:=]\s*(.+?)\s*$")
-_KEYLIKE = re.compile(rf"-?[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]+)+|[a-z]{{{MIN_KEY},}}")
-"""Words of an error that look like a setting: dotted, snake_case, kebab-case, camelCase, or one long word
-(`maxmemory`) that must then equal the changed key."""
+_KEYLIKE = re.compile(r"-?[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]+)+")
+"""Words of an error that look like a setting: dotted, snake_case, kebab-case or camelCase."""
+_ONE_WORD = re.compile(rf"['\"`]([A-Za-z]{{{MIN_KEY},}})['\"`]|\b(?:configured|setting|option|parameter|directive)"
+                       rf"\s+['\"`]?([A-Za-z]{{{MIN_KEY},}})", re.I)
+"""A one-word setting (`maxmemory`) counts only quoted or called a setting: plain words are not keys."""
 
 
 def normal(key: str) -> list[str]:
@@ -125,7 +127,8 @@ def _named_keys(log: LogEvidence) -> list[tuple[str, str]]:
     for error in [log.top or {}, *log.more, *log.warnings]:
         text = " ".join(str(error.get(k) or "") for k in ("exception", "message", "example", "template"))
         said = str(error.get("message") or error.get("example") or error.get("template") or "")
-        for word in dict.fromkeys(_KEYLIKE.findall(text)):
+        words = _KEYLIKE.findall(text) + [g for m in _ONE_WORD.finditer(text) for g in m.groups() if g]
+        for word in dict.fromkeys(words):
             out.append((word, said))
     return out
 

@@ -99,3 +99,13 @@ def test_key_spellings() -> None:
     assert same_key("maxmemory", "maxmemory")
     assert not same_key("READ_TIMEOUT", "timeout"), "too common a word to match on"
     assert not same_key("poll.interval", "max.poll.interval.ms")
+
+
+def test_a_plain_word_of_an_error_is_not_a_key() -> None:
+    change = {"at": "2026-05-01T11:10:00Z", "type": "rollout", "object": CONSUMER, "summary": "rolled out",
+              "diff": ["consumer env DATABASE='orders' -> DATABASE='orders_v2'"], "related": []}
+    facts = Facts(at=AT, scan_id="E1", scan={"findings": []}, changes_id="E2", changes={"changes": [change]})
+    facts.logs.append(_log("shipment-consumer-7d9f8-x2x9z", [("", "database connection failed: timeout")], []))
+    suspects = rank(subject_of(alert(alertname="KafkaConsumerGroupLag", namespace="fulfilment",
+                                     consumergroup="shipment-consumer")), facts)
+    assert all(s.check != "change.key_named" for s in suspects)
