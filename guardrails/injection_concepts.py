@@ -200,11 +200,10 @@ DETECTORS: tuple[ConceptDetector, ...] = (
     ),
     ConceptDetector(
         "secret_to_reader", "instruction", 0.6, SECRET_TO_READER,
-        # Anchored on the secret (rarer in logs than "list", "add", "return"); the verb is at most five
-        # words before it, inside the window's reach back.
-        ("secret", "credential", "password", "passwd", "token", "api", "access", "private", "ssh", "signing",
-         "encryption", "master", "gpg", "pgp", "tls", "kubeconfig", "env", "environment", "service", "system",
-         ".env", ".kube", "/var/run/secrets", ".aws", "id_rsa", ".ssh", "/etc/shadow", "admin.conf"),
+        # Anchored on the secret's noun (the verb is at most five words before it, within the window's
+        # reach back); only the nouns rare in logs and manifests ("env", "service", "api" are everywhere).
+        ("secret", "credential", "password", "passwd", "token", "kubeconfig", "key", "prompt", ".env", ".kube/",
+         "id_rsa", "/etc/shadow", "admin.conf"),
     ),
 )  # fmt: skip
 
