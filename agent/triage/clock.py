@@ -103,12 +103,15 @@ def _pods(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
 
 async def read_clocks(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]],
                       keep: Callable[[Any, Facts], LogEvidence | None], at: str) -> None:
-    """Reading only: the nodes' clock gauges, and when a pod of the incident fails a time check (or sits on a
-    node whose clock is off), the logs of the same workload's pods on other nodes, to see where the errors are."""
+    """Reading only: the nodes' clock gauges when a pod of the incident fails a time check, authentication or TLS,
+    or when the pod read shows no error at all (the failing one may be another); then, when a pod fails a time
+    check or sits on a node whose clock is off, the logs of the same workload's pods on other nodes."""
     pods = _pods(facts)
     clock_errors = any(clock_line(log) for log in facts.logs)
-    refused = any(log.error_classes & TIME_CHECKED for log in facts.logs if subject.mentions(workload_of_pod(log.pod)))
-    if not pods or not (clock_errors or refused):
+    own = [log for log in facts.logs if subject.mentions(workload_of_pod(log.pod))]
+    refused = any(log.error_classes & TIME_CHECKED for log in own)
+    unexplained = not any((log.top or {}).get("severity") in ("error", "fatal") for log in own)
+    if not pods or not (clock_errors or refused or unexplained):
         return
     outcome = await call("prom_query", {"query": f'{{__name__=~"{_METRICS}"}}', "time": at}, "survey-node-clocks")
     gauges = outcome.data if outcome is not None and outcome.ok and isinstance(outcome.data, dict) else None
