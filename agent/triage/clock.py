@@ -28,6 +28,10 @@ from agent.triage.subject import Subject, workload_of_pod
 CHECK = "node.clock_skew"
 WEIGHT = 0.9
 """A wrong clock explains every time-check failure on the node: a cause, never a symptom."""
+DRIFT = "node.clock_drift"
+DRIFT_WEIGHT = 0.55
+"""A node whose gauges say its clock is off while no pod of the incident was seen failing a time check there:
+worth listing, not enough to outrank a problem the incident's own evidence shows."""
 
 CLOCK_WORDS = re.compile(
     r"used before issued|issued in the future|\biat\b[^.;]{0,40}\bfuture|(?:token|jwt|assertion|claim)s? "
@@ -224,7 +228,8 @@ def finding(skew: Skew) -> tuple[Ref, dict[str, Any], list[str]]:
     message += ". Fix its time sync (chronyd/ntpd)"
     evidence = [e for e in [skew.metrics_id, *(log.evidence_id for log in skew.affected)] if e]
     return ref, {
-        "check": CHECK, "severity": "critical", "object": {"kind": "Node", "namespace": "", "name": skew.node},
+        "check": CHECK if skew.affected else DRIFT, "severity": "critical" if skew.affected else "warning",
+        "object": {"kind": "Node", "namespace": "", "name": skew.node},
         "reason": "ClockSkew", "message": message, "evidence": [said] if said else [], "details": {
             "node": skew.node, "offset_seconds": skew.offset, "synchronised": not skew.unsynchronised,
             "failing_pods": [log.pod for log in skew.affected], "workloads": [str(w) for w in skew.workloads]}}, \

@@ -160,7 +160,8 @@ CHECK_WEIGHT: dict[str, float] = {
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
-    clock.CHECK: clock.WEIGHT, storage_change.CHECK: storage_change.WEIGHT, mesh.CHECK: mesh.WEIGHT,
+    clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
+    mesh.CHECK: mesh.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
 }
@@ -337,7 +338,8 @@ def _skewed_clocks(cases: dict[Ref, _Case], facts: Facts) -> None:
     for skew in clock.skews(facts):
         ref, finding, evidence = clock.finding(skew)
         _add_suspect(cases, ref, finding, None, evidence)
-        next(c for r, c in cases.items() if r.same_object(ref)).explains_refs = skew.workloads
+        if skew.affected:  # gauges alone show no pod harmed by the clock: the node explains nothing yet
+            next(c for r, c in cases.items() if r.same_object(ref)).explains_refs = skew.workloads
 
 
 def _storage_fillings(cases: dict[Ref, _Case], facts: Facts) -> None:

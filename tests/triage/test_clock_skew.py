@@ -99,3 +99,18 @@ def test_no_node_is_blamed_without_a_clock_signal_that_points_at_one() -> None:
     assert all(c.check != CHECK for c in rank(incident, everywhere))
     elsewhere = facts_with([quiet("profile-api-6d9f7c8b5-x2k8p")], metrics=[gauges("node-z", 12.0, 0)])
     assert all(c.check != CHECK for c in rank(incident, elsewhere))
+
+
+def test_a_drifting_node_without_failing_time_checks_is_listed_below_what_the_incident_shows() -> None:
+    from agent.triage.clock import DRIFT
+    from tests.triage.test_rank import finding
+    incident = subject_of(alert(alertname="KubePodCrashLooping", namespace="accounts", deployment="profile-api"))
+    alone = facts_with([quiet("profile-api-6d9f7c8b5-x2k8p")], metrics=[gauges("node-b", 2.5, 0)])
+    [top, *_] = rank(incident, alone)
+    assert top.check == DRIFT and top.ref is not None and top.ref.name == "node-b" and "2.5 s ahead of" in top.cause
+    crash = facts_with([quiet("profile-api-6d9f7c8b5-x2k8p")], metrics=[gauges("node-b", 2.5, 0)])
+    crash.scan = {"findings": [finding("pod.crashloop", "Pod", "accounts", "profile-api-6d9f7c8b5-x2k8p",
+                                       "Deployment accounts/profile-api: 1/3 pods CrashLoopBackOff (exit 1)",
+                                       owner=API, pods=["profile-api-6d9f7c8b5-x2k8p"])]}
+    ranked = rank(incident, crash)
+    assert ranked[0].check == "pod.crashloop" and any(c.check == DRIFT for c in ranked[1:])
