@@ -72,6 +72,7 @@ def test_a_hung_run_under_forbid_is_the_culprit_with_its_age_against_the_schedul
     assert "no activeDeadlineSeconds" in f.message and "Forbid" in f.message and "5.0x the 30m interval" in f.message
     assert f.since == ts(150) and any("JobAlreadyActive" in e for e in f.evidence)
     assert d["last_successful"] == ts(200) and d["intervals_without_success"] == 6
+    assert "6 interval(s) ago" in f.message
 
 
 def test_found_without_status_active_and_with_the_new_event_api_and_a_deadline_that_did_not_fire() -> None:

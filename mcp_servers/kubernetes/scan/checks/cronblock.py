@@ -117,7 +117,9 @@ def _blocked(snap: Snapshot, cron: dict[str, Any], job: dict[str, Any], now: dat
         details["intervals_without_success"] = int((now - last_ok) / interval)
     limit = (f"activeDeadlineSeconds {deadline}s has not stopped it" if deadline is not None
              else "no activeDeadlineSeconds to stop it")
-    since_ok = f"; last successful run {iso(last_ok)}" if last_ok else "; no successful run recorded"
+    since_ok = "; no successful run recorded"
+    if last_ok is not None:
+        since_ok = f"; last successful run {iso(last_ok)}, {details['intervals_without_success']} interval(s) ago"
     message = (f"{subject}: run of CronJob {owner.name} (schedule {spec.get('schedule')}) still active after "
                f"{human_duration(age.total_seconds())}, {age / interval:.1f}x the "
                f"{human_duration(interval.total_seconds())} interval: likely hung, {limit}; "
