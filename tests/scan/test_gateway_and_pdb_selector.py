@@ -163,3 +163,13 @@ def test_ingress_findings_carry_the_hosts_they_break() -> None:
     assert by_check["ingress.missing_class"].details["hosts"] == ["app.example.com"]
     assert "nothing serves app.example.com" in by_check["ingress.missing_class"].message
     assert by_check["ingress.missing_backend"].details["hosts"] == ["app.example.com"]
+
+
+def test_a_pdb_for_a_workload_scaled_to_zero_is_not_mis_selected() -> None:
+    from tests.scan.objects import deployment
+
+    pods = [pod("web-1", labels={"app": "web"})]
+    resting = deployment("batch", replicas=0, labels={"app": "batch"})
+    assert run([*pods, resting, pdb({"app": "batch"})], "policy", LISTED | {"Deployment"}).findings == []
+    [f] = run([*pods, resting, pdb({"app": "batch-v2"})], "policy", LISTED | {"Deployment"}).findings
+    assert f.check == "pdb.selects_nothing"

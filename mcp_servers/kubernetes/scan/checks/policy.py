@@ -4,7 +4,8 @@ select no pod, and egress policies that leave their pods without DNS.
 A PDB whose selector matches no pod of its namespace (`pdb.selects_nothing`) protects nothing: the
 disruption controller reports `expectedPods` 0 and every eviction of the pods it was meant to guard
 is allowed, so a drain can take them all down at once. It is read from the selector against the
-pods, not from status alone (a fresh PDB has no status yet), and only where the namespace has pods.
+pods, not from status alone (a fresh PDB has no status yet), and only where the namespace has pods
+and no workload's template matches the selector (one scaled to zero is at rest, not mis-selected).
 
 A PDB with `status.disruptionsAllowed` 0 while it expects pods blocks every drain and node upgrade;
 the finding says whether that is by configuration (maxUnavailable 0, minAvailable = replicas) or
@@ -85,6 +86,12 @@ def _pdb_selects_nothing(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | N
         return None
     if any(label_match(selector, (p.get("metadata") or {}).get("labels")) for p in live):
         return None
+    # A workload scaled to zero whose template the selector matches is at rest, not mis-selected.
+    for kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        for obj in snap.items(kind):
+            template = ((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}
+            if ns_of(obj) == ns and label_match(selector, template.get("labels")):
+                return None
     subject = ref(pdb, "PodDisruptionBudget")
     text = selector_text(selector)
     keys = sorted((selector.get("matchLabels") or {}).keys())
