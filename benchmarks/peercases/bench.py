@@ -56,7 +56,7 @@ _h = _harness()
 preflight, measure, git_head = _h.preflight, _h.measure, _h.git_head
 
 LABELS = ("first_contact", "after_fixes", "first_contact_batch3", "after_fixes_batch3", "first_contact_batch4",
-          "after_fixes_batch4")
+          "after_fixes_batch4", "first_contact_batch5", "after_fixes_batch5")
 """first_contact*: measured before any fix they prompted, never overwritten; after_fixes*: re-measured."""
 
 

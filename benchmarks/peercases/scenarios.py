@@ -1409,6 +1409,44 @@ ASKED: list[Callable[[], Incident]] = [
 ]
 
 
+
+# ---- fifth batch ---------------------------------------------------------------------------------
+def netpol_denies_new_client() -> Incident:
+    """A new client is not among the peers an old NetworkPolicy admits: its calls to catalog-api time out.
+
+    catalog-api's ingress policy (12 days old) admits only pods labelled app=storefront on port 8080.
+    reco-engine, rolled out 20 minutes ago in the same namespace, calls http://catalog-api:80 (its
+    CATALOG_URL) and every connection times out. The rollout is the recent change, but the fix is
+    the policy (or reco-engine's labels): nothing is wrong with reco-engine's code.
+    """
+    ns = "catalog"
+    inc = _start("ask-reco-engine-timeouts", 660, ns, "", netpol_denies_new_client.__doc__ or "")
+    inc.deployment(ns, "catalog-api", [Rev(1, inc.at - timedelta(days=12), "helm upgrade catalog-api",
+                                           [c("catalog-api", f"{REGISTRY}/shop/catalog-api:6.0.1")])],
+                   {1: [P(log=_ok("served")), P(log=_ok("served"))]})
+    inc.service(ns, "catalog-api", {"app": "catalog-api"})
+    inc.deployment(ns, "storefront", [Rev(1, inc.at - timedelta(days=12), "helm upgrade storefront",
+                                          [c("storefront", f"{REGISTRY}/shop/storefront:8.0.0")])],
+                   {1: [P(log=_ok("rendered"))]})
+    env = [{"name": "CATALOG_URL", "value": "http://catalog-api:80"}]
+    reco_log: LogFn = lambda p, s, e: L.lines(L.ticker(max(s, e - 15 * M), e, 20, lambda i, t: L.pylog(  # noqa: E731
+        t, "ERROR", "reco.catalog", "GET http://catalog-api:80/v1/items failed: ConnectTimeoutError(<urllib3."
+        "connection.HTTPConnection object>, 'Connection to catalog-api timed out. (connect timeout=2)')")))
+    inc.deployment(ns, "reco-engine", [Rev(1, inc.at - 20 * M, "helm install reco-engine",
+                                           [c("reco-engine", f"{REGISTRY}/shop/reco-engine:1.0.0", env=env)])],
+                   {1: [P(log=reco_log)]})
+    inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+             "metadata": {"name": "catalog-api-ingress", "namespace": ns,
+                          "creationTimestamp": ts(inc.at - timedelta(days=12))},
+             "spec": {"podSelector": {"matchLabels": {"app": "catalog-api"}}, "policyTypes": ["Ingress"],
+                      "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "storefront"}}}],
+                                   "ports": [{"protocol": "TCP", "port": 8080}]}]}})
+    _ask(inc, "why does reco-engine time out talking to catalog-api?")
+    return _key(inc, ("NetworkPolicy", ns, "catalog-api-ingress"), ["app=storefront", "ingress"],
+                "NetworkPolicy catalog-api-ingress admits ingress to catalog-api only from pods labelled "
+                "app=storefront; reco-engine's pods are not, so its connections time out.", "netpol-denies-new-client")
+
+
 ALL: list[Callable[[], Incident]] = [
     crashloop_missing_env, image_not_found, image_pull_unauthorized, invalid_image_name, missing_secret,
     missing_configmap_key, configmap_volume_missing, pending_node_selector, pending_insufficient_gpu,
@@ -1424,5 +1462,5 @@ ALL: list[Callable[[], Incident]] = [
     priority_class_missing, runtime_class_missing, limit_range_exceeded, pod_security_violation,
     cronjob_forbid_hung_job, deployment_paused, statefulset_partition, pull_rate_limited, node_cni_not_ready,
     multi_attach,
-    *ASKED,
+    *ASKED, netpol_denies_new_client,
 ]
