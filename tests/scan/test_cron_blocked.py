@@ -129,6 +129,8 @@ def test_cron_macros_time_zones_every_and_refusals() -> None:
     assert every is not None and every.interval(NOW) == timedelta(minutes=90)
     paris = cronspec.parse("CRON_TZ=Europe/Paris 0 2 * * *")
     assert paris is not None and [t.hour for t in paris.fires(at("2026-05-01T00:00"), at("2026-05-02T00:00"))] == [0]
-    assert cronspec.parse("@weekly") is not None
+    weekly, monthly = cronspec.parse("@weekly"), cronspec.parse("@monthly")
+    assert weekly is not None and weekly.interval(NOW) == timedelta(days=7)
+    assert monthly is not None and monthly.interval(NOW) == timedelta(days=28)  # the shortest gap: February
     for bad in ("61 * * * *", "* * * *", "0 0 31 13 *", "*/0 * * * *", "TZ=Mars/Olympus 0 * * * *", "@every 1d"):
         assert cronspec.parse(bad) is None, bad

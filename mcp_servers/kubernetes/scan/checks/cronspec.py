@@ -21,8 +21,8 @@ MACROS = {"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 *
 _NAMES = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
           "nov": 11, "dec": 12, "sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
 _BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
-MAX_SCAN = timedelta(days=31)
-"""Fire times are enumerated minute by minute over at most this span (44,640 steps)."""
+MAX_FIRES = 10_000
+"""Fire times enumerated at most: past that, "how many runs were skipped" needs no exact answer."""
 
 
 @dataclass(frozen=True)
@@ -37,38 +37,55 @@ class Schedule:
 
     def matches(self, t: datetime) -> bool:
         """Whether the schedule fires at minute `t` (in the schedule's zone)."""
-        minute, hour, dom, month, dow = self.fields
-        local = t.astimezone(self.tz) if self.tz else t.astimezone(UTC)
-        if local.minute not in minute or local.hour not in hour or local.month not in month:
+        return self._skip(t) == 0
+
+    def _day_ok(self, local: datetime) -> bool:
+        _, _, dom, month, dow = self.fields
+        if local.month not in month:
             return False
         day_ok, week_ok = local.day in dom, (local.isoweekday() % 7) in dow
         if self.dom_star or self.dow_star:  # cron: both restricted means either may match
             return day_ok and week_ok
         return day_ok or week_ok
 
-    def fires(self, start: datetime, end: datetime) -> list[datetime]:
-        """Fire times in (start, end], at most `MAX_SCAN` after `start`."""
-        end = min(end, start + MAX_SCAN)
+    def _skip(self, t: datetime) -> int:
+        """Minutes from `t` to the next minute that may fire: 0 when `t` fires; to the next hour or day
+        when the hour or the day cannot (so a month is walked in a few hundred steps, not 44,640)."""
+        minute, hour = self.fields[0], self.fields[1]
+        local = t.astimezone(self.tz) if self.tz else t.astimezone(UTC)
+        if not self._day_ok(local):
+            return (24 - local.hour) * 60 - local.minute
+        if local.hour not in hour:
+            return 60 - local.minute
+        if local.minute in minute:
+            return 0
+        later = [m for m in minute if m > local.minute]
+        return (min(later) if later else 60) - local.minute
+
+    def fires(self, start: datetime, end: datetime, limit: int = MAX_FIRES) -> list[datetime]:
+        """Fire times in (start, end], the first `limit` of them."""
         if self.every is not None:
             step, t = self.every, start + self.every
             out: list[datetime] = []
-            while t <= end and len(out) < 10_000:
+            while t <= end and len(out) < limit:
                 out.append(t)
                 t += step
             return out
         t = start.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
         out = []
-        while t <= end:
-            if self.matches(t):
+        while t <= end and len(out) < limit:
+            skip = self._skip(t)
+            if skip == 0:
                 out.append(t)
-            t += timedelta(minutes=1)
+            t += timedelta(minutes=max(skip, 1))
         return out
 
     def interval(self, around: datetime) -> timedelta | None:
-        """The usual gap between runs: the shortest gap among the fire times of the week after `around`."""
+        """The usual gap between runs: the shortest gap among the next fire times after `around` (up to 64,
+        over at most two years, so a yearly schedule has two)."""
         if self.every is not None:
             return self.every
-        times = self.fires(around, around + timedelta(days=8))
+        times = self.fires(around, around + timedelta(days=800), limit=64)
         gaps = [b - a for a, b in itertools.pairwise(times)]
         return min(gaps) if gaps else None
 
