@@ -15,6 +15,7 @@ Like the scheduler, only nodes that pass the pod's nodeSelector and required nod
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -179,6 +180,7 @@ def _domain_text(a: dict[str, Any]) -> str:
 
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     groups: dict[tuple[Any, ...], list[tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[Any], str]]] = {}
+    analysed: dict[tuple[str, str, str], dict[str, Any]] = {}
     for pod in snap.items("Pod"):
         spec = pod.get("spec") or {}
         constraints = [c for c in spec.get("topologySpreadConstraints") or []
@@ -190,7 +192,10 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
             continue
         owner = snap.owner_of(pod) or ObjectRef(kind="Pod", namespace=ns_of(pod), name=name_of(pod))
         for constraint in constraints:
-            a = analyse(snap, pod, constraint)
+            # Replicas of one owner share their spec: one analysis (nodes x pods) serves them all.
+            memo = (str(owner), json.dumps(constraint, sort_keys=True, default=str),
+                    json.dumps(_selector(constraint, pod), sort_keys=True, default=str))
+            a = analysed.get(memo) or analysed.setdefault(memo, analyse(snap, pod, constraint))
             if not (a["blocked"] or a["too_full"] or a["unlabelled"]):
                 continue
             key = (owner.kind, owner.namespace, owner.name, a["topology_key"], a["max_skew"])
