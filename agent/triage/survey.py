@@ -230,9 +230,12 @@ async def _resolve_subject(subject: Subject, result: SurveyResult,
     labelled = [n for n in subject.names if n in subject.from_labels]
     guesses = [n for n in subject.names if n not in subject.from_labels]
     ordered = list(dict.fromkeys([n for n in subject.names if n in result.resolved] + labelled + guesses))
-    # An exporter's alert carries its own namespace (kafka-exporter's, the broker's), not the consumer's: the
-    # likeliest name, found nowhere there, is looked for in every visible namespace (unique there, or no answer).
-    elsewhere = [n for n in ordered[:1] if subject.namespace]
+    # An exporter's alert carries its own namespace (kafka-exporter's, the broker's), not the consumer's: its label
+    # values (the prose's first) or else the likeliest name, found nowhere there, are looked for in every visible
+    # namespace (unique there, or no answer).
+    values = [v for v in subject.labelled_values if v != subject.namespace]
+    elsewhere = ([n for n in ordered if n in values] + [v for v in values if v not in ordered])[:2] or ordered[:1]
+    elsewhere = elsewhere if subject.namespace else []
     for name, anywhere in [*((n, False) for n in ordered[:3]), *((n, True) for n in elsewhere)]:
         arguments: dict[str, Any] = {"name": name}
         if subject.namespace and not anywhere:
