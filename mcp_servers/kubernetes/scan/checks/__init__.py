@@ -25,6 +25,7 @@ from mcp_servers.kubernetes.scan.checks import (
     policy,
     quota,
     rbac,
+    reachability,
     services,
     spread,
     storage,
@@ -42,6 +43,7 @@ AREAS: dict[str, ModuleType] = {
     "storage": storage,
     "nodes": nodes, "autoscaling": autoscaling, "jobs": jobs, "policy": policy, "certificates": certificates,
     "webhooks": webhooks, "quota": quota, "rbac": rbac, "dns": dns, "volumes": volumes,
+    "reachability": reachability,
     "cronblock": cronblock, "podnet": podnet, "ephemeral": ephemeral, "spread": spread,
 }
 
