@@ -58,13 +58,13 @@ def test_a_client_no_rule_admits_is_named_with_the_rules_it_misses() -> None:
 def test_admitted_and_undecidable_clients_are_silent() -> None:
     base = [*backend(), client("reco", "http://catalog:80", {"app": "reco"})]
     assert run(base).findings == []  # no policy isolates the backend
-    for peers in (ONLY_STOREFRONT + [{"podSelector": {"matchLabels": {"app": "reco"}}}],  # admitted by label
+    for peers in ([*ONLY_STOREFRONT, {"podSelector": {"matchLabels": {"app": "reco"}}}],  # admitted by label
                   [{"ipBlock": {"cidr": "10.0.0.0/8"}}],  # pod IPs vs CIDR: not decided
                   [{"namespaceSelector": {"matchLabels": {"team": "web"}}}],  # namespace labels not read
                   []):  # a rule with no `from` admits everyone
         assert run([*base, policy(peers)]).findings == [], peers
     # The rule admits the caller but only on another port: denied; on the named port: admitted.
-    assert [f.check for f in run([*base, policy(ONLY_STOREFRONT + [{"podSelector": {}}],
+    assert [f.check for f in run([*base, policy([*ONLY_STOREFRONT, {"podSelector": {}}],
                                                 [{"port": 9090}])]).findings] == ["netpol.denies_client"]
     assert run([*base, policy([{"podSelector": {}}], [{"port": "http"}])]).findings == []
 
