@@ -20,7 +20,7 @@ import pytest
 
 from guardrails.injection import scan
 
-from .paraphrase_grammar import CARRIERS, PER_HALF, Sample, _Slots, generate, rates
+from .paraphrase_grammar import CARRIERS, FRESH, FRESH_CARRIERS, PER_HALF, Sample, _Slots, generate, rates
 
 DEV_MIN_RECALL = 0.97
 DEV_MAX_FPR = 0.01
@@ -45,8 +45,9 @@ def test_grammar_is_large_varied_and_deterministic(samples: list[Sample]) -> Non
     assert len(hostile) >= 500 and len(benign) >= 500
     assert len({s.text for s in samples}) == len(samples), "duplicate samples"
     for side in (hostile, benign):
-        assert Counter(s.half for s in side) == {"dev": PER_HALF, "heldout": PER_HALF}
-        assert {s.carrier for s in side} == {name for name, _ in CARRIERS}
+        assert Counter(s.half for s in side) == {"dev": PER_HALF, "heldout": PER_HALF, "fresh": PER_HALF}
+        assert {s.carrier for s in side if s.half != "fresh"} == {name for name, _ in CARRIERS}
+        assert {s.carrier for s in side if s.half == "fresh"} == {name for name, _ in FRESH_CARRIERS}
     assert {s.family for s in hostile} == {"cancel", "authority", "action", "secret"}
     assert {s.family for s in benign} == {"cancel_words", "instruction_words", "authority_words", "runbook",
                                          "advisory"}  # fmt: skip
@@ -60,6 +61,16 @@ def test_halves_share_no_vocabulary() -> None:
         assert not set(dev) & set(held), name
     assert len(slots.split["CANCEL_VERBS"][1]) >= 20
     assert not set(slots.carriers[0]) & set(slots.carriers[1])
+
+
+def test_fresh_vocabulary_is_new() -> None:
+    """The fresh half shares no entry (but the empty continuation) and no carrier with the other two."""
+    slots = _Slots(20261204)
+    for name, words in FRESH.items():
+        dev, held = slots.split[name]
+        assert not (set(words) - {""}) & (set(dev) | set(held)), name
+        assert len(words) >= 4, name
+    assert not {n for n, _ in FRESH_CARRIERS} & {n for n, _ in CARRIERS}
 
 
 def test_dev_half(samples: list[Sample]) -> None:
