@@ -72,6 +72,11 @@ def _drop_events(inc: Incident, pod: str, reasons: set[str]) -> None:
                           if not (e["involvedObject"]["name"] == pod and e["reason"] in reasons)]
 
 
+def _k(pod: str) -> int:
+    """A small per-pod number, so replicas of one workload do not log identical lines at identical times."""
+    return sum(pod.encode()) % 97
+
+
 def _zap(t: datetime, level: str, caller: str, msg: str, **fields: object) -> str:
     """A zap production JSON line (Go services)."""
     return json.dumps({"level": level, "ts": round(t.timestamp(), 3), "caller": caller, "msg": msg, **fields},
@@ -135,11 +140,14 @@ def payment_intents_errors() -> Incident:
 
     def client_log(pod: str, start: datetime, end: datetime) -> str:
         out: list[tuple[datetime, str]] = []
-        out += L.ticker(max(start, at - timedelta(minutes=50)), renewed, 17, lambda i, t: _zap(
-            t, "info", "intents/confirm.go:88", "intent confirmed", intent=f"pi_{900311 + i}", amount_minor=1999 + i,
+        k = _k(pod)
+        first = max(start, at - timedelta(minutes=50)) + timedelta(seconds=k % 13)
+        out += L.ticker(first, renewed, 17, lambda i, t: _zap(
+            t, "info", "intents/confirm.go:88", "intent confirmed", intent=f"pi_{900311 + 1000 * k + i}",
+            amount_minor=1999 + i,
             vault_ms=14 + i % 9))
-        out += L.ticker(renewed + timedelta(seconds=5), end, 4, lambda i, t: _zap(
-            t, "error", "vault/client.go:142", "tokenise failed", intent=f"pi_{900911 + i}",
+        out += L.ticker(renewed + timedelta(seconds=5 + k % 4), end, 4, lambda i, t: _zap(
+            t, "error", "vault/client.go:142", "tokenise failed", intent=f"pi_{950911 + 1000 * k + i}",
             error=f'Post "https://{good}:8443/v1/tokenise": tls: failed to verify certificate: x509: '
                   f'certificate is valid for card-vault.payments.example.com, not {good}'))
         return L.lines(out)
@@ -219,10 +227,12 @@ def invoice_posting_question() -> Incident:
     svc = "legacy-ledger.billing.svc.cluster.local"
 
     def api_log(pod: str, start: datetime, end: datetime) -> str:
-        out = L.ticker(max(start, at - timedelta(minutes=70)), off, 41, lambda i, t: _pino(
-            t, 30, pod, "invoice posted to ledger", invoice=f"INV-2026-{88120 + i}", ledgerMs=62 + i % 30))
-        out += L.ticker(off + timedelta(seconds=9), end, 13, lambda i, t: _pino(
-            t, 50, pod, "posting invoice to ledger failed", invoice=f"INV-2026-{88400 + i}", attempt=1 + i % 3,
+        k = _k(pod)
+        out = L.ticker(max(start, at - timedelta(minutes=70)) + timedelta(seconds=k % 29), off, 41, lambda i, t: _pino(
+            t, 30, pod, "invoice posted to ledger", invoice=f"INV-2026-{88120 + 2 * i + k % 2}", ledgerMs=62 + i % 30))
+        out += L.ticker(off + timedelta(seconds=9 + k % 11), end, 13, lambda i, t: _pino(
+            t, 50, pod, "posting invoice to ledger failed", invoice=f"INV-2026-{88400 + 2 * i + k % 2}",
+            attempt=1 + i % 3,
             err={"type": "Error", "message": f"getaddrinfo ENOTFOUND {svc}",
                  "stack": f"Error: getaddrinfo ENOTFOUND {svc}\n    at GetAddrInfoReqWrap.onlookup [as oncomplete] "
                           "(node:dns:120:26)", "errno": -3008, "code": "ENOTFOUND", "syscall": "getaddrinfo",
@@ -336,9 +346,9 @@ def fulfilment_rollout_stuck() -> Incident:
             "command": ["sh", "-c", "until nslookup orders-db.warehouse.svc.cluster.local; do echo waiting for "
                         "orders-db; sleep 2; done"],
             "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "32Mi"}}}
-    env_old: list[dict[str, Any]] = [{"name": "DB_HOST", "value": "orders-db"}, {"name": "DB_NAME", "value": "orders"},
-               {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "orders-db-credentials",
-                                                                      "key": "password"}}}]
+    env_old: list[dict[str, Any]] = [
+        {"name": "DB_HOST", "value": "orders-db"}, {"name": "DB_NAME", "value": "orders"},
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "orders-db-credentials", "key": "password"}}}]
     env_new: list[dict[str, Any]] = [{**e, "value": "orders-postgres"} if e["name"] == "DB_HOST" else e
                                      for e in env_old]
     old = [c("fulfilment", f"{REGISTRY}/warehouse/fulfilment:5.2.1", env=env_old)]
@@ -700,7 +710,7 @@ def report_exports_hanging() -> Incident:
                         + f"\n[{t:%Y-%m-%d %H:%M:%S} +0000] [1] [CRITICAL] WORKER TIMEOUT (pid:{30 + i})")
             return L.pylog(t, "INFO", "reports.api", f"GET /v1/reports/summary?team={['eu', 'uk', 'de'][i % 3]} 200 "
                            f"rows={12 + i % 40} in {71 + i % 50}ms")
-        out += L.ticker(start + timedelta(seconds=30), end, 26, line)
+        out += L.ticker(start + timedelta(seconds=30 + _k(pod) % 20), end, 26 + _k(pod) % 5, line)
         return L.lines(out)
 
     old = [c("report-api", f"{REGISTRY}/reports/report-api:4.11.3", env=[
@@ -983,7 +993,7 @@ def audit_events_dropped() -> Incident:
             t, "info", "sink/opensearch.go:118", "bulk flushed", index=f"audit-{at:%Y.%m.%d}", docs=500 + i % 120))
         reason = (f"index [audit-{at:%Y.%m.%d}] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage "
                   "watermark, index has read-only-allow-delete block];")
-        out += L.ticker(flood + timedelta(seconds=4), end, 7, lambda i, t: _zap(
+        out += L.ticker(flood + timedelta(seconds=4 + _k(pod) % 7), end, 7, lambda i, t: _zap(
             t, "error", "sink/opensearch.go:131", "bulk request rejected, dropping batch", status=429,
             error_type="cluster_block_exception", reason=reason, dropped=500 + i % 90))
         return L.lines(out)
@@ -1083,15 +1093,17 @@ def checkout_orders_hanging() -> Incident:
                   scaled + timedelta(seconds=1), warning=False, host=NODES[i])
 
     def api_log(pod: str, start: datetime, end: datetime) -> str:
-        out = L.ticker(max(start, at - timedelta(minutes=60)), alarm, 14, lambda i, t: L.spring(
-            t, "INFO", "c.e.orders.api.OrderController", f"order O-{6617000 + i} accepted, event published",
-            f"http-nio-8080-exec-{1 + i % 20}"))
+        k = _k(pod)
+        first = max(start, at - timedelta(minutes=60)) + timedelta(seconds=k % 14)
+        out = L.ticker(first, alarm, 14, lambda i, t: L.spring(
+            t, "INFO", "c.e.orders.api.OrderController", f"order O-{6617000 + 3 * i + k % 3} accepted, event "
+            "published", f"http-nio-8080-exec-{1 + i % 20}"))
         out += [(alarm + timedelta(seconds=1), L.spring(
             alarm + timedelta(seconds=1), "WARN", "c.e.orders.events.BrokerListener",
             "AMQP connection blocked by broker: low on memory", "AMQP Connection 10.244.1.77:5672"))]
-        out += L.ticker(alarm + timedelta(seconds=31), end, 9, lambda i, t: L.spring(
-            t, "ERROR", "c.e.orders.api.OrderController", f"order O-{6618000 + i} failed: publish to exchange "
-            "orders.events timed out after 30000 ms (connection blocked)", f"http-nio-8080-exec-{1 + i % 20}"))
+        out += L.ticker(alarm + timedelta(seconds=31 + k % 9), end, 9, lambda i, t: L.spring(
+            t, "ERROR", "c.e.orders.api.OrderController", f"order O-{6618000 + 3 * i + k % 3} failed: publish to "
+            "exchange orders.events timed out after 30000 ms (connection blocked)", f"http-nio-8080-exec-{1 + i % 20}"))
         return L.lines(out)
 
     inc.deployment("orders", "order-api", [Rev(28, at - timedelta(days=2), "deploy 6.2.0",
@@ -1253,8 +1265,11 @@ def node_pressure_page() -> Incident:
               inc.captured - timedelta(minutes=2), count=11, host=hot)
 
     def renderer_log(pod: str, start: datetime, end: datetime) -> str:
-        return L.lines(L.ticker(max(start, at - timedelta(minutes=60)), end, 8, lambda i, t: _pino(
-            t, 30, pod, "rendered pdf", doc=f"inv-{5512000 + i}", pages=1 + i % 6, ms=420 + (i * 13) % 300)))
+        k = _k(pod)
+        first = max(start, at - timedelta(minutes=60)) + timedelta(seconds=k % 8)
+        return L.lines(L.ticker(first, end, 8, lambda i, t: _pino(
+            t, 30, pod, "rendered pdf", doc=f"inv-{5512000 + 2 * i + k % 2}", pages=1 + i % 6,
+            ms=420 + (i * 13) % 300)))
 
     old = [c("pdf-renderer", f"{REGISTRY}/docs/pdf-renderer:2.8.3", memory_limit="1536Mi")]
     new = [c("pdf-renderer", f"{REGISTRY}/docs/pdf-renderer:3.0.0", memory_limit="1536Mi")]
