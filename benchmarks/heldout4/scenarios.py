@@ -673,8 +673,18 @@ def report_exports_hanging() -> Incident:
     ds["metadata"]["annotations"]["deprecated.daemonset.template.generation"] = "7"
     ds["metadata"]["labels"].update({"app.kubernetes.io/managed-by": "eks", "app.kubernetes.io/version": "v1.19.0"})
     ds["status"]["observedGeneration"] = 7
-    _managed(ds, "kubectl-set", at - timedelta(days=96), {"f:spec": {"f:template": {"f:spec": {"f:containers": {
-        'k:{"name":"aws-node"}': {"f:env": {'k:{"name":"POD_MTU"}': {".": {}, "f:name": {}, "f:value": {}}}}}}}}})
+    template = ds["spec"]["template"]
+    previous = json.loads(json.dumps(template))
+    previous["spec"]["containers"][0].update({
+        "image": "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni:v1.18.5-eksbuild.1",
+        "env": [*template["spec"]["containers"][0]["env"], {"name": "POD_MTU", "value": "1380"}]})
+    for number, tpl, when in ((6, previous, at - timedelta(days=96)), (7, template, updated)):
+        inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision",
+                 "metadata": {"name": f"aws-node-{o.suffix('aws-node' + str(number), 10)}", "namespace": "kube-system",
+                              "creationTimestamp": ts(when), "labels": {"app": "aws-node"},
+                              "annotations": {"deprecated.daemonset.template.generation": str(number)},
+                              "ownerReferences": [o.owner_ref("DaemonSet", "aws-node", "kube-system")]},
+                 "data": {"spec": {"template": {**tpl, "$patch": "replace"}}}, "revision": number})
     _managed(ds, "eks", updated, {"f:spec": {"f:template": {"f:spec": {"f:containers": {
         'k:{"name":"aws-node"}': {"f:env": {}, "f:image": {}}}}}}}, operation="Apply")
     for i, h in enumerate(inc.pods_of("kube-system", "aws-node")):
@@ -1259,9 +1269,9 @@ def node_pressure_page() -> Incident:
                          "message": "kubelet has insufficient PID available", "lastTransitionTime": ts(pressure)})
     node["spec"]["taints"] = [{"key": "node.kubernetes.io/pid-pressure", "effect": "NoSchedule",
                                "timeAdded": ts(pressure)}]
-    inc.event(_gone("Node", "", hot), "NodeHasInsufficientPID", f"Node {hot} status is now: NodeHasInsufficientPID",
+    inc.event(node, "NodeHasInsufficientPID", f"Node {hot} status is now: NodeHasInsufficientPID",
               pressure, warning=False, host=hot)
-    inc.event(_gone("Node", "", hot), "EvictionThresholdMet", "Attempting to reclaim pids", pressure,
+    inc.event(node, "EvictionThresholdMet", "Attempting to reclaim pids", pressure,
               inc.captured - timedelta(minutes=2), count=11, host=hot)
 
     def renderer_log(pod: str, start: datetime, end: datetime) -> str:
