@@ -1307,7 +1307,9 @@ _MENTION_TOPIC = (
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 _MENTION_QUOTE = re.compile(
-    r"(?i)\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?)"
+    r"(?i)\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?|"
+    # reported speech: "the attacker's comment read '...'", "the payload said '...'"
+    r"read|reads|said|says|stated|states|wrote|contained|quoted)"
     r"[\s:,]{1,3}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d)\s*(?:,|or|and)?\s*){1,4}"
 )
 _QUOTED = re.compile("'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d")

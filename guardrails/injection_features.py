@@ -132,6 +132,130 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+
+# ---- H21: the concept classes widened thesaurus-wide (synonyms, phrasal verbs, other languages) --------
+# The classifier's gate reads these classes (injection_model._AIMED), so the lexicon, not a list of
+# literal aim words, decides which passages it scores: a cancel verb beside a word for standing
+# instructions, an authority beside an agent action, a disclosure verb beside a secret.
+_CEASE_WORDS = ("stop", "quit", "cease", "no longer", "don't", "dont", "do not", "never", "refuse to")
+_COMPLY_WORDS = ("follow*", "obey*", "heed*", "apply*", "respect*", "honor*", "honour*", "adhere", "adhering",
+                 "comply", "complying", "listen*", "observ*", "abide", "abiding", "stick", "sticking", "keep to",
+                 "care about", "pay attention", "trust*", "enforc*", "stay within", "stay inside")
+_WIDER: dict[str, tuple[str, ...]] = {
+    "ignore": (
+        # English: single verbs of dismissing, cancelling, defying or getting round what one was told
+        "overlook*", "dismiss*", "ditch*", "scrap", "scrapp*", "discount*", "neglect*", "disobey*", "defy", "defies",
+        "defying", "flout*", "contraven*", "violat*", "rescind*", "revok*", "repeal*", "nullif*", "invalidat*",
+        "countermand*", "overrul*", "abandon*", "forsak*", "renounc*", "circumvent*", "evad*", "sidestep*",
+        "dodg*", "skirt", "skirting", "waiv*", "unlearn*", "erase", "void", "annul*", "cancel*", "drop",
+        "dropping", "junk", "shelve", "disregard*", "forgo", "forego", "forgoing", "supersed*", "obviat*",
+        "disown*", "reject*", "deactivat*", "suspend", "lift", "purge",
+        # English: phrasal verbs
+        "set aside", "put aside", "cast aside", "brush aside", "push aside", "lay aside", "toss out", "throw out",
+        "throw away", "toss away", "let go of", "move past", "move beyond", "look past", "get past", "tune out",
+        "shrug off", "wave off", "write off", "brush off", "blow off", "laugh off", "pass over", "gloss over",
+        "give up on", "get around", "get round", "work around", "go around", "go against", "rebel against",
+        "break from", "break with", "depart from", "deviate from", "stray from", "opt out of", "step outside",
+        "step out of", "treat as void", "null and void", "wipe out", "wipe away", "clear out", "never mind",
+        "nevermind", "pay no attention", "pay no heed", "pay no mind", "take no notice", "make no account",
+        "think nothing of", "don't bother with", "do not bother with", "leave behind", "scratch that",
+        "forget about",
+        # other languages the lexicon covers
+        "néglige*", "négligez", "écarte*", "écartez", "abandonne*", "passe outre", "passez outre", "fais abstraction",
+        "faites abstraction", "ne suis plus", "ne suivez plus", "n'obéis plus", "n'obéissez plus", "désobéi*",
+        "annule*", "outrepass*", "contourne*",
+        "verwirf*", "verwerft", "übergeh*", "hinwegsetz*", "nicht mehr befolg*", "befolge nicht", "befolgt nicht",
+        "umgeh*", "widersetz*", "außer acht", "annullier*", "verwerfen",
+        "desobedece*", "descarta*", "pasa por alto", "pasen por alto", "deja de seguir", "dejen de seguir", "no sigas",
+        "no sigan", "anula*", "elude*", "omite*",
+        "descarte*", "deixe de seguir", "não siga", "nao siga", "desobedeça*", "desobedeca*", "contorne*", "anule*",
+        "scarta*", "non seguire", "smetti di seguire", "smettete di seguire", "disobbedisci", "annulla*", "aggira*",
+        "trascura*", "naast je neer", "volg niet", "negeren", "omzeil*", "verwerp*",
+        "odrzuć", "odrzuc*", "nie stosuj*", "nie przestrzegaj*", "pomiń", "anuluj*", "obejdź",
+        "отбрось*", "пренебреги*", "пренебрегай*", "не следуй*", "не выполняй*", "отмени*", "обойди*", "проигнорируй*",
+        "не подчиняйся", "перестань следовать",
+        "不要遵守", "不要遵循", "不要理会", "抛开", "放弃", "绕过", "违背", "无视", "别管", "不用管", "撇开", "作废",
+        "従わない", "従うな", "破棄", "無視して", "忘れて", "気にしない",
+        "따르지 마", "따르지 말", "버려", "무시하", "우회",
+    ) + tuple(f"{c} {v}" for c in _CEASE_WORDS for v in _COMPLY_WORDS),
+    "instructions": (
+        "directions", "guidance", "briefing*", "mandate", "charter", "preamble", "rulebook*",
+        "protocols", "procedures", "constraints", "restrictions", "limitations", "boundaries", "safeguards",
+        "programming", "sop", "sops", "standing orders", "marching orders", "code of conduct", "instruction set",
+        "persona", "system message", "developer message", "task description", "job description",
+        "terms of reference", "setup message", "do's and don'ts", "ground rules", "house rules", "safety rules",
+        "safety layer", "operating manual", "content policy", "usage policies", "guardrail*", "brief",
+        "assignment", "configuration prompt", "core directives", "what you were told", "what you've been told",
+        "what you were given", "what you were programmed", "what you were configured", "been taught",
+        "directives*", "ordres", "contraintes", "restrictions", "befehl*", "einschränkung*", "vorschrift*",
+        "órdenes", "ordenes", "directrices", "normas", "restricciones", "diretrizes", "ordens", "restrições",
+        "direttive", "linee guida", "ordini", "norme", "restrizioni", "richtlijn*", "opdracht*", "beperking*",
+        "wytyczn*", "ograniczen*", "директив*", "ограничени*", "приказ*", "指导", "指南", "限制", "约束", "系统提示",
+        "指針", "制約", "制限", "지침", "제약", "제한",
+    ),
+    "previous": (
+        "foregoing", "aforementioned", "preset", "pre-existing", "preexisting", "preloaded", "built-in",
+        "hard-coded", "hardcoded", "initial", "former", "standing", "baseline", "so far", "until now",
+        "up to now", "before this", "came before", "prior to this", "above this", "preceding", "earlier on",
+        "beforehand", "precedente*", "anteriore*", "vorher", "zuvor", "anteriormente", "eerder", "wcześniej*",
+        "ранее", "раньше", "前面", "早先", "前述", "先ほど", "앞서",
+    ),
+    "authority": (
+        "administrator*", "admin", "admins", "sysadmin*", "ciso", "cto", "ceo", "cio", "vp", "management",
+        "leadership", "compliance", "legal department", "legal team", "anthropic", "openai", "maintainers",
+        "your creators", "your developers", "your operators", "your owners", "your makers", "security team",
+        "platform team", "sre lead", "on-call lead", "oncall lead", "incident commander", "duty manager",
+        "head of", "root account", "cluster owner", "platform owners", "soc", "change management",
+        "release captain", "on behalf of", "by order of", "mandated", "sanctioned", "authorised by",
+        "authorized by", "at the request of", "as instructed by",
+        "directive from", "orders from", "instructions from", "instruction from", "notice from", "memo from",
+        "message from", "bulletin", "administrateur*", "direction générale", "équipe de sécurité", "equipe de securite",
+        "sicherheitsteam", "geschäftsleitung", "im auftrag", "administrador*", "equipo de seguridad",
+        "en nombre de", "equipe de segurança", "em nome de", "amministrator*", "team di sicurezza", "per conto di",
+        "beheerder*", "namens", "w imieniu", "администратор*", "руководств*", "служба безопасности", "от имени",
+        "管理员", "安全团队", "管理层", "代表", "管理者", "セキュリティチーム", "관리자", "보안팀",
+    ),
+    "tool_action": (
+        "cluster-admin*", "cluster admin*", "clusteradmin*",
+        "k8s_exec", "k8s_delete", "k8s_apply", "k8s_scale", "k8s_patch",
+        "system:anonymous", "system:masters", "all pending", "every pending", "every open", "all open", "all queued", "every queued",
+        "without review", "without approval", "directly to main", "straight to main", "directly to the release",
+        "etcd snapshot", "false alarms", "delete ns", "delete namespace", "exec into", "the kubectl tool", "the shell tool",
+        "use the tool", "your tools", "tool call", "| sh", "| bash",
+        "approval gate", "branch protection", "silence every", "silence all",
+    ),
+    "secret": (
+        "root token", "connection string*", "cookie*", "bearer", "signing key*", "encryption key*",
+        "ssh key*", "access key*", "client secret", "personal access token", "service account json",
+        "private key", "npm token", "github token", "secrets",
+    ),
+    "reveal": (
+        "spit out", "print out", "type out", "recit*", "divulg*", "disclos*", "spell out", "read out", "hand over",
+        "expos*", "transcrib*", "repeat back", "give me", "relay*", "write out", "include it", "include them",
+    ),
+    "exfil": (
+        "transmit*", "relay*", "send along", "post to", "write it to", "pastebin", "gist", "ngrok", "requestbin",
+        "exfil", "s3://", "upload", "beam", "ship it", "mail it", "leak",
+    ),
+    "reader_output": (
+        # the reader's own answer as the place a secret is put (SECRET_TO_READER's place, as words)
+        "in your reply", "in your answer", "in your response", "in your output", "in your summary",
+        "in your report", "in your findings", "in your next message", "your final answer", "of your answer",
+        "of your reply", "of your response", "of your output", "back to me", "to me", "into this chat",
+        "in this chat", "in the chat", "verbatim", "in plain text", "in cleartext", "without redaction", "unredacted",
+        "dans ta réponse", "dans votre réponse", "in deiner antwort", "in ihrer antwort", "en tu respuesta",
+        "en su respuesta", "na sua resposta", "nella tua risposta", "in je antwoord", "w odpowiedzi", "в ответе",
+        "在回复中", "在你的回答中", "回答に", "답변에",
+    ),
+    "urgent": (
+        "at once", "straight away", "right away", "without delay", "asap", "step one",
+        "first thing", "before anything else", "the moment", "as soon as", "silently", "quietly",
+        "without telling", "without confirmation", "without asking",
+    ),
+}
+for _concept, _terms in _WIDER.items():
+    CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+
 _ROLE_MARKER = re.compile(
     r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
     r"(?:system|assistant|developer|admin|operator|instructions?|assistant\s+memory(?:\s+update)?|memory\s+update|"

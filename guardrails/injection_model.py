@@ -7,8 +7,9 @@ GPU, no external service; a dot product over a few hundred features per passage,
 trained offline by guardrails/training/train_injection.py and committed as
 guardrails/injection_weights.json.
 
-A passage scores only if something in it aims it at a model (`_AIMED`): the same principle as the
-pattern scanner's weak signals. A long text is cut into passages (lines grouped to about `PASSAGE`
+A passage scores only if something in it aims it at a model (`_AIMED`: an AI word, a structural
+mark, or a pair of concept classes such as cancel + standing instructions): the same principle as
+the pattern scanner's weak signals. A long text is cut into passages (lines grouped to about `PASSAGE`
 characters) so that one hostile line in a 2,000-token log is judged on its own words, not diluted
 by the rest; a passage with fewer than two concepts and no structural mark is not scored at all,
 which keeps ordinary logs cheap.
@@ -60,10 +61,28 @@ def _model() -> _Model:
     return _Model(bias=float(data["bias"]), threshold=float(data["threshold"]), weights=dict(data["weights"]))
 
 
-_AIMED = ("c:ai", "s:role_marker", "s:identity", "s:delimiter_then_instruction", "s:comment_to_ai",
-          "s:decoded_instruction", "p:ignore&instructions", "p:ignore&previous")
-"""Marks that a passage is aimed at a model. Like the pattern scanner's weak signals, a runbook that
-says "pre-approved, skip the review" is not hostile however its words score without one of these."""
+_AIM_PAIRS = (
+    # cancelling what the reader was told
+    ("ignore", "instructions"), ("ignore", "previous"), ("skip", "instructions"),
+    # someone with power over the reader hands it an action
+    ("authority", "tool_action"), ("authority", "approve"), ("authority", "command"), ("authority", "skip"),
+    ("authority", "exfil"),
+    # a secret placed in the reader's answer or sent away
+    ("reveal", "secret"), ("exfil", "secret"), ("reader_output", "secret"),
+    # an agent action handed over with urgency, or addressed to the reader
+    ("tool_action", "urgent"), ("tool_action", "you"), ("approve", "tool_action"),
+)
+_AIMED = (
+    "c:ai", "s:role_marker", "s:identity", "s:delimiter_then_instruction", "s:comment_to_ai",
+    "s:decoded_instruction",
+    *(f"p:{min(a, b)}&{max(a, b)}" for a, b in _AIM_PAIRS),
+)
+"""Marks that a passage is aimed at a model: an AI word or a structural mark, or two concept classes
+that together make an instruction to the reader (a cancel verb beside standing instructions, an
+authority beside an agent action, a disclosure beside a secret). The classes are the lexicon's
+(injection_features.CONCEPTS: synonyms, phrasal verbs and a dozen languages), not a list of literal
+words, so a paraphrase in words the patterns lack still reaches the weights. Like the pattern
+scanner's weak signals, a runbook that says "pre-approved, skip the review" is not scored without one."""
 
 
 def probability(text: str) -> float:
