@@ -29,6 +29,7 @@ from mcp_servers.kubernetes.scan.checks.base import (
     ns_of,
     quote,
 )
+from mcp_servers.kubernetes.scan.checks.ephemeral import read_eviction
 from mcp_servers.kubernetes.scan.model import ObjectRef, ScanFinding, Severity
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
@@ -125,14 +126,18 @@ def _pod_events(snap: Snapshot, pod: dict[str, Any], reasons: tuple[str, ...] = 
 # ---- one pod ------------------------------------------------------------------------------------
 
 
-def _evicted(snap: Snapshot, pod: dict[str, Any]) -> PodProblem:
+def _evicted(snap: Snapshot, pod: dict[str, Any]) -> PodProblem | None:
+    """A pod the kubelet evicted under node pressure; None for one evicted for its own local-storage limit,
+    which `pod.evicted_storage_limit` (checks/ephemeral.py) reports with the limit: one finding per cause."""
     status = pod.get("status") or {}
     message = str(status.get("message") or "")
+    events = _pod_events(snap, pod, ("Evicted",))
+    if read_eviction(message) or (events and read_eviction(str(events[-1].message))):
+        return None  # the same message the storage-limit check reads: the status's, else the last event's
     resource = re.search(r"low on resource: (\w[\w-]*)", message)
     details: dict[str, Any] = {"node": (pod.get("spec") or {}).get("nodeName") or status.get("nominatedNodeName")}
     if resource:
         details["resource"] = resource.group(1)
-    events = _pod_events(snap, pod, ("Evicted",))
     since = first_seen(events) or earliest(status.get("startTime"),
                                            (pod.get("metadata") or {}).get("creationTimestamp"))
     return PodProblem("pod.evicted", "warning", "Evicted", "", details.get("resource", ""), details,
@@ -544,7 +549,8 @@ def pod_problems(snap: Snapshot, pod: dict[str, Any], now: datetime) -> list[Pod
         return []
     if phase == "Failed":
         if status.get("reason") == "Evicted":
-            return [_evicted(snap, pod)]
+            evicted = _evicted(snap, pod)
+            return [evicted] if evicted else []
         owner = snap.owner_of(pod)
         if owner is not None and owner.kind in ("Job", "CronJob"):
             return []  # the jobs check reports the Job; its failed pods are its evidence
