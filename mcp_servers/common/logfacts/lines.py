@@ -261,6 +261,25 @@ Tq/Tw/Tc/Tr/Ta timers, status, bytes, cookies, the four termination-state flags,
 counts, queues, captured headers, "request". A syslog or runtime prefix before the client is allowed."""
 
 
+def has_haproxy_accept_date(text: str) -> bool:
+    """Whether `text` holds the `:<port> [dd/Mon/yyyy:` that starts HAProxy's accept date.
+
+    Every line `_HAPROXY` matches has this shape, so testing it first with substring finds (a third of
+    a microsecond against the pattern's two) spares the other bracketed formats (Envoy, nginx, klog,
+    logback) the full pattern.
+    """
+    at = text.find(" [", 1)
+    while at != -1:
+        if text[at + 4:at + 5] == "/" and text[at + 8:at + 9] == "/" and text[at - 1].isdigit():
+            start = at - 1
+            while start > 0 and text[start - 1].isdigit():
+                start -= 1
+            if text[start - 1:start] == ":":
+                return True
+        at = text.find(" [", at + 2)
+    return False
+
+
 def parse_haproxy(text: str) -> Line | None:
     """An HAProxy HTTP log line: status, termination state, backend and server (see classify for the flags)."""
     m = _HAPROXY.search(text)
@@ -458,7 +477,7 @@ def parse_line(raw: str) -> Line:
 
 
 def _parse(text: str) -> Line:
-    if "] " in text[:160] and "/" in text[:200] and not text.startswith("{"):
+    if "] " in text[:160] and "/" in text[:200] and not text.startswith("{") and has_haproxy_accept_date(text):
         parsed = parse_haproxy(text)
         if parsed:
             return parsed
