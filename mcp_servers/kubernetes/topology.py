@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -427,11 +427,10 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _names_an_address(via: str) -> bool:
+def _names_an_address(key: str) -> bool:
     """Whether the key a value came from says it holds an address (DB_HOST, PAYMENTS_ADDR,
     UPSTREAM, BROKERS ...): a bare word like `redis` counts as a host only under such a key, so a
     LOG_LEVEL of `debug` never becomes a dependency on a Service that happens to be called debug."""
-    key = via.split(" key ", 1)[1].split()[0] if " key " in via else via.split()[-1]
     return bool(_ADDRESS_KEY.search(key.upper()))
 
 
@@ -446,62 +445,97 @@ def _is_external(host: str) -> bool:
         return "." in host and bool(_HOSTNAME.match(host)) and not host.replace(".", "").isdigit()
 
 
+ConfigUse = Literal["env", "envFrom", "volume", "unreferenced"]
+"""How a pod reads a ConfigMap key: one env variable (configMapKeyRef), all keys as env (envFrom), a
+file of a mounted volume, or not at all (a ConfigMap named after the workload its spec never names)."""
+
+_CONFIGMAP_USE_TEXT: dict[ConfigUse, str] = {
+    "env": "", "envFrom": "", "volume": " (volume)",
+    "unreferenced": " (named after the workload, not referenced by its spec)",
+}
+
+
+@dataclass(frozen=True)
+class ConfigValue:
+    """One configuration value a pod template can read, with where it came from kept as data, so that
+    the ConfigMap, its key and how it is used are read from fields and never parsed back out of `via`.
+
+    `key` is the name the value sits under: the env variable, the ConfigMap key, or "command"/"args".
+    `field` is the container field a value written in the spec sits in; `configmap` is (namespace, name)
+    for a value read from a ConfigMap instead, with `use` saying how and `env` naming the variable a
+    configMapKeyRef fills."""
+
+    key: str
+    value: str
+    field: Literal["env", "command", "args"] = "env"
+    configmap: tuple[str, str] | None = None
+    use: ConfigUse | None = None
+    env: str = ""
+
+    @property
+    def via(self) -> str:
+        """The human account of where the value came from, as reports show it."""
+        if self.configmap is None:
+            return f"env {self.key}" if self.field == "env" else self.field
+        namespace, name = self.configmap
+        use = f" (env {self.env})" if self.use == "env" else _CONFIGMAP_USE_TEXT[self.use or "envFrom"]
+        return f"configmap {namespace}/{name} key {self.key}{use}"
+
+
 def config_values(index: _Index, template: dict[str, Any], namespace: str, workload_name: str,
-                  app_labels: dict[str, Any]) -> list[tuple[str, str]]:
-    """(via, value) for every configuration value a pod template can read, Secrets excepted: env
-    literals, env from ConfigMap keys, envFrom ConfigMaps, ConfigMap volumes, command and args,
-    and ConfigMaps named or labelled after the workload though its spec does not reference them
-    (charts often keep an app's settings there)."""
+                  app_labels: dict[str, Any]) -> list[ConfigValue]:
+    """Every configuration value a pod template can read, Secrets excepted: env literals, env from
+    ConfigMap keys, envFrom ConfigMaps, ConfigMap volumes, command and args, and ConfigMaps named or
+    labelled after the workload though its spec does not reference them (charts often keep an app's
+    settings there)."""
     spec = template.get("spec") or {}
-    out: list[tuple[str, str]] = []
+    out: list[ConfigValue] = []
     used: set[str] = set()
 
-    def cm_items(name: str) -> list[tuple[str, str]]:
+    def cm_values(name: str, use: ConfigUse, env: str = "") -> list[ConfigValue]:
         cm = index.configmaps.get((namespace, name))
         used.add(name)
-        return [(str(k), str(v)) for k, v in ((cm or {}).get("data") or {}).items()]
+        return [ConfigValue(str(k), str(v), configmap=(namespace, name), use=use, env=env)
+                for k, v in ((cm or {}).get("data") or {}).items()]
 
     for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
         for e in c.get("env") or []:
             if "value" in e:
-                out.append((f"env {e.get('name')}", str(e.get("value") or "")))
+                out.append(ConfigValue(str(e.get("name")), str(e.get("value") or "")))
             ref = (e.get("valueFrom") or {}).get("configMapKeyRef")
             if ref:
-                for key, val in cm_items(str(ref.get("name"))):
-                    if key == ref.get("key"):
-                        out.append((f"configmap {namespace}/{ref.get('name')} key {key} (env {e.get('name')})", val))
+                out += [cv for cv in cm_values(str(ref.get("name")), "env", str(e.get("name")))
+                        if cv.key == ref.get("key")]
         for src in c.get("envFrom") or []:
             if "configMapRef" in src:
-                name = str(src["configMapRef"].get("name"))
-                out += [(f"configmap {namespace}/{name} key {k}", v) for k, v in cm_items(name)]
-        for field in ("command", "args"):
-            for arg in c.get(field) or []:
-                out.append((field, str(arg)))
+                out += cm_values(str(src["configMapRef"].get("name")), "envFrom")
+        out += [ConfigValue("command", str(arg), field="command") for arg in c.get("command") or []]
+        out += [ConfigValue("args", str(arg), field="args") for arg in c.get("args") or []]
     for v in spec.get("volumes") or []:
         names = [str(v["configMap"].get("name"))] if "configMap" in v else []
         names += [str(s["configMap"].get("name")) for s in (v.get("projected") or {}).get("sources") or []
                   if "configMap" in s]
         for name in names:
-            out += [(f"configmap {namespace}/{name} key {k} (volume)", val) for k, val in cm_items(name)]
+            out += cm_values(name, "volume")
     app = {workload_name, *(str(app_labels.get(k)) for k in ("app", "app.kubernetes.io/name") if app_labels.get(k))}
     for cm in index.configmaps_in.get(namespace, []):
         name = _name(cm)
         if name not in used and named_after(cm, app):
-            out += [(f"configmap {namespace}/{name} key {k} (named after the workload, not referenced by its spec)",
-                     str(v)) for k, v in (cm.get("data") or {}).items()]
+            out += [ConfigValue(str(k), str(v), configmap=(namespace, name), use="unreferenced")
+                    for k, v in (cm.get("data") or {}).items()]
     return out
 
 
-def _dependency_hosts(index: _Index, values: list[tuple[str, str]], namespace: str) -> list[tuple[str, Target]]:
+def _dependency_hosts(index: _Index, values: list[ConfigValue], namespace: str) -> list[tuple[str, Target]]:
     """(via, target) for each host found in configuration values."""
     out = []
-    for via, value in values:
-        for host, explicit in hosts_in(value):
-            if not explicit and not _names_an_address(via):
+    for cv in values:
+        for host, explicit in hosts_in(cv.value):
+            if not explicit and not _names_an_address(cv.key):
                 continue
             target = index.target(host, namespace, explicit)
             if target is not None:
-                out.append((via, target))
+                out.append((cv.via, target))
     return out
 
 
@@ -846,9 +880,8 @@ def _pool_setting(index: _Index, workload: dict[str, Any]) -> str:
     """The connection-pool size a workload's env or ConfigMaps set (`NAME=value`), or ""."""
     template = pod_template(workload)
     labels = (template.get("metadata") or {}).get("labels") or {}
-    for via, value in config_values(index, template, _ns(workload), _name(workload), labels):
-        key = via.split(" key ", 1)[1].split()[0] if " key " in via else via.split()[-1]
-        text = value if "\n" in value else f"{key}={value}"
+    for cv in config_values(index, template, _ns(workload), _name(workload), labels):
+        text = cv.value if "\n" in cv.value else f"{cv.key}={cv.value}"
         for bound in bounding(text[:MAX_VALUE_CHARS]):
             if bound.resource == "connections" and _POOL_KEY.search(bound.key):
                 return f"{bound.key}={bound.value}"
@@ -959,7 +992,6 @@ def egress_blocks(index: _Index, pods: list[dict[str, Any]], targets: list[Targe
     return out
 
 
-_CM_VIA = re.compile(r"^configmap ([^/\s]+)/(\S+) key (\S+)")
 MAX_SETTINGS = 40
 
 
@@ -978,11 +1010,10 @@ def limit_settings(index: _Index, sources: list[dict[str, Any]],
         template = pod_template(w)
         labels = (template.get("metadata") or {}).get("labels") or _meta(w).get("labels") or {}
         owner = index.owner(w) if w.get("kind") == "Pod" else None
-        for via, value in config_values(index, template, _ns(w), owner.name if owner else _name(w), labels):
-            m = _CM_VIA.match(via)
-            if not m:
+        for cv in config_values(index, template, _ns(w), owner.name if owner else _name(w), labels):
+            if cv.configmap is None:
                 continue
-            cm_ns, cm_name, file = m.groups()
+            (cm_ns, cm_name), file, value = cv.configmap, cv.key, cv.value
             text = value if "\n" in value or "=" in value or ":" in value else f"{file} {value}"
             for bound in bounding(text[:MAX_VALUE_CHARS]):
                 key = (cm_ns, cm_name, file, bound.key)
