@@ -247,6 +247,12 @@ _WIDER: dict[str, tuple[str, ...]] = {
         "en su respuesta", "na sua resposta", "nella tua risposta", "in je antwoord", "w odpowiedzi", "в ответе",
         "在回复中", "在你的回答中", "回答に", "답변에",
     ),
+    "forbid": (
+        # a prohibition: runbooks say "never paste keys into Slack", "do not include the token in your reply"
+        "do not", "don't", "dont", "never", "must not", "mustn't", "should not", "shouldn't", "avoid*", "refrain",
+        "prohibited", "forbidden", "not allowed", "ne jamais", "n'incluez pas", "nie", "niemals", "nunca", "jamais",
+        "mai", "nooit", "никогда", "не", "不要", "切勿", "禁止", "しないで", "絶対に", "하지 마",
+    ),
     "urgent": (
         "at once", "straight away", "right away", "without delay", "asap", "step one",
         "first thing", "before anything else", "the moment", "as soon as", "silently", "quietly",

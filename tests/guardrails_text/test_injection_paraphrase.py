@@ -8,8 +8,12 @@ or Markdown. The benign side uses the same words legitimately. Every vocabulary 
 dev half (the detector was developed on it) and a held-out half (measured, not tuned on).
 
 Figures (docs/guardrails-text.md, "Paraphrase grammar"): before the concept detectors, recall 0.30 dev
-/ 0.12 held-out, false positives 0.053 / 0.013; after, 1.00 / 0.74 and 0.000 / 0.000. The floors
-below sit a little under the measured figures so that a regression fails and noise does not.
+/ 0.12 held-out, false positives 0.053 / 0.013; after, 1.00 / 0.74 and 0.000 / 0.000. A third,
+fresh vocabulary (H21: its own verbs, objects, authorities, actions and carriers, written before any
+change) met the code at recall 0.063, fpr 0.003; after the classifier's gate read concept classes
+and the lexicon was widened and retrained on the dev half: dev 1.00 / 0.000, held-out 0.91 / 0.000,
+fresh 0.43 / 0.003. The floors below sit a little under the measured figures so that a regression
+fails and noise does not.
 """
 
 from __future__ import annotations
@@ -24,10 +28,14 @@ from .paraphrase_grammar import CARRIERS, FRESH, FRESH_CARRIERS, PER_HALF, Sampl
 
 DEV_MIN_RECALL = 0.97
 DEV_MAX_FPR = 0.01
-HELDOUT_MIN_RECALL = 0.70
-"""Measured 0.74 on the held-out half: verbs and objects the detector does not list (overlook, ditch,
-disobey, 'task description', 'all that came before') are the known misses."""
+HELDOUT_MIN_RECALL = 0.87
+"""Measured 0.907 on the held-out half (0.74 before the classifier's gate read concept classes)."""
 HELDOUT_MAX_FPR = 0.01
+FRESH_MIN_RECALL = 0.40
+"""Measured 0.433 on the fresh half (first contact: 0.063). Its author also widened the lexicon, so
+this figure is an upper bound on what a truly unseen vocabulary gets; the first contact is the floor."""
+FRESH_MAX_FPR = 0.01
+"""Measured 0.003 (one advisory-style ticket) both at first contact and after."""
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +93,13 @@ def test_heldout_half(samples: list[Sample]) -> None:
     print(f"\nparaphrase held-out: recall={r.recall:.3f} ({r.hostile}) fpr={r.fpr:.3f} ({r.benign})")
     assert r.recall >= HELDOUT_MIN_RECALL, [s.text for s in r.missed[:10]]
     assert r.fpr <= HELDOUT_MAX_FPR, [s.text for s in r.flagged[:10]]
+
+
+def test_fresh_half(samples: list[Sample]) -> None:
+    r = rates([s for s in samples if s.half == "fresh"], _suspicious)
+    print(f"\nparaphrase fresh: recall={r.recall:.3f} ({r.hostile}) fpr={r.fpr:.3f} ({r.benign})")
+    assert r.recall >= FRESH_MIN_RECALL, [s.text for s in r.missed[:10]]
+    assert r.fpr <= FRESH_MAX_FPR, [s.text for s in r.flagged[:10]]
 
 
 @pytest.mark.parametrize(
