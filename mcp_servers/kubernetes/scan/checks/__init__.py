@@ -14,6 +14,7 @@ from mcp_servers.kubernetes.scan.checks import (
     autoscaling,
     certificates,
     cronblock,
+    digests,
     dns,
     ephemeral,
     gateway,
@@ -45,6 +46,7 @@ AREAS: dict[str, ModuleType] = {
     "webhooks": webhooks, "quota": quota, "rbac": rbac, "dns": dns, "volumes": volumes,
     "reachability": reachability,
     "cronblock": cronblock, "podnet": podnet, "ephemeral": ephemeral, "spread": spread,
+    "digests": digests,
 }
 
 ALL_CHECK_IDS: tuple[str, ...] = tuple(cid for module in AREAS.values() for cid in module.CHECK_IDS)
