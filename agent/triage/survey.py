@@ -148,11 +148,7 @@ async def _named_in_errors(subject: Subject, facts: Facts, call: Callable[..., A
         found = Ref.of((data or {}).get("subject"))
         if not data or found is None or not found.kind:
             continue
-        facts.topologies.append((data, topology.evidence_id))
-        pods = [p for p in data.get("pods") or [] if isinstance(p, dict) and p.get("phase") == "Running"]
-        if pods:
-            _keep_logs(await call("k8s_logs", {"name": pods[0]["name"], "namespace": pods[0].get("namespace") or
-                                               found.namespace, "tail": 300}, f"survey-named-logs-{word}"), facts)
+        await _read_neighbour(data, topology.evidence_id, found.namespace, f"survey-named-logs-{word}", facts, call)
         return
 
 
@@ -189,7 +185,6 @@ async def _one_hop(facts: Facts, call: Callable[..., Any]) -> None:
     deps = [d for d in data.get("dependencies") or [] if isinstance(d, dict)
             and str((d.get("target") or {}).get("kind") or "").lower() == "service"]
     deps.sort(key=lambda d: (d.get("healthy") is not False, str((d.get("target") or {}).get("name")) not in named))
-    read = {log.pod for log in facts.logs}
     for dep in deps[:MAX_HOPS]:
         target = Ref.of(dep.get("target"))
         if target is None:
@@ -198,15 +193,25 @@ async def _one_hop(facts: Facts, call: Callable[..., Any]) -> None:
                               f"survey-hop-{target.name}")
         if topology is None or not topology.ok or not topology.data:
             continue
-        facts.topologies.append((topology.data, topology.evidence_id))
-        pods = [p for p in topology.data.get("pods") or [] if isinstance(p, dict) and p.get("phase") == "Running"
-                and str(p.get("name")) not in read]
-        pods.sort(key=lambda p: bool(p.get("ready")))
-        if pods:
-            pod = pods[0]
-            _keep_logs(await call("k8s_logs", {"name": pod["name"], "namespace": pod.get("namespace") or
-                                               target.namespace, "tail": 300}, f"survey-hop-logs-{target.name}"),
-                       facts)
+        await _read_neighbour(topology.data, topology.evidence_id, target.namespace,
+                              f"survey-hop-logs-{target.name}", facts, call)
+
+
+async def _read_neighbour(topology: dict[str, Any], evidence_id: str, namespace: str, step: str, facts: Facts,
+                          call: Callable[..., Any]) -> None:
+    """Keep the topology of an object the subject calls and read the logs of one of its running pods,
+    a not-ready one first (the replica in trouble says most) and none already read: what a hop to a
+    dependency and an object named in the subject's errors both read. `namespace` stands in for a pod
+    listed without one."""
+    facts.topologies.append((topology, evidence_id))
+    read = {log.pod for log in facts.logs}
+    pods = [p for p in topology.get("pods") or [] if isinstance(p, dict) and p.get("phase") == "Running"
+            and str(p.get("name")) not in read]
+    pods.sort(key=lambda p: bool(p.get("ready")))
+    if pods:
+        pod = pods[0]
+        _keep_logs(await call("k8s_logs", {"name": pod["name"], "namespace": pod.get("namespace") or namespace,
+                                           "tail": 300}, step), facts)
 
 
 def _resolve_from_scan(subject: Subject, facts: Facts, resolved: set[str]) -> None:
