@@ -16,7 +16,8 @@ from agent.triage.survey import SurveyResult, survey
 
 RUNBOOK_FOR_CHECK: tuple[tuple[str, str], ...] = (
     # (a word of the top suspect's check id or reason, runbook id): first match wins.
-    ("pv.", "pod-pending"), ("config.limit", "generic-triage"), ("connections.", "generic-triage"),
+    ("pvc.full", "pvc-full"), ("pv.", "pod-pending"), ("config.limit", "generic-triage"),
+    ("connections.", "generic-triage"),
     ("oom", "oomkilled"),
     ("imagepull", "imagepullbackoff"), ("image_pull", "imagepullbackoff"),
     ("errimagepull", "imagepullbackoff"), ("image", "imagepullbackoff"), ("dns", "dns-failures"),

@@ -35,6 +35,7 @@ from agent.triage import (
     client_errors,
     clock,
     connections,
+    full_volume,
     limits,
     mesh,
     migrations,
@@ -161,7 +162,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
-    mesh.CHECK: mesh.WEIGHT,
+    mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
 }
@@ -265,6 +266,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _exhausted_connections(cases, facts)
     _skewed_clocks(cases, facts)
     _storage_fillings(cases, facts)
+    _full_volumes(cases, facts)
     for plain in mesh.plaintext_calls(facts):  # a client without a sidecar, a STRICT mTLS policy (agent.triage.mesh)
         _add_suspect(cases, plain.policy, mesh.finding(plain, facts), None, plain.evidence)
     for block in blocked.blocks(facts):
@@ -349,6 +351,15 @@ def _storage_fillings(cases: dict[Ref, _Case], facts: Facts) -> None:
         _add_suspect(cases, filling.target, storage_change.finding(filling), None,
                      [e for e in (facts.changes_id, facts.scan_id) if e])
         next(c for r, c in cases.items() if r.same_object(filling.target)).explains_refs.append(filling.workload)
+
+
+def _full_volumes(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """A datastore whose volume is full (agent.triage.full_volume): the claim (or the node) is the suspect and
+    explains the datastore and the clients it refuses; its finding quotes their logs."""
+    for found in full_volume.fillings(facts):
+        ref, finding = full_volume.finding(found)
+        _add_suspect(cases, ref, finding, None, found.evidence)
+        next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += full_volume.explained(found)
 
 
 def _add_suspect(cases: dict[Ref, _Case], ref: Ref, finding: dict[str, Any], log: LogEvidence | None,
