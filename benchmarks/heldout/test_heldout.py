@@ -56,3 +56,20 @@ def test_generation_is_deterministic(built: tuple[list[Path], Path], tmp_path: P
 def test_answers_inside_the_bundles_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside --out"):
         generate(tmp_path / "b", tmp_path / "b" / "answers")
+
+
+def test_the_wrapper_keeps_round_ones_fingerprint_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    """Round 1 fingerprints scenarios.py then _kit.py (its result files carry that hash); a result for the same
+    scenarios is measured once, so a second run without --remeasure stops before generating anything."""
+    import hashlib
+    import json
+
+    import bench_heldout
+
+    digest = hashlib.sha256((HERE / "scenarios.py").read_bytes() + (HERE / "_kit.py").read_bytes())
+    assert bench_heldout.fingerprint() == digest.hexdigest()[:16]
+    assert bench_heldout.RESULTS.name == "heldout.json"
+    out = tmp_path / "heldout.json"
+    out.write_text(json.dumps({"benchmark": "heldout", "scenarios_fingerprint": bench_heldout.fingerprint()}))
+    assert bench_heldout.main(["--out", str(out)]) == 2
+    assert json.loads(out.read_text())["benchmark"] == "heldout"
