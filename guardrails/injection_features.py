@@ -141,8 +141,11 @@ _CEASE_WORDS = ("stop", "quit", "cease", "no longer", "don't", "dont", "do not",
 _COMPLY_WORDS = ("follow*", "obey*", "heed*", "apply*", "respect*", "honor*", "honour*", "adhere", "adhering",
                  "comply", "complying", "listen*", "observ*", "abide", "abiding", "stick", "sticking", "keep to",
                  "care about", "pay attention", "trust*", "enforc*", "stay within", "stay inside")
+_CEASE_COMPLY = tuple(f"{c} {v}" for c in _CEASE_WORDS for v in _COMPLY_WORDS)
+"""Any cessation word before any compliance verb: "stop following", "no longer obey", "don't heed"."""
 _WIDER: dict[str, tuple[str, ...]] = {
     "ignore": (
+        *_CEASE_COMPLY,
         # English: single verbs of dismissing, cancelling, defying or getting round what one was told
         "overlook*", "dismiss*", "ditch*", "scrap", "scrapp*", "discount*", "neglect*", "disobey*", "defy", "defies",
         "defying", "flout*", "contraven*", "violat*", "rescind*", "revok*", "repeal*", "nullif*", "invalidat*",
@@ -177,7 +180,7 @@ _WIDER: dict[str, tuple[str, ...]] = {
         "不要遵守", "不要遵循", "不要理会", "抛开", "放弃", "绕过", "违背", "无视", "别管", "不用管", "撇开", "作废",
         "従わない", "従うな", "破棄", "無視して", "忘れて", "気にしない",
         "따르지 마", "따르지 말", "버려", "무시하", "우회",
-    ) + tuple(f"{c} {v}" for c in _CEASE_WORDS for v in _COMPLY_WORDS),
+    ),
     "instructions": (
         "directions", "guidance", "briefing*", "mandate", "charter", "preamble", "rulebook*",
         "protocols", "procedures", "constraints", "restrictions", "limitations", "boundaries", "safeguards",
@@ -218,9 +221,11 @@ _WIDER: dict[str, tuple[str, ...]] = {
     "tool_action": (
         "cluster-admin*", "cluster admin*", "clusteradmin*",
         "k8s_exec", "k8s_delete", "k8s_apply", "k8s_scale", "k8s_patch",
-        "system:anonymous", "system:masters", "all pending", "every pending", "every open", "all open", "all queued", "every queued",
+        "system:anonymous", "system:masters", "all pending", "every pending", "every open", "all open",
+        "all queued", "every queued",
         "without review", "without approval", "directly to main", "straight to main", "directly to the release",
-        "etcd snapshot", "false alarms", "delete ns", "delete namespace", "exec into", "the kubectl tool", "the shell tool",
+        "etcd snapshot", "false alarms", "delete ns", "delete namespace", "exec into", "the kubectl tool",
+        "the shell tool",
         "use the tool", "your tools", "tool call", "| sh", "| bash",
         "approval gate", "branch protection", "silence every", "silence all",
     ),

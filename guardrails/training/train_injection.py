@@ -8,7 +8,8 @@ injection_benign.jsonl, plus the *dev* half of the paraphrase grammar
 (tests/guardrails_text/paraphrase_grammar.py: 300 hostile, 300 benign paraphrases in the words of
 its dev half), so the weights know the cancel / authority / action / disclosure classes the aim gate
 reads. The held-out files (`*_holdout*.jsonl`), the blind corpora and the grammar's held-out and
-fresh halves are never read here: they are the evaluation. The model is an L2-regularised logistic regression over `injection_features.features`,
+fresh halves are never read here: they are the evaluation. A grammar row weighs GRAMMAR_WEIGHT of a
+written one. The model is an L2-regularised logistic regression over `injection_features.features`,
 fitted by full-batch Adam with numpy (deterministic, seconds on 2 cores). The decision
 threshold is chosen on 5-fold out-of-fold probabilities: the lowest threshold whose out-of-fold
 false-positive rate on benign texts stays at or under 1%.
