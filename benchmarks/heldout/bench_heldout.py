@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -42,17 +43,12 @@ ROUND = harness.Round("heldout", HERE, fingerprinted=("scenarios.py", "_kit.py")
 """Round 1's scenarios use helpers of _kit.py, so both files say which version of the set was measured."""
 
 RESULTS: Path = ROUND.results
-preflight = harness.preflight
-measure = harness.measure
-git_head = harness.git_head
-
-
-def fingerprint() -> str:
-    """A hash of the scenario sources (scenarios.py, then _kit.py): which version of the set a result belongs to."""
-    return str(ROUND.fingerprint())
+fingerprint: Callable[[], str] = ROUND.fingerprint
+preflight, measure, git_head = harness.preflight, harness.measure, harness.git_head
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Generate, preflight and (unless --check-only) measure round 1 once: the shared harness's CLI."""
     return int(harness.bench_main(ROUND, __doc__, argv))
 
 
