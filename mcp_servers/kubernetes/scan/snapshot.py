@@ -53,6 +53,8 @@ WANTED: tuple[Wanted, ...] = (
     Wanted("IngressClass", "networking.k8s.io"), Wanted("NetworkPolicy", "networking.k8s.io"),
     Wanted("StorageClass", "storage.k8s.io"), Wanted("HorizontalPodAutoscaler", "autoscaling"),
     Wanted("PodDisruptionBudget", "policy"),
+    Wanted("LimitRange", ""), Wanted("PriorityClass", "scheduling.k8s.io"),
+    Wanted("VerticalPodAutoscaler", "autoscaling.k8s.io", optional=True),
     Wanted("ValidatingWebhookConfiguration", "admissionregistration.k8s.io"),
     Wanted("MutatingWebhookConfiguration", "admissionregistration.k8s.io"),
     Wanted("Certificate", "cert-manager.io", optional=True),

@@ -19,11 +19,13 @@ from mcp_servers.kubernetes.scan.checks import (
     ephemeral,
     gateway,
     ingress,
+    injected,
     jobs,
     nodes,
     podnet,
     pods,
     policy,
+    preemption,
     quota,
     rbac,
     reachability,
@@ -31,6 +33,7 @@ from mcp_servers.kubernetes.scan.checks import (
     spread,
     storage,
     volumes,
+    vpaconflict,
     webhooks,
     workloads,
 )
@@ -47,6 +50,7 @@ AREAS: dict[str, ModuleType] = {
     "reachability": reachability,
     "cronblock": cronblock, "podnet": podnet, "ephemeral": ephemeral, "spread": spread,
     "digests": digests,
+    "injected": injected, "vpaconflict": vpaconflict, "preemption": preemption,
 }
 
 ALL_CHECK_IDS: tuple[str, ...] = tuple(cid for module in AREAS.values() for cid in module.CHECK_IDS)
