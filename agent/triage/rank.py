@@ -39,6 +39,7 @@ from agent.triage import (
     limits,
     mesh,
     migrations,
+    site,
     storage_change,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
@@ -598,6 +599,8 @@ def _relation(case: _Case, subject: Subject, topology: dict[str, str], log_hosts
                                                     or case.ref.name in resolved or not resolved):
         return "subject"
     if subject.hosts and any(_host_in(h, case) for h in subject.hosts):
+        return "subject"
+    if not resolved and site.named_in_words(subject, case.findings, case.ref):  # "the shop website" (agent.triage.site)
         return "subject"
     for name in names:
         if name in topology:

@@ -1,0 +1,71 @@
+"""A site named in words: "the shop website is down", "checkout page is slow", "can't log in to the admin portal".
+
+People name what they see, a site, not the Kubernetes object that serves it. The words of such a question
+are the labels of a host (`shop.example.com`, `admin.example.org`) or the parts of an Ingress, HTTPRoute
+or Service name (`admin-portal`), so an object whose findings carry a host one of whose labels is a word
+of the question, or whose name is two of its words joined, is what the question is about. A word that
+happens to also be a namespace's name ("shop") relates that namespace's problems only loosely
+(agent.triage.rank `_relation`); a host it names is the closer match and wins.
+
+Words that only say what kind of thing it is ("website", "page", "portal") never match alone, only as part
+of a name ("admin portal" -> `admin-portal`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import permutations
+from typing import Any
+
+from agent.triage.facts import Ref
+from agent.triage.subject import Subject
+
+HOST_KEYS = ("hosts", "host", "dns_names", "tls_hosts", "hostnames")
+"""Finding details that carry the host names an object serves (Ingress rules and TLS, HTTPRoute
+hostnames, Certificate dnsNames)."""
+
+SITE_NOUNS = frozenset({"site", "sites", "website", "websites", "web", "page", "pages", "webpage", "homepage",
+                        "portal", "www", "url", "link", "links", "domain"})
+"""What a site is called, not which one."""
+
+ROUTED_KINDS = frozenset({"ingress", "httproute", "grpcroute", "gateway", "service", "certificate"})
+MAX_WORDS = 8
+
+
+def words(subject: Subject) -> list[str]:
+    """The question's own words (not label values), site nouns included: they may be part of a name."""
+    return [w for w in subject.names if w not in subject.from_labels and "." not in w][:MAX_WORDS]
+
+
+def _pairs(found: list[str]) -> set[str]:
+    return {f"{a}-{b}" for a, b in permutations(found, 2)}
+
+
+def hosts_of(findings: Iterable[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for finding in findings:
+        details = finding.get("details") or {}
+        for key in HOST_KEYS:
+            value = details.get(key)
+            for host in value if isinstance(value, list) else [value] if isinstance(value, str) else []:
+                if str(host) and str(host).lower() not in out:
+                    out.append(str(host).lower())
+    return out
+
+
+def host_labels(host: str) -> set[str]:
+    """The labels of a host that can name a site: all but the top-level domain, a wildcard and `www`."""
+    labels = host.strip(".").split(".")
+    return {label for label in labels[:-1] if label not in ("*", "www")} if len(labels) > 1 else set()
+
+
+def named_in_words(subject: Subject, findings: list[dict[str, Any]], ref: Ref) -> bool:
+    """Whether the question's words name this object as a site: a label of a host it serves, or its name
+    (a routed kind's) spelt as two of the words."""
+    said = words(subject)
+    wanted = {w for w in said if w not in SITE_NOUNS} | _pairs(said)
+    if not wanted:
+        return False
+    if any(host_labels(h) & wanted for h in hosts_of(findings)):
+        return True
+    return ref.kind.lower() in ROUTED_KINDS and ref.name.lower() in _pairs(said)
