@@ -1,0 +1,160 @@
+"""A cloud load balancer's Service annotations changed shortly before clients saw timeouts.
+
+A Service of type LoadBalancer is configured through annotations the cloud's controller reads
+(`service.beta.kubernetes.io/aws-load-balancer-*`, `service.beta.kubernetes.io/azure-load-balancer-*`,
+`cloud.google.com/*`, `networking.gke.io/*`, ...) and through `externalTrafficPolicy`. An edit of the
+health check (port, path, protocol) makes the controller re-configure the target group at once:
+when the new check probes a port nothing on the nodes serves, every target turns unhealthy, and the
+load balancer either drops all traffic or "fails open" and spreads it over every node, including
+nodes without a backing pod when the policy is Local, where connections hang. The pods are healthy,
+so no scan check fires; the change is the suspect, named with the values it set and, where the
+Service object was read, with what the values contradict (`healthCheckNodePort`, the node ports).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import yaml
+
+from agent.triage.facts import Facts, Ref, parse_time
+
+CHECK = "change.load_balancer"
+WEIGHT = 0.85
+
+WINDOW = timedelta(hours=2)
+"""How recent an annotation edit must be: the controller applies it within seconds, so its effect is prompt."""
+
+LB_KEY = re.compile(
+    r"(?:service\.beta\.kubernetes\.io/[\w.-]*load-balancer[\w.-]*|service\.kubernetes\.io/[\w.-]+|"
+    r"cloud\.google\.com/[\w.-]+|networking\.gke\.io/[\w.-]+|[\w.-]*loadbalancer[\w.-]*\.[\w.-]+/[\w.-]+|"
+    r"externalTrafficPolicy|healthCheckNodePort|loadBalancerSourceRanges)", re.I)
+"""Annotation keys and spec fields a cloud load-balancer controller acts on."""
+
+_HEALTH = re.compile(r"health", re.I)
+_TARGET_IP = re.compile(r"target-type$|backend-type$|neg$", re.I)
+
+
+@dataclass
+class LbChange:
+    """A change to a load-balanced Service's controller settings, with the values read back from the object."""
+
+    change: dict[str, Any]
+    target: Ref
+    keys: list[str]
+    minutes_before: int
+    values: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    evidence_id: str | None = None
+
+
+def _keys(change: dict[str, Any]) -> list[str]:
+    text = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+    return list(dict.fromkeys(m.group(0) for m in LB_KEY.finditer(text)))
+
+
+def _candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
+    out: list[tuple[dict[str, Any], Ref, list[str]]] = []
+    for change in facts.change_list():
+        at, target = parse_time(change.get("at")), Ref.of(change.get("object"))
+        if at is None or target is None or target.kind.lower() != "service":
+            continue
+        if not (facts.at - WINDOW <= at <= facts.at):
+            continue
+        keys = _keys(change)
+        if keys and not any(t.same_object(target) for _, t, _ in out):
+            out.append((change, target, keys))
+    return out
+
+
+def _service(facts: Facts, target: Ref) -> tuple[dict[str, Any], str] | None:
+    for obj, evidence_id in facts.objects:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == "Service" and meta.get("name") == target.name and \
+                (meta.get("namespace") or "") == target.namespace:
+            return obj, evidence_id
+    return None
+
+
+async def read_services(facts: Facts, call: Callable[..., Awaitable[Any]]) -> None:
+    """Reading only: the Services whose load-balancer settings changed in the window, as YAML."""
+    for _, target, _ in _candidates(facts)[:2]:
+        outcome = await call("k8s_get", {"kind": "Service", "name": target.name, "namespace": target.namespace,
+                                         "output": "yaml"}, f"survey-lb-service-{target.name}")
+        if outcome is None or not outcome.ok:
+            continue
+        try:
+            obj = yaml.safe_load(outcome.full_text)
+        except yaml.YAMLError:
+            continue
+        if isinstance(obj, dict) and obj.get("kind") == "Service":
+            facts.objects.append((obj, outcome.evidence_id))
+
+
+def _contradictions(obj: dict[str, Any], values: dict[str, str]) -> list[str]:
+    """What the changed health-check settings (`values`) contradict in the Service itself, in words. With IP
+    targets the load balancer reaches the pods directly, so a port of the pods is no contradiction."""
+    spec = obj.get("spec") or {}
+    local = str(spec.get("externalTrafficPolicy") or "") == "Local"
+    hc_node_port = spec.get("healthCheckNodePort")
+    node_ports = {int(p["nodePort"]) for p in spec.get("ports") or [] if isinstance(p, dict)
+                  and isinstance(p.get("nodePort"), int)}
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    ip_targets = any(_TARGET_IP.search(str(k)) and str(v).lower() in ("ip", "true") for k, v in annotations.items())
+    out: list[str] = []
+    for key, value in values.items():
+        if not (_HEALTH.search(key) and key.lower().endswith("port")) or not value.isdigit():
+            continue
+        port = int(value)
+        if ip_targets or port in node_ports or port == hc_node_port:
+            continue
+        where = f"its healthCheckNodePort is {hc_node_port}" if local and hc_node_port else \
+            f"its node ports are {', '.join(str(p) for p in sorted(node_ports))}" if node_ports else ""
+        out.append(f"every target is unhealthy: the health check probes port {port} on the nodes, which the "
+                   f"Service does not serve ({where}{'; externalTrafficPolicy Local' if local else ''})")
+    if local and not out and any(_HEALTH.search(k) for k in values):
+        out.append("targets turn unhealthy: with externalTrafficPolicy Local only nodes running a backing pod "
+                   "pass the health check, and a check elsewhere than the healthCheckNodePort fails everywhere")
+    return out
+
+
+def changes(facts: Facts) -> list[LbChange]:
+    """Each recent change to a Service's load-balancer settings, with values and contradictions when read."""
+    out: list[LbChange] = []
+    for change, target, keys in _candidates(facts):
+        at = parse_time(change.get("at"))
+        minutes = int((facts.at - at).total_seconds() // 60) if at else 0
+        found = LbChange(change, target, keys, minutes)
+        read = _service(facts, target)
+        if read is not None:
+            obj, found.evidence_id = read
+            annotations = (obj.get("metadata") or {}).get("annotations") or {}
+            found.values = {k: str(v) for k, v in annotations.items() if any(k in key or key.endswith(k)
+                                                                             for key in keys)}
+            found.problems = _contradictions(obj, found.values)
+        out.append(found)
+    out.sort(key=lambda c: not c.problems)
+    return out
+
+
+def finding(found: LbChange) -> dict[str, Any]:
+    """The suspect's finding: which load-balancer settings changed, to what, and what that breaks (the first 400
+    characters carry the facts: ranking quotes no more)."""
+    values = sorted(found.values.items(), key=lambda kv: not (_HEALTH.search(kv[0]) and kv[0].endswith("port")))
+    set_to = ", ".join(f"{k.rsplit('/', 1)[-1]}={v!r}" for k, v in values[:2]) or \
+        ", ".join(k.rsplit("/", 1)[-1] for k in found.keys[:3])
+    what = "; ".join(found.problems) if found.problems else (
+        "the cloud controller re-configures the load balancer within seconds; targets failing the new health check "
+        "are unhealthy and connections through them hang or time out")
+    message = (f"{found.target}: load-balancer settings changed {found.minutes_before} min before the alert "
+               f"({set_to}): {what}")
+    evidence = [str(found.change.get("summary") or "")[:200],
+                "revert the annotation (or point the health check at the traffic port / healthCheckNodePort) and "
+                "watch the target group's healthy host count"]
+    return {"check": CHECK, "severity": "critical", "object": found.change.get("object"),
+            "reason": "LoadBalancerSettingsChanged", "message": message, "evidence": evidence,
+            "details": {"keys": found.keys[:6], "values": found.values, "change_at": found.change.get("at")}}
