@@ -72,6 +72,8 @@ class Facts:
     """`prom_query` answers the survey asked for a suspect (a datastore's connection gauges)."""
     objects: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     """Objects a suspect check read one by one (a PeerAuthentication, a pod's containers), in Kubernetes' shape."""
+    history: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    """Longer change timelines (`k8s_changes` answers) a suspect check asked for (a retention edited weeks ago)."""
 
     def findings(self) -> list[dict[str, Any]]:
         return [f for f in (self.scan or {}).get("findings") or [] if isinstance(f, dict)]

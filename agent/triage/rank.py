@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage import (
+    backlog,
     blocked,
     change_fit,
     changed_keys,
@@ -166,6 +167,7 @@ CHECK_WEIGHT: dict[str, float] = {
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
+    backlog.CHECK: backlog.WEIGHT,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -270,6 +272,11 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _full_volumes(cases, facts)
     for plain in mesh.plaintext_calls(facts):  # a client without a sidecar, a STRICT mTLS policy (agent.triage.mesh)
         _add_suspect(cases, plain.policy, mesh.finding(plain, facts), None, plain.evidence)
+    for c in backlog.culprits(facts):  # what let a broker fill until it refused writes (agent.triage.backlog)
+        _add_suspect(cases, c.target, backlog.finding(c), None, [e for _, e in facts.history] or
+                     [e for e in (facts.changes_id,) if e])
+        next(x for r, x in cases.items() if r.same_object(c.target)).explains_refs += backlog.explained(
+            c, {r: x.explains_refs for r, x in cases.items()})
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     for case in cases.values():

@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from agent.telemetry import tracer
 from agent.toolhub import ToolHub, ToolOutcome
-from agent.triage import clock, connections, full_volume, mesh
+from agent.triage import backlog, clock, connections, full_volume, mesh
 from agent.triage.facts import Facts, LogEvidence, Ref, last_lines, log_evidence
 from agent.triage.rank import CONNECTIVITY_ERRORS, cause_weight
 from agent.triage.subject import Subject, workload_of_pod
@@ -107,6 +107,7 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
         await connections.read_datastores(facts, call, _keep_logs, window["at"])
     await clock.read_clocks(subject, facts, call, _keep_logs, window["at"])
     await full_volume.read_volumes(subject, facts, call, _keep_logs, window["at"])
+    await backlog.read_alarm(facts, call, _keep_logs, window["at"])
     if failing_calls:
         await mesh.read_policies(facts, call)
     return result
