@@ -184,8 +184,9 @@ def _started(facts: Facts, hog: PidHog) -> None:
             if relevant:
                 relevant.sort(key=lambda c: _INIT.search(c) is None)
                 cause = str(rev.get("change_cause") or "")
-                hog.started = [*relevant[:2], f"revision {rev.get('revision')} at {rev.get('created') or '?'}"
-                                              + (f" ({cause[:60]})" if cause else "")]
+                shown = relevant[:1] if _INIT.search(relevant[0]) else relevant[:2]  # the init's loss says enough
+                hog.started = [f"revision {rev.get('revision')} at {rev.get('created') or '?'}"
+                               + (f" ({cause[:40]})" if cause else ""), *(c[:120] for c in shown)]
                 hog.history_id = evidence_id
                 return
 
@@ -198,9 +199,9 @@ def finding(hog: PidHog) -> dict[str, Any]:
         f" (+{len(hog.pods) - 1} more pods alike)" if len(hog.pods) > 1 else "")
     node_part = f"; node: {int(hog.node_pids)} PIDs" if hog.node_pids is not None else ""
     node_part += f" of {int(hog.node_max)}" if node_part and hog.node_max else ""
-    zombie = f", {int(hog.zombies)} zombie (<defunct>, never reaped)" if hog.zombies else ""
+    zombie = f", {int(hog.zombies)} zombie (<defunct>)" if hog.zombies else ""
     dropped = next((m.group(0) for s in hog.started if (m := _INIT.search(s.split("->")[0]))), "")
-    why = (f"the rollout dropped {dropped} as PID 1, and the application, now PID 1, never reaps its children"
+    why = (f"the rollout dropped {dropped} as PID 1: the app, now PID 1, never reaps its children"
            if dropped else "its PID 1 does not reap the children it forks (no init process)" if hog.zombies else
            "it forks processes or threads faster than they exit")
     started = f". Started after: {'; '.join(hog.started[:3])}" if hog.started else ""
