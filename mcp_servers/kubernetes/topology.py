@@ -449,12 +449,6 @@ ConfigUse = Literal["env", "envFrom", "volume", "unreferenced"]
 """How a pod reads a ConfigMap key: one env variable (configMapKeyRef), all keys as env (envFrom), a
 file of a mounted volume, or not at all (a ConfigMap named after the workload its spec never names)."""
 
-_CONFIGMAP_USE_TEXT: dict[ConfigUse, str] = {
-    "env": "", "envFrom": "", "volume": " (volume)",
-    "unreferenced": " (named after the workload, not referenced by its spec)",
-}
-
-
 @dataclass(frozen=True)
 class ConfigValue:
     """One configuration value a pod template can read, with where it came from kept as data, so that
@@ -478,8 +472,9 @@ class ConfigValue:
         if self.configmap is None:
             return f"env {self.key}" if self.field == "env" else self.field
         namespace, name = self.configmap
-        use = f" (env {self.env})" if self.use == "env" else _CONFIGMAP_USE_TEXT[self.use or "envFrom"]
-        return f"configmap {namespace}/{name} key {self.key}{use}"
+        how = {"env": f" (env {self.env})", "volume": " (volume)",
+               "unreferenced": " (named after the workload, not referenced by its spec)"}.get(self.use or "", "")
+        return f"configmap {namespace}/{name} key {self.key}{how}"
 
 
 def config_values(index: _Index, template: dict[str, Any], namespace: str, workload_name: str,
