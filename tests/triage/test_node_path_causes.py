@@ -172,7 +172,7 @@ def test_the_deployment_whose_rollout_dropped_tini_holds_the_nodes_pids() -> Non
          "changes": ["app image reg/thumbnailer:1.4 -> reg/thumbnailer:2.0",
                      "app command ['/sbin/tini', '--', 'python', 'worker.py'] -> ['python', 'worker.py']"]}]}
     facts.objects.append(({"kind": "RolloutHistory", "history": history}, "E8"))
-    [top, *rest] = rank(subject_of(alert(alertname="KubeNodePressure", node="node-c", condition="PIDPressure")),
+    [top, *_] = rank(subject_of(alert(alertname="KubeNodePressure", node="node-c", condition="PIDPressure")),
                         facts)
     assert top.check == pid_pressure.CHECK and top.ref is not None and top.ref.name == "thumbnailer"
     assert "Deployment media/thumbnailer" in top.cause and "9100 processes" in top.cause
