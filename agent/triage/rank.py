@@ -40,6 +40,7 @@ from agent.triage import (
     limits,
     mesh,
     migrations,
+    pointers,
     site,
     storage_change,
 )
@@ -167,6 +168,7 @@ CHECK_WEIGHT: dict[str, float] = {
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
+    **pointers.weights(),
     backlog.CHECK: backlog.WEIGHT,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
@@ -272,6 +274,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _full_volumes(cases, facts)
     for plain in mesh.plaintext_calls(facts):  # a client without a sidecar, a STRICT mTLS policy (agent.triage.mesh)
         _add_suspect(cases, plain.policy, mesh.finding(plain, facts), None, plain.evidence)
+    for s in pointers.suspects(facts):  # a reference that points nowhere (agent.triage.pointers)
+        _add_suspect(cases, s.ref, s.finding, s.log, s.evidence)
+        next(c for r, c in cases.items() if r.same_object(s.ref)).explains_refs += s.explains
     for c in backlog.culprits(facts):  # what let a broker fill until it refused writes (agent.triage.backlog)
         _add_suspect(cases, c.target, backlog.finding(c), None, [e for _, e in facts.history] or
                      [e for e in (facts.changes_id,) if e])

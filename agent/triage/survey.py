@@ -110,6 +110,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     await backlog.read_alarm(facts, call, _keep_logs, window["at"])
     if failing_calls:
         await mesh.read_policies(facts, call)
+    from agent.triage import pointers  # names that point nowhere: what the names the subject uses lead to
+
+    await pointers.read(facts, call, _keep_logs)
     return result
 
 
