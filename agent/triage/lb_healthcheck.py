@@ -132,6 +132,8 @@ def changes(facts: Facts) -> list[LbChange]:
         read = _service(facts, target)
         if read is not None:
             obj, found.evidence_id = read
+            if str((obj.get("spec") or {}).get("type") or "") != "LoadBalancer":
+                continue  # the annotations of a ClusterIP Service configure no load balancer
             annotations = (obj.get("metadata") or {}).get("annotations") or {}
             found.values = {k: str(v) for k, v in annotations.items() if any(k in key or key.endswith(k)
                                                                              for key in keys)}

@@ -130,6 +130,8 @@ def test_ip_targets_or_an_unread_service_claim_no_contradiction() -> None:
 def test_old_edits_and_other_annotations_are_not_load_balancer_changes() -> None:
     assert lb_healthcheck.changes(_lb_facts([AWS_PORT], minutes=60 * 3)) == []
     assert lb_healthcheck.changes(_lb_facts(["prometheus.io/scrape", "app.example.com/owner"])) == []
+    internal = {**_service({AWS_PORT: "8081"}, {"ports": [{"port": 443}]}), "spec": {"type": "ClusterIP"}}
+    assert lb_healthcheck.changes(_lb_facts([AWS_PORT], service=internal)) == []
 
 
 # ---- the workload holding a node's PIDs ---------------------------------------------------------------------
