@@ -125,7 +125,8 @@ def out_of_memory(log: LogEvidence) -> str:
 # ---- reading (the survey) ------------------------------------------------------------------------------
 
 
-def _object(outcome: Any) -> dict[str, Any] | None:
+def object_of(outcome: Any) -> dict[str, Any] | None:
+    """The object a `k8s_get -o yaml` answer holds, or None."""
     if outcome is None or not outcome.ok:
         return None
     try:
@@ -194,7 +195,7 @@ async def read_volumes(subject: Subject, facts: Facts, call: Callable[..., Await
     claims: list[tuple[str, str]] = []
     owners: list[tuple[str, str]] = []
     for outcome in answers:
-        obj = _object(outcome)
+        obj = object_of(outcome)
         if obj is None or obj.get("kind") != "Pod":
             continue
         facts.objects.append((obj, outcome.evidence_id))
@@ -209,7 +210,7 @@ async def read_volumes(subject: Subject, facts: Facts, call: Callable[..., Await
     reads = [call("k8s_get", {"kind": "PersistentVolumeClaim", "name": c, "namespace": ns, "output": "yaml"},
                   f"survey-volume-claim-{c}") for ns, c in claims]
     for outcome in await asyncio.gather(*reads):
-        obj = _object(outcome)
+        obj = object_of(outcome)
         if obj is not None:
             facts.objects.append((obj, outcome.evidence_id))
     for namespace in sorted({ns for ns, _ in claims}):

@@ -13,7 +13,8 @@ of a name ("admin portal" -> `admin-portal`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from itertools import permutations
 from typing import Any
 
@@ -69,3 +70,59 @@ def named_in_words(subject: Subject, findings: list[dict[str, Any]], ref: Ref) -
     if any(host_labels(h) & wanted for h in hosts_of(findings)):
         return True
     return ref.kind.lower() in ROUTED_KINDS and ref.name.lower() in _pairs(said)
+
+
+# ---- resolving (the survey) ---------------------------------------------------------------------------
+
+MAX_ROUTES = 8
+"""Ingresses read one by one to see their hosts (the listing does not show them): those sharing a word first."""
+
+
+def _backends(ingress: dict[str, Any]) -> list[str]:
+    """The Services an Ingress routes to (its rules' paths, then its default backend)."""
+    spec = ingress.get("spec") or {}
+    paths = [p for rule in spec.get("rules") or [] for p in ((rule.get("http") or {}).get("paths") or [])]
+    names = [str(((p.get("backend") or {}).get("service") or {}).get("name") or "") for p in paths]
+    names.append(str(((spec.get("defaultBackend") or {}).get("service") or {}).get("name") or ""))
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _ingress_hosts(ingress: dict[str, Any]) -> list[str]:
+    spec = ingress.get("spec") or {}
+    hosts = [str(r.get("host")) for r in spec.get("rules") or [] if r.get("host")]
+    return hosts + [str(h) for t in spec.get("tls") or [] for h in t.get("hosts") or []]
+
+
+async def resolve(subject: Subject, call: Callable[..., Awaitable[Any]],
+                  read: Callable[[Any], dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """A question that names no object but a site in words: the Ingresses whose hosts (or names) its words name,
+    read as objects; their backend Services go first among the subject's names, their namespace becomes the
+    subject's, so the topology resolves the Service behind the site rather than a namespace of the same word."""
+    said = words(subject)
+    if subject.known or not said:
+        return []
+    listed = await call("k8s_list", {"kind": "ingresses"}, "survey-site-ingresses")
+    rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok else []
+    rows = [r for r in rows if isinstance(r, dict) and r.get("name") and r.get("namespace")]
+    rows.sort(key=lambda r: not any(w in f"{r['name']} {r['namespace']}" for w in said))
+    answers = await asyncio.gather(*(call("k8s_get", {"kind": "Ingress", "name": r["name"], "namespace":
+                                                      r["namespace"], "output": "yaml"},
+                                          f"survey-site-ingress-{r['namespace']}-{r['name']}")
+                                     for r in rows[:MAX_ROUTES]))
+    wanted = {w for w in said if w not in SITE_NOUNS} | _pairs(said)
+    found = []
+    for outcome in answers:
+        ingress = read(outcome)
+        if ingress is None or ingress.get("kind") != "Ingress":
+            continue
+        name = str((ingress.get("metadata") or {}).get("name") or "")
+        if any(host_labels(h.lower()) & wanted for h in _ingress_hosts(ingress)) or name in _pairs(said):
+            found.append(ingress)
+    for ingress in reversed(found):
+        for backend in reversed(_backends(ingress)):
+            if backend in subject.names:
+                subject.names.remove(backend)
+            subject.names.insert(0, backend)
+    if found and not subject.namespace:
+        subject.namespace = str((found[0].get("metadata") or {}).get("namespace") or "")
+    return found

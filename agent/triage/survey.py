@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from agent.telemetry import tracer
 from agent.toolhub import ToolHub, ToolOutcome
-from agent.triage import backlog, clock, connections, full_volume, mesh
+from agent.triage import backlog, clock, connections, full_volume, mesh, site
 from agent.triage.facts import Facts, LogEvidence, Ref, last_lines, log_evidence
 from agent.triage.rank import CONNECTIVITY_ERRORS, cause_weight
 from agent.triage.subject import Subject, workload_of_pod
@@ -72,6 +72,8 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     if changes is not None and changes.ok and changes.data:
         facts.changes, facts.changes_id = changes.data, changes.evidence_id
     _resolve_from_scan(subject, facts, result.resolved)
+    if not result.resolved:  # "the shop website is down": the Services behind the hosts its words name
+        await site.resolve(subject, call, full_volume.object_of)
     subject_name = await _resolve_subject(subject, result, call)
     await _evicted_neighbourhood(facts, subject_name, call)
     log_calls = _log_calls(subject, facts, result)
