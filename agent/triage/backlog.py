@@ -140,8 +140,9 @@ def alarms(facts: Facts) -> list[Alarm]:
             clients.append((log, said[0], said[1]))
     for alarm in stores:
         alarm.clients = [c for c, _, _ in clients]
-    if not stores and clients:
-        log, resource, line = clients[0]
+    named = [(log, resource, line) for log, resource, line in clients if resource or software_of(line)]
+    if not stores and named:  # a bare "connection blocked" (a firewall's too) counts only with a store's words
+        log, resource, line = named[0]
         stores.append(Alarm(resource or "memory", line, log, None, software_of(line), [c for c, _, _ in clients]))
     return stores
 
@@ -263,7 +264,7 @@ def finding(c: Culprit) -> dict[str, Any]:
                  "watermark and the store makes its indices read-only")
         fix = (f"restore the retention in {c.target} (or grow the volumes), free space, then remove the "
                "read-only-allow-delete block")
-    message = (f"{store} refuses writes: {alarm} ('{a.said[:160]}'){blocked}. {cause}. Fix: {fix}")
+    message = f"{cause}. Now {store} refuses writes: {alarm} ('{a.said[:160]}'){blocked}. Fix: {fix}"
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": c.target.kind, "namespace": c.target.namespace, "name": c.target.name},
             "reason": "ConsumerScaledToZero" if c.why == "consumer" else "RetentionRaised", "message": message,
@@ -289,10 +290,9 @@ Call = Callable[..., Awaitable[Any]]
 async def read_alarm(facts: Facts, call: Call, keep: Callable[[Any, Facts], LogEvidence | None], at: str) -> None:
     """Reading only, when a log says writes are refused at a watermark: the store's logs (found by its image)
     when only a client's were read, 30 days of changes, and the ConfigMaps edited in them."""
-    found = alarms(facts)
-    if not found:
+    if not any(_said(log) for log in facts.logs):
         return
-    if all(a.store is None for a in found):
+    if all(a.store is None for a in alarms(facts)):
         listed = await call("k8s_list", {"kind": "Pod"}, "survey-alarm-stores")
         rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok else []
         read = {log.pod for log in facts.logs}

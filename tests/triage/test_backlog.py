@@ -143,3 +143,5 @@ def test_no_watermark_in_any_log_is_no_culprit() -> None:
                                              "invoice-consumer-5c7 to 0 from 2")]}
     facts = _facts(objects, [_log("invoice-api-5d8f-abcde", "billing", "upstream connect error: timeout")])
     assert backlog.culprits(facts) == []
+    blocked = _facts(objects, [_log("invoice-api-5d8f-abcde", "billing", "egress connection blocked by policy")])
+    assert backlog.culprits(blocked) == []  # blocked, but no store says it is full: not this class
