@@ -31,7 +31,7 @@ SECRET_CHECK = "certificate.secret_name_mismatch"
 SECRET_WEIGHT = 0.8
 MAX_CERTIFICATES = 6
 
-_NAME = r"\*?[\w-]+(?:\.[\w-]+)*"
+_NAME = r"(?:\*\.)?[\w-]+(?:\.[\w-]+)*"
 _MISMATCH: list[tuple[re.Pattern[str], int | None, int | None]] = [
     # (pattern, group of the name dialled, group of the names the certificate holds)
     (re.compile(rf"certificate is valid for ((?:{_NAME}(?:, )?)+), not ({_NAME})"), 2, 1),      # Go crypto/x509

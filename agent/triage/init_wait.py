@@ -95,9 +95,12 @@ def _subject(facts: Facts) -> tuple[Ref, list[dict[str, Any]]] | None:
     return (ref, pods) if ref is not None and ref.kind else None
 
 
-def _waiting_logs(facts: Facts, pods: set[str]) -> list[LogEvidence]:
-    """The subject's own logs that read like a startup wait loop (an entrypoint script waiting for a host)."""
-    return [log for log in facts.logs if log.pod in pods
+def _waiting_logs(facts: Facts, pods: list[dict[str, Any]]) -> list[LogEvidence]:
+    """The main-container logs of the subject's unready pods that read like a startup wait loop (an entrypoint
+    script waiting for a host); an init container's log is read with its pod's status instead."""
+    unready = {str(p["name"]) for p in pods if not p.get("ready")}
+    init_logs = {str(o.get("log")) for o, _ in objects(facts, LOG_KIND)}
+    return [log for log in facts.logs if log.pod in unready and log.evidence_id not in init_logs
             and any(_WAITING.search(t) and any(p.search(t) for p in _IN_OUTPUT) for t in log_texts(log))]
 
 
@@ -109,7 +112,7 @@ async def read(facts: Facts, call: Call, keep: Keep) -> None:
     ref, pods = found
     pending = [p for p in pods if not p.get("ready") and (str(p.get("phase")) == "Pending" or "init" in str(
         p.get("reason") or "").lower())][:MAX_PODS]
-    waiting = _waiting_logs(facts, {str(p["name"]) for p in pods})
+    waiting = _waiting_logs(facts, pods)
     if not pending and not waiting:
         return
     namespace = ref.namespace or str((pending or [{}])[0].get("namespace") or "")
@@ -208,7 +211,7 @@ def waits(facts: Facts) -> list[Wait]:
                        and o.get("container") == stuck[0]), None)
         log = next((lg for lg in facts.logs if marker is not None and lg.evidence_id == marker.get("log")), None)
         sources.append((name, stuck[0], True, command, log, [pod_evidence]))
-    for log in _waiting_logs(facts, {str(p["name"]) for p in pods}):
+    for log in _waiting_logs(facts, pods):
         sources.append((log.pod, "", False, "", log, []))
     for pod_name, container_name, init, command, log, evidence in sources:
         said = [t for t in (log_texts(log) if log else []) if _WAITING.search(t)]
