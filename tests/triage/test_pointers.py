@@ -111,7 +111,8 @@ def test_an_ordinary_service_or_a_resolving_target_blames_no_externalname() -> N
 # ---- 2: waiting for a host that does not exist -------------------------------------------------------------
 
 SHIP = {"kind": "Deployment", "namespace": "logistics", "name": "shipment-api"}
-STUCK = {"name": "shipment-api-6d5f7b8c9-zx8cv", "namespace": "logistics", "phase": "Pending", "ready": False,
+STUCK_POD = "shipment-api-6d5f7b8c9-zx8cv"
+STUCK: dict[str, Any] = {"name": STUCK_POD, "namespace": "logistics", "phase": "Pending", "ready": False,
          "reason": "PodInitializing"}
 
 
@@ -146,7 +147,7 @@ NC = ["sh", "-c", "until nc -z -w 2 rabbitmq 5672; do echo waiting for rabbitmq;
 
 
 def test_an_nc_loop_on_a_renamed_broker_blames_the_waiting_workload() -> None:
-    said = log(STUCK["name"], "logistics", "", "", [], evidence="E6",
+    said = log(STUCK_POD, "logistics", "", "", [], evidence="E6",
                last=["nc: bad address 'rabbitmq'", "waiting for rabbitmq"])
     said.top = None
     facts = init_facts(NC, said, ["rabbitmq-cluster", "rabbitmq-cluster-headless", "shipment-api"])
@@ -158,7 +159,7 @@ def test_an_nc_loop_on_a_renamed_broker_blames_the_waiting_workload() -> None:
 
 def test_a_pg_isready_loop_in_another_wording_names_the_lookalike_by_name() -> None:
     command = ["/bin/sh", "-c", "until pg_isready -h shipments-pg -p 5432; do sleep 2; done"]
-    said = log(STUCK["name"], "logistics", 'pg_isready: could not translate host name "shipments-pg" to address: '
+    said = log(STUCK_POD, "logistics", 'pg_isready: could not translate host name "shipments-pg" to address: '
                "Name or service not known", "dns_failure", ["shipments-pg"], evidence="E6",
                fields={"dns_name": "shipments-pg"}, last=["shipments-pg:5432 - no response"])
     facts = init_facts(command, said, ["shipments-postgresql", "rabbitmq-cluster"])
@@ -167,7 +168,7 @@ def test_a_pg_isready_loop_in_another_wording_names_the_lookalike_by_name() -> N
 
 
 def test_a_wait_on_a_service_that_exists_or_a_fresh_init_blames_no_reference() -> None:
-    said = log(STUCK["name"], "logistics", "", "", [], evidence="E6", last=["waiting for rabbitmq"])
+    said = log(STUCK_POD, "logistics", "", "", [], evidence="E6", last=["waiting for rabbitmq"])
     exists = init_facts(NC, said, ["rabbitmq", "shipment-api"])
     assert all(c.check != INIT_CHECK for c in rank(subject_of(SHIP_ALERT), exists))
     fresh = init_facts(NC, said, ["rabbitmq-cluster"], started_ago=timedelta(seconds=30))
@@ -195,9 +196,9 @@ def cert_facts(message: str, objects: list[dict[str, Any]], hosts: list[str] | N
     facts = Facts(at=AT, scan_id="E1", scan={"findings": []}, logs=[said])
     facts.topologies += [
         (topology(CLIENT, [{"name": "checkout-5b7c8d9e6-k3l4m", "namespace": "web", "phase": "Running",
-                            "ready": True}], [{"target": {"kind": "Service", "namespace": "pricing", "name": "price-api"},
-                                               "via": "env PRICE_URL", "healthy": True, "detail": "2 of 2 ready"}]),
-         "E3"),
+                            "ready": True}],
+                  [{"target": {"kind": "Service", "namespace": "pricing", "name": "price-api"},
+                    "via": "env PRICE_URL", "healthy": True, "detail": "2 of 2 ready"}]), "E3"),
         (topology(SERVER, [{"name": "price-api-7f8g9h6j5-p0o9i", "namespace": "pricing", "phase": "Running",
                             "ready": True}], [], secrets=[
             {"secret": {"kind": "Secret", "namespace": "pricing", "name": "price-api-tls"}, "via": "volume certs"},
