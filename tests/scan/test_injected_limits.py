@@ -98,3 +98,17 @@ def test_a_policy_engines_patch_names_its_mutating_webhook() -> None:
     [f] = run([*workload(), hook, victim("worker-6b7-a", note, limit="200Mi")]).findings
     assert str(f.object) == "MutatingWebhookConfiguration kyverno-resource-mutating-webhook-cfg"
     assert "memory limit 200Mi" in f.message
+
+
+def test_without_annotations_the_value_names_the_limitrange_or_the_vpa_targeting_the_workload() -> None:
+    [f] = run([*workload(), limit_range("defaults"), limit_range("other", memory="1Gi"),
+               victim("worker-6b7-a", {})]).findings
+    assert str(f.object) == "LimitRange shop/defaults" and "the value the pod runs with" in f.evidence[0]
+    own = {"limits": {"memory": "1Gi"}}
+    targeting = {"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler", "metadata": meta("rightsize"),
+                 "spec": {"targetRef": {"kind": "Deployment", "name": "worker"},
+                          "updatePolicy": {"updateMode": "Auto"}}}
+    [g] = run([*workload(template_resources=own), targeting, victim("worker-6b7-a", {}, limit="400Mi")]).findings
+    assert str(g.object) == "VerticalPodAutoscaler shop/rightsize" and g.details["template"] == "1Gi"
+    off = {**targeting, "spec": {**targeting["spec"], "updatePolicy": {"updateMode": "Off"}}}
+    assert run([*workload(template_resources=own), off, victim("worker-6b7-a", {}, limit="400Mi")]).findings == []

@@ -100,15 +100,22 @@ def _limit_range(snap: Snapshot, namespace: str, field: str, value: str) -> dict
     return max(found, key=lambda o: str(meta(o).get("creationTimestamp") or ""), default=None)
 
 
-def _vpa(snap: Snapshot, namespace: str, annotation: str, owner: ObjectRef) -> ObjectRef:
+def _vpa(snap: Snapshot, namespace: str, annotation: str, owner: ObjectRef, resource: str) -> ObjectRef | None:
+    """The VPA the annotation names, else one in a mode that writes pods that targets the owner and controls
+    `resource`."""
     named = _VPA_NAME.search(annotation)
     if named:
         return ObjectRef(kind="VerticalPodAutoscaler", namespace=namespace, name=named.group(1))
     for vpa in snap.items("VerticalPodAutoscaler"):
-        target = (vpa.get("spec") or {}).get("targetRef") or {}
-        if ns_of(vpa) == namespace and target.get("name") == owner.name:
+        spec = vpa.get("spec") or {}
+        target = spec.get("targetRef") or {}
+        mode = str((spec.get("updatePolicy") or {}).get("updateMode") or "Auto")
+        policies = (spec.get("resourcePolicy") or {}).get("containerPolicies") or [{}]
+        controls = any(resource in (p.get("controlledResources") or ["cpu", "memory"]) for p in policies
+                       if p.get("mode") != "Off")
+        if ns_of(vpa) == namespace and target.get("name") == owner.name and mode != "Off" and controls:
             return ObjectRef(kind="VerticalPodAutoscaler", namespace=namespace, name=name_of(vpa))
-    return ObjectRef(kind="VerticalPodAutoscaler", namespace=namespace, name="(unknown)")
+    return None
 
 
 def _webhook(snap: Snapshot, namespace: str, annotations: dict[str, Any]) -> tuple[ObjectRef, str] | None:
@@ -150,9 +157,10 @@ def _excludes(hook: dict[str, Any], namespace: str) -> bool:
     return bool(name) and name != namespace
 
 
-def _source(snap: Snapshot, pod: dict[str, Any], field: str, value: str,
-            owner: ObjectRef) -> tuple[ObjectRef, str, str] | None:
-    """(the injector, how it gave the value, the annotation or fact that says so)."""
+def _source(snap: Snapshot, pod: dict[str, Any], field: str, value: str, owner: ObjectRef,
+            template: dict[str, Any]) -> tuple[ObjectRef, str, str] | None:
+    """(the injector, how it gave the value, the annotation or fact that says so); `template` is the container as
+    the owner's pod template has it."""
     ns = ns_of(pod)
     annotations = meta(pod).get("annotations") or {}
     resource, word = field.split(" ", 1)
@@ -165,7 +173,18 @@ def _source(snap: Snapshot, pod: dict[str, Any], field: str, value: str,
                 clip(f"{LIMIT_RANGER}: {ranger}", 180))
     vpa = str(annotations.get(VPA_UPDATES) or "")
     if vpa and re.search(rf"\b{re.escape(resource)} {word}", vpa):
-        return (_vpa(snap, ns, vpa, owner), f"its recommendation {field} {value}", clip(f"{VPA_UPDATES}: {vpa}", 180))
+        by_vpa = _vpa(snap, ns, vpa, owner, resource)
+        if by_vpa is not None:
+            return by_vpa, f"its recommendation {field} {value}", clip(f"{VPA_UPDATES}: {vpa}", 180)
+    if not ranger and not vpa:  # no annotation kept (a copied pod, an old API server): the value tells the source
+        lr = _limit_range(snap, ns, field, value)
+        if lr is not None and resource not in ((template.get("resources") or {}).get(word + "s") or {}):
+            return (ObjectRef(kind="LimitRange", namespace=ns, name=name_of(lr)), f"its default {field} {value}",
+                    f"LimitRange {name_of(lr)} defaults {field} to {value}, the value the pod runs with")
+        by_vpa = _vpa(snap, ns, "", owner, resource)
+        if by_vpa is not None:
+            return (by_vpa, f"its recommendation {field} {value}",
+                    f"{by_vpa} targets {owner} and controls {resource}")
     hook = _webhook(snap, ns, annotations)
     if hook is not None:
         return hook[0], f"a mutation setting {field} {value}", hook[1]
@@ -190,7 +209,7 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
             for field, reasons in SUFFERS.items():
                 if field not in injected or hurt.get("reason") not in reasons:
                     continue
-                source = _source(snap, pod, field, injected[field], templ[1])
+                source = _source(snap, pod, field, injected[field], templ[1], templ[0][cname])
                 if source is None:
                     continue
                 by, how, proof = source
