@@ -256,7 +256,8 @@ def finding(c: Culprit) -> dict[str, Any]:
     blocked = (f"; its clients are blocked ({clients}: '{_texts(a.clients[0])[0][:120]}')" if a.clients else "")
     if c.why == "consumer":
         cause = (f"{c.target} was scaled to 0 replicas {_ago(c.minutes)} before the alarm and never scaled back "
-                 f"({c.setting}): nothing consumes, the queue grows until the broker's watermark trips")
+                 f"({c.setting}): nothing consumes, the queue grows until the broker's watermark trips and its "
+                 "publishers are blocked")
         fix = f"scale {c.target} back up (the backlog drains, the alarm clears and publishers are unblocked)"
     else:
         cause = (f"{c.target} raised how long data is kept ({c.setting}), edited {_ago(c.minutes)} before the "
