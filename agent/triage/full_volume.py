@@ -61,8 +61,10 @@ REFUSED = [(engine, re.compile(p, re.I)) for engine, p in _REFUSED]
 MEMORY = re.compile(r"fork: Cannot allocate memory|Can't save in background: fork|Cannot allocate memory", re.I)
 """Redis's snapshot fork failing for memory: MISCONF follows it too, and the volume is not the cause."""
 
-ENGINE_WORDS = {"Redis": ("redis", "valkey"), "PostgreSQL": ("postgres", "pg", "psql", "timescale", "patroni"),
-                "MySQL": ("mysql", "mariadb", "percona"), "Elasticsearch": ("elasticsearch", "elastic", "opensearch"),
+ENGINE_WORDS = {"Redis": ("redis", "valkey"), "PostgreSQL": ("postgres", "postgresql", "pg", "psql", "timescale",
+                                                            "patroni", "db"),
+                "MySQL": ("mysql", "mariadb", "percona", "db"),
+                "Elasticsearch": ("elasticsearch", "elastic", "opensearch", "es"),
                 "Kafka": ("kafka", "broker"), "etcd": ("etcd",), "MongoDB": ("mongo", "mongodb")}
 """Words of a workload's name or image that say which datastore it runs."""
 
@@ -175,35 +177,26 @@ def local_data(pod: dict[str, Any]) -> list[str]:
 
 async def read_volumes(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]],
                        keep: Callable[[Any, Facts], LogEvidence | None], at: str) -> None:
-    """Some log says storage is full or writes are refused for it: read the writers' specs, their claims and
-    volume gauges, the datastore's logs (when only a client's were read) and one client's (when only the
-    datastore's were). Reading only."""
+    """Some log says storage is full or writes are refused for it: read the writers' specs (a pod keeping no
+    data of its own relays its datastore's words), the datastore's logs and spec when only clients spoke, the
+    claims and their volume gauges, and one client's logs when only the datastore spoke. Reading only."""
     signs = [s for s in (sign_of(log) for log in facts.logs) if s is not None]
     if not signs:
         return
-    read = {log.pod for log in facts.logs}
-    stores = _store_pods(facts, [s for s in signs if not s.full])
-    for pod, namespace in stores:
-        if pod not in read:
-            keep(await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": 300},
-                            f"survey-volume-logs-{pod}"), facts)
-    wanted = list(dict.fromkeys([(s.log.pod, s.log.namespace) for s in signs if s.full] + stores))[:MAX_PODS]
-    wanted = [(p, ns) for p, ns in wanted if p and ns]
-    answers = await asyncio.gather(*(call("k8s_get", {"kind": "Pod", "name": p, "namespace": ns, "output": "yaml",
-                                                      "budget_tokens": 8000}, f"survey-volume-pod-{p}")
-                                     for p, ns in wanted))
+    keeps = await _read_pods(facts, call, list(dict.fromkeys((s.log.pod, s.log.namespace) for s in signs if s.full)))
+    clients = [s for s in signs if not s.full or keeps.get(s.log.pod) is False]
+    if clients and not any(keeps.values()):
+        stores = _store_pods(facts, clients) or await _dependency_pods(facts, call, clients)
+        read = {log.pod for log in facts.logs}
+        for pod, namespace in stores:
+            if pod not in read:
+                keep(await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": 300},
+                                f"survey-volume-logs-{pod}"), facts)
+        keeps.update(await _read_pods(facts, call, stores))
     claims: list[tuple[str, str]] = []
-    owners: list[tuple[str, str]] = []
-    for outcome in answers:
-        obj = object_of(outcome)
-        if obj is None or obj.get("kind") != "Pod":
-            continue
-        facts.objects.append((obj, outcome.evidence_id))
-        namespace = str((obj.get("metadata") or {}).get("namespace") or "")
-        found = [(namespace, c) for c, _ in claims_of(obj)]
-        claims += [c for c in found if c not in claims]
-        if found or local_data(obj):
-            owners.append((namespace, workload_of_pod(str((obj.get("metadata") or {}).get("name")))))
+    for read_pod in pods_read(facts).values():
+        namespace = str((read_pod.get("metadata") or {}).get("namespace") or "")
+        claims += [(namespace, c) for c, _ in claims_of(read_pod) if (namespace, c) not in claims]
     claims += [(subject.namespace, c) for c in subject.claims if subject.namespace and (subject.namespace, c)
                not in claims]
     claims = claims[:MAX_CLAIMS]
@@ -220,27 +213,72 @@ async def read_volumes(subject: Subject, facts: Facts, call: Callable[..., Await
         outcome = await call("prom_query", {"query": query, "time": at}, f"survey-volume-stats-{namespace}")
         if outcome is not None and outcome.ok and isinstance(outcome.data, dict) and outcome.data.get("samples"):
             facts.metrics.append((outcome.data, outcome.evidence_id))
-    if not any(not s.full for s in signs) and owners:
+    owners = [(ns, workload_of_pod(p)) for (ns, p) in ((s.log.namespace, s.log.pod) for s in signs) if keeps.get(p)]
+    if not clients and owners:
         await _read_a_client(facts, call, keep, owners[0])
+
+
+async def _read_pods(facts: Facts, call: Callable[..., Awaitable[Any]],
+                     pods: list[tuple[str, str]]) -> dict[str, bool]:
+    """Read these pods' specs into the facts; pod name -> whether it keeps data of its own (a claim, an emptyDir
+    or a hostPath it writes)."""
+    wanted = [(p, ns) for p, ns in pods if p and ns][:MAX_PODS]
+    answers = await asyncio.gather(*(call("k8s_get", {"kind": "Pod", "name": p, "namespace": ns, "output": "yaml",
+                                                      "budget_tokens": 8000}, f"survey-volume-pod-{p}")
+                                     for p, ns in wanted))
+    out: dict[str, bool] = {}
+    for outcome in answers:
+        obj = object_of(outcome)
+        if obj is None or obj.get("kind") != "Pod":
+            continue
+        facts.objects.append((obj, outcome.evidence_id))
+        out[str((obj.get("metadata") or {}).get("name"))] = bool(claims_of(obj) or local_data(obj))
+    return out
+
+
+def _engine_named(name: str, engine: str) -> bool:
+    """Whether a Service's or workload's name says it runs this engine (any engine when it is unknown)."""
+    parts = set(name.lower().split("-"))
+    words = ENGINE_WORDS.get(engine) or tuple(w for ws in ENGINE_WORDS.values() for w in ws)
+    return any(w in parts or (len(w) > 4 and w in name.lower()) for w in words)
 
 
 def _store_pods(facts: Facts, refused: list[Sign]) -> list[tuple[str, str]]:
     """The running pods of the datastores the refusing clients call (from the topologies read)."""
     out: list[tuple[str, str]] = []
     for sign in refused:
-        words = ENGINE_WORDS.get(sign.engine, ())
         for data, _ in facts.topologies:
             for store in data.get("datastores") or []:
                 service = Ref.of(store.get("service")) if isinstance(store, dict) else None
-                named = service is not None and any(w in service.name for w in words)
-                if service is not None and (named or str(store.get("engine")) == sign.engine):
+                if service is not None and (_engine_named(service.name, sign.engine) or
+                                            (sign.engine and str(store.get("engine")) == sign.engine)):
                     out += [(str(p), service.namespace) for p in store.get("pods") or []][:1]
             subject = Ref.of(data.get("subject"))
-            if subject is not None and any(w in subject.name for w in words) and subject.name != \
+            if subject is not None and _engine_named(subject.name, sign.engine) and subject.name != \
                     workload_of_pod(sign.log.pod):
                 out += [(str(p.get("name")), str(p.get("namespace") or subject.namespace))
                         for p in data.get("pods") or [] if isinstance(p, dict) and p.get("phase") == "Running"][:1]
     return list(dict.fromkeys(out))
+
+
+async def _dependency_pods(facts: Facts, call: Callable[..., Awaitable[Any]],
+                           refused: list[Sign]) -> list[tuple[str, str]]:
+    """A refusing client's dependency named like the datastore its words come from (an Elasticsearch or Kafka
+    Service is on no datastore port), or its only in-cluster one: its topology, for one of its running pods."""
+    services = list(dict.fromkeys(t for data, _ in facts.topologies for t in (
+        Ref.of(d.get("target")) for d in data.get("dependencies") or [] if isinstance(d, dict))
+        if t is not None and t.kind.lower() == "service"))
+    named = [t for t in services if any(_engine_named(t.name, s.engine) for s in refused)]
+    for target in (named or (services if len(services) == 1 else []))[:1]:
+        topology = await call("k8s_topology", {"name": target.name, "namespace": target.namespace},
+                              f"survey-volume-store-{target.name}")
+        data = topology.data if topology is not None and topology.ok and isinstance(topology.data, dict) else None
+        if data is None:
+            continue
+        facts.topologies.append((data, topology.evidence_id))
+        return [(str(p.get("name")), str(p.get("namespace") or target.namespace)) for p in data.get("pods") or []
+                if isinstance(p, dict) and p.get("phase") == "Running"][:1]
+    return []
 
 
 async def _read_a_client(facts: Facts, call: Callable[..., Awaitable[Any]],
@@ -384,7 +422,8 @@ def _engine(sign: Sign, pod: dict[str, Any]) -> str:
         return sign.engine
     images = " ".join(str(c.get("image")) for c in (pod.get("spec") or {}).get("containers") or []).lower()
     name = str((pod.get("metadata") or {}).get("name") or "").lower()
-    return next((e for e, words in ENGINE_WORDS.items() if any(w in images or w in name for w in words)), "")
+    return next((e for e, words in ENGINE_WORDS.items() if any(len(w) >= 4 and (w in images or w in name)
+                                                               for w in words)), "")
 
 
 def fillings(facts: Facts) -> list[FullVolume]:
@@ -397,22 +436,23 @@ def fillings(facts: Facts) -> list[FullVolume]:
     ids = {(str((o.get("metadata") or {}).get("namespace") or ""), str((o.get("metadata") or {}).get("name"))): e
            for o, e in facts.objects if o.get("kind") == "Pod"}
     out: list[FullVolume] = []
+    stores = {name for (_, name), pod in pods.items() if claims_of(pod) or local_data(pod)}
     for (namespace, name), pod in pods.items():
-        if not claims_of(pod) and not local_data(pod):
+        if name not in stores:
             continue  # it keeps no data of its own: a client relaying the datastore's words
         own = [log for log in facts.logs if log.pod == name and (not log.namespace or log.namespace == namespace)]
         said = next((s for s in signs if s.log in own and s.full), None)
         if said is None:
             memory = next((m for m in (out_of_memory(log) for log in own) if m), "")
-            refused = next((s for s in signs if not s.full and s.log not in own), None)
+            refused = next((s for s in signs if s.log not in own and s.log.pod not in stores), None)
             if memory or refused is None:
                 continue  # a failed fork for memory, not a full disk; or no word of storage at all
             said = refused
         found = FullVolume(pod, said, _engine(said, pod))
         _place(found, facts, ids.get((namespace, name), ""))
-        if not said.full and (found.claim is None or not _is_full(_stats(facts, namespace, found.claim.name)[0])):
+        if said.log not in own and (found.claim is None or not _is_full(_stats(facts, namespace, found.claim.name)[0])):
             continue  # a client's refusal alone, without the gauges showing this volume full
-        found.victims = [s for s in signs if s.log not in own and s.log.pod not in {p for _, p in pods}]
+        found.victims = [s for s in signs if s.log not in own and s.log.pod not in stores]
         found.evidence = list(dict.fromkeys([said.log.evidence_id, *found.evidence,
                                              *(v.log.evidence_id for v in found.victims)]))
         out.append(found)
@@ -443,7 +483,7 @@ def finding(found: FullVolume) -> tuple[Ref, dict[str, Any]]:
         holds = f"; {workload}, pod {found.pod_name}"
         fix = "Free space on the node or move the data to a PersistentVolumeClaim"
     quoted = _quote(found.said, 90)
-    said = (f". {found.pod_name}'s logs say '{quoted}'" if found.said.full
+    said = (f". {found.pod_name}'s logs say '{quoted}'" if found.said.log.pod == found.pod_name
             else f". Its clients are refused: '{quoted}'")
     clients = list(dict.fromkeys(workload_of_pod(v.log.pod) for v in found.victims if v is not found.said))
     victims = ""

@@ -72,9 +72,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     if changes is not None and changes.ok and changes.data:
         facts.changes, facts.changes_id = changes.data, changes.evidence_id
     _resolve_from_scan(subject, facts, result.resolved)
-    if not result.resolved:  # "the shop website is down": the Services behind the hosts its words name
-        await site.resolve(subject, call, full_volume.object_of)
     subject_name = await _resolve_subject(subject, result, call)
+    if subject_name is None and not result.resolved and await site.resolve(subject, call, full_volume.object_of):
+        subject_name = await _resolve_subject(subject, result, call)  # "the shop website": the Service behind it
     await _evicted_neighbourhood(facts, subject_name, call)
     log_calls = _log_calls(subject, facts, result)
     outcomes = list(await asyncio.gather(*(call("k8s_logs", args, f"survey-logs-{i + 1}")
