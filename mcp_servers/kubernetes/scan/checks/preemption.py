@@ -130,21 +130,19 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
         owner = g["owner"]
         victims = []
         pending_total = 0
-        for vref, v in g["victims"].items():
+        for v in g["victims"].values():
             pending = _pending(snap, v["ref"])
             pending_total += len(pending)
             vclass = f"PriorityClass {v['class']}, " if v["class"] else ""
-            victims.append(f"{len(v['pods'])} pods of {vref} ({vclass}priority {v['priority']})"
+            victims.append(f"{len(v['pods'])} pods of {v['ref']} ({vclass}priority {v['priority']})"
                            + (f", {len(pending)} of its pods now Pending" if pending else ""))
         pc = snap.get("PriorityClass", "", g["class"]) if g["class"] else None
         cls = f"PriorityClass {g['class']}, " if g["class"] else ""
-        created = f" (created {meta(pc).get('creationTimestamp')})" if pc and meta(pc).get("creationTimestamp") else ""
-        message = (f"{owner} ({cls}priority {g['priority']}{created}) preempted lower-priority pods to fit its own: "
-                   f"the scheduler evicted {'; '.join(victims)}"
-                   + (f" on nodes {', '.join(sorted(g['nodes']))}" if g["nodes"] else "")
-                   + ". Their replacements cannot schedule while it holds the capacity. Lower its priority (or set "
-                   "preemptionPolicy: Never on the PriorityClass), give the evicted workload a priority of its own, "
-                   "or add capacity")
+        nodes = f" on {len(g['nodes'])} node{'s' if len(g['nodes']) != 1 else ''}" if g["nodes"] else ""
+        where = f"on PriorityClass {g['class']}" if g["class"] else "on its pods"
+        message = (f"{owner} ({cls}priority {g['priority']}) preempted {'; '.join(victims)}{nodes}; their "
+                   "replacements wait for the capacity it took. Lower its priority "
+                   f"or set preemptionPolicy: Never {where}, give the victims a PriorityClass, or add capacity")
         out.append(ScanFinding(
             check="scheduling.preempted", severity="critical" if pending_total else "warning", object=owner,
             reason="Preempted", message=message,
@@ -155,6 +153,7 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
                      "explains": list(g["victims"]), "last_seen": iso(g["last"])},
             evidence=[clip(f"Preempted: {g['message']}")]
             + ([clip(f"PriorityClass {g['class']}: value {pc.get('value')}, preemptionPolicy "
-                     f"{pc.get('preemptionPolicy') or 'PreemptLowerPriority'}")] if pc else []),
+                     f"{pc.get('preemptionPolicy') or 'PreemptLowerPriority'}, created "
+                     f"{meta(pc).get('creationTimestamp') or 'at an unknown time'}")] if pc else []),
             last_seen=iso(g["last"]), pods=[], count=sum(len(v["pods"]) for v in g["victims"].values())))
     return out

@@ -108,16 +108,15 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
                 seen.append(f"the VPA updater evicted {sum(e.count for e in evicted)} pods")
             if rescaled:
                 seen.append(f"the HPA rescaled {sum(e.count for e in rescaled)} times"
-                            + (f" ({' -> '.join(sizes[-6:])})" if sizes else ""))
+                            + (f" ({' -> '.join(sizes[-4:])})" if sizes else ""))
             loop = bool(evicted) and bool(rescaled)
             subject = ref(vpa, "VerticalPodAutoscaler")
             hpa_ref = ref(hpa, "HorizontalPodAutoscaler")
-            message = (f"{subject} (updateMode {mode}) and {hpa_ref} both act on {' and '.join(shared)} of {workload}: "
-                       f"the VPA changes the pods' requests that the HPA's utilisation is measured against, each "
-                       f"moves the other's input"
-                       + (f"; {' and '.join(seen)}: pods are evicted and rescaled in a loop" if seen else "")
-                       + ". Set the VPA's updateMode to Off or Initial, or let it control only what the HPA does not "
-                       "scale on (controlledResources), or scale the HPA on another metric")
+            both = " and ".join(shared)
+            message = (f"{subject} (updateMode {mode}) and {hpa_ref} both act on {both} of {workload}"
+                       + (f": {' and '.join(seen)}" if seen else "")
+                       + "; the VPA resizes the requests the HPA's utilisation divides by. Set its "
+                       f"updateMode to Off or Initial, or drop {both} from its controlledResources")
             times = [e.last for e in evicted + rescaled if e.last is not None]
             out.append(ScanFinding(
                 check="vpa.hpa_conflict", severity="critical" if loop else "warning", object=subject,
