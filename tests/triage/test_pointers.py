@@ -239,3 +239,19 @@ def test_names_and_wildcards() -> None:
     assert not covers(["price-api.example.com"], "price-api.pricing.svc")
     assert service_of("db.shop.svc.cluster.local:5432", "x") == ("db", "shop")
     assert service_of("db", "shop") == ("db", "shop") and service_of("api.example.com", "shop") is None
+
+
+def test_an_entrypoint_script_waiting_in_the_main_container_counts_the_same() -> None:
+    """wait-for-it.sh in the image's entrypoint: the pod runs, never gets ready, and says what it waits for."""
+    said = log(STUCK_POD, "logistics", "wait-for-it.sh: timeout occurred after waiting 15 seconds for "
+               "billing-db:5432", "connection_timeout", ["billing-db:5432"], evidence="E6",
+               last=["wait-for-it.sh: waiting 15 seconds for billing-db:5432"])
+    facts = Facts(at=AT, scan_id="E1", scan={"findings": []}, logs=[said])
+    running = {**STUCK, "phase": "Running", "reason": ""}
+    facts.topologies.append((topology(SHIP, [running], []), "E3"))
+    facts.objects.append((service_list("logistics", ["billing-postgres", "shipment-api"]), "E7"))
+    [top, *_] = rank(subject_of(SHIP_ALERT), facts)
+    assert top.check == INIT_CHECK and top.ref is not None and top.ref.name == "shipment-api"
+    assert "its startup script waits for billing-db" in top.cause and "billing-postgres" in top.cause
+    facts.topologies[0] = (topology(SHIP, [{**running, "ready": True}], []), "E3")
+    assert all(c.check != INIT_CHECK for c in rank(subject_of(SHIP_ALERT), facts))
