@@ -112,3 +112,29 @@ def test_without_annotations_the_value_names_the_limitrange_or_the_vpa_targeting
     assert str(g.object) == "VerticalPodAutoscaler shop/rightsize" and g.details["template"] == "1Gi"
     off = {**targeting, "spec": {**targeting["spec"], "updatePolicy": {"updateMode": "Off"}}}
     assert run([*workload(template_resources=own), off, victim("worker-6b7-a", {}, limit="400Mi")]).findings == []
+
+
+def unschedulable(name: str, annotations: dict[str, str], cpu: str, message: str) -> dict[str, Any]:
+    p = pod(name, owner=("ReplicaSet", "worker-6b7"))
+    p["metadata"]["annotations"] = annotations
+    p["spec"].pop("nodeName")
+    p["spec"]["containers"][0]["resources"]["requests"]["cpu"] = cpu
+    p["status"] = {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+                                                       "reason": "Unschedulable", "message": message}]}
+    return p
+
+
+def test_a_request_admission_raised_past_what_nodes_have_names_its_source_for_the_pending_pods() -> None:
+    msg = "0/6 nodes are available: 6 Insufficient cpu. preemption: 0/6 nodes are available: 6 No preemption victims"
+    big = {**limit_range("defaults"), "spec": {"limits": [{"type": "Container", "defaultRequest": {"cpu": "4"}}]}}
+    note = {"kubernetes.io/limit-ranger": "LimitRanger plugin set: cpu request for container app"}
+    [f] = run([*workload(template_resources={"requests": {"memory": "128Mi"}}), big,
+               unschedulable("worker-6b7-p", note, "4", msg)]).findings
+    assert (str(f.object), f.details["field"], f.details["value"]) == ("LimitRange shop/defaults", "cpu request", "4")
+    assert "cannot be scheduled: Insufficient cpu" in f.message
+    vpa_note = {"vpaUpdates": "Pod resources updated by worker-vpa: container 0: cpu request"}
+    scheduled_msg = "0/3 nodes are available: 3 Insufficient memory."
+    assert run([*workload(), unschedulable("worker-6b7-q", vpa_note, "3", scheduled_msg)]).findings == []
+    [g] = run([*workload(template_resources={"requests": {"cpu": "500m"}}),
+               unschedulable("worker-6b7-q", vpa_note, "3", msg)]).findings
+    assert str(g.object) == "VerticalPodAutoscaler shop/worker-vpa" and g.details["template"] == "500m"

@@ -38,8 +38,8 @@ GATEKEEPER_MUTATIONS = "gatekeeper.sh/mutations"
 
 _VPA_NAME = re.compile(r"updated by ([a-z0-9][a-z0-9.-]*)", re.I)
 
-SUFFERS: dict[str, tuple[str, ...]] = {"memory limit": ("OOMKilled",)}
-"""Which container termination reasons a too-small value of each field explains."""
+_INSUFFICIENT = re.compile(r"Insufficient (cpu|memory|ephemeral-storage)\b")
+"""The scheduler's words for a request no node can fit (FailedScheduling, PodScheduled=False)."""
 
 
 def _template_containers(snap: Snapshot, pod: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], ObjectRef] | None:
@@ -70,15 +70,29 @@ def _injected(live: dict[str, Any], template: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _suffering(pod: dict[str, Any], container: str) -> dict[str, Any] | None:
-    """The container's last termination when it was killed for a resource (OOMKilled), else None."""
+def _suffering(snap: Snapshot, pod: dict[str, Any], container: str) -> dict[str, Any] | None:
+    """What the container suffers that a value admission gave it explains, with the fields that explain it: killed
+    at its memory limit (OOMKilled: `memory limit`), or its pod unschedulable for a resource no node has left
+    (Insufficient cpu: `cpu request`); None when neither."""
     for cs in (pod.get("status") or {}).get("containerStatuses") or []:
         if cs.get("name") != container:
             continue
         for state in ((cs.get("state") or {}).get("terminated"), (cs.get("lastState") or {}).get("terminated")):
-            if state and state.get("reason") in ("OOMKilled",):
-                return {**state, "restarts": cs.get("restartCount", 0)}
-    return None
+            if state and state.get("reason") == "OOMKilled":
+                return {**state, "restarts": cs.get("restartCount", 0), "fields": {"memory limit"},
+                        "what": "the container is OOMKilled at that limit"}
+    status = pod.get("status") or {}
+    if status.get("phase") != "Pending" or (pod.get("spec") or {}).get("nodeName"):
+        return None
+    said = " ".join([str(c.get("message") or "") for c in status.get("conditions") or []
+                     if c.get("type") == "PodScheduled" and c.get("status") == "False"]
+                    + [e.message for e in snap.events_for("Pod", ns_of(pod), name_of(pod))
+                       if e.reason == "FailedScheduling"])
+    short = sorted(set(_INSUFFICIENT.findall(said)))
+    if not short:
+        return None
+    return {"reason": "FailedScheduling", "restarts": 0, "fields": {f"{r} request" for r in short},
+            "what": f"the pod cannot be scheduled: Insufficient {', '.join(short)}"}
 
 
 def _limit_range(snap: Snapshot, namespace: str, field: str, value: str) -> dict[str, Any] | None:
@@ -199,15 +213,15 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
         templ = None
         for container in (pod.get("spec") or {}).get("containers") or []:
             cname = str(container.get("name") or "")
-            hurt = _suffering(pod, cname)
+            hurt = _suffering(snap, pod, cname)
             if hurt is None:
                 continue
             templ = templ or _template_containers(snap, pod)
             if templ is None or cname not in templ[0]:
                 break
             injected = _injected(container, templ[0][cname])
-            for field, reasons in SUFFERS.items():
-                if field not in injected or hurt.get("reason") not in reasons:
+            for field in sorted(hurt["fields"]):
+                if field not in injected:
                     continue
                 source = _source(snap, pod, field, injected[field], templ[1], templ[0][cname])
                 if source is None:
@@ -217,6 +231,7 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
                 entry = grouped.setdefault(key, {"injector": by, "owner": templ[1], "container": cname,
                                                  "field": field, "value": injected[field], "how": how, "proof": proof,
                                                  "pods": [], "restarts": 0, "reason": hurt.get("reason"),
+                                                 "what": hurt["what"],
                                                  "last": None, "template": templ[0][cname]})
                 entry["pods"].append(name_of(pod))
                 entry["restarts"] = max(entry["restarts"], int(hurt.get("restarts") or 0))
@@ -235,8 +250,9 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
         if obj is not None:
             since = meta(obj).get("creationTimestamp")
         message = (f"{injector} gave container {cname} of {owner} {e['how']} at admission; the template "
-                   f"{set_in_template}, and the container is {e['reason']} at that {field} ({len(e['pods'])} pods, "
-                   f"{e['restarts']} restarts). Set the {field} in {owner.kind} {owner.name}'s template, or change "
+                   f"{set_in_template}, and {e['what']} ({len(e['pods'])} pods"
+                   + (f", {e['restarts']} restarts" if e["restarts"] else "") + f"). Set the {field} in {owner.kind} "
+                   f"{owner.name}'s template, or change "
                    f"{injector.kind} {injector.name}")
         out.append(ScanFinding(
             check="limits.injected", severity="critical", object=injector, reason="InjectedLimit",
