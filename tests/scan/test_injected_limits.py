@@ -128,13 +128,21 @@ def test_a_request_admission_raised_past_what_nodes_have_names_its_source_for_th
     msg = "0/6 nodes are available: 6 Insufficient cpu. preemption: 0/6 nodes are available: 6 No preemption victims"
     big = {**limit_range("defaults"), "spec": {"limits": [{"type": "Container", "defaultRequest": {"cpu": "4"}}]}}
     note = {"kubernetes.io/limit-ranger": "LimitRanger plugin set: cpu request for container app"}
-    [f] = run([*workload(template_resources={"requests": {"memory": "128Mi"}}), big,
-               unschedulable("worker-6b7-p", note, "4", msg)]).findings
+    nodes = [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"n{i}"},
+              "status": {"allocatable": {"cpu": "3800m", "memory": "15Gi"}}} for i in range(2)]
+    case = [*workload(template_resources={"requests": {"memory": "128Mi"}}), big,
+            unschedulable("worker-6b7-p", note, "4", msg)]
+    [f] = run([*case, *nodes]).findings
     assert (str(f.object), f.details["field"], f.details["value"]) == ("LimitRange shop/defaults", "cpu request", "4")
     assert "cannot be scheduled: Insufficient cpu" in f.message
+    assert run(case).findings == []  # no node listed: whether 4 CPUs fit anywhere is unknown
+    small = {**big, "spec": {"limits": [{"type": "Container", "defaultRequest": {"cpu": "100m"}}]}}
+    assert run([*case[:2], small, unschedulable("worker-6b7-p", note, "100m", msg), *nodes]).findings == []
     vpa_note = {"vpaUpdates": "Pod resources updated by worker-vpa: container 0: cpu request"}
     scheduled_msg = "0/3 nodes are available: 3 Insufficient memory."
     assert run([*workload(), unschedulable("worker-6b7-q", vpa_note, "3", scheduled_msg)]).findings == []
     [g] = run([*workload(template_resources={"requests": {"cpu": "500m"}}),
                unschedulable("worker-6b7-q", vpa_note, "3", msg)]).findings
     assert str(g.object) == "VerticalPodAutoscaler shop/worker-vpa" and g.details["template"] == "500m"
+    assert run([*workload(template_resources={"requests": {"cpu": "4"}}),
+                unschedulable("worker-6b7-q", vpa_note, "3", msg)]).findings == []  # the VPA lowered it

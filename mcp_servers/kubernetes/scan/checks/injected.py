@@ -95,6 +95,21 @@ def _suffering(snap: Snapshot, pod: dict[str, Any], container: str) -> dict[str,
             "what": f"the pod cannot be scheduled: Insufficient {', '.join(short)}"}
 
 
+def _explains(snap: Snapshot, field: str, value: str, template: dict[str, Any]) -> bool:
+    """Whether the injected value can be what hurts: any limit (the kill is at it); a request only when it is
+    larger than the template's own, or, where the template sets none, larger than any listed node can allocate
+    (a small default on a full cluster is not the cause of its being full)."""
+    resource, word = field.split(" ", 1)
+    if word == "limit":
+        return True
+    own = ((template.get("resources") or {}).get("requests") or {}).get(resource)
+    if own is not None:
+        return parse_quantity(value) > parse_quantity(own)
+    sizes = [parse_quantity(((n.get("status") or {}).get("allocatable") or {}).get(resource))
+             for n in snap.items("Node")]
+    return bool(sizes) and parse_quantity(value) > max(sizes)
+
+
 def _limit_range(snap: Snapshot, namespace: str, field: str, value: str) -> dict[str, Any] | None:
     """The namespace's LimitRange whose Container default gives `field` this value (the newest if several)."""
     resource, word = field.split(" ", 1)
@@ -221,7 +236,7 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
                 break
             injected = _injected(container, templ[0][cname])
             for field in sorted(hurt["fields"]):
-                if field not in injected:
+                if field not in injected or not _explains(snap, field, injected[field], templ[0][cname]):
                     continue
                 source = _source(snap, pod, field, injected[field], templ[1], templ[0][cname])
                 if source is None:
