@@ -88,3 +88,14 @@ def test_a_message_naming_only_the_node_blames_the_higher_priority_pod_there_nev
              event("Pod", "web-5d4-gone4", "Preempted", note, type_="Normal", first=5, last=5)]
     equal = [o for o in equal if o["kind"] != "PriorityClass"]
     assert run(equal).findings == []
+
+
+def test_one_preemption_served_through_both_event_apis_counts_once() -> None:
+    trainer = batch_pod("trainer-7c8-a", "node-2")
+    said = f"Preempted by pod {trainer['metadata']['uid']} on node node-2"
+    core = event("Pod", "web-5d4-gone1", "Preempted", said, type_="Normal", first=8, last=8)
+    new = {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": dict(core["metadata"]),
+           "regarding": core["involvedObject"], "reason": "Preempted", "action": "Preempting", "note": said,
+           "type": "Normal", "eventTime": ts(8)}
+    [f] = run([*world(), trainer, core, new]).findings
+    assert f.count == 1 and f.details["victims"] == {"Deployment shop/web": ["web-5d4-gone1"]}

@@ -120,7 +120,8 @@ def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
                                            "policy": (pod.get("spec") or {}).get("preemptionPolicy")})
         v = g["victims"].setdefault(str(victim_owner), {"ref": victim_owner, "pods": [], "priority": victim_priority,
                                                         "class": victim_class})
-        v["pods"].append(victim)
+        if victim not in v["pods"]:  # one event served through both event APIs
+            v["pods"].append(victim)
         if node:
             g["nodes"].add(node)
         if when and (g["last"] is None or when > g["last"]):
