@@ -17,30 +17,16 @@ Run: .venv/bin/python benchmarks/heldout/bench_heldout.py [--check-only] [--jobs
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(ROOT))
 
-
-def _harness() -> ModuleType:
-    """The shared harness, loaded by path under the name every round uses, so one process holds one copy
-    (this file is itself loaded by path from other directories, where `import harness` finds nothing)."""
-    name = "heldout_harness"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, HERE / "harness.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-harness = _harness()
-ROUND = harness.Round("heldout", HERE, fingerprinted=("scenarios.py", "_kit.py"))
-"""Round 1's scenarios use helpers of _kit.py, so both files say which version of the set was measured."""
+from benchmarks.heldout import harness  # noqa: E402
+from benchmarks.heldout.generate import ROUND  # noqa: E402
 
 RESULTS: Path = ROUND.results
 fingerprint: Callable[[], str] = ROUND.fingerprint

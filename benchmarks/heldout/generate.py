@@ -2,61 +2,37 @@
 
 Usage: python benchmarks/heldout/generate.py --out DIR --answers DIR [--only NAME ...]
 
-The bundles are written by the corpus generator's own writer (examples/corpus/generate.py), so the
-held-out set has exactly the corpus's layout; only the scenarios differ. Answers must go outside
---out: nothing under investigation may read its own answer.
+The procedure is the rounds' shared harness (harness.py, next to this file): the corpus generator's
+own writer, answers outside --out. This file only names round 1.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EXAMPLES = HERE.parents[1] / "examples"
-for path in (EXAMPLES, HERE):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(ROOT))
 
-from corpus.generate import write_bundle  # noqa: E402
-from corpus.kit import Incident  # noqa: E402
-from scenarios import ALL  # noqa: E402
+from benchmarks.heldout import harness  # noqa: E402
+
+ROUND = harness.Round("heldout", HERE, fingerprinted=("scenarios.py", "_kit.py"))
+"""Round 1's scenarios use helpers of _kit.py, so both files say which version of the set was measured."""
 
 
 def scenario_names() -> list[str]:
-    return [build().name for build in ALL]
+    return list(harness.scenario_names(ROUND))
 
 
 def generate(out: Path, answers: Path, only: list[str] | None = None) -> list[Path]:
     """Build every scenario (or those named in `only`) into `out`, keys into `answers`; the bundle paths."""
-    if answers.resolve().is_relative_to(out.resolve()):
-        raise ValueError("--answers must be outside --out: the bundles must not carry their answers")
-    out.mkdir(parents=True, exist_ok=True)
-    built: list[Incident] = [build() for build in ALL]
-    known = [inc.name for inc in built]
-    unknown = [n for n in only or [] if n not in known]
-    if unknown:
-        raise ValueError(f"--only: unknown scenario(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    return [write_bundle(inc, out, answers) for inc in built if not only or inc.name in only]
+    return list(harness.generate(ROUND, out, answers, only))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, help="directory to write one bundle per scenario into")
-    parser.add_argument("--answers", required=True, help="directory for the answer keys (<bundle>.yaml)")
-    parser.add_argument("--only", nargs="+", action="extend", default=[], metavar="NAME",
-                        help="write only these bundles")
-    args = parser.parse_args(argv)
-    began = time.perf_counter()
-    try:
-        paths = generate(Path(args.out), Path(args.answers), args.only)
-    except ValueError as exc:
-        parser.error(str(exc))
-    print(f"wrote {len(paths)} bundles to {args.out} in {time.perf_counter() - began:.1f}s")
-    return 0
-
+    return int(harness.generate_main(ROUND, __doc__, argv))
 
 
 if __name__ == "__main__":

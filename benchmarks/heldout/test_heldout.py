@@ -5,18 +5,16 @@ Run: .venv/bin/python -m pytest -q -p no:cacheprovider benchmarks/heldout/test_h
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+from benchmarks.heldout import bench_heldout
+from benchmarks.heldout.bench_heldout import preflight
+from benchmarks.heldout.generate import generate
 
-from bench_heldout import preflight  # noqa: E402
-from generate import generate  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +61,6 @@ def test_the_wrapper_keeps_round_ones_fingerprint_and_refuses_to_overwrite(tmp_p
     scenarios is measured once, so a second run without --remeasure stops before generating anything."""
     import hashlib
     import json
-
-    import bench_heldout
 
     digest = hashlib.sha256((HERE / "scenarios.py").read_bytes() + (HERE / "_kit.py").read_bytes())
     assert bench_heldout.fingerprint() == digest.hexdigest()[:16]

@@ -13,28 +13,15 @@ Run: .venv/bin/python benchmarks/heldout2/bench_heldout.py [--check-only] [--job
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(ROOT))
 
-
-def _generate_module() -> ModuleType:
-    """This round's generate.py, loaded by path under its own name: every round has a `generate` module."""
-    name = "heldout2_generate"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, HERE / "generate.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_generate = _generate_module()
-ROUND = _generate.ROUND
-harness = _generate.harness
+from benchmarks.heldout import harness  # noqa: E402
+from benchmarks.heldout2.generate import ROUND  # noqa: E402
 
 RESULTS: Path = ROUND.results
 preflight = harness.preflight

@@ -11,19 +11,16 @@ Run: .venv/bin/python -m pytest -q -p no:cacheprovider benchmarks/heldout2/test_
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+from benchmarks.heldout2 import bench_heldout
+from benchmarks.heldout2.bench_heldout import preflight
+from benchmarks.heldout2.generate import generate
 
-import bench_heldout  # noqa: E402
-from bench_heldout import preflight  # noqa: E402
-from generate import generate  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")

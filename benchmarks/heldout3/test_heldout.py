@@ -11,33 +11,21 @@ Run: .venv/bin/python -m pytest -q -p no:cacheprovider benchmarks/heldout3/test_
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
 
+from benchmarks.heldout3 import bench_heldout as bench
+from benchmarks.heldout3 import generate as gen
+
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = HERE.parent
 
-
-def _load(path: Path, name: str) -> ModuleType:
-    """A wrapper module by path under a unique name: every round has a generate.py and a bench_heldout.py."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-gen = _load(HERE / "generate.py", "heldout3_generate")
-bench = _load(HERE / "bench_heldout.py", "heldout3_bench_heldout")
 
 
 @pytest.fixture(scope="module")

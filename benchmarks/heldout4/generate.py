@@ -9,26 +9,16 @@ own writer, answers outside --out. This file only names the round; the scenarios
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(ROOT))
 
+from benchmarks.heldout import harness  # noqa: E402
 
-def _harness() -> ModuleType:
-    """The shared harness, loaded by path: round 1's directory holds same-named modules we must not import."""
-    name = "heldout_harness"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, HERE.parent / "heldout" / "harness.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-harness = _harness()
 ROUND = harness.Round("heldout4", HERE)
 
 

@@ -16,8 +16,6 @@ Run: .venv/bin/python benchmarks/peercases/bench.py [--check-only] [--jobs 2] [-
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
 import os
 import platform
@@ -26,34 +24,16 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "peercases.json"
-for path in (ROOT, HERE):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+if str(ROOT) not in sys.path:  # run as a script: make the `benchmarks` package importable
+    sys.path.insert(0, str(ROOT))
 
-from generate import generate  # noqa: E402
-
-
-def _harness() -> ModuleType:
-    """The held-out rounds' preflight and runner, loaded by path (its own `generate` import finds ours, unused)."""
-    name = "peercases_heldout_harness"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "heldout" / "bench_heldout.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_h = _harness()
-preflight, measure, git_head = _h.preflight, _h.measure, _h.git_head
+from benchmarks.heldout.harness import git_head, measure, preflight  # noqa: E402
+from benchmarks.peercases.generate import ROUND, generate  # noqa: E402
 
 LABELS = ("first_contact", "after_fixes", "first_contact_batch3", "after_fixes_batch3", "first_contact_batch4",
           "after_fixes_batch4", "first_contact_batch5", "after_fixes_batch5")
@@ -62,7 +42,7 @@ LABELS = ("first_contact", "after_fixes", "first_contact_batch3", "after_fixes_b
 
 def fingerprint() -> str:
     """A hash of the case source: which version of the set a result belongs to."""
-    return hashlib.sha256((HERE / "scenarios.py").read_bytes()).hexdigest()[:16]
+    return str(ROUND.fingerprint())
 
 
 def run(jobs: int) -> tuple[dict[str, Any] | None, list[str]]:
