@@ -153,4 +153,158 @@ def basket_writes_failing() -> Incident:
                    category="redis-client-pinned-to-demoted-master",
                    red_herrings=[("Deployment", "web", "recommendations")])
     return inc
-ALL = [basket_writes_failing]
+
+
+# ---- 2. CoreDNS: a stub domain forwarded to a resolver that no longer answers ------------------------
+def sso_login_question() -> Incident:
+    """A platform change adds a `corp.acme.internal:53` server block to CoreDNS's Corefile forwarding to
+    10.40.0.53, the old data-centre resolver, decommissioned last month. Every lookup under
+    corp.acme.internal now times out (CoreDNS logs `i/o timeout` to 10.40.0.53:53), so auth-api's LDAP
+    bind to ldap.corp.acme.internal fails and SSO logins break. Fix: forward the stub domain to the new
+    resolvers (10.42.0.2) in the coredns ConfigMap.
+    """
+    at = _at(0, 14, 5)
+    inc = Incident("sso-login-question", title="auth-api: SSO logins failing?", story="", at=at, seed=102)
+    cm = inc.find("ConfigMap", "kube-system", "coredns") if _has(inc, "ConfigMap", "kube-system", "coredns") \
+        else inc.configmap("kube-system", "coredns", {}, at=inc.born)
+    cm["data"] = {"Corefile": (
+        ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n"
+        "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n      pods insecure\n      fallthrough in-addr.arpa ip6.arpa\n"
+        "    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n"
+        "    loadbalance\n}\ncorp.acme.internal:53 {\n    errors\n    cache 30\n    forward . 10.40.0.53\n}\n")}
+    edit = at - timedelta(minutes=22)
+    _managed(cm, "kubectl-edit", edit, {"f:data": {"f:Corefile": {}}})
+    cm["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": ""}
+    bind_pw = inc.canary("password", "ldap-bind")
+    inc.secret("auth", "auth-api-ldap", {"LDAP_BIND_PASSWORD": bind_pw, "LDAP_BIND_DN":
+                                         "cn=svc-auth,ou=services,dc=corp,dc=acme,dc=internal"})
+    for h in inc.pods_of("kube-system", "coredns"):
+        ip = inc.cluster.pod_ip(h)
+        rows = [(edit + timedelta(seconds=31), "[INFO] Reloading"),
+                (edit + timedelta(seconds=31), "[INFO] plugin/reload: Running configuration SHA512 = "
+                                               "4c1e7d0b5f2a9e6c0c3f1d8b7a6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e"),
+                (edit + timedelta(seconds=32), "[INFO] Reloading complete")]
+        rows += [(t, f"[ERROR] plugin/errors: 2 ldap.corp.acme.internal. {'A' if i % 2 else 'AAAA'}: read udp "
+                     f"{ip}:{40000 + i * 37 % 9000}->10.40.0.53:53: i/o timeout")
+                 for i, t in enumerate(L.every(at - timedelta(minutes=20), inc.captured, 23))]
+        _set_log(h, L.lines(rows))
+    for h in inc.pods_of("auth", "auth-api"):
+        _set_log(h, L.lines(
+            [(t, L.logfmt(t, "error", "ldap bind failed", user="u" + str(1200 + i), err=(
+                "LDAP Result Code 200 \"Network Error\": dial tcp: lookup ldap.corp.acme.internal on "
+                "172.20.0.10:53: read udp " + inc.cluster.pod_ip(h) + ":53514->172.20.0.10:53: i/o timeout")))
+             for i, t in enumerate(L.every(at - timedelta(minutes=19), inc.captured, 47))]))
+    inc.series("coredns_forward_request_duration_seconds_count", "counter", "Histogram of the time each request took.",
+               {"namespace": "kube-system", "to": "10.40.0.53:53", "rcode": ""},
+               lambda t: max(0.0, (t - edit).total_seconds() * 1.7))
+    inc.series("coredns_forward_healthcheck_failures_total", "counter", "Counter of the number of failed healthchecks.",
+               {"namespace": "kube-system", "to": "10.40.0.53:53"},
+               lambda t: max(0.0, (t - edit).total_seconds() / 0.5))
+    _herring_restart(inc, "monitoring", "grafana", "BackOff",
+                     "Back-off restarting failed container grafana-sc-dashboard in pod", 40)
+    inc.ask("Users say they can't log in with SSO since about 14:00, auth-api just says login failed. What broke?")
+    inc.answer_key(culprit=("ConfigMap", "kube-system", "coredns"),
+                   keywords=["Corefile", "forward", "10.40.0.53", "timeout"],
+                   root_cause="A Corefile edit forwards corp.acme.internal to 10.40.0.53, a decommissioned "
+                              "resolver: LDAP lookups time out (i/o timeout), so auth-api cannot bind.",
+                   category="coredns-stub-domain-dead-resolver",
+                   red_herrings=[("Deployment", "monitoring", "grafana")])
+    return inc
+
+
+def _has(inc: Incident, kind: str, ns: str, name: str) -> bool:
+    try:
+        inc.find(kind, ns, name)
+    except KeyError:
+        return False
+    return True
+
+
+def _unreachable_pod(pod: dict[str, Any]) -> None:
+    """What the node controller leaves on a pod of an unreachable node: Ready False, NodeLost-style."""
+    for cond in pod["status"]["conditions"]:
+        if cond["type"] in ("Ready", "ContainersReady"):
+            cond["status"] = "False"
+    for cs in pod["status"].get("containerStatuses", []):
+        cs["ready"] = False
+    pod["spec"].setdefault("tolerations", [])
+
+
+# ---- 3. a node whose kubelet client certificate expired ---------------------------------------------
+def node_not_ready_group() -> Incident:
+    """ip-10-0-3-22 was stopped for 16 days for a hardware ticket; when it came back its kubelet client
+    certificate had expired and the kubelet's bootstrap CSRs sit Pending (the cluster's CSR approver only
+    approves renewals signed by a valid certificate). The kubelet cannot authenticate ("x509: certificate
+    has expired or is not yet valid"), the node stays NotReady and its pods are stuck Terminating. The
+    evidence is the node's condition and the kubelet's certificate metrics (its TTL is negative, renewals
+    fail); the Pending CSRs are left out because `vigil bundle validate` treats their kind as namespaced. Fix:
+    approve the node's CSR (kubectl certificate approve) or re-bootstrap the kubelet.
+    """
+    at = _at(1, 3, 40)
+    inc = Incident("node-not-ready-group", title="NotReady node and unavailable pods", story="", at=at, seed=103)
+    node = next(n for n in inc.cluster.nodes if n["metadata"]["name"].startswith("ip-10-0-3-22"))
+    name = node["metadata"]["name"]
+    back = at - timedelta(minutes=9)
+    for cond in node["status"]["conditions"]:
+        cond.update({"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet never posted node status.",
+                     "lastTransitionTime": ts(at - timedelta(days=16)), "lastHeartbeatTime": ts(at - timedelta(days=16))})
+    node["spec"]["taints"] = [{"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule",
+                               "timeAdded": ts(at - timedelta(days=16))},
+                              {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute",
+                               "timeAdded": ts(at - timedelta(days=16))}]
+    stranded = [h for h in inc.cluster.pods if h.node == name]
+    for h in stranded:
+        h.ready = lambda t: False
+        inc.cluster.patch(h.namespace, h.name, _unreachable_pod)
+    hit = next(h for h in stranded if h.namespace in ("shop", "payments", "web"))
+    hit_deploy = inc.find("Deployment", hit.namespace, hit.workload)
+    hit_deploy["status"]["readyReplicas"] = hit_deploy["status"]["availableReplicas"] = \
+        hit_deploy["spec"]["replicas"] - sum(1 for h in stranded if h.workload == hit.workload)
+    inc.event(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady", at - timedelta(days=16),
+              component="node-controller")
+    inc.event(node, "Starting", "Starting kubelet.", back, back + timedelta(minutes=8), count=9, warning=False,
+              host=name)
+    inc.series("kubelet_certificate_manager_client_ttl_seconds", "gauge",
+               "Gauge of the TTL (time-to-live) of the Kubelet's client certificate.",
+               {"node": name, "job": "kubelet"}, lambda t: (at - timedelta(days=3) - t).total_seconds())
+    inc.series("kube_node_status_condition", "gauge", "The condition of a cluster node.",
+               {"node": name, "condition": "Ready", "status": "unknown", "job": "kube-state-metrics"}, lambda t: 1.0)
+    inc.series("kubelet_certificate_manager_client_expiration_renew_errors", "counter",
+               "Counter of certificate renewal errors.", {"node": name, "job": "kubelet"},
+               lambda t: None if t < back else (t - back).total_seconds() / 30)
+    inc.secret("kube-system", "bootstrap-token-7h2kq9", {
+        "token-id": "7h2kq9", "token-secret": inc.canary("token", "bootstrap"),
+        "usage-bootstrap-authentication": "true"})
+    alerts = [
+        am.alert({"alertname": "KubeNodeNotReady", "node": name, "condition": "Ready", "status": "unknown",
+                  "severity": "warning", "namespace": "monitoring", "cluster": "prod-eu-west-1"},
+                 {"summary": "Node is not ready.", "description": f"{name} has been unready for more than 15 minutes.",
+                  "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubenodenotready"},
+                 back + timedelta(minutes=1),
+                 'kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0'),
+        am.alert({"alertname": "KubeletDown", "severity": "critical", "namespace": "kube-system",
+                  "cluster": "prod-eu-west-1"},
+                 {"summary": "Target disappeared from Prometheus target discovery.",
+                  "description": "Kubelet has disappeared from Prometheus target discovery.",
+                  "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubeletdown"},
+                 back + timedelta(minutes=2), 'absent(up{job="kubelet",metrics_path="/metrics"} == 1)'),
+        am.alert({"alertname": "KubeDeploymentReplicasMismatch", "namespace": hit.namespace,
+                  "deployment": hit.workload, "severity": "warning", "cluster": "prod-eu-west-1"},
+                 {"summary": "Deployment has not matched the expected number of replicas.",
+                  "description": f"Deployment {hit.namespace}/{hit.workload} has not matched the expected number "
+                                 "of replicas for longer than 15 minutes.",
+                  "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/"
+                                 "kubedeploymentreplicasmismatch"},
+                 at, 'kube_deployment_spec_replicas != kube_deployment_status_replicas_available')]
+    inc.alerts["alertmanager.json"] = am.alertmanager(alerts, group=["cluster"])
+    _herring_restart(inc, "auth", "auth-api", "Unhealthy",
+                     "Liveness probe failed: Get \"http://10.244.1.23:8080/healthz/live\": context deadline exceeded", 25)
+    inc.answer_key(culprit=("Node", "", name), keywords=["certificate", "expired", "renew"],
+                   root_cause=f"{name}'s kubelet client certificate expired while it was stopped and it cannot "
+                              "renew it, so the kubelet cannot authenticate and the node stays NotReady.",
+                   category="kubelet-client-certificate-expired",
+                   red_herrings=[("Deployment", "auth", "auth-api")])
+    return inc
+
+
+ALL = [basket_writes_failing, sso_login_question, node_not_ready_group]
