@@ -307,4 +307,243 @@ def node_not_ready_group() -> Incident:
     return inc
 
 
-ALL = [basket_writes_failing, sso_login_question, node_not_ready_group]
+
+
+# ---- 4. a rollout strategy that takes every pod down at once ----------------------------------------
+def product_pages_down_page() -> Incident:
+    """A "faster deploys" change in product-pages' chart sets the rollout strategy to maxSurge 0 /
+    maxUnavailable 100%. The Deployment controller scales the old ReplicaSet from 4 to 0 at once while the
+    new pods spend ~150 s warming their template cache before turning ready: for two and a half minutes
+    the Service has no ready endpoints and ingress-nginx answers 503 ("no live upstreams"). Everything is
+    healthy again at capture. Fix: maxUnavailable 0 / maxSurge 25% (or a PDB-like budget for rollouts).
+    """
+    at = _at(1, 10, 31)
+    inc = Incident("product-pages-down-page", title="www.acme.shop product pages down", story="", at=at, seed=104,
+                   namespaces=("catalogue",), minutes_after=16)
+    rollout = at - timedelta(seconds=50)
+    ready_after = 150
+
+    def pages(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        out = [(start + timedelta(seconds=1), L.js(start, "info", "warming template cache", templates=1843)),
+               (start + timedelta(seconds=ready_after - 2),
+                L.js(start + timedelta(seconds=ready_after - 2), "info", "template cache warm", ms=148211)),
+               (start + timedelta(seconds=ready_after), L.js(start, "info", "listening", port=8080))]
+        out += [(t, L.js(t, "info", "GET /p/" + str(40000 + i), status=200, ms=18 + i % 30))
+                for i, t in enumerate(L.every(start + timedelta(seconds=ready_after + 3), end, 29))]
+        return out
+    old = c("product-pages", f"{REGISTRY}/catalogue/product-pages:7.4.0")
+    new = c("product-pages", f"{REGISTRY}/catalogue/product-pages:7.5.0")
+    wl = inc.deployment("catalogue", "product-pages",
+                        [Rev(11, at - timedelta(days=6), "helm upgrade product-pages 7.4.0", [old]),
+                         Rev(12, rollout, "helm upgrade product-pages 7.5.0", [new])],
+                        {12: [P(log=_log(pages), created=rollout + timedelta(seconds=2 + i)) for i in range(4)]},
+                        max_surge="0", max_unavailable="100%")
+    _managed(wl.obj, "helm", rollout, {"f:spec": {"f:strategy": {"f:rollingUpdate": {
+        "f:maxSurge": {}, "f:maxUnavailable": {}}}, "f:template": {"f:spec": {"f:containers": {}}}}})
+    inc.service("catalogue", "product-pages", {"app": "product-pages"})
+    for h in wl.pods:
+        ip = inc.cluster.pod_ip(h)
+        first = h.created + timedelta(seconds=12)
+        inc.event(inc.cluster.pod_object(h), "Unhealthy",
+                  f"Readiness probe failed: Get \"http://{ip}:8080/healthz/ready\": dial tcp {ip}:8080: connect: "
+                  "connection refused", first, first + timedelta(seconds=ready_after - 20), count=13, host=h.node)
+    ing = inc.pods_of("ingress-nginx", "ingress-nginx-controller")
+    for n, h in enumerate(ing):
+        rows: list[tuple[datetime, str]] = []
+        for i, t in enumerate(L.every(rollout - timedelta(minutes=3), inc.captured, 4)):
+            client = f"203.0.113.{(i * 7 + n) % 250}"
+            down = rollout + timedelta(seconds=5) <= t < rollout + timedelta(seconds=ready_after + 8)
+            req = f"GET /p/{41000 + i}"
+            if down:
+                rows.append((t, L.nginx_error(t, f"no live upstreams while connecting to upstream, client: {client}, "
+                                                 f"server: www.acme.shop, request: \"{req} HTTP/1.1\", upstream: "
+                                                 f"\"http://catalogue-product-pages-80{req[4:]}\", host: "
+                                                 "\"www.acme.shop\"", conn=9000 + i)))
+                rows.append((t, L.nginx_access(t, client, req, 503, 190, "catalogue-product-pages-80", "", 0.0)))
+            elif i % 3 == 0:
+                rows.append((t, L.nginx_access(t, client, req, 200, 48211, "catalogue-product-pages-80",
+                                               f"10.244.{n + 1}.{30 + i % 20}:8080 200", 0.021)))
+        _set_log(h, L.lines(rows))
+    inc.series("kube_deployment_status_replicas_available", "gauge", "The number of available replicas per deployment.",
+               {"namespace": "catalogue", "deployment": "product-pages", "job": "kube-state-metrics"},
+               lambda t: 0.0 if rollout <= t < rollout + timedelta(seconds=ready_after + 10) else 4.0)
+    inc.series("probe_success", "gauge", "Displays whether or not the probe was a success",
+               {"instance": "https://www.acme.shop/p/40001", "job": "blackbox"},
+               lambda t: 0.0 if rollout + timedelta(seconds=5) <= t < rollout + timedelta(seconds=ready_after + 8)
+               else 1.0)
+    inc.secret("catalogue", "product-pages-env", {"CMS_API_TOKEN": inc.canary("token", "cms")})
+    _herring_restart(inc, "shop", "search", "Unhealthy",
+                     "Readiness probe failed: HTTP probe failed with statuscode: 500", 30)
+    inc.pagerduty("[FIRING:1] BlackboxProbeFailed https://www.acme.shop/p/40001 (blackbox)", "Storefront")
+    inc.answer_key(culprit=("Deployment", "catalogue", "product-pages"),
+                   keywords=["maxUnavailable", "100%", "maxSurge"],
+                   root_cause="product-pages' strategy (maxSurge 0, maxUnavailable 100%) took all 4 old pods down "
+                              "at once; the new ones need ~150 s to turn ready, so the site had no endpoints.",
+                   category="rollout-strategy-drops-all-pods",
+                   red_herrings=[("Deployment", "shop", "search")])
+    return inc
+
+
+# ---- 5. an admission policy switched from Audit to Enforce --------------------------------------------
+def fraud_scorer_scaling() -> Incident:
+    """A GitOps sync of the platform's policy repo flips Kyverno ClusterPolicy require-non-root from
+    validationFailureAction Audit to Enforce. fraud-scorer's image runs as root and its pod template sets no
+    runAsNonRoot; the three pods that existed keep running, but when the evening peak makes its HPA ask for
+    7 replicas every new pod is refused at admission (ReplicaSet FailedCreate: "admission webhook
+    validate.kyverno.svc-fail denied the request ... require-non-root"). Fix: set runAsNonRoot/runAsUser on
+    fraud-scorer, or put the policy back in Audit with an exception.
+    """
+    at = _at(2, 18, 20)
+    inc = Incident("fraud-scorer-scaling", title="fraud-scorer not scaling", story="", at=at, seed=105,
+                   namespaces=("risk", "kyverno"))
+    sync = at - timedelta(hours=2, minutes=14)
+    _crd(inc, "kyverno.io", "ClusterPolicy", "v1", scope="Cluster")
+    policy = inc.add({
+        "apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+        "metadata": {"name": "require-non-root", "generation": 4, "annotations": {
+            "policies.kyverno.io/title": "Require runAsNonRoot", "policies.kyverno.io/category": "Pod Security",
+            "argocd.argoproj.io/tracking-id": "platform-policies:kyverno.io/ClusterPolicy:/require-non-root"}},
+        "spec": {"validationFailureAction": "Enforce", "background": True, "rules": [{
+            "name": "check-containers", "match": {"any": [{"resources": {"kinds": ["Pod"]}}]},
+            "exclude": {"any": [{"resources": {"namespaces": ["kube-system", "monitoring"]}}]},
+            "validate": {"message": "Running as root is not allowed. The fields spec.securityContext.runAsNonRoot, "
+                                    "spec.containers[*].securityContext.runAsNonRoot must be set to true.",
+                         "anyPattern": [{"spec": {"securityContext": {"runAsNonRoot": True}}},
+                                        {"spec": {"containers": [{"securityContext": {"runAsNonRoot": True}}]}}]}}]},
+        "status": {"ready": True, "conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded",
+                                                  "lastTransitionTime": ts(sync)}]}})
+    _managed(policy, "argocd-controller", sync, {"f:spec": {"f:validationFailureAction": {}}}, "Apply")
+    key = inc.canary("aws-secret", "feature-store")
+    inc.secret("risk", "fraud-scorer-aws", {"AWS_ACCESS_KEY_ID": inc.canary("aws", "feature-store"),
+                                            "AWS_SECRET_ACCESS_KEY": key})
+
+    def scorer(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        return [(t, L.pylog(t, "INFO", "uvicorn.access", f'10.244.2.{i % 200}:0 - "POST /v1/score HTTP/1.1" 200'))
+                for i, t in enumerate(L.every(max(start, at - timedelta(minutes=30)), end, 3))]
+    wl = _app(inc, "risk", "fraud-scorer", f"{REGISTRY}/risk/fraud-scorer:2.8.1",
+              [P(log=_log(scorer)) for _ in range(3)], at - timedelta(days=9))
+    wl.obj["spec"]["replicas"] = 7
+    wl.obj["status"]["unavailableReplicas"] = 4
+    inc.service("risk", "fraud-scorer", {"app": "fraud-scorer"})
+    rs = inc.find("ReplicaSet", "risk", wl.rs[1])
+    rs["spec"]["replicas"] = 7
+    msg = ("Error creating: admission webhook \"validate.kyverno.svc-fail\" denied the request: \n\nresource "
+           "Pod/risk/ was blocked due to the following policies \n\nrequire-non-root:\n  check-containers: "
+           "'validation error: Running as root is not allowed. The fields spec.securityContext.runAsNonRoot, "
+           "spec.containers[*].securityContext.runAsNonRoot must be set to true. rule check-containers[0] failed "
+           "at path /spec/securityContext/runAsNonRoot/ rule check-containers[1] failed at path "
+           "/spec/containers/0/securityContext/'")
+    inc.event(rs, "FailedCreate", msg, at - timedelta(minutes=22), inc.captured - timedelta(seconds=20), count=31,
+              component="replicaset-controller")
+    inc.event(wl.obj, "ScalingReplicaSet", f"Scaled up replica set {wl.rs[1]} to 7 from 3",
+              at - timedelta(minutes=22), warning=False, component="deployment-controller")
+    hpa = inc.add({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "fraud-scorer", "namespace": "risk"},
+        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "fraud-scorer"},
+                 "minReplicas": 3, "maxReplicas": 12,
+                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                     "type": "Utilization", "averageUtilization": 65}}}]},
+        "status": {"currentReplicas": 3, "desiredReplicas": 7, "lastScaleTime": ts(at - timedelta(minutes=22)),
+                   "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "current": {
+                       "averageUtilization": 141, "averageValue": "705m"}}}],
+                   "conditions": [{"type": "AbleToScale", "status": "True", "reason": "SucceededRescale",
+                                   "message": "the HPA controller was able to update the target scale to 7"},
+                                  {"type": "ScalingActive", "status": "True", "reason": "ValidMetricFound",
+                                   "message": "the HPA was able to successfully calculate a replica count from cpu "
+                                              "resource utilization (percentage of request)"}]}})
+    inc.event(hpa, "SuccessfulRescale", "New size: 7; reason: cpu resource utilization (percentage of request) "
+              "above target", at - timedelta(minutes=22), warning=False, component="horizontal-pod-autoscaler")
+    for h in wl.pods:
+        inc.series("container_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed in seconds.",
+                   {"namespace": "risk", "pod": h.name, "container": "fraud-scorer", "job": "kubelet"},
+                   lambda t: (t - at + timedelta(hours=2)).total_seconds() * (0.3 if t < at - timedelta(minutes=30)
+                                                                                else 0.7))
+    _herring_restart(inc, "web", "frontend", "Unhealthy",
+                     "Readiness probe failed: Get \"http://10.244.3.41:8080/healthz/ready\": context deadline "
+                     "exceeded (Client.Timeout exceeded while awaiting headers)", 12)
+    inc.alertmanager("KubeHpaReplicasMismatch", {"namespace": "risk", "horizontalpodautoscaler": "fraud-scorer",
+                                                 "job": "kube-state-metrics"},
+                     "HPA has not matched desired number of replicas.",
+                     "HPA risk/fraud-scorer has not matched the desired number of replicas for longer than 15 minutes.",
+                     '(kube_horizontalpodautoscaler_status_desired_replicas{job="kube-state-metrics"} != '
+                     'kube_horizontalpodautoscaler_status_current_replicas{job="kube-state-metrics"})')
+    inc.answer_key(culprit=("ClusterPolicy", "", "require-non-root"),
+                   keywords=["Kyverno", "Enforce", "runAsNonRoot"],
+                   root_cause="Kyverno ClusterPolicy require-non-root was switched to Enforce; fraud-scorer runs as "
+                              "root without runAsNonRoot, so every new pod the HPA asks for is denied at admission.",
+                   category="admission-policy-enforce-blocks-scale-up",
+                   red_herrings=[("Deployment", "web", "frontend")])
+    return inc
+
+
+# ---- 6. a projected token audience the secret store does not accept ---------------------------------
+def invoice_renderer_question() -> Incident:
+    """The platform's library chart 3.0 sets the projected ServiceAccount token that invoice-renderer
+    presents to Vault to audience sts.amazonaws.com (copied from the IRSA template); Vault's kubernetes
+    auth role invoice-renderer is bound to audience "vault". Every login gets 403 "invalid audience (aud)
+    claim" and the service exits at start. Fix: audience "vault" on the projected token volume.
+    """
+    at = _at(3, 10, 2)
+    inc = Incident("invoice-renderer-question", title="invoice-renderer restarting", story="", at=at, seed=106,
+                   namespaces=("billing", "vault"))
+    rollout = at - timedelta(minutes=3)
+
+    def renderer(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        return [(start, L.go_std(start, "invoice-renderer 5.1.0 (go1.23.3) starting")),
+                (start + timedelta(milliseconds=40), L.go_std(start, "vault: logging in with role invoice-renderer "
+                                                                     "(mount kubernetes)")),
+                (start + timedelta(milliseconds=90), L.go_std(start, "vault login: Error making API request.\n\n"
+                                                                     "URL: PUT http://vault.vault.svc:8200/v1/auth/"
+                                                                     "kubernetes/login\nCode: 403. Errors:\n\n"
+                                                                     "* invalid audience (aud) claim: audience claim "
+                                                                     "does not match any expected audience")),
+                (start + timedelta(milliseconds=91), L.go_std(start, "fatal: cannot fetch database credentials"))]
+    volumes = [{"name": "vault-token", "projected": {"sources": [{"serviceAccountToken": {
+        "audience": "sts.amazonaws.com", "expirationSeconds": 3600, "path": "token"}}]}}]
+    mounts = [{"name": "vault-token", "mountPath": "/var/run/secrets/vault", "readOnly": True}]
+    env = [{"name": "VAULT_ADDR", "value": "http://vault.vault.svc:8200"},
+           {"name": "VAULT_K8S_TOKEN_PATH", "value": "/var/run/secrets/vault/token"}]
+    old_volumes = [{"name": "vault-token", "projected": {"sources": [{"serviceAccountToken": {
+        "audience": "vault", "expirationSeconds": 3600, "path": "token"}}]}}]
+    wl = inc.deployment("billing", "invoice-renderer", [
+        Rev(8, at - timedelta(days=14), "helm upgrade invoice-renderer 5.1.0 (library 2.9.4)",
+            [c("invoice-renderer", f"{REGISTRY}/billing/invoice-renderer:5.1.0", env=env)],
+            pod_spec={"volumes": old_volumes}, container={"volumeMounts": mounts}),
+        Rev(9, rollout, "helm upgrade invoice-renderer 5.1.0 (library 3.0.0)",
+            [c("invoice-renderer", f"{REGISTRY}/billing/invoice-renderer:5.1.0", env=env)],
+            pod_spec={"volumes": volumes, "serviceAccountName": "invoice-renderer"},
+            container={"volumeMounts": mounts})],
+        {8: [P(), P()], 9: [P(state="crashloop", log=_log(renderer), run_s=lambda n: 0.2)]},
+        progress="progressing", replicas=2)
+    inc.service("billing", "invoice-renderer", {"app": "invoice-renderer"})
+    vault = inc.statefulset("vault", "vault", [c("vault", "docker.io/hashicorp/vault:1.17.6", port=8200)],
+                            [P(), P(), P()], at - timedelta(days=30), service=8200)
+    rows = [(t, f"{t.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z [ERROR] auth.kubernetes.auth_kubernetes_1b7f3c2e: "
+                "login unauthorized: role=invoice-renderer "
+                "err=\"invalid audience (aud) claim: audience claim does not match any expected audience\"")
+            for t in L.every(rollout + timedelta(seconds=12), inc.captured, 61)]
+    _set_log(vault.pods[0], L.lines([(rollout - timedelta(hours=1), (rollout - timedelta(hours=1)).strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z") + " [INFO]  core: successful mount: namespace=\"\" path=database/ type=database"),
+        *rows]))
+    inc.configmap("vault", "vault-auth-roles", {"invoice-renderer.hcl": (
+        'bound_service_account_names = ["invoice-renderer"]\nbound_service_account_namespaces = ["billing"]\n'
+        'audience = "vault"\ntoken_policies = ["billing-db-read"]\ntoken_ttl = "1h"\n')})
+    inc.secret("billing", "invoice-renderer-smtp", {"SMTP_PASSWORD": inc.canary("password", "smtp")})
+    inc.add({"apiVersion": "v1", "kind": "ServiceAccount",
+             "metadata": {"name": "invoice-renderer", "namespace": "billing"}})
+    _herring_restart(inc, "payments", "ledger", "Unhealthy",
+                     "Liveness probe failed: Get \"http://10.244.2.19:8080/healthz/live\": context deadline exceeded",
+                     50)
+    inc.ask("invoice-renderer keeps restarting since the 10:00 deploy, the app itself didn't change. Why?")
+    inc.answer_key(culprit=("Deployment", "billing", "invoice-renderer"),
+                   keywords=["audience", "sts.amazonaws.com", "403"],
+                   root_cause="The new revision's projected token has audience sts.amazonaws.com; Vault's role "
+                              "expects 'vault', so the kubernetes login is refused with 403 invalid audience.",
+                   category="projected-token-audience-mismatch",
+                   red_herrings=[("Deployment", "payments", "ledger")])
+    return inc
+
+
+ALL = [basket_writes_failing, sso_login_question, node_not_ready_group, product_pages_down_page,
+       fraud_scorer_scaling, invoice_renderer_question]
