@@ -36,10 +36,13 @@ from agent.triage import (
     client_errors,
     clock,
     connections,
+    datapath,
     full_volume,
+    lb_healthcheck,
     limits,
     mesh,
     migrations,
+    pid_pressure,
     pointers,
     site,
     storage_change,
@@ -170,6 +173,8 @@ CHECK_WEIGHT: dict[str, float] = {
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
     **pointers.weights(),
     backlog.CHECK: backlog.WEIGHT,
+    datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
+    pid_pressure.CHECK: pid_pressure.WEIGHT,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -284,6 +289,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
             c, {r: x.explains_refs for r, x in cases.items()})
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
+    _node_and_path_changes(cases, facts)
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
     return cases
@@ -373,6 +379,23 @@ def _full_volumes(cases: dict[Ref, _Case], facts: Facts) -> None:
         ref, finding = full_volume.finding(found)
         _add_suspect(cases, ref, finding, None, found.evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += full_volume.explained(found)
+
+
+def _node_and_path_changes(cases: dict[Ref, _Case], facts: Facts) -> None:
+    """Causes below the workloads: a data-path agent's change before calls hang (agent.triage.datapath), a load
+    balancer's settings changed (agent.triage.lb_healthcheck), the pod holding a PIDPressure node's PIDs
+    (agent.triage.pid_pressure), which explains the node."""
+    for path in datapath.changes(facts):
+        _add_suspect(cases, path.target, datapath.finding(path), None,
+                     [e for e in (facts.changes_id, path.log.evidence_id) if e])
+    for lb in lb_healthcheck.changes(facts):
+        _add_suspect(cases, lb.target, lb_healthcheck.finding(lb), None,
+                     [e for e in (facts.changes_id, lb.evidence_id) if e])
+    for hog in pid_pressure.hogs(facts):
+        _add_suspect(cases, hog.workload, pid_pressure.finding(hog), None,
+                     [e for e in (facts.scan_id, hog.metrics_id, hog.history_id) if e])
+        case = next(c for r, c in cases.items() if r.same_object(hog.workload))
+        case.explains_refs.append(Ref("Node", "", hog.node))
 
 
 def _add_suspect(cases: dict[Ref, _Case], ref: Ref, finding: dict[str, Any], log: LogEvidence | None,
