@@ -545,5 +545,171 @@ def invoice_renderer_question() -> Incident:
     return inc
 
 
+# ---- 7. a ServiceAccount that lost its cloud role ------------------------------------------------------
+def statement_exports_failing() -> Incident:
+    """statement-exporter's chart 4.0 moves the IAM role from `irsa.roleArn` to
+    `serviceAccount.annotations`; the values file was not migrated, so the upgrade re-applies ServiceAccount
+    statement-exporter without its eks.amazonaws.com/role-arn annotation. The EKS pod identity webhook no
+    longer injects AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE (IRSA), boto3 falls back to the node's instance
+    role, and every S3 PutObject is AccessDenied. Fix: restore the role-arn annotation and restart the pods.
+    """
+    at = _at(3, 16, 45)
+    inc = Incident("statement-exports-failing", title="statement exports failing", story="", at=at, seed=107,
+                   namespaces=("reports",))
+    upgrade = at - timedelta(minutes=14)
+    sa = inc.add({"apiVersion": "v1", "kind": "ServiceAccount",
+                  "metadata": {"name": "statement-exporter", "namespace": "reports",
+                               "labels": {"app.kubernetes.io/managed-by": "Helm", "helm.sh/chart":
+                                          "statement-exporter-4.0.0"},
+                               "annotations": {"meta.helm.sh/release-name": "statement-exporter",
+                                               "meta.helm.sh/release-namespace": "reports"}},
+                  "automountServiceAccountToken": True})
+    _managed(sa, "helm", upgrade, {"f:metadata": {"f:annotations": {"f:meta.helm.sh/release-name": {},
+                                                                     "f:meta.helm.sh/release-namespace": {}},
+                                                  "f:labels": {"f:helm.sh/chart": {}}}})
+    inc.configmap("reports", "statement-exporter-values", {"values.yaml": (
+        "image:\n  tag: 4.0.0\nirsa:\n  roleArn: arn:aws:iam::412398765012:role/prod-statement-exporter\n"
+        "bucket: acme-statements-prod\nschedule:\n  batchSize: 500\n")}, at=upgrade)
+    node_role = "arn:aws:sts::412398765012:assumed-role/eks-prod-eu-west-1-node-role/i-0b7c41e2d9a3f5106"
+
+    def exporter(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        out = [(start, L.pylog(start, "INFO", "exporter", "statement-exporter 4.0.0 starting, bucket="
+                                                         "acme-statements-prod")),
+               (start, L.pylog(start, "INFO", "botocore.credentials", "Found credentials from IAM Role: "
+                                                                      "eks-prod-eu-west-1-node-role"))]
+        for i, t in enumerate(L.every(start + timedelta(seconds=20), end, 37)):
+            acct = 5100230 + i * 7
+            out.append((t, L.pylog(t, "ERROR", "exporter", f"upload failed for statement {acct}\nTraceback (most "
+                                   "recent call last):\n  File \"/app/exporter/upload.py\", line 58, in put\n    "
+                                   "self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)\n"
+                                   "botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling "
+                                   f"the PutObject operation: User: {node_role} is not authorized to perform: "
+                                   "s3:PutObject on resource: \"arn:aws:s3:::acme-statements-prod/2026/11/"
+                                   f"{acct}.pdf\" because no identity-based policy allows the s3:PutObject action")))
+        return out
+    env = [{"name": "BUCKET", "value": "acme-statements-prod"}, {"name": "AWS_REGION", "value": "eu-west-1"},
+           {"name": "AWS_STS_REGIONAL_ENDPOINTS", "value": "regional"}]
+    inc.deployment("reports", "statement-exporter", [
+        Rev(6, at - timedelta(days=21), "helm upgrade statement-exporter 3.9.2",
+            [c("statement-exporter", f"{REGISTRY}/reports/statement-exporter:3.9.2", env=env)],
+            pod_spec={"serviceAccountName": "statement-exporter"}),
+        Rev(7, upgrade, "helm upgrade statement-exporter 4.0.0",
+            [c("statement-exporter", f"{REGISTRY}/reports/statement-exporter:4.0.0", env=env)],
+            pod_spec={"serviceAccountName": "statement-exporter"})],
+        {7: [P(log=_log(exporter)), P(log=_log(exporter))]})
+    inc.secret("reports", "statement-exporter-signing", {"PDF_SIGNING_KEY": inc.canary("token", "pdf-signing")})
+    inc.series("statement_exports_failed_total", "counter", "Statements that could not be uploaded.",
+               {"namespace": "reports", "job": "statement-exporter"},
+               lambda t: max(0.0, (t - upgrade).total_seconds() / 18.5))
+    _herring_restart(inc, "shop", "checkout", "Unhealthy",
+                     "Readiness probe failed: HTTP probe failed with statuscode: 503", 9)
+    inc.alertmanager("StatementExportFailures", {"namespace": "reports", "job": "statement-exporter",
+                                                 "team": "reports"},
+                     "Statement exports are failing.",
+                     "3.2 statement uploads/min are failing in reports (none succeeded in 10m).",
+                     'sum(rate(statement_exports_failed_total[5m])) > 0 and '
+                     'sum(rate(statement_exports_uploaded_total[10m])) == 0', severity="critical",
+                     runbook="https://wiki.example.com/reports/statement-exports")
+    inc.answer_key(culprit=("ServiceAccount", "reports", "statement-exporter"),
+                   keywords=["role-arn", "IRSA", "AccessDenied"],
+                   root_cause="The chart 4.0 upgrade re-applied ServiceAccount statement-exporter without its "
+                              "eks.amazonaws.com/role-arn annotation: no IRSA, boto3 uses the node role and S3 "
+                              "answers AccessDenied.",
+                   category="irsa-annotation-dropped",
+                   red_herrings=[("Deployment", "shop", "checkout")])
+    return inc
+
+
+# ---- 8. a topic's retention cut below a consumer's pause --------------------------------------------------
+def settlement_gap_page() -> Incident:
+    """Someone edits Strimzi KafkaTopic ledger-events to retention.ms 3600000 (1 h, meant for a test
+    topic) the evening before. The reconciler was stopped for 3 h of database maintenance; when it came
+    back its committed offsets pointed at segments the brokers had already deleted for retention, the
+    Kafka client logged "out of range ... resetting offset" and, with auto.offset.reset=latest, skipped
+    every ledger event of those hours: the settlement gap. Fix: restore retention.ms (7 days) and replay
+    the gap from the ledger's outbox.
+    """
+    at = _at(4, 9, 5)
+    inc = Incident("settlement-gap-page", title="ledger settlements missing", story="", at=at, seed=108,
+                   namespaces=("kafka", "finance"))
+    edit = at - timedelta(hours=14, minutes=20)
+    resumed = at - timedelta(minutes=25)
+    _crd(inc, "kafka.strimzi.io", "KafkaTopic", "v1beta2")
+    topic = inc.add({
+        "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+        "metadata": {"name": "ledger-events", "namespace": "kafka", "generation": 7,
+                     "labels": {"strimzi.io/cluster": "events"}},
+        "spec": {"partitions": 12, "replicas": 3, "config": {
+            "retention.ms": "3600000", "segment.bytes": "1073741824", "cleanup.policy": "delete",
+            "min.insync.replicas": "2"}},
+        "status": {"conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": ts(edit)}],
+                   "observedGeneration": 7, "topicName": "ledger-events"}})
+    _managed(topic, "kubectl-edit", edit, {"f:spec": {"f:config": {"f:retention.ms": {}}}})
+    brokers = inc.statefulset("kafka", "events-kafka", [c("kafka", "quay.io/strimzi/kafka:0.43.0-kafka-3.8.0",
+                                                          port=9092)], [P(), P(), P()], at - timedelta(days=40),
+                              service=9092)
+    for n, h in enumerate(brokers.pods):
+        rows = []
+        for i, t in enumerate(L.every(edit + timedelta(minutes=5), at, 1800)):
+            p = (i * 3 + n) % 12
+            base = 1851002 + i * 40211
+            rows.append((t, f"{t.strftime('%Y-%m-%d %H:%M:%S')},{i % 1000:03d} INFO [UnifiedLog partition="
+                            f"ledger-events-{p}, dir=/var/lib/kafka/data-0/kafka-log{n}] Deleting segment "
+                            f"LogSegment(baseOffset={base}, size=1073741700, lastModifiedTime="
+                            f"{int(t.timestamp() * 1000) - 3700000}, largestRecordTimestamp=Some("
+                            f"{int(t.timestamp() * 1000) - 3650000})) due to log retention time 3600000ms breach "
+                            "based on the largest record timestamp in the segment (kafka.log.UnifiedLog) "
+                            "[kafka-scheduler-4]"))
+        _set_log(h, L.lines(rows))
+
+    def reconciler(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        out = [(start, L.spring(start, "INFO", "o.a.k.c.c.internals.ConsumerCoordinator",
+                                "[Consumer clientId=reconciler-0, groupId=reconciler] Adding newly assigned "
+                                "partitions: ledger-events-0, ledger-events-1, ledger-events-2, ledger-events-3"))]
+        for p in range(4):
+            t = start + timedelta(seconds=2, milliseconds=40 * p)
+            out.append((t, L.spring(t, "INFO", "o.a.k.c.c.internals.AbstractFetch",
+                                    f"[Consumer clientId=reconciler-0, groupId=reconciler] Fetch position "
+                                    f"FetchPosition{{offset={1882210 + p * 911}, offsetEpoch=Optional[12], "
+                                    "currentLeader=LeaderAndEpoch{leader=Optional[events-kafka-1.events-kafka-"
+                                    "brokers.kafka.svc:9092 (id: 1 rack: eu-west-1b)], epoch=12}} is out of range "
+                                    f"for partition ledger-events-{p}, resetting offset",
+                                    thread="ntainer#0-0-C-1")))
+            out.append((t, L.spring(t, "INFO", "o.a.k.c.c.internals.SubscriptionState",
+                                    f"[Consumer clientId=reconciler-0, groupId=reconciler] Resetting offset for "
+                                    f"partition ledger-events-{p} to position FetchPosition{{offset="
+                                    f"{2291877 + p * 1301}, offsetEpoch=Optional.empty, currentLeader="
+                                    "LeaderAndEpoch{leader=Optional[events-kafka-1.events-kafka-brokers.kafka.svc:"
+                                    "9092 (id: 1 rack: eu-west-1b)], epoch=12}}.", thread="ntainer#0-0-C-1")))
+        out += [(t, L.spring(t, "WARN", "c.a.finance.reconcile.SettlementMatcher",
+                             f"settlement {77120 + i} has no ledger event (ledger entry {9100022 + i * 13})"))
+                for i, t in enumerate(L.every(start + timedelta(minutes=2), end, 40))]
+        return out
+    env = [{"name": "SPRING_KAFKA_CONSUMER_AUTO_OFFSET_RESET", "value": "latest"},
+           {"name": "SPRING_KAFKA_BOOTSTRAP_SERVERS", "value": "events-kafka-bootstrap.kafka.svc:9092"}]
+    wl = _app(inc, "finance", "reconciler", f"{REGISTRY}/finance/reconciler:1.12.0",
+              [P(log=_log(reconciler), created=resumed)], at - timedelta(days=18), env=env)
+    inc.event(wl.obj, "ScalingReplicaSet", f"Scaled down replica set {wl.rs[1]} to 0 from 1",
+              resumed - timedelta(hours=3), warning=False, component="deployment-controller")
+    inc.event(wl.obj, "ScalingReplicaSet", f"Scaled up replica set {wl.rs[1]} to 1 from 0", resumed,
+              warning=False, component="deployment-controller")
+    inc.secret("finance", "reconciler-db", {"password": inc.canary("password", "reconciler-db")})
+    inc.series("kafka_log_log_logstartoffset", "gauge", "Attribute exposed for management kafka.log:type=Log",
+               {"namespace": "kafka", "topic": "ledger-events", "partition": "3"},
+               lambda t: 1851002.0 + max(0.0, (t - edit).total_seconds()) * 11.2)
+    inc.series("kafka_consumergroup_lag", "gauge", "Current Approximate Lag of a ConsumerGroup at Topic/Partition",
+               {"namespace": "kafka", "consumergroup": "reconciler", "topic": "ledger-events", "partition": "3"},
+               lambda t: 0.0 if t < resumed - timedelta(hours=3) or t >= resumed
+               else (t - resumed + timedelta(hours=3)).total_seconds() * 11.2)
+    _herring_restart(inc, "payments", "payments", "Unhealthy",
+                     "Readiness probe failed: HTTP probe failed with statuscode: 503", 35)
+    inc.pagerduty("[FIRING:1] SettlementsWithoutLedgerEvents finance (18402 unmatched)", "Finance Platform")
+    inc.answer_key(culprit=("KafkaTopic", "kafka", "ledger-events"),
+                   keywords=["retention.ms", "3600000", "out of range"],
+                   root_cause="KafkaTopic ledger-events' retention.ms was cut to 3600000; the paused reconciler's "
+                              "offsets were deleted, came back out of range and reset to latest, skipping events.",
+                   category="topic-retention-below-consumer-pause",
+                   red_herrings=[("Deployment", "payments", "payments")])
+    return inc
 ALL = [basket_writes_failing, sso_login_question, node_not_ready_group, product_pages_down_page,
-       fraud_scorer_scaling, invoice_renderer_question]
+       fraud_scorer_scaling, invoice_renderer_question, statement_exports_failing, settlement_gap_page]
