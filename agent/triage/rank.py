@@ -44,6 +44,7 @@ from agent.triage import (
     migrations,
     pid_pressure,
     pointers,
+    provenance,
     site,
     storage_change,
 )
@@ -175,6 +176,7 @@ CHECK_WEIGHT: dict[str, float] = {
     backlog.CHECK: backlog.WEIGHT,
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT,
+    **provenance.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -292,6 +294,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _node_and_path_changes(cases, facts)
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
+        case.explains_refs += provenance.explained(case.findings)  # declared by the scan (agent.triage.provenance)
     return cases
 
 
