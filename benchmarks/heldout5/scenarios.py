@@ -711,5 +711,142 @@ def settlement_gap_page() -> Incident:
                    category="topic-retention-below-consumer-pause",
                    red_herrings=[("Deployment", "payments", "payments")])
     return inc
+# ---- 9. outlier detection that ejects every host ------------------------------------------------------
+def orders_api_availability_burn() -> Incident:
+    """A "resilience" change adds outlierDetection to Istio DestinationRule inventory with
+    consecutive5xxErrors 1, interval 1s, baseEjectionTime 3m and maxEjectionPercent 100. Inventory answers
+    an occasional 503 (a pod draining during a routine node scale-down), and every such answer ejects a
+    host; with no cap on ejections all four hosts are out at once and orders-api's sidecar answers 503 UH
+    no_healthy_upstream although every inventory pod is healthy. Fix: consecutive5xxErrors 5+,
+    maxEjectionPercent 50.
+    """
+    at = _at(4, 13, 50)
+    inc = Incident("orders-api-availability-burn", title="orders-api availability SLO burn", story="", at=at,
+                   seed=109, namespaces=("orders",))
+    change = at - timedelta(minutes=41)
+    _crd(inc, "networking.istio.io", "DestinationRule", "v1")
+    dr = inc.add({
+        "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+        "metadata": {"name": "inventory", "namespace": "orders", "generation": 3},
+        "spec": {"host": "inventory.orders.svc.cluster.local", "trafficPolicy": {
+            "connectionPool": {"http": {"http1MaxPendingRequests": 1024, "maxRequestsPerConnection": 0}},
+            "outlierDetection": {"consecutive5xxErrors": 1, "interval": "1s", "baseEjectionTime": "3m",
+                                 "maxEjectionPercent": 100}}}})
+    _managed(dr, "argocd-controller", change, {"f:spec": {"f:trafficPolicy": {"f:outlierDetection": {
+        "f:consecutive5xxErrors": {}, "f:interval": {}, "f:baseEjectionTime": {}, "f:maxEjectionPercent": {}}}}},
+             "Apply")
+
+    def inventory(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        return [(t, L.js(t, "info", "stock lookup", sku=f"SKU-{30000 + i}", ms=4 + i % 7))
+                for i, t in enumerate(L.every(max(start, at - timedelta(minutes=30)), end, 13))]
+    inv = _app(inc, "orders", "inventory", f"{REGISTRY}/orders/inventory:6.0.3",
+               [P(log=_log(inventory)) for _ in range(4)], at - timedelta(days=8))
+    inc.service("orders", "inventory", {"app": "inventory"})
+
+    def orders(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        out = []
+        for i, t in enumerate(L.every(max(start, at - timedelta(minutes=20)), end, 3)):
+            rid = L.uuidish(pod, i)
+            if i % 3:
+                out.append((t, L.envoy(t, "GET", f"/v1/stock/SKU-{31000 + i}", 503, "UH", "-", 0,
+                                       "inventory.orders.svc.cluster.local:8080", rid, "no_healthy_upstream")))
+            else:
+                out.append((t, L.envoy(t, "GET", f"/v1/stock/SKU-{31000 + i}", 200, "-",
+                                       f"10.244.{1 + i % 3}.{40 + i % 4}:8080", 6,
+                                       "inventory.orders.svc.cluster.local:8080", rid)))
+        return out
+    api = _app(inc, "orders", "orders-api", f"{REGISTRY}/orders/orders-api:12.1.0",
+               [P(log=_log(orders)) for _ in range(3)], at - timedelta(days=8))
+    inc.service("orders", "orders-api", {"app": "orders-api"})
+    for h in api.pods:
+        inc.series("envoy_cluster_outlier_detection_ejections_active", "gauge", "",
+                   {"namespace": "orders", "pod": h.name,
+                    "cluster_name": "outbound|8080||inventory.orders.svc.cluster.local"},
+                   lambda t: 0.0 if t < change + timedelta(minutes=20) else 4.0)
+        inc.series("envoy_cluster_membership_healthy", "gauge", "",
+                   {"namespace": "orders", "pod": h.name,
+                    "cluster_name": "outbound|8080||inventory.orders.svc.cluster.local"},
+                   lambda t: 4.0 if t < change + timedelta(minutes=20) else 0.0)
+    for h in inv.pods:
+        inc.series("istio_requests_total", "counter", "",
+                   {"namespace": "orders", "pod": h.name, "destination_workload": "inventory", "response_code": "200",
+                    "reporter": "destination"},
+                   lambda t: (t - at + timedelta(hours=2)).total_seconds() * 12)
+    inc.secret("orders", "orders-api-psp", {"PSP_API_KEY": inc.canary("stripe", "orders-psp")})
+    _herring_restart(inc, "web", "recommendations", "Unhealthy",
+                     "Readiness probe failed: HTTP probe failed with statuscode: 503", 15)
+    inc.slo_burn("orders-api", "orders", "orders-api-availability", "0.995", 18.7,
+                 "orders-api: 9.3% of requests answered 5xx over the last hour (objective 99.5%)")
+    inc.answer_key(culprit=("DestinationRule", "orders", "inventory"),
+                   keywords=["outlierDetection", "maxEjectionPercent", "no_healthy_upstream", "ejected"],
+                   root_cause="DestinationRule inventory's outlierDetection (consecutive5xxErrors 1, "
+                              "maxEjectionPercent 100) ejected every inventory host after single 503s: the "
+                              "sidecar answers no_healthy_upstream though all pods are healthy.",
+                   category="outlier-detection-ejects-all-hosts",
+                   red_herrings=[("Deployment", "web", "recommendations")])
+    return inc
+
+
+# ---- 10. a CronJob moved to another time zone -----------------------------------------------------------
+def settlement_file_question() -> Incident:
+    """A chart refactor shares one CronJob template between the EU and US clusters and sets
+    spec.timeZone: America/New_York for both; daily-settlement's schedule "30 5 * * *" now fires at 10:30
+    UTC instead of 05:30 UTC, so the file the bank collects at 07:00 UTC is not there. The job itself
+    succeeds (its last run, yesterday 10:30 UTC, completed). Fix: timeZone Etc/UTC (or Europe/London) for the
+    EU release.
+    """
+    at = _at(5, 7, 40)
+    inc = Incident("settlement-file-question", title="settlement file not delivered", story="", at=at, seed=110,
+                   namespaces=("finance",))
+    change = at - timedelta(days=1, hours=5)
+    last = _at(4, 10, 30)
+    template = {"spec": {"restartPolicy": "Never", "serviceAccountName": "daily-settlement", "containers": [{
+        "name": "settlement", "image": f"{REGISTRY}/finance/settlement-batch:2.2.1",
+        "args": ["--date=yesterday", "--upload=sftp://sftp.bank.example.net/incoming"],
+        "resources": {"requests": {"cpu": "500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}}]}}
+    cron = inc.add({
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": "daily-settlement", "namespace": "finance", "generation": 5,
+                     "labels": {"app.kubernetes.io/managed-by": "Helm", "helm.sh/chart": "batch-jobs-2.0.0"}},
+        "spec": {"schedule": "30 5 * * *", "timeZone": "America/New_York", "concurrencyPolicy": "Forbid",
+                 "startingDeadlineSeconds": 600, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3,
+                 "suspend": False, "jobTemplate": {"spec": {"backoffLimit": 2, "template": template}}},
+        "status": {"lastScheduleTime": ts(last), "lastSuccessfulTime": ts(last + timedelta(minutes=7))}})
+    _managed(cron, "helm", change, {"f:spec": {"f:timeZone": {}, "f:jobTemplate": {}}})
+    for day, start in ((3, _at(3, 5, 30)), (4, last)):
+        name = f"daily-settlement-{int(start.timestamp()) // 60}"
+        job = inc.add({"apiVersion": "batch/v1", "kind": "Job",
+                       "metadata": {"name": name, "namespace": "finance", "creationTimestamp": ts(start),
+                                    "ownerReferences": [o.owner_ref("CronJob", "daily-settlement", "finance")]},
+                       "spec": {"backoffLimit": 2, "template": template},
+                       "status": {"startTime": ts(start), "completionTime": ts(start + timedelta(minutes=7)),
+                                  "succeeded": 1, "conditions": [{"type": "Complete", "status": "True",
+                                                                  "lastTransitionTime":
+                                                                      ts(start + timedelta(minutes=7))}]}})
+        inc.event(cron, "SuccessfulCreate", f"Created job {name}", start, warning=False,
+                  component="cronjob-controller")
+        inc.event(job, "Completed", "Job completed", start + timedelta(minutes=7), warning=False,
+                  component="job-controller")
+    fx_start = at - timedelta(hours=1, minutes=55)
+    fx = inc.add({"apiVersion": "batch/v1", "kind": "Job",
+                  "metadata": {"name": "fx-rates-sync-29403950", "namespace": "finance",
+                               "creationTimestamp": ts(fx_start)},
+                  "spec": {"backoffLimit": 3},
+                  "status": {"startTime": ts(fx_start), "failed": 4, "conditions": [{
+                      "type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+                      "message": "Job has reached the specified backoff limit",
+                      "lastTransitionTime": ts(fx_start + timedelta(minutes=6))}]}})
+    inc.event(fx, "BackoffLimitExceeded", "Job has reached the specified backoff limit",
+              fx_start + timedelta(minutes=6), component="job-controller")
+    inc.secret("finance", "bank-sftp", {"id_ed25519_passphrase": inc.canary("password", "bank-sftp")})
+    inc.ask("The bank says they didn't get today's file from daily-settlement at 07:00. Did it fail?")
+    inc.answer_key(culprit=("CronJob", "finance", "daily-settlement"),
+                   keywords=["timeZone", "America/New_York", "10:30"],
+                   root_cause="daily-settlement's new timeZone America/New_York makes '30 5 * * *' fire at 10:30 "
+                              "UTC, after the bank's 07:00 pickup; the job itself succeeds.",
+                   category="cronjob-time-zone-shift",
+                   red_herrings=[("Job", "finance", "fx-rates-sync-29403950")])
+    return inc
 ALL = [basket_writes_failing, sso_login_question, node_not_ready_group, product_pages_down_page,
-       fraud_scorer_scaling, invoice_renderer_question, statement_exports_failing, settlement_gap_page]
+       fraud_scorer_scaling, invoice_renderer_question, statement_exports_failing, settlement_gap_page,
+       orders_api_availability_burn, settlement_file_question]
