@@ -847,6 +847,153 @@ def settlement_file_question() -> Incident:
                    category="cronjob-time-zone-shift",
                    red_herrings=[("Job", "finance", "fx-rates-sync-29403950")])
     return inc
+# ---- 11. a feature flag that turns one query into one per row ------------------------------------------
+def listing_latency_page() -> Incident:
+    """Product turns on `seller_badges_enabled` in listing-api's flag ConfigMap (a hand edit, picked up by
+    the app's file watcher without a restart). The badge code loads each listing's seller with its own
+    query (an N+1): a 60-listing page now makes 61 queries instead of 2, Postgres' statement rate jumps
+    thirtyfold and page latency goes from ~40 ms to ~1.8 s. Fix: turn the flag off, then batch the seller
+    lookup (WHERE id = ANY(...)).
+    """
+    at = _at(5, 11, 25)
+    inc = Incident("listing-latency-page", title="marketplace listing pages slow", story="", at=at, seed=111,
+                   namespaces=("marketplace", "data"))
+    flip = at - timedelta(minutes=19)
+    cm = inc.configmap("marketplace", "listing-flags", {"flags.yaml": (
+        "search_v2_ranking: true\nseller_badges_enabled: true\nnew_checkout_button: false\n"
+        "listing_page_size: 60\n")}, at=at - timedelta(days=60))
+    _managed(cm, "kubectl-edit", flip, {"f:data": {"f:flags.yaml": {}}})
+
+    def listing(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        out: list[tuple[datetime, str]] = []
+        for i, t in enumerate(L.every(max(start, at - timedelta(minutes=40)), end, 5)):
+            if t >= flip and (t - flip).total_seconds() < 5:
+                out.append((t, L.js(t, "info", "feature flags reloaded", file="/etc/listing/flags.yaml",
+                                    changed=["seller_badges_enabled"])))
+            slow = t >= flip
+            out.append((t, L.js(t, "info", "request completed", method="GET", url=f"/v1/listings?page={i % 40}",
+                                status=200, duration_ms=1700 + i % 300 if slow else 35 + i % 20,
+                                db_queries=61 if slow else 2)))
+        return out
+    wl = _app(inc, "marketplace", "listing-api", f"{REGISTRY}/marketplace/listing-api:9.3.0",
+              [P(log=_log(listing)) for _ in range(3)], at - timedelta(days=5),
+              pod_spec={"volumes": [{"name": "flags", "configMap": {"name": "listing-flags"}}]},
+              container={"volumeMounts": [{"name": "flags", "mountPath": "/etc/listing"}]})
+    inc.service("marketplace", "listing-api", {"app": "listing-api"})
+    pg = inc.statefulset("data", "pg-main", [c("postgres", "docker.io/bitnami/postgresql:16.4.0", port=5432)],
+                         [P()], at - timedelta(days=40), service=5432)
+    rows = [(t, L.postgres(t, "LOG", f"duration: 0.{300 + i % 500} ms  statement: SELECT id, display_name, rating, "
+                                     f"badge_level FROM sellers WHERE id = {48000 + i * 17 % 9000}", pid=8812 + i % 6))
+            for i, t in enumerate(L.every(flip, inc.captured, 0.9))][:1500]
+    pre = [(flip - timedelta(minutes=5), L.postgres(flip - timedelta(minutes=5), "LOG",
+                                                    "checkpoint complete: wrote 2104 buffers (1.6%); 0 WAL file(s) "
+                                                    "added, 0 removed, 1 recycled"))]
+    _set_log(pg.pods[0], L.lines(pre + rows))
+    inc.series("pg_stat_statements_calls_total", "counter", "Number of times executed",
+               {"namespace": "data", "datname": "marketplace", "queryid": "-4128739018823349120",
+                "query": "SELECT id, display_name, rating, badge_level FROM sellers WHERE id = $1"},
+               lambda t: max(0.0, (t - flip).total_seconds()) * 610)
+    for h in wl.pods:
+        inc.series("http_server_request_duration_seconds_sum", "counter", "", {
+            "namespace": "marketplace", "pod": h.name, "route": "/v1/listings"},
+            lambda t: (t - at + timedelta(hours=2)).total_seconds() * 0.7
+            + max(0.0, (t - flip).total_seconds()) * 34)
+    inc.secret("data", "pg-main-credentials", {"postgres-password": inc.canary("password", "pg-main")})
+    vac = inc.add({"apiVersion": "batch/v1", "kind": "CronJob",
+                   "metadata": {"name": "pg-vacuum-analyze", "namespace": "data"},
+                   "spec": {"schedule": "0 11 * * *", "jobTemplate": {"spec": {"template": {"spec": {
+                       "restartPolicy": "Never", "containers": [{"name": "vacuum",
+                                                                 "image": "docker.io/bitnami/postgresql:16.4.0",
+                                                                 "args": ["vacuumdb", "--all", "--analyze"]}]}}}}},
+                   "status": {"lastScheduleTime": ts(_at(5, 11, 0)), "active": [{
+                       "kind": "Job", "namespace": "data", "name": "pg-vacuum-analyze-29404500"}]}})
+    inc.event(vac, "SuccessfulCreate", "Created job pg-vacuum-analyze-29404500", _at(5, 11, 0), warning=False,
+              component="cronjob-controller")
+    inc.pagerduty("[FIRING:1] ListingApiLatencyHigh marketplace listing-api p99 1.92s > 1s", "Marketplace")
+    inc.answer_key(culprit=("ConfigMap", "marketplace", "listing-flags"),
+                   keywords=["seller_badges_enabled", "N+1", "queries"],
+                   root_cause="Turning on seller_badges_enabled in listing-flags makes listing-api load each seller "
+                              "with its own query (N+1): 61 queries per page instead of 2, latency ~1.8 s.",
+                   category="feature-flag-n-plus-one-queries",
+                   red_herrings=[("CronJob", "data", "pg-vacuum-analyze")])
+    return inc
+
+
+# ---- 12. a node agent whose image fills one node's disk --------------------------------------------------
+def payouts_pod_not_ready() -> Incident:
+    """The ML team ships DaemonSet model-cache, whose only job is to keep a 19 GB model image warm on every
+    node. On ip-10-0-2-21, the one node with a 50 GB root volume, the image filesystem is now at 93%: the
+    kubelet's image GC cannot free anything (every image is in use) and the next pull, payouts 2.2.0, fails
+    with "no space left on device" while extracting a layer. Fix: a nodeSelector/affinity keeping model-cache
+    off small nodes (or bigger volumes), then retry the rollout.
+    """
+    at = _at(6, 15, 15)
+    inc = Incident("payouts-pod-not-ready", title="payouts pod not ready", story="", at=at, seed=112,
+                   namespaces=("ml", "payouts"))
+    node = next(n for n in inc.cluster.nodes if n["metadata"]["name"].startswith("ip-10-0-2-21"))
+    name = node["metadata"]["name"]
+    shipped = at - timedelta(hours=3, minutes=10)
+    for key in ("capacity", "allocatable"):
+        node["status"][key]["ephemeral-storage"] = "52416492Ki" if key == "capacity" else "48307982927"
+    node["status"].setdefault("images", []).insert(0, {
+        "names": [f"{REGISTRY}/ml/model-cache@sha256:4be1f0c2d7a9e31b5c80f6a4d2e9b7c1a3f5e8d0c2b4a6f8e1d3c5b7a9f0e2d4",
+                  f"{REGISTRY}/ml/model-cache:llm-13b-2026.11"], "sizeBytes": 19327352832})
+    cache = inc.cluster.daemonset("ml", "model-cache", f"{REGISTRY}/ml/model-cache:llm-13b-2026.11", shipped,
+                                  memory_mi=12)
+    ds = inc.find("DaemonSet", "ml", "model-cache")
+    ds["metadata"]["annotations"] = {"deprecated.daemonset.template.generation": "1",
+                                     "meta.helm.sh/release-name": "model-cache"}
+    for h in cache:
+        _set_log(h, L.lines([(h.created + timedelta(seconds=2), L.go_std(h.created, "model-cache: image present, "
+                                                                                    "sleeping"))]))
+    inc.event(node, "ImageGCFailed", "Failed to garbage collect required amount of images. Attempted to free "
+              "4939622604 bytes, but only found 0 bytes eligible to free.", shipped + timedelta(minutes=12),
+              inc.captured - timedelta(minutes=2), count=34, host=name)
+    inc.event(node, "FreeDiskSpaceFailed", "Failed to garbage collect required amount of images. Attempted to "
+              "free 4939622604 bytes, but only found 0 bytes eligible to free.", shipped + timedelta(minutes=12),
+              inc.captured - timedelta(minutes=2), count=34, host=name)
+    rollout = at - timedelta(minutes=11)
+    msg = (f'Failed to pull image "{REGISTRY}/payouts/payouts:2.2.0": failed to pull and unpack image '
+           f'"{REGISTRY}/payouts/payouts:2.2.0": failed to extract layer sha256:'
+           "7d1f9b2c4e6a8d0f1b3c5e7a9d2f4b6c8e0a1c3e5f7b9d1a3c5e7f9b2d4f6a8c: write /var/lib/containerd/"
+           "io.containerd.snapshotter.v1.overlayfs/snapshots/913/fs/usr/lib/jvm/java-21-openjdk/lib/modules: "
+           "no space left on device: unknown")
+    wl = inc.deployment("payouts", "payouts", [
+        Rev(3, at - timedelta(days=9), "helm upgrade payouts 2.1.4",
+            [c("payouts", f"{REGISTRY}/payouts/payouts:2.1.4")]),
+        Rev(4, rollout, "helm upgrade payouts 2.2.0", [c("payouts", f"{REGISTRY}/payouts/payouts:2.2.0")])],
+        {3: [P(), P()], 4: [P(state="waiting", waiting_reason="ErrImagePull", message=msg, node=name)]},
+        progress="progressing", replicas=2)
+    inc.service("payouts", "payouts", {"app": "payouts"})
+    inc.series("node_filesystem_avail_bytes", "gauge", "Filesystem space available to non-root users in bytes.",
+               {"instance": name, "mountpoint": "/", "fstype": "xfs", "device": "/dev/nvme0n1p1",
+                "job": "node-exporter"},
+               lambda t: 53674487808 * (0.29 if t < shipped else 0.07))
+    for other in inc.node_names():
+        if other != name:
+            inc.series("node_filesystem_avail_bytes", "gauge",
+                       "Filesystem space available to non-root users in bytes.",
+                       {"instance": other, "mountpoint": "/", "fstype": "xfs", "device": "/dev/nvme0n1p1",
+                        "job": "node-exporter"},
+                       lambda t: 107374182400 * (0.62 if t < shipped else 0.44))
+    inc.secret("payouts", "payouts-bank-api", {"BANK_API_KEY": inc.canary("token", "bank-api")})
+    _herring_restart(inc, "auth", "auth-api", "Unhealthy",
+                     "Readiness probe failed: HTTP probe failed with statuscode: 503", 20)
+    pod = wl.pods[-1]
+    inc.alertmanager("KubePodNotReady", {"namespace": "payouts", "pod": pod.name, "job": "kube-state-metrics"},
+                     "Pod has been in a non-ready state for more than 15 minutes.",
+                     f"Pod payouts/{pod.name} has been in a non-ready state for longer than 15 minutes.",
+                     'sum by (namespace, pod, cluster) (max by (namespace, pod, cluster) '
+                     '(kube_pod_status_phase{job="kube-state-metrics", phase=~"Pending|Unknown|Failed"})) > 0')
+    inc.answer_key(culprit=("DaemonSet", "ml", "model-cache"),
+                   keywords=["no space left", "19 GB", "image"],
+                   root_cause=f"DaemonSet model-cache keeps a 19 GB image on every node; on {name}'s small disk image "
+                              "GC finds nothing to free and the payouts pull fails with no space left on device.",
+                   category="node-agent-image-fills-image-filesystem",
+                   red_herrings=[("Deployment", "auth", "auth-api")])
+    return inc
+
+
 ALL = [basket_writes_failing, sso_login_question, node_not_ready_group, product_pages_down_page,
        fraud_scorer_scaling, invoice_renderer_question, statement_exports_failing, settlement_gap_page,
-       orders_api_availability_burn, settlement_file_question]
+       orders_api_availability_burn, settlement_file_question, listing_latency_page, payouts_pod_not_ready]
