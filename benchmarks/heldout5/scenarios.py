@@ -8,7 +8,6 @@ secret canaries of its own. Log lines follow the formats the real software write
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -44,7 +43,8 @@ def _managed(obj: dict[str, Any], manager: str, at: datetime, fields: dict[str, 
 
 def _crd(inc: Incident, group: str, kind: str, version: str, scope: str = "Namespaced") -> None:
     """The CustomResourceDefinition a custom resource needs to exist in a real cluster."""
-    plural = kind.lower() + ("es" if kind.endswith("s") else "s")
+    lower = kind.lower()
+    plural = lower[:-1] + "ies" if lower.endswith("y") else lower + ("es" if lower.endswith("s") else "s")
     inc.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
              "metadata": {"name": f"{plural}.{group}"},
              "spec": {"group": group, "scope": scope,
@@ -115,21 +115,25 @@ def basket_writes_failing() -> Incident:
     _set_log(node0, L.lines([
         (f - timedelta(minutes=20), "1:M 24 Nov 2026 08:49:02.113 * Background saving terminated with success"),
         (f, "1:S 24 Nov 2026 09:09:03.551 * Before turning into a replica, using my own master parameters to "
-            "synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer."),
-        (f, "1:S 24 Nov 2026 09:09:03.552 * Connecting to MASTER redis-node-1.redis-headless.cache.svc.cluster.local:6379"),
+            "synthesize a cached master: I may be able to synchronize with the new master with just a partial "
+            "transfer."),
+        (f, "1:S 24 Nov 2026 09:09:03.552 * Connecting to MASTER "
+            "redis-node-1.redis-headless.cache.svc.cluster.local:6379"),
         (f + timedelta(seconds=1), "1:S 24 Nov 2026 09:09:04.020 * MASTER <-> REPLICA sync: Master accepted a "
                                    "Partial Resynchronization."),
         (f + timedelta(seconds=1), "1:S 24 Nov 2026 09:09:04.021 * REPLICAOF redis-node-1.redis-headless:6379 "
                                    "enabled (user request from 'id=31 addr=10.244.2.17:51236 laddr=:6379 "
                                    "fd=12 name=sentinel-7ac1f2e0-cmd')")]))
     _set_log(node1, L.lines([
-        (f - timedelta(seconds=2), "1:C 24 Nov 2026 09:09:01.400 # +sdown master sessions "
+        (f - timedelta(seconds=2), "1:X 24 Nov 2026 09:09:01.400 # +sdown master sessions "
                                    "redis-node-0.redis-headless.cache.svc.cluster.local 6379"),
-        (f - timedelta(seconds=1), "1:C 24 Nov 2026 09:09:02.311 # +odown master sessions "
+        (f - timedelta(seconds=1), "1:X 24 Nov 2026 09:09:02.311 # +odown master sessions "
                                    "redis-node-0.redis-headless.cache.svc.cluster.local 6379 #quorum 2/2"),
-        (f, "1:C 24 Nov 2026 09:09:03.012 # +switch-master sessions redis-node-0.redis-headless.cache.svc.cluster.local "
-            "6379 redis-node-1.redis-headless.cache.svc.cluster.local 6379"),
-        (f, "1:M 24 Nov 2026 09:09:03.013 * MASTER MODE enabled (user request from 'id=29 addr=10.244.3.9:40112')")]))
+        (f, "1:X 24 Nov 2026 09:09:03.012 # +switch-master sessions "
+            "redis-node-0.redis-headless.cache.svc.cluster.local 6379 "
+            "redis-node-1.redis-headless.cache.svc.cluster.local 6379"),
+        (f, "1:M 24 Nov 2026 09:09:03.013 * MASTER MODE enabled (user request from "
+            "'id=29 addr=10.244.3.9:40112')")]))
     drain = f - timedelta(minutes=2)
     inc.event(inc.cluster.pod_object(node0), "Killing", "Stopping container redis", drain, warning=False,
               host=node0.node)
@@ -169,7 +173,8 @@ def sso_login_question() -> Incident:
         else inc.configmap("kube-system", "coredns", {}, at=inc.born)
     cm["data"] = {"Corefile": (
         ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n"
-        "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n      pods insecure\n      fallthrough in-addr.arpa ip6.arpa\n"
+        "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n      pods insecure\n"
+        "      fallthrough in-addr.arpa ip6.arpa\n"
         "    }\n    prometheus :9153\n    forward . /etc/resolv.conf\n    cache 30\n    loop\n    reload\n"
         "    loadbalance\n}\ncorp.acme.internal:53 {\n    errors\n    cache 30\n    forward . 10.40.0.53\n}\n")}
     edit = at - timedelta(minutes=22)
@@ -220,93 +225,111 @@ def _has(inc: Incident, kind: str, ns: str, name: str) -> bool:
     return True
 
 
-def _unreachable_pod(pod: dict[str, Any]) -> None:
-    """What the node controller leaves on a pod of an unreachable node: Ready False, NodeLost-style."""
-    for cond in pod["status"]["conditions"]:
-        if cond["type"] in ("Ready", "ContainersReady"):
-            cond["status"] = "False"
-    for cs in pod["status"].get("containerStatuses", []):
-        cs["ready"] = False
-    pod["spec"].setdefault("tolerations", [])
+def _evicted_from_lost_node(gone: datetime) -> Callable[[dict[str, Any]], None]:
+    """A pod of an unreachable node after the taint-eviction controller deleted it: Terminating forever,
+    because the kubelet that would confirm the deletion cannot reach the API server."""
+    def patch(pod: dict[str, Any]) -> None:
+        pod["metadata"]["deletionTimestamp"] = ts(gone)
+        pod["metadata"]["deletionGracePeriodSeconds"] = 30
+        for cond in pod["status"]["conditions"]:
+            if cond["type"] in ("Ready", "ContainersReady"):
+                cond.update({"status": "False", "lastTransitionTime": ts(gone - timedelta(minutes=5))})
+        pod["status"]["conditions"].append({"type": "DisruptionTarget", "status": "True",
+                                            "reason": "DeletionByTaintManager",
+                                            "message": "Taint manager: deleting due to NoExecute taint",
+                                            "lastProbeTime": None, "lastTransitionTime": ts(gone)})
+        for cs in pod["status"].get("containerStatuses", []):
+            cs["ready"] = False
+    return patch
 
 
 # ---- 3. a node whose kubelet client certificate expired ---------------------------------------------
 def node_not_ready_group() -> Incident:
-    """ip-10-0-3-22 was stopped for 16 days for a hardware ticket; when it came back its kubelet client
-    certificate had expired and the kubelet's bootstrap CSRs sit Pending (the cluster's CSR approver only
-    approves renewals signed by a valid certificate). The kubelet cannot authenticate ("x509: certificate
-    has expired or is not yet valid"), the node stays NotReady and its pods are stuck Terminating. The
-    evidence is the node's condition and the kubelet's certificate metrics (its TTL is negative, renewals
-    fail); the Pending CSRs are left out because `vigil bundle validate` treats their kind as namespaced. Fix:
-    approve the node's CSR (kubectl certificate approve) or re-bootstrap the kubelet.
+    """ip-10-0-3-22 was built by hand last year from a custom AMI whose kubelet config has
+    rotateCertificates: false. Its one-year kubelet client certificate expires at 03:24; from that second
+    the kubelet cannot authenticate to the API server ("x509: certificate has expired or is not yet
+    valid"), stops posting status, and the node goes NotReady/unreachable; its pods are evicted by the
+    taint manager and hang in Terminating while replacements start elsewhere. The evidence is the node's
+    condition and the kubelet's own certificate TTL metric reaching zero at that moment. Fix: a new
+    client certificate (re-bootstrap the kubelet) and rotation enabled, or replace the node.
     """
     at = _at(1, 3, 40)
-    inc = Incident("node-not-ready-group", title="NotReady node and unavailable pods", story="", at=at, seed=103)
+    inc = Incident("node-not-ready-group", title="NotReady node and unavailable pods", story="", at=at, seed=103,
+                   minutes_after=14)
     node = next(n for n in inc.cluster.nodes if n["metadata"]["name"].startswith("ip-10-0-3-22"))
     name = node["metadata"]["name"]
-    back = at - timedelta(minutes=9)
+    expiry = at - timedelta(minutes=16)
+    lost = expiry + timedelta(seconds=40)
     for cond in node["status"]["conditions"]:
-        cond.update({"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet never posted node status.",
-                     "lastTransitionTime": ts(at - timedelta(days=16)), "lastHeartbeatTime": ts(at - timedelta(days=16))})
-    node["spec"]["taints"] = [{"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule",
-                               "timeAdded": ts(at - timedelta(days=16))},
-                              {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute",
-                               "timeAdded": ts(at - timedelta(days=16))}]
-    stranded = [h for h in inc.cluster.pods if h.node == name]
-    for h in stranded:
+        cond.update({"status": "Unknown", "reason": "NodeStatusUnknown", "message": "Kubelet stopped posting node "
+                     "status.", "lastTransitionTime": ts(lost), "lastHeartbeatTime": ts(expiry - timedelta(seconds=8))})
+    node["spec"]["taints"] = [{"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule", "timeAdded": ts(lost)},
+                              {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute", "timeAdded": ts(lost)}]
+    inc.event(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady", lost, component="node-controller")
+    gone = lost + timedelta(seconds=300)
+    for h in [h for h in inc.cluster.pods if h.node == name]:
         h.ready = lambda t: False
-        inc.cluster.patch(h.namespace, h.name, _unreachable_pod)
-    hit = next(h for h in stranded if h.namespace in ("shop", "payments", "web"))
-    hit_deploy = inc.find("Deployment", hit.namespace, hit.workload)
-    hit_deploy["status"]["readyReplicas"] = hit_deploy["status"]["availableReplicas"] = \
-        hit_deploy["spec"]["replicas"] - sum(1 for h in stranded if h.workload == hit.workload)
-    inc.event(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady", at - timedelta(days=16),
-              component="node-controller")
-    inc.event(node, "Starting", "Starting kubelet.", back, back + timedelta(minutes=8), count=9, warning=False,
-              host=name)
+        inc.cluster.patch(h.namespace, h.name, _evicted_from_lost_node(gone))
+        if h.owner and h.owner["kind"] == "ReplicaSet":
+            inc.event(inc.cluster.pod_object(h), "TaintManagerEviction", f"Marking for deletion Pod "
+                      f"{h.namespace}/{h.name}", gone, warning=False, component="taint-eviction-controller")
+            inc.replacement(h, gone + timedelta(seconds=2), away_from=name)
     inc.series("kubelet_certificate_manager_client_ttl_seconds", "gauge",
-               "Gauge of the TTL (time-to-live) of the Kubelet's client certificate.",
-               {"node": name, "job": "kubelet"}, lambda t: (at - timedelta(days=3) - t).total_seconds())
+               "Gauge of the TTL (time-to-live) of the Kubelet's client certificate. The value is in seconds until "
+               "certificate expiry (negative if already expired).", {"node": name, "job": "kubelet",
+                                                                     "instance": inc.cluster.node_ip(name) + ":10250"},
+               lambda t: (expiry - t).total_seconds() if t < expiry else None)
+    for other in inc.node_names():
+        if other != name:
+            inc.series("kubelet_certificate_manager_client_ttl_seconds", "gauge",
+                       "Gauge of the TTL (time-to-live) of the Kubelet's client certificate. The value is in "
+                       "seconds until certificate expiry (negative if already expired).",
+                       {"node": other, "job": "kubelet", "instance": inc.cluster.node_ip(other) + ":10250"},
+                       lambda t: 24 * 3600 * 190 - (t - at).total_seconds())
+    inc.series("up", "gauge", "", {"job": "kubelet", "instance": inc.cluster.node_ip(name) + ":10250",
+                                   "node": name}, lambda t: 1.0 if t < expiry else 0.0)
     inc.series("kube_node_status_condition", "gauge", "The condition of a cluster node.",
-               {"node": name, "condition": "Ready", "status": "unknown", "job": "kube-state-metrics"}, lambda t: 1.0)
-    inc.series("kubelet_certificate_manager_client_expiration_renew_errors", "counter",
-               "Counter of certificate renewal errors.", {"node": name, "job": "kubelet"},
-               lambda t: None if t < back else (t - back).total_seconds() / 30)
+               {"node": name, "condition": "Ready", "status": "unknown", "job": "kube-state-metrics"},
+               lambda t: 1.0 if t >= lost else 0.0)
     inc.secret("kube-system", "bootstrap-token-7h2kq9", {
         "token-id": "7h2kq9", "token-secret": inc.canary("token", "bootstrap"),
         "usage-bootstrap-authentication": "true"})
+    rb = "https://runbooks.prometheus-operator.dev/runbooks/"
     alerts = [
-        am.alert({"alertname": "KubeNodeNotReady", "node": name, "condition": "Ready", "status": "unknown",
-                  "severity": "warning", "namespace": "monitoring", "cluster": "prod-eu-west-1"},
+        am.alert({"alertname": "KubeNodeNotReady", "node": name, "condition": "Ready", "status": "true",
+                  "severity": "warning", "namespace": "monitoring", "cluster": "prod-eu-west-1",
+                  "job": "kube-state-metrics"},
                  {"summary": "Node is not ready.", "description": f"{name} has been unready for more than 15 minutes.",
-                  "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubenodenotready"},
-                 back + timedelta(minutes=1),
+                  "runbook_url": rb + "kubernetes/kubenodenotready"}, at,
                  'kube_node_status_condition{job="kube-state-metrics",condition="Ready",status="true"} == 0'),
-        am.alert({"alertname": "KubeletDown", "severity": "critical", "namespace": "kube-system",
-                  "cluster": "prod-eu-west-1"},
-                 {"summary": "Target disappeared from Prometheus target discovery.",
-                  "description": "Kubelet has disappeared from Prometheus target discovery.",
-                  "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubeletdown"},
-                 back + timedelta(minutes=2), 'absent(up{job="kubelet",metrics_path="/metrics"} == 1)'),
-        am.alert({"alertname": "KubeDeploymentReplicasMismatch", "namespace": hit.namespace,
-                  "deployment": hit.workload, "severity": "warning", "cluster": "prod-eu-west-1"},
-                 {"summary": "Deployment has not matched the expected number of replicas.",
-                  "description": f"Deployment {hit.namespace}/{hit.workload} has not matched the expected number "
-                                 "of replicas for longer than 15 minutes.",
-                  "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/"
-                                 "kubedeploymentreplicasmismatch"},
-                 at, 'kube_deployment_spec_replicas != kube_deployment_status_replicas_available')]
+        am.alert({"alertname": "KubeNodeUnreachable", "node": name, "key": "node.kubernetes.io/unreachable",
+                  "effect": "NoSchedule", "severity": "warning", "namespace": "monitoring",
+                  "cluster": "prod-eu-west-1", "job": "kube-state-metrics"},
+                 {"summary": "Node is unreachable.",
+                  "description": f"{name} is unreachable and some workloads may be rescheduled.",
+                  "runbook_url": rb + "kubernetes/kubenodeunreachable"}, at - timedelta(minutes=1),
+                 '(kube_node_spec_taint{job="kube-state-metrics",key="node.kubernetes.io/unreachable",'
+                 'effect="NoSchedule"} unless ignoring(key,value) kube_node_spec_taint{job="kube-state-metrics",'
+                 'key=~"ToBeDeletedByClusterAutoscaler|cloud.google.com/impending-node-termination|'
+                 'aws-node-termination-handler/spot-itn"}) == 1'),
+        am.alert({"alertname": "TargetDown", "job": "kubelet", "service": "kube-prometheus-stack-kubelet",
+                  "namespace": "kube-system", "severity": "warning", "cluster": "prod-eu-west-1"},
+                 {"summary": "One or more targets are unreachable.",
+                  "description": "25% of the kubelet/kube-prometheus-stack-kubelet targets in kube-system "
+                                 "namespace are down.", "runbook_url": rb + "general/targetdown"},
+                 expiry + timedelta(minutes=10),
+                 '100 * (count(up == 0) BY (cluster, job, namespace, service) / count(up) BY '
+                 '(cluster, job, namespace, service)) > 10')]
     inc.alerts["alertmanager.json"] = am.alertmanager(alerts, group=["cluster"])
     _herring_restart(inc, "auth", "auth-api", "Unhealthy",
-                     "Liveness probe failed: Get \"http://10.244.1.23:8080/healthz/live\": context deadline exceeded", 25)
-    inc.answer_key(culprit=("Node", "", name), keywords=["certificate", "expired", "renew"],
-                   root_cause=f"{name}'s kubelet client certificate expired while it was stopped and it cannot "
-                              "renew it, so the kubelet cannot authenticate and the node stays NotReady.",
+                     "Liveness probe failed: Get \"http://10.244.1.23:8080/healthz/live\": context deadline "
+                     "exceeded", 25)
+    inc.answer_key(culprit=("Node", "", name), keywords=["certificate", "expired", "rotat"],
+                   root_cause=f"{name}'s kubelet client certificate expired (rotateCertificates is off, so no "
+                              "rotation): the kubelet cannot authenticate and the node went NotReady.",
                    category="kubelet-client-certificate-expired",
                    red_herrings=[("Deployment", "auth", "auth-api")])
     return inc
-
-
 
 
 # ---- 4. a rollout strategy that takes every pod down at once ----------------------------------------
@@ -506,7 +529,7 @@ def invoice_renderer_question() -> Incident:
            {"name": "VAULT_K8S_TOKEN_PATH", "value": "/var/run/secrets/vault/token"}]
     old_volumes = [{"name": "vault-token", "projected": {"sources": [{"serviceAccountToken": {
         "audience": "vault", "expirationSeconds": 3600, "path": "token"}}]}}]
-    wl = inc.deployment("billing", "invoice-renderer", [
+    inc.deployment("billing", "invoice-renderer", [
         Rev(8, at - timedelta(days=14), "helm upgrade invoice-renderer 5.1.0 (library 2.9.4)",
             [c("invoice-renderer", f"{REGISTRY}/billing/invoice-renderer:5.1.0", env=env)],
             pod_spec={"volumes": old_volumes}, container={"volumeMounts": mounts}),
@@ -813,7 +836,7 @@ def settlement_file_question() -> Incident:
                  "suspend": False, "jobTemplate": {"spec": {"backoffLimit": 2, "template": template}}},
         "status": {"lastScheduleTime": ts(last), "lastSuccessfulTime": ts(last + timedelta(minutes=7))}})
     _managed(cron, "helm", change, {"f:spec": {"f:timeZone": {}, "f:jobTemplate": {}}})
-    for day, start in ((3, _at(3, 5, 30)), (4, last)):
+    for start in (_at(3, 5, 30), last):
         name = f"daily-settlement-{int(start.timestamp()) // 60}"
         job = inc.add({"apiVersion": "batch/v1", "kind": "Job",
                        "metadata": {"name": name, "namespace": "finance", "creationTimestamp": ts(start),
