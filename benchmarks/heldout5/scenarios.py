@@ -74,6 +74,7 @@ def _herring_restart(inc: Incident, ns: str, workload: str, reason: str, msg: st
     pods = inc.pods_of(ns, workload)
     obj = inc.cluster.pod_object(pods[0])
     t = inc.at - timedelta(minutes=minutes)
+    msg = msg.replace("{pod}", f"{pods[0].name}_{ns}({obj['metadata']['uid']})")
     inc.event(obj, reason, msg, t, t + timedelta(minutes=3), count=4, host=pods[0].node)
 
 
@@ -206,7 +207,7 @@ def sso_login_question() -> Incident:
                {"namespace": "kube-system", "to": "10.40.0.53:53"},
                lambda t: max(0.0, (t - edit).total_seconds() / 0.5))
     _herring_restart(inc, "monitoring", "grafana", "BackOff",
-                     "Back-off restarting failed container grafana-sc-dashboard in pod", 40)
+                     "Back-off restarting failed container grafana-sc-dashboard in pod {pod}", 40)
     inc.ask("Users say they can't log in with SSO since about 14:00, auth-api just says login failed. What broke?")
     inc.answer_key(culprit=("ConfigMap", "kube-system", "coredns"),
                    keywords=["Corefile", "forward", "10.40.0.53", "timeout"],
@@ -361,6 +362,10 @@ def product_pages_down_page() -> Incident:
                          Rev(12, rollout, "helm upgrade product-pages 7.5.0", [new])],
                         {12: [P(log=_log(pages), created=rollout + timedelta(seconds=2 + i)) for i in range(4)]},
                         max_surge="0", max_unavailable="100%")
+    for ev in inc.cluster.events:  # with no surge the old ReplicaSet goes to 0 first, then the new one comes up
+        if ev["reason"] == "ScalingReplicaSet" and ev["involvedObject"]["name"] == "product-pages":
+            when = ts(rollout if "down" in ev["message"] else rollout + timedelta(seconds=1))
+            ev.update({k: when for k in ("firstTimestamp", "lastTimestamp") if k in ev})
     _managed(wl.obj, "helm", rollout, {"f:spec": {"f:strategy": {"f:rollingUpdate": {
         "f:maxSurge": {}, "f:maxUnavailable": {}}}, "f:template": {"f:spec": {"f:containers": {}}}}})
     inc.service("catalogue", "product-pages", {"app": "product-pages"})
