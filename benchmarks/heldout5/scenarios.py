@@ -1014,9 +1014,10 @@ def payouts_pod_not_ready() -> Incident:
                      'sum by (namespace, pod, cluster) (max by (namespace, pod, cluster) '
                      '(kube_pod_status_phase{job="kube-state-metrics", phase=~"Pending|Unknown|Failed"})) > 0')
     inc.answer_key(culprit=("DaemonSet", "ml", "model-cache"),
-                   keywords=["no space left", "19 GB", "image"],
+                   keywords=["no space left", "image", "garbage collect"],
                    root_cause=f"DaemonSet model-cache keeps a 19 GB image on every node; on {name}'s small disk image "
-                              "GC finds nothing to free and the payouts pull fails with no space left on device.",
+                              "garbage collection finds nothing to free and the payouts pull fails with no space "
+                              "left on device.",
                    category="node-agent-image-fills-image-filesystem",
                    red_herrings=[("Deployment", "auth", "auth-api")])
     return inc
