@@ -191,3 +191,31 @@ def test_slack_app_manifest_matches_what_the_app_handles() -> None:
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"commands", "chat:write", "files:write", "app_mentions:read"} <= scopes
     assert not settings["socket_mode_enabled"], "Vigil's Slack app runs in HTTP mode"
+
+
+def _resource(kind: str) -> str:
+    """The plural resource name Kubernetes serves a kind under (the kinds the scan lists are regular)."""
+    lower = kind.lower()
+    if lower.endswith("s"):
+        return lower if lower == "endpoints" else lower + "es"
+    if lower.endswith("y") and lower[-2] not in "aeiou":
+        return lower[:-1] + "ies"  # NetworkPolicy -> networkpolicies, Gateway -> gateways
+    return lower + "s"
+
+
+def _granted(role: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(group, res) for rule in role["rules"] for group in rule["apiGroups"] for res in rule["resources"]
+            if {"get", "list"} <= set(rule["verbs"])}
+
+
+@pytest.mark.parametrize("overlay", ["base", "postgresql"])
+def test_rbac_grants_every_kind_the_scan_lists_but_secrets(overlay: str) -> None:
+    """A kind the scan wants and the role does not grant is a check that silently never runs on a real cluster
+    (the read comes back forbidden and the scan carries on): the role and the scan's list move together."""
+    from mcp_servers.kubernetes.scan.snapshot import WANTED
+
+    [role] = by_kind(render(overlay), "ClusterRole")
+    granted = _granted(role)
+    missing = [(w.group, _resource(w.kind)) for w in WANTED
+               if w.kind != "Secret" and (w.group, _resource(w.kind)) not in granted]
+    assert missing == []
