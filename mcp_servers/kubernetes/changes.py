@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 
 from mcp_servers.common.compact import fit_text
 from mcp_servers.common.logfacts.schema import statements
+from mcp_servers.kubernetes import any_changes
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.client import KubeClient, KubeError
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
@@ -90,7 +91,8 @@ class ChangesResult(BaseModel):
 # ---- reading ------------------------------------------------------------------------------
 
 def read_objects(kc: KubeClient, ctx: str, namespace: str | None, visible: Callable[[str], bool],
-                 kinds: Iterable[str] = CHANGE_KINDS) -> tuple[Objects, list[str], list[str]]:
+                 kinds: Iterable[str] = CHANGE_KINDS,
+                 any_kind: bool | None = None) -> tuple[Objects, list[str], list[str]]:
     """Every object of `kinds` in `namespace` (None = all), only namespaces `visible` allows:
     (objects by kind, hidden namespaces, errors). A kind the cluster does not serve is skipped
     silently (no cert-manager, no HPA API); a kind RBAC refuses is reported in errors."""
@@ -121,6 +123,12 @@ def read_objects(kc: KubeClient, ctx: str, namespace: str | None, visible: Calla
             else:
                 hidden.add(ns)
         objects[kind] = kept
+    if kinds is CHANGE_KINDS if any_kind is None else any_kind:  # the timeline also sees custom kinds (any_changes)
+        known = set(objects) | set(READ_KINDS)
+        more, more_hidden, more_errors = any_changes.read_any(kc, ctx, namespace, visible, known)
+        objects.update(more)
+        hidden.update(more_hidden)
+        errors += more_errors
     return objects, sorted(hidden), errors
 
 
@@ -263,6 +271,7 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _deleted(objects, w)
     changes += _jobs(objects, w)
     changes += _restarts(objects, w, {ref_key(c.object) for c in changes if c.type in ("rollout", "created")})
+    changes += _any_kind_writes(objects, w)
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes
 
@@ -596,6 +605,20 @@ def _spec_writes(objects: Objects, w: _Window) -> list[Change]:
                 out.append(Change(at=iso(t), type=ctype, object=ref, diff=diff,
                                   summary=f"{ref} written by {managers}: " + ", ".join(every[:4])
                                           + (f" (+{len(every) - 4} more fields)" if len(every) > 4 else "")))
+    return out
+
+
+def _any_kind_writes(objects: Objects, w: _Window) -> list[Change]:
+    """Writes to objects of kinds no rule above reads (custom resources, ServiceAccounts), with the
+    written fields' current values (mcp_servers.kubernetes.any_changes)."""
+    others = {k: v for k, v in objects.items() if k not in READ_KINDS}
+    out = []
+    for wr in any_changes.writes(others, w.has, field_paths):
+        gen = f" (generation {wr['generation']})" if wr.get("generation") else ""
+        out.append(Change(at=iso(wr["at"]), type="other", object=wr["object"], diff=wr["diff"],
+                          summary=f"{wr['object']} written by {', '.join(wr['managers'])}{gen}: "
+                                  + "; ".join(wr["diff"][:3])
+                                  + (f" (+{len(wr['diff']) - 3} more fields)" if len(wr["diff"]) > 3 else "")))
     return out
 
 

@@ -1,0 +1,146 @@
+"""Changes to objects of ANY kind the cluster serves: custom resources and ServiceAccounts.
+
+The change timeline's rules (changes.py) know the built-in kinds' own traces (ReplicaSet revisions,
+ConfigMap writes, HPA rescales). An incident's cause is as often a write to an object those rules
+never read: a Kyverno ClusterPolicy flipped from Audit to Enforce, an Istio DestinationRule's
+outlierDetection tightened, a Strimzi KafkaTopic's retention.ms cut, a ServiceAccount's annotations
+rewritten by a Helm upgrade. Every such object carries the same generic traces: `metadata.managedFields`
+(which manager wrote which fields, and when) and, when applied with kubectl, the last-applied
+configuration. This module reads them for every custom kind discovery lists, and reports each dated
+write with the fields written and their CURRENT value (the old value is only known when a
+last-applied configuration differs from the live object: then the diff says old -> new).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from mcp_servers.kubernetes import health as h
+from mcp_servers.kubernetes.client import KubeClient, KubeError
+from mcp_servers.kubernetes.objectref import ObjectRef, ref_of
+
+BUILTIN_GROUP_SUFFIXES = ("k8s.io",)
+"""API groups of Kubernetes itself (apps, batch and the like have no dot): never custom."""
+MAX_CUSTOM_KINDS = 40
+"""A cluster with hundreds of CRDs: read the first this many kinds (discovery order), say so in errors."""
+CORE_EXTRA_KINDS = ("serviceaccounts",)
+"""Built-in kinds with no dated trace of their own that the timeline still must see written."""
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_SKIP_PREFIXES = ("status", "metadata.annotations.kubectl.kubernetes.io/last-applied", "metadata.resourceVersion",
+                  "metadata.finalizers", "metadata.ownerReferences")
+
+
+def is_custom(group: str) -> bool:
+    """A group served by an extension (a CRD or an aggregated API), not by Kubernetes itself."""
+    return "." in group and not any(group == s or group.endswith("." + s) for s in BUILTIN_GROUP_SUFFIXES)
+
+
+def read_any(kc: KubeClient, ctx: str, namespace: str | None, visible: Callable[[str], bool],
+             known: set[str]) -> tuple[dict[str, list[dict[str, Any]]], list[str], list[str]]:
+    """Objects of every custom kind (and CORE_EXTRA_KINDS) not in `known`: (objects by kind, hidden namespaces,
+    errors). Kinds RBAC refuses are named in errors; a kind that fails to list for another reason is skipped."""
+    objects: dict[str, list[dict[str, Any]]] = {}
+    hidden: set[str] = set()
+    errors: list[str] = []
+    try:
+        types = kc.resource_types(ctx)
+    except KubeError as exc:
+        if exc.status == 0:
+            raise
+        return objects, [], [f"discovery: {exc.status} {exc.message}"]
+    wanted = [t for t in types if t.kind not in known and (is_custom(t.group) or t.plural in CORE_EXTRA_KINDS)]
+    if len(wanted) > MAX_CUSTOM_KINDS:
+        errors.append(f"custom kinds: read {MAX_CUSTOM_KINDS} of {len(wanted)}")
+        wanted = wanted[:MAX_CUSTOM_KINDS]
+    for t in wanted:
+        try:
+            items, _ = kc.list_all(ctx, t, namespace if t.namespaced else None)
+        except KubeError as exc:
+            if exc.status == 0:
+                raise
+            if exc.status in (401, 403):
+                errors.append(f"{t.kind}: {exc.status} {exc.message}")
+            continue
+        kept = []
+        for item in items:
+            ns = (item.get("metadata") or {}).get("namespace") or ""
+            if visible(ns):
+                item.setdefault("kind", t.kind)
+                kept.append(item)
+            else:
+                hidden.add(ns)
+        objects.setdefault(t.kind, []).extend(kept)
+    return objects, sorted(hidden), errors
+
+
+def value_at(obj: dict[str, Any], path: str) -> Any:
+    """The live value at a dotted field path ("spec.config.retention.ms"), keys with dots matched greedily;
+    None when the path does not resolve (a list item, a removed field)."""
+    node: Any = obj
+    rest = path.split(".")
+    while rest:
+        if not isinstance(node, dict):
+            return None
+        for n in range(len(rest), 0, -1):  # a key may itself hold dots (retention.ms, an annotation name)
+            key = ".".join(rest[:n])
+            if key in node:
+                node, rest = node[key], rest[n:]
+                break
+        else:
+            return None
+    return node
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return repr(text[:80]) if isinstance(value, str) else text[:80]
+
+
+def _last_applied(obj: dict[str, Any]) -> dict[str, Any]:
+    raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    try:
+        parsed = json.loads(raw) if raw else {}
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def writes(objects: dict[str, list[dict[str, Any]]], has: Callable[[datetime | None], bool],
+           paths_of: Callable[[dict[str, Any]], list[str]]) -> list[dict[str, Any]]:
+    """Each dated write after creation to an object of `objects`: {at, object, manager(s), fields, diff}.
+    `diff` says `path: old -> new` where a last-applied configuration holds another value, else
+    `path = current` (or `path removed` when the live object no longer has it)."""
+    out: list[dict[str, Any]] = []
+    for kind, items in objects.items():
+        for obj in items:
+            meta = obj.get("metadata") or {}
+            created = h.parse_ts(meta.get("creationTimestamp"))
+            by_time: dict[datetime, list[tuple[str, list[str]]]] = defaultdict(list)
+            for m in meta.get("managedFields") or []:
+                t = h.parse_ts(m.get("time"))
+                if t is None or not has(t) or (created is not None and t <= created) \
+                        or m.get("subresource") == "status":
+                    continue
+                paths = [p for p in paths_of(m.get("fieldsV1") or {}) if not p.startswith(_SKIP_PREFIXES)]
+                if paths:
+                    by_time[t].append((str(m.get("manager") or "unknown"), paths))
+            applied = _last_applied(obj)
+            ref: ObjectRef = ref_of({**obj, "kind": obj.get("kind") or kind})
+            for t, written in by_time.items():
+                fields = list(dict.fromkeys(p for _, ps in written for p in ps))
+                diff = []
+                for p in fields[:12]:
+                    now, before = value_at(obj, p), value_at(applied, p) if applied else None
+                    if before is not None and before != now:
+                        diff.append(f"{p}: {_short(before)} -> {_short(now) if now is not None else 'removed'}")
+                    elif now is None:
+                        diff.append(f"{p} removed" if "[…]" not in p else p)
+                    else:
+                        diff.append(f"{p} = {_short(now)}")
+                out.append({"at": t, "object": ref, "managers": sorted({m for m, _ in written}), "fields": fields,
+                            "diff": diff, "generation": meta.get("generation")})
+    return out
