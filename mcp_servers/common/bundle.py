@@ -34,11 +34,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 FORMAT = "vigil.dev/bundle/v1"
 
 CLUSTER_SCOPED = frozenset({
-    "Node", "Namespace", "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "PriorityClass", "NodeMetrics", "APIService", "IngressClass",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "CSIDriver", "RuntimeClass",
+    # core, RBAC, API machinery
+    "Node", "Namespace", "PersistentVolume", "ComponentStatus", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "APIService", "FlowSchema", "PriorityLevelConfiguration",
+    # scheduling, storage, node
+    "PriorityClass", "StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass",
+    "RuntimeClass", "NodeMetrics",
+    # networking, admission, certificates, dynamic resources
+    "IngressClass", "IPAddress", "ServiceCIDR", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding", "CertificateSigningRequest", "ClusterTrustBundle", "DeviceClass",
+    "ResourceSlice",
 })
-"""Kinds that live outside namespaces; a CRD with `scope: Cluster` adds its own kind."""
+"""Built-in kinds (Kubernetes 1.32, `kubectl api-resources --namespaced=false`) that live outside
+namespaces; a CRD with `scope: Cluster` in the bundle adds its own kind."""
 
 _LOG_BLOCK = re.compile(
     r"^==== START logs for container (?P<container>\S+) of pod (?P<ns>[^/\s]+)/(?P<pod>\S+) ====\n"

@@ -193,3 +193,18 @@ def test_logs_for_unknown_pods_and_containers_are_reported(copy: Path) -> None:
 def test_not_a_directory() -> None:
     problems = validate_bundle(INCIDENTS / "does-not-exist")
     assert problems and "not a directory" in problems[0].message
+
+
+def test_built_in_cluster_scoped_kinds_need_no_namespace_or_crd(copy: Path) -> None:
+    """A kubelet's pending CertificateSigningRequest, an admission policy or a CSINode is cluster-scoped in
+    Kubernetes itself: a bundle that carries one must validate without a CRD, while an unknown kind
+    without a namespace is still refused (its scope cannot be known)."""
+    (copy / "extra" / "cluster.yaml").write_text(
+        "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata: {name: csr-8x2kq}\n"
+        "spec: {signerName: kubernetes.io/kube-apiserver-client-kubelet, usages: [client auth]}\n"
+        "---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n"
+        "metadata: {name: require-owner}\n"
+        "---\napiVersion: storage.k8s.io/v1\nkind: CSINode\nmetadata: {name: ip-10-0-3-22}\n")
+    assert [m for m in _messages(copy) if "cluster.yaml" in m] == []
+    (copy / "extra" / "odd.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+    assert any("Widget" in m and "no metadata.namespace" in m for m in _messages(copy))
