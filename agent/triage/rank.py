@@ -23,7 +23,7 @@ cause: it is demoted below what explains it, and the hypothesis of the cause lis
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +40,7 @@ from agent.triage import (
     full_volume,
     lb_healthcheck,
     limits,
+    meaning,
     mesh,
     migrations,
     pid_pressure,
@@ -238,13 +239,18 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
                             3), c) for c in cases.values()), key=lambda sc: -sc[0])
     related = [(s, c) for s, c in scored if c.relation != "cluster"]
     if definite and not related:
-        return _without_findings(subject, facts)
+        return _said_back(_without_findings(subject, facts))
     pool = related if definite else scored
     out = [_candidate(case, score, cases, facts) for score, case in pool if score > 0.3]
     hog = _hog(out[0], cases, facts) if out else None
     if hog is not None:
         out.insert(0, hog)
-    return out[:5] or _without_findings(subject, facts)
+    return _said_back(out[:5] or _without_findings(subject, facts))
+
+
+def _said_back(candidates: list[Candidate]) -> list[Candidate]:
+    """Each candidate with what its quoted errors mean (agent.triage.meaning), once."""
+    return [c if "Meaning: " in c.cause else replace(c, cause=meaning.annotate(c.cause)) for c in candidates]
 
 
 def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
@@ -811,6 +817,8 @@ def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts)
     if victims:
         text += f". This explains: {', '.join(str(v) for v in victims[:4])}"
     evidence = list(dict.fromkeys(case.evidence + [e for r in case.explains for e in cases[r].evidence]))
+    text = meaning.annotate(text.rstrip(".") + ".", "\n".join(
+        str(e) for f in case.findings for e in (f.get("evidence") or [])[:4]))
     return Candidate(cause=text.rstrip(".") + ".", confidence=max(0.05, min(0.95, score)), evidence=evidence,
                      ref=case.ref, check=str(primary.get("check") or ""), victims=victims)
 
