@@ -46,6 +46,7 @@ from agent.triage import (
     pid_pressure,
     pointers,
     provenance,
+    related_changes,
     site,
     storage_change,
 )
@@ -176,7 +177,7 @@ CHECK_WEIGHT: dict[str, float] = {
     **pointers.weights(),
     backlog.CHECK: backlog.WEIGHT,
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
-    pid_pressure.CHECK: pid_pressure.WEIGHT,
+    pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     **provenance.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
@@ -298,6 +299,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     _node_and_path_changes(cases, facts)
+    for rc in related_changes.related(facts):  # a write to any kind touching the subject (triage.related_changes)
+        _add_suspect(cases, rc.target, related_changes.finding(rc), None, [e for e in (facts.changes_id,) if e])
+        next(c for r, c in cases.items() if r.same_object(rc.target)).explains_refs += rc.victims
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
         case.explains_refs += provenance.explained(case.findings)  # declared by the scan (agent.triage.provenance)

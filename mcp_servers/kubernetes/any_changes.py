@@ -29,6 +29,9 @@ MAX_CUSTOM_KINDS = 40
 """A cluster with hundreds of CRDs: read the first this many kinds (discovery order), say so in errors."""
 CORE_EXTRA_KINDS = ("serviceaccounts",)
 """Built-in kinds with no dated trace of their own that the timeline still must see written."""
+IDENTIFYING_FIELDS = ("host", "hosts", "selector", "workloadSelector", "targetRef", "topicName")
+"""Spec fields that say what an object applies to (an Istio host, a selector, a policy's target): reported
+with every write so a reader can relate the object to a workload even when they were not the fields written."""
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _SKIP_PREFIXES = ("status", "metadata.annotations.kubectl.kubernetes.io/last-applied", "metadata.resourceVersion",
                   "metadata.finalizers", "metadata.ownerReferences")
@@ -141,6 +144,9 @@ def writes(objects: dict[str, list[dict[str, Any]]], has: Callable[[datetime | N
                         diff.append(f"{p} removed" if "[…]" not in p else p)
                     else:
                         diff.append(f"{p} = {_short(now)}")
+                for key in IDENTIFYING_FIELDS:  # what the object applies to, written or not, for relating it
+                    if f"spec.{key}" not in fields and (obj.get("spec") or {}).get(key):
+                        diff.append(f"spec.{key} = {_short(obj['spec'][key])} (current)")
                 out.append({"at": t, "object": ref, "managers": sorted({m for m, _ in written}), "fields": fields,
                             "diff": diff, "generation": meta.get("generation")})
     return out
