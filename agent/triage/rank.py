@@ -38,6 +38,7 @@ from agent.triage import (
     connections,
     datapath,
     full_volume,
+    kubelet_cert,
     lb_healthcheck,
     limits,
     meaning,
@@ -175,7 +176,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
     **pointers.weights(),
-    backlog.CHECK: backlog.WEIGHT,
+    backlog.CHECK: backlog.WEIGHT, kubelet_cert.CHECK: kubelet_cert.WEIGHT,
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     **provenance.WEIGHTS,
@@ -404,6 +405,8 @@ def _node_and_path_changes(cases: dict[Ref, _Case], facts: Facts) -> None:
     for lb in lb_healthcheck.changes(facts):
         _add_suspect(cases, lb.target, lb_healthcheck.finding(lb), None,
                      [e for e in (facts.changes_id, lb.evidence_id) if e])
+    for cert in kubelet_cert.expired(facts):  # a NotReady node's kubelet client certificate expired
+        _add_suspect(cases, Ref("Node", "", cert.node), kubelet_cert.finding(cert), None, [cert.evidence_id])
     for hog in pid_pressure.hogs(facts):
         _add_suspect(cases, hog.workload, pid_pressure.finding(hog), None,
                      [e for e in (facts.scan_id, hog.metrics_id, hog.history_id) if e])

@@ -23,7 +23,17 @@ from typing import Any, cast
 
 from agent.telemetry import tracer
 from agent.toolhub import ToolHub, ToolOutcome
-from agent.triage import backlog, clock, connections, full_volume, lb_healthcheck, mesh, pid_pressure, site
+from agent.triage import (
+    backlog,
+    clock,
+    connections,
+    full_volume,
+    kubelet_cert,
+    lb_healthcheck,
+    mesh,
+    pid_pressure,
+    site,
+)
 from agent.triage.facts import Facts, LogEvidence, Ref, last_lines, log_evidence
 from agent.triage.rank import CONNECTIVITY_ERRORS, cause_weight
 from agent.triage.subject import Subject, workload_of_pod
@@ -110,6 +120,7 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     await clock.read_clocks(subject, facts, call, _keep_logs, window["at"])
     await full_volume.read_volumes(subject, facts, call, _keep_logs, window["at"])
     await backlog.read_alarm(facts, call, _keep_logs, window["at"])
+    await kubelet_cert.read_ttls(facts, call, window["at"])  # a NotReady node: did its kubelet's cert expire
     await pid_pressure.read_processes(facts, call, window["at"])  # a node short of PIDs: who holds them
     await lb_healthcheck.read_services(facts, call)  # a load balancer's settings edited: their values
     if failing_calls:

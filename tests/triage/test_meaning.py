@@ -38,7 +38,8 @@ def test_read_only_replicas_of_other_datastores(line: str, engine: str) -> None:
 
 @pytest.mark.parametrize(("line", "role"), [
     ("botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the PutObject operation: "
-     "User: arn:aws:sts::123456789012:assumed-role/nodes-general/i-0abc1234def567890 is not authorized", "nodes-general"),
+     "User: arn:aws:sts::123456789012:assumed-role/nodes-general/i-0abc1234def567890 is not authorized",
+     "nodes-general"),
     ("operation error S3: GetObject, https response error StatusCode: 403, api error AccessDenied: User: "
      "arn:aws:sts::210987654321:assumed-role/eksctl-prod-NodeInstanceRole-1X2Y/i-0123abcd is not authorized",
      "eksctl-prod-NodeInstanceRole-1X2Y"),
@@ -108,7 +109,8 @@ def test_a_status_code_with_no_flag_is_not_explained() -> None:
 
 @pytest.mark.parametrize(("line", "names"), [
     ('admission webhook "validate.kyverno.svc-fail" denied the request: resource Pod/risk/ was blocked due to the '
-     "following policies require-non-root: check-containers: 'validation error'", ("require-non-root", "check-containers")),
+     "following policies require-non-root: check-containers: 'validation error'",
+     ("require-non-root", "check-containers")),
     ('admission webhook "validate.kyverno.svc-fail" denied the request: policy Deployment/a/b for resource violation: '
      "\n\ndisallow-latest-tag:\n  validate-image-tag: 'validation error: Using a mutable image tag", ()),
 ])
