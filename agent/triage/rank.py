@@ -48,6 +48,7 @@ from agent.triage import (
     pointers,
     provenance,
     related_changes,
+    replica_writes,
     site,
     storage_change,
 )
@@ -176,7 +177,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
     **pointers.weights(),
-    backlog.CHECK: backlog.WEIGHT, kubelet_cert.CHECK: kubelet_cert.WEIGHT,
+    backlog.CHECK: backlog.WEIGHT, kubelet_cert.CHECK: kubelet_cert.WEIGHT, replica_writes.CHECK: replica_writes.WEIGHT,
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     **provenance.WEIGHTS,
@@ -300,6 +301,10 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for block in blocked.blocks(facts):
         _add_suspect(cases, block.policy, block.finding, block.log, [block.evidence_id, block.log.evidence_id])
     _node_and_path_changes(cases, facts)
+    for pin in replica_writes.pinned(facts):  # writes refused by a replica: the setting that names the host
+        _add_suspect(cases, pin.setting, replica_writes.finding(pin), pin.log, pin.evidence)
+        next(c for r, c in cases.items() if r.same_object(pin.setting)).explains_refs += [
+            w for w in (pin.workload,) if w is not None and not w.same_object(pin.setting)]
     for rc in related_changes.related(facts):  # a write to any kind touching the subject (triage.related_changes)
         _add_suspect(cases, rc.target, related_changes.finding(rc), None, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(rc.target)).explains_refs += rc.victims

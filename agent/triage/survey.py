@@ -32,6 +32,7 @@ from agent.triage import (
     lb_healthcheck,
     mesh,
     pid_pressure,
+    replica_writes,
     site,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, last_lines, log_evidence
@@ -128,6 +129,7 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import pointers  # names that point nowhere: what the names the subject uses lead to
 
     await pointers.read(facts, call, _keep_logs)
+    await replica_writes.read_settings(subject, facts, call, full_volume.object_of)  # writes a replica refused
     return result
 
 

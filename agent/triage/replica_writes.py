@@ -1,0 +1,154 @@
+"""Writes refused by a replica: the client's configured host is not the primary.
+
+A datastore replica refuses writes in its own words — Redis "READONLY You can't write against a read
+only replica", PostgreSQL "cannot execute INSERT in a read-only transaction" (a hot standby), MySQL
+"running with the --read-only option", MongoDB "not primary"/"NotWritablePrimary". The replica is
+healthy; what is wrong is where the client was told to write: a host pinned to one member in its
+env or ConfigMap, which a failover demoted. The fix is in that setting (point it at the failover-
+aware endpoint: Sentinel, the primary Service, the replica-set URI), so that setting is the suspect.
+
+The topology already says which configuration values name the subject's dependencies ("configmap
+storefront/x key DB_HOST"); the survey reads those ConfigMaps so the finding can quote the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref
+from agent.triage.subject import Subject, workload_of_pod
+
+CHECK = "config.writes_to_replica"
+WEIGHT = 0.9
+"""A setting that sends every write to a replica: as strong as a limit or policy that blocks them."""
+
+REFUSED = re.compile(
+    r"READONLY You can't write against a read only (?:replica|slave)"
+    r"|cannot execute \w+ in a read-only transaction"
+    r"|running with the --read-only option|super[_-]read[_-]only"
+    r"|NotWritablePrimary|\bnot primary\b|not master and slaveOk=false", re.I)
+"""The datastores' own refusals of a write sent to a replica."""
+
+_VIA = re.compile(r"^configmap (?P<ns>[\w.-]+)/(?P<name>[\w.-]+) key (?P<key>[\w.-]+)")
+_ENV = re.compile(r"^env (?P<key>[\w.-]+)")
+MAX_READS = 3
+
+
+@dataclass(frozen=True)
+class PinnedHost:
+    """The setting that sends a workload's writes to a replica, and what shows it."""
+
+    setting: Ref
+    """The ConfigMap holding the host, or the workload itself for an env literal."""
+    key: str
+    value: str
+    target: Ref
+    workload: Ref | None
+    said: str
+    log: LogEvidence
+    evidence: list[str]
+
+
+def refusal(log: LogEvidence) -> str:
+    """The log's write refusal as printed, or empty."""
+    for error in [log.top or {}, *log.more]:
+        for field in ("message", "example", "template"):
+            text = str(error.get(field) or "")
+            if REFUSED.search(text):
+                return text[:240]
+    return next((line[:240] for line in log.last_lines if REFUSED.search(line)), "")
+
+
+def _refused_logs(facts: Facts, subject: Subject | None = None) -> list[tuple[LogEvidence, str]]:
+    out = []
+    for log in facts.logs:
+        if subject is not None and not subject.mentions(workload_of_pod(log.pod)):
+            continue
+        said = refusal(log)
+        if said:
+            out.append((log, said))
+    return out
+
+
+def _dependencies(facts: Facts) -> list[tuple[dict[str, Any], dict[str, Any], str]]:
+    """(topology, dependency, evidence id) for each configured dependency, first topology first."""
+    return [(data, dep, evidence_id) for data, evidence_id in facts.topologies
+            for dep in data.get("dependencies") or [] if isinstance(dep, dict) and dep.get("via")]
+
+
+async def read_settings(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]],
+                        object_of: Callable[[Any], dict[str, Any] | None]) -> None:
+    """When the subject's writes are refused by a replica, read the ConfigMaps that configure its dependencies."""
+    if not _refused_logs(facts, subject):
+        return
+    wanted: list[tuple[str, str]] = []
+    for _, dep, _ in _dependencies(facts):
+        m = _VIA.match(str(dep.get("via")))
+        if m and (m["ns"], m["name"]) not in wanted:
+            wanted.append((m["ns"], m["name"]))
+    for ns, name in wanted[:MAX_READS]:
+        outcome = await call("k8s_get", {"kind": "ConfigMap", "name": name, "namespace": ns, "output": "yaml"},
+                             f"survey-replica-config-{name}")
+        obj = object_of(outcome)
+        if obj is not None and obj.get("kind") == "ConfigMap":
+            facts.objects.append((obj, outcome.evidence_id))
+
+
+def _configmap(facts: Facts, ns: str, name: str) -> tuple[dict[str, Any], str] | None:
+    for obj, evidence_id in facts.objects:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == "ConfigMap" and meta.get("name") == name and (meta.get("namespace") or ns) == ns:
+            return obj, evidence_id
+    return None
+
+
+def pinned(facts: Facts) -> list[PinnedHost]:
+    """The settings that point a refused writer at the datastore that refused it (one per setting)."""
+    refused = _refused_logs(facts)
+    if not refused:
+        return []
+    log, said = refused[0]
+    out: list[PinnedHost] = []
+    for data, dep, topo_id in _dependencies(facts):
+        target = Ref.of(dep.get("target"))
+        if target is None:
+            continue
+        workloads = [r for r in (Ref.of(w) for w in data.get("workloads") or []) if r is not None]
+        workload = next((w for w in workloads if w.name == workload_of_pod(log.pod)), workloads[0] if workloads
+                        else None)
+        via = str(dep.get("via"))
+        m, env = _VIA.match(via), _ENV.match(via)
+        if m:
+            read = _configmap(facts, m["ns"], m["name"])
+            value = str(((read[0].get("data") or {}) if read else {}).get(m["key"]) or "")
+            setting, key = Ref("ConfigMap", m["ns"], m["name"]), m["key"]
+            ids = [topo_id, log.evidence_id, *([read[1]] if read else [])]
+        elif env and workload is not None:
+            setting, key, value, ids = workload, env["key"], "", [topo_id, log.evidence_id]
+        else:
+            continue
+        if any(p.setting.same_object(setting) and p.key == key for p in out):
+            continue
+        out.append(PinnedHost(setting, key, value, target, workload, said, log, ids))
+    return out[:1]
+
+
+def finding(found: PinnedHost) -> dict[str, Any]:
+    """The scan-shaped finding for the setting: the key, the host it names, and the refusal it earns."""
+    where = (f"{found.setting} key {found.key}" if found.setting.kind == "ConfigMap"
+             else f"{found.setting}'s env {found.key}")
+    host = f" = {found.value}" if found.value else ""
+    who = f"{found.workload}" if found.workload is not None else workload_of_pod(found.log.pod)
+    return {
+        "check": CHECK, "severity": "critical", "reason": "WritesToReplica",
+        "object": {"kind": found.setting.kind, "namespace": found.setting.namespace, "name": found.setting.name},
+        "message": (f"{where}{host} pins {who} to one member of {found.target}, and that member now refuses "
+                    f"writes as a read-only replica: {workload_of_pod(found.log.pod)}'s logs say '{found.said}'. "
+                    "A failover demoted the configured host; point the client at the failover-aware endpoint "
+                    "(Sentinel, the primary Service or the replica-set URI) instead of one member"),
+        "evidence": [found.said],
+        "details": {"key": found.key, "host": found.value, "target": str(found.target)},
+    }
