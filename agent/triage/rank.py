@@ -178,6 +178,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
     **pointers.weights(),
     backlog.CHECK: backlog.WEIGHT, kubelet_cert.CHECK: kubelet_cert.WEIGHT, replica_writes.CHECK: replica_writes.WEIGHT,
+    "node.image_fs_full": 0.92,  # the workload whose images fill a node (scan check imagefs)
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     **provenance.WEIGHTS,

@@ -18,6 +18,7 @@ from mcp_servers.kubernetes.scan.checks import (
     dns,
     ephemeral,
     gateway,
+    imagefs,
     ingress,
     injected,
     jobs,
@@ -51,6 +52,7 @@ AREAS: dict[str, ModuleType] = {
     "cronblock": cronblock, "podnet": podnet, "ephemeral": ephemeral, "spread": spread,
     "digests": digests,
     "injected": injected, "vpaconflict": vpaconflict, "preemption": preemption,
+    "imagefs": imagefs,
 }
 
 ALL_CHECK_IDS: tuple[str, ...] = tuple(cid for module in AREAS.values() for cid in module.CHECK_IDS)
