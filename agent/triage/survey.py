@@ -122,6 +122,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     await full_volume.read_volumes(subject, facts, call, _keep_logs, window["at"])
     await backlog.read_alarm(facts, call, _keep_logs, window["at"])
     await kubelet_cert.read_ttls(facts, call, window["at"])  # a NotReady node: did its kubelet's cert expire
+    from agent.triage import dns_config  # names that stopped resolving: the cluster DNS ConfigMap written
+
+    await dns_config.read_config(facts, call)
     await pid_pressure.read_processes(facts, call, window["at"])  # a node short of PIDs: who holds them
     await lb_healthcheck.read_services(facts, call)  # a load balancer's settings edited: their values
     if failing_calls:
