@@ -598,7 +598,8 @@ def _spec_writes(objects: Objects, w: _Window) -> list[Change]:
                     by_time[t].append((str(m.get("manager") or "unknown"), paths))
             ref = ref_of(obj)
             for t, writes in by_time.items():
-                diff = [f"{path} written by {manager}" for manager, paths in writes for path in paths][:12]
+                diff = [f"{path} written by {manager}{_now(obj, path)}" for manager, paths in writes
+                        for path in paths][:12]
                 every = [path for _, paths in writes for path in paths]
                 ctype: ChangeType = "scale" if workload and all(x == "spec.replicas" for x in every) else "other"
                 managers = ", ".join(sorted({manager for manager, _ in writes}))
@@ -620,6 +621,12 @@ def _any_kind_writes(objects: Objects, w: _Window) -> list[Change]:
                                   + "; ".join(wr["diff"][:3])
                                   + (f" (+{len(wr['diff']) - 3} more fields)" if len(wr["diff"]) > 3 else "")))
     return out
+
+
+def _now(obj: dict[str, Any], path: str) -> str:
+    """' (now VALUE)' for a written scalar field (a CronJob's timeZone, a strategy's maxUnavailable), else ""."""
+    value = any_changes.value_at(obj, path)
+    return f" (now {value!r})" if isinstance(value, (str, int, float, bool)) and len(str(value)) <= 80 else ""
 
 
 def field_paths(fields: dict[str, Any], prefix: str = "", depth: int = 0) -> list[str]:
