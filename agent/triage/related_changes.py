@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import dns_config
+from agent.triage import cron_schedule, dns_config
 from agent.triage.facts import Facts, Ref, parse_time
 
 CHECK = "change.related_object"
@@ -92,12 +92,14 @@ def _known_names(facts: Facts) -> set[str]:
     return {n for n in names if n}
 
 
-def related(facts: Facts) -> list[Related | dns_config.DnsChange]:
+def related(facts: Facts) -> list[Related | dns_config.DnsChange | cron_schedule.Shift]:
     """Each write to a non-built-in object that the subject's errors name or that routes to the subject, and
-    each write to the cluster DNS configuration when the subject's names stopped resolving (dns_config)."""
+    each write to the cluster DNS configuration when the subject's names stopped resolving (dns_config), and
+    each write to the subject CronJob's schedule or time zone (cron_schedule)."""
     texts = _texts(facts)
     names = _known_names(facts)
-    out: list[Related | dns_config.DnsChange] = list(dns_config.changes(facts))
+    out: list[Related | dns_config.DnsChange | cron_schedule.Shift] = [*dns_config.changes(facts),
+                                                                       *cron_schedule.shifts(facts)]
     for change in facts.change_list():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
         if target is None or at is None or target.kind.lower() in BUILTIN_KINDS:
@@ -121,10 +123,12 @@ def related(facts: Facts) -> list[Related | dns_config.DnsChange]:
     return out
 
 
-def finding(r: Related | dns_config.DnsChange) -> dict[str, Any]:
+def finding(r: Related | dns_config.DnsChange | cron_schedule.Shift) -> dict[str, Any]:
     """The suspect's finding: the object, what was written (with values), when, and the error it explains."""
     if isinstance(r, dns_config.DnsChange):
         return {**dns_config.finding(r), "check": CHECK}
+    if isinstance(r, cron_schedule.Shift):
+        return {**cron_schedule.finding(r), "check": CHECK}
     diff = "; ".join(str(d) for d in (r.change.get("diff") or [])[:4])
     explains = f": '{r.said[:200]}'" if r.said else ""
     message = (f"{r.target} was written {r.minutes_before} min before the incident ({diff}); it {r.how} of "

@@ -125,6 +125,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import dns_config  # names that stopped resolving: the cluster DNS ConfigMap written
 
     await dns_config.read_config(facts, call)
+    from agent.triage import cron_schedule  # a CronJob the incident names: its schedule and time zone written
+
+    await cron_schedule.read(subject, facts, call, window["at"])
     await pid_pressure.read_processes(facts, call, window["at"])  # a node short of PIDs: who holds them
     await lb_healthcheck.read_services(facts, call)  # a load balancer's settings edited: their values
     if failing_calls:
