@@ -7,6 +7,8 @@ relates to the subject, and the relation is read from what the object is, not fr
 - the subject's errors NAME it: an admission webhook's denial lists the policy that blocked the pod
   ("blocked due to the following policies require-non-root"), a client's error names its topic, queue
   or bucket; the object's name appears as a whole word in a finding or log line about the failure;
+- it SELECTS the subject's pods: a `selector`/`workloadSelector` label value (or a `targetRef` name) that
+  is the subject's or a dependency's name, as teams label pods after their workload;
 - it ROUTES to the subject or its dependency: an Istio DestinationRule/VirtualService `host`/`hosts`, a
   Linkerd ServiceProfile's name (a FQDN), whose first label is a Service the topology shows or a host
   the subject's logs dial.
@@ -120,7 +122,25 @@ def related(facts: Facts) -> list[Related | dns_config.DnsChange | cron_schedule
                                                           re.I)), "")
             victims = list({str(o): o for _, o in texts if o}.values())[:3]
             out.append(Related(target, change, f"routes calls to {routed[0]}", said, victims, minutes))
+            continue
+        chosen = [(k, v) for k, v in _selected_labels(change) if v in names]
+        if chosen and texts:
+            said = texts[0][0]
+            victims = list({str(o): o for _, o in texts if o}.values())[:3]
+            out.append(Related(target, change, f"selects the pods labelled {chosen[0][0]}={chosen[0][1]}", said,
+                               victims, minutes))
     return out
+
+
+def _selected_labels(change: dict[str, Any]) -> list[tuple[str, str]]:
+    """The label pairs a selector the write reports holds (`spec.selector = {"matchLabels": {"app": "x"}}`,
+    an Istio `workloadSelector`, a policy's `targetRef` name): teams label pods with their workload's name."""
+    out: list[tuple[str, str]] = []
+    for line in change.get("diff") or []:
+        text = str(line)
+        if re.match(r"spec\.(?:selector|workloadSelector|targetRef)\b", text):
+            out += re.findall(r'"([\w./-]+)": "([\w.-]+)"', text)
+    return [(k, v) for k, v in out if k not in ("kind", "group", "apiVersion")]
 
 
 def finding(r: Related | dns_config.DnsChange | cron_schedule.Shift) -> dict[str, Any]:

@@ -121,3 +121,15 @@ def test_route_to_the_subjects_dependency_relates_by_host() -> None:
 def test_unrelated_write_is_not_a_suspect() -> None:
     log = _log("frontend-abc-1", "connection refused dialing db:5432", hosts=["db:5432"])
     assert related_changes.related(_facts(_changes(KYVERNO, VS, TOPIC), [], [log])) == []
+
+
+def test_policy_selecting_the_subjects_pods_by_label() -> None:
+    authz = _obj("AuthorizationPolicy", "security.istio.io/v1", "deny-all-but-gateway", "shop",
+                 {"selector": {"matchLabels": {"app": "checkout"}}, "action": "ALLOW", "rules": []},
+                 {"f:spec": {"f:rules": {}}}, 12)
+    log = _log("checkout-abc-1", "RBAC: access denied", hosts=[])
+    topo = [({"subject": {"kind": "Deployment", "namespace": "shop", "name": "checkout"}}, "ev-t")]
+    found = related_changes.related(_facts(_changes(authz), [], [log], topo))
+    assert [r.how for r in found] == ["selects the pods labelled app=checkout"]
+    other = [({"subject": {"kind": "Deployment", "namespace": "shop", "name": "cart"}}, "ev-t")]
+    assert related_changes.related(_facts(_changes(authz), [], [log], other)) == []
