@@ -250,9 +250,11 @@ async def test_a_valid_answer_is_merged_with_its_citations_checked(
 # Measured with this model (benchmarks/results/local_model.json): the rules alone were right on these
 # bundles, and the model's valid but unspecific answer made the verdict wrong: a runbook step's title, the
 # alert's own words or its object and a state, a log template. agent/model_answer.py specificity_problem
-# now keeps such answers from leading. (sessions-volume-filling-up is wrong both ways.)
+# now keeps such answers from leading. sessions-volume-filling-up was wrong both ways when recorded; the
+# rules now name the full volume (agent/triage/full_volume.py), so replayed it leads over the model's answer.
 RULES_RIGHT_MODEL_WRONG = ["checkout-error-budget", "frontend-replicas-mismatch", "orders-api-crashloop"]
-FIXED = RULES_RIGHT_MODEL_WRONG
+RULES_NOW_RIGHT = ["sessions-volume-filling-up"]
+FIXED = RULES_RIGHT_MODEL_WRONG + RULES_NOW_RIGHT
 
 
 def test_the_cases_the_model_made_wrong_are_the_recorded_ones() -> None:
