@@ -143,16 +143,17 @@ def _rules_text(policies: list[dict[str, Any]]) -> str:
     return "; ".join(parts) or "nothing (no ingress rule)"
 
 
-def _service(snap: Snapshot, svc: dict[str, Any], live: list[dict[str, Any]]) -> list[ScanFinding]:
+def _service(snap: Snapshot, svc: dict[str, Any], live: list[dict[str, Any]],
+             policies: list[dict[str, Any]]) -> list[ScanFinding]:
+    """`policies`: the ingress-isolating NetworkPolicies of the Service's namespace (none: nothing to check)."""
     ns = ns_of(svc)
     selector = (svc.get("spec") or {}).get("selector") or {}
-    backends = [p for p in snap.pods_in(ns) if not pod_is_terminal(p)
-                and label_match({"matchLabels": selector}, (p.get("metadata") or {}).get("labels"))]
+    backends = snap.pods_selected(ns, selector)  # non-terminal pods carrying every selector label
     if not selector or not backends:
         return []
-    isolating = [q for q in snap.items("NetworkPolicy") if ns_of(q) == ns and isolates_ingress(q)
-                 and any(label_match((q.get("spec") or {}).get("podSelector") or {},
-                                     (b.get("metadata") or {}).get("labels")) for b in backends)]
+    isolating = [q for q in policies
+                 if any(label_match((q.get("spec") or {}).get("podSelector") or {},
+                                    (b.get("metadata") or {}).get("labels")) for b in backends)]
     if not isolating:
         return []
     denied: dict[str, tuple[list[str], str, int | None]] = {}
@@ -196,9 +197,16 @@ def _service(snap: Snapshot, svc: dict[str, Any], live: list[dict[str, Any]]) ->
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     if not snap.has("NetworkPolicy") or not snap.has("Pod") or not snap.items("NetworkPolicy"):
         return []
+    isolating_by_ns: dict[str, list[dict[str, Any]]] = {}
+    for policy in snap.items("NetworkPolicy"):
+        if isolates_ingress(policy):
+            isolating_by_ns.setdefault(ns_of(policy), []).append(policy)
+    if not isolating_by_ns:
+        return []
     live = [p for p in snap.items("Pod") if not pod_is_terminal(p)]
     out: list[ScanFinding] = []
     for svc in snap.items("Service"):
-        if snap.in_scope(ns_of(svc)):
-            out.extend(_service(snap, svc, live))
+        ns = ns_of(svc)
+        if ns in isolating_by_ns and snap.in_scope(ns):
+            out.extend(_service(snap, svc, live, isolating_by_ns[ns]))
     return out
