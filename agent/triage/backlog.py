@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import yaml
-
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
+from agent.triage.kube_reads import object_of
 from agent.triage.subject import workload_of_pod
 
 CHECK = "change.fills_broker"
@@ -313,11 +312,6 @@ async def read_alarm(facts: Facts, call: Call, keep: Callable[[Any, Facts], LogE
                                                       "output": "yaml"}, f"survey-alarm-config-{r.name}")
                                      for r in configs[:MAX_CONFIG_READS]))
     for outcome in answers:
-        if outcome is None or not outcome.ok:
-            continue
-        try:
-            obj = yaml.safe_load(outcome.full_text)
-        except yaml.YAMLError:
-            continue
-        if isinstance(obj, dict) and obj.get("kind") == "ConfigMap":
+        obj = object_of(outcome)
+        if obj is not None and obj.get("kind") == "ConfigMap":
             facts.objects.append((obj, outcome.evidence_id))

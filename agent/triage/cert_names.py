@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref
-from agent.triage.pointers import Call, Suspect, get_yaml, list_names, log_texts, meta, objects, service_of
+from agent.triage.kube_reads import get_yaml, list_names
+from agent.triage.pointers import Call, Suspect, log_texts, meta, objects, service_of
 from agent.triage.subject import workload_of_pod
 
 CHECK = "certificate.name_mismatch"

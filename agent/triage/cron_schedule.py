@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
 
 LEAD = timedelta(days=7)
@@ -111,17 +110,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     named = [r for r in rows if isinstance(r, dict) and r.get("name") in names][:MAX_CRONJOBS]
     for row in named:
         ns = str(row.get("namespace") or "")
-        got = await call("k8s_get", {"kind": "CronJob", "name": row["name"], "namespace": ns, "output": "yaml"},
-                         f"survey-cronjob-{row['name']}")
-        if got is None or not got.ok:
+        got = await get_yaml(call, "CronJob", row["name"], ns, f"survey-cronjob-{row['name']}")
+        if got is None or got[0].get("kind") != "CronJob":
             continue
-        try:
-            obj = yaml.safe_load(got.full_text)
-        except yaml.YAMLError:
-            continue
-        if not isinstance(obj, dict) or obj.get("kind") != "CronJob":
-            continue
-        facts.objects.append((obj, got.evidence_id))
+        facts.objects.append(got)
         history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW, "namespace": ns},
                              f"survey-cronjob-history-{row['name']}")
         if history is not None and history.ok and isinstance(history.data, dict):

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import yaml
-
 from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.kube_reads import get_yaml
 
 CHECK = "change.cluster_dns"
 WEIGHT = 0.9
@@ -128,16 +127,11 @@ async def read_config(facts: Facts, call: Call) -> None:
         target = Ref.of(change.get("object"))
         if target is None or not _is_dns_config(change) or _corefile(facts, target):
             continue
-        outcome = await call("k8s_get", {"kind": "ConfigMap", "name": target.name, "namespace": target.namespace,
-                                         "output": "yaml"}, f"survey-dns-config-{target.name}")
-        if outcome is None or not outcome.ok:
+        got = await get_yaml(call, "ConfigMap", target.name, target.namespace, f"survey-dns-config-{target.name}")
+        if got is None:
             continue
-        try:
-            obj = yaml.safe_load(outcome.full_text)
-        except yaml.YAMLError:
-            continue
-        if isinstance(obj, dict) and obj.get("kind") == "ConfigMap":
-            facts.objects.append((obj, outcome.evidence_id))
+        if got[0].get("kind") == "ConfigMap":
+            facts.objects.append(got)
         return
 
 

@@ -27,9 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from agent.triage.facts import Facts, LogEvidence, Ref
+from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "pvc.full"
@@ -125,17 +124,6 @@ def out_of_memory(log: LogEvidence) -> str:
 
 
 # ---- reading (the survey) ------------------------------------------------------------------------------
-
-
-def object_of(outcome: Any) -> dict[str, Any] | None:
-    """The object a `k8s_get -o yaml` answer holds, or None."""
-    if outcome is None or not outcome.ok:
-        return None
-    try:
-        obj = yaml.safe_load(outcome.full_text)
-    except yaml.YAMLError:
-        return None
-    return obj if isinstance(obj, dict) and obj.get("kind") else None
 
 
 def pods_read(facts: Facts) -> dict[tuple[str, str], dict[str, Any]]:

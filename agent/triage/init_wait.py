@@ -24,7 +24,8 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
-from agent.triage.pointers import Call, Keep, Suspect, get_yaml, list_names, log_texts, meta, objects, service_of
+from agent.triage.kube_reads import get_yaml, list_names
+from agent.triage.pointers import Call, Keep, Suspect, log_texts, meta, objects, service_of
 
 CHECK = "pod.init_waits_missing_host"
 WEIGHT = 0.9

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import yaml
-
 from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.kube_reads import get_yaml
 
 CHECK = "change.load_balancer"
 WEIGHT = 0.85
@@ -83,16 +82,9 @@ def _service(facts: Facts, target: Ref) -> tuple[dict[str, Any], str] | None:
 async def read_services(facts: Facts, call: Callable[..., Awaitable[Any]]) -> None:
     """Reading only: the Services whose load-balancer settings changed in the window, as YAML."""
     for _, target, _ in _candidates(facts)[:2]:
-        outcome = await call("k8s_get", {"kind": "Service", "name": target.name, "namespace": target.namespace,
-                                         "output": "yaml"}, f"survey-lb-service-{target.name}")
-        if outcome is None or not outcome.ok:
-            continue
-        try:
-            obj = yaml.safe_load(outcome.full_text)
-        except yaml.YAMLError:
-            continue
-        if isinstance(obj, dict) and obj.get("kind") == "Service":
-            facts.objects.append((obj, outcome.evidence_id))
+        got = await get_yaml(call, "Service", target.name, target.namespace, f"survey-lb-service-{target.name}")
+        if got is not None and got[0].get("kind") == "Service":
+            facts.objects.append(got)
 
 
 def _contradictions(obj: dict[str, Any], values: dict[str, str]) -> list[str]:

@@ -17,15 +17,13 @@ references, the suspect record) and is the one hook the survey and the ranking c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from agent.triage.facts import Facts, LogEvidence, Ref
+from agent.triage.kube_reads import Call
 
-Call = Callable[..., Awaitable[Any]]
 Keep = Callable[[Any, Facts], LogEvidence | None]
 
 
@@ -39,33 +37,6 @@ class Suspect:
     evidence: list[str]
     explains: list[Ref] = field(default_factory=list)
     """Objects that look involved only because of this reference (the look-alike Service a rename created)."""
-
-
-def yaml_object(text: str) -> dict[str, Any] | None:
-    """A `k8s_get ... output=yaml` answer as the object, or None when it is not one."""
-    try:
-        obj = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
-    return obj if isinstance(obj, dict) and obj.get("kind") else None
-
-
-async def get_yaml(call: Call, kind: str, name: str, namespace: str, step: str) -> tuple[dict[str, Any], str] | None:
-    """One object read as YAML through the hub, with its evidence id; None when absent or refused."""
-    outcome = await call("k8s_get", {"kind": kind, "name": name, "namespace": namespace, "output": "yaml"}, step)
-    if outcome is None or not outcome.ok:
-        return None
-    obj = yaml_object(outcome.full_text)
-    return (obj, outcome.evidence_id) if obj is not None else None
-
-
-async def list_names(call: Call, kind: str, namespace: str, step: str) -> tuple[set[str], str] | None:
-    """The names of every object of a kind in a namespace (a definite list: absent from it means absent)."""
-    outcome = await call("k8s_list", {"kind": kind, "namespace": namespace}, step)
-    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
-        return None
-    rows = outcome.data.get("rows") or []
-    return {str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")}, outcome.evidence_id
 
 
 def service_of(host: str, namespace: str) -> tuple[str, str] | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref
+from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "config.writes_to_replica"
@@ -79,8 +80,7 @@ def _dependencies(facts: Facts) -> list[tuple[dict[str, Any], dict[str, Any], st
             for dep in data.get("dependencies") or [] if isinstance(dep, dict) and dep.get("via")]
 
 
-async def read_settings(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]],
-                        object_of: Callable[[Any], dict[str, Any] | None]) -> None:
+async def read_settings(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]]) -> None:
     """When the subject's writes are refused by a replica, read the ConfigMaps that configure its dependencies."""
     if not _refused_logs(facts, subject):
         return
@@ -90,11 +90,9 @@ async def read_settings(subject: Subject, facts: Facts, call: Callable[..., Awai
         if m and (m["ns"], m["name"]) not in wanted:
             wanted.append((m["ns"], m["name"]))
     for ns, name in wanted[:MAX_READS]:
-        outcome = await call("k8s_get", {"kind": "ConfigMap", "name": name, "namespace": ns, "output": "yaml"},
-                             f"survey-replica-config-{name}")
-        obj = object_of(outcome)
-        if obj is not None and obj.get("kind") == "ConfigMap":
-            facts.objects.append((obj, outcome.evidence_id))
+        got = await get_yaml(call, "ConfigMap", name, ns, f"survey-replica-config-{name}")
+        if got is not None and got[0].get("kind") == "ConfigMap":
+            facts.objects.append(got)
 
 
 def _configmap(facts: Facts, ns: str, name: str) -> tuple[dict[str, Any], str] | None:

@@ -19,6 +19,7 @@ from itertools import permutations
 from typing import Any
 
 from agent.triage.facts import Ref
+from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject
 
 HOST_KEYS = ("hosts", "host", "dns_names", "tls_hosts", "hostnames")
@@ -93,8 +94,7 @@ def _ingress_hosts(ingress: dict[str, Any]) -> list[str]:
     return hosts + [str(h) for t in spec.get("tls") or [] for h in t.get("hosts") or []]
 
 
-async def resolve(subject: Subject, call: Callable[..., Awaitable[Any]],
-                  read: Callable[[Any], dict[str, Any] | None]) -> list[dict[str, Any]]:
+async def resolve(subject: Subject, call: Callable[..., Awaitable[Any]]) -> list[dict[str, Any]]:
     """A question that names no object but a site in words: the Ingresses whose hosts (or names) its words name,
     read as objects; their backend Services go first among the subject's names, their namespace becomes the
     subject's, so the topology resolves the Service behind the site rather than a namespace of the same word."""
@@ -112,7 +112,7 @@ async def resolve(subject: Subject, call: Callable[..., Awaitable[Any]],
     wanted = {w for w in said if w not in SITE_NOUNS} | _pairs(said)
     found = []
     for outcome in answers:
-        ingress = read(outcome)
+        ingress = object_of(outcome)
         if ingress is None or ingress.get("kind") != "Ingress":
             continue
         name = str((ingress.get("metadata") or {}).get("name") or "")

@@ -84,7 +84,7 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
         facts.changes, facts.changes_id = changes.data, changes.evidence_id
     _resolve_from_scan(subject, facts, result.resolved)
     subject_name = await _resolve_subject(subject, result, call)
-    if subject_name is None and not result.resolved and await site.resolve(subject, call, full_volume.object_of):
+    if subject_name is None and not result.resolved and await site.resolve(subject, call):
         subject_name = await _resolve_subject(subject, result, call)  # "the shop website": the Service behind it
     await _evicted_neighbourhood(facts, subject_name, call)
     log_calls = _log_calls(subject, facts, result)
@@ -135,7 +135,7 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import pointers  # names that point nowhere: what the names the subject uses lead to
 
     await pointers.read(facts, call, _keep_logs)
-    await replica_writes.read_settings(subject, facts, call, full_volume.object_of)  # writes a replica refused
+    await replica_writes.read_settings(subject, facts, call)  # writes a replica refused
     return result
 
 

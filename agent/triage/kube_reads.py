@@ -1,0 +1,48 @@
+"""Reading Kubernetes objects for the survey: one object as YAML, or the names of a kind in a namespace.
+
+Many triage classes read an object the first pass did not (a ConfigMap the change timeline names, a
+Service whose annotations changed, a CronJob the alert names). They all go through the tool hub with
+a step name, keep the answer only when it parsed to an object, and carry its evidence id so a
+finding can cite it. One place does that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import yaml
+
+Call = Callable[..., Awaitable[Any]]
+
+
+def yaml_object(text: str) -> dict[str, Any] | None:
+    """A `k8s_get ... output=yaml` answer's text as the object, or None when it is not one."""
+    try:
+        obj = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return obj if isinstance(obj, dict) and obj.get("kind") else None
+
+
+def object_of(outcome: Any) -> dict[str, Any] | None:
+    """The object a successful `k8s_get -o yaml` outcome holds, or None (failed, refused, not an object)."""
+    if outcome is None or not outcome.ok:
+        return None
+    return yaml_object(outcome.full_text)
+
+
+async def get_yaml(call: Call, kind: str, name: str, namespace: str, step: str) -> tuple[dict[str, Any], str] | None:
+    """One object read as YAML through the hub, with its evidence id; None when absent or refused."""
+    outcome = await call("k8s_get", {"kind": kind, "name": name, "namespace": namespace, "output": "yaml"}, step)
+    obj = object_of(outcome)
+    return (obj, outcome.evidence_id) if obj is not None else None
+
+
+async def list_names(call: Call, kind: str, namespace: str, step: str) -> tuple[set[str], str] | None:
+    """The names of every object of a kind in a namespace (a definite list: absent from it means absent)."""
+    outcome = await call("k8s_list", {"kind": kind, "namespace": namespace}, step)
+    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
+        return None
+    rows = outcome.data.get("rows") or []
+    return {str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")}, outcome.evidence_id
