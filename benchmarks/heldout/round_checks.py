@@ -1,0 +1,146 @@
+"""Checks every held-out round's tests make: valid bundles, sane keys, new failure types, one run each.
+
+Each round's test_heldout.py calls these with its own generate/bench modules, so a round's test file
+says only what is particular to it (its alert sources, its culprit kinds). No investigation runs:
+a round stays blind until it is measured once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+BENCHMARKS = Path(__file__).resolve().parents[1]
+CORPUS_SCENARIOS = BENCHMARKS.parent / "examples" / "corpus" / "scenarios"
+
+
+def keys(bundles: list[Path], answers: Path) -> dict[str, dict[str, Any]]:
+    """Bundle name -> its answer key."""
+    return {b.name: yaml.safe_load((answers / f"{b.name}.yaml").read_text()) for b in bundles}
+
+
+def objects(bundle: Path) -> set[tuple[str, str, str]]:
+    """(kind, namespace, name) of every object the bundle's cluster dump and extra/ hold."""
+    found: set[tuple[str, str, str]] = set()
+    for path in [*bundle.glob("cluster/**/*.json"), *bundle.glob("extra/*.json")]:
+        doc = json.loads(path.read_text())
+        if not isinstance(doc, dict) or "items" not in doc:
+            continue
+        list_kind = str(doc.get("kind", ""))
+        for item in doc["items"]:
+            if not isinstance(item, dict) or "metadata" not in item:
+                continue
+            kind = item.get("kind") or list_kind.removesuffix("List")
+            meta = item["metadata"]
+            found.add((kind, meta.get("namespace", "") or "", meta.get("name", "")))
+    return found
+
+
+def api_group(bundle: Path, kind: str) -> str:
+    """The API group of the custom resources of `kind` in the bundle's extra/ files."""
+    for path in bundle.glob("extra/*.json"):
+        doc = json.loads(path.read_text())
+        for item in doc.get("items", []):
+            if isinstance(item, dict) and (item.get("kind") or str(doc.get("kind", "")).removesuffix("List")) == kind:
+                return str(item.get("apiVersion") or doc.get("apiVersion", "")).split("/")[0]
+    return ""
+
+
+def valid(bench: ModuleType, bundles: list[Path], answers: Path, count: int = 12) -> None:
+    """Every bundle validates as `vigil bundle validate` does and every key makes sense (the preflight)."""
+    assert len(bundles) == count
+    assert bench.preflight(bundles, answers) == []
+
+
+def culprits_and_herrings_exist(bundles: list[Path], answers: Path) -> None:
+    """The culprit and exactly one red herring (a plausible, unrelated suspect) are objects of the bundle."""
+    for name, key in keys(bundles, answers).items():
+        found = objects(answers.parent / "bundles" / name)
+        culprit = key["culprit"]
+        assert (culprit["kind"], culprit["namespace"], culprit["name"]) in found, name
+        assert len(key["red_herrings"]) == 1, name
+        for herring in key["red_herrings"]:
+            assert (herring["kind"], herring["namespace"], herring["name"]) in found, name
+            assert herring != culprit, name
+
+
+def new_to_earlier_sets(bundles: list[Path], answers: Path, earlier: tuple[str, ...]) -> None:
+    """No failure type (category) or bundle name of the round appears in the earlier sets or the corpus."""
+    texts = [(BENCHMARKS / d / "scenarios.py").read_text() for d in earlier]
+    texts += [p.read_text() for p in sorted(CORPUS_SCENARIOS.glob("*.py"))]
+    for name, key in keys(bundles, answers).items():
+        for text in texts:
+            assert f'category="{key["category"]}"' not in text, name
+            assert f'"{name}"' not in text, name
+
+
+def rounds_kept_apart(gen: ModuleType, other: str) -> None:
+    """This round and `other` built in one process: each round's builders come from its own scenarios.py."""
+    harness = gen.harness
+    mine = set(harness.scenario_names(gen.ROUND))
+    theirs = set(harness.scenario_names(harness.Round(other, BENCHMARKS / other)))
+    assert mine and theirs and not mine & theirs
+    assert sys.modules[f"{gen.ROUND.name}_scenarios"].__file__ == str(gen.ROUND.directory / "scenarios.py")
+    assert sys.modules[f"{other}_scenarios"].__file__ == str(BENCHMARKS / other / "scenarios.py")
+
+
+def deterministic(gen: ModuleType, bundles: list[Path], tmp_path: Path) -> None:
+    """A second generation writes the same files, byte for byte."""
+    again = gen.generate(tmp_path / "bundles", tmp_path / "answers")
+    for first, second in zip(bundles, again, strict=True):
+        files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+        assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+        assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
+
+
+def bad_arguments_refused(gen: ModuleType, tmp_path: Path) -> None:
+    """Answers inside the bundles and unknown --only names are refused before anything is written."""
+    with pytest.raises(ValueError, match="outside --out"):
+        gen.generate(tmp_path / "b", tmp_path / "b" / "answers")
+    with pytest.raises(ValueError, match="unknown scenario"):
+        gen.generate(tmp_path / "b", tmp_path / "a", ["no-such-incident"])
+
+
+def measured_once(bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A result for the same scenarios is never overwritten without --remeasure."""
+    name = bench.ROUND.name
+    out = tmp_path / f"{name}.json"
+    first = {"benchmark": name, "scenarios_fingerprint": bench.fingerprint(), "accuracy": 0.5}
+    out.write_text(json.dumps(first))
+    assert bench.main(["--out", str(out)]) == 2
+    assert json.loads(out.read_text()) == first
+    assert "measured once per round" in capsys.readouterr().err
+    assert bench.RESULTS.name == f"{name}.json"
+    assert re.fullmatch(r"[0-9a-f]{16}", bench.fingerprint())
+
+
+def keys_sane_and_varied(bundles: list[Path], answers: Path, min_kinds: int = 6) -> None:
+    """Categories differ, culprits span kinds, each key has 2-4 keywords and its own canaries; titles and
+    questions say only the symptom; alerts come from Alertmanager (one grouped), PagerDuty and chat."""
+    found = keys(bundles, answers)
+    assert len({k["category"] for k in found.values()}) == len(found)
+    assert len({k["culprit"]["kind"] for k in found.values()}) >= min_kinds
+    sources: set[str] = set()
+    grouped = 0
+    for name, key in found.items():
+        assert 2 <= len(key["keywords"]) <= 4, name
+        assert len(key["secret_canaries"]) > 3, name  # its own secret besides the background's three
+        manifest = yaml.safe_load((answers.parent / "bundles" / name / "manifest.yaml").read_text())
+        assert manifest["description"] == ""
+        sources.update(Path(a).name for a in manifest["alerts"])
+        for alert_file in manifest["alerts"]:
+            payload = json.loads((answers.parent / "bundles" / name / alert_file).read_text())
+            grouped += len(payload.get("alerts", [])) > 1
+        if manifest.get("question"):
+            sources.add("question")
+        said = f"{name} {manifest['title']} {manifest.get('question', '')}".lower()
+        assert not [k for k in key["keywords"] if k.lower() in said], name  # the cause is found, not told
+    assert sources == {"alertmanager.json", "pagerduty.json", "question"}
+    assert grouped >= 1  # at least one grouped Alertmanager notification
