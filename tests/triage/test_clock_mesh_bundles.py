@@ -24,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Config
-from agent.eval.runner import expand_bundles, run_eval
+from tests.triage.blind_eval import investigate_blind
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -33,7 +32,6 @@ if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
 
 from corpus import logs as L  # noqa: E402
-from corpus.generate import write_bundle  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs the prometheus package")]
@@ -134,13 +132,7 @@ def strict_mtls() -> Incident:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    tmp = tmp_path_factory.mktemp("clock-mesh")
-    bundles, answers = tmp / "bundles", tmp / "answers"
-    for build in (clock_behind, strict_mtls):
-        write_bundle(build(), bundles, answers)
-    result = run_eval(expand_bundles([bundles]), ["runbook-only"], Config(state_dir=tmp / "state"),
-                      answers_dir=answers, jobs=2)
-    return {r.bundle: r for r in result.results}
+    return investigate_blind((clock_behind, strict_mtls), tmp_path_factory.mktemp("clock-mesh"))
 
 
 @pytest.mark.parametrize(("bundle", "words"), [

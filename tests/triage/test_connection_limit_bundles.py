@@ -24,8 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Config
-from agent.eval.runner import expand_bundles, run_eval
+from tests.triage.blind_eval import investigate_blind
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -33,7 +32,6 @@ if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
 
 from corpus import logs as L  # noqa: E402
-from corpus.generate import write_bundle  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs the prometheus package")]
@@ -166,13 +164,7 @@ def redis_pool_rollout() -> Incident:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    tmp = tmp_path_factory.mktemp("connections")
-    bundles, answers = tmp / "bundles", tmp / "answers"
-    for build in (mysql_hpa_scale_out, redis_pool_rollout):
-        write_bundle(build(), bundles, answers)
-    result = run_eval(expand_bundles([bundles]), ["runbook-only"], Config(state_dir=tmp / "state"),
-                      answers_dir=answers, jobs=2)
-    return {r.bundle: r for r in result.results}
+    return investigate_blind((mysql_hpa_scale_out, redis_pool_rollout), tmp_path_factory.mktemp("connections"))
 
 
 @pytest.mark.parametrize(("bundle", "words"), [

@@ -21,15 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Config
-from agent.eval.runner import expand_bundles, run_eval
+from tests.triage.blind_eval import investigate_blind
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "examples") not in sys.path:
     sys.path.insert(0, str(ROOT / "examples"))
 
 from corpus import logs as L  # noqa: E402
-from corpus.generate import write_bundle  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs the prometheus package")]
@@ -125,13 +123,7 @@ def postgres_disk_full() -> Incident:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    tmp = tmp_path_factory.mktemp("volumes")
-    bundles, answers = tmp / "bundles", tmp / "answers"
-    for build in (elasticsearch_flood_stage, postgres_disk_full):
-        write_bundle(build(), bundles, answers)
-    result = run_eval(expand_bundles([bundles]), ["runbook-only"], Config(state_dir=tmp / "state"),
-                      answers_dir=answers, jobs=2)
-    return {r.bundle: r for r in result.results}
+    return investigate_blind((elasticsearch_flood_stage, postgres_disk_full), tmp_path_factory.mktemp("volumes"))
 
 
 @pytest.mark.parametrize(("bundle", "words"), [

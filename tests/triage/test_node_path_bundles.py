@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Config
-from agent.eval.runner import expand_bundles, run_eval
+from tests.triage.blind_eval import investigate_blind
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -26,7 +25,6 @@ if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
 
 from corpus import logs as L  # noqa: E402
-from corpus.generate import write_bundle  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c, ts  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs the prometheus package")]
@@ -89,11 +87,7 @@ def thumbnailer_zombies() -> Incident:
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> object:
-    tmp = tmp_path_factory.mktemp("node-pids")
-    bundles, answers = tmp / "bundles", tmp / "answers"
-    write_bundle(thumbnailer_zombies(), bundles, answers)
-    [row] = run_eval(expand_bundles([bundles]), ["runbook-only"], Config(state_dir=tmp / "state"),
-                     answers_dir=answers, jobs=1).results
+    [row] = investigate_blind([thumbnailer_zombies], tmp_path_factory.mktemp("node-pids"), jobs=1).values()
     return row
 
 

@@ -25,8 +25,7 @@ from typing import Any
 
 import pytest
 
-from agent.config import Config
-from agent.eval.runner import expand_bundles, run_eval
+from tests.triage.blind_eval import investigate_blind
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -34,7 +33,6 @@ if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
 
 from corpus import logs as L  # noqa: E402
-from corpus.generate import write_bundle  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c, o, ts  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs the prometheus package")]
@@ -204,13 +202,8 @@ def certificate_short_name() -> Incident:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    tmp = tmp_path_factory.mktemp("pointers")
-    bundles, answers = tmp / "bundles", tmp / "answers"
-    for build in (externalname_to_renamed, init_waits_for_renamed_redis, certificate_short_name):
-        write_bundle(build(), bundles, answers)
-    result = run_eval(expand_bundles([bundles]), ["runbook-only"], Config(state_dir=tmp / "state"),
-                      answers_dir=answers, jobs=2)
-    return {r.bundle: r for r in result.results}
+    builders = (externalname_to_renamed, init_waits_for_renamed_redis, certificate_short_name)
+    return investigate_blind(builders, tmp_path_factory.mktemp("pointers"))
 
 
 @pytest.mark.parametrize(("bundle", "words"), [

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import Config
-from agent.eval.runner import expand_bundles, run_eval
+from tests.triage.blind_eval import investigate_blind
 
 ROOT = Path(__file__).resolve().parents[2]
 for where in (ROOT / "examples", ROOT / "benchmarks" / "peercases"):
@@ -29,7 +28,6 @@ for where in (ROOT / "examples", ROOT / "benchmarks" / "peercases"):
         sys.path.insert(0, str(where))
 
 from corpus import logs as L  # noqa: E402
-from corpus.generate import write_bundle  # noqa: E402
 from corpus.kit import Incident, P  # noqa: E402
 from scenarios import _ask, _deploy, _key, _start  # noqa: E402
 
@@ -85,13 +83,7 @@ def admin_portal() -> Incident:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    tmp = tmp_path_factory.mktemp("sites")
-    bundles, answers = tmp / "bundles", tmp / "answers"
-    for build in (payments_site, admin_portal):
-        write_bundle(build(), bundles, answers)
-    result = run_eval(expand_bundles([bundles]), ["runbook-only"], Config(state_dir=tmp / "state"),
-                      answers_dir=answers, jobs=2)
-    return {r.bundle: r for r in result.results}
+    return investigate_blind((payments_site, admin_portal), tmp_path_factory.mktemp("sites"))
 
 
 @pytest.mark.parametrize("bundle", ["site-payments", "site-admin-portal"])
