@@ -18,7 +18,6 @@ Run: .venv/bin/python benchmarks/heldout/bench_heldout.py [--check-only] [--jobs
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,10 +26,6 @@ if str(ROOT) not in sys.path:  # run as a script: make the `benchmarks` package 
 
 from benchmarks.heldout import harness  # noqa: E402
 from benchmarks.heldout.generate import ROUND  # noqa: E402
-
-RESULTS: Path = ROUND.results
-fingerprint: Callable[[], str] = ROUND.fingerprint
-preflight, measure, git_head = harness.preflight, harness.measure, harness.git_head
 
 
 def main(argv: list[str] | None = None) -> int:

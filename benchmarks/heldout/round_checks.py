@@ -53,10 +53,12 @@ def api_group(bundle: Path, kind: str) -> str:
     return ""
 
 
-def valid(bench: ModuleType, bundles: list[Path], answers: Path, count: int = 12) -> None:
+def valid(bundles: list[Path], answers: Path, count: int = 12) -> None:
     """Every bundle validates as `vigil bundle validate` does and every key makes sense (the preflight)."""
+    from benchmarks.heldout.harness import preflight
+
     assert len(bundles) == count
-    assert bench.preflight(bundles, answers) == []
+    assert preflight(bundles, answers) == []
 
 
 def culprits_and_herrings_exist(bundles: list[Path], answers: Path) -> None:
@@ -109,17 +111,17 @@ def bad_arguments_refused(gen: ModuleType, tmp_path: Path) -> None:
         gen.generate(tmp_path / "b", tmp_path / "a", ["no-such-incident"])
 
 
-def measured_once(bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def measured_once(gen: ModuleType, bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A result for the same scenarios is never overwritten without --remeasure."""
-    name = bench.ROUND.name
-    out = tmp_path / f"{name}.json"
-    first = {"benchmark": name, "scenarios_fingerprint": bench.fingerprint(), "accuracy": 0.5}
+    rnd = gen.ROUND
+    out = tmp_path / f"{rnd.name}.json"
+    first = {"benchmark": rnd.name, "scenarios_fingerprint": rnd.fingerprint(), "accuracy": 0.5}
     out.write_text(json.dumps(first))
     assert bench.main(["--out", str(out)]) == 2
     assert json.loads(out.read_text()) == first
     assert "measured once per round" in capsys.readouterr().err
-    assert bench.RESULTS.name == f"{name}.json"
-    assert re.fullmatch(r"[0-9a-f]{16}", bench.fingerprint())
+    assert rnd.results.name == f"{rnd.name}.json"
+    assert re.fullmatch(r"[0-9a-f]{16}", rnd.fingerprint())
 
 
 def keys_sane_and_varied(bundles: list[Path], answers: Path, min_kinds: int = 6) -> None:

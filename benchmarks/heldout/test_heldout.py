@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from benchmarks.heldout import bench_heldout
-from benchmarks.heldout.bench_heldout import preflight
-from benchmarks.heldout.generate import generate
+from benchmarks.heldout.generate import ROUND, generate
+from benchmarks.heldout.harness import preflight
 
 HERE = Path(__file__).resolve().parent
 
@@ -63,9 +63,9 @@ def test_the_wrapper_keeps_round_ones_fingerprint_and_refuses_to_overwrite(tmp_p
     import json
 
     digest = hashlib.sha256((HERE / "scenarios.py").read_bytes() + (HERE / "_kit.py").read_bytes())
-    assert bench_heldout.fingerprint() == digest.hexdigest()[:16]
-    assert bench_heldout.RESULTS.name == "heldout.json"
+    assert ROUND.fingerprint() == digest.hexdigest()[:16]
+    assert ROUND.results.name == "heldout.json"
     out = tmp_path / "heldout.json"
-    out.write_text(json.dumps({"benchmark": "heldout", "scenarios_fingerprint": bench_heldout.fingerprint()}))
+    out.write_text(json.dumps({"benchmark": "heldout", "scenarios_fingerprint": ROUND.fingerprint()}))
     assert bench_heldout.main(["--out", str(out)]) == 2
     assert json.loads(out.read_text())["benchmark"] == "heldout"

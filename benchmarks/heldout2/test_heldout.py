@@ -27,7 +27,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
 
 
 def test_every_bundle_is_valid_and_every_key_is_sane(built: tuple[list[Path], Path]) -> None:
-    rc.valid(bench, *built)
+    rc.valid(*built)
 
 
 def test_culprits_and_red_herrings_exist_in_their_bundles(built: tuple[list[Path], Path]) -> None:
@@ -69,4 +69,4 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 def test_a_result_for_the_same_scenarios_is_not_overwritten(tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    rc.measured_once(bench, tmp_path, capsys)
+    rc.measured_once(gen, bench, tmp_path, capsys)

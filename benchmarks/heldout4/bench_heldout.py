@@ -1,14 +1,7 @@
-"""Benchmark: Vigil's first contact with round 4 of the held-out incident set (runbook-only, no model).
+"""Benchmark: Vigil's first contact with round 4 of the held-out set (runbook-only, no model).
 
-Same procedure as every round (benchmarks/heldout/harness.py): generate the bundles into a
-temporary directory with the answer keys apart, check every bundle as `vigil bundle validate` does
-and every key for sense, and only then run `vigil eval`'s runner. Writes
-benchmarks/results/heldout4.json.
-
-Measured once per round: the script refuses to overwrite a result for the same scenarios unless
---remeasure is given, and records the scenario fingerprint it measured.
-
-Run: .venv/bin/python benchmarks/heldout4/bench_heldout.py [--check-only] [--jobs 2] [--remeasure]
+Writes benchmarks/results/heldout4.json, once per round (the procedure and the measure-once rule:
+benchmarks/heldout/harness.py). Run: .venv/bin/python benchmarks/heldout4/bench_heldout.py [--check-only]
 """
 
 from __future__ import annotations
@@ -22,16 +15,6 @@ if str(ROOT) not in sys.path:  # run as a script: make the `benchmarks` package 
 
 from benchmarks.heldout import harness  # noqa: E402
 from benchmarks.heldout4.generate import ROUND  # noqa: E402
-
-RESULTS: Path = ROUND.results
-preflight = harness.preflight
-measure = harness.measure
-git_head = harness.git_head
-
-
-def fingerprint() -> str:
-    """A hash of the round-4 scenario source: which version of the set a result belongs to."""
-    return str(ROUND.fingerprint())
 
 
 def main(argv: list[str] | None = None) -> int:
