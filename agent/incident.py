@@ -340,7 +340,7 @@ def extract_labels(text: str) -> dict[str, str]:
     if match:
         labels["alertname"] = match.group(1)
         # Alertmanager-to-PagerDuty titles go on with `namespace/pod`.
-        ref = re.search(rf"(?<![\w/]){_NAME}/{_NAME}\b", lowered[match.end() :])
+        ref = re.search(rf"(?<![\w/.:])([a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?)/{_NAME}\b", lowered[match.end() :])
         if ref and not any(ref.group(1) in words for words in _KINDS.values()):
             labels["namespace"], labels["pod"] = ref.group(1), ref.group(2)
     for key, value in _KV.findall(text):

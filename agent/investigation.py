@@ -696,7 +696,9 @@ def _unknown_next_steps(facts: Facts) -> list[str]:
     if facts.change_list():
         steps.append(f"Review the {len(facts.change_list())} change(s) in the window before the symptom "
                      f"({facts.changes_id})")
-    return steps
+    from agent.triage import subject_resolve  # what the alert carried that nothing in the cluster answered to
+
+    return steps + subject_resolve.tried(facts)
 
 
 def _first_failure(outcomes: list[ToolOutcome]) -> str:

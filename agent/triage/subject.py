@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from agent.incident import Incident
+from agent.triage import subject_values
 
 NAMESPACE_LABELS = ("namespace", "exported_namespace", "kubernetes_namespace", "k8s_namespace", "namespace_name",
                     "k8s_namespace_name", "destination_workload_namespace")
@@ -86,6 +87,10 @@ class Subject:
     """PersistentVolumeClaims the alert names (a volume filling up)."""
     problems: set[str] = field(default_factory=set)
     """Kinds of problem the incident's words describe ("certificate", "dns", "disk"...): see PROBLEM_WORDS."""
+    addresses: list[str] = field(default_factory=list)
+    """`IP[:port]` values of address labels (a scrape target's `instance`): a pod's IP (subject_resolve)."""
+    phrases: list[str] = field(default_factory=list)
+    """Words of the alert's name and prose joined as a name (`ledger-events`): looked for in the cluster."""
 
     @property
     def known(self) -> bool:
@@ -183,6 +188,8 @@ def subject_of(incident: Incident) -> Subject:
         for key in ("instance", "host", "hostname", "url", "domain", "target", "server_name"):
             for host in _HOST.findall(labels.get(key, "").lower()):
                 _add(subject.hosts, host)
+    subject.addresses = subject_values.addresses(label_sets)  # resolved by agent.triage.subject_resolve
+    subject.phrases = subject_values.phrases(incident.alertname, _prose(incident))
     prose = _prose(incident).lower()
     for host in _HOST.findall(prose):
         if not re.fullmatch(r"[\d.]+", host):
