@@ -39,8 +39,11 @@ RESOLVED_KIND = "vigil.dev/ResolvedSubject"
 """The pseudo-kind of the record kept in `Facts.objects`: what the alert's values resolved to, and what was tried."""
 
 BUILTIN_KINDS = frozenset({"pod", "service", "deployment", "statefulset", "daemonset", "replicaset", "job",
-                           "cronjob", "ingress", "httproute", "configmap", "secret", "node", "namespace"})
-"""Kinds the other rules already judge when they are the subject; a custom resource needs this module's rule."""
+                           "cronjob", "ingress", "httproute", "configmap", "secret", "node", "namespace",
+                           "certificate", "certificaterequest", "serviceaccount", "horizontalpodautoscaler",
+                           "poddisruptionbudget", "networkpolicy", "persistentvolumeclaim", "endpoints",
+                           "endpointslice"})
+"""Kinds the other rules (and the scan) already judge; a custom resource a value names needs this module's rule."""
 
 PROXY_IMAGES = ("ingress-nginx", "nginx-ingress", "traefik", "envoy", "contour", "haproxy", "kong", "proxyv2",
                 "gateway")
@@ -60,9 +63,9 @@ LEAD = timedelta(days=7)
 
 _SVC_HOST = re.compile(r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)"
                        r"(?:\.svc(?:\.cluster\.local)?)?\.?")
-_UPSTREAM = re.compile(r"(?:upstream: \"?[a-z]+://|\[|\s)([a-z0-9][a-z0-9-]*[a-z0-9])-(\d{1,5}|#)(?=[/\"\]@\s:])")
-"""`namespace-service-port` as ingress-nginx (`upstream: "http://…"`, `[…]`) and Traefik (`…@kubernetes`) log it; the
-log tool folds repeated lines with numbers as `#`."""
+_UPSTREAM = re.compile(r'(?:upstream: "?[a-z]+://|[\["\s])([a-z0-9][a-z0-9-]*[a-z0-9])-(\d{1,5}|#)(?=[/"\]@\s:])')
+"""`namespace-service-port` as ingress-nginx (`upstream: "http://…"`, `[…]`) and Traefik (its JSON access log's
+`"ServiceName":"ns-svc-80@kubernetes"`) log it; the log tool folds repeated lines' numbers as `#`."""
 _FQDN = re.compile(r"([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc\.cluster\.local")
 
 
@@ -268,24 +271,38 @@ async def _resolve_address(address: str, call: Call) -> list[Match]:
 
 
 async def _resolve_values(values: list[tuple[str, int]], call: Call) -> list[Match]:
-    """Custom resources (every CRD's kind, a bounded number) named by the values, exact names before name fields."""
+    """Custom resources (every CRD's kind, a bounded number) named by the values: objects whose name equals a value
+    are read first, then those whose name is near one (a bounded number), each checked for a name field."""
     crds = _rows(await call("k8s_list", {"kind": "customresourcedefinitions"}, "resolve-crds"))
-    out: list[Match] = []
-    reads = 0
+    wanted: list[tuple[bool, int, str, dict[str, Any]]] = []
     for crd in crds[:MAX_KINDS]:
         plural = str(crd["name"])
-        rows = _rows(await call("k8s_list", {"kind": plural}, f"resolve-{plural.split('.')[0]}"))
+        for row in _rows(await call("k8s_list", {"kind": plural}, f"resolve-{plural.split('.')[0]}")):
+            name = str(row["name"]).lower()
+            near = [(name != v, r) for v, r in values if name == v or _near(v, name)]
+            if near:
+                wanted.append((*min(near), plural, row))
+    wanted.sort(key=lambda w: (w[0], w[1]))
+    out: list[Match] = []
+    for _, _, plural, row in wanted[:MAX_CR_READS]:
+        got = await get_yaml(call, plural, str(row["name"]), str(row.get("namespace") or ""),
+                             f"resolve-cr-{row['name']}")
+        if got is None:
+            continue
         for value, rank in values:
-            named = [r for r in rows if str(r["name"]).lower() == value]
-            near = [r for r in rows if r not in named and (value in str(r["name"]).lower()
-                                                           or str(r["name"]).lower() in value)]
-            for row in (named + near)[: max(0, MAX_CR_READS - reads)]:
-                reads += 1
-                got = await get_yaml(call, plural, str(row["name"]), str(row.get("namespace") or ""),
-                                     f"resolve-cr-{row['name']}")
-                if got is not None:
-                    out += [m for m in objects_named(value, [got[0]], rank) if all(m.ref != o.ref for o in out)]
+            found = [m for m in objects_named(value, [got[0]], rank) if all(m.ref != o.ref for o in out)]
+            if found:
+                out += found
+                break
     return out
+
+
+def _near(value: str, name: str) -> bool:
+    """Whether an object's name may stand for a broker name it does not equal: a word of one (four letters or
+    more) starts a word of the other (`invoice-jobs` and Queue `invoices`, `orders` and KafkaTopic `orders-v2`)."""
+    ours = [w for w in re.split(r"[-_.]", value) if len(w) >= 4]
+    theirs = [w for w in re.split(r"[-_.]", name) if len(w) >= 4]
+    return any(a.startswith(b) or b.startswith(a) for a in ours for b in theirs)
 
 
 def _values(subject: Subject) -> list[tuple[str, int]]:
