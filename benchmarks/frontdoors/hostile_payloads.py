@@ -151,7 +151,8 @@ def slash_form(ctx: Ctx, name: str, text: str = "investigate checkout pods OOMKi
         "channel_id": CHANNEL, "channel_name": "incidents", "user_id": USER, "user_name": "steve",
         "command": "/vigil", "text": text,
         "response_url": "https://hooks.slack.com/commands/1234/5678",
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0", "api_app_id": APP,
+        "trigger_id": f"13345224609.738474920.{uid(ctx, 'trigger:' + name, 20, '0123456789abcdef')}",
+        "api_app_id": APP,
     }
     form.update(fields)
     return form

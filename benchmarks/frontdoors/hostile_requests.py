@@ -20,6 +20,7 @@ from typing import Any
 from benchmarks.frontdoors import hostile_payloads as P
 from benchmarks.frontdoors.hostile_model import (
     ACCEPTED,
+    ANY_SAFE,
     CLOSED,
     FRAMING,
     IGNORED,
@@ -40,6 +41,8 @@ FORM: Headers = (("Content-Type", "application/x-www-form-urlencoded"),)
 AM, PD, SL, AP, MCP_PATH = "/webhooks/alertmanager", "/webhooks/pagerduty", "/slack/events", "/approvals", "/mcp"
 MCP_ACCEPT: Headers = (("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream"))
 OK_OR_REFUSED = frozenset({ACCEPTED, REFUSED})
+RESOLVE_NOTICE = frozenset({IGNORED, ACCEPTED})
+"""A resolved notice: nothing new, or (Slack configured) the one job posting 'Resolved' in the thread."""
 
 _cases: list[Case] = []
 
@@ -100,8 +103,9 @@ case("am_resolved_before_firing", "alertmanager", "control",
      "a resolved notice for an incident never seen enqueues nothing, and must not swallow the later firing",
      am("rbf", IGNORED, P.am_body("Hostile_rbf", "resolved")), am("rbf", ACCEPTED, P.am_body("Hostile_rbf")))
 case("am_firing_then_resolved", "alertmanager", "control",
-     "resolved after firing is recorded on the job (cancels it), no new investigation",
-     am("ftr", ACCEPTED, P.am_body("Hostile_ftr")), am("ftr", IGNORED, P.am_body("Hostile_ftr", "resolved")))
+     "resolved after firing is recorded on the job (cancels it), no new investigation; with Slack configured "
+     "the docs add one small job that posts the 'Resolved' line",
+     am("ftr", ACCEPTED, P.am_body("Hostile_ftr")), am("ftr", RESOLVE_NOTICE, P.am_body("Hostile_ftr", "resolved")))
 
 # --- protocol level
 for method in ("GET", "PUT", "DELETE", "PATCH"):
@@ -111,8 +115,9 @@ am_case("method_head", "protocol", "HEAD on a POST-only route", REFUSAL, body=b"
 am_case("method_options", "protocol", "OPTIONS (a CORS preflight): no body is read, nothing enqueued",
         frozenset({REFUSED, IGNORED}), body=b"", method="OPTIONS")
 am_case("method_trace", "protocol", "TRACE must not echo the credentials back", REFUSAL, body=b"", method="TRACE")
-am_case("trailing_slash", "protocol", "a trailing slash is another path: 404 or a redirect, never an enqueue",
-        frozenset({REFUSED, REDIRECT}))
+case("am_trailing_slash", "alertmanager", "protocol",
+     "a trailing slash is another path: 404 or a redirect, never an enqueue",
+     s("POST", AM + "/", frozenset({REFUSED, REDIRECT}), P.am_body("Hostile_slash"), auth="am"))
 case("am_path_traversal", "alertmanager", "protocol", "dot segments are not normalised into another route",
      s("POST", AM + "/../pagerduty", REFUSAL, P.am_body("Hostile_trav"), auth="am"))
 case("am_path_nul", "alertmanager", "protocol", "an encoded NUL in the path",
@@ -381,7 +386,7 @@ pd_case("acknowledged_then_resolved", "control",
         pd(ACCEPTED, pd_body("ackres")),
         pd(IGNORED, lambda c: P.dumps(P.pd_event(c, "ackres-a", "incident.acknowledged",
                                                  incident="P" + P.uid(c, "incident:ackres", 6)))),
-        pd(IGNORED, lambda c: P.dumps(P.pd_event(c, "ackres-r", "incident.resolved",
+        pd(RESOLVE_NOTICE, lambda c: P.dumps(P.pd_event(c, "ackres-r", "incident.resolved",
                                                  incident="P" + P.uid(c, "incident:ackres", 6)))))
 pd_case("resolved_unknown", "semantic", "incident.resolved for an incident never seen",
         pd(NOT_ACCEPTED, pd_body("resunk", "incident.resolved")))
@@ -547,8 +552,8 @@ sl_case("event_callback_no_event", "semantic", "event_callback without an event"
         sl(NOT_ACCEPTED, ev_mut("noevent", lambda b: b.pop("event"))))
 sl_case("event_not_object", "semantic", "event is a string",
         sl(REFUSAL, ev_mut("evstr", lambda b: b.update(event="app_mention"))))
-sl_case("event_type_unknown", "semantic", "an event type Vigil does not subscribe to: 200, ignored",
-        sl(IGNORED, ev("reaction", {"type": "reaction_added", "user": P.USER, "reaction": "thumbsup",
+sl_case("event_type_unknown", "semantic", "an event type Vigil does not subscribe to: ignored or a clear 4xx",
+        sl(NOT_ACCEPTED, ev("reaction", {"type": "reaction_added", "user": P.USER, "reaction": "thumbsup",
                                     "item": {"type": "message", "channel": P.CHANNEL, "ts": "1360782400.498405"},
                                     "event_ts": "1360782804.083113"})))
 sl_case("outer_type_unknown", "semantic", "an outer type that is neither url_verification nor event_callback",
@@ -567,8 +572,8 @@ sl_case("mention_ts_garbage", "semantic", "a message ts that is not a Slack time
         sl(REFUSAL, ev_mut("tsbad", lambda b: b["event"].update(ts="yesterday"))))
 sl_case("mention_text_huge", "semantic", "a 200 KB mention text (Slack caps messages at 40 KB)",
         sl(OK_OR_REFUSED, ev_mut("texthuge", lambda b: b["event"].update(text="<@U0LAN0Z89> " + "x" * 200_000))))
-sl_case("event_id_missing", "semantic", "an event_callback without event_id (retries could not be merged)",
-        sl(NOT_ACCEPTED, ev_mut("noeid", lambda b: b.pop("event_id"))))
+sl_case("event_id_missing", "semantic", "an event_callback without event_id: refused, or accepted once when "
+        "retries still merge (on the message ts)", sl(frozenset({IGNORED, REFUSED, ACCEPTED}), ev_mut("noeid", lambda b: b.pop("event_id"))))
 sl_case("nan_signed", "json", "NaN in a signed event", sl(REFUSAL, lambda c: P.dumps(P.slack_event(c, "nan")).replace(
     b'"event_time":', b'"event_time":NaN,"x":')))
 sl_case("duplicate_type_key", "json", "type twice: event_callback then url_verification",
@@ -734,8 +739,9 @@ mcp_case("batch_of_garbage", "semantic", "a batch of numbers", mc(REFUSAL, b"[1,
 mcp_case("id_huge_int", "semantic", "an id of 2**70", mc(frozenset({ACCEPTED, REFUSED}), P.dumps(P.rpc("ping", id_=2**70))))
 mcp_case("id_long_string", "semantic", "a 50,000-character id", mc(frozenset({ACCEPTED, REFUSED}),
                                                                    P.dumps(P.rpc("ping", id_="i" * 50_000))))
-mcp_case("id_object", "semantic", "an id that is an object", mc(REFUSAL, P.dumps(P.rpc("ping", id_={"a": 1}))))
-mcp_case("id_float", "semantic", "an id of 1.5", mc(frozenset({ACCEPTED, REFUSED}), P.dumps(P.rpc("ping", id_=1.5))))
+mcp_case("id_object", "semantic", "an id that is an object: an error, or dropped unanswered as the MCP SDK "
+         "does with a message that is not a valid request", mc(NOT_ACCEPTED, P.dumps(P.rpc("ping", id_={"a": 1}))))
+mcp_case("id_float", "semantic", "an id of 1.5", mc(ANY_SAFE, P.dumps(P.rpc("ping", id_=1.5))))
 mcp_case("params_array", "semantic", "tools/call with params as an array",
          mc(REFUSAL, P.dumps(P.rpc("tools/call", ["investigate", {}]))))
 mcp_case("call_unknown_tool", "semantic", "tools/call of a tool that does not exist",

@@ -1,0 +1,281 @@
+"""Run the hostile-request catalogue against a real `vigil serve` and a real `vigil mcp investigate
+--http`, both on loopback, and record what each front door answered.
+
+For every step it records the status, the answer's class, and how many jobs the request added to the
+queue (read from the server's own `/metrics`, `vigil_jobs{state}`), then counts what the front-door
+promise forbids: any 5xx, an answer of the wrong class, a job enqueued by a request that was not
+accepted (or the wrong number by one that was), and accepted work lost (a valid control refused, or
+a job that disappeared from the queue later in the run).
+
+    .venv/bin/python benchmarks/frontdoors/run_hostile.py [--label first_contact|after_fixes] [--only PREFIX]
+
+Writes (merges its label into) benchmarks/results/frontdoors_hostile.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.frontdoors import hostile_payloads as P  # noqa: E402
+from benchmarks.frontdoors.api_recorder import slack_api_recorder  # noqa: E402
+from benchmarks.frontdoors.hostile_client import Response, encode, exchange, jsonrpc_messages  # noqa: E402
+from benchmarks.frontdoors.hostile_model import (  # noqa: E402
+    ACCEPTED,
+    CLOSED,
+    IGNORED,
+    REDIRECT,
+    REFUSED,
+    SERVER_ERROR,
+    Case,
+    Ctx,
+    Keys,
+    Step,
+)
+
+RESULTS = ROOT / "benchmarks" / "results" / "frontdoors_hostile.json"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def new_keys() -> Keys:
+    return Keys(am_token=secrets.token_hex(16), pd_secrets=(secrets.token_hex(12), secrets.token_hex(12)),
+                slack_secret=secrets.token_hex(16), api_token=secrets.token_hex(16), mcp_token=secrets.token_hex(16))
+
+
+def server_env(keys: Keys, workdir: Path, slack_api: str) -> dict[str, str]:
+    """Every front door configured (a door without its secret answers 503, which would hide the rest);
+    Slack's Web API is the loopback recorder."""
+    config = workdir / "vigil.yaml"
+    config.write_text(json.dumps({"state_dir": str(workdir / "state")}))
+    return {**os.environ, "VIGIL_SERVE__SLACK__API_URL": slack_api, "VIGIL_CONFIG": str(config), "VIGIL_ALERTMANAGER_TOKEN": keys.am_token,
+            "VIGIL_PAGERDUTY_SIGNING_SECRET": ",".join(keys.pd_secrets),
+            "VIGIL_SLACK_SIGNING_SECRET": keys.slack_secret, "VIGIL_SLACK_BOT_TOKEN": "xoxb-0-hostile-catalogue",
+            "VIGIL_API_TOKEN": keys.api_token, "VIGIL_MCP_TOKEN": keys.mcp_token}
+
+
+def wait_http(port: int, path: str, proc: subprocess.Popen[bytes], log: Path, limit_s: float = 60.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited {proc.returncode}: {log.read_text()[-3000:]}")
+        try:
+            reply = exchange(HOST, port, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode(),
+                             timeout=2)
+            if reply.status is not None:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server on {port} not up after {limit_s}s: {log.read_text()[-3000:]}")
+
+
+@contextmanager
+def servers(keys: Keys) -> Iterator[tuple[int, int, Path]]:
+    """`vigil serve` (workers off, so every accepted job stays visible in the queue) and the
+    investigate MCP server over HTTP, each on a free loopback port; both stopped on exit."""
+    with tempfile.TemporaryDirectory(prefix="vigil-hostile-") as tmp, slack_api_recorder() as (slack_api, _):
+        workdir = Path(tmp)
+        env = server_env(keys, workdir, slack_api)
+        serve_port, mcp_port = free_port(), free_port()
+        serve_log, mcp_log = workdir / "serve.log", workdir / "mcp.log"
+        queue = f"sqlite:///{workdir / 'jobs.db'}"
+        with serve_log.open("wb") as slog, mcp_log.open("wb") as mlog:
+            serve = subprocess.Popen([sys.executable, "-m", "agent.cli.serve", "serve", "--host", HOST, "--port",
+                                      str(serve_port), "--workers", "0", "--queue-url", queue],
+                                     env=env, cwd=ROOT, stdout=slog, stderr=subprocess.STDOUT)
+            mcp = subprocess.Popen([str(Path(sys.executable).with_name("vigil")), "mcp", "investigate", "--http",
+                                    "--host", HOST, "--port", str(mcp_port)],
+                                   env=env, cwd=ROOT, stdout=mlog, stderr=subprocess.STDOUT)
+            try:
+                wait_http(serve_port, "/healthz", serve, serve_log)
+                wait_http(mcp_port, "/mcp", mcp, mcp_log)
+                yield serve_port, mcp_port, workdir
+            finally:
+                for proc in (serve, mcp):
+                    proc.terminate()
+                for proc in (serve, mcp):
+                    try:
+                        proc.wait(timeout=15)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
+
+
+def jobs_total(serve_port: int) -> int:
+    """How many jobs the queue holds, in any state, as the server's /metrics reports it."""
+    reply = exchange(HOST, serve_port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=10)
+    total = 0.0
+    for line in reply.body.decode("utf-8", "replace").splitlines():
+        if line.startswith("vigil_jobs{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
+
+
+def open_mcp_session(mcp_port: int, ctx: Ctx) -> None:
+    init = Step("POST", "/mcp", frozenset({ACCEPTED}), P.dumps(P.initialize()),
+                headers=(("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")),
+                auth="mcp")
+    reply = exchange(HOST, mcp_port, encode(init, ctx, f"{HOST}:{mcp_port}"))
+    session = reply.header("mcp-session-id")
+    if reply.status != 200 or not session:
+        raise RuntimeError(f"MCP initialize failed: {reply.status} {reply.body[:300]!r}")
+    ctx.mcp_session = session
+    for message in jsonrpc_messages(reply):
+        result = message.get("result")
+        if isinstance(result, dict) and isinstance(result.get("protocolVersion"), str):
+            ctx.mcp_protocol = result["protocolVersion"]
+    note = Step("POST", "/mcp", frozenset({IGNORED}), P.dumps(P.rpc("notifications/initialized", id_=None)),
+                headers=init.headers, auth="mcp_session")
+    exchange(HOST, mcp_port, encode(note, ctx, f"{HOST}:{mcp_port}"))
+
+
+def classify(step: Step, door: str, reply: Response, new_jobs: int) -> str:
+    if reply.status is None:
+        return CLOSED
+    if reply.status >= 500:
+        return SERVER_ERROR
+    if reply.status >= 400:
+        return REFUSED
+    if reply.status >= 300:
+        return REDIRECT
+    if door == "mcp":
+        messages = jsonrpc_messages(reply)
+        if any("error" in m or (isinstance(m.get("result"), dict) and m["result"].get("isError")) for m in messages):
+            return REFUSED  # a JSON-RPC error, or a tool result that reports a refusal
+        return ACCEPTED if any("result" in m for m in messages) else IGNORED
+    return ACCEPTED if new_jobs > 0 else IGNORED
+
+
+@dataclass
+class StepResult:
+    case: str
+    door: str
+    group: str
+    index: int
+    status: int | None
+    got: str
+    expected: list[str]
+    new_jobs: int
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+    detail: str = ""
+
+
+def run_step(step: Step, case: Case, index: int, ctx: Ctx, ports: tuple[int, int],
+             previous: bytes | None) -> tuple[StepResult, bytes]:
+    serve_port, mcp_port = ports
+    port = mcp_port if case.door == "mcp" else serve_port
+    ctx.now = time.time()
+    data = previous if step.replay_previous and previous is not None else encode(step, ctx, f"{HOST}:{port}")
+    before = jobs_total(serve_port)
+    reply = exchange(HOST, port, data, half_close=step.half_close)
+    new_jobs = jobs_total(serve_port) - before
+    got = classify(step, case.door, reply, new_jobs)
+    result = StepResult(case.name, case.door, case.group, index, reply.status, got, sorted(step.expect), new_jobs,
+                        round(reply.seconds, 3), detail=reply.body[:200].decode("utf-8", "replace"))
+    if got == SERVER_ERROR:
+        result.problems.append("5xx")
+    elif got not in step.expect:
+        result.problems.append("wrong_class")
+    elif step.status is not None and reply.status not in step.status:
+        result.problems.append("wrong_status")
+    if step.contains is not None and got not in (SERVER_ERROR,) and step.contains not in reply.body:
+        result.problems.append("wrong_body")
+    wanted = step.enqueue if got == ACCEPTED else 0
+    if new_jobs != wanted and case.door != "mcp":
+        result.problems.append("bad_enqueue")
+    if case.is_control and ACCEPTED in step.expect and len(step.expect) == 1 and got != ACCEPTED:
+        result.problems.append("lost_accepted")
+    return result, data
+
+
+def run_catalogue(cases: Sequence[Case], keys: Keys, serve_port: int, mcp_port: int) -> dict[str, Any]:
+    """Every case in order against running servers; the summary and every step's result."""
+    ctx = Ctx(keys=keys, tag=secrets.token_hex(4))
+    open_mcp_session(mcp_port, ctx)
+    results: list[StepResult] = []
+    enqueued = 0
+    started = time.monotonic()
+    for case in cases:
+        previous: bytes | None = None
+        for index, step in enumerate(case.steps):
+            result, previous = run_step(step, case, index, ctx, (serve_port, mcp_port), previous)
+            enqueued += max(result.new_jobs, 0)
+            results.append(result)
+    final_jobs = jobs_total(serve_port)
+    alive = exchange(HOST, serve_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status
+    problems = Counter(p for r in results for p in r.problems)
+    lost_later = max(enqueued - final_jobs, 0)
+    return {
+        "cases": len(cases),
+        "steps": len(results),
+        "by_door": dict(Counter(c.door for c in cases)),
+        "by_group": dict(Counter(c.group for c in cases)),
+        "server_5xx": problems["5xx"],
+        "wrong_class": problems["wrong_class"],
+        "wrong_status": problems["wrong_status"],
+        "wrong_body": problems["wrong_body"],
+        "bad_enqueues": problems["bad_enqueue"],
+        "lost_accepted": problems["lost_accepted"] + lost_later,
+        "jobs_enqueued": enqueued,
+        "jobs_in_queue_at_end": final_jobs,
+        "serve_alive_at_end": alive == 200,
+        "seconds": round(time.monotonic() - started, 1),
+        "failures": [r.__dict__ for r in results if r.problems],
+        "classes": dict(Counter(r.got for r in results)),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--label", default="first_contact")
+    parser.add_argument("--only", default="", help="run only cases whose name starts with this")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    from benchmarks.frontdoors.hostile_requests import CASES
+
+    cases = [c for c in CASES if c.name.startswith(args.only)]
+    keys = new_keys()
+    with servers(keys) as (serve_port, mcp_port, _):
+        report = run_catalogue(cases, keys, serve_port, mcp_port)
+    report["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count()}
+    report["command"] = "python benchmarks/frontdoors/run_hostile.py --label " + args.label
+    summary = {k: v for k, v in report.items() if k not in ("failures",)}
+    print(json.dumps(summary, indent=1))
+    for failure in report["failures"]:
+        print(f"{failure['case']}[{failure['index']}]: {failure['status']} {failure['got']} "
+              f"expected {failure['expected']} new_jobs={failure['new_jobs']} {failure['problems']} "
+              f"{failure['detail'][:120]!r}")
+    if not args.no_write and not args.only:
+        existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        existing[args.label] = report
+        RESULTS.write_text(json.dumps(existing, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
