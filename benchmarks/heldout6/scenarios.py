@@ -798,4 +798,220 @@ def checkout_pricing_errors() -> Incident:
         category="autoscaler-scale-down-evicts-singleton",
         red_herrings=[("Deployment", "shop", "cart")])
     return inc
-ALL = [claims_attachments_question, storefront_error_bursts_page, policy_api_error_burn, node_outbound_timeouts_question, quote_api_latency_page, checkout_pricing_errors]
+
+
+# ---- 7. a hardening sync turns off the ServiceAccount token a controller needs ----------------------
+def report_scheduler_crashloop() -> Incident:
+    """The platform's CIS hardening repo (Argo CD, 11:25) sets `automountServiceAccountToken: false`
+    on ServiceAccount reporting-jobs, which report-scheduler runs as and which its chart does not
+    own. Pods that were running keep their token; the first new pods come with today's routine image
+    bump to 4.2.1 (revision 12, 11:40): they have no kube-api-access volume, and the Kubernetes
+    Python client's load_incluster_config() raises `ConfigException: Service token file does not
+    exist.` at start-up, so the new pod crash-loops and the rollout stalls while the two old pods
+    carry on. The image bump looks guilty but changed nothing about the API access."""
+    at = _at(3, 11, 58)
+    inc = Incident("report-scheduler-crashloop", title="report-scheduler pod crash looping",
+                   story=report_scheduler_crashloop.__doc__ or "", at=at, seed=607, namespaces=("reporting",))
+    sync, rev12 = at - timedelta(minutes=33), at - timedelta(minutes=18)
+    sa = inc.add({"apiVersion": "v1", "kind": "ServiceAccount",
+                  "metadata": {"name": "reporting-jobs", "namespace": "reporting",
+                               "labels": {"app.kubernetes.io/part-of": "reporting",
+                                          "security.acme.io/baseline": "cis-1.8"},
+                               "annotations": {"argocd.argoproj.io/tracking-id":
+                                               "platform-hardening:/ServiceAccount:reporting/reporting-jobs"}},
+                  "automountServiceAccountToken": False})
+    _managed(sa, "kubectl-create", at - timedelta(days=90), {"f:metadata": {"f:labels": {}}}, operation="Update")
+    _managed(sa, "argocd-controller", sync, {"f:automountServiceAccountToken": {}, "f:metadata": {
+        "f:annotations": {"f:argocd.argoproj.io/tracking-id": {}}, "f:labels": {"f:security.acme.io/baseline": {}}}},
+        operation="Apply")
+    inc.add({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+             "metadata": {"name": "report-scheduler", "namespace": "reporting"},
+             "rules": [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "watch", "create",
+                                                                                 "delete"]}]})
+    inc.add({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+             "metadata": {"name": "report-scheduler", "namespace": "reporting"},
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "report-scheduler"},
+             "subjects": [{"kind": "ServiceAccount", "name": "reporting-jobs", "namespace": "reporting"}]})
+    site = "/usr/local/lib/python3.12/site-packages/kubernetes/config/incluster_config.py"
+
+    def crash(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines([(start, L.pylog(start, "INFO", "scheduler", "report-scheduler 4.2.1 starting")),
+                        (start + timedelta(seconds=1), "Traceback (most recent call last):\n"
+                         '  File "/app/scheduler/main.py", line 41, in <module>\n    main()\n'
+                         '  File "/app/scheduler/main.py", line 22, in main\n    config.load_incluster_config()\n'
+                         f'  File "{site}", line 121, in load_incluster_config\n'
+                         "    try_refresh_token=try_refresh_token).load_and_set(client_configuration)\n"
+                         f'  File "{site}", line 54, in load_and_set\n    self._load_config()\n'
+                         f'  File "{site}", line 73, in _load_config\n'
+                         '    raise ConfigException("Service token file does not exist.")\n'
+                         "kubernetes.config.config_exception.ConfigException: Service token file does not exist.")])
+
+    def ok(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(end - timedelta(minutes=40), end, 60, lambda i, t: L.pylog(
+            t, "INFO", "scheduler", f"tick: {i % 4} report jobs due, created Job monthly-statement-{9100 + i}"
+            if i % 5 == 0 else "tick: no report jobs due")))
+    spec = {"serviceAccountName": "reporting-jobs"}
+    img = f"{REGISTRY}/reporting/report-scheduler"
+    wl = inc.deployment("reporting", "report-scheduler", [
+        Rev(11, at - timedelta(days=6), "helm upgrade report-scheduler 4.2.0", [c("report-scheduler", f"{img}:4.2.0")],
+            pod_spec=spec),
+        Rev(12, rev12, "helm upgrade report-scheduler 4.2.1", [c("report-scheduler", f"{img}:4.2.1")], pod_spec=spec)],
+        {11: [P(log=ok, created=at - timedelta(days=6) + timedelta(minutes=i)) for i in range(2)],
+         12: [P(state="crashloop", log=crash, run_s=lambda n: 2.0, exit_code=1, created=rev12 + timedelta(seconds=5))]},
+        replicas=2, progress="deadline", max_surge="1", max_unavailable="0")
+
+    def token_volume(pod: dict[str, Any]) -> None:
+        name = "kube-api-access-" + o.suffix(pod["metadata"]["name"], 5)
+        pod["spec"]["volumes"] = [{"name": name, "projected": {"defaultMode": 420, "sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
+                                                                          "fieldPath": "metadata.namespace"}}]}}]}}]
+        pod["spec"]["containers"][0]["volumeMounts"] = [{"name": name, "readOnly": True,
+                                                         "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]
+    for h in wl.pods[:2]:
+        inc.cluster.patch("reporting", h.name, token_volume)
+    inc.secret("reporting", "report-scheduler-smtp", {"SMTP_PASSWORD": inc.canary("password", "reporting-smtp")})
+    pod = wl.pods[2].name
+    inc.alertmanager("KubePodCrashLooping", {"namespace": "reporting", "pod": pod, "container": "report-scheduler",
+                                             "job": "kube-state-metrics", "reason": "CrashLoopBackOff"},
+                     "Pod is crash looping.",
+                     f'Pod reporting/{pod} (report-scheduler) is in waiting state (reason: "CrashLoopBackOff").',
+                     'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", '
+                     'job="kube-state-metrics"}[5m]) >= 1')
+    inc.pod_series(wl.pods, memory=False)
+    inc.answer_key(
+        culprit=("ServiceAccount", "reporting", "reporting-jobs"),
+        keywords=["automountServiceAccountToken", "token", "in-cluster"],
+        root_cause="A hardening sync set automountServiceAccountToken: false on ServiceAccount reporting-jobs; the "
+                   "new report-scheduler pods get no service account token, so the Kubernetes client's in-cluster "
+                   "config fails ('Service token file does not exist') and they crash-loop, stalling the rollout.",
+        category="serviceaccount-token-automount-disabled",
+        red_herrings=[("Deployment", "reporting", "report-scheduler")])
+    return inc
+
+
+# ---- 8. etcd without auto-compaction reaches its quota: the gateway's config store goes read-only ---
+def gateway_config_alerts_group() -> Incident:
+    """The Bitnami etcd chart behind APISIX (StatefulSet gateway/apisix-etcd) was bumped nine days ago;
+    the new values dropped `autoCompactionMode: periodic` / `autoCompactionRetention: 1h`, so the
+    pods run without ETCD_AUTO_COMPACTION_RETENTION and etcd keeps every revision. The
+    ingress controller rewrites upstream node lists on every endpoint change, so the keyspace history
+    grows ~200 MB a day until the backend reaches its 2 GiB quota: etcd raises the NOSPACE alarm
+    ("mvcc: database space exceeded") and refuses every write. APISIX keeps serving its cached
+    routes, but the controller can no longer push changes (new pods of any backend are never added).
+    The ControllerRevisions show the env that disappeared. A crash-looping apisix-dashboard (its
+    session secret) is unrelated."""
+    at = _at(4, 10, 15)
+    inc = Incident("gateway-config-alerts-group", title="gateway: three alerts firing together",
+                   story=gateway_config_alerts_group.__doc__ or "", at=at, seed=608, namespaces=("gateway",))
+    alarm = at - timedelta(minutes=14)
+    bump = at - timedelta(days=9)
+    base_env = dict(ETCD_ON_K8S="yes", ETCD_INITIAL_CLUSTER_STATE="new", ETCD_QUOTA_BACKEND_BYTES="2147483648",
+                    ETCD_LISTEN_CLIENT_URLS="http://0.0.0.0:2379", ETCD_LISTEN_PEER_URLS="http://0.0.0.0:2380")
+    image = "docker.io/bitnami/etcd:3.5.16-debian-12-r2"
+    members = ["8e9e05c52164694d", "91bc3c398fb3c146", "fd422379fda50e48"]
+
+    def etcd_log(i: int) -> list[tuple[datetime, str]]:
+        out = [(t, L.js(t, "info", "saved snapshot", caller="etcdserver/server.go:2413", **{"snapshot-index": 9_140_000 + k * 10001}))
+               for k, t in enumerate(L.every(at - timedelta(minutes=50), alarm, 600))]
+        out.append((alarm, L.js(alarm, "warn", "alarm raised", caller="etcdserver/server.go:2085", alarm="NOSPACE",
+                                **{"from": members[0]})))
+        out += [(t, L.js(t, "warn", "failed to apply request", caller="etcdserver/util.go:170",
+                         took="112.3µs", request="header:<ID:7587882311 > put:<key:\"/apisix/upstreams/00000000000000"
+                                                 "0412\" value_size:1841 >", response="size:0",
+                         error="etcdserver: mvcc: database space exceeded"))
+                for t in L.every(alarm + timedelta(seconds=20), inc.captured, 40 + 7 * i)]
+        return out
+    pods = [P(log=(lambda i: lambda pod, s, e: L.lines(etcd_log(i)))(i), memory_mi=420) for i in range(3)]
+    sts = inc.statefulset("gateway", "apisix-etcd", [c("etcd", image, port=2379, memory_limit="1Gi",
+                                                        env=_env(**base_env))], pods, bump,
+                          claims=[("data", "8Gi", "gp3")], service=2379)
+    current = sts.obj["status"]["currentRevision"]
+    for n, (name, env, when) in enumerate([
+            (f"apisix-etcd-{o.suffix('apisix-etcd-old', 10)}",
+             {**base_env, "ETCD_AUTO_COMPACTION_MODE": "periodic", "ETCD_AUTO_COMPACTION_RETENTION": "1h"},
+             at - timedelta(days=140)),
+            (current, base_env, bump)]):
+        inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": n + 1,
+                 "metadata": {"name": name, "namespace": "gateway", "creationTimestamp": ts(when),
+                              "labels": {"app": "apisix-etcd", "controller.kubernetes.io/hash": name.rsplit("-", 1)[1]},
+                              "ownerReferences": [o.owner_ref("StatefulSet", "apisix-etcd", "gateway")]},
+                 "data": {"spec": {"template": {"spec": {"containers": [
+                     {"name": "etcd", "image": image if n else "docker.io/bitnami/etcd:3.5.12-debian-12-r5",
+                      "env": _env(**env)}]}}}}})
+
+    def ctl_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        return [(t, L.js(t, "error", "failed to sync ApisixUpstream", caller="apisix/upstream.go:211",
+                         upstream=["partner-api_8080", "orders_80", "search_80"][i % 3],
+                         error="unexpected status code 500; error message: {\"error_msg\":\"etcdserver: mvcc: "
+                               "database space exceeded\"}"))
+                for i, t in enumerate(L.every(alarm + timedelta(seconds=30), end, 23))]
+    _app(inc, "gateway", "apisix-ingress-controller", "docker.io/apache/apisix-ingress-controller:1.8.2",
+         [P(log=_log(ctl_log))], at - timedelta(days=60))
+    _app(inc, "gateway", "apisix", "docker.io/apache/apisix:3.10.0-debian", [P(), P()], at - timedelta(days=60))
+    dash = _app(inc, "gateway", "apisix-dashboard", "docker.io/apache/apisix-dashboard:3.0.1",
+                [P(state="crashloop", reason="Error", exit_code=1, crash_from=at - timedelta(hours=5),
+                   run_s=lambda n: 2.0,
+                   log=lambda pod, s, e: L.lines([(s, "panic: session secret is empty: set conf.authentication.secret")]))],
+                at - timedelta(days=60))
+    del dash
+
+    origin = at - timedelta(hours=2)
+    for i in range(3):
+        labels = {"namespace": "gateway", "job": "apisix-etcd", "instance": f"apisix-etcd-{i}:2379",
+                  "pod": f"apisix-etcd-{i}"}
+        inc.series("etcd_mvcc_db_total_size_in_bytes", "gauge", "Total size of the underlying database physically "
+                   "allocated in bytes.", dict(labels), _ramp(origin, alarm, 2_131_000_000 - i * 1e6, 2_147_483_648))
+        inc.series("etcd_mvcc_db_total_size_in_use_in_bytes", "gauge", "Total size of the underlying database "
+                   "logically in use in bytes.", dict(labels), _ramp(origin, alarm, 2_129_000_000, 2_146_900_000))
+        inc.series("etcd_server_quota_backend_bytes", "gauge", "Current backend storage quota size in bytes.",
+                   dict(labels), lambda t: 2_147_483_648.0)
+        inc.series("etcd_mvcc_db_compaction_total_duration_milliseconds_count", "counter", "Bucketed histogram of "
+                   "db compaction total duration.", dict(labels), lambda t: 0.0)
+        inc.series("grpc_server_handled", "counter", "Total number of RPCs completed on the server.",
+                   {**labels, "grpc_service": "etcdserverpb.KV", "grpc_method": "Put",
+                    "grpc_code": "ResourceExhausted", "grpc_type": "unary"},
+                   _counter(lambda t: 1.6 if t >= alarm else 0.0, origin))
+    inc.secret("gateway", "apisix-admin", {"admin-key": inc.canary("token", "apisix-admin")})
+    common = {"namespace": "gateway", "prometheus": "monitoring/kube-prometheus-stack-prometheus",
+              "cluster": "prod-eu-west-1"}
+    alerts = [
+        am.alert({"alertname": "etcdDatabaseQuotaLowSpace", **common, "job": "apisix-etcd",
+                  "instance": "apisix-etcd-0:2379", "severity": "critical"},
+                 {"summary": "etcd cluster database is running full.",
+                  "description": 'etcd cluster "apisix-etcd": database size exceeds the defined quota on etcd instance '
+                                 "apisix-etcd-0:2379, please defrag or increase the quota as the writes to etcd will "
+                                 "be disabled when it is full.",
+                  "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/etcd/etcddatabasequotalowspace"},
+                 alarm + timedelta(minutes=1),
+                 "(last_over_time(etcd_mvcc_db_total_size_in_bytes[5m]) / "
+                 "last_over_time(etcd_server_quota_backend_bytes[5m]))*100 > 95"),
+        am.alert({"alertname": "etcdHighNumberOfFailedGRPCRequests", **common, "job": "apisix-etcd",
+                  "instance": "apisix-etcd-0:2379", "grpc_method": "Put", "grpc_service": "etcdserverpb.KV",
+                  "severity": "critical"},
+                 {"summary": "etcd cluster has high number of failed grpc requests.",
+                  "description": 'etcd cluster "apisix-etcd": 100% of requests for Put failed on etcd instance '
+                                 "apisix-etcd-0:2379."},
+                 alarm + timedelta(minutes=10),
+                 '(sum(rate(grpc_server_handled_total{job=~".*etcd.*", grpc_code=~"Unknown|FailedPrecondition|'
+                 'ResourceExhausted|Internal|Unavailable|DataLoss|DeadlineExceeded"}[5m])) without (grpc_type, '
+                 'grpc_code) / sum(rate(grpc_server_handled_total{job=~".*etcd.*"}[5m])) without (grpc_type, '
+                 "grpc_code) > 5)"),
+        am.alert({"alertname": "ApisixIngressSyncFailing", **common, "service": "apisix-ingress-controller",
+                  "severity": "warning"},
+                 {"summary": "APISIX ingress controller cannot sync resources.",
+                  "description": "apisix-ingress-controller failed to sync 61 resources in the last 10 minutes."},
+                 at, 'sum(increase(apisix_ingress_controller_sync_failure_total[10m])) > 10')]
+    inc.alerts["alertmanager.json"] = am.alertmanager(alerts, group=["namespace"])
+    inc.answer_key(
+        culprit=("StatefulSet", "gateway", "apisix-etcd"),
+        keywords=["NOSPACE", "compaction", "quota"],
+        root_cause="The apisix-etcd chart bump dropped etcd's auto compaction (ETCD_AUTO_COMPACTION_RETENTION is gone "
+                   "from the StatefulSet), so history grew until the 2 GiB backend quota: etcd raised the NOSPACE "
+                   "alarm (mvcc: database space exceeded) and rejects every write, so the APISIX ingress controller "
+                   "can no longer push route and upstream changes.",
+        category="etcd-quota-without-compaction",
+        red_herrings=[("Deployment", "gateway", "apisix-dashboard")])
+    return inc
+ALL = [claims_attachments_question, storefront_error_bursts_page, policy_api_error_burn, node_outbound_timeouts_question, quote_api_latency_page, checkout_pricing_errors, report_scheduler_crashloop, gateway_config_alerts_group]
