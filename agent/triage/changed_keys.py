@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.triage import value_diff
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 
 CHECK = "change.key_named"
@@ -29,7 +30,6 @@ MIN_KEY = 8
 _ENV = re.compile(r"\benv (\w+)=(.*?) -> (?:\1=)?(.*)$")
 _ENV_UNSET = re.compile(r"\benv (\w+) \(unset\) -> (?:\1=)?(.*)$")
 _DATA = re.compile(r"\bdata key (\S+) (.*?) -> (.*?)(?: \(outside kubectl apply\))?$")
-_FILE_LINE = re.compile(r"^\s*([\w.\-]+)\s*[:=]\s*(.+?)\s*$")
 _KEYLIKE = re.compile(r"-?[A-Za-z][A-Za-z0-9]*(?:[._\-][A-Za-z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]+)+")
 """Words of an error that look like a setting: dotted, snake_case, kebab-case or camelCase."""
 _ONE_WORD = re.compile(rf"['\"`]([A-Za-z]{{{MIN_KEY},}})['\"`]|\b(?:configured|setting|option|parameter|directive)"
@@ -81,18 +81,9 @@ def _unquote(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else value
 
 
-def _file_pairs(text: str) -> dict[str, str]:
-    """`key: value` / `key=value` lines of a properties or YAML file (leaf keys; enough to compare two versions)."""
-    out = {}
-    for line in text.replace("\\n", "\n").splitlines():
-        m = _FILE_LINE.match(line)
-        if m and not m.group(2).startswith(("|", ">")):
-            out[m.group(1)] = _unquote(m.group(2))
-    return out
-
-
 def keys_of(change: dict[str, Any]) -> list[ChangedKey]:
-    """The settings a change's diff shows changed, with old and new values (env vars, data keys, file lines)."""
+    """The settings a change's diff shows changed, with old and new values (env vars, data keys, and the leaves of a
+    data key holding a YAML/JSON/TOML/INI/properties file)."""
     out: list[ChangedKey] = []
     for line in (str(d) for d in change.get("diff") or []):
         if (m := _ENV.search(line)) or (m := _ENV_UNSET.search(line)):
@@ -101,9 +92,9 @@ def keys_of(change: dict[str, Any]) -> list[ChangedKey]:
             out.append(ChangedKey(groups[0], _unquote(old) if old is not None else None, _unquote(new)))
         elif m := _DATA.search(line):
             key, old, new = m.group(1), _unquote(m.group(2)), _unquote(m.group(3))
-            before, after = _file_pairs(old), _file_pairs(new)
-            if len(after) > 1:  # a file: the lines that differ
-                out += [ChangedKey(k, before.get(k), v) for k, v in after.items() if before.get(k) != v]
+            leaves = value_diff.diff(old, new, key)  # a file: the settings that differ (agent.triage.value_diff)
+            if leaves is not None:
+                out += [ChangedKey(c.path, c.old, c.new if c.new is not None else "(removed)") for c in leaves]
             else:
                 out.append(ChangedKey(key, old, new))
     return out

@@ -74,6 +74,8 @@ class Facts:
     """Objects a suspect check read one by one (a PeerAuthentication, a pod's containers), in Kubernetes' shape."""
     history: list[tuple[dict[str, Any], str]] = field(default_factory=list)
     """Longer change timelines (`k8s_changes` answers) a suspect check asked for (a retention edited weeks ago)."""
+    reads: dict[str, Any] = field(default_factory=dict)
+    """What a suspect check read that fits no field above (grepped log lines, range series), keyed by its module."""
 
     def findings(self) -> list[dict[str, Any]]:
         return [f for f in (self.scan or {}).get("findings") or [] if isinstance(f, dict)]

@@ -2,7 +2,10 @@
 
 Absence is only claimed for kinds the snapshot listed, so an RBAC gap never reads as "missing".
 An Ingress with no class and no default IngressClass is reported only when IngressClasses were
-listed and some exist (a cluster with none may still use the legacy annotation).
+listed and some exist (a cluster with none may still use the legacy annotation). An Ingress whose
+`status.loadBalancer.ingress` holds an address was admitted by a controller (controllers write it only
+for the Ingresses of their class), so its class is never reported missing: an empty IngressClass list
+beside it says the list is incomplete (not collected, filtered), not that the class is absent.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ def _port_ok(svc: dict[str, Any], port: dict[str, Any]) -> bool:
     return True
 
 
+def _admitted(ing: dict[str, Any]) -> bool:
+    """Whether a controller admitted the Ingress: it published an address in `status.loadBalancer.ingress`."""
+    return bool(((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress"))
+
+
 def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
     spec = ing.get("spec") or {}
     ns = ns_of(ing)
@@ -75,7 +83,7 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
                     message=f"{subject}: TLS for {hosts} uses Secret {secret}, which does not exist",
                     details={"secret": secret, "hosts": tls.get("hosts") or []},
                     evidence=[f"tls hosts {hosts} -> secret {secret}"], since=created))
-    if snap.has("IngressClass"):
+    if snap.has("IngressClass") and not _admitted(ing):
         rule_hosts = sorted({str(r["host"]) for r in spec.get("rules") or [] if r.get("host")})
         classes = snap.items("IngressClass")
         wanted = spec.get("ingressClassName")

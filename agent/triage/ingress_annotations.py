@@ -1,0 +1,304 @@
+"""An ingress controller setting, written as an Ingress annotation, that produces the very errors clients see.
+
+Ingress controllers take per-Ingress settings from annotations: ingress-nginx's
+`nginx.ingress.kubernetes.io/proxy-read-timeout` (seconds to wait for the upstream's response
+header), `proxy-send-timeout`, `proxy-connect-timeout`, `proxy-body-size` (largest request body),
+`limit-rps`/`limit-rpm`/`limit-connections`; the HAProxy Kubernetes Ingress Controller's
+`haproxy.org/timeout-server`, `haproxy.org/timeout-connect` and `haproxy.org/rate-limit-requests`
+(and haproxy-ingress's `haproxy-ingress.github.io/timeout-server`). Each one, set too low, makes
+the controller answer a status of its own while the backend is healthy, only slow or busy:
+
+* a timeout: 504 after exactly the timeout (ingress-nginx's `request_time` equals the value and its
+  error log says "upstream timed out (110: ...) while reading response header from upstream"; which
+  phase it names picks read, send or connect);
+* a body size: 413 ("client intended to send too large body");
+* a rate or connection limit: 503 (ingress-nginx's default `limit-req-status-code`) or 429 with
+  "limiting requests, excess: ..." / "limiting connections by zone".
+
+The survey reads the Ingresses of the subject's namespace that carry such an annotation, and the
+controller pods' lines about their backends (the `[namespace-service-port]` upstream name and the
+hosts). An annotation whose symptom the lines show is the suspect, with its value, the share of
+requests it failed, and the Ingress's last write (managedFields time and manager) before the alert.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.kube_reads import get_yaml
+
+CHECK = "ingress.annotation_symptom"
+WEIGHT = 0.9
+"""A controller setting whose own error the clients get is the cause; the slow backend behind it is not."""
+READS = "ingress_annotations"
+LEAD = timedelta(hours=24)
+"""An Ingress write this long before the alert is reported as its trigger."""
+MAX_INGRESSES = 4
+MAX_CONTROLLER_PODS = 2
+MIN_FAILED = 3
+"""Lines showing the symptom before an annotation is blamed: one odd request is no pattern."""
+CONTROLLER_POD = re.compile(r"ingress-nginx|nginx-ingress|ingress-controller|haproxy|traefik|kubernetes-ingress")
+"""Pod names of the common ingress controllers' charts."""
+
+Call = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one annotation controls, and the symptom it produces when too tight."""
+
+    annotation: str
+    kind: str
+    """timeout, size or limit."""
+    statuses: tuple[int, ...]
+    words: str
+    """The controller's own log wording for this setting's failure (a regex)."""
+    what: str
+
+
+SETTINGS = (
+    Setting("nginx.ingress.kubernetes.io/proxy-read-timeout", "timeout", (504,),
+            r"upstream timed out .{0,40}while reading (?:response header|upstream)", "the upstream's response wait"),
+    Setting("nginx.ingress.kubernetes.io/proxy-send-timeout", "timeout", (504,),
+            r"upstream timed out .{0,40}while sending (?:request|to upstream)", "the request send to the upstream"),
+    Setting("nginx.ingress.kubernetes.io/proxy-connect-timeout", "timeout", (504,),
+            r"upstream timed out .{0,40}while connecting to upstream", "the upstream connect"),
+    Setting("nginx.ingress.kubernetes.io/proxy-body-size", "size", (413,),
+            r"client intended to send too large body", "the largest request body"),
+    Setting("nginx.ingress.kubernetes.io/limit-rps", "limit", (503, 429), r"limiting requests, excess",
+            "requests per second per client"),
+    Setting("nginx.ingress.kubernetes.io/limit-rpm", "limit", (503, 429), r"limiting requests, excess",
+            "requests per minute per client"),
+    Setting("nginx.ingress.kubernetes.io/limit-connections", "limit", (503, 429), r"limiting connections by zone",
+            "concurrent connections per client"),
+    Setting("haproxy.org/timeout-server", "timeout", (504,), r"\bsH--|\bsH\b", "the server response wait"),
+    Setting("haproxy.org/timeout-connect", "timeout", (503,), r"\bsC--|\bsC\b", "the server connect"),
+    Setting("haproxy.org/rate-limit-requests", "limit", (403, 429), r"rate.?limit", "requests per period"),
+    Setting("haproxy-ingress.github.io/timeout-server", "timeout", (504,), r"\bsH--|\bsH\b",
+            "the server response wait"),
+)
+
+_NGINX_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) \d+ "[^"]*" "[^"]*" \d+ '
+                           r"(?P<time>[\d.]+) \[(?P<upstream>[^\]]*)\]")
+"""ingress-nginx's default access line: status, `request_time`, `[proxy_upstream_name]`."""
+_HAPROXY = re.compile(r" (?P<backend>\S+)/\S+ -?\d+/-?\d+/-?\d+/-?\d+/(?P<ta>-?\d+) (?P<status>\d{3}) \d+ \S+ \S+ "
+                      r"(?P<flags>\S{4}) ")
+"""HAProxy's `option httplog` line: backend, Ta (total ms), status, termination flags."""
+
+
+@dataclass
+class AnnotationFit:
+    """An Ingress annotation whose symptom the controller's lines show."""
+
+    ingress: Ref
+    setting: Setting
+    value: str
+    failed: int
+    total: int
+    at_value: int
+    """Failed requests that ended at the setting's value (a timeout), out of `failed`."""
+    said: str
+    written: str
+    """"updated N min before the alert (event Sync ...)" or ""."""
+    backends: list[Ref]
+    evidence: list[str]
+
+
+def _reads(facts: Facts) -> dict[str, Any]:
+    return facts.reads.setdefault(READS, {})
+
+
+def _known(obj: dict[str, Any]) -> dict[str, str]:
+    notes = (obj.get("metadata") or {}).get("annotations") or {}
+    return {s.annotation: str(notes[s.annotation]) for s in SETTINGS if s.annotation in notes}
+
+
+def _backends(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(service, port) of every path of the Ingress and its default backend."""
+    spec = obj.get("spec") or {}
+    found = [spec.get("defaultBackend") or {}] + [p.get("backend") or {} for r in spec.get("rules") or []
+                                                  for p in (r.get("http") or {}).get("paths") or []]
+    out = []
+    for b in found:
+        svc = b.get("service") or {}
+        port = svc.get("port") or {}
+        if svc.get("name"):
+            out.append((str(svc["name"]), str(port.get("number") or port.get("name") or "")))
+    return list(dict.fromkeys(out))
+
+
+def _namespaces(facts: Facts) -> list[str]:
+    out: list[str] = []
+    for data, _ in facts.topologies:
+        ref = Ref.of(data.get("subject"))
+        if ref is not None and ref.namespace:
+            out.append(ref.namespace)
+    for f in facts.findings():
+        ref = Ref.of(f.get("object"))
+        if ref is not None and ref.kind == "Ingress" and ref.namespace:
+            out.append(ref.namespace)
+    out += [log.namespace for log in facts.logs if log.namespace]
+    return list(dict.fromkeys(out))[:2]
+
+
+async def read(facts: Facts, call: Call) -> None:
+    """Reading only: the subject's namespaces' Ingresses with a controller annotation, and the controller
+    pods' log lines about their backends and hosts."""
+    store = _reads(facts)
+    ingresses: list[tuple[dict[str, Any], str]] = store.setdefault("ingresses", [])
+    for ns in _namespaces(facts):
+        listed = await call("k8s_list", {"kind": "Ingress", "namespace": ns}, f"survey-ingress-{ns}")
+        rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok else []
+        for row in rows[:MAX_INGRESSES]:
+            name = str(row.get("name") or "") if isinstance(row, dict) else ""
+            got = await get_yaml(call, "Ingress", name, ns, f"survey-ingress-{name}") if name else None
+            if got is not None and got[0].get("kind") == "Ingress" and _known(got[0]):
+                ingresses.append(got)
+    if not ingresses:
+        return
+    events = store.setdefault("events", [])
+    for obj, _ in ingresses:
+        meta = obj.get("metadata") or {}
+        got_events = await call("k8s_events", {"namespace": meta.get("namespace"), "kind": "Ingress",
+                                               "name": meta.get("name")}, f"survey-ingress-events-{meta.get('name')}")
+        if got_events is not None and got_events.ok and isinstance(got_events.data, dict):
+            events.append((got_events.data, got_events.evidence_id))
+    pods = await call("k8s_list", {"kind": "Pod", "namespace": ""}, "survey-ingress-controllers")
+    rows = (pods.data or {}).get("rows") or [] if pods is not None and pods.ok else []
+    controllers = [r for r in rows if isinstance(r, dict) and CONTROLLER_POD.search(str(r.get("name") or ""))]
+    words: list[str] = []
+    for obj, _ in ingresses:
+        ns = str((obj.get("metadata") or {}).get("namespace") or "")
+        words += [f"{ns}-{svc}-{port}" for svc, port in _backends(obj)]
+        words += [str(r["host"]) for r in (obj.get("spec") or {}).get("rules") or [] if r.get("host")]
+    lines = store.setdefault("lines", [])
+    for row in controllers[:MAX_CONTROLLER_PODS]:
+        for word in list(dict.fromkeys(words))[:4]:
+            outcome = await call("k8s_logs", {"name": row.get("name"), "namespace": row.get("namespace"), "grep": word,
+                                              "tail": 5000, "budget_tokens": 3000},
+                                 f"survey-ingress-logs-{row.get('name')}")
+            if outcome is not None and outcome.ok:
+                kept = [ln for ln in str(outcome.full_text or outcome.text).splitlines()
+                        if word in ln and not ln.startswith(("repeated ", "["))]  # lines, not the answer's patterns
+                lines.append(({"pod": row.get("name"), "word": word, "lines": kept}, outcome.evidence_id))
+
+
+def _seconds(value: str) -> float | None:
+    """An annotation's duration in seconds: ingress-nginx takes plain seconds, HAProxy `5s`, `500ms`, `1m`."""
+    m = re.fullmatch(r"\s*([\d.]+)\s*(ms|s|m|h)?\s*", value)
+    if not m:
+        return None
+    scale = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[m.group(2) or "s"]
+    return float(m.group(1)) * scale
+
+
+def _written(facts: Facts, ingress: Ref) -> str:
+    """The Ingress's last write before the alert within LEAD: from the change timeline (managedFields), else from
+    its controller's events (ingress-nginx records `Sync` "Scheduled for sync" on every create and update)."""
+    now = facts.at
+    for change in facts.change_list():
+        target, t = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is not None and target.same_object(ingress) and t is not None and now - LEAD <= t <= now:
+            who = str(change.get("summary") or "").split(":")[0].replace(str(ingress), "").strip()
+            return f"{who or 'written'} {int((now - t).total_seconds() // 60)} min before the alert"
+    times: list[tuple[datetime, str]] = []
+    for data, _ in _reads(facts).get("events") or []:
+        for e in data.get("events") or []:
+            if not isinstance(e, dict) or e.get("name") != ingress.name or e.get("type") == "Warning":
+                continue
+            t = parse_time(e.get("last_seen") or e.get("first_seen"))
+            if t is not None and now - LEAD <= t <= now:
+                times.append((t, f"{e.get('reason')} '{str(e.get('message') or '')[:60]}'"))
+    if not times:
+        return ""
+    t, said = max(times)
+    return f"updated {int((now - t).total_seconds() // 60)} min before the alert, event {said}"
+
+
+def fits(facts: Facts) -> list[AnnotationFit]:
+    """Each read Ingress annotation whose symptom the controller's lines about that Ingress show."""
+    store = _reads(facts)
+    out: list[AnnotationFit] = []
+    for obj, evidence_id in store.get("ingresses") or []:
+        meta = obj.get("metadata") or {}
+        ns, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
+        mine = {f"{ns}-{svc}-{port}" for svc, port in _backends(obj)}
+        hosts = {str(r["host"]) for r in (obj.get("spec") or {}).get("rules") or [] if r.get("host")}
+        entries = [(d, e) for d, e in store.get("lines") or [] if d.get("word") in mine | hosts]
+        lines = list(dict.fromkeys(ln for d, _ in entries for ln in d.get("lines") or []))
+        if not lines:
+            continue
+        requests = [m for m in (_NGINX_ACCESS.search(ln) for ln in lines) if m and m.group("upstream") in mine]
+        haproxy = [m for m in (_HAPROXY.search(ln) for ln in lines) if m]
+        for annotation, value in _known(obj).items():
+            setting = next(s for s in SETTINGS if s.annotation == annotation)
+            fit = _fit(setting, value, lines, requests, haproxy)
+            if fit is None:
+                continue
+            failed, total, at_value, said = fit
+            out.append(AnnotationFit(Ref("Ingress", ns, name), setting, value, failed, total, at_value, said,
+                                     _written(facts, Ref("Ingress", ns, name)),
+                                     [Ref("Service", ns, s) for s, _ in _backends(obj)],
+                                     [evidence_id, *dict.fromkeys(e for _, e in entries)]))
+    return _strongest_per_ingress(out)
+
+
+def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match[str]],
+         haproxy: list[re.Match[str]]) -> tuple[int, int, int, str] | None:
+    """(failed, total, failed at the value, the controller's words) when the lines show the setting's symptom."""
+    said = next((ln for ln in lines if re.search(setting.words, ln, re.I)), "")
+    failed = [m for m in requests if int(m.group("status")) in setting.statuses]
+    failed_hp = [m for m in haproxy if int(m.group("status")) in setting.statuses
+                 and (setting.kind != "timeout" or re.search(setting.words, m.group("flags")))]
+    limit = _seconds(value) if setting.kind == "timeout" else None
+    at_value = 0
+    if limit is not None:
+        at_value = sum(1 for m in failed if abs(float(m.group("time")) - limit) <= max(0.1 * limit, 0.5))
+        at_value += sum(1 for m in failed_hp if abs(int(m.group("ta")) / 1000 - limit) <= max(0.1 * limit, 0.5))
+    count = len(failed) + len(failed_hp)
+    words = sum(1 for ln in lines if re.search(setting.words, ln, re.I))
+    if setting.kind == "timeout":
+        shown = at_value >= MIN_FAILED or (words >= MIN_FAILED and count >= MIN_FAILED)
+    else:
+        shown = words >= 1 and count + words >= MIN_FAILED
+    if not shown:
+        return None
+    return max(count, words), len(requests) + len(haproxy), at_value, (said or "")[-260:]
+
+
+def _strongest_per_ingress(fits_: list[AnnotationFit]) -> list[AnnotationFit]:
+    """One setting per Ingress: the one its controller's own words name, then the most failed requests at its value
+    (proxy-read and proxy-send timeouts often share a value; the error line says which one fired)."""
+    best: dict[Ref, AnnotationFit] = {}
+    for f in fits_:
+        key = (bool(f.said), f.at_value, f.failed)
+        cur = best.get(f.ingress)
+        if cur is None or key > (bool(cur.said), cur.at_value, cur.failed):
+            best[f.ingress] = f
+    return list(best.values())
+
+
+def finding(f: AnnotationFit) -> dict[str, Any]:
+    """The suspect's finding: the annotation and value, the status it produces and how often, the write."""
+    short = f.setting.annotation.rsplit("/", 1)[-1]
+    status = "/".join(str(s) for s in f.setting.statuses)
+    after = f" after {f.value} s (its value)" if f.setting.kind == "timeout" and f.at_value else ""
+    written = f" ({f.written})" if f.written else ""
+    slow = " while the backend is merely slow" if f.setting.kind == "timeout" else ""
+    fix = {"timeout": f"raise {short} above the slowest legitimate response",
+           "size": f"raise {short} to the largest legitimate upload",
+           "limit": f"raise {short} to the real per-client peak"}[f.setting.kind]
+    message = (f"{f.ingress} sets {f.setting.annotation}: {f.value}{written}; the controller answers {status}{after} "
+               f"for {f.failed} of {max(f.total, f.failed)} requests{slow} (it limits {f.setting.what}). "
+               f"{fix.capitalize()}, or revert it")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": "Ingress", "namespace": f.ingress.namespace, "name": f.ingress.name},
+            "reason": "IngressAnnotationSymptom", "message": message,
+            "evidence": [x for x in (f.said,) if x],
+            "details": {"annotation": f.setting.annotation, "value": f.value, "statuses": list(f.setting.statuses),
+                        "failed": f.failed, "requests": f.total, "at_value": f.at_value, "written": f.written}}
