@@ -1014,4 +1014,251 @@ def gateway_config_alerts_group() -> Incident:
         category="etcd-quota-without-compaction",
         red_herrings=[("Deployment", "gateway", "apisix-dashboard")])
     return inc
-ALL = [claims_attachments_question, storefront_error_bursts_page, policy_api_error_burn, node_outbound_timeouts_question, quote_api_latency_page, checkout_pricing_errors, report_scheduler_crashloop, gateway_config_alerts_group]
+
+
+# ---- 9. a migration's backfill holds an exclusive lock: every query on the table waits -------------
+def billing_api_errors_page() -> Incident:
+    """The Helm pre-upgrade hook Job billing-migrate-0057 for billing-api 9.4.0 runs Django migration
+    invoices.0057, which adds a column and then backfills 38M rows in the same (atomic) migration:
+    the ALTER TABLE takes an AccessExclusiveLock on invoices_invoice and holds it for the whole
+    backfill. Every billing-api query on that table waits behind it ("still waiting for
+    AccessShareLock on relation 16421 ... Process holding the lock: 8812") and is cancelled by the
+    app's 5 s lock_timeout ("canceling statement due to lock timeout"): HTTP 500s. billing-api's
+    pods and the database server are healthy; the lock holder is the migration Job. Postgres's
+    autovacuum warning about a large table is unrelated."""
+    at = _at(4, 16, 30)
+    inc = Incident("billing-api-errors-page", title="billing-api returning errors",
+                   story=billing_api_errors_page.__doc__ or "", at=at, seed=609, namespaces=("billing", "billing-db"))
+    began = at - timedelta(minutes=19)
+    job_name = "billing-migrate-0057"
+    migrate_pid, relation = 8812, 16421
+
+    job = inc.add({"apiVersion": "batch/v1", "kind": "Job",
+                   "metadata": {"name": job_name, "namespace": "billing", "creationTimestamp": ts(began),
+                                "labels": {"app.kubernetes.io/name": "billing-api", "app.kubernetes.io/component":
+                                           "migrate", "helm.sh/chart": "billing-api-9.4.0"},
+                                "annotations": {"helm.sh/hook": "pre-upgrade", "helm.sh/hook-weight": "-5",
+                                                "helm.sh/hook-delete-policy": "before-hook-creation"}},
+                   "spec": {"backoffLimit": 0, "activeDeadlineSeconds": 7200, "completions": 1, "parallelism": 1,
+                            "template": {"spec": {"restartPolicy": "Never", "containers": [{
+                                "name": "migrate", "image": f"{REGISTRY}/billing/billing-api:9.4.0",
+                                "command": ["python", "manage.py", "migrate", "--noinput"]}]}}},
+                   "status": {"active": 1, "ready": 1, "startTime": ts(began), "uncountedTerminatedPods": {}}})
+    pod_name = f"{job_name}-{o.suffix(job_name, 5)}"
+    rows = 38_412_220
+    job_log = [(began + timedelta(seconds=3), "Operations to perform:\n  Apply all migrations: admin, auth, "
+                "contenttypes, invoices, sessions\nRunning migrations:"),
+               (began + timedelta(seconds=4), "  Applying invoices.0056_invoice_tax_breakdown... OK"),
+               (began + timedelta(seconds=5), "  Applying invoices.0057_backfill_tax_breakdown...")]
+    job_log += [(t, L.pylog(t, "INFO", "invoices.migrations", f"backfill tax_breakdown: {min(rows, (k + 1) * 180_000):,}"
+                            f" / {rows:,} rows")) for k, t in enumerate(L.every(began + timedelta(seconds=65),
+                                                                                inc.captured, 60))]
+    h = inc.cluster.add_pod(PodHistory(
+        name=pod_name, namespace="billing", workload=job_name,
+        containers=[c("migrate", f"{REGISTRY}/billing/billing-api:9.4.0", port=None)],
+        node="ip-10-0-4-23.eu-west-1.compute.internal", created=began,
+        states=[o.ContainerState(started_at=began + timedelta(seconds=2))],
+        labels={"batch.kubernetes.io/job-name": job_name, "job-name": job_name},
+        owner=o.owner_ref("Job", job_name, "billing", "batch/v1"), logs={"migrate": L.lines(job_log)}))
+    inc.event(job, "SuccessfulCreate", f"Created pod: {pod_name}", began, warning=False, component="job-controller")
+    del h
+
+    def api_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        def line(i: int, t: datetime) -> str:
+            if t < began + timedelta(seconds=10) or i % 3 == 2:
+                return (f'10.244.1.{20 + i % 9} - - [{t.strftime("%d/%b/%Y:%H:%M:%S")} +0000] "GET /api/v1/customers/'
+                        f'{4100 + i} HTTP/1.1" 200 812 "-" "okhttp/4.12.0"')
+            return (L.pylog(t, "ERROR", "django.request", "Internal Server Error: /api/v1/invoices/")
+                    + "\nTraceback (most recent call last):\n  File \"/usr/local/lib/python3.12/site-packages/django/db/"
+                    "backends/utils.py\", line 105, in _execute\n    return self.cursor.execute(sql, params)\n"
+                    "psycopg.errors.LockNotAvailable: canceling statement due to lock timeout\n\nThe above exception "
+                    "was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File "
+                    "\"/app/billing/invoices/views.py\", line 88, in list\n    return Response(self.serialize(page))\n"
+                    "django.db.utils.OperationalError: canceling statement due to lock timeout")
+        return L.ticker(end - timedelta(minutes=35), end, 6, line)
+    _app(inc, "billing", "billing-api", f"{REGISTRY}/billing/billing-api:9.3.2",
+         [P(log=_log(api_log), memory_mi=310) for _ in range(3)], at - timedelta(days=11),
+         env=_env(DB_HOST="billing-postgres.billing-db.svc", DB_OPTIONS="-c lock_timeout=5s",
+                  GUNICORN_CMD_ARGS="--workers 4 --timeout 30"))
+    inc.service("billing", "billing-api", {"app": "billing-api"})
+
+    def pg_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        out = [(at - timedelta(minutes=47), L.postgres(at - timedelta(minutes=47), "LOG", 'automatic vacuum of table '
+                                                       '"billing.public.audit_event": index scans: 1\n\tpages: 0 removed, '
+                                                       "1843302 remain, 412330 scanned (22.37% of total)\n\ttuples: "
+                                                       "2210411 removed, 61204113 remain, 0 are dead but not yet "
+                                                       "removable", pid=7311)),
+               (began, L.postgres(began, "LOG", "duration: 41.212 ms  statement: ALTER TABLE \"invoices_invoice\" ADD "
+                                  "COLUMN \"tax_breakdown\" jsonb NULL", pid=migrate_pid))]
+        for i, t in enumerate(L.every(began + timedelta(seconds=30), end, 9)):
+            pid = 9001 + i % 40
+            out.append((t, L.postgres(t, "LOG", f"process {pid} still waiting for AccessShareLock on relation "
+                                      f"{relation} of database 16384 after 1000.{100 + i % 800:03d} ms\n"
+                                      f"DETAIL:  Process holding the lock: {migrate_pid}. Wait queue: {pid}, "
+                                      f"{pid + 2}, {pid + 5}.\nSTATEMENT:  SELECT \"invoices_invoice\".\"id\", "
+                                      "\"invoices_invoice\".\"number\" FROM \"invoices_invoice\" WHERE "
+                                      "\"invoices_invoice\".\"customer_id\" = $1 ORDER BY \"invoices_invoice\".\"issued_at\""
+                                      " DESC LIMIT 21", pid=pid)))
+            out.append((t + timedelta(seconds=4), L.postgres(t + timedelta(seconds=4), "ERROR",
+                                                             "canceling statement due to lock timeout", pid=pid)))
+        return out
+    inc.statefulset("billing-db", "billing-postgres", [c("postgres", "docker.io/library/postgres:16.4", port=5432,
+                                                           memory_limit="8Gi")],
+                    [P(log=_log(pg_log), memory_mi=5200)], at - timedelta(days=40),
+                    claims=[("data", "500Gi", "gp3")], service=5432)
+    origin = at - timedelta(hours=2)
+    pg = {"namespace": "billing-db", "datname": "billing", "job": "postgres-exporter",
+          "instance": "billing-postgres-0:9187"}
+    inc.series("pg_locks_count", "gauge", "Number of locks", {**pg, "mode": "accessexclusivelock"},
+               lambda t: 1.0 if t >= began else 0.0)
+    inc.series("pg_locks_count", "gauge", "Number of locks", {**pg, "mode": "accesssharelock"},
+               lambda t: 34.0 if t >= began else 3.0)
+    inc.series("pg_stat_activity_max_tx_duration", "gauge", "max duration in seconds any active transaction has been "
+               "running", {**pg, "state": "active"},
+               lambda t: (t - began).total_seconds() if t >= began else 0.4)
+    for code, rate in (("500", lambda t: 11.0 if t >= began else 0.0), ("200", lambda t: 14.0 if t >= began else 30.0)):
+        inc.series("django_http_responses_total_by_status", "counter", "Count of responses by status.",
+                   {"namespace": "billing", "service": "billing-api", "status": code, "job": "billing-api"},
+                   _counter(rate, origin))
+    inc.secret("billing-db", "billing-postgres", {"POSTGRES_PASSWORD": inc.canary("password", "billing-pg")})
+    inc.secret("billing", "billing-api-stripe", {"STRIPE_KEY": inc.canary("stripe", "billing-stripe")})
+    inc.pagerduty("billing-api: HTTP 5xx above 10% for 5 minutes", "Billing API")
+    inc.answer_key(
+        culprit=("Job", "billing", job_name),
+        keywords=["AccessExclusiveLock", "lock timeout", "backfill"],
+        root_cause=f"The Helm pre-upgrade migration Job {job_name} runs invoices.0057, which alters invoices_invoice "
+                   "and backfills 38M rows in one transaction, holding an AccessExclusiveLock on the table; every "
+                   "billing-api query on it waits and is cancelled by its lock timeout (HTTP 500).",
+        category="migration-holds-exclusive-lock",
+        red_herrings=[("StatefulSet", "billing-db", "billing-postgres")])
+    return inc
+
+
+# ---- 10. a KEDA trigger threshold raised a hundredfold: the queue grows, the workers do not ----------
+def email_queue_backlog() -> Incident:
+    """A "reduce pod churn" PR in the notifications GitOps repo edits KEDA ScaledObject
+    email-sender-sqs and sets the aws-sqs-queue trigger's `queueLength` from "5" to "500" (messages
+    per replica; the author read it as the queue length at which to scale). Since the sync at 06:40
+    KEDA's HPA (keda-hpa-email-sender-sqs) computes 9000/500 and keeps email-sender at its 2
+    minimum replicas while the morning batch of statement e-mails arrives: the SQS backlog climbs
+    from ~40 to 9,000 and the oldest message is over half an hour old. The senders are healthy,
+    each working at its usual rate; the evidence is the ScaledObject's edit and the HPA's external
+    metric target. sms-sender's Twilio 429 warnings are unrelated."""
+    at = _at(5, 7, 45)
+    inc = Incident("email-queue-backlog", title="outbound e-mail queue backing up",
+                   story=email_queue_backlog.__doc__ or "", at=at, seed=610, namespaces=("notifications",))
+    sync = at - timedelta(minutes=65)
+    _crd(inc, "keda.sh", "ScaledObject", "v1alpha1", "scaledobjects")
+    so = inc.add({
+        "apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+        "metadata": {"name": "email-sender-sqs", "namespace": "notifications", "generation": 7,
+                     "creationTimestamp": ts(at - timedelta(days=150)),
+                     "labels": {"app.kubernetes.io/instance": "notifications",
+                                "scaledobject.keda.sh/name": "email-sender-sqs"},
+                     "annotations": {"argocd.argoproj.io/tracking-id":
+                                     "notifications:keda.sh/ScaledObject:notifications/email-sender-sqs"},
+                     "finalizers": ["finalizer.keda.sh"]},
+        "spec": {"scaleTargetRef": {"name": "email-sender"}, "minReplicaCount": 2, "maxReplicaCount": 40,
+                 "pollingInterval": 15, "cooldownPeriod": 300,
+                 "triggers": [{"type": "aws-sqs-queue", "authenticationRef": {"name": "keda-aws-irsa"},
+                               "metadata": {"queueURL": "https://sqs.eu-west-1.amazonaws.com/412775023154/email-"
+                                                        "outbound", "queueLength": "500", "awsRegion": "eu-west-1",
+                                            "identityOwner": "operator"}}]},
+        "status": {"scaleTargetKind": "apps/v1.Deployment", "scaleTargetGVKR": {
+            "group": "apps", "kind": "Deployment", "resource": "deployments", "version": "v1"},
+            "originalReplicaCount": 2, "hpaName": "keda-hpa-email-sender-sqs",
+            "externalMetricNames": ["s0-aws-sqs-queue-email-outbound"],
+            "lastActiveTime": ts(inc.captured - timedelta(seconds=10)),
+            "conditions": [{"type": "Ready", "status": "True", "reason": "ScaledObjectReady",
+                            "message": "ScaledObject is defined correctly and is ready for scaling"},
+                           {"type": "Active", "status": "True", "reason": "ScalerActive",
+                            "message": "Scaling is performed because triggers are active"},
+                           {"type": "Fallback", "status": "False", "reason": "NoFallbackFound",
+                            "message": "No fallbacks are active on this scaled object"}]}})
+    _managed(so, "argocd-controller", sync, {"f:spec": {"f:triggers": {}}}, operation="Apply")
+    inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+             "metadata": {"name": "keda-hpa-email-sender-sqs", "namespace": "notifications",
+                          "labels": {"app.kubernetes.io/managed-by": "keda-operator",
+                                     "scaledobject.keda.sh/name": "email-sender-sqs"},
+                          "ownerReferences": [{"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+                                               "name": "email-sender-sqs", "uid": so["metadata"]["uid"],
+                                               "controller": True, "blockOwnerDeletion": True}]},
+             "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "email-sender"},
+                      "minReplicas": 2, "maxReplicas": 40,
+                      "metrics": [{"type": "External", "external": {
+                          "metric": {"name": "s0-aws-sqs-queue-email-outbound", "selector": {"matchLabels": {
+                              "scaledobject.keda.sh/name": "email-sender-sqs"}}},
+                          "target": {"type": "AverageValue", "averageValue": "500"}}}]},
+             "status": {"currentReplicas": 2, "desiredReplicas": 2,
+                        "currentMetrics": [{"type": "External", "external": {
+                            "metric": {"name": "s0-aws-sqs-queue-email-outbound"},
+                            "current": {"averageValue": "4500"}}}],
+                        "conditions": [{"type": "ScalingActive", "status": "True", "reason": "ValidMetricFound",
+                                        "message": "the HPA was able to successfully calculate a replica count from "
+                                                   "external metric s0-aws-sqs-queue-email-outbound"}]}})
+
+    def sender_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        return L.ticker(end - timedelta(minutes=40), end, 4, lambda i, t: L.js(
+            t, "info", "email sent", pid=1, hostname=pod, template=["statement-ready", "password-reset",
+                                                                    "order-shipped"][i % 3],
+            provider="ses", latencyMs=180 + (i * 37) % 200, messageId=L.uuidish(pod, i)))
+    _app(inc, "notifications", "email-sender", f"{REGISTRY}/notifications/email-sender:3.8.1",
+         [P(log=_log(sender_log)), P(log=_log(sender_log))], at - timedelta(days=21))
+
+    def sms_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        return L.ticker(end - timedelta(minutes=40), end, 90, lambda i, t: L.js(
+            t, "warn", "twilio rate limited, retrying", pid=1, hostname=pod, status=429, code=20429,
+            retryAfterMs=1000))
+    _app(inc, "notifications", "sms-sender", f"{REGISTRY}/notifications/sms-sender:1.4.0", [P(log=_log(sms_log))],
+         at - timedelta(days=40))
+
+    def keda_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        t1, t2 = sync + timedelta(seconds=2), sync + timedelta(seconds=3)
+        return [(t1, f"{t1.strftime('%Y-%m-%dT%H:%M:%SZ')}\tINFO\tReconciling ScaledObject\t"
+                 "{\"controller\": "
+                 "\"scaledobject\", \"ScaledObject\": {\"name\":\"email-sender-sqs\",\"namespace\":\"notifications\"}}"),
+                (t2, f"{t2.strftime('%Y-%m-%dT%H:%M:%SZ')}\tINFO\tUpdated HPA according to ScaledObject\t"
+                 "{\"controller\": \"scaledobject\", \"HPA.Namespace\": \"notifications\", \"HPA.Name\": "
+                 "\"keda-hpa-email-sender-sqs\"}")]
+    inc.cluster.add_namespace("keda", inc.born)
+    _app(inc, "keda", "keda-operator", "ghcr.io/kedacore/keda:2.15.1", [P(log=_log(keda_log))], at - timedelta(days=90))
+
+    batch = at - timedelta(minutes=50)
+    labels = {"queue_name": "email-outbound", "job": "yace", "region": "eu-west-1",
+              "dimension_QueueName": "email-outbound", "namespace": "notifications"}
+    inc.series("aws_sqs_approximate_number_of_messages_visible_average", "gauge",
+               "Help is not implemented yet.", dict(labels), _ramp(batch, at + timedelta(minutes=20), 40, 12_500))
+    inc.series("aws_sqs_approximate_age_of_oldest_message_maximum", "gauge", "Help is not implemented yet.",
+               dict(labels), lambda t: max(30.0, (t - batch).total_seconds() * 0.9) if t > batch else 30.0)
+    inc.series("keda_scaler_metrics_value", "gauge", "The current value for each scaler's metric that would be used "
+               "by the HPA in computing the target average.",
+               {"namespace": "notifications", "scaledObject": "email-sender-sqs", "scaler": "awsSqsQueueScaler",
+                "metric": "s0-aws-sqs-queue-email-outbound", "job": "keda-operator"},
+               _ramp(batch, at + timedelta(minutes=20), 40, 12_500))
+    inc.series("kube_horizontalpodautoscaler_spec_target_metric", "gauge", "The metric specifications used by this "
+               "autoscaler when calculating the desired replica count.",
+               {"namespace": "notifications", "horizontalpodautoscaler": "keda-hpa-email-sender-sqs",
+                "metric_name": "s0-aws-sqs-queue-email-outbound", "metric_target_type": "average",
+                "job": "kube-state-metrics"}, lambda t: 500.0 if t >= sync else 5.0)
+    inc.series("kube_horizontalpodautoscaler_status_current_replicas", "gauge", "Current number of replicas of pods "
+               "managed by this autoscaler.", {"namespace": "notifications",
+                                               "horizontalpodautoscaler": "keda-hpa-email-sender-sqs",
+                                               "job": "kube-state-metrics"}, lambda t: 2.0)
+    inc.secret("notifications", "ses-smtp", {"SMTP_PASSWORD": inc.canary("password", "ses-smtp")})
+    inc.secret("notifications", "twilio", {"AUTH_TOKEN": inc.canary("token", "twilio")})
+    inc.alertmanager("SQSQueueMessagesTooOld", {"namespace": "notifications", "queue_name": "email-outbound",
+                                                "team": "notifications"},
+                     "SQS queue email-outbound: oldest message older than 15 minutes",
+                     "The oldest message in email-outbound has waited 31m (threshold 15m); e-mails are delayed.",
+                     'max(aws_sqs_approximate_age_of_oldest_message_maximum{queue_name="email-outbound"}) > 900',
+                     severity="critical", runbook="https://wiki.example.com/runbooks/notifications/sqs-backlog")
+    inc.answer_key(
+        culprit=("ScaledObject", "notifications", "email-sender-sqs"),
+        keywords=["queueLength", "minimum replicas", "per replica"],
+        root_cause="A GitOps edit of KEDA ScaledObject email-sender-sqs raised the aws-sqs-queue trigger's queueLength "
+                   "from 5 to 500 messages per replica, so the HPA keeps email-sender at its 2 minimum replicas "
+                   "while the morning batch arrives and the SQS backlog grows to thousands of messages.",
+        category="keda-trigger-target-raised",
+        red_herrings=[("Deployment", "notifications", "sms-sender")])
+    return inc
+ALL = [claims_attachments_question, storefront_error_bursts_page, policy_api_error_burn, node_outbound_timeouts_question, quote_api_latency_page, checkout_pricing_errors, report_scheduler_crashloop, gateway_config_alerts_group, billing_api_errors_page, email_queue_backlog]
