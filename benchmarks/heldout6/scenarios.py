@@ -1261,4 +1261,184 @@ def email_queue_backlog() -> Incident:
         category="keda-trigger-target-raised",
         red_herrings=[("Deployment", "notifications", "sms-sender")])
     return inc
-ALL = [claims_attachments_question, storefront_error_bursts_page, policy_api_error_burn, node_outbound_timeouts_question, quote_api_latency_page, checkout_pricing_errors, report_scheduler_crashloop, gateway_config_alerts_group, billing_api_errors_page, email_queue_backlog]
+
+
+# ---- 11. a Service switched to node-local routing: half the callers lose their dependency --------
+def order_router_availability_burn() -> Incident:
+    """A FinOps change to cut cross-AZ data transfer patches Service inventory/stock-api with
+    `internalTrafficPolicy: Local` (kubectl patch, 15:10). stock-api has two pods, on ip-10-0-1-20
+    and ip-10-0-3-22; with the policy Local, kube-proxy only routes a caller to a stock-api pod on
+    the caller's own node and drops the traffic when there is none. order-router's pods on
+    ip-10-0-2-21 and ip-10-0-4-23 now time out on every stock check, those on the other two nodes
+    are fine: half of order-router's requests fail. Nothing was deployed; the evidence is the
+    Service's edit and which order-router pods fail. The NetworkPolicy allowing orders to reach
+    inventory (created two days ago) is not the problem: it admits order-router."""
+    at = _at(5, 15, 30)
+    inc = Incident("order-router-availability-burn", title="order-router availability SLO burning",
+                   story=order_router_availability_burn.__doc__ or "", at=at, seed=611,
+                   namespaces=("inventory", "orders"))
+    patch_at = at - timedelta(minutes=20)
+    nodes = inc.node_names()
+    local = {nodes[0], nodes[2]}
+    _app(inc, "inventory", "stock-api", f"{REGISTRY}/inventory/stock-api:5.1.4",
+         [P(node=nodes[0], memory_mi=160), P(node=nodes[2], memory_mi=170)], at - timedelta(days=14))
+    inc.service("inventory", "stock-api", {"app": "stock-api"})
+    svc = inc.find("Service", "inventory", "stock-api")
+    svc["spec"]["internalTrafficPolicy"] = "Local"
+    svc["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration":
+                                      '{"apiVersion":"v1","kind":"Service","metadata":{"name":"stock-api",'
+                                      '"namespace":"inventory"},"spec":{"ports":[{"name":"http","port":80,'
+                                      '"targetPort":8080}],"selector":{"app":"stock-api"}}}'}
+    _managed(svc, "kubectl-client-side-apply", at - timedelta(days=41), {"f:spec": {"f:ports": {}, "f:selector": {}}})
+    _managed(svc, "kubectl-patch", patch_at, {"f:spec": {"f:internalTrafficPolicy": {}}})
+    inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+             "metadata": {"name": "allow-orders", "namespace": "inventory", "generation": 1,
+                          "creationTimestamp": ts(at - timedelta(days=2))},
+             "spec": {"podSelector": {"matchLabels": {"app": "stock-api"}}, "policyTypes": ["Ingress"],
+                      "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
+                          "kubernetes.io/metadata.name": "orders"}}}],
+                          "ports": [{"port": 8080, "protocol": "TCP"}]}]}})
+
+    def router_log(node: str) -> Callable[[str, datetime, datetime], str]:
+        def make(pod: str, start: datetime, end: datetime) -> str:
+            def line(i: int, t: datetime) -> str:
+                if node in local or t < patch_at:
+                    return L.js(t, "info", "order routed", order=f"o-{880000 + i}", warehouse=["dub1", "ams2"][i % 2],
+                                stock_ms=6 + i % 9)
+                return L.js(t, "error", "stock check failed", order=f"o-{880000 + i}",
+                            error='Get "http://stock-api.inventory.svc.cluster.local/v1/stock?sku=SKU-'
+                                  f'{4100 + i % 700}": context deadline exceeded (Client.Timeout exceeded while '
+                                  "awaiting headers)")
+            return L.lines(L.ticker(end - timedelta(minutes=45), end, 8, line))
+        return make
+    router = _app(inc, "orders", "order-router", f"{REGISTRY}/orders/order-router:2.7.0",
+                  [P(node=n, log=router_log(n)) for n in nodes], at - timedelta(days=6))
+    inc.service("orders", "order-router", {"app": "order-router"})
+    origin = at - timedelta(hours=2)
+    for h in router.pods:
+        bad = h.node not in local
+        for code, rate in (("503", (lambda t: 9.0 if t >= patch_at else 0.0) if bad else (lambda t: 0.0)),
+                           ("200", (lambda t: 0.4 if t >= patch_at else 9.4) if bad else (lambda t: 9.4))):
+            inc.series("http_requests_total", "counter", "Requests served.",
+                       {"namespace": "orders", "service": "order-router", "pod": h.name, "code": code,
+                        "job": "order-router"}, _counter(rate, origin))
+    inc.secret("orders", "order-router-db", {"DATABASE_URL": "postgres://router:" + inc.canary("password", "router-db")
+                                             + "@orders-db.orders.svc:5432/orders"})
+    inc.slo_burn("order-router", "orders", "order-router-availability", "99.5%", 19.6,
+                 "order-router has answered 48% of requests with 503 over the last 15m.")
+    inc.answer_key(
+        culprit=("Service", "inventory", "stock-api"),
+        keywords=["internalTrafficPolicy", "local endpoint", "node"],
+        root_cause="Service inventory/stock-api was patched to internalTrafficPolicy: Local; kube-proxy then routes "
+                   "callers only to a stock-api pod on their own node, so order-router pods on the two nodes without "
+                   "a local endpoint time out on every stock check and half of order-router's requests fail.",
+        category="service-internal-traffic-policy-local",
+        red_herrings=[("NetworkPolicy", "inventory", "allow-orders")])
+    return inc
+
+
+# ---- 12. MySQL's sql_mode made strict in its config: inserts that relied on implicit defaults fail ---
+MY_CNF = """[mysqld]
+default-authentication-plugin=caching_sha2_password
+max_connections=400
+innodb_buffer_pool_size=6G
+slow_query_log=1
+long_query_time=2
+sql_mode={mode}
+"""
+
+
+def crm_leads_question() -> Incident:
+    """A DBA "aligns the CRM database with MySQL 8 defaults": ConfigMap crm-db/mysql-config's my.cnf
+    goes from `sql_mode=NO_ENGINE_SUBSTITUTION` to `sql_mode=ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,
+    NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION` (kubectl apply,
+    12:20) and the MySQL StatefulSet is restarted to pick it up. crm-api's lead INSERT never sets
+    the legacy NOT NULL column `legacy_region`, which has no default: non-strict mode used to store ''
+    with a warning, strict mode rejects it ("(1364, "Field 'legacy_region' doesn't have a default
+    value")"). New leads fail with HTTP 500 while reads and updates work. crm-api did not change;
+    lead-enricher's timeouts to a third-party API are unrelated."""
+    at = _at(6, 13, 5)
+    inc = Incident("crm-leads-question", title="crm-api: new leads cannot be saved",
+                   story=crm_leads_question.__doc__ or "", at=at, seed=612, namespaces=("crm", "crm-db"))
+    edit, restart = at - timedelta(minutes=45), at - timedelta(minutes=42)
+    strict = ("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+              "NO_ENGINE_SUBSTITUTION")
+    cm = inc.configmap("crm-db", "mysql-config", {"my.cnf": MY_CNF.format(mode=strict)}, at=at - timedelta(days=300),
+                       annotations={"kubectl.kubernetes.io/last-applied-configuration":
+                                    '{"apiVersion":"v1","data":{"my.cnf":"' + MY_CNF.format(mode=strict)
+                                    .replace("\n", "\\n") + '"},"kind":"ConfigMap","metadata":{"name":"mysql-config",'
+                                    '"namespace":"crm-db"}}'})
+    _managed(cm, "kubectl-client-side-apply", edit, {"f:data": {"f:my.cnf": {}}, "f:metadata": {"f:annotations": {
+        "f:kubectl.kubernetes.io/last-applied-configuration": {}}}})
+
+    def mysql_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        def my(t: datetime, kind: str, code: str, msg: str) -> str:
+            return f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond:06d}Z 0 [{kind}] [{code}] [Server] {msg}"
+        s = restart + timedelta(seconds=4)
+        return [(s, my(s, "System", "MY-010116", "/usr/sbin/mysqld (mysqld 8.0.39) starting as process 1")),
+                (s, my(s, "System", "MY-013576", "InnoDB initialization has started.")),
+                (s + timedelta(seconds=3), my(s + timedelta(seconds=3), "System", "MY-013577",
+                                              "InnoDB initialization has ended.")),
+                (s + timedelta(seconds=5), my(s + timedelta(seconds=5), "System", "MY-010931",
+                                              "/usr/sbin/mysqld: ready for connections. Version: '8.0.39'  socket: "
+                                              "'/var/run/mysqld/mysqld.sock'  port: 3306  MySQL Community Server - "
+                                              "GPL."))]
+    sts = inc.statefulset("crm-db", "mysql", [c("mysql", "docker.io/library/mysql:8.0.39", port=3306,
+                                                memory_limit="8Gi")], [P(log=_log(mysql_log), memory_mi=6400,
+                                                                         created=restart)],
+                          at - timedelta(days=300), claims=[("data", "300Gi", "gp3")], service=3306)
+    sts.obj["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] = ts(restart)
+    sts.obj["spec"]["template"]["spec"]["volumes"] = [{"name": "config", "configMap": {"name": "mysql-config"}}]
+
+    def api_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        def line(i: int, t: datetime) -> str:
+            if i % 4 == 0 and t > restart + timedelta(seconds=20):
+                return (L.pylog(t, "ERROR", "crm.api.leads", f"POST /v1/leads failed (request_id={L.uuidish(pod, i)})")
+                        + "\nTraceback (most recent call last):\n  File \"/app/crm/api/leads.py\", line 142, in "
+                        "create_lead\n    session.commit()\n  File \"/usr/local/lib/python3.12/site-packages/pymysql/"
+                        "err.py\", line 150, in raise_mysql_exception\n    raise errorclass(errno, errval)\n"
+                        "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (1364, \"Field "
+                        "'legacy_region' doesn't have a default value\")\n[SQL: INSERT INTO leads (id, company, "
+                        "contact_email, source, owner_id, created_at) VALUES (%(id)s, %(company)s, %(contact_email)s, "
+                        "%(source)s, %(owner_id)s, %(created_at)s)]\n(Background on this error at: "
+                        "https://sqlalche.me/e/20/e3q8)")
+            method = ["GET", "PATCH", "GET"][i % 3]
+            return (f'[{t.strftime("%Y-%m-%d %H:%M:%S")} +0000] 10.244.2.{30 + i % 9} "{method} /v1/leads/'
+                    f'{771000 + i} HTTP/1.1" 200 {640 + i % 300}')
+        return L.ticker(end - timedelta(minutes=60), end, 11, line)
+    _app(inc, "crm", "crm-api", f"{REGISTRY}/crm/crm-api:4.12.0", [P(log=_log(api_log)), P(log=_log(api_log))],
+         at - timedelta(days=19), env=_env(DB_HOST="mysql.crm-db.svc", DB_NAME="crm"))
+    inc.service("crm", "crm-api", {"app": "crm-api"})
+
+    def enrich_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
+        return L.ticker(end - timedelta(minutes=50), end, 120, lambda i, t: L.pylog(
+            t, "WARNING", "enricher.clearbit", "company lookup timed out after 10s; will retry "
+            f"(domain=example-{i}.com)"))
+    _app(inc, "crm", "lead-enricher", f"{REGISTRY}/crm/lead-enricher:1.3.2", [P(log=_log(enrich_log))],
+         at - timedelta(days=33))
+    origin = at - timedelta(hours=2)
+    for code, route, rate in (("500", "/v1/leads POST", lambda t: 0.7 if t >= restart else 0.0),
+                              ("201", "/v1/leads POST", lambda t: 0.0 if t >= restart else 0.7),
+                              ("200", "/v1/leads/{id}", lambda t: 6.0)):
+        inc.series("http_requests_total", "counter", "Requests served.",
+                   {"namespace": "crm", "service": "crm-api", "code": code, "route": route, "job": "crm-api"},
+                   _counter(rate, origin))
+    inc.secret("crm-db", "mysql-root", {"MYSQL_ROOT_PASSWORD": inc.canary("password", "mysql-root")})
+    inc.secret("crm", "crm-api-db", {"DB_PASSWORD": inc.canary("password", "crm-api-db")})
+    inc.ask("Sales say new leads can't be saved in crm-api since about an hour ago, but editing existing ones works. "
+            "Why?")
+    inc.answer_key(
+        culprit=("ConfigMap", "crm-db", "mysql-config"),
+        keywords=["sql_mode", "STRICT_TRANS_TABLES", "default value"],
+        root_cause="ConfigMap crm-db/mysql-config's my.cnf was changed to a strict sql_mode (STRICT_TRANS_TABLES) and "
+                   "MySQL restarted; crm-api's lead INSERT omits the NOT NULL column legacy_region, which has no "
+                   "default value, so MySQL now rejects it with error 1364 and new leads fail.",
+        category="mysql-strict-sql-mode",
+        red_herrings=[("Deployment", "crm", "lead-enricher")])
+    return inc
+
+
+ALL = [claims_attachments_question, storefront_error_bursts_page, policy_api_error_burn,
+       node_outbound_timeouts_question, quote_api_latency_page, checkout_pricing_errors, report_scheduler_crashloop,
+       gateway_config_alerts_group, billing_api_errors_page, email_queue_backlog, order_router_availability_burn,
+       crm_leads_question]
