@@ -49,8 +49,10 @@ from agent.triage import (
     provenance,
     related_changes,
     replica_writes,
+    rollout_budget,
     site,
     storage_change,
+    subject_resolve,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
@@ -309,6 +311,12 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for rc in related_changes.related(facts):  # a write to any kind touching the subject (triage.related_changes)
         _add_suspect(cases, rc.target, related_changes.finding(rc), None, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(rc.target)).explains_refs += rc.victims
+    for w in subject_resolve.written(facts):  # a write to the object the alert's values name (triage.subject_resolve)
+        _add_suspect(cases, w.match.ref, subject_resolve.finding(w, related_changes.CHECK), None, w.evidence)
+        next(c for r, c in cases.items() if r.same_object(w.match.ref)).explains_refs += w.victims
+    for b in rollout_budget.budgets(facts):  # a strategy that lets a rollout leave no pod (triage.rollout_budget)
+        _add_suspect(cases, b.target, rollout_budget.finding(b, related_changes.CHECK), None,
+                     [e for e in (facts.changes_id,) if e])
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
         case.explains_refs += provenance.explained(case.findings)  # declared by the scan (agent.triage.provenance)

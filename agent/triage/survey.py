@@ -86,6 +86,10 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     subject_name = await _resolve_subject(subject, result, call)
     if subject_name is None and not result.resolved and await site.resolve(subject, call):
         subject_name = await _resolve_subject(subject, result, call)  # "the shop website": the Service behind it
+    from agent.triage import subject_resolve  # a URL, an address, an exporter's value: the object it names
+
+    subject_name = await subject_resolve.resolve_into(subject, facts, result.resolved, call, window["at"],
+                                                      subject_name) or subject_name
     await _evicted_neighbourhood(facts, subject_name, call)
     log_calls = _log_calls(subject, facts, result)
     outcomes = list(await asyncio.gather(*(call("k8s_logs", args, f"survey-logs-{i + 1}")
