@@ -25,6 +25,7 @@ import httpx
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -34,6 +35,7 @@ from agent.config import Config
 from agent.queue import JobQueue, open_queue
 from agent.queue.model import Backoff
 from agent.server import approvals_api, webhooks
+from agent.server.limits import HeaderLimit
 from agent.server.service import FrontDoor, InvestigateFn
 from agent.server.settings import ServeSettings, read_env
 from agent.server.slack import SlackEndpoint, not_configured
@@ -85,7 +87,7 @@ def create_app(settings: ServeSettings, config: Config, *, investigate: Investig
             await door.aclose()
             queue.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan,
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HeaderLimit)],
                     exception_handlers={HTTPException: http_error})  # type: ignore[dict-item]
     app.router.redirect_slashes = False  # `/approvals/` is not a route; a redirect built from Host is no answer
     app.state.door = door

@@ -1,10 +1,12 @@
 """Reading an untrusted request body, the one way every front-door route does it.
 
 A body is refused before anything interprets it when it is too large (413), and its JSON when it
-does not parse, nests deeper than any real webhook does, or holds what JSON has no room for (NaN,
-Infinity, 1e999, lone surrogates, integers of thousands of digits) (400). The depth bound matters beyond
-the parser: a payload nested a thousand levels deep parses in C but then breaks every recursive
-consumer after it (pydantic, `json.dumps`, the incident normaliser) with a RecursionError.
+does not parse, nests deeper than any real webhook does, holds what JSON has no room for (NaN,
+Infinity, 1e999, lone surrogates, integers of thousands of digits), or names one key twice in an
+object (400). Duplicate keys are refused because parsers disagree on which one wins: a body whose
+signature a proxy checked, or whose `status` a log shows, could otherwise mean something else here.
+The depth bound matters beyond the parser: a payload nested a thousand levels deep parses in C but
+then breaks every recursive consumer after it (pydantic, `json.dumps`, the incident normaliser) with a RecursionError.
 """
 
 from __future__ import annotations
@@ -65,10 +67,19 @@ def _finite(text: str) -> float:
     return value
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {twice[:40]!r} appears twice in one object")
+    return obj
+
+
 def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, field: str = "the body") -> Any:
     """The JSON value of `body`, or a 400 naming why it is not acceptable JSON."""
     try:
-        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_unique_keys)
     except RecursionError as exc:
         raise Refused(400, "malformed_json", f"{field} nests deeper than {max_depth} levels") from exc
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, NaN, over-long integers

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -55,6 +55,43 @@ class PagerDutyIncident(BaseModel):
     id: PagerDutyId
 
 
+AlertStatus = Literal["firing", "resolved"]
+StrMap = dict[str, str]
+
+
+class AlertmanagerAlert(BaseModel):
+    """One alert of a v4 webhook, typed as Alertmanager marshals it (Go strings, never numbers).
+
+    Only the shape is checked here; which fields must be present is the incident normaliser's
+    business (`agent.incident.from_alertmanager`), which names them."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    status: AlertStatus | None = None
+    labels: StrMap | None = None
+    annotations: StrMap | None = None
+    startsAt: str | None = None
+    endsAt: str | None = None
+    generatorURL: str | None = None
+    fingerprint: str | None = None
+
+
+class AlertmanagerWebhook(BaseModel):
+    """The v4 envelope. Strict, so a label value of 7, a status of "FIRING" or "exploding", or a
+    numeric timestamp is a 422 naming the field, rather than being coerced into something that
+    was never sent (and then deduplicated, logged and shown as if it had been)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    status: AlertStatus | None = None
+    receiver: str | None = None
+    groupKey: str | None = None
+    truncatedAlerts: Annotated[int, Field(ge=0, le=2**31)] | None = None
+    groupLabels: StrMap | None = None
+    commonLabels: StrMap | None = None
+    commonAnnotations: StrMap | None = None
+    externalURL: str | None = None
+    alerts: list[AlertmanagerAlert] | None = None
+
+
 CLOCK_SKEW_SECONDS = 300.0
 """How far in the future an event's `occurred_at` may lie (clocks differ a little, never by years)."""
 
@@ -88,6 +125,8 @@ async def _alertmanager(door: FrontDoor, request: Request) -> dict[str, Any]:
         raise Refused(401, "unauthorized", "send the configured bearer token or basic credentials "
                       "(Alertmanager: webhook_config.http_config.authorization or basic_auth)")
     payload = parse_json(body)
+    if isinstance(payload, dict):
+        validate(AlertmanagerWebhook, payload)
     try:
         incidents = from_alertmanager(payload)
     except IncidentError as exc:
