@@ -22,7 +22,7 @@ if str(EXAMPLES) not in sys.path:
 from corpus import logs as L  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c, o, ts  # noqa: E402
 from incidentgen import alerts as am  # noqa: E402
-from incidentgen.cluster import MI, PodHistory  # noqa: E402
+from incidentgen.cluster import PodHistory  # noqa: E402
 
 DAY = datetime(2026, 12, 1, tzinfo=UTC)
 """Round 6's incidents happen at different hours of one week, so their timelines never overlap
@@ -178,7 +178,8 @@ def claims_attachments_question() -> Incident:
     st.started_at = st.last_finished + timedelta(seconds=12)
     ocr.pods[0].logs["claims-ocr"] = L.lines([
         (at - timedelta(minutes=m), L.pylog(at - timedelta(minutes=m), "INFO", "ocr.worker",
-                                            f"processed attachment id={4300 + m} pages={1 + m % 9} in {2 + m % 5}.{m % 10}s"))
+                                            f"processed attachment id={4300 + m} pages={1 + m % 9} "
+                                            f"in {2 + m % 5}.{m % 10}s"))
         for m in range(60, 0, -6)])
 
     # ingress-nginx: 413s for bodies over 1 MiB since the Helm upgrade, in the controller's own logs.
@@ -294,7 +295,7 @@ def storefront_error_bursts_page() -> Incident:
                 entries.append((t, L.nginx_error(t, f"{msg}, client: {client}, server: shop.example.com, request: "
                                                  f"\"{req} HTTP/1.1\", upstream: \"http://{ip}:8080{req[4:]}\", "
                                                  'host: "shop.example.com"', conn=5000 + i)))
-                entries.append((t, L.nginx_access(t, client, req, 502, 150, f"storefront-storefront-web-80",
+                entries.append((t, L.nginx_access(t, client, req, 502, 150, "storefront-storefront-web-80",
                                                   "502", 0.004)))
             else:
                 entries.append((t, L.nginx_access(t, client, req, 200, 18344, "storefront-storefront-web-80",
@@ -367,18 +368,20 @@ def policy_api_error_burn() -> Incident:
     image = f"{REGISTRY}/policy/policy-api:2.14.3"
     mount = {"volumes": [{"name": "config", "configMap": {"name": "policy-api-config"}}]}
     cont = {"volumeMounts": [{"name": "config", "mountPath": "/config"}]}
-    env = _env(SPRING_CONFIG_ADDITIONAL_LOCATION="/config/application.yaml", JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75")
+    env = _env(SPRING_CONFIG_ADDITIONAL_LOCATION="/config/application.yaml",
+               JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75")
 
     def api_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
         s = start
+        hikari, pool = "com.zaxxer.hikari.HikariDataSource", "com.zaxxer.hikari.pool.HikariPool"
         out = [(s, L.spring(s, "INFO", "c.a.policy.PolicyApiApplication", "Starting PolicyApiApplication v2.14.3 "
                             "using Java 21.0.4 with PID 1")),
-               (s + timedelta(seconds=6), L.spring(s + timedelta(seconds=6), "INFO", "com.zaxxer.hikari.HikariDataSource",
+               (s + timedelta(seconds=6), L.spring(s + timedelta(seconds=6), "INFO", hikari,
                                                    "HikariPool-1 - Starting...")),
-               (s + timedelta(seconds=7), L.spring(s + timedelta(seconds=7), "INFO", "com.zaxxer.hikari.pool.HikariPool",
-                                                   "HikariPool-1 - Added connection org.postgresql.jdbc.PgConnection@5b8"
-                                                   "dfcc1")),
-               (s + timedelta(seconds=7), L.spring(s + timedelta(seconds=7), "INFO", "com.zaxxer.hikari.HikariDataSource",
+               (s + timedelta(seconds=7), L.spring(s + timedelta(seconds=7), "INFO", pool,
+                                                   "HikariPool-1 - Added connection "
+                                                   "org.postgresql.jdbc.PgConnection@5b8dfcc1")),
+               (s + timedelta(seconds=7), L.spring(s + timedelta(seconds=7), "INFO", hikari,
                                                    "HikariPool-1 - Start completed.")),
                (s + timedelta(seconds=11), L.spring(s + timedelta(seconds=11), "INFO",
                                                     "o.s.b.w.embedded.tomcat.TomcatWebServer",
@@ -391,7 +394,8 @@ def policy_api_error_burn() -> Incident:
             return (L.spring(t, "ERROR", "o.a.c.c.C.[.[.[/].[dispatcherServlet]",
                              "Servlet.service() for servlet [dispatcherServlet] in context with path [] threw "
                              "exception [Request processing failed: org.springframework.jdbc.CannotGetJdbcConnection"
-                             "Exception: Failed to obtain JDBC Connection] with root cause", thread=f"nio-8080-exec-{i % 200}")
+                             "Exception: Failed to obtain JDBC Connection] with root cause",
+                             thread=f"nio-8080-exec-{i % 200}")
                     + "\njava.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request "
                     f"timed out after 30000ms (total=4, active=4, idle=0, waiting={waiting})"
                     "\n\tat com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:686)"
@@ -424,7 +428,8 @@ def policy_api_error_burn() -> Incident:
     origin = at - timedelta(hours=2)
     for pod in pods:
         base = {"namespace": "policy", "pod": pod, "pool": "HikariPool-1", "job": "policy-api"}
-        inc.series("hikaricp_connections_max", "gauge", "Max connections", dict(base), lambda t: 4.0 if t >= restart else 30.0)
+        inc.series("hikaricp_connections_max", "gauge", "Max connections", dict(base),
+                   lambda t: 4.0 if t >= restart else 30.0)
         inc.series("hikaricp_connections_active", "gauge", "Active connections", dict(base),
                    lambda t: 4.0 if t >= at - timedelta(minutes=15) else (3.0 if t >= restart else 6.0))
         inc.series("hikaricp_connections_pending", "gauge", "Pending threads", dict(base),
@@ -492,7 +497,7 @@ def node_outbound_timeouts_question() -> Incident:
                      for t in L.every(at - timedelta(minutes=40), full, 61)] + entries)
 
     # The herring: aws-node on the same node restarted yesterday evening.
-    aws = [h for h in inc.cluster.pods if h.workload == "aws-node" and h.node == node][0]
+    aws = next(h for h in inc.cluster.pods if h.workload == "aws-node" and h.node == node)
     st = aws.states[0]
     st.restarts, st.last_reason, st.last_exit_code = 1, "Error", 1
     st.last_finished = at - timedelta(hours=19)
@@ -631,7 +636,8 @@ def quote_api_latency_page() -> Incident:
               "custom metrics API: the server could not find the metric http_requests_per_second for pods",
               first, last, count=n, component="horizontal-pod-autoscaler")
 
-    worker = _app(inc, "quotes", "quote-worker", f"{REGISTRY}/quotes/quote-worker:7.3.0", [P()], at - timedelta(days=16))
+    worker = _app(inc, "quotes", "quote-worker", f"{REGISTRY}/quotes/quote-worker:7.3.0", [P()],
+                  at - timedelta(days=16))
     st = worker.pods[0].states[0]
     st.restarts, st.last_reason, st.last_exit_code = 1, "Error", 1
     st.last_finished = at - timedelta(minutes=58)
@@ -698,7 +704,7 @@ def checkout_pricing_errors() -> Incident:
             t, "INFO", "c.a.pricing.rules.RuleLoader", f"loading price rules from s3://acme-pricing-rules/2026-12-04/: "
             f"{min(2_310_442, 190_000 * (i + 1)):,} / 2,310,442", thread="rule-loader"))
         return out
-    wl = inc.deployment("pricing", "pricing-engine", [Rev(1, at - timedelta(days=9), "helm upgrade pricing-engine 11.2.0",
+    wl = inc.deployment("pricing", "pricing-engine", [Rev(1, at - timedelta(days=9), "helm upgrade pricing-engine",
                                                            [c("pricing-engine", image, memory_limit="6Gi")])],
                         {1: [P(state="notready", created=gone + timedelta(seconds=4), node=live_node,
                                log=_log(warm_log), memory_mi=3100,
@@ -741,7 +747,8 @@ def checkout_pricing_errors() -> Incident:
     for h in inc.pods_of("shop", "checkout"):
         _set_log(h, [(t, L.logfmt(t, "info", "order priced", component="checkout", status=200, duration_ms=34))
                      for t in L.every(at - timedelta(minutes=25), gone, 37)]
-                 + [(t, L.logfmt(t, "error", "pricing call failed", component="checkout", basket=f"b-{int(t.timestamp()) % 9973}",
+                 + [(t, L.logfmt(t, "error", "pricing call failed", component="checkout",
+                                 basket=f"b-{int(t.timestamp()) % 9973}",
                                  err='Post "http://pricing-engine.pricing.svc.cluster.local/v1/price": dial tcp '
                                      '172.20.0.41:80: connect: connection refused'))
                     for t in L.every(gone + timedelta(seconds=30), inc.captured, 11)])
@@ -913,7 +920,8 @@ def gateway_config_alerts_group() -> Incident:
     members = ["8e9e05c52164694d", "91bc3c398fb3c146", "fd422379fda50e48"]
 
     def etcd_log(i: int) -> list[tuple[datetime, str]]:
-        out = [(t, L.js(t, "info", "saved snapshot", caller="etcdserver/server.go:2413", **{"snapshot-index": 9_140_000 + k * 10001}))
+        out = [(t, L.js(t, "info", "saved snapshot", caller="etcdserver/server.go:2413",
+                        **{"snapshot-index": 9_140_000 + k * 10001}))
                for k, t in enumerate(L.every(at - timedelta(minutes=50), alarm, 600))]
         out.append((alarm, L.js(alarm, "warn", "alarm raised", caller="etcdserver/server.go:2085", alarm="NOSPACE",
                                 **{"from": members[0]})))
@@ -923,7 +931,9 @@ def gateway_config_alerts_group() -> Incident:
                          error="etcdserver: mvcc: database space exceeded"))
                 for t in L.every(alarm + timedelta(seconds=20), inc.captured, 40 + 7 * i)]
         return out
-    pods = [P(log=(lambda i: lambda pod, s, e: L.lines(etcd_log(i)))(i), memory_mi=420) for i in range(3)]
+    def etcd_member(i: int) -> Callable[[str, datetime, datetime], str]:
+        return lambda pod, s, e: L.lines(etcd_log(i))
+    pods = [P(log=etcd_member(i), memory_mi=420) for i in range(3)]
     sts = inc.statefulset("gateway", "apisix-etcd", [c("etcd", image, port=2379, memory_limit="1Gi",
                                                         env=_env(**base_env))], pods, bump,
                           claims=[("data", "8Gi", "gp3")], service=2379)
@@ -953,7 +963,8 @@ def gateway_config_alerts_group() -> Incident:
     dash = _app(inc, "gateway", "apisix-dashboard", "docker.io/apache/apisix-dashboard:3.0.1",
                 [P(state="crashloop", reason="Error", exit_code=1, crash_from=at - timedelta(hours=5),
                    run_s=lambda n: 2.0,
-                   log=lambda pod, s, e: L.lines([(s, "panic: session secret is empty: set conf.authentication.secret")]))],
+                   log=lambda pod, s, e: L.lines([(s, "panic: session secret is empty: set "
+                                                      "conf.authentication.secret")]))],
                 at - timedelta(days=60))
     del dash
 
@@ -1050,9 +1061,9 @@ def billing_api_errors_page() -> Incident:
                 "contenttypes, invoices, sessions\nRunning migrations:"),
                (began + timedelta(seconds=4), "  Applying invoices.0056_invoice_tax_breakdown... OK"),
                (began + timedelta(seconds=5), "  Applying invoices.0057_backfill_tax_breakdown...")]
-    job_log += [(t, L.pylog(t, "INFO", "invoices.migrations", f"backfill tax_breakdown: {min(rows, (k + 1) * 180_000):,}"
-                            f" / {rows:,} rows")) for k, t in enumerate(L.every(began + timedelta(seconds=65),
-                                                                                inc.captured, 60))]
+    job_log += [(t, L.pylog(t, "INFO", "invoices.migrations",
+                            f"backfill tax_breakdown: {min(rows, (k + 1) * 180_000):,} / {rows:,} rows"))
+                for k, t in enumerate(L.every(began + timedelta(seconds=65), inc.captured, 60))]
     h = inc.cluster.add_pod(PodHistory(
         name=pod_name, namespace="billing", workload=job_name,
         containers=[c("migrate", f"{REGISTRY}/billing/billing-api:9.4.0", port=None)],
@@ -1069,8 +1080,9 @@ def billing_api_errors_page() -> Incident:
                 return (f'10.244.1.{20 + i % 9} - - [{t.strftime("%d/%b/%Y:%H:%M:%S")} +0000] "GET /api/v1/customers/'
                         f'{4100 + i} HTTP/1.1" 200 812 "-" "okhttp/4.12.0"')
             return (L.pylog(t, "ERROR", "django.request", "Internal Server Error: /api/v1/invoices/")
-                    + "\nTraceback (most recent call last):\n  File \"/usr/local/lib/python3.12/site-packages/django/db/"
-                    "backends/utils.py\", line 105, in _execute\n    return self.cursor.execute(sql, params)\n"
+                    + "\nTraceback (most recent call last):\n  File \"/usr/local/lib/python3.12/site-packages/"
+                    "django/db/backends/utils.py\", line 105, in _execute\n"
+                    "    return self.cursor.execute(sql, params)\n"
                     "psycopg.errors.LockNotAvailable: canceling statement due to lock timeout\n\nThe above exception "
                     "was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File "
                     "\"/app/billing/invoices/views.py\", line 88, in list\n    return Response(self.serialize(page))\n"
@@ -1083,9 +1095,11 @@ def billing_api_errors_page() -> Incident:
     inc.service("billing", "billing-api", {"app": "billing-api"})
 
     def pg_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
-        out = [(at - timedelta(minutes=47), L.postgres(at - timedelta(minutes=47), "LOG", 'automatic vacuum of table '
-                                                       '"billing.public.audit_event": index scans: 1\n\tpages: 0 removed, '
-                                                       "1843302 remain, 412330 scanned (22.37% of total)\n\ttuples: "
+        vac = at - timedelta(minutes=47)
+        out = [(vac, L.postgres(vac, "LOG", 'automatic vacuum of table '
+                                                       '"billing.public.audit_event": index scans: 1\n\tpages: 0 '
+                                                       "removed, 1843302 remain, 412330 scanned (22.37% of total)"
+                                                       "\n\ttuples: "
                                                        "2210411 removed, 61204113 remain, 0 are dead but not yet "
                                                        "removable", pid=7311)),
                (began, L.postgres(began, "LOG", "duration: 41.212 ms  statement: ALTER TABLE \"invoices_invoice\" ADD "
@@ -1097,8 +1111,8 @@ def billing_api_errors_page() -> Incident:
                                       f"DETAIL:  Process holding the lock: {migrate_pid}. Wait queue: {pid}, "
                                       f"{pid + 2}, {pid + 5}.\nSTATEMENT:  SELECT \"invoices_invoice\".\"id\", "
                                       "\"invoices_invoice\".\"number\" FROM \"invoices_invoice\" WHERE "
-                                      "\"invoices_invoice\".\"customer_id\" = $1 ORDER BY \"invoices_invoice\".\"issued_at\""
-                                      " DESC LIMIT 21", pid=pid)))
+                                      "\"invoices_invoice\".\"customer_id\" = $1 ORDER BY "
+                                      "\"invoices_invoice\".\"issued_at\" DESC LIMIT 21", pid=pid)))
             out.append((t + timedelta(seconds=4), L.postgres(t + timedelta(seconds=4), "ERROR",
                                                              "canceling statement due to lock timeout", pid=pid)))
         return out
@@ -1215,8 +1229,8 @@ def email_queue_backlog() -> Incident:
     def keda_log(pod: str, start: datetime, end: datetime) -> list[tuple[datetime, str]]:
         t1, t2 = sync + timedelta(seconds=2), sync + timedelta(seconds=3)
         return [(t1, f"{t1.strftime('%Y-%m-%dT%H:%M:%SZ')}\tINFO\tReconciling ScaledObject\t"
-                 "{\"controller\": "
-                 "\"scaledobject\", \"ScaledObject\": {\"name\":\"email-sender-sqs\",\"namespace\":\"notifications\"}}"),
+                 "{\"controller\": \"scaledobject\", \"ScaledObject\": "
+                 "{\"name\":\"email-sender-sqs\",\"namespace\":\"notifications\"}}"),
                 (t2, f"{t2.strftime('%Y-%m-%dT%H:%M:%SZ')}\tINFO\tUpdated HPA according to ScaledObject\t"
                  "{\"controller\": \"scaledobject\", \"HPA.Namespace\": \"notifications\", \"HPA.Name\": "
                  "\"keda-hpa-email-sender-sqs\"}")]
