@@ -490,8 +490,8 @@ def node_outbound_timeouts_question() -> Incident:
     victims = [h for h in inc.cluster.pods if h.node == node and h.namespace in ("shop", "web", "payments")][:3]
     for n, h in enumerate(victims):
         entries = [(t, L.logfmt(t, "error", "upstream call failed", component=h.workload,
-                                err=f'Get "http://{["search", "ledger", "recommendations"][n % 3]}.svc:80/v1/q": dial '
-                                    f'tcp 172.20.0.{14 + n}:80: i/o timeout'))
+                                err=f'Get "http://{["search.shop", "ledger.payments", "recommendations.web"][n % 3]}'
+                                    f'.svc.cluster.local/v1/q": dial tcp 172.20.0.{14 + n}:80: i/o timeout'))
                    for t in L.every(full, inc.captured, 19 + n * 5)]
         _set_log(h, [(t, L.logfmt(t, "info", "request served", component=h.workload, status=200, duration_ms=12))
                      for t in L.every(at - timedelta(minutes=40), full, 61)] + entries)
