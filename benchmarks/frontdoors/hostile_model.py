@@ -97,6 +97,9 @@ class Case:
     group: str         # control, protocol, json, semantic, auth
     why: str
     steps: tuple[Step, ...]
+    outside: str = ""
+    """Where the answer is decided when that is outside agent/server (the MCP SDK's own JSON-RPC
+    parsing): a wrong class there is reported apart; a 5xx or a bad enqueue still counts."""
 
     @property
     def is_control(self) -> bool:

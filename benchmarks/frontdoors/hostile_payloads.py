@@ -52,7 +52,7 @@ def am_payload(alertname: str, status: str = "firing", alerts: list[dict[str, An
     alerts = alerts if alerts is not None else [am_alert(alertname, status)]
     payload: dict[str, Any] = {
         "version": "4",
-        "groupKey": '{}/{}:{alertname="%s"}' % alertname,
+        "groupKey": f'{{}}/{{}}:{{alertname="{alertname}"}}',
         "truncatedAlerts": 0,
         "status": status,
         "receiver": "vigil",

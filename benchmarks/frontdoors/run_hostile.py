@@ -71,7 +71,8 @@ def server_env(keys: Keys, workdir: Path, slack_api: str) -> dict[str, str]:
     Slack's Web API is the loopback recorder."""
     config = workdir / "vigil.yaml"
     config.write_text(json.dumps({"state_dir": str(workdir / "state")}))
-    return {**os.environ, "VIGIL_SERVE__SLACK__API_URL": slack_api, "VIGIL_CONFIG": str(config), "VIGIL_ALERTMANAGER_TOKEN": keys.am_token,
+    return {**os.environ, "VIGIL_SERVE__SLACK__API_URL": slack_api, "VIGIL_CONFIG": str(config),
+            "VIGIL_ALERTMANAGER_TOKEN": keys.am_token,
             "VIGIL_PAGERDUTY_SIGNING_SECRET": ",".join(keys.pd_secrets),
             "VIGIL_SLACK_SIGNING_SECRET": keys.slack_secret, "VIGIL_SLACK_BOT_TOKEN": "xoxb-0-hostile-catalogue",
             "VIGIL_API_TOKEN": keys.api_token, "VIGIL_MCP_TOKEN": keys.mcp_token}
@@ -164,10 +165,14 @@ def classify(step: Step, door: str, reply: Response, new_jobs: int) -> str:
         return REDIRECT
     if door == "mcp":
         messages = jsonrpc_messages(reply)
-        if any("error" in m or (isinstance(m.get("result"), dict) and m["result"].get("isError")) for m in messages):
+        if any("error" in m or _tool_refused(m.get("result")) for m in messages):
             return REFUSED  # a JSON-RPC error, or a tool result that reports a refusal
         return ACCEPTED if any("result" in m for m in messages) else IGNORED
     return ACCEPTED if new_jobs > 0 else IGNORED
+
+
+def _tool_refused(result: object) -> bool:
+    return isinstance(result, dict) and bool(result.get("isError"))
 
 
 @dataclass
@@ -200,7 +205,7 @@ def run_step(step: Step, case: Case, index: int, ctx: Ctx, ports: tuple[int, int
     if got == SERVER_ERROR:
         result.problems.append("5xx")
     elif got not in step.expect:
-        result.problems.append("wrong_class")
+        result.problems.append("wrong_class_outside" if case.outside else "wrong_class")
     elif step.status is not None and reply.status not in step.status:
         result.problems.append("wrong_status")
     if step.contains is not None and got not in (SERVER_ERROR,) and step.contains not in reply.body:
@@ -237,6 +242,7 @@ def run_catalogue(cases: Sequence[Case], keys: Keys, serve_port: int, mcp_port: 
         "by_group": dict(Counter(c.group for c in cases)),
         "server_5xx": problems["5xx"],
         "wrong_class": problems["wrong_class"],
+        "wrong_class_outside_agent_server": problems["wrong_class_outside"],
         "wrong_status": problems["wrong_status"],
         "wrong_body": problems["wrong_body"],
         "bad_enqueues": problems["bad_enqueue"],
