@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,15 @@ VERDICT_OBSERVERS: list[Callable[[str, Verdict], None]] = []
 here, so the guardrails library itself needs no metrics code. An observer must not raise."""
 
 _tracer = trace.get_tracer("vigil.guardrails")
+
+
+def _span(name: str) -> AbstractContextManager[trace.Span]:
+    """A span for one verdict, or, while no tracer provider is installed (an MCP server nobody traces),
+    the current span as it is: the API would make a non-recording span carrying that same context,
+    which nobody can see, for a few microseconds of every call."""
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        return nullcontext(trace.get_current_span())
+    return _tracer.start_as_current_span(name)
 
 _MODEL_TURN: ContextVar[tuple[Pipeline, Action] | None] = ContextVar("vigil_model_turn", default=None)
 """The pipeline and the model-call action of the turn this task is taking, set by `check_model_call`:
@@ -167,7 +177,7 @@ class Pipeline:
         return await self._run(call, [layer for layer in self.layers if layer.in_precheck and not layer.always])
 
     async def _run(self, call: Call, layers: list[Layer]) -> Verdict:
-        with _tracer.start_as_current_span(f"guardrail {call.action.tool}") as span:
+        with _span(f"guardrail {call.action.tool}") as span:
             for layer in layers:
                 result = await layer.check(call)
                 if result.decision is not None:
@@ -252,9 +262,11 @@ def _add(verdict: Verdict, decision: Decision) -> None:
     (rules, query cost, rate and budget all report as `scoping`), so the audit format is unchanged."""
     last = verdict.decisions[-1] if verdict.decisions else None
     if last is not None and last.allowed and decision.allowed and last.layer == decision.layer:
-        verdict.decisions[-1] = Decision(layer=last.layer, allowed=True, rule=last.rule or decision.rule,
-                                         reason=f"{last.reason}; {decision.reason}",
-                                         details={**decision.details, **last.details})
+        # Both halves were validated when their layers made them: built without validating again.
+        verdict.decisions[-1] = Decision.model_construct(layer=last.layer, allowed=True,
+                                                         rule=last.rule or decision.rule,
+                                                         reason=f"{last.reason}; {decision.reason}",
+                                                         details={**decision.details, **last.details})
         return
     verdict.decisions.append(decision)
 
