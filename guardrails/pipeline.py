@@ -62,11 +62,12 @@ _tracer = trace.get_tracer("vigil.guardrails")
 
 def _span(name: str) -> AbstractContextManager[trace.Span]:
     """A span for one verdict, or, while no tracer provider is installed (an MCP server nobody traces),
-    the current span as it is: the API would make a non-recording span carrying that same context,
-    which nobody can see, for a few microseconds of every call."""
+    a span that records nothing and the current context left as it is: the API would make a
+    non-recording span carrying that same context, for a few microseconds of every call."""
     if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-        return nullcontext(trace.get_current_span())
+        return nullcontext(trace.INVALID_SPAN)
     return _tracer.start_as_current_span(name)
+
 
 _MODEL_TURN: ContextVar[tuple[Pipeline, Action] | None] = ContextVar("vigil_model_turn", default=None)
 """The pipeline and the model-call action of the turn this task is taking, set by `check_model_call`:
