@@ -132,6 +132,15 @@ def _backends(obj: dict[str, Any]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+def _controller_hints(obj: dict[str, Any]) -> set[str]:
+    """Words a pod name of the Ingress's controller holds: its class name, and the vendor of its annotations."""
+    meta = obj.get("metadata") or {}
+    cls = (obj.get("spec") or {}).get("ingressClassName") or (meta.get("annotations") or {}).get(
+        "kubernetes.io/ingress.class")
+    vendors = {"nginx" if "nginx" in a else "haproxy" for a in _known(obj)}
+    return {str(cls)} | vendors if cls else vendors
+
+
 def _namespaces(facts: Facts) -> list[str]:
     out: list[str] = []
     for data, _ in facts.topologies:
@@ -171,10 +180,12 @@ async def read(facts: Facts, call: Call) -> None:
     pods = await call("k8s_list", {"kind": "Pod", "namespace": ""}, "survey-ingress-controllers")
     rows = (pods.data or {}).get("rows") or [] if pods is not None and pods.ok else []
     controllers = [r for r in rows if isinstance(r, dict) and CONTROLLER_POD.search(str(r.get("name") or ""))]
+    hints = {h for obj, _ in ingresses for h in _controller_hints(obj)}
+    controllers.sort(key=lambda r: not any(h in str(r.get("name") or "") for h in hints))  # the Ingress's own first
     words: list[str] = []
     for obj, _ in ingresses:
         ns = str((obj.get("metadata") or {}).get("namespace") or "")
-        words += [f"{ns}-{svc}-{port}" for svc, port in _backends(obj)]
+        words += [svc for svc, _ in _backends(obj)]  # ingress-nginx `[ns-svc-port]`, HAProxy `ns_svc_port` backends
         words += [str(r["host"]) for r in (obj.get("spec") or {}).get("rules") or [] if r.get("host")]
     lines = store.setdefault("lines", [])
     for row in controllers[:MAX_CONTROLLER_PODS]:
@@ -229,12 +240,14 @@ def fits(facts: Facts) -> list[AnnotationFit]:
         ns, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
         mine = {f"{ns}-{svc}-{port}" for svc, port in _backends(obj)}
         hosts = {str(r["host"]) for r in (obj.get("spec") or {}).get("rules") or [] if r.get("host")}
-        entries = [(d, e) for d, e in store.get("lines") or [] if d.get("word") in mine | hosts]
+        services = {svc for svc, _ in _backends(obj)}
+        entries = [(d, e) for d, e in store.get("lines") or [] if d.get("word") in services | hosts]
         lines = list(dict.fromkeys(ln for d, _ in entries for ln in d.get("lines") or []))
         if not lines:
             continue
         requests = [m for m in (_NGINX_ACCESS.search(ln) for ln in lines) if m and m.group("upstream") in mine]
-        haproxy = [m for m in (_HAPROXY.search(ln) for ln in lines) if m]
+        haproxy = [m for m in (_HAPROXY.search(ln) for ln in lines)
+                   if m and ns in m.group("backend") and any(svc in m.group("backend") for svc in services)]
         for annotation, value in _known(obj).items():
             setting = next(s for s in SETTINGS if s.annotation == annotation)
             fit = _fit(setting, value, lines, requests, haproxy)
@@ -287,7 +300,8 @@ def finding(f: AnnotationFit) -> dict[str, Any]:
     """The suspect's finding: the annotation and value, the status it produces and how often, the write."""
     short = f.setting.annotation.rsplit("/", 1)[-1]
     status = "/".join(str(s) for s in f.setting.statuses)
-    after = f" after {f.value} s (its value)" if f.setting.kind == "timeout" and f.at_value else ""
+    limit = _seconds(f.value) if f.setting.kind == "timeout" else None
+    after = f" after {limit:g} s (its value)" if limit is not None and f.at_value else ""
     written = f" ({f.written})" if f.written else ""
     slow = " while the backend is merely slow" if f.setting.kind == "timeout" else ""
     fix = {"timeout": f"raise {short} above the slowest legitimate response",

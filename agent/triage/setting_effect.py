@@ -50,8 +50,10 @@ READS = "setting_effect"
 """The key of this module's reads in `Facts.reads`."""
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 _DATA_KEY = re.compile(r"\bdata key (\S+)")
-_LOOKUP = re.compile(r"\bwhere\b.*?\b[\w.\"]+\s*(?:=\s*(?:\$\d+|\?|:\w+|%s)|in\s*\(\s*(?:\$\d+|\?))", re.I | re.S)
+_LOOKUP = re.compile(r"\bwhere\b.*?[\w\"`\]]\s*(?:=\s*(?:\$\d+|\?|:\w+|%s)|in\s*\(\s*(?:\$\d+|\?))", re.I | re.S)
 """A statement that fetches one row (or a few) by a bound parameter: the statement an N+1 pattern repeats."""
+_ID = re.compile(r"-?[0-9a-f]{6,}|-?\d{6,}")
+"""A label value that is an id (a query id, a digest): it tells series apart but says nothing to a reader."""
 _SKIP_METRICS = ("up", "scrape_", "prometheus_", "go_", "process_", "promhttp_")
 
 Call = Callable[..., Awaitable[Any]]
@@ -73,7 +75,7 @@ class Shift:
 
     def text(self) -> str:
         shown = {k: (v if len(v) <= 50 else v[:47] + "...") for k, v in self.labels.items()
-                 if k not in ("__name__", "namespace", "job", "queryid", "instance", "pod")}
+                 if k not in ("__name__", "namespace", "job", "instance", "pod") and not _ID.fullmatch(v)}
         label = "{" + ", ".join(f'{k}="{v}"' for k, v in shown.items()) + "}" if shown else ""
         how = "rate " if self.rate else ""
         times = f" (x{self.ratio():.0f})" if self.before > 0 else " (from none)"
@@ -266,8 +268,9 @@ def _named(facts: Facts, target: Ref, at: datetime, current: dict[str, str]) -> 
             if t is None or t < at - SHIFT_BEFORE:
                 continue
             for path in current:
-                word = path.rsplit(".", 1)[-1]
-                if len(word) >= 4 and re.search(rf"(?<![\w.]){re.escape(word)}(?![\w])", line) and path not in leaves:
+                last = path.rsplit(".", 1)[-1]
+                words = [path] + ([last] if last != path and (len(last) >= 8 or "_" in last) else [])
+                if path not in leaves and any(re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", line) for w in words):
                     leaves.append(path)
                     said = said or line
     return leaves, said

@@ -110,9 +110,13 @@ def _parse(kind: str, text: str) -> Any:
         return None
 
 
-def leaves(text: str | None, name: str = "") -> dict[str, str] | None:
+def _secret(path: str) -> bool:
+    return bool(_SECRET_WORDS.search(path.rsplit(".", 1)[-1]))
+
+
+def leaves(text: str | None, name: str = "", hide: bool = True) -> dict[str, str] | None:
     """The leaf settings of a structured value (`path -> value as text`), or None when it is no structured
-    value (a scalar, too large, unparseable). A leaf whose key names a credential reads as HIDDEN."""
+    value (a scalar, too large, unparseable). A leaf whose key names a credential reads as HIDDEN (`hide`)."""
     if not text or len(text) > MAX_BYTES:
         return None
     text = text.replace("\\n", "\n") if "\n" not in text and "\\n" in text else text
@@ -123,14 +127,18 @@ def leaves(text: str | None, name: str = "") -> dict[str, str] | None:
     _flatten(parsed, "", out, 0)
     if len(out) < 2 and not any(isinstance(v, (dict, list)) for v in parsed.values()):
         return None  # `timeout: 5` is one scalar setting, not a file
-    return {k: (HIDDEN if _SECRET_WORDS.search(k.rsplit(".", 1)[-1]) else v) for k, v in out.items()}
+    return {k: (HIDDEN if hide and _secret(k) else v) for k, v in out.items()}
 
 
 def diff(old: str | None, new: str | None, name: str = "") -> list[LeafChange] | None:
     """The leaves that differ between two versions of a value, in path order; None when either side is not a
     structured value (then the caller compares the whole values)."""
-    before, after = leaves(old, name), leaves(new, name)
+    before, after = leaves(old, name, hide=False), leaves(new, name, hide=False)
     if before is None or after is None:
         return None
-    return [LeafChange(p, before.get(p), after.get(p)) for p in sorted(set(before) | set(after))
+
+    def shown(path: str, value: str | None) -> str | None:
+        return HIDDEN if value is not None and _secret(path) else value
+
+    return [LeafChange(p, shown(p, before.get(p)), shown(p, after.get(p))) for p in sorted(set(before) | set(after))
             if before.get(p) != after.get(p)]
