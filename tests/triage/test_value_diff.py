@@ -13,12 +13,12 @@ from agent.triage import changed_keys, value_diff
 
 
 @pytest.mark.parametrize(("name", "old", "new", "want"), [
-    ("flags.yaml", "listing:\n  eager_load: false\n  page_size: 60\n", "listing:\n  eager_load: true\n  page_size: 60\n",
-     [("listing.eager_load", "false", "true")]),
+    ("flags.yaml", "listing:\n  eager_load: false\n  page_size: 60\n",
+     "listing:\n  eager_load: true\n  page_size: 60\n", [("listing.eager_load", "false", "true")]),
     ("settings.json", '{"cache": {"ttl_seconds": 300, "backend": "redis"}}',
      '{"cache": {"ttl_seconds": 0, "backend": "redis"}}', [("cache.ttl_seconds", "300", "0")]),
-    ("app.toml", '[pool]\nmax = 20\nidle = 5\n[http]\nretries = 3\n', '[pool]\nmax = 200\nidle = 5\n[http]\nretries = 3\n',
-     [("pool.max", "20", "200")]),
+    ("app.toml", '[pool]\nmax = 20\nidle = 5\n[http]\nretries = 3\n',
+     '[pool]\nmax = 200\nidle = 5\n[http]\nretries = 3\n', [("pool.max", "20", "200")]),
     ("my.cnf", "[mysqld]\nmax_connections = 500\nwait_timeout = 28800\n",
      "[mysqld]\nmax_connections = 100\nwait_timeout = 28800\n", [("mysqld.max_connections", "500", "100")]),
     ("consumer.properties", "max.poll.interval.ms=300000\ngroup.id=billing\n",
