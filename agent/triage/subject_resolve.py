@@ -56,6 +56,7 @@ NAME_FIELDS = frozenset({"name", "topicname", "topic", "queuename", "queue", "bu
 
 MAX_HOSTS, MAX_ADDRESSES, MAX_VALUES = 3, 3, 12
 MAX_ROUTE_READS, MAX_PROXY_PODS, MAX_KINDS, MAX_CR_READS = 10, 2, 12, 8
+MAX_RESOURCES, MAX_CONSUMERS = 2, 2
 HISTORY_WINDOW = "7d"
 LEAD = timedelta(days=7)
 """How long before the incident a write to the resolved object may have been made and still be what started it
@@ -346,6 +347,8 @@ async def resolve_into(subject: Subject, facts: Facts, resolved: set[str], call:
                                            "rank": m.rank} for m in resolution.best()]}
     facts.objects.append((record, ""))
     chosen: dict[str, Any] | None = None
+    read_for: list[Ref] = []
+    histories: set[str] = set()
     labelled = subject_name is not None and str(subject_name.get("name")) in subject.from_labels
     for match in resolution.best():
         kind = match.ref.kind.lower()
@@ -366,12 +369,75 @@ async def resolve_into(subject: Subject, facts: Facts, resolved: set[str], call:
                 subject.from_labels.add(n)
                 resolved.add(n)
             chosen = {"name": found.name, "namespace": found.namespace}
-        elif kind not in BUILTIN_KINDS and match.ref.namespace:
-            history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW, "namespace": match.ref.namespace},
-                                 f"resolve-history-{match.ref.name}")
-            if history is not None and history.ok and isinstance(history.data, dict):
-                facts.history.append((history.data, history.evidence_id))
+        elif kind not in BUILTIN_KINDS and match.ref.namespace and len(read_for) < MAX_RESOURCES:
+            read_for.append(match.ref)
+            if match.ref.namespace not in histories:
+                histories.add(match.ref.namespace)
+                history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW,
+                                                      "namespace": match.ref.namespace},
+                                     f"resolve-history-{match.ref.name}")
+                if history is not None and history.ok and isinstance(history.data, dict):
+                    facts.history.append((history.data, history.evidence_id))
+            record.setdefault("consumers", []).extend(await _consumers(match.ref, call, at))
     return chosen
+
+
+CONSUMER_LABELS = ("consumergroup", "consumer_group", "group", "consumer")
+"""Labels of broker exporters' series that name who reads a topic or queue (kafka-exporter, Burrow, NATS)."""
+BROKER_LABELS = ("topic", "queue", "stream", "subject", "bucket")
+FAILURE_WORDS = ("out of range", "deleted", "expired", "dropped", "not found", "unknown", "denied", "reset", "lost",
+                 "skipp", "error", "fail")
+"""Words of a consumer's line about the object that say something went wrong, the most specific first."""
+
+
+def _word(name: str) -> re.Pattern[str]:
+    """The object's name as a whole word; a Kafka client prints a partition as `topic-3`."""
+    return re.compile(rf"(?<![\w-]){re.escape(name)}(?!\w|-[^\W\d])", re.I)
+
+
+def _failure_rank(line: str) -> int:
+    low = line.lower()
+    return next((i for i, w in enumerate(FAILURE_WORDS) if w in low), len(FAILURE_WORDS))
+
+
+def _excerpt(line: str, width: int = 220) -> str:
+    """A log line (the log tool's `repeated Nx:` fold removed) cut to the part around its failure words."""
+    text = re.sub(r"^repeated \d+x: ", "", line.strip())
+    rank = _failure_rank(text)
+    at = text.lower().find(FAILURE_WORDS[rank]) if rank < len(FAILURE_WORDS) else 0
+    start = max(0, at - 70)
+    return ("…" if start else "") + text[start:start + width]
+
+
+async def _consumers(target: Ref, call: Call, at: str) -> list[dict[str, Any]]:
+    """Who reads the resolved topic or queue: the consumer groups broker exporters' series name for it, found as
+    workloads (anywhere), and the lines of one running pod's logs that name the object (failures first)."""
+    query = " or ".join(f'{{{label}="{target.name}"}}' for label in BROKER_LABELS)
+    outcome = await call("prom_query", {"query": query, "time": at}, f"resolve-consumers-{target.name}")
+    samples = (outcome.data or {}).get("samples") or [] if outcome is not None and outcome.ok and \
+        isinstance(outcome.data, dict) else []
+    groups = list(dict.fromkeys(str((s.get("labels") or {}).get(label)) for s in samples if isinstance(s, dict)
+                                for label in CONSUMER_LABELS if (s.get("labels") or {}).get(label)))
+    out: list[dict[str, Any]] = []
+    word = _word(target.name)
+    for group in groups[:MAX_CONSUMERS]:
+        topology = await call("k8s_topology", {"name": group}, f"resolve-consumer-{group}")
+        data = topology.data if topology is not None and topology.ok and isinstance(topology.data, dict) else {}
+        found = Ref.of(data.get("subject"))
+        pods = [p for p in data.get("pods") or [] if isinstance(p, dict) and p.get("phase") == "Running"]
+        if found is None or not found.kind or not pods:
+            continue
+        namespace = str(pods[0].get("namespace") or found.namespace)
+        logs = await call("k8s_logs", {"name": pods[0]["name"], "namespace": namespace, "grep": target.name},
+                          f"resolve-consumer-logs-{group}")
+        text = str(getattr(logs, "full_text", "") or "") if logs is not None and logs.ok else ""
+        lines = [_excerpt(ln) for ln in text.splitlines() if word.search(ln) and not ln.startswith("====")]
+        lines.sort(key=_failure_rank)
+        out.append({"object": {"kind": found.kind, "namespace": found.namespace, "name": found.name},
+                    "group": group, "lines": lines[:2],
+                    "evidence": [e for e in (outcome.evidence_id if outcome else "", topology.evidence_id,
+                                             logs.evidence_id if logs is not None and logs.ok else "") if e]})
+    return out
 
 
 # ---- judging (rank, through related_changes) ----------------------------------------------------------------
@@ -428,16 +494,36 @@ def written(facts: Facts) -> list[Written]:
         if not writes:
             continue
         at = parse_time(writes[0].get("at")) or facts.at
-        said, victims = _named_in_logs(facts, match.ref.name)
+        said, victims, read = _consumer_lines(facts, match.ref)
+        if not said:
+            said, victims = _named_in_logs(facts, match.ref.name)
         evidence = [e for h, e in facts.history if writes[0] in (h.get("changes") or [])][:1] or \
             [e for e in (facts.changes_id,) if e]
-        evidence += [log.evidence_id for log in facts.logs if Ref("Pod", log.namespace, log.pod) in victims][:1]
+        evidence += read or [log.evidence_id for log in facts.logs
+                             if Ref("Pod", log.namespace, log.pod) in victims][:1]
         out.append(Written(match, writes[0], int((facts.at - at).total_seconds() // 60), said, victims, evidence))
     return out
 
 
+def _consumer_lines(facts: Facts, target: Ref) -> tuple[str, list[Ref], list[str]]:
+    """The first line a consumer of `target` logged about it, the consumers, and the evidence that read them."""
+    said, victims, evidence = "", [], []
+    for obj, _ in facts.objects:
+        if obj.get("kind") != RESOLVED_KIND:
+            continue
+        for consumer in obj.get("consumers") or []:
+            ref = Ref.of(consumer.get("object"))
+            lines = [str(ln) for ln in consumer.get("lines") or []]
+            if ref is None or not lines or not any(_word(target.name).search(ln) for ln in lines):
+                continue
+            said = said or lines[0]
+            victims.append(ref)
+            evidence += [str(e) for e in consumer.get("evidence") or []][1:]
+    return said, victims, evidence
+
+
 def _named_in_logs(facts: Facts, name: str) -> tuple[str, list[Ref]]:
-    word = re.compile(rf"(?<![\w-]){re.escape(name)}(?!\w|-[^\W\d])", re.I)
+    word = _word(name)
     said, victims = "", []
     for log in facts.logs:
         for e in [log.top or {}, *log.more, *log.warnings]:
@@ -452,12 +538,13 @@ def _named_in_logs(facts: Facts, name: str) -> tuple[str, list[Ref]]:
 def finding(w: Written, check: str) -> dict[str, Any]:
     """The suspect's finding: what the alert carried, the object it resolved to, the fields written and when."""
     diff = "; ".join(str(d) for d in (w.change.get("diff") or [])[:4])
-    explains = f"; the subject's logs name it: '{w.said[:200]}'" if w.said else ""
+    readers = ", ".join(str(v) for v in w.victims[:2])
+    explains = f"; {readers or 'the subject'} logged '{w.said[:180]}'" if w.said else ""
     hours = f"{w.minutes_before // 60} h {w.minutes_before % 60} min" if w.minutes_before >= 60 else \
         f"{w.minutes_before} min"
-    message = (f"{w.match.ref}, which the alert names ('{w.match.value}': {w.match.how}), was written {hours} before "
-               f"the incident ({diff}){explains}. A setting of the object the alert is about, changed shortly "
-               "before, is the likeliest cause: compare it with its previous value and revert it")
+    message = (f"{w.match.ref} (the alert's '{w.match.value}') was written {hours} before the incident ({diff})"
+               f"{explains}. The object the alert is about changed shortly before: compare the field with its "
+               "previous value and revert it")
     return {"check": check, "severity": "critical",
             "object": {"kind": w.match.ref.kind, "namespace": w.match.ref.namespace, "name": w.match.ref.name},
             "reason": "ResolvedSubjectChanged", "message": message, "evidence": [w.said[:200]] if w.said else [],

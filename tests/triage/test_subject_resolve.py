@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
+from agent.incident import extract_labels
 from agent.toolhub import ToolOutcome
-from agent.triage import subject_of
+from agent.triage import subject_of, subject_resolve
 from agent.triage.facts import Facts, Ref
 from agent.triage.rollout_budget import allowed, budgets
 from agent.triage.subject import Subject
@@ -275,3 +276,46 @@ def test_a_strategy_that_lets_a_rollout_take_every_pod_is_the_suspect() -> None:
     for unavailable, surge, pods in (("25%", "0", 4), ("100%", "25%", 4), ("1", "0", 3)):
         assert budgets(_strategy_facts(unavailable, surge, pods)) == [], (unavailable, surge, pods)
     assert allowed("25%", 3, False) == 0 and allowed("25%", 3, True) == 1
+
+
+def test_the_consumer_an_exporter_names_for_the_topic_and_its_line_about_it() -> None:
+    """kafka-exporter's series name the consumer group reading a topic; its pod's line naming the topic (a
+    partition printed as `topic-N`) is quoted, a failure line before a routine one."""
+    line_ok = "2026-11-28T08:40:06Z INFO [Consumer clientId=r-0, groupId=reconciler] Adding partitions: ledger-events-0"
+    line_bad = ("2026-11-28T08:40:08Z INFO [Consumer clientId=r-0, groupId=reconciler] Fetch position "
+                "FetchPosition{offset=1882210} is out of range for partition ledger-events-0, resetting offset")
+    asked: list[tuple[str, dict[str, Any]]] = []
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        asked.append((tool, arguments))
+        if tool == "prom_query":
+            samples = [{"labels": {"__name__": "kafka_consumergroup_lag", "consumergroup": "reconciler",
+                                   "topic": "ledger-events", "partition": "3"}, "value": 0.0}]
+            return ToolOutcome("E1", tool, arguments, True, "", data={"samples": samples})
+        if tool == "k8s_topology" and arguments["name"] == "reconciler":
+            return ToolOutcome("E2", tool, arguments, True, "", data={
+                "subject": {"kind": "Deployment", "namespace": "finance", "name": "reconciler"},
+                "pods": [{"name": "reconciler-7d9c5b6f8-x2k4q", "namespace": "finance", "phase": "Running"}]})
+        if tool == "k8s_logs":
+            text = f"logs of finance/reconciler-7d9c5b6f8-x2k4q\n{line_ok}\n{line_bad}\nsettlement 77120 has no event"
+            return ToolOutcome("E3", tool, arguments, True, text, full_text=text)
+        return ToolOutcome("E9", tool, arguments, False, "not found")
+
+    [consumer] = asyncio.run(subject_resolve._consumers(Ref("KafkaTopic", "kafka", "ledger-events"), call, "now"))
+    assert consumer["object"] == {"kind": "Deployment", "namespace": "finance", "name": "reconciler"}
+    assert "out of range" in consumer["lines"][0] and len(consumer["lines"]) == 2
+    facts = _facts_with(Ref("KafkaTopic", "kafka", "ledger-events"), AT - timedelta(hours=3), "ledger-events")
+    facts.objects[0][0]["consumers"] = [consumer]
+    [w] = written(facts)
+    assert w.victims == [Ref("Deployment", "finance", "reconciler")] and "out of range" in finding(w, "c")["message"]
+    [(_, query)] = [a for a in asked if a[0] == "prom_query"]
+    assert 'topic="ledger-events"' in query["query"]
+    [other] = asyncio.run(subject_resolve._consumers(Ref("KafkaTopic", "kafka", "payments"), call, "now"))
+    assert other["lines"] == []  # its pod never names that topic: no line is quoted for it
+
+
+def test_a_url_in_a_pagerduty_title_is_no_namespace() -> None:
+    labels = extract_labels("[FIRING:1] BlackboxProbeFailed https://www.acme.shop/p/40001 (blackbox)")
+    assert "namespace" not in labels and "pod" not in labels
+    labels = extract_labels("[FIRING:1] KubePodCrashLooping payments/api-7d9c5b6f8-x2k4q (api)")
+    assert labels["namespace"] == "payments" and labels["pod"] == "api-7d9c5b6f8-x2k4q"
