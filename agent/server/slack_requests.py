@@ -182,12 +182,15 @@ def _read_event(envelope: Any) -> SlackRequest:
             raise Refused(422, "invalid_payload", "challenge: expected the string Slack sends to verify the URL")
         return SlackRequest(answer={"challenge": challenge})
     if kind != "event_callback":
-        raise Refused(404, "unhandled", f"type: {kind[:40]!r} is not a request type Vigil handles")
+        # Signed, from Slack, but nothing to do (e.g. `app_rate_limited`): a 2xx, because Slack retries
+        # every non-2xx answer and turns off an app's event subscriptions when most deliveries fail.
+        return SlackRequest(answer={"ok": True, "ignored": f"type {kind[:40]!r} is not a request Vigil acts on"})
     event = envelope.get("event")
     if not isinstance(event, dict) or not isinstance(event.get("type"), str):
         raise Refused(422, "invalid_payload", "event: expected an object with a string `type`")
-    if event["type"] not in HANDLED_EVENTS:
-        raise Refused(404, "unhandled", f"event.type: {event['type'][:40]!r} is not an event Vigil subscribes to")
+    if event["type"] not in HANDLED_EVENTS:  # an extra subscription in the app's manifest: acknowledged, ignored
+        return SlackRequest(answer={"ok": True, "ignored": f"event.type {event['type'][:40]!r} is not an event "
+                                    "Vigil acts on"})
     if event["type"] == "message" and (event.get("subtype") is not None or event.get("bot_id") is not None):
         return SlackRequest(answer={"ok": True, "ignored": "edits, joins and bot messages are not questions"})
     parsed = validate(EventCallback, envelope, "")

@@ -324,9 +324,14 @@ def test_no_malformed_request_is_a_5xx_or_reaches_the_queue(live: Live, caplog: 
                     response = client.post(path, content=case.body, headers=headers)
                     outcomes.setdefault(path, {}).setdefault(response.status_code, 0)
                     outcomes[path][response.status_code] += 1
+                    answer = response.json()
+                    if path == "/slack/events" and response.status_code == 200:
+                        # A signed Slack event of a type Vigil does not act on (a mutated `type`) is
+                        # acknowledged so that Slack stops retrying; it must say so and queue nothing.
+                        assert answer.get("ignored"), answer
+                        continue
                     assert 400 <= response.status_code < 500, (path, case.headers, case.body[:3000],
                                                                response.status_code, response.text)
-                    answer = response.json()
                     assert answer["error"] and answer["detail"], answer
         fell_through = [r.getMessage() for r in caplog.records if r.msg in (FRONT_DOOR_FAILED, SLACK_APP_FAILED)]
         assert not fell_through, fell_through

@@ -208,10 +208,16 @@ async def test_malformed_slack_requests_are_refused(service: Service, body: byte
     assert sum((await service.door.queue.counts()).values()) == 0
 
 
-async def test_unknown_event_type_is_4xx_and_the_url_challenge_is_answered(service: Service) -> None:
+async def test_unknown_event_type_is_acknowledged_not_queued_and_the_url_challenge_is_answered(
+        service: Service) -> None:
+    """A signed event Vigil does not act on gets a 2xx: Slack retries any other answer and disables
+    the app's subscriptions when most deliveries fail."""
     unknown = await post_slack(service, event_body({"type": "reaction_added", "user": "U1"}, "EvR"),
                                "application/json")
-    assert unknown.status_code == 404
+    assert unknown.status_code == 200 and "reaction_added" in unknown.json()["ignored"]
+    limited = await post_slack(service, json.dumps({"type": "app_rate_limited", "team_id": "T1",
+                                                    "minute_rate_limited": 1518467820}).encode(), "application/json")
+    assert limited.status_code == 200 and "ignored" in limited.json()
     challenge = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "legacy"}).encode()
     answered = await post_slack(service, challenge, "application/json")
     assert answered.status_code == 200 and answered.json() == {"challenge": "c-123"}
