@@ -42,6 +42,7 @@ from typing import Any
 from guardrails.secret_shapes import (
     KeyKind,
     base64_credential,
+    char_classes,
     credential_key,
     harmless_digest,
     high_entropy_token,
@@ -91,6 +92,9 @@ _PLACEHOLDER = re.compile(
         \*+|x{3,}|X{3,}|\.{3,}|-+|_+|\#+|
         \[REDACTED[^\]]*\]?|REDACTED|redacted|null|none|None|nil|true|false|True|False|
         example|your[-_a-z]*|placeholder|
+        # the words templates put where a value goes (`REPLACE_ME`); not `changeme`/`changeit`, which
+        # are real default passwords (Java's cacerts) and the live credential when left in a config
+        replace[-_]?me|fill[-_]?me[-_]?in|to[-_]?be[-_]?set|
         env:.*|vault:.*|ref\+.*|file:.*|secretRef.*|valueFrom.*|
         # references into a secret store: the value names where the secret lives, not the secret
         @Microsoft\.KeyVault\(.*\)|https://[\w-]+\.vault\.azure\.net/secrets/.*|
@@ -116,6 +120,31 @@ def _looks_random(value: str) -> bool:
     if not has_alpha or not (has_digit or (mixed_case and len(value) >= 24)):
         return False
     return shannon_entropy(value) >= 3.2
+
+
+_BASE32_SEED = re.compile(r"[A-Z2-7]{16,128}={0,6}")
+_VERSION_LIKE = re.compile(r"v?\d+(?:\.\d+)+[\w.\-+]*")
+
+
+def _keyed_random(value: str) -> bool:
+    """A secret under a key that says secret, in shapes `_looks_random` leaves alone.
+
+    `_looks_random` wants 16 characters with digits, which misses short signing secrets
+    (`I+SHBk5x6_TCh3k`), human-made ones of letters and symbols (`pppZsuaJ%hDtXGa!WcdGW`) and
+    base32 one-time-password seeds (`JBSWY3DPEHPK3PXP`, capitals that read like words to
+    `identifier_like`). The key already says what the value is, so these are taken when they mix
+    both cases with digits or symbols (10+ characters), or are base32 of 16+ characters.
+    """
+    v = value.strip("\"'`")
+    if len(v) < 10 or " " in v or _is_placeholder(v):
+        return False
+    if _BASE32_SEED.fullmatch(v):
+        return any(c in "234567" for c in v) and shannon_entropy(v.rstrip("=")) >= 3.0
+    if identifier_like(v) or char_classes(v) < 3:
+        return False
+    if not (any(c.isupper() for c in v) and any(c.islower() for c in v)):
+        return False
+    return shannon_entropy(v) >= 3.0 and not _VERSION_LIKE.fullmatch(v)
 
 
 def _password_value(value: str, quoted: bool) -> bool:
@@ -167,6 +196,20 @@ def _base64_pem_key(value: str) -> bool:
 
 
 # --------------------------------------------------------------------------- the format table
+
+_FOREIGN_PASSWORD_WORDS: tuple[str, ...] = (
+    "passwort", "kennwort", "contraseña", "contrasena", "senha", "mot[ _\\-]de[ _\\-]passe", "wachtwoord",
+    "salasana", "passord", "adgangskode", "lösenord", "heslo", "hasło", "haslo", "jelszó", "şifre", "parola",
+    "lozinka", "geslo", "parool", "mật khẩu", "пароль", "парола", "лозинка", "パスワード", "密码", "密碼", "口令",
+    "비밀번호", "암호", "كلمة المرور", "كلمة السر", "סיסמה", "סיסמא", "पासवर्ड", "รหัสผ่าน", "κωδικός",
+)
+"""The word for password in other languages; ASCII key names (`SENHA=`, `mot_de_passe=`) are also
+judged by `credential_key`, this catches the accented and non-Latin spellings and prose labels."""
+_FOREIGN_SECRET_WORDS: tuple[str, ...] = (
+    "clave secreta", "clé secrète", "cle secrete", "chiave segreta", "chave secreta", "geheimer schlüssel",
+    "geheimnis", "секрет", "ключ", "токен", "密钥", "秘钥", "密鑰", "令牌", "秘密鍵", "シークレット", "トークン",
+    "토큰", "비밀 키", "비밀키", "مفتاح سري", "מפתח סודי",
+)
 
 
 def _fmt(
@@ -315,6 +358,19 @@ FORMATS: tuple[SecretFormat, ...] = (
         ["q~"],
     ),
     _fmt("alibaba_access_key_id", "Alibaba Cloud AccessKey id", [_B + r"LTAI[A-Za-z0-9]{12,20}" + _E], ["ltai"]),
+    _fmt(
+        "tencent_cloud_secret_id",
+        "Tencent Cloud SecretId (AKID + 32 characters); its SecretKey is caught by the key word after it",
+        [_B + r"AKID[A-Za-z0-9]{32}" + _E],
+        ["akid"],
+    ),
+    _fmt(
+        "fly_io_token",
+        "Fly.io macaroon token (`FlyV1 fm2_...`, `fo1_...`), with or without its scheme word",
+        [r"(?i)\bFlyV1\s+(?P<s>f[mo]\d[a-z]?_[A-Za-z0-9+/=_\-]{32,}(?:,f[mo]\d[a-z]?_[A-Za-z0-9+/=_\-]{32,})*)",
+         _B + r"(?P<s>fm[12][a-z]?_[A-Za-z0-9+/=_\-]{64,})"],
+        ["flyv1", "fm1", "fm2"],
+    ),
     _fmt(
         "digitalocean_token",
         "DigitalOcean personal, OAuth or refresh token",
@@ -552,6 +608,24 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     _fmt(
         "cli_password_flag",
+        "the single-dash password options of common clients: redis-cli -a, keytool/jarsigner -storepass "
+        "-keypass -srcstorepass, openssl -passin/-passout pass:X, mongo/mongosh -p, htpasswd -b user pass",
+        [
+            r"\b(?:redis-cli|keydb-cli|valkey-cli)\b[^\n|;&]{0,200}?\s-a\s+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|"
+            r"[^\s'\"-][^\s'\"]{0,127})",
+            r"(?<![\w-])-(?:src|dest|new)?(?:storepass|keypass)\s+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|"
+            r"[^\s'\"-][^\s'\"]{0,127})",
+            r"(?<![\w-])-pass(?:in|out)\s+pass:(?P<s>[^\s'\"]{1,128})",
+            r"\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\b[^\n|;&]{0,200}?\s"
+            r"(?:-p|--password)[ =](?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|[^\s'\"-][^\s'\"]{0,127})",
+            r"\bhtpasswd\s+-[a-zA-Z]*b[a-zA-Z]*\s+(?:-\w+\s+)*\S+\s+\S+\s+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|"
+            r"[^\s'\"]{1,128})",
+        ],
+        ["-cli", "storepass", "keypass", "-passin", "-passout", "mongo", "htpasswd"],
+        accept=_cli_value,
+    ),
+    _fmt(
+        "cli_password_flag",
         "a --password / --token / --secret style option and its value (`--password=X`, `--token X`)",
         [
             r"(?i)(?<![\w-])--(?:[a-z]+-)?(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
@@ -583,6 +657,24 @@ FORMATS: tuple[SecretFormat, ...] = (
         ],
         ["pass", "pwd"],
         accept=lambda v: _prose_password(v),
+    ),
+    _fmt(
+        "password_assignment",
+        "a password after the word for it in another language or script (`Passwort:`, `contraseña:`, "
+        "`mot de passe =`, `пароль:`, `パスワード：`, `密码:`, `비밀번호:`)",
+        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_PASSWORD_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：][ \t]*"
+         r"[\"'「`]?(?P<s>[^\s\"'`」,;，。、]{1,256})"],
+        [w.lower() if "[" not in w else "passe" for w in _FOREIGN_PASSWORD_WORDS],
+        accept=lambda v: _password_value(v, quoted=False),
+    ),
+    _fmt(
+        "secret_assignment",
+        "a random-looking value after the word for secret, key or token in another language or script "
+        "(`clave secreta:`, `clé secrète =`, `密钥:`, `ключ:`, `トークン：`)",
+        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_SECRET_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：][ \t]*[\"'「`]?"
+         r"(?P<s>[^\s\"'`」,;，。、]{10,512})"],
+        [w.lower() for w in _FOREIGN_SECRET_WORDS],
+        accept=lambda v: _looks_random(v) or high_entropy_token(v) or _keyed_random(v),
     ),
     _fmt(
         "xml_credential",
@@ -646,7 +738,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "any other Authorization scheme (token, SSWS, Digest, ApiKey, sso-key, ...)",
         [
             r"(?i)\b(?:proxy-)?authorization\\?[\"']?\s*[:=]\s*\\?[\"']?(?!bearer\b|basic\b)"
-            r"(?:[A-Za-z\-]{2,20}\s+)?(?P<s>[^\s\"',;]{8,})"
+            r"(?:[A-Za-z][A-Za-z0-9\-]{1,24}\s+)?(?P<s>[^\s\"',;]{8,})"
         ],
         ["authorization"],
         accept=lambda v: not _is_placeholder(v),
@@ -667,10 +759,10 @@ FORMATS: tuple[SecretFormat, ...] = (
         "session_cookie",
         "session or auth cookie value",
         [
-            r"(?i)\b(?:session(?:id)?|sessid|phpsessid|jsessionid|connect\.sid|_[a-z]+_session|"
+            r"(?i)\b(?:session(?:id)?|sessid|phpsessid|jsessionid|(?:[a-z]+[_.\-])?sid|_[a-z]+_session|\.aspxauth|"
             r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+)=(?P<s>[^;\s'\"]{16,})"
         ],
-        ["sess", "token", "oauth2_proxy", "__host-", "__secure-"],
+        ["sess", "token", "sid=", "aspxauth", "oauth2_proxy", "__host-", "__secure-"],
         accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
     ),
     _fmt(
@@ -707,12 +799,16 @@ def format_names() -> list[str]:
 
 # --------------------------------------------------------------------------- generic assignments
 
-_KEYWORD = re.compile(r"pass|pwd|pw|secret|token|key|auth|cred|dsn|salt|pepper|signature|bearer|pat")
+_KEYWORD = re.compile(
+    r"pass|pwd|pw|secret|token|key|auth|cred|dsn|salt|pepper|signature|bearer|pat|seed|community|"
+    r"senha|kennwort|contrase|wachtwoord|salasana|adgangskode|heslo|haslo|jelszo|sifre|parol|lozinka|geslo|"
+    r"geheim|segret|secret|chiave|clave|chave|sleutel|schl|nyckel|avain|klucz"
+)
 """Credential words a key name may contain; `credential_key` decides whether the whole key is one."""
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AFTER_KEY = re.compile(
     r"""(?P<kq>\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
-    r"""(?:(?P<vq>\\?["'])(?P<qv>[^"'\r\n\\]{1,512})(?P=vq)|(?P<bv>[^\s"',;&}<>\])]{1,512}))"""
+    r"""(?:(?P<vq>\\?["'])(?P<qv>[^"'\r\n\\]{1,512})(?P=vq)|(?P<bv>[^\s"'`,;&}<>\])]{1,512}))"""
 )
 
 
@@ -782,7 +878,7 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
         if kind is KeyKind.PASSWORD and _password_value(value, quoted) and not _names_a_symbol(text[start:end], value):
             out.append((vstart, vend, "password_assignment"))
         elif kind is KeyKind.SECRET and not _is_placeholder(value) and (
-            _looks_random(value) or high_entropy_token(value)
+            _looks_random(value) or high_entropy_token(value) or _keyed_random(value)
         ):
             out.append((vstart, vend, "secret_assignment"))
     return out
@@ -866,7 +962,9 @@ def _names_a_symbol(key: str, value: str) -> bool:
 
 _CONTEXT_WORD = re.compile(
     r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\- ]?key|access[_\- ]?key|private[_\- ]?key|"
-    r"credential|creds?|auth|bearer|signature|license[_\- ]?key)(?![a-z])"
+    r"secret[_\- ]?(?:key|id)|credential|creds?|auth|bearer|signature|license[_\- ]?key|"
+    r"(?<![\w\-])(?<!public )(?<!pub )(?<!verification )(?<!verify )(?<!host )key(?=[ \t]*(?:#?\d{1,2}[ \t]*)?[:=]))"
+    r"(?![a-z])"
 )
 """Run on the lowercased text; the word must end there (`authentication`, `tokenizer` are not context)."""
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
@@ -902,7 +1000,8 @@ def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
             if _is_placeholder(value):
                 continue
             if high_entropy_token(value.rstrip("=")) or (
-                _TIGHT_GAP.fullmatch(lowered, w.end(), t.start()) and _keyed_digest(value)
+                # a bare `key` (`Unseal Key 1:`) vouches for random tokens only: `cache: key: <sha>` is a digest
+                w.group() != "key" and _TIGHT_GAP.fullmatch(lowered, w.end(), t.start()) and _keyed_digest(value)
             ):
                 out.append((t.start(), t.end(), "high_entropy_secret"))
                 last_end = t.end()
@@ -964,6 +1063,35 @@ def _env_pair_candidates(text: str) -> list[tuple[int, int, str]]:
         if _env_value_sensitive(name, value):
             vstart, vend = m.span(group)
             out.append((vstart, vend, "k8s_env_secret"))
+    return out
+
+
+_ATTRIBUTE_PAIR = re.compile(
+    r"""(?i)(?<![\w-])(?:key|name)[ \t]*=[ \t]*(?P<kq>["'])(?P<name>[\w.:\-]{1,64})(?P=kq)[ \t]+"""
+    r"""(?:[\w:\-]{1,32}[ \t]*=[ \t]*["'][^"'\r\n]{0,64}["'][ \t]+){0,2}"""
+    r"""value[ \t]*=[ \t]*(?P<vq>["'])(?P<v>[^"'\r\n]{1,512})(?P=vq)"""
+)
+
+
+def _attribute_pair_candidates(text: str) -> list[tuple[int, int, str]]:
+    """Settings written as a name attribute and a value attribute of one element.
+
+    .NET `<add key="AuthToken" value="..."/>`, Ant and Maven `<property name="db.password"
+    value="..."/>`, Tomcat `<Parameter name="..." value="..."/>`: the key that says what the value is
+    sits in another attribute, so neither the assignment detector nor `xml_credential` sees the pair.
+    """
+    if "value" not in text and "VALUE" not in text and "Value" not in text:
+        return []
+    out: list[tuple[int, int, str]] = []
+    for m in _ATTRIBUTE_PAIR.finditer(text):
+        kind = credential_key(m.group("name"))
+        value = m.group("v")
+        password = kind is KeyKind.PASSWORD and _password_value(value, quoted=True)
+        secret = kind is KeyKind.SECRET and not _is_placeholder(value) and (
+            _looks_random(value) or high_entropy_token(value) or _keyed_random(value)
+        )
+        if password or secret:
+            out.append((*m.span("v"), "xml_credential"))
     return out
 
 
@@ -1396,11 +1524,18 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
                     continue
                 found.append((prio, s, e, fmt.name))
     generic_prio = len(FORMATS) + 1
-    for s, e, kind in _env_pair_candidates(text) + _assignment_candidates(text):
+    for s, e, kind in _env_pair_candidates(text) + _assignment_candidates(text) + _attribute_pair_candidates(text):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text):
         found.append((generic_prio + 1, s, e, kind))
-    return found
+    return [c for c in found if not _documented_example(text, c[1], c[2])]
+
+
+def _documented_example(text: str, start: int, end: int) -> bool:
+    """A value that says it is an example: AWS's documented pair `AKIAIOSFODNN7EXAMPLE` /
+    `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, and every vendor doc that copies the convention.
+    Uppercase `EXAMPLE` inside a short token is a documentation marker, never chance."""
+    return end - start <= 128 and "EXAMPLE" in text[start:end]
 
 
 class _Intervals:

@@ -42,9 +42,18 @@ _CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SEPARATORS = re.compile(r"[._\-:/#$@]+")
 
 
+_FILE_SUFFIX = re.compile(r"(?:\.[A-Za-z]{1,8}){1,2}$")
+
+
 def harmless_digest(value: str) -> bool:
-    """A content address or id: hex digests (git SHAs, image digests, trace ids), UUIDs, `sha256:...`."""
+    """A content address or id: hex digests (git SHAs, image digests, trace ids), UUIDs, `sha256:...`.
+
+    A digest named as a file keeps being one: `sha256-<hex>.sig` (a cosign signature tag),
+    `<hex>.tar.gz`, `<sha1>.pack`; the short alphabetic suffix is dropped before the check.
+    """
     v = value.strip("\"'")
+    if "." in v:
+        v = _FILE_SUFFIX.sub("", v) or v
     return bool(_HEX.fullmatch(v) or _UUID.fullmatch(v) or _DIGEST.fullmatch(v) or (_UUID.search(v) and len(v) < 48))
 
 
@@ -126,11 +135,35 @@ class KeyKind(Enum):
 
 
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-_PASSWORD_PARTS = frozenset({"password", "passwd", "passphrase", "passcode", "pass", "pwd", "pw", "pword"})
+_FOREIGN_PASSWORD_PARTS = frozenset({
+    # The word for password in other languages, as ASCII key names write it (`Passwort`, `SENHA`,
+    # `mot_de_passe`, `wachtwoord`, `haslo`). Non-Latin scripts are matched by a format of their own.
+    "passwort", "kennwort", "senha", "contrasena", "contrasenya", "passe", "wachtwoord", "salasana",
+    "passord", "adgangskode", "losenord", "heslo", "haslo", "jelszo", "sifre", "parola", "lozinka", "geslo",
+    "parool", "wachtwort",
+})
+_PASSWORD_PARTS = frozenset({"password", "passwd", "passphrase", "passcode", "pass", "pwd", "pw", "pword",
+                             "community", "rocommunity", "rwcommunity"}) | _FOREIGN_PASSWORD_PARTS
+"""`community` is an SNMP community string: the password of SNMP v1/v2c (snmp.yml, telegraf)."""
+_FOREIGN_SECRET_PARTS = frozenset({
+    "geheim", "geheimnis", "segreto", "segreta", "secreto", "secreta", "secreet", "sekret", "salaisuus",
+    "chiave", "clave", "chave", "sleutel", "schluessel", "schlussel", "cle", "nyckel", "avain", "klucz",
+})
 _SECRET_PARTS = frozenset({
     "secret", "token", "apikey", "key", "credential", "credentials", "auth", "cred", "creds", "privatekey",
-    "accesskey", "secretkey", "authtoken", "bearer", "pat", "dsn", "signature", "salt", "pepper",
+    "accesskey", "secretkey", "authtoken", "bearer", "pat", "dsn", "signature", "salt", "pepper", "seed",
+    "otpseed", "totp", "hotp",
+}) | _FOREIGN_SECRET_PARTS
+"""`seed` (`mfa_seed`, `totp_seed`) is the shared secret of one-time-password generators."""
+_PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey"})
+"""Key names that hold public material (`PublicKey`, `server_pubkey`, `jwt_verification_key`)."""
+_QUALIFIERS = frozenset({
+    "base", "primary", "secondary", "old", "new", "prev", "previous", "next", "current", "fallback",
+    "backup", "rotated", "legacy", "prod", "production", "staging", "stage", "dev", "live", "test",
+    "b64", "base64", "hex", "raw", "value", "val", "plain", "plaintext", "encoded", "ro", "rw",
 })
+"""Trailing words that qualify a credential key without changing what it holds (`secret_key_base`,
+`DB_PASSWORD_PRIMARY`, `API_KEY_V2`, `signing_secret_old`)."""
 _NOT_A_VALUE = frozenset({
     # A key that *names* where a credential lives, or describes it, does not hold one.
     "file", "path", "dir", "ref", "name", "names", "id", "env", "length", "len", "policy", "hash", "type",
@@ -139,9 +172,15 @@ _NOT_A_VALUE = frozenset({
     "field", "kind", "label", "selector", "store", "backend", "handler", "mount", "cmd", "command",
     "min", "max", "regex", "pattern", "strength", "hint", "reset", "changed", "updated", "created", "at",
 })
-_BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer"})
+_BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer", "seed",
+                             "passe", "parola", "chiave", "clave", "chave", "sleutel", "cle", "nyckel",
+                             "avain", "klucz", "geheim", "community"})
 """Alone: a test result, a verb, a map key, a header word. With a prefix (`DB_PASS`): a credential."""
-_PAIRS = ("passwd", "password", "passphrase", "apikey", "accesskey", "secretkey", "privatekey", "authtoken")
+_PAIRS = ("passwd", "password", "passphrase", "apikey", "accesskey", "secretkey", "privatekey", "authtoken",
+          "publickey", "pubkey", "verificationkey", "verifykey", "otpseed")
+
+
+_VERSION = re.compile(r"v\d{1,3}")
 
 
 def _key_parts(key: str) -> list[str]:
@@ -168,6 +207,10 @@ def credential_key(key: str) -> KeyKind | None:
     parts = _key_parts(key)
     if not parts or len(parts) > 8:
         return None
+    if any(p in _PUBLIC_PARTS for p in parts):
+        return None  # `PublicKey`, `server_public_key`: public material, not a credential
+    while len(parts) > 1 and (parts[-1] in _QUALIFIERS or parts[-1].isdigit() or _VERSION.fullmatch(parts[-1])):
+        parts = parts[:-1]  # `secret_key_base`, `DB_PASSWORD_PRIMARY`, `API_KEY_2`: judge the key they qualify
     last, first, single = parts[-1], parts[0], len(parts) == 1
     if last in _NOT_A_VALUE:
         return None
