@@ -166,8 +166,14 @@ _READER_OUTPUT = (
     r"pr\s+description)|to\s+me\b|here\b|verbatim)"
 )
 _DEST = r"(?:to|into|at|via)\s+(?:https?://|\S+@\S+\.[a-z]{2,})"
+_CHAT_PLACE = (
+    r"(?:to|into|in|on)\s+(?:the\s+|this\s+|our\s+|a\s+|an\s+)?(?:#[\w-]+|(?:[\w-]+\s+){0,2}(?:channel|chat|"
+    r"thread|ticket|issue|comment|pull\s+request|status\s+page|gist|pastebin)\b)"
+)
+"""A place many people read: "into the incident channel", "to #general", "in a comment on the issue"."""
 SECRET_TO_READER = (
-    _DISCLOSE + r"\s+(?:[\w~./'-]+\s+){0,5}?" + _SECRET + r"\b[^.\n]{0,60}?(?:\b" + _READER_OUTPUT + r"|" + _DEST + r")"
+    _DISCLOSE + r"\s+(?:[\w~./'-]+\s+){0,5}?" + _SECRET + r"\b[^.\n]{0,60}?(?:\b" + _READER_OUTPUT + r"|" + _DEST
+    + r"|\b" + _CHAT_PLACE + r")"
 )
 """A secret placed in the reader's answer or sent to an address."""
 

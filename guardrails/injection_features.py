@@ -267,6 +267,79 @@ _WIDER: dict[str, tuple[str, ...]] = {
 for _concept, _terms in _WIDER.items():
     CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
 
+# ---- H35: languages the lexicon lacked (Hindi, Arabic, Hebrew, Turkish, Indonesian, Vietnamese) ---------
+# A blind round's Hindi and Arabic overrides scored 0: none of their words belonged to a concept, so the
+# gate never opened. The classes are the same; only the words are new. Devanagari terms (vowel signs are
+# not \w) are matched as substrings; Arabic and Hebrew words carry their common attached prefixes
+# (و "and", ال "the") as separate stems because stems match from a word's start.
+_MORE_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "ignore": (
+        "अनदेखा", "नज़रअंदाज़", "नजरअंदाज", "भूल जाओ", "भूल जाएं", "भूल जाइए",
+        "تجاهل*", "وتجاهل*", "انس", "انسى", "أهمل*", "اهمل*",
+        "התעלם*", "תתעלם*", "שכח*",
+        "yok say*", "görmezden gel*", "gormezden gel*", "unut*",
+        "abaikan*", "lupakan*",
+        "bỏ qua", "phớt lờ",
+    ),
+    "previous": (
+        "पिछले", "पिछली", "पहले के", "पूर्व",
+        "السابقة", "السابق*", "سابق*",
+        "הקודמות", "הקודמים", "קודמות", "קודמים",
+        "önceki", "onceki",
+        "sebelumnya",
+        "trước đó",
+    ),
+    "instructions": (
+        "निर्देश", "नियम",
+        "التعليمات*", "تعليمات*", "الأوامر", "القواعد",
+        "ההוראות", "הוראות", "הנחיות", "ההנחיות",
+        "talimat*", "yönerge*", "yonerge*", "kuralları",
+        "instruksi", "perintah", "aturan",
+        "hướng dẫn", "chỉ thị", "quy tắc",
+    ),
+    "ai": (
+        "एआई", "सहायक", "एजेंट", "एआई सहायक",
+        "مساعد*", "المساعد*", "الذكاء الاصطناعي", "وكيل*", "الوكيل*",
+        "עוזר*", "לעוזר*", "העוזר*", "בינה מלאכותית", "סוכן*", "לסוכן*",
+        "yapay zeka", "asistan*", "ajan*",
+        "asisten*", "agen",
+        "trợ lý",
+    ),
+    "secret": (
+        "सीक्रेट", "पासवर्ड", "गुप्त",
+        "الأسرار", "أسرار", "كلمة المرور", "كلمات المرور",
+        "סודות", "הסודות", "סיסמ*", "הסיסמ*",
+        "şifre*", "sifre*", "gizli anahtar*",
+        "rahasia", "kata sandi",
+        "mật khẩu", "bí mật",
+    ),
+    "reveal": (
+        "दिखाएँ", "दिखाएं", "दिखाओ", "बताओ", "बताएं",
+        "اعرض*", "أظهر*", "اظهر*", "اكشف*",
+        "הצג*", "חשוף*",
+        "göster*", "goster*",
+        "tampilkan", "tunjukkan",
+        "hiển thị", "tiết lộ",
+    ),
+    "exfil": (
+        "भेजें", "भेजो", "भेज दो",
+        "أرسل*", "ارسل*",
+        "שלח*", "ושלח*",
+        "gönder*", "gonder*",
+        "kirimkan", "kirim ke",
+        "gửi",
+    ),
+    "command": (
+        "हटाएं", "हटा दें", "मिटा दें", "डिलीट",
+        "احذف*", "واحذف*",
+        "מחק*",
+        "hapus",
+        "xóa",
+    ),
+}
+for _concept, _terms in _MORE_LANGUAGES.items():
+    CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+
 _ROLE_MARKER = re.compile(
     r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
     r"(?:system|assistant|developer|admin|operator|instructions?|assistant\s+memory(?:\s+update)?|memory\s+update|"
