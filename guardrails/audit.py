@@ -63,8 +63,12 @@ class AuditKeyError(ValueError):
     """The audit key is missing, unreadable or too short; the message says where it was looked for."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+"""What `json.dumps` would build on every call with these options (it holds no state between calls)."""
+
+
 def canonical(record: dict[str, Any]) -> bytes:
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    return _CANONICAL.encode(record).encode()
 
 
 def record_hash(body: dict[str, Any]) -> str:
@@ -136,6 +140,19 @@ def load_key(log_path: str | Path, key_file: str | Path | None = None, *, create
 def sign_record(body: dict[str, Any], key: AuditKey) -> dict[str, Any]:
     body = json.loads(canonical({**body, "kid": key.kid}))
     return {**body, "hash": key.mac(canonical(body))}
+
+
+def _signed_line(body: dict[str, Any], key: AuditKey) -> tuple[dict[str, Any], bytes]:
+    """`sign_record(body, key)` and its line, `canonical` of it, from a body without `hash`, with one
+    serialisation fewer: the sorted keys fall below or above `hash`, so the canonical body is its two
+    halves joined, and the line is the same join with `"hash":"<mac>"` between them. The JSON round
+    trip stays, so the record returned (and the next record's `prev`) is what a reader of the line parses."""
+    plain = json.loads(canonical({**body, "kid": key.kid}))
+    low = canonical({k: v for k, v in plain.items() if k < "hash"})[1:-1]
+    high = canonical({k: v for k, v in plain.items() if k > "hash"})[1:-1]  # never empty: `kid` is above
+    joint = b"," if low else b""
+    mac = key.mac(b"{" + low + joint + high + b"}")
+    return {**plain, "hash": mac}, b"{" + low + joint + b'"hash":"' + mac.encode() + b'",' + high + b"}"
 
 
 def _head_mac(key: AuditKey, seq: int, digest: str) -> str:
@@ -251,8 +268,9 @@ class AuditLog:
                 body.setdefault("ts", datetime.now(UTC).isoformat(timespec="microseconds"))
                 if torn and n == 0:
                     body["recovered_torn_bytes"] = torn
-                entry.record = last = sign_record(body, key)
-                lines.append(canonical(last) + b"\n")
+                entry.record, line = _signed_line(body, key)
+                last = entry.record
+                lines.append(line + b"\n")
             data = b"".join(lines)
             written = 0
             while written < len(data):
