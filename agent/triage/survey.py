@@ -136,10 +136,22 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     await lb_healthcheck.read_services(facts, call)  # a load balancer's settings edited: their values
     if failing_calls:
         await mesh.read_policies(facts, call)
+    from agent.triage import behind  # what serves an API, decides scaling, raised an alarm, fills a node
+
+    await behind.read(subject, facts, call, window["at"])
     from agent.triage import pointers  # names that point nowhere: what the names the subject uses lead to
 
     await pointers.read(facts, call, _keep_logs)
     await replica_writes.read_settings(subject, facts, call)  # writes a replica refused
+    from agent.triage import setting_effect  # a config file written: which setting, and what moved with it
+
+    await setting_effect.read(facts, call)
+    from agent.triage import ingress_annotations  # an ingress controller annotation whose own errors clients get
+
+    await ingress_annotations.read(facts, call)
+    from agent.triage import config_behind_restart  # a restart with no revision: the config it loaded
+
+    await config_behind_restart.read(facts, call)
     return result
 
 
