@@ -29,14 +29,12 @@ from typing import Any
 
 from agent.triage import (
     backlog,
-    behind,
     blocked,
     change_fit,
     changed_keys,
     chronic,
     client_errors,
     clock,
-    config_behind_restart,
     connections,
     datapath,
     full_volume,
@@ -57,7 +55,6 @@ from agent.triage import (
     site,
     storage_change,
     subject_resolve,
-    symptom_fit,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
@@ -122,12 +119,10 @@ class _Case:
     """Another workload's error logs name this object's host: the failing call points here."""
     evidence: list[str] = field(default_factory=list)
     _text: str | None = field(default=None, repr=False)
-    symptoms: frozenset[str] = symptom_fit.ALL
-    """What the incident shows, for choosing a headline finding that can explain it (agent.triage.symptom_fit)."""
 
     @property
     def primary(self) -> dict[str, Any]:
-        return max(self.findings, key=symptom_fit.headline_key(self.symptoms, cause_weight))
+        return max(self.findings, key=cause_weight)
 
     def pods(self) -> set[str]:
         out = {str(p) for f in self.findings for p in f.get("pods") or []}
@@ -191,8 +186,7 @@ CHECK_WEIGHT: dict[str, float] = {
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
-    config_behind_restart.CHECK: config_behind_restart.WEIGHT,
-    **provenance.WEIGHTS, **behind.WEIGHTS,
+    **provenance.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -252,8 +246,6 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     _inherit(cases)
     scored = sorted(((round(_score(c, cases) - chronic.penalty(c.findings, facts.at, c.change is not None, c.relation),
                             3), c) for c in cases.values()), key=lambda sc: -sc[0])
-    scored = symptom_fit.order(scored, lambda c: c.findings, symptom_fit.shown(  # a misfit never outranks a fit
-        subject.problems, [log.error_classes for log in facts.logs]))
     related = [(s, c) for s, c in scored if c.relation != "cluster"]
     if definite and not related:
         return _said_back(_without_findings(subject, facts))
@@ -334,16 +326,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for b in rollout_budget.budgets(facts):  # a strategy that lets a rollout leave no pod (triage.rollout_budget)
         _add_suspect(cases, b.target, rollout_budget.finding(b, related_changes.CHECK), None,
                      [e for e in (facts.changes_id,) if e])
-    for cr in config_behind_restart.found(facts):  # a config loaded by a revisionless restart (its own module)
-        _add_suspect(cases, cr.config, config_behind_restart.finding(cr), cr.log, [e for e in (facts.changes_id,) if e])
-        next(c for r, c in cases.items() if r.same_object(cr.config)).explains_refs += cr.victims
-    for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
-        _add_suspect(cases, ref, found, None, evidence)
-        next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains
-    symptoms = symptom_fit.shown(problems, [log.error_classes for log in facts.logs])
     for case in cases.values():
-        case.symptoms = symptoms  # a finding that cannot explain the symptom never heads its case
-        case.weight = max(weight_in_context(f, problems) for f in symptom_fit.fitting(case.findings, symptoms))
+        case.weight = max(weight_in_context(f, problems) for f in case.findings)
         case.explains_refs += provenance.explained(case.findings)  # declared by the scan (agent.triage.provenance)
     return cases
 
@@ -835,8 +819,7 @@ def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts)
         text = f"{case.ref}: {primary.get('reason') or primary.get('check')}"
     if case.ref.name not in text:
         text = f"{case.ref}: {text}"
-    others = [f for f in case.findings if f is not primary and cause_weight(f) >= 0.7
-              and symptom_fit.fits(f, case.symptoms)]
+    others = [f for f in case.findings if f is not primary and cause_weight(f) >= 0.7]
     for other in others[:2]:
         more = _safe(str(other.get("message") or ""), 200)
         if more and more not in text:

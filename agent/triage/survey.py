@@ -136,9 +136,6 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     await lb_healthcheck.read_services(facts, call)  # a load balancer's settings edited: their values
     if failing_calls:
         await mesh.read_policies(facts, call)
-    from agent.triage import behind  # what serves an API, decides scaling, raised an alarm, fills a node
-
-    await behind.read(subject, facts, call, window["at"])
     from agent.triage import pointers  # names that point nowhere: what the names the subject uses lead to
 
     await pointers.read(facts, call, _keep_logs)
@@ -149,9 +146,6 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import ingress_annotations  # an ingress controller annotation whose own errors clients get
 
     await ingress_annotations.read(facts, call)
-    from agent.triage import config_behind_restart  # a restart with no revision: the config it loaded
-
-    await config_behind_restart.read(facts, call)
     return result
 
 
