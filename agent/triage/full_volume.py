@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.triage import component_alarms
 from agent.triage.facts import Facts, LogEvidence, Ref
 from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject, workload_of_pod
@@ -438,6 +439,9 @@ def fillings(facts: Facts) -> list[FullVolume]:
             said = refused
         found = FullVolume(pod, said, _engine(said, pod))
         _place(found, facts, ids.get((namespace, name), ""))
+        if component_alarms.quota_alarm(said.line) and not component_alarms.disk_said(own) and (
+                found.claim is None or not _is_full(_stats(facts, namespace, found.claim.name)[0])):
+            continue  # a component's own quota (etcd NOSPACE) without the volume's evidence: triage.component_alarms
         if said.log not in own and (found.claim is None or not _is_full(_stats(facts, namespace, found.claim.name)[0])):
             continue  # a client's refusal alone, without the gauges showing this volume full
         found.victims = [s for s in signs if s.log not in own and s.log.pod not in stores]

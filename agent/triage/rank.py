@@ -56,6 +56,7 @@ from agent.triage import (
     storage_change,
     subject_resolve,
 )
+from agent.triage import behind
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -186,7 +187,7 @@ CHECK_WEIGHT: dict[str, float] = {
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
-    **provenance.WEIGHTS,
+    **provenance.WEIGHTS, **behind.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
@@ -326,6 +327,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for b in rollout_budget.budgets(facts):  # a strategy that lets a rollout leave no pod (triage.rollout_budget)
         _add_suspect(cases, b.target, rollout_budget.finding(b, related_changes.CHECK), None,
                      [e for e in (facts.changes_id,) if e])
+    for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
+        _add_suspect(cases, ref, found, None, evidence)
+        next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains
     for case in cases.values():
         case.weight = max(weight_in_context(f, problems) for f in case.findings)
         case.explains_refs += provenance.explained(case.findings)  # declared by the scan (agent.triage.provenance)

@@ -136,6 +136,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     await lb_healthcheck.read_services(facts, call)  # a load balancer's settings edited: their values
     if failing_calls:
         await mesh.read_policies(facts, call)
+    from agent.triage import behind  # what serves an API, decides scaling, raised an alarm, fills a node
+
+    await behind.read(subject, facts, call, window["at"])
     from agent.triage import pointers  # names that point nowhere: what the names the subject uses lead to
 
     await pointers.read(facts, call, _keep_logs)

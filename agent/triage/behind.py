@@ -1,0 +1,37 @@
+"""What stands behind a symptom when the failing object is only where it shows: one hook for four classes.
+
+- agent.triage.component_alarms: a component's own resource alarm (etcd NOSPACE is its quota, not the disk)
+  and the rollout that removed its safeguard;
+- agent.triage.api_server_of: an error from an aggregated API (custom.metrics.k8s.io, external.metrics.k8s.io,
+  metrics.k8s.io) leads to the APIService, its Service, the workload serving it and that workload's config;
+- agent.triage.scaling_triggers: an autoscaler's trigger (HPA metric target, KEDA ScaledObject/ScaledJob
+  trigger) naming the alert's queue or metric, and its target changed;
+- agent.triage.node_exhaustion: a node's own table or limit full (conntrack, file descriptors, PIDs, ports),
+  and the workload on it whose change drives it.
+
+The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
+module's check by `WEIGHTS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from agent.triage import component_alarms, scaling_triggers
+from agent.triage.facts import Facts, Ref
+from agent.triage.subject import Subject
+
+MODULES: tuple[Any, ...] = (component_alarms, scaling_triggers)
+WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
+
+
+async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
+    """Each module's reads, in order (a later one may use what an earlier one kept)."""
+    for module in MODULES:
+        await module.read(subject, facts, call, at)
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """(suspect, finding, evidence ids, what it explains) from every module."""
+    return [s for module in MODULES for s in module.suspects(facts)]
