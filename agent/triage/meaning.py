@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agent.triage import server_error_codes
+
 
 @dataclass(frozen=True)
 class Meaning:
@@ -129,6 +131,7 @@ def meanings(text: str) -> list[str]:
             sentence = meaning.say(match)
             if sentence not in out:
                 out.append(sentence)
+    out += [s for s in server_error_codes.meanings(text) if s not in out]  # a server's code: its configuration
     return out
 
 
