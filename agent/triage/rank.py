@@ -35,6 +35,7 @@ from agent.triage import (
     chronic,
     client_errors,
     clock,
+    config_behind_restart,
     connections,
     datapath,
     full_volume,
@@ -187,6 +188,7 @@ CHECK_WEIGHT: dict[str, float] = {
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
+    config_behind_restart.CHECK: config_behind_restart.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
@@ -327,6 +329,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for b in rollout_budget.budgets(facts):  # a strategy that lets a rollout leave no pod (triage.rollout_budget)
         _add_suspect(cases, b.target, rollout_budget.finding(b, related_changes.CHECK), None,
                      [e for e in (facts.changes_id,) if e])
+    for cr in config_behind_restart.found(facts):  # a config loaded by a revisionless restart (its own module)
+        _add_suspect(cases, cr.config, config_behind_restart.finding(cr), cr.log, [e for e in (facts.changes_id,) if e])
+        next(c for r, c in cases.items() if r.same_object(cr.config)).explains_refs += cr.victims
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains

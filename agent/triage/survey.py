@@ -149,6 +149,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import ingress_annotations  # an ingress controller annotation whose own errors clients get
 
     await ingress_annotations.read(facts, call)
+    from agent.triage import config_behind_restart  # a restart with no revision: the config it loaded
+
+    await config_behind_restart.read(facts, call)
     return result
 
 
