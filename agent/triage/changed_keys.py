@@ -83,13 +83,19 @@ def _unquote(value: str) -> str:
 
 def keys_of(change: dict[str, Any]) -> list[ChangedKey]:
     """The settings a change's diff shows changed, with old and new values (env vars, data keys, and the leaves of a
-    data key holding a YAML/JSON/TOML/INI/properties file)."""
+    data key or env value holding a YAML/JSON/TOML/INI/properties file)."""
     out: list[ChangedKey] = []
     for line in (str(d) for d in change.get("diff") or []):
         if (m := _ENV.search(line)) or (m := _ENV_UNSET.search(line)):
             groups = m.groups()
             old, new = (groups[1], groups[2]) if len(groups) == 3 else (None, groups[1])
-            out.append(ChangedKey(groups[0], _unquote(old) if old is not None else None, _unquote(new)))
+            old = _unquote(old) if old is not None else None
+            leaves = value_diff.diff(old, _unquote(new), groups[0]) if old is not None else None
+            if leaves:  # an env var holding JSON/YAML/`k=v` settings: the leaves that differ, under its name
+                out += [ChangedKey(f"{groups[0]}.{c.path}", c.old, c.new if c.new is not None else "(removed)")
+                        for c in leaves]
+            else:
+                out.append(ChangedKey(groups[0], old, _unquote(new)))
         elif m := _DATA.search(line):
             key, old, new = m.group(1), _unquote(m.group(2)), _unquote(m.group(3))
             leaves = value_diff.diff(old, new, key)  # a file: the settings that differ (agent.triage.value_diff)

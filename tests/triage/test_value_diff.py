@@ -64,3 +64,13 @@ def test_changed_keys_reads_the_leaf_inside_a_file(line: str) -> None:
     assert [(k.key.rsplit("kafka.", 1)[-1], k.old, k.new) for k in keys] == [("max.poll.interval.ms", "300000",
                                                                               "30000")]
     assert changed_keys.same_key(keys[0].key, "max.poll.interval.ms")
+
+
+def test_an_env_value_holding_json_is_diffed_under_the_env_name() -> None:
+    line = ("env SPRING_APPLICATION_JSON='{\"kafka\":{\"max.poll.interval.ms\":300000}}' -> "
+            "SPRING_APPLICATION_JSON='{\"kafka\":{\"max.poll.interval.ms\":30000}}'")
+    [key] = changed_keys.keys_of({"diff": [line]})
+    assert (key.key, key.old, key.new) == ("SPRING_APPLICATION_JSON.kafka.max.poll.interval.ms", "300000", "30000")
+    assert changed_keys.same_key(key.key, "max.poll.interval.ms")
+    [plain] = changed_keys.keys_of({"diff": ["env LOG_LEVEL=info -> LOG_LEVEL=debug"]})  # a scalar stays itself
+    assert (plain.key, plain.old, plain.new) == ("LOG_LEVEL", "info", "debug")
