@@ -54,6 +54,8 @@ _LOOKUP = re.compile(r"\bwhere\b.*?[\w\"`\]]\s*(?:=\s*(?:\$\d+|\?|:\w+|%s)|in\s*
 """A statement that fetches one row (or a few) by a bound parameter: the statement an N+1 pattern repeats."""
 _ID = re.compile(r"-?[0-9a-f]{6,}|-?\d{6,}")
 """A label value that is an id (a query id, a digest): it tells series apart but says nothing to a reader."""
+_PLATFORM = ("container_", "kube_", "kubelet_", "node_", "apiserver_", "coredns_", "machine_")
+"""Series every namespace has (cAdvisor, kube-state-metrics): read after the application's own, when room is left."""
 _SKIP_METRICS = ("up", "scrape_", "prometheus_", "go_", "process_", "promhttp_")
 
 Call = Callable[..., Awaitable[Any]]
@@ -185,7 +187,8 @@ async def _series(facts: Facts, call: Call, namespaces: list[str], apps: list[st
     values = "|".join(a.replace(".", "\\\\.") for a in dict.fromkeys(apps) if re.fullmatch(r"[a-z0-9][a-z0-9.-]*", a))
     for label in DB_LABELS if values else ():
         names += await _names(call, f'{{{label}=~"{values}"}}', start, end, f"{step}-series-{label}")
-    for name, selector in list(dict.fromkeys(names))[:MAX_METRICS]:
+    ordered = sorted(dict.fromkeys(names), key=lambda n: n[0].startswith(_PLATFORM))  # the application's own first
+    for name, selector in ordered[:MAX_METRICS]:
         counter = name.endswith(("_total", "_count", "_sum"))
         expr = f"{name}{selector}"
         query = f"sum without (pod, instance) (rate({expr}[5m]))" if counter else \
