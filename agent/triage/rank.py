@@ -38,6 +38,7 @@ from agent.triage import (
     config_behind_restart,
     connections,
     datapath,
+    dependency_disruption,
     full_volume,
     ingress_annotations,
     kubelet_cert,
@@ -189,6 +190,7 @@ CHECK_WEIGHT: dict[str, float] = {
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT,
+    dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
@@ -332,6 +334,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for cr in config_behind_restart.found(facts):  # a config loaded by a revisionless restart (its own module)
         _add_suspect(cases, cr.config, config_behind_restart.finding(cr), cr.log, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(cr.config)).explains_refs += cr.victims
+    for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)
+        _add_suspect(cases, dd.workload, dependency_disruption.finding(dd), None, dd.evidence)
+        next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains

@@ -152,6 +152,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import config_behind_restart  # a restart with no revision: the config it loaded
 
     await config_behind_restart.read(facts, call)
+    from agent.triage import dependency_disruption  # a callee refusing: was its only pod disrupted
+
+    await dependency_disruption.read(subject, facts, call)
     return result
 
 
