@@ -224,9 +224,10 @@ def _written(facts: Facts, item: Trigger) -> None:
         if target is None or target.name != item.owner.name or target.namespace != item.owner.namespace:
             continue
         when = parse_time(change.get("at"))
-        managers = change.get("managers") or []
-        who = ", ".join(str(m) for m in managers[:2]) if isinstance(managers, list) else ""
-        item.written = f"written by {who}" if who else "written"  # who, when the timeline says
+        by = re.search(r"\b(?:updated|written|created|applied) by ([\w.:/-]+(?:, [\w.:/-]+)?)",
+                       str(change.get("summary") or ""))
+        who = by.group(1) if by else ""
+        item.written = f"written by {who}" if who else "written"
         if when is not None:
             item.minutes_before = int((facts.at - when).total_seconds() // 60)
         if facts.changes_id:
