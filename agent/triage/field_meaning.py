@@ -1,0 +1,324 @@
+"""What a changed core spec field MEANS, by Kubernetes' own semantics, and the symptom it explains.
+
+The change timeline says which fields moved (`spec.internalTrafficPolicy written by kubectl-patch (now
+'Local')`, `automountServiceAccountToken = false`, `web lifecycle.preStop.exec.command '15, sleep' ->
+unset`). A field name alone does not tell an on-call engineer why callers now time out or why a
+rollout crash-loops: the meaning does. `MEANINGS` is a data table of core fields (Service,
+Pod/ServiceAccount, Deployment), each with the condition on its new value under which it changes
+behaviour, what Kubernetes then does, and the symptom that follows; `said` turns a change's diff into
+those sentences for a finding.
+
+Some fields leave a signature only they explain: a pod that gets no ServiceAccount token makes every
+in-cluster Kubernetes client fail with the client's own wording for a missing token file. `suspects`
+ties such a signature in a workload's logs to a write of that field in the same namespace, so the
+write (a ServiceAccount's `automountServiceAccountToken: false`) is named rather than an unrelated
+image bump that happened to roll the pods. Kubernetes sources: the Service, ServiceAccount, Pod
+lifecycle and probe reference pages (kubernetes.io/docs); the messages are those of the official
+Python client (`kubernetes.config.incluster_config`), client-go (`rest.InClusterConfig`) and the
+fabric8 Java client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
+from agent.triage.subject import workload_of_pod
+
+CHECK = "change.field_meaning"
+WEIGHT = 0.92
+LEAD = timedelta(hours=6)
+"""How long before the incident a write may have been made and still be what started it."""
+
+UNSET = "unset"
+
+
+def _num(value: str | None) -> float | None:
+    try:
+        return float(str(value).strip("'\" ")) if value not in (None, UNSET) else None
+    except ValueError:
+        return None
+
+
+def _is(*values: str) -> Callable[[str | None, str | None], bool]:
+    """A condition: the new value is one of `values` (case-insensitive)."""
+    wanted = {v.lower() for v in values}
+    return lambda old, new: new is not None and new.strip("'\" ").lower() in wanted
+
+
+def _removed(old: str | None, new: str | None) -> bool:
+    return new in (None, UNSET, "removed", "", "null", "None")
+
+
+def _any(old: str | None, new: str | None) -> bool:
+    return True
+
+
+def _grace_shorter(old: str | None, new: str | None) -> bool:
+    """The grace period got shorter (unset means Kubernetes' default of 30 s)."""
+    before, after = _num(old), _num(new)
+    return (30.0 if after is None else after) < (30.0 if before is None else before)
+
+
+def _lower(old: str | None, new: str | None) -> bool:
+    """A quantity got smaller or was set where none was (a limit appears)."""
+    return _quantity(new) is not None and (_quantity(old) is None or (_quantity(new) or 0) < (_quantity(old) or 0))
+
+
+_UNITS = {"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30,
+          "Ti": 2 ** 40}
+
+
+def _quantity(value: str | None) -> float | None:
+    """A Kubernetes resource quantity (`512Mi`, `250m`, `2`) as a number; None when it is not one."""
+    m = re.fullmatch(r"'?(\d+(?:\.\d+)?)([a-zA-Z]{0,2})'?", str(value or "").strip())
+    return float(m.group(1)) * _UNITS[m.group(2)] if m and m.group(2) in _UNITS else None
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """One field: where it is, when its new value matters, what Kubernetes does, the symptom it explains."""
+
+    field: str
+    """How the field's path ends in a diff line (`internalTrafficPolicy`, `lifecycle.preStop`)."""
+    when: Callable[[str | None, str | None], bool]
+    means: str
+    symptom: str
+    signature: re.Pattern[str] | None = None
+    """Errors only this change explains, in the real software's wording: a workload printing one is its victim."""
+    default: str = ""
+    """Kubernetes' default, said as the old value when the diff does not know it."""
+    kinds: tuple[str, ...] = ()
+    """The kinds whose field this is (a Service's `selector` is not a Deployment's); empty: any kind."""
+
+
+SERVICE = ("Service",)
+WORKLOAD = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "Job", "CronJob")
+
+TOKEN_MISSING = re.compile(
+    r"Service token file does not exist"  # kubernetes (Python): incluster_config.py
+    r"|open /var/run/secrets/kubernetes\.io/serviceaccount/token: no such file or directory"  # client-go
+    r"|/var/run/secrets/kubernetes\.io/serviceaccount/token \(No such file or directory\)"  # fabric8, Java
+    r"|ENOENT[^\n]{0,40}/var/run/secrets/kubernetes\.io/serviceaccount"  # @kubernetes/client-node
+    r"|unable to load in-cluster configuration", re.I)
+
+MEANINGS: tuple[Meaning, ...] = (
+    Meaning("internalTrafficPolicy", _is("Local"),
+            "kube-proxy then sends in-cluster callers only to a ready endpoint on their own node; a caller on a "
+            "node with no local endpoint gets none (its traffic is dropped, not sent to another node)",
+            "callers on nodes without a local endpoint time out or are refused while callers beside a pod work, "
+            "so a share of requests fails", default="Cluster", kinds=SERVICE),
+    Meaning("externalTrafficPolicy", _is("Local"),
+            "only nodes running a ready endpoint accept the Service's external (NodePort/LoadBalancer) traffic, "
+            "and the client source IP is kept; the load balancer's health check on healthCheckNodePort takes the "
+            "other nodes out",
+            "clients sent to a node without a local endpoint time out (a load balancer that ignores the health "
+            "check, a NodePort dialled directly), and load follows the pods' placement", default="Cluster",
+            kinds=SERVICE),
+    Meaning("sessionAffinity", _is("ClientIP"),
+            "each client IP sticks to one endpoint for sessionAffinityConfig.clientIP.timeoutSeconds (3 h by "
+            "default)",
+            "load piles onto a few pods when callers are few (an ingress controller, a NAT gateway), and a bad "
+            "pod keeps its clients", default="None", kinds=SERVICE),
+    Meaning("publishNotReadyAddresses", _is("true"),
+            "the Service's endpoints and DNS records include pods that are not ready",
+            "traffic reaches pods still starting or already draining: refused connections and 5xx during "
+            "rollouts", default="false", kinds=SERVICE),
+    Meaning("publishNotReadyAddresses", _is("false"),
+            "only ready pods are published; a headless Service's peers are not in DNS until they are ready",
+            "peers that must find each other before they are ready (a database or broker cluster) never form",
+            default="false", kinds=SERVICE),
+    Meaning("selector", _any,
+            "the selector picks which pods the Service sends traffic to",
+            "a selector that matches no ready pod leaves no endpoints: connections refused, 503 from proxies; one "
+            "that matches other pods sends traffic to the wrong application", kinds=SERVICE),
+    Meaning("targetPort", _any,
+            "targetPort is the container port the Service forwards to",
+            "a port the container does not listen on: connection refused, 502/503 from proxies", kinds=SERVICE),
+    Meaning("ports", _any,
+            "the Service's ports are what callers dial and where they are forwarded",
+            "a removed or renumbered port: callers of the old one are refused or time out", kinds=SERVICE),
+    Meaning("automountServiceAccountToken", _is("false"),
+            "the pod gets no ServiceAccount token under /var/run/secrets/kubernetes.io/serviceaccount (a "
+            "ServiceAccount's setting applies to every pod using it that does not override it)",
+            "in-cluster Kubernetes clients cannot authenticate: the Python client raises 'Service token file "
+            "does not exist', client-go 'open /var/run/secrets/kubernetes.io/serviceaccount/token: no such file "
+            "or directory'; the workload crash-loops at start", signature=TOKEN_MISSING, default="true",
+            kinds=("ServiceAccount", *WORKLOAD)),
+    Meaning("strategy.type", _is("Recreate"),
+            "Recreate stops every old pod before any new pod starts",
+            "the workload has no pod at all for each rollout's duration: refused connections, 503", kinds=WORKLOAD),
+    Meaning("terminationGracePeriodSeconds", _grace_shorter,
+            "the kubelet SIGKILLs a container that many seconds after SIGTERM",
+            "in-flight requests and shutdown work that take longer are cut off on every rollout and scale-down",
+            default="30", kinds=WORKLOAD),
+    Meaning("lifecycle.preStop", _removed,
+            "without the preStop hook the container gets SIGTERM the moment its pod is deleted, while endpoint "
+            "removal is still reaching kube-proxy and the ingress controllers",
+            "requests routed to a stopping pod hit a closing server on every rollout or scale-down: bursts of 502 "
+            "('upstream prematurely closed connection', 'connect() failed (111: Connection refused)') and resets",
+            kinds=WORKLOAD),
+    Meaning("readinessProbe path", _any,
+            "the readiness probe decides whether the pod receives traffic",
+            "a path the application does not serve keeps pods unready (no endpoints: 503), one that always "
+            "passes sends traffic to pods that cannot serve", kinds=WORKLOAD),
+    Meaning("readinessProbe port", _any,
+            "the readiness probe decides whether the pod receives traffic",
+            "a port nothing listens on keeps pods unready: the Service loses its endpoints (503, refused)",
+            kinds=WORKLOAD),
+    Meaning("memory limit", _lower,
+            "a container over its memory limit is OOM-killed by the kernel",
+            "OOMKilled restarts under load, the errors of requests in flight", kinds=WORKLOAD),
+    Meaning("cpu limit", _lower,
+            "CPU above the limit is throttled by the CFS quota every 100 ms period",
+            "latency rises (p99 first), timeouts and failed liveness probes under load", kinds=WORKLOAD),
+    Meaning("hostNetwork", _is("true"),
+            "the pod shares the node's network namespace: its ports are the node's, NetworkPolicies no longer "
+            "select it, and with dnsPolicy ClusterFirst it resolves through the node unless the policy is "
+            "ClusterFirstWithHostNet",
+            "'bind: address already in use' when two such pods land on a node, cluster names that stop "
+            "resolving", default="false", kinds=WORKLOAD),
+    Meaning("dnsPolicy", _is("Default"),
+            "dnsPolicy Default gives the pod the node's resolv.conf instead of the cluster DNS",
+            "cluster names (*.svc.cluster.local) stop resolving: 'no such host', NXDOMAIN", default="ClusterFirst",
+            kinds=WORKLOAD),
+    Meaning("dnsPolicy", _is("None"),
+            "dnsPolicy None uses only the pod's dnsConfig nameservers and searches",
+            "names outside what dnsConfig lists fail to resolve", default="ClusterFirst", kinds=WORKLOAD),
+)
+"""The core fields whose new value changes what the workload or its callers see."""
+
+_VALUE = (
+    r"(?:\s+written by \S+ \(now (?P<now>'[^']*'|\S+?)\))"
+    r"|(?::?\s+(?P<old>'[^']*'|\S+) -> (?P<new>'[^']*'|\S+))"
+    r"|(?:\s*=\s*(?P<set>'[^']*'|\S+))"
+    r"|(?P<removed>\s+removed)")
+
+
+@dataclass(frozen=True)
+class Read:
+    """One diff line read against the table: the field, its old and new value, and its meaning."""
+
+    line: str
+    path: str
+    old: str | None
+    new: str | None
+    meaning: Meaning
+
+    def change_text(self) -> str:
+        """`Cluster (default) -> Local`: the old value, or Kubernetes' default when the diff does not know it."""
+        old = self.old if self.old is not None else (f"{self.meaning.default} (default)" if self.meaning.default
+                                                     else "?")
+        return f"{_plain(old)} -> {_plain(self.new if self.new is not None else UNSET)}"
+
+    def sentence(self) -> str:
+        """`spec.internalTrafficPolicy Cluster (default) -> Local: <means>; explains: <symptom>`."""
+        return f"{self.path} {self.change_text()}: {self.meaning.means}; explains: {self.meaning.symptom}"
+
+
+def _plain(value: str) -> str:
+    return value.strip("'\"")
+
+
+def read(line: str, kind: str = "") -> Read | None:
+    """A diff line of the change timeline as a `Read` when its field is in the table (as a field of `kind`, when
+    given) and its new value matters."""
+    for meaning in MEANINGS:
+        if kind and meaning.kinds and kind not in meaning.kinds:
+            continue
+        name = re.escape(meaning.field).replace(r"\ ", r"\s+")
+        m = re.search(rf"(?P<path>(?:[\w.\[\]=/-]*\.)?{name}(?:\.[\w.\[\]=/-]+)?|(?:\S+\s+)?{name})(?:{_VALUE})",
+                      line)
+        if m is None:
+            continue
+        old = m.group("old")
+        new = m.group("now") or m.group("new") or m.group("set")
+        if m.group("removed"):
+            new = UNSET
+        old = None if old in (None, UNSET) else old
+        new = None if new == UNSET else new
+        if meaning.when(old, new):
+            return Read(line=line, path=m.group("path").strip(), old=old, new=new, meaning=meaning)
+    return None
+
+
+def reads(change: dict[str, Any]) -> list[Read]:
+    """Every diff line of one change that the table explains, once per field."""
+    out: dict[str, Read] = {}
+    kind = str((change.get("object") or {}).get("kind") or "") if isinstance(change.get("object"), dict) else ""
+    for line in [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]:
+        r = read(line, kind)
+        if r is not None and r.meaning.field not in out:
+            out[r.meaning.field] = r
+    return list(out.values())
+
+
+def said(change: dict[str, Any]) -> str:
+    """What the change's fields mean, as sentences for a finding ("" when no field of the table moved)."""
+    found = reads(change)
+    return " ".join(f"Meaning of {r.sentence()}." for r in found[:3])
+
+
+@dataclass
+class Suspect:
+    """A write whose field's signature a workload's own errors print."""
+
+    target: Ref
+    change: dict[str, Any]
+    reading: Read
+    log: LogEvidence
+    said: str
+    victims: list[Ref] = field(default_factory=list)
+    minutes_before: int = 0
+
+
+def _log_text(log: LogEvidence) -> list[str]:
+    tops = [log.top, *log.more] if log.top else list(log.more)
+    return [str(e.get("message") or e.get("line") or e.get("text") or "") for e in tops if isinstance(e, dict)] \
+        + list(log.last_lines)
+
+
+def suspects(facts: Facts) -> list[Suspect]:
+    """Writes of a field with a signature, shortly before the incident, in the namespace of a workload whose
+    logs print that signature: the write is the cause, the workload its victim."""
+    out: list[Suspect] = []
+    for change in facts.change_list():
+        target = Ref.of(change.get("object"))
+        at = parse_time(change.get("at"))
+        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
+            continue
+        for reading in reads(change):
+            meaning = reading.meaning
+            if meaning.signature is None:
+                continue
+            for log in facts.logs:
+                if log.namespace != target.namespace:
+                    continue
+                hit = next((t for t in _log_text(log) if meaning.signature.search(t)), None)
+                if hit is None:
+                    continue
+                victims = [Ref("", log.namespace, workload_of_pod(log.pod)), Ref("Pod", log.namespace, log.pod)]
+                known = next((s for s in out if s.target.same_object(target)), None)
+                if known is not None:
+                    known.victims += [v for v in victims if not any(v.same_object(k) for k in known.victims)]
+                    continue
+                out.append(Suspect(target=target, change=change, reading=reading, log=log, said=hit[:240],
+                                   victims=victims, minutes_before=int((facts.at - at).total_seconds() // 60)))
+    return out
+
+
+def finding(s: Suspect) -> dict[str, Any]:
+    """The suspect's finding: the field, old -> new, what it means, and the victim's error it explains."""
+    victims = ", ".join(str(v) for v in s.victims if v.kind == "Pod")
+    r = s.reading
+    message = (f"{s.target} set {r.path} {r.change_text()} {s.minutes_before} min before the incident: "
+               f"{r.meaning.means}; {victims} fail{'s' if victims.count(',') == 0 else ''} exactly so: "
+               f"'{s.said[:120]}' ({r.meaning.symptom}). Revert the field, or set it on the pods that need it")
+    return {"check": CHECK, "severity": "critical", "object": s.change.get("object"), "reason": "FieldMeaning",
+            "message": message, "evidence": [s.said, s.reading.line[:200]],
+            "details": {"field": s.reading.path, "old": s.reading.old, "new": s.reading.new,
+                        "change_at": s.change.get("at")}}
