@@ -29,6 +29,7 @@ from typing import Any
 
 from agent.triage import (
     backlog,
+    behind,
     blocked,
     change_fit,
     changed_keys,
@@ -39,6 +40,7 @@ from agent.triage import (
     connections,
     datapath,
     dependency_disruption,
+    field_meaning,
     full_volume,
     ingress_annotations,
     kubelet_cert,
@@ -57,8 +59,8 @@ from agent.triage import (
     site,
     storage_change,
     subject_resolve,
+    symptom_fit,
 )
-from agent.triage import behind
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
 from guardrails.injection import scan as injection_scan
@@ -122,10 +124,12 @@ class _Case:
     """Another workload's error logs name this object's host: the failing call points here."""
     evidence: list[str] = field(default_factory=list)
     _text: str | None = field(default=None, repr=False)
+    symptoms: frozenset[str] = symptom_fit.ALL
+    """What the incident shows, for choosing a headline finding that can explain it (agent.triage.symptom_fit)."""
 
     @property
     def primary(self) -> dict[str, Any]:
-        return max(self.findings, key=cause_weight)
+        return max(self.findings, key=symptom_fit.headline_key(self.symptoms, cause_weight))
 
     def pods(self) -> set[str]:
         out = {str(p) for f in self.findings for p in f.get("pods") or []}
@@ -189,6 +193,7 @@ CHECK_WEIGHT: dict[str, float] = {
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
+    field_meaning.CHECK: field_meaning.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
@@ -251,6 +256,8 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     _inherit(cases)
     scored = sorted(((round(_score(c, cases) - chronic.penalty(c.findings, facts.at, c.change is not None, c.relation),
                             3), c) for c in cases.values()), key=lambda sc: -sc[0])
+    scored = symptom_fit.order(scored, lambda c: c.findings, symptom_fit.shown(  # a misfit never outranks a fit
+        subject.problems, [log.error_classes for log in facts.logs]))
     related = [(s, c) for s, c in scored if c.relation != "cluster"]
     if definite and not related:
         return _said_back(_without_findings(subject, facts))
@@ -322,6 +329,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ia in ingress_annotations.fits(facts):  # an Ingress annotation whose own error clients get
         _add_suspect(cases, ia.ingress, ingress_annotations.finding(ia), None, ia.evidence)
         next(c for r, c in cases.items() if r.same_object(ia.ingress)).explains_refs += ia.backends
+    for fm in field_meaning.suspects(facts):  # a field write whose signature the victim prints (triage.field_meaning)
+        _add_suspect(cases, fm.target, field_meaning.finding(fm), fm.log, [e for e in (facts.changes_id,) if e])
+        next(c for r, c in cases.items() if r.same_object(fm.target)).explains_refs += fm.victims
     for rc in related_changes.related(facts):  # a write to any kind touching the subject (triage.related_changes)
         _add_suspect(cases, rc.target, related_changes.finding(rc), None, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(rc.target)).explains_refs += rc.victims
@@ -340,8 +350,10 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains
+    symptoms = symptom_fit.shown(problems, [log.error_classes for log in facts.logs])
     for case in cases.values():
-        case.weight = max(weight_in_context(f, problems) for f in case.findings)
+        case.symptoms = symptoms  # a finding that cannot explain the symptom never heads its case
+        case.weight = max(weight_in_context(f, problems) for f in symptom_fit.fitting(case.findings, symptoms))
         case.explains_refs += provenance.explained(case.findings)  # declared by the scan (agent.triage.provenance)
     return cases
 
@@ -833,7 +845,8 @@ def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts)
         text = f"{case.ref}: {primary.get('reason') or primary.get('check')}"
     if case.ref.name not in text:
         text = f"{case.ref}: {text}"
-    others = [f for f in case.findings if f is not primary and cause_weight(f) >= 0.7]
+    others = [f for f in case.findings if f is not primary and cause_weight(f) >= 0.7
+              and symptom_fit.fits(f, case.symptoms)]
     for other in others[:2]:
         more = _safe(str(other.get("message") or ""), 200)
         if more and more not in text:
@@ -857,6 +870,8 @@ def _candidate(case: _Case, score: float, cases: dict[Ref, _Case], facts: Facts)
             text += (". It started after a change: " if n == 0 else ". Also changed: ") + summary
             text += f" ({diff_text})" if diff_text else ""
             text += ago
+            meant = field_meaning.said(change)  # what a changed core field means (agent.triage.field_meaning)
+            text += f". {meant.rstrip('.')}" if meant and meant not in text else ""
     victims = [r for r in case.explains if cases[r].relation != "cluster" or case.relation != "cluster"]
     if victims:
         text += f". This explains: {', '.join(str(v) for v in victims[:4])}"
