@@ -6,8 +6,9 @@ says "SettlementsWithoutLedgerEvents". None of these is a Deployment's name, yet
 cluster object, found by following Kubernetes' own references:
 
 - a URL or host -> the Ingress rule or Gateway API HTTPRoute hostname that serves it -> its backend
-  Service; a `svc.namespace[.svc[.cluster.local]]` host is the Service itself; when no route object is
-  readable, the proxy's own logs (ingress-nginx, Traefik, Envoy name the upstream `namespace-service-port`
+  Service; a `svc.namespace[.svc[.cluster.local]]` host is the Service itself; an ExternalName Service
+  whose externalName is the host (among those whose name shares a label of it) stands for it; when no route
+  object serves it, the proxy's own logs (ingress-nginx, Traefik, Envoy name the upstream `namespace-service-port`
   or `service.namespace.svc.cluster.local` next to the host they served) -> the Service;
 - `IP[:port]` -> the pod that holds that IP (field selector `status.podIP`) -> its workload;
 - any other value (a topic, a queue, a bucket; words of the alert's name joined like a name) -> a custom
@@ -56,7 +57,7 @@ NAME_FIELDS = frozenset({"name", "topicname", "topic", "queuename", "queue", "bu
 
 MAX_HOSTS, MAX_ADDRESSES, MAX_VALUES = 3, 3, 12
 MAX_ROUTE_READS, MAX_PROXY_PODS, MAX_KINDS, MAX_CR_READS = 10, 2, 12, 8
-MAX_RESOURCES, MAX_CONSUMERS = 2, 2
+MAX_RESOURCES, MAX_CONSUMERS, MAX_ALIAS_READS = 2, 2, 4
 HISTORY_WINDOW = "7d"
 LEAD = timedelta(days=7)
 """How long before the incident a write to the resolved object may have been made and still be what started it
@@ -243,11 +244,17 @@ async def _resolve_host(host: str, call: Call, services: dict[str, set[str]]) ->
     found = served_by_routes(host, routes)
     if found:
         return found
+    labels = {w for w in host.split(".")[:-1] if len(w) >= 3 and w not in ("www", "api", "com", "net", "org")}
+    aliases = [{"name": n, "namespace": ns} for ns, names in sorted(services.items()) for n in sorted(names)
+               if any(w in n for w in labels)]
+    found = external_names(host, await _read_all(call, "Service", aliases[:MAX_ALIAS_READS], "resolve-alias"))
+    if found:
+        return found
     pods = [r for r in _rows(await call("k8s_list", {"kind": "pods"}, "resolve-proxies"))
             if any(p in str(image).lower() for image in r.get("images") or [] for p in PROXY_IMAGES)]
     out: list[Match] = []
     for row in pods[:MAX_PROXY_PODS]:
-        logs = await call("k8s_logs", {"name": row["name"], "namespace": row.get("namespace") or "", "tail": 500},
+        logs = await call("k8s_logs", {"name": row["name"], "namespace": row.get("namespace") or "", "grep": host},
                           f"resolve-proxy-logs-{row['name']}")
         if logs is None or not logs.ok:
             continue

@@ -210,6 +210,27 @@ def test_resolve_follows_a_probe_url_to_the_service_and_an_address_to_its_pod() 
     assert not [m for m in missing.matches if m.ref.kind == "Pod"]
 
 
+def test_resolve_falls_back_to_an_external_name_then_to_the_proxys_own_log() -> None:
+    controller = pod("ingress-nginx", "ingress-nginx-controller-7d9c5b6f8-x2k4q", "10.244.0.9")
+    controller["spec"]["containers"][0]["image"] = "registry.k8s.io/ingress-nginx/controller:v1.11.2"
+    line = ('2026/11/25 10:30:18 [error] 31#31: *9047 no live upstreams while connecting to upstream, client: '
+            '203.0.113.79, server: www.acme.shop, request: "GET /p/1 HTTP/1.1", upstream: '
+            '"http://catalogue-product-pages-80/p/1", host: "www.acme.shop"')
+    cluster = [service("shop", "psp-gateway", type="ExternalName", externalName="pay.psp.example.net"),
+               service("catalogue", "product-pages"), controller]
+    call, asked = _hub(cluster, {controller["metadata"]["name"]: line})
+    alias = asyncio.run(resolve(_subject(alertname="BlackboxProbeFailed", instance="https://pay.psp.example.net/"),
+                                call))
+    assert [m.ref for m in alias.best()][:1] == [Ref("Service", "shop", "psp-gateway")]
+    proxied = asyncio.run(resolve(_subject(alertname="BlackboxProbeFailed", instance="https://www.acme.shop/p/1"),
+                                  call))
+    assert [m.ref for m in proxied.best()][:1] == [Ref("Service", "catalogue", "product-pages")]
+    assert ("k8s_logs", {"name": controller["metadata"]["name"], "namespace": "ingress-nginx",
+                         "grep": "www.acme.shop"}) in asked
+    other = asyncio.run(resolve(_subject(alertname="BlackboxProbeFailed", instance="https://blog.acme.shop/"), call))
+    assert not [m for m in other.matches if m.ref.kind == "Service"]  # the proxy never served that host
+
+
 def test_resolve_finds_the_topic_or_queue_an_exporter_names_and_nothing_for_other_values() -> None:
     cluster = [kafka_topic("ledger-events"), kafka_topic("orders-v2", topic_name="orders"),
                rabbit_queue("invoices", "invoice-jobs")]
