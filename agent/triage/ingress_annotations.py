@@ -264,7 +264,8 @@ def fits(facts: Facts) -> list[AnnotationFit]:
 def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match[str]],
          haproxy: list[re.Match[str]]) -> tuple[int, int, int, str] | None:
     """(failed, total, failed at the value, the controller's words) when the lines show the setting's symptom."""
-    said = next((ln for ln in lines if re.search(setting.words, ln, re.I)), "")
+    hit = next((m for m in (re.search(setting.words, ln, re.I) for ln in lines) if m), None)
+    said = hit.string[max(0, hit.start() - 40):][:220] if hit else ""  # the controller's words, a little before
     failed = [m for m in requests if int(m.group("status")) in setting.statuses]
     failed_hp = [m for m in haproxy if int(m.group("status")) in setting.statuses
                  and (setting.kind != "timeout" or re.search(setting.words, m.group("flags")))]
@@ -281,7 +282,7 @@ def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match
         shown = words >= 1 and count + words >= MIN_FAILED
     if not shown:
         return None
-    return max(count, words), len(requests) + len(haproxy), at_value, (said or "")[-260:]
+    return max(count, words), len(requests) + len(haproxy), at_value, said
 
 
 def _strongest_per_ingress(fits_: list[AnnotationFit]) -> list[AnnotationFit]:

@@ -76,7 +76,7 @@ class Shift:
         return self.after / self.before if self.before > 0 else float("inf")
 
     def text(self) -> str:
-        shown = {k: (v if len(v) <= 50 else v[:47] + "...") for k, v in self.labels.items()
+        shown = {k: (v if len(v) <= 40 else v[:37] + "...") for k, v in self.labels.items()
                  if k not in ("__name__", "namespace", "job", "instance", "pod") and not _ID.fullmatch(v)}
         label = "{" + ", ".join(f'{k}="{v}"' for k, v in shown.items()) + "}" if shown else ""
         how = "rate " if self.rate else ""
@@ -344,9 +344,10 @@ def finding(e: SettingEffect) -> dict[str, Any]:
         what = (f"{e.data_key} set at {at[11:16]} (previous value not recorded; it now holds "
                 + ", ".join(f"{leaf.path}={leaf.new}" for leaf in e.leaves[:4]) + ")")
     lookups = [s for s in e.shifts if s.is_lookup_query() and s.after > s.before]
-    pattern = (", turning on an N+1 query pattern (a single-row lookup now runs once per item, so queries per "
-               "request multiply)" if lookups else "")
-    moved = "; ".join(s.text() for s in [*lookups[:1], *[x for x in e.shifts if x not in lookups]][:2])
+    pattern = (", turning on an N+1 query pattern (one lookup query per item: queries per request multiply)"
+               if lookups else "")
+    first = (lookups or e.shifts)[0]
+    moved = first.text() + (f" (+{len(e.shifts) - 1} series)" if len(e.shifts) > 1 else "")
     leaf = e.leaves[0].path if e.leaves and (e.named_by or e.leaves[0].old is not None) else e.data_key
     message = (f"{e.target} (used by {users}): {what}, {e.minutes_before} min before the alert{pattern}. Then "
                f"{moved}. Revert {leaf} in {e.data_key} (or fix what it turns on) and watch these series return")
