@@ -1,0 +1,69 @@
+"""Size and rate-limit annotations matched to the controller's own words (agent.triage.ingress_annotations).
+
+The lines are ingress-nginx's as it prints them (its default `upstreaminfo` access format and its
+error log), handed to `fits` in the shape the survey stores them: there is no controller to run here,
+and the end-to-end timeout cases live in test_ingress_annotation_bundles.py. Each case has a twin
+whose lines show a status without the controller's words for it: the backend's own, not the setting.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.triage import ingress_annotations as ia
+from agent.triage.facts import Facts
+
+AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _ingress(notes: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": "uploads", "namespace": "media", "annotations": notes},
+            "spec": {"rules": [{"host": "upload.example.com", "http": {"paths": [
+                {"path": "/", "pathType": "Prefix",
+                 "backend": {"service": {"name": "upload-api", "port": {"number": 8080}}}}]}}]}}
+
+
+def _access(status: int, path: str, n: int) -> list[str]:
+    return [f'2026-11-30T11:50:{i:02d}.000000000Z 81.2.3.{i} - - [30/Nov/2026:11:50:{i:02d} +0000] "POST {path} '
+            f'HTTP/1.1" {status} 176 "-" "curl/8.5.0" 1204 0.004 [media-upload-api-8080] [] - - - - 9f8e7d6c{i:04d}'
+            for i in range(n)]
+
+
+def _error(message: str, n: int) -> list[str]:
+    return [f"2026-11-30T11:51:{i:02d}.000000000Z 2026/11/30 11:51:{i:02d} [error] 33#33: *{8812 + i} {message}, "
+            f'client: 81.2.3.{i}, server: upload.example.com, request: "POST /v1/videos HTTP/1.1", '
+            'host: "upload.example.com"' for i in range(n)]
+
+
+def _facts(notes: dict[str, str], lines: list[str]) -> Facts:
+    facts = Facts(at=AT)
+    facts.reads[ia.READS] = {"ingresses": [(_ingress(notes), "E7")],
+                             "lines": [({"pod": "ingress-nginx-controller-7d9f-abcde", "word": "upload-api",
+                                         "lines": lines}, "E9")]}
+    return facts
+
+
+def test_a_body_size_limit_is_named_by_its_413s_and_the_controllers_words() -> None:
+    lines = _error("client intended to send too large body: 52428800 bytes", 3) + _access(413, "/v1/videos", 4)
+    [fit] = ia.fits(_facts({"nginx.ingress.kubernetes.io/proxy-body-size": "1m"}, lines))
+    found = ia.finding(fit)
+    assert fit.setting.annotation.endswith("proxy-body-size") and fit.value == "1m"
+    assert "answers 413" in found["message"] and "largest legitimate upload" in found["message"]
+    assert "too large body" in found["evidence"][0]
+
+
+def test_a_rate_limit_is_named_by_limiting_requests() -> None:
+    lines = _error('limiting requests, excess: 10.120 by zone "media_uploads_rps"', 2) + _access(503, "/v1/x", 5)
+    [fit] = ia.fits(_facts({"nginx.ingress.kubernetes.io/limit-rps": "5"}, lines))
+    assert fit.setting.annotation.endswith("limit-rps") and "answers 503/429" in ia.finding(fit)["message"]
+
+
+def test_the_backends_own_errors_blame_no_annotation() -> None:
+    plain_413 = _access(413, "/v1/videos", 6)  # the application refused the body itself: no controller words
+    assert ia.fits(_facts({"nginx.ingress.kubernetes.io/proxy-body-size": "1m"}, plain_413)) == []
+    plain_503 = _access(503, "/v1/x", 6)  # the backend is down, nothing was limited
+    assert ia.fits(_facts({"nginx.ingress.kubernetes.io/limit-rps": "5"}, plain_503)) == []
+    words_elsewhere = _error("client intended to send too large body: 52428800 bytes", 3)
+    assert ia.fits(_facts({"nginx.ingress.kubernetes.io/limit-rps": "5"}, words_elsewhere)) == []
