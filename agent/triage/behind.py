@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from agent.triage import api_server_of, component_alarms, scaling_triggers
+from agent.triage import api_server_of, component_alarms, node_exhaustion, scaling_triggers
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
-MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers)
+MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
