@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mcp_servers.kubernetes.scan import collected
 from mcp_servers.kubernetes.scan.checks.base import ns_of, ref
 from mcp_servers.kubernetes.scan.model import ScanFinding
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
@@ -78,10 +79,15 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
             secret = tls.get("secretName")
             if secret and snap.get("Secret", ns, str(secret)) is None:
                 hosts = ", ".join(tls.get("hosts") or []) or "*"
+                known = collected.absence(snap, "Secret", ns, needed_type=collected.TLS_SECRET)  # honest absence
                 out.append(ScanFinding(
-                    check="ingress.missing_tls_secret", severity="warning", object=subject, reason="SecretNotFound",
-                    message=f"{subject}: TLS for {hosts} uses Secret {secret}, which does not exist",
-                    details={"secret": secret, "hosts": tls.get("hosts") or []},
+                    check="ingress.missing_tls_secret", severity="warning" if known.known else "info", object=subject,
+                    reason="SecretNotFound" if known.known else "SecretNotCollected",
+                    message=f"{subject}: TLS for {hosts} uses Secret {secret}, which does not exist" if known.known
+                    else f"{subject}: TLS for {hosts} uses Secret {secret}, which was not collected ({known.why}): "
+                    "cannot check whether it exists; if it is missing, the controller serves its default "
+                    "certificate (certificate errors only)",
+                    details={"secret": secret, "hosts": tls.get("hosts") or [], "absence_known": known.known},
                     evidence=[f"tls hosts {hosts} -> secret {secret}"], since=created))
     if snap.has("IngressClass") and not _admitted(ing):
         rule_hosts = sorted({str(r["host"]) for r in spec.get("rules") or [] if r.get("host")})

@@ -66,6 +66,10 @@ def _needed(pod: dict[str, Any], container: str | None) -> list[dict[str, Any]]:
     return out
 
 
+needed = _needed
+"""The non-optional references of a pod (public: mcp_servers.kubernetes.scan.collected reads them too)."""
+
+
 def missing_refs(snap: Snapshot, pod: dict[str, Any], container: str | None) -> list[dict[str, Any]]:
     """References of `pod` (one container, or all) to ConfigMaps/Secrets or keys that do not exist.
 

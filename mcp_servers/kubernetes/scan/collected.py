@@ -1,0 +1,87 @@
+"""Whether the scan may say an object "does not exist", or only that it was not collected.
+
+An absent object is evidence of absence only when its kind was listed, completely, in its namespace.
+Three ways a listing falls short, each checked here, turn "does not exist" into "not collected:
+cannot check":
+
+- the kind was never listed: the API refused it (RBAC), does not serve it, or failed (`Snapshot.errors`),
+  or the namespace was outside the scan or hidden by policy;
+- the listing contradicts the namespace's own pods: a pod that is running, with a started container,
+  got every non-optional Secret and ConfigMap it references from the API server (the kubelet does not
+  start a container whose env or volume source is missing), so a running pod referencing a Secret the
+  listing lacks proves the listing partial (a filtered dump, a field selector, a redacted export);
+- a recording (an incident bundle: a `kubectl cluster-info dump` plus hand-picked objects under
+  `extra/`, docs/bundles.md) holds no object at all of the type the reference needs: a dump with no
+  `kubernetes.io/tls` Secret anywhere left key material out on purpose, which is what people do with
+  dumps they share, rather than losing every certificate of the cluster.
+
+A live listing that succeeded is the API server's truth and is believed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mcp_servers.kubernetes.scan.checks import refs
+from mcp_servers.kubernetes.scan.snapshot import Snapshot, observed_now
+
+TLS_SECRET = "kubernetes.io/tls"
+
+
+@dataclass(frozen=True)
+class Absence:
+    """Whether an object's absence is known, and when it is not, why (said in the finding)."""
+
+    known: bool
+    why: str = ""
+
+
+KNOWN = Absence(True)
+
+
+def _running(pod: dict[str, Any]) -> bool:
+    status = pod.get("status") or {}
+    return status.get("phase") == "Running" and any(
+        "running" in (c.get("state") or {}) for c in status.get("containerStatuses") or [])
+
+
+def _contradicted(snap: Snapshot, kind: str, namespace: str) -> str:
+    """A running pod of `namespace` referencing a `kind` object the listing lacks, said as a reason; else ""."""
+    if kind not in ("Secret", "ConfigMap"):
+        return ""
+    for pod in snap.pods_in(namespace):
+        if not _running(pod):
+            continue
+        for need in refs.needed(pod, None):
+            if need["kind"] == kind and snap.get(kind, namespace, str(need["name"])) is None:
+                name = (pod.get("metadata") or {}).get("name")
+                return (f"the {kind} list of namespace {namespace} is partial: pod {name} runs with {kind} "
+                        f"{need['name']} ({need['via']}), which the list lacks")
+    return ""
+
+
+def is_recording(snap: Snapshot, wall: datetime | None = None) -> bool:
+    """Whether the snapshot was captured earlier (a bundle, the replay) rather than read live now."""
+    now = wall or datetime.now(UTC)
+    return observed_now(snap, now) != now
+
+
+def absence(snap: Snapshot, kind: str, namespace: str, *, needed_type: str = "",
+            wall: datetime | None = None) -> Absence:
+    """Whether an object of `kind` missing from `namespace`'s listing is known not to exist.
+
+    `needed_type` is the Secret type the reference needs (`kubernetes.io/tls` for an Ingress's TLS).
+    """
+    if not snap.has(kind):
+        why = next((e for e in snap.errors if e.startswith(f"{kind}:")), f"{kind}: not listed")
+        return Absence(False, f"{kind}s were not collected ({why.split(': ', 1)[-1]})")
+    if not snap.in_scope(namespace):
+        return Absence(False, f"namespace {namespace} was not collected")
+    partial = _contradicted(snap, kind, namespace)
+    if partial:
+        return Absence(False, partial)
+    if needed_type and is_recording(snap, wall) and not any(o.get("type") == needed_type for o in snap.items(kind)):
+        return Absence(False, f"this recording holds no {needed_type} {kind} at all, so it left them out")
+    return KNOWN
