@@ -56,6 +56,7 @@ from agent.triage import (
     replica_writes,
     rollout_budget,
     setting_effect,
+    shutdown_config,
     site,
     storage_change,
     subject_resolve,
@@ -196,6 +197,7 @@ CHECK_WEIGHT: dict[str, float] = {
     field_meaning.CHECK: field_meaning.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
+    shutdown_config.CHECK: shutdown_config.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
@@ -347,6 +349,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)
         _add_suspect(cases, dd.workload, dependency_disruption.finding(dd), None, dd.evidence)
         next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims
+    for sw in shutdown_config.weakened(facts):  # errors at pod terminations: the revision that dropped the drain
+        _add_suspect(cases, sw.workload, shutdown_config.finding(sw, facts.at), None, sw.evidence)
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains
