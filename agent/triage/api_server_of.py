@@ -49,8 +49,9 @@ GROUPS: tuple[tuple[re.Pattern[str], str, str], ...] = (
 _OTHER_GROUP = re.compile(r"the server is currently unable to handle the request \((?:get|list|watch|create) "
                           r"[a-z0-9-]+\.([a-z0-9-]+(?:\.[a-z0-9-]+)+)", re.I)
 """Any other aggregated API's failure names its group in the resource (`pods.custom.metrics.k8s.io`)."""
-_METRIC = re.compile(r"unable to get (?:external )?metric ([A-Za-z_:][\w:]*)|could not find the metric "
+_METRIC = re.compile(r"unable to get (?:external )?metric ([A-Za-z_:][\w:./-]*)|could not find the metric "
                      r"([A-Za-z_:][\w:]*)|metric ([A-Za-z_:][\w:]*) (?:is )?not found", re.I)
+"""The metric a client asked for; an external metric is printed `namespace/name/&LabelSelector{...}`."""
 
 IMPLEMENTATIONS: dict[str, tuple[str, ...]] = {
     "custom.metrics.k8s.io": ("prometheus-adapter", "k8s-prometheus-adapter", "custom-metrics-apiserver",
@@ -112,7 +113,7 @@ def failures(facts: Facts) -> list[Served]:
             group, label = other.group(1).lower(), f"the {other.group(1)} API"
         if not group or group in out:
             continue
-        metric = next((g for m in _METRIC.finditer(text) for g in m.groups() if g), "").rstrip(":")
+        metric = next((g for m in _METRIC.finditer(text) for g in m.groups() if g), "").rstrip(":/").split("/")[-1]
         out[group] = Served(group, label, " ".join(text.split())[:240], client, metric,
                             evidence=[e for e in (evidence_id,) if e])
     return list(out.values())

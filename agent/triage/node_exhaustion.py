@@ -63,15 +63,24 @@ POD_GAUGES = ("container_sockets", "container_file_descriptors")
 CHANGE_BEFORE = timedelta(hours=3)
 """How long before the onset a workload's change still counts as what started it."""
 
-CHURN = (
-    (re.compile(r"keep[-_ ]?alive\w*\W{0,3}\s*\S*?(?:true|on|1|yes|enabled)\S*\s*->\s*\S*?(?:false|off|0|no|"
-                r"disabled)", re.I),
+_KEEPALIVE_OFF = re.compile(r"keep[-_ ]?alive\w*\W{0,3}\s*\S*?(?:true|on|1|yes|enabled)\S*\s*->\s*\S*?"
+                            r"(?:false|off|0|no|disabled)|disable[-_]?keep[-_]?alive\w*\W{0,3}\S*?(?:false)?\S*\s*->"
+                            r"\s*\S*?true|Connection:\s*close", re.I)
+_MORE = re.compile(r"(?:concurren\w*|workers?|threads?|parallel\w*|max[-_]?conn\w*)\W{0,3}(\d+)\D{0,12}->\D{0,40}?"
+                   r"(\d+)", re.I)
+
+
+def _more(line: str) -> bool:
+    """A concurrency setting raised (`CRAWL_CONCURRENCY='32' -> ...='512'`, `--workers=16 -> --workers=400`)."""
+    found = _MORE.search(line)
+    return found is not None and int(found.group(2)) > int(found.group(1))
+
+
+CHURN: tuple[tuple[Callable[[str], bool], str], ...] = (
+    (lambda line: _KEEPALIVE_OFF.search(line) is not None,
      "keep-alive turned off: every request opens a new connection, and a conntrack entry that lingers in "
      "TIME_WAIT"),
-    (re.compile(r"(?:concurren|workers?|threads?|parallel)\w*\W{0,3}\s*'?\d+'?\s*->\s*\S*?\d+", re.I),
-     "more concurrent connections at once"),
-    (re.compile(r"Connection:\s*close|disable[-_]?keep[-_]?alive\w*\W{0,3}\S*\s*->\s*\S*true", re.I),
-     "connections closed after each request"),
+    (_more, "more concurrent connections at once"),
 )
 """Diff lines of a rollout that make a workload open more, shorter connections, and what that does."""
 
@@ -226,7 +235,7 @@ def _blame(found: Exhausted, facts: Facts) -> None:
         if gap < -300 or gap > CHANGE_BEFORE.total_seconds():
             continue
         lines = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
-        churn = sum(1 for pattern, _ in CHURN if any(pattern.search(ln) for ln in lines))
+        churn = sum(1 for test, _ in CHURN if any(test(ln) for ln in lines))
         key = (churn, -abs(gap))
         if best is None or key > best[0]:
             best = (key, Ref(target.kind or on_node[(target.namespace, target.name)].kind, target.namespace,
@@ -242,7 +251,7 @@ def _blame(found: Exhausted, facts: Facts) -> None:
 
 
 def _meanings(found: Exhausted, lines: list[str]) -> None:
-    found.meanings = [m for pattern, m in CHURN if any(pattern.search(ln) for ln in lines)]
+    found.meanings = [m for test, m in CHURN if any(test(ln) for ln in lines)]
 
 
 def _from_history(found: Exhausted, history: dict[str, Any], evidence_id: str) -> None:
@@ -250,7 +259,7 @@ def _from_history(found: Exhausted, history: dict[str, Any], evidence_id: str) -
     found.evidence.append(evidence_id)
     for rev in reversed([r for r in history.get("revisions") or [] if isinstance(r, dict)]):
         lines = [str(c) for c in rev.get("changes") or []]
-        if lines and any(p.search(ln) for p, _ in CHURN for ln in lines):
+        if lines and any(test(ln) for test, _ in CHURN for ln in lines):
             found.change = f"revision {rev.get('revision')} at {rev.get('created') or found.change_at}: " + \
                 "; ".join(ln[:90] for ln in lines[:3])
             _meanings(found, lines)

@@ -226,7 +226,7 @@ def _written(facts: Facts, item: Trigger) -> None:
         when = parse_time(change.get("at"))
         by = re.search(r"\b(?:updated|written|created|applied) by ([\w.:/-]+(?:, [\w.:/-]+)?)",
                        str(change.get("summary") or ""))
-        who = by.group(1) if by else ""
+        who = by.group(1).rstrip(":") if by else ""
         item.written = f"written by {who}" if who else "written"
         if when is not None:
             item.minutes_before = int((facts.at - when).total_seconds() // 60)
