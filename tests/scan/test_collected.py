@@ -98,3 +98,21 @@ def test_recording_is_told_by_the_newest_heartbeat_against_the_wall_clock() -> N
     old = Snapshot.from_objects([_node_at(wall - timedelta(days=2))])
     fresh = Snapshot.from_objects([_node_at(wall - timedelta(seconds=20))])
     assert is_recording(old, wall) and not is_recording(fresh, wall)
+
+
+def test_a_pods_missing_references_are_only_claimed_from_a_listing_no_running_pod_contradicts() -> None:
+    """refs.missing_refs walks a failing pod's env and volumes against the Secret list: with a running pod
+    of the namespace using a Secret the list lacks, the walk claims nothing (the kubelet's own 'secret
+    "db-creds" not found' still speaks for the failing pod); without it, db-creds is missing."""
+    from mcp_servers.kubernetes.scan.checks.refs import missing_refs
+
+    failing = pod("orders-5c8d-qwert")
+    failing["spec"]["containers"][0]["envFrom"] = [{"secretRef": {"name": "db-creds"}}]
+    failing["status"]["phase"] = "Pending"
+    failing["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "CreateContainerConfigError"}}
+    runner = pod("api-7d9c-abcde")
+    runner["spec"]["volumes"] = [{"name": "key", "secret": {"secretName": "api-key"}}]
+    complete = Snapshot.from_objects([failing, runner, secret("api-key")], listed=LISTED)
+    assert [m["secret"] for m in missing_refs(complete, failing, None)] == ["db-creds"]
+    partial = Snapshot.from_objects([failing, runner], listed=LISTED)
+    assert missing_refs(partial, failing, None) == []

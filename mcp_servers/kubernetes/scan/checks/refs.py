@@ -78,9 +78,11 @@ def missing_refs(snap: Snapshot, pod: dict[str, Any], container: str | None) -> 
     ns = str((pod.get("metadata") or {}).get("namespace") or "")
     if not snap.in_scope(ns):
         return []
+    from mcp_servers.kubernetes.scan import collected  # here: collected reads this module's `needed`
+
     out = []
     for need in _needed(pod, container):
-        if not snap.has(need["kind"]):
+        if not collected.absence(snap, need["kind"], ns).known:  # unlisted, or a running pod proves it partial
             continue
         obj = snap.get(need["kind"], ns, need["name"])
         entry = {"configmap" if need["kind"] == "ConfigMap" else "secret": need["name"], "via": need["via"]}
