@@ -9,7 +9,9 @@ cannot check":
 - the listing contradicts the namespace's own pods: a pod that is running, with a started container,
   got every non-optional Secret and ConfigMap it references from the API server (the kubelet does not
   start a container whose env or volume source is missing), so a running pod referencing a Secret the
-  listing lacks proves the listing partial (a filtered dump, a field selector, a redacted export);
+  listing lacks shows the listing partial (a filtered dump, a field selector, a redacted export) or the
+  object deleted since; the listing alone cannot tell which, and the kubelet's own "not found" for a
+  failing pod still speaks for that pod;
 - a recording (an incident bundle: a `kubectl cluster-info dump` plus hand-picked objects under
   `extra/`, docs/bundles.md) holds no object at all of the type the reference needs: a dump with no
   `kubernetes.io/tls` Secret anywhere left key material out on purpose, which is what people do with
@@ -58,7 +60,7 @@ def _contradicted(snap: Snapshot, kind: str, namespace: str) -> str:
             if need["kind"] == kind and snap.get(kind, namespace, str(need["name"])) is None:
                 name = (pod.get("metadata") or {}).get("name")
                 return (f"the {kind} list of namespace {namespace} is partial: pod {name} runs with {kind} "
-                        f"{need['name']} ({need['via']}), which the list lacks")
+                        f"{need['name']} ({need['via']}), which the list lacks (not collected, or deleted since)")
     return ""
 
 
