@@ -198,7 +198,7 @@ def _template(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _hook(pre_stop: dict[str, Any]) -> str:
     if "exec" in pre_stop:
-        return "exec " + " ".join(str(c) for c in (pre_stop.get("exec") or {}).get("command") or [])
+        return "exec " + " ".join(str(c) for c in (pre_stop.get("exec") or {}).get("command") or [])[-40:]
     if "sleep" in pre_stop:
         return f"sleep {(pre_stop.get('sleep') or {}).get('seconds')}s"
     if "httpGet" in pre_stop:
@@ -257,17 +257,16 @@ def finding(w: Weakened, at: datetime) -> dict[str, Any]:
     """The suspect's finding: the revision that weakened the drain, what it dropped, and the errors that came with
     the terminations (the rollout that paged named as the trigger, not the cause)."""
     created = parse_time(w.after.created)
-    about = [x for x in (w.after.cause[:60], f"{_ago(at - created)} before the alert" if created else "") if x]
+    about = [x for x in (w.after.cause[:40], f"{_ago(at - created)} ago" if created else "") if x]
     when = f" ({', '.join(about)})" if about else ""
     codes = "/".join(w.codes) or "5xx"
-    latest = (f"; the latest rollout (revision {w.current}) only stopped pods that lacked it"
-              if w.current != w.after.revision else "")
-    stops = ", ".join(t[11:19] for t in w.terminations[:2])
-    message = (f"{w.workload} returns {codes} whenever its pods stop: they get SIGTERM while the Service and ingress "
-               f"still route to them (up to {w.errors_after:.0f} in the {int(AFTER.seconds // 60)} min after pods "
-               f"stopped at {stops}, none just before). Revision {w.after.revision}{when} dropped its graceful "
-               f"shutdown: {'; '.join(w.losses[:3])}{latest}. Restore revision {w.before.revision}'s preStop delay "
-               "and grace period")
+    latest = f"; revision {w.current}, the latest rollout, only stopped pods lacking it" \
+        if w.current != w.after.revision else ""
+    message = (f"{w.workload} returns {codes} whenever its pods stop: they get SIGTERM while still routed to (up to "
+               f"{w.errors_after:.0f} in {int(AFTER.seconds // 60)} min after the stop at {w.terminations[0][11:19]}, "
+               f"none before). Revision {w.after.revision}{when} dropped its graceful shutdown: "
+               f"{'; '.join(w.losses[:3])}{latest}. Restore revision {w.before.revision}'s preStop delay and grace "
+               "period")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": w.workload.kind, "namespace": w.workload.namespace, "name": w.workload.name},
             "reason": "GracefulShutdownWeakened", "message": message,
