@@ -963,10 +963,13 @@ def _names_a_symbol(key: str, value: str) -> bool:
 _CONTEXT_WORD = re.compile(
     r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\- ]?key|access[_\- ]?key|private[_\- ]?key|"
     r"secret[_\- ]?(?:key|id)|credential|creds?|auth|bearer|signature|license[_\- ]?key|"
-    r"(?<![\w\-])(?<!public )(?<!pub )(?<!verification )(?<!verify )(?<!host )key(?=[ \t]*(?:#?\d{1,2}[ \t]*)?[:=]))"
+    r"k(?<![\w\-]k)(?<!public k)(?<!pub k)(?<!verification k)(?<!verify k)(?<!host k)ey"
+    r"(?=[ \t]*(?:#?\d{1,2}[ \t]*)?[:=]))"
     r"(?![a-z])"
 )
-"""Run on the lowercased text; the word must end there (`authentication`, `tokenizer` are not context)."""
+"""Run on the lowercased text; the word must end there (`authentication`, `tokenizer` are not context).
+Every alternative starts with a letter, so the engine skips to those: the look-behinds of the bare
+`key` come after its `k` and include it (the same matches as before it)."""
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
 _CONTEXT_REACH = 48
 """Characters between a credential word and a token for the word to vouch for it (same line)."""

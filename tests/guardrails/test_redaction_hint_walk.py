@@ -5,7 +5,8 @@
   that the walk gives up and `_collect` answers.
 - Format selection: only formats with a found hint (or none at all) run; a text holding one
   format's hint still gets that format's redaction.
-- The Telegram bot token pattern, rewritten to start at a digit, against its former spelling.
+- The Telegram bot token pattern, rewritten to start at a digit, and the entropy detector's context
+  words, with the bare `key`'s look-behinds moved after its `k`, against their former spellings.
 """
 
 from __future__ import annotations
@@ -84,3 +85,31 @@ def test_telegram_pattern_matches_as_before(text: str) -> None:
                 max_size=14).map("".join))
 def test_telegram_pattern_matches_as_before_on_fragments(text: str) -> None:
     assert [m.span() for m in _TELEGRAM.finditer(text)] == [m.span() for m in _TELEGRAM_BEFORE.finditer(text)]
+
+
+_CONTEXT_BEFORE = re.compile(
+    r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[_\- ]?key|access[_\- ]?key|private[_\- ]?key|"
+    r"secret[_\- ]?(?:key|id)|credential|creds?|auth|bearer|signature|license[_\- ]?key|"
+    r"(?<![\w\-])(?<!public )(?<!pub )(?<!verification )(?<!verify )(?<!host )key(?=[ \t]*(?:#?\d{1,2}[ \t]*)?[:=]))"
+    r"(?![a-z])"
+)
+"""The entropy detector's context words as first written: a look-behind before the bare `key`, which
+kept the engine from skipping to the alternatives' first letters."""
+
+
+@pytest.mark.parametrize("text", [
+    "key: x", "public key: x", "pub key=1", "verify key:", "verification key: v", "host key :", "a-key: v",
+    "_key=1", "key #1: v", "unseal key 12 = v", "xkey: v", "monkey: v", "ke", "key", " key:", "é key:", "ékey:",
+    "api key: abc", "secret_id=1", "password is hunter2", "| py:secrets:token_hex | secrets.py:48 |",
+])
+def test_context_words_match_as_before(text: str) -> None:
+    assert [m.span() for m in redaction._CONTEXT_WORD.finditer(text)] == \
+        [m.span() for m in _CONTEXT_BEFORE.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["key", "public ", "pub ", "host ", "verify ", "verification ", "-", "_", "x", "é",
+                                 " ", ":", "=", "#1", "12", "token", "pass", "word", "\t"]), max_size=12).map("".join))
+def test_context_words_match_as_before_on_fragments(text: str) -> None:
+    assert [m.span() for m in redaction._CONTEXT_WORD.finditer(text)] == \
+        [m.span() for m in _CONTEXT_BEFORE.finditer(text)]
