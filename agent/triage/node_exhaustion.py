@@ -66,14 +66,16 @@ CHANGE_BEFORE = timedelta(hours=3)
 _KEEPALIVE_OFF = re.compile(r"keep[-_ ]?alive\w*\W{0,3}\s*\S*?(?:true|on|1|yes|enabled)\S*\s*->\s*\S*?"
                             r"(?:false|off|0|no|disabled)|disable[-_]?keep[-_]?alive\w*\W{0,3}\S*?(?:false)?\S*\s*->"
                             r"\s*\S*?true|Connection:\s*close", re.I)
-_MORE = re.compile(r"(?:concurren\w*|workers?|threads?|parallel\w*|max[-_]?conn\w*)\W{0,3}(\d+)\D{0,12}->\D{0,40}?"
-                   r"(\d+)", re.I)
+_MORE = re.compile(r"(\w*concurren\w*|workers?|threads?|parallel\w*|max[-_]?conn\w*)\W{0,3}(\d+)", re.I)
 
 
 def _more(line: str) -> bool:
-    """A concurrency setting raised (`CRAWL_CONCURRENCY='32' -> ...='512'`, `--workers=16 -> --workers=400`)."""
-    found = _MORE.search(line)
-    return found is not None and int(found.group(2)) > int(found.group(1))
+    """A concurrency setting raised (`CRAWL_CONCURRENCY='32' -> ...='512'`, `['--workers=16', ...] -> [...]`)."""
+    before, arrow, after = line.partition("->")
+    if not arrow:
+        return False
+    old = {k.lower(): int(v) for k, v in _MORE.findall(before)}
+    return any(int(v) > old[k.lower()] for k, v in _MORE.findall(after) if k.lower() in old)
 
 
 CHURN: tuple[tuple[Callable[[str], bool], str], ...] = (
@@ -282,7 +284,7 @@ def _minutes(a: str, b: datetime | None) -> str:
 def _short(line: str) -> str:
     """A diff line without its container prefix and repeated key: `HTTP_KEEPALIVE 'true' -> 'false'`."""
     line = re.sub(r"^[\w.-]+ env ", "", line.strip())
-    return re.sub(r"^(\w+)=(.*?) -> \1=", r"\1 \2 -> ", line)[:80]
+    return re.sub(r"^(\w+)=(.*?) -> \1=", r"\1 \2 -> ", line)[:110]
 
 
 def finding(found: Exhausted) -> tuple[Ref, dict[str, Any]]:
@@ -306,7 +308,7 @@ def finding(found: Exhausted) -> tuple[Ref, dict[str, Any]]:
     return ref, {"check": CHECK, "severity": "critical",
                  "object": {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
                  "reason": "NodeTableFull", "message": message,
-                 "evidence": [f"{table.used} {found.used:g} / {table.limit} {found.limit:g} on {found.node}"],
+                 "evidence": [f"{table.used} {found.used:,.0f} / {table.limit} {found.limit:,.0f} on {found.node}"],
                  "details": {"node": found.node, "table": table.name, "used": found.used, "limit": found.limit,
                              "onset": found.onset, "pods": [p for _, p in found.pods][:20]}}
 

@@ -32,7 +32,8 @@ from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject
 
 CHECK = "autoscaler.target_changed"
-WEIGHT = 0.9
+WEIGHT = 0.91
+"""Above a bare write to the same object (related_changes, 0.9): the trigger's target and what it allows say more."""
 
 TARGET_KEYS = ("queueLength", "lagThreshold", "listLength", "streamLength", "pendingEntriesCount",
                "targetPendingMessages", "messageCount", "threshold", "targetValue", "targetQueryValue",

@@ -1,0 +1,185 @@
+"""What decides scaling and which workload fills a node's table, end to end, on bundles written here.
+
+Incident bundles written by the corpus generator's own writer (examples/corpus), served by the replay API
+server and Debian's Prometheus, investigated blind in runbook-only mode and scored against their answer keys,
+as `vigil eval` does. They are not the held-out stories in other words: a Kafka consumer scaled by a KEDA
+ScaledObject whose `lagThreshold` a Flux commit raised (kafka-exporter's consumer-group lag alert names the
+group and topic, never the workload), and a node whose file-descriptor table fills after a scraper's revision
+raised its worker count in its args (the alert names only the node-exporter address). Each has a red herring
+of its own.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.triage.blind_eval import investigate_blind
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
+from corpus import logs as L  # noqa: E402
+from corpus.kit import REGISTRY, Incident, P, Rev, c, ts  # noqa: E402
+
+pytestmark = [pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs the prometheus package")]
+
+
+def step(at: datetime, before: float, after: float) -> Callable[[datetime], float]:
+    return lambda t: after if t >= at else before
+
+
+def ramp(start: datetime, end: datetime, before: float, after: float) -> Callable[[datetime], float]:
+    def value(t: datetime) -> float:
+        if t <= start:
+            return before
+        if t >= end:
+            return after
+        return before + (after - before) * (t - start).total_seconds() / (end - start).total_seconds()
+    return value
+
+
+def plain(inc: Incident, ns: str, name: str, image: str, pods: list[P], at: datetime,
+          env: list[dict[str, Any]] | None = None, container: dict[str, Any] | None = None) -> None:
+    inc.deployment(ns, name, [Rev(1, at, "helm upgrade", [c(name, image, env=env or [])],
+                                  container=container or {})], {1: pods})
+
+
+def kafka_lag_threshold() -> Incident:
+    """Flux applies a commit to ScaledObject payments/ledger-writer-lag raising the kafka trigger's lagThreshold from
+    50 to 5000: KEDA's HPA keeps ledger-writer at its 3 minimum replicas while lag on payments.settled climbs."""
+    at = datetime(2026, 9, 9, 9, 30, tzinfo=UTC)
+    inc = Incident("ledger-lag-keda", title="consumer lag growing", story=kafka_lag_threshold.__doc__ or "", at=at,
+                   seed=4471, namespaces=("payments",))
+    sync = at - timedelta(minutes=48)
+    inc.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+             "metadata": {"name": "scaledobjects.keda.sh"},
+             "spec": {"group": "keda.sh", "scope": "Namespaced",
+                      "names": {"kind": "ScaledObject", "plural": "scaledobjects", "singular": "scaledobject",
+                                "listKind": "ScaledObjectList"},
+                      "versions": [{"name": "v1alpha1", "served": True, "storage": True, "schema": {
+                          "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}]}})
+    so = inc.add({"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+                  "metadata": {"name": "ledger-writer-lag", "namespace": "payments", "generation": 4,
+                               "creationTimestamp": ts(at - timedelta(days=60))},
+                  "spec": {"scaleTargetRef": {"name": "ledger-writer"}, "minReplicaCount": 3, "maxReplicaCount": 24,
+                           "triggers": [{"type": "kafka", "metadata": {
+                               "bootstrapServers": "kafka-brokers.kafka.svc:9092", "consumerGroup": "ledger-writer",
+                               "topic": "payments.settled", "lagThreshold": "5000", "offsetResetPolicy": "latest"}}]},
+                  "status": {"hpaName": "keda-hpa-ledger-writer-lag", "externalMetricNames": ["s0-kafka-payments"]}})
+    so["metadata"]["managedFields"] = [{"manager": "kustomize-controller", "operation": "Apply",
+                                        "apiVersion": "keda.sh/v1alpha1", "time": ts(sync), "fieldsType": "FieldsV1",
+                                        "fieldsV1": {"f:spec": {"f:triggers": {}}}}]
+    inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+             "metadata": {"name": "keda-hpa-ledger-writer-lag", "namespace": "payments",
+                          "ownerReferences": [{"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+                                               "name": "ledger-writer-lag", "uid": so["metadata"]["uid"],
+                                               "controller": True}]},
+             "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "ledger-writer"},
+                      "minReplicas": 3, "maxReplicas": 24,
+                      "metrics": [{"type": "External", "external": {
+                          "metric": {"name": "s0-kafka-payments", "selector": {"matchLabels": {
+                              "scaledobject.keda.sh/name": "ledger-writer-lag"}}},
+                          "target": {"type": "AverageValue", "averageValue": "5000"}}}]},
+             "status": {"currentReplicas": 3, "desiredReplicas": 3, "currentMetrics": [
+                 {"type": "External", "external": {"metric": {"name": "s0-kafka-payments"},
+                                                   "current": {"averageValue": "3100"}}}]}})
+
+    def writer_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(end - timedelta(minutes=30), end, 6, lambda i, t: L.logfmt(
+            t, "info", "batch committed", component="ledger-writer", records=500, partition=i % 12)))
+    plain(inc, "payments", "ledger-writer", f"{REGISTRY}/payments/ledger-writer:2.3.0",
+          [P(log=writer_log), P(log=writer_log), P(log=writer_log)], at - timedelta(days=12))
+
+    def herring_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(end - timedelta(minutes=30), end, 40, lambda i, t: L.logfmt(
+            t, "warn", "fx rate cache stale, refetching", component="fx-rates", age_s=400 + i)))
+    plain(inc, "payments", "fx-rates", f"{REGISTRY}/payments/fx-rates:0.9.2", [P(log=herring_log)],
+          at - timedelta(days=30))
+    inc.series("kafka_consumergroup_lag", "gauge", "Current Approximate Lag of a ConsumerGroup at Topic/Partition",
+               {"consumergroup": "ledger-writer", "topic": "payments.settled", "partition": "0",
+                "namespace": "kafka", "job": "kafka-exporter"}, ramp(sync, at + timedelta(minutes=10), 80, 9300))
+    inc.series("kube_horizontalpodautoscaler_spec_target_metric", "gauge", "The metric specifications used by this "
+               "autoscaler when calculating the desired replica count.",
+               {"namespace": "payments", "horizontalpodautoscaler": "keda-hpa-ledger-writer-lag",
+                "metric_name": "s0-kafka-payments", "metric_target_type": "average", "job": "kube-state-metrics"},
+               step(sync, 50.0, 5000.0))
+    inc.alertmanager("KafkaConsumerGroupLagHigh", {"namespace": "kafka", "consumergroup": "ledger-writer",
+                                                   "topic": "payments.settled", "job": "kafka-exporter"},
+                     "Consumer group lag is high", "ledger-writer is 9300 messages behind on payments.settled.",
+                     'sum by (consumergroup, topic) (kafka_consumergroup_lag) > 2000', severity="critical")
+    inc.answer_key(culprit=("ScaledObject", "payments", "ledger-writer-lag"),
+                   keywords=["lagThreshold", "minimum replicas", "per replica"],
+                   root_cause="The ScaledObject's kafka trigger lagThreshold went from 50 to 5000 per replica: "
+                              "KEDA keeps ledger-writer at its minimum replicas while the lag grows.",
+                   category="keda-lag-threshold-raised", red_herrings=[("Deployment", "payments", "fx-rates")])
+    return inc
+
+
+def scraper_fd_table() -> Incident:
+    """price-scraper revision 4 raises --workers from 20 to 600: the node it runs on reaches its file-max and every
+    pod there fails to open sockets. The alert names only the node-exporter's address."""
+    at = datetime(2026, 9, 12, 16, 10, tzinfo=UTC)
+    inc = Incident("node-fd-table", title="host out of file handles", story=scraper_fd_table.__doc__ or "", at=at,
+                   seed=4473, namespaces=("pricing",))
+    node = inc.node_names()[1]
+    node_ip = inc.cluster.node_ip(node)
+    rolled, full = at - timedelta(minutes=40), at - timedelta(minutes=28)
+    image = f"{REGISTRY}/pricing/price-scraper:5.1.0"
+
+    def scraper_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(end - timedelta(minutes=50), end, 30, lambda i, t: L.pylog(
+            t, "INFO", "scraper.run", f"scraped {1200 + i * 7} product pages")))
+    inc.deployment("pricing", "price-scraper", [
+        Rev(3, at - timedelta(days=9), "deploy 5.1.0", [c("price-scraper", image)],
+            container={"args": ["--workers=20", "--timeout=10s"]}),
+        Rev(4, rolled, "faster scrapes", [c("price-scraper", image)],
+            container={"args": ["--workers=600", "--timeout=10s"]})],
+        {4: [P(node=node, log=scraper_log)]})
+    plain(inc, "pricing", "quote-cache", f"{REGISTRY}/pricing/quote-cache:1.2.0", [P(node=node)],
+          at - timedelta(days=20))
+    for name in inc.node_names():
+        ip = inc.cluster.node_ip(name)
+        labels = {"instance": f"{ip}:9100", "job": "node-exporter", "node": name}
+        level = ramp(rolled, full, 21000, 1_048_576) if name == node else (lambda t: 18000.0)
+        inc.series("node_filefd_allocated", "gauge", "File descriptor statistics: allocated.", dict(labels), level)
+        inc.series("node_filefd_maximum", "gauge", "File descriptor statistics: maximum.", dict(labels),
+                   lambda t: 1_048_576.0)
+    inc.alertmanager("HostFileHandlesExhausted", {"instance": f"{node_ip}:9100", "job": "node-exporter"},
+                     "Host is running out of file handles",
+                     f"{node_ip}:9100 has allocated almost all of its file handles.",
+                     'node_filefd_allocated / node_filefd_maximum > 0.95', severity="critical")
+    inc.answer_key(culprit=("Deployment", "pricing", "price-scraper"), keywords=["file descriptor", "workers"],
+                   root_cause="price-scraper revision 4 raised --workers from 20 to 600 and fills the node's "
+                              "file descriptor table.",
+                   category="node-fd-table-exhausted", red_herrings=[("Deployment", "pricing", "quote-cache")])
+    return inc
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return investigate_blind([kafka_lag_threshold, scraper_fd_table], tmp_path_factory.mktemp("behind"), jobs=1)
+
+
+def test_the_kafka_trigger_naming_the_group_is_named_with_its_threshold_change(results: dict[str, Any]) -> None:
+    row = results["ledger-lag-keda"]
+    top = str(row.top or "")
+    assert row.verdict == "right", (row.verdict, top, row.error)
+    for words in ("lagThreshold 50 -> 5000 per replica", "minimum replicas (3", "kustomize-controller"):
+        assert words in top, (words, top)
+
+
+def test_the_workload_whose_workers_filled_the_node_s_fd_table_is_named(results: dict[str, Any]) -> None:
+    row = results["node-fd-table"]
+    top = str(row.top or "")
+    assert row.verdict == "right", (row.verdict, top, row.error)
+    for words in ("file descriptor table", "table full", "--workers=20", "more concurrent connections"):
+        assert words in top, (words, top)
