@@ -49,6 +49,9 @@ _DISRUPTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("Preempting", re.compile(r".", re.I), "preemption by a higher-priority pod"),
 )
 """(event reason, message wording, what it is): the real reasons the components put on the pod they remove."""
+VOLUNTARY = ("ScaleDown", "Killing")
+"""Disruptions through the Eviction API (the autoscaler's scale-down, a drain), which a PodDisruptionBudget can
+refuse; the kubelet's node-pressure eviction, taint eviction and preemption do not wait for one."""
 _NODE_REMOVAL = re.compile(r"ToBeDeletedByClusterAutoscaler|DeletionCandidateOfClusterAutoscaler")
 
 
@@ -202,12 +205,14 @@ def disruptions(facts: Facts) -> list[Disruption]:
             "labels", {}).items()}
         protected = [str((p.get("metadata") or {}).get("name")) for p in entry.get("pdbs") or []
                      if _selects(p, labels) and _keeps_one(p, replicas or 1)]
-        if protected or (replicas is not None and replicas > 1):
-            continue  # something kept a pod serving (or should have): not this class
+        if replicas is not None and replicas > 1:
+            continue  # another replica kept serving (or should have): not this class
         found = _removed(entry, workload, facts)
         if found is None:
             continue
         row, how = found
+        if protected and row.get("reason") in VOLUNTARY:
+            continue  # the budget would have refused this eviction: something else removed the pod
         at = _time(row) or facts.at
         node = _node_of(store, at) if row.get("reason") == "ScaleDown" else ""
         if row.get("reason") == "Killing":
@@ -251,7 +256,9 @@ def finding(d: Disruption) -> dict[str, Any]:
     warm = (f"; its replacement {d.replacement} is still not ready, so {d.service} has no ready endpoint"
             if d.replacement else "")
     said = f"; callers fail: '{d.said[:160]}'" if d.said else ""
-    message = (f"{d.workload} runs {single} with no PodDisruptionBudget, and {d.how}{where} removed its only pod "
+    budget = (f"(PodDisruptionBudget {', '.join(d.protected_by)} does not hold off {d.reason})" if d.protected_by
+              else "with no PodDisruptionBudget")
+    message = (f"{d.workload} runs {single} {budget}, and {d.how}{where} removed its only pod "
                f"{d.pod} at {d.at[11:16]} ({d.reason}: '{d.message[:80]}'){warm}{said}. Nothing kept a pod "
                "serving through the disruption: run at least 2 replicas with a PodDisruptionBudget "
                "(minAvailable 1), spread across nodes")
