@@ -1406,6 +1406,8 @@ def _mention_spans(text: str, lowered: str) -> list[tuple[int, int]]:
         spans.extend(m.span() for m in _DEFENSIVE.finditer(text))
     if not any(word in lowered for word in _MENTION_TOPIC):
         return spans
+    if _QUOTED.search(text) is None:
+        return spans  # a mention quotes what `_QUOTED` finds; without one, spare the frame pattern's long scan
     for frame in _MENTION_QUOTE.finditer(text):
         for q in _QUOTED.finditer(text, frame.start(), frame.end()):
             # The passage must be about attacks outside the quotation itself: "Customer wrote: 'Hello
