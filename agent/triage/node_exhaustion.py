@@ -107,8 +107,10 @@ class Exhausted:
 
 
 def _tokens(subject: Subject) -> list[str]:
-    return list(dict.fromkeys(t.lower() for t in [*subject.nodes, *subject.names, *subject.hosts,
-                                                  *subject.addresses] if t))
+    """What may name a node: node labels, hosts, addresses, and names with a digit or a dot (node names carry one:
+    `ip-10-0-2-21...`, `worker-7`, `gke-pool-1-ab12`), so that a workload's name costs no node listing."""
+    names = [n for n in subject.names if re.search(r"[\d.]", n)]
+    return list(dict.fromkeys(t.lower() for t in [*subject.nodes, *names, *subject.hosts, *subject.addresses] if t))
 
 
 def _node_of(token: str, nodes: list[str]) -> str:

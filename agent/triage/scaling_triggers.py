@@ -112,6 +112,9 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         listed = await call("k8s_list", {"kind": kind}, f"survey-scaling-{kind.split('.')[0].lower()}")
         rows = [r for r in ((listed.data or {}).get("rows") or [] if listed is not None and listed.ok and
                             isinstance(listed.data, dict) else []) if isinstance(r, dict) and r.get("name")]
+        words = {w for v in values for w in re.split(r"[-_.:/]", v) if len(w) >= MIN_VALUE_LENGTH}
+        rows.sort(key=lambda r: (str(r.get("namespace")) != subject.namespace,  # the likeliest first
+                                 not words & set(re.split(r"[-_.]", str(r.get("name"))))))
         for row in rows:
             if reads >= MAX_READS:
                 break
