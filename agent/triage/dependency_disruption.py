@@ -49,6 +49,7 @@ _DISRUPTIONS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("Preempting", re.compile(r".", re.I), "preemption by a higher-priority pod"),
 )
 """(event reason, message wording, what it is): the real reasons the components put on the pod they remove."""
+_REMOVING = frozenset({reason for reason, _, _ in _DISRUPTIONS} | {"Killing"})
 VOLUNTARY = ("ScaleDown", "Killing")
 """Disruptions through the Eviction API (the autoscaler's scale-down, a drain), which a PodDisruptionBudget can
 refuse; the kubelet's node-pressure eviction, taint eviction and preemption do not wait for one."""
@@ -112,9 +113,13 @@ async def read(subject: Subject, facts: Facts, call: Call) -> None:
         entry: dict[str, Any] = {"namespace": ns, "service": name, "topology": data, "caller": log.pod,
                                  "said": said, "evidence": [topo.evidence_id, log.evidence_id]}
         events = await call("k8s_events", {"namespace": ns}, f"{step}-events")
-        if events is not None and events.ok and isinstance(events.data, dict):
-            entry["events"] = events.data.get("events") or []
-            entry["evidence"].append(events.evidence_id)
+        if events is None or not events.ok or not isinstance(events.data, dict):
+            continue
+        entry["events"] = events.data.get("events") or []
+        entry["evidence"].append(events.evidence_id)
+        if not any(r.get("reason") in _REMOVING and workload_of_pod(str(r.get("name"))) == workload.name
+                   for r in entry["events"] if isinstance(r, dict)):
+            continue  # none of its pods was told to go: no disruption to explain, nothing more to read
         got = await get_yaml(call, workload.kind, workload.name, workload.namespace, f"{step}-workload")
         if got is not None:
             entry["workload"] = got[0]

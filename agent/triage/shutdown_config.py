@@ -158,9 +158,9 @@ async def read(facts: Facts, call: Call) -> None:
             query = f"sum by ({label}) (increase({{{inner}}}[{int(AFTER.seconds)}s]))"
             for t in stops[-MAX_TERMINATIONS:]:
                 after = await _increase(call, query, t + AFTER, f"{step}-after")
-                if after is None:
-                    break
-                if not after[0]:
+                if after is None or not after[0]:
+                    break  # this proxy's counter is not there: the next one
+                if not sum(after[0].values()):
                     continue
                 before = await _increase(call, query, t - CONTROL, f"{step}-before")
                 calm = before is not None and sum(before[0].values()) < 0.2 * sum(after[0].values())
