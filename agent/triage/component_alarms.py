@@ -166,6 +166,8 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         if found is None or not log.namespace:
             continue
         alarm, _ = found
+        if not runs_component(facts, log, alarm.component):
+            continue
         ref = _owner(facts, log)
         if (ref.namespace, ref.name) in seen:
             continue
@@ -230,13 +232,27 @@ def _history(facts: Facts, raised: Raised) -> None:
                 return
 
 
+COMPONENT_WORDS = {"etcd": ("etcd",), "RabbitMQ": ("rabbitmq", "rabbit"),
+                   "Elasticsearch": ("elasticsearch", "opensearch", "elastic"), "Kafka": ("kafka",)}
+"""Words of a pod's name or image that say it runs the component (its clients relay the same words)."""
+
+
+def runs_component(facts: Facts, log: LogEvidence, component: str) -> bool:
+    """Whether the log's pod runs the component itself (name or image), not a client relaying its words."""
+    words = COMPONENT_WORDS.get(component, (component.lower(),))
+    images = " ".join(str(c.get("image")) for o, _ in facts.objects if o.get("kind") == "Pod" and
+                      (o.get("metadata") or {}).get("name") == log.pod
+                      for c in (o.get("spec") or {}).get("containers") or [])
+    return any(w in log.pod.lower() or w in images.lower() for w in words)
+
+
 def raised(facts: Facts) -> list[Raised]:
     """Each workload whose own logs report a resource alarm, with its gauges and the change that let it fire.
-    A disk alarm (not a quota) is left to agent.triage.full_volume."""
+    A disk alarm (not a quota) is left to agent.triage.full_volume; a client quoting the alarm is a victim."""
     out: list[Raised] = []
     for log in facts.logs:
         found = _first_alarm(log)
-        if found is None or not found[0].quota:
+        if found is None or not found[0].quota or not runs_component(facts, log, found[0].component):
             continue
         alarm, line = found
         ref = _owner(facts, log)
@@ -310,4 +326,10 @@ def finding(item: Raised) -> dict[str, Any]:
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
     """(workload, finding, evidence ids, what it explains) for each raised quota alarm: the ranking's hook."""
-    return [(r.workload, finding(r), r.evidence, [Ref("Pod", r.workload.namespace, r.log.pod)]) for r in raised(facts)]
+    out = []
+    for r in raised(facts):
+        clients = [Ref("", log.namespace, workload_of_pod(log.pod)) for log in facts.logs
+                   if log is not r.log and (found := _first_alarm(log)) is not None and found[0] is r.alarm and
+                   not runs_component(facts, log, r.alarm.component)]
+        out.append((r.workload, finding(r), r.evidence, [Ref("Pod", r.workload.namespace, r.log.pod), *clients]))
+    return out

@@ -95,10 +95,23 @@ def test_a_rabbitmq_memory_alarm_is_its_watermark_not_storage() -> None:
         "rabbit@events-broker-1.",
         "2026-05-01 11:50:01.123456+00:00 [warning] <0.489.0> Publishers will be blocked until this alarm clears"],
         "E2"))
+    facts.objects.append((pod("events-broker-1", "queues", [], [], ("StatefulSet", "events-broker"),
+                              "docker.io/library/rabbitmq:3.12-management"), "E3"))
     [found] = component_alarms.raised(facts)
     assert (found.workload.kind, found.workload.name, found.alarm.component) == ("StatefulSet", "events-broker",
                                                                                  "RabbitMQ")
     assert "vm_memory_high_watermark" in component_alarms.finding(found)["message"]
+
+
+def test_a_client_quoting_the_alarm_is_a_victim_not_the_component() -> None:
+    facts = Facts(at=AT)
+    facts.logs.append(log("flags-api-5d8f7c9b6d-k2x7q", "flags", [
+        '{"level":"error","ts":"2026-05-01T11:50:00Z","msg":"save flag failed","flag":"checkout.v2",'
+        '"error":"etcdserver: mvcc: database space exceeded"}'] * 3, "E2"))
+    assert component_alarms.raised(facts) == []
+    facts.logs.append(log("config-etcd-0", "platform", NOSPACE, "E3"))
+    [(ref, _, _, explains)] = component_alarms.suspects(facts)
+    assert ref.name == "config-etcd" and ("flags", "flags-api") in {(r.namespace, r.name) for r in explains}
 
 
 def test_words_that_only_sound_alike_raise_no_alarm() -> None:
