@@ -35,6 +35,8 @@ WINDOW = timedelta(hours=6)
 """How long before the incident the restart may be."""
 
 _REVISIONLESS = re.compile(r"recreated|restart", re.I)
+_SAME_TEMPLATE = re.compile(r"pod template unchanged|restartedAt", re.I)
+"""A Deployment's `kubectl rollout restart` makes a revision whose template differs only by that annotation."""
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
@@ -64,8 +66,10 @@ def _restarts(facts: Facts) -> list[dict[str, Any]]:
         target, at = Ref.of(c.get("object")), parse_time(c.get("at"))
         if target is None or at is None or target.kind not in _WORKLOADS or not facts.at - WINDOW <= at <= facts.at:
             continue
-        if c.get("type") == "rollout" and c.get("revision") in (None, "") and _REVISIONLESS.search(
-                str(c.get("summary") or "")):
+        said = " ".join([str(c.get("summary") or ""), *(str(d) for d in c.get("diff") or [])])
+        if c.get("type") != "rollout":
+            continue
+        if (c.get("revision") in (None, "") and _REVISIONLESS.search(said)) or _SAME_TEMPLATE.search(said):
             out.append(c)
     return out
 

@@ -189,3 +189,18 @@ def test_no_setting_is_blamed_without_a_governed_error_or_a_recent_write(results
                                                                          bundle: str) -> None:
     top = _top(results, bundle)
     assert "which loaded it" not in top, top
+
+
+def test_a_restart_is_a_revisionless_recreation_or_a_revision_with_the_same_template() -> None:
+    from agent.triage import config_behind_restart as cbr
+    from agent.triage.facts import Facts
+
+    def rollout(summary: str, revision: int | None) -> dict[str, Any]:
+        return {"at": "2026-11-20T10:00:00Z", "type": "rollout", "revision": revision, "summary": summary,
+                "object": {"kind": "Deployment", "namespace": "a", "name": "web"}, "diff": []}
+    facts = Facts(at=datetime(2026, 11, 20, 10, 30, tzinfo=UTC), changes={"changes": [
+        rollout("StatefulSet a/db: all 1 pods recreated since 2026-11-20T10:00:00Z (a restart or an update with no "
+                "visible revision)", None),
+        rollout("Deployment a/web rolled out revision 7: pod template unchanged", 7),
+        rollout("Deployment a/web rolled out revision 8: web image a:1 -> a:2", 8)]})
+    assert [c.get("revision") for c in cbr._restarts(facts)] == [None, 7]
