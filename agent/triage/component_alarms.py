@@ -26,6 +26,7 @@ The survey reads (`read`): the component's gauges and the workload's rollout his
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -227,7 +228,7 @@ def _history(facts: Facts, raised: Raised) -> None:
             if lines:
                 cause = str(rev.get("change_cause") or "")
                 raised.removed = [f"revision {rev.get('revision')} at {rev.get('created') or '?'}"
-                                  + (f" ({cause[:60]})" if cause else ""), *(ln[:140] for ln in lines[:3])]
+                                  + (f" ({cause[:60]})" if cause else ""), *(ln[:600] for ln in lines[:3])]
                 raised.evidence.append(evidence_id)
                 return
 
@@ -284,6 +285,24 @@ MESSAGE_BUDGET = 390
 """The ranking quotes about 400 characters: the alarm, the gauges and the change come first."""
 
 
+def _list_diff(line: str) -> str:
+    """`etcd args [a, b, c] -> [a]` as `args dropped b c` (and what was added), or "" when not a list diff."""
+    found = re.match(r"^\S+ (args|command) (\[.*\]) -> (\[.*\])$", line.strip())
+    if found is None:
+        return ""
+    try:
+        old, new = ast.literal_eval(found.group(2)), ast.literal_eval(found.group(3))
+    except (ValueError, SyntaxError):
+        return ""
+    if not isinstance(old, list) or not isinstance(new, list):
+        return ""
+    dropped = [str(x) for x in old if x not in new]
+    added = [str(x) for x in new if x not in old]
+    parts = ([f"{found.group(1)} dropped {' '.join(dropped)}"] if dropped else []) + \
+        ([f"added {' '.join(added)}"] if added else [])
+    return ", ".join(parts)
+
+
 def _settings_changed(item: Raised) -> str:
     """The settings the revision touched, shortly: `dropped ETCD_AUTO_COMPACTION_RETENTION=1` or the diff line."""
     settings = item.alarm.settings
@@ -292,7 +311,10 @@ def _settings_changed(item: Raised) -> str:
         names = list(dict.fromkeys(m.group(0) for m in settings.finditer(line))) if settings else []
         gone = line.rstrip().endswith(("-> unset", "-> None", "removed", "-> []"))
         before = line.split("->")[0].split(" env ")[-1].strip()
-        if gone and names:
+        listed = _list_diff(line)
+        if listed:
+            parts.append(listed[:160])
+        elif gone and names:
             parts.append(f"dropped {before[:60]}")
         else:
             parts.append(line[:100])
@@ -312,14 +334,14 @@ def finding(item: Raised) -> dict[str, Any]:
         change = f"; {item.removed[0].split(' (')[0]} {_settings_changed(item)}"
         if any(re.search(r"compaction", ln, re.I) for ln in item.removed[1:]):
             change += ", so nothing compacts the key history"
-    message = f"{item.workload}: {alarm.component} {alarm.name} alarm{gauges}: {alarm.meaning}{change}. "
-    for more in (f"Fix: {alarm.fix}.", f"{item.log.pod}: '{_quote(item.line, alarm, 70)}'."):
-        if len(message) + len(more) + 1 <= MESSAGE_BUDGET:
-            message += more + " "
+    message = f"{item.workload}: {alarm.component} {alarm.name} alarm{gauges}: {alarm.meaning}{change}"
+    for more in (f"Fix: {alarm.fix}", f"{item.log.pod}: '{_quote(item.line, alarm, 70)}'"):
+        if len(message) + len(more) + 2 <= MESSAGE_BUDGET:
+            message += f". {more}"
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": item.workload.kind, "namespace": item.workload.namespace, "name": item.workload.name},
             "reason": "ComponentAlarm", "message": message.strip(),
-            "evidence": [_quote(item.line, alarm), *item.removed[:3]],
+            "evidence": [_quote(item.line, alarm), *(ln[:200] for ln in item.removed[:3])],
             "details": {"component": alarm.component, "alarm": alarm.name, "pod": item.log.pod,
                         "used": item.used, "limit": item.limit, "removed": item.removed}}
 

@@ -183,3 +183,88 @@ def test_the_workload_whose_workers_filled_the_node_s_fd_table_is_named(results:
     assert row.verdict == "right", (row.verdict, top, row.error)
     for words in ("file descriptor table", "table full", "--workers=20", "more concurrent connections"):
         assert words in top, (words, top)
+
+
+def etcd_args_compaction() -> Incident:
+    """A chart bump of flag-store-etcd rewrites the etcd container's args without --auto-compaction-retention:
+    the key history of flags-api's writes grows until the 2 GiB backend quota, etcd raises NOSPACE and flags-api
+    cannot save a flag. The page names only flags-api; the claim under etcd is 30% used."""
+    from incidentgen import objects as o
+
+    at = datetime(2026, 9, 14, 11, 0, tzinfo=UTC)
+    inc = Incident("flags-nospace", title="feature flags cannot be saved", story=etcd_args_compaction.__doc__ or "",
+                   at=at, seed=4479, namespaces=("flags",))
+    bump, alarm = at - timedelta(days=6), at - timedelta(minutes=25)
+    image = "quay.io/coreos/etcd:v3.5.15"
+    args_old = ["--data-dir=/var/lib/flag-store-etcd", "--quota-backend-bytes=2147483648",
+                "--auto-compaction-mode=periodic", "--auto-compaction-retention=30m"]
+    args_new = ["--data-dir=/var/lib/flag-store-etcd", "--quota-backend-bytes=2147483648"]
+
+    def etcd_log(pod: str, start: datetime, end: datetime) -> str:
+        first = [(alarm, L.js(alarm, "warn", "alarm raised", caller="etcdserver/server.go:2085", alarm="NOSPACE",
+                              **{"from": "2a1f0c9e7d3b4c55"}))]
+        rest = [(t, L.js(t, "warn", "failed to apply request", caller="etcdserver/util.go:170",
+                         error="etcdserver: mvcc: database space exceeded"))
+                for t in L.every(alarm + timedelta(seconds=15), end, 30)]
+        return L.lines(first + rest)
+    sts = inc.statefulset("flags", "flag-store-etcd", [c("etcd", image, port=2379)], [P(log=etcd_log)], bump,
+                          claims=[("data", "10Gi", "gp3")], service=2379)
+    sts.obj["spec"]["template"]["spec"]["containers"][0]["args"] = args_new
+    current = sts.obj["status"]["currentRevision"]
+    for n, (name, args, when) in enumerate([(f"flag-store-etcd-{o.suffix('flag-store-etcd-old', 10)}", args_old,
+                                             at - timedelta(days=200)), (current, args_new, bump)]):
+        inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": n + 1,
+                 "metadata": {"name": name, "namespace": "flags", "creationTimestamp": ts(when),
+                              "labels": {"app": "flag-store-etcd"},
+                              "ownerReferences": [o.owner_ref("StatefulSet", "flag-store-etcd", "flags")]},
+                 "data": {"spec": {"template": {"spec": {"containers": [
+                     {"name": "etcd", "image": image, "args": args}]}}}}})
+
+    def api_log(pod: str, start: datetime, end: datetime) -> str:
+        ok = [(t, L.js(t, "info", "flag read", flag="checkout.v2")) for t in L.every(end - timedelta(minutes=50),
+                                                                                     alarm, 60)]
+        bad = [(t, L.js(t, "error", "save flag failed", flag=f"exp-{i}",
+                        error="etcdserver: mvcc: database space exceeded"))
+               for i, t in enumerate(L.every(alarm + timedelta(seconds=40), end, 45))]
+        return L.lines(ok + bad)
+    plain(inc, "flags", "flags-api", f"{REGISTRY}/flags/flags-api:4.2.1", [P(log=api_log), P(log=api_log)],
+          at - timedelta(days=15), env=[{"name": "ETCD_ENDPOINTS", "value": "http://flag-store-etcd.flags.svc:2379"}])
+
+    def herring_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(end - timedelta(minutes=40), end, 50, lambda i, t: L.js(
+            t, "warn", "slow audit export", target="s3", ms=2100 + i)))
+    plain(inc, "flags", "flags-audit", f"{REGISTRY}/flags/flags-audit:1.0.3", [P(log=herring_log)],
+          at - timedelta(days=30))
+    labels = {"namespace": "flags", "job": "flag-store-etcd", "instance": "flag-store-etcd-0:2379",
+              "pod": "flag-store-etcd-0"}
+    inc.series("etcd_mvcc_db_total_size_in_bytes", "gauge", "Total size of the underlying database physically "
+               "allocated in bytes.", dict(labels), ramp(at - timedelta(hours=2), alarm, 2.0e9, 2_147_483_648))
+    inc.series("etcd_server_quota_backend_bytes", "gauge", "Current backend storage quota size in bytes.",
+               dict(labels), lambda t: 2_147_483_648.0)
+    claim = {"namespace": "flags", "persistentvolumeclaim": "data-flag-store-etcd-0", "job": "kubelet"}
+    inc.series("kubelet_volume_stats_capacity_bytes", "gauge", "Capacity in bytes of the volume.", dict(claim),
+               lambda t: 10 * 1024.0 ** 3)
+    inc.series("kubelet_volume_stats_available_bytes", "gauge", "Number of available bytes in the volume.",
+               dict(claim), lambda t: 7 * 1024.0 ** 3)
+    inc.alertmanager("FlagSavesFailing", {"namespace": "flags", "deployment": "flags-api"},
+                     "flags-api cannot save flags", "Saving feature flags fails for 20 minutes.",
+                     'sum(rate(flag_save_errors_total{namespace="flags"}[5m])) > 0', severity="critical")
+    inc.answer_key(culprit=("StatefulSet", "flags", "flag-store-etcd"), keywords=["NOSPACE", "quota", "compaction"],
+                   root_cause="The chart bump dropped --auto-compaction-retention from etcd's args; the history "
+                              "reached the 2 GiB backend quota and etcd raised NOSPACE.",
+                   category="etcd-quota-args", red_herrings=[("Deployment", "flags", "flags-audit")])
+    return inc
+
+
+@pytest.fixture(scope="module")
+def etcd_result(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    [row] = investigate_blind([etcd_args_compaction], tmp_path_factory.mktemp("etcd"), jobs=1).values()
+    return row
+
+
+def test_etcd_s_quota_alarm_is_found_from_a_client_s_page_and_tied_to_the_args_change(etcd_result: Any) -> None:
+    top = str(etcd_result.top or "")
+    assert etcd_result.verdict == "right", (etcd_result.verdict, top, etcd_result.error)
+    for words in ("StatefulSet flags/flag-store-etcd", "NOSPACE", "not the disk", "--auto-compaction-retention"):
+        assert words in top, (words, top)
+    assert "is full" not in top, top
