@@ -268,3 +268,82 @@ def test_etcd_s_quota_alarm_is_found_from_a_client_s_page_and_tied_to_the_args_c
     for words in ("StatefulSet flags/flag-store-etcd", "NOSPACE", "not the disk", "--auto-compaction-retention"):
         assert words in top, (words, top)
     assert "is full" not in top, top
+
+
+ADAPTER_RULES = """rules:
+- seriesQuery: 'http_server_requests_seconds_count{namespace!="",pod!=""}'
+  resources: {template: <<.Resource>>}
+  name: {matches: ^http_server_requests_seconds_count$, as: http_server_requests_per_second}
+  metricsQuery: sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)
+"""
+
+
+def adapter_rule_edited() -> Incident:
+    """A hand edit of ConfigMap custom-metrics/adapter-rules (mounted by the custom-metrics-apiserver Deployment)
+    replaces the rule serving orders_per_second with a Spring one: orders-api's HPA reports FailedGetPodsMetric
+    and stays at 2 replicas while orders-api's latency climbs. The page names orders-api only."""
+    at = datetime(2026, 9, 20, 19, 0, tzinfo=UTC)
+    inc = Incident("orders-hpa-adapter", title="orders latency high", story=adapter_rule_edited.__doc__ or "",
+                   at=at, seed=4483, namespaces=("orders",))
+    edit = at - timedelta(hours=3)
+    inc.cluster.add_namespace("custom-metrics", inc.born)
+    cm = inc.configmap("custom-metrics", "adapter-rules", {"config.yaml": ADAPTER_RULES}, at - timedelta(days=90))
+    cm["metadata"]["managedFields"] = [{"manager": "kubectl-edit", "operation": "Update", "apiVersion": "v1",
+                                        "time": ts(edit), "fieldsType": "FieldsV1",
+                                        "fieldsV1": {"f:data": {"f:config.yaml": {}}}}]
+    inc.deployment("custom-metrics", "custom-metrics-apiserver", [Rev(
+        1, at - timedelta(days=90), "helm install", [c("custom-metrics-apiserver",
+                                                       "registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0")],
+        pod_spec={"volumes": [{"name": "config", "configMap": {"name": "adapter-rules"}}]},
+        container={"args": ["--config=/etc/adapter/config.yaml", "--secure-port=6443"],
+                   "volumeMounts": [{"name": "config", "mountPath": "/etc/adapter"}]})], {1: [P()]})
+    inc.service("custom-metrics", "custom-metrics-apiserver", {"app": "custom-metrics-apiserver"}, port=443,
+                target=6443)
+
+    def orders_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(end - timedelta(minutes=40), end, 15, lambda i, t: L.logfmt(
+            t, "info", "order placed", status=201, duration_ms=120 if t < at - timedelta(minutes=30) else 1400 + i)))
+    plain(inc, "orders", "orders-api", f"{REGISTRY}/orders/orders-api:3.1.0", [P(log=orders_log), P(log=orders_log)],
+          at - timedelta(days=10))
+    plain(inc, "orders", "orders-mailer", f"{REGISTRY}/orders/orders-mailer:1.0.0", [P(state="crashloop",
+          reason="Error", exit_code=1, crash_from=at - timedelta(hours=30),
+          log=lambda pod, s, e: L.lines([(s, "Error: SMTP_HOST is not set")]))], at - timedelta(days=10))
+    words = ("the HPA was unable to compute the replica count: unable to get metric orders_per_second: unable to "
+             "fetch metrics from custom metrics API: the server could not find the metric orders_per_second for pods")
+    hpa = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                   "metadata": {"name": "orders-api", "namespace": "orders"},
+                   "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "orders-api"},
+                            "minReplicas": 2, "maxReplicas": 16, "metrics": [{"type": "Pods", "pods": {
+                                "metric": {"name": "orders_per_second"},
+                                "target": {"type": "AverageValue", "averageValue": "25"}}}]},
+                   "status": {"currentReplicas": 2, "desiredReplicas": 2, "conditions": [
+                       {"type": "AbleToScale", "status": "True", "reason": "SucceededGetScale",
+                        "message": "the HPA controller was able to get the target's current scale"},
+                       {"type": "ScalingActive", "status": "False", "reason": "FailedGetPodsMetric", "message": words,
+                        "lastTransitionTime": ts(edit + timedelta(minutes=1))}]}})
+    inc.event(hpa, "FailedGetPodsMetric", words.split("count: ", 1)[1], edit + timedelta(minutes=1),
+              at - timedelta(seconds=30), count=600, component="horizontal-pod-autoscaler")
+    inc.alertmanager("OrdersLatencyHigh", {"namespace": "orders", "service": "orders-api"},
+                     "orders-api p95 latency above 1s", "p95 latency of orders-api is 1.4s.",
+                     'histogram_quantile(0.95, sum by (le) (rate(http_duration_seconds_bucket[5m]))) > 1',
+                     severity="critical")
+    inc.answer_key(culprit=("ConfigMap", "custom-metrics", "adapter-rules"),
+                   keywords=["orders_per_second", "custom metrics", "FailedGetPodsMetric"],
+                   root_cause="A hand edit of the adapter's rules dropped the rule serving orders_per_second; the "
+                              "HPA cannot read its metric (FailedGetPodsMetric) and does not scale.",
+                   category="adapter-rule-edited", red_herrings=[("Deployment", "orders", "orders-mailer")])
+    return inc
+
+
+@pytest.fixture(scope="module")
+def adapter_result(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    [row] = investigate_blind([adapter_rule_edited], tmp_path_factory.mktemp("adapter"), jobs=1).values()
+    return row
+
+
+def test_the_adapter_config_serving_the_hpa_s_api_is_named_from_the_victim_s_page(adapter_result: Any) -> None:
+    top = str(adapter_result.top or "")
+    assert adapter_result.verdict == "right", (adapter_result.verdict, top, adapter_result.error)
+    for words in ("ConfigMap custom-metrics/adapter-rules", "no rule naming orders_per_second", "kubectl-edit",
+                  "Deployment custom-metrics/custom-metrics-apiserver serves custom.metrics.k8s.io"):
+        assert words in top, (words, top)
