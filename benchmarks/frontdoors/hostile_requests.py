@@ -760,9 +760,7 @@ mcp_case("call_unknown_tool", "semantic", "tools/call of a tool that does not ex
 mcp_case("call_args_wrong_type", "semantic", "investigate with a question that is a number",
          mc(REFUSAL, P.dumps(P.rpc("tools/call", {"name": "investigate", "arguments": {"question": 42}}))))
 mcp_case("truncated", "json", "truncated JSON", mc(REFUSAL, b'{"jsonrpc":"2.0","id":1,"method":"too'))
-mcp_case("nan", "json", "NaN in params", mc(REFUSAL, b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":NaN}}'),
-         outside="mcp_servers/common/server.py: the MCP SDK parses the JSON-RPC body itself (Python's json, "
-         "which reads NaN); a ping ignores its params, so nothing comes of it")
+mcp_case("nan", "json", "NaN in params", mc(REFUSAL, b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":NaN}}'))
 mcp_case("deep", "json", "params nested 20,000 deep",
          mc(REFUSAL, b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":' + b"[" * 20000 + b"]" * 20000 + b"}}"))
 mcp_case("lone_surrogate", "json", "a lone surrogate in the method",

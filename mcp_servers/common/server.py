@@ -268,7 +268,7 @@ class BearerAuth:
 
 def http_app(server: MCPServer, tokens: Mapping[str, Actor], host: str = "127.0.0.1",
              allowed_hosts: list[str] | None = None) -> Any:
-    """The streamable-HTTP ASGI app at /mcp, behind bearer auth.
+    """The streamable-HTTP ASGI app at /mcp, behind bearer auth, reading only strict JSON bodies.
 
     Bound to loopback, only loopback Host headers are accepted (DNS-rebinding protection). Bound to
     another address (a pod), the Host names clients use must be listed in `allowed_hosts`
@@ -281,7 +281,9 @@ def http_app(server: MCPServer, tokens: Mapping[str, Actor], host: str = "127.0.
     loopback = ["127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*"]
     security = TransportSecuritySettings(enable_dns_rebinding_protection=True,
                                          allowed_hosts=loopback + list(allowed_hosts or []))
-    return BearerAuth(server.streamable_http_app(host=host, transport_security=security), tokens)
+    from mcp_servers.common.strict_body import StrictJsonBody
+
+    return BearerAuth(StrictJsonBody(server.streamable_http_app(host=host, transport_security=security)), tokens)
 
 
 async def run_server(server: MCPServer, transport: Literal["stdio", "http"] = "stdio", *,

@@ -1,0 +1,83 @@
+"""Refuse a JSON-RPC body over HTTP that is not strict JSON, before the MCP SDK reads it.
+
+The SDK parses the body with a lenient parser: `NaN`, `Infinity`, a key named twice in one object
+and numbers such as 1e999 all pass, and a tool's `number` argument can then arrive as NaN (every
+comparison false, so a bound check lets it through). Vigil's webhooks already refuse these with one
+parser (`agent.server.bodies.parse_json`); this middleware applies the same rules to the MCP door,
+so both doors agree on what a request means. A refused body gets the JSON-RPC parse error (-32700)
+with HTTP 400 and never reaches a session.
+
+Only POST bodies that declare JSON are read (the transport refuses other content types itself), at
+most `limit` bytes of them (the SDK's own bound: larger bodies are left for its 413).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from typing import Any
+
+MAX_BODY = 4 * 1024 * 1024
+"""The MCP SDK's default request body limit; a larger body is passed on for the SDK's 413."""
+MAX_DEPTH = 64
+"""Tool arguments are shallow; 64 leaves room for any client's `_meta` and still stops a nesting bomb."""
+PARSE_ERROR = -32700
+
+
+class StrictJsonBody:
+    """ASGI middleware: a JSON POST body must be strict JSON, or it is answered 400 / -32700."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST" or not _declares_json(scope):
+            await self.app(scope, receive, send)
+            return
+        messages: deque[dict[str, Any]] = deque()
+        body = bytearray()
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body.extend(message.get("body", b""))
+            if len(body) > self.limit or not message.get("more_body", False):
+                break
+        if len(body) <= self.limit and messages[-1]["type"] == "http.request":
+            problem = _problem(bytes(body))
+            if problem:
+                await _refuse(send, problem)
+                return
+
+        async def replay() -> dict[str, Any]:
+            return messages.popleft() if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _declares_json(scope: dict[str, Any]) -> bool:
+    for name, value in scope.get("headers") or []:
+        if name == b"content-type":
+            return bool(value.split(b";", 1)[0].strip().lower() == b"application/json")
+    return False
+
+
+def _problem(body: bytes) -> str | None:
+    """Why `body` is not acceptable JSON, in the webhooks' words, or None."""
+    from agent.server.bodies import Refused, parse_json  # the one strict parser every door uses
+
+    try:
+        parse_json(body, max_depth=MAX_DEPTH, field="the JSON-RPC body")
+    except Refused as refused:
+        return refused.detail
+    return None
+
+
+async def _refuse(send: Any, detail: str) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": None,
+                       "error": {"code": PARSE_ERROR, "message": f"Parse error: {detail[:300]}"}}).encode()
+    await send({"type": "http.response.start", "status": 400,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

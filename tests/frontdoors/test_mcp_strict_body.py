@@ -1,0 +1,75 @@
+"""The MCP HTTP door reads only strict JSON: what the webhooks refuse, /mcp refuses too.
+
+The middleware is driven over real HTTP semantics by httpx's ASGI transport, in front of a small
+ASGI app that echoes what reached it: that shows both the refusal and that an accepted body reaches
+the app byte for byte (the middleware re-plays what it read). The hostile catalogue
+(tests/frontdoors/test_hostile_catalogue.py) sends the same kinds of bodies to a real
+`vigil mcp --http` process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from mcp_servers.common.strict_body import PARSE_ERROR, StrictJsonBody
+
+pytestmark = pytest.mark.anyio
+
+seen: list[bytes] = []
+
+
+async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    seen.append(body)
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"ok":true}'})
+
+
+def client(limit: int = 4096) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=StrictJsonBody(echo, limit=limit)),
+                             base_url="http://127.0.0.1")
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":NaN}}', "NaN"),
+    (b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":-Infinity}}', "Infinity"),
+    (b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":1e999}}', "out of range"),
+    (b'{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/list"}', "appears twice"),
+    (b'{"jsonrpc":"2.0","id":1,"method":"ping","params":' + b"[" * 100 + b"]" * 100 + b"}", "deeper"),
+    (b'{"jsonrpc":"2.0","id":1,"method":"too', "not valid JSON"),
+])
+async def test_a_body_that_is_not_strict_json_is_a_parse_error_and_reaches_nothing(body: bytes, why: str) -> None:
+    seen.clear()
+    async with client() as http:
+        answer = await http.post("/mcp", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == PARSE_ERROR and why in error["message"], error
+    assert seen == []
+
+
+async def test_a_strict_body_reaches_the_app_unchanged_and_other_requests_pass_untouched() -> None:
+    seen.clear()
+    body = b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"q","arguments":{"n":1.5}}}'
+    async with client() as http:
+        ok = await http.post("/mcp", content=body, headers={"content-type": "application/json; charset=utf-8"})
+        other_type = await http.post("/mcp", content=b"NaN", headers={"content-type": "text/plain"})
+        get = await http.get("/mcp")
+    assert ok.status_code == other_type.status_code == get.status_code == 200
+    assert seen == [body, b"NaN", b""]
+
+
+async def test_a_body_over_the_limit_is_left_whole_for_the_transport_to_refuse() -> None:
+    seen.clear()
+    body = b'{"pad":"' + b"p" * 5000 + b'", "x": NaN}'
+    async with client(limit=1024) as http:
+        answer = await http.post("/mcp", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 200 and seen == [body]
