@@ -5,11 +5,12 @@ findings of its rules and triage, and the evidence behind them. With a frontier 
 cheap; with a small local model an 8k window fills up before the question is asked, and the server
 either rejects the request or silently drops the start of the prompt. So the turn is fitted:
 
-- the findings and suspects always go in whole: they are the compact conclusion of the evidence;
 - tool results go in whole while they fit, then the least important are shortened to their first
-  lines and finally left out with a line saying how to get them (repeat the call), least important
+  lines and finally left out as one line each (the call, which the model can repeat), least important
   first (evidence that no finding cites, then the runbook's, then the survey's, then cited evidence);
 - the runbook's prose goes before cited evidence does; its step titles and calls always stay;
+- the findings and suspects are the compact conclusion of the evidence and go last: only when every
+  result is left out are the weaker ones shortened, then left out, the three strongest kept;
 - tool specs are compacted (first sentence of each description) when they would take much of it.
 
 An opening that cannot fit even then is reported, not sent: the report says why it is incomplete.
@@ -53,6 +54,8 @@ class FirstTurn:
     compact_tools: bool = False
     fits: bool = True
     reason: str | None = None
+    findings_level: int = 0
+    """How far the findings were shortened (agent/prompts.py findings_block): 0 not at all."""
 
 
 def first_turn_budget(window: int | None, max_output_tokens: int) -> int | None:
@@ -120,9 +123,11 @@ def fit_first_turn(system: str, incident: Any, runbook: Any | None, outcomes: li
     """The opening message and tool specs, fitted to `budget` tokens (None: no limit, all in whole)."""
     levels: dict[str, int] = {}
     runbook_text = True
+    findings_level = 0
 
     def build(specs: list[ToolDef]) -> tuple[str, int]:
-        message = first_user_message(incident, runbook, outcomes, hypotheses, levels, runbook_text=runbook_text)
+        message = first_user_message(incident, runbook, outcomes, hypotheses, levels, runbook_text=runbook_text,
+                                     findings_level=findings_level)
         return message, prompt_size(system, specs) + estimate_tokens(message)
 
     message, tokens = build(tools)
@@ -147,10 +152,18 @@ def fit_first_turn(system: str, incident: Any, runbook: Any | None, outcomes: li
             evidence_id, level = step
             levels[evidence_id] = max(levels.get(evidence_id, 0), level)
         message, tokens = build(specs)
+    # Last, the findings themselves: the weaker ones shortened, then only the strongest, shortened.
+    # They are Vigil's own conclusions, which the model can re-derive with its tools; a window too
+    # small for all of them still gets the leading suspects rather than no model turn at all.
+    while tokens > budget and findings_level < 2:
+        findings_level += 1
+        message, tokens = build(specs)
     cut = [i for i in order if levels.get(i)]
     if tokens <= budget:
-        return FirstTurn(message, specs, tokens, budget, cut, compacted)
+        return FirstTurn(message, specs, tokens, budget, cut, compacted, findings_level=findings_level)
     reason = (f"the model's context window is too small for even the compact first turn: it needs about "
-              f"{tokens} tokens with every tool result left out, and the window leaves {budget} for it; "
+              f"{tokens} tokens with every tool result left out and only the strongest findings, shortened, "
+              f"and the window leaves {budget} for it; "
               "use a model with a larger context window (llm.context_window, docs/providers.md)")
-    return FirstTurn(message, specs, tokens, budget, cut, compacted, fits=False, reason=reason)
+    return FirstTurn(message, specs, tokens, budget, cut, compacted, fits=False, reason=reason,
+                     findings_level=findings_level)

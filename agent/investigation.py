@@ -356,6 +356,10 @@ class Investigator:
         if fitted.cut:
             report.notes.append(f"to fit the model's context window of {window.tokens} tokens, evidence "
                                 f"{', '.join(fitted.cut)} went to the model shortened or left out")
+        if fitted.findings_level:
+            report.notes.append(f"to fit the model's context window of {window.tokens} tokens, Vigil's weaker "
+                                "findings went to the model shortened" + (" or left out" if fitted.findings_level > 1
+                                                                          else ""))
         return fitted
 
     async def _run_calls(self, calls: list[ToolCall], seen: dict[str, str], incident: Incident,

@@ -96,12 +96,29 @@ def call_text(tool: str, arguments: dict[str, Any]) -> str:
     return f"{tool} {shown if len(shown) <= 200 else shown[:197] + '...'}"
 
 
-def findings_block(hypotheses: list[Any]) -> str:
-    """What Vigil's rules and triage concluded, strongest first, each with the evidence it cites."""
+FINDINGS_KEPT_WHOLE = 3
+"""At the tighter findings levels, how many of the strongest findings keep their sentence (the model
+should weigh the leading suspects as written; the rest are leads it can follow with the tools)."""
+
+
+def findings_block(hypotheses: list[Any], level: int = 0) -> str:
+    """What Vigil's rules and triage concluded, strongest first, each with the evidence it cites.
+
+    `level` is how much a small context window leaves for them (agent/context_fit.py): 0 all whole;
+    1 the strongest whole and the rest to their first 200 characters; 2 only the strongest, each to
+    its first 600 characters, with a count of those left out.
+    """
     lines = ["## What Vigil's runbook rules and cluster triage found (computed from the evidence)"]
-    for h in hypotheses:
+    shown = hypotheses if level < 2 else hypotheses[:FINDINGS_KEPT_WHOLE]
+    for rank, h in enumerate(shown):
         origin = f"rule {h.rule_id}" if h.rule_id else h.source
-        lines.append(f"- {h.cause} (confidence {h.confidence:.2f}; {origin}; cites {', '.join(h.evidence) or 'none'})")
+        cause = h.cause
+        limit = 600 if level >= 2 else (200 if level == 1 and rank >= FINDINGS_KEPT_WHOLE else 0)
+        if limit and len(cause) > limit:
+            cause = cause[:limit - 1].rstrip() + "…"
+        lines.append(f"- {cause} (confidence {h.confidence:.2f}; {origin}; cites {', '.join(h.evidence) or 'none'})")
+    if len(shown) < len(hypotheses):
+        lines.append(f"- ({len(hypotheses) - len(shown)} weaker findings left out to fit the context window)")
     return "\n".join(lines)
 
 
@@ -119,27 +136,31 @@ def evidence_block(outcome: Any, level: int, head_lines: int = 12, head_chars: i
             return (f"{header}; first {len(head.splitlines())} of {len(lines)} lines, {LEFT_OUT_NOTE}\n"
                     + quarantine(head, source=f"tool {outcome.tool}"))
         return f"{header}\n" + quarantine(outcome.text, source=f"tool {outcome.tool}")
-    return f"{header}: left out to fit the context window ({len(lines)} lines); {LEFT_OUT_NOTE}"
+    return f"{header}: left out ({len(lines)} lines)"  # the section's heading says how to read it
 
 
 CLOSING = "Investigate further only if the evidence does not yet settle the root cause, then answer."
 
 
 def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any], hypotheses: list[Any],
-                       levels: dict[str, int] | None = None, *, runbook_text: bool = True) -> str:
+                       levels: dict[str, int] | None = None, *, runbook_text: bool = True,
+                       findings_level: int = 0) -> str:
     """The opening turn: the incident (as data), the runbook's steps, Vigil's findings, the evidence.
 
-    `levels` gives each evidence id its level of detail (evidence_block); agent/context_fit.py picks
-    them so the turn fits the model's context window.
+    `levels` gives each evidence id its level of detail (evidence_block), `findings_level` that of the
+    findings (findings_block); agent/context_fit.py picks them so the turn fits the model's context window.
     """
     levels = levels or {}
     parts = [incident_block(incident)]
     if runbook is not None:
         parts.append(runbook_block(runbook, incident, prefetched, with_text=runbook_text))
     if hypotheses:
-        parts.append(findings_block(hypotheses))
+        parts.append(findings_block(hypotheses, findings_level))
     if prefetched:
-        parts.append("## Evidence gathered before your first turn (the survey and the runbook's steps)")
+        heading = "## Evidence gathered before your first turn (the survey and the runbook's steps)"
+        if any(level >= 2 for level in levels.values()):
+            heading += f"\nResults marked 'left out' were cut to fit the context window: {LEFT_OUT_NOTE}."
+        parts.append(heading)
         parts += [evidence_block(o, levels.get(o.evidence_id, 0)) for o in prefetched]
     parts.append(CLOSING)
     return "\n\n".join(parts)
