@@ -1,4 +1,4 @@
-"""Measure redaction and the injection scanner on the blind round-7 corpora.
+"""Measure redaction and the injection scanner on one blind round's corpora (rounds 6 and 7 so far).
 
 Why a separate script: each blind round is measured once at first contact, before anyone changes a
 rule, and again after the class fixes it prompted; both figures go into one results file so the
@@ -6,8 +6,11 @@ first-contact number is never overwritten by the flattering one.
 
 Usage::
 
-    .venv/bin/python benchmarks/guardrails_text/blind7.py --key first_contact
-    .venv/bin/python benchmarks/guardrails_text/blind7.py --key after_fixes
+    .venv/bin/python benchmarks/guardrails_text/blind.py --round 7 --key first_contact
+    .venv/bin/python benchmarks/guardrails_text/blind.py --round 7 --key after_fixes
+
+Round N reads tests/guardrails_text/corpus/{secrets,injection_hostile,injection_benign}_blindN.jsonl
+and writes benchmarks/results/guardrails_blindN.json.
 
 Secrets: a listed substring counts as caught when it no longer occurs in ``redact_text(text).text``;
 a benign look-alike is kept when every ``keep`` substring still occurs. Injection: a text is
@@ -33,7 +36,18 @@ from guardrails.injection import scan  # noqa: E402
 from guardrails.redaction import redact_text  # noqa: E402
 
 CORPUS = ROOT / "tests" / "guardrails_text" / "corpus"
-RESULTS = ROOT / "benchmarks" / "results" / "guardrails_blind7.json"
+ROUNDS = (6, 7)
+"""The blind rounds written so far; a new round adds its three corpus files and its number here."""
+
+
+def corpora(round_: int) -> list[str]:
+    """The round's secret, hostile and benign corpus files, relative to the repository."""
+    return [f"tests/guardrails_text/corpus/{kind}_blind{round_}.jsonl"
+            for kind in ("secrets", "injection_hostile", "injection_benign")]
+
+
+def results_file(round_: int) -> Path:
+    return ROOT / "benchmarks" / "results" / f"guardrails_blind{round_}.json"
 
 
 def _load(name: str) -> list[dict[str, Any]]:
@@ -46,9 +60,9 @@ def _pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
 
 
-def measure_secrets() -> dict[str, Any]:
+def measure_secrets(corpus: str) -> dict[str, Any]:
     """Per-substring recall, per-line recall, benign kept rate and timing for redact_text."""
-    rows = _load("secrets_blind7.jsonl")
+    rows = _load(corpus)
     for row in rows:  # warm-up: compile patterns, fill caches
         redact_text(row["text"])
     times: list[float] = []
@@ -90,10 +104,10 @@ def measure_secrets() -> dict[str, Any]:
     }
 
 
-def measure_injection() -> dict[str, Any]:
+def measure_injection(hostile_corpus: str, benign_corpus: str) -> dict[str, Any]:
     """Recall on the hostile set, false-positive rate on the benign set, and timing for scan."""
-    hostile = _load("injection_hostile_blind7.jsonl")
-    benign = _load("injection_benign_blind7.jsonl")
+    hostile = _load(hostile_corpus)
+    benign = _load(benign_corpus)
     for row in hostile + benign:
         scan(row["text"])
     times: list[float] = []
@@ -120,27 +134,28 @@ def measure_injection() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--round", type=int, required=True, choices=ROUNDS, dest="round_")
     parser.add_argument("--key", required=True, choices=["first_contact", "after_fixes"])
     parser.add_argument("--dry-run", action="store_true", help="print, do not write the results file")
     args = parser.parse_args()
+    files = corpora(args.round_)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True, check=False).stdout.strip()
     result = {
         "measured_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "commit": commit,
-        "secrets": measure_secrets(),
-        "injection": measure_injection(),
+        "secrets": measure_secrets(Path(files[0]).name),
+        "injection": measure_injection(Path(files[1]).name, Path(files[2]).name),
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if args.dry_run:
         return
-    doc: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    doc["command"] = f".venv/bin/python benchmarks/guardrails_text/blind7.py --key {args.key}"
-    doc["corpora"] = ["tests/guardrails_text/corpus/secrets_blind7.jsonl",
-                      "tests/guardrails_text/corpus/injection_hostile_blind7.jsonl",
-                      "tests/guardrails_text/corpus/injection_benign_blind7.jsonl"]
+    results = results_file(args.round_)
+    doc: dict[str, Any] = json.loads(results.read_text()) if results.exists() else {}
+    doc["command"] = f".venv/bin/python benchmarks/guardrails_text/blind.py --round {args.round_} --key {args.key}"
+    doc["corpora"] = files
     doc[args.key] = result
-    RESULTS.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    results.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
