@@ -10,12 +10,18 @@ that ran out is the kernel's, read only by node-exporter:
   a client with keep-alive turned off opens one per request, each entry lingering in TIME_WAIT;
 - file descriptors: `node_filefd_allocated` reaching `node_filefd_maximum` ("VFS: file-max limit reached",
   "Too many open files");
+- the listen (accept) queue: `node_netstat_TcpExt_ListenOverflows` and `ListenDrops` rising (the kernel's
+  "times the listen queue of a socket overflowed"): a listener's backlog, capped by `net.core.somaxconn`, is
+  full, the SYNs of new connections are dropped and clients time out while the server looks idle;
 - sockets in TIME_WAIT (`node_sockstat_TCP_tw`) near the ephemeral port range: "Cannot assign requested
   address" on connect.
 
 (PIDs are agent.triage.pid_pressure's, memory the kubelet's MemoryPressure.) The node is only where it shows;
 the cause is the workload on it whose rollout changed how it connects (keep-alive off, more workers) shortly
-before the table filled. Pods on the node are ranked by their per-pod gauges when there are any (sockets,
+before the table filled, or whatever on the node lowered the kernel setting that bounds the table (a DaemonSet's
+revision or the ConfigMap it mounts writing `net.core.somaxconn=1024`; agent.triage.kernel_settings reads the
+key and both values from the diff): "what changed on that node" is the workloads whose pods run there.
+Pods on the node are ranked by their per-pod gauges when there are any (sockets,
 file descriptors) and by how close their workload's change came before the onset.
 
 The survey reads (`read`): the nodes, the node gauges, the onset (a range of the fill ratio), the pods on the
@@ -30,7 +36,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import yaml
+
 from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.kernel_settings import Setting, moved
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "node.table_full"
@@ -49,15 +58,31 @@ class Table:
     words: str
     """What the kernel and the victims say when it is full."""
     drops: str = ""
+    counter: str = ""
+    """A counter whose increase means the table overflowed (a queue has no gauge of its fill)."""
+    settings: tuple[str, ...] = ()
+    """The kernel settings (sysctl keys) that bound the table: lowering one is what fills it."""
 
 
 TABLES = (
     Table("conntrack table", "node_nf_conntrack_entries", "node_nf_conntrack_entries_limit",
           "nf_conntrack: table full, dropping packet: new connections of every pod on the node are dropped and "
-          "time out", "node_nf_conntrack_stat_drop_total"),
+          "time out", "node_nf_conntrack_stat_drop_total",
+          settings=("net.netfilter.nf_conntrack_max", "net.nf_conntrack_max")),
     Table("file descriptor table", "node_filefd_allocated", "node_filefd_maximum",
-          "VFS: file-max limit reached: opening a file or socket fails with 'Too many open files'"),
+          "VFS: file-max limit reached: opening a file or socket fails with 'Too many open files'",
+          settings=("fs.file-max", "fs.nr_open")),
+    Table("listen queue", "", "",
+          "the listen queue of a socket overflowed: SYNs beyond the accept backlog (capped by net.core.somaxconn) are "
+          "dropped, so new connections to listeners on the node time out while their servers look idle",
+          "node_netstat_TcpExt_ListenDrops", "node_netstat_TcpExt_ListenOverflows",
+          ("net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog")),
 )
+OVERFLOWS = 100
+"""Overflows of a counter table over OVERFLOW_WINDOW that count as the table full (a trickle is normal)."""
+OVERFLOW_WINDOW = "30m"
+SETTING_BEFORE = timedelta(hours=12)
+"""A lowered kernel limit bites at the next traffic peak: how long before the onset its write still counts."""
 FULL_RATIO = 0.9
 POD_GAUGES = ("container_sockets", "container_file_descriptors")
 CHANGE_BEFORE = timedelta(hours=3)
@@ -104,6 +129,12 @@ class Exhausted:
     change_at: str = ""
     meanings: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    selector: str = ""
+    """The PromQL label matcher of the node's exporter series (`node="x"` or `instance=~"x(:[0-9]+)?"`)."""
+    settings: list[Setting] = field(default_factory=list)
+    """The table's kernel settings the culprit's change lowered (`net.core.somaxconn 4096 -> 1024`)."""
+    via: str = ""
+    """The workload on the node that applies the culprit when the culprit is a ConfigMap it mounts."""
 
 
 def _tokens(subject: Subject) -> list[str]:
@@ -128,9 +159,44 @@ def _samples(data: dict[str, Any]) -> list[tuple[dict[str, Any], float]]:
 
 
 def _on(labels: dict[str, Any], node: str, addresses: set[str]) -> bool:
+    """A series is the node's when its node label names it, or its instance is the node's address or host name
+    (a scrape config that relabels instance to the node name, with or without the domain)."""
     instance = str(labels.get("instance") or "").split(":")[0]
-    return str(labels.get("node") or labels.get("nodename") or "") == node or (bool(instance) and
-                                                                              instance in addresses)
+    if str(labels.get("node") or labels.get("nodename") or "") == node:
+        return True
+    return bool(instance) and (instance in addresses or _node_of(instance.lower(), [node]) == node)
+
+
+def _selector(node: str, samples: list[tuple[dict[str, Any], float]], addresses: set[str]) -> str:
+    """The label matcher that picks the node's series in a range query, as its samples are labelled."""
+    for labels, _ in samples:
+        if _on(labels, node, addresses):
+            if labels.get("node"):
+                return f'node="{labels["node"]}"'
+            if labels.get("instance"):
+                return f'instance="{labels["instance"]}"'
+    return f'node="{node}"'
+
+
+async def _increases(call: Callable[..., Awaitable[Any]], at: str) -> tuple[list[tuple[dict[str, Any], float]],
+                                                                            list[str]]:
+    """How much each counter table's overflow and drop counters rose over OVERFLOW_WINDOW, named as the gauges
+    are (increase() drops the metric name)."""
+    out: list[tuple[dict[str, Any], float]] = []
+    evidence: list[str] = []
+    for table in TABLES:
+        for name in (table.counter, table.drops if table.counter else ""):
+            if not name:
+                continue
+            got = await call("prom_query", {"query": f"increase({name}[{OVERFLOW_WINDOW}])", "time": at},
+                             f"survey-node-tables-{name}")
+            if got is None or not got.ok or not isinstance(got.data, dict):
+                continue
+            rows = [({**labels, "__name__": name}, value) for labels, value in _samples(got.data)]
+            if rows:
+                evidence.append(got.evidence_id)
+                out.extend(rows)
+    return out, evidence
 
 
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
@@ -147,11 +213,13 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     nodes = list(dict.fromkeys(n for n in (_node_of(t, names) for t in tokens) if n))
     if not nodes and not addresses:
         return
-    metrics = "|".join(n for t in TABLES for n in (t.used, t.limit, t.drops) if n)
+    metrics = "|".join(n for t in TABLES if t.used for n in (t.used, t.limit, t.drops) if n)
     gauges = await call("prom_query", {"query": f'{{__name__=~"{metrics}"}}', "time": at}, "survey-node-tables")
     if gauges is None or not gauges.ok or not isinstance(gauges.data, dict):
         return
     samples = _samples(gauges.data)
+    counted, counted_ids = await _increases(call, at)
+    samples += counted
     for labels, _ in samples:  # an address names the node its exporter reports
         if str(labels.get("instance") or "").split(":")[0] in addresses and labels.get("node"):
             nodes.append(str(labels["node"]))
@@ -160,6 +228,11 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         if found is None:
             continue
         found.evidence.append(gauges.evidence_id)
+        if found.table.counter:
+            found.evidence.extend(counted_ids)
+        found.selector = _selector(node, [s for s in samples if s[0].get("__name__") in (found.table.used,
+                                                                                         found.table.counter)],
+                                   addresses)
         await _onset(call, found, at)
         pods = await call("k8s_list", {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
                           f"survey-node-tables-pods-{node}")
@@ -169,7 +242,8 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
                       if isinstance(r, dict) and r.get("name")]
         if pods is not None and pods.ok:
             found.evidence.append(pods.evidence_id)
-        _blame(found, facts)
+        mounts = await _mounts(call, found, facts)
+        _blame(found, facts, mounts)
         if found.culprit is not None and found.culprit.kind in ("Deployment", "StatefulSet", "DaemonSet"):
             history = await call("k8s_rollout_history", {"name": found.culprit.name, "namespace":
                                                          found.culprit.namespace, "kind": found.culprit.kind},
@@ -187,8 +261,14 @@ def _full(node: str, samples: list[tuple[dict[str, Any], float]], addresses: set
         values: dict[str, float] = {}
         for labels, value in samples:
             name = str(labels.get("__name__") or "")
-            if name in (table.used, table.limit, table.drops) and _on(labels, node, addresses):
+            if name in (table.used, table.limit, table.drops, table.counter) and name and _on(labels, node,
+                                                                                                 addresses):
                 values[name] = max(value, values.get(name, value))
+        if table.counter:  # a queue: full when its overflow counter rose, and only when no gauge table is full
+            rose = values.get(table.counter, 0.0)
+            if rose >= OVERFLOWS and best is None:
+                best = Exhausted(node, table, rose, 0.0, values.get(table.drops))
+            continue
         used, limit = values.get(table.used), values.get(table.limit)
         if used is None or not limit:
             continue
@@ -205,8 +285,8 @@ async def _onset(call: Callable[..., Awaitable[Any]], found: Exhausted, at: str)
     if end is None:
         return
     start = (end - timedelta(hours=6)).isoformat().replace("+00:00", "Z")
-    t = found.table
-    query = f'max({t.used}{{node="{found.node}"}}) / max({t.limit}{{node="{found.node}"}})'
+    t, sel = found.table, found.selector or f'node="{found.node}"'
+    query = f"sum(rate({t.counter}{{{sel}}}[5m]))" if t.counter else f"max({t.used}{{{sel}}}) / max({t.limit}{{{sel}}})"
     outcome = await call("prom_query_range", {"query": query, "start": start, "end": at, "step": "60s",
                                               "baseline": "none"}, f"survey-node-tables-onset-{found.node}")
     if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
@@ -225,30 +305,95 @@ def _workload(namespace: str, pod: str) -> Ref:
     return Ref(kind, namespace, workload_of_pod(pod))
 
 
-def _blame(found: Exhausted, facts: Facts) -> None:
-    """The workload on the node whose change came closest before the onset (churn-making changes first)."""
+def _lines(change: dict[str, Any]) -> list[str]:
+    return [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
+
+
+def _setting_changes(found: Exhausted, facts: Facts) -> list[dict[str, Any]]:
+    """The timeline's writes that lowered (or moved) one of the table's kernel settings shortly enough before."""
+    onset = parse_time(found.onset) or facts.at
+    out = []
+    for change in facts.change_list():
+        when = parse_time(change.get("at"))
+        if when is None or not -300 <= (onset - when).total_seconds() <= SETTING_BEFORE.total_seconds():
+            continue
+        if found.table.settings and moved(_lines(change), found.table.settings):
+            out.append(change)
+    return out
+
+
+def _mounted(spec: dict[str, Any]) -> set[str]:
+    """ConfigMaps a pod template mounts as a volume (directly or projected) or reads whole as env."""
+    pod = ((spec.get("template") or {}).get("spec") or {})
+    names = {str((v.get("configMap") or {}).get("name") or "") for v in pod.get("volumes") or [] if isinstance(v, dict)}
+    for v in pod.get("volumes") or []:
+        for source in ((v.get("projected") or {}).get("sources") or []) if isinstance(v, dict) else []:
+            names.add(str((source.get("configMap") or {}).get("name") or "") if isinstance(source, dict) else "")
+    for c in [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]:
+        for e in (c.get("envFrom") or []) if isinstance(c, dict) else []:
+            names.add(str((e.get("configMapRef") or {}).get("name") or "") if isinstance(e, dict) else "")
+    return names - {""}
+
+
+async def _mounts(call: Callable[..., Awaitable[Any]], found: Exhausted, facts: Facts) -> dict[tuple[str, str], Ref]:
+    """For each ConfigMap whose write moved the table's kernel setting, the workload on the node that mounts it
+    (read from the workloads' specs, only when such a write exists)."""
+    wanted = {(r.namespace, r.name) for r in (Ref.of(c.get("object")) for c in _setting_changes(found, facts))
+              if r is not None and r.kind == "ConfigMap"}
+    if not wanted:
+        return {}
+    out: dict[tuple[str, str], Ref] = {}
+    for ref in dict.fromkeys(_workload(ns, p) for ns, p in found.pods):
+        if ref.namespace not in {ns for ns, _ in wanted}:
+            continue
+        got = await call("k8s_get", {"kind": ref.kind, "name": ref.name, "namespace": ref.namespace,
+                                     "output": "yaml"}, f"survey-node-tables-spec-{ref.name}")
+        try:
+            obj = yaml.safe_load(got.full_text) if got is not None and got.ok else None
+        except yaml.YAMLError:
+            obj = None
+        if not isinstance(obj, dict):
+            continue
+        for name in _mounted(obj.get("spec") or {}):
+            if (ref.namespace, name) in wanted:
+                out.setdefault((ref.namespace, name), ref)
+                found.evidence.append(got.evidence_id)
+    return out
+
+
+def _blame(found: Exhausted, facts: Facts, mounts: dict[tuple[str, str], Ref] | None = None) -> None:
+    """The workload on the node (or the ConfigMap one mounts) whose change came before the onset: a change that
+    lowered the table's own kernel setting first, then churn-making changes, then the closest in time."""
     onset = parse_time(found.onset) or facts.at
     on_node = {(ns, workload_of_pod(p)): _workload(ns, p) for ns, p in found.pods}
-    best: tuple[tuple[int, float], Ref, dict[str, Any]] | None = None
+    mounts = mounts or {}
+    best: tuple[tuple[int, int, float], Ref, dict[str, Any]] | None = None
     for change in facts.change_list():
         target = Ref.of(change.get("object"))
         when = parse_time(change.get("at"))
-        if target is None or when is None or (target.namespace, target.name) not in on_node:
+        if target is None or when is None:
             continue
+        key = (target.namespace, target.name)
+        if key not in on_node and not (target.kind == "ConfigMap" and key in mounts):
+            continue
+        lines = _lines(change)
+        setting = 1 if found.table.settings and moved(lines, found.table.settings) else 0
         gap = (onset - when).total_seconds()
-        if gap < -300 or gap > CHANGE_BEFORE.total_seconds():
+        if gap < -300 or gap > (SETTING_BEFORE if setting else CHANGE_BEFORE).total_seconds():
             continue
-        lines = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
         churn = sum(1 for test, _ in CHURN if any(test(ln) for ln in lines))
-        key = (churn, -abs(gap))
-        if best is None or key > best[0]:
-            best = (key, Ref(target.kind or on_node[(target.namespace, target.name)].kind, target.namespace,
-                             target.name), change)
+        rank = (setting, churn, -abs(gap))
+        if best is None or rank > best[0]:
+            kind = target.kind or on_node[key].kind
+            best = (rank, Ref(kind, target.namespace, target.name), change)
     if best is None:
         return
     _, found.culprit, change = best
+    if found.culprit.kind == "ConfigMap":
+        found.via = str(mounts.get((found.culprit.namespace, found.culprit.name)) or "")
     found.change_at = str(change.get("at") or "")
     lines = [str(d) for d in change.get("diff") or []]
+    found.settings = moved(_lines(change), found.table.settings) if found.table.settings else []
     found.change = f"{change.get('type') or 'change'} at {found.change_at}: " + "; ".join(lines[:3] or [
         str(change.get("summary") or "")[:160]])
     _meanings(found, lines or [str(change.get("summary") or "")])
@@ -263,6 +408,12 @@ def _from_history(found: Exhausted, history: dict[str, Any], evidence_id: str) -
     found.evidence.append(evidence_id)
     for rev in reversed([r for r in history.get("revisions") or [] if isinstance(r, dict)]):
         lines = [str(c) for c in rev.get("changes") or []]
+        settings = moved(lines, found.table.settings) if found.table.settings else []
+        if settings:
+            found.settings = settings
+            found.change = f"revision {rev.get('revision')} at {rev.get('created') or found.change_at}: " + \
+                "; ".join(str(x) for x in settings)
+            return
         if lines and any(test(ln) for test, _ in CHURN for ln in lines):
             found.change = f"revision {rev.get('revision')} at {rev.get('created') or found.change_at}: " + \
                 "; ".join(ln[:90] for ln in lines[:3])
@@ -293,12 +444,23 @@ def finding(found: Exhausted) -> tuple[Ref, dict[str, Any]]:
     """The workload driving the node's table full (or the node itself when none stands out): the table, the
     change and what it does first, then what the full table does to the node's pods (about 400 characters)."""
     table = found.table
-    share = f"{found.used:,.0f} of {found.limit:,.0f} entries ({100 * found.used / found.limit:.0f}%)"
-    drops = f", {found.drops:,.0f} packets dropped" if found.drops else ""
+    if table.counter:
+        share = f"{found.used:,.0f} overflows in {OVERFLOW_WINDOW} ({table.counter})"
+        drops = f", {found.drops:,.0f} SYNs dropped" if found.drops else ""
+    else:
+        share = f"{found.used:,.0f} of {found.limit:,.0f} entries ({100 * found.used / found.limit:.0f}%)"
+        drops = f", {found.drops:,.0f} packets dropped" if found.drops else ""
     onset = f" since {found.onset[11:16] or found.onset}" if found.onset else ""
     ref = found.culprit or Ref("Node", "", found.node)
     others = len({workload_of_pod(p) for _, p in found.pods}) - (1 if found.culprit else 0)
-    if found.culprit is not None:
+    if found.culprit is not None and found.settings:
+        head, _, _ = found.change.partition(": ")
+        via = f" (mounted by {found.via}, which applies it on the node)" if found.via else ""
+        message = (f"{found.culprit}{via} lowered a kernel limit of node {found.node}: its {head}"
+                   f"{_minutes(found.change_at, parse_time(found.onset))} set "
+                   f"{'; '.join(str(x) for x in found.settings)}, and the node's {table.name} is full "
+                   f"({share}{drops}{onset}): {table.words} ({others} other workloads there)")
+    elif found.culprit is not None:
         head, _, rest = found.change.partition(": ")
         lines = "; ".join(_short(ln) for ln in rest.split("; ") if ln)
         why = f": {'; '.join(found.meanings)}" if found.meanings else ""
@@ -310,9 +472,12 @@ def finding(found: Exhausted) -> tuple[Ref, dict[str, Any]]:
     return ref, {"check": CHECK, "severity": "critical",
                  "object": {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
                  "reason": "NodeTableFull", "message": message,
-                 "evidence": [f"{table.used} {found.used:,.0f} / {table.limit} {found.limit:,.0f} on {found.node}"],
+                 "evidence": [f"increase({table.counter}[{OVERFLOW_WINDOW}]) {found.used:,.0f} on {found.node}"
+                              if table.counter else
+                              f"{table.used} {found.used:,.0f} / {table.limit} {found.limit:,.0f} on {found.node}"],
                  "details": {"node": found.node, "table": table.name, "used": found.used, "limit": found.limit,
-                             "onset": found.onset, "pods": [p for _, p in found.pods][:20]}}
+                             "onset": found.onset, "pods": [p for _, p in found.pods][:20],
+                             "settings": [str(x) for x in found.settings], "via": found.via}}
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
