@@ -42,7 +42,9 @@ from agent.triage import (
     dependency_disruption,
     field_meaning,
     full_volume,
+    gitops_revert,
     ingress_annotations,
+    job_changes,
     kubelet_cert,
     lb_healthcheck,
     limits,
@@ -198,6 +200,7 @@ CHECK_WEIGHT: dict[str, float] = {
     config_behind_restart.CHECK: config_behind_restart.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
+    gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
@@ -351,6 +354,12 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims
     for sw in shutdown_config.weakened(facts):  # errors at pod terminations: the revision that dropped the drain
         _add_suspect(cases, sw.workload, shutdown_config.finding(sw, facts.at), None, sw.evidence)
+    for gr in gitops_revert.found(facts):  # a hand fix a GitOps controller wrote back (triage.gitops_revert)
+        _add_suspect(cases, gr.owner or gr.workload, gitops_revert.finding(gr), None, gr.evidence)
+        next(c for r, c in cases.items() if r.same_object(gr.owner or gr.workload)).explains_refs += [gr.workload]
+    for jc in job_changes.found(facts):  # a Job's statement set what the clients' error names (triage.job_changes)
+        _add_suspect(cases, jc.job, job_changes.finding(jc, facts.at), jc.log, jc.evidence)
+        next(c for r, c in cases.items() if r.same_object(jc.job)).explains_refs += jc.victims
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains

@@ -158,6 +158,10 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import shutdown_config  # errors at pod terminations: the revision that weakened the drain
 
     await shutdown_config.read(facts, call)
+    from agent.triage import gitops_revert, job_changes  # a hand fix a controller wrote back; a Job's statement
+
+    await gitops_revert.read(facts, call)
+    await job_changes.read(facts, call)
     return result
 
 
