@@ -18,7 +18,7 @@ _ASSIGN = re.compile(rf"\b({_KEY})\s*[=:]\s*[\"']?(\d+)", re.I)
 """`sysctl -w key=value`, a sysctl.conf line `key = value`, or YAML `key: value`."""
 _PROC = re.compile(r"echo\s+[\"']?(\d+)[\"']?\s*>+\s*/proc/sys/([\w/.\-]+)", re.I)
 """`echo value > /proc/sys/net/core/somaxconn`: the same key written through procfs."""
-_NAMED = re.compile(rf"name\W{{0,3}}\s*({_KEY})\W{{0,3}}\s*,?\s*value\W{{0,3}}\s*[\"']?(\d+)", re.I)
+_NAMED = re.compile(rf"name\W{{1,6}}({_KEY})\W{{1,6}}value\W{{1,6}}(\d+)", re.I)
 """A pod's `securityContext.sysctls` entry as a diff prints it: `{'name': 'net.core.somaxconn', 'value': '1024'}`."""
 
 
@@ -37,6 +37,7 @@ class Setting:
 def values(text: str) -> dict[str, int]:
     """The kernel settings a text assigns (the last assignment of a key wins, as it does on the node)."""
     out: dict[str, int] = {}
+    text = text.replace("\\n", "\n")  # a ConfigMap value quoted in a diff line keeps its newlines escaped
     for key, value in _ASSIGN.findall(text):
         out[key.lower()] = int(value)
     for key, value in _NAMED.findall(text):

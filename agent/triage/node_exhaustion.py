@@ -338,11 +338,20 @@ def _mounted(spec: dict[str, Any]) -> set[str]:
 async def _mounts(call: Callable[..., Awaitable[Any]], found: Exhausted, facts: Facts) -> dict[tuple[str, str], Ref]:
     """For each ConfigMap whose write moved the table's kernel setting, the workload on the node that mounts it
     (read from the workloads' specs, only when such a write exists)."""
-    wanted = {(r.namespace, r.name) for r in (Ref.of(c.get("object")) for c in _setting_changes(found, facts))
-              if r is not None and r.kind == "ConfigMap"}
-    if not wanted:
-        return {}
+    on_node = {(ns, workload_of_pod(p)) for ns, p in found.pods}
+    wanted: set[tuple[str, str]] = set()
     out: dict[tuple[str, str], Ref] = {}
+    for change in _setting_changes(found, facts):
+        ref = Ref.of(change.get("object"))
+        if ref is None or ref.kind != "ConfigMap":
+            continue
+        wanted.add((ref.namespace, ref.name))
+        for user in (Ref.of(r) for r in change.get("related") or []):  # the timeline's own "used by"
+            if user is not None and (user.namespace, user.name) in on_node:
+                out.setdefault((ref.namespace, ref.name), user)
+    wanted -= set(out)
+    if not wanted:
+        return out
     for ref in dict.fromkeys(_workload(ns, p) for ns, p in found.pods):
         if ref.namespace not in {ns for ns, _ in wanted}:
             continue

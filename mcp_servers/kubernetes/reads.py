@@ -220,8 +220,11 @@ def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if (ia.get(name) or {}).get("image") != (ib.get(name) or {}).get("image"):
             changes.append(f"init container {name} image {(ia.get(name) or {}).get('image', 'none')} -> "
                            f"{(ib.get(name) or {}).get('image', 'none')}")
-        elif ia.get(name) != ib.get(name):
-            changes.append(f"init container {name} changed")
+        elif ia.get(name) != ib.get(name):  # what an init container runs (a node's sysctls, a migration) shows
+            said = [f"init container {name} {f} {ia[name].get(f)} -> {ib[name].get(f)}" for f in ("command", "args")
+                    if name in ia and name in ib and ia[name].get(f) != ib[name].get(f)]
+            changes += [x if not looks_secret(x) else f"init container {name} changed" for x in said] or \
+                [f"init container {name} changed"]
     changes += _refs_diff("volume ", _volume_refs(old), _volume_refs(new))
     changes += _other_fields(old.get("spec") or {}, new.get("spec") or {}, _POD_DONE, "pod ")
     for part in ("annotations", "labels"):
