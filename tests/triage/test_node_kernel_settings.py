@@ -60,7 +60,8 @@ def test_only_a_key_whose_value_moved_is_a_change() -> None:
            "['sysctl -w net.core.somaxconn=4096 vm.swappiness=60']"
     assert changed(line) == [Setting("vm.swappiness", 10, 60)]
     assert changed("sysctl -w net.core.somaxconn=4096") == []
-    assert str(changed("a net.core.somaxconn=4096 -> b net.core.somaxconn=1024")[0]) == "net.core.somaxconn 4096 -> 1024"
+    [lowered] = changed("a net.core.somaxconn=4096 -> b net.core.somaxconn=1024")
+    assert str(lowered) == "net.core.somaxconn 4096 -> 1024"
 
 
 # ---- the listen queue and who lowered its limit (facts) --------------------------------------------------------
