@@ -205,9 +205,9 @@ def finding(x: Revert) -> dict[str, Any]:
     culprit = x.owner or x.workload
     since = f" ({x.policy})" if x.policy else ""
     message = (f"{culprit} reverted {x.workload} {x.path} {x.manual} -> {x.git} at {x.reverted_at[11:16]}"
-               f"{since}; {symptom(x.path)} returned. The hand hotfix `{x.manual_by[:70]}` "
-               f"({x.manual_at[:16]}) was never committed and the controller wrote git's value back "
-               f"({x.reverted_by[:40]}): put the fix in git ({x.path} {x.manual}); the next sync reverts an edit")
+               f"{since}; {symptom(x.path)} returned. Put the fix in git: the hand hotfix "
+               f"`{x.manual_by[:70]}` ({x.manual_at[:16]}) was never committed, and the controller "
+               f"({x.reverted_by[:40]}) writes git's value back over any edit")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": culprit.kind, "namespace": culprit.namespace, "name": culprit.name},
             "reason": "ManualChangeReverted", "message": message, "evidence": [x.manual_by, x.reverted_by],

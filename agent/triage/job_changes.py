@@ -44,7 +44,7 @@ _STATEMENT = re.compile(
     re.I)
 """Statements that change state outside Kubernetes (SQL, Redis, admin APIs, Vault) or through another tool."""
 _SETTING = re.compile(r"\bSET\s+(?:GLOBAL\s+|PERSIST\s+|PERSIST_ONLY\s+|SESSION\s+)?@{0,2}([A-Za-z_][\w.-]*)\s*"
-                      r"(?:=|\bTO\b|\s)\s*('[^']*'|\"[^\"]*\"|[^\s;]+)", re.I)
+                      r"(?:=|\bTO\b|\s)\s*('[^']*'|\"[^\"]*\"|[^\s;'\"]+)", re.I)
 _TARGET = re.compile(r"\bALTER\s+(ROLE|USER|DATABASE)\s+\"?([\w.-]+)\"?", re.I)
 _ECHO = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z\s+")
 """The timestamp `kubectl logs --timestamps` puts before each line."""
@@ -155,6 +155,9 @@ def statements(text: str) -> list[str]:
     for line in text.splitlines():
         for m in _STATEMENT.finditer(_ECHO.sub("", line.strip())):
             s = m.group(0).strip().rstrip(";")
+            for q in "'\"":  # a statement shell-quoted in a command (`-e 'SET ... = 60'`): its closing quote
+                if s.count(q) % 2 and s.endswith(q):
+                    s = s[:-1].rstrip().rstrip(";")
             if s and s not in out:
                 out.append(s)
     return out
