@@ -116,6 +116,9 @@ async def read(facts: Facts, call: Call) -> None:
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
     rows = [r for r in listed.data.get("rows") or [] if isinstance(r, dict) and r.get("name")]
+    oldest = facts.at - WINDOW - timedelta(hours=6)  # created before that, a Job ran long or is older than WINDOW
+    rows = [r for r in rows if (parse_time(r.get("created")) or facts.at) >= oldest]
+    rows.sort(key=lambda r: str(r.get("created") or ""), reverse=True)  # the newest first
     for row in rows[:MAX_JOBS * 4]:
         if len(store) >= MAX_JOBS:
             break
@@ -160,6 +163,18 @@ def statements(text: str) -> list[str]:
                     s = s[:-1].rstrip().rstrip(";")
             if s and s not in out:
                 out.append(s)
+    return out
+
+
+_SECRET_SETTING = re.compile(r"pass|secret|token|key|auth|credential", re.I)
+
+
+def _redacted(statement: str) -> str:
+    """The statement with the value of any secret-looking setting (`CONFIG SET requirepass ...`) masked."""
+    out = statement
+    for m in _SETTING.finditer(statement):
+        if _SECRET_SETTING.search(m.group(1)):
+            out = out.replace(m.group(2), "<redacted>")
     return out
 
 
@@ -216,7 +231,9 @@ def found(facts: Facts) -> list[JobChange]:
                         hay = " ".join([victim, log.namespace, quote, *log.hosts]).lower()
                         score = 2 if tm and tm.group(2).lower() in hay else 0
                         score += 1 if where != "its logs" else 0  # the command says what was meant
-                        change = JobChange(ref, stmt, setting, value, target, where, str(
+                        if _SECRET_SETTING.search(setting):
+                            continue  # a credential's value is never quoted, nor is it a tuning the error names
+                        change = JobChange(ref, _redacted(stmt), setting, value, target, where, str(
                             (job.get("status") or {}).get("completionTime") or ""), quote, log, _host(entry),
                             [Ref("", log.namespace, victim)], [e for e in entry.get("evidence") or [] if e])
                         if best is None or score > best[0]:

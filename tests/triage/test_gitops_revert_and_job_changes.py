@@ -284,3 +284,21 @@ def test_a_history_written_only_by_git_names_no_revert(results: dict[str, Any]) 
 def test_a_job_that_set_another_setting_is_not_named(results: dict[str, Any]) -> None:
     top = _top(results, "pg-job-other-setting")
     assert "Job platform/role-defaults" not in top, top
+
+
+def test_a_secret_setting_is_never_quoted() -> None:
+    from agent.triage.facts import Facts, LogEvidence
+
+    at = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    facts = Facts(at=at)
+    facts.logs.append(LogEvidence(pod="cart-7d9f8b6c5d-x2x4z", namespace="shop", evidence_id="E1",
+                                  top={"message": "OOM command not allowed when used memory > 'maxmemory'."},
+                                  hosts=[], error_classes=set(), previous=False))
+    job = {"metadata": {"name": "redis-tune", "namespace": "cache"}, "status": {"completionTime": ts(at - 30 * M)},
+           "spec": {"template": {"spec": {"containers": [{"name": "cli", "command": ["sh", "-c", (
+               "redis-cli CONFIG SET requirepass hunter2-VIGIL-CANARY; redis-cli CONFIG SET maxmemory 64mb")]}]}}}}
+    facts.reads[job_changes.STORE] = [{"job": job, "evidence": ["E2"], "scripts": {}, "logs": ""}]
+    [found] = job_changes.found(facts)
+    said = str(job_changes.finding(found, at))
+    assert found.setting == "maxmemory" and "CONFIG SET maxmemory 64mb" in said
+    assert "hunter2" not in said
