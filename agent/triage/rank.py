@@ -63,6 +63,7 @@ from agent.triage import (
     storage_change,
     subject_resolve,
     symptom_fit,
+    tightened,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
@@ -200,6 +201,7 @@ CHECK_WEIGHT: dict[str, float] = {
     config_behind_restart.CHECK: config_behind_restart.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
+    tightened.CHECK: tightened.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
@@ -360,6 +362,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for jc in job_changes.found(facts):  # a Job's statement set what the clients' error names (triage.job_changes)
         _add_suspect(cases, jc.job, job_changes.finding(jc, facts.at), jc.log, jc.evidence)
         next(c for r, c in cases.items() if r.same_object(jc.job)).explains_refs += jc.victims
+    for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
+        _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
+        next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains
