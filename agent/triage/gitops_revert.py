@@ -32,6 +32,8 @@ WEIGHT = 0.93
 WINDOW = timedelta(hours=6)
 """How long before the incident the controller's write may be."""
 STORE = "gitops_revert"
+SYNC_LAG = timedelta(minutes=15)
+"""How soon after a GitOps object's write its controller's rollout comes (Argo CD's default refresh is 3 min)."""
 MAX_WORKLOADS = 3
 
 HUMAN_TOOLS = re.compile(r"\bkubectl(?:-(?:edit|patch|set|client-side-apply|scale|annotate|label))?\b|\bk9s\b|"
@@ -77,10 +79,17 @@ def _controller_rollouts(facts: Facts) -> list[Ref]:
         target, at = Ref.of(c.get("object")), parse_time(c.get("at"))
         if target is None or at is None or target.kind not in _WORKLOADS or c.get("type") != "rollout":
             continue
-        if facts.at - WINDOW <= at <= facts.at and CONTROLLERS.search(str(c.get("summary") or "")) \
+        synced = any(w <= at <= w + SYNC_LAG for w in _sync_times(facts))
+        if facts.at - WINDOW <= at <= facts.at and (CONTROLLERS.search(str(c.get("summary") or "")) or synced) \
                 and not any(o.same_object(target) for o in out):
             out.append(target)
     return out
+
+
+def _sync_times(facts: Facts) -> list[datetime]:
+    """When a GitOps object was written (a sync policy turned on, a Kustomization resumed): a rollout right after
+    is its controller's even when no change-cause says so (Argo CD and Flux write none)."""
+    return [t for c in _gitops_writes(facts) if (t := parse_time(c.get("at"))) is not None]
 
 
 def _gitops_writes(facts: Facts) -> list[dict[str, Any]]:
@@ -120,14 +129,25 @@ def _changes(rev: dict[str, Any]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def reverts(history: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any], dict[str, Any]]]:
+def _by_controller(later: dict[str, Any], earlier: dict[str, Any], synced: list[datetime]) -> bool:
+    """Whether a revision was a controller's: its change-cause names one, or it was made within SYNC_LAG of a
+    GitOps object's write and carries no cause of its own (none, or the earlier hand write's annotation left
+    on the Deployment, which the deployment controller copies to every later ReplicaSet)."""
+    cause = str(later.get("change_cause") or "")
+    if CONTROLLERS.search(cause):
+        return True
+    at = parse_time(later.get("created"))
+    fresh = at is not None and any(w <= at <= w + SYNC_LAG for w in synced)
+    return fresh and (not cause or cause == str(earlier.get("change_cause") or ""))
+
+
+def reverts(history: dict[str, Any], synced: list[datetime] | None = None
+            ) -> list[tuple[str, str, str, dict[str, Any], dict[str, Any]]]:
     """(field, manual value, git value, manual revision, controller revision): a field a human tool's revision set
     that a later controller revision wrote back to the value before it (revisions oldest first)."""
     revs = [r for r in history.get("revisions") or [] if isinstance(r, dict)]
     out = []
     for i, later in enumerate(revs):
-        if not CONTROLLERS.search(str(later.get("change_cause") or "")):
-            continue
         for fld, (old, new) in _changes(later).items():
             for earlier in reversed(revs[:i]):
                 was = _changes(earlier).get(fld)
@@ -135,7 +155,7 @@ def reverts(history: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]
                     continue
                 if HUMAN_TOOLS.search(str(earlier.get("change_cause") or "")) \
                         and not CONTROLLERS.search(str(earlier.get("change_cause") or "")) \
-                        and was[1] == old and was[0] == new:
+                        and was[1] == old and was[0] == new and _by_controller(later, earlier, synced or []):
                     out.append((fld, old, new, earlier, later))
                 break
     return out
@@ -178,7 +198,7 @@ def found(facts: Facts) -> list[Revert]:
     store = facts.reads.get(STORE) or {}
     out: list[Revert] = []
     for workload, history, evidence in store.get("histories") or []:
-        for fld, manual, git, earlier, later in reverts(history):
+        for fld, manual, git, earlier, later in reverts(history, _sync_times(facts)):
             at = parse_time(later.get("created"))
             if at is None or not facts.at - WINDOW <= at <= facts.at:
                 continue
@@ -189,10 +209,15 @@ def found(facts: Facts) -> list[Revert]:
                 owner_ref = Ref(str(owner.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name")))
             ids = [evidence, *(e for o, e in store.get("owners") or [] if o is owner), facts.changes_id]
             out.append(Revert(workload, fld, manual, git, str(earlier.get("change_cause") or ""),
-                              str(earlier.get("created") or ""), str(later.get("change_cause") or ""),
+                              str(earlier.get("created") or ""), _who(later),
                               str(later.get("created") or ""), owner_ref,
                               _policy(facts, owner_ref, at) if owner_ref else "", [e for e in ids if e]))
     return out
+
+
+def _who(later: dict[str, Any]) -> str:
+    cause = str(later.get("change_cause") or "")
+    return cause if CONTROLLERS.search(cause) else f"revision {later.get('revision')}, a sync right after its write"
 
 
 def symptom(fld: str) -> str:

@@ -8,8 +8,9 @@ served by the replay API server and investigated blind in runbook-only mode as `
   on in Application argocd/cart-worker-prod in the morning and the controller syncs git's 256Mi back: the
   pods are OOMKilled again. Twin: every revision came from git (no hand write): nothing was reverted.
 - Flux: payments/ledger-api was hot-fixed with `kubectl set image` to 4.1.1; the Kustomization
-  flux-system/ledger-api is resumed (spec.suspend false) and kustomize-controller applies 4.1.0 back; the
-  old image's crash returns.
+  flux-system/ledger-api is resumed (spec.suspend false) and kustomize-controller applies 4.1.0 back a minute
+  later, with no change-cause of its own (the hand write's annotation is copied on); the old image's crash
+  returns.
 - A MySQL Job's args run `SET PERSIST max_connections = 60`; orders-api (Go) gets `Error 1040: Too many
   connections`.
 - A PostgreSQL Job runs a script from a mounted ConfigMap, `ALTER ROLE ledger_ro SET statement_timeout TO
@@ -153,6 +154,7 @@ def _flux(name: str) -> Incident:
     inc = Incident(name, title="ledger-api crash-looping", story="", at=at, seed=4202,
                    namespaces=("payments", "flux-system"))
     fix, resumed = at - timedelta(hours=5), at - 30 * M
+    hand = "kubectl set image deployment/ledger-api ledger-api=registry/payments/ledger-api:4.1.1"
     _crd(inc, "kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations", "v1")
     ks = inc.add({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
                   "metadata": {"name": "ledger-api", "namespace": "flux-system", "generation": 12},
@@ -168,9 +170,8 @@ def _flux(name: str) -> Incident:
     inc.deployment("payments", "ledger-api", [
         Rev(20, at - timedelta(days=3), "flux kustomize-controller main@sha1:1a2b3c4d",
             [c("ledger-api", f"{REGISTRY}/payments/ledger-api:4.1.0", port=8080)]),
-        Rev(21, fix, "kubectl set image deployment/ledger-api ledger-api=registry/payments/ledger-api:4.1.1",
-            [c("ledger-api", f"{REGISTRY}/payments/ledger-api:4.1.1", port=8080)]),
-        Rev(22, resumed + M, "flux kustomize-controller main@sha1:8c7d6e5f",
+        Rev(21, fix, hand, [c("ledger-api", f"{REGISTRY}/payments/ledger-api:4.1.1", port=8080)]),
+        Rev(22, resumed + M, hand,  # Flux sets no change-cause: the hand write's annotation is copied on
             [c("ledger-api", f"{REGISTRY}/payments/ledger-api:4.1.0", port=8080)])],
         {22: [P(state="crashloop", reason="Error", exit_code=2, log=api, crash_from=at - 28 * M)
               for _ in range(2)]})
@@ -302,3 +303,17 @@ def test_a_secret_setting_is_never_quoted() -> None:
     said = str(job_changes.finding(found, at))
     assert found.setting == "maxmemory" and "CONFIG SET maxmemory 64mb" in said
     assert "hunter2" not in said
+
+
+def test_a_revision_right_after_a_gitops_write_is_the_controllers_without_a_cause() -> None:
+    """Argo CD and Flux set no change-cause: the hand write's annotation stays on the Deployment and is copied to
+    the controller's ReplicaSet. A revision within minutes of the GitOps object's write counts as its sync;
+    the same history with no such write is a person's own undo."""
+    hand = "kubectl set resources deployment/w --limits=memory=1Gi"
+    history = {"revisions": [
+        {**_rev(5, hand, ["w memory limit 256Mi -> 1Gi"]), "created": "2026-11-20T01:00:00Z"},
+        {**_rev(6, hand, ["w memory limit 1Gi -> 256Mi"]), "created": "2026-11-20T08:56:00Z"}]}
+    synced = [datetime(2026, 11, 20, 8, 55, tzinfo=UTC)]
+    assert [r[:3] for r in gitops_revert.reverts(history, synced)] == [("w memory limit", "1Gi", "256Mi")]
+    assert gitops_revert.reverts(history, []) == []
+    assert gitops_revert.reverts(history, [datetime(2026, 11, 20, 6, 0, tzinfo=UTC)]) == []
