@@ -420,7 +420,7 @@ FITS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
      re.compile(r"time(?:d)? ?out|deadline exceeded|canceling statement|cancell?ed|\b504\b|context deadline", re.I),
      "work that takes longer than the new bound is cut off: timeouts and cancelled calls"),
     (re.compile(r"conn|clients|pool|somaxconn|backlog", re.I),
-     re.compile(r"too many (?:connections|clients)|connection pool|pool (?:is )?exhausted|max_?connections|"
+     re.compile(r"too many (?:connections|clients)|max number of clients|connection pool|pool (?:is )?exhausted|max_?connections|"
                 r"remaining connection slots|connection refused|reset by peer|SYN", re.I),
      "callers beyond the new bound are refused or wait for a slot"),
     (re.compile(r"rate|burst|qps|rps", re.I), re.compile(r"\b429\b|rate limit|too many requests|throttl", re.I),
