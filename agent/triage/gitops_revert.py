@@ -35,6 +35,7 @@ STORE = "gitops_revert"
 SYNC_LAG = timedelta(minutes=15)
 """How soon after a GitOps object's write its controller's rollout comes (Argo CD's default refresh is 3 min)."""
 MAX_WORKLOADS = 3
+MAX_OWNERS = 4
 
 HUMAN_TOOLS = re.compile(r"\bkubectl(?:-(?:edit|patch|set|client-side-apply|scale|annotate|label))?\b|\bk9s\b|"
                          r"\blens\b|\bkubectl-rollout\b|\bmanual\b|\bhotfix\b", re.I)
@@ -115,6 +116,30 @@ async def read(facts: Facts, call: Call) -> None:
         got = await get_yaml(call, ref.kind, ref.name, ref.namespace, f"survey-gitops-owner-{ref.name}")
         if got is not None:
             store["owners"].append(got)
+    await _find_owners(facts, store, call)
+
+
+async def _find_owners(facts: Facts, store: dict[str, Any], call: Call) -> None:
+    """A revert whose GitOps object the timeline did not see written (selfHeal on for months, a git push):
+    list each GitOps kind and read those whose name or namespace names the workload's, up to MAX_OWNERS."""
+    sync = _sync_times(facts)
+    pending = [w for w, history, _ in store["histories"] if reverts(history, sync)
+               and not any(_covers(o, w) for o, _ in store["owners"])]
+    if not pending:
+        return
+    read = 0
+    for kind in GITOPS_KINDS:
+        listed = await call("k8s_list", {"kind": kind}, f"survey-gitops-list-{kind.lower()}")
+        if listed is None or not listed.ok or not isinstance(listed.data, dict):
+            continue  # the kind is not served here (no Argo CD, no Flux)
+        for row in listed.data.get("rows") or []:
+            name, ns = str((row or {}).get("name") or ""), str((row or {}).get("namespace") or "")
+            if read >= MAX_OWNERS or not any(w.name in name or w.namespace in name for w in pending):
+                continue
+            got = await get_yaml(call, kind, name, ns, f"survey-gitops-owner-{name}")
+            read += 1
+            if got is not None and any(_covers(got[0], w) for w in pending):
+                store["owners"].append(got)
 
 
 # ---- judging (rank) ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ served by the replay API server and investigated blind in runbook-only mode as `
 
 - Argo CD: shop/cart-worker's memory limit was raised by `kubectl set resources` at night; selfHeal is turned
   on in Application argocd/cart-worker-prod in the morning and the controller syncs git's 256Mi back: the
-  pods are OOMKilled again. Twin: every revision came from git (no hand write): nothing was reverted.
+  pods are OOMKilled again. The same with selfHeal on for weeks (the Application is found by listing, not
+  by the timeline). Twin: every revision came from git (no hand write): nothing was reverted.
 - Flux: payments/ledger-api was hot-fixed with `kubectl set image` to 4.1.1; the Kustomization
   flux-system/ledger-api is resumed (spec.suspend false) and kustomize-controller applies 4.1.0 back a minute
   later, with no change-cause of its own (the hand write's annotation is copied on); the old image's crash
@@ -113,7 +114,7 @@ def _managed(obj: dict[str, Any], manager: str, at: datetime, fields: dict[str, 
         "fieldsType": "FieldsV1", "fieldsV1": fields})
 
 
-def _argocd(name: str, hand: bool) -> Incident:
+def _argocd(name: str, hand: bool, heal_written: bool = True) -> Incident:
     at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
     inc = Incident(name, title="cart-worker crash-looping", story="", at=at, seed=4201, namespaces=("shop", "argocd"))
     night, heal = at - timedelta(hours=10), at - 40 * M
@@ -126,7 +127,8 @@ def _argocd(name: str, hand: bool) -> Incident:
                                        "path": "cart-worker/prod"},
                             "syncPolicy": {"automated": {"prune": True, "selfHeal": True}}},
                    "status": {"sync": {"status": "Synced"}, "health": {"status": "Degraded"}}})
-    _managed(app, "argocd-server", heal, {"f:spec": {"f:syncPolicy": {"f:automated": {"f:selfHeal": {}}}}})
+    _managed(app, "argocd-server", heal if heal_written else at - timedelta(days=40),
+             {"f:spec": {"f:syncPolicy": {"f:automated": {"f:selfHeal": {}}}}})
     image = f"{REGISTRY}/shop/cart-worker:3.4.0"
     base = {"requests": {"cpu": "200m", "memory": "256Mi"}}
     middle = "kubectl set resources deployment/cart-worker --limits=memory=1Gi" if hand else "argocd sync 5d4c3b2"
@@ -252,6 +254,7 @@ def _pg_script_job(name: str, sets_timeout: bool) -> Incident:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return investigate_blind((lambda: _argocd("argocd-selfheal", True), lambda: _argocd("argocd-all-git", False),
+                              lambda: _argocd("argocd-selfheal-long-on", True, heal_written=False),
                               lambda: _flux("flux-resumed"), lambda: _mysql_job("mysql-job-args"),
                               lambda: _pg_script_job("pg-job-script", True),
                               lambda: _pg_script_job("pg-job-other-setting", False)),
@@ -265,6 +268,8 @@ def _top(results: dict[str, Any], bundle: str) -> str:
 @pytest.mark.parametrize(("bundle", "words"), [
     ("argocd-selfheal", ("Application argocd/cart-worker-prod reverted", "memory limit 1Gi -> 256Mi", "selfHeal",
                          "OOMKilled returned", "kubectl set resources", "Put the fix in git")),
+    ("argocd-selfheal-long-on", ("Application argocd/cart-worker-prod reverted", "memory limit 1Gi -> 256Mi",
+                                 "OOMKilled returned", "Put the fix in git")),
     ("flux-resumed", ("Kustomization flux-system/ledger-api reverted", "ledger-api:4.1.1 ->", "spec.suspend",
                       "kubectl set image", "Put the fix in git")),
     ("mysql-job-args", ("Job db-ops/mysql-tune-connections", "SET PERSIST max_connections = 60", "1040")),
