@@ -7,7 +7,9 @@
 - agent.triage.scaling_triggers: an autoscaler's trigger (HPA metric target, KEDA ScaledObject/ScaledJob
   trigger) naming the alert's queue or metric, and its target changed;
 - agent.triage.node_exhaustion: a node's own table or limit full (conntrack, file descriptors, PIDs, ports),
-  and the workload on it whose change drives it.
+  and the workload on it whose change drives it (or the DaemonSet/ConfigMap that lowered its kernel limit);
+- agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
+  the subject.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -18,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from agent.triage import api_server_of, component_alarms, node_exhaustion, scaling_triggers
+from agent.triage import api_server_of, component_alarms, node_exhaustion, policy_cut, scaling_triggers
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
-MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion)
+MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
