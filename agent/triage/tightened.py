@@ -41,12 +41,13 @@ from typing import Any
 from agent.triage import value_diff
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kube_reads import get_yaml
-from agent.triage.related_changes import _known_names, _texts
+from agent.triage.related_changes import BUILTIN_KINDS, _known_names, _texts
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.tightened_bound"
-WEIGHT = 0.95
-"""A limit cut on the subject's path that its errors say is hit explains those errors: above the victim."""
+WEIGHT = 0.92
+"""A limit cut on the subject's path that its errors say is hit explains them: above the victim (whose case it
+explains), level with field_meaning, below the modules that say who wrote the cut back (gitops_revert)."""
 LEAD = timedelta(hours=24)
 """How long before the incident a tightening may have been written (a window bites at the next peak)."""
 HISTORY_WINDOW = "24h"
@@ -420,7 +421,8 @@ FITS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
      re.compile(r"time(?:d)? ?out|deadline exceeded|canceling statement|cancell?ed|\b504\b|context deadline", re.I),
      "work that takes longer than the new bound is cut off: timeouts and cancelled calls"),
     (re.compile(r"conn|clients|pool|somaxconn|backlog", re.I),
-     re.compile(r"too many (?:connections|clients)|max number of clients|connection pool|pool (?:is )?exhausted|max_?connections|"
+     re.compile(r"too many (?:connections|clients)|max number of clients|connection pool|pool (?:is )?exhausted|"
+                r"max_?connections|"
                 r"remaining connection slots|connection refused|reset by peer|SYN", re.I),
      "callers beyond the new bound are refused or wait for a slot"),
     (re.compile(r"rate|burst|qps|rps", re.I), re.compile(r"\b429\b|rate limit|too many requests|throttl", re.I),
@@ -538,6 +540,8 @@ def relation(target: Ref, facts: Facts, texts: list[str]) -> str:
         return "is named in the subject's errors"
     if len(target.name) >= 4 and _word(target.name).search(_pod_words(facts)):
         return "is named in the subject's pod (annotations, env or args)"
+    if target.kind.lower() in BUILTIN_KINDS:
+        return ""  # a workload, ConfigMap or HPA relates by its name (above), not by sharing a namespace
     if target.namespace and target.namespace in _path_namespaces(facts):
         return f"lives in {target.namespace}, a namespace the subject or its dependencies run in"
     if target.namespace and len(target.namespace) >= 3 and any(_word(target.namespace).search(t) for t in texts):
@@ -579,9 +583,10 @@ def _changes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
 def _path_texts(facts: Facts) -> list[tuple[str, Ref | None]]:
     """Failure texts of the subject's path: its logs' errors and last lines, and findings about path objects."""
     names = _known_names(facts)
-    out = []
+    out: list[tuple[str, Ref | None]] = []
     for text, owner in _texts(facts):
-        if owner is None or owner.kind == "Pod" or owner.name in names or workload_of_pod(owner.name) in names:
+        if owner is not None and (owner.name in names or workload_of_pod(owner.name) in names
+                                  or any(owner.kind == "Pod" and owner.name == log.pod for log in facts.logs)):
             out.append((text, owner))
     for log in facts.logs:
         out += [(t, Ref("Pod", log.namespace, log.pod)) for t in log.last_lines]
@@ -688,8 +693,12 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if obj is not None:
             spec = obj[0].get("spec") or {}
             words = [str(v) for v in ((obj[0].get("metadata") or {}).get("annotations") or {}).values()]
+            words += [str((v.get("configMap") or {}).get("name") or (v.get("secret") or {}).get("secretName") or "")
+                      for v in spec.get("volumes") or [] if isinstance(v, dict)]
             for c in spec.get("containers") or []:
                 words += [str(x) for x in (c.get("args") or []) + (c.get("command") or [])]
+                words += [str((r.get("configMapRef") or r.get("secretRef") or {}).get("name") or "")
+                          for r in c.get("envFrom") or [] if isinstance(r, dict)]
                 words += [str(e.get("value")) for e in c.get("env") or [] if isinstance(e, dict) and e.get("value")]
             store["pod_words"] = words[:200]
     texts = [t for t, _ in _path_texts(facts)]
