@@ -133,8 +133,8 @@ class Default:
 
 DEFAULTS: tuple[Default, ...] = (
     Default("memcached", ("-m", "--memory-limit"), "64", "size", 2 ** 20, "memcached -h: item memory in megabytes",
-            "the cache's item memory shrinks: items are evicted to make room, the hit ratio falls and every miss goes "
-            "to the backing database"),
+            "the cache's item memory shrinks: evictions rise as items are pushed out to make room, the hit ratio "
+            "falls and every miss goes to the backing database"),
     Default("memcached", ("-c", "--conn-limit"), "1024", "count", 1, "memcached -h: max simultaneous connections"),
     Default("memcached", ("-I", "--max-item-size"), "1m", "size", 1, "memcached -h: max item size"),
     Default("redis-server", ("--maxclients",), "10000", "count", 1, "redis.conf: maxclients"),
@@ -647,10 +647,10 @@ def finding(t: Tightened) -> dict[str, Any]:
     names = {b.name for b in t.bounds}
     also = [str(d) for d in t.change.get("diff") or [] if not any(str(d).startswith(n) for n in names)][:3]
     does = effect(t.bounds[0])
-    message = (f"{t.target} made a bound smaller {t.minutes_before} min before the incident: {bounds}"
-               + (f" (same write: {'; '.join(also)})" if also and t.change.get("type") != "rollout" else "")
-               + f"; it {t.how}. " + (f"With less, {does}. " if does else "")
+    message = (f"{t.target} made a bound smaller {t.minutes_before} min before the incident: {bounds}; it "
+               f"{t.how}. " + (f"With less, {does}. " if does else "")
                + f"The symptom says so: '{t.said[:200]}'" + (f" ({victims})" if victims else "")
+               + (f". Same write: {'; '.join(also)}" if also and t.change.get("type") != "rollout" else "")
                + ". Restore the old value (or size it for the load) rather than restarting the victims")
     first = t.bounds[0]
     return {"check": CHECK, "severity": "critical", "object": t.change.get("object"), "reason": "BoundTightened",
