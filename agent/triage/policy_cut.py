@@ -258,12 +258,11 @@ def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Re
         ago = f", {int((facts.at - when).total_seconds() // 60)} min before the incident" if when else ""
         ns = ", ".join(cut.namespaces[:6]) + (f" (+{len(cut.namespaces) - 6})" if len(cut.namespaces) > 6 else "")
         ns_, pod, said = cut.clients[0]
-        message = (f"{shown} {ref.name if not ref.namespace else ref.namespace + '/' + ref.name} (written "
-                   f"{cut.written}{ago}) denies {d.direction.lower()} on the path to {cut.service} port "
-                   f"{cut.port.number}/{cut.port.protocol} ({d.why}"
-                   f"{'; it allows only ' + allows if allows else ''}) for pods in {ns}: their connections are "
-                   f"dropped and time out while {cut.service} itself is healthy; {workload_of_pod(pod)} "
-                   f"({ns_}) logs '{said}'")
+        name = ref.name if not ref.namespace else f"{ref.namespace}/{ref.name}"
+        message = (f"{shown} {name} (written {cut.written}{ago}) denies {d.direction.lower()} from pods in {ns} to "
+                   f"{cut.service} port {cut.port.number}/{cut.port.protocol} ({d.why}): {workload_of_pod(pod)} "
+                   f"({ns_}) logs '{said[:160]}'. Connections are dropped and time out while {cut.service} itself "
+                   f"is healthy{'; the policy allows only ' + allows if allows else ''}")
         finding = {"check": CHECK, "severity": "critical",
                    "object": {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
                    "reason": "PolicyDeniesPath", "message": message,
