@@ -1,8 +1,8 @@
-"""Checks every held-out round's tests make: valid bundles, sane keys, new failure types, one run each.
+"""Checks the held-out rounds' tests make: valid bundles, sane keys, new failure types, one run each.
 
-Each round's test_heldout.py calls these with its own generate/bench modules, so a round's test file
-says only what is particular to it (its alert sources, its culprit kinds). No investigation runs:
-a round stays blind until it is measured once.
+test_rounds.py calls these for every round of the registry (rounds.py) with the round's own
+generate/bench modules and numbers, so a round's test_heldout.py says only what is particular to
+it. No investigation runs: a round stays blind until it is measured once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,15 @@ import yaml
 
 BENCHMARKS = Path(__file__).resolve().parents[1]
 CORPUS_SCENARIOS = BENCHMARKS.parent / "examples" / "corpus" / "scenarios"
+
+BUILTIN_KINDS = frozenset({
+    "ClusterRole", "ClusterRoleBinding", "ConfigMap", "ControllerRevision", "CronJob", "DaemonSet", "Deployment",
+    "Endpoints", "HorizontalPodAutoscaler", "Ingress", "Job", "LimitRange", "MutatingWebhookConfiguration",
+    "Namespace", "NetworkPolicy", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod",
+    "PodDisruptionBudget", "PriorityClass", "ReplicaSet", "ResourceQuota", "Role", "RoleBinding", "Secret",
+    "Service", "ServiceAccount", "StatefulSet", "StorageClass", "ValidatingWebhookConfiguration",
+})
+"""Kinds Kubernetes itself serves: a culprit of any other kind is a custom resource and needs its CRD."""
 
 
 def keys(bundles: list[Path], answers: Path) -> dict[str, dict[str, Any]]:
@@ -124,9 +133,10 @@ def measured_once(gen: ModuleType, bench: ModuleType, tmp_path: Path, capsys: py
     assert re.fullmatch(r"[0-9a-f]{16}", rnd.fingerprint())
 
 
-def keys_sane_and_varied(bundles: list[Path], answers: Path, min_kinds: int = 6) -> None:
+def keys_sane_and_varied(bundles: list[Path], answers: Path, min_kinds: int = 6, grouped_needed: bool = True) -> None:
     """Categories differ, culprits span kinds, each key has 2-4 keywords and its own canaries; titles and
-    questions say only the symptom; alerts come from Alertmanager (one grouped), PagerDuty and chat."""
+    questions say only the symptom; alerts come from Alertmanager (one grouped, where `grouped_needed`),
+    PagerDuty and chat."""
     found = keys(bundles, answers)
     assert len({k["category"] for k in found.values()}) == len(found)
     assert len({k["culprit"]["kind"] for k in found.values()}) >= min_kinds
@@ -146,4 +156,33 @@ def keys_sane_and_varied(bundles: list[Path], answers: Path, min_kinds: int = 6)
         said = f"{name} {manifest['title']} {manifest.get('question', '')}".lower()
         assert not [k for k in key["keywords"] if k.lower() in said], name  # the cause is found, not told
     assert sources == {"alertmanager.json", "pagerduty.json", "question"}
-    assert grouped >= 1  # at least one grouped Alertmanager notification
+    assert grouped >= 1 or not grouped_needed  # at least one grouped Alertmanager notification
+
+
+def custom_culprits_ship_with_their_crd(bundles: list[Path], answers: Path, minimum: int) -> None:
+    """A culprit of a kind Kubernetes does not define is only findable if its CRD (same kind and API group)
+    is in extra/ too; at least `minimum` culprits are such custom resources."""
+    custom = 0
+    for name, key in keys(bundles, answers).items():
+        kind = key["culprit"]["kind"]
+        if kind in BUILTIN_KINDS:
+            continue
+        custom += 1
+        bundle = answers.parent / "bundles" / name
+        crds = json.loads((bundle / "extra" / "customresourcedefinitions.json").read_text())
+        defined = {(i["spec"]["names"]["kind"], i["spec"]["group"]) for i in crds["items"]}
+        assert (kind, api_group(bundle, kind)) in defined, name
+    assert custom >= minimum
+
+
+def pages_naming_only_a_victim(bundles: list[Path], answers: Path, minimum: int) -> None:
+    """At least `minimum` incidents page on (or ask about) a victim: the culprit's name is nowhere in the
+    alert payloads or the question, so it must be found in another object or namespace."""
+    victims = []
+    for name, key in keys(bundles, answers).items():
+        root = answers.parent / "bundles" / name
+        manifest = yaml.safe_load((root / "manifest.yaml").read_text())
+        said = " ".join((root / a).read_text() for a in manifest["alerts"]) + manifest.get("question", "")
+        if key["culprit"]["name"].lower() not in said.lower():
+            victims.append(name)
+    assert len(victims) >= minimum, victims

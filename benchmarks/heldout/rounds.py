@@ -1,0 +1,81 @@
+"""The registry of held-out rounds 2 onwards: their order and what each round's checks expect of it.
+
+One entry per round replaces a test file per round that repeated the same checks: the shared
+checks (round_checks.py) run for every entry from one parametrized module (test_rounds.py), and
+the numbers that differ between rounds (how many culprit kinds, which earlier sets it must not
+repeat, how many custom-resource culprits it ships) are data here, not copies of a test. A new
+round is one entry; test_rounds.py refuses a round directory that has no entry.
+
+Round 1 (benchmarks/heldout) is in the order, as every later round's earliest predecessor, but
+has no entry: it predates the shared checks and keeps its own test_heldout.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+Built = tuple[list[Path], Path]
+"""A round's bundle directories and the directory of their answer keys (kept outside the bundles)."""
+
+FIRST = "heldout"
+"""Round 1: the set every later round must differ from."""
+
+
+@dataclass(frozen=True)
+class HeldoutRound:
+    """One round under benchmarks/<name>/ and what the shared checks hold it to."""
+
+    name: str
+    """heldout2, heldout3: the directory under benchmarks/ and the round's `Round.name`."""
+    previous: str
+    """The round written just before: built in the same process, each must keep its own scenarios."""
+    earlier: tuple[str, ...]
+    """Sets under benchmarks/ whose failure types (categories) and bundle names this round must not repeat."""
+    corpus: bool = True
+    """Whether the corpus's scenarios are among those sets too (round 2 shares one category with it)."""
+    min_kinds: int = 6
+    """The fewest distinct culprit kinds the round's twelve incidents span."""
+    grouped: bool = True
+    """Whether at least one Alertmanager notification groups several alerts (round 2 predates them)."""
+    custom_culprits: int | None = None
+    """The fewest culprits of a custom-resource kind, each shipped with its CRD; None: not checked."""
+    victim_pages: int | None = None
+    """The fewest incidents whose alerts and question never name the culprit; None: not checked."""
+
+    def generator(self) -> ModuleType:
+        """The round's generate.py (its ROUND and generate())."""
+        return importlib.import_module(f"benchmarks.{self.name}.generate")
+
+    def bench(self) -> ModuleType:
+        """The round's bench_heldout.py (its main(), which measures once)."""
+        return importlib.import_module(f"benchmarks.{self.name}.bench_heldout")
+
+
+ROUNDS: tuple[HeldoutRound, ...] = (
+    HeldoutRound("heldout2", previous="heldout", earlier=("heldout",), corpus=False, min_kinds=5, grouped=False),
+    HeldoutRound("heldout3", previous="heldout2", earlier=("heldout", "heldout2")),
+    HeldoutRound("heldout4", previous="heldout3", earlier=("heldout", "heldout2", "heldout3"), custom_culprits=2),
+    HeldoutRound("heldout5", previous="heldout4", earlier=("heldout", "heldout2", "heldout3", "heldout4", "peercases"),
+                 custom_culprits=3),
+    HeldoutRound("heldout6", previous="heldout5",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "peercases"),
+                 custom_culprits=1, victim_pages=4),
+    HeldoutRound("heldout7", previous="heldout6",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "peercases"),
+                 custom_culprits=4, victim_pages=4),
+)
+"""Rounds 2 onwards in the order they were written."""
+
+ORDER: tuple[str, ...] = (FIRST, *(r.name for r in ROUNDS))
+"""Every round's name, oldest first."""
+
+
+def by_name(name: str) -> HeldoutRound:
+    """The entry of round `name`; KeyError names the known rounds when there is none."""
+    for entry in ROUNDS:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"no held-out round {name!r}; known: {', '.join(r.name for r in ROUNDS)}")
