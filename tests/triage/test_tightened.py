@@ -44,7 +44,7 @@ def _timeline(*objs: dict[str, Any]) -> list[dict[str, Any]]:
     return [c.model_dump() for c in timeline(objects, AT - timedelta(hours=24), AT)]
 
 
-def _topology(name: str, ns: str, deps: list[tuple[str, str, str]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def _topology(name: str, ns: str, deps: tuple[tuple[str, str, str], ...] = ()) -> dict[str, Any]:
     return {"subject": {"kind": "Deployment", "namespace": ns, "name": name},
             "workloads": [{"kind": "Deployment", "namespace": ns, "name": name}],
             "services": [{"kind": "Service", "namespace": ns, "name": name}],
@@ -216,8 +216,8 @@ def test_an_env_flag_lowered_explains_the_jvm_heap_running_out() -> None:
 def test_a_config_leaf_timeout_cut_explains_deadline_errors() -> None:
     line = ("data key config.yaml 'server:\\n  port: 8080\\n  upstream_timeout: 30s\\n' -> "
             "'server:\\n  port: 8080\\n  upstream_timeout: 2s\\n' (outside kubectl apply)")
-    change = {"at": _stamp(30), "type": "config", "object": {"kind": "ConfigMap", "namespace": "edge", "name": "gateway"},
-              "summary": "ConfigMap edge/gateway updated", "diff": [line], "related": []}
+    change = {"at": _stamp(30), "type": "config",
+              "object": {"kind": "ConfigMap", "namespace": "edge", "name": "gateway"}, "summary": "ConfigMap edge/gateway updated", "diff": [line], "related": []}
     deadline = _log("gateway-6c7d-a1s2d", "edge", "proxy: call to search failed: context deadline exceeded")
     [t] = tightened.found(_facts([change], _topology("gateway", "edge"), [deadline]))
     assert "server.upstream_timeout 30s -> 2s" in tightened.finding(t)["message"]
