@@ -217,7 +217,8 @@ def test_a_config_leaf_timeout_cut_explains_deadline_errors() -> None:
     line = ("data key config.yaml 'server:\\n  port: 8080\\n  upstream_timeout: 30s\\n' -> "
             "'server:\\n  port: 8080\\n  upstream_timeout: 2s\\n' (outside kubectl apply)")
     change = {"at": _stamp(30), "type": "config",
-              "object": {"kind": "ConfigMap", "namespace": "edge", "name": "gateway"}, "summary": "ConfigMap edge/gateway updated", "diff": [line], "related": []}
+              "object": {"kind": "ConfigMap", "namespace": "edge", "name": "gateway"},
+              "summary": "ConfigMap edge/gateway updated", "diff": [line], "related": []}
     deadline = _log("gateway-6c7d-a1s2d", "edge", "proxy: call to search failed: context deadline exceeded")
     [t] = tightened.found(_facts([change], _topology("gateway", "edge"), [deadline]))
     assert "server.upstream_timeout 30s -> 2s" in tightened.finding(t)["message"]
