@@ -66,6 +66,10 @@ ROUNDS: tuple[HeldoutRound, ...] = (
     HeldoutRound("heldout7", previous="heldout6",
                  earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "peercases"),
                  custom_culprits=4, victim_pages=4),
+    HeldoutRound("heldout8", previous="heldout7",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
+                          "peercases"),
+                 custom_culprits=3, victim_pages=4),
 )
 """Rounds 2 onwards in the order they were written."""
 
