@@ -470,8 +470,13 @@ def search_latency_burn() -> Incident:
     img = f"{REGISTRY}/discovery/search-api:"
     ann = {"sidecar.istio.io/proxyCPU": "50m", "sidecar.istio.io/proxyCPULimit": "100m"}
     wl = inc.deployment("discovery", "search-api", [
-        Rev(6, inc.born + timedelta(days=22), "helm upgrade", [c("search-api", img + "1.19.0")]),
-        Rev(7, change, "helm upgrade", [c("search-api", img + "1.19.0")])],
+        Rev(6, inc.born + timedelta(days=22), "helm upgrade", [c("search-api", img + "1.19.0"),
+                                                               c("istio-proxy", "docker.io/istio/proxyv2:1.23.2",
+                                                                 cpu_request="100m", cpu_limit="2000m", port=15090,
+                                                                 readiness_path=None, liveness_path=None)]),
+        Rev(7, change, "helm upgrade", [c("search-api", img + "1.19.0"),
+                                        c("istio-proxy", "docker.io/istio/proxyv2:1.23.2", cpu_request="50m",
+                                          cpu_limit="100m", port=15090, readiness_path=None, liveness_path=None)])],
         {7: [P() for _ in range(4)]})
     for rs_obj in (wl.obj, inc.find("ReplicaSet", "discovery", wl.rs[7])):
         rs_obj["spec"]["template"]["metadata"].setdefault("annotations", {}).update(ann)
