@@ -62,6 +62,9 @@ class Table:
     """A counter whose increase means the table overflowed (a queue has no gauge of its fill)."""
     settings: tuple[str, ...] = ()
     """The kernel settings (sysctl keys) that bound the table: lowering one is what fills it."""
+    default_limit: float = 0.0
+    """The limit when no exporter series carries it: the kernel's documented default (node-exporter exports no
+    `net.ipv4.ip_local_port_range`, whose Linux default 32768-60999 leaves 28232 ports to a destination)."""
 
 
 TABLES = (
@@ -77,6 +80,11 @@ TABLES = (
           "dropped, so new connections to listeners on the node time out while their servers look idle",
           "node_netstat_TcpExt_ListenDrops", "node_netstat_TcpExt_ListenOverflows",
           ("net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog")),
+    Table("ephemeral port range", "node_sockstat_TCP_tw", "",
+          "sockets in TIME_WAIT hold the ephemeral ports (net.ipv4.ip_local_port_range): connect() fails with "
+          "'Cannot assign requested address' (errno 99, EADDRNOTAVAIL) and a proxy answers 502",
+          settings=("net.ipv4.ip_local_port_range", "net.ipv4.tcp_max_tw_buckets"),
+          default_limit=float(60999 - 32768 + 1)),
 )
 OVERFLOWS = 100
 """Overflows of a counter table over OVERFLOW_WINDOW that count as the table full (a trickle is normal)."""
@@ -91,6 +99,28 @@ CHANGE_BEFORE = timedelta(hours=3)
 _KEEPALIVE_OFF = re.compile(r"keep[-_ ]?alive\w*\W{0,3}\s*\S*?(?:true|on|1|yes|enabled)\S*\s*->\s*\S*?"
                             r"(?:false|off|0|no|disabled)|disable[-_]?keep[-_]?alive\w*\W{0,3}\S*?(?:false)?\S*\s*->"
                             r"\s*\S*?true|Connection:\s*close", re.I)
+_REUSE = re.compile(r"(keep[-_ ]?alive[\w-]*|max[-_]requests[-_]per[-_]connection|http[-_]reuse|reuse[\w-]*)"
+                    r"[\"']?\s*[=:]?\s*[\"']?([\w.]+)", re.I)
+"""A connection-reuse setting and its value: ingress-nginx `upstream-keepalive-connections: "0"`, Envoy
+`max_requests_per_connection: 1`, HAProxy `http-reuse never`, an app's `HTTP_KEEPALIVE=false`."""
+_OFF = {"0", "false", "off", "no", "never", "disabled", "none"}
+
+
+def _reuse_off(line: str) -> bool:
+    """A diff line (`old -> new`) that turned connection reuse off: a reuse setting set to 0/false/never (or an
+    Envoy max_requests_per_connection set to 1, one request per connection) from a value that reused."""
+    before, arrow, after = line.partition("->")
+    if not arrow:
+        return False
+    old = {k.lower(): v.lower() for k, v in _REUSE.findall(before)}
+    for key, value in _REUSE.findall(after):
+        k, v = key.lower(), value.lower()
+        off = v in _OFF or ("per" in k and v == "1")
+        if off and k in old and old[k] != v and old[k] not in _OFF:
+            return True
+    return False
+
+
 _MORE = re.compile(r"(\w*concurren\w*|workers?|threads?|parallel\w*|max[-_]?conn\w*)\W{0,3}(\d+)", re.I)
 
 
@@ -104,7 +134,7 @@ def _more(line: str) -> bool:
 
 
 CHURN: tuple[tuple[Callable[[str], bool], str], ...] = (
-    (lambda line: _KEEPALIVE_OFF.search(line) is not None,
+    (lambda line: _KEEPALIVE_OFF.search(line) is not None or _reuse_off(line),
      "keep-alive turned off: every request opens a new connection, and a conntrack entry that lingers in "
      "TIME_WAIT"),
     (_more, "more concurrent connections at once"),
@@ -269,7 +299,7 @@ def _full(node: str, samples: list[tuple[dict[str, Any], float]], addresses: set
             if rose >= OVERFLOWS and best is None:
                 best = Exhausted(node, table, rose, 0.0, values.get(table.drops))
             continue
-        used, limit = values.get(table.used), values.get(table.limit)
+        used, limit = values.get(table.used), values.get(table.limit) or table.default_limit
         if used is None or not limit:
             continue
         drops = values.get(table.drops) if table.drops else None
@@ -286,7 +316,8 @@ async def _onset(call: Callable[..., Awaitable[Any]], found: Exhausted, at: str)
         return
     start = (end - timedelta(hours=6)).isoformat().replace("+00:00", "Z")
     t, sel = found.table, found.selector or f'node="{found.node}"'
-    query = f"sum(rate({t.counter}{{{sel}}}[5m]))" if t.counter else f"max({t.used}{{{sel}}}) / max({t.limit}{{{sel}}})"
+    query = f"sum(rate({t.counter}{{{sel}}}[5m]))" if t.counter else \
+        f"max({t.used}{{{sel}}}) / max({t.limit}{{{sel}}})" if t.limit else f"max({t.used}{{{sel}}})"
     outcome = await call("prom_query_range", {"query": query, "start": start, "end": at, "step": "60s",
                                               "baseline": "none"}, f"survey-node-tables-onset-{found.node}")
     if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
