@@ -37,6 +37,7 @@ from agent.triage import (
     client_errors,
     clock,
     config_behind_restart,
+    conn_settings,
     connections,
     datapath,
     dependency_disruption,
@@ -201,7 +202,7 @@ CHECK_WEIGHT: dict[str, float] = {
     config_behind_restart.CHECK: config_behind_restart.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
-    tightened.CHECK: tightened.WEIGHT,
+    tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
@@ -362,6 +363,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for jc in job_changes.found(facts):  # a Job's statement set what the clients' error names (triage.job_changes)
         _add_suspect(cases, jc.job, job_changes.finding(jc, facts.at), jc.log, jc.evidence)
         next(c for r, c in cases.items() if r.same_object(jc.job)).explains_refs += jc.victims
+    for cs in conn_settings.found(facts):  # a connection-string parameter changed, its effect confirmed
+        _add_suspect(cases, cs.target, conn_settings.finding(cs), None, cs.evidence)
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims

@@ -165,6 +165,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import tightened  # a limit on the path made smaller: older writes, the pod, hit series
 
     await tightened.read(subject, facts, call, window["at"])
+    from agent.triage import conn_settings  # a connection-string parameter changed: the lag that confirms it
+
+    await conn_settings.read(facts, call, window["at"])
     return result
 
 

@@ -133,6 +133,11 @@ def leaves(text: str | None, name: str = "", hide: bool = True) -> dict[str, str
 def diff(old: str | None, new: str | None, name: str = "") -> list[LeafChange] | None:
     """The leaves that differ between two versions of a value, in path order; None when either side is not a
     structured value (then the caller compares the whole values)."""
+    from agent.triage import conn_string  # a URL/DSN compares at host and query-parameter level, never its password
+
+    urls = conn_string.diff(old, new)
+    if urls is not None:
+        return urls
     before, after = leaves(old, name, hide=False), leaves(new, name, hide=False)
     if before is None or after is None:
         return None
