@@ -8,6 +8,8 @@
   trigger) naming the alert's queue or metric, and its target changed;
 - agent.triage.node_exhaustion: a node's own table or limit full (conntrack, file descriptors, PIDs, ports),
   and the workload on it whose change drives it (or the DaemonSet/ConfigMap that lowered its kernel limit);
+- agent.triage.node_conditions: a node condition beyond the kubelet's (node-problem-detector's ReadonlyFilesystem,
+  KernelDeadlock...) that the incident's pods on that node fail by;
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject.
 
@@ -20,11 +22,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from agent.triage import api_server_of, component_alarms, node_exhaustion, policy_cut, scaling_triggers
+from agent.triage import (
+    api_server_of,
+    component_alarms,
+    node_conditions,
+    node_exhaustion,
+    policy_cut,
+    scaling_triggers,
+)
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
-MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut)
+MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
+                            node_conditions)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
