@@ -10,6 +10,8 @@
   and the workload on it whose change drives it (or the DaemonSet/ConfigMap that lowered its kernel limit);
 - agent.triage.node_conditions: a node condition beyond the kubelet's (node-problem-detector's ReadonlyFilesystem,
   KernelDeadlock...) that the incident's pods on that node fail by;
+- agent.triage.cron_overlap: a CronJob whose schedule period is shorter than a run, so its controller kills
+  (Replace) or skips (Forbid) its own runs;
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject.
 
@@ -25,6 +27,7 @@ from typing import Any
 from agent.triage import (
     api_server_of,
     component_alarms,
+    cron_overlap,
     node_conditions,
     node_exhaustion,
     policy_cut,
@@ -34,7 +37,7 @@ from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
-                            node_conditions)
+                            node_conditions, cron_overlap)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
