@@ -91,13 +91,28 @@ def _recent(facts: Facts, when: str) -> bool:
     return at is not None and -RECENT.total_seconds() <= (at - facts.at).total_seconds() <= 300
 
 
+async def _served_kinds(call: Call) -> set[str]:
+    """The custom resource definitions the cluster serves, by their names (`<plural>.<group>`)."""
+    return {str(r["name"]) for r in _rows(await call("k8s_list", {"kind": "customresourcedefinitions"},
+                                                      "survey-policies-crds"))}
+
+
+def _is_served(plural: str, api: str, served: set[str]) -> bool:
+    """Kubernetes' own NetworkPolicy always; another engine's kind only when its CRD is installed."""
+    group = api.split("/", 1)[0]
+    return group == "networking.k8s.io" or f"{plural.split('.', 1)[0]}.{group}" in served
+
+
 async def _policies(call: Call, facts: Facts) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], str]],
                                                       list[str]]:
     """Every policy of the kinds served (a kind the cluster lacks answers an error and is skipped), and which of
     them were written recently; full objects are read only when one was."""
     listed: list[tuple[str, str, str, dict[str, Any]]] = []
     evidence: list[str] = []
+    served = await _served_kinds(call)
     for plural, kind, api in KINDS:
+        if not _is_served(plural, api, served):
+            continue  # a policy engine the cluster does not run: listing its kind would only be an error
         outcome = await call("k8s_list", {"kind": plural}, f"survey-policies-{plural}")
         rows = _rows(outcome)
         if rows:
