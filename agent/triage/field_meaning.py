@@ -124,6 +124,19 @@ MEANINGS: tuple[Meaning, ...] = (
             "default)",
             "load piles onto a few pods when callers are few (an ingress controller, a NAT gateway), and a bad "
             "pod keeps its clients", default="None", kinds=SERVICE),
+    Meaning("kubernetes.io/topology-mode", _is("Auto", "auto"),  # confirmed by triage.topology_routing
+            "the EndpointSlice controller then writes zone hints and kube-proxy sends each zone's callers only to "
+            "the endpoints hinted for their zone",
+            "when callers or endpoints are uneven across zones, one zone's few pods take that zone's whole load: "
+            "latency and saturation on them while the others idle", default="unset", kinds=SERVICE),
+    Meaning("kubernetes.io/topology-aware-hints", _is("Auto", "auto"),
+            "(the pre-1.27 name of topology-mode) zone hints on the EndpointSlices: each zone's callers go only to "
+            "their zone's endpoints",
+            "uneven zones: one zone's pods saturate while the others idle", default="unset", kinds=SERVICE),
+    Meaning("trafficDistribution", _is("PreferClose", "PreferSameZone", "PreferSameNode"),
+            "kube-proxy prefers endpoints in the caller's zone (or node) whenever that zone has any",
+            "callers concentrated in one zone load only that zone's endpoints: latency and saturation there",
+            default="unset", kinds=SERVICE),
     Meaning("publishNotReadyAddresses", _is("true"),
             "the Service's endpoints and DNS records include pods that are not ready",
             "traffic reaches pods still starting or already draining: refused connections and 5xx during "

@@ -65,6 +65,7 @@ from agent.triage import (
     subject_resolve,
     symptom_fit,
     tightened,
+    topology_routing,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
@@ -203,6 +204,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
+    topology_routing.CHECK: topology_routing.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
@@ -365,6 +367,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(jc.job)).explains_refs += jc.victims
     for cs in conn_settings.found(facts):  # a connection-string parameter changed, its effect confirmed
         _add_suspect(cases, cs.target, conn_settings.finding(cs), None, cs.evidence)
+    for tr in topology_routing.found(facts):  # zone-local routing on a Service whose load it concentrated
+        _add_suspect(cases, tr.service, topology_routing.finding(tr), None, tr.evidence)
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims

@@ -168,6 +168,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import conn_settings  # a connection-string parameter changed: the lag that confirms it
 
     await conn_settings.read(facts, call, window["at"])
+    from agent.triage import topology_routing  # zone-local routing turned on: endpoints by zone, per-pod load
+
+    await topology_routing.read(facts, call, window["at"])
     return result
 
 
