@@ -21,10 +21,10 @@ to `spec.schedule` / `spec.concurrencyPolicy` / `spec.startingDeadlineSeconds` /
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, parse_time
@@ -112,18 +112,39 @@ def _events(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, 
     return out
 
 
-def _interfering(rows: list[dict[str, Any]]) -> bool:
-    """Whether a CronJob's events show its controller deleting a Job it had not seen complete, or skipping or
-    missing starts."""
-    done = {m.group(1) for r in rows if (m := _COMPLETED.search(str(r.get("message") or "")))}
+def _when(row: dict[str, Any]) -> datetime | None:
+    return parse_time(row.get("first_seen") or row.get("last_seen"))
+
+
+def kills(rows: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    """(job, minutes it ran) for each Job the CronJob controller deleted while it was the active run: its
+    creation is known, no completion was seen, and no later run had been created before the deletion. (A
+    deletion that trims the Job history removes an older, finished run, with newer runs created since.)"""
+    created: dict[str, datetime] = {}
+    done: set[str] = set()
     for r in rows:
-        reason, message = str(r.get("reason") or ""), str(r.get("message") or "")
-        if reason in ("JobAlreadyActive", "TooManyMissedTimes", "MissSchedule"):
-            return True
-        deleted = _DELETED.search(message)
-        if reason == "SuccessfulDelete" and deleted and deleted.group(1) not in done:
-            return True
-    return False
+        message, when = str(r.get("message") or ""), _when(r)
+        if (m := _CREATED.search(message)) is not None and when is not None:
+            created[m.group(1)] = when
+        elif (m := _COMPLETED.search(message)) is not None:
+            done.add(m.group(1))
+    out: list[tuple[str, float]] = []
+    for r in rows:
+        m, when = _DELETED.search(str(r.get("message") or "")), _when(r)
+        if m is None or when is None or m.group(1) in done or m.group(1) not in created:
+            continue
+        start = created[m.group(1)]
+        if any(start < other < when - timedelta(minutes=1) for other in created.values()):
+            continue
+        if (m.group(1), (when - start).total_seconds() / 60) not in out:
+            out.append((m.group(1), (when - start).total_seconds() / 60))
+    return out
+
+
+def _interfering(rows: list[dict[str, Any]]) -> bool:
+    """Whether a CronJob's events show its controller killing its active run, or skipping or missing starts."""
+    return bool(kills(rows)) or any(str(r.get("reason") or "") in ("JobAlreadyActive", "TooManyMissedTimes",
+                                                                    "MissSchedule") for r in rows)
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
@@ -144,11 +165,6 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         record = {"kind": RECORD_KIND, "cronjob": got[0], "events": grouped[(ns, name)], "changes": changes,
                   "evidence": [events.evidence_id, got[1], history.evidence_id if history is not None else ""]}
         facts.objects.append((record, got[1]))
-
-
-def _minutes(a: Any, b: Any) -> float | None:
-    start, end = parse_time(a), parse_time(b)
-    return (end - start).total_seconds() / 60 if start is not None and end is not None else None
 
 
 def _write(changes: list[dict[str, Any]], target: Ref, now: datetime) -> dict[str, Any] | None:
@@ -189,11 +205,7 @@ def overlaps(facts: Facts) -> list[Overlap]:
                 found.skipped += int(row.get("count") or 1)
             elif reason in ("TooManyMissedTimes", "MissSchedule"):
                 found.missed += int(row.get("count") or 1)
-        for row in obj.get("events") or []:
-            m = _DELETED.search(str(row.get("message") or ""))
-            if m is not None and m.group(1) not in done:
-                ran = _minutes(created.get(m.group(1)), row.get("first_seen") or row.get("last_seen"))
-                found.killed.append((m.group(1), ran if ran is not None else -1.0))
+        found.killed = kills(list(obj.get("events") or []))
         found.created, found.completed = len(created), len(done & set(created))
         found.change = _write(list(obj.get("changes") or []) + facts.change_list(), target, facts.at)
         found.evidence = [e for e in obj.get("evidence") or [] if e]
@@ -214,7 +226,8 @@ def finding(o: Overlap) -> dict[str, Any]:
     if o.killed:
         lost = (f"the CronJob controller deleted {len(o.killed)} of its {o.created} runs still running at the next "
                 f"schedule (concurrencyPolicy {o.policy}: each run kills the previous one"
-                + (f", after {min(ran):.0f}-{max(ran):.0f} min" if ran else "") + f"), {o.completed} completed")
+                + (f", after {min(ran):.0f}" + (f"-{max(ran):.0f}" if max(ran) - min(ran) >= 1 else "") + " min"
+                   if ran else "") + f"), {o.completed} completed")
     elif o.skipped:
         lost = (f"{o.skipped} starts skipped because the previous run was still active (concurrencyPolicy "
                 f"{o.policy})")
@@ -222,9 +235,10 @@ def finding(o: Overlap) -> dict[str, Any]:
         lost = f"{o.missed} missed starts (startingDeadlineSeconds {o.deadline or 'unset'})"
     written = ""
     if o.change is not None:
-        diff = "; ".join(str(d) for d in o.change.get("diff") or [] if any(f.split(".")[-1] in str(d)
-                                                                            for f in SPEC_FIELDS))
-        written = f". Written at {o.change.get('at')}: {diff or str(o.change.get('summary') or '')[:160]}"
+        text = " ".join(str(d) for d in o.change.get("diff") or []) + " " + str(o.change.get("summary") or "")
+        fields = [f.split(".")[-1] for f in SPEC_FIELDS if f.split(".")[-1] in text]
+        who = f" by {o.change.get('by')}" if o.change.get("by") else ""
+        written = f". Its {' and '.join(fields)} were written at {o.change.get('at')}{who}"
     period = _period(o.period)
     message = (f"{o.target} runs over itself: schedule '{o.schedule}'" + (f" ({period})" if period else "")
                + f" with concurrencyPolicy {o.policy}, and a run takes longer than the period: {lost}{written}. "
