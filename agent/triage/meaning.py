@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.triage import server_error_codes
+from agent.triage import governing_settings, server_error_codes
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,7 @@ def meanings(text: str) -> list[str]:
             if sentence not in out:
                 out.append(sentence)
     out += [s for s in server_error_codes.meanings(text) if s not in out]  # a server's code: its configuration
+    out += [s for s in governing_settings.meanings(text) if s not in out]  # the setting that decides it, its side
     return out
 
 

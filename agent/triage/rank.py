@@ -44,6 +44,7 @@ from agent.triage import (
     field_meaning,
     full_volume,
     gitops_revert,
+    governing_change,
     ingress_annotations,
     job_changes,
     kubelet_cert,
@@ -204,6 +205,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
+    governing_change.CHECK: governing_change.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
@@ -372,6 +374,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims
+    for gc in governing_change.found(facts):  # a write to the setting an error's meaning names (own module)
+        _add_suspect(cases, gc.target, governing_change.finding(gc), None, gc.evidence)
+        next(c for r, c in cases.items() if r.same_object(gc.target)).explains_refs += gc.victims
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains
