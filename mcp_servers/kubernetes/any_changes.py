@@ -25,6 +25,9 @@ from mcp_servers.kubernetes.objectref import ObjectRef, ref_of
 
 BUILTIN_GROUP_SUFFIXES = ("k8s.io",)
 """API groups of Kubernetes itself (apps, batch and the like have no dot): never custom."""
+SIG_CRD_GROUPS = ("gateway.networking.k8s.io", "policy.networking.k8s.io", "snapshot.storage.k8s.io",
+                  "multicluster.k8s.io", "networking.x-k8s.io", "gateway.networking.x-k8s.io")
+"""Groups under k8s.io that Kubernetes SIGs ship as CRDs (Gateway API, AdminNetworkPolicy, volume snapshots)."""
 MAX_CUSTOM_KINDS = 40
 """A cluster with hundreds of CRDs: read the first this many kinds (discovery order), say so in errors."""
 CORE_EXTRA_KINDS = ("serviceaccounts",)
@@ -39,7 +42,8 @@ _SKIP_PREFIXES = ("status", "metadata.annotations.kubectl.kubernetes.io/last-app
 
 def is_custom(group: str) -> bool:
     """A group served by an extension (a CRD or an aggregated API), not by Kubernetes itself."""
-    return "." in group and not any(group == s or group.endswith("." + s) for s in BUILTIN_GROUP_SUFFIXES)
+    return "." in group and (group in SIG_CRD_GROUPS
+                             or not any(group == s or group.endswith("." + s) for s in BUILTIN_GROUP_SUFFIXES))
 
 
 def read_any(kc: KubeClient, ctx: str, namespace: str | None, visible: Callable[[str], bool],
