@@ -88,8 +88,8 @@ def settings_of(change: dict[str, Any]) -> list[Setting]:
     out: list[Setting] = []
     for line in (str(d) for d in change.get("diff") or []):
         if m := _ENV.match(line):
-            old = _unquote(m["old"]) if m["old"] is not None else "(unset)"
-            out.append(Setting(m["key"], old, _unquote(m["new"]) if m["new"] is not None else "(unset)"))
+            was = _unquote(m["old"]) if m["old"] is not None else "(unset)"
+            out.append(Setting(m["key"], was, _unquote(m["new"]) if m["new"] is not None else "(unset)"))
         elif m := _LISTS.match(line):
             old, new = _flags(m["old"]), _flags(m["new"])
             out += [Setting(k, old.get(k), new.get(k)) for k in {**old, **new} if old.get(k) != new.get(k)]
