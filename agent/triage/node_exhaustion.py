@@ -106,17 +106,26 @@ _REUSE = re.compile(r"(keep[-_ ]?alive[\w-]*|max[-_]requests[-_]per[-_]connectio
 _OFF = {"0", "false", "off", "no", "never", "disabled", "none"}
 
 
+def _off(key: str, value: str) -> bool:
+    """Whether a reuse setting's value means no reuse (one request per connection for a per-connection cap)."""
+    return value == "1" if "per" in key else value in _OFF
+
+
 def _reuse_off(line: str) -> bool:
     """A diff line (`old -> new`) that turned connection reuse off: a reuse setting set to 0/false/never (or an
     Envoy max_requests_per_connection set to 1, one request per connection) from a value that reused."""
     before, arrow, after = line.partition("->")
     if not arrow:
         return False
-    old = {k.lower(): v.lower() for k, v in _REUSE.findall(before)}
-    for key, value in _REUSE.findall(after):
+    found = _REUSE.findall(before)
+    old = {k.lower(): v.lower() for k, v in found}
+    pairs = _REUSE.findall(after)
+    bare = re.match(r"\s*[\"']?([\w.]+)", after)
+    if not pairs and found and bare:  # `key 'old' -> 'new'`: the key is written once, on the left
+        pairs = [(found[-1][0], bare.group(1))]
+    for key, value in pairs:
         k, v = key.lower(), value.lower()
-        off = v in _OFF or ("per" in k and v == "1")
-        if off and k in old and old[k] != v and old[k] not in _OFF:
+        if k in old and _off(k, v) and not _off(k, old[k]):
             return True
     return False
 
