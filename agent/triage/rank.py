@@ -59,6 +59,7 @@ from agent.triage import (
     related_changes,
     replica_writes,
     rollout_budget,
+    route_weights,
     setting_effect,
     shutdown_config,
     site,
@@ -206,7 +207,7 @@ CHECK_WEIGHT: dict[str, float] = {
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
-    topology_routing.CHECK: topology_routing.WEIGHT,
+    topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
@@ -369,6 +370,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(jc.job)).explains_refs += jc.victims
     for cs in conn_settings.found(facts):  # a connection-string parameter changed, its effect confirmed
         _add_suspect(cases, cs.target, conn_settings.finding(cs), None, cs.evidence)
+    for rw in route_weights.found(facts):  # a traffic split moved weight to a backend that fails on its own
+        _add_suspect(cases, rw.route, route_weights.finding(rw), None, rw.evidence)
     for tr in topology_routing.found(facts):  # zone-local routing on a Service whose load it concentrated
         _add_suspect(cases, tr.service, topology_routing.finding(tr), None, tr.evidence)
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
