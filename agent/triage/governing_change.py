@@ -94,7 +94,11 @@ def settings_of(change: dict[str, Any]) -> list[Setting]:
             old, new = _flags(m["old"]), _flags(m["new"])
             out += [Setting(k, old.get(k), new.get(k)) for k in {**old, **new} if old.get(k) != new.get(k)]
         elif m := _DATA_VALUES.match(line):
-            out.append(Setting(m["key"], _unquote(m["old"]), _unquote(m["new"])))
+            old_text, new_text = _unquote(m["old"]) or "", _unquote(m["new"]) or ""
+            old_lines, new_lines = config_lines(old_text), config_lines(new_text)
+            leaves = [Setting(k, old_lines.get(k), new_lines.get(k)) for k in {**old_lines, **new_lines}
+                      if old_lines.get(k) != new_lines.get(k)]
+            out += leaves or [Setting(m["key"], old_text, new_text)]
         elif m := _DATA_KEY.match(line):
             out.append(Setting(m["key"], None, None))
         elif m := _ARROW.match(line):
@@ -235,6 +239,8 @@ def found(facts: Facts) -> list[GoverningChange]:
         target = Ref(str(issued["kind"]), str(issued.get("namespace") or ""), str(issued["name"]))
         when = parse_time(issued.get("at"))
         minutes = int((facts.at - when).total_seconds() // 60) if when else 0
+        if when is not None and facts.at - when > LEAD * 7:
+            continue  # pointed at staging long ago: this renewal did not start it
         cert = Ref("Certificate", str(issued["cert_namespace"]), str(issued["cert"]))
         out.append(GoverningChange(target, gs.ISSUER, Setting("spec.acme.server", None, value),
                                    f"{cert} was renewed through {target}", f"issues {cert}, renewed in "
@@ -246,9 +252,14 @@ def found(facts: Facts) -> list[GoverningChange]:
 def finding(g: GoverningChange) -> dict[str, Any]:
     """The finding: error -> meaning -> setting -> object, old -> new, when."""
     when = f"{g.minutes_before} min before the incident ({g.at})" if g.at else "before the incident"
-    message = (f"{g.target} changed the setting that governs the subject's error {when}: {g.setting.text()}; it "
-               f"{g.how}. The error '{g.error[:180]}' means {g.family.meaning}. Restore the setting "
-               "on that object rather than restarting the victim")
+    if g.family is gs.ISSUER:
+        message = (f"{g.target} points its ACME server at a staging directory ({g.setting.text()}, written {when}); "
+                   f"it {g.how}, so the served certificate chains to an untrusted staging root: {g.family.meaning}. "
+                   "Point spec.acme.server back at the production directory and renew the Certificate")
+    else:
+        message = (f"{g.target} changed the setting that governs the subject's error {when}: {g.setting.text()}; it "
+                   f"{g.how}. The error '{g.error[:180]}' means {g.family.meaning}. Restore the setting "
+                   "on that object rather than restarting the victim")
     return {"check": CHECK, "severity": "critical", "object": {"kind": g.target.kind, "namespace":
                                                                g.target.namespace, "name": g.target.name},
             "reason": "GoverningSettingChanged", "message": message, "evidence": [g.error[:200], g.setting.text()],
@@ -343,6 +354,9 @@ async def _issuer(facts: Facts, call: Call, cert: Ref, store: dict[str, Any]) ->
         return
     server = str(((issuer[0].get("spec") or {}).get("acme") or {}).get("server") or "")
     at, manager = _managed_at(issuer[0], "server")
+    if not at:  # managedFields not served: the ACME account is re-registered when the server changes
+        at = max((str(c.get("lastTransitionTime") or "") for c in (issuer[0].get("status") or {}).get("conditions")
+                  or [] if isinstance(c, dict) and "ACME" in str(c.get("reason") or "")), default="")
     store.setdefault("issuers", []).append({
         "kind": kind, "namespace": namespace, "name": name, "value": server, "at": at, "manager": manager,
         "cert": cert.name, "cert_namespace": cert.namespace, "evidence": [got[1], issuer[1]]})
