@@ -33,7 +33,8 @@ def _stamp(minutes: int) -> str:
     return (AT - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _change(kind: str, ns: str, name: str, lines: list[str], minutes: int = 30, type_: str = "config") -> dict[str, Any]:
+def _change(kind: str, ns: str, name: str, lines: list[str], minutes: int = 30,
+            type_: str = "config") -> dict[str, Any]:
     return {"at": _stamp(minutes), "type": type_, "object": {"kind": kind, "namespace": ns, "name": name},
             "summary": f"{kind} {ns}/{name} updated: {lines[0]}", "diff": lines, "related": []}
 
