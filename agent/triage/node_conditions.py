@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.triage import node_exhaustion
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -165,6 +166,6 @@ def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Re
     out = []
     for f in found(facts):
         explains = [Ref("Pod", ns, p) for ns, p, _ in f.victims]
-        explains += list(dict.fromkeys(Ref("Deployment", ns, workload_of_pod(p)) for ns, p, _ in f.victims))
+        explains += list(dict.fromkeys(node_exhaustion.workload_ref(ns, p) for ns, p, _ in f.victims))
         out.append((Ref("Node", "", f.node), finding(f), list(dict.fromkeys(e for e in f.evidence if e)), explains))
     return out

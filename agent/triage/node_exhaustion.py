@@ -339,7 +339,8 @@ async def _onset(call: Callable[..., Awaitable[Any]], found: Exhausted, at: str)
             return
 
 
-def _workload(namespace: str, pod: str) -> Ref:
+def workload_ref(namespace: str, pod: str) -> Ref:
+    """The workload a pod's name says it belongs to (`x-0` a StatefulSet, `x-<hash>-<id>` a Deployment)."""
     kind = "StatefulSet" if re.fullmatch(r".+-\d{1,4}", pod) else \
         "Deployment" if re.fullmatch(r".+-[a-z0-9]{6,10}-[a-z0-9]{5}", pod) else "DaemonSet"
     return Ref(kind, namespace, workload_of_pod(pod))
@@ -392,7 +393,7 @@ async def _mounts(call: Callable[..., Awaitable[Any]], found: Exhausted, facts: 
     wanted -= set(out)
     if not wanted:
         return out
-    for ref in dict.fromkeys(_workload(ns, p) for ns, p in found.pods):
+    for ref in dict.fromkeys(workload_ref(ns, p) for ns, p in found.pods):
         if ref.namespace not in {ns for ns, _ in wanted}:
             continue
         got = await call("k8s_get", {"kind": ref.kind, "name": ref.name, "namespace": ref.namespace,
@@ -414,7 +415,7 @@ def _blame(found: Exhausted, facts: Facts, mounts: dict[tuple[str, str], Ref] | 
     """The workload on the node (or the ConfigMap one mounts) whose change came before the onset: a change that
     lowered the table's own kernel setting first, then churn-making changes, then the closest in time."""
     onset = parse_time(found.onset) or facts.at
-    on_node = {(ns, workload_of_pod(p)): _workload(ns, p) for ns, p in found.pods}
+    on_node = {(ns, workload_of_pod(p)): workload_ref(ns, p) for ns, p in found.pods}
     mounts = mounts or {}
     best: tuple[tuple[int, int, float], Ref, dict[str, Any]] | None = None
     for change in facts.change_list():
