@@ -189,3 +189,11 @@ def test_weight_moved_to_a_failing_backend() -> None:
     message = route_weights.finding(found[0])["message"]
     assert "cart/v1 95, cart/v2 5 -> cart/v1 5, cart/v2 95" in message and "95%" in message
     assert route_weights.found(_route_facts("GET /cart 200 in 12ms")) == []  # the new backend is healthy
+
+
+def test_gateway_api_groups_are_custom_kinds_for_the_timeline() -> None:
+    from mcp_servers.kubernetes.any_changes import is_custom
+
+    assert is_custom("gateway.networking.k8s.io") and is_custom("policy.networking.k8s.io")
+    assert is_custom("networking.istio.io") and is_custom("split.smi-spec.io")
+    assert not is_custom("networking.k8s.io") and not is_custom("discovery.k8s.io") and not is_custom("apps")
