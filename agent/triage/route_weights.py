@@ -105,6 +105,43 @@ def previous(obj: dict[str, Any]) -> dict[str, float] | None:
     return old if old and old != backends(obj) else None
 
 
+_LEAF = re.compile(r"^(?P<path>(?:spec|metadata|status)[\w.\[\]/-]*): (?P<old>\S+) -> (?P<new>\S+)$")
+
+
+def _set(obj: Any, path: str, value: Any) -> bool:
+    """Set `spec.http[0].route[1].weight` in a nested object; False when the path is not there."""
+    tokens = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+    node = obj
+    for i, tok in enumerate(tokens):
+        last = i == len(tokens) - 1
+        key: Any = int(tok[1:-1]) if tok.startswith("[") else tok
+        if isinstance(key, int) and not (isinstance(node, list) and key < len(node)):
+            return False
+        if isinstance(key, str) and not isinstance(node, dict):
+            return False
+        if last:
+            node[key] = value
+            return True
+        node = node[key] if isinstance(key, int) else node.setdefault(key, {})
+    return False
+
+
+def from_diff(obj: dict[str, Any], diff: list[str]) -> dict[str, float] | None:
+    """The weights before a write, rebuilt from the timeline's leaf lines (`...weight: 5 -> 95`) on the object."""
+    old = json.loads(json.dumps(obj))
+    moved = False
+    for line in diff:
+        m = _LEAF.match(line)
+        if m and "weight" in m["path"].lower():
+            try:
+                value: Any = json.loads(m["old"])
+            except ValueError:
+                value = m["old"].strip("'\"")
+            moved = _set(old, m["path"], value) or moved
+    weights = backends(old) if moved else {}
+    return weights if weights and weights != backends(obj) else None
+
+
 def shares(weights: dict[str, float]) -> dict[str, float]:
     total = sum(weights.values())
     return {k: (100 * v / total if total else 0.0) for k, v in weights.items()}
@@ -213,14 +250,15 @@ async def read(facts: Facts, call: Call, keep: Keep, at: str) -> None:
     5xx series by upstream."""
     store = facts.reads.setdefault(READS, {})
     pending = candidates(facts)
-    for _, route in pending:
+    for change, route in pending:
         got = await get_yaml(call, route.kind, route.name, route.namespace, f"survey-route-{route.name}")
         if got is None:
             continue
         now = backends(got[0])
         if len(now) < 2 and route.kind not in ("Canary", "Ingress"):
             continue  # one backend: no split
-        entry: dict[str, Any] = {"now": now, "before": previous(got[0]), "evidence": got[1], "backends": {}}
+        before = previous(got[0]) or from_diff(got[0], [str(d) for d in change.get("diff") or []])
+        entry: dict[str, Any] = {"now": now, "before": before, "evidence": got[1], "backends": {}}
         for backend in [b for b in sorted(now, key=lambda b: -now[b]) if now[b] > 0][:MAX_BACKENDS]:
             pods = await _backend_pods(call, backend, route.namespace)
             entry["backends"][backend] = {"pods": pods, "namespace": route.namespace}

@@ -107,6 +107,26 @@ def _short(value: Any) -> str:
     return repr(text[:80]) if isinstance(value, str) else text[:80]
 
 
+def _leaves_differ(path: str, before: Any, now: Any, limit: int = 6) -> list[str]:
+    """`path[0].route[1].weight: 5 -> 95` for each scalar leaf that differs between two structured values of the
+    same shape (a route's weights inside a long list), so the change is not lost to a truncated whole value; []
+    when the shapes differ or more than `limit` leaves moved."""
+    out: list[str] = []
+
+    def walk(p: str, a: Any, b: Any) -> bool:
+        if isinstance(a, dict) and isinstance(b, dict):
+            return all(walk(f"{p}.{k}", a.get(k), b.get(k)) for k in sorted(set(a) | set(b)))
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            return all(walk(f"{p}[{i}]", x, y) for i, (x, y) in enumerate(zip(a, b, strict=True)))
+        if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+            return False
+        if a != b:
+            out.append(f"{p}: {_short(a) if a is not None else 'unset'} -> {_short(b) if b is not None else 'removed'}")
+        return len(out) <= limit
+
+    return out if isinstance(before, (dict, list)) and walk(path, before, now) and out else []
+
+
 def _last_applied(obj: dict[str, Any]) -> dict[str, Any]:
     raw = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
     try:
@@ -142,7 +162,9 @@ def writes(objects: dict[str, list[dict[str, Any]]], has: Callable[[datetime | N
                 diff = []
                 for p in fields[:12]:
                     now, before = value_at(obj, p), value_at(applied, p) if applied else None
-                    if before is not None and before != now:
+                    if before is not None and before != now and _leaves_differ(p, before, now):
+                        diff += _leaves_differ(p, before, now)
+                    elif before is not None and before != now:
                         diff.append(f"{p}: {_short(before)} -> {_short(now) if now is not None else 'removed'}")
                     elif now is None:
                         diff.append(f"{p} removed" if "[…]" not in p else p)

@@ -197,3 +197,16 @@ def test_gateway_api_groups_are_custom_kinds_for_the_timeline() -> None:
     assert is_custom("gateway.networking.k8s.io") and is_custom("policy.networking.k8s.io")
     assert is_custom("networking.istio.io") and is_custom("split.smi-spec.io")
     assert not is_custom("networking.k8s.io") and not is_custom("discovery.k8s.io") and not is_custom("apps")
+
+
+def test_old_weights_rebuilt_from_the_timeline_s_leaf_lines() -> None:
+    from mcp_servers.kubernetes.any_changes import _leaves_differ
+
+    before = [{"backendRefs": [{"name": "a", "weight": 90}, {"name": "b", "weight": 10}]}]
+    now = [{"backendRefs": [{"name": "a", "weight": 10}, {"name": "b", "weight": 90}]}]
+    lines = _leaves_differ("spec.rules", before, now)
+    assert lines == ["spec.rules[0].backendRefs[0].weight: 90 -> 10", "spec.rules[0].backendRefs[1].weight: 10 -> 90"]
+    route = {"kind": "HTTPRoute", "spec": {"rules": now}}
+    assert route_weights.from_diff(route, lines) == {"a": 90.0, "b": 10.0}
+    assert route_weights.from_diff(route, ["spec.hostnames = ['x']"]) is None  # nothing says the weights moved
+    assert _leaves_differ("spec.rules", before, now + now) == []  # shapes differ: the whole value stays one line
