@@ -16,6 +16,8 @@ unfinished Jobs or skipped starts, it reads the CronJob and its namespace's chan
 shows only when runs start failing to finish). `overlaps` is pure: the cron line's period (computed from the
 five fields), the runs created, killed, skipped and completed, how long the killed ones had run, and the write
 to `spec.schedule` / `spec.concurrencyPolicy` / `spec.startingDeadlineSeconds` / `spec.suspend` before them.
+Without such a write the overlap is a symptom, not a cause: one run took longer than usual (a hung upload, a
+slow dependency) and what made it hang is the suspect, found by other modules, so no suspect is made here.
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ def overlaps(facts: Facts) -> list[Overlap]:
         found.created, found.completed = len(created), len(done & set(created))
         found.change = _write(list(obj.get("changes") or []) + facts.change_list(), target, facts.at)
         found.evidence = [e for e in obj.get("evidence") or [] if e]
-        if found.killed or found.skipped or found.missed:
+        if (found.killed or found.skipped or found.missed) and found.change is not None:
             out.append(found)
     return out
 

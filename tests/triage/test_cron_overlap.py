@@ -62,12 +62,15 @@ def _replace_runs(first: datetime, n: int, every: timedelta) -> list[dict[str, A
     return rows
 
 
+WRITE = {"at": _ts(AT - timedelta(hours=6)), "type": "config", "by": "kubectl-edit",
+         "object": {"kind": "CronJob", "namespace": "etl", "name": "ledger-rollup"},
+         "summary": "CronJob etl/ledger-rollup updated", "diff": ["spec.schedule written by kubectl-edit",
+                                                                 "spec.concurrencyPolicy written by kubectl-edit"]}
+
+
 def test_replace_hourly_kills_every_run_and_names_schedule_policy_and_the_write() -> None:
     events = _replace_runs(AT - timedelta(hours=5), 6, timedelta(hours=1))
-    write = {"at": _ts(AT - timedelta(hours=6)), "type": "config", "by": "kubectl-edit",
-             "object": {"kind": "CronJob", "namespace": "etl", "name": "ledger-rollup"},
-             "summary": "CronJob etl/ledger-rollup updated", "diff": ["spec.schedule written by kubectl-edit",
-                                                                     "spec.concurrencyPolicy written by kubectl-edit"]}
+    write = WRITE
     assert len(kills(events)) == 5
     facts = _facts(_cronjob("0 * * * *", "Replace"), events, [write])
     [(ref, f, evidence, explains)] = cron_overlap.suspects(facts)
@@ -82,8 +85,18 @@ def test_forbid_every_ten_minutes_skips_starts() -> None:
     events = [_event("SuccessfulCreate", "Created job ledger-rollup-1", AT - timedelta(minutes=50)),
               *[_event("JobAlreadyActive", "Not starting job because prior execution is running and concurrency "
                                            "policy is Forbid", AT - timedelta(minutes=m)) for m in (40, 30, 20, 10)]]
-    [(_, f, _, _)] = cron_overlap.suspects(_facts(_cronjob("*/10 * * * *", "Forbid"), events))
+    [(_, f, _, _)] = cron_overlap.suspects(_facts(_cronjob("*/10 * * * *", "Forbid"), events, [WRITE]))
     assert "4 starts skipped" in f["message"] and "every 10 min" in f["message"], f["message"]
+
+
+def test_skipped_starts_without_a_write_to_the_spec_are_a_symptom_not_a_suspect() -> None:
+    """One run hung (an upload without a timeout) under an unchanged Forbid policy: the hang is the cause."""
+    events = [_event("SuccessfulCreate", "Created job ledger-rollup-1", AT - timedelta(hours=2)),
+              *[_event("JobAlreadyActive", "Not starting job because prior execution is running and concurrency "
+                                           "policy is Forbid", AT - timedelta(hours=h)) for h in (1, 0)]]
+    assert cron_overlap.suspects(_facts(_cronjob("15 * * * *", "Forbid"), events)) == []
+    old = {**WRITE, "at": _ts(AT - timedelta(days=20))}
+    assert cron_overlap.suspects(_facts(_cronjob("15 * * * *", "Forbid"), events, [old])) == []
 
 
 def test_trimming_the_job_history_of_a_healthy_cronjob_is_no_kill() -> None:
