@@ -25,9 +25,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject
 
 CHECK = "api.served_by"
@@ -139,21 +138,10 @@ def _configmaps_of(workload: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n and n != "None"))
 
 
-def _object(outcome: Any) -> dict[str, Any] | None:
-    """A `k8s_get -o yaml` answer as a mapping (a built-in kind's answer may leave `kind` out)."""
-    if outcome is None or not outcome.ok:
-        return None
-    try:
-        obj = yaml.safe_load(outcome.full_text)
-    except yaml.YAMLError:
-        return None
-    return obj if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict) else None
-
-
 async def _get(call: Callable[..., Awaitable[Any]], kind: str, name: str, namespace: str,
                step: str) -> tuple[dict[str, Any] | None, Any]:
     outcome = await call("k8s_get", {"kind": kind, "name": name, "namespace": namespace, "output": "yaml"}, step)
-    return _object(outcome), outcome
+    return object_of(outcome), outcome
 
 
 async def _service(call: Callable[..., Awaitable[Any]], item: Served) -> tuple[str, str] | None:

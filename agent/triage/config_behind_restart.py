@@ -149,17 +149,8 @@ def _norm(name: str) -> str:
 
 def _clients_errors(facts: Facts, workload: Ref) -> list[tuple[LogEvidence, str, list[str]]]:
     """Logs (not the workload's own) whose errors quote a server error with a governing setting."""
-    out = []
-    for log in facts.logs:
-        if workload_of_pod(log.pod) == workload.name and (not log.namespace or log.namespace == workload.namespace):
-            continue
-        for e in [log.top or {}, *log.more]:
-            text = str(e.get("example") or e.get("message") or "")
-            names = server_error_codes.settings_named(text)
-            if names:
-                out.append((log, server_error_codes.quoted(text), names))
-                break
-    return out
+    return server_error_codes.logs_quoting(facts.logs, skip=lambda log: workload_of_pod(log.pod) == workload.name and (
+        not log.namespace or log.namespace == workload.namespace))
 
 
 def found(facts: Facts) -> list[ConfigRestart]:

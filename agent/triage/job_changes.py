@@ -75,15 +75,7 @@ class JobChange:
 
 def _errors(facts: Facts) -> list[tuple[LogEvidence, str, list[str]]]:
     """Logs quoting a server error whose meaning is a server setting: (log, quote, settings)."""
-    out = []
-    for log in facts.logs:
-        for e in [log.top or {}, *log.more]:
-            text = str(e.get("example") or e.get("message") or "")
-            names = server_error_codes.settings_named(text)
-            if names:
-                out.append((log, server_error_codes.quoted(text), names))
-                break
-    return out
+    return server_error_codes.logs_quoting(facts.logs)
 
 
 def _completed(job: dict[str, Any]) -> datetime | None:

@@ -22,7 +22,8 @@ def yaml_object(text: str) -> dict[str, Any] | None:
         obj = yaml.safe_load(text)
     except yaml.YAMLError:
         return None
-    return obj if isinstance(obj, dict) and obj.get("kind") else None
+    # a built-in kind's answer may leave `kind` out; its metadata still says it is an object
+    return obj if isinstance(obj, dict) and (obj.get("kind") or isinstance(obj.get("metadata"), dict)) else None
 
 
 def object_of(outcome: Any) -> dict[str, Any] | None:

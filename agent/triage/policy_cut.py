@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import yaml
-
 from agent.triage.blocked import FAILING_CALLS
 from agent.triage.facts import Facts, Ref, log_evidence, parse_time
+from agent.triage.kube_reads import object_of
 from agent.triage.policy_path import CALICO, Decision, Endpoint, Port, decide, kind_of
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -67,16 +66,6 @@ def _rows(outcome: Any) -> list[dict[str, Any]]:
     if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
         return []
     return [r for r in outcome.data.get("rows") or [] if isinstance(r, dict) and r.get("name")]
-
-
-def _yaml(outcome: Any) -> dict[str, Any] | None:
-    if outcome is None or not outcome.ok:
-        return None
-    try:
-        obj = yaml.safe_load(outcome.full_text)
-    except yaml.YAMLError:
-        return None
-    return obj if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict) else None
 
 
 def _written(facts: Facts, kind: str, namespace: str, name: str, created: str) -> str:
@@ -128,7 +117,7 @@ async def _policies(call: Call, facts: Facts) -> tuple[list[dict[str, Any]], lis
         ns, name = str(row.get("namespace") or ""), str(row["name"])
         got = await call("k8s_get", {"kind": plural, "name": name, "namespace": ns, "output": "yaml"},
                          f"survey-policy-{name}")
-        obj = _yaml(got)
+        obj = object_of(got)
         if obj is None:
             continue
         obj.setdefault("kind", kind)
@@ -155,7 +144,7 @@ async def _destination(call: Call, subject: Subject, facts: Facts) -> tuple[Endp
     for name in names:
         got = await call("k8s_get", {"kind": "Service", "name": name, "namespace": namespace, "output": "yaml"},
                          f"survey-policy-dest-{name}")
-        svc = _yaml(got)
+        svc = object_of(got)
         if svc is None or not (svc.get("spec") or {}).get("selector"):
             continue
         spec = svc["spec"]

@@ -12,7 +12,10 @@ replies), what each means, and which server settings govern it. `meaning.py` say
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from agent.triage.facts import LogEvidence
 
 
 @dataclass(frozen=True)
@@ -113,3 +116,20 @@ def quoted(text: str, room: int = 8) -> str:
         if m is not None:
             return text[max(0, m.start() - room):m.end() + 2].strip()
     return ""
+
+
+def logs_quoting(logs: Iterable[LogEvidence], skip: Callable[[LogEvidence], bool] | None = None,
+                 ) -> list[tuple[LogEvidence, str, list[str]]]:
+    """The logs whose errors quote a server error that a server setting governs: (log, quote, settings),
+    the first such error of each log; `skip` leaves some logs out (e.g. the server's own)."""
+    out = []
+    for log in logs:
+        if skip is not None and skip(log):
+            continue
+        for e in [log.top or {}, *log.more]:
+            text = str(e.get("example") or e.get("message") or "")
+            names = settings_named(text)
+            if names:
+                out.append((log, quoted(text), names))
+                break
+    return out
