@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -186,3 +187,80 @@ def pages_naming_only_a_victim(bundles: list[Path], answers: Path, minimum: int)
         if key["culprit"]["name"].lower() not in said.lower():
             victims.append(name)
     assert len(victims) >= minimum, victims
+
+
+def bundle_items(bundle: Path) -> list[dict[str, Any]]:
+    """Every object of the bundle's cluster dump and extra/, with its kind filled in from its List."""
+    found = []
+    for path in [*bundle.glob("cluster/**/*.json"), *bundle.glob("extra/*.json")]:
+        doc = json.loads(path.read_text())
+        if not isinstance(doc, dict):
+            continue
+        for item in doc.get("items", []):
+            if isinstance(item, dict) and "metadata" in item:
+                found.append({**item, "kind": item.get("kind") or str(doc.get("kind", "")).removesuffix("List")})
+    return found
+
+
+def _when(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def culprit_object(bundle: Path, key: dict[str, Any]) -> dict[str, Any]:
+    """The culprit's own object in the bundle."""
+    c = key["culprit"]
+    return next(i for i in bundle_items(bundle) if i["kind"] == c["kind"] and i["metadata"]["name"] == c["name"]
+                and i["metadata"].get("namespace", "") == c["namespace"])
+
+
+def cluster_scoped_culprits_have_a_cluster_scoped_crd(bundles: list[Path], answers: Path) -> None:
+    """A custom resource without a namespace is served only if its CRD says scope Cluster (at least one)."""
+    seen = 0
+    for name, key in keys(bundles, answers).items():
+        culprit = key["culprit"]
+        if culprit["namespace"] or culprit["kind"] in BUILTIN_KINDS:
+            continue
+        seen += 1
+        crds = json.loads((answers.parent / "bundles" / name / "extra" / "customresourcedefinitions.json").read_text())
+        scopes = {i["spec"]["names"]["kind"]: i["spec"]["scope"] for i in crds["items"]}
+        assert scopes[culprit["kind"]] == "Cluster", name
+    assert seen >= 1
+
+
+def culprits_carry_their_change(bundles: list[Path], answers: Path, minimum: int) -> None:
+    """A change-only cause has evidence only if the bundle records the change on the culprit: a managedFields
+    entry of a person or tool, a new ReplicaSet or ControllerRevision, or (a Job) its run, within the day
+    before the incident. A Node culprit shows its cause in a condition instead and is not counted."""
+    checked = 0
+    for name, key in keys(bundles, answers).items():
+        culprit = key["culprit"]
+        if culprit["kind"] == "Node":
+            continue
+        root = answers.parent / "bundles" / name
+        incident = _when(yaml.safe_load((root / "manifest.yaml").read_text())["incident_time"])
+        obj = culprit_object(root, key)
+        times = [_when(m["time"]) for m in obj["metadata"].get("managedFields", [])
+                 if not m.get("subresource") and m["manager"] != "kube-controller-manager"]
+        times += [_when(i["metadata"]["creationTimestamp"]) for i in bundle_items(root)
+                  if i["kind"] in ("ReplicaSet", "ControllerRevision")
+                  and any(r["name"] == culprit["name"] for r in i["metadata"].get("ownerReferences", []))]
+        if culprit["kind"] == "Job":
+            times.append(_when(obj["status"]["startTime"]))
+        assert [t for t in times if incident - timedelta(days=1) <= t <= incident], (
+            f"{name}: no change on {culprit['kind']} {culprit['name']} in the day before the incident")
+        checked += 1
+    assert checked >= minimum
+
+
+def questions_naming_only_a_host(bundles: list[Path], answers: Path) -> int:
+    """How many chat questions name a node and no workload (the culprit must be found from the host)."""
+    hosts = 0
+    for name in keys(bundles, answers):
+        root = answers.parent / "bundles" / name
+        question = yaml.safe_load((root / "manifest.yaml").read_text()).get("question", "")
+        nodes = {n["metadata"]["name"] for n in json.loads((root / "cluster" / "nodes.json").read_text())["items"]}
+        workloads = {i["metadata"]["name"] for i in bundle_items(root)
+                     if i["kind"] in ("Deployment", "DaemonSet", "StatefulSet")}
+        if any(n in question for n in nodes) and not any(w in question for w in workloads):
+            hosts += 1
+    return hosts

@@ -44,6 +44,12 @@ class HeldoutRound:
     """The fewest culprits of a custom-resource kind, each shipped with its CRD; None: not checked."""
     victim_pages: int | None = None
     """The fewest incidents whose alerts and question never name the culprit; None: not checked."""
+    changed_culprits: int | None = None
+    """The fewest culprits that carry the change that made them the cause; None: not checked."""
+    cluster_scoped_custom: bool = False
+    """Whether a cluster-scoped custom-resource culprit ships with a Cluster-scoped CRD."""
+    host_questions: int | None = None
+    """How many chat questions name only a host (a node); None: not checked."""
 
     def generator(self) -> ModuleType:
         """The round's generate.py (its ROUND and generate())."""
@@ -65,11 +71,11 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                  custom_culprits=1, victim_pages=4),
     HeldoutRound("heldout7", previous="heldout6",
                  earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "peercases"),
-                 custom_culprits=4, victim_pages=4),
+                 custom_culprits=4, victim_pages=4, changed_culprits=12, cluster_scoped_custom=True, host_questions=1),
     HeldoutRound("heldout8", previous="heldout7",
                  earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
                           "peercases"),
-                 custom_culprits=3, victim_pages=4),
+                 custom_culprits=3, victim_pages=4, changed_culprits=10, cluster_scoped_custom=True, host_questions=1),
 )
 """Rounds 2 onwards in the order they were written."""
 

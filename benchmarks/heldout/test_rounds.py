@@ -98,3 +98,19 @@ def test_custom_resource_culprits_ship_with_their_crd(rnd: HeldoutRound, built: 
 def test_several_pages_name_only_a_victim(rnd: HeldoutRound, built: Built) -> None:
     assert rnd.victim_pages is not None
     rc.pages_naming_only_a_victim(*built, minimum=rnd.victim_pages)
+
+
+@each(r for r in ROUNDS if r.changed_culprits is not None)
+def test_culprits_carry_the_change_that_made_them_the_cause(rnd: HeldoutRound, built: Built) -> None:
+    assert rnd.changed_culprits is not None
+    rc.culprits_carry_their_change(*built, minimum=rnd.changed_culprits)
+
+
+@each(r for r in ROUNDS if r.cluster_scoped_custom)
+def test_cluster_scoped_culprits_have_a_cluster_scoped_crd(built: Built) -> None:
+    rc.cluster_scoped_culprits_have_a_cluster_scoped_crd(*built)
+
+
+@each(r for r in ROUNDS if r.host_questions is not None)
+def test_questions_naming_only_a_host(rnd: HeldoutRound, built: Built) -> None:
+    assert rc.questions_naming_only_a_host(*built) == rnd.host_questions
