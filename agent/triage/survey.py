@@ -15,6 +15,7 @@ subject), which is how "why did the get-data job fail?" finds Job `get-data` and
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -58,21 +59,63 @@ class SurveyResult:
     """Candidate names confirmed to exist in the cluster."""
 
 
-async def survey(hub: ToolHub, subject: Subject, at: datetime,
-                 with_context: Callable[[str, dict[str, Any]], dict[str, Any]]) -> SurveyResult:
-    """Scan, changes, topology, then the telling logs; returns the facts with their evidence ids."""
-    tools = {t.name for t in hub.tools()}
-    result = SurveyResult(Facts(at=at.astimezone(UTC)))
+class SurveyReads:
+    """The survey's one way to read: each distinct read is made once, however many steps want it.
 
-    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome | None:
-        if tool not in tools:
+    The survey's modules each ask for what they need (the CRD list for a resolver, a scaling check and a
+    policy check; the nodes for two node checks), and each call costs a guardrail pass, an audit record,
+    an evidence id and a line in the report. Within one survey an identical read (same tool, same
+    arguments once the kube context is added) returns the first call's outcome, the same object, so
+    every finding cites the one evidence id the report lists; the report and the hub show it once, under
+    the step that asked first, and each later step that wanted it still has its `survey_step` span (with
+    `vigil.survey.reused` naming that evidence id). Identical reads asked at the same time share the one
+    call in flight. A failed read is not asked again with the same arguments (a retry that means it
+    changes them: `previous=False`, another name), and nothing is kept beyond the survey: the runbook's
+    own steps and the model read afresh.
+    """
+
+    def __init__(self, hub: ToolHub, result: SurveyResult,
+                 with_context: Callable[[str, dict[str, Any]], dict[str, Any]]) -> None:
+        self.hub = hub
+        self.result = result
+        self.with_context = with_context
+        self.tools = {t.name for t in hub.tools()}
+        self._reads: dict[str, asyncio.Task[ToolOutcome]] = {}
+
+    async def call(self, tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome | None:
+        """The outcome of `tool(arguments)` for `step`: the first identical read's, or a new call; None when the
+        tool is not connected."""
+        if tool not in self.tools:
             return None
+        arguments = self.with_context(tool, arguments)
+        key = read_key(tool, arguments)
         with tracer().start_as_current_span(f"survey_step {step}") as span:
             if span.is_recording():
                 span.set_attributes({"vigil.survey.step": step, "vigil.runbook.step": step, "gen_ai.tool.name": tool})
-            outcome = await hub.call(tool, with_context(tool, arguments), step_id=step)
-        result.outcomes.append(outcome)
+            earlier = self._reads.get(key)
+            if earlier is not None:
+                outcome = await asyncio.shield(earlier)
+                if span.is_recording():
+                    span.set_attribute("vigil.survey.reused", outcome.evidence_id)
+                return outcome
+            read = asyncio.ensure_future(self.hub.call(tool, arguments, step_id=step))
+            self._reads[key] = read
+            outcome = await read
+        self.result.outcomes.append(outcome)
         return outcome
+
+
+def read_key(tool: str, arguments: dict[str, Any]) -> str:
+    """What makes two reads the same read: the tool and its whole arguments, in any key order."""
+    return tool + " " + json.dumps(arguments, sort_keys=True, default=str)
+
+
+async def survey(hub: ToolHub, subject: Subject, at: datetime,
+                 with_context: Callable[[str, dict[str, Any]], dict[str, Any]]) -> SurveyResult:
+    """Scan, changes, topology, then the telling logs; returns the facts with their evidence ids."""
+    result = SurveyResult(Facts(at=at.astimezone(UTC)))
+
+    call = SurveyReads(hub, result, with_context).call
 
     window = {"at": at.astimezone(UTC).isoformat().replace("+00:00", "Z"), "window": "6h"}
     scan, changes = await asyncio.gather(call("k8s_scan", {}, "survey-scan"),
