@@ -111,6 +111,8 @@ def exchange(host: str, port: int, data: bytes, half_close: bool = False,
 
 
 def parse(raw: bytes, seconds: float) -> Response:
+    while raw[:9] in (b"HTTP/1.1 ", b"HTTP/1.0 ") and raw[9:10] == b"1" and b"\r\n\r\n" in raw:
+        raw = raw.partition(b"\r\n\r\n")[2]  # an interim answer (100 Continue): the final one follows
     head, sep, rest = raw.partition(b"\r\n\r\n")
     if not sep or not head.startswith(b"HTTP/1."):
         return Response(None, (), raw, seconds)

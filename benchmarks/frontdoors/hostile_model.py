@@ -52,6 +52,10 @@ class Ctx:
     mcp_protocol: str = "2025-06-18"
     approval_id: str = ""
     now: float = field(default_factory=time.time)
+    approvals: dict[str, str] = field(default_factory=dict)
+    """Round 2: pending approvals the runner seeded in the server's store, by role (fresh, expired...)."""
+    canary_url: str = ""
+    """Round 2: a loopback URL the runner watches; a server that fetches it was led into an SSRF."""
 
 
 Body = bytes | Callable[[Ctx], bytes]
@@ -86,6 +90,9 @@ class Step:
     contains: bytes | None = None
     enqueue: int = 1
     query: str = ""
+    enqueue_any: frozenset[int] | None = None
+    """Round 2, for pipelined bytes (several requests on one connection, the runner classifies only the
+    first answer): the job counts allowed whatever the first answer's class."""
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,12 @@ promise forbids: any 5xx, an answer of the wrong class, a job enqueued by a requ
 accepted (or the wrong number by one that was), and accepted work lost (a valid control refused, or
 a job that disappeared from the queue later in the run).
 
-    .venv/bin/python benchmarks/frontdoors/run_hostile.py [--label first_contact|after_fixes] [--only PREFIX]
+    .venv/bin/python benchmarks/frontdoors/run_hostile.py [--catalogue 1|2] [--label first_contact|after_fixes]
+        [--only PREFIX]
 
-Writes (merges its label into) benchmarks/results/frontdoors_hostile.json.
+Writes (merges its label into) benchmarks/results/frontdoors_hostile.json, or with `--catalogue 2`
+(the second blind round, hostile_requests2.py) benchmarks/results/frontdoors_hostile2.json. Round 2
+also seeds pending approvals and watches a loopback canary URL (`ssrf_fetches`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.frontdoors import hostile_payloads as P  # noqa: E402
 from benchmarks.frontdoors.api_recorder import slack_api_recorder  # noqa: E402
+from benchmarks.frontdoors.hostile_canary import Canary, seed_approvals  # noqa: E402
 from benchmarks.frontdoors.hostile_client import Response, encode, exchange, jsonrpc_messages  # noqa: E402
 from benchmarks.frontdoors.hostile_model import (  # noqa: E402
     ACCEPTED,
@@ -52,6 +56,7 @@ from benchmarks.frontdoors.hostile_model import (  # noqa: E402
 )
 
 RESULTS = ROOT / "benchmarks" / "results" / "frontdoors_hostile.json"
+RESULTS2 = ROOT / "benchmarks" / "results" / "frontdoors_hostile2.json"
 HOST = "127.0.0.1"
 
 
@@ -191,12 +196,13 @@ class StepResult:
 
 
 def run_step(step: Step, case: Case, index: int, ctx: Ctx, ports: tuple[int, int],
-             previous: bytes | None) -> tuple[StepResult, bytes]:
+             previous: bytes | None, canary: Canary | None = None) -> tuple[StepResult, bytes]:
     serve_port, mcp_port = ports
     port = mcp_port if case.door == "mcp" else serve_port
     ctx.now = time.time()
     data = previous if step.replay_previous and previous is not None else encode(step, ctx, f"{HOST}:{port}")
     before = jobs_total(serve_port)
+    hits_before = canary.hits if canary is not None else 0
     reply = exchange(HOST, port, data, half_close=step.half_close)
     new_jobs = jobs_total(serve_port) - before
     got = classify(step, case.door, reply, new_jobs)
@@ -211,24 +217,43 @@ def run_step(step: Step, case: Case, index: int, ctx: Ctx, ports: tuple[int, int
     if step.contains is not None and got not in (SERVER_ERROR,) and step.contains not in reply.body:
         result.problems.append("wrong_body")
     wanted = step.enqueue if got == ACCEPTED else 0
-    if new_jobs != wanted and case.door != "mcp":
+    if step.enqueue_any is not None:
+        if new_jobs not in step.enqueue_any:
+            result.problems.append("bad_enqueue")
+    elif new_jobs != wanted and case.door != "mcp":
         result.problems.append("bad_enqueue")
+    if canary is not None and canary.hits > hits_before:
+        result.problems.append("ssrf")
     if case.is_control and ACCEPTED in step.expect and len(step.expect) == 1 and got != ACCEPTED:
         result.problems.append("lost_accepted")
     return result, data
 
 
-def run_catalogue(cases: Sequence[Case], keys: Keys, serve_port: int, mcp_port: int) -> dict[str, Any]:
-    """Every case in order against running servers; the summary and every step's result."""
+def run_catalogue(cases: Sequence[Case], keys: Keys, serve_port: int, mcp_port: int,
+                  workdir: Path | None = None) -> dict[str, Any]:
+    """Every case in order against running servers; the summary and every step's result. With the
+    server's `workdir`, round 2's extras are set up first: pending approvals seeded in its store and a
+    loopback canary that any server-side fetch of a hostile URL would reach."""
     ctx = Ctx(keys=keys, tag=secrets.token_hex(4))
     open_mcp_session(mcp_port, ctx)
+    with ExitStack() as stack:
+        canary: Canary | None = None
+        if workdir is not None:
+            ctx.approvals = seed_approvals(workdir / "state" / "approvals.db")
+            canary = stack.enter_context(Canary.running())
+            ctx.canary_url = canary.url
+        return _run_cases(cases, ctx, serve_port, mcp_port, canary)
+
+
+def _run_cases(cases: Sequence[Case], ctx: Ctx, serve_port: int, mcp_port: int,
+               canary: Canary | None) -> dict[str, Any]:
     results: list[StepResult] = []
     enqueued = 0
     started = time.monotonic()
     for case in cases:
         previous: bytes | None = None
         for index, step in enumerate(case.steps):
-            result, previous = run_step(step, case, index, ctx, (serve_port, mcp_port), previous)
+            result, previous = run_step(step, case, index, ctx, (serve_port, mcp_port), previous, canary)
             enqueued += max(result.new_jobs, 0)
             results.append(result)
     final_jobs = jobs_total(serve_port)
@@ -247,6 +272,7 @@ def run_catalogue(cases: Sequence[Case], keys: Keys, serve_port: int, mcp_port: 
         "wrong_body": problems["wrong_body"],
         "bad_enqueues": problems["bad_enqueue"],
         "lost_accepted": problems["lost_accepted"] + lost_later,
+        "ssrf_fetches": problems["ssrf"],
         "jobs_enqueued": enqueued,
         "jobs_in_queue_at_end": final_jobs,
         "serve_alive_at_end": alive == 200,
@@ -260,16 +286,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="first_contact")
     parser.add_argument("--only", default="", help="run only cases whose name starts with this")
+    parser.add_argument("--catalogue", type=int, choices=(1, 2), default=1,
+                        help="1: hostile_requests.py; 2: the second blind round, hostile_requests2.py")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    from benchmarks.frontdoors.hostile_requests import CASES
+    if args.catalogue == 2:
+        from benchmarks.frontdoors.hostile_requests2 import CASES
+    else:
+        from benchmarks.frontdoors.hostile_requests import CASES
 
     cases = [c for c in CASES if c.name.startswith(args.only)]
     keys = new_keys()
-    with servers(keys) as (serve_port, mcp_port, _):
-        report = run_catalogue(cases, keys, serve_port, mcp_port)
+    with servers(keys) as (serve_port, mcp_port, workdir):
+        report = run_catalogue(cases, keys, serve_port, mcp_port, workdir if args.catalogue == 2 else None)
     report["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count()}
-    report["command"] = "python benchmarks/frontdoors/run_hostile.py --label " + args.label
+    report["command"] = (f"python benchmarks/frontdoors/run_hostile.py --catalogue {args.catalogue} --label "
+                         + args.label)
     summary = {k: v for k, v in report.items() if k not in ("failures",)}
     print(json.dumps(summary, indent=1))
     for failure in report["failures"]:
@@ -277,9 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"expected {failure['expected']} new_jobs={failure['new_jobs']} {failure['problems']} "
               f"{failure['detail'][:120]!r}")
     if not args.no_write and not args.only:
-        existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        path = RESULTS2 if args.catalogue == 2 else RESULTS
+        existing = json.loads(path.read_text()) if path.exists() else {}
         existing[args.label] = report
-        RESULTS.write_text(json.dumps(existing, indent=1) + "\n")
+        path.write_text(json.dumps(existing, indent=1) + "\n")
     return 0
 
 
