@@ -1,0 +1,794 @@
+"""Round 11 of the held-out incident set: twelve failure mechanisms from published Kubernetes postmortems.
+
+Each function builds one `Incident` on the corpus background and its docstring is the story (the
+answer): the first line names the failure type so later rounds can avoid repeating it, the second
+paragraph names the public story the mechanism was drawn from (re-created with our own names and
+text, nothing copied). Bundle names, titles and questions say only the symptom. Log lines follow the
+real software's formats (klog, ingress-nginx, CoreDNS, metrics-server, amazon-vpc-cni ipamd, istiod,
+Spring Boot, Python logging, pino) and metric names are the exporters' own.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
+from corpus import logs as L  # noqa: E402
+from corpus.kit import REGISTRY, Incident, P, Rev, c, o, ts  # noqa: E402
+from incidentgen import alerts as am  # noqa: E402
+
+Lines = list[tuple[datetime, str]]
+LogFn = Callable[[str, datetime, datetime], str]
+Series = Callable[[datetime], float]
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+def story(fn: Callable[..., Incident]) -> str:
+    """The scenario's docstring: the story, and the answer, of the incident it builds."""
+    return (fn.__doc__ or "").strip()
+
+
+def within(make: Callable[[str, datetime, datetime], Lines]) -> LogFn:
+    """A pod log function whose lines are kept only inside the container run (start..end), sorted."""
+    return lambda pod, start, end: L.lines(sorted(x for x in make(pod, start, end) if start <= x[0] <= end))
+
+
+def fields_changed(obj: dict[str, Any], *entries: tuple[str, str, datetime, dict[str, Any]]) -> None:
+    """managedFields as the API server keeps them (manager, operation, time, fields): the change's own trace."""
+    obj["metadata"]["managedFields"] = [
+        {"manager": m, "operation": op, "apiVersion": obj["apiVersion"], "time": ts(t), "fieldsType": "FieldsV1",
+         "fieldsV1": f} for m, op, t, f in entries]
+
+
+def define_crd(inc: Incident, group: str, kind: str, plural: str, version: str, scope: str = "Namespaced") -> None:
+    """A CustomResourceDefinition: without it, a custom resource is neither served nor findable."""
+    inc.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+             "metadata": {"name": f"{plural}.{group}"},
+             "spec": {"group": group, "scope": scope,
+                      "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural, "singular": kind.lower()},
+                      "versions": [{"name": version, "served": True, "storage": True,
+                                    "schema": {"openAPIV3Schema": {"type": "object",
+                                                                   "x-kubernetes-preserve-unknown-fields": True}}}]},
+             "status": {"acceptedNames": {"kind": kind, "plural": plural}, "storedVersions": [version]}})
+
+
+def before_after(before: float, after: float, change: datetime) -> Series:
+    """A gauge that jumps from `before` to `after` at `change`."""
+    return lambda t: before if t < change else after
+
+
+def rate_counter(start: datetime, before: float, after: float, change: datetime) -> Series:
+    """A counter growing `before` per second until `change`, `after` per second from then on."""
+    def value(t: datetime) -> float:
+        early = max(0.0, (min(t, change) - start).total_seconds())
+        late = max(0.0, (t - change).total_seconds())
+        return round(before * early + after * late, 3)
+    return value
+
+
+def each(start: datetime, end: datetime, every_s: float, line: Callable[[int, datetime], str | None]) -> Lines:
+    """One (time, text) per tick where `line` has something to say."""
+    return L.ticker(start, end, every_s, line)
+
+
+def steady_deployment(inc: Incident, ns: str, name: str, image: str, replicas: int, log: LogFn | None = None,
+                      container: dict[str, Any] | None = None, **kw: Any) -> Any:
+    """A Deployment whose pods all run: a victim whose trouble shows in logs and metrics, not in pod state."""
+    rev = Rev(1, inc.born + timedelta(days=12), "helm upgrade", [c(name, image, **kw)], container=container or {})
+    return inc.deployment(ns, name, [rev], {1: [P(log=log) for _ in range(replicas)]})
+
+
+def controller_revisions(inc: Incident, ds: dict[str, Any], revisions: list[tuple[int, datetime, dict[str, Any]]]
+                         ) -> None:
+    """The ControllerRevisions a DaemonSet keeps: one per template it has had, stamped when it was created."""
+    ns, name = ds["metadata"]["namespace"], ds["metadata"]["name"]
+    for number, at, template in revisions:
+        rev_name = f"{name}-{o.suffix(f'{ns}/{name}/{number}', 10)}"
+        inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": number,
+                 "metadata": {"name": rev_name, "namespace": ns, "creationTimestamp": ts(at),
+                              "labels": {"app": name, "controller-revision-hash": rev_name.rsplit("-", 1)[1]},
+                              "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": name,
+                                                   "uid": ds["metadata"]["uid"], "controller": True,
+                                                   "blockOwnerDeletion": True}]},
+                 "data": {"spec": {"template": template}}})
+
+
+def plant(inc: Incident, ns: str, name: str, kind: str, label: str, key: str) -> str:
+    """A Secret holding one real-shaped credential (recorded as a canary): secrets must never reach a report."""
+    value = inc.canary(kind, label)
+    inc.secret(ns, name, {key: value})
+    return value
+
+
+def grouped(inc: Incident, alerts: list[tuple[str, dict[str, str], str, str, str]], group: list[str]) -> None:
+    """One Alertmanager notification carrying several firing alerts (kube-prometheus rule names)."""
+    payload = []
+    for name, labels, summary, description, expr in alerts:
+        full = {"alertname": name, **labels, "severity": labels.get("severity", "warning"),
+                "prometheus": "monitoring/kube-prometheus-stack-prometheus", "cluster": "prod-eu-west-1"}
+        ann = {"summary": summary, "description": description,
+               "runbook_url": f"https://runbooks.prometheus-operator.dev/runbooks/kubernetes/{name.lower()}"}
+        payload.append(am.alert(full, ann, inc.at, expr))
+    inc.alerts["alertmanager.json"] = am.alertmanager(payload, group=group)
+
+
+def node(inc: Incident, index: int) -> str:
+    """The background's n-th node name (0-based)."""
+    return inc.node_names()[index]
+
+
+# ---- 1 ---------------------------------------------------------------------------------------------
+AT1 = datetime(2026, 11, 23, 17, 4, tzinfo=UTC)
+
+
+def pricing_quotes_latency_burn() -> Incident:
+    """A GitOps sync re-applies spec.replicas 3 over an HPA-managed Deployment: capacity cut at peak.
+
+    after: the widely reported "replicas in the manifest fights the HorizontalPodAutoscaler" failure
+    (k8s.af collection talks; Argo CD / Flux users' postmortems of a sync scaling a busy service down).
+
+    pricing/pricing-api is scaled by its HPA (min 4, max 30) and ran 22 replicas through the evening
+    peak. At 16:58 a values refactor merged into the GitOps repository renders `replicas: 3` in the
+    Deployment; Argo CD (manager argocd-controller, Apply) syncs it and the deployment-controller
+    scales the ReplicaSet from 22 to 3 in one step. The HPA answers at once (SuccessfulRescale to 22),
+    but the Spring Boot pods need about 90 s to start and take traffic, and Argo CD's self-heal
+    re-applies replicas 3 on its next refresh, so the Deployment flaps 22 -> 3 -> 22. The three
+    surviving pods saturate: request latency and 503s from the Tomcat queue (rejected connections).
+    The cause is only in the change (the Deployment's managedFields, the ScalingReplicaSet and
+    SuccessfulRescale events, kube_deployment_spec_replicas), nothing in the pods' logs names it.
+    Fix: drop spec.replicas from the rendered manifest (or ignoreDifferences on /spec/replicas).
+    Red herring: pricing-api-config was edited yesterday (a currency rounding flag); nothing reads it
+    differently today.
+    """
+    inc = Incident("pricing-quotes-latency-burn", title="Pricing quotes slow and failing during the evening peak",
+                   story=story(pricing_quotes_latency_burn), at=AT1, seed=1101, namespaces=("pricing",))
+    change = AT1 - timedelta(minutes=6)
+    rehealed = AT1 + timedelta(minutes=3)
+    image = f"{REGISTRY}/pricing/pricing-api:6.3.0"
+
+    def log(pod: str, start: datetime, end: datetime) -> Lines:
+        out: Lines = [(start + timedelta(seconds=2), L.spring(start + timedelta(seconds=2), "INFO",
+                                                            "c.e.pricing.PricingApplication",
+                                                            "Starting PricingApplication v6.3.0 using Java 21.0.4"))]
+        out.append((start + timedelta(seconds=88), L.spring(start + timedelta(seconds=88), "INFO",
+                                                          "c.e.pricing.PricingApplication",
+                                                          "Started PricingApplication in 86.412 seconds "
+                                                          "(process running for 88.07)")))
+        out += each(max(start, change), end, 20, lambda i, t: L.spring(
+            t, "WARN", "o.a.tomcat.util.net.NioEndpoint",
+            "Connection rejected: maxConnections (400) reached, queue full", thread="http-nio-8080-Acceptor")
+            if i % 2 == 0 else L.spring(t, "INFO", "c.e.pricing.api.QuoteController",
+                                        f"quote computed basket={L.uuidish(pod, i)[:8]} items=14 took={1900 + i * 7}ms",
+                                        thread=f"http-nio-8080-exec-{i % 200}"))
+        return out
+
+    rev = Rev(41, inc.born + timedelta(days=30), "argocd sync 4f1c2ab", [c("pricing-api", image, cpu_request="500m",
+                                                                            memory_request="768Mi",
+                                                                            memory_limit="1Gi")])
+    plans = [P(log=within(log), created=inc.born + timedelta(days=30, minutes=i)) for i in range(3)]
+    plans += [P(state="notready", log=within(log), created=AT1 + timedelta(minutes=4, seconds=5 * i),
+                message='Readiness probe failed: Get "http://{ip}:8080/actuator/health/readiness": dial tcp '
+                        '{ip}:8080: connect: connection refused') for i in range(5)]
+    wl = inc.deployment("pricing", "pricing-api", [rev], {41: plans}, replicas=22, progress="progressing")
+    deploy = wl.obj
+    deploy["spec"]["replicas"] = 3
+    fields_changed(deploy,
+                   ("argocd-controller", "Apply", change, {"f:spec": {"f:replicas": {}, "f:template": {}}}),
+                   ("kube-controller-manager", "Update", AT1 + timedelta(minutes=4),
+                    {"f:status": {"f:replicas": {}, "f:updatedReplicas": {}}}))
+    rs_name = wl.rs[41]
+    for when, text in ((change, f"Scaled down replica set {rs_name} to 3 from 22"),
+                       (AT1 - timedelta(minutes=5, seconds=45), f"Scaled up replica set {rs_name} to 22 from 3"),
+                       (rehealed - timedelta(minutes=2), f"Scaled down replica set {rs_name} to 3 from 22"),
+                       (AT1 + timedelta(minutes=4), f"Scaled up replica set {rs_name} to 22 from 3")):
+        inc.event(deploy, "ScalingReplicaSet", text, when, warning=False, component="deployment-controller")
+    hpa = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                   "metadata": {"name": "pricing-api", "namespace": "pricing"},
+                   "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "pricing-api"},
+                            "minReplicas": 4, "maxReplicas": 30,
+                            "metrics": [{"type": "Resource", "resource": {
+                                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}}]},
+                   "status": {"currentReplicas": 3, "desiredReplicas": 22,
+                              "lastScaleTime": ts(AT1 + timedelta(minutes=4)),
+                              "currentMetrics": [{"type": "Resource", "resource": {
+                                  "name": "cpu", "current": {"averageUtilization": 388, "averageValue": "1940m"}}}],
+                              "conditions": [
+                                  {"type": "AbleToScale", "status": "True", "reason": "SucceededRescale",
+                                   "message": "the HPA controller was able to update the target scale to 22",
+                                   "lastTransitionTime": ts(AT1 + timedelta(minutes=4))},
+                                  {"type": "ScalingActive", "status": "True", "reason": "ValidMetricFound",
+                                   "message": "the HPA was able to successfully calculate a replica count from cpu "
+                                              "resource utilization (percentage of request)",
+                                   "lastTransitionTime": ts(inc.born)},
+                                  {"type": "ScalingLimited", "status": "False", "reason": "DesiredWithinRange",
+                                   "message": "the desired count is within the acceptable range",
+                                   "lastTransitionTime": ts(AT1 - timedelta(hours=3))}]}})
+    inc.event(hpa, "SuccessfulRescale", "New size: 22; reason: cpu resource utilization (percentage of request) "
+              "above target", AT1 - timedelta(minutes=5, seconds=45), AT1 + timedelta(minutes=4), count=2,
+              warning=False, component="horizontal-pod-autoscaler")
+    herring = inc.configmap("pricing", "pricing-api-config", {"ROUNDING_MODE": "HALF_EVEN", "QUOTE_CACHE_TTL": "30s"})
+    fields_changed(herring, ("kubectl-edit", "Update", AT1 - timedelta(hours=20), {"f:data": {"f:ROUNDING_MODE": {}}}))
+    plant(inc, "pricing", "pricing-api-db", "password", "pricing-db", "SPRING_DATASOURCE_PASSWORD")
+
+    def spec_replicas(t: datetime) -> float:
+        if change <= t < change + timedelta(seconds=15) or rehealed - timedelta(minutes=2) <= t < AT1 + \
+                timedelta(minutes=4):
+            return 3
+        return 22
+
+    inc.series("kube_deployment_spec_replicas", "gauge", "Number of desired pods for a deployment.",
+               {"namespace": "pricing", "deployment": "pricing-api", "job": "kube-state-metrics"}, spec_replicas)
+    inc.series("kube_deployment_status_replicas_available", "gauge", "The number of available replicas per "
+               "deployment.", {"namespace": "pricing", "deployment": "pricing-api", "job": "kube-state-metrics"},
+               lambda t: 22 if t < change else 3)
+    inc.series("kube_horizontalpodautoscaler_status_desired_replicas", "gauge", "Desired number of replicas of pods "
+               "managed by this autoscaler.", {"namespace": "pricing", "horizontalpodautoscaler": "pricing-api",
+                                               "job": "kube-state-metrics"},
+               lambda t: 20 if t < AT1 - timedelta(hours=1) else 22)
+    inc.series("http_server_requests_seconds_count", "counter", "Duration of HTTP server request handling",
+               {"namespace": "pricing", "service": "pricing-api", "uri": "/v2/quotes", "status": "503"},
+               rate_counter(AT1 - timedelta(hours=2), 0.0, 41.0, change))
+    inc.slo_burn("pricing-api", "pricing", "quote-availability", "0.999", 36.2,
+                 "pricing-api: 4.1% of quote requests failed with 503 over the last 5m and the p99 latency is 7.8s; "
+                 "the error budget for the month is burning 36x too fast.")
+    inc.answer_key(culprit=("Deployment", "pricing", "pricing-api"), keywords=["replicas", "HPA", "Argo CD"],
+                   root_cause="An Argo CD sync applied spec.replicas 3 to pricing-api, a Deployment its HPA had scaled "
+                              "to 22 for the peak: the ReplicaSet dropped to 3 replicas, the survivors saturated, and "
+                              "self-heal kept re-applying it against the HPA. Remove replicas from the manifest.",
+                   category="gitops-replicas-override-hpa",
+                   red_herrings=[("ConfigMap", "pricing", "pricing-api-config")])
+    return inc
+
+
+# ---- 2 ---------------------------------------------------------------------------------------------
+AT2 = datetime(2026, 11, 24, 11, 21, tzinfo=UTC)
+
+
+def refunds_stuck_processing() -> Incident:
+    """A shell-form command makes /bin/sh PID 1: SIGTERM never reaches the worker, SIGKILL cuts refunds mid-flight.
+
+    after: the recurring graceful-shutdown postmortems of the k8s.af collection (a process behind a
+    shell wrapper never sees SIGTERM, is SIGKILLed after terminationGracePeriodSeconds, and loses
+    in-flight work on every rollout and scale-down).
+
+    payments/refund-worker revision 12 (09:40 today) changed the container command from
+    `python -m refund_worker` to `/bin/sh -c "alembic upgrade head && python -m refund_worker"` so the
+    chart could run migrations first. /bin/sh is now PID 1 and does not forward SIGTERM; the worker
+    never logs "SIGTERM received, draining", the kubelet SIGKILLs it after the 30 s grace period, and
+    every refund it was posting to the PSP is left in state PROCESSING with its lease held. Each
+    pod stop since the rollout (scale-downs, node drains; events: Killing, exit code 137 without
+    OOM) strands more refunds; the exporter rule on stale PROCESSING refunds pages. Evidence: the new
+    ReplicaSet's command, the alembic lines at start, the missing drain line, the terminating pod still
+    running 30 s after deletion, refund_worker_leases_expired_total. Fix: `exec` in the wrapper (or
+    an init container for migrations / tini). Red herring: ledger logs slow-query warnings all day.
+    """
+    inc = Incident("refunds-stuck-processing", title="Refunds stuck in PROCESSING",
+                   story=story(refunds_stuck_processing), at=AT2, seed=1102)
+    rollout = AT2 - timedelta(minutes=101)
+    image = f"{REGISTRY}/payments/refund-worker:2.9.0"
+
+    def new_log(pod: str, start: datetime, end: datetime) -> Lines:
+        out: Lines = [(start, L.pylog(start, "INFO", "alembic.runtime.migration", "Context impl PostgresqlImpl.")),
+                      (start, L.pylog(start, "INFO", "alembic.runtime.migration", "Will assume transactional DDL.")),
+                      (start + timedelta(seconds=2), L.pylog(start + timedelta(seconds=2), "INFO", "refund_worker.main",
+                                                             "consumer started queue=refunds prefetch=8"))]
+        out += each(start + timedelta(seconds=5), end, 40, lambda i, t: L.pylog(
+            t, "WARNING", "refund_worker.recovery",
+            f"lease expired for refund {L.uuidish(pod + 'x', i)[:13]} (state=PROCESSING, holder gone); "
+            "requeueing for reconciliation") if i % 3 == 0 and t > rollout + timedelta(minutes=38) else L.pylog(
+            t, "INFO", "refund_worker.consumer", f"refund {L.uuidish(pod, i)[:13]} posted to psp status=200 "
+                                                 "took=398ms"))
+        return out
+
+    old = Rev(11, inc.born + timedelta(days=20), "helm upgrade refund-worker-2.8.4",
+              [c("refund-worker", f"{REGISTRY}/payments/refund-worker:2.8.4", port=None, readiness_path=None,
+                 liveness_path=None)], container={"command": ["python", "-m", "refund_worker"]})
+    new = Rev(12, rollout, "helm upgrade refund-worker-2.9.0",
+              [c("refund-worker", image, port=None, readiness_path=None, liveness_path=None)],
+              container={"command": ["/bin/sh", "-c", "alembic upgrade head && python -m refund_worker"]})
+    wl = inc.deployment("payments", "refund-worker", [old, new],
+                        {12: [P(log=within(new_log), created=rollout + timedelta(minutes=i * 14)) for i in range(4)]},
+                        replicas=4)
+    term = wl.pods[-1]
+    inc.cluster.patch("payments", term.name, lambda pod: pod["metadata"].update(
+        {"deletionTimestamp": ts(AT2 + timedelta(minutes=34, seconds=50)), "deletionGracePeriodSeconds": 30}))
+    for i, killed in enumerate([rollout + timedelta(minutes=38), rollout + timedelta(minutes=71),
+                                AT2 - timedelta(minutes=9), AT2 + timedelta(minutes=34, seconds=20)]):
+        gone = {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": f"{wl.rs[12]}-{o.suffix(f'gone-{i}', 5)}", "namespace": "payments",
+                             "uid": o.uid("pod", "payments", f"refund-gone-{i}")}}
+        inc.event(gone, "Killing", "Stopping container refund-worker", killed, warning=False,
+                  host=node(inc, i % 4))
+    inc.event(inc.cluster.pod_object(term), "Killing", "Stopping container refund-worker",
+              AT2 + timedelta(minutes=34, seconds=20), warning=False, host=term.node)
+    plant(inc, "payments", "refund-worker-psp", "stripe", "refunds", "PSP_API_KEY")
+    inc.series("refund_worker_leases_expired_total", "counter", "Refund leases that expired while held.",
+               {"namespace": "payments", "job": "refund-worker"}, rate_counter(AT2 - timedelta(hours=2), 0.0, 0.02,
+                                                                              rollout))
+    inc.series("refunds_processing_stale", "gauge", "Refunds in PROCESSING for more than 15 minutes.",
+               {"namespace": "payments", "job": "refund-worker"},
+               lambda t: 0 if t < rollout + timedelta(minutes=53) else 11 + int((t - rollout).total_seconds() // 600))
+    inc.series("kube_pod_container_status_last_terminated_exitcode", "gauge", "Describes the exit code for the "
+               "last container in terminated state.", {"namespace": "payments", "pod": term.name,
+                                                       "container": "refund-worker", "job": "kube-state-metrics"},
+               lambda t: 137)
+    ledger = inc.pods_of("payments", "ledger")
+    for h in ledger:
+        h.logs["ledger"] = L.lines(each(AT2 - timedelta(hours=2), inc.captured, 300, lambda i, t: L.spring(
+            t, "WARN", "o.h.engine.jdbc.spi.SqlStatementLogger",
+            f"Slow query took {1200 + 37 * i} milliseconds: select e1_0.id from ledger_entry e1_0 where ...")))
+    inc.alertmanager("RefundsStuckProcessing", {"namespace": "payments", "job": "refund-worker"},
+                     "Refunds are stuck in PROCESSING",
+                     "23 refunds have been in PROCESSING for more than 15 minutes (threshold 5).",
+                     "max(refunds_processing_stale{job=\"refund-worker\"}) > 5", severity="critical",
+                     runbook="https://wiki.example.com/payments/runbooks/refunds-stuck")
+    inc.answer_key(culprit=("Deployment", "payments", "refund-worker"), keywords=["SIGTERM", "shell", "SIGKILL"],
+                   root_cause="refund-worker revision 12 runs its command through a shell (/bin/sh -c alembic ... && "
+                              "python ...): the shell is PID 1 and never forwards SIGTERM, so on every scale-down "
+                              "or rollout the worker is SIGKILLed after the grace period and in-flight refunds are "
+                              "left PROCESSING. exec the worker (or use an init container for migrations).",
+                   category="shell-entrypoint-swallows-sigterm",
+                   red_herrings=[("Deployment", "payments", "ledger")])
+    return inc
+
+
+
+# ---- 3 ---------------------------------------------------------------------------------------------
+AT3 = datetime(2026, 11, 24, 15, 37, tzinfo=UTC)
+
+
+def catalog_lookups_slow_page() -> Incident:
+    """A base image moved to Alpine (musl): parallel A/AAAA lookups hit the conntrack insert race, 5 s DNS stalls.
+
+    after: the published "racy conntrack and DNS lookup timeouts" write-ups (XING / Weaveworks 2018,
+    and later company postmortems of 5-second DNS delays in Kubernetes), where a UDP conntrack insert
+    race drops one of two parallel queries sent from the same socket.
+
+    shop/catalog revision 32 (13:05 today) rebuilt the image FROM node:20-alpine instead of
+    node:20-bookworm-slim. The pod template has long carried `dnsConfig.options: single-request-reopen`,
+    the glibc workaround for the race; musl's resolver ignores it and sends A and AAAA in parallel from
+    one socket, so under load one of the pair loses the conntrack insert race (insert_failed) and the
+    lookup waits the resolver's 5 s timeout. catalog's calls to pricing and the image CDN take 5.0x s
+    (got's timings.phases.dns ~5000 ms); p99 goes from 140 ms to 5.1 s. CoreDNS is healthy: its
+    request rate and latency are flat. Evidence: the new ReplicaSet's image, dns timings in catalog's
+    logs, node_nf_conntrack_stat_insert_failed rising on the nodes running catalog from 13:05. Fix:
+    roll back the base image, or NodeLocal DNSCache / TCP for DNS / `options use-vc`.
+    Red herring: the coredns ConfigMap was edited yesterday (the `log` plugin was added).
+    """
+    inc = Incident("catalog-lookups-slow-page", title="Catalog responses taking over 5 seconds",
+                   story=story(catalog_lookups_slow_page), at=AT3, seed=1103, skip={("shop", "catalog")})
+    rollout = AT3 - timedelta(minutes=152)
+    dns_cfg = {"dnsConfig": {"options": [{"name": "ndots", "value": "2"}, {"name": "single-request-reopen"}]}}
+
+    def log(pod: str, start: datetime, end: datetime) -> Lines:
+        def line(i: int, t: datetime) -> str:
+            slow = i % 4 != 1
+            dns = 5003 + (i * 7) % 11 if slow else 1 + i % 3
+            host = ["pricing-api.pricing.svc.cluster.local", "images.cdn.example.com"][i % 2]
+            return L.js(t, "info" if not slow else "warn", "upstream request completed", level_num=40 if slow else 30,
+                        pid=1, hostname=pod, upstream=host, statusCode=200,
+                        timings={"phases": {"wait": 0, "dns": dns, "tcp": 1, "request": 0,
+                                            "firstByte": 38 + i % 20, "total": dns + 41 + i % 20}})
+        return each(start + timedelta(seconds=4), end, 15, line)
+
+    old = Rev(31, inc.born + timedelta(days=18), "helm upgrade catalog-2.4.0",
+              [c("catalog", f"{REGISTRY}/shop/catalog:2.4.0-bookworm-slim", memory_limit="512Mi")], pod_spec=dns_cfg)
+    new = Rev(32, rollout, "helm upgrade catalog-2.5.0",
+              [c("catalog", f"{REGISTRY}/shop/catalog:2.5.0-alpine3.20", memory_limit="512Mi")], pod_spec=dns_cfg)
+    wl = inc.deployment("shop", "catalog", [old, new], {32: [P(log=within(log)) for _ in range(3)]})
+    catalog_nodes = {h.node for h in wl.pods}
+    for name in inc.node_names():
+        hit = name in catalog_nodes
+        inc.series("node_nf_conntrack_stat_insert_failed", "counter", "Number of entries for which list "
+                   "insertion was attempted but failed.", {"instance": name, "job": "node-exporter"},
+                   rate_counter(AT3 - timedelta(hours=2), 0.0005, 2.6 if hit else 0.0005, rollout))
+        inc.series("node_nf_conntrack_entries", "gauge", "Number of currently allocated flow entries for "
+                   "connection tracking.", {"instance": name, "job": "node-exporter"}, lambda t: 18250.0)
+    for pod in inc.pods_of("kube-system", "coredns"):
+        inc.series("coredns_dns_requests_total", "counter", "Counter of DNS requests made per zone, protocol and "
+                   "family.", {"pod": pod.name, "server": "dns://:53", "zone": ".", "proto": "udp",
+                               "type": "A", "job": "kube-dns"},
+                   rate_counter(AT3 - timedelta(hours=2), 410.0, 430.0, rollout))
+    inc.series("catalog_http_request_duration_seconds_p99", "gauge", "Recording rule: p99 of catalog's request "
+               "duration over 5m.", {"namespace": "shop", "service": "catalog"}, before_after(0.14, 5.12, rollout))
+    corefile = inc.find("ConfigMap", "kube-system", "coredns")
+    fields_changed(corefile, ("kubectl-edit", "Update", AT3 - timedelta(hours=23), {"f:data": {"f:Corefile": {}}}))
+    plant(inc, "shop", "catalog-cdn", "aws-secret", "catalog-cdn", "AWS_SECRET_ACCESS_KEY")
+    inc.pagerduty("[FIRING:1] CatalogLatencyHigh shop/catalog: p99 latency 5.1s (threshold 1s) for 10m",
+                  "Shop catalog")
+    inc.answer_key(culprit=("Deployment", "shop", "catalog"), keywords=["conntrack", "musl", "DNS"],
+                   root_cause="catalog's new image is built on Alpine (musl), which ignores the template's "
+                              "single-request-reopen and sends A and AAAA lookups in parallel from one socket; the "
+                              "UDP conntrack insert race drops one and every lookup that loses waits the 5 s DNS "
+                              "timeout. Roll back the base image or avoid the race (NodeLocal DNSCache, TCP).",
+                   category="dns-conntrack-race-parallel-lookups",
+                   red_herrings=[("ConfigMap", "kube-system", "coredns")])
+    return inc
+
+
+# ---- 4 ---------------------------------------------------------------------------------------------
+AT4 = datetime(2026, 11, 25, 8, 48, tzinfo=UTC)
+SANDBOX_IP = ('Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox '
+              '"{sandbox}": plugin type="aws-cni" name="aws-cni" failed (add): add cmd: failed to assign an IP '
+              'address to container')
+
+
+def stuck_creating(inc: Incident, wl: Any, rs_name: str, node_name: str, created: datetime, count: int) -> None:
+    """Pods the scheduler placed but the CNI never wired: ContainerCreating, FailedCreatePodSandBox events."""
+    from corpus.podstate import never_started
+    from incidentgen.cluster import PodHistory
+
+    rs = inc.find("ReplicaSet", wl.namespace, rs_name)
+    template = rs["spec"]["template"]
+    containers = [c(x["name"], x["image"]) for x in template["spec"]["containers"]]
+    for i in range(count):
+        name = f"{rs_name}-{o.suffix(f'{rs_name}/stuck/{i}', 5)}"
+        h = inc.cluster.add_pod(PodHistory(
+            name=name, namespace=wl.namespace, workload=wl.name, containers=containers, node=node_name,
+            created=created + timedelta(seconds=3 * i),
+            states=[o.ContainerState(waiting_reason="ContainerCreating", ready=False)],
+            waiting=(created, "ContainerCreating"), ready=lambda t: False, memory=None,
+            labels=dict(template["metadata"]["labels"]), owner=o.owner_ref("ReplicaSet", rs_name, wl.namespace)))
+        inc.cluster.patch(wl.namespace, name, never_started)
+        obj = inc.cluster.pod_object(h)
+        inc.event(rs, "SuccessfulCreate", f"Created pod: {name}", h.created, warning=False,
+                  component="replicaset-controller")
+        inc.event(obj, "Scheduled", f"Successfully assigned {wl.namespace}/{name} to {node_name}", h.created,
+                  warning=False, component="default-scheduler")
+        first = h.created + timedelta(seconds=2)
+        sandbox = o.uid("sandbox", name, "0").replace("-", "") + o.uid("sandbox", name, "1").replace("-", "")
+        inc.event(obj, "FailedCreatePodSandBox", SANDBOX_IP.format(sandbox=sandbox[:64]), first,
+                  inc.captured - timedelta(seconds=20), count=int((inc.captured - first).total_seconds() // 40),
+                  host=node_name)
+
+
+def node_containercreating_question() -> Incident:
+    """An EKS add-on update resets aws-node's WARM_IP_TARGET: every node hoards a spare ENI, the subnet runs dry.
+
+    after: EKS pod-IP exhaustion postmortems in the k8s.af collection (subnets emptied by the VPC
+    CNI's warm pool; pods stuck ContainerCreating with "failed to assign an IP address to container").
+
+    The platform team runs aws-node with WARM_IP_TARGET=5 and MINIMUM_IP_TARGET=10 because the
+    eu-west-1a pod subnet is a /24. At 03:50 the EKS add-on update to v1.19.0 (conflict resolution
+    OVERWRITE; manager `eks`) re-rendered the DaemonSet without those variables, leaving only the
+    default WARM_ENI_TARGET=1: every node now keeps a whole spare ENI of secondary IPs (awscni
+    total IPs per node 15 -> 44). The subnet has no free addresses left; when
+    ip-10-0-4-23 needs a second ENI, CreateNetworkInterface fails with
+    InsufficientFreeAddressesInSubnet and new pods there sit in ContainerCreating
+    (FailedCreatePodSandBox: failed to assign an IP address to container). Evidence: the DaemonSet's
+    new ControllerRevision and managedFields, the events, ipamd's log on that node, awscni metrics.
+    Fix: restore WARM_IP_TARGET / MINIMUM_IP_TARGET (in the add-on's configuration values).
+    Red herring: kube-proxy on that node restarted 20 minutes ago (a transient apiserver timeout).
+    """
+    inc = Incident("node-containercreating-question", title="Pods stuck ContainerCreating on one node",
+                   story=story(node_containercreating_question), at=AT4, seed=1104,
+                   skip={("web", "recommendations")})
+    update = AT4 - timedelta(hours=4, minutes=58)
+    target = node(inc, 3)
+    ds = inc.find("DaemonSet", "kube-system", "aws-node")
+    base_env = [{"name": "AWS_VPC_K8S_CNI_LOG_FILE", "value": "stdout"},
+                {"name": "ENABLE_PREFIX_DELEGATION", "value": "false"}, {"name": "WARM_ENI_TARGET", "value": "1"}]
+    tuned = [*base_env, {"name": "WARM_IP_TARGET", "value": "5"}, {"name": "MINIMUM_IP_TARGET", "value": "10"}]
+    cni = "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni"
+    template = ds["spec"]["template"]
+    old_template = {"metadata": template["metadata"], "spec": {**template["spec"], "containers": [
+        {**template["spec"]["containers"][0], "image": f"{cni}:v1.18.5", "env": tuned}]}}
+    template["spec"]["containers"][0].update({"image": f"{cni}:v1.19.0", "env": base_env})
+    ds["metadata"]["generation"] = 2
+    ds["metadata"]["annotations"]["deprecated.daemonset.template.generation"] = "2"
+    ds["status"]["observedGeneration"] = 2
+    fields_changed(ds, ("eks", "Apply", update, {"f:spec": {"f:template": {"f:spec": {"f:containers": {
+        'k:{"name":"aws-node"}': {"f:env": {}, "f:image": {}}}}}}}))
+    controller_revisions(inc, ds, [(1, inc.born, old_template), (2, update, template)])
+    for h in inc.pods_of("kube-system", "aws-node"):
+        h.containers = [c("aws-node", f"{cni}:v1.19.0", memory_limit="128Mi", port=None)]
+        h.created = update + timedelta(minutes=2 * inc.node_names().index(h.node))
+        h.states = [o.ContainerState(started_at=h.created + timedelta(seconds=9))]
+        ip_log: Lines = [(h.created + timedelta(seconds=10), L.js(h.created + timedelta(seconds=10), "info",
+                                                                  "Starting L-IPAMD v1.19.0  ...",
+                                                                  caller="aws-k8s-agent/main.go:42"))]
+        if h.node == target:
+            ip_log += each(AT4 - timedelta(minutes=31), inc.captured, 60, lambda i, t: L.js(
+                t, "error", "Failed to increase pool size due to not able to allocate ENI AllocENI: failed to "
+                            "create ENI: failed to create network interface: InsufficientFreeAddressesInSubnet: The specified subnet does not have "
+                            "enough free addresses to satisfy the request.\n\tstatus code: 400, request id: "
+                            f"{L.uuidish('ipamd', i)}", caller="ipamd/ipamd.go:837"))
+            ip_log += each(AT4 - timedelta(minutes=30), inc.captured, 40, lambda i, t: L.js(
+                t, "error", "AssignPodIPv4Address: no available IP/Prefix addresses", caller="datastore/data_store.go:706"))
+        h.logs["aws-node"] = L.lines(sorted(ip_log))
+        full = h.node != target
+        inc.series("awscni_total_ip_addresses", "gauge", "The total number of IP addresses",
+                   {"instance": h.node, "job": "aws-node"}, before_after(15, 44 if full else 14, update))
+        inc.series("awscni_assigned_ip_addresses", "gauge", "The number of IP addresses assigned to pods",
+                   {"instance": h.node, "job": "aws-node"}, lambda t, f=full: 11 if f else 14)
+        if not full:
+            inc.series("awscni_aws_api_error_count", "counter", "The number of times AWS API returns an error",
+                       {"instance": h.node, "api": "CreateNetworkInterface",
+                        "error": "InsufficientFreeAddressesInSubnet", "job": "aws-node"},
+                       rate_counter(AT4 - timedelta(hours=2), 0.0, 1 / 60, AT4 - timedelta(minutes=31)))
+    others = [n for n in inc.node_names() if n != target]
+    rev1 = Rev(1, inc.born + timedelta(days=12), "helm upgrade recommendations-0.9.4",
+               [c("recommendations", f"{REGISTRY}/web/recommendations:0.9.4")])
+    rev2 = Rev(2, AT4 - timedelta(minutes=32), "helm upgrade recommendations-0.9.5",
+               [c("recommendations", f"{REGISTRY}/web/recommendations:0.9.5")])
+    wl = inc.deployment("web", "recommendations", [rev1, rev2],
+                        {1: [P(node=others[i % 3]) for i in range(4)]}, replicas=4, progress="progressing",
+                        max_surge="2")
+    stuck_creating(inc, wl, wl.rs[2], target, AT4 - timedelta(minutes=31), 2)
+    for h in inc.pods_of("kube-system", "kube-proxy"):
+        if h.node == target:
+            st = h.states[0]
+            st.restarts, st.last_reason, st.last_exit_code = 1, "Error", 255
+            st.last_finished = AT4 - timedelta(minutes=20)
+            st.last_started, st.started_at = inc.born, AT4 - timedelta(minutes=20, seconds=-4)
+            h.previous_logs["kube-proxy"] = L.lines([(AT4 - timedelta(minutes=20, seconds=1), L.klog(
+                AT4 - timedelta(minutes=20, seconds=1), "E", "server.go:1042",
+                '"Failed to retrieve node info" err="Get \\"https://172.20.0.1:443/api/v1/nodes/' + target +
+                '\\": net/http: TLS handshake timeout"'))])
+    plant(inc, "web", "recommendations-model-store", "aws", "model-store", "AWS_ACCESS_KEY_ID")
+    inc.ask(f"Pods scheduled on {target} have been sitting in ContainerCreating for half an hour while the other "
+            "nodes are fine. What is wrong with that node?")
+    inc.answer_key(culprit=("DaemonSet", "kube-system", "aws-node"), keywords=["subnet", "WARM_IP_TARGET",
+                                                                                "IP address"],
+                   root_cause="An EKS add-on update re-rendered the aws-node DaemonSet without WARM_IP_TARGET and "
+                              "MINIMUM_IP_TARGET: every node holds a spare ENI of warm IPs, the pod subnet ran out of "
+                              "free addresses, and the node cannot attach an ENI, so the CNI fails to assign an IP "
+                              "address to new pods there. Restore the warm-pool settings.",
+                   category="vpc-cni-warm-pool-exhausts-subnet",
+                   red_herrings=[("DaemonSet", "kube-system", "kube-proxy")])
+    return inc
+
+
+# ---- 5 ---------------------------------------------------------------------------------------------
+AT5 = datetime(2026, 11, 25, 13, 26, tzinfo=UTC)
+
+
+def chat_disconnects_question() -> Incident:
+    """An operator re-creates its preview Ingresses every 20 s: ingress-nginx reloads nonstop and is OOMKilled.
+
+    after: ingress-nginx reload-storm postmortems (k8s.af and the ingress-nginx issue tracker): each
+    reload forks new workers while the old ones keep long-lived websocket connections until
+    worker-shutdown-timeout, so frequent reloads multiply the controller's memory until it is killed.
+
+    platform/preview-operator 0.14.0 (rolled out at 11:15) compares the Ingresses it owns with a
+    freshly rendered copy; a new default annotation makes every comparison differ, so on each 20 s
+    resync it deletes and re-creates all 38 preview Ingresses in namespace preview. Each change is a
+    real nginx.conf change: ingress-nginx logs "Configuration changes detected, backend reload
+    required" and "Backend successfully reloaded" several times a minute (RELOAD events, reload
+    counter from 2/h to 3/min). Old workers hold chat's websockets for worker-shutdown-timeout (240 s),
+    the controller's working set climbs to its 1 GiB limit and it is OOMKilled (restarts 4); every kill
+    drops every websocket on that replica, which is what chat users see. Evidence: the operator's new
+    ReplicaSet and its "recreating" log lines, the Ingresses' creation times and managedFields, the
+    controller's logs/events/metrics. Fix: roll the operator back (or compare only the spec).
+    Red herring: presence-api logs Redis pool timeouts at every reconnect wave (a consequence).
+    """
+    inc = Incident("chat-disconnects-question", title="Chat websocket connections keep dropping",
+                   story=story(chat_disconnects_question), at=AT5, seed=1105,
+                   skip={("ingress-nginx", "ingress-nginx-controller")},
+                   namespaces=("messaging", "platform", "preview"))
+    rollout = AT5 - timedelta(minutes=131)
+    kills = [AT5 - timedelta(minutes=78), AT5 - timedelta(minutes=47), AT5 - timedelta(minutes=16),
+             AT5 + timedelta(minutes=14)]
+    previews = [f"pr-{1790 + 7 * i}" for i in range(38)]
+
+    def controller_log(pod: str, start: datetime, end: datetime) -> Lines:
+        def line(i: int, t: datetime) -> str | None:
+            if t < rollout:
+                return None
+            pr = previews[i % len(previews)]
+            if i % 3 == 0:
+                return L.klog(t, "I", "store.go:440", f'"Found valid IngressClass" ingress="preview/{pr}" '
+                                                       'ingressclass="nginx"', pid=7)
+            if i % 3 == 1:
+                return L.klog(t, "I", "controller.go:193", '"Configuration changes detected, backend reload '
+                                                            'required"', pid=7)
+            return L.klog(t, "I", "controller.go:213", '"Backend successfully reloaded"', pid=7)
+        return each(start + timedelta(seconds=3), end, 7, line)
+
+    ctrl = Rev(3, inc.born + timedelta(days=9), "helm upgrade ingress-nginx-4.11.3",
+               [c("controller", "registry.k8s.io/ingress-nginx/controller:v1.11.3", memory_request="512Mi",
+                  memory_limit="1Gi", cpu_request="500m", port=80, readiness_path="/healthz",
+                  liveness_path="/healthz")])
+    ing = inc.deployment("ingress-nginx", "ingress-nginx-controller", [ctrl],
+                         {3: [P(log=within(controller_log)) for _ in range(2)]})
+    for n, h in enumerate(ing.pods):
+        mine = [k - timedelta(minutes=7 * n) for k in kills if k - timedelta(minutes=7 * n) < inc.captured]
+        st = h.states[0]
+        st.restarts, st.last_reason, st.last_exit_code = len(mine), "OOMKilled", 137
+        st.last_finished, st.started_at = mine[-1], mine[-1] + timedelta(seconds=2)
+        st.last_started = mine[-2] if len(mine) > 1 else rollout
+        h.restart_times = mine
+
+        def memory(t: datetime, resets: list[datetime] = mine) -> float:
+            if t < rollout:
+                return 380 * 1024 * 1024
+            since = max([rollout, *[r for r in resets if r <= t]])
+            return min(1024.0, 380 + 0.36 * (t - since).total_seconds()) * 1024 * 1024
+        h.memory = memory
+        h.previous_logs["controller"] = L.lines(controller_log(h.name, mine[-1] - timedelta(minutes=4), mine[-1]))
+        h.logs["controller"] = L.lines(controller_log(h.name, st.started_at, inc.captured))
+        obj = inc.cluster.pod_object(h)
+        inc.event(obj, "RELOAD", "NGINX reload triggered due to a change in configuration", rollout,
+                  inc.captured - timedelta(seconds=9), count=int((inc.captured - rollout).total_seconds() // 21),
+                  warning=False, component="nginx-ingress-controller")
+        inc.series("nginx_ingress_controller_success", "counter", "Cumulative number of Ingress controller reload "
+                   "operations", {"namespace": "ingress-nginx", "pod": h.name, "controller_class": "k8s.io/ingress-nginx"},
+                   rate_counter(AT5 - timedelta(hours=2), 2 / 3600, 3 / 60, rollout))
+    inc.pod_series(ing.pods)
+    op_old = Rev(7, inc.born + timedelta(days=25), "argocd sync preview-operator 0.13.2",
+                 [c("manager", f"{REGISTRY}/platform/preview-operator:0.13.2", port=8081)])
+    op_new = Rev(8, rollout, "argocd sync preview-operator 0.14.0",
+                 [c("manager", f"{REGISTRY}/platform/preview-operator:0.14.0", port=8081,
+                    env=[{"name": "RESYNC_PERIOD", "value": "20s"}])])
+
+    def operator_log(pod: str, start: datetime, end: datetime) -> Lines:
+        return each(start + timedelta(seconds=5), end, 20, lambda i, t: L.js(
+            t, "info", "ingress drifted from desired state, recreating", logger="controllers.PreviewEnvironment",
+            controller="previewenvironment", previewenvironment={"name": previews[i % 38], "namespace": "preview"},
+            ingress=f"preview/{previews[i % 38]}", reconcileID=L.uuidish(pod, i)))
+
+    inc.deployment("platform", "preview-operator", [op_old, op_new], {8: [P(log=within(operator_log))]})
+    for i, pr in enumerate(previews[:6]):
+        made = inc.captured - timedelta(seconds=4 + 3 * i)
+        ingress = inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                           "metadata": {"name": pr, "namespace": "preview", "creationTimestamp": ts(made),
+                                        "labels": {"app.kubernetes.io/managed-by": "preview-operator"},
+                                        "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}},
+                           "spec": {"ingressClassName": "nginx", "rules": [{
+                               "host": f"{pr}.preview.example.com", "http": {"paths": [{
+                                   "path": "/", "pathType": "Prefix", "backend": {"service": {
+                                       "name": f"{pr}-web", "port": {"number": 80}}}}]}}]}})
+        fields_changed(ingress, ("preview-operator", "Update", made, {"f:metadata": {"f:annotations": {}},
+                                                                     "f:spec": {"f:rules": {}}}))
+        inc.event(ingress, "Sync", "Scheduled for sync", made, warning=False, component="nginx-ingress-controller")
+
+    def chat_log(pod: str, start: datetime, end: datetime) -> Lines:
+        out: Lines = []
+        for k in kills:
+            if start <= k <= end:
+                out += [(k + timedelta(seconds=s), L.js(k + timedelta(seconds=s), "warn", "websocket closed",
+                                                       code=1006, reason="", conn=L.uuidish(pod, s)[:12]))
+                        for s in (0, 1, 2, 3)]
+                out.append((k + timedelta(seconds=9), L.js(k + timedelta(seconds=9), "info",
+                                                           "websocket reconnect wave", clients=1840)))
+        return out
+
+    steady_deployment(inc, "messaging", "chat-gateway", f"{REGISTRY}/messaging/chat-gateway:3.2.1", 3,
+                      log=within(chat_log))
+    steady_deployment(inc, "messaging", "presence-api", f"{REGISTRY}/messaging/presence-api:1.7.0", 2,
+                      log=within(lambda pod, start, end: [(k + timedelta(seconds=12), L.js(
+                          k + timedelta(seconds=12), "error", "redis: connection pool timeout", pool_size=20))
+                          for k in kills]))
+    plant(inc, "messaging", "chat-gateway-jwt", "jwt", "chat-gateway", "JWT_SIGNING_KEY")
+    inc.ask("Users say chat keeps dropping: websocket connections to chat-gateway get cut every half hour or so since "
+            "late morning. What's going on?")
+    inc.answer_key(culprit=("Deployment", "platform", "preview-operator"), keywords=["reload", "OOMKilled", "Ingress"],
+                   root_cause="preview-operator 0.14.0 deletes and re-creates its 38 preview Ingresses on every 20 s "
+                              "resync; each change makes ingress-nginx reload, old workers keep websockets open, and "
+                              "the controller grows to its limit and is OOMKilled, dropping every chat websocket on it. "
+                              "Roll the operator back.",
+                   category="ingress-controller-reload-storm-oom",
+                   red_herrings=[("Deployment", "messaging", "presence-api")])
+    return inc
+
+
+# ---- 6 ---------------------------------------------------------------------------------------------
+AT6 = datetime(2026, 11, 26, 10, 2, tzinfo=UTC)
+TOO_MANY = "the server has received too many requests and has asked us to try again later"
+
+
+def cluster_api_errors_grouped() -> Incident:
+    """A new telemetry DaemonSet LISTs every pod cluster-wide without the watch cache: the API server saturates.
+
+    after: OpenAI's December 2024 incident report (a new telemetry service's resource-intensive
+    Kubernetes API operations overwhelmed the control plane across clusters, and everything that
+    needed the API server, DNS-based discovery included, degraded with it).
+
+    monitoring/netflow-agent, a flow-telemetry DaemonSet installed by Helm at 09:10, enriches flows
+    with pod metadata by re-LISTing all pods, services and EndpointSlices cluster-wide every 10 s
+    from every node, with no resourceVersion (served from etcd, not the watch cache) and no paging.
+    Within minutes API Priority and Fairness queues for workload-low fill: LIST pods climbs from
+    0.2/s to 180/s, 429s and terminated requests follow, and every controller on the same priority
+    level suffers: CoreDNS cannot re-list EndpointSlices, ingress-nginx loses its leader lease,
+    kube-state-metrics lags. The evidence is in metrics (apiserver_request_total by verb/resource,
+    apiserver_flowcontrol_rejected_requests_total, the agent's own rest_client_requests_total) and
+    the DaemonSet's creation (ControllerRevision, Helm managedFields); the agent's pods look healthy.
+    Fix: uninstall / scale the agent away, then make it watch via a shared informer.
+    Red herring: node-exporter's DaemonSet rolled a minor version this morning.
+    """
+    inc = Incident("cluster-api-errors-grouped", title="API errors across the cluster",
+                   story=story(cluster_api_errors_grouped), at=AT6, seed=1106)
+    installed = AT6 - timedelta(minutes=52)
+    pods = inc.cluster.daemonset("monitoring", "netflow-agent", f"{REGISTRY}/observability/netflow-agent:0.6.1",
+                                 installed, memory_mi=70)
+    ds = inc.find("DaemonSet", "monitoring", "netflow-agent")
+    ds["spec"]["template"]["spec"]["containers"][0]["args"] = [
+        "--enrich-kubernetes=true", "--kube-resync-interval=10s", "--kube-list-resources=pods,services,endpointslices",
+        "--kube-page-size=0"]
+    ds["spec"]["template"]["spec"]["serviceAccountName"] = "netflow-agent"
+    fields_changed(ds, ("helm", "Update", installed, {"f:spec": {"f:template": {}, "f:selector": {}}}))
+    controller_revisions(inc, ds, [(1, installed, ds["spec"]["template"])])
+    for i, h in enumerate(pods):
+        h.logs["netflow-agent"] = L.lines(
+            [(installed + timedelta(seconds=8), L.klog(installed + timedelta(seconds=8), "I", "main.go:61",
+                                                       "netflow-agent 0.6.1 starting, kubernetes enrichment enabled",
+                                                       pid=1))]
+            + each(installed + timedelta(minutes=6 + i), inc.captured, 90, lambda k, t: L.klog(
+                t, "I", "request.go:697", "Waited for 1.12s due to client-side throttling, not priority and "
+                                          "fairness, request: GET:https://172.20.0.1:443/api/v1/pods", pid=1)
+                if k % 2 else L.klog(t, "E", "enricher.go:88", f"list pods: {TOO_MANY} (get pods)", pid=1)))
+        inc.series("rest_client_requests_total", "counter", "Number of HTTP requests, partitioned by status code, "
+                   "method, and host.", {"namespace": "monitoring", "pod": h.name, "job": "netflow-agent",
+                                         "code": "200", "method": "GET", "host": "172.20.0.1:443"},
+                   rate_counter(installed, 0.0, 21.0, installed))
+    for name, image in (("kube-system", "coredns"),):
+        for h in inc.pods_of(name, image):
+            h.logs["coredns"] = L.lines(each(installed + timedelta(minutes=7), inc.captured, 75, lambda k, t: (
+                f"[ERROR] plugin/kubernetes: pkg/mod/k8s.io/client-go@v0.29.3/tools/cache/reflector.go:229: Failed "
+                f"to watch *v1.EndpointSlice: failed to list *v1.EndpointSlice: {TOO_MANY} (get "
+                "endpointslices.discovery.k8s.io)")))
+    for h in inc.pods_of("ingress-nginx", "ingress-nginx-controller")[:1]:
+        h.logs["ingress-nginx-controller"] = L.lines(each(installed + timedelta(minutes=9), inc.captured, 120,
+                                                          lambda k, t: L.klog(
+            t, "E", "leaderelection.go:340", "Failed to update lock optimitically: " + TOO_MANY +
+            " (put leases.coordination.k8s.io ingress-nginx-leader), falling back to slow path", pid=7)))
+    api = {"job": "apiserver", "instance": "10.0.0.12:443"}
+    inc.series("apiserver_request_total", "counter", "Counter of apiserver requests broken out for each verb, dry run "
+               "value, group, version, resource, scope, component, and HTTP response code.",
+               {**api, "verb": "LIST", "resource": "pods", "scope": "cluster", "code": "200", "component": "apiserver"},
+               rate_counter(AT6 - timedelta(hours=2), 0.2, 180.0, installed + timedelta(minutes=3)))
+    inc.series("apiserver_request_total", "counter", "Counter of apiserver requests broken out for each verb, dry run "
+               "value, group, version, resource, scope, component, and HTTP response code.",
+               {**api, "verb": "LIST", "resource": "pods", "scope": "cluster", "code": "429", "component": "apiserver"},
+               rate_counter(AT6 - timedelta(hours=2), 0.0, 64.0, installed + timedelta(minutes=5)))
+    inc.series("apiserver_flowcontrol_rejected_requests_total", "counter", "Number of requests rejected by API Priority "
+               "and Fairness subsystem", {**api, "priority_level": "workload-low", "flow_schema": "service-accounts",
+                                          "reason": "queue-full"},
+               rate_counter(AT6 - timedelta(hours=2), 0.0, 71.0, installed + timedelta(minutes=5)))
+    inc.series("apiserver_flowcontrol_current_inqueue_requests", "gauge", "Number of requests currently pending in "
+               "queues of the API Priority and Fairness subsystem", {**api, "priority_level": "workload-low",
+                                                                     "flow_schema": "service-accounts"},
+               before_after(0, 128, installed + timedelta(minutes=4)))
+    inc.series("etcd_request_duration_seconds_p99", "gauge", "Recording rule: p99 etcd request latency for list "
+               "operations.", {**api, "operation": "listWithCount", "type": "/registry/pods"},
+               before_after(0.04, 2.9, installed + timedelta(minutes=3)))
+    exporter = inc.find("DaemonSet", "monitoring", "node-exporter")
+    exporter["metadata"]["generation"] = 2
+    fields_changed(exporter, ("helm", "Update", AT6 - timedelta(hours=3), {"f:spec": {"f:template": {}}}))
+    controller_revisions(inc, exporter, [(1, inc.born, exporter["spec"]["template"]),
+                                         (2, AT6 - timedelta(hours=3), exporter["spec"]["template"])])
+    plant(inc, "monitoring", "netflow-agent-export", "token", "netflow-export", "EXPORT_API_TOKEN")
+    grouped(inc, [
+        ("KubeAPIErrorBudgetBurn", {"long": "1h", "short": "5m", "severity": "critical"},
+         "The API server is burning too much error budget.", "The API server is burning too much error budget.",
+         "sum(apiserver_request:burnrate1h) > (14.40 * 0.01000) and sum(apiserver_request:burnrate5m) > "
+         "(14.40 * 0.01000)"),
+        ("KubeAPITerminatedRequests", {"severity": "warning"},
+         "The kubernetes apiserver has terminated 27.6% of its incoming requests.",
+         "The kubernetes apiserver has terminated 27.6% of its incoming requests.",
+         "sum(rate(apiserver_request_terminations_total{job=\"apiserver\"}[10m])) / ( "
+         "sum(rate(apiserver_request_total{job=\"apiserver\"}[10m])) + "
+         "sum(rate(apiserver_request_terminations_total{job=\"apiserver\"}[10m])) ) > 0.20"),
+        ("KubeClientErrors", {"job": "kube-dns", "instance": "10.244.2.14:9153", "severity": "warning"},
+         "Kubernetes API server client is experiencing errors.",
+         "Kubernetes API server client 'kube-dns/10.244.2.14:9153' is experiencing 38% errors.",
+         "(sum(rate(rest_client_requests_total{job=\"apiserver\",code=~\"5..\"}[5m])) by (cluster, instance, job, "
+         "namespace) / sum(rate(rest_client_requests_total{job=\"apiserver\"}[5m])) by (cluster, instance, job, "
+         "namespace)) > 0.01"),
+    ], group=["cluster"])
+    inc.answer_key(culprit=("DaemonSet", "monitoring", "netflow-agent"), keywords=["LIST", "API server", "429"],
+                   root_cause="The netflow-agent DaemonSet installed at 09:10 re-LISTs every pod, Service and "
+                              "EndpointSlice cluster-wide from every node every 10 s, bypassing the watch cache; the "
+                              "API server's priority-and-fairness queues fill, clients get 429 and terminated "
+                              "requests, and CoreDNS, ingress-nginx and others fail their API calls. Remove the agent.",
+                   category="apiserver-overload-from-uncached-list-daemonset",
+                   red_herrings=[("DaemonSet", "monitoring", "node-exporter")])
+    return inc
+ALL = [pricing_quotes_latency_burn, refunds_stuck_processing, catalog_lookups_slow_page, node_containercreating_question, chat_disconnects_question, cluster_api_errors_grouped]
