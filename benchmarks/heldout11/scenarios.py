@@ -232,7 +232,7 @@ def pricing_quotes_latency_burn() -> Incident:
                "managed by this autoscaler.", {"namespace": "pricing", "horizontalpodautoscaler": "pricing-api",
                                                "job": "kube-state-metrics"},
                lambda t: 20 if t < AT1 - timedelta(hours=1) else 22)
-    inc.series("http_server_requests_seconds_count", "counter", "Duration of HTTP server request handling",
+    inc.series("http_server_requests", "counter", "HTTP server requests handled",
                {"namespace": "pricing", "service": "pricing-api", "uri": "/v2/quotes", "status": "503"},
                rate_counter(AT1 - timedelta(hours=2), 0.0, 41.0, change))
     inc.slo_burn("pricing-api", "pricing", "quote-availability", "0.999", 36.2,
@@ -309,7 +309,7 @@ def refunds_stuck_processing() -> Incident:
     inc.event(inc.cluster.pod_object(term), "Killing", "Stopping container refund-worker",
               AT2 + timedelta(minutes=34, seconds=20), warning=False, host=term.node)
     plant(inc, "payments", "refund-worker-psp", "stripe", "refunds", "PSP_API_KEY")
-    inc.series("refund_worker_leases_expired_total", "counter", "Refund leases that expired while held.",
+    inc.series("refund_worker_leases_expired", "counter", "Refund leases that expired while held.",
                {"namespace": "payments", "job": "refund-worker"}, rate_counter(AT2 - timedelta(hours=2), 0.0, 0.02,
                                                                               rollout))
     inc.series("refunds_processing_stale", "gauge", "Refunds in PROCESSING for more than 15 minutes.",
@@ -386,13 +386,13 @@ def catalog_lookups_slow_page() -> Incident:
     catalog_nodes = {h.node for h in wl.pods}
     for name in inc.node_names():
         hit = name in catalog_nodes
-        inc.series("node_nf_conntrack_stat_insert_failed", "counter", "Number of entries for which list "
+        inc.series("node_nf_conntrack_stat_insert_failed", "gauge", "Number of entries for which list "
                    "insertion was attempted but failed.", {"instance": name, "job": "node-exporter"},
                    rate_counter(AT3 - timedelta(hours=2), 0.0005, 2.6 if hit else 0.0005, rollout))
         inc.series("node_nf_conntrack_entries", "gauge", "Number of currently allocated flow entries for "
                    "connection tracking.", {"instance": name, "job": "node-exporter"}, lambda t: 18250.0)
     for pod in inc.pods_of("kube-system", "coredns"):
-        inc.series("coredns_dns_requests_total", "counter", "Counter of DNS requests made per zone, protocol and "
+        inc.series("coredns_dns_requests", "counter", "Counter of DNS requests made per zone, protocol and "
                    "family.", {"pod": pod.name, "server": "dns://:53", "zone": ".", "proto": "udp",
                                "type": "A", "job": "kube-dns"},
                    rate_counter(AT3 - timedelta(hours=2), 410.0, 430.0, rollout))
@@ -509,7 +509,7 @@ def node_containercreating_question() -> Incident:
         inc.series("awscni_assigned_ip_addresses", "gauge", "The number of IP addresses assigned to pods",
                    {"instance": h.node, "job": "aws-node"}, lambda t, f=full: 11 if f else 14)
         if not full:
-            inc.series("awscni_aws_api_error_count", "counter", "The number of times AWS API returns an error",
+            inc.series("awscni_aws_api_error_count", "gauge", "The number of times AWS API returns an error",
                        {"instance": h.node, "api": "CreateNetworkInterface",
                         "error": "InsufficientFreeAddressesInSubnet", "job": "aws-node"},
                        rate_counter(AT4 - timedelta(hours=2), 0.0, 1 / 60, AT4 - timedelta(minutes=31)))
@@ -618,7 +618,7 @@ def chat_disconnects_question() -> Incident:
         inc.event(obj, "RELOAD", "NGINX reload triggered due to a change in configuration", rollout,
                   inc.captured - timedelta(seconds=9), count=int((inc.captured - rollout).total_seconds() // 21),
                   warning=False, component="nginx-ingress-controller")
-        inc.series("nginx_ingress_controller_success", "counter", "Cumulative number of Ingress controller reload "
+        inc.series("nginx_ingress_controller_success", "gauge", "Cumulative number of Ingress controller reload "
                    "operations", {"namespace": "ingress-nginx", "pod": h.name, "controller_class": "k8s.io/ingress-nginx"},
                    rate_counter(AT5 - timedelta(hours=2), 2 / 3600, 3 / 60, rollout))
     inc.pod_series(ing.pods)
@@ -724,7 +724,7 @@ def cluster_api_errors_grouped() -> Incident:
                 t, "I", "request.go:697", "Waited for 1.12s due to client-side throttling, not priority and "
                                           "fairness, request: GET:https://172.20.0.1:443/api/v1/pods", pid=1)
                 if k % 2 else L.klog(t, "E", "enricher.go:88", f"list pods: {TOO_MANY} (get pods)", pid=1)))
-        inc.series("rest_client_requests_total", "counter", "Number of HTTP requests, partitioned by status code, "
+        inc.series("rest_client_requests", "counter", "Number of HTTP requests, partitioned by status code, "
                    "method, and host.", {"namespace": "monitoring", "pod": h.name, "job": "netflow-agent",
                                          "code": "200", "method": "GET", "host": "172.20.0.1:443"},
                    rate_counter(installed, 0.0, 21.0, installed))
@@ -740,15 +740,15 @@ def cluster_api_errors_grouped() -> Incident:
             t, "E", "leaderelection.go:340", "Failed to update lock optimitically: " + TOO_MANY +
             " (put leases.coordination.k8s.io ingress-nginx-leader), falling back to slow path", pid=7)))
     api = {"job": "apiserver", "instance": "10.0.0.12:443"}
-    inc.series("apiserver_request_total", "counter", "Counter of apiserver requests broken out for each verb, dry run "
+    inc.series("apiserver_request", "counter", "Counter of apiserver requests broken out for each verb, dry run "
                "value, group, version, resource, scope, component, and HTTP response code.",
                {**api, "verb": "LIST", "resource": "pods", "scope": "cluster", "code": "200", "component": "apiserver"},
                rate_counter(AT6 - timedelta(hours=2), 0.2, 180.0, installed + timedelta(minutes=3)))
-    inc.series("apiserver_request_total", "counter", "Counter of apiserver requests broken out for each verb, dry run "
+    inc.series("apiserver_request", "counter", "Counter of apiserver requests broken out for each verb, dry run "
                "value, group, version, resource, scope, component, and HTTP response code.",
                {**api, "verb": "LIST", "resource": "pods", "scope": "cluster", "code": "429", "component": "apiserver"},
                rate_counter(AT6 - timedelta(hours=2), 0.0, 64.0, installed + timedelta(minutes=5)))
-    inc.series("apiserver_flowcontrol_rejected_requests_total", "counter", "Number of requests rejected by API Priority "
+    inc.series("apiserver_flowcontrol_rejected_requests", "counter", "Number of requests rejected by API Priority "
                "and Fairness subsystem", {**api, "priority_level": "workload-low", "flow_schema": "service-accounts",
                                           "reason": "queue-full"},
                rate_counter(AT6 - timedelta(hours=2), 0.0, 71.0, installed + timedelta(minutes=5)))
@@ -791,4 +791,190 @@ def cluster_api_errors_grouped() -> Incident:
                    category="apiserver-overload-from-uncached-list-daemonset",
                    red_herrings=[("DaemonSet", "monitoring", "node-exporter")])
     return inc
-ALL = [pricing_quotes_latency_burn, refunds_stuck_processing, catalog_lookups_slow_page, node_containercreating_question, chat_disconnects_question, cluster_api_errors_grouped]
+
+
+# ---- 7 ---------------------------------------------------------------------------------------------
+AT7 = datetime(2026, 11, 26, 15, 44, tzinfo=UTC)
+
+
+def partner_api_probe_failing_page() -> Incident:
+    """A chart values change sets the Service's aws-load-balancer-scheme to internal: the public NLB is replaced.
+
+    after: cloud-provider load balancer postmortems in the k8s.af collection where editing a Service's
+    LB annotations made the controller delete and re-create the load balancer (scheme and type are
+    immutable on AWS), cutting external traffic.
+
+    partners/partner-gateway is exposed by a LoadBalancer Service reconciled by the AWS Load Balancer
+    Controller. At 15:37 a Helm upgrade that moved the chart to a shared "service" library rendered
+    `service.beta.kubernetes.io/aws-load-balancer-scheme: internal` (the library's default) on it. The
+    scheme of an NLB cannot change, so the controller deleted the internet-facing NLB and created an
+    internal one; external-dns repointed api.partners.example.com at the new internal name, which
+    resolves to private 10.0.x addresses, and every partner's request times out. Pods are healthy;
+    their access log simply stops at 15:37 except for kubelet probes. The only evidence is the change:
+    the Service's annotations and managedFields, its new status hostname, the SuccessfullyReconciled
+    events, and probe/traffic metrics. Fix: set the scheme back to internet-facing (the NLB is
+    re-created again; DNS follows). Red herring: the partner TLS certificate expires in 12 days.
+    """
+    inc = Incident("partner-api-probe-failing-page", title="External probe failing for the partner API",
+                   story=story(partner_api_probe_failing_page), at=AT7, seed=1107, namespaces=("partners",))
+    change = AT7 - timedelta(minutes=7)
+
+    def log(pod: str, start: datetime, end: datetime) -> Lines:
+        def line(i: int, t: datetime) -> str:
+            if t < change and i % 3:
+                return L.nginx_access(t, f"203.0.113.{20 + i % 40}", f"POST /v1/shipments/{L.uuidish(pod, i)[:8]}",
+                                      201, 412, "127.0.0.1:9000", "201", 0.041)
+            return L.nginx_access(t, "10.0.3.22", "GET /healthz", 200, 2, "127.0.0.1:9000", "200", 0.001,
+                                  ua="kube-probe/1.30")
+        out = each(start + timedelta(seconds=5), end, 10, line)
+        out.append((start + timedelta(seconds=6), L.go_std(start + timedelta(seconds=6),
+                                                             "[warn] certificate for api.partners.example.com expires "
+                                                             "in 12 days (2026-12-08T09:00:00Z)")))
+        return out
+
+    steady_deployment(inc, "partners", "partner-gateway", f"{REGISTRY}/partners/partner-gateway:4.0.3", 3,
+                      log=within(log))
+    inc.service("partners", "partner-gateway", {"app": "partner-gateway"}, port=443, target=8443)
+    svc = inc.find("Service", "partners", "partner-gateway")
+    svc["spec"].update({"type": "LoadBalancer", "externalTrafficPolicy": "Cluster",
+                        "loadBalancerClass": "service.k8s.aws/nlb"})
+    svc["spec"]["ports"][0]["nodePort"] = 31443
+    svc["metadata"]["annotations"] = {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "external-dns.alpha.kubernetes.io/hostname": "api.partners.example.com",
+        "meta.helm.sh/release-name": "partner-gateway", "meta.helm.sh/release-namespace": "partners"}
+    svc["metadata"]["finalizers"] = ["service.k8s.aws/resources"]
+    svc["status"] = {"loadBalancer": {"ingress": [
+        {"hostname": "k8s-partners-partnerg-3c9e1f20aa-8d41c2b7e05f6a13.elb.eu-west-1.amazonaws.com"}]}}
+    fields_changed(svc, ("helm", "Update", change, {"f:metadata": {"f:annotations": {
+        "f:service.beta.kubernetes.io/aws-load-balancer-scheme": {}, "f:meta.helm.sh/release-name": {}}}}),
+                   ("aws-load-balancer-controller", "Update", change + timedelta(seconds=94),
+                    {"f:status": {"f:loadBalancer": {"f:ingress": {}}}}))
+    inc.event(svc, "SuccessfullyReconciled", "Successfully reconciled", inc.born + timedelta(days=4),
+              change + timedelta(seconds=94), count=3, warning=False, component="service")
+    inc.secret("partners", "partner-gateway-tls", {
+        "tls.crt": "-----BEGIN CERTIFICATE-----\nMIIFazCCA1OgAwIBAgIUe3Vh\n-----END CERTIFICATE-----\n",
+        "tls.key": "-----BEGIN PRIVATE KEY-----\n" + inc.canary("token", "partner-tls") + "\n-----END PRIVATE KEY-----\n"})
+    plant(inc, "partners", "partner-gateway-hmac", "password", "partner-hmac", "WEBHOOK_HMAC_SECRET")
+    probe = {"instance": "https://api.partners.example.com/healthz", "job": "blackbox-external", "module": "http_2xx"}
+    inc.series("probe_success", "gauge", "Displays whether or not the probe was a success", dict(probe),
+               before_after(1, 0, change + timedelta(seconds=100)))
+    inc.series("probe_ip_addr_hash", "gauge", "Specifies the hash of IP address. It's useful to detect if the IP "
+               "address changes.", dict(probe), before_after(2817301344, 901244770, change + timedelta(seconds=100)))
+    inc.series("nginx_http_requests", "counter", "Total number of HTTP requests",
+               {"namespace": "partners", "service": "partner-gateway"},
+               rate_counter(AT7 - timedelta(hours=2), 38.0, 0.3, change + timedelta(seconds=90)))
+    inc.pagerduty("[FIRING:1] BlackboxProbeFailed https://api.partners.example.com/healthz (blackbox-external)",
+                  "Partner integrations")
+    inc.answer_key(culprit=("Service", "partners", "partner-gateway"), keywords=["internal", "load balancer",
+                                                                                 "annotation"],
+                   root_cause="A Helm upgrade set the partner-gateway Service's aws-load-balancer-scheme annotation to "
+                              "internal: the AWS Load Balancer Controller replaced the internet-facing NLB with an "
+                              "internal load balancer and DNS followed it, so partners can no longer reach the API. "
+                              "Set the scheme back to internet-facing.",
+                   category="lb-scheme-annotation-replaces-load-balancer",
+                   red_herrings=[("Secret", "partners", "partner-gateway-tls")])
+    return inc
+
+
+# ---- 8 ---------------------------------------------------------------------------------------------
+AT8 = datetime(2026, 11, 27, 7, 15, tzinfo=UTC)
+
+
+def report_builder_crashloop() -> Incident:
+    """A VPA's maxAllowed memory cut to 512Mi: the updater evicts pods and re-admits them with a 1Gi limit, OOMKilled.
+
+    after: published Vertical Pod Autoscaler postmortems (VPA in Auto mode rewriting requests and,
+    proportionally, limits below what the workload needs; pods OOMKilled right after being evicted
+    "to apply resource recommendation").
+
+    reporting/report-builder's template asks for 1Gi and limits 2Gi; the month-end reports need about
+    1.6 GiB. A cost-savings change merged at 06:00 (Flux, manager kustomize-controller) set the VPA
+    reports-rightsizing's containerPolicies maxAllowed memory from 4Gi to 512Mi. The recommender's
+    target is now capped at 512Mi (uncappedTarget 1.71Gi); with controlledValues RequestsAndLimits the
+    updater evicts every pod (EvictedByVPA) and the admission controller re-creates them with request
+    512Mi and limit 1Gi (the 1:2 ratio kept), annotated vpaUpdates. Every run is OOMKilled after ~3
+    minutes. The Deployment still says 1Gi/2Gi, which misleads anyone reading only the template.
+    Fix: raise maxAllowed (or controlledValues RequestsOnly / updateMode Off).
+    Red herring: the report-scratch volume is 91% full.
+    """
+    inc = Incident("report-builder-crashloop", title="report-builder pods crash looping",
+                   story=story(report_builder_crashloop), at=AT8, seed=1108, namespaces=("reporting",))
+    change = AT8 - timedelta(minutes=75)
+    evicted = change + timedelta(minutes=3)
+    define_crd(inc, "autoscaling.k8s.io", "VerticalPodAutoscaler", "verticalpodautoscalers", "v1")
+    vpa = inc.add({"apiVersion": "autoscaling.k8s.io/v1", "kind": "VerticalPodAutoscaler",
+                   "metadata": {"name": "reports-rightsizing", "namespace": "reporting",
+                                "labels": {"kustomize.toolkit.fluxcd.io/name": "reporting",
+                                           "kustomize.toolkit.fluxcd.io/namespace": "flux-system"}},
+                   "spec": {"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "report-builder"},
+                            "updatePolicy": {"updateMode": "Auto"},
+                            "resourcePolicy": {"containerPolicies": [{
+                                "containerName": "*", "controlledResources": ["cpu", "memory"],
+                                "controlledValues": "RequestsAndLimits",
+                                "minAllowed": {"cpu": "100m", "memory": "256Mi"},
+                                "maxAllowed": {"cpu": "2", "memory": "512Mi"}}]}},
+                   "status": {"conditions": [{"type": "RecommendationProvided", "status": "True",
+                                              "lastTransitionTime": ts(inc.born + timedelta(days=5))}],
+                              "recommendation": {"containerRecommendations": [{
+                                  "containerName": "report-builder",
+                                  "lowerBound": {"cpu": "210m", "memory": "512Mi"},
+                                  "target": {"cpu": "350m", "memory": "512Mi"},
+                                  "uncappedTarget": {"cpu": "350m", "memory": "1835008k"},
+                                  "upperBound": {"cpu": "900m", "memory": "512Mi"}}]}}})
+    fields_changed(vpa, ("kustomize-controller", "Apply", change, {"f:spec": {"f:resourcePolicy": {}}}),
+                   ("vpa-recommender", "Update", change + timedelta(minutes=1), {"f:status": {}}))
+
+    def log(pod: str, start: datetime, end: datetime) -> Lines:
+        out: Lines = [(start + timedelta(seconds=1), L.pylog(start + timedelta(seconds=1), "INFO", "report_builder",
+                                                             "worker started, queue=month-end-reports"))]
+        out += each(start + timedelta(seconds=6), end, 25, lambda i, t: L.pylog(
+            t, "INFO", "report_builder.build", f"tenant={3100 + i} loading ledger frame rows={410000 + 9000 * i}"))
+        return out
+
+    rev = Rev(9, inc.born + timedelta(days=22), "helm upgrade report-builder-3.4.0",
+              [c("report-builder", f"{REGISTRY}/reporting/report-builder:3.4.0", memory_request="512Mi",
+                 memory_limit="1Gi", cpu_request="350m", port=None, readiness_path=None, liveness_path=None)])
+    wl = inc.deployment("reporting", "report-builder", [rev], {9: [
+        P(state="crashloop", reason="OOMKilled", exit_code=137, log=within(log), run_s=lambda n: 170 + 13 * (n % 3),
+          created=evicted + timedelta(seconds=20 * i)) for i in range(3)]}, progress="complete")
+    templates = [wl.obj["spec"]["template"], inc.find("ReplicaSet", "reporting", wl.rs[9])["spec"]["template"]]
+    for template in templates:
+        template["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "350m", "memory": "1Gi"},
+                                                          "limits": {"memory": "2Gi"}}
+    for i, h in enumerate(wl.pods):
+        h.annotations.update({"vpaUpdates": "Pod resources updated by reports-rightsizing: container 0: cpu request, "
+                                            "memory request, memory limit",
+                              "vpaObservedContainers": "report-builder"})
+        gone = {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": f"{wl.rs[9]}-{o.suffix(f'before-vpa-{i}', 5)}", "namespace": "reporting",
+                             "uid": o.uid("pod", "reporting", f"before-vpa-{i}")}}
+        inc.event(gone, "EvictedByVPA", "Pod was evicted by VPA Updater to apply resource recommendation.",
+                  evicted + timedelta(seconds=20 * i), component="vpa-updater")
+    inc.pod_series(wl.pods)
+    inc.pvc("reporting", "report-scratch", "50Gi", "gp3")
+    vol = {"namespace": "reporting", "persistentvolumeclaim": "report-scratch", "job": "kubelet"}
+    inc.series("kubelet_volume_stats_capacity_bytes", "gauge", "Capacity in bytes of the volume", dict(vol),
+               lambda t: 53687091200)
+    inc.series("kubelet_volume_stats_used_bytes", "gauge", "Number of used bytes in the volume", dict(vol),
+               lambda t: 48855252992)
+    plant(inc, "reporting", "report-builder-warehouse", "password", "warehouse", "WAREHOUSE_PASSWORD")
+    pod = wl.pods[0].name
+    inc.alertmanager("KubePodCrashLooping", {"namespace": "reporting", "pod": pod, "container": "report-builder",
+                                             "job": "kube-state-metrics"},
+                     "Pod is crash looping.",
+                     f'Pod reporting/{pod} (report-builder) is in waiting state (reason: "CrashLoopBackOff").',
+                     'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", '
+                     'job="kube-state-metrics", namespace=~".*"}[5m]) >= 1')
+    inc.answer_key(culprit=("VerticalPodAutoscaler", "reporting", "reports-rightsizing"),
+                   keywords=["VPA", "maxAllowed", "OOMKilled"],
+                   root_cause="The VPA reports-rightsizing had its maxAllowed memory cut to 512Mi; in Auto mode with "
+                              "RequestsAndLimits it evicted report-builder's pods and re-created them with a 512Mi "
+                              "request and a 1Gi limit, below the ~1.6 GiB a report needs, so every run is "
+                              "OOMKilled. Raise maxAllowed or stop the VPA controlling limits.",
+                   category="vpa-max-allowed-caps-memory-oom",
+                   red_herrings=[("PersistentVolumeClaim", "reporting", "report-scratch")])
+    return inc
+ALL = [pricing_quotes_latency_burn, refunds_stuck_processing, catalog_lookups_slow_page, node_containercreating_question, chat_disconnects_question, cluster_api_errors_grouped, partner_api_probe_failing_page, report_builder_crashloop]
