@@ -977,4 +977,435 @@ def report_builder_crashloop() -> Incident:
                    category="vpa-max-allowed-caps-memory-oom",
                    red_herrings=[("PersistentVolumeClaim", "reporting", "report-scratch")])
     return inc
-ALL = [pricing_quotes_latency_burn, refunds_stuck_processing, catalog_lookups_slow_page, node_containercreating_question, chat_disconnects_question, cluster_api_errors_grouped, partner_api_probe_failing_page, report_builder_crashloop]
+
+
+# ---- 9 ---------------------------------------------------------------------------------------------
+AT9 = datetime(2026, 11, 27, 18, 31, tzinfo=UTC)
+NO_METRICS = "failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from " \
+             "resource metrics API"
+
+
+def checkout_latency_burn() -> Incident:
+    """A metrics-server chart bump drops --kubelet-insecure-tls: x509 on every scrape, HPAs blind at the peak.
+
+    after: metrics-server outages reported in k8s.af-listed talks and countless postmortems (kubelet
+    serving certificates without IP SANs; once metrics-server verifies them, the resource metrics API
+    is empty and every HPA stops scaling).
+
+    The cluster's kubelets serve self-signed certificates, so kube-system/metrics-server always ran
+    with --kubelet-insecure-tls. At 15:20 the chart was bumped to 3.12.2 and its values file replaced
+    by the upstream defaults: revision 5 lacks the flag. Every scrape fails with "x509: cannot validate
+    certificate for 10.0.x.x because it doesn't contain any IP SANs", the metrics API returns nothing,
+    and shop/checkout's HPA reports ScalingActive False (FailedGetResourceMetric). At the evening peak
+    checkout stays at 3 replicas at 190% of its CPU request and starts timing out. Evidence: the
+    metrics-server ReplicaSets' args, its scrape errors, the HPA's conditions and events in another
+    namespace. Fix: restore --kubelet-insecure-tls (or give the kubelets proper serving certificates).
+    Red herring: checkout-config's CACHE_TTL was lowered this afternoon.
+    """
+    inc = Incident("checkout-latency-burn", title="Checkout error budget burning at the evening peak",
+                   story=story(checkout_latency_burn), at=AT9, seed=1109, skip={("kube-system", "metrics-server")})
+    bump = AT9 - timedelta(hours=3, minutes=11)
+    args = ["--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+            "--kubelet-use-node-status-port", "--metric-resolution=15s"]
+    ips = {n: inc.cluster.node_ip(n) for n in inc.node_names()}
+
+    def log(pod: str, start: datetime, end: datetime) -> Lines:
+        out: Lines = [(start + timedelta(seconds=1), L.klog(start + timedelta(seconds=1), "I", "serving.go:374",
+                                                            "Generated self-signed cert (/tmp/apiserver.crt, "
+                                                            "/tmp/apiserver.key)"))]
+        for k, (name, ip) in enumerate(ips.items()):
+            out += each(start + timedelta(seconds=15 + k), end, 60, lambda i, t, n=name, a=ip: L.klog(
+                t, "E", "scraper.go:149", f'"Failed to scrape node" err="Get \\"https://{a}:10250/metrics/resource\\": '
+                                          f"tls: failed to verify certificate: x509: cannot validate certificate for "
+                                          f'{a} because it doesn\'t contain any IP SANs" node="{n}"'))
+        return out
+
+    old = Rev(4, inc.born + timedelta(days=3), "helm upgrade metrics-server-3.11.0",
+              [c("metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.1", port=10250,
+                 readiness_path="/readyz", liveness_path="/livez")], container={"args": [*args, "--kubelet-insecure-tls"]})
+    new = Rev(5, bump, "helm upgrade metrics-server-3.12.2",
+              [c("metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.2", port=10250,
+                 readiness_path="/readyz", liveness_path="/livez")], container={"args": args})
+    inc.deployment("kube-system", "metrics-server", [old, new], {5: [P(log=within(log))]})
+    hpa = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                   "metadata": {"name": "checkout", "namespace": "shop"},
+                   "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "checkout"},
+                            "minReplicas": 3, "maxReplicas": 12,
+                            "metrics": [{"type": "Resource", "resource": {
+                                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 65}}}]},
+                   "status": {"currentReplicas": 3, "desiredReplicas": 3,
+                              "lastScaleTime": ts(AT9 - timedelta(hours=21)),
+                              "currentMetrics": [{"type": ""}],
+                              "conditions": [
+                                  {"type": "AbleToScale", "status": "True", "reason": "SucceededGetScale",
+                                   "message": "the HPA controller was able to get the target's current scale",
+                                   "lastTransitionTime": ts(inc.born)},
+                                  {"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric",
+                                   "message": f"the HPA was unable to compute the replica count: {NO_METRICS}",
+                                   "lastTransitionTime": ts(bump + timedelta(minutes=1))},
+                                  {"type": "ScalingLimited", "status": "False", "reason": "DesiredWithinRange",
+                                   "message": "the desired count is within the acceptable range",
+                                   "lastTransitionTime": ts(AT9 - timedelta(hours=21))}]}})
+    count = int((inc.captured - bump).total_seconds() // 15)
+    inc.event(hpa, "FailedGetResourceMetric", NO_METRICS, bump + timedelta(minutes=1), inc.captured, count=count,
+              component="horizontal-pod-autoscaler")
+    inc.event(hpa, "FailedComputeMetricsReplicas", "invalid metrics (1 invalid out of 1), first error is: failed to "
+              f"get cpu resource metric value: {NO_METRICS}", bump + timedelta(minutes=1), inc.captured, count=count,
+              component="horizontal-pod-autoscaler")
+    checkout = inc.pods_of("shop", "checkout")
+    for h in checkout:
+        h.logs["checkout"] = L.lines(each(AT9 - timedelta(minutes=25), inc.captured, 20, lambda i, t, p=h.name: L.js(
+            t, "error" if i % 3 == 0 else "info", "request completed" if i % 3 else "request timed out",
+            route="POST /api/checkout", status=504 if i % 3 == 0 else 200,
+            duration_ms=10000 if i % 3 == 0 else 2400 + 31 * i, req_id=L.uuidish(p, i))))
+        inc.series("container_cpu_usage_seconds", "counter", "Cumulative cpu time consumed by the container in "
+                   "core-seconds", {"namespace": "shop", "pod": h.name, "container": "checkout", "job": "kubelet"},
+                   rate_counter(AT9 - timedelta(hours=2), 0.31, 0.95, AT9 - timedelta(minutes=40)))
+    inc.series("kube_horizontalpodautoscaler_status_current_replicas", "gauge", "Current number of replicas of pods "
+               "managed by this autoscaler.", {"namespace": "shop", "horizontalpodautoscaler": "checkout",
+                                               "job": "kube-state-metrics"}, lambda t: 3)
+    inc.series("kube_horizontalpodautoscaler_status_condition", "gauge", "The condition of this autoscaler.",
+               {"namespace": "shop", "horizontalpodautoscaler": "checkout", "condition": "ScalingActive",
+                "status": "false", "job": "kube-state-metrics"}, before_after(0, 1, bump + timedelta(minutes=1)))
+    cm = inc.find("ConfigMap", "shop", "checkout-config")
+    cm["data"]["CACHE_TTL"] = "120"
+    fields_changed(cm, ("kubectl-edit", "Update", AT9 - timedelta(hours=2, minutes=5), {"f:data": {"f:CACHE_TTL": {}}}))
+    plant(inc, "shop", "checkout-psp-webhook", "stripe", "checkout-webhook", "STRIPE_SECRET_KEY")
+    inc.slo_burn("checkout", "shop", "checkout-availability", "0.995", 17.4,
+                 "checkout: 8.7% of POST /api/checkout requests failed (504) in the last 5m; the error budget is "
+                 "burning 17x too fast.")
+    inc.answer_key(culprit=("Deployment", "kube-system", "metrics-server"),
+                   keywords=["x509", "kubelet-insecure-tls", "HPA"],
+                   root_cause="metrics-server's new revision dropped --kubelet-insecure-tls: every kubelet scrape fails "
+                              "with x509 (no IP SANs), the resource metrics API is empty, and checkout's HPA cannot "
+                              "read CPU and stays at 3 replicas through the peak. Restore the flag.",
+                   category="metrics-server-kubelet-tls-verification-blinds-hpa",
+                   red_herrings=[("ConfigMap", "shop", "checkout-config")])
+    return inc
+
+
+# ---- 10 --------------------------------------------------------------------------------------------
+AT10 = datetime(2026, 11, 28, 9, 52, tzinfo=UTC)
+
+
+def orders_services_crashloop_grouped() -> Incident:
+    """The mesh-wide default Sidecar's egress widened to */*: every proxy loads the whole mesh, istio-proxy OOMKilled.
+
+    after: Istio-at-scale postmortems (k8s.af and Istio community write-ups): without a Sidecar
+    resource scoping egress, every Envoy receives every cluster and route of the mesh, and proxy
+    memory grows with the mesh until sidecars with default limits are OOMKilled.
+
+    The mesh-wide default Sidecar (istio-system/default) limited every proxy's egress to its own
+    namespace, istio-system and shared. At 08:20 an engineer debugging a cross-namespace call
+    applied it with hosts ["*/*"] (manager kubectl-client-side-apply). istiod now pushes each proxy
+    all ~3,100 clusters of the mesh (CDS resources 41 -> 3121, 9.8 MB per push); istio-proxy's working
+    set climbs past its 256Mi limit and the proxies of orders-api, fulfilment-api and inventory-api
+    (which hold the application until the proxy starts) are OOMKilled in a loop. notifications, with
+    a 1Gi proxy limit, survives at 610Mi. Evidence: the Sidecar's managedFields, istiod's push log,
+    envoy_cluster_manager_active_clusters, the proxies' memory and OOMKilled state. Fix: restore the
+    scoped egress hosts. Red herring: istiod was upgraded 1.23.2 -> 1.23.3 yesterday.
+    """
+    inc = Incident("orders-services-crashloop-grouped", title="Orders services crash looping",
+                   story=story(orders_services_crashloop_grouped), at=AT10, seed=1110,
+                   namespaces=("istio-system", "orders"))
+    change = AT10 - timedelta(minutes=92)
+    define_crd(inc, "networking.istio.io", "Sidecar", "sidecars", "v1")
+    sidecar = inc.add({"apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
+                       "metadata": {"name": "default", "namespace": "istio-system", "generation": 4,
+                                    "annotations": {"kubectl.kubernetes.io/last-applied-configuration": (
+                                        '{"apiVersion":"networking.istio.io/v1","kind":"Sidecar","metadata":'
+                                        '{"annotations":{},"name":"default","namespace":"istio-system"},"spec":'
+                                        '{"egress":[{"hosts":["*/*"]}]}}\n')}},
+                       "spec": {"egress": [{"hosts": ["*/*"]}],
+                                "outboundTrafficPolicy": {"mode": "ALLOW_ANY"}}})
+    fields_changed(sidecar, ("kubectl-client-side-apply", "Update", change,
+                             {"f:metadata": {"f:annotations": {}}, "f:spec": {"f:egress": {}}}))
+    proxy_image = "docker.io/istio/proxyv2:1.23.3"
+
+    def istiod_log(pod: str, start: datetime, end: datetime) -> Lines:
+        def line(i: int, t: datetime) -> str:
+            big = t >= change
+            svc = ["orders-api", "fulfilment-api", "inventory-api", "notifications"][i % 4]
+            return (f"{t.strftime('%Y-%m-%dT%H:%M:%S.%f')}Z\tinfo\tads\tCDS: PUSH for node:{svc}-{i % 7}.orders "
+                    f"resources:{3121 if big else 41} size:{'9.8MB' if big else '98.1kB'}")
+        return each(start + timedelta(seconds=30), end, 30, line)
+
+    old_istiod = Rev(18, inc.born + timedelta(days=12), "helm upgrade istiod-1.23.2",
+                     [c("discovery", "docker.io/istio/pilot:1.23.2", port=15010, memory_limit="2Gi")])
+    new_istiod = Rev(19, AT10 - timedelta(hours=20), "helm upgrade istiod-1.23.3",
+                     [c("discovery", "docker.io/istio/pilot:1.23.3", port=15010, memory_limit="2Gi")])
+    inc.deployment("istio-system", "istiod", [old_istiod, new_istiod], {19: [P(log=within(istiod_log))
+                                                                            for _ in range(2)]})
+    injected = {"proxy.istio.io/config": "holdApplicationUntilProxyStarts: true\n",
+                "sidecar.istio.io/status": '{"initContainers":["istio-init"],"containers":["istio-proxy"],'
+                                           '"volumes":["istio-envoy","istio-data","istio-podinfo","istio-token",'
+                                           '"istiod-ca-cert"],"revision":"default"}'}
+    crashing = []
+    for k, app in enumerate(("orders-api", "fulfilment-api", "inventory-api", "notifications")):
+        limit = "1Gi" if app == "notifications" else "256Mi"
+        rev = Rev(7 + k, inc.born + timedelta(days=15 + k), f"helm upgrade {app}",
+                  [c("istio-proxy", proxy_image, memory_request="128Mi", memory_limit=limit, cpu_request="100m",
+                     port=15090, readiness_path="/healthz/ready", liveness_path=None),
+                   c(app, f"{REGISTRY}/orders/{app}:2.{k}.4")])
+        if app == "notifications":
+            plans = [P(memory_mi=610) for _ in range(2)]
+        else:
+            plans = [P(state="crashloop", reason="OOMKilled", exit_code=137, run_s=lambda n: 290 + 17 * (n % 4),
+                       crash_from=change + timedelta(minutes=4 + k),
+                       created=inc.born + timedelta(days=15 + k, minutes=i)) for i in range(2)]
+        wl = inc.deployment("orders", app, [rev], {7 + k: plans}, progress="complete")
+        for h in wl.pods:
+            h.annotations.update(injected)
+            if app == "notifications":
+                h.annotations["sidecar.istio.io/proxyMemoryLimit"] = "1Gi"
+            inc.series("envoy_cluster_manager_active_clusters", "gauge", "Number of currently active (warmed) "
+                       "clusters", {"namespace": "orders", "pod": h.name, "job": "envoy-stats"},
+                       before_after(41, 3121, change + timedelta(seconds=40)))
+        for template in (wl.obj["spec"]["template"], inc.find("ReplicaSet", "orders", wl.rs[7 + k])["spec"]["template"]):
+            template["metadata"]["annotations"].update({"proxy.istio.io/config": injected["proxy.istio.io/config"]})
+            if app == "notifications":
+                template["metadata"]["annotations"]["sidecar.istio.io/proxyMemoryLimit"] = "1Gi"
+        inc.pod_series(wl.pods)
+        if app != "notifications":
+            crashing.append(wl.pods[0].name)
+    plant(inc, "orders", "orders-api-db", "password", "orders-db", "DB_PASSWORD")
+    grouped(inc, [("KubePodCrashLooping", {"namespace": "orders", "pod": pod, "container": "istio-proxy",
+                                           "job": "kube-state-metrics"},
+                   "Pod is crash looping.",
+                   f'Pod orders/{pod} (istio-proxy) is in waiting state (reason: "CrashLoopBackOff").',
+                   'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", '
+                   'job="kube-state-metrics", namespace=~".*"}[5m]) >= 1') for pod in crashing],
+            group=["alertname", "namespace"])
+    inc.answer_key(culprit=("Sidecar", "istio-system", "default"), keywords=["Sidecar", "egress", "OOMKilled"],
+                   root_cause="The mesh-wide default Sidecar in istio-system was applied with egress hosts */*: istiod "
+                              "now pushes every proxy the whole mesh's ~3,100 clusters, and the istio-proxy containers "
+                              "with a 256Mi limit are OOMKilled in a loop, taking orders-api, fulfilment-api and "
+                              "inventory-api down. Restore the scoped egress hosts.",
+                   category="mesh-sidecar-egress-scope-widened-proxy-oom",
+                   red_herrings=[("Deployment", "istio-system", "istiod")])
+    return inc
+
+
+# ---- 11 --------------------------------------------------------------------------------------------
+AT11 = datetime(2026, 11, 28, 19, 8, tzinfo=UTC)
+
+
+def frontend_errors_burn() -> Incident:
+    """A DNS autoscaler ladder replaced by upstream defaults: CoreDNS scaled from 8 to 2 replicas, lookups time out.
+
+    after: CoreDNS capacity incidents in the k8s.af collection (cluster DNS under-provisioned for its
+    query rate; every service's lookups time out while CoreDNS itself looks "up").
+
+    kube-system/dns-autoscaler (cluster-proportional-autoscaler) sizes CoreDNS from the ConfigMap
+    dns-autoscaler. Its `linear` parameters were {"coresPerReplica":2,"nodesPerReplica":1,"min":4},
+    eight replicas for this 16-core cluster's heavy lookup rate. A platform chart refactor applied at
+    18:12 (manager helm) replaced them with the upstream example {"coresPerReplica":256,
+    "nodesPerReplica":16,"min":2}; the autoscaler logged "updating replicas from 8 to 2" and the
+    Deployment scaled down. At the evening peak the two remaining CoreDNS pods run at their 250m CPU
+    limit (throttled), p99 DNS latency goes from 3 ms to 2.4 s, and frontend's calls fail with
+    getaddrinfo EAI_AGAIN. Evidence: the ConfigMap's managedFields, the autoscaler's log, CoreDNS's
+    ScalingReplicaSet event and metrics. Fix: restore the ladder (or set min to 8).
+    Red herring: a NetworkPolicy allowing DNS egress on UDP only was added to web yesterday.
+    """
+    inc = Incident("frontend-errors-burn", title="Frontend requests failing during the evening peak",
+                   story=story(frontend_errors_burn), at=AT11, seed=1111, skip={("kube-system", "coredns")})
+    change = AT11 - timedelta(minutes=56)
+    scaled = change + timedelta(seconds=10)
+    ladder = inc.configmap("kube-system", "dns-autoscaler", {
+        "linear": '{"coresPerReplica":256,"nodesPerReplica":16,"min":2,"preventSinglePointFailure":true}'})
+    fields_changed(ladder, ("helm", "Update", change, {"f:data": {"f:linear": {}}}))
+
+    def cpa_log(pod: str, start: datetime, end: datetime) -> Lines:
+        out: Lines = [(t, L.klog(t, "I", "k8sclient.go:277", "Cluster status: SchedulableNodes[4], TotalNodes[4], "
+                                                              "SchedulableCores[16], TotalCores[16]"))
+                      for t in L.every(start + timedelta(seconds=10), end, 600)]
+        out += [(change + timedelta(seconds=8), L.klog(change + timedelta(seconds=8), "I", "autoscaler_server.go:157",
+                                                       "ConfigMap version change (old: 11822 new: 1940337) - "
+                                                       "rebuilding params")),
+                (change + timedelta(seconds=8), L.klog(change + timedelta(seconds=8), "I", "autoscaler_server.go:160",
+                                                       "Params from apiserver: \n" + ladder["data"]["linear"])),
+                (scaled, L.klog(scaled, "I", "autoscaler_server.go:109",
+                                "Replicas are not as expected : updating replicas from 8 to 2"))]
+        return out
+
+    steady_deployment(inc, "kube-system", "dns-autoscaler",
+                      "registry.k8s.io/cpa/cluster-proportional-autoscaler:v1.8.9", 1, log=within(cpa_log),
+                      container={"command": ["/cluster-proportional-autoscaler", "--namespace=kube-system",
+                                             "--configmap=dns-autoscaler", "--target=Deployment/coredns",
+                                             "--default-params={\"linear\":{\"coresPerReplica\":256,"
+                                             "\"nodesPerReplica\":16,\"min\":2}}", "--logtostderr=true", "--v=2"]},
+                      port=None, readiness_path=None, liveness_path=None)
+
+    def dns_log(pod: str, start: datetime, end: datetime) -> Lines:
+        return [(start + timedelta(seconds=1), ".:53"),
+                (start + timedelta(seconds=1), "[INFO] plugin/reload: Running configuration SHA512 = 3f0b3c8e21"),
+                (start + timedelta(seconds=1), "CoreDNS-1.11.3"),
+                (start + timedelta(seconds=1), "linux/amd64, go1.21.11, a6338e9")]
+
+    dns = Rev(6, inc.born + timedelta(days=2), "eks addon coredns v1.11.3-eksbuild.1",
+              [c("coredns", "registry.k8s.io/coredns/coredns:v1.11.3", cpu_request="100m", cpu_limit="250m",
+                 memory_request="70Mi", memory_limit="170Mi", port=53, readiness_path="/ready",
+                 liveness_path="/health")])
+    wl = inc.deployment("kube-system", "coredns", [dns], {6: [P(log=within(dns_log)) for _ in range(2)]})
+    wl.obj["spec"]["replicas"] = 2
+    fields_changed(wl.obj, ("eks", "Apply", inc.born + timedelta(days=2), {"f:spec": {"f:template": {}}}),
+                   ("cluster-proportional-autoscaler", "Update", scaled, {"f:spec": {"f:replicas": {}}}))
+    inc.event(wl.obj, "ScalingReplicaSet", f"Scaled down replica set {wl.rs[6]} to 2 from 8", scaled, warning=False,
+              component="deployment-controller")
+    for h in wl.pods:
+        base = {"namespace": "kube-system", "pod": h.name}
+        inc.series("coredns_dns_requests", "counter", "Counter of DNS requests made per zone, protocol and family.",
+                   {**base, "server": "dns://:53", "zone": ".", "proto": "udp", "family": "1", "type": "A",
+                    "job": "kube-dns"}, rate_counter(AT11 - timedelta(hours=2), 900.0, 3700.0, scaled))
+        inc.series("container_cpu_cfs_throttled_periods", "counter", "Number of throttled period intervals.",
+                   {**base, "container": "coredns", "job": "kubelet"},
+                   rate_counter(AT11 - timedelta(hours=2), 0.01, 8.9, scaled))
+    inc.series("coredns_dns_request_duration_seconds_p99", "gauge", "Recording rule: p99 CoreDNS request duration "
+               "over 5m.", {"namespace": "kube-system", "job": "kube-dns"}, before_after(0.003, 2.4, scaled))
+    inc.series("kube_deployment_spec_replicas", "gauge", "Number of desired pods for a deployment.",
+               {"namespace": "kube-system", "deployment": "coredns", "job": "kube-state-metrics"},
+               before_after(8, 2, scaled))
+    for h in inc.pods_of("web", "frontend"):
+        h.logs["frontend"] = L.lines(each(scaled + timedelta(minutes=2), inc.captured, 12, lambda i, t, p=h.name: L.js(
+            t, "error", "upstream request failed", err={"type": "Error", "code": "EAI_AGAIN", "syscall": "getaddrinfo",
+                                                        "hostname": ["recommendations.web", "cart.shop",
+                                                                     "auth-api.auth"][i % 3],
+                                                        "message": "getaddrinfo EAI_AGAIN " + ["recommendations.web",
+                                                                                              "cart.shop",
+                                                                                              "auth-api.auth"][i % 3]},
+            req_id=L.uuidish(p, i)) if i % 2 == 0 else L.js(t, "info", "request completed", status=200,
+                                                             responseTime=1900 + 11 * i)))
+    inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+             "metadata": {"name": "allow-dns-egress", "namespace": "web",
+                          "creationTimestamp": ts(AT11 - timedelta(hours=26))},
+             "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+                      "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
+                          "kubernetes.io/metadata.name": "kube-system"}},
+                                          "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                                  "ports": [{"protocol": "UDP", "port": 53}]},
+                                 {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}})
+    plant(inc, "web", "frontend-session", "token", "frontend-session", "SESSION_SECRET")
+    inc.slo_burn("frontend", "web", "storefront-availability", "0.999", 22.8,
+                 "frontend: 2.3% of page requests returned 5xx over the last 5m; the error budget is burning 23x too "
+                 "fast.")
+    inc.answer_key(culprit=("ConfigMap", "kube-system", "dns-autoscaler"), keywords=["CoreDNS", "replicas",
+                                                                                    "autoscaler"],
+                   root_cause="The dns-autoscaler ConfigMap's linear parameters were replaced with the upstream "
+                              "defaults, so the cluster-proportional autoscaler scaled CoreDNS from 8 replicas to 2; "
+                              "at the peak the two CPU-limited CoreDNS pods cannot answer in time and lookups fail "
+                              "with EAI_AGAIN. Restore the ladder.",
+                   category="dns-autoscaler-ladder-shrinks-coredns",
+                   red_herrings=[("NetworkPolicy", "web", "allow-dns-egress")])
+    return inc
+
+
+# ---- 12 --------------------------------------------------------------------------------------------
+AT12 = datetime(2026, 11, 29, 12, 40, tzinfo=UTC)
+
+
+def storefront_errors_burn() -> Incident:
+    """A staging Ingress copied with the production host merges /products into the live site: traffic to staging.
+
+    after: Ingress host-collision postmortems (k8s.af entries and ingress-nginx users' reports): a
+    second Ingress for an existing host, in another namespace, is merged by the controller and takes
+    over the paths it declares, silently routing production users to the wrong backend.
+
+    A developer created web-staging/storefront-preview at 12:16 (kubectl create, by hand) from the
+    production values: host shop.example.com instead of staging.shop.example.com, path /products
+    (Prefix) to web-staging/storefront-next. ingress-nginx merges it with web/frontend's Ingress for
+    the same host, and the longer /products prefix wins, so every production product page goes to the
+    single staging pod, which answers 404 for production product ids and is OOMKilled under
+    production load (502/503 while it restarts). Evidence: the new Ingress (host, creation time,
+    managedFields), ingress-nginx's "Found valid IngressClass" and reload at 12:16, access-log lines
+    with upstream web-staging-storefront-next-80 for /products. Fix: delete it or correct the host.
+    Red herring: frontend rolled out 5.7.4 this morning.
+    """
+    inc = Incident("storefront-errors-burn", title="Storefront error budget burning",
+                   story=story(storefront_errors_burn), at=AT12, seed=1112, skip={("web", "frontend")},
+                   namespaces=("web-staging",))
+    created = AT12 - timedelta(minutes=24)
+    inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+             "metadata": {"name": "frontend", "namespace": "web",
+                          "annotations": {"meta.helm.sh/release-name": "frontend"}},
+             "spec": {"ingressClassName": "nginx", "tls": [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}],
+                      "rules": [{"host": "shop.example.com", "http": {"paths": [{
+                          "path": "/", "pathType": "Prefix",
+                          "backend": {"service": {"name": "frontend", "port": {"number": 80}}}}]}}]},
+             "status": {"loadBalancer": {"ingress": [{"hostname": "a51f0e9c2d7b-1409271155.eu-west-1.elb.amazonaws.com"}]}}})
+    preview = inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                       "metadata": {"name": "storefront-preview", "namespace": "web-staging",
+                                    "creationTimestamp": ts(created)},
+                       "spec": {"ingressClassName": "nginx",
+                                "rules": [{"host": "shop.example.com", "http": {"paths": [{
+                                    "path": "/products", "pathType": "Prefix",
+                                    "backend": {"service": {"name": "storefront-next", "port": {"number": 80}}}}]}}]},
+                       "status": {"loadBalancer": {"ingress": [{
+                           "hostname": "a51f0e9c2d7b-1409271155.eu-west-1.elb.amazonaws.com"}]}}})
+    fields_changed(preview, ("kubectl-create", "Update", created, {"f:spec": {"f:ingressClassName": {}, "f:rules": {}}}),
+                   ("nginx-ingress-controller", "Update", created + timedelta(seconds=40),
+                    {"f:status": {"f:loadBalancer": {}}}))
+    inc.event(preview, "Sync", "Scheduled for sync", created + timedelta(seconds=1), warning=False,
+              component="nginx-ingress-controller")
+
+    def nginx_log(pod: str, start: datetime, end: datetime) -> Lines:
+        out: Lines = [(created + timedelta(seconds=1), L.klog(created + timedelta(seconds=1), "I", "store.go:440",
+                                                             '"Found valid IngressClass" '
+                                                             'ingress="web-staging/storefront-preview" '
+                                                             'ingressclass="nginx"', pid=7)),
+                      (created + timedelta(seconds=2), L.klog(created + timedelta(seconds=2), "I", "controller.go:193",
+                                                             '"Configuration changes detected, backend reload '
+                                                             'required"', pid=7)),
+                      (created + timedelta(seconds=3), L.klog(created + timedelta(seconds=3), "I", "controller.go:213",
+                                                             '"Backend successfully reloaded"', pid=7))]
+
+        def access(i: int, t: datetime) -> str:
+            client = f"198.51.100.{10 + i % 90}"
+            if i % 2:
+                return L.nginx_access(t, client, "GET / ", 200, 18231, "10.244.2.31:8080", "200", 0.052)
+            if t < created:
+                return L.nginx_access(t, client, f"GET /products/{4100 + i}", 200, 9211, "10.244.1.44:8080",
+                                      "200", 0.061)
+            status = [404, 502, 404, 503][i % 4]
+            return L.nginx_access(t, client, f"GET /products/{4100 + i}", status, 150,
+                                  "10.244.3.57:3000", str(status), 0.004 if status != 404 else 0.120)
+        out += each(start + timedelta(seconds=4), end, 3, access)
+        return out
+
+    old = Rev(52, inc.born + timedelta(days=20), "helm upgrade frontend-5.7.3",
+              [c("frontend", f"{REGISTRY}/web/frontend:5.7.3")])
+    new = Rev(53, AT12 - timedelta(hours=3, minutes=20), "helm upgrade frontend-5.7.4",
+              [c("frontend", f"{REGISTRY}/web/frontend:5.7.4")])
+    inc.deployment("web", "frontend", [old, new], {53: [P() for _ in range(3)]})
+    for h in inc.pods_of("ingress-nginx", "ingress-nginx-controller"):
+        h.logs["ingress-nginx-controller"] = within(nginx_log)(h.name, h.created, inc.captured)
+
+    def next_log(pod: str, start: datetime, end: datetime) -> Lines:
+        return [(start + timedelta(seconds=1), L.js(start + timedelta(seconds=1), "info",
+                                                    "storefront-next listening on :3000 (env=staging)")),
+                *each(start + timedelta(seconds=3), end, 4, lambda i, t: L.js(
+                    t, "warn", "product not found in catalogue", productId=4100 + i, catalogue="staging"))]
+
+    rev = Rev(3, created - timedelta(minutes=2), "kubectl apply -f storefront-next.yaml",
+              [c("storefront-next", f"{REGISTRY}/web/storefront-next:0.3.0-rc.2", memory_limit="256Mi", port=3000)])
+    inc.deployment("web-staging", "storefront-next", [rev], {3: [
+        P(state="crashloop", reason="OOMKilled", exit_code=137, log=within(next_log), run_s=lambda n: 140,
+          crash_from=created + timedelta(minutes=3), created=created - timedelta(minutes=1))]})
+    inc.service("web-staging", "storefront-next", {"app": "storefront-next"}, port=80, target=3000)
+    plant(inc, "web-staging", "storefront-next-env", "aws", "storefront-next", "AWS_ACCESS_KEY_ID")
+    inc.slo_burn("frontend", "web", "shop-availability", "0.999", 41.7,
+                 "shop.example.com: 4.2% of requests at the edge returned 5xx in the last 5m; the error budget is "
+                 "burning 42x too fast.")
+    inc.answer_key(culprit=("Ingress", "web-staging", "storefront-preview"), keywords=["host", "Ingress", "staging"],
+                   root_cause="The Ingress storefront-preview in web-staging was created with the production host "
+                              "shop.example.com and path /products: ingress-nginx merged it into the live host, so "
+                              "production product pages go to the single staging pod (404s, and 502/503 while it is "
+                              "OOMKilled). Delete it or fix its host.",
+                   category="ingress-duplicate-host-hijacks-path",
+                   red_herrings=[("Deployment", "web", "frontend")])
+    return inc
+
+
+ALL = [pricing_quotes_latency_burn, refunds_stuck_processing, catalog_lookups_slow_page,
+       node_containercreating_question, chat_disconnects_question, cluster_api_errors_grouped,
+       partner_api_probe_failing_page, report_builder_crashloop, checkout_latency_burn,
+       orders_services_crashloop_grouped, frontend_errors_burn, storefront_errors_burn]
