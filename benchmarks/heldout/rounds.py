@@ -76,6 +76,10 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                  earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
                           "peercases"),
                  custom_culprits=3, victim_pages=4, changed_culprits=10, cluster_scoped_custom=True, host_questions=1),
+    HeldoutRound("heldout9", previous="heldout8",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
+                          "heldout8", "peercases"),
+                 custom_culprits=1, victim_pages=8, changed_culprits=12, cluster_scoped_custom=True, host_questions=1),
 )
 """Rounds 2 onwards in the order they were written."""
 
