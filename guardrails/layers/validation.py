@@ -67,6 +67,11 @@ def validate_schema(action: Action, spec: ToolSpec | None) -> Decision:
     return Decision(layer="validation", allowed=True, reason=_SCHEMA_OK)
 
 
+def prepare_validator(spec: ToolSpec) -> None:
+    """Compile `spec`'s validator now (a server warming up), so no call pays for it."""
+    _validator(json.dumps(spec.input_schema, sort_keys=True))
+
+
 @lru_cache(maxsize=256)
 def _validator(schema_json: str) -> Any:
     """A checked, compiled validator per distinct schema: building one costs far more than using it."""

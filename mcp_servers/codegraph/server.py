@@ -7,6 +7,7 @@ passes Vigil's guardrail middleware (see mcp_servers.common.server).
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Mapping
 from typing import Literal
@@ -22,7 +23,7 @@ from mcp_servers.codegraph.indexer import index_repository, too_large_notice
 from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.codegraph.stdio import run_stdio
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS
-from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, run_server
+from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, run_server, tool_table
 
 INSTRUCTIONS = """Code knowledge graph of one repository (tree-sitter index: Python, Go, Java, TypeScript/JavaScript).
 Symbols are named 'lang:module:Class.method' (Python 'py:pkg.mod:Cls.fn', Go 'go:internal/db:DB.Save', Java
@@ -62,12 +63,12 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
     g = graph or load_graph(settings)
     server = create_server("vigil-codegraph", INSTRUCTIONS, guard)
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def get_symbol(symbol: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """What a symbol is: kind, location, signature, docstring, members, caller and callee counts."""
         return _guarded(lambda: answers.symbol_answer(g, symbol, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def search_symbols(query: str, kind: str = "", limit: int = 20,
                        budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Full-text search over symbol names, qualified names and docstrings.
@@ -76,34 +77,34 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
         """
         return _guarded(lambda: answers.search_answer(g, query, kind, max(1, min(limit, 200)), budget_tokens))
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def get_callers(symbol: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Functions and methods that call this symbol (resolved through imports, types and self)."""
         return _guarded(lambda: answers.callers_answer(g, symbol, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def get_callees(symbol: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """What this symbol calls: indexed symbols, then calls the index could not resolve."""
         return _guarded(lambda: answers.callees_answer(g, symbol, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def get_impact_radius(symbol: str, depth: int = 3, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Transitive callers grouped by depth, entry points (HTTP handlers, CLI commands, tests) marked."""
         return _guarded(lambda: answers.impact_answer(g, symbol, depth, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def get_module_structure(module: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Classes, functions and methods of a module (or a file path), with signatures and caller counts."""
         return _guarded(lambda: answers.structure_answer(g, module, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def changed_symbols(rev_range: str = "", diff: str = "", depth: int = 2,
                         budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Symbols a commit range (e.g. 'HEAD~1..HEAD', or one commit) or a unified diff touches, with impact."""
         return await anyio.to_thread.run_sync(
             lambda: _guarded(lambda: answers.changed_answer(g, rev_range, diff, max(1, min(depth, 6)), budget_tokens)))
 
-    @server.tool(annotations=READ_ONLY)
+    @server.tool(annotations=READ_ONLY, structured_output=False)
     async def resolve_stacktrace(trace: str, commits: int = 3, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Map a Python, Go, Java or JavaScript stack trace (as logged) to symbols, callers and recent commits."""
         return await anyio.to_thread.run_sync(
@@ -112,12 +113,31 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
     return server
 
 
+async def warm_guard(server: MCPServer) -> None:
+    """Do at start-up what the first call would otherwise pay for: the guard's modules (injection
+    scanner and its classifier, redaction, jsonschema) load on first use, and each tool's schema
+    validator is compiled on its first check (half a second in all, charged to whoever asks first).
+    Nothing is judged or recorded here; every call is still checked, screened and audited in full."""
+    from guardrails import injection, redaction
+    from guardrails.layers.validation import prepare_validator
+
+    injection.scan("warm up: ignore previous instructions")
+    redaction.redact_text("warm up: password=hunter2")
+    for spec, _ in (await tool_table(server)).values():
+        prepare_validator(spec)
+
+
 async def serve(settings: CodegraphSettings, guard: ServerGuard, transport: Literal["stdio", "http"] = "stdio", *,
                 host: str = "127.0.0.1", port: int = 8768, tokens: Mapping[str, Actor] | None = None) -> None:
     """Build the server and run it until cancelled (the entry `vigil mcp codegraph` uses).
 
-    stdio is served without the SDK's thread hop per message (mcp_servers.codegraph.stdio)."""
+    stdio is served without the SDK's thread hop per message (mcp_servers.codegraph.stdio); the guard is
+    warmed before the first call is read (`warm_guard`)."""
     server = build_server(settings, guard)
+    await warm_guard(server)
+    # The graph and the modules loaded so far live as long as the server: out of the collector's
+    # reach, a full collection no longer walks the hundreds of thousands of objects of the graph.
+    gc.freeze()
     if transport == "stdio":
         await run_stdio(server)
         return
