@@ -590,7 +590,7 @@ def chat_disconnects_question() -> Incident:
                 return L.klog(t, "I", "controller.go:193", '"Configuration changes detected, backend reload '
                                                             'required"', pid=7)
             return L.klog(t, "I", "controller.go:213", '"Backend successfully reloaded"', pid=7)
-        return each(start + timedelta(seconds=3), end, 7, line)
+        return each(max(start + timedelta(seconds=3), rollout), end, 7, line)
 
     ctrl = Rev(3, inc.born + timedelta(days=9), "helm upgrade ingress-nginx-4.11.3",
                [c("controller", "registry.k8s.io/ingress-nginx/controller:v1.11.3", memory_request="512Mi",
@@ -681,115 +681,68 @@ def chat_disconnects_question() -> Incident:
 
 # ---- 6 ---------------------------------------------------------------------------------------------
 AT6 = datetime(2026, 11, 26, 10, 2, tzinfo=UTC)
-TOO_MANY = "the server has received too many requests and has asked us to try again later"
 
 
-def cluster_api_errors_grouped() -> Incident:
-    """A new telemetry DaemonSet LISTs every pod cluster-wide without the watch cache: the API server saturates.
+def product_search_slow_page() -> Incident:
+    """A Service patched to sessionAffinity ClientIP: three caller pods pin all traffic to three of six backends.
 
-    after: OpenAI's December 2024 incident report (a new telemetry service's resource-intensive
-    Kubernetes API operations overwhelmed the control plane across clusters, and everything that
-    needed the API server, DNS-based discovery included, degraded with it).
+    after: published load-imbalance postmortems about Service session affinity (k8s.af-listed talks
+    on uneven load behind kube-proxy): with few client IPs, ClientIP affinity sends each caller to one
+    backend for hours, so half the replicas idle while the rest saturate, and scaling does not help.
 
-    monitoring/netflow-agent, a flow-telemetry DaemonSet installed by Helm at 09:10, enriches flows
-    with pod metadata by re-LISTing all pods, services and EndpointSlices cluster-wide every 10 s
-    from every node, with no resourceVersion (served from etcd, not the watch cache) and no paging.
-    Within minutes API Priority and Fairness queues for workload-low fill: LIST pods climbs from
-    0.2/s to 180/s, 429s and terminated requests follow, and every controller on the same priority
-    level suffers: CoreDNS cannot re-list EndpointSlices, ingress-nginx loses its leader lease,
-    kube-state-metrics lags. The evidence is in metrics (apiserver_request_total by verb/resource,
-    apiserver_flowcontrol_rejected_requests_total, the agent's own rest_client_requests_total) and
-    the DaemonSet's creation (ControllerRevision, Helm managedFields); the agent's pods look healthy.
-    Fix: uninstall / scale the agent away, then make it watch via a shared informer.
-    Red herring: node-exporter's DaemonSet rolled a minor version this morning.
+    shop/search runs six replicas behind the Service search; its only caller is web/frontend (three
+    pods). At 08:03 an engineer chasing a cache-hit complaint patched the Service with
+    `sessionAffinity: ClientIP` (timeout 10800 s; manager kubectl-patch). kube-proxy now sends each
+    frontend pod's requests to a single search pod: three search pods take all the traffic at twice
+    their usual rate and sit at their 1-CPU limit (throttled), the other three receive nothing.
+    Search p99 climbs from 180 ms to 2.6 s. Nothing fails outright and no pod restarts: the evidence
+    is the Service's change (spec, managedFields) and the per-pod metrics (request rate per pod,
+    CPU, throttling). Fix: remove the affinity (cache per key, not per client).
+    Red herring: redis logs a slow BGSAVE fork on its nightly schedule.
     """
-    inc = Incident("cluster-api-errors-grouped", title="API errors across the cluster",
-                   story=story(cluster_api_errors_grouped), at=AT6, seed=1106)
-    installed = AT6 - timedelta(minutes=52)
-    pods = inc.cluster.daemonset("monitoring", "netflow-agent", f"{REGISTRY}/observability/netflow-agent:0.6.1",
-                                 installed, memory_mi=70)
-    ds = inc.find("DaemonSet", "monitoring", "netflow-agent")
-    ds["spec"]["template"]["spec"]["containers"][0]["args"] = [
-        "--enrich-kubernetes=true", "--kube-resync-interval=10s", "--kube-list-resources=pods,services,endpointslices",
-        "--kube-page-size=0"]
-    ds["spec"]["template"]["spec"]["serviceAccountName"] = "netflow-agent"
-    fields_changed(ds, ("helm", "Update", installed, {"f:spec": {"f:template": {}, "f:selector": {}}}))
-    controller_revisions(inc, ds, [(1, installed, ds["spec"]["template"])])
-    for i, h in enumerate(pods):
-        h.logs["netflow-agent"] = L.lines(
-            [(installed + timedelta(seconds=8), L.klog(installed + timedelta(seconds=8), "I", "main.go:61",
-                                                       "netflow-agent 0.6.1 starting, kubernetes enrichment enabled",
-                                                       pid=1))]
-            + each(installed + timedelta(minutes=6 + i), inc.captured, 90, lambda k, t: L.klog(
-                t, "I", "request.go:697", "Waited for 1.12s due to client-side throttling, not priority and "
-                                          "fairness, request: GET:https://172.20.0.1:443/api/v1/pods", pid=1)
-                if k % 2 else L.klog(t, "E", "enricher.go:88", f"list pods: {TOO_MANY} (get pods)", pid=1)))
-        inc.series("rest_client_requests", "counter", "Number of HTTP requests, partitioned by status code, "
-                   "method, and host.", {"namespace": "monitoring", "pod": h.name, "job": "netflow-agent",
-                                         "code": "200", "method": "GET", "host": "172.20.0.1:443"},
-                   rate_counter(installed, 0.0, 21.0, installed))
-    for name, image in (("kube-system", "coredns"),):
-        for h in inc.pods_of(name, image):
-            h.logs["coredns"] = L.lines(each(installed + timedelta(minutes=7), inc.captured, 75, lambda k, t: (
-                f"[ERROR] plugin/kubernetes: pkg/mod/k8s.io/client-go@v0.29.3/tools/cache/reflector.go:229: Failed "
-                f"to watch *v1.EndpointSlice: failed to list *v1.EndpointSlice: {TOO_MANY} (get "
-                "endpointslices.discovery.k8s.io)")))
-    for h in inc.pods_of("ingress-nginx", "ingress-nginx-controller")[:1]:
-        h.logs["ingress-nginx-controller"] = L.lines(each(installed + timedelta(minutes=9), inc.captured, 120,
-                                                          lambda k, t: L.klog(
-            t, "E", "leaderelection.go:340", "Failed to update lock optimitically: " + TOO_MANY +
-            " (put leases.coordination.k8s.io ingress-nginx-leader), falling back to slow path", pid=7)))
-    api = {"job": "apiserver", "instance": "10.0.0.12:443"}
-    inc.series("apiserver_request", "counter", "Counter of apiserver requests broken out for each verb, dry run "
-               "value, group, version, resource, scope, component, and HTTP response code.",
-               {**api, "verb": "LIST", "resource": "pods", "scope": "cluster", "code": "200", "component": "apiserver"},
-               rate_counter(AT6 - timedelta(hours=2), 0.2, 180.0, installed + timedelta(minutes=3)))
-    inc.series("apiserver_request", "counter", "Counter of apiserver requests broken out for each verb, dry run "
-               "value, group, version, resource, scope, component, and HTTP response code.",
-               {**api, "verb": "LIST", "resource": "pods", "scope": "cluster", "code": "429", "component": "apiserver"},
-               rate_counter(AT6 - timedelta(hours=2), 0.0, 64.0, installed + timedelta(minutes=5)))
-    inc.series("apiserver_flowcontrol_rejected_requests", "counter", "Number of requests rejected by API Priority "
-               "and Fairness subsystem", {**api, "priority_level": "workload-low", "flow_schema": "service-accounts",
-                                          "reason": "queue-full"},
-               rate_counter(AT6 - timedelta(hours=2), 0.0, 71.0, installed + timedelta(minutes=5)))
-    inc.series("apiserver_flowcontrol_current_inqueue_requests", "gauge", "Number of requests currently pending in "
-               "queues of the API Priority and Fairness subsystem", {**api, "priority_level": "workload-low",
-                                                                     "flow_schema": "service-accounts"},
-               before_after(0, 128, installed + timedelta(minutes=4)))
-    inc.series("etcd_request_duration_seconds_p99", "gauge", "Recording rule: p99 etcd request latency for list "
-               "operations.", {**api, "operation": "listWithCount", "type": "/registry/pods"},
-               before_after(0.04, 2.9, installed + timedelta(minutes=3)))
-    exporter = inc.find("DaemonSet", "monitoring", "node-exporter")
-    exporter["metadata"]["generation"] = 2
-    fields_changed(exporter, ("helm", "Update", AT6 - timedelta(hours=3), {"f:spec": {"f:template": {}}}))
-    controller_revisions(inc, exporter, [(1, inc.born, exporter["spec"]["template"]),
-                                         (2, AT6 - timedelta(hours=3), exporter["spec"]["template"])])
-    plant(inc, "monitoring", "netflow-agent-export", "token", "netflow-export", "EXPORT_API_TOKEN")
-    grouped(inc, [
-        ("KubeAPIErrorBudgetBurn", {"long": "1h", "short": "5m", "severity": "critical"},
-         "The API server is burning too much error budget.", "The API server is burning too much error budget.",
-         "sum(apiserver_request:burnrate1h) > (14.40 * 0.01000) and sum(apiserver_request:burnrate5m) > "
-         "(14.40 * 0.01000)"),
-        ("KubeAPITerminatedRequests", {"severity": "warning"},
-         "The kubernetes apiserver has terminated 27.6% of its incoming requests.",
-         "The kubernetes apiserver has terminated 27.6% of its incoming requests.",
-         "sum(rate(apiserver_request_terminations_total{job=\"apiserver\"}[10m])) / ( "
-         "sum(rate(apiserver_request_total{job=\"apiserver\"}[10m])) + "
-         "sum(rate(apiserver_request_terminations_total{job=\"apiserver\"}[10m])) ) > 0.20"),
-        ("KubeClientErrors", {"job": "kube-dns", "instance": "10.244.2.14:9153", "severity": "warning"},
-         "Kubernetes API server client is experiencing errors.",
-         "Kubernetes API server client 'kube-dns/10.244.2.14:9153' is experiencing 38% errors.",
-         "(sum(rate(rest_client_requests_total{job=\"apiserver\",code=~\"5..\"}[5m])) by (cluster, instance, job, "
-         "namespace) / sum(rate(rest_client_requests_total{job=\"apiserver\"}[5m])) by (cluster, instance, job, "
-         "namespace)) > 0.01"),
-    ], group=["cluster"])
-    inc.answer_key(culprit=("DaemonSet", "monitoring", "netflow-agent"), keywords=["LIST", "API server", "429"],
-                   root_cause="The netflow-agent DaemonSet installed at 09:10 re-LISTs every pod, Service and "
-                              "EndpointSlice cluster-wide from every node every 10 s, bypassing the watch cache; the "
-                              "API server's priority-and-fairness queues fill, clients get 429 and terminated "
-                              "requests, and CoreDNS, ingress-nginx and others fail their API calls. Remove the agent.",
-                   category="apiserver-overload-from-uncached-list-daemonset",
-                   red_herrings=[("DaemonSet", "monitoring", "node-exporter")])
+    inc = Incident("product-search-slow-page", title="Product search slow",
+                   story=story(product_search_slow_page), at=AT6, seed=1106, skip={("shop", "search")})
+    change = AT6 - timedelta(minutes=119)
+    wl = steady_deployment(inc, "shop", "search", f"{REGISTRY}/shop/search:4.0.2", 6, cpu_request="500m",
+                           cpu_limit="1", memory_limit="768Mi")
+    hot = {h.name for h in wl.pods[::2]}
+    for h in wl.pods:
+        busy = h.name in hot
+        base = {"namespace": "shop", "pod": h.name}
+        inc.series("http_server_requests", "counter", "HTTP server requests handled",
+                   {**base, "service": "search", "route": "/v1/search"},
+                   rate_counter(AT6 - timedelta(hours=2), 31.0, 62.0 if busy else 0.0, change))
+        inc.series("container_cpu_usage_seconds", "counter", "Cumulative cpu time consumed by the container in "
+                   "core-seconds", {**base, "container": "search", "job": "kubelet"},
+                   rate_counter(AT6 - timedelta(hours=2), 0.46, 0.99 if busy else 0.02, change))
+        inc.series("container_cpu_cfs_throttled_periods", "counter", "Number of throttled period intervals.",
+                   {**base, "container": "search", "job": "kubelet"},
+                   rate_counter(AT6 - timedelta(hours=2), 0.05, 6.1 if busy else 0.0, change))
+        if busy:
+            h.logs["search"] = L.lines(each(change + timedelta(minutes=20), inc.captured, 30, lambda i, t, p=h.name: L.js(
+                t, "warn", "slow search", q_len=8 + i % 20, took_ms=2100 + 23 * (i % 30), req_id=L.uuidish(p, i))))
+    svc = inc.find("Service", "shop", "search")
+    svc["spec"]["sessionAffinity"] = "ClientIP"
+    svc["spec"]["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": 10800}}
+    fields_changed(svc, ("helm", "Update", inc.born, {"f:spec": {"f:ports": {}, "f:selector": {}}}),
+                   ("kubectl-patch", "Update", change, {"f:spec": {"f:sessionAffinity": {},
+                                                                   "f:sessionAffinityConfig": {}}}))
+    inc.series("search_request_duration_seconds_p99", "gauge", "Recording rule: p99 of search request duration over "
+               "5m.", {"namespace": "shop", "service": "search"}, before_after(0.18, 2.6, change + timedelta(minutes=25)))
+    for h in inc.pods_of("shop", "redis"):
+        h.logs["redis"] = L.lines([(AT6 - timedelta(minutes=m), f"1:M {(AT6 - timedelta(minutes=m)).strftime('%d %b %Y %H:%M:%S.000')} "
+                                    "* Background saving started by pid 2187") for m in (62, 2)]
+                                  + [(AT6 - timedelta(minutes=m - 1), f"1:M {(AT6 - timedelta(minutes=m - 1)).strftime('%d %b %Y %H:%M:%S.000')} "
+                                      "# Fork took 1840 ms (latency spike)") for m in (62, 2)])
+    plant(inc, "shop", "search-index-writer", "token", "search-index", "INDEX_API_TOKEN")
+    inc.pagerduty("[FIRING:1] SearchLatencyHigh shop/search: p99 2.6s (threshold 1s) for 15m", "Shop search")
+    inc.answer_key(culprit=("Service", "shop", "search"), keywords=["ClientIP", "affinity", "uneven"],
+                   root_cause="The search Service was patched to sessionAffinity ClientIP: with only three frontend "
+                              "pods calling it, kube-proxy pins all traffic to three of the six search pods, an uneven "
+                              "split that saturates them (CPU limit, throttling) while the others idle. Remove the "
+                              "affinity.",
+                   category="service-session-affinity-pins-few-backends",
+                   red_herrings=[("StatefulSet", "shop", "redis")])
     return inc
 
 
@@ -826,7 +779,7 @@ def partner_api_probe_failing_page() -> Incident:
                                       201, 412, "127.0.0.1:9000", "201", 0.041)
             return L.nginx_access(t, "10.0.3.22", "GET /healthz", 200, 2, "127.0.0.1:9000", "200", 0.001,
                                   ua="kube-probe/1.30")
-        out = each(start + timedelta(seconds=5), end, 10, line)
+        out = each(max(start, AT7 - timedelta(hours=2)), end, 10, line)
         out.append((start + timedelta(seconds=6), L.go_std(start + timedelta(seconds=6),
                                                              "[warn] certificate for api.partners.example.com expires "
                                                              "in 12 days (2026-12-08T09:00:00Z)")))
@@ -981,106 +934,69 @@ def report_builder_crashloop() -> Incident:
 
 # ---- 9 ---------------------------------------------------------------------------------------------
 AT9 = datetime(2026, 11, 27, 18, 31, tzinfo=UTC)
-NO_METRICS = "failed to get cpu utilization: unable to get metrics for resource cpu: no metrics returned from " \
-             "resource metrics API"
+RATE_LIMITED = ('Failed to pull image "{image}": failed to pull and unpack image "{image}": failed to resolve '
+                'reference "{image}": unexpected status from HEAD request to '
+                'https://registry-1.docker.io/v2/redis/redis-stack-server/manifests/7.4.0-v1: 429 Too Many Requests - '
+                'Server message: toomanyrequests: You have reached your pull rate limit as \'anonymous\'. You may '
+                'increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit')
 
 
-def checkout_latency_burn() -> Incident:
-    """A metrics-server chart bump drops --kubelet-insecure-tls: x509 on every scrape, HPAs blind at the peak.
+def feature_store_rollout_stuck() -> Incident:
+    """A chart bump swaps the pull-through mirror for docker.io: anonymous pulls from one NAT IP hit Docker Hub's rate limit.
 
-    after: metrics-server outages reported in k8s.af-listed talks and countless postmortems (kubelet
-    serving certificates without IP SANs; once metrics-server verifies them, the resource metrics API
-    is empty and every HPA stops scaling).
+    after: the many published outages after Docker Hub introduced pull rate limits (November 2020
+    onwards): clusters pulling anonymously through a shared NAT address got "429 toomanyrequests"
+    and ImagePullBackOff on every new node or rollout.
 
-    The cluster's kubelets serve self-signed certificates, so kube-system/metrics-server always ran
-    with --kubelet-insecure-tls. At 15:20 the chart was bumped to 3.12.2 and its values file replaced
-    by the upstream defaults: revision 5 lacks the flag. Every scrape fails with "x509: cannot validate
-    certificate for 10.0.x.x because it doesn't contain any IP SANs", the metrics API returns nothing,
-    and shop/checkout's HPA reports ScalingActive False (FailedGetResourceMetric). At the evening peak
-    checkout stays at 3 replicas at 190% of its CPU request and starts timing out. Evidence: the
-    metrics-server ReplicaSets' args, its scrape errors, the HPA's conditions and events in another
-    namespace. Fix: restore --kubelet-insecure-tls (or give the kubelets proper serving certificates).
-    Red herring: checkout-config's CACHE_TTL was lowered this afternoon.
+    risk/feature-store ran redis-stack-server from the ECR pull-through cache
+    (123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/...). The chart bump to 7.4.0 applied at
+    17:48 rendered the chart's default image, docker.io/redis/redis-stack-server:7.4.0-v1, without a
+    registry override. All of the cluster's nodes leave through one NAT gateway address that has
+    already spent its anonymous Docker Hub quota, so every pull of the new image gets
+    "429 Too Many Requests ... toomanyrequests: You have reached your pull rate limit". The new pods
+    stay in ImagePullBackOff, the rollout passes its progress deadline, and one of the three old
+    replicas has already been removed. The evidence is in the events (Failed / BackOff pulling) and
+    the revision's image. Fix: point the image back at the mirror (or authenticate pulls).
+    Red herring: the namespace's ECR pull secret regcred-ecr is a plausible suspect; ECR pulls work.
     """
-    inc = Incident("checkout-latency-burn", title="Checkout error budget burning at the evening peak",
-                   story=story(checkout_latency_burn), at=AT9, seed=1109, skip={("kube-system", "metrics-server")})
-    bump = AT9 - timedelta(hours=3, minutes=11)
-    args = ["--cert-dir=/tmp", "--secure-port=10250", "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
-            "--kubelet-use-node-status-port", "--metric-resolution=15s"]
-    ips = {n: inc.cluster.node_ip(n) for n in inc.node_names()}
-
-    def log(pod: str, start: datetime, end: datetime) -> Lines:
-        out: Lines = [(start + timedelta(seconds=1), L.klog(start + timedelta(seconds=1), "I", "serving.go:374",
-                                                            "Generated self-signed cert (/tmp/apiserver.crt, "
-                                                            "/tmp/apiserver.key)"))]
-        for k, (name, ip) in enumerate(ips.items()):
-            out += each(start + timedelta(seconds=15 + k), end, 60, lambda i, t, n=name, a=ip: L.klog(
-                t, "E", "scraper.go:149", f'"Failed to scrape node" err="Get \\"https://{a}:10250/metrics/resource\\": '
-                                          f"tls: failed to verify certificate: x509: cannot validate certificate for "
-                                          f'{a} because it doesn\'t contain any IP SANs" node="{n}"'))
-        return out
-
-    old = Rev(4, inc.born + timedelta(days=3), "helm upgrade metrics-server-3.11.0",
-              [c("metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.1", port=10250,
-                 readiness_path="/readyz", liveness_path="/livez")], container={"args": [*args, "--kubelet-insecure-tls"]})
-    new = Rev(5, bump, "helm upgrade metrics-server-3.12.2",
-              [c("metrics-server", "registry.k8s.io/metrics-server/metrics-server:v0.7.2", port=10250,
-                 readiness_path="/readyz", liveness_path="/livez")], container={"args": args})
-    inc.deployment("kube-system", "metrics-server", [old, new], {5: [P(log=within(log))]})
-    hpa = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-                   "metadata": {"name": "checkout", "namespace": "shop"},
-                   "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "checkout"},
-                            "minReplicas": 3, "maxReplicas": 12,
-                            "metrics": [{"type": "Resource", "resource": {
-                                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 65}}}]},
-                   "status": {"currentReplicas": 3, "desiredReplicas": 3,
-                              "lastScaleTime": ts(AT9 - timedelta(hours=21)),
-                              "currentMetrics": [{"type": ""}],
-                              "conditions": [
-                                  {"type": "AbleToScale", "status": "True", "reason": "SucceededGetScale",
-                                   "message": "the HPA controller was able to get the target's current scale",
-                                   "lastTransitionTime": ts(inc.born)},
-                                  {"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric",
-                                   "message": f"the HPA was unable to compute the replica count: {NO_METRICS}",
-                                   "lastTransitionTime": ts(bump + timedelta(minutes=1))},
-                                  {"type": "ScalingLimited", "status": "False", "reason": "DesiredWithinRange",
-                                   "message": "the desired count is within the acceptable range",
-                                   "lastTransitionTime": ts(AT9 - timedelta(hours=21))}]}})
-    count = int((inc.captured - bump).total_seconds() // 15)
-    inc.event(hpa, "FailedGetResourceMetric", NO_METRICS, bump + timedelta(minutes=1), inc.captured, count=count,
-              component="horizontal-pod-autoscaler")
-    inc.event(hpa, "FailedComputeMetricsReplicas", "invalid metrics (1 invalid out of 1), first error is: failed to "
-              f"get cpu resource metric value: {NO_METRICS}", bump + timedelta(minutes=1), inc.captured, count=count,
-              component="horizontal-pod-autoscaler")
-    checkout = inc.pods_of("shop", "checkout")
-    for h in checkout:
-        h.logs["checkout"] = L.lines(each(AT9 - timedelta(minutes=25), inc.captured, 20, lambda i, t, p=h.name: L.js(
-            t, "error" if i % 3 == 0 else "info", "request completed" if i % 3 else "request timed out",
-            route="POST /api/checkout", status=504 if i % 3 == 0 else 200,
-            duration_ms=10000 if i % 3 == 0 else 2400 + 31 * i, req_id=L.uuidish(p, i))))
-        inc.series("container_cpu_usage_seconds", "counter", "Cumulative cpu time consumed by the container in "
-                   "core-seconds", {"namespace": "shop", "pod": h.name, "container": "checkout", "job": "kubelet"},
-                   rate_counter(AT9 - timedelta(hours=2), 0.31, 0.95, AT9 - timedelta(minutes=40)))
-    inc.series("kube_horizontalpodautoscaler_status_current_replicas", "gauge", "Current number of replicas of pods "
-               "managed by this autoscaler.", {"namespace": "shop", "horizontalpodautoscaler": "checkout",
-                                               "job": "kube-state-metrics"}, lambda t: 3)
-    inc.series("kube_horizontalpodautoscaler_status_condition", "gauge", "The condition of this autoscaler.",
-               {"namespace": "shop", "horizontalpodautoscaler": "checkout", "condition": "ScalingActive",
-                "status": "false", "job": "kube-state-metrics"}, before_after(0, 1, bump + timedelta(minutes=1)))
-    cm = inc.find("ConfigMap", "shop", "checkout-config")
-    cm["data"]["CACHE_TTL"] = "120"
-    fields_changed(cm, ("kubectl-edit", "Update", AT9 - timedelta(hours=2, minutes=5), {"f:data": {"f:CACHE_TTL": {}}}))
-    plant(inc, "shop", "checkout-psp-webhook", "stripe", "checkout-webhook", "STRIPE_SECRET_KEY")
-    inc.slo_burn("checkout", "shop", "checkout-availability", "0.995", 17.4,
-                 "checkout: 8.7% of POST /api/checkout requests failed (504) in the last 5m; the error budget is "
-                 "burning 17x too fast.")
-    inc.answer_key(culprit=("Deployment", "kube-system", "metrics-server"),
-                   keywords=["x509", "kubelet-insecure-tls", "HPA"],
-                   root_cause="metrics-server's new revision dropped --kubelet-insecure-tls: every kubelet scrape fails "
-                              "with x509 (no IP SANs), the resource metrics API is empty, and checkout's HPA cannot "
-                              "read CPU and stays at 3 replicas through the peak. Restore the flag.",
-                   category="metrics-server-kubelet-tls-verification-blinds-hpa",
-                   red_herrings=[("ConfigMap", "shop", "checkout-config")])
+    inc = Incident("feature-store-rollout-stuck", title="feature-store rollout not progressing",
+                   story=story(feature_store_rollout_stuck), at=AT9, seed=1109, namespaces=("risk",))
+    bump = AT9 - timedelta(minutes=43)
+    mirror = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/redis/redis-stack-server:7.2.0-v10"
+    image = "docker.io/redis/redis-stack-server:7.4.0-v1"
+    pull = {"imagePullSecrets": [{"name": "regcred-ecr"}]}
+    old = Rev(5, inc.born + timedelta(days=14), "helm upgrade feature-store-1.9.2",
+              [c("redis-stack", mirror, memory_limit="2Gi", memory_request="1Gi", port=6379, readiness_path=None,
+                 liveness_path=None)], pod_spec=pull)
+    new = Rev(6, bump, "helm upgrade feature-store-2.0.0",
+              [c("redis-stack", image, memory_limit="2Gi", memory_request="1Gi", port=6379, readiness_path=None,
+                 liveness_path=None)], pod_spec=pull)
+    message = RATE_LIMITED.format(image=image)
+    wl = inc.deployment("risk", "feature-store", [old, new],
+                        {5: [P(memory_mi=900), P(memory_mi=910)],
+                         6: [P(state="waiting", waiting_reason="ImagePullBackOff", message=message,
+                               created=bump + timedelta(seconds=4 + 2 * i)) for i in range(2)]},
+                        replicas=3, progress="deadline")
+    inc.pod_series([h for h in wl.pods if h.memory is not None])
+    inc.cluster.add_secret("risk", "regcred-ecr", {".dockerconfigjson": (
+        '{"auths":{"123456789012.dkr.ecr.eu-west-1.amazonaws.com":{"username":"AWS","password":"'
+        + inc.canary("jwt", "ecr-pull") + '"}}}')}, inc.born + timedelta(days=14))
+    plant(inc, "risk", "feature-store-auth", "password", "feature-store", "REDIS_PASSWORD")
+    steady_deployment(inc, "risk", "fraud-scorer", f"{REGISTRY}/risk/fraud-scorer:5.1.0", 3)
+    inc.alertmanager("KubeDeploymentRolloutStuck", {"namespace": "risk", "deployment": "feature-store",
+                                                    "condition": "Progressing", "job": "kube-state-metrics"},
+                     "Deployment rollout is not progressing.",
+                     "Rollout of deployment risk/feature-store is not progressing for longer than 15 minutes.",
+                     'kube_deployment_status_condition{condition="Progressing", status="false",'
+                     'job="kube-state-metrics", namespace=~".*"} != 0')
+    inc.answer_key(culprit=("Deployment", "risk", "feature-store"),
+                   keywords=["rate limit", "Docker Hub", "toomanyrequests"],
+                   root_cause="feature-store's new revision pulls docker.io/redis/redis-stack-server instead of the ECR "
+                              "pull-through mirror; the cluster's anonymous pulls from one NAT address are over Docker "
+                              "Hub's pull rate limit (429 toomanyrequests), so the new pods stay in ImagePullBackOff "
+                              "and the rollout is stuck. Point the image back at the mirror or authenticate.",
+                   category="public-registry-pull-rate-limit",
+                   red_herrings=[("Secret", "risk", "regcred-ecr")])
     return inc
 
 
@@ -1188,114 +1104,84 @@ def orders_services_crashloop_grouped() -> Incident:
 
 # ---- 11 --------------------------------------------------------------------------------------------
 AT11 = datetime(2026, 11, 28, 19, 8, tzinfo=UTC)
+NO_SCALE = 'the HPA controller was unable to get the target\'s current scale: deployments/scale.apps "availability" ' \
+           'not found'
 
 
-def frontend_errors_burn() -> Incident:
-    """A DNS autoscaler ladder replaced by upstream defaults: CoreDNS scaled from 8 to 2 replicas, lookups time out.
+def booking_availability_errors_burn() -> Incident:
+    """A chart renames the Deployment; the HPA kept in another repo still targets the old name: stuck at 2 replicas.
 
-    after: CoreDNS capacity incidents in the k8s.af collection (cluster DNS under-provisioned for its
-    query rate; every service's lookups time out while CoreDNS itself looks "up").
+    after: Kubernetes failure-story talks in the k8s.af collection where an autoscaler silently
+    detached from its workload after a rename (HPA FailedGetScale, the workload left at its chart
+    default through the next peak).
 
-    kube-system/dns-autoscaler (cluster-proportional-autoscaler) sizes CoreDNS from the ConfigMap
-    dns-autoscaler. Its `linear` parameters were {"coresPerReplica":2,"nodesPerReplica":1,"min":4},
-    eight replicas for this 16-core cluster's heavy lookup rate. A platform chart refactor applied at
-    18:12 (manager helm) replaced them with the upstream example {"coresPerReplica":256,
-    "nodesPerReplica":16,"min":2}; the autoscaler logged "updating replicas from 8 to 2" and the
-    Deployment scaled down. At the evening peak the two remaining CoreDNS pods run at their 250m CPU
-    limit (throttled), p99 DNS latency goes from 3 ms to 2.4 s, and frontend's calls fail with
-    getaddrinfo EAI_AGAIN. Evidence: the ConfigMap's managedFields, the autoscaler's log, CoreDNS's
-    ScalingReplicaSet event and metrics. Fix: restore the ladder (or set min to 8).
-    Red herring: a NetworkPolicy allowing DNS egress on UDP only was added to web yesterday.
+    booking's chart 3.0 (applied at 14:02) renamed the Deployment availability to availability-api
+    (new labels, replicas: 2 as the chart default) and deleted the old one. The HPA availability lives
+    in the platform team's repository and still has scaleTargetRef Deployment/availability; it reports
+    AbleToScale False, FailedGetScale: deployments/scale.apps "availability" not found. Before the
+    rename the HPA ran 9 replicas at the evening peak; tonight availability-api serves the same load
+    on 2 pods, latency climbs and requests time out. The evidence is the HPA's condition and events
+    and the Deployment's creation (a new object today); the pods only look busy. Fix: point the HPA
+    at availability-api (and keep the two in one chart).
+    Red herring: availability-api-config was created with the rename (the same values as before).
     """
-    inc = Incident("frontend-errors-burn", title="Frontend requests failing during the evening peak",
-                   story=story(frontend_errors_burn), at=AT11, seed=1111, skip={("kube-system", "coredns")})
-    change = AT11 - timedelta(minutes=56)
-    scaled = change + timedelta(seconds=10)
-    ladder = inc.configmap("kube-system", "dns-autoscaler", {
-        "linear": '{"coresPerReplica":256,"nodesPerReplica":16,"min":2,"preventSinglePointFailure":true}'})
-    fields_changed(ladder, ("helm", "Update", change, {"f:data": {"f:linear": {}}}))
+    inc = Incident("booking-availability-errors-burn", title="Booking availability requests failing",
+                   story=story(booking_availability_errors_burn), at=AT11, seed=1111, namespaces=("booking",))
+    rename = AT11 - timedelta(hours=5, minutes=6)
 
-    def cpa_log(pod: str, start: datetime, end: datetime) -> Lines:
-        out: Lines = [(t, L.klog(t, "I", "k8sclient.go:277", "Cluster status: SchedulableNodes[4], TotalNodes[4], "
-                                                              "SchedulableCores[16], TotalCores[16]"))
-                      for t in L.every(start + timedelta(seconds=10), end, 600)]
-        out += [(change + timedelta(seconds=8), L.klog(change + timedelta(seconds=8), "I", "autoscaler_server.go:157",
-                                                       "ConfigMap version change (old: 11822 new: 1940337) - "
-                                                       "rebuilding params")),
-                (change + timedelta(seconds=8), L.klog(change + timedelta(seconds=8), "I", "autoscaler_server.go:160",
-                                                       "Params from apiserver: \n" + ladder["data"]["linear"])),
-                (scaled, L.klog(scaled, "I", "autoscaler_server.go:109",
-                                "Replicas are not as expected : updating replicas from 8 to 2"))]
-        return out
+    def log(pod: str, start: datetime, end: datetime) -> Lines:
+        return each(max(start, AT11 - timedelta(minutes=30)), end, 15, lambda i, t: L.spring(
+            t, "WARN" if i % 3 == 0 else "INFO", "c.e.booking.AvailabilityController",
+            "request timed out after 5000ms hotel=" + str(8800 + i) if i % 3 == 0
+            else f"availability computed hotel={8800 + i} nights=3 took={2100 + 17 * i}ms",
+            thread=f"http-nio-8080-exec-{i % 200}"))
 
-    steady_deployment(inc, "kube-system", "dns-autoscaler",
-                      "registry.k8s.io/cpa/cluster-proportional-autoscaler:v1.8.9", 1, log=within(cpa_log),
-                      container={"command": ["/cluster-proportional-autoscaler", "--namespace=kube-system",
-                                             "--configmap=dns-autoscaler", "--target=Deployment/coredns",
-                                             "--default-params={\"linear\":{\"coresPerReplica\":256,"
-                                             "\"nodesPerReplica\":16,\"min\":2}}", "--logtostderr=true", "--v=2"]},
-                      port=None, readiness_path=None, liveness_path=None)
-
-    def dns_log(pod: str, start: datetime, end: datetime) -> Lines:
-        return [(start + timedelta(seconds=1), ".:53"),
-                (start + timedelta(seconds=1), "[INFO] plugin/reload: Running configuration SHA512 = 3f0b3c8e21"),
-                (start + timedelta(seconds=1), "CoreDNS-1.11.3"),
-                (start + timedelta(seconds=1), "linux/amd64, go1.21.11, a6338e9")]
-
-    dns = Rev(6, inc.born + timedelta(days=2), "eks addon coredns v1.11.3-eksbuild.1",
-              [c("coredns", "registry.k8s.io/coredns/coredns:v1.11.3", cpu_request="100m", cpu_limit="250m",
-                 memory_request="70Mi", memory_limit="170Mi", port=53, readiness_path="/ready",
-                 liveness_path="/health")])
-    wl = inc.deployment("kube-system", "coredns", [dns], {6: [P(log=within(dns_log)) for _ in range(2)]})
-    wl.obj["spec"]["replicas"] = 2
-    fields_changed(wl.obj, ("eks", "Apply", inc.born + timedelta(days=2), {"f:spec": {"f:template": {}}}),
-                   ("cluster-proportional-autoscaler", "Update", scaled, {"f:spec": {"f:replicas": {}}}))
-    inc.event(wl.obj, "ScalingReplicaSet", f"Scaled down replica set {wl.rs[6]} to 2 from 8", scaled, warning=False,
-              component="deployment-controller")
+    rev = Rev(1, rename, "helm upgrade booking-3.0.0",
+              [c("availability-api", f"{REGISTRY}/booking/availability-api:3.0.0", cpu_request="1",
+                 memory_limit="1Gi")])
+    wl = inc.deployment("booking", "availability-api", [rev], {1: [P(log=within(log)) for _ in range(2)]})
+    wl.obj["metadata"]["creationTimestamp"] = ts(rename)
+    fields_changed(wl.obj, ("helm", "Update", rename, {"f:metadata": {"f:labels": {}}, "f:spec": {
+        "f:replicas": {}, "f:selector": {}, "f:template": {}}}))
+    hpa = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                   "metadata": {"name": "availability", "namespace": "booking",
+                                "labels": {"app.kubernetes.io/managed-by": "platform-hpas"}},
+                   "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "availability"},
+                            "minReplicas": 3, "maxReplicas": 16,
+                            "metrics": [{"type": "Resource", "resource": {
+                                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}}]},
+                   "status": {"currentReplicas": 9, "desiredReplicas": 9,
+                              "lastScaleTime": ts(rename - timedelta(hours=20)),
+                              "conditions": [
+                                  {"type": "AbleToScale", "status": "False", "reason": "FailedGetScale",
+                                   "message": NO_SCALE, "lastTransitionTime": ts(rename + timedelta(seconds=15))}]}})
+    inc.event(hpa, "FailedGetScale", 'deployments/scale.apps "availability" not found', rename + timedelta(seconds=15),
+              inc.captured, count=int((inc.captured - rename).total_seconds() // 15),
+              component="horizontal-pod-autoscaler")
+    inc.configmap("booking", "availability-api-config", {"SEARCH_WINDOW_DAYS": "120", "RATE_CACHE_TTL": "60s"},
+                  at=rename)
     for h in wl.pods:
-        base = {"namespace": "kube-system", "pod": h.name}
-        inc.series("coredns_dns_requests", "counter", "Counter of DNS requests made per zone, protocol and family.",
-                   {**base, "server": "dns://:53", "zone": ".", "proto": "udp", "family": "1", "type": "A",
-                    "job": "kube-dns"}, rate_counter(AT11 - timedelta(hours=2), 900.0, 3700.0, scaled))
-        inc.series("container_cpu_cfs_throttled_periods", "counter", "Number of throttled period intervals.",
-                   {**base, "container": "coredns", "job": "kubelet"},
-                   rate_counter(AT11 - timedelta(hours=2), 0.01, 8.9, scaled))
-    inc.series("coredns_dns_request_duration_seconds_p99", "gauge", "Recording rule: p99 CoreDNS request duration "
-               "over 5m.", {"namespace": "kube-system", "job": "kube-dns"}, before_after(0.003, 2.4, scaled))
+        inc.series("container_cpu_usage_seconds", "counter", "Cumulative cpu time consumed by the container in "
+                   "core-seconds", {"namespace": "booking", "pod": h.name, "container": "availability-api",
+                                    "job": "kubelet"}, rate_counter(rename, 0.7, 1.96, AT11 - timedelta(minutes=50)))
     inc.series("kube_deployment_spec_replicas", "gauge", "Number of desired pods for a deployment.",
-               {"namespace": "kube-system", "deployment": "coredns", "job": "kube-state-metrics"},
-               before_after(8, 2, scaled))
-    for h in inc.pods_of("web", "frontend"):
-        h.logs["frontend"] = L.lines(each(scaled + timedelta(minutes=2), inc.captured, 12, lambda i, t, p=h.name: L.js(
-            t, "error", "upstream request failed", err={"type": "Error", "code": "EAI_AGAIN", "syscall": "getaddrinfo",
-                                                        "hostname": ["recommendations.web", "cart.shop",
-                                                                     "auth-api.auth"][i % 3],
-                                                        "message": "getaddrinfo EAI_AGAIN " + ["recommendations.web",
-                                                                                              "cart.shop",
-                                                                                              "auth-api.auth"][i % 3]},
-            req_id=L.uuidish(p, i)) if i % 2 == 0 else L.js(t, "info", "request completed", status=200,
-                                                             responseTime=1900 + 11 * i)))
-    inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-             "metadata": {"name": "allow-dns-egress", "namespace": "web",
-                          "creationTimestamp": ts(AT11 - timedelta(hours=26))},
-             "spec": {"podSelector": {}, "policyTypes": ["Egress"],
-                      "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
-                          "kubernetes.io/metadata.name": "kube-system"}},
-                                          "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                                  "ports": [{"protocol": "UDP", "port": 53}]},
-                                 {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}})
-    plant(inc, "web", "frontend-session", "token", "frontend-session", "SESSION_SECRET")
-    inc.slo_burn("frontend", "web", "storefront-availability", "0.999", 22.8,
-                 "frontend: 2.3% of page requests returned 5xx over the last 5m; the error budget is burning 23x too "
-                 "fast.")
-    inc.answer_key(culprit=("ConfigMap", "kube-system", "dns-autoscaler"), keywords=["CoreDNS", "replicas",
-                                                                                    "autoscaler"],
-                   root_cause="The dns-autoscaler ConfigMap's linear parameters were replaced with the upstream "
-                              "defaults, so the cluster-proportional autoscaler scaled CoreDNS from 8 replicas to 2; "
-                              "at the peak the two CPU-limited CoreDNS pods cannot answer in time and lookups fail "
-                              "with EAI_AGAIN. Restore the ladder.",
-                   category="dns-autoscaler-ladder-shrinks-coredns",
-                   red_herrings=[("NetworkPolicy", "web", "allow-dns-egress")])
+               {"namespace": "booking", "deployment": "availability", "job": "kube-state-metrics"},
+               lambda t: 9 if t < rename else None)
+    inc.series("kube_deployment_spec_replicas", "gauge", "Number of desired pods for a deployment.",
+               {"namespace": "booking", "deployment": "availability-api", "job": "kube-state-metrics"},
+               lambda t: 2 if t >= rename else None)
+    plant(inc, "booking", "availability-api-gds", "token", "gds", "GDS_API_TOKEN")
+    inc.slo_burn("availability-api", "booking", "availability-latency", "0.99", 15.3,
+                 "availability-api: 15% of availability requests exceeded 5s or failed in the last 5m; the error "
+                 "budget is burning 15x too fast.")
+    inc.answer_key(culprit=("Deployment", "booking", "availability-api"),
+                   keywords=["HPA", "renamed", "scaleTargetRef"],
+                   root_cause="The chart renamed the Deployment availability to availability-api, but the HPA "
+                              "availability still has scaleTargetRef Deployment/availability (FailedGetScale, not "
+                              "found): nothing scales the renamed Deployment, which stays at 2 replicas through the "
+                              "peak. Point the HPA at availability-api.",
+                   category="hpa-detached-by-deployment-rename",
+                   red_herrings=[("ConfigMap", "booking", "availability-api-config")])
     return inc
 
 
@@ -1368,7 +1254,7 @@ def storefront_errors_burn() -> Incident:
             status = [404, 502, 404, 503][i % 4]
             return L.nginx_access(t, client, f"GET /products/{4100 + i}", status, 150,
                                   "10.244.3.57:3000", str(status), 0.004 if status != 404 else 0.120)
-        out += each(start + timedelta(seconds=4), end, 3, access)
+        out += each(max(start, AT12 - timedelta(hours=1)), end, 3, access)
         return out
 
     old = Rev(52, inc.born + timedelta(days=20), "helm upgrade frontend-5.7.3",
@@ -1406,6 +1292,6 @@ def storefront_errors_burn() -> Incident:
 
 
 ALL = [pricing_quotes_latency_burn, refunds_stuck_processing, catalog_lookups_slow_page,
-       node_containercreating_question, chat_disconnects_question, cluster_api_errors_grouped,
-       partner_api_probe_failing_page, report_builder_crashloop, checkout_latency_burn,
-       orders_services_crashloop_grouped, frontend_errors_burn, storefront_errors_burn]
+       node_containercreating_question, chat_disconnects_question, product_search_slow_page,
+       partner_api_probe_failing_page, report_builder_crashloop, feature_store_rollout_stuck,
+       orders_services_crashloop_grouped, booking_availability_errors_burn, storefront_errors_burn]
