@@ -35,6 +35,7 @@ from agent.config import Config
 from agent.queue import JobQueue, open_queue
 from agent.queue.model import Backoff
 from agent.server import approvals_api, webhooks
+from agent.server.head_rules import HeadRules
 from agent.server.limits import HeaderLimit
 from agent.server.service import FrontDoor, InvestigateFn
 from agent.server.settings import ServeSettings, read_env
@@ -87,7 +88,7 @@ def create_app(settings: ServeSettings, config: Config, *, investigate: Investig
             await door.aclose()
             queue.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HeaderLimit)],
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HeaderLimit), Middleware(HeadRules)],
                     exception_handlers={HTTPException: http_error})  # type: ignore[dict-item]
     app.router.redirect_slashes = False  # `/approvals/` is not a route; a redirect built from Host is no answer
     app.state.door = door

@@ -42,7 +42,13 @@ class Refused(Exception):
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing more than `limit` bytes without reading the rest."""
+    """The raw body, refusing more than `limit` bytes without reading the rest, and a compressed one
+    (415): no sender Vigil serves compresses, and reading `Content-Encoding: br` bytes as plain JSON
+    would be a guess about what was meant."""
+    encoding = request.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise Refused(415, "unsupported_encoding", f"Content-Encoding {encoding[:40]!r}: send the body uncompressed "
+                      "(Alertmanager, PagerDuty and Slack do)")
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise Refused(413, "too_large", f"the body is {declared} bytes; at most {limit} are accepted")

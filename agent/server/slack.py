@@ -42,6 +42,7 @@ from agent.server.decisions import decide as decide_request
 from agent.server.service import FOLLOWUP, FrontDoor
 from agent.server.signatures import slack_problem
 from agent.server.slack_requests import BlockActions, EventCallback, SlashCommand, read_slack_request
+from agent.server.slack_workspace import Workspace
 
 HELP = ("Usage: `/vigil investigate <what is wrong>` (for example `/vigil investigate checkout pods OOMKilled in "
         "namespace shop`). Vigil answers in a thread; reply in the thread to ask a follow-up.")
@@ -176,6 +177,7 @@ class SlackEndpoint:
         self.door = door
         self.signing_secret = signing_secret
         self.app = build_slack_app(door, signing_secret, client)
+        self.workspace = Workspace(client)
 
     async def handle(self, request: Request) -> Response:
         try:
@@ -189,6 +191,12 @@ class SlackEndpoint:
                                         self.door.settings.slack.command)
             if parsed.answer is not None:
                 return JSONResponse(parsed.answer)
+            elsewhere = await self.workspace.mismatch(parsed.origin)
+            if elsewhere is not None:
+                if parsed.is_event:  # acknowledged (Slack retries anything else), not acted on
+                    self.door.count("slack", "wrong_workspace")
+                    return JSONResponse({"ok": True, "ignored": elsewhere})
+                raise Refused(403, "wrong_workspace", elsewhere)
             try:
                 await self.door.queue.remember("slack:" + hashlib.sha256(str(signature).encode()).hexdigest())
             except ReplayError as exc:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from agent.server.blocks import APPROVE_ACTION, REFUSE_ACTION
 from agent.server.bodies import Refused, parse_json, validate
@@ -28,6 +28,25 @@ SlackTs = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}\.[0-9]{1,9}$")
 Token = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\x21-\x7e]*$")]
 """An opaque printable-ASCII value (trigger id, event id, action id)."""
 Text = Annotated[str, StringConstraints(max_length=40_000)]
+
+RESPONSE_URL_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+"""Where Slack's `response_url`s live (commercial and GovSlack)."""
+
+
+def _slack_response_url(value: str) -> str:
+    """A `response_url` is a capability URL Slack hands out on its own host. Vigil does not post to it
+    today, but a signed request naming another host (loopback, a metadata service, a look-alike name,
+    `hooks.slack.com@evil`) is forged or broken either way, and refusing it here means no later code
+    can be led to fetch it: only `https://hooks.slack.com/...` (or GovSlack's) passes."""
+    if len(value) > 2000 or not value.isascii() or any(c in value for c in "\\@ \t\r\n"):
+        raise ValueError("not a Slack response URL (https://hooks.slack.com/...)")
+    parts = urlsplit(value)
+    if parts.scheme != "https" or parts.netloc.lower().removesuffix(":443") not in RESPONSE_URL_HOSTS:
+        raise ValueError("not a Slack response URL (https://hooks.slack.com/...)")
+    return value
+
+
+ResponseUrl = Annotated[str, AfterValidator(_slack_response_url)]
 
 HANDLED_EVENTS = frozenset({"app_mention", "message"})
 HANDLED_INTERACTIONS = frozenset({"block_actions"})
@@ -49,7 +68,10 @@ class SlashCommand(_Strict):
     channel_id: SlackId
     team_id: SlackId | None = None
     api_app_id: SlackId | None = None
+    enterprise_id: SlackId | None = None
     trigger_id: Token | None = None
+    response_url: ResponseUrl | None = Field(default=None, exclude=True)
+    """Checked, then left out of what slack-bolt gets: Vigil answers in threads with its bot token."""
 
 
 class MessageEvent(_Strict):
@@ -80,6 +102,7 @@ class EventCallback(_Strict):
     event_time: int | None = None
     team_id: SlackId | None = None
     api_app_id: SlackId | None = None
+    enterprise_id: SlackId | None = None
     authorizations: list[Authorization] = Field(default_factory=list, max_length=20)
     event: MessageEvent
 
@@ -118,6 +141,8 @@ class BlockActions(_Strict):
     container: Container | None = None
     message: Message | None = None
     actions: list[ButtonClick] = Field(min_length=1, max_length=25)
+    enterprise: IdOnly | None = None
+    response_url: ResponseUrl | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
     def _in_a_channel(self) -> BlockActions:
@@ -128,6 +153,15 @@ class BlockActions(_Strict):
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Who a signed request says it is for: its workspace, Enterprise Grid organisation and app."""
+
+    team_id: str | None
+    enterprise_id: str | None
+    app_id: str | None
+
+
+@dataclass(frozen=True)
 class SlackRequest:
     """A validated request: either an answer to give at once, or a canonical body for slack-bolt."""
 
@@ -135,6 +169,9 @@ class SlackRequest:
     """Answered directly (the URL challenge, an SSL check, an event Vigil ignores by design)."""
     body: str = ""
     content_type: str = ""
+    origin: Origin | None = None
+    """The workspace, organisation and app the request says it is for (checked against Vigil's own)."""
+    is_event: bool = False
 
 
 def read_slack_request(raw: bytes, content_type: str, command: str) -> SlackRequest:
@@ -169,7 +206,8 @@ def _read_command(fields: dict[str, list[str]], command: str) -> SlackRequest:
     if parsed.command != command:
         raise Refused(404, "unhandled", f"command: Vigil answers {command}, not {parsed.command[:70]}")
     return SlackRequest(body=urlencode(parsed.model_dump(exclude_none=True)),
-                        content_type="application/x-www-form-urlencoded")
+                        content_type="application/x-www-form-urlencoded",
+                        origin=Origin(parsed.team_id, parsed.enterprise_id, parsed.api_app_id))
 
 
 def _read_event(envelope: Any) -> SlackRequest:
@@ -194,7 +232,8 @@ def _read_event(envelope: Any) -> SlackRequest:
     if event["type"] == "message" and (event.get("subtype") is not None or event.get("bot_id") is not None):
         return SlackRequest(answer={"ok": True, "ignored": "edits, joins and bot messages are not questions"})
     parsed = validate(EventCallback, envelope, "")
-    return SlackRequest(body=json.dumps(parsed.model_dump(exclude_none=True)), content_type="application/json")
+    return SlackRequest(body=json.dumps(parsed.model_dump(exclude_none=True)), content_type="application/json",
+                        origin=Origin(parsed.team_id, parsed.enterprise_id, parsed.api_app_id), is_event=True)
 
 
 def _read_interaction(payload: Any) -> SlackRequest:
@@ -210,4 +249,6 @@ def _read_interaction(payload: Any) -> SlackRequest:
             raise Refused(404, "unhandled", f"payload.actions: {action.action_id[:40]!r} is not a button Vigil "
                           f"posts ({', '.join(sorted(HANDLED_ACTIONS))})")
     return SlackRequest(body=urlencode({"payload": json.dumps(parsed.model_dump(exclude_none=True))}),
-                        content_type="application/x-www-form-urlencoded")
+                        content_type="application/x-www-form-urlencoded",
+                        origin=Origin(parsed.team.id if parsed.team else None,
+                                      parsed.enterprise.id if parsed.enterprise else None, parsed.api_app_id))

@@ -31,7 +31,8 @@ PD_NOTED = {"incident.annotated", "incident.delegated", "incident.escalated", "i
             "incident.reassigned", "incident.responder.added", "incident.responder.replied",
             "incident.status_update_published", "incident.custom_field_values.updated",
             "incident.conference_bridge.updated", "incident.workflow.started", "incident.workflow.completed",
-            "incident.incident_type.changed", "service.created", "service.deleted", "service.updated"}
+            "incident.incident_type.changed", "incident.service_updated", "incident.title_updated",
+            "incident.urgency_updated", "service.created", "service.deleted", "service.updated"}
 """Event types PagerDuty may send to a subscription that need no action from Vigil (answered 202)."""
 PagerDutyId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 """PagerDuty's object and event ids (`PGR0VU2`, `01DEN4HXS3U8ZN2RH3UV1AMXUV`)."""
@@ -81,6 +82,8 @@ class AlertmanagerWebhook(BaseModel):
     was never sent (and then deduplicated, logged and shown as if it had been)."""
 
     model_config = ConfigDict(strict=True, extra="ignore")
+    version: str | None = None
+    """"4" (a string, as Alertmanager marshals it; a bare 4 was never sent by Alertmanager)."""
     status: AlertStatus | None = None
     receiver: str | None = None
     groupKey: str | None = None
@@ -183,6 +186,10 @@ async def _pagerduty(door: FrontDoor, request: Request) -> tuple[int, dict[str, 
     if event_type in PD_NOTED:
         await _remember(door, nonce)
         return 202, {"accepted": True, "detail": f"{event_type} needs no action"}
+    resource_type = payload["event"].get("resource_type", "incident")
+    if resource_type != "incident":
+        raise Refused(422, "invalid_payload", f"event.resource_type: {str(resource_type)[:40]!r}, but an "
+                      f"{event_type} event is about an incident (resource_type 'incident')")
     pd_id = validate(PagerDutyIncident, event.data, "event.data.").id
     try:
         incident = from_pagerduty(payload)

@@ -33,6 +33,9 @@ def slack_api_recorder() -> Iterator[tuple[str, list[str]]]:
             if path.endswith("/auth.test"):
                 payload = {"ok": True, "user_id": "U0LAN0Z89", "bot_id": "B0LAN0Z89", "team_id": "T024BE7LD",
                            "user": "vigil"}
+            if path.endswith("/bots.info"):
+                payload = {"ok": True, "bot": {"id": "B0LAN0Z89", "deleted": False, "name": "vigil",
+                                               "app_id": "A0KRD7HC3", "user_id": "U0LAN0Z89"}}
             data = json.dumps(payload).encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")

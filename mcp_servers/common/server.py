@@ -281,9 +281,11 @@ def http_app(server: MCPServer, tokens: Mapping[str, Actor], host: str = "127.0.
     loopback = ["127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*"]
     security = TransportSecuritySettings(enable_dns_rebinding_protection=True,
                                          allowed_hosts=loopback + list(allowed_hosts or []))
+    from agent.server.head_rules import HeadRules  # the same head rules as vigil serve (two Authorization: 400)
     from mcp_servers.common.strict_body import StrictJsonBody
 
-    return BearerAuth(StrictJsonBody(server.streamable_http_app(host=host, transport_security=security)), tokens)
+    app = BearerAuth(StrictJsonBody(server.streamable_http_app(host=host, transport_security=security)), tokens)
+    return HeadRules(cast(Any, app))
 
 
 async def run_server(server: MCPServer, transport: Literal["stdio", "http"] = "stdio", *,

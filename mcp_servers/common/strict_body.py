@@ -22,6 +22,7 @@ MAX_BODY = 4 * 1024 * 1024
 MAX_DEPTH = 64
 """Tool arguments are shallow; 64 leaves room for any client's `_meta` and still stops a nesting bomb."""
 PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
 
 
 class StrictJsonBody:
@@ -48,8 +49,9 @@ class StrictJsonBody:
         if len(body) <= self.limit and messages[-1]["type"] == "http.request":
             problem = _problem(bytes(body))
             if problem:
-                await _refuse(send, problem)
+                await _refuse(send, *problem)
                 return
+        _lowercase_media_type(scope)
 
         async def replay() -> dict[str, Any]:
             return messages.popleft() if messages else await receive()
@@ -64,20 +66,43 @@ def _declares_json(scope: dict[str, Any]) -> bool:
     return False
 
 
-def _problem(body: bytes) -> str | None:
-    """Why `body` is not acceptable JSON, in the webhooks' words, or None."""
+def _problem(body: bytes) -> tuple[int, str] | None:
+    """(JSON-RPC error code, why) when `body` is not acceptable JSON, in the webhooks' words, or a request
+    whose id JSON-RPC and MCP do not allow; None when it may go on to the SDK."""
     from agent.server.bodies import Refused, parse_json  # the one strict parser every door uses
 
     try:
-        parse_json(body, max_depth=MAX_DEPTH, field="the JSON-RPC body")
+        value = parse_json(body, max_depth=MAX_DEPTH, field="the JSON-RPC body")
     except Refused as refused:
-        return refused.detail
+        return PARSE_ERROR, refused.detail
+    for message in value if isinstance(value, list) else [value]:
+        if isinstance(message, dict) and "method" in message and "id" in message and not _valid_id(message["id"]):
+            # MCP: "the ID MUST be a string or integer" (and not null). The SDK would read such a
+            # message as a notification and answer 202, so the caller never learns it was dropped.
+            return INVALID_REQUEST, "id: a request id is a string or an integer"
     return None
 
 
-async def _refuse(send: Any, detail: str) -> None:
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _lowercase_media_type(scope: dict[str, Any]) -> None:
+    """`APPLICATION/JSON` is `application/json` (RFC 9110 8.3.1: media types are case-insensitive); the
+    SDK compares the bytes, so hand it the lower-case spelling."""
+    headers = scope.get("headers") or []
+    scope["headers"] = [(name, _lower_type(value) if name == b"content-type" else value) for name, value in headers]
+
+
+def _lower_type(value: bytes) -> bytes:
+    media, sep, params = value.partition(b";")
+    return media.strip().lower() + sep + params
+
+
+async def _refuse(send: Any, code: int, detail: str) -> None:
+    label = "Parse error" if code == PARSE_ERROR else "Invalid Request"
     body = json.dumps({"jsonrpc": "2.0", "id": None,
-                       "error": {"code": PARSE_ERROR, "message": f"Parse error: {detail[:300]}"}}).encode()
+                       "error": {"code": code, "message": f"{label}: {detail[:300]}"}}).encode()
     await send({"type": "http.response.start", "status": 400,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

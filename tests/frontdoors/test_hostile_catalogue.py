@@ -1,6 +1,9 @@
-"""The hand-written hostile catalogue (benchmarks/frontdoors/hostile_requests.py: 270 cases, written
-from the docs and public formats before the server code was read) against a real `vigil serve` and a
-real `vigil mcp investigate --http`, each on loopback, over raw sockets.
+"""The hand-written hostile catalogues against a real `vigil serve` and a real `vigil mcp investigate
+--http`, each on loopback, over raw sockets: round 1 (benchmarks/frontdoors/hostile_requests.py, 270
+cases) and round 2 (hostile_requests2.py, 383 cases: HTTP framing and smuggling, pipelining, Host and
+duplicate credential fields, media-type and charset spellings, signature spellings, Slack
+response_url SSRF attempts, other workspaces and apps, approvals decided twice or expired, JSON-RPC
+id types), each written from the docs and public formats before the server code was read.
 
 Real components throughout: the two servers are the shipped CLIs in subprocesses, the queue is the
 real SQLite queue read through the server's own /metrics. Slack's Web API is a loopback recorder
@@ -9,6 +12,8 @@ answering in its documented response shapes (no Slack server can run here).
 What must hold, per the front-door promise (docs/frontdoors.md): no 5xx for any request; each answer
 in the class the catalogue states; no job enqueued by a request that was not accepted, and exactly
 the stated number by one that was; every valid control accepted and still in the queue at the end.
+Round 2 also seeds pending approvals in the server's store and points hostile URLs at a loopback
+canary: no request may make the server fetch it.
 """
 
 from __future__ import annotations
@@ -19,16 +24,22 @@ from typing import Any
 import pytest
 
 from benchmarks.frontdoors.hostile_client import Response
-from benchmarks.frontdoors.hostile_model import ACCEPTED, CLOSED, IGNORED, REFUSED, SERVER_ERROR, Step
+from benchmarks.frontdoors.hostile_model import ACCEPTED, CLOSED, IGNORED, REFUSED, SERVER_ERROR, Case, Step
 from benchmarks.frontdoors.hostile_requests import CASES
+from benchmarks.frontdoors.hostile_requests2 import CASES as CASES2
 from benchmarks.frontdoors.run_hostile import classify, new_keys, run_catalogue, servers
 
+CATALOGUES: dict[int, tuple[Case, ...]] = {1: CASES, 2: CASES2}
 
-@pytest.fixture(scope="module")
-def report() -> Iterator[dict[str, Any]]:
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["round1", "round2"])
+def report(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+    cases = CATALOGUES[request.param]
     keys = new_keys()
-    with servers(keys) as (serve_port, mcp_port, _):
-        yield run_catalogue(CASES, keys, serve_port, mcp_port)
+    with servers(keys) as (serve_port, mcp_port, workdir):
+        result = run_catalogue(cases, keys, serve_port, mcp_port, workdir if request.param == 2 else None)
+        result["catalogue"] = cases
+        yield result
 
 
 def _lines(report: dict[str, Any], *problems: str) -> list[str]:
@@ -37,12 +48,23 @@ def _lines(report: dict[str, Any], *problems: str) -> list[str]:
             for f in report["failures"] if set(f["problems"]) & set(problems)]
 
 
-def test_the_catalogue_is_large_and_covers_every_door() -> None:
-    doors = {c.door for c in CASES}
-    assert len(CASES) >= 120
+@pytest.mark.parametrize(("cases", "least", "controls"), [(CASES, 120, 20), (CASES2, 150, 12)],
+                         ids=["round1", "round2"])
+def test_the_catalogue_is_large_and_covers_every_door(cases: tuple[Case, ...], least: int, controls: int) -> None:
+    doors = {c.door for c in cases}
+    assert len(cases) >= least
     assert doors == {"alertmanager", "pagerduty", "slack", "approvals", "mcp"}
-    assert len({c.name for c in CASES}) == len(CASES)
-    assert sum(c.is_control for c in CASES) >= 20
+    assert len({c.name for c in cases}) == len(cases)
+    assert sum(c.is_control for c in cases) >= controls
+
+
+def test_the_rounds_do_not_repeat_each_other() -> None:
+    assert not {c.name for c in CASES} & {c.name for c in CASES2}
+
+
+def test_no_hostile_url_is_fetched(report: dict[str, Any]) -> None:
+    """Slash commands and clicks whose response_url, and alerts whose generatorURL, point at the canary."""
+    assert report["ssrf_fetches"] == 0, _lines(report, "ssrf")
 
 
 def test_no_request_gets_a_5xx(report: dict[str, Any]) -> None:
@@ -68,7 +90,7 @@ def test_what_is_decided_outside_agent_server_is_at_least_safe(report: dict[str,
     """The MCP SDK's JSON-RPC parsing is not agent/server's; its slips are listed, never a 5xx."""
     outside = [f for f in report["failures"] if "wrong_class_outside" in f["problems"]]
     assert all(f["got"] != SERVER_ERROR and f["new_jobs"] == 0 for f in outside)
-    assert {f["case"] for f in outside} <= {c.name for c in CASES if c.outside}
+    assert {f["case"] for f in outside} <= {c.name for c in report["catalogue"] if c.outside}
 
 
 @pytest.mark.parametrize(("status", "body", "door", "new_jobs", "expected"), [

@@ -9,12 +9,13 @@ the app byte for byte (the middleware re-plays what it read). The hostile catalo
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
-from mcp_servers.common.strict_body import PARSE_ERROR, StrictJsonBody
+from mcp_servers.common.strict_body import INVALID_REQUEST, PARSE_ERROR, StrictJsonBody
 
 pytestmark = pytest.mark.anyio
 
@@ -73,3 +74,41 @@ async def test_a_body_over_the_limit_is_left_whole_for_the_transport_to_refuse()
     async with client(limit=1024) as http:
         answer = await http.post("/mcp", content=body, headers={"content-type": "application/json"})
     assert answer.status_code == 200 and seen == [body]
+
+
+@pytest.mark.parametrize("request_id", [None, 1.5, True, {"a": 1}, [1]])
+async def test_a_request_id_that_is_not_a_string_or_integer_is_an_invalid_request(request_id: Any) -> None:
+    """MCP: ids are strings or integers. The SDK would read these as notifications and answer 202, so
+    the caller would never hear that its request was dropped; here it hears -32600 and nothing runs."""
+    seen.clear()
+    body = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}).encode()
+    async with client() as http:
+        answer = await http.post("/mcp", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == INVALID_REQUEST
+    assert seen == []
+
+
+@pytest.mark.parametrize("request_id", ["", "abc", 0, -5, 2**63])
+async def test_string_and_integer_ids_pass(request_id: Any) -> None:
+    seen.clear()
+    body = json.dumps({"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}).encode()
+    async with client() as http:
+        answer = await http.post("/mcp", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 200 and seen == [body]
+
+
+async def test_an_upper_case_media_type_reaches_the_sdk_in_lower_case() -> None:
+    """RFC 9110: media types are case-insensitive; the SDK compares bytes, so it gets the canonical spelling."""
+    types: list[bytes] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        types.extend(v for k, v in scope["headers"] if k == b"content-type")
+        await echo(scope, receive, send)
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=StrictJsonBody(app)),
+                                 base_url="http://127.0.0.1") as http:
+        answer = await http.post("/mcp", content=b'{"jsonrpc":"2.0","id":1,"method":"ping"}',
+                                 headers={"content-type": "APPLICATION/JSON; charset=UTF-8"})
+    assert answer.status_code == 200
+    assert types == [b"application/json; charset=UTF-8"]

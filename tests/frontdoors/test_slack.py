@@ -25,7 +25,7 @@ pytestmark = pytest.mark.anyio
 def command_body(text: str, user: str = "U1", trigger: str = "trig1") -> bytes:
     return urlencode({"token": "legacy", "team_id": "T1", "team_domain": "acme", "channel_id": "C1",
                       "channel_name": "incidents", "user_id": user, "user_name": "alice", "command": "/vigil",
-                      "text": text, "api_app_id": "A1", "response_url": "http://127.0.0.1:9/unused",
+                      "text": text, "api_app_id": "A1", "response_url": "https://hooks.slack.com/commands/T1/1/unused",
                       "trigger_id": trigger}).encode()
 
 
@@ -37,7 +37,7 @@ def event_body(event: dict[str, Any], event_id: str = "Ev1") -> bytes:
 
 def action_body(action_id: str, value: str, user: str) -> bytes:
     payload = {"type": "block_actions", "team": {"id": "T1", "domain": "acme"}, "user": {"id": user},
-               "api_app_id": "A1", "token": "legacy", "trigger_id": "trig-a", "response_url": "http://127.0.0.1:9/x",
+               "api_app_id": "A1", "token": "legacy", "trigger_id": "trig-a", "response_url": "https://hooks.slack.com/actions/T1/1/x",
                "container": {"type": "message", "message_ts": "1700000000.000009", "channel_id": "C1"},
                "channel": {"id": "C1", "name": "incidents"}, "message": {"ts": "1700000000.000009", "text": "x"},
                "actions": [{"action_id": action_id, "block_id": "vigil_approval", "value": value, "type": "button",
