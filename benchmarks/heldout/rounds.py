@@ -50,6 +50,8 @@ class HeldoutRound:
     """Whether a cluster-scoped custom-resource culprit ships with a Cluster-scoped CRD."""
     host_questions: int | None = None
     """How many chat questions name only a host (a node); None: not checked."""
+    written_with: tuple[str, ...] = ()
+    """Rounds written at the same time, blind to this one: neither is `previous` nor among `earlier`."""
 
     def generator(self) -> ModuleType:
         """The round's generate.py (its ROUND and generate())."""
@@ -80,6 +82,11 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                  earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
                           "heldout8", "peercases"),
                  custom_culprits=1, victim_pages=8, changed_culprits=12, cluster_scoped_custom=True, host_questions=1),
+    HeldoutRound("heldout10", previous="heldout8",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
+                          "heldout8", "peercases"),
+                 custom_culprits=4, victim_pages=9, changed_culprits=12, cluster_scoped_custom=True, host_questions=1,
+                 written_with=("heldout9",)),
 )
 """Rounds 2 onwards in the order they were written."""
 
