@@ -497,11 +497,13 @@ def node_containercreating_question() -> Incident:
         if h.node == target:
             ip_log += each(AT4 - timedelta(minutes=31), inc.captured, 60, lambda i, t: L.js(
                 t, "error", "Failed to increase pool size due to not able to allocate ENI AllocENI: failed to "
-                            "create ENI: failed to create network interface: InsufficientFreeAddressesInSubnet: The specified subnet does not have "
-                            "enough free addresses to satisfy the request.\n\tstatus code: 400, request id: "
+                            "create ENI: failed to create network interface: InsufficientFreeAddressesInSubnet: "
+                            "The specified subnet does not have enough free addresses to satisfy the request."
+                            "\n\tstatus code: 400, request id: "
                             f"{L.uuidish('ipamd', i)}", caller="ipamd/ipamd.go:837"))
             ip_log += each(AT4 - timedelta(minutes=30), inc.captured, 40, lambda i, t: L.js(
-                t, "error", "AssignPodIPv4Address: no available IP/Prefix addresses", caller="datastore/data_store.go:706"))
+                t, "error", "AssignPodIPv4Address: no available IP/Prefix addresses",
+                caller="datastore/data_store.go:706"))
         h.logs["aws-node"] = L.lines(sorted(ip_log))
         full = h.node != target
         inc.series("awscni_total_ip_addresses", "gauge", "The total number of IP addresses",
@@ -619,7 +621,8 @@ def chat_disconnects_question() -> Incident:
                   inc.captured - timedelta(seconds=9), count=int((inc.captured - rollout).total_seconds() // 21),
                   warning=False, component="nginx-ingress-controller")
         inc.series("nginx_ingress_controller_success", "gauge", "Cumulative number of Ingress controller reload "
-                   "operations", {"namespace": "ingress-nginx", "pod": h.name, "controller_class": "k8s.io/ingress-nginx"},
+                   "operations", {"namespace": "ingress-nginx", "pod": h.name,
+                                  "controller_class": "k8s.io/ingress-nginx"},
                    rate_counter(AT5 - timedelta(hours=2), 2 / 3600, 3 / 60, rollout))
     inc.pod_series(ing.pods)
     op_old = Rev(7, inc.born + timedelta(days=25), "argocd sync preview-operator 0.13.2",
@@ -672,7 +675,8 @@ def chat_disconnects_question() -> Incident:
     inc.answer_key(culprit=("Deployment", "platform", "preview-operator"), keywords=["reload", "OOMKilled", "Ingress"],
                    root_cause="preview-operator 0.14.0 deletes and re-creates its 38 preview Ingresses on every 20 s "
                               "resync; each change makes ingress-nginx reload, old workers keep websockets open, and "
-                              "the controller grows to its limit and is OOMKilled, dropping every chat websocket on it. "
+                              "the controller grows to its limit and is OOMKilled, dropping every chat websocket on "
+                              "it. "
                               "Roll the operator back.",
                    category="ingress-controller-reload-storm-oom",
                    red_herrings=[("Deployment", "messaging", "presence-api")])
@@ -719,8 +723,10 @@ def product_search_slow_page() -> Incident:
                    {**base, "container": "search", "job": "kubelet"},
                    rate_counter(AT6 - timedelta(hours=2), 0.05, 6.1 if busy else 0.0, change))
         if busy:
-            h.logs["search"] = L.lines(each(change + timedelta(minutes=20), inc.captured, 30, lambda i, t, p=h.name: L.js(
-                t, "warn", "slow search", q_len=8 + i % 20, took_ms=2100 + 23 * (i % 30), req_id=L.uuidish(p, i))))
+            def slow(i: int, t: datetime, pod: str = h.name) -> str:
+                return L.js(t, "warn", "slow search", q_len=8 + i % 20, took_ms=2100 + 23 * (i % 30),
+                            req_id=L.uuidish(pod, i))
+            h.logs["search"] = L.lines(each(change + timedelta(minutes=20), inc.captured, 30, slow))
     svc = inc.find("Service", "shop", "search")
     svc["spec"]["sessionAffinity"] = "ClientIP"
     svc["spec"]["sessionAffinityConfig"] = {"clientIP": {"timeoutSeconds": 10800}}
@@ -728,12 +734,15 @@ def product_search_slow_page() -> Incident:
                    ("kubectl-patch", "Update", change, {"f:spec": {"f:sessionAffinity": {},
                                                                    "f:sessionAffinityConfig": {}}}))
     inc.series("search_request_duration_seconds_p99", "gauge", "Recording rule: p99 of search request duration over "
-               "5m.", {"namespace": "shop", "service": "search"}, before_after(0.18, 2.6, change + timedelta(minutes=25)))
+               "5m.", {"namespace": "shop", "service": "search"},
+               before_after(0.18, 2.6, change + timedelta(minutes=25)))
     for h in inc.pods_of("shop", "redis"):
-        h.logs["redis"] = L.lines([(AT6 - timedelta(minutes=m), f"1:M {(AT6 - timedelta(minutes=m)).strftime('%d %b %Y %H:%M:%S.000')} "
-                                    "* Background saving started by pid 2187") for m in (62, 2)]
-                                  + [(AT6 - timedelta(minutes=m - 1), f"1:M {(AT6 - timedelta(minutes=m - 1)).strftime('%d %b %Y %H:%M:%S.000')} "
-                                      "# Fork took 1840 ms (latency spike)") for m in (62, 2)])
+        saves: Lines = []
+        for m in (62, 2):
+            began, forked = AT6 - timedelta(minutes=m), AT6 - timedelta(minutes=m - 1)
+            saves += [(began, f"1:M {began.strftime('%d %b %Y %H:%M:%S.000')} * Background saving started by pid 2187"),
+                      (forked, f"1:M {forked.strftime('%d %b %Y %H:%M:%S.000')} # Fork took 1840 ms (latency spike)")]
+        h.logs["redis"] = L.lines(saves)
     plant(inc, "shop", "search-index-writer", "token", "search-index", "INDEX_API_TOKEN")
     inc.pagerduty("[FIRING:1] SearchLatencyHigh shop/search: p99 2.6s (threshold 1s) for 15m", "Shop search")
     inc.answer_key(culprit=("Service", "shop", "search"), keywords=["ClientIP", "affinity", "uneven"],
@@ -809,7 +818,8 @@ def partner_api_probe_failing_page() -> Incident:
               change + timedelta(seconds=94), count=3, warning=False, component="service")
     inc.secret("partners", "partner-gateway-tls", {
         "tls.crt": "-----BEGIN CERTIFICATE-----\nMIIFazCCA1OgAwIBAgIUe3Vh\n-----END CERTIFICATE-----\n",
-        "tls.key": "-----BEGIN PRIVATE KEY-----\n" + inc.canary("token", "partner-tls") + "\n-----END PRIVATE KEY-----\n"})
+        "tls.key": "-----BEGIN PRIVATE KEY-----\n" + inc.canary("token", "partner-tls")
+                   + "\n-----END PRIVATE KEY-----\n"})
     plant(inc, "partners", "partner-gateway-hmac", "password", "partner-hmac", "WEBHOOK_HMAC_SECRET")
     probe = {"instance": "https://api.partners.example.com/healthz", "job": "blackbox-external", "module": "http_2xx"}
     inc.series("probe_success", "gauge", "Displays whether or not the probe was a success", dict(probe),
@@ -942,7 +952,7 @@ RATE_LIMITED = ('Failed to pull image "{image}": failed to pull and unpack image
 
 
 def feature_store_rollout_stuck() -> Incident:
-    """A chart bump swaps the pull-through mirror for docker.io: anonymous pulls from one NAT IP hit Docker Hub's rate limit.
+    """A chart bump swaps the pull-through mirror for docker.io: anonymous pulls over one NAT IP hit the rate limit.
 
     after: the many published outages after Docker Hub introduced pull rate limits (November 2020
     onwards): clusters pulling anonymously through a shared NAT address got "429 toomanyrequests"
@@ -991,10 +1001,11 @@ def feature_store_rollout_stuck() -> Incident:
                      'job="kube-state-metrics", namespace=~".*"} != 0')
     inc.answer_key(culprit=("Deployment", "risk", "feature-store"),
                    keywords=["rate limit", "Docker Hub", "toomanyrequests"],
-                   root_cause="feature-store's new revision pulls docker.io/redis/redis-stack-server instead of the ECR "
-                              "pull-through mirror; the cluster's anonymous pulls from one NAT address are over Docker "
-                              "Hub's pull rate limit (429 toomanyrequests), so the new pods stay in ImagePullBackOff "
-                              "and the rollout is stuck. Point the image back at the mirror or authenticate.",
+                   root_cause="feature-store's new revision pulls docker.io/redis/redis-stack-server instead of the "
+                              "ECR pull-through mirror; the cluster's anonymous pulls from one NAT address are over "
+                              "Docker Hub's pull rate limit (429 toomanyrequests), so the new pods stay in "
+                              "ImagePullBackOff and the rollout is stuck. Point the image back at the mirror or "
+                              "authenticate.",
                    category="public-registry-pull-rate-limit",
                    red_herrings=[("Secret", "risk", "regcred-ecr")])
     return inc
@@ -1077,7 +1088,8 @@ def orders_services_crashloop_grouped() -> Incident:
             inc.series("envoy_cluster_manager_active_clusters", "gauge", "Number of currently active (warmed) "
                        "clusters", {"namespace": "orders", "pod": h.name, "job": "envoy-stats"},
                        before_after(41, 3121, change + timedelta(seconds=40)))
-        for template in (wl.obj["spec"]["template"], inc.find("ReplicaSet", "orders", wl.rs[7 + k])["spec"]["template"]):
+        rs_template = inc.find("ReplicaSet", "orders", wl.rs[7 + k])["spec"]["template"]
+        for template in (wl.obj["spec"]["template"], rs_template):
             template["metadata"]["annotations"].update({"proxy.istio.io/config": injected["proxy.istio.io/config"]})
             if app == "notifications":
                 template["metadata"]["annotations"]["sidecar.istio.io/proxyMemoryLimit"] = "1Gi"
@@ -1217,7 +1229,8 @@ def storefront_errors_burn() -> Incident:
                       "rules": [{"host": "shop.example.com", "http": {"paths": [{
                           "path": "/", "pathType": "Prefix",
                           "backend": {"service": {"name": "frontend", "port": {"number": 80}}}}]}}]},
-             "status": {"loadBalancer": {"ingress": [{"hostname": "a51f0e9c2d7b-1409271155.eu-west-1.elb.amazonaws.com"}]}}})
+             "status": {"loadBalancer": {"ingress": [{
+                 "hostname": "a51f0e9c2d7b-1409271155.eu-west-1.elb.amazonaws.com"}]}}})
     preview = inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
                        "metadata": {"name": "storefront-preview", "namespace": "web-staging",
                                     "creationTimestamp": ts(created)},
@@ -1227,7 +1240,8 @@ def storefront_errors_burn() -> Incident:
                                     "backend": {"service": {"name": "storefront-next", "port": {"number": 80}}}}]}}]},
                        "status": {"loadBalancer": {"ingress": [{
                            "hostname": "a51f0e9c2d7b-1409271155.eu-west-1.elb.amazonaws.com"}]}}})
-    fields_changed(preview, ("kubectl-create", "Update", created, {"f:spec": {"f:ingressClassName": {}, "f:rules": {}}}),
+    fields_changed(preview, ("kubectl-create", "Update", created,
+                             {"f:spec": {"f:ingressClassName": {}, "f:rules": {}}}),
                    ("nginx-ingress-controller", "Update", created + timedelta(seconds=40),
                     {"f:status": {"f:loadBalancer": {}}}))
     inc.event(preview, "Sync", "Scheduled for sync", created + timedelta(seconds=1), warning=False,
