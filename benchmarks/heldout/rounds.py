@@ -87,6 +87,11 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                           "heldout8", "peercases"),
                  custom_culprits=4, victim_pages=9, changed_culprits=12, cluster_scoped_custom=True, host_questions=1,
                  written_with=("heldout9",)),
+    HeldoutRound("heldout11", previous="heldout8",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
+                          "heldout8", "peercases"),
+                 custom_culprits=2, victim_pages=6, changed_culprits=12, host_questions=1,
+                 written_with=("heldout9", "heldout10")),
 )
 """Rounds 2 onwards in the order they were written."""
 
