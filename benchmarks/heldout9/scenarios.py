@@ -1206,6 +1206,11 @@ def batch_node_question() -> Incident:
                   "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni:v1.18.5")
         agent_pod(inc, "node-exporter", "monitoring", name, morning + timedelta(seconds=20),
                   "quay.io/prometheus/node-exporter:v1.8.2")
+    for ns, agent in (("kube-system", "aws-node"), ("monitoring", "node-exporter")):
+        ds = inc.find("DaemonSet", ns, agent)
+        ds["spec"]["template"]["spec"]["tolerations"] = [{"operator": "Exists"}]
+        ds["status"].update({key: 6 for key in ("currentNumberScheduled", "desiredNumberScheduled", "numberAvailable",
+                                                 "numberReady", "updatedNumberScheduled")})
     kp = inc.find("DaemonSet", "kube-system", "kube-proxy")
     tpl = kp["spec"]["template"]["spec"]
     tpl.update({"hostNetwork": True, "priorityClassName": "system-node-critical"})
