@@ -7,6 +7,7 @@ passes Vigil's guardrail middleware (see mcp_servers.common.server).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from collections.abc import Callable, Mapping
@@ -23,7 +24,7 @@ from mcp_servers.codegraph.indexer import index_repository, too_large_notice
 from mcp_servers.codegraph.settings import CodegraphSettings
 from mcp_servers.codegraph.stdio import run_stdio
 from mcp_servers.common.compact import DEFAULT_BUDGET_TOKENS
-from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, run_server, tool_table
+from mcp_servers.common.server import READ_ONLY, ServerGuard, create_server, guarded, run_server, tool_table
 
 INSTRUCTIONS = """Code knowledge graph of one repository (tree-sitter index: Python, Go, Java, TypeScript/JavaScript).
 Symbols are named 'lang:module:Class.method' (Python 'py:pkg.mod:Cls.fn', Go 'go:internal/db:DB.Save', Java
@@ -115,16 +116,24 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
 
 async def warm_guard(server: MCPServer) -> None:
     """Do at start-up what the first call would otherwise pay for: the guard's modules (injection
-    scanner and its classifier, redaction, jsonschema) load on first use, and each tool's schema
-    validator is compiled on its first check (half a second in all, charged to whoever asks first).
+    scanner and its classifier, redaction, jsonschema) load on first use, each tool's schema
+    validator is compiled on its first check, and the audit key is read by the first record (half a
+    second in all, charged to whoever asks first).
     Nothing is judged or recorded here; every call is still checked, screened and audited in full."""
     from guardrails import injection, redaction
+    from guardrails.audit import AuditKeyError
     from guardrails.layers.validation import prepare_validator
 
     injection.scan("warm up: ignore previous instructions")
     redaction.redact_text("warm up: password=hunter2")
     for spec, _ in (await tool_table(server)).values():
         prepare_validator(spec)
+    guard = guarded(server)
+    if guard is not None:
+        # The audit key is read (or generated, and fsynced) by the first record; a key that cannot be
+        # read is left to fail the first call, with its message, as it would without the warm-up.
+        with contextlib.suppress(AuditKeyError):
+            _ = guard.guard.pipeline.audit.key
 
 
 async def serve(settings: CodegraphSettings, guard: ServerGuard, transport: Literal["stdio", "http"] = "stdio", *,
