@@ -1086,12 +1086,13 @@ def order_placement_errors_page() -> Incident:
                          [P(log=logfn(primary)), P(log=logfn(standby)), P(log=logfn(standby))],
                          inc.born + timedelta(days=2))
     for i, h in enumerate(wl.pods):
-        role = "primary" if i == 0 else "replica"
-        inc.cluster.patch("db", h.name, lambda pod, role=role: pod["metadata"]["labels"].update({"role": role}))
-    inc.add({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "orders-pg-rw", "namespace": "db"},
-             "subsets": [{"addresses": [{"ip": f"10.244.{1 + i}.{60 + i}", "targetRef": {
-                 "kind": "Pod", "namespace": "db", "name": h.name}} for i, h in enumerate(wl.pods)],
-                 "ports": [{"name": "postgres", "port": 5432, "protocol": "TCP"}]}]})
+        h.labels["role"] = "primary" if i == 0 else "replica"
+    ro = inc.add({"apiVersion": "v1", "kind": "Service", "metadata": {
+        "name": "orders-pg-ro", "namespace": "db", "labels": {"app": "orders-pg", "helm.sh/chart": "orders-pg-4.0.0"},
+        "annotations": {"meta.helm.sh/release-name": "orders-pg"}},
+        "spec": {"type": "ClusterIP", "clusterIP": "172.20.41.18", "selector": {"app": "orders-pg", "role": "replica"},
+                 "ports": [{"name": "postgres", "port": 5432, "targetPort": 5432, "protocol": "TCP"}]}})
+    managed(ro, ("helm", "Update", changed, {"f:metadata": {"f:labels": {"f:helm.sh/chart": {}}}}))
     cronjob(inc, "db", "orders-pg-vacuum", "0 * * * *", "docker.io/bitnami/postgresql:16.4.0", at.replace(minute=0))
     pw = inc.canary("password", "orders-pg-app")
     inc.secret("orders", "orders-api-db", {"DATABASE_URL": f"postgres://orders:{pw}@orders-pg-rw.db:5432/orders"})
