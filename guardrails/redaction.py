@@ -52,6 +52,9 @@ from guardrails.secret_shapes import (
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
+_CIPHERTEXT = re.compile(r"ENC\[(?:AES256_GCM|AES256_CBC|PGP|KMS|GCP_KMS|AZURE_KV|AGE),data:[^\]\s]{1,65536}\]")
+"""A SOPS-encrypted value (`ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]`): ciphertext that only the
+KMS or age key opens, kept so that a diff of an encrypted file stays readable; it is left alone."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,16 @@ def _base64_pem_key(value: str) -> bool:
     return b"PRIVATE KEY" in decoded
 
 
+def _discord_token(value: str) -> bool:
+    """The first part of a Discord token is the account's snowflake id (17-20 digits) in base64."""
+    head = value.split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return decoded.isdigit() and 17 <= len(decoded) <= 20
+
+
 # --------------------------------------------------------------------------- the format table
 
 _FOREIGN_PASSWORD_WORDS: tuple[str, ...] = (
@@ -233,6 +246,9 @@ def _fmt(
 
 _B = r"(?<![A-Za-z0-9_])"  # token start: not inside a longer word
 _E = r"(?![A-Za-z0-9_])"  # token end
+_SNMP_COMMAND = r"\bsnmp(?:walk|get|getnext|bulkwalk|bulkget|set|trap|inform|table|df|netstat|status|delta|test)\b"
+_CLI_ARG = r"""(?P<s>'[^'\n]{1,128}'|"[^"\n]{1,128}"|[^\s'"-][^\s'"]{0,127})"""
+"""An option's value on a command line: single-quoted, double-quoted or bare (not another option)."""
 _ASSIGN = r"""(?:\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}(?:\\?["'])?"""
 """Key, separator, value. Up to 40 blanks after the separator: `kubectl describe` and other tabular
 output align every value in a column (`DD_API_KEY:      0f3c...`)."""
@@ -377,6 +393,12 @@ FORMATS: tuple[SecretFormat, ...] = (
         [_B + r"do[opr]_v1_[a-f0-9]{64}" + _E],
         ["_v1_"],
     ),
+    _fmt(
+        "tailscale_key",
+        "Tailscale auth, API, OAuth client, webhook or SCIM key (`tskey-<kind>-<id>-<secret>`)",
+        [_B + r"tskey-(?:auth|api|client|webhook|scim|cli)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,}" + _E],
+        ["tskey-"],
+    ),
     # Source control, CI and package registries.
     _fmt(
         "github_token",
@@ -470,6 +492,13 @@ FORMATS: tuple[SecretFormat, ...] = (
         [r"\d(?:(?<=/bot\d)|(?<![A-Za-z0-9_]\d))\d{7,9}:[A-Za-z0-9_\-]{35}(?![A-Za-z0-9_\-])"],
         [],
         accept=lambda v: high_entropy_token(v.split(":", 1)[1]),
+    ),
+    _fmt(
+        "discord_bot_token",
+        "Discord bot or user token: base64 of the numeric account id, a timestamp part and an HMAC part",
+        [r"[MNO](?<![A-Za-z0-9_\-.][MNO])[A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6,7}\.[A-Za-z0-9_\-]{27,40}(?![A-Za-z0-9_\-])"],
+        [],
+        accept=lambda v: _discord_token(v),
     ),
     _fmt(
         "mapbox_token",
@@ -647,6 +676,41 @@ FORMATS: tuple[SecretFormat, ...] = (
         windowed=False,  # the command name may stand far before the flag, past a long URL
     ),
     _fmt(
+        "cli_password_flag",
+        "the password options of directory, database and network clients: ldapsearch/ldapmodify -w X, "
+        "cqlsh -p X, snmpwalk/snmpget -c community and -A/-X SNMPv3 passphrases, smbclient -U user%pass, "
+        "sqlplus/rman/expdp user/pass@db",
+        [
+            r"\bldap(?:search|modify|add|delete|passwd|whoami|compare|modrdn|exop|url)\b[^\n|;&]{0,200}?\s-w\s+"
+            + _CLI_ARG,
+            r"\bcqlsh\b[^\n|;&]{0,200}?\s(?:-p|--password)[ =]" + _CLI_ARG,
+            _SNMP_COMMAND + r"[^\n|;&]{0,200}?\s-[cAX][ \t]*" + _CLI_ARG,
+            # SNMPv3 gives two passphrases (-A auth, -X privacy): the second one after the first
+            _SNMP_COMMAND + r"[^\n|;&]{0,200}?\s-[cAX][ \t]*\S+[^\n|;&]{0,200}?\s-[cAX][ \t]*" + _CLI_ARG,
+            r"\b(?:smbclient|rpcclient|smbmap|smbget|smbcacls)\b[^\n|;&]{0,200}?\s(?:-U|--user(?:name)?)[ =]"
+            r"['\"]?[^\s%'\"]{1,64}%(?P<s>[^\s'\"]{1,128})",
+            r"\b(?:sqlplus|rman|expdp|impdp|sqlldr|dgmgrl)\b(?:[ \t]+(?:-\w+|target|auxiliary|catalog))*[ \t]+"
+            r"(?:userid=)?['\"]?[A-Za-z][\w$#]{0,63}/"
+            r"(?P<s>[^\s@/'\"]{1,128})@",
+        ],
+        ["ldap", "cqlsh", "snmp", "smb", "rpcclient", "sqlplus", "rman", "expdp", "impdp", "sqlldr", "dgmgrl"],
+        accept=_cli_value,
+    ),
+    _fmt(
+        "config_directive_password",
+        "a password given as a directive of a line-oriented config: snmpd `rocommunity X` and "
+        "`com2sec name source X`, redis `requirepass X` / `masterauth X`, keepalived `auth_pass X`, "
+        "haproxy `insecure-password X`",
+        [
+            r"(?im)^[ \t]*(?:ro|rw)community6?[ \t]+(?P<s>[^\s#]{1,128})",
+            r"(?im)^[ \t]*com2sec6?[ \t]+(?:-Cn[ \t]+\S+[ \t]+)?\S+[ \t]+\S+[ \t]+(?P<s>[^\s#]{1,128})",
+            r"(?im)^[ \t]*(?:requirepass|masterauth|auth_pass|authpass)[ \t]+(?P<s>\"[^\"\n]{1,128}\"|[^\s#\"]{1,128})",
+            r"(?i)\binsecure-password[ \t]+(?P<s>[^\s#]{1,128})",
+        ],
+        ["community", "com2sec", "requirepass", "masterauth", "auth_pass", "authpass", "insecure-password"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
         "prose_password",
         "a password stated in prose: `the password is X`, `created with password X`, `pwd: X`",
         [
@@ -759,7 +823,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "session_cookie",
         "session or auth cookie value",
         [
-            r"(?i)\b(?:session(?:id)?|sessid|phpsessid|jsessionid|(?:[a-z]+[_.\-])?sid|_[a-z]+_session|\.aspxauth|"
+            r"(?i)\b(?:session(?:id)?|sessid|phpsessid|jsessionid|(?:[a-z]+[_.\-])?sid|_?[a-z0-9]+_session|\.aspxauth|"
             r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+)=(?P<s>[^;\s'\"]{16,})"
         ],
         ["sess", "token", "sid=", "aspxauth", "oauth2_proxy", "__host-", "__secure-"],
@@ -800,7 +864,7 @@ def format_names() -> list[str]:
 # --------------------------------------------------------------------------- generic assignments
 
 _KEYWORD = re.compile(
-    r"pass|pwd|pw|secret|token|key|auth|cred|dsn|salt|pepper|signature|bearer|pat|seed|community|"
+    r"pass|pwd|pw|secret|token|key|auth|cred|dsn|salt|pepper|signature|bearer|pat|seed|community|psk|"
     r"senha|kennwort|contrase|wachtwoord|salasana|adgangskode|heslo|haslo|jelszo|sifre|parol|lozinka|geslo|"
     r"geheim|segret|secret|chiave|clave|chave|sleutel|schl|nyckel|avain|klucz"
 )
@@ -827,6 +891,8 @@ def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -
     if "(" in value or text.startswith(("(", "["), vend):
         return True  # a call or an index: code, not a literal
     if _DOTTED.fullmatch(value):
+        if any(len(part) >= 20 and (_looks_random(part) or high_entropy_token(part)) for part in value.split(".")):
+            return False  # `MTQ0ODEy...NjYx.T8RCqU.r319...`: a dotted token (Discord, JWT-like), not a path
         return value.count(".") >= 2 or spaced
     return False
 
@@ -862,6 +928,8 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
             continue
         if start > 0 and text[start - 1] == ":" and _IN_RESOURCE_NAME.search(text, max(0, start - 200), start):
             continue  # `arn:aws:secretsmanager:...:secret:prod/db`: a segment of a name, not a key
+        if start > 0 and text[start - 1] in "/ " and _DIGEST_OF_WORD.search(lowered, max(0, start - 24), start):
+            continue  # `checksum/secret: <sha256>` (a Helm annotation): the hash of the secret, not the secret
         kind = credential_key(text[start:end])
         if kind is None:
             kind = _kind_from_parent(text, start, end)
@@ -1003,8 +1071,10 @@ def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
             if _is_placeholder(value):
                 continue
             if high_entropy_token(value.rstrip("=")) or (
-                # a bare `key` (`Unseal Key 1:`) vouches for random tokens only: `cache: key: <sha>` is a digest
+                # a bare `key` (`Unseal Key 1:`) vouches for random tokens only: `cache: key: <sha>` is a digest;
+                # so does a word named as the thing hashed (`checksum/secret: <sha256>`, `digest of the token`)
                 w.group() != "key" and _TIGHT_GAP.fullmatch(lowered, w.end(), t.start()) and _keyed_digest(value)
+                and not _DIGEST_OF_WORD.search(lowered, max(0, w.start() - 24), w.start())
             ):
                 out.append((t.start(), t.end(), "high_entropy_secret"))
                 last_end = t.end()
@@ -1012,6 +1082,10 @@ def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_DIGEST_OF_WORD = re.compile(
+    r"(?:checksum|digest|fingerprint|sha\d{1,3}|md5|hash)[ \t/_.\-:]*(?:of[ \t]+(?:the[ \t]+)?)?$"
+)
+"""A digest word right before a credential word: the value that follows is the hash of the credential."""
 _TIGHT_GAP = re.compile(r"""[ \t]*(?:(?:is|was|now|=|:|-)[ \t]*){0,2}["'`]?""")
 """What may stand between a credential word and the value it names: `api key: X`, `token is X`, `secret=X`."""
 
@@ -1042,7 +1116,17 @@ _ENV_PAIR_JSON = re.compile(
 )
 
 
+_SESSION_COOKIE_NAME = re.compile(
+    r"(?i)(?:session(?:id)?|sessid|phpsessid|jsessionid|connect\.sid|(?:[a-z0-9]+[_.\-])?sid|_?[a-z0-9]+[_.\-]session|"
+    r"\.aspxauth|\.aspnetcore\.(?:session|cookies)|remember_[a-z0-9_]+|_oauth2_proxy|__host-[\w\-]+|__secure-[\w\-]+)"
+)
+"""Cookie names that carry a session (the names `session_cookie` looks for after `=`), for cookies
+written as a name/value pair: a HAR export, a browser's cookie JSON, a Selenium or Playwright dump."""
+
+
 def _env_value_sensitive(name: str, value: str) -> bool:
+    if _SESSION_COOKIE_NAME.fullmatch(name):
+        return len(value) >= 16 and not _is_placeholder(value) and shannon_entropy(value) >= 3.0
     kind = credential_key(name)
     if kind is KeyKind.PASSWORD:
         return _password_value(value, quoted=True)
@@ -1572,6 +1656,9 @@ def redact_text(text: str) -> Redacted:
     taken = _Intervals()
     for m in _MARKER_RE.finditer(text):
         taken.add(m.start(), m.end())
+    if "ENC[" in text:
+        for m in _CIPHERTEXT.finditer(text):
+            taken.add(m.start(), m.end())
     kept: list[tuple[int, int, str]] = []
     for _, s, e, kind in candidates:
         if taken.add(s, e):

@@ -143,8 +143,9 @@ _FOREIGN_PASSWORD_PARTS = frozenset({
     "parool", "wachtwort",
 })
 _PASSWORD_PARTS = frozenset({"password", "passwd", "passphrase", "passcode", "pass", "pwd", "pw", "pword",
-                             "community", "rocommunity", "rwcommunity"}) | _FOREIGN_PASSWORD_PARTS
-"""`community` is an SNMP community string: the password of SNMP v1/v2c (snmp.yml, telegraf)."""
+                             "community", "rocommunity", "rwcommunity", "psk", "wpapsk"}) | _FOREIGN_PASSWORD_PARTS
+"""`community` is an SNMP community string: the password of SNMP v1/v2c (snmp.yml, telegraf); `psk` a
+pre-shared key (wpa_supplicant `psk=`, IPsec, hostapd `wpa_psk`), a passphrase whatever its shape."""
 _FOREIGN_SECRET_PARTS = frozenset({
     "geheim", "geheimnis", "segreto", "segreta", "secreto", "secreta", "secreet", "sekret", "salaisuus",
     "chiave", "clave", "chave", "sleutel", "schluessel", "schlussel", "cle", "nyckel", "avain", "klucz",
@@ -152,11 +153,25 @@ _FOREIGN_SECRET_PARTS = frozenset({
 _SECRET_PARTS = frozenset({
     "secret", "token", "apikey", "key", "credential", "credentials", "auth", "cred", "creds", "privatekey",
     "accesskey", "secretkey", "authtoken", "bearer", "pat", "dsn", "signature", "salt", "pepper", "seed",
-    "otpseed", "totp", "hotp",
+    "otpseed", "totp", "hotp", "skey", "privkey", "authkey",
 }) | _FOREIGN_SECRET_PARTS
-"""`seed` (`mfa_seed`, `totp_seed`) is the shared secret of one-time-password generators."""
-_PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey"})
-"""Key names that hold public material (`PublicKey`, `server_pubkey`, `jwt_verification_key`)."""
+"""`seed` (`mfa_seed`, `totp_seed`) is the shared secret of one-time-password generators; `skey` the
+abbreviation vendors use for a secret key beside its public `ikey` (Duo, `ssh-keygen` docs)."""
+_SECRET_KEY_SUFFIXES = ("secret", "token", "apikey", "authkey", "privkey", "hmackey", "masterkey", "signingkey",
+                        "sessionkey", "encryptionkey")
+"""Closed compounds that end a key name (`CLIENTSECRET`, `GHTOKEN`, `TS_AUTHKEY`, `jwtSigningkey`)."""
+_PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey", "publishable"})
+"""Key names that hold public material (`PublicKey`, `server_pubkey`, `jwt_verification_key`,
+`stripePublishableKey`: a publishable key is made to be shipped in web and mobile clients)."""
+_DIGEST_OF = frozenset({"checksum", "digest", "fingerprint", "sha1", "sha256", "sha512", "md5", "crc", "crc32"})
+"""First words of a key that holds a hash *of* a credential (Helm's `checksum/secret`, `sha256_token`,
+`fingerprint_ssh_key`): the value is a digest, computed so that a change can be seen without the secret."""
+_ID_KEY_PREFIXES = frozenset({
+    "idempotency", "dedup", "dedupe", "deduplication", "cache", "partition", "sort", "shard", "foreign", "lookup",
+    "row", "correlation", "request", "message", "event", "trace", "span", "object", "bucket", "group",
+})
+"""Words before a final `key` that make it the key of a record, not of a lock: `idempotency_key`,
+`cache_key`, `partitionKey`, `sort_key`, `object_key` (an S3 path), `correlation-key`."""
 _QUALIFIERS = frozenset({
     "base", "primary", "secondary", "old", "new", "prev", "previous", "next", "current", "fallback",
     "backup", "rotated", "legacy", "prod", "production", "staging", "stage", "dev", "live", "test",
@@ -212,16 +227,18 @@ def credential_key(key: str) -> KeyKind | None:
     while len(parts) > 1 and (parts[-1] in _QUALIFIERS or parts[-1].isdigit() or _VERSION.fullmatch(parts[-1])):
         parts = parts[:-1]  # `secret_key_base`, `DB_PASSWORD_PRIMARY`, `API_KEY_2`: judge the key they qualify
     last, first, single = parts[-1], parts[0], len(parts) == 1
-    if last in _NOT_A_VALUE:
+    if last in _NOT_A_VALUE or (not single and first in _DIGEST_OF):
         return None
+    if last == "key" and len(parts) >= 2 and parts[-2] in _ID_KEY_PREFIXES:
+        return None  # `idempotency_key`, `cache_key`: an identifier of a record
     if last in _PASSWORD_PARTS:
         return None if single and last in _BARE_AMBIGUOUS else KeyKind.PASSWORD
     if last.isalpha() and last.endswith(("password", "passwd", "passphrase")):
         return KeyKind.PASSWORD  # PGPASSWORD, MYSQLPASSWORD
     if last in _SECRET_PARTS:
         return None if single and last in _BARE_AMBIGUOUS else KeyKind.SECRET
-    if last.isalpha() and last.endswith(("secret", "token", "apikey")):
-        return KeyKind.SECRET  # CLIENTSECRET, GHTOKEN
+    if last.isalpha() and last.endswith(_SECRET_KEY_SUFFIXES):
+        return KeyKind.SECRET  # CLIENTSECRET, GHTOKEN, TS_AUTHKEY
     if not single and first in _PASSWORD_PARTS - _BARE_AMBIGUOUS:
         return KeyKind.PASSWORD
     if not single and first in ("secret", "token", "apikey", "credential", "credentials"):
