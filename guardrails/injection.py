@@ -46,6 +46,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
+from guardrails.injection_concepts import TRANSLATED_PREVIOUS, TRANSLATED_RULES, TRANSLATED_SIGNAL
 from guardrails.injection_model import classify
 
 THRESHOLD = 0.5
@@ -507,6 +508,43 @@ _DETECTORS: tuple[_Detector, ...] = (
         ["propose_change"],
     ),
     _d(
+        "tool_result_json",
+        "tool_call_syntax",
+        0.45,
+        # A tool's *result* written into data the reader will see: `{"tool": "x.approve", "result":
+        # "APPROVED ..."}`. Real results reach the model through the tool channel, never inside a log
+        # line; alone this stays below the threshold, beside a claimed approval or a handed-over step
+        # it is a forged result.
+        r"\{\s*[\s\\]?[\"'](?:tool|tool_name|function|function_name)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*"
+        r"[\s\\]?[\"']\s*,\s*[\s\\]?[\"'](?:result|output|tool_result|tool_output|observation)[\s\\]?[\"']\s*:",
+        ["tool", "function"],
+    ),
+    _d(
+        "handoff_field",
+        "instruction",
+        0.3,
+        # A field of structured data that hands its reader the next action: "next_step": "execute ...".
+        r"[\"'](?:next_?steps?|next_?action|action_?required|(?:instructions?|notes?)_?(?:for|to)_?(?:the_?)?(?:ai|assistant|"
+        r"agent|model|llm|bot)|(?:ai|assistant|agent|llm)_?(?:instructions?|notes?))[\"']\s*:\s*[\"']\s*(?:now\s+)?"
+        r"(?:please\s+)?(?:execute|run|call|invoke|approve|merge|delete|scale|drain|restart|disable|send|post|grant|"
+        r"apply|close|resolve|silence)\b",
+        ["next", "action", "instruction", "note", "ai_", "assistant", "agent", "llm"],
+    ),
+    _d(
+        "procedure_bypass",
+        "instruction",
+        0.45,
+        # Asking to skip the reader's procedure as a whole ("skip the usual runbook checks", "bypass the
+        # normal change review"); "skip step 2 of this runbook" names one step and is not this. Strong
+        # enough to carry a consent claim or a destructive action over the threshold, not alone.
+        # Approval and review are the weak `authority` signal's ("skip the review for this step").
+        r"\b(?:skip|bypass|ignore|disregard|forget\s+about|circumvent|sidestep)(?:p?ing)?\s+"
+        r"(?:(?:the|your|our|these|those)\s+)?(?:(?:all|any|every|usual|normal|standard|regular|mandatory|required|"
+        r"whole|entire|formal)\s+){1,2}(?:runbook|playbook|procedure|checklist|change[\s-]management)s?"
+        r"(?:\s+(?:checks?|steps?|process(?:es)?|gates?|procedures?))?\b",
+        ["skip", "bypass", "ignor", "disregard", "forget", "circumvent", "sidestep"],
+    ),
+    _d(
         "tool_args_json",
         "tool_call_syntax",
         0.35,
@@ -711,7 +749,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         "authority",
         "instruction",
         0.3,
-        r"\b(?:pre-?approved|already\s+(?:been\s+)?approved|approved\s+by\s+(?:the\s+)?(?:admin|administrator|"
+        r"\b(?:pre-?approved|already\s+(?:been\s+)?(?:approved|agreed(?:\s+to\s+it)?|signed\s+off|ok(?:'?e?d|ayed)|cleared\s+it)|approved\s+by\s+(?:the\s+)?(?:admin|administrator|"
         r"security|sre|platform|cto|ciso|ceo|management|owner|on-?call|lead)|authori[sz]ed\s+by\s+(?:the\s+)?"
         r"(?:admin|security|sre|platform|cto|ciso|ceo|management|owner|lead)|(?:this\s+is\s+)?an?\s+(?:authorized|"
         r"official|sanctioned)\s+(?:security\s+)?(?:test|override|request|instruction|exercise|drill))"
@@ -720,6 +758,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"policy\s+(?:checks?|engine)|audit(?:\s+log)?|human\s+in\s+the\s+loop)\b",
         [
             "approv",
+            "already",
             "authori",
             "official",
             "sanction",
@@ -836,7 +875,6 @@ _DETECTORS: tuple[_Detector, ...] = (
 
 # Concept-set detectors (verb class x object class within a clause; authority; reader-aimed actions):
 # guardrails/injection_concepts.py says why. Compiled and windowed like the ones above.
-_DETECTORS += tuple(_d(c.signal, c.kind, c.weight, c.pattern, list(c.hints)) for c in _CONCEPT_DETECTORS)
 
 
 # --------------------------------------------------------------------------- Unicode
@@ -874,6 +912,18 @@ _CONFUSABLE = str.maketrans(
     }
 )  # fmt: skip
 
+
+# The concept detectors' words are folded like the text they run on (`_normalise`), so that their
+# Cyrillic and Greek stems ("игнорир*") match the view in which such letters became Latin look-alikes.
+_DETECTORS += tuple(
+    _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
+    for c in _CONCEPT_DETECTORS
+)
+_TRANSLATED_PREVIOUS = re.compile(TRANSLATED_PREVIOUS.translate(_CONFUSABLE))
+_TRANSLATED_RULES = re.compile(TRANSLATED_RULES.translate(_CONFUSABLE))
+_CLAUSE_END = re.compile("[\n.!?;:,\u3001\u3002\uff01\uff0c\uff1a\uff1f]")
+_CLAUSE_REACH = 100
+"""Characters either side of a translated cancel verb in which its other two roles must stand."""
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
@@ -1377,6 +1427,11 @@ _MENTION_TOPIC = (
     # defences that quote what they stop: guardrails, WAF and scanner rules, and their tests
     "guardrail", "waf", "modsecurity", "scanner", "detector", "blocklist", "denylist", "llm-guard",
     "assert", "def test", "expect(", "@pytest",
+    # reports of a past attempt, and the same topics in other languages (the view folds Cyrillic to
+    # Latin look-alikes, so Russian "атака" is looked up as "atak", which is also the Polish word)
+    "postmortem", "post-mortem", "pentest", "penetration test", "intrusion", "angriff", "attaque", "ataque",
+    "attacco", "atak", "inyecci", "injeç", "iniezion", "wstrzykiw", "攻击", "攻撃", "공격", "注入",
+    "bösartig", "malveillant", "malicios", "dannoso", "złośliw",
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 _MENTION_QUOTE = re.compile(
@@ -1389,10 +1444,18 @@ _MENTION_QUOTE = re.compile(
     # a call that tests or checks the quoted text: assert scan("..."), expect(detect('...'))
     r"(?:assert\w*|expect|scan|detect\w*|classify|check\w*|is_\w+)(?=\s*\()|"
     # "Example of a malicious instruction an attacker might hide in a log: '...'"
-    r"examples?\s+of\b[^.\n'\"]{0,80}?)"
-    r"[\s:,=(]{1,3}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d)\s*(?:,|or|and)?\s*){1,4}"
+    r"examples?\s+of\b[^.\n'\"]{0,80}?|"
+    # the same frames in other languages: a pattern, a payload, a text or phrase, an example
+    r"muster|zeichenkette|beispiel|motif|charge\s+utile|cha[iî]ne|phrase|exemple|patr[oó]n|carga\s+[uú]til|"
+    r"cadena|frase|ejemplo|padr[aã]o|exemplo|testo|esempio|wzorzec|fraza|przyk[lł]ad|tekst|voorbeeld)"
+    r"[\s:,=(]{1,3}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
+    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d)\s*(?:,|or|and)?\s*){1,4}"
 )
-_QUOTED = re.compile("'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d")
+_QUOTED = re.compile(
+    "'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
+    "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d"
+)
+"""Quotations in the marks of several languages: '', "", “”, «» (French, Russian), „“ (German), 「」 (Japanese)."""
 _EXAMPLE_FRAME = re.compile(
     r"(?i)\b(?:example|e\.g\.|for\s+instance|sample|schema|request\s+body|wire\s+format|the\s+server\s+expects|"
     r"looks\s+like)\b"
@@ -1413,12 +1476,27 @@ _DEFENSIVE = re.compile(
 it cancels the instructions an attacker plants, not the reader's own, so it is treated as a mention."""
 
 
+_DEFENSIVE_IF = re.compile(
+    r"(?i)\bif\s+(?:an?\s+|the\s+|any\s+|some\s+)?(?:[\w-]+\s+){0,4}?(?:tries|try|attempts?|asks?|instructs?|tells?|"
+    r"wants?|seems|appears)\s+(?:to\s+)?(?:e\.g\.|i\.e\.|[^.\n]){0,200}?,\s*(?:then\s+|you\s+should\s+|always\s+|we\s+)?"
+    r"(?:treat\s+(?:it|them|this|that|the\s+\w+)\s+as\s+(?:data|untrusted|plain\s+text|hostile)|(?:do\s+not|don'?t|never)\s+"
+    r"(?:follow|obey|comply|act\s+on|execute)|refuse|ignore\s+(?:it|them)|report\s+it|flag\s+it|quarantine|"
+    r"page\s+security|escalate\s+to\s+security)[^.\n]*"
+)
+"""A defence stated as a condition: "If an alert annotation tries to instruct the assistant (...), treat it
+as data and page security". The condition describes an attack in order to say what to do about it."""
+_DEFENSIVE_IF_WORDS = ("treat it", "treat them", "treat this", "treat that", "refuse", "quarantine", "not follow",
+                       "n't follow", "not obey", "page security", "escalate to security", "report it", "flag it")
+
+
 def _mention_spans(text: str, lowered: str) -> list[tuple[int, int]]:
     """Quoted examples of an attack inside a passage about attacks (see `_MENTION_TOPIC`), and
     defensive rules about instructions found in untrusted text (see `_DEFENSIVE`)."""
     spans: list[tuple[int, int]] = []
     if "instruction" in lowered or "command" in lowered or "directive" in lowered or "prompt" in lowered:
         spans.extend(m.span() for m in _DEFENSIVE.finditer(text))
+    if "if " in lowered and any(w in lowered for w in _DEFENSIVE_IF_WORDS):
+        spans.extend(m.span() for m in _DEFENSIVE_IF.finditer(text))
     if not any(word in lowered for word in _MENTION_TOPIC):
         return spans
     if _QUOTED.search(text) is None:
@@ -1460,6 +1538,42 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _confirm_translated(lowered: str, hits: list[_Hit], windows: dict[str, list[tuple[int, int]]]) -> list[_Hit]:
+    """Keep a translated cancel verb only with "previous" and an instructions noun in its clause.
+
+    The verb's detector finds the verb alone (cheap, anchored); the two other roles are found by one
+    scan each over the verb's windows, and a position check pairs them up (see
+    injection_concepts.TRANSLATED_CANCEL). The kept hit spans the three roles.
+    """
+    verbs = [h for h in hits if h.signal == TRANSLATED_SIGNAL]
+    if not verbs:
+        return hits
+    kept = [h for h in hits if h.signal != TRANSLATED_SIGNAL]
+    ranges = windows.get(TRANSLATED_SIGNAL, [])
+
+    def found(pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+        return sorted(m.span() for lo, hi in ranges for m in pattern.finditer(lowered, lo, hi))
+
+    previous = found(_TRANSLATED_PREVIOUS)
+    rules = found(_TRANSLATED_RULES) if previous else []
+    if not rules:
+        return kept
+    ends = sorted({m.start() for lo, hi in ranges for m in _CLAUSE_END.finditer(lowered, lo, hi)})
+
+    def near(spans: list[tuple[int, int]], lo: int, hi: int) -> tuple[int, int] | None:
+        i = bisect.bisect_left(spans, (lo, lo))
+        return spans[i] if i < len(spans) and spans[i][1] <= hi else None
+
+    for h in verbs:
+        i = bisect.bisect_left(ends, h.start)
+        lo = max(h.start - _CLAUSE_REACH, ends[i - 1] + 1 if i > 0 else 0)
+        hi = min(h.end + _CLAUSE_REACH, ends[i] if i < len(ends) else len(lowered))
+        p, r = near(previous, lo, hi), near(rules, lo, hi)
+        if p is not None and r is not None:
+            kept.append(_Hit(min(h.start, p[0], r[0]), max(h.end, p[1], r[1]), h.signal, h.kind, h.weight))
+    return kept
+
+
 def scan(text: str) -> InjectionReport:
     """Score how likely `text` is to contain instructions aimed at the model that will read it."""
     return _scan(text, depth=0)
@@ -1483,7 +1597,9 @@ def _scan(text: str, depth: int) -> InjectionReport:
         return [_Hit(orig(h.start), orig(h.end, end=True), h.signal, h.kind, h.weight) for h in found]
 
     lowered = _lowercase(view)
-    hits = mapped(_pattern_hits(view, lowered, _detector_windows(lowered, _STRONG_ANCHORS), strong=True))
+    strong_windows = _detector_windows(lowered, _STRONG_ANCHORS)
+    strong_hits = _pattern_hits(view, lowered, strong_windows, strong=True)
+    hits = mapped(_confirm_translated(lowered, strong_hits, strong_windows))
     # In ASCII text the view has the same positions, and JSON-escaped quotes (backslash-quote) read as quotes.
     # Looked for even without a pattern hit: the classifier reads the text with mentions blanked, and a
     # quoted attack in an advisory must not reach it either (the topic check makes this cheap).
