@@ -35,9 +35,14 @@ def story(fn: Callable[[], Incident]) -> str:
     return str(fn.__doc__).strip()
 
 
-def logfn(make: Callable[[str, datetime, datetime], Lines]) -> LogFn:
-    """A pod log function from a (pod, start, end) -> lines maker; only lines inside the run are kept."""
-    return lambda pod, start, end: L.lines(sorted(x for x in make(pod, start, end) if start <= x[0] <= end))
+def logfn(make: Callable[[str, datetime, datetime], Lines], window_h: float = 3.0) -> LogFn:
+    """A pod log function from a (pod, start, end) -> lines maker, as a capture taken with `kubectl logs
+    --since` keeps it: only the run's last `window_h` hours (a chatty pod up for weeks would otherwise fill
+    hundreds of megabytes with lines nobody reads)."""
+    def text(pod: str, start: datetime, end: datetime) -> str:
+        since = max(start, end - timedelta(hours=window_h))
+        return L.lines(sorted(x for x in make(pod, since, end) if since <= x[0] <= end))
+    return text
 
 
 def every(start: datetime, end: datetime, step_s: float, fn: Callable[[int, datetime], str | None]) -> Lines:
@@ -470,7 +475,8 @@ def orders_db_volume_filling() -> Incident:
         return out
 
     inc.statefulset("kafka", "connect-connect", [c("connect", "quay.io/strimzi/kafka:0.43.0-kafka-3.8.0", port=8083)],
-                    [P(log=logfn(connect), created=inc.born + timedelta(days=9))], inc.born + timedelta(days=9))
+                    [P(log=logfn(connect, window_h=24), created=inc.born + timedelta(days=9))],
+                    inc.born + timedelta(days=9))
 
     def postgres(pod: str, s: datetime, e: datetime) -> Lines:
         out = every(s, e, 300, lambda i, t: L.postgres(
@@ -727,7 +733,8 @@ def billing_queue_growing() -> Incident:
     img = f"{REGISTRY}/billing/pdf-worker:4.2.0"
 
     def worker(pod: str, s: datetime, e: datetime) -> Lines:
-        banner = (f"[{s.strftime('%Y-%m-%d %H:%M:%S')},{s.microsecond // 1000:03d}: WARNING/MainProcess] "
+        up = s + timedelta(seconds=2)
+        banner = (f"[{up.strftime('%Y-%m-%d %H:%M:%S')},{up.microsecond // 1000:03d}: WARNING/MainProcess] "
                   f" -------------- celery@{pod} v5.4.0 (opalescent)\n"
                   "--- ***** ----- \n-- ******* ---- Linux-6.1.109-118.189.amzn2023.x86_64-x86_64-with-glibc2.36\n"
                   "- *** --- * --- \n- ** ---------- [config]\n- ** ---------- .> app:         billing:0x7f3c1b2e5d10\n"
@@ -736,7 +743,7 @@ def billing_queue_growing() -> Incident:
                   "- *** --- * --- .> concurrency: 2 (prefork)\n"
                   "-- ******* ---- .> task events: OFF\n--- ***** ----- \n -------------- [queues]\n"
                   "                .> billing.render_pdf exchange=billing(direct) key=render_pdf")
-        out = [(s + timedelta(seconds=2), banner)]
+        out = [(up, banner)]
         out += every(s + timedelta(seconds=10), e, 4, lambda i, t: (
             f"[{t.strftime('%Y-%m-%d %H:%M:%S')},{i * 7 % 1000:03d}: INFO/ForkPoolWorker-{1 + i % 2}] Task "
             f"billing.tasks.render_invoice_pdf[{L.uuidish(pod, i)}] succeeded in {7.1 + (i % 9) / 10:.1f}s: None"))
