@@ -14,6 +14,7 @@ than another. The rule mirrors what the guardrails' approval layer checks when t
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Any
 
@@ -57,12 +58,18 @@ def check(store: PendingApprovalStore, policy: ApprovalPolicy, request_id: str, 
         raise DecisionRefused(Refusal.NOT_APPROVER, f"{person!r} is not among the approvers the policy allows "
                               "(approval.approvers)")
     risk = Risk(int(row["risk"]))
-    if approved and person == row["requester"] and (risk > policy.self_approval_risk
-                                                     or risk >= policy.distinct_risk):
+    if approved and same_person(person, row["requester"]) and (risk > policy.self_approval_risk
+                                                               or risk >= policy.distinct_risk):
         raise DecisionRefused(Refusal.SELF_APPROVAL, f"{person!r} requested {request_id} (risk {risk.name.lower()}); "
                               f"the policy lets a requester approve its own actions only up to "
                               f"{policy.self_approval_max}. Another person must approve it.")
     return row
+
+
+def same_person(a: str, b: str) -> bool:
+    """`ALICE`, `alice` and `ａｌｉｃｅ` (full-width) are one person to the self-approval rule: a name
+    typed differently is not another approver. Stricter than the guardrails' exact comparison, never laxer."""
+    return unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
 
 
 def decide(store: PendingApprovalStore, policy: ApprovalPolicy, request_id: str, person: str, approved: bool,

@@ -6,19 +6,22 @@ who has the secret, or a manifest copied between apps: either way Vigil's bot to
 there, and queueing an investigation for it would spend a run on a question nobody can read.
 
 The bot token's own identity comes from Slack's Web API (`auth.test` for the workspace and
-organisation, `bots.info` for the app), once per process; while Slack cannot be reached the check is
-skipped (the signature already held) and retried a minute later, so an outage at Slack never turns
-into refused incidents. An org-wide Enterprise Grid install accepts every workspace of its organisation.
+organisation, `bots.info` for the app when the token has `users:read`), once per process; while
+Slack cannot be reached (or takes over two seconds) the check is skipped (the signature already held)
+and retried a minute later, so an outage at Slack never turns into refused incidents. An org-wide
+Enterprise Grid install accepts every workspace of its organisation.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from agent.server.slack_requests import Origin
@@ -26,6 +29,8 @@ from agent.server.slack_requests import Origin
 log = logging.getLogger("vigil.serve.slack")
 
 RETRY_SECONDS = 60.0
+LOOKUP_SECONDS = 2.0
+"""The lookup runs inside a request Slack wants answered within 3 s: past this it is skipped, not waited for."""
 _ID = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,39}$")
 
 
@@ -53,21 +58,28 @@ class Workspace:
         if self._identity is not None or time.monotonic() < self._next_try:
             return self._identity
         try:
-            auth = await self.client.auth_test()
-            app_id = None
-            bot_id = _id(auth.get("bot_id"))
-            if bot_id:
-                info = await self.client.bots_info(bot=bot_id)
-                bot = info.get("bot")
-                app_id = _id(bot.get("app_id")) if isinstance(bot, dict) else None
-        except Exception as exc:  # Slack unreachable or refusing: the signature held, check again later
+            self._identity = await asyncio.wait_for(self._lookup(), LOOKUP_SECONDS)
+        except Exception as exc:  # Slack slow, unreachable or refusing: the signature held, check again later
             log.warning("slack: cannot look up the bot's workspace (%s); team and app ids go unchecked for now",
                         type(exc).__name__)
             self._next_try = time.monotonic() + RETRY_SECONDS
             return None
-        self._identity = Identity(_id(auth.get("team_id")), _id(auth.get("enterprise_id")), app_id,
-                                  bool(auth.get("is_enterprise_install")))
         return self._identity
+
+    async def _lookup(self) -> Identity:
+        auth = await self.client.auth_test()
+        app_id = None
+        bot_id = _id(auth.get("bot_id"))
+        if bot_id:
+            try:  # needs the users:read scope, which the shipped manifest does not ask for: best effort
+                info = await self.client.bots_info(bot=bot_id)
+            except SlackApiError as exc:
+                log.info("slack: bots.info refused (%s); api_app_id goes unchecked", exc.response.get("error"))
+            else:
+                bot = info.get("bot")
+                app_id = _id(bot.get("app_id")) if isinstance(bot, dict) else None
+        return Identity(_id(auth.get("team_id")), _id(auth.get("enterprise_id")), app_id,
+                        bool(auth.get("is_enterprise_install")))
 
     async def mismatch(self, origin: Origin | None) -> str | None:
         """Why a request for `origin` is not for this app and workspace, or None."""

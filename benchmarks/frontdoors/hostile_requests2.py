@@ -2609,6 +2609,15 @@ case(
     api("POST", seeded("self_high"), REF, ALICE, status=S403),
 )
 case(
+    "ap-self-approval-case-folded",
+    "approvals",
+    "semantic",
+    "alice approving her own high-risk request as 'ALICE' and in full-width letters: still her, 403 (added after "
+    "first contact, from probing the approvals API: 'ALICE' was let through)",
+    api("POST", seeded("self_high"), REF, P.dumps({"approver": "ALICE"}), status=S403),
+    api("POST", seeded("self_high"), REF, P.dumps({"approver": "\uff41\uff4c\uff49\uff43\uff45"}), status=S403),
+)
+case(
     "ap-withdraw-own",
     "approvals",
     "semantic",

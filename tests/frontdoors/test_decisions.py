@@ -84,6 +84,20 @@ def test_the_rule_refuses_each_case_with_its_reason_and_records_nothing(tmp_path
     assert store.get(medium_alice)["status"] == "refused"
 
 
+@pytest.mark.parametrize("spelling", ["ALICE", "Alice", "\uff41\uff4c\uff49\uff43\uff45"])
+def test_the_requester_spelled_differently_is_still_the_requester(tmp_path: Path, spelling: str) -> None:
+    """With approvers "*", a name typed in capitals or full-width letters must not pass as a second
+    person (found by the round-2 hostile catalogue's probing of the approvals API)."""
+    store = PendingApprovalStore(tmp_path / "approvals.db")
+    anyone = ApprovalPolicy(approvers=["*"], self_approval_max="low", distinct_approver_at="high")
+    high_alice = submit(store, "alice", Risk.HIGH)
+    with pytest.raises(DecisionRefused) as refused:
+        decide(store, anyone, high_alice, spelling, True, "test")
+    assert refused.value.reason is Refusal.SELF_APPROVAL
+    assert store.get(high_alice)["status"] == "pending"
+    assert decide(store, anyone, high_alice, "bob", True, "test")["id"] == high_alice
+
+
 def test_a_request_decided_or_expired_between_check_and_record_is_decided(tmp_path: Path) -> None:
     store = PendingApprovalStore(tmp_path / "approvals.db")
     raced = submit(store, "mcp:claude", Risk.MEDIUM)

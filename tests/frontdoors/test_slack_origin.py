@@ -68,3 +68,19 @@ async def test_while_slack_is_unreachable_the_check_is_skipped_and_retried_later
     workspace = Workspace(AsyncWebClient(token="xoxb-test", base_url="http://127.0.0.1:9/api/", timeout=2))
     assert await workspace.mismatch(Origin("T2", None, "A2")) is None
     assert await workspace.identity() is None  # not retried at once: one failed lookup per minute
+
+
+async def test_without_users_read_the_workspace_is_still_checked(recorder: Recorder) -> None:
+    """bots.info needs users:read, which the shipped manifest does not ask for: the app id goes
+    unchecked, the workspace does not."""
+    original = recorder.answer
+
+    def answer(method: str, path: str) -> tuple[int, dict[str, Any]]:
+        if path == "/api/bots.info":
+            return 200, {"ok": False, "error": "missing_scope", "needed": "users:read"}
+        return original(method, path)
+
+    recorder.answer = answer  # type: ignore[method-assign]
+    workspace = Workspace(AsyncWebClient(token="xoxb-test", base_url=recorder.url + "/api/"))
+    assert await workspace.mismatch(Origin("T1", None, "A2")) is None
+    assert "workspace T2" in str(await workspace.mismatch(Origin("T2", None, "A1")))
