@@ -177,7 +177,7 @@ async def read(facts: Facts, call: Call) -> None:
                                                "name": meta.get("name")}, f"survey-ingress-events-{meta.get('name')}")
         if got_events is not None and got_events.ok and isinstance(got_events.data, dict):
             events.append((got_events.data, got_events.evidence_id))
-    pods = await call("k8s_list", {"kind": "Pod", "namespace": ""}, "survey-ingress-controllers")
+    pods = await call("k8s_list", {"kind": "pods"}, "survey-ingress-controllers")
     rows = (pods.data or {}).get("rows") or [] if pods is not None and pods.ok else []
     controllers = [r for r in rows if isinstance(r, dict) and CONTROLLER_POD.search(str(r.get("name") or ""))]
     hints = {h for obj, _ in ingresses for h in _controller_hints(obj)}

@@ -191,7 +191,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     if dest is None:
         return
     endpoint, ports, service, dest_id = dest
-    pods = _rows(await call("k8s_list", {"kind": "Pod"}, "survey-policy-pods"))
+    pods = _rows(await call("k8s_list", {"kind": "pods"}, "survey-policy-pods"))
     by_ns: dict[str, list[str]] = {}
     for row in pods:
         by_ns.setdefault(str(row.get("namespace") or ""), []).append(str(row["name"]))
