@@ -64,12 +64,12 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
     g = graph or load_graph(settings)
     server = create_server("vigil-codegraph", INSTRUCTIONS, guard)
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def get_symbol(symbol: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """What a symbol is: kind, location, signature, docstring, members, caller and callee counts."""
         return _guarded(lambda: answers.symbol_answer(g, symbol, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def search_symbols(query: str, kind: str = "", limit: int = 20,
                        budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Full-text search over symbol names, qualified names and docstrings.
@@ -78,34 +78,34 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
         """
         return _guarded(lambda: answers.search_answer(g, query, kind, max(1, min(limit, 200)), budget_tokens))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def get_callers(symbol: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Functions and methods that call this symbol (resolved through imports, types and self)."""
         return _guarded(lambda: answers.callers_answer(g, symbol, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def get_callees(symbol: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """What this symbol calls: indexed symbols, then calls the index could not resolve."""
         return _guarded(lambda: answers.callees_answer(g, symbol, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def get_impact_radius(symbol: str, depth: int = 3, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Transitive callers grouped by depth, entry points (HTTP handlers, CLI commands, tests) marked."""
         return _guarded(lambda: answers.impact_answer(g, symbol, depth, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def get_module_structure(module: str, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Classes, functions and methods of a module (or a file path), with signatures and caller counts."""
         return _guarded(lambda: answers.structure_answer(g, module, budget_tokens))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def changed_symbols(rev_range: str = "", diff: str = "", depth: int = 2,
                         budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Symbols a commit range (e.g. 'HEAD~1..HEAD', or one commit) or a unified diff touches, with impact."""
         return await anyio.to_thread.run_sync(
             lambda: _guarded(lambda: answers.changed_answer(g, rev_range, diff, max(1, min(depth, 6)), budget_tokens)))
 
-    @server.tool(annotations=READ_ONLY, structured_output=False)
+    @server.tool(annotations=READ_ONLY)
     async def resolve_stacktrace(trace: str, commits: int = 3, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> str:
         """Map a Python, Go, Java or JavaScript stack trace (as logged) to symbols, callers and recent commits."""
         return await anyio.to_thread.run_sync(
