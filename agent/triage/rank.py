@@ -57,6 +57,7 @@ from agent.triage import (
     pointers,
     provenance,
     related_changes,
+    renamed_target,
     replica_writes,
     rollout_budget,
     route_weights,
@@ -209,6 +210,7 @@ CHECK_WEIGHT: dict[str, float] = {
     governing_change.CHECK: governing_change.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
+    renamed_target.CHECK: renamed_target.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
@@ -324,6 +326,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for s in pointers.suspects(facts):  # a reference that points nowhere (agent.triage.pointers)
         _add_suspect(cases, s.ref, s.finding, s.log, s.evidence)
         next(c for r, c in cases.items() if r.same_object(s.ref)).explains_refs += s.explains
+    for rn in renamed_target.renames(facts):  # a rename that left a reference behind (agent.triage.renamed_target)
+        _add_suspect(cases, rn.replacement, renamed_target.finding(rn), None, list(rn.evidence))
+        next(c for r, c in cases.items() if r.same_object(rn.replacement)).explains_refs.append(rn.referrer)
     for c in backlog.culprits(facts):  # what let a broker fill until it refused writes (agent.triage.backlog)
         _add_suspect(cases, c.target, backlog.finding(c), None, [e for _, e in facts.history] or
                      [e for e in (facts.changes_id,) if e])
