@@ -30,6 +30,7 @@ from mcp_servers.kubernetes.scan.checks import (
     quota,
     rbac,
     reachability,
+    routes,
     services,
     spread,
     storage,
@@ -53,6 +54,7 @@ AREAS: dict[str, ModuleType] = {
     "digests": digests,
     "injected": injected, "vpaconflict": vpaconflict, "preemption": preemption,
     "imagefs": imagefs,
+    "routes": routes,  # Ingress routes that collide or churn the controller (routes.py)
 }
 
 ALL_CHECK_IDS: tuple[str, ...] = tuple(cid for module in AREAS.values() for cid in module.CHECK_IDS)
