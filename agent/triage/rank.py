@@ -54,6 +54,7 @@ from agent.triage import (
     meaning,
     mesh,
     migrations,
+    node_daemonsets,
     pid_pressure,
     pointers,
     provenance,
@@ -211,7 +212,7 @@ CHECK_WEIGHT: dict[str, float] = {
     governing_change.CHECK: governing_change.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
-    renamed_target.CHECK: renamed_target.WEIGHT,
+    renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
     **ingress_routes.WEIGHTS,  # routes that collide or churn the controller (scan check routes)
 }
@@ -331,6 +332,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for rn in renamed_target.renames(facts):  # a rename that left a reference behind (agent.triage.renamed_target)
         _add_suspect(cases, rn.replacement, renamed_target.finding(rn), None, list(rn.evidence))
         next(c for r, c in cases.items() if r.same_object(rn.replacement)).explains_refs.append(rn.referrer)
+    for gap in node_daemonsets.gaps(facts):  # a node add-on a change cut from the node (agent.triage.node_daemonsets)
+        _add_suspect(cases, gap.daemonset, node_daemonsets.finding(gap), None, gap.evidence)
     for c in backlog.culprits(facts):  # what let a broker fill until it refused writes (agent.triage.backlog)
         _add_suspect(cases, c.target, backlog.finding(c), None, [e for _, e in facts.history] or
                      [e for e in (facts.changes_id,) if e])

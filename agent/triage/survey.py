@@ -220,6 +220,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import governing_change  # the setting an error's meaning names, on the side it lives
 
     await governing_change.read(subject, facts, call)
+    from agent.triage import node_daemonsets  # a node named: the DaemonSets its peers run that a change cut from it
+
+    await node_daemonsets.read(subject, facts, call)
     return result
 
 
