@@ -234,9 +234,12 @@ async def _stdio_samples(servers: dict[str, tuple[Any, Calls]]) -> dict[str, dic
 
     `servers`: label -> (stdio parameters, calls); every server gets the same number of tools, in the
     same order, and the same number of calls per tool. With several servers the calls interleave:
-    call k of every server's j-th tool runs before call k+1 of any, in an order that alternates, so a
+    call k of every server's j-th tool runs before call k+1 of any, in an order that rotates, so a
     burst of load from the rest of the machine (disk syncs, other tenants) falls on all of them alike
-    instead of on whichever ran during it. Returns label -> tool -> row.
+    instead of on whichever ran during it. The order rotates by one each round ([A, B], [B, A] for two;
+    [A, B, C], [B, C, A], [C, A, B] for three): no server always runs in the middle, where it would
+    never follow its own previous call (as reversing the order every other round did for three: a
+    server at either end ran twice in a row, on warm caches, every other round). Returns label -> tool -> row.
     """
     from contextlib import AsyncExitStack
 
@@ -267,7 +270,7 @@ async def _stdio_samples(servers: dict[str, tuple[Any, Calls]]) -> dict[str, dic
             cpu_before = {label: _tree_cpu_s(pids[label]) for label in labels}
             sys_before = {label: _tree_cpu_s(pids[label], system_only=True) for label in labels}
             for k in range(len(tools[labels[0]][j][1])):
-                for label in labels if k % 2 == 0 else labels[::-1]:
+                for label in labels[k % len(labels):] + labels[:k % len(labels)]:
                     tool, arg_list = tools[label][j]
                     t = time.perf_counter()
                     result = await clients[label].call_tool(tool, arg_list[k])
