@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from agent.triage import shell_wrapper
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import workload_of_pod
 
@@ -94,6 +95,12 @@ class Meaning:
     """Kubernetes' default, said as the old value when the diff does not know it."""
     kinds: tuple[str, ...] = ()
     """The kinds whose field this is (a Service's `selector` is not a Deployment's); empty: any kind."""
+    unless: re.Pattern[str] | None = None
+    """A companion setting in the same change that makes the value harmless (fsGroupChangePolicy OnRootMismatch
+    beside fsGroup)."""
+    by_other: bool = False
+    """Only when written by a manager other than the controller that owns the field at run time (spec.replicas
+    written by Argo CD, Helm or kubectl, not by the HorizontalPodAutoscaler)."""
 
 
 SERVICE = ("Service",)
@@ -122,8 +129,9 @@ MEANINGS: tuple[Meaning, ...] = (
     Meaning("sessionAffinity", _is("ClientIP"),
             "each client IP sticks to one endpoint for sessionAffinityConfig.clientIP.timeoutSeconds (3 h by "
             "default)",
-            "load piles onto a few pods when callers are few (an ingress controller, a NAT gateway), and a bad "
-            "pod keeps its clients", default="None", kinds=SERVICE),
+            "an uneven split: when callers are few (an ingress controller, a NAT gateway, a handful of frontend "
+            "pods) all their traffic lands on as many endpoints, which saturate (CPU throttling, latency) while "
+            "the rest idle, and a bad pod keeps its clients", default="None", kinds=SERVICE),
     Meaning("kubernetes.io/topology-mode", _is("Auto", "auto"),  # confirmed by triage.topology_routing
             "the EndpointSlice controller then writes zone hints and kube-proxy sends each zone's callers only to "
             "the endpoints hinted for their zone",
@@ -202,11 +210,81 @@ MEANINGS: tuple[Meaning, ...] = (
     Meaning("dnsPolicy", _is("None"),
             "dnsPolicy None uses only the pod's dnsConfig nameservers and searches",
             "names outside what dnsConfig lists fail to resolve", default="ClusterFirst", kinds=WORKLOAD),
+    Meaning("fsGroup", lambda old, new: new is not None,
+            "with fsGroup set and fsGroupChangePolicy not OnRootMismatch (the default is Always), the kubelet "
+            "recursively changes the group ownership and permissions of every file in each volume that supports "
+            "ownership management on every mount",
+            "a large volume (a repository, a database) mounts slowly or not at all: the pod waits in "
+            "ContainerCreating with FailedMount 'Unable to attach or mount volumes ... timed out waiting for the "
+            "condition', then restarts repeat it; set fsGroupChangePolicy: OnRootMismatch",
+            unless=re.compile(r"fsGroupChangePolicy\S*\s+(?:\S+\s+->\s+)?'?OnRootMismatch"), kinds=WORKLOAD),
+    Meaning("runAsUser", lambda old, new: new is not None and old != new,
+            "the container's processes run as that UID",
+            "files in volumes and image paths owned by another UID become unreadable or unwritable: 'Permission "
+            "denied' (EACCES) at start, a crash loop", kinds=WORKLOAD),
+    Meaning("runAsNonRoot", _is("true"),
+            "the kubelet refuses to start a container whose image runs as UID 0",
+            "CreateContainerConfigError 'container has runAsNonRoot and image will run as root'",
+            default="false", kinds=WORKLOAD),
+    Meaning("readOnlyRootFilesystem", _is("true"),
+            "the container's root filesystem is mounted read-only",
+            "writes outside mounted volumes (temp files, caches, pid files) fail with 'Read-only file system' "
+            "(EROFS)", default="false", kinds=WORKLOAD),
+    Meaning("command", shell_wrapper.wraps_without_exec,
+            "the command is now a shell script: the shell is PID 1 and runs the application as its child, and a "
+            "shell does not forward SIGTERM to it (no `exec` before the application, no trap)",
+            "on every rollout, scale-down or eviction the application never receives SIGTERM, so it never drains; "
+            "the kubelet SIGKILLs it after terminationGracePeriodSeconds: work in flight is cut off (jobs left "
+            "half-done, leases that expire, connections reset), pods take the whole grace period to stop; "
+            "use `exec` in the wrapper or an init such as tini", kinds=WORKLOAD),
+    Meaning("command", shell_wrapper.init_removed,
+            "the signal-forwarding init (tini, dumb-init) is gone: the application is PID 1, where the kernel "
+            "applies no default action to SIGTERM, and nothing reaps orphaned children",
+            "an application without its own SIGTERM handler ignores it and is SIGKILLed after "
+            "terminationGracePeriodSeconds; zombie processes accumulate", kinds=WORKLOAD),
+    Meaning("replicas", lambda old, new: True,
+            "spec.replicas is set directly by a manager other than the HorizontalPodAutoscaler: when an HPA "
+            "targets this workload, every apply or sync of the manifest resets the scale the HPA chose",
+            "capacity drops to the manifest's count under load (Scaled down replica set ... to N), latency and "
+            "errors until the HPA scales back up, on every sync; remove spec.replicas from the manifest (or have "
+            "Argo CD/Flux ignore the field)", by_other=True, kinds=("Deployment", "StatefulSet", "ReplicaSet")),
+    Meaning("progressDeadlineSeconds", lambda old, new: (_num(new) or 600) < (_num(old) or 600),
+            "the Deployment controller reports the rollout failed (Progressing=False, ProgressDeadlineExceeded) "
+            "after that many seconds without progress",
+            "rollouts that need longer (slow starts, image pulls) are reported failed and CD tools roll back",
+            default="600", kinds=("Deployment",)),
+    Meaning("minReadySeconds", lambda old, new: (_num(new) or 0) > (_num(old) or 0),
+            "a new pod counts as available only after it has been ready that long",
+            "rollouts slow down (old pods are kept longer); at or above progressDeadlineSeconds the rollout "
+            "fails with ProgressDeadlineExceeded", default="0", kinds=WORKLOAD),
+    Meaning("enableServiceLinks", _is("false"),
+            "the pod no longer gets the <SERVICE>_SERVICE_HOST/_PORT environment variables of its namespace's "
+            "Services",
+            "an application that finds a dependency through those variables gets no host: connection errors "
+            "to an empty or default address at start", default="true", kinds=WORKLOAD),
+    Meaning("enableServiceLinks", _is("true"),
+            "the kubelet injects <SERVICE>_SERVICE_HOST/_PORT variables for every Service in the namespace",
+            "a variable such as REDIS_PORT=tcp://10.0.0.1:6379 overrides the application's own setting of that "
+            "name, and many Services make the environment huge ('argument list too long' at start)",
+            default="true", kinds=WORKLOAD),
+    Meaning("shareProcessNamespace", _is("true"),
+            "the pod's containers share one PID namespace: PID 1 is the pause container, not the application",
+            "an application that expects to be PID 1 (an init, a signal handler keyed on PID 1) misbehaves, and "
+            "each container sees the others' processes and their files under /proc/<pid>/root",
+            default="false", kinds=WORKLOAD),
+    Meaning("imagePullPolicy", _is("Always"),
+            "the kubelet asks the registry for the tag on every container start",
+            "a registry outage or rate limit ('toomanyrequests') turns every restart into ErrImagePull / "
+            "ImagePullBackOff", kinds=WORKLOAD),
+    Meaning("imagePullPolicy", _is("Never"),
+            "the kubelet never pulls: the image must already be on the node",
+            "ErrImageNeverPull on every node that lacks the image", kinds=WORKLOAD),
 )
 """The core fields whose new value changes what the workload or its callers see."""
 
 _VALUE = (
-    r"(?:\s+written by \S+ \(now (?P<now>'[^']*'|\S+?)\))"
+    r"(?:\s+written by (?P<by>\S+) \(now (?P<now>'[^']*'|\S+?)\))"
+    r"|(?::?\s+(?P<lold>\[.*?\]|None|unset) -> (?P<lnew>\[.*\]|None|unset)$)"
     r"|(?::?\s+(?P<old>'[^']*'|\S+) -> (?P<new>'[^']*'|\S+))"
     r"|(?:\s*=\s*(?P<set>'[^']*'|\S+))"
     r"|(?P<removed>\s+removed)")
@@ -221,25 +299,31 @@ class Read:
     old: str | None
     new: str | None
     meaning: Meaning
+    by: str = ""
+    """The field manager that wrote it, when the timeline says (managedFields)."""
+    was_unset: bool = False
+    """The diff says the old value was unset (not merely unknown)."""
 
     def change_text(self) -> str:
         """`Cluster (default) -> Local`: the old value, or Kubernetes' default when the diff does not know it."""
         old = self.old if self.old is not None else (f"{self.meaning.default} (default)" if self.meaning.default
-                                                     else "?")
+                                                     else UNSET if self.was_unset else "?")
         return f"{_plain(old)} -> {_plain(self.new if self.new is not None else UNSET)}"
 
     def sentence(self) -> str:
         """`spec.internalTrafficPolicy Cluster (default) -> Local: <means>; explains: <symptom>`."""
-        return f"{self.path} {self.change_text()}: {self.meaning.means}; explains: {self.meaning.symptom}"
+        by = f" (written by {product(self.by)})" if self.by else ""
+        return f"{self.path} {self.change_text()}{by}: {self.meaning.means}; explains: {self.meaning.symptom}"
 
 
 def _plain(value: str) -> str:
     return value.strip("'\"")
 
 
-def read(line: str, kind: str = "") -> Read | None:
+def read(line: str, kind: str = "", context: str = "") -> Read | None:
     """A diff line of the change timeline as a `Read` when its field is in the table (as a field of `kind`, when
-    given) and its new value matters."""
+    given) and its new value matters; `context` is the whole change's text, where a companion setting that makes
+    the value harmless would show."""
     for meaning in MEANINGS:
         if kind and meaning.kinds and kind not in meaning.kinds:
             continue
@@ -248,23 +332,49 @@ def read(line: str, kind: str = "") -> Read | None:
                       line)
         if m is None:
             continue
-        old = m.group("old")
-        new = m.group("now") or m.group("new") or m.group("set")
+        old = m.group("old") or m.group("lold")
+        was_unset = old in (UNSET, "None")
+        new = m.group("now") or m.group("new") or m.group("set") or m.group("lnew")
         if m.group("removed"):
             new = UNSET
-        old = None if old in (None, UNSET) else old
-        new = None if new == UNSET else new
+        old = None if old in (None, UNSET, "None") else old
+        new = None if new in (UNSET, "None") else new
+        by = m.group("by") or ""
+        if meaning.by_other and (not by or _autoscaler(by)):
+            continue
+        if meaning.unless is not None and meaning.unless.search(context or line):
+            continue
         if meaning.when(old, new):
-            return Read(line=line, path=m.group("path").strip(), old=old, new=new, meaning=meaning)
+            return Read(line=line, path=m.group("path").strip(), old=old, new=new, meaning=meaning, by=by,
+                        was_unset=was_unset)
     return None
+
+
+def _autoscaler(manager: str) -> bool:
+    """The managers that own a workload's scale at run time: the HPA (kube-controller-manager's field manager)
+    and KEDA's or the VPA's own."""
+    return bool(re.search(r"horizontal-pod-autoscaler|kube-controller-manager|keda|vpa-", manager, re.I))
+
+
+_PRODUCTS = ((r"argocd|argo-cd", "Argo CD"), (r"kustomize-controller|helm-controller|flux", "Flux"),
+             (r"^helm", "Helm"), (r"^kubectl", "kubectl"), (r"terraform", "Terraform"), (r"pulumi", "Pulumi"))
+"""Field managers as their tools call themselves (Argo CD's application controller writes as argocd-controller)."""
+
+
+def product(manager: str) -> str:
+    """`Argo CD (argocd-controller)`: the tool behind a field manager's name, when it is a known one."""
+    name = next((p for pattern, p in _PRODUCTS if re.search(pattern, manager, re.I)), "")
+    return f"{name} ({manager})" if name and name.lower() != manager.lower() else manager
 
 
 def reads(change: dict[str, Any]) -> list[Read]:
     """Every diff line of one change that the table explains, once per field."""
     out: dict[str, Read] = {}
     kind = str((change.get("object") or {}).get("kind") or "") if isinstance(change.get("object"), dict) else ""
-    for line in [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]:
-        r = read(line, kind)
+    lines = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
+    context = "\n".join(lines)
+    for line in lines:
+        r = read(line, kind, context)
         if r is not None and r.meaning.field not in out:
             out[r.meaning.field] = r
     return list(out.values())
@@ -274,6 +384,32 @@ def said(change: dict[str, Any]) -> str:
     """What the change's fields mean, as sentences for a finding ("" when no field of the table moved)."""
     found = reads(change)
     return " ".join(f"Meaning of {r.sentence()}." for r in found[:3])
+
+
+_VALUED = re.compile(r" -> |\(now |\s=\s|\sremoved\b")
+"""A diff line that says what a field was set to, not only which field was written."""
+
+
+def values(change: dict[str, Any], shown: str = "", limit: int = 3) -> list[str]:
+    """The change's diff lines that carry a value (`old -> new`, `(now 'ClientIP')`) and are not already in
+    `shown`: a change line that names only written fields gains what they were set to."""
+    out = []
+    for line in (str(d) for d in change.get("diff") or []):
+        text = " ".join(line.split())
+        if _VALUED.search(text) and text not in shown and text not in out:
+            out.append(text)
+    return out[:limit]
+
+
+def change_line(change: dict[str, Any], summary: str, minutes: int) -> str:
+    """The generic "a recent change may have triggered it" sentence: the summary, the values the change set,
+    when, and what the fields it set mean (so a bare `spec.sessionAffinity` write says ClientIP and what that
+    does)."""
+    written = values(change, summary)
+    text = summary + (f" ({'; '.join(v[:160] for v in written)})" if written else "")
+    text += f" ({minutes} min before the alert)."
+    meant = said(change)
+    return f"{text} {meant}" if meant else text
 
 
 @dataclass
