@@ -190,11 +190,15 @@ def _takes(t: Route, v: Route) -> bool:
     if t.ordered:
         if not _first(t, v):
             return False
-        # t before v: t takes v's requests wherever their paths meet
-        return (_under(v.path, t.path) and not t.exact) or (_under(t.path, v.path) and not v.exact) or \
-            t.path == v.path
+        # t before v: it shadows v whole when its path covers v's; a narrower rule in front of a wider one is the
+        # usual layering (specific first, catch-all last) unless it arrived after the wider one
+        if t.path == v.path or (_under(v.path, t.path) and not t.exact):
+            return True
+        return _under(t.path, v.path) and not v.exact and _older(v, t)
     if t.path == v.path and t.exact == v.exact:
         return _older(t, v)
+    if not _older(v, t):
+        return False  # a more specific rule that was there first took nothing the other ever served
     if t.exact and not v.exact:
         return _under(t.path, v.path)
     if not t.exact and not v.exact:
