@@ -12,6 +12,8 @@
   KernelDeadlock...) that the incident's pods on that node fail by;
 - agent.triage.cron_overlap: a CronJob whose schedule period is shorter than a run, so its controller kills
   (Replace) or skips (Forbid) its own runs;
+- agent.triage.node_shared: a resource the pods of a node or cluster share ran out (inotify, attach slots, pod
+  IPs, PIDs, host ports, capacity), and the change that consumed it on the victims' nodes or lowered its cap;
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject.
 
@@ -30,6 +32,7 @@ from agent.triage import (
     cron_overlap,
     node_conditions,
     node_exhaustion,
+    node_shared,
     policy_cut,
     scaling_triggers,
 )
@@ -37,7 +40,7 @@ from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
-                            node_conditions, cron_overlap)
+                            node_conditions, cron_overlap, node_shared)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
