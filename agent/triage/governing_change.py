@@ -32,7 +32,7 @@ from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.related_changes import _known_names
 from agent.triage.subject import Subject
-from agent.triage.tightened import _path_namespaces, _path_texts, _unquote
+from agent.triage.tightened import _path_namespaces, _path_texts, _unquote, magnitude
 
 CHECK = "change.governing_setting"
 WEIGHT = 0.93
@@ -41,6 +41,9 @@ related write or a tightened bound (which only fit the error by its words), belo
 LEAD = timedelta(hours=24)
 READS = "governing_change"
 MAX_READS = 6
+SLACK = timedelta(minutes=2)
+"""Log and change clocks differ a little; an error first printed more than this before the write predates it."""
+HISTORY_WINDOW = "24h"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
 
 Call = Callable[..., Awaitable[Any]]
@@ -69,6 +72,8 @@ _ARROW = re.compile(r"^(?P<key>[\w.\[\]=/-]+): (?P<old>.+?) -> (?P<new>.+)$")
 _SET = re.compile(r"^(?P<key>[\w.\[\]=/-]+) = (?P<new>.+?)(?: \(current\))?$")
 _DATA_VALUES = re.compile(r"^data key (?P<key>\S+) (?P<old>'.*') -> (?P<new>'.*')")
 _DATA_KEY = re.compile(r"^(?:binary)?[dD]ata key (?P<key>\S+) (?:set|added|removed|changed|written)\b")
+_WRITTEN = re.compile(r"^(?P<key>[\w.\[\]=/-]+) written by .+? \(now (?P<new>.+)\)$")
+_SUMMARY_KEYS = re.compile(r"\bwith keys?: (?P<keys>[\w.,\s/-]+)$")
 _FLAG = re.compile(r"^(?P<key>--?[\w.-]+)(?:=(?P<value>.*))?$")
 _LINE = re.compile(r"^\s*(?P<key>[\w.-]+)\s*[=:]\s*\"?(?P<value>[^\"#;\n]*?)\"?\s*$")
 _ODYSSEY_POOL = re.compile(r"^\s*pool\s+\"(?P<value>\w+)\"", re.M)
@@ -103,8 +108,10 @@ def settings_of(change: dict[str, Any]) -> list[Setting]:
             out.append(Setting(m["key"], None, None))
         elif m := _ARROW.match(line):
             out.append(Setting(m["key"], _unquote(m["old"]), _unquote(m["new"])))
-        elif m := _SET.match(line):
+        elif (m := _SET.match(line)) or (m := _WRITTEN.match(line)):
             out.append(Setting(m["key"], None, _unquote(m["new"])))
+    if not out and (m := _SUMMARY_KEYS.search(str(change.get("summary") or ""))):  # a Secret: key names only
+        out += [Setting(k.strip(), None, None) for k in m["keys"].split(",") if k.strip()]
     return out
 
 
@@ -164,6 +171,62 @@ def _errors(facts: Facts) -> list[tuple[gs.Governed, str, Ref | None]]:
     return out
 
 
+def _first_seen(facts: Facts, family: gs.Governed) -> datetime | None:
+    """When the path's logs first printed the family's error (None: the lines carry no timestamps)."""
+    seen = [t for log in facts.logs for e in [log.top or {}, *log.more, *log.warnings]
+            if family.error.search(str(e.get("example") or e.get("message") or ""))
+            and (t := parse_time(e.get("first_seen"))) is not None]
+    return min(seen) if seen else None
+
+
+def _reached(facts: Facts) -> set[str]:
+    """Namespaces the erroring pods call: their topology and log hosts, and host labels in their env and args."""
+    own = {log.namespace for log in facts.logs}
+    out = _path_namespaces(facts) - own
+    for word in _store(facts).get("pod_words") or []:
+        for m in re.finditer(r"[\w-]+\.(?P<ns>[a-z0-9][a-z0-9-]*)(?:\.svc\b|:\d)", str(word)):
+            out.add(m["ns"])
+    return out
+
+
+_WRITE_ENDPOINT = re.compile(r"(?:^|-)(?:rw|primary|master|writer?|leader|main)(?:-|$)", re.I)
+
+
+def _server_relation(side: str, family: gs.Governed, target: Ref, setting: Setting, facts: Facts) -> str:
+    """How the written object relates to the server, key material or endpoint the error names, or ""."""
+    names = _known_names(facts)
+    pod_words = " ".join(_store(facts).get("pod_words") or [])
+    engine = family.engine
+    names_engine = engine is not None and bool(engine.search(target.kind) or engine.search(target.name))
+    if side == "server":
+        if target.name in names and target.kind not in WORKLOADS:
+            return "is a dependency of the subject (topology)"
+        if target.namespace in _reached(facts) and (names_engine or target.kind not in ("ConfigMap", "Secret")):
+            return f"configures the server in {target.namespace}, which the erroring pod calls"
+        if names_engine:
+            return "configures the server whose error the subject prints (its kind or name names that software)"
+        return ""
+    if side == "keys":
+        if target.kind not in ("Secret", "ConfigMap") and not names_engine:
+            return ""
+        if len(target.name) >= 3 and _word(target.name).search(pod_words):
+            return "holds the key material the erroring verifier mounts"
+        if family.setting.search(target.name) or family.setting.search(setting.key):
+            return "holds token signing keys: a rotation changes the key every new token is signed with"
+        return ""
+    if side == "endpoint":
+        if target.kind != "Service" and target.kind not in WORKLOADS:
+            return ""
+        if target.kind in WORKLOADS:
+            return "is the erroring process's own workload (its host setting)" if target.name in names else ""
+        if len(target.name) >= 3 and _word(target.name).search(pod_words):
+            return "is the Service the erroring client is configured with"
+        if names_engine and (_WRITE_ENDPOINT.search(target.name) or target.namespace in _reached(facts)):
+            return "is the database's write Service (its name marks the write endpoint)"
+        return ""
+    return ""
+
+
 def _word(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w]|-[^\W\d])", re.I)
 
@@ -199,6 +262,14 @@ def _relation(side: str, target: Ref, change: dict[str, Any], facts: Facts) -> s
     return ""
 
 
+def _looser(family: gs.Governed, setting: Setting) -> bool:
+    """A limit that was raised (or kept), not lowered: it cannot explain hitting the limit."""
+    if not family.tighter or setting.old is None or setting.new is None:
+        return False
+    old, new = magnitude(setting.old, "size"), magnitude(setting.new, "size")
+    return old is not None and new is not None and new >= old
+
+
 def _pooler_settings(target: Ref, setting: Setting, facts: Facts) -> list[Setting]:
     """A pooler config key rewritten without values: its current pool mode, from the object read."""
     if not (gs.POOLERS.search(target.name) or gs.POOLERS.search(setting.key)):
@@ -215,7 +286,8 @@ def found(facts: Facts) -> list[GoverningChange]:
     """Each recent write to a setting that governs an error the subject's path shows, on the side it lives."""
     out: list[GoverningChange] = []
     for family, error, owner in _errors(facts):
-        for change, evidence in _changes(facts):
+        first = _first_seen(facts, family)
+        for change, evidence in sorted(_changes(facts), key=lambda c: str(c[0].get("at") or ""), reverse=True):
             recent = _recent(facts, change)
             if recent is None:
                 continue
@@ -223,10 +295,14 @@ def found(facts: Facts) -> list[GoverningChange]:
             for raw in settings_of(change):
                 for setting in _pooler_settings(target, raw, facts) if "pooler" in family.sides else [raw]:
                     named = family.setting.search(setting.key) or (
-                        family.name == "tls_trust" and family.setting.search(target.name))
-                    if not named or not family.harmful(setting.key, setting.new):
+                        family.name in ("tls_trust", "jwt_signature") and family.setting.search(target.name))
+                    if not named or not family.harmful(setting.key, setting.new) or _looser(family, setting):
                         continue
-                    how = next((h for side in family.sides if (h := _relation(side, target, change, facts))), "")
+                    if first is not None and first < at - SLACK:
+                        continue  # the error was printed before the write: the write did not start it
+                    how = next((h for side in family.sides if (h := _relation(side, target, change, facts)
+                                                               or _server_relation(side, family, target, setting,
+                                                                                   facts))), "")
                     if not how or any(g.target.same_object(target) for g in out):
                         continue
                     out.append(GoverningChange(target, family, setting, error, how, str(change.get("at")),
@@ -304,8 +380,17 @@ async def read(subject: Subject, facts: Facts, call: Call) -> None:
     store = _store(facts)
     errors = _errors(facts)
     reads = 0
+    if errors and not any(h.get("window") in (HISTORY_WINDOW, "48h") for h, _ in facts.history):
+        # a client setting can lie latent for hours (a consistency level harmless until a replica restarts)
+        at = facts.at.isoformat().replace("+00:00", "Z")
+        got = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-governing-history")
+        reads += 1
+        if got is not None and got.ok and isinstance(got.data, dict):
+            facts.history.append(({**got.data, "window": HISTORY_WINDOW}, got.evidence_id))
     if errors and facts.logs:
-        log = next((lg for lg in facts.logs if lg.pod), None)
+        owners = {o.name for _, _, o in errors if o is not None and o.kind == "Pod"}
+        log = next((lg for lg in facts.logs if lg.pod in owners), None) or next(
+            (lg for lg in facts.logs if lg.pod), None)  # the pod that prints the error, not a neighbour
         if log is not None:
             got = await get_yaml(call, "Pod", log.pod, log.namespace, "survey-governing-pod")
             reads += 1

@@ -21,7 +21,11 @@ from dataclasses import dataclass
 
 from agent.triage.tightened import magnitude
 
-SIDES = ("self", "peer", "issuer", "pooler")
+SIDES = ("self", "peer", "issuer", "pooler", "server", "keys", "endpoint")
+"""`server`: the server or proxy that enforces a limit (its config map, custom resource or flags; reached by the
+erroring pod, or named after the software whose error it is); `keys`: the key material that signs what the
+erroring process verifies; `endpoint`: the Service/host the client is configured to reach (a selector that now
+takes in the wrong pods)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class Governed:
     sides: tuple[str, ...]
     harmful: Callable[[str, str | None], bool]
     """Whether `value` of setting `key` explains the error (None: the value is not recorded, only the write)."""
+    engine: re.Pattern[str] | None = None
+    """The software that enforces the setting, as its kinds and names spell it (a server-side object named after it)."""
+    tighter: bool = False
+    """A limit: when old and new values are both numbers, only a lower new value explains the error."""
 
 
 def _any(_key: str, _value: str | None) -> bool:
@@ -107,6 +115,10 @@ ISSUER = Governed(
     "issuer's spec.acme.server points at staging", re.compile(r"(?:^|\.)acme\.server$|^server$", re.I),
     ("issuer",), _staging_acme)
 """The issuer side's own setting: a served certificate renewed through an issuer whose ACME server is staging."""
+
+from agent.triage.governing_limits import LIMITS  # noqa: E402  (its families are built from Governed above)
+
+TABLE = (*TABLE, *LIMITS)
 
 BY_NAME = {g.name: g for g in (*TABLE, ISSUER)}
 
