@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage import (
+    apiserver_flood,
     backlog,
     behind,
     blocked,
@@ -213,6 +214,7 @@ CHECK_WEIGHT: dict[str, float] = {
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
+    apiserver_flood.CHECK: apiserver_flood.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
     **ingress_routes.WEIGHTS,  # routes that collide or churn the controller (scan check routes)
 }
@@ -334,6 +336,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(rn.replacement)).explains_refs.append(rn.referrer)
     for gap in node_daemonsets.gaps(facts):  # a node add-on a change cut from the node (agent.triage.node_daemonsets)
         _add_suspect(cases, gap.daemonset, node_daemonsets.finding(gap), None, gap.evidence)
+    for fl in apiserver_flood.floods(facts):  # who floods the API server (agent.triage.apiserver_flood)
+        _add_suspect(cases, fl.client, apiserver_flood.finding(fl), None, fl.evidence)
+        next(c for r, c in cases.items() if r.same_object(fl.client)).explains_refs += fl.victims
     for c in backlog.culprits(facts):  # what let a broker fill until it refused writes (agent.triage.backlog)
         _add_suspect(cases, c.target, backlog.finding(c), None, [e for _, e in facts.history] or
                      [e for e in (facts.changes_id,) if e])

@@ -223,6 +223,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import node_daemonsets  # a node named: the DaemonSets its peers run that a change cut from it
 
     await node_daemonsets.read(subject, facts, call)
+    from agent.triage import apiserver_flood  # the API server's 429 (APF): its priority levels, who asks more
+
+    await apiserver_flood.read(facts, call, window["at"])
     return result
 
 
