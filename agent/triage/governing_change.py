@@ -76,6 +76,7 @@ _WRITTEN = re.compile(r"^(?P<key>[\w.\[\]=/-]+) written by .+? \(now (?P<new>.+)
 _SUMMARY_KEYS = re.compile(r"\bwith keys?: (?P<keys>[\w.,\s/-]+)$")
 _FLAG = re.compile(r"^(?P<key>--?[\w.-]+)(?:=(?P<value>.*))?$")
 _LINE = re.compile(r"^\s*(?P<key>[\w.-]+)\s*[=:]\s*\"?(?P<value>[^\"#;\n]*?)\"?\s*$")
+_XML_LEAF = re.compile(r"<(?P<key>[\w.-]+)>(?P<value>[^<>\n]*)</(?P=key)>")
 _ODYSSEY_POOL = re.compile(r"^\s*pool\s+\"(?P<value>\w+)\"", re.M)
 
 
@@ -121,6 +122,8 @@ def config_lines(text: str) -> dict[str, str]:
     for line in text.splitlines():
         if m := _LINE.match(line):
             out.setdefault(m["key"], m["value"].strip())
+    for m in _XML_LEAF.finditer(text):  # ClickHouse users.xml/config.xml, Hadoop-style XML: <name>value</name>
+        out.setdefault(m["key"], m["value"].strip())
     for m in _ODYSSEY_POOL.finditer(text):
         out.setdefault("pool", m["value"])
     return out
@@ -197,11 +200,12 @@ def _server_relation(side: str, family: gs.Governed, target: Ref, setting: Setti
     names = _known_names(facts)
     pod_words = " ".join(_store(facts).get("pod_words") or [])
     engine = family.engine
-    names_engine = engine is not None and bool(engine.search(target.kind) or engine.search(target.name))
+    names_engine = engine is not None and bool(engine.search(target.kind) or engine.search(target.name)
+                                               or engine.search(setting.key))
     if side == "server":
         if target.name in names and target.kind not in WORKLOADS:
             return "is a dependency of the subject (topology)"
-        if target.namespace in _reached(facts) and (names_engine or target.kind not in ("ConfigMap", "Secret")):
+        if target.namespace in _reached(facts):
             return f"configures the server in {target.namespace}, which the erroring pod calls"
         if names_engine:
             return "configures the server whose error the subject prints (its kind or name names that software)"
