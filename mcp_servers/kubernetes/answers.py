@@ -70,6 +70,8 @@ class EventRow(BaseModel):
     count: int = 1
     first_seen: str | None = None
     last_seen: str | None = None
+    source: str = ""
+    """Who reported it: the reporting controller, else the source component (`sigs.k8s.io/descheduler`)."""
 
 
 def event_rows(ordered: Sequence[dict[str, Any]]) -> list[EventRow]:
@@ -80,7 +82,9 @@ def event_rows(ordered: Sequence[dict[str, Any]]) -> list[EventRow]:
         out.append(EventRow(type=e.get("type"), reason=e.get("reason"), kind=inv.get("kind"), name=inv.get("name"),
                             namespace=(e.get("metadata") or {}).get("namespace") or inv.get("namespace") or "",
                             message=(e.get("message") or "").strip(), count=int(e.get("count") or 1),
-                            first_seen=_ts(e.get("firstTimestamp")), last_seen=_ts(e.get("lastTimestamp"))))
+                            first_seen=_ts(e.get("firstTimestamp")), last_seen=_ts(e.get("lastTimestamp")),
+                            source=str(e.get("reportingController") or (e.get("source") or {}).get("component")
+                                       or "")))
     return out
 
 
