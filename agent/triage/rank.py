@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage import (
+    actor_chain,
     apiserver_flood,
     backlog,
     behind,
@@ -206,7 +207,7 @@ CHECK_WEIGHT: dict[str, float] = {
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
     field_meaning.CHECK: field_meaning.WEIGHT,
-    config_behind_restart.CHECK: config_behind_restart.WEIGHT,
+    config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
@@ -369,6 +370,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for b in rollout_budget.budgets(facts):  # a strategy that lets a rollout leave no pod (triage.rollout_budget)
         _add_suspect(cases, b.target, rollout_budget.finding(b, related_changes.CHECK), None,
                      [e for e in (facts.changes_id,) if e])
+    for ac in actor_chain.found(facts):  # a controller's config written before it acted on the path
+        _add_suspect(cases, ac.config, actor_chain.finding(ac), None, ac.evidence)
     for cr in config_behind_restart.found(facts):  # a config loaded by a revisionless restart (its own module)
         _add_suspect(cases, cr.config, config_behind_restart.finding(cr), cr.log, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(cr.config)).explains_refs += cr.victims
