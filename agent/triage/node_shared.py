@@ -75,8 +75,8 @@ RESOURCES: tuple[Resource, ...] = (
              "fails with 'too many open files' (EMFILE)"),
     Resource("volume attach slots",
              re.compile(r"exceed(?:s|ed)? max volume count|max(?:imum)? (?:number of )?(?:attached |attachable )?"
-                        r"volumes?(?: count| limit| reached| exceeded)|AttachVolumeLimitExceeded|"
-                        r"volume attach(?:ment)? limit", re.I),
+                        r"volumes? (?:count|limit|reached|exceeded)|max(?:imum)? (?:number of )?(?:volume )?"
+                        r"attachments|AttachVolumeLimitExceeded|volume attach(?:ment)? limit", re.I),
              re.compile(r"volume-attach-limit|volumeAttachLimit|KUBE_MAX_PD_VOLS|allocatable\.count|"
                         r"max[-_]?volumes", re.I),
              "node", re.compile(r"replicas|created|volumeClaimTemplates|persistentVolumeClaim", re.I),
@@ -89,7 +89,7 @@ RESOURCES: tuple[Resource, ...] = (
                         r"IP address(?:es)? (?:are )?exhausted|out of IP addresses", re.I),
              re.compile(r"WARM_IP_TARGET|MINIMUM_IP_TARGET|WARM_ENI_TARGET|WARM_PREFIX_TARGET|MAX_ENI|"
                         r"ENABLE_PREFIX_DELEGATION|--max-pods|maxPods|node-cidr-mask-size|podCIDR", re.I),
-             "node", None,
+             "node", re.compile(r"replicas|created", re.I),
              "the CNI gives each pod an IP address from the node's warm pool of the subnet's free addresses (on "
              "the node's ENIs); with the pool settings gone or the subnet drained no sandbox is created and pods "
              "stay in ContainerCreating"),
