@@ -54,6 +54,7 @@ _MANY = re.compile(r"qps|burst|workers|concurrency|concurrent|parallelism|thread
 """Settings whose larger value means more requests at once."""
 
 _PAIR = re.compile(r"(?P<key>[A-Za-z_][\w.\-]*)(?:=|: |\s)'?(?P<old>[\w.]+)'? -> (?:(?P=key)=)?'?(?P<new>[\w.]+)'?")
+_FLAG = re.compile(r"--([A-Za-z][\w.-]*)[= ]([\w.]+)")
 _TIME = {"ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
 
@@ -125,10 +126,14 @@ def _raised(change: dict[str, Any]) -> tuple[str, str, str, float] | None:
     """(setting, old, new, factor) of the change's diff line that raises its request rate most, or None."""
     best: tuple[str, str, str, float] | None = None
     for line in [str(d) for d in change.get("diff") or []]:
-        for m in _PAIR.finditer(line):
-            factor = load_factor(m["key"], m["old"], m["new"])
+        pairs = [(m["key"], m["old"], m["new"]) for m in _PAIR.finditer(line)]
+        if " -> " in line:  # a command line changed: the flags on both sides (`--kube-api-qps=5` -> `=50`)
+            before, after = (dict(_FLAG.findall(side)) for side in line.split(" -> ", 1))
+            pairs += [(k, before[k], after[k]) for k in before.keys() & after.keys() if before[k] != after[k]]
+        for key, old, new in pairs:
+            factor = load_factor(key, old, new)
             if factor > 1 and (best is None or factor > best[3]):
-                best = (m["key"], m["old"], m["new"], factor)
+                best = (key, old, new, factor)
     return best
 
 
