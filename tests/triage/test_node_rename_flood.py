@@ -72,7 +72,7 @@ def test_selectors_and_required_affinity_exclude_by_labels() -> None:
 REVISIONS = [
     {"revision": 1, "created": "2026-10-01T09:00:00Z", "changes": []},
     {"revision": 2, "created": "2026-11-21T12:38:00Z", "changes": ["pod tolerations[0].operator 'Exists' -> unset"]},
-    {"revision": 3, "created": "2026-11-22T01:00:00Z", "changes": ["cilium-agent image cilium:1.15.1 -> cilium:1.15.2"]},
+    {"revision": 3, "created": "2026-11-22T01:00:00Z", "changes": ["agent image cilium:1.15.1 -> cilium:1.15.2"]},
 ]
 
 
