@@ -65,6 +65,7 @@ from agent.triage import (
     replica_writes,
     rollout_budget,
     route_weights,
+    scale_reset,
     setting_effect,
     shutdown_config,
     site,
@@ -206,7 +207,7 @@ CHECK_WEIGHT: dict[str, float] = {
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
-    field_meaning.CHECK: field_meaning.WEIGHT,
+    field_meaning.CHECK: field_meaning.WEIGHT, scale_reset.CHECK: scale_reset.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
@@ -361,6 +362,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for fm in field_meaning.suspects(facts):  # a field write whose signature the victim prints (triage.field_meaning)
         _add_suspect(cases, fm.target, field_meaning.finding(fm), fm.log, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(fm.target)).explains_refs += fm.victims
+    for sr in scale_reset.found(facts):  # a deploy tool's replicas write that cut an autoscaled scale (its module)
+        _add_suspect(cases, sr.target, scale_reset.finding(sr), None, [e for e in (facts.changes_id,) if e])
     for rc in related_changes.related(facts):  # a write to any kind touching the subject (triage.related_changes)
         _add_suspect(cases, rc.target, related_changes.finding(rc), None, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(rc.target)).explains_refs += rc.victims

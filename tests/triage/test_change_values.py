@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.incident import from_text
-from agent.triage import field_meaning, rank, shell_wrapper, subject_of
+from agent.triage import field_meaning, rank, scale_reset, shell_wrapper, subject_of
 from agent.triage.facts import Facts
 from mcp_servers.kubernetes.changes import timeline
 from mcp_servers.kubernetes.reads import template_diff
@@ -180,3 +180,48 @@ def test_rollout_and_pod_fields_mean_what_kubernetes_does() -> None:
                                          {"spec": {"shareProcessNamespace": True, "containers": [
                                              {"name": "w", "image": "w:1", "imagePullPolicy": "Always"}]}}))
     assert "toomanyrequests" in pulled and "pause container" in pulled
+
+
+# ---- (6) the replicas write whose scale-down the Deployment controller's events show (agent.triage.scale_reset)
+
+def _event(ns: str, name: str, message: str, minutes: int) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Event", "reason": "ScalingReplicaSet", "type": "Normal", "message": message,
+            "metadata": {"name": f"{name}.{minutes}", "namespace": ns}, "lastTimestamp": _stamp(minutes),
+            "involvedObject": {"kind": "Deployment", "namespace": ns, "name": name}}
+
+
+def _reset_facts(manager: str, down: str, up: str | None, *, finding_minutes: int = 6) -> Facts:
+    """A write of spec.replicas = 3 by `manager` 6 min before, then the Deployment controller's events."""
+    events = [_event("pricing", "pricing-api", down, 5)] + ([_event("pricing", "pricing-api", up, 2)] if up else [])
+    changes = _changes(_scaled(manager), *events)
+    not_ready = {"check": "workload.not_ready", "severity": "critical",
+                 "object": {"kind": "Deployment", "namespace": "pricing", "name": "pricing-api"},
+                 "reason": "NotReady", "message": "Deployment pricing/pricing-api: 5/8 pods not Ready", "details": {},
+                 "evidence": [], "since": _stamp(finding_minutes)}
+    return Facts(at=AT, scan_id="E1", scan={"findings": [not_ready]}, changes={"changes": changes}, changes_id="E2")
+
+
+def test_argo_cd_replicas_write_that_cut_the_hpa_scale_is_named_with_the_fight() -> None:
+    facts = _reset_facts("argocd-controller", "Scaled down replica set pricing-api-7c9d8 to 3 from 22",
+                         "Scaled up replica set pricing-api-7c9d8 to 22 from 3")
+    [top, *_] = rank(subject_of(from_text("pricing-api in namespace pricing is slow")), facts)
+    assert top.ref is not None and top.ref.name == "pricing-api" and top.check == "change.scale_reset"
+    assert "Argo CD (argocd-controller) wrote spec.replicas = 3" in top.cause and "from 22 to 3" in top.cause
+    assert "HPA" in top.cause and "back to 22" in top.cause
+
+
+def test_a_kubectl_write_that_cut_capacity_without_a_way_back_is_named_conditionally() -> None:
+    facts = _reset_facts("kubectl-client-side-apply", "Scaled down replica set pricing-api-7c9d8 to 3 from 12", None)
+    [reset] = scale_reset.found(facts)
+    message = scale_reset.finding(reset)["message"]
+    assert "kubectl (kubectl-client-side-apply)" in message and "from 12 to 3" in message
+    assert "if an HPA targets it" in message
+
+
+def test_twins_the_autoscaler_own_write_a_scale_to_another_count_or_a_scale_up() -> None:
+    own = _reset_facts("kube-controller-manager", "Scaled down replica set pricing-api-7c9d8 to 3 from 22", None)
+    assert scale_reset.found(own) == []
+    other = _reset_facts("argocd-controller", "Scaled down replica set pricing-api-7c9d8 to 8 from 22", None)
+    assert scale_reset.found(other) == []
+    grew = _reset_facts("argocd-controller", "Scaled up replica set pricing-api-7c9d8 to 3 from 2", None)
+    assert scale_reset.found(grew) == []
