@@ -91,6 +91,9 @@ class Subject:
     """`IP[:port]` values of address labels (a scrape target's `instance`): a pod's IP (subject_resolve)."""
     phrases: list[str] = field(default_factory=list)
     """Words of the alert's name and prose joined as a name (`ledger-events`): looked for in the cluster."""
+    backlog_said: str = ""
+    """The incident's own sentence that reports a backlog (a queue growing, a consumer group's lag), when one
+    does: nothing errors in such an incident, so this is the symptom a throughput bound's cut is fitted to."""
 
     @property
     def known(self) -> bool:
@@ -133,6 +136,10 @@ PROBLEM_WORDS: dict[str, tuple[str, ...]] = {
     "evict": ("evict", "pressure"),
     "drain": ("drain", "poddisruption", "disruption budget", "evictionfailure", "eviction failure",
               "node group upgrade", "node upgrade", "cannot evict", "failed to evict"),
+    "backlog": ("backlog", "consumer lag", "consumergroup lag", "consumer group lag", "ready messages",
+                "messages ready", "unacked", "queue depth", "queue length", "queue size", "queue growing",
+                "queue is growing", "still growing", "falling behind", "fell behind", "not keeping up",
+                "unprocessed", "pending messages", "pending tasks", "pending jobs", "lag is growing"),
 }
 """Words for each kind of problem, so an alert that says "SSL certificate expired" relates to the
 scan's certificate findings even when it names no object (a blackbox probe knows only a URL)."""
@@ -196,6 +203,9 @@ def subject_of(incident: Incident) -> Subject:
             _add(subject.hosts, host)
     words = f"{prose} {incident.alertname.lower()}"
     subject.problems = {kind for kind, said in PROBLEM_WORDS.items() if any(w in words for w in said)}
+    if "backlog" in subject.problems:
+        subject.backlog_said = next((line.strip()[:300] for line in _prose(incident).splitlines()
+                                     if any(w in line.lower() for w in PROBLEM_WORDS["backlog"])), "")
     for word in words_in(_prose(incident)):
         _add(subject.names, word)
     for ns in namespace_words(_prose(incident)):

@@ -427,6 +427,12 @@ FITS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
      "callers beyond the new bound are refused or wait for a slot"),
     (re.compile(r"rate|burst|qps|rps", re.I), re.compile(r"\b429\b|rate limit|too many requests|throttl", re.I),
      "requests beyond the new rate are rejected (429) or throttled"),
+    (re.compile(r"concurren|workers|threads|parallel|prefetch|processes|consumers|in_?flight|^-c$|^-P$", re.I),
+     re.compile(r"backlog|consumer ?lag|\blag\b|ready messages|messages_ready|unacked|queue (?:depth|length|size)|"
+                r"still growing|(?:is|keeps?) growing|falling behind|not keeping up|unprocessed|"
+                r"pending (?:messages|tasks|jobs)", re.I),
+     "fewer items are worked on at once, so the consumers drain the queue more slowly than it fills: the backlog "
+     "(queue depth, consumer lag) grows although nothing errors"),
     (re.compile(r"bytes|size|memory|payload|body|buffer|heap|xmx|ram|^-m$|-I$|msgs|age|retention|storage|quota",
                 re.I),
      re.compile(r"maximum (?:bytes|messages|payload|size)|exceed|too large|too big|\b413\b|evict|out of memory|"
@@ -531,11 +537,27 @@ def _pod_words(facts: Facts) -> str:
     return " ".join(str(x) for x in (facts.reads.get(READS) or {}).get("pod_words") or [])
 
 
-def relation(target: Ref, facts: Facts, texts: list[str]) -> str:
+def _named_value(change: dict[str, Any] | None, facts: Facts) -> str:
+    """The alert's own label value (a queue, a topic, a consumer group) that the write's diff names, or "".
+
+    An exporter's alert names its subject in the broker's terms (`queue="billing.render_pdf"`); the workers that
+    consume it name the same value in their args, env or config (`-Q billing.render_pdf`). Only values specific
+    enough to be a name count: six characters or more, or with a separator."""
+    if not change:
+        return ""
+    text = " ".join(str(d) for d in change.get("diff") or [])
+    values = sorted((facts.reads.get(READS) or {}).get("values") or [],
+                    key=lambda v: (not re.search(r"[._-]", v), -len(v)))  # `billing.render_pdf` before `billing`
+    return next((v for v in values if (len(v) >= 6 or re.search(r"[._-]", v)) and _word(v).search(text)), "")
+
+
+def relation(target: Ref, facts: Facts, texts: list[str], change: dict[str, Any] | None = None) -> str:
     """How the written object sits on the subject's path, or "" when it does not."""
     names = _known_names(facts)
     if target.name in names:
         return "is on the subject's path (its workload or a dependency)"
+    if value := _named_value(change, facts):
+        return f"works on {value}, which the alert is about (the write itself names it)"
     if len(target.name) >= 4 and any(_word(target.name).search(t) for t in texts):
         return "is named in the subject's errors"
     if len(target.name) >= 4 and _word(target.name).search(_pod_words(facts)):
@@ -590,6 +612,9 @@ def _path_texts(facts: Facts) -> list[tuple[str, Ref | None]]:
             out.append((text, owner))
     for log in facts.logs:
         out += [(t, Ref("Pod", log.namespace, log.pod)) for t in log.last_lines]
+    said = str((facts.reads.get(READS) or {}).get("backlog_said") or "")
+    if said:
+        out.append((said, None))  # a backlog errors nowhere: the alert's own words are the symptom
     return out
 
 
@@ -603,7 +628,7 @@ def found(facts: Facts) -> list[Tightened]:
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
         if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
             continue
-        how = relation(target, facts, plain)
+        how = relation(target, facts, plain, change)
         fitting: list[tuple[Bound, str, str]] = []
         for bound in bounds_of(change):
             said = _flapping(facts, target) if SCALING.search(bound.name) else ""
@@ -679,6 +704,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only: the 24 h change timeline when the symptom says a bound is hit, one subject pod (what its
     annotations/env/args name), and the bound-hit series of a tightened object nothing else relates."""
     store = facts.reads.setdefault(READS, {})
+    store["values"], store["backlog_said"] = list(subject.labelled_values), subject.backlog_said
     if _wants_history(facts) and not any(h.get("window") == HISTORY_WINDOW for h, _ in facts.history):
         got = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-tightened-history")
         if got is not None and got.ok and isinstance(got.data, dict):
@@ -704,7 +730,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     texts = [t for t, _ in _path_texts(facts)]
     done: set[str] = set()
     for change, target, bound in pending:
-        if str(target) in done or (relation(target, facts, texts) and _fit_text(bound, texts)):
+        if str(target) in done or (relation(target, facts, texts, change) and _fit_text(bound, texts)):
             continue
         done.add(str(target))
         when = parse_time(change.get("at"))
