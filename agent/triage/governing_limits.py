@@ -83,7 +83,7 @@ LIMITS: tuple[Governed, ...] = (
         re.compile(r"mongo", re.I)),
     Governed("envoy_circuit_breaker", re.compile(
         r"\b503 UO\b|upstream_overflow|reset reason: overflow|upstream_reset_before_response_started\{overflow\}|"
-        r"upstream_rq_pending_overflow|\bUO\b.{0,40}\boverflow|circuit.?breaker.{0,20}(?:open|overflow|tripped)",
+        r"upstream_rq_pending_overflow|\bUO\b.{0,40}\boverflow|circuit.?breaker.{0,20}(?:overflow|tripped)",
         re.I),
         "Envoy's circuit breaker overflowed (response flag UO, upstream overflow): more requests were pending "
         "or active toward the upstream than its connection-pool thresholds allow, so the sidecar or proxy "

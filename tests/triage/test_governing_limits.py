@@ -17,11 +17,14 @@ bundles run the same code end to end against the replayed cluster. Each family: 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import governing_change as gc
 from agent.triage.facts import Facts, LogEvidence
+from agent.triage.subject import Subject
 
 AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -231,3 +234,29 @@ def test_a_redis_service_the_client_names_explains_readonly_replica() -> None:
     g = _one(_facts([svc], ("session-api", "web"), [app], ["redis://sessions.cache.svc:6379/0"]))
     assert "configured with" in g.how
     assert gc.found(_facts([svc], ("session-api", "web"), [app], ["redis://other.cache.svc:6379/0"])) == []
+
+
+# ---- reading: a latent client setting is older than the default 6 h timeline -----------------------------
+
+
+def test_read_fetches_the_24h_history_where_the_latent_consistency_change_is() -> None:
+    """The 6 h timeline is empty; `read` asks the hub for 24 h (answered here in the timeline tool's JSON shape)."""
+    old = _change("ConfigMap", "social", "timeline-config",
+                  ["data key CASSANDRA_CONSISTENCY 'LOCAL_QUORUM' -> 'ALL'"], 20 * 60)
+    steps: list[str] = []
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        steps.append(step)
+        if tool == "k8s_changes" and arguments.get("window") == "24h":
+            return ToolOutcome("E30", tool, arguments, True, "1 change", full_text="1 change",
+                               data={"changes": [old]})
+        return ToolOutcome("E31", tool, arguments, False, "not found", full_text="not found")
+
+    facts = _facts([], ("timeline", "social"), [_log("timeline-6d9f-k1", "social", CASS_JAVA)], ["timeline-config"])
+    asyncio.run(gc.read(Subject(names=["timeline"]), facts, call))
+    assert "survey-governing-history" in steps
+    assert [g.target.name for g in gc.found(facts)] == ["timeline-config"]
+    quiet = _facts([], ("timeline", "social"), [_log("timeline-6d9f-k1", "social", "GET /feed 200")])
+    steps.clear()
+    asyncio.run(gc.read(Subject(names=["timeline"]), quiet, call))
+    assert steps == []  # no governed error: nothing more is read
