@@ -14,6 +14,8 @@
   (Replace) or skips (Forbid) its own runs;
 - agent.triage.node_shared: a resource the pods of a node or cluster share ran out (inotify, attach slots, pod
   IPs, PIDs, host ports, capacity), and the change that consumed it on the victims' nodes or lowered its cap;
+- agent.triage.default_class: a claim created after the default StorageClass moved took the new default
+  while its siblings keep the old class: the class that became the default is the cause;
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject.
 
@@ -30,6 +32,7 @@ from agent.triage import (
     api_server_of,
     component_alarms,
     cron_overlap,
+    default_class,
     node_conditions,
     node_exhaustion,
     node_shared,
@@ -40,7 +43,7 @@ from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
-                            node_conditions, cron_overlap, node_shared)
+                            node_conditions, cron_overlap, node_shared, default_class)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
