@@ -63,6 +63,25 @@ LIMITS: tuple[Governed, ...] = (
         "max_bytes_to_read); check who lowered it in the server's profile",
         re.compile(r"(?:^|[./_])(?:max_execution_time|max_concurrent_queries|max_rows_to_read|max_bytes_to_read)$",
                    re.I), ("server",), _written, re.compile(r"clickhouse|\bchi\b", re.I), tighter=True),
+    Governed("elasticsearch_limit", re.compile(
+        r"Trying to create too many buckets|too_many_buckets_exception|Result window is too large|"
+        r"circuit_breaking_exception|\[(?:parent|request|fielddata|in_flight_requests)\] Data too large", re.I),
+        "Elasticsearch/OpenSearch refused the request at a cluster or index limit: too many aggregation buckets "
+        "(search.max_buckets), a result window past index.max_result_window, or a circuit breaker "
+        "(indices.breaker.total/request/fielddata.limit); these are the cluster's or index's settings, so "
+        "check who lowered them (cluster settings, the index template, the operator's custom resource)",
+        re.compile(r"(?:^|[./_])(?:search\.)?max_buckets$|max_result_window$|"
+                   r"breaker\.(?:total|request|fielddata|inflight_requests)\.limit$", re.I),
+        ("server",), _written, re.compile(r"elastic|opensearch|\bes\b", re.I), tighter=True),
+    Governed("message_size_limit", re.compile(
+        r"message size \d+ is larger than configured max size|RecordTooLargeException|MESSAGE_TOO_LARGE|"
+        r"bytes when serialized which is larger than", re.I),
+        "the broker refused a message larger than its configured maximum (RabbitMQ max_message_size, a Kafka "
+        "broker's message.max.bytes or the topic's max.message.bytes; the producer's own max.request.size); "
+        "a lowered limit on the broker or topic makes messages that used to pass fail; check who lowered it",
+        re.compile(r"(?:^|[./_])(?:max_message_size|message\.max\.bytes|max\.message\.bytes|"
+                   r"max\.request\.size|replica\.fetch\.max\.bytes)$", re.I),
+        ("server", "self"), _written, re.compile(r"rabbit|kafka|strimzi|broker|topic", re.I), tighter=True),
     Governed("cassandra_consistency", re.compile(
         r"Cannot achieve consistency level \w+|Not enough replicas available for query at consistency \w+|"
         r"Cassandra timeout during (?:read|write) query at consisten(?:cy|t) \w+|"

@@ -260,3 +260,32 @@ def test_read_fetches_the_24h_history_where_the_latent_consistency_change_is() -
     steps.clear()
     asyncio.run(gc.read(Subject(names=["timeline"]), quiet, call))
     assert steps == []  # no governed error: nothing more is read
+
+
+# ---- broker and search-cluster limits --------------------------------------------------------------------
+
+ES = ('{"type":"too_many_buckets_exception","reason":"Trying to create too many buckets. Must be less than or '
+      'equal to: [10000] but was [10001]. This limit can be set by changing the [search.max_buckets] cluster level '
+      'setting."}')
+RABBIT = ("amqp.exceptions.PreconditionFailed: Basic.publish: (406) PRECONDITION_FAILED - message size 20971520 is "
+          "larger than configured max size 16777216")
+
+
+def test_an_elasticsearch_custom_resource_lowering_max_buckets_explains_too_many_buckets() -> None:
+    es = _change("Elasticsearch", "search", "logs", ["spec.nodeSets[0].config.search.max_buckets: 65535 -> 10000"], 20)
+    app = _log("reports-6b-j1", "analytics", ES)
+    g = _one(_facts([es], ("reports", "analytics"), [app]))
+    assert g.family.name == "elasticsearch_limit" and "65535 -> 10000" in g.setting.text()
+    raised = _change("Elasticsearch", "search", "logs", ["spec.nodeSets[0].config.search.max_buckets: 10000 -> 65535"])
+    assert gc.found(_facts([raised], ("reports", "analytics"), [app])) == []
+
+
+def test_a_rabbitmq_conf_lowering_max_message_size_explains_precondition_failed() -> None:
+    conf = _change("ConfigMap", "mq", "rabbitmq-config", [
+        "data key rabbitmq.conf 'max_message_size = 134217728' -> 'max_message_size = 16777216'"], 35)
+    app = _log("exporter-5c-k2", "jobs", RABBIT, hosts=["rabbitmq.mq.svc:5672"])
+    g = _one(_facts([conf], ("exporter", "jobs"), [app]))
+    assert g.setting.key == "max_message_size" and "16777216" in g.setting.text()
+    far = _change("ConfigMap", "lab", "mq-lab", [
+        "data key settings.conf 'max_message_size = 134217728' -> 'max_message_size = 16777216'"], 35)
+    assert gc.found(_facts([far], ("exporter", "jobs"), [app])) == []  # a lab broker nobody here calls
