@@ -69,7 +69,7 @@ RESOURCES: tuple[Resource, ...] = (
                         r"file-max limit reached", re.I),
              re.compile(r"fs\.inotify\.max_user_(?:instances|watches)|fs\.file-max|fs\.nr_open|LimitNOFILE|"
                         r"\bnofile\b", re.I),
-             "node", None,
+             "node", re.compile(r"replicas|created|inotify|fanotify|watch|hostPath|hostPID", re.I),
              "every process of one user on a node shares its inotify instances (fs.inotify.max_user_instances, "
              "128 by default) and watches; a node agent holding them leaves none, so a watcher started after it "
              "fails with 'too many open files' (EMFILE)"),
@@ -97,7 +97,7 @@ RESOURCES: tuple[Resource, ...] = (
              re.compile(r"fork: (?:retry: )?Resource temporarily unavailable|pthread_create failed|"
                         r"failed to create new OS thread|can't start new thread", re.I),
              re.compile(r"kernel\.pid_max|kernel\.threads-max|podPidsLimit|pids[-_]limit|--pod-max-pids", re.I),
-             "node", None,
+             "node", re.compile(r"replicas|created|workers|threads|processes|concurren", re.I),
              "every process and thread on a node takes one PID (kernel.pid_max, the kubelet's PID limits); a "
              "workload forking on the same node leaves none, and others fail to fork or start threads"),
     Resource("host ports",
@@ -342,8 +342,8 @@ def found(facts: Facts) -> list[Found]:
 
 def _consumes(resource: Resource, change: dict[str, Any], target: Ref, lines: list[str]) -> bool:
     """Whether a change added consumers of the resource: a new object, more replicas, a node agent (DaemonSet)
-    updated for a per-node resource, or a diff that says what the resource needs (a hostPort, a claim, higher
-    requests). A restart with no revision and a scale-down add nothing."""
+    whose diff says what the resource needs (a hostPort, a claim, higher requests, a watch or host path), a
+    scale-up. A restart with no revision and a scale-down add nothing."""
     kind = str(change.get("type") or "")
     if target.kind not in _WORKLOADS or not any(k in kind for k in _CONSUMING):
         return False
@@ -352,8 +352,10 @@ def _consumes(resource: Resource, change: dict[str, Any], target: Ref, lines: li
         return False
     created = "created" in kind or re.search(r"\bcreated\b", str(change.get("summary") or "")) is not None
     if resource.consumer is None:
-        return created or kind == "scale" or target.kind == "DaemonSet"
+        return created or kind == "scale"
     diff = [str(d) for d in change.get("diff") or []]
+    if kind == "scale":
+        diff.append(str(change.get("summary") or ""))  # "rescaled by HPA x: now 8 replicas"
     return (created and resource.consumer.search("created") is not None) or \
         any(resource.consumer.search(ln) for ln in diff)
 

@@ -257,3 +257,19 @@ def test_no_shared_resource_words_no_suspect() -> None:
                    _shipper_pods() + _agent_pods(NODES),
                    logs=[_log("logging", "promtail-6bq52", "error: config file /etc/promtail.yaml: no such file")])
     assert _culprits(facts) == []
+
+
+def test_a_node_agents_image_bump_adds_no_watcher_but_a_new_host_path_does() -> None:
+    def rollout(line: str) -> dict[str, Any]:
+        return {"at": "2026-11-19T02:00:00Z", "type": "rollout",
+                "object": {"kind": "DaemonSet", "namespace": "security", "name": "fim-agent"},
+                "summary": "DaemonSet security/fim-agent rolled out revision 3", "diff": [line]}
+
+    pods = _shipper_pods() + _agent_pods(NODES)
+    logs = [_log("logging", "promtail-6bq52", PROMTAIL)]
+    bump = _facts([_crashloop("logging", "promtail")], [rollout("fim-agent image fim-agent:1.2.0 -> fim-agent:1.2.1")],
+                  pods, logs=logs)
+    assert _culprits(bump) == []
+    watches = _facts([_crashloop("logging", "promtail")],
+                     [rollout("fim-agent volumes [] -> [{'name': 'host', 'hostPath': {'path': '/'}}]")], pods, logs=logs)
+    assert _culprits(watches) == ["DaemonSet security/fim-agent"]
