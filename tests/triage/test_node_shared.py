@@ -271,5 +271,6 @@ def test_a_node_agents_image_bump_adds_no_watcher_but_a_new_host_path_does() -> 
                   pods, logs=logs)
     assert _culprits(bump) == []
     watches = _facts([_crashloop("logging", "promtail")],
-                     [rollout("fim-agent volumes [] -> [{'name': 'host', 'hostPath': {'path': '/'}}]")], pods, logs=logs)
+                     [rollout("fim-agent volumes [] -> [{'name': 'host', 'hostPath': {'path': '/'}}]")], pods,
+                     logs=logs)
     assert _culprits(watches) == ["DaemonSet security/fim-agent"]
