@@ -57,6 +57,7 @@ from agent.triage import (
     mesh,
     migrations,
     node_daemonsets,
+    paused_consumer,
     pid_pressure,
     pointers,
     provenance,
@@ -212,6 +213,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
+    paused_consumer.CHECK: paused_consumer.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
@@ -398,6 +400,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims
+    for pc in paused_consumer.found(facts):  # a reader of the filling store paused (agent.triage.paused_consumer)
+        _add_suspect(cases, pc.target, paused_consumer.finding(pc), None, pc.evidence)
     for gc in governing_change.found(facts):  # a write to the setting an error's meaning names (own module)
         _add_suspect(cases, gc.target, governing_change.finding(gc), None, gc.evidence)
         next(c for r, c in cases.items() if r.same_object(gc.target)).explains_refs += gc.victims
