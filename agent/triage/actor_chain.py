@@ -62,6 +62,8 @@ _LOG_ACT = re.compile(r"(?i)replicas? from (?P<old>\d+) to (?P<new>\d+)|\bfrom (
 kube-downscaler's "Scaling down Deployment web/shop from 4 to 1 replicas", "scaled coredns to 1", "evicting pod"."""
 _NAMED = re.compile(r"(?i)\b(?P<kind>deployment|statefulset) (?P<ns>[a-z0-9-]+)/(?P<name>[a-z0-9][a-z0-9.-]*)")
 """The object a log line says was acted on: "Scaling down Deployment web/storefront from 4 to 1 replicas"."""
+_SETTING_DIFF = re.compile(r"^(?:init container )?\S+ (?:args|command|env)\b")
+"""A rollout diff line of a container's arguments, command or env ("descheduler args [...] -> [...]")."""
 _STAMP = re.compile(r"(?P<t>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
                     r"|^[IWEF](?P<mo>\d\d)(?P<d>\d\d) (?P<hms>\d\d:\d\d:\d\d)")
 """A line's time: RFC 3339 anywhere (a prefix, a JSON `ts`), or a klog header `I1124 21:31:10.000000` (no year)."""
@@ -190,7 +192,7 @@ def event_acts(rows: list[dict[str, Any]], actor: Actor) -> list[Act]:
             old = acts[key].at
             acts[key].at = min(old, at) if old and at else old or at
         else:
-            acts[key] = Act(victim, f"{reason} ({str(r.get('message') or '')[:120]})", at, count)
+            acts[key] = Act(victim, f"{reason}: {str(r.get('message') or '')[:70]}", at, count)
     return list(acts.values())
 
 
@@ -243,7 +245,7 @@ def log_acts(text: str, actor: Actor, now: datetime) -> list[Act]:
         unit = "replica" if new == "1" else "replicas"
         what = f"scaled {victim.name} from {old} to {new} {unit}" if old and new else \
             f"scaled {victim.name} to {new} {unit}" if new else said[:120]
-        out.append(Act(victim, f"{what} (its log: '{said[-120:]}')", at))
+        out.append(Act(victim, f"{what} (its log: '{said[:60]}')", at))
     return out
 
 
@@ -270,6 +272,16 @@ def on_path(victim: Ref, subject: Subject, facts: Facts, victim_obj: dict[str, A
     return bool(names & _DNS_NAMES) and _dns_failing(facts)
 
 
+def _once(acts: list[Act], default: datetime) -> list[Act]:
+    """The acts in time order, one per victim and minute: the write the timeline shows and the log line the actor
+    wrote about it are one act (the log's words, which say from and to, are kept)."""
+    out: dict[tuple[str, datetime], Act] = {}
+    for a in sorted(acts, key=lambda a: (a.at or default, not a.what.startswith("scaled"))):
+        key = (a.victim.name, (a.at or default).replace(second=0, microsecond=0))
+        out.setdefault(key, a)
+    return list(out.values())
+
+
 def chain(config_change: dict[str, Any], actor: Actor, acts: list[Act], config_obj: dict[str, Any] | None,
           victims_on_path: list[Ref], facts: Facts) -> ActorChain | None:
     """The chain when the write came before the acts (none in QUIET before it) and an act hit the path."""
@@ -288,28 +300,47 @@ def chain(config_change: dict[str, Any], actor: Actor, acts: list[Act], config_o
         return None
     summary = str(config_change.get("summary") or "")
     by = m.group(1) if (m := re.search(r"updated by ([\w.:, -]+?)(?::|$| \()", summary)) else ""
-    leaves: list[str] = []
-    for key, value in ((config_obj or {}).get("data") or {}).items():
-        flat = value_diff.leaves(str(value), str(key))
-        if flat:
-            leaves += [f"{key}.{p}={v}" for p, v in list(flat.items())[:6]]
-        elif len(str(value)) <= 200:
-            leaves.append(f"{key}={value}")
-    return ActorChain(config, actor, write_at, by, sorted(after or hits, key=lambda a: a.at or write_at),
+    leaves = _own_settings(config_change)[:3] + settings_of(config_obj)
+    return ActorChain(config, actor, write_at, by, _once(after or hits, write_at),
                       leaves[:8], [v for v in victims_on_path if any(a.victim.same_object(v) for a in hits)])
+
+
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?[a-zA-Z%]*$|^(?:true|false)$")
+
+
+def settings_of(config: dict[str, Any] | None, most: int = 6) -> list[str]:
+    """A controller config's settings as `path=value`, tunables first: numbers, sizes and switches are what an
+    edit of a controller's params or policy changes (thresholds, coresPerReplica, min), names and kinds are not.
+    A long path keeps its last two segments (`thresholds.cpu=45`)."""
+    tunable: list[str] = []
+    other: list[str] = []
+    for key, value in ((config or {}).get("data") or {}).items():
+        flat = value_diff.leaves(str(value), str(key))
+        if not flat:
+            if len(str(value)) <= 80:
+                (tunable if _NUMBER.match(str(value)) else other).append(f"{key}={value}")
+            continue
+        for path, leaf in flat.items():
+            short = ".".join([x for x in path.split(".") if not x.isdigit()][-2:])
+            (tunable if _NUMBER.match(leaf) else other).append(f"{short}={leaf}")
+    return list(dict.fromkeys(tunable + other))[:most]
 
 
 def finding(c: ActorChain) -> dict[str, Any]:
     """The config's finding: what the actor did to whom, the write that preceded it, the settings now."""
     first = c.acts[0]
     total = sum(a.count for a in c.acts)
-    when = first.at.strftime("%Y-%m-%d %H:%M") if first.at else "since"
+    when = (first.at.strftime("%H:%M") if first.at.date() == c.write_at.date() or first.at.date()
+            == datetime.now(first.at.tzinfo).date() else first.at.strftime("%Y-%m-%d %H:%M")) if first.at else "then"
     acted = f"{first.what}" + (f", {total} times in all" if total > 1 else "")
-    settings = f" Its settings now: {', '.join(c.leaves)}." if c.leaves else ""
-    message = (f"{c.config} was written {c.write_at.strftime('%Y-%m-%d %H:%M')}"
-               f"{' by ' + c.by if c.by else ''}; it configures {c.actor.workload} (a controller acting on "
-               f"{', '.join(str(v) for v in c.victims)}), which then acted on them from {when}: {acted}.{settings} "
-               f"The victims' state is the effect of the controller doing what its config says: revert {c.config}")
+    settings = f" Settings now: {', '.join(c.leaves)}." if c.leaves else ""
+    on = ", ".join(str(v) for v in c.victims)
+    written = f"{c.write_at.strftime('%Y-%m-%d %H:%M')}{' by ' + c.by if c.by else ''}"
+    whose = f"{c.config}, a controller, had its own settings changed {written}" \
+        if c.config.same_object(c.actor.workload) else \
+        f"{c.config} (written {written}) configures the controller {c.actor.workload}"
+    message = (f"{whose}; from {when} it acted on {on}: {acted}.{settings} The victim's state is the effect of "
+               f"that config: revert it")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": c.config.kind, "namespace": c.config.namespace, "name": c.config.name},
             "reason": "ControllerConfigChanged", "message": message,
@@ -333,12 +364,21 @@ def _config_changes(facts: Facts, entries: list[dict[str, Any]]) -> list[dict[st
     out: list[dict[str, Any]] = []
     for c in sorted(entries, key=lambda c: str(c.get("at") or ""), reverse=True):
         ref, at = Ref.of(c.get("object")), parse_time(c.get("at"))
-        if ref is None or ref.kind != "ConfigMap" or at is None or not facts.at - LEAD <= at <= facts.at or ref in seen:
+        if ref is None or at is None or not facts.at - LEAD <= at <= facts.at or ref in seen:
             continue
-        if any(r.kind in _WORKLOADS for r in (Ref.of(x) for x in c.get("related") or []) if r):
+        if (ref.kind == "ConfigMap" and any(r.kind in _WORKLOADS for r in (Ref.of(x) for x in c.get("related") or [])
+                                            if r)) or (ref.kind in _WORKLOADS and _own_settings(c)):
             seen.add(ref)
             out.append(c)
     return out[:MAX_CONFIGS]
+
+
+def _own_settings(change: dict[str, Any]) -> list[str]:
+    """A rollout's diff lines that change the workload's own arguments, command or env (not its image): a
+    controller's settings given on its command line."""
+    if change.get("type") != "rollout":
+        return []
+    return [str(d) for d in change.get("diff") or [] if _SETTING_DIFF.search(str(d))]
 
 
 async def _events(call: Call, ns: str, cache: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -375,7 +415,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     for change in _config_changes(facts, entries):
         config = Ref.of(change.get("object"))
         assert config is not None
-        users = [r for r in (Ref.of(x) for x in change.get("related") or []) if r and r.kind in _WORKLOADS]
+        users = [config] if config.kind in _WORKLOADS else \
+            [r for r in (Ref.of(x) for x in change.get("related") or []) if r and r.kind in _WORKLOADS]
         for user in users[:MAX_ACTORS]:
             got = await get_yaml(call, user.kind, user.name, user.namespace, f"survey-actor-{user.name}")
             if got is None:
@@ -396,7 +437,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                 if on_path(v, subject, facts, obj):
                     victims.append(v)
             config_obj = await get_yaml(call, "ConfigMap", config.name, config.namespace,
-                                        f"survey-actor-config-{config.name}")
+                                        f"survey-actor-config-{config.name}") if config.kind == "ConfigMap" else None
             found = chain(change, actor, acts, config_obj[0] if config_obj else None, victims, facts)
             if found is not None:
                 found.evidence = [e for e in (outcome.evidence_id, actor.evidence,

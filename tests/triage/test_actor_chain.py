@@ -146,7 +146,7 @@ def test_the_config_written_before_the_actor_acted_is_the_chain() -> None:
     assert found is not None and found.config == Ref("ConfigMap", "kube-system", "descheduler-policy")
     said = ac.finding(found)["message"]
     assert "Deployment kube-system/descheduler" in said and "9 times" in said and "by kubectl-edit" in said
-    assert "LowNodeUtilization" in said and "thresholds.cpu=45" in said
+    assert "thresholds.cpu=45" in said and "pluginConfig[0].name=LowNodeUtilization" in found.leaves
 
 
 def test_a_config_written_after_the_disruption_began_or_an_act_off_the_path_is_no_chain() -> None:
@@ -224,7 +224,8 @@ def _orders(name: str, written_before: bool) -> Incident:
 
 def _storefront(name: str, recent: bool) -> Incident:
     at = datetime(2026, 11, 18, 9, 40, tzinfo=UTC)
-    inc = Incident(name, title="storefront p99 latency high", story="", at=at, seed=572, namespaces=("web",))
+    inc = Incident(name, title="storefront p99 latency high", story="", at=at, seed=572,
+                   namespaces=("web", "platform"))
     scaled = at - 40 * M
     config = inc.configmap("platform", "kube-downscaler", {"DEFAULT_UPTIME": "Mon-Fri 07:00-09:00 UTC",
                                                            "EXCLUDE_NAMESPACES": "kube-system,monitoring"},
@@ -275,7 +276,7 @@ def _top(results: dict[str, Any], bundle: str) -> str:
 
 @pytest.mark.parametrize(("bundle", "words"), [
     ("orders-evicted", ("ConfigMap kube-system/descheduler-policy", "Deployment kube-system/descheduler",
-                        "by kubectl-edit", "8 times", "LowNodeUtilization", "thresholds.cpu=40")),
+                        "by kubectl-edit", "8 times", "thresholds.cpu=40")),
     ("storefront-downscaled", ("ConfigMap platform/kube-downscaler", "Deployment platform/kube-downscaler",
                                "DEFAULT_UPTIME=Mon-Fri 07:00-09:00 UTC", "storefront")),
 ])
