@@ -81,8 +81,8 @@ def _wide_repo(tmp_path: Path) -> Path:
     callers = "\n\n".join(f"def caller_{i:02d}(x):\n    \"\"\"Caller number {i}.\"\"\"\n    return hub(x)"
                           for i in range(60))
     fan_out = "def fan_out():\n" + "".join(f"    caller_{i:02d}(1)\n    missing_{i}()\n" for i in range(25))
-    methods = "".join(f"    def method_{i:02d}(self, value: int, other: str = 'x') -> int:\n        return hub(value)\n\n"
-                      for i in range(40))
+    method = "    def method_{:02d}(self, value: int, other: str = 'x') -> int:\n        return hub(value)\n\n"
+    methods = "".join(method.format(i) for i in range(40))
     (repo / "wide" / "core.py").write_text(
         f"def hub(x):\n    \"\"\"The function everyone calls.\"\"\"\n    return x\n\n\n{callers}\n\n\n{fan_out}\n\n"
         f"class Big:\n    \"\"\"A class with many members.\"\"\"\n\n{methods}")
@@ -146,7 +146,8 @@ async def test_a_budget_cut_shows_in_text_and_structure_alike(tmp_path: Path) ->
         ]
         for name, args, field in cases:
             text, data = await _typed_call(c, tools, name, args)
-            shown = len(data["callees"]) + len(data["unresolved"]) if field == "callees+unresolved" else len(data[field])
+            both = field == "callees+unresolved"
+            shown = len(data["callees"]) + len(data["unresolved"]) if both else len(data[field])
             footer = FOOTER.search(text)
             assert footer is not None and data["left_out"] > 0, (name, text)
             assert (int(footer[1]), int(footer[2])) == (data["left_out"], shown), (name, text)
