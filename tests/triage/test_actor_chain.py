@@ -290,3 +290,20 @@ def test_the_controllers_config_is_named_with_what_it_did(results: dict[str, Any
 def test_an_actor_whose_config_did_not_change_first_is_not_blamed_through_it(results: dict[str, Any],
                                                                               bundle: str) -> None:
     assert "which then acted on them" not in _top(results, bundle), _top(results, bundle)
+
+
+def test_a_rollout_that_changed_a_controllers_own_args_makes_it_the_config() -> None:
+    rollout = {"at": ts(AT - timedelta(hours=5)), "type": "rollout", "revision": 4,
+               "object": {"kind": "Deployment", "namespace": "kube-system", "name": "descheduler"},
+               "summary": "Deployment kube-system/descheduler rolled out revision 4",
+               "diff": ["descheduler args ['--descheduling-interval=10m'] -> ['--descheduling-interval=1m']"]}
+    image_only = {**rollout, "object": {"kind": "Deployment", "namespace": "shop", "name": "web"},
+                  "diff": ["web image shop/web:1 -> shop/web:2"]}
+    picked = ac._config_changes(_facts(), [rollout, image_only])
+    assert [c["object"]["name"] for c in picked] == ["descheduler"]
+    actor = ac._actor(DESCHEDULER, "E1")
+    victim = Ref("", "orders", "orders-api")
+    found = ac.chain(rollout, actor, [ac.Act(victim, "Descheduled", AT - 60 * M, 4)], None, [victim], _facts())
+    assert found is not None and found.config == Ref("Deployment", "kube-system", "descheduler")
+    said = ac.finding(found)["message"]
+    assert "had its own settings changed" in said and "--descheduling-interval=1m" in said
