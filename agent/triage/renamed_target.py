@@ -2,8 +2,9 @@
 
 A chart or a hand edit renames a workload (Deployment `availability` becomes `availability-api`):
 Kubernetes deletes the old object and creates the new one, but whatever pointed at the old name by
-name (an HPA's `spec.scaleTargetRef`, a PodDisruptionBudget or autoscaler of another scanner that
-reports its target missing) keeps pointing there. The scan reports the referrer ("scale target not
+name (an HPA's `spec.scaleTargetRef`, an autoscaler of another scanner that reports its target missing)
+or by the name-carrying label of its pods (a Service's or PodDisruptionBudget's selector `app=<old>`
+that now matches no pod) keeps pointing there. The scan reports the referrer ("scale target not
 found, FailedGetScale"), yet the fix is part of the rename: the change that created the replacement
 is what broke the reference, and what the fixer must look at (point the referrer at the new name, or
 ship the referrer with the chart).
@@ -13,7 +14,9 @@ the target's namespace, created in the timeline's window, whose name shares the 
 (one name's dash-separated words start the other's: `availability` / `availability-api`,
 `payments-v1` / `payments-v2`). An object with an unrelated name is no replacement, and a target
 deleted with nothing created in its place leaves the referrer itself as the suspect (the scan's
-finding, unchanged).
+finding, unchanged). A selector is read as a name only through the labels that conventionally carry one
+(`app`, `app.kubernetes.io/name`, `app.kubernetes.io/instance`, `name`, `k8s-app`), and only when no timeline
+shows the referrer itself written (an edited selector is its own cause).
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ WEIGHT = 0.88
 _MISSING_CHECKS = ("missing_target",)
 """Scan checks (any scanner's, by the end of their id) that say a referrer's named target does not exist."""
 
+_SELECTOR_CHECKS = ("service.selector_mismatch", "pdb.selects_nothing")
+"""Scan checks of a referrer whose label selector matches no pod: a rename may have changed the pods' labels."""
+_NAME_LABELS = ("app", "app.kubernetes.io/name", "app.kubernetes.io/instance", "name", "k8s-app")
+"""Labels whose value conventionally is the workload's name."""
+_WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
 _CREATED = re.compile(r"^(?P<kind>[A-Za-z]+) (?P<ns>[a-z0-9-]+)/(?P<name>[a-z0-9.-]+) created\b")
 
 
@@ -51,6 +60,8 @@ class Rename:
     since: str
     """When the referrer first failed (its condition's transition), or ""."""
     evidence: tuple[str, ...]
+    field: str = "target"
+    """What of the referrer still names the old object: `scaleTargetRef`, `selector app=<old>`."""
 
 
 def _words(name: str) -> list[str]:
@@ -74,20 +85,38 @@ def shares_stem(old: str, new: str) -> bool:
     return len(a) == len(b) and len(a) >= 2 and common == len(a) - 1
 
 
-def _missing(finding: dict[str, Any]) -> tuple[Ref, str, str] | None:
-    """(referrer, target kind, target name) of a finding that says a named target is missing."""
+def _missing(finding: dict[str, Any]) -> tuple[Ref, tuple[str, ...], str, str] | None:
+    """(referrer, kinds the target may be, old name, the referrer's field) of a finding that says a named target
+    is missing, or that a selector naming a workload (app=<name>) matches no pod any more."""
     check = str(finding.get("check") or "")
+    referrer = Ref.of(finding.get("object"))
+    if referrer is None:
+        return None
+    if check in _SELECTOR_CHECKS:
+        selector = (finding.get("details") or {}).get("selector")
+        pairs = selector.items() if isinstance(selector, dict) else \
+            (p.split("=", 1) for p in str(selector or "").split(",") if "=" in p)
+        named = [(str(k).strip(), str(v).strip()) for k, v in pairs if str(k).strip() in _NAME_LABELS]
+        if not named:
+            return None
+        key, value = named[0]
+        return referrer, _WORKLOAD_KINDS, value, f"selector {key}={value}"
     if not check.endswith(_MISSING_CHECKS):
         return None
-    referrer = Ref.of(finding.get("object"))
     target = str((finding.get("details") or {}).get("target") or "")
-    if referrer is None or "/" not in target:
+    field = "scaleTargetRef" if referrer.kind == "HorizontalPodAutoscaler" else "target"
+    if "/" not in target:
         owner = Ref.of(finding.get("owner"))
-        if referrer is None or owner is None:
-            return None
-        return referrer, owner.kind, owner.name
+        return (referrer, (owner.kind,), owner.name, field) if owner is not None else None
     kind, _, name = target.partition("/")
-    return referrer, kind, name
+    return referrer, (kind,), name, field
+
+
+def _touched(facts: Facts, referrer: Ref) -> bool:
+    """Whether a timeline shows the referrer itself written: then its own edit, not a rename, moved it."""
+    timelines = [(facts.changes or {}, ""), *facts.history]
+    return any(isinstance(c, dict) and (r := Ref.of(c.get("object"))) is not None and r.same_object(referrer)
+               for data, _ in timelines for c in data.get("changes") or [])
 
 
 def _created(facts: Facts) -> list[tuple[Ref, str, str]]:
@@ -126,30 +155,35 @@ def renames(facts: Facts) -> list[Rename]:
         missing = _missing(finding)
         if missing is None:
             continue
-        referrer, kind, old = missing
+        referrer, kinds, old, field = missing
+        if field.startswith("selector") and _touched(facts, referrer):
+            continue
         since = str(finding.get("since") or "")
         matches = [(ref, at, ev) for ref, at, ev in created
-                   if ref.kind.lower() == kind.lower() and ref.namespace == referrer.namespace
+                   if ref.kind.lower() in {k.lower() for k in kinds} and ref.namespace == referrer.namespace
                    and shares_stem(old, ref.name)]
         if not matches:
             continue
         failed = parse_time(since)
         ref, at, evidence_id = min(matches, key=functools.partial(_closest, failed))
-        out.append(Rename(ref, old, referrer, at, since, tuple(e for e in (evidence_id, facts.scan_id) if e)))
+        out.append(Rename(ref, old, referrer, at, since, tuple(e for e in (evidence_id, facts.scan_id) if e), field))
     return out
 
 
 def finding(found: Rename) -> dict[str, Any]:
     """The scan-shaped finding for the replacement: what it replaced, when, and what still points at the old name."""
-    r, ref = found.referrer, found.replacement
-    field = "scaleTargetRef" if r.kind == "HorizontalPodAutoscaler" else "target"
+    r, ref, field = found.referrer, found.replacement, found.field
     short = _SHORT.get(r.kind, r.kind)
     return {
         "check": CHECK, "severity": "critical", "reason": "RenamedTargetLeftBehind",
         "object": {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
         "message": (f"{ref} replaced {ref.kind} {found.old_name} (renamed, created {found.created_at or 'recently'}): "
                     f"{short} {r.namespace}/{r.name} still points its {field} at {found.old_name}, which no longer "
-                    f"exists, so nothing acts on {ref.name}; point the {short} at {ref.name}"),
+                    f"exists, so nothing acts on {ref.name}; point the {short} at {ref.name}"
+                    if not field.startswith("selector") else
+                    f"{ref} replaced {found.old_name} (renamed, created {found.created_at or 'recently'}): {short} "
+                    f"{r.namespace}/{r.name} still has {field}, which no pod carries any more, so it reaches none of "
+                    f"{ref.name}'s pods; point its selector at {ref.name}'s labels"),
         "evidence": [f"{ref} created {found.created_at}", f"{r} targets {ref.kind}/{found.old_name}: not found"],
         "details": {"replaced": found.old_name, "referrer": str(r), "created": found.created_at},
         "since": found.created_at or None,

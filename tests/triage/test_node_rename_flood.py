@@ -145,6 +145,40 @@ def test_a_target_deleted_with_no_replacement_leaves_the_hpa_the_suspect() -> No
     assert top.check == "hpa.missing_target" and "renamed" not in top.cause  # the scan's own finding, unchanged
 
 
+def _selects_nothing(namespace: str, service: str, selector: dict[str, str]) -> dict[str, Any]:
+    text = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+    return {"check": "service.selector_mismatch", "severity": "critical", "reason": "NoPodsSelected",
+            "object": {"kind": "Service", "namespace": namespace, "name": service},
+            "message": f"Service {namespace}/{service}: selector {text} matches no pod",
+            "details": {"selector": selector}, "evidence": [f"0 pods in {namespace} carry labels {text}"],
+            "since": "2025-01-01T00:00:00Z"}
+
+
+def test_a_service_selecting_the_old_name_names_the_renamed_workload() -> None:
+    facts = Facts(at=AT, scan_id="E1", scan={"findings": [
+        _selects_nothing("search", "search", {"app.kubernetes.io/name": "search", "tier": "web"})]},
+        changes_id="E2",
+        changes={"changes": [_created("StatefulSet", "search", "search-engine", "2026-11-26T12:50:00Z")]})
+    [found] = renamed_target.renames(facts)
+    assert found.replacement == Ref("StatefulSet", "search", "search-engine")
+    assert "selector app.kubernetes.io/name=search" in renamed_target.finding(found)["message"]
+
+
+def test_a_selector_edited_on_the_service_itself_is_no_rename() -> None:
+    edit = {"at": "2026-11-26T12:55:00Z", "type": "config", "object": {"kind": "Service", "namespace": "search",
+                                                                        "name": "search"},
+            "summary": "Service search/search spec.selector changed", "diff": ["spec.selector.app 'search-engine' -> "
+                                                                                "'search'"]}
+    facts = Facts(at=AT, scan_id="E1", scan={"findings": [_selects_nothing("search", "search", {"app": "search"})]},
+                  changes_id="E2", changes={"changes": [
+                      _created("StatefulSet", "search", "search-engine", "2026-11-26T12:50:00Z"), edit]})
+    assert renamed_target.renames(facts) == []
+    no_name = Facts(at=AT, scan_id="E1", scan={"findings": [_selects_nothing("search", "search", {"tier": "web"})]},
+                    changes_id="E2",
+                    changes={"changes": [_created("Deployment", "search", "web-2", "2026-11-26T12:50:00Z")]})
+    assert renamed_target.renames(no_name) == []  # a selector without a name label names no workload
+
+
 # ---- who floods the API server -------------------------------------------------------------------------------
 
 def _log(pod: str, namespace: str, message: str) -> LogEvidence:
