@@ -102,6 +102,20 @@ def test_the_same_path_twice_goes_to_the_oldest_ingress() -> None:
     assert found[0].severity == "warning"  # the old one keeps serving; the new one never got traffic
 
 
+def test_a_canary_or_an_acme_solver_shares_the_host_by_design() -> None:
+    canary = ingress("frontend-canary", "web", "shop.example.com", [("/", "Prefix", "frontend-v2")], created=10,
+                     annotations={"nginx.ingress.kubernetes.io/canary": "true",
+                                  "nginx.ingress.kubernetes.io/canary-weight": "10"})
+    assert _found([PROD, canary], "ingress.route_overlap") == []
+    solver = ingress("cm-acme-http-solver-x7k2p", "web", "shop.example.com",
+                     [("/.well-known/acme-challenge/Zk3q", "ImplementationSpecific", "cm-acme-http-solver-x7k2p")],
+                     created=2)
+    solver["metadata"]["labels"] = {"acme.cert-manager.io/http01-solver": "true"}
+    assert _found([PROD, solver], "ingress.route_overlap") == []
+    solver["metadata"]["labels"] = {}
+    assert len(_found([PROD, solver], "ingress.route_overlap")) == 1  # the twin: the same path, not cert-manager's
+
+
 ALB = {"alb.ingress.kubernetes.io/group.name": "public", "alb.ingress.kubernetes.io/scheme": "internet-facing"}
 
 

@@ -47,6 +47,8 @@ ALB_GROUP = "alb.ingress.kubernetes.io/group.name"
 ALB_ORDER = "alb.ingress.kubernetes.io/group.order"
 LEGACY_CLASS = "kubernetes.io/ingress.class"
 NGINX_REGEX = "nginx.ingress.kubernetes.io/use-regex"
+CANARY = "nginx.ingress.kubernetes.io/canary"
+ACME_SOLVER = "acme.cert-manager.io/http01-solver"
 WINDOW = timedelta(hours=1)
 """A write or a controller restart this close to now is part of the current trouble."""
 MIN_OBJECTS = 3
@@ -107,7 +109,18 @@ def _class_of(ing: dict[str, Any], default_class: str) -> str:
                or default_class)
 
 
+def _by_design(ing: dict[str, Any]) -> bool:
+    """An Ingress meant to share another's host/path: an ingress-nginx canary (`canary: "true"` splits the main
+    Ingress's traffic by weight or header on purpose) or cert-manager's HTTP-01 solver (one Exact token path
+    under /.well-known/acme-challenge/ for the minutes of a challenge)."""
+    annotations = meta(ing).get("annotations") or {}
+    labels = meta(ing).get("labels") or {}
+    return str(annotations.get(CANARY, "")).lower() == "true" or str(labels.get(ACME_SOLVER, "")).lower() == "true"
+
+
 def _ingress_routes(ing: dict[str, Any], default_class: str) -> list[Route]:
+    if _by_design(ing):
+        return []
     annotations = meta(ing).get("annotations") or {}
     created = parse_ts(meta(ing).get("creationTimestamp"))
     group_name = annotations.get(ALB_GROUP)
