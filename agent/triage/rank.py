@@ -57,6 +57,7 @@ from agent.triage import (
     mesh,
     migrations,
     node_daemonsets,
+    node_split,
     paused_consumer,
     pid_pressure,
     pointers,
@@ -213,7 +214,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
-    paused_consumer.CHECK: paused_consumer.WEIGHT,
+    paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
@@ -402,6 +403,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims
     for pc in paused_consumer.found(facts):  # a reader of the filling store paused (agent.triage.paused_consumer)
         _add_suspect(cases, pc.target, paused_consumer.finding(pc), None, pc.evidence)
+    for ns in node_split.found(facts):  # a workload failing only on a node template's new nodes (node_split)
+        _add_suspect(cases, ns.template, node_split.finding(ns), None, ns.evidence)
+        next(c for r, c in cases.items() if r.same_object(ns.template)).explains_refs.append(ns.workload)
     for gc in governing_change.found(facts):  # a write to the setting an error's meaning names (own module)
         _add_suspect(cases, gc.target, governing_change.finding(gc), None, gc.evidence)
         next(c for r, c in cases.items() if r.same_object(gc.target)).explains_refs += gc.victims

@@ -214,6 +214,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import paused_consumer  # a store filling or behind: a reader of it paused in the last days
 
     await paused_consumer.read(subject, facts, call, window["at"])
+    from agent.triage import node_split  # pods failing only on nodes a node template's write made different
+
+    await node_split.read(facts, call, window["at"])
     from agent.triage import conn_settings  # a connection-string parameter changed: the lag that confirms it
 
     await conn_settings.read(facts, call, window["at"])

@@ -411,6 +411,22 @@ class NodeRow(BaseModel):
     """Pods placed on the node and not finished."""
     pod_capacity: int | None = None
     kubelet: str = ""
+    os_image: str = ""
+    """`status.nodeInfo.osImage` (Amazon Linux 2023, Bottlerocket OS 1.20, Ubuntu 22.04.4 LTS)."""
+    kernel: str = ""
+    runtime: str = ""
+    """`status.nodeInfo.containerRuntimeVersion` (containerd://1.7.22)."""
+    created: str = ""
+    group: str = ""
+    """The node group that made it, from the provisioner's own label (Karpenter NodePool, EKS/GKE/AKS pool)."""
+    instance_type: str = ""
+
+
+NODE_GROUP_LABELS = ("karpenter.sh/nodepool", "karpenter.sh/provisioner-name", "eks.amazonaws.com/nodegroup",
+                     "alpha.eksctl.io/nodegroup-name", "cloud.google.com/gke-nodepool",
+                     "kubernetes.azure.com/agentpool", "node.kubernetes.io/nodegroup",
+                     "cluster.x-k8s.io/deployment-name")
+"""Labels provisioners put on their nodes naming the group (or template) each node came from."""
 
 
 class NodesAnswer(BaseModel):
@@ -429,6 +445,8 @@ def taints_of(node_spec: dict[str, Any]) -> list[str]:
 
 def node_row(n: dict[str, Any], requested: tuple[float, float, int]) -> NodeRow:
     status, spec = n.get("status") or {}, n.get("spec") or {}
+    meta, info = n.get("metadata") or {}, status.get("nodeInfo") or {}
+    labels = meta.get("labels") or {}
     alloc = status.get("allocatable") or {}
     conditions = status.get("conditions") or []
     ready: dict[str, Any] = next((c for c in conditions if c.get("type") == "Ready"), {})
@@ -441,7 +459,11 @@ def node_row(n: dict[str, Any], requested: tuple[float, float, int]) -> NodeRow:
                    conditions=conditions_of(conditions), cpu_allocatable=h.parse_quantity(alloc.get("cpu")),
                    cpu_requested=round(cpu_r, 4), memory_allocatable=h.parse_quantity(alloc.get("memory")),
                    memory_requested=mem_r, pods=count, pod_capacity=_int(alloc.get("pods")),
-                   kubelet=(status.get("nodeInfo") or {}).get("kubeletVersion", ""))
+                   kubelet=info.get("kubeletVersion", ""), os_image=info.get("osImage", ""),
+                   kernel=info.get("kernelVersion", ""), runtime=info.get("containerRuntimeVersion", ""),
+                   created=str(meta.get("creationTimestamp") or ""),
+                   group=next((str(labels[k]) for k in NODE_GROUP_LABELS if labels.get(k)), ""),
+                   instance_type=str(labels.get("node.kubernetes.io/instance-type") or ""))
 
 
 class UsageRow(BaseModel):
