@@ -40,7 +40,7 @@ from mcp_servers.codegraph.results import (
 )
 from mcp_servers.codegraph.server import build_server
 from mcp_servers.codegraph.settings import CodegraphSettings
-from mcp_servers.common.compact import render_table
+from mcp_servers.common.compact import estimate_tokens, render_table
 from mcp_servers.common.server import ServerGuard
 from tests.codegraph.conftest import FIXTURES
 
@@ -135,23 +135,29 @@ async def test_text_is_unchanged_and_rendered_from_the_structure(tmp_path: Path)
 async def test_a_budget_cut_shows_in_text_and_structure_alike(tmp_path: Path) -> None:
     async with Client(_server(_wide_repo(tmp_path), tmp_path)) as c:
         tools = {t.name: t for t in (await c.list_tools()).tools}
-        cases: list[tuple[str, dict[str, Any], str]] = [
-            ("get_callers", {"symbol": "hub", "budget_tokens": 300}, "callers"),
-            ("get_callees", {"symbol": "fan_out", "budget_tokens": 300}, "callees+unresolved"),
-            ("get_callees", {"symbol": "fan_out", "budget_tokens": 500}, "callees+unresolved"),
-            ("get_impact_radius", {"symbol": "hub", "depth": 2, "budget_tokens": 400}, "callers"),
-            ("get_module_structure", {"module": "wide.core", "budget_tokens": 400}, "definitions"),
-            ("get_symbol", {"symbol": "Big", "budget_tokens": 300}, "members"),
-            ("search_symbols", {"query": "caller", "limit": 50, "budget_tokens": 250}, "matches"),
+        cases: list[tuple[str, dict[str, Any], str, Callable[[dict[str, Any]], int]]] = [
+            ("get_callers", {"symbol": "hub", "budget_tokens": 300}, "callers", lambda d: d["callers_total"]),
+            ("get_callees", {"symbol": "fan_out", "budget_tokens": 300}, "callees+unresolved",
+             lambda d: d["callees_total"] + d["unresolved_total"]),
+            ("get_callees", {"symbol": "fan_out", "budget_tokens": 500}, "callees+unresolved",
+             lambda d: d["callees_total"] + d["unresolved_total"]),
+            ("get_impact_radius", {"symbol": "hub", "depth": 2, "budget_tokens": 400}, "callers",
+             lambda d: d["callers_total"]),
+            ("get_module_structure", {"module": "wide.core", "budget_tokens": 400}, "definitions",
+             lambda d: d["total"]),
+            ("get_symbol", {"symbol": "Big", "budget_tokens": 300}, "members", lambda d: d["members_total"]),
+            ("search_symbols", {"query": "caller", "limit": 50, "budget_tokens": 250}, "matches",
+             lambda d: d["total"]),
         ]
-        for name, args, field in cases:
+        for name, args, field, total in cases:
             text, data = await _typed_call(c, tools, name, args)
             both = field == "callees+unresolved"
             shown = len(data["callees"]) + len(data["unresolved"]) if both else len(data[field])
             footer = FOOTER.search(text)
             assert footer is not None and data["left_out"] > 0, (name, text)
             assert (int(footer[1]), int(footer[2])) == (data["left_out"], shown), (name, text)
-            assert _table_rows(text) == shown, (name, text)
+            assert _table_rows(text) == shown and shown + data["left_out"] == total(data), (name, text)
+            assert estimate_tokens(text) <= args["budget_tokens"], (name, text)
         # Both kinds of callee rows, cut in their table order: every indexed callee before any unresolved one.
         _, data = await _typed_call(c, tools, "get_callees", {"symbol": "fan_out", "budget_tokens": 500})
         assert data["callees_total"] == 25 and data["unresolved_total"] == 25
