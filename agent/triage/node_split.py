@@ -188,14 +188,15 @@ def finding(s: Split) -> dict[str, Any]:
     diff = "; ".join(str(d) for d in (s.change.get("diff") or [])[:2])
     failing = ", ".join(f"{p} on {n}" for p, n in list(s.failing.items())[:2])
     healthy = ", ".join(sorted(set(s.healthy.values()))[:2])
-    v2 = (" These nodes run cgroup v2 where the old ones ran cgroup v1: a runtime that reads only cgroup v1 "
-          "limits (JDK 8 before 8u372, JDK 11 before 11.0.16, Node.js before 20) sizes its heap from the host's "
-          "memory and is OOMKilled at the container's limit; upgrade the runtime or set the heap explicitly "
-          "(-Xmx / MaxRAMPercentage with a cgroup v2-aware JDK), or pin the old image until then.") if s.cgroup_v2 \
-        else " Compare what the new nodes run with the old ones, or pin the workload to the old nodes meanwhile."
-    message = (f"{s.template} was written {_ago(s.minutes_before)} before the alert ({diff}); the pods of "
-               f"{s.workload} fail ({s.reason}) only on the nodes that differ ({failing}) and run on the others "
-               f"({healthy}): {'; '.join(s.differs[:2])}." + v2)
+    v2 = ("These run cgroup v2, the others v1: a runtime reading only v1 limits sizes its heap from the host's "
+          "memory and is OOMKilled at its limit (JDK 8 before 8u372, JDK 11 before 11.0.16, Node.js before 20). "
+          ) if s.cgroup_v2 else ""
+    fix = ("Upgrade the runtime or set the heap explicitly, or pin the previous node image until then"
+           if s.cgroup_v2 else "Compare what the new nodes run with the old ones, or pin the workload to the old "
+           "nodes meanwhile")
+    message = (f"{s.template} was written {_ago(s.minutes_before)} before the alert ({diff}); {s.workload} fails "
+               f"({s.reason}) only on the nodes that differ: {s.differs[0]}. " + v2
+               + f"Failing: {failing}; running on {healthy}. {fix}")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": s.template.kind, "namespace": s.template.namespace, "name": s.template.name},
             "reason": "NodeTemplateSplit", "message": message, "evidence": s.differs[:2],
