@@ -168,11 +168,13 @@ async def test_a_budget_cut_shows_in_text_and_structure_alike(tmp_path: Path) ->
 
 
 async def test_errors_stay_tool_errors_without_structure(tmp_path: Path) -> None:
+    errors: list[tuple[str, dict[str, Any], str]] = [
+        ("get_symbol", {"symbol": "NoSuchThing"}, "search_symbols"),
+        ("get_callers", {"symbol": "save"}, "ambiguous"),
+        ("get_impact_radius", {"symbol": "Cart", "depth": 11}, "between 1 and 10"),
+        ("resolve_stacktrace", {"trace": "no frames here"}, "no stack frames")]
     async with Client(_server(_py_shop(tmp_path), tmp_path)) as c:
-        for name, args, words in [("get_symbol", {"symbol": "NoSuchThing"}, "search_symbols"),
-                                  ("get_callers", {"symbol": "save"}, "ambiguous"),
-                                  ("get_impact_radius", {"symbol": "Cart", "depth": 11}, "between 1 and 10"),
-                                  ("resolve_stacktrace", {"trace": "no frames here"}, "no stack frames")]:
+        for name, args, words in errors:
             result = await c.call_tool(name, args)
             assert result.is_error and words in result.content[0].text, name  # type: ignore[union-attr]
             assert result.structured_content is None
