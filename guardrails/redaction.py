@@ -1690,7 +1690,7 @@ def redact_data(value: Any) -> tuple[Any, list[SecretFinding]]:
     is not modified.
     """
     findings: list[SecretFinding] = []
-    return _walk(value, findings), findings
+    return _walk(value, findings, {}), findings
 
 
 def _whole(kind: str, value: Any, findings: list[SecretFinding]) -> str:
@@ -1698,13 +1698,18 @@ def _whole(kind: str, value: Any, findings: list[SecretFinding]) -> str:
     return MARKER.format(kind=kind)
 
 
-def _walk(value: Any, findings: list[SecretFinding]) -> Any:
+def _walk(value: Any, findings: list[SecretFinding], seen: dict[str, Any]) -> Any:
+    """`seen`: each distinct string's redaction within one tree. A structured answer repeats its strings (file
+    paths, kinds, labels in every row); `redact_text` is a pure function of the string, so one pass per distinct
+    string gives the same tree and the same findings at a fraction of the cost."""
     if isinstance(value, str):
-        red = redact_text(value)
+        red = seen.get(value)
+        if red is None:
+            red = seen[value] = redact_text(value)
         findings.extend(red.findings)
         return red.text
     if isinstance(value, list | tuple):
-        return [_walk(v, findings) for v in value]
+        return [_walk(v, findings, seen) for v in value]
     if not isinstance(value, dict):
         return value
     secret_object = _is_secret_object(value)
@@ -1715,7 +1720,7 @@ def _walk(value: Any, findings: list[SecretFinding]) -> Any:
         if secret_object and skey in ("data", "stringData") and isinstance(item, dict):
             out[key] = {k: _whole("k8s_secret_data", v, findings) for k, v in item.items()}
         elif skey == "metadata" and secret_object and isinstance(item, dict):
-            out[key] = _secret_metadata(item, findings)
+            out[key] = _secret_metadata(item, findings, seen)
         elif isinstance(item, str) and _sensitive_pair(skey, item):
             kind = "password_assignment" if credential_key(skey) is KeyKind.PASSWORD else "secret_assignment"
             out[key] = _whole(kind, item, findings)
@@ -1729,7 +1734,7 @@ def _walk(value: Any, findings: list[SecretFinding]) -> Any:
         ):
             out[key] = _whole("k8s_env_secret", item, findings)
         else:
-            out[key] = _walk(item, findings)
+            out[key] = _walk(item, findings, seen)
     return out
 
 
@@ -1742,14 +1747,14 @@ def _sensitive_pair(key: str, value: str) -> bool:
     return False
 
 
-def _secret_metadata(meta: dict[str, Any], findings: list[SecretFinding]) -> dict[str, Any]:
+def _secret_metadata(meta: dict[str, Any], findings: list[SecretFinding], seen: dict[str, Any]) -> dict[str, Any]:
     """A Secret's metadata, with the last-applied annotation (a full copy of the Secret) dropped whole."""
     annotations = meta.get("annotations")
     if not (isinstance(annotations, dict) and _LAST_APPLIED in annotations):
-        return dict(_walk(meta, findings))
+        return dict(_walk(meta, findings, seen))
     rest = {k: v for k, v in annotations.items() if k != _LAST_APPLIED}
-    out = dict(_walk({k: v for k, v in meta.items() if k != "annotations"}, findings))
-    new_ann = dict(_walk(rest, findings))
+    out = dict(_walk({k: v for k, v in meta.items() if k != "annotations"}, findings, seen))
+    new_ann = dict(_walk(rest, findings, seen))
     new_ann[_LAST_APPLIED] = _whole("k8s_last_applied_secret", annotations[_LAST_APPLIED], findings)
     out["annotations"] = new_ann
     return out

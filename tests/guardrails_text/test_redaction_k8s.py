@@ -164,3 +164,20 @@ def test_sensitive_keys_in_parsed_data() -> None:
     assert red["db"]["host"] == "db"
     assert red["api_token"] == "short", "a token-named key still needs a token-like value"
     assert [f.kind for f in findings] == ["password_assignment"]
+
+
+def test_a_tree_redacts_each_distinct_string_once_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Structured answers repeat strings (a file path in every row): one redaction per distinct string, and
+    every copy of a secret is still redacted and counted."""
+    from guardrails import redaction
+
+    token = "ghp_" + "Zx81Qm4TbV7cLp2RsW9nK3yHa6dFj0uEoG5i"
+    tree = {"rows": [{"file": "app/db.py", "line": 3, "note": f"token={token}"},
+                     {"file": "app/db.py", "line": 9, "note": f"token={token}"}], "total": 2}
+    calls: list[str] = []
+    real = redaction.redact_text
+    monkeypatch.setattr(redaction, "redact_text", lambda text: (calls.append(text), real(text))[1])
+    out, findings = redaction.redact_data(tree)
+    assert sorted(calls) == ["app/db.py", f"token={token}"]
+    assert token not in str(out) and len(findings) == 2
+    assert out["rows"][0]["file"] == out["rows"][1]["file"] == "app/db.py" and out["total"] == 2
