@@ -48,9 +48,10 @@ THROTTLED = re.compile(r"the server has received too many requests and has asked
 """The API server's 429 as client-go and the API server word it (k8s.io/apimachinery StatusReasonTooManyRequests,
 the APF handler's body)."""
 
-_OFTEN = re.compile(r"interval|period|resync|poll|refresh|sync|frequency|every|backoff|requeue", re.I)
+_OFTEN = frozenset({"interval", "period", "resync", "poll", "refresh", "sync", "frequency", "every", "backoff",
+                    "requeue"})
 """Settings whose smaller value means more requests (how long between rounds)."""
-_MANY = re.compile(r"qps|burst|workers|concurrency|concurrent|parallelism|threads|replicas", re.I)
+_MANY = frozenset({"qps", "burst", "workers", "concurrency", "concurrent", "parallelism", "threads", "replicas"})
 """Settings whose larger value means more requests at once."""
 
 _PAIR = re.compile(r"(?P<key>[A-Za-z_][\w.\-]*)(?:=|: |\s)'?(?P<old>[\w.]+)'? -> (?:(?P=key)=)?'?(?P<new>[\w.]+)'?")
@@ -90,16 +91,23 @@ def _seconds(value: str) -> float | None:
 
 def load_factor(key: str, old: str, new: str) -> float:
     """How many times more requests a setting's change makes (>1), or 0 when it does not raise them."""
-    if _OFTEN.search(key):
-        a, b = _seconds(old), _seconds(new)
-        return a / b if a and b and b < a else 0.0
-    if _MANY.search(key):
+    words = _key_words(key)
+    if words & _MANY:
         try:
             a, b = float(old), float(new)
         except ValueError:
             return 0.0
         return b / a if a > 0 and b > a else 0.0
+    if words & _OFTEN:
+        before, after = _seconds(old), _seconds(new)
+        return before / after if before and after and after < before else 0.0
     return 0.0
+
+
+def _key_words(key: str) -> set[str]:
+    """A setting's words (`RESYNC_INTERVAL`, `kube-api-qps`, `syncPeriod`), so `ASYNC_WORKERS` is no `sync`."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key)
+    return {w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w}
 
 
 def throttled(log: LogEvidence) -> str:

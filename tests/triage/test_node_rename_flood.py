@@ -209,7 +209,8 @@ CHANGES = [
 
 @pytest.mark.parametrize(("key", "old", "new", "factor"), [
     ("RESYNC_INTERVAL", "10m", "5s", 120.0), ("--resync-period", "30s", "60s", 0.0), ("kube-api-qps", "5", "50", 10.0),
-    ("workers", "8", "4", 0.0), ("CACHE_TTL", "10m", "5s", 0.0),
+    ("workers", "8", "4", 0.0), ("CACHE_TTL", "10m", "5s", 0.0), ("ASYNC_WORKERS", "4", "8", 2.0),
+    ("syncPeriod", "1m", "5s", 12.0), ("POLL_INTERVAL_SECONDS", "600", "10", 60.0),
 ])
 def test_which_setting_changes_raise_a_clients_request_rate(key: str, old: str, new: str, factor: float) -> None:
     assert apiserver_flood.load_factor(key, old, new) == pytest.approx(factor)
