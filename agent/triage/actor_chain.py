@@ -414,7 +414,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     chains: list[ActorChain] = []
     for change in _config_changes(facts, entries):
         config = Ref.of(change.get("object"))
-        assert config is not None
+        if config is None:
+            continue
         users = [config] if config.kind in _WORKLOADS else \
             [r for r in (Ref.of(x) for x in change.get("related") or []) if r and r.kind in _WORKLOADS]
         for user in users[:MAX_ACTORS]:
@@ -428,6 +429,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                 acts += event_acts(await _events(call, ns, events), actor)
             if actor.targets or acts:
                 acts += log_acts(await _actor_log(call, actor), actor, facts.at)
+            if not acts:
+                continue  # a workload that acted on nothing we can see is an application, not an actor here
             victims: list[Ref] = []
             for v in list(dict.fromkeys([*actor.targets, *(a.victim for a in acts)])):
                 obj = None
