@@ -243,8 +243,9 @@ MEANINGS: tuple[Meaning, ...] = (
             "an application without its own SIGTERM handler ignores it and is SIGKILLed after "
             "terminationGracePeriodSeconds; zombie processes accumulate", kinds=WORKLOAD),
     Meaning("replicas", lambda old, new: True,
-            "spec.replicas is set directly by a manager other than the HorizontalPodAutoscaler: when an HPA "
-            "targets this workload, every apply or sync of the manifest resets the scale the HPA chose",
+            "spec.replicas is set directly by a manager other than the HorizontalPodAutoscaler: the workload runs "
+            "that many pods (0: none), and when an HPA targets it, every apply or sync of the manifest resets the "
+            "scale the HPA chose",
             "capacity drops to the manifest's count under load (Scaled down replica set ... to N), latency and "
             "errors until the HPA scales back up, on every sync; remove spec.replicas from the manifest (or have "
             "Argo CD/Flux ignore the field)", by_other=True, kinds=("Deployment", "StatefulSet", "ReplicaSet")),

@@ -58,9 +58,26 @@ def _count(value: str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _autoscaled(facts: Facts, target: Ref) -> bool:
+    """An HPA is known to scale the workload: its rescale in the timeline (the timeline resolves the HPA's
+    scaleTargetRef), or an HPA object the survey read whose scaleTargetRef names it."""
+    for change in facts.change_list():
+        whose = Ref.of(change.get("object"))
+        if whose is not None and whose.same_object(target) and "rescaled by HPA" in str(change.get("summary") or ""):
+            return True
+    for obj, _ in facts.objects:
+        ref = (obj.get("spec") or {}).get("scaleTargetRef") or {} if obj.get("kind") == "HorizontalPodAutoscaler" \
+            else {}
+        namespace = str((obj.get("metadata") or {}).get("namespace") or "")
+        if ref.get("name") == target.name and namespace == target.namespace:
+            return True
+    return False
+
+
 def found(facts: Facts) -> list[Reset]:
     """Each replicas write by a deploy tool, within 6 h of the incident, followed by a scale-down of the same
-    workload to the written count from a larger one."""
+    workload to the written count from a larger one, when an autoscaler is seen on it (its scale-up back, its
+    rescale, or an HPA object targeting it)."""
     out: list[Reset] = []
     changes = facts.change_list()
     for change in changes:
@@ -86,8 +103,8 @@ def found(facts: Facts) -> list[Reset]:
             continue
         up = next((int(m.group("to")) for m in ups if m.group("rs") == down.group("rs")
                    and int(m.group("to")) > written), None)
-        if any(r.target.same_object(target) for r in out):
-            continue
+        if any(r.target.same_object(target) for r in out) or (up is None and not _autoscaled(facts, target)):
+            continue  # a plain scale-down (someone scaled to 0) is judged by the modules that read capacity
         out.append(Reset(target, change, reading, int(down.group("from")), int(written), up, down.group(0),
                          int((facts.at - at).total_seconds() // 60)))
     return out
@@ -98,7 +115,7 @@ def finding(r: Reset) -> dict[str, Any]:
     tool = field_meaning.product(r.reading.by)
     back = (f"; the HorizontalPodAutoscaler scaled it back to {r.back_up}: the HPA and {r.reading.by} fight over "
             "spec.replicas, every sync resets the HPA's scale" if r.back_up else
-            "; if an HPA targets it, every sync resets the scale the HPA chose")
+            "; an HPA scales it, and every sync resets the scale the HPA chose")
     message = (f"{r.target}: {tool} wrote spec.replicas = {r.after} {r.minutes_before} min before the incident, "
                f"cutting it from {r.before} to {r.after} replicas{back}. Remove spec.replicas from the manifest")
     return {"check": CHECK, "severity": "critical", "object": r.change.get("object"), "reason": "ScaleReset",

@@ -210,12 +210,21 @@ def test_argo_cd_replicas_write_that_cut_the_hpa_scale_is_named_with_the_fight()
     assert "HPA" in top.cause and "back to 22" in top.cause
 
 
-def test_a_kubectl_write_that_cut_capacity_without_a_way_back_is_named_conditionally() -> None:
+def test_a_kubectl_write_over_an_hpa_seen_rescaling_is_named_without_a_way_back_yet() -> None:
     facts = _reset_facts("kubectl-client-side-apply", "Scaled down replica set pricing-api-7c9d8 to 3 from 12", None)
+    assert scale_reset.found(facts) == []  # a plain scale-down: no autoscaler seen, other modules judge it
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+           "metadata": {"name": "pricing", "namespace": "pricing"},
+           "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "pricing-api", "apiVersion": "apps/v1"}}}
+    rescale = {"apiVersion": "v1", "kind": "Event", "reason": "SuccessfulRescale", "type": "Normal",
+               "message": "New size: 12; reason: cpu resource utilization (percentage of request) above target",
+               "metadata": {"name": "pricing.1", "namespace": "pricing"}, "lastTimestamp": _stamp(50),
+               "involvedObject": {"kind": "HorizontalPodAutoscaler", "namespace": "pricing", "name": "pricing"}}
+    facts.changes = {"changes": [*facts.change_list(), *_changes(hpa, rescale)]}
     [reset] = scale_reset.found(facts)
     message = scale_reset.finding(reset)["message"]
     assert "kubectl (kubectl-client-side-apply)" in message and "from 12 to 3" in message
-    assert "if an HPA targets it" in message
+    assert "an HPA scales it" in message
 
 
 def test_twins_the_autoscaler_own_write_a_scale_to_another_count_or_a_scale_up() -> None:
