@@ -117,7 +117,8 @@ LIMITS: tuple[Governed, ...] = (
     Governed("gateway_rate_limit", re.compile(
         r"API rate limit exceeded|limiting requests, excess:|local_rate_limited|\b429 RL\b|"
         r"RateLimit-Remaining: 0\b|X-RateLimit-Remaining[-\w]*: 0\b|rate limit(?:ed| exceeded).{0,40}\b429\b|"
-        r"\b429\b.{0,60}(?:Too Many Requests|rate limit)", re.I),
+        r"\b429\b.{0,60}(?:Too Many Requests|rate limit)|"
+        r"HTTP/[\d.]+\" 429 \d+", re.I),  # an access log's own line for a request answered 429 (combined format)
         "the gateway's rate limiter refused the requests (HTTP 429; Kong's rate-limiting plugin says 'API rate "
         "limit exceeded', NGINX 'limiting requests', Envoy flag RL): the quota and what it counts by are the "
         "gateway's settings (Kong config.minute/second/limit_by, NGINX limit-rps/limit-rpm annotations, Traefik "

@@ -136,6 +136,8 @@ PROBLEM_WORDS: dict[str, tuple[str, ...]] = {
     "evict": ("evict", "pressure"),
     "drain": ("drain", "poddisruption", "disruption budget", "evictionfailure", "eviction failure",
               "node group upgrade", "node upgrade", "cannot evict", "failed to evict"),
+    "http": ("4xx", "5xx", "error rate", "error ratio", "errors ratio", "status code", "http 4", "http 5",
+             "client errors", "server errors", "429", "too many requests"),
     "backlog": ("backlog", "consumer lag", "consumergroup lag", "consumer group lag", "ready messages",
                 "messages ready", "unacked", "queue depth", "queue length", "queue size", "queue growing",
                 "queue is growing", "still growing", "falling behind", "fell behind", "not keeping up",

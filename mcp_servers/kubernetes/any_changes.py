@@ -136,6 +136,47 @@ def _last_applied(obj: dict[str, Any]) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+def spec_leaves(obj: dict[str, Any], limit: int = 8) -> list[str]:
+    """`spec.config.limit_by = 'ip'` for the first `limit` scalar leaves of an object's spec (lists whole and short):
+    what a newly created custom resource sets, since it has no earlier version to differ from."""
+    out: list[str] = []
+
+    def walk(path: str, node: Any, depth: int) -> None:
+        if len(out) >= limit:
+            return
+        if isinstance(node, dict) and depth < 5:
+            for key in sorted(node, key=str):
+                walk(f"{path}.{key}", node[key], depth + 1)
+        else:
+            out.append(f"{path} = {_short(node)}")
+
+    spec = obj.get("spec")
+    if isinstance(spec, dict):
+        walk("spec", spec, 0)
+    for key in ("plugin", "config", "data", "rules"):  # kinds that keep their settings beside, not under, spec
+        if key in obj and key not in ("spec",) and len(out) < limit:
+            walk(key, obj[key], 1)
+    return out
+
+
+def creations(objects: dict[str, list[dict[str, Any]]], has: Callable[[datetime | None], bool]
+              ) -> list[dict[str, Any]]:
+    """Each object of `objects` created in the window: {at, object, manager, diff (its settings)}. A policy, a
+    plugin or a route that did not exist an hour ago changes traffic as much as a write to one that did."""
+    out: list[dict[str, Any]] = []
+    for kind, items in objects.items():
+        for obj in items:
+            meta = obj.get("metadata") or {}
+            created = h.parse_ts(meta.get("creationTimestamp"))
+            if created is None or not has(created):
+                continue
+            managers = sorted({str(m.get("manager") or "unknown") for m in meta.get("managedFields") or []
+                               if h.parse_ts(m.get("time")) == created and m.get("subresource") != "status"})
+            out.append({"at": created, "object": ref_of({**obj, "kind": obj.get("kind") or kind}),
+                        "managers": managers, "diff": spec_leaves(obj)})
+    return out
+
+
 def writes(objects: dict[str, list[dict[str, Any]]], has: Callable[[datetime | None], bool],
            paths_of: Callable[[dict[str, Any]], list[str]]) -> list[dict[str, Any]]:
     """Each dated write after creation to an object of `objects`: {at, object, manager(s), fields, diff}.

@@ -620,6 +620,10 @@ def _any_kind_writes(objects: Objects, w: _Window) -> list[Change]:
                           summary=f"{wr['object']} written by {', '.join(wr['managers'])}{gen}: "
                                   + "; ".join(wr["diff"][:3])
                                   + (f" (+{len(wr['diff']) - 3} more fields)" if len(wr["diff"]) > 3 else "")))
+    for cr in any_changes.creations(others, w.has):  # created in the window: its settings are the change
+        by = f" by {', '.join(cr['managers'])}" if cr["managers"] else ""
+        out.append(Change(at=iso(cr["at"]), type="created", object=cr["object"], diff=cr["diff"],
+                          summary=f"{cr['object']} created{by}: " + "; ".join(cr["diff"][:3])))
     return out
 
 

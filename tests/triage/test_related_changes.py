@@ -133,3 +133,21 @@ def test_policy_selecting_the_subjects_pods_by_label() -> None:
     assert [r.how for r in found] == ["selects the pods labelled app=checkout"]
     other = [({"subject": {"kind": "Deployment", "namespace": "shop", "name": "cart"}}, "ev-t")]
     assert related_changes.related(_facts(_changes(authz), [], [log], other)) == []
+
+
+def test_a_custom_resource_created_in_the_window_is_a_change_with_its_settings() -> None:
+    """A KongClusterPlugin that did not exist an hour ago (its creation is its only managedFields entry) shows
+    as `created`, with who created it and what it sets; one created a week ago does not."""
+    plugin = {"apiVersion": "configuration.konghq.com/v1", "kind": "KongClusterPlugin", "plugin": "rate-limiting",
+              "config": {"minute": 60, "limit_by": "ip", "policy": "local"},
+              "metadata": {"name": "global-rate-limiting", "creationTimestamp": "2026-06-01T11:56:00Z",
+                           "managedFields": [{"manager": "argocd-controller", "operation": "Apply",
+                                              "time": "2026-06-01T11:56:00Z", "fieldsType": "FieldsV1",
+                                              "fieldsV1": {"f:config": {"f:minute": {}}}}]}}
+    [created] = _changes(plugin)
+    assert created["type"] == "created" and created["object"]["name"] == "global-rate-limiting"
+    assert "config.limit_by = 'ip'" in created["diff"] and "plugin = 'rate-limiting'" in created["diff"]
+    assert "created by argocd-controller" in created["summary"]
+    week_old = {**plugin, "metadata": {**plugin["metadata"], "creationTimestamp": "2026-05-25T11:56:00Z",
+                                       "managedFields": []}}
+    assert _changes(week_old) == []
