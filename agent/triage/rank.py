@@ -43,6 +43,7 @@ from agent.triage import (
     connections,
     datapath,
     dependency_disruption,
+    dns_stall,
     field_meaning,
     full_volume,
     gitops_revert,
@@ -216,7 +217,7 @@ CHECK_WEIGHT: dict[str, float] = {
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
-    shared_container.CHECK: shared_container.WEIGHT,
+    shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
@@ -408,6 +409,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ns in node_split.found(facts):  # a workload failing only on a node template's new nodes (node_split)
         _add_suspect(cases, ns.template, node_split.finding(ns), None, ns.evidence)
         next(c for r, c in cases.items() if r.same_object(ns.template)).explains_refs.append(ns.workload)
+    for ds in dns_stall.found(facts):  # lookups waiting out the resolver's 5 s timeout (agent.triage.dns_stall)
+        _add_suspect(cases, ds.workload, dns_stall.finding(ds), None, ds.evidence)
     for sc in shared_container.found(facts):  # one injected container failing alike in many workloads
         _add_suspect(cases, sc.target, shared_container.finding(sc), None, sc.evidence)
         next(c for r, c in cases.items() if r.same_object(sc.target)).explains_refs += sc.workloads

@@ -208,6 +208,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
 
     await gitops_revert.read(facts, call)
     await job_changes.read(facts, call)
+    from agent.triage import dns_stall  # a workload rolled out to a musl image: its lookups' timings
+
+    await dns_stall.read(facts, call)
     from agent.triage import front_proxy  # clients see HTTP errors nothing logged: the gateway's access log
 
     await front_proxy.read(subject, facts, call, _keep_logs)
