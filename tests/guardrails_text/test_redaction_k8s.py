@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 import yaml
 
 from guardrails.redaction import redact_data, redact_text
