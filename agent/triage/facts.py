@@ -83,6 +83,20 @@ class Facts:
     def change_list(self) -> list[dict[str, Any]]:
         return [c for c in (self.changes or {}).get("changes") or [] if isinstance(c, dict)]
 
+    def every_change(self) -> list[tuple[dict[str, Any], str]]:
+        """The survey's timeline, then every longer history a module read, each write once (by time and object),
+        with the evidence id of the read that shows it: modules that look further back than 6 h share one view."""
+        seen: set[tuple[str, str]] = set()
+        out: list[tuple[dict[str, Any], str]] = []
+        sources = [(c, self.changes_id or "") for c in self.change_list()]
+        sources += [(c, e) for h, e in self.history for c in h.get("changes") or [] if isinstance(c, dict)]
+        for change, evidence in sources:
+            key = (str(change.get("at")), str(change.get("object")))
+            if key not in seen:
+                seen.add(key)
+                out.append((change, evidence))
+        return out
+
 
 def last_lines(text: str, count: int = 2) -> list[str]:
     """The last `count` non-empty lines of a rendered log answer, without its header line."""

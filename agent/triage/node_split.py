@@ -107,17 +107,6 @@ def _differs(failing: list[dict[str, Any]], healthy: list[dict[str, Any]]) -> li
     return out
 
 
-def _changes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
-    seen: set[tuple[str, str]] = set()
-    out: list[tuple[dict[str, Any], str]] = []
-    sources = [(c, facts.changes_id or "") for c in facts.change_list()]
-    sources += [(c, e) for h, e in facts.history for c in h.get("changes") or [] if isinstance(c, dict)]
-    for change, evidence in sources:
-        key = (str(change.get("at")), str(change.get("object")))
-        if key not in seen:
-            seen.add(key)
-            out.append((change, evidence))
-    return out
 
 
 def _template_change(facts: Facts, groups: set[str]) -> tuple[dict[str, Any], Ref, str] | None:
@@ -125,7 +114,7 @@ def _template_change(facts: Facts, groups: set[str]) -> tuple[dict[str, Any], Re
     what nodes run, to an object named like the failing nodes' group). Node creation times are not required to
     follow it: drift replaces nodes, but in-place OS updates keep them."""
     best: tuple[dict[str, Any], Ref, str] | None = None
-    for change, evidence in _changes(facts):
+    for change, evidence in facts.every_change():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
         if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
             continue

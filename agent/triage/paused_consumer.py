@@ -116,23 +116,12 @@ def paused_line(change: dict[str, Any]) -> str:
     return ""
 
 
-def _changes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
-    seen: set[tuple[str, str]] = set()
-    out: list[tuple[dict[str, Any], str]] = []
-    sources = [(c, facts.changes_id or "") for c in facts.change_list()]
-    sources += [(c, e) for h, e in facts.history for c in h.get("changes") or [] if isinstance(c, dict)]
-    for change, evidence in sources:
-        key = (str(change.get("at")), str(change.get("object")))
-        if key not in seen:
-            seen.add(key)
-            out.append((change, evidence))
-    return out
 
 
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, str, str]]:
     """Every recent write that switched a non-workload object off: (change, object, its line, evidence id)."""
     out = []
-    for change, evidence in _changes(facts):
+    for change, evidence in facts.every_change():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
         if target is None or at is None or target.kind.lower() in _WORKLOAD_KINDS:
             continue

@@ -70,17 +70,6 @@ def failing_containers(facts: Facts) -> dict[str, tuple[str, list[Ref]]]:
     return {c: (reason, list(refs.values())) for c, (reason, refs) in seen.items() if len(refs) >= 2}
 
 
-def _changes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
-    seen: set[tuple[str, str]] = set()
-    out: list[tuple[dict[str, Any], str]] = []
-    sources = [(c, facts.changes_id or "") for c in facts.change_list()]
-    sources += [(c, e) for h, e in facts.history for c in h.get("changes") or [] if isinstance(c, dict)]
-    for change, evidence in sources:
-        key = (str(change.get("at")), str(change.get("object")))
-        if key not in seen:
-            seen.add(key)
-            out.append((change, evidence))
-    return out
 
 
 def found(facts: Facts) -> list[SharedFailure]:
@@ -91,7 +80,7 @@ def found(facts: Facts) -> list[SharedFailure]:
         if not words:
             continue
         best: tuple[dict[str, Any], Ref, str, str] | None = None
-        for change, evidence in _changes(facts):
+        for change, evidence in facts.every_change():
             target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
             if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
                 continue

@@ -588,18 +588,6 @@ class Tightened:
     evidence: list[str] = field(default_factory=list)
 
 
-def _changes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
-    """The recent writes with the evidence id that shows each: the survey's timeline, then the longer one."""
-    seen: set[tuple[str, str]] = set()
-    out: list[tuple[dict[str, Any], str]] = []
-    sources = [(c, facts.changes_id or "") for c in facts.change_list()]
-    sources += [(c, e) for h, e in facts.history for c in h.get("changes") or [] if isinstance(c, dict)]
-    for change, evidence in sources:
-        key = (str(change.get("at")), str(change.get("object")))
-        if key not in seen:
-            seen.add(key)
-            out.append((change, evidence))
-    return out
 
 
 def _path_texts(facts: Facts) -> list[tuple[str, Ref | None]]:
@@ -624,7 +612,7 @@ def found(facts: Facts) -> list[Tightened]:
     plain = [t for t, _ in texts]
     series = (facts.reads.get(READS) or {}).get("series") or []
     out: list[Tightened] = []
-    for change, evidence in _changes(facts):
+    for change, evidence in facts.every_change():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
         if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
             continue
@@ -656,7 +644,7 @@ def found(facts: Facts) -> list[Tightened]:
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, Bound]]:
     """Every tightened bound in the recent writes, fitting or not (what `read` looks further into)."""
     out = []
-    for change, _ in _changes(facts):
+    for change, _ in facts.every_change():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
         if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
             continue
