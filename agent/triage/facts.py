@@ -9,7 +9,7 @@ also works with a Kubernetes server of an older or newer Vigil, whose models may
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -82,6 +82,14 @@ class Facts:
 
     def change_list(self) -> list[dict[str, Any]]:
         return [c for c in (self.changes or {}).get("changes") or [] if isinstance(c, dict)]
+
+    def history_reaches(self, span: timedelta) -> bool:
+        """Whether a change history already read reaches `span` back from the incident (no need to read another)."""
+        for data, _ in self.history:
+            start = parse_time(data.get("window_start"))
+            if start is not None and self.at - start >= span - timedelta(minutes=1):
+                return True
+        return False
 
     def every_change(self) -> list[tuple[dict[str, Any], str]]:
         """The survey's timeline, then every longer history a module read, each write once (by time and object),

@@ -205,9 +205,7 @@ async def read(facts: Facts, call: Call, at: str) -> None:
     if pods is None or not pods.ok or nodes is None or not nodes.ok:
         return
     store.update(pods=pods.data, pods_id=pods.evidence_id, nodes=nodes.data, nodes_id=nodes.evidence_id)
-    covered = any((s := parse_time(h.get("window_start"))) is not None and facts.at - s >= LEAD - timedelta(minutes=1)
-                  for h, _ in facts.history)
-    if not covered:
+    if not facts.history_reaches(LEAD):
         got = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-node-split-history")
         if got is not None and got.ok and isinstance(got.data, dict):
             facts.history.append((got.data, got.evidence_id))

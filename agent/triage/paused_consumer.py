@@ -181,15 +181,6 @@ def finding(p: Paused) -> dict[str, Any]:
             "details": {"change_at": p.change.get("at"), "store": p.store, "named_as": p.named_as}}
 
 
-def _history_covers(facts: Facts, span: timedelta) -> bool:
-    """Whether a change history the survey already read reaches `span` back from the incident."""
-    for data, _ in facts.history:
-        start = parse_time(data.get("window_start"))
-        if start is not None and facts.at - start >= span - timedelta(minutes=1):
-            return True
-    return False
-
-
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only: the last days' changes (when the survey read none that long), then each paused object's spec."""
     if not wanted(subject):
@@ -199,7 +190,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     store["said"] = " ".join(sorted(subject.labelled_values))  # the exporter's words (kafka, rabbitmq, pg_...)
     if not store["names"]:
         return
-    if not _history_covers(facts, LEAD):
+    if not facts.history_reaches(LEAD):
         got = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-paused-history")
         if got is not None and got.ok and isinstance(got.data, dict):
             facts.history.append(({**got.data, "window": HISTORY_WINDOW}, got.evidence_id))
