@@ -95,7 +95,7 @@ ROUNDS: tuple[HeldoutRound, ...] = (
     HeldoutRound("heldout13", previous="heldout11",
                  earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
                           "heldout8", "heldout9", "heldout10", "heldout11", "peercases"),
-                 min_kinds=10, victim_pages=11, changed_culprits=12, host_questions=1,
+                 min_kinds=10, victim_pages=10, changed_culprits=12, host_questions=1,
                  written_with=("heldout12",)),
 )
 """Rounds 2 onwards in the order they were written."""

@@ -100,37 +100,38 @@ AT1 = datetime(2026, 11, 24, 9, 12, tzinfo=UTC)
 
 
 def billing_rollout_replicas_missing() -> Incident:
-    """resourcequota-lowered-blocks-new-pods: a platform change cut the namespace's CPU quota below what runs.
+    """pod-security-enforce-restricted-blocks-pods: a namespace relabelled to enforce the restricted profile.
 
-    after: namespace quota "right-sizing" changes in FinOps clean-ups, where a rollout's surge pod (and every
-    replacement) is refused with `exceeded quota` while the pods already running keep the old usage.
+    after: Pod Security Admission roll-outs where a platform pipeline moved namespaces from `warn` to
+    `enforce: restricted`; running pods stay, but every new pod of a workload that runs as root is refused.
 
-    The culprit is ResourceQuota billing/compute-quota, lowered by a platform pipeline at 08:51 (requests.cpu
-    20 -> 8). The rollout of billing-api at 09:05 needs new pods; the ReplicaSet controller's FailedCreate
-    events say "exceeded quota". Evidence: only the events and the quota's change.
+    The culprit is Namespace billing: its pod-security.kubernetes.io/enforce label set to `restricted` by the
+    platform pipeline at 08:51. The billing-api rollout at 09:05 creates no pods: the ReplicaSet controller's
+    FailedCreate events say "violates PodSecurity". Evidence: only those events and the namespace's change.
     """
     inc = Incident("billing-rollout-replicas-missing", title="billing-api rollout has fewer replicas than desired",
                    story="", at=AT1, seed=1301, namespaces=("billing", "analytics"))
-    quota_at = AT1 - timedelta(minutes=21)
+    label_at = AT1 - timedelta(minutes=21)
     plant(inc, "billing", "billing-api-db", "password", "billing-db", "DATABASE_PASSWORD")
+    ns = inc.find("Namespace", "", "billing")
+    ns["metadata"]["labels"].update({"pod-security.kubernetes.io/enforce": "restricted",
+                                     "pod-security.kubernetes.io/enforce-version": "latest",
+                                     "pod-security.kubernetes.io/warn": "restricted"})
+    changed(ns, ("kubectl-create", "Update", inc.born + timedelta(days=3), {"f:metadata": {"f:labels": {}}}),
+            ("platform-namespaces", "Apply", label_at, {"f:metadata": {"f:labels": {
+                "f:pod-security.kubernetes.io/enforce": {}, "f:pod-security.kubernetes.io/enforce-version": {}}}}))
     image = f"{REGISTRY}/billing/billing-api"
-    revs = [Rev(1, inc.born + timedelta(days=20), "helm upgrade", [c("billing-api", f"{image}:2.8.0",
-                                                                     cpu_request="1")]),
-            Rev(2, AT1 - timedelta(minutes=7), "helm upgrade", [c("billing-api", f"{image}:2.9.0", cpu_request="1")])]
+    revs = [Rev(1, inc.born + timedelta(days=20), "helm upgrade", [c("billing-api", f"{image}:2.8.0")]),
+            Rev(2, AT1 - timedelta(minutes=7), "helm upgrade", [c("billing-api", f"{image}:2.9.0")])]
     wl = inc.deployment("billing", "billing-api", revs, {1: [P() for _ in range(6)], 2: []}, replicas=6,
                         progress="progressing")
-    inc.add(changed({"apiVersion": "v1", "kind": "ResourceQuota",
-                     "metadata": {"name": "compute-quota", "namespace": "billing",
-                                  "labels": {"app.kubernetes.io/managed-by": "platform-quotas"}},
-                     "spec": {"hard": {"requests.cpu": "8", "requests.memory": "32Gi", "pods": "40"}},
-                     "status": {"hard": {"requests.cpu": "8", "requests.memory": "32Gi", "pods": "40"},
-                                "used": {"requests.cpu": "7800m", "requests.memory": "9472Mi", "pods": "8"}}},
-                    ("kubectl-client-side-apply", "Update", inc.born + timedelta(days=4), {"f:spec": {"f:hard": {}}}),
-                    ("platform-quotas", "Apply", quota_at, {"f:spec": {"f:hard": {"f:requests.cpu": {}}}})))
-    rs = rs_of(inc, wl, 2)
-    inc.event(rs, "FailedCreate", f'Error creating: pods "{wl.rs[2]}-{o.suffix("q1", 5)}" is forbidden: exceeded '
-              "quota: compute-quota, requested: requests.cpu=1, used: requests.cpu=7800m, limited: requests.cpu=8",
-              AT1 - timedelta(minutes=7), inc.captured - timedelta(seconds=20), count=19,
+    inc.event(rs_of(inc, wl, 2), "FailedCreate", f'Error creating: pods "{wl.rs[2]}-{o.suffix("q1", 5)}" is '
+              'forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container '
+              '"billing-api" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities '
+              '(container "billing-api" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true '
+              '(pod or container "billing-api" must set securityContext.runAsNonRoot=true), seccompProfile (pod or '
+              'container "billing-api" must set securityContext.seccompProfile.type to "RuntimeDefault" or '
+              '"Localhost")', AT1 - timedelta(minutes=7), inc.captured - timedelta(seconds=20), count=19,
               component="replicaset-controller")
     herring(inc, "analytics", "events-rollup", f"{REGISTRY}/analytics/events-rollup", "1.4",
             AT1 - timedelta(minutes=15))
@@ -141,11 +142,12 @@ def billing_rollout_replicas_missing() -> Incident:
                      "than 15 minutes.",
                      'kube_deployment_spec_replicas{job="kube-state-metrics"} > '
                      'kube_deployment_status_replicas_available{job="kube-state-metrics"}')
-    inc.answer_key(culprit=("ResourceQuota", "billing", "compute-quota"), keywords=["quota", "requests.cpu"],
-                   root_cause="The ResourceQuota billing/compute-quota was lowered to requests.cpu=8 shortly before "
-                              "the rollout; used CPU requests are 7800m, so the new ReplicaSet's pods are refused "
-                              "with 'exceeded quota' and the rollout cannot progress.",
-                   category="resourcequota-lowered-blocks-new-pods",
+    inc.answer_key(culprit=("Namespace", "", "billing"), keywords=["PodSecurity", "restricted", "runAsNonRoot"],
+                   root_cause="The billing Namespace was relabelled pod-security.kubernetes.io/enforce=restricted "
+                              "shortly before the rollout; billing-api's pods run as root without a restricted "
+                              "securityContext (runAsNonRoot, drop ALL, seccomp), so PodSecurity admission refuses "
+                              "every new pod and the rollout cannot progress.",
+                   category="pod-security-enforce-restricted-blocks-pods",
                    red_herrings=[("Deployment", "analytics", "events-rollup")])
     return inc
 
@@ -219,55 +221,93 @@ AT3 = datetime(2026, 11, 26, 10, 5, tzinfo=UTC)
 
 
 def notify_errors_burn() -> Incident:
-    """egress-networkpolicy-omits-dns: a new egress allow-list forgot UDP/TCP 53 to kube-dns.
+    """credential-rotation-ahead-of-secret-sync: a rotation Job changed the DB password before the Secret synced.
 
-    after: zero-trust "default deny egress" roll-outs where the allow-list names the services the app calls
-    but not the cluster DNS, so every lookup times out (EAI_AGAIN) although the destinations are allowed.
+    after: credential-rotation outages where the rotator changed the database role's password and wrote it to
+    the secret store, but the in-cluster Secret only refreshes hourly, so every new connection uses the old one.
 
-    The culprit is NetworkPolicy notify/restrict-egress, created by the security pipeline at 09:58. The
-    notify-api pods log getaddrinfo EAI_AGAIN for every host; CoreDNS sees no queries from the namespace.
-    Evidence: the new policy (no port 53 rule), the app's logs, the DNS request metrics.
+    The culprit is Job db-ops/rotate-notify-db-29401798, started at 09:58: it ran ALTER ROLE for notify and
+    stored the new password in Vault. The notify Secret (refreshInterval 1h) still holds the old password;
+    notify-api's new connections fail "password authentication failed"; PostgreSQL (namespace db) logs the
+    same. Evidence: the Job's log in one namespace, the app's errors in another, the database log in a third.
     """
     inc = Incident("notify-errors-burn", title="notify-api error budget burning", story="", at=AT3, seed=1303,
-                   namespaces=("notify", "mail", "growth"))
-    plant(inc, "notify", "notify-smtp", "password", "smtp", "SMTP_PASSWORD")
-    policy_at = AT3 - timedelta(minutes=7)
+                   namespaces=("notify", "db-ops", "db", "growth"))
+    plant(inc, "notify", "notify-db", "password", "notify-db", "DATABASE_PASSWORD")
+    rotate_at = AT3 - timedelta(minutes=7)
+    job_name = "rotate-notify-db-29401798"
+    inc.add({"apiVersion": "batch/v1", "kind": "CronJob",
+             "metadata": {"name": "rotate-notify-db", "namespace": "db-ops"},
+             "spec": {"schedule": "58 9 * * 4", "concurrencyPolicy": "Forbid",
+                      "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [
+                          {"name": "rotate", "image": f"{REGISTRY}/platform/db-rotator:1.6.0"}]}}}}},
+             "status": {"lastScheduleTime": ts(rotate_at),
+                        "lastSuccessfulTime": ts(rotate_at + timedelta(seconds=14))}})
+    cron = inc.find("CronJob", "db-ops", "rotate-notify-db")
+    inc.add({"apiVersion": "batch/v1", "kind": "Job",
+             "metadata": {"name": job_name, "namespace": "db-ops", "creationTimestamp": ts(rotate_at),
+                          "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": "rotate-notify-db",
+                                               "uid": cron["metadata"]["uid"], "controller": True}]},
+             "spec": {"backoffLimit": 0, "completions": 1, "parallelism": 1},
+             "status": {"startTime": ts(rotate_at), "completionTime": ts(rotate_at + timedelta(seconds=14)),
+                        "succeeded": 1}})
+    inc.event(cron, "SuccessfulCreate", f"Created job {job_name}", rotate_at, warning=False,
+              component="cronjob-controller")
+    pod_name = f"{job_name}-{o.suffix(job_name, 5)}"
+    done = rotate_at + timedelta(seconds=14)
+    inc.add({"apiVersion": "v1", "kind": "Pod",
+             "metadata": {"name": pod_name, "namespace": "db-ops", "creationTimestamp": ts(rotate_at),
+                          "labels": {"job-name": job_name, "batch.kubernetes.io/job-name": job_name},
+                          "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": job_name,
+                                               "uid": o.uid("job", "db-ops", job_name), "controller": True}]},
+             "spec": {"restartPolicy": "Never", "nodeName": node(inc, 2), "serviceAccountName": "db-rotator",
+                      "containers": [{"name": "rotate", "image": f"{REGISTRY}/platform/db-rotator:1.6.0"}]},
+             "status": {"phase": "Succeeded", "startTime": ts(rotate_at + timedelta(seconds=1)),
+                        "conditions": [{"type": "Ready", "status": "False", "reason": "PodCompleted",
+                                        "lastTransitionTime": ts(done)}],
+                        "containerStatuses": [{"name": "rotate", "ready": False, "restartCount": 0,
+                                               "image": f"{REGISTRY}/platform/db-rotator:1.6.0",
+                                               "imageID": o.image_id(f"{REGISTRY}/platform/db-rotator:1.6.0"),
+                                               "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+                                                                        "startedAt": ts(rotate_at),
+                                                                        "finishedAt": ts(done)}}}]}})
+    inc.log_block("db-ops", pod_name, "rotate", L.lines([
+        (rotate_at + timedelta(seconds=3), 'level=info msg="rotating credentials" role=notify db=notify '
+                                           'host=postgres.db.svc.cluster.local'),
+        (rotate_at + timedelta(seconds=6), 'level=info msg="ALTER ROLE notify WITH PASSWORD ***" rows=0'),
+        (rotate_at + timedelta(seconds=9), 'level=info msg="wrote secret" path=kv/data/prod/notify/db version=38'),
+        (rotate_at + timedelta(seconds=12), 'level=info msg="consumers will pick up the new version on their next '
+                                            'refresh" refreshInterval=1h')]))
 
     def node_log(pod: str, start: datetime, end: datetime) -> Lines:
-        ok = L.ticker(start, min(end, policy_at), 30, lambda i, t: L.js(
-            t, "info", "notification sent", channel="email", relay="smtp-relay.mail.svc.cluster.local", ms=41 + i % 9))
-        bad = L.ticker(max(start, policy_at + timedelta(seconds=5)), end, 6, lambda i, t: L.js(
-            t, "error", "send failed", err="Error: getaddrinfo EAI_AGAIN smtp-relay.mail.svc.cluster.local",
-            code="EAI_AGAIN", syscall="getaddrinfo", hostname="smtp-relay.mail.svc.cluster.local"))
+        ok = L.ticker(start, min(end, rotate_at), 30, lambda i, t: L.js(
+            t, "info", "notification sent", channel="email", ms=41 + i % 9))
+        bad = L.ticker(max(start, rotate_at + timedelta(seconds=20)), end, 6, lambda i, t: L.js(
+            t, "error", "send failed", err='error: password authentication failed for user "notify"',
+            code="28P01", routine="auth_failed"))
         return ok + bad
     app(inc, "notify", "notify-api", f"{REGISTRY}/notify/notify-api:3.0.4", 3, log=within(node_log))
-    app(inc, "mail", "smtp-relay", f"{REGISTRY}/mail/smtp-relay:1.9.0", 2, port=25)
-    inc.add(changed({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                     "metadata": {"name": "restrict-egress", "namespace": "notify",
-                                  "labels": {"policy.acme.io/baseline": "egress"}},
-                     "spec": {"podSelector": {}, "policyTypes": ["Egress"],
-                              "egress": [{"to": [{"namespaceSelector": {"matchLabels": {
-                                  "kubernetes.io/metadata.name": "mail"}}}],
-                                          "ports": [{"protocol": "TCP", "port": 25}]},
-                                         {"to": [{"ipBlock": {"cidr": "0.0.0.0/0",
-                                                              "except": ["169.254.169.254/32"]}}],
-                                          "ports": [{"protocol": "TCP", "port": 443}]}]}},
-                    ("argocd-controller", "Apply", policy_at, {"f:spec": {"f:egress": {}, "f:policyTypes": {}}})))
+
+    def pg_log(pod: str, start: datetime, end: datetime) -> Lines:
+        return L.ticker(max(start, rotate_at + timedelta(seconds=20)), end, 6, lambda i, t:
+                        f"{t.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]} UTC [{52000 + i}] FATAL:  password authentication "
+                        'failed for user "notify"\n'
+                        f"{t.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]} UTC [{52000 + i}] DETAIL:  Connection matched "
+                        'pg_hba.conf line 7: "host all all 10.0.0.0/8 scram-sha-256"')
+    inc.statefulset("db", "postgres", [c("postgres", "postgres:16.4", port=5432, readiness_path=None,
+                                         liveness_path=None)], [P(log=within(pg_log))],
+                    inc.born + timedelta(days=2), service=5432)
     herring(inc, "growth", "campaign-api", f"{REGISTRY}/growth/campaign-api", "2.2", AT3 - timedelta(minutes=18))
-    inc.series("coredns_dns_requests", "counter", "Counter of DNS requests made per zone, protocol and family.",
-               {"server": "dns://:53", "zone": ".", "proto": "udp", "family": "1", "type": "A",
-                "job": "kube-dns", "namespace": "kube-system"},
-               counter(AT3 - timedelta(hours=2), 41.0, 29.0, policy_at))
     inc.series("http_requests", "counter", "Total HTTP requests.",
                {"namespace": "notify", "service": "notify-api", "code": "500", "job": "notify-api"},
-               counter(AT3 - timedelta(hours=2), 0.01, 5.2, policy_at))
+               counter(AT3 - timedelta(hours=2), 0.01, 5.2, rotate_at))
     inc.slo_burn("notify-api", "notify", "notify-api-availability", "0.995", 36.4,
                  "notify-api is returning 5xx for most POST /v1/notifications requests; 1h burn rate 36.4x.")
-    inc.answer_key(culprit=("NetworkPolicy", "notify", "restrict-egress"), keywords=["NetworkPolicy", "DNS", "egress"],
-                   root_cause="The new NetworkPolicy notify/restrict-egress allows egress only to the mail relay "
-                              "(TCP 25) and TCP 443; it has no rule for DNS (port 53 to kube-dns), so every lookup "
-                              "from notify-api times out (EAI_AGAIN) and notifications fail.",
-                   category="egress-networkpolicy-omits-dns",
+    inc.answer_key(culprit=("Job", "db-ops", job_name), keywords=["password", "rotation", "authentication"],
+                   root_cause="The credential rotation Job db-ops/rotate-notify-db-29401798 changed the notify "
+                              "role's password in PostgreSQL, but the notify Secret only refreshes hourly and still "
+                              "holds the old one, so notify-api's connections fail password authentication.",
+                   category="credential-rotation-ahead-of-secret-sync",
                    red_herrings=[("Deployment", "growth", "campaign-api")])
     return inc
 
@@ -277,61 +317,60 @@ AT4 = datetime(2026, 11, 27, 16, 30, tzinfo=UTC)
 
 
 def invoice_worker_failing_page() -> Incident:
-    """db-pool-size-raised-exhausts-max-connections: one service's pool raised tenfold starves the shared database.
+    """client-timeout-cut-below-dependency-latency: a hand edit cut an upstream timeout from 5000 to 500 ms.
 
-    after: "too many clients already" postmortems where a config tweak to one service's connection pool
-    (times its replica count) used up PostgreSQL's max_connections for every other service on the instance.
+    after: config-drift postmortems where a timeout "tidy-up" (ms read as s, or a copy from another service)
+    left a client timeout below the dependency's normal p99, so a steady share of calls fail and are retried.
 
-    The culprit is ConfigMap accounts/accounts-config: DB_POOL_MAX edited 20 -> 200 with kubectl edit at
-    16:08; the accounts-api pods restarted with it (8 replicas x 200 > max_connections 500). The page is on
-    invoice-worker in another namespace; PostgreSQL (namespace db) logs "sorry, too many clients already",
-    and pg_stat_activity by user shows the accounts role holding the connections.
+    The culprit is ConfigMap accounts/accounts-config: LEDGER_TIMEOUT_MS edited 5000 -> 500 with kubectl edit
+    at 16:08; accounts-api restarted with it. ledger's p99 is ~900 ms, so accounts-api answers 504 to a third of
+    requests; the page is on invoice-worker (another namespace), which calls accounts-api.
     """
     inc = Incident("invoice-worker-failing-page", title="invoice-worker failing jobs", story="", at=AT4, seed=1304,
-                   namespaces=("accounts", "invoicing", "db"))
+                   namespaces=("accounts", "invoicing", "ledger-svc"))
     edit_at = AT4 - timedelta(minutes=22)
-    plant(inc, "db", "postgres-superuser", "password", "pg", "POSTGRES_PASSWORD")
-    cm = inc.configmap("accounts", "accounts-config", {"DB_HOST": "postgres.db.svc.cluster.local",
-                                                       "DB_NAME": "accounts",
-                                                       "DB_POOL_MAX": "200", "DB_POOL_IDLE_TIMEOUT": "600s",
+    plant(inc, "accounts", "accounts-db", "password", "accounts-db", "DATABASE_PASSWORD")
+    cm = inc.configmap("accounts", "accounts-config", {"LEDGER_URL": "http://ledger.ledger-svc.svc.cluster.local",
+                                                       "LEDGER_TIMEOUT_MS": "500", "LEDGER_RETRIES": "0",
                                                        "LOG_LEVEL": "info"})
     changed(cm, ("helm", "Update", inc.born + timedelta(days=6), {"f:data": {}}),
-            ("kubectl-edit", "Update", edit_at, {"f:data": {"f:DB_POOL_MAX": {}}}))
+            ("kubectl-edit", "Update", edit_at, {"f:data": {"f:LEDGER_TIMEOUT_MS": {}}}))
     image = f"{REGISTRY}/accounts/accounts-api"
+
+    def accounts_log(pod: str, start: datetime, end: datetime) -> Lines:
+        return L.ticker(max(start, edit_at + timedelta(minutes=3)), end, 4, lambda i, t:
+                        f'{t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]}Z\tERROR\tledger/client.go:88\tledger call failed'
+                        f'\t{{"account": "acc_{o.suffix(str(i), 8)}", "error": "Get \\"http://ledger.ledger-svc.svc.'
+                        'cluster.local/v1/balances\\": context deadline exceeded (Client.Timeout exceeded while '
+                        'awaiting headers)", "timeout": "500ms"}')
     revs = [Rev(1, inc.born + timedelta(days=6), "helm upgrade", [c("accounts-api", f"{image}:4.4.1")]),
             Rev(2, edit_at + timedelta(minutes=2), "kubectl rollout restart", [c("accounts-api", f"{image}:4.4.1")])]
-    inc.deployment("accounts", "accounts-api", revs, {2: [P() for _ in range(8)]})
-
-    def pg_log(pod: str, start: datetime, end: datetime) -> Lines:
-        return L.ticker(max(start, edit_at + timedelta(minutes=4)), end, 4, lambda i, t:
-                        f"{t.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]} UTC [{31000 + i}] FATAL:  sorry, too many clients "
-                        "already")
-    inc.statefulset("db", "postgres", [c("postgres", "postgres:15.8", port=5432, readiness_path=None,
-                                         liveness_path=None)], [P(log=within(pg_log))],
-                    inc.born + timedelta(days=2), service=5432)
+    inc.deployment("accounts", "accounts-api", revs, {2: [P(log=within(accounts_log)) for _ in range(3)]})
+    app(inc, "ledger-svc", "ledger", f"{REGISTRY}/ledger/ledger:7.0.2", 3)
 
     def worker_log(pod: str, start: datetime, end: datetime) -> Lines:
-        return L.ticker(max(start, edit_at + timedelta(minutes=4)), end, 11, lambda i, t:
+        return L.ticker(max(start, edit_at + timedelta(minutes=3)), end, 11, lambda i, t:
                         f"{t.strftime('%Y-%m-%d %H:%M:%S,%f')[:-3]} ERROR invoicing.tasks: task render_invoice"
-                        f"[{o.suffix(str(i), 8)}] failed: psycopg2.OperationalError: connection to server at "
-                        '"postgres.db.svc.cluster.local" (172.20.0.61), port 5432 failed: FATAL:  sorry, too many '
-                        "clients already")
+                        f"[{o.suffix(str(i), 8)}] failed: HTTPError: 504 Server Error: Gateway Timeout for url: "
+                        "http://accounts-api.accounts.svc.cluster.local/v2/accounts/statement")
     app(inc, "invoicing", "invoice-worker", f"{REGISTRY}/invoicing/invoice-worker:1.17.0", 3, log=within(worker_log))
     inc.configmap("invoicing", "invoice-templates", {"locale": "en-GB", "footer": "Thank you for your business"},
                   at=AT4 - timedelta(minutes=35))
-    for user, before, after in (("accounts", 160.0, 497.0), ("invoicing", 24.0, 0.0), ("reporting", 12.0, 3.0)):
-        inc.series("pg_stat_activity_count", "gauge", "number of connections in this state",
-                   {"datname": user, "usename": user, "state": "idle", "job": "postgres-exporter",
-                    "namespace": "db"}, step(before, after, edit_at + timedelta(minutes=3)))
-    inc.series("pg_settings_max_connections", "gauge", "Sets the maximum number of concurrent connections.",
-               {"job": "postgres-exporter", "namespace": "db"}, lambda t: 500.0)
+    for le, before, after in (("0.5", 0.62, 0.62), ("1", 0.995, 0.995), ("+Inf", 1.0, 1.0)):
+        inc.series("http_server_request_duration_seconds_bucket", "gauge",
+                   "ledger request latency, cumulative share of requests (recording rule)",
+                   {"namespace": "ledger-svc", "service": "ledger", "le": le, "job": "ledger"},
+                   step(before, after, edit_at))
+    inc.series("http_requests", "counter", "Total HTTP requests.",
+               {"namespace": "accounts", "service": "accounts-api", "code": "504", "job": "accounts-api"},
+               counter(AT4 - timedelta(hours=2), 0.0, 3.1, edit_at + timedelta(minutes=2)))
     inc.pagerduty("invoice-worker: render_invoice failure rate above 20% for 10m", "Invoicing")
     inc.answer_key(culprit=("ConfigMap", "accounts", "accounts-config"),
-                   keywords=["DB_POOL_MAX", "max_connections", "too many clients"],
-                   root_cause="DB_POOL_MAX in ConfigMap accounts/accounts-config was edited from 20 to 200; the 8 "
-                              "accounts-api replicas now hold nearly all of PostgreSQL's max_connections (500), so "
-                              "invoice-worker's connections are refused with 'sorry, too many clients already'.",
-                   category="db-pool-size-raised-exhausts-max-connections",
+                   keywords=["LEDGER_TIMEOUT_MS", "timeout"],
+                   root_cause="LEDGER_TIMEOUT_MS in ConfigMap accounts/accounts-config was edited from 5000 to 500; "
+                              "ledger's normal p99 is about 900 ms, so accounts-api's calls hit the client timeout "
+                              "(context deadline exceeded) and it returns 504 to invoice-worker.",
+                   category="client-timeout-cut-below-dependency-latency",
                    red_herrings=[("ConfigMap", "invoicing", "invoice-templates")])
     return inc
 
@@ -341,22 +380,22 @@ AT5 = datetime(2026, 11, 28, 19, 45, tzinfo=UTC)
 
 
 def session_api_question() -> Incident:
-    """redis-noeviction-policy-refuses-writes: a chart default flipped Redis to noeviction at maxmemory.
+    """redis-maxclients-lowered-refuses-connections: a chart bump set Redis maxclients to 128.
 
-    after: cache outages where an upgraded Redis chart dropped the team's `allkeys-lru` override: once memory
-    reached maxmemory, every write failed with "OOM command not allowed" instead of evicting old keys.
+    after: cache outages where a chart values refactor put a small `maxclients` into the server args; with
+    every replica of every caller keeping a pool open, the evening peak exceeded it and new connections failed.
 
-    The culprit is StatefulSet cache/redis-sessions: helm re-rendered its args at 13:10 with
-    `--maxmemory-policy noeviction`. Memory hit maxmemory at 19:38; session-api (namespace web-sessions)
-    logs redis ResponseError OOM on every login. Evidence: the StatefulSet's args and change, the callers'
-    logs, redis_memory_used_bytes at redis_memory_max_bytes and evictions flat at zero.
+    The culprit is StatefulSet cache/redis-sessions: helm re-rendered its args at 13:10 with `--maxclients 128`.
+    At the 19:40 peak session-api (namespace web-sessions) scales out, its new pools need more connections and
+    Redis refuses them with "ERR max number of clients reached". Evidence: the StatefulSet's args and change,
+    the callers' logs, redis_connected_clients flat at 128 and rejected connections rising.
     """
     inc = Incident("session-api-question", title="logins failing", story="", at=AT5, seed=1305,
                    namespaces=("cache", "web-sessions", "cdn"))
     plant(inc, "web-sessions", "session-signing", "token", "session", "SESSION_SECRET")
     chart_at = AT5 - timedelta(hours=6, minutes=35)
     full_at = AT5 - timedelta(minutes=7)
-    args = ["--maxmemory", "2gb", "--maxmemory-policy", "noeviction", "--appendonly", "no"]
+    args = ["--maxmemory", "2gb", "--maxmemory-policy", "allkeys-lru", "--maxclients", "128"]
     redis = inc.statefulset("cache", "redis-sessions", [c("redis", "redis:7.2.5", port=6379, readiness_path=None,
                                                           liveness_path=None, memory_limit="3Gi")],
                             [P(), P()], inc.born + timedelta(days=3), service=6379)
@@ -373,23 +412,24 @@ def session_api_question() -> Incident:
                        "Traceback (most recent call last):\n"
                        '  File "/app/sessions/store.py", line 58, in create\n'
                        "    self.redis.setex(key, self.ttl, payload)\n"
-                       "redis.exceptions.ResponseError: OOM command not allowed when used memory > 'maxmemory'.")
+                       "redis.exceptions.ConnectionError: max number of clients reached")
         return ok + bad
     app(inc, "web-sessions", "session-api", f"{REGISTRY}/web/session-api:2.11.3", 3, log=within(session_log))
     herring(inc, "cdn", "edge-purger", f"{REGISTRY}/cdn/edge-purger", "0.8", AT5 - timedelta(minutes=12))
     start = AT5 - timedelta(hours=2)
-    for pod in ("redis-sessions-0",):
-        base = {"namespace": "cache", "pod": pod, "job": "redis-exporter"}
-        inc.series("redis_memory_used_bytes", "gauge", "used_memory metric", {**base},
-                   lambda t: min(2147483648.0, 1.55e9 + (t - start).total_seconds() * 85000.0))
-        inc.series("redis_memory_max_bytes", "gauge", "maxmemory metric", {**base}, lambda t: 2147483648.0)
-        inc.series("redis_evicted_keys", "counter", "evicted_keys metric", {**base}, lambda t: 0.0)
+    base = {"namespace": "cache", "pod": "redis-sessions-0", "job": "redis-exporter"}
+    inc.series("redis_connected_clients", "gauge", "connected_clients metric", {**base},
+               lambda t: min(128.0, 70.0 + (t - start).total_seconds() * 0.009))
+    inc.series("redis_config_maxclients", "gauge", "config_maxclients metric", {**base}, lambda t: 128.0)
+    inc.series("redis_rejected_connections", "counter", "rejected_connections metric", {**base},
+               counter(start, 0.0, 2.4, full_at))
+    inc.series("redis_memory_used_bytes", "gauge", "used_memory metric", {**base}, lambda t: 6.1e8)
     inc.ask("People can't log in since about 19:40 and session-api is throwing errors. What's going on?")
-    inc.answer_key(culprit=("StatefulSet", "cache", "redis-sessions"), keywords=["noeviction", "maxmemory"],
-                   root_cause="The redis-sessions StatefulSet was re-rendered by helm with --maxmemory-policy "
-                              "noeviction; when Redis reached maxmemory (2gb) it refused every write with 'OOM "
-                              "command not allowed', so session-api cannot create sessions and logins fail.",
-                   category="redis-noeviction-policy-refuses-writes",
+    inc.answer_key(culprit=("StatefulSet", "cache", "redis-sessions"), keywords=["maxclients", "max number of clients"],
+                   root_cause="The redis-sessions StatefulSet was re-rendered by helm with --maxclients 128; at the "
+                              "evening peak the callers' connection pools need more, Redis refuses new connections "
+                              "with 'max number of clients reached' and session-api cannot create sessions.",
+                   category="redis-maxclients-lowered-refuses-connections",
                    red_herrings=[("Deployment", "cdn", "edge-purger")])
     return inc
 
@@ -489,47 +529,36 @@ AT7 = datetime(2026, 11, 30, 11, 15, tzinfo=UTC)
 
 
 def export_worker_crashloop() -> Incident:
-    """limitrange-default-memory-limit-oomkill: a new namespace LimitRange gives limit-less pods 256Mi.
+    """overlay-patch-swapped-container-limits: kustomize patches by list index swap the worker's and sidecar's limits.
 
-    after: platform "guard rails" roll-outs where a LimitRange with a default memory limit is added to every
-    namespace; workloads that never set a limit are admitted with the default and OOMKilled on next restart.
+    after: deploy mistakes where a JSON patch addressed containers by list index and the list had changed
+    (a sidecar added by a base bump): the sidecar got the worker's 4Gi and the worker the sidecar's 256Mi.
 
-    The culprit is LimitRange etl/etl-limits, created by the namespace provisioner at 08:40. export-worker's
-    template sets no memory limit; its pods rolled at 11:02 carry `limits.memory: 256Mi` and the annotation
-    "LimitRanger plugin set: memory limit for container export-worker", and are OOMKilled.
+    The culprit is Deployment etl/export-worker: in revision 6 (11:02) the overlay's index-based patches swap
+    the resources, so the worker's memory limit is 256Mi (was 4Gi) and the cloud-sql-proxy sidecar's 4Gi.
+    The worker is OOMKilled while loading its snapshot. Evidence: the new revision's template, the pods' last
+    state, the memory metrics.
     """
     inc = Incident("export-worker-crashloop", title="export-worker crash looping", story="", at=AT7, seed=1307,
                    namespaces=("etl", "partners"))
     plant(inc, "etl", "warehouse-creds", "aws-secret", "warehouse", "AWS_SECRET_ACCESS_KEY")
-    lr_at = AT7 - timedelta(hours=2, minutes=35)
-    inc.add(changed({"apiVersion": "v1", "kind": "LimitRange",
-                     "metadata": {"name": "etl-limits", "namespace": "etl",
-                                  "labels": {"app.kubernetes.io/managed-by": "namespace-provisioner"}},
-                     "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m", "memory": "256Mi"},
-                                          "defaultRequest": {"cpu": "100m", "memory": "128Mi"}}]}},
-                    ("namespace-provisioner", "Apply", lr_at, {"f:spec": {"f:limits": {}}})))
     image = f"{REGISTRY}/etl/export-worker"
-    no_limit = {"resources": {"requests": {"cpu": "250m", "memory": "512Mi"}}}
+    proxy = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.13.0"
 
     def worker_log(pod: str, start: datetime, end: datetime) -> Lines:
         return [(start + timedelta(seconds=2), f"{(start + timedelta(seconds=2)).strftime('%Y-%m-%d %H:%M:%S,%f')[:-3]}"
                  " INFO export.main: loading partner snapshot partition=2026-11-29 rows=4182733"),
                 (start + timedelta(seconds=9), f"{(start + timedelta(seconds=9)).strftime('%Y-%m-%d %H:%M:%S,%f')[:-3]}"
                  " INFO export.frame: building dataframe (columns=64)")]
-    revs = [Rev(1, inc.born + timedelta(days=15), "helm upgrade", [c("export-worker", f"{image}:0.21.0")],
-                container=no_limit),
-            Rev(2, AT7 - timedelta(minutes=13), "helm upgrade", [c("export-worker", f"{image}:0.22.0")],
-                container=no_limit)]
-    wl = inc.deployment("etl", "export-worker", revs, {2: [P("crashloop", log=within(worker_log), reason="OOMKilled",
-                                                             exit_code=137, run_s=lambda n: 34.0)
+    revs = [Rev(5, inc.born + timedelta(days=15), "kustomize build overlays/prod | kubectl apply -f -",
+                [c("export-worker", f"{image}:0.21.0", memory_request="2Gi", memory_limit="4Gi"),
+                 c("cloud-sql-proxy", proxy, memory_request="64Mi", memory_limit="256Mi", port=None)]),
+            Rev(6, AT7 - timedelta(minutes=13), "kustomize build overlays/prod | kubectl apply -f -",
+                [c("export-worker", f"{image}:0.22.0", memory_request="256Mi", memory_limit="256Mi"),
+                 c("cloud-sql-proxy", proxy, memory_request="2Gi", memory_limit="4Gi", port=None)])]
+    wl = inc.deployment("etl", "export-worker", revs, {6: [P("crashloop", log=within(worker_log), reason="OOMKilled",
+                                                             exit_code=137, run_s=lambda n: 34.0, memory_mi=240)
                                                            for _ in range(2)]}, replicas=2)
-    for h in wl.pods:
-        def limited(pod: dict[str, Any]) -> None:
-            pod["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "250m", "memory": "512Mi"},
-                                                         "limits": {"cpu": "500m", "memory": "256Mi"}}
-            pod["metadata"].setdefault("annotations", {})["kubernetes.io/limit-ranger"] = (
-                "LimitRanger plugin set: cpu, memory limit for container export-worker")
-        inc.cluster.patch("etl", h.name, limited)
     inc.pod_series(wl.pods)
     herring(inc, "partners", "partner-sftp", f"{REGISTRY}/partners/partner-sftp", "1.1", AT7 - timedelta(minutes=20))
     inc.alertmanager("KubePodCrashLooping", {"namespace": "etl", "pod": wl.pods[0].name, "container": "export-worker",
@@ -538,11 +567,12 @@ def export_worker_crashloop() -> Incident:
                      f"Pod etl/{wl.pods[0].name} (export-worker) is in waiting state (reason: \"CrashLoopBackOff\").",
                      'max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", '
                      'job="kube-state-metrics"}[5m]) >= 1')
-    inc.answer_key(culprit=("LimitRange", "etl", "etl-limits"), keywords=["LimitRange", "256Mi", "OOMKilled"],
-                   root_cause="The new LimitRange etl/etl-limits gives containers without a memory limit a default "
-                              "limit of 256Mi; export-worker sets none (it requests 512Mi), so its new pods were "
-                              "admitted with a 256Mi limit and are OOMKilled while loading the snapshot.",
-                   category="limitrange-default-memory-limit-oomkill",
+    inc.answer_key(culprit=("Deployment", "etl", "export-worker"), keywords=["256Mi", "sidecar", "OOMKilled"],
+                   root_cause="Revision 6 of the export-worker Deployment (kustomize overlay patches by container "
+                              "index, applied after the base changed) gives the worker a 256Mi memory limit "
+                              "(was 4Gi) and the cloud-sql-proxy sidecar 4Gi; the worker is OOMKilled loading its "
+                              "snapshot.",
+                   category="overlay-patch-swapped-container-limits",
                    red_herrings=[("Deployment", "partners", "partner-sftp")])
     return inc
 
@@ -552,59 +582,65 @@ AT8 = datetime(2026, 12, 1, 13, 50, tzinfo=UTC)
 
 
 def pricing_pods_pending_grouped() -> Incident:
-    """globaldefault-priorityclass-preempts-services: a new PriorityClass with globalDefault outranks every old pod.
+    """daemonset-requests-raised-starve-node-capacity: a security agent's per-node CPU request raised to 1500m.
 
-    after: preemption incidents where a PriorityClass meant for one team was created with globalDefault: true
-    and a high value, so a large batch launched after it evicted long-running production pods cluster-wide.
+    after: capacity incidents where an agent DaemonSet's chart bump raised its requests on every node at once;
+    with nodes packed, the next rollout or reschedule of ordinary services no longer fits anywhere.
 
-    The culprit is PriorityClass ml-batch (cluster-scoped, value 1000000, globalDefault true), created at 13:21.
-    A backfill started at 13:40 gets that priority by default; the scheduler preempts price-engine and
-    quote-api pods (priority 0), whose replacements stay Pending. Evidence: only events (Preempted,
-    FailedScheduling) and the pods' priority fields.
+    The culprit is DaemonSet security/runtime-guard: a new ControllerRevision at 13:21 raises its CPU request
+    from 100m to 1500m on all six nodes. The pricing rollout at 13:40 leaves new price-engine and quote-api
+    pods Pending ("Insufficient cpu"). Evidence: FailedScheduling events, the DaemonSet's revisions, and the
+    kube-state-metrics requests.
     """
     inc = Incident("pricing-pods-pending-grouped", title="pricing pods not ready", story="", at=AT8, seed=1308,
-                   namespaces=("pricing", "ml", "docs"))
-    plant(inc, "ml", "feature-store-creds", "aws", "feature-store", "AWS_ACCESS_KEY_ID")
-    pc_at = AT8 - timedelta(minutes=29)
-    batch_at = AT8 - timedelta(minutes=10)
-    inc.add(changed({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
-                     "metadata": {"name": "ml-batch"}, "value": 1000000, "globalDefault": True,
-                     "preemptionPolicy": "PreemptLowerPriority",
-                     "description": "Priority for ML training and backfill jobs"},
-                    ("kubectl-create", "Update", pc_at, {"f:value": {}, "f:globalDefault": {}, "f:description": {}})))
-    backfill = inc.deployment("ml", "feature-backfill", [Rev(1, batch_at, "kubectl apply", [
-        c("feature-backfill", f"{REGISTRY}/ml/feature-backfill:0.3.0", cpu_request="3")])],
-        {1: [P() for _ in range(5)]})
-    pending = ("0/6 nodes are available: 6 Insufficient cpu. preemption: 0/6 nodes are available: 6 No preemption "
-               "victims found for incoming pod.")
+                   namespaces=("pricing", "security", "docs"))
+    plant(inc, "security", "runtime-guard-token", "token", "runtime-guard", "API_TOKEN")
+    ds_at = AT8 - timedelta(minutes=29)
+    roll_at = AT8 - timedelta(minutes=10)
+    pods = inc.cluster.daemonset("security", "runtime-guard", f"{REGISTRY}/security/runtime-guard:5.2.0",
+                                 inc.born + timedelta(days=5), memory_mi=300)
+    ds = inc.find("DaemonSet", "security", "runtime-guard")
+    spec = ds["spec"]["template"]["spec"]["containers"][0]
+    spec["resources"] = {"requests": {"cpu": "1500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}
+    ds["metadata"]["generation"] = 9
+    old = {"spec": {"containers": [{**spec, "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
+                                                          "limits": {"memory": "1Gi"}}}]}}
+    new = {"spec": {"containers": [dict(spec)]}}
+    for number, at, template in ((8, inc.born + timedelta(days=20), old), (9, ds_at, new)):
+        rev_name = f"runtime-guard-{o.suffix(f'security/runtime-guard/{number}', 10)}"
+        inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision", "revision": number,
+                 "metadata": {"name": rev_name, "namespace": "security", "creationTimestamp": ts(at),
+                              "labels": {"app": "runtime-guard"},
+                              "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                                   "name": "runtime-guard", "uid": ds["metadata"]["uid"],
+                                                   "controller": True, "blockOwnerDeletion": True}]},
+                 "data": {"spec": {"template": template}}})
+    for h in pods:
+        inc.cluster.patch("security", h.name, lambda pod: pod["spec"]["containers"][0].update(
+            {"resources": {"requests": {"cpu": "1500m", "memory": "512Mi"}, "limits": {"memory": "1Gi"}}}))
+    pending = "0/6 nodes are available: 6 Insufficient cpu. preemption: 0/6 nodes are available: 6 No preemption " \
+              "victims found for incoming pod."
     victims = []
-    for ns, name, n in (("pricing", "price-engine", 3), ("pricing", "quote-api", 2)):
-        image = f"{REGISTRY}/pricing/{name}:1.{n}.0"
-        wl = inc.deployment(ns, name, [Rev(1, inc.born + timedelta(days=14), "helm upgrade",
-                                           [c(name, image, cpu_request="1")])],
-                            {1: [P() for _ in range(n - 1)] + [P("pending", message=pending,
-                                                                 created=batch_at + timedelta(minutes=1))]},
-                            replicas=n)
+    for name, n in (("price-engine", 3), ("quote-api", 2)):
+        image = f"{REGISTRY}/pricing/{name}"
+        wl = inc.deployment("pricing", name, [
+            Rev(1, inc.born + timedelta(days=14), "helm upgrade", [c(name, f"{image}:1.{n}.0", cpu_request="1")]),
+            Rev(2, roll_at, "helm upgrade", [c(name, f"{image}:1.{n}.1", cpu_request="1")])],
+            {1: [P() for _ in range(n - 1)],
+             2: [P("pending", message=pending, created=roll_at + timedelta(seconds=5))]},
+            replicas=n, progress="progressing")
         victims.append(wl)
-        for h in wl.pods[:-1]:
-            inc.cluster.patch(ns, h.name, lambda pod: pod["spec"].update({"priority": 0}))
-        inc.cluster.patch(ns, wl.pods[-1].name, lambda pod: pod["spec"].update(
-            {"priority": 1000000, "priorityClassName": "ml-batch", "preemptionPolicy": "PreemptLowerPriority"}))
-        preemptor = backfill.pods[len(victims)]
-        gone = f"{wl.rs[1]}-{o.suffix(name + '/preempted', 5)}"
-        inc.event({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": gone, "namespace": ns,
-                                                                   "uid": o.uid("pod", ns, gone)}},
-                  "Preempted", f"Preempted by pod {o.uid('pod', 'ml', preemptor.name)} on node {preemptor.node}",
-                  batch_at + timedelta(seconds=20), warning=False, component="default-scheduler")
-    for h in backfill.pods:
-        inc.cluster.patch("ml", h.name, lambda pod: pod["spec"].update(
-            {"priority": 1000000, "priorityClassName": "ml-batch", "preemptionPolicy": "PreemptLowerPriority"}))
+    for node_obj in inc.cluster.nodes:
+        inc.series("kube_pod_container_resource_requests", "gauge",
+                   "The number of requested request resource by a container.",
+                   {"namespace": "security", "container": "runtime-guard", "node": node_obj["metadata"]["name"],
+                    "resource": "cpu", "unit": "core", "job": "kube-state-metrics"}, step(0.1, 1.5, ds_at))
     herring(inc, "docs", "docs-site", f"{REGISTRY}/docs/docs-site", "7.4", AT8 - timedelta(minutes=16))
-    payload = [alert(inc, "KubeDeploymentReplicasMismatch", {"namespace": "pricing", "deployment": w.name,
-                                                             "job": "kube-state-metrics"},
-                     "Deployment has not matched the expected number of replicas.",
-                     f"Deployment pricing/{w.name} has not matched the expected number of replicas for longer than "
-                     "15 minutes.", 'kube_deployment_spec_replicas > kube_deployment_status_replicas_available')
+    payload = [alert(inc, "KubeDeploymentRolloutStuck", {"namespace": "pricing", "deployment": w.name,
+                                                         "job": "kube-state-metrics"},
+                     "Deployment rollout is not progressing.",
+                     f"Rollout of deployment pricing/{w.name} is not progressing for longer than 15 minutes.",
+                     'kube_deployment_status_condition{condition="Progressing", status="false"} != 0')
                for w in victims]
     payload.append(alert(inc, "KubePodNotReady", {"namespace": "pricing", "pod": victims[0].pods[-1].name,
                                                   "job": "kube-state-metrics"},
@@ -612,12 +648,11 @@ def pricing_pods_pending_grouped() -> Incident:
                          f"Pod pricing/{victims[0].pods[-1].name} has been in a non-ready state for longer than 15 "
                          "minutes.", 'kube_pod_status_phase{phase=~"Pending|Unknown"} > 0'))
     inc.alerts["alertmanager.json"] = am.alertmanager(payload, group=["namespace"])
-    inc.answer_key(culprit=("PriorityClass", "", "ml-batch"), keywords=["PriorityClass", "globalDefault", "preempt"],
-                   root_cause="PriorityClass ml-batch was created with globalDefault: true and value 1000000, so the "
-                              "feature-backfill pods (and every new pod) outrank the pricing pods (priority 0); the "
-                              "scheduler preempted price-engine and quote-api pods and their replacements stay "
-                              "Pending.",
-                   category="globaldefault-priorityclass-preempts-services",
+    inc.answer_key(culprit=("DaemonSet", "security", "runtime-guard"), keywords=["runtime-guard", "cpu", "request"],
+                   root_cause="A new revision of the runtime-guard DaemonSet raised its CPU request from 100m to "
+                              "1500m on every node; the nodes no longer have room, so the new price-engine and "
+                              "quote-api pods stay Pending with Insufficient cpu.",
+                   category="daemonset-requests-raised-starve-node-capacity",
                    red_herrings=[("Deployment", "docs", "docs-site")])
     return inc
 
@@ -627,14 +662,14 @@ AT9 = datetime(2026, 12, 2, 11, 5, tzinfo=UTC)
 
 
 def creator_uploads_failing_page() -> Incident:
-    """ingress-body-size-annotation-dropped: a chart refactor lost proxy-body-size; large uploads get 413.
+    """ingress-backend-protocol-https-to-plain-http: an Ingress annotation makes nginx speak TLS to an HTTP pod.
 
-    after: upload outages after an Ingress template refactor dropped `nginx.ingress.kubernetes.io/
-    proxy-body-size`, so ingress-nginx fell back to its 1m default and refused every larger request body.
+    after: 502 outages after a "TLS everywhere" change added `nginx.ingress.kubernetes.io/backend-protocol:
+    HTTPS` to an Ingress whose backend still listens in plain HTTP: every proxied request fails the handshake.
 
-    The culprit is Ingress studio/asset-upload (annotations re-rendered by helm at 10:41, without the
-    body-size override). The ingress-nginx controller (another namespace) logs "client intended to send too
-    large body" and 413s; the studio-api pods see no failing requests at all. Metrics: 413s by ingress.
+    The culprit is Ingress studio/asset-upload (annotation added by helm at 10:41). The ingress-nginx controller
+    (another namespace) logs "SSL_do_handshake() failed ... wrong version number while SSL handshaking to
+    upstream" and 502s; the studio-api pods see no requests at all. Metrics: 502s by ingress.
     """
     inc = Incident("creator-uploads-failing-page", title="creator uploads failing", story="", at=AT9, seed=1309,
                    namespaces=("studio", "ingress-public", "billing-portal"))
@@ -642,7 +677,8 @@ def creator_uploads_failing_page() -> Incident:
     chart_at = AT9 - timedelta(minutes=24)
     inc.add(changed({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
                      "metadata": {"name": "asset-upload", "namespace": "studio", "generation": 7,
-                                  "annotations": {"nginx.ingress.kubernetes.io/proxy-read-timeout": "120",
+                                  "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "512m",
+                                                  "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
                                                   "meta.helm.sh/release-name": "studio"}},
                      "spec": {"ingressClassName": "nginx-public",
                               "tls": [{"hosts": ["studio.acme-creators.com"], "secretName": "studio-tls"}],
@@ -652,39 +688,38 @@ def creator_uploads_failing_page() -> Incident:
                      "status": {"loadBalancer": {"ingress": [
                          {"hostname": "a1b2c3-public.elb.eu-west-1.amazonaws.com"}]}}},
                     ("helm", "Update", chart_at, {"f:metadata": {"f:annotations": {
-                        "f:nginx.ingress.kubernetes.io/proxy-read-timeout": {}}}, "f:spec": {"f:rules": {}}})))
+                        "f:nginx.ingress.kubernetes.io/backend-protocol": {}}}})))
     app(inc, "studio", "studio-api", f"{REGISTRY}/studio/studio-api:9.0.2", 2)
     inc.service("studio", "studio-api", {"app": "studio-api"})
 
     def nginx_log(pod: str, start: datetime, end: datetime) -> Lines:
         def line(i: int, t: datetime) -> str:
             ip = f"10.0.{i % 3}.{20 + i % 40}"
+            up = f"10.0.{1 + i % 2}.{130 + i % 2}:8080"
             if i % 2:
-                return (f"{t.strftime('%Y/%m/%d %H:%M:%S')} [error] 31#31: *{88200 + i} client intended to send too "
-                        f"large body: {8_400_000 + i * 91_317} bytes, client: {ip}, server: studio.acme-creators.com, "
-                        'request: "POST /v2/assets HTTP/2.0", host: "studio.acme-creators.com"')
-            return (f'{ip} - - [{t.strftime("%d/%b/%Y:%H:%M:%S +0000")}] "POST /v2/assets HTTP/2.0" 413 176 "-" '
-                    f'"CreatorStudio/5.2 (iOS 18.1)" 0 0.000 [] [] - - - - {o.suffix(str(i), 32)}')
+                return (f"{t.strftime('%Y/%m/%d %H:%M:%S')} [error] 31#31: *{88200 + i} SSL_do_handshake() failed "
+                        "(SSL: error:0A00010B:SSL routines::wrong version number) while SSL handshaking to upstream, "
+                        f'client: {ip}, server: studio.acme-creators.com, request: "POST /v2/assets HTTP/2.0", '
+                        f'upstream: "https://{up}/v2/assets", host: "studio.acme-creators.com"')
+            return (f'{ip} - - [{t.strftime("%d/%b/%Y:%H:%M:%S +0000")}] "POST /v2/assets HTTP/2.0" 502 150 "-" '
+                    f'"CreatorStudio/5.2 (iOS 18.1)" 412 0.002 [studio-studio-api-80] [] {up} 0 0.002 502 '
+                    f"{o.suffix(str(i), 32)}")
         return L.ticker(max(start, chart_at + timedelta(minutes=1)), end, 5, line)
     app(inc, "ingress-public", "ingress-nginx-controller",
         "registry.k8s.io/ingress-nginx/controller:v1.11.3", 2, log=within(nginx_log), port=80)
-    inc.series("nginx_ingress_controller_requests", "unknown", "The total number of client requests",
-               {"ingress": "asset-upload", "namespace": "studio", "service": "studio-api", "status": "413",
-                "method": "POST", "controller_class": "k8s.io/ingress-nginx-public", "job": "ingress-nginx"},
-               counter(AT9 - timedelta(hours=2), 0.0, 0.4, chart_at))
-    inc.series("nginx_ingress_controller_requests", "unknown", "The total number of client requests",
-               {"ingress": "asset-upload", "namespace": "studio", "service": "studio-api", "status": "201",
-                "method": "POST", "controller_class": "k8s.io/ingress-nginx-public", "job": "ingress-nginx"},
-               counter(AT9 - timedelta(hours=2), 0.45, 0.04, chart_at))
+    for status, before, after in (("502", 0.0, 0.4), ("201", 0.45, 0.0)):
+        inc.series("nginx_ingress_controller_requests", "unknown", "The total number of client requests",
+                   {"ingress": "asset-upload", "namespace": "studio", "service": "studio-api", "status": status,
+                    "method": "POST", "controller_class": "k8s.io/ingress-nginx-public", "job": "ingress-nginx"},
+                   counter(AT9 - timedelta(hours=2), before, after, chart_at))
     herring(inc, "billing-portal", "invoice-pdf", f"{REGISTRY}/billing-portal/invoice-pdf", "4.6",
             AT9 - timedelta(minutes=33))
     inc.pagerduty("Synthetic check 'Creator Studio upload 20MB video' failing from 3 locations", "Creator Studio")
-    inc.answer_key(culprit=("Ingress", "studio", "asset-upload"), keywords=["proxy-body-size", "413"],
-                   root_cause="The helm change to Ingress studio/asset-upload dropped the "
-                              "nginx.ingress.kubernetes.io/proxy-body-size annotation; ingress-nginx falls back to "
-                              "its 1m client body limit and answers 413 (client intended to send too large body) "
-                              "to uploads before they reach studio-api.",
-                   category="ingress-body-size-annotation-dropped",
+    inc.answer_key(culprit=("Ingress", "studio", "asset-upload"), keywords=["backend-protocol", "HTTPS", "502"],
+                   root_cause="The helm change to Ingress studio/asset-upload added nginx.ingress.kubernetes.io/"
+                              "backend-protocol: HTTPS, but studio-api listens in plain HTTP on 8080; ingress-nginx's "
+                              "TLS handshake to the upstream fails (wrong version number) and every upload gets 502.",
+                   category="ingress-backend-protocol-https-to-plain-http",
                    red_herrings=[("Deployment", "billing-portal", "invoice-pdf")])
     return inc
 
@@ -781,52 +816,53 @@ def checkout_payments_burn() -> Incident:
     (a restored KV version, a wrong path) wrote the old one back into the cluster and a reloader restarted the
     server with it.
 
-    The culprit is Secret cardvault/card-vault-tls, rewritten by external-secrets at 23:41 with a certificate
-    that expired on 2026-11-30; the card-vault pods were restarted by the reloader at 23:43. The page is an SLO
+    The culprit is Secret tokenvault/token-vault-tls, rewritten by external-secrets at 23:41 with a certificate
+    that expired on 2026-11-30; the token-vault pods were restarted by the reloader at 23:43. The page is an SLO
     burn on payments-checkout (another namespace), whose logs say "x509: certificate has expired"; the blackbox
     exporter's probe_ssl_earliest_cert_expiry drops into the past.
     """
     inc = Incident("checkout-payments-burn", title="checkout payment errors", story="", at=AT11, seed=1311,
-                   namespaces=("cardvault", "checkout-svc", "loyalty"))
+                   namespaces=("tokenvault", "checkout-svc", "loyalty"))
     sync_at = AT11 - timedelta(minutes=39)
-    plant(inc, "cardvault", "card-vault-hsm", "token", "card-vault-hsm", "HSM_PIN")
+    plant(inc, "tokenvault", "token-vault-hsm", "token", "token-vault-hsm", "HSM_PIN")
     key = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
-    inc.secret("cardvault", "card-vault-tls", {"tls.crt": "-----BEGIN CERTIFICATE-----\nMIIDqTCCApGgAwIBAgIUQx"
-                                                          "cardvault2025\n-----END CERTIFICATE-----\n",
+    inc.secret("tokenvault", "token-vault-tls", {"tls.crt": "-----BEGIN CERTIFICATE-----\nMIIDqTCCApGgAwIBAgIUQx"
+                                                          "tokenvault2025\n-----END CERTIFICATE-----\n",
                                                "tls.key": f"-----BEGIN PRIVATE KEY-----\n{key}\n"
                                                           "-----END PRIVATE KEY-----\n"})
-    sec = inc.find("Secret", "cardvault", "card-vault-tls")
+    sec = inc.find("Secret", "tokenvault", "token-vault-tls")
     sec["type"] = "kubernetes.io/tls"
     sec["metadata"]["labels"] = {"reconcile.external-secrets.io/managed": "true"}
     sec["metadata"]["annotations"] = {"reconcile.external-secrets.io/data-hash": o.suffix("old-cert", 32),
                                       "cert.acme.io/not-after": "2026-11-30T23:59:59Z"}
     changed(sec, ("external-secrets", "Update", sync_at, {"f:data": {"f:tls.crt": {}, "f:tls.key": {}},
                                                           "f:metadata": {"f:annotations": {}}}))
-    image = f"{REGISTRY}/cardvault/card-vault"
-    inc.deployment("cardvault", "card-vault", [
-        Rev(1, inc.born + timedelta(days=16), "helm upgrade", [c("card-vault", f"{image}:2.2.4", port=8443)]),
-        Rev(2, sync_at + timedelta(minutes=2), "stakater/reloader: card-vault-tls changed",
-            [c("card-vault", f"{image}:2.2.4", port=8443)])], {2: [P(), P()]})
+    image = f"{REGISTRY}/tokenvault/token-vault"
+    inc.deployment("tokenvault", "token-vault", [
+        Rev(1, inc.born + timedelta(days=16), "helm upgrade", [c("token-vault", f"{image}:2.2.4", port=8443)]),
+        Rev(2, sync_at + timedelta(minutes=2), "stakater/reloader: token-vault-tls changed",
+            [c("token-vault", f"{image}:2.2.4", port=8443)])], {2: [P(), P()]})
 
     def checkout_log(pod: str, start: datetime, end: datetime) -> Lines:
         return L.ticker(max(start, sync_at + timedelta(minutes=2, seconds=30)), end, 5, lambda i, t:
                         f'time="{t.strftime("%Y-%m-%dT%H:%M:%SZ")}" level=error msg="tokenize card failed" '
-                        f'order_id=ord_{o.suffix(str(i), 10)} error="Post \\"https://card-vault.cardvault.svc:8443/'
+                        f'order_id=ord_{o.suffix(str(i), 10)} error="Post \\"https://token-vault.tokenvault.svc:8443/'
                         'v1/tokenize\\": tls: failed to verify certificate: x509: certificate has expired or is not '
                         f'yet valid: current time {t.strftime("%Y-%m-%dT%H:%M:%SZ")} is after 2026-11-30T23:59:59Z"')
     app(inc, "checkout-svc", "payments-checkout", f"{REGISTRY}/checkout/payments-checkout:6.1.0", 3,
         log=within(checkout_log))
     inc.series("probe_ssl_earliest_cert_expiry", "gauge", "Returns last SSL chain expiry in unixtime",
-               {"instance": "https://card-vault.cardvault.svc:8443/healthz", "job": "blackbox", "module": "https_2xx"},
+               {"instance": "https://token-vault.tokenvault.svc:8443/healthz", "job": "blackbox",
+                "module": "https_2xx"},
                step(datetime(2027, 11, 29, tzinfo=UTC).timestamp(), datetime(2026, 11, 30, 23, 59, 59,
                                                                                tzinfo=UTC).timestamp(),
                     sync_at + timedelta(minutes=2)))
     herring(inc, "loyalty", "points-ledger", f"{REGISTRY}/loyalty/points-ledger", "3.9", AT11 - timedelta(minutes=26))
     inc.slo_burn("payments-checkout", "checkout-svc", "checkout-payment-success", "0.999", 612.0,
                  "payments-checkout is failing almost every card payment; 1h burn rate 612x.")
-    inc.answer_key(culprit=("Secret", "cardvault", "card-vault-tls"), keywords=["expired", "certificate"],
-                   root_cause="external-secrets rewrote Secret cardvault/card-vault-tls with an old certificate that "
-                              "expired on 2026-11-30; the reloader restarted card-vault with it and payments-checkout "
+    inc.answer_key(culprit=("Secret", "tokenvault", "token-vault-tls"), keywords=["expired", "certificate"],
+                   root_cause="external-secrets rewrote Secret tokenvault/token-vault-tls with an old certificate that "
+                              "expired on 2026-11-30; the reloader restarted token-vault with it and payments-checkout "
                               "rejects the TLS handshake (x509: certificate has expired), so card payments fail.",
                    category="external-secret-resynced-expired-certificate",
                    red_herrings=[("Deployment", "loyalty", "points-ledger")])
@@ -838,55 +874,69 @@ AT12 = datetime(2026, 12, 3, 8, 35, tzinfo=UTC)
 
 
 def shipments_delayed_page() -> Incident:
-    """consumer-deployment-scaled-down-lag: a consumer scaled from 6 to 1 during a cost clean-up; lag builds.
+    """consumer-max-poll-records-rebalance-loop: a batch size raised tenfold outlasts max.poll.interval.ms.
 
-    after: delivery-delay incidents where someone scaled a queue consumer down by hand (an idle-looking
-    Deployment in a cost review) and the backlog only showed hours later as consumer-group lag.
+    after: Kafka consumer incidents where raising max.poll.records made one batch take longer than
+    max.poll.interval.ms: the member is kicked from the group, the group rebalances, the batch is redone.
 
-    The culprit is Deployment fulfilment/shipment-consumer: spec.replicas edited 6 -> 1 with kubectl edit at
-    06:02. Nothing crashes; the single pod logs normal batches. Evidence: the Deployment's change and the
-    Kafka consumer-group lag and per-pod throughput metrics only.
+    The culprit is ConfigMap fulfilment/shipment-consumer-config: max.poll.records 500 -> 5000 applied by
+    Argo CD at 06:02, pods restarted with it. Each batch now takes ~6 minutes (> 300000 ms), so consumers leave
+    and rejoin in a loop and the group's lag grows. Evidence: the ConfigMap's change, the consumers' Spring
+    Kafka warnings, and the consumer-group lag and rebalance metrics in the kafka namespace.
     """
     inc = Incident("shipments-delayed-page", title="shipments delayed", story="", at=AT12, seed=1312,
                    namespaces=("fulfilment", "kafka", "returns"))
     plant(inc, "fulfilment", "kafka-client", "password", "kafka-client", "KAFKA_SASL_PASSWORD")
     edit_at = AT12 - timedelta(hours=2, minutes=33)
+    cm = inc.configmap("fulfilment", "shipment-consumer-config", {
+        "application.yaml": "spring:\n  kafka:\n    consumer:\n      group-id: shipment-events-v2\n"
+                            "      max-poll-records: 5000\n      properties:\n        max.poll.interval.ms: 300000\n"
+                            "        session.timeout.ms: 45000\n"})
+    changed(cm, ("argocd-controller", "Apply", edit_at, {"f:data": {"f:application.yaml": {}}}))
 
     def consumer_log(pod: str, start: datetime, end: datetime) -> Lines:
-        return L.ticker(start, end, 30, lambda i, t:
-                        f"{t.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}  INFO 1 --- [ntainer#0-0-C-1] "
-                        "c.a.f.ShipmentEventListener : processed batch size=500 partitions=[0-11] "
-                        f"took={1180 + (i * 37) % 300}ms")
-    wl = inc.deployment("fulfilment", "shipment-consumer", [
-        Rev(1, inc.born + timedelta(days=18), "helm upgrade",
-            [c("shipment-consumer", f"{REGISTRY}/fulfilment/shipment-consumer:8.0.3")])],
-        {1: [P(log=within(consumer_log), created=inc.born + timedelta(days=18))]}, replicas=1)
-    changed(wl.obj, ("helm", "Update", inc.born + timedelta(days=18), {"f:spec": {"f:template": {}}}),
-            ("kubectl-edit", "Update", edit_at, {"f:spec": {"f:replicas": {}}}))
-    inc.event(wl.obj, "ScalingReplicaSet", f"Scaled down replica set {wl.rs[1]} to 1 from 6", edit_at, warning=False,
-              component="deployment-controller")
+        def line(i: int, t: datetime) -> str:
+            stamp = t.strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]
+            if i % 3 == 0:
+                return (f"{stamp}  WARN 1 --- [ntainer#0-0-C-1] o.a.k.c.c.internals.ConsumerCoordinator  : "
+                        "[Consumer clientId=consumer-shipment-events-v2-1, groupId=shipment-events-v2] consumer "
+                        "poll timeout has expired. This means the time between subsequent calls to poll() was longer "
+                        "than the configured max.poll.interval.ms, which typically implies that the poll loop is "
+                        "spending too much time processing messages. You can address this either by increasing "
+                        "max.poll.interval.ms or by reducing the maximum size of batches returned in poll() with "
+                        "max.poll.records.")
+            if i % 3 == 1:
+                return (f"{stamp}  INFO 1 --- [ntainer#0-0-C-1] o.s.k.l.KafkaMessageListenerContainer    : "
+                        "shipment-events-v2: partitions revoked: [shipment-events-0, shipment-events-1, "
+                        "shipment-events-2, shipment-events-3]")
+            return (f"{stamp}  INFO 1 --- [ntainer#0-0-C-1] o.s.k.l.KafkaMessageListenerContainer    : "
+                    "shipment-events-v2: partitions assigned: [shipment-events-0, shipment-events-1, "
+                    "shipment-events-2, shipment-events-3]")
+        return L.ticker(max(start, edit_at + timedelta(minutes=6)), end, 120, line)
+    image = f"{REGISTRY}/fulfilment/shipment-consumer:8.0.3"
+    inc.deployment("fulfilment", "shipment-consumer", [
+        Rev(1, inc.born + timedelta(days=18), "helm upgrade", [c("shipment-consumer", image)]),
+        Rev(2, edit_at + timedelta(minutes=1), "argocd: config checksum changed", [c("shipment-consumer", image)])],
+        {2: [P(log=within(consumer_log)) for _ in range(3)]})
     start = AT12 - timedelta(hours=2)
+    group = {"consumergroup": "shipment-events-v2", "job": "kafka-exporter", "namespace": "kafka"}
     inc.series("kafka_consumergroup_lag_sum", "gauge", "Current Approximate Lag of a ConsumerGroup at Topic for all "
-               "partitions", {"consumergroup": "shipment-events-v2", "topic": "shipment-events",
-                              "job": "kafka-exporter", "namespace": "kafka"},
+               "partitions", {**group, "topic": "shipment-events"},
                lambda t: 1200.0 + max(0.0, (t - start).total_seconds()) * 142.0)
-    inc.series("kafka_consumergroup_members", "gauge", "Amount of members in a consumer group",
-               {"consumergroup": "shipment-events-v2", "job": "kafka-exporter", "namespace": "kafka"},
-               lambda t: 1.0)
-    inc.series("kafka_topic_partition_current_offset", "gauge", "Current Offset of a Broker at Topic/Partition",
-               {"topic": "shipment-events", "partition": "0", "job": "kafka-exporter", "namespace": "kafka"},
-               counter(start, 58.0, 58.0, start))
-    inc.series("kube_deployment_spec_replicas", "gauge", "Number of desired pods for a deployment.",
-               {"namespace": "fulfilment", "deployment": "shipment-consumer", "job": "kube-state-metrics"},
-               step(6.0, 1.0, edit_at))
+    inc.series("kafka_consumergroup_members", "gauge", "Amount of members in a consumer group", {**group},
+               lambda t: [3.0, 2.0, 0.0, 1.0][int(t.timestamp() // 120) % 4])
+    inc.series("kafka_consumer_coordinator_rebalance", "counter", "The total number of rebalance events",
+               {"client_id": "consumer-shipment-events-v2-1", "namespace": "fulfilment", "job": "shipment-consumer"},
+               counter(start, 0.0, 0.012, edit_at))
     inc.configmap("returns", "returns-carriers", {"carriers": "dhl,ups,royalmail"}, at=AT12 - timedelta(minutes=50))
     inc.pagerduty("Shipment label SLA breached: 3,412 orders waiting > 30 min for a label", "Fulfilment")
-    inc.answer_key(culprit=("Deployment", "fulfilment", "shipment-consumer"),
-                   keywords=["replicas", "scaled down", "lag"],
-                   root_cause="The shipment-consumer Deployment was scaled down by hand (kubectl edit, replicas 6 -> "
-                              "1); one consumer processes ~58 events/s of the ~200 produced, so the "
-                              "shipment-events-v2 consumer group's lag grows and labels are delayed.",
-                   category="consumer-deployment-scaled-down-lag",
+    inc.answer_key(culprit=("ConfigMap", "fulfilment", "shipment-consumer-config"),
+                   keywords=["max.poll.records", "max.poll.interval.ms", "rebalance"],
+                   root_cause="max.poll.records in ConfigMap fulfilment/shipment-consumer-config was raised from 500 "
+                              "to 5000; one batch now takes longer than max.poll.interval.ms (300000), so each "
+                              "consumer is dropped from the group, every rebalance restarts the batch and the lag "
+                              "grows.",
+                   category="consumer-max-poll-records-rebalance-loop",
                    red_herrings=[("ConfigMap", "returns", "returns-carriers")])
     return inc
 
