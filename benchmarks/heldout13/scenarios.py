@@ -474,8 +474,8 @@ def node_pods_evicted_question() -> Incident:
                    [Rev(1, inc.born + timedelta(days=8), "helm upgrade",
                         [c("clickstream-collector", f"{REGISTRY}/clickstream/collector:6.2.0")])],
                    {1: [P(node=host), P(node=host)]})
-    wl = inc.deployment("media", "thumbnailer", [Rev(1, inc.born + timedelta(days=10), "helm upgrade",
-                                                     [c("thumbnailer", f"{REGISTRY}/media/thumbnailer:1.3.2")])],
+    wl = inc.deployment("media", "avatar-resizer", [Rev(1, inc.born + timedelta(days=10), "helm upgrade",
+                                                     [c("avatar-resizer", f"{REGISTRY}/media/avatar-resizer:1.3.2")])],
                         {1: [P(node=host), P(node=node(inc, 0))]})
     evict_at = AT6 - timedelta(minutes=2)
     victim = wl.pods[0]
@@ -483,15 +483,15 @@ def node_pods_evicted_question() -> Incident:
     def evicted(pod: dict[str, Any]) -> None:
         pod["status"].update({"phase": "Failed", "reason": "Evicted",
                               "message": "The node was low on resource: memory. Threshold quantity: 100Mi, available: "
-                                         "87424Ki. Container thumbnailer was using 612Mi, request is 128Mi, has larger "
-                                         "consumption of memory. "})
+                                         "87424Ki. Container avatar-resizer was using 612Mi, request is 128Mi, has "
+                                         "larger consumption of memory. "})
         for cs in pod["status"]["containerStatuses"]:
             cs.update({"ready": False, "state": {"terminated": {"exitCode": 137, "reason": "ContainerStatusUnknown",
                                                                 "startedAt": ts(victim.created),
                                                                 "finishedAt": ts(evict_at)}}})
     inc.cluster.patch("media", victim.name, evicted)
     inc.event(inc.cluster.pod_object(victim), "Evicted", "The node was low on resource: memory. Threshold quantity: "
-              "100Mi, available: 87424Ki. Container thumbnailer was using 612Mi, request is 128Mi, has larger "
+              "100Mi, available: 87424Ki. Container avatar-resizer was using 612Mi, request is 128Mi, has larger "
               "consumption of memory. ", evict_at, host=host)
     inc.replacement(victim, evict_at + timedelta(seconds=2), host)
     for n in inc.cluster.nodes:
