@@ -33,6 +33,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
+from mcp_servers.kubernetes.health import parse_quantity
 
 CHECK = "node.shared_resource"
 WEIGHT = 0.92
@@ -113,7 +114,7 @@ RESOURCES: tuple[Resource, ...] = (
              re.compile(r"--nodes[= ]|--max-nodes-total|--cores-total|--memory-total|\bmaxSize\b|\bmax_size\b|"
                         r"max[-_ ]?nodes|kube-reserved|system-reserved|--max-node-provision-time|"
                         r"cluster-autoscaler\.kubernetes\.io/(?:max|min)|\bmaxReplicas\b", re.I),
-             "cluster", re.compile(r"replicas|created|requests", re.I),
+             "cluster", re.compile(r"replicas|created|requests?\b", re.I),
              "a pending pod waits for allocatable cpu or memory that other pods hold, or for a node the "
              "autoscaler may not add: with the node group's maximum lowered to its current size it answers "
              "NotTriggerScaleUp 'max node group size reached' and the pod stays Pending"),
@@ -357,7 +358,19 @@ def _consumes(resource: Resource, change: dict[str, Any], target: Ref, lines: li
     if kind == "scale":
         diff.append(str(change.get("summary") or ""))  # "rescaled by HPA x: now 8 replicas"
     return (created and resource.consumer.search("created") is not None) or \
-        any(resource.consumer.search(ln) for ln in diff)
+        any(resource.consumer.search(ln) and not _request_lowered(ln) for ln in diff)
+
+
+_REQUEST = re.compile(r"(?:cpu|memory|ephemeral-storage) requests? (?P<old>\S+) -> (?P<new>\S+)")
+
+
+def _request_lowered(line: str) -> bool:
+    """A rollout line that lowered (or kept) a request (`cpu request 1500m -> 100m`) frees capacity, adds none."""
+    m = _REQUEST.search(line)
+    if m is None:
+        return False
+    old, new = parse_quantity(m["old"]), parse_quantity(m["new"])
+    return old is not None and new is not None and new <= old
 
 
 def finding(item: Found) -> dict[str, Any]:

@@ -274,3 +274,21 @@ def test_a_node_agents_image_bump_adds_no_watcher_but_a_new_host_path_does() -> 
                      [rollout("fim-agent volumes [] -> [{'name': 'host', 'hostPath': {'path': '/'}}]")], pods,
                      logs=logs)
     assert _culprits(watches) == ["DaemonSet security/fim-agent"]
+
+
+def _agent_rollout(line: str) -> dict[str, Any]:
+    return {"at": "2026-11-19T07:20:00Z", "type": "rollout",
+            "object": {"kind": "DaemonSet", "namespace": "security", "name": "runtime-guard"},
+            "summary": f"DaemonSet security/runtime-guard rolled out revision 9: {line}", "diff": [line]}
+
+
+def test_a_node_agent_whose_requests_were_raised_on_every_node_is_named_for_insufficient_cpu() -> None:
+    """A DaemonSet's rollout raising its per-node request takes allocatable cpu on every node at once; the same
+    rollout lowering it (or touching only its image) adds no consumer."""
+    pending = [_pending_deploy("0/4 nodes are available: 4 Insufficient cpu.")]
+    raised = _facts(pending, [_agent_rollout("runtime-guard cpu request 100m -> 1500m")], [])
+    assert _culprits(raised) == ["DaemonSet security/runtime-guard"]
+    lowered = _facts(pending, [_agent_rollout("runtime-guard cpu request 1500m -> 100m")], [])
+    assert _culprits(lowered) == []
+    image = _facts(pending, [_agent_rollout("runtime-guard image guard:5.1.0 -> guard:5.2.0")], [])
+    assert _culprits(image) == []
