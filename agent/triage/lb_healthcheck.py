@@ -87,6 +87,13 @@ async def read_services(facts: Facts, call: Callable[..., Awaitable[Any]]) -> No
             facts.objects.append(got)
 
 
+SOURCE_IP_LOST = (
+    "kube-proxy SNATs the traffic, so backends see node IPs, not the clients' source IP: IP allowlists "
+    "(whitelist-source-range, a WAF, the application's) refuse allowlisted clients with 403 and per-IP rate limits "
+    "count all clients as one")
+"""What switching a LoadBalancer Service from Local to Cluster does to everything keyed on the client's address."""
+
+
 def _contradictions(obj: dict[str, Any], values: dict[str, str]) -> list[str]:
     """What the changed health-check settings (`values`) contradict in the Service itself, in words. With IP
     targets the load balancer reaches the pods directly, so a port of the pods is no contradiction."""
@@ -130,6 +137,11 @@ def changes(facts: Facts) -> list[LbChange]:
             found.values = {k: str(v) for k, v in annotations.items() if any(k in key or key.endswith(k)
                                                                              for key in keys)}
             found.problems = _contradictions(obj, found.values)
+            policy = str((obj.get("spec") or {}).get("externalTrafficPolicy") or "")
+            if policy and any("externalTrafficPolicy" in k for k in keys):
+                found.values = {"externalTrafficPolicy": policy, **found.values}
+                if policy == "Cluster":
+                    found.problems.insert(0, SOURCE_IP_LOST)
         out.append(found)
     out.sort(key=lambda c: not c.problems)
     return out

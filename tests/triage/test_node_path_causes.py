@@ -198,3 +198,23 @@ def test_no_workload_standing_out_blames_none() -> None:
                        node="node-c") for i in range(4)]
     assert pid_pressure.hogs(_pid_facts(samples)) == []
     assert pid_pressure.hogs(_pid_facts([])) == []
+
+
+def test_a_switch_to_external_traffic_policy_cluster_says_the_client_source_ip_is_lost() -> None:
+    """Local -> Cluster: kube-proxy SNATs, so IP allowlists behind the load balancer see node addresses (403s);
+    the same write to Local says nothing of source IPs."""
+    diff = ["spec.externalTrafficPolicy written by kubectl-client-side-apply"]
+
+    def facts(policy: str) -> Facts:
+        f = Facts(at=AT, scan={"findings": []}, scan_id="E1",
+                  changes={"changes": [_change(40, "Service", "gateway", "edge", diff, type_="other")]},
+                  changes_id="E2")
+        f.objects.append((_service({}, {"externalTrafficPolicy": policy, "ports": [
+            {"name": "https", "port": 443, "targetPort": 8443, "nodePort": 30443}]}), "E7"))
+        return f
+
+    [cluster] = lb_healthcheck.changes(facts("Cluster"))
+    message = lb_healthcheck.finding(cluster)["message"]
+    assert "externalTrafficPolicy='Cluster'" in message and "source IP" in message and "403" in message
+    [local] = lb_healthcheck.changes(facts("Local"))
+    assert "source IP" not in lb_healthcheck.finding(local)["message"]
