@@ -110,3 +110,23 @@ def test_the_older_api_server_wording_names_the_webhook_too() -> None:
                event("ReplicaSet", "my-service-8c567f849", "FailedCreate", message, count=13)]
     [finding] = findings(objects)
     assert finding.check == "webhook.calls_failing" and finding.details["error_class"] == "timeout"
+
+
+def test_an_untrusted_serving_certificate_names_the_ca_bundle_and_contradicts_a_missing_service() -> None:
+    """A TLS handshake failed on trust: a server answered, so "the Service does not exist" (an unlisted or
+    partial dump) is not claimed; the caBundle is what to look at. An expired certificate is not a trust gap."""
+    untrusted = ('Error creating: Internal error occurred: failed calling webhook "validate.guard.example.io": '
+                 'failed to call webhook: Post "https://guard.platform.svc:443/validate?timeout=10s": tls: failed to '
+                 'verify certificate: x509: certificate signed by unknown authority (possibly because of "crypto/rsa: '
+                 'verification error" while trying to verify candidate authority certificate "guard-ca")')
+    objects = [config("ValidatingWebhookConfiguration", "guard", "validate.guard.example.io"),
+               replicaset("orders-5c", "orders"), event("ReplicaSet", "orders-5c", "FailedCreate", untrusted, count=9)]
+    [finding] = findings(objects)  # no webhook.missing_service beside it, though no Service is listed
+    assert finding.check == "webhook.calls_failing" and "caBundle" in finding.message
+    assert "x509: certificate signed by unknown authority" in finding.message
+    expired = untrusted.replace("certificate signed by unknown authority", "certificate has expired or is not yet "
+                                "valid: current time 2026-05-01T12:00:00Z is after 2026-04-30T00:00:00Z")
+    [other] = findings([*objects[:-1], event("ReplicaSet", "orders-5c", "FailedCreate", expired)])
+    assert "caBundle" not in other.message
+    # Without the events the unlisted Service is still reported missing.
+    assert [f.check for f in findings(objects[:1])] == ["webhook.missing_service"]

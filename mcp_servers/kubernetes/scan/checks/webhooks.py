@@ -37,7 +37,9 @@ _CALL_ERRORS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _config(snap: Snapshot, config: dict[str, Any]) -> list[ScanFinding]:
+def _config(snap: Snapshot, config: dict[str, Any], answered: set[str]) -> list[ScanFinding]:
+    """`answered`: webhooks whose failing calls reached a server (a TLS handshake, a denial): their Service is
+    served whatever the listing holds, so "does not exist" is not claimed for them."""
     kind = str(config.get("kind"))
     subject = ref(config, kind)
     out = []
@@ -54,7 +56,7 @@ def _config(snap: Snapshot, config: dict[str, Any]) -> list[ScanFinding]:
                    "port": svc_ref.get("port", 443)}
         svc = snap.get("Service", ns, name)
         service_ref = ObjectRef(kind="Service", namespace=ns, name=name)
-        if svc is None:
+        if svc is None and str(hook.get("name") or "") not in answered:
             out.append(ScanFinding(
                 check="webhook.missing_service", severity=severity, object=subject, owner=service_ref,
                 reason="ServiceNotFound",
@@ -62,7 +64,7 @@ def _config(snap: Snapshot, config: dict[str, Any]) -> list[ScanFinding]:
                         f"(failurePolicy {policy})",
                 details=details, evidence=[f"clientConfig.service {ns}/{name} not found"]))
             continue
-        if not (svc.get("spec") or {}).get("selector"):
+        if svc is None or not (svc.get("spec") or {}).get("selector"):
             continue
         ready = ready_addresses(snap, svc)
         if ready is None:
@@ -123,8 +125,12 @@ def _blocked(config: dict[str, Any], blocked: dict[tuple[str, str], list[tuple[E
                                        "blocked_count": len(objects), "error": clip(error)}
             if check == "webhook.calls_failing":
                 details["error_class"] = call_error_class(error)
+                untrusted = _UNTRUSTED.search(error)
+                trust = (f"; trust failed ({untrusted[0]}): the configuration's caBundle does not hold the CA that "
+                         f"signed {name}'s serving certificate (a manifest re-applied with an old caBundle, a rotated "
+                         "CA, a CA injector that stopped)") if untrusted else ""
                 message = (f"{subject}: the API server cannot call webhook {name} ({target}, failurePolicy "
-                           f"{policy}): {clip(error, 120)}; it blocked creates of {', '.join(objects[:3])}"
+                           f"{policy}): {clip(error, 120)}{trust}; it blocked creates of {', '.join(objects[:3])}"
                            f" ({times} times)")
             else:
                 message = (f"{subject}: webhook {name} denies creates of {', '.join(objects[:3])}: "
@@ -139,11 +145,18 @@ def _blocked(config: dict[str, Any], blocked: dict[tuple[str, str], list[tuple[E
     return out
 
 
+_UNTRUSTED = re.compile(r"x509: certificate signed by unknown authority|certificate verify failed|"
+                        r"unable to get local issuer certificate", re.I)
+"""A TLS failure of trust (not expiry, not a name mismatch): the caller's CA bundle lacks the signer."""
+
+
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     out: list[ScanFinding] = []
     blocked = _blocked_events(snap)
+    answered = {hook for (check, hook), seen in blocked.items()
+                if check == "webhook.denied" or any(call_error_class(error) == "tls" for _, error in seen)}
     for kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
         for config in snap.items(kind):
-            out.extend(_config(snap, config))
+            out.extend(_config(snap, config, answered))
             out.extend(_blocked(config, blocked))
     return out
