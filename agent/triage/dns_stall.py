@@ -86,8 +86,7 @@ def stalls_in(lines: list[str]) -> list[tuple[float, str]]:
 def _musl_rollout(facts: Facts, workload: str, namespace: str) -> tuple[dict[str, Any], tuple[str, str]] | None:
     """The workload's latest rollout within the lead whose image moved to a musl (Alpine) base."""
     best = None
-    for change in facts.change_list() + [c for h, _ in facts.history for c in h.get("changes") or []
-                                         if isinstance(c, dict)]:
+    for change, _ in facts.every_change():
         obj, at = Ref.of(change.get("object")), parse_time(change.get("at"))
         if obj is None or at is None or obj.name != workload or obj.namespace != namespace:
             continue

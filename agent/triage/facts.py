@@ -128,6 +128,11 @@ def log_evidence(data: dict[str, Any], evidence_id: str) -> LogEvidence | None:
                        warnings=[e for e in errors if e.get("severity") == "warning"][:10])
 
 
+def minutes_text(minutes: int) -> str:
+    """`95 min`, or `15 h 40 min` from two hours on: how long before the alert, as a finding says it."""
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 120 else f"{minutes} min"
+
+
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.subject import workload_of_pod
 
 CHECK = "change.node_split"
@@ -168,10 +168,6 @@ def found(facts: Facts) -> list[Split]:
     return out
 
 
-def _ago(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 120 else f"{minutes} min"
-
-
 def finding(s: Split) -> dict[str, Any]:
     """The suspect: the template, what its write changed, where the workload fails and where it runs."""
     diff = "; ".join(str(d) for d in (s.change.get("diff") or [])[:2])
@@ -183,8 +179,8 @@ def finding(s: Split) -> dict[str, Any]:
     fix = ("Upgrade the runtime or set the heap explicitly, or pin the previous node image until then"
            if s.cgroup_v2 else "Compare what the new nodes run with the old ones, or pin the workload to the old "
            "nodes meanwhile")
-    message = (f"{s.template} was written {_ago(s.minutes_before)} before the alert ({diff}); {s.workload} fails "
-               f"({s.reason}) only on the nodes that differ: {s.differs[0]}. " + v2
+    message = (f"{s.template} was written {minutes_text(s.minutes_before)} before the alert ({diff}); {s.workload} "
+               f"fails ({s.reason}) only on the nodes that differ: {s.differs[0]}. " + v2
                + f"Failing: {failing}; running on {healthy}. {fix}")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": s.template.kind, "namespace": s.template.namespace, "name": s.template.name},

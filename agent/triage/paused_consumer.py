@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
 
@@ -162,15 +162,11 @@ def found(facts: Facts) -> list[Paused]:
     return out
 
 
-def _ago(minutes: int) -> str:
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 120 else f"{minutes} min"
-
-
 def finding(p: Paused) -> dict[str, Any]:
     """The suspect: the object paused, by whom and when, the store its spec names, and what the store does."""
     who = str(p.change.get("summary") or "")
     by = re.search(r"written by (\S+)", who)
-    message = (f"{p.target} was paused {_ago(p.minutes_before)} before the alert ({p.line.strip()}"
+    message = (f"{p.target} was paused {minutes_text(p.minutes_before)} before the alert ({p.line.strip()}"
                + (f", by {by[1]}" if by else "") + f"); it reads from {p.named_as} (its spec names it), and while "
                f"it is paused {p.effect}. Nothing errors: the store fills or falls behind until the page. Resume "
                "it (or, if it is retired, release what it still holds at the source: its replication slot, its "

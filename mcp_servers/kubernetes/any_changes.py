@@ -154,7 +154,7 @@ def spec_leaves(obj: dict[str, Any], limit: int = 8) -> list[str]:
     if isinstance(spec, dict):
         walk("spec", spec, 0)
     for key in ("plugin", "config", "data", "rules"):  # kinds that keep their settings beside, not under, spec
-        if key in obj and key not in ("spec",) and len(out) < limit:
+        if key in obj and len(out) < limit:
             walk(key, obj[key], 1)
     return out
 
