@@ -16,6 +16,8 @@
   IPs, PIDs, host ports, capacity), and the change that consumed it on the victims' nodes or lowered its cap;
 - agent.triage.default_class: a claim created after the default StorageClass moved took the new default
   while its siblings keep the old class: the class that became the default is the cause;
+- agent.triage.credential_rotation: a Job rotated the password the clients' refused logins name, and their Secret
+  was not written since (the rotation ran ahead of the sync);
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject.
 
@@ -31,6 +33,7 @@ from typing import Any
 from agent.triage import (
     api_server_of,
     component_alarms,
+    credential_rotation,
     cron_overlap,
     default_class,
     node_conditions,
@@ -43,7 +46,7 @@ from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
-                            node_conditions, cron_overlap, node_shared, default_class)
+                            node_conditions, cron_overlap, node_shared, default_class, credential_rotation)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
