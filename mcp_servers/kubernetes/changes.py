@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from mcp_servers.common.compact import fit_text
 from mcp_servers.common.logfacts.schema import statements
-from mcp_servers.kubernetes import any_changes
+from mcp_servers.kubernetes import any_changes, template_writes
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.client import KubeClient, KubeError
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
@@ -265,6 +265,7 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _helm(objects, w)
     changes += _scaling(objects, w, {ref_key(c.object) for c in changes if c.type == "rollout"})
     changes += _spec_writes(objects, w)
+    changes += _template_writes(objects, w)
     changes += _nodes(objects, w)
     changes += _certificates(objects, w)
     changes += _created(objects, w)
@@ -606,6 +607,18 @@ def _spec_writes(objects: Objects, w: _Window) -> list[Change]:
                 out.append(Change(at=iso(t), type=ctype, object=ref, diff=diff,
                                   summary=f"{ref} written by {managers}: " + ", ".join(every[:4])
                                           + (f" (+{len(every) - 4} more fields)" if len(every) > 4 else "")))
+    return out
+
+
+def _template_writes(objects: Objects, w: _Window) -> list[Change]:
+    """A workload's args/command/env written (managedFields) with no revision in view: the fields' current values
+    (mcp_servers.kubernetes.template_writes)."""
+    out = []
+    for wr in template_writes.writes(objects, WORKLOAD_KINDS, w.has, looks_secret):
+        ref = ref_of(wr["object"])
+        out.append(Change(at=iso(wr["at"]), type="other", object=ref, diff=wr["diff"],
+                          summary=f"{ref} pod template written by {', '.join(wr['managers'])} (no revision in view; "
+                                  "previous values not recorded): " + "; ".join(wr["diff"][:2])))
     return out
 
 
