@@ -18,6 +18,8 @@
   while its siblings keep the old class: the class that became the default is the cause;
 - agent.triage.credential_rotation: a Job rotated the password the clients' refused logins name, and their Secret
   was not written since (the rotation ran ahead of the sync);
+- agent.triage.proxy_config: a proxy's global setting written in its ConfigMap (ingress-nginx's proxy-buffer-size,
+  an nginx.conf's client_max_body_size) whose own refusal the proxy logs from the write on;
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject.
 
@@ -40,13 +42,15 @@ from agent.triage import (
     node_exhaustion,
     node_shared,
     policy_cut,
+    proxy_config,
     scaling_triggers,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
-                            node_conditions, cron_overlap, node_shared, default_class, credential_rotation)
+                            node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
+                            proxy_config)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
