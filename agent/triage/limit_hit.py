@@ -194,8 +194,27 @@ def settings_of(change: dict[str, Any]) -> list[Setting]:
             out += [Setting(k, None, v) for k, v in _flags(_list(m["list"])).items()]
         elif m := _ENV_NOW.match(line):
             out.append(Setting(m["key"], None, m["new"][1:-1]))
-    out += [Setting(k.key, k.old, k.new) for k in keys_of(change)]
+    for k in keys_of(change):
+        directives = _directive_diff(k.old, k.new)
+        out += directives if directives else [Setting(k.key, k.old, k.new)]
     return out
+
+
+_DIRECTIVE = re.compile(r"^\s*(?P<key>[A-Za-z][\w.-]*)\s+(?P<value>[^\s=:#;][^#;]*?)\s*;?\s*$")
+"""`maxclients 128`, `max_connections 200;`: a space-separated directive (redis.conf, nginx.conf, haproxy.cfg)."""
+
+
+def _directives(text: str | None) -> dict[str, str]:
+    text = (text or "").replace("\\n", "\n")
+    return {m["key"]: m["value"] for line in text.splitlines() if (m := _DIRECTIVE.match(line))}
+
+
+def _directive_diff(old: str | None, new: str | None) -> list[Setting]:
+    """The directives that differ between two versions of a space-separated config file (none: not such a file)."""
+    before, after = _directives(old), _directives(new)
+    if len(after) < 2 and len(before) < 2:
+        return []
+    return [Setting(k, before.get(k), after.get(k)) for k in {**before, **after} if before.get(k) != after.get(k)]
 
 
 def _config_now(facts: Facts, target: Ref, change: dict[str, Any]) -> list[Setting]:

@@ -72,7 +72,7 @@ LIMITS: tuple[Limit, ...] = (
           "already', MySQL 'Too many connections'): a lowered max_connections or clients opening more "
           "connections (a raised pool size times the replicas) exhaust the slots",
           re.compile(r"(?:^|_)(?:max_connections|max_user_connections)$"), _POOLS,
-          re.compile(r"postgres|pg|mysql|maria|cockroach|timescale", re.I)),
+          re.compile(r"postgres|(?:^|-)pg(?:-|$)|pgbouncer|mysql|maria|cockroach|timescale|percona", re.I)),
     Limit("kafka_poll_interval", re.compile(
         r"max\.poll\.interval\.ms|consumer poll timeout|poll timeout has expired", re.I),
           "one batch of max.poll.records records now outlasts max.poll.interval.ms, so the consumer is dropped "

@@ -1,0 +1,228 @@
+"""A count/size limit the errors name, and the change that made it reachable (agent.triage.limit_hit).
+
+Error texts are each software's real wording: Redis ("ERR max number of clients reached", through redis-py
+and through ioredis), PostgreSQL ("FATAL: sorry, too many clients already"), the Kafka Java consumer's
+poll-timeout warning, RabbitMQ's delivery acknowledgement timeout, Elasticsearch's mapping limit
+("Limit of total fields [1000] has been exceeded", through the Python bulk helper and through the Java
+client). Changes are the timeline's own line shapes (rollout args/env lines, `data key K 'old' -> 'new'`,
+`data key K set by M` with the ConfigMap read back, the template-write lines of
+mcp_servers.kubernetes.template_writes). Each shape has a negative twin: the limit raised, the driver
+lowered, the error printed before the write, a write on an unrelated object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.toolhub import ToolOutcome
+from agent.triage import limit_hit as lh
+from agent.triage.facts import Facts, LogEvidence
+from mcp_servers.kubernetes import template_writes
+
+AT = datetime(2026, 6, 1, 20, 0, tzinfo=UTC)
+
+
+def _stamp(minutes: int) -> str:
+    return (AT - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _change(kind: str, ns: str, name: str, lines: list[str], minutes: int = 60, type_: str = "config",
+            related: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"at": _stamp(minutes), "type": type_, "object": {"kind": kind, "namespace": ns, "name": name},
+            "summary": f"{kind} {ns}/{name}: {lines[0]}", "diff": lines, "related": related or []}
+
+
+def _log(pod: str, ns: str, message: str, first_minutes: int = 10, warning: bool = False) -> LogEvidence:
+    entry = {"template": message, "message": message, "first_seen": _stamp(first_minutes),
+             "severity": "warning" if warning else "error"}
+    return LogEvidence(pod=pod, namespace=ns, evidence_id="E7", top=None if warning else entry, hosts=[],
+                       error_classes=set(), previous=False, warnings=[entry] if warning else [])
+
+
+def _facts(changes: list[dict[str, Any]], logs: list[LogEvidence],
+           objects: list[tuple[dict[str, Any], str]] | None = None) -> Facts:
+    return Facts(at=AT, changes={"changes": changes}, changes_id="E2", logs=logs, objects=objects or [])
+
+
+REDIS_PY = "redis.exceptions.ConnectionError: max number of clients reached"
+IOREDIS = "[ioredis] Unhandled error event: ReplyError: ERR max number of clients reached"
+PG = 'FATAL:  sorry, too many clients already'
+KAFKA = ("[Consumer clientId=consumer-orders-1, groupId=orders] consumer poll timeout has expired. This means the "
+         "time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, which "
+         "typically implies that the poll loop is spending too much time processing messages.")
+RABBIT = ("amqp channel closed: PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out. Timeout "
+          "value used: 1800000 ms.")
+ES_PY = ("elasticsearch.helpers.BulkIndexError: 500 document(s) failed to index. first error: {'type': "
+         "'illegal_argument_exception', 'reason': 'Limit of total fields [1000] has been exceeded while adding "
+         "new fields [3]'}")
+ES_JAVA = ("co.elastic.clients.elasticsearch._types.ElasticsearchException: [es/bulk] failed: "
+           "[illegal_argument_exception] Limit of total fields [2000] in index [listings] has been exceeded")
+
+
+# ---- limit lowered on the server (args written with no revision; a redis.conf line) -------------------------
+
+
+def test_redis_maxclients_in_args_written_by_a_chart_names_the_statefulset() -> None:
+    change = _change("StatefulSet", "cache", "redis-sessions",
+                     ["redis args now ['--maxmemory', '2gb', '--maxclients', '128']"], minutes=400, type_="other")
+    facts = _facts([change], [_log("session-api-7d9f8c6b5-x2k4p", "web", REDIS_PY)])
+    [hit] = lh.found(facts)
+    assert hit.target.name == "redis-sessions" and hit.how == "limit"
+    assert hit.setting is not None and hit.setting.key == "--maxclients" and hit.setting.new == "128"
+    message = lh.finding(hit)["message"]
+    assert message.index("maxclients") < 200 and "max number of clients reached" in message[:400]
+
+
+def test_valkey_config_file_line_lowered_is_found_through_its_diff() -> None:
+    change = _change("ConfigMap", "kv", "valkey-config",
+                     ["data key valkey.conf 'maxclients 10000\\nmaxmemory 1gb' -> 'maxclients 64\\nmaxmemory 1gb'"])
+    facts = _facts([change], [_log("checkout-5c8d7f9b4-q8w2e", "shop", IOREDIS)])
+    [hit] = lh.found(facts)
+    assert hit.target.name == "valkey-config" and hit.setting is not None
+    assert (hit.setting.old, hit.setting.new) == ("10000", "64")
+
+
+def test_maxclients_raised_is_more_room_not_a_cause() -> None:
+    change = _change("ConfigMap", "kv", "valkey-config",
+                     ["data key valkey.conf 'maxclients 64\\nmaxmemory 1gb' -> 'maxclients 10000\\nmaxmemory 1gb'"])
+    assert lh.found(_facts([change], [_log("checkout-5c8d7f9b4-q8w2e", "shop", IOREDIS)])) == []
+
+
+def test_error_printed_before_the_write_is_not_caused_by_it() -> None:
+    change = _change("StatefulSet", "cache", "redis-sessions", ["redis args now ['--maxclients', '128']"],
+                     minutes=30, type_="other")
+    facts = _facts([change], [_log("session-api-7d9f8c6b5-x2k4p", "web", REDIS_PY, first_minutes=90)])
+    assert lh.found(facts) == []
+
+
+def test_a_limit_write_on_an_unrelated_object_is_not_blamed() -> None:
+    change = _change("Deployment", "batch", "report-builder", ["report-builder args ['--maxclients', '500'] -> "
+                                                                "['--maxclients', '50']"], type_="rollout")
+    assert lh.found(_facts([change], [_log("session-api-7d9f8c6b5-x2k4p", "web", REDIS_PY)])) == []
+
+
+# ---- a driver raised on the client (documented pairs) ----------------------------------------------------
+
+
+def test_kafka_max_poll_records_raised_in_an_embedded_file_read_back() -> None:
+    change = _change("ConfigMap", "fulfilment", "consumer-config", ["data key application.yaml set by argocd"],
+                     related=[{"kind": "Deployment", "namespace": "fulfilment", "name": "label-consumer"}])
+    cm = {"kind": "ConfigMap", "metadata": {"name": "consumer-config", "namespace": "fulfilment"},
+          "data": {"application.yaml": "spring:\n  kafka:\n    consumer:\n      max-poll-records: 4000\n"
+                                       "      properties:\n        max.poll.interval.ms: 300000\n"}}
+    facts = _facts([change], [_log("label-consumer-6f7d8c9b5-bcdfg", "fulfilment", KAFKA, warning=True)],
+                   [(cm, "E9")])
+    [hit] = lh.found(facts)
+    assert hit.how == "driver" and hit.setting is not None and hit.setting.key.endswith("max-poll-records")
+    message = lh.finding(hit)["message"][:400]
+    assert "max.poll.records" in message and "max.poll.interval.ms" in message and "rebalance" in message
+
+
+def test_kafka_max_poll_records_env_raised_and_its_lowered_twin() -> None:
+    raised = _change("Deployment", "orders", "order-sink", ["order-sink env KAFKA_MAX_POLL_RECORDS='200' -> "
+                                                            "KAFKA_MAX_POLL_RECORDS='2000'"], type_="rollout")
+    log = _log("order-sink-7b8c9d6f5-zz9k2", "orders", KAFKA, warning=True)
+    [hit] = lh.found(_facts([raised], [log]))
+    assert hit.target.name == "order-sink" and hit.setting is not None and hit.setting.old == "200"
+    lowered = _change("Deployment", "orders", "order-sink", ["order-sink env KAFKA_MAX_POLL_RECORDS='2000' -> "
+                                                             "KAFKA_MAX_POLL_RECORDS='200'"], type_="rollout")
+    assert lh.found(_facts([lowered], [log])) == []
+
+
+def test_rabbitmq_prefetch_raised_against_the_ack_timeout() -> None:
+    change = _change("ConfigMap", "billing", "worker-settings",
+                     ["data key celery.json '{\"worker_prefetch_multiplier\": 1, \"acks_late\": true}' -> "
+                      "'{\"worker_prefetch_multiplier\": 64, \"acks_late\": true}'"],
+                     related=[{"kind": "Deployment", "namespace": "billing", "name": "invoice-worker"}])
+    [hit] = lh.found(_facts([change], [_log("invoice-worker-5d6f7c8b9-k2j4h", "billing", RABBIT)]))
+    assert hit.how == "driver" and hit.setting is not None and hit.setting.new == "64"
+
+
+def test_postgres_pool_size_raised_on_the_client_but_not_on_a_bystander() -> None:
+    mine = _change("Deployment", "shop", "orders", ["orders env DB_POOL_SIZE='10' -> DB_POOL_SIZE='80'"],
+                   type_="rollout")
+    other = _change("Deployment", "shop", "catalog", ["catalog env DB_POOL_SIZE='10' -> DB_POOL_SIZE='80'"],
+                    type_="rollout")
+    log = _log("orders-6c7d8f9b5-p9z2x", "shop", PG)
+    assert [h.target.name for h in lh.found(_facts([mine], [log]))] == ["orders"]
+    assert lh.found(_facts([other], [log])) == []
+
+
+# ---- a client revision that changes what it sends --------------------------------------------------------
+
+
+def test_indexer_revision_that_now_sends_dynamic_fields_is_the_cause() -> None:
+    change = _change("Deployment", "shop", "catalog-indexer", ["catalog-indexer env INDEX_ATTRS='curated' -> "
+                                                               "INDEX_ATTRS='all'"], minutes=290, type_="rollout")
+    [hit] = lh.found(_facts([change], [_log("catalog-indexer-5f6d7c8b9-wxz2q", "shop", ES_PY, first_minutes=260)]))
+    assert hit.how == "sends" and hit.target.name == "catalog-indexer"
+    message = lh.finding(hit)["message"][:400]
+    assert "total fields" in message and "mapping" in message and "dynamic" in message
+
+
+def test_java_client_image_revision_and_its_twin_where_the_error_came_first() -> None:
+    change = _change("Deployment", "market", "listing-sync", ["listing-sync image sync:4.1 -> sync:4.2"],
+                     minutes=120, type_="rollout")
+    after = _log("listing-sync-7c8d9f6b5-bbmnx", "market", ES_JAVA, first_minutes=100)
+    assert [h.how for h in lh.found(_facts([change], [after]))] == ["sends"]
+    before = _log("listing-sync-7c8d9f6b5-bbmnx", "market", ES_JAVA, first_minutes=300)
+    assert lh.found(_facts([change], [before])) == []
+
+
+def test_a_revision_of_another_workload_does_not_explain_the_rejections() -> None:
+    change = _change("Deployment", "market", "price-feed", ["price-feed image feed:1 -> feed:2"], type_="rollout")
+    assert lh.found(_facts([change], [_log("listing-sync-7c8d9f6b5-bbmnx", "market", ES_JAVA)])) == []
+
+
+# ---- reading -----------------------------------------------------------------------------------------------
+
+
+def test_read_fetches_the_logs_of_a_changed_workload_nobody_named() -> None:
+    change = _change("Deployment", "shop", "catalog-indexer", ["catalog-indexer env INDEX_ATTRS='curated' -> "
+                                                               "INDEX_ATTRS='all'"], minutes=290, type_="rollout")
+    facts = _facts([change], [])
+    pod = "catalog-indexer-5f6d7c8b9-wxz2q"
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        if tool == "k8s_list":
+            return ToolOutcome("E30", tool, arguments, True, "", data={"rows": [{"name": pod}]})
+        facts_data = {"errors": [{"template": ES_PY, "example": ES_PY, "severity": "error",
+                                  "first_seen": _stamp(260)}], "hosts": []}
+        return ToolOutcome("E31", tool, arguments, True, "logs", full_text=f"logs\n{ES_PY}",
+                           data={"pod": pod, "namespace": "shop", "facts": facts_data})
+
+    asyncio.run(lh.read(facts, call))
+    [hit] = lh.found(facts)
+    assert hit.how == "sends" and "E31" in hit.evidence
+
+
+# ---- the timeline's template writes ------------------------------------------------------------------------
+
+
+def test_template_write_without_revision_says_current_args_and_hides_secret_env() -> None:
+    written: dict[str, Any] = {"f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"redis"}': {"f:args": {},
+                                                                                           "f:env": {}}}}}}}
+    sts = {"kind": "StatefulSet", "metadata": {"name": "redis", "namespace": "cache", "uid": "u1",
+                                               "creationTimestamp": "2026-05-01T00:00:00Z",
+                                               "managedFields": [{"manager": "helm", "time": _stamp(60),
+                                                                  "fieldsV1": written}]},
+           "spec": {"template": {"spec": {"containers": [{"name": "redis", "args": ["--maxclients", "128"],
+                                                          "env": [{"name": "REDIS_PASSWORD",
+                                                                   "value": "hunter2-VIGIL-CANARY-x"}]}]}}}}
+    revision = {"kind": "ControllerRevision", "metadata": {"name": "redis-abc", "namespace": "cache",
+                                                           "creationTimestamp": _stamp(60),
+                                                           "ownerReferences": [{"uid": "u1", "name": "redis"}]}}
+
+    def secret(text: str) -> bool:
+        return "PASSWORD" in text
+
+    def has(t: datetime | None) -> bool:
+        return t is not None and AT - timedelta(hours=6) <= t <= AT
+
+    [wr] = template_writes.writes({"StatefulSet": [sts]}, ["StatefulSet"], has, secret)
+    assert wr["diff"][0] == "redis args now ['--maxclients', '128']"
+    assert all("hunter2" not in line for line in wr["diff"]) and "redis env REDIS_PASSWORD written" in wr["diff"]
+    assert template_writes.writes({"StatefulSet": [sts], "ControllerRevision": [revision]}, ["StatefulSet"], has,
+                                  secret) == []  # the revision reports it, with an exact diff
