@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from guardrails.pure_memo import PureMemo
 from guardrails.secret_shapes import (
     KeyKind,
     base64_credential,
@@ -1682,6 +1683,12 @@ def _is_secret_object(value: dict[str, Any]) -> bool:
     return value.get("kind") == "Secret" and ("data" in value or "stringData" in value or "apiVersion" in value)
 
 
+_LEAVES: PureMemo[Redacted] = PureMemo(lambda text: redact_text(text))
+"""`redact_text` of the short strings of structured data, remembered across calls (guardrails/pure_memo.py):
+file paths, symbol keys, namespaces and labels recur from one tool answer to the next. (`redact_text` is
+looked up when called, so a test that wraps it sees every string the memo does not answer.)"""
+
+
 def redact_data(value: Any) -> tuple[Any, list[SecretFinding]]:
     """Redact a JSON-like tree (dicts, lists, strings) without changing its shape.
 
@@ -1701,11 +1708,12 @@ def _whole(kind: str, value: Any, findings: list[SecretFinding]) -> str:
 def _walk(value: Any, findings: list[SecretFinding], seen: dict[str, Any]) -> Any:
     """`seen`: each distinct string's redaction within one tree. A structured answer repeats its strings (file
     paths, kinds, labels in every row); `redact_text` is a pure function of the string, so one pass per distinct
-    string gives the same tree and the same findings at a fraction of the cost."""
+    string gives the same tree and the same findings at a fraction of the cost; across trees, `_LEAVES`
+    remembers the short ones."""
     if isinstance(value, str):
         red = seen.get(value)
         if red is None:
-            red = seen[value] = redact_text(value)
+            red = seen[value] = _LEAVES(value)
         findings.extend(red.findings)
         return red.text
     if isinstance(value, list | tuple):

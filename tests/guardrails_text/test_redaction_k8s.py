@@ -177,6 +177,7 @@ def test_a_tree_redacts_each_distinct_string_once_with_the_same_result(monkeypat
                      {"file": "app/db.py", "line": 9, "note": f"token={token}"}], "total": 2}
     calls: list[str] = []
     real = redaction.redact_text
+    redaction._LEAVES.clear()  # strings earlier trees redacted are answered from memory (guardrails/pure_memo.py)
     monkeypatch.setattr(redaction, "redact_text", lambda text: (calls.append(text), real(text))[1])
     out, findings = redaction.redact_data(tree)
     assert sorted(calls) == ["app/db.py", f"token={token}"]
