@@ -50,6 +50,7 @@ LEAD = timedelta(hours=24)
 """How long before the incident the cut may have been written (a long task meets it at its next run)."""
 MAX_WRITES = 3
 MAX_PODS = 2
+MAX_HOLDERS = 3
 LOG_TAIL = 600
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -138,6 +139,8 @@ class Limit:
     before: float | None
     """The old limit in seconds; None when the timeline does not record it."""
     evidence: str = ""
+    program: str = ""
+    """The executable whose flag it is (`gunicorn`), when the setting is a container's argument."""
 
     @property
     def at(self) -> datetime | None:
@@ -145,30 +148,70 @@ class Limit:
 
     def text(self) -> str:
         """`--timeout 60 -> 5 (5 s)`, `LEDGER_TIMEOUT_MS set to 500 (500 ms; old value not recorded)`."""
+        name = f"{self.program} {self.key}" if self.program else self.key
         if self.old is None or self.before is None:
-            return f"{self.key} set to {self.new} ({said(self.after)}; old value not recorded)"
-        return f"{self.key} {self.old} -> {self.new} ({said(self.before)} -> {said(self.after)})"
+            return f"{name} set to {self.new} ({said(self.after)}; old value not recorded)"
+        return f"{name} {self.old} -> {self.new} ({said(self.before)} -> {said(self.after)})"
 
 
 _SET_KEY = re.compile(r"^data key (?P<key>\S+) (?:set|added)\b")
 
 
+def _value_pairs(key: str, old: str | None, new: str | None) -> list[tuple[str, str | None, str | None]]:
+    """(setting, old, new) inside one env value or data key: flags in it, leaves of a structured file, or itself."""
+    if old is not None and new is not None:
+        before, after = tightened._tokens(old) or [], tightened._tokens(new) or []
+        if any(t.startswith("-") for t in before + after):
+            a, b = tightened.flags(before), tightened.flags(after)
+            return [(k, a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    leaves = value_diff.diff(old, new, key)
+    if leaves is not None:
+        return [(leaf.path, leaf.old, leaf.new) for leaf in leaves
+                if value_diff.HIDDEN not in (leaf.old, leaf.new)]
+    return [(key, old, new)]
+
+
+def pairs_of(line: str) -> list[tuple[str, str | None, str | None]]:
+    """(setting, old, new) of one diff line of the change timeline: container args/command flags, env values,
+    ConfigMap data keys (flags or file leaves inside them), spec fields."""
+    if m := tightened._LISTS.match(line):
+        old, new = tightened._tokens(m["old"]) or [], tightened._tokens(m["new"]) or []
+        a, b = tightened.flags(old), tightened.flags(new)
+        return [(k, a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    if m := tightened._ENV.match(line):
+        return _value_pairs(m["key"], tightened._unquote(m["old"]), tightened._unquote(m["new"]))
+    if m := tightened._DATA.match(line):
+        return _value_pairs(m["key"], tightened._unquote(m["old"]), tightened._unquote(m["new"]))
+    if m := tightened._ARROW.match(line):
+        return [(m["path"], tightened._unquote(m["old"]), tightened._unquote(m["new"]))]
+    return []
+
+
 def limits_of(change: dict[str, Any], target: Ref, evidence: str, facts: Facts) -> list[Limit]:
-    """The time limits one write lowered: tightened's bounds of every diff shape (args, env, data keys and file
-    leaves, spec fields) that name a time limit on work, each re-read in seconds with its key's unit; then the
-    data keys written without an old value, with their current values (read into `facts.objects`)."""
+    """The time limits one write lowered: every diff shape (args, env, data keys and file leaves, spec fields)
+    whose setting names a time limit on work, both sides read in seconds with the key's unit; then the data keys
+    written without an old value, with their current values (read into `facts.objects`). A limit raised, or a
+    key whose old value is known and was not lowered, is no candidate."""
     out: list[Limit] = []
-    for bound in tightened.bounds_of(change):
-        if not is_time_limit(bound.name) or bound.new is None:
-            continue
-        after = seconds(bound.new, bound.name)
-        before = seconds(bound.old, bound.name) if bound.old is not None else None
-        if after is None or (before is not None and not after < before):
-            continue
-        out.append(Limit(target, change, bound.name, bound.old, bound.new, after, before, evidence))
+    known: set[str] = set()
+    for line in (str(d) for d in change.get("diff") or []):
+        listed = tightened._LISTS.match(line)
+        tokens = (tightened._tokens(listed["new"]) or tightened._tokens(listed["old"]) or []) if listed else []
+        program = tightened._program(tokens, listed["c"]) if listed and tokens and not tokens[0].startswith("-") \
+            else ""
+        for key, old, new in pairs_of(line):
+            known.add(key.split(".", 1)[0])
+            known.add(key)
+            if not is_time_limit(key) or new is None:
+                continue
+            after = seconds(new, key)
+            before = seconds(old, key) if old is not None else None
+            if after is None or (old is not None and (before is None or not after < before)):
+                continue
+            out.append(Limit(target, change, key, old, new, after, before, evidence, program))
     for line in (str(d) for d in change.get("diff") or []):
         m = _SET_KEY.match(line)
-        if m is None or target.kind != "ConfigMap":
+        if m is None or target.kind != "ConfigMap" or m["key"] in known:
             continue
         value = _current(facts, target, m["key"])
         if value is None:
@@ -344,8 +387,7 @@ def verdict(limit: Limit, work: Work, own: bool) -> tuple[str, str] | None:
     if over or (work.p99 is not None and work.p99 > new):
         parts = []
         if over:
-            parts.append(f"the work takes {said(over[-1])} (logged durations up to {said(over[-1])}, "
-                         f"{len(over)} over the limit)")
+            parts.append(f"the work takes up to {said(over[-1])} ({len(over)} logged durations over the limit)")
         if work.p99 is not None and work.p99 > new:
             parts.append(f"p99 {said(work.p99)}{' of ' + work.p99_said if work.p99_said else ''}")
         if handover and work.redelivered:
@@ -370,10 +412,21 @@ def _holders(limit: Limit, facts: Facts) -> tuple[list[Ref], bool]:
         return [limit.target], True
     users = [r for r in (Ref.of(x) for x in limit.change.get("related") or []) if r and r.kind in WORKLOADS]
     if users:
-        return users[:MAX_PODS], True
-    listed = [Ref.of(x) for x in ((facts.reads.get(READS) or {}).get("workloads") or {}).get(
-        str(limit.target.namespace), [])]
-    return [r for r in listed if r is not None][:MAX_PODS], False
+        return users[:MAX_HOLDERS], True
+    listed = [r for r in (Ref.of(x) for x in ((facts.reads.get(READS) or {}).get("workloads") or {}).get(
+        str(limit.target.namespace), [])) if r is not None]
+    return sorted(listed, key=lambda r: -_shared(r.name, limit.target.name))[:MAX_HOLDERS], False
+
+
+def _shared(a: str, b: str) -> int:
+    """How many leading name parts two names share (`payouts-worker` and `payouts-worker-config`: 2): a config
+    object is usually named after the workload that reads it."""
+    n = 0
+    for x, y in zip(re.split(r"[-_.]", a), re.split(r"[-_.]", b), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def found(facts: Facts) -> list[Cut]:
