@@ -117,7 +117,7 @@ def _quote(family: Limit, said: str) -> str:
     """The error as printed, starting near the words that name the limit (a long Java line names it late)."""
     said = " ".join(said.split())
     m = family.error.search(said)
-    start = max(0, m.start() - 60) if m else 0
+    start = m.start() if m and m.start() > 40 else 0
     return ("..." if start else "") + said[start:start + 200]
 
 

@@ -111,7 +111,8 @@ LIMITS: tuple[Limit, ...] = (
         r"(?:received|trying to send) message larger than max|message larger than max \([\d#]+ vs\.? [\d#]+\)|"
         r"client intended to send too large body|Request Entity Too Large|PayloadTooLargeError|"
         r"RecordTooLargeException|when serialized which is larger than", re.I),
-          "messages now exceed the receiver's maximum message or body size",
+          "the message size now exceeds the maximum the producer or receiver allows (max.request.size, "
+          "message.max.bytes, a max receive message length, client_max_body_size)",
           "a message or request body is larger than the receiver's maximum size (grpc max receive message "
           "length, nginx client_max_body_size, Kafka message.max.bytes / max.request.size): a lowered limit, or "
           "a client that now sends bigger payloads, exceeds it",
