@@ -53,6 +53,7 @@ from agent.triage import (
     job_changes,
     kubelet_cert,
     lb_healthcheck,
+    limit_hit,
     limits,
     meaning,
     mesh,
@@ -219,6 +220,7 @@ CHECK_WEIGHT: dict[str, float] = {
     paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
+    limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
@@ -417,6 +419,10 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for gc in governing_change.found(facts):  # a write to the setting an error's meaning names (own module)
         _add_suspect(cases, gc.target, governing_change.finding(gc), None, gc.evidence)
         next(c for r, c in cases.items() if r.same_object(gc.target)).explains_refs += gc.victims
+    for lh in limit_hit.found(facts):  # a limit the errors name made reachable by a change (agent.triage.limit_hit)
+        _add_suspect(cases, lh.target, limit_hit.finding(lh), None, lh.evidence)
+        if lh.victim is not None:
+            next(c for r, c in cases.items() if r.same_object(lh.target)).explains_refs.append(lh.victim)
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains

@@ -235,6 +235,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import governing_change  # the setting an error's meaning names, on the side it lives
 
     await governing_change.read(subject, facts, call)
+    from agent.triage import limit_hit  # a count/size limit the errors name: the change that made it reachable
+
+    await limit_hit.read(facts, call)
     from agent.triage import node_daemonsets  # a node named: the DaemonSets its peers run that a change cut from it
 
     await node_daemonsets.read(subject, facts, call)
