@@ -85,6 +85,8 @@ FAMILIES = (
 )
 
 _DATA_KEY = re.compile(r"\bdata key (\S+)")
+_FILE = re.compile(r"nginx|openresty|\.(?:conf|cfg|tmpl|template)$", re.I)
+"""A data key that may hold a proxy's config file (`nginx.conf`, `default.conf`, `nginx.tmpl`)."""
 _DIRECTIVE = re.compile(r"^\s*([a-z_]+)\s+([^;{}\n]+);", re.M)
 _ISO = re.compile(r"\b(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)")
 _NGINX_TIME = re.compile(r"\b(\d{4})/(\d\d)/(\d\d) (\d\d:\d\d:\d\d)\b")
@@ -152,6 +154,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
     greps = 0
     for change, target, keys, users in _candidates(facts):
+        if keys and not any(family_of(k) or _FILE.search(k) for k in keys):
+            continue  # the write touched keys that are neither such a setting nor a proxy's config file
         got = next(((o, e) for o, e in facts.objects if o.get("kind") == "ConfigMap"
                     and (o.get("metadata") or {}).get("name") == target.name
                     and (o.get("metadata") or {}).get("namespace") == target.namespace), None)
