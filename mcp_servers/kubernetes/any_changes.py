@@ -30,8 +30,9 @@ SIG_CRD_GROUPS = ("gateway.networking.k8s.io", "policy.networking.k8s.io", "snap
 """Groups under k8s.io that Kubernetes SIGs ship as CRDs (Gateway API, AdminNetworkPolicy, volume snapshots)."""
 MAX_CUSTOM_KINDS = 40
 """A cluster with hundreds of CRDs: read the first this many kinds (discovery order), say so in errors."""
-CORE_EXTRA_KINDS = ("serviceaccounts",)
-"""Built-in kinds with no dated trace of their own that the timeline still must see written."""
+CORE_EXTRA_KINDS = ("serviceaccounts", "priorityclasses")
+"""Built-in kinds with no dated trace of their own that the timeline still must see written (a PriorityClass made
+globalDefault changes the priority of every pod created after it)."""
 IDENTIFYING_FIELDS = ("host", "hosts", "selector", "workloadSelector", "targetRef", "topicName")
 """Spec fields that say what an object applies to (an Istio host, a selector, a policy's target): reported
 with every write so a reader can relate the object to a workload even when they were not the fields written."""
