@@ -45,7 +45,7 @@ SENDS_WEIGHT = 0.9
 LEAD = timedelta(hours=24)
 SLACK = timedelta(minutes=2)
 READS = "limit_hit"
-MAX_LOG_READS = 4
+MAX_LOG_READS = 3
 MAX_CONFIG_READS = 3
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
 
@@ -326,8 +326,9 @@ def _first_hit(facts: Facts, errors: list[_Error], change: dict[str, Any], targe
                 if how:
                     return Hit(target, family, kind, setting, error.text[:220], victim, str(change.get("at")),
                                minutes, how, evidence=[error.log.evidence_id])
-        if family.sends and change.get("type") == "rollout" and client.startswith("is the erroring workload") \
-                and change.get("diff"):
+        server = family.engine is not None and bool(family.engine.search(victim.name))
+        if family.sends and not server and change.get("type") == "rollout" \
+                and client.startswith("is the erroring workload") and change.get("diff"):
             return Hit(target, family, "sends", None, error.text[:220], victim, str(change.get("at")), minutes,
                        client, "; ".join(str(d) for d in change["diff"][:2]), [error.log.evidence_id])
     return None
@@ -386,7 +387,7 @@ async def read(facts: Facts, call: Call) -> None:
     store = _store(facts)
     seen = {(log.namespace, workload_of_pod(log.pod)) for log in facts.logs}
     reads = 0
-    for workload in _touched(facts):
+    for workload in [] if _errors(facts) else _touched(facts):  # a limit error already in view: no more reads
         if reads >= MAX_LOG_READS:
             break
         if (workload.namespace, workload.name) in seen:

@@ -119,7 +119,8 @@ LIMITS: tuple[Limit, ...] = (
           re.compile(r"(?:^|_)(?:max_(?:recv|receive|send)_msg_size|max_(?:receive|send|inbound)_message_(?:length|"
                      r"size)|max_message_size|client_max_body_size|proxy_body_size|max_body_size|max_request_size|"
                      r"message_max_bytes|max_message_bytes)$"),
-          None, None, sends=True),
+          None, re.compile(r"nginx|envoy|haproxy|traefik|ingress|gateway|kafka|strimzi|broker|rabbit|grpc", re.I),
+          sends=True),
 )
 
 

@@ -202,8 +202,8 @@ def test_read_fetches_the_logs_of_a_changed_workload_nobody_named() -> None:
 
 
 def test_template_write_without_revision_says_current_args_and_hides_secret_env() -> None:
-    written: dict[str, Any] = {"f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"redis"}': {"f:args": {},
-                                                                                           "f:env": {}}}}}}}
+    container: dict[str, Any] = {'k:{"name":"redis"}': {"f:args": {}, "f:env": {}}}
+    written = {"f:spec": {"f:template": {"f:spec": {"f:containers": container}}}}
     sts = {"kind": "StatefulSet", "metadata": {"name": "redis", "namespace": "cache", "uid": "u1",
                                                "creationTimestamp": "2026-05-01T00:00:00Z",
                                                "managedFields": [{"manager": "helm", "time": _stamp(60),
@@ -226,3 +226,12 @@ def test_template_write_without_revision_says_current_args_and_hides_secret_env(
     assert all("hunter2" not in line for line in wr["diff"]) and "redis env REDIS_PASSWORD written" in wr["diff"]
     assert template_writes.writes({"StatefulSet": [sts], "ControllerRevision": [revision]}, ["StatefulSet"], has,
                                   secret) == []  # the revision reports it, with an exact diff
+
+
+def test_the_servers_own_rollout_is_not_a_client_that_sends_more() -> None:
+    server_line = ("[2026-06-01T19:40:00,000][DEBUG][o.e.a.b.TransportShardBulkAction] [search-es-0] [products][0] "
+                   "failed to execute bulk item (index) java.lang.IllegalArgumentException: Limit of total fields "
+                   "[1000] has been exceeded while adding new fields [2]")
+    change = _change("StatefulSet", "shop", "search-es", ["elasticsearch image elasticsearch:8.15.2 -> "
+                                                          "elasticsearch:8.15.3"], minutes=120, type_="rollout")
+    assert lh.found(_facts([change], [_log("search-es-0", "shop", server_line, first_minutes=100)])) == []
