@@ -56,6 +56,8 @@ SOFTWARE: dict[str, re.Pattern[str]] = {
     "redis": re.compile(r"\bredis\b|\bvalkey\b|\bkeydb\b", re.I),
     "elasticsearch": re.compile(r"elasticsearch|opensearch|\bes_(?:took|query|search|client|latency)|\belastic\b",
                                 re.I),
+    "postgresql": re.compile(r"postgres|psycopg|\bpq: |\bpgx\b|PSQLException|npgsql|canceling statement", re.I),
+    "mysql": re.compile(r"\bmysql|mariadb|Lock wait timeout exceeded", re.I),
 }
 """The software a victim's slow line names (its client's logger, an error prefix, a field such as `es_took_ms`)."""
 
@@ -63,6 +65,9 @@ HEAVY: dict[str, re.Pattern[str]] = {
     "redis": re.compile(r"\bKEYS\b|\bFLUSH(?:ALL|DB)\b|pattern[=:]\s*\S*\*|match[=:]\s*\S*\*", re.I),
     "elasticsearch": re.compile(r"--?[\w-]*(?:reindex|bulk|full)[\w=.-]*|\b_?reindex\b|\b_bulk\b|_update_by_query|"
                                 r"forcemerge", re.I),
+    "postgresql": re.compile(r"\bpg_dump(?:all)?\b|VACUUM\s+(?:\(\s*)?FULL|\bREINDEX\s+(?:TABLE|DATABASE|INDEX)|"
+                             r"\bCLUSTER\s+\w|LOCK\s+TABLE|pg_repack", re.I),
+    "mysql": re.compile(r"\bmysqldump\b|OPTIMIZE\s+TABLE|LOCK\s+TABLES|FLUSH\s+TABLES", re.I),
 }
 """What a client of each software does that loads it for everyone: Redis' keyspace-wide pattern commands; a
 search engine's full reindex and bulk writes."""
@@ -73,6 +78,14 @@ METRICS: dict[str, str] = {
     "elasticsearch": "elasticsearch_thread_pool_rejected_count|elasticsearch_thread_pool_queue_count",
 }
 """The exporters' series that show the load on the dependency (redis_exporter, elasticsearch_exporter)."""
+
+ADVICE: dict[str, str] = {
+    "redis": "iterate with SCAN (non-blocking, a cursor) instead of KEYS, or expire keys with a TTL",
+    "elasticsearch": "run the reindex once at a time (concurrencyPolicy Forbid, off-peak), throttled "
+                     "(requests_per_second) or into a new index behind an alias",
+    "postgresql": "use VACUUM (not FULL), REINDEX CONCURRENTLY or pg_repack, and dump from a replica",
+    "mysql": "dump with --single-transaction (InnoDB) or from a replica, and rebuild tables online",
+}
 
 _KEY_PREFIX = re.compile(r"\bkey[=:]\s*\"?([A-Za-z][\w.-]*[:/])[\w:./-]+")
 """The data the victim reads: `key=cart:8117` -> `cart:` (a keyspace prefix another client can scan)."""
@@ -171,6 +184,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     store["named"] = sorted({v for v in subject.labelled_values if len(v) >= 3 and not v.isdigit()})
     store["mentioned"] = sorted({n for c, _ in facts.every_change() if (n := str((c.get("object") or {}).get(
         "name") or "")) and subject.mentions(n)})
+    if any(_identity_writes(c) for c, _ in facts.every_change()):
+        store["named"] = sorted(set(store["named"]) | set(await _own_identities(facts, call)))
     slow = slow_calls(subject, facts)
     if slow is None:
         return
@@ -204,6 +219,21 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             store["metrics"] = (outcome.data.get("samples"), outcome.evidence_id)
 
 
+async def _own_identities(facts: Facts, call: Call) -> list[str]:
+    """The identity values (a group.id in env) the subject's own workload is configured with: a write that copies
+    one onto another workload collides with it even when the alert carries no group label."""
+    subject = Ref.of(facts.topologies[0][0].get("subject")) if facts.topologies else None
+    if subject is None or subject.kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+        return []
+    got = await get_yaml(call, subject.kind, subject.name, subject.namespace, "survey-co-tenant-identity")
+    if got is None:
+        return []
+    spec = (got[0].get("spec") or {}).get("template") or {}
+    return [str(e.get("value")) for c in (spec.get("spec") or {}).get("containers") or [] if isinstance(c, dict)
+            for e in c.get("env") or [] if isinstance(e, dict) and e.get("value") and
+            IDENTITY_KEY.fullmatch(str(e.get("name") or "")) and len(str(e.get("value"))) >= 3]
+
+
 def _spec_text(obj: dict[str, Any]) -> str:
     """The containers' command, args and env of a workload or CronJob, as one text to search."""
     spec = obj.get("spec") or {}
@@ -222,6 +252,16 @@ def _victim_data(log: LogEvidence) -> list[str]:
             if m.group(1) not in out:
                 out.append(m.group(1))
     return out
+
+
+def _dependency_hosts(facts: Facts, log: LogEvidence) -> list[str]:
+    """The names the victim reaches its dependencies by: its log's hosts (`orders-db` of
+    `orders-db.orders.svc:5432`) and the topology's dependencies of the subject."""
+    names = [h.split(":")[0].split(".")[0] for h in log.hosts]
+    for data, _ in facts.topologies[:1]:
+        names += [str((d.get("target") or {}).get("name") or "") for d in data.get("dependencies") or []
+                  if isinstance(d, dict)]
+    return [n for n in dict.fromkeys(names) if len(n) >= 3 and not n[:1].isdigit()]
 
 
 def _metric_text(store: dict[str, Any], software: str) -> tuple[str, str]:
@@ -268,6 +308,15 @@ def _does(software: str, text: str, metrics: str) -> str:
         keys = " with KEYS" if "KEYS" in metrics or any(h.upper() == "KEYS" for h in heavy) else ""
         return (f"{scan}{keys}: KEYS is O(N) and blocks single-threaded Redis for its whole run, so every other "
                 "client's commands wait behind it (the slowlog records it)")
+    if software == "postgresql":
+        return (f"runs {', '.join(heavy[:3])} on the shared PostgreSQL: VACUUM FULL, CLUSTER and a plain REINDEX "
+                "hold an ACCESS EXCLUSIVE lock on each table for the whole run, LOCK TABLE as it says, and pg_dump "
+                "reads every table under ACCESS SHARE locks that make DDL and lock waits queue, so other clients' "
+                "queries wait and time out")
+    if software == "mysql":
+        return (f"runs {', '.join(heavy[:3])} on the shared MySQL: mysqldump without --single-transaction and "
+                "FLUSH/LOCK TABLES hold table locks for the whole run and OPTIMIZE TABLE rebuilds the table, so "
+                "other clients' statements wait (Lock wait timeout) and time out")
     return (f"runs a reindex ({' '.join(heavy[:4])}) against the shared search cluster: full reindex and bulk "
             "writes fill its write and search thread pools, so other clients' queries queue and time out")
 
@@ -282,6 +331,7 @@ def loads(facts: Facts) -> list[Load]:
     changes = {(str((c.get("object") or {}).get("name")), str((c.get("object") or {}).get("namespace"))): c
                for c, _ in facts.every_change()}
     data = _victim_data(log)
+    hosts = _dependency_hosts(facts, log)
     victim = Ref("", log.namespace, workload_of_pod(log.pod))
     metrics, metrics_id = _metric_text(store, software)
     out: list[Load] = []
@@ -292,6 +342,8 @@ def loads(facts: Facts) -> list[Load]:
         if change is None or not HEAVY[software].search(text):
             continue  # not doing what loads this kind of dependency
         shared = next((f"reads the same keys ({d}*) as {victim.name}" for d in data if d in text), "") or \
+            next((f"talks to the same {h} as {victim.name}" for h in hosts if re.search(
+                rf"(?<![\w-]){re.escape(h)}(?![\w-])", text)), "") or \
             (f"talks to the same {software} as {victim.name}" if SOFTWARE[software].search(text) else
              f"speaks {software}'s API, as {victim.name}'s calls do")
         out.append(Load(ref, change, software, victim, onset, said, _does(software, text, metrics), shared, metrics,
@@ -320,8 +372,7 @@ def load_finding(x: Load) -> dict[str, Any]:
     message = (f"{x.target} {x.does}{runs}. It {_what_changed(x.change)} at {str(x.change.get('at'))[11:16]}, "
                f"{ahead} before the first slow call in {x.victim.name}'s logs read, and {x.shared}"
                + (f"; {x.metrics}" if x.metrics else "") + f". {x.victim.name} itself is fine, it waits: "
-               f"'{x.said[:140]}'. Stop or reschedule {x.target.name}, or make it use a non-blocking way "
-               "(SCAN, a throttled or off-peak run)")
+               f"'{x.said[:140]}'. Stop or reschedule {x.target.name}; " + ADVICE.get(x.software, ""))
     return {"check": LOAD_CHECK, "severity": "critical",
             "object": {"kind": x.target.kind, "namespace": x.target.namespace, "name": x.target.name},
             "reason": "CoTenantLoadsDependency", "message": message,

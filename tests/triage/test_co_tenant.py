@@ -260,3 +260,64 @@ def test_a_group_id_that_differs_or_belongs_to_the_victim_is_no_collision() -> N
                _change("Deployment", "billing", "invoice-writer", 30, "rollout",
                        ["invoice-writer env KAFKA_GROUP_ID: 'invoice-writer' -> 'invoice-writers'"])]
     assert ct.collisions(_identity_facts(subject, changes)) == []
+
+
+def test_a_copied_group_id_collides_with_the_victims_own_configured_group() -> None:
+    """The alert carries no group label: the victim's own env holds the identity another workload was given."""
+    subject = _subject({"alertname": "LedgerEntriesDelayed", "namespace": "ledger", "deployment": "ledger-writer",
+                        "severity": "critical"}, "ledger-writer is behind on ledger entries")
+    victim = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ledger-writer, namespace: ledger}
+spec:
+  template:
+    spec:
+      containers:
+      - name: writer
+        image: registry.example.com/ledger/writer:3.0.0
+        env: [{name: KAFKA_CONSUMER_GROUP, value: ledger-entries}, {name: KAFKA_TOPIC, value: entries}]
+"""
+    def facts_with(value: str) -> Facts:
+        facts = Facts(at=AT, changes={"changes": [_change(
+            "Deployment", "risk", "fraud-scorer", 70, "rollout",
+            [f"fraud-scorer env KAFKA_CONSUMER_GROUP (unset) -> KAFKA_CONSUMER_GROUP='{value}'"])]}, changes_id="E2",
+            topologies=[({"subject": {"kind": "Deployment", "namespace": "ledger", "name": "ledger-writer"}}, "E3")])
+        asyncio.run(ct.read(subject, facts, _Cluster({"ledger-writer": victim}, {}).call, _t(0)))
+        return facts
+
+    [hit] = ct.collisions(facts_with("ledger-entries"))
+    assert hit.target.name == "fraud-scorer" and hit.key == "KAFKA_CONSUMER_GROUP"
+    assert ct.collisions(facts_with("fraud-scores")) == []
+
+
+def test_a_dump_job_locking_the_shared_postgres_before_statement_timeouts_is_named() -> None:
+    """A third software: a nightly dump moved into business hours, the victim's statements cancelled by timeout."""
+    subject = _subject({"alertname": "OrdersApiLatency", "namespace": "orders", "deployment": "orders-api",
+                        "severity": "critical"}, "orders-api p99 latency high")
+    dump = """apiVersion: batch/v1
+kind: CronJob
+metadata: {name: db-export, namespace: data}
+spec:
+  schedule: "0 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: export
+            image: postgres:16
+            command: ["sh", "-c", "pg_dump -h orders-db.orders.svc -Fc orders > /backup/orders.dump"]
+"""
+    entries = [{"template": "query failed", "example": 'level=error msg="query failed" err="pq: canceling statement '
+                'due to statement timeout"', "count": 30, "first_seen": _t(40), "severity": "error",
+                "error_class": "connection_timeout"}]
+    facts = Facts(at=AT, changes={"changes": [
+        _change("CronJob", "data", "db-export", 45, "other", ["spec.schedule: '0 3 * * *' -> '0 * * * *'"])]},
+        changes_id="E2", logs=[_log("orders-api-6f7d8c9b5x-k2p4q", "orders", entries)])
+    facts.logs[0].hosts.append("orders-db.orders.svc:5432")
+    facts = _read(subject, facts, _Cluster({"db-export": dump}, {}))
+    [load] = ct.loads(facts)
+    message = ct.load_finding(load)["message"]
+    assert message.startswith("CronJob data/db-export runs pg_dump on the shared PostgreSQL")
+    assert "talks to the same orders-db as orders-api" in message  # its command names the victim's database host
+    assert "REINDEX CONCURRENTLY" in message and "5 min before the first slow call" in message
