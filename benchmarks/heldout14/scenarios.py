@@ -75,6 +75,13 @@ def metric(inc: Incident, family: str, type_: str, help_: str, labels: dict[str,
                step_s)
 
 
+def observe(inc: Incident, *workloads: tuple[str, str]) -> None:
+    """cAdvisor's working set and kube-state-metrics' restarts for the pods of the workloads involved: the
+    series any Prometheus scraping the cluster has, whether or not they show the cause."""
+    for ns, name in workloads:
+        inc.pod_series(inc.pods_of(ns, name))
+
+
 def herring(inc: Incident, ns: str, name: str, image: str, old: str, at: datetime) -> None:
     """The red herring: an unrelated, healthy rollout that finished shortly before the page."""
     revs = [Rev(1, inc.born + timedelta(days=9), "helm upgrade", [c(name, f"{image}:{old}")]),
@@ -345,6 +352,7 @@ def orders_not_shipping_page() -> Incident:
                lambda t: 0.0 if t < peak + timedelta(minutes=5) else round((t - peak).total_seconds() / 4.4, 0))
     inc.pagerduty("OrdersStuckInPaid: 412 orders paid > 30 min without a shipment request (fulfilment)",
                   "Fulfilment")
+    observe(inc, ("fulfilment", "fulfilment-worker"), ("messaging", "rabbitmq"))
     inc.answer_key(
         culprit=("Policy", "messaging", "orders-queues"),
         keywords=["message-ttl", "expire", "dead-letter", "backlog"],
@@ -384,6 +392,8 @@ def accounts_api_errors_burn() -> Incident:
     args = ["--character-set-server=utf8mb4", "--max-connections=600", "--innodb-buffer-pool-size=6G",
             "--wait-timeout=60", "--interactive-timeout=60"]
 
+    clients = ["10.244.1.40"]  # accounts-api's pod IPs, filled in once its pods exist
+
     def server(pod: str, start: datetime, end: datetime) -> Lines:
         out: Lines = [(start + timedelta(seconds=2), mysqld(start, 0, "System", "MY-010116",
                                                             "/usr/sbin/mysqld (mysqld 8.0.39) starting as process 1"))]
@@ -393,8 +403,8 @@ def accounts_api_errors_burn() -> Incident:
                                                          "MySQL Community Server - GPL.")))
         out += L.ticker(bad, end, 11, lambda i, t: mysqld(
             t, 61000 + i * 3, "Note", "MY-010914",
-            f"Aborted connection {61000 + i * 3} to db: 'accounts' user: 'accounts' host: '10.244.{1 + i % 3}."
-            f"{40 + i % 3}' (Got timeout reading communication packets)."))
+            f"Aborted connection {61000 + i * 3} to db: 'accounts' user: 'accounts' host: "
+            f"'{clients[i % len(clients)]}' (Got timeout reading communication packets)."))
         return out
 
     db = inc.statefulset("mysql", "accounts-mysql", [c("mysql", "docker.io/library/mysql:8.0.39", memory_limit="8Gi",
@@ -432,11 +442,15 @@ def accounts_api_errors_burn() -> Incident:
             thread=f"http-nio-8080-exec-{1 + i % 9}"))
         return out
 
-    app(inc, "accounts", "accounts-api", f"{REGISTRY}/accounts/accounts-api:12.3.0", 3, within(api),
+    api_wl = app(inc, "accounts", "accounts-api", f"{REGISTRY}/accounts/accounts-api:12.3.0", 3, within(api),
         memory_limit="1536Mi", env=[{"name": "SPRING_DATASOURCE_URL",
                                      "value": "jdbc:mysql://accounts-mysql.mysql:3306/accounts"},
                                     {"name": "SPRING_DATASOURCE_HIKARI_MAX_LIFETIME", "value": "1800000"},
                                     {"name": "SPRING_DATASOURCE_HIKARI_MINIMUM_IDLE", "value": "10"}])
+    clients[:] = [inc.cluster.pod_ip(h) for h in api_wl.pods]
+    mysql_pod = db.pods[0]
+    mysql_pod.logs["mysql"] = within(server)(mysql_pod.name, mysql_pod.states[0].started_at or mysql_pod.created,
+                                             inc.captured)
     herring(inc, "accounts", "avatar-service", f"{REGISTRY}/accounts/avatar-service", "1.9.0",
             AT2 - timedelta(minutes=50))
     plant(inc, "accounts", "accounts-db", "password", "accounts-db", "SPRING_DATASOURCE_PASSWORD")
@@ -456,6 +470,7 @@ def accounts_api_errors_burn() -> Incident:
                counter(inc.at - timedelta(hours=2), 0.0, 0.2, bad))
     inc.slo_burn("accounts-api", "accounts", "accounts-api-availability", "99.9%", 21.4,
                  "5xx ratio of accounts-api is 17% over the last hour (objective 99.9%).")
+    observe(inc, ("accounts", "accounts-api"), ("mysql", "accounts-mysql"))
     inc.answer_key(
         culprit=("StatefulSet", "mysql", "accounts-mysql"),
         keywords=["wait_timeout", "idle", "maxLifetime", "closed"],
@@ -510,14 +525,14 @@ def storefront_502s_grouped() -> Incident:
     new = Rev(14, deploy, "helm upgrade", [c(
         "storefront-bff", f"{REGISTRY}/web/storefront-bff:3.0.0", memory_limit="768Mi",
         env=[{"name": "NODE_ENV", "value": "production"}])])
-    inc.deployment("web", "storefront-bff", [old, new], {14: [P(log=bff_log(5000)) for _ in range(3)]})
+    bff = inc.deployment("web", "storefront-bff", [old, new], {14: [P(log=bff_log(5000)) for _ in range(3)]})
     inc.service("web", "storefront-bff", {"app": "storefront-bff"})
     ingress(inc, "web", "shop-web", hosts[0], "storefront-bff", "/api",
             {"nginx.ingress.kubernetes.io/proxy-read-timeout": "30"})
     ingress(inc, "web", "shop-web-mobile", hosts[1], "storefront-bff", "/api")
     inc.configmap("ingress-nginx", "ingress-nginx-controller", {
         "upstream-keepalive-timeout": "60", "upstream-keepalive-requests": "1000", "use-forwarded-headers": "true"})
-    bff_ips = [f"10.244.{1 + i}.{60 + i}" for i in range(3)]
+    bff_ips = [inc.cluster.pod_ip(h) for h in bff.pods]
     for n, h in enumerate(inc.pods_of("ingress-nginx", "ingress-nginx-controller")):
         def nginx(i: int, t: datetime, n: int = n) -> str | None:
             host = hosts[i % 2]
@@ -553,6 +568,7 @@ def storefront_502s_grouped() -> Incident:
                         "The browser check got HTTP 502 from https://www.example-shop.com/api/cart.",
                         'probe_success{check="checkout-journey"} == 0'))
     notify(inc, alerts, ["namespace"])
+    observe(inc, ("web", "storefront-bff"), ("ingress-nginx", "ingress-nginx-controller"))
     inc.answer_key(
         culprit=("Deployment", "web", "storefront-bff"),
         keywords=["keepAliveTimeout", "idle", "prematurely closed", "upstream keepalive"],
@@ -581,7 +597,7 @@ def node_cpu_hot_question() -> Incident:
     HTTP/2 connection per client pod; two of its three connections land on inventory pods scheduled on
     ip-10-0-2-21, which runs at 95% CPU while the other inventory pods idle. Someone asks about the node.
     Evidence: the Service's creation and managedFields, grpc-go's resolver lines in another namespace
-    (6 addresses before, 1 after), per-pod request and CPU metrics. Red herring: inventory/stock-sync.
+    (a single address), per-pod request and CPU metrics. Red herring: inventory/stock-sync.
     """
     inc = Incident("node-cpu-hot-question", title="One node's CPU pegged since the morning",
                    story=node_cpu_hot_question.__doc__ or "", at=AT4, seed=1404, namespaces=("inventory", "orders"))
@@ -657,6 +673,7 @@ def node_cpu_hot_question() -> Incident:
                     "node": placement[i]},
                    counter(inc.at - timedelta(hours=2), 0.33, 1.93 if i in busy else 0.02, bump))
     inc.ask(f"Node {hot} has been at ~95% CPU since this morning while the other nodes are quiet. What is eating it?")
+    observe(inc, ("inventory", "inventory"), ("orders", "order-router"))
     inc.answer_key(
         culprit=("Service", "inventory", "inventory-grpc"),
         keywords=["headless", "ClusterIP", "round_robin", "HTTP/2"],
@@ -773,6 +790,7 @@ def document_downloads_404_page() -> Incident:
                     "method": "GET", "code": code, "job": "documents-api"},
                    counter(inc.at - timedelta(hours=2), before, after, inc.at - timedelta(hours=2)))
     inc.pagerduty("Invoice downloads failing: 68% of /download requests answer 404 (documents-api)", "Documents")
+    observe(inc, ("documents", "documents-api"))
     inc.answer_key(
         culprit=("BucketLifecycleConfiguration", "", "acme-prod-documents-lifecycle"),
         keywords=["lifecycle", "expiration", "prefix", "NoSuchKey"],
@@ -875,6 +893,7 @@ def klarna_checkouts_dropped() -> Incident:
                      'sum(rate(checkout_payment_method_selected_total{method="klarna"}[30m])) == 0 and on() '
                      'sum(rate(checkout_payment_method_selected_total[30m])) > 1',
                      runbook="https://wiki.example.com/runbooks/paymentmethodsharedropped")
+    observe(inc, ("checkout-web", "checkout-web"), ("flags", "flagd"))
     inc.answer_key(
         culprit=("FeatureFlag", "flags", "checkout-flags"),
         keywords=["FLAG_NOT_FOUND", "renamed", "default", "flag key"],
@@ -945,7 +964,8 @@ def carts_emptying_question() -> Incident:
         first = build + timedelta(minutes=61)
         out += L.ticker(first, end, 60, lambda i, t: mongod(
             t, "INDEX", 5479200, "TTLMonitor", "Deleted expired documents using index",
-            {"namespace": "shop.carts", "index": "updatedAt_1", "numDeleted": 900 + (i * 37) % 700,
+            {"namespace": "shop.carts", "index": "updatedAt_1",
+             "numDeleted": 1_184_223 if i == 0 else 900 + (i * 37) % 700,
              "durationMillis": 180 + i % 90}))
         out += L.ticker(end - timedelta(hours=3), end, 600, lambda i, t: mongod(
             t, "NETWORK", 22943, "listener", "Connection accepted",
@@ -982,6 +1002,7 @@ def carts_emptying_question() -> Incident:
                counter(inc.at - timedelta(hours=2), 0.05, 2.4, build + timedelta(minutes=61)))
     inc.ask("Support says customers who come back to the shop after an hour or so find cart-api has given them an "
             "empty basket. Why are baskets disappearing?")
+    observe(inc, ("carts", "cart-api"), ("carts-db", "carts-mongo"))
     inc.answer_key(
         culprit=("Job", "carts", "cart-api-migrate-0042"),
         keywords=["TTL", "expireAfterSeconds", "migration", "index"],
@@ -1075,10 +1096,11 @@ def search_cluster_red_page() -> Incident:
             (lost + timedelta(minutes=3), line(lost, "INFO", "org.elasticsearch.cluster.service.MasterService",
                                                "node-join[{catalog-es-2}{Hc4pQ2mYSz6v0b1aXnE7tw}{10.244.2.91}"
                                                "{10.244.2.91:9300}{dim} joining], term: 7, version: 91840")),
-            *L.ticker(lost + timedelta(minutes=4), end, 300, lambda i, t: line(
-                t, "WARN", "org.elasticsearch.cluster.routing.allocation.AllocationService",
-                "[catalog-20261123][1] primary shard is unassigned (reason: NODE_LEFT, last node: "
-                "q1Zx9cTnRmW4kV8b2LrP0g); cluster health RED"))]
+            (lost + timedelta(minutes=3, seconds=20), line(
+                lost + timedelta(minutes=3, seconds=20), "INFO", "org.elasticsearch.cluster.routing.allocation."
+                "AllocationService", "Cluster health status changed from [RED] to [RED] (reason: [shards started "
+                "[[catalog-20261122][0], [catalog-20261123][0], [catalog-20261123][2]]]).")),
+        ]
 
     inc.statefulset("search", "catalog-es", [c("elasticsearch", "docker.elastic.co/elasticsearch/elasticsearch:8.15.3",
                                                memory_limit="16Gi", memory_request="16Gi", cpu_request="4",
@@ -1113,6 +1135,7 @@ def search_cluster_red_page() -> Incident:
                      "Elastic cluster health is red: at least one primary shard is not allocated.",
                      'elasticsearch_cluster_health_status{color="red"} == 1', severity="critical",
                      runbook="https://runbooks.prometheus-operator.dev/runbooks/elasticsearch/elasticsearchclusterred")
+    observe(inc, ("search", "catalog-es"), ("storefront", "search-api"))
     inc.answer_key(
         culprit=("CronJob", "search", "catalog-reindex"),
         keywords=["number_of_replicas", "no replica", "unassigned", "primary shard"],
@@ -1213,6 +1236,7 @@ def feed_timeouts_page() -> Incident:
                    {"namespace": "feed", "job": "feed-api", "uri": "/v3/feed", "status": code},
                    counter(inc.at - timedelta(hours=2), before, after, failing))
     inc.pagerduty("feed-api: 5xx ratio 31% on /v3/feed for 15 minutes", "Home Feed")
+    observe(inc, ("feed", "feed-api"), ("cassandra", "cassandra"), ("profiles", "profile-writer"))
     inc.answer_key(
         culprit=("Deployment", "profiles", "profile-writer"),
         keywords=["tombstone", "null", "ReadFailure", "failure_threshold"],
@@ -1296,6 +1320,7 @@ def refund_queue_age_high() -> Incident:
                      "refunds.fifo: oldest message is 3.4 hours old",
                      "ApproximateAgeOfOldestMessage of refunds.fifo is above 30 minutes; refunds are delayed.",
                      'aws_sqs_approximate_age_of_oldest_message_maximum{dimension_QueueName="refunds.fifo"} > 1800')
+    observe(inc, ("refunds", "refund-worker"), ("payments", "refund-publisher"))
     inc.answer_key(
         culprit=("Deployment", "payments", "refund-publisher"),
         keywords=["MessageGroupId", "FIFO", "message group", "one at a time"],
@@ -1360,11 +1385,13 @@ def login_latency_burn() -> Incident:
         rs["spec"]["template"]["metadata"]["annotations"]["reloader.stakater.com/last-reloaded-from"] = (
             '{"type":"CONFIGMAP","namespace":"identity","name":"password-policy","hash":"9f1c2e7d04"}')
 
+    auth_ips = [inc.cluster.pod_ip(h) for h in wl.pods]
+
     def gateway(i: int, t: datetime) -> str:
         slow = t >= evening and i % 4 != 0
         path = ["/v1/login", "/v1/token/refresh", "/v1/me"][i % 3]
         return L.envoy(t, "POST" if path != "/v1/me" else "GET", path, 504 if slow else 200, "UT" if slow else "-",
-                       f"10.244.{1 + i % 3}.{70 + i % 3}:8080", 5000 if slow else 35 + i % 40, "auth.example.com",
+                       f"{auth_ips[i % len(auth_ips)]}:8080", 5000 if slow else 35 + i % 40, "auth.example.com",
                        L.uuidish("edge", i), "response_timeout" if slow else "via_upstream")
 
     edge = app(inc, "edge", "edge-gateway", "docker.io/envoyproxy/envoy:v1.31.3", 2, port=8080)
@@ -1385,6 +1412,7 @@ def login_latency_burn() -> Incident:
                     "envoy_response_code": code}, counter(inc.at - timedelta(hours=2), before, after, evening))
     inc.slo_burn("login", "identity", "login-availability", "99.5%", 48.0,
                  "Sign-in requests through the edge gateway fail or time out 71% of the time over the last hour.")
+    observe(inc, ("identity", "auth-service"), ("edge", "edge-gateway"))
     inc.answer_key(
         culprit=("ConfigMap", "identity", "password-policy"),
         keywords=["bcrypt", "cost", "rehash", "event loop"],
@@ -1435,18 +1463,20 @@ def partner_api_not_found_page() -> Incident:
              "metadata": {"name": "partner-ratelimit", "namespace": "partners"},
              "spec": {"rateLimit": {"average": 200, "burst": 400}}})
 
+    proxies = ["10.244.0.12"]  # Traefik's pod IPs, filled in once its pods exist
+
     def api(pod: str, start: datetime, end: datetime) -> Lines:
         def line(i: int, t: datetime) -> str:
             path = ["/orders?since=2026-11-27", "/shipments/SH-88121", "/inventory/levels"][i % 3]
             stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
             if t < edit:
-                return f'10.244.0.{12 + i % 3} - - [{stamp}] "GET /v1{path} HTTP/1.1" 200 {800 + i % 700} "-" ' \
+                return f'{proxies[i % len(proxies)]} - - [{stamp}] "GET /v1{path} HTTP/1.1" 200 {800 + i % 700} "-" ' \
                        '"partner-sdk-go/1.4.2"'
-            return f'10.244.0.{12 + i % 3} - - [{stamp}] "GET {path} HTTP/1.1" 404 {146 + len(path)} "-" ' \
+            return f'{proxies[i % len(proxies)]} - - [{stamp}] "GET {path} HTTP/1.1" 404 {146 + len(path)} "-" ' \
                    '"partner-sdk-go/1.4.2"'
         return L.ticker(end - timedelta(hours=2), end, 9, line)
 
-    app(inc, "partners", "partner-api", f"{REGISTRY}/partners/partner-api:6.3.1", 3, within(api))
+    partner = app(inc, "partners", "partner-api", f"{REGISTRY}/partners/partner-api:6.3.1", 3)
     inc.service("partners", "partner-api", {"app": "partner-api"})
 
     def traefik(i: int, t: datetime) -> str:
@@ -1464,6 +1494,9 @@ def partner_api_not_found_page() -> Incident:
     gw = app(inc, "gateway", "traefik", "docker.io/library/traefik:v3.2.1", 2, port=8000)
     for h in gw.pods:
         h.logs["traefik"] = L.lines(L.ticker(inc.captured - timedelta(hours=2), inc.captured, 11, traefik))
+    proxies[:] = [inc.cluster.pod_ip(h) for h in gw.pods]
+    for h in partner.pods:
+        h.logs["partner-api"] = within(api)(h.name, h.states[0].started_at or h.created, inc.captured)
     herring(inc, "partners", "partner-webhooks", f"{REGISTRY}/partners/partner-webhooks", "2.4.0",
             AT12 - timedelta(minutes=20))
     plant(inc, "partners", "partner-api-keys", "token", "partner-hmac", "HMAC_SECRET")
@@ -1475,6 +1508,7 @@ def partner_api_not_found_page() -> Incident:
                     "protocol": "http"}, counter(inc.at - timedelta(hours=2), before, after, edit))
     inc.pagerduty("Partner API: 97% of requests to partners.example.com answer 404 (partner integrations)",
                   "Partner Platform")
+    observe(inc, ("partners", "partner-api"), ("gateway", "traefik"))
     inc.answer_key(
         culprit=("Middleware", "partners", "api-prefix"),
         keywords=["stripPrefix", "Middleware", "/v1", "path"],
