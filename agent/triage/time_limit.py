@@ -268,11 +268,12 @@ def _maybe_limit(change: dict[str, Any]) -> bool:
 # ---- the work it governs, as the holders' logs and metrics show it -------------------------------------
 
 TIMEOUT_WORDS = re.compile(
-    r"WORKER TIMEOUT|deadline exceeded|DEADLINE_EXCEEDED|Client\.Timeout|\btimed out\b|\btime(?:d)?-?out\b|"
-    r"TimeoutError|TimeoutException|ReadTimeout|SocketTimeoutException|TimeLimitExceeded|statement timeout|"
-    r"lease (?:expired|lost)|visibility timeout|ack deadline", re.I)
+    r"WORKER TIMEOUT|deadline exceeded|DEADLINE_EXCEEDED|Client\.Timeout|\btimed out\b|Gateway Time-?out|"
+    r"TimeoutError|TimeoutException|ReadTimeout|SocketTimeoutException|TimeLimitExceeded|"
+    r"canceling statement due to statement timeout|lease (?:expired|lost)", re.I)
 """The software's own wording for work cut short by its time limit (gunicorn's arbiter, Go's net/http and context,
-gRPC, Python/Java clients, Celery's time limits, PostgreSQL's statement timeout, queue leases)."""
+gRPC, Python/Java clients, Celery's time limits, PostgreSQL's statement timeout, queue leases); a bare "timeout"
+is not one (a startup line printing its settings says it too)."""
 _DURATION = re.compile(
     r"(?P<key>\b[\w.-]*(?:duration|elapsed|took|latency|runtime|run_time|response_time|request_time)[\w.-]*)"
     r"[\"']?\s*[:=]?\s*[\"']?(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ms|us|µs|s|sec|secs|seconds|m|min|minutes)?\b"

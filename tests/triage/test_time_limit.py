@@ -273,3 +273,13 @@ def test_an_ack_deadline_inside_a_yaml_file_with_redelivery() -> None:
     message = time_limit.finding(cut)["message"]
     assert "subscription.ackDeadlineSeconds 600 -> 30 (10 min -> 30 s)" in message[:200]
     assert "95 s" in message and "redelivered" in message
+
+
+def test_negative_twin_a_lowered_timeout_whose_logs_only_print_their_settings() -> None:
+    change = _rollout("reports", "report-render", _template("report-render", [*GUNICORN, "--timeout=90"]),
+                      _template("report-render", [*GUNICORN, "--timeout=10"]))
+    holder = "Deployment reports/report-render"
+    t = _t(25).strftime("%Y-%m-%d %H:%M:%S")
+    startup = [f"[{t} +0000] [1] [INFO] Starting gunicorn 22.0.0 (workers=4, timeout=10)",
+               f"[{t} +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)"]
+    assert time_limit.found(_facts([change], {holder: {"report-render-7d9f8-abcde": startup}}, [holder])) == []
