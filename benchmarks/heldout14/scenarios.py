@@ -1439,7 +1439,8 @@ def partner_api_not_found_page() -> Incident:
     from `stripPrefix: {prefixes: ["/api"]}` to `stripPrefixRegex: {regex: ["^/api/v[0-9]+"]}`, meant
     for a new v2 service. partner-api (Node.js, Express) mounts its routes under /v1, so
     /api/v1/orders now reaches it as /orders and Express answers "Cannot GET /orders". Traefik's access
-    log (namespace gateway) shows OriginStatus 404 for nearly everything on partners.example.com.
+    log (namespace gateway) shows OriginStatus 404 for nearly everything on partners.example.com; a
+    partner manager asks in chat, naming only partner-api.
     Red herring: partners/partner-webhooks rolled out at 09:50.
     """
     inc = Incident("partner-api-not-found-page", title="Partner integrations report Not Found on every call",
@@ -1506,8 +1507,8 @@ def partner_api_not_found_page() -> Incident:
                    "partitioned by status code, protocol, and method.",
                    {"namespace": "gateway", "job": "traefik", "service": svc, "code": code, "method": "GET",
                     "protocol": "http"}, counter(inc.at - timedelta(hours=2), before, after, edit))
-    inc.pagerduty("Partner API: 97% of requests to partners.example.com answer 404 (partner integrations)",
-                  "Partner Platform")
+    inc.ask("Partners say every call to partner-api has answered Not Found since about 09:40, but its pods look "
+            "healthy. Why?")
     observe(inc, ("partners", "partner-api"), ("gateway", "traefik"))
     inc.answer_key(
         culprit=("Middleware", "partners", "api-prefix"),
