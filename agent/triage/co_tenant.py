@@ -305,9 +305,11 @@ def _does(software: str, text: str, metrics: str) -> str:
         pattern = _PATTERN.search(text)
         scan = f"matches keys by pattern {pattern.group(1)} over the whole keyspace" if pattern else \
             f"runs {', '.join(heavy[:3]) or 'keyspace-wide commands'}"
-        keys = " with KEYS" if "KEYS" in metrics or any(h.upper() == "KEYS" for h in heavy) else ""
-        return (f"{scan}{keys}: KEYS is O(N) and blocks single-threaded Redis for its whole run, so every other "
-                "client's commands wait behind it (the slowlog records it)")
+        if "KEYS" in metrics or any(h.upper() == "KEYS" for h in heavy):
+            return (f"{scan} with KEYS: KEYS is O(N) and blocks single-threaded Redis for its whole run, so every "
+                    "other client's commands wait behind it (the slowlog records it)")
+        return (f"{scan}: a keyspace-wide match is O(N), and as KEYS it blocks single-threaded Redis for its whole "
+                "run, so every other client's commands wait behind it (the slowlog records it)")
     if software == "postgresql":
         return (f"runs {', '.join(heavy[:3])} on the shared PostgreSQL: VACUUM FULL, CLUSTER and a plain REINDEX "
                 "hold an ACCESS EXCLUSIVE lock on each table for the whole run, LOCK TABLE as it says, and pg_dump "

@@ -321,3 +321,13 @@ spec:
     assert message.startswith("CronJob data/db-export runs pg_dump on the shared PostgreSQL")
     assert "talks to the same orders-db as orders-api" in message  # its command names the victim's database host
     assert "REINDEX CONCURRENTLY" in message and "5 min before the first slow call" in message
+
+
+def test_without_the_exporter_the_pattern_sweep_is_named_but_keys_is_not_claimed() -> None:
+    subject = _session_subject()
+    cluster = _Cluster({"session-sweeper": SWEEPER_YAML}, {"session-sweeper": SWEEPER_LOG})
+    facts = _read(subject, _redis_facts([_change("Deployment", "accounts", "session-sweeper", 260, "created", [])]),
+                  cluster)
+    [load] = ct.loads(facts)
+    message = ct.load_finding(load)["message"]
+    assert "with KEYS" not in message and "as KEYS it blocks" in message and load.metrics == ""
