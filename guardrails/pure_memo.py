@@ -9,8 +9,9 @@ redaction was the same work done again. The function must be pure (its answer de
 string alone; `redact_text` is, its formats are a fixed table), so a remembered answer is the answer.
 
 Bounded in both directions: only strings up to `max_chars` are kept (long text rarely repeats and
-would cost memory), and at most `max_entries` of them, the oldest dropped first. The strings held
-are ones this process already had in memory as tool results; nothing is written anywhere.
+would cost memory), and at most `max_entries` of them, the oldest dropped first. `keep` decides which
+answers are remembered at all: redaction keeps only strings in which nothing was found, so the memo
+never holds a credential longer than the call that carried it. Nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ T = TypeVar("T")
 class PureMemo(Generic[T]):
     """`memo(text)` is `fn(text)`, remembered for short strings (first in, first out past `max_entries`)."""
 
-    def __init__(self, fn: Callable[[str], T], *, max_entries: int = 8192, max_chars: int = 256) -> None:
+    def __init__(self, fn: Callable[[str], T], *, max_entries: int = 8192, max_chars: int = 256,
+                 keep: Callable[[T], bool] | None = None) -> None:
         if max_entries < 1 or max_chars < 0:
             raise ValueError("max_entries must be at least 1 and max_chars not negative")
         self.fn = fn
+        self.keep = keep
+        """Remember an answer only when this says so (None: every answer of a short enough string)."""
         self.max_entries = max_entries
         self.max_chars = max_chars
         self._answers: dict[str, T] = {}
@@ -45,7 +49,7 @@ class PureMemo(Generic[T]):
             return found
         self.misses += 1
         answer = self.fn(text)
-        if len(text) <= self.max_chars:
+        if len(text) <= self.max_chars and (self.keep is None or self.keep(answer)):
             with self._lock:
                 while len(self._answers) >= self.max_entries:
                     del self._answers[next(iter(self._answers))]  # dicts keep insertion order: the oldest

@@ -1683,10 +1683,11 @@ def _is_secret_object(value: dict[str, Any]) -> bool:
     return value.get("kind") == "Secret" and ("data" in value or "stringData" in value or "apiVersion" in value)
 
 
-_LEAVES: PureMemo[Redacted] = PureMemo(lambda text: redact_text(text))
+_LEAVES: PureMemo[Redacted] = PureMemo(lambda text: redact_text(text), keep=lambda red: not red.findings)
 """`redact_text` of the short strings of structured data, remembered across calls (guardrails/pure_memo.py):
-file paths, symbol keys, namespaces and labels recur from one tool answer to the next. (`redact_text` is
-looked up when called, so a test that wraps it sees every string the memo does not answer.)"""
+file paths, symbol keys, namespaces and labels recur from one tool answer to the next. A string that held a
+secret is not kept (redacted again when it recurs). `redact_text` is looked up when called, so a test that
+wraps it sees every string the memo does not answer."""
 
 
 def redact_data(value: Any) -> tuple[Any, list[SecretFinding]]:

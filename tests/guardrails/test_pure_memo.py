@@ -33,7 +33,7 @@ def test_a_remembered_tree_is_redacted_as_a_fresh_one_with_the_same_findings() -
     first, found_first = redaction.redact_data(_tree())
     assert redaction._LEAVES.misses > 0 and redaction._LEAVES.hits == 0
     second, found_second = redaction.redact_data(_tree())
-    assert redaction._LEAVES.hits >= 6, "every short string of the second tree comes from the memo"
+    assert redaction._LEAVES.hits == 5, "the second tree's five strings without a secret come from the memo"
     assert first == second and found_first == found_second
     assert TOKEN not in str(second) and AWS not in str(second) and "hunter2" not in str(second)
     assert [f.kind for f in found_second].count("password_assignment") == 1
@@ -42,10 +42,12 @@ def test_a_remembered_tree_is_redacted_as_a_fresh_one_with_the_same_findings() -
         assert redaction._LEAVES(note) == redaction.redact_text(note)
 
 
-def test_a_secret_in_a_remembered_string_is_still_counted_in_every_tree() -> None:
-    tree = {"rows": [{"note": f"token={TOKEN}"}]}
+def test_a_string_that_held_a_secret_is_not_kept_and_is_counted_in_every_tree() -> None:
+    tree = {"rows": [{"note": f"token={TOKEN}", "file": "app/db.py"}]}
     counts = [len(redaction.redact_data(tree)[1]) for _ in range(3)]
     assert counts == [1, 1, 1]
+    assert len(redaction._LEAVES) == 1, "only the path is remembered, never the credential"
+    assert redaction._LEAVES.hits == 2 and redaction._LEAVES.misses == 4
 
 
 def test_entries_and_string_length_are_bounded() -> None:
@@ -69,6 +71,19 @@ def test_entries_and_string_length_are_bounded() -> None:
     assert calls.count(long) == 2, "a string over max_chars is never kept"
     with pytest.raises(ValueError):
         PureMemo(str.upper, max_entries=0)
+
+
+def test_keep_decides_which_answers_are_remembered() -> None:
+    calls: list[str] = []
+
+    def shout(s: str) -> str:
+        calls.append(s)
+        return s.upper()
+
+    memo = PureMemo(shout, keep=lambda answer: "X" not in answer)
+    for s in ("ab", "xy", "ab", "xy"):
+        assert memo(s) == s.upper()
+    assert calls == ["ab", "xy", "xy"] and len(memo) == 1
 
 
 def test_threads_share_one_memo_within_its_bound() -> None:
