@@ -64,15 +64,27 @@ LIMITS: tuple[Limit, ...] = (
           "reached'): a lowered maxclients (a --maxclients flag, a redis.conf line) or callers opening more "
           "connections (bigger pools, more replicas) hit it at peak",
           re.compile(r"(?:^|_)maxclients$"), _POOLS, re.compile(r"redis|valkey|keydb|dragonfly", re.I)),
-    Limit("sql_max_connections", re.compile(
+    Limit("db_max_connections", re.compile(
         r"sorry, too many clients already|remaining connection slots are reserved|too many connections for "
-        r"(?:role|database)|\bToo many connections\b|ER_CON_COUNT_ERROR", re.I),
-          "the database refuses new connections past max_connections",
+        r"(?:role|database)|\bToo many connections\b|ER_CON_COUNT_ERROR|no more connections allowed|"
+        r"too many open connections", re.I),
+          "the database (or its pooler) refuses new connections past its connection limit (max_connections, "
+          "PgBouncer max_client_conn, MongoDB maxIncomingConnections)",
           "the database refuses new connections past max_connections (PostgreSQL 'sorry, too many clients "
           "already', MySQL 'Too many connections'): a lowered max_connections or clients opening more "
           "connections (a raised pool size times the replicas) exhaust the slots",
-          re.compile(r"(?:^|_)(?:max_connections|max_user_connections)$"), _POOLS,
-          re.compile(r"postgres|(?:^|-)pg(?:-|$)|pgbouncer|mysql|maria|cockroach|timescale|percona", re.I)),
+          re.compile(r"(?:^|_)(?:max_connections|max_user_connections|max_client_conn|max_incoming_connections)$"),
+          _POOLS, re.compile(r"postgres|(?:^|-)pg(?:-|$)|pgbouncer|pgcat|mysql|maria|cockroach|timescale|percona|"
+                             r"mongo", re.I)),
+    Limit("client_pool_exhausted", re.compile(
+        r"Connection is not available, request timed out after|QueuePool limit of size [\d#]+ overflow [\d#]+ "
+        r"reached|Timeout waiting for idle object|pool (?:is )?exhausted|Cannot get a connection, pool error", re.I),
+          "the client's own connection pool is exhausted (HikariCP 'Connection is not available', SQLAlchemy "
+          "'QueuePool limit of size N overflow M reached'): requests wait for one of too few pooled connections",
+          "every connection of the pool is in use, so each request waits for one and times out: a lowered pool "
+          "size (maximumPoolSize, pool_size, max_overflow, maxTotal) makes the pool too small for the load",
+          re.compile(r"(?:^|_)(?:maximum_pool_size|max_pool_size|pool_size|pool_max|max_open_conns|max_overflow|"
+                     r"max_total|max_active|db_pool(?:_size)?)$")),
     Limit("kafka_poll_interval", re.compile(
         r"max\.poll\.interval\.ms|consumer poll timeout|poll timeout has expired", re.I),
           "one batch of max.poll.records records now outlasts max.poll.interval.ms, so the consumer is dropped "

@@ -235,3 +235,28 @@ def test_the_servers_own_rollout_is_not_a_client_that_sends_more() -> None:
     change = _change("StatefulSet", "shop", "search-es", ["elasticsearch image elasticsearch:8.15.2 -> "
                                                           "elasticsearch:8.15.3"], minutes=120, type_="rollout")
     assert lh.found(_facts([change], [_log("search-es-0", "shop", server_line, first_minutes=100)])) == []
+
+
+PGBOUNCER = ("psycopg2.OperationalError: connection to server failed: FATAL:  no more connections allowed "
+             "(max_client_conn)")
+SQLALCHEMY = ("sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 0 reached, connection timed out, "
+              "timeout 30.00")
+
+
+def test_pgbouncer_max_client_conn_lowered_in_its_ini() -> None:
+    change = _change("ConfigMap", "db", "pgbouncer-config",
+                     ["data key pgbouncer.ini '[pgbouncer]\\npool_mode = session\\nmax_client_conn = 1000' -> "
+                      "'[pgbouncer]\\npool_mode = session\\nmax_client_conn = 100'"])
+    [hit] = lh.found(_facts([change], [_log("ledger-6c7d8f9b5-q2w4x", "finance", PGBOUNCER)]))
+    assert hit.how == "limit" and hit.setting is not None and (hit.setting.old, hit.setting.new) == ("1000", "100")
+
+
+def test_client_pool_size_lowered_and_its_raised_twin() -> None:
+    log = _log("reports-7b8c9d6f5-zz9k2", "bi", SQLALCHEMY)
+    lowered = _change("Deployment", "bi", "reports", ["reports env DB_POOL_SIZE='20' -> DB_POOL_SIZE='5'"],
+                      type_="rollout")
+    [hit] = lh.found(_facts([lowered], [log]))
+    assert hit.family.name == "client_pool_exhausted" and hit.setting is not None and hit.setting.new == "5"
+    raised = _change("Deployment", "bi", "reports", ["reports env DB_POOL_SIZE='5' -> DB_POOL_SIZE='20'"],
+                     type_="rollout")
+    assert lh.found(_facts([raised], [log])) == []
