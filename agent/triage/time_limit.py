@@ -385,6 +385,8 @@ def verdict(limit: Limit, work: Work, own: bool) -> tuple[str, str] | None:
     if work.durations and not over and (work.p99 is None or work.p99 <= new) and longest < new * 0.8:
         return None  # the limit still sits above every measured piece of work: not what cuts it short
     handover = bool(HANDOVER.search(limit.key))
+    if limit.before is None and not work.timeouts and not work.redelivered:
+        return None  # not known to be lowered, and nothing was cut short or done twice: long work alone is no cause
     if over or (work.p99 is not None and work.p99 > new):
         parts = []
         if over:

@@ -283,3 +283,12 @@ def test_negative_twin_a_lowered_timeout_whose_logs_only_print_their_settings() 
     startup = [f"[{t} +0000] [1] [INFO] Starting gunicorn 22.0.0 (workers=4, timeout=10)",
                f"[{t} +0000] [1] [INFO] Listening at: http://0.0.0.0:8000 (1)"]
     assert time_limit.found(_facts([change], {holder: {"report-render-7d9f8-abcde": startup}}, [holder])) == []
+
+
+def test_negative_twin_a_limit_of_unknown_history_with_long_work_but_nothing_cut_short() -> None:
+    data = {"BROKER_URL": "redis://exports-redis:6379/0", "VISIBILITY_TIMEOUT": "120"}
+    obj, changes = _configmap("exports", "archiver-settings", data, "VISIBILITY_TIMEOUT", minutes=600)
+    holder = "Deployment exports/archiver"
+    logs = {holder: {"archiver-5c7d9-aaaaa": _celery(0, [80, 50], 400.0)}}  # one consumer, each task once
+    workloads = {"exports": [{"kind": "Deployment", "namespace": "exports", "name": "archiver"}]}
+    assert time_limit.found(_facts(changes, logs, [holder], [obj], workloads=workloads)) == []
