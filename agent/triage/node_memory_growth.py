@@ -17,7 +17,8 @@ leave them unbounded when the setting is gone:
 The survey, for each node whose MemoryPressure the timeline or the scan shows, reads the working set of the
 containers of the pods on it over the hours before, keeps the one that grew most (and stands out), and reads
 the ConfigMaps its owner uses that were written in the day before its growth began. A write is the suspect
-when the file it wrote is such an agent's and leaves the buffer unbounded.
+when the file it wrote is such an agent's and leaves the buffer unbounded; failing that, a rollout of the
+owner in that day that removed its container's memory limit (`memory limit 256Mi -> none`) is.
 """
 
 from __future__ import annotations
@@ -285,7 +286,71 @@ def finding(u: Unbounded, at: datetime) -> dict[str, Any]:
             "details": {"node": u.node, "pod": g.pod, "bound": u.agent.bound, "software": u.agent.software}}
 
 
+_LIMIT_REMOVED = re.compile(r"^(\S+) memory limit (\S+) -> none$")
+"""A rollout's diff line (mcp_servers.kubernetes.reads._resources_diff) that removed a container's memory limit."""
+
+
+@dataclass
+class LimitRemoved:
+    """A rollout of the grower's owner that removed its container's memory limit before the growth began."""
+
+    owner: Ref
+    container: str
+    old: str
+    written: datetime
+    node: str
+    pressure: datetime
+    growth: Growth
+    evicted: list[Ref] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+def limits_removed(facts: Facts) -> list[LimitRemoved]:
+    """Each pressured node whose standing-out grower's owner rolled out, within LEAD before the growth began,
+    a revision without the memory limit its container had: nothing stops it short of the node's memory."""
+    out: list[LimitRemoved] = []
+    for entry in facts.reads.get(STORE) or []:
+        grew = grower(entry.get("series") or [])
+        if grew is None:
+            continue
+        owner, onset = workload_ref(grew.namespace, grew.pod), grew.onset or entry["pressure"]
+        for change, evidence in facts.every_change():
+            target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+            if target is None or at is None or change.get("type") != "rollout" or \
+                    (target.name, target.namespace) != (owner.name, owner.namespace) or \
+                    not onset - LEAD <= at <= onset + SLACK:
+                continue
+            hit = next((m for d in change.get("diff") or [] for m in [_LIMIT_REMOVED.match(str(d))] if m), None)
+            if hit is not None:
+                out.append(LimitRemoved(target, hit.group(1), hit.group(2), at, str(entry.get("node")),
+                                        entry["pressure"], grew, _evicted(facts, str(entry.get("node"))),
+                                        [e for e in [evidence, *(entry.get("evidence") or [])] if e]))
+                break
+    return out
+
+
+def limit_finding(x: LimitRemoved, at: datetime) -> dict[str, Any]:
+    """The workload's finding: the limit its rollout removed, its pod's growth, the pressure and evictions."""
+    g = x.growth
+    ago = minutes_text(int((at - x.written).total_seconds() // 60))
+    evicted = f"; the kubelet evicted pods of {', '.join(str(e) for e in x.evicted[:3])}" if x.evicted else ""
+    message = (f"{x.owner} rolled out without its memory limit at {_iso(x.written)} ({ago} before the alert; "
+               f"container {x.container} memory limit {x.old} -> none): pod {g.namespace}/{g.pod} on node {x.node} "
+               f"grew {_size(g.first)} -> {_size(g.peak)} with nothing to stop it short of the node's memory, and the "
+               f"node went into MemoryPressure at {_iso(x.pressure)[11:16]}{evicted}. Restore the memory limit")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": x.owner.kind, "namespace": x.owner.namespace, "name": x.owner.name},
+            "reason": "MemoryLimitRemoved", "message": message,
+            "evidence": [f"{x.container} memory limit {x.old} -> none", f"{g.pod} {_size(g.first)} -> {_size(g.peak)}"],
+            "details": {"node": x.node, "pod": g.pod, "container": x.container, "old_limit": x.old}}
+
+
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
-    """The written ConfigMap; it explains the agent, the node and the evicted workloads."""
-    return [(u.configmap, finding(u, facts.at), u.evidence, [u.owner, Ref("Node", "", u.node), *u.evicted])
-            for u in found(facts)]
+    """The written ConfigMap (it explains the agent, the node and the evicted workloads), or else the workload
+    whose rollout removed the grower's memory limit (it explains the node and the evicted workloads)."""
+    unbounded = [(u.configmap, finding(u, facts.at), u.evidence, [u.owner, Ref("Node", "", u.node), *u.evicted])
+                 for u in found(facts)]
+    nodes = {u.node for u in found(facts)}
+    removed = [(x.owner, limit_finding(x, facts.at), x.evidence, [Ref("Node", "", x.node), *x.evicted])
+               for x in limits_removed(facts) if x.node not in nodes]
+    return unbounded + removed

@@ -108,3 +108,27 @@ def test_the_agents_config_files_are_told_apart() -> None:
     assert not yaml_agent.bounded(FLUENT_BIT_YAML.replace("      mem_buf_limit: 50MB\n", ""))
     assert otel_agent is not None and otel_agent.software == "opentelemetry-collector"
     assert nm.agent_of("worker_processes 1;\nhttp { server { listen 80; } }\n") is None
+
+
+def _limit_facts(diff: str, written: str = "2026-07-03T01:40:00Z") -> Facts:
+    facts = _facts(("log-shipper-x7k2p", "logging"), {"fluent-bit.conf": FLUENT_BIT_BOUNDED})
+    assert facts.changes is not None
+    facts.changes["changes"].append({
+        "at": written, "type": "rollout",
+        "object": {"kind": "DaemonSet", "namespace": "logging", "name": "log-shipper"},
+        "summary": f"DaemonSet logging/log-shipper rolled out revision 7: {diff}", "diff": [diff], "revision": 7,
+        "related": []})
+    return facts
+
+
+def test_a_rollout_that_removed_the_growers_memory_limit() -> None:
+    facts = _limit_facts("shipper memory limit 256Mi -> none")
+    [top, *_] = rank(subject_of(from_text(f"pods keep getting evicted on node {NODE}")), facts)
+    assert top.ref == Ref("DaemonSet", "logging", "log-shipper")
+    assert "memory limit 256Mi -> none" in top.cause and "MemoryPressure" in top.cause
+
+
+def test_a_raised_or_unrelated_limit_change_is_not_a_removal() -> None:
+    assert nm.limits_removed(_limit_facts("shipper memory limit 256Mi -> 512Mi")) == []
+    assert nm.limits_removed(_limit_facts("shipper cpu limit 200m -> none")) == []
+    assert nm.limits_removed(_limit_facts("shipper memory limit 256Mi -> none", written="2026-07-03T03:30:00Z")) == []
