@@ -149,7 +149,8 @@ def _masked(text: str) -> str:
     """A rotator's statement or line with anything after PASSWORD / IDENTIFIED BY / > / requirepass masked."""
     text = re.sub(r"(\bPASSWORD\b|\bIDENTIFIED\s+BY\b|\brequirepass\b|\bmasterauth\b)\s+\S+", r"\1 ***", text,
                   flags=re.I)
-    return re.sub(r"(\bACL\s+SETUSER\s+\S+\s[^>\n]*)>\S+", r"\1>***", text, flags=re.I)[:200]
+    text = re.sub(r"(\bACL\s+SETUSER\s+\S+\s[^>\n]*)>\S+", r"\1>***", text, flags=re.I)
+    return re.sub(r"(\b(?:pass(?:word|wd)?|pwd|secret|token)\s*[=:]\s*)[^\s,;]+", r"\1***", text, flags=re.I)[:200]
 
 
 def rotations(job: dict[str, Any], logs: str) -> list[tuple[str, str]]:

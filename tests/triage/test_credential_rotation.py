@@ -73,7 +73,7 @@ def test_a_rotation_in_the_jobs_command_with_mysql_refusals() -> None:
     facts.reads[cr.STORE] = [{"job": _job("rotate-mysql-29401790", "db-admin", "2026-05-01T11:30:05Z", args),
                               "evidence": ["E40"], "logs": ""}]
     [rotation] = cr.found(facts)
-    assert rotation.user == "billing" and "IDENTIFIED BY ***" in rotation.said and "$NEW_PASSWORD'" not in rotation.said
+    assert rotation.user == "billing" and "IDENTIFIED BY ***" in rotation.said and "NEW_PASSWORD" not in rotation.said
     [top, *_] = rank(subject_of(from_text("billing returns 500s in namespace billing")), facts)
     assert top.ref is not None and top.ref.name == "rotate-mysql-29401790"
 
