@@ -42,9 +42,17 @@ def start(build: Callable[[], Incident], name: str, title: str, at: datetime, se
                     minutes_after=minutes_after)
 
 
-def within(make: Callable[[str, datetime, datetime], Lines]) -> LogFn:
-    """A pod log function whose lines are kept only inside the container run (start..end), sorted."""
-    return lambda pod, s, e: L.lines(sorted(x for x in make(pod, s, e) if s <= x[0] <= e))
+def within(make: Callable[[str, datetime, datetime], Lines], hours: float | None = 3) -> LogFn:
+    """A pod log function whose lines are kept only inside the container run (start..end), sorted.
+
+    A long-running container's steady lines are generated for its last `hours` only, as a capture with
+    `--since` keeps them (weeks of one line per 15 s would be hundreds of MB); None: the whole run, for a log
+    whose lines at the container's start matter and which bounds its own steady lines.
+    """
+    def log(pod: str, s: datetime, e: datetime) -> str:
+        begin = s if hours is None else max(s, e - timedelta(hours=hours))
+        return L.lines(sorted(x for x in make(pod, begin, e) if s <= x[0] <= e))
+    return log
 
 
 def changed(obj: dict[str, Any], *entries: tuple[str, str, datetime, dict[str, Any]]) -> dict[str, Any]:
@@ -774,7 +782,7 @@ def search_capacity_grouped() -> Incident:
     rs["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"] = "9"
     inc.event(wl.obj, "ScalingReplicaSet", f"Scaled up replica set {wl.rs[14]} to 9 from 4", peak, warning=False,
               component="deployment-controller")
-    inc.event(rs, "FailedCreate", f'Error creating: pods "{wl.rs[14]}-{o.suffix("x", 5)}" is forbidden: '
+    inc.event(rs, "FailedCreate", f'Error creating: pods "{wl.rs[14]}-" is forbidden: '
               "ValidatingAdmissionPolicy 'pod-baseline' with binding 'pod-baseline-apps' denied request: containers "
               "must set resources.limits.cpu", peak + timedelta(seconds=1), inc.captured - timedelta(seconds=50),
               count=19, component="replicaset-controller")
@@ -1609,6 +1617,10 @@ def fraud_check_timeouts_grouped() -> Incident:
             m.add("fraud_geo_lookups", "counter", "Geo lookups made while scoring, by result.",
                   {"namespace": "risk", "pod": h.name, "result": result, "job": "fraud-check"},
                   counter(m.start, before, after, changed_at), 30)
+    for decision, before, after in (("allow", 23.6, 21.6), ("deny", 0.4, 2.4)):
+        m.add("fraud_decisions", "counter", "Scoring decisions.",
+              {"namespace": "risk", "service": "fraud-check", "decision": decision, "job": "fraud-check"},
+              counter(m.start, before, after, changed_at), 30)
     finish(inc, {("risk", "fraud-check"), ("geo", "geoip-server")})
     alerts = [alert(inc, "FraudCheckUpstreamTimeouts", {"namespace": "risk", "pod": pod, "job": "fraud-check"},
                     "fraud-check pod failing upstream lookups",
@@ -1945,8 +1957,8 @@ def session_service_question() -> Incident:
                                             {"name": "HZ_NETWORK_JOIN_KUBERNETES_SERVICENAME",
                                              "value": "session-service"}])],
               pod_spec={"serviceAccountName": "session-service"})
-    plans = [P(log=within(log), created=inc.born + timedelta(days=15, minutes=i)) for i in range(3)]
-    plans += [P(log=within(log), created=scaled + timedelta(seconds=10 * i)) for i in range(2)]
+    plans = [P(log=within(log, None), created=inc.born + timedelta(days=15, minutes=i)) for i in range(3)]
+    plans += [P(log=within(log, None), created=scaled + timedelta(seconds=10 * i)) for i in range(2)]
     wl = inc.deployment("sessions", "session-service", [rev], {9: plans})
     hpa_obj = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
                        "metadata": {"name": "session-service", "namespace": "sessions"},
