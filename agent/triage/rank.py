@@ -38,6 +38,7 @@ from agent.triage import (
     chronic,
     client_errors,
     clock,
+    co_tenant,
     config_behind_restart,
     conn_settings,
     connections,
@@ -225,6 +226,7 @@ CHECK_WEIGHT: dict[str, float] = {
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT,
+    co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
     **ingress_routes.WEIGHTS,  # routes that collide or churn the controller (scan check routes)
 }
@@ -423,6 +425,11 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, lh.target, limit_hit.finding(lh), None, lh.evidence)
         if lh.victim is not None:
             next(c for r, c in cases.items() if r.same_object(lh.target)).explains_refs.append(lh.victim)
+    for ld in co_tenant.loads(facts):  # another client of the victim's dependency loads it (triage.co_tenant)
+        _add_suspect(cases, ld.target, co_tenant.load_finding(ld), None, ld.evidence)
+        next(c for r, c in cases.items() if r.same_object(ld.target)).explains_refs.append(ld.victim)
+    for co in co_tenant.collisions(facts):  # a workload that took the alerted consumer identity (triage.co_tenant)
+        _add_suspect(cases, co.target, co_tenant.identity_finding(co, facts.at), None, co.evidence)
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains

@@ -244,6 +244,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import apiserver_flood  # the API server's 429 (APF): its priority levels, who asks more
 
     await apiserver_flood.read(facts, call, window["at"])
+    from agent.triage import co_tenant  # slow calls to a shared dependency: who else on it was written before
+
+    await co_tenant.read(subject, facts, call, window["at"])
     return result
 
 
