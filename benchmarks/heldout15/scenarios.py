@@ -109,6 +109,24 @@ def app(inc: Incident, ns: str, name: str, image: str, replicas: int, log: LogFn
     return inc.deployment(ns, name, [rev], {1: plans})
 
 
+def planned(inc: Incident, ns: str, name: str, revision: int, count: int) -> dict[str, str]:
+    """Pod name -> pod IP of a Deployment revision not built yet (the kit's naming and node choice), so that logs
+    written before the pods exist (a server's peers, a member list) name the addresses the pods will have; `pin`
+    gives the built pods those addresses."""
+    rs = f"{name}-{o.suffix(f'{ns}/{name}/rev{revision}', 10)}"
+    out = {}
+    for i in range(count):
+        pod = f"{rs}-{o.suffix(f'{rs}-{i}', 5)}"
+        index = inc.node_names().index(inc.cluster.pick_node(pod)) + 1
+        out[pod] = f"10.244.{index}.{200 + 11 * i + sum(name.encode()) % 10}"
+    return out
+
+
+def pin(wl: Any, ips: dict[str, str]) -> None:
+    for h in wl.pods:
+        h.ip = ips[h.name]
+
+
 def herring(inc: Incident, ns: str, name: str, image: str, old: str, at: datetime) -> None:
     """The red herring: an unrelated, healthy rollout that finished shortly before the page."""
     revs = [Rev(1, inc.born + timedelta(days=9), "helm upgrade", [c(name, f"{image}:{old}")]),
@@ -428,17 +446,18 @@ def payout_batch_failing_page() -> Incident:
         h.containers = [*h.containers, proxy]
         h.states = [*h.states, o.ContainerState(started_at=h.created + timedelta(seconds=4))]
         rows: Lines = []
+        own = f"{inc.cluster.pod_ip(h)}:8080"
         for i, t in enumerate(L.every(max(h.created, inc.captured - timedelta(hours=2)), inc.captured, 20)):
             rid = L.uuidish(h.name, i)
             if t < changed_at:
-                rows.append((t, L.envoy(t, "POST", "/v1/entries", 201, "-", "10.244.2.17:8080", 41, "ledger-api.ledger."
+                rows.append((t, L.envoy(t, "POST", "/v1/entries", 201, "-", own, 41, "ledger-api.ledger."
                                         "svc.cluster.local:8080", rid, "via_upstream")))
             else:
                 rows.append((t, L.envoy(t, "POST", "/v1/entries", 403, "-", "-", 0,
                                         "ledger-api.ledger.svc.cluster.local:8080", rid,
                                         "rbac_access_denied_matched_policy[none]")))
                 rows.append((t + timedelta(seconds=7), L.envoy(
-                    t + timedelta(seconds=7), "POST", "/v1/entries", 201, "-", "10.244.2.17:8080", 37,
+                    t + timedelta(seconds=7), "POST", "/v1/entries", 201, "-", own, 37,
                     "ledger-api.ledger.svc.cluster.local:8080", L.uuidish(h.name + "ok", i), "via_upstream")))
         h.logs["istio-proxy"] = L.lines(rows)
     inc.service("ledger", "ledger-api", {"app": "ledger-api"}, port=8080, target=8080)
@@ -1239,15 +1258,16 @@ def bank_transfers_failing_page() -> Incident:
                                          path="/etc/tls/client/tls.crt", not_after=ts(changed_at + timedelta(days=30)),
                                          serial="5f:21:9a:0c:7e:44:b1:d2")))
         return rows
-    app(inc, "transfers", "transfer-api", f"{REGISTRY}/transfers/transfer-api:3.7.1", 2, within(api_log),
-        env=[{"name": "BANK_GATEWAY_URL", "value": "https://bank-gateway.gateway.svc.cluster.local:8443"},
-             {"name": "TLS_CLIENT_CERT_DIR", "value": "/etc/tls/client"}])
+    callers = app(inc, "transfers", "transfer-api", f"{REGISTRY}/transfers/transfer-api:3.7.1", 2, within(api_log),
+                  env=[{"name": "BANK_GATEWAY_URL", "value": "https://bank-gateway.gateway.svc.cluster.local:8443"},
+                       {"name": "TLS_CLIENT_CERT_DIR", "value": "/etc/tls/client"}])
+    caller_ips = [inc.cluster.pod_ip(h) for h in callers.pods]
 
     def gw_log(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str:
             if t < reload_at:
                 return L.go_std(t, f"transfer accepted id=tr_{L.uuidish(pod, i)[:12]} client_cn=transfer-api.transfers")
-            peer = f"10.244.{1 + i % 4}.{30 + i % 9}:{40000 + i * 7 % 20000}"
+            peer = f"{caller_ips[i % len(caller_ips)]}:{40000 + i * 7 % 20000}"
             return L.go_std(t, f"http: TLS handshake error from {peer}:"
                                " tls: failed to verify certificate: x509: certificate specified an incompatible key "
                                "usage")
@@ -1451,6 +1471,8 @@ def loyalty_api_question() -> Incident:
     changed_at = AT9 - timedelta(minutes=38)
     reload_at = changed_at + timedelta(seconds=12)
     crd(inc, "postgresql.cnpg.io", "Cluster", "clusters")
+    client_ips = planned(inc, "loyalty", "loyalty-api", 1, 3)
+    clients = sorted(client_ips.values())
     cl = inc.add({"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster",
                   "metadata": {"name": "loyalty-pg", "namespace": "loyalty-db", "generation": 5,
                                "labels": {"app.kubernetes.io/managed-by": "argocd"}},
@@ -1481,7 +1503,7 @@ def loyalty_api_question() -> Incident:
                                      filename="pg_hba.conf")))
         if i == 1:
             for j, t in enumerate(L.every(reload_at + timedelta(seconds=20), inc.captured, 9)):
-                peer = f"10.244.{2 + j % 2}.{31 + j % 3}:{51000 + j * 13 % 9000}"
+                peer = f"{clients[j % len(clients)]}:{51000 + j * 13 % 9000}"
                 rows.append((t, _cnpg_record(t, name, "FATAL", f'pg_hba.conf rejects connection for host '
                                                              f'"{peer.split(":")[0]}", user "loyalty", database '
                                                              '"loyalty", no encryption', "28000", "loyalty", peer)))
@@ -1509,7 +1531,7 @@ def loyalty_api_question() -> Incident:
             if t < reload_at or (i % 10) >= share * 10:
                 return L.spring(t, "INFO", "c.a.loyalty.api.PointsController", f"GET /v1/members/{member}/points 200 "
                                 f"in {22 + i % 30} ms", thread=f"http-nio-8080-exec-{i % 50 + 1}")
-            peer = f"10.244.{2 + i % 2}.{31 + i % 3}"
+            peer = client_ips[pod]
             return (L.spring(t, "WARN", "com.zaxxer.hikari.pool.PoolBase", "loyalty-pool - Failed to create/setup "
                              "connection: FATAL: pg_hba.conf rejects connection for host "
                              f'"{peer}", user "loyalty", database "loyalty", no encryption',
@@ -1524,12 +1546,13 @@ def loyalty_api_question() -> Incident:
                     ".java:258)\n\tat com.zaxxer.hikari.pool.PoolBase.newConnection(PoolBase.java:368)\n"
                     "\tat com.zaxxer.hikari.pool.HikariPool.createPoolEntry(HikariPool.java:476)")
         return L.ticker(s, e, 10, line)
-    app(inc, "loyalty", "loyalty-api", f"{REGISTRY}/loyalty/loyalty-api:2.21.0", 3, within(api_log),
+    api = app(inc, "loyalty", "loyalty-api", f"{REGISTRY}/loyalty/loyalty-api:2.21.0", 3, within(api_log),
         env=[{"name": "SPRING_DATASOURCE_URL",
               "value": "jdbc:postgresql://loyalty-pg-rw.loyalty-db.svc:5432/loyalty?sslmode=disable"},
              {"name": "SPRING_DATASOURCE_HIKARI_MAX_LIFETIME", "value": "1800000"},
              {"name": "SPRING_DATASOURCE_PASSWORD",
               "valueFrom": {"secretKeyRef": {"name": "loyalty-db-credentials", "key": "password"}}}])
+    pin(api, client_ips)
     inc.service("loyalty", "loyalty-api", {"app": "loyalty-api"})
     plant(inc, "loyalty", "loyalty-db-credentials", "password", "loyalty-db-credentials", "password")
     herring(inc, "loyalty", "loyalty-web", f"{REGISTRY}/loyalty/loyalty-web", "5.8.0", AT9 - timedelta(minutes=55))
@@ -1903,9 +1926,8 @@ def session_service_question() -> Incident:
              "subjects": [{"kind": "ServiceAccount", "name": "session-service", "namespace": "sessions"}]})
     inc.add({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "session-service",
                                                                         "namespace": "sessions"}})
-    rs = f"session-service-{o.suffix('sessions/session-service/rev9', 10)}"
-    names = [f"{rs}-{o.suffix(f'{rs}-{i}', 5)}" for i in range(5)]
-    ips = {n: f"10.244.{1 + i % 4}.{60 + i}" for i, n in enumerate(names)}
+    ips = planned(inc, "sessions", "session-service", 9, 5)
+    names = list(ips)
 
     def hz(t: datetime, level: str, logger: str, msg: str, ip: str) -> str:
         return (f"{t.strftime('%Y-%m-%d %H:%M:%S')},{t.microsecond // 1000:03d} [{level:>5}] "
@@ -1960,6 +1982,7 @@ def session_service_question() -> Incident:
     plans = [P(log=within(log, None), created=inc.born + timedelta(days=15, minutes=i)) for i in range(3)]
     plans += [P(log=within(log, None), created=scaled + timedelta(seconds=10 * i)) for i in range(2)]
     wl = inc.deployment("sessions", "session-service", [rev], {9: plans})
+    pin(wl, ips)
     hpa_obj = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
                        "metadata": {"name": "session-service", "namespace": "sessions"},
                        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
