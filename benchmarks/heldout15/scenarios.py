@@ -23,7 +23,7 @@ if str(EXAMPLES) not in sys.path:
 
 from corpus import logs as L  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c, o, ts  # noqa: E402
-from corpus.podstate import never_started  # noqa: E402
+from corpus.podstate import never_started, volume  # noqa: E402
 from incidentgen import alerts as am  # noqa: E402
 from incidentgen import emit  # noqa: E402
 from incidentgen.cluster import PodHistory  # noqa: E402
@@ -244,7 +244,7 @@ def metrics_store_replicas_missing() -> Incident:
               component="statefulset-controller")
     inc.event(sts.obj, "SuccessfulCreate", "create Pod victoria-storage-3 in StatefulSet victoria-storage "
               "successful", scaled + timedelta(seconds=2), warning=False, component="statefulset-controller")
-    csi_ctrl = "ebs-csi-controller-7c9d5f8b6d-q2w8x"
+    csi_ctrl = next(iter(planned(inc, "kube-system", "ebs-csi-controller", 1, 1)))
     for ordinal in (3, 4):
         pod = f"victoria-storage-{ordinal}"
         claim = f"data-{pod}"
@@ -277,6 +277,7 @@ def metrics_store_replicas_missing() -> Incident:
                                f'for PVC "{claim}"'),
                      ordinal, {"app": "victoria-storage", "statefulset.kubernetes.io/pod-name": pod},
                      o.owner_ref("StatefulSet", "victoria-storage", "tsdb"))
+        inc.cluster.patch("tsdb", pod, volume("data", claim, "/var/lib/victoria-storage"))
         sts.pods.append(h)
 
     def provisioner_log(pod: str, s: datetime, e: datetime) -> Lines:
