@@ -23,7 +23,9 @@
 - agent.triage.node_memory_growth: a node under MemoryPressure: the pod on it that grew, and the config write of its
   owner that left its buffer unbounded (Fluent Bit without Mem_Buf_Limit, a collector without memory_limiter);
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
-  the subject.
+  the subject;
+- agent.triage.hpa_limited: an HPA whose ScalingLimited condition (ScaleUpLimit, TooManyReplicas) holds it below
+  what its metric wants, by a behavior.scaleUp or maxReplicas written shortly before.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -40,6 +42,7 @@ from agent.triage import (
     credential_rotation,
     cron_overlap,
     default_class,
+    hpa_limited,
     node_conditions,
     node_exhaustion,
     node_memory_growth,
@@ -53,7 +56,7 @@ from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
-                            proxy_config, node_memory_growth)
+                            proxy_config, node_memory_growth, hpa_limited)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
