@@ -79,6 +79,7 @@ from agent.triage import (
     subject_resolve,
     symptom_fit,
     tightened,
+    time_limit,
     topology_routing,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
@@ -218,6 +219,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
+    time_limit.CHECK: time_limit.WEIGHT,
     paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
@@ -408,6 +410,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims
+    for tl in time_limit.found(facts):  # a time limit cut below the work it bounds (agent.triage.time_limit)
+        _add_suspect(cases, tl.limit.target, time_limit.finding(tl), None, tl.evidence)
+        next(c for r, c in cases.items() if r.same_object(tl.limit.target)).explains_refs += tl.holders
     for pc in paused_consumer.found(facts):  # a reader of the filling store paused (agent.triage.paused_consumer)
         _add_suspect(cases, pc.target, paused_consumer.finding(pc), None, pc.evidence)
     for ns in node_split.found(facts):  # a workload failing only on a node template's new nodes (node_split)
