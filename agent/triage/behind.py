@@ -25,7 +25,9 @@
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject;
 - agent.triage.hpa_limited: an HPA whose ScalingLimited condition (ScaleUpLimit, TooManyReplicas) holds it below
-  what its metric wants, by a behavior.scaleUp or maxReplicas written shortly before.
+  what its metric wants, by a behavior.scaleUp or maxReplicas written shortly before;
+- agent.triage.gitops_prune: a dependency the cluster lacks that a GitOps object (Flux Kustomization, Argo CD
+  Application) says it deleted (pruned) after its path or source was written.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -42,6 +44,7 @@ from agent.triage import (
     credential_rotation,
     cron_overlap,
     default_class,
+    gitops_prune,
     hpa_limited,
     node_conditions,
     node_exhaustion,
@@ -56,7 +59,7 @@ from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
-                            proxy_config, node_memory_growth, hpa_limited)
+                            proxy_config, node_memory_growth, hpa_limited, gitops_prune)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
