@@ -98,6 +98,10 @@ IDENTITY_KEY = re.compile(
 are one member set (Kafka `group.id`, Kafka Streams `application.id`, a Pub/Sub subscription, a NATS durable,
 a leader election lease)."""
 _ASSIGN = re.compile(r"[=:]\s*['\"]?(?P<value>[\w.:/-]+)")
+MESSAGE_ATTRIBUTE = re.compile(r"message[._-]?group|jmsx?[._-]?group|session[._-]?id", re.I)
+"""Keys that look like a group identity but are an attribute a PRODUCER stamps on each message (SQS FIFO
+`MessageGroupId`, JMS `JMSXGroupID`, a Service Bus session id): they order messages, they make no one a member
+of anything (agent.triage.write_semantics reads what a constant one does)."""
 
 
 @dataclass
@@ -392,6 +396,8 @@ def _identity_writes(change: dict[str, Any]) -> list[tuple[str, str, str]]:
         if not arrow:
             before, after = "", line
         for m in IDENTITY_KEY.finditer(after):
+            if MESSAGE_ATTRIBUTE.search(m.group("key")):
+                continue
             value = _ASSIGN.match(after, m.end())
             if value is not None:
                 old = _ASSIGN.search(before[before.find(m.group("key")) + len(m.group("key")):]) \
@@ -400,7 +406,7 @@ def _identity_writes(change: dict[str, Any]) -> list[tuple[str, str, str]]:
         if arrow and not out:
             key = IDENTITY_KEY.search(before)
             new = re.search(r"['\"]?([\w.:/-]+)['\"]?", after)
-            if key is not None and new is not None:
+            if key is not None and new is not None and not MESSAGE_ATTRIBUTE.search(key.group("key")):
                 old = _ASSIGN.search(before[key.end():])
                 out.append((key.group("key"), new.group(1), old.group("value") if old else ""))
     return out

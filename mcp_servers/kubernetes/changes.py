@@ -611,10 +611,10 @@ def _spec_writes(objects: Objects, w: _Window) -> list[Change]:
 
 
 def _template_writes(objects: Objects, w: _Window) -> list[Change]:
-    """A workload's args/command/env written (managedFields) with no revision in view: the fields' current values
-    (mcp_servers.kubernetes.template_writes)."""
+    """A workload's or CronJob's (job template) args/command/env written (managedFields) with no revision in view:
+    the fields' current values (mcp_servers.kubernetes.template_writes)."""
     out = []
-    for wr in template_writes.writes(objects, WORKLOAD_KINDS, w.has, looks_secret):
+    for wr in template_writes.writes(objects, (*WORKLOAD_KINDS, "CronJob"), w.has, looks_secret):
         ref = ref_of(wr["object"])
         out.append(Change(at=iso(wr["at"]), type="other", object=ref, diff=wr["diff"],
                           summary=f"{ref} pod template written by {', '.join(wr['managers'])} (no revision in view; "

@@ -24,9 +24,17 @@ NEAR = timedelta(minutes=2)
 MAX_ARGS = 40
 
 
+def _template(spec: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The pod template of a workload's spec, or of a CronJob's job template (`spec.jobTemplate.spec.template`):
+    a CronJob's env and command are settings of every Job it creates from then on. `prefix` is "f:" for a
+    managedFields set."""
+    job = (spec.get(f"{prefix}jobTemplate") or {}).get(f"{prefix}spec")
+    return (job if isinstance(job, dict) else spec).get(f"{prefix}template") or {}
+
+
 def _written_containers(fields: dict[str, Any]) -> dict[str, set[str]]:
     """{container name: written setting fields} of a managedFields `fieldsV1` set's pod template."""
-    spec = (((fields.get("f:spec") or {}).get("f:template") or {}).get("f:spec") or {})
+    spec = _template(fields.get("f:spec") or {}, "f:").get("f:spec") or {}
     out: dict[str, set[str]] = {}
     for group in ("f:containers", "f:initContainers"):
         for key, child in (spec.get(group) or {}).items():
@@ -41,7 +49,7 @@ def _written_containers(fields: dict[str, Any]) -> dict[str, set[str]]:
 
 def lines_now(obj: dict[str, Any], written: dict[str, set[str]], secret: Callable[[str], bool]) -> list[str]:
     """`redis args now ['--maxclients', '128']`, `app env POOL_SIZE now '40'`: the written fields' current values."""
-    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    spec = _template(obj.get("spec") or {}).get("spec") or {}
     out: list[str] = []
     for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
         fields = written.get(str(c.get("name") or ""))
