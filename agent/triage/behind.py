@@ -27,7 +27,9 @@
 - agent.triage.hpa_limited: an HPA whose ScalingLimited condition (ScaleUpLimit, TooManyReplicas) holds it below
   what its metric wants, by a behavior.scaleUp or maxReplicas written shortly before;
 - agent.triage.gitops_prune: a dependency the cluster lacks that a GitOps object (Flux Kustomization, Argo CD
-  Application) says it deleted (pruned) after its path or source was written.
+  Application) says it deleted (pruned) after its path or source was written;
+- agent.triage.sidecar_hold: a Job's pod whose main container finished while a sidecar an injection label written
+  shortly before on its Namespace added keeps it Running.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -53,13 +55,15 @@ from agent.triage import (
     policy_cut,
     proxy_config,
     scaling_triggers,
+    sidecar_hold,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
-                            proxy_config, node_memory_growth, hpa_limited, gitops_prune)
+                            proxy_config, node_memory_growth, hpa_limited, gitops_prune,
+                            sidecar_hold)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
