@@ -203,7 +203,7 @@ def test_a_cronjob_job_template_env_write_is_a_change_with_its_current_values() 
 
     written = AT - timedelta(hours=17)
     env = [{"name": "INDEX_SETTINGS", "value": '{"number_of_replicas":0}'}, {"name": "ES_PASSWORD", "value": "pw1"}]
-    fields = {"f:spec": {"f:jobTemplate": {"f:spec": {"f:template": {"f:spec": {"f:containers": {
+    fields: dict[str, Any] = {"f:spec": {"f:jobTemplate": {"f:spec": {"f:template": {"f:spec": {"f:containers": {
         'k:{"name":"indexer"}': {"f:env": {}}}}}}}}}
     cron = {"kind": "CronJob", "metadata": {
         "name": "nightly-reindex", "namespace": "search", "creationTimestamp": _t(24 * 30),
