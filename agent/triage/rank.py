@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage import (
+    access_rule,
     actor_chain,
     apiserver_flood,
     backlog,
@@ -229,6 +230,7 @@ CHECK_WEIGHT: dict[str, float] = {
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
+    access_rule.CHECK: access_rule.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
     **ingress_routes.WEIGHTS,  # routes that collide or churn the controller (scan check routes)
 }
@@ -435,6 +437,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(ld.target)).explains_refs.append(ld.victim)
     for co in co_tenant.collisions(facts):  # a workload that took the alerted consumer identity (triage.co_tenant)
         _add_suspect(cases, co.target, co_tenant.identity_finding(co, facts.at), None, co.evidence)
+    for ar in access_rule.found(facts):  # a rule deciding who may do what narrowed before the refusals (access_rule)
+        _add_suspect(cases, ar.rule, access_rule.finding(ar), None, ar.evidence)
+        next(c for r, c in cases.items() if r.same_object(ar.rule)).explains_refs += ar.explains
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains

@@ -250,6 +250,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import co_tenant  # slow calls to a shared dependency: who else on it was written before
 
     await co_tenant.read(subject, facts, call, window["at"])
+    from agent.triage import access_rule  # a refusal (403, key usage, pg_hba): the rule of its kind narrowed before
+
+    await access_rule.read(subject, facts, call)
     return result
 
 
