@@ -42,13 +42,14 @@ MAX_OBJECTS = 4
 MAX_VICTIM_LOGS = 2
 
 EXPIRY = re.compile(
-    r"(?<![a-z])(?:expireafterseconds|expire_after\w*|default_time_to_live|time[-_ ]to[-_ ]live|x-expires|ttl|"
-    r"expir(?:e|es|ation|y)|retention\w*|lifecycle|delete[-_]?after|max[-_]?age)(?![a-z])",
+    r"(?<![a-z])(?:expireafterseconds|expire_after|default_time_to_live|time[-_ ]?to[-_ ]?live|x-expires|"
+    r"ttl(?![a-z])|expir(?:e|es|ation|y)|retention|lifecycle|delete[-_]?after|max[-_]?age(?![a-z]))",
     re.I)
 """Words that give a rule expiry semantics, as the stores and their operators spell them."""
 GONE = re.compile(
     r"NoSuchKey|NoSuchBucket|specified key does not exist|no such (?:key|object|file|document|row|queue)|"
-    r"\bnot[ _]found\b|NotFound|\b404\b|\bexpired\b|dead[- _]?letter|\bvanish|\bdisappear|\bempty (?:cart|basket)",
+    r"\bnot[ _]found\b|NotFound|\b404\b|OffsetOutOfRange|out of range for partition|"
+    r"\bexpired\b|dead[- _]?letter|\bvanish|\bdisappear|\bempty (?:cart|basket)",
     re.I)
 """How software says the data it asked for is not there (any more)."""
 EXPIRED_SERIES = re.compile(r"ttl.*delet|delet.*(?:ttl|expir)|expired|dead_?letter", re.I)
@@ -76,7 +77,8 @@ class Gone:
     said: str
     first: datetime | None
     names: set[str]
-    """Names the sign speaks of (the pod's workload and namespace, a series' bucket/queue/namespace labels)."""
+    """Names the sign speaks of (the pod's workload and namespace, the names its line quotes, a series'
+    bucket/queue/namespace labels)."""
     evidence: str
 
 
@@ -156,11 +158,12 @@ def _log_signs(log: LogEvidence) -> list[Gone]:
         if GONE.search(text):
             said = " ".join(str(e.get("example") or e.get("message") or text).split())[:200]
             out.append(Gone(f"{log.namespace}/{log.pod}", said, parse_time(e.get("first_seen")),
-                            tokens(workload_of_pod(log.pod)) | {log.namespace}, log.evidence_id))
+                            tokens(workload_of_pod(log.pod), said) | {log.namespace}, log.evidence_id))
     for line in log.last_lines:
         if GONE.search(line):
-            out.append(Gone(f"{log.namespace}/{log.pod}", " ".join(line.split())[:200], _line_time(line),
-                            tokens(workload_of_pod(log.pod)) | {log.namespace}, log.evidence_id))
+            said = " ".join(line.split())[:200]
+            out.append(Gone(f"{log.namespace}/{log.pod}", said, _line_time(line),
+                            tokens(workload_of_pod(log.pod), said) | {log.namespace}, log.evidence_id))
     return out
 
 
@@ -168,8 +171,9 @@ def _text_signs(pod: str, namespace: str, text: str, evidence: str) -> list[Gone
     """The first gone line of a log read here (its time is when clients began to miss the data)."""
     for line in text.splitlines():
         if GONE.search(line) and not line.startswith("===="):
-            return [Gone(f"{namespace}/{pod}", " ".join(_STAMP.sub("", line, count=1).split())[:200],
-                         _line_time(line), tokens(workload_of_pod(pod)) | {namespace}, evidence)]
+            said = " ".join(_STAMP.sub("", line, count=1).split())[:200]
+            return [Gone(f"{namespace}/{pod}", said, _line_time(line), tokens(workload_of_pod(pod), said) | {namespace},
+                         evidence)]
     return []
 
 
@@ -306,7 +310,7 @@ def _seconds(key: str, value: Any) -> float | None:
     unit = (str(key) + " " + str(value)).lower()
     if re.search(r"\bms\b|millis|message[-_]ttl|x-expires|\.ms\b", unit):
         return n / 1000
-    if re.search(r"day", unit):
+    if re.search(r"day|\.age\b", unit):
         return n * 86400
     if re.search(r"hour|\d+h\b", unit):
         return n * 3600
@@ -347,15 +351,17 @@ def _object_rule(entry: dict[str, Any], ref: Ref, when: datetime) -> Rule | None
                     if re.search(r"pattern|prefix|bucket|topic|queue|collection|table|vhost", p, re.I) and v
                     and not re.search(r"providerconfig|secret|credential", p, re.I) and str(v) != "/"]
     patterns = [str(v) for p, v in siblings.items() if p.split(".")[-1] == "pattern" and v]
-    for path, _ in expiry:  # a rule whose filter selects nothing in particular applies to every object
-        root = path.split(".expiration")[0].split(".Expiration")[0]
-        if root != path:
-            filters = [(p, v) for p, v in leaves if p.startswith(root) and re.search(r"filter", p, re.I)]
-            prefixes = [v for p, v in filters if re.search(r"prefix|tag", p, re.I) and v]
-            if not prefixes:
-                rid = next((str(v) for p, v in leaves if p == f"{root}.id"), "")
-                widened = (f"rule {rid + ' ' if rid else ''}has no prefix filter: its expiration now applies to "
-                           f"every object")
+    for path, _ in expiry:  # a rule of a list whose filter selects nothing in particular applies to every object
+        item = re.match(r"^.*?\[\d+\]", path)
+        if item is None or not re.search(r"lifecycle|rule", item.group(0), re.I):
+            continue
+        root = item.group(0)
+        inside = [(p, v) for p, v in leaves if p.startswith(root)]
+        if not any(re.search(r"prefix|tag|suffix|match", p, re.I) and v not in ("", None) for p, v in inside):
+            rid = next((str(v) for p, v in inside if p == f"{root}.id"), "")
+            widened = (f"rule {rid + ' ' if rid else ''}has no prefix filter: its expiration now applies to "
+                       f"every object")
+            break
     rule = "; ".join(parts + dead)
     scope = ", ".join(dict.fromkeys(scope_values))[:160]
     return Rule(ref, when, rule, *_old_new(change), scope, tokens(ref.name, *scope_values), patterns, widened,
@@ -455,8 +461,9 @@ def finding(x: Expiry) -> dict[str, Any]:
     wrote = f" by {r.manager}" if r.manager else ""
     reach = f"; {r.widened}" if r.widened else ""
     scope = f" on {r.scope}" if r.scope else ""
-    message = (f"{r.target} wrote an expiry/TTL rule{scope}{wrote} {minutes_text(x.minutes_before)} before the "
-               f"alert: {r.rule[:200]}{old}{reach}. The store now deletes or expires that data (lifecycle "
+    did = "ran" if r.target.kind == "Job" else "written"
+    message = (f"{r.target} ({did}{wrote} {minutes_text(x.minutes_before)} before the alert) set an expiry/TTL "
+               f"rule{scope}: {r.rule[:200]}{old}{reach}. The store now deletes or expires that data (lifecycle "
                f"expiration, TTL, dead-letter) and clients find it gone: {said}. Restore the rule's previous "
                f"scope/TTL; the data was removed by the rule, not lost by the client")
     return {"check": CHECK, "severity": "critical",

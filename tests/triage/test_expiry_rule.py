@@ -206,3 +206,52 @@ def test_read_gathers_the_rule_object_when_a_client_says_the_key_is_gone() -> No
     assert ("k8s_get", "BucketLifecycleConfiguration") in asked
     [x] = er.found(facts)
     assert x.target.name == "media-lifecycle" and x.rule.widened
+
+
+def _gcs_bucket(prefixes: list[str]) -> dict[str, Any]:
+    return {"apiVersion": "storage.gcp.upbound.io/v1beta1", "kind": "Bucket", "metadata": {"name": "scans-archive"},
+            "spec": {"forProvider": {"location": "EU", "lifecycleRule": [
+                {"action": [{"type": "Delete"}], "condition": [{"age": 3, "matchesPrefix": prefixes}]}]}}}
+
+
+GCS_404 = ("google.api_core.exceptions.NotFound: 404 GET https://storage.googleapis.com/download/storage/v1/b/"
+           "scans-archive/o/2026%2F11%2Fscan-88.tiff: No such object: scans-archive/2026/11/scan-88.tiff")
+
+
+def test_gcs_lifecycle_delete_rule_that_matches_every_prefix_names_the_bucket() -> None:
+    write = _write("Bucket", "", "scans-archive", 900, ["spec.forProvider.lifecycleRule = [..."], _gcs_bucket([]))
+    [x] = er.found(_facts([write], [_log("scan-viewer-5d7c9b8f6-p2m4n", "records", GCS_404)]))
+    message = er.finding(x)["message"]
+    assert "condition.age 3 (3 day(s))" in message[:200] and "every object" in message[:320]
+
+
+def test_gcs_lifecycle_rule_kept_to_its_prefix_is_not_said_to_reach_every_object() -> None:
+    write = _write("Bucket", "", "scans-archive", 900, ["spec.forProvider.lifecycleRule = [..."],
+                   _gcs_bucket(["tmp/"]))
+    [x] = er.found(_facts([write], [_log("scan-viewer-5d7c9b8f6-p2m4n", "records", GCS_404)]))
+    assert x.rule.widened == ""
+
+
+def _topic(retention: str) -> dict[str, Any]:
+    return {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+            "metadata": {"name": "payments-settled", "namespace": "kafka"},
+            "spec": {"topicName": "payments.settled", "partitions": 12,
+                     "config": {"retention.ms": retention, "cleanup.policy": "delete"}}}
+
+
+OUT_OF_RANGE = ("[Consumer clientId=consumer-ledger-1, groupId=ledger] Fetch position FetchPosition{offset=18220, "
+                "offsetEpoch=Optional[4]} is out of range for partition payments.settled-3, resetting offset")
+
+
+def test_kafka_topic_retention_cut_under_the_consumers_lag_names_the_topic() -> None:
+    write = _write("KafkaTopic", "kafka", "payments-settled", 120,
+                   ["spec.config.retention.ms: '604800000' -> '600000'"], _topic("600000"))
+    [x] = er.found(_facts([write], [_log("ledger-writer-7f8d9c6b5-w4k2j", "finance", OUT_OF_RANGE)]))
+    message = er.finding(x)["message"]
+    assert x.target.name == "payments-settled" and "604800000 -> 600000" in message[:300]
+
+
+def test_twin_kafka_topic_retention_raised_is_not_named() -> None:
+    write = _write("KafkaTopic", "kafka", "payments-settled", 120,
+                   ["spec.config.retention.ms: '600000' -> '604800000'"], _topic("604800000"))
+    assert er.found(_facts([write], [_log("ledger-writer-7f8d9c6b5-w4k2j", "finance", OUT_OF_RANGE)])) == []
