@@ -462,8 +462,8 @@ def finding(x: Expiry) -> dict[str, Any]:
     reach = f"; {r.widened}" if r.widened else ""
     scope = f" on {r.scope}" if r.scope else ""
     did = "ran" if r.target.kind == "Job" else "written"
-    message = (f"{r.target} ({did}{wrote} {minutes_text(x.minutes_before)} before the alert) set an expiry/TTL "
-               f"rule{scope}: {r.rule[:200]}{old}{reach}. The store now deletes or expires that data (lifecycle "
+    message = (f"{r.target} set an expiry/TTL rule{scope} ({did}{wrote} {minutes_text(x.minutes_before)} before "
+               f"the alert): {r.rule[:200]}{old}{reach}. The store now deletes or expires that data (lifecycle "
                f"expiration, TTL, dead-letter) and clients find it gone: {said}. Restore the rule's previous "
                f"scope/TTL; the data was removed by the rule, not lost by the client")
     return {"check": CHECK, "severity": "critical",
