@@ -155,28 +155,31 @@ def _verb(text: str, resource: str) -> str:
     return "list" if path and path[-1] == resource else "get"
 
 
-def _lines_of(facts: Facts) -> Iterator[tuple[str, str, str, str]]:
-    """(pod, namespace, line, evidence id) of every error the survey kept, then the lines this module read."""
+def _lines_of(facts: Facts) -> Iterator[tuple[str, str, str, str, str]]:
+    """(pod, namespace, line, evidence id, first seen) of every error the survey kept, then the lines this module
+    read; `first seen` is the log facts' first occurrence of the error's template when they say it (the earliest
+    refusal decides which writes came before it), else the line itself."""
     for log in facts.logs:
         for error in [log.top or {}, *log.more, *log.warnings]:
             for key in ("example", "message"):
                 if error.get(key):
-                    yield log.pod, log.namespace, str(error[key]), log.evidence_id
+                    yield (log.pod, log.namespace, str(error[key]), log.evidence_id,
+                           str(error.get("first_seen") or error[key]))
         for line in log.last_lines:
-            yield log.pod, log.namespace, line, log.evidence_id
+            yield log.pod, log.namespace, line, log.evidence_id, line
     for pod, namespace, lines, evidence in (facts.reads.get(READS) or {}).get("logs") or []:
         for line in lines:
-            yield pod, namespace, line, evidence
+            yield pod, namespace, line, evidence, line
 
 
 def refusals(facts: Facts) -> list[Refusal]:
     """Every distinct refusal in the logs read, earliest first (by kind, who, what and pod)."""
     out: dict[tuple[str, ...], Refusal] = {}
-    for pod, namespace, line, evidence in _lines_of(facts):
+    for pod, namespace, line, evidence, seen in _lines_of(facts):
         got = parse(line)
         if got is None:
             continue
-        stamp = _TIME.search(line)
+        stamp = _TIME.search(seen) or _TIME.search(line)
         at = parse_time(stamp.group(0).replace("/", "-").replace(" ", "T")) if stamp else None
         key = (got["kind"], got.get("who", ""), got.get("verb", ""), got.get("resource", ""), pod)
         earlier = out.get(key)

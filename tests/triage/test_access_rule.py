@@ -185,3 +185,10 @@ def test_an_operator_manifest_whose_hba_now_admits_tls_only_is_named() -> None:
 
 def test_an_hba_list_that_still_admits_the_connection_is_not_named() -> None:
     assert access_rule.found(_db_case(["hostssl all all 0.0.0.0/0 md5", "host all all 10.0.0.0/8 md5"])) == []
+
+
+def test_refusals_the_log_facts_first_saw_before_the_write_are_not_blamed_on_it() -> None:
+    facts = _role_case(45, ["list"])
+    assert facts.logs[0].top is not None
+    facts.logs[0].top["first_seen"] = _t(300)  # the same 403 printed five hours ago: older than the 13:15 write
+    assert access_rule.found(facts) == []
