@@ -58,6 +58,10 @@ _KEY_USAGE = re.compile(r"incompatible key usage|unsupported certificate purpose
                         r"|key usage (?:does not|doesn't) (?:permit|allow)", re.I)
 _CLIENT_SIDE_CHECK = re.compile(r"handshake error from|client certificate|tls client authentication|"
                                 r"failed to verify (?:client|certificate)|peer certificate", re.I)
+_SAN = re.compile(r"certificate is valid for (?P<names>.+?), not (?P<host>[\w*.-]+)|no subject alternative (?:dns )?"
+                  r"names? matching (?:ip address )?(?P<host2>[\w.-]+) found", re.I)
+_AUTHORITY = re.compile(r"signed by unknown authority|unable to get local issuer certificate|PKIX path building "
+                        r"failed|unknown certificate authority|alert unknown ca", re.I)
 _BAD_CERT = re.compile(r"remote error: tls: bad certificate|sslv3 alert bad certificate|alert bad certificate", re.I)
 _PG_HBA = re.compile(r'(?:pg_hba\.conf rejects connection|no pg_hba\.conf entry) for host "(?P<host>[^"]+)",'
                      r' user "(?P<user>[^"]+)", database "(?P<db>[^"]+)"(?:, (?P<tls>no encryption|SSL encryption|'
@@ -72,7 +76,7 @@ class Refusal:
     """One refused request as the software printed it, and what that says it lacked."""
 
     kind: str
-    """`rbac`, `tls_usage`, `tls_bad_certificate` or `db_host`."""
+    """`rbac`, `tls_usage`, `tls_name`, `tls_authority`, `tls_bad_certificate` or `db_host`."""
     pod: str
     namespace: str
     line: str
@@ -128,6 +132,11 @@ def parse(line: str) -> dict[str, str] | None:
     m = _MYSQL_HOST.search(text)
     if m:
         return {"kind": "db_host", "who": "", "host": m["host"], "tls": ""}
+    m = _SAN.search(text)
+    if m:
+        return {"kind": "tls_name", "host": m["host"] or m["host2"] or ""}
+    if _AUTHORITY.search(text):
+        return {"kind": "tls_authority"}
     if _KEY_USAGE.search(text):
         lowered = text.lower()
         if "server authentication" in lowered:
@@ -309,6 +318,14 @@ def _cert_fit(facts: Facts, r: Refusal, namespaces: set[str]) -> Fit | None:
         obj = objects.get(str(target))
         if obj is None:
             continue
+        if r.kind in ("tls_name", "tls_authority"):
+            meaning = _name_or_issuer(facts, target, obj, r)
+            if not meaning:
+                continue
+            return Fit(rule=target, change=change, refusal=r, meaning=meaning,
+                       minutes_before=int((facts.at - at).total_seconds() // 60),
+                       explains=[Ref("Deployment", r.namespace, workload_of_pod(r.pod))] if r.pod else [],
+                       evidence=[evidence, r.evidence])
         usages = [str(u) for u in (obj.get("spec") or {}).get("usages") or []]
         previous = (facts.reads.get(READS) or {}).get("previous_usages", {}).get(str(target))
         needed = r.usage or next((u for u in (previous or []) if u not in usages), "")
@@ -322,6 +339,33 @@ def _cert_fit(facts: Facts, r: Refusal, namespaces: set[str]) -> Fit | None:
                    explains=[Ref("Deployment", r.namespace, workload_of_pod(r.pod))] if r.pod else [],
                    evidence=[evidence, r.evidence])
     return None
+
+
+def covers(names: Iterable[str], host: str) -> bool:
+    """Whether a certificate's DNS names cover `host` (a `*.` wildcard covers one label)."""
+    for name in names:
+        if name == host or (name.startswith("*.") and host.split(".", 1)[-1] == name[2:] and "." in host):
+            return True
+    return False
+
+
+def _name_or_issuer(facts: Facts, cert: Ref, obj: dict[str, Any], r: Refusal) -> str:
+    """What a Certificate now says that the peer's name or authority refusal names, or "" when it does not: DNS
+    names that no longer cover the host asked for, or an issuer other than the previous request's."""
+    spec = obj.get("spec") or {}
+    if r.kind == "tls_name":
+        names = [str(n) for n in spec.get("dnsNames") or []] + ([str(spec["commonName"])] if spec.get("commonName")
+                                                               else [])
+        if not r.host or not names or covers(names, r.host):
+            return ""
+        return (f"spec.dnsNames now [{', '.join(names)}], which no longer cover {r.host}: clients that call it by "
+                f"that name refuse its certificate (x509 certificate is valid for other names)")
+    before = (facts.reads.get(READS) or {}).get("previous_issuer", {}).get(str(cert))
+    now = spec.get("issuerRef") or {}
+    if not before or not now or (before.get("kind"), before.get("name")) == (now.get("kind"), now.get("name")):
+        return ""
+    return (f"spec.issuerRef {before.get('kind')}/{before.get('name')} -> {now.get('kind')}/{now.get('name')}: "
+            f"peers that trust only the old CA refuse the reissued certificate (signed by unknown authority)")
 
 
 def hba_refuses(entries: list[str], r: Refusal) -> str:
@@ -408,7 +452,8 @@ def found(facts: Facts) -> list[Fit]:
     """Rules whose current value refuses what the logs say was refused, written before the first refusal."""
     out: list[Fit] = []
     seen: set[str] = set()
-    tls_namespaces = {r.namespace for r in refusals(facts) if r.kind.startswith("tls")}
+    tls_namespaces = {ns for r in refusals(facts) if r.kind.startswith("tls")
+                      for ns in _dependency_namespaces(facts, r.namespace)}  # a server's certificate: its callee's
     for r in refusals(facts):
         if r.kind == "rbac":
             fit = _rbac_fit(facts, r)
@@ -450,7 +495,8 @@ def _subject_pods(subject: Subject, facts: Facts) -> list[tuple[str, str]]:
 async def read(subject: Subject, facts: Facts, call: Call) -> None:
     """Reading only: when no refusal is in the logs read, the subject's other running pods (new members fail
     alone); then, for each refusal, the rules of its kind written before it and what binds them."""
-    store: dict[str, Any] = facts.reads.setdefault(READS, {"logs": [], "objects": {}, "previous_usages": {}})
+    store: dict[str, Any] = facts.reads.setdefault(READS, {"logs": [], "objects": {}, "previous_usages": {},
+                                                                 "previous_issuer": {}})
     if not refusals(facts):
         for name, namespace in _subject_pods(subject, facts)[:MAX_LOG_PODS]:
             outcome = await call("k8s_logs", {"name": name, "namespace": namespace, "tail": 300},
@@ -489,7 +535,7 @@ async def read(subject: Subject, facts: Facts, call: Call) -> None:
 
 
 async def _previous_usages(store: dict[str, Any], cert: Ref, call: Call) -> None:
-    """The usages of the Certificate's previous revision (its CertificateRequest `<name>-<revision - 1>`)."""
+    """The usages and issuer of the Certificate's previous revision (its CertificateRequest `<name>-<revision - 1>`)."""
     names = await list_names(call, "CertificateRequest", cert.namespace, f"survey-access-requests-{cert.namespace}")
     if names is None:
         return
@@ -500,7 +546,9 @@ async def _previous_usages(store: dict[str, Any], cert: Ref, call: Call) -> None
     got = await get_yaml(call, "CertificateRequest", f"{cert.name}-{revisions[-2]}", cert.namespace,
                          f"survey-access-request-{cert.name}")
     if got is not None:
-        store["previous_usages"][str(cert)] = [str(u) for u in (got[0].get("spec") or {}).get("usages") or []]
+        spec = got[0].get("spec") or {}
+        store["previous_usages"][str(cert)] = [str(u) for u in spec.get("usages") or []]
+        store.setdefault("previous_issuer", {})[str(cert)] = dict(spec.get("issuerRef") or {})
 
 
 async def _read_bindings(store: dict[str, Any], found_refusals: list[Refusal], written: list[Ref],

@@ -192,3 +192,50 @@ def test_refusals_the_log_facts_first_saw_before_the_write_are_not_blamed_on_it(
     assert facts.logs[0].top is not None
     facts.logs[0].top["first_seen"] = _t(300)  # the same 403 printed five hours ago: older than the 13:15 write
     assert access_rule.found(facts) == []
+
+
+GO_SAN = ('2026-12-05T13:30:00Z level=error msg="quote failed" err="Post \\"https://pricing.catalog.svc:8443/quote\\": '
+          'tls: failed to verify certificate: x509: certificate is valid for pricing-v2.catalog.svc, not '
+          'pricing.catalog.svc"')
+
+
+def _server_cert_case(spec: dict[str, Any], previous_issuer: dict[str, str] | None, line: str) -> Facts:
+    cert = {"kind": "Certificate", "metadata": {"name": "pricing-tls", "namespace": "catalog"}, "spec": spec}
+    change = {"at": _t(60), "type": "certificate", "object": {"kind": "Certificate", "namespace": "catalog",
+                                                              "name": "pricing-tls"},
+              "summary": "Certificate catalog/pricing-tls issued/renewed", "diff": []}
+    facts = _facts([change], [_log("checkout-7f-abcde", "shop", line)], {"Certificate catalog/pricing-tls": cert})
+    if previous_issuer:
+        facts.reads[access_rule.READS]["previous_issuer"] = {"Certificate catalog/pricing-tls": previous_issuer}
+    facts.topologies.append(({"subject": {"kind": "Deployment", "namespace": "shop", "name": "checkout"},
+                              "dependencies": [{"target": {"kind": "Service", "namespace": "catalog",
+                                                           "name": "pricing"}}]}, "E3"))
+    return facts
+
+
+def test_a_server_certificate_whose_names_no_longer_cover_the_called_host_is_named() -> None:
+    fits = access_rule.found(_server_cert_case({"dnsNames": ["pricing-v2.catalog.svc"]}, None, GO_SAN))
+    assert [str(f.rule) for f in fits] == ["Certificate catalog/pricing-tls"]
+    assert "no longer cover pricing.catalog.svc" in access_rule.finding(fits[0])["message"]
+
+
+def test_a_server_certificate_whose_wildcard_covers_the_host_is_not_named() -> None:
+    assert access_rule.found(_server_cert_case({"dnsNames": ["*.catalog.svc"]}, None, GO_SAN)) == []
+
+
+UNKNOWN_CA = ('2026-12-05T13:30:00Z level=error msg="quote failed" err="Post \\"https://pricing.catalog.svc:8443/quote'
+              '\\": tls: failed to verify certificate: x509: certificate signed by unknown authority"')
+
+
+def test_a_certificate_reissued_by_another_issuer_is_named_old_to_new() -> None:
+    spec = {"dnsNames": ["pricing.catalog.svc"], "issuerRef": {"kind": "ClusterIssuer", "name": "letsencrypt"}}
+    fits = access_rule.found(_server_cert_case(spec, {"kind": "ClusterIssuer", "name": "internal-ca"}, UNKNOWN_CA))
+    assert [str(f.rule) for f in fits] == ["Certificate catalog/pricing-tls"]
+    assert "spec.issuerRef ClusterIssuer/internal-ca -> ClusterIssuer/letsencrypt" in access_rule.finding(fits[0])[
+        "message"]
+
+
+def test_a_certificate_renewed_by_the_same_issuer_is_not_blamed_for_an_unknown_authority() -> None:
+    spec = {"dnsNames": ["pricing.catalog.svc"], "issuerRef": {"kind": "ClusterIssuer", "name": "internal-ca"}}
+    assert access_rule.found(_server_cert_case(spec, {"kind": "ClusterIssuer", "name": "internal-ca"},
+                                               UNKNOWN_CA)) == []
