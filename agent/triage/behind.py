@@ -29,7 +29,10 @@
 - agent.triage.gitops_prune: a dependency the cluster lacks that a GitOps object (Flux Kustomization, Argo CD
   Application) says it deleted (pruned) after its path or source was written;
 - agent.triage.sidecar_hold: a Job's pod whose main container finished while a sidecar an injection label written
-  shortly before on its Namespace added keeps it Running.
+  shortly before on its Namespace added keeps it Running;
+- agent.triage.storage_layer: volumes that fail to mount or provision (driver not registered, KMS/AccessDenied, an
+  invalid parameter) named against the storage object governing them (the driver's DaemonSet, the StorageClass)
+  written before the first failure.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -56,6 +59,7 @@ from agent.triage import (
     proxy_config,
     scaling_triggers,
     sidecar_hold,
+    storage_layer,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
@@ -63,7 +67,7 @@ from agent.triage.subject import Subject
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_memory_growth, hpa_limited, gitops_prune,
-                            sidecar_hold)
+                            sidecar_hold, storage_layer)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
