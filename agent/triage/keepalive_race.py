@@ -33,7 +33,7 @@ CHECK = "change.keepalive_below_proxy"
 WEIGHT = 0.93
 LEAD = timedelta(hours=24)
 READS = "keepalive_race"
-MAX_BACKENDS = 2
+MAX_BACKENDS = 3
 
 KEY = re.compile(r"keep[-_]?alive|idle[-_]?(?:conn[-_]?)?timeout|persistent[-_]?timeout", re.I)
 """Names of an idle keep-alive setting: env keys, flags and logged fields."""
@@ -66,6 +66,10 @@ LOGGED = re.compile(r"\"?(?P<key>keep[-_]?alive[-_]?timeout(?:[-_]?ms)?|keepAliv
                     r"idle[-_]?timeout)\"?\s*[:=]\s*\"?(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s)?", re.I)
 
 Call = Callable[..., Awaitable[Any]]
+
+
+CODE = "(code default)"
+"""The key of a release that changed no setting, only the code (and the server's own default or override)."""
 
 
 @dataclass
@@ -162,6 +166,14 @@ def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, Setting]]:
             continue
         for s in settings(change)[:1]:
             out.append((change, target, s))
+    for change in facts.change_list():  # then releases that changed only the code: the backend must log its value
+        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD or str(change.get("type")) != \
+                "rollout" or any(c is change for c, _, _ in out):
+            continue
+        image = next((str(d) for d in change.get("diff") or [] if re.search(r"\simage\s", str(d))), "")
+        if image:
+            out.append((change, target, Setting(CODE, None, None, image)))
     return out
 
 
@@ -210,6 +222,8 @@ def effective(got: dict[str, Any], setting: Setting) -> tuple[float, str] | None
                 value = float(m.group("value")) / 1000
             if value is not None:
                 return value, f"{m.group('key')} {m.group('value')}{m.group('unit') or ''} as it logs at start"
+    if setting.key == CODE:
+        return None  # a code change: only what the backend logs says its idle timeout now is
     if setting.new is not None:
         return setting.new, f"{setting.key} now {setting.new:g} s"
     runtime = " ".join(str(x) for x in got.get("runtime") or [])
@@ -250,7 +264,9 @@ def finding(r: Race) -> dict[str, Any]:
     old = f"{r.setting.old:g} s" if r.setting.old is not None else "?"
     new = f"{r.setting.new:g} s" if r.setting.new is not None else "unset"
     rev = f" revision {r.change.get('revision')}" if r.change.get("revision") else ""
-    message = (f"{r.workload}{rev} changed its keep-alive setting {r.setting.key} {old} -> {new} "
+    what = f"changed its keep-alive setting {r.setting.key} {old} -> {new}" if r.setting.key != CODE else \
+        f"released new code ({r.setting.line[:120]})"
+    message = (f"{r.workload}{rev} {what} "
                f"{r.minutes_before} min before the incident: its server now closes idle keep-alive connections "
                f"after {r.backend_s:g} s ({r.backend_source}), shorter than {r.proxy} of {r.proxy_s:g} s, so the "
                f"proxy reuses idle upstream connections the backend is closing: 'upstream prematurely closed "

@@ -162,3 +162,15 @@ def test_units_of_timeouts() -> None:
     assert keepalive_race.seconds("KEEPALIVE", "75s") == 75.0
     assert keepalive_race.seconds("--keep-alive", "5") == 5.0
     assert keepalive_race.seconds("IDLE_TIMEOUT", "90000") == 90.0
+
+
+def test_code_only_release_named_by_what_the_server_logs() -> None:
+    release = _rollout("shop", "carts", ["carts image reg/carts:4.9.2 -> reg/carts:5.0.0"])
+    facts = _facts([release], _proxy_log(*NGINX, hosts=["10.244.2.31"], first_seen="2026/05/11 14:01:40"))
+    [race] = _run(facts, Hub(_deployment("carts", "reg/node-carts:5.0.0"), ["10.244.2.31"],
+                             "uvicorn running; timeout_keep_alive=5"))
+    assert race.backend_s == 5.0
+    message = keepalive_race.finding(race)["message"]
+    assert "released new code (carts image reg/carts:4.9.2 -> reg/carts:5.0.0)" in message
+    silent = _facts([release], _proxy_log(*NGINX, hosts=["10.244.2.31"], first_seen="2026/05/11 14:01:40"))
+    assert _run(silent, Hub(_deployment("carts", "reg/node-carts:5.0.0"), ["10.244.2.31"], "")) == []  # no default
