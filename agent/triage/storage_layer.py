@@ -237,12 +237,14 @@ def _victims(facts: Facts, failure: Failure, driver: str, storage_class: str) ->
         same = (driver and other.driver == driver) or (storage_class and other.storage_class == storage_class)
         if same and other.victim is not None and not any(other.victim.same_object(v) for v in out):
             out.append(other.victim)
-    for finding in facts.findings():
+    names = {v.name for v in out}
+    for finding in facts.findings():  # the workload whose finding shows a victim (its pod, its claim)
         texts = " ".join(_texts(finding))
         owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
-        claim = re.search(r"PVC \"?([a-z0-9.-]+)\"?", texts)
-        if owner is not None and claim and any(v.kind == "PersistentVolumeClaim" and v.name == claim.group(1)
-                                               for v in out) and not any(owner.same_object(v) for v in out):
+        shown = Ref.of(finding.get("object"))
+        if owner is None or any(owner.same_object(v) for v in out) or not VOLUME_FAILURE.search(texts):
+            continue
+        if (shown is not None and shown.name in names) or any(re.search(rf"\b{re.escape(n)}\b", texts) for n in names):
             out.append(owner)
     return out
 
@@ -307,7 +309,7 @@ def _ordered_diff(broken: Broken) -> list[str]:
     return sorted(diff, key=lambda d: not any(k in d.lower().replace(" ", "") for k in keys))
 
 
-KUBELET_PATH = re.compile(r"'(/[^']*kubelet[^']*)'\s*->\s*'(/[^']*)'")
+KUBELET_PATH = re.compile(r"'(?:[^'=]*=)?(/[^']*kubelet[^']*)'\s*->\s*'(?:[^'=]*=)?(/[^']*)'")
 """A diff entry moving a path under the kubelet's root directory (`'/var/lib/kubelet' -> '/var/lib/k0s/kubelet'`)."""
 
 
@@ -317,7 +319,11 @@ def _kubelet_path_moved(broken: Broken) -> tuple[str, str] | None:
     for entry in _ordered_diff(broken):
         m = KUBELET_PATH.search(entry)
         if m and m.group(1) != m.group(2):
-            return m.group(1), m.group(2)
+            old, new = m.group(1).split("/"), m.group(2).split("/")
+            while len(old) > 2 and len(new) > 2 and old[-1] == new[-1] and "kubelet" not in old[-1]:
+                # the kubelet root moved, not what lies under it
+                old, new = old[:-1], new[:-1]
+            return "/".join(old), "/".join(new)
     return None
 
 
