@@ -13,7 +13,12 @@ The controller says what it deleted, in its own words:
 - Flux: an event on the Kustomization, reason Progressing, message `Service/inventory/stock-api deleted` (one
   line per object; the kustomize-controller log's `garbage collection completed` carries the same map);
 - Argo CD: the Application's `status.operationState.syncResult.resources[]` entry for the object with
-  `status: Pruned` (message `pruned`).
+  `status: Pruned` (message `pruned`), and the application controller's log line `Adding resource result, status:
+  'Pruned'` with `application=ns/name kind=... name=...`.
+
+Events expire after about an hour, so when none says it, the controllers' own logs in the GitOps objects'
+namespaces are grepped for the missing object's name: the line that deletes or prunes it also names the
+Kustomization (`"Kustomization":{"name":...,"namespace":...}`) or Application (`application=ns/name`) it acted for.
 
 So, when the topology shows a dependency the cluster lacks (`no Service ns/name exists`), the survey reads the
 events of the namespaces holding GitOps objects written in the timeline, and those objects themselves; a GitOps
@@ -45,12 +50,20 @@ GITOPS_KINDS = ("Kustomization", "Application", "HelmRelease", "ApplicationSet")
 LEAD = timedelta(hours=48)
 """How long before the incident a prune (and its write) still counts."""
 MAX_OBJECTS = 3
+MAX_LOG_PODS = 3
 READS_KEY = "gitops_prune"
 _MISSING = re.compile(r"\bno (?P<kind>[A-Z]\w+) (?P<ns>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*) exists\b")
 """The topology's wording for a dependency the cluster lacks (mcp_servers/kubernetes/topology.py)."""
 _DELETED = re.compile(r"(?P<kind>[A-Z]\w+)/(?:(?P<ns>[a-z0-9][a-z0-9-]*)/)?(?P<name>[a-z0-9][a-z0-9.-]*)"
                       r"[\"']?\s*[:=]?\s*[\"']?(?:deleted|pruned)\b", re.IGNORECASE)
 """Flux's per-object change line: `Service/inventory/stock-api deleted` (and `"Service/inventory/x":"deleted"`)."""
+_LOG_OWNER = re.compile(r'"(?P<kind>Kustomization|HelmRelease|Application)"\s*:\s*\{\s*"name"\s*:\s*'
+                        r'"(?P<name>[^"]+)"\s*,\s*"namespace"\s*:\s*"(?P<ns>[^"]+)"')
+"""The object a Flux controller's JSON log line acted for: `"Kustomization":{"name":"a","namespace":"flux-system"}`."""
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
+_ARGO_PRUNED = re.compile(r"status: '?Pruned'?")
+_ARGO_APP = re.compile(r"\bapplication=(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[a-z0-9][a-z0-9.-]*)")
+_LOGFMT = re.compile(r"\b(?P<key>kind|name|namespace)=(?P<value>[\w.-]+)")
 
 
 @dataclass
@@ -109,6 +122,24 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         read_one = await get_yaml(call, owner.kind, owner.name, owner.namespace, f"survey-gitops-{owner.name}")
         if read_one is not None:
             facts.objects.append(read_one)
+    gone = [g for g, _, _ in missing(facts) if not _said_deleted(facts, g)]
+    if gone:
+        await _read_controller_logs(facts, call, [o.namespace for o in owners[:MAX_OBJECTS]], gone[0], kept)
+
+
+async def _read_controller_logs(facts: Facts, call: Callable[..., Awaitable[Any]], namespaces: list[str], gone: Ref,
+                                kept: dict[str, Any]) -> None:
+    """The lines naming the missing object in the logs of the running pods of the GitOps objects' namespaces."""
+    for namespace in dict.fromkeys(namespaces):
+        listed = await call("k8s_list", {"kind": "Pod", "namespace": namespace}, f"survey-gitops-pods-{namespace}")
+        rows = listed.data.get("rows") or [] if listed is not None and listed.ok and isinstance(listed.data, dict) \
+            else []
+        for row in [r for r in rows if isinstance(r, dict) and r.get("status") == "Running"][:MAX_LOG_PODS]:
+            got = await call("k8s_logs", {"name": str(row.get("name")), "namespace": namespace, "grep": gone.name,
+                                          "tail": 5000}, f"survey-gitops-log-{row.get('name')}")
+            if got is not None and got.ok:
+                kept.setdefault("logs", []).extend((line, got.evidence_id) for line in str(got.full_text).splitlines()
+                                                   if gone.name in line)
 
 
 def _same(named: Ref, kind: str, namespace: str, name: str) -> bool:
@@ -125,6 +156,11 @@ def _said_deleted(facts: Facts, gone: Ref) -> list[tuple[Ref, str, datetime | No
         if any(_same(gone, m.group("kind"), m.group("ns") or "", m.group("name")) for m in _DELETED.finditer(message)):
             owner = Ref(str(row.get("kind")), str(row.get("namespace") or ""), str(row.get("name") or ""))
             out.append((owner, message, parse_time(row.get("last_seen") or row.get("first_seen")), evidence))
+    for line, evidence in (facts.reads.get(READS_KEY) or {}).get("logs") or []:
+        owner_line = _log_owner(line, gone)
+        if owner_line is not None:
+            stamp = _STAMP.search(line)
+            out.append((owner_line, line.strip()[:300], parse_time(stamp.group(0)) if stamp else None, evidence))
     for obj, evidence in facts.objects:
         if str(obj.get("kind")) not in GITOPS_KINDS:
             continue
@@ -140,6 +176,20 @@ def _said_deleted(facts: Facts, gone: Ref) -> list[tuple[Ref, str, datetime | No
                                    f"({res.get('message') or 'pruned'})",
                             parse_time(state.get("finishedAt") or state.get("startedAt")), evidence))
     return out
+
+
+def _log_owner(line: str, gone: Ref) -> Ref | None:
+    """The GitOps object a controller's log line says deleted or pruned `gone`, or None."""
+    flux = _LOG_OWNER.search(line)
+    if flux is not None and any(_same(gone, m.group("kind"), m.group("ns") or "", m.group("name"))
+                                for m in _DELETED.finditer(line)):
+        return Ref(flux.group("kind"), flux.group("ns"), flux.group("name"))
+    app = _ARGO_APP.search(line)
+    fields = {m.group("key"): m.group("value") for m in _LOGFMT.finditer(line)}
+    if app is not None and _ARGO_PRUNED.search(line) and _same(gone, fields.get("kind", ""),
+                                                                fields.get("namespace", ""), fields.get("name", "")):
+        return Ref("Application", app.group("ns") or "", app.group("name"))
+    return None
 
 
 def found(facts: Facts) -> list[Pruned]:

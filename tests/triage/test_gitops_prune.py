@@ -95,3 +95,28 @@ def test_a_deletion_said_by_a_workload_is_not_a_gitops_prune() -> None:
     row = _event("Service/pricing/prices deleted", AT - timedelta(minutes=5), kind="Deployment")
     facts.reads[gitops_prune.READS_KEY] = {"events": [(row, "E40")]}
     assert gitops_prune.found(facts) == []
+
+
+def test_a_flux_controller_log_line_names_the_kustomization_when_events_expired() -> None:
+    facts = _facts([_write("Kustomization", "flux-system", "apps-pricing", AT - timedelta(hours=3),
+                           ["spec.path = './apps/pricing/overlays/eu'"])])
+    line = ('{"ts":"2026-12-01T06:01:02.000Z","level":"info","msg":"garbage collection completed",'
+            '"Kustomization":{"name":"apps-pricing","namespace":"flux-system"},'
+            '"output":{"Service/pricing/prices":"deleted"}}')
+    facts.reads[gitops_prune.READS_KEY] = {"events": [], "logs": [(line, "E44")]}
+    [p] = gitops_prune.found(facts)
+    assert (str(p.owner), p.at) == ("Kustomization flux-system/apps-pricing", datetime(2026, 12, 1, 6, 1, 2,
+                                                                                       tzinfo=UTC))
+    assert "2 h 58 min before the incident" in gitops_prune.finding(p, facts.at)["message"]
+
+
+def test_an_argo_cd_sync_log_line_says_which_application_pruned_it() -> None:
+    facts = _facts([])
+    pruned = ("time=\"2026-12-01T08:30:00Z\" level=info msg=\"Adding resource result, status: 'Pruned', phase: "
+              "'Succeeded', message: 'pruned'\" application=argocd/pricing kind=Service name=prices namespace=pricing")
+    synced = pruned.replace("'Pruned'", "'Synced'").replace("'pruned'", "'service/prices configured'")
+    facts.reads[gitops_prune.READS_KEY] = {"events": [], "logs": [(synced, "E45")]}
+    assert gitops_prune.found(facts) == []
+    facts.reads[gitops_prune.READS_KEY]["logs"].append((pruned, "E45"))
+    [p] = gitops_prune.found(facts)
+    assert str(p.owner) == "Application argocd/pricing" and p.write is None
