@@ -335,12 +335,15 @@ def _object_rule(entry: dict[str, Any], ref: Ref, when: datetime) -> Rule | None
     leaves = _leaves(body)
     expiry = [(p, v) for p, v in leaves if EXPIRY.search(p) or (isinstance(v, str) and EXPIRY.search(v) and len(v) < 80
                                                                   and not re.search(r"(?:^|\.)(?:id|name)$", p))]
+    expiry = [(p, v) for p, v in expiry  # a value that bounds a lifetime, or says to delete (not a policy's name)
+              if not isinstance(v, bool) and (isinstance(v, int | float) or _NUMBER.search(str(v))
+                                              or re.search(r"delete|expire", str(v), re.I))]
     if not expiry:
         diff = [str(d) for d in change.get("diff") or [] if EXPIRY.search(str(d))]
         if not diff:
             return None
         return Rule(ref, when, "; ".join(diff)[:240], *_old_new(change), str(ref), tokens(ref.name), [],
-                    manager=", ".join(change.get("managers") or []), evidence=list(entry.get("evidence") or []))
+                    manager=_manager(change), evidence=list(entry.get("evidence") or []))
     parts, widened = [], ""
     for p, v in expiry[:4]:
         secs = _seconds(p, v) if isinstance(v, int | float) or _NUMBER.search(str(v)) else None
@@ -365,7 +368,15 @@ def _object_rule(entry: dict[str, Any], ref: Ref, when: datetime) -> Rule | None
     rule = "; ".join(parts + dead)
     scope = ", ".join(dict.fromkeys(scope_values))[:160]
     return Rule(ref, when, rule, *_old_new(change), scope, tokens(ref.name, *scope_values), patterns, widened,
-                ", ".join(change.get("managers") or []), evidence=list(entry.get("evidence") or []))
+                _manager(change), evidence=list(entry.get("evidence") or []))
+
+
+def _manager(change: dict[str, Any]) -> str:
+    """Who wrote it: the change's managers, or the `written by M` its summary says."""
+    if change.get("managers"):
+        return ", ".join(str(m) for m in change["managers"])
+    m = re.search(r"written by ([\w.:/-]+)", str(change.get("summary") or ""))
+    return m.group(1) if m else ""
 
 
 def _short_path(path: str) -> str:
