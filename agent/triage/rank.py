@@ -53,6 +53,7 @@ from agent.triage import (
     ingress_annotations,
     ingress_routes,
     job_changes,
+    keepalive_race,
     kubelet_cert,
     lb_healthcheck,
     limit_hit,
@@ -62,6 +63,7 @@ from agent.triage import (
     migrations,
     node_daemonsets,
     node_split,
+    path_rewrite,
     paused_consumer,
     pid_pressure,
     pointers,
@@ -72,6 +74,7 @@ from agent.triage import (
     rollout_budget,
     route_weights,
     scale_reset,
+    service_path,
     setting_effect,
     shared_container,
     shutdown_config,
@@ -225,6 +228,8 @@ CHECK_WEIGHT: dict[str, float] = {
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
+    keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
+    service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
@@ -409,6 +414,14 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, rw.route, route_weights.finding(rw), None, rw.evidence)
     for tr in topology_routing.found(facts):  # zone-local routing on a Service whose load it concentrated
         _add_suspect(cases, tr.service, topology_routing.finding(tr), None, tr.evidence)
+    for nl in service_path.found_local(facts):  # internalTrafficPolicy Local: callers fail only where no endpoint is
+        _add_suspect(cases, nl.service, service_path.finding_local(nl), None, nl.evidence)
+    for pn in service_path.found_pinned(facts):  # a virtual IP before gRPC/HTTP2: load pinned to a few pods
+        _add_suspect(cases, pn.service, service_path.finding_pinned(pn), None, pn.evidence)
+    for kr in keepalive_race.found(facts):  # a backend's idle timeout now below its proxy's: premature closes
+        _add_suspect(cases, kr.workload, keepalive_race.finding(kr), None, kr.evidence)
+    for pr in path_rewrite.found(facts):  # a path rewrite written: the backend 404s paths it served, a segment apart
+        _add_suspect(cases, pr.rule, path_rewrite.finding(pr), None, pr.evidence)
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims

@@ -232,6 +232,15 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import topology_routing  # zone-local routing turned on: endpoints by zone, per-pod load
 
     await topology_routing.read(facts, call, window["at"])
+    from agent.triage import service_path  # a Service's routing changed: callers' nodes, endpoints' per-pod load
+
+    await service_path.read(facts, call, window["at"])
+    from agent.triage import keepalive_race  # proxy premature closes: the backend's keep-alive setting rolled out
+
+    await keepalive_race.read(facts, call)
+    from agent.triage import path_rewrite  # a proxy's path rewrite written: the backend's 404s, a segment apart
+
+    await path_rewrite.read(facts, call)
     from agent.triage import route_weights  # a traffic split written: its weighted backends' own failure
 
     await route_weights.read(facts, call, _keep_logs, window["at"])
