@@ -60,7 +60,8 @@ CODES: tuple[tuple[re.Pattern[str], str], ...] = (
 KEYS = (
     re.compile(r"\"?flag[_-]?key\"?\s*[:=]\s*[\"']?([\w.:/-]+)", re.I),
     re.compile(r"\"flag\"\s*:\s*\"([\w.:/-]+)\"", re.I),
-    re.compile(r"\bflag[= ]([\w.:/-]+[\w])\b(?=.*(?:not found|FLAG_NOT_FOUND|does not exist))", re.I),
+    re.compile(r"\bflag[= ](?!not\b|was\b|evaluation\b)([\w.:/-]+[\w])\b(?=.*(?:not found|FLAG_NOT_FOUND|does not "
+               r"exist))", re.I),
     re.compile(r"flag(?: key)? ['\"`]([\w.:/-]+)['\"`]", re.I),
     re.compile(r"Flag not found:? ['\"]?([\w.:/-]+)", re.I),
 )
@@ -155,9 +156,11 @@ def _previous(obj: dict[str, Any]) -> set[str] | None:
     if not isinstance(note, str):
         return None
     try:
-        return flag_keys(json.loads(note))
+        applied = json.loads(note)
     except ValueError:
         return None
+    return flag_keys(applied.get("spec") if "spec" in applied else applied.get("data")) if isinstance(
+        applied, dict) else None
 
 
 def _time(line: str) -> datetime | None:
