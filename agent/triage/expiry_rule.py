@@ -52,6 +52,9 @@ GONE = re.compile(
     r"\bexpired\b|dead[- _]?letter|\bvanish|\bdisappear|\bempty (?:cart|basket)",
     re.I)
 """How software says the data it asked for is not there (any more)."""
+SAID_GONE = re.compile(r"disappear|vanish|missing|empty|\bgone\b|\blost\b|deleted|expired|not[- ]found|\b404\b|"
+                       r"nosuchkey", re.I)
+"""How an incident's own words (a question, an alert title) say data went missing."""
 EXPIRED_SERIES = re.compile(r"ttl.*delet|delet.*(?:ttl|expir)|expired|dead_?letter", re.I)
 """Exporter counters of data a rule removed: MongoDB's ttl.deletedDocuments, RabbitMQ's dead_lettered_expired."""
 COUNT_SERIES = re.compile(r"number_of_objects|object_count|objects_total|docs_count|documents_count", re.I)
@@ -223,8 +226,9 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                                               "step": "30m", "baseline": "none", "top_k": 20}, "survey-expiry-series")
     if outcome is not None and outcome.ok and isinstance(outcome.data, dict):
         store["series"] = (outcome.data.get("series") or [], outcome.evidence_id)
-    if not any(g for log in facts.logs for g in _log_signs(log)):
-        await _victim_logs(facts, call, store)
+    said = " ".join([*subject.names, *subject.phrases])
+    if not any(g for log in facts.logs for g in _log_signs(log)) and (SAID_GONE.search(said) or signs(facts)):
+        await _victim_logs(facts, call, store)  # only when the incident's words or a series say data went
     if not signs(facts):
         return
     if not facts.history_reaches(LOOK_BACK):

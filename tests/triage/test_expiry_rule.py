@@ -179,9 +179,15 @@ def test_read_asks_nothing_more_than_the_series_when_nothing_is_gone() -> None:
 
     from agent.triage.subject import Subject
 
-    facts = Facts(at=AT)
-    asyncio.run(er.read(Subject(names=["checkout"]), facts, call, _stamp(0)))
+    topology = ({"subject": {"namespace": "shop"}, "pods": [{"name": "checkout-7c9d8f6b5-a1b2c", "namespace": "shop"}]},
+                "E3")
+    facts = Facts(at=AT, topologies=[topology])
+    asyncio.run(er.read(Subject(names=["checkout", "latency"]), facts, call, _stamp(0)))
     assert asked == ["prom_query_range"] and er.found(facts) == []
+    asked.clear()
+    asyncio.run(er.read(Subject(names=["checkout", "baskets", "disappearing"]), Facts(at=AT, topologies=[topology]),
+                        call, _stamp(0)))
+    assert asked == ["prom_query_range", "k8s_logs"]  # the incident says data went: its own pods' logs are read
 
 
 def test_read_gathers_the_rule_object_when_a_client_says_the_key_is_gone() -> None:
