@@ -72,6 +72,8 @@ class Held:
     evidence: list[str] = field(default_factory=list)
     earlier: str = ""
     """The pod of the last run before, which had no such sidecar (known when no write time is)."""
+    verb: str = "labelled"
+    """labelled or annotated: where the switch stands on the Namespace."""
 
 
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
@@ -149,8 +151,9 @@ def _injected(pod: dict[str, Any], template: dict[str, Any] | None) -> set[str]:
 
 
 def _switch_writes(obj: dict[str, Any], since: datetime | None, until: datetime) -> list[tuple[str, str, str,
-                                                                                              datetime]]:
-    """(key, value, manager, time) of each injection label/annotation on `obj` written in (since, until]."""
+                                                                                              datetime, str]]:
+    """(key, value, manager, time, labelled|annotated) of each injection label/annotation on `obj` written in
+    (since, until]."""
     meta = _meta(obj)
     current = {**(meta.get("annotations") or {}), **(meta.get("labels") or {})}
     out = []
@@ -164,7 +167,8 @@ def _switch_writes(obj: dict[str, Any], since: datetime | None, until: datetime)
                 name = str(key)[2:] if str(key).startswith("f:") else str(key)
                 value = str(current.get(name, ""))
                 if INJECT_KEY.search(name) and name in current and value.lower() not in OFF:
-                    out.append((name, value, str(entry.get("manager") or "a write"), at))
+                    out.append((name, value, str(entry.get("manager") or "a write"), at,
+                                "labelled" if group == "f:labels" else "annotated"))
     return out
 
 
@@ -187,16 +191,17 @@ def _earlier_run(facts: Facts, pod: dict[str, Any], created: datetime) -> tuple[
     return max(runs, key=lambda oe: str(_meta(oe[0]).get("creationTimestamp"))) if runs else None
 
 
-def _switch_now(ns_obj: dict[str, Any], template: dict[str, Any] | None) -> tuple[str, str] | None:
+def _switch_now(ns_obj: dict[str, Any], template: dict[str, Any] | None) -> tuple[str, str, str] | None:
     """The injection label/annotation the Namespace carries switched on, when the pod template does not opt in
     itself (then the template, not the Namespace, asked for the sidecar)."""
     own = {**(_meta(template or {}).get("labels") or {}), **(_meta(template or {}).get("annotations") or {})}
     if any(INJECT_KEY.search(k) and str(v).lower() not in OFF for k, v in own.items()):
         return None
     meta = _meta(ns_obj)
-    for key, value in {**(meta.get("annotations") or {}), **(meta.get("labels") or {})}.items():
-        if INJECT_KEY.search(str(key)) and str(value).lower() not in OFF:
-            return str(key), str(value)
+    for verb, group in (("labelled", "labels"), ("annotated", "annotations")):
+        for key, value in (meta.get(group) or {}).items():
+            if INJECT_KEY.search(str(key)) and str(value).lower() not in OFF:
+                return str(key), str(value), verb
     return None
 
 
@@ -232,9 +237,9 @@ def found(facts: Facts) -> list[Held]:
             writes = _switch_writes(ns_obj, since, created)
             switch = _switch_now(ns_obj, template)
             if writes:
-                key, value, manager, at = max(writes, key=lambda w: w[3])
+                key, value, manager, at, verb = max(writes, key=lambda w: w[3])
             elif switch is not None and earlier is not None and since is not None:
-                (key, value), manager, at = switch, "", since
+                (key, value, verb), manager, at = switch, "", since
             else:
                 continue
             terminated = done.get("state", {}).get("terminated") or {}
@@ -245,7 +250,7 @@ def found(facts: Facts) -> list[Held]:
                             value, manager, at, int((facts.at - at).total_seconds() // 60),
                             [e for e in (evidence, owner[1] if owner else "", ns_evidence,
                                          earlier[1] if earlier else "") if e],
-                            str(_meta(earlier[0]).get("name")) if earlier else ""))
+                            str(_meta(earlier[0]).get("name")) if earlier else "", verb))
     return out
 
 
@@ -260,7 +265,7 @@ def finding(h: Held) -> dict[str, Any]:
     else:
         when = f"since the last run (its pod {h.earlier} had no {sidecars})"
     held = f"{h.owner} never completes ({h.pod} stays Running)" if h.owner else f"{h.pod} never completes"
-    message = (f"{h.switch} was labelled {h.key}={h.value} {when}: the injector adds the {sidecars} sidecar, which "
+    message = (f"{h.switch} was {h.verb} {h.key}={h.value} {when}: the injector adds the {sidecars} sidecar, which "
                f"keeps running after container {h.finished} {exit_text} (at {h.finished_at}), so {held}. Remove the "
                f"label from the namespace, or {hint}")
     return {"check": CHECK, "severity": "critical", "object": {"kind": "Namespace", "namespace": "",

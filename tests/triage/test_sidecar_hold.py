@@ -72,7 +72,7 @@ def test_a_linkerd_annotation_written_hours_before_the_run_is_named_with_its_wri
                    _namespace({}, {"linkerd.io/inject": "enabled"}, managed))
     [h] = sidecar_hold.found(facts)
     message = sidecar_hold.finding(h)["message"]
-    assert message.startswith("Namespace billing was labelled linkerd.io/inject=enabled by kubectl-annotate 9 h 0 min "
+    assert message.startswith("Namespace billing was annotated linkerd.io/inject=enabled by kubectl-annotate 9 h 0 min "
                               "before the incident")
     assert "localhost:4191/shutdown" in message
 
