@@ -4,7 +4,9 @@ Written with the corpus generator's writer (examples/corpus), served by the repl
 Prometheus, investigated blind in runbook-only mode and scored as `vigil eval` does. Not the held-out stories in
 other words: an HPA whose scale-up policy a Helm upgrade slowed to 2 pods per 15 min (another workload's rollout as
 red herring) and its twin whose policy is 40 days old; a month-end CronJob in a namespace annotated for Linkerd
-injection, whose pod keeps running on linkerd-proxy after the close-out exited 0.
+injection, whose pod keeps running on linkerd-proxy after the close-out exited 0; an Argo CD Application whose
+source path moved and whose sync pruned the Service a Go caller looks up (`no such host`), and its twin where the
+sync result shows the Service synced (deleted by someone else): the Application is not named.
 """
 
 from __future__ import annotations
@@ -170,9 +172,92 @@ def linkerd_job() -> Incident:
     return inc
 
 
+def crd(inc: Incident, group: str, kind: str, plural: str, version: str) -> None:
+    """The CustomResourceDefinition a custom resource needs to be served at all."""
+    names = {"kind": kind, "listKind": f"{kind}List", "plural": plural, "singular": kind.lower()}
+    inc.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+             "metadata": {"name": f"{plural}.{group}"},
+             "spec": {"group": group, "scope": "Namespaced", "names": names,
+                      "versions": [{"name": version, "served": True, "storage": True, "schema": {
+                          "openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}]},
+             "status": {"acceptedNames": names, "storedVersions": [version]}})
+
+
+def _argo_incident(name: str, seed: int, pruned: bool) -> Incident:
+    at = datetime(2026, 10, 20, 11, 0, tzinfo=UTC)
+    sync = at - 80 * M
+    inc = Incident(name, title="basket-api errors", story="an Argo CD sync pruned the prices Service", at=at, seed=seed,
+                   namespaces=("basket", "pricing"))
+    inc.cluster.add_namespace("argocd", inc.born)
+    crd(inc, "argoproj.io", "Application", "applications", "v1alpha1")
+
+    def basket_log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(max(start, sync + M), end, 15, lambda i, t: L.logfmt(
+            t, "error", "price lookup failed", order=f"A-{7700 + i}",
+            err="Get \"http://prices.pricing.svc.cluster.local:8080/v1/price\": dial tcp: lookup "
+                "prices.pricing.svc.cluster.local on 10.96.0.10:53: no such host")))
+    inc.deployment("basket", "basket-api", [Rev(4, at - timedelta(days=6), "helm upgrade", [
+        c("basket-api", f"{REGISTRY}/basket/basket-api:4.0.2",
+          env=[{"name": "PRICES_URL", "value": "http://prices.pricing.svc.cluster.local:8080"}])])],
+        {4: [P(log=basket_log), P(log=basket_log)]})
+    inc.deployment("basket", "basket-web", [
+        Rev(1, at - timedelta(days=20), "helm install", [c("basket-web", f"{REGISTRY}/basket/basket-web:2.0.0")]),
+        Rev(2, at - 20 * M, "helm upgrade", [c("basket-web", f"{REGISTRY}/basket/basket-web:2.0.1")])],
+        {2: [P(log=_quiet)]})
+    inc.deployment("pricing", "prices", [Rev(1, at - timedelta(days=40), "argocd sync", [
+        c("prices", f"{REGISTRY}/pricing/prices:1.9.0", port=8080)])], {1: [P(log=_quiet)]})
+    resources = [{"group": "apps", "version": "v1", "kind": "Deployment", "namespace": "pricing", "name": "prices",
+                  "status": "Synced", "message": "deployment.apps/prices unchanged", "syncPhase": "Sync"},
+                 {"version": "v1", "kind": "Service", "namespace": "pricing", "name": "prices",
+                  "status": "Pruned" if pruned else "Synced",
+                  "message": "pruned" if pruned else "service/prices unchanged", "syncPhase": "Sync"}]
+    inc.add({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+             "metadata": {"name": "pricing-prod", "namespace": "argocd", "generation": 31,
+                          "creationTimestamp": ts(at - timedelta(days=60)),
+                          "managedFields": [{"manager": "argocd-server", "operation": "Update",
+                                             "apiVersion": "argoproj.io/v1alpha1", "time": ts(sync - 2 * M),
+                                             "fieldsType": "FieldsV1",
+                                             "fieldsV1": {"f:spec": {"f:source": {"f:path": {}}}}}]},
+             "spec": {"project": "default", "destination": {"server": "https://kubernetes.default.svc",
+                                                            "namespace": "pricing"},
+                      "source": {"repoURL": "https://git.example.com/platform/apps.git", "path": "pricing/envs/prod-v2",
+                                 "targetRevision": "main"},
+                      "syncPolicy": {"automated": {"prune": True, "selfHeal": True}}},
+             "status": {"sync": {"status": "Synced", "revision": "4be1c0d"},
+                        "health": {"status": "Healthy"},
+                        "operationState": {"phase": "Succeeded", "message": "successfully synced (all tasks run)",
+                                           "startedAt": ts(sync), "finishedAt": ts(sync + M),
+                                           "syncResult": {"revision": "4be1c0d", "resources": resources}}}})
+    inc.alertmanager("BasketErrorRateHigh", {"namespace": "basket", "service": "basket-api"},
+                     "basket-api 5xx rate above 5%", "basket-api is answering 5xx on 38% of requests.",
+                     'sum(rate(http_requests_total{namespace="basket",code=~"5.."}[5m])) / '
+                     'sum(rate(http_requests_total{namespace="basket"}[5m])) > 0.05', severity="critical")
+    if pruned:
+        inc.answer_key(culprit=("Application", "argocd", "pricing-prod"), keywords=["pruned", "Service", "source.path"],
+                       root_cause="The Application's source path moved to a tree without the prices Service; "
+                                  "automated prune deleted it.", category="gitops-prune-deletes-live-service",
+                       red_herrings=[("Deployment", "basket", "basket-web")])
+    else:
+        inc.answer_key(culprit=("Service", "pricing", "prices"), keywords=["prices"],
+                       root_cause="The prices Service is gone; the sync did not prune it.", category="unexplained",
+                       red_herrings=[("Application", "argocd", "pricing-prod")])
+    return inc
+
+
+def argo_pruned() -> Incident:
+    """Argo CD's automated sync of pricing-prod, after its source path moved, pruned Service pricing/prices."""
+    return _argo_incident("basket-prices-pruned", 7314, True)
+
+
+def argo_not_pruned() -> Incident:
+    """The twin: the same write and sync, whose result shows the Service synced (it went some other way)."""
+    return _argo_incident("basket-prices-gone", 7315, False)
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return investigate_blind((hpa_new_policy, hpa_old_policy, linkerd_job), tmp_path_factory.mktemp("controller"))
+    return investigate_blind((hpa_new_policy, hpa_old_policy, linkerd_job, argo_pruned,
+                                                                argo_not_pruned), tmp_path_factory.mktemp("controller"))
 
 
 @pytest.mark.parametrize(("bundle", "words"), [
@@ -181,6 +266,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ("month-close-overdue", ("Namespace ledger was annotated linkerd.io/inject=enabled since the last run (its pod "
                              "month-close-29870000-q8z4x had no linkerd-proxy)",
                              "linkerd-proxy sidecar", "never completes")),
+    ("basket-prices-pruned", ("Application argocd/pricing-prod pruned: it deleted Service pricing/prices",
+                                "spec.source.path")),
 ])
 def test_the_config_the_controller_obeyed_is_named(results: dict[str, Any], bundle: str,
                                                    words: tuple[str, ...]) -> None:
@@ -193,3 +280,8 @@ def test_the_config_the_controller_obeyed_is_named(results: dict[str, Any], bund
 def test_a_scale_up_policy_of_long_standing_is_not_named(results: dict[str, Any]) -> None:
     top = str(getattr(results["query-latency-hpa-old-policy"], "top", "") or "")
     assert "is throttled by its own" not in top, top
+
+
+def test_a_service_the_sync_did_not_prune_does_not_name_the_application(results: dict[str, Any]) -> None:
+    top = str(getattr(results["basket-prices-gone"], "top", "") or "")
+    assert "pricing-prod pruned" not in top, top
