@@ -44,7 +44,7 @@ RECORD = "storage_layer"
 LEAD = timedelta(hours=24)
 """How long before the first volume failure a storage object's write may have been made and still be its cause."""
 HISTORY_WINDOW = "24h"
-MAX_GETS = 8
+MAX_GETS = 12
 
 VOLUME_FAILURE = re.compile(
     r"FailedMount|FailedAttachVolume|ProvisioningFailed|FailedMapVolume|MountVolume\.\w+ failed|"
@@ -206,12 +206,15 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
             facts.history.append((history.data, history.evidence_id))
     seen = failures(facts)
     wanted: list[Ref] = [Ref("StorageClass", "", c) for c in dict.fromkeys(f.storage_class for f in seen) if c]
-    if any(f.driver for f in seen):
+    drivers = {f.driver for f in seen if f.driver}
+    if drivers:
+        written: list[Ref] = []
         for change, _ in facts.every_change():
             ref = Ref.of(change.get("object"))
             if ref is not None and ref.kind in ("DaemonSet", "Deployment", "StatefulSet", "CSIDriver") and \
-                    not any(ref.same_object(w) for w in wanted):
-                wanted.append(ref)
+                    not any(ref.same_object(w) for w in [*wanted, *written]):
+                written.append(ref)
+        wanted += sorted(written, key=lambda r: _likely_plugin(r, drivers))
     for ref in wanted[:MAX_GETS]:
         got = await call("k8s_get", {"kind": ref.kind, "name": ref.name, "namespace": ref.namespace,
                                      "output": "yaml"}, f"survey-storage-layer-{ref.kind.lower()}-{ref.name}")
@@ -219,6 +222,15 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         if obj is not None and got is not None:
             kept["objects"][str(ref)] = obj
             kept["evidence"].append(got.evidence_id)
+
+
+def _likely_plugin(ref: Ref, drivers: set[str]) -> int:
+    """Reading order when many workloads were written: a driver's node plugin is a DaemonSet and its name usually
+    says `csi` or the driver's first word (`ebs` of ebs.csi.aws.com); every candidate is still checked by its
+    template, this only decides which are read first."""
+    words = {d.split(".")[0] for d in drivers} | {"csi"}
+    named = any(w and w in ref.name.lower() for w in words)
+    return (0 if ref.kind in ("CSIDriver", "DaemonSet") else 2) + (0 if named else 1)
 
 
 def _serves(obj: dict[str, Any], ref: Ref, driver: str) -> bool:

@@ -172,14 +172,21 @@ def test_read_asks_for_events_history_and_the_objects_the_failures_name() -> Non
                 _event("BackOff", "Pod", "web-1", "Back-off restarting failed container", "2026-08-14T11:00:00Z")]},
                 "E7")
         if tool == "k8s_changes":
+            busy = [{"at": f"2026-08-14T09:{i:02d}:00Z", "type": "rollout", "summary": "image bump",
+                     "object": {"kind": "Deployment", "namespace": "shop", "name": f"app-{i}"}} for i in range(20)]
             return _Outcome(True, {"window_start": "2026-08-13T12:00:00Z", "changes": [
+                *busy,
                 _rollout("longhorn-csi-plugin", "2026-08-14T10:50:00Z", "/var/lib/kubelet", "/opt/kubelet")]}, "E8")
+        if args["name"].startswith("app-"):
+            return _Outcome(True, {}, f"E-{args['name']}", yaml.safe_dump(_plugin(args["name"], "x.example", "/k")))
         return _Outcome(True, {}, f"E-{args['name']}", yaml.safe_dump(plugin))
 
     facts = Facts(at=AT, scan={"findings": [_victim_finding(LONGHORN_MOUNT, "2026-08-14T11:20:00Z")]},
                   changes={"changes": []}, changes_id="E2")
     asyncio.run(storage_layer.read(Subject(namespace="ledger"), facts, call, "2026-08-14T12:00:00Z"))
-    assert [t for t, _ in asked] == ["k8s_events", "k8s_changes", "k8s_get"]
+    tools = [t for t, _ in asked]
+    assert tools[:3] == ["k8s_events", "k8s_changes", "k8s_get"] and len(tools) <= 2 + storage_layer.MAX_GETS
+    assert asked[2][1]["name"] == "longhorn-csi-plugin"  # among twenty written workloads, the node plugin is read
     assert len(facts.reads[storage_layer.RECORD]["events"]) == 1  # only the volume failure is kept
     [(ref, _, evidence, _)] = storage_layer.suspects(facts)
     assert ref == LONGHORN and "E-longhorn-csi-plugin" in evidence and "E8" in evidence
