@@ -219,6 +219,8 @@ def found(facts: Facts) -> list[Held]:
         meta = _meta(pod)
         namespace = str(meta.get("namespace") or "")
         owner_ref = next((r for r in meta.get("ownerReferences") or [] if isinstance(r, dict) and r.get("name")), None)
+        if owner_ref is None or owner_ref.get("kind") != "Job":
+            continue  # a run-to-completion pod: a Deployment's finished container is restarted, not held
         owner = next(((o, e) for o, e in objects if owner_ref and o.get("kind") == owner_ref.get("kind")
                       and _meta(o).get("name") == owner_ref.get("name")), None)
         template = ((owner[0].get("spec") or {}).get("template") or {}) if owner else None

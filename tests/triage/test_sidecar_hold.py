@@ -100,3 +100,12 @@ def test_a_pod_template_that_asks_for_the_sidecar_itself_does_not_blame_the_name
                    _namespace({"istio-injection": "enabled"}),
                    _pod("invoice-run-2900", created - timedelta(days=1), None, phase="Succeeded"))
     assert sidecar_hold.found(facts) == []
+
+
+def test_a_pod_that_no_job_owns_is_not_held() -> None:
+    created = AT - timedelta(hours=6)
+    pod = _pod("invoice-run-2901", created, "istio-proxy")
+    pod["metadata"]["ownerReferences"] = [{"kind": "ReplicaSet", "name": "invoice-run-2901"}]
+    facts = _facts(pod, _namespace({"istio-injection": "enabled"}),
+                   _pod("invoice-run-2900", created - timedelta(days=1), None, phase="Succeeded"))
+    assert sidecar_hold.found(facts) == []
