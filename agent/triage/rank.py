@@ -47,9 +47,11 @@ from agent.triage import (
     dependency_disruption,
     dns_stall,
     field_meaning,
+    flag_key,
     full_volume,
     gitops_revert,
     governing_change,
+    idle_limit,
     ingress_annotations,
     ingress_routes,
     job_changes,
@@ -229,6 +231,7 @@ CHECK_WEIGHT: dict[str, float] = {
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
+    idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
@@ -418,6 +421,12 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, nl.service, service_path.finding_local(nl), None, nl.evidence)
     for pn in service_path.found_pinned(facts):  # a virtual IP before gRPC/HTTP2: load pinned to a few pods
         _add_suspect(cases, pn.service, service_path.finding_pinned(pn), None, pn.evidence)
+    for fk in flag_key.found(facts):  # a flag key its clients evaluate renamed or removed (triage.flag_key)
+        _add_suspect(cases, fk.target, flag_key.finding(fk), None, fk.evidence)
+        next(c for r, c in cases.items() if r.same_object(fk.target)).explains_refs += fk.clients
+    for il in idle_limit.found(facts):  # a server idle limit lowered below its clients' pool (triage.idle_limit)
+        _add_suspect(cases, il.limit.target, idle_limit.finding(il), None, il.evidence)
+        next(c for r, c in cases.items() if r.same_object(il.limit.target)).explains_refs += il.clients
     for kr in keepalive_race.found(facts):  # a backend's idle timeout now below its proxy's: premature closes
         _add_suspect(cases, kr.workload, keepalive_race.finding(kr), None, kr.evidence)
     for pr in path_rewrite.found(facts):  # a path rewrite written: the backend 404s paths it served, a segment apart

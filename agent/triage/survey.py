@@ -262,6 +262,12 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import access_rule  # a refusal (403, key usage, pg_hba): the rule of its kind narrowed before
 
     await access_rule.read(subject, facts, call)
+    from agent.triage import idle_limit  # clients reuse closed connections: a server idle limit lowered, their pool
+
+    await idle_limit.read(facts, call, window["at"])
+    from agent.triage import flag_key  # a flag object written: the keys its clients now miss (FLAG_NOT_FOUND)
+
+    await flag_key.read(subject, facts, call)
     return result
 
 
