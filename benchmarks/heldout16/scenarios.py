@@ -1075,7 +1075,7 @@ def click_events_not_arriving() -> Incident:
             ("helm", "Update", rolled, {"f:spec": {"f:template": {"f:spec": {"f:containers": {
                 'k:{"name":"kafka"}': {"f:env": {'k:{"name":"KAFKA_CFG_AUTO_CREATE_TOPICS_ENABLE"}': {}}}}}}}}))
     inc.add({"apiVersion": "apps/v1", "kind": "ControllerRevision",
-             "metadata": {"name": f"event-broker-{o.suffix('event-broker-rev-7', 10)}", "namespace": "streaming",
+             "metadata": {"name": wl.obj["status"]["updateRevision"], "namespace": "streaming",
                           "creationTimestamp": ts(rolled), "labels": {"app": "event-broker"},
                           "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "event-broker",
                                                "uid": o.uid("statefulset", "streaming", "event-broker"),
@@ -1171,7 +1171,11 @@ def log_pushes_rejected_grouped() -> Incident:
     changed(ds, ("helm", "Update", inc.born + timedelta(days=1), {"f:spec": {"f:template": {}}}),
             ("helm", "Update", updated, {"f:spec": {"f:template": {"f:spec": {"f:volumes": {
                 'k:{"name":"positions"}': {"f:emptyDir": {}, "f:hostPath": None}}}}}}))
+    def mounts(pod: dict[str, Any]) -> None:
+        pod["spec"]["volumes"] = spec["volumes"]
+        pod["spec"]["containers"][0]["volumeMounts"] = spec["containers"][0]["volumeMounts"]
     for i, h in enumerate(pods):
+        inc.cluster.patch("logging", h.name, mounts)
         h.created = updated + timedelta(seconds=30 + 20 * i)
         h.states[0].started_at = h.created + timedelta(seconds=4)
         s = h.states[0].started_at
