@@ -987,9 +987,13 @@ def dispatch_backlog_growing() -> Incident:
     leaders: dict[str, str] = {}
 
     def ctl_log(pod: str, start: datetime, end: datetime) -> Lines:
-        out = L.ticker(start, min(end, lost), 30, lambda i, t: L.klog(t, "I", "dispatcher.go:211",
-                                                                     f"dispatched {3 + i % 5} jobs from queue default"))
         leader = leaders.setdefault("pod", pod)  # the first replica built held the Lease
+        if pod != leader:
+            out = [(start, L.klog(start, "I", "leaderelection.go:250",
+                                  "attempting to acquire leader lease jobs/dispatch-controller..."))]
+        else:
+            out = L.ticker(start, min(end, lost), 30, lambda i, t: L.klog(
+                t, "I", "dispatcher.go:211", f"dispatched {3 + i % 5} jobs from queue default"))
         if start < lost <= end and pod == leader:
             out.append((lost, L.klog(lost, "E", "leaderelection.go:369", "Failed to update lock: leases.coordination."
                                      f'k8s.io "dispatch-controller" is forbidden: User "{user}" cannot update resource '
