@@ -118,6 +118,12 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                           "heldout15", "peercases"),
                  min_kinds=10, victim_pages=10, changed_culprits=12, host_questions=1,
                  written_with=("heldout17",)),
+    HeldoutRound("heldout17", previous="heldout15",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
+                          "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14",
+                          "heldout15", "peercases"),
+                 min_kinds=10, custom_culprits=1, victim_pages=10, changed_culprits=12, host_questions=1,
+                 written_with=("heldout16",)),
 )
 """Rounds 2 onwards in the order they were written."""
 
