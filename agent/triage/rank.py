@@ -43,9 +43,11 @@ from agent.triage import (
     config_behind_restart,
     conn_settings,
     connections,
+    creation_template,
     datapath,
     dependency_disruption,
     dns_stall,
+    expiry_rule,
     field_meaning,
     flag_key,
     full_volume,
@@ -87,6 +89,7 @@ from agent.triage import (
     tightened,
     time_limit,
     topology_routing,
+    write_semantics,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import Subject, workload_of_pod
@@ -236,9 +239,11 @@ CHECK_WEIGHT: dict[str, float] = {
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
-    apiserver_flood.CHECK: apiserver_flood.WEIGHT,
+    apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
+    write_semantics.CHECK: write_semantics.WEIGHT,
+    expiry_rule.CHECK: expiry_rule.WEIGHT,
     **provenance.WEIGHTS, **behind.WEIGHTS,
     **ingress_routes.WEIGHTS,  # routes that collide or churn the controller (scan check routes)
 }
@@ -442,6 +447,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ns in node_split.found(facts):  # a workload failing only on a node template's new nodes (node_split)
         _add_suspect(cases, ns.template, node_split.finding(ns), None, ns.evidence)
         next(c for r, c in cases.items() if r.same_object(ns.template)).explains_refs.append(ns.workload)
+    for ct in creation_template.found(facts):  # a template whose objects made since fail (triage.creation_template)
+        _add_suspect(cases, ct.template, creation_template.finding(ct), None, ct.evidence)
+        next(c for r, c in cases.items() if r.same_object(ct.template)).explains_refs += ct.explains
     for ds in dns_stall.found(facts):  # lookups waiting out the resolver's 5 s timeout (agent.triage.dns_stall)
         _add_suspect(cases, ds.workload, dns_stall.finding(ds), None, ds.evidence)
     for sc in shared_container.found(facts):  # one injected container failing alike in many workloads
@@ -462,6 +470,12 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ar in access_rule.found(facts):  # a rule deciding who may do what narrowed before the refusals (access_rule)
         _add_suspect(cases, ar.rule, access_rule.finding(ar), None, ar.evidence)
         next(c for r, c in cases.items() if r.same_object(ar.rule)).explains_refs += ar.explains
+    for ex in expiry_rule.found(facts):  # an expiry/TTL/lifecycle rule written before the data vanished
+        _add_suspect(cases, ex.target, expiry_rule.finding(ex), None, ex.evidence)
+        if ex.victim is not None:
+            next(c for r, c in cases.items() if r.same_object(ex.target)).explains_refs.append(ex.victim)
+    for ws in write_semantics.found(facts):  # a written value a datastore's semantics make harm (write_semantics)
+        _add_suspect(cases, ws.target, write_semantics.finding(ws, facts.at), None, ws.evidence)
     for ref, found, evidence, explains in behind.suspects(facts):  # served APIs, scaling, alarms, nodes
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains

@@ -226,6 +226,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import node_split  # pods failing only on nodes a node template's write made different
 
     await node_split.read(facts, call, window["at"])
+    from agent.triage import creation_template  # a PriorityClass/NodePool/NodeClass write: what it made since fails
+
+    await creation_template.read(facts, call, window["at"])
     from agent.triage import conn_settings  # a connection-string parameter changed: the lag that confirms it
 
     await conn_settings.read(facts, call, window["at"])
@@ -262,6 +265,12 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import access_rule  # a refusal (403, key usage, pg_hba): the rule of its kind narrowed before
 
     await access_rule.read(subject, facts, call)
+    from agent.triage import write_semantics  # a writer's value a datastore's semantics turn into harm (48 h back)
+
+    await write_semantics.read(facts, call, window["at"])
+    from agent.triage import expiry_rule  # data gone: an expiry/TTL/lifecycle rule written shortly before
+
+    await expiry_rule.read(subject, facts, call, window["at"])
     from agent.triage import idle_limit  # clients reuse closed connections: a server idle limit lowered, their pool
 
     await idle_limit.read(facts, call, window["at"])
