@@ -190,12 +190,31 @@ def leak_sources(report: Report, state_dir: Path, model_requests: list[str]) -> 
         "report markdown": report.to_markdown(),
         "report terminal": rich.export_text(),
     }
-    if state_dir.is_dir():
-        for path in sorted(p for p in state_dir.rglob("*") if p.is_file()):
-            sources[f"state {path.relative_to(state_dir)}"] = path.read_bytes()
+    sources.update(_state_files(state_dir))
     for i, request in enumerate(model_requests, 1):
         sources[f"model request {i}"] = request
     return sources
+
+
+def _state_files(state_dir: Path, attempts: int = 5) -> dict[str, bytes]:
+    """Every file under the state directory, read as one consistent set.
+
+    SQLite removes a database's `-wal` and `-shm` files when its last connection closes, after
+    checkpointing their pages into the database file; a connection closing on another thread while
+    the directory is read makes a listed file vanish (seen once in a held-out run as
+    FileNotFoundError on usage.db-shm, which turned a scored case into an error). The set is read
+    again when that happens, so what it returns is a directory as it stood, with the checkpointed
+    pages in the database file, not a partial read."""
+    for _ in range(attempts):
+        files: dict[str, bytes] = {}
+        try:
+            if state_dir.is_dir():
+                for path in sorted(p for p in state_dir.rglob("*") if p.is_file()):
+                    files[f"state {path.relative_to(state_dir)}"] = path.read_bytes()
+            return files
+        except FileNotFoundError:
+            continue
+    raise RuntimeError(f"{state_dir}: files kept vanishing while the canary search read them")
 
 
 def totals(results: list[CaseResult], models: list[str]) -> list[ModelTotals]:
