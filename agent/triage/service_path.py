@@ -33,7 +33,7 @@ from agent.triage import field_meaning
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import workload_of_pod
-from agent.triage.topology_routing import skew
+from agent.triage.topology_routing import per_pod_load, skew
 
 CHECK_LOCAL = "change.service_node_local"
 CHECK_PINNED = "change.service_connection_pinning"
@@ -348,16 +348,5 @@ async def read(facts: Facts, call: Call, at: str) -> None:
             continue
         if not protocol(got["spec"]) or str(got["spec"].get("clusterIP")) in ("", "None"):
             continue
-        loads: dict[str, dict[str, float]] = {}
-        for name, query in LOAD_QUERIES:
-            outcome = await call("prom_query", {"query": query.format(ns=target.namespace), "time": at},
-                                 f"survey-service-path-load-{target.name}")
-            if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
-                continue
-            values = {str((s.get("labels") or {}).get("pod")): float(s["value"]) for s in outcome.data.get("samples")
-                      or [] if isinstance(s, dict) and isinstance(s.get("value"), (int, float))
-                      and (s.get("labels") or {}).get("pod")}
-            if values:
-                loads[name] = values
-                got["evidence"].append(outcome.evidence_id)
-        got["load"] = loads
+        got["load"] = await per_pod_load(call, LOAD_QUERIES, target.namespace, at,
+                                         "survey-service-path-load-" + target.name, got["evidence"])

@@ -95,6 +95,28 @@ def skew(load: dict[str, float], pods: set[str]) -> tuple[str, float] | None:
     return pod, top / (total / len(mine))
 
 
+async def per_pod_load(call: Call, queries: tuple[tuple[str, str], ...], namespace: str, at: str,
+                       purpose: str, evidence: list[str]) -> dict[str, dict[str, float]]:
+    """Each query's value per pod of `namespace` at `at` ({ns} in a query is the namespace), by the query's name.
+
+    A Service's routing shows in how its load spreads over its pods; a query the server cannot answer, or one
+    whose series carry no `pod` label, is left out rather than guessed. Evidence ids of the answered queries
+    are appended to `evidence`, so the finding cites what it read. `purpose` names each call ({name}: the query's)."""
+    loads: dict[str, dict[str, float]] = {}
+    for name, query in queries:
+        outcome = await call("prom_query", {"query": query.format(ns=namespace), "time": at},
+                             purpose.replace("{name}", name))
+        if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
+            continue
+        values = {str((s.get("labels") or {}).get("pod")): float(s["value"]) for s in outcome.data.get("samples")
+                  or [] if isinstance(s, dict) and isinstance(s.get("value"), (int, float))
+                  and (s.get("labels") or {}).get("pod")}
+        if values:
+            loads[name] = values
+            evidence.append(outcome.evidence_id)
+    return loads
+
+
 def _store(facts: Facts) -> dict[str, Any]:
     return facts.reads.setdefault(READS, {})
 
@@ -160,17 +182,6 @@ async def read(facts: Facts, call: Call, at: str) -> None:
         got.update(ready=dict(ready), hinted=dict(hinted), pods=[
             str((e.get("targetRef") or {}).get("name")) for s in slices for e in s.get("endpoints") or []
             if isinstance(e, dict) and (e.get("targetRef") or {}).get("name")])
-        loads: dict[str, dict[str, float]] = {}
-        for name, query in LOAD_QUERIES:
-            outcome = await call("prom_query", {"query": query.format(ns=target.namespace), "time": at},
-                                 f"survey-topology-load-{name}-{target.name}")
-            if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
-                continue
-            values = {str((s.get("labels") or {}).get("pod")): float(s["value"]) for s in outcome.data.get("samples")
-                      or [] if isinstance(s, dict) and isinstance(s.get("value"), (int, float))
-                      and (s.get("labels") or {}).get("pod")}
-            if values:
-                loads[name] = values
-                got["evidence"].append(outcome.evidence_id)
-        got["load"] = loads
+        got["load"] = await per_pod_load(call, LOAD_QUERIES, target.namespace, at,
+                                         "survey-topology-load-{name}-" + target.name, got["evidence"])
         store[str(target)] = got
