@@ -13,7 +13,13 @@ the controller answer a status of its own while the backend is healthy, only slo
   phase it names picks read, send or connect);
 * a body size: 413 ("client intended to send too large body");
 * a rate or connection limit: 503 (ingress-nginx's default `limit-req-status-code`) or 429 with
-  "limiting requests, excess: ..." / "limiting connections by zone".
+  "limiting requests, excess: ..." / "limiting connections by zone";
+* an HTTPS redirect (ingress-nginx's `force-ssl-redirect`/`ssl-redirect`, 308 by default; HAProxy's
+  `haproxy.org/ssl-redirect`, 302 by default) behind a load balancer that terminates TLS and forwards
+  plain HTTP (an L4 NLB sets no X-Forwarded-Proto): the controller sees every request as http, so it
+  answers even the requests clients already sent over https with the redirect, a redirect loop. No log
+  words mark it; the sign is the share: once the redirects start, nearly every request gets one, where
+  a working redirect answers only the odd plain-http client and the rest are served.
 
 The survey reads the Ingresses of the subject's namespace that carry such an annotation, and the
 controller pods' lines about their backends (the `[namespace-service-port]` upstream name and the
@@ -54,7 +60,7 @@ class Setting:
 
     annotation: str
     kind: str
-    """timeout, size or limit."""
+    """timeout, size, limit or redirect."""
     statuses: tuple[int, ...]
     words: str
     """The controller's own log wording for this setting's failure (a regex)."""
@@ -81,7 +87,19 @@ SETTINGS = (
     Setting("haproxy.org/rate-limit-requests", "limit", (403, 429), r"rate.?limit", "requests per period"),
     Setting("haproxy-ingress.github.io/timeout-server", "timeout", (504,), r"\bsH--|\bsH\b",
             "the server response wait"),
+    Setting("nginx.ingress.kubernetes.io/force-ssl-redirect", "redirect", (308, 301, 302, 307), r"$^",
+            "plain-http requests to https"),
+    Setting("nginx.ingress.kubernetes.io/ssl-redirect", "redirect", (308, 301, 302, 307), r"$^",
+            "plain-http requests to https"),
+    Setting("haproxy.org/ssl-redirect", "redirect", (302, 301, 307, 308), r"$^", "plain-http requests to https"),
 )
+LOOP_SHARE = 0.8
+"""Share of requests, from the first redirect on, answered with it before it reads as a loop: a working redirect
+answers only plain-http clients, who then come back on https and are served."""
+_WHEN = re.compile(r"\[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})")
+"""The request time both ingress-nginx (`[25/Nov/2026:10:04:00 +0000]`) and HAProxy (`[25/Nov/2026:10:04:00.123]`)
+print."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _NGINX_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) \d+ "[^"]*" "[^"]*" \d+ '
                            r"(?P<time>[\d.]+) \[(?P<upstream>[^\]]*)\]")
@@ -269,6 +287,8 @@ def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match
     failed = [m for m in requests if int(m.group("status")) in setting.statuses]
     failed_hp = [m for m in haproxy if int(m.group("status")) in setting.statuses
                  and (setting.kind != "timeout" or re.search(setting.words, m.group("flags")))]
+    if setting.kind == "redirect":
+        return _loop(value, failed + failed_hp, requests + haproxy)
     limit = _seconds(value) if setting.kind == "timeout" else None
     at_value = 0
     if limit is not None:
@@ -283,6 +303,27 @@ def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match
     if not shown:
         return None
     return max(count, words), len(requests) + len(haproxy), at_value, said
+
+
+def _when(m: re.Match[str]) -> tuple[int, ...]:
+    """A request line's time as a sortable tuple (year, month, day, h, m, s); () when the line prints none."""
+    w = _WHEN.search(m.string)
+    if w is None or w.group(2) not in _MONTHS:
+        return ()
+    return (int(w.group(3)), _MONTHS.index(w.group(2)), int(w.group(1)), *(int(w.group(i)) for i in (4, 5, 6)))
+
+
+def _loop(value: str, redirected: list[re.Match[str]],
+          requests: list[re.Match[str]]) -> tuple[int, int, int, str] | None:
+    """(redirected, requests since the first redirect, 0, "") when an enabled HTTPS redirect answers nearly every
+    request from its first on: clients that followed it to https were redirected again, a loop."""
+    if value.strip().strip('"').lower() != "true" or len(redirected) < MIN_FAILED:
+        return None
+    first = min((_when(m) for m in redirected), default=())
+    since = [m for m in requests if _when(m) >= first]
+    if not since or len(redirected) / len(since) < LOOP_SHARE:
+        return None
+    return len(redirected), len(since), 0, ""
 
 
 def _strongest_per_ingress(fits_: list[AnnotationFit]) -> list[AnnotationFit]:
@@ -305,6 +346,18 @@ def finding(f: AnnotationFit) -> dict[str, Any]:
     after = f" after {limit:g} s (its value)" if limit is not None and f.at_value else ""
     written = f" ({f.written})" if f.written else ""
     slow = " while the backend is merely slow" if f.setting.kind == "timeout" else ""
+    if f.setting.kind == "redirect":
+        status = "/".join(str(s) for s in f.setting.statuses[:1])
+        message = (f"{f.ingress} sets {f.setting.annotation}: {f.value}{written}: a redirect loop, the controller "
+                   f"answers {status} to https for {f.failed} of {f.total} requests since, also those clients sent "
+                   "over https: TLS termination happens in front of it (a load balancer offloading TLS forwards "
+                   "plain HTTP), so every request looks like http. Revert the annotation, or have the load balancer "
+                   "pass the scheme (X-Forwarded-Proto with use-forwarded-headers, or the PROXY protocol)")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": "Ingress", "namespace": f.ingress.namespace, "name": f.ingress.name},
+                "reason": "IngressRedirectLoop", "message": message, "evidence": [],
+                "details": {"annotation": f.setting.annotation, "value": f.value, "statuses": list(f.setting.statuses),
+                            "failed": f.failed, "requests": f.total, "written": f.written}}
     fix = {"timeout": f"raise {short} above the slowest legitimate response",
            "size": f"raise {short} to the largest legitimate upload",
            "limit": f"raise {short} to the real per-client peak"}[f.setting.kind]

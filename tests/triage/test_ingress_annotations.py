@@ -67,3 +67,41 @@ def test_the_backends_own_errors_blame_no_annotation() -> None:
     assert ia.fits(_facts({"nginx.ingress.kubernetes.io/limit-rps": "5"}, plain_503)) == []
     words_elsewhere = _error("client intended to send too large body: 52428800 bytes", 3)
     assert ia.fits(_facts({"nginx.ingress.kubernetes.io/limit-rps": "5"}, words_elsewhere)) == []
+
+
+def _served(status: int, start: int, n: int) -> list[str]:
+    """ingress-nginx access lines at 11:5x:ss, one a second from `start`, answered `status`."""
+    return [f'2026-11-30T11:5{(start + i) // 60}:{(start + i) % 60:02d}.000000000Z 81.2.3.{i} - - '
+            f'[30/Nov/2026:11:5{(start + i) // 60}:{(start + i) % 60:02d} +0000] "GET /v1/videos HTTP/1.1" {status} '
+            f'164 "-" "Mozilla/5.0" 412 0.000 [media-upload-api-8080] [] - - - - 9f8e7d6c{i:04d}' for i in range(n)]
+
+
+def _haproxy(status: int, start: int, n: int) -> list[str]:
+    """HAProxy `option httplog` lines, one a second from `start`."""
+    return [f"2026-11-30T11:50:{start + i:02d}.000Z 81.2.3.{i}:5{i:04d} [30/Nov/2026:11:50:{start + i:02d}.120] "
+            f"https~ media_upload-api_8080/SRV_1 0/0/0/0/0 {status} 120 - - ---- 3/3/0/0/0 0/0 "
+            '"GET /v1/videos HTTP/1.1"' for i in range(n)]
+
+
+def test_an_https_redirect_answering_every_request_is_a_loop_behind_tls_offload() -> None:
+    lines = _served(200, 0, 20) + _served(308, 30, 12)  # served until the write, then only redirects
+    [fit] = ia.fits(_facts({"nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}, lines))
+    message = ia.finding(fit)["message"]
+    assert fit.failed == 12 and fit.total == 12
+    assert "redirect loop" in message and "TLS termination" in message and "308" in message
+
+
+def test_haproxys_ssl_redirect_loop_is_read_from_its_httplog() -> None:
+    lines = _haproxy(200, 0, 10) + _haproxy(302, 20, 8)
+    facts = _facts({"haproxy.org/ssl-redirect": "true"}, lines)
+    [fit] = ia.fits(facts)
+    assert fit.setting.annotation == "haproxy.org/ssl-redirect" and fit.failed == 8
+
+
+def test_a_working_redirect_or_a_disabled_one_is_no_loop() -> None:
+    upgraded = [ln for pair in zip(_served(308, 0, 6), _served(200, 6, 30)[::5], strict=False) for ln in pair]
+    upgraded += _served(200, 40, 15)  # plain-http clients redirected once, then served over https
+    assert ia.fits(_facts({"nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}, upgraded)) == []
+    looping = _served(308, 0, 12)
+    assert ia.fits(_facts({"nginx.ingress.kubernetes.io/ssl-redirect": "false"}, looping)) == []
+    assert ia.fits(_facts({"nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}, _served(308, 0, 2))) == []
