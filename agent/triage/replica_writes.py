@@ -9,6 +9,12 @@ aware endpoint: Sentinel, the primary Service, the replica-set URI), so that set
 
 The topology already says which configuration values name the subject's dependencies ("configmap
 storefront/x key DB_HOST"); the survey reads those ConfigMaps so the finding can quote the value.
+
+When no dependency is resolved (the pods read the setting in a way the topology does not see), the
+timeline can still show the move: a ConfigMap or Secret in the refused writer's own namespace (the
+only place a pod can read one from) whose written data key is a connection target (`DATABASE_URL`,
+`PGHOST`, `MONGO_URI`...), written within RECENT before the alert. A write is what points a client at
+a replica without a failover; a write to a key that names no target (a token, a flag) is no suspect.
 """
 
 from __future__ import annotations
@@ -16,9 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref
+from agent.triage import limit_hit
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -36,6 +44,12 @@ REFUSED = re.compile(
 _VIA = re.compile(r"^configmap (?P<ns>[\w.-]+)/(?P<name>[\w.-]+) key (?P<key>[\w.-]+)")
 _ENV = re.compile(r"^env (?P<key>[\w.-]+)")
 MAX_READS = 3
+RECENT = timedelta(hours=6)
+"""How long before the alert a write to a connection setting still explains writes refused now."""
+_DATA_KEY = re.compile(r"\bdata key (\S+)")
+TARGET_KEY = re.compile(r"(?:^|[_.-]|(?<=[a-z])(?=[A-Z])|PG|pg)(?:url|uri|dsn|host|hosts|addr|address|endpoint|server"
+                        r"|servers|conn|connection|connection[_.-]?string|jdbc[_.-]?url)$", re.I)
+"""A configuration key whose value is where a client connects: the setting that can point writes at a replica."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,8 @@ class PinnedHost:
     said: str
     log: LogEvidence
     evidence: list[str]
+    minutes_before: int | None = None
+    """Set when the timeline shows the setting written (minutes before the alert) rather than the topology."""
 
 
 def refusal(log: LogEvidence) -> str:
@@ -63,9 +79,15 @@ def refusal(log: LogEvidence) -> str:
     return next((line[:240] for line in log.last_lines if REFUSED.search(line)), "")
 
 
+def _logs(facts: Facts) -> list[LogEvidence]:
+    """The survey's logs, then those limit_hit read from workloads a recent change touched (the writer is often one)."""
+    more = (facts.reads.get(limit_hit.READS) or {}).get("logs") or []
+    return [*facts.logs, *(log for log in more if isinstance(log, LogEvidence))]
+
+
 def _refused_logs(facts: Facts, subject: Subject | None = None) -> list[tuple[LogEvidence, str]]:
     out = []
-    for log in facts.logs:
+    for log in _logs(facts):
         if subject is not None and not subject.mentions(workload_of_pod(log.pod)):
             continue
         said = refusal(log)
@@ -131,7 +153,36 @@ def pinned(facts: Facts) -> list[PinnedHost]:
         if any(p.setting.same_object(setting) and p.key == key for p in out):
             continue
         out.append(PinnedHost(setting, key, value, target, workload, said, log, ids))
-    return out[:1]
+    return out[:1] or written(facts, refused)[:1]
+
+
+def written(facts: Facts, refused: list[tuple[LogEvidence, str]]) -> list[PinnedHost]:
+    """Connection settings written shortly before the alert in a refused writer's namespace, newest first."""
+    out: list[PinnedHost] = []
+    for change, evidence_id in facts.every_change():
+        setting, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if setting is None or at is None or setting.kind not in ("ConfigMap", "Secret"):
+            continue
+        if not facts.at - RECENT <= at <= facts.at:
+            continue
+        keys = [m.group(1) for d in change.get("diff") or [] if (m := _DATA_KEY.search(str(d)))]
+        key = next((k for k in keys if TARGET_KEY.search(k)), None)
+        if key is None:
+            continue
+        related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None]
+        for log, said in refused:
+            writer = workload_of_pod(log.pod)
+            if (log.namespace or setting.namespace) != setting.namespace:
+                continue  # a pod reads ConfigMaps and Secrets of its own namespace only
+            if related and not any(r.name == writer for r in related):
+                continue  # the timeline knows who reads it, and it is not this writer
+            minutes = int((facts.at - at).total_seconds() // 60)
+            workload = next((r for r in related if r.name == writer), None)
+            value = "" if setting.kind == "Secret" else str(change.get("value") or "")
+            out.append(PinnedHost(setting, key, value, setting, workload, said, log,
+                                  [e for e in (evidence_id, log.evidence_id) if e], minutes))
+            break
+    return sorted(out, key=lambda p: p.minutes_before or 0)
 
 
 def finding(found: PinnedHost) -> dict[str, Any]:
@@ -140,6 +191,18 @@ def finding(found: PinnedHost) -> dict[str, Any]:
              else f"{found.setting}'s env {found.key}")
     host = f" = {found.value}" if found.value else ""
     who = f"{found.workload}" if found.workload is not None else workload_of_pod(found.log.pod)
+    if found.minutes_before is not None:
+        return {
+            "check": CHECK, "severity": "critical", "reason": "WritesToReplica",
+            "object": {"kind": found.setting.kind, "namespace": found.setting.namespace, "name": found.setting.name},
+            "message": (f"{found.setting} key {found.key} (a connection target) was written "
+                        f"{minutes_text(found.minutes_before)} before the alert, and {who}'s writes are now refused "
+                        f"by a read-only replica: its logs say '{found.said}'. The new value points the client at a "
+                        "read replica or standby instead of the writable primary; restore the primary's "
+                        "endpoint in that setting"),
+            "evidence": [found.said],
+            "details": {"key": found.key, "minutes_before": found.minutes_before},
+        }
     return {
         "check": CHECK, "severity": "critical", "reason": "WritesToReplica",
         "object": {"kind": found.setting.kind, "namespace": found.setting.namespace, "name": found.setting.name},

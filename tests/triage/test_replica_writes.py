@@ -7,7 +7,7 @@ errors are the datastores' real refusals (Redis, PostgreSQL, MySQL, MongoDB).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -69,4 +69,69 @@ def test_other_errors_name_no_setting() -> None:
     facts = _facts(_log("cart-7d9f8c6b5-abcde", "ECONNREFUSED 10.0.0.7:6379"),
                    _topology("cart", "configmap shop/cart-settings key CACHE_ADDR",
                              {"kind": "Service", "namespace": "data", "name": "cache"}))
+    assert replica_writes.pinned(facts) == []
+
+
+# ---- no resolved dependency: the timeline shows a connection setting written in the writer's namespace ----------
+
+_AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def _write(kind: str, ns: str, name: str, key: str, minutes: int, related: list[dict[str, str]] | None = None,
+           ) -> dict[str, Any]:
+    when = (_AT - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {"at": when, "type": kind.lower(), "object": {"kind": kind, "namespace": ns, "name": name},
+            "summary": f"{kind} {ns}/{name} updated by kubectl-edit: data key {key} set by kubectl-edit",
+            "diff": [f"data key {key} set by kubectl-edit"], "related": related or []}
+
+
+def _timeline_facts(log: LogEvidence, *changes: dict[str, Any]) -> Facts:
+    return Facts(at=_AT, logs=[log], changes={"changes": list(changes)}, changes_id="E2")
+
+
+_PG = "psycopg2.errors.ReadOnlySqlTransaction: cannot execute INSERT in a read-only transaction"
+
+
+def test_a_written_database_url_secret_is_the_suspect_without_topology() -> None:
+    facts = _timeline_facts(_log("renewals-6f7d8c9b5-q2w4z", _PG),
+                            _write("Secret", "shop", "orders-db", "DATABASE_URL", 40),
+                            _write("Secret", "shop", "orders-db-extra", "API_TOKEN", 20))
+    [pin] = replica_writes.pinned(facts)
+    assert pin.setting == Ref("Secret", "shop", "orders-db") and pin.key == "DATABASE_URL"
+    assert pin.minutes_before == 40 and pin.value == "" and pin.evidence == ["E2", "E4"]
+    message = replica_writes.finding(pin)["message"]
+    assert message.startswith("Secret shop/orders-db key DATABASE_URL")
+    assert "read-only replica" in message and "40 min" in message
+
+
+def test_a_written_mongo_uri_configmap_is_the_suspect_for_a_mongo_refusal() -> None:
+    facts = _timeline_facts(_log("carts-7d9f8c6b5-x2k9z", "MongoServerError: NotWritablePrimary"),
+                            _write("ConfigMap", "shop", "carts-settings", "spring.data.mongodb.uri", 90,
+                                   related=[{"kind": "Deployment", "namespace": "shop", "name": "carts"}]))
+    [pin] = replica_writes.pinned(facts)
+    assert pin.setting == Ref("ConfigMap", "shop", "carts-settings")
+    assert pin.workload == Ref("Deployment", "shop", "carts")
+
+
+def test_limit_hits_log_reads_are_searched_for_the_refusal() -> None:
+    facts = Facts(at=_AT, changes={"changes": [_write("Secret", "shop", "orders-db", "PGHOST", 30)]}, changes_id="E2")
+    facts.reads["limit_hit"] = {"logs": [_log("renewals-6f7d8c9b5-q2w4z", _PG)]}
+    [pin] = replica_writes.pinned(facts)
+    assert pin.setting.name == "orders-db"
+
+
+@pytest.mark.parametrize("change", [
+    _write("Secret", "shop", "orders-db", "API_TOKEN", 40),  # a key that names no target
+    _write("Secret", "other", "orders-db", "DATABASE_URL", 40),  # a namespace the writer cannot read from
+    _write("Secret", "shop", "orders-db", "DATABASE_URL", 8 * 60),  # long before the refusals
+    _write("ConfigMap", "shop", "billing", "DB_HOST", 40,  # read by another workload, not the writer
+           related=[{"kind": "Deployment", "namespace": "shop", "name": "billing"}]),
+])
+def test_writes_that_cannot_explain_the_refusal_name_no_setting(change: dict[str, Any]) -> None:
+    assert replica_writes.pinned(_timeline_facts(_log("renewals-6f7d8c9b5-q2w4z", _PG), change)) == []
+
+
+def test_a_written_url_without_any_refusal_names_nothing() -> None:
+    facts = _timeline_facts(_log("renewals-6f7d8c9b5-q2w4z", "connection reset by peer"),
+                            _write("Secret", "shop", "orders-db", "DATABASE_URL", 40))
     assert replica_writes.pinned(facts) == []
