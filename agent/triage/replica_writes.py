@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import limit_hit
+from agent.triage import dns_forever, limit_hit
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -67,6 +67,8 @@ class PinnedHost:
     evidence: list[str]
     minutes_before: int | None = None
     """Set when the timeline shows the setting written (minutes before the alert) rather than the topology."""
+    dns_cached: bool = False
+    """Set when the setting caches the host's DNS answer forever (value holds it): a failover is never followed."""
 
 
 def refusal(log: LogEvidence) -> str:
@@ -104,8 +106,10 @@ def _dependencies(facts: Facts) -> list[tuple[dict[str, Any], dict[str, Any], st
 
 async def read_settings(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]]) -> None:
     """When the subject's writes are refused by a replica, read the ConfigMaps that configure its dependencies."""
-    if not _refused_logs(facts, subject):
+    refused = _refused_logs(facts, subject)
+    if not refused:
         return
+    await dns_forever.read(facts, call, refused[0][0].namespace, refused[0][0].pod)
     wanted: list[tuple[str, str]] = []
     for _, dep, _ in _dependencies(facts):
         m = _VIA.match(str(dep.get("via")))
@@ -131,6 +135,10 @@ def pinned(facts: Facts) -> list[PinnedHost]:
     if not refused:
         return []
     log, said = refused[0]
+    dns = dns_forever.found(facts, log.namespace, log.pod)
+    if dns is not None:
+        return [PinnedHost(dns.setting, dns.key, dns.said, dns.setting, None, said, log,
+                           [*dns.evidence, log.evidence_id], dns_cached=True)]
     out: list[PinnedHost] = []
     for data, dep, topo_id in _dependencies(facts):
         target = Ref.of(dep.get("target"))
@@ -191,6 +199,17 @@ def finding(found: PinnedHost) -> dict[str, Any]:
              else f"{found.setting}'s env {found.key}")
     host = f" = {found.value}" if found.value else ""
     who = f"{found.workload}" if found.workload is not None else workload_of_pod(found.log.pod)
+    if found.dns_cached:
+        return {
+            "check": CHECK, "severity": "critical", "reason": "DnsCachedForever",
+            "object": {"kind": found.setting.kind, "namespace": found.setting.namespace, "name": found.setting.name},
+            "message": (f"{found.setting} key {found.key} sets {found.value}: the JVM caches DNS forever, so after "
+                        f"a database failover {who} keeps connecting to the old writer's address, now a read-only "
+                        f"replica: its logs say '{found.said}'. Remove the DNS cache pin (a TTL of seconds) and "
+                        "restart so the writer endpoint's new address is resolved"),
+            "evidence": [found.said],
+            "details": {"key": found.key, "setting": found.value},
+        }
     if found.minutes_before is not None:
         return {
             "check": CHECK, "severity": "critical", "reason": "WritesToReplica",
