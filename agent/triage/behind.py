@@ -20,6 +20,8 @@
   was not written since (the rotation ran ahead of the sync);
 - agent.triage.proxy_config: a proxy's global setting written in its ConfigMap (ingress-nginx's proxy-buffer-size,
   an nginx.conf's client_max_body_size) whose own refusal the proxy logs from the write on;
+- agent.triage.node_cpu_hog: a node the incident names whose cores one pod without a CPU limit takes (a BestEffort
+  `kubectl run` pod), the pods beside it missing their probe deadlines;
 - agent.triage.node_memory_growth: a node under MemoryPressure: the pod on it that grew, and the config write of its
   owner that left its buffer unbounded (Fluent Bit without Mem_Buf_Limit, a collector without memory_limiter);
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
@@ -52,6 +54,7 @@ from agent.triage import (
     gitops_prune,
     hpa_limited,
     node_conditions,
+    node_cpu_hog,
     node_exhaustion,
     node_memory_growth,
     node_shared,
@@ -66,7 +69,7 @@ from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
-                            proxy_config, node_memory_growth, hpa_limited, gitops_prune,
+                            proxy_config, node_cpu_hog, node_memory_growth, hpa_limited, gitops_prune,
                             sidecar_hold, storage_layer)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
