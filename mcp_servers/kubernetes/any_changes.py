@@ -30,7 +30,7 @@ SIG_CRD_GROUPS = ("gateway.networking.k8s.io", "policy.networking.k8s.io", "snap
 """Groups under k8s.io that Kubernetes SIGs ship as CRDs (Gateway API, AdminNetworkPolicy, volume snapshots)."""
 MAX_CUSTOM_KINDS = 40
 """A cluster with hundreds of CRDs: read the first this many kinds (discovery order), say so in errors."""
-CORE_EXTRA_KINDS = ("serviceaccounts", "priorityclasses", "roles", "clusterroles", "rolebindings",
+CORE_EXTRA_KINDS = ("serviceaccounts", "priorityclasses", "roles", "clusterroles", "rolebindings", "namespaces",
                     "clusterrolebindings")
 """Built-in kinds with no dated trace of their own that the timeline still must see written (a PriorityClass made
 globalDefault changes the priority of every pod created after it; a Role trimmed or a binding's subject dropped
