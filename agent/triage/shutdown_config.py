@@ -13,6 +13,11 @@ SuccessfulDelete, Killing, ScaleDown, Evicted events) and the 5xx of its traffic
 Istio, Traefik request counters) rose right after a termination and not before it, compare the
 graceful-shutdown settings across the workload's revision history and name the revision that
 weakened them, even when it is not the latest.
+
+A revision can also keep the hook and still lose it: an image change (to distroless, scratch, a slimmer
+base) that drops the binary an exec hook runs (`sleep`, `sh`). The kubelet then records FailedPreStopHook
+("exec: \"sleep\": executable file not found in $PATH") and kills the container at once. The revision
+that changed that container's image while keeping its hook is then the one that weakened shutdown.
 """
 
 from __future__ import annotations
@@ -50,9 +55,11 @@ _TRAFFIC: tuple[tuple[str, str], ...] = (
     ('__name__="istio_requests_total",destination_workload_namespace="{ns}",destination_workload="{wl}",'
      'response_code=~"5.."', "response_code"),
     ('__name__="traefik_service_requests_total",service=~"{ns}-{svc}-.*",code=~"5.."', "code"),
+    ('__name__="http_requests_total",namespace="{ns}",service="{svc}",code=~"5.."', "code"),
 )
 """(selector, status label) of the proxies in front of a workload that count responses by code: ingress-nginx's
-counter (scraped as `..._requests`, or `..._requests_total` through OpenMetrics), Istio's and Traefik's."""
+counter (scraped as `..._requests`, or `..._requests_total` through OpenMetrics), Istio's and Traefik's; last, the
+conventional `http_requests_total` by Service and code, where a gateway or the service's own metrics count them."""
 
 
 @dataclass
@@ -68,6 +75,8 @@ class Shutdown:
     """container -> what its preStop hook does."""
     readiness: set[str]
     min_ready: int
+    images: dict[str, str] = field(default_factory=dict)
+    """container -> image: a hook's binary goes with the image."""
 
 
 @dataclass
@@ -83,6 +92,23 @@ class Weakened:
     codes: list[str]
     errors_after: float
     evidence: list[str] = field(default_factory=list)
+    broken_hook: bool = False
+    """The loss is a kept hook the new image cannot run, not a dropped setting."""
+
+
+_MISSING = (re.compile(r'exec: \\?"(?P<bin>[^"\\]+)\\?": (?:executable file not found|stat [^:]+: no such file)'),
+            re.compile(r'executable file [`"\\]*(?P<bin>[^`"\\\s]+)[`"\\]* not found'),
+            re.compile(r"(?:^|\s)(?:/bin/)?sh: (?:\d+: )?(?P<bin>[\w.-]+): not found"))
+"""The container runtimes' words for an exec hook whose binary the image lacks (runc/containerd, CRI-O, a shell)."""
+
+
+def missing_binary(message: str) -> str | None:
+    """The binary a FailedPreStopHook message says the container lacks, or None for any other hook failure."""
+    for pattern in _MISSING:
+        m = pattern.search(message)
+        if m:
+            return m.group("bin").rsplit("/", 1)[-1]
+    return None
 
 
 def _store(facts: Facts) -> dict[str, Any]:
@@ -152,7 +178,10 @@ async def read(facts: Facts, call: Call) -> None:
         services = [Ref.of(s) for s in data.get("services") or []]
         svc = next((s.name for s in services if s is not None), workload.name)
         entry: dict[str, Any] = {"workload": workload, "stops": [_iso(t) for t in stops],
-                                 "evidence": [events.evidence_id], "aligned": [], "codes": {}}
+                                 "evidence": [events.evidence_id], "aligned": [], "codes": {},
+                                 "hook_failures": [str(r.get("message") or "") for r in events.data.get("events") or []
+                                                   if r.get("reason") == "FailedPreStopHook"
+                                                   and _owned(str(r.get("name") or ""), workload)][:20]}
         for selector, label in _TRAFFIC:
             inner = selector.format(ns=workload.namespace, svc=svc, wl=workload.name)
             query = f"sum by ({label}) (increase({{{inner}}}[{int(AFTER.seconds)}s]))"
@@ -219,7 +248,8 @@ def shutdown_of(rev: dict[str, Any]) -> Shutdown:
                     {str(c.get("name")): _hook((c.get("lifecycle") or {}).get("preStop") or {}) for c in containers
                      if (c.get("lifecycle") or {}).get("preStop")},
                     {str(c.get("name")) for c in containers if c.get("readinessProbe")},
-                    int(min_ready) if isinstance(min_ready, int) else 0)
+                    int(min_ready) if isinstance(min_ready, int) else 0,
+                    {str(c.get("name")): str(c.get("image") or "") for c in containers})
 
 
 def losses(before: Shutdown, after: Shutdown) -> list[str]:
@@ -250,7 +280,35 @@ def weakened(facts: Facts) -> list[Weakened]:
                                     list(entry.get("aligned") or []), sorted(entry.get("codes") or {}),
                                     max((entry.get("codes") or {"": 0.0}).values()), list(entry.get("evidence") or [])))
                 break
+        else:
+            broken = broken_hook(revs, list(entry.get("hook_failures") or []))
+            if broken is not None:
+                before, after, words = broken
+                out.append(Weakened(entry["workload"], before, after, current.revision, [words],
+                                    list(entry.get("aligned") or []), sorted(entry.get("codes") or {}),
+                                    max((entry.get("codes") or {"": 0.0}).values()), list(entry.get("evidence") or []),
+                                    broken_hook=True))
     return out
+
+
+def broken_hook(revs: list[Shutdown], failures: list[str]) -> tuple[Shutdown, Shutdown, str] | None:
+    """(before, after, words) for the revision that changed a container's image, kept its exec preStop hook, and is
+    still in force, when FailedPreStopHook says the hook's binary is missing: the new image cannot run the hook."""
+    missing = {b for b in (missing_binary(m) for m in failures) if b}
+    current = revs[-1]
+    for before, after in reversed(list(pairwise(revs))):
+        for c, hook in after.pre_stop.items():
+            binary = next((b for b in sorted(missing) if re.search(rf"(?:^|[\s/]){re.escape(b)}\b", hook)), None)
+            if (binary is None or before.pre_stop.get(c) != hook or current.pre_stop.get(c) != hook
+                    or before.images.get(c) == after.images.get(c) or after.images.get(c) != current.images.get(c)):
+                continue
+            said = next(m for m in failures if missing_binary(m) == binary)
+            said = said[max(0, said.find("exec:")):][:90] if "exec:" in said else said[-90:]
+            return before, after, (f"container {c}'s preStop hook ({hook}) can no longer run: its new image "
+                                   f"{after.images.get(c, '').rsplit('/', 1)[-1]} (was "
+                                   f"{before.images.get(c, '').rsplit('/', 1)[-1]}) has no {binary} binary "
+                                   f"(distroless or slimmer base; FailedPreStopHook: {said})")
+    return None
 
 
 def finding(w: Weakened, at: datetime) -> dict[str, Any]:
@@ -262,11 +320,13 @@ def finding(w: Weakened, at: datetime) -> dict[str, Any]:
     codes = "/".join(w.codes) or "5xx"
     latest = f"; revision {w.current}, the latest rollout, only stopped pods lacking it" \
         if w.current != w.after.revision else ""
+    fix = (f"Restore revision {w.before.revision}'s preStop delay and grace period" if not w.broken_hook else
+           "Use the kubelet's own preStop sleep action (lifecycle.preStop.sleep) or ship the binary in the image")
+    dropped = "dropped its graceful shutdown" if not w.broken_hook else "broke its preStop drain"
     message = (f"{w.workload} returns {codes} whenever its pods stop: they get SIGTERM while still routed to (up to "
                f"{w.errors_after:.0f} in {int(AFTER.seconds // 60)} min after the stop at {w.terminations[0][11:19]}, "
-               f"none before). Revision {w.after.revision}{when} dropped its graceful shutdown: "
-               f"{'; '.join(w.losses[:3])}{latest}. Restore revision {w.before.revision}'s preStop delay and grace "
-               "period")
+               f"none before). Revision {w.after.revision}{when} {dropped}: "
+               f"{'; '.join(w.losses[:3])}{latest}. {fix}")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": w.workload.kind, "namespace": w.workload.namespace, "name": w.workload.name},
             "reason": "GracefulShutdownWeakened", "message": message,

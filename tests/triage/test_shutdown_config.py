@@ -214,3 +214,40 @@ def test_no_revision_is_blamed_without_a_loss_or_without_aligned_errors(results:
                                                                        bundle: str) -> None:
     top = _top(results, bundle)
     assert "dropped its graceful shutdown" not in top, top
+
+
+def _image_rs(revision: int, image: str, command: list[str]) -> sc.Shutdown:
+    return sc.shutdown_of(_rs(revision, {"containers": [
+        {"name": "api", "image": image, "lifecycle": {"preStop": {"exec": {"command": command}}}}]}))
+
+
+RUNC_SLEEP = ('PreStopHook failed: rpc error: code = Unknown desc = failed to exec in container: '
+              'OCI runtime exec failed: exec failed: unable to start container process: '
+              'exec: "sleep": executable file not found in $PATH: unknown')
+NO_SHELL = ("command '/bin/sh -c sleep 10' exited with 126: OCI runtime exec failed: exec failed: "
+            'container_linux.go:380: starting container process caused: '
+            'exec: \\"/bin/sh\\": stat /bin/sh: no such file or directory: unknown')
+
+
+def test_an_image_change_that_drops_the_hooks_binary_broke_the_drain() -> None:
+    revs = [_image_rs(3, "reg/api:1.0", ["sleep", "15"]), _image_rs(4, "reg/api:2.0-distroless", ["sleep", "15"]),
+            _image_rs(5, "reg/api:2.0-distroless", ["sleep", "15"])]
+    before, after, words = sc.broken_hook(revs, [RUNC_SLEEP]) or (None, None, "")
+    assert before is not None and after is not None
+    assert (before.revision, after.revision) == (3, 4)
+    assert "preStop hook (exec sleep 15) can no longer run" in words and "no sleep binary" in words
+    shell = [_image_rs(1, "reg/w:7", ["/bin/sh", "-c", "sleep 10"]), _image_rs(2, "reg/w:8-scratch",
+                                                                              ["/bin/sh", "-c", "sleep 10"])]
+    got = sc.broken_hook(shell, [NO_SHELL])
+    assert got is not None and got[1].revision == 2 and "no sh binary" in got[2]
+
+
+def test_a_hook_failure_without_an_image_change_or_for_another_reason_blames_no_revision() -> None:
+    same_image = [_image_rs(3, "reg/api:1.0", ["sleep", "15"]), _image_rs(4, "reg/api:1.0", ["sleep", "15"])]
+    assert sc.broken_hook(same_image, [RUNC_SLEEP]) is None  # the hook never ran: no revision changed that
+    changed = [_image_rs(3, "reg/api:1.0", ["sleep", "15"]), _image_rs(4, "reg/api:2.0", ["sleep", "15"])]
+    assert sc.broken_hook(changed, ["command 'sleep 15' exited with 137: "]) is None  # killed, not missing
+    assert sc.broken_hook(changed, []) is None
+    other_binary = [_image_rs(3, "reg/api:1.0", ["/drain.sh"]), _image_rs(4, "reg/api:2.0", ["/drain.sh"])]
+    assert sc.broken_hook(other_binary, [RUNC_SLEEP]) is None  # the missing binary is not the hook's
+    assert sc.missing_binary("command 'sh -c sleep 10' exited with 127: sh: sleep: not found") == "sleep"
