@@ -61,13 +61,23 @@ SOFTWARE: dict[str, re.Pattern[str]] = {
 }
 """The software a victim's slow line names (its client's logger, an error prefix, a field such as `es_took_ms`)."""
 
+POOL_WAIT = re.compile(r"Connection is not available, request timed out|Timeout acquiring a connection|"
+                       r"pool is (?:probably )?(?:full|exhausted)|QueuePool limit .* reached|"
+                       r"timed? ?out (?:while )?waiting for (?:a |an idle )?connection|"
+                       r"(?:could not|unable to) (?:obtain|acquire|get) (?:a |a pooled )?connection", re.I)
+"""A client-side connection pool whose callers wait for a free connection (HikariCP, Knex/tarn, SQLAlchemy, c3p0,
+database/sql): the pool's connections are all busy in slow queries. The line names the pool library, not the
+database, so the software is read off whichever client of the victim's dependency loads it."""
+POOL = "pool"
+
 HEAVY: dict[str, re.Pattern[str]] = {
     "redis": re.compile(r"\bKEYS\b|\bFLUSH(?:ALL|DB)\b|pattern[=:]\s*\S*\*|match[=:]\s*\S*\*", re.I),
     "elasticsearch": re.compile(r"--?[\w-]*(?:reindex|bulk|full)[\w=.-]*|\b_?reindex\b|\b_bulk\b|_update_by_query|"
                                 r"forcemerge", re.I),
     "postgresql": re.compile(r"\bpg_dump(?:all)?\b|VACUUM\s+(?:\(\s*)?FULL|\bREINDEX\s+(?:TABLE|DATABASE|INDEX)|"
                              r"\bCLUSTER\s+\w|LOCK\s+TABLE|pg_repack", re.I),
-    "mysql": re.compile(r"\bmysqldump\b|OPTIMIZE\s+TABLE|LOCK\s+TABLES|FLUSH\s+TABLES", re.I),
+    "mysql": re.compile(r"\bmysqldump\b|\bmydumper\b|\bmysqlpump\b|OPTIMIZE\s+TABLE|LOCK\s+TABLES|"
+                        r"FLUSH\s+TABLES", re.I),
 }
 """What a client of each software does that loads it for everyone: Redis' keyspace-wide pattern commands; a
 search engine's full reindex and bulk writes."""
@@ -156,9 +166,10 @@ def slow_calls(subject: Subject | None, facts: Facts) -> tuple[LogEvidence, date
         for entry in _entries(log):
             text = _text(entry)
             when = parse_time(entry.get("first_seen"))
-            software = next((s for s, p in SOFTWARE.items() if p.search(text)), "")
+            software = next((s for s, p in SOFTWARE.items() if p.search(text)), "") or \
+                (POOL if POOL_WAIT.search(text) else "")
             if when is None or not software or not (_SLOW.search(text) or entry.get("error_class") ==
-                                                     "connection_timeout"):
+                                                     "connection_timeout" or software == POOL):
                 continue
             if best is None or when < best[1]:
                 best = (log, when, str(entry.get("example") or entry.get("message") or "")[:200], software)
@@ -195,15 +206,21 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         return
     log, onset, _, software = slow
     store["victim_pod"] = log.pod
-    for ref, _, evidence in _candidates(subject, facts, onset):
+    found = _candidates(subject, facts, onset)
+    found += await _job_runs(subject, call, onset, found)
+    for ref, change, evidence in found:
         step = f"survey-co-tenant-{ref.name}"
         entry: dict[str, Any] = {"ref": [ref.kind, ref.namespace, ref.name], "evidence": [evidence, log.evidence_id],
-                                 "text": ""}
+                                 "text": "", "change": change}
         got = await get_yaml(call, ref.kind, ref.name, ref.namespace, step)
+        owner = _cronjob_owner(got[0]) if got is not None and ref.kind == "Job" else ""
+        if owner:  # a run of a CronJob: the CronJob's spec is what ran and what to change
+            entry["ref"], entry["change_of"] = ["CronJob", ref.namespace, owner], ref.name
+            got = await get_yaml(call, "CronJob", owner, ref.namespace, f"{step}-cronjob") or got
         if got is not None:
             entry["text"] = _spec_text(got[0])
             entry["evidence"].append(got[1])
-            if ref.kind == "CronJob":
+            if entry["ref"][0] == "CronJob":
                 entry["schedule"] = str((got[0].get("spec") or {}).get("schedule") or "")
         if ref.kind.lower() != "cronjob":
             topo = await call("k8s_topology", {"name": ref.name, "namespace": ref.namespace}, f"{step}-topology")
@@ -223,6 +240,30 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             store["metrics"] = (outcome.data.get("samples"), outcome.evidence_id)
 
 
+async def _job_runs(subject: Subject, call: Call, onset: datetime,
+                    found: list[tuple[Ref, dict[str, Any], str]]) -> list[tuple[Ref, dict[str, Any], str]]:
+    """Jobs (one-off or a CronJob's scheduled run) started within LEAD before the onset in any namespace: a run is
+    no write to the cluster's change timeline, yet it is when a backup, backfill or batch starts loading the
+    dependency it shares with the victim."""
+    if len(found) >= MAX_CANDIDATES:
+        return []
+    listed = await call("k8s_list", {"kind": "Job"}, "survey-co-tenant-jobs")
+    if listed is None or not listed.ok or not isinstance(listed.data, dict):
+        return []
+    out: list[tuple[Ref, dict[str, Any], str]] = []
+    for row in listed.data.get("rows") or []:
+        name, ns = str((row or {}).get("name") or ""), str((row or {}).get("namespace") or "")
+        when = parse_time((row or {}).get("created"))
+        if not name or when is None or not onset - LEAD <= when <= onset + SLACK or subject.mentions(name) or \
+                any(r.name == name and r.namespace == ns for r, _, _ in found + out):
+            continue
+        change = {"at": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "type": "started",
+                  "object": {"kind": "Job", "namespace": ns, "name": name}, "summary": f"Job {ns}/{name} started"}
+        out.append((Ref("Job", ns, name), change, listed.evidence_id))
+    out.sort(key=lambda c: abs((onset - (parse_time(c[1]["at"]) or onset)).total_seconds()))
+    return out[:MAX_CANDIDATES - len(found)]
+
+
 async def _own_identities(facts: Facts, call: Call) -> list[str]:
     """The identity values (a group.id in env) the subject's own workload is configured with: a write that copies
     one onto another workload collides with it even when the alert carries no group label."""
@@ -236,6 +277,13 @@ async def _own_identities(facts: Facts, call: Call) -> list[str]:
     return [str(e.get("value")) for c in (spec.get("spec") or {}).get("containers") or [] if isinstance(c, dict)
             for e in c.get("env") or [] if isinstance(e, dict) and e.get("value") and
             IDENTITY_KEY.fullmatch(str(e.get("name") or "")) and len(str(e.get("value"))) >= 3]
+
+
+def _cronjob_owner(obj: dict[str, Any]) -> str:
+    """The CronJob a Job is a scheduled run of (its controller ownerReference), or ''."""
+    refs = (obj.get("metadata") or {}).get("ownerReferences") or []
+    return next((str(r.get("name")) for r in refs if isinstance(r, dict) and r.get("kind") == "CronJob" and
+                 r.get("name")), "")
 
 
 def _spec_text(obj: dict[str, Any]) -> str:
@@ -314,6 +362,14 @@ def _does(software: str, text: str, metrics: str) -> str:
                     "other client's commands wait behind it (the slowlog records it)")
         return (f"{scan}: a keyspace-wide match is O(N), and as KEYS it blocks single-threaded Redis for its whole "
                 "run, so every other client's commands wait behind it (the slowlog records it)")
+    if software == "postgresql" and (jobs := _PARALLEL_DUMP.search(text)) and int(jobs.group(1)) > 1:
+        return (f"runs a parallel backup, pg_dump --jobs={jobs.group(1)}, against the shared PostgreSQL: "
+                f"{jobs.group(1)} workers each read whole tables at once, saturating the database's disk I/O, so "
+                "other clients' queries slow to seconds and their connection pools run dry")
+    if software == "mysql" and (jobs := _PARALLEL_DUMP.search(text)) and int(jobs.group(1)) > 1:
+        return (f"runs a parallel backup dump ({jobs.group(1)} threads) against the shared MySQL: every thread "
+                "reads whole tables at once, saturating the database's disk I/O, so other clients' queries slow "
+                "and their connection pools run dry")
     if software == "postgresql":
         return (f"runs {', '.join(heavy[:3])} on the shared PostgreSQL: VACUUM FULL, CLUSTER and a plain REINDEX "
                 "hold an ACCESS EXCLUSIVE lock on each table for the whole run, LOCK TABLE as it says, and pg_dump "
@@ -325,6 +381,11 @@ def _does(software: str, text: str, metrics: str) -> str:
                 "other clients' statements wait (Lock wait timeout) and time out")
     return (f"runs a reindex ({' '.join(heavy[:4])}) against the shared search cluster: full reindex and bulk "
             "writes fill its write and search thread pools, so other clients' queries queue and time out")
+
+
+_PARALLEL_DUMP = re.compile(r"(?:pg_dump|mysqlpump|mydumper|mysqldump)\b.*?(?:--jobs|--threads|--parallel"
+                            r"|--default-parallelism|(?<![\w-])-j)[= ]?\"?,?\s*\"?(\d+)", re.I | re.S)
+"""A dump run with N parallel workers (pg_dump --jobs, mydumper --threads, mysqlpump --default-parallelism)."""
 
 
 def loads(facts: Facts) -> list[Load]:
@@ -344,15 +405,24 @@ def loads(facts: Facts) -> list[Load]:
     for entry in store["candidates"]:
         kind, namespace, name = entry["ref"]
         ref, text = Ref(kind, namespace, name), str(entry.get("text") or "")
-        change = changes.get((name, namespace))
-        if change is None or not HEAVY[software].search(text):
+        change = changes.get((name, namespace)) or changes.get((str(entry.get("change_of")), namespace)) or \
+            entry.get("change")
+        soft = software
+        if software == POOL:  # the victim names only its pool: the client must load a dependency it talks to
+            soft = next((s for s, p in HEAVY.items() if p.search(text)), "")
+            near = re.search(rf"[\w-]+\.{re.escape(victim.namespace)}(?=\.svc\b|:\d)", text)
+            if near is not None:
+                hosts = [*hosts, near.group(0)]
+            if not soft or not any(re.search(rf"(?<![\w-]){re.escape(h)}(?![\w-])", text) for h in hosts):
+                continue  # loads something, but nothing shown to be the victim's dependency
+        if change is None or not HEAVY[soft].search(text):
             continue  # not doing what loads this kind of dependency
         shared = next((f"reads the same keys ({d}*) as {victim.name}" for d in data if d in text), "") or \
             next((f"talks to the same {h} as {victim.name}" for h in hosts if re.search(
                 rf"(?<![\w-]){re.escape(h)}(?![\w-])", text)), "") or \
-            (f"talks to the same {software} as {victim.name}" if SOFTWARE[software].search(text) else
-             f"speaks {software}'s API, as {victim.name}'s calls do")
-        out.append(Load(ref, change, software, victim, onset, said, _does(software, text, metrics), shared, metrics,
+            (f"talks to the same {soft} as {victim.name}" if SOFTWARE[soft].search(text) else
+             f"speaks {soft}'s API, as {victim.name}'s calls do")
+        out.append(Load(ref, change, soft, victim, onset, said, _does(soft, text, metrics), shared, metrics,
                         str(entry.get("schedule") or ""),
                         [e for e in [*(entry.get("evidence") or []), metrics_id] if e]))
     out.sort(key=lambda x: (not x.shared.startswith("reads the same"), abs((onset - (parse_time(x.change.get("at")) or
@@ -364,6 +434,8 @@ def _what_changed(change: dict[str, Any]) -> str:
     """`was created`, or the write's first diff line, short."""
     if str(change.get("type") or "") == "created":
         return "was created"
+    if str(change.get("type") or "") == "started":
+        return "started a run"
     text = next((str(d) for d in change.get("diff") or []), "") or str(change.get("summary") or "")
     return f"was written ({text[:90]})" if text else "was rolled out"
 

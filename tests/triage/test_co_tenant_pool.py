@@ -1,0 +1,156 @@
+"""A pool-wait victim and a scheduled or one-off run that loads its database (agent.triage.co_tenant, widened).
+
+The victims' lines are their pool libraries' real wording, which names the pool and not the database: HikariCP's
+`Connection is not available, request timed out after 30000ms` and Knex's `Timeout acquiring a connection. The pool
+is probably full`. The other clients are Jobs seen only in the Job list (a run is no write to the change timeline):
+a CronJob's scheduled run whose jobTemplate is `pg_dump --jobs=16` (its owner is what is named), and a one-off
+mydumper Job with `--threads`. Negative twins: the same dump pointed at another namespace's database, a run started
+after the onset, and a run that does nothing heavy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.triage import co_tenant as ct
+from agent.triage.facts import Facts, LogEvidence
+from tests.triage.test_co_tenant import _subject
+
+AT = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)
+
+
+def _t(minutes_before: float) -> str:
+    return (AT - timedelta(minutes=minutes_before)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class _Outcome:
+    data: Any
+    full_text: str = ""
+    evidence_id: str = "E30"
+    ok: bool = True
+
+
+@dataclass
+class _Cluster:
+    """The hub: objects' YAML by name and the cluster-wide Job list (name, namespace, created)."""
+
+    yaml: dict[str, str]
+    jobs: list[dict[str, str]]
+    asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def call(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
+        self.asked.append((tool, args))
+        if tool == "k8s_get":
+            text = self.yaml.get(args["name"])
+            return _Outcome({}, text) if text else _Outcome({}, "", ok=False)
+        if tool == "k8s_list" and args.get("kind") == "Job":
+            return _Outcome({"rows": self.jobs}, evidence_id="E31")
+        if tool == "k8s_topology":
+            return _Outcome({"pods": []})
+        return None
+
+
+def _pool_facts(pod: str, namespace: str, line: str, first: float) -> Facts:
+    entry = {"template": line, "example": line, "count": 60, "first_seen": _t(first), "severity": "error",
+             "error_class": "connection_limit"}
+    log = LogEvidence(pod=pod, namespace=namespace, evidence_id="E5", top=entry, hosts=[],
+                      error_classes={"connection_limit"}, previous=False, more=[], warnings=[])
+    return Facts(at=AT, changes={"changes": []}, changes_id="E2", logs=[log])
+
+
+HIKARI = ("ERROR 1 --- [http-nio-8080-exec-8] o.h.engine.jdbc.spi.SqlExceptionHelper : HikariPool-1 - Connection is "
+          "not available, request timed out after 30000ms.")
+KNEX = "request failed: KnexTimeoutError: Knex: Timeout acquiring a connection. The pool is probably full."
+
+RUN = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: billing-backup-29398635
+  namespace: ops
+  ownerReferences: [{apiVersion: batch/v1, kind: CronJob, name: billing-backup, controller: true}]
+spec: {parallelism: 1}
+"""
+CRONJOB = """apiVersion: batch/v1
+kind: CronJob
+metadata: {name: billing-backup, namespace: ops}
+spec:
+  schedule: "15 */6 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: dump
+            image: postgres:16.4
+            command: ["pg_dump"]
+            args: ["--host=HOST", "--format=directory", "--jobs=16", "--file=/backup/billing", "billing"]
+"""
+
+
+def _billing(host: str, started: float) -> tuple[Facts, _Cluster]:
+    subject = _subject({"alertname": "BillingLatency", "namespace": "billing", "deployment": "billing-api",
+                        "severity": "critical"}, "billing-api p99 latency above 2s")
+    facts = _pool_facts("billing-api-6f7d8c9b5x-k2p4q", "billing", HIKARI, 40)
+    cluster = _Cluster({"billing-backup-29398635": RUN, "billing-backup": CRONJOB.replace("HOST", host)},
+                       [{"name": "billing-backup-29398635", "namespace": "ops", "created": _t(started)}])
+    asyncio.run(ct.read(subject, facts, cluster.call, _t(0)))
+    return facts, cluster
+
+
+def test_a_cronjobs_parallel_dump_run_behind_hikari_pool_waits_names_the_cronjob() -> None:
+    facts, _ = _billing("billing-db.billing.svc", 70)
+    [load] = ct.loads(facts)
+    message = ct.load_finding(load)["message"]
+    assert message.startswith("CronJob ops/billing-backup runs a parallel backup, pg_dump --jobs=16")
+    assert "disk I/O" in message and "started a run" in message and "30 min before the first slow call" in message
+    assert "billing-db.billing" in message
+
+
+def test_the_same_dump_of_another_teams_database_is_not_blamed() -> None:
+    facts, _ = _billing("ledger-db.ledger.svc", 70)
+    assert ct.loads(facts) == []
+
+
+def test_a_run_started_after_the_first_pool_wait_is_not_blamed() -> None:
+    facts, _ = _billing("billing-db.billing.svc", 20)
+    assert ct.loads(facts) == []
+
+
+MYDUMPER = """apiVersion: batch/v1
+kind: Job
+metadata: {name: catalog-export-0605, namespace: analytics}
+spec:
+  template:
+    spec:
+      containers:
+      - name: export
+        image: mydumper/mydumper:v0.16
+        command: ["sh", "-c", "mydumper --host catalog-db.shop.svc --threads 12 --outputdir /out"]
+"""
+IDLE = MYDUMPER.replace("mydumper --host catalog-db.shop.svc --threads 12 --outputdir /out",
+                        "python -m export.report --db catalog-db.shop.svc:3306")
+
+
+def _shop(yaml: str) -> list[ct.Load]:
+    subject = _subject({"alertname": "CatalogErrors", "namespace": "shop", "deployment": "catalog-api",
+                        "severity": "critical"}, "catalog-api 5xx ratio above 5%")
+    facts = _pool_facts("catalog-api-7d9f8c6b5d-qx2lm", "shop", KNEX, 30)
+    cluster = _Cluster({"catalog-export-0605": yaml},
+                       [{"name": "catalog-export-0605", "namespace": "analytics", "created": _t(45)}])
+    asyncio.run(ct.read(subject, facts, cluster.call, _t(0)))
+    return ct.loads(facts)
+
+
+def test_a_one_off_threaded_mysql_dump_behind_knex_pool_timeouts_is_named() -> None:
+    [load] = _shop(MYDUMPER)
+    message = ct.load_finding(load)["message"]
+    assert message.startswith("Job analytics/catalog-export-0605 runs a parallel backup dump (12 threads)")
+    assert "disk I/O" in message
+
+
+def test_a_run_that_does_nothing_heavy_on_the_database_is_not_blamed() -> None:
+    assert _shop(IDLE) == []
