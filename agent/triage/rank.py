@@ -44,6 +44,7 @@ from agent.triage import (
     conn_settings,
     connections,
     creation_template,
+    credential_refresher,
     datapath,
     dependency_disruption,
     dns_stall,
@@ -226,7 +227,7 @@ CHECK_WEIGHT: dict[str, float] = {
     field_meaning.CHECK: field_meaning.WEIGHT, scale_reset.CHECK: scale_reset.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
-    shutdown_config.CHECK: shutdown_config.WEIGHT,
+    shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT,
     paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
@@ -408,6 +409,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)
         _add_suspect(cases, dd.workload, dependency_disruption.finding(dd), None, dd.evidence)
         next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims
+    for rf in credential_refresher.found(facts):  # pulls refused: the CronJob renewing that Secret fails
+        _add_suspect(cases, rf.cronjob, credential_refresher.finding(rf, facts.at), None, rf.evidence)
+        next(c for r, c in cases.items() if r.same_object(rf.cronjob)).explains_refs += rf.victims
     for sw in shutdown_config.weakened(facts):  # errors at pod terminations: the revision that dropped the drain
         _add_suspect(cases, sw.workload, shutdown_config.finding(sw, facts.at), None, sw.evidence)
     for gr in gitops_revert.found(facts):  # a hand fix a GitOps controller wrote back (triage.gitops_revert)

@@ -204,6 +204,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import shutdown_config  # errors at pod terminations: the revision that weakened the drain
 
     await shutdown_config.read(facts, call)
+    from agent.triage import credential_refresher  # pulls refused: the CronJob that renews that Secret fails
+
+    await credential_refresher.read(facts, call)
     from agent.triage import gitops_revert, job_changes  # a hand fix a controller wrote back; a Job's statement
 
     await gitops_revert.read(facts, call)
