@@ -22,6 +22,8 @@
   an nginx.conf's client_max_body_size) whose own refusal the proxy logs from the write on;
 - agent.triage.node_cpu_hog: a node the incident names whose cores one pod without a CPU limit takes (a BestEffort
   `kubectl run` pod), the pods beside it missing their probe deadlines;
+- agent.triage.resolver_down: DNS lookups timing out at a resolver address whose serving workload (a node-local
+  DNS cache DaemonSet) is failing, and its rollout (a memory limit cut);
 - agent.triage.node_memory_growth: a node under MemoryPressure: the pod on it that grew, and the config write of its
   owner that left its buffer unbounded (Fluent Bit without Mem_Buf_Limit, a collector without memory_limiter);
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
@@ -65,6 +67,7 @@ from agent.triage import (
     policy_cut,
     proxy_config,
     relabel_cut,
+    resolver_down,
     scaling_triggers,
     sidecar_hold,
     storage_layer,
@@ -75,7 +78,7 @@ from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
-                            proxy_config, node_cpu_hog, node_memory_growth, hpa_limited, gitops_prune,
+                            proxy_config, node_cpu_hog, resolver_down, node_memory_growth, hpa_limited, gitops_prune,
                             sidecar_hold, storage_layer, relabel_cut, topic_autocreate)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
