@@ -42,6 +42,9 @@ FIVE_XX = ('sum by (envoy_cluster_name, destination_service_name, service, expor
            'nginx_ingress_controller_requests",envoy_response_code_class!~"[1-4]",response_code!~"[1-4].*",'
            'status!~"[1-4].*"}[10m])) > 0')
 _FAILING = re.compile(r"\b5\d\d\b|error|exception|fail|panic|refused|unavailable", re.I)
+_NOT_FOUND = re.compile(r"\b404\b|not[ _-]?found|no (?:such )?route|unknown (?:path|route)", re.I)
+"""How a build that lacks the paths the stable one serves answers them (often at warn level, not error): an old
+preview or a half-built canary 404s a share of the users while the healthy backend serves the same requests."""
 Call = Callable[..., Awaitable[Any]]
 Keep = Callable[[Any, Facts], LogEvidence | None]
 
@@ -191,6 +194,40 @@ def _log_failure(facts: Facts, pods: list[str], namespace: str) -> tuple[str, st
     return "", ""
 
 
+def _lines(log: LogEvidence) -> list[str]:
+    """Every line the survey kept of one pod's logs: its errors, its warnings and its last words."""
+    entries = [e for e in [log.top, *log.more, *log.warnings] if isinstance(e, dict)]
+    texts = [str(e.get("message") or e.get("line") or e.get("text") or "") for e in entries]
+    return [t for t in texts + list(log.last_lines) if t]
+
+
+def _not_found(facts: Facts, pods: list[str], namespace: str) -> tuple[str, str]:
+    """The first line in which these pods answer a request with 404 / not found."""
+    for log in facts.logs:
+        if log.namespace == namespace and log.pod in pods:
+            hit = next((t for t in _lines(log) if _NOT_FOUND.search(t)), "")
+            if hit:
+                return f"{log.namespace}/{log.pod} answers 404: '{hit[:160]}'", log.evidence_id
+    return "", ""
+
+
+def _missing_paths(facts: Facts, got: dict[str, Any], backend: str, before: dict[str, float] | None,
+                   now: dict[str, float]) -> tuple[str, str]:
+    """A backend that gained weight answering 404 while every other weighted backend the survey read does not:
+    the route sends a share of users to a build without their paths. When another backend 404s too, the 404s
+    are the requests' own (a bad link, a scanner) and the weight is not their cause."""
+    if before is not None and now.get(backend, 0.0) <= before.get(backend, 0.0):
+        return "", ""
+    info = (got.get("backends") or {}).get(backend) or {}
+    proof, seen = _not_found(facts, info.get("pods") or [], info.get("namespace") or "")
+    if not proof:
+        return "", ""
+    for other, rest in (got.get("backends") or {}).items():
+        if other != backend and _not_found(facts, rest.get("pods") or [], rest.get("namespace") or "")[0]:
+            return "", ""
+    return proof, seen
+
+
 def found(facts: Facts) -> list[Shifted]:
     """Each recent route write whose weighted backend shows its own failure (logs or 5xx series)."""
     store = facts.reads.get(READS) or {}
@@ -209,6 +246,8 @@ def found(facts: Facts) -> list[Shifted]:
             if not proof:
                 proof = next((s for s in got.get("five_xx") or [] if backend.split("/")[0] in s), "")
                 seen = got.get("five_xx_evidence", "") if proof else ""
+            if not proof:
+                proof, seen = _missing_paths(facts, got, backend, before, now)
             if proof:
                 at = parse_time(change.get("at"))
                 out.append(Shifted(route, change, now, before, backend, proof,
@@ -220,7 +259,9 @@ def found(facts: Facts) -> list[Shifted]:
 
 def finding(s: Shifted) -> dict[str, Any]:
     """The route, its weights old -> new, the share the failing backend now gets and its own failure."""
-    share = shares(s.now).get(s.backend, 0.0)
+    # ingress-nginx's canary-weight is a share of canary-weight-total (100 by default); the stable Ingress keeps
+    # the rest, so the canary's weight alone is its share.
+    share = s.now.get(s.backend, 0.0) if s.route.kind == "Ingress" else shares(s.now).get(s.backend, 0.0)
     weights = (f"{_text(s.before)} -> {_text(s.now)}" if s.before else f"now {_text(s.now)} (previous weights not "
                "recorded)")
     message = (f"{s.route} changed its traffic weights {s.minutes_before} min before the incident: {weights}; "
