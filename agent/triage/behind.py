@@ -38,7 +38,9 @@
   invalid parameter) named against the storage object governing them (the driver's DaemonSet, the StorageClass)
   written before the first failure;
 - agent.triage.relabel_cut: a Namespace relabelled shortly before, and the NetworkPolicy whose namespaceSelector
-  relied on the label it lost (its callers' connections now dropped).
+  relied on the label it lost (its callers' connections now dropped);
+- agent.triage.topic_autocreate: a broker whose create-on-first-use setting (auto.create.topics.enable,
+  allowAutoTopicCreation) is off, named by its clients' unknown-topic errors.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -69,6 +71,7 @@ from agent.triage import (
     scaling_triggers,
     sidecar_hold,
     storage_layer,
+    topic_autocreate,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
@@ -76,7 +79,7 @@ from agent.triage.subject import Subject
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, resolver_down, node_memory_growth, hpa_limited, gitops_prune,
-                            sidecar_hold, storage_layer, relabel_cut)
+                            sidecar_hold, storage_layer, relabel_cut, topic_autocreate)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
