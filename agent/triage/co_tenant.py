@@ -95,6 +95,7 @@ ADVICE: dict[str, str] = {
                      "(requests_per_second) or into a new index behind an alias",
     "postgresql": "use VACUUM (not FULL), REINDEX CONCURRENTLY or pg_repack, and dump from a replica",
     "mysql": "dump with --single-transaction (InnoDB) or from a replica, and rebuild tables online",
+    "redis_cache": "give bulk loads their own Redis (or a TTL and a throttle), and size maxmemory for the working set",
 }
 
 _KEY_PREFIX = re.compile(r"\bkey[=:]\s*\"?([A-Za-z][\w.-]*[:/])[\w:./-]+")
@@ -233,6 +234,11 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                     entry["text"] += "\n" + str(lines.full_text or "")[:6000]
                     entry["evidence"].append(lines.evidence_id)
         store.setdefault("candidates", []).append(entry)
+    if store.get("candidates") and software == POOL:  # a cache in front of the pooled database may be flooded
+        got_ev = await call("prom_query", {"query": f"sum(increase(redis_evicted_keys_total[{EVICTION_WINDOW}]))",
+                                           "time": at}, "survey-co-tenant-evictions")
+        if got_ev is not None and got_ev.ok and isinstance(got_ev.data, dict) and got_ev.data.get("samples"):
+            store["evictions"] = (got_ev.data.get("samples"), got_ev.evidence_id)
     if store.get("candidates") and software in METRICS:
         outcome = await call("prom_query", {"query": f'{{__name__=~"{METRICS[software]}"}}', "time": at},
                              "survey-co-tenant-dependency")
@@ -383,6 +389,20 @@ def _does(software: str, text: str, metrics: str) -> str:
             "writes fill its write and search thread pools, so other clients' queries queue and time out")
 
 
+EVICTION_WINDOW = "2h"
+MANY_EVICTED = 10_000
+"""Keys evicted within EVICTION_WINDOW that mean the cache is full and dropping its working set, not trimming."""
+_REDIS_TARGET = re.compile(r"(?:rediss?://|--redis[\w-]*[= ])(?:[^@\s\"'/]*@)?"
+                           r"([\w-]+(?:\.[\w-]+)*)", re.I)
+
+
+def _evicted(store: dict[str, Any]) -> float:
+    """Keys the shared Redis evicted within EVICTION_WINDOW (redis_exporter's counter), 0 when unread."""
+    samples, _ = store.get("evictions") or ([], "")
+    values = [s.get("value") for s in samples or [] if isinstance(s, dict)]
+    return float(sum(v for v in values if isinstance(v, (int, float))))
+
+
 _PARALLEL_DUMP = re.compile(r"(?:pg_dump|mysqlpump|mydumper|mysqldump)\b.*?(?:--jobs|--threads|--parallel"
                             r"|--default-parallelism|(?<![\w-])-j)[= ]?\"?,?\s*\"?(\d+)", re.I | re.S)
 """A dump run with N parallel workers (pg_dump --jobs, mydumper --threads, mysqlpump --default-parallelism)."""
@@ -408,6 +428,17 @@ def loads(facts: Facts) -> list[Load]:
         change = changes.get((name, namespace)) or changes.get((str(entry.get("change_of")), namespace)) or \
             entry.get("change")
         soft = software
+        target = _REDIS_TARGET.search(text)
+        if software == POOL and change is not None and target is not None and _evicted(store) >= MANY_EVICTED and (
+                any(target.group(1).split(".")[0] == h.split(".")[0] for h in hosts) or
+                target.group(1).split(".")[1:2] == [victim.namespace]):
+            out.append(Load(ref, change, "redis_cache", victim, onset, said, (
+                f"bulk-writes into the shared Redis cache {target.group(1)} (a backfill or batch load): the cache "
+                f"fills and Redis evicts {_evicted(store):,.0f} keys, {victim.name}'s hot keys among them, so its "
+                "cache hit ratio collapses and every read falls through to the database, whose pool runs dry"),
+                f"{victim.name} reads through the same cache", "", str(entry.get("schedule") or ""),
+                [e for e in [*(entry.get("evidence") or []), (store.get("evictions") or ("", ""))[1]] if e]))
+            continue
         if software == POOL:  # the victim names only its pool: the client must load a dependency it talks to
             soft = next((s for s, p in HEAVY.items() if p.search(text)), "")
             near = re.search(rf"[\w-]+\.{re.escape(victim.namespace)}(?=\.svc\b|:\d)", text)

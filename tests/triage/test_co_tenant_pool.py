@@ -154,3 +154,55 @@ def test_a_one_off_threaded_mysql_dump_behind_knex_pool_timeouts_is_named() -> N
 
 def test_a_run_that_does_nothing_heavy_on_the_database_is_not_blamed() -> None:
     assert _shop(IDLE) == []
+
+
+@dataclass
+class _CacheCluster(_Cluster):
+    """The hub, plus redis_exporter's evicted-keys increase over the window."""
+
+    evicted: float = 0.0
+
+    async def call(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
+        if tool == "prom_query" and "redis_evicted_keys_total" in args["query"]:
+            return _Outcome({"samples": [{"labels": {}, "value": self.evicted}]}, evidence_id="E41")
+        return await super().call(tool, args, step)
+
+
+LOADER = """apiVersion: batch/v1
+kind: Job
+metadata: {name: NAME, namespace: data-eng}
+spec:
+  template:
+    spec:
+      containers:
+      - name: load
+        image: registry.example.com/data-eng/loader:1.2.0
+        ARGS
+"""
+
+
+def _cache(victim_line: str, args: str, evicted: float) -> list[ct.Load]:
+    subject = _subject({"alertname": "ProfileErrors", "namespace": "people", "deployment": "people-api",
+                        "severity": "critical"}, "people-api 5xx ratio above 2%")
+    facts = _pool_facts("people-api-7d9f8c6b5d-qx2lm", "people", victim_line, 30)
+    cluster = _CacheCluster({"warm-load": LOADER.replace("NAME", "warm-load").replace("ARGS", args)},
+                            [{"name": "warm-load", "namespace": "data-eng", "created": _t(60)}], evicted=evicted)
+    asyncio.run(ct.read(subject, facts, cluster.call, _t(0)))
+    return ct.loads(facts)
+
+
+def test_a_bulk_load_into_the_shared_redis_that_evicts_names_the_job() -> None:
+    [load] = _cache(KNEX, 'args: ["--target", "redis://cache.people:6379/0"]', 2_500_000)
+    message = ct.load_finding(load)["message"]
+    assert message.startswith("Job data-eng/warm-load bulk-writes into the shared Redis cache cache.people")
+    assert "evicts 2,500,000 keys" in message and "hit ratio collapses" in message and "maxmemory" in message
+
+
+def test_an_env_configured_loader_behind_hikari_waits_is_the_same_class() -> None:
+    [load] = _cache(HIKARI, 'env: [{name: REDIS_URL, value: "redis://:pw@cache.people.svc:6379"}]', 80_000)
+    assert load.target.name == "warm-load" and load.software == "redis_cache"
+
+
+def test_no_evictions_or_another_teams_redis_is_not_blamed() -> None:
+    assert _cache(KNEX, 'args: ["--target", "redis://cache.people:6379/0"]', 0) == []
+    assert _cache(KNEX, 'args: ["--target", "redis://cache.ledger:6379/0"]', 2_500_000) == []
