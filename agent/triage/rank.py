@@ -43,6 +43,7 @@ from agent.triage import (
     config_behind_restart,
     conn_settings,
     connections,
+    costly_setting,
     creation_template,
     credential_refresher,
     datapath,
@@ -226,6 +227,7 @@ CHECK_WEIGHT: dict[str, float] = {
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
     field_meaning.CHECK: field_meaning.WEIGHT, scale_reset.CHECK: scale_reset.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
+    costly_setting.CHECK: costly_setting.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
@@ -406,6 +408,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for cr in config_behind_restart.found(facts):  # a config loaded by a revisionless restart (its own module)
         _add_suspect(cases, cr.config, config_behind_restart.finding(cr), cr.log, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(cr.config)).explains_refs += cr.victims
+    for cost in costly_setting.found(facts):  # callers time out: a recent change made each request cost more
+        _add_suspect(cases, cost.target, costly_setting.finding(cost), cost.log, cost.evidence)
     for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)
         _add_suspect(cases, dd.workload, dependency_disruption.finding(dd), None, dd.evidence)
         next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims

@@ -195,6 +195,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import config_behind_restart  # a restart with no revision: the config it loaded
 
     await config_behind_restart.read(facts, call)
+    from agent.triage import costly_setting  # callers time out: a recent change that made each request cost more
+
+    await costly_setting.read(facts, call)
     from agent.triage import actor_chain  # a controller's acts on the path: its own config written before
 
     await actor_chain.read(subject, facts, call, window["at"])
