@@ -37,6 +37,13 @@ their drivers and ORMs)."""
 
 MAX_MINUTES_BEFORE = 6 * 60
 
+BUILDS_INDEX = re.compile(r"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b(?!\s+CONCURRENTLY)|"
+                          r"\b(?:add|create|new)\b[\w\s-]{0,40}\bindex\b|\bindex\b(?![\w\s-]{0,20}\bdrop)", re.I)
+"""A migration that builds an index (`CREATE INDEX` without CONCURRENTLY, a version described as adding one)."""
+DROPS_INDEX = re.compile(r"\bdrop\w*\b[\w\s-]{0,40}\bindex|\bCONCURRENTLY\b", re.I)
+WRITES = re.compile(r"\b(?:insert|create|update|upsert|save|write|delete)\w*\b", re.I)
+"""The slow statement is a write: a plain index build blocks writes, not reads."""
+
 
 @dataclass
 class Migration:
@@ -88,6 +95,16 @@ def finding(m: Migration) -> dict[str, Any]:
     """The suspect as a scan-shaped finding: the Job, what its log says it changed, and the slow query after."""
     ddl = "; ".join(m.statements[:4])
     app = f" of {', '.join(str(r) for r in m.related[:2])}" if m.related else ""
+    text = " ".join(m.statements)
+    if BUILDS_INDEX.search(text) and not DROPS_INDEX.search(text) and WRITES.search(m.said):
+        message = (f"{m.job}{app}, a schema migration, builds an index {m.minutes} min before the alert ({ddl}): "
+                   "CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build, so "
+                   f"every write waits on the lock and hits its timeout: '{m.said}' (pod {m.log.namespace}/"
+                   f"{m.log.pod}). Build it with CREATE INDEX CONCURRENTLY (outside a transaction)")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": "Job", "namespace": m.job.namespace, "name": m.job.name},
+                "reason": "MigrationLocksTable", "message": message, "evidence": [*m.statements[:2], m.said],
+                "details": {"statements": m.statements, "minutes_before": m.minutes, "slow_pod": m.log.pod}}
     message = (f"{m.job}{app} changed the database schema {m.minutes} min before the alert ({ddl}), and since then "
                f"queries run too long: '{m.said}' (pod {m.log.namespace}/{m.log.pod}). An index dropped or replaced "
                "by a migration turns the lookups that used it into sequential scans (a composite index serves only "
