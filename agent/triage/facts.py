@@ -83,6 +83,18 @@ class Facts:
     def change_list(self) -> list[dict[str, Any]]:
         return [c for c in (self.changes or {}).get("changes") or [] if isinstance(c, dict)]
 
+    def configmap_value(self, target: Ref, key: str) -> str | None:
+        """A ConfigMap data key's current value, from the objects the survey read (None: not read or no such key).
+
+        A change line often says only "key set"; the value it was set to is read back from the object itself."""
+        for obj, _ in self.objects:
+            meta = obj.get("metadata") or {}
+            if obj.get("kind") == "ConfigMap" and meta.get("name") == target.name \
+                    and (meta.get("namespace") or "") == target.namespace:
+                value = (obj.get("data") or {}).get(key)
+                return str(value) if value is not None else None
+        return None
+
     def history_reaches(self, span: timedelta) -> bool:
         """Whether a change history already read reaches `span` back from the incident (no need to read another)."""
         for data, _ in self.history:

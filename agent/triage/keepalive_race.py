@@ -19,13 +19,13 @@ rollout. Reading only.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import value_diff
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.kube_reads import get_yaml
 
@@ -124,14 +124,6 @@ def _flag_value(args: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def _list(text: str) -> list[str]:
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
 ENV_LINE = re.compile(r"\benv (?P<key>[\w.-]+)(?:='(?P<old>[^']*)'| \(unset\)) -> (?:unset|[\w.-]+='(?P<new>[^']*)')")
 ARGS_LINE = re.compile(r"\b(?:args|command) (?P<old>\[.*?\]|None) -> (?P<new>\[.*\]|None)$")
 
@@ -149,7 +141,8 @@ def settings(change: dict[str, Any]) -> list[Setting]:
             continue
         a = ARGS_LINE.search(line)
         if a:
-            before, after = _flag_value(_list(a.group("old"))), _flag_value(_list(a.group("new")))
+            before = _flag_value(value_diff.literal_list(a.group("old")))
+            after = _flag_value(value_diff.literal_list(a.group("new")))
             if before or after:
                 key = (before or after or ("", ""))[0]
                 out.append(Setting(key, seconds(key, before[1]) if before else None,

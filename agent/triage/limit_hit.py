@@ -21,7 +21,6 @@ Reading only; Secrets are never read (their writes name keys only).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -174,24 +173,16 @@ def _flags(tokens: list[str]) -> dict[str, str]:
     return out
 
 
-def _list(text: str) -> list[str]:
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
 def settings_of(change: dict[str, Any]) -> list[Setting]:
     """Every setting a timeline change shows, with old and new values where the diff has them: flags of args
     lists (`--maxclients 128`, `--timeout=5`), env values, the leaves of changed data files."""
     out: list[Setting] = []
     for line in (str(d) for d in change.get("diff") or []):
         if m := _ARGS_DIFF.match(line):
-            old, new = _flags(_list(m["old"])), _flags(_list(m["new"]))
+            old, new = _flags(value_diff.literal_list(m["old"])), _flags(value_diff.literal_list(m["new"]))
             out += [Setting(k, old.get(k), new.get(k)) for k in {**old, **new} if old.get(k) != new.get(k)]
         elif m := _ARGS_NOW.match(line):
-            out += [Setting(k, None, v) for k, v in _flags(_list(m["list"])).items()]
+            out += [Setting(k, None, v) for k, v in _flags(value_diff.literal_list(m["list"])).items()]
         elif m := _ENV_NOW.match(line):
             out.append(Setting(m["key"], None, m["new"][1:-1]))
     for k in keys_of(change):

@@ -223,7 +223,7 @@ async def read(facts: Facts, call: Call) -> None:
                 found = await _grep(call, pod, user.namespace, key, f"{step}-log")
                 if found and found[0]:
                     logs.append(({"object": str(target), "pod": pod, "word": key, "lines": found[0][-20:]}, found[1]))
-            current = value_diff.leaves(_value(facts, target, keys[0]), keys[0]) or {}
+            current = value_diff.leaves(facts.configmap_value(target, keys[0]), keys[0]) or {}
             if not _named(facts, target, at, current)[0] and current:
                 for leaf in list(current)[:MAX_LEAF_GREPS]:
                     word = leaf.rsplit(".", 1)[-1]
@@ -240,15 +240,6 @@ async def read(facts: Facts, call: Call) -> None:
         await _series(facts, call, [n for n in dict.fromkeys(namespaces) if n][:3], [user.namespace, user.name], at,
                       step)
 
-
-def _value(facts: Facts, target: Ref, key: str) -> str | None:
-    for obj, _ in facts.objects:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind") == "ConfigMap" and meta.get("name") == target.name \
-                and (meta.get("namespace") or "") == target.namespace:
-            value = (obj.get("data") or {}).get(key)
-            return str(value) if value is not None else None
-    return None
 
 
 def _line_time(line: str) -> datetime | None:
@@ -307,7 +298,7 @@ def effects(facts: Facts) -> list[SettingEffect]:
             continue
         key = keys[0]
         diffed = _diffed(change, key)
-        current = value_diff.leaves(_value(facts, target, key), key) or {}
+        current = value_diff.leaves(facts.configmap_value(target, key), key) or {}
         named, said = _named(facts, target, at, current)
         leaves = diffed or [value_diff.LeafChange(p, None, current[p]) for p in named]
         shifts = _shifts(facts, at)

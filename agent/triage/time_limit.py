@@ -213,7 +213,7 @@ def limits_of(change: dict[str, Any], target: Ref, evidence: str, facts: Facts) 
         m = _SET_KEY.match(line)
         if m is None or target.kind != "ConfigMap" or m["key"] in known:
             continue
-        value = _current(facts, target, m["key"])
+        value = facts.configmap_value(target, m["key"])
         if value is None:
             continue
         leaves = value_diff.leaves(value, m["key"]) or {}
@@ -224,16 +224,6 @@ def limits_of(change: dict[str, Any], target: Ref, evidence: str, facts: Facts) 
                 out.append(Limit(target, change, key, None, text, after, None, evidence))
     return out
 
-
-def _current(facts: Facts, target: Ref, key: str) -> str | None:
-    """A ConfigMap key's current value, from an object the survey read."""
-    for obj, _ in facts.objects:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind") == "ConfigMap" and meta.get("name") == target.name \
-                and (meta.get("namespace") or "") == target.namespace:
-            value = (obj.get("data") or {}).get(key)
-            return str(value) if value is not None else None
-    return None
 
 
 def _changes(facts: Facts) -> list[tuple[dict[str, Any], str]]:

@@ -12,6 +12,7 @@ callers skip them); a leaf whose key names a credential keeps its path but not i
 
 from __future__ import annotations
 
+import ast
 import configparser
 import json
 import re
@@ -147,3 +148,13 @@ def diff(old: str | None, new: str | None, name: str = "") -> list[LeafChange] |
 
     return [LeafChange(p, shown(p, before.get(p)), shown(p, after.get(p))) for p in sorted(set(before) | set(after))
             if before.get(p) != after.get(p)]
+
+
+def literal_list(text: str) -> list[str]:
+    """A Python-literal list as the change timeline prints args and commands (`['--timeout', '5']`), as strings;
+    anything else (not a list, not a literal) is no list."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
