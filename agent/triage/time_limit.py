@@ -260,9 +260,11 @@ def _maybe_limit(change: dict[str, Any]) -> bool:
 TIMEOUT_WORDS = re.compile(
     r"WORKER TIMEOUT|deadline exceeded|DEADLINE_EXCEEDED|Client\.Timeout|\btimed out\b|Gateway Time-?out|"
     r"TimeoutError|TimeoutException|ReadTimeout|SocketTimeoutException|TimeLimitExceeded|"
-    r"canceling statement due to statement timeout|lease (?:expired|lost)", re.I)
+    r"canceling statement due to statement timeout|lease (?:expired|lost)|upstream request timeout|"
+    r"Timeout awaiting '\w+' for \d+ms|ETIMEDOUT|ESOCKETTIMEDOUT", re.I)
 """The software's own wording for work cut short by its time limit (gunicorn's arbiter, Go's net/http and context,
-gRPC, Python/Java clients, Celery's time limits, PostgreSQL's statement timeout, queue leases); a bare "timeout"
+gRPC, Python/Java clients, Celery's time limits, PostgreSQL's statement timeout, queue leases, Envoy's route
+timeout, Node's got/request/socket timeouts); a bare "timeout"
 is not one (a startup line printing its settings says it too)."""
 _DURATION = re.compile(
     r"(?P<key>\b[\w.-]*(?:duration|elapsed|took|latency|runtime|run_time|response_time|request_time)[\w.-]*)"

@@ -20,6 +20,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from agent.triage import time_limit
 from agent.triage.facts import Facts
 from mcp_servers.kubernetes.changes import timeline
@@ -292,3 +294,17 @@ def test_negative_twin_a_limit_of_unknown_history_with_long_work_but_nothing_cut
     logs = {holder: {"archiver-5c7d9-aaaaa": _celery(0, [80, 50], 400.0)}}  # one consumer, each task once
     workloads = {"exports": [{"kind": "Deployment", "namespace": "exports", "name": "archiver"}]}
     assert time_limit.found(_facts(changes, logs, [holder], [obj], workloads=workloads)) == []
+
+
+@pytest.mark.parametrize("line", [
+    "upstream request timeout",  # Envoy's route timeout, as it answers and logs it (flag UT)
+    "RequestError: Timeout awaiting 'request' for 5000ms",  # got, Node
+    "Error: ESOCKETTIMEDOUT",  # request, Node
+])
+def test_other_software_s_own_timeout_wording_counts(line: str) -> None:
+    """Wording taken from Envoy's and Node clients' documentation, not from a round's generator."""
+    assert time_limit.TIMEOUT_WORDS.search(line)
+
+
+def test_a_settings_line_is_still_no_timeout() -> None:
+    assert not time_limit.TIMEOUT_WORDS.search("starting with request_timeout=5s upstream_timeout=30s")
