@@ -40,7 +40,9 @@
 - agent.triage.relabel_cut: a Namespace relabelled shortly before, and the NetworkPolicy whose namespaceSelector
   relied on the label it lost (its callers' connections now dropped);
 - agent.triage.topic_autocreate: a broker whose create-on-first-use setting (auto.create.topics.enable,
-  allowAutoTopicCreation) is off, named by its clients' unknown-topic errors.
+  allowAutoTopicCreation) is off, named by its clients' unknown-topic errors;
+- agent.triage.value_shape: a Secret or ConfigMap written shortly before the workload reading it began to say its
+  value is malformed (an invalid character in a header, illegal base64, an unparsable DSN/URL, a malformed token).
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -72,6 +74,7 @@ from agent.triage import (
     sidecar_hold,
     storage_layer,
     topic_autocreate,
+    value_shape,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
@@ -79,7 +82,8 @@ from agent.triage.subject import Subject
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, resolver_down, node_memory_growth, hpa_limited, gitops_prune,
-                            sidecar_hold, storage_layer, relabel_cut, topic_autocreate)
+                            sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
+                            value_shape)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
