@@ -43,6 +43,9 @@
   allowAutoTopicCreation) is off, named by its clients' unknown-topic errors;
 - agent.triage.value_shape: a Secret or ConfigMap written shortly before the workload reading it began to say its
   value is malformed (an invalid character in a header, illegal base64, an unparsable DSN/URL, a malformed token).
+- agent.triage.position_store: a log shipper restarted with its read offsets (Fluent Bit DB, Promtail positions,
+  Vector data_dir, Filebeat registry, Fluentd pos_file, filelog storage) on an emptyDir or nowhere, re-reading every
+  file from the head into a receiver that refuses the flood for its ingestion limit (429, bulk rejections).
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -67,6 +70,7 @@ from agent.triage import (
     node_memory_growth,
     node_shared,
     policy_cut,
+    position_store,
     proxy_config,
     relabel_cut,
     resolver_down,
@@ -83,7 +87,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, resolver_down, node_memory_growth, hpa_limited, gitops_prune,
                             sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
-                            value_shape)
+                            value_shape, position_store)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
