@@ -22,6 +22,8 @@
   an nginx.conf's client_max_body_size) whose own refusal the proxy logs from the write on;
 - agent.triage.node_cpu_hog: a node the incident names whose cores one pod without a CPU limit takes (a BestEffort
   `kubectl run` pod), the pods beside it missing their probe deadlines;
+- agent.triage.node_pileup: a node the incident names running most replicas of one workload, stacked there by its
+  rollout's placement change (a required podAffinity to a one-node target, a narrowed nodeSelector, a spread removed);
 - agent.triage.resolver_down: DNS lookups timing out at a resolver address whose serving workload (a node-local
   DNS cache DaemonSet) is failing, and its rollout (a memory limit cut);
 - agent.triage.node_memory_growth: a node under MemoryPressure: the pod on it that grew, and the config write of its
@@ -68,6 +70,7 @@ from agent.triage import (
     node_cpu_hog,
     node_exhaustion,
     node_memory_growth,
+    node_pileup,
     node_shared,
     policy_cut,
     position_store,
@@ -85,8 +88,8 @@ from agent.triage.subject import Subject
 
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
-                            proxy_config, node_cpu_hog, resolver_down, node_memory_growth, hpa_limited, gitops_prune,
-                            sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
+                            proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
+                            gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
