@@ -83,10 +83,10 @@ _WRONG = re.compile(r"\b401\b|\b403\b|unauthori[sz]ed|forbidden|invalid (?:api[ 
                     r"token\b(?! serialization))|incorrect (?:password|api[ _-]?key)|authentication failed|"
                     r"access denied|expired", re.I)
 """A refusal that says the credential is WRONG, not malformed (credential_rotation's and the rank's class)."""
-_NEWLINE = re.compile(r"0x0?[ad]\b|\\n['\"]|\\r|newline|line break|carriage return|return character|"
+_NEWLINE = re.compile(r"0x0?[ad]\b|\\[nr]['\"]|newline|line break|carriage return|"
                       r"illegal base64 character [ad]\b", re.I)
 """The error itself shows an end-of-line (OkHttp's 0x0a, Java's base64 `character a`, a quoted value ending in
-`\\n`, requests' `return character(s)`)."""
+`\\n`); requests' `return character(s)` is in each of its header errors and says nothing alone."""
 _NAMED = (re.compile(r"header content \[\"([^\"]+)\"\]", re.I),
           re.compile(r"for header \"([^\"]+)\"", re.I),
           re.compile(r"header field value for (?:key )?\"?([\w-]+)", re.I),
@@ -350,10 +350,12 @@ _SHAPE = {
 }
 
 
-def _what(error: Malformed, use: Use) -> str:
-    """What the value is, in words (`the API key`): from the header the error names, or the key it is read as."""
+def _what(error: Malformed, use: Use, change: dict[str, Any]) -> str:
+    """What the value is, in words (`the API key`): from the header the error names, the key it is read as, or the
+    one data key the write set."""
     key = re.search(r"\(key ([^)]+)\)", use.via) or re.search(r"^env (\S+)", use.via)
-    source = error.named or (key.group(1) if key else "")
+    written = set(re.findall(r"data key (\S+) (?:set|changed|added)", " ".join(map(str, change.get("diff") or []))))
+    source = error.named or (key.group(1) if key else "") or (next(iter(written)) if len(written) == 1 else "")
     words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"^x-", "", source.lower())) if w]
     if not words:
         return "the value"
@@ -372,9 +374,9 @@ def finding(bad: BadValue, at: datetime) -> dict[str, Any]:
     by = f" by {manager.group(1).strip()}" if manager else ""
     shape = ("a trailing newline (the error shows a line end)" if error.newline and error.kind != PEM
              else _SHAPE[error.kind])
-    workload = f"{bad.workload.namespace}/{bad.workload.name}"
+    workload, what = f"{bad.workload.namespace}/{bad.workload.name}", _what(error, bad.use, bad.change)
     message = (f"{bad.target} was {how}{by} at {bad.written.strftime('%H:%M')} ({ago} before the alert) and "
-               f"{_what(error, bad.use)} it gives {workload} ({bad.use.via}) is malformed, most likely {shape}: "
+               f"{what} it gives {workload} ({bad.use.via}) is malformed, most likely {shape}: "
                f"{workload} says '{error.said[:160]}', {_MEANS[error.kind]}"
                + (f"; {bad.restart}" if bad.restart else "") + ". The value is malformed, not wrong: re-create "
                f"{bad.target} without the stray character (`--from-literal`, or strip the file's newline) and "
