@@ -55,7 +55,10 @@ MALFORMED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:reserved character\(s\)|return character\(s\)|return character or leading space) in header|"
         r"unexpected char 0x[0-9a-f]{1,2} at \d+ in [\w-]+ (?:value|name)|"
         r"header (?:value|content) contains (?:a )?(?:prohibited|invalid|illegal) char|"
-        r"illegal character\(s\) in (?:message )?header", re.I)),
+        r"illegal character\(s\) in (?:message )?header|illegal header value|"
+        r"new-line characters are not allowed in header values|cannot include CR/LF|"
+        r"newline or carriage return character detected|header values must be RFC 7230|"
+        r"InvalidHeaderValue|failed to parse header value|format of value .{0,200}? is invalid", re.I)),
     (BASE64, re.compile(
         r"illegal base64 (?:data|character)|invalid base64|base64[^\n]{0,60}(?:incorrect padding|invalid "
         r"(?:character|input|length))|binascii\.Error: (?:incorrect padding|invalid)|"
@@ -77,13 +80,14 @@ MALFORMED: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 """(the kind of value, its client's wording) for errors that say a configured value cannot be USED as it is: a
 header value with a character HTTP forbids, text that is not base64, a DSN/URL that does not parse, a token or key
-that is not well formed. Each is the software's own wording (Node, Go, Python, Java/OkHttp/Netty, libpq,
-jsonwebtoken, golang-jwt, OpenSSL)."""
+that is not well formed. Each is the software's own wording (Node, Go, Python requests/http.client/httpx/aiohttp,
+Java OkHttp/Netty, .NET, Ruby net/http, PHP Guzzle, Rust http, libpq, SQLAlchemy, jsonwebtoken, golang-jwt,
+OpenSSL)."""
 _WRONG = re.compile(r"\b401\b|\b403\b|unauthori[sz]ed|forbidden|invalid (?:api[ _-]?key|credentials?|password|"
                     r"token\b(?! serialization))|incorrect (?:password|api[ _-]?key)|authentication failed|"
                     r"access denied|expired", re.I)
 """A refusal that says the credential is WRONG, not malformed (credential_rotation's and the rank's class)."""
-_NEWLINE = re.compile(r"0x0?[ad]\b|\\[nr]['\"]|newline|line break|carriage return|"
+_NEWLINE = re.compile(r"0x0?[ad]\b|\\[nr]['\"]|new-?line|line break|carriage return|CR/LF|"
                       r"illegal base64 character [ad]\b", re.I)
 """The error itself shows an end-of-line (OkHttp's 0x0a, Java's base64 `character a`, a quoted value ending in
 `\\n`); requests' `return character(s)` is in each of its header errors and says nothing alone."""
@@ -92,11 +96,14 @@ _NAMED = (re.compile(r"header content \[\"([^\"]+)\"\]", re.I),
           re.compile(r"header field value for (?:key )?\"?([\w-]+)", re.I),
           re.compile(r"field value .{0,80}? for key ([\w-]+)", re.I),
           re.compile(r"\bin (?!header\b)([\w-]+) value", re.I),
-          re.compile(r"in header: ([\w-]+)", re.I))
+          re.compile(r"in header: ([\w-]+)", re.I),
+          re.compile(r"header ([\w-]+) has field value", re.I))
 """Where each client's wording names the header (or key) whose value it refuses: never the value itself."""
 _VALUE_QUOTED = re.compile(r"(\b(?:value|header|content|data|string|parse|DSN|URL|uri|port)\b:?\s*)"
                            r"(?:b?'[^']*'|b?\"[^\"]*\")", re.I)
 _VALUE_TAIL = re.compile(r"(\bvalue:\s*)\S.*$", re.I)
+_ENDS_BLANK = re.compile(r"->\s*'[^']*?(?:\\n|\\r|\\t| )'")
+"""A ConfigMap diff line (the timeline's `data key K 'old' -> 'new'`) whose new value ends in a line end or blank."""
 _WORDS = re.compile(r"[a-z0-9]+")
 _FILLER = frozenset({"x", "env", "from", "key", "secret", "configmap", "value", "volume", "mounted", "at", "the"})
 
@@ -354,7 +361,7 @@ def _what(error: Malformed, use: Use, change: dict[str, Any]) -> str:
     """What the value is, in words (`the API key`): from the header the error names, the key it is read as, or the
     one data key the write set."""
     key = re.search(r"\(key ([^)]+)\)", use.via) or re.search(r"^env (\S+)", use.via)
-    written = set(re.findall(r"data key (\S+) (?:set|changed|added)", " ".join(map(str, change.get("diff") or []))))
+    written = set(re.findall(r"data key (\S+) (?:set|changed|added|')", " ".join(map(str, change.get("diff") or []))))
     source = error.named or (key.group(1) if key else "") or (next(iter(written)) if len(written) == 1 else "")
     words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"^x-", "", source.lower())) if w]
     if not words:
@@ -374,6 +381,8 @@ def finding(bad: BadValue, at: datetime) -> dict[str, Any]:
     by = f" by {manager.group(1).strip()}" if manager else ""
     shape = ("a trailing newline (the error shows a line end)" if error.newline and error.kind != PEM
              else _SHAPE[error.kind])
+    if bad.target.kind == "ConfigMap" and _ENDS_BLANK.search(" ".join(map(str, bad.change.get("diff") or []))):
+        shape = "a trailing newline or space (the write's new value ends in one)"  # a ConfigMap's diff shows values
     workload, what = f"{bad.workload.namespace}/{bad.workload.name}", _what(error, bad.use, bad.change)
     message = (f"{bad.target} was {how}{by} at {bad.written.strftime('%H:%M')} ({ago} before the alert) and "
                f"{what} it gives {workload} ({bad.use.via}) is malformed, most likely {shape}: "

@@ -93,6 +93,13 @@ def test_malformed_wordings_of_several_clients() -> None:
         "character(s) in header value: 'abc\\n'": (HEADER, ""),
         "java.lang.IllegalArgumentException: Unexpected char 0x0a at 32 in X-Api-Key value: abcdef":
             (HEADER, "X-Api-Key"),
+        "System.FormatException: New-line characters are not allowed in header values.": (HEADER, ""),
+        "ArgumentError: header X-Api-Key has field value \"abc\\n\", this cannot include CR/LF":
+            (HEADER, "X-Api-Key"),
+        "ValueError: Newline or carriage return character detected in HTTP status message or header": (HEADER, ""),
+        "h11._util.LocalProtocolError: Illegal header value b'abc\\n'": (HEADER, ""),
+        "InvalidArgumentException: Header values must be RFC 7230 compatible strings": (HEADER, ""),
+        "error: builder error: failed to parse header value": (HEADER, ""),
         "panic: illegal base64 data at input byte 44": (BASE64, ""),
         "java.lang.IllegalArgumentException: Illegal base64 character a": (BASE64, ""),
         "[mysql] invalid DSN: missing the slash separating the database name": (ADDRESS, ""),
@@ -126,6 +133,8 @@ def test_values_the_errors_quote_are_masked() -> None:
     go = masked('net/http: invalid header field value "tok123\\n" for key Authorization')
     assert "tok123" not in go and "Authorization" in go
     assert "abcdef" not in masked("Unexpected char 0x0a at 32 in X-Api-Key value: abcdef")
+    assert "abc" not in masked('ArgumentError: header X-Api-Key has field value "abc\\n", this cannot include CR/LF')
+    assert "tok9" not in masked("System.FormatException: The format of value 'Bearer tok9' is invalid.")
     assert "app@db" not in masked('parse "postgres://app@db:5432/app\\n": net/url: invalid control character in URL')
     assert masked(NODE_HEADER) == NODE_HEADER  # a header's NAME stays: it says which value
 
@@ -243,3 +252,19 @@ def test_errors_read_from_the_last_lines_of_a_crashed_container() -> None:
     facts.logs = [log("x-1", "ns", "", AT, last_lines=["Error: failed to find any PEM data in key input"])]
     [e] = errors(facts)
     assert e.kind == PEM and e.first is None
+
+
+def test_a_configmap_diff_whose_new_value_ends_in_a_newline_says_so() -> None:
+    pod = "reports-7b8c9d6f4-q2w4z"
+    facts = Facts(at=AT, changes_id="C1")
+    edited = change("ConfigMap", "bi", "reports-env", AT - timedelta(minutes=20),
+                    "ConfigMap bi/reports-env updated by kubectl-edit", [("Deployment", "reports")])
+    edited["diff"] = ["data key WAREHOUSE_URL 'postgres://wh:5432/bi' -> 'postgres://wh:5432/bi\\n' "
+                      "(outside kubectl apply)"]
+    facts.changes = {"changes": [edited]}
+    facts.logs = [log(pod, "bi", 'parse "postgres://wh:5432/bi\\n": net/url: invalid control character in URL',
+                      AT - timedelta(minutes=18))]
+    [(ref, finding, _, _)] = suspects(facts)
+    assert ref == Ref("ConfigMap", "bi", "reports-env")
+    assert "the write's new value ends in one" in finding["message"]
+    assert "the warehouse URL value" in finding["message"]
