@@ -261,7 +261,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     if STORE in facts.reads:
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
-    for workload, change, change_id in _recent(facts)[:MAX_WORKLOADS]:
+    refusing = refused_line(facts.logs) is not None
+    # Node agents (DaemonSets) are read whenever one was touched; another workload only once a refusal is in view.
+    touched = [w for w in _recent(facts) if w[0].kind == "DaemonSet" or refusing]
+    for workload, change, change_id in touched[:MAX_WORKLOADS]:
         step = f"survey-positions-{workload.name}"
         got = await get_yaml(call, workload.kind, workload.name, workload.namespace, step)
         if got is None:

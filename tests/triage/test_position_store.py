@@ -213,3 +213,10 @@ def test_a_restart_long_before_the_alert_is_not_read() -> None:
                               configmap(ns, "fluent-bit.conf", FLUENT_BIT)],
                              [rollout(ns, "node-logs", "2026-03-07T13:35:00Z")], "node-logs-x2k9p", ns, LOKI_429)
     assert ps.found(facts) == [] and hub.calls == []
+
+
+def test_a_deployment_is_read_only_once_a_refusal_is_in_view() -> None:
+    ns = "shop"
+    change = {**rollout(ns, "cart"), "object": {"kind": "Deployment", "namespace": ns, "name": "cart"}}
+    facts, hub = investigate([], [change], "cart-7d9f8c6b5d-abcde", ns, LOKI_429)
+    assert hub.calls == [] and ps.found(facts) == []
