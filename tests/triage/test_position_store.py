@@ -220,3 +220,12 @@ def test_a_deployment_is_read_only_once_a_refusal_is_in_view() -> None:
     change = {**rollout(ns, "cart"), "object": {"kind": "Deployment", "namespace": ns, "name": "cart"}}
     facts, hub = investigate([], [change], "cart-7d9f8c6b5d-abcde", ns, LOKI_429)
     assert hub.calls == [] and ps.found(facts) == []
+
+
+def test_fluent_bit_yaml_tail_input_is_read() -> None:
+    text = ("service:\n  flush: 5\npipeline:\n  inputs:\n    - name: tail\n      path: /var/log/containers/*.log\n"
+            "      db: /state/tail.db\n      read_from_head: true\n  outputs:\n    - name: es\n      match: '*'\n")
+    [p] = ps.positions_in({"fluent-bit.yaml": text})
+    assert (p.software, p.path, p.rereads) == ("Fluent Bit", "/state/tail.db", True)
+    [none] = ps.positions_in({"fluent-bit.yaml": text.replace("      db: /state/tail.db\n", "")})
+    assert none.path is None
