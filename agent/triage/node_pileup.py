@@ -50,6 +50,11 @@ LEAD = timedelta(hours=24)
 """How long before the incident the placement change may have been rolled out."""
 LATE = timedelta(minutes=10)
 MAX_NODES = 2
+MAX_VICTIM_NODES = 3
+"""Nodes of the subject's pods looked at when the incident names no node."""
+STRAIN = 0.5
+"""For a node the incident does not name, the stacked replicas must use at least this share of its allocatable CPU
+(or the node be under a pressure condition): the node is strained, not merely shared."""
 MAX_OWNERS = 3
 PLACED_KINDS = ("Deployment", "StatefulSet")
 """Owners whose replica count is theirs to place (a DaemonSet has one pod per node by design)."""
@@ -76,6 +81,8 @@ class Pileup:
     lines: list[str]
     cores: float | None
     evidence: list[str] = field(default_factory=list)
+    victims: list[Ref] = field(default_factory=list)
+    """The incident's subject on that node, when the incident named it rather than the node."""
 
 
 def _rows(outcome: Any, key: str = "rows") -> list[dict[str, Any]]:
@@ -105,25 +112,35 @@ def required_affinity(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only, per named node: its pods; for the owners with several there, their pods in the namespace,
-    their rollout history, their current pod template and the pods their required podAffinity selects."""
+    """Reading only, per named node (or, when the incident names none, per node of the subject's pods): its pods;
+    for the owners with several there, their pods in the namespace, their rollout history, their current pod
+    template and the pods their required podAffinity selects; for a subject's node, the per-pod CPU on it."""
     if STORE in facts.reads:
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
     tokens = _tokens(subject)
-    if not tokens:
-        return
-    listed = await call("k8s_nodes", {}, "survey-node-tables-nodes")
+    listed = await call("k8s_nodes", {}, "survey-node-tables-nodes") if tokens else None
     names = [str(r.get("name")) for r in _rows(listed, "nodes") if r.get("name")]
     named = list(dict.fromkeys(n for n in (_node_of(t, names) for t in tokens) if n))
     named += [n for n in await _nodes_at(tokens, names, call, at) if n not in named]
-    for node in named[:MAX_NODES]:
+    victims: dict[str, list[dict[str, str]]] = {}
+    if not named:
+        victims = _victim_nodes(facts)
+        if not victims:
+            return
+        listed = listed or await call("k8s_nodes", {}, "survey-node-tables-nodes")
+        names = [str(r.get("name")) for r in _rows(listed, "nodes") if r.get("name")]
+        named = [n for n in victims if n in names]
+    node_rows = {str(r.get("name")): r for r in _rows(listed, "nodes")}
+    for node in named[:MAX_NODES if not victims else MAX_VICTIM_NODES]:
         pods = await call("k8s_list", {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
                           f"survey-node-tables-pods-{node}")
         rows = _rows(pods)
         counts = Counter((str(r.get("namespace") or ""), workload_of_pod(str(r.get("name")))) for r in rows
                          if r.get("name") and r.get("status") != "Completed")
-        entry: dict[str, Any] = {"node": node, "nodes": names, "owners": [],
+        entry: dict[str, Any] = {"node": node, "nodes": names, "owners": [], "victims": victims.get(node, []),
+                                 "allocatable": (node_rows.get(node) or {}).get("cpu_allocatable"),
+                                 "pressure": list((node_rows.get(node) or {}).get("pressure") or []),
                                  "evidence": [o.evidence_id for o in (listed, pods) if o is not None and o.ok]}
         store.append(entry)
         for (ns, name), count in counts.most_common():
@@ -135,6 +152,27 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             if owner.kind not in PLACED_KINDS:
                 continue
             entry["owners"].append(await _read_owner(call, owner))
+        if victims and entry["owners"] and re.fullmatch(r"[a-z0-9.-]+", node):
+            usage = await call("prom_query", {"query": f'sum by (namespace, pod) (rate(container_cpu_usage_seconds_'
+                                                       f'total{{container!="", container!="POD", node="{node}"}}'
+                                                       f'[5m]))', "time": at}, f"survey-cpu-pods-{node}")
+            entry["usage"] = [(str((x.get("labels") or {}).get("namespace") or ""),
+                               str((x.get("labels") or {}).get("pod")), float(x["value"]))
+                              for x in _rows(usage, "samples") if isinstance(x.get("value"), int | float)]
+            if usage is not None and usage.ok:
+                entry["evidence"].append(usage.evidence_id)
+
+
+def _victim_nodes(facts: Facts) -> dict[str, list[dict[str, str]]]:
+    """The nodes the subject's pods run on (most of them first), each with the subject it would explain: when the
+    incident names a workload slowed, throttled or evicted, its node may be where another one was stacked."""
+    for data, _ in facts.topologies[:1]:
+        subject: dict[str, Any] = data.get("subject") or {} if isinstance(data.get("subject"), dict) else {}
+        ref = {"kind": str(subject.get("kind") or ""), "namespace": str(subject.get("namespace") or ""),
+               "name": str(subject.get("name") or "")}
+        counts = Counter(str(p.get("node")) for p in data.get("pods") or [] if isinstance(p, dict) and p.get("node"))
+        return {n: [ref] if ref["name"] else [] for n, _ in counts.most_common(MAX_VICTIM_NODES)}
+    return {}
 
 
 _IPV4 = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?")
@@ -280,34 +318,46 @@ def _placed_by(revision: dict[str, Any], pod: dict[str, Any], since: datetime) -
     return made is not None and made >= since - timedelta(minutes=1)
 
 
-def _cores(facts: Facts, node: str, owner: Ref) -> float | None:
-    """The CPU the owner's pods use on the node, from node_cpu_hog's per-pod read, when it was made."""
-    for entry in facts.reads.get(CPU_STORE) or []:
-        if entry.get("node") == node:
-            used = [v for ns, pod, v in entry.get("usage") or [] if ns == owner.namespace
-                    and workload_of_pod(str(pod)) == owner.name]
-            return sum(used) if used else None
-    return None
+def _cores(facts: Facts, entry: dict[str, Any], owner: Ref) -> float | None:
+    """The CPU the owner's pods use on the node: the entry's own per-pod read (a subject's node), else
+    node_cpu_hog's (a named node)."""
+    usage = entry.get("usage")
+    if usage is None:
+        usage = next((e.get("usage") for e in facts.reads.get(CPU_STORE) or [] if e.get("node") == entry.get("node")),
+                     None)
+    used = [v for ns, pod, v in usage or [] if ns == owner.namespace and workload_of_pod(str(pod)) == owner.name]
+    return sum(used) if used else None
 
 
 def found(facts: Facts) -> list[Pileup]:
-    """Each named node where one owner runs MIN_PILE+ replicas, CONCENTRATED of all it runs, while the cluster has
-    other nodes, and whose revision (rolled out within LEAD) moved a placement field in the concentrating
-    direction and made the pods that are on the node."""
+    """Each node where one owner runs MIN_PILE+ replicas, CONCENTRATED of all it runs, while the cluster has other
+    nodes, and whose revision (rolled out within LEAD) moved a placement field in the concentrating direction and
+    made the pods that are on the node. A node the incident does not name (a subject's) must also be strained."""
     out: list[Pileup] = []
     for entry in facts.reads.get(STORE) or []:
-        node, nodes = str(entry.get("node")), [str(n) for n in entry.get("nodes") or []]
+        nodes = [str(n) for n in entry.get("nodes") or []]
         if len(nodes) < 2:
             continue
         for owner in entry.get("owners") or []:
-            pile = _pile(facts, node, len(nodes), owner)
-            if pile is not None:
-                pile.evidence = [e for e in [*(entry.get("evidence") or []), *pile.evidence] if e]
-                out.append(pile)
+            pile = _pile(facts, entry, len(nodes), owner)
+            if pile is None or (entry.get("victims") and not _strained(entry, pile)):
+                continue
+            pile.evidence = [e for e in [*(entry.get("evidence") or []), *pile.evidence] if e]
+            pile.victims = [r for v in entry.get("victims") or [] for r in [Ref.of(v)] if r is not None
+                            and not r.same_object(pile.owner)]
+            out.append(pile)
     return out
 
 
-def _pile(facts: Facts, node: str, node_count: int, owner: dict[str, Any]) -> Pileup | None:
+def _strained(entry: dict[str, Any], pile: Pileup) -> bool:
+    """A subject's node is strained: a pressure condition, or the stacked replicas use STRAIN of its CPU."""
+    allocatable = entry.get("allocatable")
+    return bool(entry.get("pressure")) or (pile.cores is not None and isinstance(allocatable, int | float)
+                                           and allocatable > 0 and pile.cores >= STRAIN * allocatable)
+
+
+def _pile(facts: Facts, entry: dict[str, Any], node_count: int, owner: dict[str, Any]) -> Pileup | None:
+    node = str(entry.get("node"))
     running = [p for p in owner.get("pods") or [] if p.get("status") not in ("Completed", "Failed")]
     on_node = [p for p in running if p.get("node") == node]
     if len(on_node) < MIN_PILE or len(on_node) < CONCENTRATED * len(running):
@@ -328,7 +378,7 @@ def _pile(facts: Facts, node: str, node_count: int, owner: dict[str, Any]) -> Pi
         others = {p.get("node") for p in running if p.get("node") and p.get("node") != node}
         return Pileup(node, ref, len(on_node), len(running), len(others), node_count,
                       int(revision.get("revision") or 0), since, constraint,
-                      [ln for ln in lines if concentrating(ln)][:3], _cores(facts, node, ref),
+                      [ln for ln in lines if concentrating(ln)][:3], _cores(facts, entry, ref),
                       [str(e) for e in owner.get("evidence") or []])
     return None
 
@@ -339,9 +389,10 @@ def finding(p: Pileup, at: datetime) -> dict[str, Any]:
     spread = f"none on the other {p.nodes - 1} nodes" if not p.other_nodes else \
         f"only {p.total - p.on_node} on the other {p.nodes - 1} nodes"
     cpu = f", together using {p.cores:.1f} CPU cores" if p.cores else ""
+    among = f" ({', '.join(str(v) for v in p.victims)} among them)" if p.victims else ""
     message = (f"{p.owner} stacked {p.on_node} of its {p.total} replicas on the same node {p.node} ({spread}{cpu}): "
                f"its rollout {ago} before (revision {p.revision}) {p.constraint}. The scheduler packed the replicas "
-               f"onto that one node, so it is overloaded (CPU, load) and every pod on it slows. Relax the "
+               f"onto that one node, so it is overloaded (CPU, load) and every pod on it slows{among}. Relax the "
                f"constraint (preferred instead of required, restore the spread) or roll back revision {p.revision}")
     return {"check": CHECK, "severity": "critical", "reason": "PlacementPileup",
             "object": {"kind": p.owner.kind, "namespace": p.owner.namespace, "name": p.owner.name},
@@ -353,4 +404,4 @@ def finding(p: Pileup, at: datetime) -> dict[str, Any]:
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
     """The owner whose placement change stacked its replicas, explaining the node it stacked them on."""
-    return [(p.owner, finding(p, facts.at), p.evidence, [Ref("Node", "", p.node)]) for p in found(facts)]
+    return [(p.owner, finding(p, facts.at), p.evidence, [Ref("Node", "", p.node), *p.victims]) for p in found(facts)]

@@ -152,3 +152,28 @@ def test_only_changes_that_concentrate_count() -> None:
                                 "topologyKey 'kubernetes.io/hostname' -> unset") == "anti-affinity-removed"
     assert pileup.concentrating("pod topologySpreadConstraints[0].maxSkew unset -> '1'") == ""
     assert pileup.concentrating("app image a:1 -> a:2") == ""
+
+
+def _victim_facts(per_pod_cores: float, pressure: list[str] | None = None) -> Facts:
+    """The incident names checkout-api, not a node; one of its pods shares the node the pile is on."""
+    owner = _affinity_owner([HOT] * 6)
+    facts = Facts(at=AT, changes_id="E2", scan_id="E1", changes={"changes": []}, scan={"findings": []})
+    facts.reads[pileup.STORE] = [{
+        "node": HOT, "nodes": NODES, "owners": [owner], "allocatable": 3.91, "pressure": pressure or [],
+        "victims": [{"kind": "Deployment", "namespace": "shop", "name": "checkout-api"}],
+        "usage": [("checkout", _pod_name("pricing-engine-7f9c6d5b8", i), per_pod_cores) for i in range(6)]
+        + [("shop", "checkout-api-6d5c4b8f7-bx2k9", 0.2)], "evidence": ["E40"]}]
+    return facts
+
+
+def test_a_subjects_node_strained_by_a_stacked_pile_names_the_pile_and_explains_the_subject() -> None:
+    facts = _victim_facts(0.5)
+    [(ref, finding, _, explains)] = pileup.suspects(facts)
+    assert ref == Ref("Deployment", "checkout", "pricing-engine")
+    assert Ref("Deployment", "shop", "checkout-api") in explains and Ref("Node", "", HOT) in explains
+    assert "Deployment shop/checkout-api among them" in finding["message"]
+
+
+def test_a_subjects_node_the_pile_does_not_strain_is_not_blamed_on_it() -> None:
+    assert pileup.found(_victim_facts(0.01)) == []
+    assert [p.owner.name for p in pileup.found(_victim_facts(0.01, ["MemoryPressure"]))] == ["pricing-engine"]

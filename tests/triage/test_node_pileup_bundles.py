@@ -10,7 +10,11 @@ real API path:
   whenUnsatisfiable ScheduleAnyway and dropped its podAntiAffinity, and five of its six replicas sit on the node;
 - a chat question naming a node by its short name: report-builder's revision set a nodeSelector and a toleration
   for a reporting pool that one node carries, and all five replicas run there;
+- a question about a slow service (no node named): one of its pods shares a node onto which feature-builder's
+  revision pinned six replicas with a required nodeAffinity on the hostname; they use most of the node's CPU;
 - twin: a node hot from one pod's own CPU after an image rollout (one replica per node): nothing is "stacked";
+- twin: the same slow service and the same pinned pile, but the pile idles (a few millicores): the node is not
+  strained, and its neighbour is not blamed on it;
 - twin: a required podAffinity added to a target that runs on every node: the replicas still spread, and the
   placement change is not said to have stacked them.
 """
@@ -142,9 +146,50 @@ def affinity_spread_twin() -> Incident:
     return inc
 
 
+def _pinned_pile(name: str, seed: int, per_pod_cores: float) -> Incident:
+    """feature-builder's revision 4 pins its six replicas to one node by hostname; checkout-api (one pod there, one
+    elsewhere) is what the question is about."""
+    at = datetime(2026, 12, 6, 10, 50, tzinfo=UTC)
+    inc = Incident(name, title="slow service", story=_pinned_pile.__doc__ or "", at=at, seed=seed,
+                   namespaces=("ml", "shop"))
+    nodes = inc.node_names()
+    hot, rolled = nodes[2], at - timedelta(minutes=45)
+    img = f"{REGISTRY}/ml/feature-builder:0.9.3"
+    pinned = {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [hot]}]}]}}}}
+    wl = inc.deployment("ml", "feature-builder", [
+        Rev(3, inc.born + timedelta(days=11), "helm upgrade", [c("feature-builder", img, cpu_request="100m")]),
+        Rev(4, rolled, "helm upgrade", [c("feature-builder", img, cpu_request="100m")], pod_spec=pinned)],
+        {4: [P(node=hot) for _ in range(6)]})
+    inc.deployment("shop", "checkout-api", [Rev(1, inc.born + timedelta(days=14), "helm upgrade",
+                                               [c("checkout-api", f"{REGISTRY}/shop/checkout-api:5.2.1")])],
+                   {1: [P(node=hot), P(node=nodes[0])]})
+    for h in wl.pods:
+        inc.series("container_cpu_usage_seconds", "counter", "Cumulative cpu time consumed in seconds.",
+                   {"namespace": "ml", "pod": h.name, "container": "feature-builder", "node": hot, "job": "kubelet"},
+                   lambda t, made=h.created: round(per_pod_cores * max(0.0, (t - made).total_seconds()), 3),
+                   step_s=30)
+    inc.ask("checkout-api in shop has been slow since about 10:10, half its requests take seconds. What changed?")
+    inc.answer_key(culprit=("Deployment", "ml", "feature-builder"), keywords=["nodeAffinity", "replicas"],
+                   root_cause="revision 4 pinned six replicas to one node, which checkout-api shares",
+                   category="node-affinity-packs-one-node", red_herrings=[])
+    return inc
+
+
+def pinned_pile_victim() -> Incident:
+    """A slow service on a node six pinned replicas saturate (0.6 core each)."""
+    return _pinned_pile("checkout-slow-pinned-pile", 985, 0.6)
+
+
+def idle_pile_twin() -> Incident:
+    """The twin: the same pinned pile idles (0.005 core each); the node is not strained."""
+    return _pinned_pile("checkout-slow-idle-pile", 986, 0.005)
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    builders = (spread_relaxed_alert, selector_narrowed_question, own_cpu_twin, affinity_spread_twin)
+    builders = (spread_relaxed_alert, selector_narrowed_question, own_cpu_twin, affinity_spread_twin,
+                pinned_pile_victim, idle_pile_twin)
     return investigate_blind(builders, tmp_path_factory.mktemp("node-pileup"))
 
 
@@ -153,6 +198,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                                 "ScheduleAnyway", "podAntiAffinity", "only 1 on the other")),
     ("node-slow-selector", ("Deployment bi/report-builder stacked 5 of its 5 replicas on the same node",
                             "nodeSelector pool=reporting", "toleration", "(revision 3)")),
+    ("checkout-slow-pinned-pile", ("Deployment ml/feature-builder stacked 6 of its 6 replicas on the same node",
+                                   "required nodeAffinity kubernetes.io/hostname in (", "CPU cores")),
 ])
 def test_the_rollout_that_stacked_the_replicas_is_named(results: dict[str, object], bundle: str,
                                                         words: tuple[str, ...]) -> None:
@@ -162,7 +209,7 @@ def test_the_rollout_that_stacked_the_replicas_is_named(results: dict[str, objec
     assert all(w in top for w in words), top
 
 
-@pytest.mark.parametrize("bundle", ["node-hot-own-cpu", "node-affinity-spread"])
+@pytest.mark.parametrize("bundle", ["node-hot-own-cpu", "node-affinity-spread", "checkout-slow-idle-pile"])
 def test_nothing_is_said_to_be_stacked_when_the_replicas_spread(results: dict[str, object], bundle: str) -> None:
     row = results[bundle]
     top = str(getattr(row, "top", "") or "")
