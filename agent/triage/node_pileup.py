@@ -356,13 +356,29 @@ def _strained(entry: dict[str, Any], pile: Pileup) -> bool:
                                            and allocatable > 0 and pile.cores >= STRAIN * allocatable)
 
 
+_FINISHED = ("Completed", "Succeeded", "Failed", "Evicted", "Error", "OOMKilled", "ContainerStatusUnknown")
+
+
+def _revisions(facts: Facts, owner: dict[str, Any]) -> list[dict[str, Any]]:
+    """The owner's revisions, newest first: its rollout history, then the timeline's writes of it (a revision whose
+    previous ReplicaSet was pruned past revisionHistoryLimit shows no diff in the history, the timeline may)."""
+    out = [r for r in owner.get("revisions") or [] if isinstance(r, dict)]
+    ref = Ref(str(owner.get("kind")), str(owner.get("namespace")), str(owner.get("name")))
+    for change, _ in facts.every_change():
+        target = Ref.of(change.get("object"))
+        if target is not None and target.same_object(ref) and change.get("diff"):
+            out.append({"revision": change.get("revision") or 0, "name": "", "created": change.get("at"),
+                        "changes": change.get("diff")})
+    return sorted(out, key=lambda r: str(r.get("created") or ""), reverse=True)
+
+
 def _pile(facts: Facts, entry: dict[str, Any], node_count: int, owner: dict[str, Any]) -> Pileup | None:
     node = str(entry.get("node"))
-    running = [p for p in owner.get("pods") or [] if p.get("status") not in ("Completed", "Failed")]
+    running = [p for p in owner.get("pods") or [] if p.get("status") not in _FINISHED and p.get("node")]
     on_node = [p for p in running if p.get("node") == node]
     if len(on_node) < MIN_PILE or len(on_node) < CONCENTRATED * len(running):
         return None
-    for revision in reversed(owner.get("revisions") or []):
+    for revision in _revisions(facts, owner):
         since = parse_time(revision.get("created"))
         if since is None or not facts.at - LEAD <= since <= facts.at + LATE:
             continue
@@ -375,7 +391,7 @@ def _pile(facts: Facts, entry: dict[str, Any], node_count: int, owner: dict[str,
             return None  # the pile is older than the placement change: it did not make it
         ref = Ref(str(owner.get("kind")), str(owner.get("namespace")), str(owner.get("name")))
         constraint = _describe(kinds, owner.get("spec") or {}, owner.get("targets") or {}, node, lines)
-        others = {p.get("node") for p in running if p.get("node") and p.get("node") != node}
+        others = {p.get("node") for p in running if p.get("node") != node}
         return Pileup(node, ref, len(on_node), len(running), len(others), node_count,
                       int(revision.get("revision") or 0), since, constraint,
                       [ln for ln in lines if concentrating(ln)][:3], _cores(facts, entry, ref),

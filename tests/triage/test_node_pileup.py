@@ -177,3 +177,26 @@ def test_a_subjects_node_strained_by_a_stacked_pile_names_the_pile_and_explains_
 def test_a_subjects_node_the_pile_does_not_strain_is_not_blamed_on_it() -> None:
     assert pileup.found(_victim_facts(0.01)) == []
     assert [p.owner.name for p in pileup.found(_victim_facts(0.01, ["MemoryPressure"]))] == ["pricing-engine"]
+
+
+def test_pending_replicas_of_the_same_rule_do_not_dilute_the_pile() -> None:
+    """The node filled up: 4 replicas run beside the target, 4 more wait Pending (no node) under the same rule."""
+    owner = _affinity_owner([HOT] * 4)
+    owner["pods"] += [{"name": _pod_name("pricing-engine-7f9c6d5b8", 4 + i), "node": None, "status": "Pending",
+                       "created": _iso(AT - timedelta(minutes=30))} for i in range(4)]
+    [p] = pileup.found(_facts(owner))
+    assert (p.on_node, p.total) == (4, 4)
+
+
+def test_the_timeline_gives_the_diff_when_the_history_lost_the_previous_revision() -> None:
+    owner = _affinity_owner([HOT] * 5)
+    owner["revisions"] = [{"revision": 7, "name": "pricing-engine-7f9c6d5b8", "created": _iso(AT - timedelta(
+        minutes=40)), "changes": []}]
+    assert pileup.found(_facts(owner)) == []
+    facts = _facts(owner)
+    facts.changes = {"changes": [{"at": _iso(AT - timedelta(minutes=40)), "type": "rollout", "revision": 7,
+                                  "object": {"kind": "Deployment", "namespace": "checkout", "name": "pricing-engine"},
+                                  "summary": "Deployment checkout/pricing-engine rolled out revision 7",
+                                  "diff": AFFINITY_LINES}]}
+    [p] = pileup.found(facts)
+    assert p.revision == 7 and "required podAffinity" in p.constraint
