@@ -326,6 +326,8 @@ def found(facts: Facts) -> list[BadValue]:
                       key=lambda u: (_fit(error, u), not u.via.startswith("used by")), default=None)
             if use is None:
                 continue  # a write to something this workload does not read
+            if _fit(error, use) == 0 and any(_fit(error, u) > 0 for u in uses if u.target != use.target):
+                continue  # the header the error names is fed by another, unwritten reference
             ids = [e for e in (evidence, log.evidence_id) if e]
             ids += [e.get("evidence") for e in facts.reads.get(STORE) or [] if e.get("pod") == log.pod]
             bad = BadValue(target, change, when, use, error, Ref("", log.namespace, workload),

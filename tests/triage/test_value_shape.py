@@ -268,3 +268,10 @@ def test_a_configmap_diff_whose_new_value_ends_in_a_newline_says_so() -> None:
     assert ref == Ref("ConfigMap", "bi", "reports-env")
     assert "the write's new value ends in one" in finding["message"]
     assert "the warehouse URL value" in finding["message"]
+
+
+def test_a_write_to_another_secret_than_the_one_feeding_the_named_header_is_no_cause() -> None:
+    facts = node_facts(secret="db-creds")
+    facts.topologies = [(topology("quotes", "fares", ["fares-7d9c8b6f5d-x2k4q"],
+                                  [("vendor-token", "env VENDOR_API_KEY"), ("db-creds", "env DB_PASSWORD")]), "T1")]
+    assert found(facts) == []  # x-api-key comes from vendor-token, unwritten; db-creds' write is not this
