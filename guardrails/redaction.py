@@ -40,6 +40,16 @@ from functools import cache
 from typing import Any
 
 from guardrails.pure_memo import PureMemo
+from guardrails.secret_layouts import (
+    block_label,
+    call_pairs,
+    has_user_sibling,
+    header_tables,
+    ini_section,
+    is_value_holder,
+    key_value_tables,
+    widen_value,
+)
 from guardrails.secret_shapes import (
     KeyKind,
     base64_credential,
@@ -50,6 +60,7 @@ from guardrails.secret_shapes import (
     identifier_like,
     shannon_entropy,
 )
+from guardrails.secret_tool_output import tool_output_spans
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -93,7 +104,9 @@ class SecretFormat:
 _PLACEHOLDER = re.compile(
     r"""^(?:
         \$\{[^}]*\}|\$\([^)]*\)|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|<[^>]*>|%\([^)]*\)s|%s|
-        \*+|x{3,}|X{3,}|\.{3,}|-+|_+|\#+|
+        \*+|x{3,}|X{3,}|\.{3,}|-+|_+|\#+|[•●◦∙·▪■]+|
+        # a filter's or a UI's mask word in brackets: Rails `[FILTERED]`, `[MASKED]`, `(hidden)`, `<removed>`
+        [\[(<]\ ?(?i:filtered|masked|hidden|removed|sensitive|secret|protected|omitted|scrubbed)\ ?[\])>]|
         \[REDACTED[^\]]*\]?|REDACTED|redacted|null|none|None|nil|true|false|True|False|
         example|your[-_a-z]*|placeholder|
         # the words templates put where a value goes (`REPLACE_ME`); not `changeme`/`changeit`, which
@@ -199,6 +212,32 @@ def _base64_pem_key(value: str) -> bool:
     return b"PRIVATE KEY" in decoded
 
 
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58check_private(value: str) -> bool:
+    """Base58check whose checksum holds and whose version says private key: a WIF (0x80 mainnet, 0xef
+    testnet) or a BIP32 extended private key (xprv/tprv/yprv/zprv ...). A random base58 string passes the
+    4-byte checksum once in four billion, so this tells a key from an address or a hash."""
+    import hashlib
+
+    n = 0
+    for c in value:
+        i = _B58.find(c)
+        if i < 0:
+            return False
+        n = n * 58 + i
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    if len(raw) < 5:
+        return False
+    body, check = raw[:-4], raw[-4:]
+    if hashlib.sha256(hashlib.sha256(body).digest()).digest()[:4] != check:
+        return False
+    if value[1:4] == "prv":
+        return len(body) == 78
+    return body[0] in (0x80, 0xEF) and len(body) in (33, 34)
+
+
 def _discord_token(value: str) -> bool:
     """The first part of a Discord token is the account's snowflake id (17-20 digits) in base64."""
     head = value.split(".", 1)[0]
@@ -290,6 +329,64 @@ FORMATS: tuple[SecretFormat, ...] = (
         windowed=False,
     ),
     _fmt(
+        "armored_secret_key",
+        "other armoured secret blocks: OpenVPN static keys (tls-auth/tls-crypt), NATS nkey seeds in a .creds "
+        "file, SSH2 (RFC 4716 framing) private keys, any `BEGIN ... SECRET KEY` / `SEED` block",
+        [
+            r"-{4,6}BEGIN (?:OpenVPN Static key V\d|[A-Z0-9 ]{0,24}(?:NKEY SEED|SECRET KEY|PRIVATE SEED))-{4,6}"
+            r"[\s\S]{0,20000}?-{4,6}END [A-Za-z0-9 ]{1,40}-{4,6}",
+            r"---- BEGIN SSH2 (?:ENCRYPTED )?PRIVATE KEY ----[\s\S]{0,20000}?"
+            r"---- END SSH2 (?:ENCRYPTED )?PRIVATE KEY ----",
+        ],
+        ["static key", "nkey seed", "secret key-", "private seed", "ssh2 encrypted private", "ssh2 private"],
+        windowed=False,
+    ),
+    _fmt(
+        "signing_secret_key",
+        "minisign / signify secret key: the base64 line under its `untrusted comment: ... secret key` line",
+        [r"(?im)^untrusted comment:[^\n]{0,80}secret key[^\n]{0,80}\r?\n(?P<s>[A-Za-z0-9+/]{40,}={0,2})"],
+        ["untrusted comment"],
+    ),
+    _fmt(
+        "nkey_seed",
+        "NATS nkey seed: `S` + the key type (User, Account, Operator, server N, Cluster, curve X) + base32",
+        [_B + r"S[UAONCX][A-Z2-7]{56}" + _E],
+        ["su", "sa", "so", "sn", "sc", "sx"],
+        accept=lambda v: shannon_entropy(v) >= 4.0,
+    ),
+    _fmt(
+        "crypto_wallet_key",
+        "Bitcoin private key in WIF and BIP32 extended private keys (xprv/tprv/yprv/zprv), checked by base58check",
+        [
+            r"(?<![1-9A-HJ-NP-Za-km-z])(?P<s>[5KLc9][1-9A-HJ-NP-Za-km-z]{50,51})(?![1-9A-HJ-NP-Za-km-z])",
+            _B + r"(?P<s>[xtyzuv]prv[1-9A-HJ-NP-Za-km-z]{100,108})" + _E,
+        ],
+        [],
+        accept=_base58check_private,
+    ),
+    _fmt(
+        "crypto_wallet_key",
+        "a WIF-shaped private key named by the words around it (`importprivkey`, `WIF`, `private key`)",
+        [r"(?i)\b(?:importprivkey|dumpprivkey|wif|privkey|private[ _\-]?key)\b[\s\S]{0,120}?"
+         r"(?<![1-9A-HJ-NP-Za-km-z])(?P<s>[5KLc9][1-9A-HJ-NP-Za-km-z]{50,51})(?![1-9A-HJ-NP-Za-km-z])"],
+        ["privkey", "wif", "private"],
+        accept=high_entropy_token,
+    ),
+    _fmt(
+        "jwk_private_key",
+        "private members of a JSON Web Key (`d`, `p`, `q`, `dp`, `dq`, `qi`, the `k` of an `oct` key)",
+        [r"""(?P<kq>\\?["'])(?:d|p|q|dp|dq|qi|k)(?P=kq)\s*:\s*\\?["'](?P<s>[A-Za-z0-9_\-]{16,})\\?["']"""],
+        ['"kty', "'kty", '\\"kty'],
+        windowed=False,
+    ),
+    _fmt(
+        "mnemonic_phrase",
+        "a BIP39 wallet recovery phrase (12-24 lowercase words) after a mnemonic / seed phrase / recovery key",
+        [r"(?i)(?:mnemonic|seed[ _\-]?phrase|recovery[ _\-]?phrase|seed[ _\-]?words|secret[ _\-]?recovery[ _\-]?phrase)"
+         r"[\w\-]{0,24}[\"']?[ \t]*(?:[:=]|=>)[ \t]*[\"'`]?(?P<s>[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,23})"],
+        ["mnemonic", "phrase", "seed"],
+    ),
+    _fmt(
         "base64_private_key",
         "base64 of a PEM private key (kubeconfig client-key-data, tls.key values)",
         [r"(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2})"],
@@ -347,6 +444,19 @@ FORMATS: tuple[SecretFormat, ...] = (
         "Google Cloud / Firebase API key",
         [_B + r"AIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])"],
         ["aiza"],
+    ),
+    _fmt(
+        "aws_bedrock_api_key",
+        "Amazon Bedrock API key: long-term `ABSK` + base64 of `BedrockAPIKey-...`, short-term `bedrock-api-key-`",
+        [_B + r"ABSK[A-Za-z0-9+/]{40,}={0,2}", _B + r"bedrock-api-key-[A-Za-z0-9+/=_\-%]{40,}"],
+        ["absk", "bedrock-api-key-"],
+    ),
+    _fmt(
+        "yandex_cloud_credential",
+        "Yandex Cloud IAM token (`t1.`), API key (`AQVN`) and OAuth token (`y0_`..`y3_`)",
+        [_B + r"t1\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{40,}(?![A-Za-z0-9_\-])", _B + r"AQVN[A-Za-z0-9_\-]{35,38}" + _E,
+         _B + r"y[0-3]_[A-Za-z0-9_\-]{55,}(?![A-Za-z0-9_\-])"],
+        ["t1.", "aqvn", "y0_", "y1_", "y2_", "y3_"],
     ),
     _fmt("gcp_oauth_client_secret", "Google OAuth client secret", [_B + r"GOCSPX-[0-9A-Za-z_\-]{28}"], ["gocspx-"]),
     _fmt("google_oauth_token", "Google OAuth access token", [_B + r"ya29\.[0-9A-Za-z_\-]{30,}"], ["ya29."]),
@@ -436,7 +546,50 @@ FORMATS: tuple[SecretFormat, ...] = (
         "pypi_token", "PyPI upload token", [_B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}"], ["pypi-ageichlwas5vcmc"]
     ),
     _fmt("rubygems_api_key", "RubyGems API key", [_B + r"rubygems_[a-f0-9]{48}" + _E], ["rubygems_"]),
-    _fmt("docker_hub_pat", "Docker Hub personal access token", [_B + r"dckr_pat_[A-Za-z0-9_\-]{27,}"], ["dckr_pat_"]),
+    _fmt(
+        "docker_hub_pat",
+        "Docker Hub personal (`dckr_pat_`) or organisation (`dckr_oat_`) access token",
+        [_B + r"dckr_[a-z]at_[A-Za-z0-9_\-]{20,}"],
+        ["dckr_"],
+    ),
+    _fmt(
+        "prefixed_api_key",
+        "vendor keys made of a documented prefix and a random body: Supabase `sb_secret_`, Prefect `pnu_`/`pnb_`, "
+        "Octopus Deploy `API-`",
+        [_B + r"sb_secret_[A-Za-z0-9_\-]{24,}", _B + r"pn[ub]_[A-Za-z0-9]{36}" + _E, _B + r"API-[A-Z0-9]{25,40}" + _E],
+        ["sb_secret_", "pnu_", "pnb_", "API-"],
+        accept=lambda v: not v.startswith("API-") or sum(c.isdigit() for c in v) >= 3,
+    ),
+    _fmt(
+        "unleash_api_token",
+        "Unleash API token `<project>:<environment>.<hex secret>` (`*` or `[]` for all projects)",
+        [r"(?<![\w*\[\]:.\-])(?P<s>(?:\*|\[\]|[a-z0-9][\w\-]{0,63}):[a-z0-9][\w\-]{0,63}\.[a-f0-9]{40,128})"
+         r"(?![\w.\-])"],
+        [],
+        accept=lambda v: shannon_entropy(v.rsplit(".", 1)[1]) >= 3.5,
+    ),
+    _fmt(
+        "ably_api_key",
+        "Ably API key `<appId>.<keyId>:<keySecret>`",
+        [r"(?<![\w.:\-])(?P<s>[A-Za-z0-9_\-]{5,8}\.[A-Za-z0-9_\-]{5,8}:[A-Za-z0-9_\-+/=]{30,64})(?![\w+/=\-])"],
+        [],
+        accept=lambda v: high_entropy_token(v.split(":", 1)[1]),
+    ),
+    _fmt(
+        "rpc_url_key",
+        "Web3 RPC provider key in the URL path (Alchemy `/v2/<key>`, Infura `/v3/<key>`, QuickNode, Ankr)",
+        [r"(?i)https?://[\w.\-]*(?:alchemy\.com|alchemyapi\.io|infura\.io|quiknode\.pro|ankr\.com)/"
+         r"(?:v\d/|rpc/[\w\-]+/)?(?P<s>[A-Za-z0-9_\-]{24,64})(?![A-Za-z0-9_\-])"],
+        ["alchemy", "infura", "quiknode", "ankr"],
+    ),
+    _fmt(
+        "bundler_credentials",
+        "Bundler source credentials in the environment: `BUNDLE_<HOST>` (dots as `__`) holds `user:password` "
+        "or a token",
+        [r"(?<![\w])BUNDLE_[A-Z0-9]+(?:___?[A-Z0-9]+)+[ \t]*[=:][ \t]*[\"']?(?P<s>[^\s\"']{6,256})"],
+        ["bundle_"],
+        accept=lambda v: not _is_placeholder(v) and not v.startswith("$"),
+    ),
     _fmt(
         "docker_config_auth",
         "auth / identitytoken entries of a Docker config.json",
@@ -746,7 +899,12 @@ FORMATS: tuple[SecretFormat, ...] = (
         "password, token or secret as an XML element (<password>X</password>, Maven settings, web.config)",
         [
             r"(?i)<(?P<tag>[\w:.\-]{0,40}(?:password|passwd|pwd|passphrase|secret|token|apikey|api-key|api_key|"
-            r"credential)[\w.\-]{0,20})>(?P<s>[^<\s]{3,256})</(?P=tag)>"
+            r"credential)[\w.\-]{0,20})>(?P<s>[^<\s]{3,256})</(?P=tag)>",
+            # CDATA, and a `<Value>` child (Windows unattend.xml `<AdministratorPassword><Value>`)
+            r"(?i)<[\w:.\-]{0,40}(?:password|passwd|pwd|passphrase|secret|token|apikey|api-key|api_key|"
+            r"credential)[\w.\-]{0,20}>\s*(?:<value>\s*)?<!\[CDATA\[(?P<s>[^\]]{1,512}?)\]\]>",
+            r"(?i)<[\w:.\-]{0,40}(?:password|passwd|pwd|passphrase|secret|token|apikey|api-key|api_key|"
+            r"credential)[\w.\-]{0,20}>\s*<value>(?P<s>[^<\s]{3,256})</value>",
         ],
         ["pass", "pwd", "secret", "token", "key", "credential"],
         accept=lambda v: not _is_placeholder(v),
@@ -856,25 +1014,89 @@ STRUCTURAL_FORMATS: tuple[str, ...] = ("k8s_secret_data", "k8s_last_applied_secr
 """Formats found by the shape of a Kubernetes Secret in YAML, JSON or parsed objects."""
 
 
+TOOL_OUTPUT_FORMATS: tuple[str, ...] = ("tool_printed_secret", "stdin_secret", "ci_debug_secret", "key_vault_secret")
+"""Secrets found by the command or store that printed them (see guardrails/secret_tool_output.py)."""
+
+
 def format_names() -> list[str]:
     """Every distinct credential format this module redacts."""
     names = [f.name for f in FORMATS]
-    return sorted(set(names) | set(GENERIC_FORMATS) | set(STRUCTURAL_FORMATS))
+    return sorted(set(names) | set(GENERIC_FORMATS) | set(STRUCTURAL_FORMATS) | set(TOOL_OUTPUT_FORMATS))
 
 
 # --------------------------------------------------------------------------- generic assignments
 
-_KEYWORD = re.compile(
-    r"pass|pwd|pw|secret|token|key|auth|cred|dsn|salt|pepper|signature|bearer|pat|seed|community|psk|"
-    r"senha|kennwort|contrase|wachtwoord|salasana|adgangskode|heslo|haslo|jelszo|sifre|parol|lozinka|geslo|"
-    r"geheim|segret|secret|chiave|clave|chave|sleutel|schl|nyckel|avain|klucz"
+_FOREIGN_KEY_PASSWORD: tuple[str, ...] = (
+    "пароль", "парола", "лозинка", "パスワード", "暗証番号", "密码", "密碼", "口令", "비밀번호", "암호", "كلمة", "رمز",
+    "סיסמה", "סיסמא", "पासवर्ड", "รหัสผ่าน", "κωδικός", "συνθηματικό", "পাসওয়ার্ড", "şifre", "hasło", "jelszó",
+    "lösenord", "contraseña", "parolă", "salasõna", "slaptažodis", "lykilorð", "mật",
 )
-"""Credential words a key name may contain; `credential_key` decides whether the whole key is one."""
+"""Password words of non-ASCII key names (`пароль_бд`, `DBパスワード`, `parolă.bazei`), found inside a key."""
+_FOREIGN_KEY_SECRET: tuple[str, ...] = (
+    "токен", "секрет", "ключ", "トークン", "シークレット", "秘密鍵", "キー", "令牌", "密钥", "秘钥", "密鑰", "토큰",
+    "비밀키", "키", "مفتاح", "מפתח", "टोकन", "कुंजी", "โทเค็น", "คีย์", "κλειδί", "διακριτικό", "schlüssel", "clé",
+    "klíč", "anahtarı",
+)
+"""Secret, key and token words of non-ASCII key names (`токен_доступу`, `アクセストークン`, `访问令牌`)."""
+def _trie_pattern(words: set[str]) -> str:
+    """One regular expression matching any of `words`, as a prefix tree: at each text position it
+    follows one branch per character instead of trying every word, so a scan costs about one step
+    per character whatever the number of words."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not alternatives:
+            return ""
+        body = "(?:" + "|".join(alternatives) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+_KEY_WORDS = frozenset({
+    "pass", "pwd", "pw", "secret", "token", "key", "auth", "cred", "dsn", "salt", "pepper", "signature", "bearer",
+    "pat", "seed", "community", "psk", "senha", "kennwort", "contrase", "wachtwoord", "salasana", "adgangskode",
+    "heslo", "haslo", "jelszo", "sifre", "parol", "lozinka", "geslo", "geheim", "segret", "chiave", "clave",
+    "chave", "sleutel", "schl", "nyckel", "avain", "klucz", "sandi", "laluan", "nenosiri", "wagwoord", "cyfrinair",
+    "pasahitza", "contrasinal", "slaptazod", "salasona", "lykilord", "matkhau", "mima", "jeton", "anahtar",
+    "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny", "encrypt", "mnemonic",
+})
+_KEYWORD = re.compile(_trie_pattern(set(_KEY_WORDS)))
+"""Credential words a key name may contain; `credential_key` decides whether the whole key is one. A
+prefix tree: one step per character whatever the number of words."""
+_FOREIGN_KEYWORD = re.compile(_trie_pattern(set(_FOREIGN_KEY_PASSWORD + _FOREIGN_KEY_SECRET)))
+"""The same for keys in other scripts, run only on text that is not all ASCII."""
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AFTER_KEY = re.compile(
-    r"""(?P<kq>\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
-    r"""(?:(?P<vq>\\?["'])(?P<qv>[^"'\r\n\\]{1,512})(?P=vq)|(?P<bv>[^\s"'`,;&}<>\])]{1,512}))"""
+    # `'hash_salt'] =` (an index), `token(part 1/2)=` (a qualifier), `=> string(16) "..."` (PHP var_dump)
+    r"""(?P<kq>\\?["'])?\]?(?:[ \t]?\([^()\r\n]{1,32}\)(?=[ \t]*[:=](?!=)))?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
+    r"""(?:string\(\d{1,6}\)[ \t]*)?"""
+    # a YAML block scalar (`>-`, `|`) or a heredoc (`<<-EOT`): the value starts on the next line
+    r"""(?:(?P<ml>[>|][+-]?\d?|<<[-~]?[ \t]*["']?[A-Za-z_]\w{0,31}["']?)(?=[ \t]*\r?\n)|"""
+    r"(?:(?P<tq>'''|\"\"\")(?P<tv>[^\r\n]{1,512}?|\r?\n[^\r\n]{1,512}?\r?\n)(?P=tq)|"
+    r"""(?P<vq>\\?["'])(?P<qv>(?:[^"'\r\n\\]|\\[^"'\r\n]){1,512})(?P=vq)|(?P<bv>[^\s"'`,;&}<>\])]{1,512})))"""
 )
+
+
+def _key_char(c: str) -> bool:
+    """A character of a key name: ASCII name characters, or letters of another script (`токен_доступу`)."""
+    return c in _KEY_CHARS or (not c.isascii() and c.isalnum())
+
+
+def _foreign_key_kind(key: str) -> KeyKind | None:
+    """What a key name in another script says: a password word makes it a password, a key/token word a secret."""
+    low = key.lower()
+    if any(w in low for w in _FOREIGN_KEY_PASSWORD):
+        return KeyKind.PASSWORD
+    if any(w in low for w in _FOREIGN_KEY_SECRET):
+        return KeyKind.SECRET
+    return None
 
 
 _DOTTED = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
@@ -914,43 +1136,154 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
     if len(lowered) != len(text):  # a few letters lowercase to two characters; keep positions exact
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     done: set[int] = set()
-    for kw in _KEYWORD.finditer(lowered):
+    words = _KEYWORD.finditer(lowered)
+    if not text.isascii():
+        words = sorted([*words, *_FOREIGN_KEYWORD.finditer(lowered)], key=lambda w: w.start())  # type: ignore[assignment]
+    for kw in words:
         end = kw.end()
-        while end < len(text) and text[end] in _KEY_CHARS and end - kw.end() < 64:
+        while end < len(text) and _key_char(text[end]) and end - kw.end() < 64:
             end += 1
         if end in done:
             continue
         done.add(end)
         start = kw.start()
-        while start > 0 and text[start - 1] in _KEY_CHARS and kw.start() - start < 64:
+        while start > 0 and _key_char(text[start - 1]) and kw.start() - start < 64:
             start -= 1
+        key = text[start:end]
         m = _AFTER_KEY.match(text, end)
+        kind: KeyKind | None = None
         if not m:
-            continue
+            held = _held_value(text, end)
+            kind = credential_key(key) if held is not None else None
+            if held is None or kind is None:
+                continue
+            start, end, m = held  # `variable "db_password" { default = ... }`: judged by the block's name
         if start > 0 and text[start - 1] == ":" and _IN_RESOURCE_NAME.search(text, max(0, start - 200), start):
             continue  # `arn:aws:secretsmanager:...:secret:prod/db`: a segment of a name, not a key
         if start > 0 and text[start - 1] in "/ " and _DIGEST_OF_WORD.search(lowered, max(0, start - 24), start):
             continue  # `checksum/secret: <sha256>` (a Helm annotation): the hash of the secret, not the secret
-        kind = credential_key(text[start:end])
+        kind = kind or _key_kind(text, key, start, end)
         if kind is None:
-            kind = _kind_from_parent(text, start, end)
-            if kind is None:
-                continue
-        quoted = m.group("qv") is not None
-        group = "qv" if quoted else "bv"
+            continue
+        group = "tv" if m.group("tq") else "qv" if m.group("qv") is not None else "ml" if m.group("ml") else "bv"
+        quoted = group in ("tv", "qv")
         value = m.group(group)
         vstart, vend = m.span(group)
+        if group == "tv":
+            value = value.strip()
+            vstart = vstart + (len(m.group("tv")) - len(m.group("tv").lstrip()))
+            vend = vstart + len(value)
         if text.startswith(" bytes", vend):
             continue  # `kubectl describe secret` prints sizes, not values
-        if not quoted and _is_reference(text, value, vstart, vend, spaced=" " in m.group(0)[: vstart - m.start()]):
+        wide = None if group == "tv" else widen_value(text, vstart, vend, quoted)
+        if group == "ml" and wide is None:
             continue
-        if kind is KeyKind.PASSWORD and _password_value(value, quoted) and not _names_a_symbol(text[start:end], value):
-            out.append((vstart, vend, "password_assignment"))
-        elif kind is KeyKind.SECRET and not _is_placeholder(value) and (
-            _looks_random(value) or high_entropy_token(value) or _keyed_random(value)
-        ):
-            out.append((vstart, vend, "secret_assignment"))
+        if wide is not None:
+            vstart, vend, value, quoted = wide
+        elif not quoted and _is_reference(text, value, vstart, vend, spaced=" " in m.group(0)[: vstart - m.start()]):
+            continue
+        found = _judge(kind, key, value, quoted)
+        if found:
+            out.append((vstart, vend, found))
     return out
+
+
+_HEADER_CELL = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,31}(?: [A-Za-z0-9_.\-]{1,16}){0,2}")
+
+
+def _credential_header(cell: str) -> bool:
+    """A table header cell that names a credential column (`password`, `API Token`, `secret_key`)."""
+    return bool(_HEADER_CELL.fullmatch(cell)) and credential_key(cell.replace(" ", "_")) is not None
+
+
+def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
+    """Values whose key stands apart from them (secret_layouts.py) and values secret-printing tools
+    wrote (secret_tool_output.py), judged like any assignment."""
+    out: list[tuple[int, int, str]] = []
+    keyed = key_value_tables(text) + call_pairs(text)
+    if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text):
+        keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
+    for s, e, key in keyed:
+        kind = credential_key(key)
+        value = text[s:e]
+        if kind is None or (kind is KeyKind.PASSWORD and any(c.isspace() for c in value)):
+            continue
+        found = _judge(kind, key, value, quoted=True)
+        if found:
+            out.append((s, e, found))
+    for s, e, kind_name, named in tool_output_spans(text):
+        value = text[s:e]
+        if named is None:
+            if not _is_placeholder(value) and len(value) >= 4:
+                out.append((s, e, kind_name))
+            continue
+        key_kind = credential_key(named)
+        found = _judge(key_kind, named, value, quoted=True) if key_kind is not None else None
+        if found:
+            out.append((s, e, kind_name))
+    return out
+
+
+_BLOCK_OPEN = re.compile(r"""["']?[ \t]*(?:[:=][ \t]*)?(?:\{|(?::[ \t]*)?(?:#[^\n]*)?\r?\n)""")
+_HOLDER = re.compile(r"""(?i)(?<![\w.\-])["']?(?:default|value|default_?value|initial_?value)(?=["']?[ \t]*(?:=|:))""")
+
+
+def _held_value(text: str, end: int) -> tuple[int, int, re.Match[str]] | None:
+    """A credential key that opens a block (`variable "db_password" {`, `DBPassword:` then indented
+    lines) and the `default`/`value` inside it: (holder start, holder end, its `_AFTER_KEY` match)."""
+    b = _BLOCK_OPEN.match(text, end)
+    if b is None:
+        return None
+    lo, hi = b.end(), min(len(text), b.end() + 300)
+    close = text.find("}", lo, hi)
+    h = _HOLDER.search(text, lo, close if close >= 0 else hi)
+    if h is None:
+        return None
+    m = _AFTER_KEY.match(text, h.end())
+    if m is None:
+        return None
+    return h.start(), h.end(), m
+
+
+def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
+    """What the key at text[start:end] says its value is, by its name, or where the name alone is not
+    enough by its surroundings: a parent mapping (`signing: key:`), an INI section (`[api]` `key=`), the
+    block a `default`/`value` sits in (`variable "db_password" { default = ... }`), a user name set
+    beside a bare `pass` (`user=acme,pass=...`), or its script (`токен_доступу`)."""
+    kind = credential_key(key)
+    if kind is not None:
+        return kind
+    if not key.isascii():
+        return _foreign_key_kind(key)
+    kind = _kind_from_parent(text, start, end)
+    if kind is not None:
+        return kind
+    if is_value_holder(key):
+        label = block_label(text, start)
+        return credential_key(label) if label else None
+    bare = key.strip("\"'` -_.").lower()
+    if credential_key("db_" + bare) is None:
+        return None  # not a bare credential word
+    section = ini_section(text, start)
+    if section is not None and any(w in _PARENT_CONTEXT for w in re.findall(r"[a-z]+", section.lower())):
+        return credential_key(f"{section}_{bare}")
+    if bare in ("pass", "pw", "passe", "parola", "pwd") and has_user_sibling(text, start):
+        return KeyKind.PASSWORD
+    return None
+
+
+def _judge(kind: KeyKind, key: str, value: str, quoted: bool) -> str | None:
+    """The finding a value under a key of `kind` makes, or None: any literal under a password key (not
+    prose, not a symbol), a random-looking or vouched-for digest-shaped value under a secret key."""
+    if kind is KeyKind.PASSWORD:
+        if _password_value(value, quoted) and not _names_a_symbol(key, value):
+            return "password_assignment"
+        return None
+    if _is_placeholder(value):
+        return None
+    if _looks_random(value) or high_entropy_token(value) or _keyed_random(value) or _keyed_digest(value):
+        return "secret_assignment"
+    return None
 
 
 _PARENT_CONTEXT = frozenset({
@@ -1406,27 +1739,6 @@ _DENSE = 64
 """Hint occurrences beyond which scanning the whole text is cheaper than scanning windows."""
 
 
-def _trie_pattern(words: set[str]) -> str:
-    """One regular expression matching any of `words`, as a prefix tree: at each text position it
-    follows one branch per character instead of trying every word, so a scan costs about one step
-    per character whatever the number of words."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not alternatives:
-            return ""
-        body = "(?:" + "|".join(alternatives) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
 @dataclass(frozen=True)
 class _HintIndex:
     """Every hint of `FORMATS`, each looked up once per text however many formats share it.
@@ -1612,7 +1924,10 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
                     continue
                 found.append((prio, s, e, fmt.name))
     generic_prio = len(FORMATS) + 1
-    for s, e, kind in _env_pair_candidates(text) + _assignment_candidates(text) + _attribute_pair_candidates(text):
+    for s, e, kind in (
+        _env_pair_candidates(text) + _assignment_candidates(text) + _attribute_pair_candidates(text)
+        + _layout_candidates(text)
+    ):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text):
         found.append((generic_prio + 1, s, e, kind))

@@ -141,22 +141,31 @@ _FOREIGN_PASSWORD_PARTS = frozenset({
     "passwort", "kennwort", "senha", "contrasena", "contrasenya", "passe", "wachtwoord", "salasana",
     "passord", "adgangskode", "losenord", "heslo", "haslo", "jelszo", "sifre", "parola", "lozinka", "geslo",
     "parool", "wachtwort",
+    # Indonesian and Malay `kata sandi` / `kata laluan`, Swahili, Afrikaans, Welsh, Basque, Galician,
+    # Latvian, Lithuanian, Estonian, Icelandic, Vietnamese and Chinese pinyin spellings.
+    "sandi", "katasandi", "laluan", "katalaluan", "nenosiri", "wagwoord", "cyfrinair", "pasahitza",
+    "contrasinal", "parole", "slaptazodis", "salasona", "lykilord", "matkhau", "mima",
 })
 _PASSWORD_PARTS = frozenset({"password", "passwd", "passphrase", "passcode", "pass", "pwd", "pw", "pword",
-                             "community", "rocommunity", "rwcommunity", "psk", "wpapsk"}) | _FOREIGN_PASSWORD_PARTS
+                             "community", "rocommunity", "rwcommunity", "psk", "wpapsk", "mnemonic",
+                             "seedphrase"}) | _FOREIGN_PASSWORD_PARTS
 """`community` is an SNMP community string: the password of SNMP v1/v2c (snmp.yml, telegraf); `psk` a
-pre-shared key (wpa_supplicant `psk=`, IPsec, hostapd `wpa_psk`), a passphrase whatever its shape."""
+pre-shared key (wpa_supplicant `psk=`, IPsec, hostapd `wpa_psk`), a passphrase whatever its shape;
+`mnemonic` / `seed phrase` a wallet's BIP39 recovery words, which are its private key."""
 _FOREIGN_SECRET_PARTS = frozenset({
     "geheim", "geheimnis", "segreto", "segreta", "secreto", "secreta", "secreet", "sekret", "salaisuus",
     "chiave", "clave", "chave", "sleutel", "schluessel", "schlussel", "cle", "nyckel", "avain", "klucz",
+    "jeton", "anahtar", "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny",
 })
 _SECRET_PARTS = frozenset({
     "secret", "token", "apikey", "key", "credential", "credentials", "auth", "cred", "creds", "privatekey",
     "accesskey", "secretkey", "authtoken", "bearer", "pat", "dsn", "signature", "salt", "pepper", "seed",
-    "otpseed", "totp", "hotp", "skey", "privkey", "authkey",
+    "otpseed", "totp", "hotp", "skey", "privkey", "authkey", "encrypt", "authtok",
 }) | _FOREIGN_SECRET_PARTS
 """`seed` (`mfa_seed`, `totp_seed`) is the shared secret of one-time-password generators; `skey` the
-abbreviation vendors use for a secret key beside its public `ikey` (Duo, `ssh-keygen` docs)."""
+abbreviation vendors use for a secret key beside its public `ikey` (Duo, `ssh-keygen` docs); `encrypt`
+the gossip key of Consul and Serf (`encrypt = "<base64>"`); `authtok` SSSD's bind password
+(`ldap_default_authtok`)."""
 _SECRET_KEY_SUFFIXES = ("secret", "token", "apikey", "authkey", "privkey", "hmackey", "masterkey", "signingkey",
                         "sessionkey", "encryptionkey")
 """Closed compounds that end a key name (`CLIENTSECRET`, `GHTOKEN`, `TS_AUTHKEY`, `jwtSigningkey`)."""
@@ -191,8 +200,22 @@ _BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper"
                              "passe", "parola", "chiave", "clave", "chave", "sleutel", "cle", "nyckel",
                              "avain", "klucz", "geheim", "community"})
 """Alone: a test result, a verb, a map key, a header word. With a prefix (`DB_PASS`): a credential."""
+_PROPERTY_PARTS = _NOT_A_VALUE | _DIGEST_OF | frozenset({
+    "user", "username", "login", "email", "host", "hostname", "port", "issuer", "audience", "aud", "scope",
+    "scopes", "algorithm", "alg", "arn", "alias", "region", "account", "owner", "kid", "keyid", "usage", "use",
+    "spec", "lifetime", "timeout", "interval", "days", "seconds", "duration", "expiration", "exp", "limit",
+    "capacity", "bucket", "vault", "server", "service", "length", "bits", "curve", "location", "rotate",
+    "refresh", "validity", "valid", "complexity", "history", "attempts", "retries", "lock", "lockout",
+    "description", "comment", "note", "notes", "tag", "tags",
+})
+"""Words after a credential word that make the key a property of the credential, not the credential:
+`TOKEN_AUDIENCE`, `KEY_ALIAS`, `SECRET_ARN`, `PASSWORD_HISTORY`, `TOKEN_EXPIRATION`, `API_KEY_ID`."""
+_ANYWHERE_PARTS = (_PASSWORD_PARTS | _SECRET_PARTS | {"mnemonic", "seedphrase"}) - {"auth", "cred", "pat", "signature"}
+"""Credential words that name the value wherever they stand in the key (`AWS_BEARER_TOKEN_BEDROCK`,
+`MAILJET_APIKEY_PRIVATE`, `parola.bazei.de.date`), when no property word follows them."""
 _PAIRS = ("passwd", "password", "passphrase", "apikey", "accesskey", "secretkey", "privatekey", "authtoken",
-          "publickey", "pubkey", "verificationkey", "verifykey", "otpseed")
+          "publickey", "pubkey", "verificationkey", "verifykey", "otpseed", "seedphrase", "katasandi",
+          "katalaluan")
 
 
 _VERSION = re.compile(r"v\d{1,3}")
@@ -243,6 +266,11 @@ def credential_key(key: str) -> KeyKind | None:
         return KeyKind.PASSWORD
     if not single and first in ("secret", "token", "apikey", "credential", "credentials"):
         return KeyKind.SECRET
+    for i, part in enumerate(parts[:-1]):
+        if part in _ANYWHERE_PARTS and not (i == 0 and part == "key"):
+            if any(p in _PROPERTY_PARTS or p in _ID_KEY_PREFIXES for p in parts[i + 1:]):
+                return None  # `TOKEN_AUDIENCE`, `SECRET_KEY_ARN`, `password.policy.length`
+            return KeyKind.SECRET  # `AWS_BEARER_TOKEN_BEDROCK`: random-looking values only
     return None
 
 

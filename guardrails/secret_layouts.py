@@ -1,0 +1,347 @@
+"""Where a keyed value really lies when its syntax is more than `key = "value"`.
+
+Why a module of its own: the assignment detector in redaction.py finds a credential key and reads the
+value right after it. Real configs and logs write that value in many syntaxes the simple reading cuts
+short or misses, and each is a documented grammar, not a guess:
+- continued or concatenated values: a shell word built of adjacent quoted parts (`'ab'"'"'cd'`), a
+  Java properties line ending in `\\`, Python's implicit concatenation of adjacent literals inside
+  parentheses, a YAML block scalar (`password: >-` then indented lines), a heredoc (`<<-EOT` ... `EOT`,
+  HCL and shell);
+- keys that are not next to their value: a table whose header names the column (CSV, TSV, Markdown),
+  a two-column `Key  Value` table (`vault kv get`, `consul kv`, `kubectl describe`), a call whose first
+  argument names the value (`define('AUTH_KEY', '...')`, `setenv("DB_PASS", "...")`), a `default` or
+  `value` inside a block labelled with the credential's name (`variable "db_password" { default = ... }`,
+  a CloudFormation parameter), a bare `key=` under an INI section such as `[api]`.
+Everything here is text structure; whether a key names a credential and whether a value looks like
+one is judged by redaction.py with `credential_key` and its value checks, so all detectors agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+_QUOTE_RUN = re.compile(r"""'[^'\r\n]{0,512}'|"(?:[^"\\\r\n]|\\.){0,512}"|[^\s'";&|)]{1,512}""")
+_BLOCK_SCALAR = re.compile(r"[>|][+-]?\d?[ \t]*(?:#[^\n]*)?(?=\r?\n)")
+_HEREDOC = re.compile(r"<<(?P<dash>[-~]?)[ \t]*(?P<q>[\"']?)(?P<tag>[A-Za-z_][A-Za-z0-9_]{0,31})(?P=q)[ \t]*\r?\n")
+_IMPLICIT_CONCAT = re.compile(r"""\(\s*(?P<body>(?:(?P<q>["'])[^"'\r\n]{1,256}(?P=q)\s*){2,16})\)""")
+_LITERAL = re.compile(r"""(["'])([^"'\r\n]{1,256})\1""")
+
+
+def widen_value(text: str, vstart: int, vend: int, quoted: bool) -> tuple[int, int, str, bool] | None:
+    """The full extent of a value that continues past what a one-line reading took.
+
+    `vstart`/`vend` span the value as first read (inside its quotes when `quoted`). Returns the new
+    span, the value's logical text (continuations and quotes removed) and whether it was quoted, or
+    None when the first reading is complete. The span may include the syntax between the parts (a
+    backslash-newline, the quotes of a concatenation): it is replaced as a whole.
+    """
+    if quoted:
+        return _shell_concatenation(text, vstart, vend)
+    value = text[vstart:vend]
+    if value == "(" or (value.startswith("(") and text.startswith("(", vstart)):
+        return _implicit_concatenation(text, vstart)
+    if value.startswith("<<"):
+        return _heredoc(text, vstart)
+    scalar = _BLOCK_SCALAR.match(text, vstart)
+    if scalar is not None and scalar.end() >= vend:
+        return _block_scalar(text, vstart)
+    if value.endswith("\\") and text.startswith("\n", vend):
+        return _line_continuation(text, vstart, vend)
+    return None
+
+
+def _shell_concatenation(text: str, vstart: int, vend: int) -> tuple[int, int, str, bool] | None:
+    """`'S1GL'"'"'n4dF'`: a shell word of adjacent quoted and bare parts is one value."""
+    pos = vend + 1  # past the closing quote
+    if pos >= len(text) or text[pos] not in "'\"":
+        return None
+    parts = [text[vstart:vend]]
+    end = vend
+    for _ in range(16):
+        m = _QUOTE_RUN.match(text, pos)
+        if m is None or m.start() != pos:
+            break
+        run = m.group()
+        if run[0] in "'\"":
+            parts.append(run[1:-1])
+            end = m.end() - 1
+        else:
+            parts.append(run)
+            end = m.end()
+        pos = m.end()
+        if pos >= len(text) or text[pos].isspace():
+            break
+    if len(parts) == 1:
+        return None
+    return vstart, end, "".join(parts), True
+
+
+def _implicit_concatenation(text: str, vstart: int) -> tuple[int, int, str, bool] | None:
+    """`TOKEN = (\\n "abc"\\n "def"\\n)`: Python joins adjacent literals into one string."""
+    m = _IMPLICIT_CONCAT.match(text, vstart)
+    if m is None:
+        return None
+    parts = [lit.group(2) for lit in _LITERAL.finditer(m.group("body"))]
+    return m.start("body") + 1, m.end("body") - 1, "".join(parts), True
+
+
+def _heredoc(text: str, vstart: int) -> tuple[int, int, str, bool] | None:
+    """`<<-EOT` ... `EOT`: the lines in between are the value (HCL, shell, Ruby)."""
+    m = _HEREDOC.match(text, vstart)
+    if m is None:
+        return None
+    body_start = m.end()
+    close = re.compile(r"(?m)^[ \t]*" + re.escape(m.group("tag")) + r"[ \t]*$")
+    c = close.search(text, body_start, min(len(text), body_start + 4096))
+    if c is None or c.start() <= body_start:
+        return None
+    body = text[body_start : c.start()].rstrip("\r\n")
+    stripped = body.strip()
+    if not stripped:
+        return None
+    first = body_start + (len(body) - len(body.lstrip()))
+    return first, first + len(stripped), " ".join(stripped.split()), True
+
+
+def _block_scalar(text: str, vstart: int) -> tuple[int, int, str, bool] | None:
+    """`password: >-` / `|` then more-indented lines: a YAML folded or literal block is the value."""
+    line_start = text.rfind("\n", 0, vstart) + 1
+    key_indent = len(text[line_start:vstart]) - len(text[line_start:vstart].lstrip(" -"))
+    pos = text.find("\n", vstart)
+    if pos < 0:
+        return None
+    pos += 1
+    first = last = -1
+    lines: list[str] = []
+    while pos < len(text) and len(lines) < 64:
+        nl = text.find("\n", pos)
+        line_end = len(text) if nl < 0 else nl
+        line = text[pos:line_end]
+        stripped = line.strip()
+        if stripped:
+            indent = len(line) - len(line.lstrip(" "))
+            if indent <= key_indent:
+                break
+            if first < 0:
+                first = pos + indent
+            last = pos + len(line.rstrip())
+            lines.append(stripped)
+        pos = line_end + 1
+    if first < 0:
+        return None
+    return first, last, " ".join(lines), True
+
+
+def _line_continuation(text: str, vstart: int, vend: int) -> tuple[int, int, str, bool] | None:
+    """`key=abc\\` then `    def`: a Java properties (or shell) line continued on the next one."""
+    parts = [text[vstart : vend - 1]]
+    end = vend
+    for _ in range(8):
+        if not (text.startswith("\\", end - 1) and text.startswith("\n", end)):
+            break
+        nl = text.find("\n", end + 1)
+        line_end = len(text) if nl < 0 else nl
+        nxt = text[end + 1 : line_end].strip()
+        if not nxt or any(c.isspace() for c in nxt):
+            break
+        parts.append(nxt.rstrip("\\"))
+        end = end + 1 + text[end + 1 : line_end].rfind(nxt) + len(nxt)
+    if len(parts) == 1:
+        return None
+    return vstart, end, "".join(parts), False
+
+
+# --------------------------------------------------------------------------- keys away from their value
+
+_VALUE_HOLDER_KEYS = frozenset({"default", "value", "defaultvalue", "default_value", "initial_value", "initialvalue"})
+"""Keys that only say "the value": what the value is comes from the block they sit in."""
+_YAML_HEAD = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<k>[A-Za-z0-9_.\-]{1,64})[\"']?[ \t]*:[ \t]*$")
+
+
+def is_value_holder(key: str) -> bool:
+    """`default`, `Default`, `value`: a key whose meaning is its block's label."""
+    return key.strip("\"'").lower() in _VALUE_HOLDER_KEYS
+
+
+def block_label(text: str, start: int) -> str | None:
+    """The label of the block that encloses position `start`: `variable "db_password" {` (HCL),
+    `DBPassword:` above a more-indented `Default:` (YAML, CloudFormation), `"db_password": {` (JSON)."""
+    depth = 0
+    lo = max(0, start - 600)
+    line_start = text.rfind("\n", 0, start) + 1
+    indent = len(text[line_start:start]) - len(text[line_start:start].lstrip(" \t-"))
+    if text[line_start:start].strip(" \t-\"'") == "":
+        pos = line_start - 1
+        for _ in range(12):  # YAML: the nearest less-indented line that opens a mapping
+            if pos <= lo:
+                break
+            prev = text.rfind("\n", 0, pos) + 1
+            line = text[prev:pos]
+            stripped = line.lstrip(" ")
+            if stripped and not stripped.startswith("#") and len(line) - len(stripped) < indent:
+                m = _YAML_HEAD.match(line)
+                if m:
+                    return m.group("k")
+                break
+            pos = prev - 1
+    for i in range(start - 1, lo - 1, -1):
+        c = text[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                head = text[max(lo, i - 100) : i + 1]
+                m = re.search(r"""["']?(?P<k>[A-Za-z0-9_.\-]{1,64})["']?[ \t]*(?:[:=][ \t]*)?\{$""", head)
+                return m.group("k") if m else None
+            depth -= 1
+    return None
+
+
+_INI_SECTION = re.compile(r"(?m)^[ \t]*\[(?P<s>[A-Za-z0-9_.\- ]{1,48})\][ \t]*$")
+
+
+def ini_section(text: str, start: int) -> str | None:
+    """The `[section]` an INI line belongs to (`[api]` above `key=...` in a zuliprc), if any."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return None  # not the first key of its line: not an INI entry
+    best: str | None = None
+    for m in _INI_SECTION.finditer(text, max(0, start - 2000), start):
+        best = m.group("s")
+    return best
+
+
+_USER_SIBLING = re.compile(
+    r"(?i)(?<![\w-])[\"'\[]?(?:user|username|user_name|login|uid|usr|email|account)[\"'\]]{0,2}[ \t]*(?:=>?|:)"
+)
+
+
+def has_user_sibling(text: str, start: int) -> bool:
+    """A user name set within the same record (same line, or the lines just before): `user=acme,pass=...`,
+    `["user"]=> ... ["pass"]=>`. A bare `pass` or `pw` key beside a user name is that user's password."""
+    lo = max(0, start - 240)
+    return _USER_SIBLING.search(text, lo, start) is not None
+
+
+# --------------------------------------------------------------------------- tables
+
+_SPLIT = {",": re.compile(r","), ";": re.compile(r";"), "\t": re.compile(r"\t"), "|": re.compile(r"\|")}
+_MD_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)+\|?[ \t]*$")
+_KV_HEADER = re.compile(r"(?im)^[ \t]*(?:key|name|field|setting|variable|property)[ \t]{2,}value[ \t]*$")
+_KV_ROW = re.compile(r"^[ \t]*(?P<k>[^\s]{1,64})[ \t]{2,}(?P<v>\S(?:[^\r\n]{0,510}\S)?)[ \t]*$")
+
+
+def _cells(line: str, sep: str) -> list[tuple[int, int]]:
+    """Spans of the cells of a delimited line, trimmed of blanks, backticks and quotes."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    pieces = line.split(sep)
+    if sep == "|":
+        if line.strip().startswith("|"):
+            pos = line.index("|") + 1
+            pieces = line[pos:].split("|")
+        if pieces and pieces[-1].strip() == "":
+            pieces = pieces[:-1]
+    for piece in pieces:
+        lead = len(piece) - len(piece.lstrip(" \t`\"'"))
+        core = piece.strip(" \t`\"'")
+        spans.append((pos + lead, pos + lead + len(core)))
+        pos += len(piece) + 1
+    return spans
+
+
+def header_tables(text: str, is_credential: object) -> list[tuple[int, int, str]]:
+    """Cells of delimited tables (CSV, TSV, `;`, Markdown) under a header cell that names a credential.
+
+    `is_credential(header)` says whether a header cell names one. Returns (start, end, header) per cell;
+    rows with another cell count than the header end the table.
+    """
+    out: list[tuple[int, int, str]] = []
+    if "\n" not in text:
+        return out
+    lines = text.split("\n")
+    offsets: list[int] = []
+    pos = 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    i = 0
+    while i < len(lines) - 1:
+        line = lines[i]
+        if len(line) > 400:
+            i += 1
+            continue  # a header is a short line of column names
+        sep = next((s for s in ("|", "\t", ",", ";") if line.count(s) >= (1 if s in "\t|" else 2)), None)
+        if sep is None:
+            i += 1
+            continue
+        heads = [line[a:b] for a, b in _cells(line, sep)]
+        cols = [j for j, h in enumerate(heads) if h and len(h) <= 40 and is_credential(h)]  # type: ignore[operator]
+        if not cols or len(heads) < 2:
+            i += 1
+            continue
+        j = i + 1
+        if sep == "|" and j < len(lines) and _MD_RULE.match(lines[j]):
+            j += 1
+        while j < len(lines):
+            row = lines[j]
+            spans = _cells(row, sep)
+            if len(spans) != len(heads) or not row.strip():
+                break
+            for c in cols:
+                a, b = spans[c]
+                if b > a:
+                    out.append((offsets[j] + a, offsets[j] + b, heads[c]))
+            j += 1
+        i = max(j, i + 1)
+    return out
+
+
+def key_value_tables(text: str) -> list[tuple[int, int, str]]:
+    """Rows of a two-column `Key  Value` table aligned with blanks (`vault kv get`, `vault read`,
+    `consul kv`, `az ... -o table`): (start, end, key) for each row's value."""
+    out: list[tuple[int, int, str]] = []
+    for h in _KV_HEADER.finditer(text):
+        pos = h.end() + 1
+        for _ in range(200):
+            if pos >= len(text):
+                break
+            nl = text.find("\n", pos)
+            line_end = len(text) if nl < 0 else nl
+            line = text[pos:line_end]
+            if not line.strip():
+                break
+            m = _KV_ROW.match(line)
+            if m is None:
+                break
+            if not set(m.group("k")) <= set("-="):
+                out.append((pos + m.start("v"), pos + m.end("v"), m.group("k")))
+            pos = line_end + 1
+    return out
+
+
+_CALL_PAIR = re.compile(
+    r"""(?i)\b(?:define|setenv|putenv|set|setdefault|env|config|settings|option|add|put)[ \t]*\([ \t]*"""
+    r"""(?P<kq>["'])(?P<k>[A-Za-z0-9_.\-]{1,64})(?P=kq)[ \t]*,[ \t]*"""
+    r"""(?P<vq>["'])(?P<v>(?:(?!(?P=vq))[^\r\n]){1,512})(?P=vq)[ \t]*[,)]"""
+)
+
+
+def call_pairs(text: str) -> list[tuple[int, int, str]]:
+    """`define( 'AUTH_KEY', '...' )` (WordPress), `setenv("DB_PASS", "...")`, `os.environ.setdefault(...)`,
+    `config.set('api.token', '...')`: a call whose first argument names the second."""
+    if "(" not in text:
+        return []
+    return [(m.start("v"), m.end("v"), m.group("k")) for m in _CALL_PAIR.finditer(text)]
+
+
+__all__ = [
+    "block_label",
+    "call_pairs",
+    "has_user_sibling",
+    "header_tables",
+    "ini_section",
+    "is_value_holder",
+    "key_value_tables",
+    "widen_value",
+]

@@ -1,0 +1,153 @@
+"""Secrets printed by the tools made to print them, found by each tool's documented output shape.
+
+Why a module of its own: a value a secret manager prints has no key in front of it. `gcloud secrets
+versions access latest --secret=x` writes the bare secret on the next line, `aws ecr get-login-password`
+a bare token, `kubectl get secret ... | base64 -d` the decoded value, `terraform console` the value of
+`nonsensitive(var.db_password)`, GitHub Actions' debug log `Result: '...'` after `Evaluating:
+secrets.X`. Only the command in front says what the value is, so the rule reads the command:
+- a command line (optionally behind a prompt: `$ `, `+ `, `> `, `PS C:\\> `) whose command is one whose
+  documented stdout is a secret, followed by its output lines: each single-token output line is the secret;
+- a literal piped into a command that reads a secret from stdin (`echo X | docker login
+  --password-stdin`, `printf X | docker secret create name -`, `... | chpasswd`, `gh secret set`);
+- the JSON a secret store returns for a secret (`az keyvault secret show`: the `value` beside a
+  `.vault.azure.net/secrets/` id);
+- a debug trace that evaluates a secret expression and prints its result (GitHub Actions).
+Returned spans carry either a kind (the command says "secret") or the key the command names
+(`terraform output -raw db_password`, `vault kv get -field=api_key`), which redaction.py judges.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PROMPT = r"(?:(?:[$#%❯+>]|PS [^>\n]{0,80}>|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#])[ \t]*)?"
+_SECRET_COMMAND = re.compile(
+    r"(?im)^[ \t]*" + _PROMPT + r"(?:sudo[ \t]+)?(?P<cmd>"
+    r"gcloud[ \t]+(?:beta[ \t]+)?secrets[ \t]+versions[ \t]+access\b[^\n]{0,300}"
+    r"|gcloud[ \t]+auth[ \t]+(?:application-default[ \t]+)?print-(?:access|identity)-token\b[^\n]{0,300}"
+    r"|aws[ \t]+(?:ecr|ecr-public)[ \t]+get-login-password\b[^\n]{0,300}"
+    r"|aws[ \t]+(?:secretsmanager[ \t]+get-secret-value|ssm[ \t]+get-parameters?|codeartifact[ \t]+"
+    r"get-authorization-token)\b[^\n]{0,300}--output[ \t=]+text\b[^\n]{0,300}"
+    r"|az[ \t]+(?:keyvault[ \t]+secret[ \t]+show|account[ \t]+get-access-token)\b[^\n]{0,300}"
+    r"-o(?:utput)?[ \t=]+tsv\b[^\n]{0,300}"
+    r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}\|[ \t]*base64[ \t]+(?:-d|--decode|-D)\b[^\n]{0,300}"
+    r"|[^\n]{0,300}\|[ \t]*jq[ \t][^\n]{0,300}@base64d[^\n]{0,300}"
+    r"|vault[ \t]+(?:kv[ \t]+get|read|write|token[ \t]+create)\b[^\n]{0,300}"
+    r"-field[ \t=]+(?P<field>[\w.\-]+)[^\n]{0,300}"
+    r"|vault[ \t]+print[ \t]+token\b[^\n]{0,300}"
+    r"|op[ \t]+read[ \t][^\n]{0,300}|op[ \t]+item[ \t]+get[ \t][^\n]{0,300}--fields?[ \t=]+[^\n]{0,300}"
+    r"|bw[ \t]+get[ \t]+(?:password|totp|notes)\b[^\n]{0,300}|(?:pass|gopass)[ \t]+show\b[^\n]{0,300}"
+    r"|doppler[ \t]+secrets[ \t]+get\b[^\n]{0,300}--plain\b[^\n]{0,300}"
+    r"|infisical[ \t]+secrets[ \t]+get\b[^\n]{0,300}--plain\b[^\n]{0,300}"
+    r"|security[ \t]+find-(?:generic|internet)-password\b[^\n]{0,300}[ \t]-w\b[^\n]{0,300}"
+    r"|secret-tool[ \t]+lookup\b[^\n]{0,300}"
+    r"|(?:heroku[ \t]+auth:token|gh[ \t]+auth[ \t]+token|glab[ \t]+auth[ \t]+token|vercel[ \t]+tokens?[ \t]+create"
+    r"|kubeadm[ \t]+token[ \t]+create|consul[ \t]+keygen"
+    r"|nomad[ \t]+operator[ \t]+(?:gossip[ \t]+)?keyring[ \t]+generate"
+    r"|nomad[ \t]+operator[ \t]+keygen|wg[ \t]+genkey|yc[ \t]+iam[ \t]+create-token|mmctl[ \t]+token[ \t]+generate"
+    r"|openssl[ \t]+rand\b|pwgen\b|rails[ \t]+secret|(?:bin/)?rake[ \t]+secret|mix[ \t]+phx\.gen\.secret"
+    r"|django-admin[ \t]+generate_secret_key|bitcoin-cli\b[^\n]{0,200}\bdumpprivkey\b)[^\n]{0,300}"
+    r"|terraform[ \t]+output[ \t]+(?:-raw[ \t]+|-json[ \t]+)?(?P<tfout>[\w\-]+)[ \t]*"
+    r"|pulumi[ \t]+config[ \t]+get[ \t]+(?P<pulumi>[\w:.\-]+)[^\n]{0,300}"
+    r"|cat[ \t]+(?P<file>[^\s|;&]*(?:key|token|secret|passw|credential|\.pem|\.creds)[^\s|;&]*)[ \t]*"
+    r")$"
+)
+_COMMAND_WORD = re.compile(
+    r"gcloud|aws |az |kubectl|@base64d|vault |op |bw |pass |gopass|doppler|infisical|security |secret-tool|"
+    r"heroku|gh auth|glab|vercel|kubeadm|consul|nomad|wg |yc |mmctl|openssl|pwgen|rails|rake|mix |django-admin|"
+    r"terraform|pulumi|cat |bitcoin-cli"
+)
+"""A cheap first look: the command words of `_SECRET_COMMAND`, so that most texts skip it."""
+_CONSOLE_EXPR = re.compile(r"(?m)^>[ \t]*(?P<expr>(?:nonsensitive|sensitive)?\(?[\w.\[\]\"'\-]{1,128}\)?)[ \t]*$")
+_OUTPUT_LINE = re.compile(r"""[ \t]*(?P<v>"[^"\n]{1,4096}"|'[^'\n]{1,4096}'|[^\s"']{6,8192})(?::[ \t][^\n]*)?[ \t]*""")
+_NEXT_PROMPT = re.compile(r"[ \t]*(?:[$#%❯>]|PS [^>\n]{0,80}>|\+ )")
+_STDIN_PIPE = re.compile(
+    r"""\b(?:echo|printf)(?:[ \t]+-[neE]{1,3})*[ \t]+(?P<v>'[^'\n]{1,512}'|"[^"\n]{1,512}"|[^\s|;&'"]{1,512})"""
+    r"""[ \t]*\|[ \t]*(?:sudo[ \t]+)?[^\n|;&]{0,200}?(?:--password-stdin|--token-stdin|--with-token|"""
+    r"""\bsecrets?[ \t]+(?:create|set|put)\b|\bchpasswd\b|\bpasswd[ \t]+--stdin\b|=?/dev/stdin\b|"""
+    r"""\b(?:vault|docker|podman|helm|oras|buildah|skopeo)[ \t]+login\b[^\n|;&]{0,120}?[ \t]-(?:[ \t]|$))"""
+)
+_GHA_EVAL = re.compile(
+    r"(?m)Evaluating:[ \t]*(?P<expr>[\w.\[\]'\-]{1,128})[ \t]*\r?\n[^\n]{0,40}Result:[ \t]*"
+    r"(?P<v>'[^'\n]{1,1024}'|\"[^\"\n]{1,1024}\"|[^\s'\"]{1,1024})"
+)
+_AZ_SECRET = re.compile(
+    r'"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
+)
+_JSON_VALUE = re.compile(r'"value"\s*:\s*"(?P<v>(?:[^"\\\r\n]|\\.){1,4096})"')
+_WORDS = re.compile(r"(?i)^(?:error|warning|usage|done|ok|true|false|null|none|updated|created|deleted|success\w*)\b")
+
+
+def _strip(value: str) -> tuple[str, int]:
+    if value[:1] in "'\"" and value[-1:] == value[:1] and len(value) >= 2:
+        return value[1:-1], 1
+    return value, 0
+
+
+def _key_of(expr: str) -> str:
+    """The last name of an expression: `var.db_password` -> `db_password`, `secrets['API_KEY']` -> `API_KEY`."""
+    names = re.findall(r"[A-Za-z_][\w\-]*", expr)
+    return names[-1] if names else expr
+
+
+def tool_output_spans(text: str) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, kind, key) for each secret a secret-printing tool wrote; `key` is None when the
+    command itself says the value is a secret, else the name the command asked for (to be judged)."""
+    out: list[tuple[int, int, str, str | None]] = []
+    lowered = text.lower()
+    if "\n" in text and _COMMAND_WORD.search(lowered):
+        for m in _SECRET_COMMAND.finditer(text):
+            key = m.group("field") or m.group("tfout") or m.group("pulumi")
+            out.extend(_output_lines(text, m.end(), "tool_printed_secret", key))
+    if "\n" in text and (text.startswith(">") or "\n>" in text):
+        for m in _CONSOLE_EXPR.finditer(text):
+            expr = m.group("expr")
+            key = None if expr.startswith("nonsensitive") else _key_of(expr)
+            out.extend(_output_lines(text, m.end(), "tool_printed_secret", key, limit=1))
+    if "|" in text and ("echo" in lowered or "printf" in lowered):
+        for m in _STDIN_PIPE.finditer(text):
+            value, q = _strip(m.group("v"))
+            if len(value) >= 4 and not value.startswith("$"):
+                out.append((m.start("v") + q, m.end("v") - q, "stdin_secret", None))
+    if "evaluating:" in lowered:
+        for m in _GHA_EVAL.finditer(text):
+            value, q = _strip(m.group("v"))
+            expr = m.group("expr")
+            key = None if expr.startswith("secrets.") or expr.startswith("secrets[") else _key_of(expr)
+            if value:
+                out.append((m.start("v") + q, m.end("v") - q, "ci_debug_secret", key))
+    if ".vault.azure" in lowered:
+        for m in _AZ_SECRET.finditer(text):
+            # the secret bundle's `value` sits in the same object, before or after nested `attributes`
+            for v in _JSON_VALUE.finditer(text, max(0, m.start() - 2000), min(len(text), m.end() + 2000)):
+                out.append((v.start("v"), v.end("v"), "key_vault_secret", None))
+    return out
+
+
+def _output_lines(
+    text: str, pos: int, kind: str, key: str | None, limit: int = 3
+) -> list[tuple[int, int, str, str | None]]:
+    """The single-token lines a command printed after its command line at `pos` (up to `limit`)."""
+    out: list[tuple[int, int, str, str | None]] = []
+    if not text.startswith("\n", pos):
+        return out
+    pos += 1
+    for _ in range(limit):
+        if pos >= len(text):
+            break
+        nl = text.find("\n", pos)
+        line_end = len(text) if nl < 0 else nl
+        line = text[pos:line_end].rstrip("\r")
+        if not line.strip() or _NEXT_PROMPT.match(line) or _WORDS.match(line.strip()):
+            break
+        m = _OUTPUT_LINE.fullmatch(line)
+        if m is None:
+            break
+        value, q = _strip(m.group("v"))
+        if len(value) >= 6:
+            out.append((pos + m.start("v") + q, pos + m.end("v") - q, kind, key))
+        pos = line_end + 1
+    return out
+
+
+__all__ = ["tool_output_spans"]
