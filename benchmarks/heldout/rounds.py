@@ -130,6 +130,12 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                           "heldout15", "heldout16", "heldout17", "peercases"),
                  min_kinds=10, custom_culprits=4, victim_pages=10, changed_culprits=12, cluster_scoped_custom=True,
                  host_questions=1, written_with=("heldout19",)),
+    HeldoutRound("heldout19", previous="heldout17",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
+                          "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14",
+                          "heldout15", "heldout16", "heldout17", "peercases"),
+                 min_kinds=10, custom_culprits=2, victim_pages=7, changed_culprits=12, cluster_scoped_custom=True,
+                 host_questions=1, written_with=("heldout18",)),
 )
 """Rounds 2 onwards in the order they were written."""
 
