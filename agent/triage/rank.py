@@ -40,6 +40,7 @@ from agent.triage import (
     client_errors,
     clock,
     co_tenant,
+    concurrency_cap,
     config_behind_restart,
     conn_settings,
     connections,
@@ -232,6 +233,7 @@ CHECK_WEIGHT: dict[str, float] = {
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT,
+    concurrency_cap.CHECK: concurrency_cap.WEIGHT, concurrency_cap.CHECK_UNRELATED: concurrency_cap.WEIGHT_UNRELATED,
     paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
@@ -450,6 +452,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for tl in time_limit.found(facts):  # a time limit cut below the work it bounds (agent.triage.time_limit)
         _add_suspect(cases, tl.limit.target, time_limit.finding(tl), None, tl.evidence)
         next(c for r, c in cases.items() if r.same_object(tl.limit.target)).explains_refs += tl.holders
+    for cc in concurrency_cap.found(facts):  # a concurrency cap cut that its server saturates (triage.concurrency_cap)
+        _add_suspect(cases, cc.cut.target, concurrency_cap.finding(cc), None, cc.evidence)
+        next(c for r, c in cases.items() if r.same_object(cc.cut.target)).explains_refs.append(cc.holder)
     for pc in paused_consumer.found(facts):  # a reader of the filling store paused (agent.triage.paused_consumer)
         _add_suspect(cases, pc.target, paused_consumer.finding(pc), None, pc.evidence)
     for ns in node_split.found(facts):  # a workload failing only on a node template's new nodes (node_split)

@@ -226,6 +226,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import time_limit  # a time limit cut below the work it bounds: its holders' logs, p99
 
     await time_limit.read(subject, facts, call, window["at"])
+    from agent.triage import concurrency_cap  # a thread/worker/connection cap cut: the holder's saturation gauges
+
+    await concurrency_cap.read(subject, facts, call, window["at"])
     from agent.triage import paused_consumer  # a store filling or behind: a reader of it paused in the last days
 
     await paused_consumer.read(subject, facts, call, window["at"])
