@@ -137,7 +137,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                           f"survey-node-tables-pods-{node}")
         rows = _rows(pods)
         counts = Counter((str(r.get("namespace") or ""), workload_of_pod(str(r.get("name")))) for r in rows
-                         if r.get("name") and r.get("status") != "Completed")
+                         if r.get("name") and r.get("status") not in _FINISHED)
         entry: dict[str, Any] = {"node": node, "nodes": names, "owners": [], "victims": victims.get(node, []),
                                  "allocatable": (node_rows.get(node) or {}).get("cpu_allocatable"),
                                  "pressure": list((node_rows.get(node) or {}).get("pressure") or []),
@@ -167,7 +167,8 @@ def _victim_nodes(facts: Facts) -> dict[str, list[dict[str, str]]]:
     """The nodes the subject's pods run on (most of them first), each with the subject it would explain: when the
     incident names a workload slowed, throttled or evicted, its node may be where another one was stacked."""
     for data, _ in facts.topologies[:1]:
-        subject: dict[str, Any] = data.get("subject") or {} if isinstance(data.get("subject"), dict) else {}
+        said = data.get("subject")
+        subject: dict[str, Any] = said if isinstance(said, dict) else {}
         ref = {"kind": str(subject.get("kind") or ""), "namespace": str(subject.get("namespace") or ""),
                "name": str(subject.get("name") or "")}
         counts = Counter(str(p.get("node")) for p in data.get("pods") or [] if isinstance(p, dict) and p.get("node"))
