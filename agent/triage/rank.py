@@ -67,6 +67,7 @@ from agent.triage import (
     limits,
     meaning,
     mesh,
+    mesh_fault,
     migrations,
     node_daemonsets,
     node_split,
@@ -242,6 +243,7 @@ CHECK_WEIGHT: dict[str, float] = {
     idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
+    mesh_fault.CHECK: mesh_fault.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
@@ -396,7 +398,10 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(fm.target)).explains_refs += fm.victims
     for sr in scale_reset.found(facts):  # a deploy tool's replicas write that cut an autoscaled scale (its module)
         _add_suspect(cases, sr.target, scale_reset.finding(sr), None, [e for e in (facts.changes_id,) if e])
+    mesh_cleared = mesh_fault.cleared(facts)  # a mesh limit/fault write whose mark the errors lack: not their cause
     for rc in related_changes.related(facts):  # a write to any kind touching the subject (triage.related_changes)
+        if any(rc.target.same_object(c) for c in mesh_cleared):
+            continue
         _add_suspect(cases, rc.target, related_changes.finding(rc), None, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(rc.target)).explains_refs += rc.victims
     for w in subject_resolve.written(facts):  # a write to the object the alert's values name (triage.subject_resolve)
@@ -430,6 +435,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, cs.target, conn_settings.finding(cs), None, cs.evidence)
     for rw in route_weights.found(facts):  # a traffic split moved weight to a backend that fails on its own
         _add_suspect(cases, rw.route, route_weights.finding(rw), None, rw.evidence)
+    for mf in mesh_fault.found(facts):  # a mesh policy written whose proxy's own mark (FI, UO...) the errors carry
+        _add_suspect(cases, mf.policy, mesh_fault.finding(mf), None, mf.evidence)
     for tr in topology_routing.found(facts):  # zone-local routing on a Service whose load it concentrated
         _add_suspect(cases, tr.service, topology_routing.finding(tr), None, tr.evidence)
     for nl in service_path.found_local(facts):  # internalTrafficPolicy Local: callers fail only where no endpoint is

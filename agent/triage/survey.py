@@ -256,6 +256,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import route_weights  # a traffic split written: its weighted backends' own failure
 
     await route_weights.read(facts, call, _keep_logs, window["at"])
+    from agent.triage import mesh_fault  # a mesh policy written: its proxies' own mark (FI, UO) on callers' errors
+
+    await mesh_fault.read(facts, call, window["at"])
     from agent.triage import governing_change  # the setting an error's meaning names, on the side it lives
 
     await governing_change.read(subject, facts, call)
