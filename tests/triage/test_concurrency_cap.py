@@ -154,3 +154,20 @@ def test_a_holder_nothing_ties_to_the_incident_is_kept_at_a_lower_weight() -> No
     [capped] = cc.found(facts)
     assert not capped.related and cc.finding(capped)["check"] == cc.CHECK_UNRELATED
     assert cc.WEIGHT_UNRELATED < cc.WEIGHT
+
+
+def test_a_server_xml_connector_attribute_is_read_as_the_servlet_containers_cap() -> None:
+    old = '<Server><Service><Connector port=\\"8080\\" maxThreads=\\"300\\"/></Service></Server>'
+    new = old.replace("300", "25")
+    [cut] = cc.candidates(_facts(_change("ConfigMap", "tomcat-conf", [f"data key server.xml '{old}' -> '{new}'"])))
+    assert (cut.family.software, cut.key, cut.before, cut.after) == ("Tomcat/Jetty", "maxThreads", 300, 25)
+
+
+@pytest.mark.parametrize(("line", "minute"), [
+    ("[27-Nov-2026 20:44:36] WARNING: [pool www] server reached pm.max_children setting (6)", 44),
+    ('10.0.0.1 - - [27/Nov/2026:20:45:02 +0000] "GET / HTTP/1.1" 503', 45),
+    ("2026-11-27T20:46:00.000Z ERROR worker_connections are not enough", 46),
+])
+def test_log_stamps_of_php_fpm_nginx_and_iso_lines_are_read(line: str, minute: int) -> None:
+    t = cc._line_time(line)
+    assert t is not None and (t.hour, t.minute) == (20, minute)
