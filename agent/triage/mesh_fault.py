@@ -41,7 +41,7 @@ POLICY_KINDS = frozenset({"VirtualService", "DestinationRule", "EnvoyFilter", "M
                           "MeshCircuitBreaker", "CircuitBreaker"})
 """Kinds whose spec can make a proxy fail or hold requests (Istio, Envoy patches, Kuma)."""
 MAX_POLICIES = 3
-MAX_CALLERS = 2
+MAX_CALLERS = 3
 SIDECARS = ("istio-proxy", "envoy", "kuma-sidecar", "consul-dataplane", "envoy-sidecar")
 Call = Callable[..., Awaitable[Any]]
 
@@ -385,22 +385,33 @@ def finding(f: Faulted) -> dict[str, Any]:
                         "change_at": f.change.get("at")}}
 
 
+def _access_lines(text: str, where: str, evidence: str) -> list[tuple[str, str, str]]:
+    """The lines of a log answer that are a proxy's access-log lines or carry a proxy's own words."""
+    return [(line.strip(), where, evidence) for line in text.splitlines()[1:]
+            if _ACCESS.search(line) or _JSON_FLAGS.search(line) or any(m.words.search(line) for m in MARKS.values())]
+
+
 async def _sidecar_lines(facts: Facts, call: Call) -> list[tuple[str, str, str]]:
-    """The access-log lines of the callers' proxies: the subject's pods and the pods whose logs the survey read,
-    each pod's sidecar container (from the containers its logs answer lists)."""
+    """The access-log lines of the callers' proxies: one pod of the subject and of each workload whose logs the
+    survey read, its sidecar container (from the containers its logs answer lists) or, for a gateway whose own
+    container is the proxy, that container."""
     pods: list[tuple[str, str]] = []
     if facts.topologies:
         pods += [(str(p.get("name")), str(p.get("namespace") or "")) for p in facts.topologies[0][0].get("pods") or []
                  if isinstance(p, dict) and p.get("name")]
     pods += [(log.pod, log.namespace) for log in facts.logs if log.pod]
     out: list[tuple[str, str, str]] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for pod, namespace in pods:
-        if pod in seen or len(seen) >= MAX_CALLERS or not namespace:
+        workload = (namespace, workload_of_pod(pod))
+        if workload in seen or len(seen) >= MAX_CALLERS or not namespace:
             continue
-        seen.add(pod)
+        seen.add(workload)
         first = await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": 300}, f"survey-mesh-{pod}")
-        data = first.data if first is not None and first.ok and isinstance(first.data, dict) else {}
+        if first is None or not first.ok:
+            continue
+        data = first.data if isinstance(first.data, dict) else {}
+        out += _access_lines(str(first.full_text), f"{namespace}/{pod}", first.evidence_id)
         names = [str(c.get("name") if isinstance(c, dict) else c) for c in data.get("containers") or []]
         sidecar = next((n for n in names if n in SIDECARS or "envoy" in n), None)
         if sidecar is None or sidecar == data.get("container"):
@@ -408,9 +419,7 @@ async def _sidecar_lines(facts: Facts, call: Call) -> list[tuple[str, str, str]]
         got = await call("k8s_logs", {"name": pod, "namespace": namespace, "container": sidecar, "tail": 300},
                          f"survey-mesh-proxy-{pod}")
         if got is not None and got.ok:
-            out += [(line.strip(), f"{namespace}/{pod}", got.evidence_id)
-                    for line in str(got.full_text).splitlines()[1:] if _ACCESS.search(line)
-                    or _JSON_FLAGS.search(line) or any(m.words.search(line) for m in MARKS.values())]
+            out += _access_lines(str(got.full_text), f"{namespace}/{pod}", got.evidence_id)
     return out
 
 

@@ -54,6 +54,7 @@ class Hub:
     objects: dict[str, dict[str, Any]]
     proxy_lines: dict[str, list[str]] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    app_lines: dict[str, list[str]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
@@ -67,7 +68,8 @@ class Hub:
             if args.get("container") == "istio-proxy":
                 return Outcome(True, {"container": "istio-proxy", "containers": containers},
                                f"logs of {pod} container istio-proxy\n" + "\n".join(self.proxy_lines[pod]), "E30")
-            return Outcome(True, {"container": "app", "containers": containers}, f"logs of {pod} container app", "E6")
+            return Outcome(True, {"container": "app", "containers": containers},
+                           "\n".join([f"logs of {pod} container app", *self.app_lines.get(pod, [])]), "E6")
         if tool == "prom_query":
             return Outcome(True, {"samples": self.samples}, "", "E31")
         return None
@@ -243,3 +245,15 @@ def test_a_limit_write_is_cleared_when_the_service_answers_the_5xx_itself() -> N
     # nothing read that shows who answered the 5xx: not cleared either
     unseen = _facts("DestinationRule", "pricing-limits", "catalog", diff)
     assert _run(unseen, Hub({"pricing-limits": dr})) == [] and mesh_fault.cleared(unseen) == []
+
+
+def test_the_page_on_the_callee_proven_by_a_gateway_whose_own_container_is_the_proxy() -> None:
+    facts = _facts("VirtualService", "pricing", "catalog", VS_DIFF)
+    facts.topologies[0] = ({"subject": {"kind": "Deployment", "namespace": "catalog", "name": "pricing"},
+                            "pods": [{"name": "pricing-5f7b9c-x2x9q", "namespace": "catalog", "phase": "Running"}]},
+                           "E3")
+    facts.logs.append(LogEvidence(pod="edge-gateway-6d4f8-k7m2p", namespace="edge", evidence_id="E7", top=None,
+                                  hosts=[], error_classes=set(), previous=False))
+    gateway = [_envoy(200, "-", "via_upstream", HOST), _envoy(503, "FI", "fault_filter_abort", HOST)]
+    [hit] = _run(facts, Hub({"pricing": _vs(ABORT)}, app_lines={"edge-gateway-6d4f8-k7m2p": gateway}))
+    assert hit.proof.startswith("edge/edge-gateway-6d4f8-k7m2p's proxy logs '503 FI fault_filter_abort'")
