@@ -40,6 +40,7 @@ from functools import cache
 from typing import Any
 
 from guardrails.pure_memo import PureMemo
+from guardrails.regex_trie import trie_pattern as _trie_pattern
 from guardrails.secret_layouts import (
     block_label,
     call_pairs,
@@ -351,17 +352,22 @@ FORMATS: tuple[SecretFormat, ...] = (
         "nkey_seed",
         "NATS nkey seed: `S` + the key type (User, Account, Operator, server N, Cluster, curve X) + base32",
         [_B + r"S[UAONCX][A-Z2-7]{56}" + _E],
-        ["su", "sa", "so", "sn", "sc", "sx"],
+        ["SU", "SA", "SO", "SN", "SC", "SX"],
         accept=lambda v: shannon_entropy(v) >= 4.0,
     ),
     _fmt(
         "crypto_wallet_key",
         "Bitcoin private key in WIF and BIP32 extended private keys (xprv/tprv/yprv/zprv), checked by base58check",
-        [
-            r"(?<![1-9A-HJ-NP-Za-km-z])(?P<s>[5KLc9][1-9A-HJ-NP-Za-km-z]{50,51})(?![1-9A-HJ-NP-Za-km-z])",
-            _B + r"(?P<s>[xtyzuv]prv[1-9A-HJ-NP-Za-km-z]{100,108})" + _E,
-        ],
+        # The first character comes first and the look-behind includes it, so the engine skips to those.
+        [r"[5KLc9](?<![1-9A-HJ-NP-Za-km-z][5KLc9])[1-9A-HJ-NP-Za-km-z]{50,51}+(?![1-9A-HJ-NP-Za-km-z])"],
         [],
+        accept=_base58check_private,
+    ),
+    _fmt(
+        "crypto_wallet_key",
+        "BIP32 extended private key (xprv/tprv/yprv/zprv/uprv/vprv), checked by base58check",
+        [_B + r"[xtyzuv]prv[1-9A-HJ-NP-Za-km-z]{100,108}" + _E],
+        ["xprv", "tprv", "yprv", "zprv", "uprv", "vprv"],
         accept=_base58check_private,
     ),
     _fmt(
@@ -563,7 +569,8 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "unleash_api_token",
         "Unleash API token `<project>:<environment>.<hex secret>` (`*` or `[]` for all projects)",
-        [r"(?<![\w*\[\]:.\-])(?P<s>(?:\*|\[\]|[a-z0-9][\w\-]{0,63}):[a-z0-9][\w\-]{0,63}\.[a-f0-9]{40,128})"
+        # possessive runs: a project or environment name never holds the `:` or `.` that ends it
+        [r"(?<![\w*\[\]:.\-])(?:\*|\[\]|[a-z0-9][\w\-]{0,63}+):[a-z0-9][\w\-]{0,63}+\.[a-f0-9]{40,128}+"
          r"(?![\w.\-])"],
         [],
         accept=lambda v: shannon_entropy(v.rsplit(".", 1)[1]) >= 3.5,
@@ -571,7 +578,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "ably_api_key",
         "Ably API key `<appId>.<keyId>:<keySecret>`",
-        [r"(?<![\w.:\-])(?P<s>[A-Za-z0-9_\-]{5,8}\.[A-Za-z0-9_\-]{5,8}:[A-Za-z0-9_\-+/=]{30,64})(?![\w+/=\-])"],
+        [r"(?<![\w.:\-])[A-Za-z0-9_\-]{5,8}+\.[A-Za-z0-9_\-]{5,8}+:[A-Za-z0-9_\-+/=]{30,64}+(?![\w+/=\-])"],
         [],
         accept=lambda v: high_entropy_token(v.split(":", 1)[1]),
     ),
@@ -1038,27 +1045,6 @@ _FOREIGN_KEY_SECRET: tuple[str, ...] = (
     "klíč", "anahtarı",
 )
 """Secret, key and token words of non-ASCII key names (`токен_доступу`, `アクセストークン`, `访问令牌`)."""
-def _trie_pattern(words: set[str]) -> str:
-    """One regular expression matching any of `words`, as a prefix tree: at each text position it
-    follows one branch per character instead of trying every word, so a scan costs about one step
-    per character whatever the number of words."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        alternatives = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not alternatives:
-            return ""
-        body = "(?:" + "|".join(alternatives) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
-
-
 _KEY_WORDS = frozenset({
     "pass", "pwd", "pw", "secret", "token", "key", "auth", "cred", "dsn", "salt", "pepper", "signature", "bearer",
     "pat", "seed", "community", "psk", "senha", "kennwort", "contrase", "wachtwoord", "salasana", "adgangskode",
@@ -1084,9 +1070,10 @@ _AFTER_KEY = re.compile(
 )
 
 
-def _key_char(c: str) -> bool:
-    """A character of a key name: ASCII name characters, or letters of another script (`токен_доступу`)."""
-    return c in _KEY_CHARS or (not c.isascii() and c.isalnum())
+_KEY_RUN = re.compile(r"[\w.\-]{0,64}")
+_KEY_TAIL = re.compile(r"[\w.\-]{0,64}$")
+"""Key characters after and before a key word in text that is not all ASCII: `\\w` takes the letters of
+every script (`токен_доступу`, `アクセストークン`)."""
 
 
 def _foreign_key_kind(key: str) -> KeyKind | None:
@@ -1139,19 +1126,29 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
     words = _KEYWORD.finditer(lowered)
     if not text.isascii():
         words = sorted([*words, *_FOREIGN_KEYWORD.finditer(lowered)], key=lambda w: w.start())  # type: ignore[assignment]
+    ascii_text = text.isascii()
     for kw in words:
-        end = kw.end()
-        while end < len(text) and _key_char(text[end]) and end - kw.end() < 64:
-            end += 1
+        if ascii_text:
+            end = kw.end()
+            while end < len(text) and text[end] in _KEY_CHARS and end - kw.end() < 64:
+                end += 1
+        else:
+            end = _KEY_RUN.match(text, kw.end()).end()  # type: ignore[union-attr]
         if end in done:
             continue
         done.add(end)
         start = kw.start()
-        while start > 0 and _key_char(text[start - 1]) and kw.start() - start < 64:
-            start -= 1
+        if ascii_text:
+            while start > 0 and text[start - 1] in _KEY_CHARS and kw.start() - start < 64:
+                start -= 1
+        else:
+            lo = max(0, start - 64)
+            start = lo + _KEY_TAIL.search(text[lo:start]).start()  # type: ignore[union-attr]
         key = text[start:end]
         m = _AFTER_KEY.match(text, end)
         kind: KeyKind | None = None
+        if not m and _line_start_key(text, start):
+            m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line
         if not m:
             held = _held_value(text, end)
             kind = credential_key(key) if held is not None else None
@@ -1222,6 +1219,22 @@ def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
         if found:
             out.append((s, e, kind_name))
     return out
+
+
+_DIRECTIVE_VALUE = re.compile(
+    r"""[ \t]+(?:(?P<vq>["'])(?P<qv>[^"'\r\n]{1,256})(?P=vq)|(?P<bv>[^\s"'`;#][^\s"'`;]{0,255}))"""
+    r"""(?P<ml>)(?P<tq>)[ \t]*;?[ \t]*(?=\r?\n|$)"""
+)
+"""The value of a line-oriented config directive (fluentd, mosquitto, squid, nginx): `key value` and nothing
+else on the line; the key must name a credential (`password`, `remote_password`, `auth_token`)."""
+
+
+def _line_start_key(text: str, start: int) -> bool:
+    """Only blanks before `start` on its line (walks back over the indent, not the whole line)."""
+    i = start
+    while i > 0 and text[i - 1] in " \t" and start - i < 64:
+        i -= 1
+    return i == 0 or text[i - 1] == "\n"
 
 
 _BLOCK_OPEN = re.compile(r"""["']?[ \t]*(?:[:=][ \t]*)?(?:\{|(?::[ \t]*)?(?:#[^\n]*)?\r?\n)""")

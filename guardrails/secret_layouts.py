@@ -25,6 +25,7 @@ _BLOCK_SCALAR = re.compile(r"[>|][+-]?\d?[ \t]*(?:#[^\n]*)?(?=\r?\n)")
 _HEREDOC = re.compile(r"<<(?P<dash>[-~]?)[ \t]*(?P<q>[\"']?)(?P<tag>[A-Za-z_][A-Za-z0-9_]{0,31})(?P=q)[ \t]*\r?\n")
 _IMPLICIT_CONCAT = re.compile(r"""\(\s*(?P<body>(?:(?P<q>["'])[^"'\r\n]{1,256}(?P=q)\s*){2,16})\)""")
 _LITERAL = re.compile(r"""(["'])([^"'\r\n]{1,256})\1""")
+_KEY_START = re.compile(r"[A-Za-z_][\w.\-]{0,63}[ \t]*[=:]")
 
 
 def widen_value(text: str, vstart: int, vend: int, quoted: bool) -> tuple[int, int, str, bool] | None:
@@ -91,11 +92,20 @@ def _heredoc(text: str, vstart: int) -> tuple[int, int, str, bool] | None:
     if m is None:
         return None
     body_start = m.end()
-    close = re.compile(r"(?m)^[ \t]*" + re.escape(m.group("tag")) + r"[ \t]*$")
-    c = close.search(text, body_start, min(len(text), body_start + 4096))
-    if c is None or c.start() <= body_start:
+    tag = m.group("tag")
+    pos, close = body_start, -1
+    for _ in range(16):  # a secret's heredoc is a few lines; look no further than 16
+        nl = text.find("\n", pos)
+        line_end = len(text) if nl < 0 else nl
+        if text[pos:line_end].strip() == tag:
+            close = pos
+            break
+        if nl < 0:
+            break
+        pos = nl + 1
+    if close <= body_start:
         return None
-    body = text[body_start : c.start()].rstrip("\r\n")
+    body = text[body_start:close].rstrip("\r\n")
     stripped = body.strip()
     if not stripped:
         return None
@@ -142,8 +152,8 @@ def _line_continuation(text: str, vstart: int, vend: int) -> tuple[int, int, str
         nl = text.find("\n", end + 1)
         line_end = len(text) if nl < 0 else nl
         nxt = text[end + 1 : line_end].strip()
-        if not nxt or any(c.isspace() for c in nxt):
-            break
+        if not nxt or any(c.isspace() for c in nxt) or _KEY_START.match(nxt):
+            break  # a blank line, prose, or the next `key=` entry
         parts.append(nxt.rstrip("\\"))
         end = end + 1 + text[end + 1 : line_end].rfind(nxt) + len(nxt)
     if len(parts) == 1:
@@ -202,13 +212,17 @@ _INI_SECTION = re.compile(r"(?m)^[ \t]*\[(?P<s>[A-Za-z0-9_.\- ]{1,48})\][ \t]*$"
 
 def ini_section(text: str, start: int) -> str | None:
     """The `[section]` an INI line belongs to (`[api]` above `key=...` in a zuliprc), if any."""
-    line_start = text.rfind("\n", 0, start) + 1
-    if text[line_start:start].strip():
-        return None  # not the first key of its line: not an INI entry
-    best: str | None = None
-    for m in _INI_SECTION.finditer(text, max(0, start - 2000), start):
-        best = m.group("s")
-    return best
+    if start > 0 and text[start - 1] != "\n":
+        return None  # not at the start of its line: not an INI entry
+    lo = max(0, start - 2000)
+    pos = text.rfind("\n[", lo, start)
+    while pos >= lo:
+        m = _INI_SECTION.match(text, pos + 1)
+        if m is not None and m.end() <= start:
+            return m.group("s")
+        pos = text.rfind("\n[", lo, pos)
+    m = _INI_SECTION.match(text, 0) if lo == 0 else None
+    return m.group("s") if m is not None and m.end() <= start else None
 
 
 _USER_SIBLING = re.compile(

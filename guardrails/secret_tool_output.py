@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 
+from guardrails.regex_trie import trie_pattern
+
 _PROMPT = r"(?:(?:[$#%❯+>]|PS [^>\n]{0,80}>|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#])[ \t]*)?"
 _SECRET_COMMAND = re.compile(
-    r"(?im)^[ \t]*" + _PROMPT + r"(?:sudo[ \t]+)?(?P<cmd>"
+    r"(?i)[ \t]*" + _PROMPT + r"(?:sudo[ \t]+)?(?P<cmd>"
     r"gcloud[ \t]+(?:beta[ \t]+)?secrets[ \t]+versions[ \t]+access\b[^\n]{0,300}"
     r"|gcloud[ \t]+auth[ \t]+(?:application-default[ \t]+)?print-(?:access|identity)-token\b[^\n]{0,300}"
     r"|aws[ \t]+(?:ecr|ecr-public)[ \t]+get-login-password\b[^\n]{0,300}"
@@ -50,13 +52,14 @@ _SECRET_COMMAND = re.compile(
     r"|terraform[ \t]+output[ \t]+(?:-raw[ \t]+|-json[ \t]+)?(?P<tfout>[\w\-]+)[ \t]*"
     r"|pulumi[ \t]+config[ \t]+get[ \t]+(?P<pulumi>[\w:.\-]+)[^\n]{0,300}"
     r"|cat[ \t]+(?P<file>[^\s|;&]*(?:key|token|secret|passw|credential|\.pem|\.creds)[^\s|;&]*)[ \t]*"
-    r")$"
+    r")(?=\r?\n|$)"
 )
-_COMMAND_WORD = re.compile(
-    r"gcloud|aws |az |kubectl|@base64d|vault |op |bw |pass |gopass|doppler|infisical|security |secret-tool|"
-    r"heroku|gh auth|glab|vercel|kubeadm|consul|nomad|wg |yc |mmctl|openssl|pwgen|rails|rake|mix |django-admin|"
-    r"terraform|pulumi|cat |bitcoin-cli"
-)
+_COMMAND_WORD = re.compile(trie_pattern({
+    "gcloud", "aws ", "az ", "kubectl", "@base64d", "vault ", "op read", "op item", "bw get", "pass show", "doppler",
+    "infisical", "find-generic", "find-internet", "secret-tool", "heroku", "gh auth", "glab", "vercel", "kubeadm",
+    "consul", "nomad", "wg ", "yc ", "mmctl", "openssl", "pwgen", "rails", "rake", "mix ", "django-admin",
+    "terraform", "pulumi", "cat ", "bitcoin-cli",
+}))
 """A cheap first look: the command words of `_SECRET_COMMAND`, so that most texts skip it."""
 _CONSOLE_EXPR = re.compile(r"(?m)^>[ \t]*(?P<expr>(?:nonsensitive|sensitive)?\(?[\w.\[\]\"'\-]{1,128}\)?)[ \t]*$")
 _OUTPUT_LINE = re.compile(r"""[ \t]*(?P<v>"[^"\n]{1,4096}"|'[^'\n]{1,4096}'|[^\s"']{6,8192})(?::[ \t][^\n]*)?[ \t]*""")
@@ -95,8 +98,19 @@ def tool_output_spans(text: str) -> list[tuple[int, int, str, str | None]]:
     command itself says the value is a secret, else the name the command asked for (to be judged)."""
     out: list[tuple[int, int, str, str | None]] = []
     lowered = text.lower()
-    if "\n" in text and _COMMAND_WORD.search(lowered):
-        for m in _SECRET_COMMAND.finditer(text):
+    if "\n" in text:
+        seen: set[int] = set()
+        for w in _COMMAND_WORD.finditer(lowered):
+            lo = max(0, w.start() - 120)  # a prompt and `sudo` stand before the command word, not more
+            line_start = text.rfind("\n", lo, w.start()) + 1
+            if line_start == 0 and lo > 0:
+                continue
+            if line_start in seen:
+                continue
+            seen.add(line_start)
+            m = _SECRET_COMMAND.match(text, line_start)
+            if m is None:
+                continue
             key = m.group("field") or m.group("tfout") or m.group("pulumi")
             out.extend(_output_lines(text, m.end(), "tool_printed_secret", key))
     if "\n" in text and (text.startswith(">") or "\n>" in text):
