@@ -83,6 +83,8 @@ class Pileup:
     evidence: list[str] = field(default_factory=list)
     victims: list[Ref] = field(default_factory=list)
     """The incident's subject on that node, when the incident named it rather than the node."""
+    memory: float | None = None
+    """Bytes of working set the replicas hold on the node, when read."""
 
 
 def _rows(outcome: Any, key: str = "rows") -> list[dict[str, Any]]:
@@ -140,6 +142,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                          if r.get("name") and r.get("status") not in _FINISHED)
         entry: dict[str, Any] = {"node": node, "nodes": names, "owners": [], "victims": victims.get(node, []),
                                  "allocatable": (node_rows.get(node) or {}).get("cpu_allocatable"),
+                                 "memory_allocatable": (node_rows.get(node) or {}).get("memory_allocatable"),
                                  "pressure": list((node_rows.get(node) or {}).get("pressure") or []),
                                  "evidence": [o.evidence_id for o in (listed, pods) if o is not None and o.ok]}
         store.append(entry)
@@ -153,14 +156,22 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                 continue
             entry["owners"].append(await _read_owner(call, owner))
         if victims and entry["owners"] and re.fullmatch(r"[a-z0-9.-]+", node):
-            usage = await call("prom_query", {"query": f'sum by (namespace, pod) (rate(container_cpu_usage_seconds_'
-                                                       f'total{{container!="", container!="POD", node="{node}"}}'
-                                                       f'[5m]))', "time": at}, f"survey-cpu-pods-{node}")
-            entry["usage"] = [(str((x.get("labels") or {}).get("namespace") or ""),
-                               str((x.get("labels") or {}).get("pod")), float(x["value"]))
-                              for x in _rows(usage, "samples") if isinstance(x.get("value"), int | float)]
-            if usage is not None and usage.ok:
-                entry["evidence"].append(usage.evidence_id)
+            await _read_use(call, entry, node, at)
+
+
+async def _read_use(call: Call, entry: dict[str, Any], node: str, at: str) -> None:
+    """The per-pod CPU rate and memory working set on a node the incident did not name (cAdvisor, by `node`)."""
+    where = f'container!="", container!="POD", node="{node}"'
+    reads = {"usage": (f"sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{{{where}}}[5m]))",
+                       f"survey-cpu-pods-{node}"),
+             "memory": (f"sum by (namespace, pod) (container_memory_working_set_bytes{{{where}}})",
+                        f"survey-pileup-memory-{node}")}
+    for key, (query, step) in reads.items():
+        got = await call("prom_query", {"query": query, "time": at}, step)
+        entry[key] = [(str((x.get("labels") or {}).get("namespace") or ""), str((x.get("labels") or {}).get("pod")),
+                       float(x["value"])) for x in _rows(got, "samples") if isinstance(x.get("value"), int | float)]
+        if got is not None and got.ok:
+            entry["evidence"].append(got.evidence_id)
 
 
 def _victim_nodes(facts: Facts) -> dict[str, list[dict[str, str]]]:
@@ -319,11 +330,11 @@ def _placed_by(revision: dict[str, Any], pod: dict[str, Any], since: datetime) -
     return made is not None and made >= since - timedelta(minutes=1)
 
 
-def _cores(facts: Facts, entry: dict[str, Any], owner: Ref) -> float | None:
-    """The CPU the owner's pods use on the node: the entry's own per-pod read (a subject's node), else
-    node_cpu_hog's (a named node)."""
-    usage = entry.get("usage")
-    if usage is None:
+def _used(facts: Facts, entry: dict[str, Any], owner: Ref, key: str = "usage") -> float | None:
+    """What the owner's pods use on the node (`usage`: CPU cores; `memory`: bytes): the entry's own per-pod read (a
+    subject's node), else node_cpu_hog's CPU read (a named node)."""
+    usage = entry.get(key)
+    if usage is None and key == "usage":
         usage = next((e.get("usage") for e in facts.reads.get(CPU_STORE) or [] if e.get("node") == entry.get("node")),
                      None)
     used = [v for ns, pod, v in usage or [] if ns == owner.namespace and workload_of_pod(str(pod)) == owner.name]
@@ -351,10 +362,13 @@ def found(facts: Facts) -> list[Pileup]:
 
 
 def _strained(entry: dict[str, Any], pile: Pileup) -> bool:
-    """A subject's node is strained: a pressure condition, or the stacked replicas use STRAIN of its CPU."""
-    allocatable = entry.get("allocatable")
-    return bool(entry.get("pressure")) or (pile.cores is not None and isinstance(allocatable, int | float)
-                                           and allocatable > 0 and pile.cores >= STRAIN * allocatable)
+    """A subject's node is strained: a pressure condition, or the stacked replicas use STRAIN of its allocatable CPU
+    or memory."""
+    def share(used: float | None, allocatable: Any) -> bool:
+        return used is not None and isinstance(allocatable, int | float) and allocatable > 0 \
+            and used >= STRAIN * allocatable
+    return bool(entry.get("pressure")) or share(pile.cores, entry.get("allocatable")) \
+        or share(pile.memory, entry.get("memory_allocatable"))
 
 
 _FINISHED = ("Completed", "Succeeded", "Failed", "Evicted", "Error", "OOMKilled", "ContainerStatusUnknown")
@@ -395,8 +409,8 @@ def _pile(facts: Facts, entry: dict[str, Any], node_count: int, owner: dict[str,
         others = {p.get("node") for p in running if p.get("node") != node}
         return Pileup(node, ref, len(on_node), len(running), len(others), node_count,
                       int(revision.get("revision") or 0), since, constraint,
-                      [ln for ln in lines if concentrating(ln)][:3], _cores(facts, entry, ref),
-                      [str(e) for e in owner.get("evidence") or []])
+                      [ln for ln in lines if concentrating(ln)][:3], _used(facts, entry, ref),
+                      [str(e) for e in owner.get("evidence") or []], memory=_used(facts, entry, ref, "memory"))
     return None
 
 
@@ -405,7 +419,8 @@ def finding(p: Pileup, at: datetime) -> dict[str, Any]:
     ago = minutes_text(max(0, int((at - p.changed_at).total_seconds() // 60)))
     spread = f"none on the other {p.nodes - 1} nodes" if not p.other_nodes else \
         f"only {p.total - p.on_node} on the other {p.nodes - 1} nodes"
-    cpu = f", together using {p.cores:.1f} CPU cores" if p.cores else ""
+    use = [f"{p.cores:.1f} CPU cores" if p.cores else "", f"{p.memory / 2**30:.1f} GiB of memory" if p.memory else ""]
+    cpu = f", together using {' and '.join(u for u in use if u)}" if any(use) else ""
     among = f" ({', '.join(str(v) for v in p.victims)} among them)" if p.victims else ""
     message = (f"{p.owner} stacked {p.on_node} of its {p.total} replicas on the same node {p.node} ({spread}{cpu}): "
                f"its rollout {ago} before (revision {p.revision}) {p.constraint}. The scheduler packed the replicas "

@@ -200,3 +200,15 @@ def test_the_timeline_gives_the_diff_when_the_history_lost_the_previous_revision
                                   "diff": AFFINITY_LINES}]}
     [p] = pileup.found(facts)
     assert p.revision == 7 and "required podAffinity" in p.constraint
+
+
+def test_a_subjects_node_whose_memory_the_pile_holds_is_strained() -> None:
+    """The replicas idle on CPU but hold 9 GiB of a 15 GiB node: the neighbours are the ones evicted."""
+    facts = _victim_facts(0.01)
+    [entry] = facts.reads[pileup.STORE]
+    entry["memory_allocatable"] = 15.3 * 2**30
+    entry["memory"] = [("checkout", _pod_name("pricing-engine-7f9c6d5b8", i), 1.5 * 2**30) for i in range(6)]
+    [p] = pileup.found(facts)
+    assert "9.0 GiB of memory" in pileup.finding(p, AT)["message"]
+    entry["memory"] = [("checkout", _pod_name("pricing-engine-7f9c6d5b8", i), 0.2 * 2**30) for i in range(6)]
+    assert pileup.found(facts) == []
