@@ -130,18 +130,20 @@ FAMILIES: tuple[Family, ...] = (
     Family("HikariCP", "HikariCP connections",
            (("hikari", "maximum", "pool", "size"), ("maximum", "pool", "size")), 10,
            "HikariCP maximumPoolSize default 10",
-           busy=r"hikaricp_connections_active", cap=r"hikaricp_connections_max",
-           queue=r"hikaricp_connections_pending",
+           busy=r"hikaricp_connections_active|hikaricp_active_connections",
+           cap=r"hikaricp_connections_max|hikaricp_max_connections",
+           queue=r"hikaricp_connections_pending|hikaricp_pending_threads",
            said=re.compile(r"Connection is not available, request timed out after|"
                            r"total=\d+, active=\d+, idle=0, waiting=[1-9]", re.I), grep="Connection is not available"),
     Family("Puma", "Puma threads per worker",
            (("rails", "max", "threads"), ("puma", "max", "threads")), 5,
            "Rails' config/puma.rb RAILS_MAX_THREADS default 5",
            flags=("-t", "--threads"), program="puma",
-           busy=r"puma_busy_threads", cap=r"puma_max_threads", spare=r"puma_pool_capacity", queue=r"puma_backlog"),
+           busy=r"puma_busy_threads", cap=r"puma_(?:thread_)?max_threads", spare=r"puma_(?:thread_)?pool_capacity",
+           queue=r"puma_(?:request_)?backlog"),
     Family("web server", "worker processes", (("web", "concurrency"),), None,
-           busy=r"puma_busy_threads|gunicorn_[a-z_]*busy[a-z_]*", spare=r"puma_pool_capacity",
-           queue=r"puma_backlog|gunicorn_[a-z_]*backlog[a-z_]*"),
+           busy=r"puma_busy_threads|gunicorn_[a-z_]*busy[a-z_]*", spare=r"puma_(?:thread_)?pool_capacity",
+           queue=r"puma_(?:request_)?backlog|gunicorn_[a-z_]*backlog[a-z_]*"),
     Family("gunicorn", "gunicorn workers", (), 1, "gunicorn --workers/--threads default 1",
            flags=("-w", "--workers", "--threads"), program="gunicorn",
            busy=r"gunicorn_[a-z_]*busy[a-z_]*", queue=r"gunicorn_[a-z_]*backlog[a-z_]*"),
@@ -485,6 +487,10 @@ async def _gauges(call: Call, cut: Cut, holder: Ref, at: datetime, sat: Saturati
         if minutes >= MIN_MINUTES:
             sat.signs.append(f"{spare} at 0 (no free thread) for {minutes:g} min")
             sat.evidence.append(eid)
+        before = int(BEFORE.total_seconds() // 60)
+        pre_data, _ = await _instant(call, f'count_over_time(({spare}{{namespace="{ns}"}} <= 0)[{before}m:1m] '
+                                           f'offset {span}m)', at, f"{step}-spare-before")
+        sat.before = sat.before or max(_values(pre_data, holder), default=0.0) >= MIN_MINUTES
     for role, name, fn in (("queue", queue, "max_over_time"), ("hits", hits, "increase")):
         if name is None:
             continue

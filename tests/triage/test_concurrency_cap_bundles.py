@@ -15,6 +15,9 @@ negative twin:
   pool's own words echoing the new value confirm it is the cap). Twin: the cap RAISED (20 -> 30) because the
   pool already reached 20 before the edit, and it reaches 30 after: saturation predates the write, no cap cut
   is blamed.
+- Rails on Puma, the cap in a rollout's env: `RAILS_MAX_THREADS` 16 -> 3; yabeda-puma's `puma_pool_capacity`
+  sits at 0 and `puma_backlog` at 14 from the peak on. Twin: the pool already ran out and the backlog already
+  formed before the rollout (a traffic story): the cut is not blamed.
 """
 
 from __future__ import annotations
@@ -156,12 +159,57 @@ def _blog(name: str, old: str, new: str, full_before: bool) -> Incident:
     return inc
 
 
+def _shop(name: str, busy_before: bool) -> Incident:
+    """shop-web (Rails on Puma) rolls out with RAILS_MAX_THREADS 16 -> 3; yabeda-puma's gauges show no free
+    thread and requests in the backlog from the afternoon peak on, and (`busy_before`) already before it."""
+    at = datetime(2026, 11, 28, 16, 30, tzinfo=UTC)
+    inc = Incident(name, title="shop pages slow", story="", at=at, seed=953, namespaces=("shop",))
+    rollout, peak = at - 90 * M, at - 30 * M
+
+    def log(pod: str, start: datetime, end: datetime) -> str:
+        return L.lines(L.ticker(start, end, 15, lambda i, t: (
+            f'I, [{_ts(t)} #1]  INFO -- : [req-{i:06d}] Completed 200 OK in {120 + i % 60}ms')))
+
+    def web(threads: str) -> Any:
+        return c("shop-web", f"{REGISTRY}/shop/shop-web:41.2.0", port=3000,
+                 env=[{"name": "RAILS_ENV", "value": "production"}, {"name": "RAILS_MAX_THREADS", "value": threads}])
+
+    inc.deployment("shop", "shop-web", [Rev(40, at - timedelta(days=4), "deploy 41.2.0", [web("16")]),
+                                        Rev(41, rollout, "helm upgrade", [web("3")])],
+                   {41: [P(log=log), P(log=log)]})
+    inc.service("shop", "shop-web", {"app": "shop-web"}, port=80, target=3000)
+    pods = [{"namespace": "shop", "pod": h.name, "job": "shop-web"} for h in inc.pods_of("shop", "shop-web")]
+
+    def busy(t: datetime) -> bool:
+        return t >= peak or (busy_before and rollout - 50 * M <= t < rollout - 10 * M)
+
+    for labels in pods:
+        inc.series("puma_max_threads", "gauge", "Number of maximum threads for puma", dict(labels),
+                   lambda t: 16.0 if t < rollout else 3.0)
+    for labels in pods:
+        inc.series("puma_pool_capacity", "gauge", "Number of allocatable threads", dict(labels),
+                   lambda t: 0.0 if busy(t) else (10.0 if t < rollout else 2.0))
+    for labels in pods:
+        inc.series("puma_backlog", "gauge", "Number of requests waiting to be processed by a thread", dict(labels),
+                   lambda t: 14.0 if busy(t) else 0.0)
+    inc.alertmanager("ShopWebLatencyHigh", {"namespace": "shop", "service": "shop-web"},
+                     "shop-web p95 above 4s", "Shop pages take more than four seconds.",
+                     'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket'
+                     '{service="shop-web"}[5m]))) > 4', starts=at)
+    inc.answer_key(culprit=("Deployment", "shop", "shop-web"), keywords=["RAILS_MAX_THREADS", "Puma"],
+                   root_cause="RAILS_MAX_THREADS cut to 3: requests wait in Puma's backlog.",
+                   category="puma-threads-cut", red_herrings=[])
+    return inc
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return investigate_blind((lambda: _catalog("catalog-threads-cut", "12", 12),
                               lambda: _catalog("catalog-threads-spare", "12", 7),
                               lambda: _blog("blog-children-cut", "30", "6", False),
-                              lambda: _blog("blog-children-raised", "20", "30", True)),
+                              lambda: _blog("blog-children-raised", "20", "30", True),
+                              lambda: _shop("shop-threads-cut", False),
+                              lambda: _shop("shop-threads-busy-before", True)),
                              tmp_path_factory.mktemp("concurrency-cap"))
 
 
@@ -177,6 +225,8 @@ def _top(results: dict[str, object], bundle: str) -> str:
     ("blog-children-cut", ("ConfigMap blog/blog-php-pool cut blog-php's PHP-FPM worker processes",
                            "pm.max_children set to 6 (old value not recorded)",
                            "server reached pm.max_children setting (6)")),
+    ("shop-threads-cut", ("Deployment shop/shop-web cut shop-web's Puma threads per worker",
+                          "RAILS_MAX_THREADS 16 -> 3", "puma_pool_capacity at 0", "puma_backlog up to 14")),
 ])
 def test_the_cut_cap_and_its_saturation_are_named(results: dict[str, object], bundle: str,
                                                    words: tuple[str, ...]) -> None:
@@ -186,7 +236,7 @@ def test_the_cut_cap_and_its_saturation_are_named(results: dict[str, object], bu
     assert all(w in top for w in words), top
 
 
-@pytest.mark.parametrize("bundle", ["catalog-threads-spare", "blog-children-raised"])
+@pytest.mark.parametrize("bundle", ["catalog-threads-spare", "blog-children-raised", "shop-threads-busy-before"])
 def test_a_cut_with_slots_to_spare_or_a_raised_cap_is_not_blamed(results: dict[str, object], bundle: str) -> None:
     top = _top(results, bundle)
     assert "every slot is busy" not in top, top
