@@ -1193,6 +1193,9 @@ def _credential_header(cell: str) -> bool:
     return bool(_HEADER_CELL.fullmatch(cell)) and credential_key(cell.replace(" ", "_")) is not None
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?|\d{1,2}/\d{1,2}/\d{2,4}")
+
+
 def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
     """Values whose key stands apart from them (secret_layouts.py) and values secret-printing tools
     wrote (secret_tool_output.py), judged like any assignment."""
@@ -1203,8 +1206,8 @@ def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
     for s, e, key in keyed:
         kind = credential_key(key)
         value = text[s:e]
-        if kind is None or (kind is KeyKind.PASSWORD and any(c.isspace() for c in value)):
-            continue
+        if kind is None or (kind is KeyKind.PASSWORD and any(c.isspace() for c in value)) or _DATE.fullmatch(value):
+            continue  # a column of dates (`password_rotated`) or prose is not a column of secrets
         found = _judge(kind, key, value, quoted=True)
         if found:
             out.append((s, e, found))
