@@ -275,7 +275,8 @@ def test_wallet_keys() -> None:
     assert _gone(f"importing {wif} into the hot wallet", wif)  # the checksum alone proves it
     xprv = _b58check(bytes.fromhex("0488ade4") + bytes(_RNG.randrange(256) for _ in range(74)))
     assert _gone(f"root: {xprv}", xprv)
-    words = ["orbit", "canvas", "lumber", "pride", "sudden", "tongue", "wealth", "fabric", "ribbon", "siege", "venture", "absorb"]
+    words = ["orbit", "canvas", "lumber", "pride", "sudden", "tongue", "wealth", "fabric", "ribbon", "siege",
+             "venture", "absorb"]
     phrase = " ".join(_RNG.sample(words, 12))
     assert _gone(f"seed_phrase: {phrase}", phrase)
     assert _gone(f'RECOVERY_PHRASE="{phrase}"', phrase)
