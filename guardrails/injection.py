@@ -47,7 +47,8 @@ from dataclasses import dataclass, field
 
 from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
 from guardrails.injection_concepts import TRANSLATED_PREVIOUS, TRANSLATED_RULES, TRANSLATED_SIGNAL
-from guardrails.injection_model import classify
+from guardrails.injection_model import ClassifierVerdict, classify
+from guardrails.injection_reshape import escaped_candidates, scrambled_candidates
 
 THRESHOLD = 0.5
 STRONG = 0.4
@@ -292,6 +293,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"(?:the[_\-\s]*)?(?:ai|llms?|assistants?|agents?|bots?|models?)\b[\"']?\s*[:=]"
         r"|\b(?:ai|llm|assistant|agent|bot|model)[_\-\s](?:hints?|notes?|instructions?|directives?|prompts?|orders?)"
         r"\b[\"']?\s*[:=])"
+        # "agent: I've sent you a link" is a transcript's speaker label (the agent speaks), not an address to it
+        r"(?!\s*(?:i|i'm|i've|i'll|i'd|im|ive|we|we're|we've|we'll|my|our)\b)"
         r"[^.\n]{0,100}?\b(?:you|your|please|must|should|need\s+to|do\s+not|don'?t|never|always|immediately|"
         r"silently|secretly|quietly|run|execute|delete|approve|merge|send|post|cordon|drain|scale|restart|disable|"
         r"remove|create|grant|apply|patch|print|reveal|say|tell|report|conclude|ignore|forget|disregard|open|close|"
@@ -909,6 +912,14 @@ _CONFUSABLE = str.maketrans(
         "ı": "i", "ℓ": "l", "∕": "/", "⁄": "/", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-",
         "\u00a0": " ", "\u2000": " ", "\u2001": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
         "\u200a": " ", "\u202f": " ", "\u205f": " ", "\u3000": " ",
+        # Small capitals (phonetic letters NFKC leaves alone) and a few more Cyrillic and Greek look-alikes
+        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
+        "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ꞯ": "q", "ʀ": "r", "ꜱ": "s", "ᴛ": "t",
+        "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ɑ": "a", "ɩ": "i", "ɒ": "a",
+        "һ": "h", "ԛ": "q", "ԝ": "w", "ϲ": "c", "ϳ": "j", "ѵ": "v", "Ϲ": "C", "Ԛ": "Q", "Ԝ": "W",
+        **{chr(0x1F1E6 + i): chr(0x61 + i) for i in range(26)},  # regional indicator letters
+        **{chr(0x1F150 + i): chr(0x41 + i) for i in range(26)},  # negative circled capitals
+        **{chr(0x1F170 + i): chr(0x41 + i) for i in range(26)},  # negative squared capitals
     }
 )  # fmt: skip
 
@@ -995,6 +1006,11 @@ def _hidden_unicode_spans(text: str) -> tuple[list[InjectionSpan], list[tuple[in
             continue  # a byte-order mark at the start of a file
         before = text[s - 1] if s > 0 else " "
         after = text[s + 1] if s + 1 < len(text) else " "
+        if cp == 0x00AD and before.isalpha() and after.isalpha():
+            # A soft hyphen between letters is a hyphenation point: CMSs and typesetters put them in long
+            # words ("Daten\u00adbank\u00adverbindung"). The view drops it, so a trigger word it splits is
+            # matched whole anyway; counting it as hidden made every hyphenated German paragraph hostile.
+            continue
         # Zero-width joiners between emoji or inside Indic/Arabic words are ordinary; inside an
         # ASCII word they only serve to break up what a filter would read.
         if (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum()):
@@ -1432,6 +1448,10 @@ _MENTION_TOPIC = (
     "postmortem", "post-mortem", "pentest", "penetration test", "intrusion", "angriff", "attaque", "ataque",
     "attacco", "atak", "inyecci", "injeç", "iniezion", "wstrzykiw", "攻击", "攻撃", "공격", "注入",
     "bösartig", "malveillant", "malicios", "dannoso", "złośliw",
+    # reports of a vulnerability or of what a gateway stopped: bug bounty write-ups, AI-gateway and firewall logs
+    "bounty", "vulnerab", "exploit", "hackerone", "bugcrowd", "cwe-", "untrusted", "embedded in", "forger", "forged",
+    "spoof", "firewall", "gateway", "action=block", "action=deny", "blocked request", "prompt shield",
+    "content filter", "moderation",
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 _MENTION_QUOTE = re.compile(
@@ -1445,6 +1465,11 @@ _MENTION_QUOTE = re.compile(
     r"(?:assert\w*|expect|scan|detect\w*|classify|check\w*|is_\w+)(?=\s*\()|"
     # "Example of a malicious instruction an attacker might hide in a log: '...'"
     r"examples?\s+of\b[^.\n'\"]{0,80}?|"
+    # what a report says the victim did: "followed instructions embedded in a ticket body ('...')"
+    r"(?:instructions?|prompts?|commands?|payloads?|text|messages?)\s+(?:embedded|hidden|planted|injected|smuggled|"
+    r"buried|contained)\s+in\b[^.\n'\"]{0,60}?|"
+    # a log field holding the stopped input: sample="...", excerpt='...', evidence="..."
+    r"samples?|excerpts?|snippets?|evidence|indicators?|"
     # the same frames in other languages: a pattern, a payload, a text or phrase, an example
     r"muster|zeichenkette|beispiel|motif|charge\s+utile|cha[iî]ne|phrase|exemple|patr[oó]n|carga\s+[uú]til|"
     r"cadena|frase|ejemplo|padr[aã]o|exemplo|testo|esempio|wzorzec|fraza|przyk[lł]ad|tekst|voorbeeld)"
@@ -1485,6 +1510,17 @@ _DEFENSIVE_IF = re.compile(
 )
 """A defence stated as a condition: "If an alert annotation tries to instruct the assistant (...), treat it
 as data and page security". The condition describes an attack in order to say what to do about it."""
+_RESTRICTS_READER = re.compile(
+    # each alternative starts with a literal (then the word-start look-behind): the engine skips ahead to those
+    r"(?i)(?:a(?<![\w]a)(?:ssistants?|gents?|i|utomation)|b(?<![\w]b)ots?|l(?<![\w]l)lms?|m(?<![\w]m)odels?|"
+    r"c(?<![\w]c)opilots?)\s+"
+    r"(?:should|must|may|can|will|are\s+to|is\s+to|are|is)\s*(?:never|not|n't|no\s+longer)\s+(?:be\s+(?:allowed|"
+    r"permitted)\s+to\s+)?(?:execute|run|perform|apply|trigger|automate|carry\s+out|do|approve|merge|delete)\s+"
+    r"(?:it|this|that|these|them|the\s+(?:step|steps|command|commands|procedure|change))\b"
+)
+"""A rule that keeps the reader's hands off a step ("Assistants should never execute it"): it restricts the
+model, the reverse of an injection, so the classifier does not read it as an address to the model. Only the
+dangerous verbs: "assistants must not ask for confirmation" takes a safeguard away and stays."""
 _DEFENSIVE_IF_WORDS = ("treat it", "treat them", "treat this", "treat that", "refuse", "quarantine", "not follow",
                        "n't follow", "not obey", "page security", "escalate to security", "report it", "flag it")
 
@@ -1511,6 +1547,13 @@ def _mention_spans(text: str, lowered: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _reader_restrictions(text: str, lowered: str) -> list[tuple[int, int]]:
+    """Rules that keep the reader's hands off a step (see `_RESTRICTS_READER`)."""
+    if " not " in lowered or "never" in lowered or "n't" in lowered or "no longer" in lowered:
+        return [m.span() for m in _RESTRICTS_READER.finditer(text)]
+    return []
+
+
 def _demote_quoted_examples(text: str, hits: list[_Hit], mentions: list[tuple[int, int]]) -> list[_Hit]:
     """Make weak the hits that lie inside a mention, and tool-call syntax shown as a format example.
 
@@ -1528,6 +1571,41 @@ def _demote_quoted_examples(text: str, hits: list[_Hit], mentions: list[tuple[in
             demote = bool(_EXAMPLE_FRAME.search(text, max(previous_line, h.start - 160), h.start))
         out.append(_Hit(h.start, h.end, h.signal, h.kind, min(h.weight, _DEMOTED)) if demote else h)
     return out
+
+
+_FIELD = re.compile(
+    r"(?<![\w\"'])[A-Za-z_][\w.\-]{0,40}=(?:\[[^\]\n\"']{0,200}\]|\"[^\"\s]{0,200}\"|'[^'\s]{0,200}'|[^\s\"'\[]+)"
+)
+"""A key=value field of a machine record (audit logs, logfmt, WAF lines) whose value is one token, bare or
+quoted (user="cluster-admin"); a quoted value with spaces (msg="...") is free text and stays."""
+_MIN_FIELDS = 4
+
+
+def _record_fields(text: str) -> list[tuple[int, int]]:
+    """The unquoted key=value fields of record lines, for the classifier not to read.
+
+    "user=kubernetes-admin groups=[system:masters] resource=secrets" names an admin, a powerful group and
+    secrets: concepts the classifier weighs as an authority handing out an action, yet a record addresses no
+    one. A line counts as a record when it holds at least `_MIN_FIELDS` such fields and they make up most of
+    it; its quoted values (msg="...", sample='...') stay, as the free text a writer controls. The pattern
+    detectors still read the whole line (slug and encoded values included).
+    """
+    if text.count("=") < _MIN_FIELDS:
+        return []
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.count("=") >= _MIN_FIELDS:
+            fields = [m.span() for m in _FIELD.finditer(line)]
+            covered = sum(e - s for s, e in fields)
+            if len(fields) >= _MIN_FIELDS and covered * 2 >= len(line.strip()) - _quoted_length(line):
+                out.extend((pos + s, pos + e) for s, e in fields)
+        pos += len(line) + 1
+    return out
+
+
+def _quoted_length(line: str) -> int:
+    return sum(m.end() - m.start() for m in _QUOTED.finditer(line))
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -1616,11 +1694,17 @@ def _scan(text: str, depth: int) -> InjectionReport:
         hidden_texts.extend((s, e, "unicode_tags", d) for s, e, d in hidden)
 
     if depth == 0:
-        for s, e, how, decoded in hidden_texts + _decode_candidates(view if index is None else text):
+        # Scrambles are looked for in the view (look-alike letters folded), and mapped back to the text.
+        reshaped = escaped_candidates(text) + [
+            (orig(s), orig(e, end=True), how, words) for s, e, how, words in scrambled_candidates(view)
+        ]
+        for s, e, how, decoded in hidden_texts + _decode_candidates(view if index is None else text) + reshaped:
             inner = _scan(decoded, depth=1)
             if inner.score < STRONG and not (how in ("unicode_tags", "spaced") and inner.score > 0.2):
                 continue
-            if how in ("leetspeak", "reversed", "slug", "rot13") and inner.score <= _scan(text[s:e], depth=1).score:
+            if how in ("leetspeak", "reversed", "slug", "rot13", "unescaped", "typoglycemia") and (
+                inner.score <= _scan(text[s:e], depth=1).score
+            ):
                 continue  # the line says nothing more read this way than read as it is
             weight = min(0.99, inner.score + 0.1)
             kind = "hidden_unicode" if how == "unicode_tags" else "encoded_payload"
@@ -1641,7 +1725,16 @@ def _scan(text: str, depth: int) -> InjectionReport:
     if depth == 0:
         # The second signal (injection_model.py): concepts in a dozen languages and the text's
         # structure, for rephrased and translated instructions that no pattern above knows.
-        verdict = classify(_blank(text, mentions) if mentions else text)
+        restrictions = _reader_restrictions(text, lowered if index is None else text.lower())
+        unread = mentions + restrictions + _record_fields(text)
+        verdict = classify(_blank(text, unread) if unread else text)
+        if verdict.hostile and any(verdict.start <= s < verdict.end for s, _ in restrictions) and not any(
+            h.weight >= STRONG and verdict.start <= h.start < verdict.end for h in hits
+        ):
+            # A step the text keeps from the model ("Assistants should never execute it") is a runbook
+            # written for humans; with no pattern in the passage turning to the model, the classifier's
+            # reading of its destructive command as a task handed over is not taken.
+            verdict = ClassifierVerdict(0.0, verdict.start, verdict.end, verdict.threshold)
         if verdict.hostile:
             weight = round(THRESHOLD + (1 - THRESHOLD) * 0.98 * (verdict.probability - verdict.threshold)
                            / max(1e-6, 1 - verdict.threshold), 3)

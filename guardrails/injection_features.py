@@ -340,6 +340,100 @@ _MORE_LANGUAGES: dict[str, tuple[str, ...]] = {
 for _concept, _terms in _MORE_LANGUAGES.items():
     CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
 
+# ---- Blind round 9: more languages (Ukrainian, Czech, Slovak, Greek, Persian, Urdu, Thai, Bengali, Swedish,
+# Danish, Norwegian, Romanian, Hungarian, Finnish) ------------------------------------------------------------
+# Round 9's direct overrides in Ukrainian, Thai, Greek, Persian and Czech scored 0: the classes were there, the
+# words were not. Each language gets the same roles, built from the concept level: a cancel verb (ignore,
+# forget, pay no attention), "previous / above", a noun for standing instructions, a word for the assistant,
+# and the secret / disclosure / approval words an override goes on to use. Thai and Bengali are matched as
+# substrings (Thai writes no spaces between words; Bengali vowel signs are not \w).
+_ROUND9_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "ignore": (
+        "ігнор*", "проігнор*", "не зважай*", "нехтуй*", "знехтуй*", "забудьте",
+        "zapomeň*", "zapomen*", "nevšímej*", "nevsimej*", "zabudni*", "nevšímaj*",
+        "αγνόησ*", "αγνοήσ*", "αγνόη*", "ξέχασ*", "ξεχάστε", "παράβλεψ*",
+        "نادیده", "فراموش کن", "فراموش کنید", "نظرانداز", "نظر انداز", "بھول جاؤ", "بھول جائیں",
+        "เพิกเฉย", "ไม่ต้องสนใจ", "ละเลย", "ละเว้น", "ลืมคำสั่ง", "ลืม",
+        "উপেক্ষা", "ভুলে যাও", "ভুলে যান",
+        "glöm*", "bortse från", "strunta i", "glem*", "se bort fra",
+        "uită", "uitați", "uitati", "neglijează", "ignorați",
+        "figyelmen kívül", "felejtsd el", "felejtse el", "hagyd figyelmen",
+        "ohita", "ohittakaa", "sivuuta", "unohda", "unohtakaa", "jätä huomiotta",
+    ),
+    "previous": (
+        "попередн*", "вищенаведен*", "наведені вище", "раніше",
+        "předchozí*", "předchoz*", "predchoz*", "předešl*", "dřívější*", "výše uvedené", "predchádzajúc*",
+        "predošl*",
+        "προηγούμεν*", "προηγουμεν*", "παραπάνω", "ανωτέρω",
+        "قبلی", "پیشین", "قبلا", "پچھلی", "پچھلے", "سابقہ",
+        "ก่อนหน้า", "ที่ผ่านมา", "ข้างต้น",
+        "আগের", "পূর্ববর্তী",
+        "tidigare", "föregående", "ovanstående", "tidligere", "forrige", "ovenstående",
+        "anterioare", "anterior*", "precedente",
+        "korábbi", "előző", "fenti",
+        "aiemmat", "aiemmin", "aikaisemmat", "edelliset", "yllä olevat",
+    ),
+    "instructions": (
+        "інструкц*", "вказівк*", "вказівок", "настанов*", "правил*",
+        "pokyn*", "instrukc*", "pravidl*", "příkaz*", "prikaz*", "inštrukci*", "pokyny",
+        "οδηγί*", "οδηγιών", "εντολ*", "κανόν*", "κανονες",
+        "دستورالعمل*", "دستورات", "دستور*", "قوانین", "ہدایات", "ہدایت*", "قواعد",
+        "คำสั่ง", "คำแนะนำ", "ข้อกำหนด",
+        "নির্দেশ", "নির্দেশনা",
+        "instruktion*", "instruksjon*", "regler", "anvisning*",
+        "instrucțiuni*", "instrucţiuni*", "instructiuni*", "reguli*",
+        "utasítás*", "utasitas*", "szabály*",
+        "ohje*", "säännöt", "säännö*",
+    ),
+    "ai": (
+        "асистент*", "ші", "штучн* інтелект*", "помічник*",
+        "asistent*", "umělá inteligence", "umela inteligence",
+        "βοηθέ", "βοηθός", "βοηθό", "τεχνητή νοημοσύνη", "πράκτορ*",
+        "دستیار*", "هوش مصنوعی", "اسسٹنٹ", "معاون",
+        "ผู้ช่วย", "ปัญญาประดิษฐ์", "เอไอ",
+        "সহকারী", "এআই",
+        "assistenten", "asistentul", "asszisztens*", "mesterséges intelligencia", "avustaja*", "tekoäly*",
+    ),
+    "secret": (
+        "облікові дані", "ключі",
+        "heslo", "hesla", "hesl*", "tajemstv*", "tajné klíče", "tajne",
+        "μυστικ*", "κωδικ*", "συνθηματικ*", "κλειδ*", "διαπιστευτήρι*",
+        "رمز عبور", "گذرواژه", "توکن*", "کلید*", "رمز*", "پاس ورڈ", "خفیہ",
+        "รหัสผ่าน", "ความลับ", "โทเค็น", "คีย์",
+        "পাসওয়ার্ড", "গোপন",
+        "lösenord*", "hemlighet*", "hemmelighed*", "adgangskode*", "passord*",
+        "parola", "parolele", "parolă",
+        "jelszó", "jelszav*", "titk*",
+        "salasana*", "salaisuu*",
+    ),
+    "reveal": (
+        "виведи*", "розкрий*", "надрукуй*", "покажіть",
+        "zobraz*", "ukaž*", "vypiš*", "prozraď*", "ukáž*", "vypíš*",
+        "εμφάνισ*", "δείξε", "δείξτε", "αποκάλυψ*", "τύπωσ*",
+        "نمایش", "چاپ کن", "چاپ کنید", "نشان بده", "فاش کن", "دکھائیں", "دکھاؤ",
+        "แสดง", "เปิดเผย",
+        "দেখাও", "প্রকাশ কর",
+        "skriv ut", "avslöja*", "afișează", "afiseaza", "dezvăluie", "mutasd", "írd ki", "näytä", "tulosta",
+    ),
+    "approve": (
+        "схвал*", "затверд*", "погодь*",
+        "schval*", "schvál*", "schváľ*",
+        "έγκριν*", "εγκρίν*", "ενέκριν*",
+        "تایید", "تأیید", "منظور",
+        "อนุมัติ",
+        "অনুমোদন",
+        "godkänn*", "godkend*", "godkjenn*", "jóváhagy*", "hagyd jóvá", "hyväksy*",
+    ),
+    "skip": (
+        "без перевірк*", "bez kontroly", "bez ověření", "χωρίς έλεγχο", "بدون بررسی", "โดยไม่ตรวจสอบ",
+    ),
+    "exfil": (
+        "надішли*", "відправ*", "pošli*", "odešli*", "στείλε", "ارسال کن", "بفرست", "ส่งไปที่",
+    ),
+}
+for _concept, _terms in _ROUND9_LANGUAGES.items():
+    CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+
 _ROLE_MARKER = re.compile(
     r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
     r"(?:system|assistant|developer|admin|operator|instructions?|assistant\s+memory(?:\s+update)?|memory\s+update|"
@@ -349,12 +443,20 @@ _IDENTITY = re.compile(
     r"(?i)\byou\s+are\s+(?:now\s+)?(?:chatgpt|claude|gpt-?\d*|gemini|copilot|an?\s+(?:ai|llm|language\s+model|"
     r"assistant|agent)|the\s+(?:assistant|agent|model)|vigil|dan)\b"
 )
+_HEADING = (
+    r"#{3,6}[ \t]+(?![^\n]*\b(?:instructions?|directives?|prompts?|rules|system|assistants?|agents?|ai|admin|"
+    r"override|polic(?:y|ies)|tasks?|memory|context|orders?)\b)[^\s#][^\n#]*(?:\n|$)"
+)
+"""A markdown heading ("### Decommission staging-eu") opens a section of a document, not a break out of the
+data; one that names instructions ("### New instructions") still counts as the delimiter it imitates."""
 _DELIMITER = re.compile(
-    r"(?i)(?:^|\n)[ \t]*(?:[-=_*#~]{3,}|</?(?:data|context|document|log|logs|input|output|tool_result|result|"
+    r"(?i)(?:^|\n)[ \t]*(?:(?!" + _HEADING + r")[-=_*#~]{3,}|"
+    r"</?(?:data|context|document|log|logs|input|output|tool_result|result|"
     r"untrusted|end)[^>\n]{0,20}>|(?:end|fin|ende|fim|конец)\s+(?:of\s+|du\s+|des\s+|der\s+|de\s+)?"
     r"(?:data|log|logs|input|context|document|untrusted|output|données|daten|datos|dados|данных)\b[^\n]{0,20})"
 )
-_COMMENT = re.compile(r"<!--([\s\S]{0,2000}?)-->|/\*([\s\S]{0,2000}?)\*/|(?:^|\s)(?://|#)\s?([^\n]{0,400})", re.M)
+_COMMENT = re.compile(r"<!--([\s\S]{0,2000}?)-->|/\*([\s\S]{0,2000}?)\*/|(?:^|\s)(?://|#(?!\d))\s?([^\n]{0,400})", re.M)
+"""Comment bodies; `#` before a digit is an issue or ticket number ("Report #8812: ..."), not a comment."""
 _AI_WORD = (
     r"(?:ai|a\.i\.|llms?|ia|ki|ии|bots?|models?|modèle|modelo|modello|modell|sprachmodell|assistants?|"
     r"assistent(?:in|en)?|asistente|assistente|asystencie|asystent|agents?|agente|agenten|agentin|ассистент\w*|"
@@ -375,12 +477,16 @@ _VOCATIVE = re.compile(
 _URL_QUERY = re.compile(r"[?&#][A-Za-z0-9_.\-]{1,40}=([^&\s\"'<>]{8,2000})")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+"""Thai, Lao, Burmese and Khmer write no spaces between words: their terms are matched as substrings."""
 _IMPERATIVE_START = re.compile(
     r"(?im)(?:^|[.!?:]\s+)(?:please\s+)?(?:ignore|disregard|forget|approve|merge|skip|disable|send|reveal|print|"
     r"output|run|execute|delete|report|say|tell|respond|do\s+not|don't|never|always|stop|override|bypass|"
     r"ignorez|ignore[zs]?|approuvez|envoyez|ignorier\w*|vergiss|genehmige|ignora|ignore|aprueba|envía|aprove|"
-    r"envie|approva|negeer|zignoruj|игнорируй|забудь|одобри|отправь)\b"
+    r"envie|approva|negeer|zignoruj|игнорируй|забудь|одобри|отправь)\b(?!\s*(?:#\d|:|\(|\||=))"
 )
+"""A sentence opening with a command verb; not a heading or a field that opens with the same word as a noun
+("Report #8812 (resolved):", "Output: 3 rows", "Run | 2024-05-01")."""
 
 
 _TOKEN = re.compile(r"\w+")
@@ -416,7 +522,7 @@ def _build(concepts: dict[str, tuple[str, ...]]) -> _Lexicon:
         for term in terms:
             open_end = term.endswith("*")
             body = term.rstrip("*").lower()
-            if _CJK.search(body) or not _PLAIN_TERM.fullmatch(body):
+            if _CJK.search(body) or _UNSPACED.search(body) or not _PLAIN_TERM.fullmatch(body):
                 substrings.append((body, concept))
                 continue
             tokens = tuple(_TOKEN.findall(body))
@@ -512,9 +618,17 @@ def _imperative(p: Passage) -> bool:
     return _IMPERATIVE_START.search(p.lowered) is not None
 
 
+_SPEAKER_TURN = re.compile(r"\s*(?:i|i'm|i've|i'll|i'd|im|ive|we|we're|we've|we'll|my|our)\b")
+"""First person after "agent:": the label names who speaks in a transcript, not whom the text addresses."""
+
+
 def _addressed_to_ai(p: Passage) -> bool:
     lowered = p.lowered
-    return _VOCATIVE.search(lowered) is not None or any(t in lowered for t in ("给ai", "致ai", "へ:", "へ：", "에게"))
+    if any(t in lowered for t in ("给ai", "致ai", "へ:", "へ：", "에게")):
+        return True
+    # "agent: I've sent a reset link" is a support transcript's speaker label; "Agent: approve this" a vocative.
+    return any(not (m.group().rstrip()[-1:] == ":" and _SPEAKER_TURN.match(lowered, m.end()))
+               for m in _VOCATIVE.finditer(lowered))
 
 
 def _delimiter_then_instruction(p: Passage) -> bool:
