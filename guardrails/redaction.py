@@ -239,6 +239,38 @@ def _base58check_private(value: str) -> bool:
     return body[0] in (0x80, 0xEF) and len(body) in (33, 34)
 
 
+_PREFIX_NOT_VENDOR = frozenset({
+    "sha", "sha1", "sha224", "sha256", "sha384", "sha512", "md5", "blake2b", "xxh", "crc", "crc32",
+    "pk", "pub", "public", "publishable",
+})
+"""Prefixes of digests (`sha512-<base64>` in an npm lock file): the body is a hash, not a key; and of
+public keys made to ship in clients (Stripe `pk_live_`, `*_publishable_`)."""
+_HEX_NOT_VENDOR = frozenset({
+    "trace", "span", "req", "request", "id", "uid", "uuid", "commit", "rev", "build", "run", "job", "cache",
+    "layer", "blob", "etag", "hash", "digest", "sum", "oid", "obj", "ref", "tx", "txn", "git", "sha", "image",
+    "img", "file", "node", "pod", "task", "event", "evt", "msg", "test", "tmp", "key",
+})
+"""Prefixes before a hex body that make it an id or a content address, not a vendor's hex key."""
+
+
+def _vendor_prefixed(value: str) -> bool:
+    """`<prefix>_<body>` / `<prefix>-<body>` is a vendor key when the prefix is short and not a digest's,
+    and the body is random: high entropy and mixed, or 40+ hex digits after `<word>_` (`sbp_`, `bkua_`),
+    never words (`payments-api-deployment-...`), a UUID or a plain digest."""
+    cut = min((i for i in (value.find("_"), value.find("-")) if i > 0), default=-1)
+    if cut < 2:
+        return False
+    prefix, body = value[:cut], value[cut + 1 :]
+    if prefix.lower() in _PREFIX_NOT_VENDOR or body.lower().startswith(("publishable", "pub_", "public")):
+        return False
+    if identifier_like(body) or _is_placeholder(body):
+        return False
+    if all(c in "0123456789abcdef" for c in body):
+        return (len(body) >= 40 and value[cut] == "_" and prefix.islower() and prefix.isalpha()
+                and prefix not in _HEX_NOT_VENDOR)
+    return high_entropy_token(body) and sum(c.isdigit() for c in body) >= 2
+
+
 def _discord_token(value: str) -> bool:
     """The first part of a Discord token is the account's snowflake id (17-20 digits) in base64."""
     head = value.split(".", 1)[0]
@@ -1001,6 +1033,22 @@ FORMATS: tuple[SecretFormat, ...] = (
         [r"(?<![A-Za-z0-9+/=_\-])(?P<s>[A-Za-z0-9+/_\-]{16,}={0,2})(?![A-Za-z0-9+/=_\-])"],
         [],
         accept=base64_credential,
+    ),
+    _fmt(
+        "dynatrace_token",
+        "Dynatrace API / PaaS token `dt0c01.<24 public>.<64 secret>`",
+        [_B + r"dt0[a-z]\d{2}\.[A-Z0-9]{24}\.[A-Z0-9]{64}" + _E],
+        ["dt0"],
+    ),
+    _fmt(
+        "vendor_prefixed_token",
+        "a token in the shape vendors document for their keys: a short prefix naming the vendor and kind "
+        "(`gsk_`, `r8_`, `figd_`, `napi_`, `xai-`, `HRKU-`, `pscale_tkn_`, ...) and a long random body",
+        # The first letter comes first and the look-behind includes it, so the engine skips to letters.
+        [r"[A-Za-z](?<![A-Za-z0-9_\-.+/=][A-Za-z])[A-Za-z0-9]{1,7}+[_\-][A-Za-z0-9_\-]{30,250}+"
+         r"(?![A-Za-z0-9_\-+/=.@:])"],
+        [],
+        accept=_vendor_prefixed,
     ),
     _fmt(
         "kubeconfig_credential",
