@@ -1184,4 +1184,21 @@ def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
                                      confidence=0.35, evidence=[facts.changes_id] if facts.changes_id else [],
                                      ref=target, check=f"change.{change.get('type')}"))
                 break
-    return out
+    return out or _subject_warnings(subject, facts)
+
+
+def _subject_warnings(subject: Subject, facts: Facts) -> list[Candidate]:
+    """Nothing else to say: the subject's own classified failures logged at warning level (a receiver refusing
+    pushes with 429, a server shedding load) are still what it does wrong, said at the lowest confidence rather
+    than an empty answer."""
+    for log in facts.logs:
+        top = log.top or {}
+        if not subject.mentions(workload_of_pod(log.pod)) or top.get("severity") != "warning" \
+                or not top.get("error_class"):
+            continue
+        detail = log_detail(log)
+        if detail:
+            return [Candidate(cause=f"{workload_of_pod(log.pod)} (Pod {log.namespace}/{log.pod}) fails its callers: "
+                                    f"{detail}.", confidence=0.3, evidence=[log.evidence_id],
+                              ref=Ref("Pod", log.namespace, log.pod), check=f"logs.{top.get('error_class')}")]
+    return []

@@ -189,6 +189,9 @@ def subject_of(incident: Incident) -> Subject:
             if len(parts) >= 3 and parts[-1].isdigit():
                 for cut in range(1, len(parts) - 1):
                     _add(subject.pods, "-".join(parts[cut:]))
+    if not subject.from_labels and not subject.pods:
+        for name in group_names(incident, subject.namespace):  # the group's other alerts name the workload
+            _add(subject.names, name)
     for labels in label_sets:
         for key, value in labels.items():
             low = value.strip().lower()
@@ -215,6 +218,36 @@ def subject_of(incident: Incident) -> Subject:
     if subject.namespace and subject.namespace in subject.names and subject.namespace not in subject.from_labels:
         subject.names.remove(subject.namespace)
     return subject
+
+
+def group_names(incident: Incident, namespace: str) -> list[str]:
+    """Workload names the OTHER alerts of the incident's Alertmanager notification carry (their workload and pod
+    labels), when they are about the same namespace.
+
+    A notification grouped by namespace mixes alert names, and each name is its own incident; the one whose
+    alert is a tenant's or a rate's (Loki discarding samples, a queue's depth) may name no workload while its
+    siblings name the pods that raise it (`pod=loki-write-0`, `job=loki-write`). Those names are the group's
+    evidence of where the symptom lives: kept as candidates (never as this alert's own labels), so the survey
+    can resolve the subject rather than find nothing to read."""
+    raw = incident.raw if isinstance(incident.raw, dict) else {}
+    alerts = raw.get("alerts") if incident.source == "alertmanager" else None
+    own = {a.labels.get("alertname", "") for a in incident.alerts} or {incident.labels.get("alertname", "")}
+    out: list[str] = []
+    for alert in alerts if isinstance(alerts, list) else []:
+        labels = alert.get("labels") if isinstance(alert, dict) else None
+        if not isinstance(labels, dict) or str(labels.get("alertname") or "") in own:
+            continue
+        where = next((str(labels[k]).strip().lower() for k in NAMESPACE_LABELS if labels.get(k)), "")
+        if namespace and where and where != namespace:
+            continue
+        values = [str(labels[k]) for k in NAME_LABELS if k != "container" and isinstance(labels.get(k), str)
+                  and labels.get(k)]  # a container's name (`main`, `app`) names no workload of its own
+        values += [workload_of_pod(str(labels["pod"]).strip().lower())] if isinstance(labels.get("pod"), str) else []
+        for value in values:
+            low = value.strip().lower()
+            if re.fullmatch(r"[a-z0-9][a-z0-9.-]{2,252}", low) and low not in _COMMON_WORDS:
+                _add(out, low)
+    return out
 
 
 def _prose(incident: Incident) -> str:
