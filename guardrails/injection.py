@@ -962,6 +962,10 @@ def _normalise(text: str) -> tuple[str, list[int] | None]:
             ch = text[i]
             if ord(ch) in _INVISIBLE:
                 continue
+            if unicodedata.combining(ch) and out and out[-1][-1:].isascii() and out[-1][-1:].isalpha():
+                # Marks stacked on Latin letters (strike-through "i̷g̷n̷o̷r̷e̷", zalgo text) split a word for a
+                # pattern and not for a reader; accents written as combining marks fold to their letter too.
+                continue
             folded = ch.translate(_CONFUSABLE)
             if folded == ch:
                 folded = unicodedata.normalize("NFKC", ch).translate(_CONFUSABLE)
@@ -1451,7 +1455,7 @@ _MENTION_TOPIC = (
     # reports of a vulnerability or of what a gateway stopped: bug bounty write-ups, AI-gateway and firewall logs
     "bounty", "vulnerab", "exploit", "hackerone", "bugcrowd", "cwe-", "untrusted", "embedded in", "forger", "forged",
     "spoof", "firewall", "gateway", "action=block", "action=deny", "blocked request", "prompt shield",
-    "content filter", "moderation",
+    "content filter", "moderation", "planted", "injected", "incident review", "lessons learned",
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 _MENTION_QUOTE = re.compile(
@@ -1467,13 +1471,13 @@ _MENTION_QUOTE = re.compile(
     r"examples?\s+of\b[^.\n'\"]{0,80}?|"
     # what a report says the victim did: "followed instructions embedded in a ticket body ('...')"
     r"(?:instructions?|prompts?|commands?|payloads?|text|messages?)\s+(?:embedded|hidden|planted|injected|smuggled|"
-    r"buried|contained)\s+in\b[^.\n'\"]{0,60}?|"
+    r"buried|contained)\s+in(?:to)?\b[^.\n'\"]{0,60}?|"
     # a log field holding the stopped input: sample="...", excerpt='...', evidence="..."
-    r"samples?|excerpts?|snippets?|evidence|indicators?|"
+    r"samples?|excerpts?|snippets?|evidence|indicators?|input|prompt|query|body|request|content|value|"
     # the same frames in other languages: a pattern, a payload, a text or phrase, an example
     r"muster|zeichenkette|beispiel|motif|charge\s+utile|cha[iî]ne|phrase|exemple|patr[oó]n|carga\s+[uú]til|"
     r"cadena|frase|ejemplo|padr[aã]o|exemplo|testo|esempio|wzorzec|fraza|przyk[lł]ad|tekst|voorbeeld)"
-    r"[\s:,=(]{1,3}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
+    r"[\s:,=(\u2014\u2013-]{1,4}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
     r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d)\s*(?:,|or|and)?\s*){1,4}"
 )
 _QUOTED = re.compile(
@@ -1578,6 +1582,10 @@ _FIELD = re.compile(
 )
 """A key=value field of a machine record (audit logs, logfmt, WAF lines) whose value is one token, bare or
 quoted (user="cluster-admin"); a quoted value with spaces (msg="...") is free text and stays."""
+_JSON_FIELD = re.compile(
+    r"\"[\w.\-]{1,40}\"\s*:\s*(?:\"[^\"\s]{0,200}\"|\[(?:\s*\"[^\"\s]{0,200}\"\s*,?){0,20}\]|-?\d[\d.]*|true|false|null)"
+)
+"""The same in a JSON record (a Kubernetes audit event): a key with a one-token value, or a list of them."""
 _MIN_FIELDS = 4
 
 
@@ -1590,13 +1598,13 @@ def _record_fields(text: str) -> list[tuple[int, int]]:
     it; its quoted values (msg="...", sample='...') stay, as the free text a writer controls. The pattern
     detectors still read the whole line (slug and encoded values included).
     """
-    if text.count("=") < _MIN_FIELDS:
+    if text.count("=") < _MIN_FIELDS and text.count('":') < _MIN_FIELDS:
         return []
     out: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
-        if line.count("=") >= _MIN_FIELDS:
-            fields = [m.span() for m in _FIELD.finditer(line)]
+        if line.count("=") >= _MIN_FIELDS or line.count('":') >= _MIN_FIELDS:
+            fields = [m.span() for m in _FIELD.finditer(line)] + [m.span() for m in _JSON_FIELD.finditer(line)]
             covered = sum(e - s for s, e in fields)
             if len(fields) >= _MIN_FIELDS and covered * 2 >= len(line.strip()) - _quoted_length(line):
                 out.extend((pos + s, pos + e) for s, e in fields)

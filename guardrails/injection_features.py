@@ -574,7 +574,24 @@ def concepts_in(lowered: str) -> set[str]:
     for term, concept in terms:
         if concept not in found and term in lowered:
             found.add(concept)
+    # "kubernetes-admin", "cluster-admin", "system:admin" name an account or a role, not someone who gives
+    # the reader orders: an RBAC audit that names them is not an authority handing over an action.
+    if (
+        "authority" in found
+        and _IDENTIFIER_ADMIN.search(lowered)
+        and "authority" not in concepts_in(_IDENTIFIER_ADMIN.sub(" ", lowered))
+    ):
+        found.discard("authority")
     return found
+
+
+_IDENTIFIER_ADMIN = re.compile(
+    r"(?<=[a-z0-9][-:/_.])admins?\b|\badmins?(?=[-:/_.][a-z0-9])"
+    # "admin" naming a thing, not a person: "the admin kubeconfig", "admin role", "admin password"
+    r"|\badmin(?=\s+(?:kubeconfig|credentials?|passwords?|roles?|users?|accounts?|access|rights|panel|console|api|"
+    r"tokens?|keys?|groups?|bindings?|privileges?|permissions?|port|ui|page|endpoint|namespace|rbac|certs?|"
+    r"certificates?|conf|config|interface|portal|scope|level|mode)\b)"
+)
 
 
 def _stable_hash(token: str) -> int:

@@ -20,7 +20,8 @@ import re
 
 Candidate = tuple[int, int, str, str]
 
-_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\U[0-9a-fA-F]{8}")
+_ESCAPE = re.compile(r"\\+(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8})")
+"""An escape, with any number of backslashes: a JSON string encoded twice writes `\\\\u0069`."""
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 MIN_ESCAPES = 4
 """Escapes a line needs before it is read decoded: an accented name (`Jos\\u00e9`) is not a payload."""
@@ -39,7 +40,7 @@ def _unescape(line: str) -> str:
     """JSON / Python escapes decoded, surrogate pairs (`\\ud83d\\ude00`) joined into one character."""
 
     def one(m: re.Match[str]) -> str:
-        return chr(int(m.group()[2:], 16))
+        return chr(int(m.group().lstrip("\\")[1:], 16))
 
     decoded = _ESCAPE.sub(one, line)
     try:

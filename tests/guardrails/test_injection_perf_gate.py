@@ -64,6 +64,13 @@ def _ref_concepts_in(lowered: str) -> set[str]:
     for term, concept in F._LEXICON.substrings:  # every term, whatever the text's script
         if concept not in found and term in lowered:
             found.add(concept)
+    # an "admin" inside an identifier or naming a thing ("kubernetes-admin", "the admin kubeconfig") is no authority
+    if (
+        "authority" in found
+        and F._IDENTIFIER_ADMIN.search(lowered)
+        and "authority" not in _ref_concepts_in(F._IDENTIFIER_ADMIN.sub(" ", lowered))
+    ):
+        found.discard("authority")
     return found
 
 
@@ -94,7 +101,10 @@ def _ref_features(text: str) -> dict[str, float]:
         out["s:identity"] = 1.0
     if F._IMPERATIVE_START.search(lowered):
         out["s:imperative"] = 1.0
-    if F._VOCATIVE.search(lowered) or any(t in lowered for t in ("给ai", "致ai", "へ:", "へ：", "에게")):
+    # a vocative, unless it is a transcript's speaker label ("agent: I've sent ...")
+    vocatives = [m for m in F._VOCATIVE.finditer(lowered)
+                 if not (m.group().rstrip()[-1:] == ":" and F._SPEAKER_TURN.match(lowered, m.end()))]
+    if vocatives or any(t in lowered for t in ("给ai", "致ai", "へ:", "へ：", "에게")):
         out["s:addressed_to_ai"] = 1.0
     for m in F._DELIMITER.finditer(lowered):
         tail = _ref_concepts_in(lowered[m.end() : m.end() + 300])
