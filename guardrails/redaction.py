@@ -250,7 +250,7 @@ _HEX_NOT_VENDOR = frozenset({
     "layer", "blob", "etag", "hash", "digest", "sum", "oid", "obj", "ref", "tx", "txn", "git", "sha", "image",
     "img", "file", "node", "pod", "task", "event", "evt", "msg", "test", "tmp", "key",
 })
-"""Prefixes before a hex body that make it an id or a content address, not a vendor's hex key."""
+"""Prefixes that make what follows an id or a content address, not a vendor's key."""
 
 
 def _vendor_prefixed(value: str) -> bool:
@@ -265,9 +265,10 @@ def _vendor_prefixed(value: str) -> bool:
         return False
     if identifier_like(body) or _is_placeholder(body):
         return False
+    if prefix.lower() in _HEX_NOT_VENDOR:
+        return False  # `job-<random>`, `trace_<hex>`: an id named by what it identifies
     if all(c in "0123456789abcdef" for c in body):
-        return (len(body) >= 40 and value[cut] == "_" and prefix.islower() and prefix.isalpha()
-                and prefix not in _HEX_NOT_VENDOR)
+        return len(body) >= 40 and value[cut] == "_" and prefix.islower() and prefix.isalpha()
     return high_entropy_token(body) and sum(c.isdigit() for c in body) >= 2
 
 
@@ -1110,7 +1111,7 @@ _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 _AFTER_KEY = re.compile(
     # `'hash_salt'] =` (an index), `token(part 1/2)=` (a qualifier), `=> string(16) "..."` (PHP var_dump)
     r"""(?P<kq>\\?["'])?\]?(?:[ \t]?\([^()\r\n]{1,32}\)(?=[ \t]*[:=](?!=)))?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
-    r"""(?:string\(\d{1,6}\)[ \t]*)?"""
+    r"""(?:string\(\d{1,6}\)[ \t]*|[&!][\w!\-]{1,32}[ \t]+(?=\S))?"""  # PHP var_dump; a YAML anchor or tag
     # a YAML block scalar (`>-`, `|`) or a heredoc (`<<-EOT`): the value starts on the next line
     r"""(?:(?P<ml>[>|][+-]?\d?|<<[-~]?[ \t]*["']?[A-Za-z_]\w{0,31}["']?)(?=[ \t]*\r?\n)|"""
     r"(?:(?P<tq>'''|\"\"\")(?P<tv>[^\r\n]{1,512}?|\r?\n[^\r\n]{1,512}?\r?\n)(?P=tq)|"
@@ -1195,8 +1196,8 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
         key = text[start:end]
         m = _AFTER_KEY.match(text, end)
         kind: KeyKind | None = None
-        if not m and _line_start_key(text, start):
-            m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line
+        if not m and (_line_start_key(text, start) or _ENV_STATEMENT.search(text, max(0, start - 24), start)):
+            m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line, `ENV KEY value`
         if not m:
             held = _held_value(text, end)
             kind = credential_key(key) if held is not None else None
@@ -1249,7 +1250,7 @@ def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
     wrote (secret_tool_output.py), judged like any assignment."""
     out: list[tuple[int, int, str]] = []
     keyed = key_value_tables(text) + call_pairs(text)
-    if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text):
+    if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
         keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
     for s, e, key in keyed:
         kind = credential_key(key)
@@ -1278,6 +1279,11 @@ _DIRECTIVE_VALUE = re.compile(
 )
 """The value of a line-oriented config directive (fluentd, mosquitto, squid, nginx): `key value` and nothing
 else on the line; the key must name a credential (`password`, `remote_password`, `auth_token`)."""
+
+
+_ENV_STATEMENT = re.compile(r"(?:^|\n)[ \t]*(?:ENV|setenv|SetEnv|set[ \t]+-[a-zA-Z]{1,3}|Environment)[ \t]+$")
+"""Statements that set a variable to the rest of the line without `=`: Dockerfile `ENV KEY value`, csh
+`setenv KEY value`, Apache `SetEnv KEY value`, fish `set -gx KEY value`."""
 
 
 def _line_start_key(text: str, start: int) -> bool:

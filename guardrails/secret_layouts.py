@@ -245,15 +245,20 @@ _KV_HEADER = re.compile(r"(?im)^[ \t]*(?:key|name|field|setting|variable|propert
 _KV_ROW = re.compile(r"^[ \t]*(?P<k>[^\s]{1,64})[ \t]{2,}(?P<v>\S(?:[^\r\n]{0,510}\S)?)[ \t]*$")
 
 
+_BOX_RULE = re.compile(r"[ \t]*[─━┼┬┴├┤┌┐└┘═╪╞╡╔╗╚╝╠╣╦╩╬+\-|:]+[ \t]*")
+"""A rule line of a drawn table (`├────┼────┤`, `+----+----+`): no cells."""
+_KEY_HEADS = frozenset({"key", "name", "field", "setting", "variable", "property", "parameter", "secret", "output"})
+
+
 def _cells(line: str, sep: str) -> list[tuple[int, int]]:
     """Spans of the cells of a delimited line, trimmed of blanks, backticks and quotes."""
     spans: list[tuple[int, int]] = []
     pos = 0
     pieces = line.split(sep)
-    if sep == "|":
-        if line.strip().startswith("|"):
-            pos = line.index("|") + 1
-            pieces = line[pos:].split("|")
+    if sep in "|│":
+        if line.strip().startswith(sep):
+            pos = line.index(sep) + 1
+            pieces = line[pos:].split(sep)
         if pieces and pieces[-1].strip() == "":
             pieces = pieces[:-1]
     for piece in pieces:
@@ -285,20 +290,27 @@ def header_tables(text: str, is_credential: object) -> list[tuple[int, int, str]
         if len(line) > 400:
             i += 1
             continue  # a header is a short line of column names
-        sep = next((s for s in ("|", "\t", ",", ";") if line.count(s) >= (1 if s in "\t|" else 2)), None)
+        sep = next((s for s in ("|", "│", "\t", ",", ";") if line.count(s) >= (1 if s in "\t|│" else 2)), None)
         if sep is None:
             i += 1
             continue
         heads = [line[a:b] for a, b in _cells(line, sep)]
         cols = [j for j, h in enumerate(heads) if h and len(h) <= 40 and is_credential(h)]  # type: ignore[operator]
-        if not cols or len(heads) < 2:
+        lowered = [h.lower() for h in heads]
+        # a `NAME | VALUE` table (doppler, pulumi, az -o table): each row's value is named by its own key cell
+        key_col = next((j for j, h in enumerate(lowered) if h in _KEY_HEADS), -1)
+        value_col = lowered.index("value") if "value" in lowered else -1
+        if (not cols and (key_col < 0 or value_col < 0)) or len(heads) < 2:
             i += 1
             continue
         j = i + 1
-        if sep == "|" and j < len(lines) and _MD_RULE.match(lines[j]):
+        while j < len(lines) and (_MD_RULE.match(lines[j]) or _BOX_RULE.fullmatch(lines[j])):
             j += 1
         while j < len(lines):
             row = lines[j]
+            if _BOX_RULE.fullmatch(row):
+                j += 1
+                continue
             spans = _cells(row, sep)
             if len(spans) != len(heads) or not row.strip():
                 break
@@ -306,6 +318,10 @@ def header_tables(text: str, is_credential: object) -> list[tuple[int, int, str]
                 a, b = spans[c]
                 if b > a:
                     out.append((offsets[j] + a, offsets[j] + b, heads[c]))
+            if key_col >= 0 and value_col >= 0:
+                (ka, kb), (a, b) = spans[key_col], spans[value_col]
+                if b > a and kb > ka:
+                    out.append((offsets[j] + a, offsets[j] + b, row[ka:kb]))
             j += 1
         i = max(j, i + 1)
     return out

@@ -77,7 +77,14 @@ _GHA_EVAL = re.compile(
 _AZ_SECRET = re.compile(
     r'"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
 )
-_JSON_VALUE = re.compile(r'"value"\s*:\s*"(?P<v>(?:[^"\\\r\n]|\\.){1,4096})"')
+_ADD_MASK = re.compile(r"::add-mask::(?P<v>[^\s\"'`]{3,4096})")
+_SECRET_OBJECT = re.compile(
+    r'(?i)"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
+    r'|"type"\s*:\s*"(?:SecureString|CONCEALED)"|"sensitive"\s*:\s*true|"purpose"\s*:\s*"PASSWORD"'
+)
+"""Markers of an object that holds a secret in its `value`: an Azure Key Vault secret bundle, an SSM
+SecureString parameter, a 1Password concealed field, a sensitive Terraform output or variable."""
+_JSON_VALUE = re.compile(r'(?i)"value"\s*:\s*"(?P<v>(?:[^"\\\r\n]|\\.){1,4096})"')
 _WORDS = re.compile(r"(?i)^(?:error|warning|usage|done|ok|true|false|null|none|updated|created|deleted|success\w*)\b")
 
 
@@ -130,12 +137,44 @@ def tool_output_spans(text: str) -> list[tuple[int, int, str, str | None]]:
             key = None if expr.startswith("secrets.") or expr.startswith("secrets[") else _key_of(expr)
             if value:
                 out.append((m.start("v") + q, m.end("v") - q, "ci_debug_secret", key))
-    if ".vault.azure" in lowered:
-        for m in _AZ_SECRET.finditer(text):
-            # the secret bundle's `value` sits in the same object, before or after nested `attributes`
-            for v in _JSON_VALUE.finditer(text, max(0, m.start() - 2000), min(len(text), m.end() + 2000)):
+    if "::add-mask::" in text:
+        for m in _ADD_MASK.finditer(text):
+            if not m.group("v").startswith("$"):
+                out.append((m.start("v"), m.end("v"), "ci_debug_secret", None))
+    if '"' in text and ("vault.azure" in lowered or "securestring" in lowered or "concealed" in lowered
+                        or '"sensitive"' in lowered or '"purpose"' in lowered):
+        for m in _SECRET_OBJECT.finditer(text):
+            lo, hi = _enclosing_object(text, m.start())
+            for v in _JSON_VALUE.finditer(text, lo, hi):
                 out.append((v.start("v"), v.end("v"), "key_vault_secret", None))
     return out
+
+
+def _enclosing_object(text: str, pos: int) -> tuple[int, int]:
+    """The span of the JSON object around `pos` (its `{` to its `}`), looked for within a few KB."""
+    depth, lo = 0, max(0, pos - 2000)
+    start = lo
+    for i in range(pos - 1, lo - 1, -1):
+        c = text[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                start = i
+                break
+            depth -= 1
+    depth, hi = 0, min(len(text), pos + 4000)
+    end = hi
+    for i in range(pos, hi):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                end = i + 1
+                break
+            depth -= 1
+    return start, end
 
 
 def _output_lines(

@@ -364,3 +364,73 @@ def test_adversarial_long_inputs_stay_linear(text: str) -> None:
     start = time.perf_counter()
     redact_text(text)
     assert time.perf_counter() - start < 8.0
+
+
+# --------------------------------------------------------------------------- more shapes of the same classes
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f'echo "::add-mask::{_PW}"', _PW),
+        (f"::add-mask::{_TOK}", _TOK),
+        (json.dumps({"Parameter": {"Name": "/prod/db/password", "Type": "SecureString", "Value": _PW}}), _PW),
+        (json.dumps({"id": "pw", "type": "CONCEALED", "purpose": "PASSWORD", "label": "password", "value": _PW}), _PW),
+        (json.dumps({"db_admin": {"sensitive": True, "type": "string", "value": _PW}}), _PW),
+        (f"ENV DB_PASSWORD {_PW}", _PW),
+        (f"setenv API_TOKEN {_TOK}", _TOK),
+        (f"SetEnv DB_PASS {_PW}", _PW),
+        (f"set -gx GITHUB_TOKEN {_TOK}", _TOK),
+        (f"smtp:\n  password: &smtp_pw {_PW}\n  backup: *smtp_pw", _PW),
+        (f"password: !!str {_PW}", _PW),
+        (f"┌──────────┬───────┐\n│ NAME     │ VALUE │\n├──────────┼───────┤\n│ API_KEY  │ {_TOK} │\n"
+         "└──────────┴───────┘", _TOK),
+        (f"+----------+------+\n| secret   | host |\n+----------+------+\n| {_TOK} | db-1 |", _TOK),
+    ],
+)
+def test_more_tool_and_statement_shapes(text: str, secret: str) -> None:
+    assert _gone(text, secret), redact_text(text).text
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "gsk_" + _rand(52),
+        "r8_" + _rand(37),
+        "figd_" + _rand(40, _ALNUM + "_-"),
+        "napi_" + _rand(64, string.ascii_lowercase + string.digits),
+        "sbp_" + _rand(40, _HEX),
+        "xai-" + _rand(80),
+        "HRKU-AA" + _rand(58, _ALNUM + "_-"),
+        "pscale_tkn_" + _rand(43),
+        "sk-or-v1-" + _rand(64, _HEX),
+        "dt0c01." + _rand(24, string.ascii_uppercase + string.digits) + "."
+        + _rand(64, string.ascii_uppercase + string.digits),
+    ],
+)
+def test_vendor_prefixed_tokens_by_shape(token: str) -> None:
+    """A short prefix naming vendor and kind plus a long random body: the shape of most new vendor keys."""
+    assert _gone(f"2026-12-04 INFO client ready with {token}", token)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"request_id=req_011CU{_rand(19)} status=200",
+        f"msg_01{_rand(22)} stop_reason=end_turn",
+        f'"integrity": "sha512-{_rand(86)}=="',
+        "payments-api-deployment-7d4b9c8f6d-x2kqz   1/1   Running",
+        f"trace-{_rand(32, _HEX)} done",
+        f"cache_{_rand(40, _HEX)}",
+        f"pk_live_{_rand(40)}",
+        f"job-{_rand(32)} finished",
+        "kube-system-coredns-autoscaler-configuration-v2-deployment",
+        "ENV NODE_ENV production",
+        "set -gx EDITOR vim",
+        '{"sensitive": false, "value": "eu-west-1"}',
+        "::add-mask::$GITHUB_TOKEN",
+        "│ NAME   │ VALUE     │\n│ REGION │ eu-west-1 │",
+    ],
+)
+def test_more_look_alikes_stay(text: str) -> None:
+    assert _kept(text), redact_text(text).text
