@@ -15,12 +15,15 @@ The cause is the change that made the limit reachable, in one of three documente
 Negative twins are kept out: a limit raised or a driver lowered (more room), an error first printed
 before the write, a write on an object that relates neither to the server nor to the erroring client.
 When the subject is unresolved (a page that names no workload), the logs of the workloads a recent
-change touched are read here (a few pods, bounded), so a victim nobody named still speaks.
+change touched are read here (a few pods, bounded), so a victim nobody named still speaks. An operator's resource
+(an ECK `Elasticsearch`, a Strimzi `Kafka`) whose write the timeline shows as one truncated line is read back, and
+a setting it holds counts only when the error prints that very value (`[10000]`): no value, no tie.
 Reading only; Secrets are never read (their writes name keys only).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -64,6 +67,8 @@ class Setting:
     key: str
     old: str | None
     new: str | None
+    read_back: bool = False
+    """Read from the object as it is now, not from the write's diff: it counts only when the error prints it."""
 
     def text(self) -> str:
         if self.old is None:
@@ -227,6 +232,35 @@ def _config_now(facts: Facts, target: Ref, change: dict[str, Any]) -> list[Setti
     return out
 
 
+def _resource_now(facts: Facts, target: Ref) -> list[Setting]:
+    """The spec leaves of an operator's resource (an `Elasticsearch`, a `Kafka`) as read now: its write's diff
+    is one truncated line (`spec.nodeSets = [{...`), so the settings it holds are read back; each counts only
+    where the error prints that very value (`read_back`)."""
+    for obj, _ in facts.objects:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") != target.kind or meta.get("name") != target.name \
+                or (meta.get("namespace") or "") != target.namespace or not isinstance(obj.get("spec"), dict):
+            continue
+        leaves = value_diff.leaves(json.dumps(obj["spec"])) or {}
+        return [Setting(k, None, v, read_back=True) for k, v in leaves.items()]
+    return []
+
+
+def _is_resource(target: Ref) -> bool:
+    """A custom resource (an operator's datastore or broker), whose writes the timeline shows only in part."""
+    return target.kind not in (*WORKLOADS, "ConfigMap", "Secret", "Service", "Pod", "ReplicaSet", "Job", "CronJob",
+                               "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "Namespace", "Node")
+
+
+_PRINTED = re.compile(r"\[(\d[\d,_]*)\]|(?:less than or equal to|must be <=|limit of|max(?:imum)? of)"
+                      r"\W{0,3}(\d[\d,_]*)", re.I)
+
+
+def _printed_values(error: str) -> set[float]:
+    """The numbers an error prints as its limit (`[10000]`, `less than or equal to: 10000`)."""
+    return {float(re.sub(r"[,_]", "", m[1] or m[2])) for m in _PRINTED.finditer(error)}
+
+
 def _number(value: str | None) -> float | None:
     return magnitude(value, "size") if value is not None else None
 
@@ -261,7 +295,7 @@ def _is_server(family: Limit, target: Ref, facts: Facts) -> str:
     """How the written object is the server that enforces the limit, or ""."""
     if family.engine is None or target.kind == "Secret":
         return ""
-    if family.engine.search(target.name):
+    if family.engine.search(target.name) or family.engine.search(target.kind):
         return "runs the server software whose limit the error names (by its name)"
     for data, _ in facts.topologies:
         for dep in data.get("dependencies") or []:
@@ -293,6 +327,8 @@ def found(facts: Facts) -> list[Hit]:
         if any(h.target.same_object(target) for h in out):
             continue
         settings = settings_of(change) or (_config_now(facts, target, change) if target.kind == "ConfigMap" else [])
+        if _is_resource(target):
+            settings = [*settings, *_resource_now(facts, target)]
         hit = _first_hit(facts, errors, change, target, at, settings)
         if hit is not None:
             hit.evidence = [e for e in (evidence, hit.evidence[0] if hit.evidence else "") if e]
@@ -308,7 +344,10 @@ def _first_hit(facts: Facts, errors: list[_Error], change: dict[str, Any], targe
             continue  # the error was printed before the write: the write did not start it
         family, victim = error.family, _victim(error)
         client = _is_client(target, change, victim)
+        printed = _printed_values(error.text)
         for setting in settings:
+            if setting.read_back and _number(setting.new) not in printed:
+                continue  # a value read back is tied to the error only by the number the error prints
             form = key_form(setting.key)
             for kind, pattern in (("limit", family.limit), ("driver", family.driver)):
                 if pattern is None or not pattern.search(form) or not _direction(kind, setting):
@@ -414,4 +453,27 @@ async def read(facts: Facts, call: Call) -> None:
         configs += 1
         have.add((target.namespace, target.name))
         if got is not None and got[0].get("kind", "ConfigMap") == "ConfigMap":
+            facts.objects.append(got)
+    await _read_resources(facts, call)
+
+
+async def _read_resources(facts: Facts, call: Call) -> None:
+    """The current spec of operator resources written recently whose kind or name is the software an error in
+    view names (an `Elasticsearch` resource for a too_many_buckets_exception): bounded, reading only."""
+    engines = [f.engine for f in {e.family.name: e.family for e in _errors(facts)}.values() if f.engine is not None]
+    have = {(str(o.get("kind")), str((o.get("metadata") or {}).get("namespace") or ""),
+             str((o.get("metadata") or {}).get("name"))) for o, _ in facts.objects}
+    reads = 0
+    for change, _ in facts.every_change():
+        recent = _recent(facts, change)
+        if recent is None or reads >= MAX_CONFIG_READS:
+            continue
+        target, _ = recent
+        if not _is_resource(target) or (target.kind, target.namespace, target.name) in have \
+                or not any(e.search(target.kind) or e.search(target.name) for e in engines):
+            continue
+        have.add((target.kind, target.namespace, target.name))
+        reads += 1
+        got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-limit-resource-{target.name}")
+        if got is not None:
             facts.objects.append(got)

@@ -23,7 +23,8 @@ Setting keys are compared in one normal form (`changed_keys.normal` joined by `_
 incident's names or numbers. Sources: the Redis configuration docs (maxclients), PostgreSQL's runtime
 config docs (max_connections), Apache Kafka consumer configs (max.poll.records, max.poll.interval.ms),
 RabbitMQ's consumer docs (delivery acknowledgement timeout, prefetch), Elasticsearch's mapping limit
-settings, grpc-go/grpc-java message size options, nginx's client_max_body_size.
+settings and search settings (search.max_buckets, index.max_result_window), grpc-go/grpc-java message size
+options, nginx's client_max_body_size.
 """
 
 from __future__ import annotations
@@ -118,6 +119,19 @@ LIMITS: tuple[Limit, ...] = (
           "max_clause_count likewise)",
           re.compile(r"(?:^|_)mapping_(?:total_fields|depth|nested_fields|nested_objects)_limit$|"
                      r"(?:^|_)max_clause_count$"),
+          None, re.compile(r"elastic|opensearch|\bes\b", re.I), sends=True),
+    Limit("search_request_limit", re.compile(
+        r"too_many_buckets_exception|Trying to create too many buckets|Result window is too large|"
+        r"max_result_window|Trying to create too many scroll contexts|too_many_scroll_contexts", re.I),
+          "the search engine now rejects searches past a lowered search limit (search.max_buckets: an aggregation "
+          "that creates more buckets fails with too_many_buckets_exception; index.max_result_window: deep pages)",
+          "Elasticsearch/OpenSearch refuse a whole search whose aggregation would create more buckets than the "
+          "cluster setting search.max_buckets (65536 by default since 7.x), or whose from + size passes the index "
+          "setting index.max_result_window (10000 by default), or past search.max_open_scroll_context: a lowered "
+          "limit (an operator resource's node config, a cluster settings call, an env setting) makes the same "
+          "histogram or page that worked before fail (a 400/500 to the client), while a client that now asks for "
+          "finer or longer date histograms exceeds the old limit likewise",
+          re.compile(r"(?:^|_)(?:max_buckets|max_result_window|max_open_scroll_context)$"),
           None, re.compile(r"elastic|opensearch|\bes\b", re.I), sends=True),
     Limit("message_size_limit", re.compile(
         r"(?:received|trying to send) message larger than max|message larger than max \([\d#]+ vs\.? [\d#]+\)|"

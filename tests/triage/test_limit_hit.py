@@ -16,6 +16,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import yaml
+
 from agent.toolhub import ToolOutcome
 from agent.triage import limit_hit as lh
 from agent.triage.facts import Facts, LogEvidence
@@ -260,3 +262,81 @@ def test_client_pool_size_lowered_and_its_raised_twin() -> None:
     raised = _change("Deployment", "bi", "reports", ["reports env DB_POOL_SIZE='5' -> DB_POOL_SIZE='20'"],
                      type_="rollout")
     assert lh.found(_facts([raised], [log])) == []
+
+
+# ---- search limits: an operator resource read back, a server flag in args -------------------------------------
+
+ES_NODE_BUCKETS = ('ResponseError: search_phase_execution_exception\n\tCaused by:\n\t\ttoo_many_buckets_exception: '
+                   'Trying to create too many buckets. Must be less than or equal to: [10000] but this number of '
+                   'buckets was exceeded. This limit can be set by changing the [search.max_buckets] cluster level '
+                   'setting.')
+OS_JAVA_WINDOW = ("org.opensearch.OpenSearchStatusException: OpenSearch exception [type=illegal_argument_exception, "
+                  "reason=Result window is too large, from + size must be less than or equal to: [2000] but was "
+                  "[2020]. See the scroll api for a more efficient way to request large data sets.]")
+
+
+def _search_resource(buckets: int, minutes: int = 55) -> tuple[dict[str, Any], tuple[dict[str, Any], str]]:
+    """An ECK-style Elasticsearch resource written `minutes` ago (the timeline's one truncated line), and the
+    object as read back now."""
+    change = _change("Elasticsearch", "search", "logs-cluster",
+                     ['spec.nodeSets = [{"config": {"node.roles": ["master'], minutes=minutes, type_="other")
+    obj = {"kind": "Elasticsearch", "metadata": {"name": "logs-cluster", "namespace": "search"},
+           "spec": {"version": "8.15.0", "nodeSets": [{"name": "hot", "count": 3,
+                                                       "config": {"node.roles": ["data"],
+                                                                  "search.max_buckets": buckets}}]}}
+    return change, (obj, "E40")
+
+
+def test_operator_resource_read_back_holds_the_bucket_limit_the_error_prints() -> None:
+    change, obj = _search_resource(10000)
+    facts = _facts([change], [_log("reports-api-5d9c7b8f6-abcde", "reporting", ES_NODE_BUCKETS)], [obj])
+    [hit] = lh.found(facts)
+    assert hit.target.kind == "Elasticsearch" and hit.how == "limit" and hit.family.name == "search_request_limit"
+    assert hit.setting is not None and hit.setting.key.endswith("search.max_buckets") and hit.setting.new == "10000"
+    head = lh.finding(hit)["message"][:400]
+    assert "search.max_buckets now 10000" in head and "too_many_buckets_exception" in head and "aggregation" in head
+
+
+def test_resource_read_back_with_another_value_than_the_error_prints_is_not_blamed() -> None:
+    change, obj = _search_resource(65536)
+    facts = _facts([change], [_log("reports-api-5d9c7b8f6-abcde", "reporting", ES_NODE_BUCKETS)], [obj])
+    assert lh.found(facts) == []
+
+
+def test_resource_written_after_the_errors_began_is_not_blamed() -> None:
+    change, obj = _search_resource(10000, minutes=30)
+    facts = _facts([change], [_log("reports-api-5d9c7b8f6-abcde", "reporting", ES_NODE_BUCKETS, first_minutes=50)],
+                   [obj])
+    assert lh.found(facts) == []
+
+
+def test_opensearch_result_window_lowered_in_server_args_and_its_raised_twin() -> None:
+    lowered = _change("StatefulSet", "search", "opensearch-data",
+                      ["opensearch args ['-Eindex.max_result_window=10000'] -> ['-Eindex.max_result_window=2000']"],
+                      type_="rollout")
+    facts = _facts([lowered], [_log("catalog-api-7f6d5c4b3-xyz12", "catalog", OS_JAVA_WINDOW)])
+    [hit] = lh.found(facts)
+    assert hit.target.name == "opensearch-data" and hit.setting is not None and hit.setting.new == "2000"
+    assert "max_result_window" in lh.finding(hit)["message"][:200]
+    raised = _change("StatefulSet", "search", "opensearch-data",
+                     ["opensearch args ['-Eindex.max_result_window=1000'] -> ['-Eindex.max_result_window=2000']"],
+                     type_="rollout")
+    assert lh.found(_facts([raised], [_log("catalog-api-7f6d5c4b3-xyz12", "catalog", OS_JAVA_WINDOW)])) == []
+
+
+def test_read_fetches_a_recently_written_search_resource_when_its_error_is_in_view() -> None:
+    change, (obj, _) = _search_resource(10000)
+    other = _change("Certificate", "search", "logs-cluster-tls", ["spec.duration = 2160h"], minutes=50,
+                    type_="other")
+    facts = _facts([change, other], [_log("reports-api-5d9c7b8f6-abcde", "reporting", ES_NODE_BUCKETS)])
+    asked: list[tuple[str, str]] = []
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        asked.append((tool, str(arguments.get("kind"))))
+        text = yaml.safe_dump(obj)
+        return ToolOutcome("E41", tool, arguments, True, text, full_text=text, data={"yaml": text})
+
+    asyncio.run(lh.read(facts, call))
+    assert ("k8s_get", "Elasticsearch") in asked and ("k8s_get", "Certificate") not in asked
+    [hit] = lh.found(facts)
+    assert hit.target.name == "logs-cluster"
