@@ -256,6 +256,10 @@ CHECK_WEIGHT: dict[str, float] = {
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
+UNVERIFIED = 0.2
+"""A scan finding whose absence the recording cannot confirm (the kind was not collected): any real evidence
+outranks it; it stays listed so a person can check."""
+
 _FALLBACK_WEIGHTS: tuple[tuple[str, float], ...] = (
     # Checks of another scanner (an external server, a newer Vigil): a word of the id or reason decides.
     ("oom", 0.9), ("image", 0.9), ("config", 0.85), ("init", 0.85), ("webhook", 0.85), ("quota", 0.85),
@@ -286,6 +290,8 @@ def cause_weight(finding: dict[str, Any]) -> float:
     check = str(finding.get("check") or "").lower()
     if check == "config.limit" and finding.get("severity") != "critical":
         return limits.WEAK
+    if (finding.get("details") or {}).get("absence_known") is False:
+        return UNVERIFIED  # "not collected, cannot check": the recording's gap, not evidence of a cause
     if check in CHECK_WEIGHT:
         return CHECK_WEIGHT[check]
     text = f"{check} {finding.get('reason', '')}".lower()
