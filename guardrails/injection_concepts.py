@@ -242,6 +242,8 @@ _TRANSLATED_CANCEL_VERBS = (
     "uitați", "figyelmen kívül", "felejtsd el", "ohita", "sivuuta", "unohda", "jätä huomiotta",
     "ігнор*", "проігнор*", "не зважай*", "нехтуй*", "αγνόησ*", "αγνοήσ*", "ξέχασ*", "نادیده", "فراموش کن",
     "نظرانداز", "เพิกเฉย", "ไม่ต้องสนใจ", "উপেক্ষা",
+    "balewalain", "kalimutan", "puuza", "sahau", "oblida", "zanemari*", "zaboravi*", "pamiršk*", "aizmirst*",
+    "unusta",
 )
 _NEGATIONS = ("not ", "non ", "nicht ", "niet ", "nie ", "não ", "no ", "ne ", "не ")
 """A verb after a negation ("non dimenticare", "nicht vergessen") keeps the instructions."""

@@ -434,6 +434,43 @@ _ROUND9_LANGUAGES: dict[str, tuple[str, ...]] = {
 for _concept, _terms in _ROUND9_LANGUAGES.items():
     CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
 
+# And a few more major languages the lexicon lacked, the same roles: Tagalog, Swahili, Malay, Catalan,
+# Serbian / Croatian / Bosnian (both scripts), Bulgarian, Tamil, Marathi and Nepali, Lithuanian, Latvian, Estonian.
+_MORE_MAJOR_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "ignore": (
+        "huwag pansinin", "balewalain", "kalimutan", "puuza", "puuzeni", "sahau", "oblida", "oblideu",
+        "zanemari*", "zaboravi*", "занемари*", "заборави*", "забрави", "пренебрегни", "புறக்கணி*", "மறந்துவிடு",
+        "दुर्लक्ष", "बेवास्ता", "बिर्स", "pamiršk*", "aizmirst*", "unusta",
+    ),
+    "previous": (
+        "nakaraang", "naunang", "nakaraan", "zilizopita", "iliyopita", "yaliyopita", "uliopita", "zilizotangulia",
+        "yaliyotangulia", "za awali", "ya awali", "terdahulu",
+        "anteriors", "prèvies", "previes", "prethodn*", "ranije", "претходн*", "предишн*", "முந்தைய", "मागील",
+        "आधीच्या", "अघिल्ला", "पहिलेका", "ankstesn*", "iepriekšēj*", "ieprieksej*", "eelnev*", "varasem*",
+    ),
+    "instructions": (
+        "tagubilin", "panuto", "mga patakaran", "maagizo", "maelekezo", "sheria", "arahan", "peraturan",
+        "instruccions", "regles", "upute", "uputstv*", "instrukcij*", "pravila", "упутств*", "инструкције",
+        "правила", "வழிமுறை*", "அறிவுறுத்தல்*", "सूचना", "निर्देशन", "nurodym*", "norādījum*", "juhis*",
+    ),
+    "ai": (
+        "katulong", "msaidizi", "akili bandia", "pembantu", "உதவியாளர்", "सहाय्यक", "सहायक",
+    ),
+    "secret": (
+        "lihim", "nenosiri", "kata laluan", "rahsia", "contrasenya", "lozink*", "лозинк*", "கடவுச்சொல்",
+        "slaptažod*", "paroli", "parool*",
+    ),
+    "reveal": (
+        "ipakita", "ibunyag", "onyesh*", "uonyeshe", "fichua", "paparkan", "dedahkan", "prikaži", "otkrij", "прикажи",
+        "காட்டு", "दाखवा", "देखाउनुहोस्", "parodyk", "parādi", "näita",
+    ),
+    "approve": (
+        "aprubahan", "idhinisha", "luluskan", "odobri", "одобри", "ஒப்புதல்", "मंजूर",
+    ),
+}
+for _concept, _terms in _MORE_MAJOR_LANGUAGES.items():
+    CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+
 _ROLE_MARKER = re.compile(
     r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
     r"(?:system|assistant|developer|admin|operator|instructions?|assistant\s+memory(?:\s+update)?|memory\s+update|"

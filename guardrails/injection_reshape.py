@@ -23,8 +23,8 @@ Candidate = tuple[int, int, str, str]
 _ESCAPE = re.compile(r"\\+(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8})")
 """An escape, with any number of backslashes: a JSON string encoded twice writes `\\\\u0069`."""
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-MIN_ESCAPES = 4
-"""Escapes a line needs before it is read decoded: an accented name (`Jos\\u00e9`) is not a payload."""
+MAX_LINES = 50
+"""Lines read decoded per text at most: bounds the rescans of a JSON log full of escaped non-ASCII text."""
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -64,12 +64,16 @@ def escaped_candidates(text: str) -> list[Candidate]:
     for start, end in _lines(text):
         line = text[start:end]
         decoded = line
-        if has_escape and len(_ESCAPE.findall(line)) >= MIN_ESCAPES:
+        # One escape is enough: `\u0069gnore previous instructions` hides the word with a single letter.
+        # An accented name decodes to a line that reads no worse than before, and injection.py drops those.
+        if has_escape and _ESCAPE.search(line):
             decoded = _unescape(decoded)
-        if has_entity and len(_ENTITY.findall(decoded)) >= MIN_ESCAPES:
+        if has_entity and _ENTITY.search(decoded):
             decoded = html.unescape(decoded)
         if decoded != line:
             out.append((start, end, "unescaped", decoded))
+            if len(out) >= MAX_LINES:
+                break
     return out
 
 
@@ -83,7 +87,8 @@ TRIGGER_WORDS = (
     "assistant", "agent", "model",
     # what it asks for
     "approve", "merge", "deploy", "delete", "execute", "print", "reveal", "output", "contents", "secret", "secrets",
-    "password", "passwords", "token", "tokens", "credentials", "kubeconfig", "send", "upload",
+    "password", "passwords", "token", "tokens", "credentials", "kubeconfig", "send", "upload", "namespace",
+    "production", "database", "directives", "commands", "approval", "review",
 )  # fmt: skip
 """Words an injection is built from (the roles of injection_concepts: cancel, standing instructions, the
 reader, the action and the secret); scrambling any other word does not hide an instruction."""
