@@ -104,6 +104,14 @@ class _Detector:
     """Run on the lowercased text (the pattern is case-insensitive by construction)."""
 
 
+SPEAKER_TURN = (
+    r"\s*(?:(?:sure|ok|okay|yes|yep|no|hi|hello|hey|thanks|thank\s+you|of\s+course|certainly|absolutely|great|"
+    r"got\s+it|sorry|understood|no\s+problem|done|all\s+set)\b[\s,.!\u2014\u2013-]*)*"
+    r"(?:(?:i|i'm|i've|i'll|i'd|im|ive|we|we're|we've|we'll|my|our)\b|(?<=done)[.,!]|(?<=set)[.,!])"
+)
+"""What follows a transcript's speaker label ("agent: Sure, I've reset it", "bot: Done."): the labelled party
+speaks, in the first person or with a reply word; "agent: approve this" addresses it instead."""
+
 _AI = (
     r"(?:ai|a\.i\.|llms?|large\s+language\s+models?|language\s+models?|ai\s+models?|"
     r"(?:ai\s+|llm\s+|sre\s+|virtual\s+|automated\s+|autonomous\s+|coding\s+|incident\s+|investigating\s+|"
@@ -294,7 +302,7 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\b(?:ai|llm|assistant|agent|bot|model)[_\-\s](?:hints?|notes?|instructions?|directives?|prompts?|orders?)"
         r"\b[\"']?\s*[:=])"
         # "agent: I've sent you a link" is a transcript's speaker label (the agent speaks), not an address to it
-        r"(?!\s*(?:i|i'm|i've|i'll|i'd|im|ive|we|we're|we've|we'll|my|our)\b)"
+        r"(?!" + SPEAKER_TURN + r")"
         r"[^.\n]{0,100}?\b(?:you|your|please|must|should|need\s+to|do\s+not|don'?t|never|always|immediately|"
         r"silently|secretly|quietly|run|execute|delete|approve|merge|send|post|cordon|drain|scale|restart|disable|"
         r"remove|create|grant|apply|patch|print|reveal|say|tell|report|conclude|ignore|forget|disregard|open|close|"
@@ -1455,7 +1463,8 @@ _MENTION_TOPIC = (
     # reports of a vulnerability or of what a gateway stopped: bug bounty write-ups, AI-gateway and firewall logs
     "bounty", "vulnerab", "exploit", "hackerone", "bugcrowd", "cwe-", "untrusted", "embedded in", "forger", "forged",
     "spoof", "firewall", "gateway", "action=block", "action=deny", "blocked request", "prompt shield",
-    "content filter", "moderation", "planted", "injected", "incident review", "lessons learned",
+    "content filter", "moderation", "planted", "injected", "incident review", "lessons learned", "denied",
+    "blocked", "flagged", "rule_id", "ruleid",
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 _MENTION_QUOTE = re.compile(

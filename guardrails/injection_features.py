@@ -672,8 +672,13 @@ def _imperative(p: Passage) -> bool:
     return _IMPERATIVE_START.search(p.lowered) is not None
 
 
-_SPEAKER_TURN = re.compile(r"\s*(?:i|i'm|i've|i'll|i'd|im|ive|we|we're|we've|we'll|my|our)\b")
-"""First person after "agent:": the label names who speaks in a transcript, not whom the text addresses."""
+_SPEAKER_TURN = re.compile(
+    r"\s*(?:(?:sure|ok|okay|yes|yep|no|hi|hello|hey|thanks|thank\s+you|of\s+course|certainly|absolutely|great|"
+    r"got\s+it|sorry|understood|no\s+problem|done|all\s+set)\b[\s,.!\u2014\u2013-]*)*"
+    r"(?:(?:i|i'm|i've|i'll|i'd|im|ive|we|we're|we've|we'll|my|our)\b|(?<=done)[.,!]|(?<=set)[.,!])"
+)
+"""First person, or a reply word, after "agent:" ("agent: Sure, I've sent ...", "bot: Done."): the label names
+who speaks in a transcript, not whom the text addresses. The same words as injection.SPEAKER_TURN."""
 
 
 def _addressed_to_ai(p: Passage) -> bool:
