@@ -49,6 +49,7 @@ from guardrails.secret_layouts import (
     ini_section,
     is_value_holder,
     key_value_tables,
+    list_values,
     widen_value,
 )
 from guardrails.secret_shapes import (
@@ -414,15 +415,17 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "jwk_private_key",
         "private members of a JSON Web Key (`d`, `p`, `q`, `dp`, `dq`, `qi`, the `k` of an `oct` key)",
-        [r"""(?P<kq>\\?["'])(?:d|p|q|dp|dq|qi|k)(?P=kq)\s*:\s*\\?["'](?P<s>[A-Za-z0-9_\-]{16,})\\?["']"""],
-        ['"kty', "'kty", '\\"kty'],
+        [r"""(?P<kq>\\?["'])(?:d|p|q|dp|dq|qi|k)(?P=kq)\s*:\s*\\?["'](?P<s>[A-Za-z0-9_\-]{16,})\\?["']""",
+         r"""(?m)^[ \t]*(?:-[ \t]+)?(?:d|p|q|dp|dq|qi|k)[ \t]*:[ \t]*["']?(?P<s>[A-Za-z0-9_\-]{16,})["']?[ \t]*$"""],
+        ['"kty', "'kty", '\\"kty', "kty:"],
         windowed=False,
     ),
     _fmt(
         "mnemonic_phrase",
         "a BIP39 wallet recovery phrase (12-24 lowercase words) after a mnemonic / seed phrase / recovery key",
         [r"(?i)(?:mnemonic|seed[ _\-]?phrase|recovery[ _\-]?phrase|seed[ _\-]?words|secret[ _\-]?recovery[ _\-]?phrase)"
-         r"[\w\-]{0,24}[\"']?[ \t]*(?:[:=]|=>)[ \t]*[\"'`]?(?P<s>[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,23})"],
+         r"[\w\-]{0,24}[\"']?(?:[ \t]+(?:is|was)[ \t]*:?|[ \t]*(?:[:=]|=>))[ \t]*[\"'`]?"
+         r"(?P<s>[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,23})"],
         ["mnemonic", "phrase", "seed"],
     ),
     _fmt(
@@ -1110,10 +1113,13 @@ _FOREIGN_KEYWORD = re.compile(_trie_pattern(set(_FOREIGN_KEY_PASSWORD + _FOREIGN
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AFTER_KEY = re.compile(
     # `'hash_salt'] =` (an index), `token(part 1/2)=` (a qualifier), `=> string(16) "..."` (PHP var_dump)
-    r"""(?P<kq>\\?["'])?\]?(?:[ \t]?\([^()\r\n]{1,32}\)(?=[ \t]*[:=](?!=)))?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
+    r"""(?P<kq>\\?["']|&quot;|&\#34;)?\]?(?:[ \t]?\([^()\r\n]{1,32}\)(?=[ \t]*[:=](?!=)))?"""
+    r"""[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
     r"""(?:string\(\d{1,6}\)[ \t]*|[&!][\w!\-]{1,32}[ \t]+(?=\S))?"""  # PHP var_dump; a YAML anchor or tag
     # a YAML block scalar (`>-`, `|`) or a heredoc (`<<-EOT`): the value starts on the next line
-    r"""(?:(?P<ml>[>|][+-]?\d?|<<[-~]?[ \t]*["']?[A-Za-z_]\w{0,31}["']?)(?=[ \t]*\r?\n)|"""
+    r"""(?:(?P<ml>[>|][+-]?\d?|<<[-~]?[ \t]*["']?[A-Za-z_]\w{0,31}["']?|@["'])(?=[ \t]*\r?\n)|"""
+    # HTML-escaped quotes (JSON inside an HTML attribute or a page): `&quot;password&quot;:&quot;...&quot;`
+    r"""(?P<eq>&quot;|&\#34;)(?P<ev>(?:(?!&quot;|&\#34;)[^\r\n"<>]){1,512})(?P=eq)|"""
     r"(?:(?P<tq>'''|\"\"\")(?P<tv>[^\r\n]{1,512}?|\r?\n[^\r\n]{1,512}?\r?\n)(?P=tq)|"
     r"""(?P<vq>\\?["'])(?P<qv>(?:[^"'\r\n\\]|\\[^"'\r\n]){1,512})(?P=vq)|(?P<bv>[^\s"'`,;&}<>\])]{1,512})))"""
 )
@@ -1194,8 +1200,17 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
             lo = max(0, start - 64)
             start = lo + _KEY_TAIL.search(text[lo:start]).start()  # type: ignore[union-attr]
         key = text[start:end]
-        m = _AFTER_KEY.match(text, end)
         kind: KeyKind | None = None
+        if "[" in text[end : end + 8] or text.startswith((":\n", ":\r\n"), end):
+            items = list_values(text, end)  # `"api_keys": ["...", "..."]`, `tokens:` then `- ...` lines
+            if items:
+                kind = _key_kind(text, key, start, end)
+                for vstart, vend, value, quoted in items:
+                    found = _judge(kind, key, value, quoted) if kind is not None else None
+                    if found and not value.startswith(_PUBLIC_KEY_LINE):
+                        out.append((vstart, vend, found))
+                continue
+        m = _AFTER_KEY.match(text, end)
         if not m and (_line_start_key(text, start) or _ENV_STATEMENT.search(text, max(0, start - 24), start)):
             m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line, `ENV KEY value`
         if not m:
@@ -1211,8 +1226,9 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
         kind = kind or _key_kind(text, key, start, end)
         if kind is None:
             continue
-        group = "tv" if m.group("tq") else "qv" if m.group("qv") is not None else "ml" if m.group("ml") else "bv"
-        quoted = group in ("tv", "qv")
+        group = ("tv" if m.group("tq") else "qv" if m.group("qv") is not None else "ev" if m.group("ev") is not None
+                 else "ml" if m.group("ml") else "bv")
+        quoted = group in ("tv", "qv", "ev")
         value = m.group(group)
         vstart, vend = m.span(group)
         if group == "tv":
@@ -1275,12 +1291,15 @@ def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
 
 _DIRECTIVE_VALUE = re.compile(
     r"""[ \t]+(?:(?P<vq>["'])(?P<qv>[^"'\r\n]{1,256})(?P=vq)|(?P<bv>[^\s"'`;#][^\s"'`;]{0,255}))"""
-    r"""(?P<ml>)(?P<tq>)[ \t]*;?[ \t]*(?=\r?\n|$)"""
+    r"""(?P<ml>)(?P<tq>)(?P<ev>(?!))?"""  # the groups `_AFTER_KEY` has, never set here
+    r"""[ \t]*;?[ \t]*(?=\r?\n|$)"""
 )
 """The value of a line-oriented config directive (fluentd, mosquitto, squid, nginx): `key value` and nothing
 else on the line; the key must name a credential (`password`, `remote_password`, `auth_token`)."""
 
 
+_PUBLIC_KEY_LINE = ("ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-")
+"""An OpenSSH public key line in a list of keys (`authorized_keys`): public material."""
 _ENV_STATEMENT = re.compile(r"(?:^|\n)[ \t]*(?:ENV|setenv|SetEnv|set[ \t]+-[a-zA-Z]{1,3}|Environment)[ \t]+$")
 """Statements that set a variable to the rest of the line without `=`: Dockerfile `ENV KEY value`, csh
 `setenv KEY value`, Apache `SetEnv KEY value`, fish `set -gx KEY value`."""

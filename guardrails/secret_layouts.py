@@ -43,6 +43,8 @@ def widen_value(text: str, vstart: int, vend: int, quoted: bool) -> tuple[int, i
         return _implicit_concatenation(text, vstart)
     if value.startswith("<<"):
         return _heredoc(text, vstart)
+    if value in ('@"', "@'"):
+        return _here_string(text, vstart)
     scalar = _BLOCK_SCALAR.match(text, vstart)
     if scalar is not None and scalar.end() >= vend:
         return _block_scalar(text, vstart)
@@ -51,11 +53,30 @@ def widen_value(text: str, vstart: int, vend: int, quoted: bool) -> tuple[int, i
     return None
 
 
+_CONCAT_OP = re.compile(r"""[ \t]*(?:\+|\.\.|\.|\|\||&)[ \t]*(?P<q>["'])(?P<v>[^"'\r\n]{1,256})(?P=q)""")
+
+
+def _operator_concatenation(text: str, vstart: int, vend: int) -> tuple[int, int, str, bool] | None:
+    """`"ab" + "cd"` (Java, Go, JS, Python), `"ab" .. "cd"` (Lua), `'ab' . 'cd'` (PHP, Perl), `'ab' || 'cd'`
+    (SQL), `"ab" & "cd"` (VB): literals joined by the language's operator are one value."""
+    parts = [text[vstart:vend]]
+    pos, end = vend + 1, vend
+    for _ in range(16):
+        m = _CONCAT_OP.match(text, pos)
+        if m is None:
+            break
+        parts.append(m.group("v"))
+        end, pos = m.end("v"), m.end()
+    if len(parts) == 1:
+        return None
+    return vstart, end, "".join(parts), True
+
+
 def _shell_concatenation(text: str, vstart: int, vend: int) -> tuple[int, int, str, bool] | None:
     """`'S1GL'"'"'n4dF'`: a shell word of adjacent quoted and bare parts is one value."""
     pos = vend + 1  # past the closing quote
     if pos >= len(text) or text[pos] not in "'\"":
-        return None
+        return _operator_concatenation(text, vstart, vend)
     parts = [text[vstart:vend]]
     end = vend
     for _ in range(16):
@@ -111,6 +132,63 @@ def _heredoc(text: str, vstart: int) -> tuple[int, int, str, bool] | None:
         return None
     first = body_start + (len(body) - len(body.lstrip()))
     return first, first + len(stripped), " ".join(stripped.split()), True
+
+
+def _here_string(text: str, vstart: int) -> tuple[int, int, str, bool] | None:
+    """PowerShell `@"` ... `"@` (or `@'` ... `'@`): the lines in between are the value."""
+    close = text[vstart + 1] + "@"
+    body_start = text.find("\n", vstart) + 1
+    end = text.find("\n" + close, body_start, body_start + 2048)
+    if body_start <= 0 or end < 0:
+        return None
+    body = text[body_start:end]
+    stripped = body.strip()
+    if not stripped:
+        return None
+    first = body_start + (len(body) - len(body.lstrip()))
+    return first, first + len(stripped), stripped, True
+
+
+_LIST_OPEN = re.compile(r"""["']?[ \t]*(?::|=|=>)[ \t]*\[""")
+_LIST_ITEM = re.compile(
+    r"""[ \t\r\n]*(?:(?P<q>["'])(?P<qv>[^"'\r\n]{1,512})(?P=q)|(?P<bv>[^\s,\]"']{1,512}))[ \t\r\n]*(?:,|(?=\]))"""
+)
+_SEQ_HEAD = re.compile(r"""["']?[ \t]*:[ \t]*(?:#[^\n]*)?\r?\n""")
+_SEQ_ITEM = re.compile(
+    r"""(?P<ind>[ \t]*)-[ \t]+(?:(?P<q>["'])(?P<qv>[^"'\r\n]{1,512})(?P=q)|(?P<bv>[^\s#"'][^\r\n#]{0,511}?))"""
+    r"""[ \t]*(?:#[^\n]*)?(?:\r?\n|$)"""
+)
+
+
+def list_values(text: str, end: int) -> list[tuple[int, int, str, bool]]:
+    """The items of a list a key holds: `"api_keys": ["a", "b"]` / `TOKENS = ['a', 'b']` (inline) or a YAML
+    block sequence (`tokens:` then `- a` lines). (start, end, value, quoted) per item, at most 64."""
+    out: list[tuple[int, int, str, bool]] = []
+    m = _LIST_OPEN.match(text, end)
+    if m is not None:
+        pos = m.end()
+        for _ in range(64):
+            item = _LIST_ITEM.match(text, pos)
+            if item is None:
+                break
+            group = "qv" if item.group("qv") is not None else "bv"
+            out.append((item.start(group), item.end(group), item.group(group), group == "qv"))
+            pos = item.end()
+            if text.startswith("]", pos):
+                break
+        return out
+    m = _SEQ_HEAD.match(text, end)
+    if m is None:
+        return out
+    pos = m.end()
+    for _ in range(64):
+        item = _SEQ_ITEM.match(text, pos)
+        if item is None or (item.group("bv") is not None and _KEY_START.match(item.group("bv"))):
+            break  # `- name: x`: a list of mappings, whose keys say what each value is
+        group = "qv" if item.group("qv") is not None else "bv"
+        out.append((item.start(group), item.end(group), item.group(group), group == "qv"))
+        pos = item.end()
+    return out
 
 
 def _block_scalar(text: str, vstart: int) -> tuple[int, int, str, bool] | None:
@@ -373,5 +451,6 @@ __all__ = [
     "ini_section",
     "is_value_holder",
     "key_value_tables",
+    "list_values",
     "widen_value",
 ]

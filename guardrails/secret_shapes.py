@@ -148,7 +148,7 @@ _FOREIGN_PASSWORD_PARTS = frozenset({
 })
 _PASSWORD_PARTS = frozenset({"password", "passwd", "passphrase", "passcode", "pass", "pwd", "pw", "pword",
                              "community", "rocommunity", "rwcommunity", "psk", "wpapsk", "mnemonic",
-                             "seedphrase"}) | _FOREIGN_PASSWORD_PARTS
+                             "seedphrase", "requirepass", "masterauth", "masterpass"}) | _FOREIGN_PASSWORD_PARTS
 """`community` is an SNMP community string: the password of SNMP v1/v2c (snmp.yml, telegraf); `psk` a
 pre-shared key (wpa_supplicant `psk=`, IPsec, hostapd `wpa_psk`), a passphrase whatever its shape;
 `mnemonic` / `seed phrase` a wallet's BIP39 recovery words, which are its private key."""
@@ -169,9 +169,11 @@ the gossip key of Consul and Serf (`encrypt = "<base64>"`); `authtok` SSSD's bin
 _SECRET_KEY_SUFFIXES = ("secret", "token", "apikey", "authkey", "privkey", "hmackey", "masterkey", "signingkey",
                         "sessionkey", "encryptionkey")
 """Closed compounds that end a key name (`CLIENTSECRET`, `GHTOKEN`, `TS_AUTHKEY`, `jwtSigningkey`)."""
-_PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey", "publishable"})
+_PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey", "publishable",
+                           "authorized", "known", "trusted"})
 """Key names that hold public material (`PublicKey`, `server_pubkey`, `jwt_verification_key`,
-`stripePublishableKey`: a publishable key is made to be shipped in web and mobile clients)."""
+`stripePublishableKey`: a publishable key is made to be shipped in web and mobile clients; `ssh_authorized_keys`,
+`known_hosts`, `trusted_keys`: the public keys a host accepts)."""
 _DIGEST_OF = frozenset({"checksum", "digest", "fingerprint", "sha1", "sha256", "sha512", "md5", "crc", "crc32"})
 """First words of a key that holds a hash *of* a credential (Helm's `checksum/secret`, `sha256_token`,
 `fingerprint_ssh_key`): the value is a digest, computed so that a change can be seen without the secret."""
@@ -195,6 +197,7 @@ _NOT_A_VALUE = frozenset({
     "count", "size", "format", "method", "provider", "source", "version", "rotation", "prefix", "suffix",
     "field", "kind", "label", "selector", "store", "backend", "handler", "mount", "cmd", "command",
     "min", "max", "regex", "pattern", "strength", "hint", "reset", "changed", "updated", "created", "at",
+    "accessor",
 })
 _BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer", "seed",
                              "passe", "parola", "chiave", "clave", "chave", "sleutel", "cle", "nyckel",
@@ -218,6 +221,8 @@ _PAIRS = ("passwd", "password", "passphrase", "apikey", "accesskey", "secretkey"
           "katalaluan")
 
 
+_PLURALS = {"passwords": "password", "tokens": "token", "secrets": "secret", "keys": "key", "apikeys": "apikey",
+            "passphrases": "passphrase", "seeds": "seed", "salts": "salt"}
 _VERSION = re.compile(r"v\d{1,3}")
 
 
@@ -245,6 +250,10 @@ def credential_key(key: str) -> KeyKind | None:
     parts = _key_parts(key)
     if not parts or len(parts) > 8:
         return None
+    if parts[-1] in _PLURALS:
+        parts[-1] = _PLURALS[parts[-1]]  # `api_keys`, `tokens`, `passwords`: a list of the credential
+    if len(parts) >= 2 and parts[-2:] == ["secret", "id"]:
+        return KeyKind.SECRET  # Consul's `SecretID`, Vault AppRole's `secret_id`: the credential itself
     if any(p in _PUBLIC_PARTS for p in parts):
         return None  # `PublicKey`, `server_public_key`: public material, not a credential
     while len(parts) > 1 and (parts[-1] in _QUALIFIERS or parts[-1].isdigit() or _VERSION.fullmatch(parts[-1])):

@@ -32,7 +32,9 @@ _SECRET_COMMAND = re.compile(
     r"get-authorization-token)\b[^\n]{0,300}--output[ \t=]+text\b[^\n]{0,300}"
     r"|az[ \t]+(?:keyvault[ \t]+secret[ \t]+show|account[ \t]+get-access-token)\b[^\n]{0,300}"
     r"-o(?:utput)?[ \t=]+tsv\b[^\n]{0,300}"
-    r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}\|[ \t]*base64[ \t]+(?:-d|--decode|-D)\b[^\n]{0,300}"
+    r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}(?:\|[ \t]*base64[ \t]+(?:-d|--decode|-D)\b|base64decode|b64dec)"
+    r"[^\n]{0,300}"
+    r"|kubectl[ \t]+view-secret\b[^\n]{0,300}"
     r"|[^\n]{0,300}\|[ \t]*jq[ \t][^\n]{0,300}@base64d[^\n]{0,300}"
     r"|vault[ \t]+(?:kv[ \t]+get|read|write|token[ \t]+create)\b[^\n]{0,300}"
     r"-field[ \t=]+(?P<field>[\w.\-]+)[^\n]{0,300}"
@@ -77,13 +79,18 @@ _GHA_EVAL = re.compile(
 _AZ_SECRET = re.compile(
     r'"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
 )
+_CLI_PAIR = re.compile(r'(?m)^[ \t]*\d{1,4}\) "(?P<k>[\w.\-]{1,64})"\r?\n[ \t]*\d{1,4}\) "(?P<v>[^"\r\n]{1,512})"')
+"""A name/value pair of a reply array (`redis-cli CONFIG GET requirepass` prints `1) "requirepass"`
+then `2) "<value>"`), judged by the name."""
 _ADD_MASK = re.compile(r"::add-mask::(?P<v>[^\s\"'`]{3,4096})")
 _SECRET_OBJECT = re.compile(
     r'(?i)"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
     r'|"type"\s*:\s*"(?:SecureString|CONCEALED)"|"sensitive"\s*:\s*true|"purpose"\s*:\s*"PASSWORD"'
+    r'|"keyName"\s*:\s*"[^"]{1,64}"\s*,\s*"permissions"'
 )
 """Markers of an object that holds a secret in its `value`: an Azure Key Vault secret bundle, an SSM
-SecureString parameter, a 1Password concealed field, a sensitive Terraform output or variable."""
+SecureString parameter, a 1Password concealed field, a sensitive Terraform output or variable, an Azure
+storage / service key listing (`az storage account keys list`: `keyName`, `permissions`, `value`)."""
 _JSON_VALUE = re.compile(r'(?i)"value"\s*:\s*"(?P<v>(?:[^"\\\r\n]|\\.){1,4096})"')
 _WORDS = re.compile(r"(?i)^(?:error|warning|usage|done|ok|true|false|null|none|updated|created|deleted|success\w*)\b")
 
@@ -137,12 +144,15 @@ def tool_output_spans(text: str) -> list[tuple[int, int, str, str | None]]:
             key = None if expr.startswith("secrets.") or expr.startswith("secrets[") else _key_of(expr)
             if value:
                 out.append((m.start("v") + q, m.end("v") - q, "ci_debug_secret", key))
+    if ') "' in text:
+        for m in _CLI_PAIR.finditer(text):
+            out.append((m.start("v"), m.end("v"), "tool_printed_secret", m.group("k")))
     if "::add-mask::" in text:
         for m in _ADD_MASK.finditer(text):
             if not m.group("v").startswith("$"):
                 out.append((m.start("v"), m.end("v"), "ci_debug_secret", None))
     if '"' in text and ("vault.azure" in lowered or "securestring" in lowered or "concealed" in lowered
-                        or '"sensitive"' in lowered or '"purpose"' in lowered):
+                        or '"sensitive"' in lowered or '"purpose"' in lowered or '"keyname"' in lowered):
         for m in _SECRET_OBJECT.finditer(text):
             lo, hi = _enclosing_object(text, m.start())
             for v in _JSON_VALUE.finditer(text, lo, hi):

@@ -434,3 +434,53 @@ def test_vendor_prefixed_tokens_by_shape(token: str) -> None:
 )
 def test_more_look_alikes_stay(text: str) -> None:
     assert _kept(text), redact_text(text).text
+
+
+_UUID = "-".join(_rand(n, _HEX) for n in (8, 4, 4, 4, 12))
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f"AccessorID:       {_UUID[::-1]}\nSecretID:         {_UUID}", _UUID),
+        (f'$ redis-cli CONFIG GET masterauth\n1) "masterauth"\n2) "{_PW}"', _PW),
+        (json.dumps([{"keyName": "key1", "permissions": "FULL", "value": _rand(86, _ALNUM + "+/") + "=="}]), None),
+        (f'String dbPassword = "{_PW[:6]}" + "{_PW[6:]}";', _PW[6:]),
+        (f"local db_pw = '{_PW[:5]}' .. '{_PW[5:]}'", _PW[5:]),
+        (f"$db_pass = '{_PW[:5]}' . '{_PW[5:]}';", _PW[5:]),
+        (f'$password = @"\n{_PW}\n"@', _PW),
+        (f'"api_keys": ["{_TOK}", "{_TOK[::-1]}"]', _TOK[::-1]),
+        (f"refresh_tokens:\n  - {_TOK}\n  - {_TOK[::-1]}", _TOK[::-1]),
+        (f"jwks:\n  - kty: oct\n    kid: hmac-1\n    k: {_rand(43, _ALNUM + '-_')}", None),
+        (f"{{&quot;db_password&quot;:&quot;{_PW}&quot;}}", _PW),
+        (f"$ kubectl get secret db -o go-template='{{{{.data.password | base64decode}}}}'\n{_PW}", _PW),
+    ],
+)
+def test_lists_operators_entities_and_reply_pairs(text: str, secret: str | None) -> None:
+    out = redact_text(text).text
+    if secret is None:  # the long random value of the line that holds it
+        assert "[REDACTED:" in out and not any(len(w) >= 40 and w in out for w in text.replace('"', " ").split())
+        return
+    assert secret not in out, out
+
+
+def test_recovery_phrase_in_prose() -> None:
+    words = ["orbit", "canvas", "lumber", "pride", "sudden", "tongue", "wealth", "fabric", "ribbon", "siege",
+             "venture", "absorb"]
+    phrase = " ".join(_RNG.sample(words, 12))
+    assert _gone(f"Your recovery phrase is: {phrase}", phrase)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"secret_id_accessor   {_UUID}",
+        "ssh_authorized_keys:\n  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+        " ops",
+        "secrets:\n- name: api-token-x2x9z",
+        'allowed_tokens: ["read", "write"]',
+        '1) "maxmemory"\n2) "2gb"',
+    ],
+)
+def test_list_and_pair_look_alikes_stay(text: str) -> None:
+    assert _kept(text), redact_text(text).text
