@@ -1462,9 +1462,11 @@ _MENTION_TOPIC = (
     "bösartig", "malveillant", "malicios", "dannoso", "złośliw",
     # reports of a vulnerability or of what a gateway stopped: bug bounty write-ups, AI-gateway and firewall logs
     "bounty", "vulnerab", "exploit", "hackerone", "bugcrowd", "cwe-", "untrusted", "embedded in", "forger", "forged",
-    "spoof", "firewall", "gateway", "action=block", "action=deny", "blocked request", "prompt shield",
-    "content filter", "moderation", "planted", "injected", "incident review", "lessons learned", "denied",
-    "blocked", "flagged", "rule_id", "ruleid",
+    "spoof", "firewall", "ai-gateway", "ai gateway", "llm gateway", "cloud-armor", "cloud armor", "action=block",
+    "action=deny", "blocked request", "request blocked", "denied request", "flagged=true", "rule=", "rule_id",
+    "ruleid", "prompt shield", "content filter", "moderation", "planted", "injected", "incident review",
+    "lessons learned",
+    # not "gateway", "blocked" or "denied" alone: "gateway: upstream said: '...'" is any proxy's log line
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 _MENTION_QUOTE = re.compile(
