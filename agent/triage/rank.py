@@ -49,6 +49,7 @@ from agent.triage import (
     credential_refresher,
     datapath,
     dependency_disruption,
+    disabled_command,
     dns_stall,
     expiry_rule,
     field_meaning,
@@ -239,6 +240,7 @@ CHECK_WEIGHT: dict[str, float] = {
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
+    disabled_command.CHECK: disabled_command.WEIGHT,
     keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
     idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
@@ -488,6 +490,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, lh.target, limit_hit.finding(lh), None, lh.evidence)
         if lh.victim is not None:
             next(c for r, c in cases.items() if r.same_object(lh.target)).explains_refs.append(lh.victim)
+    for dc in disabled_command.found(facts):  # a server write took away the command/mode a client's error names
+        _add_suspect(cases, dc.target, disabled_command.finding(dc), None, dc.evidence)
+        next(c for r, c in cases.items() if r.same_object(dc.target)).explains_refs.append(dc.victim)
     for ld in co_tenant.loads(facts):  # another client of the victim's dependency loads it (triage.co_tenant)
         _add_suspect(cases, ld.target, co_tenant.load_finding(ld), None, ld.evidence)
         next(c for r, c in cases.items() if r.same_object(ld.target)).explains_refs.append(ld.victim)

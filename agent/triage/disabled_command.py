@@ -1,0 +1,312 @@
+"""A server setting that disables a command or turns on a mode its clients still rely on: their errors name it.
+
+Hardening a datastore is a config write that looks harmless on the server: it starts, it is healthy, nothing of
+its own fails. What breaks is a client that used what the write took away, and it says so in the server's own
+wording, which names the very command or mode:
+
+* Redis/Valkey/KeyDB `rename-command CONFIG ""` (redis.conf, or `--rename-command` args) removes a command; a
+  client that calls it gets `ERR unknown command 'CONFIG'` (Redis 7 adds "with args beginning with: ..."). An ACL
+  rule (`user default on ... -config`, `-@dangerous`, `-@admin`) refuses it with `NOPERM ... no permissions to
+  run the 'config' command`. Clients that configure the server at start-up then fail to start: Spring Session's
+  keyspace-notification set-up runs `CONFIG GET/SET notify-keyspace-events` (ConfigureNotifyKeyspaceEventsAction,
+  unless ConfigureRedisAction.NO_OP), clients name connections with `CLIENT SETNAME`, queues read
+  `CONFIG GET maxmemory-policy` (redis.io, "Security" / rename-command, "ACL").
+* MySQL/MariaDB `sql_mode` (my.cnf, `--sql-mode`): adding ONLY_FULL_GROUP_BY rejects a GROUP BY query that was
+  accepted ("... this is incompatible with sql_mode=only_full_group_by"), STRICT_TRANS_TABLES turns a missing
+  value into an error ("Field 'x' doesn't have a default value"), NO_ZERO_DATE a zero date ("Incorrect datetime
+  value: '0000-00-00 ...'") (MySQL reference manual, "Server SQL Modes").
+
+`found` is pure over the facts: a change written within `LEAD` before the errors began (the ConfigMap's data,
+a workload's args or env) whose new text holds the directive that disables what the error names, and whose old
+text (when the diff has it) did not. A directive for another command, one that was there before the write, or an
+error printed before the write is no cause. `read` (reading only) fetches the current data of ConfigMaps written
+recently whose diff shows no values, when such an error is in view. Secrets are never read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.kube_reads import get_yaml
+from agent.triage.subject import workload_of_pod
+
+CHECK = "change.disabled_command"
+WEIGHT = 0.93
+"""A server write that took away what a client's error names: above the client that crashes on it."""
+LEAD = timedelta(hours=24)
+SLACK = timedelta(minutes=2)
+READS = "disabled_command"
+MAX_CONFIG_READS = 3
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
+EMPTY = '""'
+
+Call = Callable[..., Awaitable[Any]]
+
+_DANGEROUS = frozenset({"config", "flushall", "flushdb", "keys", "debug", "shutdown", "save", "bgsave", "monitor",
+                        "client", "replicaof", "slaveof", "acl", "module", "cluster", "sort", "migrate", "restore",
+                        "info", "lastsave", "role", "swapdb", "failover", "latency", "slowlog", "memory"})
+"""Commands in Redis' @admin/@dangerous ACL categories (redis.io "ACL", command categories)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One family: the error that names what was taken away, and how a config line takes it away."""
+
+    name: str
+    error: re.Pattern[str]
+    """The client's error; group `what` is the command or mode it names."""
+    short: str
+    """What the write does, with `{what}`: the first clause of the headline."""
+    meaning: str
+    fix: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("redis_command", re.compile(
+        r"unknown command [`'\"](?P<what>[A-Za-z][\w-]*)[`'\"]|"
+        r"no permissions to run the [`'\"](?P<acl>[A-Za-z][\w-]*)(?:\|[\w-]+)?[`'\"] command", re.I),
+         "disabled the Redis command {what} that its clients still call",
+         "Redis answers a command renamed away by rename-command (or refused by an ACL rule) with ERR unknown "
+         "command / NOPERM, so every client call of it fails; a client that runs it at start-up (configuring the "
+         "server) cannot start and crash-loops",
+         "restore the command (drop the rename-command/ACL line, restart the server) or stop the clients calling it"),
+    Rule("mysql_sql_mode", re.compile(
+        r"incompatible with sql_mode=(?P<what>\w+)|"
+        r"(?P<strict>Field '[^']+' doesn't have a default value|Data too long for column)|"
+        r"(?P<zero>Incorrect (?:datetime|date) value: '0000-00-00)", re.I),
+         "turned on the SQL mode {what} that its clients' queries break",
+         "MySQL applies sql_mode to every session: a mode added on the server rejects statements it accepted before "
+         "(ONLY_FULL_GROUP_BY a non-aggregated column outside GROUP BY, STRICT_* a missing or too long value, "
+         "NO_ZERO_DATE a zero date), so those queries fail with the mode's error",
+         "restore the previous sql_mode on the server (or fix the queries before adding the mode)"),
+)
+
+_CALLERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"notify-keyspace-events", re.I),
+     "the call is the keyspace-notification set-up that Spring Session (ConfigureNotifyKeyspaceEventsAction) and "
+     "other session/cache libraries run at start-up (CONFIG GET/SET notify-keyspace-events); Spring Session can "
+     "skip it with ConfigureRedisAction.NO_OP once notify-keyspace-events is set in the server's config"),
+    (re.compile(r"\bSETNAME\b", re.I), "the call is CLIENT SETNAME, which clients send on every new connection"),
+    (re.compile(r"maxmemory-policy", re.I), "the call is the queue library's start-up check of maxmemory-policy"),
+)
+
+
+@dataclass
+class Disabled:
+    """A write that took away what a client's error names."""
+
+    target: Ref
+    rule: Rule
+    what: str
+    directive: str
+    old_known: bool
+    """Whether the write's old text is known (and lacked the directive)."""
+    error: str
+    victim: Ref
+    at: str
+    minutes_before: int
+    restarted: str = ""
+    """The server's restart after the write (a config file is read at start)."""
+    evidence: list[str] = field(default_factory=list)
+
+
+# ---- what the errors say ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Error:
+    rule: Rule
+    what: str
+    text: str
+    log: LogEvidence
+    first: datetime | None
+
+
+def _entries(log: LogEvidence) -> list[tuple[str, datetime | None]]:
+    out: list[tuple[str, datetime | None]] = []
+    for e in [log.top or {}, *log.more, *log.warnings]:
+        said = str(e.get("example") or e.get("message") or e.get("template") or "")
+        out.append((said, parse_time(e.get("first_seen"))))
+    return out + [(line, None) for line in log.last_lines]
+
+
+def _what(rule: Rule, m: re.Match[str]) -> str:
+    groups = m.groupdict()
+    if rule.name == "mysql_sql_mode":
+        if groups.get("strict"):
+            return "STRICT_TRANS_TABLES"
+        if groups.get("zero"):
+            return "NO_ZERO_DATE"
+    return str(groups.get("what") or groups.get("acl") or "")
+
+
+def _logs(facts: Facts) -> list[LogEvidence]:
+    extra = (facts.reads.get("limit_hit") or {}).get("logs") or []
+    return [*facts.logs, *[x for x in extra if isinstance(x, LogEvidence)]]
+
+
+def _errors(facts: Facts) -> list[_Error]:
+    """Each (rule, what, pod) an error names, with the earliest time it was seen."""
+    out: dict[tuple[str, str, str], _Error] = {}
+    for log in _logs(facts):
+        for said, when in _entries(log):
+            for rule in RULES:
+                m = rule.error.search(said)
+                what = _what(rule, m) if m else ""
+                if not m or not what:
+                    continue
+                key = (rule.name, what.lower(), f"{log.namespace}/{log.pod}")
+                seen = out.get(key)
+                start = max(0, m.start() - 40)
+                start = said.rfind(" ", 0, start) + 1 if start else 0  # from a word's start
+                quote = " ".join(said[start:start + 220].split())
+                if seen is None:
+                    out[key] = _Error(rule, what, quote, log, when)
+                elif when is not None and (seen.first is None or when < seen.first):
+                    seen.first = when
+    return list(out.values())
+
+
+# ---- what the write says ---------------------------------------------------------------------------------
+
+
+def _redis_directive(text: str, what: str) -> str:
+    """The line of `text` that takes the command `what` away: a rename-command, or an ACL rule that refuses it."""
+    cmd = re.escape(what)
+    m = re.search(rf"rename-command[\s'\",]{{1,6}}({cmd})\b(?:[ \t'\",]{{1,6}}?(\"\"|[\w-]+))?", text, re.I)
+    if m:
+        return f"rename-command {m.group(1)} {m.group(2) or EMPTY}"
+    for line in re.split(r"\\n|\n", text):
+        rule = re.search(r"(?:^|[\s'\"])(user\s+\S+.*)", line, re.I)
+        if rule is None:
+            continue
+        line = rule.group(1).strip("'\" ")
+        if re.search(rf"(?:^|\s)-{cmd}(?:\|[\w-]+)?(?=\s|$)", line, re.I) or (
+                what.lower() in _DANGEROUS and re.search(r"(?:^|\s)-@(?:all|dangerous|admin)(?=\s|$)", line, re.I)):
+            return " ".join(line.split())[:160]
+    return ""
+
+
+def _sql_mode_directive(text: str, what: str) -> str:
+    """The sql_mode setting of `text` when it holds the mode `what`."""
+    for m in re.finditer(r"sql[-_]mode\W{1,4}([A-Z_, ]*[A-Z_])", text, re.I):
+        modes = {x.strip().upper() for x in m.group(1).split(",")}
+        if what.upper() in modes or (what.upper() == "STRICT_TRANS_TABLES" and "STRICT_ALL_TABLES" in modes):
+            return m.group(0).strip()[:160]
+    return ""
+
+
+def directive(rule: Rule, text: str, what: str) -> str:
+    """The directive in `text` that disables (or turns on) what the error names, or ""."""
+    return _redis_directive(text, what) if rule.name == "redis_command" else _sql_mode_directive(text, what)
+
+
+def _sides(change: dict[str, Any], facts: Facts, target: Ref) -> list[tuple[str | None, str]]:
+    """(old text or None, new text) of each diff line, then the ConfigMap's current data when its diff shows none."""
+    out: list[tuple[str | None, str]] = []
+    for line in (str(d) for d in change.get("diff") or []):
+        if " -> " in line:
+            old, new = line.split(" -> ", 1)
+            out.append((old, new))
+        else:
+            out.append((None, line))
+    if target.kind == "ConfigMap":
+        for obj, _ in facts.objects:
+            meta = obj.get("metadata") or {}
+            if obj.get("kind", "ConfigMap") == "ConfigMap" and meta.get("name") == target.name \
+                    and (meta.get("namespace") or "") == target.namespace:
+                out += [(None, str(v)) for v in (obj.get("data") or {}).values() if isinstance(v, str)]
+                break
+    return out
+
+
+def _restart_after(facts: Facts, change: dict[str, Any], at: datetime) -> str:
+    """The restart of a workload that reads the written config, after the write (the server loads it at start)."""
+    readers = [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None and r.kind in WORKLOADS]
+    for other, _ in facts.every_change():
+        ref, when = Ref.of(other.get("object")), parse_time(other.get("at"))
+        if ref is None or when is None or when < at or when > facts.at:
+            continue
+        if any(ref.same_object(r) for r in readers) and other.get("type") == "rollout":
+            later = minutes_text(int((when - at).total_seconds() // 60))
+            return f"{ref.kind} {ref.namespace}/{ref.name} restarted with it {later} later"
+    return ""
+
+
+def found(facts: Facts) -> list[Disabled]:
+    """Each recent write whose new text takes away what a client's error names, one per object, newest first."""
+    errors = _errors(facts)
+    if not errors:
+        return []
+    out: list[Disabled] = []
+    for change, evidence in sorted(facts.every_change(), key=lambda c: str(c[0].get("at") or ""), reverse=True):
+        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or at is None or change.get("type") == "secret" or target.kind == "Secret" \
+                or not timedelta(0) <= facts.at - at <= LEAD or any(d.target.same_object(target) for d in out):
+            continue
+        hit = _hit(facts, errors, change, target, at)
+        if hit is not None:
+            hit.evidence = [e for e in (evidence, *hit.evidence) if e]
+            out.append(hit)
+    return out
+
+
+def _hit(facts: Facts, errors: list[_Error], change: dict[str, Any], target: Ref, at: datetime) -> Disabled | None:
+    sides = _sides(change, facts, target)
+    for error in errors:
+        if error.first is not None and error.first < at - SLACK:
+            continue  # printed before the write: the write did not start it
+        for old, new in sides:
+            said = directive(error.rule, new, error.what)
+            if not said or (old is not None and directive(error.rule, old, error.what)):
+                continue
+            victim = Ref("", error.log.namespace, workload_of_pod(error.log.pod))
+            return Disabled(target, error.rule, error.what, said, old is not None, error.text, victim,
+                            str(change.get("at")), int((facts.at - at).total_seconds() // 60),
+                            _restart_after(facts, change, at), [error.log.evidence_id])
+    return None
+
+
+def finding(d: Disabled) -> dict[str, Any]:
+    """The write, what it took away and what that means for the clients; the meaning first (headline)."""
+    now = "now" if not d.old_known else "newly"
+    restarted = f"; {d.restarted}" if d.restarted else ""
+    callers = next((text for pattern, text in _CALLERS if pattern.search(d.error)), "")
+    message = (f"{d.target} {d.rule.short.format(what=d.what)} ({now} has `{d.directive}`, written "
+               f"{minutes_text(d.minutes_before)} before the incident{restarted}). {d.victim.namespace}/"
+               f"{d.victim.name} logs '{d.error[:180]}'. {d.rule.meaning}"
+               + (f"; {callers}" if callers else "") + f". Fix: {d.rule.fix}")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": d.target.kind, "namespace": d.target.namespace, "name": d.target.name},
+            "reason": "ClientCommandDisabled", "message": message, "evidence": [d.error[:200]],
+            "details": {"family": d.rule.name, "what": d.what, "directive": d.directive, "change_at": d.at,
+                        "victim": f"{d.victim.namespace}/{d.victim.name}"}}
+
+
+# ---- reading ---------------------------------------------------------------------------------------------
+
+
+async def read(facts: Facts, call: Call) -> None:
+    """Reading only: the current data of ConfigMaps written within `LEAD` whose diff shows no values (`data key K
+    set by M`), when an error naming a disabled command or mode is in view (at most `MAX_CONFIG_READS`)."""
+    if not _errors(facts):
+        return
+    have = {(str((o.get("metadata") or {}).get("namespace") or ""), str((o.get("metadata") or {}).get("name")))
+            for o, _ in facts.objects if o.get("kind", "ConfigMap") == "ConfigMap"}
+    reads = 0
+    for change, _ in facts.every_change():
+        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or at is None or target.kind != "ConfigMap" or reads >= MAX_CONFIG_READS \
+                or not timedelta(0) <= facts.at - at <= LEAD or (target.namespace, target.name) in have \
+                or any(" -> " in str(d) for d in change.get("diff") or []):
+            continue
+        have.add((target.namespace, target.name))
+        reads += 1
+        got = await get_yaml(call, "ConfigMap", target.name, target.namespace, f"survey-disabled-{target.name}")
+        if got is not None and got[0].get("kind", "ConfigMap") == "ConfigMap":
+            facts.objects.append(got)
