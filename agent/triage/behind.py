@@ -48,6 +48,8 @@
 - agent.triage.position_store: a log shipper restarted with its read offsets (Fluent Bit DB, Promtail positions,
   Vector data_dir, Filebeat registry, Fluentd pos_file, filelog storage) on an emptyDir or nowhere, re-reading every
   file from the head into a receiver that refuses the flood for its ingestion limit (429, bulk rejections).
+- agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
+  provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -82,6 +84,7 @@ from agent.triage import (
     storage_layer,
     topic_autocreate,
     value_shape,
+    volume_binding,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
@@ -90,7 +93,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
-                            value_shape, position_store)
+                            value_shape, position_store, volume_binding)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
