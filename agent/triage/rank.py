@@ -93,6 +93,7 @@ from agent.triage import (
     symptom_fit,
     tightened,
     time_limit,
+    tls_policy,
     topology_routing,
     write_semantics,
 )
@@ -242,6 +243,7 @@ CHECK_WEIGHT: dict[str, float] = {
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     disabled_command.CHECK: disabled_command.WEIGHT,
     keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
+    tls_policy.CHECK: tls_policy.WEIGHT,
     idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
@@ -461,6 +463,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, kr.workload, keepalive_race.finding(kr), None, kr.evidence)
     for pr in path_rewrite.found(facts):  # a path rewrite written: the backend 404s paths it served, a segment apart
         _add_suspect(cases, pr.rule, path_rewrite.finding(pr), None, pr.evidence)
+    for tp in tls_policy.found(facts):  # a TLS policy raised that the clients' TLS library refuses (own module)
+        _add_suspect(cases, tp.policy, tls_policy.finding(tp), None, tp.evidence)
+        next(c for r, c in cases.items() if r.same_object(tp.policy)).explains_refs += tp.clients
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims

@@ -86,16 +86,43 @@ def derived_namespaces(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for ns, ts in sorted(oldest.items())]
 
 
+def served_versions(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Custom resources recorded at a version their CRD does not serve, as the API server serves them: at the
+    CRD's served version (its storage version first), apiVersion rewritten, fields kept (the `None` conversion).
+
+    An API server never hands out an object at a version the CRD does not list: it converts. A recording that
+    mixes them (a CRD updated to v1 beside objects dumped at v1alpha1) would otherwise be served as two types, and
+    clients that follow discovery's preferred version would see none of the objects."""
+    served: dict[tuple[str, str], list[str]] = {}
+    for crd in objects:
+        if crd.get("kind") == "CustomResourceDefinition":
+            spec = crd.get("spec") or {}
+            ordered = sorted(spec.get("versions") or [], key=lambda v: not v.get("storage"))
+            versions = [str(v["name"]) for v in ordered if v.get("served", True) and v.get("name")]
+            kind = str((spec.get("names") or {}).get("kind") or "")
+            if versions and kind and spec.get("group"):
+                served[(str(spec["group"]), kind)] = versions
+    out = []
+    for obj in objects:
+        group, _, version = str(obj.get("apiVersion") or "").rpartition("/")
+        declared = served.get((group, str(obj.get("kind"))))
+        if group and declared and version not in declared:
+            obj = {**obj, "apiVersion": f"{group}/{declared[0]}"}
+        out.append(obj)
+    return out
+
+
 class ReplayState:
     """The bundle indexed for serving: types, objects by type, the notion of now."""
 
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
         extra = frozenset(CLUSTER_SCOPED)
-        self.types = registry_for(bundle.objects, extra)
+        recorded = served_versions(bundle.objects)
+        self.types = registry_for(recorded, extra)
         self.now = bundle.captured_at
         objects = [masked_secret(o) if o["kind"] == "Secret" and o["apiVersion"] == "v1" else o
-                   for o in bundle.objects]
+                   for o in recorded]
         objects += derived_namespaces(objects)
         self.by_type: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for obj in objects:
