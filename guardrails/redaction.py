@@ -385,15 +385,15 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "nkey_seed",
         "NATS nkey seed: `S` + the key type (User, Account, Operator, server N, Cluster, curve X) + base32",
-        [_B + r"S[UAONCX][A-Z2-7]{56}" + _E],
-        ["SU", "SA", "SO", "SN", "SC", "SX"],
+        [r"S(?<![A-Za-z0-9_]S)[UAONCX][A-Z2-7]{56}" + _E],
+        [],
         accept=lambda v: shannon_entropy(v) >= 4.0,
     ),
     _fmt(
         "crypto_wallet_key",
         "Bitcoin private key in WIF and BIP32 extended private keys (xprv/tprv/yprv/zprv), checked by base58check",
         # The first character comes first and the look-behind includes it, so the engine skips to those.
-        [r"[5KLc9](?<![1-9A-HJ-NP-Za-km-z][5KLc9])[1-9A-HJ-NP-Za-km-z]{50,51}+(?![1-9A-HJ-NP-Za-km-z])"],
+        [r"[5KL](?<![1-9A-HJ-NP-Za-km-z][5KL])[1-9A-HJ-NP-Za-km-z]{50,51}+(?![1-9A-HJ-NP-Za-km-z])"],
         [],
         accept=_base58check_private,
     ),
@@ -605,16 +605,17 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "unleash_api_token",
         "Unleash API token `<project>:<environment>.<hex secret>` (`*` or `[]` for all projects)",
-        # possessive runs: a project or environment name never holds the `:` or `.` that ends it
-        [r"(?<![\w*\[\]:.\-])(?:\*|\[\]|[a-z0-9][\w\-]{0,63}+):[a-z0-9][\w\-]{0,63}+\.[a-f0-9]{40,128}+"
-         r"(?![\w.\-])"],
+        # Anchored on the `:` (the engine skips to it); the environment and the secret are redacted, the
+        # project name before the colon is kept. Possessive runs: a name never holds the `.` that ends it.
+        [r":(?<=[a-z0-9*\]]:)(?P<s>[a-z0-9][\w\-]{0,63}+\.[a-f0-9]{40,128}+)(?![\w.\-])"],
         [],
         accept=lambda v: shannon_entropy(v.rsplit(".", 1)[1]) >= 3.5,
     ),
     _fmt(
         "ably_api_key",
         "Ably API key `<appId>.<keyId>:<keySecret>`",
-        [r"(?<![\w.:\-])[A-Za-z0-9_\-]{5,8}+\.[A-Za-z0-9_\-]{5,8}+:[A-Za-z0-9_\-+/=]{30,64}+(?![\w+/=\-])"],
+        # Anchored on the `.` after the app id (the engine skips to it); the key id and secret are redacted.
+        [r"\.(?<=[A-Za-z0-9_\-]{5}\.)(?P<s>[A-Za-z0-9_\-]{5,8}+:[A-Za-z0-9_\-+/=]{30,64}+)(?![\w+/=\-])"],
         [],
         accept=lambda v: high_entropy_token(v.split(":", 1)[1]),
     ),
@@ -1261,7 +1262,7 @@ def _credential_header(cell: str) -> bool:
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?|\d{1,2}/\d{1,2}/\d{2,4}")
 
 
-def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
+def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     """Values whose key stands apart from them (secret_layouts.py) and values secret-printing tools
     wrote (secret_tool_output.py), judged like any assignment."""
     out: list[tuple[int, int, str]] = []
@@ -1276,7 +1277,7 @@ def _layout_candidates(text: str) -> list[tuple[int, int, str]]:
         found = _judge(kind, key, value, quoted=True)
         if found:
             out.append((s, e, found))
-    for s, e, kind_name, named in tool_output_spans(text):
+    for s, e, kind_name, named in tool_output_spans(text, lowered):
         value = text[s:e]
         if named is None:
             if not _is_placeholder(value) and len(value) >= 4:
@@ -2015,7 +2016,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     generic_prio = len(FORMATS) + 1
     for s, e, kind in (
         _env_pair_candidates(text) + _assignment_candidates(text) + _attribute_pair_candidates(text)
-        + _layout_candidates(text)
+        + _layout_candidates(text, lowered)
     ):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text):

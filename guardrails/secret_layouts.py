@@ -409,6 +409,8 @@ def key_value_tables(text: str) -> list[tuple[int, int, str]]:
     """Rows of a two-column `Key  Value` table aligned with blanks (`vault kv get`, `vault read`,
     `consul kv`, `az ... -o table`): (start, end, key) for each row's value."""
     out: list[tuple[int, int, str]] = []
+    if "alue" not in text and "ALUE" not in text:
+        return out
     for h in _KV_HEADER.finditer(text):
         pos = h.end() + 1
         for _ in range(200):

@@ -56,6 +56,8 @@ _SECRET_COMMAND = re.compile(
     r"|cat[ \t]+(?P<file>[^\s|;&]*(?:key|token|secret|passw|credential|\.pem|\.creds)[^\s|;&]*)[ \t]*"
     r")(?=\r?\n|$)"
 )
+_BEFORE_COMMAND = re.compile(r"[ \t]*" + _PROMPT + r"(?:sudo[ \t]+)?")
+"""What may stand before a command word on its line: blanks, a prompt, `sudo`."""
 _COMMAND_WORD = re.compile(trie_pattern({
     "gcloud", "aws ", "az ", "kubectl", "@base64d", "vault ", "op read", "op item", "bw get", "pass show", "doppler",
     "infisical", "find-generic", "find-internet", "secret-tool", "heroku", "gh auth", "glab", "vercel", "kubeadm",
@@ -107,11 +109,13 @@ def _key_of(expr: str) -> str:
     return names[-1] if names else expr
 
 
-def tool_output_spans(text: str) -> list[tuple[int, int, str, str | None]]:
+def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, int, str, str | None]]:
     """(start, end, kind, key) for each secret a secret-printing tool wrote; `key` is None when the
-    command itself says the value is a secret, else the name the command asked for (to be judged)."""
+    command itself says the value is a secret, else the name the command asked for (to be judged).
+    `lowered`: `text.lower()` when the caller has it."""
     out: list[tuple[int, int, str, str | None]] = []
-    lowered = text.lower()
+    if lowered is None:
+        lowered = text.lower()
     if "\n" in text:
         seen: set[int] = set()
         for w in _COMMAND_WORD.finditer(lowered):
@@ -121,6 +125,8 @@ def tool_output_spans(text: str) -> list[tuple[int, int, str, str | None]]:
                 continue
             if line_start in seen:
                 continue
+            if w.group() != "@base64d" and not _BEFORE_COMMAND.fullmatch(text, line_start, w.start()):
+                continue  # the word is not the line's command (prose, an argument): spare the long match
             seen.add(line_start)
             m = _SECRET_COMMAND.match(text, line_start)
             if m is None:
