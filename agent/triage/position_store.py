@@ -56,6 +56,11 @@ _TELLING = tuple(re.compile(p, re.I) for p in (
     r"(?:status|code)\W{0,3}429"))
 """The parts of a refusal line that say which limit, the most telling first: what the quote starts near."""
 
+INGEST_LIMIT = re.compile(r"ingestion rate limit|per stream rate limit|stream limit exceeded|es_rejected_execution|"
+                          r"indexer queue is full|server is busy", re.I)
+"""A log receiver's own words for refusing intake by its ingestion limits (Loki, Elasticsearch, Splunk HEC):
+enough on the receiver's side when the shipper's own logs do not say it."""
+
 
 @dataclass(frozen=True)
 class Positions:
@@ -293,12 +298,14 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                       "evidence": list(dict.fromkeys(e for e in evidence if e))})
 
 
-def refused_line(logs: list[LogEvidence]) -> tuple[str, str] | None:
-    """The first refusal-for-a-limit line of these logs (as printed), with its evidence id."""
+def refused_line(logs: list[LogEvidence], wording: re.Pattern[str] | None = None) -> tuple[str, str] | None:
+    """The first refusal-for-a-limit line of these logs (as printed), with its evidence id; with `wording`, only a
+    line that says it so."""
     for log in logs:
         for error in [log.top or {}, *log.more, *log.warnings]:
             text = " ".join(str(error.get(k) or "") for k in ("example", "message", "template"))
-            if error.get("error_class") == "rate_limited" or REFUSED.search(text):
+            if wording.search(text) if wording is not None else \
+                    error.get("error_class") == "rate_limited" or REFUSED.search(text):
                 return str(error.get("example") or error.get("message") or error.get("template") or "")[:220], \
                     log.evidence_id
     return None
@@ -333,11 +340,13 @@ def found(facts: Facts) -> list[PositionsLost]:
     out: list[PositionsLost] = []
     for entry in facts.reads.get(STORE) or []:
         workload, change = entry["workload"], entry["change"]
-        own = refused_line(entry.get("logs") or [])
         others = [log for log in facts.logs if workload_of_pod(log.pod) != workload.name]
-        receiver = refused_line(others)
+        receiver = refused_line(others, INGEST_LIMIT)
+        # Its own pushes refused; or, when its logs say nothing of it, a receiver's own ingestion-limit refusals.
+        own = refused_line(entry.get("logs") or []) or receiver
         if own is None:
-            continue  # its own pushes are not refused: whatever the store, this shipper floods nobody
+            continue  # nothing refused for a limit: whatever the store, this shipper floods nobody
+        receiver = receiver if receiver != own else None
         changed = parse_time(change.get("at"))
         lost = entry["lost"][0]
         p, configmap = lost["positions"], lost["configmap"]

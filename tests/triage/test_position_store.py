@@ -22,7 +22,7 @@ import yaml
 from agent.incident import from_text
 from agent.triage import position_store as ps
 from agent.triage import rank, subject_of
-from agent.triage.facts import Facts, Ref
+from agent.triage.facts import Facts, LogEvidence, Ref
 
 AT = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
 
@@ -85,7 +85,7 @@ class Hub:
                 return Outcome(False, None, "", eid, arguments)
             error = {"template": line, "example": line, "count": 40, "severity": "error", "error_class": None}
             return Outcome(True, {"pod": arguments["name"], "namespace": arguments["namespace"],
-                                  "facts": {"errors": [error], "hosts": []}}, line, eid, arguments)
+                                  "facts": {"errors": [error] if line else [], "hosts": []}}, line, eid, arguments)
         return None
 
 
@@ -229,3 +229,33 @@ def test_fluent_bit_yaml_tail_input_is_read() -> None:
     assert (p.software, p.path, p.rereads) == ("Fluent Bit", "/state/tail.db", True)
     [none] = ps.positions_in({"fluent-bit.yaml": text.replace("      db: /state/tail.db\n", "")})
     assert none.path is None
+
+
+LOKI_SIDE = ('level=warn caller=grpc_logging.go:76 method=/logproto.Pusher/Push msg=gRPC err="rpc error: code = '
+             'Code(429) desc = Ingestion rate limit exceeded for user fake (limit: 4194304 bytes/sec)"')
+
+
+def _receiver_log(line: str) -> LogEvidence:
+    return LogEvidence(pod="ingester-2", namespace="logs-backend", evidence_id="E7",
+                       top={"severity": "warning", "error_class": "rate_limited", "example": line, "template": line},
+                       hosts=[], error_classes={"rate_limited"}, previous=False)
+
+
+def test_the_receivers_own_ingestion_refusals_suffice_when_the_agent_logs_nothing() -> None:
+    ns = "telemetry"
+    facts, _ = investigate([daemonset(ns, "node-logs", "/var/lib/fb-state", {"emptyDir": {}}),
+                            configmap(ns, "fluent-bit.conf", FLUENT_BIT)], [rollout(ns, "node-logs")],
+                           "node-logs-x2k9p", ns, "")
+    assert ps.found(facts) == []
+    facts.logs.append(_receiver_log(LOKI_SIDE))
+    [lost] = ps.found(facts)
+    assert "Ingestion rate limit exceeded" in lost.refused and "E7" in lost.evidence
+
+
+def test_a_receivers_unrelated_refusal_is_not_enough() -> None:
+    ns = "telemetry"
+    facts, _ = investigate([daemonset(ns, "node-logs", "/var/lib/fb-state", {"emptyDir": {}}),
+                            configmap(ns, "fluent-bit.conf", FLUENT_BIT)], [rollout(ns, "node-logs")],
+                           "node-logs-x2k9p", ns, "")
+    facts.logs.append(_receiver_log("HTTP 429 Too Many Requests: API rate limit exceeded for consumer web"))
+    assert ps.found(facts) == []
