@@ -1671,6 +1671,19 @@ def _confirm_translated(lowered: str, hits: list[_Hit], windows: dict[str, list[
     return kept
 
 
+_RESHAPED = ("unescaped", "typoglycemia")
+"""Re-readings (injection_reshape.py) of whole lines of prose, which the classifier reads too."""
+
+
+def _classifier_weight(text: str) -> float:
+    """The classifier's verdict on `text` as a span weight (0 when it does not call the text hostile)."""
+    verdict = classify(text)
+    if not verdict.hostile:
+        return 0.0
+    return round(THRESHOLD + (1 - THRESHOLD) * 0.98 * (verdict.probability - verdict.threshold)
+                 / max(1e-6, 1 - verdict.threshold), 3)
+
+
 def scan(text: str) -> InjectionReport:
     """Score how likely `text` is to contain instructions aimed at the model that will read it."""
     return _scan(text, depth=0)
@@ -1718,14 +1731,18 @@ def _scan(text: str, depth: int) -> InjectionReport:
             (orig(s), orig(e, end=True), how, words) for s, e, how, words in scrambled_candidates(view)
         ]
         for s, e, how, decoded in hidden_texts + _decode_candidates(view if index is None else text) + reshaped:
-            inner = _scan(decoded, depth=1)
-            if inner.score < STRONG and not (how in ("unicode_tags", "spaced") and inner.score > 0.2):
+            inner = _scan(decoded, depth=1).score
+            if how in _RESHAPED:
+                # A JSON encoder escapes every non-ASCII letter: a translated override in a JSON log line
+                # reaches the classifier only decoded.
+                inner = max(inner, _classifier_weight(decoded))
+            if inner < STRONG and not (how in ("unicode_tags", "spaced") and inner > 0.2):
                 continue
-            if how in ("leetspeak", "reversed", "slug", "rot13", "unescaped", "typoglycemia") and (
-                inner.score <= _scan(text[s:e], depth=1).score
+            if how in ("leetspeak", "reversed", "slug", "rot13", *_RESHAPED) and inner <= max(
+                _scan(text[s:e], depth=1).score, _classifier_weight(text[s:e]) if how in _RESHAPED else 0.0
             ):
                 continue  # the line says nothing more read this way than read as it is
-            weight = min(0.99, inner.score + 0.1)
+            weight = min(0.99, inner + 0.1)
             kind = "hidden_unicode" if how == "unicode_tags" else "encoded_payload"
             spans.append(InjectionSpan(s, e, kind, round(weight, 3), _excerpt(f"{how}: {decoded}")))
             hits.append(_Hit(s, e, f"decoded:{how}", kind, weight))
