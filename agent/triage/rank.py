@@ -44,6 +44,7 @@ from agent.triage import (
     config_behind_restart,
     conn_settings,
     connections,
+    consumer_reset,
     costly_setting,
     creation_template,
     credential_refresher,
@@ -242,6 +243,7 @@ CHECK_WEIGHT: dict[str, float] = {
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     disabled_command.CHECK: disabled_command.WEIGHT,
+    consumer_reset.CHECK: consumer_reset.WEIGHT,
     keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
     tls_policy.CHECK: tls_policy.WEIGHT,
     idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
@@ -498,6 +500,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for dc in disabled_command.found(facts):  # a server write took away the command/mode a client's error names
         _add_suspect(cases, dc.target, disabled_command.finding(dc), None, dc.evidence)
         next(c for r, c in cases.items() if r.same_object(dc.target)).explains_refs.append(dc.victim)
+    for rs in consumer_reset.found(facts):  # a consumer identity renamed with the start at the beginning
+        _add_suspect(cases, rs.target, consumer_reset.finding(rs), None, rs.evidence)
     for ld in co_tenant.loads(facts):  # another client of the victim's dependency loads it (triage.co_tenant)
         _add_suspect(cases, ld.target, co_tenant.load_finding(ld), None, ld.evidence)
         next(c for r, c in cases.items() if r.same_object(ld.target)).explains_refs.append(ld.victim)

@@ -268,6 +268,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import disabled_command  # an error naming a command/mode a server write took away
 
     await disabled_command.read(facts, call)
+    from agent.triage import consumer_reset  # a consumer identity renamed with the start at the beginning: replay
+
+    await consumer_reset.read(facts, call)
     from agent.triage import node_daemonsets  # a node named: the DaemonSets its peers run that a change cut from it
 
     await node_daemonsets.read(subject, facts, call)
