@@ -254,6 +254,10 @@ _HEX_NOT_VENDOR = frozenset({
 """Prefixes that make what follows an id or a content address, not a vendor's key."""
 
 
+_URLSAFE_BODY = frozenset({"figd", "figu", "figo", "pcsk", "lsv2", "xoxe"})
+"""Documented prefixes whose body is base64url with both `-` and `_` (Figma, Pinecone, LangSmith, Slack rotation)."""
+
+
 def _vendor_prefixed(value: str) -> bool:
     """`<prefix>_<body>` / `<prefix>-<body>` is a vendor key when the prefix is short and not a digest's,
     and the body is random: high entropy and mixed, or 40+ hex digits after `<word>_` (`sbp_`, `bkua_`),
@@ -264,6 +268,10 @@ def _vendor_prefixed(value: str) -> bool:
     prefix, body = value[:cut], value[cut + 1 :]
     if prefix.lower() in _PREFIX_NOT_VENDOR or body.lower().startswith(("publishable", "pub_", "public")):
         return False
+    if not (prefix.islower() or (prefix.isupper() and len(prefix) >= 3)) or not prefix[0].isalpha():
+        return False  # `RsHL6b_...`: a random base64url string (a JWK modulus) cut at its first `_`, no prefix
+    if "-" in body and "_" in body and not (prefix.isupper() and len(prefix) >= 4) and prefix not in _URLSAFE_BODY:
+        return False  # both base64url symbols in the body: random key material, not a vendor's body
     if identifier_like(body) or _is_placeholder(body):
         return False
     if prefix.lower() in _HEX_NOT_VENDOR:
@@ -1104,7 +1112,7 @@ _KEY_WORDS = frozenset({
     "heslo", "haslo", "jelszo", "sifre", "parol", "lozinka", "geslo", "geheim", "segret", "chiave", "clave",
     "chave", "sleutel", "schl", "nyckel", "avain", "klucz", "sandi", "laluan", "nenosiri", "wagwoord", "cyfrinair",
     "pasahitza", "contrasinal", "slaptazod", "salasona", "lykilord", "matkhau", "mima", "jeton", "anahtar",
-    "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny", "encrypt", "mnemonic",
+    "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny", "encrypt", "mnemonic", "_sk", "hmac",
 })
 _KEYWORD = re.compile(_trie_pattern(set(_KEY_WORDS)))
 """Credential words a key name may contain; `credential_key` decides whether the whole key is one. A

@@ -160,12 +160,12 @@ _FOREIGN_SECRET_PARTS = frozenset({
 _SECRET_PARTS = frozenset({
     "secret", "token", "apikey", "key", "credential", "credentials", "auth", "cred", "creds", "privatekey",
     "accesskey", "secretkey", "authtoken", "bearer", "pat", "dsn", "signature", "salt", "pepper", "seed",
-    "otpseed", "totp", "hotp", "skey", "privkey", "authkey", "encrypt", "authtok",
+    "otpseed", "totp", "hotp", "skey", "privkey", "authkey", "encrypt", "authtok", "sk", "hmac",
 }) | _FOREIGN_SECRET_PARTS
 """`seed` (`mfa_seed`, `totp_seed`) is the shared secret of one-time-password generators; `skey` the
 abbreviation vendors use for a secret key beside its public `ikey` (Duo, `ssh-keygen` docs); `encrypt`
 the gossip key of Consul and Serf (`encrypt = "<base64>"`); `authtok` SSSD's bind password
-(`ldap_default_authtok`)."""
+(`ldap_default_authtok`); `sk` the secret half of an AK/SK pair (`OSS_SK`, `HUAWEI_SK`)."""
 _SECRET_KEY_SUFFIXES = ("secret", "token", "apikey", "authkey", "privkey", "hmackey", "masterkey", "signingkey",
                         "sessionkey", "encryptionkey")
 """Closed compounds that end a key name (`CLIENTSECRET`, `GHTOKEN`, `TS_AUTHKEY`, `jwtSigningkey`)."""
@@ -199,7 +199,7 @@ _NOT_A_VALUE = frozenset({
     "min", "max", "regex", "pattern", "strength", "hint", "reset", "changed", "updated", "created", "at",
     "accessor",
 })
-_BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer", "seed",
+_BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer", "seed", "sk",
                              "passe", "parola", "chiave", "clave", "chave", "sleutel", "cle", "nyckel",
                              "avain", "klucz", "geheim", "community"})
 """Alone: a test result, a verb, a map key, a header word. With a prefix (`DB_PASS`): a credential."""

@@ -53,6 +53,12 @@ _SECRET_COMMAND = re.compile(
     r"|django-admin[ \t]+generate_secret_key|bitcoin-cli\b[^\n]{0,200}\bdumpprivkey\b)[^\n]{0,300}"
     r"|terraform[ \t]+output[ \t]+(?:-raw[ \t]+|-json[ \t]+)?(?P<tfout>[\w\-]+)[ \t]*"
     r"|pulumi[ \t]+config[ \t]+get[ \t]+(?P<pulumi>[\w:.\-]+)[^\n]{0,300}"
+    # commands that print one named setting: judged by the name (`aws configure get aws_secret_access_key`)
+    r"|(?:aws[ \t]+configure[ \t]+get|heroku[ \t]+config:get|(?:npm|yarn|pnpm)[ \t]+config[ \t]+get|"
+    r"git[ \t]+config[ \t]+(?:--\w+[ \t]+)*|printenv)[ \t]+[\"']?(?P<named>[\w:./\-]{1,128})[\"']?"
+    r"(?:[ \t]+-[^\n]{0,100})?[ \t]*"
+    r"|echo[ \t]+[\"']?\$\{?(?P<echoed>[A-Za-z_]\w{0,63})\}?[\"']?[ \t]*"
+    r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}\{\.data\.(?P<k8skey>[\w.\-]{1,64})\}[^\n|]{0,100}"
     r"|cat[ \t]+(?P<file>[^\s|;&]*(?:key|token|secret|passw|credential|\.pem|\.creds)[^\s|;&]*)[ \t]*"
     r")(?=\r?\n|$)"
 )
@@ -62,7 +68,8 @@ _COMMAND_WORD = re.compile(trie_pattern({
     "gcloud", "aws ", "az ", "kubectl", "@base64d", "vault ", "op read", "op item", "bw get", "pass show", "doppler",
     "infisical", "find-generic", "find-internet", "secret-tool", "heroku", "gh auth", "glab", "vercel", "kubeadm",
     "consul", "nomad", "wg ", "yc ", "mmctl", "openssl", "pwgen", "rails", "rake", "mix ", "django-admin",
-    "terraform", "pulumi", "cat ", "bitcoin-cli",
+    "terraform", "pulumi", "cat ", "bitcoin-cli", "npm ", "yarn ", "pnpm ", "git ", "printenv",
+    "echo ",
 }))
 """A cheap first look: the command words of `_SECRET_COMMAND`, so that most texts skip it."""
 _CONSOLE_EXPR = re.compile(r"(?m)^>[ \t]*(?P<expr>(?:nonsensitive|sensitive)?\(?[\w.\[\]\"'\-]{1,128}\)?)[ \t]*$")
@@ -131,7 +138,8 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             m = _SECRET_COMMAND.match(text, line_start)
             if m is None:
                 continue
-            key = m.group("field") or m.group("tfout") or m.group("pulumi")
+            key = (m.group("field") or m.group("tfout") or m.group("pulumi") or m.group("named")
+                   or m.group("echoed") or m.group("k8skey"))
             out.extend(_output_lines(text, m.end(), "tool_printed_secret", key))
     if "\n" in text and (text.startswith(">") or "\n>" in text):
         for m in _CONSOLE_EXPR.finditer(text):

@@ -484,3 +484,36 @@ def test_recovery_phrase_in_prose() -> None:
 )
 def test_list_and_pair_look_alikes_stay(text: str) -> None:
     assert _kept(text), redact_text(text).text
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f"$ aws configure get aws_secret_access_key --profile ci\n{_TOK}", _TOK),
+        (f"$ printenv SMTP_PASSWORD\n{_PW}", _PW),
+        (f'$ echo "${{DEPLOY_TOKEN}}"\n{_TOK}', _TOK),
+        (f"$ kubectl get secret db -o jsonpath='{{.data.password}}'\n{_rand(24)}==", None),
+        (f"$ npm config get //registry.npmjs.org/:_authToken\n{_TOK}", _TOK),
+        (f"$ heroku config:get STRIPE_SECRET -a web\n{_TOK}", _TOK),
+        (f"OBS_SK={_TOK}", _TOK),
+        (f"WEBHOOK_HMAC={_TOK}", _TOK),
+    ],
+)
+def test_commands_that_print_a_named_setting(text: str, secret: str | None) -> None:
+    secret = secret or text.splitlines()[1]
+    assert _gone(text, secret), redact_text(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$ echo $HOME\n/home/ops",
+        "$ printenv PATH\n/usr/local/bin:/usr/bin",
+        "$ git config user.email\nops@example.com",
+        "$ echo $AWS_REGION\neu-west-1",
+        "$ kubectl get secret db -o jsonpath='{.metadata.name}'\ndb",
+        "task_sk=small",
+    ],
+)
+def test_named_setting_look_alikes_stay(text: str) -> None:
+    assert _kept(text), redact_text(text).text
