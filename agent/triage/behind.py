@@ -48,6 +48,8 @@
 - agent.triage.position_store: a log shipper restarted with its read offsets (Fluent Bit DB, Promtail positions,
   Vector data_dir, Filebeat registry, Fluentd pos_file, filelog storage) on an emptyDir or nowhere, re-reading every
   file from the head into a receiver that refuses the flood for its ingestion limit (429, bulk rejections).
+- agent.triage.credential_write: a credential Secret written shortly before the workload reading it (env, volume,
+  a Reloader restart) began to be refused for authentication (401/403), the refusals starting after the write.
 - agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 
@@ -64,6 +66,7 @@ from agent.triage import (
     api_server_of,
     component_alarms,
     credential_rotation,
+    credential_write,
     cron_overlap,
     default_class,
     gitops_prune,
@@ -93,7 +96,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
-                            value_shape, position_store, volume_binding)
+                            value_shape, position_store, volume_binding, credential_write)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 

@@ -1,0 +1,342 @@
+"""A credential Secret WRITTEN shortly before the workload that reads it began to be refused for authentication.
+
+Someone re-applies a Secret holding an API credential (a provider's auth token, an API key, a password): a new
+value pasted wrong, a value put under `data` already base64-encoded (so the API server stores it encoded twice and
+the reader gets the base64 text), a token of the wrong account or environment. Nothing fails at the write: the
+workload that reads the Secret (env valueFrom, envFrom, a mounted volume, or a Reloader-managed restart whose
+`STAKATER_<NAME>_SECRET` env hash names it) loads the new value at its next restart, and from then on the provider
+refuses every call for authentication (HTTP 401/403, Twilio 20003 `Authenticate`, Stripe `Invalid API Key`, an
+SMTP 535, a database's `password authentication failed`). The refusals are the symptom; the write is the act that
+broke the workload, and putting the right value back is the fix.
+
+The class is told apart from its twins by time and wording: the refusals must begin AFTER the write (a write made
+while the refusals were already on is an attempted fix, not the cause), an env-read value must have been loaded by
+a restart of the workload after the write (a mounted volume is refreshed by the kubelet), and a refusal whose own
+words say the credential was revoked, suspended or disabled upstream is the provider's act, not this write's.
+credential_rotation covers the opposite order (the server's password changed, the Secret was NOT written);
+value_shape covers a value so malformed the client never sends it (no 401 at all).
+
+The survey (`read`, reading only) runs only when a surveyed log shows an authentication refusal: it reads the
+refused pods' specs (the names of the Secrets they reference and their env variable names, never a value) and
+greps their logs for a line in which the workload itself reports the length of the credential it loaded
+(`auth_token_len=44`): a length that is exactly what base64 gives for a common token size says the value was
+encoded twice. Guardrail: no Secret's data is ever read, decoded, hashed or measured here; the judgement rests
+on the timeline's metadata (who wrote which key, when), the reference chain and the workload's own logs.
+`suspects` is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.kube_reads import get_yaml
+from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.value_shape import uses_of
+
+CHECK = "credential.written_refused"
+WEIGHT = 0.93
+"""The write that put a refused credential in place outranks the refusals themselves and the restart that loaded
+it; below credential_rotation (0.94), whose Job acts on the server side."""
+STORE = "credential_write"
+WINDOW = timedelta(hours=6)
+"""How long before the refusals began a write to a Secret the workload reads still counts (the timeline's span)."""
+SLACK = timedelta(minutes=2)
+"""Log and API clocks differ a little: a refusal first printed this much before the write still follows it."""
+MAX_PODS = 3
+LOG_TAIL = 5000
+
+Call = Callable[..., Awaitable[Any]]
+
+_REVOKED = re.compile(r"\b(?:revoked|suspended|deactivated|has been disabled|(?:key|token|account|credential)s? "
+                      r"(?:is |was |has been )?disabled|account (?:is )?(?:closed|locked)|"
+                      r"(?:key|token) (?:was |has been )?deleted)\b", re.I)
+"""A refusal whose words say the provider took the credential away: the upstream act, not a write here."""
+_RELOADER_ENV = re.compile(r"\bSTAKATER_([A-Z0-9_]+)_(SECRET|CONFIGMAP)\b")
+"""Stakater Reloader's env-vars strategy: it sets `STAKATER_<NAME>_SECRET` to the hash of the Secret it reloads
+for, NAME being the object's name upper-cased with every other character made `_`."""
+_RELOADED_FROM = re.compile(r"reloader\S*?[/:\s]+([a-z0-9][a-z0-9.-]*)", re.I)
+"""A rollout's change-cause or annotation that names the object Reloader restarted it for."""
+_DATA_KEY = re.compile(r"data key (\S+)")
+_CREDENTIAL_KEY = re.compile(r"token|key|secret|password|passwd|pwd|credential|auth|api|dsn", re.I)
+_LENGTH = re.compile(r"\b([\w.-]*?(?:token|key|secret|password|passwd|pwd|credential)[\w.-]*?)"
+                     r"[_ .-]?(?:len|length|size)\b[\"']?\s*[=:]\s*(\d{1,4})\b", re.I)
+"""A workload's own line reporting the length of a credential it loaded (`auth_token_len=44`, `api key length:
+56`): never the value."""
+BASE64_OF = {4 * -(-raw // 3): raw for raw in (20, 32, 40, 64, 128)}
+"""Length of base64 text -> the common raw token length it encodes (a 32-character hex token gives 44 characters,
+a 40-character SHA-1 hex 56, a 64-character key 88): raw tokens of these base64 lengths are rare, so a loaded
+credential of one is most likely a value encoded once more than its reader decodes."""
+
+
+@dataclass(frozen=True)
+class Read:
+    """How the workload reads a Secret (names only)."""
+
+    target: Ref
+    via: str
+
+
+@dataclass
+class WrittenRefused:
+    """A Secret written before the workload reading it began to be refused for authentication."""
+
+    secret: Ref
+    written: datetime
+    by: str
+    keys: list[str]
+    workload: Ref
+    via: str
+    said: str
+    first_refused: datetime
+    reload: str
+    """How the new value reached the pods, in words (the restart after the write), or ''."""
+    length: tuple[str, int] | None
+    """(the variable, its length) when the workload's log reports loading a credential of a base64 length."""
+    evidence: list[str] = field(default_factory=list)
+
+
+# ---- the refusals -----------------------------------------------------------------------------
+
+
+def _refusal(log: LogEvidence) -> tuple[str, datetime | None, bool]:
+    """(the refusal as printed, when first seen, whether any refusal says the credential was revoked upstream)."""
+    errors = [e for e in [log.top or {}, *log.more] if e.get("error_class") == "auth_failure"]
+    texts = [str(e.get(k) or "") for e in errors for k in ("message", "example", "template")]
+    revoked = any(_REVOKED.search(t) for t in texts)
+    if not errors:
+        return "", None, revoked
+    first = min((t for t in (parse_time(e.get("first_seen")) for e in errors) if t is not None), default=None)
+    said = str(errors[0].get("example") or errors[0].get("message") or errors[0].get("template") or "")
+    return _strip_stamp(said)[:220], first, revoked
+
+
+def _strip_stamp(text: str) -> str:
+    """A log line without its leading timestamp and level, so the quote starts with what was refused."""
+    return re.sub(r"^\S*\d{4}-\d\d-\d\d[T ][\d:.,]+Z?\s+(?:(?:ERROR|WARN(?:ING)?|INFO|FATAL)\s+)?", "", text.strip())
+
+
+def refused(facts: Facts) -> list[LogEvidence]:
+    """The surveyed logs that show an authentication refusal."""
+    return [log for log in facts.logs if "auth_failure" in log.error_classes]
+
+
+# ---- what the workload reads (names only) -----------------------------------------------------
+
+
+def reloader_names(text: str) -> set[str]:
+    """The normalised names (`TWILIO_CREDENTIALS`) of the Secrets a Reloader env variable in `text` names."""
+    return {m.group(1) for m in _RELOADER_ENV.finditer(text) if m.group(2) == "SECRET"}
+
+
+def normalised(name: str) -> str:
+    """A Secret's name as Reloader writes it into its env variable."""
+    return re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def pod_reads(pod: dict[str, Any], namespace: str) -> list[Read]:
+    """The Secrets a pod spec references (env, envFrom, volumes) and the Reloader env variables it carries."""
+    out = [Read(u.target, u.via) for u in uses_of(pod, namespace) if u.target.kind == "Secret"]
+    spec = pod.get("spec") or {}
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for env in (c or {}).get("env") or []:
+            for name in reloader_names(str((env or {}).get("name") or "")):
+                out.append(Read(Ref("Secret", namespace, name), f"Reloader env {env.get('name')}"))
+    return out
+
+
+def _reads(facts: Facts, log: LogEvidence, workload: str) -> list[Read]:
+    """Every known reference from the refused workload: its pod spec read here, its topology, the timeline's
+    `used by`, and its rollouts' Reloader marks."""
+    out: list[Read] = []
+    for entry in facts.reads.get(STORE, {}).get("pods") or []:
+        if entry.get("pod") == log.pod and entry.get("namespace") == log.namespace:
+            out += [Read(Ref("Secret", log.namespace, r["name"]), r["via"]) for r in entry.get("reads") or []]
+    for data, _ in facts.topologies:
+        subject = Ref.of(data.get("subject"))
+        pods = {str(p.get("name")) for p in data.get("pods") or [] if isinstance(p, dict)}
+        if subject is None or (log.pod not in pods and subject.name != workload):
+            continue
+        for u in data.get("secrets") or []:
+            target = Ref.of((u or {}).get("secret"))
+            if target is not None and u.get("via") != "imagePullSecrets":
+                out.append(Read(Ref("Secret", target.namespace or log.namespace, target.name), str(u.get("via"))))
+    for change, _ in facts.every_change():
+        target = Ref.of(change.get("object"))
+        if target is None:
+            continue
+        if target.kind == "Secret":
+            for r in change.get("related") or []:
+                user = Ref.of(r)
+                if user is not None and user.name == workload and user.namespace in ("", log.namespace):
+                    out.append(Read(target, f"used by {user}"))
+        elif change.get("type") == "rollout" and target.name == workload and target.namespace == log.namespace:
+            text = " ".join([str(change.get("summary") or ""), *map(str, change.get("diff") or [])])
+            for name in reloader_names(text):
+                out.append(Read(Ref("Secret", log.namespace, name), f"Reloader env STAKATER_{name}_SECRET"))
+            for m in _RELOADED_FROM.finditer(text):
+                out.append(Read(Ref("Secret", log.namespace, m.group(1)), "restarted by Reloader for it"))
+    return out
+
+
+def _matches(read: Read, secret: Ref) -> bool:
+    if read.target.namespace not in ("", secret.namespace):
+        return False
+    return read.target.name == secret.name or (read.via.startswith("Reloader env")
+                                               and read.target.name == normalised(secret.name))
+
+
+# ---- reading (survey) -------------------------------------------------------------------------
+
+
+async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
+    """Reading only, and only when a surveyed log shows an authentication refusal: the refused pods' specs (names
+    of the Secrets they reference) and their own lines reporting a loaded credential's length."""
+    if STORE in facts.reads:
+        return
+    logs = refused(facts)
+    if not logs:
+        return
+    store: dict[str, Any] = facts.reads.setdefault(STORE, {"pods": []})
+    for log in logs[:MAX_PODS]:
+        entry: dict[str, Any] = {"pod": log.pod, "namespace": log.namespace, "reads": [], "lengths": [],
+                                 "evidence": []}
+        got = await get_yaml(call, "Pod", log.pod, log.namespace, f"survey-credential-write-pod-{log.pod}")
+        if got is not None:
+            entry["reads"] = [{"name": r.target.name, "via": r.via} for r in pod_reads(got[0], log.namespace)]
+            entry["evidence"].append(got[1])
+        lines = await call("k8s_logs", {"name": log.pod, "namespace": log.namespace, "tail": LOG_TAIL, "grep": "len"},
+                           f"survey-credential-write-len-{log.pod}")
+        if lines is not None and lines.ok:
+            found = [(re.sub(r"[\"']?\s*[=:]\s*\d+$", "", m.group(0)), int(m.group(2)))
+                     for m in _LENGTH.finditer(str(lines.full_text or ""))]
+            if found:
+                entry["lengths"] = sorted(set(found))
+                entry["evidence"].append(lines.evidence_id)
+        store["pods"].append(entry)
+
+
+# ---- judging (rank) ---------------------------------------------------------------------------
+
+
+def _reload(facts: Facts, workload: Ref, after: datetime, before: datetime) -> str:
+    """The workload's restart between the write and the first refusal: what loaded the new value into its pods."""
+    for change, _ in sorted(facts.every_change(), key=lambda c: str(c[0].get("at") or "")):
+        target, when = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or when is None or change.get("type") != "rollout":
+            continue
+        if target.name == workload.name and target.namespace == workload.namespace \
+                and after - SLACK <= when <= before + SLACK:
+            text = " ".join([str(change.get("summary") or ""), *map(str, change.get("diff") or [])])
+            how = " by Reloader" if re.search(r"reloader|STAKATER_", text, re.I) else ""
+            return f"restarted{how} at {when.strftime('%H:%M')} and loaded it"
+    return ""
+
+
+def _length(facts: Facts, log: LogEvidence) -> tuple[str, int] | None:
+    for entry in facts.reads.get(STORE, {}).get("pods") or []:
+        if entry.get("pod") == log.pod and entry.get("namespace") == log.namespace:
+            for name, size in entry.get("lengths") or []:
+                if int(size) in BASE64_OF:
+                    return str(name), int(size)
+    return None
+
+
+def found(facts: Facts) -> list[WrittenRefused]:
+    """For each refused workload, the Secret it reads that was written shortly before its refusals began: the
+    best (a credential-named key, then the latest write)."""
+    out: list[WrittenRefused] = []
+    seen: set[tuple[str, str]] = set()
+    for log in refused(facts):
+        workload = Ref("", log.namespace, workload_of_pod(log.pod))
+        said, first, revoked = _refusal(log)
+        if (log.namespace, workload.name) in seen or revoked or first is None:
+            continue
+        reads = _reads(facts, log, workload.name)
+        best: tuple[tuple[bool, datetime], WrittenRefused] | None = None
+        for change, evidence in facts.every_change():
+            secret, when = Ref.of(change.get("object")), parse_time(change.get("at"))
+            if secret is None or when is None or secret.kind != "Secret":
+                continue
+            if not first - WINDOW <= when <= first + SLACK:
+                continue  # long before, or after the refusals began (an attempted fix): not their cause
+            how = next((r for r in reads if _matches(r, secret)), None)
+            if how is None:
+                continue  # a write to a Secret this workload does not read
+            reload = _reload(facts, workload, when, first)
+            if not reload and not how.via.startswith("volume"):
+                continue  # env-read and never restarted since: the pods still hold the old value
+            diff = " ".join(map(str, change.get("diff") or []))
+            keys = sorted(set(_DATA_KEY.findall(diff)))
+            manager = re.search(r"(?:updated|created) by ([\w.,\s-]+?)(?::|$| \()", str(change.get("summary") or ""))
+            ids = [e for e in (evidence, log.evidence_id) if e]
+            ids += [i for e in facts.reads.get(STORE, {}).get("pods") or [] if e.get("pod") == log.pod
+                    for i in e.get("evidence") or []]
+            hit = WrittenRefused(secret, when, manager.group(1).strip() if manager else "", keys, workload, how.via,
+                                 said, first, reload, _length(facts, log), [str(i) for i in ids if i])
+            key = (any(_CREDENTIAL_KEY.search(k) for k in keys), when)
+            if best is None or key > best[0]:
+                best = (key, hit)
+        if best is not None:
+            seen.add((log.namespace, workload.name))
+            out.append(best[1])
+    return out
+
+
+_AUTH_WORD = re.compile(r"\b(?:401|403|535)\b|unauthori[sz]ed|authenticat|forbidden|access denied|invalid (?:api|key|"
+                        r"token|credential|password)|permission denied", re.I)
+
+
+def _telling(said: str) -> str:
+    """The refusal from a little before its first authentication word: the logger's prefix is dropped so the
+    status and the provider's reason fit the headline."""
+    hit = _AUTH_WORD.search(said)
+    start = max(0, hit.start() - 30) if hit else 0
+    cut = said[start:]
+    if start:
+        cut = "..." + cut[cut.find(" ") + 1:] if " " in cut[:30] else "..." + cut
+    return cut[:120]
+
+
+def _words(key: str) -> str:
+    """A data key in words (`TWILIO_AUTH_TOKEN` -> `twilio auth token`)."""
+    acronyms = {"api", "url", "dsn", "jwt", "id", "sid"}
+    return " ".join(w.upper() if w in acronyms else w for w in re.split(r"[^a-z0-9]+", key.lower()) if w)
+
+
+def finding(hit: WrittenRefused, at: datetime) -> dict[str, Any]:
+    """The Secret's finding: the write, the key, how the workload loaded it, the refusal, what it means."""
+    ago = minutes_text(int((at - hit.written).total_seconds() // 60))
+    workload = f"{hit.workload.namespace}/{hit.workload.name}"
+    credential = [k for k in hit.keys if _CREDENTIAL_KEY.search(k)] or hit.keys
+    what = f"the {_words(credential[0])} ({credential[0]})" if len(credential) == 1 else \
+        ("its " + ", ".join(credential[:3]) if credential else "its credential")
+    by = f" by {hit.by}" if hit.by else ""
+    doubled = ""
+    if hit.length is not None:
+        name, size = hit.length
+        doubled = (f", most likely base64-encoded twice ({name}={size} in {hit.workload.name}'s log is the length "
+                   f"of a {BASE64_OF[size]}-character token in base64)")
+    message = (f"{hit.secret} was written{by} at {hit.written.strftime('%H:%M')} ({ago} before the alert), setting "
+               f"{what}{doubled}, and since {hit.first_refused.strftime('%H:%M')} {workload}, which reads it, is "
+               f"refused for authentication: '{_telling(hit.said)}'. The value this write put in place is one the "
+               f"provider does not accept; {hit.workload.name} reads it by {hit.via} "
+               f"({hit.reload or 'mounted, refreshed by the kubelet'}). Put the right value back"
+               + (" (stringData takes it plain, data base64-encoded once)" if doubled else "")
+               + f" and restart {hit.workload.name}; the refusals are the symptom, not the cause")
+    return {"check": CHECK, "severity": "critical", "reason": "CredentialWrittenRefused",
+            "object": {"kind": "Secret", "namespace": hit.secret.namespace, "name": hit.secret.name},
+            "message": message, "evidence": [hit.said[:200]],
+            "details": {"via": hit.via, "workload": workload, "keys": hit.keys,
+                        "written": hit.written.isoformat().replace("+00:00", "Z"),
+                        "first_refused": hit.first_refused.isoformat().replace("+00:00", "Z")}}
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """The Secret whose new credential is refused; it explains the workload that reads it."""
+    return [(h.secret, finding(h, facts.at), h.evidence, [h.workload])
+            for h in found(facts)]
