@@ -51,6 +51,7 @@ from guardrails.secret_layouts import (
     key_value_tables,
     list_values,
     widen_value,
+    xml_pairs,
 )
 from guardrails.secret_shapes import (
     KeyKind,
@@ -1274,7 +1275,7 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     """Values whose key stands apart from them (secret_layouts.py) and values secret-printing tools
     wrote (secret_tool_output.py), judged like any assignment."""
     out: list[tuple[int, int, str]] = []
-    keyed = key_value_tables(text) + call_pairs(text)
+    keyed = key_value_tables(text) + call_pairs(text) + xml_pairs(text)
     if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
         keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
     for s, e, key in keyed:

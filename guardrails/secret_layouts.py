@@ -430,6 +430,30 @@ def key_value_tables(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_XML_PAIR = re.compile(
+    r"""(?i)<(?P<kt>key|name)>[ \t]*(?P<k>[\w.\- ]{1,64}?)[ \t]*</(?P=kt)>\s*"""
+    r"""<(?P<vt>value|string|data)(?:\s[^<>]{0,120})?>(?:<!\[CDATA\[)?(?P<v>[^<\r\n]{1,512}?)(?:\]\]>)?</(?P=vt)>"""
+    r"""|<[\w:.\-]{1,40}\s[^<>]{0,120}?\bname\s*=\s*["'](?P<k2>[\w.\- ]{1,64})["'][^<>]{0,120}>\s*"""
+    r"""<value(?:\s[^<>]{0,120})?>(?P<v2>[^<\r\n]{1,512})</value>"""
+)
+
+
+def xml_pairs(text: str) -> list[tuple[int, int, str]]:
+    """Settings written as a name element and a value element: a macOS plist (`<key>APIToken</key>`
+    `<string>...</string>`), a KeePass export (`<Key>Password</Key><Value>...</Value>`), .NET settings
+    (`<setting name="ApiKey"><value>...</value>`). (start, end, name) per value."""
+    if "</key>" not in text and "</Key>" not in text and "</name>" not in text and "</value>" not in text \
+            and "</Value>" not in text:
+        return []
+    out: list[tuple[int, int, str]] = []
+    for m in _XML_PAIR.finditer(text):
+        if m.group("v") is not None:
+            out.append((m.start("v"), m.end("v"), m.group("k").replace(" ", "_")))
+        else:
+            out.append((m.start("v2"), m.end("v2"), m.group("k2").replace(" ", "_")))
+    return out
+
+
 _CALL_PAIR = re.compile(
     r"""(?i)\b(?:define|setenv|putenv|set|setdefault|env|config|settings|option|add|put)[ \t]*\([ \t]*"""
     r"""(?P<kq>["'])(?P<k>[A-Za-z0-9_.\-]{1,64})(?P=kq)[ \t]*,[ \t]*"""
@@ -455,4 +479,5 @@ __all__ = [
     "key_value_tables",
     "list_values",
     "widen_value",
+    "xml_pairs",
 ]

@@ -517,3 +517,25 @@ def test_commands_that_print_a_named_setting(text: str, secret: str | None) -> N
 )
 def test_named_setting_look_alikes_stay(text: str) -> None:
     assert _kept(text), redact_text(text).text
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f"<dict>\n  <key>APIToken</key>\n  <string>{_TOK}</string>\n  <key>Region</key>\n"
+         "  <string>eu</string>\n</dict>", _TOK),
+        (f'<String><Key>Password</Key><Value ProtectInMemory="True">{_PW}</Value></String>', _PW),
+        (f'<setting name="ApiSecret" serializeAs="String">\n  <value>{_TOK}</value>\n</setting>', _TOK),
+    ],
+)
+def test_name_element_and_value_element_pairs(text: str, secret: str) -> None:
+    assert _gone(text, secret), redact_text(text).text
+
+
+def test_name_value_element_look_alikes_stay() -> None:
+    for text in (
+        '<setting name="Theme" serializeAs="String">\n  <value>dark</value>\n</setting>',
+        "<dict>\n  <key>CFBundleIdentifier</key>\n  <string>com.example.app</string>\n</dict>",
+        "<String><Key>UserName</Key><Value>ops</Value></String>",
+    ):
+        assert _kept(text), redact_text(text).text
