@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.triage.agent_flags import moved_flags
+
 _KEY = r"(?:net|fs|vm|kernel)\.[a-z0-9_][a-z0-9_.\-]*[a-z0-9_]"
 _ASSIGN = re.compile(rf"\b({_KEY})\s*[=:]\s*[\"']?(\d+)", re.I)
 """`sysctl -w key=value`, a sysctl.conf line `key = value`, or YAML `key: value`."""
@@ -29,8 +31,13 @@ class Setting:
     key: str
     old: int
     new: int
+    via: str = ""
+    """The agent flag that sets the key, when the diff moved a flag rather than the key (agent.triage.agent_flags):
+    `kube-proxy --conntrack-min`."""
 
     def __str__(self) -> str:
+        if self.via:
+            return f"{self.key} via {self.via} {self.old} -> {self.new}"
         return f"{self.key} {self.old} -> {self.new}"
 
 
@@ -53,7 +60,8 @@ def changed(line: str) -> list[Setting]:
     if not arrow:
         return []
     old, new = values(before), values(after)
-    return [Setting(k, old[k], v) for k, v in new.items() if k in old and old[k] != v]
+    out = [Setting(k, old[k], v) for k, v in new.items() if k in old and old[k] != v]
+    return out + [Setting(m.flag.key, m.old, m.new, f"{m.flag.agent} {m.flag.name}") for m in moved_flags(line)]
 
 
 def moved(lines: list[str], keys: tuple[str, ...]) -> list[Setting]:

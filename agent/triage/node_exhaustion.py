@@ -20,7 +20,10 @@ that ran out is the kernel's, read only by node-exporter:
 the cause is the workload on it whose rollout changed how it connects (keep-alive off, more workers) shortly
 before the table filled, or whatever on the node lowered the kernel setting that bounds the table (a DaemonSet's
 revision or the ConfigMap it mounts writing `net.core.somaxconn=1024`; agent.triage.kernel_settings reads the
-key and both values from the diff): "what changed on that node" is the workloads whose pods run there.
+key and both values from the diff; a node agent's own flag that sizes the table, kube-proxy's
+`--conntrack-min`, counts as the key it sets, agent.triage.agent_flags): "what changed on that node" is the
+workloads whose pods run there. An exporter address the series do not tie to a node is matched against the Nodes'
+own `status.addresses` (a Node's name need not spell its IP).
 Pods on the node are ranked by their per-pod gauges when there are any (sockets,
 file descriptors) and by how close their workload's change came before the onset.
 
@@ -40,6 +43,7 @@ import yaml
 
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kernel_settings import Setting, moved
+from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "node.table_full"
@@ -262,6 +266,8 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     for labels, _ in samples:  # an address names the node its exporter reports
         if str(labels.get("instance") or "").split(":")[0] in addresses and labels.get("node"):
             nodes.append(str(labels["node"]))
+    if not nodes and addresses:  # no node label: the node whose own addresses (InternalIP...) hold it
+        nodes += await _nodes_at(call, names, addresses)
     for node in list(dict.fromkeys(nodes))[:2]:
         found = _full(node, samples, addresses)
         if found is None:
@@ -291,6 +297,23 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
                 _from_history(found, history.data, history.evidence_id)
         facts.objects.append(({"kind": RECORD_KIND, "found": found}, ""))
         return
+
+
+MAX_NODE_READS = 12
+"""Nodes read one by one to find the one an exporter address belongs to (a Node's name need not say its IP)."""
+
+
+async def _nodes_at(call: Callable[..., Awaitable[Any]], names: list[str], addresses: set[str]) -> list[str]:
+    """The nodes whose `status.addresses` hold one of `addresses` (read only when no series names the node)."""
+    out = []
+    for name in names[:MAX_NODE_READS]:
+        obj = object_of(await call("k8s_get", {"kind": "Node", "name": name, "output": "yaml"},
+                                   f"survey-node-tables-node-{name}"))
+        held = {str(a.get("address")) for a in ((obj or {}).get("status") or {}).get("addresses") or []
+                if isinstance(a, dict)}
+        if held & addresses:
+            out.append(name)
+    return out
 
 
 def _full(node: str, samples: list[tuple[dict[str, Any], float]], addresses: set[str]) -> Exhausted | None:
