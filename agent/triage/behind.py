@@ -50,6 +50,8 @@
   file from the head into a receiver that refuses the flood for its ingestion limit (429, bulk rejections).
 - agent.triage.credential_write: a credential Secret written shortly before the workload reading it (env, volume,
   a Reloader restart) began to be refused for authentication (401/403), the refusals starting after the write.
+- agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
+  shortly before (a janitor CronJob whose selector widened, a cleanup Job, a controller) says in its log it deleted;
 - agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 
@@ -69,6 +71,7 @@ from agent.triage import (
     credential_write,
     cron_overlap,
     default_class,
+    deleted_dependency,
     gitops_prune,
     hpa_limited,
     node_conditions,
@@ -95,6 +98,7 @@ from agent.triage.subject import Subject
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
+                            deleted_dependency,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}

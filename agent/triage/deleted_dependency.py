@@ -1,0 +1,270 @@
+"""An object the victim needs is gone because another actor deleted it: a janitor CronJob, a cleanup Job or a
+controller whose reach a recent write widened.
+
+A pod that cannot start for a missing ConfigMap or Secret (CreateContainerConfigError, FailedMount `configmap
+"x" not found`), a missing claim or ServiceAccount, or a caller whose Service no longer exists shows where the
+absence hurts; the scan truthfully says the object is missing. That is the symptom. Something deleted it, and
+the deleters that run in a cluster say so in their own log wording:
+
+- kubectl in a cleanup script: `configmap "bookings-api-config" deleted`, `configmap/x deleted` (`-o name`),
+  `secret "x" deleted from ns namespace`;
+- kube-janitor and TTL controllers: `Deleting ConfigMap ns/x (...)`, `Deleted secret ns/x`;
+- home-grown cleaners: `removed ConfigMap ns/x`, `pruned x`, `garbage collected ...`.
+
+The actor is rarely the object's owner, and it usually ran unchanged for months: what made it delete live
+objects is a write that widened what it selects (a namespace selector `env=preview` -> `env!=production`, an
+age threshold cut, a label exclusion dropped, a new kind in its list). So the survey takes the actors written in
+the timeline before the incident (CronJobs, Jobs, Deployments, StatefulSets, DaemonSets), reads the logs of their
+pods (a CronJob's Job pods are `<cronjob>-<schedule id>-<suffix>`) for the missing object's name, and names the
+actor whose line says it deleted that very object after its write and before the victims failed, with the write.
+
+Not named: an actor whose logs delete other objects only, a line that only plans or skips the deletion (dry run,
+`would delete`, `skipping`, kept by a label), a deletion after the victims had already failed, an actor whose
+write came after the deletion.
+
+The survey calls `read` (reading only, when a needed object is missing); `found` is pure over the facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.subject import Subject
+
+CHECK = "change.deleted_dependency"
+WEIGHT = 0.95
+"""Above the missing object it explains (the victim's config error) and the victim's own scale or rollout: the
+actor's log says it deleted the object the victims need."""
+RECORD = "deleted_dependency"
+LEAD = timedelta(hours=48)
+"""How long before the incident an actor's write (and the deletion after it) still counts."""
+HISTORY_WINDOW = "48h"
+ACTOR_KINDS = ("CronJob", "Job", "Deployment", "StatefulSet", "DaemonSet")
+"""Kinds whose pods act on other objects (a janitor's Jobs, a controller's replicas) and whose logs say so."""
+MAX_ACTORS = 4
+MAX_PODS = 4
+MAX_NAMES = 3
+
+_NOT_FOUND = re.compile(r"\b(?P<kind>configmap|secret|persistentvolumeclaim|serviceaccount|service)s?\s+"
+                        r"\"?(?P<name>[a-z0-9][a-z0-9.-]*)\"?\s+not found", re.I)
+"""The kubelet's and the API server's words for a referenced object that does not exist."""
+_MISSING = re.compile(r"\bno (?P<kind>[A-Z]\w+) (?P<ns>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*) exists\b")
+"""The topology's wording for a dependency the cluster lacks (mcp_servers/kubernetes/topology.py)."""
+KINDS = {"configmap": "ConfigMap", "secret": "Secret", "persistentvolumeclaim": "PersistentVolumeClaim",
+         "serviceaccount": "ServiceAccount", "service": "Service", "pvc": "PersistentVolumeClaim", "cm": "ConfigMap",
+         "sa": "ServiceAccount", "svc": "Service"}
+_DELETE = re.compile(r"\b(?:deleted|deleting|delete|removed|removing|pruned|pruning|garbage[- ]collected|purged)\b",
+                     re.I)
+_NOT_DONE = re.compile(r"dry[- ]?run|would (?:be )?(?:delete|remov|prune)|skipp|\bkeep(?:ing)?\b|\bkept\b|"
+                       r"not (?:be )?deleted|failed to delete|cannot delete|forbidden|refus", re.I)
+"""Wording of a deletion planned, skipped or refused rather than done."""
+_KIND_WORD = re.compile(r"\b(configmaps?|secrets?|persistentvolumeclaims?|serviceaccounts?|services?|pvc|cm|svc)\b"
+                        r"(?=[\s/\"'])", re.I)
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?")
+
+
+@dataclass
+class Gone:
+    """A needed object that does not exist, and who needs it."""
+
+    ref: Ref
+    victims: list[Ref]
+    first: datetime | None
+    """When the victims first failed for it (the scan's `since`), if known."""
+
+
+@dataclass
+class Deleted:
+    """An actor whose log says it deleted an object the victims need, after a write that changed it."""
+
+    actor: Ref
+    gone: Gone
+    line: str
+    at: datetime | None
+    pod: str
+    write: dict[str, Any]
+    evidence: list[str] = field(default_factory=list)
+
+
+def _kind(word: str) -> str:
+    """The API kind a log's or an error's kind word names (`configmaps`, `cm`, `ConfigMap` -> ConfigMap)."""
+    low = word.lower()
+    return KINDS.get(low) or KINDS.get(low[:-1] if low.endswith("s") else low, word)
+
+
+def missing(facts: Facts) -> list[Gone]:
+    """Every object the scan's findings or the topologies say is needed and absent, with its dependants."""
+    out: list[Gone] = []
+
+    def add(ref: Ref, victim: Ref | None, first: datetime | None) -> None:
+        known = next((g for g in out if g.ref.same_object(ref) and g.ref.kind == ref.kind), None)
+        if known is None:
+            out.append(Gone(ref, [victim] if victim else [], first))
+            return
+        if victim is not None and not any(v.same_object(victim) for v in known.victims):
+            known.victims.append(victim)
+        if first is not None and (known.first is None or first < known.first):
+            known.first = first
+
+    for finding in facts.findings():
+        victim = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
+        namespace = victim.namespace if victim else ""
+        first = parse_time(finding.get("since"))
+        details = finding.get("details") or {}
+        for key in ("configmap", "secret"):
+            if isinstance(details.get(key), str) and details[key] and namespace:
+                add(Ref(KINDS[key], namespace, details[key]), victim, first)
+        texts = [str(finding.get("message") or ""), *(str(e) for e in finding.get("evidence") or [])]
+        for text in texts:
+            for m in _NOT_FOUND.finditer(text):
+                if namespace:
+                    add(Ref(_kind(m.group("kind")), namespace, m.group("name")), victim, first)
+    for data, _ in facts.topologies:
+        whose = Ref.of(data.get("subject"))
+        for dep in data.get("dependencies") or []:
+            said = _MISSING.search(str(dep.get("detail") or "")) if isinstance(dep, dict) else None
+            if said is not None:
+                add(Ref(said.group("kind"), said.group("ns"), said.group("name")), whose, None)
+    return out
+
+
+def actors(facts: Facts, gone: list[Gone]) -> list[tuple[dict[str, Any], str]]:
+    """(newest write, evidence id) of each actor written within LEAD before the incident, newest first; the
+    victims' own workloads are not actors on themselves."""
+    victims = [v for g in gone for v in g.victims]
+    newest: dict[str, tuple[dict[str, Any], str]] = {}
+    for change, evidence in facts.every_change():
+        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if ref is None or at is None or ref.kind not in ACTOR_KINDS or not (facts.at - LEAD <= at <= facts.at):
+            continue
+        if any(ref.same_object(v) and ref.kind == v.kind for v in victims):
+            continue
+        if str(ref) not in newest or str(newest[str(ref)][0].get("at")) < str(change.get("at")):
+            newest[str(ref)] = (change, evidence)
+    return sorted(newest.values(), key=lambda ce: str(ce[0].get("at")), reverse=True)
+
+
+def _pods_of(rows: list[Any], actor: Ref) -> list[tuple[str, str]]:
+    """(name, created) of the actor's pods among a namespace's rows: `<name>-...` (a CronJob's Jobs' pods, a
+    workload's replicas), newest first."""
+    pods = [(str(r.get("name")), str(r.get("created") or "")) for r in rows if isinstance(r, dict)
+            and str(r.get("name") or "").startswith(f"{actor.name}-")]
+    return sorted(pods, key=lambda p: (p[1], p[0]), reverse=True)[:MAX_PODS]
+
+
+def started(pod: str, created: str, actor: Ref) -> datetime | None:
+    """When a pod began to act: a CronJob's Job is named `<cronjob>-<scheduled time in minutes since the epoch>`
+    by the CronJob controller, else the pod's creation."""
+    m = re.fullmatch(rf"{re.escape(actor.name)}-(\d{{8,}})(?:-[a-z0-9]+)?", pod) if actor.kind == "CronJob" else None
+    if m is not None:
+        return datetime.fromtimestamp(int(m.group(1)) * 60, tz=UTC)
+    return parse_time(created)
+
+
+async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
+    """Reading only, when a needed object is missing: a two-day timeline, then the log lines naming the missing
+    objects in the pods of the actors written in it."""
+    gone = missing(facts)
+    if not gone:
+        return
+    if not facts.history_reaches(LEAD):
+        history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-deleted-dependency-history")
+        if history is not None and history.ok and isinstance(history.data, dict):
+            facts.history.append((history.data, history.evidence_id))
+    kept: dict[str, Any] = {"lines": []}
+    facts.reads[RECORD] = kept
+    listed: dict[str, list[Any]] = {}
+    for change, _ in actors(facts, gone)[:MAX_ACTORS]:
+        actor = Ref.of(change.get("object"))
+        if actor is None:
+            continue
+        if actor.namespace not in listed:
+            got = await call("k8s_list", {"kind": "Pod", "namespace": actor.namespace},
+                             f"survey-deleted-dependency-pods-{actor.namespace}")
+            listed[actor.namespace] = (got.data.get("rows") or []) if got is not None and got.ok and \
+                isinstance(got.data, dict) else []
+        for pod, created in _pods_of(listed[actor.namespace], actor):
+            began = started(pod, created, actor)
+            for name in list(dict.fromkeys(g.ref.name for g in gone))[:MAX_NAMES]:
+                got = await call("k8s_logs", {"name": pod, "namespace": actor.namespace, "grep": name,
+                                              "tail": 5000}, f"survey-deleted-dependency-log-{pod}-{name}")
+                if got is None or not got.ok:
+                    continue
+                kept["lines"] += [(str(actor), pod, began.isoformat() if began else "", line.strip(), got.evidence_id)
+                                  for line in str(got.full_text).splitlines() if name in line]
+
+
+def _stamp(text: str) -> datetime | None:
+    """A log line's RFC 3339 stamp, its fraction cut to microseconds (Go writes nanoseconds)."""
+    return parse_time(re.sub(r"(\.\d{6})\d+", r"\1", text))
+
+
+def says_deleted(line: str, gone: Ref) -> bool:
+    """Whether a log line says the object was deleted (done, not planned or skipped): its name as a whole token,
+    a deletion verb, and any kind word it carries the object's kind."""
+    if not re.search(rf"(?<![\w.-]){re.escape(gone.name)}(?![\w.-])", line):
+        return False
+    if not _DELETE.search(line) or _NOT_DONE.search(line):
+        return False
+    kinds = {_kind(k) for k in _KIND_WORD.findall(line)}
+    if kinds and gone.kind not in kinds:
+        return False
+    namespaces = re.findall(rf"([a-z0-9][a-z0-9-]*)/{re.escape(gone.name)}\b", line)
+    return not any(ns != gone.namespace and ns.lower() not in KINDS for ns in namespaces)
+
+
+def found(facts: Facts) -> list[Deleted]:
+    """Each actor whose log says it deleted a missing object after its write and before the victims failed."""
+    kept = facts.reads.get(RECORD)
+    if not isinstance(kept, dict):
+        return []
+    gone = missing(facts)
+    writes = {str(Ref.of(c.get("object"))): (c, e) for c, e in actors(facts, gone)}
+    out: list[Deleted] = []
+    for g in gone:
+        for actor_text, pod, began, line, evidence in kept.get("lines") or []:
+            if actor_text not in writes or not says_deleted(line, g.ref):
+                continue
+            write, write_evidence = writes[actor_text]
+            stamp = _STAMP.search(line)
+            when = _stamp(stamp.group(0)) if stamp else parse_time(began)
+            written = parse_time(write.get("at"))
+            if when is not None and (when > facts.at or (written is not None and when < written) or
+                                     (g.first is not None and when > g.first)):
+                continue
+            if any(d.gone.ref == g.ref for d in out):
+                break
+            actor = Ref.of(write.get("object"))
+            if actor is not None:
+                out.append(Deleted(actor, g, line, when, pod, write, [e for e in (evidence, write_evidence) if e]))
+    return out
+
+
+def finding(d: Deleted, at: datetime) -> dict[str, Any]:
+    """The actor, the needed object it deleted, the write that widened its reach, who is left without it."""
+    written = parse_time(d.write.get("at"))
+    when = f" at {d.at.strftime('%H:%M')}" if d.at else ""
+    after = f", {minutes_text(int((d.at - written).total_seconds() // 60))} after" if d.at and written else \
+        ", after"
+    diff = "; ".join(str(x) for x in d.write.get("diff") or [])[:240] or str(d.write.get("summary") or "")[:240]
+    victims = ", ".join(str(v) for v in d.gone.victims[:3]) or "its dependants"
+    ago = f" ({minutes_text(int((at - d.at).total_seconds() // 60))} before the incident)" if d.at else ""
+    message = (f"{d.actor} deleted {d.gone.ref}, which {victims} needs: its pod {d.pod} logged '{d.line[:160]}'"
+               f"{when}{ago}{after} {d.actor} was written ({diff}): the write widened what it selects, so it now "
+               f"deletes live objects. The missing {d.gone.ref.kind} is the symptom. Revert {d.actor}'s change (or "
+               f"suspend it), then restore {d.gone.ref.kind} {d.gone.ref.name} from its source")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": d.actor.kind, "namespace": d.actor.namespace, "name": d.actor.name},
+            "reason": "DeletedNeededObject", "message": message, "evidence": [d.line[:200], diff[:200]],
+            "details": {"deleted": str(d.gone.ref), "at": d.at.isoformat() if d.at else None,
+                        "change_at": d.write.get("at")}}
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """(the actor, its finding, evidence ids, the missing object and its dependants) for the ranking."""
+    return [(d.actor, finding(d, facts.at), d.evidence, [d.gone.ref, *d.gone.victims]) for d in found(facts)]
