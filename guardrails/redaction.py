@@ -431,10 +431,10 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     _fmt(
         "mnemonic_phrase",
-        "a BIP39 wallet recovery phrase (12-24 lowercase words) after a mnemonic / seed phrase / recovery key",
-        [r"(?i)(?:mnemonic|seed[ _\-]?phrase|recovery[ _\-]?phrase|seed[ _\-]?words|secret[ _\-]?recovery[ _\-]?phrase)"
+        "a wallet recovery phrase (BIP39 12-24 words, Monero 25, SLIP39 20/33) after a mnemonic / seed phrase key",
+        [r"(?i)(?:mnemonic|seed(?:[ _\-]?(?:phrase|words))?|recovery[ _\-]?phrase|secret[ _\-]?recovery[ _\-]?phrase)"
          r"[\w\-]{0,24}[\"']?(?:[ \t]+(?:is|was)[ \t]*:?|[ \t]*(?:[:=]|=>))[ \t]*[\"'`]?"
-         r"(?P<s>[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,23})"],
+         r"(?P<s>[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,32})"],
         ["mnemonic", "phrase", "seed"],
     ),
     _fmt(

@@ -96,10 +96,12 @@ _SECRET_OBJECT = re.compile(
     r'(?i)"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
     r'|"type"\s*:\s*"(?:SecureString|CONCEALED)"|"sensitive"\s*:\s*true|"purpose"\s*:\s*"PASSWORD"'
     r'|"keyName"\s*:\s*"[^"]{1,64}"\s*,\s*"permissions"'
+    r'|"keyMaterialType"\s*:\s*"(?:SYMMETRIC|ASYMMETRIC_PRIVATE)"'
 )
 """Markers of an object that holds a secret in its `value`: an Azure Key Vault secret bundle, an SSM
 SecureString parameter, a 1Password concealed field, a sensitive Terraform output or variable, an Azure
-storage / service key listing (`az storage account keys list`: `keyName`, `permissions`, `value`)."""
+storage / service key listing (`az storage account keys list`: `keyName`, `permissions`, `value`), a Tink
+keyset's symmetric or private key data."""
 _JSON_VALUE = re.compile(r'(?i)"value"\s*:\s*"(?P<v>(?:[^"\\\r\n]|\\.){1,4096})"')
 _WORDS = re.compile(r"(?i)^(?:error|warning|usage|done|ok|true|false|null|none|updated|created|deleted|success\w*)\b")
 
@@ -166,7 +168,8 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             if not m.group("v").startswith("$"):
                 out.append((m.start("v"), m.end("v"), "ci_debug_secret", None))
     if '"' in text and ("vault.azure" in lowered or "securestring" in lowered or "concealed" in lowered
-                        or '"sensitive"' in lowered or '"purpose"' in lowered or '"keyname"' in lowered):
+                        or '"sensitive"' in lowered or '"purpose"' in lowered or '"keyname"' in lowered
+                        or "keymaterialtype" in lowered):
         for m in _SECRET_OBJECT.finditer(text):
             lo, hi = _enclosing_object(text, m.start())
             for v in _JSON_VALUE.finditer(text, lo, hi):

@@ -539,3 +539,15 @@ def test_name_value_element_look_alikes_stay() -> None:
         "<String><Key>UserName</Key><Value>ops</Value></String>",
     ):
         assert _kept(text), redact_text(text).text
+
+
+def test_tink_keyset_and_long_recovery_phrases() -> None:
+    material = base64.b64encode(bytes(_RNG.randrange(256) for _ in range(18))).decode()
+    keyset = json.dumps({"primaryKeyId": 7, "key": [{"keyData": {
+        "typeUrl": "type.googleapis.com/google.crypto.tink.AesGcmKey", "value": material,
+        "keyMaterialType": "SYMMETRIC"}, "status": "ENABLED", "keyId": 7}]})
+    assert _gone(keyset, material)
+    words = ["apple", "brave", "cable", "delta", "eagle", "fancy", "giant", "hover", "ivory", "joker"]
+    phrase = " ".join(_RNG.choice(words) for _ in range(25))  # a Monero seed has 25 words
+    assert _gone(f"monero_seed: {phrase}", phrase)
+    assert _kept("seed: 42\nlearning_rate: 0.1")
