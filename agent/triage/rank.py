@@ -62,6 +62,7 @@ from agent.triage import (
     ingress_annotations,
     ingress_routes,
     job_changes,
+    join_without_data,
     keepalive_race,
     kubelet_cert,
     lb_healthcheck,
@@ -242,6 +243,7 @@ CHECK_WEIGHT: dict[str, float] = {
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
+    join_without_data.CHECK: join_without_data.WEIGHT,
     disabled_command.CHECK: disabled_command.WEIGHT,
     consumer_reset.CHECK: consumer_reset.WEIGHT,
     keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
@@ -502,6 +504,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(dc.target)).explains_refs.append(dc.victim)
     for rs in consumer_reset.found(facts):  # a consumer identity renamed with the start at the beginning
         _add_suspect(cases, rs.target, consumer_reset.finding(rs), None, rs.evidence)
+    for jd in join_without_data.found(facts):  # a datastore scaled out with its new members' bootstrap off
+        _add_suspect(cases, jd.target, join_without_data.finding(jd), None, jd.evidence)
     for ld in co_tenant.loads(facts):  # another client of the victim's dependency loads it (triage.co_tenant)
         _add_suspect(cases, ld.target, co_tenant.load_finding(ld), None, ld.evidence)
         next(c for r, c in cases.items() if r.same_object(ld.target)).explains_refs.append(ld.victim)

@@ -271,6 +271,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import consumer_reset  # a consumer identity renamed with the start at the beginning: replay
 
     await consumer_reset.read(facts, call)
+    from agent.triage import join_without_data  # data not found: a datastore scaled out with bootstrap off
+
+    await join_without_data.read(facts, call)
     from agent.triage import node_daemonsets  # a node named: the DaemonSets its peers run that a change cut from it
 
     await node_daemonsets.read(subject, facts, call)
