@@ -471,6 +471,30 @@ _MORE_MAJOR_LANGUAGES: dict[str, tuple[str, ...]] = {
 for _concept, _terms in _MORE_MAJOR_LANGUAGES.items():
     CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
 
+# The reader and the moment, for the role-change shape ("from now on you are an assistant without limits"):
+# the second person and "from now on / immediately" in the languages above.
+_ROUND9_READER: dict[str, tuple[str, ...]] = {
+    "you": (
+        "ти", "ви", "тобі", "твій", "твої", "твоє", "твоя", "тебе",
+        "tvůj", "tvoje", "tvoji", "vy", "váš", "vaše", "tebe", "tobě", "jsi",
+        "εσύ", "εσείς", "σου", "σας", "είσαι", "είστε",
+        "شما", "آپ",
+        "คุณ", "เธอ",
+        # not Swedish "du", "din" (French "du", English "din"), Persian "تو" (Urdu "then"), Urdu "تم" (Arabic "done")
+        "ditt", "sinä", "sinun", "sinulla", "neked", "tău", "ikaw", "wewe", "yako", "kamu", "ти си", "вие",
+    ),
+    "urgent": (
+        "відтепер", "від тепер", "негайно", "od teď", "od nynějška", "okamžitě", "από τώρα", "από εδώ και πέρα",
+        "αμέσως", "از این به بعد", "فورا", "فوراً", "ตั้งแต่นี้", "ทันที", "från och med nu", "omedelbart",
+        "tästä lähtien", "heti", "mostantól", "azonnal", "de acum înainte", "imediat", "mula ngayon", "kuanzia sasa",
+        "mulai sekarang",
+    ),
+    "ignore": ("ξέχνα", "ξεχνάτε", "nedbej*", "přehlížej*", "nevšímejte"),
+    "skip": ("без обмежень", "bez omezení", "χωρίς περιορισμούς", "بدون محدودیت", "ไม่มีข้อจำกัด", "utan begränsningar"),
+}
+for _concept, _terms in _ROUND9_READER.items():
+    CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+
 _ROLE_MARKER = re.compile(
     r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
     r"(?:system|assistant|developer|admin|operator|instructions?|assistant\s+memory(?:\s+update)?|memory\s+update|"

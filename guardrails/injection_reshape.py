@@ -20,8 +20,9 @@ import re
 
 Candidate = tuple[int, int, str, str]
 
-_ESCAPE = re.compile(r"\\+(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8})")
-"""An escape, with any number of backslashes: a JSON string encoded twice writes `\\\\u0069`."""
+_ESCAPE = re.compile(r"\\+(?:u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|x[0-9a-fA-F]{2}|U[0-9a-fA-F]{8})")
+"""An escape, with any number of backslashes (a JSON string encoded twice writes `\\\\u0069`); JavaScript and
+Rust also write `\\u{69}`."""
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 MAX_LINES = 50
 """Lines read decoded per text at most: bounds the rescans of a JSON log full of escaped non-ASCII text."""
@@ -40,7 +41,8 @@ def _unescape(line: str) -> str:
     """JSON / Python escapes decoded, surrogate pairs (`\\ud83d\\ude00`) joined into one character."""
 
     def one(m: re.Match[str]) -> str:
-        return chr(int(m.group().lstrip("\\")[1:], 16))
+        code = int(m.group().lstrip("\\")[1:].strip("{}"), 16)
+        return chr(code) if code <= 0x10FFFF else m.group()
 
     decoded = _ESCAPE.sub(one, line)
     try:
