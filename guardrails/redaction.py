@@ -1176,7 +1176,7 @@ _IN_RESOURCE_NAME = re.compile(r"(?<![\w-])(?:arn|urn):[^\s\"'=]*:$")
 """A colon path such as an ARN or URN up to the current position: its segments are not keys."""
 
 
-def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
+def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[int, int, str]]:
     """`DB_PASSWORD=...`, `"apiToken": "..."`, `DB_PASS: ...`, `PASSWORD_PRIMARY=...`: found by the key name.
 
     Anchoring on a credential word, widening to the whole key around it and looking at what follows
@@ -1184,9 +1184,10 @@ def _assignment_candidates(text: str) -> list[tuple[int, int, str]]:
     is judged by `credential_key` (any naming style, prefix or suffix), the value by its shape.
     """
     out: list[tuple[int, int, str]] = []
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few letters lowercase to two characters; keep positions exact
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    if lowered is None:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few letters lowercase to two characters; keep positions exact
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     done: set[int] = set()
     words = _KEYWORD.finditer(lowered)
     if not text.isascii():
@@ -1275,9 +1276,11 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     """Values whose key stands apart from them (secret_layouts.py) and values secret-printing tools
     wrote (secret_tool_output.py), judged like any assignment."""
     out: list[tuple[int, int, str]] = []
-    keyed = key_value_tables(text) + call_pairs(text) + xml_pairs(text)
-    if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
-        keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
+    keyed: list[tuple[int, int, str]] = []
+    if _KEYWORD.search(lowered) is not None:  # every layout below needs a key that names a credential
+        keyed = key_value_tables(text) + call_pairs(text) + xml_pairs(text)
+        if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
+            keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
     for s, e, key in keyed:
         kind = credential_key(key)
         value = text[s:e]
@@ -1476,7 +1479,7 @@ _CONTEXT_REACH = 48
 """Characters between a credential word and a token for the word to vouch for it (same line)."""
 
 
-def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
+def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int, int, str]]:
     """Unknown token shapes: a long, high-entropy token shortly after a credential word on its line.
 
     Every format in the table has a known shape; this catches the ones nobody listed (a vendor's new
@@ -1485,9 +1488,10 @@ def _entropy_candidates(text: str) -> list[tuple[int, int, str]]:
     """
     out: list[tuple[int, int, str]] = []
     last_end = -1
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    if lowered is None:
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     for w in _CONTEXT_WORD.finditer(lowered):
         if w.start() < last_end:
             continue
@@ -2024,11 +2028,11 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
                 found.append((prio, s, e, fmt.name))
     generic_prio = len(FORMATS) + 1
     for s, e, kind in (
-        _env_pair_candidates(text) + _assignment_candidates(text) + _attribute_pair_candidates(text)
+        _env_pair_candidates(text) + _assignment_candidates(text, lowered) + _attribute_pair_candidates(text)
         + _layout_candidates(text, lowered)
     ):
         found.append((generic_prio, s, e, kind))
-    for s, e, kind in _entropy_candidates(text):
+    for s, e, kind in _entropy_candidates(text, lowered):
         found.append((generic_prio + 1, s, e, kind))
     return [c for c in found if not _documented_example(text, c[1], c[2])]
 
