@@ -61,6 +61,7 @@ from guardrails.secret_shapes import (
     harmless_digest,
     high_entropy_token,
     identifier_like,
+    kubernetes_generated_name,
     shannon_entropy,
 )
 from guardrails.secret_tool_output import tool_output_spans
@@ -273,7 +274,7 @@ def _vendor_prefixed(value: str) -> bool:
         return False  # `RsHL6b_...`: a random base64url string (a JWK modulus) cut at its first `_`, no prefix
     if "-" in body and "_" in body and not (prefix.isupper() and len(prefix) >= 4) and prefix not in _URLSAFE_BODY:
         return False  # both base64url symbols in the body: random key material, not a vendor's body
-    if identifier_like(body) or _is_placeholder(body):
+    if identifier_like(body) or _is_placeholder(body) or kubernetes_generated_name(value):
         return False
     if prefix.lower() in _HEX_NOT_VENDOR:
         return False  # `job-<random>`, `trace_<hex>`: an id named by what it identifies
