@@ -52,6 +52,8 @@
   a Reloader restart) began to be refused for authentication (401/403), the refusals starting after the write.
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
   shortly before (a janitor CronJob whose selector widened, a cleanup Job, a controller) says in its log it deleted;
+- agent.triage.shared_quota: a third-party API quota (OVER_QUERY_LIMIT, RESOURCE_EXHAUSTED, 429) used up by a
+  workload started or grown just before that reads the victim's own key (the same Secret, a copy, the same env).
 - agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 
@@ -86,6 +88,7 @@ from agent.triage import (
     relabel_cut,
     resolver_down,
     scaling_triggers,
+    shared_quota,
     sidecar_hold,
     storage_layer,
     topic_autocreate,
@@ -100,7 +103,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             deleted_dependency,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
-                            value_shape, position_store, volume_binding, credential_write)
+                            value_shape, position_store, volume_binding, credential_write,
+                            shared_quota)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
