@@ -87,22 +87,23 @@ def identifier_like(value: str) -> bool:
 
 
 _K8S_NAME = re.compile(r"[a-z0-9]([a-z0-9\-]{0,251}[a-z0-9])?")
-_K8S_SUFFIX = re.compile(r"[bcdfghjklmnpqrstvwxz2456789]{5,10}|\d{1,10}")
-"""What controllers append to an owner's name: a ReplicaSet's pod-template-hash and a pod's random
-suffix (both from apimachinery's vowel-free alphabet, so they never spell words), a StatefulSet
-ordinal, a CronJob's scheduled-minute number."""
+_K8S_SUFFIX = re.compile(r"[bcdfghjklmnpqrstvwxz2456789]{5,10}|\d{1,10}|[0-9a-f]{4,16}|[a-z0-9]{4,5}")
+"""What controllers and cloud node pools append to an owner's name: a ReplicaSet's pod-template-hash and
+a pod's random suffix (apimachinery's vowel-free alphabet, so they never spell words), a StatefulSet
+ordinal, a CronJob's scheduled-minute number, a node group's hex id or UUID groups and the short
+random tail of a cloud node name (`gke-prod-default-pool-9c3a8b2e-5xq7`)."""
 
 
 def kubernetes_generated_name(value: str) -> bool:
     """A Kubernetes object name a controller made from its owner's (`ingress-nginx-controller-7d9f8b6c5d-x2x9q`,
     `web-0`, `backup-29403720-kx4wq`): lowercase DNS-1123, the owner's part a name of words, then at most
-    three generated segments. Why: the random-looking tail makes the whole read as a vendor token
+    six generated segments (a UUID is five). Why: the random-looking tail makes the whole read as a vendor token
     (`<prefix>-<random body>`), and redacting pod names blinds every investigation that must read them."""
     if not _K8S_NAME.fullmatch(value) or "-" not in value:
         return False
     parts = value.split("-")
     generated = 0
-    while len(parts) > 1 and generated < 3 and _K8S_SUFFIX.fullmatch(parts[-1]):
+    while len(parts) > 1 and generated < 6 and _K8S_SUFFIX.fullmatch(parts[-1]):
         parts.pop()
         generated += 1
     return generated > 0 and identifier_like("-".join(parts))

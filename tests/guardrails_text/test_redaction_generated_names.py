@@ -33,6 +33,9 @@ def _generated_names() -> list[str]:
         names.append(f"{owner}-{_suffix(_RNG.choice((8, 9, 10)))}-{_suffix(5)}")  # Deployment pod
         names.append(f"{owner}-{_RNG.randrange(0, 12)}")  # StatefulSet pod
         names.append(f"{owner}-{_RNG.randrange(29_000_000, 29_999_999)}-{_suffix(5)}")  # CronJob's Job pod
+        hex8 = "".join(_RNG.choice("0123456789abcdef") for _ in range(8))
+        tail = "".join(_RNG.choice(string.ascii_lowercase + string.digits) for _ in range(4))
+        names.append(f"gke-{owner}-default-pool-{hex8}-{tail}")  # a GKE node name
     return names
 
 
