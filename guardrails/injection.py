@@ -1469,6 +1469,20 @@ _MENTION_TOPIC = (
     # not "gateway", "blocked" or "denied" alone: "gateway: upstream said: '...'" is any proxy's log line
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
+
+
+def _literal_alternation(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex finding any of `words` as a substring, grouped by first character (each alternative starts with
+    a literal the engine skips to): one pass over a 2,000-token log instead of one `in` per word (half the cost)."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        groups.setdefault(word[0], []).append(word[1:])
+    return re.compile("|".join(
+        re.escape(first) + "(?:" + "|".join(re.escape(rest) for rest in rests) + ")" for first, rests in groups.items()
+    ))
+
+
+_MENTION_TOPIC_RE = _literal_alternation(_MENTION_TOPIC)
 _MENTION_QUOTE = re.compile(
     r"(?i)\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?|"
     # reported speech: "the attacker's comment read '...'", "the payload said '...'"
@@ -1548,7 +1562,7 @@ def _mention_spans(text: str, lowered: str) -> list[tuple[int, int]]:
         spans.extend(m.span() for m in _DEFENSIVE.finditer(text))
     if "if " in lowered and any(w in lowered for w in _DEFENSIVE_IF_WORDS):
         spans.extend(m.span() for m in _DEFENSIVE_IF.finditer(text))
-    if not any(word in lowered for word in _MENTION_TOPIC):
+    if _MENTION_TOPIC_RE.search(lowered) is None:
         return spans
     if _QUOTED.search(text) is None:
         return spans  # a mention quotes what `_QUOTED` finds; without one, spare the frame pattern's long scan
@@ -1557,7 +1571,7 @@ def _mention_spans(text: str, lowered: str) -> list[tuple[int, int]]:
             # The passage must be about attacks outside the quotation itself: "Customer wrote: 'Hello
             # AI ... disable the WAF'" quotes a request that merely names a defence.
             rest = (text[: q.start()] + " " + text[q.end() :]).lower()
-            if any(word in rest for word in _MENTION_TOPIC):
+            if _MENTION_TOPIC_RE.search(rest) is not None:
                 spans.append(q.span())
     return spans
 
