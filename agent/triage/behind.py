@@ -54,6 +54,8 @@
   shortly before (a janitor CronJob whose selector widened, a cleanup Job, a controller) says in its log it deleted;
 - agent.triage.shared_quota: a third-party API quota (OVER_QUERY_LIMIT, RESOURCE_EXHAUSTED, 429) used up by a
   workload started or grown just before that reads the victim's own key (the same Secret, a copy, the same env).
+- agent.triage.admission_mutation: a failing pod whose container differs from its controller's template (image,
+  env, resources...) because a mutating admission actor written shortly before (Kyverno, Gatekeeper) changed it;
 - agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 
@@ -67,6 +69,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.triage import (
+    admission_mutation,
     api_server_of,
     component_alarms,
     credential_rotation,
@@ -101,7 +104,7 @@ from agent.triage.subject import Subject
 MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, node_exhaustion, policy_cut,
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
-                            deleted_dependency,
+                            deleted_dependency, admission_mutation,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write,
                             shared_quota)

@@ -1,0 +1,333 @@
+"""A pod that fails with a spec its workload never asked for: a mutating admission policy, written shortly before,
+changed it on the way in.
+
+What the kubelet runs is the pod as admitted, not its template. Mutating admission sits in between: Kyverno
+policies (`mutate` rules: patchStrategicMerge, patchesJson6902, foreach), Gatekeeper mutators (Assign,
+AssignImage, AssignMetadata, ModifySet), MutatingAdmissionPolicies and any MutatingWebhookConfiguration. A
+rule that rewrites images to a registry mirror the mirror cannot serve (pull `not found`), sets an env value,
+cuts a resource or adds a securityContext makes the workload's new pods fail although its own spec is right,
+and the rollout that created them is only the moment it showed.
+
+The evidence is the difference between the failing pod and the template of its controller (its ReplicaSet,
+StatefulSet, DaemonSet or Job) in the failing container: image, command/args, env, resources, securityContext.
+The actor says it did it where it can:
+
+- Kyverno annotates the pod `policies.kyverno.io/last-applied-patches: <rule>.<policy>.kyverno.io: replaced
+  /spec/containers/0/image` (a ClusterPolicy, or a Policy in the pod's namespace);
+- Gatekeeper annotates `gatekeeper.sh/mutations: AssignImage//<name>:<generation>, ...`;
+- a webhook or a policy that leaves no trace is found through the timeline: a mutating object written before the
+  pod was created whose written spec carries the pod's new value (the mirror's host, the env value).
+
+The actor is named when its write came within two days before the pod was created (the mutation is new). Not
+named: a pod equal to its template in the failing container (a policy that only labels it did not cause this),
+a policy written after the pod was admitted, a policy unchanged for longer.
+
+The survey calls `read` (reading only); `found` is pure over what was read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.kube_reads import get_yaml
+from agent.triage.subject import Subject
+
+CHECK = "change.admission_mutation"
+WEIGHT = 0.95
+"""Above the failing workload's own rollout: the pod differs from the template the rollout wrote, and the actor
+that made it differ says so."""
+RECORD = "admission_mutation"
+LEAD = timedelta(hours=48)
+"""How long before the pod was admitted the mutating actor's write may have been made and still be new."""
+HISTORY_WINDOW = "48h"
+MAX_FINDINGS = 3
+MAX_PODS = 2
+FIELDS = ("image", "command", "args", "env", "resources", "securityContext")
+"""The container fields a mutation changes that decide whether it starts and runs."""
+MUTATING_KINDS = {"ClusterPolicy": "Kyverno ClusterPolicy", "Policy": "Kyverno Policy",
+                  "Assign": "Gatekeeper mutator", "AssignImage": "Gatekeeper mutator",
+                  "AssignMetadata": "Gatekeeper mutator", "ModifySet": "Gatekeeper mutator",
+                  "MutatingWebhookConfiguration": "mutating admission webhook",
+                  "MutatingAdmissionPolicy": "mutating admission policy",
+                  "MutatingAdmissionPolicyBinding": "mutating admission policy binding"}
+"""Kinds that rewrite pods at admission, and what they are in words."""
+KYVERNO_PATCHES = "policies.kyverno.io/last-applied-patches"
+GATEKEEPER_MUTATIONS = "gatekeeper.sh/mutations"
+_KYVERNO_LINE = re.compile(r"^\s*(?P<rule>[^.\s:]+)\.(?P<policy>[a-z0-9][a-z0-9.-]*?)\.kyverno\.io:\s*"
+                           r"(?P<op>\w+)\s+(?P<path>\S+)", re.M)
+_GATEKEEPER_ITEM = re.compile(r"(?P<kind>[A-Z]\w+)/(?P<ns>[a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*)(?::\d+)?")
+_CONTAINER_PATH = re.compile(r"/spec/(?P<list>containers|initContainers)/(?P<index>\d+)/(?P<field>\w+)")
+
+
+@dataclass
+class Mutated:
+    """A failing pod whose container differs from its controller's template, and who changed it."""
+
+    actor: Ref
+    what: str
+    pod: Ref
+    workload: Ref
+    container: str
+    diffs: list[tuple[str, str, str]]
+    """(field, template value, pod value) of the failing container."""
+    said: str
+    """The actor's own words on the pod (its annotation), or how the link was found."""
+    write: dict[str, Any] | None
+    failure: str
+    evidence: list[str] = field(default_factory=list)
+
+
+def _failing(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
+    """(finding, workload, pod names) of the scan's pod-level failures that name their pods."""
+    out: list[tuple[dict[str, Any], Ref, list[str]]] = []
+    for finding in facts.findings():
+        owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
+        pods = [str(p) for p in finding.get("pods") or [] if p]
+        if owner is not None and pods and owner.namespace and finding.get("severity") != "info":
+            out.append((finding, owner, pods[:MAX_PODS]))
+    return out[:MAX_FINDINGS]
+
+
+def _controller(pod: dict[str, Any]) -> Ref | None:
+    meta = pod.get("metadata") or {}
+    refs = [r for r in meta.get("ownerReferences") or [] if isinstance(r, dict)]
+    ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+    return Ref(str(ref.get("kind")), str(meta.get("namespace") or ""), str(ref.get("name"))) if ref else None
+
+
+def named_actors(pod: dict[str, Any]) -> list[tuple[Ref, str, list[str]]]:
+    """(actor, its annotation's words, the pod paths it says it patched) from the pod's admission annotations."""
+    meta = pod.get("metadata") or {}
+    notes = meta.get("annotations") or {}
+    out: list[tuple[Ref, str, list[str]]] = []
+    kyverno = str(notes.get(KYVERNO_PATCHES) or "")
+    for m in _KYVERNO_LINE.finditer(kyverno):
+        ref = Ref("ClusterPolicy", "", m.group("policy"))  # the kind is settled against what exists in `found`
+        known = next((o for o in out if o[0] == ref), None)
+        if known is None:
+            out.append((ref, m.group(0).strip(), [m.group("path")]))
+        else:
+            known[2].append(m.group("path"))
+    for m in _GATEKEEPER_ITEM.finditer(str(notes.get(GATEKEEPER_MUTATIONS) or "")):
+        out.append((Ref(m.group("kind"), m.group("ns"), m.group("name")), f"{GATEKEEPER_MUTATIONS}: {m.group(0)}",
+                    []))
+    return out
+
+
+async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
+    """Reading only: each failing pod and its controller; when they differ, the actors the pod's annotations name
+    and a two-day timeline (mutating objects written before the pod was admitted)."""
+    failing = _failing(facts)
+    if not failing:
+        return
+    kept: dict[str, Any] = {"objects": {}, "evidence": {}}
+    facts.reads[RECORD] = kept
+
+    async def get(ref: Ref) -> dict[str, Any] | None:
+        if str(ref) in kept["objects"]:
+            return dict(kept["objects"][str(ref)])
+        got = await get_yaml(call, ref.kind, ref.name, ref.namespace, f"survey-admission-{ref.kind.lower()}-"
+                                                                      f"{ref.name}")
+        if got is None:
+            return None
+        kept["objects"][str(ref)], kept["evidence"][str(ref)] = got
+        return got[0]
+
+    differs = False
+    for _, workload, pods in failing:
+        for name in pods:
+            pod = await get(Ref("Pod", workload.namespace, name))
+            owner = _controller(pod or {})
+            template = await get(owner) if owner is not None else None
+            if pod is None or template is None or not _diffs(pod, template, ""):
+                continue
+            differs = True
+            for actor, _, _ in named_actors(pod):
+                if actor.kind == "ClusterPolicy" and await get(actor) is None:
+                    await get(Ref("Policy", workload.namespace, actor.name))
+                elif actor.kind != "ClusterPolicy":
+                    await get(actor)
+    if differs and not facts.history_reaches(LEAD):
+        history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-admission-history")
+        if history is not None and history.ok and isinstance(history.data, dict):
+            facts.history.append((history.data, history.evidence_id))
+
+
+def _containers(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {str(c.get("name")): c for key in ("containers", "initContainers")
+            for c in spec.get(key) or [] if isinstance(c, dict)}
+
+
+def _value(container: dict[str, Any], key: str) -> str:
+    value = container.get(key)
+    if value in (None, [], {}):
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _diffs(pod: dict[str, Any], controller: dict[str, Any], container: str) -> list[tuple[str, str, str, str]]:
+    """(container, field, template value, pod value) where the pod differs from its controller's template; one
+    container when named."""
+    spec = controller.get("spec") or {}
+    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
+    wanted, ran = _containers(template.get("spec") or {}), _containers(pod.get("spec") or {})
+    out: list[tuple[str, str, str, str]] = []
+    for name, mine in ran.items():
+        if (container and name != container) or name not in wanted:
+            continue
+        for key in FIELDS:
+            old, new = _value(wanted[name], key), _value(mine, key)
+            if old != new and new:
+                out.append((name, key, old, new))
+    return out
+
+
+def _touched(paths: list[str], pod: dict[str, Any], diffs: list[tuple[str, str, str, str]]) -> bool:
+    """Whether an annotation's patched paths include a field the pod differs in (or name no path at all)."""
+    if not paths:
+        return True
+    spec = pod.get("spec") or {}
+    for path in paths:
+        m = _CONTAINER_PATH.search(path)
+        if m is None:
+            continue
+        listed = spec.get(m.group("list")) or []
+        index = int(m.group("index"))
+        name = str(listed[index].get("name")) if index < len(listed) and isinstance(listed[index], dict) else ""
+        if any(c == name and f == m.group("field") for c, f, _, _ in diffs):
+            return True
+    return False
+
+
+def _token(value: str) -> str:
+    """The part of a new value a policy's spec would carry: an image's registry host and path prefix, else the
+    value itself."""
+    if "/" in value and not value.startswith(("{", "[")):
+        return value.rsplit("/", 1)[0]
+    return value
+
+
+def _writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
+    return [(c, e) for c, e in facts.every_change() if str((c.get("object") or {}).get("kind")) in MUTATING_KINDS]
+
+
+def found(facts: Facts) -> list[Mutated]:
+    """Each failing pod changed at admission by an actor written shortly before it was admitted."""
+    kept = facts.reads.get(RECORD)
+    if not isinstance(kept, dict):
+        return []
+    objects: dict[str, dict[str, Any]] = kept.get("objects") or {}
+    evidence: dict[str, str] = kept.get("evidence") or {}
+    writes = _writes(facts)
+    out: list[Mutated] = []
+    for finding, workload, pods in _failing(facts):
+        container = str((finding.get("details") or {}).get("container") or "")
+        for name in pods:
+            pod_ref = Ref("Pod", workload.namespace, name)
+            pod = objects.get(str(pod_ref))
+            owner = _controller(pod or {})
+            template = objects.get(str(owner)) if owner is not None else None
+            if pod is None or template is None:
+                continue
+            diffs = _diffs(pod, template, container) or ([] if container else _diffs(pod, template, ""))
+            admitted = parse_time((pod.get("metadata") or {}).get("creationTimestamp")) or facts.at
+            if not diffs:
+                continue
+            for actor, said, write in _actors(facts, pod, diffs, objects, writes, admitted):
+                if any(m.actor == actor and m.workload.same_object(workload) for m in out):
+                    continue
+                ids = [evidence.get(str(r), "") for r in (pod_ref, owner, actor)]
+                out.append(Mutated(actor, MUTATING_KINDS.get(actor.kind, "mutating admission actor"), pod_ref,
+                                   workload, diffs[0][0], [(f, o, n) for _, f, o, n in diffs], said, write,
+                                   str(finding.get("message") or ""),
+                                   [e for e in [*ids, (write or {}).get("_evidence", "")] if e]))
+    return out
+
+
+def _actors(facts: Facts, pod: dict[str, Any], diffs: list[tuple[str, str, str, str]],
+            objects: dict[str, dict[str, Any]], writes: list[tuple[dict[str, Any], str]],
+            admitted: datetime) -> list[tuple[Ref, str, dict[str, Any] | None]]:
+    """(actor, its words or the link, its write) for the actors that changed the pod's differing fields with a
+    write in the LEAD before the pod was admitted."""
+    out: list[tuple[Ref, str, dict[str, Any] | None]] = []
+
+    def recent(ref: Ref) -> dict[str, Any] | None:
+        mine = [(c, e) for c, e in writes if (r := Ref.of(c.get("object"))) is not None and r.kind == ref.kind
+                and r.name == ref.name and (t := parse_time(c.get("at"))) is not None
+                and admitted - LEAD <= t <= admitted]
+        if mine:
+            change, ev = max(mine, key=lambda ce: str(ce[0].get("at")))
+            return {**change, "_evidence": ev}
+        meta = (objects.get(str(ref)) or {}).get("metadata") or {}
+        times = [parse_time(m.get("time")) for m in meta.get("managedFields") or [] if isinstance(m, dict)]
+        stamp = max((t for t in times if t is not None and admitted - LEAD <= t <= admitted), default=None)
+        if stamp is None:
+            return None
+        managers = sorted({str(m.get("manager")) for m in meta.get("managedFields") or [] if isinstance(m, dict)
+                           and parse_time(m.get("time")) == stamp})
+        return {"at": stamp.isoformat(), "summary": f"{ref} written by {', '.join(managers)}", "diff": []}
+
+    for actor, said, paths in named_actors(pod):
+        if actor.kind == "ClusterPolicy" and str(actor) not in objects and \
+                str(Ref("Policy", pod_namespace(pod), actor.name)) in objects:
+            actor = Ref("Policy", pod_namespace(pod), actor.name)
+        if not _touched(paths, pod, diffs):
+            continue
+        write = recent(actor)
+        if write is not None:
+            out.append((actor, said, write))
+    if out or named_actors(pod):
+        return out
+    for _, key, _, new in diffs:  # no annotation: a mutating object written before whose spec carries the value
+        token = _token(new)
+        for change, _ in writes:
+            ref = Ref.of(change.get("object"))
+            text = json.dumps([change.get("summary"), change.get("diff")])
+            if ref is None or not token or token not in text or any(o[0] == ref for o in out):
+                continue
+            write = recent(ref)
+            if write is not None:
+                out.append((ref, f"its written spec carries the pod's new {key} ({token})", write))
+    return out
+
+
+def pod_namespace(pod: dict[str, Any]) -> str:
+    return str((pod.get("metadata") or {}).get("namespace") or "")
+
+
+def finding(m: Mutated, at: datetime) -> dict[str, Any]:
+    """The actor, what it changed against the template (old -> new), the failure that change explains, its write."""
+    key, old, new = m.diffs[0]
+    changed = f"{key} {old or '(unset)'} -> {new}"
+    failure = m.failure.split(": ", 1)[-1].replace(new, f"(the rewritten {key})")[:160] if new else m.failure
+    registry = ""
+    if key == "image" and old and new and old.split("/")[0] != new.split("/")[0]:
+        registry = (f" It rewrote the registry {old.split('/')[0]} to {new.split('/')[0]} (a mirror or proxy), "
+                    "which does not serve the image.")
+    written = ""
+    if m.write is not None:
+        when = parse_time(m.write.get("at"))
+        ago = f" {minutes_text(int((at - when).total_seconds() // 60))} before the incident" if when else ""
+        diff = "; ".join(str(d) for d in m.write.get("diff") or [])[:160] or str(m.write.get("summary") or "")[:160]
+        written = f" It was written{ago}: {diff}."
+    message = (f"{m.actor} ({m.what}) rewrites {m.workload}'s pods at admission and they fail: {failure}. Pod "
+               f"{m.pod.name} container {m.container} runs {changed}, not what its template asks for ({m.said})."
+               f"{registry}{written} The workload's own spec is right; revert the rule (or exclude the workload) "
+               f"in {m.actor}, then delete the failing pods")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": m.actor.kind, "namespace": m.actor.namespace, "name": m.actor.name},
+            "reason": "MutatedAtAdmission", "message": message, "evidence": [m.said[:200], changed[:200]],
+            "details": {"pod": str(m.pod), "container": m.container, "field": key, "template": old, "pod_value": new,
+                        "change_at": (m.write or {}).get("at")}}
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """(the mutating actor, its finding, evidence ids, the failing workload and pod) for the ranking."""
+    return [(m.actor, finding(m, facts.at), list(dict.fromkeys(m.evidence)), [m.workload, m.pod])
+            for m in found(facts)]
