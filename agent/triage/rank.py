@@ -79,6 +79,7 @@ from agent.triage import (
     pid_pressure,
     pointers,
     provenance,
+    proxy_cost,
     related_changes,
     renamed_target,
     replica_writes,
@@ -233,7 +234,7 @@ CHECK_WEIGHT: dict[str, float] = {
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
     field_meaning.CHECK: field_meaning.WEIGHT, scale_reset.CHECK: scale_reset.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
-    costly_setting.CHECK: costly_setting.WEIGHT,
+    costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
@@ -431,6 +432,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(cr.config)).explains_refs += cr.victims
     for cost in costly_setting.found(facts):  # callers time out: a recent change made each request cost more
         _add_suspect(cases, cost.target, costly_setting.finding(cost), cost.log, cost.evidence)
+    for pxc in proxy_cost.found(facts):  # a proxy write whose per-request cost its CPU and self-time show
+        _add_suspect(cases, pxc.target, proxy_cost.finding(pxc), None, pxc.evidence)
     for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)
         _add_suspect(cases, dd.workload, dependency_disruption.finding(dd), None, dd.evidence)
         next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims

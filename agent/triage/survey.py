@@ -198,6 +198,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import costly_setting  # callers time out: a recent change that made each request cost more
 
     await costly_setting.read(facts, call)
+    from agent.triage import proxy_cost  # an edge slow while its backend is fast: the proxy's own CPU and time
+
+    await proxy_cost.read(facts, call, window["at"])
     from agent.triage import actor_chain  # a controller's acts on the path: its own config written before
 
     await actor_chain.read(subject, facts, call, window["at"])
