@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
 from guardrails.injection_concepts import TRANSLATED_PREVIOUS, TRANSLATED_RULES, TRANSLATED_SIGNAL
+from guardrails.injection_features import Passage
 from guardrails.injection_model import ClassifierVerdict, classify
 from guardrails.injection_reshape import escaped_candidates, scrambled_candidates
 
@@ -1708,6 +1709,12 @@ def _confirm_translated(lowered: str, hits: list[_Hit], windows: dict[str, list[
     return kept
 
 
+def _addresses_model(passage: str) -> bool:
+    """The passage names or addresses the model (the classifier's AI concept or vocative)."""
+    found = Passage(passage)
+    return found.has("c:ai") or found.has("s:addressed_to_ai")
+
+
 _RESHAPED = ("unescaped", "typoglycemia")
 """Re-readings (injection_reshape.py) of whole lines of prose, which the classifier reads too."""
 
@@ -1800,13 +1807,18 @@ def _scan(text: str, depth: int) -> InjectionReport:
         # structure, for rephrased and translated instructions that no pattern above knows.
         restrictions = _reader_restrictions(text, lowered if index is None else text.lower())
         unread = mentions + restrictions + _record_fields(text)
-        verdict = classify(_blank(text, unread) if unread else text)
-        if verdict.hostile and any(verdict.start <= s < verdict.end for s, _ in restrictions) and not any(
-            h.weight >= STRONG and verdict.start <= h.start < verdict.end for h in hits
+        read = _blank(text, unread) if unread else text
+        verdict = classify(read)
+        if (
+            verdict.hostile
+            and any(verdict.start <= s < verdict.end for s, _ in restrictions)
+            and not any(h.weight >= STRONG and verdict.start <= h.start < verdict.end for h in hits)
+            and not _addresses_model(read[verdict.start : verdict.end])
         ):
             # A step the text keeps from the model ("Assistants should never execute it") is a runbook
-            # written for humans; with no pattern in the passage turning to the model, the classifier's
-            # reading of its destructive command as a task handed over is not taken.
+            # written for humans; with no pattern in the passage turning to the model, and no word for the
+            # model left once the rule is set aside, the classifier's reading of its destructive command
+            # as a task handed over is not taken.
             verdict = ClassifierVerdict(0.0, verdict.start, verdict.end, verdict.threshold)
         if verdict.hostile:
             weight = round(THRESHOLD + (1 - THRESHOLD) * 0.98 * (verdict.probability - verdict.threshold)
