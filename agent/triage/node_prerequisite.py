@@ -52,7 +52,8 @@ MAX_NODES = 8
 ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 TUNING_KINDS = ("daemonset", "configmap")
 """Kinds whose write sets a node's kernel keys: a privileged DaemonSet's command, or the sysctl.conf it mounts."""
-SETUP_FIELD = re.compile(r"userdata|kubelet|bootstrap|sysctl", re.I)
+OS_FIELD = re.compile(r"ami|image|alias|osimage|os_image|ossku|family|release", re.I)
+"""Diff words of a template write that chooses the OS image its nodes boot."""
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -64,7 +65,8 @@ class Fit:
     target: Ref
     change: dict[str, Any]
     shape: str
-    """`tuning` (a DaemonSet's kernel keys), `template` (a node template's setup) or `arch` (its architectures)."""
+    """`tuning` (a DaemonSet's kernel keys), `template` (a node template's setup), `arch` (its architectures) or
+    `os` (the OS image it boots)."""
     prereq: Prerequisite
     workload: Ref
     pod: str
@@ -158,6 +160,8 @@ def _setup_lacks(template: dict[str, Any], prereq: Prerequisite, need: int | Non
             if prereq.harms is not None and prereq.harms(key, None, found[key], need):
                 return f"its node setup sets {key}={found[key]}"
             return ""
+    if prereq.default_ok:
+        return ""  # the kernel's default serves it: a setup that sets nothing takes nothing away
     has_setup = bool(re.search(r'"(?:userData|kubelet|kubeletConfiguration|preBootstrapCommands|'
                                r'postBootstrapCommands|files)"', text))
     if not has_setup:
@@ -213,6 +217,17 @@ def _template_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: s
         what = (f"nodes launched from it since are {', '.join(sorted(bad_arch))} (architecture) while "
                 f"{wl} runs on {', '.join(sorted(good_arch))}")
         shape = "arch"
+    elif prereq.kind == "os":
+        images = {str(((nodes[str(r.get("node"))].get("status") or {}).get("nodeInfo") or {}).get("osImage") or "")
+                  for r in bad}
+        others = {str(((nodes[n].get("status") or {}).get("nodeInfo") or {}).get("osImage") or "")
+                  for n in good_nodes if n in nodes}
+        diff = " ".join(str(d) for d in change.get("diff") or [])
+        if "" in images or not others or "" in others or images & others or not OS_FIELD.search(diff):
+            return None  # the write chose no OS image, or the failing nodes boot the one that runs it elsewhere
+        what = (f"nodes launched from it since boot {', '.join(sorted(images))} where {wl} runs on "
+                f"{', '.join(sorted(others))}")
+        shape = "os"
     else:
         what = _setup_lacks(template, prereq, need)
         if not what:
@@ -273,6 +288,11 @@ def finding(f: Fit) -> dict[str, Any]:
                    f"{f.prereq.meaning}. Pin "
                    f"{f.workload} to the architecture it is built for (nodeSelector kubernetes.io/arch) or publish a "
                    f"multi-arch image, or take the new architecture out of {f.target}'s requirements.")
+    elif f.shape == "os":
+        message = (f"{f.target} written {when} before the alert changed the OS image of the nodes it launches: "
+                   f"{f.what}, and {f.workload} fails only there: on {node} {_quote(f.quoted)}, on "
+                   f"{', '.join(p.split('.')[0] for p in f.peers[:2])} it runs. This is {f.prereq.meaning}. Upgrade "
+                   f"the software to one that reads cgroup v2, or pin the previous image in {f.target} until then.")
     else:
         key = f.prereq.keys[0]
         message = (f"{f.target} written {when} before the alert launches nodes without the kernel setting {key} "

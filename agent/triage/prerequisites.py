@@ -44,7 +44,7 @@ class Prerequisite:
 
     name: str
     kind: str
-    """`sysctl` (kernel keys), `arch` (the node's CPU architecture) or `ulimit` (a process limit the node sets)."""
+    """`sysctl` (kernel keys), `arch` (the node's CPU architecture) or `os` (what its OS image decides)."""
     says: re.Pattern[str]
     """The failure wording that names it."""
     keys: tuple[str, ...]
@@ -60,6 +60,9 @@ class Prerequisite:
     """Where the wording states the value it needs (`increase to at least [262144]`)."""
     short: str = ""
     """The effect in a few words, for the headline (the full meaning comes later and may be cut)."""
+    default_ok: bool = False
+    """Whether the kernel's default satisfies the software (strict overcommit is never the default, file-max is
+    large): then a node that sets nothing lacks nothing, and only a write of a harmful value is a cause."""
 
 
 CATALOGUE: tuple[Prerequisite, ...] = (
@@ -83,7 +86,7 @@ CATALOGUE: tuple[Prerequisite, ...] = (
         "a Go runtime its arena or a fork of a large process fails with ENOMEM while the node looks healthy",
         re.compile(r"insufficient memory for the Java Runtime|Native memory allocation", re.I),
         lambda key, old, new, need: _strict_overcommit(key, old, new),
-        short="strict accounting: nothing may reserve memory past CommitLimit, free memory or not"),
+        short="strict accounting: nothing may reserve memory past CommitLimit, free memory or not", default_ok=True),
     Prerequisite(
         "net.core.somaxconn", "sysctl",
         re.compile(r"somaxconn|TCP backlog setting of \d+ cannot be enforced", re.I),
@@ -108,7 +111,7 @@ CATALOGUE: tuple[Prerequisite, ...] = (
         "the kernel's caps on open files (fs.file-max for the node, fs.nr_open per process, and the nofile ulimit "
         "the runtime gives containers): past them every open and accept fails with `too many open files`",
         None, lambda key, old, new, need: _lower(old, new, need),
-        re.compile(r"at least \[?(\d+)")),
+        re.compile(r"at least \[?(\d+)"), default_ok=True),
     Prerequisite(
         "kernel.threads-max", "sysctl",
         re.compile(r"unable to create (?:new )?native thread|pthread_create failed|can't start new thread|"
@@ -116,7 +119,7 @@ CATALOGUE: tuple[Prerequisite, ...] = (
         ("kernel.threads-max", "kernel.pid_max", "vm.max_map_count"),
         "the kernel's caps on threads and PIDs (kernel.threads-max, kernel.pid_max), which every thread a runtime "
         "starts counts against",
-        None, lambda key, old, new, need: _lower(old, new, need)),
+        None, lambda key, old, new, need: _lower(old, new, need), default_ok=True),
     Prerequisite(
         "vm.nr_hugepages", "sysctl",
         re.compile(r"huge ?pages?|hugetlb", re.I),
@@ -132,6 +135,14 @@ CATALOGUE: tuple[Prerequisite, ...] = (
         (),
         "the node's CPU architecture (kubernetes.io/arch): a binary built for one architecture cannot run on "
         "another, the kernel refuses to execute it (`exec format error`)"),
+    Prerequisite(
+        "cgroup version", "os",
+        re.compile(r"cgroups? ?v1|cgroups? ?v2|cgroup2|unified cgroup hierarchy|cgroup mountpoint does not exist|"
+                   r"/sys/fs/cgroup/memory/memory\.[a-z_]+|/sys/fs/cgroup/cpu(?:,cpuacct)?/cpu\.[a-z_]+", re.I),
+        (),
+        "the node's OS image decides its cgroup version (v1 on Amazon Linux 2, Ubuntu 20.04, RHEL 8; v2 on Amazon "
+        "Linux 2023, Bottlerocket, Ubuntu 22.04+, RHEL 9, COS, Flatcar): software that reads only the v1 files "
+        "(`memory.limit_in_bytes`, `cpu.cfs_quota_us`) fails or misreads its limits on a v2 node"),
 )
 """Node-level prerequisites, most specific wording first (max_map_count before a thread or fd limit)."""
 

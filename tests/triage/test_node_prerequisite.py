@@ -232,3 +232,40 @@ def test_a_pool_admitting_another_architecture_is_named_for_the_exec_format_erro
 def test_a_failing_node_of_the_same_architecture_is_not_the_pool_s_doing() -> None:
     assert npq.found(_pool("NodePool", "general", "karpenter.sh/nodepool", "amd64",
                            "exec /usr/local/bin/python3: exec format error")) == []
+
+
+def test_a_template_setting_nothing_takes_nothing_the_kernel_default_gives() -> None:
+    """Strict overcommit is never the default: a new node whose template sets no overcommit key is not why a JVM
+    there cannot reserve its heap."""
+    facts = _nodeclass({"role": "KarpenterNodeRole"})
+    facts.reads[npq.READS]["lines"] = {"search-2": JVM}
+    assert npq.found(facts) == []
+
+
+# ---- OS image ------------------------------------------------------------------------------------
+
+def _image(diff: str) -> Facts:
+    change = {"at": "2026-11-03T05:00:00Z", "type": "other",
+              "object": {"kind": "EC2NodeClass", "namespace": "", "name": "apps"}, "diff": [diff]}
+    label = {"karpenter.k8s.aws/ec2nodeclass": "apps"}
+    nodes = {"o1": _node("o1", **label), "o2": _node("o2", **label), "n9": _node("n9", "2026-11-03T07:00:00Z", **label)}
+    for name, image in (("o1", "Amazon Linux 2"), ("o2", "Amazon Linux 2"), ("n9", "Amazon Linux 2023.6.20241111")):
+        nodes[name]["status"]["nodeInfo"]["osImage"] = image
+    rows = [_pod("agent-6c7d8f9b5-bbzqk", "obs", "o1", fails=False), _pod("agent-6c7d8f9b5-vw4mt", "obs", "o2",
+                                                                          fails=False),
+            _pod("agent-6c7d8f9b5-rr8pn", "obs", "n9", fails=True, created="2026-11-03T07:05:00Z")]
+    lines = {"agent-6c7d8f9b5-rr8pn": ["level=fatal msg=\"open /sys/fs/cgroup/memory/memory.limit_in_bytes: no such "
+                                       "file or directory\""]}
+    template = {"kind": "EC2NodeClass", "spec": {"amiSelectorTerms": [{"alias": "al2023@latest"}]}}
+    return _facts([change], rows, lines, nodes, {"EC2NodeClass apps": template})
+
+
+def test_a_node_class_moved_to_a_cgroup_v2_image_is_named_for_the_v1_reader_failing_on_its_new_nodes() -> None:
+    [fit] = npq.found(_image('spec.amiSelectorTerms = [{"alias": "al2023@latest"}]'))
+    assert fit.shape == "os" and fit.target == Ref("EC2NodeClass", "", "apps")
+    message = npq.finding(fit)["message"]
+    assert "Amazon Linux 2023" in message[:300] and "memory.limit_in_bytes" in message[:400], message
+
+
+def test_a_write_that_chose_no_image_is_not_the_os_image_s_cause() -> None:
+    assert npq.found(_image('spec.subnetSelectorTerms = [{"tags": {"tier": "private"}}]')) == []
