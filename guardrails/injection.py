@@ -1019,6 +1019,10 @@ def _hidden_unicode_spans(text: str) -> tuple[list[InjectionSpan], list[tuple[in
             continue  # a byte-order mark at the start of a file
         before = text[s - 1] if s > 0 else " "
         after = text[s + 1] if s + 1 < len(text) else " "
+        if cp == 0x200B and not (before.isascii() and before.isalnum() and after.isascii() and after.isalnum()):
+            # A zero-width space beside punctuation ("/api/\u200bv1/\u200busers") is a line-break
+            # opportunity renderers put in long URLs and paths; one between two letters splits a word.
+            continue
         if cp == 0x00AD and before.isalpha() and after.isalpha():
             # A soft hyphen between letters is a hyphenation point: CMSs and typesetters put them in long
             # words ("Daten\u00adbank\u00adverbindung"). The view drops it, so a trigger word it splits is
