@@ -1470,7 +1470,7 @@ _MENTION_TOPIC = (
     "spoof", "firewall", "ai-gateway", "ai gateway", "llm gateway", "cloud-armor", "cloud armor", "action=block",
     "action=deny", "blocked request", "request blocked", "denied request", "flagged=true", "rule=", "rule_id",
     "ruleid", "prompt shield", "content filter", "moderation", "planted", "injected", "incident review",
-    "lessons learned",
+    "lessons learned", "ctf", "writeup", "write-up", "yara", "sigma", "nocase", "|contains", "detection:",
     # not "gateway", "blocked" or "denied" alone: "gateway: upstream said: '...'" is any proxy's log line
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
@@ -1489,9 +1489,13 @@ def _literal_alternation(words: tuple[str, ...]) -> re.Pattern[str]:
 
 _MENTION_TOPIC_RE = _literal_alternation(_MENTION_TOPIC)
 _MENTION_QUOTE = re.compile(
-    r"(?i)\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?|"
+    # a detection rule's string definition: YARA `$a = "..."`
+    r"(?i)(?:\$\w+\s*|\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?|"
     # reported speech: "the attacker's comment read '...'", "the payload said '...'"
-    r"read|reads|said|says|stated|states|wrote|contained|quoted|"
+    r"read|reads|said|says|stated|states|wrote|contained|quoted|pasted|posted|typed|submitted|entered|"
+    r"(?:prompts?|payloads?|inputs?|messages?|strings?|text)\s+(?:was|were|is|reads?)|"
+    # a detection rule's match list: Sigma `message|contains:` then `- '...'` items
+    r"contains|keywords|"
     # what a defence does to the quoted text: "flag 'ignore previous instructions'", matched_phrase="..."
     r"flags?|flagged|flagging|detects?|detected|detecting|blocks?|blocked|blocking|catch(?:es)?|caught|"
     r"match(?:es|ed|ing)?|matched_\w+|rejects?|rejected|filters?|filtered|"
@@ -1506,9 +1510,10 @@ _MENTION_QUOTE = re.compile(
     r"samples?|excerpts?|snippets?|evidence|indicators?|input|prompt|query|body|request|content|value|"
     # the same frames in other languages: a pattern, a payload, a text or phrase, an example
     r"muster|zeichenkette|beispiel|motif|charge\s+utile|cha[iî]ne|phrase|exemple|patr[oó]n|carga\s+[uú]til|"
-    r"cadena|frase|ejemplo|padr[aã]o|exemplo|testo|esempio|wzorzec|fraza|przyk[lł]ad|tekst|voorbeeld)"
-    r"[\s:,=(\u2014\u2013-]{1,4}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
-    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d)\s*(?:,|or|and)?\s*){1,4}"
+    r"cadena|frase|ejemplo|padr[aã]o|exemplo|testo|esempio|wzorzec|fraza|przyk[lł]ad|tekst|voorbeeld))"
+    r"[\s:,=(\u2014\u2013-]{1,12}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
+    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d)[^\S\n]*(?:nocase|ascii|wide)?"
+    r"\s*(?:,|or|and|-)?\s*){1,6}"
 )
 _QUOTED = re.compile(
     "'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
