@@ -56,6 +56,10 @@ Call = Callable[..., Awaitable[Any]]
 _ARGS_NOW = re.compile(r"^(?P<c>\S+) (?:args|command) now (?P<list>\[.*\])$")
 _ARGS_DIFF = re.compile(r"^\S+ (?:args|command) (?P<old>\[.*\]|None) -> (?P<new>\[.*\]|None)$")
 _ENV_NOW = re.compile(r"^\S+ env (?P<key>[A-Za-z_][\w.]*) now (?P<new>'.*'|\".*\")$")
+_FIELD_DIFF = re.compile(r"^(?P<path>spec[\w.\[\]/-]*): (?P<old>[^\[{].*?|unset) -> (?P<new>[^\[{].*?|removed)$")
+"""`spec.nodeSets[0].config.search.max_buckets: 65536 -> 10000`: a custom resource's leaf written (any_changes)."""
+_FIELD_NOW = re.compile(r"^(?P<path>spec[\w.\[\]/-]*) = (?P<new>[^\[{].*?)$(?<!\(current\))")
+"""`spec.config.max_buckets = 5000`: a leaf a new custom resource sets (a field marked `(current)` was not written)."""
 _DATA_SET = re.compile(r"^(?:binary)?[dD]ata key (?P<key>\S+) (?:set|added|changed|written)\b")
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)")
 
@@ -190,6 +194,11 @@ def settings_of(change: dict[str, Any]) -> list[Setting]:
             out += [Setting(k, None, v) for k, v in _flags(value_diff.literal_list(m["list"])).items()]
         elif m := _ENV_NOW.match(line):
             out.append(Setting(m["key"], None, m["new"][1:-1]))
+        elif m := _FIELD_DIFF.match(line):
+            old_value = None if m["old"] == "unset" else m["old"].strip("'")
+            out.append(Setting(m["path"], old_value, None if m["new"] == "removed" else m["new"].strip("'")))
+        elif m := _FIELD_NOW.match(line):
+            out.append(Setting(m["path"], None, m["new"].strip("'")))
     for k in keys_of(change):
         directives = _directive_diff(k.old, k.new)
         out += directives if directives else [Setting(k.key, k.old, k.new)]
@@ -252,7 +261,7 @@ def _is_resource(target: Ref) -> bool:
                                "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "Namespace", "Node")
 
 
-_PRINTED = re.compile(r"\[(\d[\d,_]*)\]|(?:less than or equal to|must be <=|limit of|max(?:imum)? of)"
+_PRINTED = re.compile(r"\[(\d[\d,_]*)\]|(?:less than or equal to|must be <=|limit of|max(?:imum)? of|is set to)"
                       r"\W{0,3}(\d[\d,_]*)", re.I)
 
 

@@ -340,3 +340,18 @@ def test_read_fetches_a_recently_written_search_resource_when_its_error_is_in_vi
     assert ("k8s_get", "Elasticsearch") in asked and ("k8s_get", "Certificate") not in asked
     [hit] = lh.found(facts)
     assert hit.target.name == "logs-cluster"
+
+
+def test_resource_leaf_diff_from_last_applied_and_its_raised_twin() -> None:
+    lowered = _change("OpenSearchCluster", "search", "events",
+                      ["spec.general.additionalConfig.search.max_buckets: '65536' -> '5000'"], type_="other")
+    error = ES_NODE_BUCKETS.replace("[10000]", "[5000]")
+    [hit] = lh.found(_facts([lowered], [_log("reports-api-5d9c7b8f6-abcde", "reporting", error)]))
+    assert hit.target.kind == "OpenSearchCluster" and hit.setting is not None and hit.setting.old == "65536"
+    raised = _change("OpenSearchCluster", "search", "events",
+                     ["spec.general.additionalConfig.search.max_buckets: '5000' -> '65536'"], type_="other")
+    assert lh.found(_facts([raised], [_log("reports-api-5d9c7b8f6-abcde", "reporting", error)])) == []
+    untouched = _change("OpenSearchCluster", "search", "events", ["spec.general.version = '2.15.0'",
+                                                                  "spec.general.max_buckets = 5000 (current)"],
+                        type_="other")
+    assert lh.found(_facts([untouched], [_log("reports-api-5d9c7b8f6-abcde", "reporting", error)])) == []
