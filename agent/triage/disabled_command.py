@@ -15,6 +15,9 @@ wording, which names the very command or mode:
   accepted ("... this is incompatible with sql_mode=only_full_group_by"), STRICT_TRANS_TABLES turns a missing
   value into an error ("Field 'x' doesn't have a default value"), NO_ZERO_DATE a zero date ("Incorrect datetime
   value: '0000-00-00 ...'") (MySQL reference manual, "Server SQL Modes").
+* A server made read-only by a setting: PostgreSQL `default_transaction_read_only = on` ("cannot execute INSERT in
+  a read-only transaction"), MySQL `read_only` / `super_read_only` (error 1290, "running with the --read-only
+  option"). Written on a primary (not reached by a failover), it refuses every writer.
 
 `found` is pure over the facts: a change written within `LEAD` before the errors began (the ConfigMap's data,
 a workload's args or env) whose new text holds the directive that disables what the error names, and whose old
@@ -64,6 +67,8 @@ class Rule:
     """What the write does, with `{what}`: the first clause of the headline."""
     meaning: str
     fix: str
+    setting: re.Pattern[str] | None = None
+    """The directive that turns the mode on, for a family whose error names the mode, not a command."""
 
 
 RULES: tuple[Rule, ...] = (
@@ -84,6 +89,17 @@ RULES: tuple[Rule, ...] = (
          "(ONLY_FULL_GROUP_BY a non-aggregated column outside GROUP BY, STRICT_* a missing or too long value, "
          "NO_ZERO_DATE a zero date), so those queries fail with the mode's error",
          "restore the previous sql_mode on the server (or fix the queries before adding the mode)"),
+    Rule("server_read_only", re.compile(
+        r"(?P<pg>cannot execute \w+(?: \w+)? in a read-only transaction)|"
+        r"(?P<my>running with the --(?:super-)?read-only option so it cannot execute this statement)", re.I),
+         "made the database refuse every write ({what} on) while its clients still write",
+         "PostgreSQL's default_transaction_read_only makes every new transaction read-only, so each INSERT/UPDATE/"
+         "DELETE fails with 'cannot execute ... in a read-only transaction'; MySQL's read_only / super_read_only "
+         "refuse writes with error 1290 ('running with the --read-only option'); on a primary set so by a config "
+         "write (not a failover) every writer fails while reads go on",
+         "turn the setting off on the primary (postgresql.conf / ALTER SYSTEM, my.cnf / SET GLOBAL) and reload",
+         re.compile(r"(?:default_transaction_read_only|(?:super[-_])?read[-_]only)\W{1,4}(?:on|true|1|yes)\b",
+                    re.I)),
 )
 
 _CALLERS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -142,6 +158,8 @@ def _what(rule: Rule, m: re.Match[str]) -> str:
             return "STRICT_TRANS_TABLES"
         if groups.get("zero"):
             return "NO_ZERO_DATE"
+    if rule.name == "server_read_only":
+        return "default_transaction_read_only" if groups.get("pg") else "read_only"
     return str(groups.get("what") or groups.get("acl") or "")
 
 
@@ -203,7 +221,12 @@ def _sql_mode_directive(text: str, what: str) -> str:
 
 def directive(rule: Rule, text: str, what: str) -> str:
     """The directive in `text` that disables (or turns on) what the error names, or ""."""
-    return _redis_directive(text, what) if rule.name == "redis_command" else _sql_mode_directive(text, what)
+    if rule.name == "redis_command":
+        return _redis_directive(text, what)
+    if rule.name == "mysql_sql_mode":
+        return _sql_mode_directive(text, what)
+    m = rule.setting.search(text) if rule.setting is not None else None
+    return m.group(0) if m else ""
 
 
 def _sides(change: dict[str, Any], facts: Facts, target: Ref) -> list[tuple[str | None, str]]:

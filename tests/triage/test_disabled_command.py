@@ -163,3 +163,29 @@ def test_read_fetches_a_written_configmap_only_when_such_an_error_is_in_view() -
     assert asked == ["session-store-conf"]
     [hit] = dc.found(facts)
     assert hit.target.name == "session-store-conf"
+
+
+# ---- a server made read-only by a setting --------------------------------------------------------------------
+
+PG_READ_ONLY = "psycopg2.errors.ReadOnlySqlTransaction: cannot execute INSERT in a read-only transaction"
+MYSQL_READ_ONLY = ("java.sql.SQLException: The MySQL server is running with the --super-read-only option so it "
+                   "cannot execute this statement")
+
+
+def test_postgres_default_transaction_read_only_written_in_its_conf_and_a_standby_twin() -> None:
+    write = _change("ConfigMap", "db", "orders-pg-conf", [
+        "data key postgresql.conf 'max_connections = 200' -> "
+        "'max_connections = 200\\ndefault_transaction_read_only = on'"])
+    [hit] = dc.found(_facts([write], [_log("orders-api-6b5c4d3e2-asdfg", "shop", PG_READ_ONLY)]))
+    assert hit.target.name == "orders-pg-conf" and "default_transaction_read_only = on" in hit.directive
+    assert "read-only transaction" in dc.finding(hit)["message"][:400]
+    tuned = _change("ConfigMap", "db", "orders-pg-conf", ["data key postgresql.conf 'work_mem = 4MB' -> "
+                                                          "'work_mem = 8MB'"])
+    assert dc.found(_facts([tuned], [_log("orders-api-6b5c4d3e2-asdfg", "shop", PG_READ_ONLY)])) == []
+
+
+def test_mysql_super_read_only_in_server_args() -> None:
+    write = _change("StatefulSet", "db", "mysql", ["mysql args ['--max-connections=300'] -> "
+                                                   "['--max-connections=300', '--super-read-only=ON']"], 30, "rollout")
+    [hit] = dc.found(_facts([write], [_log("billing-5d4c3b2a1-poiuy", "billing", MYSQL_READ_ONLY)]))
+    assert hit.target.name == "mysql" and hit.what == "read_only"
