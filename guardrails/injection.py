@@ -682,7 +682,12 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"|\b(?:do\s+not|don'?t|never)\s+(?:mention|report|include|disclose|reveal|record|log)\s+(?:this|it|that|"
         r"these)(?:\s+\w+)?\s+(?:in|to)\s+(?:your|the)\s+(?:summary|report|response|answer|findings|output|audit)"
         r"|\b(?:do\s+not|don'?t|never)\s+(?:mention|reveal|disclose|repeat|quote|include|show)\s+(?:these|this|"
-        r"the)\s+(?:instructions?|message|note|text|comment)",
+        r"the)\s+(?:instructions?|message|note|text|comment)"
+        # a tool description hiding its side step: "Do not mention that you first need to read the file",
+        # "the user must not be told"
+        r"|\b(?:do\s+not|don'?t|never)\s+(?:mention|tell\s+(?:the\s+)?user|reveal|disclose|say|admit)\s+that\s+you\b"
+        r"|\b(?:the\s+)?(?:user|users|human|operator|recipient)s?\s+(?:must|should|shall|will|may|need)\s*(?:not|never|n't)\s+"
+        r"(?:be\s+)?(?:told|informed|notified|warned|aware|know|see|notice|find\s+out)\b",
         [
             "not",
             "don",
