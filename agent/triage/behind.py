@@ -58,6 +58,8 @@
   env, resources...) because a mutating admission actor written shortly before (Kyverno, Gatekeeper) changed it;
 - agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
+- agent.triage.node_prerequisite: a workload failing in its software's wording of a node prerequisite (vm.max_map_count,
+  strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -84,6 +86,7 @@ from agent.triage import (
     node_exhaustion,
     node_memory_growth,
     node_pileup,
+    node_prerequisite,
     node_shared,
     policy_cut,
     position_store,
@@ -107,7 +110,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             deleted_dependency, admission_mutation,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write,
-                            shared_quota)
+                            shared_quota, node_prerequisite)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
