@@ -4,7 +4,8 @@ Hardening a datastore is a config write that looks harmless on the server: it st
 its own fails. What breaks is a client that used what the write took away, and it says so in the server's own
 wording, which names the very command or mode:
 
-* Redis/Valkey/KeyDB `rename-command CONFIG ""` (redis.conf, or `--rename-command` args) removes a command; a
+* Redis/Valkey/KeyDB `rename-command CONFIG ""` (redis.conf, `--rename-command` args, the Bitnami images'
+  `REDIS_DISABLE_COMMANDS=FLUSHDB,CONFIG` env) removes a command; a
   client that calls it gets `ERR unknown command 'CONFIG'` (Redis 7 adds "with args beginning with: ..."). An ACL
   rule (`user default on ... -config`, `-@dangerous`, `-@admin`) refuses it with `NOPERM ... no permissions to
   run the 'config' command`. Clients that configure the server at start-up then fail to start: Spring Session's
@@ -199,6 +200,9 @@ def _redis_directive(text: str, what: str) -> str:
     m = re.search(rf"rename-command[\s'\",]{{1,6}}({cmd})\b(?:[ \t'\",]{{1,6}}?(\"\"|[\w-]+))?", text, re.I)
     if m:
         return f"rename-command {m.group(1)} {m.group(2) or EMPTY}"
+    m = re.search(rf"(?:REDIS|VALKEY|KEYDB)_DISABLE_COMMANDS\W{{1,4}}[\w, -]*?\b{cmd}\b[\w, -]*", text, re.I)
+    if m:  # the Bitnami images' env: each listed command renamed to "" at start
+        return " ".join(m.group(0).replace("'", "").replace('"', "").split())
     for line in re.split(r"\\n|\n", text):
         rule = re.search(r"(?:^|[\s'\"])(user\s+\S+.*)", line, re.I)
         if rule is None:

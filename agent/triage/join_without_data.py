@@ -43,8 +43,8 @@ Call = Callable[..., Awaitable[Any]]
 
 BOOTSTRAP_OFF = re.compile(r"auto[_.-]?bootstrap['\"]?\s*(?:[=:]|\s)\s*['\"]?(?:false|0|no|off)\b", re.I)
 """`-Dcassandra.auto_bootstrap=false`, `auto_bootstrap: false`, `AUTO_BOOTSTRAP=false`."""
-_REPLICAS = re.compile(r"replicas\b.*?(?:(?P<old>\d+)\s*->\s*(?P<new>\d+)|now (?P<now>\d+)|New size: (?P<size>\d+))",
-                       re.I)
+_REPLICAS = re.compile(r"replicas\b.*?(?:(?P<old>\d+)\s*->\s*(?P<new>\d+)|now (?P<now>\d+)|New size: (?P<size>\d+))|"
+                       r"scaled (?:up |out )?from (?P<old2>\d+) to (?P<new2>\d+)", re.I)
 MISSING = re.compile(r"\bnot[ _-]?found\b|NotFound|\b404\b|\b0 rows\b|\bno (?:\w+ )?rows?\b|empty result|"
                      r"no such (?:key|record|document|row)|\bnull result", re.I)
 """A client's words for data that is not there."""
@@ -75,8 +75,8 @@ def _grew(change: dict[str, Any]) -> tuple[int | None, int | None] | None:
     for line in [str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])]:
         m = _REPLICAS.search(line)
         if m:
-            if m["old"]:
-                return int(m["old"]), int(m["new"])
+            if m["old"] or m["old2"]:
+                return int(m["old"] or m["old2"]), int(m["new"] or m["new2"])
             return None, int(m["now"] or m["size"])
     return None
 

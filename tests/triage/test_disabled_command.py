@@ -189,3 +189,14 @@ def test_mysql_super_read_only_in_server_args() -> None:
                                                    "['--max-connections=300', '--super-read-only=ON']"], 30, "rollout")
     [hit] = dc.found(_facts([write], [_log("billing-5d4c3b2a1-poiuy", "billing", MYSQL_READ_ONLY)]))
     assert hit.target.name == "mysql" and hit.what == "read_only"
+
+
+def test_bitnami_disable_commands_env_gains_config_and_its_twin_without_it() -> None:
+    write = _change("StatefulSet", "cache", "redis-master", [
+        "redis env REDIS_DISABLE_COMMANDS='FLUSHDB,FLUSHALL' -> REDIS_DISABLE_COMMANDS='FLUSHDB,FLUSHALL,CONFIG'"],
+        50, "rollout")
+    [hit] = dc.found(_facts([write], [_log("policy-api-6d8f9b7c5-k2x9q", "policies", LETTUCE)]))
+    assert hit.directive == "REDIS_DISABLE_COMMANDS=FLUSHDB,FLUSHALL,CONFIG"
+    other = _change("StatefulSet", "cache", "redis-master", [
+        "redis env REDIS_DISABLE_COMMANDS='FLUSHDB' -> REDIS_DISABLE_COMMANDS='FLUSHDB,FLUSHALL'"], 50, "rollout")
+    assert dc.found(_facts([other], [_log("policy-api-6d8f9b7c5-k2x9q", "policies", LETTUCE)])) == []

@@ -130,3 +130,12 @@ def test_read_asks_nothing_without_a_not_found_symptom() -> None:
                    [_log("profile-api-7d8c9b6a5-zxcvb", "web", "GET /v1/profiles/u-1 200")], [])
     asyncio.run(jw.read(facts, call))
     assert asked == []
+
+
+def test_a_scale_summary_in_words_gives_old_and_new() -> None:
+    change = _scale("ledger", "cassandra", "StatefulSet ledger/cassandra scaled from 4 to 8 replicas")
+    facts = _facts([change], [_log("balances-api-6c9f8d7b5-k2x9q", "money", JAVA_404)],
+                   [_sts("ledger", "cassandra", 8, [{"name": "JVM_OPTS",
+                                                      "value": "-Dcassandra.auto_bootstrap=false"}])])
+    [hit] = jw.found(facts)
+    assert hit.size == "from 4 to 8 replicas"
