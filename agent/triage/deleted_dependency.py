@@ -60,6 +60,7 @@ KINDS = {"configmap": "ConfigMap", "secret": "Secret", "persistentvolumeclaim": 
          "sa": "ServiceAccount", "svc": "Service"}
 _DELETE = re.compile(r"\b(?:deleted|deleting|delete|removed|removing|pruned|pruning|garbage[- ]collected|purged)\b",
                      re.I)
+_DONE = re.compile(r"\b(?:deleted|removed|pruned|garbage[- ]collected|purged)\b", re.I)
 _NOT_DONE = re.compile(r"dry[- ]?run|would (?:be )?(?:delete|remov|prune)|skipp|\bkeep(?:ing)?\b|\bkept\b|"
                        r"not (?:be )?deleted|failed to delete|cannot delete|forbidden|refus", re.I)
 """Wording of a deletion planned, skipped or refused rather than done."""
@@ -226,8 +227,9 @@ def found(facts: Facts) -> list[Deleted]:
     gone = missing(facts)
     writes = {str(Ref.of(c.get("object"))): (c, e) for c, e in actors(facts, gone)}
     out: list[Deleted] = []
+    lines = sorted(kept.get("lines") or [], key=lambda row: not _DONE.search(row[3]))  # `Deleted` before `Deleting`
     for g in gone:
-        for actor_text, pod, began, line, evidence in kept.get("lines") or []:
+        for actor_text, pod, began, line, evidence in lines:
             if actor_text not in writes or not says_deleted(line, g.ref):
                 continue
             write, write_evidence = writes[actor_text]
@@ -249,8 +251,8 @@ def finding(d: Deleted, at: datetime) -> dict[str, Any]:
     """The actor, the needed object it deleted, the write that widened its reach, who is left without it."""
     written = parse_time(d.write.get("at"))
     when = f" at {d.at.strftime('%H:%M')}" if d.at else ""
-    after = f", {minutes_text(int((d.at - written).total_seconds() // 60))} after" if d.at and written else \
-        ", after"
+    gap = int((d.at - written).total_seconds() // 60) if d.at and written else 0
+    after = f", {minutes_text(gap)} after" if gap > 0 else ", right after"
     diff = "; ".join(str(x) for x in d.write.get("diff") or [])[:240] or str(d.write.get("summary") or "")[:240]
     victims = ", ".join(str(v) for v in d.gone.victims[:3]) or "its dependants"
     ago = f" ({minutes_text(int((at - d.at).total_seconds() // 60))} before the incident)" if d.at else ""
