@@ -56,6 +56,8 @@
   workload started or grown just before that reads the victim's own key (the same Secret, a copy, the same env).
 - agent.triage.admission_mutation: a failing pod whose container differs from its controller's template (image,
   env, resources...) because a mutating admission actor written shortly before (Kyverno, Gatekeeper) changed it;
+- agent.triage.config_data_crash: a ConfigMap or custom-kind object written just before its reader began to
+  crash-loop on a data error (a blank field's NPE, an unmarshal error) that names the object or the written field.
 - agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 - agent.triage.node_prerequisite: a workload failing in its software's wording of a node prerequisite (vm.max_map_count,
@@ -74,6 +76,7 @@ from agent.triage import (
     admission_mutation,
     api_server_of,
     component_alarms,
+    config_data_crash,
     credential_rotation,
     credential_write,
     cron_overlap,
@@ -110,7 +113,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             deleted_dependency, admission_mutation,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write,
-                            shared_quota, node_prerequisite)
+                            shared_quota, node_prerequisite,
+                            config_data_crash)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
