@@ -13,9 +13,11 @@ harmless (the committed offsets still stand), and so is a rename that starts at 
 
 `found` is pure over the facts: a workload (or the ConfigMap it reads) written within `LEAD` whose diff renames a
 consumer identity key (old and new both known, different) while its start setting, in the diff or in the workload
-as read back, points to the beginning. `read` (reading only, bounded) reads the written workload back when its diff
-does not show the start setting, and one of its pods' logs: records it handles whose own timestamps are days older
-than the line (`order_created_at`, an event time) are the replay itself, quoted in the finding.
+as read back (env, args, the ConfigMaps it reads), points to the beginning; where no start setting is visible (set
+in code), records days old in its pods' logs after the rename stand for it. `read` (reading only, bounded) reads
+the written workload and its ConfigMaps back when its diff does not show the start setting, and one of its pods'
+logs: records it handles whose own timestamps are days older than the line (`order_created_at`, an event time)
+are the replay itself, quoted in the finding.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
@@ -76,7 +78,20 @@ class Reset:
 
 
 def _start(settings: list[Setting]) -> Setting | None:
-    return next((s for s in settings if START.search(key_form(s.key)) and s.new is not None), None)
+    """The first start setting with a value that says where: the beginning or the end (`true`/`false`/`all` only
+    for a from-beginning flag or a deliver policy)."""
+    for s in settings:
+        form, value = key_form(s.key), (s.new or "").strip("'\"")
+        if not START.search(form) or not (_FROM_START.match(value) or _FROM_END.match(value)):
+            continue
+        if value.lower() in ("true", "false", "all", "new") and not re.search(r"beginning|deliver_policy", form):
+            continue
+        return s
+    return None
+
+
+def _from_start(setting: Setting) -> bool:
+    return bool(_FROM_START.match((setting.new or "").strip("'\"")))
 
 
 def _pairs(text: str) -> list[Setting]:
@@ -97,8 +112,28 @@ def _object_settings(facts: Facts, target: Ref) -> list[Setting]:
             out += [Setting(str(e.get("name")), None, str(e.get("value"))) for e in c.get("env") or []
                     if isinstance(e, dict) and e.get("value") is not None]
             out += _pairs(" ".join(str(a) for a in [*(c.get("args") or []), *(c.get("command") or [])]))
+        for name in _configs_of(obj):
+            cm = next((o for o, _ in facts.objects if o.get("kind", "ConfigMap") == "ConfigMap"
+                       and (o.get("metadata") or {}).get("name") == name
+                       and ((o.get("metadata") or {}).get("namespace") or "") == target.namespace), None)
+            for key, value in ((cm or {}).get("data") or {}).items():
+                out += [Setting(str(key), None, str(value)), *_pairs(str(value))]
         return out
     return []
+
+
+def _configs_of(workload: dict[str, Any]) -> list[str]:
+    """The ConfigMaps a workload's containers read: envFrom, env valueFrom, mounted volumes."""
+    pod = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
+    names: list[str] = []
+    for c in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]:
+        names += [str((f.get("configMapRef") or {}).get("name")) for f in c.get("envFrom") or []
+                  if isinstance(f, dict) and (f.get("configMapRef") or {}).get("name")]
+        names += [str(((e.get("valueFrom") or {}).get("configMapKeyRef") or {}).get("name")) for e in c.get("env") or []
+                  if isinstance(e, dict) and ((e.get("valueFrom") or {}).get("configMapKeyRef") or {}).get("name")]
+    names += [str((v.get("configMap") or {}).get("name")) for v in pod.get("volumes") or []
+              if isinstance(v, dict) and (v.get("configMap") or {}).get("name")]
+    return list(dict.fromkeys(names))
 
 
 def _renamed(change: dict[str, Any]) -> tuple[Setting, list[Setting]] | None:
@@ -122,15 +157,14 @@ def found(facts: Facts) -> list[Reset]:
         if renamed is None:
             continue
         identity, settings = renamed
+        seen = (facts.reads.get(READS) or {}).get(f"{target.namespace}/{target.name}") or {}
         start, where = _start([s for s in settings if s is not identity]), "the same write"
         if start is None:
-            start, where = _start(_object_settings(facts, target)), "the workload's spec"
-        if start is None or start.new is None or not _FROM_START.match(start.new.strip("'\"")):
+            start, where = _start(_object_settings(facts, target)), "the workload's spec and config"
+        if start is None and seen.get("replay"):  # set in code: the pods' records days old show where it began
+            start, where = Setting("start position", None, "earliest"), "its pods' logs (records days old)"
+        if start is None or not _from_start(start):
             continue  # no start setting seen, or it starts at the end: no replay
-        if start.new.strip("'\"").lower() in ("true", "all") and not re.search(
-                r"beginning|deliver_policy", key_form(start.key)):
-            continue  # `true`/`all` mean "from the start" only for a from-beginning flag / a deliver policy
-        seen = (facts.reads.get(READS) or {}).get(f"{target.namespace}/{target.name}") or {}
         out.append(Reset(target, identity, start, where, str(change.get("at")),
                          int((facts.at - at).total_seconds() // 60), str(seen.get("replay") or ""),
                          str(seen.get("joined") or ""), [e for e in (evidence, seen.get("evidence")) if e]))
@@ -177,11 +211,12 @@ def finding(r: Reset) -> dict[str, Any]:
 # ---- reading ---------------------------------------------------------------------------------------------
 
 
-def _replay_line(text: str) -> str:
-    """The first log line that handles a record whose own timestamp is `OLD_RECORD` older than the line's."""
+def _replay_line(text: str, since: datetime) -> str:
+    """The first log line from `since` on that handles a record whose own timestamp is `OLD_RECORD` older than
+    the line's."""
     for line in text.splitlines():
         stamps = [t for t in (parse_time(s + "Z") for s in _STAMPS.findall(line)) if t is not None]
-        if len(stamps) >= 2 and stamps[0] - min(stamps[1:]) >= OLD_RECORD:
+        if len(stamps) >= 2 and stamps[0] >= since and stamps[0] - min(stamps[1:]) >= OLD_RECORD:
             return " ".join(line.split())
     return ""
 
@@ -213,6 +248,10 @@ async def read(facts: Facts, call: Call) -> None:
             got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-reset-{target.name}")
             if got is not None:
                 facts.objects.append(got)
+                for name in [] if _start(_object_settings(facts, target)) else _configs_of(got[0])[:MAX_READS]:
+                    cm = await get_yaml(call, "ConfigMap", name, target.namespace, f"survey-reset-config-{name}")
+                    if cm is not None and cm[0].get("kind", "ConfigMap") == "ConfigMap":
+                        facts.objects.append(cm)
         pod = await _pod_of(call, target, f"survey-reset-{target.name}-pods")
         if not pod:
             continue
@@ -224,5 +263,5 @@ async def read(facts: Facts, call: Call) -> None:
         new = str(renamed[0].new or "").strip("'\"")
         seen["joined"] = next((" ".join(ln.split()) for ln in text.splitlines()
                                if new and new in ln and re.search(r"join|assign|subscri", ln, re.I)), "")
-        seen["replay"] = _replay_line(text)
+        seen["replay"] = _replay_line(text, at - timedelta(minutes=2))
         seen["evidence"] = outcome.evidence_id

@@ -72,7 +72,7 @@ NATS = _rollout("search", "search-indexer", ["indexer env NATS_DURABLE='indexer-
 
 def test_jetstream_durable_renamed_with_deliver_all_read_back_and_its_deliver_new_twin() -> None:
     [hit] = cr.found(_facts([NATS], [_nats_worker("all")]))
-    assert hit.start_from == "the workload's spec" and "JetStream" in cr.finding(hit)["message"]
+    assert hit.start_from.startswith("the workload's spec") and "JetStream" in cr.finding(hit)["message"]
     assert cr.found(_facts([NATS], [_nats_worker("new")])) == []
 
 
@@ -118,3 +118,50 @@ def test_read_takes_the_spec_and_one_pods_logs_and_quotes_the_replay() -> None:
     assert asked == ["k8s_get", "k8s_list", "k8s_logs"]
     [hit] = cr.found(facts)
     assert "event_time" in hit.replay and "indexer-v3 subscribed" in hit.joined and "E22" in hit.evidence
+
+
+def _caller(objects: dict[str, dict[str, Any]], logs: str) -> tuple[list[tuple[str, str]], Any]:
+    asked: list[tuple[str, str]] = []
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        asked.append((tool, str(arguments.get("name") or arguments.get("kind"))))
+        if tool == "k8s_list":
+            rows = [{"name": "ledger-sync-7c9d8f6b5-x2k4p"}]
+            return ToolOutcome("E21", tool, arguments, True, "", data={"rows": rows})
+        if tool == "k8s_logs":
+            return ToolOutcome("E22", tool, arguments, True, "logs", full_text="logs\n" + logs)
+        text = yaml.safe_dump(objects[str(arguments.get("name"))])
+        return ToolOutcome("E20", tool, arguments, True, text, full_text=text)
+
+    return asked, call
+
+
+SYNC = _rollout("ledger", "ledger-sync", ["sync env CONSUMER_GROUP='ledger-sync' -> CONSUMER_GROUP='ledger-sync-eu'"])
+SYNC_WORKLOAD = {"kind": "Deployment", "metadata": {"name": "ledger-sync", "namespace": "ledger"},
+                 "spec": {"template": {"spec": {"containers": [{"name": "sync", "envFrom": [
+                     {"configMapRef": {"name": "ledger-sync-env"}}]}]}}}}
+
+
+def test_start_setting_in_an_env_from_configmap_is_read_back() -> None:
+    env = {"kind": "ConfigMap", "metadata": {"name": "ledger-sync-env", "namespace": "ledger"},
+           "data": {"KAFKA_AUTO_OFFSET_RESET": "earliest", "LOG_LEVEL": "info"}}
+    asked, call = _caller({"ledger-sync": SYNC_WORKLOAD, "ledger-sync-env": env}, "started\n")
+    facts = _facts([SYNC])
+    asyncio.run(cr.read(facts, call))
+    assert ("k8s_get", "ledger-sync-env") in asked
+    [hit] = cr.found(facts)
+    assert hit.start.key == "KAFKA_AUTO_OFFSET_RESET" and "config" in hit.start_from
+
+
+def test_start_set_in_code_is_proven_by_records_days_old_after_the_rename_and_not_by_fresh_ones() -> None:
+    old = ('2026-06-01T11:45:00Z {"msg":"entry applied","entry":"L-77","created_at":"2026-05-25T09:00:00Z"}\n')
+    _, call = _caller({"ledger-sync": {**SYNC_WORKLOAD, "spec": {"template": {"spec": {"containers": []}}}}}, old)
+    facts = _facts([SYNC])
+    asyncio.run(cr.read(facts, call))
+    [hit] = cr.found(facts)
+    assert "logs" in hit.start_from and "created_at" in hit.replay
+    fresh = ('2026-06-01T11:45:00Z {"msg":"entry applied","entry":"L-77","created_at":"2026-06-01T11:44:58Z"}\n')
+    _, call = _caller({"ledger-sync": {**SYNC_WORKLOAD, "spec": {"template": {"spec": {"containers": []}}}}}, fresh)
+    facts = _facts([SYNC])
+    asyncio.run(cr.read(facts, call))
+    assert cr.found(facts) == []
