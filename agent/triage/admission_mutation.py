@@ -50,6 +50,9 @@ MAX_FINDINGS = 3
 MAX_PODS = 2
 FIELDS = ("image", "command", "args", "env", "resources", "securityContext")
 """The container fields a mutation changes that decide whether it starts and runs."""
+POD_FIELDS = ("securityContext", "nodeSelector", "runtimeClassName", "dnsConfig", "hostNetwork")
+"""Pod-level fields no built-in admission plugin defaults (tolerations, imagePullSecrets, serviceAccountName and
+priorityClassName are filled in by the API server's own plugins, so a difference there says nothing)."""
 MUTATING_KINDS = {"ClusterPolicy": "Kyverno ClusterPolicy", "Policy": "Kyverno Policy",
                   "Assign": "Gatekeeper mutator", "AssignImage": "Gatekeeper mutator",
                   "AssignMetadata": "Gatekeeper mutator", "ModifySet": "Gatekeeper mutator",
@@ -62,7 +65,9 @@ GATEKEEPER_MUTATIONS = "gatekeeper.sh/mutations"
 _KYVERNO_LINE = re.compile(r"^\s*(?P<rule>[^.\s:]+)\.(?P<policy>[a-z0-9][a-z0-9.-]*?)\.kyverno\.io:\s*"
                            r"(?P<op>\w+)\s+(?P<path>\S+)", re.M)
 _GATEKEEPER_ITEM = re.compile(r"(?P<kind>[A-Z]\w+)/(?P<ns>[a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*)(?::\d+)?")
-_CONTAINER_PATH = re.compile(r"/spec/(?P<list>containers|initContainers)/(?P<index>\d+)/(?P<field>\w+)")
+_CONTAINER_PATH = re.compile(r"/spec/(?:template/spec/)?(?P<list>containers|initContainers)/(?P<index>\d+)/"
+                             r"(?P<field>\w+)")
+_POD_PATH = re.compile(r"/spec/(?:template/spec/)?(?P<field>\w+)")
 
 
 @dataclass
@@ -145,10 +150,15 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
             pod = await get(Ref("Pod", workload.namespace, name))
             owner = _controller(pod or {})
             template = await get(owner) if owner is not None else None
-            if pod is None or template is None or not _diffs(pod, template, ""):
+            if pod is None or template is None:
                 continue
+            annotated = pod
+            if not _diffs(pod, template, ""):  # Kyverno's autogen rules mutate the workload's template instead
+                annotated = await get(workload) or {}
+                if not named_actors(annotated):
+                    continue
             differs = True
-            for actor, _, _ in named_actors(pod):
+            for actor, _, _ in named_actors(annotated):
                 if actor.kind == "ClusterPolicy" and await get(actor) is None:
                     await get(Ref("Policy", workload.namespace, actor.name))
                 elif actor.kind != "ClusterPolicy":
@@ -185,17 +195,25 @@ def _diffs(pod: dict[str, Any], controller: dict[str, Any], container: str) -> l
             old, new = _value(wanted[name], key), _value(mine, key)
             if old != new and new:
                 out.append((name, key, old, new))
+    if not container:
+        for key in POD_FIELDS:
+            old, new = _value(template.get("spec") or {}, key), _value(pod.get("spec") or {}, key)
+            if old != new and new:
+                out.append(("", key, old, new))
     return out
 
 
-def _touched(paths: list[str], pod: dict[str, Any], diffs: list[tuple[str, str, str, str]]) -> bool:
-    """Whether an annotation's patched paths include a field the pod differs in (or name no path at all)."""
+def _touched(paths: list[str], spec: dict[str, Any], diffs: list[tuple[str, str, str, str]]) -> bool:
+    """Whether an annotation's patched paths (under `spec`, a pod's or a template's) include a field the pod
+    differs in (or name no path at all)."""
     if not paths:
         return True
-    spec = pod.get("spec") or {}
     for path in paths:
         m = _CONTAINER_PATH.search(path)
         if m is None:
+            whole = _POD_PATH.search(path)
+            if whole is not None and any(not c and f == whole.group("field") for c, f, _, _ in diffs):
+                return True
             continue
         listed = spec.get(m.group("list")) or []
         index = int(m.group("index"))
@@ -235,26 +253,38 @@ def found(facts: Facts) -> list[Mutated]:
             template = objects.get(str(owner)) if owner is not None else None
             if pod is None or template is None:
                 continue
-            diffs = _diffs(pod, template, container) or ([] if container else _diffs(pod, template, ""))
+            diffs = _diffs(pod, template, container) + [d for d in _diffs(pod, template, "") if not d[0]]
             admitted = parse_time((pod.get("metadata") or {}).get("creationTimestamp")) or facts.at
-            if not diffs:
-                continue
-            for actor, said, write in _actors(facts, pod, diffs, objects, writes, admitted):
+            annotated, spec = pod, pod.get("spec") or {}
+            if not diffs:  # the pod is its template: did a policy write the template (Kyverno autogen)?
+                annotated = objects.get(str(workload)) or {}
+                spec = ((annotated.get("spec") or {}).get("template") or {}).get("spec") or {}
+                diffs = [(n, f, "?", v) for n, c in _containers(pod.get("spec") or {}).items()
+                         if n == container or not container for f in FIELDS if (v := _value(c, f))]
+                if not named_actors(annotated):
+                    continue
+            for actor, said, write in _actors(facts, annotated, spec, diffs, objects, writes, admitted):
                 if any(m.actor == actor and m.workload.same_object(workload) for m in out):
                     continue
                 ids = [evidence.get(str(r), "") for r in (pod_ref, owner, actor)]
+                touched = [d for d in diffs if _touched(_paths(annotated, actor), spec, [d])] or diffs
                 out.append(Mutated(actor, MUTATING_KINDS.get(actor.kind, "mutating admission actor"), pod_ref,
-                                   workload, diffs[0][0], [(f, o, n) for _, f, o, n in diffs], said, write,
+                                   workload, touched[0][0], [(f, o, n) for _, f, o, n in touched], said, write,
                                    str(finding.get("message") or ""),
                                    [e for e in [*ids, (write or {}).get("_evidence", "")] if e]))
     return out
 
 
-def _actors(facts: Facts, pod: dict[str, Any], diffs: list[tuple[str, str, str, str]],
+def _paths(annotated: dict[str, Any], actor: Ref) -> list[str]:
+    return next((p for a, _, p in named_actors(annotated) if a.name == actor.name), [])
+
+
+def _actors(facts: Facts, pod: dict[str, Any], spec: dict[str, Any], diffs: list[tuple[str, str, str, str]],
             objects: dict[str, dict[str, Any]], writes: list[tuple[dict[str, Any], str]],
             admitted: datetime) -> list[tuple[Ref, str, dict[str, Any] | None]]:
     """(actor, its words or the link, its write) for the actors that changed the pod's differing fields with a
-    write in the LEAD before the pod was admitted."""
+    write in the LEAD before the pod was admitted; `pod` is the object whose annotations name the actors (the pod,
+    or its workload when a policy mutated the template) and `spec` the pod spec their paths point into."""
     out: list[tuple[Ref, str, dict[str, Any] | None]] = []
 
     def recent(ref: Ref) -> dict[str, Any] | None:
@@ -277,7 +307,7 @@ def _actors(facts: Facts, pod: dict[str, Any], diffs: list[tuple[str, str, str, 
         if actor.kind == "ClusterPolicy" and str(actor) not in objects and \
                 str(Ref("Policy", pod_namespace(pod), actor.name)) in objects:
             actor = Ref("Policy", pod_namespace(pod), actor.name)
-        if not _touched(paths, pod, diffs):
+        if not _touched(paths, spec, diffs):
             continue
         write = recent(actor)
         if write is not None:
@@ -305,9 +335,12 @@ def finding(m: Mutated, at: datetime) -> dict[str, Any]:
     """The actor, what it changed against the template (old -> new), the failure that change explains, its write."""
     key, old, new = m.diffs[0]
     changed = f"{key} {old or '(unset)'} -> {new}"
+    where = f"container {m.container}" if m.container else "spec"
+    differs = "a value its workload's template was given at admission" if old == "?" else \
+        "not what its template asks for"
     failure = m.failure.split(": ", 1)[-1].replace(new, f"(the rewritten {key})")[:160] if new else m.failure
     registry = ""
-    if key == "image" and old and new and old.split("/")[0] != new.split("/")[0]:
+    if key == "image" and old not in ("", "?") and new and old.split("/")[0] != new.split("/")[0]:
         registry = (f" It rewrote the registry {old.split('/')[0]} to {new.split('/')[0]} (a mirror or proxy), "
                     "which does not serve the image.")
     written = ""
@@ -317,7 +350,7 @@ def finding(m: Mutated, at: datetime) -> dict[str, Any]:
         diff = "; ".join(str(d) for d in m.write.get("diff") or [])[:160] or str(m.write.get("summary") or "")[:160]
         written = f" It was written{ago}: {diff}."
     message = (f"{m.actor} ({m.what}) rewrites {m.workload}'s pods at admission and they fail: {failure}. Pod "
-               f"{m.pod.name} container {m.container} runs {changed}, not what its template asks for ({m.said})."
+               f"{m.pod.name} {where} runs {changed}, {differs} ({m.said})."
                f"{registry}{written} The workload's own spec is right; revert the rule (or exclude the workload) "
                f"in {m.actor}, then delete the failing pods")
     return {"check": CHECK, "severity": "critical",

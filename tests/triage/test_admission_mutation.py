@@ -185,3 +185,46 @@ def test_a_webhook_whose_write_carries_nothing_of_the_new_value_is_not_named() -
     facts.changes = {"changes": [_write("MutatingWebhookConfiguration", "istio-sidecar-injector", AT - 90 * M,
                                         "webhooks[0].namespaceSelector: istio-injection=enabled")]}
     assert _run(facts, objects) == []
+
+
+def test_a_policy_that_set_the_pod_security_context_is_named_for_a_config_error() -> None:
+    notes = {admission_mutation.KYVERNO_PATCHES: "run-as-non-root.harden-pods.kyverno.io: added "
+                                                 "/spec/securityContext/runAsNonRoot\n"}
+    pod = _pod("ReplicaSet", "router-7f9c", _container(TEMPLATE_IMAGE), AT - 20 * M, notes)
+    pod["spec"]["securityContext"] = {"runAsNonRoot": True}
+    objects = [pod, _controller("ReplicaSet", "router-7f9c", _container(TEMPLATE_IMAGE)),
+               _policy("ClusterPolicy", "harden-pods", AT - 45 * M)]
+    failing = _failing("router", "Deployment", "1/3 pods CreateContainerConfigError: container has runAsNonRoot "
+                                               "and image will run as root")
+    failing["pods"] = ["router-7f9c-x1"]
+    facts = Facts(at=AT, scan={"findings": [failing]}, changes={"changes": []}, changes_id="E2")
+    [m] = _run(facts, objects)
+    assert (str(m.actor), m.container, m.diffs) == ("ClusterPolicy harden-pods", "", [
+        ("securityContext", "", '{"runAsNonRoot": true}')])
+    assert "Pod router-7f9c-x1 spec runs securityContext (unset) -> {\"runAsNonRoot\": true}" in \
+        admission_mutation.finding(m, AT)["message"]
+
+
+def _autogen_case(policy_written: datetime) -> tuple[Facts, list[dict[str, Any]]]:
+    notes = {admission_mutation.KYVERNO_PATCHES: "autogen-to-cache.mirror-quay.kyverno.io: replaced "
+                                                 "/spec/template/spec/containers/0/image\n"}
+    deployment = _controller("Deployment", "router", _container(MIRROR_IMAGE))
+    deployment["metadata"]["annotations"] = notes
+    objects = [_pod("ReplicaSet", "router-7f9c", _container(MIRROR_IMAGE), AT - 20 * M),
+               _controller("ReplicaSet", "router-7f9c", _container(MIRROR_IMAGE)), deployment,
+               _policy("ClusterPolicy", "mirror-quay", policy_written)]
+    failing = _failing("router", "Deployment", PULL)
+    failing["pods"] = ["router-7f9c-x1"]
+    return Facts(at=AT, scan={"findings": [failing]}, changes={"changes": []}, changes_id="E2"), objects
+
+
+def test_a_kyverno_autogen_rule_that_rewrote_the_workload_template_is_named() -> None:
+    facts, objects = _autogen_case(AT - 60 * M)
+    [m] = _run(facts, objects)
+    assert (str(m.actor), m.diffs) == ("ClusterPolicy mirror-quay", [("image", "?", MIRROR_IMAGE)])
+    assert "a value its workload's template was given at admission" in admission_mutation.finding(m, AT)["message"]
+
+
+def test_an_autogen_annotation_of_a_policy_unchanged_for_months_is_not_named() -> None:
+    facts, objects = _autogen_case(AT - timedelta(days=120))
+    assert _run(facts, objects) == []
