@@ -64,6 +64,7 @@ from guardrails.secret_shapes import (
     kubernetes_generated_name,
     shannon_entropy,
 )
+from guardrails.secret_statements import statement_spans
 from guardrails.secret_tool_output import tool_output_spans
 
 MARKER = "[REDACTED:{kind}]"
@@ -2030,7 +2031,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     generic_prio = len(FORMATS) + 1
     for s, e, kind in (
         _env_pair_candidates(text) + _assignment_candidates(text, lowered) + _attribute_pair_candidates(text)
-        + _layout_candidates(text, lowered)
+        + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder)
     ):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text, lowered):

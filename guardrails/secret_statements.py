@@ -1,0 +1,492 @@
+"""Credentials that a statement's grammar places, not a `key=value` pair.
+
+Why a module of its own: the assignment detector in redaction.py reads a credential key and the value
+right after its `=` or `:`. Many tools write a password as a word of a statement instead, and only the
+statement's documented grammar says which word it is:
+- SQL: `CREATE USER x WITH PASSWORD '...'`, `IDENTIFIED [WITH plugin] BY '...'` (MySQL, Oracle,
+  ClickHouse), `SET PASSWORD ... = '...'`, MSSQL `WITH PASSWORD = N'...'`; Oracle `user/password@db`
+  after `jdbc:oracle:thin:` or `CONNECT`; a `.pgpass` line `host:port:db:user:password`;
+- network-device and daemon configs: a credential directive (`password`, `secret`, `key`, `key-string`,
+  `pre-shared-key`, `authentication-key`, `community`, ...) after its statement head (line start,
+  `enable`, `username U`, `neighbor X`, `tacacs-server`, `crypto isakmp`, `set ...`), with the
+  encryption-type word or digit Cisco IOS and Junos put between (`password 7 <hex>`, `key 0 <plain>`,
+  `pre-shared-key ascii-text "$9$..."`); Junos `$9$` ciphertext (reversible); haproxy `stats auth
+  u:p`; strongSwan `ipsec.secrets` (`ids : PSK "..."`); OpenVPN inline `<auth-user-pass>`;
+- command lines whose password is a positional word or a single-letter option: `sqlcmd/bcp -P`,
+  httpie `-a u:p`, `docker login -p`, `net use \\\\host\\share PASS`, `net user NAME PASS`,
+  `psexec -p`, `plink -pw`, `mc alias set NAME URL ACCESS SECRET`, PowerShell `ConvertTo-SecureString
+  '...' -AsPlainText`, `NetworkCredential('u', '...')`, `ssh-keygen -N`, `zip -P`, `7z -p`;
+- URLs: the user-info password of any scheme (`sasl_ssl://`, `vi://`, a user name holding `@` such
+  as vSphere's `administrator@vsphere.local`; RFC 3986: user-info ends at the last `@` before the
+  host), tokens a provider documents in the path (conda `/t/<token>/`, webhook `/hooks/<token>`), and
+  query parameters whose name says credential (`sig`, `X-Amz-Signature`, `private_token`, ...).
+  Pagination cursors (`page_token`, `nextToken`, `continuation_token`, `cursor`) are positions in a
+  listing, not credentials: kept.
+
+Spans come back with the kind redaction.py already names for that family (`password_assignment`,
+`config_directive_password`, `cli_password_flag`, `url_credentials`, `url_query_credential`).
+Every rule runs only when its anchor word occurs in the lowered text, and every pattern starts at a
+literal anchor with bounded repeats, so a long line costs one scan per anchor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from guardrails.secret_shapes import KeyKind, credential_key, high_entropy_token, identifier_like, shannon_entropy
+
+Span = tuple[int, int, str]
+Placeholder = Callable[[str], bool]
+
+_PROSE = frozenset({
+    "is", "was", "are", "be", "to", "for", "from", "of", "in", "on", "the", "a", "an", "and", "or", "not", "with",
+    "by", "as", "at", "if", "it", "this", "that", "new", "old", "none", "null", "required", "expired", "invalid",
+    "incorrect", "changed", "reset", "set", "prompt", "random", "values", "externally", "globally", "encryption",
+    "authentication", "policy", "expire", "lock", "unlock", "default", "file", "stdin", "env",
+})
+"""Words that follow a credential word in prose and in statement grammar (`IDENTIFIED BY VALUES`,
+`PASSWORD EXPIRE`, `IDENTIFIED EXTERNALLY`): never the credential itself."""
+
+
+def _bare(value: str, placeholder: Placeholder) -> bool:
+    """An unquoted word in the credential's slot: a credential unless a placeholder, a reference, a
+    word of the sentence, or a short plain word (prose such as `password 7 days`)."""
+    v = value.rstrip(";,")
+    if len(v) < 3 or placeholder(v) or v.startswith(("$", "%", "-", "/")) or v.lower() in _PROSE:
+        return False
+    if v.startswith("$9$") or v[:3] in ("$1$", "$5$", "$6$", "$8$"):
+        return True
+    return len(v) >= 12 or not v.isalpha()
+
+
+def _quoted(value: str, placeholder: Placeholder) -> bool:
+    """A quoted literal in the credential's slot: a credential unless empty or a placeholder."""
+    return bool(value) and not placeholder(value) and not value.startswith(("${", "$(", "{{"))
+
+
+def _strip(span_start: int, value: str) -> tuple[int, int, str, bool]:
+    """(start, end, inner, quoted) of a possibly quoted shell/config word."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return span_start + 1, span_start + len(value) - 1, value[1:-1], True
+    return span_start, span_start + len(value), value, False
+
+
+def _word(text: str, start: int, end: int, kind: str, placeholder: Placeholder, out: list[Span]) -> None:
+    """Judge the word text[start:end] (quoted or bare) and add it to `out` when it is a credential."""
+    s, e, inner, quoted = _strip(start, text[start:end])
+    if e > s and (_quoted(inner, placeholder) if quoted else _bare(inner, placeholder)):
+        out.append((s, e, kind))
+
+
+# --------------------------------------------------------------------------- SQL
+
+_SQL_LITERAL = r"""[NnEeBb]?(?:'(?P<s1>(?:[^'\n]|''){1,256})'|"(?P<s2>[^"\n]{1,256})")"""
+_SQL_PASSWORD = re.compile(
+    # the literal right after a password keyword of a statement: PASSWORD 'x', PASSWORD = N'x',
+    # SET PASSWORD [FOR u] = [PASSWORD(]'x', FROM 'old' TO 'new' (Neo4j), BY PASSWORD = 'x' (MSSQL keys)
+    # the keyword is a word of the statement, not a quoted key (`"password": "..."`, `type="password"`)
+    r"(?i)(?:password|pwd)(?:[ \t]+for[ \t]+[^\s=]{1,128})?(?:[ \t]*=[ \t]*|[ \t]+)"
+    r"(?:password[ \t]*\([ \t]*)?"
+    r"(?:(?:from|to)[ \t]+)?" + _SQL_LITERAL
+)
+_SQL_IDENTIFIED = re.compile(
+    # MySQL/MariaDB/ClickHouse/Oracle: IDENTIFIED [WITH plugin] BY|AS 'x' / Oracle IDENTIFIED BY x / "x"
+    r"(?i)\bidentified(?:[ \t]+with[ \t]+['\"`]?[\w$]{1,64}['\"`]?)?[ \t]+(?:by|as)(?:[ \t]+password)?[ \t]+"
+    r"(?:" + _SQL_LITERAL + r"|(?P<s3>[^\s'\";,()]{1,128}))"
+)
+_SQL_PASSWORD_BEFORE = re.compile(r"[\w\"'`.\-$]")
+"""A character before `password` that makes it part of a name or a quoted key, not a statement word."""
+_SQL_NEO4J_FROM = re.compile(r"(?i)\bset[ \t]+password[ \t]+from[ \t]+'[^'\n]{1,256}'[ \t]+to[ \t]+" + _SQL_LITERAL)
+_ORACLE_USERPASS = re.compile(
+    # jdbc:oracle:thin:user/password@host, CONNECT user/password@db (SQL*Plus, RMAN)
+    r"(?i)(?:\bjdbc:oracle:(?:thin|oci8?|kprb):|(?:^|[\s>])conn(?:ect)?[ \t]+)[A-Za-z][\w$#.]{0,63}/"
+    r"(?:\"(?P<s1>[^\"\n]{1,128})\"|(?P<s2>[^\s\"/@]{1,128}))@"
+)
+_PGPASS = re.compile(
+    # hostname:port:database:username:password, `*` for any field, `\:` inside a field
+    r"[ \t]*(?:\*|[A-Za-z0-9][\w.\-\[\]]{0,253}|\[[0-9a-fA-F:]+\]|(?:[^\s:\\#]|\\:){1,64}):(?:\*|\d{1,5}):"
+    r"(?:\*|(?:[^\s:\\]|\\.){1,64}):(?:\*|(?:[^\s:\\]|\\.){1,64}):(?P<s>(?:[^\s\\]|\\.){1,256})[ \t]*(?=\r?\n|$)"
+)
+_PGPASS_PORT = re.compile(r":(?:\*|\d{1,5}):")
+_CLOCK = re.compile(r"[ \t]*\d{1,2}:\d{2}:")
+
+
+def _finds(lowered: str, word: str) -> list[int]:
+    """Every position of `word` in `lowered` (str.find: far cheaper than a case-insensitive regex scan)."""
+    out: list[int] = []
+    i = lowered.find(word)
+    while i >= 0:
+        out.append(i)
+        i = lowered.find(word, i + 1)
+    return out
+
+
+def _sql_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    kind = "password_assignment"
+    for word in ("password", "pwd"):
+        for i in _finds(lowered, word):
+            m = _SQL_PASSWORD.match(text, i)
+            if m is not None and (i == 0 or _SQL_PASSWORD_BEFORE.match(text, i - 1) is None):
+                g = "s1" if m.group("s1") is not None else "s2"
+                if _quoted(m.group(g), placeholder):
+                    out.append((m.start(g), m.end(g), kind))
+    if "password from" in lowered:
+        for m in _SQL_NEO4J_FROM.finditer(text):
+            g = "s1" if m.group("s1") is not None else "s2"
+            if _quoted(m.group(g), placeholder):
+                out.append((m.start(g), m.end(g), kind))
+    for i in _finds(lowered, "identified"):
+        m = _SQL_IDENTIFIED.match(text, i)
+        if m is None:
+            continue
+        g = next(n for n in ("s1", "s2", "s3") if m.group(n) is not None)
+        value = m.group(g)
+        if g == "s3" and (not _bare(value, placeholder) or (value.isalpha() and value.isupper())):
+            continue  # IDENTIFIED BY VALUES / EXTERNALLY / a keyword, not a literal
+        if g != "s3" and not _quoted(value, placeholder):
+            continue
+        out.append((m.start(g), m.end(g), kind))
+    if "oracle:" in lowered or ("conn" in lowered and "@" in text and "/" in text):
+        for m in _ORACLE_USERPASS.finditer(text):
+            g = "s1" if m.group("s1") is not None else "s2"
+            if not placeholder(m.group(g)) and len(m.group(g)) >= 2:
+                out.append((m.start(g), m.end(g), "connection_string_password"))
+    if text.count(":") >= 4:
+        seen: set[int] = set()
+        for p in _PGPASS_PORT.finditer(text):
+            lo = max(0, p.start() - 300)
+            start = text.rfind("\n", lo, p.start()) + 1
+            if (start == 0 and lo > 0) or start in seen:
+                continue
+            seen.add(start)
+            m = _PGPASS.match(text, start)
+            if m is None:
+                continue
+            line = m.group(0)
+            if line.lstrip().startswith("#") or _CLOCK.match(line):
+                continue  # a comment, a clock time (`10:00:00:...`)
+            if _quoted(m.group("s"), placeholder) and not m.group("s").startswith("$"):
+                out.append((m.start("s"), m.end("s"), kind))
+    return out
+
+
+# --------------------------------------------------------------------------- device and daemon configs
+
+_STRONG = (
+    r"password|passwd|secret|key-string|authentication-key|auth-key|pre-shared-key|pre-shared-secret|psk|"
+    r"psksecret|encrypted-password|plain-text-password-value|md5-password|server-key|shared-secret|"
+    r"wpa-psk[ \t]+ascii|community"
+)
+_MODIFIER = (
+    r"(?:[ \t]+(?:level[ \t]+\d{1,2}|[0-9]|sha256|sha512|md5|scrypt|pbkdf2|ascii-text|ascii|hex|enc|encrypted|"
+    r"unencrypted|cleartext|clear|plain|local|remote|hidden|mschap|chap|pap|\d{1,3}[ \t]+md5))*"
+)
+_CONFIG_VALUE = r"""[ \t]+(?P<v>"[^"\n]{1,256}"|'[^'\n]{1,256}'|[^\s"'#!][^\s"']{0,255}|![^\s"']{2,255})"""
+_DEVICE_HEAD = (
+    # what stands before the directive on its line: nothing (an indented directive), or a statement head
+    r"(?im)^[ \t]*(?:(?:set|edit|no)[ \t]+(?:[\w.:/\-\[\]@\"]+[ \t]+){0,10}?"
+    r"|enable[ \t]+|username[ \t]+\S{1,64}(?:[ \t]+(?:privilege[ \t]+\d{1,2}|algorithm-type[ \t]+\w+|"
+    r"view[ \t]+\S+|nopassword))*[ \t]+"
+    r"|neighbor[ \t]+\S{1,64}[ \t]+|(?:tacacs|radius)-server(?:[ \t]+host[ \t]+\S{1,64}"
+    r"(?:[ \t]+(?:auth-port|acct-port|port|timeout|single-connection)(?:[ \t]+\d{1,5})?)*)?[ \t]+"
+    r"|crypto[ \t]+isakmp[ \t]+|crypto[ \t]+ikev[12][ \t]+\S+[ \t]+|ip[ \t]+(?:ospf|rip|ftp|http)[ \t]+"
+    r"(?:[\w\-]+[ \t]+\d{1,3}[ \t]+)?|ipv6[ \t]+ospf[ \t]+|area[ \t]+\S+[ \t]+|ntp[ \t]+|snmp-server[ \t]+"
+    r"|ppp[ \t]+(?:chap|pap)[ \t]+(?:sent-username[ \t]+\S+[ \t]+)?|ikev[12][ \t]+(?:local|remote)-"
+    r"authentication[ \t]+|tunnel[ \t]+key[ \t]+|wpa-psk[ \t]+|vrrp[ \t]+\d{1,3}[ \t]+authentication[ \t]+"
+    r"(?:text[ \t]+|md5[ \t]+key-chain[ \t]+)?|standby[ \t]+\d{1,4}[ \t]+authentication[ \t]+(?:md5[ \t]+)?)?"
+)
+_DEVICE_DIRECTIVE = re.compile(
+    _DEVICE_HEAD + r"(?P<kw>" + _STRONG + r"|key|authentication|(?:message-digest|authentication)-key[ \t]+\d{1,3}"
+    r"(?:[ \t]+md5)?)(?P<mod>" + _MODIFIER + r")" + _CONFIG_VALUE + r"(?P<rest>[^\n]{0,120})"
+)
+_DEVICE_ANCHORS = ("pass", "secret", "key", "psk", "community", "authentication")
+"""Substrings every directive word holds: the lines that have one are the only ones the directive rule reads."""
+_DIRECTIVE_WORD_END = re.compile(r"[a-z\-]{0,24}[ \t]")
+"""A directive word is followed by a blank (its modifiers or its value), never by `:`, `=` or a quote."""
+_CISCO_TYPE7 = re.compile(r"\d{2}(?:[0-9A-F]{2}){2,}")
+_JUNOS_9 = re.compile(r"\$9\$[A-Za-z0-9./\-]{8,512}(?:\$[A-Za-z0-9./]{20,128})?(?![A-Za-z0-9./\-$])")
+_HAPROXY_STATS = re.compile(r"(?i)[ \t]*stats[ \t]+auth[ \t]+[^\s:]{1,64}:(?P<v>\S{1,256})")
+_IPSEC_SECRET = re.compile(
+    # strongSwan/Libreswan ipsec.secrets: [ids] : TYPE [user-or-file] "secret"
+    r"(?m)^[ \t]*[^\n#:\"]{0,300}:[ \t]*(?P<t>PSK|EAP|XAUTH|NTLM|PIN|RSA|ECDSA|P12|PKCS8|BLISS)[ \t]+"
+    r"(?P<v>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|0[sx][A-Za-z0-9+/=]{2,512}|[^\s\"'#]{1,256})"
+    r"(?:[ \t]+(?P<v2>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|[^\s\"'#]{1,256}))?"
+)
+_IPSEC_GATE = re.compile(r":[ \t]*(?:PSK|EAP|XAUTH|NTLM|PIN|RSA|ECDSA|P12|PKCS8|BLISS)[ \t]")
+"""Starts with a literal `:`, which the engine finds by a fast search: one cheap scan decides the rule runs."""
+_OVPN_INLINE = re.compile(
+    # OpenVPN inline credentials: the user name on the first line, the password on the second
+    r"<auth-user-pass>[ \t]*\r?\n[^\n]{1,256}\r?\n(?P<v>[^\n<]{1,256}?)[ \t]*\r?\n[ \t]*</auth-user-pass>"
+)
+
+
+def _device_value(kw: str, mod: str, value: str, rest: str, placeholder: Placeholder) -> bool:
+    """Whether the word after a config directive (and its type modifiers) is the credential."""
+    kw = kw.lower()
+    mods = mod.lower().split()
+    inner = value.strip("\"'")
+    quoted = inner != value
+    if "7" in mods:
+        return bool(_CISCO_TYPE7.fullmatch(inner))  # IOS type 7: two decimal digits, then hex pairs
+    if any(m in ("5", "8", "9") for m in mods):
+        return inner.startswith("$") and len(inner) >= 8
+    if kw == "community":
+        return (_bare(inner, placeholder) or len(inner) >= 6) and not placeholder(inner)
+    if kw in ("key", "authentication"):
+        # a bare `key` also opens key chains (`key 1`) and names (`key config-key`): the value must be one
+        if not mods and not (high_entropy_token(inner) or _mixed(inner)):
+            return False
+        if kw == "authentication" and not mods:
+            return False
+    if quoted:
+        return _quoted(inner, placeholder)
+    if rest.strip() and not rest.lstrip().startswith(("!", "#", "address", "RO", "RW", "ro", "rw", "level", "7",
+                                                      "encrypted", "role", "auth", "priv", "view", "1", "2", "3")):
+        # more words after the value: a sentence, unless the statement's grammar allows a tail
+        return _mixed(inner) and _bare(inner, placeholder)
+    return _bare(inner, placeholder)
+
+
+def _mixed(value: str) -> bool:
+    """Letters with digits or symbols, 8+ characters, not an identifier: how a credential looks."""
+    if len(value) < 8 or identifier_like(value):
+        return False
+    has_alpha = any(c.isalpha() for c in value)
+    other = any(not c.isalpha() for c in value)
+    return has_alpha and other and shannon_entropy(value) >= 2.8 and not re.fullmatch(r"[\d.:/\-]+[a-z]*", value)
+
+
+def _line_start(text: str, pos: int, reach: int = 300) -> int:
+    """Start of the line holding `pos`, or -1 when it lies more than `reach` back (no statement head is longer)."""
+    lo = max(0, pos - reach)
+    start = text.rfind("\n", lo, pos) + 1
+    return -1 if start == 0 and lo > 0 else start
+
+
+def _device_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    kind = "config_directive_password"
+    starts: set[int] = set()
+    for word in _DEVICE_ANCHORS:
+        for i in _finds(lowered, word):
+            if _DIRECTIVE_WORD_END.match(lowered, i) is None:
+                continue  # `password:`, `"secret"`, `API_KEY=`: a key of another syntax, not a directive word
+            start = _line_start(text, i)
+            if start >= 0:
+                starts.add(start)
+    for start in sorted(starts):
+        m = _DEVICE_DIRECTIVE.match(text, start)
+        if m is not None and _device_value(m.group("kw"), m.group("mod") or "", m.group("v"), m.group("rest"),
+                                           placeholder):
+            s, e, _, _ = _strip(m.start("v"), m.group("v"))
+            out.append((s, e, kind))
+    if "$9$" in text:
+        for m in _JUNOS_9.finditer(text):
+            out.append((m.start(), m.end(), kind))
+    for i in _finds(lowered, "stats"):
+        start = _line_start(text, i, 64)
+        m = _HAPROXY_STATS.match(text, start) if start >= 0 else None
+        if m is not None:
+            _word(text, m.start("v"), m.end("v"), kind, placeholder, out)
+    if ":" in text and _IPSEC_GATE.search(text) is not None:
+        for m in _IPSEC_SECRET.finditer(text):
+            group = "v2" if m.group("t") in ("RSA", "ECDSA", "P12", "PKCS8", "BLISS", "XAUTH") else "v"
+            if m.group("t") == "XAUTH" and m.group("v2") is None:
+                group = "v"
+            if m.group(group) is not None and not m.group(group).startswith("%"):
+                s, e, inner, _ = _strip(m.start(group), m.group(group))
+                if inner and not placeholder(inner):
+                    out.append((s, e, kind))
+    if "<auth-user-pass>" in lowered:
+        for m in _OVPN_INLINE.finditer(text):
+            if not placeholder(m.group("v")):
+                out.append((m.start("v"), m.end("v"), kind))
+    return out
+
+
+# --------------------------------------------------------------------------- command lines
+
+_ARG = r"""(?P<v>'[^'\n]{1,256}'|"[^"\n]{1,256}"|[^\s'"][^\s'"]{0,255})"""
+_SPAN = r"[^\n|;&]{0,300}?[ \t]"
+"""From the command word to one of its options: the rest of the command (not past a pipe or `;`)."""
+_FLAG_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (gates, re.compile(pattern + _ARG)) for gates, pattern in (
+        # sqlcmd/bcp/osql/isql (SQL Server, Sybase): -P password (capital; -p is something else there)
+        (("sqlcmd", "bcp", "osql", "isql", "mssql-cli"),
+         r"\b(?i:sqlcmd|bcp|osql|isql|mssql-cli)(?i:\.exe)?\b" + _SPAN + r"-P[ \t]*"),
+        # registry logins: docker/podman/buildah/skopeo/nerdctl/oras login -p, crane auth login -p
+        ((" login",), r"(?i)\b(?:docker|podman|buildah|skopeo|nerdctl|oras|crane[ \t]+auth|helm[ \t]+registry)"
+                     r"[ \t]+login\b" + _SPAN + r"-p[ \t=]+"),
+        (("psexec", "paexec"), r"(?i)\b(?:psexec|psexec64|paexec)(?:\.exe)?\b" + _SPAN + r"-p[ \t]+"),
+        (("plink", "pscp", "psftp", "putty"), r"(?i)\b(?:plink|pscp|psftp|putty)(?:\.exe)?\b" + _SPAN + r"-pw[ \t]+"),
+        (("ssh-keygen",), r"\bssh-keygen\b" + _SPAN + r"-[NP][ \t]*"),
+        (("zip ",), r"\bzip\b" + _SPAN + r"-P[ \t]+"),
+        (("7z", "rar "), r"(?i)\b(?:7z|7za|7zz|7zr|unrar|rar)(?:\.exe)?\b" + _SPAN + r"-p(?=[^\s-])"),
+        (("schtasks",), r"(?i)\bschtasks(?:\.exe)?\b" + _SPAN + r"/r?p[ \t]+"),
+        (("freerdp",), r"(?i)\b(?:xfreerdp|wlfreerdp|sdl-freerdp)\b" + _SPAN + r"/p:"),
+        (("openssl",), r"(?i)\bopenssl\b" + _SPAN + r"-(?:pass[ \t]+pass:|k[ \t]+)"),
+        (("influx",), r"(?i)\binflux\b" + _SPAN + r"-password[ \t=]+"),
+        # -a/--auth user:pass (httpie, xh); lftp -u user,pass
+        ((" -a ", " -a=", " --auth"), r"(?i)\b(?:https?|httpie|xh|xhs)[ \t](?:[^\n|;&]{0,300}?[ \t])?(?:-a|--auth)[ =]"
+                           r"['\"]?[^\s:,'\"]{1,128}:"),
+        (("lftp",), r"(?i)\blftp\b" + _SPAN + r"-u[ \t]+['\"]?[^\s:,'\"]{1,128},"),
+        (("passphrase",), r"(?i)(?<![\w-])--(?:[a-z]+-)?passphrase(?:[ \t]*=[ \t]*|[ \t]+)"),
+        # MinIO client: mc alias set NAME URL ACCESSKEY SECRETKEY; mc config host add NAME URL ACCESS SECRET
+        (("mc alias", "mc config", "mc.exe"), r"(?i)\bmc(?:\.exe)?[ \t]+(?:alias[ \t]+set|config[ \t]+host[ \t]+add)"
+                                              r"[ \t]+\S{1,64}[ \t]+\S{1,512}[ \t]+['\"]?[^\s'\"]{3,128}['\"]?[ \t]+"),
+    )
+)
+"""(words that must occur in the lowered text, pattern ending where the password option's value starts)."""
+_CLI_GATE_WORDS = tuple(sorted({g for gates, _ in _FLAG_RULES for g in gates}))
+"""Every rule's words, looked up with `in` (a C substring search): most texts hold none and run no pattern."""
+_NET_COMMAND = re.compile(r"(?i)net(?:\.exe)?[ \t]+(?P<verb>use|user)[ \t]+(?P<args>[^\n|&]{1,600})")
+_SHELL_WORD = re.compile(r"""'[^'\n]*'|"[^"\n]*"|[^\s'"]+""")
+_SECURESTRING = re.compile(
+    r"(?i)\bConvertTo-SecureString\b(?P<args>[^\n|;)]{0,400})"
+)
+_SECURESTRING_PIPED = re.compile(
+    r"""(?P<v>'[^'\n]{1,256}'|"[^"\n]{1,256}")[ \t]*\|[ \t]*ConvertTo-SecureString\b[^\n|;]{0,200}-AsPlainText""",
+    re.IGNORECASE,
+)
+_NETWORK_CREDENTIAL = re.compile(
+    r"""(?i)\bNetworkCredential\b[ \t]*(?:\]::new|\))?[ \t]*\([ \t]*(?:'[^'\n]{0,128}'|"[^"\n]{0,128}")[ \t]*,"""
+    r"""[ \t]*(?P<v>'[^'\n]{1,256}'|"[^"\n]{1,256}")"""
+)
+_QUOTED_ARG = re.compile(r"""'[^'\n]{1,256}'|"[^"\n]{1,256}\"""")
+
+
+def _net_spans(text: str, lowered: str, placeholder: Placeholder, out: list[Span]) -> None:
+    """`net use [dev] \\\\host\\share [password|*] [/user:x] [/options]`; `net user NAME PASSWORD [/add]`:
+    the password is the one positional word that is not a device, a share or an option."""
+    for i in sorted(_finds(lowered, "net ") + _finds(lowered, "net.exe ")):
+        m = _NET_COMMAND.match(text, i) if i == 0 or not lowered[i - 1].isalnum() else None
+        if m is None:
+            continue
+        base = m.start("args")
+        words = [(w.start() + base, w.group()) for w in _SHELL_WORD.finditer(m.group("args"))]
+        if m.group("verb").lower() == "user":
+            if len(words) >= 2 and not words[0][1].startswith("/") and not words[1][1].startswith("/"):
+                start, word = words[1]
+                if (word != "*" and any(w.lower().startswith(("/add", "/domain", "/active", "/expires", "/passw"))
+                                       for _, w in words[2:])) or len(words) == 2:
+                    _word(text, start, start + len(word), "cli_password_flag", placeholder, out)
+            continue
+        for start, word in words:
+            bare = word.strip("'\"")
+            if bare.startswith(("/", "\\\\", "//")) or bare == "*" or re.fullmatch(r"[A-Za-z]:|LPT\d:|COM\d:", bare):
+                continue
+            if bare.lower() in ("delete", "persistent", "yes", "no"):
+                continue
+            _word(text, start, start + len(word), "cli_password_flag", placeholder, out)
+            break
+
+
+def _cli_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    kind = "cli_password_flag"
+    # every flag rule has an option (` -P`, ` /p:`, ` --auth`) or `mc ... set`: one look-up spares the rest
+    present: set[str] = set()
+    if " -" in text or " /" in text or "mc " in lowered:
+        present = {g for g in _CLI_GATE_WORDS if g in lowered}
+    for gates, rx in _FLAG_RULES if present else ():
+        if not present.isdisjoint(gates):
+            for m in rx.finditer(text):
+                s, e = m.span("v")
+                if text[m.start() : s].endswith((":", ",")) and text[s - 1 : s] in ":," and text[e - 1] in "'\"":
+                    e -= 1  # `-a 'user:pass'`: the quote closing the pair is not the password's
+                _word(text, s, e, kind, placeholder, out)
+    if ("net " in lowered or "net.exe" in lowered) and " use" in lowered:
+        _net_spans(text, lowered, placeholder, out)
+    if "securestring" in lowered:
+        for m in _SECURESTRING.finditer(text):
+            if "-asplaintext" not in m.group("args").lower():
+                continue
+            q = _QUOTED_ARG.search(m.group("args"))
+            if q is not None:
+                start = m.start("args") + q.start()
+                _word(text, start, start + len(q.group()), kind, placeholder, out)
+        for m in _SECURESTRING_PIPED.finditer(text):
+            _word(text, m.start("v"), m.end("v"), kind, placeholder, out)
+    if "networkcredential" in lowered:
+        for m in _NETWORK_CREDENTIAL.finditer(text):
+            _word(text, m.start("v"), m.end("v"), kind, placeholder, out)
+    return out
+
+
+# --------------------------------------------------------------------------- URLs
+
+_USERINFO = re.compile(
+    # after `scheme://`: user (may hold `@`, e.g. administrator@vsphere.local) `:` password `@` host;
+    # the password runs to the last `@` before the host (it cannot hold `/` or `?`; a raw `#` is
+    # taken, as clients that split on the last `@` do)
+    r"(?P<u>[^\s/:'\"<>?#]{0,128}):(?P<s>[^\s/'\"<>?]{1,256})@(?=[A-Za-z0-9\[_])"
+)
+_SCHEME_TAIL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-_]{0,30}$")
+_PATH_TOKEN = re.compile(
+    # conda/anaconda channel tokens `/t/<token>/`, webhook paths `/hooks/<token>`, `/webhook(s)/<token>`
+    r"(?i)https?://[^\s/'\"<>]{1,253}(?:/[^\s/'\"<>?#]{1,64}){0,4}?/(?P<w>t|hooks|webhooks?|hook)/"
+    r"(?:\d{1,20}/)?(?P<s>[A-Za-z0-9_\-]{16,128})(?![A-Za-z0-9_\-])"
+)
+_QUERY_PARAM = re.compile(r"[?&;](?P<k>[A-Za-z][\w.\-\[\]]{0,63})=(?P<s>[^&\s'\"#<>;]{8,1024})")
+_CURSOR_PARTS = ("page", "next", "continuation", "cursor", "resume", "resumption", "sync", "offset", "marker",
+                 "pagination", "start", "after", "before", "prev")
+"""Query parameter names of pagination: `page_token`, `nextToken`, `continuation_token` hold a position in a
+listing the server hands to every caller, not a credential."""
+_SIGNATURE_PARAMS = frozenset({"sig", "signature", "x-amz-signature", "x-goog-signature", "sas", "hmac", "jwt",
+                               "x-amz-security-token", "security_token", "st", "auth_key", "authkey"})
+
+
+def _token_body(value: str) -> bool:
+    """Random token material: no word parts (a Discourse topic slug is words), digits and letters mixed."""
+    parts = [p for p in re.split(r"[-_]", value) if p]
+    if sum(c.isdigit() for c in value) < 3 or not any(c.isalpha() for c in value):
+        return False
+    numeric = sum(1 for p in parts if any(c.isdigit() for c in p))
+    return numeric * 2 >= len(parts) and (high_entropy_token(value) or shannon_entropy(value) >= 3.3)
+
+
+def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    pos = text.find("://")
+    while pos >= 0:
+        if pos > 0 and _SCHEME_TAIL.search(text, max(0, pos - 31), pos):
+            m = _USERINFO.match(text, pos + 3)
+            if m is not None and not placeholder(m.group("s")) and not m.group("s").startswith("$"):
+                out.append((m.start("s"), m.end("s"), "url_credentials"))
+        pos = text.find("://", pos + 3)
+    if "/t/" in lowered or "hook" in lowered:
+        for m in _PATH_TOKEN.finditer(text):
+            if _token_body(m.group("s")):
+                out.append((m.start("s"), m.end("s"), "url_query_credential"))
+    if "=" in text and ("?" in text or "&" in text):
+        for m in _QUERY_PARAM.finditer(text):
+            name = m.group("k")
+            low = name.lower()
+            if any(p in low for p in _CURSOR_PARTS):
+                continue
+            kind = KeyKind.SECRET if low in _SIGNATURE_PARAMS else credential_key(name)
+            if kind is None:
+                continue
+            value = unquote(m.group("s"))
+            if placeholder(value):
+                continue
+            if kind is KeyKind.PASSWORD or high_entropy_token(value) or (
+                    len(value) >= 16 and _mixed(value) and sum(c.isdigit() for c in value) >= 2):
+                out.append((m.start("s"), m.end("s"), "url_query_credential"))
+    return out
+
+
+def statement_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    """(start, end, kind) of every credential a statement's grammar places in `text`.
+
+    `lowered` is `text.lower()` with the same length; `placeholder` tells a mask or reference
+    (`${VAR}`, `<password>`, `****`) from a value: redaction.py's own test, so all detectors agree.
+    """
+    return (_sql_spans(text, lowered, placeholder) + _device_spans(text, lowered, placeholder)
+            + _cli_spans(text, lowered, placeholder) + _url_spans(text, lowered, placeholder))
+
+
+__all__ = ["statement_spans"]
