@@ -1498,6 +1498,8 @@ _MENTION_QUOTE = re.compile(
     r"(?i)(?:\$\w+\s*|\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?|"
     # reported speech: "the attacker's comment read '...'", "the payload said '...'"
     r"read|reads|said|says|stated|states|wrote|contained|quoted|pasted|posted|typed|submitted|entered|"
+    # what a report says the victim did with it: "the chatbot follows '...'", "the assistant executed `...`"
+    r"follow(?:s|ed)|obey(?:s|ed)|execut(?:es|ed)|ran|accept(?:s|ed)|honou?r(?:s|ed)|"
     r"(?:prompts?|payloads?|inputs?|messages?|strings?|text)\s+(?:was|were|is|reads?)|"
     # a detection rule's match list: Sigma `message|contains:` then `- '...'` items
     r"contains|keywords|"
@@ -1517,14 +1519,16 @@ _MENTION_QUOTE = re.compile(
     r"muster|zeichenkette|beispiel|motif|charge\s+utile|cha[iî]ne|phrase|exemple|patr[oó]n|carga\s+[uú]til|"
     r"cadena|frase|ejemplo|padr[aã]o|exemplo|testo|esempio|wzorzec|fraza|przyk[lł]ad|tekst|voorbeeld))"
     r"[\s:,=(\u2014\u2013-]{1,12}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
-    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d)[^\S\n]*(?:nocase|ascii|wide)?"
+    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`)[^\S\n]*"
+    r"(?:nocase|ascii|wide)?"
     r"\s*(?:,|or|and|-)?\s*){1,6}"
 )
 _QUOTED = re.compile(
     "'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
-    "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d"
+    "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`"
 )
-"""Quotations in the marks of several languages: '', "", “”, «» (French, Russian), „“ (German), 「」 (Japanese)."""
+"""Quotations in the marks of several languages: '', "", “”, «» (French, Russian), „“ (German), 「」 (Japanese),
+and a Markdown code span (a report quoting the command an assistant ran)."""
 _EXAMPLE_FRAME = re.compile(
     r"(?i)\b(?:example|e\.g\.|for\s+instance|sample|schema|request\s+body|wire\s+format|the\s+server\s+expects|"
     r"looks\s+like)\b"

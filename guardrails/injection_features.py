@@ -643,7 +643,22 @@ def concepts_in(lowered: str) -> set[str]:
         and "authority" not in concepts_in(_IDENTIFIER_ADMIN.sub(" ", lowered))
     ):
         found.discard("authority")
+    # "bound to cluster-admin", "groups=[system:masters]" name a role; granting one is the action an attacker asks for
+    if (
+        "tool_action" in found
+        and _ROLE_NAME.search(lowered)
+        and not _GRANT.search(lowered)
+        and "tool_action" not in concepts_in(_ROLE_NAME.sub(" ", lowered))
+    ):
+        found.discard("tool_action")
     return found
+
+
+_ROLE_NAME = re.compile(r"cluster[- ]?admin\w*|system:(?:masters|anonymous)")
+_GRANT = re.compile(
+    r"\b(?:grant|give|add|bind|assign|elevate|escalate|promote|make|create|put|attach|join)(?:s|ed|ing)?\b"
+    r"[^.\n]{0,60}?(?:cluster[- ]?admin|system:(?:masters|anonymous))"
+)
 
 
 _IDENTIFIER_ADMIN = re.compile(

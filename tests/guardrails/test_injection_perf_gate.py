@@ -71,6 +71,13 @@ def _ref_concepts_in(lowered: str) -> set[str]:
         and "authority" not in _ref_concepts_in(F._IDENTIFIER_ADMIN.sub(" ", lowered))
     ):
         found.discard("authority")
+    if (
+        "tool_action" in found
+        and F._ROLE_NAME.search(lowered)
+        and not F._GRANT.search(lowered)
+        and "tool_action" not in _ref_concepts_in(F._ROLE_NAME.sub(" ", lowered))
+    ):
+        found.discard("tool_action")
     return found
 
 
