@@ -49,6 +49,10 @@ ACTOR_KINDS = ("CronJob", "Job", "Deployment", "StatefulSet", "DaemonSet")
 MAX_ACTORS = 4
 MAX_PODS = 4
 MAX_NAMES = 3
+MAX_CRONJOBS = 6
+UNWRITTEN_PODS = 2
+UNWRITTEN_RUNS = timedelta(hours=24)
+"""For CronJobs not written in the timeline: their two newest runs of the last day, for the first missing name."""
 
 _NOT_FOUND = re.compile(r"\b(?P<kind>configmap|secret|persistentvolumeclaim|serviceaccount|service)s?\s+"
                         r"\"?(?P<name>[a-z0-9][a-z0-9.-]*)\"?\s+not found", re.I)
@@ -177,27 +181,47 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-deleted-dependency-history")
         if history is not None and history.ok and isinstance(history.data, dict):
             facts.history.append((history.data, history.evidence_id))
-    kept: dict[str, Any] = {"lines": []}
+    kept: dict[str, Any] = {"lines": [], "unwritten": {}}
     facts.reads[RECORD] = kept
     listed: dict[str, list[Any]] = {}
+    names = list(dict.fromkeys(g.ref.name for g in gone))[:MAX_NAMES]
     for change, _ in actors(facts, gone)[:MAX_ACTORS]:
         actor = Ref.of(change.get("object"))
-        if actor is None:
+        if actor is not None:
+            await _read_logs(call, actor, names, listed, kept)
+    if any(says_deleted(row[3], g.ref) for row in kept["lines"] for g in gone):
+        return
+    # no written actor says it: the janitors that ran unchanged (their reach widened from outside: a namespace
+    # relabelled, a label dropped from the victims)
+    got = await call("k8s_list", {"kind": "CronJob"}, "survey-deleted-dependency-cronjobs")
+    rows = (got.data.get("rows") or []) if got is not None and got.ok and isinstance(got.data, dict) else []
+    for row in [r for r in rows if isinstance(r, dict) and r.get("name")][:MAX_CRONJOBS]:
+        actor = Ref("CronJob", str(row.get("namespace") or ""), str(row["name"]))
+        if any(line[0] == str(actor) for line in kept["lines"]):
             continue
-        if actor.namespace not in listed:
-            got = await call("k8s_list", {"kind": "Pod", "namespace": actor.namespace},
-                             f"survey-deleted-dependency-pods-{actor.namespace}")
-            listed[actor.namespace] = (got.data.get("rows") or []) if got is not None and got.ok and \
-                isinstance(got.data, dict) else []
-        for pod, created in _pods_of(listed[actor.namespace], actor):
-            began = started(pod, created, actor)
-            for name in list(dict.fromkeys(g.ref.name for g in gone))[:MAX_NAMES]:
-                got = await call("k8s_logs", {"name": pod, "namespace": actor.namespace, "grep": name,
-                                              "tail": 5000}, f"survey-deleted-dependency-log-{pod}-{name}")
-                if got is None or not got.ok:
-                    continue
-                kept["lines"] += [(str(actor), pod, began.isoformat() if began else "", line.strip(), got.evidence_id)
-                                  for line in str(got.full_text).splitlines() if name in line]
+        kept["unwritten"][str(actor)] = {"kind": actor.kind, "namespace": actor.namespace, "name": actor.name}
+        await _read_logs(call, actor, names[:1], listed, kept, UNWRITTEN_PODS, facts.at - UNWRITTEN_RUNS)
+
+
+async def _read_logs(call: Callable[..., Awaitable[Any]], actor: Ref, names: list[str], listed: dict[str, list[Any]],
+                     kept: dict[str, Any], pods: int = MAX_PODS, since: datetime | None = None) -> None:
+    """The lines naming each missing object in the logs of the actor's newest pods (those begun since `since`)."""
+    if actor.namespace not in listed:
+        got = await call("k8s_list", {"kind": "Pod", "namespace": actor.namespace},
+                         f"survey-deleted-dependency-pods-{actor.namespace}")
+        listed[actor.namespace] = (got.data.get("rows") or []) if got is not None and got.ok and \
+            isinstance(got.data, dict) else []
+    for pod, created in _pods_of(listed[actor.namespace], actor)[:pods]:
+        began = started(pod, created, actor)
+        if since is not None and (began is None or began < since):
+            continue
+        for name in names:
+            got = await call("k8s_logs", {"name": pod, "namespace": actor.namespace, "grep": name,
+                                          "tail": 5000}, f"survey-deleted-dependency-log-{pod}-{name}")
+            if got is None or not got.ok:
+                continue
+            kept["lines"] += [(str(actor), pod, began.isoformat() if began else "", line.strip(), got.evidence_id)
+                              for line in str(got.full_text).splitlines() if name in line]
 
 
 def _stamp(text: str) -> datetime | None:
@@ -226,13 +250,14 @@ def found(facts: Facts) -> list[Deleted]:
         return []
     gone = missing(facts)
     writes = {str(Ref.of(c.get("object"))): (c, e) for c, e in actors(facts, gone)}
+    unwritten: dict[str, Any] = kept.get("unwritten") or {}
     out: list[Deleted] = []
     lines = sorted(kept.get("lines") or [], key=lambda row: not _DONE.search(row[3]))  # `Deleted` before `Deleting`
     for g in gone:
         for actor_text, pod, began, line, evidence in lines:
-            if actor_text not in writes or not says_deleted(line, g.ref):
+            if (actor_text not in writes and actor_text not in unwritten) or not says_deleted(line, g.ref):
                 continue
-            write, write_evidence = writes[actor_text]
+            write, write_evidence = writes.get(actor_text) or _outside_write(facts, g, unwritten[actor_text])
             stamp = _STAMP.search(line)
             when = _stamp(stamp.group(0)) if stamp else parse_time(began)
             written = parse_time(write.get("at"))
@@ -241,10 +266,21 @@ def found(facts: Facts) -> list[Deleted]:
                 continue
             if any(d.gone.ref == g.ref for d in out):
                 break
-            actor = Ref.of(write.get("object"))
+            actor = Ref.of(unwritten.get(actor_text) or write.get("object"))
             if actor is not None:
                 out.append(Deleted(actor, g, line, when, pod, write, [e for e in (evidence, write_evidence) if e]))
     return out
+
+
+def _outside_write(facts: Facts, gone: Gone, actor: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """For an actor not written itself: the newest write of the missing object's Namespace in the timeline (a label
+    dropped or changed puts it under the actor's selector), else none."""
+    writes = [(c, e) for c, e in facts.every_change() if (r := Ref.of(c.get("object"))) is not None
+              and r.kind == "Namespace" and r.name == gone.ref.namespace
+              and (t := parse_time(c.get("at"))) is not None and facts.at - LEAD <= t <= facts.at]
+    if writes:
+        return max(writes, key=lambda ce: str(ce[0].get("at")))
+    return {"at": None, "object": actor, "summary": "", "diff": [], "unwritten": True}, ""
 
 
 def finding(d: Deleted, at: datetime) -> dict[str, Any]:
@@ -256,10 +292,19 @@ def finding(d: Deleted, at: datetime) -> dict[str, Any]:
     diff = "; ".join(str(x) for x in d.write.get("diff") or [])[:240] or str(d.write.get("summary") or "")[:240]
     victims = ", ".join(str(v) for v in d.gone.victims[:3]) or "its dependants"
     ago = f" ({minutes_text(int((at - d.at).total_seconds() // 60))} before the incident)" if d.at else ""
-    message = (f"{d.actor} deleted {d.gone.ref}, which {victims} needs: its pod {d.pod} logged '{d.line[:160]}'"
-               f"{when}{ago}{after} {d.actor} was written ({diff}): the write widened what it selects, so it now "
-               f"deletes live objects. The missing {d.gone.ref.kind} is the symptom. Revert {d.actor}'s change (or "
-               f"suspend it), then restore {d.gone.ref.kind} {d.gone.ref.name} from its source")
+    head = f"{d.actor} deleted {d.gone.ref}, which {victims} needs: its pod {d.pod} logged '{d.line[:160]}'{when}{ago}"
+    written_ref = Ref.of(d.write.get("object"))
+    if d.write.get("unwritten"):
+        why = (f". {d.actor} was not written in the last {int(LEAD.total_seconds() // 3600)} h: what it selects "
+               f"changed outside it (the victims' labels or its own rules)")
+    elif written_ref is not None and written_ref.kind == "Namespace":
+        why = (f"{after} {written_ref} was written ({diff}): the namespace now falls under {d.actor}'s selector, "
+               f"so it deletes live objects there")
+    else:
+        why = (f"{after} {d.actor} was written ({diff}): the write widened what it selects, so it now deletes "
+               f"live objects")
+    message = (f"{head}{why}. The missing {d.gone.ref.kind} is the symptom. Stop {d.actor} (suspend it, revert "
+               f"what widened it), then restore {d.gone.ref.kind} {d.gone.ref.name} from its source")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": d.actor.kind, "namespace": d.actor.namespace, "name": d.actor.name},
             "reason": "DeletedNeededObject", "message": message, "evidence": [d.line[:200], diff[:200]],

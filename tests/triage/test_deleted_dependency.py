@@ -39,13 +39,17 @@ class _Outcome:
 class _Cluster:
     """Serves pod listings and logs (grep kept case-insensitive, as the server does)."""
 
-    def __init__(self, pods: dict[str, list[tuple[str, datetime, list[str]]]]) -> None:
+    def __init__(self, pods: dict[str, list[tuple[str, datetime, list[str]]]],
+                 cronjobs: list[tuple[str, str]] | None = None) -> None:
         self.pods = pods
+        self.cronjobs = cronjobs or []
         self.calls: list[str] = []
 
     async def __call__(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
         self.calls.append(step)
         eid = f"E{len(self.calls) + 10}"
+        if tool == "k8s_list" and args["kind"] == "CronJob":
+            return _Outcome(True, "", eid, {"rows": [{"namespace": ns, "name": n} for ns, n in self.cronjobs]})
         if tool == "k8s_list":
             rows = [{"name": n, "status": "Completed", "created": _iso(t)} for n, t, _ in self.pods.get(
                 args["namespace"], [])]
@@ -173,3 +177,36 @@ def test_nothing_is_read_when_no_needed_object_is_missing() -> None:
     facts = Facts(at=AT, scan={"findings": []}, changes={"changes": [JANITOR_WRITE]}, changes_id="E2")
     cluster = _janitor(AT - 30 * M, ['configmap "api-settings" deleted'])
     assert _run(facts, cluster) == [] and cluster.calls == []
+
+
+def _unwritten(changes: list[dict[str, Any]], lines: list[str]) -> tuple[Facts, _Cluster]:
+    facts = Facts(at=AT, scan={"findings": [_config_error("bookings", "bookings-api", "api-settings", AT - 20 * M)]},
+                  changes={"changes": changes}, changes_id="E2")
+    run = AT - 30 * M
+    cluster = _Cluster({"ops": [(_job_pod("sandbox-reaper", run), run, lines)],
+                        "batch": [(_job_pod("report-export", run), run, ["exported 120 rows"])]},
+                       cronjobs=[("batch", "report-export"), ("ops", "sandbox-reaper")])
+    return facts, cluster
+
+
+def test_an_unchanged_janitor_is_named_with_the_relabel_of_the_victims_namespace() -> None:
+    relabel = {"at": _iso(AT - 3 * 60 * M), "type": "other",
+               "object": {"kind": "Namespace", "namespace": "", "name": "bookings"},
+               "summary": "Namespace bookings labels written by kubectl-label", "diff": ["label tier removed"]}
+    facts, cluster = _unwritten([relabel], ['configmap "api-settings" deleted'])
+    [d] = _run(facts, cluster)
+    assert (str(d.actor), str(d.gone.ref)) == ("CronJob ops/sandbox-reaper", "ConfigMap bookings/api-settings")
+    assert "Namespace bookings was written (label tier removed): the namespace now falls under CronJob " \
+           "ops/sandbox-reaper's selector" in deleted_dependency.finding(d, AT)["message"]
+
+
+def test_an_unchanged_janitor_with_no_write_in_view_is_still_named_as_the_deleter() -> None:
+    facts, cluster = _unwritten([], ['Deleted ConfigMap bookings/api-settings'])
+    [d] = _run(facts, cluster)
+    assert str(d.actor) == "CronJob ops/sandbox-reaper"
+    assert "was not written in the last 48 h" in deleted_dependency.finding(d, AT)["message"]
+
+
+def test_unchanged_cronjobs_that_deleted_other_objects_only_are_not_named() -> None:
+    facts, cluster = _unwritten([], ['configmap "seed" deleted'])
+    assert _run(facts, cluster) == []
