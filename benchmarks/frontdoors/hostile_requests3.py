@@ -29,12 +29,16 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
 from benchmarks.frontdoors import hostile_payloads as P
+from benchmarks.frontdoors.hostile_client import encode, exchange, jsonrpc_messages
 from benchmarks.frontdoors.hostile_model import (
     ACCEPTED,
     CLOSED,
@@ -429,7 +433,7 @@ case("am3-h2-preface", "alertmanager", "protocol", "an HTTP/2 prior-knowledge pr
                                            + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"))
 case("am3-h2c-upgrade", "alertmanager", "protocol",
      "Upgrade: h2c with HTTP2-Settings on a POST: the upgrade is ignored and the request served (or refused)",
-     am(ACC_REF, b"", raw=am_plain("h2c", extra=("Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA",
+     am(ACC_FRAMING, b"", raw=am_plain("h2c", extra=("Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA",
                                                    "Connection: Upgrade, HTTP2-Settings"), close=True)))
 case("am3-te-gzip-chunked", "alertmanager", "protocol",
      "Transfer-Encoding: gzip, chunked: a coding the server cannot undo; refused (RFC's 501 would break the no-5xx "
@@ -518,9 +522,6 @@ def pd_sign(value: Callable[[bytes, Ctx], str]) -> Signer:
 
 
 def hmac_hex(secret: str, body: bytes, algo: str = "sha256") -> str:
-    import hashlib
-    import hmac
-
     return hmac.new(secret.encode(), body, getattr(hashlib, algo)).hexdigest()
 
 
@@ -554,7 +555,7 @@ def data_drop(key: str) -> PdMutate:
     return mutate
 
 
-def occurred(fmt: Callable[[Ctx], str]) -> PdMutate:
+def occurred(fmt: Callable[[Ctx], Any]) -> PdMutate:
     """occurred_at rewritten from the clock in another spelling (still five seconds old)."""
 
     def mutate(event: dict[str, Any], ctx: Ctx) -> None:
@@ -563,9 +564,7 @@ def occurred(fmt: Callable[[Ctx], str]) -> PdMutate:
     return mutate
 
 
-def _moment(ctx: Ctx, age_s: float = 5.0) -> Any:
-    from datetime import UTC, datetime
-
+def _moment(ctx: Ctx, age_s: float = 5.0) -> datetime:
     return datetime.fromtimestamp(ctx.now - age_s, UTC)
 
 
@@ -601,14 +600,14 @@ pd_case("replay-reserialised", "semantic",
         pd(OK, pd_body("replay-spaced")),
         pd(REF, lambda ctx: json.dumps(json.loads(pd_body("replay-spaced")(ctx)), indent=2).encode()))
 for _nm, _fmt, _exp in [
-    ("offset-plus-0200", lambda c: _moment(c).astimezone(__import__("datetime").timezone(
-        __import__("datetime").timedelta(hours=2))).isoformat(timespec="milliseconds"), ACC_REF),
+    ("offset-plus-0200", lambda c: _moment(c).astimezone(timezone(timedelta(hours=2))).isoformat(
+        timespec="milliseconds"), ACC_REF),
     ("no-fraction", lambda c: _moment(c).strftime("%Y-%m-%dT%H:%M:%SZ"), ACC_REF),
     ("nanoseconds", lambda c: _moment(c).strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z", ACC_REF),
     ("lowercase-t-z", lambda c: _moment(c).strftime("%Y-%m-%dt%H:%M:%S.%fz"), ACC_REF),
     ("date-only", lambda c: _moment(c).strftime("%Y-%m-%d"), REF),
     ("year-0001", lambda c: "0001-01-01T00:00:00Z", REF),
-    ("null", lambda c: None, REF),  # type: ignore[return-value,arg-type]
+    ("null", lambda c: None, REF),
     # type: ignore[return-value,arg-type]
 ]:
     pd_case(f"occurred-{_nm}", "semantic", f"occurred_at spelled {_nm}: an RFC 3339 time is read, anything else 400",
@@ -637,7 +636,7 @@ for _nm, _mutate, _exp in [
     pd_case(_nm, "json", f"{_nm}: the v3 event typed as PagerDuty sends it; a 4xx or (for fields Vigil does not read) "
             "accepted once", pd(_exp, pd_body(_nm, _mutate)))
 pd_case("ping-without-data", "semantic", "pagey.ping with no data: answered 200, queues nothing",
-        pd(IGN, pd_body("ping-nodata", lambda e, c: e.pop("data"), event_type="pagey.ping")))
+        pd(IGN_REF, pd_body("ping-nodata", lambda e, c: e.pop("data"), event_type="pagey.ping")))
 pd_case("dup-key-data-id", "json", "data.id named twice: 400", pd(REF, pd_body("dup-data-id", data_set(id=RAW),
         raw='"PABCDEF","id":"PZZZZZZ"')))
 pd_case("lit-nan-priority", "json", "NaN as data.priority: 400", pd(REF, pd_body("nan-prio", data_set(priority=RAW),
@@ -707,6 +706,18 @@ def slack_at(offset: int = 0, extra: tuple[tuple[str, str], ...] = (), ts: Calla
                 ("X-Slack-Signature", transform(sig) if transform is not None else sig), *extra]
 
     return sign
+
+
+_PINNED: dict[tuple[str, str], str] = {}
+
+
+def pinned_ts(key: str) -> Callable[[Ctx], str]:
+    """A timestamp fixed at its first use in a run, so a later step re-sends the very same one."""
+
+    def stamp(ctx: Ctx) -> str:
+        return _PINNED.setdefault((ctx.tag, key), str(int(ctx.now) - 1))
+
+    return stamp
 
 
 def sl(expect: frozenset[str], body: Body, *, form_body: bool = False, **kw: Any) -> Step:
@@ -784,9 +795,9 @@ sl_case("replay-slash", "auth", "a slash command replayed byte for byte: 409, on
         sl(REF, b"", form_body=True, replay_previous=True))
 sl_case("replay-slash-upper-hex", "auth",
         "a slash command, then the same timestamp and body with the signature in upper-case hex: 401 or 409, "
-        "never a second job", sl(OK, slash_body("replay-upper"), form_body=True, sign=slack_at(-1)),
+        "never a second job", sl(OK, slash_body("replay-upper"), form_body=True, sign=slack_at(ts=pinned_ts("upper"))),
         sl(REF, slash_body("replay-upper"), form_body=True,
-           sign=slack_at(-1, transform=lambda sig: "v0=" + sig[3:].upper())))
+           sign=slack_at(ts=pinned_ts("upper"), transform=lambda sig: "v0=" + sig[3:].upper())))
 sl_case("replay-url-verification", "auth", "a url_verification replayed: echoed again or 409, nothing queued",
         sl(IGN, url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")),
         sl(IGN_REF, b"", replay_previous=True))
@@ -892,8 +903,6 @@ _SESSIONS: dict[tuple[str, str], str] = {}
 def fresh_session(ctx: Ctx, host: str, key: str) -> str:
     """A second MCP session of this run, opened on first use (initialize, then initialized), so a case
     can delete it without touching the session every other case uses."""
-    from benchmarks.frontdoors.hostile_client import encode, exchange, jsonrpc_messages
-
     if (ctx.tag, key) in _SESSIONS:
         return _SESSIONS[(ctx.tag, key)]
     address, _, port = host.rpartition(":")
@@ -970,10 +979,10 @@ for _nm, _args, _exp in [
     ("question-list", {"question": ["checkout", "OOMKilled"]}, REF),
     ("question-empty", {"question": ""}, ACC_REF),
     ("question-nan", {"question": RAW}, REF),
-    ("labels-numbers", {"labels": {"namespace": 5, "replicas": 3}}, REF),
-    ("output-pdf", {"output": "pdf"}, REF),
-    ("budget-negative", {"budget_tokens": -1}, REF),
-    ("payload-string", {"alertmanager_payload": '{"alerts": []}'}, REF),
+    ("labels-numbers", {"question": "checkout pods OOMKilled", "labels": {"namespace": 5, "replicas": 3}}, REF),
+    ("output-pdf", {"question": "checkout pods OOMKilled in namespace shop", "output": "pdf"}, REF),
+    ("budget-negative", {"question": "checkout pods OOMKilled in namespace shop", "budget_tokens": -1}, REF),
+    ("payload-string", {"question": "checkout pods OOMKilled", "alertmanager_payload": '{"alerts": []}'}, REF),
     ("extra-fields-no-question", {"evil": True, "__proto__": {"admin": True}}, REF),
     ("nest-70", {"labels": nested_obj(70)}, REF),
 ]:
@@ -991,7 +1000,7 @@ mcp_case("call-extra-field-with-question", "semantic",
          mc(ACC_REF, call({"question": "checkout pods OOMKilled in namespace shop", "shell": "rm -rf /"})))
 mcp_case("delete-session-then-use", "protocol",
          "DELETE of a second session, then a request on it (404), then DELETE again; the main session survives",
-         mc(IGN_REF, b"", raw=on_fresh_session("DELETE", "deleted")),
+         mc(IGN, b"", raw=on_fresh_session("DELETE", "deleted")),
          mc(REF, b"", raw=on_fresh_session("POST", "deleted", TOOLS_LIST)),
          mc(IGN_REF, b"", raw=on_fresh_session("DELETE", "deleted")),
          mc(OK, TOOLS_LIST))
