@@ -32,6 +32,7 @@ import gzip
 import hashlib
 import hmac
 import json
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
@@ -286,6 +287,12 @@ def gzip_bomb(size: int = 64 * 1024 * 1024) -> bytes:
 
 
 @cache
+def deflate_bomb(size: int = 64 * 1024 * 1024) -> bytes:
+    """The zlib (RFC 1950) twin of `gzip_bomb`, for Content-Encoding: deflate."""
+    return zlib.compress(b"[" + b" " * (size - 2) + b"]", 9)
+
+
+@cache
 def nested_gzip_bomb() -> bytes:
     """gzip inside gzip: a few hundred bytes that inflate twice to 64 MiB."""
     return gzip.compress(gzip_bomb(), 9)
@@ -341,6 +348,9 @@ am_case("label-value-200kb", "semantic",
 am_case("label-value-1mb-over", "semantic", "a label value over 1 MiB: 413", REF, set_label("pod", "p" * 1_100_000))
 am_case("groupkey-900kb", "semantic", "groupKey of 900 KB, just under the body bound: a 4xx or accepted once",
         ACC_REF, set_top(groupKey="g" * 900_000))
+am_case("ends-before-starts-firing", "semantic",
+        "a firing alert whose endsAt (a real time, not Go's zero) is an hour before its startsAt: 422 or accepted once",
+        ACC_REF, set_alert(startsAt="2024-06-01T11:00:00Z", endsAt="2024-06-01T10:00:00Z"))
 am_case("ends-equal-starts-resolved", "semantic",
         "a resolved alert whose endsAt equals startsAt: a resolution, ignored or accepted, never a 5xx",
         ACC_IGN | REF, set_alert(endsAt="2024-06-01T10:00:00Z", startsAt="2024-06-01T10:00:00Z"), status="resolved")
@@ -393,6 +403,8 @@ _ENCODINGS: list[tuple[str, str, _Enc, frozenset[str]]] = [
     ("utf16le-bom-declared", "application/json; charset=utf-16", lambda t: b"\xff\xfe" + t.encode("utf-16-le"),
      ACC_REF),
     ("utf16be-no-bom", "application/json", lambda t: t.encode("utf-16-be"), ACC_REF),
+    ("latin1-nonascii-declared", "application/json; charset=iso-8859-1", lambda t: t.encode("latin-1", "replace"),
+     ACC_REF),
     ("latin1-nonascii-undeclared", "application/json", lambda t: t.encode("latin-1", "replace"), REF),
     ("bom-then-utf16-text", "application/json; charset=utf-8", lambda t: b"\xef\xbb\xbf" + t.encode("utf-16-le"),
      REF),
@@ -413,6 +425,10 @@ for _nm, _ce, _tr, _exp in [
          f"Content-Encoding '{_ce}': compressed bodies are 415, a wrong or stacked coding never inflates or 5xx",
          am(_exp, am_encoded("ce-" + _nm, _tr), headers=(("Content-Type", "application/json"),
                                                          ("Content-Encoding", _ce))))
+case("am3-ce-deflate-bomb", "alertmanager", "protocol",
+     "Content-Encoding: deflate over a zlib stream inflating to 64 MiB: 415 or 413, never inflated past the bound",
+     am(REF, lambda ctx: deflate_bomb(), headers=(("Content-Type", "application/json"),
+                                                   ("Content-Encoding", "deflate")), enqueue=0))
 case("am3-ce-nested-gzip-bomb", "alertmanager", "protocol",
      "gzip inside gzip inflating to 64 MiB: 415 or 413, no inflation past the bound",
      am(REF, lambda ctx: nested_gzip_bomb(), headers=(("Content-Type", "application/json"),
@@ -493,6 +509,8 @@ case("am3-auth-basic-token-as-password", "alertmanager", "auth",
      "basic auth with the bearer token as password (no basic user configured): 401",
      am(REF, am_body("tok-basic"), sign=lambda body, ctx: [
          ("Authorization", "Basic " + base64.b64encode(f"vigil:{ctx.keys.am_token}".encode()).decode())]))
+
+
 # ----------------------------------------------------------------------------- PagerDuty
 
 PdMutate = Callable[[dict[str, Any], Ctx], None]
@@ -654,6 +672,8 @@ pd_case("chunked-trailer-signature", "auth",
                                     "Transfer-Encoding: chunked", "Trailer: X-PagerDuty-Signature"],
             chunks(pd_body("trailer-sig")(ctx), trailers=(
                 "X-PagerDuty-Signature: " + P.pd_sig(ctx.keys.pd_secrets[0], pd_body("trailer-sig")(ctx)),)))))
+
+
 # ----------------------------------------------------------------------------- Slack
 
 
@@ -865,6 +885,8 @@ sl_case("event-blocks-nest-40", "json", "an app_mention with blocks nested 40 de
         sl(REF, sl_json("blocks-deep", lambda p, c: p["event"].update(blocks=nested_list(40)))))
 sl_case("event-text-lone-surrogate", "json", "mention text with a lone surrogate escape: 400",
         sl(REF, sl_json("text-sur", lambda p, c: p["event"].update(text=RAW), raw='"<@U0LAN0Z89> \\udfff"')))
+
+
 # ----------------------------------------------------------------------------- MCP streamable HTTP
 
 
