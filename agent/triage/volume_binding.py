@@ -250,6 +250,7 @@ def finding(s: Stranded) -> dict[str, Any]:
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
-    """The class that placed a stranded volume; it explains the workload and the claim."""
-    return [(s.storage_class, finding(s), list(dict.fromkeys(s.evidence)), [s.workload, s.claim])
-            for s in found(facts)]
+    """The class that placed a stranded volume; it explains the workload, the claim and the volume (whose node
+    affinity the scan reports as matching no usable node)."""
+    return [(s.storage_class, finding(s), list(dict.fromkeys(s.evidence)),
+             [s.workload, s.claim, Ref("PersistentVolume", "", s.volume)]) for s in found(facts)]

@@ -113,7 +113,8 @@ def test_a_class_recreated_immediate_before_a_new_ordinal_s_volume_is_named() ->
     assert "StorageClass fast (re)created by Terraform 4 h 20 min before" in message
     [(ref, _, evidence, explains)] = [x for x in behind.suspects(facts) if x[1]["check"] == volume_binding.CHECK]
     assert str(ref) == "StorageClass fast" and evidence
-    assert [str(e) for e in explains] == ["StatefulSet queue/broker", "PersistentVolumeClaim queue/data-broker-2"]
+    assert [str(e) for e in explains] == ["StatefulSet queue/broker", "PersistentVolumeClaim queue/data-broker-2",
+                                         "PersistentVolume pvc-2"]
 
 
 def test_a_class_left_without_a_binding_mode_binds_immediately_too() -> None:
