@@ -967,9 +967,11 @@ FORMATS: tuple[SecretFormat, ...] = (
     # Credentials in URLs, headers and connection strings.
     _fmt(
         "url_credentials",
-        "password in the user-info part of a URL (postgres://user:pass@host, https://u:p@host)",
+        "password in the user-info part of a URL of any scheme (postgres://user:pass@host, sasl_ssl://u:p@host); "
+        "the user may hold `@` (vSphere `administrator@vsphere.local`) and the password runs to the last `@` "
+        "before the host, as RFC 3986 and the clients read it",
         [
-            r"(?i)\b[a-z][a-z0-9+.\-]{1,30}://[^\s/:@'\"<>]{0,128}:(?P<s>[^\s/@'\"<>]{1,256})@"
+            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://[^\s/:'\"<>?#]{0,128}:(?P<s>[^\s/'\"<>?]{1,256})@"
             r"[A-Za-z0-9.\-\[\]_]"
         ],
         ["://"],

@@ -206,6 +206,11 @@ _ID_KEY_PREFIXES = frozenset({
 })
 """Words before a final `key` that make it the key of a record, not of a lock: `idempotency_key`,
 `cache_key`, `partitionKey`, `sort_key`, `object_key` (an S3 path), `correlation-key`."""
+_CURSOR_WORDS = frozenset({"page", "next", "continuation", "cursor", "pagination", "resumption", "resume", "skip",
+                           "delta", "sync", "scroll"})
+"""Words before `token` that make it a pagination cursor (`page_token`, AWS `NextToken`, `continuation_token`,
+Graph `$skiptoken`/`$deltatoken`, Todoist `sync_token`): the server hands it to every caller to resume a
+listing; it grants nothing."""
 _QUALIFIERS = frozenset({
     "base", "primary", "secondary", "old", "new", "prev", "previous", "next", "current", "fallback",
     "backup", "rotated", "legacy", "prod", "production", "staging", "stage", "dev", "live", "test",
@@ -286,6 +291,8 @@ def credential_key(key: str) -> KeyKind | None:
         return None
     if last == "key" and len(parts) >= 2 and parts[-2] in _ID_KEY_PREFIXES:
         return None  # `idempotency_key`, `cache_key`: an identifier of a record
+    if last.endswith("token") and (last[:-5] in _CURSOR_WORDS or (len(parts) >= 2 and parts[-2] in _CURSOR_WORDS)):
+        return None  # `page_token`, `nextToken`, `$skiptoken`: a position in a listing, not a credential
     if last in _PASSWORD_PARTS:
         return None if single and last in _BARE_AMBIGUOUS else KeyKind.PASSWORD
     if last.isalpha() and last.endswith(("password", "passwd", "passphrase")):

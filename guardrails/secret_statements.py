@@ -178,7 +178,7 @@ def _sql_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
 _STRONG = (
     r"password|passwd|secret|key-string|authentication-key|auth-key|pre-shared-key|pre-shared-secret|psk|"
     r"psksecret|encrypted-password|plain-text-password-value|md5-password|server-key|shared-secret|"
-    r"wpa-psk[ \t]+ascii|community"
+    r"wpa-psk[ \t]+ascii|community|private-key|preshared-key"
 )
 _MODIFIER = (
     r"(?:[ \t]+(?:level[ \t]+\d{1,2}|[0-9]|sha256|sha512|md5|scrypt|pbkdf2|ascii-text|ascii|hex|enc|encrypted|"
@@ -199,10 +199,10 @@ _DEVICE_HEAD = (
     r"(?:text[ \t]+|md5[ \t]+key-chain[ \t]+)?|standby[ \t]+\d{1,4}[ \t]+authentication[ \t]+(?:md5[ \t]+)?)?"
 )
 _DEVICE_DIRECTIVE = re.compile(
-    _DEVICE_HEAD + r"(?P<kw>" + _STRONG + r"|key|authentication|(?:message-digest|authentication)-key[ \t]+\d{1,3}"
+    _DEVICE_HEAD + r"(?P<kw>" + _STRONG + r"|key|(?:message-digest|authentication)-key[ \t]+\d{1,3}"
     r"(?:[ \t]+md5)?)(?P<mod>" + _MODIFIER + r")" + _CONFIG_VALUE + r"(?P<rest>[^\n]{0,120})"
 )
-_DEVICE_ANCHORS = ("pass", "secret", "key", "psk", "community", "authentication")
+_DEVICE_ANCHORS = ("pass", "secret", "key", "psk", "community")
 """Substrings every directive word holds: the lines that have one are the only ones the directive rule reads."""
 _DIRECTIVE_WORD_END = re.compile(r"[a-z\-]{0,24}[ \t]")
 """A directive word is followed by a blank (its modifiers or its value), never by `:`, `=` or a quote."""
@@ -235,12 +235,8 @@ def _device_value(kw: str, mod: str, value: str, rest: str, placeholder: Placeho
         return inner.startswith("$") and len(inner) >= 8
     if kw == "community":
         return (_bare(inner, placeholder) or len(inner) >= 6) and not placeholder(inner)
-    if kw in ("key", "authentication"):
-        # a bare `key` also opens key chains (`key 1`) and names (`key config-key`): the value must be one
-        if not mods and not (high_entropy_token(inner) or _mixed(inner)):
-            return False
-        if kw == "authentication" and not mods:
-            return False
+    if kw == "key" and not mods and not (high_entropy_token(inner) or _mixed(inner)):
+        return False  # a bare `key` also opens key chains (`key 1`) and names (`key config-key`)
     if quoted:
         return _quoted(inner, placeholder)
     if rest.strip() and not rest.lstrip().startswith(("!", "#", "address", "RO", "RW", "ro", "rw", "level", "7",
@@ -329,9 +325,7 @@ _FLAG_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
         (("freerdp",), r"(?i)\b(?:xfreerdp|wlfreerdp|sdl-freerdp)\b" + _SPAN + r"/p:"),
         (("openssl",), r"(?i)\bopenssl\b" + _SPAN + r"-(?:pass[ \t]+pass:|k[ \t]+)"),
         (("influx",), r"(?i)\binflux\b" + _SPAN + r"-password[ \t=]+"),
-        # -a/--auth user:pass (httpie, xh); lftp -u user,pass
-        ((" -a ", " -a=", " --auth"), r"(?i)\b(?:https?|httpie|xh|xhs)[ \t](?:[^\n|;&]{0,300}?[ \t])?(?:-a|--auth)[ =]"
-                           r"['\"]?[^\s:,'\"]{1,128}:"),
+        # lftp -u user,pass
         (("lftp",), r"(?i)\blftp\b" + _SPAN + r"-u[ \t]+['\"]?[^\s:,'\"]{1,128},"),
         (("passphrase",), r"(?i)(?<![\w-])--(?:[a-z]+-)?passphrase(?:[ \t]*=[ \t]*|[ \t]+)"),
         # MinIO client: mc alias set NAME URL ACCESSKEY SECRETKEY; mc config host add NAME URL ACCESS SECRET
@@ -342,6 +336,9 @@ _FLAG_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
 """(words that must occur in the lowered text, pattern ending where the password option's value starts)."""
 _CLI_GATE_WORDS = tuple(sorted({g for gates, _ in _FLAG_RULES for g in gates}))
 """Every rule's words, looked up with `in` (a C substring search): most texts hold none and run no pattern."""
+_HTTPIE_AUTH = re.compile(r"""[ \t](?:-a|--auth)[ =]['"]?[^\s:,'"]{1,128}:""" + _ARG)
+"""httpie / xh `-a user:pass`: found at the option, then the command is checked on the same line."""
+_HTTPIE_COMMAND = re.compile(r"(?i)(?:^|[\s;|&(`$>])(?:https?|httpie|xh|xhs)[ \t]")
 _NET_COMMAND = re.compile(r"(?i)net(?:\.exe)?[ \t]+(?P<verb>use|user)[ \t]+(?P<args>[^\n|&]{1,600})")
 _SHELL_WORD = re.compile(r"""'[^'\n]*'|"[^"\n]*"|[^\s'"]+""")
 _SECURESTRING = re.compile(
@@ -361,10 +358,12 @@ _QUOTED_ARG = re.compile(r"""'[^'\n]{1,256}'|"[^"\n]{1,256}\"""")
 def _net_spans(text: str, lowered: str, placeholder: Placeholder, out: list[Span]) -> None:
     """`net use [dev] \\\\host\\share [password|*] [/user:x] [/options]`; `net user NAME PASSWORD [/add]`:
     the password is the one positional word that is not a device, a share or an option."""
+    done = 0
     for i in sorted(_finds(lowered, "net ") + _finds(lowered, "net.exe ")):
-        m = _NET_COMMAND.match(text, i) if i == 0 or not lowered[i - 1].isalnum() else None
+        m = _NET_COMMAND.match(text, i) if i >= done and (i == 0 or not lowered[i - 1].isalnum()) else None
         if m is None:
             continue
+        done = m.end()  # a command's own words are not commands: each character is read once
         base = m.start("args")
         words = [(w.start() + base, w.group()) for w in _SHELL_WORD.finditer(m.group("args"))]
         if m.group("verb").lower() == "user":
@@ -394,10 +393,12 @@ def _cli_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     for gates, rx in _FLAG_RULES if present else ():
         if not present.isdisjoint(gates):
             for m in rx.finditer(text):
-                s, e = m.span("v")
-                if text[m.start() : s].endswith((":", ",")) and text[s - 1 : s] in ":," and text[e - 1] in "'\"":
-                    e -= 1  # `-a 'user:pass'`: the quote closing the pair is not the password's
-                _word(text, s, e, kind, placeholder, out)
+                _word(text, m.start("v"), m.end("v"), kind, placeholder, out)
+    if " -a" in lowered or " --auth" in lowered:
+        for m in _HTTPIE_AUTH.finditer(text):
+            start = _line_start(text, m.start())
+            if start >= 0 and _HTTPIE_COMMAND.search(text, max(0, start - 1), m.start() + 1) is not None:
+                _word(text, m.start("v"), m.end("v"), kind, placeholder, out)
     if ("net " in lowered or "net.exe" in lowered) and " use" in lowered:
         _net_spans(text, lowered, placeholder, out)
     if "securestring" in lowered:
@@ -418,25 +419,17 @@ def _cli_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
 
 # --------------------------------------------------------------------------- URLs
 
-_USERINFO = re.compile(
-    # after `scheme://`: user (may hold `@`, e.g. administrator@vsphere.local) `:` password `@` host;
-    # the password runs to the last `@` before the host (it cannot hold `/` or `?`; a raw `#` is
-    # taken, as clients that split on the last `@` do)
-    r"(?P<u>[^\s/:'\"<>?#]{0,128}):(?P<s>[^\s/'\"<>?]{1,256})@(?=[A-Za-z0-9\[_])"
-)
-_SCHEME_TAIL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-_]{0,30}$")
 _PATH_TOKEN = re.compile(
     # conda/anaconda channel tokens `/t/<token>/`, webhook paths `/hooks/<token>`, `/webhook(s)/<token>`
     r"(?i)https?://[^\s/'\"<>]{1,253}(?:/[^\s/'\"<>?#]{1,64}){0,4}?/(?P<w>t|hooks|webhooks?|hook)/"
     r"(?:\d{1,20}/)?(?P<s>[A-Za-z0-9_\-]{16,128})(?![A-Za-z0-9_\-])"
 )
 _QUERY_PARAM = re.compile(r"[?&;](?P<k>[A-Za-z][\w.\-\[\]]{0,63})=(?P<s>[^&\s'\"#<>;]{8,1024})")
-_CURSOR_PARTS = ("page", "next", "continuation", "cursor", "resume", "resumption", "sync", "offset", "marker",
-                 "pagination", "start", "after", "before", "prev")
-"""Query parameter names of pagination: `page_token`, `nextToken`, `continuation_token` hold a position in a
-listing the server hands to every caller, not a credential."""
 _SIGNATURE_PARAMS = frozenset({"sig", "signature", "x-amz-signature", "x-goog-signature", "sas", "hmac", "jwt",
-                               "x-amz-security-token", "security_token", "st", "auth_key", "authkey"})
+                               "x-amz-security-token", "security_token", "auth_key", "authkey"})
+"""Query parameters that carry a request's signature or a signed grant (Azure SAS `sig`, S3/GCS presigned
+URLs): whoever holds the URL holds the access, until it expires. Pagination cursors (`page_token`,
+`nextToken`) are not credentials: `credential_key` says so for every detector."""
 
 
 def _token_body(value: str) -> bool:
@@ -450,13 +443,6 @@ def _token_body(value: str) -> bool:
 
 def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     out: list[Span] = []
-    pos = text.find("://")
-    while pos >= 0:
-        if pos > 0 and _SCHEME_TAIL.search(text, max(0, pos - 31), pos):
-            m = _USERINFO.match(text, pos + 3)
-            if m is not None and not placeholder(m.group("s")) and not m.group("s").startswith("$"):
-                out.append((m.start("s"), m.end("s"), "url_credentials"))
-        pos = text.find("://", pos + 3)
     if "/t/" in lowered or "hook" in lowered:
         for m in _PATH_TOKEN.finditer(text):
             if _token_body(m.group("s")):
@@ -465,8 +451,6 @@ def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
         for m in _QUERY_PARAM.finditer(text):
             name = m.group("k")
             low = name.lower()
-            if any(p in low for p in _CURSOR_PARTS):
-                continue
             kind = KeyKind.SECRET if low in _SIGNATURE_PARAMS else credential_key(name)
             if kind is None:
                 continue
