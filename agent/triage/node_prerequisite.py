@@ -46,9 +46,14 @@ HISTORY_WINDOW = "72h"
 LEAD = timedelta(hours=72)
 """How long before the alert the write may be (a template's nodes are replaced over hours or days)."""
 FAILING_REASONS = frozenset({"Error", "CrashLoopBackOff", "ContainerCannotRun", "StartError", "OOMKilled"})
+WAITING = ("CrashLoopBackOff", "ContainerCannotRun", "StartError", "ErrImagePull", "ImagePullBackOff",
+           "CreateContainerError", "RunContainerError")
+"""Statuses of a pod that cannot run: a crash loop, or an image with no variant for the node's platform."""
 MIN_RESTARTS = 2
 MAX_WORKLOADS = 3
 MAX_NODES = 8
+MAX_TUNERS = 3
+"""DaemonSets created within the lead whose spec is read for the kernel keys it sets."""
 ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 TUNING_KINDS = ("daemonset", "configmap")
 """Kinds whose write sets a node's kernel keys: a privileged DaemonSet's command, or the sysctl.conf it mounts."""
@@ -89,7 +94,7 @@ def failing(row: dict[str, Any]) -> bool:
     """A pod that keeps failing (restarts with a failing last state, or waiting in a crash loop)."""
     reason = str(row.get("last_termination_reason") or row.get("status") or "")
     return ((row.get("restarts") or 0) >= MIN_RESTARTS and reason in FAILING_REASONS) or \
-        str(row.get("status")) in ("CrashLoopBackOff", "ContainerCannotRun", "StartError")
+        str(row.get("status")) in WAITING
 
 
 def healthy(row: dict[str, Any]) -> bool:
@@ -102,12 +107,15 @@ def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, str, str]]:
     out = []
     for change, evidence in facts.every_change():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD or change.get("type") == "created":
+        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
             continue
-        if target.kind.lower() != "node" and NODE_TEMPLATE.search(target.kind):
+        created = change.get("type") == "created"
+        if target.kind.lower() != "node" and NODE_TEMPLATE.search(target.kind) and not created:
             out.append((change, target, evidence, "template"))
         elif target.kind.lower() in TUNING_KINDS and any(values(str(d)) for d in change.get("diff") or []):
             out.append((change, target, evidence, "tuning"))
+        elif target.kind.lower() == "daemonset" and created:
+            out.append((change, target, evidence, "tuning"))  # a tuner deployed anew: its spec says what it sets
     out.sort(key=lambda c: str(c[0].get("at")), reverse=True)
     return out
 
@@ -122,8 +130,15 @@ def _workload_ref(rows: list[dict[str, Any]], ns: str, workload: str) -> Ref:
     return Ref("StatefulSet" if ordinal else "Deployment", ns, workload)
 
 
-def _set_keys(change: dict[str, Any], prereq: Prerequisite, need: int | None) -> str:
-    """`key=new (was old)` of the first key of the prerequisite that a diff line set to a harmful value, or ""."""
+def _set_keys(change: dict[str, Any], prereq: Prerequisite, need: int | None, spec: str = "") -> str:
+    """`key=new (was old)` of the first key of the prerequisite that a diff line set to a harmful value (for a
+    DaemonSet created in the window, that its spec sets), or ""."""
+    if change.get("type") == "created":
+        now = values(spec)
+        for key in prereq.keys:
+            if key in now and prereq.harms is not None and prereq.harms(key, None, now[key], need):
+                return f"{key}={now[key]} (a DaemonSet created then)"
+        return ""
     for line in change.get("diff") or []:
         before, arrow, after = str(line).partition(" -> ")
         if not arrow:
@@ -154,6 +169,8 @@ def _setup_lacks(template: dict[str, Any], prereq: Prerequisite, need: int | Non
     (the template provides it), else what is missing (`no userData`, `userData sets no vm.max_map_count`)."""
     spec = template.get("spec") or {}
     text = json.dumps(spec)
+    if prereq.setup is not None and prereq.setup.search(text.replace("\\n", "\n")):
+        return ""  # the setup names it: the new nodes get it
     found = values(text)
     for key in prereq.keys:
         if key in found:
@@ -164,16 +181,17 @@ def _setup_lacks(template: dict[str, Any], prereq: Prerequisite, need: int | Non
         return ""  # the kernel's default serves it: a setup that sets nothing takes nothing away
     has_setup = bool(re.search(r'"(?:userData|kubelet|kubeletConfiguration|preBootstrapCommands|'
                                r'postBootstrapCommands|files)"', text))
+    how = "sysctl" if prereq.keys else "runtime limit"
     if not has_setup:
-        return f"its spec has no userData or kubelet setting, so nothing sets {prereq.keys[0]} (sysctl)"
-    return f"its userData sets no {prereq.keys[0]} (sysctl)"
+        return f"its spec has no userData or kubelet setting, so nothing sets {prereq.setting} ({how})"
+    return f"its userData sets no {prereq.setting} ({how})"
 
 
 def _tuning_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: str, prereq: Prerequisite,
-                need: int | None, victim: dict[str, Any], rows: list[dict[str, Any]]) -> Fit | None:
+                need: int | None, victim: dict[str, Any], rows: list[dict[str, Any]], spec: str) -> Fit | None:
     """A DaemonSet/ConfigMap write that set the prerequisite's key harmfully, acting on the victim's node."""
     at = parse_time(change.get("at"))
-    what = _set_keys(change, prereq, need) if prereq.kind == "sysctl" else ""
+    what = _set_keys(change, prereq, need, spec) if prereq.kind == "sysctl" else ""
     if not what or at is None:
         return None
     daemonsets = [target] if target.kind.lower() == "daemonset" else [
@@ -251,7 +269,8 @@ def found(facts: Facts) -> list[Fit]:
         prereq, quoted, need = said
         for change, target, evidence, shape in candidates(facts):
             if shape == "tuning":
-                fit = _tuning_fit(facts, change, target, evidence, prereq, need, victim, rows)
+                fit = _tuning_fit(facts, change, target, evidence, prereq, need, victim, rows,
+                                  str((store.get("tuners") or {}).get(str(target)) or ""))
             else:
                 fit = _template_fit(facts, change, target, evidence, prereq, need, victim, rows, store)
             if fit is not None:
@@ -294,11 +313,13 @@ def finding(f: Fit) -> dict[str, Any]:
                    f"{', '.join(p.split('.')[0] for p in f.peers[:2])} it runs. This is {f.prereq.meaning}. Upgrade "
                    f"the software to one that reads cgroup v2, or pin the previous image in {f.target} until then.")
     else:
-        key = f.prereq.keys[0]
-        message = (f"{f.target} written {when} before the alert launches nodes without the kernel setting {key} "
+        key = f.prereq.setting
+        kind = "kernel setting" if f.prereq.keys else "node setting"
+        message = (f"{f.target} written {when} before the alert launches nodes without the {kind} {key} "
                    f"that {f.workload} needs: {f.what}. On {node}, launched from it since, {f.pod} fails "
                    f"{_quote(f.quoted)}; its pods on older nodes run. This is {f.prereq.meaning}. Put the setting back "
-                   f"in {f.target}'s userData (sysctl -w {key}=...) and replace the nodes launched since.")
+                   f"in {f.target}'s userData ({'sysctl -w ' + key + '=...' if f.prereq.keys else key}) and replace "
+                   f"the nodes launched since.")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": f.target.kind, "namespace": f.target.namespace, "name": f.target.name},
             "reason": "NodePrerequisiteChanged", "message": message, "evidence": f.quoted[:2],
@@ -340,7 +361,14 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         await _read_lines(store, facts, row, call)
     if not any(named(lines) for lines in store["lines"].values()):
         return
-    for _, target, _, shape in writes:
+    tuners = store.setdefault("tuners", {})
+    for change, target, _, shape in writes:
+        if shape == "tuning" and change.get("type") == "created" and len(tuners) < MAX_TUNERS:
+            got = await get_yaml(call, target.kind, target.name, target.namespace,
+                                 f"survey-prerequisite-{target.kind.lower()}-{target.name}")
+            if got is not None:
+                tuners[str(target)] = json.dumps((got[0].get("spec") or {}).get("template") or {})
+                store["evidence"].append(got[1])
         if shape != "template" or str(target) in store["templates"]:
             continue
         got = await get_yaml(call, target.kind, target.name, target.namespace,
@@ -365,6 +393,11 @@ async def _read_lines(store: dict[str, Any], facts: Facts, row: dict[str, Any], 
             ids.append(got.evidence_id)
             if lines:
                 break
+    workload = workload_of_pod(name)
+    for finding in facts.findings():  # the scan's events and termination messages (an image pull for a platform)
+        obj = finding.get("object") or {}
+        if obj.get("namespace") == ns and (obj.get("name") == workload or name in (finding.get("pods") or [])):
+            lines += [str(finding.get("message") or ""), *(str(e) for e in finding.get("evidence") or [])]
     for log in facts.logs:
         if log.pod == name and log.namespace == ns:
             lines += [str(e.get("example") or e.get("message") or "") for e in [log.top or {}, *log.more]]

@@ -63,6 +63,14 @@ class Prerequisite:
     default_ok: bool = False
     """Whether the kernel's default satisfies the software (strict overcommit is never the default, file-max is
     large): then a node that sets nothing lacks nothing, and only a write of a harmful value is a cause."""
+    setup: re.Pattern[str] | None = None
+    """Words of a node's setup (userData, kubelet or runtime config) that provide it when it is no sysctl key
+    (`LimitNOFILE=` in containerd's unit, `default-ulimits`)."""
+
+    @property
+    def setting(self) -> str:
+        """The setting's name as a finding says it: its first sysctl key, else its own name."""
+        return self.keys[0] if self.keys else self.name
 
 
 CATALOGUE: tuple[Prerequisite, ...] = (
@@ -104,6 +112,17 @@ CATALOGUE: tuple[Prerequisite, ...] = (
         "fs.inotify.max_user_instances), shared by every pod of the node: past them a new watcher fails with "
         "`too many open files` (instances) or `no space left on device` (watches)",
         None, lambda key, old, new, need: _lower(old, new, need)),
+    Prerequisite(
+        "nofile ulimit (LimitNOFILE)", "ulimit",
+        re.compile(r"max file descriptors \[\d+\] for [\w-]+ process is too low|rlimits? too low.*(?:files|nofile)|"
+                   r"maximum number of open files to \d+ \(it was originally set to \d+\)|RLIMIT_NOFILE", re.I),
+        (),
+        "the open-files limit the node's container runtime gives every container (containerd/dockerd LimitNOFILE, "
+        "often raised in a node's bootstrap): Elasticsearch and OpenSearch refuse to start below 65535 (a bootstrap "
+        "check), databases and brokers cap their connections by it",
+        re.compile(r"bootstrap checks? failed", re.I),
+        need=re.compile(r"at least \[?(\d+)"),
+        setup=re.compile(r"LimitNOFILE|nofile|ulimit -n|default-ulimits?|RLIMIT_NOFILE", re.I)),
     Prerequisite(
         "fs.file-max", "sysctl",
         re.compile(r"too many open files|max file descriptors \[\d+\]|EMFILE|ENFILE|file-max", re.I),

@@ -269,3 +269,56 @@ def test_a_node_class_moved_to_a_cgroup_v2_image_is_named_for_the_v1_reader_fail
 
 def test_a_write_that_chose_no_image_is_not_the_os_image_s_cause() -> None:
     assert npq.found(_image('spec.subnetSelectorTerms = [{"tags": {"tier": "private"}}]')) == []
+
+
+# ---- more shapes: a tuner created anew, a runtime limit a template no longer raises, an image pull ------------
+
+def _created_tuner(spec_text: str, lines: list[str]) -> Facts:
+    change = {"at": "2026-11-03T10:00:00Z", "type": "created",
+              "object": {"kind": "DaemonSet", "namespace": "ops", "name": "node-tune"}, "diff": []}
+    rows = [_pod("search-es-0", "search", "n1", fails=True), _pod("node-tune-x9zqb", "ops", "n1", fails=False)]
+    facts = _facts([change], rows, {"search-es-0": lines})
+    facts.reads[npq.READS]["tuners"] = {"DaemonSet ops/node-tune": spec_text}
+    return facts
+
+
+def test_a_tuning_daemonset_created_in_the_window_is_read_from_its_spec() -> None:
+    spec = '{"spec": {"containers": [{"command": ["sh", "-c", "sysctl -w vm.overcommit_memory=2 && sleep 1d"]}]}}'
+    [fit] = npq.found(_created_tuner(spec, JVM))
+    assert fit.target == Ref("DaemonSet", "ops", "node-tune") and fit.what.startswith("vm.overcommit_memory=2 (a "
+                                                                                       "DaemonSet created then)")
+
+
+def test_a_created_tuner_that_sets_the_key_high_enough_is_not_blamed() -> None:
+    spec = '{"spec": {"initContainers": [{"command": ["sysctl", "-w", "vm.max_map_count=262144"]}]}}'
+    assert npq.found(_created_tuner(spec, OPENSEARCH)) == []
+
+
+ES_NOFILE = ["ERROR: [1] bootstrap checks failed",
+             "[1]: max file descriptors [4096] for elasticsearch process is too low, increase to at least [65535]"]
+
+
+@pytest.mark.parametrize(("spec", "blamed"), [
+    ({"role": "KarpenterNodeRole"}, True),
+    ({"userData": "[Service]\\nLimitNOFILE=1048576\\n"}, False),  # the template still raises it
+])
+def test_a_runtime_open_files_limit_the_template_no_longer_raises(spec: dict[str, Any], blamed: bool) -> None:
+    facts = _nodeclass(spec)
+    facts.reads[npq.READS]["lines"] = {"search-2": ES_NOFILE}
+    fits = npq.found(facts)
+    assert bool(fits) is blamed
+    if fits:
+        message = npq.finding(fits[0])["message"]
+        assert "LimitNOFILE" in message[:200] and "max file descriptors [4096]" in message, message
+
+
+def test_an_image_without_the_new_nodes_platform_fails_its_pull_there() -> None:
+    facts = _pool("NodePool", "general", "karpenter.sh/nodepool", "arm64", "")
+    store = facts.reads[npq.READS]
+    pod = "ocr-6d5f7c8b9-rr8pn"
+    row = next(r for r in store["pods"]["rows"] if r["name"] == pod)
+    row.update(status="ImagePullBackOff", restarts=0, last_termination_reason=None)
+    store["lines"] = {pod: ['Failed to pull image "registry.example.com/docs/ocr:2.0": no matching manifest for '
+                            'linux/arm64/v8 in the manifest list entries']}
+    [fit] = npq.found(facts)
+    assert fit.shape == "arch" and "arm64" in fit.what
