@@ -270,13 +270,21 @@ def found(facts: Facts) -> list[Mutated]:
                 touched = [d for d in diffs if _touched(_paths(annotated, actor), spec, [d])] or diffs
                 out.append(Mutated(actor, MUTATING_KINDS.get(actor.kind, "mutating admission actor"), pod_ref,
                                    workload, touched[0][0], [(f, o, n) for _, f, o, n in touched], said, write,
-                                   str(finding.get("message") or ""),
+                                   _failure_words(finding),
                                    [e for e in [*ids, (write or {}).get("_evidence", "")] if e]))
     return out
 
 
 def _paths(annotated: dict[str, Any], actor: Ref) -> list[str]:
     return next((p for a, _, p in named_actors(annotated) if a.name == actor.name), [])
+
+
+def _failure_words(finding: dict[str, Any]) -> str:
+    """The finding's message, with the kubelet's own words when the message only classifies them."""
+    message = str(finding.get("message") or "")
+    said = next((str(e) for e in finding.get("evidence") or [] if str(e) and str(e)[:40] not in message), "")
+    generic = len(message.rsplit(": ", 1)[-1]) < 40  # the scan's class of failure only ("missing configuration")
+    return f"{message} ('{said[:140]}')" if said and generic else message
 
 
 def _actors(facts: Facts, pod: dict[str, Any], spec: dict[str, Any], diffs: list[tuple[str, str, str, str]],
