@@ -11,11 +11,14 @@ long-running service the page is about logs the provider's quota wording (Google
 newcomer is the cause, and throttling it (or giving it its own key) is the fix.
 
 Sharing the key is read from names only: the same Secret (or a copy of it of the same name and key in another
-namespace, as replicators and per-namespace copies make), or the same credential env variable fed from a Secret.
+namespace, as replicators and per-namespace copies make), or the same credential env variable fed from a Secret;
+a newcomer that reads no key Secret at all shares the budget when its own log is refused by the same provider (the
+host the victim's errors name, or the same provider-specific status): a limit metered per source address, spent
+through the same cluster egress. A newcomer on another key has another budget.
 `read` runs only when a surveyed log says a call was refused for a quota or rate limit: it reads, for each workload
 the change timeline says started, was rolled out or scaled in WINDOW before the first such error, its pod template
-(the Secrets and env variables it reads: names, never values) and, for a Job, one pod's log (its own quota
-warnings and rate). `found` is pure. Twins: a newcomer that started after the errors began, one that reads another
+(the Secrets and env variables it reads: names, never values) and one of its pods' log (its own quota warnings
+and rate). `found` is pure. Twins: a newcomer that started after the errors began, one that reads another
 key, a quota error from inside the cluster (the API server's priority and fairness, a proxy's own limit).
 """
 
@@ -173,6 +176,21 @@ def shared(victim: list[Cred], other: list[Cred]) -> str:
     return ""
 
 
+def same_refusal(victim: LogEvidence, status: str, their_log: str) -> str:
+    """How a newcomer that reads no key Secret still spends the victim's budget, in words, or '': its own log
+    is refused by the same provider the same way (the same host the victim's errors name, or the same
+    provider-specific status), as when the provider meters per source address and both leave by the same egress."""
+    line = next((ln for ln in their_log.splitlines() if QUOTA.search(ln) and not _INSIDE.search(ln)), "")
+    if not line:
+        return ""
+    if any(h and h in line for h in victim.hosts):
+        host = next(h for h in victim.hosts if h and h in line)
+        return f"the same provider {host} through the same cluster egress, its own calls refused the same way"
+    if status and status != "429" and status in line:
+        return f"the same provider through the same cluster egress, its own calls refused {status} too"
+    return ""
+
+
 # ---- reading (survey) -------------------------------------------------------------------------
 
 
@@ -231,9 +249,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                                  "evidence": [got[1]], "log": "", "creds": [
             {"namespace": c.secret.namespace, "name": c.secret.name, "key": c.key, "env": c.env, "via": c.via}
             for c in creds(template, target.namespace)]}
-        if target.kind == "Job" and entry["creds"]:
-            pods = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace,
-                                           "label_selector": f"job-name={target.name}"},
+        selector = f"job-name={target.name}" if target.kind == "Job" else ",".join(
+            f"{k}={v}" for k, v in sorted(((spec.get("selector") or {}).get("matchLabels") or {}).items()))
+        if selector and target.kind != "CronJob":
+            pods = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace, "label_selector": selector},
                               f"survey-shared-quota-pods-{target.name}")
             rows = pods.data.get("rows") or [] if pods is not None and pods.ok and isinstance(pods.data, dict) else []
             for row in rows[:1]:
@@ -275,9 +294,9 @@ def found(facts: Facts) -> list[Newcomer]:
                 continue
             theirs = [Cred(Ref("Secret", c["namespace"], c["name"]), c["key"], c["env"], c["via"])
                       for c in entry.get("creds") or []]
-            how = shared(mine, theirs)
+            how = shared(mine, theirs) or ("" if theirs else same_refusal(log, status, str(entry.get("log") or "")))
             if not how:
-                continue  # another key, another budget
+                continue  # another key, another budget; or no key and not refused by the same provider either
             ids = [e for e in (evidence, log.evidence_id, *(entry.get("evidence") or [])) if e]
             out.append(Newcomer(target, when, what, how, workload, said, status, first, _own_words(entry["log"]),
                                 [str(i) for i in ids]))
@@ -307,9 +326,11 @@ def finding(n: Newcomer, at: datetime) -> dict[str, Any]:
     victim = f"{n.victim.namespace}/{n.victim.name}"
     status = f" ({n.status})" if n.status else ""
     own = f" Its own log: '{n.own}'." if n.own else ""
+    via = n.shared if n.shared.startswith("the same provider") else \
+        f"the provider with {_credential_words(n.shared)} ({n.shared})"
     message = (f"{n.workload} {n.what} at {n.started.strftime('%H:%M')}, {ago} before {victim}'s first quota "
-               f"refusal{status}, and calls the provider with {_credential_words(n.shared)} ({n.shared}): its load "
-               f"uses up the shared quota, so {victim} is refused: '{n.refused[:150]}'.{own} Nothing of {victim} "
+               f"refusal{status}, and calls {via}: its load uses up the shared quota, so {victim} is refused: "
+               f"'{n.refused[:150]}'.{own} Nothing of {victim} "
                f"changed; throttle or pause {n.workload.name} (a rate limit of its own) or give it its own API key "
                "and quota")
     return {"check": CHECK, "severity": "critical", "reason": "SharedQuotaExhausted",

@@ -106,6 +106,34 @@ def test_the_same_credential_variable_shares_the_budget() -> None:
     assert n.status == "RESOURCE_EXHAUSTED" and "GCP_API_KEY" in n.shared
 
 
+def egress(their_log: str, hosts: list[str]) -> Facts:
+    """search/indexer and a new ops/crawler share no key name; the crawler's own log says how it is refused."""
+    change = {"at": iso(AT - timedelta(minutes=50)), "type": "rollout",
+              "object": {"kind": "Deployment", "namespace": "ops", "name": "crawler"},
+              "summary": "Deployment ops/crawler rolled out revision 1"}
+    facts = facts_for("search", "indexer", "fetch failed: 429 Too Many Requests", None, AT - timedelta(minutes=45),
+                      ("Deployment", "ops", "crawler"), change, [cred("search", "geo-key", "key", "GEO_TOKEN")],
+                      [], their_log)
+    facts.logs[0].hosts = hosts
+    return facts
+
+
+def test_a_newcomer_refused_by_the_same_host_shares_the_egress_budget() -> None:
+    (n,) = found(egress("WARN GET https://api.geo.example.com/v3/lookup -> 429 Too Many Requests",
+                        ["api.geo.example.com"]))
+    assert n.workload.name == "crawler" and "same cluster egress" in n.shared
+    assert "calls the same provider api.geo.example.com" in suspects(egress(
+        "WARN GET https://api.geo.example.com/v3/lookup -> 429 Too Many Requests", ["api.geo.example.com"]))[0][1][
+        "message"]
+
+
+def test_a_newcomer_refused_by_another_provider_is_not_named() -> None:
+    assert found(egress("WARN GET https://api.other.example.org/x -> 429 Too Many Requests",
+                        ["api.geo.example.com"])) == []
+    assert found(egress("WARN 429 Too Many Requests", [])) == []
+    assert found(egress("INFO crawled 200 pages", ["api.geo.example.com"])) == []
+
+
 def test_a_newcomer_that_started_after_the_refusals_is_not_named() -> None:
     assert found(backfill(started=AT - timedelta(minutes=30), first=AT - timedelta(minutes=43))) == []
 
