@@ -98,6 +98,7 @@ from agent.triage import (
     time_limit,
     tls_policy,
     topology_routing,
+    unverified,
     write_semantics,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
@@ -235,6 +236,7 @@ CHECK_WEIGHT: dict[str, float] = {
     field_meaning.CHECK: field_meaning.WEIGHT, scale_reset.CHECK: scale_reset.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
+    unverified.CHECK: unverified.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
@@ -318,6 +320,10 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     for case in cases.values():
         case.relation = _relation(case, subject, topology, log_hosts, resolved or set(), definite)
         case.change = _change_for(case, facts)
+        written = unverified.promoted(case.ref, case.findings, case.change, facts.at)  # the write, not the gap
+        if written is not None:
+            case.findings.append(written)
+            case.weight = max(case.weight, unverified.WEIGHT)
         case.log = _log_for(case, facts.logs) or case.log
         case.evidence = list(dict.fromkeys(case.evidence + [e for e in (
             facts.scan_id, case.log.evidence_id if case.log else None,
