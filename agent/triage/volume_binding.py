@@ -52,6 +52,9 @@ STRANDED = re.compile(r"volume node affinity conflict|no available volume zone|"
                       r"didn't match PersistentVolume'?s? node affinity|volume node affinity", re.I)
 """The scheduler's words for a bound volume whose node affinity excludes the nodes the pod could use."""
 
+WORKLOAD_NAMED = re.compile(r"(StatefulSet|Deployment|DaemonSet|ReplicaSet|Job) ([a-z0-9-]+)/([a-z0-9.-]+)")
+"""How the scan's volume-affinity finding names the stranded pods' workload (`details.workload`)."""
+
 ZONE_PARAMETER = re.compile(r"^(?:zone|zones|availability-?zone|topology|replica-zones|location)$", re.I)
 """StorageClass parameters that pin new volumes to zones (in-tree EBS/GCE `zone(s)`, Cinder `availability`)."""
 
@@ -84,6 +87,9 @@ def stranded_workloads(facts: Facts) -> list[tuple[Ref, str]]:
     out: list[tuple[Ref, str]] = []
     for finding in facts.findings():
         owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
+        named = WORKLOAD_NAMED.fullmatch(str((finding.get("details") or {}).get("workload") or ""))
+        if named is not None and (owner is None or owner.kind in ("PersistentVolume", "Node")):
+            owner = Ref(named.group(1), named.group(2), named.group(3))  # the scan's volume finding names it
         said = next((t for t in reversed(_texts(finding)) if STRANDED.search(t)), "")
         if owner is None or not said or any(owner.same_object(o) for o, _ in out):
             continue

@@ -166,3 +166,16 @@ def test_nothing_is_read_without_a_volume_topology_failure() -> None:
     asyncio.run(volume_binding.read(Subject(namespace="queue"), facts, cluster,
                                     _iso(AT)))
     assert cluster.calls == [] and volume_binding.found(facts) == []
+
+
+def test_the_scan_s_volume_affinity_finding_alone_leads_to_its_workload() -> None:
+    volume = {"kind": "PersistentVolume", "namespace": "", "name": "pvc-2"}
+    facts = Facts(at=AT, scan={"findings": [
+        {"check": "pv.node_affinity_unschedulable", "object": volume, "reason": "VolumeNodeAffinityConflict",
+         "message": "PersistentVolume pvc-2 (claim queue/data-broker-2) requires topology.kubernetes.io/zone In "
+                    "us-east-1a, and no node in the cluster matches it: StatefulSet queue/broker pod queue/broker-2 "
+                    "stays Pending (volume node affinity conflict on every node)",
+         "details": {"workload": "StatefulSet queue/broker", "claim": "queue/data-broker-2"}, "evidence": []}]},
+        changes={"changes": []}, changes_id="E2")
+    [s] = _found(_statefulset(AT - timedelta(hours=5), "Immediate", AT - timedelta(minutes=40)), facts)
+    assert (str(s.workload), str(s.claim)) == ("StatefulSet queue/broker", "PersistentVolumeClaim queue/data-broker-2")
