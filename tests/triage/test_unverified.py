@@ -18,7 +18,8 @@ from agent.triage.unverified import CHECK, promoted
 
 AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 INGRESS = {"kind": "Ingress", "namespace": "partners", "name": "partner-gateway"}
-UNVERIFIED: dict[str, Any] = {"check": "ingress.missing_tls_secret", "severity": "info", "object": INGRESS, "owner": None,
+UNVERIFIED: dict[str, Any] = {
+              "check": "ingress.missing_tls_secret", "severity": "info", "object": INGRESS, "owner": None,
               "reason": "SecretNotCollected", "message": "Ingress partners/partner-gateway: TLS for api.partners."
               "example.com uses Secret gw-tls, which was not collected: cannot check whether it exists",
               "details": {"secret": "gw-tls", "absence_known": False}, "evidence": [],
