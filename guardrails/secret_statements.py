@@ -82,7 +82,15 @@ def _word(text: str, start: int, end: int, kind: str, placeholder: Placeholder, 
 
 # --------------------------------------------------------------------------- SQL
 
-_SQL_LITERAL = r"""[NnEeBb]?(?:'(?P<s1>(?:[^'\n]|''){1,256})'|"(?P<s2>[^"\n]{1,256})")"""
+_SQL_LITERAL = (r"""[NnEeBb]?(?:'(?P<s1>(?:[^'\n]|''){1,256})'|"(?P<s2>[^"\n]{1,256})"|"""
+                r"""\$(?P<dq>\w{0,16})\$(?P<s4>[^$\n]{1,256})\$(?P=dq)\$)""")
+"""A string literal: standard quotes (a quote doubled inside), a double-quoted identifier-style literal
+(Oracle), or PostgreSQL dollar quoting (`$$...$$`, `$tag$...$tag$`)."""
+
+
+def _literal_group(m: re.Match[str]) -> str:
+    """The name of the group that holds the literal's text in a match of a pattern built on `_SQL_LITERAL`."""
+    return next(g for g in ("s1", "s2", "s4", "s3") if g in m.re.groupindex and m.group(g) is not None)
 _SQL_PASSWORD = re.compile(
     # the literal right after a password keyword of a statement: PASSWORD 'x', PASSWORD = N'x',
     # SET PASSWORD [FOR u] = [PASSWORD(]'x', FROM 'old' TO 'new' (Neo4j), BY PASSWORD = 'x' (MSSQL keys)
@@ -130,19 +138,19 @@ def _sql_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
         for i in _finds(lowered, word):
             m = _SQL_PASSWORD.match(text, i)
             if m is not None and (i == 0 or _SQL_PASSWORD_BEFORE.match(text, i - 1) is None):
-                g = "s1" if m.group("s1") is not None else "s2"
+                g = _literal_group(m)
                 if _quoted(m.group(g), placeholder):
                     out.append((m.start(g), m.end(g), kind))
     if "password from" in lowered:
         for m in _SQL_NEO4J_FROM.finditer(text):
-            g = "s1" if m.group("s1") is not None else "s2"
+            g = _literal_group(m)
             if _quoted(m.group(g), placeholder):
                 out.append((m.start(g), m.end(g), kind))
     for i in _finds(lowered, "identified"):
         m = _SQL_IDENTIFIED.match(text, i)
         if m is None:
             continue
-        g = next(n for n in ("s1", "s2", "s3") if m.group(n) is not None)
+        g = _literal_group(m)
         value = m.group(g)
         if g == "s3" and (not _bare(value, placeholder) or (value.isalpha() and value.isupper())):
             continue  # IDENTIFIED BY VALUES / EXTERNALLY / a keyword, not a literal
@@ -178,7 +186,7 @@ def _sql_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
 _STRONG = (
     r"password|passwd|secret|key-string|authentication-key|auth-key|pre-shared-key|pre-shared-secret|psk|"
     r"psksecret|encrypted-password|plain-text-password-value|md5-password|server-key|shared-secret|"
-    r"wpa-psk[ \t]+ascii|community|private-key|preshared-key"
+    r"wpa-psk[ \t]+ascii|community|private-key|preshared-key|plaintext-password|plain-text-password"
 )
 _MODIFIER = (
     r"(?:[ \t]+(?:level[ \t]+\d{1,2}|[0-9]|sha256|sha512|md5|scrypt|pbkdf2|ascii-text|ascii|hex|enc|encrypted|"
@@ -188,14 +196,13 @@ _CONFIG_VALUE = r"""[ \t]+(?P<v>"[^"\n]{1,256}"|'[^'\n]{1,256}'|[^\s"'#!][^\s"']
 _DEVICE_HEAD = (
     # what stands before the directive on its line: nothing (an indented directive), or a statement head
     r"(?im)^[ \t]*(?:(?:set|edit|no)[ \t]+(?:[\w.:/\-\[\]@\"]+[ \t]+){0,10}?"
-    r"|enable[ \t]+|username[ \t]+\S{1,64}(?:[ \t]+(?:privilege[ \t]+\d{1,2}|algorithm-type[ \t]+\w+|"
-    r"view[ \t]+\S+|nopassword))*[ \t]+"
+    r"|enable[ \t]+|username[ \t]+\S{1,64}[ \t]+(?:\S{1,64}[ \t]+){0,6}?"
     r"|neighbor[ \t]+\S{1,64}[ \t]+|(?:tacacs|radius)-server(?:[ \t]+host[ \t]+\S{1,64}"
     r"(?:[ \t]+(?:auth-port|acct-port|port|timeout|single-connection)(?:[ \t]+\d{1,5})?)*)?[ \t]+"
     r"|crypto[ \t]+isakmp[ \t]+|crypto[ \t]+ikev[12][ \t]+\S+[ \t]+|ip[ \t]+(?:ospf|rip|ftp|http)[ \t]+"
     r"(?:[\w\-]+[ \t]+\d{1,3}[ \t]+)?|ipv6[ \t]+ospf[ \t]+|area[ \t]+\S+[ \t]+|ntp[ \t]+|snmp-server[ \t]+"
-    r"|ppp[ \t]+(?:chap|pap)[ \t]+(?:sent-username[ \t]+\S+[ \t]+)?|ikev[12][ \t]+(?:local|remote)-"
-    r"authentication[ \t]+|tunnel[ \t]+key[ \t]+|wpa-psk[ \t]+|vrrp[ \t]+\d{1,3}[ \t]+authentication[ \t]+"
+    r"|ppp[ \t]+(?:chap|pap)[ \t]+(?:sent-username[ \t]+\S+[ \t]+)?|ikev[12][ \t]+(?:(?:local|remote)-"
+    r"authentication[ \t]+)?|tunnel[ \t]+key[ \t]+|wpa-psk[ \t]+|vrrp[ \t]+\d{1,3}[ \t]+authentication[ \t]+"
     r"(?:text[ \t]+|md5[ \t]+key-chain[ \t]+)?|standby[ \t]+\d{1,4}[ \t]+authentication[ \t]+(?:md5[ \t]+)?)?"
 )
 _DEVICE_DIRECTIVE = re.compile(
@@ -314,17 +321,23 @@ _FLAG_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
         (("sqlcmd", "bcp", "osql", "isql", "mssql-cli"),
          r"\b(?i:sqlcmd|bcp|osql|isql|mssql-cli)(?i:\.exe)?\b" + _SPAN + r"-P[ \t]*"),
         # registry logins: docker/podman/buildah/skopeo/nerdctl/oras login -p, crane auth login -p
-        ((" login",), r"(?i)\b(?:docker|podman|buildah|skopeo|nerdctl|oras|crane[ \t]+auth|helm[ \t]+registry)"
+        ((" login",), r"(?i)\b(?:docker|podman|buildah|skopeo|nerdctl|oras|oc|cf|az|crane[ \t]+auth|helm[ \t]+registry)"
                      r"[ \t]+login\b" + _SPAN + r"-p[ \t=]+"),
         (("psexec", "paexec"), r"(?i)\b(?:psexec|psexec64|paexec)(?:\.exe)?\b" + _SPAN + r"-p[ \t]+"),
         (("plink", "pscp", "psftp", "putty"), r"(?i)\b(?:plink|pscp|psftp|putty)(?:\.exe)?\b" + _SPAN + r"-pw[ \t]+"),
         (("ssh-keygen",), r"\bssh-keygen\b" + _SPAN + r"-[NP][ \t]*"),
-        (("zip ",), r"\bzip\b" + _SPAN + r"-P[ \t]+"),
-        (("7z", "rar "), r"(?i)\b(?:7z|7za|7zz|7zr|unrar|rar)(?:\.exe)?\b" + _SPAN + r"-p(?=[^\s-])"),
+        (("zip ",), r"\b(?:zip|unzip|zipcloak)\b" + _SPAN + r"-P[ \t]+"),
+        (("7z", "rar "), r"(?i)\b(?:7z|7za|7zz|7zr|unrar|rar)(?:\.exe)?\b" + _SPAN + r"-(?:hp|p)(?=[^\s-])"),
         (("schtasks",), r"(?i)\bschtasks(?:\.exe)?\b" + _SPAN + r"/r?p[ \t]+"),
         (("freerdp",), r"(?i)\b(?:xfreerdp|wlfreerdp|sdl-freerdp)\b" + _SPAN + r"/p:"),
-        (("openssl",), r"(?i)\bopenssl\b" + _SPAN + r"-(?:pass[ \t]+pass:|k[ \t]+)"),
+        (("openssl",), r"(?i)\bopenssl\b" + _SPAN + r"-(?:(?:pass|password|passin|passout)[ \t]+pass:|k[ \t]+)"),
         (("influx",), r"(?i)\binflux\b" + _SPAN + r"-password[ \t=]+"),
+        (("winrs",), r"(?i)\bwinrs(?:\.exe)?\b" + _SPAN + r"-p(?:assword)?:"),
+        (("vsql",), r"\bvsql\b" + _SPAN + r"-w[ \t]*"),
+        (("ncftp",), r"\bncftp(?:put|get|ls)?\b" + _SPAN + r"-p[ \t]+"),
+        (("vnc",), r"(?i)\b(?:x11vnc|vncviewer|xtightvncviewer)\b" + _SPAN + r"-passwd[ \t]+"),
+        (("smbclient",), r"\bsmbclient[ \t]+(?://|\\\\)[^\s]{1,256}[ \t]+(?=[^\s-])"),
+        (("--proxy-user",), r"(?i)\bcurl\b" + _SPAN + r"--proxy-user[ =]['\"]?[^\s:'\"]{1,128}:"),
         # lftp -u user,pass
         (("lftp",), r"(?i)\blftp\b" + _SPAN + r"-u[ \t]+['\"]?[^\s:,'\"]{1,128},"),
         (("passphrase",), r"(?i)(?<![\w-])--(?:[a-z]+-)?passphrase(?:[ \t]*=[ \t]*|[ \t]+)"),
@@ -417,12 +430,103 @@ def _cli_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     return out
 
 
+# --------------------------------------------------------------------------- one-value rules
+
+_VAL = r"""(?P<v>'[^'\n]{1,256}'|"[^"\n]{1,256}"|[^\s'"][^\s'"]{0,255})"""
+_SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
+    (gates, re.compile(pattern), kind) for gates, pattern, kind in (
+        # Redis: AUTH [user] pass at a redis prompt or after redis-cli; ACL SETUSER / users.acl `>pass`
+        (("auth ",), r"(?im)(?:^[ \t]*(?:[\w.\-]{1,64}:\d{1,5}(?:\[\d+\])?>[ \t]*)?|\bredis-cli\b[^\n|;&]{0,200}?[ \t])"
+                     r"AUTH[ \t]+(?:[^\s'\"]{1,64}[ \t]+)?" + _VAL + r"[ \t]*$", "password_assignment"),
+        (("setuser", "user "), r"(?im)^[ \t]*(?:[\w.\-]{1,64}:\d{1,5}>[ \t]*)?(?:acl[ \t]+setuser|user)[ \t]+\S{1,64}"
+                               r"(?:[ \t]+[^\s>]\S{0,64}){0,12}?[ \t]+>(?P<v>[^\s>]{1,256})", "password_assignment"),
+        # wire transcripts: POP3/FTP `PASS x`, IMAP `tag LOGIN user pass`
+        (("pass ",), r"(?m)^[ \t]*(?:[<>]{1,3}[ \t]*|C:[ \t]*|\w{1,16}>[ \t]*|---> )?PASS[ \t]+"
+                     r"(?P<v>[^\s*][^\s]{0,255})[ \t]*\r?$",
+         "password_assignment"),
+        (("login ",), r"(?m)^[ \t]*(?:C:[ \t]*|[<>]{1,3}[ \t]*)?[A-Za-z0-9.]{1,12}[ \t]+(?i:LOGIN)[ \t]+"
+                      r"(?:\"[^\"\n]{1,128}\"|[^\s\"]{1,128})[ \t]+" + _VAL + r"[ \t]*$", "password_assignment"),
+        # SNMPv3 users: IOS `snmp-server user U G v3 auth sha A priv aes 128 P`, net-snmp `createUser U SHA A AES P`
+        (("snmp-server user",), r"(?i)\bsnmp-server[ \t]+user[ \t]+[^\n]{0,200}?[ \t]auth[ \t]+(?:md5|sha\S{0,8})"
+                                r"[ \t]+" + _VAL, "config_directive_password"),
+        (("snmp-server user",), r"(?i)\bsnmp-server[ \t]+user[ \t]+[^\n]{0,300}?[ \t]priv[ \t]+(?:des|3des|aes)"
+                                r"(?:[ \t]+\d{3})?[ \t]+" + _VAL, "config_directive_password"),
+        (("createuser",), r"(?i)\bcreateUser[ \t]+(?:-e[ \t]+\S+[ \t]+)?\S+[ \t]+(?:MD5|SHA\S{0,8})[ \t]+" + _VAL,
+         "config_directive_password"),
+        (("createuser",), r"(?i)\bcreateUser[ \t]+(?:-e[ \t]+\S+[ \t]+)?\S+[ \t]+(?:MD5|SHA\S{0,8})[ \t]+\S+[ \t]+"
+                          r"(?:DES|AES\d{0,3})[ \t]+" + _VAL, "config_directive_password"),
+        # a value marked clear text after a password directive (Aruba/ProCurve `plaintext`, EdgeOS)
+        (("plaintext", "cleartext", "clear-text", "plain-text"),
+         r"(?im)^[ \t]*(?:[\w.\-]+[ \t]+){0,8}?[\w\-]*(?:password|secret|key)[\w\-]*[ \t]+(?:[\w.\-]+[ \t]+){0,4}?"
+         r"(?:plaintext|cleartext|clear-text|plain-text)(?:-password)?[ \t]+" + _VAL, "config_directive_password"),
+        # Dovecot/Cyrus passwd-file scheme prefix: {PLAIN}secret, {CLEARTEXT}secret
+        (("{plain}", "{cleartext}", "{clear}"), r"\{(?:PLAIN|CLEARTEXT|CLEAR)(?:\.[A-Za-z0-9]{1,10})?\}"
+                                                r"(?P<v>[^\s:]{1,256})", "password_assignment"),
+        # Squid cache_peer `login=user:password`
+        (("login=",), r"(?<![\w-])login=[^\s:=]{1,64}:(?P<v>[^\s]{1,256})", "password_assignment"),
+        # netsh wlan show profile key=clear: `Key Content : X`; WLAN profile XML <keyMaterial>
+        (("key content",), r"(?im)^[ \t]*Key Content[ \t]*:[ \t]*(?P<v>[^\r\n]{1,256}?)[ \t]*\r?$",
+         "password_assignment"),
+        (("keymaterial",), r"(?i)<keyMaterial>(?P<v>[^<\s]{1,256})</keyMaterial>", "password_assignment"),
+        # PgBouncer userlist.txt: "user" "password" (plain, md5 or SCRAM), the whole line
+        (('" "',), r'(?m)^[ \t]*"[A-Za-z0-9_.@\-]{1,64}"[ \t]+"(?P<v>[^"\s]{1,256})"[ \t]*$', "password_assignment"),
+        # DB2 `connect to DB user U using P`; Teradata BTEQ `.logon host/user,password`; Oracle `conn u/p`
+        (("using",), r"(?i)\bconnect[ \t]+to[ \t]+\S+[ \t]+user[ \t]+\S+[ \t]+using[ \t]+" + _VAL,
+         "connection_string_password"),
+        ((".logon",), r"(?i)\.logon[ \t]+[^\s/]{1,128}/[^\s,]{1,64},(?P<v>[^\s;]{1,128})",
+         "connection_string_password"),
+        (("conn ", "connect "), r"(?im)^[ \t]*(?:SQL>[ \t]*)?conn(?:ect)?[ \t]+[A-Za-z][\w$#]{0,63}/"
+                                r"(?P<v>[^\s@/\"']{2,128})[ \t]*$", "connection_string_password"),
+        # MSSQL sp_addlogin 'user', 'password'; sp_password 'old', 'new'
+        (("sp_addlogin", "sp_password"), r"(?i)\bsp_addlogin[ \t]+(?:@loginame[ \t]*=[ \t]*)?N?'[^'\n]{1,128}'[ \t]*,"
+                                         r"[ \t]*(?:@passwd[ \t]*=[ \t]*)?N?" + _VAL, "password_assignment"),
+        (("sp_password",), r"(?i)\bsp_password[ \t]+(?:NULL|N?'[^'\n]{0,128}')[ \t]*,[ \t]*N?" + _VAL,
+         "password_assignment"),
+        # user management calls: db.changeUserPassword('u', 'p'), db.auth('u', 'p'), dbms.security.createUser
+        (("changeuserpassword", "db.auth", "createuser(", "changepassword("),
+         r"(?i)\b(?:changeUserPassword|db\.auth|dbms\.security\.createUser|dbms\.security\.changeUserPassword)"
+         r"[ \t]*\([ \t]*(?:'[^'\n]{1,128}'|\"[^\"\n]{1,128}\")[ \t]*,[ \t]*(?P<v>'[^'\n]{1,256}'|\"[^\"\n]{1,256}\")",
+         "password_assignment"),
+        (("changepassword(",), r"(?i)\bdbms\.(?:security\.)?changePassword[ \t]*\([ \t]*(?P<v>'[^'\n]{1,256}'|"
+                               r"\"[^\"\n]{1,256}\")", "password_assignment"),
+        # Postfix sasl_passwd: [relay]:port user:password
+        (("]:",), r"(?m)^[ \t]*\[[^\]\s]{1,253}\](?::\d{1,5})?[ \t]+[^\s:]{1,128}:(?P<v>\S{1,256})[ \t]*$",
+         "password_assignment"),
+        # Redis CONFIG SET requirepass/masterauth at runtime
+        (("config set",), r"(?i)\bconfig[ \t]+set[ \t]+(?:requirepass|masterauth)[ \t]+" + _VAL,
+         "config_directive_password"),
+        # a here-string into a command that reads a secret from stdin
+        (("<<<",), r"(?i)\b(?:vncpasswd|chpasswd|passwd|kinit|cryptsetup|htpasswd|docker[ \t]+login|"
+                   r"podman[ \t]+login|vault[ \t]+login|gh[ \t]+auth[ \t]+login)\b[^\n|;&]{0,200}?<<<[ \t]*" + _VAL,
+         "stdin_secret"),
+        # rabbitmqctl add_user U P / change_password U P; mysqladmin ... password NEW
+        (("rabbitmqctl",), r"(?i)\brabbitmqctl(?:\.bat)?\b[^\n|;&]{0,120}?[ \t](?:add_user|change_password)[ \t]+"
+                           r"(?:'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|\S{1,128})[ \t]+" + _VAL, "cli_password_flag"),
+        (("mysqladmin",), r"(?i)\bmysqladmin\b[^\n|;&]{0,200}?[ \t]password[ \t]+" + _VAL, "cli_password_flag"),
+    )
+)
+"""(substrings one of which the lowered text must hold, pattern with the value as group `v`, kind)."""
+_SIMPLE_GATES = tuple(sorted({g for gates, _, _ in _SIMPLE_RULES for g in gates}))
+
+
+def _simple_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    present = {g for g in _SIMPLE_GATES if g in lowered}
+    for gates, rx, kind in _SIMPLE_RULES if present else ():
+        if not present.isdisjoint(gates):
+            for m in rx.finditer(text):
+                _word(text, m.start("v"), m.end("v"), kind, placeholder, out)
+    return out
+
+
 # --------------------------------------------------------------------------- URLs
 
 _PATH_TOKEN = re.compile(
     # conda/anaconda channel tokens `/t/<token>/`, webhook paths `/hooks/<token>`, `/webhook(s)/<token>`
-    r"(?i)https?://[^\s/'\"<>]{1,253}(?:/[^\s/'\"<>?#]{1,64}){0,4}?/(?P<w>t|hooks|webhooks?|hook)/"
-    r"(?:\d{1,20}/)?(?P<s>[A-Za-z0-9_\-]{16,128})(?![A-Za-z0-9_\-])"
+    r"(?i)(?:https?|wss?)://[^\s/'\"<>]{1,253}(?:/[^\s/'\"<>?#]{1,64}){0,4}?"
+    r"/(?P<w>t|hooks|webhooks?|hook|integration|with/key)/(?:\d{1,20}/)?"
+    # Rocket.Chat and others put an id segment, then the token: both go
+    r"(?P<s>[A-Za-z0-9_\-]{16,128}(?:/[A-Za-z0-9_\-]{16,128})?)(?![A-Za-z0-9_\-])"
 )
 _QUERY_PARAM = re.compile(r"[?&;](?P<k>[A-Za-z][\w.\-\[\]]{0,63})=(?P<s>[^&\s'\"#<>;]{8,1024})")
 _SIGNATURE_PARAMS = frozenset({"sig", "signature", "x-amz-signature", "x-goog-signature", "sas", "hmac", "jwt",
@@ -443,9 +547,9 @@ def _token_body(value: str) -> bool:
 
 def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     out: list[Span] = []
-    if "/t/" in lowered or "hook" in lowered:
+    if "/t/" in lowered or "hook" in lowered or "/integration/" in lowered or "/with/key/" in lowered:
         for m in _PATH_TOKEN.finditer(text):
-            if _token_body(m.group("s")):
+            if all(_token_body(part) for part in m.group("s").split("/")):
                 out.append((m.start("s"), m.end("s"), "url_query_credential"))
     if "=" in text and ("?" in text or "&" in text):
         for m in _QUERY_PARAM.finditer(text):
@@ -470,7 +574,8 @@ def statement_spans(text: str, lowered: str, placeholder: Placeholder) -> list[S
     (`${VAR}`, `<password>`, `****`) from a value: redaction.py's own test, so all detectors agree.
     """
     return (_sql_spans(text, lowered, placeholder) + _device_spans(text, lowered, placeholder)
-            + _cli_spans(text, lowered, placeholder) + _url_spans(text, lowered, placeholder))
+            + _cli_spans(text, lowered, placeholder) + _simple_spans(text, lowered, placeholder)
+            + _url_spans(text, lowered, placeholder))
 
 
 __all__ = ["statement_spans"]

@@ -275,9 +275,106 @@ def test_url_lookalikes_kept(text: str) -> None:
     "mc alias set " * 75_000,
     "stats auth " * 90_000,
     ": PSK " * 160_000,
+    "snmp-server user " * 60_000,
+    "PASS " * 200_000,
+    "user a on " * 100_000,
+    "passwd <<< " * 90_000,
+    "password plaintext " * 50_000,
+    "https://a/hooks/" * 60_000,
 ])
 def test_statement_rules_stay_linear_on_1mb_lines(text: str) -> None:
     """About 1 MB each, one line: every rule is anchored on a literal with bounded repeats."""
     start = time.perf_counter()
     statement_spans(text, text.lower(), _is_placeholder)
     assert time.perf_counter() - start < 3.0
+
+
+# --------------------------------------------------------------------------- more shapes of the same classes
+
+
+@pytest.mark.parametrize("shape", [
+    "127.0.0.1:6379> AUTH {p}",
+    "10.0.3.7:6380> AUTH default {p}",
+    "redis-cli -h cache-0 AUTH {p}",
+    "ACL SETUSER reporter on >{p} ~reports:* +@read",
+    "user reporter on >{p} ~reports:* +@read",
+    "CONFIG SET masterauth \"{p}\"",
+    "C: PASS {p}",
+    "USER deploy\nPASS {p}\n230 Login successful.",
+    "A017 LOGIN ops@corp.example {p}",
+    "snmp-server user poller NMS v3 auth sha {p} priv aes 128 {p}",
+    "createUser poller SHA \"{p}\" AES \"{p}\"",
+    "password manager user-name admin plaintext {p}",
+    "set system login user ops authentication plaintext-password {p}",
+    "  ikev2 remote-authentication pre-shared-key {p}",
+    "username admin role network-admin secret 0 {p}",
+    "alice:{{PLAIN}}{p}:1001:1001::/home/alice",
+    "cache_peer up.corp parent 3128 0 no-query login=relay:{p}",
+    "    Key Content            : {p}",
+    "<keyMaterial>{p}</keyMaterial>",
+    '"pgbouncer" "{p}"',
+    "[smtp.relay.example]:587 notify@corp.example:{p}",
+    "db2 connect to ORDERS user db2inst1 using {p}",
+    ".logon tdprod/etl,{p}",
+    "SQL> conn system/{p}",
+    "EXEC sp_addlogin 'report', '{p}'",
+    "db.changeUserPassword(\"app\", \"{p}\")",
+    "CALL dbms.security.createUser('alice', '{p}', false)",
+    "ALTER USER app WITH PASSWORD $${p}$$;",
+    "rabbitmqctl add_user svc {p}",
+    "mysqladmin -u root password {p}",
+    "oc login https://api.ocp:6443 -u admin -p {p}",
+    "az login --service-principal -u 00000000-0000-0000-0000-000000000000 -p {p} --tenant corp",
+    "openssl pkcs12 -export -in a.crt -inkey a.key -out a.p12 -password pass:{p}",
+    "curl --proxy-user bob:{p} -x http://proxy:3128 https://x.example",
+    "unzip -P {p} archive.zip",
+    "rar a -hp{p} backup.rar data/",
+    "winrs -r:srv01 -u:CORP\\adm -p:{p} ipconfig",
+    "smbclient //fs01/share {p} -U bob",
+    "vsql -h vertica -U dbadmin -w {p}",
+    "ncftp -u bob -p {p} ftp.corp",
+    "x11vnc -display :0 -passwd {p}",
+    "vncpasswd -f <<< {p}",
+])
+def test_more_statement_shapes(shape: str) -> None:
+    pw = _pw(15)
+    text = shape.format(p=pw)
+    assert _gone(text, pw), redact_text(text).text
+
+
+def test_more_url_path_tokens() -> None:
+    rid = "".join(_RNG.choice(_ALNUM) for _ in range(17)) + "7"
+    tok = "".join(_RNG.choice(_ALNUM) for _ in range(30)) + "42"
+    out = redact_text(f"POST https://chat.corp/hooks/{rid}/{tok}").text
+    assert rid not in out and tok not in out
+    pd = "".join(_RNG.choice("0123456789abcdef") for _ in range(32))
+    assert _gone(f"https://events.pagerduty.com/integration/{pd}/enqueue", pd)
+    key = "".join(_RNG.choice(_ALNUM) for _ in range(20)) + "9"
+    assert _gone(f"curl -X POST https://maker.ifttt.com/trigger/deploy/with/key/{key}", key)
+
+
+@pytest.mark.parametrize("text", [
+    "curl -k https://api.corp/v1/health",
+    "127.0.0.1:6379> AUTH",
+    "AUTH failed: WRONGPASS invalid username-password pair",
+    "USER bob\nPASS ****",
+    "=== RUN TestX\n--- PASS: TestX (0.00s)\nPASS\nok  pkg 0.01s",
+    "PASS test_login (tests.test_auth.LoginTest)",
+    "2026-12-05 user login bob succeeded",
+    '"app" "enabled"',
+    "config set maxmemory 2gb",
+    "Key Content            : Absent",
+    "connect to the database using the default user",
+    "rabbitmqctl list_users",
+    "mysqladmin -u root -p status",
+    "smbclient -L //fs01 -N",
+    "snmp-server user monitor NMS v3",
+    "username admin role network-admin",
+    "https://events.pagerduty.com/integration/service/enqueue",
+    "openssl req -new -key key.pem -passin env:KEY_PASS",
+    "az login --identity",
+    "SELECT $$literal text$$;",
+    "cache_peer parent.corp parent 3128 0 no-query login=PASSTHRU",
+])
+def test_more_lookalikes_kept(text: str) -> None:
+    assert redact_text(text).text == text
