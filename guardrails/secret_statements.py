@@ -54,7 +54,8 @@ def _bare(value: str, placeholder: Placeholder) -> bool:
     """An unquoted word in the credential's slot: a credential unless a placeholder, a reference, a
     word of the sentence, or a short plain word (prose such as `password 7 days`)."""
     v = value.rstrip(";,")
-    if len(v) < 3 or placeholder(v) or v.startswith(("$", "%", "-", "/")) or v.lower() in _PROSE:
+    if len(v) < 3 or placeholder(v) or v.startswith(("$", "%", "-", "/", ":", "?", "@", "&")) or v.lower() in _PROSE:
+        # `$VAR`, `%prompt`, an option; a bind parameter (`:pwd`, `?`, `@pwd`, SQL*Plus `&pw`)
         return False
     if v.startswith("$9$") or v[:3] in ("$1$", "$5$", "$6$", "$8$"):
         return True

@@ -374,6 +374,9 @@ def test_more_url_path_tokens() -> None:
     "openssl req -new -key key.pem -passin env:KEY_PASS",
     "az login --identity",
     "SELECT $$literal text$$;",
+    "ALTER USER app IDENTIFIED BY :new_password",
+    "CREATE USER etl IDENTIFIED BY &pw;",
+    "CREATE USER etl IDENTIFIED BY ?",
     "cache_peer parent.corp parent 3128 0 no-query login=PASSTHRU",
 ])
 def test_more_lookalikes_kept(text: str) -> None:
