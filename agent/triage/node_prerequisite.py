@@ -124,7 +124,14 @@ def _minutes(facts: Facts, at: datetime) -> int:
     return int((facts.at - at).total_seconds() // 60)
 
 
-def _workload_ref(rows: list[dict[str, Any]], ns: str, workload: str) -> Ref:
+def _workload_ref(facts: Facts, rows: list[dict[str, Any]], ns: str, workload: str) -> Ref:
+    """The failing workload as the scan named it (a DaemonSet's pods look like a Deployment's by name alone), else
+    a StatefulSet when its pods are numbered, else a Deployment."""
+    for finding in facts.findings():
+        obj = Ref.of(finding.get("object"))
+        if obj is not None and obj.namespace == ns and obj.name == workload and \
+                obj.kind in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet"):
+            return obj
     members = [r for r in rows if r.get("namespace") == ns and workload_of_pod(str(r.get("name"))) == workload]
     ordinal = members and all(re.search(r"-\d+$", str(r.get("name"))) for r in members)
     return Ref("StatefulSet" if ordinal else "Deployment", ns, workload)
@@ -203,7 +210,7 @@ def _tuning_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: str
     ns, wl = str(victim.get("namespace")), workload_of_pod(str(victim.get("name")))
     older = [str(r.get("name")) for r in rows if r.get("namespace") == ns and workload_of_pod(str(r.get("name"))) == wl
              and healthy(r) and (parse_time(r.get("created")) or at) < at]
-    return Fit(target, change, "tuning", prereq, _workload_ref(rows, ns, wl), str(victim.get("name")),
+    return Fit(target, change, "tuning", prereq, _workload_ref(facts, rows, ns, wl), str(victim.get("name")),
                str(victim.get("node")), [], what, older, _minutes(facts, at), [evidence])
 
 
@@ -230,10 +237,14 @@ def _template_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: s
     if prereq.kind == "arch":
         bad_arch = {_node_arch(nodes[str(r.get("node"))]) for r in bad}
         good_arch = {_node_arch(nodes[n]) for n in good_nodes if n in nodes}
+        where = f"{wl} runs on"
+        if not good:  # no replica runs elsewhere (a single one moved there): the older nodes are what it ran on
+            good_arch = {_node_arch(n) for name, n in nodes.items() if not new(name)}
+            where = "the older nodes are"
         if "" in bad_arch or not good_arch or "" in good_arch or bad_arch & good_arch:
             return None  # the failing nodes run the architecture the workload runs on elsewhere
         what = (f"nodes launched from it since are {', '.join(sorted(bad_arch))} (architecture) while "
-                f"{wl} runs on {', '.join(sorted(good_arch))}")
+                f"{where} {', '.join(sorted(good_arch))}")
         shape = "arch"
     elif prereq.kind == "os":
         images = {str(((nodes[str(r.get("node"))].get("status") or {}).get("nodeInfo") or {}).get("osImage") or "")
@@ -251,7 +262,7 @@ def _template_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: s
         if not what:
             return None  # the template's setup provides the key: the new nodes have it
         shape = "template"
-    return Fit(target, change, shape, prereq, _workload_ref(rows, ns, wl), str(victim.get("name")),
+    return Fit(target, change, shape, prereq, _workload_ref(facts, rows, ns, wl), str(victim.get("name")),
                str(victim.get("node")), [], what, good_nodes, _minutes(facts, at),
                [evidence, *store.get("evidence", [])])
 
@@ -416,6 +427,8 @@ async def _read_nodes(store: dict[str, Any], rows: list[dict[str, Any]],
             if row.get("namespace") == ns and workload_of_pod(str(row.get("name"))) == wl and row.get("node") \
                     and str(row["node"]) not in wanted:
                 wanted.append(str(row["node"]))
+    others = [str(r["node"]) for r in rows if r.get("node") and str(r["node"]) not in wanted]
+    wanted += list(dict.fromkeys(others))[:2]  # two more nodes: what the cluster ran on before, when no peer runs
     for name in wanted[:MAX_NODES]:
         if name in store["nodes"]:
             continue

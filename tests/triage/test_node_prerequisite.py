@@ -322,3 +322,29 @@ def test_an_image_without_the_new_nodes_platform_fails_its_pull_there() -> None:
                             'linux/arm64/v8 in the manifest list entries']}
     [fit] = npq.found(facts)
     assert fit.shape == "arch" and "arm64" in fit.what
+
+
+def test_a_single_replica_moved_to_the_new_architecture_is_compared_with_the_older_nodes() -> None:
+    facts = _pool("NodePool", "general", "karpenter.sh/nodepool", "arm64", "exec /app/ocr: exec format error")
+    rows = facts.reads[npq.READS]["pods"]["rows"]
+    rows[:] = [r for r in rows if r["node"] == "g1"]  # its only pod runs on the new node
+    [fit] = npq.found(facts)
+    assert "older nodes are amd64" in fit.what
+    same = _pool("NodePool", "general", "karpenter.sh/nodepool", "amd64", "exec /app/ocr: exec format error")
+    same_rows = same.reads[npq.READS]["pods"]["rows"]
+    same_rows[:] = [r for r in same_rows if r["node"] == "g1"]
+    assert npq.found(same) == []
+
+
+def test_a_daemonset_victim_is_named_as_the_scan_named_it() -> None:
+    change = {"at": "2026-11-02T20:00:00Z", "type": "other",
+              "object": {"kind": "NodePool", "namespace": "", "name": "batch"}, "diff": ["spec.limits.cpu = 400"]}
+    label = {"karpenter.sh/nodepool": "batch"}
+    nodes = {"b-old": _node("b-old", **label), "b-new": _node("b-new", "2026-11-03T01:00:00Z", **label)}
+    rows = [_pod("log-agent-x9zqb", "obs", "b-old", fails=False), _pod("log-agent-x9zqc", "obs", "b-new", fails=True)]
+    lines = {"log-agent-x9zqc": ["[error] [input:tail:tail.0] inotify_init(2) failed: too many open files"]}
+    facts = _facts([change], rows, lines, nodes, {"NodePool batch": {"kind": "NodePool", "spec": {}}})
+    facts.scan = {"findings": [{"check": "pod.crashloop", "object": {"kind": "DaemonSet", "namespace": "obs",
+                                                                     "name": "log-agent"}}]}
+    [fit] = npq.found(facts)
+    assert fit.workload == Ref("DaemonSet", "obs", "log-agent") and fit.prereq.name == "fs.inotify"
