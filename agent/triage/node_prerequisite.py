@@ -55,8 +55,9 @@ MAX_NODES = 8
 MAX_TUNERS = 3
 """DaemonSets created within the lead whose spec is read for the kernel keys it sets."""
 ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
-TUNING_KINDS = ("daemonset", "configmap")
-"""Kinds whose write sets a node's kernel keys: a privileged DaemonSet's command, or the sysctl.conf it mounts."""
+TUNING_KINDS = ("daemonset", "configmap", "tuned", "machineconfig", "kubeletconfig", "performanceprofile")
+"""Kinds whose write sets a node's kernel keys: a privileged DaemonSet's command, the sysctl.conf it mounts, or a
+node-tuning operator's profile (OpenShift's Tuned `[sysctl]` section, a MachineConfig's sysctl.d file)."""
 OS_FIELD = re.compile(r"ami|image|alias|osimage|os_image|ossku|family|release", re.I)
 """Diff words of a template write that chooses the OS image its nodes boot."""
 
@@ -306,7 +307,7 @@ def finding(f: Fit) -> dict[str, Any]:
     if f.shape == "tuning":
         older = f" while its pods started before the write run ({f.peers[0]})" if f.peers else ""
         short = f" ({f.prereq.short})" if f.prereq.short else ""
-        message = (f"{f.target}'s write {when} before the alert sets sysctl {f.what} on the nodes it runs on{short}; "
+        message = (f"{f.target}'s write {when} before the alert sets sysctl {f.what} on the nodes it applies to{short}; "
                    f"{f.workload} fails there ({node}): {_quote(f.quoted)}{older}. This is "
                    f"{f.prereq.meaning}. Revert the setting in {f.target} (or exclude these nodes), then restart the "
                    f"failing pods.")

@@ -348,3 +348,13 @@ def test_a_daemonset_victim_is_named_as_the_scan_named_it() -> None:
                                                                      "name": "log-agent"}}]}
     [fit] = npq.found(facts)
     assert fit.workload == Ref("DaemonSet", "obs", "log-agent") and fit.prereq.name == "fs.inotify"
+
+
+def test_a_node_tuning_profile_that_makes_overcommit_strict_is_named() -> None:
+    change = {"at": "2026-11-03T11:00:00Z", "type": "other",
+              "object": {"kind": "Tuned", "namespace": "openshift-cluster-node-tuning-operator", "name": "apps"},
+              "diff": ["spec.profile[0].data '[main]\\n[sysctl]\\nvm.overcommit_memory=0\\n' -> "
+                       "'[main]\\n[sysctl]\\nvm.overcommit_memory=2\\n'"]}
+    rows = [_pod("billing-7d9f8c6b5-xk2bd", "billing", "n1", fails=True)]
+    [fit] = npq.found(_facts([change], rows, {"billing-7d9f8c6b5-xk2bd": JVM}))
+    assert fit.target.kind == "Tuned" and fit.what.startswith("vm.overcommit_memory=2 (was 0)")
