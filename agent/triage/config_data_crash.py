@@ -16,7 +16,8 @@ previous container's logs read) with an error that is about DATA (null/missing v
 ConfigMap or an object of a custom kind (not a built-in workload kind) was created or written within WINDOW before
 the incident; and the reader is tied to it by what it printed: its error or last lines name the object
 (`partners/partner-burst-limits`), or the error names a field the write set blank or changed (`getPerRegion()` is
-the written `spec.limits.perRegion = null`), or, for a ConfigMap, the reader mounts it. Twin: the reader itself
+the written `spec.limits.perRegion = null`), or the timeline says the reader uses it (a mounted ConfigMap), or its
+words name the object's custom kind (`informer for BackupPlans`) and that object is the only one of it written. Twin: the reader itself
 rolled out a new image in the same window (new code may be what fails: the rollout classes name it), or nothing
 ties the object to the reader. Values are read only from the timeline's diff of a non-Secret object.
 """
@@ -179,6 +180,22 @@ def _callers(facts: Facts, reader: Ref) -> list[tuple[Ref, str]]:
     return out
 
 
+def _kind_named(kind: str, said: str) -> bool:
+    """Whether the reader's words name a custom kind (`QuotaPolicy`, `quotapolicies`, `quota policy`)."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", "[ _-]?", kind)
+    return re.search(rf"\b{spaced}(?:s|es|ies)?\b|\b{kind[:-1]}ies\b", said, re.I) is not None
+
+
+def _written_of_kind(facts: Facts, kind: str) -> int:
+    """How many distinct objects of a kind the timeline shows written within WINDOW."""
+    names = set()
+    for change, _ in facts.every_change():
+        target, when = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is not None and when is not None and target.kind == kind and facts.at - WINDOW <= when <= facts.at:
+            names.add((target.namespace, target.name))
+    return len(names)
+
+
 def found(facts: Facts) -> list[DataCrash]:
     """For each crash-looping reader whose error is about data, the config object written before that it reads."""
     crashing = _crashing(facts)
@@ -212,6 +229,9 @@ def found(facts: Facts) -> list[DataCrash]:
                 ties.append(f"its error names the written field {hit[0][0].rsplit('.', 1)[-1]}")
             if _used_by(change, reader):
                 ties.append(f"it reads {target.kind} {target.name}")
+            if not ties and target.kind != "ConfigMap" and _kind_named(target.kind, said) \
+                    and _written_of_kind(facts, target.kind) == 1:
+                ties.append(f"its log names the kind {target.kind}, and {full} is the only one written")
             if not ties:
                 continue  # nothing says this reader reads this object
             if _own_rollout(facts, reader, when):

@@ -96,6 +96,19 @@ def test_a_python_operator_whose_last_line_names_the_object() -> None:
     assert crash.target.name == "blue-team" and "names acme/blue-team" in crash.tie
 
 
+def test_the_kind_named_by_the_reader_ties_the_only_object_of_it_written() -> None:
+    facts = Facts(at=AT, changes_id="C1")
+    facts.changes = {"changes": [written("BackupPlan", "db", "nightly", AT - timedelta(minutes=30),
+                                         ["spec.retention = ''"])]}
+    facts.logs = [log("backup-operator-6c8f9d7b5d-q4wzt", "ops", "panic: runtime error: invalid memory address or "
+                      "nil pointer dereference", last=["INFO starting informer for BackupPlans"])]
+    (crash,) = found(facts)
+    assert crash.target.name == "nightly" and "names the kind BackupPlan" in crash.tie
+    facts.changes["changes"].append(written("BackupPlan", "db", "hourly", AT - timedelta(minutes=20),
+                                            ["spec.schedule = '@hourly'"]))
+    assert found(facts) == []  # two of the kind written, nothing says which one
+
+
 def test_a_configmap_the_timeline_says_the_reader_uses() -> None:
     facts = Facts(at=AT, changes_id="C1", scan_id="S1")
     facts.changes = {"changes": [written("ConfigMap", "edge", "router-rules", AT - timedelta(minutes=15),
