@@ -307,8 +307,8 @@ def finding(f: Fit) -> dict[str, Any]:
     if f.shape == "tuning":
         older = f" while its pods started before the write run ({f.peers[0]})" if f.peers else ""
         short = f" ({f.prereq.short})" if f.prereq.short else ""
-        message = (f"{f.target}'s write {when} before the alert sets sysctl {f.what} on the nodes it applies to{short}; "
-                   f"{f.workload} fails there ({node}): {_quote(f.quoted)}{older}. This is "
+        message = (f"{f.target}'s write {when} before the alert sets sysctl {f.what} on the nodes it applies "
+                   f"to{short}; {f.workload} fails there ({node}): {_quote(f.quoted)}{older}. This is "
                    f"{f.prereq.meaning}. Revert the setting in {f.target} (or exclude these nodes), then restart the "
                    f"failing pods.")
     elif f.shape == "arch":
