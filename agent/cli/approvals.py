@@ -79,9 +79,10 @@ def list_command(config: ConfigOption = None) -> None:
                       f"    {row['summary']}", markup=False, highlight=False, soft_wrap=True)
 
 
-USAGE_ERRORS = ("not_found",)
+USAGE_ERRORS = ("not_found", "bad_identity")
 """Refused decisions (agent/server/decisions.py, `Refusal`) that exit 2, as a usage error does: an id
-that names nothing. Every other refusal (decided, not an approver, self-approval) exits 1."""
+that names nothing, an `--as` name that is no identity (a control or invisible character). Every other
+refusal (decided, not an approver, self-approval) exits 1."""
 
 
 def _decide(request_id: str, approved: bool, as_name: str | None, note: str, config: Path | None) -> None:

@@ -7,18 +7,22 @@
 For a tool a team already has (an internal portal, a chat bot other than Slack). The caller holds the
 bearer token named by `serve.api_token_env` and names the person deciding; that name must be among the
 policy's `approval.approvers` and, above the policy's threshold, not the requester, as for a Slack
-click. An approved proposed fix queues the job that opens its pull request, like the Slack button.
+click. The token authenticates the caller, not the name: the name is taken as the caller states it,
+once it passes as an identity (agent/server/identity.py: a NUL or a zero-width character is a 422,
+never a record that prints as someone else). An approved proposed fix queues the job that opens its
+pull request, like the Slack button.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from agent.server.bodies import Refused, parse_json, read_body, validate
 from agent.server.decisions import DecisionRefused, Refusal
 from agent.server.decisions import decide as decide_request
+from agent.server.identity import MAX_IDENTITY_CHARS, clean_identity
 from agent.server.service import FrontDoor
 from agent.server.settings import read_env
 from agent.server.signatures import verify_http_auth
@@ -26,15 +30,21 @@ from agent.server.signatures import verify_http_auth
 CHANNEL = "http api"
 ANSWERS: dict[Refusal, tuple[int, str]] = {
     Refusal.NOT_FOUND: (404, "not_found"), Refusal.DECIDED: (409, "decided"),
-    Refusal.NOT_APPROVER: (403, "forbidden"), Refusal.SELF_APPROVAL: (403, "forbidden")}
+    Refusal.NOT_APPROVER: (403, "forbidden"), Refusal.SELF_APPROVAL: (403, "forbidden"),
+    Refusal.BAD_IDENTITY: (422, "invalid_payload")}
 """Each refused decision (agent/server/decisions.py) as this API answers it."""
 
 
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    approver: str = Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")
+    approver: str = Field(min_length=1, max_length=MAX_IDENTITY_CHARS, pattern=r"^[^\s]+$")
     note: str = Field("", max_length=2000)
+
+    @field_validator("approver")
+    @classmethod
+    def _identity(cls, value: str) -> str:
+        return clean_identity(value)
 
 
 def _authorise(door: FrontDoor, request: Request) -> None:

@@ -6,6 +6,8 @@ ephemeral Slack message, a CLI exit code), so no caller matches error text and n
 than another. The rule mirrors what the guardrails' approval layer checks when the decision is used
 (guardrails/layers/approval.py), so a decision it records is never one the pipeline would refuse later:
 
+* the person's name is an identity (agent/server/identity.py: no control or invisible characters,
+  NFKC, bounded), checked before any comparison and recorded in its normalised form;
 * the request exists and is still pending (not decided, used or expired);
 * the person is among the policy's `approval.approvers` (to deny as well: a refusal ends a proposal);
 * approving one's own request is refused above `approval.self_approval_max` and at or above
@@ -14,10 +16,10 @@ than another. The rule mirrors what the guardrails' approval layer checks when t
 
 from __future__ import annotations
 
-import unicodedata
 from enum import StrEnum
 from typing import Any
 
+from agent.server.identity import IdentityError, clean_identity, same_identity
 from guardrails.action import Risk
 from guardrails.approval import PendingApprovalStore
 from guardrails.policy import ApprovalPolicy
@@ -34,6 +36,8 @@ class Refusal(StrEnum):
     """The person is not among the policy's approvers."""
     SELF_APPROVAL = "self_approval"
     """The requester approving its own request above what the policy allows."""
+    BAD_IDENTITY = "bad_identity"
+    """The person's name is no identity (a control or invisible character, too long, empty)."""
 
 
 class DecisionRefused(Exception):
@@ -47,7 +51,9 @@ class DecisionRefused(Exception):
 
 def check(store: PendingApprovalStore, policy: ApprovalPolicy, request_id: str, person: str,
           approved: bool) -> dict[str, Any]:
-    """The pending request `person` may decide this way, or DecisionRefused saying why not."""
+    """The pending request `person` may decide this way, or DecisionRefused saying why not. `person`
+    is checked as an identity first (`clean_identity`); `decide` records it in the checked form."""
+    person = _identity(person)
     row = store.get(request_id)
     if row is None:
         raise DecisionRefused(Refusal.NOT_FOUND, f"no approval request {request_id[:80]!r}; see `vigil approvals "
@@ -67,15 +73,24 @@ def check(store: PendingApprovalStore, policy: ApprovalPolicy, request_id: str, 
 
 
 def same_person(a: str, b: str) -> bool:
-    """`ALICE`, `alice` and `ａｌｉｃｅ` (full-width) are one person to the self-approval rule: a name
-    typed differently is not another approver. Stricter than the guardrails' exact comparison, never laxer."""
-    return unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
+    """`ALICE`, `alice`, `ａｌｉｃｅ` (full-width) and `alıce` (dotless i) are one person to the
+    self-approval rule: a name typed differently is not another approver (agent/server/identity.py,
+    `identity_key`). Stricter than the guardrails' exact comparison, never laxer."""
+    return same_identity(a, b)
+
+
+def _identity(person: str) -> str:
+    try:
+        return clean_identity(person)
+    except IdentityError as exc:
+        raise DecisionRefused(Refusal.BAD_IDENTITY, str(exc)) from exc
 
 
 def decide(store: PendingApprovalStore, policy: ApprovalPolicy, request_id: str, person: str, approved: bool,
            channel: str, note: str = "") -> dict[str, Any]:
     """Record `person`'s decision on `request_id` (checked by `check`); returns the request as it was
     when pending. DecisionRefused when a rule forbids it or someone decided it first (or it expired)."""
+    person = _identity(person)
     row = check(store, policy, request_id, person, approved)
     if not store.resolve(request_id, person, approved, channel, note):
         raise DecisionRefused(Refusal.DECIDED, f"{request_id} was decided meanwhile or has expired")

@@ -9,7 +9,6 @@ later on a worker.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -43,6 +42,7 @@ class PagerDutyEvent(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="ignore")
     id: PagerDutyId | None = None
+    """Required on every event but `pagey.ping` (PagerDuty's v3 schema); the replay check keys on it."""
     event_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     occurred_at: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     """Absent only on `pagey.ping`; required (and bounded both ways) on every event Vigil acts on."""
@@ -181,8 +181,11 @@ async def _pagerduty(door: FrontDoor, request: Request) -> tuple[int, dict[str, 
     if event_type not in PD_INVESTIGATE | set(PD_STATUS) | PD_NOTED:
         raise Refused(422, "unknown_event_type", f"event.event_type {event_type!r} is not a PagerDuty v3 event "
                       "type Vigil knows")
+    if event.id is None:  # PagerDuty's v3 schema requires it; it is the replay key below
+        raise Refused(422, "invalid_payload", "event.id: missing; every PagerDuty v3 event (but pagey.ping) carries "
+                      "a unique id, which Vigil keeps to refuse a replay")
     _check_age(event.occurred_at, s.max_age_seconds)
-    nonce = "pagerduty:" + (event.id or hashlib.sha256(body).hexdigest())
+    nonce = "pagerduty:" + event.id
     if event_type in PD_NOTED:
         await _remember(door, nonce)
         return 202, {"accepted": True, "detail": f"{event_type} needs no action"}

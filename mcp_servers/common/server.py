@@ -282,10 +282,13 @@ def http_app(server: MCPServer, tokens: Mapping[str, Actor], host: str = "127.0.
     security = TransportSecuritySettings(enable_dns_rebinding_protection=True,
                                          allowed_hosts=loopback + list(allowed_hosts or []))
     from agent.server.head_rules import HeadRules  # the same head rules as vigil serve (two Authorization: 400)
+    from agent.server.limits import HeaderLimit  # and the same 32 KiB bound on the head (431)
+    from mcp_servers.common.last_event_id import LastEventId
     from mcp_servers.common.strict_body import StrictJsonBody
 
-    app = BearerAuth(StrictJsonBody(server.streamable_http_app(host=host, transport_security=security)), tokens)
-    return HeadRules(cast(Any, app))
+    sdk = server.streamable_http_app(host=host, transport_security=security)  # no event store: nothing to replay
+    app = BearerAuth(LastEventId(StrictJsonBody(sdk), resumable=False), tokens)
+    return HeaderLimit(HeadRules(cast(Any, app)))
 
 
 async def run_server(server: MCPServer, transport: Literal["stdio", "http"] = "stdio", *,

@@ -39,6 +39,17 @@ INSTRUCTIONS = (
 
 InvestigateFn = Callable[..., Awaitable[Report]]
 
+MAX_QUESTION_CHARS = 32_000
+"""A problem description with a pasted alert or log excerpt fits in a few thousand characters; a
+question past this bound is refused by the tool's input schema (a tool error naming the field)
+rather than investigated: its text would go to the model and the runbook matcher whole."""
+MAX_LABELS = 64
+MAX_LABEL_NAME_CHARS = 256
+MAX_LABEL_VALUE_CHARS = 4096
+"""Label bounds as the incident's other doors read them (Alertmanager's label sets are far smaller)."""
+LabelName = Annotated[str, Field(min_length=1, max_length=MAX_LABEL_NAME_CHARS)]
+LabelValue = Annotated[str, Field(max_length=MAX_LABEL_VALUE_CHARS)]
+
 
 def _default_investigate() -> InvestigateFn:
     from agent.runtime import investigate_incident
@@ -54,13 +65,15 @@ def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | Non
     @server.tool(annotations=READ_ONLY, structured_output=False)
     async def investigate(
         ctx: Context,
-        question: Annotated[str, Field(description="What is wrong, e.g. 'checkout pods OOMKilled in namespace "
+        question: Annotated[str, Field(max_length=MAX_QUESTION_CHARS,
+                                       description="What is wrong, e.g. 'checkout pods OOMKilled in namespace "
                                                    "shop since the 1.9.0 deploy'.")] = "",
-        labels: Annotated[dict[str, str] | None, Field(description="Known labels: namespace, deployment, pod, "
-                                                                   "cluster, alertname, service.")] = None,
+        labels: Annotated[dict[LabelName, LabelValue] | None, Field(
+            max_length=MAX_LABELS, description="Known labels: namespace, deployment, pod, cluster, alertname, "
+                                               "service.")] = None,
         alertmanager_payload: Annotated[dict[str, Any] | None, Field(
             description="An Alertmanager webhook (version 4) body, instead of a question.")] = None,
-        output: Annotated[str, Field(description="'markdown' (default) or 'json'.")] = "markdown",
+        output: Annotated[str, Field(max_length=16, description="'markdown' (default) or 'json'.")] = "markdown",
         budget_tokens: Annotated[int, Field(ge=200, le=20000,
                                             description="Most tokens the answer may use.")] = DEFAULT_BUDGET_TOKENS,
         propose_fix: Annotated[bool, Field(description="File the report's remediation as a pending pull request "

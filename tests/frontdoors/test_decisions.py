@@ -84,10 +84,11 @@ def test_the_rule_refuses_each_case_with_its_reason_and_records_nothing(tmp_path
     assert store.get(medium_alice)["status"] == "refused"
 
 
-@pytest.mark.parametrize("spelling", ["ALICE", "Alice", "\uff41\uff4c\uff49\uff43\uff45"])
+@pytest.mark.parametrize("spelling", ["ALICE", "Alice", "\uff41\uff4c\uff49\uff43\uff45", "al\u0131ce",
+                                      "\u0430lice"])
 def test_the_requester_spelled_differently_is_still_the_requester(tmp_path: Path, spelling: str) -> None:
-    """With approvers "*", a name typed in capitals or full-width letters must not pass as a second
-    person (found by the round-2 hostile catalogue's probing of the approvals API)."""
+    """With approvers "*", a name typed in capitals, full-width letters (round 2) or with look-alike
+    letters of other scripts (dotless i, Cyrillic a: round 3) must not pass as a second person."""
     store = PendingApprovalStore(tmp_path / "approvals.db")
     anyone = ApprovalPolicy(approvers=["*"], self_approval_max="low", distinct_approver_at="high")
     high_alice = submit(store, "alice", Risk.HIGH)
@@ -96,6 +97,34 @@ def test_the_requester_spelled_differently_is_still_the_requester(tmp_path: Path
     assert refused.value.reason is Refusal.SELF_APPROVAL
     assert store.get(high_alice)["status"] == "pending"
     assert decide(store, anyone, high_alice, "bob", True, "test")["id"] == high_alice
+
+
+def row(store: PendingApprovalStore, request_id: str) -> dict[str, str]:
+    """The stored request, which these tests know exists."""
+    found = store.get(request_id)
+    assert found is not None, request_id
+    return found
+
+
+@pytest.mark.parametrize("name", ["alice\u0000bob", "alice\u200b", "bob\u202e", "b" * 201, ""])
+def test_a_name_that_is_no_identity_decides_nothing(tmp_path: Path, name: str) -> None:
+    """Round 3 of the hostile catalogue: `alice\u0000bob` was recorded as an approver and `alice\u200b`
+    approved alice's own high-risk request. Refused before any comparison, for approving and denying."""
+    store = PendingApprovalStore(tmp_path / "approvals.db")
+    anyone = ApprovalPolicy(approvers=["*"], self_approval_max="low", distinct_approver_at="high")
+    high_alice = submit(store, "alice", Risk.HIGH)
+    for approved in (True, False):
+        with pytest.raises(DecisionRefused) as refused:
+            decide(store, anyone, high_alice, name, approved, "test")
+        assert refused.value.reason is Refusal.BAD_IDENTITY and refused.value.detail.startswith("approver: ")
+    assert row(store, high_alice)["status"] == "pending"
+
+
+def test_the_approver_is_recorded_normalised(tmp_path: Path) -> None:
+    store = PendingApprovalStore(tmp_path / "approvals.db")
+    request_id = submit(store, "mcp:claude", Risk.MEDIUM)
+    decide(store, POLICY, request_id, "\uff42\uff4f\uff42", True, "test")  # full-width bob, among the approvers
+    assert row(store, request_id)["approver"] == "bob"
 
 
 def test_a_request_decided_or_expired_between_check_and_record_is_decided(tmp_path: Path) -> None:
@@ -194,6 +223,36 @@ async def test_unknown_and_decided_ids_get_the_same_typed_answer_at_every_door(d
         result = CliRunner().invoke(approvals_app, ["approve", request_id, "--as", "alice", "--config", str(config)])
         assert result.exit_code == code and request_id in result.output, result.output
     assert store.get(decided)["approver"] == "bob"
+
+
+@pytest.mark.parametrize("name", ["alice\u0000bob", "alice\u200b"])
+async def test_the_http_api_and_the_cli_refuse_a_name_that_is_no_identity(doors: tuple[Service, Path],
+                                                                         monkeypatch: pytest.MonkeyPatch,
+                                                                         name: str) -> None:
+    monkeypatch.delenv("VIGIL_CONFIG", raising=False)
+    service, config = doors
+    store = service.door.approvals
+    high_alice = submit(store, "alice", Risk.HIGH)
+    response = await service.client.post(f"/approvals/{high_alice}/approve", json={"approver": name},
+                                         headers={"authorization": f"Bearer {API_TOKEN}"})
+    assert response.status_code == 422 and response.json()["error"] == "invalid_payload", response.text
+    assert "approver" in response.json()["detail"] and "U+" in response.json()["detail"]
+    result = CliRunner().invoke(approvals_app, ["approve", high_alice, "--as", name, "--config", str(config)])
+    assert result.exit_code == 2 and "U+" in result.output, result.output
+    assert row(store, high_alice)["status"] == "pending"
+    assert sum((await service.door.queue.counts()).values()) == 0
+
+
+async def test_an_encoded_slash_never_routes_to_a_decision(doors: tuple[Service, Path]) -> None:
+    """Hostile catalogue 3: `/approvals/{id}%2Fapprove` reached the approve route and decided the request."""
+    service, _ = doors
+    store = service.door.approvals
+    request_id = submit(store, "mcp:claude", Risk.MEDIUM)
+    for target in (f"/approvals/{request_id}%2Fapprove", f"/approvals/{request_id}%2fdeny"):
+        response = await service.client.post(target, json={"approver": "alice"},
+                                             headers={"authorization": f"Bearer {API_TOKEN}"})
+        assert response.status_code == 400 and response.json()["error"] == "encoded_separator", response.text
+    assert row(store, request_id)["status"] == "pending"
 
 
 # -- one job per approved proposal, whoever asks ------------------------------------------------------------

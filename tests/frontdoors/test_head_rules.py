@@ -58,6 +58,31 @@ def test_a_long_target_is_414_counting_the_query() -> None:
     assert head_problem(scope([], path=b"/" + b"x" * MAX_TARGET_BYTES))[0] == 414  # type: ignore[index]
 
 
+@pytest.mark.parametrize("path", [b"/approvals/apr_1%2Fapprove", b"/approvals/apr_1%2fapprove",
+                                  b"/approvals/..%2F..%2Fhealthz/approve", b"/approvals/apr_1%5Capprove"])
+def test_an_encoded_slash_in_the_path_is_400_never_routed(path: bytes) -> None:
+    """Hostile catalogue 3: `/approvals/{id}%2Fapprove` was routed as `/approvals/{id}/approve` (the router
+    reads the decoded path) and approved the request."""
+    problem = head_problem(scope([], path=path))
+    assert problem is not None and problem[:2] == (400, "encoded_separator")
+
+
+@pytest.mark.parametrize("path", [b"/approvals/apr_1/approve", b"/approvals/apr_1%20/approve", b"/mcp"])
+def test_other_escapes_are_left_to_the_routes(path: bytes) -> None:
+    assert head_problem(scope([], path=path)) is None
+
+
+@pytest.mark.parametrize(("version", "refused"), [("2.0", True), ("1.2", True), ("0.9", True), ("9.9", True),
+                                                  ("1.0", False), ("1.1", False), ("2", False), ("3", False)])
+def test_an_http_version_no_protocol_has_is_400(version: str, refused: bool) -> None:
+    """Hostile catalogue 3: `POST ... HTTP/2.0` on an HTTP/1 request line was accepted (h11 passes any
+    digit.digit); a 400 rather than RFC 9112's 505, as no refusal is a 5xx."""
+    problem = head_problem({**scope([]), "http_version": version})
+    assert (problem is not None) == refused
+    if problem is not None:
+        assert problem[:2] == (400, "unsupported_http_version")
+
+
 async def test_a_refused_request_never_reaches_the_app_and_the_connection_closes() -> None:
     reached: list[str] = []
 

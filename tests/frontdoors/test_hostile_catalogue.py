@@ -3,7 +3,12 @@
 cases) and round 2 (hostile_requests2.py, 383 cases: HTTP framing and smuggling, pipelining, Host and
 duplicate credential fields, media-type and charset spellings, signature spellings, Slack
 response_url SSRF attempts, other workspaces and apps, approvals decided twice or expired, JSON-RPC
-id types), each written from the docs and public formats before the server code was read.
+id types) and round 3 (hostile_requests3.py, 253 cases: HTTP/1.0, /0.9 and /2.0 request lines, chunk
+extensions and trailers, transfer codings, headers around the 32 KiB bound, gzip and deflate bombs,
+every Alertmanager and PagerDuty field with the wrong type, Slack retries and replays under other
+spellings, MCP Last-Event-ID and bounded tool arguments, approver names holding NUL, zero-width or
+look-alike letters, encoded slashes in approval paths), each written from the docs and public formats
+before the server code was read.
 
 Real components throughout: the two servers are the shipped CLIs in subprocesses, the queue is the
 real SQLite queue read through the server's own /metrics. Slack's Web API is a loopback recorder
@@ -12,7 +17,7 @@ answering in its documented response shapes (no Slack server can run here).
 What must hold, per the front-door promise (docs/frontdoors.md): no 5xx for any request; each answer
 in the class the catalogue states; no job enqueued by a request that was not accepted, and exactly
 the stated number by one that was; every valid control accepted and still in the queue at the end.
-Round 2 also seeds pending approvals in the server's store and points hostile URLs at a loopback
+Rounds 2 and 3 also seed pending approvals in the server's store and point hostile URLs at a loopback
 canary: no request may make the server fetch it.
 """
 
@@ -27,17 +32,18 @@ from benchmarks.frontdoors.hostile_client import Response
 from benchmarks.frontdoors.hostile_model import ACCEPTED, CLOSED, IGNORED, REFUSED, SERVER_ERROR, Case, Step
 from benchmarks.frontdoors.hostile_requests import CASES
 from benchmarks.frontdoors.hostile_requests2 import CASES as CASES2
+from benchmarks.frontdoors.hostile_requests3 import CASES as CASES3
 from benchmarks.frontdoors.run_hostile import classify, new_keys, run_catalogue, servers
 
-CATALOGUES: dict[int, tuple[Case, ...]] = {1: CASES, 2: CASES2}
+CATALOGUES: dict[int, tuple[Case, ...]] = {1: CASES, 2: CASES2, 3: CASES3}
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=["round1", "round2"])
+@pytest.fixture(scope="module", params=[1, 2, 3], ids=["round1", "round2", "round3"])
 def report(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     cases = CATALOGUES[request.param]
     keys = new_keys()
     with servers(keys) as (serve_port, mcp_port, workdir):
-        result = run_catalogue(cases, keys, serve_port, mcp_port, workdir if request.param == 2 else None)
+        result = run_catalogue(cases, keys, serve_port, mcp_port, workdir if request.param >= 2 else None)
         result["catalogue"] = cases
         yield result
 
@@ -48,8 +54,8 @@ def _lines(report: dict[str, Any], *problems: str) -> list[str]:
             for f in report["failures"] if set(f["problems"]) & set(problems)]
 
 
-@pytest.mark.parametrize(("cases", "least", "controls"), [(CASES, 120, 20), (CASES2, 150, 12)],
-                         ids=["round1", "round2"])
+@pytest.mark.parametrize(("cases", "least", "controls"), [(CASES, 120, 20), (CASES2, 150, 12), (CASES3, 200, 10)],
+                         ids=["round1", "round2", "round3"])
 def test_the_catalogue_is_large_and_covers_every_door(cases: tuple[Case, ...], least: int, controls: int) -> None:
     doors = {c.door for c in cases}
     assert len(cases) >= least
@@ -59,7 +65,8 @@ def test_the_catalogue_is_large_and_covers_every_door(cases: tuple[Case, ...], l
 
 
 def test_the_rounds_do_not_repeat_each_other() -> None:
-    assert not {c.name for c in CASES} & {c.name for c in CASES2}
+    names = [{c.name for c in cases} for cases in (CASES, CASES2, CASES3)]
+    assert not names[0] & names[1] and not names[0] & names[2] and not names[1] & names[2]
 
 
 def test_no_hostile_url_is_fetched(report: dict[str, Any]) -> None:

@@ -188,14 +188,15 @@ async def test_pagerduty_ping_and_noted_events_enqueue_nothing(service: Service)
 
 
 @pytest.mark.parametrize("case", ["bad_signature", "no_signature", "stale", "malformed_json", "unknown_event_type",
-                                  "not_an_event", "too_large"])
+                                  "not_an_event", "too_large", "no_event_id", "no_event_id_noted"])
 async def test_pagerduty_refusals_store_nothing(service: Service, case: str) -> None:
     payload: Any = pd_event()
     raw, signature = None, None
     status, error = {"bad_signature": (401, "bad_signature"), "no_signature": (401, "bad_signature"),
                      "stale": (400, "stale"), "malformed_json": (400, "malformed_json"),
                      "unknown_event_type": (422, "unknown_event_type"), "not_an_event": (422, "invalid_payload"),
-                     "too_large": (413, "too_large")}[case]
+                     "too_large": (413, "too_large"), "no_event_id": (422, "invalid_payload"),
+                     "no_event_id_noted": (422, "invalid_payload")}[case]
     if case == "bad_signature":
         signature = pagerduty_signature("not-the-secret", json.dumps(payload).encode())
     elif case == "no_signature":
@@ -210,6 +211,9 @@ async def test_pagerduty_refusals_store_nothing(service: Service, case: str) -> 
         payload = {"messages": []}
     elif case == "too_large":
         payload = {"event": {"pad": "x" * 70_000}}
+    elif case.startswith("no_event_id"):  # PagerDuty's v3 schema requires event.id (hostile catalogue 3)
+        payload = pd_event("incident.annotated" if case.endswith("noted") else "incident.triggered")
+        del payload["event"]["id"]
     response = await post_pd(service, payload, raw=raw, signature=signature)
     assert response.status_code == status, response.text
     assert response.json()["error"] == error
