@@ -241,17 +241,22 @@ def _device_value(kw: str, mod: str, value: str, rest: str, placeholder: Placeho
         return bool(_CISCO_TYPE7.fullmatch(inner))  # IOS type 7: two decimal digits, then hex pairs
     if any(m in ("5", "8", "9") for m in mods):
         return inner.startswith("$") and len(inner) >= 8
-    if kw == "community":
-        return (_bare(inner, placeholder) or len(inner) >= 6) and not placeholder(inner)
     if kw == "key" and not mods and not (high_entropy_token(inner) or _mixed(inner)):
         return False  # a bare `key` also opens key chains (`key 1`) and names (`key config-key`)
     if quoted:
         return _quoted(inner, placeholder)
-    if rest.strip() and not rest.lstrip().startswith(("!", "#", "address", "RO", "RW", "ro", "rw", "level", "7",
-                                                      "encrypted", "role", "auth", "priv", "view", "1", "2", "3")):
-        # more words after the value: a sentence, unless the statement's grammar allows a tail
+    if rest.strip() and not rest.lstrip().startswith(_TAILS):
+        # more words after the value: a sentence (help text, prose), unless the statement's grammar allows a tail
         return _mixed(inner) and _bare(inner, placeholder)
+    if kw == "community":  # SNMP communities are often plain words (`snmp-server community netops2 RO`)
+        return (_bare(inner, placeholder) or len(inner) >= 6) and not placeholder(inner)
     return _bare(inner, placeholder)
+
+
+_TAILS = ("!", "#", "address", "RO", "RW", "ro", "rw", "level", "7", "encrypted", "role", "auth", "priv", "view",
+          "1", "2", "3", "4", "5", "6", "8", "9", "0")
+"""Words a device statement's grammar allows after the credential (`community X RO 10`, `key X address Y`,
+`password X encrypted`, `secret X role network-admin`); any other tail makes the line a sentence."""
 
 
 def _mixed(value: str) -> bool:
