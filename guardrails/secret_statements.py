@@ -16,15 +16,19 @@ statement's documented grammar says which word it is:
   httpie `-a u:p`, `docker login -p`, `net use \\\\host\\share PASS`, `net user NAME PASS`,
   `psexec -p`, `plink -pw`, `mc alias set NAME URL ACCESS SECRET`, PowerShell `ConvertTo-SecureString
   '...' -AsPlainText`, `NetworkCredential('u', '...')`, `ssh-keygen -N`, `zip -P`, `7z -p`;
-- URLs: the user-info password of any scheme (`sasl_ssl://`, `vi://`, a user name holding `@` such
-  as vSphere's `administrator@vsphere.local`; RFC 3986: user-info ends at the last `@` before the
-  host), tokens a provider documents in the path (conda `/t/<token>/`, webhook `/hooks/<token>`), and
-  query parameters whose name says credential (`sig`, `X-Amz-Signature`, `private_token`, ...).
-  Pagination cursors (`page_token`, `nextToken`, `continuation_token`, `cursor`) are positions in a
-  listing, not credentials: kept.
+- one-value grammars of the same classes (`_SIMPLE_RULES`): Redis `AUTH`/`ACL SETUSER >p`, POP3/FTP
+  `PASS`, IMAP `LOGIN`, SNMPv3 users, `plaintext`-marked values, Dovecot `{PLAIN}`, Squid `login=u:p`,
+  netsh `Key Content`, PgBouncer and Postfix map lines, DB2/Teradata/SQL*Plus logons, user-management
+  calls (`db.changeUserPassword`), `rabbitmqctl add_user`, `mysqladmin password`;
+- URLs: tokens a provider documents in the path (conda `/t/<token>/`, webhook `/hooks/<token>`,
+  PagerDuty `/integration/<key>/`) and query parameters whose name says credential (`sig`,
+  `X-Amz-Signature`, `private_token`, ...). The user-info password of any scheme is the
+  `url_credentials` format in redaction.py. Pagination cursors (`page_token`, `nextToken`) are
+  positions in a listing, not credentials: `credential_key` keeps them for every detector.
 
 Spans come back with the kind redaction.py already names for that family (`password_assignment`,
-`config_directive_password`, `cli_password_flag`, `url_credentials`, `url_query_credential`).
+`config_directive_password`, `cli_password_flag`, `connection_string_password`, `stdin_secret`,
+`url_query_credential`).
 Every rule runs only when its anchor word occurs in the lowered text, and every pattern starts at a
 literal anchor with bounded repeats, so a long line costs one scan per anchor.
 """
