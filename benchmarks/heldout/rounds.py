@@ -136,6 +136,12 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                           "heldout15", "heldout16", "heldout17", "peercases"),
                  min_kinds=10, custom_culprits=2, victim_pages=7, changed_culprits=12, cluster_scoped_custom=True,
                  host_questions=1, written_with=("heldout18",)),
+    HeldoutRound("heldout20", previous="heldout19",
+                 earlier=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
+                          "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14",
+                          "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "peercases"),
+                 min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
+                 host_questions=1),
 )
 """Rounds 2 onwards in the order they were written."""
 
