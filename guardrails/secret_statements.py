@@ -54,12 +54,15 @@ _PROSE = frozenset({
 `PASSWORD EXPIRE`, `IDENTIFIED EXTERNALLY`): never the credential itself."""
 
 
+_NOT_LITERAL = ("$", "%", "-", "/", ":", "?", "@", "&", "(")
+
+
 def _bare(value: str, placeholder: Placeholder) -> bool:
     """An unquoted word in the credential's slot: a credential unless a placeholder, a reference, a
     word of the sentence, or a short plain word (prose such as `password 7 days`)."""
     v = value.rstrip(";,")
-    if len(v) < 3 or placeholder(v) or v.startswith(("$", "%", "-", "/", ":", "?", "@", "&")) or v.lower() in _PROSE:
-        # `$VAR`, `%prompt`, an option; a bind parameter (`:pwd`, `?`, `@pwd`, SQL*Plus `&pw`)
+    if len(v) < 3 or placeholder(v) or v.startswith(_NOT_LITERAL) or v.lower() in _PROSE:
+        # `$VAR`, `%prompt`, an option, a sub-expression; a bind parameter (`:pwd`, `?`, `@pwd`, SQL*Plus `&pw`)
         return False
     if v.startswith("$9$") or v[:3] in ("$1$", "$5$", "$6$", "$8$"):
         return True
@@ -191,7 +194,7 @@ def _sql_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
 _STRONG = (
     r"password|passwd|secret|key-string|authentication-key|auth-key|pre-shared-key|pre-shared-secret|psk|"
     r"psksecret|encrypted-password|plain-text-password-value|md5-password|server-key|shared-secret|"
-    r"wpa-psk[ \t]+ascii|community|private-key|preshared-key|plaintext-password|plain-text-password"
+    r"wpa-psk[ \t]+ascii|community|private-key|preshared-key|plaintext-password|plain-text-password|passphrase"
 )
 _MODIFIER = (
     r"(?:[ \t]+(?:level[ \t]+\d{1,2}|[0-9]|sha256|sha512|md5|scrypt|pbkdf2|ascii-text|ascii|hex|enc|encrypted|"
@@ -348,6 +351,16 @@ _FLAG_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
         (("vnc",), r"(?i)\b(?:x11vnc|vncviewer|xtightvncviewer)\b" + _SPAN + r"-passwd[ \t]+"),
         (("smbclient",), r"\bsmbclient[ \t]+(?://|\\\\)[^\s]{1,256}[ \t]+(?=[^\s-])"),
         (("--proxy-user",), r"(?i)\bcurl\b" + _SPAN + r"--proxy-user[ =]['\"]?[^\s:'\"]{1,128}:"),
+        (("ipmitool",), r"\bipmitool\b" + _SPAN + r"-P[ \t]*"),
+        (("racadm",), r"(?i)\bracadm(?:\.exe)?\b" + _SPAN + r"-p[ \t]+"),
+        (("etcdctl",), r"\betcdctl\b" + _SPAN + r"--user[ =]['\"]?[^\s:'\"]{1,128}:"),
+        (("mkstore",), r"(?i)\bmkstore\b" + _SPAN + r"-(?:create|modify)Credential[ \t]+\S{1,256}[ \t]+"
+                       r"\S{1,128}[ \t]+"),
+        # single-dash named parameters (PowerShell cmdlets, Java and Go tools): -Password X, -ClientSecret X
+        (("-password", "-passwd", "-pwd", "-secretkey", "-secretaccesskey", "-clientsecret", "-apikey",
+          "-accesstoken", "-authtoken", "-plaintextpassword"),
+         r"(?i)(?<![\w-])-(?:password|passwd|pwd|secretkey|secretaccesskey|clientsecret|apikey|accesstoken|authtoken|"
+         r"plaintextpassword)(?:[ \t]+|[:=][ \t]*)"),
         # lftp -u user,pass
         (("lftp",), r"(?i)\blftp\b" + _SPAN + r"-u[ \t]+['\"]?[^\s:,'\"]{1,128},"),
         (("passphrase",), r"(?i)(?<![\w-])--(?:[a-z]+-)?passphrase(?:[ \t]*=[ \t]*|[ \t]+)"),
@@ -505,6 +518,12 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
         # Redis CONFIG SET requirepass/masterauth at runtime
         (("config set",), r"(?i)\bconfig[ \t]+set[ \t]+(?:requirepass|masterauth)[ \t]+" + _VAL,
          "config_directive_password"),
+        # ZooKeeper zkCli `addauth digest user:password`; an ftp prompt's `user NAME PASSWORD`
+        (("addauth",), r"\baddauth[ \t]+digest[ \t]+[^\s:]{1,128}:(?P<v>\S{1,256})", "password_assignment"),
+        (("ftp>",), r"(?im)^[ \t]*ftp>[ \t]*user[ \t]+\S{1,128}[ \t]+" + _VAL + r"[ \t]*$", "password_assignment"),
+        # a literal piped into `sudo -S` (sudo reads the password from stdin)
+        (("sudo",), r"\b(?:echo|printf)(?:[ \t]+-[neE]{1,3})*[ \t]+" + _VAL + r"[ \t]*\|[ \t]*sudo[ \t]+"
+                    r"(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S\b", "stdin_secret"),
         # a here-string into a command that reads a secret from stdin
         (("<<<",), r"(?i)\b(?:vncpasswd|chpasswd|passwd|kinit|cryptsetup|htpasswd|docker[ \t]+login|"
                    r"podman[ \t]+login|vault[ \t]+login|gh[ \t]+auth[ \t]+login)\b[^\n|;&]{0,200}?<<<[ \t]*" + _VAL,
@@ -519,8 +538,19 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
 _SIMPLE_GATES = tuple(sorted({g for gates, _, _ in _SIMPLE_RULES for g in gates}))
 
 
+_EXPECT_SEND = re.compile(
+    # expect: the string sent right after a password prompt is the password (`send "p\r"`)
+    r"(?i)\bexpect[ \t]+[^\n]{0,80}?(?:assword|passphrase|passcode)[^\n]{0,40}\r?\n[ \t]*(?:exp_)?send"
+    r"(?:[ \t]+--)?[ \t]+\"(?P<v>[^\"\n]{1,256}?)(?:\\r|\\n)*\""
+)
+
+
 def _simple_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     out: list[Span] = []
+    if "send" in lowered and "expect" in lowered:
+        for m in _EXPECT_SEND.finditer(text):
+            if _quoted(m.group("v"), placeholder) and not m.group("v").startswith("$"):
+                out.append((m.start("v"), m.end("v"), "password_assignment"))
     present = {g for g in _SIMPLE_GATES if g in lowered}
     for gates, rx, kind in _SIMPLE_RULES if present else ():
         if not present.isdisjoint(gates):
