@@ -176,6 +176,14 @@ def shared(victim: list[Cred], other: list[Cred]) -> str:
     return ""
 
 
+def outside(host: str) -> bool:
+    """Whether a host the victim's errors name is outside the cluster: a public name (two dots or more), not a
+    Service's `.svc` / `cluster.local` name or a `.local`/`.internal` one (an in-cluster limiter is another class)."""
+    host = host.lower().rstrip(".")
+    return host.count(".") >= 2 and not re.search(r"\.(?:svc|local|internal)(?:\.|:|$)|cluster\.local", host) \
+        and not re.fullmatch(r"[\d.:]+", host)
+
+
 def same_refusal(victim: LogEvidence, status: str, their_log: str) -> str:
     """How a newcomer that reads no key Secret still spends the victim's budget, in words, or '': its own log
     is refused by the same provider the same way (the same host the victim's errors name, or the same
@@ -183,8 +191,9 @@ def same_refusal(victim: LogEvidence, status: str, their_log: str) -> str:
     line = next((ln for ln in their_log.splitlines() if QUOTA.search(ln) and not _INSIDE.search(ln)), "")
     if not line:
         return ""
-    if any(h and h in line for h in victim.hosts):
-        host = next(h for h in victim.hosts if h and h in line)
+    hosts = [h for h in victim.hosts if h and outside(h)]
+    if any(h in line for h in hosts):
+        host = next(h for h in hosts if h in line)
         return f"the same provider {host} through the same cluster egress, its own calls refused the same way"
     if status and status != "429" and status in line:
         return f"the same provider through the same cluster egress, its own calls refused {status} too"

@@ -131,6 +131,8 @@ def test_a_newcomer_refused_by_another_provider_is_not_named() -> None:
     assert found(egress("WARN GET https://api.other.example.org/x -> 429 Too Many Requests",
                         ["api.geo.example.com"])) == []
     assert found(egress("WARN 429 Too Many Requests", [])) == []
+    assert found(egress("WARN POST http://loki.logging.svc.cluster.local/push 429 Too Many Requests",
+                        ["loki.logging.svc.cluster.local"])) == []  # an in-cluster receiver's limit
     assert found(egress("INFO crawled 200 pages", ["api.geo.example.com"])) == []
 
 
