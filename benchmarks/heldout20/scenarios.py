@@ -550,7 +550,9 @@ def node_pods_killed_question() -> Incident:
     nd["spec"]["taints"] = [{"key": "maintenance", "value": "true", "effect": "NoExecute", "timeAdded": ts(change)}]
     changed(nd, ("kubelet", "Update", inc.born, {"f:metadata": {"f:labels": {}}}),
             ("kubectl-taint", "Update", change, {"f:spec": {"f:taints": {}}}))
-    victims = [h for h in inc.cluster.pods if h.node == target and h.owner and h.owner["kind"] == "ReplicaSet"]
+    victims = [h for h in inc.cluster.pods if h.node == target and h.owner
+               and h.owner["kind"] in ("ReplicaSet", "StatefulSet")]
+    others = [n for n in inc.node_names() if n != target]
     for i, h in enumerate(victims):
         when = change + timedelta(seconds=1 + i)
         obj = inc.cluster.pod_object(h)
@@ -558,6 +560,12 @@ def node_pods_killed_question() -> Incident:
                   warning=False, component="taint-eviction-controller")
         inc.event(obj, "Killing", f"Stopping container {h.containers[0].name}", when + timedelta(seconds=1),
                   warning=False, host=target)
+        if h.owner and h.owner["kind"] == "StatefulSet":
+            # the StatefulSet controller re-creates the pod under the same name on another node
+            h.node, h.ip = others[i % len(others)], None
+            h.created = when + timedelta(seconds=33)
+            h.states = [o.ContainerState(started_at=h.created + timedelta(seconds=9)) for _ in h.containers]
+            continue
         h.ended = when + timedelta(seconds=31)
         inc.replacement(h, when + timedelta(seconds=2), target)
     herring(inc, "web", "landing-pages", f"{REGISTRY}/web/landing-pages", "3.3.0", AT5 - timedelta(minutes=19))
@@ -854,7 +862,7 @@ def prometheus_restarting_question() -> Incident:
     ServiceMonitor listings/listings-api re-applied by helm at 10:05 without its `drop` rule for
     http_request_duration_seconds_bucket. scrape_samples_scraped for that job jumps 2k -> 48k per target,
     prometheus_tsdb_head_series 1.9M -> 6.3M, the Prometheus pod is OOMKilled repeatedly. The chat
-    question names only the Prometheus workload. Red herring: listings-indexer's rollout.
+    question names only the Prometheus workload (no namespace). Red herring: listings-indexer's rollout.
     """
     inc = Incident("prometheus-restarting-question", title="prometheus keeps restarting",
                    story="ServiceMonitor lost the metricRelabelings drop of a raw-path histogram.", at=AT8,
@@ -892,7 +900,12 @@ def prometheus_restarting_question() -> Incident:
 
     pods = [P(state="crashloop", reason="OOMKilled", exit_code=137, log=within(prom), memory_mi=7400,
               crash_from=crash_from, run_s=lambda n: 95.0)]
-    wl = inc.statefulset("monitoring", "prometheus-kube-prometheus-stack-prometheus",
+    # the background's healthy Prometheus is this incident's victim: replace it by its crashing self
+    inc.cluster.objects = [x for x in inc.cluster.objects if not (
+        x["kind"] == "StatefulSet" and x["metadata"]["name"] == "prometheus"
+        and x["metadata"].get("namespace") == "monitoring")]
+    inc.cluster.pods = [h for h in inc.cluster.pods if not (h.namespace == "monitoring" and h.workload == "prometheus")]
+    wl = inc.statefulset("monitoring", "prometheus",
                          [c("prometheus", "quay.io/prometheus/prometheus:v2.54.1", port=9090, memory_limit="8Gi",
                             memory_request="6Gi", cpu_request="1")], pods, inc.born + timedelta(days=1))
     inc.pod_series(wl.pods)
@@ -912,8 +925,7 @@ def prometheus_restarting_question() -> Incident:
                {"job": "prometheus-k8s", "namespace": "monitoring", "pod": wl.pods[0].name},
                counter(inc.at - timedelta(hours=2), 2100, 6900, change))
     plant(inc, "listings", "listings-api-env", "password", "listings-db", "DB_PASSWORD")
-    inc.ask("Why does prometheus-kube-prometheus-stack-prometheus keep restarting? Grafana dashboards have big "
-            "gaps since late morning.")
+    inc.ask("Why does prometheus keep restarting? Grafana dashboards have big gaps since late morning.")
     inc.answer_key(
         culprit=("ServiceMonitor", "listings", "listings-api"),
         keywords=["cardinality", "metricRelabelings", "head series", "ServiceMonitor"],
