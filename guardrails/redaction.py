@@ -925,7 +925,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         [
             r"(?i)\b(?:password|passwd|passphrase|passcode|pwd|pass\s?word)s?\s+(?:is|was|set\s+to|changed\s+to|"
             r"reset\s+to|now|will\s+be)\s*(?:now\s+|still\s+)?[:=]?\s*(?P<s>[`'\"][^`'\"\n]{3,128}[`'\"]|[^\s`'\"]{4,128})",
-            r"(?i)\b(?:with|using|via)\s+(?:the\s+|a\s+|password\s+)?(?:password|passwd|passphrase|pwd|pass)\s*[:=]?\s*"
+            r"(?i)\b(?:with|using|via)\s+(?:the\s+|a\s+|password\s+)?(?:password|passwd|passphrase|pwd|pass)\b\s*[:=]?\s*"
             r"(?P<s>[`'\"][^`'\"\n]{3,128}[`'\"]|[^\s`'\"]{4,128})",
         ],
         ["pass", "pwd"],

@@ -87,6 +87,13 @@ def test_sql_lookalikes_kept(text: str) -> None:
     assert redact_text(text).text == text
 
 
+def test_prose_rule_reads_whole_words() -> None:
+    """`WITH PASSWORD=N'...'`: the prose rule once read `PASS` + `WORD=N` as a password (a word cut in two)."""
+    pw = _pw()
+    out = redact_text(f"CREATE LOGIN [etl] WITH PASSWORD=N'{pw}', CHECK_POLICY=ON").text
+    assert pw not in out and "WITH PASSWORD=N'" in out
+
+
 def test_oracle_user_password_and_pgpass() -> None:
     pw1, pw2, pw3 = _pw(), _pw(), _pw(18, "!%^*+=.~@")
     assert _gone(f"url=jdbc:oracle:thin:billing/{pw1}@//db-scan.corp:1521/SVC", pw1)
