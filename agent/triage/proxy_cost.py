@@ -44,6 +44,9 @@ RATIO_MIN = 3.0
 """The proxy's time over the upstream's must have grown this many times, and reached it."""
 CPU_SATURATED = 0.85
 """The share of its CPU limit a proxy pod uses when it is pinned (throttling sets in just below the limit)."""
+THROTTLED = 2.0
+"""Throttled CFS periods per second of a pod: 2 of the 10 periods a second (the default 100 ms period) hit the
+quota. A pod with spare CPU is throttled in almost none."""
 MAX_PODS = 2
 
 PAIRS: tuple[tuple[str, str, str], ...] = (
@@ -67,7 +70,7 @@ class Shift:
     """One proxy series that moved up: the proxy's time ratio or a pod's CPU share of its limit."""
 
     what: str
-    """"ratio" or "cpu"."""
+    """"ratio", "cpu" (share of the CPU limit) or "throttled" (throttled CFS periods per second)."""
     at: datetime
     before: float
     after: float
@@ -219,11 +222,21 @@ async def read(facts: Facts, call: Call, at: str) -> None:
                  f"[5m])) / sum by (pod) (kube_pod_container_resource_limits{{{sel},resource=\"cpu\"}})")
         got = await call("prom_query_range", {"query": query, "start": start, "end": at, "step": "60s",
                                               "baseline": "none"}, f"survey-proxy-cost-cpu-{workload}")
-        for s in _series(got):
+        cpu = _series(got)
+        for s in cpu:
             shift = _shift(s, "cpu")
             if shift is not None:
                 shifts.append(shift)
                 evidence.append(got.evidence_id)
+        if not cpu:  # no CPU limit series: the cgroup's throttled periods per second say it is at its quota
+            query = f"sum by (pod) (rate(container_cpu_cfs_throttled_periods_total{{{sel}}}[5m]))"
+            got = await call("prom_query_range", {"query": query, "start": start, "end": at, "step": "60s",
+                                                  "baseline": "none"}, f"survey-proxy-cost-throttled-{workload}")
+            for s in _series(got):
+                shift = _shift(s, "throttled")
+                if shift is not None:
+                    shifts.append(shift)
+                    evidence.append(got.evidence_id)
         store["shifts"][proxy] = shifts
         store["evidence"][proxy] = list(dict.fromkeys(evidence))
 
@@ -233,6 +246,8 @@ def _telling(shift: Shift) -> bool:
     reached it), or a pod went from spare CPU to its limit."""
     if shift.what == "ratio":
         return shift.after >= RATIO_MIN and shift.after >= RATIO_MIN * max(shift.before, 1e-9)
+    if shift.what == "throttled":
+        return shift.after >= THROTTLED and shift.before < THROTTLED / 4
     return shift.after >= CPU_SATURATED and shift.before < CPU_SATURATED * 0.75
 
 
@@ -272,6 +287,10 @@ def finding(c: Costly) -> dict[str, Any]:
     seen = []
     if cpu is not None:
         seen.append(f"pins the proxy's CPU ({100 * cpu.after:.0f}% of its limit, was {100 * cpu.before:.0f}%)")
+    throttled = max((s for s in c.shifts if s.what == "throttled"), key=lambda s: s.after, default=None)
+    if cpu is None and throttled is not None:
+        seen.append(f"pins the proxy's CPU at its quota ({throttled.after:.1f} throttled periods a second, was "
+                    f"{throttled.before:.1f})")
     if ratio is not None:
         seen.append(f"requests spend {ratio.after:.0f}x the upstream's time in the proxy (was {ratio.before:.1f}x)")
     message = (f"{c.target} (configuration of proxy {c.proxy}) added {what}{rx}, "

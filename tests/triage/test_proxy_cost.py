@@ -43,6 +43,8 @@ CONFIGMAP = {"apiVersion": "v1", "kind": "ConfigMap",
 PODS = [{"namespace": "ingress-nginx", "name": "ingress-nginx-controller-7d9f8b6c5d-x2x9q", "status": "Running",
          "images": ["registry.k8s.io/ingress-nginx/controller:v1.11.2"]},
         {"namespace": "edge", "name": "traefik-5c9d7f6b4-x7k2p", "status": "Running", "images": ["traefik:v3.1"]},
+        {"namespace": "gateway", "name": "front-envoy-7b9c8d6f5-m4n8q", "status": "Running",
+         "images": ["envoyproxy/envoy:v1.31.0"]},
         {"namespace": "shop", "name": "storefront-6b8c9d7f5-qwert", "status": "Running", "images": ["shop/web:4.2"]}]
 
 
@@ -67,6 +69,7 @@ class Hub:
     ratio: list[dict[str, Any]]
     cpu: list[dict[str, Any]]
     ratio_family: str = "nginx_ingress"
+    throttled: list[dict[str, Any]] | None = None
 
     async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
         if tool == "k8s_list":
@@ -79,6 +82,8 @@ class Hub:
         query = str(args["query"])
         if "container_cpu_usage_seconds_total" in query:
             return Outcome(True, {"series": self.cpu}, "", "E6")
+        if "container_cpu_cfs_throttled_periods_total" in query:
+            return Outcome(True, {"series": self.throttled or []}, "", "E7")
         return Outcome(True, {"series": self.ratio if self.ratio_family in query else []}, "", "E5")
 
 
@@ -110,6 +115,17 @@ def test_traefik_plugin_enabled_only_the_proxy_time_ratio_moves() -> None:
     [hit] = _run([change], hub)
     assert hit.proxy == "edge/traefik" and hit.added.startswith("code")
     assert "6x the upstream's time in the proxy" in proxy_cost.finding(hit)["message"]
+
+
+def test_envoy_lua_filter_without_a_cpu_limit_series_shows_in_throttled_periods() -> None:
+    change = _change("ConfigMap", "gateway", "front-envoy-config",
+                     ["data key envoy.yaml set by helm (http_filters: envoy.filters.http.lua inline_code added)"])
+    hub = Hub([], [], throttled=[_series(AFTER, 0.1, 7.5, "front-envoy-7b9c8d6f5-m4n8q")])
+    [hit] = _run([change], hub)
+    assert hit.proxy == "gateway/front-envoy" and hit.added.startswith("code")
+    assert "7.5 throttled periods a second" in proxy_cost.finding(hit)["message"][:400]
+    calm = Hub([], [], throttled=[_series(AFTER, 0.1, 0.6, "front-envoy-7b9c8d6f5-m4n8q")])
+    assert _run([change], calm) == []  # a little throttling is not a proxy pinned at its quota
 
 
 def test_twins_name_nothing() -> None:
