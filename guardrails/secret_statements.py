@@ -577,19 +577,22 @@ URLs): whoever holds the URL holds the access, until it expires. Pagination curs
 
 
 def _token_body(value: str) -> bool:
-    """Random token material: no word parts (a Discourse topic slug is words), digits and letters mixed."""
-    parts = [p for p in re.split(r"[-_]", value) if p]
-    if sum(c.isdigit() for c in value) < 3 or not any(c.isalpha() for c in value):
+    """Random token material: letters and digits, no word parts (a Discourse topic slug is words)."""
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
         return False
+    parts = [p for p in re.split(r"[-_]", value) if p]
+    if len(parts) == 1 and not value.islower() and not value.isupper():
+        return shannon_entropy(value) >= 3.3 and not identifier_like(value)  # one mixed-case random run
     numeric = sum(1 for p in parts if any(c.isdigit() for c in p))
-    return numeric * 2 >= len(parts) and (high_entropy_token(value) or shannon_entropy(value) >= 3.3)
+    return (sum(c.isdigit() for c in value) >= 3 and numeric * 2 >= len(parts)
+            and (high_entropy_token(value) or shannon_entropy(value) >= 3.3))
 
 
 def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     out: list[Span] = []
     if "/t/" in lowered or "hook" in lowered or "/integration/" in lowered or "/with/key/" in lowered:
         for m in _PATH_TOKEN.finditer(text):
-            if all(_token_body(part) for part in m.group("s").split("/")):
+            if _token_body(m.group("s").rsplit("/", 1)[-1]):  # the token judges; an id before it goes along
                 out.append((m.start("s"), m.end("s"), "url_query_credential"))
     if "=" in text and ("?" in text or "&" in text):
         for m in _QUERY_PARAM.finditer(text):
