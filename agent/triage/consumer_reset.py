@@ -29,10 +29,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.limit_hit import Setting, settings_of
 from agent.triage.limit_table import key_form
-from agent.triage.subject import workload_of_pod
 
 CHECK = "change.consumer_reset"
 WEIGHT = 0.9
@@ -221,13 +220,6 @@ def _replay_line(text: str, since: datetime) -> str:
     return ""
 
 
-async def _pod_of(call: Call, workload: Ref, step: str) -> str:
-    outcome = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace}, step)
-    rows = (outcome.data or {}).get("rows") or [] if outcome is not None and outcome.ok else []
-    return next((str(r.get("name")) for r in rows if isinstance(r, dict)
-                 and workload_of_pod(str(r.get("name") or "")) == workload.name), "")
-
-
 async def read(facts: Facts, call: Call) -> None:
     """Reading only: for each recent write that renamed a consumer identity (at most `MAX_READS`), the workload
     read back when the diff shows no start setting, and one pod's logs (its group join, records days old)."""
@@ -252,7 +244,7 @@ async def read(facts: Facts, call: Call) -> None:
                     cm = await get_yaml(call, "ConfigMap", name, target.namespace, f"survey-reset-config-{name}")
                     if cm is not None and cm[0].get("kind", "ConfigMap") == "ConfigMap":
                         facts.objects.append(cm)
-        pod = await _pod_of(call, target, f"survey-reset-{target.name}-pods")
+        pod = await pod_of(call, target, f"survey-reset-{target.name}-pods")
         if not pod:
             continue
         outcome = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "tail": 300},

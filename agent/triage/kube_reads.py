@@ -1,4 +1,5 @@
-"""Reading Kubernetes objects for the survey: one object as YAML, or the names of a kind in a namespace.
+"""Reading Kubernetes objects for the survey: one object as YAML, the names of a kind in a namespace, or one pod of
+a workload.
 
 Many triage classes read an object the first pass did not (a ConfigMap the change timeline names, a
 Service whose annotations changed, a CronJob the alert names). They all go through the tool hub with
@@ -12,6 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import yaml
+
+from agent.triage.facts import Ref
+from agent.triage.subject import workload_of_pod
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -47,3 +51,14 @@ async def list_names(call: Call, kind: str, namespace: str, step: str) -> tuple[
         return None
     rows = outcome.data.get("rows") or []
     return {str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")}, outcome.evidence_id
+
+
+async def pod_of(call: Call, workload: Ref, step: str) -> str:
+    """The name of one listed pod of a workload (by the pod-name shape its controller gives), or "" when the list
+    failed or shows none: a class that wants a workload's own log lines reads them from that pod."""
+    outcome = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace}, step)
+    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
+        return ""
+    rows = outcome.data.get("rows") or []
+    return next((str(r.get("name")) for r in rows if isinstance(r, dict)
+                 and workload_of_pod(str(r.get("name") or "")) == workload.name), "")

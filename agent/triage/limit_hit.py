@@ -33,7 +33,7 @@ from typing import Any
 from agent.triage import value_diff
 from agent.triage.changed_keys import keys_of
 from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.limit_table import LIMITS, Limit, key_form
 from agent.triage.subject import workload_of_pod
 from agent.triage.tightened import magnitude
@@ -413,13 +413,6 @@ def _touched(facts: Facts) -> list[Ref]:
     return out
 
 
-async def _pod_of(call: Call, workload: Ref, step: str) -> str:
-    outcome = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace}, step)
-    rows = (outcome.data or {}).get("rows") or [] if outcome is not None and outcome.ok else []
-    return next((str(r.get("name")) for r in rows if isinstance(r, dict)
-                 and workload_of_pod(str(r.get("name") or "")) == workload.name), "")
-
-
 async def read(facts: Facts, call: Call) -> None:
     """Reading only: the logs of workloads a recent change touched that the survey did not read (bounded), and
     the current text of ConfigMaps written with no values in the diff, when a limit error is in view."""
@@ -433,7 +426,7 @@ async def read(facts: Facts, call: Call) -> None:
             continue
         seen.add((workload.namespace, workload.name))
         step = f"survey-limit-{workload.name}"
-        pod = await _pod_of(call, workload, f"{step}-pods")
+        pod = await pod_of(call, workload, f"{step}-pods")
         reads += 1
         if not pod:
             continue

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.positions_ephemeral"
@@ -245,10 +245,7 @@ def _recent(facts: Facts) -> list[tuple[Ref, dict[str, Any], str]]:
 
 
 async def _pod_logs(call: Call, workload: Ref, step: str) -> LogEvidence | None:
-    listed = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace}, f"{step}-pods")
-    rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok else []
-    pod = next((str(r.get("name")) for r in rows if isinstance(r, dict)
-                and workload_of_pod(str(r.get("name") or "")) == workload.name), "")
+    pod = await pod_of(call, workload, f"{step}-pods")
     if not pod:
         return None
     outcome = await call("k8s_logs", {"name": pod, "namespace": workload.namespace, "tail": 300}, f"{step}-log")

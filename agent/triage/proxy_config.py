@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.proxy_setting"
@@ -140,10 +140,7 @@ async def _pod_of(facts: Facts, call: Call, user: Ref) -> str:
             if name and workload_of_pod(name) == user.name and str(pod.get("namespace") or user.namespace) == \
                     user.namespace:
                 return name
-    listed = await call("k8s_list", {"kind": "Pod", "namespace": user.namespace}, f"survey-proxy-pods-{user.name}")
-    rows = listed.data.get("rows") or [] if listed is not None and listed.ok and isinstance(listed.data, dict) else []
-    return next((str(r.get("name")) for r in rows if isinstance(r, dict)
-                 and workload_of_pod(str(r.get("name") or "")) == user.name), "")
+    return await pod_of(call, user, f"survey-proxy-pods-{user.name}")
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:

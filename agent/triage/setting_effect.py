@@ -31,7 +31,7 @@ from typing import Any
 
 from agent.triage import value_diff
 from agent.triage.facts import Facts, Ref, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.subject import workload_of_pod
 
 CHECK = "change.setting_effect"
@@ -137,10 +137,7 @@ async def _pod_of(facts: Facts, call: Call, user: Ref) -> str:
     for log in facts.logs:
         if workload_of_pod(log.pod) == user.name and log.namespace == user.namespace:
             return log.pod
-    outcome = await call("k8s_list", {"kind": "Pod", "namespace": user.namespace}, f"survey-setting-pods-{user.name}")
-    rows = (outcome.data or {}).get("rows") or [] if outcome is not None and outcome.ok else []
-    return next((str(r.get("name")) for r in rows if isinstance(r, dict)
-                 and workload_of_pod(str(r.get("name") or "")) == user.name), "")
+    return await pod_of(call, user, f"survey-setting-pods-{user.name}")
 
 
 async def _grep(call: Call, pod: str, namespace: str, word: str, step: str) -> tuple[list[str], str] | None:
