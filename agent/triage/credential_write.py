@@ -5,8 +5,9 @@ value pasted wrong, a value put under `data` already base64-encoded (so the API 
 the reader gets the base64 text), a token of the wrong account or environment. Nothing fails at the write: the
 workload that reads the Secret (env valueFrom, envFrom, a mounted volume, or a Reloader-managed restart whose
 `STAKATER_<NAME>_SECRET` env hash names it) loads the new value at its next restart, and from then on the provider
-refuses every call for authentication (HTTP 401/403, Twilio 20003 `Authenticate`, Stripe `Invalid API Key`, an
-SMTP 535, a database's `password authentication failed`). The refusals are the symptom; the write is the act that
+refuses every call for authentication (HTTP 401, Twilio 20003 `Authenticate`, Stripe `Invalid API Key`, an
+SMTP 535, a database's `password authentication failed`, or a 403 whose words blame the key: Google's `API key not
+valid`, AWS's `SignatureDoesNotMatch`; Kubernetes RBAC's own 403 is another class). The refusals are the symptom; the write is the act that
 broke the workload, and putting the right value back is the fix.
 
 The class is told apart from its twins by time and wording: the refusals must begin AFTER the write (a write made
@@ -105,7 +106,7 @@ class WrittenRefused:
 
 def _refusal(log: LogEvidence) -> tuple[str, datetime | None, bool]:
     """(the refusal as printed, when first seen, whether any refusal says the credential was revoked upstream)."""
-    errors = [e for e in [log.top or {}, *log.more] if e.get("error_class") == "auth_failure"]
+    errors = [e for e in [log.top or {}, *log.more] if is_refusal(e)]
     texts = [str(e.get(k) or "") for e in errors for k in ("message", "example", "template")]
     revoked = any(_REVOKED.search(t) for t in texts)
     if not errors:
@@ -120,9 +121,30 @@ def _strip_stamp(text: str) -> str:
     return re.sub(r"^\S*\d{4}-\d\d-\d\d[T ][\d:.,]+Z?\s+(?:(?:ERROR|WARN(?:ING)?|INFO|FATAL)\s+)?", "", text.strip())
 
 
+_FORBIDDEN_CREDENTIAL = re.compile(r"\b(?:401|403)\b[^\n]{0,160}(?:api[ _-]?key|token|credential|signature|"
+                                  r"authenticat|client id|secret key)|(?:api[ _-]?key|token|credential|signature)"
+                                  r"[^\n]{0,80}(?:not valid|invalid|incorrect|does not match|rejected)|"
+                                  r"API_KEY_INVALID|SignatureDoesNotMatch|InvalidClientTokenId|"
+                                  r"UnrecognizedClientException|InvalidAccessKeyId", re.I)
+"""A 403 (or a refusal in words) that blames the credential the caller presented: Google's `API key not valid`
+(API_KEY_INVALID), AWS's `SignatureDoesNotMatch` / `InvalidClientTokenId`: the log classifier may call these
+permission errors, yet they say the key is wrong, as a 401 does."""
+_RBAC = re.compile(r"system:serviceaccount|cannot (?:get|list|watch|create|update|patch|delete) resource", re.I)
+"""Kubernetes RBAC's own refusal: the ServiceAccount's permissions (access_rule's class), not a provider key."""
+
+
+def is_refusal(error: dict[str, Any]) -> bool:
+    """Whether one classified error refuses the credential presented (an authentication refusal, or a permission
+    error whose words blame the key)."""
+    if error.get("error_class") == "auth_failure":
+        return True
+    text = " ".join(str(error.get(k) or "") for k in ("message", "example", "template"))
+    return bool(_FORBIDDEN_CREDENTIAL.search(text)) and not _RBAC.search(text)
+
+
 def refused(facts: Facts) -> list[LogEvidence]:
-    """The surveyed logs that show an authentication refusal."""
-    return [log for log in facts.logs if "auth_failure" in log.error_classes]
+    """The surveyed logs that show a refusal of the credential the workload presented."""
+    return [log for log in facts.logs if any(is_refusal(e) for e in [log.top or {}, *log.more])]
 
 
 # ---- what the workload reads (names only) -----------------------------------------------------

@@ -122,6 +122,21 @@ def test_a_mounted_secret_needs_no_restart() -> None:
     assert "535" in suspects(mailer())[0][1]["message"]
 
 
+def test_a_403_that_blames_the_key_is_a_refusal_and_rbac_is_not() -> None:
+    google = "HTTP 403: API key not valid. Please pass a valid API key. (reason: API_KEY_INVALID)"
+    facts = sms(message=google)
+    facts.logs[0].top["error_class"] = "permission_denied"  # type: ignore[index]
+    facts.logs[0].error_classes = {"permission_denied"}
+    (hit,) = found(facts)
+    assert "API key not valid" in hit.said
+    rbac = ('pods is forbidden: User "system:serviceaccount:notify:sms-sender" cannot list resource "pods": 403 '
+            "invalid token scope")
+    facts = sms(message=rbac)
+    facts.logs[0].top["error_class"] = "permission_denied"  # type: ignore[index]
+    facts.logs[0].error_classes = {"permission_denied"}
+    assert found(facts) == []
+
+
 def test_a_credential_revoked_upstream_is_not_the_write() -> None:
     assert found(sms(message="HTTP 401 error: Authenticate: the API key used has been revoked")) == []
 
