@@ -251,8 +251,30 @@ def _resource_now(facts: Facts, target: Ref) -> list[Setting]:
                 or (meta.get("namespace") or "") != target.namespace or not isinstance(obj.get("spec"), dict):
             continue
         leaves = value_diff.leaves(json.dumps(obj["spec"])) or {}
-        return [Setting(k, None, v, read_back=True) for k, v in leaves.items()]
+        embedded = {f"{path}.{k}": v for path, text in _texts(obj["spec"], "spec") for k, v in _lines(text).items()}
+        return [Setting(k, None, v, read_back=True) for k, v in {**leaves, **embedded}.items()]
     return []
+
+
+_ASSIGN = re.compile(r"^\s*(?P<key>[A-Za-z][\w.-]*)\s*(?:=|:(?=\s))\s*(?P<value>[^#;\n]*?)\s*$")
+"""`consumer_timeout = 300000` (rabbitmq.conf, postgresql.conf, my.cnf) or `search.max_buckets: 10000` (a flat
+YAML file such as elasticsearch.yml): a line of a config file embedded in a resource."""
+
+
+def _texts(node: Any, path: str) -> list[tuple[str, str]]:
+    """Every multi-line string of a resource's spec with its path: an operator resource often carries the
+    server's own config file as one string (a RabbitmqCluster's `additionalConfig`, a MySQL `myCnf`)."""
+    if isinstance(node, dict):
+        return [t for k, v in node.items() for t in _texts(v, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [t for i, v in enumerate(node) for t in _texts(v, f"{path}[{i}]")]
+    return [(path, node)] if isinstance(node, str) and "\n" in node.strip() else []
+
+
+def _lines(text: str) -> dict[str, str]:
+    """The settings of an embedded config file: `key = value` lines, else space-separated directives."""
+    assigned = {m["key"]: m["value"] for line in text.splitlines() if (m := _ASSIGN.match(line))}
+    return assigned or _directives(text)
 
 
 def _is_resource(target: Ref) -> bool:
@@ -261,7 +283,8 @@ def _is_resource(target: Ref) -> bool:
                                "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy", "Namespace", "Node")
 
 
-_PRINTED = re.compile(r"\[(\d[\d,_]*)\]|(?:less than or equal to|must be <=|limit of|max(?:imum)? of|is set to)"
+_PRINTED = re.compile(r"\[(\d[\d,_]*)\]|(?:less than or equal to|must be <=|limit of|max(?:imum)? of|is set to|"
+                      r"(?:value|timeout) used:?)"
                       r"\W{0,3}(\d[\d,_]*)", re.I)
 
 

@@ -355,3 +355,63 @@ def test_resource_leaf_diff_from_last_applied_and_its_raised_twin() -> None:
                                                                   "spec.general.max_buckets = 5000 (current)"],
                         type_="other")
     assert lh.found(_facts([untouched], [_log("reports-api-5d9c7b8f6-abcde", "reporting", error)])) == []
+
+
+# ---- a server's config file embedded in an operator resource as one string ------------------------------------
+
+
+def _broker_resource(kind: str, path: list[str], config: str, minutes: int = 300) -> tuple[
+        dict[str, Any], tuple[dict[str, Any], str]]:
+    """An operator resource whose write the timeline shows as one truncated line, holding the server's own config
+    file as a string under `path` (a RabbitmqCluster's `spec.rabbitmq.additionalConfig`)."""
+    change = _change(kind, "broker", "events", [f"spec.{'.'.join(path)} = '{config[:60]}"], minutes=minutes,
+                     type_="other")
+    spec: dict[str, Any] = {"replicas": 3}
+    node = spec
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = config
+    return change, ({"kind": kind, "metadata": {"name": "events", "namespace": "broker"}, "spec": spec}, "E41")
+
+
+RABBIT_SERVER = ("operation none caused a channel exception precondition_failed: delivery acknowledgement on "
+                 "channel 1 timed out. Timeout value used: 300000 ms. This timeout value can be configured")
+RABBIT_GO = ('Exception (406) Reason: "PRECONDITION_FAILED - delivery acknowledgement on channel 1 timed out. '
+             'Timeout value used: 300000 ms. This timeout value can be configured, see consumers doc guide"')
+
+
+def test_rabbitmq_consumer_timeout_inside_additional_config_read_back() -> None:
+    change, obj = _broker_resource("RabbitmqCluster", ["rabbitmq", "additionalConfig"],
+                                   "cluster_partition_handling = pause_minority\nconsumer_timeout = 300000\n")
+    facts = _facts([change], [_log("rabbitmq-server-0", "broker", RABBIT_SERVER, first_minutes=280)], [obj])
+    [hit] = lh.found(facts)
+    assert hit.target.kind == "RabbitmqCluster" and hit.how == "limit" and hit.family.name == "rabbitmq_ack_timeout"
+    assert hit.setting is not None and hit.setting.key.endswith("consumer_timeout") and hit.setting.new == "300000"
+    head = lh.finding(hit)["message"][:400]
+    assert "consumer_timeout now 300000" in head and "unacknowledged" in head
+
+
+def test_consumer_timeout_in_a_yaml_style_embedded_file_seen_by_a_go_client() -> None:
+    change, obj = _broker_resource("BrokerCluster", ["server", "config"],
+                                   "log.level: info\nconsumer_timeout: 300000\n")
+    facts = _facts([change], [_log("exporter-7c9d8b6f5-q2w3e", "jobs", RABBIT_GO, first_minutes=200)], [obj])
+    assert lh.found(facts) == []  # a resource whose name says no broker, and no topology tie: no relation
+    facts.topologies = [({"dependencies": [{"target": {"kind": "BrokerCluster", "namespace": "broker",
+                                                       "name": "events"}}]}, "E9")]
+    [hit] = lh.found(facts)
+    assert hit.target.name == "events" and hit.setting is not None and hit.setting.new == "300000"
+    assert "is a dependency of the subject" in lh.finding(hit)["message"]
+
+
+def test_embedded_consumer_timeout_other_than_the_printed_value_is_not_blamed() -> None:
+    change, obj = _broker_resource("RabbitmqCluster", ["rabbitmq", "additionalConfig"],
+                                   "cluster_partition_handling = pause_minority\nconsumer_timeout = 3600000\n")
+    facts = _facts([change], [_log("rabbitmq-server-0", "broker", RABBIT_SERVER, first_minutes=280)], [obj])
+    assert lh.found(facts) == []
+
+
+def test_embedded_consumer_timeout_written_after_the_timeouts_began_is_not_blamed() -> None:
+    change, obj = _broker_resource("RabbitmqCluster", ["rabbitmq", "additionalConfig"],
+                                   "consumer_timeout = 300000\n", minutes=60)
+    facts = _facts([change], [_log("rabbitmq-server-0", "broker", RABBIT_SERVER, first_minutes=280)], [obj])
+    assert lh.found(facts) == []
