@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import value_diff
+from agent.triage.arg_flags import flags
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import workload_of_pod
@@ -140,23 +141,6 @@ def _tokens(text: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _flags(tokens: list[str]) -> dict[str, str]:
-    """`--wait-timeout=60`, `--timeout 60`, `-c idle_session_timeout=60000` as {name: value}."""
-    out: dict[str, str] = {}
-    for i, tok in enumerate(tokens):
-        if tok.startswith("-") and "=" in tok:
-            k, v = tok.split("=", 1)
-            out[k] = v
-        elif tok.startswith("-") and i + 1 < len(tokens) and not tokens[i + 1].startswith("-"):
-            nxt = tokens[i + 1]
-            if "=" in nxt and re.fullmatch(r"[\w.]+=\S+", nxt):
-                k, v = nxt.split("=", 1)
-                out[k] = v
-            else:
-                out[tok] = nxt
-    return out
-
-
 def normal(key: str) -> str:
     """`--wait-timeout`, `mysqld.wait_timeout`, `service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout`,
     `MYSQL_WAIT_TIMEOUT` as the setting's own name in snake case (`innodb_lock_wait_timeout` stays itself)."""
@@ -215,11 +199,11 @@ def _pairs(line: str) -> list[tuple[str, str | None, str | None, str]]:
     """(key, old, new, program) of every setting one diff line shows."""
     if m := _LISTS.match(line):
         old, new = _tokens(m["old"]) if m["old"] != "None" else [], _tokens(m["new"]) if m["new"] != "None" else []
-        a, b = _flags(old), _flags(new)
+        a, b = flags(old), flags(new)
         prog = m["c"] + " " + " ".join(old[:1] + new[:1])
         return [(k, a.get(k), b.get(k), prog) for k in {**a, **b} if a.get(k) != b.get(k)]
     if m := _NOW.match(line):
-        return [(k, None, v, m["c"]) for k, v in _flags(_tokens(m["new"])).items()]
+        return [(k, None, v, m["c"]) for k, v in flags(_tokens(m["new"])).items()]
     if m := _ENV.search(line):
         return [(m["key"], m["old"], m["new"], "")]
     if m := _DATA.match(line):

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import value_diff
+from agent.triage.arg_flags import flags
 from agent.triage.changed_keys import keys_of
 from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml, pod_of
@@ -162,36 +163,16 @@ def _errors(facts: Facts) -> list[_Error]:
 # ---- what the changes set --------------------------------------------------------------------------------
 
 
-def _flags(tokens: list[str]) -> dict[str, str]:
-    """`--flag value` and `--flag=value` pairs of an argument list (a bare `--flag` reads as "true")."""
-    out: dict[str, str] = {}
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.startswith("-") and len(tok) > 1 and not re.fullmatch(r"-\d+(?:\.\d+)?", tok):
-            if "=" in tok:
-                key, value = tok.split("=", 1)
-                out[key] = value
-            elif i + 1 < len(tokens) and not (tokens[i + 1].startswith("-") and
-                                              not re.fullmatch(r"-\d+(?:\.\d+)?", tokens[i + 1])):
-                out[tok] = tokens[i + 1]
-                i += 1
-            else:
-                out[tok] = "true"
-        i += 1
-    return out
-
-
 def settings_of(change: dict[str, Any]) -> list[Setting]:
     """Every setting a timeline change shows, with old and new values where the diff has them: flags of args
     lists (`--maxclients 128`, `--timeout=5`), env values, the leaves of changed data files."""
     out: list[Setting] = []
     for line in (str(d) for d in change.get("diff") or []):
         if m := _ARGS_DIFF.match(line):
-            old, new = _flags(value_diff.literal_list(m["old"])), _flags(value_diff.literal_list(m["new"]))
+            old, new = (flags(value_diff.literal_list(m[side]), bare="true") for side in ("old", "new"))
             out += [Setting(k, old.get(k), new.get(k)) for k in {**old, **new} if old.get(k) != new.get(k)]
         elif m := _ARGS_NOW.match(line):
-            out += [Setting(k, None, v) for k, v in _flags(value_diff.literal_list(m["list"])).items()]
+            out += [Setting(k, None, v) for k, v in flags(value_diff.literal_list(m["list"]), bare="true").items()]
         elif m := _ENV_NOW.match(line):
             out.append(Setting(m["key"], None, m["new"][1:-1]))
         elif m := _FIELD_DIFF.match(line):

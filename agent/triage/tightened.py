@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import value_diff
+from agent.triage.arg_flags import flags
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.related_changes import BUILTIN_KINDS, _known_names, _texts
@@ -254,32 +255,6 @@ def compare(name: str, old: str | None, new: str | None, default: Default | None
     if before is None or after is None or not after < before:
         return None
     return Bound(name, old, new, before, after, note, default.effect if default else "")
-
-
-def flags(tokens: list[str]) -> dict[str, str]:
-    """`['-m', '4096', '--max-conns=10', '-XX:MaxRAMPercentage=25.0', '-Xmx1g', '-c', 'max_connections=50']` as
-    {flag: value}; a `-c key=value` (postgres) is keyed by the setting."""
-    out: dict[str, str] = {}
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.startswith("-Xmx") or tok.startswith("-Xms"):
-            out[tok[:4]] = tok[4:]
-        elif tok.startswith("-") and "=" in tok:
-            k, v = tok.split("=", 1)
-            out[k] = v
-        elif tok.startswith("-") and i + 1 < len(tokens) and not tokens[i + 1].startswith("-"):
-            value = tokens[i + 1]
-            if "=" in value and re.fullmatch(r"[a-z_.]+=\S+", value):
-                k, v = value.split("=", 1)
-                out[k] = v
-            else:
-                out[tok] = value
-            i += 1
-        elif tok.startswith("-"):
-            out[tok] = ""
-        i += 1
-    return out
 
 
 def _tokens(text: str) -> list[str] | None:

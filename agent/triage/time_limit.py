@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import tightened, value_diff
+from agent.triage.arg_flags import flags
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -162,7 +163,7 @@ def _value_pairs(key: str, old: str | None, new: str | None) -> list[tuple[str, 
     if old is not None and new is not None:
         before, after = tightened._tokens(old) or [], tightened._tokens(new) or []
         if any(t.startswith("-") for t in before + after):
-            a, b = tightened.flags(before), tightened.flags(after)
+            a, b = flags(before), flags(after)
             return [(k, a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
     leaves = value_diff.diff(old, new, key)
     if leaves is not None:
@@ -176,7 +177,7 @@ def pairs_of(line: str) -> list[tuple[str, str | None, str | None]]:
     ConfigMap data keys (flags or file leaves inside them), spec fields."""
     if m := tightened._LISTS.match(line):
         old, new = tightened._tokens(m["old"]) or [], tightened._tokens(m["new"]) or []
-        a, b = tightened.flags(old), tightened.flags(new)
+        a, b = flags(old), flags(new)
         return [(k, a.get(k), b.get(k)) for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
     if m := tightened._ENV.match(line):
         return _value_pairs(m["key"], tightened._unquote(m["old"]), tightened._unquote(m["new"]))

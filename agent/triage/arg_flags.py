@@ -1,0 +1,53 @@
+"""Reading a container's argument list as settings: the one flag parser the triage classes share.
+
+A rollout diff prints a container's args as a list (`['memcached', '-m', '64', '--conn-limit=512']`); a class
+that asks "which setting did this write change" compares the flags of the old and new lists. Three classes had
+their own parser and each read a shape the others missed (a JVM `-Xmx2g`, a postgres `-c key=value`, a
+negative value such as `--maxmemory-samples -1`); one parser reads them all, so a shape learned once serves
+every class.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = re.compile(r"-\d+(?:\.\d+)?")
+"""`-1`, `-0.5`: a negative value, not a flag."""
+_SETTING = re.compile(r"[\w.]+=\S+")
+"""The `key=value` after a `-c` (postgres) or `--set`: the setting is the key, not the flag."""
+_ATTACHED = ("-Xmx", "-Xms")
+"""JVM heap flags carry their value with no separator (`-Xmx2g`)."""
+
+
+def _is_flag(token: str) -> bool:
+    return token.startswith("-") and len(token) > 1 and not _NUMBER.fullmatch(token)
+
+
+def flags(tokens: list[str], bare: str = "") -> dict[str, str]:
+    """`['-m', '4096', '--max-conns=10', '-XX:MaxRAMPercentage=25.0', '-Xmx1g', '-c', 'max_connections=50',
+    '--maxmemory-samples', '-1', '--daemonize']` as {flag or setting: value}: `-Xmx1g` is `-Xmx: 1g`, a
+    `-c key=value` is keyed by its setting, a flag with no value (the next token is a flag, or none) is `bare`.
+    Tokens that are neither flags nor their values (the program, a subcommand) are skipped."""
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.startswith(_ATTACHED):
+            out[tok[:4]] = tok[4:]
+        elif not _is_flag(tok):
+            pass
+        elif "=" in tok:
+            key, value = tok.split("=", 1)
+            out[key] = value
+        elif i + 1 < len(tokens) and not _is_flag(tokens[i + 1]):
+            value = tokens[i + 1]
+            if _SETTING.fullmatch(value):
+                key, value = value.split("=", 1)
+            else:
+                key = tok
+            out[key] = value
+            i += 1
+        else:
+            out[tok] = bare
+        i += 1
+    return out
