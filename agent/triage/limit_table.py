@@ -79,13 +79,20 @@ LIMITS: tuple[Limit, ...] = (
                              r"mongo", re.I)),
     Limit("client_pool_exhausted", re.compile(
         r"Connection is not available, request timed out after|QueuePool limit of size [\d#]+ overflow [\d#]+ "
-        r"reached|Timeout waiting for idle object|pool (?:is )?exhausted|Cannot get a connection, pool error", re.I),
+        r"reached|Timeout waiting for idle object|pool (?:is )?exhausted|Cannot get a connection, pool error|"
+        r"could not obtain a (?:database )?connection from the pool within|ConnectionTimeoutError", re.I),
           "the client's own connection pool is exhausted (HikariCP 'Connection is not available', SQLAlchemy "
-          "'QueuePool limit of size N overflow M reached'): requests wait for one of too few pooled connections",
+          "'QueuePool limit of size N overflow M reached', ActiveRecord::ConnectionTimeoutError): more concurrent "
+          "workers than pooled connections, so they wait for one and time out",
           "every connection of the pool is in use, so each request waits for one and times out: a lowered pool "
-          "size (maximumPoolSize, pool_size, max_overflow, maxTotal) makes the pool too small for the load",
+          "size (maximumPoolSize, pool_size, max_overflow, maxTotal, RAILS_MAX_THREADS) makes the pool too small "
+          "for the load, and a raised worker concurrency (Sidekiq concurrency, Celery --concurrency, gunicorn "
+          "threads, a worker count) above the pool the workers share leaves the extra workers waiting for a "
+          "connection: concurrency must not exceed the connection pool",
           re.compile(r"(?:^|_)(?:maximum_pool_size|max_pool_size|pool_size|pool_max|max_open_conns|max_overflow|"
-                     r"max_total|max_active|db_pool(?:_size)?)$")),
+                     r"max_total|max_active|db_pool(?:_size)?|rails_max_threads)$"),
+          re.compile(r"(?:^|_)(?:concurrency|worker_threads|num_threads|workers|num_workers|max_workers|"
+                     r"worker_count|parallelism)$|(?:^|(?<!max)_)threads$")),
     Limit("kafka_poll_interval", re.compile(
         r"max\.poll\.interval\.ms|consumer poll timeout|poll timeout has expired", re.I),
           "one batch of max.poll.records records now outlasts max.poll.interval.ms, so the consumer is dropped "

@@ -415,3 +415,50 @@ def test_embedded_consumer_timeout_written_after_the_timeouts_began_is_not_blame
                                    "consumer_timeout = 300000\n", minutes=60)
     facts = _facts([change], [_log("rabbitmq-server-0", "broker", RABBIT_SERVER, first_minutes=280)], [obj])
     assert lh.found(facts) == []
+
+
+# ---- worker concurrency raised above the client pool the workers share ------------------------------------------
+
+ACTIVERECORD = ("ActiveRecord::ConnectionTimeoutError: could not obtain a connection from the pool within 5.000 "
+                "seconds (waited 5.004 seconds); all pooled connections were in use")
+
+
+def test_sidekiq_concurrency_raised_over_the_activerecord_pool_and_its_lowered_twin() -> None:
+    log = _log("mail-jobs-6c7d8f9b5-q2w4x", "notify", ACTIVERECORD, first_minutes=30)
+    raised = _change("Deployment", "notify", "mail-jobs",
+                     ["mail-jobs env SIDEKIQ_CONCURRENCY='5' -> SIDEKIQ_CONCURRENCY='25'"], minutes=35,
+                     type_="rollout")
+    [hit] = lh.found(_facts([raised], [log]))
+    assert hit.family.name == "client_pool_exhausted" and hit.how == "driver"
+    head = lh.finding(hit)["message"][:400]
+    assert "SIDEKIQ_CONCURRENCY: 5 -> 25" in head and "connection pool" in head and "ConnectionTimeoutError" in head
+    lowered = _change("Deployment", "notify", "mail-jobs",
+                      ["mail-jobs env SIDEKIQ_CONCURRENCY='25' -> SIDEKIQ_CONCURRENCY='5'"], minutes=35,
+                      type_="rollout")
+    assert lh.found(_facts([lowered], [log])) == []
+
+
+def test_celery_concurrency_flag_raised_over_the_sqlalchemy_pool() -> None:
+    change = _change("Deployment", "bi", "etl-worker",
+                     ["etl-worker args ['worker', '--concurrency=4'] -> ['worker', '--concurrency=32']"],
+                     type_="rollout")
+    [hit] = lh.found(_facts([change], [_log("etl-worker-7b8c9d6f5-zz9k2", "bi", SQLALCHEMY)]))
+    assert hit.how == "driver" and hit.setting is not None and (hit.setting.old, hit.setting.new) == ("4", "32")
+
+
+def test_raising_the_rails_pool_itself_is_more_room_not_a_cause() -> None:
+    log = _log("mail-jobs-6c7d8f9b5-q2w4x", "notify", ACTIVERECORD, first_minutes=30)
+    raised = _change("Deployment", "notify", "mail-jobs",
+                     ["mail-jobs env RAILS_MAX_THREADS='5' -> RAILS_MAX_THREADS='25'"], minutes=35, type_="rollout")
+    assert lh.found(_facts([raised], [log])) == []
+    lowered = _change("Deployment", "notify", "mail-jobs",
+                      ["mail-jobs env RAILS_MAX_THREADS='25' -> RAILS_MAX_THREADS='5'"], minutes=35, type_="rollout")
+    [hit] = lh.found(_facts([lowered], [log]))
+    assert hit.how == "limit"
+
+
+def test_concurrency_raised_on_a_bystander_is_not_blamed() -> None:
+    log = _log("mail-jobs-6c7d8f9b5-q2w4x", "notify", ACTIVERECORD, first_minutes=30)
+    other = _change("Deployment", "notify", "sms-gateway",
+                    ["sms-gateway env WORKER_CONCURRENCY='5' -> WORKER_CONCURRENCY='50'"], minutes=35, type_="rollout")
+    assert lh.found(_facts([other], [log])) == []
