@@ -223,6 +223,15 @@ def _sql_mode_directive(text: str, what: str) -> str:
     return ""
 
 
+def _mode_in(rule: Rule, said: str, what: str) -> str:
+    """The mode as the written directive spells it: a strictness error is named STRICT_TRANS_TABLES from its
+    wording alone, but the write may have turned on STRICT_ALL_TABLES, and the finding must quote what was set."""
+    if rule.name == "mysql_sql_mode" and what.upper() == "STRICT_TRANS_TABLES" \
+            and "STRICT_TRANS_TABLES" not in said.upper() and "STRICT_ALL_TABLES" in said.upper():
+        return "STRICT_ALL_TABLES"
+    return what
+
+
 def directive(rule: Rule, text: str, what: str) -> str:
     """The directive in `text` that disables (or turns on) what the error names, or ""."""
     if rule.name == "redis_command":
@@ -293,9 +302,10 @@ def _hit(facts: Facts, errors: list[_Error], change: dict[str, Any], target: Ref
             if not said or (old is not None and directive(error.rule, old, error.what)):
                 continue
             victim = Ref("", error.log.namespace, workload_of_pod(error.log.pod))
-            return Disabled(target, error.rule, error.what, said, old is not None, error.text, victim,
-                            str(change.get("at")), int((facts.at - at).total_seconds() // 60),
-                            _restart_after(facts, change, at), [error.log.evidence_id])
+            what = _mode_in(error.rule, said, error.what)
+            return Disabled(target, error.rule, what, said, old is not None, error.text, victim, str(change.get("at")),
+                            int((facts.at - at).total_seconds() // 60), _restart_after(facts, change, at),
+                            [error.log.evidence_id])
     return None
 
 
