@@ -121,12 +121,8 @@ async def read(facts: Facts, call: Call) -> None:
 
 
 def _data(facts: Facts, target: Ref) -> dict[str, str]:
-    for obj, _ in facts.objects:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind") == target.kind and meta.get("name") == target.name \
-                and (meta.get("namespace") or "") == target.namespace:
-            return {str(k): str(v) for k, v in (obj.get("data") or {}).items()}
-    return {}
+    obj = facts.object_named(target.kind, target.namespace, target.name)
+    return {str(k): str(v) for k, v in ((obj or {}).get("data") or {}).items()}
 
 
 def _keys(write: dict[str, Any]) -> list[str]:

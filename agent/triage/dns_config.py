@@ -79,12 +79,8 @@ def _is_dns_config(change: dict[str, Any]) -> bool:
 
 
 def _corefile(facts: Facts, target: Ref) -> str:
-    for obj, _ in facts.objects:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind") == "ConfigMap" and meta.get("name") == target.name \
-                and (meta.get("namespace") or "") == target.namespace:
-            return str((obj.get("data") or {}).get("Corefile") or "")
-    return ""
+    obj = facts.object_named("ConfigMap", target.namespace, target.name)
+    return str(((obj or {}).get("data") or {}).get("Corefile") or "")
 
 
 def server_block(corefile: str, host: str) -> str:

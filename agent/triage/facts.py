@@ -87,12 +87,20 @@ class Facts:
         """A ConfigMap data key's current value, from the objects the survey read (None: not read or no such key).
 
         A change line often says only "key set"; the value it was set to is read back from the object itself."""
+        obj = self.object_named("ConfigMap", target.namespace, target.name)
+        value = (obj.get("data") or {}).get(key) if obj is not None else None
+        return str(value) if value is not None else None
+
+    def object_named(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """The object of that kind, namespace and name the survey read (the first), or None when none was read.
+
+        An answer that leaves `kind` out counts: a built-in kind's `k8s_get` answer may, and it was asked for by
+        kind, so its name and namespace say which object it is."""
         for obj, _ in self.objects:
             meta = obj.get("metadata") or {}
-            if obj.get("kind") == "ConfigMap" and meta.get("name") == target.name \
-                    and (meta.get("namespace") or "") == target.namespace:
-                value = (obj.get("data") or {}).get(key)
-                return str(value) if value is not None else None
+            if obj.get("kind", kind) == kind and meta.get("name") == name \
+                    and (meta.get("namespace") or "") == namespace:
+                return obj
         return None
 
     def history_reaches(self, span: timedelta) -> bool:

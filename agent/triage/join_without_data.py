@@ -81,14 +81,6 @@ def _grew(change: dict[str, Any]) -> tuple[int | None, int | None] | None:
     return None
 
 
-def _object(facts: Facts, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
-    for obj, _ in facts.objects:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind", kind) == kind and meta.get("name") == name and (meta.get("namespace") or "") == namespace:
-            return obj
-    return None
-
-
 def _pod_spec(sts: dict[str, Any]) -> dict[str, Any]:
     return ((sts.get("spec") or {}).get("template") or {}).get("spec") or {}
 
@@ -104,7 +96,7 @@ def _spec_setting(facts: Facts, target: Ref, sts: dict[str, Any]) -> tuple[str, 
             if m := BOOTSTRAP_OFF.search(text):
                 return m.group(0), f"container {c.get('name')} {place}"
     for name in _mounted(sts):
-        cm = _object(facts, "ConfigMap", target.namespace, name)
+        cm = facts.object_named("ConfigMap", target.namespace, name)
         for key, text in ((cm or {}).get("data") or {}).items():
             if isinstance(text, str) and (m := BOOTSTRAP_OFF.search(text)):
                 return m.group(0), f"ConfigMap {target.namespace}/{name} key {key}"
@@ -146,7 +138,7 @@ def found(facts: Facts) -> list[Joined]:
             continue
         counts = _grew(change)
         seen = _store(facts).get(f"{target.namespace}/{target.name}") or {}
-        sts = _object(facts, "StatefulSet", target.namespace, target.name)
+        sts = facts.object_named("StatefulSet", target.namespace, target.name)
         if counts is None or sts is None:
             continue
         old, new = counts
@@ -202,7 +194,7 @@ async def read(facts: Facts, call: Call) -> None:
         sets += 1
         seen: dict[str, Any] = {"evidence": []}
         store[key] = seen
-        sts = _object(facts, "StatefulSet", target.namespace, target.name)
+        sts = facts.object_named("StatefulSet", target.namespace, target.name)
         if sts is None:
             got = await get_yaml(call, "StatefulSet", target.name, target.namespace, f"survey-join-{target.name}")
             if got is None:
@@ -226,7 +218,7 @@ async def read(facts: Facts, call: Call) -> None:
         if _spec_setting(facts, target, sts)[0]:
             continue
         for name in _mounted(sts)[:MAX_CONFIGS]:
-            if _object(facts, "ConfigMap", target.namespace, name) is None:
+            if facts.object_named("ConfigMap", target.namespace, name) is None:
                 got = await get_yaml(call, "ConfigMap", name, target.namespace, f"survey-join-config-{name}")
                 if got is not None:
                     facts.objects.append(got)

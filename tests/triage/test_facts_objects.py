@@ -1,0 +1,34 @@
+"""Facts.object_named and configmap_value: the one way a class finds an object the survey already read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from agent.triage.facts import Facts, Ref
+
+
+def _facts() -> Facts:
+    facts = Facts(at=datetime(2026, 1, 1, tzinfo=UTC))
+    facts.objects = [
+        ({"kind": "Deployment", "metadata": {"name": "cache", "namespace": "shop"}, "data": {"k": "deploy"}}, "E1"),
+        ({"metadata": {"name": "cache", "namespace": "shop"}, "data": {"maxclients": "64"}}, "E2"),
+        ({"kind": "ConfigMap", "metadata": {"name": "cache", "namespace": "other"}, "data": {"maxclients": "9"}}, "E3"),
+    ]
+    return facts
+
+
+def test_object_named_matches_kind_namespace_and_name_and_takes_an_answer_without_kind() -> None:
+    facts = _facts()
+    assert (facts.object_named("Deployment", "shop", "cache") or {}).get("data") == {"k": "deploy"}
+    assert (facts.object_named("ConfigMap", "shop", "cache") or {}).get("data") == {"maxclients": "64"}
+    assert (facts.object_named("ConfigMap", "other", "cache") or {}).get("data") == {"maxclients": "9"}
+    assert facts.object_named("ConfigMap", "shop", "web") is None
+    assert facts.object_named("Secret", "other", "cache") is None
+
+
+def test_configmap_value_reads_the_key_of_the_named_configmap_only() -> None:
+    facts = _facts()
+    assert facts.configmap_value(Ref("ConfigMap", "shop", "cache"), "maxclients") == "64"
+    assert facts.configmap_value(Ref("ConfigMap", "other", "cache"), "maxclients") == "9"
+    assert facts.configmap_value(Ref("ConfigMap", "shop", "cache"), "missing") is None
+    assert facts.configmap_value(Ref("ConfigMap", "shop", "web"), "maxclients") is None
