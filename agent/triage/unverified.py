@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from agent.triage import ingress_access
 from agent.triage.facts import Ref, parse_time
 
 CHECK = "change.unverified_object"
@@ -34,9 +35,14 @@ def promoted(ref: Ref, findings: list[dict[str, Any]], change: dict[str, Any] | 
     minutes = int((at - when).total_seconds() // 60) if when is not None else 0
     diff = "; ".join(str(d) for d in (change.get("diff") or [])[:3])[:260]
     gap = str(findings[0].get("reason") or "not collected")
-    return {"check": CHECK, "severity": "warning", "object": change.get("object") or {
-                "kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
-            "reason": "ChangedOnPath",
+    obj = change.get("object") or {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+    details = {"change_at": change.get("at"), "unchecked": gap}  # the gap stays a detail, never the headline
+    said = ingress_access.meaning(change.get("diff") or []) if ref.kind == "Ingress" else None
+    if said is not None:  # the write's documented effect is the finding
+        return {"check": ingress_access.CHECK, "severity": "critical", "object": obj, "reason": "AccessRestricted",
+                "message": f"{ref} was written {minutes} min before the alert: {said}",
+                "evidence": [str(change.get("summary") or "")[:200]], "details": details}
+    return {"check": CHECK, "severity": "warning", "object": obj, "reason": "ChangedOnPath",
             "message": f"{ref} was written {minutes} min before the alert: {diff or change.get('summary') or ''}; "
-                       f"nothing else is known wrong with it ({gap}: the recording could not check it)",
-            "evidence": [str(change.get("summary") or "")[:200]], "details": {"change_at": change.get("at")}}
+                       f"no check found anything wrong with it",
+            "evidence": [str(change.get("summary") or "")[:200]], "details": details}
