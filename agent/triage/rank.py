@@ -59,6 +59,7 @@ from agent.triage import (
     gitops_revert,
     governing_change,
     idle_limit,
+    ingress_access,
     ingress_annotations,
     ingress_routes,
     job_changes,
@@ -237,6 +238,7 @@ CHECK_WEIGHT: dict[str, float] = {
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
     unverified.CHECK: unverified.WEIGHT,
+    ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
@@ -323,7 +325,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
         written = unverified.promoted(case.ref, case.findings, case.change, facts.at)  # the write, not the gap
         if written is not None:
             case.findings.append(written)
-            case.weight = max(case.weight, unverified.WEIGHT)
+            case.weight = max(case.weight, CHECK_WEIGHT.get(written["check"], unverified.WEIGHT))
         case.log = _log_for(case, facts.logs) or case.log
         case.evidence = list(dict.fromkeys(case.evidence + [e for e in (
             facts.scan_id, case.log.evidence_id if case.log else None,
