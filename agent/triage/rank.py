@@ -74,6 +74,7 @@ from agent.triage import (
     mesh_fault,
     migrations,
     node_daemonsets,
+    node_taint,
     node_split,
     path_rewrite,
     paused_consumer,
@@ -259,6 +260,7 @@ CHECK_WEIGHT: dict[str, float] = {
     mesh_fault.CHECK: mesh_fault.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
+    node_taint.CHECK: node_taint.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
@@ -395,6 +397,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(rn.replacement)).explains_refs.append(rn.referrer)
     for gap in node_daemonsets.gaps(facts):  # a node add-on a change cut from the node (agent.triage.node_daemonsets)
         _add_suspect(cases, gap.daemonset, node_daemonsets.finding(gap), None, gap.evidence)
+    for nt in node_taint.taints(facts):  # a taint/cordon its pods felt (agent.triage.node_taint)
+        _add_suspect(cases, Ref("Node", "", nt.node), node_taint.finding(nt), None, nt.evidence)
     for fl in apiserver_flood.floods(facts):  # who floods the API server (agent.triage.apiserver_flood)
         _add_suspect(cases, fl.client, apiserver_flood.finding(fl), None, fl.evidence)
         next(c for r, c in cases.items() if r.same_object(fl.client)).explains_refs += fl.victims

@@ -280,6 +280,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import node_daemonsets  # a node named: the DaemonSets its peers run that a change cut from it
 
     await node_daemonsets.read(subject, facts, call)
+    from agent.triage import node_taint  # a node named: a taint/cordon on it whose evictions or refusals show
+
+    await node_taint.read(subject, facts, call)
     from agent.triage import apiserver_flood  # the API server's 429 (APF): its priority levels, who asks more
 
     await apiserver_flood.read(facts, call, window["at"])
