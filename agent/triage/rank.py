@@ -70,12 +70,13 @@ from agent.triage import (
     limit_hit,
     limits,
     meaning,
+    memory_setting,
     mesh,
     mesh_fault,
     migrations,
     node_daemonsets,
-    node_split,
     node_taint,
+    node_split,
     path_rewrite,
     paused_consumer,
     pid_pressure,
@@ -249,6 +250,7 @@ CHECK_WEIGHT: dict[str, float] = {
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
+    memory_setting.CHECK: memory_setting.WEIGHT,
     join_without_data.CHECK: join_without_data.WEIGHT,
     disabled_command.CHECK: disabled_command.WEIGHT,
     consumer_reset.CHECK: consumer_reset.WEIGHT,
@@ -514,6 +516,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, lh.target, limit_hit.finding(lh), None, lh.evidence)
         if lh.victim is not None:
             next(c for r, c in cases.items() if r.same_object(lh.target)).explains_refs.append(lh.victim)
+    for ms in memory_setting.found(facts):  # a per-connection memory setting past the limit, server OOM-killed
+        _add_suspect(cases, ms.carried.target, memory_setting.finding(ms), None, ms.evidence)
     for dc in disabled_command.found(facts):  # a server write took away the command/mode a client's error names
         _add_suspect(cases, dc.target, disabled_command.finding(dc), None, dc.evidence)
         next(c for r, c in cases.items() if r.same_object(dc.target)).explains_refs.append(dc.victim)

@@ -268,6 +268,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import limit_hit  # a count/size limit the errors name: the change that made it reachable
 
     await limit_hit.read(facts, call)
+    from agent.triage import memory_setting  # a per-connection memory setting raised: its server OOM-killed
+
+    await memory_setting.read(facts, call)
     from agent.triage import disabled_command  # an error naming a command/mode a server write took away
 
     await disabled_command.read(facts, call)

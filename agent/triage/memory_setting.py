@@ -1,0 +1,393 @@
+"""A database memory setting that is paid per connection (or per operation) raised past what the server's
+container can hold, and the kernel OOM-killing the server's processes since.
+
+Some database settings are not a budget but a per-use allowance: PostgreSQL's `work_mem` may be used by EVERY
+sort or hash node of EVERY query on EVERY connection (`hash_mem_multiplier` times more for hashes), and
+`maintenance_work_mem` / `autovacuum_work_mem` by every maintenance worker; MySQL's `sort_buffer_size`,
+`join_buffer_size`, `read_buffer_size`, `read_rnd_buffer_size` and `tmp_table_size` are allocated per session
+(per join, per sort). Raised to speed up one report, the setting times the connections the server allows
+(`max_connections`, documented defaults 100 and 151) exceeds the container's memory limit, and at the next busy
+hour the kernel's OOM killer ends a process: PostgreSQL logs `server process (PID n) was terminated by signal 9:
+Killed`, `terminating any other active server processes` and runs crash recovery (its clients read `the database
+system is in recovery mode`, `Connection terminated unexpectedly`); mysqld dies and the container restarts
+OOMKilled. The callers' errors name no setting, so the error-led mechanisms have nothing to read.
+
+This module pairs:
+
+1. the setting: a write in the last 24 h to a workload (its args, command, env; read back when the timeline
+   shows a recreate without a revision) or to a ConfigMap it reads (a postgresql.conf / my.cnf line) that holds
+   such a setting, raised (old value known) or, old value unknown, so large that the setting times the allowed
+   connections passes the container's memory limit;
+2. the kill, on that workload's own pods from the write on: the server's own wording (signal 9, OOM), a
+   container last terminated OOMKilled, or the kubelet's `container_oom_events_total` rising.
+
+Negative twins stay out: a raised setting whose product still fits the limit, a server that is not being
+killed, kills that began before the write, a setting lowered. Reading only; Secrets are never read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.kube_reads import get_yaml, pod_of
+from agent.triage.subject import workload_of_pod
+
+Call = Callable[..., Awaitable[Any]]
+
+CHECK = "config.memory_setting"
+WEIGHT = 0.93
+"""A per-connection memory allowance past the container's limit, with the server being OOM-killed: above the
+callers whose connections the kills reset (their errors are the symptom)."""
+LEAD = timedelta(hours=24)
+SLACK = timedelta(minutes=2)
+READS = "memory_setting"
+MAX_READS = 3
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One per-use memory setting: its name, the unit of a bare number, and what one use of it is."""
+
+    key: str
+    unit: int
+    """Bytes of a bare number: PostgreSQL memory settings are in kB, MySQL's in bytes."""
+    per: str
+    connections: int
+    """The engine's documented default max_connections, used when the setting is not visible."""
+
+
+_PG, _MY = 1024, 1
+KNOBS: tuple[Knob, ...] = (
+    Knob("work_mem", _PG, "sort or hash operation of every query on every connection", 100),
+    Knob("maintenance_work_mem", _PG, "maintenance operation (vacuum, index build) of every worker", 100),
+    Knob("autovacuum_work_mem", _PG, "autovacuum worker", 100),
+    Knob("temp_buffers", _PG, "session (temporary tables)", 100),
+    Knob("sort_buffer_size", _MY, "session that sorts", 151),
+    Knob("join_buffer_size", _MY, "join of every session", 151),
+    Knob("read_buffer_size", _MY, "session that scans", 151),
+    Knob("read_rnd_buffer_size", _MY, "session that reads sorted rows", 151),
+    Knob("tmp_table_size", _MY, "in-memory temporary table of every session", 151),
+)
+_BY_KEY = {k.key: k for k in KNOBS}
+
+_SETTING = re.compile(r"(?<![\w.])(?P<key>" + "|".join(k.key.replace("_", "[_-]") for k in KNOBS) + r"|"
+                      r"max[_-]connections)\s*(?:=|:\s|\s)\s*['\"]?(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[kKmMgGtT]i?[bB]?)?"
+                      r"(?![\w.])", re.I)
+"""`work_mem=1GB` (a `-c` flag), `work_mem = 64MB` (postgresql.conf), `--sort-buffer-size=256M`, `sort_buffer_size
+= 4194304` (my.cnf): the setting and its value wherever a workload carries it."""
+
+_UNITS = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
+
+KILLED = re.compile(r"terminated by signal (?:9\b|#)|\bsignal 9\b|"
+                    r"Out of memory: Kill(?:ed)? process|\bOOM[- ]?kill|oom-kill|\bOOMKilled\b|"
+                    r"mysqld got signal (?:9\b|#)", re.I)
+"""The server's own (or the kernel's) wording for a process the OOM killer ended."""
+AFTERMATH = re.compile(r"terminating any other active server processes|in recovery mode|automatic recovery in "
+                       r"progress|crash of another server process", re.I)
+"""PostgreSQL after a backend is killed: every connection is reset and the server runs crash recovery."""
+
+
+@dataclass
+class Carried:
+    """A per-use memory setting a recently written object carries, with what the container can hold."""
+
+    target: Ref
+    knob: Knob
+    value: str
+    old: str | None
+    connections: int
+    limit: float | None
+    at: datetime
+    evidence: list[str] = field(default_factory=list)
+
+    def product(self) -> float:
+        return (_bytes(self.value, self.knob.unit) or 0.0) * self.connections
+
+
+@dataclass
+class Hit:
+    """The setting, and the OOM kills on its server since the write."""
+
+    carried: Carried
+    said: str
+    how: str
+    minutes_before: int
+    after: str = ""
+    evidence: list[str] = field(default_factory=list)
+
+
+def _bytes(value: str | None, unit: int) -> float | None:
+    """A memory value in bytes: a bare number in the engine's unit, else kB/MB/GB (binary, as both engines read)."""
+    if value is None:
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT])?i?[bB]?\s*", value)
+    if m is None:
+        return None
+    return float(m[1]) * (_UNITS[m[2].lower()] if m[2] else unit)
+
+
+def _limit_bytes(text: str | None) -> float | None:
+    """A Kubernetes memory quantity (`8Gi`, `512M`, `1073741824`) in bytes."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGTE]i?|[kmgt])?\s*", str(text or ""))
+    if m is None:
+        return None
+    unit = m[2] or ""
+    scale = {"Ki": 1024, "Mi": 1024 ** 2, "Gi": 1024 ** 3, "Ti": 1024 ** 4, "K": 1e3, "k": 1e3, "M": 1e6,
+             "G": 1e9, "T": 1e12}.get(unit, 1)
+    return float(m[1]) * scale
+
+
+def settings_in(text: str) -> dict[str, str]:
+    """The per-use memory settings and max_connections a text carries (last one wins, as the servers read)."""
+    out: dict[str, str] = {}
+    for m in _SETTING.finditer(text.replace("\\n", "\n")):  # a diff quotes a file's lines with escaped newlines
+        out[m["key"].lower().replace("-", "_")] = m["value"] + (m["unit"] or "")
+    return out
+
+
+def _sides(diff: list[str]) -> tuple[str, str]:
+    """The old and new sides of a change's diff lines (`a -> b`); a line with no arrow counts as new."""
+    old, new = [], []
+    for line in diff:
+        if " -> " in line:
+            a, b = line.split(" -> ", 1)
+            old.append(a)
+            new.append(b)
+        else:
+            new.append(line)
+    return "\n".join(old), "\n".join(new)
+
+
+def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return [c for c in spec.get("containers") or [] if isinstance(c, dict)]
+
+
+def _object_text(obj: dict[str, Any]) -> str:
+    """The settings a workload's containers carry: args, command and env values (never a Secret's value)."""
+    parts: list[str] = []
+    for c in _containers(obj):
+        parts += [str(t) for t in (c.get("command") or []) + (c.get("args") or [])]
+        parts += [f"{e.get('name')}={e.get('value')}" for e in c.get("env") or [] if isinstance(e, dict)
+                  and e.get("value") is not None]
+    return "\n".join(parts)
+
+
+def _memory_limit(obj: dict[str, Any]) -> float | None:
+    limits = [_limit_bytes(((c.get("resources") or {}).get("limits") or {}).get("memory")) for c in _containers(obj)]
+    known = [x for x in limits if x]
+    return max(known) if known else None
+
+
+def _object(facts: Facts, ref: Ref) -> dict[str, Any] | None:
+    for obj, _ in [*facts.objects, *(_store(facts).get("objects") or [])]:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") == ref.kind and meta.get("name") == ref.name and (meta.get("namespace") or "") == \
+                ref.namespace:
+            return obj  # type: ignore[no-any-return]
+    return None
+
+
+def _store(facts: Facts) -> dict[str, Any]:
+    return facts.reads.setdefault(READS, {})  # type: ignore[no-any-return]
+
+
+def _recent(facts: Facts) -> list[tuple[dict[str, Any], str, Ref, datetime]]:
+    out = []
+    for change, evidence in facts.every_change():
+        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD or change.get("type") == "secret":
+            continue
+        out.append((change, evidence, target, at))
+    return out
+
+
+def carried(facts: Facts) -> list[Carried]:
+    """Each recently written workload (or the workload reading a written ConfigMap) that carries a per-use
+    memory setting raised, or past its container's memory limit when multiplied by the connections allowed."""
+    out: list[Carried] = []
+    for change, evidence, target, at in _recent(facts):
+        old_text, new_text = _sides([str(d) for d in change.get("diff") or []])
+        workloads = [target] if target.kind in WORKLOADS else []
+        workloads += [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None
+                      and r.kind in WORKLOADS]
+        for ref in workloads:
+            obj = _object(facts, ref)
+            now = settings_in(new_text)
+            if obj is not None and (ref is target):
+                now = {**settings_in(_object_text(obj)), **now}
+            before = settings_in(old_text)
+            limit = _memory_limit(obj) if obj is not None else None
+            for key, value in now.items():
+                knob = _BY_KEY.get(key)
+                if knob is None or any(c.target.same_object(ref) and c.knob is knob for c in out):
+                    continue
+                connections = int(float(now.get("max_connections") or before.get("max_connections")
+                                        or knob.connections))
+                c = Carried(ref, knob, value, before.get(key), connections, limit, at, [evidence] if evidence else [])
+                if _harmful(c):
+                    out.append(c)
+    return out
+
+
+def _harmful(c: Carried) -> bool:
+    """Raised past the old value (when the diff shows it) and, where the limit is known, the setting times the
+    connections allowed passes the container's memory limit; a value that fits is no cause."""
+    new, old = _bytes(c.value, c.knob.unit), _bytes(c.old, c.knob.unit)
+    if new is None or (old is not None and new <= old):
+        return False
+    if c.limit is not None:
+        return c.product() > c.limit
+    return old is not None and new >= 4 * old
+
+
+def _kills(facts: Facts, c: Carried) -> tuple[str, str, list[str]] | None:
+    """The OOM kills on the carrying workload's pods from the write on: (what was said, aftermath, evidence)."""
+    for log in [*facts.logs, *_logs(facts)]:
+        if log.namespace != c.target.namespace or workload_of_pod(log.pod) != c.target.name:
+            continue
+        said, after, first = "", "", None
+        for e in [log.top or {}, *log.more, *log.warnings]:
+            text = " ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
+            when = parse_time(e.get("first_seen"))
+            if KILLED.search(text) and not said:
+                said, first = str(e.get("example") or e.get("message") or e.get("template") or ""), when
+            elif AFTERMATH.search(text) and not after:
+                after = str(e.get("example") or e.get("message") or e.get("template") or "")
+        for line in log.last_lines:
+            if KILLED.search(line) and not said:
+                said = line
+            elif AFTERMATH.search(line) and not after:
+                after = line
+        if said and (first is None or first >= c.at - SLACK):
+            return said, after, [log.evidence_id]
+    read = (_store(facts).get("said") or {}).get(f"{c.target.namespace}/{c.target.name}")
+    if read:
+        first = parse_time(read[2])
+        if first is None or first >= c.at - SLACK:
+            return read[0], read[1], [read[3]]
+    oom = (_store(facts).get("oom") or {}).get(f"{c.target.namespace}/{c.target.name}")
+    if oom:
+        return f"container_oom_events_total rose by {oom[0]:g} since the write", "", [oom[1]]
+    return None
+
+
+_STAMP = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)")
+
+
+def _said(text: str) -> tuple[str, str, str] | None:
+    """A kill line of a pod's log (a line as printed rather than a `repeated Nx` template when both are there),
+    the first aftermath line after a kill, and when the first kill was logged."""
+    said, after, first = "", "", ""
+    for line in text.splitlines():
+        raw = not line.startswith("repeated ")
+        line = re.sub(r"^repeated \d+x: ", "", line)
+        m = KILLED.search(line)
+        if m and (not said or (raw and "#" in said)):
+            said = _from(line, m.start())
+            stamp = _STAMP.search(line)
+            first = first or (f"{stamp[1]}T{stamp[2]}Z" if stamp else "")
+        elif said and (not after or (raw and "#" in after)) and (a := AFTERMATH.search(line)):
+            after = _from(line, a.start())
+    return (said, after, first) if said else None
+
+
+def _from(line: str, start: int) -> str:
+    """The line from a few words before the match: the meaning, not the timestamp and process prefix."""
+    marks = [m.end() for m in _LEVEL.finditer(line, 0, start + 1)]
+    if marks:
+        return line[marks[-1]:].strip()
+    cut = line.rfind(" ", 0, max(start - 30, 0)) if start > 40 else -1
+    return line[cut + 1:].strip()
+
+
+_LEVEL = re.compile(r"\b(?:LOG|FATAL|ERROR|PANIC|WARNING|Warning|Note|System)\]?:\s+|"
+                    r"\[(?:ERROR|Warning|Note|System)\]\s+(?:\[[^\]]*\]\s+)*")
+"""A server's level marker (`LOG:  `, `[ERROR] [MY-013183] [Server] `): the message starts after it."""
+
+
+def _logs(facts: Facts) -> list[LogEvidence]:
+    others = (facts.reads.get("limit_hit") or {}).get("logs") or []
+    return [x for x in [*others, *(_store(facts).get("logs") or [])] if isinstance(x, LogEvidence)]
+
+
+def found(facts: Facts) -> list[Hit]:
+    """Each carried setting whose server is being OOM-killed since the write."""
+    out: list[Hit] = []
+    for c in carried(facts):
+        kills = _kills(facts, c)
+        if kills is None:
+            continue
+        said, after, evidence = kills
+        minutes = int((facts.at - c.at).total_seconds() // 60)
+        out.append(Hit(c, " ".join(said.split())[:200], "killed", minutes, " ".join(after.split())[:160],
+                       [*c.evidence, *evidence]))
+    return out
+
+
+def _size(value: float) -> str:
+    for unit, scale in (("TiB", 1024 ** 4), ("GiB", 1024 ** 3), ("MiB", 1024 ** 2)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.0f} bytes"
+
+
+def finding(h: Hit) -> dict[str, Any]:
+    """The finding: the setting, why it is per use, the product against the memory limit, the kills; meaning first."""
+    c = h.carried
+    was = f" (was {c.old})" if c.old else ""
+    limit = f"the container's {_size(c.limit)} memory limit" if c.limit else "the container's memory"
+    message = (f"{c.target} runs with {c.knob.key}={c.value}{was}, written {minutes_text(h.minutes_before)} before "
+               f"the incident: {c.knob.key} is memory allowed per {c.knob.per}, so {c.value} x up to "
+               f"{c.connections} connections ({_size(c.product())}) exceeds {limit}; the kernel OOM-kills the "
+               f"server's processes: '{h.said[:160]}'"
+               + (f", then '{h.after}' (every connection reset, crash recovery)" if h.after else "")
+               + f". Lower {c.knob.key} on {c.target.name} (or set it per role or per query), not the clients")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": c.target.kind, "namespace": c.target.namespace, "name": c.target.name},
+            "reason": "MemorySettingOOM", "message": message, "evidence": [h.said[:200]],
+            "details": {"setting": c.knob.key, "value": c.value, "old": c.old, "connections": c.connections,
+                        "memory_limit": c.limit}}
+
+
+# ---- reading ---------------------------------------------------------------------------------------------
+
+
+async def read(facts: Facts, call: Call) -> None:
+    """Reading only, bounded: the current template of workloads a recent change touched (a recreate shows no
+    values), then, for those carrying a harmful setting, their pod's logs and the kubelet's OOM counter."""
+    store = _store(facts)
+    reads = 0
+    for _, _, target, _ in _recent(facts):
+        if reads >= MAX_READS or target.kind not in WORKLOADS or _object(facts, target) is not None:
+            continue
+        got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-memory-{target.name}")
+        reads += 1
+        if got is not None and settings_in(_object_text(got[0])):
+            store.setdefault("objects", []).append(got)
+    for c in carried(facts)[:MAX_READS]:
+        key = f"{c.target.namespace}/{c.target.name}"
+        pod = await pod_of(call, c.target, f"survey-memory-{c.target.name}-pods")
+        if pod:
+            got_log = await call("k8s_logs", {"name": pod, "namespace": c.target.namespace, "tail": 500},
+                                 f"survey-memory-{c.target.name}-log")
+            if got_log is not None and got_log.ok:
+                said = _said(str(got_log.full_text or ""))
+                if said is not None:
+                    store.setdefault("said", {})[key] = (*said, got_log.evidence_id)
+        window = max(int((facts.at - c.at).total_seconds() // 60), 5)
+        query = (f'sum(increase(container_oom_events_total{{namespace="{c.target.namespace}",'
+                 f'pod=~"{c.target.name}-.*"}}[{window}m]))')
+        got = await call("prom_query", {"query": query, "time": facts.at.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                         f"survey-memory-{c.target.name}-oom")
+        if got is not None and got.ok and isinstance(got.data, dict):
+            values = [float(s["value"]) for s in got.data.get("samples") or [] if isinstance(s, dict)
+                      and isinstance(s.get("value"), (int, float))]
+            if values and max(values) >= 1:
+                store.setdefault("oom", {})[key] = (max(values), got.evidence_id)
