@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage import limit_hit
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import workload_of_pod
 
@@ -65,10 +65,9 @@ class Costly:
 
 
 def _timeout(facts: Facts) -> tuple[LogEvidence, str] | None:
-    logs = [*facts.logs, *((facts.reads.get(limit_hit.READS) or {}).get("logs") or [])]
-    for log in (x for x in logs if isinstance(x, LogEvidence)):
-        for e in [log.top or {}, *log.more, *log.warnings]:
-            text = str(e.get("example") or e.get("message") or e.get("template") or "")
+    for log in limit_hit.all_logs(facts):
+        for e in log.entries():
+            text = said_by(e)
             if TIMEOUT.search(" ".join([text, str(e.get("exception") or "")])):
                 return log, text[:200]
     return None

@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
+from agent.triage.limit_hit import all_logs
 from agent.triage.subject import workload_of_pod
 
 CHECK = "change.disabled_command"
@@ -145,10 +146,7 @@ class _Error:
 
 
 def _entries(log: LogEvidence) -> list[tuple[str, datetime | None]]:
-    out: list[tuple[str, datetime | None]] = []
-    for e in [log.top or {}, *log.more, *log.warnings]:
-        said = str(e.get("example") or e.get("message") or e.get("template") or "")
-        out.append((said, parse_time(e.get("first_seen"))))
+    out: list[tuple[str, datetime | None]] = [(said_by(e), parse_time(e.get("first_seen"))) for e in log.entries()]
     return out + [(line, None) for line in log.last_lines]
 
 
@@ -164,15 +162,10 @@ def _what(rule: Rule, m: re.Match[str]) -> str:
     return str(groups.get("what") or groups.get("acl") or "")
 
 
-def _logs(facts: Facts) -> list[LogEvidence]:
-    extra = (facts.reads.get("limit_hit") or {}).get("logs") or []
-    return [*facts.logs, *[x for x in extra if isinstance(x, LogEvidence)]]
-
-
 def _errors(facts: Facts) -> list[_Error]:
     """Each (rule, what, pod) an error names, with the earliest time it was seen."""
     out: dict[tuple[str, str, str], _Error] = {}
-    for log in _logs(facts):
+    for log in all_logs(facts):
         for said, when in _entries(log):
             for rule in RULES:
                 m = rule.error.search(said)
@@ -252,12 +245,8 @@ def _sides(change: dict[str, Any], facts: Facts, target: Ref) -> list[tuple[str 
         else:
             out.append((None, line))
     if target.kind == "ConfigMap":
-        for obj, _ in facts.objects:
-            meta = obj.get("metadata") or {}
-            if obj.get("kind", "ConfigMap") == "ConfigMap" and meta.get("name") == target.name \
-                    and (meta.get("namespace") or "") == target.namespace:
-                out += [(None, str(v)) for v in (obj.get("data") or {}).values() if isinstance(v, str)]
-                break
+        obj = facts.object_named("ConfigMap", target.namespace, target.name)
+        out += [(None, str(v)) for v in ((obj or {}).get("data") or {}).values() if isinstance(v, str)]
     return out
 
 

@@ -56,6 +56,15 @@ class LogEvidence:
     """The last lines the container printed: where a crashed or failed process says its final word
     (a `detail:` or `Caused by:` line that no error template carries)."""
 
+    def entries(self) -> list[dict[str, Any]]:
+        """The top error, the next errors, then the warnings: every classified entry of these logs."""
+        return [self.top or {}, *self.more, *self.warnings]
+
+
+def said_by(entry: dict[str, Any]) -> str:
+    """The words a log entry printed: its example line, else its message, else its template ("" when none)."""
+    return str(entry.get("example") or entry.get("message") or entry.get("template") or "")
+
 
 @dataclass
 class Facts:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 
 CHECK = "change.join_without_data"
@@ -111,10 +111,9 @@ def _mounted(sts: dict[str, Any]) -> list[str]:
 def _symptom(facts: Facts) -> str:
     """A client's line (or the alert's words) saying data is not found."""
     for log in facts.logs:
-        for e in [log.top or {}, *log.more, *log.warnings]:
-            said = str(e.get("example") or e.get("message") or e.get("template") or "")
-            if MISSING.search(said):
-                return " ".join(said.split())[:200]
+        for e in log.entries():
+            if MISSING.search(said_by(e)):
+                return " ".join(said_by(e).split())[:200]
         for line in log.last_lines:
             if MISSING.search(line):
                 return " ".join(line.split())[:200]

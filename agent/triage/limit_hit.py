@@ -33,7 +33,7 @@ from typing import Any
 from agent.triage import value_diff
 from agent.triage.arg_flags import flags
 from agent.triage.changed_keys import keys_of
-from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.limit_table import LIMITS, Limit, key_form
 from agent.triage.subject import workload_of_pod
@@ -107,17 +107,19 @@ def _store(facts: Facts) -> dict[str, Any]:
     return facts.reads.setdefault(READS, {})  # type: ignore[no-any-return]
 
 
-def _all_logs(facts: Facts) -> list[LogEvidence]:
-    return [*facts.logs, *(_store(facts).get("logs") or [])]
+def all_logs(facts: Facts) -> list[LogEvidence]:
+    """The survey's logs, then those `read` took from workloads a recent change touched (the writer is often
+    one): every class that looks for an error a write started reads both."""
+    more = (facts.reads.get(READS) or {}).get("logs") or []  # reading only: no store made here
+    return [*facts.logs, *(log for log in more if isinstance(log, LogEvidence))]
 
 
 def _entries(log: LogEvidence) -> list[tuple[str, str, datetime | None]]:
     """(every word of an error, the error as printed, when first seen) of one pod's log facts and last lines."""
     out: list[tuple[str, str, datetime | None]] = []
-    for e in [log.top or {}, *log.more, *log.warnings]:
+    for e in log.entries():
         text = " ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
-        said = str(e.get("example") or e.get("message") or e.get("template") or "")
-        out.append((text, said, parse_time(e.get("first_seen"))))
+        out.append((text, said_by(e), parse_time(e.get("first_seen"))))
     out += [(line, line, _line_time(line)) for line in log.last_lines]
     return out
 
@@ -146,7 +148,7 @@ class _Error:
 def _errors(facts: Facts) -> list[_Error]:
     """Each (family, pod) whose logs print the family's wording, with the earliest time it was seen."""
     out: dict[tuple[str, str], _Error] = {}
-    for log in _all_logs(facts):
+    for log in all_logs(facts):
         for text, said, when in _entries(log):
             for family in LIMITS:
                 if not family.error.search(text):

@@ -81,15 +81,9 @@ def refusal(log: LogEvidence) -> str:
     return next((line[:240] for line in log.last_lines if REFUSED.search(line)), "")
 
 
-def _logs(facts: Facts) -> list[LogEvidence]:
-    """The survey's logs, then those limit_hit read from workloads a recent change touched (the writer is often one)."""
-    more = (facts.reads.get(limit_hit.READS) or {}).get("logs") or []
-    return [*facts.logs, *(log for log in more if isinstance(log, LogEvidence))]
-
-
 def _refused_logs(facts: Facts, subject: Subject | None = None) -> list[tuple[LogEvidence, str]]:
     out = []
-    for log in _logs(facts):
+    for log in limit_hit.all_logs(facts):
         if subject is not None and not subject.mentions(workload_of_pod(log.pod)):
             continue
         said = refusal(log)

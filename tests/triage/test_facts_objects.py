@@ -32,3 +32,24 @@ def test_configmap_value_reads_the_key_of_the_named_configmap_only() -> None:
     assert facts.configmap_value(Ref("ConfigMap", "other", "cache"), "maxclients") == "9"
     assert facts.configmap_value(Ref("ConfigMap", "shop", "cache"), "missing") is None
     assert facts.configmap_value(Ref("ConfigMap", "shop", "web"), "maxclients") is None
+
+
+def test_a_log_entry_says_its_example_else_its_message_else_its_template() -> None:
+    from agent.triage.facts import LogEvidence, said_by
+
+    log = LogEvidence("api-7d9f8b6c5d-zq2rt", "shop", "E9", {"example": "ERR max clients reached"}, [], set(), False,
+                      more=[{"message": "timeout", "template": "t <*>"}], warnings=[{"template": "slow <*>"}, {}])
+    assert [said_by(e) for e in log.entries()] == ["ERR max clients reached", "timeout", "slow <*>", ""]
+    assert LogEvidence("p", "n", "E1", None, [], set(), False).entries() == [{}]
+
+
+def test_all_logs_adds_the_logs_limit_hit_read_and_nothing_else() -> None:
+    from agent.triage import limit_hit
+    from agent.triage.facts import LogEvidence
+
+    facts = _facts()
+    mine = LogEvidence("api-7d9f8b6c5d-zq2rt", "shop", "E9", None, [], set(), False)
+    read = LogEvidence("web-7d9f8b6c5d-zq2rt", "shop", "E10", None, [], set(), False)
+    facts.logs = [mine]
+    facts.reads[limit_hit.READS] = {"logs": [read, {"not": "a log"}]}
+    assert limit_hit.all_logs(facts) == [mine, read]
