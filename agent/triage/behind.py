@@ -50,6 +50,8 @@
   file from the head into a receiver that refuses the flood for its ingestion limit (429, bulk rejections).
 - agent.triage.credential_write: a credential Secret written shortly before the workload reading it (env, volume,
   a Reloader restart) began to be refused for authentication (401/403), the refusals starting after the write.
+- agent.triage.signing_secret: a signing Secret (webhook HMAC secret, JWT HMAC key) written shortly before the
+  workload verifying with it began rejecting every signature as not matching (Stripe, GitHub, Slack, Svix, JWT).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
   shortly before (a janitor CronJob whose selector widened, a cleanup Job, a controller) says in its log it deleted;
 - agent.triage.shared_quota: a third-party API quota (OVER_QUERY_LIMIT, RESOURCE_EXHAUSTED, 429) used up by a
@@ -99,6 +101,7 @@ from agent.triage import (
     scaling_triggers,
     shared_quota,
     sidecar_hold,
+    signing_secret,
     storage_layer,
     topic_autocreate,
     value_shape,
@@ -113,7 +116,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             deleted_dependency, admission_mutation,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write,
-                            shared_quota, node_prerequisite,
+                            shared_quota, node_prerequisite, signing_secret,
                             config_data_crash)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
