@@ -51,6 +51,7 @@ from agent.triage import (
     datapath,
     dependency_disruption,
     disabled_command,
+    dns_scope,
     dns_stall,
     expiry_rule,
     field_meaning,
@@ -263,6 +264,7 @@ CHECK_WEIGHT: dict[str, float] = {
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
     node_taint.CHECK: node_taint.WEIGHT,
+    dns_scope.CHECK: dns_scope.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
@@ -401,6 +403,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, gap.daemonset, node_daemonsets.finding(gap), None, gap.evidence)
     for nt in node_taint.taints(facts):  # a taint/cordon its pods felt (agent.triage.node_taint)
         _add_suspect(cases, Ref("Node", "", nt.node), node_taint.finding(nt), None, nt.evidence)
+    for scope in dns_scope.found(facts):  # a DNS controller's scope narrowed off the hosts (agent.triage.dns_scope)
+        _add_suspect(cases, scope.target, dns_scope.finding(scope, facts.at), None, scope.evidence)
     for fl in apiserver_flood.floods(facts):  # who floods the API server (agent.triage.apiserver_flood)
         _add_suspect(cases, fl.client, apiserver_flood.finding(fl), None, fl.evidence)
         next(c for r, c in cases.items() if r.same_object(fl.client)).explains_refs += fl.victims

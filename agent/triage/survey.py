@@ -286,6 +286,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import node_taint  # a node named: a taint/cordon on it whose evictions or refusals show
 
     await node_taint.read(subject, facts, call)
+    from agent.triage import dns_scope  # hosts named: a DNS controller's rollout narrowed its scope off them
+
+    dns_scope.read(subject, facts)
     from agent.triage import apiserver_flood  # the API server's 429 (APF): its priority levels, who asks more
 
     await apiserver_flood.read(facts, call, window["at"])
