@@ -59,6 +59,7 @@ from agent.triage import (
     full_volume,
     gitops_revert,
     governing_change,
+    held_horizon,
     idle_limit,
     ingress_access,
     ingress_annotations,
@@ -252,6 +253,7 @@ CHECK_WEIGHT: dict[str, float] = {
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     memory_setting.CHECK: memory_setting.WEIGHT,
+    held_horizon.CHECK: held_horizon.WEIGHT,
     join_without_data.CHECK: join_without_data.WEIGHT,
     disabled_command.CHECK: disabled_command.WEIGHT,
     consumer_reset.CHECK: consumer_reset.WEIGHT,
@@ -520,6 +522,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, lh.target, limit_hit.finding(lh), None, lh.evidence)
         if lh.victim is not None:
             next(c for r, c in cases.items() if r.same_object(lh.target)).explains_refs.append(lh.victim)
+    for hh in held_horizon.found(facts):  # a job's long transaction holds the xmin horizon (own module)
+        _add_suspect(cases, hh.target, held_horizon.finding(hh), None, hh.evidence)
     for ms in memory_setting.found(facts):  # a per-connection memory setting past the limit, server OOM-killed
         _add_suspect(cases, ms.carried.target, memory_setting.finding(ms), None, ms.evidence)
     for dc in disabled_command.found(facts):  # a server write took away the command/mode a client's error names

@@ -271,6 +271,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import memory_setting  # a per-connection memory setting raised: its server OOM-killed
 
     await memory_setting.read(facts, call)
+    from agent.triage import held_horizon  # the oldest transaction's age tied to a job run: vacuum held back
+
+    await held_horizon.read(facts, call)
     from agent.triage import disabled_command  # an error naming a command/mode a server write took away
 
     await disabled_command.read(facts, call)
