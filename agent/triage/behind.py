@@ -52,6 +52,8 @@
   a Reloader restart) began to be refused for authentication (401/403), the refusals starting after the write.
 - agent.triage.signing_secret: a signing Secret (webhook HMAC secret, JWT HMAC key) written shortly before the
   workload verifying with it began rejecting every signature as not matching (Stripe, GitHub, Slack, Svix, JWT).
+- agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
+  monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
   shortly before (a janitor CronJob whose selector widened, a cleanup Job, a controller) says in its log it deleted;
 - agent.triage.shared_quota: a third-party API quota (OVER_QUERY_LIMIT, RESOURCE_EXHAUSTED, 429) used up by a
@@ -99,6 +101,7 @@ from agent.triage import (
     relabel_cut,
     resolver_down,
     scaling_triggers,
+    scrape_growth,
     shared_quota,
     sidecar_hold,
     signing_secret,
@@ -116,7 +119,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             deleted_dependency, admission_mutation,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write,
-                            shared_quota, node_prerequisite, signing_secret,
+                            shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
