@@ -103,6 +103,7 @@ from agent.triage import (
     time_limit,
     tls_policy,
     topology_routing,
+    unheard_dependency,
     unverified,
     write_semantics,
 )
@@ -371,8 +372,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for data, evidence_id in facts.topologies:
         for dep in data.get("dependencies") or []:
             target = Ref.of(dep.get("target")) if isinstance(dep, dict) else None
-            if target is None or dep.get("healthy") is not False:
-                continue
+            if target is None or dep.get("healthy") is not False or unheard_dependency.unheard(dep, facts):
+                continue  # a missing Service no log in view fails to reach (agent.triage.unheard_dependency)
             if any(target.same_object(r) or _backs(r, target) for r in cases):
                 continue
             cases[target] = _Case(target, [{"check": "dependency.unhealthy", "severity": "critical",
@@ -1182,7 +1183,7 @@ def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
     for data, evidence_id in facts.topologies:
         for dep in data.get("dependencies") or []:
             target = Ref.of(dep.get("target")) if isinstance(dep, dict) else None
-            if target and dep.get("healthy") is False:
+            if target and dep.get("healthy") is False and not unheard_dependency.unheard(dep, facts):
                 out.append(Candidate(cause=f"{target}, which the subject uses ({_safe(str(dep.get('via')))}), is "
                                            f"unhealthy: {_safe(str(dep.get('detail')))}.", confidence=0.55,
                                      evidence=[evidence_id], ref=target, check="dependency.unhealthy"))

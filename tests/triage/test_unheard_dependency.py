@@ -1,0 +1,52 @@
+"""unheard_dependency: a configured in-cluster host no Service answers is no cause while the user's logs, in view,
+fail with something else and never fail to resolve it; it stays one when they fail to resolve or are silent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence
+from agent.triage.unheard_dependency import unheard
+
+AT = datetime(2026, 2, 3, 9, 0, tzinfo=UTC)
+DEP = {"target": {"kind": "Service", "namespace": "jobs", "name": "queue"}, "healthy": False, "via": "env QUEUE_URL",
+       "detail": "no Service jobs/queue exists: queue.jobs does not resolve"}
+
+
+def _log(message: str, hosts: list[str] | None = None) -> LogEvidence:
+    entry: dict[str, Any] = {"template": message, "message": message, "severity": "error"}
+    return LogEvidence(pod="worker-6d8f7c9b5-abcde", namespace="jobs", evidence_id="E5", top=entry,
+                       hosts=hosts or [], error_classes=set(), previous=False)
+
+
+def _facts(logs: list[LogEvidence]) -> Facts:
+    return Facts(at=AT, logs=logs)
+
+
+POOL = "ActiveRecord::ConnectionTimeoutError: could not obtain a connection from the pool within 5.000 seconds"
+
+
+def test_a_client_failing_with_another_error_does_not_make_the_missing_name_a_cause() -> None:
+    assert unheard(DEP, _facts([_log(POOL)]))
+
+
+def test_node_resolution_failure_naming_the_host_keeps_the_claim() -> None:
+    assert not unheard(DEP, _facts([_log("Error: getaddrinfo ENOTFOUND queue.jobs")]))
+
+
+def test_go_lookup_failure_without_the_full_host_keeps_the_claim() -> None:
+    assert not unheard(DEP, _facts([_log("dial tcp: lookup queue on 10.96.0.10:53: no such host")]))
+
+
+def test_a_log_naming_the_host_keeps_the_claim() -> None:
+    assert not unheard(DEP, _facts([_log("Error: connect ETIMEDOUT", hosts=["queue.jobs.svc.cluster.local"])]))
+
+
+def test_silent_users_keep_the_claim() -> None:
+    assert not unheard(DEP, _facts([]))
+
+
+def test_other_dependency_problems_are_not_judged_here() -> None:
+    dep = {**DEP, "detail": "0/2 endpoints ready"}
+    assert not unheard(dep, _facts([_log(POOL)]))
