@@ -64,6 +64,7 @@ from agent.triage import (
     ingress_access,
     ingress_annotations,
     ingress_routes,
+    issuer_solver,
     job_changes,
     join_without_data,
     keepalive_race,
@@ -268,6 +269,7 @@ CHECK_WEIGHT: dict[str, float] = {
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
     node_taint.CHECK: node_taint.WEIGHT,
     dns_scope.CHECK: dns_scope.WEIGHT,
+    issuer_solver.CHECK: issuer_solver.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
@@ -408,6 +410,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, Ref("Node", "", nt.node), node_taint.finding(nt), None, nt.evidence)
     for scope in dns_scope.found(facts):  # a DNS controller's scope narrowed off the hosts (agent.triage.dns_scope)
         _add_suspect(cases, scope.target, dns_scope.finding(scope, facts.at), None, scope.evidence)
+    for brk in issuer_solver.breaks(facts):  # an issuer's solver written, Challenges fail (agent.triage.issuer_solver)
+        _add_suspect(cases, brk.issuer, issuer_solver.finding(brk, facts.at), None, brk.evidence)
     for fl in apiserver_flood.floods(facts):  # who floods the API server (agent.triage.apiserver_flood)
         _add_suspect(cases, fl.client, apiserver_flood.finding(fl), None, fl.evidence)
         next(c for r, c in cases.items() if r.same_object(fl.client)).explains_refs += fl.victims

@@ -292,6 +292,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import dns_scope  # hosts named: a DNS controller's rollout narrowed its scope off them
 
     dns_scope.read(subject, facts)
+    from agent.triage import issuer_solver  # a Certificate not Ready: its issuer's solver written, Challenges fail
+
+    await issuer_solver.read(facts, call)
     from agent.triage import apiserver_flood  # the API server's 429 (APF): its priority levels, who asks more
 
     await apiserver_flood.read(facts, call, window["at"])
