@@ -61,6 +61,13 @@ class LogEvidence:
         return [self.top or {}, *self.more, *self.warnings]
 
 
+def workloads_touched(change: dict[str, Any], target: Ref, kinds: tuple[str, ...]) -> list[Ref]:
+    """The workloads (of `kinds`) one change touched: its object when it is one, then the workloads the timeline
+    relates to it (the readers of a written ConfigMap), whose pods are where the write shows."""
+    refs = [target] if target.kind in kinds else []
+    return refs + [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None and r.kind in kinds]
+
+
 def said_by(entry: dict[str, Any]) -> str:
     """The words a log entry printed: its example line, else its message, else its template ("" when none)."""
     return str(entry.get("example") or entry.get("message") or entry.get("template") or "")

@@ -33,7 +33,16 @@ from typing import Any
 from agent.triage import value_diff
 from agent.triage.arg_flags import flags
 from agent.triage.changed_keys import keys_of
-from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time, said_by
+from agent.triage.facts import (
+    Facts,
+    LogEvidence,
+    Ref,
+    log_evidence,
+    minutes_text,
+    parse_time,
+    said_by,
+    workloads_touched,
+)
 from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.limit_table import LIMITS, Limit, key_form
 from agent.triage.subject import workload_of_pod
@@ -413,8 +422,7 @@ def _touched(facts: Facts) -> list[Ref]:
         if recent is None or change.get("type") == "secret":
             continue
         target, _ = recent
-        refs = [target] if target.kind in WORKLOADS else []
-        refs += [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None and r.kind in WORKLOADS]
+        refs = workloads_touched(change, target, WORKLOADS)
         out += [r for r in refs if not any(o.same_object(r) for o in out)]
     return out
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, log_evidence, minutes_text, parse_time, workloads_touched
 from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -238,8 +238,7 @@ def _recent(facts: Facts) -> list[tuple[Ref, dict[str, Any], str]]:
         at, target = parse_time(change.get("at")), Ref.of(change.get("object"))
         if at is None or target is None or not facts.at - WINDOW <= at <= facts.at or change.get("type") == "secret":
             continue
-        refs = [target] if target.kind in WORKLOADS else []
-        refs += [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None and r.kind in WORKLOADS]
+        refs = workloads_touched(change, target, WORKLOADS)
         out += [(r, change, evidence) for r in refs if not any(o.same_object(r) for o, _, _ in out)]
     return sorted(out, key=lambda w: w[0].kind != "DaemonSet")
 

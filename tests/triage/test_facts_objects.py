@@ -53,3 +53,17 @@ def test_all_logs_adds_the_logs_limit_hit_read_and_nothing_else() -> None:
     facts.logs = [mine]
     facts.reads[limit_hit.READS] = {"logs": [read, {"not": "a log"}]}
     assert limit_hit.all_logs(facts) == [mine, read]
+
+
+def test_workloads_touched_are_the_written_workload_then_its_related_readers_of_those_kinds() -> None:
+    from agent.triage.facts import workloads_touched
+
+    related = [{"kind": k, "namespace": "shop", "name": n} for k, n in
+               (("Deployment", "api"), ("Job", "migrate"), ("StatefulSet", "redis"))]
+    change = {"object": {"kind": "ConfigMap", "namespace": "shop", "name": "cache-conf"},
+              "related": [*related, "not a ref"]}
+    kinds = ("Deployment", "StatefulSet")
+    got = workloads_touched(change, Ref("ConfigMap", "shop", "cache-conf"), kinds)
+    assert [(r.kind, r.name) for r in got] == [("Deployment", "api"), ("StatefulSet", "redis")]
+    rollout = workloads_touched({}, Ref("Deployment", "shop", "api"), kinds)
+    assert [(r.kind, r.name) for r in rollout] == [("Deployment", "api")]
