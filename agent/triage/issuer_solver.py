@@ -37,6 +37,8 @@ MAX_INGRESSES = 8
 LOOKBACK = timedelta(days=7)
 """How long before the incident a solver write is still a candidate (certificates renew within 30 days; a new name
 fails at once)."""
+HISTORY_WINDOW = "168h"
+"""LOOKBACK as the change tool's window."""
 _FAILING = frozenset({"pending", "invalid", "errored"})
 
 
@@ -153,6 +155,11 @@ async def read(facts: Facts, call: Callable[..., Awaitable[Any]]) -> None:
                                for f in facts.findings() for o in [f.get("object") or {}]
                                if o.get("kind") == "Certificate" and o.get("name")))[:MAX_CERTIFICATES]
     found: list[SolverBreak] = facts.reads.setdefault(STORE, [])
+    if certs and not facts.history_reaches(LOOKBACK):  # a solver written days ago fails only the newest names
+        history = await call("k8s_changes", {"at": facts.at.strftime("%Y-%m-%dT%H:%M:%SZ"), "window": HISTORY_WINDOW},
+                             "survey-issuer-history")
+        if history is not None and history.ok and isinstance(history.data, dict):
+            facts.history.append((history.data, history.evidence_id))
     changes = [c for c, _ in facts.every_change()]
     for ns, name in certs:
         got = await get_yaml(call, "Certificate", name, ns, f"survey-issuer-cert-{ns}-{name}")

@@ -104,21 +104,24 @@ class _Outcome:
     full_text: str = ""
 
 
-def test_read_follows_the_not_ready_certificate_to_its_issuer_challenges_and_ingresses() -> None:
+def test_read_follows_the_not_ready_certificate_to_its_issuer_challenges_ingresses_and_a_week_of_writes() -> None:
     objects = {("Certificate", "docs-tls"): _cert("docs", "docs-tls", "docs.corp.io", "ClusterIssuer", "acme-public"),
                ("ClusterIssuer", "acme-public"): _issuer("ClusterIssuer", "acme-public", INTERNAL),
                ("Challenge", "c1"): _challenge("docs", "docs.corp.io", "acme-public", INTERNAL, "pending", "404"),
                ("Ingress", "site"): _ingress("docs", "docs.corp.io", "traefik")}
 
     async def call(tool: str, args: dict[str, Any], step: str) -> _Outcome:
+        if tool == "k8s_changes":  # the solver was written two days ago: only the longer history shows it
+            assert args["window"] == "168h"
+            return _Outcome(True, {"window_start": "2026-11-13T12:00:00Z", "changes": [
+                _write("ClusterIssuer", "acme-public", "2026-11-18T09:00:00Z")]}, "E9")
         if tool == "k8s_list":
             return _Outcome(True, {"rows": [{"name": "c1" if args["kind"] == "Challenge" else "site"}]}, "E5")
         return _Outcome(True, {}, f"E-{args['name']}", yaml.safe_dump(objects[(args["kind"], args["name"])]))
 
     finding = {"check": "certificate.not_ready", "object": {"kind": "Certificate", "namespace": "docs",
                                                             "name": "docs-tls"}}
-    facts = Facts(at=AT, scan={"findings": [finding]}, changes={"changes": [
-        _write("ClusterIssuer", "acme-public", "2026-11-20T09:00:00Z")]}, changes_id="E2")
+    facts = Facts(at=AT, scan={"findings": [finding]}, changes={"changes": []}, changes_id="E2")
     asyncio.run(issuer_solver.read(facts, call))
     assert [(str(b.issuer), b.served_by) for b in issuer_solver.breaks(facts)] == [
         ("ClusterIssuer acme-public", "traefik")]
