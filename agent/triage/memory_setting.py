@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml, pod_of
+from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import workload_of_pod
 
 Call = Callable[..., Awaitable[Any]]
@@ -272,6 +272,9 @@ def _kills(facts: Facts, c: Carried) -> tuple[str, str, list[str]] | None:
         first = parse_time(read[2])
         if first is None or first >= c.at - SLACK:
             return read[0], read[1], [read[3]]
+    restarted = (_store(facts).get("restarted") or {}).get(f"{c.target.namespace}/{c.target.name}")
+    if restarted:
+        return restarted[0], "", [restarted[1]]
     oom = (_store(facts).get("oom") or {}).get(f"{c.target.namespace}/{c.target.name}")
     if oom:
         return f"container_oom_events_total rose by {oom[0]:g} since the write", "", [oom[1]]
@@ -310,6 +313,17 @@ def _from(line: str, start: int) -> str:
 _LEVEL = re.compile(r"\b(?:LOG|FATAL|ERROR|PANIC|WARNING|Warning|Note|System)\]?:\s+|"
                     r"\[(?:ERROR|Warning|Note|System)\]\s+(?:\[[^\]]*\]\s+)*")
 """A server's level marker (`LOG:  `, `[ERROR] [MY-013183] [Server] `): the message starts after it."""
+
+
+def _oom_restart(rows: list[dict[str, Any]], since: datetime) -> str:
+    """A pod of the workload whose container last terminated OOMKilled after the write (the pod list's problem
+    or status column): mysqld or redis-server killed whole, the container restarted."""
+    for row in rows:
+        said = f"{row.get('status') or ''} {row.get('problem') or ''}"
+        last = parse_time(row.get("last_restart"))
+        if "OOMKilled" in said and (last is None or last >= since - SLACK):
+            return f"pod {row.get('name')} {' '.join(str(row.get('problem') or row.get('status')).split())}"
+    return ""
 
 
 def _logs(facts: Facts) -> list[LogEvidence]:
@@ -373,7 +387,15 @@ async def read(facts: Facts, call: Call) -> None:
             store.setdefault("objects", []).append(got)
     for c in carried(facts)[:MAX_READS]:
         key = f"{c.target.namespace}/{c.target.name}"
-        pod = await pod_of(call, c.target, f"survey-memory-{c.target.name}-pods")
+        listed = await call("k8s_list", {"kind": "Pod", "namespace": c.target.namespace},
+                            f"survey-memory-{c.target.name}-pods")
+        rows = [r for r in (listed.data.get("rows") or [] if listed is not None and listed.ok
+                            and isinstance(listed.data, dict) else [])
+                if isinstance(r, dict) and workload_of_pod(str(r.get("name") or "")) == c.target.name]
+        killed = _oom_restart(rows, c.at)
+        if killed:
+            store.setdefault("restarted", {})[key] = (killed, listed.evidence_id)
+        pod = str(rows[0].get("name")) if rows else ""
         if pod:
             got_log = await call("k8s_logs", {"name": pod, "namespace": c.target.namespace, "tail": 500},
                                  f"survey-memory-{c.target.name}-log")

@@ -9,9 +9,11 @@ kills that began before the write, a lowered setting.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import memory_setting as ms
 from agent.triage.facts import Facts, LogEvidence
 
@@ -109,3 +111,29 @@ def test_said_prefers_a_printed_line_over_a_template_and_cuts_the_prefix() -> No
     assert said[0] == "server process (PID 4120) was terminated by signal 9: Killed"
     assert said[1] == "terminating any other active server processes"
     assert ms._said("2026-03-04 11:40:02 UTC [1] LOG:  checkpoint complete\n") is None
+
+
+def _read_mysql(last_restart_minutes: int) -> list[ms.Hit]:
+    """The survey's read against a hub: the Deployment's pod restarted OOMKilled `last_restart_minutes` ago."""
+    facts = _mysql("2M", "512M", oom=False)
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        if tool == "k8s_list":
+            row = {"name": "mysql-7d9f8c6b5-k2j4h", "status": "Running", "problem": "restarted 3x (last: OOMKilled)",
+                   "last_restart": _stamp(last_restart_minutes)}
+            return ToolOutcome("E50", tool, arguments, True, "", data={"rows": [row]})
+        if tool == "k8s_logs":
+            return ToolOutcome("E51", tool, arguments, True, "logs", full_text="logs\n[Note] ready for connections")
+        return ToolOutcome("E52", tool, arguments, True, "", data={"samples": []})
+
+    asyncio.run(ms.read(facts, call))
+    return ms.found(facts)
+
+
+def test_mysql_container_restarted_oomkilled_after_the_write_is_read_from_the_pod_list() -> None:
+    [hit] = _read_mysql(20)
+    assert "OOMKilled" in hit.said and "E50" in hit.evidence
+
+
+def test_mysql_oomkilled_before_the_write_is_not_tied_to_it() -> None:
+    assert _read_mysql(300) == []
