@@ -17,9 +17,10 @@ ConfigMap or an object of a custom kind (not a built-in workload kind) was creat
 the incident; and the reader is tied to it by what it printed: its error or last lines name the object
 (`partners/partner-burst-limits`), or the error names a field the write set blank or changed (`getPerRegion()` is
 the written `spec.limits.perRegion = null`), or the timeline says the reader uses it (a mounted ConfigMap), or its
-words name the object's custom kind (`informer for BackupPlans`) and that object is the only one of it written. Twin: the reader itself
-rolled out a new image in the same window (new code may be what fails: the rollout classes name it), or nothing
-ties the object to the reader. Values are read only from the timeline's diff of a non-Secret object.
+words name the object's custom kind (`informer for BackupPlans`) and that object is the only one of it written.
+Twin: the reader itself rolled out a new image in the same window (new code may be what fails: the rollout
+classes name it), or nothing ties the object to the reader. Values are read only from the timeline's diff of a
+non-Secret object.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ workload that reads the Secret (env valueFrom, envFrom, a mounted volume, or a R
 `STAKATER_<NAME>_SECRET` env hash names it) loads the new value at its next restart, and from then on the provider
 refuses every call for authentication (HTTP 401, Twilio 20003 `Authenticate`, Stripe `Invalid API Key`, an
 SMTP 535, a database's `password authentication failed`, or a 403 whose words blame the key: Google's `API key not
-valid`, AWS's `SignatureDoesNotMatch`; Kubernetes RBAC's own 403 is another class). The refusals are the symptom; the write is the act that
-broke the workload, and putting the right value back is the fix.
+valid`, AWS's `SignatureDoesNotMatch`; Kubernetes RBAC's own 403 is another class). The refusals are the
+symptom; the write is the act that broke the workload, and putting the right value back is the fix.
 
 The class is told apart from its twins by time and wording: the refusals must begin AFTER the write (a write made
 while the refusals were already on is an attempted fix, not the cause), an env-read value must have been loaded by
@@ -37,7 +37,7 @@ from typing import Any
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
-from agent.triage.value_shape import uses_of
+from agent.triage.value_shape import topology_secrets, uses_of
 
 CHECK = "credential.written_refused"
 WEIGHT = 0.93
@@ -178,15 +178,7 @@ def _reads(facts: Facts, log: LogEvidence, workload: str) -> list[Read]:
     for entry in facts.reads.get(STORE, {}).get("pods") or []:
         if entry.get("pod") == log.pod and entry.get("namespace") == log.namespace:
             out += [Read(Ref("Secret", log.namespace, r["name"]), r["via"]) for r in entry.get("reads") or []]
-    for data, _ in facts.topologies:
-        subject = Ref.of(data.get("subject"))
-        pods = {str(p.get("name")) for p in data.get("pods") or [] if isinstance(p, dict)}
-        if subject is None or (log.pod not in pods and subject.name != workload):
-            continue
-        for u in data.get("secrets") or []:
-            target = Ref.of((u or {}).get("secret"))
-            if target is not None and u.get("via") != "imagePullSecrets":
-                out.append(Read(Ref("Secret", target.namespace or log.namespace, target.name), str(u.get("via"))))
+    out += [Read(u.target, u.via) for u in topology_secrets(facts, log, workload)]
     for change, _ in facts.every_change():
         target = Ref.of(change.get("object"))
         if target is None:

@@ -228,13 +228,10 @@ def uses_of(pod: dict[str, Any], namespace: str) -> list[Use]:
     return out
 
 
-def _uses(facts: Facts, log: LogEvidence, workload: str) -> list[Use]:
-    """Every known reference from the failing workload: its pod spec read here, its topology, the timeline's
-    `used by`."""
+def topology_secrets(facts: Facts, log: LogEvidence, workload: str) -> list[Use]:
+    """The Secrets the topology says the logging pod's workload reads (image pull Secrets aside: no value the
+    software handles), in the pod's namespace unless the topology says another."""
     out: list[Use] = []
-    for entry in facts.reads.get(STORE) or []:
-        if entry.get("pod") == log.pod and entry.get("namespace") == log.namespace:
-            out += [Use(Ref(u["kind"], log.namespace, u["name"]), u["via"]) for u in entry.get("uses") or []]
     for data, _ in facts.topologies:
         subject = Ref.of(data.get("subject"))
         pods = {str(p.get("name")) for p in data.get("pods") or [] if isinstance(p, dict)}
@@ -244,6 +241,17 @@ def _uses(facts: Facts, log: LogEvidence, workload: str) -> list[Use]:
             target = Ref.of((u or {}).get("secret"))
             if target is not None and u.get("via") != "imagePullSecrets":
                 out.append(Use(Ref("Secret", target.namespace or log.namespace, target.name), str(u.get("via"))))
+    return out
+
+
+def _uses(facts: Facts, log: LogEvidence, workload: str) -> list[Use]:
+    """Every known reference from the failing workload: its pod spec read here, its topology, the timeline's
+    `used by`."""
+    out: list[Use] = []
+    for entry in facts.reads.get(STORE) or []:
+        if entry.get("pod") == log.pod and entry.get("namespace") == log.namespace:
+            out += [Use(Ref(u["kind"], log.namespace, u["name"]), u["via"]) for u in entry.get("uses") or []]
+    out += topology_secrets(facts, log, workload)
     for change, _ in facts.every_change():
         target = Ref.of(change.get("object"))
         if target is None or target.kind not in ("Secret", "ConfigMap"):
