@@ -39,7 +39,14 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
-from guardrails.secret_shapes import KeyKind, credential_key, high_entropy_token, identifier_like, shannon_entropy
+from guardrails.secret_shapes import (
+    KeyKind,
+    credential_key,
+    high_entropy_token,
+    identifier_like,
+    kubernetes_generated_name,
+    shannon_entropy,
+)
 
 Span = tuple[int, int, str]
 Placeholder = Callable[[str], bool]
@@ -238,6 +245,17 @@ _OVPN_INLINE = re.compile(
 )
 
 
+_OBJECT_REF = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?/[a-z0-9](?:[a-z0-9.\-]{0,251}[a-z0-9])?")
+
+
+def _object_reference(value: str) -> bool:
+    """`namespace/name` of Kubernetes objects (each part a DNS-1123 name made of words, or one a controller
+    generated): how Vigil and kubectl name an object after its kind, never how a device config writes a key."""
+    if not _OBJECT_REF.fullmatch(value):
+        return False
+    return all(identifier_like(part) or kubernetes_generated_name(part) for part in value.split("/"))
+
+
 def _device_value(kw: str, mod: str, value: str, rest: str, placeholder: Placeholder) -> bool:
     """Whether the word after a config directive (and its type modifiers) is the credential."""
     kw = kw.lower()
@@ -295,6 +313,8 @@ def _device_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Spa
                 starts.add(start)
     for start in sorted(starts):
         m = _DEVICE_DIRECTIVE.match(text, start)
+        if m is not None and (m.group("kw") == "Secret" or _object_reference(m.group("v"))):
+            continue  # `Secret shop/checkout-db`: the Kubernetes kind and an object's name, not a directive
         if m is not None and _device_value(m.group("kw"), m.group("mod") or "", m.group("v"), m.group("rest"),
                                            placeholder):
             s, e, _, _ = _strip(m.start("v"), m.group("v"))

@@ -63,3 +63,18 @@ def test_vendor_tokens_are_still_redacted(token: str) -> None:
 def test_what_is_not_a_generated_name(value: str) -> None:
     """Uppercase, underscores, no generated tail, or an owner part that is not words: not this shape."""
     assert not kubernetes_generated_name(value)
+
+
+@pytest.mark.parametrize("line", [
+    "Secret shop/checkout-db", "Secret payments/stripe-webhook was written 5 min before the alert",
+    "secret monitoring/alertmanager-main-generated", "Secret checkout-db", "a Secret ns-1/tls-7h2k9m4t5b"])
+def test_a_secret_named_by_kind_and_name_is_not_a_device_directive(line: str) -> None:
+    """Found by the text-rendering golden test: the device-config rule (`secret <value>`) read Vigil's own
+    `Secret <namespace>/<name>` as a credential and hid the object every finding must name."""
+    assert redact_text(line).text == line
+
+
+@pytest.mark.parametrize(("line", "value"), [
+    ("username admin secret Zx9#kq2LmP0w", "Zx9#kq2LmP0w"), ("tacacs-server key 7 0822455D0A16", "0822455D0A16")])
+def test_device_directives_still_hide_their_credentials(line: str, value: str) -> None:
+    assert value not in redact_text(line).text
