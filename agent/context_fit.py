@@ -9,8 +9,9 @@ either rejects the request or silently drops the start of the prompt. So the tur
   lines and finally left out as one line each (the call, which the model can repeat), least important
   first (evidence that no finding cites, then the runbook's, then the survey's, then cited evidence);
 - the runbook's prose goes before cited evidence does; its step titles and calls always stay;
-- the findings and suspects are the compact conclusion of the evidence and go last: only when every
-  result is left out are the weaker ones shortened, then left out, the three strongest kept;
+- the findings and suspects are the compact conclusion of the evidence: only when every result is left
+  out are the weaker ones shortened, then left out, the three strongest kept;
+- last, evidence no finding cites is not listed at all (only counted), least important first;
 - tool specs are compacted (first sentence of each description) when they would take much of it.
 
 An opening that cannot fit even then is reported, not sent: the report says why it is incomplete.
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.llm.base import ToolDef, prompt_size
-from agent.prompts import first_user_message
+from agent.prompts import OMITTED, first_user_message
 from mcp_servers.common.compact import estimate_tokens
 
 TOOLS_SHARE = 0.4
@@ -158,11 +159,19 @@ def fit_first_turn(system: str, incident: Any, runbook: Any | None, outcomes: li
     while tokens > budget and findings_level < 2:
         findings_level += 1
         message, tokens = build(specs)
+    # Then evidence no finding cites is not even listed, least important first: a long survey's one-line
+    # stubs alone can outgrow a small window, and the model can repeat any call it needs.
+    for evidence_id in order[:cited_from]:
+        if tokens <= budget:
+            break
+        levels[evidence_id] = OMITTED
+        message, tokens = build(specs)
     cut = [i for i in order if levels.get(i)]
     if tokens <= budget:
         return FirstTurn(message, specs, tokens, budget, cut, compacted, findings_level=findings_level)
     reason = (f"the model's context window is too small for even the compact first turn: it needs about "
-              f"{tokens} tokens with every tool result left out and only the strongest findings, shortened, "
+              f"{tokens} tokens with every tool result left out, uncited ones not listed, and only the strongest "
+              "findings, shortened, "
               f"and the window leaves {budget} for it; "
               "use a model with a larger context window (llm.context_window, docs/providers.md)")
     return FirstTurn(message, specs, tokens, budget, cut, compacted, fits=False, reason=reason,

@@ -140,6 +140,9 @@ def evidence_block(outcome: Any, level: int, head_lines: int = 12, head_chars: i
 
 
 CLOSING = "Investigate further only if the evidence does not yet settle the root cause, then answer."
+OMITTED = 3
+"""The evidence level at which a result is not listed at all, only counted (context_fit's last resort for
+evidence no finding cites: a small window with a long survey)."""
 
 
 def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any], hypotheses: list[Any],
@@ -161,6 +164,11 @@ def first_user_message(incident: Any, runbook: Any | None, prefetched: list[Any]
         if any(level >= 2 for level in levels.values()):
             heading += f"\nResults marked 'left out' were cut to fit the context window: {LEFT_OUT_NOTE}."
         parts.append(heading)
-        parts += [evidence_block(o, levels.get(o.evidence_id, 0)) for o in prefetched]
+        parts += [evidence_block(o, levels.get(o.evidence_id, 0)) for o in prefetched
+                  if levels.get(o.evidence_id, 0) < OMITTED]
+        omitted = sum(1 for o in prefetched if levels.get(o.evidence_id, 0) >= OMITTED)
+        if omitted:
+            parts.append(f"({omitted} more results that no finding cites were gathered and omitted to fit the "
+                         "context window; call a tool again to see what you need.)")
     parts.append(CLOSING)
     return "\n\n".join(parts)

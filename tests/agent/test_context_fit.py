@@ -6,6 +6,7 @@ one the investigation uses to decide what to send.
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 from agent.context_fit import fit_first_turn
@@ -56,3 +57,21 @@ def test_a_window_too_small_for_every_finding_keeps_the_strongest_three() -> Non
     assert "9 weaker findings left out" in strongest.message
     hopeless = fit_first_turn(SYSTEM, incident, None, [], found, [], 20)
     assert not hopeless.fits and hopeless.reason and "strongest findings" in hopeless.reason
+
+
+def test_a_long_survey_too_big_even_as_stubs_drops_uncited_results_but_keeps_cited_ones() -> None:
+    """Found when new triage reads grew a corpus incident's survey to 47 results: their one-line stubs alone
+    passed a 4k first-turn budget and the small model was never asked. Uncited results go unlisted (counted),
+    least important first; the cited one and the findings stay."""
+    incident = from_text("5xx on api in namespace web", source="cli")
+    outcomes = [outcome(n) for n in range(1, 201)]
+    found = hypotheses(2)  # both cite E1
+    budget = fit_first_turn(SYSTEM, incident, None, outcomes[:1], found, [], None).tokens + 400
+    fitted = fit_first_turn(SYSTEM, incident, None, outcomes, found, [], budget)
+    assert fitted.fits and fitted.tokens <= budget, fitted.reason
+    assert "[E1] k8s_list" in fitted.message and found[0].cause in fitted.message
+    assert "[E200] k8s_list" not in fitted.message
+    counted = re.search(r"\((\d+) more results that no finding cites were gathered and omitted", fitted.message)
+    assert counted and 0 < int(counted.group(1)) < 200
+    listed = len(re.findall(r"^\[E\d+\] k8s_list", fitted.message, re.M))
+    assert listed + int(counted.group(1)) == 200, "every result is either listed or counted"
