@@ -1398,8 +1398,6 @@ _PARENT_CONTEXT = frozenset({
     "secret", "secrets", "credentials", "token", "tokens", "tls", "ssl", "ssh", "gpg", "pgp",
 })
 """Parent keys that make a bare child key (`key:`, `salt:`, `signature:`) a credential."""
-_YAML_PARENT = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<k>[A-Za-z0-9_.\-]{1,64})[\"']?[ \t]*:[ \t]*(?:#.*)?$")
-_JSON_PARENT = re.compile(r"[\"'](?P<k>[A-Za-z0-9_.\-]{1,64})[\"']\s*:\s*$")
 
 
 def _kind_from_parent(text: str, start: int, end: int) -> KeyKind | None:
@@ -1412,37 +1410,7 @@ def _kind_from_parent(text: str, start: int, end: int) -> KeyKind | None:
     """
     if credential_key("db_" + text[start:end]) is None:
         return None  # not a bare credential word (`key`, `salt`, `signature`, `pass`, ...)
-    parent: str | None = None
-    line_start = text.rfind("\n", 0, start) + 1
-    indent = start - line_start
-    if text[line_start:start].strip(" \t-\"'") == "":  # YAML: the nearest less-indented `name:` line
-        pos = line_start - 1
-        for _ in range(24):
-            if pos <= 0:
-                break
-            prev_start = text.rfind("\n", 0, pos) + 1
-            line = text[prev_start:pos]
-            stripped = line.lstrip(" ")
-            if stripped and not stripped.startswith("#"):
-                col = len(line) - len(stripped)
-                if col < indent:
-                    m = _YAML_PARENT.fullmatch(line)
-                    parent = m.group("k") if m else None
-                    break
-            pos = prev_start - 1
-    if parent is None:  # JSON: the key of the object that encloses this one
-        depth = 0
-        lo = max(0, start - 400)
-        for i in range(start - 1, lo - 1, -1):
-            c = text[i]
-            if c == "}":
-                depth += 1
-            elif c == "{":
-                if depth == 0:
-                    m = _JSON_PARENT.search(text, max(0, i - 80), i)
-                    parent = m.group("k") if m else None
-                    break
-                depth -= 1
+    parent = block_label(text, start)
     if parent is None:
         return None
     words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", parent)}

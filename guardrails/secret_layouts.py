@@ -243,7 +243,7 @@ def _line_continuation(text: str, vstart: int, vend: int) -> tuple[int, int, str
 
 _VALUE_HOLDER_KEYS = frozenset({"default", "value", "defaultvalue", "default_value", "initial_value", "initialvalue"})
 """Keys that only say "the value": what the value is comes from the block they sit in."""
-_YAML_HEAD = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<k>[A-Za-z0-9_.\-]{1,64})[\"']?[ \t]*:[ \t]*$")
+_YAML_HEAD = re.compile(r"[ \t]*(?:-[ \t]+)?[\"']?(?P<k>[A-Za-z0-9_.\-]{1,64})[\"']?[ \t]*:[ \t]*(?:#.*)?$")
 
 
 def is_value_holder(key: str) -> bool:
@@ -260,7 +260,7 @@ def block_label(text: str, start: int) -> str | None:
     indent = len(text[line_start:start]) - len(text[line_start:start].lstrip(" \t-"))
     if text[line_start:start].strip(" \t-\"'") == "":
         pos = line_start - 1
-        for _ in range(12):  # YAML: the nearest less-indented line that opens a mapping
+        for _ in range(24):  # YAML: the nearest less-indented line that opens a mapping
             if pos <= lo:
                 break
             prev = text.rfind("\n", 0, pos) + 1
