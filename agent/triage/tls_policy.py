@@ -39,24 +39,48 @@ LEAD = timedelta(hours=24)
 """How far before the first refusal the write may lie: a nightly job meets a policy raised the evening before."""
 
 REFUSALS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("version", re.compile(r"protocol_version|alert protocol version|unsupported protocol|no protocols available|"
-                           r"protocol version not supported|client offered only unsupported versions|"
-                           r"ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|do not possess a common algorithm|"
-                           r"wrong version number", re.I)),
-    ("cipher", re.compile(r"handshake_failure|alert handshake failure|tls: handshake failure|no shared cipher|"
-                          r"no cipher suites? (?:supported by both|in common)|ALERT_HANDSHAKE_FAILURE|"
-                          r"insufficient_security|no matching cipher", re.I)),
-    ("client_cert", re.compile(r"certificate required|peer did not return a certificate|"
-                               r"didn't provide a certificate|ALERT_CERTIFICATE_REQUIRED", re.I)),
+    # Java/JSSE `protocol_version`, `No appropriate protocol`, `... is not accepted by client preferences`,
+    # `Client requested protocol TLSv1.1 is not enabled or supported in server context`; OpenSSL and Node
+    # (`ERR_SSL_NO_PROTOCOLS_AVAILABLE`), BoringSSL/Envoy (`OPENSSL_internal:UNSUPPORTED_PROTOCOL`), Go, Python,
+    # rustls (`received fatal alert: ProtocolVersion`), .NET (`sent a TLS alert: 'ProtocolVersion'`).
+    ("version", re.compile(r"protocol_version|alert protocol version|unsupported[ _]protocol|"
+                           r"no[ _]protocols[ _]available|protocol version not supported|"
+                           r"client offered only unsupported versions|ALERT_PROTOCOL_VERSION|"
+                           r"do not possess a common algorithm|wrong[ _]version[ _]number|"
+                           r"No appropriate protocol|is not accepted by client preferences|"
+                           r"requested protocol \S+ is not enabled or supported|"
+                           r"alert[:\s(]*'?ProtocolVersion", re.I)),
+    # Java `handshake_failure` / `no cipher suites in common`, OpenSSL `sslv3 alert handshake failure` / `no shared
+    # cipher`, BoringSSL/Envoy and Node `NO_SHARED_CIPHER`, Go, rustls `HandshakeFailure` / `no ciphersuites in
+    # common`, .NET `'HandshakeFailure'`.
+    ("cipher", re.compile(r"handshake_failure|alert handshake failure|tls: handshake failure|no[ _]shared[ _]cipher|"
+                          r"no cipher ?suites? (?:supported by both|in common)|ALERT_HANDSHAKE_FAILURE|"
+                          r"insufficient_security|no matching cipher|alert[:\s(]*'?HandshakeFailure|"
+                          r"NoCipherSuitesInCommon", re.I)),
+    # Go/OpenSSL `certificate required`, BoringSSL `TLSV1_CERTIFICATE_REQUIRED` / `PEER_DID_NOT_RETURN_A_CERTIFICATE`,
+    # Java server `Empty client certificate chain`, rustls `CertificateRequired` / `peer sent no certificates`.
+    ("client_cert", re.compile(r"certificate[ _]required|peer[ _]did[ _]not[ _]return[ _]a[ _]certificate|"
+                               r"didn't provide a certificate|Empty client certificate chain|"
+                               r"alert[:\s(]*'?CertificateRequired|peer sent no certificates", re.I)),
 )
 """A TLS library's refusal, by what the server refused: the protocol version, the ciphers, a missing client cert."""
 
 FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # a minimum (Envoy/Istio, Traefik `minVersion`, Kubernetes `--tls-min-version`, HAProxy `ssl-min-ver`, Postgres
+    # `ssl_min_protocol_version`, Node `--tls-min-v1.3`) or the list allowed (nginx `ssl_protocols`, Apache
+    # `SSLProtocol`, Kafka `ssl.enabled.protocols`, Spring `server.ssl.enabled-protocols`, Tomcat
+    # `sslEnabledProtocols`, Redis `tls-protocols`, MySQL `tls_version`, JSSE `jdk.tls.server.protocols`,
+    # `jdk.tls.disabledAlgorithms`).
     ("version", re.compile(r"min_?(?:imum_?)?(?:tls_?|protocol_?)?version|minTLSVersion|tls_?min_?version|"
-                           r"tls-min-version|ssl[-_]protocols|ssl-min-ver|min_protocol|MinVersion", re.I)),
+                           r"tls-min-version|ssl[-_]protocols|ssl-min-ver|min_protocol|MinVersion|tls-min-v1|"
+                           r"enabled[-_.]?protocols|(?:ssl|tls)[-_.]?(?:server\.|client\.)?protocols?\b|"
+                           r"tls_version|disabledAlgorithms", re.I)),
     ("cipher", re.compile(r"cipher", re.I)),
+    # Istio `mtls.mode`, nginx `ssl_verify_client`, Traefik `clientAuth`, Kafka `ssl.client.auth`, Spring
+    # `server.ssl.client-auth`, Redis `tls-auth-clients`, Postgres pg_hba `clientcert`, Consul `verify_incoming`.
     ("client_cert", re.compile(r"mtls|peerauthentication|verify[-_]client|client_?validation|"
-                               r"require_?client_?cert|clientAuth", re.I)),
+                               r"require_?client_?cert|client[-_.]?auth|auth[-_]clients|clientcert|"
+                               r"verify[-_]incoming", re.I)),
 )
 """The policy field a write changed, by what it governs."""
 
@@ -96,12 +120,18 @@ class Raised:
 
 def _version(text: str) -> float | None:
     """The lowest TLS version a value names ("1.3", "VersionTLS13", "TLSv1.2 TLSv1.3", "TLSV1_2"), or None."""
-    found = []
+    found = _versions(text)
+    return min(found) if found else None
+
+
+def _versions(text: str) -> set[float]:
+    """Every TLS version a value names (a disabled-algorithms list names several)."""
+    out = set()
     for m in VERSION.finditer(text):
         raw = (m.group(1) or f"1{m.group(2)}").replace("_", "").replace(".", "")
         if len(raw) == 2:
-            found.append(float(f"{raw[0]}.{raw[1]}"))
-    return min(found) if found else None
+            out.add(float(f"{raw[0]}.{raw[1]}"))
+    return out
 
 
 def _values(change: dict[str, Any]) -> tuple[str, str]:
@@ -121,13 +151,18 @@ def governs(change: dict[str, Any]) -> str:
     return next((name for name, pattern in FIELDS if pattern.search(text)), "")
 
 
-def widened(kind: str, old: str, new: str) -> bool:
-    """Whether the write lowered the bar (a smaller minimum version, mTLS relaxed): then it cannot refuse more."""
+def widened(kind: str, old: str, new: str, disables: bool = False) -> bool:
+    """Whether the write lowered the bar (a smaller minimum version, mTLS relaxed): then it cannot refuse more.
+    `disables`: the field lists the versions refused (JSSE `jdk.tls.disabledAlgorithms`), so a version added to it
+    raises the bar."""
+    if kind == "version" and disables:
+        return not (_versions(new) - _versions(old))
     if kind == "version":
         before, after = _version(old), _version(new)
         return after is None or (before is not None and after <= before)
-    if kind == "client_cert":
-        return bool(re.search(r"PERMISSIVE|DISABLE|off|optional", new, re.I)) or new.lower() == "false"
+    if kind == "client_cert":  # Istio PERMISSIVE/DISABLE, nginx off/optional, Spring want/none, Kafka requested/none
+        return bool(re.search(r"PERMISSIVE|DISABLE|\boff\b|optional|\bwant\b|\bnone\b|\brequested\b", new, re.I)) \
+            or new.lower() in ("false", "no")
     return False
 
 
@@ -170,7 +205,8 @@ def found(facts: Facts) -> list[Raised]:
         if target is None or at is None or not kind or not timedelta(0) <= facts.at - at <= LEAD:
             continue
         old, new = _values(change)
-        if widened(kind, old, new):
+        disables = bool(re.search(r"disabled", " ".join(str(d) for d in change.get("diff") or []), re.I))
+        if widened(kind, old, new, disables):
             continue
         hits = [s for s in seen if s[0] in EXPLAINS[kind]]
         if not hits or any(when is not None and when < at for _, _, _, when, _ in hits):
