@@ -260,9 +260,56 @@ def _length(facts: Facts, log: LogEvidence) -> tuple[str, int] | None:
     return None
 
 
+@dataclass(frozen=True)
+class LoadedWrite:
+    """A write to a Secret a workload reads, made shortly before its failures began and loaded by it since."""
+
+    secret: Ref
+    written: datetime
+    by: str
+    """Who wrote it (the field manager the timeline names), or ''."""
+    keys: list[str]
+    via: str
+    reload: str
+    evidence: list[str]
+
+
+_WRITER = re.compile(r"(?:updated|created|written) by ([\w.,\s-]+?)(?::|$| \()")
+
+
+def loaded_write(facts: Facts, log: LogEvidence, first: datetime, reads: list[Read], store: str) -> LoadedWrite | None:
+    """The write that best explains failures first seen at `first` in `log`'s workload: a Secret it reads (`reads`),
+    written in the window before and loaded since (a restart after the write, or a mounted volume the kubelet
+    refreshes); of several, one with a credential-named data key, then the latest. Shared with signing_secret,
+    whose failures are the inbound twin of these refusals; `store` names the caller's survey reads."""
+    workload = Ref("", log.namespace, workload_of_pod(log.pod))
+    pod_evidence = [str(i) for e in (facts.reads.get(store) or {}).get("pods") or [] if e.get("pod") == log.pod
+                    for i in e.get("evidence") or []]
+    best: tuple[tuple[bool, datetime], LoadedWrite] | None = None
+    for change, evidence in facts.every_change():
+        secret, when = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if secret is None or when is None or secret.kind != "Secret":
+            continue
+        if not first - WINDOW <= when <= first + SLACK:
+            continue  # long before, or after the failures began (an attempted fix): not their cause
+        how = next((r for r in reads if _matches(r, secret)), None)
+        if how is None:
+            continue  # a write to a Secret this workload does not read
+        reload = _reload(facts, workload, when, first)
+        if not reload and not how.via.startswith("volume"):
+            continue  # env-read and never restarted since: the pods still hold the old value
+        keys = sorted(set(_DATA_KEY.findall(" ".join(map(str, change.get("diff") or [])))))
+        writer = _WRITER.search(str(change.get("summary") or ""))
+        write = LoadedWrite(secret, when, writer.group(1).strip() if writer else "", keys, how.via, reload,
+                            [str(e) for e in (evidence, log.evidence_id) if e] + pod_evidence)
+        key = (any(_CREDENTIAL_KEY.search(k) for k in keys), when)
+        if best is None or key > best[0]:
+            best = (key, write)
+    return best[1] if best else None
+
+
 def found(facts: Facts) -> list[WrittenRefused]:
-    """For each refused workload, the Secret it reads that was written shortly before its refusals began: the
-    best (a credential-named key, then the latest write)."""
+    """For each refused workload, the Secret it reads that was written shortly before its refusals began."""
     out: list[WrittenRefused] = []
     seen: set[tuple[str, str]] = set()
     for log in refused(facts):
@@ -270,34 +317,12 @@ def found(facts: Facts) -> list[WrittenRefused]:
         said, first, revoked = _refusal(log)
         if (log.namespace, workload.name) in seen or revoked or first is None:
             continue
-        reads = _reads(facts, log, workload.name)
-        best: tuple[tuple[bool, datetime], WrittenRefused] | None = None
-        for change, evidence in facts.every_change():
-            secret, when = Ref.of(change.get("object")), parse_time(change.get("at"))
-            if secret is None or when is None or secret.kind != "Secret":
-                continue
-            if not first - WINDOW <= when <= first + SLACK:
-                continue  # long before, or after the refusals began (an attempted fix): not their cause
-            how = next((r for r in reads if _matches(r, secret)), None)
-            if how is None:
-                continue  # a write to a Secret this workload does not read
-            reload = _reload(facts, workload, when, first)
-            if not reload and not how.via.startswith("volume"):
-                continue  # env-read and never restarted since: the pods still hold the old value
-            diff = " ".join(map(str, change.get("diff") or []))
-            keys = sorted(set(_DATA_KEY.findall(diff)))
-            manager = re.search(r"(?:updated|created) by ([\w.,\s-]+?)(?::|$| \()", str(change.get("summary") or ""))
-            ids = [e for e in (evidence, log.evidence_id) if e]
-            ids += [i for e in facts.reads.get(STORE, {}).get("pods") or [] if e.get("pod") == log.pod
-                    for i in e.get("evidence") or []]
-            hit = WrittenRefused(secret, when, manager.group(1).strip() if manager else "", keys, workload, how.via,
-                                 said, first, reload, _length(facts, log), [str(i) for i in ids if i])
-            key = (any(_CREDENTIAL_KEY.search(k) for k in keys), when)
-            if best is None or key > best[0]:
-                best = (key, hit)
-        if best is not None:
-            seen.add((log.namespace, workload.name))
-            out.append(best[1])
+        write = loaded_write(facts, log, first, _reads(facts, log, workload.name), STORE)
+        if write is None:
+            continue
+        seen.add((log.namespace, workload.name))
+        out.append(WrittenRefused(write.secret, write.written, write.by, write.keys, workload, write.via, said, first,
+                                  write.reload, _length(facts, log), write.evidence))
     return out
 
 

@@ -129,34 +129,12 @@ def found(facts: Facts) -> list[Mismatch]:
         workload = Ref("", log.namespace, workload_of_pod(log.pod))
         if first is None or (log.namespace, workload.name) in seen:
             continue
-        reads = _reads(facts, log, workload.name)
-        best: tuple[tuple[bool, datetime], Mismatch] | None = None
-        for change, evidence in facts.every_change():
-            secret, when = Ref.of(change.get("object")), parse_time(change.get("at"))
-            if secret is None or when is None or secret.kind != "Secret":
-                continue
-            if not first - cw.WINDOW <= when <= first + cw.SLACK:
-                continue  # long before, or written while the rejections were on (an attempted fix)
-            how = next((r for r in reads if cw._matches(r, secret)), None)
-            if how is None:
-                continue  # a Secret this workload does not read
-            reload = cw._reload(facts, workload, when, first)
-            if not reload and not how.via.startswith("volume"):
-                continue  # env-read and not restarted since: its pods still verify with the old key
-            diff = " ".join(map(str, change.get("diff") or []))
-            keys = sorted(set(cw._DATA_KEY.findall(diff)))
-            manager = re.search(r"(?:updated|created|written) by ([\w.,\s-]+?)(?::|$| \()",
-                                str(change.get("summary") or ""))
-            hit = Mismatch(secret, when, manager.group(1).strip() if manager else "", keys, workload, how.via, said,
-                           first, reload, [e for e in (evidence, log.evidence_id) if e] + [
-                               str(i) for e in (facts.reads.get(STORE) or {}).get("pods") or []
-                               if e.get("pod") == log.pod for i in e.get("evidence") or []])
-            rank_key = (any(cw._CREDENTIAL_KEY.search(k) for k in keys), when)
-            if best is None or rank_key > best[0]:
-                best = (rank_key, hit)
-        if best is not None:
-            seen.add((log.namespace, workload.name))
-            out.append(best[1])
+        write = cw.loaded_write(facts, log, first, _reads(facts, log, workload.name), STORE)
+        if write is None:
+            continue
+        seen.add((log.namespace, workload.name))
+        out.append(Mismatch(write.secret, write.written, write.by, write.keys, workload, write.via, said, first,
+                            write.reload, write.evidence))
     return out
 
 
