@@ -20,6 +20,11 @@ wording, which names the very command or mode:
   a read-only transaction"), MySQL `read_only` / `super_read_only` (error 1290, "running with the --read-only
   option"). Written on a primary (not reached by a failover), it refuses every writer.
 
+* More families, each one entry of the table in disabled_rules.py (the server's refusal, the setting): MySQL
+  require_secure_transport, local_infile, disabled_storage_engines; PostgreSQL max_prepared_transactions=0;
+  Elasticsearch action.destructive_requires_name; Redis enable-debug-command, min-replicas-to-write; Kafka
+  delete.topic.enable.
+
 `found` is pure over the facts: a change written within `LEAD` before the errors began (the ConfigMap's data,
 a workload's args or env) whose new text holds the directive that disables what the error names, and whose old
 text (when the diff has it) did not. A directive for another command, one that was there before the write, or an
@@ -35,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage.disabled_rules import RULES, Rule
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.limit_hit import all_logs
@@ -57,52 +63,6 @@ _DANGEROUS = frozenset({"config", "flushall", "flushdb", "keys", "debug", "shutd
                         "info", "lastsave", "role", "swapdb", "failover", "latency", "slowlog", "memory"})
 """Commands in Redis' @admin/@dangerous ACL categories (redis.io "ACL", command categories)."""
 
-
-@dataclass(frozen=True)
-class Rule:
-    """One family: the error that names what was taken away, and how a config line takes it away."""
-
-    name: str
-    error: re.Pattern[str]
-    """The client's error; group `what` is the command or mode it names."""
-    short: str
-    """What the write does, with `{what}`: the first clause of the headline."""
-    meaning: str
-    fix: str
-    setting: re.Pattern[str] | None = None
-    """The directive that turns the mode on, for a family whose error names the mode, not a command."""
-
-
-RULES: tuple[Rule, ...] = (
-    Rule("redis_command", re.compile(
-        r"unknown command [`'\"](?P<what>[A-Za-z][\w-]*)[`'\"]|"
-        r"no permissions to run the [`'\"](?P<acl>[A-Za-z][\w-]*)(?:\|[\w-]+)?[`'\"] command", re.I),
-         "disabled the Redis command {what} that its clients still call",
-         "Redis answers a command renamed away by rename-command (or refused by an ACL rule) with ERR unknown "
-         "command / NOPERM, so every client call of it fails; a client that runs it at start-up (configuring the "
-         "server) cannot start and crash-loops",
-         "restore the command (drop the rename-command/ACL line, restart the server) or stop the clients calling it"),
-    Rule("mysql_sql_mode", re.compile(
-        r"incompatible with sql_mode=(?P<what>\w+)|"
-        r"(?P<strict>Field '[^']+' doesn't have a default value|Data too long for column)|"
-        r"(?P<zero>Incorrect (?:datetime|date) value: '0000-00-00)", re.I),
-         "turned on the SQL mode {what} that its clients' queries break",
-         "MySQL applies sql_mode to every session: a mode added on the server rejects statements it accepted before "
-         "(ONLY_FULL_GROUP_BY a non-aggregated column outside GROUP BY, STRICT_* a missing or too long value, "
-         "NO_ZERO_DATE a zero date), so those queries fail with the mode's error",
-         "restore the previous sql_mode on the server (or fix the queries before adding the mode)"),
-    Rule("server_read_only", re.compile(
-        r"(?P<pg>cannot execute \w+(?: \w+)? in a read-only transaction)|"
-        r"(?P<my>running with the --(?:super-)?read-only option so it cannot execute this statement)", re.I),
-         "made the database refuse every write ({what} on) while its clients still write",
-         "PostgreSQL's default_transaction_read_only makes every new transaction read-only, so each INSERT/UPDATE/"
-         "DELETE fails with 'cannot execute ... in a read-only transaction'; MySQL's read_only / super_read_only "
-         "refuse writes with error 1290 ('running with the --read-only option'); on a primary set so by a config "
-         "write (not a failover) every writer fails while reads go on",
-         "turn the setting off on the primary (postgresql.conf / ALTER SYSTEM, my.cnf / SET GLOBAL) and reload",
-         re.compile(r"(?:default_transaction_read_only|(?:super[-_])?read[-_]only)\W{1,4}(?:on|true|1|yes)\b",
-                    re.I)),
-)
 
 _CALLERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"notify-keyspace-events", re.I),
@@ -159,7 +119,7 @@ def _what(rule: Rule, m: re.Match[str]) -> str:
             return "NO_ZERO_DATE"
     if rule.name == "server_read_only":
         return "default_transaction_read_only" if groups.get("pg") else "read_only"
-    return str(groups.get("what") or groups.get("acl") or "")
+    return str(groups.get("what") or groups.get("acl") or rule.label)
 
 
 def _errors(facts: Facts) -> list[_Error]:
@@ -231,8 +191,10 @@ def directive(rule: Rule, text: str, what: str) -> str:
         return _redis_directive(text, what)
     if rule.name == "mysql_sql_mode":
         return _sql_mode_directive(text, what)
-    m = rule.setting.search(text) if rule.setting is not None else None
-    return m.group(0) if m else ""
+    for m in rule.setting.finditer(text) if rule.setting is not None else ():
+        if not rule.names_what or re.search(rf"\b{re.escape(what)}\b", m.group(0), re.I):
+            return m.group(0).strip()[:160]
+    return ""
 
 
 def _sides(change: dict[str, Any], facts: Facts, target: Ref) -> list[tuple[str | None, str]]:
