@@ -5,7 +5,11 @@ Streams per `application.id`), NATS JetStream keeps a durable consumer's positio
 RabbitMQ stream consumer's offset is stored under its consumer name, a Pulsar subscription keeps its cursor. A new
 identity has no stored position, so where it starts is the client's start setting: Kafka `auto.offset.reset`
 (`earliest` / `smallest`), KafkaJS `fromBeginning: true`, JetStream `deliver_policy: all`, RabbitMQ
-`x-stream-offset: first`, Pulsar `subscriptionInitialPosition: Earliest`. Renaming the identity in a release
+`x-stream-offset: first`, Pulsar `subscriptionInitialPosition: Earliest`, Kinesis KCL (identity `applicationName`)
+`initialPositionInStream: TRIM_HORIZON`, Redpanda Connect `start_from_oldest: true`, Flink `scan.startup.mode:
+earliest-offset`, Spark (identity `checkpointLocation`) `startingOffsets: earliest`. Kafka Streams and JetStream
+start at the beginning when nothing is set (their documented defaults), so a rename alone replays there.
+Renaming the identity in a release
 with the start set to the beginning makes the consumer re-read the whole retained topic or stream: every message
 is handled again (emails and webhooks re-sent, payments re-applied), the lag jumps to the topic's size, and the
 work it does downstream floods whatever it calls. Setting the start to earliest without renaming the identity is
@@ -46,15 +50,29 @@ WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
 Call = Callable[..., Awaitable[Any]]
 
 IDENTITY = re.compile(r"(?:^|_)(?:group_?id|consumer_?group(?:_id|_name)?|group_name|application_id|"
-                      r"durable(?:_name|_consumer)?|consumer_name|subscription(?:_name)?)$")
-"""Normal-form keys of a consumer's identity on the broker (its stored position is kept under it)."""
+                      r"durable(?:_name|_consumer)?|consumer_name|subscription(?:_name)?|"
+                      r"application_name|lease_table(?:_name)?|checkpoint_location|stream_group)$")
+"""Normal-form keys of a consumer's identity on the broker (its stored position is kept under it): Kafka `group.id`,
+Kafka Streams `application.id`, JetStream durable, RabbitMQ stream consumer name, Pulsar subscription, Kinesis KCL
+`applicationName` (its lease table keeps the checkpoints), Spark Structured Streaming `checkpointLocation` (offsets
+are kept in the checkpoint), a Redis Streams consumer group."""
 START = re.compile(r"(?:^|_)(?:auto_offset_reset|offset_reset|from_beginning|start_from_beginning|start_from|"
                    r"start_position|initial_position|subscription_initial_position|start_offset|starting_offsets?|"
-                   r"deliver_policy|x_stream_offset|consume_from)$")
-"""Normal-form keys of where a consumer with no stored position starts."""
+                   r"deliver_policy|x_stream_offset|consume_from|start_from_oldest|initial_position_in_stream|"
+                   r"startup_mode|starting_position)$")
+"""Normal-form keys of where a consumer with no stored position starts: also Redpanda Connect/Benthos
+`start_from_oldest`, KCL `initialPositionInStream`, Flink `scan.startup.mode`, Event Hubs/Kinesis `startingPosition`."""
 _FROM_START = re.compile(r"^(?:earliest|smallest|beginning|from_?beginning|oldest|offset_?oldest|first|all|-2|"
-                         r"true)$", re.I)
-_FROM_END = re.compile(r"^(?:latest|largest|end|newest|offset_?newest|last|new|-1|false)$", re.I)
+                         r"true|trim_?horizon|earliest[-_]offset|deliver_?all)$", re.I)
+_FROM_END = re.compile(r"^(?:latest|largest|end|newest|offset_?newest|last|new|-1|false|latest[-_]offset|"
+                       r"deliver_?new)$", re.I)
+DEFAULT_FROM_START: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?:^|_)application_id$"), "Kafka Streams' own default (auto.offset.reset=earliest)"),
+    (re.compile(r"(?:^|_)durable(?:_name|_consumer)?$"), "JetStream's default deliver policy (all)"),
+)
+"""Identities whose client starts at the beginning when nothing says otherwise (documented defaults): Kafka Streams
+sets its consumers' auto.offset.reset to earliest, a JetStream consumer's DeliverPolicy defaults to DeliverAll.
+A plain Kafka consumer (default latest), Pulsar (Latest) and KCL (LATEST) start at the end."""
 _PAIR = re.compile(r"([A-Za-z_][\w.-]*)['\"]?\s*[=:]\s*['\"]?([\w-]+)")
 _STAMPS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 
@@ -83,7 +101,7 @@ def _start(settings: list[Setting]) -> Setting | None:
         form, value = key_form(s.key), (s.new or "").strip("'\"")
         if not START.search(form) or not (_FROM_START.match(value) or _FROM_END.match(value)):
             continue
-        if value.lower() in ("true", "false", "all", "new") and not re.search(r"beginning|deliver_policy", form):
+        if value.lower() in ("true", "false", "all", "new") and not re.search(r"beginning|oldest|deliver_policy", form):
             continue
         return s
     return None
@@ -162,6 +180,9 @@ def found(facts: Facts) -> list[Reset]:
             start, where = _start(_object_settings(facts, target)), "the workload's spec and config"
         if start is None and seen.get("replay"):  # set in code: the pods' records days old show where it began
             start, where = Setting("start position", None, "earliest"), "its pods' logs (records days old)"
+        default = next((said for pattern, said in DEFAULT_FROM_START if pattern.search(key_form(identity.key))), "")
+        if start is None and default:  # nothing set: the client's documented default starts at the beginning
+            start, where = Setting("start position", None, "earliest"), default
         if start is None or not _from_start(start):
             continue  # no start setting seen, or it starts at the end: no replay
         out.append(Reset(target, identity, start, where, str(change.get("at")),
@@ -179,6 +200,12 @@ def _family(key: str) -> tuple[str, str]:
     if "subscription" in form:
         return ("a Pulsar subscription's cursor", "reset the new subscription's cursor to the old one's position "
                 "(pulsar-admin topics reset-cursor), or restore the old subscription name")
+    if "application_name" in form or "lease_table" in form:
+        return ("a Kinesis KCL lease table's checkpoints", "restore the old applicationName (its lease table keeps "
+                "the checkpoints), or start the new one AT_TIMESTAMP of the rename")
+    if "checkpoint_location" in form:
+        return ("a Spark checkpoint's stored offsets", "restore the old checkpointLocation, or start the new query "
+                "at explicit startingOffsets taken from the old checkpoint")
     if "consumer_name" in form:
         return ("a stream consumer's stored offset", "restore the old consumer name, or start the new one at the "
                 "old one's stored offset")
