@@ -18,8 +18,12 @@ This module pairs:
    shows a recreate without a revision) or to a ConfigMap it reads (a postgresql.conf / my.cnf line) that holds
    such a setting, raised (old value known) or, old value unknown, so large that the setting times the allowed
    connections passes the container's memory limit;
+   A database operator's resource (CloudNativePG, Zalando, Crunchy, mariadb-operator, Percona) counts as the
+   workload: its spec holds the parameters and the memory limit, its pods are named after it;
 2. the kill, on that workload's own pods from the write on: the server's own wording (signal 9, OOM), a
-   container last terminated OOMKilled, or the kubelet's `container_oom_events_total` rising.
+   container last terminated OOMKilled, or the kubelet's `container_oom_events_total` rising; or, where the
+   kernel does not kill (overcommit off), the server's own allocation refused (PostgreSQL `ERROR: out of memory`
+   / `Failed on request of size`, MySQL/MariaDB `Out of memory (Needed N bytes)`).
 
 Negative twins stay out: a raised setting whose product still fits the limit, a server that is not being
 killed, kills that began before the write, a setting lowered. Reading only; Secrets are never read.
@@ -47,7 +51,12 @@ LEAD = timedelta(hours=24)
 SLACK = timedelta(minutes=2)
 READS = "memory_setting"
 MAX_READS = 3
-WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", *("Cluster", "postgresql", "PostgresCluster", "MariaDB",
+                                                          "PerconaXtraDBCluster"))
+"""Workloads, and the database operators' resources that carry the server's settings and run its pods: CloudNativePG
+`Cluster` and Zalando `postgresql` (spec.postgresql.parameters), Crunchy `PostgresCluster` (spec.patroni.
+dynamicConfiguration.postgresql.parameters), mariadb-operator `MariaDB` (spec.myCnf), Percona XtraDB
+(spec.pxc.configuration)."""
 
 
 @dataclass(frozen=True)
@@ -73,10 +82,13 @@ KNOBS: tuple[Knob, ...] = (
     Knob("read_buffer_size", _MY, "session that scans", 151),
     Knob("read_rnd_buffer_size", _MY, "session that reads sorted rows", 151),
     Knob("tmp_table_size", _MY, "in-memory temporary table of every session", 151),
+    Knob("max_heap_table_size", _MY, "in-memory (MEMORY/temporary) table of every session", 151),
+    Knob("binlog_cache_size", _MY, "session's transaction (binary log cache)", 151),
+    Knob("bulk_insert_buffer_size", _MY, "session's bulk insert", 151),
 )
 _BY_KEY = {k.key: k for k in KNOBS}
 
-_SETTING = re.compile(r"(?<![\w.])(?P<key>" + "|".join(k.key.replace("_", "[_-]") for k in KNOBS) + r"|"
+_SETTING = re.compile(r"(?<!\w)(?P<key>" + "|".join(k.key.replace("_", "[_-]") for k in KNOBS) + r"|"
                       r"max[_-]connections)\s*(?:=|:\s|\s)\s*['\"]?(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>[kKmMgGtT]i?[bB]?)?"
                       r"(?![\w.])", re.I)
 """`work_mem=1GB` (a `-c` flag), `work_mem = 64MB` (postgresql.conf), `--sort-buffer-size=256M`, `sort_buffer_size
@@ -86,8 +98,16 @@ _UNITS = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
 
 KILLED = re.compile(r"terminated by signal (?:9\b|#)|\bsignal 9\b|"
                     r"Out of memory: Kill(?:ed)? process|\bOOM[- ]?kill|oom-kill|\bOOMKilled\b|"
-                    r"mysqld got signal (?:9\b|#)", re.I)
-"""The server's own (or the kernel's) wording for a process the OOM killer ended."""
+                    r"(?:mysqld|mariadbd) got signal (?:9\b|#)|System OOM encountered", re.I)
+"""The server's own (or the kernel's, or the kubelet's `System OOM encountered, victim process`) wording for a
+process the OOM killer ended."""
+REFUSED = re.compile(r"Failed on request of size \d+|\bERROR:\s+out of memory|Out of memory \(Needed \d+ bytes\)|"
+                     r"\bEE?R_OUTOFMEMORY\b", re.I)
+"""The server's own allocation failing (no kill: memory overcommit off, a cgroup at its limit): PostgreSQL `ERROR:
+out of memory` / `DETAIL: Failed on request of size N in memory context "ExecutorState"`, MySQL `Out of memory
+(Needed N bytes)` (ER_OUTOFMEMORY)."""
+_OUT_OF_MEMORY = re.compile(f"{KILLED.pattern}|{REFUSED.pattern}", re.I)
+"""Either: the process killed for memory, or the server's own allocation refused."""
 AFTERMATH = re.compile(r"terminating any other active server processes|in recovery mode|automatic recovery in "
                        r"progress|crash of another server process", re.I)
 """PostgreSQL after a backend is killed: every connection is reset and the server runs crash recovery."""
@@ -152,11 +172,15 @@ def settings_in(text: str) -> dict[str, str]:
 
 
 def _sides(diff: list[str]) -> tuple[str, str]:
-    """The old and new sides of a change's diff lines (`a -> b`); a line with no arrow counts as new."""
+    """The old and new sides of a change's diff lines (`a -> b`); a line with no arrow counts as new. A field path
+    with its old value (`spec.postgresql.parameters.work_mem '64MB' -> '1GB'`) gives its path to the new value."""
     old, new = [], []
     for line in diff:
         if " -> " in line:
             a, b = line.split(" -> ", 1)
+            keyed = re.fullmatch(r"\s*(?P<key>\S+)\s+(?:'[^']*'|\"[^\"]*\"|\S+)\s*", a)
+            if keyed and re.fullmatch(r"\s*(?:'[^']*'|\"[^\"]*\"|[^\s=:]+)\s*", b):
+                b = f"{keyed['key']} {b.strip()}"
             old.append(a)
             new.append(b)
         else:
@@ -170,17 +194,47 @@ def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _object_text(obj: dict[str, Any]) -> str:
-    """The settings a workload's containers carry: args, command and env values (never a Secret's value)."""
+    """The settings a workload's containers carry: args, command and env values (never a Secret's value); for a
+    database operator's resource, the settings its spec holds (parameters maps, my.cnf texts)."""
     parts: list[str] = []
     for c in _containers(obj):
         parts += [str(t) for t in (c.get("command") or []) + (c.get("args") or [])]
         parts += [f"{e.get('name')}={e.get('value')}" for e in c.get("env") or [] if isinstance(e, dict)
                   and e.get("value") is not None]
+    if not _containers(obj):
+        parts += _spec_settings(obj.get("spec"), 0)
     return "\n".join(parts)
 
 
+def _spec_settings(node: Any, depth: int) -> list[str]:
+    """`key=value` for each scalar of an operator's spec (CloudNativePG/Zalando `postgresql.parameters`, Crunchy's
+    patroni parameters) and each multi-line text in it (mariadb-operator `myCnf`, Percona `configuration`)."""
+    if depth > 6:
+        return []
+    out: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                out += _spec_settings(value, depth + 1)
+            elif isinstance(value, str) and "\n" in value:
+                out.append(value)
+            elif value is not None:
+                out.append(f"{key}={value}")
+    elif isinstance(node, list):
+        for item in node:
+            out += _spec_settings(item, depth + 1)
+    return out
+
+
 def _memory_limit(obj: dict[str, Any]) -> float | None:
-    limits = [_limit_bytes(((c.get("resources") or {}).get("limits") or {}).get("memory")) for c in _containers(obj)]
+    """The largest container memory limit; an operator's resource keeps it at spec.resources (CloudNativePG,
+    Zalando, mariadb-operator) or per instance set (Crunchy spec.instances[].resources)."""
+    spec = obj.get("spec") or {}
+    instances = spec.get("instances")
+    sets: list[Any] = instances if isinstance(instances, list) else []  # CloudNativePG: a count
+    resources = [c.get("resources") or {} for c in _containers(obj)] or [spec.get("resources") or {}] + [
+        (i.get("resources") or {}) for i in sets if isinstance(i, dict)]
+    limits = [_limit_bytes(((r or {}).get("limits") or {}).get("memory")) for r in resources if isinstance(r, dict)]
     known = [x for x in limits if x]
     return max(known) if known else None
 
@@ -247,21 +301,28 @@ def _harmful(c: Carried) -> bool:
     return old is not None and new >= 4 * old
 
 
+def _runs(target: Ref, pod: str) -> bool:
+    """Whether the pod is the target's: its workload by name, or (an operator's resource) named after it
+    (CloudNativePG `<cluster>-1`, Crunchy `<cluster>-<set>-<hash>-0`)."""
+    operator = target.kind not in ("Deployment", "StatefulSet", "DaemonSet")
+    return workload_of_pod(pod) == target.name or (operator and pod.startswith(f"{target.name}-"))
+
+
 def _kills(facts: Facts, c: Carried) -> tuple[str, str, list[str]] | None:
     """The OOM kills on the carrying workload's pods from the write on: (what was said, aftermath, evidence)."""
     for log in [*facts.logs, *_logs(facts)]:
-        if log.namespace != c.target.namespace or workload_of_pod(log.pod) != c.target.name:
+        if log.namespace != c.target.namespace or not _runs(c.target, log.pod):
             continue
         said, after, first = "", "", None
         for e in [log.top or {}, *log.more, *log.warnings]:
             text = " ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
             when = parse_time(e.get("first_seen"))
-            if KILLED.search(text) and not said:
+            if _OUT_OF_MEMORY.search(text) and not said:
                 said, first = str(e.get("example") or e.get("message") or e.get("template") or ""), when
             elif AFTERMATH.search(text) and not after:
                 after = str(e.get("example") or e.get("message") or e.get("template") or "")
         for line in log.last_lines:
-            if KILLED.search(line) and not said:
+            if _OUT_OF_MEMORY.search(line) and not said:
                 said = line
             elif AFTERMATH.search(line) and not after:
                 after = line
@@ -291,7 +352,7 @@ def _said(text: str) -> tuple[str, str, str] | None:
     for line in text.splitlines():
         raw = not line.startswith("repeated ")
         line = re.sub(r"^repeated \d+x: ", "", line)
-        m = KILLED.search(line)
+        m = _OUT_OF_MEMORY.search(line)
         if m and (not said or (raw and "#" in said)):
             said = _from(line, m.start())
             stamp = _STAMP.search(line)
@@ -340,7 +401,8 @@ def found(facts: Facts) -> list[Hit]:
             continue
         said, after, evidence = kills
         minutes = int((facts.at - c.at).total_seconds() // 60)
-        out.append(Hit(c, " ".join(said.split())[:200], "killed", minutes, " ".join(after.split())[:160],
+        how = "refused" if REFUSED.search(said) and not KILLED.search(said) else "killed"
+        out.append(Hit(c, " ".join(said.split())[:200], how, minutes, " ".join(after.split())[:160],
                        [*c.evidence, *evidence]))
     return out
 
@@ -359,8 +421,10 @@ def finding(h: Hit) -> dict[str, Any]:
     limit = f"the container's {_size(c.limit)} memory limit" if c.limit else "the container's memory"
     message = (f"{c.target} runs with {c.knob.key}={c.value}{was}, written {minutes_text(h.minutes_before)} before "
                f"the incident: {c.knob.key} is memory allowed per {c.knob.per}, so {c.value} x up to "
-               f"{c.connections} connections ({_size(c.product())}) exceeds {limit}; the kernel OOM-kills the "
-               f"server's processes: '{h.said[:160]}'"
+               f"{c.connections} connections ({_size(c.product())}) exceeds {limit}; "
+               + ("the kernel OOM-kills the server's processes" if h.how == "killed" else
+                  "the server runs out of memory (OOM) and its queries' allocations fail")
+               + f": '{h.said[:160]}'"
                + (f", then '{h.after}' (every connection reset, crash recovery)" if h.after else "")
                + f". Lower {c.knob.key} on {c.target.name} (or set it per role or per query), not the clients")
     return {"check": CHECK, "severity": "critical",
