@@ -159,6 +159,39 @@ FAMILIES: tuple[Family, ...] = (
            said=re.compile(r"worker_connections (?:are|is) not enough", re.I), grep="worker_connections"),
     Family("Node.js", "libuv threadpool threads", (("uv", "threadpool", "size"),), 4,
            "libuv UV_THREADPOOL_SIZE default 4"),
+    # Apache httpd core/MPM docs: MaxRequestWorkers (MaxClients before 2.3.13); the error log says so at the cap.
+    Family("Apache httpd", "httpd request workers", (("max", "request", "workers"), ("max", "clients")), None,
+           said=re.compile(r"server reached (?:MaxRequestWorkers|MaxClients) setting", re.I), grep="reached Max"),
+    # uWSGI: processes/workers (default 1); a full accept queue is logged 'uWSGI listen queue of socket ... full'.
+    Family("uWSGI", "uWSGI worker processes", (("uwsgi", "processes"), ("uwsgi", "workers")), 1,
+           "uWSGI processes default 1", flags=("-p", "--processes", "--workers"), program="uwsgi",
+           said=re.compile(r"listen queue of socket .{0,80}full", re.I), grep="listen queue"),
+    # HAProxy maxconn (global, frontend, defaults): current vs limit sessions, queued requests (its exporter).
+    Family("HAProxy", "HAProxy connections", (("maxconn",),), None,
+           busy=r"haproxy_(?:frontend|server|backend)_current_sessions",
+           cap=r"haproxy_(?:frontend|server|backend)_limit_sessions",
+           queue=r"haproxy_(?:backend|server)_current_queue"),
+    # PgBouncer pool directives: default_pool_size 20 (server connections per user/database pair, clients wait
+    # beyond), max_client_conn 100 (clients refused beyond, 'no more connections allowed (max_client_conn)').
+    Family("PgBouncer", "PgBouncer server connections per pool", (("default", "pool", "size"),), 20,
+           "PgBouncer default_pool_size default 20",
+           busy=r"pgbouncer_pools_server_active_connections",
+           queue=r"pgbouncer_pools_client_waiting_connections|pgbouncer_pools_client_maxwait_seconds"),
+    Family("PgBouncer", "PgBouncer client connections", (("max", "client", "conn"),), 100,
+           "PgBouncer max_client_conn default 100",
+           said=re.compile(r"no more connections allowed \(max_client_conn\)", re.I), grep="max_client_conn"),
+    # Client-side database pools, whose own timeout names the cap: SQLAlchemy QueuePool (pool_size 5),
+    # Commons DBCP2 (maxTotal 8), Tomcat JDBC (maxActive 100).
+    Family("SQLAlchemy", "SQLAlchemy pool connections",
+           (("sqlalchemy", "pool", "size"), ("db", "pool", "size"), ("database", "pool", "size")), 5,
+           "SQLAlchemy create_engine pool_size default 5",
+           said=re.compile(r"QueuePool limit of size \d+ overflow -?\d+ reached", re.I), grep="QueuePool limit"),
+    Family("DBCP2", "DBCP2 pool connections", (("dbcp2", "max", "total"),), 8,
+           "Commons DBCP2 maxTotal default 8",
+           said=re.compile(r"Timeout waiting for idle object", re.I), grep="waiting for idle object"),
+    Family("Tomcat JDBC", "Tomcat JDBC pool connections", (("tomcat", "max", "active"),), 100,
+           "Tomcat JDBC pool maxActive default 100",
+           said=re.compile(r"Pool empty\. Unable to fetch a connection", re.I), grep="Pool empty"),
 )
 """Concurrency settings of common servers, from their own docs: Spring Boot's server properties, Tomcat's HTTP
 Connector and Jetty's QueuedThreadPool (maxThreads 200), HikariCP (maximumPoolSize 10), Rails' generated
