@@ -39,8 +39,10 @@ OLD = timedelta(minutes=30)
 TIE = timedelta(minutes=10)
 """How far a Job's start may be from the oldest transaction's start: a job opens its transaction at once."""
 LEAD = timedelta(hours=48)
-AGE = ("pg_stat_activity_max_tx_duration", "pg_stat_activity_max_tx_duration_seconds")
-"""postgres_exporter's gauge: seconds the oldest transaction (per database and state) has been open."""
+AGE = ("pg_stat_activity_max_tx_duration", "pg_stat_activity_max_tx_duration_seconds",
+       "cnpg_backends_max_tx_duration_seconds", "cnp_backends_max_tx_duration_seconds")
+"""Gauges of the seconds the oldest transaction (per database and state) has been open: postgres_exporter's
+(also Percona PMM's), and CloudNativePG's default monitoring query `backends` (`cnpg_`, EDB's operator `cnp_`)."""
 
 HELD = re.compile(r"dead but not yet removable|oldest xmin|removable cutoff|xmin horizon|"
                   r"nonremovable row versions|history list length", re.I)
@@ -61,6 +63,8 @@ class Holder:
     said: str = ""
     held: str = ""
     change: str = ""
+    gauge: str = AGE[0]
+    """The gauge that measured the age, as the finding quotes it."""
     evidence: list[str] = field(default_factory=list)
 
     @property
@@ -123,7 +127,7 @@ def finding(h: Holder) -> dict[str, Any]:
     hours = minutes_text(int(h.age // 60))
     run = f"its run {h.job.name} " if h.owner is not None else ""
     message = (f"{h.target} holds a long-running transaction: {run}started {_iso(h.started)} and the oldest open "
-               f"transaction is {hours} old (pg_stat_activity_max_tx_duration), so the xmin horizon cannot advance; "
+               f"transaction is {hours} old ({h.gauge}), so the xmin horizon cannot advance; "
                "autovacuum cannot remove dead tuples ('dead but not yet removable'), update-heavy tables bloat and "
                "queries on them slow down")
     if h.held:
@@ -168,12 +172,15 @@ async def read(facts: Facts, call: Call) -> None:
     """Reading only, a handful of calls, and only when the oldest open transaction is old: the Job list, the
     matching Job (its owner), and its pod's logs."""
     at = _iso(facts.at)
-    outcome = await call("prom_query", {"query": f'max({{__name__=~"{"|".join(AGE)}",state!="idle"}})', "time": at},
+    outcome = await call("prom_query", {"query": f'max by (__name__) ({{__name__=~"{"|".join(AGE)}",state!="idle"}})',
+                                         "time": at},
                          "survey-held-horizon-age")
-    values = [float(s["value"]) for s in _samples(outcome) if isinstance(s.get("value"), (int, float))]
-    if not values or max(values) < OLD.total_seconds():
+    samples = [s for s in _samples(outcome) if isinstance(s.get("value"), (int, float))]
+    if not samples or max(float(s["value"]) for s in samples) < OLD.total_seconds():
         return
-    age = max(values)
+    oldest = max(samples, key=lambda s: float(s["value"]))
+    age = float(oldest["value"])
+    gauge = str((oldest.get("labels") or {}).get("__name__") or "") or AGE[0]
     listed = await call("k8s_list", {"kind": "Job"}, "survey-held-horizon-jobs")
     if listed is None or not listed.ok or not isinstance(listed.data, dict):
         return
@@ -192,7 +199,8 @@ async def read(facts: Facts, call: Call) -> None:
         refs = (got[0].get("metadata") or {}).get("ownerReferences") or []
         ref = next((r for r in refs if isinstance(r, dict) and r.get("kind") == "CronJob"), None)
         owner = Ref("CronJob", ns, str(ref.get("name"))) if ref else None
-    holder = Holder(job, owner, created, age, evidence=[e for e in (outcome.evidence_id, listed.evidence_id) if e])
+    holder = Holder(job, owner, created, age, gauge=gauge,
+                    evidence=[e for e in (outcome.evidence_id, listed.evidence_id) if e])
     pods = await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-held-horizon-pods-{name}")
     pod = next((str(r.get("name")) for r in (pods.data.get("rows") or [] if pods is not None and pods.ok
                                              and isinstance(pods.data, dict) else [])
