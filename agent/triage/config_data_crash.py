@@ -59,10 +59,24 @@ DATA_ERROR = re.compile(
     r"'NoneType' object (?:is not subscriptable|has no attribute|is not iterable)|\bKeyError\b|"
     r"ValidationError|could not (?:convert|parse)|TypeError: Cannot read propert(?:y|ies) of (?:null|undefined)|"
     r"(?:null|undefined) is not an object|Cannot convert undefined or null|SyntaxError: Unexpected token|"
-    r"mapping values are not allowed|expected (?:a |an )?(?:map|object|string|number|array|list)", re.I)
-"""A crash about the DATA being handled (a null, a missing key, a value of the wrong type or syntax)."""
+    r"mapping values are not allowed|expected (?:a |an )?(?:map|object|string|number|array|list)|"
+    # .NET: NullReferenceException, System.Text.Json / Newtonsoft conversion, FormatException
+    r"NullReferenceException|Object reference not set to an instance of an object|JSON value could not be "
+    r"converted|JsonSerializationException|JsonReaderException|Input string was not in a correct format|"
+    # Rust (serde, unwrap on a missing value), Kotlin (jackson-module-kotlin, non-null parameters)
+    r"missing field `|invalid type: \w+|unknown variant `|called `Option::unwrap\(\)` on a `None` value|"
+    r"MissingKotlinParameterException|Parameter specified as non-null is null|"
+    # Go: nil interface conversion, an empty list indexed, a bad duration; Java enums and SnakeYAML
+    r"interface conversion: interface \{\} is nil|index out of range \[\d+\] with length 0|time: invalid duration|"
+    r"No enum constant|org\.yaml\.snakeyaml\.\w+\.\w+Exception|"
+    # Python (int('') / float(None), PyYAML, json), Ruby (nil, Psych), Node (JSON.parse of '')
+    r"invalid literal for int\(\) with base|could not convert string to float|yaml\.(?:scanner|parser)\.\w+Error|"
+    r"JSONDecodeError|undefined method [`'][^`']+' for nil|Psych::SyntaxError|Unexpected end of JSON input", re.I)
+"""A crash about the DATA being handled (a null, a missing key, a value of the wrong type or syntax), as the
+runtimes word it: Java/Jackson, .NET, Go, Rust/serde, Kotlin, Python, Ruby, Node."""
 _ACCESSOR = re.compile(r"\b(?:get|is)([A-Z]\w*)\(\)|\"(\w+)\" is null|'(\w+)'\]?|\.(\w+) is (?:null|undefined)|"
-                       r"field (\w+)|key (\w+)|properties of (?:null|undefined) \(reading '(\w+)'\)")
+                       r"field (\w+)|key (\w+)|properties of (?:null|undefined) \(reading '(\w+)'\)|"
+                       r"(?:missing|unknown) field `(\w+)`|undefined method [`'](\w+)' for nil")
 """Where an error names a field: a Java getter (`getPerRegion()` -> perRegion), a quoted key, `reading 'x'`."""
 _BLANK = re.compile(r"=\s*(?:null|None|''|\"\"|\[\]|\{\})\s*$|\bremoved\b|-> (?:null|''|\"\")\s*$", re.I)
 _FIELD = re.compile(r"^([\w.\[\]-]+)\s*(?:=|:|->|changed|removed|set)")
