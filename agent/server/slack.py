@@ -12,14 +12,14 @@
 
 Before bolt sees a request this module refuses oversized bodies, checks Slack's v0 signature and
 the timestamp's freshness on the raw bytes, validates the fields Vigil uses with typed models
-(agent.server.slack_requests) and refuses replays of an already accepted signature; bolt then gets
+(agent.server.slack_requests) and refuses replays of an already accepted signature, except that
+Slack's own redeliveries of it get a 200 that says so (agent.server.slack_redelivery); bolt then gets
 a canonical body rebuilt from the validated model. Every listener that enqueues does so before
 acknowledging (`process_before_response`), so Slack's "ok" means the request is on disk.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import time
@@ -41,6 +41,7 @@ from agent.server.decisions import DecisionRefused
 from agent.server.decisions import decide as decide_request
 from agent.server.service import FOLLOWUP, FrontDoor
 from agent.server.signatures import slack_problem
+from agent.server.slack_redelivery import already_received, is_slack_retry
 from agent.server.slack_requests import BlockActions, EventCallback, SlashCommand, read_slack_request
 from agent.server.slack_workspace import Workspace
 
@@ -198,9 +199,13 @@ class SlackEndpoint:
                     return JSONResponse({"ok": True, "ignored": elsewhere})
                 raise Refused(403, "wrong_workspace", elsewhere)
             try:
-                await self.door.queue.remember("slack:" + hashlib.sha256(str(signature).encode()).hexdigest())
+                duplicate = await already_received(self.door.queue, str(signature),
+                                                   is_slack_retry(request.headers, parsed.is_event))
             except ReplayError as exc:
                 raise Refused(409, "replay", str(exc)) from exc
+            if duplicate is not None:  # Slack's redelivery: a 2xx stops its retries; bolt never sees it
+                self.door.count("slack", "duplicate")
+                return JSONResponse({"ok": True, "ignored": duplicate})
         except Refused as refused:
             self.door.count("slack", refused.error)
             return refused.response()
