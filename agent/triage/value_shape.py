@@ -58,22 +58,31 @@ MALFORMED: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"illegal character\(s\) in (?:message )?header|illegal header value|"
         r"new-line characters are not allowed in header values|cannot include CR/LF|"
         r"newline or carriage return character detected|header values must be RFC 7230|"
-        r"InvalidHeaderValue|failed to parse header value|format of value .{0,200}? is invalid", re.I)),
+        r"InvalidHeaderValue|failed to parse header value|format of value .{0,200}? is invalid|"
+        # gRPC metadata is a header too: grpc-go, grpcio (Python)
+        r"header key \"[^\"]+\" contains value with non-printable ASCII characters|metadata was invalid", re.I)),
     (BASE64, re.compile(
         r"illegal base64 (?:data|character)|invalid base64|base64[^\n]{0,60}(?:incorrect padding|invalid "
         r"(?:character|input|length))|binascii\.Error: (?:incorrect padding|invalid)|"
-        r"(?:not|isn't) (?:a )?valid base64", re.I)),
+        r"(?:not|isn't) (?:a )?valid base-?64|non-base ?64 character", re.I)),  # .NET: 'not a valid Base-64 string'
     (ADDRESS, re.compile(
         r"invalid (?:DSN|data source name|connection string|connection URI)|"
         r"missing \"=\" after \"[^\"]*\" in connection info string|error parsing (?:uri|connection string)|"
         r"invalid control character in URL|URL can't contain control characters|"
         r"illegal character in (?:path|authority|scheme name|query|opaque part|hostname) at index \d+|"
         r"could not parse (?:rfc1738|SQLAlchemy) URL|"
-        r"invalid port \"[^\"]*\" after host|invalid URI for request", re.I)),
+        r"invalid port \"[^\"]*\" after host|invalid URI for request|"
+        # urllib3, redis-py, the MongoDB drivers
+        r"LocationParseError|Redis URL must specify one of the following schemes|"
+        r"MongoParseError|Invalid scheme, expected connection string", re.I)),
     (TOKEN, re.compile(r"\bjwt malformed|token (?:is )?malformed|MalformedJwtException|malformed (?:jwt|token)|"
-                       r"invalid (?:jwt|token) serialization|invalid compact JWS", re.I)),
+                       r"invalid (?:jwt|token) serialization|invalid compact JWS|"
+                       r"DecodeError: Not enough segments|Missing part delimiters", re.I)),  # PyJWT, Nimbus JOSE
     (PEM, re.compile(r"failed to find any PEM data|no PEM data|Key must be (?:a )?PEM encoded|"
-                     r"PEM routines[^\n]{0,40}no start line|x509: malformed|asn1: structure error", re.I)),
+                     r"PEM routines[^\n]{0,40}no start line|x509: malformed|asn1: structure error|"
+                     # Python cryptography, Node 17+ on OpenSSL 3, Java's key spec parser
+                     r"Could not deserialize key data|DECODER routines::unsupported|"
+                     r"InvalidKeySpecException", re.I)),
     (CONTROL, re.compile(r"(?:contains?|has) (?:a |an )?(?:newline|line break|control character|carriage return)|"
                          r"newline in (?:string|value|header|key|token|password)|"
                          r"(?:invalid|illegal|unexpected) (?:newline|control character)", re.I)),
@@ -97,7 +106,8 @@ _NAMED = (re.compile(r"header content \[\"([^\"]+)\"\]", re.I),
           re.compile(r"field value .{0,80}? for key ([\w-]+)", re.I),
           re.compile(r"\bin (?!header\b)([\w-]+) value", re.I),
           re.compile(r"in header: ([\w-]+)", re.I),
-          re.compile(r"header ([\w-]+) has field value", re.I))
+          re.compile(r"header ([\w-]+) has field value", re.I),
+          re.compile(r"header key \"([^\"]+)\" contains value", re.I))
 """Where each client's wording names the header (or key) whose value it refuses: never the value itself."""
 _VALUE_QUOTED = re.compile(r"(\b(?:value|header|content|data|string|parse|DSN|URL|uri|port)\b:?\s*)"
                            r"(?:b?'[^']*'|b?\"[^\"]*\")", re.I)
