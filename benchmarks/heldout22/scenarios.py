@@ -727,7 +727,8 @@ def catalog_search_slow_question() -> Incident:
                                "restartPolicy": "Never", "containers": [{"name": "index-maintenance", "image": image,
                                                                          "args": args}]}}}}},
                   "status": {"lastScheduleTime": ts(run), "active": [{"kind": "Job", "namespace": "opensearch",
-                                                                      "name": "index-maintenance-29398620"}]}})
+                                                                      "name": f"index-maintenance-"
+                                                                              f"{int(run.timestamp() // 60)}"}]}})
     changed(cj, ("helm", "Update", inc.born + timedelta(days=6), {"f:spec": {"f:schedule": {}}}),
             ("kubectl-edit", "Update", edit, {"f:spec": {"f:jobTemplate": {"f:spec": {"f:template": {"f:spec": {
                 "f:containers": {'k:{"name":"index-maintenance"}': {"f:args": {}}}}}}}}}))
@@ -1393,7 +1394,7 @@ def invoice_backlog_growing() -> Incident:
                     inc.born + timedelta(days=2), service=6650)
     herring(inc, "billing", "invoice-pdf", f"{REGISTRY}/billing/invoice-pdf", "2.0.6", AT12 - timedelta(minutes=52))
     plant(inc, "billing", "invoice-consumer-pulsar-token", "jwt", "invoicing", "token")
-    lbl = {"namespace": "pulsar", "cluster": "pulsar", "tenant": "billing", "namespace_pulsar": "billing/events",
+    lbl = {"namespace": "pulsar", "cluster": "pulsar", "tenant": "billing", "exported_namespace": "billing/events",
            "topic": "persistent://billing/events/invoices", "subscription": "invoicing", "job": "pulsar-broker"}
     metric(inc, "pulsar_subscription_back_log", "gauge", "Number of messages in the subscription backlog", lbl,
            ramp(120.0, 2100.0, change + timedelta(minutes=1)))
