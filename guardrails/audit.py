@@ -45,6 +45,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from guardrails.decision_memo import is_json_native
+
 GENESIS = "0" * 64
 _TAIL_READ = 1 << 16
 KEY_ENV = "VIGIL_AUDIT_KEY"
@@ -143,11 +145,14 @@ def sign_record(body: dict[str, Any], key: AuditKey) -> dict[str, Any]:
 
 
 def _signed_line(body: dict[str, Any], key: AuditKey) -> tuple[dict[str, Any], bytes]:
-    """`sign_record(body, key)` and its line, `canonical` of it, from a body without `hash`, with one
-    serialisation fewer: the sorted keys fall below or above `hash`, so the canonical body is its two
-    halves joined, and the line is the same join with `"hash":"<mac>"` between them. The JSON round
-    trip stays, so the record returned (and the next record's `prev`) is what a reader of the line parses."""
-    plain = json.loads(canonical({**body, "kid": key.kid}))
+    """`sign_record(body, key)` and its line, `canonical` of it, from a body without `hash`, with
+    fewer serialisations: the sorted keys fall below or above `hash`, so the canonical body is its two
+    halves joined, and the line is the same join with `"hash":"<mac>"` between them. The record
+    returned (and the next record's `prev`) is what a reader of the line parses: a body of JSON's own
+    types (every record the guard writes) already is, so it is serialised once (the two halves) and
+    not parsed back; any other body (a tuple, a datetime, integer keys) makes the JSON round trip first."""
+    signed = {**body, "kid": key.kid}
+    plain = signed if is_json_native(signed) else json.loads(canonical(signed))
     low = canonical({k: v for k, v in plain.items() if k < "hash"})[1:-1]
     high = canonical({k: v for k, v in plain.items() if k > "hash"})[1:-1]  # never empty: `kid` is above
     joint = b"," if low else b""
@@ -187,6 +192,8 @@ class AuditLog:
         self._leading = False
         self._tail: tuple[int, dict[str, Any]] | None = None
         """(file size, last record) after this process's last write: saves re-reading the tail."""
+        self._head_known = False
+        """The head file exists (see `_head_seen`)."""
         self.groups = 0
         """How many groups (syncs) this object has written: group commit's effect, for tests and benchmarks."""
         self._anchor_url = anchor or os.environ.get(ANCHOR_ENV) or None
@@ -282,8 +289,7 @@ class AuditLog:
                 self._cond.notify_all()
             if self.fsync and any(e.durable for e in group):
                 os.fdatasync(fd)
-            if last is not None and (any(e.durable for e in group) or not self.fsync or
-                                     not self.head_path.exists()):
+            if last is not None and (any(e.durable for e in group) or not self.fsync or not self._head_seen):
                 self._write_head(last, key)
                 self._maybe_anchor(last, key)
             self.groups += 1
@@ -317,10 +323,19 @@ class AuditLog:
                     entry.error = exc
             self._cond.notify_all()
 
+    @property
+    def _head_seen(self) -> bool:
+        """The head exists: written by this object, or found once (a stat, then never again: a group
+        of unsynced records leaves the head alone, and the next synced group rewrites it anyway)."""
+        if not self._head_known:
+            self._head_known = self.head_path.exists()
+        return self._head_known
+
     def _write_head(self, record: dict[str, Any], key: AuditKey) -> None:
         # Not fsynced on purpose: the head is a lower bound. The records it names were synced first,
         # so after a crash the head can only lag behind the log, never run ahead of it.
         write_head(self.head_path, record["seq"], record["hash"], key)
+        self._head_known = True
 
     def records(self) -> Iterator[dict[str, Any]]:
         with open(self.path, encoding="utf-8") as f:

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from guardrails import query_cost
 from guardrails.action import Action, Actor, Decision, Risk, ToolSpec
+from guardrails.decision_memo import BoundedLRU, copy_of
 from guardrails.scope import ALL, Scope, extract_scope
 from guardrails.timeparse import parse_duration
 
@@ -197,6 +198,8 @@ class Policy(_Strict):
     layers: list[str] = Field(default_factory=_default_layers)
     """The guardrail layers every action passes, in order: built-in names or `package.module:Class`
     (docs/guardrails.md). An unknown or unimportable name is a configuration error."""
+    _rules_memo: tuple[list[Rule], BoundedLRU[Decision]] | None = PrivateAttr(default=None)
+    """(the rules list it was filled from, the memo of `evaluate_rules`): see `_rule_decisions`."""
 
     @field_validator("layers")
     @classmethod
@@ -227,7 +230,32 @@ class Policy(_Strict):
         return self.evaluate_rules(actor, tool, scope).allowed
 
     def evaluate_rules(self, actor: Actor, tool: str, scope: Scope) -> Decision:
-        """Steps 1-3 of the module docstring: which rule decides, and why."""
+        """Steps 1-3 of the module docstring: which rule decides, and why.
+
+        Remembered per policy version (`_rule_decisions`): the answer depends only on what a rule
+        reads (the actor, the tool, and the cluster, namespace, kind and paths touched), so the same
+        question under the same rules is answered without matching every rule again."""
+        memo = self._rule_decisions()
+        key = (actor.name, actor.origin, actor.team, tool, scope.cluster, scope.namespace, scope.kind, scope.paths)
+        known = memo.get(key)
+        if known is not None:
+            return copy_of(known)
+        decision = self._match_rules(actor, tool, scope)
+        memo.put(key, copy_of(decision))
+        return decision
+
+    def _rule_decisions(self) -> BoundedLRU[Decision]:
+        """This policy version's memo of rule decisions (4096 questions at most, least recent dropped).
+
+        A policy is a value: loaded, then read, never edited in place. A reloaded policy is another
+        object with its own memo; a copy (`model_copy`) or a policy given another rules list starts a
+        new one, since the memo is tied to the very rules list it was filled from."""
+        memo = self._rules_memo
+        if memo is None or memo[0] is not self.rules:
+            memo = self._rules_memo = (self.rules, BoundedLRU(4096))
+        return memo[1]
+
+    def _match_rules(self, actor: Actor, tool: str, scope: Scope) -> Decision:
         for rule in self.rules:
             if rule.effect == "deny" and rule.applies_to(actor, tool):
                 touched = rule.denies_resource(scope)

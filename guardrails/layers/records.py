@@ -90,10 +90,10 @@ class ScreeningLayer(BaseLayer):
     name: ClassVar[str] = "screening"
 
     def after(self, call: Call, result: ToolResult) -> ToolResult:
-        from guardrails import injection, redaction
+        from guardrails.screening_memo import SCANS, TEXTS
 
-        redacted = redaction.redact_text(result.text)
+        redacted = TEXTS(result.text)  # `redaction.redact_text`, remembered for clean texts seen before
         result.text = redacted.text
         result.secrets_redacted += len(redacted.findings)
-        result.injection = injection.scan(redacted.text)
+        result.injection = SCANS(redacted.text)  # `injection.scan`, remembered for texts seen before
         return result

@@ -8,9 +8,14 @@ from functools import lru_cache
 from typing import Any, ClassVar
 
 from guardrails.action import Action, Decision, ToolSpec
+from guardrails.decision_memo import BoundedLRU, copy_of, value_key
 from guardrails.layers.base import ArgumentError, BaseLayer, Call, LayerResult
 
 _SCHEMA_OK = "arguments match the tool's schema"
+
+SCHEMA_DECISIONS: BoundedLRU[Decision] = BoundedLRU(4096)
+"""(schema, arguments) -> the schema check's decision: a pure function of the two JSON documents
+(guardrails/decision_memo.py), so a question asked again is not walked through jsonschema again."""
 
 
 @dataclass
@@ -53,14 +58,28 @@ def validate_schema(action: Action, spec: ToolSpec | None) -> Decision:
     if spec is None:
         return Decision(layer="validation", allowed=False, rule="unknown-tool",
                         reason=f"tool {action.tool!r} is not offered by any connected server")
+    schema_json = json.dumps(spec.input_schema, sort_keys=True)
+    arguments_key = value_key(action.arguments)
+    key = (schema_json, arguments_key)
+    if arguments_key is not None:
+        known = SCHEMA_DECISIONS.get(key)
+        if known is not None:
+            return copy_of(known)
+    decision = _check_schema(schema_json, action.arguments)
+    if arguments_key is not None:
+        SCHEMA_DECISIONS.put(key, copy_of(decision))
+    return decision
+
+
+def _check_schema(schema_json: str, arguments: dict[str, Any]) -> Decision:
     import jsonschema
 
     try:
-        validator = _validator(json.dumps(spec.input_schema, sort_keys=True))
+        validator = _validator(schema_json)
     except jsonschema.SchemaError as exc:
         return Decision(layer="validation", allowed=False, rule="schema",
                         reason=f"the tool's own schema is invalid: {exc.message}")
-    error = jsonschema.exceptions.best_match(validator.iter_errors(action.arguments))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(arguments)"
         return Decision(layer="validation", allowed=False, rule="schema", reason=f"argument {where}: {error.message}")
