@@ -9,9 +9,10 @@ record names its own id). A rollout that narrows any of these leaves the control
 already up to date") while the hosts outside its new scope get no record, or keep a stale one nobody updates:
 clients see "no such host"/NXDOMAIN, and a probe of the host fails although the Ingress and its backends are fine.
 
-This module reads the change timeline's rollouts whose container args/env diff touches those flags, parses the
-old and the new values, and judges each host the incident names (a probe's `instance`, a URL): named only when the
-old scope covered the host and the new one does not (domain filters by ExternalDNS's suffix rule), or when the
+This module reads the change timeline's rollouts whose container args/env diff touches those flags (or the
+ExternalDNS charts' values a HelmRelease / Argo CD Application writes: `domainFilters`, `txtOwnerId`, `sources`...),
+parses the old and the new values, and judges each host the incident names (a probe's `instance`, a URL): named only
+when the old scope covered the host and the new one does not (domain filters by ExternalDNS's suffix rule), or when the
 change cut every host of a kind (a source type removed, the owner id changed, an object filter newly set). A
 widened scope, a narrowed one that still covers the host, and a host the controller never served are not suspects.
 """
@@ -36,6 +37,15 @@ SCOPE_FLAGS = (*DOMAIN_FLAGS, *OBJECT_FILTERS, "source", "txt-owner-id")
 _LIST_DIFF = re.compile(r"^(?P<container>\S+) (?:args|command) (?P<old>\[.*?\]|None) -> (?P<new>\[.*\]|None)$")
 _ENV_DIFF = re.compile(r"^(?P<container>\S+) env (?:EXTERNAL_DNS_(?P<k1>[A-Z_]+)=(?P<old>.*?)|(?P<k0>EXTERNAL_DNS_"
                        r"[A-Z_]+) \(unset\)) -> (?:EXTERNAL_DNS_(?P<k2>[A-Z_]+)=(?P<new>.*)|unset)$")
+_VALUES_DIFF = re.compile(r"^(?:\S*\.)?(?P<key>domainFilters|excludeDomains|regexDomainFilter|regexDomainExclusion|"
+                          r"sources|txtOwnerId|annotationFilter|labelFilter|zoneIdFilters|zoneNameFilters)\s+"
+                          r"(?P<old>\[.*?\]|'[^']*'|\(unset\)|None|\S+) -> (?P<new>\[.*\]|'[^']*'|\(unset\)|None|\S+)$")
+"""A Helm values diff of the ExternalDNS charts (kubernetes-sigs and Bitnami: `domainFilters`, `txtOwnerId`, ...), as
+a HelmRelease / Argo CD Application / values ConfigMap writes them; the chart turns each into its flag."""
+CHART_VALUES = {"domainFilters": "domain-filter", "excludeDomains": "exclude-domains",
+                "regexDomainFilter": "regex-domain-filter", "regexDomainExclusion": "regex-domain-exclusion",
+                "sources": "source", "txtOwnerId": "txt-owner-id", "annotationFilter": "annotation-filter",
+                "labelFilter": "label-filter", "zoneIdFilters": "zone-id-filter", "zoneNameFilters": "zone-name-filter"}
 
 
 @dataclass
@@ -106,12 +116,30 @@ def _scopes(diff_line: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]
         if not isinstance(old, list) or not isinstance(new, list):
             return None
         return flags([str(x) for x in old]), flags([str(x) for x in new])
+    v = _VALUES_DIFF.match(diff_line.strip())
+    if v:
+        key = CHART_VALUES[v.group("key")]
+        old_v, new_v = (_chart_value(v.group(g)) for g in ("old", "new"))
+        return ({key: old_v} if old_v is not None else {}), ({key: new_v} if new_v is not None else {})
     e = _ENV_DIFF.match(diff_line.strip())
     if e:
         key = (e.group("k1") or e.group("k2") or (e.group("k0") or "")[len("EXTERNAL_DNS_"):]).lower().replace("_", "-")
         return ({key: _values(e.group("old"))} if e.group("old") is not None else {},
                 {key: _values(e.group("new"))} if e.group("new") is not None else {})
     return None
+
+
+def _chart_value(text: str) -> list[str] | None:
+    """A chart value as the flag's values: a list, a quoted or bare string; None when unset."""
+    if text in ("(unset)", "None"):
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        value = text
+    if isinstance(value, (list, tuple)):
+        return [str(x) for x in value if str(x)]
+    return _values(str(value))
 
 
 def judge(old: dict[str, list[str]], new: dict[str, list[str]], hosts: list[str]) -> tuple[str, list[str], str] | None:
