@@ -38,8 +38,11 @@ callee's unchanged rollouts and a bare 'written before' change."""
 LEAD = timedelta(hours=6)
 READS = "mesh_fault"
 POLICY_KINDS = frozenset({"VirtualService", "DestinationRule", "EnvoyFilter", "MeshFaultInjection", "FaultInjection",
-                          "MeshCircuitBreaker", "CircuitBreaker"})
-"""Kinds whose spec can make a proxy fail or hold requests (Istio, Envoy patches, Kuma)."""
+                          "MeshCircuitBreaker", "CircuitBreaker", "BackendTrafficPolicy", "ServiceDefaults",
+                          "ProxyDefaults", "ServiceResolver"})
+"""Kinds whose spec can make a proxy fail or hold requests: Istio, Envoy patches, Kuma, Envoy Gateway's
+BackendTrafficPolicy (`faultInjection`, `circuitBreaker`, `healthCheck.passive`), Consul's config entries
+(`upstreamConfig` `limits` / `passiveHealthCheck`). All are Envoy underneath: the same response flags."""
 MAX_POLICIES = 3
 MAX_CALLERS = 3
 SIDECARS = ("istio-proxy", "envoy", "kuma-sidecar", "consul-dataplane", "envoy-sidecar")
@@ -140,10 +143,12 @@ def injectors(obj: dict[str, Any]) -> list[Injector]:
                 hold = value.get("fixedDelay") or value.get("fixed_delay") or value.get("value") or "a delay"
                 out.append(Injector("DI", here, f"the proxy holds {_percent(value)} to {{host}} for {hold} before "
                                                 "sending them"))
-            elif key in ("connectionPool", "connectionLimits") and isinstance(value, dict) and value:
+            elif key in ("connectionPool", "connectionLimits", "circuitBreaker", "circuitBreakers", "limits") \
+                    and isinstance(value, dict) and value and (key != "limits" or _pool_limits(value)):
                 out.append(Injector("UO", here, f"the proxy rejects calls to {{host}} over its connection-pool "
                                                 f"limits ({_settings(value)}) with 503 overflow"))
-            elif key == "outlierDetection" and isinstance(value, dict) and value:
+            elif (key in ("outlierDetection", "passiveHealthCheck") or (key == "passive" and "healthCheck" in path)) \
+                    and isinstance(value, dict) and value:
                 out.append(Injector("UH", here, f"the proxy ejects endpoints of {{host}} that fail "
                                                 f"({_settings(value)}) until none is left: 'no healthy upstream'"))
             else:
@@ -152,11 +157,21 @@ def injectors(obj: dict[str, Any]) -> list[Injector]:
     return out
 
 
+def _pool_limits(node: dict[str, Any]) -> bool:
+    """Whether a `limits` block is a connection pool's (Consul's upstream limits), not a resource or rate limit."""
+    return any(k in node for k in ("maxConnections", "maxPendingRequests", "maxConcurrentRequests",
+                                   "max_connections", "max_pending_requests", "max_concurrent_requests"))
+
+
 def hosts(obj: dict[str, Any]) -> list[str]:
     """The hosts (Services) the policy governs: `spec.hosts`/`spec.host`, its routes' destinations, Kuma's
     targetRef names, else an EnvoyFilter's selected app."""
     spec = obj.get("spec") or {}
     out: list[str] = [str(h) for h in spec.get("hosts") or [] if h and h != "*"]
+    if obj.get("kind") in ("ServiceDefaults", "ServiceResolver"):  # Consul: the entry's name is the service's
+        out.append(str((obj.get("metadata") or {}).get("name") or ""))
+    out += [str(r.get("name")) for r in spec.get("targetRefs") or [] if isinstance(r, dict) and r.get("name")
+            and str(r.get("kind")) in ("Service", "Backend", "ServiceImport")]
     if spec.get("host"):
         out.append(str(spec["host"]))
 
