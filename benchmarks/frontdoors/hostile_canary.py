@@ -1,11 +1,15 @@
 """Round 2's fixtures for the hostile catalogue: pending approvals in the server's own store (so the
 approvals API can be asked to decide twice, decide an expired or a used request, or let a requester
 approve itself), and a loopback canary URL that hostile `response_url`s point at, so a server that
-fetches a URL it should have refused is caught doing it, not only guessed at.
+fetches a URL it should have refused is caught doing it, not only guessed at. Also the policy the
+server runs: the shipped default with `approval.approvers` naming people, as docs/frontdoors.md asks
+of a deployment whose approvals API sits behind one shared token, so a well-formed name that is no
+approver is refused 403 rather than approving anything.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +17,17 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import yaml
+
+from benchmarks.frontdoors.hostile_payloads import USER
 from guardrails.action import Action, Actor, Risk
 from guardrails.approval import PendingApprovalStore, new_request
+from guardrails.pipeline import default_policy_path
+from guardrails.policy import load_policy
+
+APPROVERS: tuple[str, ...] = ("alice", "bob", "carol", f"slack:{USER}")
+"""Every name the catalogues' valid decisions use (the API's `approver`, and the Slack user who clicks,
+as `slack:<user id>`); any other well-formed name is no approver."""
 
 
 class Canary:
@@ -80,3 +93,13 @@ def seed_approvals(path: Path) -> dict[str, str]:
     ids["self_high"] = _request(store, "alice", Risk.HIGH, 3600)
     ids["withdraw"] = _request(store, "carol", Risk.HIGH, 3600)
     return ids
+
+
+def write_policy(path: Path) -> Path:
+    """The shipped default policy with `approval.approvers` set to APPROVERS, written where the server's
+    config names it; loaded back once so a policy the server would refuse fails here, not at startup."""
+    policy = yaml.safe_load(default_policy_path().read_text(encoding="utf-8"))
+    policy["approval"]["approvers"] = list(APPROVERS)
+    path.write_text(json.dumps(policy, indent=1), encoding="utf-8")
+    load_policy(path)
+    return path

@@ -42,7 +42,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.frontdoors import hostile_payloads as P  # noqa: E402
 from benchmarks.frontdoors.api_recorder import slack_api_recorder  # noqa: E402
-from benchmarks.frontdoors.hostile_canary import Canary, seed_approvals  # noqa: E402
+from benchmarks.frontdoors.hostile_canary import Canary, seed_approvals, write_policy  # noqa: E402
 from benchmarks.frontdoors.hostile_client import Response, encode, exchange, jsonrpc_messages  # noqa: E402
 from benchmarks.frontdoors.hostile_model import (  # noqa: E402
     ACCEPTED,
@@ -77,9 +77,10 @@ def new_keys() -> Keys:
 
 def server_env(keys: Keys, workdir: Path, slack_api: str) -> dict[str, str]:
     """Every front door configured (a door without its secret answers 503, which would hide the rest);
-    Slack's Web API is the loopback recorder."""
+    Slack's Web API is the loopback recorder; the policy names its approvers (hostile_canary.APPROVERS)."""
     config = workdir / "vigil.yaml"
-    config.write_text(json.dumps({"state_dir": str(workdir / "state")}))
+    config.write_text(json.dumps({"state_dir": str(workdir / "state"),
+                                  "policy": str(write_policy(workdir / "policy.yaml"))}))
     return {**os.environ, "VIGIL_SERVE__SLACK__API_URL": slack_api, "VIGIL_CONFIG": str(config),
             "VIGIL_ALERTMANAGER_TOKEN": keys.am_token,
             "VIGIL_PAGERDUTY_SIGNING_SECRET": ",".join(keys.pd_secrets),
