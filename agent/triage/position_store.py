@@ -2,11 +2,11 @@
 
 An agent that tails files on a node keeps, on disk, how far it read each file (its offsets): Fluent Bit's tail
 `DB`, Promtail's `positions.filename`, Vector's `data_dir` checkpoints, Filebeat's registry under `path.data`,
-Fluentd's `pos_file`, the OpenTelemetry Collector filelog receiver's `storage` extension directory. The store
-must outlive the pod (a hostPath, a claim). A change that puts it on an emptyDir (or a tmpfs emptyDir), leaves
-it in the container's own filesystem, or drops the setting (offsets in memory only) is harmless until the pods
-restart: each new pod then finds no offsets and, where the agent reads a file it has no offset for from its
-start (Fluent Bit `Read_from_Head On`, Fluentd `read_from_head true`, filelog `start_at: beginning`; Promtail,
+Fluentd's `pos_file`, Logstash's `sincedb_path`, the OpenTelemetry Collector filelog receiver's `storage` extension
+directory. The store must outlive the pod (a hostPath, a claim). A change that puts it on an emptyDir (or a tmpfs
+emptyDir), leaves it in the container's own filesystem, or drops the setting (offsets in memory only) is harmless
+until the pods restart: each new pod then finds no offsets and, where the agent reads a file it has no offset for
+from its start (Fluent Bit `Read_from_Head On`, Fluentd `read_from_head true`, filelog `start_at: beginning`; Promtail,
 Vector and Filebeat by default), re-reads every log file on its node from the head. The burst arrives at the
 receiver as a flood, which refuses it by its ingestion limits (Loki's 429 "ingestion rate limit exceeded",
 Elasticsearch's `es_rejected_execution_exception`, Kafka quota throttling, Splunk HEC "server is busy"), so
@@ -45,11 +45,12 @@ Call = Callable[..., Awaitable[Any]]
 
 REFUSED = re.compile(
     r"(?:status|code|http)\W{0,3}429\b|Code\(429\)|\b429 Too Many|too many requests|rate[- ]?limit(?:ed)?\b|"
-    r"es_rejected_execution|rejected execution|throttl|server is busy|queue (?:is )?full|quota (?:exceeded|violat)",
-    re.I)
+    r"es_rejected_execution|rejected execution|throttl|server is busy|queue (?:is )?full|quota (?:exceeded|violat)|"
+    r"circuit_breaking_exception|Too many parts|TOO_MANY_PARTS", re.I)
 """A receiver refusing a push for its ingestion limits, as the shipper or the receiver logs it: Loki's 429
 ("Ingestion rate limit exceeded", "Per stream rate limit exceeded"), Elasticsearch's bulk rejection, Kafka's
-quota throttling, Splunk HEC's 503 "Server is busy", a generic 429 Too Many Requests."""
+quota throttling, Splunk HEC's 503 "Server is busy", a generic 429 Too Many Requests, Elasticsearch/OpenSearch's
+memory breaker (`circuit_breaking_exception`, "Data too large"), ClickHouse's `Too many parts` (TOO_MANY_PARTS)."""
 
 _TELLING = tuple(re.compile(p, re.I) for p in (
     r"ingestion rate limit|per stream rate limit", r"es_rejected_execution", r"too many requests|server is busy|quota",
@@ -57,7 +58,7 @@ _TELLING = tuple(re.compile(p, re.I) for p in (
 """The parts of a refusal line that say which limit, the most telling first: what the quote starts near."""
 
 INGEST_LIMIT = re.compile(r"ingestion rate limit|per stream rate limit|stream limit exceeded|es_rejected_execution|"
-                          r"indexer queue is full|server is busy", re.I)
+                          r"indexer queue is full|server is busy|circuit_breaking_exception|Too many parts", re.I)
 """A log receiver's own words for refusing intake by its ingestion limits (Loki, Elasticsearch, Splunk HEC):
 enough on the receiver's side when the shipper's own logs do not say it."""
 
@@ -173,7 +174,23 @@ def _otel(text: str) -> list[Positions]:
                       f"start_at {start.group(1) if start else 'end (default)'}")]
 
 
-PARSERS = (_fluent_bit, _promtail, _vector, _filebeat, _fluentd, _otel)
+def _logstash(text: str) -> list[Positions]:
+    """Logstash `file` inputs: `sincedb_path` (default under path.data, /usr/share/logstash/data in its image;
+    `/dev/null` keeps none), `start_position` (default `end`; it applies only to files with no sincedb entry)."""
+    out = []
+    for block in re.findall(r"(?s)\bfile\s*\{(.*?)\}", text):
+        if not re.search(r"\bpath\s*=>", block):
+            continue
+        since = re.search(r"""\bsincedb_path\s*=>\s*["']?([^"'\s]+)""", block)
+        start = re.search(r"""\bstart_position\s*=>\s*["']?(\w+)""", block)
+        path = since.group(1) if since else "/usr/share/logstash/data/plugins/inputs/file"
+        out.append(Positions("Logstash", "sincedb_path", None if path == "/dev/null" else path,
+                             bool(start and start.group(1).lower() == "beginning"),
+                             f"start_position {start.group(1) if start else 'end (default)'}"))
+    return out
+
+
+PARSERS = (_fluent_bit, _promtail, _vector, _filebeat, _fluentd, _otel, _logstash)
 
 
 def positions_in(data: dict[str, Any]) -> list[Positions]:
