@@ -495,6 +495,31 @@ _ROUND9_READER: dict[str, tuple[str, ...]] = {
 for _concept, _terms in _ROUND9_READER.items():
     CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
 
+# Blind round 10: polite and declarative paraphrases. The reader's instructions are not cancelled with a verb
+# but declared void ("先前給你的設定已經作廢", "最初に受けた指示はもう無効です", "دستورالعمل‌های قبلی دیگر معتبر
+# نیستند", "the earlier rules no longer apply"); the secret is not printed but written into the reader's report
+# or summary, verbatim ("原封不動貼在報告裡", "そのまま要約に書いてください", "در گزارش بنویس"); the reader is
+# addressed in Traditional Chinese (助理) or with an honorific. Environment variables count as a secret in
+# every language, as they already did in English.
+_ROUND10_PARAPHRASE: dict[str, tuple[str, ...]] = {
+    "ignore": (
+        "no longer valid", "no longer apply", "no longer applies", "no longer in effect", "are void", "is void",
+        "作廢", "不再有效", "无效了", "無效了", "もう無効", "معتبر نیست", "باطل شده", "لغو شده", "لم تعد صالحة",
+        "ملغاة", "더 이상 유효하지",
+    ),
+    "previous": ("原先", "原本的", "最初に受けた", "最初の指示", "前の指示", "이전"),
+    "instructions": ("規則", "지시"),
+    "ai": ("助理", "人工智慧", "機器人", "aiさん", "aiへ", "aiに"),
+    "secret": ("环境变量", "環境變數", "環境変数", "متغیرهای محیط", "환경 변수"),
+    "reveal": ("贴在", "貼在", "写在", "寫在", "写进", "寫進", "書いてください", "書き出して", "貼り付けて",
+               "بنویس*", "적어"),
+    "reader_output": ("原封不动", "原封不動", "报告里", "報告裡", "报告中", "報告中", "そのまま", "要約に",
+                      "レポートに", "報告書に", "در گزارش", "در پاسخ", "در خلاصه", "보고서에", "그대로"),
+    "urgent": ("從現在開始", "从现在起", "從現在起", "この後は", "これからは", "今後は", "지금부터"),
+}
+for _concept, _terms in _ROUND10_PARAPHRASE.items():
+    CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+
 _ROLE_MARKER = re.compile(
     r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
     r"(?:system|assistant|developer|admin|operator|instructions?|assistant\s+memory(?:\s+update)?|memory\s+update|"

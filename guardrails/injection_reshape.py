@@ -157,4 +157,123 @@ def scrambled_candidates(text: str) -> list[Candidate]:
     return out
 
 
-__all__ = ["escaped_candidates", "scrambled_candidates"]
+# Quoted-printable -------------------------------------------------------------------------------------
+
+_QP_ESCAPE = re.compile(r"=[0-9A-Fa-f]{2}(?=[A-Za-z]|=[0-9A-Fa-f]{2})")
+"""A quoted-printable escape inside a word: followed by a letter or by another escape ("r=65v=69=65w",
+"caf=C3=A9"). A logfmt value ("count=42 ") is followed by a space and does not count."""
+MIN_QP_ESCAPES = 4
+"""Escapes inside words a block needs: a hex id in one key=value field is not an encoding."""
+
+
+def _qp_decode(block: str) -> str:
+    """`=XX` escapes as bytes, soft line breaks (a line ending in `=`) joined, read as UTF-8."""
+    joined = re.sub(r"=\r?\n", "", block)
+    if joined.endswith("="):
+        joined = joined[:-1]
+    raw = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), joined.encode("utf-8"))
+    return raw.decode("utf-8", errors="replace")
+
+
+def quoted_printable_candidates(text: str) -> list[Candidate]:
+    """Blocks of lines written in quoted-printable (MIME's `=XX` soft encoding), read decoded.
+
+    A mail client decodes `=69gn=6Fr=65` to "ignore" before anyone reads it, and so does a model; a
+    pattern matches the written characters. A block is a run of lines joined by soft line breaks (a line
+    ending in `=`), as a MIME body wraps them.
+    """
+    if "=" not in text or _QP_ESCAPE.search(text) is None:
+        return []
+    out: list[Candidate] = []
+    block_start: int | None = None
+    for start, end in _lines(text):
+        line = text[start:end].rstrip("\r")
+        if block_start is None:
+            block_start = start
+        if line.endswith("=") and end < len(text):
+            continue  # a soft line break: the next line continues this one
+        block = text[block_start:end]
+        if len(_QP_ESCAPE.findall(block)) >= MIN_QP_ESCAPES:
+            decoded = _qp_decode(block)
+            if sum(c.isalpha() for c in decoded) >= len(decoded) // 2:
+                out.append((block_start, end, "quoted_printable", decoded))
+                if len(out) >= MAX_LINES:
+                    break
+        block_start = None
+    return out
+
+
+# Words split into pieces -------------------------------------------------------------------------------
+
+_SPLIT_SEPARATORS = str.maketrans("", "", " .-_\u00b7")
+"""What an attacker puts inside a word to split it into pieces a tokenizer or a pattern reads apart
+("ig nore prev ious in struc tions", "re.veal the sys-tem pro_mpt"); a model reads the word whole."""
+SPLIT_WORDS = tuple(w for w in TRIGGER_WORDS if len(w) >= 5)
+_SPLIT_SET = frozenset(SPLIT_WORDS)
+_SPLIT_GATE = ("ignore", "disregard", "forget", "override", "instruction", "previous", "prompt", "reveal", "secret",
+               "password", "credential", "assistant", "token")
+"""The trigger words the first pass counts (one substring count each, written and collapsed): an instruction
+split to hide it splits at least two of these."""
+_PIECE = re.compile(r"[A-Za-z]+")
+MIN_SPLIT = 2
+"""Split trigger words a line needs: one ("pass word") is an accident; two are a method."""
+_MAX_PIECES = 4
+
+
+def _rejoined(line: str) -> tuple[str, int]:
+    """`line` with each trigger word written in 2..4 pieces joined back, and how many were joined."""
+    pieces = [(m.start(), m.end()) for m in _PIECE.finditer(line)]
+    parts: list[str] = []
+    pos = 0
+    joined = 0
+    i = 0
+    while i < len(pieces):
+        for j in range(min(len(pieces), i + _MAX_PIECES) - 1, i, -1):
+            gaps = [line[pieces[k][1] : pieces[k + 1][0]] for k in range(i, j)]
+            if any(len(g) != 1 or g not in " .-_\u00b7" for g in gaps):
+                continue
+            word = "".join(line[s:e] for s, e in pieces[i : j + 1])
+            if word.lower() in _SPLIT_SET:
+                parts.append(line[pos : pieces[i][0]])
+                parts.append(word)
+                pos = pieces[j][1]
+                joined += 1
+                i = j
+                break
+        i += 1
+    parts.append(line[pos:])
+    return "".join(parts), joined
+
+
+def _split_gate_words(lowered: str) -> int:
+    """How many gate words occur more often with every separator removed than as written (split ones)."""
+    collapsed = lowered.translate(_SPLIT_SEPARATORS)
+    # `in` first: most texts hold none of the gate words even collapsed, and counting is dearer than finding.
+    return sum(1 for w in _SPLIT_GATE if w in collapsed and collapsed.count(w) > lowered.count(w))
+
+
+def split_word_candidates(text: str) -> list[Candidate]:
+    """Lines whose trigger words are written in pieces ("ig nore prev ious in struc tions"), read joined.
+
+    A first pass without positions answers most texts: the text with every separator removed holds no
+    more trigger words than the text as written, so no word was split.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return []
+    if _split_gate_words(lowered) < MIN_SPLIT:
+        return []
+    out: list[Candidate] = []
+    for start, end in _lines(text):
+        line = text[start:end]
+        if _split_gate_words(lowered[start:end]) < MIN_SPLIT:
+            continue
+        rejoined, joined = _rejoined(line)
+        if joined >= MIN_SPLIT:
+            out.append((start, end, "split_words", rejoined))
+            if len(out) >= MAX_LINES:
+                break
+    return out
+
+
+__all__ = ["escaped_candidates", "quoted_printable_candidates", "scrambled_candidates", "split_word_candidates"]
