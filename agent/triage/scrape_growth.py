@@ -2,10 +2,12 @@
 
 A Prometheus-compatible server (Prometheus, VictoriaMetrics, Mimir/Cortex, an agent) keeps every active series in
 memory. A write to what it scrapes (a ServiceMonitor / PodMonitor / Probe / ScrapeConfig re-rendered without its
-`metricRelabelings` drop rule, a new high-cardinality label kept, a new target added) multiplies the series one job
-brings per scrape; `prometheus_tsdb_head_series` climbs, the server passes its memory limit and is OOMKilled, then
-replays its WAL on every start (dashboards show gaps). The server looks broken; the monitor object, written hours
-earlier in another namespace, is the cause, and the job whose samples per scrape dominate names it.
+`metricRelabelings` drop rule, a new high-cardinality label kept, a new target added; or a scrape file in a
+ConfigMap, as plain Prometheus and vmagent read it, whose `job_name` lost its `metric_relabel_configs`) multiplies
+the series one job brings per scrape; `prometheus_tsdb_head_series` climbs, the server passes its memory limit and
+is OOMKilled, then replays its WAL on every start (dashboards show gaps). The server looks broken; the monitor
+object, written hours earlier in another namespace, is the cause, and the job whose samples per scrape dominate
+names it.
 
 The monitor is named only when (a) a monitoring server is OOMKilled or restarting, (b) the monitor was written
 within LEAD before the alert, and (c) the server's own metrics say the job fed by that monitor is by far the largest
@@ -76,14 +78,48 @@ def servers(facts: Facts) -> list[tuple[Ref, str]]:
     return list(out.items())
 
 
+_JOB_NAME = re.compile(r"""job_name\W{1,4}['"]?([\w./-]+)""")
+"""A job of a Prometheus-format scrape config (`scrape_configs:` of prometheus.yml, the Helm chart's server
+ConfigMap, vmagent's `-promscrape.config`, the OpenTelemetry Collector's prometheus receiver)."""
+
+
+def _scrape_file(change: dict[str, Any]) -> bool:
+    """Whether a ConfigMap write is a scrape config file's (its diff or summary names scrape jobs)."""
+    text = " ".join([str(change.get("summary") or ""), *map(str, change.get("diff") or [])])
+    return bool(re.search(r"scrape_configs|job_name|metric_relabel_configs", text))
+
+
 def _writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
     at = facts.at
     out = []
     for change, evidence in facts.every_change():
         ref, when = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is not None and when is not None and ref.kind in MONITOR_KINDS and at - LEAD <= when <= at:
+        if ref is None or when is None or not at - LEAD <= when <= at:
+            continue
+        if ref.kind in MONITOR_KINDS or (ref.kind == "ConfigMap" and _scrape_file(change)):
             out.append((change, evidence))
     return out
+
+
+def _file_jobs(change: dict[str, Any]) -> set[str]:
+    """The scrape jobs a config file's write names on its new side."""
+    lines = [str(d).rsplit(" -> ", 1)[-1] for d in change.get("diff") or []]
+    return set(_JOB_NAME.findall(" ".join(lines)))
+
+
+def _relabel_gone(change: dict[str, Any]) -> bool:
+    """Whether the write dropped the series-dropping rules: an operator monitor's endpoints rewritten without
+    `metricRelabelings`, or a scrape file's job whose `metric_relabel_configs` the old side had and the new lacks."""
+    diff = " ".join(map(str, change.get("diff") or []))
+    if ("endpoints" in diff and "metricRelabelings" not in diff) or \
+            re.search(r"metricRelabelings\S* (?:removed|deleted)|metric_relabel_configs\S* (?:removed|deleted)", diff):
+        return True
+    for line in map(str, change.get("diff") or []):
+        if " -> " in line:
+            old, new = line.split(" -> ", 1)
+            if "metric_relabel_configs" in old and "metric_relabel_configs" not in new:
+                return True
+    return False
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
@@ -117,6 +153,12 @@ def _feeds(job: str, job_ns: str, monitor: Ref) -> bool:
     return job_ns == monitor.namespace and (monitor.name in job or job in monitor.name)
 
 
+def _fed_by(job: str, job_ns: str, monitor: Ref, named: set[str]) -> bool:
+    """Whether the job's series come from the written object: a scrape file's jobs by name, a monitor's by the
+    operator's naming."""
+    return job in named if monitor.kind == "ConfigMap" else _feeds(job, job_ns, monitor)
+
+
 def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
@@ -136,15 +178,16 @@ def found(facts: Facts) -> list[Explosion]:
         monitor, when = Ref.of(change.get("object")), parse_time(change.get("at"))
         if monitor is None or when is None:
             continue
-        mine = [j for j in jobs if _feeds(j[0], j[1], monitor)]
+        named = _file_jobs(change) if monitor.kind == "ConfigMap" else set()
+        if monitor.kind == "ConfigMap" and not named:
+            continue
+        mine = [j for j in jobs if _fed_by(j[0], j[1], monitor, named)]
         if not mine or mine[0] is not jobs[0]:
             continue  # its job is not the largest: another source grew
-        rest = [j for j in jobs if not _feeds(j[0], j[1], monitor)]
+        rest = [j for j in jobs if not _fed_by(j[0], j[1], monitor, named)]
         if rest and mine[0][2] < STANDS_OUT * rest[0][2]:
             continue
-        diff = " ".join(map(str, change.get("diff") or []))
-        gone = ("endpoints" in diff and "metricRelabelings" not in diff) or \
-            bool(re.search(r"metricRelabelings\S* (?:removed|deleted)", diff))
+        gone = _relabel_gone(change)
         first, peak = _num(head.get("first")), _num(head.get("max"))
         grew = first is not None and peak is not None and peak >= 1.2 * first
         if not rest and not gone and not grew:
@@ -164,8 +207,10 @@ def _n(value: float) -> str:
 def finding(hit: Explosion, at: datetime) -> dict[str, Any]:
     """The monitor's finding: what the write means for the series first, then the server's OOM it explains."""
     ago = minutes_text(int((at - hit.written).total_seconds() // 60))
-    what = ("its endpoints now carry no metricRelabelings drop rule, so every high-cardinality series the target "
-            "exposes is ingested" if hit.relabel_gone else "it changed what is scraped")
+    rule = "metric_relabel_configs" if hit.monitor.kind == "ConfigMap" else "metricRelabelings"
+    where = "its scrape job now carries" if hit.monitor.kind == "ConfigMap" else "its endpoints now carry"
+    what = (f"{where} no {rule} drop rule, so every high-cardinality series the target exposes is ingested"
+            if hit.relabel_gone else "it changed what is scraped")
     head = ""
     if hit.head_max is not None:
         head = (f"; head series (prometheus_tsdb_head_series) reached {_n(hit.head_max)}"
@@ -176,7 +221,7 @@ def finding(hit: Explosion, at: datetime) -> dict[str, Any]:
                f"cardinality explosion, job {hit.job} now brings {_n(hit.samples)} samples per scrape, the largest "
                f"job{other}{head}. {hit.server} holds every head series in memory and is OOMKilled at its limit, "
                f"replaying its WAL on each start ({hit.server_said[:100]}). Restore the {hit.monitor.kind}'s drop "
-               f"rule (metricRelabelings) or revert the write; the OOM is the symptom")
+               f"rule ({rule}) or revert the write; the OOM is the symptom")
     return {"check": CHECK, "severity": "critical", "reason": "ScrapeCardinality",
             "object": {"kind": hit.monitor.kind, "namespace": hit.monitor.namespace, "name": hit.monitor.name},
             "message": message, "evidence": [f"job {hit.job}: {_n(hit.samples)} samples per scrape"],
