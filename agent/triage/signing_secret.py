@@ -39,7 +39,11 @@ _MISMATCH = re.compile(
     r"no signatures? found matching the expected signature|signature verification failed|"
     r"signatures? (?:didn't|did not|do not|does not|don't) match|signature mismatch|invalid (?:request )?signature|"
     r"no matching signature found|webhookverificationerror|signatureverificationerror|signature is invalid|"
-    r"hmac (?:verification|validation|check) failed|x-hub-signature\S* (?:mismatch|invalid)", re.I)
+    r"hmac (?:verification|validation|check) failed|x-hub-signature\S* (?:mismatch|invalid)|"
+    # .NET IdentityModel (IDX10503/IDX10511), Auth0 java-jwt, Rails MessageVerifier, itsdangerous/Django signing,
+    # go-jose (a token signed with another key)
+    r"signature validation failed|signature resulted invalid|\bInvalidSignature(?:Error|Exception)?\b|"
+    r"\bBadSignature\b|error in cryptographic primitive", re.I)
 _NOT_THE_KEY = re.compile(r"timestamp outside the tolerance|tolerance zone|timestamp too old|request too old|"
                           r"replay|clock skew|expired|no signature header|missing (?:the )?signature|"
                           r"unable to extract timestamp", re.I)
