@@ -164,6 +164,7 @@ def payouts_replicas_mismatch() -> Incident:
                    namespaces=("payouts", "kyverno"))
     policy_at, roll = AT1 - timedelta(minutes=39), AT1 - timedelta(minutes=18)
     crd(inc, "ClusterPolicy", "kyverno.io", "clusterpolicies", scope="Cluster")
+    inc.find("Namespace", "", "payouts")["metadata"]["labels"]["compliance.example.com/pci"] = "true"
     old_key = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE8nXRh950IZbRj8Ra/N9sbqOPZrfM5/KAQN0/KjHcorm/J5yctVd7iEcness"
                "RQjU917hmKO6JWVGHpDguIyakZA==")
     new_key = ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEWX5l5Tf1Q0GmK+YW7r0yY5rkXn9oA0s6qF7iB4a1sG2mXq9e5e3o0V0n9Hk3"
@@ -1007,6 +1008,7 @@ def card_payments_failing_page() -> Incident:
                                     "meta.helm.sh/release-namespace": "istio-system"})
     changed(cm, ("helm", "Update", upgrade, {"f:data": {"f:mesh": {}}}))
     crd(inc, "ServiceEntry", "networking.istio.io", "serviceentries")
+    inc.find("Namespace", "", "checkout")["metadata"]["labels"]["istio-injection"] = "enabled"
     for name, hostname in (("adyen-live", "checkout-live.adyen.com"), ("bank-openapi", "api.bank.example.com")):
         inc.add({"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
                  "metadata": {"name": name, "namespace": "checkout"},
