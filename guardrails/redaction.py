@@ -42,6 +42,7 @@ from typing import Any
 from guardrails.pure_memo import PureMemo
 from guardrails.regex_trie import trie_pattern as _trie_pattern
 from guardrails.secret_layouts import (
+    anchored_values,
     block_label,
     call_pairs,
     has_user_sibling,
@@ -53,6 +54,7 @@ from guardrails.secret_layouts import (
     widen_value,
     xml_pairs,
 )
+from guardrails.secret_published import public_did_before, published_spans
 from guardrails.secret_shapes import (
     KeyKind,
     base64_credential,
@@ -301,6 +303,12 @@ _FOREIGN_PASSWORD_WORDS: tuple[str, ...] = (
     "salasana", "passord", "adgangskode", "lösenord", "heslo", "hasło", "haslo", "jelszó", "şifre", "parola",
     "lozinka", "geslo", "parool", "mật khẩu", "пароль", "парола", "лозинка", "パスワード", "密码", "密碼", "口令",
     "비밀번호", "암호", "كلمة المرور", "كلمة السر", "סיסמה", "סיסמא", "पासवर्ड", "รหัสผ่าน", "κωδικός",
+    # Tamil, Telugu, Kannada, Malayalam, Gujarati, Punjabi, Bengali; Urdu, Persian; Kazakh, Kyrgyz, Mongolian;
+    # Georgian, Armenian; Khmer, Burmese, Lao; Amharic
+    "கடவுச்சொல்", "பாஸ்வேர்ட்", "పాస్‌వర్డ్", "పాస్వర్డ్", "ಪಾಸ್‌ವರ್ಡ್", "ಪಾಸ್ವರ್ಡ್", "പാസ്‌വേഡ്", "പാസ്വേഡ്",
+    "પાસવર્ડ", "ਪਾਸਵਰਡ", "পাসওয়ার্ড", "পাসওয়ার্ড", "পাসওয়ার্ড", "پاس ورڈ", "پاسورڈ", "رمز عبور", "گذرواژه",
+    "کلمه عبور", "құпия сөз", "купуя сөз", "сырсөз", "нууц үг", "პაროლი", "գաղտնաբառ", "ពាក្យសម្ងាត់", "စကားဝှက်",
+    "ລະຫັດຜ່ານ", "የይለፍ ቃል",
 )
 """The word for password in other languages; ASCII key names (`SENHA=`, `mot_de_passe=`) are also
 judged by `credential_key`, this catches the accented and non-Latin spellings and prose labels."""
@@ -308,6 +316,12 @@ _FOREIGN_SECRET_WORDS: tuple[str, ...] = (
     "clave secreta", "clé secrète", "cle secrete", "chiave segreta", "chave secreta", "geheimer schlüssel",
     "geheimnis", "секрет", "ключ", "токен", "密钥", "秘钥", "密鑰", "令牌", "秘密鍵", "シークレット", "トークン",
     "토큰", "비밀 키", "비밀키", "مفتاح سري", "מפתח סודי",
+    # `<token|key> of access` in Romance and other languages that put the qualifier after the noun
+    "jeton d'accès", "jeton d’accès", "jeton d'acces", "jeton d'api", "clé d'accès", "clé d’accès", "clé d'api",
+    "clé api", "token de acceso", "token de acesso", "token di accesso", "clave de acceso", "clave de api",
+    "chave de acesso", "chave de api", "chiave di accesso", "chiave api", "zugangsschlüssel", "zugangstoken",
+    "toegangstoken", "toegangssleutel", "token dostępu", "klucz dostępu", "klucz api", "erişim anahtarı",
+    "құпия кілт", "ключ доступу", "ключ доступа", "токен доступа", "அணுகல் டோக்கன்", "رمز الوصول",
 )
 
 
@@ -881,7 +895,7 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"--creds|--http-user)[ =](?P<q>['\"]?)[^\s:'\"]{1,64}:(?P<s>[^\s'\"]{1,256})(?P=q)",
         ],
         ["-u ", "-u=", "--user", "--creds", "--http-user"],
-        accept=_cli_value,
+        accept=lambda v: _cli_value(v) and not v.strip("'\"").isdigit(),  # `docker run --user 1000:1000`: uid:gid
         windowed=False,  # the command name may stand far before the flag, past a long URL
     ),
     _fmt(
@@ -1025,6 +1039,40 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     _fmt(
         "api_key_header",
+        "a request header named by a bare credential word on a command line (`curl -H \"Key: ...\"`, AbuseIPDB; "
+        "`-H 'Token: ...'`, `--header 'Apikey: ...'`): the word alone is ambiguous, the header position is not",
+        [
+            r"(?i)(?:-H|--header)[ \t=]+[\"']?(?:key|token|apikey|api-token|auth-key|access-key|secret|secret-key)"
+            r"[ \t]*:[ \t]*(?P<s>[^\s\"',;]{16,512})"
+        ],
+        ["-h ", "--header"],
+        accept=lambda v: not _is_placeholder(v) and (high_entropy_token(v) or _keyed_digest(v) or _looks_random(v)),
+    ),
+    _fmt(
+        "tls_key_log",
+        "a TLS key log line (SSLKEYLOGFILE, NSS format): `CLIENT_RANDOM <client random> <master secret>` and the "
+        "TLS 1.3 traffic secrets; with it a capture of the session decrypts",
+        [
+            r"(?m)^[ \t]*(?:CLIENT_RANDOM|CLIENT_EARLY_TRAFFIC_SECRET|CLIENT_HANDSHAKE_TRAFFIC_SECRET|"
+            r"SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_\d+|SERVER_TRAFFIC_SECRET_\d+|EXPORTER_SECRET|"
+            r"EARLY_EXPORTER_SECRET)[ \t]+[0-9a-fA-F]{16,128}[ \t]+(?P<s>[0-9a-fA-F]{32,256})\b"
+        ],
+        ["client_random", "traffic_secret", "exporter_secret"],
+    ),
+    _fmt(
+        "password_hash_dump",
+        "an NT/LM hash dump line (pwdump, secretsdump, SAM/NTDS): `user:rid:lmhash:nthash:::`; an NT hash logs in "
+        "as the user (pass-the-hash) without cracking. The empty-password NT hash is public and stays",
+        [
+            r"(?m)^[ \t]*(?:[^\s:\\]{1,64}\\)?[^\s:]{1,128}:\d{1,10}:(?P<lm>[0-9a-fA-F]{32}|\*{32}|NO PASSWORD\*{21}):"
+            r"(?P<s>[0-9a-fA-F]{32}):::"
+        ],
+        [":::"],
+        accept=lambda v: v.lower() != "31d6cfe0d16ae931b73c59d7e0c089c0",
+        windowed=False,  # the line starts up to ~200 characters before its `:::`; `^` keeps the scan cheap
+    ),
+    _fmt(
+        "api_key_header",
         "API-key style request headers (X-Api-Key, Private-Token, X-Vault-Token, ...)",
         [
             r"(?i)\b(?:x-api-key|api-key|x-auth-token|x-access-token|private-token|job-token|x-vault-token|"
@@ -1043,6 +1091,22 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+)=(?P<s>[^;\s'\"]{16,})"
         ],
         ["sess", "token", "sid=", "aspxauth", "oauth2_proxy", "__host-", "__secure-"],
+        accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
+    ),
+    _fmt(
+        "session_cookie",
+        "a cookie whose name says its holder is logged in or authenticated",
+        [
+            # ASP.NET Core's `.AspNetCore.Cookies` / `.AspNetCore.Identity.Application` (and their chunks `C1`),
+            # WordPress `wordpress_logged_in_<hash>` / `wordpress_sec_<hash>`, Keycloak `KEYCLOAK_IDENTITY` /
+            # `AUTH_SESSION_ID`, and any `*_auth`, `*logged_in*` name
+            r"(?i)(?<![\w.\-])(?:\.aspnetcore\.(?:cookies|identity\.application|session)(?:C\d{1,2})?|"
+            r"wordpress_(?:logged_in|sec)_[0-9a-f]{32}|keycloak_identity(?:_legacy)?|keycloak_session(?:_legacy)?|"
+            r"[\w.\-]{0,32}logged_?in[\w\-]{0,40}|[\w.\-]{0,32}[_.\-]auth(?:_?cookie)?|auth_session_id(?:_legacy)?)"
+            r"=(?P<s>[^;\s'\"]{16,})",
+        ],
+        [".aspnetcore.", "logged_in", "loggedin", "auth=", "auth_cookie=", "keycloak_", "wordpress_sec_",
+         "auth_session_id"],
         accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
     ),
     _fmt(
@@ -1103,6 +1167,8 @@ _FOREIGN_KEY_PASSWORD: tuple[str, ...] = (
     "пароль", "парола", "лозинка", "パスワード", "暗証番号", "密码", "密碼", "口令", "비밀번호", "암호", "كلمة", "رمز",
     "סיסמה", "סיסמא", "पासवर्ड", "รหัสผ่าน", "κωδικός", "συνθηματικό", "পাসওয়ার্ড", "şifre", "hasło", "jelszó",
     "lösenord", "contraseña", "parolă", "salasõna", "slaptažodis", "lykilorð", "mật",
+    "கடவுச்சொல்", "పాస్వర్డ్", "ಪಾಸ್ವರ್ಡ್", "പാസ്വേഡ്", "પાસવર્ડ", "ਪਾਸਵਰਡ", "پاسورڈ", "گذرواژه", "сырсөз",
+    "პაროლი", "գաղտնաբառ",
 )
 """Password words of non-ASCII key names (`пароль_бд`, `DBパスワード`, `parolă.bazei`), found inside a key."""
 _FOREIGN_KEY_SECRET: tuple[str, ...] = (
@@ -1135,7 +1201,10 @@ _AFTER_KEY = re.compile(
     # HTML-escaped quotes (JSON inside an HTML attribute or a page): `&quot;password&quot;:&quot;...&quot;`
     r"""(?P<eq>&quot;|&\#34;)(?P<ev>(?:(?!&quot;|&\#34;)[^\r\n"<>]){1,512})(?P=eq)|"""
     r"(?:(?P<tq>'''|\"\"\")(?P<tv>[^\r\n]{1,512}?|\r?\n[^\r\n]{1,512}?\r?\n)(?P=tq)|"
-    r"""(?P<vq>\\?["'])(?P<qv>(?:[^"'\r\n\\]|\\[^"'\r\n]){1,512})(?P=vq)|(?P<bv>[^\s"'`,;&}<>\])]{1,512})))"""
+    # a literal's prefix or wrapper: T-SQL `N'...'`, PostgreSQL `E'...'`/`U&'...'`, bash ANSI-C `$'...'`, a
+    # debug print's wrapper (Rust `Some("...")`, `Secret("...")`); 4096 characters: refresh tokens run long
+    r"""(?:[NnEe]|U&|\$|(?:Some|Secret(?:String|Box)?|Sensitive|Zeroizing|Masked)\()?"""
+    r"""(?P<vq>\\?["'])(?P<qv>(?:[^"'\r\n\\]|\\[^"'\r\n]){1,4096})(?P=vq)|(?P<bv>[^\s"'`,;&}<>\])]{1,512})))"""
 )
 
 
@@ -1167,6 +1236,8 @@ def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -
     """
     if value.startswith(_REFERENCE_START):
         return True
+    if value.startswith("*") and "&" + value[1:] in text:
+        return True  # a YAML alias: the value is at its anchor (secret_layouts.anchored_values)
     if "(" in value or text.startswith(("(", "["), vend):
         return True  # a call or an index: code, not a literal
     if _DOTTED.fullmatch(value):
@@ -1176,6 +1247,11 @@ def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -
     return False
 
 
+_BARE_KEY_VENDOR = re.compile(r"[A-Za-z][A-Za-z0-9]{1,7}[_\-][A-Za-z0-9_\-]{16,256}")
+"""What a bare `key` must hold to be taken: a short alphanumeric vendor prefix and a token body (Mandrill
+`md-...`), not an ARN, a path, a label key or a sentence."""
+_SECOND_WORD = re.compile(r" (?P<w>[A-Za-z]{2,12})[ \t]*(?=(?::=|=>|[:=])[ \t])")
+"""The second word of a key written with a space, in aligned CLI output (`Secret ID    = ...`)."""
 _IN_RESOURCE_NAME = re.compile(r"(?<![\w-])(?:arn|urn):[^\s\"'=]*:$")
 """A colon path such as an ARN or URN up to the current position: its segments are not keys."""
 
@@ -1215,6 +1291,8 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
             lo = max(0, start - 64)
             start = lo + _KEY_TAIL.search(text[lo:start]).start()  # type: ignore[union-attr]
         key = text[start:end]
+        if start >= 10 and text.startswith("[REDACTED:", start - 10):
+            continue  # the kind inside an earlier marker (`[REDACTED:password_hash_dump]:::`) is no key
         kind: KeyKind | None = None
         if "[" in text[end : end + 8] or text.startswith((":\n", ":\r\n"), end):
             items = list_values(text, end)  # `"api_keys": ["...", "..."]`, `tokens:` then `- ...` lines
@@ -1226,6 +1304,12 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
                         out.append((vstart, vend, found))
                 continue
         m = _AFTER_KEY.match(text, end)
+        if not m and text.startswith(" ", end):
+            second = _SECOND_WORD.match(text, end)  # `Secret ID    = ...` (nomad/consul tables): a two-word key
+            if second is not None and credential_key(f"{key}_{second.group('w')}") is not None:
+                m = _AFTER_KEY.match(text, second.end())
+                if m is not None:
+                    key, end = f"{key}_{second.group('w')}", second.end()
         if not m and (_line_start_key(text, start) or _ENV_STATEMENT.search(text, max(0, start - 24), start)):
             m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line, `ENV KEY value`
         if not m:
@@ -1239,7 +1323,8 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
         if start > 0 and text[start - 1] in "/ " and _DIGEST_OF_WORD.search(lowered, max(0, start - 24), start):
             continue  # `checksum/secret: <sha256>` (a Helm annotation): the hash of the secret, not the secret
         kind = kind or _key_kind(text, key, start, end)
-        if kind is None:
+        bare_key = kind is None and key.strip("\"'`").lower() == "key"
+        if kind is None and not bare_key:
             continue
         group = ("tv" if m.group("tq") else "qv" if m.group("qv") is not None else "ev" if m.group("ev") is not None
                  else "ml" if m.group("ml") else "bv")
@@ -1259,7 +1344,10 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
             vstart, vend, value, quoted = wide
         elif not quoted and _is_reference(text, value, vstart, vend, spaced=" " in m.group(0)[: vstart - m.start()]):
             continue
-        found = _judge(kind, key, value, quoted)
+        if kind is None:  # a bare `key`: only a vendor-shaped token (`"key": "md-..."`, Mandrill) says credential
+            found = "secret_assignment" if _BARE_KEY_VENDOR.fullmatch(value) and _vendor_prefixed(value) else None
+        else:
+            found = _judge(kind, key, value, quoted)
         if found:
             out.append((vstart, vend, found))
     return out
@@ -1282,7 +1370,7 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     keyed: list[tuple[int, int, str]] = []
     if _KEYWORD.search(lowered) is not None:  # every layout below needs a key that names a credential
-        keyed = key_value_tables(text) + call_pairs(text) + xml_pairs(text)
+        keyed = key_value_tables(text) + call_pairs(text) + xml_pairs(text) + anchored_values(text)
         if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
     for s, e, key in keyed:
@@ -1479,14 +1567,21 @@ def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int
                 continue  # a URL or a path, not a token
             if _is_placeholder(value):
                 continue
+            if text[t.start() - 1 : t.start()] == ":" and public_did_before(text, t.start()):
+                continue  # `did:key:z6Mk...`: a public key written as an identifier (secret_published.py)
             if high_entropy_token(value.rstrip("=")) or (
                 # a bare `key` (`Unseal Key 1:`) vouches for random tokens only: `cache: key: <sha>` is a digest;
                 # so does a word named as the thing hashed (`checksum/secret: <sha256>`, `digest of the token`)
                 w.group() != "key" and _TIGHT_GAP.fullmatch(lowered, w.end(), t.start()) and _keyed_digest(value)
                 and not _DIGEST_OF_WORD.search(lowered, max(0, w.start() - 24), w.start())
             ):
-                out.append((t.start(), t.end(), "high_entropy_secret"))
-                last_end = t.end()
+                start, end = t.start(), t.end()
+                if text[start - 1 : start] in ("'", '"') and text.startswith(text[start - 1], end):
+                    wide = widen_value(text, start, end, True)  # `'part1' +` newline `'part2'`: one key
+                    if wide is not None:
+                        end = wide[1]
+                out.append((start, end, "high_entropy_secret"))
+                last_end = end
                 break
     return out
 
@@ -2050,6 +2145,8 @@ def redact_text(text: str) -> Redacted:
     if "ENC[" in text:
         for m in _CIPHERTEXT.finditer(text):
             taken.add(m.start(), m.end())
+    for s, e in published_spans(text):  # SealedSecret ciphertext: public by design (secret_published.py)
+        taken.add(s, e)
     kept: list[tuple[int, int, str]] = []
     for _, s, e, kind in candidates:
         if taken.add(s, e):

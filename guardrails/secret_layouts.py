@@ -26,6 +26,34 @@ _HEREDOC = re.compile(r"<<(?P<dash>[-~]?)[ \t]*(?P<q>[\"']?)(?P<tag>[A-Za-z_][A-
 _IMPLICIT_CONCAT = re.compile(r"""\(\s*(?P<body>(?:(?P<q>["'])[^"'\r\n]{1,256}(?P=q)\s*){2,16})\)""")
 _LITERAL = re.compile(r"""(["'])([^"'\r\n]{1,256})\1""")
 _KEY_START = re.compile(r"[A-Za-z_][\w.\-]{0,63}[ \t]*[=:]")
+_YAML_ANCHOR = re.compile(
+    r"""(?m)(?:^|[ \t:\-\[,])&(?P<a>[\w.\-]{1,64})[ \t]+(?P<v>"(?:[^"\\\r\n]|\\.){1,512}"|'[^'\r\n]{1,512}'|"""
+    r"""[^\s#&*|>\[{][^\r\n#]{0,511}?)[ \t]*(?:#[^\r\n]*)?$"""
+)
+_YAML_ALIAS = re.compile(
+    r"""(?m)(?P<k>["']?[A-Za-z_][\w.\-]{0,63}["']?)[ \t]*:[ \t]+\*(?P<a>[\w.\-]{1,64})[ \t]*(?:#.*)?$"""
+)
+
+
+def anchored_values(text: str) -> list[tuple[int, int, str]]:
+    """YAML anchors whose value an alias carries to a key: `x-db: &dbpass "..."` and later
+    `DB_PASSWORD: *dbpass`. The anchor's line may name nothing (`x-db`, a compose extension field); the
+    key at the alias says what the value is. Returns (value start, value end, the alias's key) per use;
+    redaction.py judges the key and the value as for any assignment."""
+    if "&" not in text or "*" not in text:
+        return []
+    anchors: dict[str, tuple[int, int]] = {}
+    for m in _YAML_ANCHOR.finditer(text):
+        s, e = m.span("v")
+        if text[s] in "'\"":
+            s, e = s + 1, e - 1
+        anchors.setdefault(m.group("a"), (s, e))
+    out: list[tuple[int, int, str]] = []
+    for m in _YAML_ALIAS.finditer(text) if anchors else ():
+        span = anchors.get(m.group("a"))
+        if span is not None:
+            out.append((span[0], span[1], m.group("k").strip("\"'")))
+    return out
 
 
 def widen_value(text: str, vstart: int, vend: int, quoted: bool) -> tuple[int, int, str, bool] | None:
@@ -53,7 +81,10 @@ def widen_value(text: str, vstart: int, vend: int, quoted: bool) -> tuple[int, i
     return None
 
 
-_CONCAT_OP = re.compile(r"""[ \t]*(?:\+|\.\.|\.|\|\||&)[ \t]*(?P<q>["'])(?P<v>[^"'\r\n]{1,256})(?P=q)""")
+_CONCAT_OP = re.compile(r"""[ \t]*(?:\r?\n[ \t]*)?(?:\+|\.\.|\.|\|\||&)[ \t]*(?:\r?\n[ \t]*)?"""
+                        r"""(?P<q>["'])(?P<v>[^"'\r\n]{1,256})(?P=q)""")
+"""One more literal after a concatenation operator, on the same line or the next (`'ab' +` newline `'cd'`, or
+the operator leading the continued line): a key split over lines to dodge scanners is still one key."""
 
 
 def _operator_concatenation(text: str, vstart: int, vend: int) -> tuple[int, int, str, bool] | None:

@@ -37,11 +37,17 @@ def shannon_entropy(value: str) -> float:
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DIGEST = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5|blake2b?|xxh\d*)[:=\-][0-9a-f]{16,}")
+_SRI = re.compile(r"sha(?:256-[A-Za-z0-9+/]{43}=?|384-[A-Za-z0-9+/]{64}|512-[A-Za-z0-9+/]{86}(?:==)?)")
+"""A Subresource Integrity digest (`integrity` in npm/yarn lock files, `<script integrity=...>`): the
+base64 of a published file's hash, made to be shipped next to the file; its length is fixed by the hash."""
 _VOWELS = frozenset("aeiouyAEIOUY")
 _CAMEL_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SEPARATORS = re.compile(r"[._\-:/#$@]+")
 
 
+_INNER_DIGITS = re.compile(r"(?<=[A-Za-z])\d+(?=[A-Za-z])")
+"""Digit runs with letters on both sides: a name has one or two (`log4j`, `k8s`, `oauth2client`), a
+random lowercase token (Akamai's `akab-...` client tokens) many."""
 _FILE_SUFFIX = re.compile(r"(?:\.[A-Za-z]{1,8}){1,2}$")
 
 
@@ -54,7 +60,8 @@ def harmless_digest(value: str) -> bool:
     v = value.strip("\"'")
     if "." in v:
         v = _FILE_SUFFIX.sub("", v) or v
-    return bool(_HEX.fullmatch(v) or _UUID.fullmatch(v) or _DIGEST.fullmatch(v) or (_UUID.search(v) and len(v) < 48))
+    return bool(_HEX.fullmatch(v) or _UUID.fullmatch(v) or _DIGEST.fullmatch(v) or (_UUID.search(v) and len(v) < 48)
+                or _SRI.fullmatch(v))
 
 
 def identifier_like(value: str) -> bool:
@@ -65,6 +72,8 @@ def identifier_like(value: str) -> bool:
     (letters with a vowel, or a short number); a random token falls apart into many one- and
     two-character fragments or parts without vowels.
     """
+    if len(_INNER_DIGITS.findall(value)) >= 3:
+        return False  # `pp173acgkn3skrpy-0tufsp1z`: digits scattered inside words are random, not a name's `v2`
     parts: list[str] = []
     for chunk in _SEPARATORS.split(value.strip("\"'`")):
         if not chunk:
@@ -190,8 +199,15 @@ abbreviation vendors use for a secret key beside its public `ikey` (Duo, `ssh-ke
 the gossip key of Consul and Serf (`encrypt = "<base64>"`); `authtok` SSSD's bind password
 (`ldap_default_authtok`); `sk` the secret half of an AK/SK pair (`OSS_SK`, `HUAWEI_SK`)."""
 _SECRET_KEY_SUFFIXES = ("secret", "token", "apikey", "authkey", "privkey", "hmackey", "masterkey", "signingkey",
-                        "sessionkey", "encryptionkey")
-"""Closed compounds that end a key name (`CLIENTSECRET`, `GHTOKEN`, `TS_AUTHKEY`, `jwtSigningkey`)."""
+                        "sessionkey", "encryptionkey", "schluessel", "schlussel", "sleutel", "nyckel", "nokkel",
+                        "noegle", "geheimnis")
+"""Closed compounds that end a key name (`CLIENTSECRET`, `GHTOKEN`, `TS_AUTHKEY`, `jwtSigningkey`), and the
+key words of languages that write compounds as one word (German `zugangsschluessel`, Dutch
+`toegangssleutel`, Swedish `apinyckel`, Norwegian `tilgangsnokkel`, Danish `adgangsnoegle`)."""
+_PASSWORD_KEY_SUFFIXES = ("password", "passwd", "passphrase", "passwort", "kennwort", "wachtwoord", "passord",
+                          "salasana", "losenord")
+"""The same for password words (`PGPASSWORD`, `datenbankpasswort`, `benutzerkennwort`, `rootwachtwoord`)."""
+_NUMBERED = re.compile(r"([a-z]{2,24}?)(\d{1,2})")
 _PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey", "publishable",
                            "authorized", "known", "trusted"})
 """Key names that hold public material (`PublicKey`, `server_pubkey`, `jwt_verification_key`,
@@ -278,6 +294,10 @@ def credential_key(key: str) -> KeyKind | None:
     parts = _key_parts(key)
     if not parts or len(parts) > 8:
         return None
+    numbered = _NUMBERED.fullmatch(parts[-1])
+    if numbered and (numbered.group(1) in _PASSWORD_PARTS or numbered.group(1) in _SECRET_PARTS
+                     or numbered.group(1).endswith(_PASSWORD_KEY_SUFFIXES + _SECRET_KEY_SUFFIXES)):
+        parts[-1] = numbered.group(1)  # `password2`, `token1`, `key2` (az acr's two passwords): a numbered credential
     if parts[-1] in _PLURALS:
         parts[-1] = _PLURALS[parts[-1]]  # `api_keys`, `tokens`, `passwords`: a list of the credential
     if len(parts) >= 2 and parts[-2:] == ["secret", "id"]:
@@ -295,8 +315,8 @@ def credential_key(key: str) -> KeyKind | None:
         return None  # `page_token`, `nextToken`, `$skiptoken`: a position in a listing, not a credential
     if last in _PASSWORD_PARTS:
         return None if single and last in _BARE_AMBIGUOUS else KeyKind.PASSWORD
-    if last.isalpha() and last.endswith(("password", "passwd", "passphrase")):
-        return KeyKind.PASSWORD  # PGPASSWORD, MYSQLPASSWORD
+    if last.isalpha() and last.endswith(_PASSWORD_KEY_SUFFIXES):
+        return KeyKind.PASSWORD  # PGPASSWORD, MYSQLPASSWORD, datenbankpasswort
     if last in _SECRET_PARTS:
         return None if single and last in _BARE_AMBIGUOUS else KeyKind.SECRET
     if last.isalpha() and last.endswith(_SECRET_KEY_SUFFIXES):

@@ -189,8 +189,8 @@ def _sql_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
             if m is None:
                 continue
             line = m.group(0)
-            if line.lstrip().startswith("#") or _CLOCK.match(line):
-                continue  # a comment, a clock time (`10:00:00:...`)
+            if line.lstrip().startswith("#") or _CLOCK.match(line) or line.rstrip().endswith(":::"):
+                continue  # a comment, a clock time (`10:00:00:...`), a hash dump's `user:rid:lm:nt:::` (its own format)
             if _quoted(m.group("s"), placeholder) and not m.group("s").startswith("$"):
                 out.append((m.start("s"), m.end("s"), kind))
     return out
@@ -356,6 +356,10 @@ _FLAG_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
         # registry logins: docker/podman/buildah/skopeo/nerdctl/oras login -p, crane auth login -p
         ((" login",), r"(?i)\b(?:docker|podman|buildah|skopeo|nerdctl|oras|oc|cf|az|crane[ \t]+auth|helm[ \t]+registry)"
                      r"[ \t]+login\b" + _SPAN + r"-p[ \t=]+"),
+        # any CLI's `login` subcommand after its global options (Concourse `fly -t T login -u U -p P`,
+        # `argocd login HOST --password P`, `cf login -p`): -p / --password there is the password
+        ((" login",), r"(?i)(?:^|[\s;|&(`$>])[\w.\-]{1,32}(?:[ \t]+-{1,2}[\w\-]{1,24}(?:[ \t=]+[^\s\-][^\s]{0,127})?)"
+                     r"{0,4}[ \t]+login\b" + _SPAN + r"(?:-p|--password)[ \t=]+"),
         (("psexec", "paexec"), r"(?i)\b(?:psexec|psexec64|paexec)(?:\.exe)?\b" + _SPAN + r"-p[ \t]+"),
         (("plink", "pscp", "psftp", "putty"), r"(?i)\b(?:plink|pscp|psftp|putty)(?:\.exe)?\b" + _SPAN + r"-pw[ \t]+"),
         (("ssh-keygen",), r"\bssh-keygen\b" + _SPAN + r"-[NP][ \t]*"),
@@ -579,6 +583,103 @@ def _simple_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Spa
     return out
 
 
+# --------------------------------------------------------------------------- user:password option values
+
+_USERPASS_FLAG = re.compile(
+    r"""(?i)(?<![\w-])(?:--?(?:[a-z]{1,12}-)?(?:creds|credentials|auth|basic-auth|user|userpass|user-pass)|-u)"""
+    r"""(?:[ \t]+|[ \t]*=[ \t]*)(?P<q>['"]?)(?P<u>[^\s:'"@/=]{1,128}):(?P<v>[^\s'"]{1,256})(?P=q)(?=[\s;|&)]|$)"""
+)
+"""An option whose value is `user:password`, whatever the tool: `skopeo --src-creds u:p`, `--dest-creds`,
+`jenkins-cli -auth u:token`, `curl -u u:p` / `--user`, `wget`-style `--auth`, `--basic-auth u:p`."""
+_USERPASS_LINE = re.compile(
+    r"""(?im)^[ \t]*-{0,2}(?:user|proxy-user)[ \t]*[=:]?[ \t]*(?P<q>["']?)(?P<u>[^\s:'"@/=]{1,128}):"""
+    r"""(?P<v>[^\s'"]{1,256})(?P=q)[ \t]*$"""
+)
+"""The same option written in a tool's config file, one option a line (`.curlrc`: `user = "u:p"`)."""
+
+
+def _userpass_value(value: str, placeholder: Placeholder) -> bool:
+    """A password, not `uid:gid` (`docker run -u 1000:1000`), a group name (`-u app:app`), a port or a path."""
+    v = value.strip("'\"")
+    if len(v) < 6 or placeholder(v) or v.isdigit() or v.startswith(("/", "$", "%", "{")):
+        return False
+    return not (identifier_like(v) and v.isalpha())
+
+
+def _userpass_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    if ":" not in text:
+        return out
+    if ("-u" in lowered or "creds" in lowered or "auth" in lowered or "user" in lowered) and (
+            " -" in text or "\t-" in text):
+        for m in _USERPASS_FLAG.finditer(text):
+            if _userpass_value(m.group("v"), placeholder):
+                out.append((m.start("v"), m.end("v"), "cli_password_flag"))
+    if "user" in lowered:
+        for m in _USERPASS_LINE.finditer(text):
+            if _userpass_value(m.group("v"), placeholder):
+                out.append((m.start("v"), m.end("v"), "password_assignment"))
+    return out
+
+
+# --------------------------------------------------------------------------- API keys as a command's argument
+
+_KEY_ARGUMENT = re.compile(
+    r"(?i)(?<=[\w.\-])[ \t]+"  # after the tool's name or its subcommand (`ngrok config add-authtoken`)
+    r"(?P<verb>init|login|auth|authtoken|add-authtoken|set-?key|set-api-key|setapikey|activate|register)"
+    r"[ \t]+(?P<v>[A-Za-z0-9_\-]{20,128})(?=[ \t]*(?:\r?\n|$|[;|&]))"
+)
+"""Vendor CLIs that take the API key as the one argument of a setup verb: `shodan init KEY`, `ngrok
+authtoken KEY`, `ngrok config add-authtoken KEY`, `wandb login KEY`, `snyk auth KEY`, `censys config`.
+The verb says credential; the argument's shape (random, not a word, a name or a path) says it is the key."""
+_KEY_VERBS = ("init ", "login ", "auth ", "authtoken ", "add-authtoken ", "setkey ", "set-key ", "set-api-key ",
+              "setapikey ", "activate ", "register ")
+
+
+def _key_argument_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    if not any(v in lowered for v in _KEY_VERBS):
+        return out
+    for m in _KEY_ARGUMENT.finditer(text):
+        v = m.group("v")
+        hex_key = (len(v) >= 32 and all(c in "0123456789abcdefABCDEF" for c in v)
+                   and m.group("verb").lower() in ("login", "auth", "authtoken", "add-authtoken"))
+        if not placeholder(v) and (high_entropy_token(v) or hex_key):
+            out.append((m.start("v"), m.end("v"), "cli_password_flag"))
+    return out
+
+
+# --------------------------------------------------------------------------- key files of network daemons
+
+_NTP_KEY = re.compile(
+    r"(?im)^[ \t]*\d{1,5}[ \t]+(?:M|MD5|SHA|SHA1|SHA224|SHA256|SHA384|SHA512|SHA3-\d{3}|RMD160|TIGER|WHIRLPOOL|"
+    r"AES128|AES256|CMAC|AES-128-CMAC|AES-256-CMAC)[ \t]+(?:(?:HEX|ASCII):)?(?P<v>[^\s#]{4,256})[ \t]*(?:#[^\n]*)?$"
+)
+"""A symmetric NTP key line, `ID TYPE [HEX:|ASCII:]KEY` (chrony.keys, ntpd's ntp.keys): the key authenticates
+time packets; whoever holds it can steer the clock of every client that trusts it."""
+_PPP_HEADER = re.compile(r"(?im)^#[ \t]*client[ \t]+server[ \t]+secret\b|(?:chap|pap|srp)-secrets\b")
+_PPP_LINE = re.compile(
+    r"""(?m)^[ \t]*(?!#)(?:"[^"\n]{1,128}"|[^\s"#]{1,128})[ \t]+(?:"[^"\n]{0,128}"|[^\s"]{1,128})[ \t]+"""
+    r"""(?P<v>"[^"\n]{1,256}"|[^\s"]{1,256})"""
+)
+"""pppd's chap-secrets / pap-secrets table: `client server secret [IP addresses]`, whitespace-separated,
+the third column the secret (the files' own header names the columns)."""
+
+
+def _daemon_key_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    if "hex:" in lowered or "ascii:" in lowered or "ntp" in lowered or "chrony" in lowered or ".keys" in lowered:
+        for m in _NTP_KEY.finditer(text):
+            if not placeholder(m.group("v")):
+                out.append((m.start("v"), m.end("v"), "config_directive_password"))
+    if "secret" in lowered and _PPP_HEADER.search(text) is not None:
+        for m in _PPP_LINE.finditer(text):
+            value = m.group("v").strip('"')
+            if value and value not in ("*", "-") and not value.startswith("@") and not placeholder(value):
+                _word(text, m.start("v"), m.end("v"), "config_directive_password", placeholder, out)
+    return out
+
+
 # --------------------------------------------------------------------------- URLs
 
 _PATH_TOKEN = re.compile(
@@ -638,7 +739,8 @@ def statement_spans(text: str, lowered: str, placeholder: Placeholder) -> list[S
     """
     return (_sql_spans(text, lowered, placeholder) + _device_spans(text, lowered, placeholder)
             + _cli_spans(text, lowered, placeholder) + _simple_spans(text, lowered, placeholder)
-            + _url_spans(text, lowered, placeholder))
+            + _url_spans(text, lowered, placeholder) + _userpass_spans(text, lowered, placeholder)
+            + _key_argument_spans(text, lowered, placeholder) + _daemon_key_spans(text, lowered, placeholder))
 
 
 __all__ = ["statement_spans"]

@@ -23,8 +23,14 @@ import re
 from guardrails.regex_trie import trie_pattern
 
 _PROMPT = r"(?:(?:[$#%❯+>]|PS [^>\n]{0,80}>|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#])[ \t]*)?"
+_STAMP = r"(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z?[ \t]+)?"
+"""The timestamp CI runners put before every log line (GitHub Actions, Azure Pipelines, GitLab with timestamps)."""
+_TRANSFORM = (r"(?:[ \t]*\|[ \t]*(?:rev|base64(?:[ \t]+-w[ \t]*0)?|xxd(?:[ \t]+-p)?|od[ \t]+-\w+|tr[ \t][^\n|]{1,40}|"
+              r"sed[ \t][^\n|]{1,80}|cut[ \t][^\n|]{1,40}|fold(?:[ \t]+-\w+)?|awk[ \t][^\n|]{1,80}))")
+"""Filters that print their input reshaped: echoing a masked secret through them defeats the CI's mask, and
+what they print is still the secret (reversed, encoded, split)."""
 _SECRET_COMMAND = re.compile(
-    r"(?i)[ \t]*" + _PROMPT + r"(?:sudo[ \t]+)?(?P<cmd>"
+    r"(?i)[ \t]*" + _STAMP + _PROMPT + r"(?:sudo[ \t]+)?(?P<cmd>"
     r"gcloud[ \t]+(?:beta[ \t]+)?secrets[ \t]+versions[ \t]+access\b[^\n]{0,300}"
     r"|gcloud[ \t]+auth[ \t]+(?:application-default[ \t]+)?print-(?:access|identity)-token\b[^\n]{0,300}"
     r"|aws[ \t]+(?:ecr|ecr-public)[ \t]+get-login-password\b[^\n]{0,300}"
@@ -57,12 +63,12 @@ _SECRET_COMMAND = re.compile(
     r"|(?:aws[ \t]+configure[ \t]+get|heroku[ \t]+config:get|(?:npm|yarn|pnpm)[ \t]+config[ \t]+get|"
     r"git[ \t]+config[ \t]+(?:--\w+[ \t]+)*|printenv)[ \t]+[\"']?(?P<named>[\w:./\-]{1,128})[\"']?"
     r"(?:[ \t]+-[^\n]{0,100})?[ \t]*"
-    r"|echo[ \t]+[\"']?\$\{?(?P<echoed>[A-Za-z_]\w{0,63})\}?[\"']?[ \t]*"
+    r"|echo[ \t]+[\"']?\$\{?(?P<echoed>[A-Za-z_]\w{0,63})\}?[\"']?" + _TRANSFORM + r"{0,4}[ \t]*"
     r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}\{\.data\.(?P<k8skey>[\w.\-]{1,64})\}[^\n|]{0,100}"
     r"|cat[ \t]+(?P<file>[^\s|;&]*(?:key|token|secret|passw|credential|\.pem|\.creds)[^\s|;&]*)[ \t]*"
     r")(?=\r?\n|$)"
 )
-_BEFORE_COMMAND = re.compile(r"[ \t]*" + _PROMPT + r"(?:sudo[ \t]+)?")
+_BEFORE_COMMAND = re.compile(r"[ \t]*" + _STAMP + _PROMPT + r"(?:sudo[ \t]+)?")
 """What may stand before a command word on its line: blanks, a prompt, `sudo`."""
 _COMMAND_WORD = re.compile(trie_pattern({
     "gcloud", "aws ", "az ", "kubectl", "@base64d", "vault ", "op read", "op item", "bw get", "pass show", "doppler",
@@ -73,7 +79,8 @@ _COMMAND_WORD = re.compile(trie_pattern({
 }))
 """A cheap first look: the command words of `_SECRET_COMMAND`, so that most texts skip it."""
 _CONSOLE_EXPR = re.compile(r"(?m)^>[ \t]*(?P<expr>(?:nonsensitive|sensitive)?\(?[\w.\[\]\"'\-]{1,128}\)?)[ \t]*$")
-_OUTPUT_LINE = re.compile(r"""[ \t]*(?P<v>"[^"\n]{1,4096}"|'[^'\n]{1,4096}'|[^\s"']{6,8192})(?::[ \t][^\n]*)?[ \t]*""")
+_OUTPUT_LINE = re.compile(r"""[ \t]*""" + _STAMP
+                          + r"""(?P<v>"[^"\n]{1,4096}"|'[^'\n]{1,4096}'|[^\s"']{6,8192})(?::[ \t][^\n]*)?[ \t]*""")
 _NEXT_PROMPT = re.compile(r"[ \t]*(?:[$#%❯>]|PS [^>\n]{0,80}>|\+ )")
 _STDIN_PIPE = re.compile(
     r"""\b(?:echo|printf)(?:[ \t]+-[neE]{1,3})*[ \t]+(?P<v>'[^'\n]{1,512}'|"[^"\n]{1,512}"|[^\s|;&'"]{1,512})"""
@@ -91,6 +98,14 @@ _AZ_SECRET = re.compile(
 _CLI_PAIR = re.compile(r'(?m)^[ \t]*\d{1,4}\) "(?P<k>[\w.\-]{1,64})"\r?\n[ \t]*\d{1,4}\) "(?P<v>[^"\r\n]{1,512})"')
 """A name/value pair of a reply array (`redis-cli CONFIG GET requirepass` prints `1) "requirepass"`
 then `2) "<value>"`), judged by the name."""
+_CI_LOG_STAMP = re.compile(r"[ \t]*" + _STAMP + r"##\[")
+"""A runner's own log line (`##[endgroup]`, `##[section]`) between a command and its output."""
+_VSO_SETVARIABLE = re.compile(
+    r"(?i)##vso\[task\.setvariable(?P<attrs>[^\]\r\n]{1,400})\](?P<v>[^\r\n]{1,4096}?)[ \t]*(?=\r?\n|$)"
+)
+"""Azure Pipelines' logging command that sets a variable: `##vso[task.setvariable variable=X;issecret=true]V`.
+`issecret=true` says V is a secret; otherwise the variable's name is judged."""
+_VSO_NAME = re.compile(r"(?i)(?:^|;|[ \t])variable=(?P<n>[\w.\-]{1,128})")
 _ADD_MASK = re.compile(r"::add-mask::(?P<v>[^\s\"'`]{3,4096})")
 _SECRET_OBJECT = re.compile(
     r'(?i)"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
@@ -163,6 +178,16 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
     if ') "' in text:
         for m in _CLI_PAIR.finditer(text):
             out.append((m.start("v"), m.end("v"), "tool_printed_secret", m.group("k")))
+    if "##vso[" in lowered:
+        for m in _VSO_SETVARIABLE.finditer(text):
+            attrs = m.group("attrs").lower().replace(" ", "")
+            name = _VSO_NAME.search(m.group("attrs"))
+            if m.group("v").startswith("$"):
+                continue
+            if "issecret=true" in attrs:
+                out.append((m.start("v"), m.end("v"), "ci_debug_secret", None))
+            elif name is not None:
+                out.append((m.start("v"), m.end("v"), "ci_debug_secret", name.group("n")))
     if "::add-mask::" in text:
         for m in _ADD_MASK.finditer(text):
             if not m.group("v").startswith("$"):
@@ -218,6 +243,9 @@ def _output_lines(
         nl = text.find("\n", pos)
         line_end = len(text) if nl < 0 else nl
         line = text[pos:line_end].rstrip("\r")
+        if _CI_LOG_STAMP.match(line):
+            pos = line_end + 1  # the runner's `##[endgroup]` between the command and what it printed
+            continue
         if not line.strip() or _NEXT_PROMPT.match(line) or _WORDS.match(line.strip()):
             break
         m = _OUTPUT_LINE.fullmatch(line)
