@@ -68,7 +68,9 @@ def test_host_question_node_alone_runs_the_new_agent_revision(built: Built) -> N
     root = _bundle(built, "node-everything-slow-question")
     question = yaml.safe_load((root / "manifest.yaml").read_text())["question"]
     agents = _items(root, "observability", "pods.json")
-    revisions = json.loads((root / "extra" / "controllerrevisions.json").read_text())["items"]
+    revisions = [r for r in json.loads((root / "extra" / "controllerrevisions.json").read_text())["items"]
+                 if any(o["kind"] == "DaemonSet" and o["name"] == "parca-agent"
+                        for o in r["metadata"].get("ownerReferences", []))]
     newest = max(revisions, key=lambda r: r["revision"])["metadata"]["labels"]["controller-revision-hash"]
     on_new = [p["spec"]["nodeName"] for p in agents if p["metadata"]["labels"]["controller-revision-hash"] == newest]
     assert len(on_new) == 1 and on_new[0] in question
