@@ -62,11 +62,13 @@ _MISSING = re.compile(r"\bno (?P<kind>[A-Z]\w+) (?P<ns>[a-z0-9][a-z0-9-]*)/(?P<n
 KINDS = {"configmap": "ConfigMap", "secret": "Secret", "persistentvolumeclaim": "PersistentVolumeClaim",
          "serviceaccount": "ServiceAccount", "service": "Service", "pvc": "PersistentVolumeClaim", "cm": "ConfigMap",
          "sa": "ServiceAccount", "svc": "Service"}
-_DELETE = re.compile(r"\b(?:deleted|deleting|delete|removed|removing|pruned|pruning|garbage[- ]collected|purged)\b",
-                     re.I)
-_DONE = re.compile(r"\b(?:deleted|removed|pruned|garbage[- ]collected|purged)\b", re.I)
+_DELETE = re.compile(r"\b(?:deleted|deleting|delete|removed|removing|pruned|pruning|garbage[- ]collected|purged|"
+                     r"destroying|destroyed)\b", re.I)
+"""Deletion verbs, and Terraform/OpenTofu's (`kubernetes_config_map_v1.app: Destroying... [id=ns/name]`)."""
+_DONE = re.compile(r"\b(?:deleted|removed|pruned|garbage[- ]collected|purged|destroyed)\b", re.I)
 _NOT_DONE = re.compile(r"dry[- ]?run|would (?:be )?(?:delete|remov|prune)|skipp|\bkeep(?:ing)?\b|\bkept\b|"
-                       r"not (?:be )?deleted|failed to delete|cannot delete|forbidden|refus", re.I)
+                       r"not (?:be )?deleted|failed to delete|cannot delete|forbidden|refus|"
+                       r"will be (?:destroyed|deleted)|must be replaced|Error: deleting", re.I)
 """Wording of a deletion planned, skipped or refused rather than done."""
 _KIND_WORD = re.compile(r"\b(configmaps?|secrets?|persistentvolumeclaims?|serviceaccounts?|services?|pvc|cm|svc)\b"
                         r"(?=[\s/\"'])", re.I)
