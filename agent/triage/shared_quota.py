@@ -50,14 +50,20 @@ Call = Callable[..., Awaitable[Any]]
 QUOTA = re.compile(r"\bOVER_QUERY_LIMIT\b|\bRESOURCE_EXHAUSTED\b|\bOVER_DAILY_LIMIT\b|quota (?:exceeded|exhausted)|"
                    r"exceeded (?:your |the )?(?:\w+ )?(?:quota|rate[- ]?limit)|rate[- ]?limit(?:ed| exceeded| reached)|"
                    r"\b(?:user)?rateLimitExceeded\b|too many requests|\b429\b|ThrottlingException|"
-                   r"TooManyRequestsException|RequestLimitExceeded|throttled by (?:the )?(?:provider|api)", re.I)
+                   r"TooManyRequestsException|RequestLimitExceeded|throttled by (?:the )?(?:provider|api)|"
+                   # Azure ('Rate limit is exceeded', code TooManyRequests), Google APIs' RATE_LIMIT_EXCEEDED,
+                   # Anthropic's rate_limit_error, Shopify's call budget, S3 SlowDown, DynamoDB's throughput
+                   r"rate limit is exceeded|\bTooManyRequests\b|\bRATE_LIMIT_EXCEEDED\b|\brate_limit_error\b|"
+                   r"Exceeded \d+ calls per second|\bSlowDown\b|Please reduce your request rate|"
+                   r"ProvisionedThroughputExceededException", re.I)
 """A provider's own words for a call refused because a quota or rate budget is spent."""
 _INSIDE = re.compile(r"apiserver|flowcontrol|priority level|nginx_limit|limit_req|ratelimit\.envoy|"
                      r"local_rate_limit|\.svc\b|cluster\.local", re.I)
 """A limit enforced inside the cluster (the API server's APF, a proxy's own rate limit): another class."""
 _CREDENTIAL = re.compile(r"key|token|secret|credential|password|auth", re.I)
 _STATUS = re.compile(r"\b(OVER_QUERY_LIMIT|RESOURCE_EXHAUSTED|OVER_DAILY_LIMIT|rateLimitExceeded|"
-                     r"ThrottlingException|TooManyRequestsException|RequestLimitExceeded|429)\b")
+                     r"ThrottlingException|TooManyRequestsException|RequestLimitExceeded|429|TooManyRequests|"
+                     r"RATE_LIMIT_EXCEEDED|rate_limit_error|SlowDown|ProvisionedThroughputExceededException)\b")
 _RATE = re.compile(r"\b(?:rate|qps|rps)[=:]\s*[\d.]+\s*(?:/s|per second)?|\b\d+ workers\b|qps_limit[=:]\s*\w+", re.I)
 _KEY = re.compile(r"\(key ([^)]+)\)")
 
