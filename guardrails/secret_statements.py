@@ -659,11 +659,13 @@ _NTP_KEY = re.compile(
 time packets; whoever holds it can steer the clock of every client that trusts it."""
 _PPP_HEADER = re.compile(r"(?im)^#[ \t]*client[ \t]+server[ \t]+secret\b|(?:chap|pap|srp)-secrets\b")
 _PPP_LINE = re.compile(
-    r"""(?m)^[ \t]*(?!#)(?:"[^"\n]{1,128}"|[^\s"#]{1,128})[ \t]+(?:"[^"\n]{0,128}"|[^\s"]{1,128})[ \t]+"""
-    r"""(?P<v>"[^"\n]{1,256}"|[^\s"]{1,256})"""
+    r"""[ \t]*(?!#)(?:"[^"\n]{1,128}"|[^\s"#]{1,128})[ \t]+(?:"[^"\n]{0,128}"|[^\s"]{1,128})[ \t]+"""
+    r"""(?P<v>"[^"\n]{1,256}"|[^\s"]{1,256})(?P<ips>(?:[ \t]+(?:\*|-|!?[0-9a-fA-F.:]{2,45}(?:/\d{1,3})?))*)"""
+    r"""[ \t]*\r?$"""
 )
 """pppd's chap-secrets / pap-secrets table: `client server secret [IP addresses]`, whitespace-separated,
-the third column the secret (the files' own header names the columns)."""
+the third column the secret; what follows it can only be addresses (`*`, `-`, an IP or a subnet), so a
+line of prose or another table below a mention of the file is not read as one of its rows."""
 
 
 def _daemon_key_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
@@ -672,11 +674,19 @@ def _daemon_key_spans(text: str, lowered: str, placeholder: Placeholder) -> list
         for m in _NTP_KEY.finditer(text):
             if not placeholder(m.group("v")):
                 out.append((m.start("v"), m.end("v"), "config_directive_password"))
-    if "secret" in lowered and _PPP_HEADER.search(text) is not None:
-        for m in _PPP_LINE.finditer(text):
-            value = m.group("v").strip('"')
-            if value and value not in ("*", "-") and not value.startswith("@") and not placeholder(value):
-                _word(text, m.start("v"), m.end("v"), "config_directive_password", placeholder, out)
+    head = _PPP_HEADER.search(text) if "secret" in lowered else None
+    if head is not None:
+        pos = text.find("\n", head.end()) + 1  # the table follows its header or the file's name
+        while 0 < pos < len(text):
+            nl = text.find("\n", pos)
+            end = len(text) if nl < 0 else nl
+            if not text[pos:end].strip():
+                break  # a blank line ends the table
+            row = _PPP_LINE.match(text, pos, end)
+            value = row.group("v").strip('"') if row is not None else ""
+            if row is not None and value not in ("", "*", "-") and not value.startswith("@") and not placeholder(value):
+                _word(text, row.start("v"), row.end("v"), "config_directive_password", placeholder, out)
+            pos = end + 1
     return out
 
 

@@ -114,6 +114,7 @@ def test_credentials_passed_as_option_values(line: str) -> None:
 def test_user_option_in_a_tools_config_file() -> None:
     pw = _pw()
     _gone(f"# ~/.config/curlrc\nproxy-user = \"relay:{pw}\"\nconnect-timeout = 5", pw)
+    _kept('services:\n  web:\n    user: "1000:1000"\n  proxy:\n    user: "nginx:nginx"')
 
 
 @pytest.mark.parametrize("line", [
@@ -166,6 +167,8 @@ def test_ppp_secret_tables() -> None:
 def test_daemon_key_file_twins_stay() -> None:
     _kept("server 0.pool.ntp.org iburst\nkeyfile /etc/chrony.keys\nmakestep 1.0 3")
     _kept("# /etc/ppp/chap-secrets\n# client\tserver\tsecret\tIP addresses\nwan\t*\t@/etc/ppp/wan.pw\t*")
+    # a mention of the file is no table: prose and other tables below it keep their words
+    _kept("Edit /etc/ppp/chap-secrets, then restart pppd.\nppp0 1500 rx/tx 12.5%\nwlan0 up 3f9a2c1b7e 40ms")
 
 
 # --------------------------------------------------------------------------- literal prefixes and wrappers
