@@ -10,12 +10,14 @@ from typing import Any, ClassVar
 from guardrails.action import Action, Decision, ToolSpec
 from guardrails.decision_memo import BoundedLRU, copy_of, value_key
 from guardrails.layers.base import ArgumentError, BaseLayer, Call, LayerResult
+from guardrails.schema_fastpath import FlatSchema, compile_flat
 
 _SCHEMA_OK = "arguments match the tool's schema"
 
 SCHEMA_DECISIONS: BoundedLRU[Decision] = BoundedLRU(4096)
 """(schema, arguments) -> the schema check's decision: a pure function of the two JSON documents
-(guardrails/decision_memo.py), so a question asked again is not walked through jsonschema again."""
+(guardrails/decision_memo.py), so a question asked again is not walked through jsonschema again.
+Arguments a flat schema's fast check accepts (guardrails/schema_fastpath.py) need no memo."""
 
 
 @dataclass
@@ -59,6 +61,9 @@ def validate_schema(action: Action, spec: ToolSpec | None) -> Decision:
         return Decision(layer="validation", allowed=False, rule="unknown-tool",
                         reason=f"tool {action.tool!r} is not offered by any connected server")
     schema_json = json.dumps(spec.input_schema, sort_keys=True)
+    flat = _flat(schema_json)
+    if flat is not None and flat.accepts(action.arguments):  # exact for flat schemas; refusals are worded below
+        return Decision(layer="validation", allowed=True, reason=_SCHEMA_OK)
     arguments_key = value_key(action.arguments)
     key = (schema_json, arguments_key)
     if arguments_key is not None:
@@ -87,8 +92,10 @@ def _check_schema(schema_json: str, arguments: dict[str, Any]) -> Decision:
 
 
 def prepare_validator(spec: ToolSpec) -> None:
-    """Compile `spec`'s validator now (a server warming up), so no call pays for it."""
-    _validator(json.dumps(spec.input_schema, sort_keys=True))
+    """Compile `spec`'s validator and its fast check now (a server warming up), so no call pays for it."""
+    schema_json = json.dumps(spec.input_schema, sort_keys=True)
+    _validator(schema_json)
+    _flat(schema_json)
 
 
 @lru_cache(maxsize=256)
@@ -100,3 +107,19 @@ def _validator(schema_json: str) -> Any:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+@lru_cache(maxsize=256)
+def _flat(schema_json: str) -> FlatSchema | None:
+    """The schema's fast acceptance check (guardrails/schema_fastpath.py), when it is a valid, flat
+    object schema of typed properties that jsonschema judges by draft 2020-12; else None."""
+    import jsonschema
+
+    try:
+        _validator(schema_json)  # the schema passed jsonschema's own check
+    except jsonschema.SchemaError:
+        return None
+    schema = json.loads(schema_json)
+    if jsonschema.validators.validator_for(schema) is not jsonschema.Draft202012Validator:
+        return None
+    return compile_flat(schema)
