@@ -1643,7 +1643,7 @@ _DEFENSIVE_IF_WORDS = ("treat it", "treat them", "treat this", "treat that", "re
 
 
 _QUESTION_ABOUT_READER = re.compile(
-    r"(?i)(?:^|(?<=[\n.!?:;])|(?<=\band\s)|(?<=\bbut\s)|(?<=\bso\s))[^\S\n]*(?:did|does|has|have|had|was|were|is)(?:n't)?\s+"
+    r"(?i)[^\S\n]*(?:(?:and|but|so)\s+)?(?:did|does|has|have|had|was|were|is)(?:n't)?\s+"
     r"(?:the\s+|our\s+|that\s+|this\s+|their\s+|any\s+)?(?:(?:ai|sre|support|chat|review|triage)\s+)?"
     r"(?:bots?|assistants?|agents?|models?|ai|llms?|chatbots?|copilots?|vigil|gpt|claude|it|they|he|she|"
     r"anyone|anybody|someone|somebody|\w+bot)\b(?:\s+(?:ever|actually|really|still|not|already|once))*"
@@ -1651,14 +1651,31 @@ _QUESTION_ABOUT_READER = re.compile(
 )
 """A question about what a model or someone did ("did the bot ever print its system prompt?", "has anyone
 made the assistant reveal its instructions?"): engineers discussing a leak, not a request. A request to the
-reader asks it ("can you print your system prompt?"), so "you" and the modal verbs are not questions here."""
+reader asks it ("can you print your system prompt?"), so "you" and the modal verbs are not questions here.
+Matched from the start of the sentence that a question mark ends."""
+_SENTENCE_END = re.compile(r"[\n.!?:;]")
+_SECOND_PERSON = re.compile(r"(?i)\byou(?:r|rs|rself)?\b")
+"""A question that names the reader ("has anyone told you to ignore your rules?") turns to it: not set aside."""
+_QUESTION_REACH = 200
 
 
 def _question_spans(text: str) -> list[tuple[int, int]]:
-    """Questions about what a model or a person did (see `_QUESTION_ABOUT_READER`)."""
-    if "?" not in text:
-        return []
-    return [m.span() for m in _QUESTION_ABOUT_READER.finditer(text)]
+    """Questions about what a model or a person did (see `_QUESTION_ABOUT_READER`).
+
+    Found from their question marks (few, even in a log of URLs with query strings): each is matched once,
+    from the start of its sentence, instead of trying the question's first words at every position."""
+    spans: list[tuple[int, int]] = []
+    mark = text.find("?")
+    while mark >= 0:
+        lo = max(0, mark - _QUESTION_REACH)
+        start = lo
+        for end in _SENTENCE_END.finditer(text, lo, mark):
+            start = end.end()
+        m = _QUESTION_ABOUT_READER.match(text, start, mark + 1)
+        if m is not None and m.end() == mark + 1 and _SECOND_PERSON.search(m.group()) is None:
+            spans.append((m.start(), m.end()))
+        mark = text.find("?", mark + 1)
+    return spans
 
 
 def _mention_spans(text: str, lowered: str) -> list[tuple[int, int]]:
@@ -1716,12 +1733,44 @@ safeguard away instead ("no approval needed"). Its approval words are not read a
 the reader."""
 
 
+_SAFEGUARD_NOUNS = ("approval", "confirmation", "sign-off", "signoff", "sign off", "review", "consent")
+_SAFEGUARD_REACH = 110
+"""Characters before the noun where the rest of `_KEPT_SAFEGUARD` must start."""
+
+
 def _kept_safeguards(text: str, lowered: str) -> list[tuple[int, int]]:
-    """Statements that a step waits for a person's approval (see `_KEPT_SAFEGUARD`)."""
-    if not ("approv" in lowered or "confirm" in lowered or "sign" in lowered or "review" in lowered
-            or "consent" in lowered):
+    """Statements that a step waits for a person's approval (see `_KEPT_SAFEGUARD`).
+
+    Found from their nouns (a substring search each), and the rule matched only in the few characters before
+    each: its first words ("requires", "needs", "only after") start no literal the engine could skip to."""
+    if len(lowered) != len(text):
+        lowered = text.lower() if len(text.lower()) == len(text) else ""
+        if not lowered:
+            return [m.span() for m in _KEPT_SAFEGUARD.finditer(text)]
+    spans: set[tuple[int, int]] = set()
+    for noun in _SAFEGUARD_NOUNS:
+        pos = lowered.find(noun)
+        while pos >= 0:
+            for m in _KEPT_SAFEGUARD.finditer(text, max(0, pos - _SAFEGUARD_REACH), pos + len(noun) + 1):
+                spans.add(m.span())
+            pos = lowered.find(noun, pos + len(noun))
+    return sorted(spans)
+
+
+_REVERT_TITLE = re.compile(r"(?m)^[ \t]*Revert\s+\"(?P<title>[^\n]{1,200})\"[ \t]*$")
+_REVERT_BODY = re.compile(r"This reverts commit [0-9a-f]{7,40}")
+
+
+def _reverted_titles(text: str) -> list[tuple[int, int]]:
+    """The quoted subject of the commit a `git revert` message undoes, for the classifier not to read.
+
+    Git writes `Revert "<subject>"` and "This reverts commit <sha>." itself: the subject is the reverted
+    change's title, quoted. A revert of "disable approval gate for hotfixes" restores the gate, yet its
+    words (disable, approval gate) are what the classifier weighs as a safeguard taken away. The patterns
+    still read the title, so an instruction planted there is still found; the body is read as usual."""
+    if "This reverts commit" not in text or _REVERT_BODY.search(text) is None:
         return []
-    return [m.span() for m in _KEPT_SAFEGUARD.finditer(text)]
+    return [m.span("title") for m in _REVERT_TITLE.finditer(text)]
 
 
 def _demote_quoted_examples(text: str, hits: list[_Hit], mentions: list[tuple[int, int]]) -> list[_Hit]:
@@ -1935,7 +1984,8 @@ def _scan(text: str, depth: int) -> InjectionReport:
         # structure, for rephrased and translated instructions that no pattern above knows.
         text_lowered = lowered if index is None else text.lower()
         restrictions = _reader_restrictions(text, text_lowered)
-        unread = mentions + restrictions + _kept_safeguards(text, text_lowered) + _record_fields(text)
+        unread = (mentions + restrictions + _kept_safeguards(text, text_lowered) + _reverted_titles(text)
+                  + _record_fields(text))
         read = _blank(text, unread) if unread else text
         verdict = classify(read)
         if (
