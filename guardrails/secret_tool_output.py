@@ -106,6 +106,12 @@ _VSO_SETVARIABLE = re.compile(
 """Azure Pipelines' logging command that sets a variable: `##vso[task.setvariable variable=X;issecret=true]V`.
 `issecret=true` says V is a secret; otherwise the variable's name is judged."""
 _VSO_NAME = re.compile(r"(?i)(?:^|;|[ \t])variable=(?P<n>[\w.\-]{1,128})")
+_SET_OUTPUT = re.compile(r"""::set-(?:output|env)[ \t]+name=(?P<n>[\w.\-]{1,128})::(?P<v>[^\s"'`]{1,4096})""")
+"""GitHub Actions' older workflow commands `::set-output name=X::V` / `::set-env name=X::V`: judged by X."""
+_TEAMCITY_PARAM = re.compile(
+    r"##teamcity\[setParameter[ \t]+name='(?P<n>[^'\r\n]{1,128})'[ \t]+value='(?P<v>(?:[^'|\r\n]|\|.){1,4096})'[ \t]*\]"
+)
+"""TeamCity's service message that sets a build parameter (`env.DB_PASSWORD`): judged by the parameter's name."""
 _ADD_MASK = re.compile(r"::add-mask::(?P<v>[^\s\"'`]{3,4096})")
 _SECRET_OBJECT = re.compile(
     r'(?i)"id"\s*:\s*"https://[\w\-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/secrets/[^"]*"'
@@ -188,6 +194,15 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
                 out.append((m.start("v"), m.end("v"), "ci_debug_secret", None))
             elif name is not None:
                 out.append((m.start("v"), m.end("v"), "ci_debug_secret", name.group("n")))
+    if "::set-" in text:
+        for m in _SET_OUTPUT.finditer(text):
+            if not m.group("v").startswith("$"):
+                out.append((m.start("v"), m.end("v"), "ci_debug_secret", m.group("n")))
+    if "##teamcity[" in text:
+        for m in _TEAMCITY_PARAM.finditer(text):
+            param = m.group("n").rsplit(".", 1)[-1]  # `env.DB_PASSWORD`, `system.api_token`: the name after the scope
+            if not m.group("v").startswith(("%", "$")):
+                out.append((m.start("v"), m.end("v"), "ci_debug_secret", param))
     if "::add-mask::" in text:
         for m in _ADD_MASK.finditer(text):
             if not m.group("v").startswith("$"):

@@ -285,6 +285,9 @@ def test_ci_logging_commands_that_set_secrets() -> None:
     a, b = _pw(), _rand(40)
     _gone(f"2026-01-01T00:00:01.0000000Z ##vso[task.setvariable variable=sqlAdmin;isOutput=true;issecret=true]{a}", a)
     _gone(f"##vso[task.setvariable variable=API_TOKEN]{b}\n##[section]Finishing: fetch", b)
+    c, d = _pw(), _pw()
+    _gone(f"##teamcity[setParameter name='env.DB_PASSWORD' value='{c}']", c)
+    _gone(f'echo "::set-output name=registry_password::{d}"', d)
 
 
 def test_secret_echoed_through_a_transform() -> None:
@@ -297,6 +300,7 @@ def test_secret_echoed_through_a_transform() -> None:
 
 def test_ci_logging_twins_stay() -> None:
     _kept("##vso[task.setvariable variable=buildNumber]20261205.3")
+    _kept("##teamcity[setParameter name='env.BUILD_LABEL' value='1.2.3-rc1']\n::set-output name=version::1.4.2")
     _kept('2026-01-01T00:00:02.2Z echo "$HOME" | rev\n2026-01-01T00:00:02.4Z rennur/emoh/')
 
 
