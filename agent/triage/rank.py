@@ -29,6 +29,7 @@ from typing import Any
 
 from agent.triage import (
     access_rule,
+    acme_client,
     actor_chain,
     apiserver_flood,
     backlog,
@@ -270,6 +271,7 @@ CHECK_WEIGHT: dict[str, float] = {
     node_taint.CHECK: node_taint.WEIGHT,
     dns_scope.CHECK: dns_scope.WEIGHT,
     issuer_solver.CHECK: issuer_solver.WEIGHT,
+    acme_client.CHECK: acme_client.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
@@ -412,6 +414,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, scope.target, dns_scope.finding(scope, facts.at), None, scope.evidence)
     for brk in issuer_solver.breaks(facts):  # an issuer's solver written, Challenges fail (agent.triage.issuer_solver)
         _add_suspect(cases, brk.issuer, issuer_solver.finding(brk, facts.at), None, brk.evidence)
+    for acme in acme_client.found(facts):  # an ACME client's challenge settings written (agent.triage.acme_client)
+        _add_suspect(cases, acme.target, acme_client.finding(acme, facts.at), None, acme.evidence)
     for fl in apiserver_flood.floods(facts):  # who floods the API server (agent.triage.apiserver_flood)
         _add_suspect(cases, fl.client, apiserver_flood.finding(fl), None, fl.evidence)
         next(c for r, c in cases.items() if r.same_object(fl.client)).explains_refs += fl.victims
