@@ -115,7 +115,8 @@ CATALOGUE: tuple[Prerequisite, ...] = (
     Prerequisite(
         "nofile ulimit (LimitNOFILE)", "ulimit",
         re.compile(r"max file descriptors \[\d+\] for [\w-]+ process is too low|rlimits? too low.*(?:files|nofile)|"
-                   r"maximum number of open files to \d+ \(it was originally set to \d+\)|RLIMIT_NOFILE", re.I),
+                   r"maximum number of open files to \d+ \(it was originally set to \d+\)|RLIMIT_NOFILE|"
+                   r"rlimits? for open file descriptors too low", re.I),  # MongoDB's start-up warning
         (),
         "the open-files limit the node's container runtime gives every container (containerd/dockerd LimitNOFILE, "
         "often raised in a node's bootstrap): Elasticsearch and OpenSearch refuse to start below 65535 (a bootstrap "
@@ -134,7 +135,10 @@ CATALOGUE: tuple[Prerequisite, ...] = (
     Prerequisite(
         "kernel.threads-max", "sysctl",
         re.compile(r"unable to create (?:new )?native thread|pthread_create failed|can't start new thread|"
-                   r"fork: (?:retry: )?Resource temporarily unavailable", re.I),
+                   r"fork: (?:retry: )?Resource temporarily unavailable|"
+                   # Go's runtime, Rust's std/tokio, ClickHouse's start-up check
+                   r"failed to create new OS thread|failed to spawn thread|"
+                   r"Maximum number of threads is lower than \d+", re.I),
         ("kernel.threads-max", "kernel.pid_max", "vm.max_map_count"),
         "the kernel's caps on threads and PIDs (kernel.threads-max, kernel.pid_max), which every thread a runtime "
         "starts counts against",
