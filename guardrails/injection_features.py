@@ -498,7 +498,8 @@ for _concept, _terms in _ROUND9_READER.items():
 # Blind round 10: polite and declarative paraphrases. The reader's instructions are not cancelled with a verb
 # but declared void ("先前給你的設定已經作廢", "最初に受けた指示はもう無効です", "دستورالعمل‌های قبلی دیگر معتبر
 # نیستند", "the earlier rules no longer apply"); the secret is not printed but written into the reader's report
-# or summary, verbatim ("原封不動貼在報告裡", "そのまま要約に書いてください", "در گزارش بنویس"); the reader is
+# or summary, verbatim ("原封不動貼在報告裡", "そのまま要約に書いてください", "در گزارش بنویس": the verbs of writing
+# into it and the word for verbatim, not the report alone); the reader is
 # addressed in Traditional Chinese (助理) or with an honorific. Environment variables count as a secret in
 # every language, as they already did in English.
 _ROUND10_PARAPHRASE: dict[str, tuple[str, ...]] = {
@@ -513,12 +514,33 @@ _ROUND10_PARAPHRASE: dict[str, tuple[str, ...]] = {
     "secret": ("环境变量", "環境變數", "環境変数", "متغیرهای محیط", "환경 변수"),
     "reveal": ("贴在", "貼在", "写在", "寫在", "写进", "寫進", "書いてください", "書き出して", "貼り付けて",
                "بنویس*", "적어"),
-    "reader_output": ("原封不动", "原封不動", "报告里", "報告裡", "报告中", "報告中", "そのまま", "要約に",
-                      "レポートに", "報告書に", "در گزارش", "در پاسخ", "در خلاصه", "보고서에", "그대로"),
+    # verbatim, as English "verbatim"; not "in the report" alone (报告里, レポートに, در گزارش): a runbook asks to
+    # note things in the report, and "the previous certificate expired, note it in the report" is no leak
+    "reader_output": ("原封不动", "そのまま", "در پاسخ", "그대로"),
     "urgent": ("從現在開始", "从现在起", "從現在起", "この後は", "これからは", "今後は", "지금부터"),
 }
 for _concept, _terms in _ROUND10_PARAPHRASE.items():
     CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+
+# Traditional Chinese (Taiwan, Hong Kong) writes the lexicon's Simplified Chinese terms with other characters:
+# 忘记 / 忘記, 密码 / 密碼, 显示 / 顯示, 从现在开始 / 從現在開始. Each Chinese term (no kana: Japanese spells its own)
+# also counts in its Traditional spelling, character by character; the map holds the simplified characters
+# the lexicon uses, so a new Chinese term is covered when its characters are.
+_TRADITIONAL = str.maketrans(
+    "从会传体关册写准凭则别动发变员团导层废开弃总执抛报据数无显机环现码约结绕统规视记证词贴转输过运进违钥闭队须审并里复实认",
+    "從會傳體關冊寫準憑則別動發變員團導層廢開棄總執拋報據數無顯機環現碼約結繞統規視記證詞貼轉輸過運進違鑰閉隊須審並裡復實認",
+)
+_KANA = re.compile("[\u3040-\u30ff]")
+_ROUND10_TRADITIONAL: dict[str, tuple[str, ...]] = {
+    "ignore": ("不要管", "不用管"),
+    "reveal": ("列出",),
+    "reader_output": ("给我", "給我"),
+}
+for _concept, _terms in _ROUND10_TRADITIONAL.items():
+    CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
+for _concept, _terms in list(CONCEPTS.items()):
+    _variants = tuple(t.translate(_TRADITIONAL) for t in _terms if not t.isascii() and not _KANA.search(t))
+    CONCEPTS[_concept] = tuple(dict.fromkeys(_terms + tuple(v for v in _variants if v not in _terms)))
 
 _ROLE_MARKER = re.compile(
     r"(?im)(?:^|[\s>\"'`])(?:#{2,}\s*|\[\s*|<\|?\s*|<<\s*|\{\{\s*|\*\*\s*)"
