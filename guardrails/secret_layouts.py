@@ -40,7 +40,7 @@ def anchored_values(text: str) -> list[tuple[int, int, str]]:
     `DB_PASSWORD: *dbpass`. The anchor's line may name nothing (`x-db`, a compose extension field); the
     key at the alias says what the value is. Returns (value start, value end, the alias's key) per use;
     redaction.py judges the key and the value as for any assignment."""
-    if "&" not in text or "*" not in text:
+    if ": *" not in text or "&" not in text:
         return []
     anchors: dict[str, tuple[int, int]] = {}
     for m in _YAML_ANCHOR.finditer(text):

@@ -674,7 +674,7 @@ def _daemon_key_spans(text: str, lowered: str, placeholder: Placeholder) -> list
         for m in _NTP_KEY.finditer(text):
             if not placeholder(m.group("v")):
                 out.append((m.start("v"), m.end("v"), "config_directive_password"))
-    head = _PPP_HEADER.search(text) if "secret" in lowered else None
+    head = _PPP_HEADER.search(text) if "-secrets" in lowered or "# client" in lowered else None
     if head is not None:
         pos = text.find("\n", head.end()) + 1  # the table follows its header or the file's name
         while 0 < pos < len(text):
