@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from agent.triage import agent_revision
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.node_exhaustion import _node_of, _tokens, workload_ref
@@ -37,6 +38,8 @@ HOG_SHARE = 0.5
 STANDS_OUT = 3.0
 """...and at least this many times the CPU of any other pod on the node."""
 MAX_NODES = 2
+UTILISATION = "instance:node_cpu_utilisation:rate5m"
+"""kube-prometheus' recording rule of a node's busy CPU share (0..1), kept where the raw node series are not."""
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -52,17 +55,20 @@ def _value(sample: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-async def _named_nodes(subject: Subject, call: Call) -> list[str]:
+async def _named_nodes(subject: Subject, call: Call) -> dict[str, float | None]:
     """The cluster's nodes the incident names (in full, by first label, or as a label), as node_exhaustion
-    matches them; no listing when nothing in the incident could be a node's name."""
+    matches them, with each one's allocatable cores as `k8s_nodes` reports them; no listing when nothing in the
+    incident could be a node's name."""
     tokens = _tokens(subject)
     if not tokens:
-        return []
+        return {}
     listed = await call("k8s_nodes", {}, "survey-node-tables-nodes")
     rows = (listed.data or {}).get("nodes") or [] if listed is not None and listed.ok and \
         isinstance(listed.data, dict) else []
-    names = [str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")]
-    return list(dict.fromkeys(n for n in (_node_of(t, names) for t in tokens) if n))
+    cores = {str(r.get("name")): r.get("cpu_allocatable") for r in rows if isinstance(r, dict) and r.get("name")}
+    names = list(cores)
+    named = dict.fromkeys(n for n in (_node_of(t, names) for t in tokens) if n)
+    return {n: float(c) if isinstance(c := cores.get(n), int | float) and c > 0 else None for n in named}
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
@@ -70,7 +76,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     if STORE in facts.reads:
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
-    for node in (await _named_nodes(subject, call))[:MAX_NODES]:
+    for node, allocatable in list((await _named_nodes(subject, call)).items())[:MAX_NODES]:
         if not re.fullmatch(r"[a-z0-9.-]+", node):  # DNS names only: no regex or label metacharacters
             continue
         pods = await call("prom_query", {"query": f'sum by (namespace, pod) (rate(container_cpu_usage_seconds_total'
@@ -86,15 +92,25 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         busy = await call("prom_query", {"query": f'sum(rate(node_cpu_seconds_total{{mode!="idle", {instance}}}[5m]))',
                                          "time": at}, f"survey-cpu-busy-{node}")
         entry: dict[str, Any] = {"node": node, "usage": sorted(usage, key=lambda u: -u[2]),
-                                 "cores": next((_value(s) for s in _samples(cores)), None),
+                                 "cores": next((_value(s) for s in _samples(cores)), None) or allocatable,
                                  "busy": next((_value(s) for s in _samples(busy)), None),
                                  "evidence": [o.evidence_id for o in (pods, cores, busy) if o is not None and o.ok]}
+        if entry["busy"] is None and entry["cores"]:  # only the kube-prometheus recording rule kept: a 0..1 share
+            share = await call("prom_query", {"query": f"max({UTILISATION}{{{instance}}})", "time": at},
+                               f"survey-cpu-share-{node}")
+            value = next((_value(s) for s in _samples(share)), None)
+            if value is not None and share is not None:
+                entry["busy"] = value * entry["cores"]
+                entry["evidence"].append(share.evidence_id)
         store.append(entry)
         top_ns, top_pod, _ = entry["usage"][0]
         got = await get_yaml(call, "Pod", top_pod, top_ns, f"survey-cpu-hog-{top_pod}")
         if got is not None:
             entry["pod"] = got[0]
             entry["evidence"].append(got[1])
+            owner = _culprit(got[0], Ref("Pod", top_ns, top_pod))
+            if owner.kind == "DaemonSet":  # a node agent: is this node running a revision the others do not yet
+                entry["agent"] = await agent_revision.read(call, owner, node, top_pod, at)
 
 
 @dataclass
@@ -111,6 +127,10 @@ class Hog:
     creator: str
     created: datetime | None
     evidence: list[str] = field(default_factory=list)
+    rollout: dict[str, Any] | None = None
+    """The culprit workload's own rollout shortly before (what made it costlier), when the timeline shows one."""
+    split: agent_revision.Split | None = None
+    """A node agent's fleet split between revisions, this node on the new one."""
 
 
 def _cpu_limited(pod: dict[str, Any]) -> bool:
@@ -162,9 +182,15 @@ def found(facts: Facts) -> list[Hog]:
         if used < HOG_SHARE * cores or (rest and used < STANDS_OUT * rest[0][2]) or _cpu_limited(pod):
             continue
         ref = Ref("Pod", ns, name)
-        out.append(Hog(str(entry["node"]), ref, _culprit(pod, ref), used, cores, entry.get("busy"), _qos(pod),
+        culprit = _culprit(pod, ref)
+        rollout = agent_revision.rollout_of(facts, culprit) if culprit != ref else None
+        split = agent_revision.split(entry["agent"]) if isinstance(entry.get("agent"), dict) else None
+        evidence = [e for e in entry.get("evidence") or [] if e]
+        evidence += [e for e in [rollout[1] if rollout else "", *(split.evidence if split else [])]
+                     if e and e not in evidence]
+        out.append(Hog(str(entry["node"]), ref, culprit, used, cores, entry.get("busy"), _qos(pod),
                        _creator(pod), parse_time((pod.get("metadata") or {}).get("creationTimestamp")),
-                       [e for e in entry.get("evidence") or [] if e]))
+                       evidence, rollout[0] if rollout else None, split))
     return out
 
 
@@ -180,6 +206,17 @@ def finding(h: Hog, at: datetime) -> dict[str, Any]:
                f"with no CPU limit it takes the whole node, so the other pods there "
                f"are starved of CPU, miss their probe deadlines and are restarted. Set CPU requests and limits on it "
                f"or move it off the node")
+    if h.rollout is not None:  # the workload's own rollout made it costlier: that change leads
+        at_ = parse_time(h.rollout.get("at"))
+        ago = f", {minutes_text(int((at - at_).total_seconds() // 60))} before" if at_ else ""
+        rev = f" revision {h.rollout['revision']}" if h.rollout.get("revision") else " rollout"
+        changed = "; ".join(agent_revision.what_changed(h.rollout)[:3])
+        split = agent_revision.split_text(h.split, h.cores_used) if h.split else ""
+        of = f" of its {h.cores:g}" if h.cores and h.cores >= h.cores_used else ""
+        message = (f"{h.culprit}{rev}{ago} changed {changed}; on node {h.node} its pod {h.pod.name} now uses "
+                   f"{h.cores_used:.1f} CPU cores{of}{busy} with {limits}, starving every other pod there (probes "
+                   f"time out, requests slow)" + (f"; {split}" if split else "") + f". Roll {h.culprit} back to the "
+                   f"previous revision (or restore the old setting and a CPU limit); the node's other pods are victims")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": h.culprit.kind, "namespace": h.culprit.namespace, "name": h.culprit.name},
             "reason": "NodeCPUHog", "message": message,
