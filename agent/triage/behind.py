@@ -66,6 +66,8 @@
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 - agent.triage.node_prerequisite: a workload failing in its software's wording of a node prerequisite (vm.max_map_count,
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
+- agent.triage.controller_switch: a controller-wide switch written (ingress-nginx's allow-snippet-annotations, a
+  Traefik provider flag) after which the controller's log says it skips/ignores/rejects an object using that feature.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -81,6 +83,7 @@ from agent.triage import (
     api_server_of,
     component_alarms,
     config_data_crash,
+    controller_switch,
     credential_rotation,
     credential_write,
     cron_overlap,
@@ -120,7 +123,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
-                            config_data_crash)
+                            config_data_crash, controller_switch)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
