@@ -59,6 +59,7 @@ from agent.triage import (
     flag_key,
     full_volume,
     gitops_revert,
+    hash_balance,
     governing_change,
     held_horizon,
     idle_limit,
@@ -265,6 +266,7 @@ CHECK_WEIGHT: dict[str, float] = {
     idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
+    hash_balance.CHECK: hash_balance.WEIGHT,
     mesh_fault.CHECK: mesh_fault.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
@@ -485,6 +487,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, mf.policy, mesh_fault.finding(mf), None, mf.evidence)
     for tr in topology_routing.found(facts):  # zone-local routing on a Service whose load it concentrated
         _add_suspect(cases, tr.service, topology_routing.finding(tr), None, tr.evidence)
+    for hb in hash_balance.found(facts):  # a hash/sticky load-balancing policy whose key piled load on one pod
+        _add_suspect(cases, hb.policy, hash_balance.finding(hb), None, hb.evidence)
     for nl in service_path.found_local(facts):  # internalTrafficPolicy Local: callers fail only where no endpoint is
         _add_suspect(cases, nl.service, service_path.finding_local(nl), None, nl.evidence)
     for pn in service_path.found_pinned(facts):  # a virtual IP before gRPC/HTTP2: load pinned to a few pods

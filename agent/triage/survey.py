@@ -247,6 +247,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import topology_routing  # zone-local routing turned on: endpoints by zone, per-pod load
 
     await topology_routing.read(facts, call, window["at"])
+    from agent.triage import hash_balance  # a load balancer set to hash by a key: per-pod load of what it balances
+
+    await hash_balance.read(facts, call, window["at"])
     from agent.triage import service_path  # a Service's routing changed: callers' nodes, endpoints' per-pod load
 
     await service_path.read(facts, call, window["at"])
