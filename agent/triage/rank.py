@@ -31,6 +31,7 @@ from agent.triage import (
     access_rule,
     acme_client,
     actor_chain,
+    admission_rule,
     apiserver_flood,
     backlog,
     behind,
@@ -274,6 +275,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dns_scope.CHECK: dns_scope.WEIGHT,
     issuer_solver.CHECK: issuer_solver.WEIGHT,
     acme_client.CHECK: acme_client.WEIGHT,
+    admission_rule.CHECK: admission_rule.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
@@ -418,6 +420,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, brk.issuer, issuer_solver.finding(brk, facts.at), None, brk.evidence)
     for acme in acme_client.found(facts):  # an ACME client's challenge settings written (agent.triage.acme_client)
         _add_suspect(cases, acme.target, acme_client.finding(acme, facts.at), None, acme.evidence)
+    for rule in admission_rule.found(facts):  # a rule written, then refusing (agent.triage.admission_rule)
+        _add_suspect(cases, rule.target, admission_rule.finding(rule, facts.at), None, rule.evidence)
+        next(c for r, c in cases.items() if r.same_object(rule.target)).explains_refs.append(rule.asker)
     for fl in apiserver_flood.floods(facts):  # who floods the API server (agent.triage.apiserver_flood)
         _add_suspect(cases, fl.client, apiserver_flood.finding(fl), None, fl.evidence)
         next(c for r, c in cases.items() if r.same_object(fl.client)).explains_refs += fl.victims

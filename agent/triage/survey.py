@@ -298,6 +298,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import issuer_solver  # a Certificate not Ready: its issuer's solver written, Challenges fail
 
     await issuer_solver.read(facts, call)
+    from agent.triage import admission_rule  # a controller refused at admission: the rule objects its refusal quotes
+
+    await admission_rule.read(facts, call, window["at"])
     from agent.triage import apiserver_flood  # the API server's 429 (APF): its priority levels, who asks more
 
     await apiserver_flood.read(facts, call, window["at"])

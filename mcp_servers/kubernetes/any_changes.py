@@ -31,10 +31,12 @@ SIG_CRD_GROUPS = ("gateway.networking.k8s.io", "policy.networking.k8s.io", "snap
 MAX_CUSTOM_KINDS = 40
 """A cluster with hundreds of CRDs: read the first this many kinds (discovery order), say so in errors."""
 CORE_EXTRA_KINDS = ("serviceaccounts", "priorityclasses", "roles", "clusterroles", "rolebindings", "namespaces",
-                    "clusterrolebindings")
+                    "clusterrolebindings", "limitranges", "resourcequotas", "validatingadmissionpolicies",
+                    "validatingadmissionpolicybindings")
 """Built-in kinds with no dated trace of their own that the timeline still must see written (a PriorityClass made
 globalDefault changes the priority of every pod created after it; a Role trimmed or a binding's subject dropped
-refuses the next request of whoever relied on it)."""
+refuses the next request of whoever relied on it; a LimitRange, ResourceQuota or ValidatingAdmissionPolicy
+tightened refuses the next pod or claim a controller creates, at admission)."""
 IDENTIFYING_FIELDS = ("host", "hosts", "selector", "workloadSelector", "targetRef", "topicName")
 """Spec fields that say what an object applies to (an Istio host, a selector, a policy's target): reported
 with every write so a reader can relate the object to a workload even when they were not the fields written."""
