@@ -68,6 +68,8 @@
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
 - agent.triage.controller_switch: a controller-wide switch written (ingress-nginx's allow-snippet-annotations, a
   Traefik provider flag) after which the controller's log says it skips/ignores/rejects an object using that feature.
+- agent.triage.egress_closed: the mesh's egress closed (Istio outboundTrafficPolicy REGISTRY_ONLY in the mesh config,
+  an IstioOperator or a Sidecar) before the callers' sidecars began sending an external host to BlackHoleCluster.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -89,6 +91,7 @@ from agent.triage import (
     cron_overlap,
     default_class,
     deleted_dependency,
+    egress_closed,
     gitops_prune,
     hpa_limited,
     hpa_unreachable,
@@ -126,7 +129,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
-                            config_data_crash, controller_switch)
+                            config_data_crash, controller_switch, egress_closed)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 

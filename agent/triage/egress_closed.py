@@ -1,0 +1,253 @@
+"""A platform-wide setting that closed the mesh's egress, written before callers began failing on an external host.
+
+Istio's sidecars pass calls to hosts outside the mesh through (`PassthroughCluster`) while the mesh config says
+`outboundTrafficPolicy: {mode: ALLOW_ANY}`. Set to `REGISTRY_ONLY` (an egress lockdown, written once in the mesh
+config ConfigMap `istio-system/istio`, an IstioOperator/Istio resource's `spec.meshConfig`, or a namespace's
+Sidecar `spec.outboundTrafficPolicy`), every host that no Service or ServiceEntry registers is sent to
+`BlackHoleCluster`: HTTP calls get a 502 `direct_response` from the proxy, TLS/TCP connections are closed at once
+(response flag UH). The caller's own log only says `connection reset`, `ECONNRESET`, a TLS handshake failure or
+`502 Bad Gateway`, and in whatever namespace the caller sits; the setting lives in the platform's namespace.
+
+The proxy's own mark says which: `BlackHoleCluster` as the upstream cluster of the callers' sidecar access-log
+lines, and as `destination_service(_name)` of Istio's `istio_requests_total` / `istio_tcp_connections_opened_total`.
+The survey reads (`read`) each recent write to a mesh-config carrier (a ConfigMap, IstioOperator, Istio, Sidecar),
+keeps those whose current content sets REGISTRY_ONLY, then greps the callers' sidecars for `BlackHoleCluster`
+and asks Prometheus for the blackholed series now and at the write. `found` blames the write when the mark
+appears after it and not before it (a mark older than the write is a standing lockdown another change exposed).
+The finding names the setting, the hosts that lost their route, and the fix (a ServiceEntry for each, or revert).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import yaml
+
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.kube_reads import get_yaml
+from agent.triage.proxy_config import line_time
+from agent.triage.subject import Subject, workload_of_pod
+
+CHECK = "change.egress_closed"
+WEIGHT = 0.94
+"""The proxy's own blackhole mark on the callers' calls, starting after the write that closed egress: stronger than
+the callers' symptom and than rollouts near them."""
+STORE = "egress_closed"
+LEAD = timedelta(hours=24)
+SLACK = timedelta(minutes=1)
+CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig"})
+"""Kinds that carry an Istio mesh config or an outbound traffic policy."""
+MAX_WRITES = 3
+MAX_CALLERS = 3
+MARK = "BlackHoleCluster"
+SIDECARS = ("istio-proxy", "envoy", "istio-proxy-sidecar")
+CLOSED = re.compile(r"outboundTrafficPolicy\s*:?\s*\{?\s*[\"']?mode[\"']?\s*:\s*[\"']?REGISTRY_ONLY", re.I)
+_HOST = re.compile(r"(?<![\w.|-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?::\d+)?(?![\w.-])", re.I)
+SERIES = ('sum by (source_workload, source_workload_namespace, namespace, response_code) ('
+          'increase(istio_requests_total{destination_service_name="BlackHoleCluster"}[30m]) or '
+          'increase(istio_requests_total{destination_service="BlackHoleCluster"}[30m]) or '
+          'increase(istio_tcp_connections_opened_total{destination_service="BlackHoleCluster"}[30m]) or '
+          'increase(istio_tcp_connections_opened_total{destination_service_name="BlackHoleCluster"}[30m])) > 0')
+"""The calls Istio's sidecars sent to the black hole in the last 30 minutes, by caller."""
+
+Call = Callable[..., Awaitable[Any]]
+
+
+def closes_egress(obj: dict[str, Any]) -> bool:
+    """Whether the object's current content sets the outbound traffic policy to REGISTRY_ONLY: a mesh config held
+    as YAML text in a ConfigMap key, or the field of a resource's spec (`meshConfig.outboundTrafficPolicy.mode`,
+    a Sidecar's `outboundTrafficPolicy.mode`)."""
+    if obj.get("kind") == "ConfigMap":
+        return any(CLOSED.search(str(v)) for v in (obj.get("data") or {}).values())
+    return bool(CLOSED.search(yaml.safe_dump(obj.get("spec") or {}, default_flow_style=False)))
+
+
+def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
+    """Recent writes to a mesh-config carrier (a ConfigMap's data, a resource's spec), newest first."""
+    out: list[tuple[dict[str, Any], Ref]] = []
+    for change, _ in facts.every_change():
+        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or at is None or target.kind not in CARRIERS or not facts.at - LEAD <= at <= facts.at + SLACK:
+            continue
+        said = " ".join([str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")])
+        if target.kind == "ConfigMap" and "data" not in said:
+            continue
+        if not any(t.same_object(target) for _, t in out):
+            out.append((change, target))
+    return sorted(out, key=lambda c: str(c[0].get("at")), reverse=True)[:MAX_WRITES]
+
+
+def _callers(facts: Facts) -> list[tuple[str, str]]:
+    """(pod, namespace) of the subject's pods and of each pod whose logs the survey read: one per workload."""
+    pods: list[tuple[str, str]] = []
+    for data, _ in facts.topologies[:1]:
+        pods += [(str(p.get("name")), str(p.get("namespace") or "")) for p in data.get("pods") or []
+                 if isinstance(p, dict) and p.get("name")]
+    pods += [(log.pod, log.namespace) for log in facts.logs if log.pod]
+    out: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for pod, namespace in pods:
+        key = (namespace, workload_of_pod(pod))
+        if namespace and key not in seen and len(seen) < MAX_CALLERS:
+            seen.add(key)
+            out.append((pod, namespace))
+    return out
+
+
+async def _marked_lines(call: Call, pod: str, namespace: str) -> tuple[list[str], str]:
+    """The pod's sidecar access-log lines carrying the black-hole mark (its sidecar found from the containers its
+    first log answer lists), with the answer's evidence id."""
+    first = await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": 50, "budget_tokens": 500},
+                       f"survey-egress-{pod}")
+    if first is None or not first.ok:
+        return [], ""
+    data = first.data if isinstance(first.data, dict) else {}
+    names = [str(c.get("name") if isinstance(c, dict) else c) for c in data.get("containers") or []]
+    sidecar = next((n for n in names if n in SIDECARS), None)
+    if sidecar is None:
+        return [], ""
+    got = await call("k8s_logs", {"name": pod, "namespace": namespace, "container": sidecar, "grep": MARK,
+                                  "tail": 10000, "budget_tokens": 2000}, f"survey-egress-proxy-{pod}")
+    if got is None or not got.ok:
+        return [], ""
+    return [ln.strip() for ln in str(got.full_text).splitlines()[1:] if MARK in ln], got.evidence_id
+
+
+async def _series(call: Call, when: str, step: str) -> tuple[list[tuple[dict[str, Any], float]], str]:
+    outcome = await call("prom_query", {"query": SERIES, "time": when}, step)
+    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
+        return [], ""
+    return [(s.get("labels") or {}, float(s["value"])) for s in outcome.data.get("samples") or []
+            if isinstance(s, dict) and isinstance(s.get("value"), (int, float)) and s["value"] > 0], \
+        outcome.evidence_id
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+async def read(_subject: Subject, facts: Facts, call: Call, at: str) -> None:
+    """Reading only: the recent mesh-config writes that close egress, then the callers' black-holed sidecar lines
+    and the black-holed series now and at the write (facts.reads[STORE])."""
+    if STORE in facts.reads:
+        return
+    store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
+    for change, target in candidates(facts):
+        got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-egress-cfg-{target.name}")
+        if got is None or not closes_egress(got[0]):
+            continue
+        store.append({"change": change, "target": target, "evidence": [got[1]], "lines": [], "now": [], "then": []})
+    if not store:
+        return
+    lines: list[tuple[str, str, str]] = []
+    for pod, namespace in _callers(facts):
+        marked, evidence = await _marked_lines(call, pod, namespace)
+        lines += [(ln, f"{namespace}/{pod}", evidence) for ln in marked]
+    now, now_id = await _series(call, at, "survey-egress-series")
+    for entry in store:
+        written = parse_time(entry["change"].get("at"))
+        then: list[tuple[dict[str, Any], float]] = []
+        if now and written is not None:
+            then, _ = await _series(call, _iso(written - SLACK), f"survey-egress-series-{entry['target'].name}")
+        entry.update(lines=lines, now=now, then=then,
+                     evidence=[*entry["evidence"], *dict.fromkeys(e for _, _, e in lines if e),
+                               *([now_id] if now and now_id else [])])
+
+
+@dataclass
+class Closed:
+    """A write that closed the mesh's egress, and the callers' calls its proxies now send to the black hole."""
+
+    target: Ref
+    written: datetime
+    manager: str
+    hosts: list[str]
+    callers: list[Ref]
+    proof: str
+    count: int
+    evidence: list[str] = field(default_factory=list)
+
+
+def hosts_of(line: str) -> list[str]:
+    """The external hosts an access line names (the authority of an HTTP line, the SNI of a TCP one): DNS names,
+    not the mesh's own `.svc.cluster.local` ones nor the user agent's `name/1.2` words."""
+    return [h.lower() for h in dict.fromkeys(m.group(1) for m in _HOST.finditer(line))
+            if not h.lower().endswith((".svc.cluster.local", ".cluster.local", ".svc")) and "/" not in h
+            and not re.match(r"^\d+(?:\.\d+)+$", h)]
+
+
+def _excerpt(line: str) -> str:
+    """`"POST /v2/authenticate HTTP/1.1" 502 - direct_response ... BlackHoleCluster`: from the request on, short."""
+    m = re.search(r'"(?:[A-Z]+ \S+ HTTP/[\d.]+|- - -)"', line)
+    text = line[m.start():] if m else line
+    text = re.sub(r'\s"[0-9a-f-]{20,}"', "", text)
+    return text[:200]
+
+
+def _manager(change: dict[str, Any]) -> str:
+    m = re.search(r"\b(?:set|updated|written) by ([\w.@-]+)", str(change.get("summary") or ""))
+    return m.group(1).rstrip(":,") if m else ""
+
+
+def found(facts: Facts) -> list[Closed]:
+    """Each egress-closing write whose black-hole mark the callers' proxies carry after it and not before it."""
+    out: list[Closed] = []
+    for entry in facts.reads.get(STORE) or []:
+        change, target = entry["change"], entry["target"]
+        written = parse_time(change.get("at"))
+        if written is None:
+            continue
+        timed = [(line_time(ln), ln, where) for ln, where, _ in entry.get("lines") or []]
+        if any(t is not None and t < written - SLACK for t, _, _ in timed) or entry.get("then"):
+            continue  # black-holed before the write: a standing lockdown, not this write's doing
+        after = [(ln, where) for t, ln, where in timed]
+        callers: list[Ref] = []
+        for _, where in after:
+            namespace, pod = where.split("/", 1)
+            ref = Ref("Deployment", namespace, workload_of_pod(pod))
+            if ref not in callers:
+                callers.append(ref)
+        for labels, _ in entry.get("now") or []:
+            workload = str(labels.get("source_workload") or "")
+            namespace = str(labels.get("source_workload_namespace") or labels.get("namespace") or "")
+            if workload and namespace and Ref("Deployment", namespace, workload) not in callers:
+                callers.append(Ref("Deployment", namespace, workload))
+        if after:
+            proof = f"{after[0][1]}'s proxy logs '{_excerpt(after[0][0])}'"
+        elif entry.get("now"):
+            labels, value = entry["now"][0]
+            proof = (f"Istio's series show {value:.0f} calls from {labels.get('source_workload', 'callers')} sent to "
+                     f"{MARK} in the last 30 min, none at the write")
+        else:
+            continue
+        hosts = list(dict.fromkeys(h for ln, _ in after for h in hosts_of(ln)))
+        out.append(Closed(target, written, _manager(change), hosts[:3], callers[:3], proof, len(after),
+                          list(entry.get("evidence") or [])))
+    return out
+
+
+def finding(c: Closed, at: datetime) -> dict[str, Any]:
+    """The setting and what it means first, the hosts that lost their route, the proxy's mark, the fix."""
+    ago = minutes_text(int((at - c.written).total_seconds() // 60))
+    hosts = ", ".join(c.hosts) if c.hosts else "the external hosts they call"
+    who = ", ".join(str(r.name) for r in c.callers) or "the callers"
+    by = f" by {c.manager}" if c.manager else ""
+    lines = f" ({c.count} such lines since the write, none before)" if c.count else ""
+    message = (f"{c.target} closed the mesh's egress: outboundTrafficPolicy mode REGISTRY_ONLY, written{by} {ago} "
+               f"before the incident. Only hosts in the registry (a Service or ServiceEntry) may now be called; "
+               f"{hosts} has no ServiceEntry, so {who}'s sidecar sends those calls to {MARK} (502 / reset): "
+               f"{c.proof}{lines}. The callers did not change: add a ServiceEntry for {hosts} "
+               f"(or set the mode back to ALLOW_ANY) in {c.target}")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": c.target.kind, "namespace": c.target.namespace, "name": c.target.name},
+            "reason": "EgressClosed", "message": message, "evidence": [c.proof[:240]],
+            "details": {"hosts": c.hosts, "mode": "REGISTRY_ONLY"}}
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """The egress-closing write; it explains the callers whose calls its proxies black-hole (behind.py's hook)."""
+    return [(c.target, finding(c, facts.at), c.evidence, c.callers) for c in found(facts)]

@@ -1,0 +1,164 @@
+"""The mesh's egress closed by a platform-wide setting before callers' calls to an external host were black-holed
+(issue #12, rounds 21 and 23 class: Istio's outboundTrafficPolicy set to REGISTRY_ONLY, no ServiceEntry).
+
+Written here, not taken from the held-out bundles. Shapes: the mesh config ConfigMap (YAML text in a data key)
+proven by the caller's sidecar HTTP access log (502 direct_response to BlackHoleCluster) in the caller's own
+namespace; a namespace's Sidecar resource (spec.outboundTrafficPolicy) proven only by Istio's TCP series
+(istio_tcp_connections_opened_total to BlackHoleCluster), the sidecar log holding no such line. Negative twins: a
+mesh config written with ALLOW_ANY, black-holed lines older than the write (a standing lockdown), series already
+black-holed at the write, and a lockdown whose callers fail with the upstream's own 503 (no mark). The tool hub is a
+recorded fake answering with Kubernetes' and Prometheus' shapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import yaml
+
+from agent.triage import behind, egress_closed
+from agent.triage.facts import Facts, LogEvidence, Ref
+from agent.triage.subject import Subject
+
+AT = datetime(2026, 7, 21, 16, 0, tzinfo=UTC)
+WRITE = AT - timedelta(minutes=40)
+POD = "orders-api-7b9d8c6f5-kx2lp"
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _http(t: datetime, code: int, details: str, authority: str, cluster: str) -> str:
+    return (f'{_iso(t)} [{_iso(t)}] "POST /v1/rates HTTP/1.1" {code} - {details} "-" 0 91 0 - "10.1.2.3" '
+            f'"python-requests/2.31" "5b1d-77" "{authority}" "-" {cluster}')
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    data: Any
+    full_text: str
+    evidence_id: str
+
+
+@dataclass
+class Hub:
+    """`k8s_get` (objects by name), `k8s_logs` (the app and its istio-proxy, `grep` applied), `prom_query` (samples
+    by the query's time: at the incident, at the write)."""
+
+    objects: dict[str, dict[str, Any]]
+    proxy: list[str] = field(default_factory=list)
+    now: list[dict[str, Any]] = field(default_factory=list)
+    then: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+        self.calls.append((tool, args))
+        if tool == "k8s_get":
+            obj = self.objects.get(args["name"])
+            return Outcome(obj is not None, {}, yaml.safe_dump(obj) if obj else "not found", "E21")
+        if tool == "k8s_logs":
+            containers = [{"name": "orders-api"}, {"name": "istio-proxy"}]
+            if args.get("container") == "istio-proxy":
+                kept = [ln for ln in self.proxy if str(args.get("grep", "")).lower() in ln.lower()]
+                return Outcome(True, {"containers": containers}, "\n".join(["logs of istio-proxy", *kept]), "E30")
+            return Outcome(True, {"containers": containers, "container": "orders-api"},
+                           "logs of orders-api\nrate lookup failed: read ECONNRESET", "E6")
+        if tool == "prom_query":
+            samples = self.now if args["time"] == _iso(AT) else self.then
+            return Outcome(True, {"samples": samples}, "", "E31")
+        return None
+
+
+def _facts(kind: str, namespace: str, name: str, diff: list[str]) -> Facts:
+    change = {"at": _iso(WRITE), "type": "config", "object": {"kind": kind, "namespace": namespace, "name": name},
+              "summary": f"{kind} {namespace}/{name} updated by argocd-controller: " + "; ".join(diff), "diff": diff}
+    facts = Facts(at=AT, changes={"changes": [change]}, changes_id="E2")
+    facts.logs.append(LogEvidence(pod=POD, namespace="orders", evidence_id="E6",
+                                  top={"example": "rate lookup failed: read ECONNRESET", "severity": "error"},
+                                  hosts=[], error_classes={"connection"}, previous=False, last_lines=[]))
+    return facts
+
+
+def _mesh(mode: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio", "namespace": "istio-system"},
+            "data": {"mesh": f"accessLogFile: /dev/stdout\noutboundTrafficPolicy:\n  mode: {mode}\n",
+                     "meshNetworks": "networks: {}"}}
+
+
+MESH_DIFF = ["data key mesh set by argocd-controller"]
+HOST = "api.rates.example.org"
+
+
+def _run(facts: Facts, hub: Hub) -> list[egress_closed.Closed]:
+    asyncio.run(egress_closed.read(Subject(), facts, hub, _iso(AT)))
+    return egress_closed.found(facts)
+
+
+def test_mesh_config_registry_only_is_blamed_for_the_callers_black_holed_http_calls() -> None:
+    hub = Hub({"istio": _mesh("REGISTRY_ONLY")}, proxy=[
+        _http(WRITE - timedelta(minutes=5), 200, "via_upstream", HOST, f"outbound|443||{HOST}"),
+        _http(WRITE + timedelta(minutes=2), 502, "direct_response", HOST, "BlackHoleCluster")])
+    facts = _facts("ConfigMap", "istio-system", "istio", MESH_DIFF)
+    [hit] = _run(facts, hub)
+    assert hit.hosts == [HOST] and hit.callers == [Ref("Deployment", "orders", "orders-api")]
+    message = egress_closed.finding(hit, AT)["message"]
+    head = message[:400]
+    for word in ("ConfigMap istio-system/istio", "REGISTRY_ONLY", "outboundTrafficPolicy", "ServiceEntry",
+                 "BlackHoleCluster", HOST):
+        assert word in head, word
+    assert "40 min before" in message and "502 - direct_response" in message
+    [(ref, _, _, explains)] = [s for s in behind.suspects(facts) if s[1]["check"] == egress_closed.CHECK]
+    assert ref == Ref("ConfigMap", "istio-system", "istio") and explains == hit.callers
+    assert behind.WEIGHTS[egress_closed.CHECK] == egress_closed.WEIGHT
+
+
+def _sidecar_resource() -> dict[str, Any]:
+    return {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "metadata": {"name": "default",
+                                                                                    "namespace": "orders"},
+            "spec": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"},
+                     "egress": [{"hosts": ["./*", "istio-system/*"]}]}}
+
+
+TCP = [{"labels": {"source_workload": "orders-api", "source_workload_namespace": "orders"}, "value": 57.0}]
+
+
+def test_sidecar_resource_is_blamed_from_istios_tcp_series_alone() -> None:
+    hub = Hub({"default": _sidecar_resource()}, proxy=[], now=TCP, then=[])
+    facts = _facts("Sidecar", "orders", "default",
+                   ["spec.outboundTrafficPolicy.mode (now 'REGISTRY_ONLY')", "spec.egress"])
+    [hit] = _run(facts, hub)
+    assert hit.target == Ref("Sidecar", "orders", "default") and hit.hosts == []
+    assert "57 calls from orders-api sent to BlackHoleCluster" in hit.proof
+    assert any(tool == "prom_query" and args["time"] == _iso(WRITE - egress_closed.SLACK) for tool, args in hub.calls)
+    assert egress_closed.finding(hit, AT)["message"].startswith(
+        "Sidecar orders/default closed the mesh's egress: outboundTrafficPolicy mode REGISTRY_ONLY")
+
+
+def test_a_mesh_config_written_with_allow_any_reads_no_logs_and_blames_nothing() -> None:
+    hub = Hub({"istio": _mesh("ALLOW_ANY")}, proxy=[
+        _http(WRITE + timedelta(minutes=2), 502, "direct_response", HOST, "BlackHoleCluster")])
+    assert _run(_facts("ConfigMap", "istio-system", "istio", MESH_DIFF), hub) == []
+    assert not any(tool == "k8s_logs" for tool, _ in hub.calls)
+
+
+def test_black_holed_lines_older_than_the_write_are_a_standing_lockdown() -> None:
+    hub = Hub({"istio": _mesh("REGISTRY_ONLY")}, proxy=[
+        _http(WRITE - timedelta(hours=3), 502, "direct_response", HOST, "BlackHoleCluster"),
+        _http(WRITE + timedelta(minutes=2), 502, "direct_response", HOST, "BlackHoleCluster")])
+    assert _run(_facts("ConfigMap", "istio-system", "istio", MESH_DIFF), hub) == []
+
+
+def test_series_black_holed_already_at_the_write_are_not_its_doing() -> None:
+    hub = Hub({"default": _sidecar_resource()}, proxy=[], now=TCP, then=TCP)
+    assert _run(_facts("Sidecar", "orders", "default", ["spec.outboundTrafficPolicy.mode"]), hub) == []
+
+
+def test_a_lockdown_whose_callers_get_the_upstreams_own_503_is_not_blamed() -> None:
+    hub = Hub({"istio": _mesh("REGISTRY_ONLY")}, proxy=[
+        _http(WRITE + timedelta(minutes=2), 503, "via_upstream", HOST, f"outbound|443||{HOST}")])
+    assert _run(_facts("ConfigMap", "istio-system", "istio", MESH_DIFF), hub) == []
