@@ -184,6 +184,22 @@ class ApprovalPolicy(_Strict):
         return _match(approver, self.approvers)
 
 
+class _RuleMemo:
+    """A policy's remembered rule decisions, tied to the rules list they were decided under.
+
+    Equal to any other `_RuleMemo`: pydantic compares private attributes in `==`, and what a policy
+    has remembered is not part of its value (two policies with the same rules are equal, used or not)."""
+
+    def __init__(self, rules: list[Rule] | None) -> None:
+        self.rules = rules
+        self.decisions: BoundedLRU[Decision] = BoundedLRU(4096)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _RuleMemo)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def _default_layers() -> list[str]:
     from guardrails.layers.registry import DEFAULT_ORDER  # the layers import this module
 
@@ -198,8 +214,8 @@ class Policy(_Strict):
     layers: list[str] = Field(default_factory=_default_layers)
     """The guardrail layers every action passes, in order: built-in names or `package.module:Class`
     (docs/guardrails.md). An unknown or unimportable name is a configuration error."""
-    _rules_memo: tuple[list[Rule], BoundedLRU[Decision]] | None = PrivateAttr(default=None)
-    """(the rules list it was filled from, the memo of `evaluate_rules`): see `_rule_decisions`."""
+    _rules_memo: _RuleMemo = PrivateAttr(default_factory=lambda: _RuleMemo(None))
+    """The memo of `evaluate_rules` and the rules list it was filled from: see `_rule_decisions`."""
 
     @field_validator("layers")
     @classmethod
@@ -251,9 +267,9 @@ class Policy(_Strict):
         object with its own memo; a copy (`model_copy`) or a policy given another rules list starts a
         new one, since the memo is tied to the very rules list it was filled from."""
         memo = self._rules_memo
-        if memo is None or memo[0] is not self.rules:
-            memo = self._rules_memo = (self.rules, BoundedLRU(4096))
-        return memo[1]
+        if memo.rules is not self.rules:
+            memo = self._rules_memo = _RuleMemo(self.rules)
+        return memo.decisions
 
     def _match_rules(self, actor: Actor, tool: str, scope: Scope) -> Decision:
         for rule in self.rules:

@@ -140,3 +140,11 @@ async def test_the_rate_limit_still_refuses_with_remembered_decisions(tmp_path: 
     assert [v.allowed for v in verdicts] == [True, True, True, False, False]
     assert verdicts[3].denial is not None and verdicts[3].denial.rule == "limits.default.rate"
     assert validation.SCHEMA_DECISIONS.hits > 0 and policy._rule_decisions().hits > 0
+
+
+def test_a_used_policy_still_equals_an_unused_copy_of_it() -> None:
+    """What a policy remembers is not part of its value (pydantic compares private attributes)."""
+    used, fresh = load_policy(default_policy_path()), load_policy(default_policy_path())
+    used.evaluate_rules(ACTORS[0], "k8s_get", Scope(namespace="shop"))
+    assert used == fresh
+    assert used != Policy(rules=[Rule(id="other", tools=["k8s_get"])])
