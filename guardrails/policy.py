@@ -199,6 +199,10 @@ class _RuleMemo:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[type[_RuleMemo], tuple[None]]:
+        """A deep copy or a pickled policy starts with an empty memo (its lock cannot be copied)."""
+        return _RuleMemo, (None,)
+
 
 def _default_layers() -> list[str]:
     from guardrails.layers.registry import DEFAULT_ORDER  # the layers import this module

@@ -148,3 +148,13 @@ def test_a_used_policy_still_equals_an_unused_copy_of_it() -> None:
     used.evaluate_rules(ACTORS[0], "k8s_get", Scope(namespace="shop"))
     assert used == fresh
     assert used != Policy(rules=[Rule(id="other", tools=["k8s_get"])])
+
+
+def test_a_used_policy_deep_copies_and_pickles() -> None:
+    import copy
+    import pickle
+
+    used = load_policy(default_policy_path())
+    decision = used.evaluate_rules(ACTORS[0], "k8s_get", Scope(namespace="shop"))
+    for other in (copy.deepcopy(used), used.model_copy(deep=True), pickle.loads(pickle.dumps(used))):
+        assert other == used and other.evaluate_rules(ACTORS[0], "k8s_get", Scope(namespace="shop")) == decision
