@@ -205,7 +205,7 @@ def quoted_printable_candidates(text: str) -> list[Candidate]:
 
 # Words split into pieces -------------------------------------------------------------------------------
 
-_SPLIT_SEPARATORS = str.maketrans("", "", " .-_\u00b7")
+_SPLIT_SEPARATORS = " .-_\u00b7"
 """What an attacker puts inside a word to split it into pieces a tokenizer or a pattern reads apart
 ("ig nore prev ious in struc tions", "re.veal the sys-tem pro_mpt"); a model reads the word whole."""
 SPLIT_WORDS = tuple(w for w in TRIGGER_WORDS if len(w) >= 5)
@@ -230,7 +230,7 @@ def _rejoined(line: str) -> tuple[str, int]:
     while i < len(pieces):
         for j in range(min(len(pieces), i + _MAX_PIECES) - 1, i, -1):
             gaps = [line[pieces[k][1] : pieces[k + 1][0]] for k in range(i, j)]
-            if any(len(g) != 1 or g not in " .-_\u00b7" for g in gaps):
+            if any(len(g) != 1 or g not in _SPLIT_SEPARATORS for g in gaps):
                 continue
             word = "".join(line[s:e] for s, e in pieces[i : j + 1])
             if word.lower() in _SPLIT_SET:
@@ -247,9 +247,14 @@ def _rejoined(line: str) -> tuple[str, int]:
 
 def _split_gate_words(lowered: str) -> int:
     """How many gate words occur more often with every separator removed than as written (split ones)."""
-    collapsed = lowered.translate(_SPLIT_SEPARATORS)
-    # `in` first: most texts hold none of the gate words even collapsed, and counting is dearer than finding.
-    return sum(1 for w in _SPLIT_GATE if w in collapsed and collapsed.count(w) > lowered.count(w))
+    # A chain of `replace` calls: `str.translate` takes a slow path on any non-ASCII text (twice the cost here).
+    collapsed = lowered.replace(" ", "").replace(".", "").replace("-", "").replace("_", "").replace("\u00b7", "")
+    split = 0
+    for w in _SPLIT_GATE:
+        # `in` first: most texts hold none of the gate words even collapsed, and counting is dearer than finding.
+        if w in collapsed and collapsed.count(w) > lowered.count(w):
+            split += 1
+    return split
 
 
 def split_word_candidates(text: str) -> list[Candidate]:
