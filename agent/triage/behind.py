@@ -117,6 +117,7 @@ from agent.triage import (
     topic_autocreate,
     value_shape,
     volume_binding,
+    volume_source,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
@@ -127,7 +128,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             hpa_unreachable, runtime_parallelism,
                             deleted_dependency, admission_mutation,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
-                            value_shape, position_store, volume_binding, credential_write,
+                            value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
