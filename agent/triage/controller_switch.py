@@ -170,7 +170,9 @@ async def read(_subject: Subject, facts: Facts, call: Call, _at: str) -> None:
                 continue
             data = got[0].get("data") or {}
             switches = [Switch(s.target, s.setting, str(data.get(s.setting, "")).strip(), s.words) for s in switches
-                        if s.setting in data and "\n" not in str(data.get(s.setting, ""))]
+                        if s.setting in data and "\n" not in str(data.get(s.setting, ""))
+                        and _switch_like(s.setting, str(data.get(s.setting, "")).strip())]
+            # a limit or a file is no on/off switch: limits are limit_hit's and proxy_config's to judge
             evidence.append(got[1])
         words = list(dict.fromkeys(w for s in switches for w in s.words))[:2]
         for user in users[:1]:

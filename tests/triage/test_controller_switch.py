@@ -143,12 +143,23 @@ def test_a_refusal_printed_before_the_write_is_chronic_not_the_writes_doing() ->
     assert _run(facts, hub) == []
 
 
-def test_a_refusal_for_another_reason_after_an_unrelated_key_is_not_blamed() -> None:
+def test_a_refusal_for_another_reason_after_the_switch_is_not_blamed() -> None:
     lines = [_klog(WRITE + timedelta(seconds=3), "ignoring ingress wiki/wiki-web based on annotation "
+                                                 "kubernetes.io/ingress.class: class mismatch (class nginx-internal)"),
+             _klog(WRITE + timedelta(seconds=4), "ignoring ingress wiki/wiki-web based on annotation "
                                                  "kubernetes.io/ingress.class: class mismatch")]
+    hub = Hub({"nginx-config": _nginx_cm("enable-opentelemetry", "false")}, NGINX_PODS[:1], {NGINX_PODS[0]: lines})
+    facts = _facts("ConfigMap", "edge", "nginx-config", ["data key enable-opentelemetry set by kubectl"], NGINX_USER)
+    assert _run(facts, hub) == []
+    assert [args["grep"] for tool, args in hub.calls if tool == "k8s_logs"] == ["opentel"]
+
+
+def test_a_limit_written_in_the_controllers_configmap_is_no_switch() -> None:
+    lines = [_klog(WRITE + timedelta(seconds=3), "rejected ingress wiki/wiki-web: request body size over limit")]
     hub = Hub({"nginx-config": _nginx_cm("proxy-body-size", "1m")}, NGINX_PODS[:1], {NGINX_PODS[0]: lines})
     facts = _facts("ConfigMap", "edge", "nginx-config", ["data key proxy-body-size set by kubectl"], NGINX_USER)
     assert _run(facts, hub) == []
+    assert not any(tool == "k8s_logs" for tool, _ in hub.calls)
 
 
 def test_the_switchs_word_in_a_line_that_refuses_nothing_is_not_blamed() -> None:
