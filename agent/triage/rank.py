@@ -60,6 +60,7 @@ from agent.triage import (
     flag_key,
     full_volume,
     gitops_revert,
+    cache_flush,
     hash_balance,
     governing_change,
     held_horizon,
@@ -268,6 +269,7 @@ CHECK_WEIGHT: dict[str, float] = {
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
     topology_routing.CHECK: topology_routing.WEIGHT, route_weights.CHECK: route_weights.WEIGHT,
     hash_balance.CHECK: hash_balance.WEIGHT,
+    cache_flush.CHECK: cache_flush.WEIGHT,
     mesh_fault.CHECK: mesh_fault.WEIGHT,
     gitops_revert.CHECK: gitops_revert.WEIGHT, job_changes.CHECK: job_changes.WEIGHT,
     renamed_target.CHECK: renamed_target.WEIGHT, node_daemonsets.CHECK: node_daemonsets.WEIGHT,
@@ -494,6 +496,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, tr.service, topology_routing.finding(tr), None, tr.evidence)
     for hb in hash_balance.found(facts):  # a hash/sticky load-balancing policy whose key piled load on one pod
         _add_suspect(cases, hb.policy, hash_balance.finding(hb), None, hb.evidence)
+    for cf in cache_flush.found(facts):  # a job flushing a cache tier whose hit ratio falls at each run
+        _add_suspect(cases, cf.job, cache_flush.finding(cf), None, cf.evidence)
     for nl in service_path.found_local(facts):  # internalTrafficPolicy Local: callers fail only where no endpoint is
         _add_suspect(cases, nl.service, service_path.finding_local(nl), None, nl.evidence)
     for pn in service_path.found_pinned(facts):  # a virtual IP before gRPC/HTTP2: load pinned to a few pods

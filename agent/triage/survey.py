@@ -250,6 +250,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import hash_balance  # a load balancer set to hash by a key: per-pod load of what it balances
 
     await hash_balance.read(facts, call, window["at"])
+    from agent.triage import cache_flush  # a Job/CronJob written to flush a cache: the hit ratio at its runs
+
+    await cache_flush.read(facts, call)
     from agent.triage import service_path  # a Service's routing changed: callers' nodes, endpoints' per-pod load
 
     await service_path.read(facts, call, window["at"])
