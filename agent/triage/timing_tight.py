@@ -1,0 +1,307 @@
+"""A failure-detection timing written far tighter than the latency it must cover, and the leadership churn it
+causes.
+
+Consensus and leader-election software decides that a peer is gone when it has not heard from it for a set
+time: etcd's `election-timeout` (default 1000 ms) over its `heartbeat-interval` (default 100 ms; etcd's tuning
+guide: the heartbeat near the peers' round trip, the election timeout at least ten times it), client-go's leader
+election (`--leader-elect-lease-duration` 15 s, `--leader-elect-renew-deadline` 10 s, `--leader-elect-retry-period`
+2 s) used by controllers and operators. Set such a timing below what the peers' real latency plus an fsync or GC
+stall takes (a 50 ms election timeout across zones, a 2 s lease through an API server at its p99) and nothing is
+down, yet followers keep starting elections, the leader changes every few minutes (`etcd_server_leader_changes_
+seen_total` climbing; controllers logging `failed to renew lease` and restarting), and writes in flight fail with
+`leader changed`. The software's own warning (`leader failed to send out heartbeat on time`) then reads like a slow
+disk, which is what the alert's runbook suggests.
+
+So: a workload whose containers (env or flags) set such a timing at a fifth of the software's documented default
+or less, whose spec was written within `LEAD` (the change timeline, else the object's managedFields: its template
+written by a manager), and whose members churn now: the family's leader-change counter rose `CHURN` times or more
+in the last hour (and not at that pace before the write, when that hour is measured), or its logs the survey read
+say the family's churn words. A timing at its default (a slow disk or network is then the story), a tight timing
+of long standing, or one without churn, is not named. `read` reads the workloads and the counter; `found` is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
+from agent.triage.kube_reads import get_yaml
+from agent.triage.subject import Subject, workload_of_pod
+
+CHECK = "change.timing_tight"
+WEIGHT = 0.93
+"""A written timing whose churn the members' own counter or words show: above the members' warning lines (which
+read as a slow disk) and a bare write."""
+READS = "timing_tight"
+LEAD = timedelta(hours=48)
+"""How long before the incident the timing may have been written."""
+TIGHT = 5.0
+"""A timing at most the default divided by this is far tighter than what the software was tuned for."""
+CHURN = 3.0
+"""Leader changes in the last hour that make churn (a healthy cluster changes leader a few times a month)."""
+WORKLOADS = ("StatefulSet", "Deployment", "DaemonSet")
+MAX_READS = 3
+Call = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One failure-detection timing: its spellings (env names, flags), default in ms, and bare-number unit."""
+
+    name: str
+    keys: tuple[str, ...]
+    default_ms: float
+    bare_unit_ms: float
+    """What a bare number means (etcd: milliseconds; client-go flags take Go durations, seconds when bare)."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """One software's timings, churn counter and churn words."""
+
+    software: str
+    image: re.Pattern[str]
+    timings: tuple[Timing, ...]
+    counter: str
+    words: re.Pattern[str]
+    means: str
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("etcd", re.compile(r"etcd", re.I),
+           (Timing("heartbeat interval", ("ETCD_HEARTBEAT_INTERVAL", "--heartbeat-interval"), 100, 1),
+            Timing("election timeout", ("ETCD_ELECTION_TIMEOUT", "--election-timeout"), 1000, 1)),
+           "etcd_server_leader_changes_seen_total",
+           re.compile(r"starting a new election|elected leader|lost leader|leader changed|"
+                      r"failed to send out heartbeat on time", re.I),
+           "followers give up on the leader before its heartbeats cross the members' latency and fsync stalls, so "
+           "they keep starting elections and writes in flight fail with 'leader changed'"),
+    Family("client-go leader election", re.compile(r"."),
+           (Timing("lease duration", ("--leader-elect-lease-duration", "--leader-election-lease-duration",
+                                      "LEADER_ELECTION_LEASE_DURATION"), 15000, 1000),
+            Timing("renew deadline", ("--leader-elect-renew-deadline", "--leader-election-renew-deadline",
+                                      "LEADER_ELECTION_RENEW_DEADLINE"), 10000, 1000)),
+           "leader_election_master_status",
+           re.compile(r"failed to renew lease|leaderelection lost|stopped leading|lost lease|"
+                      r"leader election lost", re.I),
+           "the leader cannot renew its lease through the API server within that time, so it loses leadership, "
+           "restarts and the replicas keep handing the lease around"),
+)
+
+
+def duration_ms(text: str, bare_unit_ms: float) -> float | None:
+    """`50` (in the bare unit), `500ms`, `2s`, `1m30s` -> milliseconds; None when it is not a duration."""
+    text = text.strip().strip("'\"")
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text) * bare_unit_ms
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        return None
+    scale = {"ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+    return sum(float(a) * scale[b] for a, b in parts)
+
+
+def settings(workload: dict[str, Any]) -> dict[str, str]:
+    """Every env value and `--flag=value` / `--flag value` of the workload's containers, by name."""
+    pod = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
+    out: dict[str, str] = {}
+    for container in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]:
+        if not isinstance(container, dict):
+            continue
+        for env in container.get("env") or []:
+            if isinstance(env, dict) and env.get("value") is not None:
+                out[str(env.get("name"))] = str(env["value"])
+        words = [str(w) for w in [*(container.get("command") or []), *(container.get("args") or [])]]
+        for i, word in enumerate(words):
+            if word.startswith("--") and "=" in word:
+                key, value = word.split("=", 1)
+                out[key] = value
+            elif word.startswith("--") and i + 1 < len(words) and not words[i + 1].startswith("-"):
+                out[word] = words[i + 1]
+    return out
+
+
+def _images(workload: dict[str, Any]) -> str:
+    pod = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return " ".join(str(c.get("image") or "") for c in pod.get("containers") or [] if isinstance(c, dict))
+
+
+@dataclass
+class Tight:
+    """A workload whose failure-detection timing is far below its default, written recently, churning now."""
+
+    target: Ref
+    family: Family
+    found: list[tuple[Timing, str, str, float]]
+    """(timing, key as written, value as written, ms) for each tight timing."""
+    written_by: str
+    written_at: datetime | None
+    """None when no write is in view (a reader without revisions or managedFields): the churn then carries it."""
+    minutes_before: int | None
+    churn: str
+    evidence: list[str] = field(default_factory=list)
+
+
+def tight(family: Family, workload: dict[str, Any]) -> list[tuple[Timing, str, str, float]]:
+    """The family's timings this workload sets at a TIGHT-th of their default or less."""
+    if not family.image.search(_images(workload)):
+        return []
+    values = settings(workload)
+    out = []
+    for timing in family.timings:
+        for key in timing.keys:
+            if key in values:
+                ms = duration_ms(values[key], timing.bare_unit_ms)
+                if ms is not None and 0 < ms <= timing.default_ms / TIGHT:
+                    out.append((timing, key, values[key], ms))
+                break
+    return out
+
+
+def _written(facts: Facts, target: Ref, workload: dict[str, Any]) -> tuple[str, datetime, str] | None:
+    """(who, when, evidence) of the latest write of the workload's spec within LEAD: the timeline's, else the
+    managedFields entry that wrote its pod template."""
+    best: tuple[str, datetime, str] | None = None
+    for change, evidence in facts.every_change():
+        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if ref is not None and at is not None and ref.same_object(target) and timedelta(0) <= facts.at - at <= LEAD \
+                and (best is None or at > best[1]):
+            best = ("a rollout", at, evidence)
+    if best is not None:
+        return best
+    for entry in (workload.get("metadata") or {}).get("managedFields") or []:
+        if not isinstance(entry, dict) or entry.get("subresource"):
+            continue
+        spec = (entry.get("fieldsV1") or {}).get("f:spec") or {}
+        at = parse_time(entry.get("time"))
+        if "f:template" in spec and at is not None and timedelta(0) <= facts.at - at <= LEAD and \
+                (best is None or at > best[1]):
+            best = (str(entry.get("manager") or "a write"), at, "")
+    return best
+
+
+def _long_standing(workload: dict[str, Any], now: datetime) -> bool:
+    """Whether the object's managedFields show its pod template last written before LEAD (a reader that keeps
+    managedFields): the tight timing is then not news."""
+    times = [parse_time(e.get("time")) for e in (workload.get("metadata") or {}).get("managedFields") or []
+             if isinstance(e, dict) and not e.get("subresource")
+             and "f:template" in ((e.get("fieldsV1") or {}).get("f:spec") or {})]
+    return bool(times) and all(t is not None and t < now - LEAD for t in times)
+
+
+def _targets(subject: Subject, facts: Facts) -> list[Ref]:
+    """Workloads to read: those the timeline shows written, then those of the pods the incident and logs name."""
+    out: list[Ref] = []
+    for change, _ in facts.every_change():
+        ref = Ref.of(change.get("object"))
+        if ref is not None and ref.kind in WORKLOADS and ref not in out:
+            out.append(ref)
+    pods = [(subject.namespace, p) for p in subject.pods] + [(log.namespace, log.pod) for log in facts.logs]
+    for ns, pod in pods:
+        name = workload_of_pod(pod)
+        if ns and name != pod:
+            kind = "StatefulSet" if re.fullmatch(r".+-\d+", pod) else "Deployment"
+            ref = Ref(kind, ns, name)
+            if ref not in out:
+                out.append(ref)
+    return out
+
+
+async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
+    """Reading only: the candidate workloads, and for one with a tight timing its churn counter now and an hour
+    before its write."""
+    store: dict[str, Any] = facts.reads.setdefault(READS, {})
+    for target in _targets(subject, facts)[:MAX_READS * 2]:
+        if str(target) in store or not re.fullmatch(r"[a-z0-9.-]+", target.name) \
+                or not re.fullmatch(r"[a-z0-9-]+", target.namespace):
+            continue
+        got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-timing-{target.name}")
+        if got is None:
+            continue
+        family = next((f for f in FAMILIES if tight(f, got[0])), None)
+        if family is None:
+            continue
+        entry: dict[str, Any] = {"object": got[0], "evidence": [got[1]], "now": None, "before": None}
+        store[str(target)] = entry
+        written = _written(facts, target, got[0])
+        pods = target.name.replace(".", "[.]")
+        query = f'sum(increase({family.counter}{{namespace="{target.namespace}",pod=~"{pods}-.*"}}[1h]))'
+        moments = [("now", at)]
+        if written is not None:
+            moments.append(("before", (written[1] - timedelta(minutes=5)).isoformat().replace("+00:00", "Z")))
+        for key, moment in moments:
+            outcome = await call("prom_query", {"query": query, "time": moment}, f"survey-timing-churn-{key}")
+            if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
+                continue
+            values = [float(s["value"]) for s in outcome.data.get("samples") or []
+                      if isinstance(s, dict) and isinstance(s.get("value"), int | float)]
+            if values:
+                entry[key] = max(values)
+                entry["evidence"].append(outcome.evidence_id)
+
+
+def _said(facts: Facts, target: Ref, family: Family) -> str:
+    for log in facts.logs:
+        if log.namespace == target.namespace and workload_of_pod(log.pod) == target.name:
+            for e in log.entries():
+                line = said_by(e)
+                if family.words.search(line):
+                    return line
+    return ""
+
+
+def found(facts: Facts) -> list[Tight]:
+    """Workloads read with a tight timing, written within LEAD, whose members churn now (not before the write)."""
+    store: dict[str, Any] = facts.reads.get(READS) or {}
+    out: list[Tight] = []
+    for key, entry in store.items():
+        obj = entry.get("object") or {}
+        meta = obj.get("metadata") or {}
+        kind = next((k for k in WORKLOADS if key.startswith(k + " ")), "")
+        target = Ref(kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+        family = next((f for f in FAMILIES if tight(f, obj)), None)
+        written = _written(facts, target, obj)
+        if family is None or (written is None and _long_standing(obj, facts.at)):
+            continue
+        now, before = entry.get("now"), entry.get("before")
+        said = _said(facts, target, family)
+        if isinstance(now, float) and now >= CHURN:
+            if isinstance(before, float) and before >= now / 2:
+                continue  # it churned at that pace before the write: not what the write did
+            churn = f"{now:.0f} leader changes in the last hour" + (f" (was {before:.0f})" if isinstance(
+                before, float) else "")
+        elif said and written is not None:
+            churn = f"its members log '{said[:140]}'"
+        else:
+            continue  # no churn, or only words where no write is in view: too little to blame the setting
+        by, at, evidence = written if written is not None else ("", None, "")
+        out.append(Tight(target, family, tight(family, obj), by, at,
+                         int((facts.at - at).total_seconds() // 60) if at is not None else None, churn,
+                         [e for e in (*entry.get("evidence", []), evidence) if e]))
+    return out
+
+
+def finding(t: Tight) -> dict[str, Any]:
+    """What the timing means first (below the latency it must cover, so leadership churns), then the values
+    against the defaults, the churn and the write."""
+    values = ", ".join(f"{timing.name} {key}={value} (default {timing.default_ms:g} ms)"
+                       for timing, key, value, _ in t.found)
+    when = (f", written by {t.written_by} {minutes_text(t.minutes_before)} before the incident"
+            if t.minutes_before is not None else "")
+    message = (f"{t.target} sets its {t.family.software} {' and '.join(x[0].name for x in t.found)} far below "
+               f"the latency it must cover ({values}){when}: {t.churn}, as {t.family.means}. Restore the "
+               f"{t.family.software} defaults (or values above the members' round trip and fsync time)")
+    return {"check": CHECK, "severity": "critical", "object": {"kind": t.target.kind, "namespace": t.target.namespace,
+                                                               "name": t.target.name},
+            "reason": "TimingTooTight", "message": message, "evidence": [values],
+            "details": {"software": t.family.software, "churn": t.churn,
+                        "written_at": t.written_at.isoformat() if t.written_at else None}}
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """(the workload, its finding, evidence ids, nothing else) for `agent.triage.behind`."""
+    return [(t.target, finding(t), t.evidence, []) for t in found(facts)]

@@ -1,0 +1,157 @@
+"""A failure-detection timing written far below its default, and the leadership churn after it
+(agent.triage.timing_tight).
+
+Written here, not taken from the held-out bundles. Shapes: an etcd StatefulSet whose env sets the heartbeat
+interval and election timeout to 10/50 ms (written by Argo CD, its leader-change counter climbing); an etcd
+Deployment with the timings as flags, the write seen in the change timeline; a controller whose client-go lease
+is cut to 2 s and whose log says `failed to renew lease` (no counter). Negative twins: default timings under the
+same churn (a slow disk is then the story), a tight timing without churn, one whose template was written long
+ago, churn at the same pace before the write, and log words alone where no write is in view.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import yaml
+
+from agent.triage import timing_tight as tt
+from agent.triage.facts import Facts, LogEvidence
+from agent.triage.subject import Subject
+
+AT = datetime(2026, 9, 9, 3, 20, tzinfo=UTC)
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _workload(kind: str, ns: str, name: str, image: str, env: dict[str, str] | None = None,
+              args: list[str] | None = None, written: timedelta | None = timedelta(hours=3)) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "namespace": ns}
+    if written is not None:
+        meta["managedFields"] = [{"manager": "argocd-controller", "operation": "Apply", "time": _iso(AT - written),
+                                  "fieldsV1": {"f:spec": {"f:template": {"f:spec": {"f:containers": {}}}}}}]
+    container: dict[str, Any] = {"name": name, "image": image}
+    if env:
+        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+    if args:
+        container["args"] = args
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": meta,
+            "spec": {"template": {"spec": {"containers": [container]}}}}
+
+
+TIGHT_ENV = {"ETCD_HEARTBEAT_INTERVAL": "10", "ETCD_ELECTION_TIMEOUT": "50"}
+DEFAULT_ENV = {"ETCD_HEARTBEAT_INTERVAL": "100", "ETCD_ELECTION_TIMEOUT": "1000"}
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    data: Any
+    full_text: str
+    evidence_id: str
+    text: str = ""
+
+
+@dataclass
+class Hub:
+    """The tool hub: one workload as YAML, and its leader-change increase over an hour, now and before the write."""
+
+    workload: dict[str, Any]
+    now: float | None
+    before: float | None = None
+
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+        if tool == "k8s_get":
+            if args.get("name") != self.workload["metadata"]["name"] or args.get("kind") != self.workload["kind"]:
+                return Outcome(False, None, "not found", "E9")
+            text = yaml.safe_dump(self.workload)  # a reader that keeps managedFields
+            return Outcome(True, {}, text, "E4", text)
+        if tool == "prom_query":
+            value = self.now if step.endswith("-now") else self.before
+            return Outcome(True, {"samples": [] if value is None else [{"labels": {}, "value": value}]}, "", "E5")
+        return None
+
+
+def _found(hub: Hub, pod: str, changes: list[dict[str, Any]] | None = None,
+           said: str = "") -> list[tt.Tight]:
+    ns = hub.workload["metadata"]["namespace"]
+    facts = Facts(at=AT, changes={"changes": changes or []}, changes_id="E2")
+    if said:
+        facts.logs.append(LogEvidence(pod=pod, namespace=ns, evidence_id="E7", top={"example": said,
+                                                                                     "severity": "error"},
+                                      hosts=[], error_classes=set(), previous=False))
+    asyncio.run(tt.read(Subject(namespace=ns, pods=[pod]), facts, hub, _iso(AT)))
+    return tt.found(facts)
+
+
+def test_etcd_env_timings_with_leader_churn_are_named_with_their_meaning() -> None:
+    hub = Hub(_workload("StatefulSet", "infra", "meta-etcd", "quay.io/coreos/etcd:v3.5.15", TIGHT_ENV), 41.0, 0.0)
+    found = _found(hub, "meta-etcd-1")
+    assert [t.target.name for t in found] == ["meta-etcd"]
+    message = tt.finding(found[0])["message"]
+    head = message[:400]
+    assert message.startswith("StatefulSet infra/meta-etcd sets its etcd heartbeat interval and election timeout")
+    assert "ETCD_ELECTION_TIMEOUT=50" in head and "41 leader changes in the last hour (was 0)" in head
+    assert "written by argocd-controller 3 h 0 min before" in head
+
+
+def test_etcd_flags_written_in_a_rollout_are_named() -> None:
+    workload = _workload("Deployment", "kv", "lock-etcd", "gcr.io/etcd-development/etcd:v3.5.9",
+                         args=["--heartbeat-interval=20", "--election-timeout", "150ms"], written=None)
+    change = {"at": _iso(AT - timedelta(minutes=50)), "type": "rollout",
+              "object": {"kind": "Deployment", "namespace": "kv", "name": "lock-etcd"},
+              "summary": "Deployment kv/lock-etcd rolled out revision 3", "diff": ["lock-etcd args ..."]}
+    found = _found(Hub(workload, 12.0), "lock-etcd-6f7d8b9c5-qwxzt", [change])
+    assert [t.written_by for t in found] == ["a rollout"]
+    assert {x[0].name for x in found[0].found} == {"heartbeat interval", "election timeout"}
+
+
+def test_client_go_lease_cut_with_renewal_failures_is_named() -> None:
+    workload = _workload("Deployment", "ops", "queue-operator", "ghcr.io/acme/queue-operator:1.4",
+                         args=["--leader-elect=true", "--leader-elect-lease-duration=2s",
+                               "--leader-elect-renew-deadline=1s"])
+    said = 'E0909 03:12:40 leaderelection.go:340] Failed to update lock: failed to renew lease ops/queue-operator'
+    found = _found(Hub(workload, None), "queue-operator-6f7d8b9c5-qwxzt", said=said)
+    assert [t.family.software for t in found] == ["client-go leader election"]
+    assert "failed to renew lease" in tt.finding(found[0])["message"]
+
+
+def test_default_timings_under_churn_are_not_named() -> None:
+    hub = Hub(_workload("StatefulSet", "infra", "meta-etcd", "quay.io/coreos/etcd:v3.5.15", DEFAULT_ENV), 41.0)
+    assert _found(hub, "meta-etcd-1") == []
+
+
+def test_tight_timing_without_churn_is_not_named() -> None:
+    hub = Hub(_workload("StatefulSet", "infra", "meta-etcd", "quay.io/coreos/etcd:v3.5.15", TIGHT_ENV), 0.0)
+    assert _found(hub, "meta-etcd-1") == []
+
+
+def test_tight_timing_of_long_standing_is_not_named() -> None:
+    workload = _workload("StatefulSet", "infra", "meta-etcd", "quay.io/coreos/etcd:v3.5.15", TIGHT_ENV,
+                         written=timedelta(days=40))
+    assert _found(Hub(workload, 41.0), "meta-etcd-1") == []
+
+
+def test_churn_at_the_same_pace_before_the_write_is_not_named() -> None:
+    hub = Hub(_workload("StatefulSet", "infra", "meta-etcd", "quay.io/coreos/etcd:v3.5.15", TIGHT_ENV), 41.0, 38.0)
+    assert _found(hub, "meta-etcd-1") == []
+
+
+def test_words_alone_without_a_write_in_view_are_not_named() -> None:
+    workload = _workload("Deployment", "ops", "queue-operator", "ghcr.io/acme/queue-operator:1.4",
+                         args=["--leader-elect-lease-duration=2s"], written=None)
+    said = "failed to renew lease ops/queue-operator: timed out waiting for the condition"
+    assert _found(Hub(workload, None), "queue-operator-6f7d8b9c5-qwxzt", said=said) == []
+
+
+def test_durations() -> None:
+    assert tt.duration_ms("50", 1) == 50
+    assert tt.duration_ms("2s", 1000) == 2000
+    assert tt.duration_ms("1m30s", 1000) == 90000
+    assert tt.duration_ms("150ms", 1) == 150
+    assert tt.duration_ms("fast", 1) is None
