@@ -310,8 +310,10 @@ def _kyverno(gov: Governor, obj: dict[str, Any]) -> tuple[str, str] | None:
         verify = rule["verifyImages"]
         kind = str((verify[0] if isinstance(verify, list) and verify else {}).get("type") or "Cosign")
         kind = "cosign" if kind.lower() == "cosign" else kind
+        image = re.search(r"verify image (\S+?):? ", gov.quoted)
+        named = f" for {image[1]}" if image else ""
         return (f"its verifyImages rule {gov.rule} checks every image's {kind} signatures against the {_keys(rule)} "
-                f"in its attestors and refuses the pod when none match ({quote}): the image is not signed with "
+                f"in its attestors and refuses the pod when none match ({quote}{named}): the image is not signed with "
                 f"the key the policy now holds (a key rotated before the images were signed with it)",
                 "put the key the images are signed with back among the attestors (both keys during a rotation), "
                 "or sign the images with the new key")
@@ -332,7 +334,9 @@ def _vap(gov: Governor, obj: dict[str, Any]) -> tuple[str, str] | None:
         return (f"it binds ValidatingAdmissionPolicy {gov.rule} with validationActions {actions}, so its "
                 f"validations refuse the request: '{gov.quoted[:160]}'",
                 "set the binding back to Warn/Audit or narrow its matchResources")
-    exprs = "; ".join(str(v.get("expression")) for v in spec.get("validations") or [] if isinstance(v, dict))[:160]
+    rules = [v for v in spec.get("validations") or [] if isinstance(v, dict)]
+    quoted = [v for v in rules if v.get("message") and str(v["message"]) in gov.quoted]  # the one that refused
+    exprs = "; ".join(str(v.get("expression")) for v in quoted or rules)[:160]
     return (f"its validations ({exprs}) refuse the request: '{gov.quoted[:160]}'",
             "restore the policy's validations or make the object comply")
 
@@ -342,8 +346,8 @@ def _psa(gov: Governor, obj: dict[str, Any]) -> tuple[str, str] | None:
     level = str(labels.get("pod-security.kubernetes.io/enforce") or "")
     if not level or not gov.rule.startswith(level):
         return None
-    return (f"its label pod-security.kubernetes.io/enforce={level} makes Pod Security admission refuse pods that "
-            f"violate the {level} level: {gov.quoted[:160]}",
+    return (f"its label pod-security.kubernetes.io/enforce={level} makes PodSecurity admission refuse pods that "
+            f"violate the {level} level ({gov.rule}): {gov.quoted[:160]}",
             "set the namespace's enforce label back (or make the pods comply: runAsNonRoot, drop capabilities, "
             "seccompProfile)")
 

@@ -130,6 +130,7 @@ def test_kyverno_verify_images_key_replaced_says_what_the_rule_checks() -> None:
     head = admission_rule.finding(hit, AT)["message"][:400]
     assert head.startswith("ClusterPolicy check-images") and "verifyImages" in head
     assert "cosign signatures" in head and "public keys" in head and "no matching signatures" in head
+    assert "for ghcr.io/acme/orders:3.1.0" in head
 
 
 def test_kyverno_validate_rule_in_audit_is_not_blamed() -> None:
@@ -193,3 +194,20 @@ def test_gatekeeper_constraint_switched_to_deny() -> None:
 
 def test_gatekeeper_constraint_in_dryrun_is_not_blamed() -> None:
     assert admission_rule.found(_gatekeeper_case("dryrun")) == []
+
+
+def test_validating_admission_policy_names_the_validation_that_refused() -> None:
+    text = ("Error creating: pods \"api-7f-x\" is forbidden: ValidatingAdmissionPolicy 'baseline' with binding "
+            "'baseline-apps' denied request: containers must set resources.limits.cpu")
+    first = AT - timedelta(minutes=25)
+    policy = {"kind": "ValidatingAdmissionPolicy", "metadata": {"name": "baseline"}, "spec": {"validations": [
+        {"expression": "object.spec.hostNetwork != true", "message": "no host network"},
+        {"expression": "object.spec.containers.all(c, has(c.resources.limits.cpu))",
+         "message": "containers must set resources.limits.cpu"}]}}
+    facts = _facts([_failed("ReplicaSet", "web", "api-7f", ("Deployment", "api"), text, first)],
+                   [_event("ReplicaSet", "web", "api-7f", text, first)], [policy],
+                   [_write("ValidatingAdmissionPolicy", "", "baseline", AT - timedelta(hours=2))])
+    [hit] = admission_rule.found(facts)
+    head = admission_rule.finding(hit, AT)["message"][:400]
+    assert head.startswith("ValidatingAdmissionPolicy baseline") and "limits.cpu" in head
+    assert "hostNetwork" not in head
