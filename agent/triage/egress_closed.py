@@ -39,13 +39,18 @@ the callers' symptom and than rollouts near them."""
 STORE = "egress_closed"
 LEAD = timedelta(hours=24)
 SLACK = timedelta(minutes=1)
-CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig"})
-"""Kinds that carry an Istio mesh config or an outbound traffic policy."""
+CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig", "HelmRelease", "Application"})
+"""Kinds that carry an Istio mesh config or an outbound traffic policy: its ConfigMap, the operators' resources, a
+namespace's Sidecar, and the GitOps objects that hold istiod's chart values (Flux HelmRelease `spec.values`, an
+Argo CD Application's `spec.source.helm.values`/`valuesObject`)."""
 MAX_WRITES = 3
 MAX_CALLERS = 3
 MARK = "BlackHoleCluster"
 SIDECARS = ("istio-proxy", "envoy", "istio-proxy-sidecar")
-CLOSED = re.compile(r"outboundTrafficPolicy\s*:?\s*\{?\s*[\"']?mode[\"']?\s*:\s*[\"']?REGISTRY_ONLY", re.I)
+CLOSED = re.compile(r"outboundTrafficPolicy[\"']?\s*[:=.]?\s*\{?\s*[\"']?mode[\"']?\s*[:=]\s*[\"']?REGISTRY_ONLY",
+                    re.I)
+"""The mode, however it is written: the mesh config's YAML, its JSON, Helm's `--set meshConfig.outboundTrafficPolicy.
+mode=REGISTRY_ONLY` or a values block."""
 _HOST = re.compile(r"(?<![\w.|-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?::\d+)?(?![\w.-])", re.I)
 SERIES = ('sum by (source_workload, source_workload_namespace, namespace, response_code) ('
           'increase(istio_requests_total{destination_service_name="BlackHoleCluster"}[30m]) or '
@@ -63,7 +68,22 @@ def closes_egress(obj: dict[str, Any]) -> bool:
     a Sidecar's `outboundTrafficPolicy.mode`)."""
     if obj.get("kind") == "ConfigMap":
         return any(CLOSED.search(str(v)) for v in (obj.get("data") or {}).values())
-    return bool(CLOSED.search(yaml.safe_dump(obj.get("spec") or {}, default_flow_style=False)))
+    spec = obj.get("spec") or {}
+    return bool(CLOSED.search(yaml.safe_dump(spec, default_flow_style=False))) or any(
+        CLOSED.search(text) for text in _strings(spec))
+
+
+def _strings(node: Any) -> list[str]:
+    """Every string leaf (a values block embedded as text), and `name=value` of a parameter pair (an Argo CD
+    Application's `helm.parameters`)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        pair = [f"{node['name']}={node['value']}"] if "name" in node and "value" in node else []
+        return pair + [t for v in node.values() for t in _strings(v)]
+    if isinstance(node, list):
+        return [t for v in node for t in _strings(v)]
+    return []
 
 
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:

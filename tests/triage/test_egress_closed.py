@@ -13,6 +13,7 @@ recorded fake answering with Kubernetes' and Prometheus' shapes.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -162,3 +163,27 @@ def test_a_lockdown_whose_callers_get_the_upstreams_own_503_is_not_blamed() -> N
     hub = Hub({"istio": _mesh("REGISTRY_ONLY")}, proxy=[
         _http(WRITE + timedelta(minutes=2), 503, "via_upstream", HOST, f"outbound|443||{HOST}")])
     assert _run(_facts("ConfigMap", "istio-system", "istio", MESH_DIFF), hub) == []
+
+
+def test_the_mode_is_read_in_every_carriers_wording() -> None:
+    """The mesh config as JSON, istiod's chart values in a Flux HelmRelease, an Argo CD Application's values text and
+    its `helm.parameters` pair: each closes egress with REGISTRY_ONLY and only with it."""
+    for mode, closed in (("REGISTRY_ONLY", True), ("ALLOW_ANY", False)):
+        json_mesh = {"kind": "ConfigMap", "data": {"mesh": json.dumps({"outboundTrafficPolicy": {"mode": mode}})}}
+        release = {"kind": "HelmRelease", "spec": {"values": {"meshConfig": {"outboundTrafficPolicy": {"mode": mode}}}}}
+        values = {"kind": "Application", "spec": {"source": {"helm": {
+            "values": f"meshConfig:\n  accessLogFile: /dev/stdout\n  outboundTrafficPolicy:\n    mode: {mode}\n"}}}}
+        param = {"kind": "Application", "spec": {"source": {"helm": {"parameters": [
+            {"name": "meshConfig.outboundTrafficPolicy.mode", "value": mode}]}}}}
+        for obj in (json_mesh, release, values, param):
+            assert egress_closed.closes_egress(obj) is closed, (mode, obj)
+
+
+def test_a_helmrelease_write_is_read_as_a_carrier() -> None:
+    release = {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+               "metadata": {"name": "istiod", "namespace": "istio-system"},
+               "spec": {"values": {"meshConfig": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}}}}}
+    hub = Hub({"istiod": release}, proxy=[
+        _http(WRITE + timedelta(minutes=2), 502, "direct_response", HOST, "BlackHoleCluster")])
+    [hit] = _run(_facts("HelmRelease", "istio-system", "istiod", ["spec.values"]), hub)
+    assert hit.target == Ref("HelmRelease", "istio-system", "istiod") and hit.hosts == [HOST]
