@@ -100,6 +100,7 @@ from agent.triage import (
     node_conditions,
     node_cpu_hog,
     node_exhaustion,
+    node_lifecycle,
     node_memory_growth,
     node_pileup,
     node_prerequisite,
@@ -131,7 +132,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
-                            config_data_crash, controller_switch, egress_closed)
+                            config_data_crash, controller_switch, egress_closed, node_lifecycle)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
