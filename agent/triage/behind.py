@@ -2,6 +2,8 @@
 
 - agent.triage.component_alarms: a component's own resource alarm (etcd NOSPACE is its quota, not the disk)
   and the rollout that removed its safeguard;
+- agent.triage.alarm_setting: a store's resource alarm set off by a write of its threshold out of the node's reach
+  (RabbitMQ disk_free_limit above the volume, an Elasticsearch flood-stage watermark below what the disks hold);
 - agent.triage.api_server_of: an error from an aggregated API (custom.metrics.k8s.io, external.metrics.k8s.io,
   metrics.k8s.io) leads to the APIService, its Service, the workload serving it and that workload's config;
 - agent.triage.scaling_triggers: an autoscaler's trigger (HPA metric target, KEDA ScaledObject/ScaledJob
@@ -82,6 +84,7 @@ from typing import Any
 
 from agent.triage import (
     admission_mutation,
+    alarm_setting,
     api_server_of,
     client_quota,
     component_alarms,
@@ -129,7 +132,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, timing_tight, client_quota,
-                            deleted_dependency, admission_mutation,
+                            deleted_dependency, admission_mutation, alarm_setting,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
