@@ -15,6 +15,12 @@ keeps those whose current content sets REGISTRY_ONLY, then greps the callers' si
 and asks Prometheus for the blackholed series now and at the write. `found` blames the write when the mark
 appears after it and not before it (a mark older than the write is a standing lockdown another change exposed).
 The finding names the setting, the hosts that lost their route, and the fix (a ServiceEntry for each, or revert).
+
+The same class without a mesh: a network policy that restricts egress (a NetworkPolicy with policyTypes Egress, a
+default-deny or an allow-list; a Cilium policy with `egress`/`egressDeny` rules, `toFQDNs` naming the hosts still
+allowed) makes the datapath drop the rest. Its mark is the datapath's drop counter (Hubble's `hubble_drop_total`
+reason POLICY_DENIED, the Cilium agent's `cilium_drop_count_total` reason "Policy denied", egress), read now and at
+the write; a policy whose drops started after it is named, with the sources Hubble gives.
 """
 
 from __future__ import annotations
@@ -39,7 +45,11 @@ the callers' symptom and than rollouts near them."""
 STORE = "egress_closed"
 LEAD = timedelta(hours=24)
 SLACK = timedelta(minutes=1)
-CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig", "HelmRelease", "Application"})
+POLICIES = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"})
+"""Kinds that close egress in the datapath (a default-deny egress or an allow-list of destinations); their mark is
+the datapath's drop counter, not a proxy's."""
+CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig", "HelmRelease", "Application",
+                      *POLICIES})
 """Kinds that carry an Istio mesh config or an outbound traffic policy: its ConfigMap, the operators' resources, a
 namespace's Sidecar, and the GitOps objects that hold istiod's chart values (Flux HelmRelease `spec.values`, an
 Argo CD Application's `spec.source.helm.values`/`valuesObject`)."""
@@ -58,14 +68,32 @@ SERIES = ('sum by (source_workload, source_workload_namespace, namespace, respon
           'increase(istio_tcp_connections_opened_total{destination_service="BlackHoleCluster"}[30m]) or '
           'increase(istio_tcp_connections_opened_total{destination_service_name="BlackHoleCluster"}[30m])) > 0')
 """The calls Istio's sidecars sent to the black hole in the last 30 minutes, by caller."""
+DROPS = ('sum by (source, source_namespace, source_workload, direction, reason) ('
+         'increase(hubble_drop_total{reason=~"POLICY_DENIED|POLICY_DENY"}[30m]) or '
+         'increase(cilium_drop_count_total{reason=~"(?i)policy denied.*",direction=~"(?i)egress"}[30m])) > 0')
+"""Packets the datapath dropped by policy in the last 30 minutes: Hubble's flow metric (by source, when its
+context options give one) and the Cilium agent's own counter (egress only)."""
 
 Call = Callable[..., Awaitable[Any]]
+
+
+def restricts_egress(obj: dict[str, Any]) -> bool:
+    """Whether a network policy limits what its pods may reach: a NetworkPolicy whose policyTypes include Egress
+    (its egress rules, none at all for a default-deny, are then the only allowed destinations), a Cilium policy
+    with `egress`/`egressDeny` rules (in `spec` or any of `specs`)."""
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == "NetworkPolicy":
+        return "Egress" in (spec.get("policyTypes") or [])
+    specs = [spec, *(obj.get("specs") or [])]
+    return any(isinstance(x, dict) and ("egress" in x or "egressDeny" in x) for x in specs)
 
 
 def closes_egress(obj: dict[str, Any]) -> bool:
     """Whether the object's current content sets the outbound traffic policy to REGISTRY_ONLY: a mesh config held
     as YAML text in a ConfigMap key, or the field of a resource's spec (`meshConfig.outboundTrafficPolicy.mode`,
-    a Sidecar's `outboundTrafficPolicy.mode`)."""
+    a Sidecar's `outboundTrafficPolicy.mode`); or, for a network policy, whether it restricts egress."""
+    if obj.get("kind") in POLICIES:
+        return restricts_egress(obj)
     if obj.get("kind") == "ConfigMap":
         return any(CLOSED.search(str(v)) for v in (obj.get("data") or {}).values())
     spec = obj.get("spec") or {}
@@ -137,8 +165,9 @@ async def _marked_lines(call: Call, pod: str, namespace: str) -> tuple[list[str]
     return [ln.strip() for ln in str(got.full_text).splitlines()[1:] if MARK in ln], got.evidence_id
 
 
-async def _series(call: Call, when: str, step: str) -> tuple[list[tuple[dict[str, Any], float]], str]:
-    outcome = await call("prom_query", {"query": SERIES, "time": when}, step)
+async def _series(call: Call, when: str, step: str, query: str = SERIES) -> tuple[list[tuple[dict[str, Any], float]],
+                                                                                  str]:
+    outcome = await call("prom_query", {"query": query, "time": when}, step)
     if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
         return [], ""
     return [(s.get("labels") or {}, float(s["value"])) for s in outcome.data.get("samples") or []
@@ -160,15 +189,26 @@ async def read(_subject: Subject, facts: Facts, call: Call, at: str) -> None:
         got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-egress-cfg-{target.name}")
         if got is None or not closes_egress(got[0]):
             continue
-        store.append({"change": change, "target": target, "evidence": [got[1]], "lines": [], "now": [], "then": []})
+        store.append({"change": change, "target": target, "evidence": [got[1]], "lines": [], "now": [], "then": [],
+                      "datapath": target.kind in POLICIES})
     if not store:
+        return
+    for entry in [e for e in store if e["datapath"]]:  # a policy's mark is the datapath's drop counter
+        written = parse_time(entry["change"].get("at"))
+        drops, drops_id = await _series(call, at, f"survey-egress-drops-{entry['target'].name}", DROPS)
+        if drops and written is not None:
+            entry["then"], _ = await _series(call, _iso(written - SLACK), f"survey-egress-drops-then-"
+                                             f"{entry['target'].name}", DROPS)
+        entry.update(now=drops, evidence=[*entry["evidence"], *([drops_id] if drops and drops_id else [])])
+    store[:] = [e for e in store if not e["datapath"] or e["now"]]
+    if all(e["datapath"] for e in store):
         return
     lines: list[tuple[str, str, str]] = []
     for pod, namespace in _callers(facts):
         marked, evidence = await _marked_lines(call, pod, namespace)
         lines += [(ln, f"{namespace}/{pod}", evidence) for ln in marked]
     now, now_id = await _series(call, at, "survey-egress-series")
-    for entry in store:
+    for entry in [e for e in store if not e["datapath"]]:
         written = parse_time(entry["change"].get("at"))
         then: list[tuple[dict[str, Any], float]] = []
         if now and written is not None:
@@ -190,6 +230,8 @@ class Closed:
     proof: str
     count: int
     evidence: list[str] = field(default_factory=list)
+    datapath: bool = False
+    """A network policy whose drops the datapath counts (not the mesh's registry mode)."""
 
 
 def hosts_of(line: str) -> list[str]:
@@ -232,11 +274,20 @@ def found(facts: Facts) -> list[Closed]:
             if ref not in callers:
                 callers.append(ref)
         for labels, _ in entry.get("now") or []:
-            workload = str(labels.get("source_workload") or "")
-            namespace = str(labels.get("source_workload_namespace") or labels.get("namespace") or "")
+            source = str(labels.get("source") or "")
+            workload = str(labels.get("source_workload") or (source.split("/", 1)[1] if "/" in source else ""))
+            namespace = str(labels.get("source_workload_namespace") or labels.get("source_namespace")
+                            or labels.get("namespace") or (source.split("/", 1)[0] if "/" in source else ""))
             if workload and namespace and Ref("Deployment", namespace, workload) not in callers:
                 callers.append(Ref("Deployment", namespace, workload))
-        if after:
+        if entry.get("datapath"):
+            total = sum(v for _, v in entry["now"])
+            where = next((str(lb.get("source")) for lb, _ in entry["now"] if lb.get("source")), "")
+            proof = (f"the datapath's drop counter shows {total:.0f} packets dropped by policy in the last 30 min"
+                     f"{' from ' + where if where else ''} (reason {entry['now'][0][0].get('reason', 'policy denied')}"
+                     "), none at the write")
+            after = []
+        elif after:
             proof = f"{after[0][1]}'s proxy logs '{_excerpt(after[0][0])}'"
         elif entry.get("now"):
             labels, value = entry["now"][0]
@@ -246,7 +297,7 @@ def found(facts: Facts) -> list[Closed]:
             continue
         hosts = list(dict.fromkeys(h for ln, _ in after for h in hosts_of(ln)))
         out.append(Closed(target, written, _manager(change), hosts[:3], callers[:3], proof, len(after),
-                          list(entry.get("evidence") or [])))
+                          list(entry.get("evidence") or []), bool(entry.get("datapath"))))
     return out
 
 
@@ -257,6 +308,15 @@ def finding(c: Closed, at: datetime) -> dict[str, Any]:
     who = ", ".join(str(r.name) for r in c.callers) or "the callers"
     by = f" by {c.manager}" if c.manager else ""
     lines = f" ({c.count} such lines since the write, none before)" if c.count else ""
+    if c.datapath:
+        message = (f"{c.target} closed egress for the pods it selects: an egress policy (default-deny egress or an "
+                   f"allow-list of destinations) written{by} {ago} before the incident; only the destinations its "
+                   f"egress rules list may be reached and the datapath drops the rest: {c.proof}. {who} did not "
+                   f"change: allow the destination they call in {c.target}'s egress rules (or revert the write)")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": c.target.kind, "namespace": c.target.namespace, "name": c.target.name},
+                "reason": "EgressClosed", "message": message, "evidence": [c.proof[:240]],
+                "details": {"hosts": c.hosts, "mode": "egress policy"}}
     message = (f"{c.target} closed the mesh's egress: outboundTrafficPolicy mode REGISTRY_ONLY, written{by} {ago} "
                f"before the incident. Only hosts in the registry (a Service or ServiceEntry) may now be called; "
                f"{hosts} has no ServiceEntry, so {who}'s sidecar sends those calls to {MARK} (502 / reset): "

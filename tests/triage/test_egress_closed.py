@@ -187,3 +187,38 @@ def test_a_helmrelease_write_is_read_as_a_carrier() -> None:
         _http(WRITE + timedelta(minutes=2), 502, "direct_response", HOST, "BlackHoleCluster")])
     [hit] = _run(_facts("HelmRelease", "istio-system", "istiod", ["spec.values"]), hub)
     assert hit.target == Ref("HelmRelease", "istio-system", "istiod") and hit.hosts == [HOST]
+
+
+def _cilium_policy() -> dict[str, Any]:
+    return {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+            "metadata": {"name": "egress-allowlist", "namespace": "orders"},
+            "spec": {"endpointSelector": {}, "egress": [
+                {"toEndpoints": [{"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system"}}]},
+                {"toFQDNs": [{"matchName": "api.partner.example.com"}]}]}}
+
+
+DROPS = [{"labels": {"source": "orders/orders-api", "reason": "POLICY_DENIED", "protocol": "TCP"}, "value": 212.0}]
+
+
+def test_a_cilium_egress_allow_list_is_blamed_from_hubbles_drop_counter() -> None:
+    hub = Hub({"egress-allowlist": _cilium_policy()}, now=DROPS, then=[])
+    facts = _facts("CiliumNetworkPolicy", "orders", "egress-allowlist", ["spec.egress"])
+    [hit] = _run(facts, hub)
+    assert hit.datapath and hit.callers == [Ref("Deployment", "orders", "orders-api")]
+    assert "212 packets dropped by policy" in hit.proof and "from orders/orders-api" in hit.proof
+    assert [args["query"] for tool, args in hub.calls if tool == "prom_query"] == [egress_closed.DROPS] * 2
+    assert not any(tool == "k8s_logs" for tool, _ in hub.calls)
+    assert egress_closed.finding(hit, AT)["message"].startswith(
+        "CiliumNetworkPolicy orders/egress-allowlist closed egress for the pods it selects")
+
+
+def test_an_ingress_only_policy_or_drops_older_than_the_write_blame_nothing() -> None:
+    ingress_only = {"kind": "NetworkPolicy", "metadata": {"name": "web-in", "namespace": "orders"},
+                    "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{}]}}
+    hub = Hub({"web-in": ingress_only}, now=DROPS, then=[])
+    assert _run(_facts("NetworkPolicy", "orders", "web-in", ["spec.policyTypes"]), hub) == []
+    assert not any(tool == "prom_query" for tool, _ in hub.calls)
+    standing = Hub({"egress-allowlist": _cilium_policy()}, now=DROPS, then=DROPS)
+    assert _run(_facts("CiliumNetworkPolicy", "orders", "egress-allowlist", ["spec.egress"]), standing) == []
+    quiet = Hub({"egress-allowlist": _cilium_policy()}, now=[], then=[])
+    assert _run(_facts("CiliumNetworkPolicy", "orders", "egress-allowlist", ["spec.egress"]), quiet) == []
