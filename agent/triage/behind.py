@@ -70,6 +70,9 @@
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
 - agent.triage.controller_switch: a controller-wide switch written (ingress-nginx's allow-snippet-annotations, a
   Traefik provider flag) after which the controller's log says it skips/ignores/rejects an object using that feature.
+- agent.triage.store_mode: a data store's topology (cluster mode, shards), failover timing (Sentinel
+  down-after-milliseconds) or durability setting (synchronous_mode_strict, min.insync.replicas) written before its
+  clients' errors in that class's words (MOVED, READONLY, commits waiting for a missing replica).
 - agent.triage.egress_closed: the mesh's egress closed (Istio outboundTrafficPolicy REGISTRY_ONLY in the mesh config,
   an IstioOperator or a Sidecar) before the callers' sidecars began sending an external host to BlackHoleCluster.
 
@@ -119,6 +122,7 @@ from agent.triage import (
     sidecar_hold,
     signing_secret,
     storage_layer,
+    store_mode,
     timing_tight,
     topic_autocreate,
     value_shape,
@@ -136,7 +140,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
-                            config_data_crash, controller_switch, egress_closed, node_lifecycle)
+                            config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
