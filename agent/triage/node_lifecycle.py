@@ -49,6 +49,8 @@ QUIET = timedelta(hours=6)
 RECENT = timedelta(minutes=90)
 """For an incident naming no node: the controller's last act came this close before it (or after)."""
 MAX_LOG_PODS = 3
+LOG_BUDGET = 8000
+"""Tokens of a controller's log read: Karpenter's JSON lines are long, and its first acts after the write count."""
 
 _SOFTWARE = re.compile(r"karpenter|cluster-autoscaler|kured|system-upgrade-controller|node-drainer|draino|"
                        r"node-termination-handler|node-maintenance")
@@ -160,7 +162,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     for row in controllers[:MAX_LOG_PODS]:
         name, ns = str(row.get("name")), str(row.get("namespace") or "")
         software = _software(name + " " + " ".join(str(i) for i in row.get("images") or []))
-        got = await call("k8s_logs", {"name": name, "namespace": ns, "tail": 2000}, f"survey-lifecycle-log-{name}")
+        got = await call("k8s_logs", {"name": name, "namespace": ns, "tail": 2000, "budget_tokens": LOG_BUDGET},
+                         f"survey-lifecycle-log-{name}")
         if got is not None and got.ok:
             found = log_acts(str(got.full_text), software, nodes)
             if found:
