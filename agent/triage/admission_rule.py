@@ -175,6 +175,10 @@ def refusals(facts: Facts) -> list[Refusal]:
         asker = owners.get((ns, name)) or Ref(str(e.get("kind") or ""), ns, name)
         out.append(Refusal(asker, str(e.get("message") or ""), parse_time(e.get("first_seen")),
                            int(e.get("count") or 1), ev_id))
+    for c in (facts.reads.get(READS) or {}).get("conditions") or []:
+        if isinstance(c, dict):
+            out.append(Refusal(Ref(str(c.get("kind")), str(c.get("namespace")), str(c.get("name"))),
+                               str(c.get("message") or ""), parse_time(c.get("since")), 1, str(c.get("evidence"))))
     for log in all_logs(facts):
         for entry in log.entries():
             text = " ".join(str(entry.get(k) or "") for k in ("message", "example", "template"))
@@ -436,14 +440,40 @@ def finding(w: RuleWrite, at: datetime) -> dict[str, Any]:
             "details": {"asker": asker, "written": w.written.isoformat().replace("+00:00", "Z")}}
 
 
+def replica_failure(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """A Deployment's ReplicaFailure condition (its ReplicaSet's last create error, kept after the events expire):
+    (message, since) when it is True."""
+    for c in (obj.get("status") or {}).get("conditions") or []:
+        if isinstance(c, dict) and c.get("type") == "ReplicaFailure" and str(c.get("status")) == "True":
+            return str(c.get("message") or ""), str(c.get("lastTransitionTime") or c.get("lastUpdateTime") or "")
+    return None
+
+
+async def _conditions(facts: Facts, call: Call, store: dict[str, Any]) -> None:
+    """The ReplicaFailure conditions of the Deployments the scan found short of replicas or stuck."""
+    wanted = [r for f in facts.findings() if f.get("check") in ("workload.unavailable", "workload.rollout_stuck")
+              and (r := Ref.of(f.get("object"))) is not None and r.kind == "Deployment"]
+    store["conditions"] = []
+    for ref in list(dict.fromkeys(wanted))[:MAX_NAMESPACES]:
+        known = facts.object_named("Deployment", ref.namespace, ref.name)
+        got = (known, next(e for o, e in facts.objects if o is known)) if known is not None else \
+            await get_yaml(call, "Deployment", ref.name, ref.namespace, f"survey-admission-rule-deploy-{ref.name}")
+        failure = replica_failure(got[0]) if got is not None else None
+        if got is not None and failure is not None and governors(failure[0], ref.namespace):
+            store["conditions"].append({"kind": "Deployment", "namespace": ref.namespace, "name": ref.name,
+                                        "message": failure[0], "since": failure[1], "evidence": got[1]})
+
+
 async def read(facts: Facts, call: Call, at: str) -> None:
     """Read, for namespaces whose controllers were refused at creation, their events (full refusal text) and the
     governing objects the refusals quote; keep them in `facts.reads[READS]`."""
     failed = [f for f in facts.findings() if f.get("check") == "workload.failed_create"]
+    store: dict[str, Any] = facts.reads.setdefault(READS, {"events": [], "objects": [], "history": []})
+    if not failed:  # the events may have expired (about an hour): the Deployment's condition keeps the refusal
+        await _conditions(facts, call, store)
     logged = [r for r in refusals(facts) if r.evidence and r.evidence != facts.scan_id]
     if not failed and not logged:
         return
-    store: dict[str, Any] = facts.reads.setdefault(READS, {"events": [], "objects": [], "history": []})
     if not facts.history_reaches(LEAD):  # kept in this store: other modules' view of the timeline is not widened
         got_history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-admission-rule-history")
         if got_history is not None and got_history.ok and isinstance(got_history.data, dict):

@@ -10,9 +10,13 @@ raised since, a Kyverno validate rule in Audit, and a refusal that quotes no rul
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import yaml
+
+from agent.toolhub import ToolOutcome
 from agent.triage import admission_rule
 from agent.triage.facts import Facts, LogEvidence
 
@@ -211,3 +215,44 @@ def test_validating_admission_policy_names_the_validation_that_refused() -> None
     head = admission_rule.finding(hit, AT)["message"][:400]
     assert head.startswith("ValidatingAdmissionPolicy baseline") and "limits.cpu" in head
     assert "hostNetwork" not in head
+
+
+def test_read_takes_the_refusal_from_the_deployment_condition_when_the_events_expired() -> None:
+    """No FailedCreate event left (events live about an hour): the Deployment's ReplicaFailure condition keeps the
+    ReplicaSet's last create error, so it is read, then the ResourceQuota it quotes."""
+    text = ('pods "ingest-5b7c9d8f6d-q2w4x" is forbidden: exceeded quota: batch-quota, requested: requests.cpu=2, '
+            'used: requests.cpu=14, limited: requests.cpu=16')
+    deploy = {"kind": "Deployment", "metadata": {"name": "ingest", "namespace": "etl"}, "status": {"conditions": [
+        {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": text,
+         "lastTransitionTime": _iso(AT - timedelta(minutes=90))}]}}
+    quota = {"kind": "ResourceQuota", "metadata": {"name": "batch-quota", "namespace": "etl"},
+             "spec": {"hard": {"requests.cpu": "16"}}}
+    asked: list[tuple[str, str]] = []
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        asked.append((tool, str(arguments.get("kind") or "")))
+        if tool == "k8s_get":
+            obj = deploy if arguments.get("kind") == "Deployment" else quota
+            body = yaml.safe_dump(obj)
+            return ToolOutcome("E30", tool, arguments, True, body, full_text=body)
+        return ToolOutcome("E31", tool, arguments, True, "", data={"changes": [
+            _write("ResourceQuota", "etl", "batch-quota", AT - timedelta(hours=5))]})
+
+    facts = Facts(at=AT, scan={"findings": [{"check": "workload.unavailable", "object": {
+        "kind": "Deployment", "namespace": "etl", "name": "ingest"}}]}, scan_id="E1")
+    asyncio.run(admission_rule.read(facts, call, _iso(AT)))
+    assert ("k8s_get", "Deployment") in asked and ("k8s_get", "ResourceQuota") in asked
+    [hit] = admission_rule.found(facts)
+    assert str(hit.target) == "ResourceQuota etl/batch-quota" and str(hit.asker) == "Deployment etl/ingest"
+    assert "requests.cpu 16 with 14 already used" in admission_rule.finding(hit, AT)["message"]
+
+
+def test_read_reads_nothing_without_a_refusal() -> None:
+    asked: list[str] = []
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        asked.append(tool)
+        return ToolOutcome("E30", tool, arguments, True, "")
+
+    asyncio.run(admission_rule.read(Facts(at=AT, scan={"findings": []}), call, _iso(AT)))
+    assert asked == []
