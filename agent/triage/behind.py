@@ -100,6 +100,7 @@ from agent.triage import (
     deleted_dependency,
     egress_closed,
     gitops_prune,
+    gitops_source,
     hpa_limited,
     hpa_unreachable,
     node_conditions,
@@ -140,7 +141,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
-                            config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode)
+                            config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode,
+                            gitops_source)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
