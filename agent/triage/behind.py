@@ -4,6 +4,8 @@
   and the rollout that removed its safeguard;
 - agent.triage.alarm_setting: a store's resource alarm set off by a write of its threshold out of the node's reach
   (RabbitMQ disk_free_limit above the volume, an Elasticsearch flood-stage watermark below what the disks hold);
+- agent.triage.writer_batch: a writer whose batches shrank (batch size to 1, flush interval to 0) before a shared
+  store refused every writer for the request count (ClickHouse Too many parts, Elasticsearch bulk rejections);
 - agent.triage.api_server_of: an error from an aggregated API (custom.metrics.k8s.io, external.metrics.k8s.io,
   metrics.k8s.io) leads to the APIService, its Service, the workload serving it and that workload's config;
 - agent.triage.scaling_triggers: an autoscaler's trigger (HPA metric target, KEDA ScaledObject/ScaledJob
@@ -129,6 +131,7 @@ from agent.triage import (
     value_shape,
     volume_binding,
     volume_source,
+    writer_batch,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
@@ -137,7 +140,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, timing_tight, client_quota,
-                            deleted_dependency, admission_mutation, alarm_setting,
+                            deleted_dependency, admission_mutation, alarm_setting, writer_batch,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
