@@ -121,6 +121,7 @@ from agent.triage import (
     runtime_parallelism,
     scaling_triggers,
     scrape_growth,
+    secret_delivery,
     shared_quota,
     sidecar_hold,
     signing_secret,
@@ -145,7 +146,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode,
-                            gitops_source)
+                            gitops_source,
+                            secret_delivery)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
