@@ -72,6 +72,8 @@
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
 - agent.triage.controller_switch: a controller-wide switch written (ingress-nginx's allow-snippet-annotations, a
   Traefik provider flag) after which the controller's log says it skips/ignores/rejects an object using that feature.
+- agent.triage.peer_cut: a network policy written shortly before that cuts a clustered store's members from
+  each other (peer heartbeats on the port an allow-list admits only clients to), its members saying so.
 - agent.triage.store_mode: a data store's topology (cluster mode, shards), failover timing (Sentinel
   down-after-milliseconds) or durability setting (synchronous_mode_strict, min.insync.replicas) written before its
   clients' errors in that class's words (MOVED, READONLY, commits waiting for a missing replica).
@@ -113,6 +115,7 @@ from agent.triage import (
     node_pileup,
     node_prerequisite,
     node_shared,
+    peer_cut,
     policy_cut,
     position_store,
     proxy_config,
@@ -145,7 +148,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
-                            config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode,
+                            config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source,
                             secret_delivery)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
