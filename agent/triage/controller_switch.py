@@ -57,7 +57,7 @@ _KIND_BEFORE = re.compile(r"\b(ingress(?:route)?|httpproxy|httproute|service|mid
                           r"endpoint|route|tlsoption)s?\s*[\"']?$", re.I)
 _DATA_KEY = re.compile(r"\bdata key (\S+)")
 _FLAG = re.compile(r"--?([A-Za-z][\w.-]*)(?:[= ]([^\s,;'\"]*))?")
-_ENV = re.compile(r"\b([A-Z][A-Z0-9_]{3,})=([^\s,;'\"]*)")
+_ENV = re.compile(r"\b([A-Z][A-Z0-9_]{3,})=['\"]?([^\s,;'\"]*)")
 _ENV_NOW = re.compile(r"\benv ([A-Za-z_][\w]*) now '([^']*)'")
 """The timeline's wording of a written variable: `traefik env TRAEFIK_X now 'false'`."""
 GENERIC = frozenset({
@@ -71,9 +71,13 @@ GENERIC = frozenset({
 
 def words_of(setting: str) -> list[str]:
     """The feature words of a setting's name: split on `-_.`, camelCase and digits, lower-cased, generic words out
-    (`allow-snippet-annotations` -> ['snippet']; `allowExternalNameServices` -> ['external'])."""
+    (`allow-snippet-annotations` -> ['snippet']; `allowExternalNameServices` -> ['external'];
+    `TRAEFIK_PROVIDERS_KUBERNETESCRD_ALLOWEXTERNALNAMESERVICES` -> ['externalnameservices'])."""
     parts = re.split(r"[-_./=\s]+|(?<=[a-z0-9])(?=[A-Z])", setting)
-    out = [p.lower() for p in parts if len(p) >= 4 and p.lower() not in GENERIC and not p.isdigit()]
+    if re.fullmatch(r"[A-Z][A-Z0-9_]+", setting) and len(parts) > 1:
+        parts = parts[1:]  # an environment variable's first segment is the software's prefix (TRAEFIK_, CONTOUR_)
+    words = [re.sub(r"^(?:allow|enable|disable)d?(?=[a-z]{4})", "", p.lower()) for p in parts]
+    out = [w for w in words if len(w) >= 4 and w not in GENERIC and not w.isdigit()]
     return list(dict.fromkeys(out))
 
 
@@ -112,7 +116,7 @@ def _switches(change: dict[str, Any], target: Ref) -> list[Switch]:
             if words_of(key):
                 out.append(Switch(target, key, "", tuple(words_of(key))))
         return sorted(out, key=lambda s: not SWITCH_NAME.search(s.setting))
-    for t in texts:
+    for t in [part for text in texts for part in reversed(text.split(" -> "))]:  # the new value before the old
         pairs = [(m.group(1), m.group(2) or "") for m in [*_FLAG.finditer(t), *_ENV.finditer(t)]]
         pairs += [(m.group(1), m.group(2)) for m in _ENV_NOW.finditer(t)]
         for name, value in pairs:
