@@ -6,6 +6,8 @@
   (RabbitMQ disk_free_limit above the volume, an Elasticsearch flood-stage watermark below what the disks hold);
 - agent.triage.writer_batch: a writer whose batches shrank (batch size to 1, flush interval to 0) before a shared
   store refused every writer for the request count (ClickHouse Too many parts, Elasticsearch bulk rejections);
+- agent.triage.query_rules: a SQL proxy's query rules reordered so an earlier rule catches a later one's statements
+  (ProxySQL '^SELECT' to the readers ahead of 'SELECT ... FOR UPDATE'), their writes refused as read-only;
 - agent.triage.api_server_of: an error from an aggregated API (custom.metrics.k8s.io, external.metrics.k8s.io,
   metrics.k8s.io) leads to the APIService, its Service, the workload serving it and that workload's config;
 - agent.triage.scaling_triggers: an autoscaler's trigger (HPA metric target, KEDA ScaledObject/ScaledJob
@@ -119,6 +121,7 @@ from agent.triage import (
     policy_cut,
     position_store,
     proxy_config,
+    query_rules,
     relabel_cut,
     resolver_down,
     runtime_parallelism,
@@ -144,7 +147,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, timing_tight, client_quota,
-                            deleted_dependency, admission_mutation, alarm_setting, writer_batch,
+                            deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
