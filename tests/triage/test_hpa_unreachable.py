@@ -97,7 +97,8 @@ class Hub:
             text = yaml.safe_dump(self.deployment)
             return Outcome(True, {}, text, "E5", text)
         if tool == "prom_query":
-            samples = [{"labels": {"pod": f"{name}-7c9d8b6f5-{'bcdfg'[i]}k2px"}, "value": v} for i, v in enumerate(self.cores)]
+            samples = [{"labels": {"pod": f"{name}-7c9d8b6f5-{'bcdfg'[i]}k2px"}, "value": v}
+                       for i, v in enumerate(self.cores)]
             return Outcome(True, {"samples": samples}, "", "E6")
         if tool == "k8s_changes":
             return Outcome(True, {"window_start": _iso(AT - timedelta(hours=48)), "changes": []}, "", "E7")
