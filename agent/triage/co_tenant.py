@@ -27,7 +27,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.triage.cron_overlap import period_minutes
@@ -50,7 +50,9 @@ SLACK = timedelta(minutes=2)
 MAX_CANDIDATES = 4
 WORKLOAD_KINDS = frozenset({"deployment", "statefulset", "daemonset", "cronjob", "job"})
 
-_SLOW = re.compile(r"\bslow\b|timed? ?out|timeout|deadline|took_ms|took[=:]|latency|duration_ms=\d{3,}", re.I)
+_SLOW = re.compile(r"\bslow\b|timed? ?out|timeout|deadline|took_ms|took[=:]|latency|duration_ms=\d{3,}|"
+                   r"\"?response_?time\"?\s*[=:]\s*\d{4,}", re.I)
+"""A line saying a call was slow; pino/morgan's `responseTime` counts only from a second (milliseconds)."""
 
 SOFTWARE: dict[str, re.Pattern[str]] = {
     "redis": re.compile(r"\bredis\b|\bvalkey\b|\bkeydb\b", re.I),
@@ -164,17 +166,31 @@ def slow_calls(subject: Subject | None, facts: Facts) -> tuple[LogEvidence, date
     for log in facts.logs:
         if not (subject.mentions(workload_of_pod(log.pod)) if subject is not None else log.pod == mine):
             continue
+        depends = " ".join(_dependency_hosts(facts, log))
         for entry in _entries(log):
             text = _text(entry)
-            when = parse_time(entry.get("first_seen"))
+            when = parse_time(entry.get("first_seen")) or _epoch(entry.get("first_seen"))
             software = next((s for s, p in SOFTWARE.items() if p.search(text)), "") or \
-                (POOL if POOL_WAIT.search(text) else "")
+                (POOL if POOL_WAIT.search(text) else "") or \
+                (next((s for s, p in SOFTWARE.items() if p.search(depends)), "") if _RESPONSE.search(text) else "")
             if when is None or not software or not (_SLOW.search(text) or entry.get("error_class") ==
                                                      "connection_timeout" or software == POOL):
                 continue
             if best is None or when < best[1]:
                 best = (log, when, str(entry.get("example") or entry.get("message") or "")[:200], software)
     return best
+
+
+_RESPONSE = re.compile(r"\"?response_?time\"?\s*[=:]\s*\d{4,}", re.I)
+"""A slow request line that names no software: the one dependency of the service that does is what it waits on."""
+
+
+def _epoch(value: Any) -> datetime | None:
+    """A log parser's first_seen given as epoch seconds or milliseconds (pino's `time`), as a time."""
+    text = str(value or "")
+    if not re.fullmatch(r"\d{10}(?:\d{3})?", text):
+        return None
+    return datetime.fromtimestamp(int(text) / (1000 if len(text) == 13 else 1), tz=UTC)
 
 
 def _candidates(subject: Subject, facts: Facts, onset: datetime) -> list[tuple[Ref, dict[str, Any], str]]:
@@ -385,6 +401,17 @@ def _does(software: str, text: str, metrics: str) -> str:
         return (f"runs {', '.join(heavy[:3])} on the shared MySQL: mysqldump without --single-transaction and "
                 "FLUSH/LOCK TABLES hold table locks for the whole run and OPTIMIZE TABLE rebuilds the table, so "
                 "other clients' statements wait (Lock wait timeout) and time out")
+    if any(re.fullmatch(r"_?force_?merge", h, re.I) for h in heavy) or re.search(r"_forcemerge|max_num_segments",
+                                                                               text, re.I):
+        segments = re.search(r"max[_-]num[_-]segments[\"',\s=]+(\d+)", text, re.I)
+        pattern = re.search(r"--(?:pattern|index|indices)[\"',\s=]+([^\s'\",]+)", text)
+        live = pattern is None or pattern.group(1) in ("*", "_all") or bool(
+            re.search(r"--min[_-]age[\"',\s=]+0\w?\b", text))
+        return ("runs a force merge" + (f" (max_num_segments={segments.group(1)})" if segments else "")
+                + (f" over indices '{pattern.group(1)}'" if pattern else "") + " against the shared search cluster"
+                + (", reaching the live index its clients search" if live else "") + ": a force merge rewrites "
+                "every segment of an index still being written and queried, saturating the data nodes' disks and "
+                "CPU, so queries slow and time out (force-merge only read-only indices)")
     return (f"runs a reindex ({' '.join(heavy[:4])}) against the shared search cluster: full reindex and bulk "
             "writes fill its write and search thread pools, so other clients' queries queue and time out")
 
