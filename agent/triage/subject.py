@@ -33,6 +33,8 @@ NODE_LABELS = ("node", "kubernetes_node", "k8s_node_name", "nodename")
 
 _K8S_NAME = re.compile(r"(?<![\w./-])([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"
                        r"(?![\w/-])")
+_CONTRACTION = re.compile(r"['\u2019]t\b")
+"""What follows the stem of a negated verb (`aren't`, `doesn’t`), which the name pattern stops before."""
 _REF = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,62})/([a-z0-9][a-z0-9.-]{0,252})(?![\w-])")
 _DEPLOYMENT_POD = re.compile(r"(.+)-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}")
 _SHORT_SUFFIX_POD = re.compile(r"(.+)-[bcdfghjklmnpqrstvwxz2456789]{5}")
@@ -265,9 +267,11 @@ def words_in(text: str) -> list[str]:
         for part in (name, ns):
             if part not in _COMMON_WORDS and part not in found:
                 found.append(part)
-    for word in _K8S_NAME.findall(lowered):
-        word = word.strip(".")
+    for match in _K8S_NAME.finditer(lowered):
+        word = match.group(1).strip(".")
         if len(word) < 3 or word in _COMMON_WORDS or word.isdigit() or word in found:
+            continue
+        if _CONTRACTION.match(lowered, match.end()):  # "aren't", "doesn't": a negation, not a name
             continue
         if re.fullmatch(r"\d+(?:\.\d+)*[a-z]{0,3}", word):  # 500s, 1.9.0, 5xx, 10m
             continue

@@ -126,6 +126,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     if changes is not None and changes.ok and changes.data:
         facts.changes, facts.changes_id = changes.data, changes.evidence_id
     _resolve_from_scan(subject, facts, result.resolved)
+    from agent.triage import name_index  # a question's words that are real workloads go first
+
+    await name_index.resolve_words(subject, result.resolved, call)
     subject_name = await _resolve_subject(subject, result, call)
     if subject_name is None and not result.resolved and await site.resolve(subject, call):
         subject_name = await _resolve_subject(subject, result, call)  # "the shop website": the Service behind it
