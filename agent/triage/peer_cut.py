@@ -39,14 +39,27 @@ MAX_STORES = 6
 
 Call = Callable[..., Awaitable[Any]]
 
-PEER_LOST = re.compile(r"heartbeat[^\n]{0,80}(?:fail|timed? ?out|error)|can'?t see a majority|"
-                       r"(?:lost|no) (?:majority|quorum|leader)|relinquishing primary|stepping down|"
-                       r"election (?:timeout|failed|timed out)|failed to reach (?:peer|member)|"
-                       r"(?:peer|member|node)[^\n]{0,60}(?:unreachable|not reachable)|"
-                       r"cluster state changed: fail|marking node [^\n]{0,40} as failing|"
-                       r"failed to (?:connect|send) to (?:peer|member)", re.I)
-"""How a clustered store's member says it cannot hear its peers (MongoDB, etcd/raft, Redis Cluster,
-Elasticsearch, RabbitMQ, ZooKeeper)."""
+PEER_LOST = re.compile(
+    # MongoDB ("Heartbeat failed", "can't see a majority of the set, relinquishing primary")
+    r"heartbeat[^\n]{0,80}(?:fail|timed? ?out|error)|can'?t see a majority|relinquishing primary|stepping down|"
+    # etcd/raft, NATS JetStream ("lost leader", "no quorum"), Consul/raft ("heartbeat timeout reached")
+    r"(?:lost|no) (?:majority|quorum|leader)|election (?:timeout|failed|timed out)|"
+    r"failed to reach (?:the )?(?:peer|member)|lost (?:the )?TCP streaming connection with (?:remote )?peer|"
+    r"(?:peer|member|node)[^\n]{0,60}(?:unreachable|not reachable)|failed to (?:connect|send) to (?:peer|member)|"
+    # Redis Cluster
+    r"cluster state changed: fail|marking node [^\n]{0,40} as failing|"
+    # Elasticsearch 7+/OpenSearch (ClusterFormationFailureHelper) and 6.x (ZenDiscovery)
+    r"master not discovered (?:or elected )?yet|not enough master nodes discovered|"
+    # ZooKeeper quorum (QuorumCnxManager), also under Kafka/ClickHouse/Solr ensembles
+    r"cannot open channel to \S+ at election address|"
+    # RabbitMQ / Erlang distribution ("** Node rabbit@x not responding **", Mnesia partitions)
+    r"node \S+ not responding|partial partition detected|running_partitioned_network|"
+    # Cassandra/Scylla gossip ("InetAddress /10.0.0.2 is now DOWN", "Unable to gossip with any peers")
+    r"InetAddress \S+ is now DOWN|unable to gossip with|"
+    # Galera (MariaDB/Percona XtraDB Cluster) leaving the primary component
+    r"non-primary (?:component|view)|received non-primary|suspecting node", re.I)
+"""How a clustered store's member says it cannot hear its peers, each software's own words (see the comments):
+MongoDB, etcd/raft, Redis Cluster, Elasticsearch/OpenSearch, ZooKeeper, RabbitMQ, Cassandra, Galera."""
 
 
 @dataclass

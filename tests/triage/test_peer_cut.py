@@ -135,3 +135,51 @@ def test_policy_written_long_before_reads_nothing() -> None:
     cluster = _mongo(CLIENTS_ONLY)
     assert _run(_facts("data", "mongo-lockdown", minutes=60 * 9), cluster) == []
     assert cluster.calls == 0
+
+
+# Other software's own words for a member that cannot hear its peers, each with its client port admitted to
+# every namespace and its peer port left to the members (real log lines' shapes, names of our own).
+PEER_SHAPES = [
+    # ZooKeeper ensemble (QuorumCnxManager): quorum 2888 and election 3888 beside the client port 2181
+    ("zk", [2181, 2888, 3888], 2888,
+     "2026-12-02 08:51:02,101 [myid:2] - WARN  [QuorumConnectionThread-[myid=2]-7:QuorumCnxManager@401] - "
+     "Cannot open channel to 1 at election address zk-0.zk-hs.svc.cluster.local/10.1.2.3:3888\n"),
+    # Elasticsearch 7+/OpenSearch (ClusterFormationFailureHelper): transport 9300 beside HTTP 9200
+    ("search", [9200, 9300], 9300,
+     '{"type": "server", "level": "WARN", "component": "o.e.c.c.ClusterFormationFailureHelper", "message": '
+     '"master not discovered or elected yet, an election requires at least 2 nodes with ids from [a, b, c]"}\n'),
+    # RabbitMQ (Erlang distribution): inter-node 25672 beside AMQP 5672
+    ("broker", [5672, 25672], 25672,
+     "2026-12-02 08:52:33.240761+00:00 [error] <0.244.0> ** Node rabbit@broker-1 not responding **\n"
+     "2026-12-02 08:52:33.240761+00:00 [error] <0.244.0> ** Removing (timedout) connection **\n"),
+    # Cassandra gossip: storage port 7000 beside CQL 9042
+    ("ring", [9042, 7000], 7000,
+     "INFO  [GossipTasks:1] 2026-12-02 08:53:10,001 Gossiper.java:1100 - InetAddress /10.1.2.4:7000 is now DOWN\n"),
+]
+
+
+def _clustered(app: str, ports: list[int], log: str) -> Cluster:
+    """A three-member store whose new policy admits every namespace on its client port only."""
+    ingress = [{"from": [{"namespaceSelector": {}}], "ports": [{"protocol": "TCP", "port": ports[0]}]}]
+    return Cluster([_namespace("store"), _policy("store", f"{app}-clients", {"app": app}, ingress),
+                    _sts("store", app, {"app": app}, ports)], {f"{app}-0": log})
+
+
+def test_other_software_peer_words_name_the_policy_on_the_peer_port() -> None:
+    for app, ports, peer_port, log in PEER_SHAPES:
+        found = _run(_facts("store", f"{app}-clients"), _clustered(app, ports, log))
+        assert [f["details"]["port"] for f in found] == [peer_port], app
+        assert f"cuts the members of StatefulSet store/{app}" in found[0]["message"][:200]
+        assert log.splitlines()[0][:60] in found[0]["message"]
+
+
+def test_healthy_cluster_formation_words_are_no_peer_loss() -> None:
+    healthy = {
+        "zk": "INFO  [QuorumPeer[myid=2]:Follower@75] - FOLLOWING - LEADER ELECTION TOOK - 12 MS\n",
+        "search": '{"component": "o.e.c.s.ClusterApplierService", "message": "master node changed '
+                  '{previous [], current [{search-0}]}, term: 3, reason: ApplyCommitRequest"}\n',
+        "broker": "[info] <0.405.0> node 'rabbit@broker-1' up\n",
+        "ring": "INFO  [GossipStage:1] Gossiper.java:1139 - InetAddress /10.1.2.4:7000 is now UP\n",
+    }
+    for app, ports, _, _ in PEER_SHAPES:
+        assert _run(_facts("store", f"{app}-clients"), _clustered(app, ports, healthy[app])) == [], app
