@@ -47,9 +47,13 @@ Call = Callable[..., Awaitable[Any]]
 
 REFUSES = re.compile(
     r"\b(?:skipping|skipped|skip|ignoring|ignored|rejecting|rejected|refusing|refused|not allowed|"
-    r"cannot be used|can not be used|is disabled|are disabled|disabled by|not permitted|forbidden)\b", re.I)
+    r"cannot be used|can not be used|is disabled|are disabled|disabled by|not permitted|forbidden|disallowed|"
+    r"not (?:currently )?enabled|is not in the \w+ namespace)\b", re.I)
 """A controller's wording for an object it will not build: ingress-nginx's `skipping ingress ...: ... cannot be
-used`, Traefik's `... not allowed: ns/name`, Contour's and external-dns's `ignoring`/`skipping`."""
+used`, Traefik's `... not allowed: ns/name`, Contour's and external-dns's `ignoring`/`skipping`; Traefik's
+cross-namespace refusals (`middleware ns/name is not in the IngressRoute namespace x`, `with crossnamespace
+disallowed, the namespace field needs to be explicitly specified`); Contour's `ns/name is an ExternalName service,
+these are not currently enabled`."""
 _OBJECT = re.compile(r"(?<![\w./-])([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)/([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)"
                      r"(?![\w/-])")
 """`namespace/name`: a namespace has no dot, which keeps annotation keys (`nginx.ingress.kubernetes.io/x`) out."""
@@ -211,14 +215,27 @@ class Skipped:
     evidence: list[str] = field(default_factory=list)
 
 
+_FIELD_KIND = re.compile(r"[\"']?\b(ingress(?:route)?|httpproxy|httproute|service|certificate|gateway)[\"']?\s*[=:]\s*"
+                         r"[\"']?([a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)[\"']?", re.I)
+_FIELD_NS = re.compile(r"[\"']?\bnamespace[\"']?\s*[=:]\s*[\"']?([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)[\"']?(?![\w-])")
+"""A structured line's object fields: Traefik's logfmt `ingress=route namespace=ns` (or its JSON `"ingress":...`)."""
+
+
 def object_in(line: str) -> str:
-    """The object a controller's refusal names: `ingress docs/portal`, else the first `namespace/name`."""
+    """The object a controller's refusal names: `ingress docs/portal`, else the first `namespace/name`, else a
+    structured line's kind and namespace fields (`... ingress=authelia-route namespace=auth` -> `ingress
+    auth/authelia-route`: Traefik names the route it refuses only there)."""
     found = list(_OBJECT.finditer(line))
     for m in found:
         kind = _KIND_BEFORE.search(line[:m.start()])
         if kind:
             return f"{kind.group(1).lower()} {m.group(0)}"
-    return found[0].group(0) if found else ""
+    if found:
+        return found[0].group(0)
+    kind_field, ns_field = _FIELD_KIND.search(line), _FIELD_NS.search(line)
+    if kind_field and ns_field:
+        return f"{kind_field.group(1).lower()} {ns_field.group(1)}/{kind_field.group(2)}"
+    return ""
 
 
 def _refusal(line: str, switch: Switch) -> str:
@@ -263,7 +280,8 @@ def _quote(line: str) -> str:
     first = re.search(r"\b(?:skipping|ignoring|rejecting|refusing)\b", line, re.I)
     if first:
         return line[first.start():][:220]
-    fields = re.findall(r'"(?:error|err|msg|message)"\s*:\s*"((?:[^"\\]|\\.)*)"', line)
+    fields = re.findall(r'"(?:error|err|msg|message)"\s*:\s*"((?:[^"\\]|\\.)*)"', line) or re.findall(
+        r'\b(?:error|err|msg)="((?:[^"\\]|\\.)*)"', line)  # JSON fields, else logfmt's (Traefik v2's text lines)
     if fields:
         return ": ".join(fields)[:220]
     header = re.search(r"\.go:\d+\]\s*", line)
