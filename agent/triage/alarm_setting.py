@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import yaml
+
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -90,6 +92,37 @@ _STORAGE = re.compile(r"[\"']?storage[\"']?\s*:\s*[\"']?(?P<size>\d+(?:\.\d+)?\s
 _MEMORY = re.compile(r"[\"']?limits[\"']?\s*:\s*\{[^}]*[\"']?memory[\"']?\s*:\s*[\"']?(?P<size>\d+(?:\.\d+)?\s*"
                      r"[KMGT]i?)", re.I)
 _FREE = re.compile(r"Free bytes:\s*(?P<free>\d+)", re.I)
+_ERLANG = re.compile(r"\{\s*(?P<key>[a-z_]+)\s*,\s*(?:\{\s*(?P<form>mem_relative|absolute)\s*,\s*)?"
+                     r"\"?(?P<value>[\d.]+[ \t]*[A-Za-z]*)\"?\s*\}")
+"""A setting in Erlang terms (RabbitMQ's advanced.config / classic rabbitmq.config):
+`{disk_free_limit, {mem_relative, 1.5}}`, `{disk_free_limit, {absolute, "50GB"}}`, `{disk_free_limit, 5000000}`."""
+
+
+def _flat(node: Any, path: str = "") -> list[str]:
+    """Nested settings as `dotted.key: value` lines (elasticsearch.yml, an ECK `config` or Helm values may nest
+    `cluster: {routing: {allocation: ...}}` instead of writing the dotted key), config files held as strings
+    parsed as YAML when they are a mapping."""
+    if isinstance(node, dict):
+        return [line for k, v in node.items() for line in _flat(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(node, list):
+        return [line for v in node for line in _flat(v, path)]
+    if isinstance(node, str) and "\n" in node and ":" in node:
+        try:
+            parsed = yaml.safe_load(node)
+        except yaml.YAMLError:
+            parsed = None
+        return _flat(parsed, "") if isinstance(parsed, dict) else []
+    return [f"{path}: {node}"] if path and node is not None and not isinstance(node, bool) else []
+
+
+def settings_text(obj: dict[str, Any]) -> str:
+    """An object's spec and data as text a setting pattern can read: the JSON itself (config files held as
+    strings read as text), every nested key also written dotted, Erlang-term settings written `key.form = value`."""
+    held = {k: obj.get(k) for k in ("spec", "data")}
+    text = json.dumps(held, default=str).replace("\\n", "\n").replace('\\"', '"')
+    erlang = [f"{m.group('key')}{'.relative' if m.group('form') == 'mem_relative' else ''} = {m.group('value')}"
+              for m in _ERLANG.finditer(text)]
+    return "\n".join([text, *_flat(held), *erlang])
 
 
 def size_bytes(text: str) -> float | None:
@@ -223,20 +256,18 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             got = await get_yaml(call, ref.kind, ref.name, ref.namespace, f"survey-alarm-setting-{ref.name}")
             if got is None:
                 continue
-            text = json.dumps({k: got[0].get(k) for k in ("spec", "data")}, default=str)
-            text = text.replace("\\n", "\n").replace('\\"', '"')  # config files held as strings, read as text
-            setting = threshold.setting.search(text)
-            if setting is None:
-                continue
+            text = settings_text(got[0])
             volume = _STORAGE.search(text)
             memory = _MEMORY.search(text)
-            store.setdefault("hits", []).append({
-                "threshold": threshold.component, "ref": [ref.kind, ref.namespace, ref.name], "change": change,
-                "key": setting.group("key"), "value": setting.group("value").strip(),
-                "alarm_at": alarm_at.isoformat(), "line": line, "pods": [log.pod], "free": free,
-                "volume": size_bytes(volume.group("size")) if volume else None,
-                "memory": size_bytes(memory.group("size")) if memory else None,
-                "evidence": [e for e in (evidence, got[1], log.evidence_id) if e]})
+            settings = {(m.group("key"), m.group("value").strip()): m for m in threshold.setting.finditer(text)}
+            for setting in list(settings.values())[:4]:  # a file may set high and flood_stage: each is read
+                store.setdefault("hits", []).append({
+                    "threshold": threshold.component, "ref": [ref.kind, ref.namespace, ref.name], "change": change,
+                    "key": setting.group("key"), "value": setting.group("value").strip(),
+                    "alarm_at": alarm_at.isoformat(), "line": line, "pods": [log.pod], "free": free,
+                    "volume": size_bytes(volume.group("size")) if volume else None,
+                    "memory": size_bytes(memory.group("size")) if memory else None,
+                    "evidence": [e for e in (evidence, got[1], log.evidence_id) if e]})
 
 
 def found(facts: Facts) -> list[Hit]:

@@ -163,3 +163,47 @@ def test_a_write_that_holds_no_threshold_is_not_blamed() -> None:
     facts = _facts("RabbitmqCluster", "messaging", "events-bus",
                    [_log("events-bus-server-0", "messaging", RMQ_ALARM, WRITE + timedelta(minutes=4))])
     assert _run(facts, Hub({"events-bus": obj})) == []
+
+
+# The same thresholds in the other places they are written: RabbitMQ's advanced.config in Erlang terms (the
+# limit proven out of reach by the broker's own "Free bytes" line), and an elasticsearch.yml that nests its keys.
+RMQ_ADVANCED = ('[{rabbit, [{disk_free_limit, {absolute, "50GB"}},\n'
+                '           {cluster_partition_handling, autoheal}]}].\n')
+
+
+def _configmap(namespace: str, name: str, data: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": namespace},
+            "data": data}
+
+
+def test_a_disk_free_limit_in_erlang_terms_above_the_free_disk_is_blamed() -> None:
+    logs = [_log("queue-0", "broker", RMQ_ALARM.replace("events-bus-server-0", "queue-0"),
+                 WRITE + timedelta(minutes=6), RMQ_FREE)]
+    facts = _facts("ConfigMap", "broker", "queue-advanced", logs)
+    [hit] = _run(facts, Hub({"queue-advanced": _configmap("broker", "queue-advanced",
+                                                           {"advanced.config": RMQ_ADVANCED})}))
+    assert (hit.key, hit.value) == ("disk_free_limit", "50GB")
+    assert "above the 35.6GiB the node has free" in alarm_setting.finding(hit)["message"][:200]
+    relative = RMQ_ADVANCED.replace('{absolute, "50GB"}', "{mem_relative, 1.0}")
+    facts = _facts("ConfigMap", "broker", "queue-advanced", logs)
+    assert _run(facts, Hub({"queue-advanced": _configmap("broker", "queue-advanced",
+                                                         {"advanced.config": relative})})) == []
+
+
+ES_NESTED = ("cluster:\n  name: logs\n  routing:\n    allocation:\n      disk:\n        watermark:\n"
+             "          high: 90%\n          flood_stage: {flood}\n")
+ES8_LINE = ('{"@timestamp":"2026-09-02T13:41:00.000Z","log.level":"WARN","message":"flood stage disk watermark '
+            '[{flood}] exceeded on [Xb3k][logs-es-default-0][/usr/share/elasticsearch/data] free: 60gb[60%], all '
+            'indices on this node will be marked read-only","log.logger":'
+            '"org.elasticsearch.cluster.routing.allocation.DiskThresholdMonitor"}')
+
+
+def test_a_nested_elasticsearch_yml_lowering_the_flood_stage_is_blamed() -> None:
+    for flood, blamed in (("40%", True), ("97%", False)):
+        cm = _configmap("logging", "logs-es-config", {"elasticsearch.yml": ES_NESTED.replace("{flood}", flood)})
+        facts = _facts("ConfigMap", "logging", "logs-es-config",
+                       [_log("logs-es-default-0", "logging", ES8_LINE.replace("{flood}", flood),
+                             WRITE + timedelta(minutes=8))])
+        hits = _run(facts, Hub({"logs-es-config": cm}))
+        assert [(h.key, h.value) for h in hits] == (
+            [("cluster.routing.allocation.disk.watermark.flood_stage", "40%")] if blamed else []), flood
