@@ -10,6 +10,8 @@
   (ProxySQL '^SELECT' to the readers ahead of 'SELECT ... FOR UPDATE'), their writes refused as read-only;
 - agent.triage.consumer_mode: a consumer workload whose subscription a write made exclusive (Pulsar Shared ->
   Exclusive, a RabbitMQ exclusive consumer), its other replicas refused (ConsumerBusy, exclusive use);
+- agent.triage.data_movement: a node the incident names saturating its network after an unthrottled data mover
+  started (Kafka reassignment without --throttle, rsync without --bwlimit) whose target or own pod runs there;
 - agent.triage.api_server_of: an error from an aggregated API (custom.metrics.k8s.io, external.metrics.k8s.io,
   metrics.k8s.io) leads to the APIService, its Service, the workload serving it and that workload's config;
 - agent.triage.scaling_triggers: an autoscaler's trigger (HPA metric target, KEDA ScaledObject/ScaledJob
@@ -105,6 +107,7 @@ from agent.triage import (
     credential_rotation,
     credential_write,
     cron_overlap,
+    data_movement,
     default_class,
     deleted_dependency,
     egress_closed,
@@ -151,7 +154,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, timing_tight, client_quota,
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
-                            consumer_mode,
+                            consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
