@@ -44,6 +44,25 @@ MAX_PODS = 4
 
 _VOLUME = re.compile(r"(?:for|of) volume \\?\"([a-z0-9][a-z0-9.-]*)\\?\"", re.I)
 """The kubelet names the volume it failed to set up: `MountVolume.SetUp failed for volume "provider-key"`."""
+_UNMOUNTED = re.compile(r"\bunmounted volumes=\[([^\]]*)\]", re.I)
+"""The kubelet's summary once its retries time out (`Unable to attach or mount volumes: unmounted
+volumes=[config], unattached volumes=[config kube-api-access-x]: timed out waiting for the condition`): the only
+FailedMount left when the per-volume SetUp events have aged out or were folded into it."""
+CSI_REFERENCES: tuple[tuple[str, str, str, str], ...] = (
+    ("secretproviderclass", "", "SecretProviderClass", "secretProviderClass"),
+    # Secrets Store CSI driver (Azure/AWS/GCP/Vault providers)
+    ("csi.cert-manager.io/issuer-name", "csi.cert-manager.io/issuer-kind", "Issuer", "issuer"),
+    # cert-manager's csi-driver: the Issuer (or ClusterIssuer, by issuer-kind) that signs the volume's certificate
+)
+"""CSI volume attributes that name another object the volume is built from: (attribute, the attribute naming its
+kind when it varies, the default kind, how the finding says it)."""
+
+
+def volumes_named(text: str) -> list[str]:
+    """The volumes a kubelet failure names: `for volume "x"`, or each of its `unmounted volumes=[a b]`."""
+    out = [m.group(1) for m in _VOLUME.finditer(text)]
+    out += [v.strip(",") for m in _UNMOUNTED.finditer(text) for v in m.group(1).split() if v.strip(",")]
+    return list(dict.fromkeys(out))
 _CAUSE = re.compile(r"(?:.*\bdesc = |.*\berr(?:or)?: )(.+)$", re.I | re.S)
 """gRPC and kubelet messages nest the driver's own reason last (`... desc = ... desc = <reason>`)."""
 
@@ -91,10 +110,13 @@ def volume_sources(pod: dict[str, Any], namespace: str) -> dict[str, list[Source
                     found.append(Source(Ref(kind, namespace, str(part[key]["name"])), f"projected {key}"))
         csi = volume.get("csi")
         if isinstance(csi, dict):
-            for attribute, value in (csi.get("volumeAttributes") or {}).items():
-                if str(attribute).lower() == "secretproviderclass" and value:
-                    found.append(Source(Ref("SecretProviderClass", namespace, str(value)),
-                                        f"csi {csi.get('driver') or 'driver'} secretProviderClass"))
+            attributes = {str(k).lower(): str(v) for k, v in (csi.get("volumeAttributes") or {}).items() if v}
+            for attribute, kind_attribute, kind, said in CSI_REFERENCES:
+                if attributes.get(attribute):
+                    kind = attributes.get(kind_attribute, kind) if kind_attribute else kind
+                    scope = "" if kind.startswith("Cluster") else namespace
+                    found.append(Source(Ref(kind, scope, attributes[attribute]),
+                                        f"csi {csi.get('driver') or 'driver'} {said}"))
         out[str(volume["name"])] = found
     return out
 
@@ -105,11 +127,11 @@ def _failing_pods(facts: Facts) -> list[tuple[str, str]]:
     for finding in facts.findings():
         texts = " ".join(storage_layer._texts(finding))
         owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
-        if owner is not None and _VOLUME.search(texts) and storage_layer.VOLUME_FAILURE.search(texts):
+        if owner is not None and volumes_named(texts) and storage_layer.VOLUME_FAILURE.search(texts):
             out += [(owner.namespace, str(p)) for p in finding.get("pods") or [] if p]
     kept = facts.reads.get(storage_layer.RECORD)
     for row in (kept or {}).get("events") or [] if isinstance(kept, dict) else []:
-        if isinstance(row, dict) and row.get("kind") == "Pod" and _VOLUME.search(str(row.get("message") or "")):
+        if isinstance(row, dict) and row.get("kind") == "Pod" and volumes_named(str(row.get("message") or "")):
             out.append((str(row.get("namespace") or ""), str(row.get("name") or "")))
     return list(dict.fromkeys(p for p in out if p[0] and p[1]))
 
@@ -143,8 +165,7 @@ def _failures(facts: Facts, namespace: str, volume: str) -> tuple[datetime | Non
     for failure in storage_layer.failures(facts):
         if failure.namespace != namespace or (failure.meaning and failure.meaning.governs in ("node", "attach")):
             continue
-        m = _VOLUME.search(failure.text)
-        if m is None or m.group(1) != volume:
+        if volume not in volumes_named(failure.text):
             continue
         if failure.first is not None and (first is None or failure.first < first):
             first = failure.first
