@@ -57,13 +57,18 @@ _SOFTWARE = re.compile(r"karpenter|cluster-autoscaler|kured|system-upgrade-contr
 """Node lifecycle controllers, as their workloads, images and event sources are called."""
 _TEMPLATE_KINDS = frozenset({"NodePool", "Provisioner"})
 """Karpenter's objects holding the disruption settings (v1 NodePool, v1alpha5 Provisioner)."""
-_ACT_EVENT = re.compile(r"(?i)^(?:Disruption\w*|DisruptionTerminating|ScaleDown|RemovingNode|NodeNotSchedulable|"
-                        r"Rebooted|Drain\w*|Cordon\w*|RebootScheduled)$")
-"""Node event reasons that are a node taken away: Karpenter's, cluster-autoscaler's, the kubelet's cordon/reboot."""
+_ACT_EVENT = re.compile(r"(?i)^(?:Disruption(?!Blocked|WaitingReadiness|Launching)\w*|ScaleDown|RemovingNode|"
+                        r"NodeNotSchedulable|Rebooted|Drain\w*|Cordon\w*|RebootScheduled)$")
+"""Node event reasons that are a node taken away: Karpenter's, cluster-autoscaler's, the kubelet's cordon/reboot,
+aws-node-termination-handler's `CordonAndDrain`. Not Karpenter's `DisruptionBlocked` ("Node is nominated for a
+pending pod": the node stays), `DisruptionWaitingReadiness` or `DisruptionLaunching` (a replacement coming up)."""
 _ACT_LINE = re.compile(r"(?i)\b(?:draining node|drained node|cordon(?:ed|ing)\b|triggering reboot|commanding reboot|"
-                       r"disrupting nodeclaim|scale-down: removing|removing (?:empty |unneeded )?node|"
-                       r"terminating \d+ nodes?|deleting node)")
-"""A lifecycle controller's log line saying it took a node away."""
+                       r"disrupting node(?:claim)?(?:\(s\)|s)?\b|scale-down: removing|"
+                       r"removing (?:empty |unneeded )?node|terminating \d+ nodes?|deleting node|deleted node\b)")
+"""A lifecycle controller's log line saying it took a node away: Karpenter <1.1 `disrupting nodeclaim(s) via
+delete`, >=1.1 `disrupting node(s)` (the node in `disrupted-nodes` or its command) and its termination
+controller's `deleted node`; cluster-autoscaler's `Scale-down: removing empty node`; kured's `Draining node` /
+`Commanding reboot`; kubectl drain's `node/x cordoned` (system-upgrade-controller, node-termination-handler)."""
 _WINDOW_FLAGS = ("--start-time", "--end-time", "--reboot-days")
 """kured's maintenance window; with none set it reboots at any hour of any day."""
 _SCALE_DOWN = re.compile(r"scale-down|max-empty-bulk-delete|max-graceful-termination|skip-nodes-with")
