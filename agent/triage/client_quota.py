@@ -41,19 +41,26 @@ LEAD = timedelta(hours=24)
 THROTTLE_MS = 100.0
 """A throttle time this long per request is the broker enforcing a quota (an idle quota reads 0)."""
 HOLDERS = ("KafkaUser", "KongPlugin", "KongClusterPlugin", "BackendTrafficPolicy", "RateLimitPolicy",
-           "EnvoyFilter")
-"""Kinds whose writes can set a per-client quota or rate limit."""
+           "EnvoyFilter", "Middleware", "Ingress")
+"""Kinds whose writes can set a per-client quota or rate limit (Traefik's Middleware `spec.rateLimit`; an
+Ingress only through a rate-limit annotation, which QUOTA_KEYS must find in its diff)."""
 QUOTA_KEYS = re.compile(r"producerByteRate|consumerByteRate|requestPercentage|producer_byte_rate|"
                         r"consumer_byte_rate|request_percentage|\bquotas?\b|rateLimit|rate[-_]limit|"
-                        r"requests_per_unit|tokens_per_fill|max_tokens|config\.(?:second|minute|hour)\b", re.I)
+                        r"requests_per_unit|tokens_per_fill|max_tokens|config\.(?:second|minute|hour)\b|"
+                        # ingress-nginx (limit-rps/rpm/connections), HAProxy ingress (rate-limit-requests)
+                        r"\blimit-(?:rps|rpm|connections)\b|rate-limit-requests", re.I)
 GAUGES = ("kafka_producer_produce_throttle_time_avg", "kafka_producer_produce_throttle_time_max",
           "kafka_consumer_fetch_manager_fetch_throttle_time_avg", "kafka_consumer_fetch_throttle_time_avg")
 WORDS = re.compile(r"Expiring \d+ record\(s\)|throttl(?:ed|ing) (?:by|due to) (?:the )?(?:broker|quota)|"
                    r"429 Too Many Requests|\bToo Many Requests\b|API rate limit exceeded|rate limit exceeded|"
-                   r"local_rate_limited", re.I)
+                   r"local_rate_limited|"
+                   # nginx / ingress-nginx limit_req and limit_conn refusals, in the controller's error log
+                   r"limiting (?:requests|connections)[^\n]{0,40}by zone", re.I)
 MEANS = {"KafkaUser": "the brokers now throttle that user's requests (each answer carries a throttle time and the "
                       "connection is muted that long), so its producer's buffer fills, sends take seconds and "
                       "batches expire",
+         "Ingress": "the ingress controller now refuses that client's requests above the new rate (ingress-nginx's "
+                    "limit_req answers 503 by default, limit-req-status-code; HAProxy's rate-limit-requests 403)",
          "": "the gateway now rejects that client's requests above the new rate with 429"}
 
 
@@ -118,8 +125,10 @@ def _said(facts: Facts) -> list[tuple[str, str, str]]:
     for log in facts.logs:
         for entry in log.entries():
             line = said_by(entry)
-            if WORDS.search(line):
-                out.append((f"{log.namespace}/{workload_of_pod(log.pod)}", line, log.evidence_id))
+            said = WORDS.search(line)
+            if said:  # quoted from its refusal words when a long prefix (timestamp, worker ids) comes first
+                out.append((f"{log.namespace}/{workload_of_pod(log.pod)}",
+                            line[said.start():] if said.start() > 60 else line, log.evidence_id))
                 break
     return out
 

@@ -104,3 +104,36 @@ def test_quota_write_without_a_throttled_client_names_nothing() -> None:
 def test_configmap_naming_a_quota_is_no_candidate() -> None:
     cm = _write("ConfigMap", "billing", "invoice-api", "data key quota set by kubectl-edit")
     assert _found(cm, Hub(now=870.0, before=0.0)) == []
+
+
+# The same class at an ingress controller's door: an ingress-nginx rate-limit annotation cut on an Ingress, proven
+# by the controller's own error log (nginx limit_req), and a Traefik Middleware's rateLimit cut, proven by a
+# caller's 429. Twins: an Ingress write that touches no rate limit, and an annotation raised.
+NGINX_SAID = ('2026/07/30 17:10:01 [error] 31#31: *812 limiting requests, excess: 10.240 by zone '
+              '"partners-api-limit-rps", client: 10.2.3.4, server: api.example.com, request: "POST /v2/sync HTTP/1.1"')
+
+
+def test_ingress_nginx_limit_rps_cut_is_named_from_the_controllers_refusals() -> None:
+    change = _write("Ingress", "partners", "partners-api",
+                    "metadata.annotations.nginx.ingress.kubernetes.io/limit-rps: 200 -> 2")
+    found = _found(change, Hub(now=None, before=None), said=NGINX_SAID)
+    assert [str(t.holder) for t in found] == ["Ingress partners/partners-api"]
+    message = cq.finding(found[0])["message"]
+    assert "limit-rps: 200 -> 2" in message[:400] and "503" in message[:400]
+    assert "limiting requests, excess: 10.240 by zone" in message
+
+
+def test_traefik_middleware_rate_limit_cut_with_caller_429s_is_named() -> None:
+    change = _write("Middleware", "edge", "partner-ratelimit", "spec.rateLimit.average: 500 -> 5")
+    said = "sync batch 17 failed: HTTP 429 Too Many Requests from https://api.example.com/v2/sync"
+    found = _found(change, Hub(now=None, before=None), said=said)
+    assert [str(t.holder) for t in found] == ["Middleware edge/partner-ratelimit"]
+    assert "429" in cq.finding(found[0])["message"][:400]
+
+
+def test_ingress_write_without_a_rate_limit_or_with_it_raised_is_no_candidate() -> None:
+    hosts = _write("Ingress", "partners", "partners-api", "spec.rules[0].host: api.example.com -> api2.example.com")
+    assert _found(hosts, Hub(now=None, before=None), said=NGINX_SAID) == []
+    raised = _write("Ingress", "partners", "partners-api",
+                    "metadata.annotations.nginx.ingress.kubernetes.io/limit-rps: 2 -> 200")
+    assert _found(raised, Hub(now=None, before=None), said=NGINX_SAID) == []
