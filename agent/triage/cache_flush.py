@@ -61,24 +61,34 @@ TIERS = (
     Tier(re.compile(r"\bakamai\s+purge\b", re.I), "Akamai purge", "CDN"),
     Tier(re.compile(r"\bredis-cli\b.*\bflush(?:all|db)\b|\bflush(?:all|db)\b.*\bredis\b", re.I), "Redis FLUSHALL",
          "Redis"),
-    Tier(re.compile(r"\bflush_all\b", re.I), "memcached flush_all", "memcached"),
+    Tier(re.compile(r"\b(?:valkey|keydb)-cli\b.*\bflush(?:all|db)\b", re.I), "Valkey/KeyDB FLUSHALL", "Redis"),
+    # Redis-compatible stores: redis_exporter publishes their keyspace hits/misses under the same names
+    Tier(re.compile(r"\bflush_all\b|\bmemcflush\b", re.I), "memcached flush_all", "memcached"),
+    # libmemcached's memcflush sends flush_all to every server it is given
+    Tier(re.compile(r"\bartisan\s+cache:clear\b|\bcache:pool:clear\b|\bRails\.cache\.clear\b|"
+                    r"\bcache\.clear\(\)|\bclear_cache\b", re.I), "framework cache clear", "app cache"),
+    # Laravel `php artisan cache:clear`, Symfony `bin/console cache:pool:clear`, Rails `Rails.cache.clear`, Django
+    # `cache.clear()` / django-clear-cache's `manage.py clear_cache`: the whole store the app caches in (its Redis
+    # or memcached) is emptied, not its compiled config or views (`config:cache`, `view:clear` are no flush)
     Tier(re.compile(r"\bvarnishadm\b.*\bban\b", re.I), "Varnish ban", "Varnish"),
     Tier(re.compile(r"-X\s*(?:PURGE|BAN)\b|--request\s+(?:PURGE|BAN)\b"), "HTTP PURGE/BAN", "HTTP cache"),
 )
-_WHOLE = re.compile(r"^['\"]?/?\*['\"]?$|purge_everything|flushall|flush_all|purge_all", re.I)
+_WHOLE = re.compile(r"^['\"]?/?\*['\"]?$|purge_everything|flushall|flush_all|purge_all|memcflush|cache:clear|"
+                    r"cache\.clear\(\)|clear_cache", re.I)
 
 RATIOS = (
     ("cache hit rate", 'max by (distribution_id, DistributionId, cache, instance, service) ({__name__=~'
                  '"(?i).*cache_?hit_?(rate|ratio|percent|pct).*"})', ("CDN", "Varnish", "HTTP cache", "memcached",
-                                                                       "Redis")),
+                                                                       "Redis", "app cache")),
     ("Redis hit ratio", "sum by (instance) (rate(redis_keyspace_hits_total[2m])) / (sum by (instance) "
                         "(rate(redis_keyspace_hits_total[2m])) + sum by (instance) "
-                        "(rate(redis_keyspace_misses_total[2m])))", ("Redis",)),
+                        "(rate(redis_keyspace_misses_total[2m])))", ("Redis", "app cache")),
     ("Varnish hit ratio", "sum by (instance) (rate(varnish_main_cache_hit[2m])) / (sum by (instance) "
                           "(rate(varnish_main_cache_hit[2m])) + sum by (instance) (rate(varnish_main_cache_miss[2m])))",
      ("Varnish", "HTTP cache")),
     ("memcached hit ratio", 'sum by (instance) (rate(memcached_commands_total{command="get",status="hit"}[2m])) / '
-                            'sum by (instance) (rate(memcached_commands_total{command="get"}[2m]))', ("memcached",)),
+                            'sum by (instance) (rate(memcached_commands_total{command="get"}[2m]))',
+     ("memcached", "app cache")),
 )
 """Each cache's hit ratio as its exporter publishes it (CloudWatch's CacheHitRate through cloudwatch-exporter or
 YACE, an exporter's *_cache_hit_ratio), or computed from its hit and miss counters, with the tiers it measures."""
