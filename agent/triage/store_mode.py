@@ -46,8 +46,14 @@ REDIRECT = re.compile(r"\bMOVED \d+ [\w.\-]+:\d+|\bASK \d+ [\w.\-]+:\d+|CROSSSLO
 redis-py, Lettuce, Jedis, go-redis), or that a cluster-mode client met a standalone server."""
 DEMOTED = re.compile(r"READONLY You can't write against a read only replica|RedisReadOnlyException|"
                      r"\bnot primary\b|NotWritablePrimary|NotPrimary|\bnot master\b|NotMaster|"
-                     r"cannot execute \w+ in a read-only transaction|\bleader changed\b", re.I)
-"""How a client says its write reached a node that a failover demoted (Redis, MongoDB, PostgreSQL, etcd)."""
+                     r"cannot execute \w+ in a read-only transaction|\bleader changed\b|"
+                     # Kafka producers after a partition leader moved (NOT_LEADER_OR_FOLLOWER, pre-2.6 name)
+                     r"NOT_LEADER_OR_FOLLOWER|NotLeaderOrFollower|NotLeaderForPartition|"
+                     r"not the leader for that topic-partition|"
+                     # MySQL/MariaDB error 1290 on a demoted source
+                     r"running with the --(?:super-)?read-only option", re.I)
+"""How a client says its write reached a node that a failover demoted (Redis, MongoDB, PostgreSQL, etcd, Kafka,
+MySQL)."""
 WAITING = re.compile(r"NOT_ENOUGH_REPLICAS|NotEnoughReplicas|NOREPLICAS|not enough (?:good )?replicas|"
                      r"synchronous replication|synchronous standby|WriteConcernFailed|waiting for replication|"
                      r"wtimeout|(?:timeout|timed out|deadline exceeded)[^\n]{0,80}\bcommit\b|"
@@ -63,7 +69,10 @@ TIMING = {"downaftermilliseconds": ("Sentinel", "down-after-milliseconds", 30000
           "clusternodetimeout": ("Redis Cluster", "cluster-node-timeout", 15000.0),
           "electiontimeoutmillis": ("MongoDB", "electionTimeoutMillis", 10000.0),
           "heartbeattimeoutsecs": ("MongoDB", "heartbeatTimeoutSecs", 10.0),
-          "patronittl": ("Patroni", "ttl", 30.0)}
+          "patronittl": ("Patroni", "ttl", 30.0),
+          "electiontimeout": ("etcd", "election-timeout", 1000.0),
+          "quorumelectiontimeoutms": ("Kafka KRaft", "controller.quorum.election.timeout.ms", 1000.0),
+          "quorumfetchtimeoutms": ("Kafka KRaft", "controller.quorum.fetch.timeout.ms", 2000.0)}
 """Failure-detection timings by normal-form key suffix: (software, documented name, documented default)."""
 DURABILITY = {"synchronousmodestrict": "synchronous_mode_strict", "synchronousstandbynames":
               "synchronous_standby_names", "mininsyncreplicas": "min.insync.replicas",

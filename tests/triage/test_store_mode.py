@@ -140,3 +140,42 @@ def test_durability_with_every_replica_present_or_after_the_incident_is_not_name
         "spec.patroni.dynamicConfiguration.synchronous_mode_strict = false"])],
         [_log("pay", "payouts-1", "timeout waiting on COMMIT")], [_PENDING])
     assert store_mode.suspects(off) == []
+
+
+# Failover timing in other stores' own names, and their clients' own words for a write that met a demoted
+# leader: etcd's election-timeout (a client's "etcdserver: leader changed") and a KRaft controller quorum timeout
+# (a Java producer's NotLeaderOrFollowerException). Twins: the same timing raised, and the cut with the clients
+# failing in words of no failover.
+def test_etcd_election_timeout_cut_names_the_statefulset_for_leader_changes() -> None:
+    facts = _facts([_change("StatefulSet", "control", "config-etcd", 45, [
+        "etcd env ETCD_ELECTION_TIMEOUT='1000' -> ETCD_ELECTION_TIMEOUT='150'"])],
+        [_log("apps", "flags-1", '{"level":"warn","msg":"retrying of unary invoker failed","error":"rpc error: '
+                                 'code = Unavailable desc = etcdserver: leader changed"}')])
+    finding = _one(facts)
+    assert finding["object"] == {"kind": "StatefulSet", "namespace": "control", "name": "config-etcd"}
+    head = finding["message"][:400]
+    assert "etcd failure detection was made too tight (election-timeout" in head and "flapping" in head
+
+
+def test_kraft_quorum_timeout_cut_names_the_kafka_for_not_leader_errors() -> None:
+    facts = _facts([_change("Kafka", "streaming", "events", 30, [
+        "spec.kafka.config.controller.quorum.election.timeout.ms: 1000 -> 100"])],
+        [_log("orders", "orders-1", "org.apache.kafka.common.errors.NotLeaderOrFollowerException: For requests "
+                                    "intended only for the leader, this error indicates that the broker is not the "
+                                    "current leader.")])
+    finding = _one(facts)
+    assert finding["object"] == {"kind": "Kafka", "namespace": "streaming", "name": "events"}
+    assert "Kafka KRaft failure detection" in finding["message"][:200]
+    assert store_mode.DEMOTED.search("ERROR 1290 (HY000): The MySQL server is running with the --super-read-only "
+                                     "option so it cannot execute this statement")
+
+
+def test_other_stores_timing_raised_or_without_failover_words_is_not_named() -> None:
+    raised = _facts([_change("StatefulSet", "control", "config-etcd", 45, [
+        "etcd env ETCD_ELECTION_TIMEOUT='150' -> ETCD_ELECTION_TIMEOUT='1000'"])],
+        [_log("apps", "flags-1", "etcdserver: leader changed")])
+    assert store_mode.suspects(raised) == []
+    quiet = _facts([_change("Kafka", "streaming", "events", 30, [
+        "spec.kafka.config.controller.quorum.election.timeout.ms: 1000 -> 100"])],
+        [_log("orders", "orders-1", "org.apache.kafka.common.errors.TopicAuthorizationException: Not authorized")])
+    assert store_mode.suspects(quiet) == []
