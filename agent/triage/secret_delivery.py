@@ -50,10 +50,16 @@ MAX_CONSUMERS = 2
 
 DELIVERY_KINDS = ("SealedSecret", "ExternalSecret", "ClusterExternalSecret", "VaultStaticSecret",
                   "VaultDynamicSecret", "VaultPKISecret", "SecretProviderClass", "InfisicalSecret",
-                  "OnePasswordItem", "SopsSecret")
+                  "OnePasswordItem", "SopsSecret", "DopplerSecret")
 """Custom resources a controller turns into a Secret (Bitnami Sealed Secrets, External Secrets Operator, Vault
-Secrets Operator, Secrets Store CSI `secretObjects`, Infisical, 1Password Connect, sops-secrets-operator)."""
-_CONDITIONS = ("Ready", "Synced", "SecretSynced", "Healthy", "Available")
+Secrets Operator, Secrets Store CSI `secretObjects`, Infisical, 1Password Connect, sops-secrets-operator, Doppler)."""
+_CONDITION = re.compile(r"^(?:Ready|Synced|SecretSynced|Healthy|Available|SecretSyncReady|ReadyToSync\w*)$")
+"""Condition types that say whether the Secret is produced, read after any `<group>/` prefix: the usual Ready/Synced,
+Doppler's `secrets.doppler.com/SecretSyncReady`, Infisical's `secrets.infisical.com/ReadyToSyncSecrets`."""
+
+
+def _delivers(condition: dict[str, Any]) -> bool:
+    return bool(_CONDITION.match(str(condition.get("type") or "").rsplit("/", 1)[-1]))
 _FAILED = re.compile(r"fail|error|err[A-Z]|cannot|could not|couldn't|unable|denied|forbidden|not found|no key|"
                      r"decrypt|invalid|refused|expired|permission", re.I)
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -101,8 +107,21 @@ def secret_names(obj: dict[str, Any]) -> list[str]:
         named = [s.get("secretName") for s in spec.get("secretObjects") or [] if isinstance(s, dict)]
     elif kind == "InfisicalSecret":
         named = [(spec.get("managedSecretReference") or {}).get("secretName")]
+    elif kind == "DopplerSecret":
+        named = [(spec.get("managedSecret") or {}).get("name")]
+    elif kind == "SopsSecret":
+        named = [t.get("name") for t in spec.get("secretTemplates") or [] if isinstance(t, dict)]
     out = [str(n) for n in named if n]
     return out or ([str(meta.get("name"))] if meta.get("name") and kind != "SecretProviderClass" else [])
+
+
+def secret_namespace(obj: dict[str, Any]) -> str:
+    """Where the produced Secret (and so its consumers) lives: the object's own namespace, unless its kind writes
+    into another (Doppler's `spec.managedSecret.namespace`, Infisical's `managedSecretReference.secretNamespace`)."""
+    spec, meta = obj.get("spec") or {}, obj.get("metadata") or {}
+    other = (spec.get("managedSecret") or {}).get("namespace") or \
+        (spec.get("managedSecretReference") or {}).get("secretNamespace")
+    return str(other or meta.get("namespace") or "")
 
 
 def referenced_secrets(workload: dict[str, Any]) -> set[str]:
@@ -166,7 +185,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             ok = events is not None and events.ok and isinstance(events.data, dict)
             store["events"][ns] = ([r for r in events.data.get("events") or [] if isinstance(r, dict)],
                                    events.evidence_id) if ok else ([], "")
-        await _read_consumers(call, store, ns, secret_names(got[0]))
+        await _read_consumers(call, store, secret_namespace(got[0]) or ns, secret_names(got[0]))
 
 
 async def _read_consumers(call: Call, store: dict[str, Any], ns: str, secrets: list[str]) -> None:
@@ -215,11 +234,11 @@ def failure(obj: dict[str, Any], events: list[dict[str, Any]]) -> tuple[str, str
     mine = [e for e in events if e.get("kind") == kind and e.get("name") == name
             and _FAILED.search(f"{e.get('reason')} {e.get('message')}")]
     conds = [c for c in (obj.get("status") or {}).get("conditions") or []
-             if isinstance(c, dict) and c.get("type") in _CONDITIONS and str(c.get("status")) == "False"]
+             if isinstance(c, dict) and _delivers(c) and str(c.get("status")) == "False"]
     cond = conds[0] if conds else None
     if cond is not None:
         ready = [c for c in (obj.get("status") or {}).get("conditions") or []
-                 if isinstance(c, dict) and c.get("type") in _CONDITIONS and str(c.get("status")) == "True"]
+                 if isinstance(c, dict) and _delivers(c) and str(c.get("status")) == "True"]
         if ready and not mine:
             cond = None  # one condition healthy, another merely informative: no failure reported
     if mine:
@@ -270,7 +289,8 @@ def found(facts: Facts) -> list[Undelivered]:
         if written is None or not said or (since is not None and since < written - SLACK):
             continue  # healthy, or failing since before this write
         secrets = secret_names(obj)
-        consumers = _consumers((store.get("workloads") or {}).get(ref.namespace) or [], secrets)
+        home = secret_namespace(obj) or ref.namespace
+        consumers = _consumers((store.get("workloads") or {}).get(home) or [], secrets)
         if not consumers:
             continue
         refusal, log_ids = "", []
@@ -284,7 +304,7 @@ def found(facts: Facts) -> list[Undelivered]:
         fields = ", ".join(sorted({str(d).split(" ")[0].split("=")[0] for d in change.get("diff") or []}))[:80]
         ids = [change_evidence, obj_evidence, events_evidence, *(w[4] for w in consumers), *log_ids]
         out.append(Undelivered(ref, secrets[0] if secrets else ref.name, written, by, fields, reason, said, reporter,
-                               since, [Ref(k, ref.namespace, n) for k, n, _, _, _ in consumers],
+                               since, [Ref(k, home, n) for k, n, _, _, _ in consumers],
                                any(set(w[2]) & set(secrets) for w in consumers), refusal,
                                list(dict.fromkeys(i for i in ids if i))))
     return out
