@@ -142,21 +142,9 @@ def test_durability_with_every_replica_present_or_after_the_incident_is_not_name
     assert store_mode.suspects(off) == []
 
 
-# Failover timing in other stores' own names, and their clients' own words for a write that met a demoted
-# leader: etcd's election-timeout (a client's "etcdserver: leader changed") and a KRaft controller quorum timeout
-# (a Java producer's NotLeaderOrFollowerException). Twins: the same timing raised, and the cut with the clients
-# failing in words of no failover.
-def test_etcd_election_timeout_cut_names_the_statefulset_for_leader_changes() -> None:
-    facts = _facts([_change("StatefulSet", "control", "config-etcd", 45, [
-        "etcd env ETCD_ELECTION_TIMEOUT='1000' -> ETCD_ELECTION_TIMEOUT='150'"])],
-        [_log("apps", "flags-1", '{"level":"warn","msg":"retrying of unary invoker failed","error":"rpc error: '
-                                 'code = Unavailable desc = etcdserver: leader changed"}')])
-    finding = _one(facts)
-    assert finding["object"] == {"kind": "StatefulSet", "namespace": "control", "name": "config-etcd"}
-    head = finding["message"][:400]
-    assert "etcd failure detection was made too tight (election-timeout" in head and "flapping" in head
-
-
+# Failover timing in another store's own names, and its clients' own words for a write that met a demoted
+# leader: a KRaft controller quorum timeout (a Java producer's NotLeaderOrFollowerException), MySQL's 1290. Twins:
+# the same timing raised, and the cut with the clients failing in words of no failover.
 def test_kraft_quorum_timeout_cut_names_the_kafka_for_not_leader_errors() -> None:
     facts = _facts([_change("Kafka", "streaming", "events", 30, [
         "spec.kafka.config.controller.quorum.election.timeout.ms: 1000 -> 100"])],
@@ -166,14 +154,22 @@ def test_kraft_quorum_timeout_cut_names_the_kafka_for_not_leader_errors() -> Non
     finding = _one(facts)
     assert finding["object"] == {"kind": "Kafka", "namespace": "streaming", "name": "events"}
     assert "Kafka KRaft failure detection" in finding["message"][:200]
-    assert store_mode.DEMOTED.search("ERROR 1290 (HY000): The MySQL server is running with the --super-read-only "
-                                     "option so it cannot execute this statement")
+
+
+def test_group_replication_expel_timeout_cut_names_the_cluster_for_super_read_only() -> None:
+    facts = _facts([_change("InnoDBCluster", "db", "orders-mysql", 25, [
+        "spec.mycnf: group_replication_member_expel_timeout='5' -> group_replication_member_expel_timeout='0'"])],
+        [_log("shop", "checkout-1", "pymysql.err.OperationalError: (1290, 'The MySQL server is running with the "
+                                    "--super-read-only option so it cannot execute this statement')")])
+    finding = _one(facts)
+    assert finding["object"] == {"kind": "InnoDBCluster", "namespace": "db", "name": "orders-mysql"}
+    assert "MySQL Group Replication failure detection" in finding["message"][:200]
 
 
 def test_other_stores_timing_raised_or_without_failover_words_is_not_named() -> None:
-    raised = _facts([_change("StatefulSet", "control", "config-etcd", 45, [
-        "etcd env ETCD_ELECTION_TIMEOUT='150' -> ETCD_ELECTION_TIMEOUT='1000'"])],
-        [_log("apps", "flags-1", "etcdserver: leader changed")])
+    raised = _facts([_change("Kafka", "streaming", "events", 30, [
+        "spec.kafka.config.controller.quorum.election.timeout.ms: 100 -> 1000"])],
+        [_log("orders", "orders-1", "NotLeaderOrFollowerException: the broker is not the current leader")])
     assert store_mode.suspects(raised) == []
     quiet = _facts([_change("Kafka", "streaming", "events", 30, [
         "spec.kafka.config.controller.quorum.election.timeout.ms: 1000 -> 100"])],
