@@ -82,6 +82,41 @@ def _walk(node: Any, key: str) -> list[dict[str, Any]]:
     return out
 
 
+_HAPROXY_BALANCE = ("haproxy.org/load-balance", "haproxy-ingress.github.io/balance-algorithm",
+                    "ingress.kubernetes.io/balance-algorithm")
+"""HAProxy's `balance` algorithm as its ingress controllers take it (HAProxy Technologies', jcmoraisjr's)."""
+_HAPROXY_PINS = re.compile(r"^\s*(source|hdr\(([^)]*)\)|uri|url_param\s+(\S+)|rdp-cookie(?:\((\w+)\))?|hash\s+(.+))",
+                           re.I)
+"""HAProxy algorithms that send every request of one key to one server (not roundrobin/leastconn/random/first)."""
+_HAPROXY_COOKIE = ("haproxy.org/cookie-persistence", "haproxy-ingress.github.io/affinity")
+_STICKINESS = ("alb.ingress.kubernetes.io/target-group-attributes",
+               "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes")
+"""AWS Load Balancer Controller's target group attributes (ALB on an Ingress, NLB on a Service): `stickiness.enabled=
+true` pins a client (its `stickiness.type`: lb_cookie, app_cookie, source_ip) to one target, a pod in IP mode."""
+
+
+def _annotated(annotations: dict[str, Any]) -> Pin | None:
+    """Key pinning set by an annotation another controller reads on an Ingress or Service: HAProxy's balance
+    algorithm or cookie persistence, AWS target group stickiness."""
+    for name in _HAPROXY_BALANCE:
+        m = _HAPROXY_PINS.match(str(annotations.get(name) or ""))
+        if m:
+            key = (f"header {m.group(2)}" if m.group(2) else f"query parameter {m.group(3)}" if m.group(3)
+                   else "the client source IP" if m.group(1).lower() == "source" else m.group(1))
+            return Pin(f"balance {m.group(1).strip()}", key)
+    for name in _HAPROXY_COOKIE:
+        value = str(annotations.get(name) or "")
+        if value and value.lower() not in ("false", "none"):
+            return Pin("sticky session (cookie persistence)", f"cookie {value if value != 'cookie' else 'generated'}")
+    for name in _STICKINESS:
+        attributes = dict(p.split("=", 1) for p in re.split(r"\s*,\s*", str(annotations.get(name) or "")) if "=" in p)
+        if attributes.get("stickiness.enabled", "").lower() == "true":
+            kind = attributes.get("stickiness.type", "lb_cookie")
+            return Pin(f"target group stickiness ({kind})", "the client source IP" if kind == "source_ip"
+                       else f"cookie {attributes.get('stickiness.app_cookie.cookie_name') or 'AWSALB'}")
+    return None
+
+
 def pinning(obj: dict[str, Any]) -> Pin | None:
     """The key-pinning load balancing an object sets, by its kind's documented fields; None when it balances
     freely (round robin, least request, random) or sets nothing."""
@@ -101,9 +136,11 @@ def pinning(obj: dict[str, Any]) -> Pin | None:
         if str(annotations.get(NGINX + "affinity") or "").lower() == "cookie":
             return Pin("sticky session (affinity: cookie)",
                        f"cookie {annotations.get(NGINX + 'session-cookie-name') or 'INGRESSCOOKIE'}")
+        return _annotated(annotations)
     elif kind == "Service":
         if str(spec.get("sessionAffinity") or "") == "ClientIP":
             return Pin("sessionAffinity ClientIP", "the client source IP")
+        return _annotated(annotations)
     elif kind == "HTTPProxy":
         for policy in _walk(spec, "loadBalancerPolicy"):
             strategy = str(policy.get("strategy") or "")
