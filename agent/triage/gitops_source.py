@@ -45,8 +45,15 @@ MAX_SOURCES = 4
 
 SOURCE_FIELD = re.compile(r"\bspec\.(?:source|sources|path|chart|values|valuesFrom|valuesFiles|targetRevision|ref|"
                           r"sourceRef|postBuild|patches|patchesStrategicMerge|images|kustomize|helm|"
-                          r"generators|template)\b")
-"""Fields of a GitOps object that decide what is rendered (not when or whether it syncs)."""
+                          r"generators|template|fetch|packageRef)\b")
+"""Fields of a GitOps object that decide what is rendered (not when or whether it syncs): Argo CD's and Flux's, and
+Carvel kapp-controller's App `spec.fetch` (git ref, image tag) / `spec.template` (ytt, helmTemplate values) and
+PackageInstall `spec.packageRef` (version constraint) / `spec.values`."""
+SOURCE_KINDS = (*GITOPS_KINDS, "App", "PackageInstall")
+"""GitOps objects that render what a controller applies: Argo CD, Flux, Carvel kapp-controller (App,
+PackageInstall)."""
+SYNCERS = re.compile(CONTROLLERS.pattern + r"|\bkapp(?:-controller)?\b", re.I)
+"""Managers of a reconciler's write: gitops_revert's, and kapp (what kapp-controller deploys with)."""
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 _SCALED = re.compile(r"Scaled (?:down|up) replica set \S+ to (\d+) from (\d+)")
 _NOW = re.compile(r"(spec\.replicas) written by [\w.-]+ \(now (\d+)\)")
@@ -77,7 +84,7 @@ def source_writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
     out = []
     for change, evidence in facts.every_change():
         ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or at is None or ref.kind not in GITOPS_KINDS or not facts.at - WINDOW <= at <= facts.at:
+        if ref is None or at is None or ref.kind not in SOURCE_KINDS or not facts.at - WINDOW <= at <= facts.at:
             continue
         said = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
         if SOURCE_FIELD.search(said):
@@ -100,9 +107,12 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
 
 def destination(obj: dict[str, Any]) -> str:
     """The namespace a GitOps object deploys to: Argo CD's `spec.destination.namespace`, Flux's `targetNamespace`
-    (HelmRelease, Kustomization), else the object's own namespace (Flux's default)."""
+    (HelmRelease, Kustomization), kapp-controller's `spec.deploy[].kapp.intoNs`, else the object's own namespace
+    (Flux's and kapp-controller's default)."""
     spec = obj.get("spec") or {}
-    return str((spec.get("destination") or {}).get("namespace") or spec.get("targetNamespace")
+    into = next((str((d.get("kapp") or {}).get("intoNs")) for d in spec.get("deploy") or []
+                 if isinstance(d, dict) and isinstance(d.get("kapp"), dict) and d["kapp"].get("intoNs")), "")
+    return str((spec.get("destination") or {}).get("namespace") or spec.get("targetNamespace") or into
                or (obj.get("metadata") or {}).get("namespace") or "")
 
 
@@ -153,7 +163,7 @@ def _controller_writes(facts: Facts, ns: str, after: datetime) -> list[tuple[Ref
     for ref, writes in spans.items():
         managers = " ".join(w.split(" written by ", 1)[1].split(":")[0] for _, w, _ in writes if " written by " in w)
         causes = " ".join(w for _, w, _ in writes)
-        if CONTROLLERS.search(causes) and not HUMAN_TOOLS.search(managers):
+        if SYNCERS.search(causes) and not HUMAN_TOOLS.search(managers):
             writes.sort(key=lambda w: w[0])
             out.append((ref, writes[0][0], effect(" ".join(w for _, w, _ in writes)), writes[0][2]))
     return out
@@ -197,7 +207,8 @@ def found(facts: Facts) -> list[SourceSync]:
 
 def _kind_words(ref: Ref) -> str:
     return {"Application": "Argo CD Application", "HelmRelease": "Flux HelmRelease",
-            "Kustomization": "Flux Kustomization"}.get(ref.kind, ref.kind)
+            "Kustomization": "Flux Kustomization", "App": "kapp-controller App",
+            "PackageInstall": "kapp-controller PackageInstall"}.get(ref.kind, ref.kind)
 
 
 def finding(s: SourceSync, at: datetime) -> dict[str, Any]:
