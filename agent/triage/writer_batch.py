@@ -61,11 +61,16 @@ class Store:
 STORES: tuple[Store, ...] = (
     Store("ClickHouse", re.compile(r"clickhouse|\bch[_-]", re.I),
           re.compile(r"Too many parts|TOO_MANY_PARTS|Delaying inserting block|parts_to_(?:throw|delay)_insert|"
-                     r"ClickHouse (?:server )?error code:? 252\b|\bCode: 252\. DB::Exception", re.I),
+                     r"ClickHouse (?:server )?error code:? 252\b|\bCode: 252\. DB::Exception|"
+                     # max_concurrent_queries reached by many tiny INSERTs (code 202; clickhouse-go, JDBC, sinkers)
+                     r"Too many simultaneous queries|TOO_MANY_SIMULTANEOUS_QUERIES", re.I),
           "each INSERT makes a part and merges cannot keep up with so many tiny inserts, so ClickHouse refuses every "
           "writer's inserts with Too many parts (TOO_MANY_PARTS, code 252)"),
     Store("Elasticsearch", re.compile(r"elasticsearch|opensearch|elastic|\bes[_-]", re.I),
-          re.compile(r"es_rejected_execution_exception|rejected execution of .{0,200}(?:write|bulk)", re.I | re.S),
+          re.compile(r"es_rejected_execution_exception|rejected execution of .{0,200}(?:write|bulk)|"
+                     # indexing pressure (ES 7.9+, OpenSearch, whose type is rejected_execution_exception): only
+                     # writes take these stages; a search pool's rejection is not this class
+                     r"rejected execution of (?:coordinating|primary|replica) operation", re.I | re.S),
           "each tiny bulk request takes a slot in the write thread pool's queue, so once it is full Elasticsearch "
           "rejects every writer's indexing (es_rejected_execution_exception, 429)"),
 )

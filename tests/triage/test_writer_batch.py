@@ -141,3 +141,43 @@ def test_shrinks_reads_only_batch_shape_settings() -> None:
     assert writer_batch.shrinks({"diff": ["w env CH_ASYNC_INSERT='1' -> CH_ASYNC_INSERT='0'"]}) == [
         ("CH_ASYNC_INSERT", "1", "0")]
     assert writer_batch.shrinks({"diff": ["w env BATCH_SIZE='500' -> BATCH_SIZE='250'"]}) == []
+
+
+# The same refusals in other clients' words: OpenSearch's indexing pressure as a Ruby client prints it (type
+# rejected_execution_exception, no es_ prefix, no thread pool named), and ClickHouse's max_concurrent_queries hit
+# by a flood of tiny INSERTs (code 202) as clickhouse-go prints it. Twin: a search thread pool's rejection.
+OS_RUBY = ('OpenSearch::Transport::Transport::Errors::TooManyRequests: [429] {"error":{"root_cause":[{"type":'
+           '"rejected_execution_exception","reason":"rejected execution of coordinating operation [shard_detail='
+           '[products][2][C], shard_coordinating_and_primary_bytes=29490684]"}],"status":429}')
+CH_GO = "clickhouse [execute]:: 500 code: 202, message: Too many simultaneous queries. Maximum: 100"
+
+
+def test_an_opensearch_writer_shrunk_is_blamed_for_indexing_pressure_in_a_ruby_clients_words() -> None:
+    victim = _log("catalog-web-6b7c8d9f5-qwert", "shop", OS_RUBY, WRITE + timedelta(minutes=7),
+                  hosts=["opensearch.search.svc:9200"])
+    facts = _facts("sync", "search-sync", ["search-sync env OPENSEARCH_BULK_SIZE='1000' -> OPENSEARCH_BULK_SIZE='1'"],
+                   [victim])
+    hub = Hub({"search-sync": _deployment("search-sync", "sync", {"OPENSEARCH_URL": "https://opensearch.search.svc:9200"})})
+    [hit] = _run(facts, hub)
+    assert hit.store.name == "Elasticsearch" and hit.settings == [("OPENSEARCH_BULK_SIZE", "1000", "1")]
+    assert "rejected execution of coordinating operation" in writer_batch.finding(hit)["message"]
+
+
+def test_a_clickhouse_sink_buffer_shrunk_is_blamed_for_too_many_simultaneous_queries() -> None:
+    victim = _log("metrics-writer-5f6d7c8b9-asdfg", "metrics", CH_GO, WRITE + timedelta(minutes=9))
+    facts = _facts("events", "events-sink", ["events-sink env SINK_BUFFER_SIZE='50000' -> SINK_BUFFER_SIZE='10'"],
+                   [victim])
+    hub = Hub({"events-sink": _deployment("events-sink", "events", {"CLICKHOUSE_HOST": "ch-main.warehouse.svc"})})
+    [hit] = _run(facts, hub)
+    assert hit.store.name == "ClickHouse" and "Too many simultaneous queries" in writer_batch.finding(hit)["message"]
+
+
+def test_a_search_pool_rejection_is_no_write_refusal() -> None:
+    search = ('{"type":"rejected_execution_exception","reason":"rejected execution of org.opensearch.action.search'
+              '.SearchTask on OpenSearchThreadPoolExecutor[name = node-1/search, queue capacity = 1000]"}')
+    victim = _log("catalog-web-6b7c8d9f5-qwert", "shop", search, WRITE + timedelta(minutes=7),
+                  hosts=["opensearch.search.svc:9200"])
+    facts = _facts("sync", "search-sync", ["search-sync env OPENSEARCH_BULK_SIZE='1000' -> OPENSEARCH_BULK_SIZE='1'"],
+                   [victim])
+    hub = Hub({"search-sync": _deployment("search-sync", "sync", {"OPENSEARCH_URL": "https://opensearch.search.svc:9200"})})
+    assert _run(facts, hub) == []
