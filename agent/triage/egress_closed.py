@@ -45,9 +45,10 @@ the callers' symptom and than rollouts near them."""
 STORE = "egress_closed"
 LEAD = timedelta(hours=24)
 SLACK = timedelta(minutes=1)
-POLICIES = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"})
-"""Kinds that close egress in the datapath (a default-deny egress or an allow-list of destinations); their mark is
-the datapath's drop counter, not a proxy's."""
+POLICIES = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy"})
+"""Kinds that close egress in the datapath (a default-deny egress or an allow-list of destinations): Kubernetes' and
+Calico's (projectcalico.org/v3 NetworkPolicy, GlobalNetworkPolicy), Cilium's; their mark is the datapath's drop
+counter, not a proxy's."""
 CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig", "HelmRelease", "Application",
                       *POLICIES})
 """Kinds that carry an Istio mesh config or an outbound traffic policy: its ConfigMap, the operators' resources, a
@@ -68,22 +69,26 @@ SERIES = ('sum by (source_workload, source_workload_namespace, namespace, respon
           'increase(istio_tcp_connections_opened_total{destination_service="BlackHoleCluster"}[30m]) or '
           'increase(istio_tcp_connections_opened_total{destination_service_name="BlackHoleCluster"}[30m])) > 0')
 """The calls Istio's sidecars sent to the black hole in the last 30 minutes, by caller."""
-DROPS = ('sum by (source, source_namespace, source_workload, direction, reason) ('
+DROPS = ('sum by (source, source_namespace, source_workload, direction, reason, policy) ('
          'increase(hubble_drop_total{reason=~"POLICY_DENIED|POLICY_DENY"}[30m]) or '
-         'increase(cilium_drop_count_total{reason=~"(?i)policy denied.*",direction=~"(?i)egress"}[30m])) > 0')
+         'increase(cilium_drop_count_total{reason=~"(?i)policy denied.*",direction=~"(?i)egress"}[30m]) or '
+         'increase(calico_denied_packets[30m])) > 0')
 """Packets the datapath dropped by policy in the last 30 minutes: Hubble's flow metric (by source, when its
-context options give one) and the Cilium agent's own counter (egress only)."""
+context options give one), the Cilium agent's own counter (egress only), and Calico Felix's `calico_denied_packets`
+(by `policy`, the `tier|name|action|rule` that denied them, and srcIP)."""
 
 Call = Callable[..., Awaitable[Any]]
 
 
 def restricts_egress(obj: dict[str, Any]) -> bool:
-    """Whether a network policy limits what its pods may reach: a NetworkPolicy whose policyTypes include Egress
-    (its egress rules, none at all for a default-deny, are then the only allowed destinations), a Cilium policy
-    with `egress`/`egressDeny` rules (in `spec` or any of `specs`)."""
+    """Whether a network policy limits what its pods may reach: a NetworkPolicy whose policyTypes (Calico's
+    `types`) include Egress (its egress rules, none at all for a default-deny, are then the only allowed
+    destinations), a policy with `egress`/`egressDeny` rules (in `spec` or any of Cilium's `specs`)."""
     spec = obj.get("spec") or {}
-    if obj.get("kind") == "NetworkPolicy":
-        return "Egress" in (spec.get("policyTypes") or [])
+    if "policyTypes" in spec or "types" in spec:
+        # Kubernetes' policyTypes, Calico's `types` (a Calico policy with Egress and no egress rules denies all);
+        # with neither, either one has Egress when it lists egress rules (read below)
+        return "Egress" in (spec.get("policyTypes") or spec.get("types") or [])
     specs = [spec, *(obj.get("specs") or [])]
     return any(isinstance(x, dict) and ("egress" in x or "egressDeny" in x) for x in specs)
 
@@ -255,6 +260,14 @@ def _manager(change: dict[str, Any]) -> str:
     return m.group(1).rstrip(":,") if m else ""
 
 
+def _denied_by(labels: dict[str, Any], target: Ref) -> bool:
+    """Whether a drop sample may be this policy's: a counter that names the denying policy (Calico's `policy`
+    label, `tier|namespace/name|deny|rule` or `tier|name|...`) must name this one; others say nothing of which."""
+    policy = str(labels.get("policy") or "")
+    return not policy or target.name in re.split(r"[|/]", policy) or any(
+        part.endswith(f".{target.name}") for part in re.split(r"[|/]", policy))
+
+
 def found(facts: Facts) -> list[Closed]:
     """Each egress-closing write whose black-hole mark the callers' proxies carry after it and not before it."""
     out: list[Closed] = []
@@ -281,6 +294,9 @@ def found(facts: Facts) -> list[Closed]:
             if workload and namespace and Ref("Deployment", namespace, workload) not in callers:
                 callers.append(Ref("Deployment", namespace, workload))
         if entry.get("datapath"):
+            entry = {**entry, "now": [(lb, v) for lb, v in entry["now"] if _denied_by(lb, target)]}
+            if not entry["now"]:
+                continue  # the datapath names another policy as the one that denied them
             total = sum(v for _, v in entry["now"])
             where = next((str(lb.get("source")) for lb, _ in entry["now"] if lb.get("source")), "")
             proof = (f"the datapath's drop counter shows {total:.0f} packets dropped by policy in the last 30 min"
