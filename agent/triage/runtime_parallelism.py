@@ -70,6 +70,17 @@ SETTINGS: tuple[Setting, ...] = (
             "threads for every node CPU"),
     Setting("libuv", re.compile(r"\benv UV_THREADPOOL_SIZE=" + _NUM),
             "libuv now runs more pool threads (UV_THREADPOOL_SIZE raised) than the CPU limit gives it"),
+    # .NET sizes its thread pool and server GC heaps from DOTNET_PROCESSOR_COUNT when set
+    Setting(".NET", re.compile(r"\benv (?:DOTNET|COMPlus)_PROCESSOR_COUNT=" + _NUM),
+            "the .NET runtime now sizes its thread pool and GC heaps for more CPUs than the CPU limit gives it "
+            "(DOTNET_PROCESSOR_COUNT raised or taken away)"),
+    # tokio's multi-thread runtime reads TOKIO_WORKER_THREADS (default: every CPU the process sees)
+    Setting("tokio", re.compile(r"\benv TOKIO_WORKER_THREADS=" + _NUM),
+            "the tokio runtime now runs more worker threads (TOKIO_WORKER_THREADS) than the CPU limit gives it"),
+    # OpenMP / BLAS libraries (numpy, PyTorch, scikit-learn) start one thread per node CPU when unset
+    Setting("OpenMP/BLAS", re.compile(r"\benv (?:OMP|MKL|OPENBLAS)_NUM_THREADS=" + _NUM),
+            "the OpenMP/BLAS libraries now start a thread per node CPU (OMP/MKL/OPENBLAS_NUM_THREADS no longer "
+            "follows the CPU limit)"),
 )
 
 

@@ -126,3 +126,27 @@ def test_sizing_down_is_no_candidate() -> None:
     assert rp.unsizing("api env UV_THREADPOOL_SIZE=4 -> 64") is not None
     changed = _rollout("Deployment", "payments", "settle-api", "settle-api env GOMAXPROCS=4 -> 1")
     assert _found(changed, Hub(0.03, 0.7, WRITE + timedelta(minutes=4))) == []
+
+
+# Other runtimes' own names for the same count: a PyTorch/numpy worker losing OMP_NUM_THREADS, a .NET API whose
+# DOTNET_PROCESSOR_COUNT was raised, a tokio service's TOKIO_WORKER_THREADS raised. Twins: each sized down.
+OMP = _rollout("Deployment", "ml", "embedder", "embedder env OMP_NUM_THREADS=2 -> unset")
+DOTNET = _rollout("Deployment", "shop", "basket-api", "basket-api env DOTNET_PROCESSOR_COUNT=2 -> 32")
+
+
+def test_openmp_threads_taken_away_is_named() -> None:
+    found = _found(OMP, Hub(0.04, 0.62, WRITE + timedelta(minutes=6)))
+    assert [u.setting.runtime for u in found] == ["OpenMP/BLAS"]
+    assert "OMP_NUM_THREADS" in rp.finding(found[0])["message"][:400]
+
+
+def test_dotnet_processor_count_raised_is_named() -> None:
+    found = _found(DOTNET, Hub(0.02, 0.5, WRITE + timedelta(minutes=3)))
+    assert [u.target.name for u in found] == ["basket-api"]
+    assert rp.unsizing("edge env TOKIO_WORKER_THREADS=2 -> 64") is not None
+
+
+def test_other_runtimes_sized_down_are_no_candidate() -> None:
+    assert rp.unsizing("embedder env OMP_NUM_THREADS=unset -> 2") is None
+    assert rp.unsizing("basket-api env DOTNET_PROCESSOR_COUNT=32 -> 2") is None
+    assert rp.unsizing("edge env TOKIO_WORKER_THREADS=64 -> 2") is None
