@@ -159,8 +159,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
-                            gitops_source,
-                            secret_delivery)
+                            gitops_source, secret_delivery)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
