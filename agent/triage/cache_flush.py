@@ -147,15 +147,7 @@ class Flushed:
 
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
     """Writes to a CronJob or Job in the `LEAD` before the incident (the newest per object)."""
-    out: list[tuple[dict[str, Any], Ref]] = []
-    for change in facts.change_list():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or target.kind not in ("CronJob", "Job") or at is None \
-                or not timedelta(0) <= facts.at - at <= LEAD or change.get("type") == "deleted":
-            continue
-        if not any(t.same_object(target) for _, t in out):
-            out.append((change, target))
-    return out
+    return facts.recent_writes(("CronJob", "Job"), LEAD)
 
 
 def _iso(t: datetime) -> str:

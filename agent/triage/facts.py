@@ -99,6 +99,18 @@ class Facts:
     def change_list(self) -> list[dict[str, Any]]:
         return [c for c in (self.changes or {}).get("changes") or [] if isinstance(c, dict)]
 
+    def recent_writes(self, kinds: tuple[str, ...], lead: timedelta) -> list[tuple[dict[str, Any], Ref]]:
+        """The survey timeline's writes (deletions left out) to objects of `kinds` made within `lead` before the
+        incident, the first listed per object: what a module that suspects a recent edit of one kind reads."""
+        out: list[tuple[dict[str, Any], Ref]] = []
+        for change in self.change_list():
+            target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+            if target is None or target.kind not in kinds or at is None or not timedelta(0) <= self.at - at <= lead:
+                continue
+            if change.get("type") != "deleted" and not any(t.same_object(target) for _, t in out):
+                out.append((change, target))
+        return out
+
     def configmap_value(self, target: Ref, key: str) -> str | None:
         """A ConfigMap data key's current value, from the objects the survey read (None: not read or no such key).
 

@@ -217,15 +217,7 @@ class Pinned:
 
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
     """Recent writes to an object of a kind that can set key-pinning load balancing."""
-    out: list[tuple[dict[str, Any], Ref]] = []
-    for change in facts.change_list():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or target.kind not in KINDS or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
-        if change.get("type") == "deleted" or any(t.same_object(target) for _, t in out):
-            continue
-        out.append((change, target))
-    return out[:MAX_POLICIES]
+    return facts.recent_writes(KINDS, LEAD)[:MAX_POLICIES]
 
 
 def _groups(values: dict[str, float], pods: set[str]) -> dict[str, dict[str, float]]:
