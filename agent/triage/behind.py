@@ -85,6 +85,8 @@
   clients' errors in that class's words (MOVED, READONLY, commits waiting for a missing replica).
 - agent.triage.egress_closed: the mesh's egress closed (Istio outboundTrafficPolicy REGISTRY_ONLY in the mesh config,
   an IstioOperator or a Sidecar) before the callers' sidecars began sending an external host to BlackHoleCluster.
+- agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
+  delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -134,6 +136,7 @@ from agent.triage import (
     scaling_triggers,
     scrape_growth,
     secret_delivery,
+    secret_store,
     shared_quota,
     sidecar_hold,
     signing_secret,
@@ -159,7 +162,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
-                            gitops_source, secret_delivery)
+                            gitops_source, secret_delivery, secret_store)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 

@@ -254,7 +254,7 @@ def failure(obj: dict[str, Any], events: list[dict[str, Any]]) -> tuple[str, str
     return "", "", "", None
 
 
-def _refusal(data: Any, evidence: str) -> str:
+def refusal_of(data: Any, evidence: str) -> str:
     """A consumer's own refusal of the credential it presented, as printed (no value: the log's words)."""
     if not isinstance(data, dict):
         return ""
@@ -297,7 +297,7 @@ def found(facts: Facts) -> list[Undelivered]:
         for _, _, _, pod, _ in consumers:
             got = (store.get("logs") or {}).get(pod)
             if got and not refusal:
-                refusal = _refusal(got[0], got[1])
+                refusal = refusal_of(got[0], got[1])
                 log_ids += [got[1]] if refusal else []
         summary = str(change.get("summary") or "")
         by = summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary else ""
