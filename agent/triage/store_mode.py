@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from agent.triage import timing_tight
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
 from agent.triage.subject import Subject
 
@@ -75,7 +76,8 @@ TIMING = {"downaftermilliseconds": ("Sentinel", "down-after-milliseconds", 30000
           "groupreplicationmemberexpeltimeout": ("MySQL Group Replication", "group_replication_member_expel_timeout",
                                                  5.0)}
 """Failure-detection timings by normal-form key suffix: (software, documented name, documented default). etcd's
-and client-go's timings written in a workload's env/flags are timing_tight's (read with the members' churn)."""
+and client-go's timings written in a workload's env/flags are timing_tight's (read with the members' churn), as are
+Elasticsearch's and ZooKeeper's: `timing_cut` declines every key `timing_tight.owns`."""
 DURABILITY = {"synchronousmodestrict": "synchronous_mode_strict", "synchronousstandbynames":
               "synchronous_standby_names", "mininsyncreplicas": "min.insync.replicas",
               "minreplicastowrite": "min-replicas-to-write", "minslavestowrite": "min-replicas-to-write",
@@ -154,7 +156,11 @@ def topology_setting(w: Written) -> bool:
 
 
 def timing_cut(w: Written) -> bool:
-    """A failure-detection timing cut to a quarter of what it was (or of its default when the old is unknown)."""
+    """A failure-detection timing cut to a quarter of what it was (or of its default when the old is unknown);
+    never one agent.triage.timing_tight owns (members electing among themselves: etcd, client-go, Elasticsearch,
+    ZooKeeper), so a case is claimed by one of the two."""
+    if timing_tight.owns(w.key):
+        return False
     key = _match(w.key, TIMING) or ("patronittl" if normal(w.key).endswith("ttl") and "patroni" in w.key.lower()
                                      else None)
     new = _number(w.new)

@@ -12,12 +12,21 @@ seen_total` climbing; controllers logging `failed to renew lease` and restarting
 `leader changed`. The software's own warning (`leader failed to send out heartbeat on time`) then reads like a slow
 disk, which is what the alert's runbook suggests.
 
-So: a workload whose containers (env or flags) set such a timing at a fifth of the software's documented default
-or less, whose spec was written within `LEAD` (the change timeline, else the object's managedFields: its template
-written by a manager), and whose members churn now: the family's leader-change counter rose `CHURN` times or more
-in the last hour (and not at that pace before the write, when that hour is measured), or its logs the survey read
-say the family's churn words. A timing at its default (a slow disk or network is then the story), a tight timing
-of long standing, or one without churn, is not named. `read` reads the workloads and the counter; `found` is pure.
+The same holds outside consensus stores proper: Elasticsearch/OpenSearch drop the master (or a node) when
+`cluster.fault_detection.leader_check.timeout` / `follower_check.timeout` (10 s) run out (`master node changed ...
+becoming candidate: onLeaderFailure`, `followers check retry count exceeded`); ZooKeeper scales every quorum timeout
+by `tickTime` (2000 ms; `New election. My id = N`); ingress-nginx spells its lease `--election-ttl` (30 s). Families
+without a leader-change counter of their own are read by their members' words. A data store's failover timing seen
+through its clients' demoted-primary errors (Sentinel, Redis Cluster, MongoDB, Patroni, Kafka KRaft, MySQL Group
+Replication) belongs to agent.triage.store_mode; `owns` keeps the two key sets disjoint.
+
+So: a workload whose containers (env, `--flags` or `-E` settings) set such a timing at a fifth of the software's
+documented default or less, whose spec was written within `LEAD` (the change timeline, else the object's
+managedFields: its template written by a manager), and whose members churn now: the family's leader-change counter
+rose `CHURN` times or more in the last hour (and not at that pace before the write, when that hour is measured), or
+its logs the survey read say the family's churn words. A timing at its default (a slow disk or network is then the
+story), a tight timing of long standing, or one without churn, is not named. `read` reads the workloads and the
+counter; `found` is pure.
 """
 
 from __future__ import annotations
@@ -90,7 +99,50 @@ FAMILIES: tuple[Family, ...] = (
                       r"leader election lost", re.I),
            "the leader cannot renew its lease through the API server within that time, so it loses leadership, "
            "restarts and the replicas keep handing the lease around"),
+    # ingress-nginx's own spelling of the same client-go lease (`--election-ttl`, default 30s, controller >= 1.9)
+    Family("ingress-nginx leader election", re.compile(r"ingress-nginx|nginx-ingress", re.I),
+           (Timing("election TTL", ("--election-ttl",), 30000, 1000),),
+           "",
+           re.compile(r"failed to renew lease|new leader elected|stopped leading|leaderelection lost", re.I),
+           "the elected controller cannot renew its lease within that time, so leadership moves between the "
+           "replicas and the status/lease writes race"),
+    # Elasticsearch/OpenSearch master fault detection (docs: cluster-fault-detection, discovery settings): set as an
+    # env var with the setting's dotted name, as ES_SETTING_* (ES 8 images: `_` for `.`, `__` for `_`), or `-E`.
+    Family("Elasticsearch", re.compile(r"elasticsearch|opensearch", re.I),
+           (Timing("leader check timeout", ("cluster.fault_detection.leader_check.timeout",
+                                            "ES_SETTING_CLUSTER_FAULT__DETECTION_LEADER__CHECK_TIMEOUT"), 10000, 1),
+            Timing("follower check timeout",
+                   ("cluster.fault_detection.follower_check.timeout",
+                    "ES_SETTING_CLUSTER_FAULT__DETECTION_FOLLOWER__CHECK_TIMEOUT"), 10000, 1)),
+           "",
+           re.compile(r"master node changed|becoming candidate|onLeaderFailure|followers check retry count exceeded|"
+                      r"master not discovered or elected yet|leader check", re.I),
+           "a node that misses the master's checks for that long is dropped (or drops the master), so a GC pause or "
+           "a busy transport thread triggers a new master election and shards reallocate"),
+    # ZooKeeper (zoo.cfg `tickTime`, the official image's ZOO_TICK_TIME; initLimit/syncLimit count ticks, so the
+    # tick scales every quorum timeout): FastLeaderElection logs `New election. My id = N`.
+    Family("ZooKeeper", re.compile(r"zookeeper", re.I),
+           (Timing("tick time", ("ZOO_TICK_TIME", "tickTime", "ZOOKEEPER_TICK_TIME"), 2000, 1),),
+           "",
+           re.compile(r"New election\. My id|Exception when following the leader|Peer state changed: looking|"
+                      r"Unexpected exception causing shutdown while sock still open"),
+           "followers that do not sync within syncLimit ticks drop out and the ensemble re-elects its leader, and "
+           "client sessions (at least two ticks) expire"),
 )
+"""Who owns a failure-detection timing: these families when the members elect among themselves and churn (the
+timing read from the workload's spec, the churn from the members). A data store's failover read through its
+clients' demoted-primary errors (Sentinel, Redis Cluster, MongoDB, Patroni, Kafka KRaft, MySQL Group Replication)
+is agent.triage.store_mode's; `owns` keeps the two disjoint."""
+
+
+def _normal(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.lower())
+
+
+def owns(key: str) -> bool:
+    """Whether a setting's key (any spelling: env, flag, dotted) is one of these families' timings."""
+    n = _normal(key)
+    return bool(n) and any(n.endswith(_normal(k)) for f in FAMILIES for t in f.timings for k in t.keys)
 
 
 def duration_ms(text: str, bare_unit_ms: float) -> float | None:
@@ -117,7 +169,10 @@ def settings(workload: dict[str, Any]) -> dict[str, str]:
                 out[str(env.get("name"))] = str(env["value"])
         words = [str(w) for w in [*(container.get("command") or []), *(container.get("args") or [])]]
         for i, word in enumerate(words):
-            if word.startswith("--") and "=" in word:
+            if word.startswith("-E") and "=" in word and len(word) > 3:  # Elasticsearch/OpenSearch `-Ekey=value`
+                key, value = word[2:].split("=", 1)
+                out[key] = value
+            elif word.startswith("--") and "=" in word:
                 key, value = word.split("=", 1)
                 out[key] = value
             elif word.startswith("--") and i + 1 < len(words) and not words[i + 1].startswith("-"):
@@ -228,6 +283,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         entry: dict[str, Any] = {"object": got[0], "evidence": [got[1]], "now": None, "before": None}
         store[str(target)] = entry
         written = _written(facts, target, got[0])
+        if not family.counter:  # no leader-change counter of its own: the members' words carry the churn
+            continue
         pods = target.name.replace(".", "[.]")
         query = f'sum(increase({family.counter}{{namespace="{target.namespace}",pod=~"{pods}-.*"}}[1h]))'
         moments = [("now", at)]
