@@ -19,6 +19,12 @@ than the limit to reach the target (cAdvisor's `container_cpu_usage_seconds_tota
 so the HPA never scales out. An HPA above its minimum (it scales), pods whose CPU at the target still fits the
 limit (the target is merely high), idle pods, no CPU limit to measure against, or a target of long standing,
 are not named. `read` fetches the workload and its CPU; `found` is pure.
+
+The same holds for an HPA something else generates: KEDA's `keda-hpa-<name>` carries each ScaledObject trigger's
+threshold as an External metric (`s0-rabbitmq-orders` averageValue = the trigger's `value`); the ScaledObject that
+owns it is then named, its write (the timeline's, else the operator's write of the HPA's metrics) dated. An HPA
+whose metric cannot be read at all (metrics-server or a custom/external metrics APIService unavailable:
+`ScalingActive False FailedGetResourceMetric`/`FailedGetExternalMetric`) has no current value and is not this class.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import hpa_limited
-from agent.triage.facts import Facts, Ref, minutes_text
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -72,6 +78,8 @@ class Unreachable:
     minutes_before: int
     said: str = ""
     evidence: list[str] = field(default_factory=list)
+    owner: Ref | None = None
+    """The object that writes the HPA (a KEDA ScaledObject): its trigger holds the target, so it is named."""
 
 
 def _number(value: Any) -> float | None:
@@ -145,6 +153,40 @@ def _hpas(facts: Facts) -> list[tuple[Ref, dict[str, Any], str]]:
     return out
 
 
+OWNERS = ("ScaledObject",)
+"""Kinds that generate an HPA and own it (KEDA names it `keda-hpa-<ScaledObject>`, sets an ownerReference to the
+ScaledObject and turns each trigger's threshold, `value`/`queueLength`/`lagThreshold`, into an External metric
+`s<N>-<scaler>-<name>` averageValue): a target written there is written on the owner."""
+
+
+def owner_of(hpa: Ref, obj: dict[str, Any]) -> Ref | None:
+    """The object that generated the HPA (its controller ownerReference of an OWNERS kind), if any."""
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if isinstance(ref, dict) and ref.get("kind") in OWNERS and ref.get("name"):
+            return Ref(str(ref["kind"]), hpa.namespace, str(ref["name"]))
+    return None
+
+
+def written(facts: Facts, hpa: Ref, obj: dict[str, Any]) -> tuple[str, datetime, str] | None:
+    """(who, when, evidence) of the target's latest write within LEAD: the owner's write in the timeline (a
+    ScaledObject's trigger edited), else the HPA's metrics written by anyone but the HPA controller (for an owned
+    HPA that is the owner's operator, writing what the owner now says)."""
+    owner = owner_of(hpa, obj)
+    if owner is not None:
+        best: tuple[str, datetime, str] | None = None
+        for change, evidence in facts.every_change():
+            ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+            if ref is not None and at is not None and ref.same_object(owner) and \
+                    timedelta(0) <= facts.at - at <= LEAD and (best is None or at > best[1]):
+                summary = str(change.get("summary") or "")
+                by = summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary \
+                    else ""
+                best = (by or f"a write of the {owner.kind}", at, evidence)
+        if best is not None:
+            return best
+    return hpa_limited._written(facts, hpa, obj, "metrics")
+
+
 def _candidates(facts: Facts) -> list[tuple[Ref, dict[str, Any], str, Ref]]:
     """HPAs at their minimum with every metric below target and the metrics written within LEAD."""
     out = []
@@ -152,7 +194,7 @@ def _candidates(facts: Facts) -> list[tuple[Ref, dict[str, Any], str, Ref]]:
         spec, status = obj.get("spec") or {}, obj.get("status") or {}
         if not _at_minimum(spec, status) or not below_target(spec, status):
             continue
-        if hpa_limited._written(facts, hpa, obj, "metrics") is None:
+        if written(facts, hpa, obj) is None:
             continue
         ref = spec.get("scaleTargetRef") or {}
         out.append((hpa, obj, evidence, Ref(str(ref.get("kind") or "Deployment"), hpa.namespace,
@@ -211,10 +253,10 @@ def found(facts: Facts) -> list[Unreachable]:
         need = usage[len(usage) // 2] * goal / now if now > 0 else 0.0
         if share < BUSY or need <= limit:
             continue  # CPU to spare at the target: it is high, but a pod can reach it before it saturates
-        written = hpa_limited._written(facts, hpa, obj, "metrics")
-        if written is None:
+        write = written(facts, hpa, obj)
+        if write is None:
             continue
-        by, at, write_evidence = written
+        by, at, write_evidence = write
         cond = next((c for c in status.get("conditions") or [] if isinstance(c, dict)
                      and c.get("type") == "ScalingLimited" and c.get("status") == "True"), None)
         said = f"ScalingLimited {cond.get('reason')}: {cond.get('message')}" if cond else ""
@@ -222,7 +264,8 @@ def found(facts: Facts) -> list[Unreachable]:
                                int(spec.get("minReplicas", 1)), share, need, str(entry.get("limit_text") or limit),
                                limit, by, at,
                                int((facts.at - at).total_seconds() // 60), said,
-                               [e for e in (evidence, write_evidence, *(entry.get("evidence") or [])) if e]))
+                               [e for e in (evidence, write_evidence, *(entry.get("evidence") or [])) if e],
+                               owner_of(hpa, obj)))
     return out
 
 
@@ -234,14 +277,17 @@ def finding(u: Unreachable) -> dict[str, Any]:
     held = (f"the HPA computes {wants} replica(s), below minReplicas {u.min_replicas}, and stays at {u.replicas}"
             if wants < u.min_replicas else f"the HPA stays at minReplicas {u.min_replicas}")
     reachable = u.current * u.limit_cores / (u.need * u.current / u.goal) if u.need and u.goal else 0.0
-    message = (f"HPA {name}'s target ({u.metric}, written by {u.written_by} {minutes_text(u.minutes_before)} before "
+    whose = (f"{u.owner}'s trigger target (HPA {name}'s {u.metric}" if u.owner is not None else
+             f"HPA {name}'s target ({u.metric}")
+    message = (f"{whose}, written by {u.written_by} {minutes_text(u.minutes_before)} before "
                f"the incident) is above what a pod can serve: {u.target}'s pods already use "
                f"{100 * u.cpu_share:.0f}% of their CPU limit ({u.limit}) at {u.current:g} per pod and would need "
                f"{u.need:.2g} cores at the target, so {held} while latency climbs: it can never scale out. Set a "
                f"target the pods reach before they saturate (below about {reachable:.0f}) or restore the previous "
                f"metric")
-    return {"check": CHECK, "severity": "critical", "object": {"kind": u.hpa.kind, "namespace": u.hpa.namespace,
-                                                               "name": u.hpa.name},
+    named = u.owner or u.hpa
+    return {"check": CHECK, "severity": "critical", "object": {"kind": named.kind, "namespace": named.namespace,
+                                                               "name": named.name},
             "reason": "TargetUnreachable", "message": message, "evidence": [e for e in (u.said,) if e],
             "details": {"metric": u.metric, "current": u.current, "target": u.goal, "replicas": u.replicas,
                         "min_replicas": u.min_replicas, "cpu_share_of_limit": round(u.cpu_share, 3),
@@ -250,4 +296,4 @@ def finding(u: Unreachable) -> dict[str, Any]:
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
     """(the HPA, its finding, evidence ids, the workload it leaves short) for `agent.triage.behind`."""
-    return [(u.hpa, finding(u), u.evidence, [u.target]) for u in found(facts)]
+    return [(u.owner or u.hpa, finding(u), u.evidence, [u.target]) for u in found(facts)]
