@@ -21,10 +21,22 @@ default-deny or an allow-list; a Cilium policy with `egress`/`egressDeny` rules,
 allowed) makes the datapath drop the rest. Its mark is the datapath's drop counter (Hubble's `hubble_drop_total`
 reason POLICY_DENIED, the Cilium agent's `cilium_drop_count_total` reason "Policy denied", egress), read now and at
 the write; a policy whose drops started after it is named, with the sources Hubble gives.
+
+The same lockdown in other meshes (`lockdown` says which): Consul's mesh config entry (`Mesh`,
+`spec.transparentProxy.meshDestinationsOnly: true`, or `MeshDestinationsOnly = true` in a config entry held as text),
+Kuma/Kong Mesh (`Mesh` `spec.networking.outbound.passthrough: false`, a MeshPassthrough `passthroughMode` None or
+Matched), AWS App Mesh (`Mesh` `spec.egressFilter.type: DROP_ALL`): their Envoy sidecars keep no passthrough for a
+destination the mesh does not know, so the connection matches no filter chain (or the request no route) and is
+closed: the access log line carries the response flag `NR` with `filter_chain_not_found` / `route_not_found` (the
+client sees a reset or `upstream connect error`), and Envoy counts `envoy_listener_no_filter_chain_match`. Linkerd
+(2.16 on) closes egress with an EgressNetwork `spec.trafficPolicy: Deny`; its proxy answers the call itself (403,
+route `http-egress-deny`), counted in `outbound_http_route_request_statuses_total` under the EgressNetwork. Linkerd
+before EgressNetwork has no egress lockdown of its own (a NetworkPolicy is then the datapath class above).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -49,15 +61,34 @@ POLICIES = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwide
 """Kinds that close egress in the datapath (a default-deny egress or an allow-list of destinations): Kubernetes' and
 Calico's (projectcalico.org/v3 NetworkPolicy, GlobalNetworkPolicy), Cilium's; their mark is the datapath's drop
 counter, not a proxy's."""
+MESHES = frozenset({"Mesh", "MeshPassthrough", "EgressNetwork"})
+"""Other meshes' egress switches: Consul's, Kuma's and App Mesh's `Mesh`, Kuma's MeshPassthrough, Linkerd's
+EgressNetwork."""
 CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig", "HelmRelease", "Application",
-                      *POLICIES})
+                      *POLICIES, *MESHES})
 """Kinds that carry an Istio mesh config or an outbound traffic policy: its ConfigMap, the operators' resources, a
 namespace's Sidecar, and the GitOps objects that hold istiod's chart values (Flux HelmRelease `spec.values`, an
 Argo CD Application's `spec.source.helm.values`/`valuesObject`)."""
 MAX_WRITES = 3
 MAX_CALLERS = 3
 MARK = "BlackHoleCluster"
-SIDECARS = ("istio-proxy", "envoy", "istio-proxy-sidecar")
+SIDECARS = ("istio-proxy", "envoy", "istio-proxy-sidecar", "consul-dataplane", "envoy-sidecar", "consul-connect-envoy",
+            "kuma-sidecar", "kong-mesh-sidecar", "linkerd-proxy")
+"""The mesh proxies' container names: Istio's, Consul's (consul-dataplane, the older envoy-sidecar), Kuma's/Kong
+Mesh's, App Mesh's `envoy`, Linkerd's."""
+NO_ROUTE = re.compile(r'\bfilter_chain_not_found\b|\broute_not_found\b|"response_flags"\s*:\s*"NR"|'
+                      r'(?:^|\s)\d{1,3}\s+NR\s')
+"""Envoy's mark of a destination it has no passthrough for: response flag NR (no filter chain matched the
+connection, or no route the request), in the default text format (`0 NR filter_chain_not_found`) or JSON."""
+NEEDLES = {"istio": (MARK,), "envoy": ("filter_chain_not_found", "route_not_found", " NR ", '"NR"')}
+"""What to grep the proxies' logs for (case-insensitive substrings; the lines kept are then matched exactly)."""
+CONSUL_CLOSED = re.compile(r"mesh_?destinations_?only[\"']?\s*[:=]\s*[\"']?true", re.I)
+ENVOY_SERIES = ('sum by (namespace, pod) (increase(envoy_listener_no_filter_chain_match[30m])) > 0')
+"""Connections the callers' Envoy closed for matching no filter chain in the last 30 minutes, by pod."""
+LINKERD_SERIES = ('sum by (namespace, pod, hostname, parent_name, http_status) ('
+                  'increase(outbound_http_route_request_statuses_total{parent_kind="EgressNetwork",'
+                  'route_name=~".*egress-deny"}[30m])) > 0')
+"""Calls Linkerd's proxies refused under an EgressNetwork's Deny policy in the last 30 minutes."""
 CLOSED = re.compile(r"outboundTrafficPolicy[\"']?\s*[:=.]?\s*\{?\s*[\"']?mode[\"']?\s*[:=]\s*[\"']?REGISTRY_ONLY",
                     re.I)
 """The mode, however it is written: the mesh config's YAML, its JSON, Helm's `--set meshConfig.outboundTrafficPolicy.
@@ -94,16 +125,36 @@ def restricts_egress(obj: dict[str, Any]) -> bool:
 
 
 def closes_egress(obj: dict[str, Any]) -> bool:
-    """Whether the object's current content sets the outbound traffic policy to REGISTRY_ONLY: a mesh config held
-    as YAML text in a ConfigMap key, or the field of a resource's spec (`meshConfig.outboundTrafficPolicy.mode`,
-    a Sidecar's `outboundTrafficPolicy.mode`); or, for a network policy, whether it restricts egress."""
+    """Whether the object's current content closes egress: a mesh lockdown (`lockdown`), or, for a network policy,
+    whether it restricts egress."""
     if obj.get("kind") in POLICIES:
         return restricts_egress(obj)
-    if obj.get("kind") == "ConfigMap":
-        return any(CLOSED.search(str(v)) for v in (obj.get("data") or {}).values())
-    spec = obj.get("spec") or {}
-    return bool(CLOSED.search(yaml.safe_dump(spec, default_flow_style=False))) or any(
-        CLOSED.search(text) for text in _strings(spec))
+    return bool(lockdown(obj))
+
+
+def lockdown(obj: dict[str, Any]) -> str:
+    """Which mesh's egress lockdown the object's current content sets ('' for none): `istio` (outbound traffic
+    policy REGISTRY_ONLY in a mesh config held as text in a ConfigMap key, or in a resource's spec:
+    `meshConfig.outboundTrafficPolicy.mode`, a Sidecar's `outboundTrafficPolicy.mode`), `consul`
+    (`transparentProxy.meshDestinationsOnly: true`), `kuma` (`networking.outbound.passthrough: false`, a
+    MeshPassthrough's `passthroughMode` None or Matched), `appmesh` (`egressFilter.type: DROP_ALL`), `linkerd` (an
+    EgressNetwork's `trafficPolicy: Deny`), each by its documented field."""
+    kind, spec = obj.get("kind"), obj.get("spec") or {}
+    if kind == "Mesh":
+        if ((spec.get("transparentProxy") or {}).get("meshDestinationsOnly")) is True:
+            return "consul"
+        if (((spec.get("networking") or {}).get("outbound") or {}).get("passthrough")) is False:
+            return "kuma"
+        return "appmesh" if str((spec.get("egressFilter") or {}).get("type") or "") == "DROP_ALL" else ""
+    if kind == "MeshPassthrough":
+        return "kuma" if str((spec.get("default") or {}).get("passthroughMode") or "") in ("None", "Matched") else ""
+    if kind == "EgressNetwork":
+        return "linkerd" if str(spec.get("trafficPolicy") or "") == "Deny" else ""
+    texts = [str(v) for v in (obj.get("data") or {}).values()] if kind == "ConfigMap" else \
+        [yaml.safe_dump(spec, default_flow_style=False), *_strings(spec)]
+    if any(CLOSED.search(text) for text in texts):
+        return "istio"
+    return "consul" if any(CONSUL_CLOSED.search(text) for text in texts) else ""
 
 
 def _strings(node: Any) -> list[str]:
@@ -151,9 +202,9 @@ def _callers(facts: Facts) -> list[tuple[str, str]]:
     return out
 
 
-async def _marked_lines(call: Call, pod: str, namespace: str) -> tuple[list[str], str]:
-    """The pod's sidecar access-log lines carrying the black-hole mark (its sidecar found from the containers its
-    first log answer lists), with the answer's evidence id."""
+async def _marked_lines(call: Call, pod: str, namespace: str, proxy: str = "istio") -> tuple[list[str], str]:
+    """The pod's sidecar access-log lines carrying the proxy's mark (Istio's black hole; Envoy's NR of the other
+    meshes), its sidecar found from the containers its first log answer lists, with the answer's evidence id."""
     first = await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": 50, "budget_tokens": 500},
                        f"survey-egress-{pod}")
     if first is None or not first.ok:
@@ -163,11 +214,19 @@ async def _marked_lines(call: Call, pod: str, namespace: str) -> tuple[list[str]
     sidecar = next((n for n in names if n in SIDECARS), None)
     if sidecar is None:
         return [], ""
-    got = await call("k8s_logs", {"name": pod, "namespace": namespace, "container": sidecar, "grep": MARK,
-                                  "tail": 10000, "budget_tokens": 2000}, f"survey-egress-proxy-{pod}")
-    if got is None or not got.ok:
-        return [], ""
-    return [ln.strip() for ln in str(got.full_text).splitlines()[1:] if MARK in ln], got.evidence_id
+    out: list[str] = []
+    evidence = ""
+    for index, needle in enumerate(NEEDLES[proxy]):
+        got = await call("k8s_logs", {"name": pod, "namespace": namespace, "container": sidecar, "grep": needle,
+                                      "tail": 10000, "budget_tokens": 2000},
+                         f"survey-egress-proxy-{pod}" + (f"-{index}" if index else ""))
+        if got is None or not got.ok:
+            continue
+        kept = [ln.strip() for ln in str(got.full_text).splitlines()[1:]
+                if (MARK in ln if proxy == "istio" else NO_ROUTE.search(ln))]
+        out += [ln for ln in kept if ln not in out]
+        evidence = evidence or (got.evidence_id if kept else "")
+    return out, evidence
 
 
 async def _series(call: Call, when: str, step: str, query: str = SERIES) -> tuple[list[tuple[dict[str, Any], float]],
@@ -195,7 +254,7 @@ async def read(_subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if got is None or not closes_egress(got[0]):
             continue
         store.append({"change": change, "target": target, "evidence": [got[1]], "lines": [], "now": [], "then": [],
-                      "datapath": target.kind in POLICIES})
+                      "datapath": target.kind in POLICIES, "mesh": "" if target.kind in POLICIES else lockdown(got[0])})
     if not store:
         return
     for entry in [e for e in store if e["datapath"]]:  # a policy's mark is the datapath's drop counter
@@ -208,19 +267,29 @@ async def read(_subject: Subject, facts: Facts, call: Call, at: str) -> None:
     store[:] = [e for e in store if not e["datapath"] or e["now"]]
     if all(e["datapath"] for e in store):
         return
-    lines: list[tuple[str, str, str]] = []
-    for pod, namespace in _callers(facts):
-        marked, evidence = await _marked_lines(call, pod, namespace)
-        lines += [(ln, f"{namespace}/{pod}", evidence) for ln in marked]
-    now, now_id = await _series(call, at, "survey-egress-series")
-    for entry in [e for e in store if not e["datapath"]]:
-        written = parse_time(entry["change"].get("at"))
-        then: list[tuple[dict[str, Any], float]] = []
-        if now and written is not None:
-            then, _ = await _series(call, _iso(written - SLACK), f"survey-egress-series-{entry['target'].name}")
-        entry.update(lines=lines, now=now, then=then,
-                     evidence=[*entry["evidence"], *dict.fromkeys(e for _, _, e in lines if e),
-                               *([now_id] if now and now_id else [])])
+    for proxy in dict.fromkeys(_proxy(e["mesh"]) for e in store if not e["datapath"]):
+        lines: list[tuple[str, str, str]] = []
+        if proxy != "linkerd":
+            for pod, namespace in _callers(facts):
+                marked, evidence = await _marked_lines(call, pod, namespace, proxy)
+                lines += [(ln, f"{namespace}/{pod}", evidence) for ln in marked]
+        query = {"istio": SERIES, "envoy": ENVOY_SERIES, "linkerd": LINKERD_SERIES}[proxy]
+        suffix = "" if proxy == "istio" else f"-{proxy}"
+        now, now_id = await _series(call, at, f"survey-egress-series{suffix}", query)
+        for entry in [e for e in store if not e["datapath"] and _proxy(e["mesh"]) == proxy]:
+            written = parse_time(entry["change"].get("at"))
+            then: list[tuple[dict[str, Any], float]] = []
+            if now and written is not None:
+                then, _ = await _series(call, _iso(written - SLACK), f"survey-egress-series{suffix}-"
+                                        f"{entry['target'].name}", query)
+            entry.update(lines=lines, now=now, then=then,
+                         evidence=[*entry["evidence"], *dict.fromkeys(e for _, _, e in lines if e),
+                                   *([now_id] if now and now_id else [])])
+
+
+def _proxy(mesh: str) -> str:
+    """Whose mark proves a mesh's lockdown: Istio's black hole, Linkerd's deny route, else Envoy's NR."""
+    return mesh if mesh in ("istio", "linkerd") else "envoy"
 
 
 @dataclass
@@ -237,6 +306,8 @@ class Closed:
     evidence: list[str] = field(default_factory=list)
     datapath: bool = False
     """A network policy whose drops the datapath counts (not the mesh's registry mode)."""
+    mesh: str = "istio"
+    """Whose lockdown (`lockdown`): istio, consul, kuma, appmesh, linkerd."""
 
 
 def hosts_of(line: str) -> list[str]:
@@ -248,7 +319,17 @@ def hosts_of(line: str) -> list[str]:
 
 
 def _excerpt(line: str) -> str:
-    """`"POST /v2/authenticate HTTP/1.1" 502 - direct_response ... BlackHoleCluster`: from the request on, short."""
+    """`"POST /v2/authenticate HTTP/1.1" 502 - direct_response ... BlackHoleCluster`: from the request on, short; a
+    JSON access line (Consul's default format) as its code, flags, details and destination."""
+    if line.startswith("{"):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = None
+        if isinstance(entry, dict):
+            keys = ("response_code", "response_flags", "response_code_details", "authority", "requested_server_name",
+                    "downstream_local_address", "upstream_cluster")
+            return " ".join(f"{k}={entry[k]}" for k in keys if entry.get(k) not in (None, "", "-"))[:200]
     m = re.search(r'"(?:[A-Z]+ \S+ HTTP/[\d.]+|- - -)"', line)
     text = line[m.start():] if m else line
     text = re.sub(r'\s"[0-9a-f-]{20,}"', "", text)
@@ -286,9 +367,14 @@ def found(facts: Facts) -> list[Closed]:
             ref = Ref("Deployment", namespace, workload_of_pod(pod))
             if ref not in callers:
                 callers.append(ref)
+        mesh = str(entry.get("mesh") or "istio")
+        if mesh == "linkerd":  # the deny route's series name the EgressNetwork that denied
+            entry = {**entry, "now": [(lb, v) for lb, v in entry.get("now") or []
+                                      if str(lb.get("parent_name") or target.name) == target.name]}
         for labels, _ in entry.get("now") or []:
             source = str(labels.get("source") or "")
-            workload = str(labels.get("source_workload") or (source.split("/", 1)[1] if "/" in source else ""))
+            workload = str(labels.get("source_workload") or (source.split("/", 1)[1] if "/" in source else "")
+                           or (workload_of_pod(str(labels["pod"])) if labels.get("pod") else ""))
             namespace = str(labels.get("source_workload_namespace") or labels.get("source_namespace")
                             or labels.get("namespace") or (source.split("/", 1)[0] if "/" in source else ""))
             if workload and namespace and Ref("Deployment", namespace, workload) not in callers:
@@ -305,16 +391,44 @@ def found(facts: Facts) -> list[Closed]:
             after = []
         elif after:
             proof = f"{after[0][1]}'s proxy logs '{_excerpt(after[0][0])}'"
-        elif entry.get("now"):
+        elif entry.get("now") and mesh == "istio":
             labels, value = entry["now"][0]
             proof = (f"Istio's series show {value:.0f} calls from {labels.get('source_workload', 'callers')} sent to "
                      f"{MARK} in the last 30 min, none at the write")
+        elif entry.get("now"):
+            total = sum(v for _, v in entry["now"])
+            proof = (f"Linkerd's proxies refused {total:.0f} calls on the EgressNetwork's deny route (HTTP "
+                     f"{entry['now'][0][0].get('http_status', 403)}) in the last 30 min, none at the write"
+                     if mesh == "linkerd" else
+                     f"Envoy counts {total:.0f} connections matching no filter chain "
+                     "(envoy_listener_no_filter_chain_match) in the last 30 min, none at the write")
         else:
             continue
-        hosts = list(dict.fromkeys(h for ln, _ in after for h in hosts_of(ln)))
+        hosts = list(dict.fromkeys([h for ln, _ in after for h in hosts_of(ln)]
+                                   + [str(lb["hostname"]) for lb, _ in entry.get("now") or [] if lb.get("hostname")]))
         out.append(Closed(target, written, _manager(change), hosts[:3], callers[:3], proof, len(after),
-                          list(entry.get("evidence") or []), bool(entry.get("datapath"))))
+                          list(entry.get("evidence") or []), bool(entry.get("datapath")), mesh))
     return out
+
+
+_ENVOY_NR = ("Envoy closes those connections: response flag NR, filter_chain_not_found (no passthrough; the client "
+             "sees a reset or `upstream connect error`)")
+LOCKDOWNS: dict[str, tuple[str, str, str, str]] = {
+    "consul": ("Consul transparentProxy.meshDestinationsOnly true",
+               "Consul's catalog services (an external host as a Destination behind a terminating gateway)", _ENVOY_NR,
+               "register {hosts} as a Destination behind a terminating gateway (or set meshDestinationsOnly false)"),
+    "kuma": ("Kuma Mesh outbound passthrough disabled (passthrough false / MeshPassthrough None or Matched)",
+             "mesh services (an external host as a MeshExternalService / ExternalService, or a MeshPassthrough match)",
+             _ENVOY_NR,
+             "add a MeshExternalService (or ExternalService) for {hosts} (or set passthrough back to true)"),
+    "appmesh": ("App Mesh egressFilter DROP_ALL", "the mesh's virtual services", _ENVOY_NR,
+                "add a virtual service for {hosts} (or set egressFilter ALLOW_ALL)"),
+    "linkerd": ("Linkerd EgressNetwork trafficPolicy Deny",
+                "destinations a route (HTTPRoute, TLSRoute, TCPRoute) attached to the EgressNetwork allows",
+                "linkerd-proxy refuses the calls itself (403 on route http-egress-deny, connections closed)",
+                "attach a route allowing {hosts} (or set trafficPolicy Allow)"),
+}
+"""Per mesh: the setting, what may still be called, what the callers' proxy does with the rest, the fix."""
 
 
 def finding(c: Closed, at: datetime) -> dict[str, Any]:
@@ -333,6 +447,15 @@ def finding(c: Closed, at: datetime) -> dict[str, Any]:
                 "object": {"kind": c.target.kind, "namespace": c.target.namespace, "name": c.target.name},
                 "reason": "EgressClosed", "message": message, "evidence": [c.proof[:240]],
                 "details": {"hosts": c.hosts, "mode": "egress policy"}}
+    if c.mesh in LOCKDOWNS:
+        setting, allowed, refusal, fix = LOCKDOWNS[c.mesh]
+        message = (f"{c.target} closed the mesh's egress: {setting}, written{by} {ago} before the incident. Only "
+                   f"{allowed} may now be called; {hosts} is not, so {who}'s {refusal}: {c.proof}{lines}. The callers "
+                   f"did not change: {fix.format(hosts=hosts)} in {c.target}")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": c.target.kind, "namespace": c.target.namespace, "name": c.target.name},
+                "reason": "EgressClosed", "message": message, "evidence": [c.proof[:240]],
+                "details": {"hosts": c.hosts, "mode": c.mesh}}
     message = (f"{c.target} closed the mesh's egress: outboundTrafficPolicy mode REGISTRY_ONLY, written{by} {ago} "
                f"before the incident. Only hosts in the registry (a Service or ServiceEntry) may now be called; "
                f"{hosts} has no ServiceEntry, so {who}'s sidecar sends those calls to {MARK} (502 / reset): "
