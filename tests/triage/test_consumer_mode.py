@@ -11,13 +11,12 @@ answering with Kubernetes' shapes (a pod list, grepped logs).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from agent.triage import behind, consumer_mode
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub, log_text, outcome
 
 AT = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=40)
@@ -27,30 +26,13 @@ def _iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
+class Hub(RecordingHub):
+    """`k8s_list` of pods (E12), `k8s_logs` filtered by `grep` (an evidence id per pod)."""
 
-
-@dataclass
-class Hub:
-    """`k8s_list` of pods, `k8s_logs` filtered by `grep`."""
-
-    pods: list[str]
-    lines: dict[str, list[str]]
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        if tool == "k8s_list":
-            return Outcome(True, {"rows": [{"name": p} for p in self.pods]}, "", "E12")
-        if tool == "k8s_logs":
-            kept = [ln for ln in self.lines.get(args["name"], []) if str(args.get("grep", "")).lower() in ln.lower()]
-            return Outcome(True, {}, "\n".join([f"logs of {args['name']}", *kept]), f"E-{args['name']}")
-        return None
+    def __init__(self, pods: list[str], lines: dict[str, list[str]]) -> None:
+        super().__init__(lists={"Pod": [{"name": p} for p in pods]}, ids={"k8s_list": "E12"}, answers={
+            "k8s_logs": lambda call, _: outcome(True, {}, log_text(lines.get(call.args["name"], []), call.args),
+                                                f"E-{call.args['name']}")})
 
 
 def _facts(kind: str, name: str, diff: list[str]) -> Facts:

@@ -13,15 +13,13 @@ Kubernetes' shapes.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import yaml
 
 from agent.triage import behind, controller_switch
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub
 
 AT = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=30)
@@ -35,34 +33,12 @@ def _klog(t: datetime, text: str) -> str:
     return f"{_iso(t)} W{t:%m%d %H:%M:%S}.000000       7 store.go:936] {text}"
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
+class Hub(RecordingHub):
+    """`k8s_get` (ConfigMaps by name, E11), `k8s_list` (the pods, E12), `k8s_logs` (lines per pod, grepped, E13)."""
 
-
-@dataclass
-class Hub:
-    """`k8s_get` (ConfigMaps by name), `k8s_list` (pods), `k8s_logs` (lines per pod, filtered by `grep`)."""
-
-    objects: dict[str, dict[str, Any]]
-    pods: list[str]
-    lines: dict[str, list[str]]
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        if tool == "k8s_get":
-            obj = self.objects.get(args["name"])
-            return Outcome(obj is not None, {}, yaml.safe_dump(obj) if obj else "not found", "E11")
-        if tool == "k8s_list":
-            return Outcome(True, {"rows": [{"name": p} for p in self.pods]}, "", "E12")
-        if tool == "k8s_logs":
-            kept = [ln for ln in self.lines.get(args["name"], []) if str(args.get("grep", "")).lower() in ln.lower()]
-            return Outcome(True, {}, "\n".join([f"logs of {args['name']}", *kept]), "E13")
-        return None
+    def __init__(self, objects: dict[str, dict[str, Any]], pods: list[str], lines: dict[str, list[str]]) -> None:
+        super().__init__(objects=objects, lists={"Pod": [{"name": p} for p in pods]}, logs=lines,
+                         ids={"k8s_get": "E11", "k8s_list": "E12", "k8s_logs": "E13"})
 
 
 def _facts(kind: str, namespace: str, name: str, diff: list[str], related: list[dict[str, str]]) -> Facts:

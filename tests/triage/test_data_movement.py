@@ -11,60 +11,47 @@ The tool hub is a recorded fake answering with Kubernetes' and Prometheus' shape
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import behind, data_movement
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 START = AT - timedelta(minutes=9)
 NODE = "ip-10-0-3-17.eu-west-1.compute.internal"
+OTHER_NODE = "ip-10-0-1-4.eu-west-1.compute.internal"
+OTHER_NODE = "ip-10-0-1-4.eu-west-1.compute.internal"
 
 
 def _iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-
-
-@dataclass
-class Hub:
+class Hub(RecordingHub):
     """Nodes, the node's pods, one Job's YAML, and node-exporter rates now and before (by `offset`)."""
 
-    job: dict[str, Any]
-    pods: list[str]
-    rates: dict[str, tuple[float, float]]
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    def __init__(self, job: dict[str, Any], pods: list[str], rates: dict[str, tuple[float, float]]) -> None:
+        super().__init__(objects={}, lists={"Pod": [{"name": p} for p in pods]},
+                         ids={"k8s_nodes": "E10", "k8s_list": "E11", "k8s_get": "E12"}, answers={
+                             "k8s_nodes": outcome(True, {"nodes": [{"name": NODE}, {"name": OTHER_NODE}]}, "", "E10"),
+                             "k8s_get": outcome(True, {}, yaml.safe_dump(job), "E12")})
+        self.rates = rates
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        if tool == "k8s_nodes":
-            return Outcome(True, {"nodes": [{"name": NODE}, {"name": "ip-10-0-1-4.eu-west-1.compute.internal"}]},
-                           "", "E10")
-        if tool == "k8s_list":
-            return Outcome(True, {"rows": [{"name": p} for p in self.pods]}, "", "E11")
-        if tool == "k8s_get":
-            return Outcome(True, {}, yaml.safe_dump(self.job), "E12")
-        if tool == "prom_query":
-            direction = "receive" if "receive" in args["query"] else "transmit"
-            before, now = self.rates[direction]
-            value = before if "offset" in args["query"] else now
-            return Outcome(True, {"samples": [
-                {"labels": {"instance": NODE, "device": "eth0"}, "value": value},
-                {"labels": {"instance": "ip-10-0-1-4.eu-west-1.compute.internal", "device": "eth0"}, "value": 9e6}]},
-                "", f"E-{direction}")
-        return None
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool != "prom_query":
+            return super().answer(call, eid)
+        direction = "receive" if "receive" in call.args["query"] else "transmit"
+        before, now = self.rates[direction]
+        value = before if "offset" in call.args["query"] else now
+        return outcome(True, {"samples": [{"labels": {"instance": NODE, "device": "eth0"}, "value": value},
+                                          {"labels": {"instance": OTHER_NODE, "device": "eth0"}, "value": 9e6}]},
+                       "", f"E-{direction}")
 
 
 def _job(kind: str, name: str, args: list[str]) -> dict[str, Any]:

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import yaml
-
+from agent.toolhub import ToolOutcome
 from agent.triage import behind, egress_closed
 from agent.triage.facts import Facts, LogEvidence, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import Call, RecordingHub, grep, outcome
 
 AT = datetime(2026, 7, 21, 16, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=40)
@@ -38,43 +37,6 @@ def _http(t: datetime, code: int, details: str, authority: str, cluster: str) ->
             f'"python-requests/2.31" "5b1d-77" "{authority}" "-" {cluster}')
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-
-
-@dataclass
-class Hub:
-    """`k8s_get` (objects by name), `k8s_logs` (the app and its istio-proxy, `grep` applied), `prom_query` (samples
-    by the query's time: at the incident, at the write)."""
-
-    objects: dict[str, dict[str, Any]]
-    proxy: list[str] = field(default_factory=list)
-    now: list[dict[str, Any]] = field(default_factory=list)
-    then: list[dict[str, Any]] = field(default_factory=list)
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        if tool == "k8s_get":
-            obj = self.objects.get(args["name"])
-            return Outcome(obj is not None, {}, yaml.safe_dump(obj) if obj else "not found", "E21")
-        if tool == "k8s_logs":
-            containers = [{"name": "orders-api"}, {"name": "istio-proxy"}]
-            if args.get("container") == "istio-proxy":
-                kept = [ln for ln in self.proxy if str(args.get("grep", "")).lower() in ln.lower()]
-                return Outcome(True, {"containers": containers}, "\n".join(["logs of istio-proxy", *kept]), "E30")
-            return Outcome(True, {"containers": containers, "container": "orders-api"},
-                           "logs of orders-api\nrate lookup failed: read ECONNRESET", "E6")
-        if tool == "prom_query":
-            samples = self.now if args["time"] == _iso(AT) else self.then
-            return Outcome(True, {"samples": samples}, "", "E31")
-        return None
-
-
 def _facts(kind: str, namespace: str, name: str, diff: list[str]) -> Facts:
     change = {"at": _iso(WRITE), "type": "config", "object": {"kind": kind, "namespace": namespace, "name": name},
               "summary": f"{kind} {namespace}/{name} updated by argocd-controller: " + "; ".join(diff), "diff": diff}
@@ -83,6 +45,28 @@ def _facts(kind: str, namespace: str, name: str, diff: list[str]) -> Facts:
                                   top={"example": "rate lookup failed: read ECONNRESET", "severity": "error"},
                                   hosts=[], error_classes={"connection"}, previous=False, last_lines=[]))
     return facts
+
+
+class Hub(RecordingHub):
+    """`k8s_get` (objects by name, E21), `k8s_logs` (the app and its istio-proxy, `grep` applied), `prom_query`
+    (samples by the query's time: at the incident, at the write)."""
+
+    def __init__(self, objects: dict[str, dict[str, Any]], proxy: list[str] | None = None,
+                 now: list[dict[str, Any]] | None = None, then: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(objects=objects, ids={"k8s_get": "E21"})
+        self.proxy, self.now, self.then = proxy or [], now or [], then or []
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        containers = [{"name": "orders-api"}, {"name": "istio-proxy"}]
+        if call.tool == "k8s_logs" and call.args.get("container") == "istio-proxy":
+            text = "\n".join(["logs of istio-proxy", *grep(self.proxy, call.args)])
+            return outcome(True, {"containers": containers}, text, "E30")
+        if call.tool == "k8s_logs":
+            return outcome(True, {"containers": containers, "container": "orders-api"},
+                           "logs of orders-api\nrate lookup failed: read ECONNRESET", "E6")
+        if call.tool == "prom_query":
+            return outcome(True, {"samples": self.now if call.args["time"] == _iso(AT) else self.then}, "", "E31")
+        return super().answer(call, eid)
 
 
 def _mesh(mode: str) -> dict[str, Any]:

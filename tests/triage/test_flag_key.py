@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ import yaml
 from agent.triage import flag_key
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub, grep, outcome
 
 AT = datetime(2026, 6, 2, 14, 0, tzinfo=UTC)
 
@@ -34,36 +34,15 @@ def _write(kind: str, ns: str, name: str, ago: timedelta = timedelta(minutes=40)
             "related": []}
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
+class Hub(RecordingHub):
+    """Objects by name, pods by namespace, log text by pod (under a `header` line); any other read is not found."""
 
-
-@dataclass
-class Hub:
-    """Objects by name, pods by namespace, log text by pod."""
-
-    objects: dict[str, dict[str, Any]]
-    pods: dict[str, list[str]]
-    logs: dict[str, str]
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        eid = f"E{len(self.calls) + 10}"
-        if tool == "k8s_get" and args["name"] in self.objects:
-            return Outcome(True, {}, yaml.safe_dump(self.objects[args["name"]]), eid)
-        if tool == "k8s_list":
-            rows = [{"name": p, "status": "Running"} for p in self.pods.get(args["namespace"], [])]
-            return Outcome(True, {"rows": rows}, "", eid)
-        if tool == "k8s_logs":
-            text = self.logs.get(args["name"], "")
-            lines = [ln for ln in text.splitlines() if args.get("grep", "").lower() in ln.lower()]
-            return Outcome(True, {}, "header\n" + "\n".join(lines), eid)
-        return Outcome(False, {}, "not found", eid)
+    def __init__(self, objects: dict[str, dict[str, Any]], pods: dict[str, list[str]], logs: dict[str, str]) -> None:
+        super().__init__(objects=objects, first_id=11, lists={
+            ("pods", ns): [{"name": p, "status": "Running"} for p in names] for ns, names in pods.items()}, answers={
+            "k8s_logs": lambda call, eid: outcome(True, {}, "header\n" + "\n".join(
+                grep(logs.get(call.args["name"], "").splitlines(), call.args)), eid)},
+            otherwise=lambda _, eid: outcome(False, {}, "not found", eid))
 
 
 def _run(changes: list[dict[str, Any]], hub: Hub, namespace: str = "shop") -> list[flag_key.Fit]:

@@ -12,14 +12,15 @@ recorded fake of the tool hub.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import idle_limit
 from agent.triage.facts import Facts, LogEvidence
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 
@@ -40,33 +41,23 @@ def _log(pod: str, ns: str, message: str, first: datetime | None = None, last: s
                        previous=False, last_lines=[last] if last else [])
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
+class Hub(RecordingHub):
+    """The tool hub as the survey calls it: client Deployments by name (their env), and the exporter's variable series;
+    any other read is not found."""
 
+    def __init__(self, deployments: dict[str, dict[str, str]], series: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(first_id=11, answers={
+            "prom_query_range": lambda _, eid: outcome(True, {"series": series or []}, "", eid)})
+        self.deployments = deployments
 
-@dataclass
-class Hub:
-    """The tool hub as the survey calls it: client Deployments by name, and the exporter's variable series."""
-
-    deployments: dict[str, dict[str, str]]
-    series: list[dict[str, Any]] = field(default_factory=list)
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        eid = f"E{len(self.calls) + 10}"
-        if tool == "prom_query_range":
-            return Outcome(True, {"series": self.series}, "", eid)
-        if tool == "k8s_get" and args["kind"] == "Deployment" and args["name"] in self.deployments:
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        args = call.args
+        if call.tool == "k8s_get" and args["kind"] == "Deployment" and args["name"] in self.deployments:
             env = [{"name": k, "value": v} for k, v in self.deployments[args["name"]].items()]
             obj = {"kind": "Deployment", "metadata": {"name": args["name"], "namespace": args["namespace"]},
                    "spec": {"template": {"spec": {"containers": [{"name": "app", "env": env}]}}}}
-            return Outcome(True, {}, yaml.safe_dump(obj), eid)
-        return Outcome(False, {}, "not found", eid)
+            return outcome(True, {}, yaml.safe_dump(obj), eid)
+        return super().answer(call, eid) or outcome(False, {}, "not found", eid)
 
 
 def _run(changes: list[dict[str, Any]], logs: list[LogEvidence], hub: Hub) -> list[idle_limit.Fit]:

@@ -10,14 +10,15 @@ survey's reads run through a recorded fake of the tool hub.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import keepalive_race
 from agent.triage.facts import Facts, LogEvidence
+from tests.triage.doubles import Call, RecordingHub, grep, outcome
 
 AT = datetime(2026, 5, 11, 16, 0, tzinfo=UTC)
 
@@ -48,41 +49,26 @@ NODE_ENV_DROPPED = ["carts image reg/carts:4.9.2 -> reg/carts:5.0.0",
                     "carts env HTTP_KEEP_ALIVE_TIMEOUT='65s' -> unset"]
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
+class Hub(RecordingHub):
+    """The tool hub as the survey calls it: the Deployment, an EndpointSlice of the addresses, one pod, and the
+    startup log (grepped, no header)."""
 
+    def __init__(self, deployment: dict[str, Any], addresses: list[str], startup: str) -> None:
+        name = deployment["metadata"]["name"]
+        super().__init__(lists={"EndpointSlice": [{"name": "svc-x7k2p"}],
+                                "pods": [{"name": f"{name}-7f8d9c6b4-abcde", "status": "Running"}]})
+        self.deployment, self.addresses, self.startup = deployment, addresses, startup
 
-@dataclass
-class Hub:
-    """The tool hub as the survey calls it, answering from recorded objects and logs."""
-
-    deployment: dict[str, Any]
-    addresses: list[str]
-    startup: str
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        eid = f"E{len(self.calls)}"
-        if tool == "k8s_get" and args["kind"] == "Deployment":
-            return Outcome(True, {}, yaml.safe_dump(self.deployment), eid)
-        if tool == "k8s_get":
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool == "k8s_get" and call.args["kind"] == "Deployment":
+            return outcome(True, {}, yaml.safe_dump(self.deployment), eid)
+        if call.tool == "k8s_get":
             eps = [{"addresses": [a], "conditions": {"ready": True}} for a in self.addresses]
-            return Outcome(True, {}, yaml.safe_dump({"kind": "EndpointSlice", "metadata": {"name": args["name"]},
+            return outcome(True, {}, yaml.safe_dump({"kind": "EndpointSlice", "metadata": {"name": call.args["name"]},
                                                      "endpoints": eps}), eid)
-        if tool == "k8s_list" and args["kind"] == "EndpointSlice":
-            return Outcome(True, {"rows": [{"name": "svc-x7k2p"}]}, "", eid)
-        if tool == "k8s_list":
-            name = self.deployment["metadata"]["name"]
-            return Outcome(True, {"rows": [{"name": f"{name}-7f8d9c6b4-abcde", "status": "Running"}]}, "", eid)
-        if tool == "k8s_logs":
-            lines = [ln for ln in self.startup.splitlines() if args["grep"].lower() in ln.lower()]
-            return Outcome(True, {}, "\n".join(lines), eid)
-        return None
+        if call.tool == "k8s_logs":
+            return outcome(True, {}, "\n".join(grep(self.startup.splitlines(), call.args)), eid)
+        return super().answer(call, eid)
 
 
 def _deployment(name: str, image: str, command: list[str] | None = None) -> dict[str, Any]:

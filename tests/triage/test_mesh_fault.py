@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import yaml
-
+from agent.toolhub import ToolOutcome
 from agent.triage import mesh_fault
 from agent.triage.facts import Facts, LogEvidence
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 8, 14, 9, 30, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=14)
@@ -37,42 +36,6 @@ def _envoy(code: int, flags: str, details: str, authority: str) -> str:
     """Envoy's default access-log line, as Istio's sidecars print it."""
     return (f'[2026-08-14T09:20:01.000Z] "GET /v2/prices/77 HTTP/1.1" {code} {flags} {details} "-" 0 19 0 - '
             f'"10.244.1.3" "Go-http-client/1.1" "5b1d-77" "{authority}" "-" outbound|80||{authority}')
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-
-
-@dataclass
-class Hub:
-    """The answers of `k8s_get` (objects by name), `k8s_logs` (per pod and container) and `prom_query`."""
-
-    objects: dict[str, dict[str, Any]]
-    proxy_lines: dict[str, list[str]] = field(default_factory=dict)
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    app_lines: dict[str, list[str]] = field(default_factory=dict)
-    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, args))
-        if tool == "k8s_get":
-            obj = self.objects.get(args["name"])
-            return Outcome(obj is not None, {}, yaml.safe_dump(obj) if obj else "not found", "E21")
-        if tool == "k8s_logs":
-            pod = args["name"]
-            containers = [{"name": "app"}] + ([{"name": "istio-proxy"}] if pod in self.proxy_lines else [])
-            if args.get("container") == "istio-proxy":
-                return Outcome(True, {"container": "istio-proxy", "containers": containers},
-                               f"logs of {pod} container istio-proxy\n" + "\n".join(self.proxy_lines[pod]), "E30")
-            return Outcome(True, {"container": "app", "containers": containers},
-                           "\n".join([f"logs of {pod} container app", *self.app_lines.get(pod, [])]), "E6")
-        if tool == "prom_query":
-            return Outcome(True, {"samples": self.samples}, "", "E31")
-        return None
 
 
 def _facts(kind: str, name: str, namespace: str, diff: list[str], at: datetime = WRITE,
@@ -90,6 +53,27 @@ def _facts(kind: str, name: str, namespace: str, diff: list[str], at: datetime =
                                   hosts=[], error_classes={"server_error"}, previous=False,
                                   last_lines=app_lines or []))
     return facts
+
+
+class Hub(RecordingHub):
+    """The answers of `k8s_get` (objects by name, E21), `k8s_logs` (per pod and container) and `prom_query`."""
+
+    def __init__(self, objects: dict[str, dict[str, Any]], proxy_lines: dict[str, list[str]] | None = None,
+                 samples: list[dict[str, Any]] | None = None, app_lines: dict[str, list[str]] | None = None) -> None:
+        super().__init__(objects=objects, ids={"k8s_get": "E21"},
+                         answers={"prom_query": outcome(True, {"samples": samples or []}, "", "E31")})
+        self.proxy_lines, self.app_lines = proxy_lines or {}, app_lines or {}
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool != "k8s_logs":
+            return super().answer(call, eid)
+        pod = call.args["name"]
+        containers = [{"name": "app"}] + ([{"name": "istio-proxy"}] if pod in self.proxy_lines else [])
+        if call.args.get("container") == "istio-proxy":
+            return outcome(True, {"container": "istio-proxy", "containers": containers},
+                           f"logs of {pod} container istio-proxy\n" + "\n".join(self.proxy_lines[pod]), "E30")
+        return outcome(True, {"container": "app", "containers": containers},
+                       "\n".join([f"logs of {pod} container app", *self.app_lines.get(pod, [])]), "E6")
 
 
 def _vs(fault: dict[str, Any], host: str = HOST, name: str = "pricing") -> dict[str, Any]:
