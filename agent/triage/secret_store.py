@@ -26,6 +26,7 @@ and one pod log of a few readers. No Secret's data is read. `found` is pure over
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -261,6 +262,25 @@ def synced_after(user: dict[str, Any], written: datetime) -> bool:
                for c in status.get("conditions") or [])
 
 
+def _condition_reason(user: dict[str, Any]) -> str:
+    """The reason of the object's False Ready/Synced condition (ESO's `SecretSyncedError`), or ''."""
+    return next((str(c.get("reason") or "") for c in (user.get("status") or {}).get("conditions") or []
+                 if isinstance(c, dict) and str(c.get("type")) in ("Ready", "Synced")
+                 and str(c.get("status")) == "False"), "")
+
+
+def gist(said: str) -> str:
+    """The provider's own words in a controller's message: after Vault's `Errors:` list or the last `err:`, on one
+    line (`invalid role name "eso-reader-v2"`, `AccessDeniedException: ...`); the whole message when it has none."""
+    text = re.sub(r"\s+", " ", said).strip()
+    for mark in ("Errors:", "err:", "error:"):
+        if mark in text:
+            tail = text.rsplit(mark, 1)[1].strip(" *")
+            if len(tail) >= 12:
+                return tail
+    return text
+
+
 def _write_of(facts: Facts, ref: Ref) -> tuple[dict[str, Any], str]:
     for change, evidence in store_writes(facts):
         other = Ref.of(change.get("object"))
@@ -290,7 +310,7 @@ def found(facts: Facts) -> list[Broken]:
             umeta = user.get("metadata") or {}
             reason, said, _, since = failure(user, events_of.get(str(umeta.get("namespace") or ""), ([], ""))[0])
             if said and (since is None or since >= written - SLACK):
-                failing.append((user, reason, said))
+                failing.append((user, _condition_reason(user) or reason, gist(said)))
             elif not said and synced_after(user, written):
                 proof = True
         _, store_said, _, store_since = failure(obj, events_of.get(ref.namespace, ([], ""))[0])
@@ -346,13 +366,13 @@ def finding(b: Broken, at: datetime) -> dict[str, Any]:
     effect = (f"pods in {', '.join(stuck)}" if stuck else "") + \
         ("; " if stuck and b.refusal else "") + (f"'{b.refusal}'" if b.refusal else "")
     workloads = ", ".join(str(r) for r, _ in b.readers[:4])
-    message = (f"{b.store} was written {ago} before the alert{who}{what}, and every {kind} fetching through this "
-               f"shared store stopped syncing since: {len(b.failing)} of {b.users} in {len(namespaces)} "
-               f"namespace{'s' * (len(namespaces) > 1)} report '{reason}: {said[:120]}' ({names}){store_said}. "
-               f"Their Secrets stop refreshing or are never created, so {len(b.readers)} "
-               f"workload{'s' * (len(b.readers) > 1)} reading them fail ({workloads}){': ' + effect if effect else ''}"
-               f". What they share is the store{provider}: its auth, role, path or region; revert the "
-               f"{b.store.kind} write")
+    message = (f"{b.store} was written {ago} before the alert{who}{what}; every {kind} using this shared store "
+               f"stopped syncing since: {len(b.failing)} of {b.users} in {len(namespaces)} "
+               f"namespace{'s' * (len(namespaces) > 1)} report {reason}: '{said[:140]}', so {len(b.readers)} "
+               f"workload{'s' * (len(b.readers) > 1)} reading their Secrets fail ({workloads})"
+               f"{': ' + effect if effect else ''}. The objects: {names}{store_said}; their Secrets stop refreshing "
+               f"or are never created. What they share is the store{provider}: its auth, role, path or region; "
+               f"revert the {b.store.kind} write")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": b.store.kind, "namespace": b.store.namespace, "name": b.store.name},
             "reason": "SecretStoreBroken", "message": message,

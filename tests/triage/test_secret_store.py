@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from agent.triage.facts import Facts, Ref
-from agent.triage.secret_store import STORE, found, read, suspects, uses
+from agent.triage.secret_store import STORE, found, gist, read, suspects, uses
 from agent.triage.subject import Subject
 from tests.triage.test_secret_delivery import AT, WRITTEN, iso, log_data, write_of
 
@@ -79,9 +79,9 @@ def test_cluster_secret_store_write_breaking_every_external_secret_across_namesp
     assert head.startswith("ClusterSecretStore vault-platform was written 80 min before the alert")
     assert "store, vault (server https://vault.internal:8200, path kv, auth kubernetes, role eso-reader-v2)" in \
         finding["message"]
-    assert "every ExternalSecret fetching through this shared store stopped syncing" in head
-    assert "3 of 3 in 3 namespaces" in head and "SecretSyncedError: could not get secret data from provider" in head
-    assert "3 workloads" in finding["message"] and "CreateContainerConfigError" in finding["message"]
+    assert "every ExternalSecret using this shared store stopped syncing" in head
+    assert "3 of 3 in 3 namespaces" in head and "SecretSyncedError: 'could not get secret data from provider'" in head
+    assert "so 3 workloads reading their Secrets fail" in head and "CreateContainerConfigError" in finding["message"]
     assert "password authentication failed" in finding["message"]
     assert Ref("Deployment", "payments", "charge-api") in explains and Ref("Deployment", "notify", "mailer") in explains
     assert Ref("Deployment", "orders", "unrelated") not in explains
@@ -138,7 +138,7 @@ def test_vault_auth_written_before_its_static_secrets_failed_is_blamed() -> None
     [(ref, finding, _, _)] = suspects(facts_of(auth, users, readers, events, ns="shop"))
     assert ref == Ref("VaultAuth", "shop", "default")
     assert "Vault auth (method kubernetes, mount k8s-prod, role shop-app)" in finding["message"]
-    assert "every VaultStaticSecret fetching through this shared store" in finding["message"]
+    assert "every VaultStaticSecret using this shared store" in finding["message"]
 
 
 def test_twin_one_external_secret_own_remote_ref_wrong_while_a_sibling_synced_after_the_write() -> None:
@@ -235,3 +235,10 @@ def test_read_goes_through_the_hub_and_finds_the_store() -> None:
     [broken] = found(facts)
     assert [str(r) for r, _ in broken.readers] == ["Deployment payments/charge-api", "StatefulSet orders/orders"]
     assert broken.refusal.startswith("FATAL: password authentication failed")
+
+
+def test_gist_keeps_the_providers_own_words() -> None:
+    vault = ('error processing spec.data[0] (key: a/b), err: Error making API request.\n\nURL: PUT '
+             'https://vault:8200/v1/auth/kubernetes/login\nCode: 400. Errors:\n\n* invalid role name "eso-reader-v2"')
+    assert gist(vault) == 'invalid role name "eso-reader-v2"'
+    assert gist("could not get secret data from provider") == "could not get secret data from provider"
