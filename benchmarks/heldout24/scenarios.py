@@ -933,7 +933,6 @@ def gateway_unauthorized_page() -> Incident:
     for k in range(3):
         run = AT10.replace(minute=0) - timedelta(hours=2 - k)
         name = f"signing-key-rotate-{int((run - epoch).total_seconds() // 60)}"
-        kid = f"k-{run:%Y%m%d-%H%M}"
         inc.add({"apiVersion": "batch/v1", "kind": "Job",
                  "metadata": {"name": name, "namespace": "auth", "creationTimestamp": ts(run),
                               "labels": {"job-name": name},
@@ -948,7 +947,6 @@ def gateway_unauthorized_page() -> Incident:
                   warning=False, component="job-controller")
         inc.event(cj, "SawCompletedJob", f"Saw completed job: {name}, status: Complete", run + timedelta(seconds=15),
                   warning=False, component="cronjob-controller")
-        del kid
 
     def issuer(pod: str, start: datetime, end: datetime) -> Lines:
         out: Lines = []
