@@ -968,7 +968,7 @@ def gateway_unauthorized_page() -> Incident:
             run = t.replace(minute=0, second=0, microsecond=0)
             if t - edited > timedelta(hours=1) and i % 3:
                 out.append((t, L.logfmt(t, "warn", "jwt verification failed",
-                                        err=f'kid "k-{run:%Y%m%d-%H%M}" not found in JWKS', route="/v1/orders",
+                                        err=f"kid k-{run:%Y%m%d-%H%M} not found in JWKS", route="/v1/orders",
                                         status=401)))
             else:
                 out.append((t, L.logfmt(t, "info", "request", route="/v1/orders", status=200, dur_ms=31 + i % 20)))
