@@ -36,7 +36,6 @@ before EgressNetwork has no egress lockdown of its own (a NetworkPolicy is then 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -321,15 +320,11 @@ def hosts_of(line: str) -> list[str]:
 def _excerpt(line: str) -> str:
     """`"POST /v2/authenticate HTTP/1.1" 502 - direct_response ... BlackHoleCluster`: from the request on, short; a
     JSON access line (Consul's default format) as its code, flags, details and destination."""
-    if line.startswith("{"):
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            entry = None
-        if isinstance(entry, dict):
-            keys = ("response_code", "response_flags", "response_code_details", "authority", "requested_server_name",
-                    "downstream_local_address", "upstream_cluster")
-            return " ".join(f"{k}={entry[k]}" for k in keys if entry.get(k) not in (None, "", "-"))[:200]
+    if "{" in line and '"response_flags"' in line:  # the server may prefix `repeated Nx:` and mask numbers
+        keys = ("response_flags", "response_code_details", "authority", "requested_server_name",
+                "downstream_local_address", "upstream_cluster")
+        pairs = dict(re.findall(r'"(\w+)"\s*:\s*"([^"]*)"', line))
+        return " ".join(f"{k}={pairs[k]}" for k in keys if pairs.get(k) not in (None, "", "-"))[:200]
     m = re.search(r'"(?:[A-Z]+ \S+ HTTP/[\d.]+|- - -)"', line)
     text = line[m.start():] if m else line
     text = re.sub(r'\s"[0-9a-f-]{20,}"', "", text)

@@ -103,7 +103,7 @@ def test_consul_mesh_destinations_only_is_blamed_for_the_callers_nr_connections(
     hub = Hub({"mesh": _consul(True)}, "consul-dataplane", proxy=[
         _consul_line(WRITE - timedelta(minutes=10), "-", "via_upstream"),
         _consul_line(WRITE + timedelta(minutes=1), "NR", "filter_chain_not_found"),
-        _consul_line(WRITE + timedelta(minutes=2), "NR", "filter_chain_not_found")])
+        "repeated 3x: " + _consul_line(WRITE + timedelta(minutes=2), "NR", "filter_chain_not_found")])
     facts = _facts("Mesh", "consul", "mesh")
     [hit] = _run(facts, hub)
     assert hit.mesh == "consul" and hit.hosts == [HOST] and hit.callers == [Ref("Deployment", "pricing", "quotes")]
@@ -112,6 +112,8 @@ def test_consul_mesh_destinations_only_is_blamed_for_the_callers_nr_connections(
                  "NR", "filter_chain_not_found", HOST):
         assert word in message[:400], word
     assert "(2 such lines since the write, none before)" in message
+    assert f"proxy logs 'response_flags=NR response_code_details=filter_chain_not_found requested_server_name={HOST}" \
+        in message
     assert [a["grep"] for t, a in hub.calls if t == "k8s_logs" and "grep" in a] == list(egress_closed.NEEDLES["envoy"])
 
 
