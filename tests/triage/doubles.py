@@ -15,7 +15,7 @@ real hub does and a field renamed there breaks these tests instead of passing si
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -125,7 +125,10 @@ class RecordingHub:
         call = Call(tool, args, step)
         self.calls.append((tool, args))
         self.steps.append(step)
-        return self.answer(call, self.ids.get(tool) or f"E{self.first_id + len(self.calls) - 1}")
+        got = self.answer(call, self.ids.get(tool) or f"E{self.first_id + len(self.calls) - 1}")
+        if got is None or got.tool:
+            return got
+        return replace(got, tool=tool, arguments=dict(args))  # as the real hub's outcome names its call
 
     def answer(self, call: Call, eid: str) -> ToolOutcome | None:
         """The answer to one call; subclasses add their own tools and fall back to this."""

@@ -7,15 +7,13 @@ was admitted, a policy unchanged for months, a webhook whose write carries nothi
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import yaml
 
 from agent.triage import admission_mutation, behind
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub, keyed, outcome
 
 AT = datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 M = timedelta(minutes=1)
@@ -23,32 +21,14 @@ TEMPLATE_IMAGE = "quay.io/acme/router:4.0.1"
 MIRROR_IMAGE = "registry.internal.example/quay-cache/acme/router:4.0.1"
 
 
+def _cluster(objects: list[dict[str, Any]]) -> RecordingHub:
+    """Answers `k8s_get -o yaml` from the objects given; the history read answers an empty timeline."""
+    return RecordingHub(objects=keyed(objects), first_id=11,
+                        otherwise=lambda _, eid: outcome(True, {"changes": []}, "", eid))
+
+
 def _iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
-
-
-@dataclass
-class _Outcome:
-    ok: bool
-    full_text: str
-    evidence_id: str
-    data: Any = None
-
-
-class _Cluster:
-    """Answers `k8s_get -o yaml` from the objects given; the history read answers an empty timeline."""
-
-    def __init__(self, objects: list[dict[str, Any]]) -> None:
-        self.objects = {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o for o in objects}
-        self.calls: list[str] = []
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
-        self.calls.append(step)
-        eid = f"E{len(self.calls) + 10}"
-        if tool != "k8s_get":
-            return _Outcome(True, "", eid, {"changes": []})
-        obj = self.objects.get((args["kind"], args.get("namespace") or "", args["name"]))
-        return _Outcome(obj is not None, yaml.safe_dump(obj) if obj else "", eid)
 
 
 def _container(image: str, env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -92,7 +72,7 @@ def _write(kind: str, name: str, at: datetime, diff: str) -> dict[str, Any]:
 
 
 def _run(facts: Facts, objects: list[dict[str, Any]]) -> list[admission_mutation.Mutated]:
-    asyncio.run(admission_mutation.read(Subject(namespace="edge"), facts, _Cluster(objects), _iso(AT)))
+    asyncio.run(admission_mutation.read(Subject(namespace="edge"), facts, _cluster(objects), _iso(AT)))
     return admission_mutation.found(facts)
 
 

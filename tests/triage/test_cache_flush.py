@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import yaml
-
+from agent.toolhub import ToolOutcome
 from agent.triage import cache_flush
 from agent.triage.facts import Facts
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 8, 14, 9, 0, tzinfo=UTC)
 WRITTEN = AT - timedelta(hours=2)
@@ -29,51 +28,35 @@ def _iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-
-
 Curve = Callable[[datetime], float | None]
 
 
-@dataclass
-class Hub:
+class Hub(RecordingHub):
     """Objects by (kind, name), Job rows, and a hit-ratio curve per metric family ('cache_hit' or 'redis')."""
 
-    objects: dict[tuple[str, str], dict[str, Any]]
-    jobs: list[dict[str, Any]]
-    curves: dict[str, tuple[dict[str, str], Curve]]
-    calls: list[str] = field(default_factory=list)
+    def __init__(self, objects: dict[tuple[str, str], dict[str, Any]], jobs: list[dict[str, Any]],
+                 curves: dict[str, tuple[dict[str, str], Curve]]) -> None:
+        super().__init__(objects=objects, lists={"Job": jobs})
+        self.curves = curves
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append(tool)
-        eid = f"E{len(self.calls)}"
-        if tool == "k8s_get":
-            obj = self.objects.get((args["kind"], args["name"]))
-            return Outcome(True, {}, yaml.safe_dump(obj), eid) if obj else Outcome(False, None, "not found", eid)
-        if tool == "k8s_list":
-            return Outcome(True, {"rows": self.jobs}, "", eid)
-        if tool == "prom_query":
-            family = "redis" if "redis_keyspace" in args["query"] else "cache_hit" if "cache_?hit" in args[
-                "query"] else ""
-            if family not in self.curves:
-                return Outcome(True, {"samples": []}, "", eid)
-            labels, curve = self.curves[family]
-            m = re.match(r"(min|avg)_over_time\(.*\)\[(\d+)(s|h):1m\]\)$", args["query"], re.S)
-            assert m, args["query"]
-            span = timedelta(seconds=int(m[2])) if m[3] == "s" else timedelta(hours=int(m[2]))
-            end = datetime.fromisoformat(args["time"].replace("Z", "+00:00"))
-            values = [v for i in range(int(span.total_seconds() // 60)) if (v := curve(end - timedelta(minutes=i)))
-                      is not None]
-            if not values:
-                return Outcome(True, {"samples": []}, "", eid)
-            value = min(values) if m[1] == "min" else sum(values) / len(values)
-            return Outcome(True, {"samples": [{"labels": labels, "value": value}]}, "", eid)
-        return None
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool != "prom_query":
+            return super().answer(call, eid)
+        query = call.args["query"]
+        family = "redis" if "redis_keyspace" in query else "cache_hit" if "cache_?hit" in query else ""
+        if family not in self.curves:
+            return outcome(True, {"samples": []}, "", eid)
+        labels, curve = self.curves[family]
+        m = re.match(r"(min|avg)_over_time\(.*\)\[(\d+)(s|h):1m\]\)$", query, re.S)
+        assert m, query
+        span = timedelta(seconds=int(m[2])) if m[3] == "s" else timedelta(hours=int(m[2]))
+        end = datetime.fromisoformat(call.args["time"].replace("Z", "+00:00"))
+        values = [v for i in range(int(span.total_seconds() // 60)) if (v := curve(end - timedelta(minutes=i)))
+                  is not None]
+        if not values:
+            return outcome(True, {"samples": []}, "", eid)
+        value = min(values) if m[1] == "min" else sum(values) / len(values)
+        return outcome(True, {"samples": [{"labels": labels, "value": value}]}, "", eid)
 
 
 def _facts(kind: str, ns: str, name: str) -> Facts:

@@ -7,16 +7,36 @@ write after the deletion, the same name deleted in another namespace)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import behind, deleted_dependency
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import Call, RecordingHub, grep, outcome
 
 AT = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
 M = timedelta(minutes=1)
+
+
+class _Cluster(RecordingHub):
+    """Serves pod listings and logs (grep kept case-insensitive, as the server does); the history read answers an
+    empty timeline."""
+
+    def __init__(self, pods: dict[str, list[tuple[str, datetime, list[str]]]],
+                 cronjobs: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(first_id=11, lists={"CronJob": [{"namespace": ns, "name": n} for ns, n in cronjobs or []]} | {
+            ("Pod", ns): [{"name": n, "status": "Completed", "created": _iso(t)} for n, t, _ in listed]
+            for ns, listed in pods.items()}, otherwise=lambda _, eid: outcome(True, {"changes": []}, "", eid))
+        self.pods = pods
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool == "k8s_logs":
+            ns, name = call.args["namespace"], call.args["name"]
+            lines = next(lines for n, _, lines in self.pods[ns] if n == name)
+            return outcome(True, {}, "\n".join([f"logs of {ns}/{name}", *grep(lines, call.args)]), eid)
+        return super().answer(call, eid)
 
 
 def _iso(t: datetime) -> str:
@@ -26,39 +46,6 @@ def _iso(t: datetime) -> str:
 def _job_pod(cronjob: str, run: datetime) -> str:
     """The CronJob controller's naming: the scheduled time in minutes since the epoch."""
     return f"{cronjob}-{int(run.timestamp()) // 60}-x7k2p"
-
-
-@dataclass
-class _Outcome:
-    ok: bool
-    full_text: str
-    evidence_id: str
-    data: Any = None
-
-
-class _Cluster:
-    """Serves pod listings and logs (grep kept case-insensitive, as the server does)."""
-
-    def __init__(self, pods: dict[str, list[tuple[str, datetime, list[str]]]],
-                 cronjobs: list[tuple[str, str]] | None = None) -> None:
-        self.pods = pods
-        self.cronjobs = cronjobs or []
-        self.calls: list[str] = []
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
-        self.calls.append(step)
-        eid = f"E{len(self.calls) + 10}"
-        if tool == "k8s_list" and args["kind"] == "CronJob":
-            return _Outcome(True, "", eid, {"rows": [{"namespace": ns, "name": n} for ns, n in self.cronjobs]})
-        if tool == "k8s_list":
-            rows = [{"name": n, "status": "Completed", "created": _iso(t)} for n, t, _ in self.pods.get(
-                args["namespace"], [])]
-            return _Outcome(True, "", eid, {"rows": rows})
-        if tool == "k8s_logs":
-            lines = next(lines for n, _, lines in self.pods[args["namespace"]] if n == args["name"])
-            kept = [ln for ln in lines if args["grep"].lower() in ln.lower()]
-            return _Outcome(True, "\n".join([f"logs of {args['namespace']}/{args['name']}", *kept]), eid)
-        return _Outcome(True, "", eid, {"changes": []})
 
 
 def _write(kind: str, namespace: str, name: str, at: datetime, diff: str) -> dict[str, Any]:

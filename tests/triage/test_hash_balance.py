@@ -11,14 +11,13 @@ the tool hub.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import yaml
-
+from agent.toolhub import ToolOutcome
 from agent.triage import hash_balance
 from agent.triage.facts import Facts
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 6, 3, 10, 0, tzinfo=UTC)
 
@@ -27,39 +26,25 @@ def _iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
+class Hub(RecordingHub):
+    """The tool hub as the survey calls it: objects by (kind, name), pods by label selector, per-pod samples of the
+    namespace."""
 
+    def __init__(self, objects: dict[tuple[str, str], dict[str, Any]], pods: dict[str, list[str]],
+                 samples: dict[str, dict[str, float]], namespace: str) -> None:
+        super().__init__(objects=objects)
+        self.pods, self.samples, self.namespace = pods, samples, namespace
 
-@dataclass
-class Hub:
-    """The tool hub as the survey calls it, answering from recorded objects, pods and per-pod samples."""
-
-    objects: dict[tuple[str, str], dict[str, Any]]
-    pods: dict[str, list[str]]
-    samples: dict[str, dict[str, float]]
-    namespace: str
-    calls: list[str] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append(tool)
-        eid = f"E{len(self.calls)}"
-        if tool == "k8s_get":
-            obj = self.objects.get((args["kind"], args["name"]))
-            return Outcome(True, {}, yaml.safe_dump(obj), eid) if obj else Outcome(False, None, "not found", eid)
-        if tool == "k8s_list":
-            rows = [{"name": p} for p in self.pods.get(args.get("label_selector", ""), [])]
-            return Outcome(True, {"rows": rows}, "", eid)
-        if tool == "prom_query":
-            name = "cpu" if "container_cpu" in args["query"] else "requests"
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool == "k8s_list":
+            rows = [{"name": p} for p in self.pods.get(call.args.get("label_selector", ""), [])]
+            return outcome(True, {"rows": rows}, "", eid)
+        if call.tool == "prom_query":
+            name = "cpu" if "container_cpu" in call.args["query"] else "requests"
             found = [{"labels": {"pod": p}, "value": v} for p, v in self.samples.get(name, {}).items()
-                     if f'namespace="{self.namespace}"' in args["query"]]
-            return Outcome(True, {"samples": found}, "", eid)
-        return None
+                     if f'namespace="{self.namespace}"' in call.args["query"]]
+            return outcome(True, {"samples": found}, "", eid)
+        return super().answer(call, eid)
 
 
 def _facts(kind: str, ns: str, name: str, ago: timedelta = timedelta(minutes=40)) -> Facts:

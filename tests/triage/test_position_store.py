@@ -13,16 +13,15 @@ receiver that starts at a file's end.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
-
 from agent.incident import from_text
+from agent.toolhub import ToolOutcome
 from agent.triage import position_store as ps
 from agent.triage import rank, subject_of
 from agent.triage.facts import Facts, LogEvidence, Ref
+from tests.triage.doubles import Call, RecordingHub, keyed, outcome
 
 AT = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
 
@@ -50,43 +49,6 @@ PROMTAIL_429 = ('level=warn ts=2026-03-09T13:41:10Z caller=client.go:419 compone
 ES_REJECTED = ('2026-03-09T13:41:10Z ERROR sink{component_id=es}: vector::sinks::elasticsearch: Bulk request failed. '
                'error_type="es_rejected_execution_exception" reason="rejected execution of coordinating operation"')
 REFUSED_CONN = "[2026/03/09 13:41:10] [error] [output:loki:loki.0] no upstream connections available to loki:3100"
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    arguments: dict[str, Any] = field(default_factory=dict)
-
-
-class Hub:
-    """A fake tool hub over a few objects, one pod list per namespace and one log line per pod."""
-
-    def __init__(self, objects: list[dict[str, Any]], pods: dict[str, list[str]], logs: dict[str, str]) -> None:
-        self.objects, self.pods, self.logs = objects, pods, logs
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    async def __call__(self, tool: str, arguments: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append((tool, arguments))
-        eid = f"E{len(self.calls) + 10}"
-        if tool == "k8s_get":
-            obj = next((o for o in self.objects if o["kind"] == arguments["kind"]
-                        and o["metadata"]["name"] == arguments["name"]
-                        and o["metadata"]["namespace"] == arguments["namespace"]), None)
-            return Outcome(obj is not None, None, yaml.safe_dump(obj) if obj else "not found", eid, arguments)
-        if tool == "k8s_list":
-            rows = [{"name": p, "namespace": arguments["namespace"]} for p in self.pods.get(arguments["namespace"], [])]
-            return Outcome(True, {"rows": rows}, "", eid, arguments)
-        if tool == "k8s_logs":
-            line = self.logs.get(arguments["name"])
-            if line is None:
-                return Outcome(False, None, "", eid, arguments)
-            error = {"template": line, "example": line, "count": 40, "severity": "error", "error_class": None}
-            return Outcome(True, {"pod": arguments["name"], "namespace": arguments["namespace"],
-                                  "facts": {"errors": [error] if line else [], "hosts": []}}, line, eid, arguments)
-        return None
 
 
 def daemonset(ns: str, name: str, mount: str, volume: dict[str, Any], config: str = "agent-config") -> dict[str, Any]:
@@ -233,6 +195,26 @@ def test_fluent_bit_yaml_tail_input_is_read() -> None:
 
 LOKI_SIDE = ('level=warn caller=grpc_logging.go:76 method=/logproto.Pusher/Push msg=gRPC err="rpc error: code = '
              'Code(429) desc = Ingestion rate limit exceeded for user fake (limit: 4194304 bytes/sec)"')
+
+
+class Hub(RecordingHub):
+    """A fake tool hub over a few objects, one pod list per namespace and one log line per pod (read as the
+    log tool's facts: one error template)."""
+
+    def __init__(self, objects: list[dict[str, Any]], pods: dict[str, list[str]], logs: dict[str, str]) -> None:
+        super().__init__(objects=keyed(objects), first_id=11, lists={
+            ("Pod", ns): [{"name": p, "namespace": ns} for p in names] for ns, names in pods.items()})
+        self.log_lines = logs
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool != "k8s_logs":
+            return super().answer(call, eid)
+        line = self.log_lines.get(call.args["name"])
+        if line is None:
+            return outcome(False, None, "", eid)
+        error = {"template": line, "example": line, "count": 40, "severity": "error", "error_class": None}
+        return outcome(True, {"pod": call.args["name"], "namespace": call.args["namespace"],
+                              "facts": {"errors": [error] if line else [], "hosts": []}}, line, eid)
 
 
 def _receiver_log(line: str) -> LogEvidence:

@@ -10,16 +10,34 @@ recorded fake of the tool hub.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import yaml
-
+from agent.toolhub import ToolOutcome
 from agent.triage import service_path
 from agent.triage.facts import Facts, LogEvidence
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 4, 7, 14, 0, tzinfo=UTC)
+
+
+class Hub(RecordingHub):
+    """The tool hub as the survey calls it, answering from recorded objects (by kind and name), pods, logs by pod and
+    samples by a word of the query."""
+
+    def __init__(self, objects: dict[tuple[str, str], dict[str, Any]], pods: list[dict[str, Any]],
+                 logs: dict[str, str] | None = None, samples: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        slices = [{"name": n} for (k, n) in objects if k == "EndpointSlice"]
+        super().__init__(objects=objects, lists={"EndpointSlice": slices, "pods": pods})
+        self.logs_text, self.samples = logs or {}, samples or {}
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool == "k8s_logs":
+            return outcome(True, {}, self.logs_text.get(call.args["name"], ""), eid)
+        if call.tool == "prom_query":
+            name = next((k for k in self.samples if k in call.args["query"]), "")
+            return outcome(True, {"samples": self.samples.get(name, [])}, "", eid)
+        return super().answer(call, eid)
 
 
 def _iso(t: datetime) -> str:
@@ -42,43 +60,6 @@ def _slice(service: str, endpoints: dict[str, str]) -> dict[str, Any]:
             "endpoints": [{"addresses": [f"10.1.0.{i}"], "conditions": {"ready": True}, "nodeName": node,
                            "targetRef": {"kind": "Pod", "name": pod}}
                           for i, (pod, node) in enumerate(endpoints.items())]}
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-
-
-@dataclass
-class Hub:
-    """The tool hub as the survey calls it, answering from recorded objects."""
-
-    objects: dict[tuple[str, str], dict[str, Any]]
-    pods: list[dict[str, Any]]
-    logs: dict[str, str] = field(default_factory=dict)
-    samples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    calls: list[str] = field(default_factory=list)
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
-        self.calls.append(tool)
-        eid = f"E{len(self.calls)}"
-        if tool == "k8s_get":
-            obj = self.objects.get((args["kind"], args["name"]))
-            return Outcome(True, {}, yaml.safe_dump(obj), eid) if obj else Outcome(False, None, "not found", eid)
-        if tool == "k8s_list" and args["kind"] == "EndpointSlice":
-            rows = [{"name": n} for (k, n) in self.objects if k == "EndpointSlice"]
-            return Outcome(True, {"rows": rows}, "", eid)
-        if tool == "k8s_list":
-            return Outcome(True, {"rows": self.pods}, "", eid)
-        if tool == "k8s_logs":
-            return Outcome(True, {}, self.logs.get(args["name"], ""), eid)
-        if tool == "prom_query":
-            name = next((k for k in self.samples if k in args["query"]), "")
-            return Outcome(True, {"samples": self.samples.get(name, [])}, "", eid)
-        return None
 
 
 def _run(facts: Facts, hub: Hub) -> None:

@@ -6,15 +6,13 @@ recent class that still waits for the first consumer, a class two months old).""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import yaml
 
 from agent.triage import behind, volume_binding
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub, keyed, outcome
 
 AT = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 CONFLICT = ("FailedScheduling: 0/4 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 3 node(s) "
@@ -22,31 +20,15 @@ CONFLICT = ("FailedScheduling: 0/4 nodes are available: 1 node(s) didn't match p
 NO_ZONE = "FailedScheduling: 0/3 nodes are available: 3 node(s) had no available volume zone."
 
 
+def _cluster(objects: list[dict[str, Any]]) -> RecordingHub:
+    """Answers `k8s_get -o yaml` from the objects given, each read with its own evidence id; the history
+    read answers an empty timeline."""
+    return RecordingHub(objects=keyed(objects),
+                        otherwise=lambda _, eid: outcome(True, {"changes": []}, "", eid))
+
+
 def _iso(t: datetime) -> str:
     return t.isoformat().replace("+00:00", "Z")
-
-
-@dataclass
-class _Outcome:
-    ok: bool
-    full_text: str
-    evidence_id: str
-    data: Any = None
-
-
-class _Cluster:
-    """Answers `k8s_get -o yaml` from the objects given, each read with its own evidence id."""
-
-    def __init__(self, objects: list[dict[str, Any]]) -> None:
-        self.objects = {(o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"]): o for o in objects}
-        self.calls: list[str] = []
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
-        self.calls.append(step)
-        if tool != "k8s_get":
-            return _Outcome(True, "", f"E{len(self.calls)}", {"changes": []})
-        obj = self.objects.get((args["kind"], args.get("namespace") or "", args["name"]))
-        return _Outcome(obj is not None, yaml.safe_dump(obj) if obj else "", f"E{len(self.calls)}")
 
 
 def _class(name: str, created: datetime, mode: str | None, provisioner: str = "ebs.csi.aws.com",
@@ -94,7 +76,7 @@ def _facts(owner: dict[str, str], said: str, changes: list[dict[str, Any]] | Non
 
 def _found(objects: list[dict[str, Any]], facts: Facts) -> list[volume_binding.Stranded]:
     asyncio.run(volume_binding.read(Subject(namespace="queue"), facts,
-                                    _Cluster(objects), _iso(AT)))
+                                    _cluster(objects), _iso(AT)))
     return volume_binding.found(facts)
 
 
@@ -162,7 +144,7 @@ def test_a_class_months_old_is_not_named() -> None:
 
 def test_nothing_is_read_without_a_volume_topology_failure() -> None:
     facts = _facts(STS, "FailedScheduling: 0/3 nodes are available: 3 Insufficient memory.")
-    cluster = _Cluster(_statefulset(AT - timedelta(hours=5), "Immediate", AT - timedelta(minutes=40)))
+    cluster = _cluster(_statefulset(AT - timedelta(hours=5), "Immediate", AT - timedelta(minutes=40)))
     asyncio.run(volume_binding.read(Subject(namespace="queue"), facts, cluster,
                                     _iso(AT)))
     assert cluster.calls == [] and volume_binding.found(facts) == []
