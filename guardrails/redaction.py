@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from guardrails import secret_runs
 from guardrails.pure_memo import PureMemo
 from guardrails.regex_trie import trie_pattern as _trie_pattern
 from guardrails.secret_layouts import (
@@ -2041,6 +2042,13 @@ class _HintMap:
 
 
 @cache
+def _run_gated() -> frozenset[int]:
+    """The priorities of the formats that cannot match a text without a run of token characters
+    (`secret_runs.gated`, read from their patterns), found on first use like `_hint_index`."""
+    return frozenset(prio for prio, fmt in enumerate(FORMATS, start=1) if secret_runs.gated(fmt.patterns))
+
+
+@cache
 def _hint_map() -> _HintMap:
     """Which formats each hint serves, built on first use like `_hint_index`."""
     by_hint: dict[str, list[int]] = {}
@@ -2079,7 +2087,12 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     if len(lowered) != len(text):
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     hints = _hint_index().positions(text, lowered)
+    # A text without 16 token characters in a row (most names, paths, labels) cannot hold a match of
+    # the formats whose patterns all need one (guardrails/secret_runs.py): they are not run on it.
+    skip = _run_gated() if secret_runs.RUN_RE.search(text) is None else frozenset()
     for prio in _formats_to_run(tuple(hints)):
+        if prio in skip:
+            continue
         fmt = FORMATS[prio - 1]
         ranges = _hint_windows(fmt, len(text), hints)
         if not ranges:
@@ -2197,13 +2210,10 @@ def _walk(value: Any, findings: list[SecretFinding], seen: dict[str, Any]) -> An
     """`seen`: each distinct string's redaction within one tree. A structured answer repeats its strings (file
     paths, kinds, labels in every row); `redact_text` is a pure function of the string, so one pass per distinct
     string gives the same tree and the same findings at a fraction of the cost; across trees, `_LEAVES`
-    remembers the short ones."""
+    remembers the short ones. Strings and scalars under a dict key are handled in the dict's loop, not by a
+    call each: a code-graph answer is hundreds of rows of five keys, and the calls were most of its cost."""
     if isinstance(value, str):
-        red = seen.get(value)
-        if red is None:
-            red = seen[value] = _LEAVES(value)
-        findings.extend(red.findings)
-        return red.text
+        return _leaf(value, findings, seen)
     if isinstance(value, list | tuple):
         return [_walk(v, findings, seen) for v in value]
     if not isinstance(value, dict):
@@ -2212,26 +2222,43 @@ def _walk(value: Any, findings: list[SecretFinding], seen: dict[str, Any]) -> An
     env_name = value.get("name") if isinstance(value.get("name"), str) else None
     out: dict[Any, Any] = {}
     for key, item in value.items():
-        skey = str(key)
-        if secret_object and skey in ("data", "stringData") and isinstance(item, dict):
+        skey = key if type(key) is str else str(key)
+        if isinstance(item, str):
+            if _sensitive_pair(skey, item):
+                kind = "password_assignment" if credential_key(skey) is KeyKind.PASSWORD else "secret_assignment"
+                out[key] = _whole(kind, item, findings)
+            elif (
+                skey == "value"
+                and env_name is not None
+                and item
+                and not _is_placeholder(item)
+                and _env_value_sensitive(env_name, item)
+            ):
+                out[key] = _whole("k8s_env_secret", item, findings)
+            else:
+                out[key] = _leaf(item, findings, seen)
+        elif item is None or type(item) in _PLAIN_SCALARS:
+            out[key] = item  # what `_walk` returns for them, without the call
+        elif secret_object and skey in ("data", "stringData") and isinstance(item, dict):
             out[key] = {k: _whole("k8s_secret_data", v, findings) for k, v in item.items()}
         elif skey == "metadata" and secret_object and isinstance(item, dict):
             out[key] = _secret_metadata(item, findings, seen)
-        elif isinstance(item, str) and _sensitive_pair(skey, item):
-            kind = "password_assignment" if credential_key(skey) is KeyKind.PASSWORD else "secret_assignment"
-            out[key] = _whole(kind, item, findings)
-        elif (
-            skey == "value"
-            and isinstance(item, str)
-            and env_name is not None
-            and item
-            and not _is_placeholder(item)
-            and _env_value_sensitive(env_name, item)
-        ):
-            out[key] = _whole("k8s_env_secret", item, findings)
         else:
             out[key] = _walk(item, findings, seen)
     return out
+
+
+_PLAIN_SCALARS = frozenset({int, float, bool})
+"""Exact types `_walk` returns unchanged (a str subclass or a container subclass still takes the long way)."""
+
+
+def _leaf(value: str, findings: list[SecretFinding], seen: dict[str, Any]) -> str:
+    red = seen.get(value)
+    if red is None:
+        red = seen[value] = _LEAVES(value)
+    if red.findings:
+        findings.extend(red.findings)
+    return red.text
 
 
 def _sensitive_pair(key: str, value: str) -> bool:
