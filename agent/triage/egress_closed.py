@@ -60,9 +60,9 @@ POLICIES = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwide
 """Kinds that close egress in the datapath (a default-deny egress or an allow-list of destinations): Kubernetes' and
 Calico's (projectcalico.org/v3 NetworkPolicy, GlobalNetworkPolicy), Cilium's; their mark is the datapath's drop
 counter, not a proxy's."""
-MESHES = frozenset({"Mesh", "MeshPassthrough", "EgressNetwork"})
+MESHES = frozenset({"Mesh", "MeshPassthrough", "EgressNetwork", "TerminatingGateway"})
 """Other meshes' egress switches: Consul's, Kuma's and App Mesh's `Mesh`, Kuma's MeshPassthrough, Linkerd's
-EgressNetwork."""
+EgressNetwork; and Consul's TerminatingGateway, the one way out for a mesh-destinations-only mesh."""
 CARRIERS = frozenset({"ConfigMap", "IstioOperator", "Istio", "Sidecar", "MeshConfig", "HelmRelease", "Application",
                       *POLICIES, *MESHES})
 """Kinds that carry an Istio mesh config or an outbound traffic policy: its ConfigMap, the operators' resources, a
@@ -79,7 +79,10 @@ NO_ROUTE = re.compile(r'\bfilter_chain_not_found\b|\broute_not_found\b|"response
                       r'(?:^|\s)\d{1,3}\s+NR\s')
 """Envoy's mark of a destination it has no passthrough for: response flag NR (no filter chain matched the
 connection, or no route the request), in the default text format (`0 NR filter_chain_not_found`) or JSON."""
-NEEDLES = {"istio": (MARK,), "envoy": ("filter_chain_not_found", "route_not_found", " NR ", '"NR"')}
+NO_UPSTREAM = re.compile(r'\bno_healthy_upstream\b|"response_flags"\s*:\s*"UH"|(?:^|\s)\d{1,3}\s+UH\s')
+"""Envoy's mark of an upstream cluster without endpoints: response flag UH (503 `no healthy upstream`)."""
+NEEDLES = {"istio": (MARK,), "envoy": ("filter_chain_not_found", "route_not_found", " NR ", '"NR"'),
+           "gateway": ("no_healthy_upstream", " UH ", '"UH"')}
 """What to grep the proxies' logs for (case-insensitive substrings; the lines kept are then matched exactly)."""
 CONSUL_CLOSED = re.compile(r"mesh_?destinations_?only[\"']?\s*[:=]\s*[\"']?true", re.I)
 ENVOY_SERIES = ('sum by (namespace, pod) (increase(envoy_listener_no_filter_chain_match[30m])) > 0')
@@ -149,6 +152,8 @@ def lockdown(obj: dict[str, Any]) -> str:
         return "kuma" if str((spec.get("default") or {}).get("passthroughMode") or "") in ("None", "Matched") else ""
     if kind == "EgressNetwork":
         return "linkerd" if str(spec.get("trafficPolicy") or "") == "Deny" else ""
+    if kind == "TerminatingGateway":  # what it no longer links is read from the callers' UH lines
+        return "consul-gateway"
     texts = [str(v) for v in (obj.get("data") or {}).values()] if kind == "ConfigMap" else \
         [yaml.safe_dump(spec, default_flow_style=False), *_strings(spec)]
     if any(CLOSED.search(text) for text in texts):
@@ -222,7 +227,8 @@ async def _marked_lines(call: Call, pod: str, namespace: str, proxy: str = "isti
         if got is None or not got.ok:
             continue
         kept = [ln.strip() for ln in str(got.full_text).splitlines()[1:]
-                if (MARK in ln if proxy == "istio" else NO_ROUTE.search(ln))]
+                if (MARK in ln if proxy == "istio" else NO_UPSTREAM.search(ln) if proxy == "gateway"
+                    else NO_ROUTE.search(ln))]
         out += [ln for ln in kept if ln not in out]
         evidence = evidence or (got.evidence_id if kept else "")
     return out, evidence
@@ -253,7 +259,8 @@ async def read(_subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if got is None or not closes_egress(got[0]):
             continue
         store.append({"change": change, "target": target, "evidence": [got[1]], "lines": [], "now": [], "then": [],
-                      "datapath": target.kind in POLICIES, "mesh": "" if target.kind in POLICIES else lockdown(got[0])})
+                      "datapath": target.kind in POLICIES, "mesh": "" if target.kind in POLICIES else lockdown(got[0]),
+                      "served": sorted(gateway_services(got[0]))})
     if not store:
         return
     for entry in [e for e in store if e["datapath"]]:  # a policy's mark is the datapath's drop counter
@@ -272,9 +279,9 @@ async def read(_subject: Subject, facts: Facts, call: Call, at: str) -> None:
             for pod, namespace in _callers(facts):
                 marked, evidence = await _marked_lines(call, pod, namespace, proxy)
                 lines += [(ln, f"{namespace}/{pod}", evidence) for ln in marked]
-        query = {"istio": SERIES, "envoy": ENVOY_SERIES, "linkerd": LINKERD_SERIES}[proxy]
+        query = {"istio": SERIES, "envoy": ENVOY_SERIES, "linkerd": LINKERD_SERIES}.get(proxy, "")
         suffix = "" if proxy == "istio" else f"-{proxy}"
-        now, now_id = await _series(call, at, f"survey-egress-series{suffix}", query)
+        now, now_id = await _series(call, at, f"survey-egress-series{suffix}", query) if query else ([], "")
         for entry in [e for e in store if not e["datapath"] and _proxy(e["mesh"]) == proxy]:
             written = parse_time(entry["change"].get("at"))
             then: list[tuple[dict[str, Any], float]] = []
@@ -287,8 +294,24 @@ async def read(_subject: Subject, facts: Facts, call: Call, at: str) -> None:
 
 
 def _proxy(mesh: str) -> str:
-    """Whose mark proves a mesh's lockdown: Istio's black hole, Linkerd's deny route, else Envoy's NR."""
-    return mesh if mesh in ("istio", "linkerd") else "envoy"
+    """Whose mark proves a mesh's lockdown: Istio's black hole, Linkerd's deny route, a terminating gateway's
+    missing link Envoy's UH, else Envoy's NR."""
+    return mesh if mesh in ("istio", "linkerd") else "gateway" if mesh == "consul-gateway" else "envoy"
+
+
+def gateway_services(obj: dict[str, Any]) -> set[str]:
+    """The services a Consul TerminatingGateway links (`spec.services[].name`; `*` links every one)."""
+    return {str(s.get("name")) for s in (obj.get("spec") or {}).get("services") or [] if isinstance(s, dict)}
+
+
+def upstream_service(line: str) -> str:
+    """The Consul service an Envoy JSON access line's upstream cluster names: `<service>.<ns>.<dc>.internal...` or,
+    for a Destination, `destination.<host>.<service>.<ns>.<partition>`; '' when the line names none."""
+    m = re.search(r'"upstream_cluster"\s*:\s*"([^"]+)"', line)
+    labels = m.group(1).split(".") if m else []
+    if labels[:1] == ["destination"]:
+        return labels[2] if len(labels) > 2 else ""
+    return labels[0] if labels else ""
 
 
 @dataclass
@@ -313,7 +336,8 @@ def hosts_of(line: str) -> list[str]:
     """The external hosts an access line names (the authority of an HTTP line, the SNI of a TCP one): DNS names,
     not the mesh's own `.svc.cluster.local` ones nor the user agent's `name/1.2` words."""
     return [h.lower() for h in dict.fromkeys(m.group(1) for m in _HOST.finditer(line))
-            if not h.lower().endswith((".svc.cluster.local", ".cluster.local", ".svc")) and "/" not in h
+            if not h.lower().endswith((".svc.cluster.local", ".cluster.local", ".svc", ".consul")) and "/" not in h
+            and not h.lower().startswith("destination.")  # Consul's upstream cluster for a Destination
             and not re.match(r"^\d+(?:\.\d+)+$", h)]
 
 
@@ -352,7 +376,12 @@ def found(facts: Facts) -> list[Closed]:
         written = parse_time(change.get("at"))
         if written is None:
             continue
-        timed = [(line_time(ln), ln, where) for ln, where, _ in entry.get("lines") or []]
+        marked = entry.get("lines") or []
+        if entry.get("mesh") == "consul-gateway":  # only calls to a service the gateway no longer links
+            served = set(entry.get("served") or [])
+            marked = [m for m in marked if upstream_service(m[0]) and "*" not in served
+                      and upstream_service(m[0]) not in served]
+        timed = [(line_time(ln), ln, where) for ln, where, _ in marked]
         if any(t is not None and t < written - SLACK for t, _, _ in timed) or entry.get("then"):
             continue  # black-holed before the write: a standing lockdown, not this write's doing
         after = [(ln, where) for t, ln, where in timed]
@@ -399,7 +428,8 @@ def found(facts: Facts) -> list[Closed]:
                      "(envoy_listener_no_filter_chain_match) in the last 30 min, none at the write")
         else:
             continue
-        hosts = list(dict.fromkeys([h for ln, _ in after for h in hosts_of(ln)]
+        hosts = list(dict.fromkeys([upstream_service(ln) for ln, _ in after if mesh == "consul-gateway"]
+                                   + [h for ln, _ in after for h in hosts_of(ln)]
                                    + [str(lb["hostname"]) for lb, _ in entry.get("now") or [] if lb.get("hostname")]))
         out.append(Closed(target, written, _manager(change), hosts[:3], callers[:3], proof, len(after),
                           list(entry.get("evidence") or []), bool(entry.get("datapath")), mesh))
@@ -418,6 +448,11 @@ LOCKDOWNS: dict[str, tuple[str, str, str, str]] = {
              "add a MeshExternalService (or ExternalService) for {hosts} (or set passthrough back to true)"),
     "appmesh": ("App Mesh egressFilter DROP_ALL", "the mesh's virtual services", _ENVOY_NR,
                 "add a virtual service for {hosts} (or set egressFilter ALLOW_ALL)"),
+    "consul-gateway": ("the Consul TerminatingGateway no longer links the destination service the callers use",
+                       "services the terminating gateway links (spec.services)",
+                       "Envoy finds no healthy upstream for them: 503 `no healthy upstream` (response flag UH, "
+                       "no_healthy_upstream) or a reset",
+                       "link {hosts} again in the TerminatingGateway's services (or revert the write)"),
     "linkerd": ("Linkerd EgressNetwork trafficPolicy Deny",
                 "destinations a route (HTTPRoute, TLSRoute, TCPRoute) attached to the EgressNetwork allows",
                 "linkerd-proxy refuses the calls itself (403 on route http-egress-deny, connections closed)",

@@ -4,9 +4,10 @@ Shapes: Consul's mesh config entry (`Mesh` transparentProxy.meshDestinationsOnly
 consul-dataplane JSON access log (`"response_flags":"NR"`, filter_chain_not_found) after the write; Kuma's `Mesh`
 (networking.outbound.passthrough false) proven only by Envoy's `envoy_listener_no_filter_chain_match` by pod, the
 kuma-sidecar log holding no such line; Linkerd's EgressNetwork (trafficPolicy Deny) proven by the deny route's
-series with the host. Twins: Consul's flag false (nothing closed), NR lines older than the write (a standing
-lockdown), Envoy's counter already rising at the write, Linkerd's series naming another EgressNetwork, and Envoy's
-NR read only as a response flag (an app's `NR` word is not one).
+series with the host; a Consul TerminatingGateway that no longer links the Destination service the caller's Envoy
+answers UH for. Twins: a gateway still linking that service, Consul's flag false (nothing closed), NR lines older
+than the write (a standing lockdown), Envoy's counter already rising at the write, Linkerd's series naming another
+EgressNetwork, and Envoy's NR read only as a response flag (an app's `NR` word is not one).
 """
 
 from __future__ import annotations
@@ -197,3 +198,32 @@ def test_envoys_nr_is_read_only_as_a_response_flag() -> None:
     assert egress_closed.NO_ROUTE.search('{"response_flags": "NR", "response_code": 0}')
     assert not egress_closed.NO_ROUTE.search("level=error msg=\"retry budget NR exhausted\" attempts=3")
     assert not egress_closed.NO_ROUTE.search('[t] "GET / HTTP/1.1" 503 UH no_healthy_upstream - "-"')
+
+
+def _gateway(services: list[str]) -> dict[str, Any]:
+    return {"apiVersion": "consul.hashicorp.com/v1alpha1", "kind": "TerminatingGateway",
+            "metadata": {"name": "terminating-gateway", "namespace": "consul"},
+            "spec": {"services": [{"name": s} for s in services]}}
+
+
+def _uh_line(t: datetime) -> str:
+    return json.dumps({"start_time": _iso(t), "method": "GET", "path": "/v1/rates", "protocol": "HTTP/1.1",
+                       "response_code": 503, "response_flags": "UH", "response_code_details": "no_healthy_upstream",
+                       "upstream_cluster": "destination.api-fx-rates-example-net.fx-api.default.default",
+                       "authority": HOST})
+
+
+def test_consul_terminating_gateway_that_no_longer_links_the_destination_is_blamed() -> None:
+    hub = Hub({"terminating-gateway": _gateway(["billing-psp"])}, "consul-dataplane",
+              proxy=[_uh_line(WRITE + timedelta(minutes=1)), _uh_line(WRITE + timedelta(minutes=3))])
+    [hit] = _run(_facts("TerminatingGateway", "consul", "terminating-gateway"), hub)
+    assert hit.mesh == "consul-gateway" and hit.hosts[:2] == ["fx-api", HOST]
+    message = egress_closed.finding(hit, AT)["message"]
+    assert "TerminatingGateway no longer links the destination service" in message[:200]
+    assert "no healthy upstream" in message[:400] and "link fx-api" in message
+
+
+def test_twin_terminating_gateway_still_linking_the_service_the_callers_fail_on() -> None:
+    hub = Hub({"terminating-gateway": _gateway(["billing-psp", "fx-api"])}, "consul-dataplane",
+              proxy=[_uh_line(WRITE + timedelta(minutes=1))])
+    assert _run(_facts("TerminatingGateway", "consul", "terminating-gateway"), hub) == []
