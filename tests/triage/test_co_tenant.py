@@ -12,16 +12,36 @@ a victim whose slow line names no software; a copied group.id whose value differ
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.incident import from_alertmanager
+from agent.toolhub import ToolOutcome
 from agent.triage import co_tenant as ct
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.subject import Subject, subject_of
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)
+
+
+class _Cluster(RecordingHub):
+    """What the hub answers: the workloads' YAML by name, their topology and one pod's log text; the exporter's
+    samples."""
+
+    def __init__(self, yaml: dict[str, str], logs: dict[str, str], samples: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(objects=yaml, ids={"k8s_get": "E30"},
+                         answers={"prom_query": outcome(True, {"samples": samples or []}, evidence_id="E40")})
+        self.log_text = logs
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool == "k8s_topology":
+            pod = {"name": f"{call.args['name']}-5f6d7c8b9a-x2kq4", "namespace": call.args["namespace"]}
+            return outcome(True, {"pods": [pod]}, evidence_id="E30")
+        if call.tool == "k8s_logs":
+            name = call.args["name"].rsplit("-", 2)[0]
+            return outcome(name in self.log_text, {}, self.log_text.get(name, ""), "E30")
+        return super().answer(call, eid)
 
 
 def _t(minutes_before: float) -> str:
@@ -50,38 +70,6 @@ def _change(kind: str, ns: str, name: str, minutes_before: float, type_: str, di
     what = "created" if type_ == "created" else f"written: {'; '.join(diff)}"
     return {"at": _t(minutes_before), "type": type_, "object": {"kind": kind, "namespace": ns, "name": name},
             "summary": f"{kind} {ns}/{name} {what}", "diff": diff}
-
-
-@dataclass
-class _Outcome:
-    data: Any
-    full_text: str = ""
-    evidence_id: str = "E30"
-    ok: bool = True
-
-
-@dataclass
-class _Cluster:
-    """What the hub answers: the workloads' YAML, their topology and one pod's log text; the exporter's samples."""
-
-    yaml: dict[str, str]
-    logs: dict[str, str]
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def call(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
-        self.asked.append((tool, args))
-        if tool == "k8s_get":
-            text = self.yaml.get(args["name"])
-            return _Outcome({}, text) if text else _Outcome({}, "", ok=False)
-        if tool == "k8s_topology":
-            return _Outcome({"pods": [{"name": f"{args['name']}-5f6d7c8b9a-x2kq4", "namespace": args["namespace"]}]})
-        if tool == "k8s_logs":
-            name = args["name"].rsplit("-", 2)[0]
-            return _Outcome({}, self.logs.get(name, ""), ok=name in self.logs)
-        if tool == "prom_query":
-            return _Outcome({"samples": self.samples}, evidence_id="E40")
-        return None
 
 
 SWEEPER_YAML = """apiVersion: apps/v1
@@ -126,7 +114,7 @@ def _redis_facts(changes: list[dict[str, Any]], entries: list[dict[str, Any]] | 
 
 
 def _read(subject: Subject, facts: Facts, cluster: _Cluster) -> Facts:
-    asyncio.run(ct.read(subject, facts, cluster.call, _t(0)))
+    asyncio.run(ct.read(subject, facts, cluster, _t(0)))
     return facts
 
 
@@ -157,7 +145,7 @@ def test_a_sweeper_that_was_not_written_within_the_lead_is_not_blamed() -> None:
     changes = [_change("Deployment", "accounts", "session-sweeper", 60 * 30, "created", [])]
     cluster = _redis_cluster()
     facts = _read(subject, _redis_facts(changes), cluster)
-    assert ct.loads(facts) == [] and not any(tool == "k8s_get" for tool, _ in cluster.asked)
+    assert ct.loads(facts) == [] and not any(tool == "k8s_get" for tool, _ in cluster.calls)
 
 
 def test_a_client_written_after_the_onset_or_doing_nothing_heavy_is_not_blamed() -> None:
@@ -174,7 +162,7 @@ def test_slow_lines_that_name_no_software_read_nothing() -> None:
     changes = [_change("Deployment", "accounts", "session-sweeper", 260, "created", [])]
     cluster = _redis_cluster()
     facts = _read(subject, _redis_facts(changes, vague), cluster)
-    assert ct.loads(facts) == [] and cluster.asked == []
+    assert ct.loads(facts) == [] and cluster.calls == []
 
 
 REINDEX_YAML = """apiVersion: batch/v1
@@ -225,7 +213,7 @@ def _lag_subject(group: str) -> Subject:
 
 def _identity_facts(subject: Subject, changes: list[dict[str, Any]]) -> Facts:
     facts = Facts(at=AT, changes={"changes": changes}, changes_id="E2")
-    asyncio.run(ct.read(subject, facts, _Cluster({}, {}).call, _t(0)))
+    asyncio.run(ct.read(subject, facts, _Cluster({}, {}), _t(0)))
     return facts
 
 
@@ -282,7 +270,7 @@ spec:
             "Deployment", "risk", "fraud-scorer", 70, "rollout",
             [f"fraud-scorer env KAFKA_CONSUMER_GROUP (unset) -> KAFKA_CONSUMER_GROUP='{value}'"])]}, changes_id="E2",
             topologies=[({"subject": {"kind": "Deployment", "namespace": "ledger", "name": "ledger-writer"}}, "E3")])
-        asyncio.run(ct.read(subject, facts, _Cluster({"ledger-writer": victim}, {}).call, _t(0)))
+        asyncio.run(ct.read(subject, facts, _Cluster({"ledger-writer": victim}, {}), _t(0)))
         return facts
 
     [hit] = ct.collisions(facts_with("ledger-entries"))

@@ -11,46 +11,26 @@ fast responses, and a slow line whose service depends on nothing the mechanism k
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.triage import co_tenant as ct
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub, outcome
 
 AT = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)
 RUN = AT - timedelta(minutes=50)
 
 
+def _cluster(yaml: dict[str, str], jobs: list[dict[str, Any]]) -> RecordingHub:
+    """Jobs listed (E12), one CronJob's YAML and its run's Job (owned by it); anything else is not found."""
+    return RecordingHub(objects=yaml, lists={"Job": jobs}, ids={"k8s_get": "E30", "k8s_list": "E12"},
+                        otherwise=outcome(False, {}, "", "E30"))
+
+
 def _ms(t: datetime) -> str:
     return str(int(t.timestamp() * 1000))
-
-
-@dataclass
-class _Outcome:
-    data: Any
-    full_text: str = ""
-    evidence_id: str = "E30"
-    ok: bool = True
-
-
-@dataclass
-class _Cluster:
-    """Jobs listed, one CronJob's YAML and its run's Job (owned by it)."""
-
-    yaml: dict[str, str]
-    jobs: list[dict[str, Any]]
-    asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def call(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
-        self.asked.append((tool, args))
-        if tool == "k8s_list":
-            return _Outcome({"rows": self.jobs}, evidence_id="E12")
-        if tool == "k8s_get":
-            text = self.yaml.get(args["name"])
-            return _Outcome({}, text) if text else _Outcome({}, "", ok=False)
-        return _Outcome({}, "", ok=False)
 
 
 def _cronjob(args: str) -> str:
@@ -91,12 +71,12 @@ def _facts(response_ms: int, dependency: str = "opensearch") -> Facts:
     return Facts(at=AT, changes={"changes": []}, changes_id="E2", logs=[log], topologies=[(topology, "E3")])
 
 
-def _run(facts: Facts, args: str) -> tuple[list[ct.Load], _Cluster]:
-    cluster = _Cluster({"index-housekeeping": _cronjob(args), "index-housekeeping-29410020": RUN_JOB},
+def _run(facts: Facts, args: str) -> tuple[list[ct.Load], RecordingHub]:
+    cluster = _cluster({"index-housekeeping": _cronjob(args), "index-housekeeping-29410020": RUN_JOB},
                        [{"name": "index-housekeeping-29410020", "namespace": "search",
                          "created": RUN.strftime("%Y-%m-%dT%H:%M:%SZ")}])
     subject = Subject(names=["shop-search"])
-    asyncio.run(ct.read(subject, facts, cluster.call, AT.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    asyncio.run(ct.read(subject, facts, cluster, AT.strftime("%Y-%m-%dT%H:%M:%SZ")))
     return ct.loads(facts), cluster
 
 
@@ -121,9 +101,9 @@ def test_a_force_merge_of_old_log_indices_is_named_without_the_live_index_claim(
 
 def test_fast_responses_read_nothing() -> None:
     loads, cluster = _run(_facts(450), ALL_INDICES)
-    assert loads == [] and cluster.asked == []
+    assert loads == [] and cluster.calls == []
 
 
 def test_a_slow_line_of_a_service_on_no_known_store_reads_nothing() -> None:
     loads, cluster = _run(_facts(4200, dependency="pricing-api"), ALL_INDICES)
-    assert loads == [] and cluster.asked == []
+    assert loads == [] and cluster.calls == []

@@ -11,47 +11,34 @@ after the onset, and a run that does nothing heavy.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import co_tenant as ct
 from agent.triage.facts import Facts, LogEvidence
+from tests.triage.doubles import Call, RecordingHub, outcome
 from tests.triage.test_co_tenant import _subject
 
 AT = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)
 
 
+class _Cluster(RecordingHub):
+    """The hub: objects' YAML by name, the cluster-wide Job list (name, namespace, created), no pods in any
+    topology; and redis_exporter's evicted-keys increase over the window."""
+
+    def __init__(self, yaml: dict[str, str], jobs: list[dict[str, str]], evicted: float | None = None) -> None:
+        super().__init__(objects=yaml, lists={"Job": jobs}, ids={"k8s_get": "E30", "k8s_list": "E31"},
+                         answers={"k8s_topology": outcome(True, {"pods": []}, evidence_id="E30")})
+        self.evicted = evicted
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if self.evicted is not None and call.tool == "prom_query" and "redis_evicted_keys_total" in call.args["query"]:
+            return outcome(True, {"samples": [{"labels": {}, "value": self.evicted}]}, evidence_id="E41")
+        return super().answer(call, eid)
+
+
 def _t(minutes_before: float) -> str:
     return (AT - timedelta(minutes=minutes_before)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class _Outcome:
-    data: Any
-    full_text: str = ""
-    evidence_id: str = "E30"
-    ok: bool = True
-
-
-@dataclass
-class _Cluster:
-    """The hub: objects' YAML by name and the cluster-wide Job list (name, namespace, created)."""
-
-    yaml: dict[str, str]
-    jobs: list[dict[str, str]]
-    asked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def call(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
-        self.asked.append((tool, args))
-        if tool == "k8s_get":
-            text = self.yaml.get(args["name"])
-            return _Outcome({}, text) if text else _Outcome({}, "", ok=False)
-        if tool == "k8s_list" and args.get("kind") == "Job":
-            return _Outcome({"rows": self.jobs}, evidence_id="E31")
-        if tool == "k8s_topology":
-            return _Outcome({"pods": []})
-        return None
 
 
 def _pool_facts(pod: str, namespace: str, line: str, first: float) -> Facts:
@@ -97,7 +84,7 @@ def _billing(host: str, started: float) -> tuple[Facts, _Cluster]:
     facts = _pool_facts("billing-api-6f7d8c9b5x-k2p4q", "billing", HIKARI, 40)
     cluster = _Cluster({"billing-backup-29398635": RUN, "billing-backup": CRONJOB.replace("HOST", host)},
                        [{"name": "billing-backup-29398635", "namespace": "ops", "created": _t(started)}])
-    asyncio.run(ct.read(subject, facts, cluster.call, _t(0)))
+    asyncio.run(ct.read(subject, facts, cluster, _t(0)))
     return facts, cluster
 
 
@@ -141,7 +128,7 @@ def _shop(yaml: str) -> list[ct.Load]:
     facts = _pool_facts("catalog-api-7d9f8c6b5d-qx2lm", "shop", KNEX, 30)
     cluster = _Cluster({"catalog-export-0605": yaml},
                        [{"name": "catalog-export-0605", "namespace": "analytics", "created": _t(45)}])
-    asyncio.run(ct.read(subject, facts, cluster.call, _t(0)))
+    asyncio.run(ct.read(subject, facts, cluster, _t(0)))
     return ct.loads(facts)
 
 
@@ -154,18 +141,6 @@ def test_a_one_off_threaded_mysql_dump_behind_knex_pool_timeouts_is_named() -> N
 
 def test_a_run_that_does_nothing_heavy_on_the_database_is_not_blamed() -> None:
     assert _shop(IDLE) == []
-
-
-@dataclass
-class _CacheCluster(_Cluster):
-    """The hub, plus redis_exporter's evicted-keys increase over the window."""
-
-    evicted: float = 0.0
-
-    async def call(self, tool: str, args: dict[str, Any], step: str) -> _Outcome | None:
-        if tool == "prom_query" and "redis_evicted_keys_total" in args["query"]:
-            return _Outcome({"samples": [{"labels": {}, "value": self.evicted}]}, evidence_id="E41")
-        return await super().call(tool, args, step)
 
 
 LOADER = """apiVersion: batch/v1
@@ -185,9 +160,9 @@ def _cache(victim_line: str, args: str, evicted: float) -> list[ct.Load]:
     subject = _subject({"alertname": "ProfileErrors", "namespace": "people", "deployment": "people-api",
                         "severity": "critical"}, "people-api 5xx ratio above 2%")
     facts = _pool_facts("people-api-7d9f8c6b5d-qx2lm", "people", victim_line, 30)
-    cluster = _CacheCluster({"warm-load": LOADER.replace("NAME", "warm-load").replace("ARGS", args)},
+    cluster = _Cluster({"warm-load": LOADER.replace("NAME", "warm-load").replace("ARGS", args)},
                             [{"name": "warm-load", "namespace": "data-eng", "created": _t(60)}], evicted=evicted)
-    asyncio.run(ct.read(subject, facts, cluster.call, _t(0)))
+    asyncio.run(ct.read(subject, facts, cluster, _t(0)))
     return ct.loads(facts)
 
 

@@ -11,15 +11,16 @@ before the source; and `read` reading the written object through the hub.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage.facts import Facts, Ref
 from agent.triage.gitops_source import STORE, destination, found, lost, read, suspects
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 10, 2, 9, 0, tzinfo=UTC)
 
@@ -139,19 +140,12 @@ def test_twin_no_object_read_makes_no_claim() -> None:
     assert found(facts) == []
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    full_text: str
-    evidence_id: str
-
-
 def test_read_gets_the_written_gitops_object_through_the_hub() -> None:
     calls: list[tuple[str, dict[str, Any]]] = []
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         calls.append((tool, args))
-        return Outcome(True, yaml.safe_dump(APP), "E7")
+        return outcome(True, full_text=yaml.safe_dump(APP), evidence_id="E7")
 
     facts = facts_of([app_write(AT - timedelta(minutes=30))], [])
     del facts.reads[STORE]

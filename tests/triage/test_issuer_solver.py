@@ -9,14 +9,15 @@ is valid, a Challenge made before the write with the old solver, an issuer statu
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import issuer_solver
 from agent.triage.facts import Facts, Ref
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 INTERNAL = {"http01": {"ingress": {"ingressClassName": "traefik-private"}}}
@@ -96,28 +97,21 @@ def test_an_unwritten_issuer_a_passing_challenge_or_an_old_challenge_is_no_suspe
     assert issuer_solver.judge(cert, issuer, ref, [old], [], written, AT) is None
 
 
-@dataclass
-class _Outcome:
-    ok: bool
-    data: Any
-    evidence_id: str
-    full_text: str = ""
-
-
 def test_read_follows_the_not_ready_certificate_to_its_issuer_challenges_ingresses_and_a_week_of_writes() -> None:
     objects = {("Certificate", "docs-tls"): _cert("docs", "docs-tls", "docs.corp.io", "ClusterIssuer", "acme-public"),
                ("ClusterIssuer", "acme-public"): _issuer("ClusterIssuer", "acme-public", INTERNAL),
                ("Challenge", "c1"): _challenge("docs", "docs.corp.io", "acme-public", INTERNAL, "pending", "404"),
                ("Ingress", "site"): _ingress("docs", "docs.corp.io", "traefik")}
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> _Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         if tool == "k8s_changes":  # the solver was written two days ago: only the longer history shows it
             assert args["window"] == "168h"
-            return _Outcome(True, {"window_start": "2026-11-13T12:00:00Z", "changes": [
-                _write("ClusterIssuer", "acme-public", "2026-11-18T09:00:00Z")]}, "E9")
+            return outcome(True, {"window_start": "2026-11-13T12:00:00Z", "changes": [
+                _write("ClusterIssuer", "acme-public", "2026-11-18T09:00:00Z")]}, evidence_id="E9")
         if tool == "k8s_list":
-            return _Outcome(True, {"rows": [{"name": "c1" if args["kind"] == "Challenge" else "site"}]}, "E5")
-        return _Outcome(True, {}, f"E-{args['name']}", yaml.safe_dump(objects[(args["kind"], args["name"])]))
+            rows = [{"name": "c1" if args["kind"] == "Challenge" else "site"}]
+            return outcome(True, {"rows": rows}, evidence_id="E5")
+        return outcome(True, {}, yaml.safe_dump(objects[(args["kind"], args["name"])]), f"E-{args['name']}")
 
     finding = {"check": "certificate.not_ready", "object": {"kind": "Certificate", "namespace": "docs",
                                                             "name": "docs-tls"}}

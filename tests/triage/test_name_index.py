@@ -9,30 +9,23 @@ negated verbs of questions (`aren't`, `doesn’t`) are not candidate names.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage.name_index import resolve_words
 from agent.triage.subject import Subject, words_in
+from tests.triage.doubles import outcome
 
 QUESTION = "why aren't password reset emails going out from mailer? users say they never get them"
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any = None
-    evidence_id: str = "E1"
-    arguments: dict[str, Any] = field(default_factory=dict)
 
 
 def lister(rows: dict[str, list[tuple[str, str]]], ok: bool = True) -> tuple[Any, list[dict[str, Any]]]:
     asked: list[dict[str, Any]] = []
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         assert tool == "k8s_list"
         asked.append(args)
-        return Outcome(ok, {"rows": [{"name": n, "namespace": ns} for n, ns in rows.get(args["kind"], [])]})
+        return outcome(ok, {"rows": [{"name": n, "namespace": ns} for n, ns in rows.get(args["kind"], [])]})
     return call, asked
 
 

@@ -10,15 +10,16 @@ spell), and twins (an image-only kube-proxy revision, a `min:` of some other con
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import node_exhaustion
 from agent.triage.agent_flags import CONNTRACK_MAX, moved_flags
 from agent.triage.facts import Facts, Ref
 from agent.triage.kernel_settings import Setting, changed
 from agent.triage.node_exhaustion import TABLES, Exhausted
+from tests.triage.doubles import outcome
 
 CONNTRACK = next(t for t in TABLES if t.used == "node_nf_conntrack_entries")
 AT = datetime(2026, 8, 1, 10, 0, tzinfo=UTC)
@@ -95,25 +96,16 @@ def test_an_image_only_kube_proxy_revision_is_not_a_setting_blamed() -> None:
     assert found.settings == [] and found.culprit == Ref("Deployment", "shop", "catalog")
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    text: str = ""
-
-
 def _node_yaml(name: str, ip: str) -> str:
     return (f"apiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\nstatus:\n  addresses:\n  - type: InternalIP\n"
             f"    address: {ip}\n  - type: Hostname\n    address: {name}\n")
 
 
 def test_an_exporter_address_finds_its_node_by_the_nodes_own_addresses() -> None:
-    async def call(tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         assert tool == "k8s_get" and args["kind"] == "Node"
         ip = {"ip-10-0-1-20.eu-west-1.compute.internal": "10.0.1.11", NODE: "10.0.2.12"}[args["name"]]
-        return Outcome(True, {}, _node_yaml(args["name"], ip), f"E-{args['name']}", _node_yaml(args["name"], ip))
+        return outcome(True, {}, _node_yaml(args["name"], ip), f"E-{args['name']}", text=_node_yaml(args["name"], ip))
 
     names = ["ip-10-0-1-20.eu-west-1.compute.internal", NODE]
     assert asyncio.run(node_exhaustion._nodes_at(call, names, {"10.0.2.12"})) == [NODE]
