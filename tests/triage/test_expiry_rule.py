@@ -14,8 +14,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import expiry_rule as er
 from agent.triage.facts import Facts, LogEvidence
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
@@ -165,17 +167,12 @@ def test_object_count_that_fell_is_a_gone_sign_tied_to_the_bucket_it_counts() ->
     assert "fell from 90000 to 1200" in er.finding(x)["message"]
 
 
-class _Outcome:
-    def __init__(self, data: Any = None, text: str = "", evidence: str = "E1") -> None:
-        self.ok, self.data, self.full_text, self.evidence_id = True, data, text, evidence
-
-
 def test_read_asks_nothing_more_than_the_series_when_nothing_is_gone() -> None:
     asked: list[str] = []
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> _Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         asked.append(tool)
-        return _Outcome({"series": []})
+        return outcome(True, {"series": []})
 
     from agent.triage.subject import Subject
 
@@ -194,16 +191,16 @@ def test_read_gathers_the_rule_object_when_a_client_says_the_key_is_gone() -> No
     asked: list[tuple[str, str]] = []
     obj = _lifecycle(None)
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> _Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         asked.append((tool, str(args.get("kind") or "")))
         if tool == "k8s_changes":
-            return _Outcome({"window_start": _stamp(48 * 60), "changes": [_write(
+            return outcome(True, {"window_start": _stamp(48 * 60), "changes": [_write(
                 "BucketLifecycleConfiguration", "", "media-lifecycle", 600,
                 ['spec.forProvider.rule = [{"expiration": [{"days": 2}]'])["change"]]})
         if tool == "k8s_get":
             import yaml
-            return _Outcome(text=yaml.safe_dump(obj))
-        return _Outcome({"series": []})
+            return outcome(True, full_text=yaml.safe_dump(obj))
+        return outcome(True, {"series": []})
 
     from agent.triage.subject import Subject
 

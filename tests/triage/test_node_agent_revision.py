@@ -12,28 +12,21 @@ old (the hog is still named, the rollout does not lead); the agent on the named 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
 from agent.incident import from_text
+from agent.toolhub import ToolOutcome
 from agent.triage import agent_revision, rank, subject_of
 from agent.triage import node_cpu_hog as hog
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
 NODE = "ip-10-4-2-9.us-west-2.compute.internal"
-
-
-@dataclass
-class _Outcome:
-    ok: bool
-    data: Any
-    evidence_id: str
-    full_text: str = ""
 
 
 def _t(minutes_before: float) -> str:
@@ -69,27 +62,27 @@ def _cluster(ds: dict[str, Any], pod: dict[str, Any], pods: list[dict[str, Any]]
     DaemonSet YAML, the DaemonSet's pods listed."""
     name, ns = ds["metadata"]["name"], ds["metadata"]["namespace"]
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> _Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         if tool == "k8s_nodes":
             other = "ip-10-4-1-3.us-west-2.compute.internal"
-            return _Outcome(True, {"nodes": [{"name": NODE, "cpu_allocatable": 3.91},
-                                             {"name": other, "cpu_allocatable": 3.91}]}, "E10")
+            return outcome(True, {"nodes": [{"name": NODE, "cpu_allocatable": 3.91},
+                                             {"name": other, "cpu_allocatable": 3.91}]}, "", "E10")
         if tool == "prom_query":
             q = args["query"]
             if "node=" in q:
-                return _Outcome(True, {"samples": [{"labels": {"namespace": n, "pod": p}, "value": v}
-                                                   for n, p, v in node_usage]}, "E11")
+                return outcome(True, {"samples": [{"labels": {"namespace": n, "pod": p}, "value": v}
+                                                   for n, p, v in node_usage]}, "", "E11")
             if hog.UTILISATION in q:
-                return _Outcome(True, {"samples": [{"labels": {"instance": NODE}, "value": 0.97}]}, "E12")
+                return outcome(True, {"samples": [{"labels": {"instance": NODE}, "value": 0.97}]}, "", "E12")
             if f'pod=~"{name}-' in q:
-                return _Outcome(True, {"samples": [{"labels": {"pod": p}, "value": v} for p, v in agent_cpu]}, "E13")
-            return _Outcome(True, {"samples": []}, "E14")
+                return outcome(True, {"samples": [{"labels": {"pod": p}, "value": v} for p, v in agent_cpu]}, "", "E13")
+            return outcome(True, {"samples": []}, "", "E14")
         if tool == "k8s_get":
             obj = pod if args["kind"] == "Pod" else ds
-            return _Outcome(True, {}, "E15" if args["kind"] == "Pod" else "E16", yaml.safe_dump(obj))
+            return outcome(True, {}, yaml.safe_dump(obj), "E15" if args["kind"] == "Pod" else "E16")
         if tool == "k8s_list":
-            return _Outcome(True, {"rows": pods}, "E17")
-        return _Outcome(False, None, "E99")
+            return outcome(True, {"rows": pods}, evidence_id="E17")
+        return outcome(False, None, evidence_id="E99")
 
     return call, ns
 

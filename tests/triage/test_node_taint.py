@@ -9,15 +9,16 @@ refusals that name another taint key.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import node_taint
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 NODE = "ip-10-0-3-17.ec2.internal"
 AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -105,25 +106,17 @@ def test_refusals_naming_another_taint_do_not_blame_this_one() -> None:
     assert node_taint.felt(_node([taint], manager="terraform"), [refused]) == []
 
 
-@dataclass
-class _Outcome:
-    ok: bool
-    data: Any
-    evidence_id: str
-    full_text: str = ""
-
-
 def test_read_asks_for_the_named_node_and_the_events_only_when_it_is_tainted() -> None:
     asked: list[str] = []
 
     def run(node: dict[str, Any]) -> list[node_taint.Taint]:
-        async def call(tool: str, args: dict[str, Any], step: str) -> _Outcome:
+        async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
             asked.append(tool)
             if tool == "k8s_nodes":
-                return _Outcome(True, {"nodes": [{"name": NODE}, {"name": "ip-10-0-1-5.ec2.internal"}]}, "E1")
+                return outcome(True, {"nodes": [{"name": NODE}, {"name": "ip-10-0-1-5.ec2.internal"}]}, "", "E1")
             if tool == "k8s_events":
-                return _Outcome(True, {"events": [_evict("shop/cart-7d9f-abcde", "2026-11-20T09:02:03Z")]}, "E3")
-            return _Outcome(True, {}, "E2", yaml.safe_dump(node))
+                return outcome(True, {"events": [_evict("shop/cart-7d9f-abcde", "2026-11-20T09:02:03Z")]}, "", "E3")
+            return outcome(True, {}, yaml.safe_dump(node), "E2")
 
         facts = Facts(at=AT, scan={"findings": []}, changes={"changes": []}, changes_id="E0")
         asyncio.run(node_taint.read(Subject(nodes=["ip-10-0-3-17"]), facts, call))

@@ -11,25 +11,18 @@ before the window.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import peer_cut
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
 
 
 def _policy(ns: str, name: str, selector: dict[str, str], ingress: list[dict[str, Any]]) -> dict[str, Any]:
@@ -53,7 +46,7 @@ class Cluster:
         plural = {"networkpolicies": "NetworkPolicy", "statefulsets": "StatefulSet", "Pod": "Pod"}.get(kind, kind)
         return [o for o in self.objects if o["kind"] == plural and o["metadata"].get("namespace", "") == ns]
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         self.calls += 1
         ns = str(args.get("namespace") or "")
         if tool == "k8s_list":
@@ -61,15 +54,15 @@ class Cluster:
             if args["kind"] == "Pod":
                 rows = [{"name": f"{o['metadata']['name']}-{i}"} for o in self._find("StatefulSet", ns)
                         for i in range(3)]
-            return Outcome(True, {"rows": rows}, "", f"list-{step}")
+            return outcome(True, {"rows": rows}, "", f"list-{step}")
         if tool == "k8s_get":
             kind = {"networkpolicies": "NetworkPolicy"}.get(str(args["kind"]), str(args["kind"]))
             got = [o for o in self.objects if o["kind"] == kind and o["metadata"]["name"] == args["name"]
                    and o["metadata"].get("namespace", "") == ns]
-            return Outcome(bool(got), {}, yaml.safe_dump(got[0]) if got else "", f"get-{step}")
+            return outcome(bool(got), {}, yaml.safe_dump(got[0]) if got else "", f"get-{step}")
         if tool == "k8s_logs":
-            return Outcome(True, {}, self.logs.get(str(args["name"]), ""), f"logs-{step}")
-        return Outcome(False, None, "", "")
+            return outcome(True, {}, self.logs.get(str(args["name"]), ""), f"logs-{step}")
+        return outcome(False, None, "", "")
 
 
 def _namespace(name: str, labels: dict[str, str] | None = None) -> dict[str, Any]:

@@ -12,15 +12,16 @@ volume). One test drives `read` through a fake hub to check what it asks for.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import storage_layer
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 8, 14, 12, 0, tzinfo=UTC)
 LONGHORN_MOUNT = ("MountVolume.MountDevice failed for volume \"pvc-1\" : kubernetes.io/csi: attacher.MountDevice "
@@ -152,34 +153,26 @@ def test_a_class_created_long_before_or_a_failure_naming_nothing_is_not_named() 
     assert storage_layer.suspects(facts) == []  # a projected token volume names no CSI driver
 
 
-@dataclass
-class _Outcome:
-    ok: bool
-    data: Any
-    evidence_id: str
-    full_text: str = ""
-
-
 def test_read_asks_for_events_history_and_the_objects_the_failures_name() -> None:
     asked: list[tuple[str, dict[str, Any]]] = []
     plugin = _plugin("longhorn-csi-plugin", "driver.longhorn.io", "/opt/kubelet")
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> _Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         asked.append((tool, args))
         if tool == "k8s_events":
-            return _Outcome(True, {"events": [
+            return outcome(True, {"events": [
                 _event("FailedMount", "Pod", "pg-ledger-1", LONGHORN_MOUNT, "2026-08-14T11:20:00Z"),
                 _event("BackOff", "Pod", "web-1", "Back-off restarting failed container", "2026-08-14T11:00:00Z")]},
-                "E7")
+                "", "E7")
         if tool == "k8s_changes":
             busy = [{"at": f"2026-08-14T09:{i:02d}:00Z", "type": "rollout", "summary": "image bump",
                      "object": {"kind": "Deployment", "namespace": "shop", "name": f"app-{i}"}} for i in range(20)]
-            return _Outcome(True, {"window_start": "2026-08-13T12:00:00Z", "changes": [
+            return outcome(True, {"window_start": "2026-08-13T12:00:00Z", "changes": [
                 *busy,
-                _rollout("longhorn-csi-plugin", "2026-08-14T10:50:00Z", "/var/lib/kubelet", "/opt/kubelet")]}, "E8")
+                _rollout("longhorn-csi-plugin", "2026-08-14T10:50:00Z", "/var/lib/kubelet", "/opt/kubelet")]}, "", "E8")
         if args["name"].startswith("app-"):
-            return _Outcome(True, {}, f"E-{args['name']}", yaml.safe_dump(_plugin(args["name"], "x.example", "/k")))
-        return _Outcome(True, {}, f"E-{args['name']}", yaml.safe_dump(plugin))
+            return outcome(True, {}, yaml.safe_dump(_plugin(args["name"], "x.example", "/k")), f"E-{args['name']}")
+        return outcome(True, {}, yaml.safe_dump(plugin), f"E-{args['name']}")
 
     facts = Facts(at=AT, scan={"findings": [_victim_finding(LONGHORN_MOUNT, "2026-08-14T11:20:00Z")]},
                   changes={"changes": []}, changes_id="E2")

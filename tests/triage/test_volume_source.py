@@ -11,16 +11,17 @@ reading the failing pod's spec through the hub, names only.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import storage_layer
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
 from agent.triage.volume_source import RECORD, read, suspects, volume_sources
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 9, 14, 11, 0, tzinfo=UTC)
 POD = "quotes-7d9f8c6b5-x2k4q"
@@ -128,22 +129,14 @@ def test_a_driver_not_registered_is_the_storage_layers_class() -> None:
     assert suspects(facts) == []
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    full_text: str
-    evidence_id: str
-    data: Any = None
-
-
 def test_read_takes_the_failing_pods_spec_once_per_workload() -> None:
     facts = facts_with([], KEYVAULT, AT - timedelta(minutes=44))
     del facts.reads[RECORD]
     calls: list[tuple[str, dict[str, Any]]] = []
 
-    async def call(tool: str, args: dict[str, Any], step: str) -> Outcome:
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         calls.append((tool, args))
-        return Outcome(True, yaml.safe_dump(POD_SPEC), "E7")
+        return outcome(True, full_text=yaml.safe_dump(POD_SPEC), evidence_id="E7")
 
     asyncio.run(read(Subject(), facts, call, iso(AT)))
     assert calls == [("k8s_get", {"kind": "Pod", "name": POD, "namespace": "pricing", "output": "yaml"})]
