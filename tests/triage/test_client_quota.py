@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import client_quota as cq
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 7, 30, 18, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=55)
@@ -38,28 +40,19 @@ KONG = _write("KongPlugin", "gateway", "partner-rate-limit", "config.minute: 600
 
 
 @dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    text: str = ""
-
-
-@dataclass
 class Hub:
     """The tool hub: the clients' throttle-time gauge (ms), now and before the write."""
 
     now: float | None
     before: float | None
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         if tool != "prom_query":
             return None
         value = self.now if step.endswith("-now") else self.before
         samples = [] if value is None else [
             {"labels": {"namespace": "billing", "pod": "invoice-api-5d8f7c9b6-tqzxw"}, "value": value}]
-        return Outcome(True, {"samples": samples}, "", "E5" if step.endswith("-now") else "E6")
+        return outcome(True, {"samples": samples}, "", "E5" if step.endswith("-now") else "E6")
 
 
 def _found(change: dict[str, Any], hub: Hub, said: str = "") -> list[cq.Throttled]:

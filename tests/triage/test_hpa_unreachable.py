@@ -17,9 +17,11 @@ from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import hpa_unreachable
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 10, 14, 16, 5, tzinfo=UTC)
 
@@ -76,32 +78,23 @@ def _deployment(ns: str, name: str, limit: str | None, request: str = "500m") ->
 
 
 @dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    text: str = ""
-
-
-@dataclass
 class Hub:
     """The tool hub: the Deployment as YAML, the pods' CPU (cores) per pod, an empty longer timeline."""
 
     deployment: dict[str, Any]
     cores: list[float]
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         name = self.deployment["metadata"]["name"]
         if tool == "k8s_get" and args.get("name") == name:
             text = yaml.safe_dump(self.deployment)
-            return Outcome(True, {}, text, "E5", text)
+            return outcome(True, {}, text, "E5")
         if tool == "prom_query":
             samples = [{"labels": {"pod": f"{name}-7c9d8b6f5-{'bcdfg'[i]}k2px"}, "value": v}
                        for i, v in enumerate(self.cores)]
-            return Outcome(True, {"samples": samples}, "", "E6")
+            return outcome(True, {"samples": samples}, "", "E6")
         if tool == "k8s_changes":
-            return Outcome(True, {"window_start": _iso(AT - timedelta(hours=48)), "changes": []}, "", "E7")
+            return outcome(True, {"window_start": _iso(AT - timedelta(hours=48)), "changes": []}, "", "E7")
         return None
 
 

@@ -19,10 +19,12 @@ from typing import Any
 import yaml
 
 from agent.incident import from_text
+from agent.toolhub import ToolOutcome
 from agent.triage import node_lifecycle as nl
 from agent.triage import rank, subject_of
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 10, 8, 11, 0, tzinfo=UTC)
 N1, N2, N3 = "ip-10-2-1-11.ec2.internal", "ip-10-2-2-12.ec2.internal", "ip-10-2-3-13.ec2.internal"
@@ -30,14 +32,6 @@ N1, N2, N3 = "ip-10-2-1-11.ec2.internal", "ip-10-2-2-12.ec2.internal", "ip-10-2-
 
 def _t(minutes_before: float) -> str:
     return (AT - timedelta(minutes=minutes_before)).isoformat().replace("+00:00", "Z")
-
-
-@dataclass
-class _Outcome:
-    ok: bool
-    data: Any
-    evidence_id: str
-    full_text: str = ""
 
 
 @dataclass
@@ -51,22 +45,22 @@ class _Hub:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
-    async def call(self, tool: str, args: dict[str, Any], step: str) -> _Outcome:
+    async def call(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         if tool == "k8s_events":
-            return _Outcome(True, {"events": self.events}, "E20")
+            return outcome(True, {"events": self.events}, evidence_id="E20")
         if tool == "k8s_nodes":
-            return _Outcome(True, {"nodes": [{"name": n} for n in (N1, N2, N3)]}, "E21")
+            return outcome(True, {"nodes": [{"name": n} for n in (N1, N2, N3)]}, evidence_id="E21")
         if tool == "k8s_list":
             rows = self.pods if args["kind"] == "Pod" else self.revisions
-            return _Outcome(True, {"rows": rows}, "E22" if args["kind"] == "Pod" else "E23")
+            return outcome(True, {"rows": rows}, evidence_id="E22" if args["kind"] == "Pod" else "E23")
         if tool == "k8s_logs":
-            return _Outcome(bool(self.logs), {}, "E24", self.logs)
+            return outcome(bool(self.logs), {}, self.logs, "E24")
         if tool == "k8s_get":
             obj = self.objects.get(args["name"])
-            return _Outcome(obj is not None, {}, "E25", yaml.safe_dump(obj) if obj else "")
+            return outcome(obj is not None, {}, yaml.safe_dump(obj) if obj else "", "E25")
         if tool == "k8s_changes":
-            return _Outcome(True, {"window_start": _t(72 * 60), "changes": self.history}, "E26")
-        return _Outcome(False, None, "E99")
+            return outcome(True, {"window_start": _t(72 * 60), "changes": self.history}, evidence_id="E26")
+        return outcome(False, None, evidence_id="E99")
 
 
 def _event(node: str, reason: str, message: str, minutes_before: float, source: str) -> dict[str, Any]:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import path_rewrite
 from agent.triage.facts import Facts, LogEvidence
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 6, 3, 11, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=50)
@@ -42,22 +44,14 @@ def _lines(fmt: Any, before: list[str], after: list[tuple[str, int]]) -> list[st
 
 
 @dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-
-
-@dataclass
 class Hub:
     lines: list[str]
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         if tool == "k8s_get":  # the Ingress itself: not recorded here
             return None
         assert tool == "k8s_logs"
-        return Outcome(True, {}, "logs of x: n lines\n" + "\n".join(self.lines), "E8")
+        return outcome(True, {}, "logs of x: n lines\n" + "\n".join(self.lines), "E8")
 
 
 def _facts(kind: str, name: str, diff: str, lines: list[str]) -> Facts:

@@ -16,9 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 from agent.incident import from_text
+from agent.toolhub import ToolOutcome
 from agent.triage import path_rewrite, rank, subject_of
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.rank import UNVERIFIED, cause_weight
+from tests.triage.doubles import outcome
 from tests.triage.test_path_rewrite import AT, WRITE, _clf, _iso
 from tests.triage.test_symptom_fit import CRASH, TLS_FINDING
 
@@ -36,26 +38,17 @@ def _lines(fmt: Any, before: list[str], after: list[tuple[str, int]]) -> list[st
 
 
 @dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    text: str = ""
-
-
-@dataclass
 class Hub:
     """The tool hub: the backend's log, and the Ingress (k8s_get YAML) when one is asked for."""
 
     lines: list[str]
     ingress: str = ""
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         if tool == "k8s_get":
-            return Outcome(bool(self.ingress), {}, self.ingress, "E9", self.ingress) if self.ingress else None
+            return outcome(bool(self.ingress), {}, self.ingress, "E9") if self.ingress else None
         assert tool == "k8s_logs"
-        return Outcome(True, {}, "logs of x: n lines\n" + "\n".join(self.lines), "E8")
+        return outcome(True, {}, "logs of x: n lines\n" + "\n".join(self.lines), "E8")
 
 
 def _ingress(path: str, target: str) -> str:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage import proxy_cost
 from agent.triage.facts import Facts
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 9, 2, 14, 31, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=29)
@@ -48,15 +50,6 @@ PODS = [{"namespace": "ingress-nginx", "name": "ingress-nginx-controller-7d9f8b6
         {"namespace": "shop", "name": "storefront-6b8c9d7f5-qwert", "status": "Running", "images": ["shop/web:4.2"]}]
 
 
-@dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    text: str = ""
-
-
 def _series(at: datetime, before: float, after: float, pod: str = "") -> dict[str, Any]:
     return {"labels": {"pod": pod} if pod else {}, "change": {"at": _iso(at), "shape": "step", "before": before,
                                                               "after": after, "score": 9.0}}
@@ -71,20 +64,20 @@ class Hub:
     ratio_family: str = "nginx_ingress"
     throttled: list[dict[str, Any]] | None = None
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         if tool == "k8s_list":
-            return Outcome(True, {"rows": PODS}, "", "E3")
+            return outcome(True, {"rows": PODS}, "", "E3")
         if tool == "k8s_get":
             import yaml
             text = yaml.safe_dump(CONFIGMAP)
-            return Outcome(True, {}, text, "E4", text)
+            return outcome(True, {}, text, "E4")
         assert tool == "prom_query_range"
         query = str(args["query"])
         if "container_cpu_usage_seconds_total" in query:
-            return Outcome(True, {"series": self.cpu}, "", "E6")
+            return outcome(True, {"series": self.cpu}, "", "E6")
         if "container_cpu_cfs_throttled_periods_total" in query:
-            return Outcome(True, {"series": self.throttled or []}, "", "E7")
-        return Outcome(True, {"series": self.ratio if self.ratio_family in query else []}, "", "E5")
+            return outcome(True, {"series": self.throttled or []}, "", "E7")
+        return outcome(True, {"series": self.ratio if self.ratio_family in query else []}, "", "E5")
 
 
 def _run(changes: list[dict[str, Any]], hub: Hub) -> list[proxy_cost.Costly]:

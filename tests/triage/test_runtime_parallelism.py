@@ -18,9 +18,11 @@ from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import runtime_parallelism as rp
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 8, 19, 10, 40, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=70)
@@ -45,15 +47,6 @@ APC = _rollout("Deployment", "orders", "order-api",
 
 
 @dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    text: str = ""
-
-
-@dataclass
 class Hub:
     """The tool hub: the workload (CPU limit 2) and the throttled-share series with one step."""
 
@@ -61,15 +54,15 @@ class Hub:
     after: float
     rose: datetime
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         if tool == "k8s_get":
             obj = {"kind": args["kind"], "metadata": {"name": args["name"], "namespace": args["namespace"]},
                    "spec": {"template": {"spec": {"containers": [
                        {"name": args["name"], "resources": {"limits": {"cpu": "2"}}}]}}}}
             text = yaml.safe_dump(obj)
-            return Outcome(True, {}, text, "E4", text)
+            return outcome(True, {}, text, "E4")
         if tool == "prom_query_range":
-            return Outcome(True, {"series": [{"labels": {"pod": "x"}, "change": {
+            return outcome(True, {"series": [{"labels": {"pod": "x"}, "change": {
                 "at": _iso(self.rose), "shape": "step", "before": self.before, "after": self.after}}]}, "", "E5")
         return None
 

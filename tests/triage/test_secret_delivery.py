@@ -17,9 +17,11 @@ from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage.facts import Facts, Ref
 from agent.triage.secret_delivery import STORE, found, named_for, read, referenced_secrets, secret_names, suspects
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 9, 3, 14, 0, tzinfo=UTC)
 WRITTEN = AT - timedelta(minutes=80)
@@ -132,32 +134,24 @@ def test_names_and_references_are_read_by_each_kinds_documented_field() -> None:
 
 
 @dataclass
-class Outcome:
-    ok: bool
-    evidence_id: str
-    full_text: str = ""
-    data: Any = None
-
-
-@dataclass
 class Hub:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    async def call(self, tool: str, args: dict[str, Any], step: str) -> Outcome:
+    async def call(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
         self.calls.append((tool, args))
         if tool == "k8s_get" and args["kind"] == "SealedSecret":
-            return Outcome(True, "G1", yaml.safe_dump(SEALED))
+            return outcome(True, full_text=yaml.safe_dump(SEALED), evidence_id="G1")
         if tool == "k8s_get" and args["kind"] == "Deployment" and args["name"] == "sender":
             spec = {"kind": "Deployment", "metadata": {"name": "sender", "namespace": "comms"},
                     "spec": {"template": {"spec": {"containers": [{"name": "sender"}]}}}}
-            return Outcome(True, "G2", yaml.safe_dump(spec))
+            return outcome(True, full_text=yaml.safe_dump(spec), evidence_id="G2")
         if tool == "k8s_get":
-            return Outcome(False, "GX")
+            return outcome(False, evidence_id="GX")
         if tool == "k8s_events":
-            return Outcome(True, "E1", data={"events": [UNSEAL_EVENT]})
+            return outcome(True, {"events": [UNSEAL_EVENT]}, evidence_id="E1")
         if tool == "k8s_list":
-            return Outcome(True, "P1", data={"rows": [{"name": "sender-7d9f8c6b5-x2k4q"}]})
-        return Outcome(True, "L1", data=log_data("sender-7d9f8c6b5-x2k4q", "comms", "535 5.7.8 auth failed"))
+            return outcome(True, {"rows": [{"name": "sender-7d9f8c6b5-x2k4q"}]}, evidence_id="P1")
+        return outcome(True, log_data("sender-7d9f8c6b5-x2k4q", "comms", "535 5.7.8 auth failed"), evidence_id="L1")
 
 
 def test_read_goes_through_the_hub_and_keeps_names_only() -> None:

@@ -18,9 +18,11 @@ from typing import Any
 
 import yaml
 
+from agent.toolhub import ToolOutcome
 from agent.triage import timing_tight as tt
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.subject import Subject
+from tests.triage.doubles import outcome
 
 AT = datetime(2026, 9, 9, 3, 20, tzinfo=UTC)
 
@@ -49,15 +51,6 @@ DEFAULT_ENV = {"ETCD_HEARTBEAT_INTERVAL": "100", "ETCD_ELECTION_TIMEOUT": "1000"
 
 
 @dataclass
-class Outcome:
-    ok: bool
-    data: Any
-    full_text: str
-    evidence_id: str
-    text: str = ""
-
-
-@dataclass
 class Hub:
     """The tool hub: one workload as YAML, and its leader-change increase over an hour, now and before the write."""
 
@@ -65,15 +58,15 @@ class Hub:
     now: float | None
     before: float | None = None
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> Outcome | None:
+    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
         if tool == "k8s_get":
             if args.get("name") != self.workload["metadata"]["name"] or args.get("kind") != self.workload["kind"]:
-                return Outcome(False, None, "not found", "E9")
+                return outcome(False, None, "not found", "E9")
             text = yaml.safe_dump(self.workload)  # a reader that keeps managedFields
-            return Outcome(True, {}, text, "E4", text)
+            return outcome(True, {}, text, "E4")
         if tool == "prom_query":
             value = self.now if step.endswith("-now") else self.before
-            return Outcome(True, {"samples": [] if value is None else [{"labels": {}, "value": value}]}, "", "E5")
+            return outcome(True, {"samples": [] if value is None else [{"labels": {}, "value": value}]}, "", "E5")
         return None
 
 
