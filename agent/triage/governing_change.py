@@ -286,6 +286,19 @@ def _pooler_settings(target: Ref, setting: Setting, facts: Facts) -> list[Settin
     return [Setting(k, None, str(v)) for k, v in lines.items() if re.fullmatch(r"pool_mode|pool", k)] or [setting]
 
 
+def _needs_value(family: gs.Governed, setting: Setting) -> bool:
+    """A ConfigMap key written with no value recorded, for a family that judges the value (not any write)."""
+    return setting.new is None and bool(family.setting.search(setting.key)) and not family.harmful(setting.key, None)
+
+
+def _current_value(family: gs.Governed, target: Ref, setting: Setting, facts: Facts) -> Setting:
+    """The key's current value, read from the ConfigMap, when the timeline says only that it was written."""
+    if not _needs_value(family, setting):
+        return setting
+    value = ((_store(facts).get("values") or {}).get(str(target)) or {}).get(setting.key)
+    return Setting(setting.key, setting.old, str(value)) if value is not None else setting
+
+
 def found(facts: Facts) -> list[GoverningChange]:
     """Each recent write to a setting that governs an error the subject's path shows, on the side it lives."""
     out: list[GoverningChange] = []
@@ -297,6 +310,7 @@ def found(facts: Facts) -> list[GoverningChange]:
                 continue
             target, at = recent
             for raw in settings_of(change):
+                raw = _current_value(family, target, raw, facts)
                 for setting in _pooler_settings(target, raw, facts) if "pooler" in family.sides else [raw]:
                     named = family.setting.search(setting.key) or (
                         family.name in ("tls_trust", "jwt_signature") and family.setting.search(target.name))
@@ -337,7 +351,9 @@ def finding(g: GoverningChange) -> dict[str, Any]:
                    f"it {g.how}, so the served certificate chains to an untrusted staging root: {g.family.meaning}. "
                    "Point spec.acme.server back at the production directory and renew the Certificate")
     else:
-        message = (f"{g.target} changed the setting that governs the subject's error {when}: {g.setting.text()}; it "
+        gloss = f" ({g.family.headline})" if g.family.headline else ""
+        message = (f"{g.target} changed the setting that governs the subject's error {when}: {g.setting.text()}"
+                   f"{gloss}; it "
                    f"{g.how}. The error '{g.error[:180]}' means {g.family.meaning}. Restore the setting "
                    "on that object rather than restarting the victim")
     return {"check": CHECK, "severity": "critical", "object": {"kind": g.target.kind, "namespace":
@@ -423,6 +439,15 @@ async def read(subject: Subject, facts: Facts, call: Call) -> None:
                 data = got[0].get("data") or {}
                 store.setdefault("objects", {})[str(target)] = {
                     k: config_lines(str(v)) for k, v in data.items() if isinstance(v, str)}
+        if target.kind == "ConfigMap" and str(target) not in (store.get("values") or {}) and any(
+                _needs_value(g, s) for g, _, _ in errors for s in settings):
+            got = await get_yaml(call, "ConfigMap", target.name, target.namespace,
+                                 f"survey-governing-value-{target.name}")
+            reads += 1
+            if got is not None:  # ConfigMaps only: a Secret's values are never read
+                data = got[0].get("data") or {}
+                store.setdefault("values", {})[str(target)] = {
+                    k: v for k, v in data.items() if isinstance(v, str) and len(v) <= 200}
         if target.kind == "Certificate" and target.namespace in _path_namespaces(facts):
             await _issuer(facts, call, target, store)
             reads += 2

@@ -43,6 +43,8 @@ class Governed:
     """The software that enforces the setting, as its kinds and names spell it (a server-side object named after it)."""
     tighter: bool = False
     """A limit: when old and new values are both numbers, only a lower new value explains the error."""
+    headline: str = ""
+    """A short gloss said right after the setting in the finding (so it survives a truncated headline)."""
 
 
 def _any(_key: str, _value: str | None) -> bool:
@@ -116,9 +118,10 @@ ISSUER = Governed(
     ("issuer",), _staging_acme)
 """The issuer side's own setting: a served certificate renewed through an issuer whose ACME server is staging."""
 
+from agent.triage.connection_reuse import FAMILY as REUSE_OFF  # noqa: E402  (built from Governed above)
 from agent.triage.governing_limits import LIMITS  # noqa: E402  (its families are built from Governed above)
 
-TABLE = (*TABLE, *LIMITS)
+TABLE = (*TABLE, *LIMITS, REUSE_OFF)
 
 BY_NAME = {g.name: g for g in (*TABLE, ISSUER)}
 
