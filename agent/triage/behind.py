@@ -87,6 +87,8 @@
   an IstioOperator or a Sidecar) before the callers' sidecars began sending an external host to BlackHoleCluster.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
+- agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
+  outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -137,6 +139,7 @@ from agent.triage import (
     scrape_growth,
     secret_delivery,
     secret_store,
+    shared_identifier,
     shared_quota,
     sidecar_hold,
     signing_secret,
@@ -162,7 +165,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
-                            gitops_source, secret_delivery, secret_store)
+                            gitops_source, secret_delivery, secret_store, shared_identifier)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
