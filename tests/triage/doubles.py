@@ -164,3 +164,10 @@ class RecordingHub:
         kind = str(args.get("kind") or "")
         rows = self.lists.get((kind, str(args.get("namespace") or "")), self.lists.get(kind, []))
         return outcome(True, {"rows": rows}, "", eid)
+
+
+def get_only(objects: Mapping[str, Served], evidence_id: str = "E11") -> RecordingHub:
+    """A hub for mechanisms that read nothing but the written object: `k8s_get` by name, as YAML, every answer
+    under one evidence id (any id: E11 unless given); any other tool answers not found."""
+    return RecordingHub(objects=objects, ids={"k8s_get": evidence_id},
+                        otherwise=outcome(False, None, "not found", evidence_id))

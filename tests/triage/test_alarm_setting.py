@@ -18,7 +18,7 @@ from typing import Any
 from agent.triage import alarm_setting, behind
 from agent.triage.facts import Facts, LogEvidence, Ref
 from agent.triage.subject import Subject
-from tests.triage.doubles import RecordingHub, outcome
+from tests.triage.doubles import RecordingHub, get_only
 
 AT = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=30)
@@ -56,11 +56,6 @@ RMQ_ALARM = ("2026-09-02 13:34:42.000000+00:00 [warning] <0.226.0> disk resource
 RMQ_FREE = "[warning] <0.230.0> Free disk space is insufficient. Free bytes: 38212993024. Limit: 50000000000"
 
 
-def _hub(objects: dict[str, dict[str, Any]]) -> RecordingHub:
-    """`k8s_get` by name, as YAML, every answer E11; a tool it does not serve answers not found."""
-    return RecordingHub(objects=objects, ids={"k8s_get": "E11"}, otherwise=outcome(False, None, "not found", "E11"))
-
-
 def _run(facts: Facts, hub: RecordingHub) -> list[alarm_setting.Hit]:
     asyncio.run(alarm_setting.read(Subject(), facts, hub, _iso(AT)))
     return alarm_setting.found(facts)
@@ -70,7 +65,7 @@ def test_a_rabbitmq_disk_free_limit_above_its_volume_is_blamed_for_the_disk_alar
     logs = [_log("events-bus-server-0", "messaging", RMQ_ALARM, WRITE + timedelta(minutes=4), RMQ_FREE),
             _log("events-bus-server-1", "messaging", RMQ_ALARM, WRITE + timedelta(minutes=5))]
     facts = _facts("RabbitmqCluster", "messaging", "events-bus", logs)
-    hub = _hub({"events-bus": _rabbit("50GB")})
+    hub = get_only({"events-bus": _rabbit("50GB")})
     [hit] = _run(facts, hub)
     assert (hit.key, hit.value) == ("disk_free_limit.absolute", "50GB")
     message = alarm_setting.finding(hit)["message"]
@@ -88,7 +83,7 @@ def test_a_relative_limit_counts_in_multiples_of_the_memory_limit() -> None:
     obj["spec"]["rabbitmq"]["additionalConfig"] = "disk_free_limit.relative = 6.0\n"
     facts = _facts("RabbitmqCluster", "messaging", "events-bus",
                    [_log("events-bus-server-0", "messaging", RMQ_ALARM, WRITE + timedelta(minutes=3))])
-    [hit] = _run(facts, _hub({"events-bus": obj}))
+    [hit] = _run(facts, get_only({"events-bus": obj}))
     assert "above the 10GiB volume itself" in hit.why()
 
 
@@ -106,7 +101,7 @@ def _opensearch_cm(flood: str) -> dict[str, Any]:
 def test_an_opensearch_flood_stage_lowered_below_the_disks_use_is_blamed_for_read_only_indices() -> None:
     facts = _facts("ConfigMap", "search", "search-config",
                    [_log("search-nodes-0", "search", OS_LINE, WRITE + timedelta(minutes=10))])
-    [hit] = _run(facts, _hub({"search-config": _opensearch_cm('"50%"')}))
+    [hit] = _run(facts, get_only({"search-config": _opensearch_cm('"50%"')}))
     assert hit.value == "50%" and hit.threshold.component == "Elasticsearch"
     message = alarm_setting.finding(hit)["message"]
     assert message.startswith("ConfigMap search/search-config set cluster.routing.allocation.disk.watermark."
@@ -117,23 +112,23 @@ def test_an_opensearch_flood_stage_lowered_below_the_disks_use_is_blamed_for_rea
 def test_a_sane_threshold_on_a_really_full_disk_is_the_volumes_problem() -> None:
     facts = _facts("RabbitmqCluster", "messaging", "events-bus",
                    [_log("events-bus-server-0", "messaging", RMQ_ALARM, WRITE + timedelta(minutes=4))])
-    assert _run(facts, _hub({"events-bus": _rabbit("2GB")})) == []
+    assert _run(facts, get_only({"events-bus": _rabbit("2GB")})) == []
     facts = _facts("ConfigMap", "search", "search-config",
                    [_log("search-nodes-0", "search", OS_LINE.replace("[50%]", "[95%]"), WRITE + timedelta(minutes=9))])
-    assert _run(facts, _hub({"search-config": _opensearch_cm("95%")})) == []
+    assert _run(facts, get_only({"search-config": _opensearch_cm("95%")})) == []
 
 
 def test_an_alarm_up_before_the_write_is_not_the_writes_doing() -> None:
     facts = _facts("RabbitmqCluster", "messaging", "events-bus",
                    [_log("events-bus-server-0", "messaging", RMQ_ALARM, WRITE - timedelta(minutes=40))])
-    assert _run(facts, _hub({"events-bus": _rabbit("50GB")})) == []
+    assert _run(facts, get_only({"events-bus": _rabbit("50GB")})) == []
 
 
 def test_a_client_quoting_the_alarm_in_its_own_namespace_reads_nothing() -> None:
     client = _log("checkout-api-6f9c8d7b5-x2k4p", "shop", "publish blocked: disk resource limit alarm set on node "
                   "rabbit@events-bus-server-0", WRITE + timedelta(minutes=5))
     facts = _facts("RabbitmqCluster", "messaging", "events-bus", [client])
-    hub = _hub({"events-bus": _rabbit("50GB")})
+    hub = get_only({"events-bus": _rabbit("50GB")})
     assert _run(facts, hub) == [] and not hub.calls
 
 
@@ -142,7 +137,7 @@ def test_a_write_that_holds_no_threshold_is_not_blamed() -> None:
     obj["spec"]["rabbitmq"]["additionalConfig"] = "consumer_timeout = 900000\n"
     facts = _facts("RabbitmqCluster", "messaging", "events-bus",
                    [_log("events-bus-server-0", "messaging", RMQ_ALARM, WRITE + timedelta(minutes=4))])
-    assert _run(facts, _hub({"events-bus": obj})) == []
+    assert _run(facts, get_only({"events-bus": obj})) == []
 
 
 # The same thresholds in the other places they are written: RabbitMQ's advanced.config in Erlang terms (the
@@ -160,13 +155,13 @@ def test_a_disk_free_limit_in_erlang_terms_above_the_free_disk_is_blamed() -> No
     logs = [_log("queue-0", "broker", RMQ_ALARM.replace("events-bus-server-0", "queue-0"),
                  WRITE + timedelta(minutes=6), RMQ_FREE)]
     facts = _facts("ConfigMap", "broker", "queue-advanced", logs)
-    [hit] = _run(facts, _hub({"queue-advanced": _configmap("broker", "queue-advanced",
+    [hit] = _run(facts, get_only({"queue-advanced": _configmap("broker", "queue-advanced",
                                                            {"advanced.config": RMQ_ADVANCED})}))
     assert (hit.key, hit.value) == ("disk_free_limit", "50GB")
     assert "above the 35.6GiB the node has free" in alarm_setting.finding(hit)["message"][:200]
     relative = RMQ_ADVANCED.replace('{absolute, "50GB"}', "{mem_relative, 1.0}")
     facts = _facts("ConfigMap", "broker", "queue-advanced", logs)
-    assert _run(facts, _hub({"queue-advanced": _configmap("broker", "queue-advanced",
+    assert _run(facts, get_only({"queue-advanced": _configmap("broker", "queue-advanced",
                                                          {"advanced.config": relative})})) == []
 
 
@@ -184,6 +179,6 @@ def test_a_nested_elasticsearch_yml_lowering_the_flood_stage_is_blamed() -> None
         facts = _facts("ConfigMap", "logging", "logs-es-config",
                        [_log("logs-es-default-0", "logging", ES8_LINE.replace("{flood}", flood),
                              WRITE + timedelta(minutes=8))])
-        hits = _run(facts, _hub({"logs-es-config": cm}))
+        hits = _run(facts, get_only({"logs-es-config": cm}))
         assert [(h.key, h.value) for h in hits] == (
             [("cluster.routing.allocation.disk.watermark.flood_stage", "40%")] if blamed else []), flood

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.toolhub import ToolOutcome
 from agent.triage import path_rewrite
 from agent.triage.facts import Facts, LogEvidence
-from tests.triage.doubles import outcome
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 6, 3, 11, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=50)
@@ -43,15 +42,14 @@ def _lines(fmt: Any, before: list[str], after: list[tuple[str, int]]) -> list[st
     return out
 
 
-@dataclass
-class Hub:
-    lines: list[str]
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
-        if tool == "k8s_get":  # the Ingress itself: not recorded here
-            return None
-        assert tool == "k8s_logs"
-        return outcome(True, {}, "logs of x: n lines\n" + "\n".join(self.lines), "E8")
+def log_hub(lines: list[str], ingress: str = "") -> RecordingHub:
+    """The tool hub: the backend's log (E8), and the Ingress's YAML (E9) when one is given, else no answer for it;
+    any other tool fails the test."""
+    def unexpected(call: Call, _: str) -> ToolOutcome | None:
+        raise AssertionError(f"path_rewrite asked {call.tool}")
+    return RecordingHub(answers={"k8s_get": outcome(True, {}, ingress, "E9") if ingress else None,
+                                 "k8s_logs": outcome(True, {}, "logs of x: n lines\n" + "\n".join(lines), "E8")},
+                        otherwise=unexpected)
 
 
 def _facts(kind: str, name: str, diff: str, lines: list[str]) -> Facts:
@@ -64,7 +62,7 @@ def _facts(kind: str, name: str, diff: str, lines: list[str]) -> Facts:
 
 
 def _run(facts: Facts, lines: list[str]) -> list[path_rewrite.Rewritten]:
-    asyncio.run(path_rewrite.read(facts, Hub(lines)))
+    asyncio.run(path_rewrite.read(facts, log_hub(lines)))
     return path_rewrite.found(facts)
 
 

@@ -11,17 +11,14 @@ collapse already there before the write.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from agent.incident import from_text
-from agent.toolhub import ToolOutcome
 from agent.triage import path_rewrite, rank, subject_of
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.rank import UNVERIFIED, cause_weight
-from tests.triage.doubles import outcome
-from tests.triage.test_path_rewrite import AT, WRITE, _clf, _iso
+from tests.triage.test_path_rewrite import AT, WRITE, _clf, _iso, log_hub
 from tests.triage.test_symptom_fit import CRASH, TLS_FINDING
 
 
@@ -35,20 +32,6 @@ def _lines(fmt: Any, before: list[str], after: list[tuple[str, int]]) -> list[st
     out = [fmt(WRITE - timedelta(minutes=30) + timedelta(seconds=20 * i), p, 200) for i, p in enumerate(before * 4)]
     out += [fmt(WRITE + timedelta(seconds=30 + 20 * i), p, s) for i, (p, s) in enumerate(after * 4)]
     return out
-
-
-@dataclass
-class Hub:
-    """The tool hub: the backend's log, and the Ingress (k8s_get YAML) when one is asked for."""
-
-    lines: list[str]
-    ingress: str = ""
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
-        if tool == "k8s_get":
-            return outcome(bool(self.ingress), {}, self.ingress, "E9") if self.ingress else None
-        assert tool == "k8s_logs"
-        return outcome(True, {}, "logs of x: n lines\n" + "\n".join(self.lines), "E8")
 
 
 def _ingress(path: str, target: str) -> str:
@@ -84,7 +67,7 @@ def _facts(kind: str, name: str, diff: str, lines: list[str]) -> Facts:
 
 
 def _run(facts: Facts, lines: list[str], ingress: str = "") -> list[path_rewrite.Rewritten]:
-    asyncio.run(path_rewrite.read(facts, Hub(lines, ingress)))
+    asyncio.run(path_rewrite.read(facts, log_hub(lines, ingress)))
     return path_rewrite.found(facts)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from agent.triage import behind, query_rules
 from agent.triage.facts import Facts, LogEvidence, Ref
 from agent.triage.subject import Subject
-from tests.triage.doubles import RecordingHub, outcome
+from tests.triage.doubles import RecordingHub, get_only
 
 AT = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=25)
@@ -56,18 +56,13 @@ def _facts(name: str, line: str, when: datetime, write: datetime = WRITE) -> Fac
     return Facts(at=AT, changes={"changes": [change]}, changes_id="E2", logs=[log])
 
 
-def _hub(objects: dict[str, dict[str, Any]]) -> RecordingHub:
-    """`k8s_get` by name, as YAML, every answer E11; a tool it does not serve answers not found."""
-    return RecordingHub(objects=objects, ids={"k8s_get": "E11"}, otherwise=outcome(False, None, "not found", "E11"))
-
-
 def _run(facts: Facts, hub: RecordingHub) -> list[query_rules.Shadowed]:
     asyncio.run(query_rules.read(Subject(), facts, hub, _iso(AT)))
     return query_rules.found(facts)
 
 
 def test_a_select_rule_ahead_of_the_for_update_rule_is_blamed_for_read_only_refusals() -> None:
-    hub = _hub({"proxysql-cnf": _cm("proxysql-cnf", "proxysql.cnf",
+    hub = get_only({"proxysql-cnf": _cm("proxysql-cnf", "proxysql.cnf",
                                    _cnf((5, "^SELECT", 2), (15, "^SELECT.*FOR UPDATE", 1)))})
     facts = _facts("proxysql-cnf", MYSQL_LINE, WRITE + timedelta(minutes=1))
     [hit] = _run(facts, hub)
@@ -87,7 +82,7 @@ INIT_SQL = ("DELETE FROM pgsql_query_rules;\n"
 
 
 def test_insert_statements_for_the_postgresql_side_are_read_the_same_way() -> None:
-    hub = _hub({"proxysql-init": _cm("proxysql-init", "init.sql", INIT_SQL)})
+    hub = get_only({"proxysql-init": _cm("proxysql-init", "init.sql", INIT_SQL)})
     [hit] = _run(_facts("proxysql-init", PG_LINE, WRITE + timedelta(minutes=3)), hub)
     assert (hit.earlier.pattern, hit.later.rule_id) == ("^SELECT", 2)
     assert query_rules.parse_rules(INIT_SQL)[1].hostgroup == 10
@@ -95,19 +90,19 @@ def test_insert_statements_for_the_postgresql_side_are_read_the_same_way() -> No
 
 
 def test_rules_in_a_sane_order_are_not_blamed() -> None:
-    hub = _hub({"proxysql-cnf": _cm("proxysql-cnf", "proxysql.cnf",
+    hub = get_only({"proxysql-cnf": _cm("proxysql-cnf", "proxysql.cnf",
                                    _cnf((5, "^SELECT.*FOR UPDATE", 1), (15, "^SELECT", 2)))})
     assert _run(_facts("proxysql-cnf", MYSQL_LINE, WRITE + timedelta(minutes=1)), hub) == []
 
 
 def test_refusals_before_the_write_are_not_its_doing() -> None:
-    hub = _hub({"proxysql-cnf": _cm("proxysql-cnf", "proxysql.cnf",
+    hub = get_only({"proxysql-cnf": _cm("proxysql-cnf", "proxysql.cnf",
                                    _cnf((5, "^SELECT", 2), (15, "^SELECT.*FOR UPDATE", 1)))})
     assert _run(_facts("proxysql-cnf", MYSQL_LINE, WRITE - timedelta(minutes=30)), hub) == []
 
 
 def test_no_refusal_reads_nothing_and_a_configmap_without_rules_is_not_kept() -> None:
-    hub = _hub({"app-config": _cm("app-config", "app.yaml", "pool: 20\n")})
+    hub = get_only({"app-config": _cm("app-config", "app.yaml", "pool: 20\n")})
     facts = _facts("app-config", "2026/09/02 13:36:10 checkout: ok in 8ms", WRITE + timedelta(minutes=1))
     assert _run(facts, hub) == [] and not hub.calls
     facts = _facts("app-config", MYSQL_LINE, WRITE + timedelta(minutes=1))

@@ -17,7 +17,7 @@ from typing import Any
 from agent.triage import behind, writer_batch
 from agent.triage.facts import Facts, LogEvidence, Ref
 from agent.triage.subject import Subject
-from tests.triage.doubles import RecordingHub, outcome
+from tests.triage.doubles import RecordingHub, get_only
 
 AT = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=35)
@@ -51,11 +51,6 @@ CH_DIFF = ["clicks-ingest env INGEST_BATCH_ROWS='100000' -> INGEST_BATCH_ROWS='1
            "clicks-ingest env INGEST_FLUSH_INTERVAL_MS='2000' -> INGEST_FLUSH_INTERVAL_MS='0'"]
 
 
-def _hub(objects: dict[str, dict[str, Any]]) -> RecordingHub:
-    """`k8s_get` by name, as YAML, every answer E11; a tool it does not serve answers not found."""
-    return RecordingHub(objects=objects, ids={"k8s_get": "E11"}, otherwise=outcome(False, None, "not found", "E11"))
-
-
 def _run(facts: Facts, hub: RecordingHub) -> list[writer_batch.Shrunk]:
     asyncio.run(writer_batch.read(Subject(), facts, hub, _iso(AT)))
     return writer_batch.found(facts)
@@ -64,7 +59,7 @@ def _run(facts: Facts, hub: RecordingHub) -> list[writer_batch.Shrunk]:
 def test_a_clickhouse_writer_batching_one_row_is_blamed_for_another_writers_too_many_parts() -> None:
     victim = _log("reports-loader-7d9f6c5b4-bcdfg", "reporting", CH_LINE, WRITE + timedelta(minutes=12))
     facts = _facts("tracking", "clicks-ingest", CH_DIFF, [victim])
-    hub = _hub({"clicks-ingest": _deployment("clicks-ingest", "tracking", {
+    hub = get_only({"clicks-ingest": _deployment("clicks-ingest", "tracking", {
         "CH_DSN": "clickhouse://ch-main.warehouse.svc:9000/clicks", "INGEST_BATCH_ROWS": "1"})})
     [hit] = _run(facts, hub)
     assert hit.store.name == "ClickHouse" and hit.target == Ref("Deployment", "tracking", "clicks-ingest")
@@ -88,7 +83,7 @@ def test_an_indexer_sending_one_document_per_bulk_is_blamed_by_host_alone() -> N
                   hosts=["search-cluster.data.svc:9200"])
     diff = ["indexer env BULK_ACTIONS='5000' -> BULK_ACTIONS='1'"]
     facts = _facts("catalog", "indexer", diff, [victim])
-    hub = _hub({"indexer": _deployment("indexer", "catalog", {"SEARCH_URL": "http://search-cluster.data.svc:9200"})})
+    hub = get_only({"indexer": _deployment("indexer", "catalog", {"SEARCH_URL": "http://search-cluster.data.svc:9200"})})
     [hit] = _run(facts, hub)
     assert hit.store.name == "Elasticsearch" and hit.settings == [("BULK_ACTIONS", "5000", "1")]
     assert "es_rejected_execution_exception" in writer_batch.finding(hit)["message"][:400]
@@ -98,7 +93,7 @@ def test_a_batch_that_grew_is_not_blamed() -> None:
     diff = ["clicks-ingest env INGEST_BATCH_ROWS='1000' -> INGEST_BATCH_ROWS='100000'"]
     facts = _facts("tracking", "clicks-ingest", diff,
                    [_log("reports-loader-7d9f6c5b4-bcdfg", "reporting", CH_LINE, WRITE + timedelta(minutes=12))])
-    hub = _hub({})
+    hub = get_only({})
     assert _run(facts, hub) == [] and not hub.calls
 
 
@@ -106,7 +101,7 @@ def test_a_shrink_on_a_writer_of_another_store_is_not_blamed() -> None:
     facts = _facts("tracking", "clicks-ingest", ["clicks-ingest env PG_BATCH_SIZE='500' -> PG_BATCH_SIZE='1'"],
                    [_log("reports-loader-7d9f6c5b4-bcdfg", "reporting", CH_LINE, WRITE + timedelta(minutes=12),
                          hosts=["ch-main.warehouse.svc:8123"])])
-    hub = _hub({"clicks-ingest": _deployment("clicks-ingest", "tracking", {
+    hub = get_only({"clicks-ingest": _deployment("clicks-ingest", "tracking", {
         "DATABASE_URL": "postgres://orders-pg.db.svc:5432/orders", "PG_BATCH_SIZE": "1"})})
     assert _run(facts, hub) == []
 
@@ -114,7 +109,7 @@ def test_a_shrink_on_a_writer_of_another_store_is_not_blamed() -> None:
 def test_refusals_that_began_before_the_write_are_not_its_doing() -> None:
     facts = _facts("tracking", "clicks-ingest", CH_DIFF,
                    [_log("reports-loader-7d9f6c5b4-bcdfg", "reporting", CH_LINE, WRITE - timedelta(minutes=20))])
-    hub = _hub({"clicks-ingest": _deployment("clicks-ingest", "tracking", {"CH_DSN": "clickhouse://ch-main:9000"})})
+    hub = get_only({"clicks-ingest": _deployment("clicks-ingest", "tracking", {"CH_DSN": "clickhouse://ch-main:9000"})})
     assert _run(facts, hub) == []
 
 
@@ -139,7 +134,7 @@ def test_an_opensearch_writer_shrunk_is_blamed_for_indexing_pressure_in_a_ruby_c
                   hosts=["opensearch.search.svc:9200"])
     facts = _facts("sync", "search-sync", ["search-sync env OPENSEARCH_BULK_SIZE='1000' -> OPENSEARCH_BULK_SIZE='1'"],
                    [victim])
-    hub = _hub({"search-sync": _deployment("search-sync", "sync", {"OPENSEARCH_URL": "https://opensearch.search.svc:9200"})})
+    hub = get_only({"search-sync": _deployment("search-sync", "sync", {"OPENSEARCH_URL": "https://opensearch.search.svc:9200"})})
     [hit] = _run(facts, hub)
     assert hit.store.name == "Elasticsearch" and hit.settings == [("OPENSEARCH_BULK_SIZE", "1000", "1")]
     assert "rejected execution of coordinating operation" in writer_batch.finding(hit)["message"]
@@ -149,7 +144,7 @@ def test_a_clickhouse_sink_buffer_shrunk_is_blamed_for_too_many_simultaneous_que
     victim = _log("metrics-writer-5f6d7c8b9-asdfg", "metrics", CH_GO, WRITE + timedelta(minutes=9))
     facts = _facts("events", "events-sink", ["events-sink env SINK_BUFFER_SIZE='50000' -> SINK_BUFFER_SIZE='10'"],
                    [victim])
-    hub = _hub({"events-sink": _deployment("events-sink", "events", {"CLICKHOUSE_HOST": "ch-main.warehouse.svc"})})
+    hub = get_only({"events-sink": _deployment("events-sink", "events", {"CLICKHOUSE_HOST": "ch-main.warehouse.svc"})})
     [hit] = _run(facts, hub)
     assert hit.store.name == "ClickHouse" and "Too many simultaneous queries" in writer_batch.finding(hit)["message"]
 
@@ -161,5 +156,5 @@ def test_a_search_pool_rejection_is_no_write_refusal() -> None:
                   hosts=["opensearch.search.svc:9200"])
     facts = _facts("sync", "search-sync", ["search-sync env OPENSEARCH_BULK_SIZE='1000' -> OPENSEARCH_BULK_SIZE='1'"],
                    [victim])
-    hub = _hub({"search-sync": _deployment("search-sync", "sync", {"OPENSEARCH_URL": "https://opensearch.search.svc:9200"})})
+    hub = get_only({"search-sync": _deployment("search-sync", "sync", {"OPENSEARCH_URL": "https://opensearch.search.svc:9200"})})
     assert _run(facts, hub) == []
