@@ -843,6 +843,8 @@ def node_outbound_unreachable_question() -> Incident:
                         {1: [P(log=within(mailer), node=target, created=chg + timedelta(minutes=30))]})
     inc.cluster.patch("marketing", wl.pods[0].name, lambda pod: pod["metadata"].setdefault("annotations", {}).update(
         {"cni.projectcalico.org/ipv4pools": '["pool-b"]', "cni.projectcalico.org/podIP": "10.250.3.14/32"}))
+    inc.cluster.patch("marketing", wl.pods[0].name, lambda pod: pod["status"].update(
+        {"podIP": "10.250.3.14", "podIPs": [{"ip": "10.250.3.14"}]}))
     herring(inc, "marketing", "campaign-api", f"{REGISTRY}/marketing/campaign-api", "3.3.0",
             AT11 - timedelta(minutes=30))
     plant(inc, "marketing", "mailer-api", "token", "mailer", "MAILER_API_KEY")
