@@ -11,17 +11,13 @@ the target, idle pods, an HPA above its minimum (it scales), a target written lo
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import yaml
-
-from agent.toolhub import ToolOutcome
 from agent.triage import hpa_unreachable
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
-from tests.triage.doubles import outcome
+from tests.triage.doubles import RecordingHub, outcome
 
 AT = datetime(2026, 10, 14, 16, 5, tzinfo=UTC)
 
@@ -77,26 +73,15 @@ def _deployment(ns: str, name: str, limit: str | None, request: str = "500m") ->
                                                            "resources": resources}]}}}}
 
 
-@dataclass
-class Hub:
+class Hub(RecordingHub):
     """The tool hub: the Deployment as YAML, the pods' CPU (cores) per pod, an empty longer timeline."""
 
-    deployment: dict[str, Any]
-    cores: list[float]
-
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
-        name = self.deployment["metadata"]["name"]
-        if tool == "k8s_get" and args.get("name") == name:
-            text = yaml.safe_dump(self.deployment)
-            return outcome(True, {}, text, "E5")
-        if tool == "prom_query":
-            samples = [{"labels": {"pod": f"{name}-7c9d8b6f5-{'bcdfg'[i]}k2px"}, "value": v}
-                       for i, v in enumerate(self.cores)]
-            return outcome(True, {"samples": samples}, "", "E6")
-        if tool == "k8s_changes":
-            return outcome(True, {"window_start": _iso(AT - timedelta(hours=48)), "changes": []}, "", "E7")
-        return None
-
+    def __init__(self, deployment: dict[str, Any], cores: list[float]) -> None:
+        name = deployment["metadata"]["name"]
+        samples = [{"labels": {"pod": f"{name}-7c9d8b6f5-{'bcdfg'[i]}k2px"}, "value": v} for i, v in enumerate(cores)]
+        super().__init__(objects={name: deployment}, ids={"k8s_get": "E5"}, missing_is_none=True, answers={
+            "prom_query": outcome(True, {"samples": samples}, "", "E6"),
+            "k8s_changes": outcome(True, {"window_start": _iso(AT - timedelta(hours=48)), "changes": []}, "", "E7")})
 
 def _found(hpa: dict[str, Any], hub: Hub) -> list[hpa_unreachable.Unreachable]:
     facts = Facts(at=AT)

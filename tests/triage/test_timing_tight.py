@@ -12,17 +12,14 @@ ago, churn at the same pace before the write, and log words alone where no write
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import yaml
 
 from agent.toolhub import ToolOutcome
 from agent.triage import timing_tight as tt
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.subject import Subject
-from tests.triage.doubles import outcome
+from tests.triage.doubles import Call, RecordingHub, outcome
 
 AT = datetime(2026, 9, 9, 3, 20, tzinfo=UTC)
 
@@ -50,25 +47,19 @@ TIGHT_ENV = {"ETCD_HEARTBEAT_INTERVAL": "10", "ETCD_ELECTION_TIMEOUT": "50"}
 DEFAULT_ENV = {"ETCD_HEARTBEAT_INTERVAL": "100", "ETCD_ELECTION_TIMEOUT": "1000"}
 
 
-@dataclass
-class Hub:
-    """The tool hub: one workload as YAML, and its leader-change increase over an hour, now and before the write."""
+class Hub(RecordingHub):
+    """The tool hub: one workload as YAML (a reader that keeps managedFields), and its leader-change increase over
+    an hour, now and before the write."""
 
-    workload: dict[str, Any]
-    now: float | None
-    before: float | None = None
+    def __init__(self, workload: dict[str, Any], now: float | None, before: float | None = None) -> None:
+        super().__init__(objects={(workload["kind"], workload["metadata"]["name"]): workload}, ids={"k8s_get": "E4"})
+        self.workload, self.now, self.before = workload, now, before
 
-    async def __call__(self, tool: str, args: dict[str, Any], step: str) -> ToolOutcome | None:
-        if tool == "k8s_get":
-            if args.get("name") != self.workload["metadata"]["name"] or args.get("kind") != self.workload["kind"]:
-                return outcome(False, None, "not found", "E9")
-            text = yaml.safe_dump(self.workload)  # a reader that keeps managedFields
-            return outcome(True, {}, text, "E4")
-        if tool == "prom_query":
-            value = self.now if step.endswith("-now") else self.before
-            return outcome(True, {"samples": [] if value is None else [{"labels": {}, "value": value}]}, "", "E5")
-        return None
-
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool != "prom_query":
+            return super().answer(call, eid)
+        value = self.now if call.step.endswith("-now") else self.before
+        return outcome(True, {"samples": [] if value is None else [{"labels": {}, "value": value}]}, "", "E5")
 
 def _found(hub: Hub, pod: str, changes: list[dict[str, Any]] | None = None,
            said: str = "") -> list[tt.Tight]:
