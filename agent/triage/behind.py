@@ -103,6 +103,7 @@ from agent.triage import (
     admission_mutation,
     alarm_setting,
     api_server_of,
+    callee_contract,
     client_quota,
     component_alarms,
     config_data_crash,
@@ -166,7 +167,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
-                            gitops_source, secret_delivery, secret_store, shared_identifier)
+                            gitops_source, secret_delivery, secret_store, callee_contract, shared_identifier)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
