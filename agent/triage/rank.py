@@ -40,6 +40,7 @@ from agent.triage import (
     change_fit,
     changed_keys,
     chronic,
+    claim_spec,
     client_errors,
     clock,
     co_tenant,
@@ -453,7 +454,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, sr.target, scale_reset.finding(sr), None, [e for e in (facts.changes_id,) if e])
     mesh_cleared = mesh_fault.cleared(facts)  # a mesh limit/fault write whose mark the errors lack: not their cause
     for rc in related_changes.related(facts):  # a write to any kind touching the subject (triage.related_changes)
-        if any(rc.target.same_object(c) for c in mesh_cleared):
+        if any(rc.target.same_object(c) for c in [*mesh_cleared, *claim_spec.cleared(facts)]):
             continue
         _add_suspect(cases, rc.target, related_changes.finding(rc), None, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(rc.target)).explains_refs += rc.victims
