@@ -140,6 +140,7 @@ from agent.triage import (
     rotation_cadence,
     runtime_parallelism,
     scaling_triggers,
+    schema_compat,
     scrape_growth,
     secret_delivery,
     secret_store,
@@ -170,7 +171,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source, credential_write,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
-                            gitops_source, secret_delivery, secret_store, callee_contract, shared_identifier)
+                            gitops_source, secret_delivery, secret_store, callee_contract, schema_compat,
+                            shared_identifier)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
