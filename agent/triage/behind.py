@@ -105,6 +105,7 @@ from agent.triage import (
     api_server_of,
     callee_contract,
     claim_spec,
+    class_driver,
     client_quota,
     component_alarms,
     config_data_crash,
@@ -174,7 +175,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat,
-                            shared_identifier)
+                            shared_identifier, class_driver)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
