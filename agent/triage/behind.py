@@ -133,6 +133,7 @@ from agent.triage import (
     node_shared,
     peer_cut,
     policy_cut,
+    port_protocol,
     pool_shrunk,
     position_store,
     proxy_config,
@@ -174,7 +175,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source, credential_write, time_source,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
-                            gitops_source, secret_delivery, secret_store, callee_contract, schema_compat,
+                            gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             shared_identifier, class_driver)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
