@@ -137,6 +137,7 @@ from agent.triage import (
     pool_shrunk,
     port_protocol,
     position_store,
+    proxy_breaker,
     proxy_config,
     query_rules,
     relabel_cut,
@@ -178,7 +179,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
-                            shared_identifier, class_driver)
+                            proxy_breaker, shared_identifier, class_driver)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
