@@ -32,11 +32,13 @@ MAX_CUSTOM_KINDS = 40
 """A cluster with hundreds of CRDs: read the first this many kinds (discovery order), say so in errors."""
 CORE_EXTRA_KINDS = ("serviceaccounts", "priorityclasses", "roles", "clusterroles", "rolebindings", "namespaces",
                     "clusterrolebindings", "limitranges", "resourcequotas", "validatingadmissionpolicies",
-                    "validatingadmissionpolicybindings")
+                    "validatingadmissionpolicybindings", "storageclasses", "ingressclasses", "runtimeclasses",
+                    "csidrivers")
 """Built-in kinds with no dated trace of their own that the timeline still must see written (a PriorityClass made
 globalDefault changes the priority of every pod created after it; a Role trimmed or a binding's subject dropped
 refuses the next request of whoever relied on it; a LimitRange, ResourceQuota or ValidatingAdmissionPolicy
-tightened refuses the next pod or claim a controller creates, at admission)."""
+tightened refuses the next pod or claim a controller creates, at admission; a StorageClass, IngressClass or
+RuntimeClass re-applied changes what every claim, Ingress or pod of that class gets from then on)."""
 IDENTIFYING_FIELDS = ("host", "hosts", "selector", "workloadSelector", "targetRef", "topicName")
 """Spec fields that say what an object applies to (an Istio host, a selector, a policy's target): reported
 with every write so a reader can relate the object to a workload even when they were not the fields written."""
