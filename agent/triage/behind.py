@@ -120,6 +120,7 @@ from agent.triage import (
     deleted_dependency,
     egress_closed,
     environment_mixup,
+    expansion_refused,
     gitops_prune,
     gitops_source,
     hpa_limited,
@@ -182,7 +183,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
-                            proxy_breaker, shared_identifier, class_driver)
+                            proxy_breaker, shared_identifier, class_driver, expansion_refused)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
