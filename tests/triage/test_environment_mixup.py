@@ -67,7 +67,7 @@ def _found(change: dict[str, Any], pod: dict[str, Any], error: str, hub_objects:
     return em.found(facts)
 
 
-LD = [{"name": "LD_SDK_KEY", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "sdk-key"}}},
+LD: list[dict[str, Any]] = [{"name": "LD_SDK_KEY", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "sdk-key"}}},
       {"name": "ORDERS_URL", "value": "http://orders.shop.svc:8080"}]
 
 
@@ -79,7 +79,7 @@ def test_a_flag_sdk_key_secret_rewritten_before_lookups_of_a_host_the_spec_never
 
 
 def test_a_configmap_marked_staging_loaded_by_envfrom_is_named_with_its_environment() -> None:
-    cm = {"kind": "ConfigMap", "metadata": {"name": "ledger-client", "namespace": "finance",
+    cm: dict[str, Any] = {"kind": "ConfigMap", "metadata": {"name": "ledger-client", "namespace": "finance",
                                             "annotations": {"config.example.com/environment": "staging"}},
           "data": {"LEDGER_ENDPOINT": "http://ledger-sandbox.finance.svc.cluster.local"}}
     pod = _pod("billing-5c-q1w2e", "finance", [], [{"configMapRef": {"name": "ledger-client"}}])
@@ -92,12 +92,12 @@ def test_a_configmap_marked_staging_loaded_by_envfrom_is_named_with_its_environm
 
 
 def test_a_database_password_secret_is_not_this_class() -> None:
-    env = [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "pw"}}}]
+    env: list[dict[str, Any]] = [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "pw"}}}]
     assert _found(_write("Secret", "shop", "flag-sdk"), _pod("cart-7f-abcde", "shop", env), NODE, {}) == []
 
 
 def test_a_host_the_victims_own_spec_names_is_not_blamed_on_the_key() -> None:
-    env = [*LD, {"name": "CHECKOUT_URL", "value": "http://checkout-beta.shop.svc"}]
+    env: list[dict[str, Any]] = [*LD, {"name": "CHECKOUT_URL", "value": "http://checkout-beta.shop.svc"}]
     assert _found(_write("Secret", "shop", "flag-sdk"), _pod("cart-7f-abcde", "shop", env), NODE, {}) == []
 
 
