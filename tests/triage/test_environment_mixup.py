@@ -67,8 +67,9 @@ def _found(change: dict[str, Any], pod: dict[str, Any], error: str, hub_objects:
     return em.found(facts)
 
 
-LD: list[dict[str, Any]] = [{"name": "LD_SDK_KEY", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "sdk-key"}}},
-      {"name": "ORDERS_URL", "value": "http://orders.shop.svc:8080"}]
+LD: list[dict[str, Any]] = [
+    {"name": "LD_SDK_KEY", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "sdk-key"}}},
+    {"name": "ORDERS_URL", "value": "http://orders.shop.svc:8080"}]
 
 
 def test_a_flag_sdk_key_secret_rewritten_before_lookups_of_a_host_the_spec_never_names_is_named() -> None:
@@ -92,7 +93,8 @@ def test_a_configmap_marked_staging_loaded_by_envfrom_is_named_with_its_environm
 
 
 def test_a_database_password_secret_is_not_this_class() -> None:
-    env: list[dict[str, Any]] = [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "pw"}}}]
+    env: list[dict[str, Any]] = [
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "flag-sdk", "key": "pw"}}}]
     assert _found(_write("Secret", "shop", "flag-sdk"), _pod("cart-7f-abcde", "shop", env), NODE, {}) == []
 
 
