@@ -77,6 +77,10 @@ _SOURCE_FILE = re.compile(r"\.(?:java|kt|scala|py|go|js|mjs|cjs|ts|rb|cs|c|cc|cp
 """`Main.java:42` and `server.go:88` are source positions, not host:port."""
 _NOT_HOSTS = {"http", "https", "tcp", "udp", "dial", "localhost.localdomain", "line", "error", "at", "file",
               "caused", "code", "desc", "time", "ts"}
+_BUCKET_SCHEMES = frozenset({"s3", "s3a", "s3n", "gs", "gcs", "wasb", "wasbs", "abfs", "abfss", "oss", "cos", "r2",
+                            "az", "swift"})
+"""Object-store URL schemes: `s3://NAME/key` names a bucket (or container), not a host a client dials, so it is
+never an upstream host (an in-cluster Service of that name is not what the client failed to reach)."""
 
 
 _ENV_ANCHORS = ("env", "set", "process.", "keyerror", "key not found", "placeholder", "required", "variable", "setting",
@@ -142,7 +146,7 @@ def extract(text: str) -> dict[str, str]:
         if server_at.group(2):
             out["upstream_port"] = server_at.group(2)
             out["address"] = f"{server_at.group(1)}:{server_at.group(2)}"
-    elif url and url.group(2).lower() not in _NOT_HOSTS:
+    elif url and url.group(2).lower() not in _NOT_HOSTS and url.group(1).lower() not in _BUCKET_SCHEMES:
         out["upstream_host"] = url.group(2)
         if url.group(3):
             out["upstream_port"] = url.group(3)
