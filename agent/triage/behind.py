@@ -85,6 +85,8 @@
   clients' errors in that class's words (MOVED, READONLY, commits waiting for a missing replica).
 - agent.triage.egress_closed: the mesh's egress closed (Istio outboundTrafficPolicy REGISTRY_ONLY in the mesh config,
   an IstioOperator or a Sidecar) before the callers' sidecars began sending an external host to BlackHoleCluster.
+- agent.triage.egress_source: an egress gateway object (CiliumEgressGatewayPolicy, EgressIP, Antrea Egress) written
+  before an external service began refusing the selected pods by source IP (403 ip_not_allowed, not allowlisted).
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
@@ -120,6 +122,7 @@ from agent.triage import (
     default_class,
     deleted_dependency,
     egress_closed,
+    egress_source,
     environment_mixup,
     expansion_refused,
     gitops_prune,
@@ -181,6 +184,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write, time_source,
                             identity_binding,
+                            egress_source,
                             cloud_policy,
                             controller_api,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
