@@ -191,7 +191,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
-                            proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template, node_config_agent)
+                            proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
+                            node_config_agent)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
