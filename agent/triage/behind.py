@@ -87,6 +87,8 @@
   an IstioOperator or a Sidecar) before the callers' sidecars began sending an external host to BlackHoleCluster.
 - agent.triage.egress_source: an egress gateway object (CiliumEgressGatewayPolicy, EgressIP, Antrea Egress) written
   before an external service began refusing the selected pods by source IP (403 ip_not_allowed, not allowlisted).
+- agent.triage.dns_policy: a name-aware egress policy (Cilium rules.dns / toFQDNs, Calico domains) written so its
+  rules no longer match the host a workload calls: the DNS proxy answers REFUSED (server misbehaving) or drops.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
@@ -121,6 +123,7 @@ from agent.triage import (
     data_movement,
     default_class,
     deleted_dependency,
+    dns_policy,
     egress_closed,
     egress_source,
     environment_mixup,
@@ -185,6 +188,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write, time_source,
                             identity_binding,
+                            dns_policy,
                             egress_source,
                             cloud_policy,
                             controller_api,
