@@ -89,6 +89,8 @@
   before an external service began refusing the selected pods by source IP (403 ip_not_allowed, not allowlisted).
 - agent.triage.dns_policy: a name-aware egress policy (Cilium rules.dns / toFQDNs, Calico domains) written so its
   rules no longer match the host a workload calls: the DNS proxy answers REFUSED (server misbehaving) or drops.
+- agent.triage.pod_network_identity: a per-pod network identity (SecurityGroupPolicy: a branch ENI with its security
+  groups) written before the pods created after it began timing out outbound while the older replicas work.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
@@ -145,6 +147,7 @@ from agent.triage import (
     node_prerequisite,
     node_shared,
     peer_cut,
+    pod_network_identity,
     policy_cut,
     pool_shrunk,
     port_protocol,
@@ -188,6 +191,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write, time_source,
                             identity_binding,
+                            pod_network_identity,
                             dns_policy,
                             egress_source,
                             cloud_policy,
