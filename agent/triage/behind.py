@@ -91,6 +91,8 @@
   rules no longer match the host a workload calls: the DNS proxy answers REFUSED (server misbehaving) or drops.
 - agent.triage.pod_network_identity: a per-pod network identity (SecurityGroupPolicy: a branch ENI with its security
   groups) written before the pods created after it began timing out outbound while the older replicas work.
+- agent.triage.pool_nat: a node-scoped pod network config (Calico IPPool nodeSelector, CiliumNodeConfig, ENIConfig)
+  written with outgoing NAT off before the pods on the nodes it selects timed out to everything outside.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
@@ -149,6 +151,7 @@ from agent.triage import (
     peer_cut,
     pod_network_identity,
     policy_cut,
+    pool_nat,
     pool_shrunk,
     port_protocol,
     position_store,
@@ -191,6 +194,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source, credential_write, time_source,
                             identity_binding,
+                            pool_nat,
                             pod_network_identity,
                             dns_policy,
                             egress_source,
