@@ -68,7 +68,9 @@ _PAIR = re.compile(r"(?:(?<=\s)|^|(?<=[{,]))\"?(?P<k>[A-Za-z][\w.]*[A-Za-z_])\"?
 _DEFAULTS = frozenset({"0", "0.0", "\"\"", "''", "null", "nil", "none", "\"0\"", "false", "[]", "{}"})
 _NOT_FIELDS = frozenset({"level", "lvl", "msg", "message", "ts", "time", "timestamp", "caller", "logger", "status",
                          "code", "error", "err", "errors", "retry", "retries", "attempt", "exit", "exitcode",
-                         "restarts", "duration", "elapsed", "took", "latency", "pid", "line"})
+                         "restarts", "duration", "elapsed", "took", "latency", "pid", "line", "bytes", "size", "len",
+                         "length", "bytes_sent", "bytes_received", "body_bytes_sent", "content_length", "port",
+                         "tid", "thread", "goroutine", "offset", "partition"})
 """Keys a log line carries about itself, not a value read from a response."""
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)")
 """The first timestamp of a line: the runtime's prefix, logfmt's `time=`, JSON's `"ts":`."""
@@ -128,6 +130,8 @@ def missing_fields(lines: list[str]) -> dict[str, tuple[str, int, datetime | Non
             if m is None:
                 continue
             name = m.group("f").strip(".")
+            if name.isupper():
+                break  # an env var or constant (`KeyError: 'DATABASE_URL'`), not a response field
             line_, count, first = out.get(name, (line.strip(), 0, _stamp(line)))
             out[name] = (line_, count + 1, first)
             break

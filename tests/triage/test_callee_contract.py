@@ -123,12 +123,13 @@ def test_twin_a_caller_that_does_not_call_the_rolled_out_workload() -> None:
 
 
 def test_twin_errors_that_name_no_field_or_carry_real_values() -> None:
-    assert missing_fields(["dial tcp 10.0.0.4:50051: connect: connection refused",
+    assert missing_fields(["KeyError: 'DATABASE_URL'", "dial tcp 10.0.0.4:50051: connect: connection refused",
                            "KeyboardInterrupt", "upstream returned 503"]) == {}
     varying = [f"level=warn msg=\"order rejected\" available={n} requested=3" for n in (0, 2, 0, 1, 0, 0)]
     assert defaulted_fields(varying) == {}
     few = ["level=warn msg=\"order rejected\" available=0"] * 2
     assert defaulted_fields(few) == {}
+    assert defaulted_fields(["level=error msg=\"upstream failed\" bytes=0 retries=0"] * 6) == {}
     assert "available" in defaulted_fields(["level=warn msg=\"order rejected\" available=0"] * 6)
 
 
