@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, list_names
 
 CHECK = "change.load_balancer"
 WEIGHT = 0.85
@@ -29,12 +29,19 @@ WINDOW = timedelta(hours=2)
 """How recent an annotation edit must be: the controller applies it within seconds, so its effect is prompt."""
 
 LB_KEY = re.compile(
-    r"(?:service\.beta\.kubernetes\.io/[\w.-]*load-balancer[\w.-]*|service\.kubernetes\.io/[\w.-]+|"
+    r"(?:service\.beta\.kubernetes\.io/[\w.-]*load-?balancer[\w.-]*|service\.kubernetes\.io/[\w.-]+|"
     r"cloud\.google\.com/[\w.-]+|networking\.gke\.io/[\w.-]+|[\w.-]*loadbalancer[\w.-]*\.[\w.-]+/[\w.-]+|"
     r"externalTrafficPolicy|healthCheckNodePort|loadBalancerSourceRanges)", re.I)
 """Annotation keys and spec fields a cloud load-balancer controller acts on."""
 
 _HEALTH = re.compile(r"health", re.I)
+_PROXY_PROTOCOL = re.compile(r"proxy-?protocol|proxyprotocol", re.I)
+"""A cloud annotation that makes the load balancer prepend a PROXY-protocol header (AWS `aws-load-balancer-proxy-
+protocol: "*"`, DigitalOcean `do-loadbalancer-enable-proxy-protocol`, Hetzner `uses-proxyprotocol`, OpenStack,
+Linode, Scaleway, IBM `enable-features: proxy-protocol`)."""
+_OFF = ("", "false", "0", "no", "off", "disabled", "none")
+_CONTROLLER_KEYS = ("use-proxy-protocol", "enable-proxy-protocol", "proxy-protocol")
+"""Controller ConfigMap keys saying the listener parses the PROXY header (ingress-nginx, NGINX Inc., HAProxy)."""
 _TARGET_IP = re.compile(r"target-type$|backend-type$|neg$", re.I)
 
 
@@ -81,10 +88,29 @@ def _service(facts: Facts, target: Ref) -> tuple[dict[str, Any], str] | None:
 
 async def read_services(facts: Facts, call: Callable[..., Awaitable[Any]]) -> None:
     """Reading only: the Services whose load-balancer settings changed in the window, as YAML."""
-    for _, target, _ in _candidates(facts)[:2]:
+    for _, target, keys in _candidates(facts)[:2]:
         got = await get_yaml(call, "Service", target.name, target.namespace, f"survey-lb-service-{target.name}")
         if got is not None and got[0].get("kind") == "Service":
             facts.objects.append(got)
+        if any(_PROXY_PROTOCOL.search(k) for k in keys):
+            await _read_controller_configs(facts, call, target)
+
+
+MAX_CONFIG_READS = 3
+
+
+async def _read_controller_configs(facts: Facts, call: Callable[..., Awaitable[Any]], target: Ref) -> None:
+    """Reading only: the ConfigMaps beside a Service whose PROXY-protocol switch changed, the controller's own
+    first (named like the Service, or a controller's): whether the listener expects the header is said there."""
+    listed = await list_names(call, "ConfigMap", target.namespace, f"survey-lb-configmaps-{target.name}")
+    if listed is None:
+        return
+    stem = target.name.split("-")[0]
+    names = sorted(listed[0], key=lambda n: (n != target.name, "controller" not in n, stem not in n, n))
+    for name in [n for n in names if n != "kube-root-ca.crt"][:MAX_CONFIG_READS]:
+        got = await get_yaml(call, "ConfigMap", name, target.namespace, f"survey-lb-configmap-{name}")
+        if got is not None and got[0].get("kind", "ConfigMap") == "ConfigMap":
+            facts.objects.append(({"kind": "ConfigMap", **got[0]}, got[1]))
 
 
 SOURCE_IP_LOST = (
@@ -94,7 +120,38 @@ SOURCE_IP_LOST = (
 """What switching a LoadBalancer Service from Local to Cluster does to everything keyed on the client's address."""
 
 
-def _contradictions(obj: dict[str, Any], values: dict[str, str]) -> list[str]:
+def _proxy_protocol(values: dict[str, str], controller_parses: bool | None) -> list[str]:
+    """What a PROXY-protocol switch on the load balancer means when the listener behind it was not switched too:
+    the two ends of the pair must agree. Turned on, the LB prepends `PROXY TCP4 <src> <dst> ...` to every
+    connection; a controller not told to expect it (ingress-nginx `use-proxy-protocol`, Traefik entryPoint
+    `proxyProtocol`, Envoy's proxy_protocol listener filter) reads that line as the request and answers 400 Bad
+    Request to every request. `controller_parses` is what the controller's ConfigMap says, when it was read:
+    True means the pair agrees, so the switch is no contradiction."""
+    on = [k for k, v in values.items() if _PROXY_PROTOCOL.search(k) and v.strip().lower() not in _OFF]
+    if not on or controller_parses:
+        return []
+    return ["proxy protocol mismatch: the load balancer now sends a PROXY protocol header but the ingress "
+            "controller is not set to parse it (use-proxy-protocol not 'true' in its ConfigMap): it reads "
+            "'PROXY TCP4 ...' as the request line and answers 400 Bad Request to every request; set "
+            "use-proxy-protocol: 'true' (Traefik entryPoint proxyProtocol) or revert the annotation"]
+
+
+def controller_parses_proxy(facts: Facts, namespace: str) -> bool | None:
+    """Whether a controller ConfigMap read in the Service's namespace enables PROXY-protocol parsing (None: no
+    such ConfigMap was read, so nothing is known)."""
+    seen: bool | None = None
+    for obj, _ in facts.objects:
+        meta = obj.get("metadata") or {}
+        if obj.get("kind") != "ConfigMap" or (meta.get("namespace") or "") != namespace:
+            continue
+        for key in _CONTROLLER_KEYS:
+            value = (obj.get("data") or {}).get(key)
+            if value is not None:
+                seen = seen or str(value).strip().lower() == "true"
+    return seen
+
+
+def _contradictions(obj: dict[str, Any], values: dict[str, str], controller_parses: bool | None = None) -> list[str]:
     """What the changed health-check settings (`values`) contradict in the Service itself, in words. With IP
     targets the load balancer reaches the pods directly, so a port of the pods is no contradiction."""
     spec = obj.get("spec") or {}
@@ -104,7 +161,7 @@ def _contradictions(obj: dict[str, Any], values: dict[str, str]) -> list[str]:
                   and isinstance(p.get("nodePort"), int)}
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
     ip_targets = any(_TARGET_IP.search(str(k)) and str(v).lower() in ("ip", "true") for k, v in annotations.items())
-    out: list[str] = []
+    out: list[str] = _proxy_protocol(values, controller_parses)
     for key, value in values.items():
         if not (_HEALTH.search(key) and key.lower().endswith("port")) or not value.isdigit():
             continue
@@ -136,7 +193,7 @@ def changes(facts: Facts) -> list[LbChange]:
             annotations = (obj.get("metadata") or {}).get("annotations") or {}
             found.values = {k: str(v) for k, v in annotations.items() if any(k in key or key.endswith(k)
                                                                              for key in keys)}
-            found.problems = _contradictions(obj, found.values)
+            found.problems = _contradictions(obj, found.values, controller_parses_proxy(facts, target.namespace))
             policy = str((obj.get("spec") or {}).get("externalTrafficPolicy") or "")
             if policy and any("externalTrafficPolicy" in k for k in keys):
                 found.values = {"externalTrafficPolicy": policy, **found.values}
@@ -150,7 +207,8 @@ def changes(facts: Facts) -> list[LbChange]:
 def finding(found: LbChange) -> dict[str, Any]:
     """The suspect's finding: which load-balancer settings changed, to what, and what that breaks (the first 400
     characters carry the facts: ranking quotes no more)."""
-    values = sorted(found.values.items(), key=lambda kv: not (_HEALTH.search(kv[0]) and kv[0].endswith("port")))
+    values = sorted(found.values.items(), key=lambda kv: not ((_HEALTH.search(kv[0]) and kv[0].endswith("port"))
+                                                              or _PROXY_PROTOCOL.search(kv[0])))
     set_to = ", ".join(f"{k.rsplit('/', 1)[-1]}={v!r}" for k, v in values[:2]) or \
         ", ".join(k.rsplit("/", 1)[-1] for k in found.keys[:3])
     what = "; ".join(found.problems) if found.problems else (
