@@ -73,8 +73,11 @@ class Moved:
 
 
 def refusals(facts: Facts) -> list[Line]:
-    """Each pod's first refusal by source address (allowlist wording, or a bare 403/reset naming an address)."""
-    return lines(facts, re.compile(f"{ALLOWLIST.pattern}|{REFUSED.pattern}", re.I))
+    """Each pod's first refusal by source address: a line in allowlist wording when the pod has one, else its first
+    bare 403/reset (blamed later only when it names the object's address)."""
+    worded = lines(facts, ALLOWLIST)
+    bare = [ln for ln in lines(facts, REFUSED) if not any(w.pod == ln.pod for w in worded)]
+    return worded + bare
 
 
 def _egress_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:

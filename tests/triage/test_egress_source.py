@@ -113,3 +113,13 @@ def test_a_bare_403_naming_no_address_of_the_policy_is_not_named() -> None:
     facts = run(BARE, "2026-11-09T13:42:00.000Z", [written],
                 {("CiliumEgressGatewayPolicy", "", "billing-out"): cilium("billing")})
     assert egress_source.suspects(facts) == []
+
+
+def test_the_allowlist_line_is_found_behind_an_earlier_bare_refusal() -> None:
+    written = change("CiliumEgressGatewayPolicy", "", "billing-out", 30, "spec.egressGateway = {}")
+    facts = run(BARE, "2026-11-09T13:42:00.000Z", [written],
+                {("CiliumEgressGatewayPolicy", "", "billing-out"): cilium("billing")})
+    facts.logs[0].more = [{"example": PSP.replace("198.51.100.77", "192.0.2.1"),
+                           "first_seen": "2026-11-09T13:43:00.000Z"}]
+    [(ref, finding, _, _)] = egress_source.suspects(facts)
+    assert ref.name == "billing-out" and "ip_not_allowed" in finding["message"]
