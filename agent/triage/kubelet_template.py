@@ -69,6 +69,10 @@ MEANING = {
     "maxpods": "more pods fit on each node than before",
     "podpidslimit": "each pod may start more processes",
 }
+EVICTED_ON = re.compile(r"node ([a-z0-9][a-z0-9.-]*[a-z0-9]) (?:was )?low on (?:resource: )?"
+                        r"(ephemeral-storage|memory|pids)", re.I)
+"""The scan's eviction wording naming the node and the resource (the pressure may have cleared since)."""
+CONDITION_OF = {"ephemeral-storage": "DiskPressure", "memory": "MemoryPressure", "pids": "PIDPressure"}
 FLAG = re.compile(r"--([a-z][a-z0-9-]+)[= ]([^\s'\"]+)")
 """A kubelet flag in bootstrap arguments (`--kubelet-extra-args '--container-log-max-size=2Gi'`)."""
 FLAG_ALIASES = {"imagegchighthreshold": "imagegchighthresholdpercent",
@@ -143,15 +147,23 @@ def kubelet_settings(template: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def pressured_nodes(facts: Facts) -> list[tuple[str, str, dict[str, Any]]]:
-    """(node, condition, finding) for every scan finding of a node under disk, memory or PID pressure."""
+    """(node, condition, finding) for every scan finding of a node under disk, memory or PID pressure, then for
+    every eviction finding that names the node and the resource (the kubelet evicted, the condition may have
+    cleared since)."""
     out: list[tuple[str, str, dict[str, Any]]] = []
+    evictions: list[tuple[str, str, dict[str, Any]]] = []
     for finding in facts.findings():
         ref = Ref.of(finding.get("object"))
         condition = str(finding.get("reason") or "")
-        if ref is None or ref.kind != "Node" or condition not in GOVERNS:
+        if ref is not None and ref.kind == "Node" and condition in GOVERNS:
+            if not any(n == ref.name and c == condition for n, c, _ in out):
+                out.append((ref.name, condition, finding))
             continue
-        if not any(n == ref.name and c == condition for n, c, _ in out):
-            out.append((ref.name, condition, finding))
+        text = " ".join([str(finding.get("message") or ""), *(str(e) for e in finding.get("evidence") or [])])
+        evictions += [(m.group(1), CONDITION_OF[m.group(2).lower()], finding) for m in EVICTED_ON.finditer(text)]
+    for name, condition, finding in evictions:
+        if not any(n == name and c == condition for n, c, _ in out):
+            out.append((name, condition, finding))
     return out[:MAX_NODES]
 
 

@@ -107,3 +107,19 @@ def test_unrelated_keys_or_an_older_node_under_pressure_is_not_named() -> None:
             _node("ip-10-1-9-9", WRITE + timedelta(hours=3), KARPENTER),
             _node("ip-10-1-1-1", WRITE - timedelta(days=9), KARPENTER)]
     assert _found(both, facts) == []
+
+
+def test_evictions_name_the_node_when_its_pressure_has_cleared() -> None:
+    objects = [_nodeclass(NODEADM % "      containerLogMaxFiles: 20\n"),
+               _node("ip-10-1-9-9", WRITE + timedelta(hours=3), KARPENTER)]
+    owner = {"kind": "StatefulSet", "namespace": "ads", "name": "events"}
+    facts = Facts(at=AT, scan={"findings": [
+        {"check": "pod.evicted", "object": owner, "owner": owner, "reason": "Evicted",
+         "message": "StatefulSet ads/events: 1/3 pods Evicted, node ip-10-1-9-9 low on ephemeral-storage"}]},
+        changes={"changes": [{"at": _iso(WRITE), "type": "other", "summary": "EC2NodeClass bottle-general written",
+                              "object": {"kind": "EC2NodeClass", "namespace": "", "name": "bottle-general"}}]},
+        changes_id="E2")
+    found = _found(objects, facts)
+    assert [(x.node, x.condition, x.settings) for x in found] == [
+        ("ip-10-1-9-9", "DiskPressure", [("containerLogMaxFiles", "20")])]
+    assert [str(r) for r in found[0].explains] == ["Node ip-10-1-9-9", "StatefulSet ads/events"]
