@@ -54,8 +54,9 @@ REFUSED = re.compile(r"\b403\b|forbidden|connection reset|reset by peer|ECONNRES
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 
 EGRESS_KINDS = frozenset({"ciliumegressgatewaypolicy", "egressgatewaypolicy", "egressip", "egress",
-                          "egressgateway", "egressnatpolicy"})
-"""Custom kinds whose whole job is to pick the source address of selected pods' egress."""
+                          "egressgateway", "egressnatpolicy", "natgateway", "cloudnat", "computerouternat"})
+"""Custom kinds whose whole job is to pick the source address of selected pods' egress (egress gateways, and the
+cloud NAT objects an in-cluster controller manages: ACK NATGateway, Config Connector ComputeRouterNAT)."""
 _EGRESS_FIELD = re.compile(r"egress[-_.]?ips?\b|egressGateway|egress\.projectcalico\.org/", re.I)
 
 
@@ -161,7 +162,7 @@ def found(facts: Facts) -> list[Moved]:
                 continue
             chosen = _selects(obj, pod)
             named = [a for a in _addresses(obj) if a in line.text]
-            if chosen is False or (chosen is None and ref.namespace not in ("", line.namespace)):
+            if chosen is False or (chosen is None and ref.namespace not in ("", line.namespace) and not named):
                 continue
             if not ALLOWLIST.search(line.text) and not named:
                 continue

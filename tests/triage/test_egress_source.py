@@ -123,3 +123,14 @@ def test_the_allowlist_line_is_found_behind_an_earlier_bare_refusal() -> None:
                            "first_seen": "2026-11-09T13:43:00.000Z"}]
     [(ref, finding, _, _)] = egress_source.suspects(facts)
     assert ref.name == "billing-out" and "ip_not_allowed" in finding["message"]
+
+
+def test_a_cloud_nat_object_elsewhere_counts_when_the_refusal_names_its_address() -> None:
+    nat = {"apiVersion": "compute.cnrm.cloud.google.com/v1beta1", "kind": "ComputeRouterNAT",
+           "metadata": {"name": "egress-nat", "namespace": "infra"},
+           "spec": {"natIpAllocateOption": "MANUAL_ONLY", "natIps": [{"external": "198.51.100.77"}]}}
+    written = change("ComputeRouterNAT", "infra", "egress-nat", 30, "spec.natIps = [...]")
+    facts = run(BARE.replace('"status":403', '"status":403,"detail":"198.51.100.77 rejected"'),
+                "2026-11-09T13:42:00.000Z", [written], {("ComputeRouterNAT", "infra", "egress-nat"): nat})
+    [(ref, finding, _, _)] = egress_source.suspects(facts)
+    assert ref.name == "egress-nat" and "source IP 198.51.100.77" in finding["message"]
