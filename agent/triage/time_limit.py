@@ -70,11 +70,25 @@ HANDOVER = re.compile(r"visibility|lease|ack|poll[_.-]?interval", re.I)
 """Limits past which a broker hands the work to another consumer (the work then runs twice)."""
 
 
+TIMEOUTS_BLOCK = re.compile(r"^(?:timeouts|timeoutPolicy|forwardingTimeouts|timeout)$", re.I)
+"""A block whose leaves are each a time limit though named plainly: Gateway API `timeouts.request` /
+`timeouts.backendRequest`, Contour `timeoutPolicy.response`, Traefik `forwardingTimeouts.*`."""
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "VirtualService", "HTTPProxy", "IngressRoute", "Ingress", "Mapping",
+               "Route", "ServersTransport", "BackendTrafficPolicy", "ClientTrafficPolicy")
+"""Objects whose time limits a proxy enforces on the upstream: past the limit the proxy abandons the request and
+answers 504 itself while the backend still finishes (Envoy `UT`, nginx `upstream timed out`)."""
+
+
 def is_time_limit(name: str) -> bool:
     """Whether a setting's name says it bounds the duration of work (`--timeout`, `LEDGER_TIMEOUT_MS`,
-    `visibility_timeout`, `ackDeadlineSeconds`), not an idle, connect, retry or probe time."""
-    last = re.split(r"[.\[]", name)[-1] if not name.startswith("-") else name
-    return bool(LIMIT_NAME.search(last)) and not NOT_WORK.search(last)
+    `visibility_timeout`, `ackDeadlineSeconds`, a leaf of a route's `timeouts` block), not an idle, connect,
+    retry or probe time."""
+    parts = re.split(r"[.\[]", name) if not name.startswith("-") else [name]
+    last = parts[-1]
+    if NOT_WORK.search(last):
+        return False
+    parent = parts[-2] if len(parts) > 1 else ""
+    return bool(LIMIT_NAME.search(last)) or bool(TIMEOUTS_BLOCK.match(parent))
 
 
 def bare_unit(name: str) -> float:
@@ -185,7 +199,60 @@ def pairs_of(line: str) -> list[tuple[str, str | None, str | None]]:
         return _value_pairs(m["key"], tightened._unquote(m["old"]), tightened._unquote(m["new"]))
     if m := tightened._ARROW.match(line):
         return [(m["path"], tightened._unquote(m["old"]), tightened._unquote(m["new"]))]
+    if m := _SET_FIELD.match(line):
+        return _set_leaves(m["path"], m["new"])
     return []
+
+
+def _value_at(obj: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path (`spec.rules`, `spec.http[0]`) of an object read back, or None."""
+    node: Any = obj
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("[") and isinstance(node, list):
+            index = int(part[1:-1])
+            node = node[index] if index < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def _read_back(path: str, obj: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    """(setting, None, current) of the scalar leaves under a spec field written whole, read from the object
+    itself: the timeline shortens a written value to 80 characters, so a route's `timeouts` block deep in its
+    rules is only seen there."""
+    out: list[tuple[str, str | None, str | None]] = []
+
+    def walk(at: str, node: Any, depth: int) -> None:
+        if isinstance(node, dict) and depth < 8:
+            for key, value in node.items():
+                walk(f"{at}.{key}", value, depth + 1)
+        elif isinstance(node, list) and depth < 8:
+            for i, value in enumerate(node[:20]):
+                walk(f"{at}[{i}]", value, depth + 1)
+        elif isinstance(node, (str, int, float)) and not isinstance(node, bool) \
+                and not any(NOT_WORK.search(p) for p in re.split(r"[.\[]", at)[:-1]):
+            out.append((at, None, str(node)))
+
+    walk(path, _value_at(obj, path), 0)
+    return out
+
+
+_SET_FIELD = re.compile(r"^(?P<path>spec(?:\.[\w\[\]-]+)*) = (?P<new>[\[{].*)$")
+"""A spec field written whole with no old value recorded (`spec.rules = [{...}]`): its leaves are read."""
+
+
+def _set_leaves(path: str, value: str) -> list[tuple[str, str | None, str | None]]:
+    """(setting, None, new) of every leaf of a spec field written whole; a leaf under a probe, retry, idle or
+    connect block is no work limit whatever its own name (a probe's `timeoutSeconds`)."""
+    leaves = value_diff.leaves(value, path) or {}
+    out: list[tuple[str, str | None, str | None]] = []
+    for leaf, text in leaves.items():
+        full = f"{path}{'' if leaf.startswith('[') else '.'}{leaf}"
+        if text != value_diff.HIDDEN and not any(NOT_WORK.search(p) for p in re.split(r"[.\[]", full)[:-1]):
+            out.append((full, None, text))
+    return out
 
 
 def limits_of(change: dict[str, Any], target: Ref, evidence: str, facts: Facts) -> list[Limit]:
@@ -210,6 +277,14 @@ def limits_of(change: dict[str, Any], target: Ref, evidence: str, facts: Facts) 
             if after is None or (old is not None and (before is None or not after < before)):
                 continue
             out.append(Limit(target, change, key, old, new, after, before, evidence, program))
+    obj = facts.object_named(target.kind, target.namespace, target.name) if target.kind in ROUTE_KINDS else None
+    for line in (str(d) for d in change.get("diff") or []) if obj is not None else []:
+        whole = _SET_FIELD.match(line)
+        for key, _, new in _read_back(whole["path"], obj) if whole and obj is not None else []:
+            after = seconds(new, key)
+            if key not in known and is_time_limit(key) and after is not None:
+                known.add(key)
+                out.append(Limit(target, change, key, None, str(new), after, None, evidence))
     for line in (str(d) for d in change.get("diff") or []):
         m = _SET_KEY.match(line)
         if m is None or target.kind != "ConfigMap" or m["key"] in known:
@@ -252,8 +327,11 @@ def candidates(facts: Facts) -> list[Limit]:
 
 
 def _maybe_limit(change: dict[str, Any]) -> bool:
-    """Whether a write touches a setting named like a time limit (before its current value is read)."""
-    return any(LIMIT_NAME.search(str(d)) for d in change.get("diff") or [])
+    """Whether a write touches a setting named like a time limit (before its current value is read), or writes a
+    route's spec field whole (its shortened value may hide a `timeouts` block)."""
+    target = Ref.of(change.get("object"))
+    return any(LIMIT_NAME.search(str(d)) or (target is not None and target.kind in ROUTE_KINDS
+                                              and _SET_FIELD.match(str(d))) for d in change.get("diff") or [])
 
 
 # ---- the work it governs, as the holders' logs and metrics show it -------------------------------------
@@ -378,8 +456,12 @@ def verdict(limit: Limit, work: Work, own: bool) -> tuple[str, str] | None:
     if work.durations and not over and (work.p99 is None or work.p99 <= new) and longest < new * 0.8:
         return None  # the limit still sits above every measured piece of work: not what cuts it short
     handover = bool(HANDOVER.search(limit.key))
-    if limit.before is None and not work.timeouts and not work.redelivered:
-        return None  # not known to be lowered, and nothing was cut short or done twice: long work alone is no cause
+    enforced_upstream = limit.target.kind in ROUTE_KINDS and bool(over)
+    if limit.before is None and not work.timeouts and not work.redelivered and not enforced_upstream:
+        # not known to be lowered, and nothing was cut short or done twice: long work alone is no cause. A route's
+        # limit is the exception: the proxy cuts the request, so the backend's logs show no timeout, only work
+        # that outlasts it
+        return None
     if over or (work.p99 is not None and work.p99 > new):
         parts = []
         if over:
@@ -466,7 +548,13 @@ def finding(cut: Cut) -> dict[str, Any]:
     does = ("past it the broker hands unacknowledged work to another consumer, so long tasks run twice"
             if handover else "work that takes longer is cut short (killed or abandoned mid-way) and its callers "
                              "see errors")
-    message = (f"{lim.target} cut a time limit below the work it governs: {lim.text()}; {cut.why}. "
+    route = lim.target.kind in ROUTE_KINDS
+    if route:
+        does = ("the proxy gives up on the upstream at the limit and answers 504 itself (Envoy UT, upstream request "
+                "timeout; nginx upstream timed out) while the backend still finishes the work")
+    head = "set a route timeout shorter than the upstream's response time" if route else \
+        "cut a time limit below the work it governs"
+    message = (f"{lim.target} {head}: {lim.text()}; {cut.why}. "
                f"Written {minutes_text(cut.minutes_before)} before the incident; held by {holders}: {does}. "
                f"Restore the old limit (or set it above the work's real duration) rather than restarting the "
                f"victims")
@@ -561,6 +649,11 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             got = await get_yaml(call, "ConfigMap", target.name, target.namespace, f"survey-time-limit-{target.name}")
             if got is not None and got[0].get("kind", "ConfigMap") == "ConfigMap":
                 facts.objects.append(({**got[0], "kind": "ConfigMap"}, got[1]))
+        if target.kind in ROUTE_KINDS and any(_SET_FIELD.match(str(d)) for d in change.get("diff") or []) \
+                and facts.object_named(target.kind, target.namespace, target.name) is None:
+            got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-time-limit-{target.name}")
+            if got is not None and got[0].get("kind", target.kind) == target.kind:
+                facts.objects.append(({**got[0], "kind": target.kind}, got[1]))
     workloads = store.setdefault("workloads", {})
     related = set(store.get("related") or [])
     namespaces = {n for n in [subject.namespace, *subject.namespace_words, *subject.labelled_values,
