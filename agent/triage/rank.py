@@ -309,6 +309,10 @@ IN_CONTEXT_WEIGHT: dict[str, dict[str, float]] = {
 }
 
 
+UNDECLARED_PORT = 0.3
+"""A numeric targetPort no container declares: a lead, not a fault (the number works undeclared)."""
+
+
 def weight_in_context(finding: dict[str, Any], problems: set[str]) -> float:
     """The cause weight of a finding for an incident about `problems` (see IN_CONTEXT_WEIGHT)."""
     check = str(finding.get("check") or "")
@@ -323,6 +327,8 @@ def cause_weight(finding: dict[str, Any]) -> float:
     check = str(finding.get("check") or "").lower()
     if check == "config.limit" and finding.get("severity") != "critical":
         return limits.WEAK
+    if check == "service.target_port" and finding.get("reason") == "TargetPortUndeclared":
+        return UNDECLARED_PORT
     if (finding.get("details") or {}).get("absence_known") is False:
         return UNVERIFIED  # "not collected, cannot check": the recording's gap, not evidence of a cause
     if check in CHECK_WEIGHT:

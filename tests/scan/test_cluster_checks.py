@@ -100,6 +100,25 @@ def test_service_target_port_no_container_exposes() -> None:
     assert run([p, service("web", target_port=8080), endpoints("web")], "services").findings == []
 
 
+def test_an_undeclared_numeric_target_port_is_a_lead_not_a_fault() -> None:
+    """containerPort is informational (Pod API reference): a number reaches whatever listens there.
+
+    So a numeric targetPort the containers do not declare is reported as `info` with its own reason and
+    weighs below every fault in triage, while a named targetPort nobody declares stays critical (the
+    endpoints then carry no such port at all).
+    """
+    from agent.triage.rank import cause_weight
+    p = pod("web-1", ports=[{"name": "http", "containerPort": 8080}])
+    [numeric] = run([p, service("web", target_port=9090), endpoints("web")], "services").findings
+    assert (numeric.severity, numeric.reason) == ("info", "TargetPortUndeclared")
+    assert "works without a declaration" in numeric.message
+    [named] = run([p, service("web", target_port="grpc"), endpoints("web")], "services").findings
+    assert (named.severity, named.reason) == ("critical", "TargetPortNotExposed")
+    weights = {f.reason: cause_weight(f.model_dump() if hasattr(f, "model_dump") else vars(f))
+               for f in (numeric, named)}
+    assert weights["TargetPortUndeclared"] < 0.5 < weights["TargetPortNotExposed"]
+
+
 def test_endpoint_slices_are_read_when_listed() -> None:
     slice_ = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
               "metadata": meta("web-abc", labels={"kubernetes.io/service-name": "web"}),

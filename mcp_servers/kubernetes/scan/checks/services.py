@@ -105,13 +105,24 @@ def _service(snap: Snapshot, svc: dict[str, Any]) -> list[ScanFinding]:
         else:
             bad = bool(numbers) and int(target) not in numbers
         if bad:
+            declared = ', '.join(sorted(names | {str(n) for n in numbers})) or 'none'
+            named = isinstance(target, str) and not target.isdigit()
+            # A named targetPort must match a declared port name or the Service has no port on its
+            # endpoints: a certain fault. A NUMBER reaches whatever listens there, declared or not
+            # (containerPort is informational, per the Pod API reference), so an undeclared number is
+            # only a lead to check, never a cause by itself: severity info, and said so.
+            message = (f"{subject}: port {port.get('port')} targets {target!s}, which no selected container "
+                       f"exposes (containers expose {declared})") if named else (
+                       f"{subject}: port {port.get('port')} targets {target!s}, which no selected container "
+                       f"declares (they declare {declared}); a numeric targetPort works without a declaration, "
+                       "so this is a fault only if nothing listens there")
             out.append(ScanFinding(
-                check="service.target_port", severity="critical" if isinstance(target, str) else "warning",
-                object=subject, owner=snap.owner_of(pods[0]), reason="TargetPortNotExposed",
-                message=f"{subject}: port {port.get('port')} targets {target!s}, which no selected container "
-                        f"exposes (containers expose {', '.join(sorted(names | {str(n) for n in numbers})) or 'none'})",
+                check="service.target_port", severity="critical" if named else "info",
+                object=subject, owner=snap.owner_of(pods[0]),
+                reason="TargetPortNotExposed" if named else "TargetPortUndeclared",
+                message=message,
                 details={"port": port.get("port"), "target": target, "container_ports": sorted(numbers),
-                         "container_port_names": sorted(names)},
+                         "container_port_names": sorted(names), "declared": False},
                 evidence=[clip(f"service port {port.get('name') or port.get('port')} -> targetPort {target}")]))
     return out
 
