@@ -44,9 +44,10 @@ MAX_NAMESPACES = 4
 MAX_USERS = 8
 """Snapshots or claims read per namespace (newest by name order is not known: the first listed)."""
 
-DRIVER_FIELD = {"VolumeSnapshotClass": "driver", "StorageClass": "provisioner"}
+DRIVER_FIELD = {"VolumeSnapshotClass": "driver", "StorageClass": "provisioner", "GatewayClass": "controllerName"}
 """The field of each class kind that names the driver which must serve it."""
-USER_KIND = {"VolumeSnapshotClass": "VolumeSnapshot", "StorageClass": "PersistentVolumeClaim"}
+USER_KIND = {"VolumeSnapshotClass": "VolumeSnapshot", "StorageClass": "PersistentVolumeClaim",
+             "GatewayClass": "Gateway"}
 """What uses a class of each kind (and waits when no driver serves it)."""
 PROVISIONER_ANNOTATIONS = ("volume.kubernetes.io/storage-provisioner", "volume.beta.kubernetes.io/storage-provisioner",
                            "pv.kubernetes.io/provisioned-by")
@@ -71,7 +72,25 @@ class Unserved:
 
 
 def _driver(obj: dict[str, Any], kind: str) -> str:
-    return str(obj.get(DRIVER_FIELD[kind]) or "")
+    """The driver or controller a class names (a GatewayClass keeps it under spec)."""
+    holder = obj.get("spec") or {} if kind == "GatewayClass" else obj
+    return str(holder.get(DRIVER_FIELD[kind]) or "")
+
+
+def _accepted(obj: dict[str, Any]) -> str:
+    """A Gateway API object's Accepted/Programmed state: "True", or the reason it is not ("" when unset)."""
+    conditions = {str(c.get("type")): c for c in (obj.get("status") or {}).get("conditions") or []
+                  if isinstance(c, dict)}
+    for kind in ("Programmed", "Accepted"):
+        cond = conditions.get(kind)
+        if cond is not None:
+            return "True" if cond.get("status") == "True" else str(cond.get("reason") or cond.get("status"))
+    return ""
+
+
+WAITING_FOR_CONTROLLER = frozenset({"Pending", "Waiting", "Unknown", ""})
+"""A GatewayClass's Accepted reason (or status) while no controller has claimed it (the API's default condition
+says `Waiting for controller`)."""
 
 
 def _class_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
@@ -124,6 +143,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
 
     for _, _, klass in writes:
         await get(klass.kind, klass.name, "")
+    if any(k.kind == "GatewayClass" for _, _, k in writes):  # the controllers that accepted the other classes
+        others = await list_names(call, "GatewayClass", "", "survey-class-driver-gatewayclasses")
+        for name in sorted(others[0] if others else set())[:MAX_USERS]:
+            await get("GatewayClass", name, "")
     registered = await list_names(call, "CSIDriver", "", "survey-class-driver-csidrivers")
     if registered is not None:
         kept["registered"] = sorted(registered[0])
@@ -166,6 +189,8 @@ def served_drivers(objects: dict[str, dict[str, Any]], registered: list[str] | N
             out.append(_provisioner(obj))
         elif kind == "VolumeSnapshotContent" and (obj.get("status") or {}).get("readyToUse") is True:
             out.append(str((obj.get("spec") or {}).get("driver") or ""))
+        elif kind == "GatewayClass" and _accepted(obj) == "True":
+            out.append(_driver(obj, "GatewayClass"))
     return sorted({d for d in out if d})
 
 
@@ -174,6 +199,8 @@ def _waiting(kind: str, obj: dict[str, Any], klass: str) -> bool:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     if kind == "VolumeSnapshot":
         return spec.get("volumeSnapshotClassName") == klass and status.get("readyToUse") is not True
+    if kind == "Gateway":
+        return spec.get("gatewayClassName") == klass and _accepted(obj) != "True"
     return spec.get("storageClassName") == klass and status.get("phase", "Pending") == "Pending"
 
 
@@ -202,7 +229,8 @@ def found(facts: Facts) -> list[Unserved]:
         obj = objects.get(str(klass))
         written = parse_time(change.get("at"))
         driver = _driver(obj or {}, klass.kind)
-        if obj is None or written is None or not driver or not served:
+        unclaimed = klass.kind == "GatewayClass" and _accepted(obj or {}) in WAITING_FOR_CONTROLLER
+        if obj is None or written is None or not driver or not (served or unclaimed):
             continue
         if driver in served or driver.startswith("kubernetes.io/"):
             continue
@@ -214,8 +242,8 @@ def found(facts: Facts) -> list[Unserved]:
             ref = Ref(kind, namespace, name)
             uobj = objects.get(str(ref)) or {}
             made = parse_time((uobj.get("metadata") or {}).get("creationTimestamp"))
-            if not _waiting(kind, uobj, klass.name) or made is None or made < written:
-                continue
+            if not _waiting(kind, uobj, klass.name) or made is None or (made < written and kind != "Gateway"):
+                continue  # a Gateway made before the write loses its controller too; a ready snapshot stays ready
             waiting.append(ref)
             claim = str(((uobj.get("spec") or {}).get("source") or {}).get("persistentVolumeClaimName") or "")
             cobj = objects.get(str(Ref("PersistentVolumeClaim", namespace, claim))) or {}
@@ -240,7 +268,12 @@ def finding(u: Unserved, at: datetime) -> dict[str, Any]:
     close = difflib.get_close_matches(u.driver, u.served, n=1, cutoff=0.5)
     should = u.source_driver if u.source_driver and u.source_driver != u.driver else (close[0] if close else "")
     names = ", ".join(str(w) for w in u.waiting[:3])
-    if u.klass.kind == "VolumeSnapshotClass":
+    running = "no CSI driver in the cluster runs"
+    if u.klass.kind == "GatewayClass":
+        running = "no Gateway controller in the cluster serves (the class is not Accepted: waiting for controller)"
+        effect = (f"no controller programs {names}: it is never Accepted or Programmed, gets no address, and its "
+                  f"routes serve nothing")
+    elif u.klass.kind == "VolumeSnapshotClass":
         effect = (f"no csi-snapshotter serves that driver, so {names} is never readyToUse (the snapshot controller "
                   f"waits for the CSI driver, no error)")
     else:
@@ -248,8 +281,9 @@ def finding(u: Unserved, at: datetime) -> dict[str, Any]:
                   f"to be created by the external provisioner)")
     volume = f"; the volume it copies belongs to {u.source_driver}" if u.source_driver else ""
     summary = str(u.change.get("summary") or f"{u.klass} written")
-    message = (f"{u.klass} names {field_name} '{u.driver}', which no CSI driver in the cluster runs (running: "
-               f"{', '.join(u.served[:4])}){volume}: {effect}. {summary[:160]}, {before} before the incident. "
+    message = (f"{u.klass} names {field_name} '{u.driver}', which {running} (running: "
+               f"{', '.join(u.served[:4]) or 'none seen'}){volume}: {effect}. {summary[:160]}, {before} before the "
+               f"incident. "
                + (f"Set {field_name}: {should} on {u.klass} (re-create it; the field is immutable), then retry "
                   f"what timed out" if should else f"Point {u.klass} at an installed driver"))
     return {"check": CHECK, "severity": "critical", "object": {"kind": u.klass.kind, "namespace": "",

@@ -148,3 +148,43 @@ def test_in_tree_provisioner_and_unknown_drivers_are_not_named() -> None:
     hub.objects = {k: v for k, v in hub.objects.items() if "data-ledger-0" not in k}  # nothing bound: no evidence
     hub.lists[("PersistentVolumeClaim", "billing")] = [{"name": "scratch-ledger-3"}]
     assert _found(hub, facts) == []
+
+
+def _gatewayclass(name: str, controller: str, accepted: str, reason: str) -> dict[str, Any]:
+    return {"kind": "GatewayClass", "metadata": {"name": name}, "spec": {"controllerName": controller},
+            "status": {"conditions": [{"type": "Accepted", "status": accepted, "reason": reason,
+                                       "message": "Waiting for controller" if accepted != "True" else "Valid"}]}}
+
+
+def _gateway_cluster(accepted: str) -> RecordingHub:
+    objects = [_gatewayclass("public", "gateway.envoyproxy.io/gatewayclass-controler", accepted,
+                             "Accepted" if accepted == "True" else "Pending"),
+               _gatewayclass("internal", "gateway.envoyproxy.io/gatewayclass-controller", "True", "Accepted"),
+               {"kind": "Gateway", "metadata": {"name": "public-gw", "namespace": "billing",
+                                                "creationTimestamp": _iso(AT - timedelta(days=20))},
+                "spec": {"gatewayClassName": "public"},
+                "status": {"conditions": [{"type": "Accepted", "status": accepted, "reason": "Pending"}]}}]
+    lists: dict[Any, list[dict[str, Any]]] = {"GatewayClass": [{"name": "public"}, {"name": "internal"}],
+                                              ("Gateway", "billing"): [{"name": "public-gw"}]}
+    return RecordingHub(objects=keyed(objects), lists=lists,
+                        otherwise=lambda _, eid: outcome(True, {"changes": []}, "", eid))
+
+
+ROUTE_DOWN = "HTTPRoute billing/invoices: parent Gateway billing/public-gw is not Accepted; probes get no answer"
+INVOICES = {"kind": "HTTPRoute", "namespace": "billing", "name": "invoices"}
+
+
+def test_gateway_class_no_controller_accepts_explains_its_gateway() -> None:
+    facts = _facts("GatewayClass", "public", WRITE, ROUTE_DOWN, INVOICES)
+    found = _found(_gateway_cluster("Unknown"), facts)
+    assert [(str(u.klass), u.driver) for u in found] == [
+        ("GatewayClass public", "gateway.envoyproxy.io/gatewayclass-controler")]
+    assert [str(w) for w in found[0].waiting] == ["Gateway billing/public-gw"]  # made before the write: it too
+    message = class_driver.finding(found[0], AT)["message"]
+    assert "no Gateway controller" in message and "Set controllerName: gateway.envoyproxy.io/gatewayclass-controller" \
+        in message
+
+
+def test_gateway_class_its_controller_accepted_is_not_named() -> None:
+    facts = _facts("GatewayClass", "public", WRITE, ROUTE_DOWN, INVOICES)
+    assert _found(_gateway_cluster("True"), facts) == []
