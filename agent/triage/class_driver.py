@@ -15,6 +15,11 @@ claims and the driver of their volumes, the driver of snapshot contents that did
 driver is among them, or an in-tree `kubernetes.io/` provisioner, is not named; neither is one when nothing says
 which drivers run, nor one written after what it left waiting was created.
 
+A GatewayClass's `spec.controllerName` works the same way: a Gateway controller accepts only the classes naming
+it, so a class written with a name none serves stays `Accepted: Unknown` ("Waiting for controller") and its
+Gateways are never Accepted or Programmed (those made before the write lose their controller too). The
+controllers running are those that accepted the other GatewayClasses.
+
 The survey calls `read` (reading only, when the timeline shows such a class written in the last three days);
 `found` is pure over what was read.
 """
