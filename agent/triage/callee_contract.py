@@ -57,9 +57,20 @@ MISSING = [
     re.compile(r"No such (?:field|key|property):? ['\"]?(?P<f>[\w.-]+)"),
     re.compile(r"JSONObject\[\\?\"(?P<f>[\w.-]+)\\?\"\] not found"),
     re.compile(r"\b(?P<f>[a-z][\w.]*)\n?\s+Field required"),
+    re.compile(r"Cannot query field \\?\"(?P<f>[\w.-]+)\\?\" on type"),
+    re.compile(r"cannot unmarshal \w+ into Go struct field (?:[\w]+\.)*(?P<f>\w+) of type"),
+    re.compile(r"Cannot find field: (?P<f>[\w.-]+) in message"),
+    re.compile(r"Cannot read property ['\"](?P<f>[\w.-]+)['\"] of (?:undefined|null)"),
+    re.compile(r"\bmissing field `(?P<f>[\w.-]+)`"),
+    re.compile(r"Field '(?P<f>[\w.-]+)' is required for type with serial name"),
+    re.compile(r"was missing required properties,? including the following: (?P<f>[\w.-]+)"),
+    re.compile(r"Undefined (?:array key|index):? ['\"]?(?P<f>[\w.-]+)"),
 ]
-"""How a caller says a response field it reads is not there (Python, JavaScript, Jackson, Go, Ruby, org.json,
-pydantic): the field's name is group `f`."""
+"""How a caller says a response field it reads is not there or no longer has the type it was built for (Python,
+JavaScript old and new V8 wording, Jackson, Go's `unknown field` and `cannot unmarshal ... into Go struct field`,
+Ruby, org.json, pydantic, GraphQL's `Cannot query field`, protobuf JsonFormat's `Cannot find field`, Rust serde's
+`missing field`, kotlinx.serialization, System.Text.Json's required properties, PHP's undefined key): the field's
+name is group `f`. A bare `undefined is not a function` or a gRPC INVALID_ARGUMENT that names no field is not one."""
 _FAILURE = re.compile(r"\blevel=\"?(?:warn|warning|error|err|fatal)\b|\"level\"\s*:\s*\"(?:warn|warning|error|fatal)\"|"
                       r"\b(?:WARN|WARNING|ERROR|FATAL)\b|\b(?:reject\w*|fail\w*|denied|invalid|refus\w*)\b", re.I)
 """A line that reports a failure or a refusal: where a caller acts on a value it misread."""
