@@ -71,7 +71,8 @@ MEANINGS: tuple[Meaning, ...] = (
     Meaning(re.compile(r"requested (?:volume )?size \S+ is (?:less|smaller) than|"
                        r"(?:volume|requested|disk) size .{0,60}(?:less|smaller) than (?:the )?(?:size of the )?"
                        r"(?:source|snapshot)|must be (?:at least|greater than or equal to) (?:the )?"
-                       r"(?:snapshot|source)", re.I),
+                       r"(?:snapshot|source)|source (?:snapshot|volume) size \S+ is (?:larger|greater|bigger) than "
+                       r"(?:the )?requested size", re.I),
             ("spec.resources.requests.storage", "spec.dataSource"),
             "its requested size is smaller than its source snapshot/volume",
             "a volume restored from a snapshot or cloned from a claim must be at least the source's size, and the "
@@ -89,14 +90,17 @@ MEANINGS: tuple[Meaning, ...] = (
             "the claim's spec.dataSource names a VolumeSnapshot or claim that does not exist (or is not ready) in "
             "its namespace, so the provisioner cannot create a volume from it"),
     Meaning(re.compile(r"volume capabilit(?:y|ies) (?:is |are )?not supported|access ?modes? .{0,40}not supported|"
-                       r"unsupported access ?mode|MULTI_NODE", re.I),
+                       r"unsupported access ?mode|MULTI_NODE|multi[- ]node access modes? (?:is |are )?only supported",
+                       re.I),
             ("spec.accessModes", "spec.volumeMode"),
             "the driver cannot serve its access mode",
             "the claim's spec.accessModes (or volumeMode) asks for a mode the driver cannot serve (ReadWriteMany on a "
             "block-disk driver), so the provisioner refuses it"),
     Meaning(re.compile(r"(?:size|capacity)\S* .{0,60}(?:out of range|exceeds? (?:the )?max|above the max|"
                        r"below the min|less than (?:the )?min)|capacity range|QUOTA_EXCEEDED|Quota '[^']+' exceeded|"
-                       r"VolumeLimitExceeded|MaxIOPSLimitExceeded|insufficient (?:disk )?capacity", re.I),
+                       r"VolumeLimitExceeded|MaxIOPSLimitExceeded|insufficient (?:disk )?capacity|"
+                       r"exceeding (?:approved )?quota|"
+                       r"(?:disk|volume) size \S+ (?:GB |GiB )?is (?:larger|greater) than the max", re.I),
             ("spec.resources.requests.storage",),
             "its requested size is refused by the driver or the cloud's disk quota",
             "the claim's spec.resources.requests.storage is outside what the driver accepts or what the cloud's "
@@ -125,8 +129,16 @@ class Refused:
     evidence: list[str] = field(default_factory=list)
 
 
+NOT_THE_CLAIM = re.compile(r"no topology key found on CSINode|CSINode \S+ (?:does not|doesn't) (?:contain|have)|"
+                           r"driver name \S+ not found in the list of registered CSI drivers", re.I)
+"""Refusals that read like a topology or capability one but are about the node's CSI driver registration (the
+CSINode carries no topology key): the driver's or the node's problem (storage_layer's class), not the claim's."""
+
+
 def meaning_of(text: str) -> Meaning | None:
     """The claim-spec meaning of a provisioner's refusal, or None (a storage-layer cause, or unknown wording)."""
+    if NOT_THE_CLAIM.search(text):
+        return None
     return next((m for m in MEANINGS if m.pattern.search(text)), None)
 
 
