@@ -59,13 +59,19 @@ DIRECTIVE = re.compile(r"^\s*(?:server|pool|peer|makestep|maxdistance|maxslewrat
 """chrony.conf / ntp.conf / timesyncd.conf directives that choose the source or how the clock may be moved."""
 
 STEPPED = re.compile(r"(?:System clock wrong by|clock (?:was )?stepped by|time reset|step(?:ped)? time by|"
-                     r"adjusting local clock by|Clock change detected\D*?)\s*([-+]?\d+(?:\.\d+)?)", re.I)
-"""The time daemons' words for a clock found wrong or moved, with the seconds."""
+                     r"time stepped by|step time server \S+ offset|adjusting local clock by|"
+                     r"Clock change detected\D*?)\s*([-+]?\d+(?:\.\d+)?)", re.I)
+"""The time daemons' words for a clock found wrong or moved, with the seconds: chronyd, ntpd (`time reset`, `CLOCK:
+time stepped by`), ntpd/ntpdate/sntp (`step time server <addr> offset +3600.1 sec`), timesyncd."""
 
 CLIENT_SKEW = re.compile(r"difference between the request time and the (?:current|server) time|"
-                         r"Signature not yet current|request time too skewed", re.I)
-"""Clients' time-check wording beyond clock.CLOCK_WORDS (the S3 RequestTimeTooSkewed message as the SDKs print
-it)."""
+                         r"Signature not yet current|request time too skewed|"
+                         r"invalid_grant\W.{0,120}\breasonable timeframe|Check your iat and exp values|"
+                         r"clock difference against peer \S+ is too high", re.I)
+"""Clients' time-check wording beyond clock.CLOCK_WORDS: the S3 RequestTimeTooSkewed message as the SDKs print it,
+Google OAuth's `invalid_grant: Invalid JWT: Token must be a short-lived token ... in a reasonable timeframe. Check
+your iat and exp values` (a service-account assertion signed with a wrong clock), etcd's `the clock difference
+against peer <id> is too high`."""
 
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z?\s")
 
