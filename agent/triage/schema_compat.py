@@ -40,19 +40,32 @@ LEAD = timedelta(hours=24)
 Call = Callable[..., Awaitable[Any]]
 
 LEVEL = re.compile(r"(?P<key>[\w.]*compatibility(?:[_.-]?level)?)\W{0,4}\s*(?:=|:|->|set to)\s*['\"]?"
-                   r"(?P<level>NONE|BACKWARD_TRANSITIVE|BACKWARD|FORWARD_TRANSITIVE|FORWARD|FULL_TRANSITIVE|FULL)"
+                   r"(?:[A-Z_]+['\"]?\s*->\s*['\"]?)?"
+                   r"(?P<level>NONE|DISABLED|BACKWARD_TRANSITIVE|BACKWARD_ALL|BACKWARD|FORWARD_TRANSITIVE|FORWARD_ALL|"
+                   r"FORWARD|FULL_TRANSITIVE|FULL_ALL|FULL)"
                    r"\b(?!['\"]?\s*->)", re.I)
-"""A written compatibility key and the level it is set to (the last of an `old -> new` pair)."""
-UNPROTECTED = frozenset({"NONE", "BACKWARD", "BACKWARD_TRANSITIVE"})
-"""Levels under which a new version may drop a field old readers require (FORWARD and FULL forbid it)."""
+"""A written compatibility key and the level it is set to (the last of an `old -> new` pair); AWS Glue's
+`_ALL` forms and `DISABLED` (no new versions at all) included."""
+UNPROTECTED = frozenset({"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "BACKWARD_ALL"})
+"""Levels under which a new version may drop a field old readers require (FORWARD and FULL, in their transitive or
+Glue `_ALL` forms, forbid it; Glue's DISABLED refuses every new version)."""
 FAILURE = re.compile(r"missing required field|AvroTypeException|Error deserializing (?:Avro|Protobuf|JSON|key/value)"
                      r"|SerializationException|InvalidProtocolBufferException|Could not find class .* specified "
-                     r"in writer's schema|AvroRuntimeException|Unknown magic byte", re.I)
-"""How a consumer says it cannot read a record with the schema it was built against."""
-_FIELD = re.compile(r"missing required field ['\"]?([\w.]+)|[Ff]ield ['\"]?([\w.]+)['\"]? (?:is )?(?:required|missing)")
+                     r"in writer's schema|AvroRuntimeException|Unknown magic byte|"
+                     r"de-?serializ\w* (?:Avro|Protobuf|JSON)|AWSSchemaRegistryException|"
+                     r"(?:Value|Key)DeserializationError|_(?:VALUE|KEY)_DESERIALIZATION|"
+                     r"no value and no default for|required key \[[\w.]+\] not found", re.I)
+"""How a consumer says it cannot read a record with the schema it was built against (Confluent's and Apicurio's
+Java serdes, AWS Glue's `AWSSchemaRegistryException ... while de-serializing`, confluent-kafka-python's
+`ValueDeserializationError`, fastavro's `no value and no default for`, everit JSON Schema's `required key [..] not
+found`)."""
+_FIELD = re.compile(r"missing required field ['\"]?([\w.]+)|[Ff]ield ['\"]?([\w.]+)['\"]? (?:is )?(?:required|missing)|"
+                    r"no value and no default for ['\"]?([\w.]+)|required key \[([\w.]+)\] not found")
 _ID = re.compile(r"(?:schema )?\bid[ =:]+(\d+)\b", re.I)
 _FORMAT = re.compile(r"\b(Avro|Protobuf|JSON ?Schema)\b", re.I)
 _FORMATS = {"avro": "Avro", "protobuf": "Protobuf", "jsonschema": "JSON Schema", "json": "JSON Schema"}
+REGISTRY_KINDS = ("Deployment", "StatefulSet", "ConfigMap", "ApicurioRegistry", "ApicurioRegistry3")
+"""Objects that run or configure the registry itself (its default level covers every subject), not one subject."""
 _BY = re.compile(r"\b(?:written|updated|applied|rolled out)(?: by ([\w.@/-]+))?")
 
 
@@ -127,10 +140,10 @@ def tie(target: Ref, key: str, registered_id: str, text: str) -> str:
     if registered_id and registered_id in ids:
         return f"the failing records carry schema id {registered_id}, the version registered under it"
     topic = _subject_topic(target.name)
-    if target.kind not in ("Deployment", "StatefulSet", "ConfigMap") and topic and len(topic) > 3 \
+    if target.kind not in REGISTRY_KINDS and topic and len(topic) > 3 \
             and re.search(rf"(?<![\w-]){re.escape(topic)}(?![\w])", text):
         return f"the failing records are read from {topic}, the subject's topic"
-    if target.kind in ("Deployment", "StatefulSet", "ConfigMap") and key.upper().replace(".", "_").endswith(
+    if target.kind in REGISTRY_KINDS and key.upper().replace(".", "_").endswith(
             ("COMPATIBILITY_LEVEL", "GLOBAL_COMPATIBILITY", "KARAPACE_COMPATIBILITY", "COMPATIBILITY")):
         return "it is the registry's default level, for every subject"
     return ""
@@ -148,7 +161,7 @@ def found(facts: Facts) -> list[Relaxed]:
             if not why:
                 continue
             at = parse_time(change.get("at"))
-            fld = next((a or b for a, b in _FIELD.findall(text)), "")
+            fld = next((g for groups in _FIELD.findall(text) for g in groups if g), "")
             fmt = _FORMAT.search(text) or _FORMAT.search(str(got.get("format") or ""))
             ids = _ID.findall(text)
             out.append(Relaxed(target, key, level, change, int((facts.at - at).total_seconds() // 60) if at else 0,
