@@ -69,8 +69,8 @@ def test_an_apicurio_global_rule_set_to_none_is_registry_wide_for_a_json_schema_
 
 
 def test_other_wordings_of_levels_and_failures() -> None:
-    assert level_set(_change("Deployment", "kafka", "karapace", ['PUT /config/payments-value {"compatibility": '
-                                                                 '"NONE"}']))[1] == "NONE"
+    karapace = _change("Deployment", "kafka", "karapace", ['PUT /config/payments-value {"compatibility": "NONE"}'])
+    assert level_set(karapace) == ("compatibility", "NONE")
     assert FAILURE.search("com.amazonaws.services.schemaregistry.exception.AWSSchemaRegistryException: Exception "
                           "occurred while de-serializing Avro message")
 
