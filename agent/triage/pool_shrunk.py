@@ -15,6 +15,10 @@ runtime's default is larger), followed by the workload's request latency (p99 of
 rising `RISE` times or more within `AFTER` of the write. When the workload has no latency histogram at all, the
 incident naming the workload stands in for it. A cut with latency flat, a latency rise before the write, or a
 count raised are not named. `read` queries the latency; `found` is pure.
+
+One owner per case: a cut whose holder agent.triage.concurrency_cap measured saturated at the new cap (busy slots
+at the cap, a backlog, the software's own wording) is that module's finding, which quotes the saturation itself;
+this one names the cuts that only the latency (or the incident's naming) confirms.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import concurrency_cap
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.subject import Subject
 
@@ -184,10 +189,12 @@ def found(facts: Facts) -> list[Shrunk]:
     workload the incident names."""
     store: dict[str, Any] = facts.reads.get(READS) or {}
     out: list[Shrunk] = []
+    saturated = _saturated(facts)
     for change, target, cut, evidence in candidates(facts):
         written = parse_time(change.get("at"))
         entry = store.get(str(target))
-        if written is None or entry is None or any(s.target == target for s in out):
+        if written is None or entry is None or any(s.target == target for s in out) \
+                or any(target.same_object(r) for r in saturated):
             continue
         minutes = int((facts.at - written).total_seconds() // 60)
         evidence_ids = [e for e in (evidence, *(entry.get("evidence") or [])) if e]
@@ -206,6 +213,12 @@ def found(facts: Facts) -> list[Shrunk]:
             rose, before, after = max(rises, key=lambda r: r[2] / r[1])
             out.append(Shrunk(target, change, cut, minutes, before, after, rose, evidence_ids))
     return out
+
+
+def _saturated(facts: Facts) -> list[Ref]:
+    """The workloads whose cut cap concurrency_cap found saturated (the write and its holder): that module owns
+    them, since its saturation evidence says more than a latency step."""
+    return [r for c in concurrency_cap.found(facts) for r in (c.cut.target, c.holder)]
 
 
 def _seconds(v: float) -> str:

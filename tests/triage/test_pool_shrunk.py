@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.toolhub import ToolOutcome
+from agent.triage import concurrency_cap as cc
 from agent.triage import pool_shrunk as ps
 from agent.triage.facts import Facts
 from agent.triage.subject import Subject
@@ -107,3 +108,22 @@ def test_a_raised_or_slightly_trimmed_pool_is_not_a_cut() -> None:
 def test_without_a_latency_histogram_only_the_workload_the_incident_names_is_named() -> None:
     assert [s.target.name for s in _found(UV, Hub(None, None), named=["resizer"])] == ["resizer"]
     assert _found(UV, Hub(None, None), named=["gallery"]) == []
+
+
+def _with_saturation(change: dict[str, Any], hub: Hub, before: bool) -> list[ps.Shrunk]:
+    """The same cut, with concurrency_cap's reading of the holder's saturation gauges kept in the facts."""
+    facts = Facts(at=AT, changes={"changes": [change]}, changes_id="E2")
+    [cut] = cc.candidates(facts)
+    facts.reads[cc.READS] = {"saturation": {f"{cut.target}|{cut.key}": {
+        "signs": ["tomcat_threads_busy_threads at 10 = tomcat_threads_config_max_threads for 30 min"],
+        "evidence": ["E7"], "before": before, "spare": "", "echo": False}}, "names": [], "namespaces": []}
+    asyncio.run(ps.read(Subject(namespace=change["object"]["namespace"], names=[]), facts, hub, _iso(AT)))
+    return ps.found(facts)
+
+
+def test_a_cut_concurrency_cap_found_saturated_is_left_to_that_module() -> None:
+    """One owner per case: the saturation gauges say more than the latency step, so concurrency_cap names it."""
+    assert _with_saturation(TOMCAT, Hub(0.08, 3.0), before=False) == []
+    # twin: saturation that already held before the write is not concurrency_cap's case, so the latency one stays
+    [s] = _with_saturation(TOMCAT, Hub(0.08, 3.0), before=True)
+    assert s.target.name == "order-svc"
