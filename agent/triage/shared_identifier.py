@@ -19,6 +19,12 @@ the victim's own name, and rare in the incident's own text: held by few of its d
 findings, pods' logs). The rarest shared identifier wins. The write must precede the victim's first outward
 error; a victim whose own workload (or what it reads) was written before its errors keeps its own blame.
 
+A victim's outward error may only relay its callee's: when the shared identifier names a workload of the incident
+whose own logs fail in its own words (errors naming no other host, none a failure of its own calls or a refusal
+of its callers: `index is read-only`, a panic, a 503 it answers itself), that callee fails itself and its callers' errors are its answers,
+so a write elsewhere naming it (a mesh policy for its host, a gateway route) is not linked; a write to the callee
+itself (its workload, or an object the timeline relates to it) still is.
+
 `read` (reading only) fetches the erroring pods' specs, the ConfigMaps they mount and the current text of
 objects written without values; `found` is pure.
 """
@@ -54,6 +60,10 @@ OUTWARD_CLASSES = frozenset({"connection_refused", "connection_timeout", "upstre
                              "no_route", "http_5xx", "auth_failure", "permission_denied", "rate_limited",
                              "connection_limit", "dns_failure", "tls_error"})
 """The log classifier's classes (mcp_servers/common/logfacts/classify.py) that say a CALLED party failed or refused."""
+NOT_OWN_CLASSES = frozenset({"connection_refused", "connection_timeout", "upstream_reset", "no_route", "dns_failure",
+                             "tls_error", "connection_limit", "auth_failure", "permission_denied", "rate_limited"})
+"""Classes that are not a server's own failure: its own calls failing onward (refused, timed out, unresolved), or
+its refusal of a caller (a bad password, a denied permission, a throttle), which is what a write elsewhere causes."""
 OUTWARD = re.compile(
     r"time[ds]?[ -]?out|timed out|deadline exceeded|refused|reset by peer|connection reset|throttl|quota|"
     r"rate[- ]?limit|exceeded|access ?denied|forbidden|unauthori[sz]ed|not authori[sz]ed|permission denied|"
@@ -265,6 +275,36 @@ def _own_change(facts: Facts, victim: Victim) -> bool:
     return False
 
 
+def fails_itself(log: LogEvidence) -> bool:
+    """Whether a pod's logged errors are its own: it has some, they name no other host, and none is a failure of
+    its own calls or a refusal of its callers."""
+    errors = [e for e in [log.top or {}, *log.more] if said_by(e)]
+    return bool(errors) and not log.hosts and not (log.error_classes & NOT_OWN_CLASSES) \
+        and not any(str(e.get("error_class") or "") in NOT_OWN_CLASSES for e in errors)
+
+
+def _self_failing(facts: Facts, victim: Victim) -> dict[str, Ref]:
+    """Workloads of the incident (other than the victim) whose pods fail in their own words, by lower-case name."""
+    out: dict[str, Ref] = {}
+    for log in facts.logs:
+        name = workload_of_pod(log.pod) if log.pod else ""
+        if name and not (log.namespace == victim.workload.namespace and name == victim.workload.name) \
+                and fails_itself(log):
+            out.setdefault(name.lower(), Ref("", log.namespace, name))
+    return out
+
+
+def _names_callee(word: str, callees: dict[str, Ref]) -> Ref | None:
+    """The self-failing workload an identifier names (its name, a host's first label, a name derived from it)."""
+    return next((ref for name, ref in callees.items() if name in parts(word) or word == name), None)
+
+
+def _callees_own(change: dict[str, Any], target: Ref, callee: Ref) -> bool:
+    """Whether the write is the callee's own: its workload, or an object the timeline relates to it."""
+    related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None]
+    return any(r.name == callee.name and r.namespace in ("", callee.namespace) for r in [target, *related])
+
+
 def _change_text(change: dict[str, Any], facts: Facts) -> str:
     target = Ref.of(change.get("object"))
     written = " ".join(_BY_ACTOR.sub("", str(x)) for x in [change.get("summary") or "", *(change.get("diff") or [])])
@@ -319,6 +359,7 @@ def found(facts: Facts) -> list[Shared]:
         line_ids = [(t, identifiers(t)) for t in v.lines]
         spec_ids = [(f"{where} = {text}"[:200], identifiers(text)) for where, text in v.spec_words]
         best: tuple[tuple[int, int, int], Shared] | None = None
+        callees = _self_failing(facts, v)
         for change in facts.change_list():
             target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
             if target is None or at is None or target.kind.lower() in _SKIP_KINDS:
@@ -328,7 +369,9 @@ def found(facts: Facts) -> list[Shared]:
             if target.namespace == v.workload.namespace and target.name in own:
                 continue
             theirs = identifiers(_change_text(change, facts)) - namespaces - own
-            theirs = {w for w in theirs if holders.get(w, 0) <= MAX_HOLDERS and not any(w in o for o in own)}
+            theirs = {w for w in theirs if holders.get(w, 0) <= MAX_HOLDERS and not any(w in o for o in own)
+                      and not ((callee := _names_callee(w, callees)) is not None
+                               and not _callees_own(change, target, callee))}
             sources = [(0, t, ids, False) for t, ids in line_ids] + [(1, t, ids, True) for t, ids in spec_ids]
             for place, said, ids, in_spec in sources:
                 for word in ids & theirs:

@@ -137,3 +137,51 @@ def test_specific_shapes_leave_out_numbers_versions_and_generic_words() -> None:
         "api.payouts-bank.example.io", "payouts-bank.example.io"}
     assert "ingest-producer" in si.identifiers('User:ingest-producer principal="ingest-producer"')
     assert {"ingest-producer", "events-raw"} <= si.identifiers("secret ingest-producer-jaas, partition events-raw-3")
+
+
+def _callee_case(callee_error: str, callee_class: str, write: dict[str, Any], caller_line: str,
+                 caller_class: str = "unavailable", hosts: list[str] | None = None) -> Facts:
+    """A caller failing on a callee (its line names the callee), the callee's own logs, and one write naming it."""
+    caller = _log("gateway-bff-7f9c6d5b4-k2x8p", "web", caller_line, caller_class, 15)
+    callee = _log("search-api-5d8f7c9b6-q4w2z", "search", callee_error, callee_class, 14)
+    callee.hosts = hosts or []
+    return _facts([write, *NOISE], [caller, callee])
+
+
+MESH_POLICY = _write("DestinationRule", "search", "search-api-pool", 20,
+                     ['spec.trafficPolicy.connectionPool = {"tcp": {"maxConnections": 2}}',
+                      "spec.host = 'search-api.search.svc.cluster.local'"])
+GATEWAY_ROUTE = _write("HTTPRoute", "edge", "catalog-route", 25,
+                       ["spec.rules[0].backendRefs[0].name: 'catalog-v1' -> 'catalog-svc'"])
+CALLER_503 = "search-api call failed: 503 Service Unavailable"
+
+
+def test_a_callee_failing_itself_keeps_a_write_naming_it_unlinked() -> None:
+    """The caller's 503 relays the callee's own failure: neither a mesh policy for its host nor a route is linked."""
+    assert si.found(_callee_case("query failed: index products is read-only (flood stage disk watermark) status=503",
+                                 "http_5xx", MESH_POLICY, CALLER_503)) == []
+    route = _callee_case("Traceback (most recent call last): KeyError: 'sku' while rendering product page", "exception",
+                         GATEWAY_ROUTE, "GET http://catalog-svc.shop/items failed: 500 Internal Server Error",
+                         "http_5xx")
+    route.logs[1].pod = "catalog-svc-6b7c8d9f5-z2x4c"
+    assert si.found(route) == []
+
+
+def test_a_callee_that_is_healthy_or_fails_onward_or_refuses_leaves_the_link() -> None:
+    """Twins: the callee logs nothing (the proxy fails the calls), it fails on its own calls (a host named), or it
+    refuses its callers (a throttle, a denial: what a write elsewhere does): the write stays linked."""
+    healthy = _callee_case("", "", MESH_POLICY, CALLER_503)
+    healthy.logs[1].top = {}
+    onward = _callee_case("dial tcp 10.0.4.7:9200: i/o timeout", "connection_timeout", MESH_POLICY, CALLER_503,
+                          hosts=["es-data.search"])
+    refusing = _callee_case("rate limit exceeded for client gateway-bff", "rate_limited", MESH_POLICY, CALLER_503)
+    for facts in (healthy, onward, refusing):
+        assert [str(s.target) for s in si.found(facts)] == ["DestinationRule search/search-api-pool"]
+
+
+def test_a_write_to_the_failing_callee_itself_stays_linked() -> None:
+    """The callee's own errors may come from a write to what it runs with: its ConfigMap, related to it."""
+    own = _write("ConfigMap", "search", "search-api-settings", 20, ["data key index.yaml set"], "config")
+    own["related"] = [{"kind": "Deployment", "namespace": "search", "name": "search-api"}]
+    facts = _callee_case("query failed: index products is read-only status=503", "http_5xx", own, CALLER_503)
+    assert [str(s.target) for s in si.found(facts)] == ["ConfigMap search/search-api-settings"]
