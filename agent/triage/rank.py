@@ -105,6 +105,7 @@ from agent.triage import (
     storage_change,
     subject_resolve,
     symptom_fit,
+    syn_retry_step,
     tightened,
     time_limit,
     tls_policy,
@@ -253,7 +254,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dependency_disruption.CHECK: dependency_disruption.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
-    time_limit.CHECK: time_limit.WEIGHT,
+    time_limit.CHECK: time_limit.WEIGHT, syn_retry_step.CHECK: syn_retry_step.WEIGHT,
     concurrency_cap.CHECK: concurrency_cap.WEIGHT, concurrency_cap.CHECK_UNRELATED: concurrency_cap.WEIGHT_UNRELATED,
     paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
@@ -680,6 +681,9 @@ def _node_and_path_changes(cases: dict[Ref, _Case], facts: Facts) -> None:
     for path in datapath.changes(facts):
         _add_suspect(cases, path.target, datapath.finding(path), None,
                      [e for e in (facts.changes_id, path.log.evidence_id) if e])
+    for sr in syn_retry_step.found(facts):  # a Service proxy mode switch whose dropped SYNs add a 1 s step
+        _add_suspect(cases, sr.proxy.daemonset, syn_retry_step.finding(sr), None,
+                     [e for e in (*sr.proxy.evidence, sr.step.evidence_id) if e])
     for lb in lb_healthcheck.changes(facts):
         _add_suspect(cases, lb.target, lb_healthcheck.finding(lb), None,
                      [e for e in (facts.changes_id, lb.evidence_id) if e])

@@ -232,6 +232,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import time_limit  # a time limit cut below the work it bounds: its holders' logs, p99
 
     await time_limit.read(subject, facts, call, window["at"])
+    from agent.triage import syn_retry_step  # calls a SYN-retransmit step slower: the node proxy's mode switch
+
+    await syn_retry_step.read(subject, facts, call)
     from agent.triage import concurrency_cap  # a thread/worker/connection cap cut: the holder's saturation gauges
 
     await concurrency_cap.read(subject, facts, call, window["at"])
