@@ -53,6 +53,20 @@ NODE_IDENTITY = (
 """A cloud refusal's caller that is the node's identity: an EC2 instance role (session name = instance id), GKE's
 default compute service account, AKS's kubelet (agentpool) managed identity."""
 
+EXCHANGE_REFUSED = (
+    re.compile(r"AADSTS70021\b.{0,200}?(?:Assertion Subject: '([^']+)')?", re.S),
+    re.compile(r"No matching federated identity record found.{0,200}?(?:Assertion Subject: '([^']+)')?", re.S),
+    re.compile(r"(?:Not authorized to perform|not authorized to perform) (sts:AssumeRoleWithWebIdentity)"),
+    re.compile(r"Permission '(iam\.serviceAccounts\.getAccessToken)' denied"),
+    re.compile(r"auth/kubernetes/login\b.{0,200}?(service account (?:name|namespace) not authorized)", re.S | re.I),
+)
+"""The cloud (or Vault) refusing the exchange of the pod's ServiceAccount token itself: Azure Workload Identity's
+`AADSTS70021: No matching federated identity record found for presented assertion ... Assertion Subject:
+'system:serviceaccount:<ns>:<sa>'`, IRSA's `Not authorized to perform sts:AssumeRoleWithWebIdentity`, GKE Workload
+Identity's `Permission 'iam.serviceAccounts.getAccessToken' denied` (no roles/iam.workloadIdentityUser for the
+KSA), Vault Kubernetes auth's `service account name not authorized` (the role's bound_service_account_names). The
+binding exists but no longer names the pods' ServiceAccount; the group is what the refusal names."""
+
 REFUSED = re.compile(r"AccessDenied|not authorized to perform|PERMISSION_DENIED|Permission .{0,40} denied|"
                      r"AuthorizationFailed|does not have authorization|\b403\b", re.I)
 
@@ -73,6 +87,8 @@ class Refusal:
     line: str
     first: datetime | None
     evidence: str
+    exchange: bool = False
+    """The token exchange itself was refused (EXCHANGE_REFUSED), not a call made as the node's identity."""
 
 
 @dataclass
@@ -99,11 +115,16 @@ def refusals(facts: Facts) -> list[Refusal]:
             for key in ("example", "message"):
                 text = str(entry.get(key) or "")
                 hit = next((m for p in NODE_IDENTITY if (m := p.search(text))), None)
-                if hit is None or not REFUSED.search(text) or any(r.pod == log.pod for r in out):
+                exchange = next((m for p in EXCHANGE_REFUSED if (m := p.search(text))), None)
+                if any(r.pod == log.pod for r in out) or \
+                        (exchange is None and (hit is None or not REFUSED.search(text))):
                     continue
+                identity = hit.group(1) if hit is not None and exchange is None else \
+                    (exchange.group(1) if exchange is not None and exchange.group(1) else "workload identity")
                 stamp = _STAMP.search(str(entry.get("first_seen") or entry.get("first") or "") or text)
-                out.append(Refusal(log.pod, log.namespace, hit.group(1), text,
-                                   parse_time(stamp.group(1) + "Z") if stamp else None, log.evidence_id))
+                out.append(Refusal(log.pod, log.namespace, identity, text,
+                                   parse_time(stamp.group(1) + "Z") if stamp else None, log.evidence_id,
+                                   exchange is not None))
     return out
 
 
@@ -149,11 +170,28 @@ def _account(kept: dict[str, Any], refusal: Refusal) -> str:
     return str((pod.get("spec") or {}).get("serviceAccountName") or "default")
 
 
+SUBJECT = re.compile(r"system:serviceaccount:([a-z0-9-]+):([a-z0-9.-]+)|\.svc\.id\.goog\[([a-z0-9-]+)/([a-z0-9.-]+)\]")
+"""The ServiceAccount a federated binding names: Azure's FederatedIdentityCredential `spec.subject`
+(`system:serviceaccount:<ns>:<sa>`), a Config Connector IAMPolicyMember's workloadIdentityUser member
+(`serviceAccount:<project>.svc.id.goog[<ns>/<sa>]`)."""
+
+
+def _bound(obj: dict[str, Any]) -> tuple[str, str]:
+    """(namespace, ServiceAccount) an association-like binding names: an EKS association's spec.namespace and
+    spec.serviceAccount, else the SUBJECT its spec carries; ('', '') when it names none."""
+    spec = obj.get("spec") or {}
+    bound_sa = str(spec.get("serviceAccount") or spec.get("serviceAccountName") or "")
+    if bound_sa:
+        return str(spec.get("namespace") or ""), bound_sa
+    subject = SUBJECT.search(" ".join(str(spec.get(k) or "") for k in ("subject", "member", "members")))
+    if subject is None:
+        return "", ""
+    return subject.group(1) or subject.group(3), subject.group(2) or subject.group(4)
+
+
 def _covers(obj: dict[str, Any], namespace: str, account: str) -> bool | None:
     """Whether an association-like binding covers the ServiceAccount (None: not about that namespace)."""
-    spec = obj.get("spec") or {}
-    bound_ns = str(spec.get("namespace") or "")
-    bound_sa = str(spec.get("serviceAccount") or spec.get("serviceAccountName") or "")
+    bound_ns, bound_sa = _bound(obj)
     if not bound_sa or (bound_ns and bound_ns != namespace):
         return None
     return bound_sa == account
@@ -181,14 +219,19 @@ def found(facts: Facts) -> list[Broken]:
             how = ""
             if ref.kind.lower() == "serviceaccount":
                 notes = (obj.get("metadata") or {}).get("annotations") or {}
-                if ref.namespace == refusal.namespace and ref.name == account and \
-                        not any(notes.get(a) for a in ANNOTATIONS):
+                mine = ref.namespace == refusal.namespace and ref.name == account
+                rewritten = [a for a in ANNOTATIONS if notes.get(a) and
+                             any(a in str(d) for d in [*(change.get("diff") or []), change.get("summary")])]
+                if mine and not any(notes.get(a) for a in ANNOTATIONS):
                     how = (f"the pods' ServiceAccount {account} now carries no identity annotation "
                            f"({', '.join(ANNOTATIONS)})")
+                elif mine and refusal.exchange and rewritten:
+                    how = (f"the pods' ServiceAccount {account} had its {rewritten[0]} annotation rewritten to "
+                           f"{notes[rewritten[0]]}, an identity that does not trust this ServiceAccount")
             elif _covers(obj, refusal.namespace, account) is False and not covered:
                 spec = obj.get("spec") or {}
                 role = spec.get("roleARN") or spec.get("roleArn") or spec.get("role") or ""
-                how = (f"its serviceAccount is {spec.get('serviceAccount') or spec.get('serviceAccountName')} in "
+                how = (f"its serviceAccount is {_bound(obj)[1]} in "
                        f"namespace {refusal.namespace}, but the pods run as ServiceAccount {account}, so no Pod "
                        f"Identity / workload identity credentials reach them" + (f" (role {role})" if role else ""))
             if how:
@@ -204,9 +247,12 @@ def finding(broken: Broken, at: datetime) -> dict[str, Any]:
     ago = f" {minutes_text(int((at - when).total_seconds() // 60))} before the alert" if when else ""
     diff = "; ".join(str(d) for d in broken.change.get("diff") or [])[:160]
     victim = broken.victims[0] if broken.victims else None
+    refused = (f"The cloud refuses the token exchange for the pods' ServiceAccount ({broken.refusal.identity}): "
+               f"'{broken.refusal.line[-220:]}'. " if broken.refusal.exchange else
+               f"The SDK falls back to the node role / node identity {broken.refusal.identity}, which the cloud "
+               f"refuses (AccessDenied): '{broken.refusal.line[-220:]}'. ")
     message = (f"{broken.target} (the workload identity binding of {victim or broken.refusal.pod}) was written{ago} "
-               f"and no longer matches: {broken.how}. The SDK falls back to the node role / node identity "
-               f"{broken.refusal.identity}, which the cloud refuses (AccessDenied): '{broken.refusal.line[-220:]}'. "
+               f"and no longer matches: {broken.how}. {refused}"
                f"The write: {diff or broken.change.get('summary') or ''}. A rollout of the workload only recreated "
                f"its pods without credentials; point the binding back at serviceAccount {broken.account}")
     return {"check": CHECK, "severity": "critical", "reason": "IdentityBindingBroken",
