@@ -39,18 +39,27 @@ MAX_CALLERS = 3
 SIDECARS = ("istio-proxy", "envoy", "kuma-sidecar", "consul-dataplane", "envoy-sidecar", "linkerd-proxy")
 Call = Callable[..., Awaitable[Any]]
 
+H2_CALLER = re.compile(r"error reading server preface|First received frame was not SETTINGS|frame header looked like "
+                       r"an HTTP/1\.1 header|invalid HTTP version parsed|http2: frame too large", re.I)
+"""An HTTP/2 caller that got an HTTP/1.x answer where it expected HTTP/2 frames: grpc-go's `error reading server
+preface`, Netty's `First received frame was not SETTINGS` (grpc-java), Go's `frame header looked like an HTTP/1.1
+header`, hyper's (Linkerd's proxy) `invalid HTTP version parsed`: the caller itself speaks HTTP/2."""
 MARK = re.compile(r"\bUPE\b|protocol[_ ]error|reset reason: protocol|malformed HTTP response|client preface string "
                   r"missing|Received HTTP/0\.9|http2: server sent GOAWAY and closed the connection.*PROTOCOL_ERROR|"
-                  r"PROTOCOL_ERROR|codec error|HPE_INVALID|Bad Request.*HTTP/2", re.I)
-"""How a proxy or client says the two ends of a call spoke different protocols (Envoy UPE, gRPC, Go, Node)."""
-GRPC = re.compile(r"\bgrpc\b|io\.grpc|HTTP/2\"|\"POST /[\w.]+\.[A-Z]\w*/\w+|grpc-(?:java|go|node|python)|\bh2c?\b",
-                  re.I)
+                  r"PROTOCOL_ERROR|codec error|HPE_INVALID|Bad Request.*HTTP/2|" + H2_CALLER.pattern +
+                  r"|bogus greeting|HTTP_1_1_REQUIRED", re.I)
+"""How a proxy or client says the two ends of a call spoke different protocols (Envoy UPE, gRPC, Go, Node; Go's
+h2 server `bogus greeting`; the HTTP/2 callers' own wordings in `H2_CALLER`)."""
+GRPC = re.compile(r"\bgrpc\b|io\.grpc|HTTP/2\"|\"POST /[\w.]+\.[A-Z]\w*/\w+|grpc-(?:java|go|node|python)|\bh2c?\b|"
+                  r"rpc error: code =|grpc-status|" + H2_CALLER.pattern, re.I)
 """Traffic that is gRPC or HTTP/2: a gRPC client's words, an access line's `HTTP/2` or `/pkg.Service/Method`."""
 HTTP1 = re.compile(r"\"(?:GET|POST|PUT|DELETE|PATCH|HEAD) [^\"]* HTTP/1\.[01]\"")
 _FAMILY = {"http": "HTTP/1.1", "https": "TLS", "http2": "HTTP/2", "grpc": "HTTP/2 (gRPC)", "grpc-web": "HTTP/1.1",
-           "h2c": "HTTP/2", "tcp": "opaque TCP", "tls": "TLS", "mongo": "Mongo", "mysql": "MySQL", "redis": "Redis",
+           "h2c": "HTTP/2", "ws": "HTTP/1.1 (WebSocket)", "wss": "TLS (WebSocket)",
+           "tcp": "opaque TCP", "tls": "TLS", "mongo": "Mongo", "mysql": "MySQL", "redis": "Redis",
            "udp": "UDP"}
-"""Istio's protocol selection: a port name's prefix (or appProtocol) -> how its proxies speak on that port."""
+"""Istio's protocol selection: a port name's prefix (or appProtocol, the Gateway API's `kubernetes.io/h2c`,
+`kubernetes.io/ws`, `kubernetes.io/wss` included) -> how its proxies speak on that port."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,7 @@ def conflicts(port: Declared, traffic: str) -> bool:
     """Whether the declared protocol breaks that traffic: gRPC/HTTP/2 through HTTP/1.1, gRPC-Web or opaque TCP
     declarations, or HTTP/1.1 through an HTTP/2 or gRPC one."""
     if traffic == "gRPC":
-        return port.protocol in ("http", "grpc-web", "tcp", "https", "tls", "mongo", "mysql", "redis")
+        return port.protocol in ("http", "grpc-web", "ws", "wss", "tcp", "https", "tls", "mongo", "mysql", "redis")
     if traffic == "HTTP/1.1":
         return port.protocol in ("grpc", "http2", "h2c")
     return False
