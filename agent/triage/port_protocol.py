@@ -60,6 +60,8 @@ _FAMILY = {"http": "HTTP/1.1", "https": "TLS", "http2": "HTTP/2", "grpc": "HTTP/
            "udp": "UDP"}
 """Istio's protocol selection: a port name's prefix (or appProtocol, the Gateway API's `kubernetes.io/h2c`,
 `kubernetes.io/ws`, `kubernetes.io/wss` included) -> how its proxies speak on that port."""
+APP_ONLY = frozenset({"ws", "wss"})
+"""Protocols only an appProtocol declares (Gateway API); a port NAMED `ws-...` is sniffed, not declared."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def declared(service: dict[str, Any]) -> list[Declared]:
         name, app = str(p.get("name") or ""), str(p.get("appProtocol") or "")
         chosen = app.rsplit("/", 1)[-1].lower() if app else name.lower()
         proto = next((k for k in sorted(_FAMILY, key=len, reverse=True)
-                      if chosen == k or chosen.startswith(k + "-")), "")
+                      if (chosen == k or chosen.startswith(k + "-")) and (app or k not in APP_ONLY)), "")
         out.append(Declared(int(p["port"]), name, app, proto))
     return out
 

@@ -99,3 +99,8 @@ def test_twin_http1_traffic_through_a_port_declared_http_and_no_mark() -> None:
     assert not MARK.search(refused)
     service = _service([{"name": "api", "port": 9090, "appProtocol": "http"}])
     assert _run(service, [refused] * 3, "spec.ports.[0].appProtocol: grpc -> http") == []
+
+
+def test_twin_a_port_named_ws_is_not_a_declaration() -> None:
+    [named] = declared(_service([{"name": "ws-feed", "port": 80}]))
+    assert named.protocol == "" and not conflicts(named, "gRPC")
