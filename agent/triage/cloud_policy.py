@@ -51,9 +51,19 @@ POLICY_KINDS = frozenset({"key", "policy", "role", "bucket", "bucketpolicy", "ro
 
 AWS = re.compile(r"(?:User|Principal): (arn:aws[\w-]*:(?:sts|iam)::\d+:(?:assumed-role|role|user)/([\w+=,.@-]+)"
                  r"(?:/[\w+=,.@-]+)?) is not authorized to perform: ([\w-]+:[\w*-]+)"
-                 r"(?: on resource: (\S+?))?(?:\s+(because [^.\"]+|with an explicit deny[^.\"]*))?(?=[\s.\"']|$)")
-GCP = re.compile(r"Permission '?([\w.]+)'? denied on (?:resource )?'?([\w/.:-]+)'?")
+                 r"(?: on resource: (?:\"([^\"]+)\"|(\S+?)))?(?:\s+(because [^.\"]+|with an explicit deny[^.\"]*))?"
+                 r"(?=[\s.\"']|$)")
+"""AWS's wording; the resource may be quoted (`on resource: "arn:aws:s3:::my.bucket/key"`, newer services)."""
+GCP = re.compile(r"Permission '?([\w.]+)'? denied (?:on|for) (?:resource )?(?:'([\w/.:-]+)'|(?=\(or it may not exist))")
 AZURE = re.compile(r"does not have authorization to perform action '([^']+)' over scope '([^']+)'")
+GCP_CALLER = re.compile(r"([\w.-]+@[\w.-]+\.gserviceaccount\.com|[\w.-]+\.svc\.id\.goog\[[\w./-]+\]) does not "
+                        r"have ([\w.]+) access")
+"""GCS's wording names the caller and the permission (`app@p.iam.gserviceaccount.com does not have
+storage.objects.get access to the Google Cloud Storage object`) but no resource (`denied on resource (or it may
+not exist)`): the bucket is in the request's URL (GCS_BUCKET)."""
+GCS_BUCKET = re.compile(r"storage\.googleapis\.com/(?:(?:storage|upload/storage)/v1/b/|download/storage/v1/b/)?"
+                        r"([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:/|\?|\s|$)")
+AZURE_CALLER = re.compile(r"The client '([^']+)' with object id '([^']+)'")
 
 
 @dataclass
@@ -87,13 +97,18 @@ class Narrowed:
 def _parse(text: str) -> tuple[str, str, str, str, str] | None:
     m = AWS.search(text)
     if m:
-        return m.group(1), m.group(2), m.group(3), (m.group(4) or "").rstrip(".,;"), m.group(5) or ""
+        return m.group(1), m.group(2), m.group(3), (m.group(4) or m.group(5) or "").rstrip(".,;"), m.group(6) or ""
     m = GCP.search(text)
-    if m:
-        return "", "", m.group(1), m.group(2), ""
+    caller = GCP_CALLER.search(text)
+    if m or caller:
+        action = m.group(1) if m else caller.group(2) if caller else ""
+        bucket = GCS_BUCKET.search(text)
+        resource = (m.group(2) if m else "") or (f"projects/_/buckets/{bucket.group(1)}" if bucket else "")
+        return caller.group(1) if caller else "", "", action, resource, ""
     m = AZURE.search(text)
     if m:
-        return "", "", m.group(1), m.group(2), ""
+        who = AZURE_CALLER.search(text)
+        return who.group(2) if who else "", "", m.group(1), m.group(2), ""
     return None
 
 
@@ -204,8 +219,9 @@ def _governs(obj: dict[str, Any], ref: Ref, resource: str) -> bool:
     """Whether the object is about the refused resource: its ARN / key id in status, its name, or a resourceRef."""
     if not resource:
         return False
-    ids = [s for s in _strings(obj.get("status") or {}) if len(s) >= 8 and (s.startswith("arn:") or
-                                                                           re.fullmatch(r"[0-9a-f-]{20,}", s))]
+    ids = [s for s in _strings([obj.get("status") or {}, (obj.get("spec") or {}).get("keyID"),
+                                (obj.get("spec") or {}).get("keyId")])
+           if len(s) >= 8 and (s.startswith("arn:") or re.fullmatch(r"[0-9a-f-]{20,}", s))]
     refs = [str(v.get("name")) for v in _find_refs(obj.get("spec") or {})]
     return any(i in resource for i in ids) or any(re.search(rf"\b{re.escape(n)}\b", resource) for n in
                                                      [ref.name, *refs] if len(n) >= 3)
@@ -214,8 +230,11 @@ def _governs(obj: dict[str, Any], ref: Ref, resource: str) -> bool:
 def _find_refs(value: Any) -> Iterator[dict[str, Any]]:
     if isinstance(value, dict):
         for key, v in value.items():
-            if key.lower().endswith("ref") and isinstance(v, dict) and v.get("name"):
-                yield v
+            if (key.lower().endswith("ref") or key == "owner") and isinstance(v, dict) and v.get("name"):
+                yield v  # a resourceRef / keyRef, Azure Service Operator's owner
+            elif key.lower().endswith("ref") and isinstance(v, dict) and isinstance(v.get("from"), dict) and \
+                    v["from"].get("name"):
+                yield v["from"]  # ACK's `keyRef: {from: {name: ...}}`
             else:
                 yield from _find_refs(v)
     elif isinstance(value, list):
@@ -226,11 +245,24 @@ def _find_refs(value: Any) -> Iterator[dict[str, Any]]:
 def _members(obj: dict[str, Any]) -> list[str]:
     """Config Connector / ASO bindings: the members or principals the object grants now."""
     spec = obj.get("spec") or {}
-    out = _listed(spec.get("member")) + _listed(spec.get("members")) + _listed(spec.get("principalId"))
+    out = _listed(spec.get("member")) + _listed(spec.get("members")) + _listed(spec.get("principalId")) + \
+        _listed(spec.get("granteePrincipal"))
     for binding in spec.get("bindings") or []:
         if isinstance(binding, dict):
             out += _listed(binding.get("members"))
     return out
+
+
+def _still_grants(obj: dict[str, Any], members: list[str], refusal: Refusal) -> bool:
+    """Whether a member-style binding still names the refused caller (GCP `serviceAccount:<email>`, Azure's
+    principalId = the refused object id, a KMS Grant's granteePrincipal = the refused role) and, for a KMS Grant, still
+    lists the refused operation: then the write did not take the permission away."""
+    who = (refusal.role or refusal.principal).lower()
+    if not who or not any(m.lower().rsplit(":", 1)[-1].rsplit("/", 1)[-1] == who.rsplit("/", 1)[-1] or
+                          m.lower().endswith(":" + who) for m in members):
+        return False
+    operations = _listed((obj.get("spec") or {}).get("operations"))
+    return not operations or any(o.lower() == refusal.action.split(":")[-1].lower() for o in operations)
 
 
 def found(facts: Facts) -> list[Narrowed]:
@@ -257,7 +289,7 @@ def found(facts: Facts) -> list[Narrowed]:
                 now = [p.rsplit("/", 1)[-1] for p in allow if not p.endswith(":root")]
             else:
                 members = _members(obj)
-                if not members:
+                if not members or _still_grants(obj, members, refusal):
                     continue
                 now = members
             ids = [e for e in (evidence, refusal.evidence, (kept.get("evidence") or {}).get(str(ref))) if e]
