@@ -50,10 +50,12 @@ class Drop:
     """`plural.group` of the legacy resources the new release ignores (what to list)."""
     group: str
     replacement: str
+    effect: str = "has no router for {hosts} and answers 404 while the backends are healthy"
+    """What the product does with the objects it no longer reads (`{hosts}`: the hosts they served)."""
 
 
 DROPS: tuple[Drop, ...] = (
-    Drop(re.compile(r"(?:^|/)traefik$"), "Traefik", (3, 0),
+    Drop(re.compile(r"(?:^|/)(?:mirrored-library-)?traefik$"), "Traefik", (3, 0),
          ("ingressroutes.traefik.containo.us", "middlewares.traefik.containo.us",
           "ingressroutetcps.traefik.containo.us", "traefikservices.traefik.containo.us"),
          "traefik.containo.us", "traefik.io/v1alpha1"),
@@ -62,7 +64,17 @@ DROPS: tuple[Drop, ...] = (
     Drop(re.compile(r"(?:^|/)kubernetes-ingress-controller$"), "Kong Ingress Controller", (3, 0),
          ("kongingresses.configuration.konghq.com",), "configuration.konghq.com KongIngress",
          "konghq.com/* annotations and KongUpstreamPolicy"),
+    Drop(re.compile(r"(?:^|/)pilot$"), "Istio", (1, 6),
+         ("policies.authentication.istio.io", "meshpolicies.authentication.istio.io",
+          "serviceroles.rbac.istio.io", "servicerolebindings.rbac.istio.io", "clusterrbacconfigs.rbac.istio.io"),
+         "authentication.istio.io / rbac.istio.io", "PeerAuthentication / RequestAuthentication / "
+         "AuthorizationPolicy of security.istio.io",
+         "no longer enforces the mTLS, JWT and RBAC rules they declare (requests they rejected or required mTLS "
+         "for now pass or fail differently)"),
 )
+"""Istio 1.6 removed the authentication.istio.io Policy/MeshPolicy and rbac.istio.io ServiceRole APIs (its
+upgrade notes): istiod ignores them. The rancher mirror `mirrored-library-traefik` is Traefik as k3s ships it
+(k3s moved its bundled Traefik from v2 to v3)."""
 
 _IMAGE = re.compile(r"(?P<repo>[\w./-]+?)(?::(?P<tag>[\w.-]+))?(?:@sha256:\w+)?$")
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)")
@@ -176,7 +188,9 @@ def found(facts: Facts) -> list[Upgrade]:
 
 
 _KINDS = {"ingressroutes": "IngressRoute", "middlewares": "Middleware", "ingressroutetcps": "IngressRouteTCP",
-          "traefikservices": "TraefikService", "kongingresses": "KongIngress"}
+          "traefikservices": "TraefikService", "kongingresses": "KongIngress", "policies": "Policy",
+          "meshpolicies": "MeshPolicy", "serviceroles": "ServiceRole", "servicerolebindings": "ServiceRoleBinding",
+          "clusterrbacconfigs": "ClusterRbacConfig"}
 
 
 def finding(upgrade: Upgrade, at: datetime, incident_hosts: list[str]) -> dict[str, Any]:
@@ -196,8 +210,8 @@ def finding(upgrade: Upgrade, at: datetime, incident_hosts: list[str]) -> dict[s
     major = (_version(upgrade.new) or (0, 0))[0]
     message = (f"{upgrade.target} was upgraded {upgrade.old} -> {upgrade.new}{ago} ({drop.product} v{major}), which "
                f"no longer reads the {drop.group} API group: {named} still written as {drop.group} "
-               f"{'is' if len(ignored) == 1 else 'are'} ignored, so {drop.product} has no router for "
-               f"{', '.join(hosts[:2]) or 'their hosts'} and answers 404 while the backends are healthy. Rewrite "
+               f"{'is' if len(ignored) == 1 else 'are'} ignored, so {drop.product} "
+               f"{drop.effect.format(hosts=', '.join(hosts[:2]) or 'their hosts')}. Rewrite "
                f"them as {drop.replacement} (or roll {upgrade.target.name} back)")
     return {"check": CHECK, "severity": "critical", "reason": "ControllerDroppedApiGroup",
             "object": {"kind": upgrade.target.kind, "namespace": upgrade.target.namespace,
