@@ -44,8 +44,14 @@ _NEXT_UPSTREAM = re.compile(r"proxy_next_upstream\s+([^;]+);")
 _SERVER = re.compile(r"\bserver\s+([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc[\w.]*)?(?::\d+)?[^;]*;")
 _STATUS = re.compile(r"\"status\"\s*:\s*(\d{3})\b|\bstatus=(\d{3})\b|\" (\d{3}) \d+ |\bcode=(\d{3})\b")
 """A request line's status: JSON `"status":404`, logfmt `status=404`, the combined access log `" 404 123 `."""
-REFUSAL = re.compile(r"\b503\b|Service Unavailable|no live upstreams|\b502\b.*Bad Gateway", re.I)
-"""How a caller (or the proxy) shows the proxy's own refusal."""
+REFUSAL = re.compile(r"\b503\b|Service Unavailable|no live upstreams|\b502\b.*Bad Gateway|"
+                     r"failure to get a peer from the ring-balancer|no healthy upstream", re.I)
+"""How a caller (or the proxy) shows the proxy's own refusal (Traefik's and NGINX's codes, Kong's `failure to get a
+peer from the ring-balancer`, Envoy's `no healthy upstream`)."""
+KONG_KINDS = ("KongUpstreamPolicy", "KongIngress")
+"""Kong's upstream settings: `spec.healthchecks` (KongUpstreamPolicy) or `upstream.healthchecks` (KongIngress)."""
+KONG_ANNOTATIONS = ("konghq.com/upstream-policy", "konghq.com/override")
+"""The Service annotations that attach a Kong upstream setting to the Service it fronts."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,12 @@ class Breaker:
     """The share of counted answers that trips it (0: any `max_fails` attempts do)."""
     answers: str
     """What the proxy answers while it is open."""
+    codes: tuple[int, ...] = ()
+    """The exact codes it counts, when it lists them (Kong's `httpStatuses`); empty: every code from `low`."""
+
+    def counts(self, code: int) -> bool:
+        """Whether the breaker counts an answer with this status as a failure."""
+        return code in self.codes if self.codes else code >= self.low
 
 
 @dataclass
@@ -103,6 +115,21 @@ def nginx_breaker(obj: dict[str, Any]) -> Breaker | None:
     return None
 
 
+def kong_breaker(obj: dict[str, Any]) -> Breaker | None:
+    """Kong's passive health check (a KongUpstreamPolicy's `spec.healthchecks`, a KongIngress's
+    `upstream.healthchecks`) that marks a target unhealthy after `httpFailures` answers with one of its
+    `httpStatuses`, when those list a code below 500; None otherwise. Kong then answers 503 itself."""
+    checks = ((obj.get("spec") or {}).get("healthchecks") or (obj.get("upstream") or {}).get("healthchecks") or {})
+    unhealthy = ((checks.get("passive") or {}).get("unhealthy") or {}) if isinstance(checks, dict) else {}
+    listed = unhealthy.get("httpStatuses") or unhealthy.get("http_statuses") or []
+    codes = tuple(sorted({int(c) for c in listed if str(c).isdigit()}))
+    failures = unhealthy.get("httpFailures") or unhealthy.get("http_failures") or 0
+    if not codes or not str(failures).isdigit() or int(failures) <= 0:
+        return None
+    return Breaker("healthchecks.passive.unhealthy", f"httpFailures={failures}; httpStatuses={list(codes)}",
+                   min(codes), 0.0, "503 (failure to get a peer from the ring-balancer)", codes)
+
+
 def nginx_backends(obj: dict[str, Any]) -> list[tuple[str, str]]:
     """(Service, namespace) of each upstream server an NGINX config names by its cluster host."""
     return list(dict.fromkeys((m.group(1), m.group(2)) for v in (obj.get("data") or {}).values()
@@ -124,7 +151,7 @@ def trips(breaker: Breaker, codes: list[int]) -> tuple[float, int] | None:
     answers no 5xx of its own; None otherwise (a failing backend trips any breaker: not the breaker's doing)."""
     if not codes or breaker.low >= 500 or any(c >= 500 for c in codes):
         return None
-    counted = [c for c in codes if c >= breaker.low]
+    counted = [c for c in codes if breaker.counts(c)]
     share = len(counted) / len(codes)
     return (share, len(counted)) if counted and share > breaker.threshold else None
 
@@ -132,9 +159,9 @@ def trips(breaker: Breaker, codes: list[int]) -> tuple[float, int] | None:
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
     """Recent writes to a Traefik Middleware or to a ConfigMap (an NGINX config)."""
     out = []
-    for change, target in facts.recent_writes(("Middleware", "ConfigMap"), LEAD):
+    for change, target in facts.recent_writes(("Middleware", "ConfigMap", *KONG_KINDS), LEAD):
         said = " ".join([str(change.get("summary") or ""), *[str(d) for d in change.get("diff") or []]])
-        if target.kind == "Middleware" or re.search(r"nginx|upstream|max_fails", said, re.I):
+        if target.kind in ("Middleware", *KONG_KINDS) or re.search(r"nginx|upstream|max_fails", said, re.I):
             out.append((change, target))
     return out[:3]
 
@@ -165,7 +192,7 @@ def found(facts: Facts) -> list[Tripped]:
             if hit is None:
                 continue
             at = parse_time(change.get("at"))
-            counted = [c for c in codes if c >= got["breaker"].low]
+            counted = [c for c in codes if got["breaker"].counts(c)]
             common = max(set(counted), key=counted.count)
             out.append(Tripped(target, got["breaker"], backend, hit[0], hit[1], len(codes), common, refusal, change,
                                int((facts.at - at).total_seconds() // 60) if at else 0,
@@ -177,9 +204,10 @@ def found(facts: Facts) -> list[Tripped]:
 def finding(t: Tripped) -> dict[str, Any]:
     """What the breaker counts, the backend's share of it, and the proxy's own answer, meaning first."""
     kind = "circuit breaker" if t.breaker.threshold else "passive health check (circuit breaker)"
+    counted = "/".join(str(c) for c in t.breaker.codes) if t.breaker.codes else f"from {t.breaker.low} up"
     limit = f" > {t.breaker.threshold:g}" if t.breaker.threshold else ""
     message = (f"{t.target}'s {kind} ({t.breaker.where}: {t.breaker.rule}), written "
-               f"{minutes_text(t.minutes_before)} before the incident, counts answers from {t.breaker.low} up as "
+               f"{minutes_text(t.minutes_before)} before the incident, counts answers {counted} as "
                f"failures, so the backend {t.backend}'s normal client-error answers ({t.common} and other codes from "
                f"{t.breaker.low}: {t.share:.0%} of its last {t.total} requests{limit}, and no 5xx) trip it; the "
                f"proxy then answers {t.breaker.answers} itself: {t.refusal}. Count only 5xx (from 500) in the breaker's"
@@ -209,6 +237,21 @@ async def _route_backends(call: Call, target: Ref) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+async def _kong_backends(call: Call, target: Ref) -> list[tuple[str, str]]:
+    """(Service, namespace) of the Services of the setting's namespace whose annotation attaches it."""
+    rows = await call("k8s_list", {"kind": "Service", "namespace": target.namespace},
+                      f"survey-breaker-services-{target.namespace}")
+    names = [str(r.get("name")) for r in (rows.data.get("rows") or [] if rows is not None and rows.ok
+                                          and isinstance(rows.data, dict) else []) if isinstance(r, dict)]
+    out: list[tuple[str, str]] = []
+    for name in names[:8]:
+        got = await get_yaml(call, "Service", name, target.namespace, f"survey-breaker-service-{name}")
+        notes = ((got[0].get("metadata") or {}).get("annotations") or {}) if got else {}
+        if any(str(notes.get(a) or "") == target.name for a in KONG_ANNOTATIONS):
+            out.append((name, target.namespace))
+    return out
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only: each written breaker object, the backends it fronts and one pod's lines of each."""
     store = facts.reads.setdefault(READS, {})
@@ -216,10 +259,12 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-breaker-{target.name}")
         if got is None:
             continue
-        breaker = traefik_breaker(got[0]) if target.kind == "Middleware" else nginx_breaker(got[0])
+        breaker = traefik_breaker(got[0]) if target.kind == "Middleware" else \
+            kong_breaker(got[0]) if target.kind in KONG_KINDS else nginx_breaker(got[0])
         if breaker is None or breaker.low >= 500:
             continue
-        fronts = await _route_backends(call, target) if target.kind == "Middleware" else nginx_backends(got[0])
+        fronts = await _route_backends(call, target) if target.kind == "Middleware" else \
+            await _kong_backends(call, target) if target.kind in KONG_KINDS else nginx_backends(got[0])
         backends: list[tuple[str, list[str], str]] = []
         for name, namespace in fronts[:MAX_BACKENDS]:
             pod = await pod_of(call, Ref("Deployment", namespace, name), f"survey-breaker-pods-{name}")
