@@ -4,7 +4,9 @@ A reverse proxy can stop sending calls to a backend on its own judgement: Traefi
 trips on an expression (`ResponseCodeRatio(from, to, dividedByFrom, dividedByTo) > ratio`, `NetworkErrorRatio()`,
 `LatencyAtQuantileMS(q)`) and then answers 503 `Service Unavailable` itself for the fallback duration; NGINX marks
 an upstream server unavailable after `max_fails` attempts its `proxy_next_upstream` counts as unsuccessful and
-answers 502 (`no live upstreams`). Written so it counts client errors (a code range from 400, `http_404` among the
+answers 502 (`no live upstreams`); Kong's passive health check marks a target unhealthy after `httpFailures`
+answers with one of its `httpStatuses` and answers 503 (`failure to get a peer from the ring-balancer`).
+Written so it counts client errors (a code range from 400, `http_404` among the
 next-upstream conditions), the breaker trips on a backend that only answers its usual 404s for unknown ids: the
 callers get the proxy's 503/502, the backend logs no 5xx at all. Envoy's own breakers (DestinationRule
 `outlierDetection`, `connectionPool`) are agent.triage.mesh_fault's.
