@@ -25,11 +25,13 @@ from agent.triage.governing_settings import Governed
 
 ERROR = re.compile(
     r"cannot assign requested address|can't assign requested address|EADDRNOTAVAIL|"
-    r"Address not available|Only one usage of each socket address", re.I)
+    r"Address not available|Only one usage of each socket address|WSAEADDRINUSE|WSAENOBUFS|"
+    r"SocketException \(10055\)|system lacked sufficient buffer space", re.I)
 """Linux/glibc, BSD/macOS and errno wordings of a connect() with no free local port, and Windows' WSAEADDRINUSE
 on connect (Go: `dial tcp ...: connect: cannot assign requested address`; Java: `NoRouteToHostException:
 Cannot assign requested address`; Node: `connect EADDRNOTAVAIL`; Python: `[Errno 99] Cannot assign requested
-address`)."""
+address`; .NET: `SocketException (99)` on Linux, `(10048) Only one usage of each socket address` and `(10055) ...
+lacked sufficient buffer space` (WSAENOBUFS: Windows' ephemeral ports spent) on Windows)."""
 
 DISABLE = re.compile(r"disable[-_.]?keep[-_.]?alives?|no[-_.]?keep[-_.]?alive|disable[-_.]?(?:conn(?:ection)?[-_.]?)?"
                      r"(?:pool(?:ing)?|reuse)", re.I)
@@ -43,10 +45,17 @@ IDLE = re.compile(r"max[-_.]?idle[-_.]?conn(?:ection)?s?(?:[-_.]?per[-_.]?host)?
                   re.I)
 """Keys whose value 0 (or negative) keeps no idle connection (Go's MaxIdleConnsPerHost < 0, nginx
 `keepalive_timeout 0`, an idle pool of size 0)."""
+REQUESTS = re.compile(r"max[-_.]?requests[-_.]?per[-_.]?conn(?:ection)?$|keep[-_.]?alive[-_.]?requests$", re.I)
+"""Keys that cap the requests one connection serves: 1 means a new connection for every request (Envoy/Istio
+`maxRequestsPerConnection: 1` "disables keep-alive"; nginx `keepalive_requests 1`); nginx's 0 too (0 is
+Envoy's "unlimited")."""
+LIFETIME = re.compile(r"pooled[-_.]?connection[-_.]?(?:idle[-_.]?timeout|lifetime)$", re.I)
+""".NET SocketsHttpHandler's pool times (`PooledConnectionIdleTimeout`, `PooledConnectionLifetime`): zero keeps no
+connection for the next request."""
 CLOSE = re.compile(r"(?:^|[-_.])connection(?:[-_.]?header)?$", re.I)
 """A header setting whose value `close` makes every request ask for the connection to be dropped."""
 
-SETTING = re.compile("|".join(f"(?:{p.pattern})" for p in (DISABLE, ENABLE, IDLE, CLOSE)), re.I)
+SETTING = re.compile("|".join(f"(?:{p.pattern})" for p in (DISABLE, ENABLE, IDLE, REQUESTS, LIFETIME, CLOSE)), re.I)
 
 TRUE = {"true", "1", "yes", "on", "y"}
 FALSE = {"false", "0", "no", "off", "n", "disabled"}
@@ -65,6 +74,10 @@ def reuse_off(key: str, value: str | None) -> bool:
     k = _leaf(key)
     if DISABLE.search(k):
         return v in TRUE
+    if REQUESTS.search(k):
+        return v == "1" or (v == "0" and not re.search(r"per[-_.]?conn", k, re.I))
+    if LIFETIME.search(k):
+        return bool(re.fullmatch(r"0+(?:\.0+)?(?:s|ms)?|0?0:00:00(?:\.0+)?", v))
     if re.search(r"timeout", k, re.I) and IDLE.search(k):
         return bool(re.fullmatch(r"0+(?:\.0+)?(?:s|ms)?", v))
     if IDLE.search(k):
