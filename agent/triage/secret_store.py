@@ -112,9 +112,24 @@ def provider_of(store: dict[str, Any]) -> str:
     role = conf.get("role") or ((auth.get(method) or {}) if method else {}).get("role") or ""
     parts = [f"server {conf['server']}" if conf.get("server") else "", f"path {conf['path']}" if conf.get("path")
              else "", f"region {conf['region']}" if conf.get("region") else "",
-             f"auth {method}" if method else "", f"role {role}" if role else ""]
+             f"project {conf['projectID']}" if conf.get("projectID") else "",
+             f"vault {conf['vaultUrl']}" if conf.get("vaultUrl") else "",
+             f"auth {method}" if method else "", f"role {role}" if role else "",
+             f"identity {conf['identityId']}" if conf.get("identityId") else "", _conditions(spec)]
     service = f" {conf['service']}" if conf.get("service") else ""
     return f"{name}{service} (" + ", ".join(p for p in parts if p) + ")" if any(parts) else f"{name}{service}"
+
+
+def _conditions(spec: dict[str, Any]) -> str:
+    """A ClusterSecretStore's `spec.conditions` (the namespaces allowed to use it), as `only namespaces a, b` or
+    `only namespaces matching <labels>`; '' when it has none."""
+    names: list[str] = []
+    for cond in spec.get("conditions") or []:
+        if isinstance(cond, dict):
+            names += [str(n) for n in cond.get("namespaces") or []]
+            labels = (cond.get("namespaceSelector") or {}).get("matchLabels") or {}
+            names += [f"{k}={v}" for k, v in labels.items()] if isinstance(labels, dict) else []
+    return f"only namespaces {', '.join(names[:4])}" if names else ""
 
 
 # ---- reading (survey) ---------------------------------------------------------------------------
@@ -277,8 +292,16 @@ def gist(said: str) -> str:
         if mark in text:
             tail = text.rsplit(mark, 1)[1].strip(" *")
             if len(tail) >= 12:
-                return tail
-    return text
+                text = tail
+                break
+    inner = PROVIDER_WORDS.search(text)
+    return (inner.group(1) or inner.group(2)).strip() if inner else text
+
+
+PROVIDER_WORDS = re.compile(r"Message=\"([^\"]{12,})\"|\bdesc = (.{12,})")
+"""Where a provider SDK's wrapper puts the provider's own sentence: Azure's autorest `Message="The user, group or
+application ... does not have secrets get permission on key vault ..."`, gRPC's `code = PermissionDenied desc =
+Permission 'secretmanager.versions.access' denied ...` (Google Secret Manager)."""
 
 
 def _write_of(facts: Facts, ref: Ref) -> tuple[dict[str, Any], str]:
