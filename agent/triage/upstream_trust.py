@@ -1,0 +1,196 @@
+"""A proxy's trust in its backends' certificates changed, and it now fails to verify them (x509).
+
+A proxy that speaks TLS to its upstream verifies the backend's certificate against a CA bundle of its own
+configuration: Traefik's ServersTransport `rootCAs` (`rootCAsSecrets`), Istio's DestinationRule
+`trafficPolicy.tls.caCertificates` / `credentialName`, Gateway API's BackendTLSPolicy
+`validation.caCertificateRefs`, Contour's HTTPProxy `upstreamValidation.caSecret`, ingress-nginx's
+`proxy-ssl-secret` / nginx's `proxy_ssl_trusted_certificate`, and the name it checks (`serverName`,
+`subjectAltName(s)`, `proxy-ssl-name`). Replace the bundle by one that no longer chains to the backend's issuer
+(a new root without the intermediate that signed the backend's certificate, another CA) and every request
+through the proxy fails verification: the proxy logs the x509 error in its TLS library's words (Go's `x509:
+certificate signed by unknown authority`, OpenSSL's `unable to get local issuer certificate` /
+`certificate verify failed`, Envoy's `CERTIFICATE_VERIFY_FAILED`, nginx's `upstream SSL certificate verify
+error`) and answers 500/502/503. The backend is healthy and logs nothing; the clients see the proxy's errors.
+
+The suspect is a write in the day before to a trust field of any object (a proxy CR, an Ingress annotation, a
+ConfigMap of nginx configuration) after which some read log shows a verification error toward a peer, none of
+the same errors before it (errors already there rule it out), and not an expiry (`certificate has expired` is
+the backend's certificate, not the trust). Pure: reads the change timeline and the survey's logs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
+from agent.triage.subject_resolve import PROXY_IMAGES
+from agent.triage.time_limit import line_time
+
+CHECK = "change.upstream_trust"
+WEIGHT = 0.93
+"""A write to the very bundle the proxy's x509 errors fail against explains every error behind the proxy: above
+the victims' symptoms and the unrelated rollouts."""
+LEAD = timedelta(hours=24)
+READS = "upstream_trust"
+MAX_PODS = 3
+TAIL = 2000
+GREP = "certific"
+"""What every verification error says (certificate, certification path), case-insensitive: the proxy may log it
+at debug level, where no error classifier looks, so its lines are read raw; an answer over budget condenses
+them (`repeated 650x: ...`, numbers masked) and keeps the newest raw: only the raw ones are read."""
+
+Call = Callable[..., Awaitable[Any]]
+
+TRUST_FIELD = re.compile(
+    r"rootCAs(?:Secrets)?|caCertificates?(?:Refs)?|\bcaSecret|\btrustedCA|upstreamValidation|"
+    r"proxy[-_]ssl[-_](?:secret|trusted[-_]certificate|name|verify)|credentialName|subjectAltNames?|"
+    r"\bserverName\b|\bwellKnownCACertificates|insecureSkipVerify|\bsni\b", re.I)
+"""Fields that say which CAs a proxy trusts for its upstream, or which name it verifies."""
+UNCHAINED = re.compile(
+    r"signed by unknown authority|unable to get local issuer certificate|unable to verify the first certificate|"
+    r"self[- ]signed certificate in certificate chain|PKIX path building failed|unable to find valid "
+    r"certification path|CERTIFICATE_VERIFY_FAILED|certificate verify failed|upstream SSL certificate verify error|"
+    r"x509: certificate is not trusted|unknown certificate authority|unknown ca\b", re.I)
+"""The verifier found no path from the peer's certificate to a trusted root."""
+NAME_MISMATCH = re.compile(r"certificate is valid for|doesn't match|does not match|hostname mismatch|"
+                           r"not valid for any names|IP address mismatch", re.I)
+"""The verifier trusts the chain but the name it checks is not in the certificate."""
+EXPIRY = re.compile(r"has expired|not yet valid|expired certificate|certificate expired", re.I)
+
+
+@dataclass
+class Distrust:
+    """A trust write and the verification errors that followed it."""
+
+    target: Ref
+    change: dict[str, Any]
+    fields: list[str]
+    errors: list[str]
+    where: list[str]
+    """`namespace/pod` of the logs that show the errors."""
+    minutes_before: int
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def mismatch(self) -> bool:
+        return any(NAME_MISMATCH.search(e) for e in self.errors) and not any(UNCHAINED.search(e)
+                                                                             for e in self.errors)
+
+
+def _trust_lines(change: dict[str, Any]) -> list[str]:
+    """The diff lines (else the summary) of a write that touch a trust field, with their values."""
+    lines = [str(d) for d in change.get("diff") or [] if TRUST_FIELD.search(str(d))]
+    if not lines and TRUST_FIELD.search(str(change.get("summary") or "")):
+        lines = [str(change.get("summary"))]
+    return lines
+
+
+def _verification_errors(facts: Facts) -> list[tuple[str, datetime | None, datetime | None, str, str]]:
+    """(line, first seen, last seen, namespace/pod, evidence id) of every x509 verification error of the logs read,
+    expiries left out."""
+    out = []
+    for log in facts.logs:
+        for entry in log.entries():
+            text = said_by(entry)
+            if not text or EXPIRY.search(text) or not (UNCHAINED.search(text) or (
+                    NAME_MISMATCH.search(text) and re.search(r"x509|certificate|tls|ssl", text, re.I))):
+                continue
+            out.append((text, parse_time(entry.get("first_seen")), parse_time(entry.get("last_seen")),
+                        f"{log.namespace}/{log.pod}", log.evidence_id))
+    for pod, lines, evidence_id in (facts.reads.get(READS) or {}).get("lines") or []:
+        for line in lines:
+            if EXPIRY.search(line) or not (UNCHAINED.search(line) or (
+                    NAME_MISMATCH.search(line) and re.search(r"x509|certificate|tls|ssl", line, re.I))):
+                continue
+            t = line_time(line)
+            out.append((line.strip(), t, t, pod, evidence_id))
+    return out
+
+
+def found(facts: Facts) -> list[Distrust]:
+    """Each recent trust write followed by verification errors that were not there before it (pure)."""
+    errors = _verification_errors(facts)
+    if not errors:
+        return []
+    out: list[Distrust] = []
+    for change, evidence in facts.every_change():
+        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD or change.get("type") == "deleted":
+            continue
+        lines = _trust_lines(change)
+        if not lines or any(d.target.same_object(target) for d in out):
+            continue
+        before = [e for e in errors if e[1] is not None and e[1] < at - timedelta(minutes=1)]
+        after = [e for e in errors if (seen := e[2] or e[1]) is None or seen >= at]
+        if before or not after:
+            continue  # the errors predate the write, or none followed it
+        minutes = int((facts.at - at).total_seconds() // 60)
+        out.append(Distrust(target, change, lines, [e[0] for e in after], list(dict.fromkeys(e[3] for e in after)),
+                            minutes, [x for x in dict.fromkeys([evidence, *(e[4] for e in after)]) if x]))
+    out.sort(key=lambda d: d.minutes_before)
+    return out[:1]
+
+
+def finding(got: Distrust) -> dict[str, Any]:
+    """The finding: the trust field written and the x509 error first (the headline quotes ~400 characters)."""
+    written = "; ".join(line[:120] for line in got.fields[:2])
+    error = got.errors[0]
+    quote = (UNCHAINED.search(error) or NAME_MISMATCH.search(error) or re.search(r"x509", error))
+    said = error[max(0, quote.start() - 10): quote.end() + 30].strip() if quote else error[:100]
+    meaning = ("the name the proxy now verifies is not in the backend's certificate" if got.mismatch else
+               "the trusted CA bundle no longer chains to the backend certificate's issuer (a root without the "
+               "intermediate that signed it, or another CA)")
+    message = (f"{got.target} changed the proxy's upstream TLS trust ({written}) "
+               f"{minutes_text(got.minutes_before)} before the incident: the proxy now fails x509 verification of "
+               f"the backend's certificate: {meaning} ('{said}'), so every request through it errors (500/502) "
+               f"while the backend is healthy. Restore the previous CA bundle or add the intermediate to it")
+    return {"check": CHECK, "severity": "critical", "object": got.change.get("object"),
+            "reason": "UpstreamTrustChanged", "message": message, "evidence": [error[:200], *got.where[:2]],
+            "details": {"fields": got.fields[:4], "change_at": got.change.get("at"), "seen_in": got.where[:4]}}
+
+
+# ---- reading ------------------------------------------------------------------------------------------
+
+
+def _trust_writes(facts: Facts) -> list[Ref]:
+    """The objects whose trust fields a write of the last day touched."""
+    out: list[Ref] = []
+    for change, _ in facts.every_change():
+        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is not None and at is not None and timedelta(0) <= facts.at - at <= LEAD and _trust_lines(change) \
+                and not any(t.same_object(target) for t in out):
+            out.append(target)
+    return out
+
+
+async def read(facts: Facts, call: Call) -> None:
+    """Reading only: when a trust field was written in the last day, the verification lines (grep `certific`) of
+    the cluster's proxy pods and of the pods beside the written object (a sidecar's DestinationRule)."""
+    targets = _trust_writes(facts)
+    if not targets:
+        return
+    listed = await call("k8s_list", {"kind": "pods"}, "survey-upstream-trust-pods")
+    rows = [r for r in (listed.data or {}).get("rows") or [] if isinstance(r, dict)] \
+        if listed is not None and listed.ok and isinstance(listed.data, dict) else []
+    proxies = [r for r in rows if str(r.get("status")) == "Running"
+               and any(p in " ".join(str(i) for i in r.get("images") or []).lower() for p in PROXY_IMAGES)]
+    beside = [r for r in rows if str(r.get("status")) == "Running"
+              and any(str(r.get("namespace")) == t.namespace for t in targets)]
+    chosen: list[dict[str, Any]] = []
+    for row in [*proxies, *beside]:
+        if row not in chosen and len(chosen) < MAX_PODS:
+            chosen.append(row)
+    store = facts.reads.setdefault(READS, {})
+    for row in chosen:
+        ns, name = str(row.get("namespace") or ""), str(row.get("name"))
+        got = await call("k8s_logs", {"name": name, "namespace": ns, "tail": TAIL, "grep": GREP},
+                         f"survey-upstream-trust-logs-{name}")
+        if got is None or not got.ok:
+            continue
+        text = str(getattr(got, "full_text", "") or got.text or "")
+        lines = [ln for ln in text.splitlines() if GREP in ln.lower() and not ln.startswith("repeated ")]
+        store.setdefault("lines", []).append((f"{ns}/{name}", lines, str(got.evidence_id)))
