@@ -48,11 +48,18 @@ KID_MISS = re.compile(
     r"key ?id [^\n]{0,60}?not (?:found|present)|Unable to find a signing key that matches|no matching JWK|"
     r"kid [^\n]{0,60}?(?:missing|absent) (?:from|in) (?:the )?JWKS|JWK(?:S|Set)? (?:does not|doesn't) contain|"
     r"no public key (?:found )?for kid|could not find (?:a )?key (?:with|for) kid|KeySourceException|"
-    r"JWKSNoMatchingKey|SigningKeyNotFoundError", re.I)
+    r"JWKSNoMatchingKey|SigningKeyNotFound(?:Error|Exception)|"
+    r"Jwks doesn't have key to match kid|no matching key\(s\) found|IDX105(?:01|16)\b|Unable to match key:?\s*kid|"
+    r"did not match any keys in TokenValidationParameters|failed to find key with key ID|No key found in \S+ with kid",
+    re.I)
 """Key-id misses in verifiers' own wordings (golang jwx/keyfunc, jwks-rsa `SigningKeyNotFoundError`, Nimbus
 `KeySourceException`/`Signed JWT rejected: Another algorithm expected, or no matching key(s) found`, PyJWT's
 `PyJWKClientError: Unable to find a signing key that matches`, jose `JWKSNoMatchingKey`, gateways' 'kid X not
-found in JWKS')."""
+found in JWKS', Envoy's jwt_authn (Istio RequestAuthentication) `Jwks doesn't have key to match kid or alg from Jwt`,
+Spring Security's `no matching key(s) found`, .NET's IDX10501/IDX10516 `Unable to match key: kid` and `did not match
+any keys in TokenValidationParameters`, lestrrat jwx's `failed to find key with key ID`, auth0 jwks-rsa-java's
+`SigningKeyNotFoundException: No key found in ... with kid`). A token with no kid at all (IDX10503 `Token does not
+have a kid`) is not a miss of the cache."""
 ROTATES = re.compile(r"rotat|rekey|re-key|roll[-_]?keys?|keys?[-_]?roll|jwks?\b|jwk[-_]|signing|sign[-_]?key|"
                      r"keyctl|cert(?:ificate)?s?[-_]renew|renew[-_]cert", re.I)
 CACHE_KEY = re.compile(r"(?:jwks?|jwk|keys?|cert\w*)?[-_. ]?(?:cache[-_. ]?(?:ttl|duration|max[-_. ]?age|"
