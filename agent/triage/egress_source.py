@@ -47,8 +47,14 @@ ALLOWLIST = re.compile(
     r"(?:source|client|remote|caller|your)[ _-]?ip(?:[ _-]?address)?\b.{0,40}\b(?:not (?:allowed|permitted|"
     r"authori[sz]ed|trusted)|(?:is )?(?:denied|blocked|rejected))|"
     r"(?:requests?|connections?|access) from \d{1,3}(?:\.\d{1,3}){3}\b.{0,30}\bnot (?:permitted|allowed)|"
-    r"IpDeniedAccess|ip[_ ]?(?:address[_ ]?)?(?:blocked|denied|forbidden|restricted)", re.I)
-"""A refusal by source address, in the wordings providers use (Stripe-like ip_not_allowed, AWS IpDeniedAccess)."""
+    r"IpDeniedAccess|ip[_ ]?(?:address[_ ]?)?(?:blocked|denied|forbidden|restricted)|"
+    r"ip[_ -]?(?:address[_ -]?)?(?:not[_ -]?(?:on|in)[_ -]?(?:the[_ -]?)?)?(?:allow|access|white)[_ -]list|"
+    r"\d{1,3}(?:\.\d{1,3}){3}['\"]?\s+is not (?:allowed|permitted|authori[sz]ed)\b|"
+    r"(?:client|host|caller) with ip(?: address)? '?\d{1,3}(?:\.\d{1,3}){3}", re.I)
+"""A refusal by source address, in the wordings providers use: Stripe-like ip_not_allowed, AWS IpDeniedAccess,
+Salesforce `ip restricted`, GitHub "has an IP allow list enabled, and <ip> is not permitted", MongoDB Atlas
+IP_ADDRESS_NOT_ON_ACCESS_LIST, Snowflake "IP <ip> is not allowed to access", Azure SQL 40615 "Client with IP
+address '<ip>' is not allowed", MySQL 1130 "Host '<ip>' is not allowed to connect"."""
 REFUSED = re.compile(r"\b403\b|forbidden|connection reset|reset by peer|ECONNRESET", re.I)
 """A refusal that says no reason: blamed on the egress object only when it names the object's address."""
 _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
@@ -108,8 +114,11 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
 
 
 def _addresses(obj: dict[str, Any]) -> list[str]:
+    """The single addresses the object holds; CIDRs (`destinationCIDRs: 0.0.0.0/0`, excluded ranges) say where
+    traffic goes, not where it leaves from, so they are skipped."""
     spec = json.dumps(obj.get("spec") or {}) + json.dumps((obj.get("metadata") or {}).get("annotations") or {})
-    return list(dict.fromkeys(_IP.findall(spec)))
+    return list(dict.fromkeys(m.group() for m in _IP.finditer(spec)
+                              if not spec.startswith("/", m.end()) and m.group() != "0.0.0.0"))
 
 
 def _gateway(obj: dict[str, Any]) -> str:
