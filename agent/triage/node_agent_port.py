@@ -40,7 +40,12 @@ MAX_CLIENTS = 4
 Call = Callable[..., Awaitable[Any]]
 REVISION_LABEL = "controller-revision-hash"
 FAILS = re.compile(r"refused|failed to connect|could not connect|unable to connect|connect(?:ion)? error|"
-                   r"unavailable|ECONNREFUSED|dial tcp|no route to host|failed to export|timed? ?out", re.I)
+                   r"unavailable|ECONNREFUSED|dial tcp|no route to host|failed to export|timed? ?out|failed to send|"
+                   r"dropping \d+ (?:traces|spans|metrics|payloads|logs)|lost \d+ traces|PortUnreachable|"
+                   r"Error (?:sending|submitting)", re.I)
+"""A client's failure to hand data to an agent: refusals, Datadog tracers' `failed to send, dropping 3 traces`
+(dd-trace-py) and `lost 12 traces` (dd-trace-go), DogStatsD's `Error sending metrics`/`Error submitting packet`,
+the JVM's `PortUnreachableException` (a UDP StatsD/Jaeger port with no listener), OTLP's `Failed to export`."""
 
 
 @dataclass
@@ -79,9 +84,10 @@ def _revision(pod: dict[str, Any]) -> str:
 
 
 def failing_line(text: str, port: int) -> str:
-    """The first log line that fails to reach `port` (its number after a colon, and a failure word)."""
+    """The first log line that fails to reach `port` (its number after a colon or the word `port`, and a failure
+    word)."""
     for line in text.splitlines():
-        if re.search(rf":{port}\b", line) and FAILS.search(line):
+        if re.search(rf"(?::|\bport\s+){port}\b", line) and FAILS.search(line):
             return line.strip()
     return ""
 
@@ -141,7 +147,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         for client in clients:
             for port, (pname, host) in lost.items():
                 logs = await call("k8s_logs", {"name": str(client["name"]), "namespace": str(client.get("namespace")),
-                                               "grep": f":{port}", "tail": 10000},
+                                               "grep": str(port), "tail": 10000},
                                   f"survey-agent-port-log-{client['name']}")
                 text = str(logs.full_text or logs.text) if logs is not None and logs.ok else ""
                 if line := failing_line(text, port):
