@@ -57,6 +57,7 @@ from agent.triage import (
     disabled_command,
     dns_scope,
     dns_stall,
+    dns_sync_flags,
     expiry_rule,
     field_meaning,
     flag_key,
@@ -256,7 +257,7 @@ CHECK_WEIGHT: dict[str, float] = {
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT, syn_retry_step.CHECK: syn_retry_step.WEIGHT,
-    upstream_trust.CHECK: upstream_trust.WEIGHT,
+    upstream_trust.CHECK: upstream_trust.WEIGHT, dns_sync_flags.CHECK: dns_sync_flags.WEIGHT,
     concurrency_cap.CHECK: concurrency_cap.WEIGHT, concurrency_cap.CHECK_UNRELATED: concurrency_cap.WEIGHT_UNRELATED,
     paused_consumer.CHECK: paused_consumer.WEIGHT, node_split.CHECK: node_split.WEIGHT,
     shared_container.CHECK: shared_container.WEIGHT, dns_stall.CHECK: dns_stall.WEIGHT,
@@ -525,6 +526,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for tp in tls_policy.found(facts):  # a TLS policy raised that the clients' TLS library refuses (own module)
         _add_suspect(cases, tp.policy, tls_policy.finding(tp), None, tp.evidence)
         next(c for r, c in cases.items() if r.same_object(tp.policy)).explains_refs += tp.clients
+    for dsf in dns_sync_flags.found(facts):  # a DNS controller's sync flags changed: its own sync errors since
+        _add_suspect(cases, dsf.workload, dns_sync_flags.finding(dsf), None, dsf.evidence)
     for ut in upstream_trust.found(facts):  # a proxy's upstream CA bundle changed: x509 toward the backend
         _add_suspect(cases, ut.target, upstream_trust.finding(ut), None, ut.evidence)
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)

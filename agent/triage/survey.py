@@ -238,6 +238,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import upstream_trust  # a proxy's upstream CA bundle written: its x509 verification lines
 
     await upstream_trust.read(facts, call)
+    from agent.triage import dns_sync_flags  # a DNS controller's flags changed: its own sync errors since
+
+    await dns_sync_flags.read(subject, facts, call)
     from agent.triage import concurrency_cap  # a thread/worker/connection cap cut: the holder's saturation gauges
 
     await concurrency_cap.read(subject, facts, call, window["at"])
