@@ -48,11 +48,19 @@ CLUSTERWIDE = frozenset({"ciliumclusterwidenetworkpolicy", "globalnetworkpolicy"
 
 RESOLVE = re.compile(
     r"server misbehaving|no such host|\bREFUSED\b|EREFUSED|EAI_AGAIN|ENOTFOUND|SERVFAIL|NXDOMAIN|"
-    r"temporary failure in name resolution|name or service not known|UnknownHost|could not resolve|"
-    r"failed to resolve|name resolution", re.I)
+    r"temporary failure in name resolution|name or service not known|UnknownHost|could not (?:be )?resolved?|"
+    r"failed to resolve|name resolution|\bbad address\b|can't resolve|no address associated with hostname|"
+    r"dns (?:resolution|lookup|query) failed|resource temporarily unavailable \([^()\s]+:\d+\)", re.I)
+"""Resolver failures in clients' own wordings: Go, glibc (EAI_AGAIN/EAI_NODATA), Node, Java, curl; musl/busybox
+`bad address '<host>'` and `can't resolve`; nginx `<host> could not be resolved (5: Operation refused)`; .NET on
+Linux `Resource temporarily unavailable (<host>:443)` (EAI_AGAIN) and Windows `No such host is known`; Envoy
+`DNS resolution failed`."""
 CONNECT = re.compile(r"time[ds]? ?out|timed out|deadline exceeded|connection refused|ECONNREFUSED|ETIMEDOUT", re.I)
 _HOST = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63})\b", re.I)
-_NOT_HOST = re.compile(r"\.(?:java|py|go|js|ts|rb|class|json|yaml|log)$|^(?:java|javax|org|com|io|net)\.[a-z]+\.", re.I)
+_NOT_HOST = re.compile(r"\.(?:java|py|go|js|ts|rb|class|json|yaml|log)$|^(?:java|javax|org|com|io|net)\.[a-z]+\.|"
+                       r"^(?:system|microsoft|kotlin|scala|sun|android)\.", re.I)
+_CODE = re.compile(r"[a-z][A-Z]")
+"""A camelCase label (`HttpRequestException`, `UnknownHostException`) is a type name in a stack line, not a host."""
 
 
 @dataclass
@@ -71,7 +79,8 @@ class Refused:
 
 def hosts_of(text: str) -> list[str]:
     """The host names a log line names (URLs' hosts, `lookup <host>`), without code paths, files and IPs."""
-    return list(dict.fromkeys(h.lower() for h in _HOST.findall(text) if not _NOT_HOST.search(h)))
+    return list(dict.fromkeys(h.lower() for h in _HOST.findall(text) if not _NOT_HOST.search(h) and
+                              not _CODE.search(h)))
 
 
 def failures(facts: Facts) -> list[Line]:
