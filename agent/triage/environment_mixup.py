@@ -41,16 +41,31 @@ SLACK = timedelta(minutes=2)
 MAX_READS = 4
 Call = Callable[..., Awaitable[Any]]
 
+_GAI = (r"No such host is known|Name or service not known|nodename nor servname provided, or not known|"
+        r"Temporary failure in name resolution|No address associated with hostname")
+"""getaddrinfo's own texts (glibc, BSD/macOS, Windows' WSAHOST_NOT_FOUND) as runtimes print them."""
 UNRESOLVED = re.compile(
     r"ENOTFOUND\s+(?P<a>[\w.-]+)|lookup (?P<b>[\w.-]+)(?: on [\d.:]+)?: no such host|"
     r"UnknownHostException:\s*(?P<c>[\w.-]+)|Could not resolve host:?\s*(?P<d>[\w.-]+)|"
-    r"(?P<e>[\w.-]+): Name or service not known|NXDOMAIN[^\n]{0,40}?(?P<f>[\w-]+\.[\w.-]+)", re.I)
-"""Resolver failures in the wording of Node, Go, the JVM, curl, glibc and resolvers' NXDOMAIN, with the host."""
+    r"(?P<e>[\w.-]+): Name or service not known(?!\.?\s*\([\w.-])|NXDOMAIN[^\n]{0,40}?(?P<f>[\w-]+\.[\w.-]+)|"
+    rf"(?:{_GAI})\.?\s*\((?P<g>[\w.-]+?)(?::\d+)?\)|Failed to resolve '(?P<h>[\w.-]+)'|"
+    rf"host='(?P<i>[\w.-]+)'[^\n]*?(?:{_GAI}|getaddrinfo failed)|"
+    r"Failed to open TCP connection to (?P<j>[\w.-]+):\d+ \(getaddrinfo|EAI_AGAIN\s+(?P<k>[\w.-]+)|"
+    rf"Cannot connect to host (?P<l>[\w.-]+):\d+ [^\n]*?\[(?:{_GAI})", re.I)
+"""Resolver failures with the host, in the wording of Node (ENOTFOUND, EAI_AGAIN), Go, the JVM, curl, glibc,
+resolvers' NXDOMAIN, .NET (`No such host is known. (host:443)`), Python's urllib3/requests (`Failed to resolve
+'host'`, `host='host' ... Name or service not known`) and aiohttp (`Cannot connect to host host:443 ... [Name or
+service not known]`), Ruby's Net::HTTP (`Failed to open TCP connection to host:443 (getaddrinfo`)."""
+_NOT_HOST = re.compile(r"(?:Exception|Error)$|^getaddrinfo$|^(?:socket|gaierror|Errno)$", re.I)
+"""What a loose match may take for a host: an exception's class name, the resolver call's own name."""
 NONPROD = ("staging", "stage", "stg", "development", "dev", "qa", "test", "testing", "uat", "sandbox", "preprod",
            "pre-prod", "preview", "nonprod", "non-prod")
 ENV_KEY = re.compile(r"(?:^|[/._-])(?:env|environment|stage|deployment[-_.]?environment|deploy[-_.]?env)$", re.I)
 """Annotation, label or config keys that name an environment (`flags.example.com/environment`, `env`,
 `app.kubernetes.io/environment`)."""
+ENV_PAIR = re.compile(r"(?:^|[,;\s])((?:[\w-]+\.)*(?:env|environment))\s*=\s*([\w.-]+)", re.I)
+"""`key=value` pairs inside a config value that name an environment: OpenTelemetry's
+`OTEL_RESOURCE_ATTRIBUTES=deployment.environment=staging`, Datadog's `DD_TAGS=env:...` spelt with `=`."""
 ENV_VARS = re.compile(r"^(?:[A-Z]+_)?(?:ENV|ENVIRONMENT|STAGE|NODE_ENV|APP_ENV|RAILS_ENV|RACK_ENV|"
                       r"SPRING_PROFILES_ACTIVE|ASPNETCORE_ENVIRONMENT|DEPLOY_ENV)$")
 KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -86,6 +101,9 @@ def marker(obj: dict[str, Any]) -> tuple[str, str]:
             for host in re.findall(r"https?://([\w.-]+)", text):
                 if w := _word(host):
                     return f"key {k} points at {host}", w
+            for pair in ENV_PAIR.finditer(text):
+                if w := _word(pair.group(2)):
+                    return f"key {k} says {pair.group(1)}={pair.group(2)}", w
     return "", ""
 
 
@@ -116,14 +134,22 @@ class Mixup:
     evidence: list[str] = field(default_factory=list)
 
 
+def unresolved_host(text: str) -> str:
+    """The host a resolver failure names, or "" (the first match that is a host, not a class or call name)."""
+    for m in UNRESOLVED.finditer(text):
+        host = next((g for g in m.groups() if g), "")
+        if host and not _NOT_HOST.search(host):
+            return host
+    return ""
+
+
 def _unresolved(facts: Facts) -> list[tuple[str, str, datetime | None, Any]]:
     """(host, error text, first seen, log) for each surveyed pod whose errors fail to resolve a host."""
     out = []
     for log in facts.logs:
         for e in log.entries():
             text = str(e.get("example") or e.get("message") or e.get("template") or "")
-            if (m := UNRESOLVED.search(text)) and log.pod:
-                host = next(g for g in m.groups() if g)
+            if (host := unresolved_host(text)) and log.pod:
                 out.append((host, text, parse_time(e.get("first_seen")), log))
                 break
     return out
