@@ -46,7 +46,11 @@ MAX_LOGS = 3
 
 KINDS = frozenset({"ippool", "ciliumnodeconfig", "eniconfig"})
 OUTBOUND = re.compile(r"connect(?:ion)? ?time[ds]? ?out|ConnectTimeout|timed out|i/o timeout|ETIMEDOUT|"
-                      r"no route to host|EHOSTUNREACH|network is unreachable|ENETUNREACH|deadline exceeded", re.I)
+                      r"no route to host|EHOSTUNREACH|network is unreachable|ENETUNREACH|deadline exceeded|"
+                      r"OpenTimeout|did not properly respond after a period of time|host is unreachable", re.I)
+"""Outbound calls that never got an answer, in clients' own wordings: Python ConnectTimeout, Go i/o timeout, Node
+ETIMEDOUT, Java `connect timed out` / NoRouteToHostException, Ruby `Net::OpenTimeout`, .NET on Windows (10060
+"did not properly respond after a period of time") and Linux `Connection timed out (<host>:443)`."""
 _ENI_LABELS = ("k8s.amazonaws.com/eniConfig", "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 
 
