@@ -16,6 +16,15 @@ the bundle or cluster does not let it be read, the Services of the known impleme
 -> its Service -> the workload its selector picks (topology) -> the ConfigMaps its pod template mounts or
 reads -> their last write (managedFields: manager, time) and whether the metric the client asked for is
 named anywhere in them. `servers` is pure over the facts.
+
+The HPA controller's reason names the group by itself, even where its words are clipped before the API is
+named: FailedGetResourceMetric / FailedGetContainerResourceMetric read metrics.k8s.io, FailedGetPodsMetric /
+FailedGetObjectMetric read custom.metrics.k8s.io, FailedGetExternalMetric reads external.metrics.k8s.io (a pod
+without a resource request, `missing request for cpu`, is the HPA's own spec, not the API). When the server's
+config holds the metric (or there is none), what the server itself did and says decides
+(agent.triage.api_server_state): its own write shortly before the client's failure began (a rollout that dropped
+a flag), its own errors (x509, Unauthorized, refused), its pods not Ready and the APIService not Available; the
+finding then names that server and its change first.
 """
 
 from __future__ import annotations
@@ -25,14 +34,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, parse_time
-from agent.triage.kube_reads import object_of
+from agent.triage import api_server_state
+from agent.triage.facts import Facts, Ref, log_evidence, parse_time
+from agent.triage.kube_reads import object_of, pod_of
 from agent.triage.subject import Subject
 
 CHECK = "api.served_by"
 WEIGHT = 0.9
 """Above the HPA's own metrics_unavailable (0.65): the server of the API explains the client's failure."""
 
+READS = "api_server_of"
 RECORD_KIND = "vigil.dev/APIServer"
 """The pseudo-kind kept in `Facts.objects`: which workload serves which API, its config, the words seen."""
 
@@ -48,6 +59,17 @@ GROUPS: tuple[tuple[re.Pattern[str], str, str], ...] = (
 _OTHER_GROUP = re.compile(r"the server is currently unable to handle the request \((?:get|list|watch|create) "
                           r"[a-z0-9-]+\.([a-z0-9-]+(?:\.[a-z0-9-]+)+)", re.I)
 """Any other aggregated API's failure names its group in the resource (`pods.custom.metrics.k8s.io`)."""
+REASONS: dict[str, tuple[str, str]] = {
+    "FailedGetResourceMetric": ("metrics.k8s.io", "the resource metrics API"),
+    "FailedGetContainerResourceMetric": ("metrics.k8s.io", "the resource metrics API"),
+    "FailedGetPodsMetric": ("custom.metrics.k8s.io", "the custom metrics API"),
+    "FailedGetObjectMetric": ("custom.metrics.k8s.io", "the custom metrics API"),
+    "FailedGetExternalMetric": ("external.metrics.k8s.io", "the external metrics API"),
+}
+"""The HPA controller's ScalingActive/event reasons and the metrics API each reads (Kubernetes' HPA docs: Resource
+metrics from metrics.k8s.io, Pods/Object from custom.metrics.k8s.io, External from external.metrics.k8s.io)."""
+_OWN_SPEC = re.compile(r"missing request for|no matching pods|selector is required|invalid selector", re.I)
+"""HPA words that name its own spec or target, not the API: the reason then says nothing about the server."""
 _METRIC = re.compile(r"unable to get (?:external )?metric ([A-Za-z_:][\w:./-]*)|could not find the metric "
                      r"([A-Za-z_:][\w:]*)|metric ([A-Za-z_:][\w:]*) (?:is )?not found", re.I)
 """The metric a client asked for; an external metric is printed `namespace/name/&LabelSelector{...}`."""
@@ -83,25 +105,41 @@ class Served:
     writes: list[dict[str, Any]] = field(default_factory=list)
     """The week's changes to those ConfigMaps (the change timeline), newest last."""
     evidence: list[str] = field(default_factory=list)
+    onset: str = ""
+    """When the client's failure began (the finding's `since`: the condition's transition)."""
+    available: str = ""
+    """The APIService's Available condition when False (`Available=False MissingEndpoints`)."""
 
 
-def _texts(facts: Facts) -> list[tuple[str, Ref | None, str]]:
-    """(words, the client object, evidence id) of every finding and error log that may name an API."""
-    out: list[tuple[str, Ref | None, str]] = []
+def _texts(facts: Facts) -> list[tuple[str, Ref | None, str, str, str]]:
+    """(words, the client object, evidence id, the client's reason, since when) of every finding, error log and
+    HPA read whole that may name an API."""
+    out: list[tuple[str, Ref | None, str, str, str]] = []
     for f in facts.findings():
-        text = " ".join([str(f.get("message") or ""), *[str(e) for e in f.get("evidence") or []]])
-        out.append((text, Ref.of(f.get("object")), facts.scan_id or ""))
+        error = str((f.get("details") or {}).get("error") or "") if isinstance(f.get("details"), dict) else ""
+        text = " ".join([str(f.get("message") or ""), *[str(e) for e in f.get("evidence") or []], error])
+        out.append((text, Ref.of(f.get("object")), facts.scan_id or "", str(f.get("reason") or ""),
+                    str(f.get("since") or "")))
+    for obj, evidence_id in facts.objects:
+        if obj.get("kind") != "HorizontalPodAutoscaler":
+            continue
+        meta = obj.get("metadata") or {}
+        for cond in (obj.get("status") or {}).get("conditions") or []:
+            if isinstance(cond, dict) and cond.get("type") == "ScalingActive" and cond.get("status") == "False":
+                out.append((f"{cond.get('reason')}: {cond.get('message')}",
+                            Ref("HorizontalPodAutoscaler", str(meta.get("namespace") or ""), str(meta.get("name"))),
+                            evidence_id, str(cond.get("reason") or ""), str(cond.get("lastTransitionTime") or "")))
     for log in facts.logs:
         for e in [log.top or {}, *log.more]:
             text = str(e.get("message") or e.get("example") or "")
-            out.append((text, Ref("Pod", log.namespace, log.pod), log.evidence_id))
+            out.append((text, Ref("Pod", log.namespace, log.pod), log.evidence_id, "", ""))
     return out
 
 
 def failures(facts: Facts) -> list[Served]:
     """The aggregated APIs the findings and logs say failed, one per group, with the client and the metric."""
     out: dict[str, Served] = {}
-    for text, client, evidence_id in _texts(facts):
+    for text, client, evidence_id, reason, since in _texts(facts):
         group, label = "", ""
         for pattern, g, lab in GROUPS:
             if pattern.search(text):
@@ -110,11 +148,17 @@ def failures(facts: Facts) -> list[Served]:
         other = _OTHER_GROUP.search(text)
         if other and not group:
             group, label = other.group(1).lower(), f"the {other.group(1)} API"
+        said = next((r for r in (reason, *re.findall(r"\bFailedGet\w+", text)) if r in REASONS), "")
+        if not group and said and not _OWN_SPEC.search(text):
+            group, label = REASONS[said]
         if not group or group in out:
             continue
         metric = next((g for m in _METRIC.finditer(text) for g in m.groups() if g), "").rstrip(":/").split("/")[-1]
-        out[group] = Served(group, label, " ".join(text.split())[:240], client, metric,
-                            evidence=[e for e in (evidence_id,) if e])
+        words = " ".join(text.split())[:240]
+        if said and said not in words:
+            words = f"{said}: {words}"
+        out[group] = Served(group, label, words, client, metric, evidence=[e for e in (evidence_id,) if e],
+                            onset=since)
     return list(out.values())
 
 
@@ -155,6 +199,10 @@ async def _service(call: Callable[..., Awaitable[Any]], item: Served) -> tuple[s
             continue
         service = (obj.get("spec") or {}).get("service") or {}
         item.evidence.append(outcome.evidence_id)
+        available = next((c for c in (obj.get("status") or {}).get("conditions") or []
+                          if isinstance(c, dict) and c.get("type") == "Available"), None)
+        if available is not None and available.get("status") == "False":
+            item.available = f"APIService {version}.{item.group} Available=False ({available.get('reason')})"
         if service.get("name"):
             item.via = f"APIService {version}.{item.group}"
             return str(service.get("namespace") or ""), str(service["name"])
@@ -228,9 +276,27 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
                         item.evidence.append(cm_outcome.evidence_id)
             if item.configmaps:
                 await _writes(call, item, at)
+            await _server_logs(call, facts, workload)
             break
         if item.workload is not None:
             facts.objects.append(({"kind": RECORD_KIND, "served": item}, ""))
+
+
+async def _server_logs(call: Callable[..., Awaitable[Any]], facts: Facts, workload: Ref) -> None:
+    """The serving workload's own log errors, when the survey did not read them (one pod; kept under READS)."""
+    if any(lg.namespace == workload.namespace and lg.pod.startswith(f"{workload.name}-") for lg in facts.logs):
+        return
+    pod = await pod_of(call, workload, f"survey-api-server-pods-{workload.name}")
+    if not pod:
+        return
+    outcome = await call("k8s_logs", {"name": pod, "namespace": workload.namespace, "tail": 300},
+                         f"survey-api-server-logs-{workload.name}")
+    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
+        return
+    log = log_evidence(outcome.data, outcome.evidence_id)
+    if log is not None:  # kept apart from facts.logs: the server is no victim of the incident's other modules
+        log.pod, log.namespace = log.pod or pod, log.namespace or workload.namespace
+        facts.reads.setdefault(READS, {}).setdefault("logs", []).append(log)
 
 
 def servers(facts: Facts) -> list[Served]:
@@ -270,11 +336,15 @@ def _reason_of(words: str) -> str:
 
 
 def finding(item: Served, facts: Facts) -> tuple[Ref, dict[str, Any]]:
-    """The ConfigMap the server serves from (when it lacks the metric, or was written last) or the server itself:
-    what is missing and the write first, then the chain and the client's words (about 400 characters quoted)."""
+    """The ConfigMap the server serves from (when it lacks the metric, or was written last), or the server itself
+    with its own change, errors and readiness (agent.triage.api_server_state): what is missing or changed first,
+    then the chain and the client's words (about 400 characters quoted)."""
     workload = item.workload or Ref("", "", "?")
+    state = api_server_state.state_of(facts, workload, parse_time(item.onset)) if item.workload else \
+        api_server_state.ServerState()
     cm_ref: Ref | None = None
     detail = ""
+    cm_missing, cm_written = False, None
     for cm in item.configmaps:
         meta = cm.get("metadata") or {}
         who, when, keys = _last_write(item, cm)
@@ -284,6 +354,7 @@ def finding(item: Served, facts: Facts) -> tuple[Ref, dict[str, Any]]:
         cm_ref = Ref("ConfigMap", str(meta.get("namespace") or workload.namespace), str(meta.get("name")))
         chart = str((meta.get("labels") or {}).get("helm.sh/chart") or "")
         written = parse_time(when)
+        cm_missing, cm_written = missing, written
         ago = f", {(facts.at - written).total_seconds() / 3600:.0f} h before the alert" if written else ""
         what = "; ".join(keys) or "written"
         if who and who.rstrip(":") not in what:
@@ -293,20 +364,33 @@ def finding(item: Served, facts: Facts) -> tuple[Ref, dict[str, Any]]:
         detail = f"{lacks}" + (f" ({wrote})" if wrote else "")
         if missing:
             break
+    changed = parse_time((state.change or {}).get("at"))
+    if cm_ref is not None and not cm_missing and changed is not None and (cm_written is None or changed > cm_written):
+        cm_ref = None  # the server's own write came after its config's: the newer write is the one to look at
     said = _reason_of(item.words)[:150]
     client = str(item.client) if item.client else "its client"
+    served = f"{item.group} ({item.label}{', ' + item.via if item.via.startswith('APIService') else ''})"
     if cm_ref is not None:
         ref = cm_ref
         message = (f"{cm_ref} {detail}: {workload} serves {item.group} ({item.label}) from it, so {client} "
                    f"fails: '{said}'")
+    elif state.any():
+        ref = workload
+        down = f"; {item.available}" if item.available else ""
+        message = (f"{workload}, which serves {served}, {api_server_state.sentence(state)}{down}. So {client} "
+                   f"cannot get its metrics and cannot scale: '{said}'. Fix or revert "
+                   f"{'that change' if state.change is not None else 'the server'}, not the {client.split(' ')[0]}")
     else:
         ref = workload
         message = f"{workload} serves {item.group} ({item.label}) and fails {client}: '{said}'"
+    details: dict[str, Any] = {"group": item.group, "server": str(workload), "metric": item.metric, "via": item.via}
+    if state.change is not None and cm_ref is None:
+        details["change_at"] = state.change.get("at")
     return ref, {"check": CHECK, "severity": "critical",
                  "object": {"kind": ref.kind, "namespace": ref.namespace, "name": ref.name},
                  "reason": "APIServerConfig" if cm_ref else "APIServerFailing", "message": message,
-                 "evidence": [f"{workload} found via {item.via}"], "details": {
-                     "group": item.group, "server": str(workload), "metric": item.metric, "via": item.via}}
+                 "evidence": [f"{workload} found via {item.via}", *([state.own] if state.own else [])],
+                 "details": details}
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
@@ -315,5 +399,7 @@ def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Re
     for item in servers(facts):
         ref, found = finding(item, facts)
         explains = [r for r in (item.client, item.workload) if r is not None and not r.same_object(ref)]
-        out.append((ref, found, list(dict.fromkeys(e for e in item.evidence if e)), explains))
+        state = api_server_state.state_of(facts, item.workload, parse_time(item.onset)) if item.workload else None
+        evidence = [*item.evidence, *(state.evidence if state is not None and ref == item.workload else [])]
+        out.append((ref, found, list(dict.fromkeys(e for e in evidence if e)), explains))
     return out
