@@ -52,6 +52,7 @@ from guardrails.secret_layouts import (
     is_value_holder,
     key_value_tables,
     list_values,
+    quoted_pairs,
     widen_value,
     xml_pairs,
 )
@@ -105,6 +106,9 @@ class SecretFormat:
     """An extra check on the captured secret (entropy, decoding), for formats a regex alone over-matches."""
     windowed: bool = True
     """Run the patterns only near hint occurrences (false for long multi-line blocks such as PEM keys)."""
+    accept_match: Callable[[re.Match[str]], bool] | None = None
+    """A check on the whole match, for formats whose verdict depends on a group other than the secret (the
+    element name of an XML credential)."""
 
 
 # --------------------------------------------------------------------------- value checks
@@ -130,9 +134,24 @@ _PLACEHOLDER = re.compile(
 )
 
 
+_MASK_RUN = re.compile(r"\*{3,}|•{3,}|…|(?i:redacted|masked)")
+_MASK_VISIBLE = 10
+"""The most characters a partial mask may leave visible (all pieces together) and still be a mask: scanners
+and consoles keep 4 to 8 (`sk-ant-a`, `ghp_` + the last 4)."""
+
+
 def _is_placeholder(value: str) -> bool:
-    """A reference or a mask, not a secret: `${DB_PASS}`, `****`, `<token>`, `[REDACTED]`, `null`."""
-    return bool(_PLACEHOLDER.match(value.strip().strip("\"'")))
+    """A reference or a mask, not a secret: `${DB_PASS}`, `****`, `<token>`, `[REDACTED]`, `null`, or a
+    partial mask: a secret scanner's or a console's report keeps a few characters and masks the rest
+    (`sk-ant-a***REDACTED***`, `ghp_****wXyZ`, `AKIA…7QXA`). More than `_MASK_VISIBLE` visible characters
+    beside a mask run is not a mask: `<a real token>***` would leak the token."""
+    v = value.strip().strip("\"'")
+    if _PLACEHOLDER.match(v):
+        return True
+    if ("*" in v or "…" in v or "•" in v or "ED" in v or "ed" in v) and _MASK_RUN.search(v):
+        pieces = _MASK_RUN.split(v)
+        return sum(len(p.strip("*•[]()<>")) for p in pieces) <= _MASK_VISIBLE
+    return False
 
 
 def _looks_random(value: str) -> bool:
@@ -176,6 +195,8 @@ def _password_value(value: str, quoted: bool) -> bool:
     """A password is a password whatever its entropy, but prose like `password: required` is not one."""
     if not value or _is_placeholder(value):
         return False
+    if not quoted and (value in ("{", "[", "{}", "[]") or (value[0] in "{[" and value.endswith(":"))):
+        return False  # `"password": {"type": "string"}`, `password: {type: string}`: an object (a schema field) opens
     if quoted:
         return True
     if len(value) >= 12:
@@ -204,6 +225,22 @@ def _prose_password(value: str) -> bool:
     if identifier_like(v) and v.isalpha():
         return False
     return _password_value(v, quoted=False) and not v.startswith(("http://", "https://", "/"))
+
+
+def _credential_element(tag: str | None) -> bool:
+    """An XML element whose name holds a credential, not a property of one: `<UserSecretsId>` (.NET's name
+    for a user-secrets folder), `<TokenLifetime>`, `<PasswordMinLength>` are settings about a credential.
+    Judged as a key, also with a prefix (`<Pass>` alone is ambiguous as a key, not as an element)."""
+    if tag is None:
+        return True
+    name = tag.rsplit(":", 1)[-1]
+    return credential_key(name) is not None or credential_key("db_" + name) is not None
+
+
+def _element_key(tag: str, value: str) -> bool:
+    """`<transactionKey>EdCa...</transactionKey>`: a key-named element judged like a secret key's value."""
+    name = tag.rsplit(":", 1)[-1]
+    return credential_key(name) is KeyKind.SECRET and _judge(KeyKind.SECRET, name, value, quoted=True) is not None
 
 
 def _cli_value(value: str) -> bool:
@@ -334,6 +371,7 @@ def _fmt(
     flags: int = 0,
     accept: Callable[[str], bool] | None = None,
     windowed: bool = True,
+    accept_match: Callable[[re.Match[str]], bool] | None = None,
 ) -> SecretFormat:
     return SecretFormat(
         name=name,
@@ -342,6 +380,7 @@ def _fmt(
         hints=tuple(hints),
         accept=accept,
         windowed=windowed,
+        accept_match=accept_match,
     )
 
 
@@ -806,6 +845,26 @@ FORMATS: tuple[SecretFormat, ...] = (
         ],
         ["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
     ),
+    _fmt(
+        "openrouter_api_key",
+        "OpenRouter API key (`sk-or-v1-` + 64 hex)",
+        [_B + r"sk-or-v1-[0-9a-f]{64}" + _E],
+        ["sk-or-v1-"],
+    ),
+    _fmt(
+        "honeycomb_api_key",
+        "Honeycomb v2 API keys: ingest (`hcaik_`, `hcxik_`), management (`hcamk_`, `hcxmk_`), their id and secret "
+        "in one string",
+        [_B + r"hc[ax][im]k_[0-9a-z]{20,120}" + _E],
+        ["hcaik_", "hcxik_", "hcamk_", "hcxmk_"],
+    ),
+    _fmt(
+        "launchdarkly_key",
+        "LaunchDarkly server-side SDK key (`sdk-<uuid>`), mobile key (`mob-<uuid>`), Relay Proxy auto-config key "
+        "(`rel-<uuid>`): each reads the flags and segments of an environment",
+        [r"(?<![\w\-])(?:sdk|mob|rel)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}" + _E],
+        ["sdk-", "mob-", "rel-"],
+    ),
     _fmt("huggingface_token", "Hugging Face access token", [_B + r"hf_[A-Za-z0-9]{34,40}" + _E], ["hf_"]),
     _fmt("databricks_token", "Databricks personal access token", [_B + r"dapi[a-f0-9]{32}(?:-\d)?" + _E], ["dapi"]),
     _fmt("postman_api_key", "Postman API key", [_B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E], ["pmak-"]),
@@ -879,9 +938,11 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     _fmt(
         "cli_password_flag",
-        "a --password / --token / --secret style option and its value (`--password=X`, `--token X`)",
+        "a --password / --token / --secret style option and its value (`--password=X`, `--token X`, "
+        "`--master-user-password X`)",
         [
-            r"(?i)(?<![\w-])--(?:[a-z]+-)?(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
+            # up to three words before the credential word: `--master-user-password` (aws rds), `--sql-admin-password`
+            r"(?i)(?<![\w-])--(?:[a-z]+-){0,3}(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
             r"client-secret|access-key|secret-key|private-key|bearer)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
             r"\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
         ],
@@ -978,6 +1039,28 @@ FORMATS: tuple[SecretFormat, ...] = (
         ],
         ["pass", "pwd", "secret", "token", "key", "credential"],
         accept=lambda v: not _is_placeholder(v),
+        accept_match=lambda m: _credential_element(m.groupdict().get("tag")),
+    ),
+    _fmt(
+        "xml_credential",
+        "an XML element whose name ends in a key word that makes it a credential (Authorize.Net "
+        "`<transactionKey>`, `<signingKey>`, `<hmacKey>`), holding a random-looking value: `<primaryKey>`, "
+        "`<cacheKey>`, `<publicKey>` and words are not",
+        [r"<(?P<tag>[\w:.\-]{0,40}[Kk]ey)>(?P<s>[^<\s]{8,256})</(?P=tag)>"],
+        ["key>"],
+        accept_match=lambda m: _element_key(m.group("tag"), m.group("s")),
+    ),
+    _fmt(
+        "pulumi_secret_plaintext",
+        "a Pulumi secret decrypted (`pulumi stack export --show-secrets`, state files): the `plaintext` beside the "
+        "secret signature key `4dabf18193072939515e22adb298388d` that marks every Pulumi secret value",
+        [
+            r'"4dabf18193072939515e22adb298388d"\s*:\s*"1b47061264138c4ac30d75fd1eb44270"\s*,\s*"plaintext"\s*:\s*'
+            r'"(?P<s>(?:[^"\\\r\n]|\\.){1,4096})"',
+            r'"plaintext"\s*:\s*"(?P<s>(?:[^"\\\r\n]|\\.){1,4096})"\s*,\s*"4dabf18193072939515e22adb298388d"\s*:',
+        ],
+        ["4dabf18193072939515e22adb298388d"],
+        accept=lambda v: v not in ('\\"\\"', "null", ""),
     ),
     # Credentials in URLs, headers and connection strings.
     _fmt(
@@ -986,10 +1069,31 @@ FORMATS: tuple[SecretFormat, ...] = (
         "the user may hold `@` (vSphere `administrator@vsphere.local`) and the password runs to the last `@` "
         "before the host, as RFC 3986 and the clients read it",
         [
-            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://[^\s/:'\"<>?#]{0,128}:(?P<s>[^\s/'\"<>?]{1,256})@"
+            # 4096: a registry's temporary token rides as the password (CodeArtifact's `aws:<token>@`, ~1,200)
+            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://[^\s/:'\"<>?#]{0,128}:(?P<s>[^\s/'\"<>?]{1,4096})@"
             r"[A-Za-z0-9.\-\[\]_]"
         ],
         ["://"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "url_credentials",
+        "a token in the user part of a URL with no or an empty password (`https://<token>@push.fury.io/`, "
+        "packagecloud's `https://<token>:@packagecloud.io/`, Azure DevOps `https://<pat>@dev.azure.com`): "
+        "package hosts and git remotes take the token as the user name; a user name (`git@`, `jane.doe@`) stays",
+        [
+            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://(?P<s>[A-Za-z0-9_\-.~]{16,256}):?@"
+            r"[A-Za-z0-9.\-\[\]_]"
+        ],
+        ["://"],
+        accept=lambda v: not _is_placeholder(v) and (high_entropy_token(v) or _looks_random(v)),
+    ),
+    _fmt(
+        "url_credentials",
+        "the password of a Go database/sql DSN (go-sql-driver/mysql, ClickHouse, TiDB): `user:pass@tcp(host:port)/db`, "
+        "`user:pass@unix(/path/sock)/db`; no scheme, so the URL format above does not see it",
+        [r"(?<![\w.\-])[\w.\-]{1,64}:(?P<s>[^\s@'\"]{1,256})@(?:tcp6?|udp|unix)\("],
+        ["@tcp(", "@tcp6(", "@unix(", "@udp("],
         accept=lambda v: not _is_placeholder(v),
     ),
     _fmt(
@@ -1079,7 +1183,8 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"(?i)\b(?:x-api-key|api-key|x-auth-token|x-access-token|private-token|job-token|x-vault-token|"
             r"x-goog-api-key|ocp-apim-subscription-key|x-functions-key|x-figma-token|x-shopify-access-token|"
             r"dd-api-key|dd-application-key|x-honeycomb-team|x-gitlab-token|x-hub-signature-256)"
-            r"\\?[\"']?\s*:\s*\\?[\"']?(?P<s>[^\s\"',;]{8,})"
+            # `name: value`, and `name=value` as OpenTelemetry's OTEL_EXPORTER_OTLP_HEADERS lists headers
+            r"(?:\\?[\"']?\s*:\s*\\?[\"']?|=)(?P<s>[^\s\"'`,;]{8,})"
         ],
         ["api-key", "token", "subscription-key", "functions-key", "honeycomb", "signature"],
         accept=lambda v: not _is_placeholder(v),
@@ -1089,9 +1194,12 @@ FORMATS: tuple[SecretFormat, ...] = (
         "session or auth cookie value",
         [
             r"(?i)\b(?:session(?:id)?|sessid|phpsessid|jsessionid|(?:[a-z]+[_.\-])?sid|_?[a-z0-9]+_session|\.aspxauth|"
-            r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+)=(?P<s>[^;\s'\"]{16,})"
+            r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+|"
+            # persistent-login cookies: Spring Security `remember-me`, Devise `remember_user_token`, Laravel
+            # `remember_web_<hash>`, `rememberMe`: each logs its holder in again without a password
+            r"remember[_\-]?me|remember_[a-z0-9]+_token|remember_web_[0-9a-f]{16,64})=(?P<s>[^;\s'\"]{16,})"
         ],
-        ["sess", "token", "sid=", "aspxauth", "oauth2_proxy", "__host-", "__secure-"],
+        ["sess", "token", "sid=", "aspxauth", "oauth2_proxy", "__host-", "__secure-", "remember"],
         accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
     ),
     _fmt(
@@ -1185,6 +1293,7 @@ _KEY_WORDS = frozenset({
     "chave", "sleutel", "schl", "nyckel", "avain", "klucz", "sandi", "laluan", "nenosiri", "wagwoord", "cyfrinair",
     "pasahitza", "contrasinal", "slaptazod", "salasona", "lykilord", "matkhau", "mima", "jeton", "anahtar",
     "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny", "encrypt", "mnemonic", "_sk", "hmac",
+    "mdp", "llave", "cheie", "kljuc",
 })
 _KEYWORD = re.compile(_trie_pattern(set(_KEY_WORDS)))
 """Credential words a key name may contain; `credential_key` decides whether the whole key is one. A
@@ -1201,7 +1310,7 @@ _AFTER_KEY = re.compile(
     r"""(?:(?P<ml>[>|][+-]?\d?|<<[-~]?[ \t]*["']?[A-Za-z_]\w{0,31}["']?|@["'])(?=[ \t]*\r?\n)|"""
     # HTML-escaped quotes (JSON inside an HTML attribute or a page): `&quot;password&quot;:&quot;...&quot;`
     r"""(?P<eq>&quot;|&\#34;)(?P<ev>(?:(?!&quot;|&\#34;)[^\r\n"<>]){1,512})(?P=eq)|"""
-    r"(?:(?P<tq>'''|\"\"\")(?P<tv>[^\r\n]{1,512}?|\r?\n[^\r\n]{1,512}?\r?\n)(?P=tq)|"
+    r"(?:(?P<tq>'''|\"\"\")(?P<tv>[^\r\n]{1,512}?|\r?\n[^\r\n]{1,512}?(?:\r?\n)?)(?P=tq)|"
     # a literal's prefix or wrapper: T-SQL `N'...'`, PostgreSQL `E'...'`/`U&'...'`, bash ANSI-C `$'...'`, a
     # debug print's wrapper (Rust `Some("...")`, `Secret("...")`); 4096 characters: refresh tokens run long
     r"""(?:[NnEe]|U&|\$|(?:Some|Secret(?:String|Box)?|Sensitive|Zeroizing|Masked)\()?"""
@@ -1371,7 +1480,8 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     keyed: list[tuple[int, int, str]] = []
     if _KEYWORD.search(lowered) is not None:  # every layout below needs a key that names a credential
-        keyed = key_value_tables(text) + call_pairs(text) + xml_pairs(text) + anchored_values(text)
+        keyed = (key_value_tables(text) + call_pairs(text) + xml_pairs(text) + anchored_values(text)
+                 + quoted_pairs(text))
         if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
     for s, e, key in keyed:
@@ -1495,7 +1605,8 @@ def _kind_from_parent(text: str, start: int, end: int) -> KeyKind | None:
     `key:` alone is a map key, a toleration key, a sort key; under `encryption:`, `signing:`,
     `jwt:` or `"cookie": {...}` it is the key. The parent's name acts as the prefix that
     `credential_key` wants (`encryption.key`), and only parents that name cryptographic or
-    credential material count, so `tolerations: - key: node-role...` stays as it is.
+    credential material count, so `tolerations: - key: node-role...` stays as it is; so does a parent that
+    is itself a credential's name (APISIX `admin_key:` listing `- name: admin` / `key: <hex>`).
     """
     if credential_key("db_" + text[start:end]) is None:
         return None  # not a bare credential word (`key`, `salt`, `signature`, `pass`, ...)
@@ -1503,8 +1614,8 @@ def _kind_from_parent(text: str, start: int, end: int) -> KeyKind | None:
     if parent is None:
         return None
     words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", parent)}
-    if not words & _PARENT_CONTEXT:
-        return None
+    if not words & _PARENT_CONTEXT and credential_key(parent) is None:
+        return None  # neither a credential context (`signing:`) nor a credential itself (`admin_key:`, `api_keys:`)
     return credential_key(f"{parent}_{text[start:end]}")
 
 
@@ -1623,7 +1734,7 @@ _ENV_PAIR_JSON = re.compile(
 
 _SESSION_COOKIE_NAME = re.compile(
     r"(?i)(?:session(?:id)?|sessid|phpsessid|jsessionid|connect\.sid|(?:[a-z0-9]+[_.\-])?sid|_?[a-z0-9]+[_.\-]session|"
-    r"\.aspxauth|\.aspnetcore\.(?:session|cookies)|remember_[a-z0-9_]+|_oauth2_proxy|__host-[\w\-]+|__secure-[\w\-]+)"
+    r"\.aspxauth|\.aspnetcore\.(?:session|cookies)|remember_[a-z0-9_]+|remember-?me|_oauth2_proxy|__host-[\w\-]+|__secure-[\w\-]+)"
 )
 """Cookie names that carry a session (the names `session_cookie` looks for after `=`), for cookies
 written as a name/value pair: a HAR export, a browser's cookie JSON, a Selenium or Playwright dump."""
@@ -2104,6 +2215,8 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
                 if e <= s:
                     continue
                 if fmt.accept is not None and not fmt.accept(m.group(group)):
+                    continue
+                if fmt.accept_match is not None and not fmt.accept_match(m):
                     continue
                 found.append((prio, s, e, fmt.name))
     generic_prio = len(FORMATS) + 1

@@ -82,22 +82,25 @@ def widen_value(text: str, vstart: int, vend: int, quoted: bool) -> tuple[int, i
 
 
 _CONCAT_OP = re.compile(r"""[ \t]*(?:\r?\n[ \t]*)?(?:\+|\.\.|\.|\|\||&)[ \t]*(?:\r?\n[ \t]*)?"""
-                        r"""(?P<q>["'])(?P<v>[^"'\r\n]{1,256})(?P=q)""")
+                        r"""(?P<q>["'])(?P<v>[^"'\r\n]{1,256})(?P=q)"""
+                        # no operator: C, C++, Python and Go-template adjacency `"ab" "cd"` on one line
+                        r"""|[ \t]+(?P<q2>")(?P<v2>[^"\r\n]{1,256})(?P=q2)""")
 """One more literal after a concatenation operator, on the same line or the next (`'ab' +` newline `'cd'`, or
 the operator leading the continued line): a key split over lines to dodge scanners is still one key."""
 
 
 def _operator_concatenation(text: str, vstart: int, vend: int) -> tuple[int, int, str, bool] | None:
     """`"ab" + "cd"` (Java, Go, JS, Python), `"ab" .. "cd"` (Lua), `'ab' . 'cd'` (PHP, Perl), `'ab' || 'cd'`
-    (SQL), `"ab" & "cd"` (VB): literals joined by the language's operator are one value."""
+    (SQL), `"ab" & "cd"` (VB), `"ab" "cd"` (C and Python adjacency): literals joined are one value."""
     parts = [text[vstart:vend]]
     pos, end = vend + 1, vend
     for _ in range(16):
         m = _CONCAT_OP.match(text, pos)
         if m is None:
             break
-        parts.append(m.group("v"))
-        end, pos = m.end("v"), m.end()
+        group = "v" if m.group("v") is not None else "v2"
+        parts.append(m.group(group))
+        end, pos = m.end(group), m.end()
     if len(parts) == 1:
         return None
     return vstart, end, "".join(parts), True
@@ -284,7 +287,8 @@ def is_value_holder(key: str) -> bool:
 
 def block_label(text: str, start: int) -> str | None:
     """The label of the block that encloses position `start`: `variable "db_password" {` (HCL),
-    `DBPassword:` above a more-indented `Default:` (YAML, CloudFormation), `"db_password": {` (JSON)."""
+    `DBPassword:` above a more-indented `Default:` (YAML, CloudFormation), `"db_password": {` (JSON), the key
+    of the list whose item holds it (`admin_key:` above `- name: admin` / `key: ...`)."""
     depth = 0
     lo = max(0, start - 600)
     line_start = text.rfind("\n", 0, start) + 1
@@ -301,6 +305,10 @@ def block_label(text: str, start: int) -> str | None:
                 m = _YAML_HEAD.match(line)
                 if m:
                     return m.group("k")
+                if stripped.startswith("- "):
+                    indent = len(line) - len(stripped)  # `- name: admin` opens the item: the list's key labels it
+                    pos = prev - 1
+                    continue
                 break
             pos = prev - 1
     for i in range(start - 1, lo - 1, -1):
@@ -466,20 +474,28 @@ _XML_PAIR = re.compile(
     r"""<(?P<vt>value|string|data)(?:\s[^<>]{0,120})?>(?:<!\[CDATA\[)?(?P<v>[^<\r\n]{1,512}?)(?:\]\]>)?</(?P=vt)>"""
     r"""|<[\w:.\-]{1,40}\s[^<>]{0,120}?\bname\s*=\s*["'](?P<k2>[\w.\- ]{1,64})["'][^<>]{0,120}>\s*"""
     r"""<value(?:\s[^<>]{0,120})?>(?P<v2>[^<\r\n]{1,512})</value>"""
+    # an element named by its `name`/`key` attribute holding the value as its text: Hibernate and log4j2
+    # `<property name="...password">X</property>`, java.util.Properties XML `<entry key="db.password">X</entry>`
+    r"""|<(?P<et>[\w:.\-]{1,40})\s[^<>]{0,120}?\b(?:name|key)\s*=\s*["'](?P<k3>[\w.\- ]{1,64})["'][^<>/]{0,120}>"""
+    r"""(?:<!\[CDATA\[)?(?P<v3>[^<\r\n]{1,512}?)(?:\]\]>)?</(?P=et)>"""
 )
 
 
 def xml_pairs(text: str) -> list[tuple[int, int, str]]:
     """Settings written as a name element and a value element: a macOS plist (`<key>APIToken</key>`
     `<string>...</string>`), a KeePass export (`<Key>Password</Key><Value>...</Value>`), .NET settings
-    (`<setting name="ApiKey"><value>...</value>`). (start, end, name) per value."""
+    (`<setting name="ApiKey"><value>...</value>`), an element named by its attribute (Hibernate's
+    `<property name="hibernate.connection.password">`, Java's XML properties `<entry key="...">`).
+    (start, end, name) per value."""
     if "</key>" not in text and "</Key>" not in text and "</name>" not in text and "</value>" not in text \
-            and "</Value>" not in text:
+            and "</Value>" not in text and not ("</" in text and ("name=" in text or "key=" in text)):
         return []
     out: list[tuple[int, int, str]] = []
     for m in _XML_PAIR.finditer(text):
         if m.group("v") is not None:
             out.append((m.start("v"), m.end("v"), m.group("k").replace(" ", "_")))
+        elif m.group("v3") is not None:
+            out.append((m.start("v3"), m.end("v3"), m.group("k3").replace(" ", "_")))
         else:
             out.append((m.start("v2"), m.end("v2"), m.group("k2").replace(" ", "_")))
     return out
@@ -500,6 +516,25 @@ def call_pairs(text: str) -> list[tuple[int, int, str]]:
     return [(m.start("v"), m.end("v"), m.group("k")) for m in _CALL_PAIR.finditer(text)]
 
 
+_QUOTED_PAIR = re.compile(
+    r"""(?m)^[ \t]*[(\[]?'(?P<k>[A-Za-z:][\w.\-]{0,63})',[ \t]*'(?P<v>[^'\r\n]{1,1024})'[)\]]?,?[ \t]*\r?$"""
+)
+
+
+_FIELD_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")
+
+
+def quoted_pairs(text: str) -> list[tuple[int, int, str]]:
+    """Header name/value pairs printed one per line as two single-quoted strings: Envoy's debug log
+    (`router decoding headers:` then `'x-api-key', '<value>'`), a Python list of header tuples
+    (`('X-Auth-Token', '<value>'),`). Single quotes only: a JSON array of two names is not a pair."""
+    if "', '" not in text and "',\t'" not in text and "','" not in text:
+        return []
+    # `'password', 'confirm_password'`: two field names in a tuple, not a header and its value
+    return [(m.start("v"), m.end("v"), m.group("k")) for m in _QUOTED_PAIR.finditer(text)
+            if not _FIELD_NAME.fullmatch(m.group("v"))]
+
+
 __all__ = [
     "block_label",
     "call_pairs",
@@ -509,6 +544,7 @@ __all__ = [
     "is_value_holder",
     "key_value_tables",
     "list_values",
+    "quoted_pairs",
     "widen_value",
     "xml_pairs",
 ]

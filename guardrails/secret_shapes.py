@@ -174,6 +174,8 @@ _FOREIGN_PASSWORD_PARTS = frozenset({
     "passwort", "kennwort", "senha", "contrasena", "contrasenya", "passe", "wachtwoord", "salasana",
     "passord", "adgangskode", "losenord", "heslo", "haslo", "jelszo", "sifre", "parola", "lozinka", "geslo",
     "parool", "wachtwort",
+    # French `mdp` (mot de passe, as `BDD_MDP` / `mdp_admin` write it)
+    "mdp",
     # Indonesian and Malay `kata sandi` / `kata laluan`, Swahili, Afrikaans, Welsh, Basque, Galician,
     # Latvian, Lithuanian, Estonian, Icelandic, Vietnamese and Chinese pinyin spellings.
     "sandi", "katasandi", "laluan", "katalaluan", "nenosiri", "wagwoord", "cyfrinair", "pasahitza",
@@ -189,6 +191,8 @@ _FOREIGN_SECRET_PARTS = frozenset({
     "geheim", "geheimnis", "segreto", "segreta", "secreto", "secreta", "secreet", "sekret", "salaisuus",
     "chiave", "clave", "chave", "sleutel", "schluessel", "schlussel", "cle", "nyckel", "avain", "klucz",
     "jeton", "anahtar", "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny",
+    # Spanish (Latin America) `llave`, Romanian `cheie`, Croatian/Serbian/Bosnian `kljuc`
+    "llave", "cheie", "kljuc",
 })
 _SECRET_PARTS = frozenset({
     "secret", "token", "apikey", "key", "credential", "credentials", "auth", "cred", "creds", "privatekey",
@@ -210,7 +214,11 @@ _PASSWORD_KEY_SUFFIXES = ("password", "passwd", "passphrase", "passwort", "kennw
 """The same for password words (`PGPASSWORD`, `datenbankpasswort`, `benutzerkennwort`, `rootwachtwoord`)."""
 _NUMBERED = re.compile(r"([a-z]{2,24}?)(\d{1,2})")
 _PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey", "publishable",
-                           "authorized", "known", "trusted"})
+                           "authorized", "known", "trusted",
+                           # `public` in the languages whose key words are known (`clave_publica`,
+                           # `cle_publique`, `chiave_pubblica`, `oeffentlicher_schluessel`, `klucz_publiczny`)
+                           "publica", "publico", "publique", "pubblica", "pubblico", "publiczny", "oeffentlich",
+                           "oeffentlicher", "openbaar", "openbare", "julkinen"})
 """Key names that hold public material (`PublicKey`, `server_pubkey`, `jwt_verification_key`,
 `stripePublishableKey`: a publishable key is made to be shipped in web and mobile clients; `ssh_authorized_keys`,
 `known_hosts`, `trusted_keys`: the public keys a host accepts)."""
@@ -246,7 +254,8 @@ _NOT_A_VALUE = frozenset({
 })
 _BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer", "seed", "sk",
                              "passe", "parola", "chiave", "clave", "chave", "sleutel", "cle", "nyckel",
-                             "avain", "klucz", "geheim", "community"})
+                             "avain", "klucz", "geheim", "community",
+                             "mdp", "llave", "cheie", "kljuc"})
 """Alone: a test result, a verb, a map key, a header word. With a prefix (`DB_PASS`): a credential."""
 _PROPERTY_PARTS = _NOT_A_VALUE | _DIGEST_OF | frozenset({
     "user", "username", "login", "email", "host", "hostname", "port", "issuer", "audience", "aud", "scope",

@@ -695,7 +695,10 @@ def _daemon_key_spans(text: str, lowered: str, placeholder: Placeholder) -> list
 _PATH_TOKEN = re.compile(
     # conda/anaconda channel tokens `/t/<token>/`, webhook paths `/hooks/<token>`, `/webhook(s)/<token>`
     r"(?i)(?:https?|wss?)://[^\s/'\"<>]{1,253}(?:/[^\s/'\"<>?#]{1,64}){0,4}?"
-    r"/(?P<w>t|hooks|webhooks?|hook|integration|with/key)/(?:\d{1,20}/)?"
+    # log collectors whose source URL ends in the source's token: Sumo Logic `/receiver/v1/http/<token>`
+    # (also `otlp`, `kinesis`), Loggly `/inputs/<token>/tag/...`
+    r"/(?P<w>t|hooks|webhooks?|hook|integration|with/key|receiver/v1/(?:http|otlp|kinesis)(?:/[a-z]{1,12})?|inputs)/"
+    r"(?:\d{1,20}/)?"
     # Rocket.Chat and others put an id segment, then the token: both go
     r"(?P<s>[A-Za-z0-9_\-]{16,128}(?:/[A-Za-z0-9_\-]{16,128})?)(?![A-Za-z0-9_\-])"
 )
@@ -721,7 +724,8 @@ def _token_body(value: str) -> bool:
 
 def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     out: list[Span] = []
-    if "/t/" in lowered or "hook" in lowered or "/integration/" in lowered or "/with/key/" in lowered:
+    if ("/t/" in lowered or "hook" in lowered or "/integration/" in lowered or "/with/key/" in lowered
+            or "/receiver/v1/" in lowered or "/inputs/" in lowered):
         for m in _PATH_TOKEN.finditer(text):
             if _token_body(m.group("s").rsplit("/", 1)[-1]):  # the token judges; an id before it goes along
                 out.append((m.start("s"), m.end("s"), "url_query_credential"))
@@ -741,6 +745,40 @@ def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     return out
 
 
+# --------------------------------------------------------------------------- (user, password) given positionally
+
+_AUTH_PAIR = re.compile(
+    r"""(?i)(?:\b(?:clusterOptions|PasswordAuthenticator|PlainTextAuthProvider|HTTPBasicAuth|HTTPDigestAuth|"""
+    r"""HTTPProxyAuth|BasicAuth|DigestAuth|UsernamePasswordCredentials|UsernamePasswordAuthenticationToken|"""
+    r"""PasswordCredential|BasicAuthenticationHeaderValue|basic_auth|http_auth)[ \t]*(?:=[ \t]*)?|"""
+    r"""(?<![\w.])auth[ \t]*=[ \t]*)[(\[][ \t]*"""
+    r"""(?P<uq>["'])(?P<u>[^"'\r\n]{1,256})(?P=uq)[ \t]*,[ \t]*(?P<pq>["'])(?P<p>[^"'\r\n]{0,256})(?P=pq)[ \t]*[)\]]"""
+)
+"""A user and a password handed over as two positional arguments: Couchbase `ClusterOptions.clusterOptions(u, p)`
+and `PasswordAuthenticator(u, p)`, Cassandra `PlainTextAuthProvider(u, p)`, requests `auth=(u, p)` and
+`HTTPBasicAuth(u, p)`, aiohttp `BasicAuth(u, p)`, Apache HttpClient `UsernamePasswordCredentials(u, p)`,
+Elasticsearch `basic_auth=(u, p)` / `http_auth=(u, p)`. With an empty password the user is the API key
+(Recurly, Stripe, Mailgun's `api` convention aside): then a random-looking user is the secret."""
+_AUTH_GATES = ("auth", "clusteroptions", "credential")
+
+
+def _auth_pair_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = []
+    if ("(" not in text and "[" not in text) or not any(g in lowered for g in _AUTH_GATES):
+        return out
+    for m in _AUTH_PAIR.finditer(text):
+        password = m.group("p")
+        if password:
+            if not placeholder(password) and not password.startswith("$"):
+                out.append((m.start("p"), m.end("p"), "password_assignment"))
+            continue
+        user = m.group("u")
+        if high_entropy_token(user) or (len(user) >= 24 and _mixed(user) and not identifier_like(user)) or (
+                len(user) >= 24 and all(c in "0123456789abcdef" for c in user.lower())):
+            out.append((m.start("u"), m.end("u"), "password_assignment"))  # the API key as the user name
+    return out
+
+
 def statement_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     """(start, end, kind) of every credential a statement's grammar places in `text`.
 
@@ -750,7 +788,8 @@ def statement_spans(text: str, lowered: str, placeholder: Placeholder) -> list[S
     return (_sql_spans(text, lowered, placeholder) + _device_spans(text, lowered, placeholder)
             + _cli_spans(text, lowered, placeholder) + _simple_spans(text, lowered, placeholder)
             + _url_spans(text, lowered, placeholder) + _userpass_spans(text, lowered, placeholder)
-            + _key_argument_spans(text, lowered, placeholder) + _daemon_key_spans(text, lowered, placeholder))
+            + _key_argument_spans(text, lowered, placeholder) + _daemon_key_spans(text, lowered, placeholder)
+            + _auth_pair_spans(text, lowered, placeholder))
 
 
 __all__ = ["statement_spans"]

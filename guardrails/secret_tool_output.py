@@ -22,7 +22,8 @@ import re
 
 from guardrails.regex_trie import trie_pattern
 
-_PROMPT = r"(?:(?:[$#%❯+>]|PS [^>\n]{0,80}>|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#])[ \t]*)?"
+_PROMPT = r"(?:(?:[$#%❯+>]|\d{1,6}[ \t]|PS [^>\n]{0,80}>|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#])[ \t]*)?"
+"""A prompt, or the entry number `history` prints before each command it lists (`  19  kubectl ...`)."""
 _STAMP = r"(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z?[ \t]+)?"
 """The timestamp CI runners put before every log line (GitHub Actions, Azure Pipelines, GitLab with timestamps)."""
 _TRANSFORM = (r"(?:[ \t]*\|[ \t]*(?:rev|base64(?:[ \t]+-w[ \t]*0)?|xxd(?:[ \t]+-p)?|od[ \t]+-\w+|tr[ \t][^\n|]{1,40}|"
@@ -124,6 +125,18 @@ SecureString parameter, a 1Password concealed field, a sensitive Terraform outpu
 storage / service key listing (`az storage account keys list`: `keyName`, `permissions`, `value`), a Tink
 keyset's symmetric or private key data."""
 _JSON_VALUE = re.compile(r'(?i)"value"\s*:\s*"(?P<v>(?:[^"\\\r\n]|\\.){1,4096})"')
+_ECHO_TEMPLATE = re.compile(
+    r"(?m)^[ \t]*" + _STAMP + _PROMPT + r"""echo[ \t]+(?P<q>["']?)(?P<pre>[^"'$`\n]{0,120})"""
+    r"""\$\{?(?P<var>[A-Za-z_]\w{0,63})\}?(?P<post>[^"'$`\n]{0,120})(?P=q)[ \t]*\r?$"""
+)
+"""`echo "deploying with $DEPLOY_KEY"` as a CI log shows it (CircleCI, GitLab, Jenkins print each command
+before its output): the next lines hold the same text with the variable's value in its place."""
+_REG_VALUE = re.compile(
+    r"(?m)^[ \t]+(?P<k>[^\s\\]{1,64})[ \t]+REG_(?:SZ|EXPAND_SZ|MULTI_SZ)[ \t]+(?P<v>[^\s%][^\r\n]{0,1023}?)[ \t]*\r?$"
+)
+"""A string value as `reg query` (and `reg.exe` in scripts) lists it: `    DefaultPassword    REG_SZ    <value>`
+under its key path; the value's name judges it (Winlogon AutoAdminLogon, VNC and service settings). A value
+that starts with `%` expands an environment variable (`%APPDATA%\\...`): a reference, not a secret."""
 _WORDS = re.compile(r"(?i)^(?:error|warning|usage|done|ok|true|false|null|none|updated|created|deleted|success\w*)\b")
 
 
@@ -169,6 +182,8 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             expr = m.group("expr")
             key = None if expr.startswith("nonsensitive") else _key_of(expr)
             out.extend(_output_lines(text, m.end(), "tool_printed_secret", key, limit=1))
+    if "\n" in text and "echo" in lowered and "$" in text:
+        out.extend(_echoed_templates(text))
     if "|" in text and ("echo" in lowered or "printf" in lowered):
         for m in _STDIN_PIPE.finditer(text):
             value, q = _strip(m.group("v"))
@@ -181,6 +196,9 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             key = None if expr.startswith("secrets.") or expr.startswith("secrets[") else _key_of(expr)
             if value:
                 out.append((m.start("v") + q, m.end("v") - q, "ci_debug_secret", key))
+    if "reg_" in lowered and ("reg_sz" in lowered or "reg_expand_sz" in lowered or "reg_multi_sz" in lowered):
+        for m in _REG_VALUE.finditer(text):
+            out.append((m.start("v"), m.end("v"), "tool_printed_secret", m.group("k")))
     if ') "' in text:
         for m in _CLI_PAIR.finditer(text):
             out.append((m.start("v"), m.end("v"), "tool_printed_secret", m.group("k")))
@@ -214,6 +232,30 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             lo, hi = _enclosing_object(text, m.start())
             for v in _JSON_VALUE.finditer(text, lo, hi):
                 out.append((v.start("v"), v.end("v"), "key_vault_secret", None))
+    return out
+
+
+def _echoed_templates(text: str) -> list[tuple[int, int, str, str | None]]:
+    """The value an `echo "text $VAR text"` printed: on one of the next lines, the text around the
+    variable repeated with a single token in its place; the variable's name judges it."""
+    out: list[tuple[int, int, str, str | None]] = []
+    for m in _ECHO_TEMPLATE.finditer(text):
+        pre, post = m.group("pre"), m.group("post").rstrip()
+        if not pre.strip() and not post.strip():
+            continue  # `echo $VAR` alone: the echoed command of `_SECRET_COMMAND` reads it
+        pos = m.end() + 1
+        for _ in range(3):
+            if pos >= len(text):
+                break
+            nl = text.find("\n", pos)
+            line_end = len(text) if nl < 0 else nl
+            line = text[pos:line_end].rstrip("\r")
+            if line.startswith(pre) and line.endswith(post) and len(line) > len(pre) + len(post):
+                value = line[len(pre) : len(line) - len(post)]
+                if len(value) >= 6 and not any(c.isspace() for c in value):
+                    out.append((pos + len(pre), pos + len(line) - len(post), "tool_printed_secret", m.group("var")))
+                break
+            pos = line_end + 1
     return out
 
 
