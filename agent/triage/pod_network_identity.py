@@ -10,6 +10,9 @@ get the new one. When the destination (an RDS security group, a firewall, a peer
 new identity, only the new pods time out connecting, while the old replicas of the same workload keep working.
 The victims' log says `Connect timed out` to the database; nothing of their own changed.
 
+For the annotation-picked objects (a Multus NetworkAttachmentDefinition, a Calico IPPool, a Cilium CiliumPodIPPool)
+"selects" means the pod's annotation names the object (a NAD in another namespace by `ns/name`).
+
 The identity object is named when it was written (within `LEAD`) before the first failure, it selects the failing
 pods (matchLabels/matchExpressions over the pod's labels, or its ServiceAccount's), every failing pod was created
 after the write, and the split is visible: replicas created before the write do not fail, or the failing pods
@@ -23,6 +26,7 @@ replicas the survey did not read; `found` is pure over what was read.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -44,8 +48,15 @@ SLACK = timedelta(minutes=2)
 MAX_PODS = 8
 MAX_OBJECTS = 3
 
-KINDS = frozenset({"securitygrouppolicy"})
-"""Kinds that fix a pod's network identity when it is created (AWS VPC CNI security groups for pods)."""
+NAMED_BY = {"networkattachmentdefinition": "k8s.v1.cni.cncf.io/networks",
+            "ippool": "cni.projectcalico.org/ipv4pools",
+            "ciliumpodippool": "ipam.cilium.io/ip-pool"}
+"""Identity objects a pod picks by NAME in an annotation, read by the CNI only when the pod is created: a Multus
+NetworkAttachmentDefinition (`networks: "ns/name@eth1"` or a JSON list of `{"name", "namespace"}`), a Calico
+IPPool (`ipv4pools: '["pool"]'`), a Cilium multi-pool IPAM CiliumPodIPPool (`ip-pool: pool`)."""
+KINDS = frozenset({"securitygrouppolicy", *NAMED_BY})
+"""Kinds that fix a pod's network identity when it is created (AWS VPC CNI security groups for pods, and the
+annotation-picked attachments and pools above)."""
 IDENTITY_ANNOTATIONS = ("vpc.amazonaws.com/pod-eni", "k8s.v1.cni.cncf.io/networks", "cni.projectcalico.org/ipv4pools")
 """Pod annotations that record the per-pod identity the CNI gave it (branch ENI, extra attachment, address pool)."""
 CONNECT = re.compile(r"connect(?:ion)? ?(?:attempt )?time[ds]? ?out|timed out|i/o timeout|ETIMEDOUT|"
@@ -128,7 +139,36 @@ def _created(pod: dict[str, Any]) -> datetime | None:
     return parse_time((pod.get("metadata") or {}).get("creationTimestamp"))
 
 
-def _selects(obj: dict[str, Any], pod: dict[str, Any], account: dict[str, Any] | None) -> bool | None:
+def named_in(value: str, namespace: str) -> set[str]:
+    """The `namespace/name` objects an identity annotation names: a JSON list (of names, or of Multus
+    `{"name", "namespace"}` entries) or a comma list of `[ns/]name[@iface]`; the pod's namespace by default."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = [v.strip() for v in value.split(",") if v.strip()]
+    out: set[str] = set()
+    for item in parsed if isinstance(parsed, list) else [parsed]:
+        if isinstance(item, dict):
+            out.add(f"{item.get('namespace') or namespace}/{item.get('name') or ''}")
+            continue
+        text = str(item).split("@")[0]
+        out.add(text if "/" in text else f"{namespace}/{text}")
+    return out
+
+
+def _named(ref: Ref, pod: dict[str, Any]) -> bool:
+    """Whether the pod's identity annotation names this object (a cluster-scoped pool by its name alone)."""
+    meta = pod.get("metadata") or {}
+    value = str((meta.get("annotations") or {}).get(NAMED_BY[ref.kind.lower()]) or "")
+    names = named_in(value, str(meta.get("namespace") or "")) if value else set()
+    return any(n.split("/", 1)[1] == ref.name and (not ref.namespace or n.split("/", 1)[0] == ref.namespace)
+               for n in names)
+
+
+def _selects(obj: dict[str, Any], pod: dict[str, Any], account: dict[str, Any] | None,
+             ref: Ref | None = None) -> bool | None:
+    if ref is not None and ref.kind.lower() in NAMED_BY:
+        return _named(ref, pod)
     spec = obj.get("spec") or {}
     verdicts = []
     if "podSelector" in spec:
@@ -141,7 +181,10 @@ def _selects(obj: dict[str, Any], pod: dict[str, Any], account: dict[str, Any] |
     return False if False in verdicts else (None if None in verdicts else True)
 
 
-def _annotated(pod: dict[str, Any]) -> bool:
+def _annotated(pod: dict[str, Any], ref: Ref | None = None) -> bool:
+    """Whether the pod carries the identity the CNI gave it; for an annotation-picked object, that it names it."""
+    if ref is not None and ref.kind.lower() in NAMED_BY:
+        return _named(ref, pod)
     notes = (pod.get("metadata") or {}).get("annotations") or {}
     return any(notes.get(a) for a in IDENTITY_ANNOTATIONS)
 
@@ -164,20 +207,22 @@ def found(facts: Facts) -> list[Split]:
     for change, evidence, ref in _writes(facts):
         at = parse_time(change.get("at"))
         obj = objects.get(str(ref))
+        picked = ref.kind.lower() in NAMED_BY
         if at is None or obj is None or not first - LEAD <= at <= first + SLACK or \
-                (ref.namespace and ref.namespace != line.namespace):
+                (ref.namespace and ref.namespace != line.namespace and not picked):
             continue
 
         def account(name: str) -> dict[str, Any] | None:
             sa = str((pods[name].get("spec") or {}).get("serviceAccountName") or "default")
             return objects.get(str(Ref("ServiceAccount", line.namespace, sa)))
 
-        if not all(_selects(obj, pods[p], account(p)) is True for p in failing):
+        if not all(_selects(obj, pods[p], account(p), ref) is True for p in failing):
             continue
         if not all((c := _created(pods[p])) is not None and c >= at for p in failing):
             continue
         older_healthy = [p for p in healthy if (c := _created(pods[p])) is not None and c < at]
-        annotated = all(_annotated(pods[p]) for p in failing) and not any(_annotated(pods[p]) for p in healthy)
+        annotated = all(_annotated(pods[p], ref) for p in failing) and \
+            not any(_annotated(pods[p], ref) for p in healthy)
         if not older_healthy and not annotated:
             continue
         groups = [str(g) for g in ((obj.get("spec") or {}).get("securityGroups") or {}).get("groupIds") or []]
@@ -192,6 +237,8 @@ def finding(split: Split, at: datetime) -> dict[str, Any]:
     when = parse_time(split.change.get("at"))
     ago = f" {minutes_text(int((at - when).total_seconds() // 60))} before the alert" if when else ""
     victim = split.victims[0] if split.victims else split.line.pod
+    if split.target.kind.lower() in NAMED_BY:
+        return _picked_finding(split, ago, victim)
     groups = ", ".join(split.groups) or "its security groups"
     eni = " (their vpc.amazonaws.com/pod-eni annotation)" if split.annotated else ""
     older = f"; the replicas created before it ({', '.join(split.healthy[:3])}) keep the node's groups and work" \
@@ -205,6 +252,23 @@ def finding(split: Split, at: datetime) -> dict[str, Any]:
             "object": {"kind": split.target.kind, "namespace": split.target.namespace, "name": split.target.name},
             "message": message, "evidence": [split.line.text[:200]],
             "details": {"failing_pods": split.failing, "older_healthy_pods": split.healthy, "groups": split.groups}}
+
+
+def _picked_finding(split: Split, ago: str, victim: Ref | str) -> dict[str, Any]:
+    """An annotation-picked attachment or pool: the new pods got the written version of it, the old ones not."""
+    note = NAMED_BY[split.target.kind.lower()]
+    what = "secondary network attachment (Multus)" if "networks" in note else "pod address pool"
+    older = f"; the replicas created before it ({', '.join(split.healthy[:3])}) keep the old one and work" \
+        if split.healthy else ""
+    message = (f"{split.target} (written{ago}) gives the {victim} pods created after it a new per-pod network "
+               f"identity, the {what} their {note} annotation names, which the destination does not admit "
+               f"(or route): those pods ({', '.join(split.failing[:3])}) time out connecting{older}. Their log: "
+               f"'{split.line.text[:200]}'. Revert the {split.target.kind} (or admit its addresses at the "
+               "destination) and recreate the pods")
+    return {"check": CHECK, "severity": "critical", "reason": "PodNetworkIdentityRefused",
+            "object": {"kind": split.target.kind, "namespace": split.target.namespace, "name": split.target.name},
+            "message": message, "evidence": [split.line.text[:200]],
+            "details": {"failing_pods": split.failing, "older_healthy_pods": split.healthy, "annotation": note}}
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
