@@ -21,9 +21,9 @@ error; a victim whose own workload (or what it reads) was written before its err
 
 A victim's outward error may only relay its callee's: when the shared identifier names a workload of the incident
 whose own logs fail in its own words (errors naming no other host, none a failure of its own calls or a refusal
-of its callers: `index is read-only`, a panic, a 503 it answers itself), that callee fails itself and its callers' errors are its answers,
-so a write elsewhere naming it (a mesh policy for its host, a gateway route) is not linked; a write to the callee
-itself (its workload, or an object the timeline relates to it) still is.
+of its callers: `index is read-only`, a panic, a 503 it answers itself), that callee fails itself and its callers'
+errors are its answers, so a write elsewhere naming it (a mesh policy for its host, a gateway route) is not
+linked; a write to the callee itself (its workload, or an object the timeline relates to it) still is.
 
 `read` (reading only) fetches the erroring pods' specs, the ConfigMaps they mount and the current text of
 objects written without values; `found` is pure.
