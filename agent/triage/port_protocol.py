@@ -7,7 +7,9 @@ Gateway API implementations that read `appProtocol`) take the port's `appProtoco
 proxy cannot parse and every call fails with the proxy's own protocol mark: Envoy's response flag UPE
 (`upstream_reset_before_response_started{protocol_error}`), the client's `reset reason: protocol error`, a Go client's
 `malformed HTTP response`, a gRPC server's `HTTP/2 client preface string missing or corrupt`. Rename an HTTP/1.1
-port to `grpc`/`http2` and the reverse happens. The pods stay Ready, the endpoints stay, nothing else changed.
+port to `grpc`/`http2` and the reverse happens. Consul declares it per service instead, in a `ServiceDefaults`
+`spec.protocol` (every port): set to `http` or `tcp` under gRPC callers, the same marks follow. The pods stay Ready,
+the endpoints stay, nothing else changed.
 
 This module reads each Service written within `LEAD` whose write touched a port's name or appProtocol, the
 protocol the mesh now selects for each of its ports, and the callers' lines (their app container and their
@@ -129,15 +131,24 @@ def names_host(line: str, service: Ref) -> bool:
         rf"(?<![\w.-]){re.escape(service.name.lower())}:\d+", low) is not None
 
 
+def consul_declared(defaults: dict[str, Any]) -> list[Declared]:
+    """The protocol a Consul `ServiceDefaults` (consul.hashicorp.com) declares for every port of its service
+    (`spec.protocol`: tcp, http, http2, grpc), as one `Declared` with port 0 (all ports); [] when unset."""
+    proto = str((defaults.get("spec") or {}).get("protocol") or "").lower()
+    return [Declared(0, "", "", proto)] if proto in _FAMILY else []
+
+
 def _touched_ports(change: dict[str, Any]) -> bool:
     said = " ".join([str(change.get("summary") or ""), *[str(d) for d in change.get("diff") or []]])
+    if (change.get("object") or {}).get("kind") == "ServiceDefaults":
+        return re.search(r"\bprotocol\b", said) is not None or "created" in str(change.get("summary") or "")
     return re.search(r"spec\.ports\b[^;]*\.(?:name|appProtocol)\b|port name|appProtocol", said) is not None \
         or "created" in str(change.get("summary") or "")
 
 
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
-    """Recent Service writes that touched a port's name or appProtocol."""
-    return [(c, r) for c, r in facts.recent_writes(("Service",), LEAD) if _touched_ports(c)][:3]
+    """Recent Service writes that touched a port's name or appProtocol, and Consul ServiceDefaults protocol writes."""
+    return [(c, r) for c, r in facts.recent_writes(("Service", "ServiceDefaults"), LEAD) if _touched_ports(c)][:3]
 
 
 def found(facts: Facts) -> list[Mismatch]:
@@ -155,7 +166,7 @@ def found(facts: Facts) -> list[Mismatch]:
             mine = lines
         traffic = traffic_of([ln for ln, _ in mine])
         for port in got["ports"]:
-            on_port = [(ln, e) for ln, e in mine if f":{port.port}" in ln] or mine
+            on_port = [(ln, e) for ln, e in mine if port.port and f":{port.port}" in ln] or mine
             if on_port and conflicts(port, traffic):
                 at = parse_time(change.get("at"))
                 line, evidence = on_port[0]
@@ -168,18 +179,24 @@ def found(facts: Facts) -> list[Mismatch]:
 
 def finding(m: Mismatch) -> dict[str, Any]:
     """What the port now declares, how the mesh proxies it, what the callers speak, and their mark."""
-    how = f"appProtocol {m.port.app_protocol}" if m.port.app_protocol else f"port name {m.port.name}"
+    how = f"appProtocol {m.port.app_protocol}" if m.port.app_protocol else f"port name {m.port.name}" \
+        if m.port.name else f"spec.protocol {m.port.protocol}"
     speaks = _FAMILY.get(m.port.protocol, m.port.protocol)
-    message = (f"{m.service}: port {m.port.port} now declares protocol {m.port.protocol} by its {how} (written "
-               f"{minutes_text(m.minutes_before)} before the incident): a service mesh (Istio, by the port name or "
-               f"appProtocol) selects the protocol from it and proxies the port as {speaks}, while the callers "
+    port = f"port {m.port.port}" if m.port.port else "every port of the service"
+    wanted = "grpc" if m.traffic == "gRPC" else "http"
+    fix = f"Set the ServiceDefaults protocol back to {wanted}" if m.service.kind == "ServiceDefaults" \
+        else f"Name the port for its protocol again ({wanted}) or set appProtocol"
+    mesh = "Consul, by the ServiceDefaults protocol" if m.service.kind == "ServiceDefaults" else \
+        "Istio, by the port name or appProtocol"
+    message = (f"{m.service}: {port} now declares protocol {m.port.protocol} by its {how} (written "
+               f"{minutes_text(m.minutes_before)} before the incident): a service mesh ({mesh}) selects the "
+               f"protocol from it and proxies the port as {speaks}, while the callers "
                f"speak {m.traffic}, so every call fails with the proxy's protocol-error mark: '{m.proof[:200]}'. "
-               f"Name the port for its protocol again ({'grpc' if m.traffic == 'gRPC' else 'http'}) or set "
-               f"appProtocol")
+               f"{fix}")
     return {"check": CHECK, "severity": "critical",
-            "object": {"kind": "Service", "namespace": m.service.namespace, "name": m.service.name},
+            "object": {"kind": m.service.kind, "namespace": m.service.namespace, "name": m.service.name},
             "reason": "PortProtocolMismatch", "message": message,
-            "evidence": [f"port {m.port.port} {how}", m.proof[:200]],
+            "evidence": [f"{port} {how}", m.proof[:200]],
             "details": {"port": m.port.port, "name": m.port.name, "app_protocol": m.port.app_protocol,
                         "declared": m.port.protocol, "traffic": m.traffic, "change_at": m.change.get("at")}}
 
@@ -199,9 +216,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         return
     store = facts.reads.setdefault(READS, {})
     for _, service in written:
-        got = await get_yaml(call, "Service", service.name, service.namespace, f"survey-portproto-{service.name}")
+        got = await get_yaml(call, service.kind, service.name, service.namespace, f"survey-portproto-{service.name}")
         if got is not None:
-            store[str(service)] = {"ports": declared(got[0]), "evidence": got[1]}
+            store[str(service)] = {"ports": consul_declared(got[0]) if service.kind == "ServiceDefaults"
+                                   else declared(got[0]), "evidence": got[1]}
     marked: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for pod, namespace in _caller_pods(facts):

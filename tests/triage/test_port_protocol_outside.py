@@ -104,3 +104,29 @@ def test_twin_http1_traffic_through_a_port_declared_http_and_no_mark() -> None:
 def test_twin_a_port_named_ws_is_not_a_declaration() -> None:
     [named] = declared(_service([{"name": "ws-feed", "port": 80}]))
     assert named.protocol == "" and not conflicts(named, "gRPC")
+
+
+def _consul_run(protocol: str, app: list[str]) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    defaults = {"kind": "ServiceDefaults", "metadata": {"name": "ledger", "namespace": "accounts"},
+                "spec": {"protocol": protocol}}
+    change = {"at": _iso(WROTE), "type": "other", "object": {"kind": "ServiceDefaults", "namespace": "accounts",
+                                                             "name": "ledger"},
+              "summary": f"ServiceDefaults accounts/ledger written by argocd: spec.protocol grpc -> {protocol}",
+              "diff": [f"spec.protocol: grpc -> {protocol}"]}
+    facts = Facts(at=AT, changes={"changes": [change]}, changes_id="E2",
+                  topologies=[({"pods": [{"name": CALLER, "namespace": "finance"}]}, "E3")])
+    hub = Hub(_service([]), app)
+    hub.objects[("ServiceDefaults", "accounts", "ledger")] = defaults
+    asyncio.run(port_protocol.read(Subject(), facts, hub, _iso(AT)))
+    return [s for s in behind.suspects(facts) if s[1]["check"] == port_protocol.CHECK]
+
+
+def test_a_consul_service_defaults_protocol_moved_to_http_is_named_for_grpc_callers() -> None:
+    [(ref, found, _, _)] = _consul_run("http", [GO_PREFACE] * 3)
+    assert ref == Ref("ServiceDefaults", "accounts", "ledger") and found["object"]["kind"] == "ServiceDefaults"
+    head = found["message"][:400]
+    assert "every port of the service now declares protocol http" in head and "Consul" in head and "gRPC" in head
+
+
+def test_twin_consul_service_defaults_still_grpc() -> None:
+    assert _consul_run("grpc", [GO_PREFACE] * 3) == []
