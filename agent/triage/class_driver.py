@@ -20,6 +20,12 @@ it, so a class written with a name none serves stays `Accepted: Unknown` ("Waiti
 Gateways are never Accepted or Programmed (those made before the write lose their controller too). The
 controllers running are those that accepted the other GatewayClasses.
 
+An IngressClass's `spec.controller` and a RuntimeClass's `handler` too: an Ingress of a class no running ingress
+controller claims never gets an address (the controllers running are those of the classes whose Ingresses did);
+a pod of a RuntimeClass whose handler no node's containerd / CRI-O configured never gets a sandbox (`no runtime
+for "kata" is configured`, `failed to find runtime handler kata from runtime list`: that refusal in the scan's
+findings says it directly; otherwise the handlers running are those of other classes' Running pods).
+
 The survey calls `read` (reading only, when the timeline shows such a class written in the last three days);
 `found` is pure over what was read.
 """
@@ -27,6 +33,7 @@ The survey calls `read` (reading only, when the timeline shows such a class writ
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -49,10 +56,13 @@ MAX_NAMESPACES = 4
 MAX_USERS = 8
 """Snapshots or claims read per namespace (newest by name order is not known: the first listed)."""
 
-DRIVER_FIELD = {"VolumeSnapshotClass": "driver", "StorageClass": "provisioner", "GatewayClass": "controllerName"}
-"""The field of each class kind that names the driver which must serve it."""
+DRIVER_FIELD = {"VolumeSnapshotClass": "driver", "StorageClass": "provisioner", "GatewayClass": "controllerName",
+                "IngressClass": "controller", "RuntimeClass": "handler"}
+"""The field of each class kind that names the driver which must serve it (an IngressClass's `spec.controller`
+names the ingress controller that claims its Ingresses; a RuntimeClass's `handler` the CRI runtime handler
+containerd / CRI-O must have configured on the node)."""
 USER_KIND = {"VolumeSnapshotClass": "VolumeSnapshot", "StorageClass": "PersistentVolumeClaim",
-             "GatewayClass": "Gateway"}
+             "GatewayClass": "Gateway", "IngressClass": "Ingress", "RuntimeClass": "Pod"}
 """What uses a class of each kind (and waits when no driver serves it)."""
 PROVISIONER_ANNOTATIONS = ("volume.kubernetes.io/storage-provisioner", "volume.beta.kubernetes.io/storage-provisioner",
                            "pv.kubernetes.io/provisioned-by")
@@ -78,7 +88,7 @@ class Unserved:
 
 def _driver(obj: dict[str, Any], kind: str) -> str:
     """The driver or controller a class names (a GatewayClass keeps it under spec)."""
-    holder = obj.get("spec") or {} if kind == "GatewayClass" else obj
+    holder = obj.get("spec") or {} if kind in ("GatewayClass", "IngressClass") else obj
     return str(holder.get(DRIVER_FIELD[kind]) or "")
 
 
@@ -91,6 +101,22 @@ def _accepted(obj: dict[str, Any]) -> str:
         if cond is not None:
             return "True" if cond.get("status") == "True" else str(cond.get("reason") or cond.get("status"))
     return ""
+
+
+NO_HANDLER = re.compile(r"no runtime for \"?(?P<h>[\w.-]+)\"? is configured|"
+                        r"failed to find runtime handler \"?(?P<c>[\w.-]+)\"? from runtime list|"
+                        r"runtime handler \"?(?P<o>[\w.-]+)\"? (?:is )?not (?:supported|configured|found)", re.I)
+"""A node's runtime refusing a RuntimeClass's handler in a pod's sandbox event: containerd's `failed to get sandbox
+runtime: no runtime for "kata" is configured`, CRI-O's `failed to find runtime handler kata from runtime list`."""
+
+
+def refused_handlers(facts: Facts) -> set[str]:
+    """The runtime handlers the scan's findings show a node refusing (direct word that none serves them)."""
+    out: set[str] = set()
+    for finding in facts.findings():
+        text = " ".join([str(finding.get("message") or ""), *(str(e) for e in finding.get("evidence") or [])])
+        out.update(next(v for v in m.groups() if v) for m in NO_HANDLER.finditer(text))
+    return out
 
 
 WAITING_FOR_CONTROLLER = frozenset({"Pending", "Waiting", "Unknown", ""})
@@ -148,10 +174,12 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
 
     for _, _, klass in writes:
         await get(klass.kind, klass.name, "")
-    if any(k.kind == "GatewayClass" for _, _, k in writes):  # the controllers that accepted the other classes
-        others = await list_names(call, "GatewayClass", "", "survey-class-driver-gatewayclasses")
+    for peer in dict.fromkeys(k.kind for _, _, k in writes):  # the drivers that serve the other classes
+        if peer not in ("GatewayClass", "IngressClass", "RuntimeClass"):
+            continue
+        others = await list_names(call, peer, "", f"survey-class-driver-{peer.lower()}es")
         for name in sorted(others[0] if others else set())[:MAX_USERS]:
-            await get("GatewayClass", name, "")
+            await get(peer, name, "")
     registered = await list_names(call, "CSIDriver", "", "survey-class-driver-csidrivers")
     if registered is not None:
         kept["registered"] = sorted(registered[0])
@@ -196,6 +224,12 @@ def served_drivers(objects: dict[str, dict[str, Any]], registered: list[str] | N
             out.append(str((obj.get("spec") or {}).get("driver") or ""))
         elif kind == "GatewayClass" and _accepted(obj) == "True":
             out.append(_driver(obj, "GatewayClass"))
+        elif kind == "Ingress" and ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress"):
+            served_by = objects.get(f"IngressClass {(obj.get('spec') or {}).get('ingressClassName') or ''}")
+            out.append(_driver(served_by or {}, "IngressClass"))
+        elif kind == "Pod" and (obj.get("status") or {}).get("phase") == "Running":
+            served_by = objects.get(f"RuntimeClass {(obj.get('spec') or {}).get('runtimeClassName') or ''}")
+            out.append(_driver(served_by or {}, "RuntimeClass"))
     return sorted({d for d in out if d})
 
 
@@ -206,6 +240,10 @@ def _waiting(kind: str, obj: dict[str, Any], klass: str) -> bool:
         return spec.get("volumeSnapshotClassName") == klass and status.get("readyToUse") is not True
     if kind == "Gateway":
         return spec.get("gatewayClassName") == klass and _accepted(obj) != "True"
+    if kind == "Ingress":
+        return spec.get("ingressClassName") == klass and not (status.get("loadBalancer") or {}).get("ingress")
+    if kind == "Pod":
+        return spec.get("runtimeClassName") == klass and status.get("phase", "Pending") == "Pending"
     return spec.get("storageClassName") == klass and status.get("phase", "Pending") == "Pending"
 
 
@@ -229,12 +267,14 @@ def found(facts: Facts) -> list[Unserved]:
     objects: dict[str, dict[str, Any]] = kept.get("objects") or {}
     evidence: dict[str, str] = kept.get("evidence") or {}
     served = served_drivers(objects, kept.get("registered"))
+    refused = refused_handlers(facts)
     out: list[Unserved] = []
     for change, eid, klass in _class_writes(facts):
         obj = objects.get(str(klass))
         written = parse_time(change.get("at"))
         driver = _driver(obj or {}, klass.kind)
-        unclaimed = klass.kind == "GatewayClass" and _accepted(obj or {}) in WAITING_FOR_CONTROLLER
+        unclaimed = (klass.kind == "GatewayClass" and _accepted(obj or {}) in WAITING_FOR_CONTROLLER) or \
+            (klass.kind == "RuntimeClass" and driver in refused)
         if obj is None or written is None or not driver or not (served or unclaimed):
             continue
         if driver in served or driver.startswith("kubernetes.io/"):
@@ -247,7 +287,8 @@ def found(facts: Facts) -> list[Unserved]:
             ref = Ref(kind, namespace, name)
             uobj = objects.get(str(ref)) or {}
             made = parse_time((uobj.get("metadata") or {}).get("creationTimestamp"))
-            if not _waiting(kind, uobj, klass.name) or made is None or (made < written and kind != "Gateway"):
+            if not _waiting(kind, uobj, klass.name) or made is None or \
+                    (made < written and kind not in ("Gateway", "Ingress")):
                 continue  # a Gateway made before the write loses its controller too; a ready snapshot stays ready
             waiting.append(ref)
             claim = str(((uobj.get("spec") or {}).get("source") or {}).get("persistentVolumeClaimName") or "")
@@ -278,6 +319,14 @@ def finding(u: Unserved, at: datetime) -> dict[str, Any]:
         running = "no Gateway controller in the cluster serves (the class is not Accepted: waiting for controller)"
         effect = (f"no controller programs {names}: it is never Accepted or Programmed, gets no address, and its "
                   f"routes serve nothing")
+    elif u.klass.kind == "IngressClass":
+        running = "no ingress controller in the cluster claims"
+        effect = (f"no controller claims {names}: it gets no address (status.loadBalancer empty) and its hosts "
+                  f"serve nothing")
+    elif u.klass.kind == "RuntimeClass":
+        running = "no node's container runtime (containerd / CRI-O) has configured"
+        effect = (f"the kubelet cannot create a sandbox for {names} (no runtime for that handler is configured), so "
+                  f"it stays Pending in ContainerCreating")
     elif u.klass.kind == "VolumeSnapshotClass":
         effect = (f"no csi-snapshotter serves that driver, so {names} is never readyToUse (the snapshot controller "
                   f"waits for the CSI driver, no error)")
