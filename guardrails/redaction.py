@@ -46,6 +46,8 @@ from guardrails.secret_layouts import (
     anchored_values,
     block_label,
     call_pairs,
+    fake_provider_values,
+    has_consumer_sibling,
     has_user_sibling,
     header_tables,
     ini_section,
@@ -1492,6 +1494,9 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
         found = _judge(kind, key, value, quoted=True)
         if found:
             out.append((s, e, found))
+    for s, e in fake_provider_values(text):
+        if not _is_placeholder(text[s:e]):
+            out.append((s, e, "k8s_secret_data"))
     for s, e, kind_name, named in tool_output_spans(text, lowered):
         value = text[s:e]
         if named is None:
@@ -1554,7 +1559,8 @@ def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
     """What the key at text[start:end] says its value is, by its name, or where the name alone is not
     enough by its surroundings: a parent mapping (`signing: key:`), an INI section (`[api]` `key=`), the
     block a `default`/`value` sits in (`variable "db_password" { default = ... }`), a user name set
-    beside a bare `pass` (`user=acme,pass=...`), or its script (`токен_доступу`)."""
+    beside a bare `pass` (`user=acme,pass=...`), a consumer beside a bare `key` (an API gateway's key
+    credential), or its script (`токен_доступу`)."""
     kind = credential_key(key)
     if kind is not None:
         return kind
@@ -1574,6 +1580,8 @@ def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
         return credential_key(f"{section}_{bare}")
     if bare in ("pass", "pw", "passe", "parola", "pwd") and has_user_sibling(text, start):
         return KeyKind.PASSWORD
+    if bare == "key" and "consumer" in text and has_consumer_sibling(text, start):
+        return KeyKind.SECRET  # Kong key-auth: the key issued to the consumer beside it
     return None
 
 

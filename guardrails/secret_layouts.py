@@ -354,6 +354,73 @@ def has_user_sibling(text: str, start: int) -> bool:
     return _USER_SIBLING.search(text, lo, start) is not None
 
 
+_CONSUMER_KEY = re.compile(r"""(?i)["']?consumer(?:_id|Id)?["']?[ \t]*[:=]""")
+
+
+def has_consumer_sibling(text: str, start: int) -> bool:
+    """A bare `key` in the same JSON object as a `consumer`: an API gateway's key credential issued to that
+    consumer (Kong's key-auth entity `{"id": ..., "key": ..., "consumer": {"id": ...}}`, its `/key-auths`
+    listing). The object is the nearest unclosed `{` before `start` to its closing `}`, within 1 KB."""
+    depth, lo = 0, max(0, start - 400)
+    open_at = -1
+    for i in range(start - 1, lo - 1, -1):
+        c = text[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                open_at = i
+                break
+            depth -= 1
+    if open_at < 0:
+        return False
+    depth, hi = 0, min(len(text), start + 600)
+    close_at = hi
+    for i in range(start, hi):
+        c = text[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                close_at = i
+                break
+            depth -= 1
+    return _CONSUMER_KEY.search(text, open_at, close_at) is not None
+
+
+_FAKE_HEAD = re.compile(r"(?m)^(?P<ind>[ \t]*)fake:[ \t]*(?:#[^\n]*)?\r?$")
+_FAKE_VALUE = re.compile(
+    r"""[ \t]*(?:-[ \t]+)?value:[ \t]*"""
+    r"""(?:(?P<q>["'])(?P<qv>[^"'\r\n]{1,4096})(?P=q)|(?P<bv>[^\s"'#|>][^\r\n#]{0,4095}?))"""
+    r"""[ \t]*(?:#[^\n]*)?\r?$"""
+)
+
+
+def fake_provider_values(text: str) -> list[tuple[int, int]]:
+    """The literal secrets of an External Secrets `SecretStore` / `ClusterSecretStore` with the `fake`
+    provider: every `value:` under `spec.provider.fake.data` is the secret it serves, written in the manifest
+    (staging and CI stores use it to hand real webhook keys and passwords to `ExternalSecret`s)."""
+    if "fake:" not in text or "SecretStore" not in text:
+        return []
+    out: list[tuple[int, int]] = []
+    for head in _FAKE_HEAD.finditer(text):
+        indent = len(head.group("ind"))
+        pos = head.end() + 1
+        while pos < len(text):
+            nl = text.find("\n", pos)
+            end = len(text) if nl < 0 else nl
+            line = text[pos:end]
+            stripped = line.lstrip(" \t")
+            if stripped and not stripped.startswith("#") and len(line) - len(stripped) <= indent:
+                break  # the provider block ended
+            m = _FAKE_VALUE.fullmatch(line)
+            if m is not None:
+                group = "qv" if m.group("qv") is not None else "bv"
+                out.append((pos + m.start(group), pos + m.end(group)))
+            pos = end + 1
+    return out
+
+
 # --------------------------------------------------------------------------- tables
 
 _SPLIT = {",": re.compile(r","), ";": re.compile(r";"), "\t": re.compile(r"\t"), "|": re.compile(r"\|")}
@@ -538,6 +605,8 @@ def quoted_pairs(text: str) -> list[tuple[int, int, str]]:
 __all__ = [
     "block_label",
     "call_pairs",
+    "fake_provider_values",
+    "has_consumer_sibling",
     "has_user_sibling",
     "header_tables",
     "ini_section",

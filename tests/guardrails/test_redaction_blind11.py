@@ -372,3 +372,39 @@ def test_pulumi_secret_envelope() -> None:
     _gone(text, value)
     _kept('{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", '
           '"ciphertext": "v1:abc:def"}')
+
+
+# ------------------------------------------------ an API gateway's key credential; fake-provider stores
+
+_GW = _rand(32)
+
+
+@pytest.mark.parametrize("text", [
+    f'{{"consumer": {{"id": "c0ffee00-1111-4222-8333-444455556666"}}, "created_at": 1796000000, "key": "{_GW}"}}',
+    f'{{"next": null, "data": [{{"key": "{_GW}", "tags": null, "consumer": {{"username": "mobile"}}, "ttl": 0}}]}}',
+])
+def test_gateway_key_credential(text: str) -> None:
+    _gone(text, _GW)
+
+
+@pytest.mark.parametrize("text", [
+    '{"key": "partner-acme-readonly", "consumer": {"id": "c1"}}',      # a chosen word, not a random key
+    f'{{"consumer": "orders", "records": [{{"key": "{_GW}", "partition": 3}}]}}',   # a message key elsewhere
+    f'{{"key": "{_GW}", "partition": 3, "offset": 42}}',
+])
+def test_gateway_key_credential_twins(text: str) -> None:
+    _kept(text)
+
+
+def test_fake_provider_store_values() -> None:
+    secret = _pw(20)
+    text = ("apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata:\n  name: e2e\nspec:\n  provider:\n"
+            f"    fake:\n      data:\n      - key: smtp\n        value: '{secret}'\n        version: v2\n"
+            "  refreshInterval: 1h\n")
+    _gone(text, secret)
+
+
+def test_fake_provider_twins() -> None:
+    _kept("apiVersion: external-secrets.io/v1\nkind: SecretStore\nspec:\n  provider:\n    fake:\n      data:\n"
+          "      - key: smtp\n        value: '{{ .smtp }}'\n  conditions:\n  - value: ready\n")
+    _kept("kind: ExternalSecret\nspec:\n  data:\n  - secretKey: smtp\n    remoteRef:\n      key: /smtp/password\n")
