@@ -49,13 +49,20 @@ namespace)."""
 REFUSED = re.compile(r"storageclass that provisions the pvc must support resize|"
                      r"only dynamically provisioned pvc can be resized|"
                      r"storage ?class[^\n]{0,80}(?:does not|doesn't|not) (?:support|allow)[^\n]{0,30}"
-                     r"(?:expan|resiz)|allowVolumeExpansion[^\n]{0,40}(?:false|not set|disabled)", re.I)
-"""The API server's admission refusal of a claim resize (and operators' paraphrases of it)."""
+                     r"(?:expan|resiz)|allowVolumeExpansion[^\n]{0,40}(?:false|not set|disabled)|"
+                     r"StorageClassNotExpandable|VolumeExpansionNotSupported|"
+                     r"storage ?class[^\n]{0,60}\bis not expandable", re.I)
+"""The API server's admission refusal of a claim resize and operators' own words for the class: Strimzi's
+"Storage Class X does not support resizing of volumes. PVC Y cannot be resized", pvc-autoresizer's "storage class
+does not support expansion", "storage class X does not allow volume expansion to resize claim Y", the event
+reasons StorageClassNotExpandable / VolumeExpansionNotSupported."""
 FULL = re.compile(r"\bis full\b|no space left on device|100% used|filling up|disk full|out of (?:disk|space)", re.I)
 """A finding's words for a claim out of space."""
 RESIZER = re.compile(r"resiz|autoscal|expan|operator|volume|storage|pvc", re.I)
 """Names and images of pods that grow claims (autoresizers, storage and database operators)."""
-NAMED_CLAIM = re.compile(r'persistentvolumeclaims? \\?"[a-z0-9.-]+')
+NAMED_CLAIM = re.compile(r'persistentvolumeclaims? \\?"[a-z0-9.-]+|'
+                         r'\bPVC[: ]+\\?"?(?!(?:is|was|can|cannot|could|will|has|for|of|in|to|not|resiz\w*|'
+                         r'expan\w*)\b)[a-z0-9][a-z0-9.-]+|resize claim [a-z0-9.-]+')
 """A refusal that names its claim (one naming another claim is not this claim's)."""
 CLAIM_IN_TEXT = re.compile(r"PersistentVolumeClaim ([a-z0-9-]+)/([a-z0-9.-]+)")
 
