@@ -7,7 +7,10 @@ bound when they are raised), `imageGCHighThresholdPercent` when unused images ar
 how much it keeps back, `maxPods` and `podPidsLimit` how much the pods may take. These settings are written by
 what launches the node, not on the node: a Karpenter EC2NodeClass (`spec.kubelet`, or the `NodeConfig` /
 bootstrap flags in its `userData`), a NodePool's `spec.template.spec.kubelet` (Karpenter v1beta1), a Cluster API
-KubeadmConfigTemplate's `kubeletExtraArgs`, a GKE/AKS node pool's kubelet config. A change there reaches only
+KubeadmConfigTemplate's `kubeletExtraArgs`, a GKE/AKS node pool's kubelet config (Config Connector
+ContainerNodePool `nodeConfig.kubeletConfig`, ASO ManagedClustersAgentPool `kubeletConfig`; their nodes carry
+the pool's cloud-side name in `cloud.google.com/gke-nodepool` / `kubernetes.azure.com/agentpool`), or kubeadm's
+`kubelet-config` ConfigMap in kube-system that every joining node reads. A change there reaches only
 the nodes launched after it, so the incident shows as one node (a new one) with DiskPressure, MemoryPressure or
 PIDPressure and the kubelet evicting its pods, while the older nodes are fine, and the template edit (a day
 before, by someone else) is nowhere near the page.
@@ -76,8 +79,18 @@ CONDITION_OF = {"ephemeral-storage": "DiskPressure", "memory": "MemoryPressure",
 FLAG = re.compile(r"--([a-z][a-z0-9-]+)[= ]([^\s'\"]+)")
 """A kubelet flag in bootstrap arguments (`--kubelet-extra-args '--container-log-max-size=2Gi'`)."""
 FLAG_ALIASES = {"imagegchighthreshold": "imagegchighthresholdpercent",
-                "imagegclowthreshold": "imagegclowthresholdpercent", "podmaxpids": "podpidslimit"}
-"""Flags whose KubeletConfiguration field is spelled otherwise."""
+                "imagegclowthreshold": "imagegclowthresholdpercent", "podmaxpids": "podpidslimit",
+                "containerlogmaxsizemb": "containerlogmaxsize"}
+"""Flags and cloud fields whose KubeletConfiguration field is spelled otherwise (AKS custom node config:
+`imageGcHighThreshold`, `podMaxPids`, `containerLogMaxSizeMB`)."""
+KUBELET_BLOCKS = ("kubelet", "kubeletextraargs", "kubeletconfiguration", "kubeletconfig")
+"""Keys whose object holds kubelet settings: Karpenter `kubelet`, Cluster API `kubeletExtraArgs`, GKE
+`nodeConfig.kubeletConfig` (Config Connector ContainerNodePool), AKS `kubeletConfig` (ASO agent pool)."""
+POOL_LABELS = ("cloud.google.com/gke-nodepool", "kubernetes.azure.com/agentpool", "agentpool",
+               "eks.amazonaws.com/nodegroup", "alpha.eksctl.io/nodegroup-name")
+"""Node labels by which a managed cloud names the pool that launched the node (its cloud-side name)."""
+KUBEADM_CONFIG = re.compile(r"^kubelet-config(?:-\d+\.\d+)?$")
+"""kubeadm's cluster-wide KubeletConfiguration ConfigMap in kube-system (read by every node that joins)."""
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -114,13 +127,13 @@ def kubelet_settings(template: dict[str, Any]) -> dict[str, tuple[str, str]]:
                 take(value)
             else:
                 shown = json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
-                out.setdefault(_norm(str(key)), (str(key), shown))
+                out.setdefault(FLAG_ALIASES.get(_norm(str(key)), _norm(str(key))), (str(key), shown))
 
     def walk(node: Any, inside: bool = False) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 word = _norm(str(key))
-                if word in ("kubelet", "kubeletextraargs", "kubeletconfiguration") and isinstance(value, dict):
+                if word in KUBELET_BLOCKS and isinstance(value, dict):
                     take(value)
                 elif isinstance(value, str) and word in ("userdata", "bootstrapscript", "content", "data"):
                     text(value)
@@ -139,11 +152,33 @@ def kubelet_settings(template: dict[str, Any]) -> dict[str, tuple[str, str]]:
                 loaded = yaml.safe_load(body)
             except yaml.YAMLError:
                 continue
-            if isinstance(loaded, dict):
+            if isinstance(loaded, dict) and loaded.get("kind") == "KubeletConfiguration":
+                take(loaded)
+            elif isinstance(loaded, dict):
                 walk(loaded)
 
     walk(template.get("spec") or {})
+    if template.get("kind") == "ConfigMap":  # kubeadm's kubelet-config: data.kubelet is a KubeletConfiguration
+        for value in (template.get("data") or {}).values():
+            text(str(value))
     return out
+
+
+def _kubeadm(template: Ref) -> bool:
+    return template.kind == "ConfigMap" and template.namespace == "kube-system" and \
+        KUBEADM_CONFIG.match(template.name) is not None
+
+
+def launched_by(node: dict[str, Any], template: Ref, obj: dict[str, Any]) -> bool:
+    """Whether the template launched the node: its provisioner labels name it (Karpenter, Cluster API), a managed
+    cloud's pool label carries its name or the cloud-side name it declares (`resourceID`, `azureName`), or it is
+    kubeadm's kubelet-config that every joining node reads."""
+    if _kubeadm(template) or made_by(node, template):
+        return True
+    spec = obj.get("spec") or {}
+    names = {template.name, str(spec.get("resourceID") or ""), str(spec.get("azureName") or "")} - {""}
+    labels = ((node.get("metadata") or {}).get("labels") or {})
+    return any(str(labels.get(k) or "") in names for k in POOL_LABELS)
 
 
 def pressured_nodes(facts: Facts) -> list[tuple[str, str, dict[str, Any]]]:
@@ -172,7 +207,8 @@ def _template_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
     out: dict[Ref, tuple[dict[str, Any], str, Ref]] = {}
     for change, eid in facts.every_change():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or not NODE_TEMPLATE.search(target.kind) or target.kind == "Node" or at is None \
+        if target is None or not (NODE_TEMPLATE.search(target.kind) or _kubeadm(target)) or \
+                target.kind == "Node" or at is None \
                 or change.get("type") == "deleted" or not timedelta(0) <= facts.at - at <= LEAD:
             continue
         if target not in out or str(change.get("at")) > str(out[target][0].get("at")):
@@ -236,7 +272,7 @@ def found(facts: Facts) -> list[Launched]:
         for change, eid, template in _template_writes(facts):
             written = parse_time(change.get("at"))
             obj = objects.get(str(template))
-            if obj is None or written is None or not written <= created or not made_by(node, template):
+            if obj is None or written is None or not written <= created or not launched_by(node, template, obj):
                 continue
             settings = kubelet_settings(obj)
             governing = [(settings[k][0], settings[k][1]) for k in GOVERNS[condition] if k in settings]
