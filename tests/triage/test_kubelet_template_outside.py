@@ -25,6 +25,12 @@ from tests.triage.test_kubelet_template import WRITE, _facts, _found, _iso, _nod
 AT_NODE = WRITE + timedelta(hours=4)
 
 
+def _in_namespace(facts: Facts, namespace: str) -> None:
+    """The template write of `_facts` is cluster-scoped; these templates live in a namespace."""
+    assert facts.changes is not None
+    facts.changes["changes"][0]["object"]["namespace"] = namespace
+
+
 def _gke(kubelet: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "ContainerNodePool", "metadata": {"name": "batch-pool-cc", "namespace": "infra"},
             "spec": {"resourceID": "batch-pool", "nodeConfig": {"machineType": "e2-standard-8",
@@ -33,7 +39,7 @@ def _gke(kubelet: dict[str, Any]) -> dict[str, Any]:
 
 def _gke_facts(condition: str) -> Facts:
     facts = _facts([("gke-prod-batch-pool-1a2b", condition)], ("ContainerNodePool", "batch-pool-cc"), WRITE)
-    facts.changes["changes"][0]["object"]["namespace"] = "infra"
+    _in_namespace(facts, "infra")
     return facts
 
 
@@ -61,7 +67,7 @@ def _aks() -> dict[str, Any]:
 def _aks_facts() -> Facts:
     facts = _facts([("aks-userpool-12345-vmss000003", "DiskPressure")],
                    ("ManagedClustersAgentPool", "aks-prod-userpool"), WRITE)
-    facts.changes["changes"][0]["object"]["namespace"] = "infra"
+    _in_namespace(facts, "infra")
     return facts
 
 
@@ -88,7 +94,7 @@ def _kubeadm(namespace: str) -> dict[str, Any]:
 
 def _kubeadm_found(namespace: str, nodes: list[dict[str, Any]], pressured: list[str]) -> list[Any]:
     facts = _facts([(n, "DiskPressure") for n in pressured], ("ConfigMap", "kubelet-config"), WRITE)
-    facts.changes["changes"][0]["object"]["namespace"] = namespace
+    _in_namespace(facts, namespace)
     hub = RecordingHub(objects=keyed([_kubeadm(namespace), *nodes]),
                        otherwise=lambda _, eid: outcome(True, {"changes": []}, "", eid))
     asyncio.run(kubelet_template.read(Subject(), facts, hub, _iso(WRITE + timedelta(hours=20))))
