@@ -150,7 +150,8 @@ def _is_placeholder(value: str) -> bool:
     v = value.strip().strip("\"'")
     if _PLACEHOLDER.match(v):
         return True
-    if ("*" in v or "…" in v or "•" in v or "ED" in v or "ed" in v) and _MASK_RUN.search(v):
+    if ("*" in v or "…" in v or "•" in v or "EDACT" in v or "edact" in v or "ASKED" in v or "asked" in v) \
+            and _MASK_RUN.search(v):
         pieces = _MASK_RUN.split(v)
         return sum(len(p.strip("*•[]()<>")) for p in pieces) <= _MASK_VISIBLE
     return False
