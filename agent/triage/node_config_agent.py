@@ -45,13 +45,20 @@ MAX_WORKLOADS = 2
 
 FAILED_RUNTIME = re.compile(r"FailedCreatePodSandBox|failed to create pod sandbox|OCI runtime create failed|"
                             r"failed to create (?:containerd )?(?:task|shim)|RunContainerError|"
-                            r"no runtime for \"?[a-z0-9-]+\"? is configured|cgroupsPath", re.I)
-"""The kubelet's and the runtime's words for a sandbox or container the runtime could not create."""
-RUNTIME_WORDS = re.compile(r"containerd|cri-o|crio|runc|kubelet|cgroup|SystemdCgroup|config\.toml|runtime", re.I)
+                            r"no runtime for \"?[a-z0-9-]+\"? is configured|cgroupsPath|"
+                            r"failed to find runtime handler|SysctlForbidden|forbidden sysctl", re.I)
+"""The kubelet's and the runtime's words for a sandbox or container the runtime could not create (containerd,
+CRI-O's `failed to find runtime handler`, crun/runc), or a pod the kubelet refused for a sysctl its config no
+longer allows (`SysctlForbidden: forbidden sysctl: "net.core.somaxconn" not allowlisted`)."""
+RUNTIME_WORDS = re.compile(r"containerd|cri-o|crio|runc|crun|conmon|kubelet|cgroup|SystemdCgroup|config\.toml|"
+                           r"runtime|sysctl", re.I)
 """What a host writer's template, config or log says when it configures the container runtime or kubelet."""
-SETTING = re.compile(r"^\s*((?:SystemdCgroup|systemd_cgroup|cgroup_manager|cgroupDriver|sandbox_image|"
-                     r"default_runtime_name|runtime_type|conmon_cgroup)\s*[=:]\s*\S+)", re.I | re.M)
-"""Runtime config keys whose value decides whether sandboxes can be created."""
+SETTING = re.compile(r"^\s*((?:SystemdCgroup|systemd_cgroup|cgroup_manager|cgroupDriver|sandbox_image|pause_image|"
+                     r"default_runtime(?:_name)?|runtime_type|runtime_path|conmon(?:_cgroup)?|"
+                     r"allowedUnsafeSysctls|allowed-unsafe-sysctls)\s*[=:]\s*\S+)", re.I | re.M)
+"""Runtime and kubelet config keys whose value decides whether sandboxes can be created: containerd's
+SystemdCgroup / sandbox_image, CRI-O's cgroup_manager / conmon / conmon_cgroup / pause_image / default_runtime,
+the kubelet's cgroupDriver and allowedUnsafeSysctls."""
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -227,14 +234,20 @@ def found(facts: Facts) -> list[Agent]:
 
 def _meaning(said: str, settings: list[str]) -> str:
     """What the runtime's error means, in the terms of the setting that decides it."""
+    if re.search(r"SysctlForbidden|forbidden sysctl", said, re.I):
+        return "the kubelet on those nodes no longer allows the unsafe sysctls the pods ask for (allowedUnsafeSysctls)"
+    if re.search(r"configured with (?:systemd|cgroupfs) cgroup manager", said, re.I):
+        return "CRI-O's cgroup_manager no longer matches the kubelet's cgroup driver"
     if re.search(r"cgroupsPath.*systemd|for systemd cgroups", said, re.I):
         return ("containerd's runc now uses the systemd cgroup driver (SystemdCgroup = true) while the kubelet's "
                 "cgroup driver is cgroupfs")
     if re.search(r"cgroup", said, re.I):
         return "the runtime's cgroup driver no longer matches the kubelet's cgroup driver"
-    if re.search(r"no runtime for", said, re.I):
+    if re.search(r"no runtime for|failed to find runtime handler", said, re.I):
         return "the runtime handler the pods ask for is no longer configured in the runtime"
-    if re.search(r"sandbox|pause", said, re.I) and any("sandbox_image" in s for s in settings):
+    if re.search(r"conmon", said, re.I):
+        return "CRI-O's conmon (its container monitor) path or cgroup setting changed"
+    if re.search(r"sandbox|pause", said, re.I) and any(re.match(r"(?:sandbox|pause)_image", s) for s in settings):
         return "the runtime's sandbox (pause) image changed"
     return "the container runtime's configuration on those nodes changed"
 
@@ -245,7 +258,8 @@ def finding(agent: Agent, at: datetime) -> dict[str, Any]:
     before = minutes_text(int((agent.first_failure - written).total_seconds() // 60)) if written else "shortly"
     setting = f" Its config sets {'; '.join(agent.settings[:2])}." if agent.settings else ""
     diff = "; ".join(str(d) for d in agent.change.get("diff") or [])[:160]
-    how = "FailedCreatePodSandBox" if re.search(r"sandbox", agent.said, re.I) else "runtime errors"
+    how = "FailedCreatePodSandBox" if re.search(r"sandbox", agent.said, re.I) else \
+        "SysctlForbidden" if re.search(r"sysctl", agent.said, re.I) else "runtime errors"
     count = len(agent.failing_nodes)
     message = (f"{agent.daemonset}, a node-configuration agent writing the container runtime's config, rolled a "
                f"new template {before} before {agent.workload}'s new pods began failing with {how} on {count} "
