@@ -911,8 +911,10 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"(?:para|pour|f[uü]r|an|per|voor|aan|dla|pro|al|à)\s+(?:o\s+|a\s+|el\s+|la\s+|l'|le\s+|den\s+|die\s+|das\s+|"
         r"de\s+|il\s+|lo\s+|het\s+)?(?:assistente|asistente|assistant|assistenten|assistent|asystenta|asistenta|"
         r"agente|agenten|agent|modelo|mod[eè]le|modell|model|chatbot|bot|llm|ia|ki)\b\s*[:,]",
-        ["assistente", "asistente", "assistant", "assistent", "asystent", "asistent", "agente", "agent", "modelo",
-         "modèle", "modele", "modell", "model", "chatbot", "bot", "llm"],
+        # anchored on the note words (and French "pour") rare in English text, not on "agent" or "model",
+        # which every access log and ML config holds
+        ["nota", "notas", "aviso", "mensagem", "mensaje", "recado", "instrucci", "consigne", "hinweis", "nachricht",
+         "notiz", "anweisung", "notitie", "bericht", "uwaga", "wiadomo", "pozn", "pour"],
     ),
     _d(
         "report_instruction",
@@ -1817,7 +1819,7 @@ is the mention (a forged turn after it is still read)."""
 
 def _named_token_spans(text: str) -> list[tuple[int, int]]:
     """The special tokens a documentation sentence names (see `_NAMED_TOKEN`)."""
-    if "<|" not in text and "_of_turn>" not in text and "inst]" not in text.lower():
+    if "<|" not in text and "_of_turn>" not in text and "inst]" not in text and "INST]" not in text:
         return []
     spans: list[tuple[int, int]] = []
     for m in _NAMED_TOKEN.finditer(text):
