@@ -128,13 +128,8 @@ def refusals(facts: Facts) -> list[Refusal]:
 
 
 def _writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
-    out = []
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is not None and at is not None and ref.kind.lower() in POLICY_KINDS and \
-                facts.at - LEAD <= at <= facts.at:
-            out.append((change, evidence, ref))
-    return sorted(out, key=lambda w: str(w[0].get("at")), reverse=True)
+    """Writes within LEAD to policy objects, newest first."""
+    return sorted(facts.writes_to(POLICY_KINDS, within=LEAD), key=lambda w: str(w[0].get("at")), reverse=True)
 
 
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:

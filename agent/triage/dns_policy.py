@@ -88,20 +88,11 @@ def failures(facts: Facts) -> list[Line]:
     return [ln for ln in lines(facts, re.compile(f"{RESOLVE.pattern}|{CONNECT.pattern}", re.I)) if hosts_of(ln.text)]
 
 
-def _writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
-    out = []
-    for change, evidence in facts.every_change():
-        ref = Ref.of(change.get("object"))
-        if ref is not None and ref.kind.lower() in KINDS:
-            out.append((change, evidence, ref))
-    return out
-
-
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """Reading only, when a pod fails to resolve or reach a named host: the written policies and that pod."""
     if RECORD in facts.reads:
         return
-    seen, writes = failures(facts), _writes(facts)
+    seen, writes = failures(facts), facts.writes_to(KINDS)
     if not seen or not writes:
         return
     kept: dict[str, Any] = facts.reads.setdefault(RECORD, {"objects": {}, "evidence": {}})
@@ -169,7 +160,7 @@ def found(facts: Facts) -> list[Refused]:
         pod = objects.get(str(Ref("Pod", line.namespace, line.pod))) or \
             {"metadata": {"name": line.pod, "namespace": line.namespace}}
         first = line.first or facts.at
-        for change, evidence, ref in sorted(_writes(facts), key=lambda w: str(w[0].get("at")), reverse=True):
+        for change, evidence, ref in sorted(facts.writes_to(KINDS), key=lambda w: str(w[0].get("at")), reverse=True):
             at = parse_time(change.get("at"))
             obj = objects.get(str(ref))
             if at is None or obj is None or not first - LEAD <= at <= first + SLACK or \

@@ -8,6 +8,7 @@ also works with a Kubernetes server of an older or newer Vigil, whose models may
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -138,6 +139,26 @@ class Facts:
             if start is not None and self.at - start >= span - timedelta(minutes=1):
                 return True
         return False
+
+    def writes_to(self, kinds: Collection[str], within: timedelta | None = None,
+                  deletions: bool = True) -> list[tuple[dict[str, Any], str, Ref]]:
+        """`every_change()`'s writes to objects of `kinds` (any case), in its order, each with the evidence id of the
+        read that shows it and its target; `within`: only writes made at most that long before the incident;
+        `deletions=False` leaves deletions out. The one filter of the modules that suspect a write to a few kinds."""
+        wanted = {k.lower() for k in kinds}
+        out: list[tuple[dict[str, Any], str, Ref]] = []
+        for change, evidence in self.every_change():
+            target = Ref.of(change.get("object"))
+            if target is None or target.kind.lower() not in wanted:
+                continue
+            if not deletions and change.get("type") == "deleted":
+                continue
+            if within is not None:
+                at = parse_time(change.get("at"))
+                if at is None or not timedelta(0) <= self.at - at <= within:
+                    continue
+            out.append((change, evidence, target))
+        return out
 
     def every_change(self) -> list[tuple[dict[str, Any], str]]:
         """The survey's timeline, then every longer history a module read, each write once (by time and object),

@@ -79,15 +79,6 @@ class Split:
     evidence: list[str] = field(default_factory=list)
 
 
-def _writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
-    out = []
-    for change, evidence in facts.every_change():
-        ref = Ref.of(change.get("object"))
-        if ref is not None and ref.kind.lower() in KINDS:
-            out.append((change, evidence, ref))
-    return out
-
-
 def _pods_of(rows: Any, workload: str) -> list[str]:
     return [str(r["name"]) for r in rows if isinstance(r, dict) and r.get("name")
             and workload_of_pod(str(r["name"])) == workload]
@@ -98,7 +89,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     pods, the written objects, the ServiceAccounts a selector needs, and the unread replicas' logs."""
     if RECORD in facts.reads:
         return
-    seen, writes = lines(facts, CONNECT), _writes(facts)
+    seen, writes = lines(facts, CONNECT), facts.writes_to(KINDS)
     if not seen or not writes:
         return
     kept: dict[str, Any] = facts.reads.setdefault(RECORD, {"objects": {}, "evidence": {}, "pods": {}, "logs": {}})
@@ -204,7 +195,7 @@ def found(facts: Facts) -> list[Split]:
     line = failing_lines.get(failing[0]) or next(iter(failing_lines.values()))
     first = min((ln.first for ln in failing_lines.values() if ln.first), default=facts.at)
     out: list[Split] = []
-    for change, evidence, ref in _writes(facts):
+    for change, evidence, ref in facts.writes_to(KINDS):
         at = parse_time(change.get("at"))
         obj = objects.get(str(ref))
         picked = ref.kind.lower() in NAMED_BY

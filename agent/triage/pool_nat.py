@@ -70,15 +70,6 @@ class Pooled:
     evidence: list[str] = field(default_factory=list)
 
 
-def _writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
-    out = []
-    for change, evidence in facts.every_change():
-        ref = Ref.of(change.get("object"))
-        if ref is not None and ref.kind.lower() in KINDS:
-            out.append((change, evidence, ref))
-    return out
-
-
 def _rows(got: Any, key: str) -> list[dict[str, Any]]:
     data = got.data if got is not None and got.ok and isinstance(got.data, dict) else {}
     return [r for r in data.get(key) or [] if isinstance(r, dict) and r.get("name")]
@@ -89,7 +80,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     outbound: the configs, every node, the pods on the suspect node and a few of their logs."""
     if RECORD in facts.reads:
         return
-    writes = _writes(facts)
+    writes = facts.writes_to(KINDS)
     tokens = node_exhaustion._tokens(subject)
     failing = lines(facts, OUTBOUND)
     if not writes or not (tokens or failing):
@@ -191,7 +182,7 @@ def found(facts: Facts) -> list[Pooled]:
     if node_name not in nodes or not failing:
         return []
     out: list[Pooled] = []
-    for change, evidence, ref in _writes(facts):
+    for change, evidence, ref in facts.writes_to(KINDS):
         at = parse_time(change.get("at"))
         obj = objects.get(str(ref))
         kind = ref.kind.lower()

@@ -27,7 +27,7 @@ mount is agent.triage.volume_source's class.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -154,15 +154,17 @@ def named_for(workload: str, secret: str) -> bool:
 # ---- reading (survey) ---------------------------------------------------------------------------
 
 
+def writes_within(facts: Facts, kinds: Collection[str], within: timedelta) -> list[tuple[dict[str, Any], str]]:
+    """Writes (not deletions) made at most `within` before the incident to objects of `kinds`, newest first, with
+    the evidence id of the read that shows them: the delivery objects here, the stores in agent.triage.secret_store."""
+    writes = sorted(facts.writes_to(kinds, within=within, deletions=False), key=lambda w: str(w[0].get("at")),
+                    reverse=True)
+    return [(change, evidence) for change, evidence, _ in writes]
+
+
 def delivery_writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
     """Writes in WINDOW to delivery objects (newest first), with the evidence id of the timeline that shows them."""
-    out = []
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is not None and at is not None and ref.kind in DELIVERY_KINDS and facts.at - WINDOW <= at <= facts.at \
-                and change.get("type") != "deleted":
-            out.append((change, evidence))
-    return sorted(out, key=lambda ce: str(ce[0].get("at")), reverse=True)
+    return writes_within(facts, DELIVERY_KINDS, WINDOW)
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:

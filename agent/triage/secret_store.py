@@ -41,6 +41,7 @@ from agent.triage.secret_delivery import (
     refusal_of,
     secret_names,
     secret_namespace,
+    writes_within,
 )
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -137,13 +138,7 @@ def _conditions(spec: dict[str, Any]) -> str:
 
 def store_writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
     """Writes in WINDOW to shared stores (newest first), with the evidence id of the timeline that shows them."""
-    out = []
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is not None and at is not None and ref.kind in USERS and facts.at - WINDOW <= at <= facts.at \
-                and change.get("type") != "deleted":
-            out.append((change, evidence))
-    return sorted(out, key=lambda ce: str(ce[0].get("at")), reverse=True)
+    return writes_within(facts, USERS, WINDOW)
 
 
 async def read(_subject: Subject, facts: Facts, call: Call, _at: str) -> None:
