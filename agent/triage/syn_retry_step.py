@@ -244,7 +244,9 @@ async def _pod_lines(call: Call, namespace: str, prefix: str, step: str, tail: i
     listed = await call("k8s_list", {"kind": "Pod", "namespace": namespace}, f"{step}-pods")
     rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok and \
         isinstance(listed.data, dict) else []
-    names = [str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")]
+    # Only a running pod has calls to time; a pod still waiting for its image has no log to read at all.
+    names = [str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")
+             and r.get("status") in (None, "Running")]
     pod = next((n for n in names if workload_of_pod(n) == prefix or n.startswith(f"{prefix}-")), "")
     if not pod:
         return [], ""
