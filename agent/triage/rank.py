@@ -315,6 +315,27 @@ IN_CONTEXT_WEIGHT: dict[str, dict[str, float]] = {
 
 UNDECLARED_PORT = 0.3
 """A numeric targetPort no container declares: a lead, not a fault (the number works undeclared)."""
+PORT_MOVE_LEAD = timedelta(hours=6)
+"""How recent a write that set a Service's targetPort makes an undeclared number the likely fault."""
+
+
+def targetport_moved(facts: Facts) -> set[Ref]:
+    """Services whose targetPort a write set within PORT_MOVE_LEAD: an undeclared number there is where the
+    traffic was just sent, and nothing declared listens on it, so that finding weighs as a fault again."""
+    moved: set[Ref] = set()
+    for change, _, ref in facts.writes_to(("Service",), within=PORT_MOVE_LEAD, deletions=False):
+        text = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+        if "targetport" in text.lower():
+            moved.add(ref)
+    return moved
+
+
+def _port_weight(findings: list[dict[str, Any]], moved: set[Ref]) -> float:
+    """The weight of an undeclared numeric targetPort on a Service in `moved` (0 when none is there)."""
+    return max((CHECK_WEIGHT["service.target_port"] for f in findings
+                if f.get("reason") == "TargetPortUndeclared"
+                and any(r.same_object(ref) for r in [Ref.of(f.get("object"))] if r is not None for ref in moved)),
+               default=0.0)
 
 
 def weight_in_context(finding: dict[str, Any], problems: set[str]) -> float:
@@ -588,9 +609,11 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, ref, found, None, evidence)
         next(c for r, c in cases.items() if r.same_object(ref)).explains_refs += explains
     symptoms = symptom_fit.shown(problems, [log.error_classes for log in facts.logs])
+    moved = targetport_moved(facts)
     for case in cases.values():
         case.symptoms = symptoms  # a finding that cannot explain the symptom never heads its case
         case.weight = max(weight_in_context(f, problems) for f in symptom_fit.fitting(case.findings, symptoms))
+        case.weight = max(case.weight, _port_weight(case.findings, moved))
         case.explains_refs += provenance.explained(case.findings)  # declared by the scan (agent.triage.provenance)
     return cases
 
