@@ -74,6 +74,13 @@ def said_by(entry: dict[str, Any]) -> str:
     return str(entry.get("example") or entry.get("message") or entry.get("template") or "")
 
 
+def written_by(change: dict[str, Any]) -> str:
+    """The manager a timeline write's summary names (`ConfigMap shop/web written by kubectl-edit: data.x`,
+    `... written by helm (now '3')`), "" when it names none: who made the write, for the finding to say."""
+    summary = str(change.get("summary") or "")
+    return summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary else ""
+
+
 @dataclass
 class Facts:
     """Everything the survey learned, each piece with the evidence id that proves it."""
@@ -104,11 +111,8 @@ class Facts:
         """The survey timeline's writes (deletions left out) to objects of `kinds` made within `lead` before the
         incident, the first listed per object: what a module that suspects a recent edit of one kind reads."""
         out: list[tuple[dict[str, Any], Ref]] = []
-        for change in self.change_list():
-            target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-            if target is None or target.kind not in kinds or at is None or not timedelta(0) <= self.at - at <= lead:
-                continue
-            if change.get("type") != "deleted" and not any(t.same_object(target) for _, t in out):
+        for change, _, target in self.writes_to(kinds, within=lead, deletions=False, timeline_only=True):
+            if not any(t.same_object(target) for _, t in out):
                 out.append((change, target))
         return out
 
@@ -140,25 +144,50 @@ class Facts:
                 return True
         return False
 
-    def writes_to(self, kinds: Collection[str], within: timedelta | None = None,
-                  deletions: bool = True) -> list[tuple[dict[str, Any], str, Ref]]:
+    def writes_to(self, kinds: Collection[str] | None, within: timedelta | None = None, deletions: bool = True,
+                  until: datetime | None = None, timeline_only: bool = False) -> list[tuple[dict[str, Any], str, Ref]]:
         """`every_change()`'s writes to objects of `kinds` (any case), in its order, each with the evidence id of the
-        read that shows it and its target; `within`: only writes made at most that long before the incident;
-        `deletions=False` leaves deletions out. The one filter of the modules that suspect a write to a few kinds."""
-        wanted = {k.lower() for k in kinds}
+        read that shows it and its target. The one filter of the modules that suspect a write to a few kinds.
+
+        `kinds=None`: writes to any kind (a module that judges a write by what it wrote, not by what it wrote to).
+        `within`: only writes made at most that long before `until` (the incident unless given: a module that times
+        its suspects from when a symptom was first seen passes that moment). `deletions=False` leaves deletions out.
+        `timeline_only`: only the survey's own timeline, not the longer histories other modules read (a module
+        whose window is the survey's, and whose answer must not depend on which other modules looked further back)."""
+        wanted = None if kinds is None else {k.lower() for k in kinds}
+        end = self.at if until is None else until
+        changes = [(c, self.changes_id or "") for c in self.change_list()] if timeline_only else self.every_change()
         out: list[tuple[dict[str, Any], str, Ref]] = []
-        for change, evidence in self.every_change():
+        for change, evidence in changes:
             target = Ref.of(change.get("object"))
-            if target is None or target.kind.lower() not in wanted:
+            if target is None or (wanted is not None and target.kind.lower() not in wanted):
                 continue
             if not deletions and change.get("type") == "deleted":
                 continue
             if within is not None:
                 at = parse_time(change.get("at"))
-                if at is None or not timedelta(0) <= self.at - at <= within:
+                if at is None or not timedelta(0) <= end - at <= within:
                     continue
             out.append((change, evidence, target))
         return out
+
+    def newest_write(self, kind: str, name: str, obj: dict[str, Any] | None = None,
+                     created: str = "created") -> tuple[dict[str, Any], str] | None:
+        """The newest write of the `kind` object named `name` in the timelines read, with its evidence id; else, when
+        `obj` (the object as read) records its creation, that creation as a write by its managers (evidence ""):
+        an object whose fields cannot be edited (a StorageClass's parameters) shows a new value only by being
+        deleted and created again. `created` is the word the made-up summary says it with."""
+        writes = [(c, e) for c, e, r in self.writes_to((kind,)) if r.name == name]
+        if writes:
+            return max(writes, key=lambda w: str(w[0].get("at")))
+        meta = (obj or {}).get("metadata") or {}
+        if not meta.get("creationTimestamp"):
+            return None
+        managers = sorted({str(m.get("manager")) for m in meta.get("managedFields") or [] if isinstance(m, dict)})
+        who = f" by {', '.join(managers)}" if managers else ""
+        return ({"at": meta["creationTimestamp"], "type": "create",
+                 "object": {"kind": kind, "namespace": "", "name": name},
+                 "summary": f"{kind} {name} {created}{who}", "diff": []}, "")
 
     def every_change(self) -> list[tuple[dict[str, Any], str]]:
         """The survey's timeline, then every longer history a module read, each write once (by time and object),
