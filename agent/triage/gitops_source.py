@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.gitops_revert import CONTROLLERS, GITOPS_KINDS, HUMAN_TOOLS
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
@@ -82,10 +82,7 @@ class SourceSync:
 def source_writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
     """Writes in WINDOW to a GitOps object's rendering fields, with their evidence ids."""
     out = []
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or at is None or ref.kind not in SOURCE_KINDS or not facts.at - WINDOW <= at <= facts.at:
-            continue
+    for change, evidence, _ in facts.writes_to(SOURCE_KINDS, within=WINDOW):
         said = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
         if SOURCE_FIELD.search(said):
             out.append((change, evidence))
@@ -197,7 +194,7 @@ def found(facts: Facts) -> list[SourceSync]:
             continue  # without the object its destination is unknown: no claim
         obj, obj_evidence = got
         summary = str(change.get("summary") or "")
-        by = summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary else ""
+        by = written_by(change)
         what = [str(d) for d in change.get("diff") or [] if SOURCE_FIELD.search(str(d))] or [summary]
         for workload, synced, words, w_evidence in _controller_writes(facts, destination(obj), at):
             out.append(SourceSync(ref, at, by, what, lost(obj), workload, synced, words,

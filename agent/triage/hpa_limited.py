@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject
 
@@ -160,8 +160,7 @@ def _written(facts: Facts, hpa: Ref, obj: dict[str, Any], spec_field: str) -> tu
             continue
         lines = [str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])]
         if any(spec_field in line or f"spec.{leaf}" in line for line in lines):
-            summary = lines[0]
-            by = summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary else ""
+            by = written_by(change)
             if CONTROLLER not in by and (best is None or at > best[1]):
                 best = (by or "a write", at, evidence)
     if best is not None:

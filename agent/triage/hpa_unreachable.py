@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import hpa_limited
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -178,10 +178,7 @@ def written(facts: Facts, hpa: Ref, obj: dict[str, Any]) -> tuple[str, datetime,
             ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
             if ref is not None and at is not None and ref.same_object(owner) and \
                     timedelta(0) <= facts.at - at <= LEAD and (best is None or at > best[1]):
-                summary = str(change.get("summary") or "")
-                by = summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary \
-                    else ""
-                best = (by or f"a write of the {owner.kind}", at, evidence)
+                best = (written_by(change) or f"a write of the {owner.kind}", at, evidence)
         if best is not None:
             return best
     return hpa_limited._written(facts, hpa, obj, "metrics")

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.credential_write import is_refusal
-from agent.triage.facts import Facts, Ref, log_evidence, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, log_evidence, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -301,8 +301,7 @@ def found(facts: Facts) -> list[Undelivered]:
             if got and not refusal:
                 refusal = refusal_of(got[0], got[1])
                 log_ids += [got[1]] if refusal else []
-        summary = str(change.get("summary") or "")
-        by = summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary else ""
+        by = written_by(change)
         fields = ", ".join(sorted({str(d).split(" ")[0].split("=")[0] for d in change.get("diff") or []}))[:80]
         ids = [change_evidence, obj_evidence, events_evidence, *(w[4] for w in consumers), *log_ids]
         out.append(Undelivered(ref, secrets[0] if secrets else ref.name, written, by, fields, reason, said, reporter,

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.secret_delivery import (
     failure,
@@ -354,8 +354,7 @@ def found(facts: Facts) -> list[Broken]:
             if got and not refusal:
                 refusal = refusal_of(got[0], got[1])
                 log_ids += [got[1]] if refusal else []
-        summary = str(change.get("summary") or "")
-        by = summary.split(" written by ", 1)[1].split(":")[0].split(" (")[0] if " written by " in summary else ""
+        by = written_by(change)
         fields = ", ".join(sorted({str(d).split(" ")[0].split("=")[0] for d in change.get("diff") or []}))[:80]
         event_ids = [events_of.get(str((u.get("metadata") or {}).get("namespace") or ""), ([], ""))[1]
                      for u, _, _ in failing]

@@ -261,23 +261,6 @@ def _victims(facts: Facts, failure: Failure, driver: str, storage_class: str) ->
     return out
 
 
-def _class_change(facts: Facts, name: str, obj: dict[str, Any] | None) -> tuple[dict[str, Any], str] | None:
-    """The StorageClass's newest write: from the timeline, else its creation (a class is immutable in its
-    parameters, so a new value means it was deleted and created again)."""
-    writes = [(c, e) for c, e in facts.every_change() if (r := Ref.of(c.get("object"))) is not None
-              and r.kind == "StorageClass" and r.name == name]
-    if writes:
-        return max(writes, key=lambda w: str(w[0].get("at")))
-    meta = (obj or {}).get("metadata") or {}
-    if meta.get("creationTimestamp"):
-        managers = sorted({str(m.get("manager")) for m in meta.get("managedFields") or [] if isinstance(m, dict)})
-        who = f" by {', '.join(managers)}" if managers else ""
-        return ({"at": meta["creationTimestamp"], "type": "create",
-                 "object": {"kind": "StorageClass", "namespace": "", "name": name},
-                 "summary": f"StorageClass {name} created{who}", "diff": []}, "")
-    return None
-
-
 def found(facts: Facts) -> list[Broken]:
     """Each storage object written before the volume failures of its driver or class, earliest failure first."""
     kept = facts.reads.get(RECORD)
@@ -300,7 +283,7 @@ def found(facts: Facts) -> list[Broken]:
         if failure.storage_class:
             ref = Ref("StorageClass", "", failure.storage_class)
             obj = objects.get(str(ref))
-            got = _class_change(facts, failure.storage_class, obj)
+            got = facts.newest_write("StorageClass", failure.storage_class, obj)  # its newest write, else its making
             at = parse_time(got[0].get("at")) if got else None
             if got is None or at is None or not (first - LEAD <= at <= first) or \
                     any(b.target.same_object(ref) for b in out):

@@ -156,23 +156,6 @@ def _zones(volume: dict[str, Any]) -> list[str]:
             if isinstance(e, dict) for v in e.get("values") or []]
 
 
-def _class_write(facts: Facts, name: str, obj: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
-    """The class's newest write: from the timeline, else its creation (its binding mode, topologies and parameters
-    cannot be edited, so a new value means the class was deleted and created again)."""
-    writes = [(c, e) for c, e in facts.every_change() if (r := Ref.of(c.get("object"))) is not None
-              and r.kind == "StorageClass" and r.name == name]
-    if writes:
-        return max(writes, key=lambda w: str(w[0].get("at")))
-    meta = obj.get("metadata") or {}
-    if not meta.get("creationTimestamp"):
-        return None
-    managers = sorted({str(m.get("manager")) for m in meta.get("managedFields") or [] if isinstance(m, dict)})
-    who = f" by {', '.join(managers)}" if managers else ""
-    return ({"at": meta["creationTimestamp"], "type": "create",
-             "object": {"kind": "StorageClass", "namespace": "", "name": name},
-             "summary": f"StorageClass {name} (re)created{who}", "diff": []}, "")
-
-
 def _pins(obj: dict[str, Any]) -> tuple[str, str]:
     """(binding mode, what pins zones) of a class: Immediate when the field is left out (the API's default)."""
     mode = str(obj.get("volumeBindingMode") or "Immediate")
@@ -205,7 +188,8 @@ def found(facts: Facts) -> list[Stranded]:
                 continue
             name = str(spec.get("storageClassName"))
             provisioned = parse_time((volume.get("metadata") or {}).get("creationTimestamp"))
-            write = _class_write(facts, name, klass)
+            # a class's binding mode, topologies and parameters cannot be edited: a new value means it was made again
+            write = facts.newest_write("StorageClass", name, klass, created="(re)created")
             written = parse_time(write[0].get("at")) if write else None
             mode, pinned = _pins(klass)
             if write is None or written is None or provisioned is None or not \
