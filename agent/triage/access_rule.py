@@ -208,11 +208,10 @@ def refusals(facts: Facts) -> list[Refusal]:
 def _writes(facts: Facts, before: datetime) -> list[tuple[dict[str, Any], Ref, datetime, str]]:
     """Writes (or creations) within LEAD before `before`, newest first."""
     out = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= before - at <= LEAD:
-            continue
-        out.append((change, target, at, evidence))
+    for change, evidence, target in facts.writes_to(None, within=LEAD, until=before):
+        at = parse_time(change.get("at"))
+        if at is not None:
+            out.append((change, target, at, evidence))
     out.sort(key=lambda w: w[2], reverse=True)
     return out
 

@@ -117,11 +117,9 @@ def found(facts: Facts) -> list[SolverWrite]:
         if any(s.client.namespace == client.namespace and s.client.name == client.name for s in out):
             continue
         best: tuple[datetime, dict[str, Any], str, Ref] | None = None
-        for change, evidence in facts.every_change():
-            target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-            if target is None or at is None or not timedelta(0) <= facts.at - at <= LOOKBACK:
-                continue
-            if target.kind not in (*WORKLOADS, "ConfigMap") or not _touches(change, client, target):
+        for change, evidence, target in facts.writes_to((*WORKLOADS, "ConfigMap"), within=LOOKBACK):
+            at = parse_time(change.get("at"))
+            if at is None or not _touches(change, client, target):
                 continue
             diff = "; ".join(str(d) for d in change.get("diff") or [])
             if not SOLVER.search(diff):

@@ -232,7 +232,7 @@ def _token(value: str) -> str:
 
 
 def _writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
-    return [(c, e) for c, e in facts.every_change() if str((c.get("object") or {}).get("kind")) in MUTATING_KINDS]
+    return [(c, e) for c, e, _ in facts.writes_to(MUTATING_KINDS)]
 
 
 def found(facts: Facts) -> list[Mutated]:

@@ -216,13 +216,9 @@ def version_of(workload: dict[str, Any], change: dict[str, Any]) -> str:
 def _rollouts(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
     """Recent writes to workloads (any of `WORKLOAD_KINDS`) that touched their pod template or image."""
     out: list[tuple[dict[str, Any], Ref]] = []
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or target.kind not in WORKLOAD_KINDS or at is None \
-                or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, _, target in facts.writes_to(WORKLOAD_KINDS, within=LEAD, deletions=False):
         said = " ".join([str(change.get("summary") or ""), *[str(d) for d in change.get("diff") or []]])
-        if not re.search(r"image|template|rolled out|revision", said) or change.get("type") == "deleted":
+        if not re.search(r"image|template|rolled out|revision", said):
             continue
         if not any(t.same_object(target) for _, t in out):
             out.append((change, target))

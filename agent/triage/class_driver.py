@@ -127,12 +127,7 @@ says `Waiting for controller`)."""
 def _class_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
     """Writes (not deletions) of driver-naming classes within the lead, the newest per class."""
     out: dict[Ref, tuple[dict[str, Any], str, Ref]] = {}
-    for change, eid in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or target.kind not in DRIVER_FIELD or at is None or change.get("type") == "deleted":
-            continue
-        if not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, eid, target in facts.writes_to(DRIVER_FIELD, within=LEAD, deletions=False):
         key = Ref(target.kind, "", target.name)
         if key not in out or str(change.get("at")) > str(out[key][0].get("at")):
             out[key] = (change, eid, key)

@@ -80,10 +80,7 @@ class Throttled:
 def quota_writes(facts: Facts) -> list[tuple[dict[str, Any], Ref, str]]:
     """(write, object, evidence) of writes within LEAD to a quota holder that touch a quota key."""
     out = []
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, evidence, ref in facts.writes_to(None, within=LEAD):
         text = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
         keyed = QUOTA_KEYS.search(text)
         if keyed and (ref.kind in HOLDERS or (ref.kind == "ConfigMap" and "quota" not in keyed.group(0).lower())) \

@@ -367,11 +367,7 @@ def _last_applied(facts: Facts, target: Ref, key: str) -> str | None:
 def candidates(facts: Facts) -> list[Cut]:
     """Every concurrency cap cut within LEAD before the incident, newest first, one per object and setting."""
     out: list[Cut] = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD \
-                or target.kind not in (*WORKLOADS, "ConfigMap"):
-            continue
+    for change, evidence, target in facts.writes_to((*WORKLOADS, "ConfigMap"), within=LEAD):
         for cut in cuts_of(change, target, evidence, facts):
             if not any(c.target.same_object(cut.target) and (c.key == cut.key or (
                     c.family == cut.family and c.after == cut.after)) for c in out):
@@ -639,11 +635,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     (for software that words its cap) and the incident's namespaces' callers of them."""
     del at
     store = _store(facts)
-    writes = [(c, Ref.of(c.get("object"))) for c, _ in facts.every_change()]
-    for change, target in writes:
-        when = parse_time(change.get("at"))
-        if target is None or target.kind != "ConfigMap" or when is None or not timedelta(0) <= facts.at - when <= LEAD:
-            continue
+    for change, _, target in facts.writes_to(("ConfigMap",), within=LEAD):
         if any(_SET_KEY.match(str(d)) for d in change.get("diff") or []) and facts.configmap_value(
                 target, next(m["key"] for d in change.get("diff") or [] if (m := _SET_KEY.match(str(d))))) is None:
             got = await get_yaml(call, "ConfigMap", target.name, target.namespace, f"survey-concurrency-{target.name}")

@@ -62,10 +62,7 @@ class ConfigRestart:
 
 def _restarts(facts: Facts) -> list[dict[str, Any]]:
     out = []
-    for c in facts.change_list():
-        target, at = Ref.of(c.get("object")), parse_time(c.get("at"))
-        if target is None or at is None or target.kind not in _WORKLOADS or not facts.at - WINDOW <= at <= facts.at:
-            continue
+    for c, _, _ in facts.writes_to(_WORKLOADS, within=WINDOW, timeline_only=True):
         said = " ".join([str(c.get("summary") or ""), *(str(d) for d in c.get("diff") or [])])
         if c.get("type") != "rollout":
             continue
@@ -94,9 +91,9 @@ def _writes(facts: Facts) -> list[tuple[dict[str, Any], Ref, dict[str, Any]]]:
         if workload is None or at is None:
             continue
         used = _used_by(facts, workload)
-        for c in facts.change_list():
-            target, when = Ref.of(c.get("object")), parse_time(c.get("at"))
-            if target is None or when is None or target.kind not in ("ConfigMap", "Secret"):
+        for c, _, target in facts.writes_to(("ConfigMap", "Secret"), timeline_only=True):
+            when = parse_time(c.get("at"))
+            if when is None:
                 continue
             related = [r for r in (Ref.of(x) for x in c.get("related") or []) if r is not None]
             if not (any(r.same_object(workload) for r in related) or any(u.same_object(target) for u in used)):

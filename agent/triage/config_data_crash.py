@@ -204,10 +204,8 @@ def _kind_named(kind: str, said: str) -> bool:
 def _written_of_kind(facts: Facts, kind: str) -> int:
     """How many distinct objects of a kind the timeline shows written within WINDOW."""
     names = set()
-    for change, _ in facts.every_change():
-        target, when = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is not None and when is not None and target.kind == kind and facts.at - WINDOW <= when <= facts.at:
-            names.add((target.namespace, target.name))
+    for _, _, target in facts.writes_to((kind,), within=WINDOW):
+        names.add((target.namespace, target.name))
     return len(names)
 
 

@@ -87,10 +87,8 @@ def _store(facts: Facts) -> dict[str, Any]:
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only: for each workload write that made a subscription exclusive, its pods and their refusals."""
     store = _store(facts)
-    for change, evidence in facts.every_change():
-        ref, when = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or when is None or ref.kind not in WORKLOADS or not facts.at - WINDOW <= when <= facts.at \
-                or not exclusive_writes(change):
+    for change, evidence, ref in facts.writes_to(WORKLOADS, within=WINDOW):
+        if not exclusive_writes(change):
             continue
         listed = await call("k8s_list", {"kind": "Pod", "namespace": ref.namespace}, f"survey-consumer-mode-{ref.name}")
         if listed is None or not listed.ok or not isinstance(listed.data, dict):

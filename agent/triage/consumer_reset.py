@@ -165,10 +165,10 @@ def _renamed(change: dict[str, Any]) -> tuple[Setting, list[Setting]] | None:
 def found(facts: Facts) -> list[Reset]:
     """Each recent write that renamed a consumer identity while its start setting points to the beginning."""
     out: list[Reset] = []
-    for change, evidence in sorted(facts.every_change(), key=lambda c: str(c[0].get("at") or ""), reverse=True):
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind not in (*WORKLOADS, "ConfigMap") \
-                or not timedelta(0) <= facts.at - at <= LEAD or any(r.target.same_object(target) for r in out):
+    recent = facts.writes_to((*WORKLOADS, "ConfigMap"), within=LEAD)
+    for change, evidence, target in sorted(recent, key=lambda w: str(w[0].get("at") or ""), reverse=True):
+        at = parse_time(change.get("at"))
+        if at is None or any(r.target.same_object(target) for r in out):
             continue
         renamed = _renamed(change)
         if renamed is None:
@@ -252,10 +252,9 @@ async def read(facts: Facts, call: Call) -> None:
     read back when the diff shows no start setting, and one pod's logs (its group join, records days old)."""
     store: dict[str, Any] = facts.reads.setdefault(READS, {})
     reads = 0
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind not in WORKLOADS or reads >= MAX_READS \
-                or not timedelta(0) <= facts.at - at <= LEAD or f"{target.namespace}/{target.name}" in store:
+    for change, _, target in facts.writes_to(WORKLOADS, within=LEAD):
+        at = parse_time(change.get("at"))
+        if at is None or reads >= MAX_READS or f"{target.namespace}/{target.name}" in store:
             continue
         renamed = _renamed(change)
         if renamed is None:

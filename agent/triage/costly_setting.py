@@ -76,11 +76,9 @@ def _timeout(facts: Facts) -> tuple[LogEvidence, str] | None:
 def _recent(facts: Facts) -> list[tuple[Ref, int, str, list[str]]]:
     """(object, minutes before the alert, evidence id, diff lines) of workloads and ConfigMaps changed within WINDOW."""
     out: list[tuple[Ref, int, str, list[str]]] = []
-    for change, evidence_id in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not facts.at - WINDOW <= at <= facts.at:
-            continue
-        if target.kind in (*_WORKLOADS, "ConfigMap") and not any(r[0].same_object(target) for r in out):
+    for change, evidence_id, target in facts.writes_to((*_WORKLOADS, "ConfigMap"), within=WINDOW):
+        at = parse_time(change.get("at"))
+        if at is not None and not any(r[0].same_object(target) for r in out):
             out.append((target, int((facts.at - at).total_seconds() // 60), evidence_id,
                         [] if _UNSEEN.search(str(change.get("summary") or ""))
                         else [str(d) for d in change.get("diff") or []]))

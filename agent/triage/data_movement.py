@@ -125,9 +125,8 @@ async def _rate(call: Call, node: str, direction: str, at: str, offset_min: int)
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only, when the incident names a node and a data mover was started before: rates and the node's pods."""
     tokens = _tokens(subject)
-    movers = [(c, e) for c, e in facts.every_change() if (r := Ref.of(c.get("object"))) is not None and
-              r.kind in KINDS and (w := parse_time(c.get("at"))) is not None and facts.at - WINDOW <= w <= facts.at
-              and _WORD.search(f"{c.get('summary') or ''} {' '.join(str(d) for d in c.get('diff') or [])}")]
+    movers = [(c, e) for c, e, _ in facts.writes_to(KINDS, within=WINDOW)
+              if _WORD.search(f"{c.get('summary') or ''} {' '.join(str(d) for d in c.get('diff') or [])}")]
     if not tokens or not movers:
         return
     listed = await call("k8s_nodes", {}, "survey-data-movement-nodes")

@@ -145,10 +145,7 @@ def actors(facts: Facts, gone: list[Gone]) -> list[tuple[dict[str, Any], str]]:
     victims' own workloads are not actors on themselves."""
     victims = [v for g in gone for v in g.victims]
     newest: dict[str, tuple[dict[str, Any], str]] = {}
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or at is None or ref.kind not in ACTOR_KINDS or not (facts.at - LEAD <= at <= facts.at):
-            continue
+    for change, evidence, ref in facts.writes_to(ACTOR_KINDS, within=LEAD):
         if any(ref.same_object(v) and ref.kind == v.kind for v in victims):
             continue
         if str(ref) not in newest or str(newest[str(ref)][0].get("at")) < str(change.get("at")):
@@ -277,9 +274,7 @@ def found(facts: Facts) -> list[Deleted]:
 def _outside_write(facts: Facts, gone: Gone, actor: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """For an actor not written itself: the newest write of the missing object's Namespace in the timeline (a label
     dropped or changed puts it under the actor's selector), else none."""
-    writes = [(c, e) for c, e in facts.every_change() if (r := Ref.of(c.get("object"))) is not None
-              and r.kind == "Namespace" and r.name == gone.ref.namespace
-              and (t := parse_time(c.get("at"))) is not None and facts.at - LEAD <= t <= facts.at]
+    writes = [(c, e) for c, e, r in facts.writes_to(("Namespace",), within=LEAD) if r.name == gone.ref.namespace]
     if writes:
         return max(writes, key=lambda ce: str(ce[0].get("at")))
     return {"at": None, "object": actor, "summary": "", "diff": [], "unwritten": True}, ""

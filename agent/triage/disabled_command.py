@@ -287,10 +287,8 @@ async def read(facts: Facts, call: Call) -> None:
     have = {(str((o.get("metadata") or {}).get("namespace") or ""), str((o.get("metadata") or {}).get("name")))
             for o, _ in facts.objects if o.get("kind", "ConfigMap") == "ConfigMap"}
     reads = 0
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind != "ConfigMap" or reads >= MAX_CONFIG_READS \
-                or not timedelta(0) <= facts.at - at <= LEAD or (target.namespace, target.name) in have \
+    for change, _, target in facts.writes_to(("ConfigMap",), within=LEAD):
+        if reads >= MAX_CONFIG_READS or (target.namespace, target.name) in have \
                 or any(" -> " in str(d) for d in change.get("diff") or []):
             continue
         have.add((target.namespace, target.name))

@@ -157,11 +157,9 @@ def _unresolved(facts: Facts) -> list[tuple[str, str, datetime | None, Any]]:
 
 def _writes(facts: Facts) -> list[tuple[dict[str, Any], Ref, datetime, str]]:
     out = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind not in ("Secret", "ConfigMap"):
-            continue
-        if timedelta(0) <= facts.at - at <= LEAD:
+    for change, evidence, target in facts.writes_to(("Secret", "ConfigMap"), within=LEAD):
+        at = parse_time(change.get("at"))
+        if at is not None:
             out.append((change, target, at, evidence))
     return out
 

@@ -105,9 +105,7 @@ def full_claims(facts: Facts) -> list[tuple[Ref, dict[str, Any]]]:
 
 def _class_write(facts: Facts, name: str) -> tuple[dict[str, Any], str] | None:
     """The newest write of StorageClass `name` within the lead, with its evidence id."""
-    writes = [(c, e) for c, e in facts.every_change() if (r := Ref.of(c.get("object"))) is not None
-              and r.kind == "StorageClass" and r.name == name and c.get("type") != "deleted"
-              and (at := parse_time(c.get("at"))) is not None and timedelta(0) <= facts.at - at <= LEAD]
+    writes = [(c, e) for c, e, r in facts.writes_to(("StorageClass",), within=LEAD, deletions=False) if r.name == name]
     return max(writes, key=lambda w: str(w[0].get("at"))) if writes else None
 
 

@@ -98,9 +98,7 @@ def missing(facts: Facts) -> list[tuple[Ref, list[Ref], str]]:
 
 
 def _gitops_writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
-    return [(c, e) for c, e in facts.every_change()
-            if str((c.get("object") or {}).get("kind")) in GITOPS_KINDS and (parse_time(c.get("at")) is not None)
-            and timedelta(0) <= facts.at - (parse_time(c.get("at")) or facts.at) <= LEAD]
+    return [(c, e) for c, e, _ in facts.writes_to(GITOPS_KINDS, within=LEAD)]
 
 
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:

@@ -128,15 +128,6 @@ def refusals(facts: Facts) -> list[Refusal]:
     return out
 
 
-def _binding_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
-    out = []
-    for change, evidence in facts.every_change():
-        ref = Ref.of(change.get("object"))
-        if ref is not None and ref.kind.lower() in BINDING_KINDS:
-            out.append((change, evidence, ref))
-    return out
-
-
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """Reading only, when a pod's cloud call is refused as a node identity: the pod, its ServiceAccount, and the
     identity bindings written in the timeline."""
@@ -161,7 +152,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         pod = await keep(Ref("Pod", refusal.namespace, refusal.pod))
         account = str(((pod or {}).get("spec") or {}).get("serviceAccountName") or "default")
         await keep(Ref("ServiceAccount", refusal.namespace, account))
-    for _, _, ref in _binding_writes(facts)[:MAX_BINDINGS]:
+    for _, _, ref in facts.writes_to(BINDING_KINDS)[:MAX_BINDINGS]:
         await keep(ref)
 
 
@@ -207,9 +198,8 @@ def found(facts: Facts) -> list[Broken]:
     for refusal in refusals(facts):
         account = _account(kept, refusal)
         first = refusal.first or facts.at
-        writes = [(c, e, r) for c, e, r in _binding_writes(facts)
-                  if (at := parse_time(c.get("at"))) is not None and first - LEAD <= at <= first]
-        associations = [(r, o) for r in (Ref.of(c.get("object")) for c, _, _ in _binding_writes(facts)) if r
+        writes = facts.writes_to(BINDING_KINDS, within=LEAD, until=first)
+        associations = [(r, o) for _, _, r in facts.writes_to(BINDING_KINDS)
                         for o in [objects.get(str(r))] if o and r.kind.lower() != "serviceaccount"]
         covered = any(_covers(o, refusal.namespace, account) for _, o in associations)
         for change, evidence, ref in sorted(writes, key=lambda w: str(w[0].get("at")), reverse=True):

@@ -131,9 +131,9 @@ def found(facts: Facts) -> list[Joined]:
     if not symptom:
         return []
     out: list[Joined] = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind != "StatefulSet" or not timedelta(0) <= facts.at - at <= LEAD:
+    for change, evidence, target in facts.writes_to(("StatefulSet",), within=LEAD):
+        at = parse_time(change.get("at"))
+        if at is None:
             continue
         counts = _grew(change)
         seen = _store(facts).get(f"{target.namespace}/{target.name}") or {}
@@ -183,12 +183,9 @@ async def read(facts: Facts, call: Call) -> None:
         return
     store = _store(facts)
     sets = 0
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        key = f"{target.namespace}/{target.name}" if target is not None else ""
-        counts = _grew(change)
-        if target is None or at is None or target.kind != "StatefulSet" or counts is None or key in store \
-                or sets >= MAX_SETS or not timedelta(0) <= facts.at - at <= LEAD:
+    for change, _, target in facts.writes_to(("StatefulSet",), within=LEAD):
+        key, at, counts = f"{target.namespace}/{target.name}", parse_time(change.get("at")), _grew(change)
+        if at is None or counts is None or key in store or sets >= MAX_SETS:
             continue
         sets += 1
         seen: dict[str, Any] = {"evidence": []}

@@ -254,9 +254,9 @@ def _store(facts: Facts) -> dict[str, Any]:
 
 def _recent(facts: Facts) -> list[tuple[dict[str, Any], str, Ref, datetime]]:
     out = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD or change.get("type") == "secret":
+    for change, evidence, target in facts.writes_to(None, within=LEAD):
+        at = parse_time(change.get("at"))
+        if at is None or change.get("type") == "secret":
             continue
         out.append((change, evidence, target, at))
     return out

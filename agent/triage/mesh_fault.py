@@ -250,10 +250,7 @@ def _written(change: dict[str, Any]) -> list[str]:
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
     """Recent writes to a policy kind that touched its spec (or created it)."""
     out: list[tuple[dict[str, Any], Ref]] = []
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or target.kind not in POLICY_KINDS or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, _, target in facts.writes_to(POLICY_KINDS, within=LEAD):
         said = " ".join(_written(change))
         if "spec" not in said and "created" not in str(change.get("summary") or ""):
             continue  # a label or annotation write changes nothing the proxies do

@@ -95,10 +95,7 @@ def failing_workloads(facts: Facts) -> list[tuple[Ref, str, datetime | None]]:
 def _agent_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
     """DaemonSet rollouts in the timeline, newest first, one per DaemonSet."""
     out: dict[Ref, tuple[dict[str, Any], str, Ref]] = {}
-    for change, eid in facts.every_change():
-        target = Ref.of(change.get("object"))
-        if target is None or target.kind != "DaemonSet" or change.get("type") == "deleted":
-            continue
+    for change, eid, target in facts.writes_to(("DaemonSet",), deletions=False):
         if target not in out or str(change.get("at")) > str(out[target][0].get("at")):
             out[target] = (change, eid, target)
     return sorted(out.values(), key=lambda w: str(w[0].get("at")), reverse=True)[:MAX_AGENTS]

@@ -87,11 +87,9 @@ def _recent_policies(facts: Facts) -> list[tuple[Ref, int, str]]:
     """(policy, minutes before the incident, evidence) for each policy the timeline shows written recently."""
     out: list[tuple[Ref, int, str]] = []
     kinds = {k for _, k, _ in KINDS}
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or at is None or ref.kind not in kinds or not timedelta(0) <= facts.at - at <= RECENT:
-            continue
-        if all(r != ref for r, _, _ in out):
+    for change, evidence, ref in facts.writes_to(kinds, within=RECENT):
+        at = parse_time(change.get("at"))
+        if at is not None and all(r != ref for r, _, _ in out):
             out.append((ref, int((facts.at - at).total_seconds() // 60), evidence))
     return out[:MAX_POLICIES]
 

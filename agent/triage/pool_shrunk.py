@@ -134,10 +134,7 @@ class Shrunk:
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, Cut, str]]:
     """(write, workload, cut, evidence id) of workload writes within LEAD that cut a pool's size."""
     out = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind not in WORKLOADS or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, evidence, target in facts.writes_to(WORKLOADS, within=LEAD):
         for line in [str(d) for d in change.get("diff") or []] or [str(change.get("summary") or "")]:
             if (cut := cut_in(line)) is not None:
                 out.append((change, target, cut, evidence))

@@ -121,10 +121,7 @@ def settings(data: dict[str, Any], written: list[str]) -> list[tuple[str, str, s
 
 def _candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str], list[Ref]]]:
     out: list[tuple[dict[str, Any], Ref, list[str], list[Ref]]] = []
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind != "ConfigMap" or not facts.at - LEAD <= at <= facts.at:
-            continue
+    for change, _, target in facts.writes_to(("ConfigMap",), within=LEAD):
         keys = list(dict.fromkeys(m.group(1) for d in [*(change.get("diff") or []), change.get("summary") or ""]
                                   for m in _DATA_KEY.finditer(str(d))))
         users = [r for r in (Ref.of(x) for x in change.get("related") or []) if r and r.kind != "Pod"]

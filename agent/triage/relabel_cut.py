@@ -79,9 +79,8 @@ _WRITER = re.compile(r"written by (\S+?):")
 def timeline_write(facts: Facts, namespace: str) -> tuple[str, str]:
     """(time, manager) of the latest timeline change that wrote the Namespace's labels, or ("", "")."""
     best = ("", "")
-    for change, _ in facts.every_change():
-        ref = Ref.of(change.get("object"))
-        if ref is None or ref.kind != "Namespace" or ref.name != namespace:
+    for change, _, ref in facts.writes_to(("Namespace",)):
+        if ref.name != namespace:
             continue
         fields = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
         if not any("metadata.labels." in f and "kubernetes.io/metadata.name" not in f for f in fields):

@@ -161,11 +161,9 @@ def pinned(facts: Facts) -> list[PinnedHost]:
 def written(facts: Facts, refused: list[tuple[LogEvidence, str]]) -> list[PinnedHost]:
     """Connection settings written shortly before the alert in a refused writer's namespace, newest first."""
     out: list[PinnedHost] = []
-    for change, evidence_id in facts.every_change():
-        setting, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if setting is None or at is None or setting.kind not in ("ConfigMap", "Secret"):
-            continue
-        if not facts.at - RECENT <= at <= facts.at:
+    for change, evidence_id, setting in facts.writes_to(("ConfigMap", "Secret"), within=RECENT):
+        at = parse_time(change.get("at"))
+        if at is None:
             continue
         keys = [m.group(1) for d in change.get("diff") or [] if (m := _DATA_KEY.search(str(d)))]
         key = next((k for k in keys if TARGET_KEY.search(k)), None)

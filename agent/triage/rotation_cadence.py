@@ -171,10 +171,7 @@ _SCHEDULE = re.compile(r"spec\.schedule\b.*?(?:\(now '(?P<now>[^']+)'\)|-> '?(?P
 def _schedule_writes(facts: Facts) -> list[tuple[dict[str, Any], Ref, str, str]]:
     """(write, CronJob, new schedule or "", evidence id) of CronJob schedule writes within LEAD."""
     out = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or target.kind != "CronJob" or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, evidence, target in facts.writes_to(("CronJob",), within=LEAD):
         lines = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
         if not any("schedule" in line for line in lines):
             continue

@@ -135,10 +135,7 @@ class Unsized:
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, Setting, str, str]]:
     """(write, workload, setting, diff line, evidence id) of writes within LEAD that unsize a runtime setting."""
     out = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind not in WORKLOADS or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, evidence, target in facts.writes_to(WORKLOADS, within=LEAD):
         for line in [str(d) for d in change.get("diff") or []] or [str(change.get("summary") or "")]:
             setting = unsizing(line)
             if setting is not None:

@@ -251,9 +251,8 @@ def _long_standing(workload: dict[str, Any], now: datetime) -> bool:
 def _targets(subject: Subject, facts: Facts) -> list[Ref]:
     """Workloads to read: those the timeline shows written, then those of the pods the incident and logs name."""
     out: list[Ref] = []
-    for change, _ in facts.every_change():
-        ref = Ref.of(change.get("object"))
-        if ref is not None and ref.kind in WORKLOADS and ref not in out:
+    for _, _, ref in facts.writes_to(WORKLOADS):
+        if ref not in out:
             out.append(ref)
     pods = [(subject.namespace, p) for p in subject.pods] + [(log.namespace, log.pod) for log in facts.logs]
     for ns, pod in pods:

@@ -220,13 +220,9 @@ def _writers(facts: Facts) -> list[tuple[Ref, dict[str, Any], str]]:
     """Workloads, CronJobs and ConfigMaps written within LEAD before the alert, those whose diff already names a
     row's setting first, then the newest."""
     out: list[tuple[Ref, dict[str, Any], str]] = []
-    for change, evidence in facts.every_change():
-        ref, when = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or when is None or ref.kind.lower() not in KINDS or str(change.get("type")) == "deleted":
-            continue
-        if not facts.at - LEAD <= when <= facts.at or any(r.same_object(ref) for r, _, _ in out):
-            continue
-        out.append((ref, change, evidence))
+    for change, evidence, ref in facts.writes_to(KINDS, within=LEAD, deletions=False):
+        if not any(r.same_object(ref) for r, _, _ in out):
+            out.append((ref, change, evidence))
     out.sort(key=lambda w: (not settings(_change_text(w[1])),
                             -(parse_time(w[1].get("at")) or facts.at).timestamp()))
     return out[:MAX_WRITERS]
