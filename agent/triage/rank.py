@@ -331,11 +331,19 @@ def targetport_moved(facts: Facts) -> set[Ref]:
 
 
 def _port_weight(findings: list[dict[str, Any]], moved: set[Ref]) -> float:
-    """The weight of an undeclared numeric targetPort on a Service in `moved` (0 when none is there)."""
-    return max((CHECK_WEIGHT["service.target_port"] for f in findings
-                if f.get("reason") == "TargetPortUndeclared"
-                and any(r.same_object(ref) for r in [Ref.of(f.get("object"))] if r is not None for ref in moved)),
-               default=0.0)
+    """The weight of an undeclared numeric targetPort on a Service in `moved` (0 when none is there).
+
+    An undeclared number is usually a lead, not a fault: the process listens there without declaring it
+    (UNDECLARED_PORT). On a Service whose targetPort a write just set, it is where the traffic was just sent and
+    nothing declared listens there, so the finding weighs as the fault it then is (the check's full weight).
+    The first such finding decides: every one weighs the same."""
+    for finding in findings:
+        if finding.get("reason") != "TargetPortUndeclared":
+            continue
+        service = Ref.of(finding.get("object"))
+        if service is not None and any(service.same_object(ref) for ref in moved):
+            return CHECK_WEIGHT["service.target_port"]
+    return 0.0
 
 
 def weight_in_context(finding: dict[str, Any], problems: set[str]) -> float:
