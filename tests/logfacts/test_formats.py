@@ -168,7 +168,8 @@ def test_envoy_json_access_log_uses_the_same_flags() -> None:
             '"upstream_transport_failure_reason":"delayed connect error: 111"}')
     facts = extract([line])
     err = facts.errors[0]
-    assert (err.format, err.severity, err.error_class) == ("json", "error", "connection_refused")
+    assert (err.format, err.severity, err.error_class) == ("json_access", "error", "connection_refused")
+    assert err.template == "GET /v1/quote <num> UF"
     assert facts.hosts == ["10.0.3.4"] and facts.status_codes == {"503": 1}
 
 

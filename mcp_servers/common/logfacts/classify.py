@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from mcp_servers.common.logfacts.doc_urls import without_doc_links
+
 _I = re.I
 _ST = r"(?:status|code|HTTP|returned|got)\W{1,3}"
 """A word that says the number after it is an HTTP status."""
@@ -18,6 +20,19 @@ _ST = r"(?:status|code|HTTP|returned|got)\W{1,3}"
 GO_RESOLVER_ERROR = r"\blookup ([\w.\-]+) on (?:[\d.]+|\[[0-9a-fA-F:]+\]):53: "
 """Go's *net.DNSError, `lookup NAME on SERVER:53: <cause>`: a DNS failure whatever the cause (a read
 timeout, a refused socket); the group is the name wanted (logfacts.fields reads it)."""
+
+NAME_NOT_RESOLVED = (r"[\w.\-]+ could not be resolved \(\d+: |"
+                     r"(?:host(?:name)?|address|name|domain)\b[^.;]{0,80}? could not be resolved")
+"""nginx's `NAME could not be resolved (3: Host not found)` (or `(110: Operation timed out)`, `(2: Server
+failure)`): its resolver's answer for an upstream named by a variable, whatever the errno says (the timeout is
+the DNS query's, not the upstream's). The second form covers `host ... could not be resolved`."""
+
+RESOLVER_FAILED = (r"\bwhile resolving\b|\bresolver: (?:\d|\[)|"
+                   r"\bDNS (?:NX|timeout|refused|servfail|invalid response|no answer(?: from server)?) status\b|"
+                   r"\bunspecified DNS error\b")
+"""The RESOLVER failing rather than the service wanted: nginx `send() failed (111: Connection refused) while
+resolving, resolver: 10.96.0.10:53` (its resolver refused or unreachable), HAProxy's server-state reasons
+`(DNS NX status)`, `(DNS timeout status)`, `(DNS refused status)`."""
 
 CONNECTION_LIMIT = (
     r"too many clients|remaining connection slots are reserved|SQLSTATE\W{0,3}53300|"  # PostgreSQL
@@ -31,7 +46,31 @@ CONNECTION_LIMIT = (
 Tried before timeouts and refusals, whose words these messages also use (HikariCP "timed out", MongoDB
 "connection refused because too many open connections")."""
 
+STORE_FULL = (
+    r"\bOOM command not allowed\b|used memory > 'maxmemory'|"  # Redis, Valkey (maxmemory with noeviction)
+    r"\bSERVER_ERROR out of memory\b|"  # Memcached: `SERVER_ERROR out of memory storing object`
+    r"(?:memory|disk) resource limit alarm|vm_memory_high_watermark set|"  # RabbitMQ blocks publishers
+    r"CircuitBreakingException|\bData too large, data for\b|"  # Elasticsearch/OpenSearch memory breakers
+    r"flood[- ]stage (?:disk )?watermark|read-only-allow-delete|index read-only / allow delete|"  # ES/OpenSearch
+    r"database space exceeded")  # etcd: its backend quota
+"""A server the caller writes to refuses because ITS OWN memory or storage limit is reached (a datastore's,
+a broker's or a search engine's configured ceiling). Not the caller running out of memory: a client printing
+Redis's `-OOM command not allowed` was not OOM-killed, so these are tried before `oom` and `disk_full`."""
+
+LOGIN_REFUSED = (
+    r"password authentication failed|\brole \S+ does not exist|\bdatabase \S+ does not exist|"  # PostgreSQL
+    r"no pg_hba\.conf entry|pg_hba\.conf rejects|SQLSTATE\W{0,3}(?:28000|28P01|3D000)\b|"  # PostgreSQL
+    r"access denied for user|\bunknown database\b|\bER_(?:ACCESS_DENIED|BAD_DB|DBACCESS_DENIED)_ERROR\b|"  # MySQL
+    r"\b10(?:44|45|49) \((?:28000|42000)\)|"  # MySQL's numbered errors
+    r"login failed for user|\bauthentication failed\b")  # SQL Server (18456); MongoDB, RabbitMQ and others
+"""A server refusing the LOGIN: an unknown role or database, a wrong password, no host rule for the client.
+PostgreSQL ends such a connection with FATAL at startup (SQLSTATE class 28, invalid authorization, and
+3D000 for the database), MySQL at its handshake (1044/1045/1049). The caller's connection settings do not
+match what the server accepts, so it is `auth_failure`; tried before `connection_refused`, whose words the
+drivers wrap them in (pgx `failed to connect to ...: server error (FATAL: password authentication failed`)."""
+
 CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("store_full", re.compile(STORE_FULL, _I)),
     ("oom", re.compile(
         r"out of memory|OutOfMemory|\bOOM(?:Killed|[- ]?kill(?:ed|er)?)?\b|cannot allocate memory|\bENOMEM\b|"
         r"heap (?:limit|out of memory)|\bMemoryError\b|memory limit (?:exceeded|reached)|bad_alloc|"
@@ -67,7 +106,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"no address associated with hostname|unknown host|name resolution failed|getaddrinfo failed|"
         r"failed to lookup address|could not translate host name|no such domain|"
         r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b|"
-        + GO_RESOLVER_ERROR, _I)),
+        r"UnresolvedAddressException|"  # java.nio: the JDK HttpClient's and NIO channels' unresolved name
+        + NAME_NOT_RESOLVED + "|" + RESOLVER_FAILED + "|" + GO_RESOLVER_ERROR, _I)),
     ("tls_error", re.compile(
         r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
         r"required|unknown|expired|not trusted)|\btls: |TLS handshake|\bSSL(?:Error|HandshakeException|"
@@ -75,6 +115,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"PKIX path|handshake failure|wrong version number|self[- ]signed certificate|unable to get local issuer|"
         r"ERR_TLS|ssl_error|SSL routines|bad certificate|unknown certificate authority", _I)),
     ("connection_limit", re.compile(CONNECTION_LIMIT, _I)),
+    ("auth_failure", re.compile(LOGIN_REFUSED, _I)),
     ("connection_refused", re.compile(
         r"connection refused|\bECONNREFUSED\b|actively refused|refused (?:the |to )?connect|connection to \S+ refused|"
         r"reset reason: (?:remote |local )?connection failure|delayed connect error: 111|"
@@ -84,13 +125,14 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("connection_timeout", re.compile(
         r"\btimed? ?out\b|\btimeout\b(?! *[=:])|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|"
         r"\bESOCKETTIMEDOUT\b|Timeout(?:Exception|Error)|SocketTimeout|took too long to respond|"
-        r"gateway time-?out|errno 110|os error 110|deadline_exceeded|(?-i:[a-z]Timeout\b)", _I)),
+        r"gateway time-?out|errno 110|os error 110|deadline_exceeded|(?-i:[a-z]Timeout\b)|"
+        r"\bUND_ERR_(?:CONNECT|HEADERS|BODY)_TIMEOUT\b", _I)),  # Node's undici (fetch) causes
     ("upstream_reset", re.compile(
         r"connection reset|\bECONNRESET\b|reset by peer|broken pipe|\bEPIPE\b|prematurely closed|"
         r"upstream reset|disconnect/reset before headers|unexpected EOF|socket hang up|\bGOAWAY\b|"
         r"RST_STREAM|closed the connection unexpectedly|connection (?:was )?(?:closed|aborted|terminated)|"
         r"stream (?:was )?reset|connection termination|remote end closed|server disconnected|ECONNABORTED|"
-        r"IncompleteRead|EOF occurred", _I)),
+        r"IncompleteRead|EOF occurred|other side closed|\bUND_ERR_SOCKET\b", _I)),  # undici: the peer closed
     ("auth_failure", re.compile(
         r"authentication (?:failed|failure|required|error)|\bunauthori[sz]ed\b|\bunauthenticated\b|"
         r"invalid (?:credentials|token|password|api[ _-]?key|username or password|signature|grant|client)|"
@@ -139,7 +181,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 """(class, pattern) in the order they are tried."""
 
-CAUSE_CLASSES = {"missing_config", "invalid_config", "connection_refused", "dns_failure", "oom", "tls_error",
+CAUSE_CLASSES = {"store_full", "missing_config", "invalid_config", "connection_refused", "dns_failure", "oom",
+                 "tls_error",
                  "auth_failure", "permission_denied", "disk_full", "file_not_found", "panic", "db_error",
                  "connection_timeout", "upstream_reset", "unavailable", "connection_limit"}
 """Classes that name a cause rather than a symptom; they rank above http_5xx, crash_exit and bare errors."""
@@ -212,6 +255,7 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
     a parse error raised while reading configuration is `invalid_config`, not a bare exception."""
     fields = fields or {}
     probe = f"{exception}: {text}" if exception and exception not in text else text
+    probe = without_doc_links(probe)  # `see https://developer.mozilla.org/.../Status/500` is no HTTP status
     reason = _RESET_REASON.search(probe)
     if reason:
         return _RESET_REASONS.get(reason.group(1).lower(), "upstream_reset")
@@ -244,6 +288,9 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
 
 
 _ANCHORS: dict[str, tuple[str, ...]] = {
+    "store_full": ("oom command", "maxmemory", "server_error out of memory", "resource limit alarm",
+                   "vm_memory_high_watermark", "circuitbreaking", "data too large", "flood", "read-only-allow-delete",
+                   "read-only / allow delete", "database space exceeded"),
     "oom": ("memory", "oom", "enomem", "heap", "bad_alloc", "allocat", "killed process"),
     "disk_full": ("space", "enospc", "disk", "edquot", "extend file", "storage"),
     "missing_config": ("env", "config", "setting", "variable", "option", "parameter", "placeholder", "required",
@@ -252,7 +299,7 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
                        "could not resolve", "must be", "empty"),
     "dns_failure": ("host", "name", "enotfound", "eai_", "query", "eservfail", "enodata",
                     "resolv", "nxdomain", "lookup", "misbehaving", "domain",
-                    "getaddrinfo", "translate"),
+                    "getaddrinfo", "translate", "dns"),
     "tls_error": ("x509", "certificate", "tls", "ssl", "pkix", "handshake", "wrong version", "self", "issuer"),
     "connection_limit": ("too many", "connection slots", "53300", "er_con_count", "max_user_connections",
                          "number of clients", "no more connections", "max_client_conn", "not available", "pool",
@@ -260,11 +307,13 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "connection_refused": ("refused", "connection failure", "111", "connectexception", "connect to",
                            "connect failed", "connection attempt"),
     "connection_timeout": ("time", "deadline", "took too long", "110"),
-    "upstream_reset": ("reset", "broken pipe", "epipe", "prematurely", "eof", "hang up", "goaway", "rst_stream",
+    "upstream_reset": ("und_err_socket",
+                       "reset", "broken pipe", "epipe", "prematurely", "eof", "hang up", "goaway", "rst_stream",
                        "closed", "aborted", "terminat", "remote end", "disconnected", "incompleteread"),
     "auth_failure": ("auth", "access_refused", "invalid", "password", "denied for user", "login", "expired",
                      "signature",
-                     "wrongpass", "credential", "401", "jwt"),
+                     "wrongpass", "credential", "401", "jwt", "does not exist", "pg_hba", "unknown database",
+                     "er_", "28000", "28p01", "3d000", "(42000)"),
     "permission_denied": ("permission", "eacces", "eperm", "denied", "not permitted", "forbidden", "authori",
                           "insufficient", "securityexception", "403", "cannot ", "read-only"),
     "rate_limited": ("rate", "too many", "429", "throttl", "quota", "resource_exhausted", "resourceexhausted",

@@ -12,6 +12,7 @@ import re
 
 from mcp_servers.common.logfacts.addresses import plausible
 from mcp_servers.common.logfacts.classify import GO_RESOLVER_ERROR
+from mcp_servers.common.logfacts.doc_urls import doc_links, without_doc_links
 
 _NAME = r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{3,}[0-9]*"
 _ENV_PATTERNS = [
@@ -51,6 +52,7 @@ _DNS = [
                r"Temporary failure in name resolution|No address associated)"),
     re.compile(r"(?i:failed to lookup address information|name resolution)[^'\"]{0,40}['\"]([\w.\-]+)['\"]"),
     re.compile(r"(?i:no such host is known)\.? \(([\w.\-]+)(?::\d+)?\)"),
+    re.compile(r"([\w.\-]+) could not be resolved \(\d+: "),  # nginx's resolver
 ]
 _GRPC = re.compile(r"\bcode\s*=\s*([A-Z][A-Za-z]+)\b")
 _SQLSTATE = re.compile(r"SQLSTATE[\s=:\[]*([0-9A-Z]{5})\b|\bsql_?state[\s\"'=:]*([0-9A-Z]{5})\b", re.I)
@@ -65,7 +67,25 @@ _COMMA_PORT = re.compile(
     r"((?:\d{1,3}\.){3}\d{1,3}|[a-zA-Z][\w\-]*(?:\.[\w\-]+)*)(?:\\[\w$]+)?,\s?(\d{2,5})\b")
 """SQL Server's `host,port` (`server 'sqlserver.data.svc,1433'`, `Data Source=tcp:db,1433`,
 `Server=db\\INST,1433`): its client libraries separate the port with a comma, not a colon."""
-_SERVER_AT = re.compile(r"(?i:server at|host) \"?([\w.\-]+)\"? \([\d.:a-f]+\)(?:,? (?i:port) (\d{2,5}))?")
+_SERVER_AT = re.compile(r"(?i:server at|host) \"?([\w.\-]+)\"? \([\d.:a-f]+\)(?:,? (?i:port) (\d{2,5}))?"
+                        r"|(?i:server at) \"([\w.\-]+)\",? (?i:port) (\d{2,5})")
+"""libpq's `connection to server at "db" (10.0.0.5), port 5432 failed` and, for an IP, `server at "10.0.0.5",
+port 5432` (PostgreSQL 14+)."""
+_RESOLVER = re.compile(r"\bresolver:? \"?((?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9a-fA-F:]+\](?::\d+)?)"
+                       r"|\blookup [\w.\-]+ on ((?:\d{1,3}\.){3}\d{1,3}:53|\[[0-9a-fA-F:]+\]:53)\b")
+"""The DNS server a failed lookup asked (nginx `resolver: 10.96.0.10:53`, Go `lookup x on 10.96.0.10:53`): the
+resolver, never the upstream the program wanted."""
+_DB_USER = re.compile(
+    r"(?i:password authentication failed for user|access denied for user|login failed for user|"
+    r"authentication failed for user|pg_hba\.conf (?:entry|rejects connection) for host \"[^\"]*\", user)"
+    r"\s+[\"'`]([^\"'`\s]{1,63})[\"'`]"
+    r"|(?i:\brole) \"([^\"\s]{1,63})\" (?i:does not exist)")
+_DB_NAME = re.compile(r"(?i:\bdatabase) \"([^\"\s]{1,63})\" (?i:does not exist)|(?i:unknown database|to database|"
+                      r"pg_hba\.conf (?:entry|rejects connection) for host [^\n]{0,120}?, database)"
+                      r"\s+[\"'`]([^\"'`\s]{1,63})[\"'`]")
+"""The role and database a refused login names (PostgreSQL `role "x" does not exist`, `database "x" does not
+exist`, `no pg_hba.conf entry for host "h", user "u", database "d"`; MySQL `Access denied for user 'u'@'h'`,
+`Unknown database 'd'`; SQL Server `Login failed for user 'u'`)."""
 _DNS_SERVER = re.compile(r"(?:\bon |->)?(?:(?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:]+\]):53\b")
 """`lookup NAME on 10.96.0.10:53` (or `read udp a->10.96.0.10:53`): the resolver asked, not the service wanted."""
 _LOCAL_END = re.compile(r"\b(?:read|write|dial) (?:udp|tcp)[46]? [\w.:\[\]]+->")
@@ -116,6 +136,10 @@ _GRPC_SCHEME = re.compile(r"\b(?:(?:ipv4|ipv6|unix|unix-abstract|vsock):(?!//)|(
 def extract(text: str) -> dict[str, str]:
     """Every value `text` names, by field name (see docs/logfacts.md for the list)."""
     out: dict[str, str] = {}
+    docs = doc_links(text)
+    if docs:  # a link for the reader (docs, an issue): kept aside, never a host nor a status
+        out["doc_url"] = docs[0][:200]
+        text = without_doc_links(text)
     low = text.lower()
     name = env_var(text)
     if name:
@@ -132,8 +156,12 @@ def extract(text: str) -> dict[str, str]:
     if url:
         scheme, host, port, path = url.groups()
         out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path or ''}"[:200]
+    resolver = _RESOLVER.search(text) if "resolv" in low or "lookup" in low else None
+    if resolver:
+        out["resolver"] = next(g for g in resolver.groups() if g)
     probe = _LOCAL_END.sub("", text)
     probe = _DNS_SERVER.sub("", probe) if "dns_name" in out else probe
+    probe = probe.replace(out["resolver"], "") if resolver else probe
     probe = _GRPC_SCHEME.sub("", probe)
     comma = _COMMA_PORT.search(probe) if "," in probe else None
     hostport = _address(probe, comma)
@@ -142,14 +170,20 @@ def extract(text: str) -> dict[str, str]:
         out["upstream_host"], out["upstream_port"] = hostport.group(1), hostport.group(2)
         out["address"] = f"{hostport.group(1)}:{hostport.group(2)}"
     elif server_at:
-        out["upstream_host"] = server_at.group(1)
-        if server_at.group(2):
-            out["upstream_port"] = server_at.group(2)
-            out["address"] = f"{server_at.group(1)}:{server_at.group(2)}"
+        host, port = server_at.group(1) or server_at.group(3), server_at.group(2) or server_at.group(4)
+        out["upstream_host"] = host
+        if port:
+            out["upstream_port"] = port
+            out["address"] = f"{host}:{port}"
     elif url and url.group(2).lower() not in _NOT_HOSTS and url.group(1).lower() not in _BUCKET_SCHEMES:
         out["upstream_host"] = url.group(2)
         if url.group(3):
             out["upstream_port"] = url.group(3)
+    if _has(low, ("role", "user", "database")):
+        if m := _DB_USER.search(text):
+            out["db_user"] = m.group(1) or m.group(2)
+        if m := _DB_NAME.search(text):
+            out["database"] = m.group(1) or m.group(2)
     if "rpc error" in text and (m := _GRPC.search(text)):
         out["grpc_code"] = m.group(1)
     if "sql" in low and (m := _SQLSTATE.search(text)):

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp_servers.common.logfacts.access_json import access_record, worse
 from mcp_servers.common.logfacts.models import Severity
 
 MAX_LINE = 8000
@@ -204,7 +205,17 @@ def parse_json(text: str) -> Line | None:
         message = f"{message}: {err}" if message else err
     if not message and stack:
         message = stack.strip().splitlines()[-1] if stack.strip() else ""
+    access = access_record(flat) if not stack else None
+    if access is not None:  # an access-log entry in JSON (nginx escape=json, Envoy, Traefik, Caddy)
+        fields.update(access.fields)
+        logged = level_severity(level) if level is not None else None
+        return Line("json_access", _as_severity(worse(access.severity, logged or "info")), access.message,
+                    _ts_text(_first(flat, _JSON_TS)), fields)
     return Line("json", severity, message or text[:300], _ts_text(_first(flat, _JSON_TS)), fields, stack)
+
+
+def _as_severity(value: str) -> Severity:
+    return value if value in ("fatal", "error", "warning", "info", "unknown") else "unknown"  # type: ignore[return-value]
 
 
 def _ts_text(value: Any) -> str | None:

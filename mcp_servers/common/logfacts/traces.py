@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from mcp_servers.common.logfacts.lines import strip_prefix_timestamp
+from mcp_servers.common.logfacts.classify import classify
+from mcp_servers.common.logfacts.lines import guess_severity, parse_line, strip_prefix_timestamp
 from mcp_servers.common.logfacts.models import StackTrace
 
 MAX_RECORD_LINES = 400
@@ -32,9 +33,16 @@ class Record:
     closed: bool = False
     count: int = 1
     """Physical lines of the record, also those past MAX_RECORD_LINES that were not kept."""
+    tail: int = 0
+    """Lines joined after a Python exception line as the rest of its message."""
 
 
 _PY_HEAD = "Traceback (most recent call last):"
+PY_CHAIN = frozenset({"The above exception was the direct cause of the following exception:",
+                      "During handling of the above exception, another exception occurred:"})
+"""The lines Python prints between the tracebacks of a chained exception (`raise ... from e`, an exception
+inside an `except`): joints of one failure, never an error of their own. Each traceback around them is still
+read as its own record."""
 _GO_HEAD = re.compile(r"^(?:panic: |fatal error: )")
 _GO_CONT = re.compile(r"^(?:\[signal |goroutine \d+ \[|created by |exit status \d+|[\w./*()\[\]{}\-$]+\(.*\)$|"
                       r"\s)")
@@ -44,9 +52,16 @@ _PY_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
 def records(raw_lines: Iterable[str]) -> Iterator[Record]:
     """Group physical lines into records; blank lines end a record except inside a Go panic dump."""
     current: Record | None = None
+    joints = 0
     for raw in raw_lines:
         text, ts = strip_prefix_timestamp(raw.rstrip("\r\n"))
         stripped = text.strip()
+        if stripped in PY_CHAIN:  # counted with the traceback that follows it
+            if current is not None:
+                yield current
+                current = None
+            joints += 1
+            continue
         if current is not None and _continues(current, text, stripped):
             current.count += 1
             if len(current.lines) < MAX_RECORD_LINES:
@@ -59,7 +74,8 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
             current = None
         if not stripped:
             continue
-        current = Record([text], ts)
+        current = Record([text], ts, count=1 + joints)
+        joints = 0
         if stripped.startswith(_PY_HEAD) or stripped.endswith(_PY_HEAD):
             current.kind = "python"
         elif _GO_HEAD.match(stripped):
@@ -68,8 +84,29 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
         yield current
 
 
+MAX_MESSAGE_TAIL = 6
+"""A Python exception message rarely runs longer; more plain lines after it are the program's own output."""
+
+
+def _py_message_goes_on(rec: Record, text: str, stripped: str) -> bool:
+    """Whether an unindented line after a Python exception line is the rest of that exception's message.
+
+    `str(exc)` may span lines: httpx's `Server error '500 ...' for url '...'` is followed by `For more
+    information check: https://developer.mozilla.org/...`, pydantic's `1 validation error for Settings` by the
+    field's name. Such a line carries no timestamp, no level, no error words and no failure of its own; a line
+    that has any of them (a logger's next entry, `Killed`, another traceback) starts a record of its own."""
+    if rec.kind != "python" or rec.tail >= MAX_MESSAGE_TAIL or stripped.endswith(_PY_HEAD) or stripped[:1] in "{[<":
+        return False
+    line = parse_line(text)
+    return line.format == "plain" and line.timestamp is None and guess_severity(stripped) == "unknown" \
+        and classify(stripped) is None and not _GO_HEAD.match(stripped)
+
+
 def _continues(rec: Record, text: str, stripped: str) -> bool:
     if rec.closed:
+        if bool(stripped) and not text[:1].isspace() and _py_message_goes_on(rec, text, stripped):
+            rec.tail += 1
+            return True
         return bool(stripped) and text[:1].isspace() and not stripped.startswith("{")
     if rec.kind == "go":
         return not stripped or bool(_GO_CONT.match(text))
@@ -125,7 +162,9 @@ def _python(lines: list[str]) -> tuple[StackTrace | None, list[str]]:
                 code.append(lines[i + 1].strip())
         elif not ln[:1].isspace():
             t = _PY_TAIL.match(ln.strip())
-            if t:
+            if exc:  # the exception's message goes on over more lines (records joins them: _py_message_goes_on)
+                msg = f"{msg} {ln.strip()}".strip()
+            elif t:
                 exc, msg = t.group(1), t.group(2) or ""
             else:
                 exc, msg = "Exception", ln.strip()
@@ -155,15 +194,59 @@ def _java(lines: list[str]) -> StackTrace | None:
     return StackTrace(language="java", exception=exc, message=msg, frames=frames[:TOP_FRAMES])
 
 
-def _node(lines: list[str]) -> StackTrace:
-    m = _EXC_HEAD.match(lines[0].strip())
+_NODE_CAUSE = re.compile(r"^\s*\[cause\]: (.*)$")
+_NODE_CODE = re.compile(r"^\s*code: '([\w.\-]+)',?$")
+_NODE_PROP = re.compile(r"^\s*(address|port|host|hostname|remoteAddress|remotePort): '?([\w.:\-\[\]]+)'?,?$")
+"""The address properties Node prints with a network error (`address: '10.0.0.7', port: 5432`; undici's socket
+`remoteAddress`/`remotePort`; a TLS error's `host`/`port`)."""
+
+
+def _node_head(text: str) -> tuple[str, str]:
+    """The exception and message of a Node error's first line (`TypeError: fetch failed`, `Error [CODE]: x`)."""
+    m = _EXC_HEAD.match(text.strip())
     if m:
         exc, msg = m.group(1), m.group(3) or ""
         if m.group(2):
             exc = f"{exc} [{m.group(2)}]" if not m.group(2).startswith("ERR_") else exc
-    else:
-        exc, _, msg = lines[0].strip().partition(": ")
-        exc = exc if exc and " " not in exc else "Error"
+        return exc, msg
+    exc, _, msg = text.strip().partition(": ")
+    return (exc if exc and " " not in exc else "Error"), msg
+
+
+def _node_cause(lines: list[str]) -> tuple[str, str]:
+    """The innermost `[cause]:` of a Node error, or the error itself when it has none.
+
+    util.inspect prints `Error.cause` so, and Node 18+'s fetch puts the real failure there: `TypeError: fetch
+    failed` with `[cause]: Error: connect ECONNREFUSED ...`, `getaddrinfo ENOTFOUND host`, undici's
+    `ConnectTimeoutError`, `SocketError: other side closed`.
+
+    Like Java's innermost `Caused by:`, the cause is what failed. Its `code: '...'` property joins the type when
+    the message does not already say it (undici's `UND_ERR_SOCKET`); an `AggregateError` with no message
+    (Node 20's happy-eyeballs connect over IPv6 and IPv4) takes the message of its first `[errors]` entry."""
+    at = next((i for i in range(len(lines) - 1, 0, -1) if _NODE_CAUSE.match(lines[i])), 0)
+    cause = _NODE_CAUSE.match(lines[at])
+    exc, msg = _node_head(cause.group(1) if cause else lines[0])
+    code = ""
+    props: dict[str, str] = {}
+    for ln in lines[at + 1:]:
+        c = _NODE_CODE.match(ln)
+        if c and not code:
+            code = c.group(1)
+        elif p := _NODE_PROP.match(ln):
+            props.setdefault(p.group(1), p.group(2))
+        elif not msg and (inner := _EXC_HEAD.match(ln.strip())) and inner.group(3):
+            msg = inner.group(3)
+    if code and code not in f"{exc} {msg}" and not code.startswith("ERR_"):
+        exc = f"{exc} [{code}]"
+    host = props.get("remoteAddress") or props.get("address") or props.get("hostname") or props.get("host")
+    port = props.get("remotePort") if "remoteAddress" in props else props.get("port")
+    if host and host not in msg:  # say which peer, as ECONNREFUSED's own message does
+        msg = f"{msg} (address {host}:{port})" if port and port.isdigit() else f"{msg} (host {host})"
+    return exc, msg
+
+
+def _node(lines: list[str]) -> StackTrace:
+    exc, msg = _node_cause(lines)
     frames = []
     for ln in lines[1:]:
         f = _NODE_FRAME.match(ln)
