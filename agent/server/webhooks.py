@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -60,6 +60,20 @@ AlertStatus = Literal["firing", "resolved"]
 StrMap = dict[str, str]
 
 
+def refuse_null_strings(data: Any, fields: tuple[str, ...]) -> Any:
+    """Refuse an explicit JSON null in a field Alertmanager marshals from a Go string.
+
+    A Go string is never `null` on the wire, so `"status": null` is a sender that is not Alertmanager or
+    one that mangled the payload: the same 422 as a status of 7, naming the field. An ABSENT field stays
+    allowed (hand-written test payloads and older senders omit them); only the explicit null is refused.
+    Go maps (labels, annotations) can marshal as null and are not listed."""
+    if isinstance(data, dict):
+        for name in fields:
+            if name in data and data[name] is None:
+                raise ValueError(f"{name} is null; Alertmanager sends it as a string")
+    return data
+
+
 class AlertmanagerAlert(BaseModel):
     """One alert of a v4 webhook, typed as Alertmanager marshals it (Go strings, never numbers).
 
@@ -74,6 +88,11 @@ class AlertmanagerAlert(BaseModel):
     endsAt: str | None = None
     generatorURL: str | None = None
     fingerprint: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_strings(cls, data: Any) -> Any:
+        return refuse_null_strings(data, ("status", "startsAt", "endsAt", "generatorURL", "fingerprint"))
 
 
 class AlertmanagerWebhook(BaseModel):
@@ -93,6 +112,11 @@ class AlertmanagerWebhook(BaseModel):
     commonAnnotations: StrMap | None = None
     externalURL: str | None = None
     alerts: list[AlertmanagerAlert] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null_strings(cls, data: Any) -> Any:
+        return refuse_null_strings(data, ("version", "status", "receiver", "groupKey", "externalURL"))
 
 
 CLOCK_SKEW_SECONDS = 300.0
