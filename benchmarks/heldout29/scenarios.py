@@ -23,7 +23,7 @@ if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
 
 from corpus import logs as L  # noqa: E402
-from corpus.kit import REGISTRY, Incident, P, Rev, c, o, ts  # noqa: E402
+from corpus.kit import REGISTRY, Incident, P, Rev, c, o, terminated, ts  # noqa: E402
 from incidentgen import alerts as am  # noqa: E402
 from incidentgen.cluster import PodHistory  # noqa: E402
 
@@ -34,8 +34,12 @@ Series = Callable[[datetime], float]
 
 # ---- helpers ---------------------------------------------------------------------------------------
 def within(make: Callable[[str, datetime, datetime], Lines]) -> LogFn:
-    """A pod log function whose lines are kept only inside the container run (start..end), sorted."""
-    return lambda pod, start, end: L.lines(sorted(x for x in make(pod, start, end) if start <= x[0] <= end))
+    """A pod log function whose lines are kept only inside the container run (start..end), sorted; a long run
+    keeps its last three hours, as a capture with `--since 3h` would."""
+    def log(pod: str, start: datetime, end: datetime) -> str:
+        begin = max(start, end - timedelta(hours=3))
+        return L.lines(sorted(x for x in make(pod, begin, end) if begin <= x[0] <= end))
+    return log
 
 
 def changed(obj: dict[str, Any], *entries: tuple[str, str, datetime, dict[str, Any]]) -> dict[str, Any]:
@@ -139,6 +143,22 @@ def http_codes(inc: Incident, ns: str, service: str, ok: tuple[float, float], ba
                    counter(begin, before, after, at))
 
 
+def job_pod(inc: Incident, ns: str, job: str, container: str, image: str, started: datetime, done: datetime,
+            node_name: str, log: str) -> PodHistory:
+    """The kept pod of a Job run that completed (exit 0), with its log, as `kubectl get pods` still lists it."""
+    name = f"{job}-{o.suffix(job + '/pod', 5)}"
+    h = inc.cluster.add_pod(PodHistory(
+        name=name, namespace=ns, workload=job, containers=[c(container, image, port=None)], node=node_name,
+        created=started, states=[o.ContainerState(started_at=started + timedelta(seconds=2), ready=False)],
+        labels={"batch.kubernetes.io/job-name": job, "job-name": job},
+        owner=o.owner_ref("Job", job, ns, api_version="batch/v1"), logs={container: log}))
+    h.ended = None
+    h.memory = None
+    h.ready = lambda t: False
+    inc.cluster.patch(ns, name, terminated(0, "Completed", started + timedelta(seconds=2), done, phase="Succeeded"))
+    return h
+
+
 def every(s: datetime, e: datetime, step_s: float, make: Callable[[int, datetime], str | None]) -> Lines:
     return L.ticker(s, e, step_s, make)
 
@@ -170,13 +190,15 @@ def orders_api_crashlooping() -> Incident:
 
     def crash(pod: str, s: datetime, e: datetime) -> Lines:
         return [(s, L.logfmt(s, "info", "starting orders-api", version="4.11.2", commit="9c1e77a")),
-                (s + timedelta(milliseconds=40), L.logfmt(s, "info", "loading oidc provider",
+                (s + timedelta(milliseconds=40), L.logfmt(
+                    s + timedelta(milliseconds=40), "info", "loading oidc provider",
                                                           issuer="https://login.example.com/realms/acme/")),
                 (s + timedelta(milliseconds=310), L.logfmt(
                     s, "error", "oidc provider discovery failed",
                     err='oidc: issuer did not match the issuer returned by provider, expected '
                         '"https://login.example.com/realms/acme/" got "https://login.example.com/realms/acme"')),
-                (s + timedelta(milliseconds=312), L.logfmt(s, "fatal", "cannot start without token verifier",
+                (s + timedelta(milliseconds=312), L.logfmt(
+                    s + timedelta(milliseconds=312), "fatal", "cannot start without token verifier",
                                                            exit=1))]
 
     def ok(pod: str, s: datetime, e: datetime) -> Lines:
@@ -322,24 +344,18 @@ def storefront_logouts_question() -> Incident:
 
     def janitor_log(when: datetime) -> str:
         return L.lines([
-            (when + timedelta(seconds=2), L.pylog(when, "INFO", "janitor", "connecting to "
+            (when + timedelta(seconds=2), L.pylog(when + timedelta(seconds=2), "INFO", "janitor", "connecting to "
                                                   "sessions-redis.storefront.svc:6379 db=0")),
-            (when + timedelta(seconds=3), L.pylog(when, "INFO", "janitor", "scanning pattern=sess:* "
+            (when + timedelta(seconds=3), L.pylog(
+                when + timedelta(seconds=3), "INFO", "janitor", "scanning pattern=sess:* "
                                                   "min_idle=None count=1000")),
-            (when + timedelta(seconds=40), L.pylog(when, "INFO", "janitor", f"deleted {48000 + when.minute * 37} "
+            (when + timedelta(seconds=40), L.pylog(
+                when + timedelta(seconds=40), "INFO", "janitor", f"deleted {48000 + when.minute * 37} "
                                                    "keys matching sess:* (scanned 48912) in 37.9s"))])
 
     job = f"session-janitor-{int(runs[-1].timestamp() // 60)}"
-    pod = f"{job}-{o.suffix(job + '/pod', 5)}"
-    h = inc.cluster.add_pod(PodHistory(
-        name=pod, namespace="storefront", workload=job, containers=[c("session-janitor", image, port=None)],
-        node=inc.node_names()[1], created=runs[-1],
-        states=[o.ContainerState(started_at=runs[-1] + timedelta(seconds=2), ready=False,
-                                 )],
-        labels={"batch.kubernetes.io/job-name": job, "job-name": job},
-        owner=o.owner_ref("Job", job, "storefront", api_version="batch/v1"),
-        logs={"session-janitor": janitor_log(runs[-1])}))
-    h.ended = runs[-1] + timedelta(seconds=41)
+    job_pod(inc, "storefront", job, "session-janitor", image, runs[-1], runs[-1] + timedelta(seconds=41),
+            inc.node_names()[1], janitor_log(runs[-1]))
 
     def web(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str:
@@ -540,7 +556,17 @@ def mobile_bff_unauthorized_page() -> Incident:
                            "mobile-bff.mobile.svc", rid, "via_upstream")
         return every(s, e, 12, line)
 
-    victim(inc, "mobile", "mobile-bff", bff)
+    def own(pod: str, s: datetime, e: datetime) -> Lines:
+        return every(s, e, 90, lambda i, t: L.js(t, "info", "feed served", items=20, cache_hit=i % 3 > 0))
+
+    image = f"{REGISTRY}/mobile/mobile-bff:7.3.0"
+    rev = Rev(5, inc.born + timedelta(days=16), "helm upgrade",
+              [c("mobile-bff", image), c("istio-proxy", "docker.io/istio/proxyv2:1.23.2", port=15090,
+                                         readiness_path=None, liveness_path=None)])
+    wl = inc.deployment("mobile", "mobile-bff", [rev], {5: [P(log=within(bff)) for _ in range(3)]})
+    for h in wl.pods:  # the access log is the sidecar's; the application logs its own lines
+        h.logs["istio-proxy"] = h.logs.pop("mobile-bff")
+        h.logs["mobile-bff"] = within(own)(h.name, h.created + timedelta(seconds=6), inc.captured)
     http_codes(inc, "mobile", "mobile-bff", (55.0, 11.0), (0.2, 44.0), chg + timedelta(seconds=20), "401")
     herring(inc, "mobile", "mobile-push", f"{REGISTRY}/mobile/mobile-push", "2.0.3", AT6 - timedelta(minutes=22))
     inc.pagerduty("mobile-bff: 80% of requests answered 401 (istio_requests_total, mobile)", "mobile-bff")
@@ -823,12 +849,13 @@ def node_pods_crashing_question() -> Incident:
 
     inc.cluster.patch("spire", upgraded.name, new_agent)
     upgraded.logs["spire-agent"] = L.lines([
-        (chg + timedelta(seconds=12), L.logfmt(chg, "info", "Starting agent", data_dir="/var/lib/spire/agent",
+        (chg + timedelta(seconds=12), L.logfmt(
+            chg + timedelta(seconds=12), "info", "Starting agent", data_dir="/var/lib/spire/agent",
                                                version="1.11.1")),
-        (chg + timedelta(seconds=13), L.logfmt(chg, "info", "Starting Workload and SDS APIs",
+        (chg + timedelta(seconds=13), L.logfmt(chg + timedelta(seconds=13), "info", "Starting Workload and SDS APIs",
                                                address="/tmp/spire-agent/public/spire-agent.sock", network="unix",
                                                subsystem_name="endpoints")),
-        (chg + timedelta(seconds=14), L.logfmt(chg, "info", "Renewing X509-SVID",
+        (chg + timedelta(seconds=14), L.logfmt(chg + timedelta(seconds=14), "info", "Renewing X509-SVID",
                                                spiffe_id="spiffe://example.org/spire/agent/k8s_psat/prod/" + host))])
     failing = chg + timedelta(minutes=12)
     sock = "/run/spire/sockets/agent.sock"
@@ -840,7 +867,7 @@ def node_pods_crashing_question() -> Incident:
                     error='workloadapi: unable to fetch X509 SVID: rpc error: code = Unavailable desc = connection '
                           f'error: desc = "transport: Error while dialing: dial unix {sock}: connect: no such file '
                           'or directory"')),
-                (s + timedelta(seconds=1), L.js(s, "fatal", "exiting: no workload identity"))]
+                (s + timedelta(seconds=1), L.js(s + timedelta(seconds=1), "fatal", "exiting: no workload identity"))]
 
     def fine(pod: str, s: datetime, e: datetime) -> Lines:
         return every(s, e, 60, lambda i, t: L.js(t, "info", "quotes served", count=400 + i % 50))
@@ -985,25 +1012,22 @@ def partner_portal_login_burn() -> Incident:
         "status": {"startTime": ts(chg), "completionTime": ts(done), "succeeded": 1,
                    "conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": ts(done)}]}})
     changed(obj, ("argocd-controller", "Update", chg, {"f:spec": {"f:template": {}}}))
-    inc.event(obj, "SuccessfulCreate", f"Created pod: {job}-{o.suffix(job, 5)}", chg, warning=False,
+    inc.event(obj, "SuccessfulCreate", f"Created pod: {job}-{o.suffix(job + '/pod', 5)}", chg, warning=False,
               component="job-controller")
     inc.event(obj, "Completed", "Job completed", done, warning=False, component="job-controller")
     log = L.lines([
-        (chg + timedelta(seconds=6), L.spring(chg, "INFO", "d.a.k.config.KeycloakConfigApplication",
+        (chg + timedelta(seconds=6), L.spring(
+            chg + timedelta(seconds=6), "INFO", "d.a.k.config.KeycloakConfigApplication",
                                               "Started KeycloakConfigApplication in 4.112 seconds")),
-        (chg + timedelta(seconds=7), L.spring(chg, "INFO", "d.a.k.config.provider.KeycloakImportProvider",
+        (chg + timedelta(seconds=7), L.spring(
+            chg + timedelta(seconds=7), "INFO", "d.a.k.config.provider.KeycloakImportProvider",
                                               "Importing file 'file:/config/staging/partners.yaml'")),
-        (chg + timedelta(seconds=12), L.spring(chg, "INFO", "d.a.k.config.service.ClientImportService",
+        (chg + timedelta(seconds=12), L.spring(
+            chg + timedelta(seconds=12), "INFO", "d.a.k.config.service.ClientImportService",
                                                "Update client 'partner-portal' in realm 'partners'")),
-        (chg + timedelta(seconds=18), L.spring(chg, "INFO", "d.a.k.config.KeycloakConfigRunner",
+        (chg + timedelta(seconds=18), L.spring(chg + timedelta(seconds=18), "INFO", "d.a.k.config.KeycloakConfigRunner",
                                                "keycloak-config-cli ran in 00:11.903."))])
-    h = inc.cluster.add_pod(PodHistory(
-        name=f"{job}-{o.suffix(job, 5)}", namespace="identity", workload=job,
-        containers=[c("keycloak-config-cli", image, port=None)], node=inc.node_names()[0], created=chg,
-        states=[o.ContainerState(started_at=chg + timedelta(seconds=3), ready=False)],
-        labels={"batch.kubernetes.io/job-name": job, "job-name": job},
-        owner=o.owner_ref("Job", job, "identity", api_version="batch/v1"), logs={"keycloak-config-cli": log}))
-    h.ended = done
+    job_pod(inc, "identity", job, "keycloak-config-cli", image, chg, done, inc.node_names()[0], log)
 
     def kc(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str:
