@@ -19,8 +19,8 @@ This module pairs the two halves:
 2. the proxy's write: a kube-proxy-like DaemonSet (kube-proxy, or an agent replacing it: cilium, kube-router)
    whose spec was written within a day before, its mode read from its flags, its ConfigMap or its pods' own
    startup line (`"Using ipvs Proxier"`).
-Reading only; the survey hook reads one pod's logs of the incident workload, the proxy DaemonSets and their
-ConfigMaps and one pod's logs each.
+Reading only; the survey hook reads one pod's last STEP_TAIL log lines of the incident workload (LOG_TAIL only
+when those show the step), then the proxy DaemonSets and their ConfigMaps and one pod's logs each.
 """
 
 from __future__ import annotations
@@ -42,7 +42,12 @@ WEIGHT = 0.9
 """Above a dependency's own symptoms (0.7) and the application's rollouts: the step is the proxy's signature."""
 READS = "syn_retry_step"
 LEAD = timedelta(hours=24)
+STEP_TAIL = 300
+"""The incident workload's last lines, read first for every incident: a service that logs its calls' times logs
+one line a call, so these show a step that is there now. Most incidents have none, and stop here."""
 LOG_TAIL = 1500
+"""The lines read once the last STEP_TAIL show a step: back far enough to hold calls from before the proxy write,
+whose share of slow calls tells a step the write made from one that was always there."""
 MAX_PROXIES = 2
 PROXY_AGENTS = re.compile(r"^(?:kube-proxy|cilium|kube-router)(?:-[\w-]+)?$")
 """DaemonSets that program Service load balancing on the nodes (cilium and kube-router when they replace
@@ -137,8 +142,8 @@ def _written_at(facts: Facts, ds: Ref, logs: list[str]) -> tuple[datetime | None
     timeline to the DaemonSet or a ConfigMap named after it, else the time its pod logged its startup line
     (`"Using ipvs Proxier"`: the agent restarted with the mode it runs now)."""
     stem = ds.name.split("-")[0]
-    writes = [parse_time(c.get("at")) for c, _ in facts.every_change()
-              if (r := Ref.of(c.get("object"))) is not None and r.namespace == ds.namespace
+    writes = [parse_time(c.get("at")) for c, _, r in facts.writes_to(("DaemonSet", "ConfigMap"))
+              if r.namespace == ds.namespace
               and ((r.kind == "DaemonSet" and r.name == ds.name) or (r.kind == "ConfigMap" and stem in r.name))]
     newest = max((t for t in writes if t is not None and t <= facts.at), default=None)
     if newest is not None:
@@ -239,31 +244,52 @@ def finding(got: Found) -> dict[str, Any]:
 # ---- reading ------------------------------------------------------------------------------------------
 
 
-async def _pod_lines(call: Call, namespace: str, prefix: str, step: str, tail: int) -> tuple[list[str], str]:
-    """One pod's log lines of the workload named `prefix` in `namespace` (pods named after it)."""
+async def _running_pod(call: Call, namespace: str, prefix: str, step: str) -> str:
+    """One running pod of the workload named `prefix` in `namespace` (pods named after it), or ""."""
     listed = await call("k8s_list", {"kind": "Pod", "namespace": namespace}, f"{step}-pods")
     rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok and \
         isinstance(listed.data, dict) else []
     # Only a running pod has calls to time; a pod still waiting for its image has no log to read at all.
     names = [str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")
              and r.get("status") in (None, "Running")]
-    pod = next((n for n in names if workload_of_pod(n) == prefix or n.startswith(f"{prefix}-")), "")
-    if not pod:
-        return [], ""
-    got = await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": tail}, f"{step}-{pod}")
+    return next((n for n in names if workload_of_pod(n) == prefix or n.startswith(f"{prefix}-")), "")
+
+
+async def _log_lines(call: Call, namespace: str, pod: str, step: str, tail: int) -> tuple[list[str], str]:
+    """The pod's last `tail` log lines and the evidence id of the read ([] and "" when it failed)."""
+    got = await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": tail}, step)
     if got is None or not got.ok:
         return [], ""
     return str(getattr(got, "full_text", "") or got.text or "").splitlines()[-tail:], str(got.evidence_id)
 
 
+async def _pod_lines(call: Call, namespace: str, prefix: str, step: str, tail: int) -> tuple[list[str], str]:
+    """One pod's log lines of the workload named `prefix` in `namespace` (pods named after it)."""
+    pod = await _running_pod(call, namespace, prefix, step)
+    return await _log_lines(call, namespace, pod, f"{step}-{pod}", tail) if pod else ([], "")
+
+
+async def _stepped_lines(call: Call, namespace: str, name: str) -> tuple[list[str], str]:
+    """The incident workload's LOG_TAIL lines when its last STEP_TAIL already show the RTO step, else nothing:
+    the long read is paid only by an incident whose calls are stepped now."""
+    step = f"survey-syn-step-{name}"
+    pod = await _running_pod(call, namespace, name, step)
+    if not pod:
+        return [], ""
+    recent, _ = await _log_lines(call, namespace, pod, f"{step}-{pod}-recent", STEP_TAIL)
+    if not recent or step_of(recent) is None:
+        return [], ""
+    return await _log_lines(call, namespace, pod, f"{step}-{pod}", LOG_TAIL)
+
+
 async def read(subject: Subject, facts: Facts, call: Call) -> None:
-    """Reading only: the incident workload's log lines; when they show an RTO step, the node proxy DaemonSets,
-    their ConfigMaps and one pod's logs each."""
+    """Reading only: the incident workload's last log lines (STEP_TAIL, then LOG_TAIL when those show an RTO
+    step); when they show one, the node proxy DaemonSets, their ConfigMaps and one pod's logs each."""
     if not subject.namespace or not subject.names:
         return
     store = facts.reads.setdefault(READS, {})
     for name in subject.names[:2]:
-        lines, evidence_id = await _pod_lines(call, subject.namespace, name, f"survey-syn-step-{name}", LOG_TAIL)
+        lines, evidence_id = await _stepped_lines(call, subject.namespace, name)
         if lines and step_of(lines) is not None:
             store.setdefault("lines", {})[f"{subject.namespace}/{name}"] = (lines, evidence_id)
             break

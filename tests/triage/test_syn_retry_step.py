@@ -11,11 +11,14 @@ a slow backend (durations spread, no step), a write older than a day, calls all 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.triage import syn_retry_step as srs
 from agent.triage.facts import Facts, Ref
+from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub
 
 AT = datetime(2026, 12, 2, 16, 30, tzinfo=UTC)
 SWITCH = AT - timedelta(minutes=35)
@@ -104,3 +107,35 @@ def test_negative_twins_step_before_the_write_slow_backend_old_write_all_fast() 
     assert srs.found(_facts(old, stepped)) == []
     fast = _calls(AT - timedelta(hours=4), AT, 0.07, 0, 0, _py)
     assert srs.found(_facts(proxy, fast)) == []
+
+
+def _hub(victim: list[str]) -> RecordingHub:
+    lists: dict[str | tuple[str, str], list[dict[str, Any]]] = {
+        ("Pod", "orders"): [{"name": "checkout-7d9f8c6b5-x2k4q", "status": "Running"}],
+        ("Pod", "kube-system"): [{"name": "kube-proxy-h7t2m", "status": "Running"}],
+        "DaemonSet": [{"namespace": "kube-system", "name": "kube-proxy"}]}
+    return RecordingHub(objects={("DaemonSet", "kube-system", "kube-proxy"): KUBE_PROXY}, lists=lists,
+                        logs={"checkout-7d9f8c6b5-x2k4q": victim, "kube-proxy-h7t2m": STARTUP})
+
+
+def _log_tails(hub: RecordingHub, pod: str) -> list[int]:
+    return [int(args["tail"]) for tool, args in hub.calls if tool == "k8s_logs" and args["name"] == pod]
+
+
+def test_read_pays_the_long_tail_only_when_the_last_lines_show_the_step() -> None:
+    subject = Subject(namespace="orders", names=["checkout"])
+    stepped = _calls(AT - timedelta(hours=8), SWITCH, 0.07, 0, 0, _py) + _calls(SWITCH, AT, 0.07, 6, 1.03, _py)
+    hub, facts = _hub(stepped), Facts(at=AT, changes={"changes": []})
+    asyncio.run(srs.read(subject, facts, hub))
+    assert _log_tails(hub, "checkout-7d9f8c6b5-x2k4q") == [srs.STEP_TAIL, srs.LOG_TAIL]
+    lines, _ = facts.reads[srs.READS]["lines"]["orders/checkout"]
+    assert len(lines) == srs.LOG_TAIL  # the long read is what the before/after comparison gets
+    [got] = srs.found(facts)
+    assert str(got.proxy.daemonset) == "DaemonSet kube-system/kube-proxy" and got.step.added == 1.0
+    # Calls all at their usual time now: the short tail is all that is read, nothing of the node agents.
+    for quiet in (_calls(AT - timedelta(hours=5), AT, 0.07, 0, 0, _py),
+                  [f"{AT:%Y-%m-%dT%H:%M:%S}Z INFO worker: processed batch {i}" for i in range(2000)]):
+        hub, facts = _hub(quiet), Facts(at=AT, changes={"changes": []})
+        asyncio.run(srs.read(subject, facts, hub))
+        assert _log_tails(hub, "checkout-7d9f8c6b5-x2k4q") == [srs.STEP_TAIL]
+        assert "DaemonSet" not in [a.get("kind") for _, a in hub.calls] and srs.found(facts) == []
