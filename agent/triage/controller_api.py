@@ -116,10 +116,7 @@ def _image_moves(change: dict[str, Any]) -> list[tuple[str, str, str]]:
 def upgrades(facts: Facts) -> list[tuple[Ref, dict[str, Any], str, Drop, str, str]]:
     """(workload, change, evidence, drop, old tag, new tag) of each rollout that crossed a Drop's version."""
     out: list[tuple[Ref, dict[str, Any], str, Drop, str, str]] = []
-    for change, evidence in facts.every_change():
-        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if ref is None or at is None or not facts.at - LEAD <= at <= facts.at:
-            continue
+    for change, evidence, ref in facts.writes_to(None, within=LEAD):
         for repo, old, new in _image_moves(change):
             before, after = _version(old), _version(new)
             for drop in DROPS:

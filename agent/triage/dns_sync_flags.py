@@ -87,10 +87,7 @@ def _sync_flags(change: dict[str, Any]) -> list[tuple[str, str | None, str | Non
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[tuple[str, str | None, str | None]]]]:
     """Each write in the day before to a DNS controller that changed a sync flag, newest first."""
     out: list[tuple[dict[str, Any], Ref, list[tuple[str, str | None, str | None]]]] = []
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, _, target in facts.writes_to(None, within=LEAD):
         if not _is_controller(change, target):
             continue
         flags = _sync_flags(change)

@@ -106,10 +106,7 @@ def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, str, str]]:
     """(change, object, evidence, shape) of node-level writes within the lead, newest first: node-template writes
     (not creations) and DaemonSet/ConfigMap writes whose diff assigns a kernel key."""
     out = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, evidence, target in facts.writes_to(None, within=LEAD):
         created = change.get("type") == "created"
         if target.kind.lower() != "node" and NODE_TEMPLATE.search(target.kind) and not created:
             out.append((change, target, evidence, "template"))

@@ -114,10 +114,7 @@ def _template_change(facts: Facts, groups: set[str]) -> tuple[dict[str, Any], Re
     what nodes run, to an object named like the failing nodes' group). Node creation times are not required to
     follow it: drift replaces nodes, but in-place OS updates keep them."""
     best: tuple[dict[str, Any], Ref, str] | None = None
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, evidence, target in facts.writes_to(None, within=LEAD):
         diff = " ".join(str(d) for d in change.get("diff") or [])
         kind_fits = bool(TEMPLATE_KIND.search(target.kind))
         group_fits = target.name in groups and bool(TEMPLATE_FIELD.search(diff))

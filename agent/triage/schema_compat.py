@@ -98,10 +98,7 @@ def level_set(change: dict[str, Any]) -> tuple[str, str] | None:
 def _writes(facts: Facts) -> list[tuple[dict[str, Any], Ref, str, str]]:
     """Recent writes that set a compatibility level which does not protect old readers."""
     out: list[tuple[dict[str, Any], Ref, str, str]] = []
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, _, target in facts.writes_to(None, within=LEAD):
         got = level_set(change)
         if got is not None and got[1] in UNPROTECTED and not any(t.same_object(target) for _, t, _, _ in out):
             out.append((change, target, got[0], got[1]))

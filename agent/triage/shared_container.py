@@ -80,10 +80,7 @@ def found(facts: Facts) -> list[SharedFailure]:
         if not words:
             continue
         best: tuple[dict[str, Any], Ref, str, str] | None = None
-        for change, evidence in facts.every_change():
-            target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-            if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-                continue
+        for change, evidence, target in facts.writes_to(None, within=LEAD):
             if target.kind.lower() in _WORKLOAD_KINDS or any(target.same_object(w) for w in workloads):
                 continue
             shared = words & (_words(target.namespace) | _words(target.name) | _words(target.kind))

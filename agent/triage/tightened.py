@@ -587,9 +587,9 @@ def found(facts: Facts) -> list[Tightened]:
     plain = [t for t, _ in texts]
     series = (facts.reads.get(READS) or {}).get("series") or []
     out: list[Tightened] = []
-    for change, evidence in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
+    for change, evidence, target in facts.writes_to(None, within=LEAD):
+        at = parse_time(change.get("at"))
+        if at is None:
             continue
         how = relation(target, facts, plain, change)
         fitting: list[tuple[Bound, str, str]] = []
@@ -619,10 +619,7 @@ def found(facts: Facts) -> list[Tightened]:
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, Bound]]:
     """Every tightened bound in the recent writes, fitting or not (what `read` looks further into)."""
     out = []
-    for change, _ in facts.every_change():
-        target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
-            continue
+    for change, _, target in facts.writes_to(None, within=LEAD):
         out += [(change, target, b) for b in bounds_of(change)]
     return out
 
