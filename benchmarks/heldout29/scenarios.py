@@ -799,7 +799,7 @@ def reports_api_unauthorized() -> Incident:
 AT10 = datetime(2026, 12, 4, 19, 35, tzinfo=UTC)
 
 
-def node_pods_crashing_question() -> Incident:
+def node_crashloops_host_question() -> Incident:
     """spire-agent-chart-moves-workload-api-socket: a SPIRE agent upgrade moves the Workload API socket.
 
     after: the node-agent upgrade behind "only pods on the new node fail": a SPIRE agent chart's new major
@@ -814,7 +814,7 @@ def node_pods_crashing_question() -> Incident:
     names only the node. Red herring: a quote-engine-admin rollout.
     """
     chg = AT10 - timedelta(minutes=46)
-    inc = start(node_pods_crashing_question, "pods crash-looping on one node", AT10, 2910,
+    inc = start(node_crashloops_host_question, "pods crash-looping on one node", AT10, 2910,
                 ("spire", "pricing", "treasury"))
     host = inc.node_names()[2]
     plant(inc, "pricing", "quote-engine-pricing-feed", "token", "pricing-feed", "FEED_TOKEN")
@@ -1070,5 +1070,5 @@ def partner_portal_login_burn() -> Incident:
 
 ALL = [orders_api_crashlooping, billing_portal_unauthorized_page, storefront_logouts_question,
        admin_portal_forbidden_page, claims_web_login_redirects, mobile_bff_unauthorized_page, settlement_grpc_errors,
-       tenant_throttled_question, reports_api_unauthorized, node_pods_crashing_question,
+       tenant_throttled_question, reports_api_unauthorized, node_crashloops_host_question,
        inventory_callers_unauthorized_grouped, partner_portal_login_burn]

@@ -95,7 +95,7 @@ def test_idp_replicas_each_publish_their_own_keys(built: Built) -> None:
 def test_host_question_node_alone_runs_the_upgraded_agent(built: Built) -> None:
     """The node in the question is the only one whose spire-agent runs the new image, and the crash-looping pods
     ran there."""
-    root = _bundle(built, "node-pods-crashing-question")
+    root = _bundle(built, "node-crashloops-host-question")
     question = (root / "alerts" / "question.txt").read_text()
     agents = _items(root, "spire", "pods.json")
     upgraded = [p["spec"]["nodeName"] for p in agents if p["spec"]["containers"][0]["image"].endswith(":1.11.1")]
