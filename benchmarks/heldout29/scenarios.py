@@ -569,7 +569,7 @@ def mobile_bff_unauthorized_page() -> Incident:
         h.logs["mobile-bff"] = within(own)(h.name, h.created + timedelta(seconds=6), inc.captured)
     http_codes(inc, "mobile", "mobile-bff", (55.0, 11.0), (0.2, 44.0), chg + timedelta(seconds=20), "401")
     herring(inc, "mobile", "mobile-push", f"{REGISTRY}/mobile/mobile-push", "2.0.3", AT6 - timedelta(minutes=22))
-    inc.pagerduty("mobile-bff: 80% of requests answered 401 (istio_requests_total, mobile)", "mobile-bff")
+    inc.pagerduty("mobile-bff: 80% of requests answered 401 for 10m (mobile)", "mobile-bff")
     inc.answer_key(culprit=("RequestAuthentication", "istio-system", "edge-jwt"),
                    keywords=["RequestAuthentication", "audiences", "aud", "jwt"],
                    root_cause="The mesh-wide RequestAuthentication istio-system/edge-jwt was changed to accept only "
