@@ -282,3 +282,52 @@ def test_a_store_refusing_at_its_limit_is_store_full(line: str) -> None:
 ])
 def test_the_process_own_oom_stays_oom(line: str) -> None:
     assert top(line).error_class == "oom"
+
+
+# ---- shapes record_more.sh exposed ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "cls"), [
+    ('2026/03/01 10:00:00 ERROR call failed: Post "http://orders:8080/v1": EOF', "upstream_reset"),
+    ("2026/03/01 10:00:00 read tcp 10.1.2.3:41234->10.4.5.6:5432: EOF", "upstream_reset"),
+    ("2026/03/01 10:00:00 ERROR failed to parse config: EOF", "invalid_config"),  # a reader's EOF, no peer
+    ("2026/03/01 10:00:00 ERROR decode body: EOF", None),
+])
+def test_go_eof_is_a_reset_only_on_a_connection(line: str, cls: str | None) -> None:
+    facts = extract([line])
+    assert facts.errors[0].error_class == cls
+
+
+@pytest.mark.parametrize("line", [
+    "2026/03/01 10:00:00 http: TLS handshake error from 10.0.0.9:51234: EOF",
+    "2026/03/01 10:00:00 http: panic serving 10.0.0.9:51234: runtime error: index out of range [3] with length 3",
+])
+def test_go_server_lines_name_their_client_not_an_upstream(line: str) -> None:
+    facts = extract([line])
+    assert facts.hosts == [] and "upstream_host" not in facts.errors[0].fields
+
+
+@pytest.mark.parametrize(("line", "status"), [
+    ('INFO:     10.0.0.9:51234 - "POST /v1/pay HTTP/1.1" 503 Service Unavailable', "503"),  # uvicorn
+    ('[2026-03-01 10:00:00 +0000] [7] [INFO] 10.0.0.9:51234 - - [01/Mar/2026:10:00:00 +0000] "GET /cart 1.1" 502 0 '
+     '"-" "curl/8.0"', "502"),  # hypercorn
+])
+def test_access_entries_a_logger_writes_at_info_are_counted(line: str, status: str) -> None:
+    facts = extract([line])
+    assert facts.status_codes == {status: 1}
+    assert facts.errors[0].severity == "error" and facts.errors[0].error_class == "http_5xx"
+
+
+def test_a_leveled_line_quoting_a_client_response_is_no_access_entry() -> None:
+    facts = extract(['2026-03-01 10:00:00,001 INFO httpx HTTP Request: GET http://orders:8080/x "HTTP/1.1 500 '
+                     'Internal Server Error"'])
+    assert facts.status_codes == {} and facts.errors == []
+
+
+@pytest.mark.parametrize(("line", "cls", "field", "value"), [
+    ("ERROR 2003 (HY000): Can't connect to MySQL server on 'orders-db' (111)", "connection_refused",
+     "upstream_host", "orders-db"),
+    ("ERROR 2005 (HY000): Unknown MySQL server host 'orders-db' (-2)", "dns_failure", "dns_name", "orders-db"),
+])
+def test_older_mysql_client_wording(line: str, cls: str, field: str, value: str) -> None:
+    err = top(line)
+    assert err.error_class == cls and err.fields[field] == value

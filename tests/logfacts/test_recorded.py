@@ -140,3 +140,68 @@ def test_haproxy_reading_is_unchanged() -> None:
     assert facts.status_codes == {"504": 2, "500": 1, "200": 1}
     assert error_with(facts, "sH--").error_class == "connection_timeout"
     assert error_with(facts, "is DOWN").error_class == "connection_refused"
+
+
+# ---- record_more.sh: Go, gunicorn, uvicorn, MariaDB --------------------------------------------------------
+
+def test_go_http_client_failures_each_get_their_class_and_peer() -> None:
+    facts = facts_of("go_client.log")
+    classes = {e.fields.get("url", e.template): e.error_class for e in facts.errors}
+    assert classes == {
+        "http://127.0.0.1:18999/x": "connection_refused",
+        "http://ledger.finance.svc.cluster.local.invalid:8080/x": "dns_failure",
+        "http://127.0.0.1:18081/slow": "connection_timeout",
+        "http://127.0.0.1:18998/x": "upstream_reset",  # `Get "...": EOF`: the peer closed
+        "https://127.0.0.1:18081/x": "tls_error",
+        "panic: assignment to entry in nil map": "panic",
+    }
+    dns = error_with(facts, "lookup")
+    assert dns.fields["dns_name"] == "ledger.finance.svc.cluster.local.invalid"
+    assert dns.fields["resolver"].endswith(":53") and dns.fields["upstream_port"] == "8080"
+
+
+def test_go_server_recovered_panic_is_one_entry_and_its_client_is_no_upstream() -> None:
+    facts = facts_of("go_server.log")
+    panic = error_with(facts, "nil pointer dereference")
+    assert (panic.error_class, panic.count, panic.exception) == ("panic", 2, "panic")
+    assert "upstream_host" not in panic.fields  # `panic serving 127.0.0.1:52662` names the client
+    assert len(facts.errors) == 2  # the goroutine dumps are no entries of their own
+    assert error_with(facts, "proxy error").fields["address"] == "127.0.0.1:18999"
+
+
+def test_gunicorn_worker_timeout_and_request_errors() -> None:
+    facts = facts_of("gunicorn.log")
+    assert error_with(facts, "WORKER TIMEOUT").error_class == "connection_timeout"
+    assert error_with(facts, "ConnectionRefusedError").error_class == "connection_refused"
+    assert error_with(facts, "RuntimeError").message == "order 42 has no customer"
+    assert facts.hosts == []  # `(pid:14707)` is no address
+
+
+def test_uvicorn_access_lines_are_counted_and_a_500_is_an_error() -> None:
+    facts = facts_of("uvicorn.log")
+    assert facts.status_codes == {"500": 2, "200": 1}
+    boom = error_with(facts, "GET /boom")
+    assert (boom.error_class, boom.severity, boom.fields["status"]) == ("http_5xx", "error", "500")
+    assert error_with(facts, "KeyError").error_class == "exception"
+
+
+def test_mariadb_client_errors() -> None:
+    facts = facts_of("mariadb_client.log")
+    assert error_with(facts, "(using password").fields["db_user"] == "app"
+    assert error_with(facts, "Unknown database").fields["database"] == "nosuchdb"
+    denied_db = error_with(facts, "to database")
+    assert (denied_db.error_class, denied_db.fields["database"]) == ("auth_failure", "mysql")
+    refused = error_with(facts, "(HY0<num>): Can")
+    assert (refused.error_class, refused.fields["upstream_host"]) == ("connection_refused", "127.0.0.1")
+    unknown = error_with(facts, "Unknown server host")
+    assert unknown.error_class == "dns_failure"
+    assert unknown.fields["dns_name"] == "orders-db.shop.svc.cluster.local.invalid"
+    assert error_with(facts, "Too many connections").error_class == "connection_limit"
+    assert {error_with(facts, w).error_class for w in ("doesn't exist", "already exists", "Duplicate entry")} == {
+        "db_error"}
+
+
+def test_mariadb_server_log_warns_of_refused_logins() -> None:
+    facts = facts_of("mariadb.log")
+    refused = [e for e in facts.errors if e.error_class == "auth_failure"]
+    assert {e.fields.get("db_user") for e in refused} == {"app"} and all(e.severity == "warning" for e in refused)

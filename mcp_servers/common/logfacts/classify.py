@@ -107,6 +107,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"failed to lookup address|could not translate host name|no such domain|"
         r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b|"
         r"UnresolvedAddressException|"  # java.nio: the JDK HttpClient's and NIO channels' unresolved name
+        r"unknown (?:MySQL )?server host|"  # MySQL/MariaDB client 2005
         + NAME_NOT_RESOLVED + "|" + RESOLVER_FAILED + "|" + GO_RESOLVER_ERROR, _I)),
     ("tls_error", re.compile(
         r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
@@ -119,7 +120,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("connection_refused", re.compile(
         r"connection refused|\bECONNREFUSED\b|actively refused|refused (?:the |to )?connect|connection to \S+ refused|"
         r"reset reason: (?:remote |local )?connection failure|delayed connect error: 111|"
-        r"ConnectException|could not connect to server|can't connect to \w+ server|failed to connect to|"
+        r"ConnectException|could not connect to server|can't connect to (?:\w+ )?server|failed to connect to|"
         r"unable to connect to|couldn't connect to|connection attempt failed|connect failed|"
         r"errno 111|os error 111", _I)),
     ("connection_timeout", re.compile(
@@ -132,7 +133,9 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"upstream reset|disconnect/reset before headers|unexpected EOF|socket hang up|\bGOAWAY\b|"
         r"RST_STREAM|closed the connection unexpectedly|connection (?:was )?(?:closed|aborted|terminated)|"
         r"stream (?:was )?reset|connection termination|remote end closed|server disconnected|ECONNABORTED|"
-        r"IncompleteRead|EOF occurred|other side closed|\bUND_ERR_SOCKET\b", _I)),  # undici: the peer closed
+        r"IncompleteRead|EOF occurred|other side closed|\bUND_ERR_SOCKET\b|"
+        r"\b(?:Get|Post|Put|Patch|Delete|Head|Options) \"[^\"]+\": (?:read tcp \S+: )?EOF\b|"  # Go net/http client
+        r"\bread (?:tcp|unix)[46]? \S+: EOF\b", _I)),  # undici: the peer closed
     ("auth_failure", re.compile(
         r"authentication (?:failed|failure|required|error)|\bunauthori[sz]ed\b|\bunauthenticated\b|"
         r"invalid (?:credentials|token|password|api[ _-]?key|username or password|signature|grant|client)|"
@@ -156,8 +159,9 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"cannot find module|ModuleNotFoundError|ImportError|No module named|ClassNotFoundException|"
         r"NoClassDefFoundError|cannot open shared object", _I)),
     ("db_error", re.compile(
-        r"SQLSTATE|sql_?state|deadlock detected|duplicate key|relation \S+ does not exist|\bORA-\d{5}\b|"
-        r"\b\d{4} \([0-9A-Z]{5}\):|deadlock found|PSQLException|SQLException|OperationalError|IntegrityError|"
+        r"SQLSTATE|sql_?state|deadlock detected|duplicate key|duplicate entry|relation \S+ does not exist|"
+        r"\bORA-\d{5}\b|\b\d{4} \([0-9A-Z]{5}\)(?: at line \d+)?:|deadlock found|PSQLException|SQLException|"
+        r"OperationalError|IntegrityError|"
         r"ProgrammingError|"
         r"could not serialize access|"
         r"lock wait timeout|table \S+ doesn't exist|syntax error at or near|QueryFailedError|"
@@ -320,7 +324,8 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
                      "slowdown", "request limit", "backpressure", "overloaded"),
     "file_not_found": ("no such file", "enoent", "filenotfound", "nosuchfile", "cannot find", "exist", "not found",
                        "module", "importerror", "classnotfound", "noclassdef", "shared object"),
-    "db_error": ("sql", "deadlock", "duplicate key", "relation", "ora-", "):", "operationalerror", "integrityerror",
+    "db_error": ("sql", "deadlock", "duplicate key", "duplicate entry", ") at line", "relation", "ora-", "):",
+                 "operationalerror", "integrityerror",
                  "programmingerror", "serialize", "lock wait", "exist",
                  "syntax error", "queryfailed", "sequelize", "mongo", "wrongtype", "database", "violates",
                  "column"),

@@ -53,6 +53,7 @@ _DNS = [
     re.compile(r"(?i:failed to lookup address information|name resolution)[^'\"]{0,40}['\"]([\w.\-]+)['\"]"),
     re.compile(r"(?i:no such host is known)\.? \(([\w.\-]+)(?::\d+)?\)"),
     re.compile(r"([\w.\-]+) could not be resolved \(\d+: "),  # nginx's resolver
+    re.compile(r"(?i:unknown (?:MySQL )?server host) '([\w.\-]+)'"),  # MySQL/MariaDB client (2005)
 ]
 _GRPC = re.compile(r"\bcode\s*=\s*([A-Z][A-Za-z]+)\b")
 _SQLSTATE = re.compile(r"SQLSTATE[\s=:\[]*([0-9A-Z]{5})\b|\bsql_?state[\s\"'=:]*([0-9A-Z]{5})\b", re.I)
@@ -68,7 +69,8 @@ _COMMA_PORT = re.compile(
 """SQL Server's `host,port` (`server 'sqlserver.data.svc,1433'`, `Data Source=tcp:db,1433`,
 `Server=db\\INST,1433`): its client libraries separate the port with a comma, not a colon."""
 _SERVER_AT = re.compile(r"(?i:server at|host) \"?([\w.\-]+)\"? \([\d.:a-f]+\)(?:,? (?i:port) (\d{2,5}))?"
-                        r"|(?i:server at) \"([\w.\-]+)\",? (?i:port) (\d{2,5})")
+                        r"|(?i:server at) \"([\w.\-]+)\",? (?i:port) (\d{2,5})"
+                        r"|(?i:connect to (?:MySQL )?server on) '([\w.\-]+)'(?::(\d{2,5}))?")
 """libpq's `connection to server at "db" (10.0.0.5), port 5432 failed` and, for an IP, `server at "10.0.0.5",
 port 5432` (PostgreSQL 14+)."""
 _RESOLVER = re.compile(r"\bresolver:? \"?((?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9a-fA-F:]+\](?::\d+)?)"
@@ -90,6 +92,10 @@ _DNS_SERVER = re.compile(r"(?:\bon |->)?(?:(?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-fA-F:
 """`lookup NAME on 10.96.0.10:53` (or `read udp a->10.96.0.10:53`): the resolver asked, not the service wanted."""
 _LOCAL_END = re.compile(r"\b(?:read|write|dial) (?:udp|tcp)[46]? [\w.:\[\]]+->")
 """Go's `read tcp 10.1.2.3:51234->10.4.5.6:5432`: the part before `->` is this pod's own socket."""
+_CLIENT_END = re.compile(r"\b(?:panic serving|TLS handshake error from|(?:accept(?:ed)?|incoming) connection from) "
+                         r"[\w.:\[\]\-]+")
+"""A server's log naming the CLIENT it was serving (Go net/http `http: panic serving 10.0.0.1:5555`, `http: TLS
+handshake error from 10.0.0.1:5555`): that address is no upstream."""
 _EXIT = re.compile(r"(?i:exit(?:ed)? with (?:exit )?(?:code|status)|exit (?:code|status)):?\s*(-?\d+)")
 _STATUS = re.compile(r"(?i:status(?:[ _]?code)?|HTTP/\d(?:\.\d)?|returned|response code)[\"']?[\s=:]+([1-5]\d\d)\b")
 
@@ -160,17 +166,19 @@ def extract(text: str) -> dict[str, str]:
     if resolver:
         out["resolver"] = next(g for g in resolver.groups() if g)
     probe = _LOCAL_END.sub("", text)
+    probe = _CLIENT_END.sub("", probe) if " from " in probe or "serving" in probe else probe
     probe = _DNS_SERVER.sub("", probe) if "dns_name" in out else probe
     probe = probe.replace(out["resolver"], "") if resolver else probe
     probe = _GRPC_SCHEME.sub("", probe)
     comma = _COMMA_PORT.search(probe) if "," in probe else None
     hostport = _address(probe, comma)
-    server_at = _SERVER_AT.search(text) if "server at" in low or "host " in low else None
+    server_at = _SERVER_AT.search(text) if "server at" in low or "host " in low or "server on" in low else None
     if hostport:
         out["upstream_host"], out["upstream_port"] = hostport.group(1), hostport.group(2)
         out["address"] = f"{hostport.group(1)}:{hostport.group(2)}"
     elif server_at:
-        host, port = server_at.group(1) or server_at.group(3), server_at.group(2) or server_at.group(4)
+        host = server_at.group(1) or server_at.group(3) or server_at.group(5)
+        port = server_at.group(2) or server_at.group(4) or server_at.group(6)
         out["upstream_host"] = host
         if port:
             out["upstream_port"] = port

@@ -443,7 +443,30 @@ def _leveled(text: str, fmt: str) -> Line | None:
     sep = _LOGGER_SEP.match(rest)
     if sep and len(rest) > sep.end():
         rest = rest[sep.end():]
-    return Line(fmt if fmt == "go_log" else "leveled", level_severity(lm.group(1)) or "unknown", rest.strip(), ts)
+    line = Line(fmt if fmt == "go_log" else "leveled", level_severity(lm.group(1)) or "unknown", rest.strip(), ts)
+    return _with_access(line) if '" ' in rest else line
+
+
+_LOGGED_ACCESS = re.compile(r'"([A-Z]{3,10}) (/\S*?|https?://\S+?)(?: (?:HTTP/)?[\d.]+)?" ([1-5]\d\d)\b')
+"""An access entry a server's logger writes at a level: uvicorn's `INFO: 10.0.0.1:5555 - "GET /x HTTP/1.1" 500
+Internal Server Error`, hypercorn's and daphne's, gunicorn's access log behind a level prefix: the quoted request
+line and the status right after it."""
+
+
+def _with_access(line: Line) -> Line:
+    """A leveled line that is an access entry, read as one: `METHOD path STATUS`, the status counted, a 5xx an
+    error whatever level the logger gave it (uvicorn logs every request at INFO)."""
+    m = _LOGGED_ACCESS.search(line.message)
+    if m is None:
+        return line
+    method, path, status = m.groups()
+    line.fields.update({"method": method, "path": path[:200], "status": status})
+    line.message = f"{method} {path} {status}"
+    if status >= "500":
+        line.severity = "error"
+    elif status == "429" and line.severity == "info":
+        line.severity = "warning"
+    return line
 
 
 def parse_go_log(text: str) -> Line | None:

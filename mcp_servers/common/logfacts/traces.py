@@ -44,6 +44,9 @@ PY_CHAIN = frozenset({"The above exception was the direct cause of the following
 inside an `except`): joints of one failure, never an error of their own. Each traceback around them is still
 read as its own record."""
 _GO_HEAD = re.compile(r"^(?:panic: |fatal error: )")
+_GO_SERVE_PANIC = re.compile(r"\bhttp: panic serving \S+: (.*)$")
+"""net/http's recovered handler panic, `http: panic serving 10.0.0.1:5555: <value>`, logged with the goroutine's
+dump after it: one record, whose panic value is the message (the address is the client's)."""
 _GO_CONT = re.compile(r"^(?:\[signal |goroutine \d+ \[|created by |exit status \d+|[\w./*()\[\]{}\-$]+\(.*\)$|"
                       r"\s)")
 _PY_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
@@ -78,7 +81,7 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
         joints = 0
         if stripped.startswith(_PY_HEAD) or stripped.endswith(_PY_HEAD):
             current.kind = "python"
-        elif _GO_HEAD.match(stripped):
+        elif _GO_HEAD.match(stripped) or ("panic serving" in stripped and _GO_SERVE_PANIC.search(stripped)):
             current.kind = "go"
     if current is not None:
         yield current
@@ -141,6 +144,9 @@ def parse_trace(lines: list[str]) -> tuple[StackTrace | None, list[str]]:
         return _python(lines)
     if _GO_HEAD.match(head):
         return _go(lines), []
+    served = _GO_SERVE_PANIC.search(head) if "panic serving" in head else None
+    if served and len(lines) > 1:
+        return _go(lines, ("panic", served.group(1).strip())), []
     if len(lines) < 2:
         return None, []
     if any(_JAVA_FRAME.match(ln) for ln in lines[1:4]):
@@ -258,11 +264,13 @@ def _node(lines: list[str]) -> StackTrace:
     return StackTrace(language="node", exception=exc, message=msg, frames=frames[:TOP_FRAMES])
 
 
-def _go(lines: list[str]) -> StackTrace:
+def _go(lines: list[str], said: tuple[str, str] | None = None) -> StackTrace:
     head = lines[0].strip()
     exc = "panic" if head.startswith("panic:") else "fatal error"
     msg = head.split(":", 1)[1].strip()
     msg = msg.removesuffix(" [recovered]")
+    if said is not None:
+        exc, msg = said
     frames: list[str] = []
     func = ""
     started = False
