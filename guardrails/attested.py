@@ -1,51 +1,60 @@
-"""Strings attested clean by the redactor under the current rule set, so that redacting them again is a lookup.
+"""Verdicts of the screening computed ahead of a call, under a rule-set fingerprint and a key: the strings
+`redact_text` leaves alone, and whole answer texts that redaction and the injection scan both pass.
 
-Why: the structured copy of a code-graph answer (and the arguments of its decision record) is made of
-strings that come from the index: symbol keys, file paths, names. `redaction.redact_data` runs
-`redact_text` on each (12-40 us for a 40-character path: every detector), and the process-wide memo
-(`redaction._LEAVES`) only helps with strings this process met before: a first-time answer paid for
-every one of its keys again. The index holds every such string, so the indexer screens each once
-(guardrails/attested.py `clean_of`, called by mcp_servers/codegraph/verdicts.py) and stores the clean
-ones with the rule set's fingerprint; a server loading the index attests them here, and `_walk`
-returns an attested string as it is.
+Why: a first-time code-graph answer paid the guard's full screening (about 0.9 ms of CPU for a
+300-character get_callers answer: `redact_text` and `injection.scan` of its text, `redact_text` of each
+string of its structured copy), although the index it is computed from holds every string, and every
+default answer, before any call is made. The code-graph server screens them once when it indexes
+(mcp_servers/codegraph/verdicts.py) and attests the clean ones here; a call then pays a keyed hash.
 
-Why this is exact: `redact_text` is a pure function of its string and of the code and data of the
-redactor (a fixed table of formats; no configuration, no environment). A string is attested only when
-`redact_text(s)` returned `s` unchanged with no finding, and only together with the `fingerprint()`
-of that code and data: a SHA-256 over every source and data file of `guardrails/` and the Python
-version (the regex engine). A server whose fingerprint differs (any change to any guardrail file,
-another Python) attests nothing from that index and redacts every string afresh until the index is
-screened again. Key-dependent judgements (`password: <value>`, Kubernetes Secret objects, env
-values) are made by `_walk` before it looks at a leaf, exactly as before; only the leaf's own
-`redact_text` is skipped.
+Why this is exact, not an approximation:
+- A verdict is about one exact string, judged by the very functions the guard runs on it:
+  `redact_text(s)` returned `s` unchanged with no finding (a leaf), or additionally `injection.scan(t)`
+  returned score 0 with no span (an answer text). Both are pure functions of their string and of the
+  guard's code and data (fixed tables and weights; no configuration, no environment), so the stored
+  verdict is what a fresh screening returns, and the guard takes the same path as on a fresh clean
+  result: text unchanged, nothing redacted, injection score 0, no warning, the same audit record.
+- Whole answers, not leaves, are attested for the injection scan: the scan is not compositional (its
+  classifier pairs concepts across table cells within a 480-character passage, hits within 400 characters
+  cluster into one score, decoders such as spaced letters and leetspeak read across cell separators),
+  so the screening of an answer is not a function of the screenings of its strings. No such claim is made.
+- Leaves are used only by `redaction.redact_data`, after its key-dependent judgements (a value under a
+  `password` key, a Kubernetes Secret's data, an env value) which still run on every string.
+- Every verdict is an HMAC-SHA256 (cut to 16 bytes) of `fingerprint()` and the string under a key
+  derived from the audit key. The fingerprint covers every source and data file of `guardrails/` and the
+  Python version, so any rule change invalidates every verdict; the key means a verdict cannot be forged
+  by whoever can write the index (a repository shipping its own `.vigil/codegraph.db`, say), only by
+  whoever holds the audit key, who can already rewrite the audit chain.
+- Nothing secret is held: only digests, and strings in which nothing was found.
 
-Trust: a verdict is as trustworthy as the index file, which the server already trusts for every
-answer it gives. Only redaction reads it (injection screening of the answer text is unchanged), so
-forging a verdict needs write access to the index and only lets a string the writer put there
-through unredacted. Nothing here holds a secret: only strings in which nothing was found are kept.
-
-Bounded: at most `MAX_ATTESTED` strings of at most `MAX_CHARS` characters (about 100 MB at the very
-worst; a 17,000-symbol index attests some 27,000 strings, 2-3 MB). Past the bound, strings are simply
-not attested and take the memo's path.
+Bounded: at most `MAX_LEAVES` strings of at most `MAX_CHARS` characters, and `MAX_ANSWERS` digests
+(16 bytes each); past the bounds nothing more is attested and calls take the full screening.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-MAX_ATTESTED = 1_000_000
+MAX_LEAVES = 1_000_000
+MAX_ANSWERS = 1_000_000
 MAX_CHARS = 256
-"""Longer strings are not attested (the leaf memo does not keep them either): rare in an answer."""
+"""Longer strings are not attested as leaves (the leaf memo does not keep them either): rare in an answer."""
+MAC_BYTES = 16
 
 _GUARDRAILS = Path(__file__).resolve().parent
 _RULE_FILES = ("*.py", "*.json", "*.yaml")
+_KEY_DOMAIN = b"vigil-attested-verdicts-v1"
 
 _clean: set[str] = set()
+_answers: set[bytes] = set()
+_answer_key: list[bytes] = []
+"""The key the attested answer digests were made with (empty: none attested)."""
 _lock = threading.Lock()
 
 
@@ -53,9 +62,9 @@ _lock = threading.Lock()
 def fingerprint() -> str:
     """SHA-256 over the Python version and every rule file of the guardrails package (name and bytes).
 
-    Deliberately wider than the redactor's own modules: a change to any guardrail file, or another
-    interpreter, invalidates every stored verdict rather than risk one that a changed rule would
-    judge differently."""
+    Deliberately wider than the screening modules themselves: a change to any guardrail file, or another
+    interpreter, invalidates every stored verdict rather than risk one that a changed rule would judge
+    differently."""
     h = hashlib.sha256(b"vigil-attested-v1\0" + sys.version.encode() + b"\0")
     for pattern in _RULE_FILES:
         for path in sorted(_GUARDRAILS.rglob(pattern)):
@@ -66,50 +75,97 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
-def clean_of(strings: Iterable[str]) -> list[str]:
-    """The distinct strings of `strings` that `redact_text` leaves unchanged with no finding (and
-    that are short enough to attest): what an indexer stores with `fingerprint()`."""
+def verdict_key(audit_secret: bytes) -> bytes:
+    """The key verdicts are made with, derived from the audit key (never the audit key itself)."""
+    return hmac.new(audit_secret, _KEY_DOMAIN, hashlib.sha256).digest()
+
+
+def mac(key: bytes, kind: bytes, text: str) -> bytes:
+    """The stored form of a verdict on `text`: bound to the rule set, the kind of verdict and the key."""
+    data = kind + b"\0" + _fingerprint_bytes() + b"\0" + text.encode("utf-8", "surrogatepass")
+    return hmac.new(key, data, hashlib.sha256).digest()[:MAC_BYTES]
+
+
+@functools.cache
+def _fingerprint_bytes() -> bytes:
+    return fingerprint().encode()
+
+
+LEAF = b"leaf"
+ANSWER = b"answer"
+
+
+def leaf_clean(s: str) -> bool:
+    """`redact_text(s)` is `s` with no finding (what a leaf verdict says)."""
     from guardrails.redaction import redact_text
 
-    out = []
-    for s in dict.fromkeys(strings):
-        if type(s) is not str or len(s) > MAX_CHARS:
-            continue
-        red = redact_text(s)
-        if not red.findings and red.text == s:
-            out.append(s)
-    return out
+    red = redact_text(s)
+    return not red.findings and red.text == s
 
 
-def attest(stored_fingerprint: str, strings: Iterable[str]) -> int:
-    """Attest `strings` as clean when `stored_fingerprint` is this process's `fingerprint()`;
-    returns how many were added (0 for another fingerprint, or past `MAX_ATTESTED`)."""
-    if stored_fingerprint != fingerprint():
-        return 0
+def answer_clean(text: str) -> bool:
+    """`redact_text(text)` is `text` with no finding and `injection.scan(text)` found nothing: the guard's
+    screening leaves the answer as it is (what an answer verdict says)."""
+    from guardrails import injection
+
+    if not leaf_clean(text):
+        return False
+    report = injection.scan(text)
+    return report.score == 0.0 and not report.spans
+
+
+def attest_leaves(key: bytes, candidates: Iterable[str], stored: set[bytes]) -> int:
+    """Attest each of `candidates` whose leaf verdict under `key` is in `stored`; returns how many were added."""
     added = 0
     with _lock:
-        for s in strings:
-            if len(_clean) >= MAX_ATTESTED:
+        for s in candidates:
+            if len(_clean) >= MAX_LEAVES:
                 break
-            if type(s) is str and len(s) <= MAX_CHARS and s not in _clean:
+            if type(s) is str and len(s) <= MAX_CHARS and s not in _clean and mac(key, LEAF, s) in stored:
                 _clean.add(s)
                 added += 1
     return added
 
 
+def attest_answers(key: bytes, stored: Iterable[bytes]) -> int:
+    """Attest answer verdicts made under `key` (a later key replaces an earlier one's verdicts)."""
+    with _lock:
+        if _answer_key and _answer_key[0] != key:
+            _answers.clear()
+        _answer_key[:] = [key]
+        before = len(_answers)
+        for digest in stored:
+            if len(_answers) >= MAX_ANSWERS:
+                break
+            if type(digest) is bytes and len(digest) == MAC_BYTES:
+                _answers.add(digest)
+        return len(_answers) - before
+
+
 def is_clean(text: str) -> bool:
-    """`text` was attested: `redact_text(text)` is `text` with no finding under this rule set."""
+    """`text` was attested as a leaf: `redact_text(text)` is `text` with no finding under this rule set."""
     return text in _clean
 
 
-def count() -> int:
-    return len(_clean)
+def is_clean_answer(text: str) -> bool:
+    """`text` was attested as a whole answer: its screening finds nothing under this rule set."""
+    if not _answers:
+        return False
+    key = _answer_key[0] if _answer_key else None
+    return key is not None and mac(key, ANSWER, text) in _answers
+
+
+def count() -> tuple[int, int]:
+    """(attested leaves, attested answers)."""
+    return len(_clean), len(_answers)
 
 
 def clear() -> None:
     with _lock:
         _clean.clear()
+        _answers.clear()
+        _answer_key.clear()
 
 
 CLEAN = _clean
-"""The attested set itself, for `redaction._leaf`'s one membership test per string (read only)."""
+"""The attested leaves, for `redaction._leaf`'s one membership test per string (read only)."""

@@ -1,6 +1,6 @@
 """CPU per stage of the guard of one code-graph call, in process: a before/after measure that load moves little.
 
-    .venv/bin/python benchmarks/codegraph/guard_cpu_stages.py DB [fresh|repeat]
+    .venv/bin/python benchmarks/codegraph/guard_cpu_stages.py DB [fresh|repeat] [STATE_DIR]
 
 Run it from each of two source trees (e.g. `git archive <commit> | tar -x -C /tmp/a`, then
 `cd /tmp/a && .venv/bin/python benchmarks/codegraph/guard_cpu_stages.py DB`), alternating, and
@@ -11,7 +11,10 @@ mcp_servers/common/server.py runs them. Time is the calling thread's CPU (`time.
 so waiting for the flush or for a core taken by other tenants is not counted; the p50 of each
 stage is printed, then all of it as JSON. `fresh` asks symbols the process has not seen (after
 warming on 140 others, as the stdio bench asks); `repeat` asks the warm-up's symbols again. The
-policy's rate limit is raised so that the layers are measured, not its refusal.
+policy's rate limit is raised so that the layers are measured, not its refusal. With STATE_DIR the
+guard's audit log and key live there and the index is screened ahead under that key first, as a server
+that indexed at start has it (mcp_servers/codegraph/verdicts.py; once per key and index, tens of seconds
+on CPython's Lib); without it the key is new and nothing is screened ahead.
 """
 
 from __future__ import annotations
@@ -53,11 +56,15 @@ def _answer(g: CodeGraph, tool: str, key: str) -> dict[str, Any]:
     return result.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def measure(db: Path, mode: str) -> dict[str, dict[str, float]]:
+async def measure(db: Path, mode: str, state: Path | None = None) -> dict[str, dict[str, float]]:
     g = CodeGraph(db)
     sample = random.Random(7).sample([k for k in g.symbols if g.calls.in_degree(k) > 0], 280)
     keys, warm_keys = sample[:140], sample[140:]
-    guard = ServerGuard.for_tests(Path(tempfile.mkdtemp(prefix="vigil-stages-")), "codegraph")
+    guard = ServerGuard.for_tests(state or Path(tempfile.mkdtemp(prefix="vigil-stages-")), "codegraph")
+    if state is not None:
+        from mcp_servers.codegraph.server import use_screening
+
+        print(f"screened ahead: {use_screening(g, guard, screen_now=True)}", file=sys.stderr)
     server = build_server(CodegraphSettings(db=g.db_path, reindex=False), guard, graph=g)
     pipeline = guard.pipeline
     for limits in pipeline.policy.limits:
@@ -107,9 +114,10 @@ async def measure(db: Path, mode: str) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or (len(sys.argv) > 2 and sys.argv[2] not in ("fresh", "repeat")):
+    if len(sys.argv) < 2 or len(sys.argv) > 4 or (len(sys.argv) > 2 and sys.argv[2] not in ("fresh", "repeat")):
         sys.exit(__doc__)
-    out = asyncio.run(measure(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "fresh"))
+    out = asyncio.run(measure(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "fresh",
+                              Path(sys.argv[3]) if len(sys.argv) > 3 else None))
     for tool, stages in out.items():
         print(f"{tool} (p50, us of CPU)")
         for name, us in stages.items():

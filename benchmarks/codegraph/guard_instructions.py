@@ -1,6 +1,7 @@
 """Instructions the guard spends on one first-time code-graph call: a before/after measure no load moves.
 
     .venv/bin/python benchmarks/codegraph/guard_instructions.py DB [--tool get_callers] [--calls 30] [--tree DIR ...]
+        [--state DIR]
 
 Why: on the shared 2-core machine the guard's CPU time (guard_cpu_stages.py) moves by 10-30% with
 the other tenants' load (a shared cache, a busy disk's flush in the calling thread), more than most
@@ -15,7 +16,10 @@ symbols (a long-running server's memos), builds the answers, then counts only th
 first-time calls (every layer's check, the decision record, `_screen` with its fsynced result
 record), between `os.getppid()` and `os.getpgrp()` markers (callgrind's `--zero-before` and
 `--dump-before`). Prints millions of instructions per call per tree, as JSON. Needs valgrind; takes
-a few minutes per tree (the interpreter runs about 50x slower under it).
+a few minutes per tree (the interpreter runs about 50x slower under it). With `--state DIR` the guard's
+audit log and key live in DIR, and the index is screened ahead under that key before the counted run
+(outside callgrind, by the tree's own code), as a server that indexed at start has it
+(mcp_servers/codegraph/verdicts.py); give each tree its own DB copy and DIR.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from typing import Any
 TOOLS = ("get_callers", "get_impact_radius")
 
 
-def workload(db: Path, tool: str, calls: int) -> None:
+def workload(db: Path, tool: str, calls: int, state: Path | None = None) -> None:
     """The counted run, inside callgrind, importing Vigil from the current directory."""
     sys.path.insert(0, str(Path.cwd()))
     from guardrails.action import Action
@@ -50,7 +54,7 @@ def workload(db: Path, tool: str, calls: int) -> None:
 
     g = CodeGraph(db)
     sample = random.Random(7).sample([k for k in g.symbols if g.calls.in_degree(k) > 0], 140 + calls)
-    guard = ServerGuard.for_tests(Path(tempfile.mkdtemp(prefix="vigil-instr-")), "codegraph")
+    guard = ServerGuard.for_tests(state or Path(tempfile.mkdtemp(prefix="vigil-instr-")), "codegraph")
     server = build_server(CodegraphSettings(db=g.db_path, reindex=False), guard, graph=g)
     pipeline = guard.pipeline
     for limits in pipeline.policy.limits:
@@ -98,15 +102,29 @@ def workload(db: Path, tool: str, calls: int) -> None:
     os.getpgrp()  # callgrind --dump-before=os_getpgrp: counting stops
 
 
-def count(tree: Path, db: Path, tool: str, calls: int) -> float:
+def screen(db: Path, state: Path) -> None:
+    """Screen the index ahead under the key of the guard whose state is `state` (the tree's own code)."""
+    sys.path.insert(0, str(Path.cwd()))
+    from mcp_servers.codegraph.graph import CodeGraph
+    from mcp_servers.codegraph.server import use_screening
+    from mcp_servers.common.server import ServerGuard
+
+    print(use_screening(CodeGraph(db), ServerGuard.for_tests(state, "codegraph"), screen_now=True), file=sys.stderr)
+
+
+def count(tree: Path, db: Path, tool: str, calls: int, state: Path | None = None) -> float:
     """Millions of instructions per call of the tree's guard, read from callgrind's dump."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)}
+    if state is not None:
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), str(db.resolve()), "--screen", str(state)],
+                       cwd=tree, env=env, check=True)
     with tempfile.TemporaryDirectory(prefix="vigil-callgrind-") as tmp:
         out = Path(tmp) / "callgrind.out"
         subprocess.run(
             ["valgrind", "--tool=callgrind", "--zero-before=os_getppid", "--dump-before=os_getpgrp",
              f"--callgrind-out-file={out}", sys.executable, str(Path(__file__).resolve()), str(db.resolve()),
-             "--workload", "--tool", tool, "--calls", str(calls)],
-            cwd=tree, env={**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)}, check=True,
+             "--workload", "--tool", tool, "--calls", str(calls), *(["--state", str(state)] if state else [])],
+            cwd=tree, env=env, check=True,
             capture_output=True)
         dumps = sorted(Path(tmp).glob("callgrind.out.*"))  # the dump taken at os_getpgrp
         if not dumps:
@@ -123,13 +141,19 @@ def main() -> None:
     ap.add_argument("--tool", choices=TOOLS, default="get_callers")
     ap.add_argument("--calls", type=int, default=30)
     ap.add_argument("--tree", type=Path, action="append", help="a Vigil source tree (repeatable; default: cwd)")
+    ap.add_argument("--state", type=Path, help="the guard's state dir; the index is screened ahead under its key")
     ap.add_argument("--workload", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--screen", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.screen:
+        screen(args.db, args.screen)
+        return
     if args.workload:
-        workload(args.db, args.tool, args.calls)
+        workload(args.db, args.tool, args.calls, args.state)
         return
     trees = args.tree or [Path.cwd()]
-    print(json.dumps({str(t): round(count(t.resolve(), args.db, args.tool, args.calls), 3) for t in trees}))
+    state = args.state.resolve() if args.state else None
+    print(json.dumps({str(t): round(count(t.resolve(), args.db, args.tool, args.calls, state), 3) for t in trees}))
 
 
 if __name__ == "__main__":

@@ -90,8 +90,13 @@ class ScreeningLayer(BaseLayer):
     name: ClassVar[str] = "screening"
 
     def after(self, call: Call, result: ToolResult) -> ToolResult:
+        from guardrails import attested, injection
         from guardrails.screening_memo import SCANS, TEXTS
 
+        if attested.is_clean_answer(result.text):
+            # Screened ahead under these rules (guardrails/attested.py): nothing to redact, nothing found.
+            result.injection = injection.InjectionReport(score=0.0, spans=[])
+            return result
         redacted = TEXTS(result.text)  # `redaction.redact_text`, remembered for clean texts seen before
         result.text = redacted.text
         result.secrets_redacted += len(redacted.findings)

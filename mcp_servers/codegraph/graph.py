@@ -15,7 +15,6 @@ from pathlib import Path
 
 import networkx as nx
 
-from mcp_servers.codegraph import verdicts
 from mcp_servers.codegraph.model import split_module
 
 ENTRY_LABELS = {"http": "HTTP handler", "cli": "CLI command", "mcp": "MCP tool", "test": "test",
@@ -89,8 +88,6 @@ class CodeGraph:
         meta = dict(self.db.execute("SELECT k, v FROM meta"))
         self.root = meta.get("root", "")
         self.commit = meta.get("commit", "")
-        self.attested = verdicts.load(self.db)
-        """Index strings attested clean for redaction under this rule set (mcp_servers/codegraph/verdicts.py)."""
 
     # ---- finding symbols ------------------------------------------------------------------------
     def find(self, query: str) -> list[str]:

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mcp_servers.codegraph import verdicts
 from mcp_servers.codegraph.lang import extractor, language_of
 from mcp_servers.codegraph.lang.base import as_utf8, sha
 from mcp_servers.codegraph.model import FileFacts, decode, encode, module_key
@@ -308,10 +307,6 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         if restamped:
             store.db.executemany("UPDATE files SET stamp=? WHERE path=?", restamped)
         if not changed and not removed:
-            if verdicts.stale(store.db):  # the guard's rules changed since: screen again under the new ones
-                store.db.execute("BEGIN")
-                verdicts.refresh(store.db)
-                store.db.execute("COMMIT")
             if with_counts:
                 report.counts = store.counts()
             return report
@@ -378,10 +373,6 @@ def index_repository(root: str | Path, db_path: str | Path | None = None, *, wor
         if bulk:
             store.create_indexes()
         store.set_meta("indexed_at", str(int(time.time())))
-        mark = time.perf_counter()
-        verdicts.refresh(store.db)  # redaction verdicts of the answer strings, for the guard (verdicts.py)
-        report.phases["screen"] = round(time.perf_counter() - mark, 3)
-        mark = time.perf_counter()
         store.db.execute("COMMIT")
         store.db.execute("PRAGMA synchronous=NORMAL")
         report.phases["commit"] = round(time.perf_counter() - mark, 3)

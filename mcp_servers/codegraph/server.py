@@ -62,6 +62,26 @@ def load_graph(settings: CodegraphSettings) -> CodeGraph:
     return CodeGraph(db)
 
 
+def use_screening(g: CodeGraph, guard: ServerGuard, *, screen_now: bool) -> dict[str, float]:
+    """Attest the index's stored screening verdicts (mcp_servers/codegraph/verdicts.py) for the guard,
+    after screening what is new when `screen_now` (the server indexed at start: index time).
+
+    The verdicts are keyed with the audit key, so without a readable one nothing is attested (the first
+    call then fails with the key's message, as it would anyway). Returns what was screened and attested."""
+    from guardrails import attested
+    from guardrails.audit import AuditKeyError
+    from mcp_servers.codegraph import verdicts
+
+    try:
+        secret = guard.pipeline.audit.key.secret
+    except (AuditKeyError, AttributeError):
+        return {}
+    key = attested.verdict_key(secret)
+    out = verdicts.screen(g, key) if screen_now else {}
+    leaves, texts = verdicts.load(g, key)
+    return {**out, "attested_leaves": leaves, "attested_answers": texts}
+
+
 def _typed(answer: Callable[[], M], text: Callable[[M], str]) -> CallToolResult:
     """One tool result: the model `answer` computes (cut to the budget), and the text rendered from it.
 
@@ -83,6 +103,7 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
     call, which costs more than the answer. The two that run git (`changed_symbols`, and
     `resolve_stacktrace` for its commits) do so in a worker thread."""
     g = graph or load_graph(settings)
+    use_screening(g, guard, screen_now=graph is None and settings.repo is not None and settings.reindex)
     server = create_server("vigil-codegraph", INSTRUCTIONS, guard)
 
     @server.tool(annotations=READ_ONLY)

@@ -1,68 +1,116 @@
-"""Redaction verdicts of the index's strings, screened once when indexing, attested when a server loads.
+"""The guard's screening of an index's answers, done when the server indexes and stored in the index.
 
-Why: a get_callers or get_impact_radius answer's structured copy is made of the index's symbol keys,
-file paths and names, and the guard redacts every one of them (`redaction.redact_data`). Screened
-here once per rule set, a first-time answer pays a set lookup per string instead of a `redact_text`
-pass (guardrails/attested.py says why that is exact, and what the fingerprint covers).
+Why: get_callers and get_impact_radius answers are computed from an index that does not change between
+re-indexes, so their screening (redaction and injection scan of the text, redaction of each string of the
+structured copy: most of the guard's CPU on a first-time call) can be done once, before any call. The
+server does it after it (re)indexes (`screen`, skipped when neither the index, the rules nor the key
+changed) and attests the verdicts at start (`load`); guardrails/attested.py says why a stored verdict
+equals a fresh screening and why it cannot be forged by whoever writes the index.
 
-Stored: table `screened` holds the strings `redact_text` left unchanged with no finding, and meta
-`screened_fingerprint` the rule set's fingerprint they were judged under. `refresh` screens only the
-strings not yet stored under the same fingerprint (an incremental re-index screens its new symbols),
-drops those the index no longer holds, and starts over when the fingerprint differs. `load` attests
-the stored strings when the fingerprint matches this process's, and nothing otherwise.
+What is screened: the default answer of get_callers and of get_impact_radius (depth 3) for every
+symbol, rendered by the same functions the tools use (answers.py, render.py); and the strings those
+answers carry as whole leaves (symbol keys, names, file paths, modules). Another depth or budget, or
+an answer whose screening found anything, is screened in full on each call, as before.
+
+Stored: tables `screened_leaves` and `screened_answers` hold the keyed digests of clean strings and
+texts only; meta `screened_stamp` names the rule set, the index build and the key they were made for.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
+import time
+from collections.abc import Iterator
 
 from guardrails import attested
+from mcp_servers.codegraph import answers, render
+from mcp_servers.codegraph.graph import CodeGraph
 
-SCREENED_SCHEMA = "CREATE TABLE IF NOT EXISTS screened (text TEXT PRIMARY KEY) WITHOUT ROWID"
-FINGERPRINT_KEY = "screened_fingerprint"
-
-ANSWER_STRINGS = (
-    "SELECT key FROM symbols UNION SELECT name FROM symbols UNION SELECT path FROM files "
-    "UNION SELECT module FROM files UNION SELECT parent FROM symbols"
+TABLES = (
+    "CREATE TABLE IF NOT EXISTS screened_leaves (mac BLOB PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS screened_answers (mac BLOB PRIMARY KEY) WITHOUT ROWID",
 )
-"""The index's strings that answers carry as whole leaves: symbol keys (a caller, the symbol asked
-about, a member's parent), names, file paths (`file`, or the key of module-level code) and modules.
-Strings the server writes itself (entry-point labels, kinds) go through the memo once per process."""
+STAMP_KEY = "screened_stamp"
+IMPACT_DEPTH = 3
+"""get_impact_radius's default depth: the answers screened ahead."""
 
 
-def refresh(db: sqlite3.Connection) -> tuple[int, int]:
-    """Screen the index's answer strings not yet screened under this rule set; returns (screened now,
-    stored clean in all). Runs inside the indexer's transaction when it has one."""
-    db.execute(SCREENED_SCHEMA)
-    fingerprint = attested.fingerprint()
-    row = db.execute("SELECT v FROM meta WHERE k=?", (FINGERPRINT_KEY,)).fetchone()
-    if row is None or row[0] != fingerprint:
-        db.execute("DELETE FROM screened")
-        db.execute("INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)", (FINGERPRINT_KEY, fingerprint))
-    db.execute(f"DELETE FROM screened WHERE text NOT IN ({ANSWER_STRINGS})")
-    fresh = [s for (s,) in db.execute(
-        f"SELECT a.key FROM ({ANSWER_STRINGS}) AS a WHERE NOT EXISTS (SELECT 1 FROM screened s WHERE s.text = a.key)")]
-    db.executemany("INSERT OR IGNORE INTO screened(text) VALUES (?)", [(s,) for s in attested.clean_of(fresh)])
-    total = db.execute("SELECT count(*) FROM screened").fetchone()[0]
-    return len(fresh), total
+def leaf_strings(g: CodeGraph) -> set[str]:
+    """The index's strings that answers carry as whole leaves."""
+    out: set[str] = set()
+    for sym in g.symbols.values():
+        out.update((sym.key, sym.name, sym.path, sym.module, sym.parent))
+    out.update(g.files)
+    out.update(g.files.values())
+    return out
 
 
-def stale(db: sqlite3.Connection) -> bool:
-    """The index's verdicts were judged under another rule set, or never."""
+def answer_texts(g: CodeGraph) -> Iterator[str]:
+    """The text of every symbol's default get_callers and get_impact_radius answer, as the tools render it."""
+    for key in g.symbols:
+        try:
+            yield render.callers_text(answers.callers_result(g, key))
+            yield render.impact_text(answers.impact_result(g, key, IMPACT_DEPTH))
+        except LookupError:
+            continue
+
+
+def _stamp(g: CodeGraph, key: bytes) -> str:
+    built = g.db.execute("SELECT v FROM meta WHERE k='indexed_at'").fetchone()
+    return f"{attested.fingerprint()}:{built[0] if built else ''}:{hashlib.sha256(key).hexdigest()[:16]}"
+
+
+def screen(g: CodeGraph, key: bytes) -> dict[str, float]:
+    """Screen what is not yet screened under this rule set and key, and store the clean verdicts in
+    `g`'s index; returns counts and seconds. Verdicts of other rules, keys or answers are dropped."""
+    started = time.perf_counter()
+    stamp = _stamp(g, key)
+    db = sqlite3.connect(str(g.db_path), isolation_level=None)
     try:
-        row = db.execute("SELECT v FROM meta WHERE k=?", (FINGERPRINT_KEY,)).fetchone()
-    except sqlite3.OperationalError:
-        return True
-    return row is None or row[0] != attested.fingerprint()
+        for statement in TABLES:
+            db.execute(statement)
+        row = db.execute("SELECT v FROM meta WHERE k=?", (STAMP_KEY,)).fetchone()
+        if row is not None and row[0] == stamp:
+            return {"screened_leaves": 0, "screened_answers": 0, "seconds": 0.0}
+        same_rules = row is not None and row[0].split(":")[0::2] == stamp.split(":")[0::2]
+        db.execute("BEGIN")
+        counts = {}
+        for table, kind, items, clean in (
+            ("screened_leaves", attested.LEAF, leaf_strings(g), attested.leaf_clean),
+            ("screened_answers", attested.ANSWER, answer_texts(g), attested.answer_clean),
+        ):
+            stored = {r[0] for r in db.execute(f"SELECT mac FROM {table}")} if same_rules else set()
+            current: set[bytes] = set()
+            fresh = 0
+            for text in items:
+                digest = attested.mac(key, kind, text)
+                if digest in current:
+                    continue
+                if digest in stored:
+                    current.add(digest)
+                    continue
+                fresh += 1
+                if clean(text):
+                    current.add(digest)
+            db.execute(f"DELETE FROM {table}")
+            db.executemany(f"INSERT INTO {table}(mac) VALUES (?)", [(d,) for d in current])
+            counts[table] = fresh
+        db.execute("INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)", (STAMP_KEY, stamp))
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return {**counts, "seconds": round(time.perf_counter() - started, 3)}
 
 
-def load(db: sqlite3.Connection) -> int:
-    """Attest the index's screened strings when they were judged under this process's rule set;
-    returns how many were attested (0 for an index screened under another rule set, or never)."""
+def load(g: CodeGraph, key: bytes) -> tuple[int, int]:
+    """Attest `g`'s stored verdicts made under this rule set and key; returns (leaves, answers) attested."""
     try:
-        row = db.execute("SELECT v FROM meta WHERE k=?", (FINGERPRINT_KEY,)).fetchone()
-        if row is None or row[0] != attested.fingerprint():
-            return 0
-        return attested.attest(row[0], (s for (s,) in db.execute("SELECT text FROM screened")))
-    except sqlite3.OperationalError:  # an index written before verdicts were stored: no table
-        return 0
+        row = g.db.execute("SELECT v FROM meta WHERE k=?", (STAMP_KEY,)).fetchone()
+        if row is None or row[0] != _stamp(g, key):
+            return 0, 0
+        leaves = {r[0] for r in g.db.execute("SELECT mac FROM screened_leaves")}
+        texts = [r[0] for r in g.db.execute("SELECT mac FROM screened_answers")]
+    except sqlite3.OperationalError:  # an index the server never screened: no tables
+        return 0, 0
+    return attested.attest_leaves(key, leaf_strings(g), leaves), attested.attest_answers(key, texts)
