@@ -46,8 +46,10 @@ from guardrails.secret_layouts import (
     anchored_values,
     block_label,
     call_pairs,
+    cookie_file_rows,
     fake_provider_values,
     has_consumer_sibling,
+    has_secret_sibling,
     has_user_sibling,
     header_tables,
     ini_section,
@@ -198,6 +200,8 @@ def _password_value(value: str, quoted: bool) -> bool:
     """A password is a password whatever its entropy, but prose like `password: required` is not one."""
     if not value or _is_placeholder(value):
         return False
+    if not quoted and value[0] in "=-<>" and value.strip("=-<>") == "":
+        return False  # an arrow (`PASSWORD ===> x` on an ISPF/3270 panel, `password => x`): the value follows it
     if not quoted and (value in ("{", "[", "{}", "[]") or (value[0] in "{[" and value.endswith(":"))):
         return False  # `"password": {"type": "string"}`, `password: {type: string}`: an object (a schema field) opens
     if quoted:
@@ -727,6 +731,10 @@ FORMATS: tuple[SecretFormat, ...] = (
         ["dp."],
     ),
     _fmt("pulumi_token", "Pulumi access token", [_B + r"pul-[a-f0-9]{40}" + _E], ["pul-"]),
+    # PAN-OS XML/REST API keys (`type=keygen`, `X-PAN-KEY`): base64 that always opens with `LUFRPT` (the encoded
+    # `-AQ==` version header), in a keygen response's bare `<key>` element, a `key=` query parameter or a header
+    _fmt("panos_api_key", "Palo Alto Networks PAN-OS API key",
+         [r"(?<![A-Za-z0-9+/=])LUFRPT[A-Za-z0-9+/]{40,512}={0,2}(?![A-Za-z0-9+/=])"], ["lufrpt"]),
     # Chat, paging and SaaS APIs.
     _fmt(
         "slack_token", "Slack bot, user, app-level or config token", [_B + r"xox[abposre]-[A-Za-z0-9\-]{10,}"], ["xox"]
@@ -1196,14 +1204,18 @@ FORMATS: tuple[SecretFormat, ...] = (
         "session_cookie",
         "session or auth cookie value",
         [
-            r"(?i)\b(?:session(?:id)?|sessid|phpsessid|jsessionid|(?:[a-z]+[_.\-])?sid|_?[a-z0-9]+_session|\.aspxauth|"
+            # `.ASPXAUTH` starts with a dot: after a blank or `;` (a W3C log's cookie field) `\b` cannot stand
+            # before it; ASP.NET's own session cookie `ASP.NET_SessionId`
+            r"(?i)(?:(?<![\w.\-])\.aspxauth|(?<![\w.\-])asp\.net_sessionid|\b(?:session(?:id)?|sessid|phpsessid|jsessionid|"
+            r"(?:[a-z]+[_.\-])?sid|_?[a-z0-9]+_session|"
             r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+|"
             # persistent-login cookies: Spring Security `remember-me`, Devise `remember_user_token`, Laravel
             # `remember_web_<hash>`, `rememberMe`: each logs its holder in again without a password
-            r"remember[_\-]?me|remember_[a-z0-9]+_token|remember_web_[0-9a-f]{16,64})=(?P<s>[^;\s'\"]{16,})"
+            r"remember[_\-]?me|remember_[a-z0-9]+_token|remember_web_[0-9a-f]{16,64}))=(?P<s>[^;\s'\"]{16,})"
         ],
         ["sess", "token", "sid=", "aspxauth", "oauth2_proxy", "__host-", "__secure-", "remember"],
-        accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
+        # a Windows security identifier (`sid=S-1-5-21-...`) names an account, it grants nothing
+        accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0 and not v.upper().startswith("S-1-"),
     ),
     _fmt(
         "session_cookie",
@@ -1495,6 +1507,11 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
         found = _judge(kind, key, value, quoted=True)
         if found:
             out.append((s, e, found))
+    for s, e, name in cookie_file_rows(text):
+        value = text[s:e]
+        if (_SESSION_COOKIE_NAME.fullmatch(name) or credential_key(name) is not None) and len(value) >= 16 \
+                and shannon_entropy(value) >= 3.0 and not _is_placeholder(value):
+            out.append((s, e, "session_cookie"))
     for s, e in fake_provider_values(text):
         if not _is_placeholder(text[s:e]):
             out.append((s, e, "k8s_secret_data"))
@@ -1583,6 +1600,8 @@ def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
         return KeyKind.PASSWORD
     if bare == "key" and "consumer" in text and has_consumer_sibling(text, start):
         return KeyKind.SECRET  # Kong key-auth: the key issued to the consumer beside it
+    if bare == "key" and "secret" in text and has_secret_sibling(text, start):
+        return KeyKind.SECRET  # OPNsense `apikey.txt`, Pusher, exchange clients: the key of a key/secret pair
     return None
 
 
@@ -1642,7 +1661,14 @@ def _names_a_symbol(key: str, value: str) -> bool:
         return True
     parts = re.findall(r"[A-Z]+(?![a-z])|[A-Za-z][a-z]*", key)
     suffix = parts[-1].lower() if parts else ""
-    return not suffix.startswith(("pass", "pwd", "pw")) and identifier_like(value)
+    # a key that names a password outright (`psk`, `community`, `Passwort`) holds one even when it reads like a
+    # name with digits (`Falcon2029#i0BP`, `identifier_like` by its word parts)
+    return not suffix.startswith(_PASSWORD_SUFFIXES) and identifier_like(value)
+
+
+_PASSWORD_SUFFIXES = ("pass", "pwd", "pw", "psk", "wpapsk", "community", "kennwort", "senha", "wachtwoord", "mdp",
+                      "contrase", "parol", "haslo", "heslo", "salasana", "losenord")
+"""Last words of a key that say password (any value under them is one), as `_names_a_symbol` reads them."""
 
 
 _CONTEXT_WORD = re.compile(

@@ -354,6 +354,37 @@ def has_user_sibling(text: str, start: int) -> bool:
     return _USER_SIBLING.search(text, lo, start) is not None
 
 
+_SECRET_SIBLING = re.compile(r"""(?im)(?:^|[\s,{;])["']?(?:api[_\-]?)?secret["']?[ \t]*[:=]""")
+
+
+def has_secret_sibling(text: str, start: int) -> bool:
+    """A `secret` set beside a bare `key` (its line, the line before or the two after): the key half of an API key
+    pair. OPNsense/pfSense `apikey.txt` (`key=` then `secret=`), Pusher and Bitbucket OAuth consumers
+    (`key:` / `secret:`), exchange clients (`{"key": ..., "secret": ...}`): the key authenticates with the
+    secret and is issued with it, so it is not a map key or a sort key there."""
+    lo = text.rfind("\n", 0, max(0, text.rfind("\n", 0, start))) + 1
+    hi = start
+    for _ in range(3):
+        nl = text.find("\n", hi + 1)
+        hi = len(text) if nl < 0 else nl
+    return _SECRET_SIBLING.search(text, lo, min(hi, start + 600)) is not None
+
+
+_COOKIE_ROW = re.compile(
+    r"(?m)^(?:#HttpOnly_)?[\w.\-]{1,253}\t(?:TRUE|FALSE)\t[^\t\n]{1,1024}\t(?:TRUE|FALSE)\t-?\d{1,12}\t"
+    r"(?P<n>[^\t\n]{1,256})\t(?P<v>[^\t\r\n]{1,8192})\r?$"
+)
+
+
+def cookie_file_rows(text: str) -> list[tuple[int, int, str]]:
+    """The cookies of a Netscape cookie file (curl `-c`/`-b`, wget `--save-cookies`, yt-dlp, browser export
+    extensions): seven tab-separated columns, domain, subdomains flag, path, secure flag, expiry, name,
+    value. (start, end, name) per value; the cookie's name says whether it is a session."""
+    if "\t" not in text or ("TRUE\t" not in text and "FALSE\t" not in text):
+        return []
+    return [(m.start("v"), m.end("v"), m.group("n")) for m in _COOKIE_ROW.finditer(text)]
+
+
 _CONSUMER_KEY = re.compile(r"""(?i)["']?consumer(?:_id|Id)?["']?[ \t]*[:=]""")
 
 
@@ -575,12 +606,26 @@ _CALL_PAIR = re.compile(
 )
 
 
+_SETTER_CALL = re.compile(
+    r"""(?:\.|->|::|\b)(?P<m>(?:set|with)_?(?P<k>[A-Za-z][A-Za-z0-9_]{1,48})|(?P<k2>password|passwd|apiKey|api_key|"""
+    r"""secret|token|authToken|auth_token|secretKey|secret_key|accessToken|access_token|clientSecret|"""
+    r"""client_secret))[ \t]*\([ \t]*(?P<vq>["'])(?P<v>(?:(?!(?P=vq))[^\r\n\\]){1,512})(?P=vq)[ \t]*\)"""
+)
+
+
 def call_pairs(text: str) -> list[tuple[int, int, str]]:
     """`define( 'AUTH_KEY', '...' )` (WordPress), `setenv("DB_PASS", "...")`, `os.environ.setdefault(...)`,
-    `config.set('api.token', '...')`: a call whose first argument names the second."""
+    `config.set('api.token', '...')`: a call whose first argument names the second. Also a setter or a
+    builder method whose name names its one literal argument: `->setPassword('...')` (PHP SDK configuration
+    objects such as ClickSend's, Guzzle), `.setApiKey("...")` (SendGrid, Java clients), `.withPassword("...")`
+    (Testcontainers, builders), `.password("...")` / `.token("...")` (fluent builders: Spring's `User.withUsername`,
+    OkHttp `Credentials`): the name after `set`/`with` is the key."""
     if "(" not in text:
         return []
-    return [(m.start("v"), m.end("v"), m.group("k")) for m in _CALL_PAIR.finditer(text)]
+    out = [(m.start("v"), m.end("v"), m.group("k")) for m in _CALL_PAIR.finditer(text)]
+    for m in _SETTER_CALL.finditer(text):
+        out.append((m.start("v"), m.end("v"), m.group("k") or m.group("k2")))
+    return out
 
 
 _QUOTED_PAIR = re.compile(
@@ -605,8 +650,10 @@ def quoted_pairs(text: str) -> list[tuple[int, int, str]]:
 __all__ = [
     "block_label",
     "call_pairs",
+    "cookie_file_rows",
     "fake_provider_values",
     "has_consumer_sibling",
+    "has_secret_sibling",
     "has_user_sibling",
     "header_tables",
     "ini_section",

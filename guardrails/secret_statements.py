@@ -39,6 +39,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
+from guardrails.secret_prose import prose_spans
 from guardrails.secret_shapes import (
     KeyKind,
     credential_key,
@@ -68,11 +69,11 @@ def _bare(value: str, placeholder: Placeholder) -> bool:
     """An unquoted word in the credential's slot: a credential unless a placeholder, a reference, a
     word of the sentence, or a short plain word (prose such as `password 7 days`)."""
     v = value.rstrip(";,")
+    if v[:3] in ("$1$", "$5$", "$6$", "$8$", "$9$", "$y$", "$2a", "$2b", "$2y") and len(v) >= 12:
+        return True  # a crypt(3) hash or Junos `$9$` in the credential's slot: offline-crackable or reversible
     if len(v) < 3 or placeholder(v) or v.startswith(_NOT_LITERAL) or v.lower() in _PROSE:
         # `$VAR`, `%prompt`, an option, a sub-expression; a bind parameter (`:pwd`, `?`, `@pwd`, SQL*Plus `&pw`)
         return False
-    if v.startswith("$9$") or v[:3] in ("$1$", "$5$", "$6$", "$8$"):
-        return True
     return len(v) >= 12 or not v.isalpha()
 
 
@@ -205,12 +206,14 @@ _STRONG = (
 )
 _MODIFIER = (
     r"(?:[ \t]+(?:level[ \t]+\d{1,2}|[0-9]|sha256|sha512|md5|scrypt|pbkdf2|ascii-text|ascii|hex|enc|encrypted|"
-    r"unencrypted|cleartext|clear|plain|local|remote|hidden|mschap|chap|pap|\d{1,3}[ \t]+md5))*"
+    r"unencrypted|cleartext|clear|plain|local|remote|hidden|mschap|chap|pap|simple|cipher|irreversible-cipher|"
+    r"\d{1,3}[ \t]+md5))*"
 )
 _CONFIG_VALUE = r"""[ \t]+(?P<v>"[^"\n]{1,256}"|'[^'\n]{1,256}'|[^\s"'#!][^\s"']{0,255}|![^\s"']{2,255})"""
 _DEVICE_HEAD = (
     # what stands before the directive on its line: nothing (an indented directive), or a statement head
-    r"(?im)^[ \t]*(?:(?:set|edit|no)[ \t]+(?:[\w.:/\-\[\]@\"]+[ \t]+){0,10}?"
+    # a unified or normal diff of the config marks its lines (`+ username x password 0 p`, `> key 7 ...`)
+    r"(?im)^[ \t]*(?:[+\-<>][ \t]+)?(?:(?:set|edit|no)[ \t]+(?:[\w.:/\-\[\]@\"]+[ \t]+){0,10}?"
     r"|enable[ \t]+|username[ \t]+\S{1,64}[ \t]+(?:\S{1,64}[ \t]+){0,6}?"
     r"|neighbor[ \t]+\S{1,64}[ \t]+|(?:tacacs|radius)-server(?:[ \t]+host[ \t]+\S{1,64}"
     r"(?:[ \t]+(?:auth-port|acct-port|port|timeout|single-connection)(?:[ \t]+\d{1,5})?)*)?[ \t]+"
@@ -218,7 +221,10 @@ _DEVICE_HEAD = (
     r"(?:[\w\-]+[ \t]+\d{1,3}[ \t]+)?|ipv6[ \t]+ospf[ \t]+|area[ \t]+\S+[ \t]+|ntp[ \t]+|snmp-server[ \t]+"
     r"|ppp[ \t]+(?:chap|pap)[ \t]+(?:sent-username[ \t]+\S+[ \t]+)?|ikev[12][ \t]+(?:(?:local|remote)-"
     r"authentication[ \t]+)?|tunnel[ \t]+key[ \t]+|wpa-psk[ \t]+|vrrp[ \t]+\d{1,3}[ \t]+authentication[ \t]+"
-    r"(?:text[ \t]+|md5[ \t]+key-chain[ \t]+)?|standby[ \t]+\d{1,4}[ \t]+authentication[ \t]+(?:md5[ \t]+)?)?"
+    r"(?:text[ \t]+|md5[ \t]+key-chain[ \t]+)?|standby[ \t]+\d{1,4}[ \t]+authentication[ \t]+(?:md5[ \t]+)?"
+    # F5 tmsh `create auth user U ... password P ...` (properties in any order); Huawei/H3C `local-user U`
+    r"|(?:tmsh[ \t]+)?(?:create|modify)[ \t]+auth[ \t]+user[ \t]+\S{1,64}[ \t]+(?:[^\n]{0,300}?[ \t])?"
+    r"|local-user[ \t]+\S{1,64}[ \t]+)?"
 )
 _DEVICE_DIRECTIVE = re.compile(
     _DEVICE_HEAD + r"(?P<kw>" + _STRONG + r"|key|(?:message-digest|authentication)-key[ \t]+\d{1,3}"
@@ -262,8 +268,12 @@ def _device_value(kw: str, mod: str, value: str, rest: str, placeholder: Placeho
     mods = mod.lower().split()
     inner = value.strip("\"'")
     quoted = inner != value
+    if inner.startswith("=") or inner == "-->":
+        return False  # an ISPF/3270 panel's arrow (`PASSWORD ===> x`): the panel rule reads the field after it
     if "7" in mods:
         return bool(_CISCO_TYPE7.fullmatch(inner))  # IOS type 7: two decimal digits, then hex pairs
+    if "cipher" in mods or "irreversible-cipher" in mods:
+        return len(inner) >= 8 and not placeholder(inner)  # Huawei `%^%#...%^%#` / `$1a$...$`: ciphertext or hash
     if any(m in ("5", "8", "9") for m in mods):
         return inner.startswith("$") and len(inner) >= 8
     if kw == "key" and not mods and not (high_entropy_token(inner) or _mixed(inner)):
@@ -385,6 +395,18 @@ _FLAG_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
           "-accesstoken", "-authtoken", "-plaintextpassword"),
          r"(?i)(?<![\w-])-(?:password|passwd|pwd|secretkey|secretaccesskey|clientsecret|apikey|accesstoken|authtoken|"
          r"plaintextpassword)(?:[ \t]+|[:=][ \t]*)"),
+        # IoT and database clients whose password option is one letter: mosquitto_pub/sub/rr -P, SAP HANA
+        # hdbsql -p; macOS `security add-generic-password ... -w P`; Windows `cmdkey /add:H /user:U /pass:P`
+        (("mosquitto_",), r"\bmosquitto_(?:pub|sub|rr)(?:\.exe)?\b" + _SPAN + r"(?:-P|--pw)[ \t]+"),
+        (("hdbsql",), r"(?i)\bhdbsql(?:\.exe)?\b" + _SPAN + r"-p[ \t]+"),
+        (("add-generic-password", "add-internet-password"),
+         r"\bsecurity[ \t]+add-(?:generic|internet)-password\b" + _SPAN + r"-w[ \t]+"),
+        (("cmdkey",), r"(?i)\bcmdkey(?:\.exe)?\b" + _SPAN + r"/pass:"),
+        # test-cloud runners whose `--key` is the account's record / access key (Cypress Cloud, Currents,
+        # BrowserStack Local and its Cypress CLI, Sauce Connect `-k`)
+        (("cypress", "currents", "browserstack", "sc ", "sc.exe"),
+         r"(?i)(?:\b(?:cypress|currents|browserstack-cypress|browserstacklocal)(?:\.exe)?\b|(?:^|[\s;|&(`$>])sc(?:\.exe)?"
+         r"(?=[ \t]))" + _SPAN + r"(?:--record-key|--key|-k|--access-key|--api-key)[ \t=]+"),
         # lftp -u user,pass
         (("lftp",), r"(?i)\blftp\b" + _SPAN + r"-u[ \t]+['\"]?[^\s:,'\"]{1,128},"),
         (("passphrase",), r"(?i)(?<![\w-])--(?:[a-z]+-)?passphrase(?:[ \t]*=[ \t]*|[ \t]+)"),
@@ -488,7 +510,8 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
         (("setuser", "user "), r"(?im)^[ \t]*(?:[\w.\-]{1,64}:\d{1,5}>[ \t]*)?(?:acl[ \t]+setuser|user)[ \t]+\S{1,64}"
                                r"(?:[ \t]+[^\s>]\S{0,64}){0,12}?[ \t]+>(?P<v>[^\s>]{1,256})", "password_assignment"),
         # wire transcripts: POP3/FTP `PASS x`, IMAP `tag LOGIN user pass`
-        (("pass ",), r"(?m)^[ \t]*(?:[<>]{1,3}[ \t]*|C:[ \t]*|\w{1,16}>[ \t]*|---> )?PASS[ \t]+"
+        (("pass ",), r"(?m)^[ \t]*(?:[<>]{1,3}[ \t]*|C:[ \t]*|\w{1,16}>[ \t]*|---> |(?i:quote|literal)[ \t]+)?"
+                     r"PASS[ \t]+"
                      r"(?P<v>[^\s*][^\s]{0,255})[ \t]*\r?$",
          "password_assignment"),
         (("login ",), r"(?m)^[ \t]*(?:C:[ \t]*|[<>]{1,3}[ \t]*)?[A-Za-z0-9.]{1,12}[ \t]+(?i:LOGIN)[ \t]+"
@@ -556,6 +579,44 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
         (("rabbitmqctl",), r"(?i)\brabbitmqctl(?:\.bat)?\b[^\n|;&]{0,120}?[ \t](?:add_user|change_password)[ \t]+"
                            r"(?:'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|\S{1,128})[ \t]+" + _VAL, "cli_password_flag"),
         (("mysqladmin",), r"(?i)\bmysqladmin\b[^\n|;&]{0,200}?[ \t]password[ \t]+" + _VAL, "cli_password_flag"),
+        # credential stores' set verbs, the password positional: `hdbuserstore [-i] SET KEY ENV USER PASSWORD`
+        (("hdbuserstore",), r"(?i)\bhdbuserstore(?:\.exe)?(?:[ \t]+-[a-z]{1,2})*[ \t]+SET[ \t]+\S{1,64}[ \t]+\S{1,256}"
+                            r"[ \t]+\S{1,128}[ \t]+" + _VAL, "cli_password_flag"),
+        # first-hop redundancy protocols' plain-text authentication (VRRP, HSRP, GLBP): the string after
+        # `authentication [text]` is the group's shared password
+        (("authentication",), r"(?im)^[ \t]*(?:[+\-<>][ \t]+)?(?:ip[ \t]+)?(?:vrrp|standby|glbp)[ \t]+\d{1,4}"
+                              r"(?:[ \t]+ipv4)?[ \t]+authentication[ \t]+(?:text[ \t]+)?(?!md5\b|key-chain\b)"
+                              + _VAL + r"[ \t]*$", "config_directive_password"),
+        # Cisco WLC/AireOS: `config radius|tacacs auth|acct|athr add IDX IP PORT ascii|hex SECRET`
+        (("config radius", "config tacacs"), r"(?i)\bconfig[ \t]+(?:radius|tacacs)[ \t]+(?:auth|acct|athr)[ \t]+add"
+                                             r"[ \t]+\d{1,3}[ \t]+\S{1,64}[ \t]+\d{1,5}[ \t]+(?:ascii|hex)[ \t]+"
+                                             + _VAL,
+         "config_directive_password"),
+        # mainframe: an ISPF/TSO/CICS panel field (`PASSWORD ===> X`, `NEW PASSWORD ===> X`) as a 3270
+        # trace or screen scrape shows it; RACF `ALTUSER U PASSWORD(X)` / `PHRASE('...')`
+        (("===>", "==>"), r"(?im)^[ \t]*(?:new[ \t]+|current[ \t]+|old[ \t]+)?"
+                          r"(?:password|passphrase|password[ \t]+phrase|passwort|pass[ \t]*word)[ \t.]*=+>[ \t]*"
+                          r"(?P<v>[^\s_][^\s]{0,99})", "password_assignment"),
+        (("password(", "phrase("), r"(?i)\b(?:altuser|adduser|alu|au|ldapbind|password)\b[^\n]{0,200}?"
+                                   r"\b(?:password|phrase)\([ \t]*(?P<v>'[^'\n]{1,100}'|[^\s)'][^\s)]{0,99})[ \t]*\)",
+         "password_assignment"),
+        # OS installers and directory daemons: kickstart and slapd.conf `rootpw [--plaintext|--iscrypted] X`,
+        # nss/pam ldap.conf and nslcd.conf `bindpw X` / `rootbindpw X`
+        (("rootpw", "bindpw"), r"(?im)^[ \t]*(?:rootpw|bindpw|rootbindpw)(?:[ \t]+--(?:plaintext|iscrypted|allow-ssh))*"
+                               r"[ \t]+(?!--)" + _VAL, "config_directive_password"),
+        # debconf preseed / debconf-set-selections: `OWNER QUESTION password VALUE` (type `password`)
+        ((" password ", "\tpassword"), r"(?im)^[ \t]*(?:echo[ \t]+[\"']?)?[a-z0-9][\w.+\-]{0,63}[ \t]+[\w.+\-]{1,64}/"
+                                      r"[\w./+\-]{1,128}[ \t]+password[ \t]+(?P<v>[^\s\"'][^\n\"']{0,255}?)"
+                                      r"[ \t]*[\"']?[ \t]*(?:\|[^\n]*)?$", "password_assignment"),
+        # RFC 5424 structured data whose SD-ID *name* is a UUID: the customer token of a hosted syslog intake
+        # (Loggly `[TOKEN@41058 tag="x"]`, in rsyslog/syslog-ng templates and on the wire); SD-IDs are names
+        # (`timeQuality`, `origin@32473`), a UUID there is the token
+        (("@",), r"\[(?P<v>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+                 r"@\d{1,10}(?=[ \t\]])",
+         "url_query_credential"),
+        # a Wi-Fi network as a QR code payload (ZXing `WIFI:` scheme): `P:` is the passphrase, in any field order
+        (("wifi:",), r"(?i)\bWIFI:(?:[A-Z]:(?:\\.|[^;\\\n]){0,128};){0,6}?P:(?P<v>(?:\\.|[^;\\\n\"]){1,128})(?=;)",
+         "password_assignment"),
     )
 )
 """(substrings one of which the lowered text must hold, pattern with the value as group `v`, kind)."""
@@ -668,8 +729,130 @@ the third column the secret; what follows it can only be addresses (`*`, `-`, an
 line of prose or another table below a mention of the file is not read as one of its rows."""
 
 
-def _daemon_key_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+_EXIM_CLIENT = re.compile(
+    r"(?m)^[ \t]*(?P<h>\*?[\w\-]{0,63}(?:\.[\w\-]{1,63}){1,8}):[^\s:#]{1,128}:(?P<v>\S{1,256})[ \t]*\r?$")
+"""Exim's `passwd.client`: `host:login:password` per line (the host may be a `*.` wildcard)."""
+_NAGIOS_MACRO = re.compile(
+    r"(?m)^[ \t]*\$USER\d{1,3}\$[ \t]*=[ \t]*(?P<v>[^\s\"'][^\n]{0,255}?|\"[^\"\n]{1,256}\")[ \t]*\r?$")
+"""Nagios/Icinga 1/Naemon `resource.cfg`: `$USERn$=value`, the macros that keep passwords out of the object
+files; `$USER1$` is by convention the plugin directory (a path), the others often hold passwords."""
+_USER_FILE = re.compile(
+    r"(?i)(?:artemis-users|users|user|realm|jetty-realm|login)\.properties\b|jmxremote\.password\b|\bjmx\.password\b")
+_USER_ROW = re.compile(
+    r"(?m)^[ \t]*(?P<u>[A-Za-z_][\w.@\-]{0,63})[ \t]*[=:][ \t]*(?P<v>[^\s,#!][^\s,]{0,511})[ \t]*(?:,[^\n]*)?\r?$")
+_JMX_ROW = re.compile(r"(?m)^[ \t]*(?P<u>[A-Za-z_][\w.@\-]{0,63})[ \t]+(?P<v>[^\s#!=:][^\s]{0,255})[ \t]*\r?$")
+"""A user-to-password file of a Java server: ActiveMQ Artemis `artemis-users.properties` and ActiveMQ/Karaf
+`users.properties` (`user = password[, groups]`), Jetty `realm.properties` (`user: password, role`), JMX
+`jmxremote.password` (`role password`). Rows follow the file's name: the left column is a user, the right its
+password, in clear, `OBF:` (Jetty's reversible obfuscation), `ENC(...)` (Artemis' codec) or a hash."""
+_SNMP_COMMUNITY_KEY = re.compile(
+    r"""(?im)^[ \t]*(?:-[ \t]+)?["']?(?:community|community_string|community-string|snmp_community)["']?"""
+    r"""[ \t]*[:=][ \t]*"""
+    r"""(?P<v>"[^"\n]{1,128}"|'[^'\n]{1,128}'|[^\s"'#,{\[][^\s"',}]{0,127})""")
+_SNMP_CONTEXT = re.compile(r"(?i)snmp|\bauths[ \t]*:|\bversion[\"']?[ \t]*[:=][ \t]*[\"']?(?:1|2|2c|v1|v2c)\b")
+_DEFAULT_COMMUNITIES = frozenset({"public", "private"})
+"""SNMP's factory communities: documented everywhere, redacting them hides nothing (and a config still on them
+is a finding an operator needs to see)."""
+
+
+def _file_rows(text: str, head: int, rx: re.Pattern[str], placeholder: Placeholder, out: list[Span],
+               kind: str = "config_directive_password") -> None:
+    """The rows of the table that starts on the line after `head`, up to a blank line or 64 rows."""
+    pos = text.find("\n", head) + 1
+    rows = 0
+    while 0 < pos < len(text) and rows < 64:
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        line = text[pos:end]
+        if not line.strip():
+            break
+        rows += 1
+        if not line.lstrip().startswith(("#", "!", "//")):
+            row = rx.match(text, pos, end)
+            if row is not None:
+                value = row.group("v").strip('"')
+                if value and not placeholder(value) and not value.startswith(("${", "$(", "{{")):
+                    out.append((row.start("v"), row.end("v"), kind))
+        pos = end + 1
+
+
+def _credential_file_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    """Credential files of daemons whose rows have no key word: exim `passwd.client`, Nagios `resource.cfg`
+    macros, Java user-to-password property files, and SNMP communities under a bare `community` key."""
     out: list[Span] = []
+    if "passwd.client" in lowered or "exim" in lowered:
+        for m in _EXIM_CLIENT.finditer(text):
+            if not placeholder(m.group("v")) and not m.group("v").isdigit():
+                out.append((m.start("v"), m.end("v"), "config_directive_password"))
+    if "$user" in lowered:
+        for m in _NAGIOS_MACRO.finditer(text):
+            value = m.group("v").strip('"')
+            if not value.startswith(("/", "$", "%")) and not placeholder(value) and (
+                    _mixed(value) or high_entropy_token(value)):
+                out.append((m.start("v"), m.end("v"), "config_directive_password"))
+    if ".properties" in lowered or ".password" in lowered:
+        for m in _USER_FILE.finditer(text):
+            jmx = m.group().lower().endswith("password")
+            _file_rows(text, m.end(), _JMX_ROW if jmx else _USER_ROW, placeholder, out)
+    if "community" in lowered and _SNMP_CONTEXT.search(text) is not None:
+        for m in _SNMP_COMMUNITY_KEY.finditer(text):
+            value = m.group("v").strip("\"'")
+            if (len(value) >= 4 and value.lower() not in _DEFAULT_COMMUNITIES and not placeholder(value)
+                    and not value.startswith(("$", "{{", "%"))):
+                out.append((m.start("v") + (m.group("v") != value), m.start("v") + (m.group("v") != value)
+                            + len(value), "config_directive_password"))
+    return out
+
+
+_FTP_VERB = re.compile(r"(?i)(?:put|get|mput|mget|cd|lcd|bin|binary|ascii|type|mode|site|quit|bye|close|ls|dir|"
+                       r"prompt|hash|passive|quote|literal|delete|rename|mkdir)\b")
+_JCL_FTP = re.compile(r"(?i)\bPGM=FTP\b(?P<parm>,PARM='[^'\n]{0,100}')?[^\n]*\r?\n(?://[^\n]*\r?\n){0,6}?"
+                      r"//[\w#@$]{0,8}[ \t]+DD[ \t]+\*[^\n]*\r?\n")
+_FTP_OPEN = re.compile(r"(?im)^[ \t]*open[ \t]+[\w.\-:\[\]]{1,253}(?:[ \t]+\d{1,5})?[ \t]*\r?\n")
+_FTP_USER = re.compile(
+    r"(?im)^[ \t]*(?:quote[ \t]+|literal[ \t]+)?user[ \t]+[^\s]{1,128}[ \t]+(?P<v>[^\s]{1,256})[ \t]*\r?$")
+
+
+def _script_lines(text: str, pos: int, count: int) -> list[tuple[int, int]]:
+    """The next `count` lines from `pos` that are not FTP verbs: (start, end) of each stripped line."""
+    out: list[tuple[int, int]] = []
+    while pos < len(text) and len(out) < count:
+        nl = text.find("\n", pos)
+        end = len(text) if nl < 0 else nl
+        line = text[pos:end].strip()
+        if not line or line.startswith(("/*", "//")) or _FTP_VERB.match(line) or " " in line:
+            break
+        s = text.index(line, pos)
+        out.append((s, s + len(line)))
+        pos = end + 1
+    return out
+
+
+def _ftp_script_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    """Batch FTP input, where a line's position, not a word, says it is the password: a z/OS job's
+    `EXEC PGM=FTP` input (`//SYSIN DD *` or `//INPUT DD *`: the host unless PARM names it, the user, the
+    password), a Windows `ftp -s:` script (`open HOST`, then the user, then the password), and the `user NAME
+    PASSWORD` line of an `ftp -n` here-document."""
+    out: list[Span] = []
+    if "pgm=ftp" in lowered:
+        for m in _JCL_FTP.finditer(text):
+            need = 2 if m.group("parm") and m.group("parm").strip(",PARM='").split() else 3
+            lines = _script_lines(text, m.end(), need)
+            if len(lines) == need:
+                _word(text, lines[-1][0], lines[-1][1], "password_assignment", placeholder, out)
+    if "open " in lowered and "\n" in text:
+        for m in _FTP_OPEN.finditer(text):
+            lines = _script_lines(text, m.end(), 2)
+            if len(lines) == 2 and _FTP_VERB.search(text, lines[-1][1], lines[-1][1] + 200) is not None:
+                _word(text, lines[-1][0], lines[-1][1], "password_assignment", placeholder, out)
+    if "ftp" in lowered and "user " in lowered:
+        for m in _FTP_USER.finditer(text):
+            _word(text, m.start("v"), m.end("v"), "password_assignment", placeholder, out)
+    return out
+
+
+def _daemon_key_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+    out: list[Span] = _credential_file_spans(text, lowered, placeholder) + _ftp_script_spans(text, lowered, placeholder)
     if "hex:" in lowered or "ascii:" in lowered or "ntp" in lowered or "chrony" in lowered or ".keys" in lowered:
         for m in _NTP_KEY.finditer(text):
             if not placeholder(m.group("v")):
@@ -702,12 +885,26 @@ _PATH_TOKEN = re.compile(
     # Rocket.Chat and others put an id segment, then the token: both go
     r"(?P<s>[A-Za-z0-9_\-]{16,128}(?:/[A-Za-z0-9_\-]{16,128})?)(?![A-Za-z0-9_\-])"
 )
-_QUERY_PARAM = re.compile(r"[?&;](?P<k>[A-Za-z][\w.\-\[\]]{0,63})=(?P<s>[^&\s'\"#<>;]{8,1024})")
+_QUERY_PARAM = re.compile(r"[?&;](?P<k>[A-Za-z_][\w.\-\[\]]{0,63})=(?P<s>[^&\s'\"#<>;]{8,1024})")
 _SIGNATURE_PARAMS = frozenset({"sig", "signature", "x-amz-signature", "x-goog-signature", "sas", "hmac", "jwt",
                                "x-amz-security-token", "security_token", "auth_key", "authkey"})
 """Query parameters that carry a request's signature or a signed grant (Azure SAS `sig`, S3/GCS presigned
 URLs): whoever holds the URL holds the access, until it expires. Pagination cursors (`page_token`,
 `nextToken`) are not credentials: `credential_key` says so for every detector."""
+
+
+_SESSION_PARAMS = frozenset({"sid", "_sid", "sessionid", "session_id", "sessid", "phpsessid", "jsessionid",
+                             "aspsessionid", "session", "sessiontoken", "session_token", "ticket", "authticket"})
+"""Query parameters (and `;jsessionid=` path parameters) that carry a logged-in session: Synology DSM's `_sid`,
+PHP's `PHPSESSID` in URLs, Java's `;jsessionid=`, a CAS `ticket`. Whoever replays the URL is logged in. Only a
+long random value counts: `sid=3` (a step), `sid=ORCL` (an Oracle SID) and `sid=S-1-5-21-...` (a Windows
+security identifier) are names."""
+
+
+def _session_value(value: str) -> bool:
+    """A session identifier's shape: 16+ characters of one random run, not a Windows SID or a word list."""
+    return (len(value) >= 16 and not value.upper().startswith("S-1-") and not identifier_like(value)
+            and (high_entropy_token(value) or shannon_entropy(value) >= 3.5))
 
 
 def _token_body(value: str) -> bool:
@@ -733,6 +930,11 @@ def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
         for m in _QUERY_PARAM.finditer(text):
             name = m.group("k")
             low = name.lower()
+            if low in _SESSION_PARAMS:
+                session = unquote(m.group("s"))
+                if _session_value(session) and not placeholder(session):
+                    out.append((m.start("s"), m.end("s"), "url_query_credential"))
+                continue
             kind = KeyKind.SECRET if low in _SIGNATURE_PARAMS else credential_key(name)
             if kind is None:
                 continue
@@ -789,7 +991,7 @@ def statement_spans(text: str, lowered: str, placeholder: Placeholder) -> list[S
             + _cli_spans(text, lowered, placeholder) + _simple_spans(text, lowered, placeholder)
             + _url_spans(text, lowered, placeholder) + _userpass_spans(text, lowered, placeholder)
             + _key_argument_spans(text, lowered, placeholder) + _daemon_key_spans(text, lowered, placeholder)
-            + _auth_pair_spans(text, lowered, placeholder))
+            + _auth_pair_spans(text, lowered, placeholder) + prose_spans(text, lowered, placeholder))
 
 
 __all__ = ["statement_spans"]

@@ -30,6 +30,10 @@ _TRANSFORM = (r"(?:[ \t]*\|[ \t]*(?:rev|base64(?:[ \t]+-w[ \t]*0)?|xxd(?:[ \t]+-
               r"sed[ \t][^\n|]{1,80}|cut[ \t][^\n|]{1,40}|fold(?:[ \t]+-\w+)?|awk[ \t][^\n|]{1,80}))")
 """Filters that print their input reshaped: echoing a masked secret through them defeats the CI's mask, and
 what they print is still the secret (reversed, encoded, split)."""
+_OPTION = (r"(?:-s|--stack|-C|--cwd|--config-file|-a|--app|-r|--remote|--profile|--region|--location|--project)"
+           r"(?:[ \t]+|=)[^\s\-][^\s]{0,127}[ \t]+|--(?:path|json|show-secrets|global|local|system|plain|raw)[ \t]+")
+"""Options a settings command takes before the name it prints (`pulumi config get --stack prod db:password`,
+`heroku config:get -a app DATABASE_URL`): with a value (the stack, the app) or as a switch."""
 _SECRET_COMMAND = re.compile(
     r"(?i)[ \t]*" + _STAMP + _PROMPT + r"(?:sudo[ \t]+)?(?P<cmd>"
     r"gcloud[ \t]+(?:beta[ \t]+)?secrets[ \t]+versions[ \t]+access\b[^\n]{0,300}"
@@ -59,10 +63,11 @@ _SECRET_COMMAND = re.compile(
     r"|openssl[ \t]+rand\b|pwgen\b|rails[ \t]+secret|(?:bin/)?rake[ \t]+secret|mix[ \t]+phx\.gen\.secret"
     r"|django-admin[ \t]+generate_secret_key|bitcoin-cli\b[^\n]{0,200}\bdumpprivkey\b)[^\n]{0,300}"
     r"|terraform[ \t]+output[ \t]+(?:-raw[ \t]+|-json[ \t]+)?(?P<tfout>[\w\-]+)[ \t]*"
-    r"|pulumi[ \t]+config[ \t]+get[ \t]+(?P<pulumi>[\w:.\-]+)[^\n]{0,300}"
+    r"|pulumi[ \t]+config[ \t]+get[ \t]+" + r"(?:" + _OPTION + r")*[\"']?(?P<pulumi>[\w:.\-]+)[\"']?[^\n]{0,300}"
     # commands that print one named setting: judged by the name (`aws configure get aws_secret_access_key`)
     r"|(?:aws[ \t]+configure[ \t]+get|heroku[ \t]+config:get|(?:npm|yarn|pnpm)[ \t]+config[ \t]+get|"
-    r"git[ \t]+config[ \t]+(?:--\w+[ \t]+)*|printenv)[ \t]+[\"']?(?P<named>[\w:./\-]{1,128})[\"']?"
+    r"git[ \t]+config[ \t]+(?:--\w+[ \t]+)*|printenv)[ \t]+" + r"(?:" + _OPTION + r")*"
+    r"[\"']?(?P<named>[\w:./\-]{1,128})[\"']?"
     r"(?:[ \t]+-[^\n]{0,100})?[ \t]*"
     r"|echo[ \t]+[\"']?\$\{?(?P<echoed>[A-Za-z_]\w{0,63})\}?[\"']?" + _TRANSFORM + r"{0,4}[ \t]*"
     r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}\{\.data\.(?P<k8skey>[\w.\-]{1,64})\}[^\n|]{0,100}"
@@ -84,11 +89,39 @@ _OUTPUT_LINE = re.compile(r"""[ \t]*""" + _STAMP
                           + r"""(?P<v>"[^"\n]{1,4096}"|'[^'\n]{1,4096}'|[^\s"']{6,8192})(?::[ \t][^\n]*)?[ \t]*""")
 _NEXT_PROMPT = re.compile(r"[ \t]*(?:[$#%❯>]|PS [^>\n]{0,80}>|\+ )")
 _STDIN_PIPE = re.compile(
-    r"""\b(?:echo|printf)(?:[ \t]+-[neE]{1,3})*[ \t]+(?P<v>'[^'\n]{1,512}'|"[^"\n]{1,512}"|[^\s|;&'"]{1,512})"""
+    r"""\b(?:echo|printf)(?:[ \t]+-[neE]{1,3})*(?:[ \t]+(?:'%s[^'\n%]{0,8}'|"%s[^"\n%]{0,8}"))?"""
+    r"""[ \t]+(?P<v>'[^'\n]{1,512}'|"[^"\n]{1,512}"|[^\s|;&'"]{1,512})"""
     r"""[ \t]*\|[ \t]*(?:sudo[ \t]+)?[^\n|;&]{0,200}?(?:--password-stdin|--token-stdin|--with-token|"""
     r"""\bsecrets?[ \t]+(?:create|set|put)\b|\bchpasswd\b|\bpasswd[ \t]+--stdin\b|=?/dev/stdin\b|"""
-    r"""\b(?:vault|docker|podman|helm|oras|buildah|skopeo)[ \t]+login\b[^\n|;&]{0,120}?[ \t]-(?:[ \t]|$))"""
+    r"""\b(?:vault|docker|podman|helm|oras|buildah|skopeo)[ \t]+login\b[^\n|;&]{0,120}?[ \t]-(?:[ \t]|$)|"""
+    # Kerberos and Samba read the password from a pipe: `echo P | kinit princ`, `smbpasswd -s`; htpasswd -i,
+    # vncpasswd -f
+    r"""(?<![\w./\-])kinit(?![\w.\-])|\bsmbpasswd\b[^\n|;&]{0,60}?[ \t]-[a-z]*s\b|"""
+    r"""\bhtpasswd\b[^\n|;&]{0,100}?[ \t]-[a-zA-Z]*i\b|"""
+    r"""\bvncpasswd[ \t]+-f\b)"""
 )
+_KEYTAB_KEY = re.compile(
+    # `klist -k -K` / `ktutil list -k`: a key listed in parentheses after its principal (and enctype)
+    r"(?m)^[^\n]{0,300}@[^\n]{0,300}?\(0x(?P<v>[0-9a-fA-F]{32,128})\)[ \t]*\r?$"
+)
+_KERBEROS_KEY = re.compile(
+    # mimikatz `sekurlsa::ekeys` / `lsadump::dcsync`, impacket secretsdump: `aes256_hmac  <hex>`,
+    # `user:aes256-cts-hmac-sha1-96:<hex>`, `Hash NTLM: <hex>`
+    r"(?i)(?:aes(?:256|128)[_-](?:cts[_-])?hmac(?:[_-]sha1(?:[_-]96)?)?|rc4[_-]hmac(?:[_-](?:nt|old|md5))?|"
+    r"des[_-]cbc[_-](?:md5|crc)|hash[ \t]+ntlm)[ \t]*(?:\(\d{1,6}\))?[ \t]*:?[ \t]*"
+    r"(?P<v>[0-9a-fA-F]{32}(?:[0-9a-fA-F]{32})?)\b"
+)
+_KIRBI = re.compile(r"(?<![A-Za-z0-9+/])doI[A-Za-z0-9+/]{60,65536}={0,2}(?![A-Za-z0-9+/=])")
+"""A Kerberos ticket as base64 KRB-CRED (`.kirbi`: ASN.1 application tag 22, so its base64 always starts
+`doI`), as Rubeus, mimikatz and kekeo print it: pass-the-ticket usable by anyone who reads it."""
+_FILE_CONTENT = re.compile(
+    r"""(?P<q>["']?)content(?P=q)[ \t]*[:=][ \t]*(?P<vq>["'])(?P<v>(?:[^"'\\\r\n]|\\.){4,4096})(?P=vq)""")
+_FILE_PATH = re.compile(
+    r"""["']?(?:dest|path|filename|file)["']?[ \t]*[:=][ \t]*["']?(?P<p>[^\s"',]{1,512})""")
+_SECRET_FILE = re.compile(
+    r"(?i)(?:\.(?:psk|key|secret|secrets|token|pass|passwd|password|pwd|htpasswd|keytab)|_rsa|_ed25519|_ecdsa|"
+    r"password|passwd|secret|token|psk|apikey|api_key|credentials?)(?:\.txt|\.conf|\.cfg)?$")
+_PUBLIC_FILE = re.compile(r"(?i)\.(?:pub|crt|cer|csr|pem\.pub)$|public")
 _GHA_EVAL = re.compile(
     r"(?m)Evaluating:[ \t]*(?P<expr>[\w.\[\]'\-]{1,128})[ \t]*\r?\n[^\n]{0,40}Result:[ \t]*"
     r"(?P<v>'[^'\n]{1,1024}'|\"[^\"\n]{1,1024}\"|[^\s'\"]{1,1024})"
@@ -189,6 +222,9 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             value, q = _strip(m.group("v"))
             if len(value) >= 4 and not value.startswith("$"):
                 out.append((m.start("v") + q, m.end("v") - q, "stdin_secret", None))
+    out.extend(_kerberos_spans(text, lowered))
+    if "content" in lowered:
+        out.extend(_file_content_spans(text))
     if "evaluating:" in lowered:
         for m in _GHA_EVAL.finditer(text):
             value, q = _strip(m.group("v"))
@@ -232,6 +268,45 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             lo, hi = _enclosing_object(text, m.start())
             for v in _JSON_VALUE.finditer(text, lo, hi):
                 out.append((v.start("v"), v.end("v"), "key_vault_secret", None))
+    return out
+
+
+def _kerberos_spans(text: str, lowered: str) -> list[tuple[int, int, str, str | None]]:
+    """Kerberos keys and tickets as the tools that extract them print them: keytab keys (`klist -K`,
+    `ktutil list -k`), long-term keys and NT hashes (mimikatz, secretsdump), base64 `.kirbi` tickets. Each is
+    usable as it is (pass-the-key, pass-the-hash, pass-the-ticket), so a hash here is redacted like a password."""
+    out: list[tuple[int, int, str, str | None]] = []
+    if "(0x" in lowered and ("klist" in lowered or "keytab" in lowered or "ktutil" in lowered):
+        for m in _KEYTAB_KEY.finditer(text):
+            out.append((m.start("v"), m.end("v"), "tool_printed_secret", None))
+    if "hmac" in lowered or "ntlm" in lowered or "des_cbc" in lowered or "des-cbc" in lowered:
+        for m in _KERBEROS_KEY.finditer(text):
+            if len(set(m.group("v").lower())) > 4:  # not a run of zeros (an empty key slot)
+                out.append((m.start("v"), m.end("v"), "tool_printed_secret", None))
+    if "doI" in text:
+        for m in _KIRBI.finditer(text):
+            out.append((m.start(), m.end(), "tool_printed_secret", None))
+    return out
+
+
+def _file_content_spans(text: str) -> list[tuple[int, int, str, str | None]]:
+    """Content written to a file whose path names a secret: the result Ansible prints for a `copy` task
+    (`{"content": "...", "dest": "/etc/zabbix/agent.psk"}`), the task itself, a Terraform `local_file`. The
+    path's name judges the value (`agent.psk` a pre-shared key, `db_password.txt` a password, `tls.key` a key)."""
+    out: list[tuple[int, int, str, str | None]] = []
+    for m in _FILE_CONTENT.finditer(text):
+        lo, hi = max(0, m.start() - 400), min(len(text), m.end() + 400)
+        for p in _FILE_PATH.finditer(text, lo, hi):
+            path = p.group("p").rstrip("\\}")
+            base = path.replace("\\", "/").rsplit("/", 1)[-1]
+            if _PUBLIC_FILE.search(base) or not _SECRET_FILE.search(base):
+                continue
+            stem = base.rsplit(".", 1)
+            key = f"file_{stem[1]}" if len(stem) == 2 and stem[1].lower() not in ("txt", "conf", "cfg") else stem[0]
+            value = m.group("v")
+            if not value.startswith(("{{", "${", "$(", "-----BEGIN")) and "lookup(" not in value:
+                out.append((m.start("v"), m.end("v"), "tool_printed_secret", key))
+            break
     return out
 
 
