@@ -62,9 +62,11 @@ def load_graph(settings: CodegraphSettings) -> CodeGraph:
     return CodeGraph(db)
 
 
-def use_screening(g: CodeGraph, guard: ServerGuard, *, screen_now: bool) -> dict[str, float]:
+def use_screening(g: CodeGraph, guard: ServerGuard, *, screen_now: bool, background: bool = False
+                  ) -> dict[str, float]:
     """Attest the index's stored screening verdicts (mcp_servers/codegraph/verdicts.py) for the guard,
-    after screening what is new when `screen_now` (the server indexed at start: index time).
+    after screening what is new when `screen_now` (the server indexed at start: index time); with
+    `background`, the screening runs in its own process and its verdicts are attested when it ends.
 
     The verdicts are keyed with the audit key, so without a readable one nothing is attested (the first
     call then fails with the key's message, as it would anyway). Returns what was screened and attested."""
@@ -77,6 +79,9 @@ def use_screening(g: CodeGraph, guard: ServerGuard, *, screen_now: bool) -> dict
     except (AuditKeyError, AttributeError):
         return {}
     key = attested.verdict_key(secret)
+    if screen_now and background:
+        verdicts.screen_in_background(g, key)
+        screen_now = False
     out = verdicts.screen(g, key) if screen_now else {}
     leaves, texts = verdicts.load(g, key)
     return {**out, "attested_leaves": leaves, "attested_answers": texts}
@@ -103,7 +108,8 @@ def build_server(settings: CodegraphSettings, guard: ServerGuard, graph: CodeGra
     call, which costs more than the answer. The two that run git (`changed_symbols`, and
     `resolve_stacktrace` for its commits) do so in a worker thread."""
     g = graph or load_graph(settings)
-    use_screening(g, guard, screen_now=graph is None and settings.repo is not None and settings.reindex)
+    use_screening(g, guard, screen_now=graph is None and settings.repo is not None and settings.reindex,
+                  background=True)
     server = create_server("vigil-codegraph", INSTRUCTIONS, guard)
 
     @server.tool(annotations=READ_ONLY)

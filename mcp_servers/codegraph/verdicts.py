@@ -12,6 +12,12 @@ symbol, rendered by the same functions the tools use (answers.py, render.py); an
 answers carry as whole leaves (symbol keys, names, file paths, modules). Another depth or budget, or
 an answer whose screening found anything, is screened in full on each call, as before.
 
+Where: `screen` runs in a separate, niced process (`screen_in_background`; an index of up to
+`INLINE_SYMBOLS` symbols is screened in place), so a server that indexed at start begins answering at
+once and its event loop never waits on it (the first screening of CPython's Lib takes some 20 s of CPU:
+about 0.6 ms per answer, two answers per symbol); calls made before it ends are screened in full, as
+before, and its verdicts are attested when it ends. The process stops when its server is gone.
+
 Stored: tables `screened_leaves` and `screened_answers` hold the keyed digests of clean strings and
 texts only; meta `screened_stamp` names the rule set, the index build and the key they were made for.
 """
@@ -19,9 +25,14 @@ texts only; meta `screened_stamp` names the rule set, the index build and the ke
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from guardrails import attested
 from mcp_servers.codegraph import answers, render
@@ -32,6 +43,9 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS screened_answers (mac BLOB PRIMARY KEY) WITHOUT ROWID",
 )
 STAMP_KEY = "screened_stamp"
+INLINE_SYMBOLS = 500
+"""Indexes up to this many symbols are screened in the server's own process (under half a second of CPU,
+less than starting another interpreter costs); larger ones in a separate process."""
 IMPACT_DEPTH = 3
 """get_impact_radius's default depth: the answers screened ahead."""
 
@@ -61,12 +75,26 @@ def _stamp(g: CodeGraph, key: bytes) -> str:
     return f"{attested.fingerprint()}:{built[0] if built else ''}:{hashlib.sha256(key).hexdigest()[:16]}"
 
 
-def screen(g: CodeGraph, key: bytes) -> dict[str, float]:
+def is_current(g: CodeGraph, key: bytes) -> bool:
+    """The index's stored verdicts were made for this index build, rule set and key."""
+    try:
+        row = g.db.execute("SELECT v FROM meta WHERE k=?", (STAMP_KEY,)).fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return row is not None and row[0] == _stamp(g, key)
+
+
+class Abandoned(Exception):
+    """The screening was stopped (its server is gone); nothing was stored."""
+
+
+def screen(g: CodeGraph, key: bytes, stop: Callable[[], bool] | None = None) -> dict[str, float]:
     """Screen what is not yet screened under this rule set and key, and store the clean verdicts in
-    `g`'s index; returns counts and seconds. Verdicts of other rules, keys or answers are dropped."""
+    `g`'s index; returns counts and seconds. Verdicts of other rules, keys or answers are dropped.
+    `stop` is asked every few hundred strings; when it says so, nothing is stored (`Abandoned`)."""
     started = time.perf_counter()
     stamp = _stamp(g, key)
-    db = sqlite3.connect(str(g.db_path), isolation_level=None)
+    db = sqlite3.connect(str(g.db_path), isolation_level=None, timeout=30)
     try:
         for statement in TABLES:
             db.execute(statement)
@@ -83,7 +111,10 @@ def screen(g: CodeGraph, key: bytes) -> dict[str, float]:
             stored = {r[0] for r in db.execute(f"SELECT mac FROM {table}")} if same_rules else set()
             current: set[bytes] = set()
             fresh = 0
-            for text in items:
+            for n, text in enumerate(items):
+                if stop is not None and n % 256 == 0 and stop():
+                    db.execute("ROLLBACK")
+                    raise Abandoned
                 digest = attested.mac(key, kind, text)
                 if digest in current:
                     continue
@@ -114,3 +145,57 @@ def load(g: CodeGraph, key: bytes) -> tuple[int, int]:
     except sqlite3.OperationalError:  # an index the server never screened: no tables
         return 0, 0
     return attested.attest_leaves(key, leaf_strings(g), leaves), attested.attest_answers(key, texts)
+
+
+BACKGROUND: list[threading.Thread] = []
+"""Screenings started by this process (`screen_in_background`), for `wait_for_screening`."""
+
+
+def screen_in_background(g: CodeGraph, key: bytes) -> threading.Thread | None:
+    """Screen `g`'s index in a separate niced process, then attest its verdicts here; None when the
+    stored verdicts are current already, or when the index is small enough to screen here and now.
+    The key reaches the process on its stdin, never in its arguments or environment."""
+    if is_current(g, key):
+        return None
+    if len(g.symbols) <= INLINE_SYMBOLS:
+        screen(g, key)
+        load(g, key)
+        return None
+
+    def run() -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        done = subprocess.run([sys.executable, "-m", "mcp_servers.codegraph.verdicts", str(g.db_path)],
+                              input=key.hex().encode() + b"\n", capture_output=True, env=env, check=False)
+        if done.returncode == 0:
+            load(g, key)
+        else:
+            print(f"vigil-codegraph: screening ahead failed ({done.returncode}): "
+                  f"{done.stderr.decode(errors='replace')[-400:]}", file=sys.stderr)
+
+    thread = threading.Thread(target=run, name="vigil-codegraph-screen-ahead", daemon=True)
+    thread.start()
+    BACKGROUND.append(thread)
+    return thread
+
+
+def wait_for_screening(timeout: float | None = None) -> None:
+    """Wait for this process's background screenings to end (tests and benchmarks)."""
+    for thread in list(BACKGROUND):
+        thread.join(timeout)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m mcp_servers.codegraph.verdicts DB`, the key as hex on stdin: screen, store, exit."""
+    parent = os.getppid()
+    os.nice(10)  # the server answering calls comes first
+    key = bytes.fromhex(sys.stdin.readline().strip())
+    try:
+        out = screen(CodeGraph(Path(argv[0])), key, stop=lambda: os.getppid() != parent)
+    except Abandoned:
+        return 3
+    print(out, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

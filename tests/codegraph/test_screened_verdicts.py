@@ -84,12 +84,19 @@ def _texts(result: Any) -> tuple[str, str]:
 async def test_an_attested_answer_is_not_scanned_again_and_is_what_a_fresh_screening_returns(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     guard = ServerGuard.for_tests(tmp_path / "state", "codegraph")
-    server = build_server(_settings(tmp_path), guard)  # indexes, screens ahead, attests
+    monkeypatch.setattr(verdicts, "INLINE_SYMBOLS", 0)  # as for a large index: screened in its own process
+    server = build_server(_settings(tmp_path), guard)  # indexes, starts screening ahead
+    verdicts.wait_for_screening(180)  # its verdicts are attested when it ends
     leaves, answers = attested.count()
     assert leaves > 0 and answers > 0
     scans: list[str] = []
     real_scan = injection.scan
-    monkeypatch.setattr(injection, "scan", lambda text: (scans.append(text), real_scan(text))[1])
+
+    def counted_scan(text: str) -> injection.InjectionReport:
+        scans.append(text)
+        return real_scan(text)
+
+    monkeypatch.setattr(injection, "scan", counted_scan)
     ahead = _texts(await _call(server, "get_callers", "plain"))
     assert scans == [], "the answer was screened ahead: no scan at call time"
     attested.clear()
@@ -130,7 +137,7 @@ def test_verdicts_of_another_key_rule_set_or_index_build_are_not_used(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = _settings(tmp_path)
     guard = ServerGuard.for_tests(tmp_path / "state", "codegraph")
-    build_server(settings, guard)
+    build_server(settings, guard)  # a small index: screened in place
     g = CodeGraph(settings.db_path())
     hostile = [t for t in verdicts.answer_texts(g) if "ignore_all_previous" in t]
     # whoever writes the index, without the audit key, cannot vouch for an answer
@@ -159,6 +166,6 @@ def test_verdicts_of_another_key_rule_set_or_index_build_are_not_used(
 def test_a_second_start_screens_nothing_new(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
     guard = ServerGuard.for_tests(tmp_path / "state", "codegraph")
-    build_server(settings, guard)
+    build_server(settings, guard)  # a small index: screened in place
     out = use_screening(CodeGraph(settings.db_path()), guard, screen_now=True)
     assert out["screened_answers"] == 0 and out["screened_leaves"] == 0

@@ -34,7 +34,7 @@ def fresh() -> Iterator[None]:
 
 
 def _corpus_rows() -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for path in sorted(CORPUS.glob("*_blind*.jsonl")):
         rows.extend(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return rows
