@@ -10,6 +10,12 @@ resolution error nor naming the host, is not failing for the missing name: the v
 by a file or a sidecar, answered by a host alias or a search domain, or the Service lives in a part of the
 cluster the read did not list. So such a claim is not ranked as the cause; it stays a cause when the users are
 silent (not started, no logs read), when any log in view names a resolution failure, or when it names the host.
+
+A log naming the host is not always a failure to reach it: `status=401 upstream=inventory-api.inventory.svc:8443`
+is that host ANSWERING. A name that answered with an application status resolved and connected, so its Service
+exists, only not among the objects read (a partial dump, a namespace the read could not list). Statuses below
+500 prove it (an application said 401, 404, 429); 5xx do not (a proxy in between answers 502/503 for a backend it
+cannot reach). Such a host is heard, and the missing-Service claim is not ranked as the cause either.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.triage.facts import Facts, said_by
+from agent.triage.facts import Facts, LogEvidence, said_by
 
 _MISSING = re.compile(r"no Service (?P<ns>[\w.-]+)/(?P<name>[\w.-]+) exists: (?P<host>[\w.-]+) does not resolve")
 """The topology's wording for a configured in-cluster host no Service answers (mcp_servers/kubernetes/topology)."""
@@ -29,6 +35,22 @@ RESOLVE = re.compile(r"Name or service not known|nodename nor servname|could not
 """How resolvers and clients say a name does not resolve."""
 
 
+_STATUS = re.compile(r"^[1-4]\d\d$")
+"""An HTTP status a server answered with, 5xx left out (a proxy answers those for a backend it cannot reach)."""
+
+
+def _answered(log: LogEvidence, host: str, label: str) -> bool:
+    """Whether this log's errors show the host answering: every entry that names it as its upstream carries a status
+    below 500, and at least one does (so the name resolved and a server replied)."""
+    statuses = []
+    for entry in log.entries():
+        fields = (entry.get("fields") or {}) if entry else {}
+        upstream = str(fields.get("upstream_host") or "").lower().split(":")[0]
+        if upstream and (upstream == host or (upstream.split(".")[0] == label and "." in upstream)):
+            statuses.append(str(fields.get("status") or ""))
+    return bool(statuses) and all(_STATUS.match(s) for s in statuses)
+
+
 def unheard(dep: dict[str, Any], facts: Facts) -> bool:
     """Whether a topology dependency is a missing Service that no log in view fails to reach, while logs with
     errors ARE in view (the users speak, of something else)."""
@@ -36,14 +58,17 @@ def unheard(dep: dict[str, Any], facts: Facts) -> bool:
     if m is None:
         return False
     host, label = m["host"].lower(), m["name"].lower()
-    speaking = False
+    speaking = answered = False
     for log in facts.logs:
-        if any(h.lower() == host or (h.lower().split(".")[0] == label and "." in h) for h in log.hosts):
+        names = any(h.lower() == host or (h.lower().split(".")[0] == label and "." in h) for h in log.hosts)
+        log_answered = _answered(log, host, label)
+        if names and not log_answered:
             return False
+        answered = answered or log_answered
         texts = [" ".join([said_by(e), str(e.get("exception") or "")]) for e in log.entries() if e]
         texts += log.last_lines
         speaking = speaking or bool(log.top or log.more)
         for text in texts:
-            if host in text.lower() or RESOLVE.search(text):
+            if RESOLVE.search(text) or (host in text.lower() and not log_answered):
                 return False
-    return speaking
+    return speaking or answered

@@ -50,3 +50,24 @@ def test_silent_users_keep_the_claim() -> None:
 def test_other_dependency_problems_are_not_judged_here() -> None:
     dep = {**DEP, "detail": "0/2 endpoints ready"}
     assert not unheard(dep, _facts([_log(POOL)]))
+
+
+def _answer(status: str, host: str = "queue.jobs.svc:8443", message: str = "lookup failed") -> LogEvidence:
+    entry: dict[str, Any] = {"template": message, "message": message, "severity": "error",
+                             "fields": {"status": status, "upstream_host": host}}
+    return LogEvidence(pod="worker-6d8f7c9b5-abcde", namespace="jobs", evidence_id="E5", top=entry,
+                       hosts=[host.split(":")[0]], error_classes=set(), previous=False)
+
+
+def test_a_host_that_answered_with_an_application_status_resolved() -> None:
+    """A 401 (or 404, 429) from the host proves its name resolved and a server replied: the Service exists beyond
+    the objects read, so 'no Service exists' is not the cause (JSON and logfmt callers alike)."""
+    assert unheard(DEP, _facts([_answer("401")]))
+    assert unheard(DEP, _facts([_answer("429", host="queue.jobs:80", message="rate limited")]))
+
+
+def test_a_5xx_or_a_failure_to_connect_keeps_the_claim() -> None:
+    """A 502/503 may come from a proxy in between; no status at all is a failure to reach: both keep the claim."""
+    assert not unheard(DEP, _facts([_answer("503")]))
+    assert not unheard(DEP, _facts([_answer("")]))
+    assert not unheard(DEP, _facts([_answer("401"), _log("Error: getaddrinfo ENOTFOUND queue.jobs")]))
