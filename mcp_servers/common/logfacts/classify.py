@@ -133,9 +133,9 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"upstream reset|disconnect/reset before headers|unexpected EOF|socket hang up|\bGOAWAY\b|"
         r"RST_STREAM|closed the connection unexpectedly|connection (?:was )?(?:closed|aborted|terminated)|"
         r"stream (?:was )?reset|connection termination|remote end closed|server disconnected|ECONNABORTED|"
-        r"IncompleteRead|EOF occurred|other side closed|\bUND_ERR_SOCKET\b|"
+        r"IncompleteRead|EOF occurred|other side closed|\bUND_ERR_SOCKET\b|"  # undici: the peer closed
         r"\b(?:Get|Post|Put|Patch|Delete|Head|Options) \"[^\"]+\": (?:read tcp \S+: )?EOF\b|"  # Go net/http client
-        r"\bread (?:tcp|unix)[46]? \S+: EOF\b", _I)),  # undici: the peer closed
+        r"\bread (?:tcp|unix)[46]? \S+: EOF\b", _I)),  # Go: a connection's read ended by the peer
     ("auth_failure", re.compile(
         r"authentication (?:failed|failure|required|error)|\bunauthori[sz]ed\b|\bunauthenticated\b|"
         r"invalid (?:credentials|token|password|api[ _-]?key|username or password|signature|grant|client)|"

@@ -72,7 +72,7 @@ _SERVER_AT = re.compile(r"(?i:server at|host) \"?([\w.\-]+)\"? \([\d.:a-f]+\)(?:
                         r"|(?i:server at) \"([\w.\-]+)\",? (?i:port) (\d{2,5})"
                         r"|(?i:connect to (?:MySQL )?server on) '([\w.\-]+)'(?::(\d{2,5}))?")
 """libpq's `connection to server at "db" (10.0.0.5), port 5432 failed` and, for an IP, `server at "10.0.0.5",
-port 5432` (PostgreSQL 14+)."""
+port 5432` (PostgreSQL 14+); the MySQL/MariaDB client's `Can't connect to (MySQL) server on 'db' (111)`."""
 _RESOLVER = re.compile(r"\bresolver:? \"?((?:\d{1,3}\.){3}\d{1,3}(?::\d+)?|\[[0-9a-fA-F:]+\](?::\d+)?)"
                        r"|\blookup [\w.\-]+ on ((?:\d{1,3}\.){3}\d{1,3}:53|\[[0-9a-fA-F:]+\]:53)\b")
 """The DNS server a failed lookup asked (nginx `resolver: 10.96.0.10:53`, Go `lookup x on 10.96.0.10:53`): the
