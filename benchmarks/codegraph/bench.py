@@ -497,7 +497,14 @@ async def mcp_latency(db: Path, state: Path, calls: int, peer: str | None = None
             fn(key)
             samples.append((time.perf_counter() - t) * 1000)
         out[f"{tool}_answer_only"] = {"p50_ms": round(statistics.median(samples), 3)}
-    # The product: `vigil mcp codegraph` as Claude Code starts it, guardrails and audit log included.
+    # The product: `vigil mcp codegraph` as Claude Code starts it, guardrails and audit log included, its
+    # index screened ahead under its audit key as a server that indexed at start has it
+    # (mcp_servers/codegraph/verdicts.py; done here in process, before the clock starts).
+    from mcp_servers.codegraph.server import use_screening
+    from mcp_servers.common.server import ServerGuard
+
+    out["screened_ahead"] = use_screening(g, ServerGuard.for_tests(state / "product", "codegraph"), screen_now=True)
+    print(f"screened ahead: {out['screened_ahead']}")
     params = StdioServerParameters(command=sys.executable, args=[
         "-m", "mcp_servers.codegraph.cli", "mcp-codegraph", "--db", str(db), "--no-reindex",
         "--state-dir", str(state / "product")], cwd=str(ROOT))
