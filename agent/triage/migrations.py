@@ -8,6 +8,11 @@ statements hit their timeout. The rollout that came with it is the obvious suspe
 innocent. The change timeline lists Jobs with the schema statements their logs print
 (mcp_servers.kubernetes.changes.with_job_logs); here such a Job is held against the errors of the
 pods around the incident that say a query was slow or cancelled.
+
+The other half of the class is a migration that drops or renames a column or a table another service still
+reads (a PreSync hook of one app, the consumer in another namespace): the consumer's every query fails with the
+database's "no such column/table" error, which names the identifier. When a recent migration's log names that
+same identifier, the Job is the cause and the consumer's error is its symptom (expand/contract broken).
 """
 
 from __future__ import annotations
@@ -37,6 +42,16 @@ their drivers and ORMs)."""
 
 MAX_MINUTES_BEFORE = 6 * 60
 
+MISSING = re.compile(
+    r"(?:column|relation|table|view)\s+[\"'`]?(?P<pg>[\w.\"]+?)[\"'`]?\s+does not exist|"
+    r"Unknown column\s+'(?P<my>[^']+)'|Table\s+'(?P<mytab>[^']+)'\s+doesn't exist|"
+    r"no such (?:column|table):\s*(?P<lite>[\w.]+)|ORA-00904:\s*\"?(?P<ora>[\w.\"]+?)\"?:\s*invalid identifier|"
+    r"Invalid (?:column|object) name\s+'(?P<mss>[^']+)'|"
+    r"(?:column|field)\s+[\"'`]?(?P<gen>\w+)[\"'`]?\s+(?:not found|is missing|doesn't exist)", re.I)
+"""The database's words for a query naming a column or table the schema no longer has (PostgreSQL 42703/42P01
+as psycopg/pgx/JDBC print them, MySQL/MariaDB 1054/1146, SQLite, Oracle ORA-00904, SQL Server 207/208); the
+group holds the identifier as the query named it (`p.legacy_sku`, `shop.orders`)."""
+
 BUILDS_INDEX = re.compile(r"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b(?!\s+CONCURRENTLY)|"
                           r"\b(?:add|create|new)\b[\w\s-]{0,40}\bindex\b|\bindex\b(?![\w\s-]{0,20}\bdrop)", re.I)
 """A migration that builds an index (`CREATE INDEX` without CONCURRENTLY, a version described as adding one)."""
@@ -55,6 +70,28 @@ class Migration:
     log: LogEvidence
     said: str
     related: list[Ref]
+    missing: str = ""
+    """The column or table the consumer's error says no longer exists, when the migration's log names it too."""
+
+
+def _missing(log: LogEvidence) -> tuple[str, str] | None:
+    """The identifier the log's error says the schema lacks (its last dotted part, lowercased), and the error."""
+    for error in [log.top or {}, *log.more]:
+        parts = [str(error.get(k) or "") for k in ("exception", "message", "example", "template")]
+        found = MISSING.search(" ".join(parts))
+        if found:
+            name = next(v for v in found.groupdict().values() if v)
+            ident = name.replace('"', "").replace("`", "").rsplit(".", 1)[-1].lower()
+            said = str(error.get("message") or error.get("template") or error.get("example") or "")
+            exception = str(error.get("exception") or "")
+            return ident, (f"{exception}: {said}" if exception and exception not in said else said)
+    return None
+
+
+def _names(statements: list[str], ident: str) -> bool:
+    """Whether the migration's log names the identifier as a word (`drop products.legacy_sku`,
+    `ALTER TABLE items DROP COLUMN legacy_sku`, `remove_column(:items, :legacy_sku)`)."""
+    return bool(ident) and re.search(rf"(?<![\w]){re.escape(ident)}(?![\w])", " ".join(statements), re.I) is not None
 
 
 def _slow(log: LogEvidence) -> str | None:
@@ -72,7 +109,8 @@ def migrations(facts: Facts) -> list[Migration]:
     """Schema-changing Jobs that ran before the symptom, each with the slow-query log closest to it (the logs
     of the Job's app first, then any log the survey read)."""
     slow = [(log, said) for log in facts.logs if (said := _slow(log))]
-    if not slow:
+    missing = [(log, found) for log in facts.logs if (found := _missing(log))]
+    if not slow and not missing:
         return []
     out = []
     for change in facts.change_list():
@@ -84,6 +122,13 @@ def migrations(facts: Facts) -> list[Migration]:
         if not 0 <= minutes <= MAX_MINUTES_BEFORE:
             continue
         related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r]
+        gone = [(log, found) for log, found in missing if _names(lines, found[0])]
+        if gone:  # the consumer's error names what this migration dropped or renamed
+            log, (ident, said) = gone[0]
+            out.append(Migration(job, lines, minutes, log, said[:160], related, ident))
+            continue
+        if not slow:
+            continue
         apps = {r.name for r in related}
         ordered = sorted(slow, key=lambda ls: not any(ls[0].pod.startswith(a + "-") for a in apps))
         log, said = ordered[0]
@@ -96,6 +141,16 @@ def finding(m: Migration) -> dict[str, Any]:
     ddl = "; ".join(m.statements[:4])
     app = f" of {', '.join(str(r) for r in m.related[:2])}" if m.related else ""
     text = " ".join(m.statements)
+    if m.missing:
+        message = (f"{m.job}{app}, a schema migration {m.minutes} min before the alert, dropped or renamed "
+                   f"{m.missing} ({ddl}) while {m.log.namespace}/{m.log.pod} still reads it: a dropped column "
+                   f"or table its queries name, so each fails: '{m.said}'. Restore the column (expand/contract: "
+                   "drop only after every reader stopped using it) or ship the readers' query change first")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": "Job", "namespace": m.job.namespace, "name": m.job.name},
+                "reason": "MigrationDroppedWhatIsRead", "message": message, "evidence": [*m.statements[:2], m.said],
+                "details": {"statements": m.statements, "minutes_before": m.minutes, "missing": m.missing,
+                            "reader_pod": m.log.pod}}
     if BUILDS_INDEX.search(text) and not DROPS_INDEX.search(text) and WRITES.search(m.said):
         message = (f"{m.job}{app}, a schema migration, builds an index {m.minutes} min before the alert ({ddl}): "
                    "CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build, so "
