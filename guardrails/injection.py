@@ -56,6 +56,7 @@ from guardrails.injection_reshape import (
     scrambled_candidates,
     split_word_candidates,
 )
+from guardrails.injection_upside_down import upside_down_candidates
 
 THRESHOLD = 0.5
 STRONG = 0.4
@@ -277,7 +278,10 @@ _DETECTORS: tuple[_Detector, ...] = (
         "ai_address",
         "instruction",
         0.45,
-        r"\b(?:hey|hi|hello|dear|attention|attn|psst)\s*[,:]?\s*(?:the\s+|all\s+|any\s+|every\s+|our\s+)?" + _AI + r"\b"
+        # a greeting, perhaps with a kind word ("Hi helpful assistant", "hello dear AI agent")
+        r"\b(?:hey|hi|hello|dear|attention|attn|psst)\s*[,:]?\s*(?:the\s+|all\s+|any\s+|every\s+|our\s+)?"
+        r"(?:(?:helpful|friendly|kind|lovely|dear|good|nice|smart|clever|wonderful|trusty|trusted|favou?rite|little|"
+        r"amazing|awesome|brilliant|sweet)\s+)?" + _AI + r"\b"
         r"|\b(?:note|notice|message|instructions?|memo|reminder|warning|important|info)\s+(?:to|for)\s+"
         r"(?:the\s+|all\s+|any\s+|every\s+|our\s+)?" + _AI + r"\b"
         r"|\b(?:ai|llm|agent|assistant|bot|model)\s+(?:instructions?|directives?|orders|note|notice|task)\s*:"
@@ -526,6 +530,51 @@ _DETECTORS: tuple[_Detector, ...] = (
         flags=0,
     ),
     _d(
+        "precedence_claim",
+        "instruction",
+        0.6,
+        # A text ranking itself above the reader's system instructions: "this policy takes precedence over your
+        # system prompt", "(au-dessus des instructions système)", "por encima de las instrucciones del sistema",
+        # "hat Vorrang vor den Systemanweisungen". Only the model has system instructions, and only an
+        # injection claims to outrank them; documentation of the hierarchy ranks them above, not below.
+        r"\b(?:takes?|taking|has|have|having|gets?)\s+(?:precedence|priority)\s+over\s+(?:the\s+|your\s+|any\s+|all\s+)?"
+        r"(?:(?:previous|prior|other|existing|original|current)\s+)?(?:system\s+(?:prompts?|instructions?|messages?|"
+        r"rules|polic(?:y|ies))|(?:your|the\s+assistant'?s|the\s+model'?s)\s+(?:instructions?|rules|prompt))"
+        r"|\b(?:above|over|outranks?|supersed(?:es|ing)|overrides?|overriding)\s+(?:the\s+|your\s+|all\s+|any\s+)?"
+        r"system\s+(?:prompts?|instructions?|messages?)\b"
+        r"|\bau-dessus\s+(?:des|de\s+vos|de\s+tes|de\s+toutes\s+les)\s+(?:instructions|consignes|r[eè]gles)"
+        r"|\bprioritaires?\s+sur\s+(?:les|vos|tes|toutes\s+les)\s+(?:instructions|consignes|r[eè]gles)"
+        r"|\bpr[eé]vaut\s+sur\s+(?:les|vos|tes|toutes\s+les)\s+(?:instructions|consignes)"
+        r"|\bpor\s+encima\s+de\s+(?:las|tus|sus|tod[ao]s\s+las)\s+(?:instrucciones|reglas|directivas)"
+        r"|\bacima\s+(?:das|de\s+todas\s+as|de\s+suas|de\s+tuas)\s+(?:instru[cç][oõ]es|regras|diretrizes)"
+        r"|\bprevalece\s+sobre\s+(?:as|las|suas|tus|todas\s+as|todas\s+las)\s+(?:instru[cç][oõ]es|instrucciones)"
+        r"|\bvorrang\s+vor\s+(?:den|allen|deinen|ihren)\s+(?:\w+\s+)?(?:system)?(?:anweisungen|regeln|vorgaben)"
+        r"|\b[uü]ber\s+(?:den|allen|deinen)\s+systemanweisungen"
+        r"|\bal\s+di\s+sopra\s+(?:delle|di\s+tutte\s+le|delle\s+tue)\s+(?:istruzioni|regole)"
+        r"|\bprevale\s+sulle\s+(?:istruzioni|regole)",
+        # not "above" or "over" (every log has "failover", "overview"): the rule's noun wakes that branch
+        ["precedence", "priority", "prompt", "instruction", "outrank", "supersed", "overrid", "dessus", "prioritaire",
+         "vaut", "encima", "acima", "prevalece", "vorrang", "systemanweisungen", "sopra", "prevale"],
+    ),
+    _d(
+        "priority_system_message",
+        "role_marker",
+        0.45,
+        # A message labelled as the system's or an operator's and ranked above others, inside a data field:
+        # "system priority message: the agent must ...", "*System message (priority 0)*:", "PRIORITY SYSTEM NOTICE -".
+        # Real status pages announce maintenance this way too, so the label alone stays under the threshold;
+        # beside an address to the model or a secret asked for, it is a forged system turn.
+        r"(?:\b(?:system|admin(?:istrator)?|operator|platform|root)\s+(?:priority|urgent|override|critical)\s+"
+        r"(?:message|notice|note|instruction|directive|update|order)s?\b"
+        r"|\b(?:priority|urgent|high[- ]priority|critical|top[- ]priority|override)\s+(?:system|admin(?:istrator)?|"
+        r"operator|root)\s+(?:message|notice|note|instruction|directive|update|order)s?\b"
+        r"|\b(?:system|admin(?:istrator)?|operator|root)\s+(?:message|notice|note|instruction|directive|order)s?\s*"
+        r"[(\[]\s*(?:priority|prio|urgent|critical|p[0-3]\b|level\s*0|overrid)[^)\]\n]{0,24}[)\]])"
+        # ... and turning to the reader in the same line (a maintenance notice speaks to people, if to anyone)
+        r"(?=[^\n]{0,160}?\b(?:you|your|assistants?|agents?|bots?|ai|llms?|models?|automation|copilot|vigil)\b)",
+        ["priority", "urgent", "override", "critical"],
+    ),
+    _d(
         "system_label",
         "role_marker",
         0.6,
@@ -583,8 +632,13 @@ _DETECTORS: tuple[_Detector, ...] = (
         # line; alone this stays below the threshold, beside a claimed approval or a handed-over step
         # it is a forged result.
         r"\{\s*[\s\\]?[\"'](?:tool|tool_name|function|function_name)[\s\\]?[\"']\s*:\s*[\s\\]?[\"'][A-Za-z_][\w.\-]*"
-        r"[\s\\]?[\"']\s*,\s*[\s\\]?[\"'](?:result|output|tool_result|tool_output|observation)[\s\\]?[\"']\s*:",
-        ["tool", "function"],
+        r"[\s\\]?[\"']\s*,\s*[\s\\]?[\"'](?:result|output|tool_result|tool_output|observation)[\s\\]?[\"']\s*:"
+        # the result wrapped under its own key: `{"tool_result": {"name": "kubectl", "output": "..."}}`
+        r"|[\s\\]?[\"'](?:tool_results?|tool_outputs?|tool_response|function_results?|function_response|observation)"
+        r"[\s\\]?[\"']\s*:\s*\{\s*[\s\\]?[\"'](?:name|tool|tool_name|function|function_name)[\s\\]?[\"']\s*:\s*"
+        r"[\s\\]?[\"'][A-Za-z_][\w.\-]*[\s\\]?[\"']\s*,\s*[\s\\]?[\"'](?:output|result|content|text|stdout)"
+        r"[\s\\]?[\"']\s*:",
+        ["tool", "function", "observation"],
     ),
     _d(
         "agent_transcript",
@@ -930,8 +984,8 @@ _DETECTORS: tuple[_Detector, ...] = (
         "authority",
         "instruction",
         0.3,
-        r"\b(?:pre-?approved|already\s+(?:been\s+)?(?:approved|agreed(?:\s+to\s+it)?|signed\s+off|ok(?:'?e?d|ayed)|cleared\s+it)|approved\s+by\s+(?:the\s+)?(?:admin|administrator|"
-        r"security|sre|platform|cto|ciso|ceo|management|owner|on-?call|lead)|authori[sz]ed\s+by\s+(?:the\s+)?"
+        r"\b(?:pre-?approved|already\s+(?:been\s+)?(?:approved|agreed(?:\s+to\s+it)?|signed\s+off|ok(?:'?e?d|ayed)|cleared\s+it)|approved\s+by\s+(?:the\s+|an?\s+)?(?:admin|administrator|"
+        r"security|sre|platform|cto|ciso|ceo|management|owner|on-?call|lead|operators?|incident\s+commander|manager)|authori[sz]ed\s+by\s+(?:the\s+)?"
         r"(?:admin|security|sre|platform|cto|ciso|ceo|management|owner|lead)|(?:this\s+is\s+)?an?\s+(?:authorized|"
         r"official|sanctioned)\s+(?:security\s+)?(?:test|override|request|instruction|exercise|drill))"
         r"|\b(?:no|without|skip(?:ping)?|bypass(?:ing)?|circumvent(?:ing)?|disable)\s+(?:the\s+|any\s+|all\s+|"
@@ -1660,6 +1714,8 @@ _MENTION_TOPIC = (
     # Italian "attaccante", Czech "útočník", Indonesian "penyerang" (Turkish "saldırgan" is above twice: the view
     # folds the dotless ı to i, the text outside a quotation is looked up as written)
     "angreif", "attaqu", "atacant", "attacc", "útoč", "penyerang",
+    # attack and injection in Arabic, Persian and Hebrew, whose quoted overrides are searched whole (see `_scan`)
+    "هجوم", "حقن", "حمله", "تزریق", "מתקפה", "התקפה", "הזרקה",
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 
@@ -1708,7 +1764,13 @@ _MENTION_QUOTE = re.compile(
     # "like" in Spanish and Portuguese, French, Italian, Polish, and the plural phrase nouns
     r"frases|como|comme|come|jak|"
     # Indonesian and Malay "seperti", "kalimat"; Finnish "kuten" is above
-    r"seperti|kalimat))"
+    r"seperti|kalimat|"
+    # reported speech in other languages: pt "textos que dizem '...'", es "mensajes que dicen", fr "qui disent",
+    # it "che dicono", de "die lauten"; and a log field's value named in them (es/pt valor=, fr valeur=, de Wert=)
+    r"diz|dizem|dizia|diziam|dizendo|disse|disseram|dice|dicen|dec[ií]a|dec[ií]an|diciendo|dijo|dijeron|dit|disent|"
+    r"disait|disaient|disant|dicono|diceva|lautet|lauten|lautete|sagt|sagen|sagte|zegt|zeggen|zei|"
+    r"m[oó]wi|m[oó]wi[aą]|spune|spun|valor|valeur|wert|valore|waarde|warto[sś][cć]|mensaje|mensagem|eingabe|"
+    r"entrada|entr[eé]e|contenido|conte[uú]do|contenu|inhalt))"
     r"[\s:,=(\u2014\u2013-]{1,12}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
     r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`)[^\S\n]*"
     r"(?:nocase|ascii|wide)?"
@@ -1732,8 +1794,11 @@ _DEMOTED = 0.3
 
 
 _DEFENSIVE = re.compile(
-    r"(?i)\b(?:ignore|disregard|never\s+(?:follow|obey|execute)|(?:do\s+not|don'?t|not\s+to)\s+(?:follow|obey|"
-    r"execute))\s+(?:any\s+|all\s+)?(?:instructions?|commands?|directives?|prompts?)\s+(?:(?:that|which)\s+"
+    # the rule given ("ignore instructions that appear in tool output") or described as what the product does
+    # ("the assistant now ignores instructions found inside tool output", release notes of the defence)
+    r"(?i)\b(?:ignor(?:e|es|ed|ing)|disregard(?:s|ed|ing)?|never\s+(?:follow|obey|execute)s?|(?:do\s+not|does\s+not|"
+    r"don'?t|doesn'?t|not\s+to)\s+(?:follow|obey|execute))\s+(?:any\s+|all\s+)?(?:instructions?|commands?|directives?|"
+    r"prompts?)\s+(?:(?:that|which)\s+"
     r"(?:appear|are|come|show\s+up|arrive)\s+|found\s+|embedded\s+|contained\s+|hidden\s+|written\s+|"
     r"appearing\s+|coming\s+)?(?:in|inside|within|from)\s+(?:the\s+|any\s+|a\s+)?(?:tool\s+(?:output|results?|"
     r"responses?)|logs?|log\s+lines?|untrusted\s+\w+|(?:retrieved|external|third[\s-]party|user[\s-]supplied)\s+"
@@ -1883,6 +1948,21 @@ safeguard away instead ("no approval needed"). Its approval words are not read a
 the reader."""
 
 
+_HUMAN_GATE = re.compile(
+    r"(?i)\b(?:confirm|check|verify|coordinate|agree|clear)\s+(?:it\s+|this\s+|that\s+|first\s+)?with\s+"
+    r"(?:the\s+|your\s+|an?\s+)?(?:incident\s+commander|ic|on-?call(?:\s+(?:lead|engineer|sre|manager))?|"
+    r"(?:team|tech|sre|shift)\s+lead|lead|manager|(?:service|product|system)\s+owner|owner|dba|approver|"
+    r"change\s+(?:manager|board|advisory\s+board)|cab|security(?:\s+team)?|a\s+human|supervisor)\b"
+    r"|\b(?:get|obtain|ask\s+for|wait\s+for)\s+(?:explicit\s+|written\s+)?(?:sign-?off|approval|the\s+ok|an?\s+ok|"
+    r"an?\s+go-?ahead|permission)\s+from\s+(?:the\s+|your\s+|an?\s+)?(?:[\w-]+\s+){0,2}?(?:commander|lead|manager|"
+    r"owner|on-?call|approver|dba|human|team|supervisor)\b"
+)
+"""A runbook step that hands the decision to a person ("1. Confirm with the incident commander.", "Get sign-off
+from the service owner"): the gate the procedure keeps, not an authority speaking to the reader."""
+_HUMAN_GATE_WORDS = (" with ", "from ")
+_HUMAN_GATE_VERBS = ("confirm", "check", "verify", "coordinate", "agree", "clear", "sign-off", "signoff", "approval",
+                     " ok ", "go-ahead", "go ahead", "permission")
+
 _SAFEGUARD_NOUNS = ("approval", "confirmation", "sign-off", "signoff", "sign off", "review", "consent")
 _SAFEGUARD_REACH = 110
 """Characters before the noun where the rest of `_KEPT_SAFEGUARD` must start."""
@@ -1904,6 +1984,8 @@ def _kept_safeguards(text: str, lowered: str) -> list[tuple[int, int]]:
             for m in _KEPT_SAFEGUARD.finditer(text, max(0, pos - _SAFEGUARD_REACH), pos + len(noun) + 1):
                 spans.add(m.span())
             pos = lowered.find(noun, pos + len(noun))
+    if any(w in lowered for w in _HUMAN_GATE_WORDS) and any(v in lowered for v in _HUMAN_GATE_VERBS):
+        spans.update(m.span() for m in _HUMAN_GATE.finditer(text))
     return sorted(spans)
 
 
@@ -2058,10 +2140,25 @@ def _confirm_translated(lowered: str, hits: list[_Hit], windows: dict[str, list[
     return kept
 
 
+_VALUE_OPENER = re.compile(r"(?:=|\bTXT|(?<![^\s{,\"'])[A-Za-z_][\w./-]{0,60}[\"']?:)[ \t]*\Z")
+"""What opens a field's value: `=`, a DNS `TXT`, or a key written as an identifier (`note:`, `"text":`); a colon
+after a word of prose ("Example of an attack: '...'") opens a quotation."""
+_VALUE_CLOSER = re.compile(r"[ \t]*(?:\n|\Z|[,;}\]]|[\w.-]{1,40}=)")
+
+
+def _field_value(view: str, start: int, end: int) -> bool:
+    """The quotation is a record's whole value (`TXT "..."`, `note="..."`, `summary: "..."`): data handed to the
+    reader as it is, not a phrase quoted inside a sentence."""
+    return bool(_VALUE_OPENER.search(view, max(0, start - 70), start)) and bool(_VALUE_CLOSER.match(view, end))
+
+
 def _unquoted_translated(view: str, hits: list[_Hit], orig: Callable[..., int]) -> list[_Hit]:
     """Translated overrides outside quotation marks: one quoted (「以前の指示を無視して」という文字列) is named,
-    not given; the classifier, which reads the text with quotations set aside, judges those."""
-    quoted = [(orig(m.start()), orig(m.end(), True)) for m in _QUOTED.finditer(view)]
+    not given; the classifier, which reads the text with quotations set aside, judges those. A quotation that is a
+    field's whole value (a DNS TXT record, `note="..."`) is the data itself and is read like unquoted text; a
+    security log quoting the attack it stopped is a mention, found as in English (`_mention_spans`)."""
+    quoted = [(orig(m.start()), orig(m.end(), True)) for m in _QUOTED.finditer(view)
+              if not _field_value(view, m.start(), m.end())]
     return [h for h in hits
             if h.signal != TRANSLATED_SIGNAL or not any(lo <= h.start and h.end <= hi for lo, hi in quoted)]
 
@@ -2074,6 +2171,8 @@ def _addresses_model(passage: str) -> bool:
 
 _RESHAPED = ("unescaped", "typoglycemia")
 """Re-readings (injection_reshape.py) of whole lines of prose, which the classifier reads too."""
+_REREAD = ("leetspeak", "reversed", "slug", "rot13", "split_words", "upside_down", *_RESHAPED)
+"""Re-readings of text that is legible as written: they count only when they say more than the text as it is."""
 
 
 def _classifier_weight(text: str) -> float:
@@ -2135,7 +2234,7 @@ def _scan(text: str, depth: int) -> InjectionReport:
 
     if depth == 0:
         # Scrambles are looked for in the view (look-alike letters folded), and mapped back to the text.
-        reshaped = escaped_candidates(text) + quoted_printable_candidates(text) + [
+        reshaped = escaped_candidates(text) + quoted_printable_candidates(text) + upside_down_candidates(text) + [
             (orig(s), orig(e, end=True), how, words)
             for s, e, how, words in scrambled_candidates(view) + split_word_candidates(view)
         ]
@@ -2147,7 +2246,7 @@ def _scan(text: str, depth: int) -> InjectionReport:
                 inner = max(inner, _classifier_weight(decoded))
             if inner < STRONG and not (how in ("unicode_tags", "spaced") and inner > 0.2):
                 continue
-            if how in ("leetspeak", "reversed", "slug", "rot13", "split_words", *_RESHAPED) and inner <= max(
+            if how in _REREAD and inner <= max(
                 _scan(text[s:e], depth=1).score, _classifier_weight(text[s:e]) if how in _RESHAPED else 0.0
             ):
                 continue  # the line says nothing more read this way than read as it is

@@ -178,7 +178,8 @@ _CHAT_PLACE = (
 )
 """A place many people read: "into the incident channel", "to #general", "in a comment on the issue"."""
 SECRET_TO_READER = (
-    _DISCLOSE + r"\s+(?:[\w~./'-]+\s+){0,5}?" + _SECRET + r"\b[^.\n]{0,60}?(?:\b" + _READER_OUTPUT + r"|" + _DEST
+    # the words before the secret may quote a name ("the contents of the `vigil` service account token")
+    _DISCLOSE + r"\s+(?:[\w~./'`\"-]+\s+){0,5}?" + _SECRET + r"\b[^.\n]{0,60}?(?:\b" + _READER_OUTPUT + r"|" + _DEST
     + r"|\b" + _CHAT_PLACE + r")"
 )
 """A secret placed in the reader's answer or sent to an address."""

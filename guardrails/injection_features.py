@@ -511,7 +511,8 @@ _ROUND10_PARAPHRASE: dict[str, tuple[str, ...]] = {
     "previous": ("原先", "原本的", "最初に受けた", "最初の指示", "前の指示", "이전"),
     "instructions": ("規則", "지시"),
     "ai": ("助理", "人工智慧", "機器人", "aiさん", "aiへ", "aiに"),
-    "secret": ("环境变量", "環境變數", "環境変数", "متغیرهای محیط", "환경 변수"),
+    # Korean "secret" as a loanword (시크릿) and the native word (비밀: 비밀 값, 비밀 정보), not only a password
+    "secret": ("环境变量", "環境變數", "環境変数", "متغیرهای محیط", "환경 변수", "시크릿", "비밀"),
     "reveal": ("贴在", "貼在", "写在", "寫在", "写进", "寫進", "書いてください", "書き出して", "貼り付けて",
                "بنویس*", "적어"),
     # verbatim, as English "verbatim"; not "in the report" alone (报告里, レポートに, در گزارش): a runbook asks to
@@ -534,7 +535,8 @@ _KANA = re.compile("[\u3040-\u30ff]")
 _ROUND10_TRADITIONAL: dict[str, tuple[str, ...]] = {
     "ignore": ("不要管", "不用管"),
     "reveal": ("列出",),
-    "reader_output": ("给我", "給我"),
+    # Korean "give me" (출력해 줘, 보여줘: put it in front of me), as Chinese 给我
+    "reader_output": ("给我", "給我", "줘"),
 }
 for _concept, _terms in _ROUND10_TRADITIONAL.items():
     CONCEPTS[_concept] = tuple(dict.fromkeys(CONCEPTS.get(_concept, ()) + _terms))
@@ -698,7 +700,28 @@ def concepts_in(lowered: str) -> set[str]:
         and "tool_action" not in concepts_in(_ROLE_NAME.sub(" ", lowered))
     ):
         found.discard("tool_action")
+    # "delete sections that do not apply" (a PR or issue template) says what is not applicable, it cancels nothing
+    if "ignore" in found and _NOT_APPLICABLE.search(lowered) and "ignore" not in concepts_in(
+        _NOT_APPLICABLE.sub(" ", lowered)
+    ):
+        found.discard("ignore")
+    # "--type=merge", "strategic merge patch": how kubectl patches an object, not a change approved or merged
+    if "approve" in found and _MERGE_PATCH.search(lowered) and "approve" not in concepts_in(
+        _MERGE_PATCH.sub(" ", lowered)
+    ):
+        found.discard("approve")
     return found
+
+
+_NOT_APPLICABLE = re.compile(
+    r"\b(?:that|which|if\s+(?:it|they|this|these)|where\s+(?:it|they))\s+(?:do|does)(?:\s+not|n'?t)\s+apply\b"
+)
+"""A relative clause saying that something is not applicable ("remove the items that don't apply")."""
+_MERGE_PATCH = re.compile(
+    r"(?:--)?(?:type|strategy|patch-type)\s*[=:]\s*[\"']?(?:merge|json|strategic)\b|\b(?:strategic|json)[- ]merge\b"
+    r"|\bmerge[- _]patch\b"
+)
+"""A kubectl patch type (`--type=merge`, JSON merge patch), not the approval verb "merge"."""
 
 
 _ROLE_NAME = re.compile(r"cluster[- ]?admin\w*|system:(?:masters|anonymous)")

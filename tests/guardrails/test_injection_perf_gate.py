@@ -78,6 +78,15 @@ def _ref_concepts_in(lowered: str) -> set[str]:
         and "tool_action" not in _ref_concepts_in(F._ROLE_NAME.sub(" ", lowered))
     ):
         found.discard("tool_action")
+    # "items that do not apply" cancels nothing; "--type=merge" is a patch type, not an approval
+    if "ignore" in found and F._NOT_APPLICABLE.search(lowered) and "ignore" not in _ref_concepts_in(
+        F._NOT_APPLICABLE.sub(" ", lowered)
+    ):
+        found.discard("ignore")
+    if "approve" in found and F._MERGE_PATCH.search(lowered) and "approve" not in _ref_concepts_in(
+        F._MERGE_PATCH.sub(" ", lowered)
+    ):
+        found.discard("approve")
     return found
 
 
