@@ -13,6 +13,12 @@ because pods are unhealthy. When one of its pods still runs on a cordoned node, 
 and this PDB is what holds it (`pdb.blocks_drain`): the eviction API refuses that pod while every
 other pod has left, so the node stays cordoned and the upgrade never finishes.
 
+Two PDBs whose selectors both match one live pod overlap: the eviction API refuses that pod outright ("This pod
+has more than one PodDisruptionBudget, which the eviction subresource does not support"), whatever either budget
+allows, so `kubectl drain`, Karpenter and the cluster autoscaler can never move it. The finding goes to the newer
+budget (the write that made them overlap); with a pod of theirs on a cordoned node it is `pdb.blocks_drain` (that
+drain hangs), otherwise `pdb.overlapping` (the next one will).
+
 For DNS, every pod's egress-isolating policies are taken together (they add up): the pod loses
 DNS when none of them allows port 53 (UDP or TCP, by number, by a range, or by any-port rule). A
 rule without `ports` is assumed to allow DNS, so the check never guesses about peers it cannot
@@ -28,8 +34,8 @@ from mcp_servers.kubernetes.scan.checks.base import label_match, name_of, ns_of,
 from mcp_servers.kubernetes.scan.model import ScanFinding
 from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
-CHECK_IDS = ("pdb.no_disruptions", "pdb.blocks_drain", "pdb.selects_nothing", "netpol.selects_nothing",
-             "netpol.blocks_dns")
+CHECK_IDS = ("pdb.no_disruptions", "pdb.blocks_drain", "pdb.overlapping", "pdb.selects_nothing",
+             "netpol.selects_nothing", "netpol.blocks_dns")
 DNS_PORT = 53
 DNS_PORT_NAMES = frozenset({"dns", "dns-tcp", "dns-udp", "domain"})
 
@@ -122,6 +128,63 @@ def _on_cordoned_nodes(snap: Snapshot, pdb: dict[str, Any]) -> list[tuple[str, s
             and label_match(selector, (p.get("metadata") or {}).get("labels"))]
 
 
+def _created(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("creationTimestamp") or "")
+
+
+def _overlaps(snap: Snapshot) -> list[ScanFinding]:
+    """Pods selected by more than one PDB, the finding on the newest budget selecting them."""
+    cordoned = {name_of(n) for n in snap.items("Node") if (n.get("spec") or {}).get("unschedulable")}
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    budgets: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    pdbs = [p for p in snap.items("PodDisruptionBudget") if (p.get("spec") or {}).get("selector") is not None]
+    for pod in snap.items("Pod"):
+        if pod_is_terminal(pod):
+            continue
+        labels = (pod.get("metadata") or {}).get("labels")
+        over = sorted((p for p in pdbs if ns_of(p) == ns_of(pod) and label_match((p.get("spec") or {}).get("selector"),
+                                                                                  labels)),
+                      key=lambda p: (_created(p), name_of(p)))
+        if len(over) < 2:
+            continue
+        key = (ns_of(pod), *(name_of(p) for p in over))
+        groups.setdefault(key, []).append(pod)
+        budgets[key] = over
+    out: list[ScanFinding] = []
+    for key, pods in groups.items():
+        newest, older = budgets[key][-1], budgets[key][:-1]
+        subject = ref(newest, "PodDisruptionBudget")
+        others = ", ".join(f"{ns_of(p)}/{name_of(p)}" for p in older)
+        selectors = "; ".join(f"{name_of(p)}: {selector_text((p.get('spec') or {}).get('selector') or {})}"
+                              for p in budgets[key])
+        stuck = [(name_of(p), str((p.get("spec") or {}).get("nodeName"))) for p in pods
+                 if (p.get("spec") or {}).get("nodeName") in cordoned]
+        names = [name_of(p) for p in pods]
+        details: dict[str, Any] = {"overlapping_budgets": [name_of(p) for p in budgets[key]], "pods": names[:5],
+                                   "selectors": selectors}
+        evidence = [f"pod {names[0]} selected by {len(budgets[key])} PodDisruptionBudgets ({selectors})"]
+        refusal = "the eviction API refuses any pod with more than one PodDisruptionBudget"
+        if stuck:
+            nodes = sorted({node for _, node in stuck})
+            details |= {"pods_on_cordoned_nodes": [pod for pod, _ in stuck][:5], "cordoned_nodes": nodes}
+            out.append(ScanFinding(
+                check="pdb.blocks_drain", severity="critical", object=subject, reason="OverlappingBudgets",
+                message=(f"{subject}: overlapping PDBs block the drain of cordoned node {stuck[0][1]}: it selects "
+                         f"the same pods as {others}, and {refusal}, so the eviction of its pod {stuck[0][0]} fails "
+                         f"and the node never empties; this budget was created {_created(newest) or 'later'}: "
+                         "delete one of the overlapping budgets"),
+                details=details,
+                evidence=[*evidence, *(f"pod {pod} on cordoned node {node}" for pod, node in stuck[:3])],
+                pods=[pod for pod, _ in stuck][:5], count=len(stuck), since=_created(newest) or None))
+        else:
+            out.append(ScanFinding(
+                check="pdb.overlapping", severity="warning", object=subject, reason="OverlappingBudgets",
+                message=(f"{subject}: overlapping PDBs: it selects the same pods as {others}, and {refusal}: the next "
+                         "drain, node upgrade or consolidation hangs on them"),
+                details=details, evidence=evidence, pods=names[:5], count=len(pods), since=_created(newest) or None))
+    return out
+
+
 def _selected(snap: Snapshot, policy: dict[str, Any]) -> list[dict[str, Any]]:
     selector = (policy.get("spec") or {}).get("podSelector") or {}
     return [p for p in snap.pods_in(ns_of(policy)) if not pod_is_terminal(p)
@@ -197,5 +260,8 @@ def _netpols(snap: Snapshot) -> list[ScanFinding]:
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     out = [f for f in (_pdb(snap, p) for p in snap.items("PodDisruptionBudget")) if f]
     out.extend(f for f in (_pdb_selects_nothing(snap, p) for p in snap.items("PodDisruptionBudget")) if f)
+    overlapping = _overlaps(snap)
+    blamed = {str(f.object) for f in overlapping}
+    out = [f for f in out if str(f.object) not in blamed or f.check == "pdb.selects_nothing"] + overlapping
     out.extend(_netpols(snap))
     return out
