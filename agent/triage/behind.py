@@ -111,6 +111,7 @@ from agent.triage import (
     admission_mutation,
     alarm_setting,
     api_server_of,
+    autoscaler_source,
     callee_contract,
     claim_spec,
     class_driver,
@@ -204,7 +205,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
-                            node_config_agent)
+                            node_config_agent, autoscaler_source)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 

@@ -1,0 +1,165 @@
+"""An autoscaler whose metric source fails after a write of its source settings (agent.triage.autoscaler_source).
+
+Shapes: a KEDA ScaledObject whose Kafka `bootstrapServers` was pointed at a host that does not resolve (the error
+in KEDAScalerFailed events), a ScaledObject whose RabbitMQ `host` now refuses connections (the error only in the
+keda-operator's log, no fallback configured), an HPA whose Pods metric selector matches no series (Prometheus has
+the metric under another label value). Twins: the same failing source that failed before the write, a write with
+a healthy source, an HPA whose metrics adapter is down, and an autoscaler of another namespace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.toolhub import ToolOutcome
+from agent.triage import autoscaler_source
+from agent.triage.facts import Facts
+from agent.triage.subject import Subject
+from tests.triage.doubles import Call, RecordingHub, keyed, outcome
+
+AT = datetime(2026, 9, 3, 11, 0, tzinfo=UTC)
+
+
+def ts(delta: timedelta) -> str:
+    return (AT - delta).isoformat().replace("+00:00", "Z")
+
+
+def scaled_object(name: str, ns: str, trigger: dict[str, Any], *, fallback: int | None, failing: bool,
+                  written: timedelta) -> dict[str, Any]:
+    conditions = [{"type": "Ready", "status": "False" if failing else "True",
+                   "reason": "ScaledObjectCheckFailed" if failing else "ScaledObjectReady"}]
+    if failing and fallback is not None:
+        conditions.append({"type": "Fallback", "status": "True", "reason": "FallbackExists"})
+    spec: dict[str, Any] = {"scaleTargetRef": {"name": name.removesuffix("-scaler")}, "minReplicaCount": 2,
+                            "maxReplicaCount": 30, "triggers": [trigger]}
+    if fallback is not None:
+        spec["fallback"] = {"failureThreshold": 3, "replicas": fallback}
+    return {"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+            "metadata": {"name": name, "namespace": ns, "managedFields": [
+                {"manager": "flux", "operation": "Apply", "time": ts(written),
+                 "fieldsV1": {"f:spec": {"f:triggers": {}}}}]},
+            "spec": spec,
+            "status": {"health": {"s0-x": {"status": "Failing" if failing else "Happy", "numberOfFailures": 40}},
+                       "conditions": conditions}}
+
+
+def hpa(name: str, ns: str, message: str, *, written: timedelta) -> dict[str, Any]:
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": name, "namespace": ns, "managedFields": [
+                {"manager": "kubectl-edit", "operation": "Update", "time": ts(written),
+                 "fieldsV1": {"f:spec": {"f:metrics": {}}}}]},
+            "spec": {"scaleTargetRef": {"kind": "Deployment", "name": name}, "minReplicas": 3, "maxReplicas": 9,
+                     "metrics": [{"type": "Pods", "pods": {
+                         "metric": {"name": "jobs_in_flight", "selector": {"matchLabels": {"pool": "render-b"}}},
+                         "target": {"type": "AverageValue", "averageValue": "5"}}}]},
+            "status": {"currentReplicas": 3, "conditions": [
+                {"type": "ScalingActive", "status": "False", "reason": "FailedGetPodsMetric", "message": message,
+                 "lastTransitionTime": ts(written - timedelta(minutes=1))}]}}
+
+
+def hub(objects: list[dict[str, Any]], events: list[dict[str, Any]], *, logs: dict[str, list[str]] | None = None,
+        series: list[str] | None = None) -> RecordingHub:
+    crds = [{"name": "scaledobjects.keda.sh"}]
+    lists: dict[Any, list[dict[str, Any]]] = {"customresourcedefinitions": crds, "Pod": [
+        {"name": "keda-operator-6d9f-abcde", "namespace": "keda"}]}
+    for o in objects:
+        plural = "scaledobjects.keda.sh" if o["kind"] == "ScaledObject" else o["kind"]
+        lists.setdefault(plural, []).append({"name": o["metadata"]["name"], "namespace": o["metadata"]["namespace"]})
+    served: dict[Any, Any] = {}
+    for o in keyed(objects).values():
+        meta = o["metadata"]
+        kind = "scaledobjects.keda.sh" if o["kind"] == "ScaledObject" else o["kind"]
+        served[(kind, meta["namespace"], meta["name"])] = o
+
+    def prom(call: Call, eid: str) -> ToolOutcome:
+        return outcome(True, {"samples": [{"labels": {"pool": v}, "value": 2} for v in series or []]}, "", eid)
+
+    return RecordingHub(objects=served, lists=lists, logs=logs or {}, answers={
+        "k8s_events": lambda call, eid: outcome(True, {"events": events}, "", eid),
+        "k8s_changes": lambda call, eid: outcome(True, {"changes": [], "window_start": ts(timedelta(days=3))}, "",
+                                                 eid),
+        "prom_query": prom})
+
+
+def run(h: RecordingHub, namespace: str) -> list[dict[str, Any]]:
+    facts = Facts(at=AT)
+    asyncio.run(autoscaler_source.read(Subject(namespace=namespace, names=[]), facts, h, ts(timedelta(0))))
+    return [s[1] for s in autoscaler_source.suspects(facts)]
+
+
+KAFKA = {"type": "kafka", "metadata": {"bootstrapServers": "kafka-old.streams.svc:9092", "consumerGroup": "billing",
+                                      "topic": "invoices", "lagThreshold": "50"}}
+NO_HOST = ("error getting metadata: kafka: client has run out of available brokers to talk to: dial tcp: lookup "
+           "kafka-old.streams.svc on 10.96.0.10:53: no such host")
+
+
+def event(name: str, kind: str, reason: str, message: str, first: timedelta) -> dict[str, Any]:
+    return {"type": "Warning", "reason": reason, "kind": kind, "name": name, "message": message, "count": 30,
+            "first_seen": ts(first)}
+
+
+def test_keda_source_host_gone_is_named_with_setting_error_and_fallback() -> None:
+    so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=True, written=timedelta(hours=2))
+    got = run(hub([so], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
+                               timedelta(hours=1, minutes=59))]), "billing")
+    assert len(got) == 1
+    head = got[0]["message"][:400]
+    assert got[0]["object"]["name"] == "invoicer-scaler"
+    assert "KEDA ScaledObject billing/invoicer-scaler cannot reach its scaler source" in head
+    assert "bootstrapServers kafka-old.streams.svc:9092" in head and "no such host" in head
+    assert "fallback of 4 replicas" in head
+
+
+def test_keda_error_only_in_operator_log_without_fallback() -> None:
+    rabbit = {"type": "rabbitmq", "metadata": {"host": "amqp://rabbit-new.queues.svc:5672/", "queueName": "mail",
+                                               "value": "20"}}
+    so = scaled_object("mailer-scaler", "comms", rabbit, fallback=None, failing=True, written=timedelta(hours=1))
+    line = ('{"level":"error","logger":"rabbitmq_scaler","msg":"error inspecting rabbitMQ","name":"mailer-scaler",'
+            '"error":"dial tcp rabbit-new.queues.svc:5672: connect: connection refused"}')
+    got = run(hub([so], [], logs={"keda-operator-6d9f-abcde": [line]}), "comms")
+    assert len(got) == 1
+    head = got[0]["message"][:400]
+    assert "host amqp://rabbit-new.queues.svc:5672/" in head and "connection refused" in head
+    assert "no fallback" in head
+
+
+def test_hpa_selector_matching_no_series_is_named_with_the_values_prometheus_has() -> None:
+    message = ("the HPA was unable to compute the replica count: unable to get metric jobs_in_flight: unable to "
+               "fetch metrics from custom metrics API: the server could not find the metric jobs_in_flight for pods")
+    h = hpa("renderer", "media", message, written=timedelta(hours=3))
+    got = run(hub([h], [], series=["render-a"]), "media")
+    assert len(got) == 1
+    head = got[0]["message"][:400]
+    assert "HPA media/renderer cannot get its pods metric jobs_in_flight selector pool=render-b" in head
+    assert "FailedGetPodsMetric" in head and "pool=render-a but none for pool=render-b" in head
+
+
+def test_source_failing_before_the_write_is_not_named() -> None:
+    so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=True, written=timedelta(hours=2))
+    assert run(hub([so], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
+                                timedelta(hours=5))]), "billing") == []
+
+
+def test_written_but_healthy_source_is_not_named() -> None:
+    so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=False, written=timedelta(hours=2))
+    assert run(hub([so], []), "billing") == []
+
+
+def test_failure_without_a_recent_write_is_not_named() -> None:
+    so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=True, written=timedelta(days=9))
+    assert run(hub([so], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
+                                timedelta(hours=1))]), "billing") == []
+
+
+def test_hpa_whose_metrics_adapter_is_down_is_not_named() -> None:
+    message = ("the HPA was unable to compute the replica count: unable to get metric jobs_in_flight: unable to "
+               "fetch metrics from custom metrics API: the server is currently unable to handle the request")
+    assert run(hub([hpa("renderer", "media", message, written=timedelta(hours=3))], []), "media") == []
+
+
+def test_autoscaler_of_another_namespace_is_not_read() -> None:
+    so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=True, written=timedelta(hours=2))
+    assert run(hub([so], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
+                                timedelta(hours=1))]), "storefront") == []
