@@ -181,3 +181,18 @@ def test_envoy_json_access_log_uses_the_same_flags() -> None:
 def test_source_positions_and_times_are_not_hosts(line: str) -> None:
     facts = extract([line])
     assert facts.errors and "upstream_host" not in facts.errors[0].fields and facts.hosts == []
+
+
+def test_logfmt_with_an_unescaped_quote_inside_a_value_keeps_the_whole_error() -> None:
+    """A hand-rolled logfmt logger that prints an error's own quotes unescaped: the value ends at the quote followed
+    by a space or the end, so the x509 cause after `Post "URL":` is kept; escaped quotes and empty values as before."""
+    from mcp_servers.common.logfacts.lines import parse_logfmt
+
+    line = parse_logfmt('time=2026-12-01T11:12:31Z level=error msg="submit failed" batch=b-1 '
+                        'err="Post "https://psp.example.com/v4": tls: failed to verify certificate: x509: '
+                        'certificate signed by unknown authority"')
+    assert line is not None and line.message.endswith("x509: certificate signed by unknown authority")
+    escaped = parse_logfmt('level=error msg="say \\"hi\\" now" n=1')
+    assert escaped is not None and escaped.message == 'say "hi" now'
+    empty = parse_logfmt('level=info msg="started" err="" port=8080')
+    assert empty is not None and empty.message == "started"

@@ -370,7 +370,10 @@ def parse_klog(text: str) -> Line | None:
     return Line("klog", severity, message, ts, {"source": source})
 
 
-_LOGFMT_PAIR = re.compile(r'(?:^|\s)([A-Za-z_@][\w.\-/@]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)')
+_LOGFMT_PAIR = re.compile(r'(?:^|\s)([A-Za-z_@][\w.\-/@]*)=("(?:[^"\\]|\\.|"(?!\s|$))*"|[^\s"]*)')
+"""A pair; a quoted value ends at the quote followed by a space or the line's end. A quote followed by anything
+else is inside the value: loggers that do not escape (hand-rolled printf logfmt, `err="Post "https://x": tls ..."`
+with Go's %q-less error text) still give the whole error, not its first words."""
 _LOGFMT_KEYS = {"level", "lvl", "msg", "message", "ts", "time", "t", "severity", "err", "error", "caller"}
 
 
