@@ -58,6 +58,7 @@ from agent.triage import (
     dns_scope,
     dns_stall,
     dns_sync_flags,
+    empty_value,
     expiry_rule,
     field_meaning,
     flag_key,
@@ -238,6 +239,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
+    empty_value.CHECK: empty_value.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
@@ -440,6 +442,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for m in migrations.migrations(facts):  # a schema change before slow queries (agent.triage.migrations)
         _add_suspect(cases, m.job, migrations.finding(m), m.log,
                      [e for e in (facts.changes_id, m.log.evidence_id) if e])
+    for ev in empty_value.found(facts):  # a rollout rendered a value empty (agent.triage.empty_value)
+        _add_suspect(cases, ev.target, empty_value.finding(ev, facts), ev.log, ev.evidence)
     _exhausted_connections(cases, facts)
     _skewed_clocks(cases, facts)
     _storage_fillings(cases, facts)

@@ -298,6 +298,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import consumer_reset  # a consumer identity renamed with the start at the beginning: replay
 
     await consumer_reset.read(facts, call)
+    from agent.triage import empty_value  # a rollout rendered a flag/env value empty: the chart it came from
+
+    await empty_value.read(facts, call)
     from agent.triage import join_without_data  # data not found: a datastore scaled out with bootstrap off
 
     await join_without_data.read(facts, call)
