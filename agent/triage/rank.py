@@ -93,6 +93,7 @@ from agent.triage import (
     pointers,
     provenance,
     proxy_cost,
+    qos_drop,
     related_changes,
     renamed_target,
     replica_writes,
@@ -232,7 +233,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "node.not_ready": 0.85, "node.pressure": 0.8, "node.cordoned": 0.6,
     "hpa.missing_target": 0.8, "hpa.metrics_unavailable": 0.65, "hpa.at_max": 0.55,
     "job.failed": 0.7, "cronjob.failing": 0.7, "cronjob.suspended": 0.5, "pdb.no_disruptions": 0.2,
-    "pdb.blocks_drain": 0.85, "pv.node_affinity_unschedulable": 0.9,
+    "pdb.blocks_drain": 0.85, "pdb.overlapping": 0.6, "pv.node_affinity_unschedulable": 0.9,
     "netpol.blocks_dns": 0.85, "netpol.selects_nothing": 0.3, "certificate.expired": 0.9,
     "certificate.not_ready": 0.8, "certificate.expiring": 0.4, "webhook.missing_service": 0.85,
     "webhook.no_endpoints": 0.85, "quota.exhausted": 0.85, "rbac.forbidden": 0.75, "dns.unhealthy": 0.85,
@@ -255,7 +256,7 @@ CHECK_WEIGHT: dict[str, float] = {
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
     unverified.CHECK: unverified.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
-    dependency_disruption.CHECK: dependency_disruption.WEIGHT,
+    dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT, syn_retry_step.CHECK: syn_retry_step.WEIGHT,
@@ -519,6 +520,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)
         _add_suspect(cases, dd.workload, dependency_disruption.finding(dd), None, dd.evidence)
         next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims
+    for qd in qos_drop.found(facts):  # a rollout that left pods BestEffort, evicted first (triage.qos_drop)
+        _add_suspect(cases, qd.workload, qos_drop.finding(qd, facts.at), None, qd.evidence)
     for rf in credential_refresher.found(facts):  # pulls refused: the CronJob renewing that Secret fails
         _add_suspect(cases, rf.cronjob, credential_refresher.finding(rf, facts.at), None, rf.evidence)
         next(c for r, c in cases.items() if r.same_object(rf.cronjob)).explains_refs += rf.victims

@@ -210,6 +210,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import dependency_disruption  # a callee refusing: was its only pod disrupted
 
     await dependency_disruption.read(subject, facts, call)
+    from agent.triage import qos_drop  # a rollout that left pods without requests: BestEffort, evicted first
+
+    await qos_drop.read(subject, facts, call)
     from agent.triage import shutdown_config  # errors at pod terminations: the revision that weakened the drain
 
     await shutdown_config.read(facts, call)
