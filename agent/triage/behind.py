@@ -128,6 +128,7 @@ from agent.triage import (
     data_movement,
     default_class,
     deleted_dependency,
+    device_advertiser,
     dns_policy,
     egress_closed,
     egress_source,
@@ -205,7 +206,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
-                            node_config_agent, autoscaler_source)
+                            node_config_agent, autoscaler_source, device_advertiser)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
