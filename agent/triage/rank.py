@@ -68,6 +68,7 @@ from agent.triage import (
     hash_balance,
     held_horizon,
     idle_limit,
+    image_automation,
     ingress_access,
     ingress_annotations,
     ingress_routes,
@@ -240,7 +241,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "dependency.unhealthy": 0.7, "change.upstream": 0.65, "credential.rejected": 0.8,
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
-    empty_value.CHECK: empty_value.WEIGHT,
+    empty_value.CHECK: empty_value.WEIGHT, image_automation.CHECK: image_automation.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
@@ -445,6 +446,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
                      [e for e in (facts.changes_id, m.log.evidence_id) if e])
     for ev in empty_value.found(facts):  # a rollout rendered a value empty (agent.triage.empty_value)
         _add_suspect(cases, ev.target, empty_value.finding(ev, facts), ev.log, ev.evidence)
+    for ch in image_automation.found(facts):  # the policy that chose the tag (agent.triage.image_automation)
+        _add_suspect(cases, ch.policy, image_automation.finding(ch), None, ch.evidence)
+        next(c for r, c in cases.items() if r.same_object(ch.policy)).explains_refs.append(ch.workload)
     _exhausted_connections(cases, facts)
     _skewed_clocks(cases, facts)
     _storage_fillings(cases, facts)

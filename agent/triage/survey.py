@@ -304,6 +304,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import empty_value  # a rollout rendered a flag/env value empty: the chart it came from
 
     await empty_value.read(facts, call)
+    from agent.triage import image_automation  # an automated image change: the tag policy written before it
+
+    await image_automation.read(facts, call)
     from agent.triage import join_without_data  # data not found: a datastore scaled out with bootstrap off
 
     await join_without_data.read(facts, call)
