@@ -136,6 +136,7 @@ from agent.triage import (
     expansion_refused,
     gitops_prune,
     gitops_source,
+    gpu_sharing,
     hpa_limited,
     hpa_unreachable,
     identity_binding,
@@ -206,7 +207,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
-                            node_config_agent, autoscaler_source, device_advertiser)
+                            node_config_agent, autoscaler_source, device_advertiser,
+                            gpu_sharing)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
