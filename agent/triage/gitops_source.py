@@ -44,7 +44,7 @@ Flux at its interval)."""
 MAX_SOURCES = 4
 
 SOURCE_FIELD = re.compile(r"\bspec\.(?:source|sources|path|chart|values|valuesFrom|valuesFiles|targetRevision|ref|"
-                          r"sourceRef|postBuild|patches|patchesStrategicMerge|images|kustomize|helm|"
+                          r"postRenderers|sourceRef|postBuild|patches|patchesStrategicMerge|images|kustomize|helm|"
                           r"generators|template|fetch|packageRef)\b")
 """Fields of a GitOps object that decide what is rendered (not when or whether it syncs): Argo CD's and Flux's, and
 Carvel kapp-controller's App `spec.fetch` (git ref, image tag) / `spec.template` (ytt, helmTemplate values) and
@@ -72,6 +72,8 @@ class SourceSync:
     """The source fields as written (the timeline's diff lines)."""
     lost: str
     """What the object's own history says changed (`helm.valueFiles dropped values-prod.yaml`), or ''."""
+    wide: str
+    """A patch of the object whose target matches every object of a kind (wide_patches), or ''."""
     workload: Ref
     synced: datetime
     effect: str
@@ -143,6 +145,36 @@ def lost(obj: dict[str, Any]) -> str:
     return "; ".join(out[:3])
 
 
+SELECTS = ("name", "labelSelector", "annotationSelector")
+"""What narrows a kustomize patch target to some objects; a target with none of them matches every object of its
+kind (and group/version) the render produces."""
+
+
+def _patches(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The kustomize patches a GitOps object applies to what it renders: a HelmRelease's
+    `postRenderers[].kustomize.patches`, a Flux Kustomization's `patches`, an Argo CD Application's
+    `source(s).kustomize.patches`."""
+    spec = obj.get("spec") or {}
+    sources = [spec.get("source") or {}, *(spec.get("sources") or [])]
+    lists = [(r.get("kustomize") or {}).get("patches") for r in spec.get("postRenderers") or [] if isinstance(r, dict)]
+    lists += [spec.get("patches")] + [(x.get("kustomize") or {}).get("patches") for x in sources if isinstance(x, dict)]
+    return [p for group in lists if isinstance(group, list) for p in group if isinstance(p, dict)]
+
+
+def wide_patches(obj: dict[str, Any]) -> str:
+    """A patch whose target names a kind but no name or selector, said in words: it is applied to every object of
+    that kind the release renders, not the one it was written for."""
+    for patch in _patches(obj):
+        target = patch.get("target")
+        if not isinstance(target, dict) or not target.get("kind") or any(target.get(k) for k in SELECTS):
+            continue
+        body = " ".join(str(patch.get("patch") or "").split())[:90]
+        where = "postRenderers kustomize" if (obj.get("spec") or {}).get("postRenderers") else "kustomize"
+        return (f"its {where} patch target is kind {target['kind']} with no name or selector, so the patch "
+                f"({body}) applies to every {target['kind']} it renders")
+    return ""
+
+
 def _controller_writes(facts: Facts, ns: str, after: datetime) -> list[tuple[Ref, datetime, str, str]]:
     """Workload writes in `ns` within SYNC_LAG after `after`: (workload, when, words, evidence id), for workloads
     a controller wrote and no person did in that span."""
@@ -197,7 +229,7 @@ def found(facts: Facts) -> list[SourceSync]:
         by = written_by(change)
         what = [str(d) for d in change.get("diff") or [] if SOURCE_FIELD.search(str(d))] or [summary]
         for workload, synced, words, w_evidence in _controller_writes(facts, destination(obj), at):
-            out.append(SourceSync(ref, at, by, what, lost(obj), workload, synced, words,
+            out.append(SourceSync(ref, at, by, what, lost(obj), wide_patches(obj), workload, synced, words,
                                   [e for e in (evidence, obj_evidence, w_evidence) if e]))
     return out
 
@@ -216,6 +248,8 @@ def finding(s: SourceSync, at: datetime) -> dict[str, Any]:
     meaning = (" so the sync rendered the chart without it (its defaults)" if dropped
                else " so the sync rendered from the changed source")
     said = s.lost or "; ".join(s.what[:2])[:200]  # the object's own before/after first, else the write's fields
+    if s.wide:  # what in the written object made the write reach this workload
+        said = f"{s.wide}; {said[:120]}"
     who = f" (by {s.by})" if s.by else ""
     message = (f"{_kind_words(s.source)} {s.source.namespace}/{s.source.name} changed what it renders {ago} before "
                f"the alert{who}: {said},{meaning}; {lag} later its controller rewrote "
@@ -225,7 +259,7 @@ def finding(s: SourceSync, at: datetime) -> dict[str, Any]:
             "object": {"kind": s.source.kind, "namespace": s.source.namespace, "name": s.source.name},
             "reason": "GitOpsSourceChanged", "message": message, "evidence": [*s.what[:2], s.effect],
             "details": {"workload": str(s.workload), "written": s.written.isoformat(), "synced": s.synced.isoformat(),
-                        "lost": s.lost, "effect": s.effect}}
+                        "lost": s.lost, "wide": s.wide, "effect": s.effect}}
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
