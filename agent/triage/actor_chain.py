@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage import value_diff
+from agent.triage import eviction_strategy, value_diff
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -49,7 +49,9 @@ QUIET = timedelta(hours=6)
 """An actor already acting this long before the write was not set off by it."""
 MAX_CONFIGS = 4
 MAX_ACTORS = 2
-_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob")
+"""Kinds an actor runs as: a controller Deployment, or a CronJob run every few minutes (the descheduler's chart
+default)."""
 _TARGET = re.compile(r"(?i)\b(?P<kind>deployment|statefulset|replicaset|daemonset|replicationcontroller)s?"
                      r"(?:\.apps)?/(?P<name>[a-z0-9][a-z0-9.-]*)")
 """An argument naming what a controller acts on: cluster-proportional-autoscaler's `--target=Deployment/coredns`."""
@@ -62,6 +64,8 @@ _LOG_ACT = re.compile(r"(?i)replicas? from (?P<old>\d+) to (?P<new>\d+)|\bfrom (
 kube-downscaler's "Scaling down Deployment web/shop from 4 to 1 replicas", "scaled coredns to 1", "evicting pod"."""
 _NAMED = re.compile(r"(?i)\b(?P<kind>deployment|statefulset) (?P<ns>[a-z0-9-]+)/(?P<name>[a-z0-9][a-z0-9.-]*)")
 """The object a log line says was acted on: "Scaling down Deployment web/storefront from 4 to 1 replicas"."""
+_POD_KV = re.compile(r'\bpod="?(?P<ns>[a-z0-9][a-z0-9-]*)/(?P<name>[a-z0-9][a-z0-9.-]*)')
+"""A structured log's pod key: the descheduler's `"Evicted pod" pod="content/cms-api-7c9f-x2x9z"`."""
 _SETTING_DIFF = re.compile(r"^(?:init container )?\S+ (?:args|command|env)\b")
 """A rollout diff line of a container's arguments, command or env ("descheduler args [...] -> [...]")."""
 _STAMP = re.compile(r"(?P<t>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
@@ -113,12 +117,21 @@ class ActorChain:
     leaves: list[str]
     victims: list[Ref]
     evidence: list[str] = field(default_factory=list)
+    strategy: str = ""
+    meaning: str = ""
 
 
 # ---- who the actor is --------------------------------------------------------------------------
 
+def _template(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod template of a workload, or of a CronJob's jobTemplate."""
+    spec = obj.get("spec") or {}
+    job = (spec.get("jobTemplate") or {}).get("spec") or {}
+    return spec.get("template") or job.get("template") or {}
+
+
 def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or obj.get("spec") or {}
+    spec = _template(obj).get("spec") or obj.get("spec") or {}
     return [c for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])] if isinstance(c, dict)]
 
 
@@ -126,7 +139,7 @@ def actor_names(obj: dict[str, Any]) -> set[str]:
     """What a controller is called in the records it leaves: its name, app labels, service account, image and
     command basenames (`registry.k8s.io/descheduler/descheduler:v0.31.0` -> `descheduler`)."""
     meta = obj.get("metadata") or {}
-    template = (obj.get("spec") or {}).get("template") or {}
+    template = _template(obj)
     labels = {**(meta.get("labels") or {}), **((template.get("metadata") or {}).get("labels") or {})}
     names = {str(meta.get("name") or "")}
     names |= {str(labels[k]) for k in ("app", "app.kubernetes.io/name", "k8s-app") if labels.get(k)}
@@ -233,8 +246,9 @@ def log_acts(text: str, actor: Actor, now: datetime) -> list[Act]:
     out: list[Act] = []
     for line in text.splitlines():
         named = _NAMED.search(line)
+        keyed = _POD_KV.search(line)
         victim = Ref(named.group("kind").capitalize().replace("set", "Set"), named.group("ns"), named.group("name")) \
-            if named else default
+            if named else Ref("", keyed.group("ns"), workload_of_pod(keyed.group("name"))) if keyed else default
         m = _LOG_ACT.search(line)
         at, start = _line_time(line.strip(), now)
         if m is None or at is None:
@@ -265,6 +279,8 @@ def on_path(victim: Ref, subject: Subject, facts: Facts, victim_obj: dict[str, A
         return False
     if subject.mentions(victim.name):
         return True
+    if not subject.namespace and any(len(n) >= 3 and n in victim.name.lower().split("-") for n in subject.names):
+        return True  # an alert that names no namespace ("cms 5xx ratio"): the workload named after what it names
     pattern = re.compile(rf"(?<![\w-]){re.escape(victim.name)}(?![\w-])")
     if any(pattern.search(json.dumps(data, default=str)) for data, _ in facts.topologies):
         return True
@@ -333,6 +349,11 @@ def finding(c: ActorChain) -> dict[str, Any]:
     when = (first.at.strftime("%H:%M") if first.at.date() == c.write_at.date() or first.at.date()
             == datetime.now(first.at.tzinfo).date() else first.at.strftime("%Y-%m-%d %H:%M")) if first.at else "then"
     acted = f"{first.what}" + (f", {total} times in all" if total > 1 else "")
+    if c.strategy:
+        logged = sum(1 for a in c.acts if "(its log: " in a.what)
+        total = max(total - logged, logged)  # the events and the log tell the same evictions: the larger count
+        acted = (f"evicted its pods {total} times by strategy {c.strategy}, which {c.meaning}"
+                 if c.meaning else f"{acted} (strategy {c.strategy})")
     settings = f" Settings now: {', '.join(c.leaves)}." if c.leaves else ""
     on = ", ".join(str(v) for v in c.victims)
     written = f"{c.write_at.strftime('%Y-%m-%d %H:%M')}{' by ' + c.by if c.by else ''}"
@@ -345,7 +366,7 @@ def finding(c: ActorChain) -> dict[str, Any]:
             "object": {"kind": c.config.kind, "namespace": c.config.namespace, "name": c.config.name},
             "reason": "ControllerConfigChanged", "message": message,
             "evidence": [first.what[:200]],
-            "details": {"actor": str(c.actor.workload), "write_at": c.write_at.isoformat(),
+            "details": {"actor": str(c.actor.workload), "write_at": c.write_at.isoformat(), "strategy": c.strategy,
                         "acts": [{"victim": str(a.victim), "what": a.what, "at": a.at.isoformat() if a.at else None,
                                   "count": a.count} for a in c.acts[:6]],
                         "explains": [str(v) for v in c.victims if v.kind], "leaves": c.leaves}}
@@ -394,13 +415,19 @@ async def _actor_log(call: Call, actor: Actor) -> str:
     listed = await call("k8s_list", {"kind": "Pod", "namespace": actor.workload.namespace},
                         f"survey-actor-pods-{actor.workload.name}")
     rows = (listed.data.get("rows") or []) if listed is not None and listed.ok and isinstance(listed.data, dict) else []
+    run = re.compile(rf"{re.escape(actor.workload.name)}-\d+-[a-z0-9]{{5}}")  # a CronJob's Job's pod
     pod = next((str(r.get("name")) for r in rows if isinstance(r, dict)
-                and workload_of_pod(str(r.get("name"))) == actor.workload.name), "")
+                and (workload_of_pod(str(r.get("name"))) == actor.workload.name
+                     or (actor.workload.kind == "CronJob" and run.fullmatch(str(r.get("name")))))), "")
     if not pod:
         return ""
-    got = await call("k8s_logs", {"name": pod, "namespace": actor.workload.namespace, "grep": "replicas",
-                                  "tail": 10000}, f"survey-actor-log-{actor.workload.name}")
-    return str(got.full_text) if got is not None and got.ok else ""
+    texts: list[str] = []
+    for word in ("replicas", "evict"):
+        got = await call("k8s_logs", {"name": pod, "namespace": actor.workload.namespace, "grep": word,
+                                      "tail": 10000}, f"survey-actor-log-{actor.workload.name}-{word}")
+        if got is not None and got.ok:
+            texts.append(str(got.full_text))
+    return "\n".join(texts)
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
@@ -425,10 +452,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             actor = _actor(got[0], got[1])
             acts = change_acts(entries, actor)
             namespaces = list(dict.fromkeys([subject.namespace, *(t.namespace for t in actor.targets)]))
-            for ns in [n for n in namespaces if n]:
+            for ns in [n for n in namespaces if n] or [""]:  # no namespace known: every namespace's events
                 acts += event_acts(await _events(call, ns, events), actor)
-            if actor.targets or acts:
-                acts += log_acts(await _actor_log(call, actor), actor, facts.at)
+            log_text = await _actor_log(call, actor) if actor.targets or acts else ""
+            acts += log_acts(log_text, actor, facts.at)
             if not acts:
                 continue  # a workload that acted on nothing we can see is an application, not an actor here
             victims: list[Ref] = []
@@ -445,6 +472,11 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             if found is not None:
                 found.evidence = [e for e in (outcome.evidence_id, actor.evidence,
                                               config_obj[1] if config_obj else "") if e]
+                policy = " ".join(str(v) for v in ((config_obj[0] if config_obj else {}).get("data") or {}).values())
+                records = [a.what for a in found.acts] + [line for line in log_text.splitlines()
+                                                          if any(a.victim.name and a.victim.name in line
+                                                                 for a in found.acts)]
+                found.strategy, found.meaning = eviction_strategy.describe(records, policy)
                 chains.append(found)
     facts.reads["actor_chain"] = chains
 
