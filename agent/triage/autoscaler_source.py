@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from agent.triage import hpa_limited
+from agent.triage import hpa_limited, hpa_unreachable
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
@@ -194,8 +194,8 @@ def _hpa(facts: Facts, obj: dict[str, Any], evidence: str) -> Failing | None:
     conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
     cond = next((c for c in conditions if c.get("type") == "ScalingActive" and c.get("status") == "False"
                  and c.get("reason") in HPA_FAILURES), None)
-    if cond is None:
-        return None
+    if cond is None or hpa_unreachable.owner_of(ref, obj) is not None:
+        return None  # a KEDA-generated HPA fails because its ScaledObject's scaler does: that one is judged
     said = str(cond.get("message") or "")
     if ADAPTER_DOWN.search(said) or _classify(said) != "no matching series":
         return None  # the metrics API is down, or another failure: not what the HPA's own selector says

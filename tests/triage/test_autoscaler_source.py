@@ -163,3 +163,14 @@ def test_autoscaler_of_another_namespace_is_not_read() -> None:
     so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=True, written=timedelta(hours=2))
     assert run(hub([so], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
                                 timedelta(hours=1))]), "storefront") == []
+
+
+def test_keda_generated_hpa_is_left_to_its_scaled_object() -> None:
+    message = ("the HPA was unable to compute the replica count: unable to get external metric billing/s0-kafka-"
+               "invoices/&LabelSelector{...}: no metrics returned from external metrics API")
+    owned = hpa("keda-hpa-invoicer-scaler", "billing", message, written=timedelta(hours=2))
+    owned["metadata"]["ownerReferences"] = [{"kind": "ScaledObject", "name": "invoicer-scaler", "controller": True}]
+    so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=True, written=timedelta(hours=2))
+    got = run(hub([so, owned], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
+                                      timedelta(hours=1))]), "billing")
+    assert [g["object"]["kind"] for g in got] == ["ScaledObject"]
