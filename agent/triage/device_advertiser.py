@@ -198,19 +198,17 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
 
 
 def _lost(nodes: list[dict[str, Any]], resource: str) -> list[dict[str, Any]]:
-    """Nodes that had the resource and advertise none now: capacity > 0 with allocatable 0, else (no capacity
-    kept) nodes labelled by the resource's vendor that advertise none."""
+    """Nodes that had the resource and advertise none now: capacity > 0 with allocatable 0 (the kubelet keeps the
+    capacity of a plugin that left), else, when no node advertises it at all, nodes labelled by its vendor."""
     def alloc(n: dict[str, Any]) -> int:
         return _quantity(((n.get("status") or {}).get("allocatable") or {}).get(resource))
 
     def cap(n: dict[str, Any]) -> int:
         return _quantity(((n.get("status") or {}).get("capacity") or {}).get(resource))
 
-    if any(alloc(n) > 0 for n in nodes):
-        return []  # some node still advertises it: the pods wait for capacity, not for a plugin
-    lost = [n for n in nodes if cap(n) > 0]
-    if lost:
-        return lost
+    lost = [n for n in nodes if cap(n) > 0 and alloc(n) == 0]
+    if lost or any(alloc(n) > 0 for n in nodes):
+        return lost  # nodes that still advertise it are in use, not lost: the pods wait for capacity there
     vendor = resource.split("/")[0]
     return [n for n in nodes if any(str(k).startswith(vendor + "/") for k in
                                     ((n.get("metadata") or {}).get("labels") or {}))]

@@ -80,7 +80,7 @@ WRITE = [{"at": ts(timedelta(hours=2)), "type": "updated",
 
 
 def gpu_nodes(allocatable: int = 0) -> list[dict[str, Any]]:
-    return [node("cpu-1", GPU, 0, 0), node("gpu-1", GPU, 1, allocatable), node("gpu-2", GPU, 1, 0)]
+    return [node("cpu-1", GPU, 0, 0), node("gpu-1", GPU, 1, allocatable), node("gpu-2", GPU, 1, allocatable)]
 
 
 def test_nvidia_plugin_selecting_a_missing_nfd_label_is_named() -> None:
@@ -111,7 +111,15 @@ def test_amd_plugin_that_dropped_the_taint_toleration_from_events_and_history() 
     assert "revision 7" in got[0]["message"]
 
 
-def test_a_node_still_advertising_the_resource_is_a_capacity_question() -> None:
+def test_one_pool_that_lost_its_plugin_is_named_beside_a_pool_that_kept_it() -> None:
+    nodes = [node("a100-1", GPU, 8, 8, labels={"pool": "a100"}), node("l4-1", GPU, 1, 0, labels={"pool": "l4"}),
+             node("l4-2", GPU, 1, 0, labels={"pool": "l4"})]
+    got, _ = run(nodes, [plugin("gpu-plugin", "kube-system", "nvidia/k8s-device-plugin", selector={"pool": "a100"},
+                                desired=1)], finding=PENDING, changes=WRITE)
+    assert len(got) == 1 and "l4-1, l4-2 advertise 0 nvidia.com/gpu" in got[0]["message"]
+
+
+def test_every_node_still_advertising_the_resource_is_a_capacity_question() -> None:
     got, _ = run(gpu_nodes(allocatable=1), [plugin("gpu-plugin", "kube-system", "nvidia/k8s-device-plugin",
                                                    selector=NFD)], finding=PENDING, changes=WRITE)
     assert got == []
