@@ -307,6 +307,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import image_automation  # an automated image change: the tag policy written before it
 
     await image_automation.read(facts, call)
+    from agent.triage import analysis_query  # a canary analysis failed: its template's query selects no series
+
+    await analysis_query.read(facts, call, window["at"])
     from agent.triage import join_without_data  # data not found: a datastore scaled out with bootstrap off
 
     await join_without_data.read(facts, call)
