@@ -32,7 +32,6 @@ from agent.triage import (
     acme_client,
     actor_chain,
     admission_rule,
-    analysis_query,
     apiserver_flood,
     backlog,
     behind,
@@ -118,6 +117,7 @@ from agent.triage import (
     unheard_dependency,
     unverified,
     upstream_trust,
+    vpa_evictions,
     write_semantics,
 )
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
@@ -243,7 +243,6 @@ CHECK_WEIGHT: dict[str, float] = {
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
     empty_value.CHECK: empty_value.WEIGHT, image_automation.CHECK: image_automation.WEIGHT,
-    analysis_query.CHECK: analysis_query.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
@@ -260,6 +259,7 @@ CHECK_WEIGHT: dict[str, float] = {
     unverified.CHECK: unverified.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
+    vpa_evictions.CHECK: vpa_evictions.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT, syn_retry_step.CHECK: syn_retry_step.WEIGHT,
@@ -451,10 +451,6 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ch in image_automation.found(facts):  # the policy that chose the tag (agent.triage.image_automation)
         _add_suspect(cases, ch.policy, image_automation.finding(ch), None, ch.evidence)
         next(c for r, c in cases.items() if r.same_object(ch.policy)).explains_refs.append(ch.workload)
-    for bq in analysis_query.found(facts):  # a template's query selects nothing (agent.triage.analysis_query)
-        _add_suspect(cases, bq.template, analysis_query.finding(bq), None, bq.evidence)
-        if bq.owner is not None:
-            next(c for r, c in cases.items() if r.same_object(bq.template)).explains_refs.append(bq.owner)
     _exhausted_connections(cases, facts)
     _skewed_clocks(cases, facts)
     _storage_fillings(cases, facts)
@@ -532,6 +528,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(dd.workload)).explains_refs += dd.victims
     for qd in qos_drop.found(facts):  # a rollout that left pods BestEffort, evicted first (triage.qos_drop)
         _add_suspect(cases, qd.workload, qos_drop.finding(qd, facts.at), None, qd.evidence)
+    for ve in vpa_evictions.found(facts):  # a VPA evicting a workload too small to lose a pod (triage.vpa_evictions)
+        _add_suspect(cases, ve.vpa, vpa_evictions.finding(ve), None, ve.evidence)
+        next(c for r, c in cases.items() if r.same_object(ve.vpa)).explains_refs.append(ve.target)
     for rf in credential_refresher.found(facts):  # pulls refused: the CronJob renewing that Secret fails
         _add_suspect(cases, rf.cronjob, credential_refresher.finding(rf, facts.at), None, rf.evidence)
         next(c for r, c in cases.items() if r.same_object(rf.cronjob)).explains_refs += rf.victims

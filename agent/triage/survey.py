@@ -213,6 +213,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import qos_drop  # a rollout that left pods without requests: BestEffort, evicted first
 
     await qos_drop.read(subject, facts, call)
+    from agent.triage import vpa_evictions  # a VPA updater evicting a workload too small to lose a pod
+
+    await vpa_evictions.read(subject, facts, call)
     from agent.triage import shutdown_config  # errors at pod terminations: the revision that weakened the drain
 
     await shutdown_config.read(facts, call)
