@@ -32,6 +32,7 @@ from agent.triage import (
     acme_client,
     actor_chain,
     admission_rule,
+    analysis_query,
     apiserver_flood,
     backlog,
     behind,
@@ -243,6 +244,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
     empty_value.CHECK: empty_value.WEIGHT, image_automation.CHECK: image_automation.WEIGHT,
+    analysis_query.CHECK: analysis_query.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
@@ -451,6 +453,10 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ch in image_automation.found(facts):  # the policy that chose the tag (agent.triage.image_automation)
         _add_suspect(cases, ch.policy, image_automation.finding(ch), None, ch.evidence)
         next(c for r, c in cases.items() if r.same_object(ch.policy)).explains_refs.append(ch.workload)
+    for bq in analysis_query.found(facts):  # a template's query selects nothing (agent.triage.analysis_query)
+        _add_suspect(cases, bq.template, analysis_query.finding(bq), None, bq.evidence)
+        if bq.owner is not None:
+            next(c for r, c in cases.items() if r.same_object(bq.template)).explains_refs.append(bq.owner)
     _exhausted_connections(cases, facts)
     _skewed_clocks(cases, facts)
     _storage_fillings(cases, facts)
