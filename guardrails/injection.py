@@ -1976,7 +1976,8 @@ def _kept_safeguards(text: str, lowered: str) -> list[tuple[int, int]]:
     if len(lowered) != len(text):
         lowered = text.lower() if len(text.lower()) == len(text) else ""
         if not lowered:
-            return [m.span() for m in _KEPT_SAFEGUARD.finditer(text)]
+            found = [*_KEPT_SAFEGUARD.finditer(text), *_HUMAN_GATE.finditer(text)]
+            return sorted(m.span() for m in found)
     spans: set[tuple[int, int]] = set()
     for noun in _SAFEGUARD_NOUNS:
         pos = lowered.find(noun)
