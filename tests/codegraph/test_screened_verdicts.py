@@ -169,3 +169,17 @@ def test_a_second_start_screens_nothing_new(tmp_path: Path) -> None:
     build_server(settings, guard)  # a small index: screened in place
     out = use_screening(CodeGraph(settings.db_path()), guard, screen_now=True)
     assert out["screened_answers"] == 0 and out["screened_leaves"] == 0
+
+
+def test_a_stopped_screening_stores_nothing(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    guard = ServerGuard.for_tests(tmp_path / "state", "codegraph")
+    from mcp_servers.codegraph.server import load_graph
+
+    g = load_graph(settings)
+    key = attested.verdict_key(guard.pipeline.audit.key.secret)
+    with pytest.raises(verdicts.Abandoned):
+        verdicts.screen(g, key, stop=lambda: True)  # its server is gone
+    assert not verdicts.is_current(g, key) and verdicts.load(g, key) == (0, 0)
+    verdicts.screen(g, key)
+    assert verdicts.is_current(g, key) and verdicts.load(g, key)[1] > 0
