@@ -86,6 +86,7 @@ from agent.triage import (
     mesh,
     mesh_fault,
     migrations,
+    namespace_subject,
     node_daemonsets,
     node_split,
     node_taint,
@@ -1328,7 +1329,30 @@ def _without_findings(subject: Subject, facts: Facts) -> list[Candidate]:
                                      confidence=0.35, evidence=[facts.changes_id] if facts.changes_id else [],
                                      ref=target, check=f"change.{change.get('type')}"))
                 break
-    return out or _subject_warnings(subject, facts)
+    return out or _namespace_suspect(subject, facts) or _subject_warnings(subject, facts)
+
+
+def _namespace_suspect(subject: Subject, facts: Facts) -> list[Candidate]:
+    """The incident names only a namespace: its failing workload, and the write to it that preceded the failures
+    (agent.triage.namespace_subject), rather than no hypothesis while that namespace's logs fail."""
+    found = namespace_subject.suspect(subject, facts, WINDOW_BEFORE)
+    if found is None:
+        return []
+    detail = log_detail(found.log)
+    if not detail:
+        return []
+    pod = Ref("Pod", found.namespace, found.log.pod)
+    if found.change is not None and found.target is not None:
+        summary = _safe(field_meaning.change_line(found.change, str(found.change.get("summary") or ""),
+                                                  found.minutes_before), 600)
+        if summary:
+            return [Candidate(cause=f"{found.target} of the namespace the incident names changed {found.minutes_before}"
+                                    f" min before it, and since then its pods fail: {detail}. The change: {summary}.",
+                              confidence=0.45, evidence=[e for e in (facts.changes_id, found.log.evidence_id) if e],
+                              ref=found.target, check=f"change.{found.change.get('type')}")]
+    return [Candidate(cause=f"{found.workload} ({pod}), in the namespace the incident names, fails: {detail}.",
+                      confidence=0.3, evidence=[found.log.evidence_id], ref=pod,
+                      check=f"logs.{(found.log.top or {}).get('error_class') or 'error'}")]
 
 
 def _subject_warnings(subject: Subject, facts: Facts) -> list[Candidate]:

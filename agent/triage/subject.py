@@ -280,13 +280,15 @@ def words_in(text: str) -> list[str]:
 
 
 def namespace_words(text: str) -> list[str]:
-    """Words in a namespace position: `in NAME`, `namespace NAME`, `NAME namespace`, `-n NAME`, `NAME/obj`."""
+    """Words in a namespace position: `in NAME`, `namespace NAME`, `NAME namespace`, `-n NAME`, `NAME/obj`, and a
+    lone `(NAME)` or `[NAME]` (alert templates append the namespace so). Candidates only: the cluster decides."""
     lowered = text.lower()
     patterns = (r"\bin\s+(?:the\s+)?(?:namespace\s+)?[\"'`]?([a-z0-9][a-z0-9-]{1,62})\b",
                 r"\bnamespace\s+[\"'`]?([a-z0-9][a-z0-9-]{1,62})\b",
                 r"\b([a-z0-9][a-z0-9-]{1,62})\s+namespace\b",
                 r"(?:^|\s)-n\s+([a-z0-9][a-z0-9-]{1,62})\b",
-                r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,62})/[a-z0-9]")
+                r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,62})/[a-z0-9]",
+                r"[(\[]([a-z0-9][a-z0-9-]{1,62})[)\]]")  # a title's "(payouts)" or "[shop]", as templates write it
     out: list[str] = []
     for pattern in patterns:
         for word in re.findall(pattern, lowered):

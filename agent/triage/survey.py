@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from agent.telemetry import tracer
@@ -32,6 +32,7 @@ from agent.triage import (
     kubelet_cert,
     lb_healthcheck,
     mesh,
+    namespace_subject,
     pid_pressure,
     replica_writes,
     site,
@@ -159,6 +160,8 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
         if evidence is not None and subject.mentions(workload_of_pod(evidence.pod)):
             hosts += [h for h in evidence.hosts if h not in hosts]
             failing_calls = failing_calls or bool(evidence.error_classes & CONNECTIVITY_ERRORS)
+    if namespace_subject.needed(subject, facts, bool(subject_name or result.resolved)):
+        await namespace_subject.read(subject, facts, call, _keep_logs, timedelta(hours=6))  # only a namespace named
     if subject_name and hosts:
         topology = await call("k8s_topology", {**subject_name, "log_hosts": hosts[:10]}, "survey-topology-hosts")
         if topology is not None and topology.ok and topology.data:
