@@ -47,17 +47,26 @@ _KEY_NOUNS = (
     "schlüssel", "schluessel", "nyckel", "klucz", "token", "jeton", "токен", "ключ", "キー", "鍵", "トークン",
     "密钥", "秘钥", "密鑰", "令牌", "키", "토큰",
 )
-_NOUN = re.compile(trie_pattern(set(_PASSWORD_NOUNS) | set(_KEY_NOUNS)))
+_NOUN_ALL = re.compile(trie_pattern(set(_PASSWORD_NOUNS) | set(_KEY_NOUNS)))
+_ENGLISH_KEY_NOUNS = frozenset({"api key", "api-key", "apikey", "access key", "token"})
+"""English key nouns: the entropy detector already takes a random value near them (its context words), so
+ASCII text is not scanned for them here; other languages' key nouns are."""
+_NOUN_ASCII = re.compile(trie_pattern({n for n in (*_PASSWORD_NOUNS, *_KEY_NOUNS)
+                                       if n.isascii() and n not in _ENGLISH_KEY_NOUNS}))
 _KEY_SET = frozenset(_KEY_NOUNS)
+_KEY_LIKE = frozenset({"password", "community", "token", "apikey", "api-key", "passwort", "kennwort", "senha"})
+"""Nouns that are also key names: glued to `:` or `=` they are a key, which the assignment detectors read."""
 _LATIN_WORD = re.compile(r"[a-zà-ÿ]")
 _SEP = r"(?:[:=：]|->|=>|—|–)"
-_AFTER_NOUN = re.compile(
-    # qualifier words (up to five) need a separator after them (`comunidad SNMP de lectura = X`, `senha do
-    # roteador de borda agora é: X`); without qualifiers the
-    # separator is optional (`пароль X`)
-    r"(?:(?P<qual>(?:[ \t]+[^\s:=：,;.!?()（）\"'「」]{1,24}){1,5}?)[ \t]*(?P<sep>" + _SEP + r")|[ \t]*(?P<sep0>" + _SEP
-    + r")?)[ \t]*[\"'`«“「]?(?P<v>[^\s\"'`»”」，。、,;（）()]{6,128})"
-)
+_VALUE = r"[ \t]*[\"'`«“「]?(?P<v>[^\s\"'`»”」，。、,;（）()]{6,128})"
+_DIRECT = re.compile(r"[ \t]*(?P<sep>" + _SEP + r")?" + _VALUE)
+"""The value right after the noun, with or without a separator (`пароль X`, `mot de passe X`, `キー：X`)."""
+_QUALIFIED = re.compile(
+    r"(?P<qual>(?:[ \t]+[^\s:=：,;.!?()（）\"'「」]{1,24}){1,5}?)[ \t]*(?P<sep>" + _SEP + r")" + _VALUE)
+"""Up to five qualifier words, then a separator, then the value (`comunidad SNMP de lectura = X`, `senha do
+roteador agora é: X`); without a separator the words are a sentence about the credential."""
+_AFTER_CHARS = frozenset(" \t:=：—–-")
+_SEP_ON_LINE = re.compile(r"[^\n]{0,150}?(?:[:=：—–]|->)")
 _TRAILING = ".:;"
 _NOT_VALUE_START = ("$", "%", "{", "<", "/", "\\", "[", "http:", "https:", "-", "*", "@", "&", "#")
 _CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+(?:\(\)?)?")
@@ -95,35 +104,53 @@ def _app_password(value: str) -> bool:
     return any(not set(g) & set("aeiouy") for g in re.split(r"[ \-]", value))
 
 
+def _accepted(noun: str, raw: str, placeholder: Placeholder) -> bool:
+    """Whether the word after a noun is its value: not a reference or code, and made (password nouns) or
+    random (key nouns)."""
+    value = raw.rstrip(_TRAILING)
+    if not (_random(value) if noun in _KEY_SET else _made(value)):
+        return False
+    return not (value.startswith(_NOT_VALUE_START) or "://" in value or placeholder(value)
+                or _CODE_PATH.fullmatch(value))
+
+
+def _occurrences(text: str, lowered: str) -> list[tuple[str, int]]:
+    """(noun, position) of every noun in `lowered`, in text order; other scripts' nouns only in text that has
+    other scripts (one alternation of the ASCII nouns is all most tool output pays)."""
+    rx = _NOUN_ASCII if text.isascii() else _NOUN_ALL
+    return [(m.group(), m.start()) for m in rx.finditer(lowered)]
+
+
 def prose_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
     """(start, end, kind) of each credential a sentence names; `lowered` is `text.lower()`, same length."""
     out: list[Span] = []
-    for n in _NOUN.finditer(lowered):
-        noun = n.group()
+    for noun, start in _occurrences(text, lowered):
+        end = start + len(noun)
         latin = _LATIN_WORD.match(noun) is not None
-        if latin and ((n.start() > 0 and lowered[n.start() - 1].isalnum())
-                      or (n.end() < len(lowered) and lowered[n.end()].isalnum())):
+        if latin and ((start > 0 and lowered[start - 1].isalnum()) or (end < len(lowered) and lowered[end].isalnum())):
             continue  # inside a longer word (`passwords_file`, `tokenizer`, `clavier`)
-        if n.start() > 0 and lowered[n.start() - 1] in "=/._-:$@{[":
+        if start > 0 and lowered[start - 1] in "=/._-:$@{[":
             continue  # a value or a path segment (`-field=password`, `secret/token`), not the noun of a sentence
-        m = _AFTER_NOUN.match(text, n.end())
+        if end >= len(text) or text[end] not in _AFTER_CHARS:
+            continue  # `password123`, `tokenId`, `password.`: the noun is part of a word or ends the sentence
+        if text[end] in ":=" and noun in _KEY_LIKE:
+            continue  # `password: X`, `token=X`: a key and its value, the assignment detectors' (judged there)
+        m = _DIRECT.match(text, end)
+        if m is not None and not m.group("sep") and not text.startswith((" ", "\t"), end):
+            m = None
+        if m is not None and not _accepted(noun, m.group("v"), placeholder):
+            m = None
+        if m is None and _SEP_ON_LINE.match(text, end) is not None:
+            m = _QUALIFIED.match(text, end)
+            if m is not None and m.group("sep") == "=" and text[m.start("sep") - 1] not in " \t":
+                continue  # `token expired jti=<id>`: the last word is the key of a `key=value` pair, not a qualifier
         if m is None:
             continue
-        if m.group("sep") == "=" and text[m.start("sep") - 1] not in " \t":
-            continue  # `token expired jti=<id>`: the last word is the key of a `key=value` pair, not a qualifier
-        if m.group("qual") is None and m.group("sep0") is None and not text.startswith((" ", "\t"), n.end()):
-            continue  # `password123`, `tokenId`: the noun is part of a word
         value = m.group("v").rstrip(_TRAILING)
-        if value.startswith(_NOT_VALUE_START) or "://" in value or placeholder(value) or _CODE_PATH.fullmatch(value):
-            continue
-        if noun in _KEY_SET:
-            ok = _random(value)
-            # a long random run is what the entropy detector reports too: the same kind whichever finds it
-            kind = "high_entropy_secret" if high_entropy_token(value) else "secret_assignment"
-        else:
-            ok = _made(value)
+        if _accepted(noun, value, placeholder):
             kind = "password_assignment"
-        if ok:
+            if noun in _KEY_SET:  # a long random run is what the entropy detector reports too: the same kind
+                kind = "high_entropy_secret" if high_entropy_token(value) else "secret_assignment"
             out.append((m.start("v"), m.start("v") + len(value), kind))
     if "pass" in lowered and "app" in lowered:
         for m in _APP_PASSWORD.finditer(text):

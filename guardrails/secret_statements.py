@@ -584,7 +584,7 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
                             r"[ \t]+\S{1,128}[ \t]+" + _VAL, "cli_password_flag"),
         # first-hop redundancy protocols' plain-text authentication (VRRP, HSRP, GLBP): the string after
         # `authentication [text]` is the group's shared password
-        (("authentication",), r"(?im)^[ \t]*(?:[+\-<>][ \t]+)?(?:ip[ \t]+)?(?:vrrp|standby|glbp)[ \t]+\d{1,4}"
+        (("vrrp", "standby", "glbp"), r"(?im)^[ \t]*(?:[+\-<>][ \t]+)?(?:ip[ \t]+)?(?:vrrp|standby|glbp)[ \t]+\d{1,4}"
                               r"(?:[ \t]+ipv4)?[ \t]+authentication[ \t]+(?:text[ \t]+)?(?!md5\b|key-chain\b)"
                               + _VAL + r"[ \t]*$", "config_directive_password"),
         # Cisco WLC/AireOS: `config radius|tacacs auth|acct|athr add IDX IP PORT ascii|hex SECRET`
@@ -594,7 +594,7 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
          "config_directive_password"),
         # mainframe: an ISPF/TSO/CICS panel field (`PASSWORD ===> X`, `NEW PASSWORD ===> X`) as a 3270
         # trace or screen scrape shows it; RACF `ALTUSER U PASSWORD(X)` / `PHRASE('...')`
-        (("===>", "==>"), r"(?im)^[ \t]*(?:new[ \t]+|current[ \t]+|old[ \t]+)?"
+        (("==>",), r"(?im)^[ \t]*(?:new[ \t]+|current[ \t]+|old[ \t]+)?"
                           r"(?:password|passphrase|password[ \t]+phrase|passwort|pass[ \t]*word)[ \t.]*=+>[ \t]*"
                           r"(?P<v>[^\s_][^\s]{0,99})", "password_assignment"),
         (("password(", "phrase("), r"(?i)\b(?:altuser|adduser|alu|au|ldapbind|password)\b[^\n]{0,200}?"
@@ -605,7 +605,8 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
         (("rootpw", "bindpw"), r"(?im)^[ \t]*(?:rootpw|bindpw|rootbindpw)(?:[ \t]+--(?:plaintext|iscrypted|allow-ssh))*"
                                r"[ \t]+(?!--)" + _VAL, "config_directive_password"),
         # debconf preseed / debconf-set-selections: `OWNER QUESTION password VALUE` (type `password`)
-        ((" password ", "\tpassword"), r"(?im)^[ \t]*(?:echo[ \t]+[\"']?)?[a-z0-9][\w.+\-]{0,63}[ \t]+[\w.+\-]{1,64}/"
+        (("d-i ", "debconf", "password password"),
+         r"(?im)^[ \t]*(?:echo[ \t]+[\"']?)?[a-z0-9][\w.+\-]{0,63}[ \t]+[\w.+\-]{1,64}/"
                                       r"[\w./+\-]{1,128}[ \t]+password[ \t]+(?P<v>[^\s\"'][^\n\"']{0,255}?)"
                                       r"[ \t]*[\"']?[ \t]*(?:\|[^\n]*)?$", "password_assignment"),
         # RFC 5424 structured data whose SD-ID *name* is a UUID: the customer token of a hosted syslog intake
@@ -780,7 +781,7 @@ def _credential_file_spans(text: str, lowered: str, placeholder: Placeholder) ->
     """Credential files of daemons whose rows have no key word: exim `passwd.client`, Nagios `resource.cfg`
     macros, Java user-to-password property files, and SNMP communities under a bare `community` key."""
     out: list[Span] = []
-    if "passwd.client" in lowered or "exim" in lowered:
+    if "passwd.client" in lowered:
         for m in _EXIM_CLIENT.finditer(text):
             if not placeholder(m.group("v")) and not m.group("v").isdigit():
                 out.append((m.start("v"), m.end("v"), "config_directive_password"))

@@ -115,7 +115,7 @@ _KIRBI = re.compile(r"(?<![A-Za-z0-9+/])doI[A-Za-z0-9+/]{60,65536}={0,2}(?![A-Za
 """A Kerberos ticket as base64 KRB-CRED (`.kirbi`: ASN.1 application tag 22, so its base64 always starts
 `doI`), as Rubeus, mimikatz and kekeo print it: pass-the-ticket usable by anyone who reads it."""
 _FILE_CONTENT = re.compile(
-    r"""(?P<q>["']?)content(?P=q)[ \t]*[:=][ \t]*(?P<vq>["'])(?P<v>(?:[^"'\\\r\n]|\\.){4,4096})(?P=vq)""")
+    r"""content["']?[ \t]*[:=][ \t]*(?P<vq>["'])(?P<v>(?:[^"'\\\r\n]|\\.){4,4096})(?P=vq)""")
 _FILE_PATH = re.compile(
     r"""["']?(?:dest|path|filename|file)["']?[ \t]*[:=][ \t]*["']?(?P<p>[^\s"',]{1,512})""")
 _SECRET_FILE = re.compile(
@@ -279,7 +279,7 @@ def _kerberos_spans(text: str, lowered: str) -> list[tuple[int, int, str, str | 
     if "(0x" in lowered and ("klist" in lowered or "keytab" in lowered or "ktutil" in lowered):
         for m in _KEYTAB_KEY.finditer(text):
             out.append((m.start("v"), m.end("v"), "tool_printed_secret", None))
-    if "hmac" in lowered or "ntlm" in lowered or "des_cbc" in lowered or "des-cbc" in lowered:
+    if "hmac" in lowered or "ntlm" in lowered or "cbc" in lowered:
         for m in _KERBEROS_KEY.finditer(text):
             if len(set(m.group("v").lower())) > 4:  # not a run of zeros (an empty key slot)
                 out.append((m.start("v"), m.end("v"), "tool_printed_secret", None))
