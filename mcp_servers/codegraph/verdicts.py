@@ -102,8 +102,9 @@ def screen(g: CodeGraph, key: bytes, stop: Callable[[], bool] | None = None) -> 
         if row is not None and row[0] == stamp:
             return {"screened_leaves": 0, "screened_answers": 0, "seconds": 0.0}
         same_rules = row is not None and row[0].split(":")[0::2] == stamp.split(":")[0::2]
-        db.execute("BEGIN")
-        counts = {}
+        counts: dict[str, float] = {}
+        verdicts: dict[str, set[bytes]] = {}
+        # Screened outside any transaction: the index stays writable (a `vigil index` meanwhile) while it runs.
         for table, kind, items, clean in (
             ("screened_leaves", attested.LEAF, leaf_strings(g), attested.leaf_clean),
             ("screened_answers", attested.ANSWER, answer_texts(g), attested.answer_clean),
@@ -113,7 +114,6 @@ def screen(g: CodeGraph, key: bytes, stop: Callable[[], bool] | None = None) -> 
             fresh = 0
             for n, text in enumerate(items):
                 if stop is not None and n % 256 == 0 and stop():
-                    db.execute("ROLLBACK")
                     raise Abandoned
                 digest = attested.mac(key, kind, text)
                 if digest in current:
@@ -124,9 +124,11 @@ def screen(g: CodeGraph, key: bytes, stop: Callable[[], bool] | None = None) -> 
                 fresh += 1
                 if clean(text):
                     current.add(digest)
+            verdicts[table], counts[table] = current, fresh
+        db.execute("BEGIN IMMEDIATE")
+        for table, current in verdicts.items():
             db.execute(f"DELETE FROM {table}")
             db.executemany(f"INSERT INTO {table}(mac) VALUES (?)", [(d,) for d in current])
-            counts[table] = fresh
         db.execute("INSERT OR REPLACE INTO meta(k, v) VALUES (?, ?)", (STAMP_KEY, stamp))
         db.execute("COMMIT")
     finally:
