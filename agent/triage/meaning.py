@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.triage import governing_settings, server_error_codes
+from agent.triage import governing_settings, image_contents, server_error_codes
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ MEANINGS: tuple[Meaning, ...] = (
 
 def meanings(text: str) -> list[str]:
     """The sentences for every recognised wording in `text`, in catalogue order, one per kind."""
-    out: list[str] = []
+    out: list[str] = image_contents.meanings(text)  # a new image's contents (CA bundle, user): said first
     for meaning in MEANINGS:
         match = meaning.pattern.search(text)
         if match is not None:
