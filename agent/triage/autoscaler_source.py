@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from agent.triage import hpa_limited, hpa_unreachable
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
 
@@ -95,6 +95,9 @@ class Failing:
     failures: int = 0
     series_note: str = ""
     evidence: list[str] = field(default_factory=list)
+    auth: Ref | None = None
+    """The TriggerAuthentication written before an auth failure (401/403/TLS): the setting that changed is there,
+    so it is named instead of the ScaledObject."""
 
 
 def _classify(text: str) -> str:
@@ -158,14 +161,17 @@ def _keda(facts: Facts, obj: dict[str, Any], evidence: str, kind: str) -> Failin
     error = _classify(said)
     if not error:
         return None
+    triggers = [t for t in spec.get("triggers") or [] if isinstance(t, dict)]
+    auth = _auth_write(facts, ref, triggers) if error in AUTH_ERRORS else None
     write = hpa_limited._written(facts, ref, obj, "triggers")
+    if auth is not None and (write is None or auth[2] > write[1]):
+        write = auth[1:]
     if write is None:
         return None
     by, at, write_evidence = write
     began = _first_seen(events, conditions, KEDA_EVENTS, ("Ready",))
     if began is not None and began < at - SKEW:
         return None  # the source failed before the write: the write did not do it
-    triggers = [t for t in spec.get("triggers") or [] if isinstance(t, dict)]
     fallback = spec.get("fallback") or {}
     in_fallback = any(c.get("type") == "Fallback" and c.get("status") == "True" for c in conditions)
     target = _target(obj, ref)
@@ -175,10 +181,32 @@ def _keda(facts: Facts, obj: dict[str, Any], evidence: str, kind: str) -> Failin
     else:
         holds = f"KEDA cannot scale {target} on load (no fallback: the HPA keeps its last replica count)"
     failures = max([int(v.get("numberOfFailures") or 0) for v in failing] or [0])
-    return Failing(ref, target, error, said[:240], _setting(triggers, said), holds, by, at,
+    named = auth[0] if auth is not None and write == auth[1:] else None
+    setting = f"authenticationRef {named}" if named is not None else _setting(triggers, said)
+    return Failing(ref, target, error, said[:240], setting, holds, by, at,
                    int((facts.at - at).total_seconds() // 60), failures, "",
                    [e for e in (evidence, write_evidence, *((facts.reads.get(STORE) or {}).get("evidence") or []))
-                    if e])
+                    if e], named)
+
+
+AUTH_ERRORS = ("401 Unauthorized", "403 Forbidden", "TLS certificate error")
+AUTH_KINDS = ("TriggerAuthentication", "ClusterTriggerAuthentication")
+
+
+def _auth_write(facts: Facts, ref: Ref, triggers: list[dict[str, Any]]) -> tuple[Ref, str, datetime, str] | None:
+    """(the TriggerAuthentication, who, when, evidence) of the newest write within LEAD to one a trigger uses."""
+    wanted = [(str(a.get("kind") or "TriggerAuthentication"), str(a.get("name"))) for t in triggers
+              for a in (t.get("authenticationRef"),) if isinstance(a, dict) and a.get("name")]
+    best: tuple[Ref, str, datetime, str] | None = None
+    for change, evidence, target in facts.writes_to(AUTH_KINDS, within=LEAD, deletions=False):
+        at = parse_time(change.get("at"))
+        if at is None or not any(target.name == name and target.kind.lower() == kind.lower() and (
+                kind.startswith("Cluster") or target.namespace in ("", ref.namespace)) for kind, name in wanted):
+            continue
+        if best is None or at > best[2]:
+            best = (Ref(target.kind, target.namespace if not target.kind.startswith("Cluster") else "", target.name),
+                    written_by(change) or "a write", at, evidence)
+    return best
 
 
 def _selector(metric: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -366,10 +394,14 @@ def finding(f: Failing) -> dict[str, Any]:
     else:
         head = (f"KEDA {f.autoscaler.kind} {name} cannot reach its scaler source ({f.setting}: {f.error_class})"
                 f"{seen}; {f.holds}")
+    if f.auth is not None:
+        head = (f"{f.auth} (the credentials of KEDA {f.autoscaler.kind} {name}'s trigger) was written and KEDA's "
+                f"scaler is now refused ({f.error_class}){seen}; {f.holds}")
     message = (f"{head}. Its source settings were written by {f.written_by} {minutes_text(f.minutes_before)} "
                f"before the incident and the source fails since: restore the previous value. Error: {f.said}")
+    named = f.auth or f.autoscaler
     return {"check": CHECK, "severity": "critical", "reason": "AutoscalerSourceFailing",
-            "object": {"kind": f.autoscaler.kind, "namespace": f.autoscaler.namespace, "name": f.autoscaler.name},
+            "object": {"kind": named.kind, "namespace": named.namespace, "name": named.name},
             "message": message, "evidence": [f.said],
             "details": {"error_class": f.error_class, "setting": f.setting, "written_by": f.written_by,
                         "written_at": f.written_at.isoformat()},
@@ -378,4 +410,4 @@ def finding(f: Failing) -> dict[str, Any]:
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
     """(the autoscaler, its finding, evidence ids, the workload it cannot scale) for `agent.triage.behind`."""
-    return [(f.autoscaler, finding(f), f.evidence, [f.target]) for f in found(facts)]
+    return [(f.auth or f.autoscaler, finding(f), f.evidence, [f.target]) for f in found(facts)]

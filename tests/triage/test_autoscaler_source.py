@@ -60,7 +60,7 @@ def hpa(name: str, ns: str, message: str, *, written: timedelta) -> dict[str, An
 
 
 def hub(objects: list[dict[str, Any]], events: list[dict[str, Any]], *, logs: dict[str, list[str]] | None = None,
-        series: list[str] | None = None) -> RecordingHub:
+        series: list[str] | None = None, changes: list[dict[str, Any]] | None = None) -> RecordingHub:
     crds = [{"name": "scaledobjects.keda.sh"}]
     lists: dict[Any, list[dict[str, Any]]] = {"customresourcedefinitions": crds, "Pod": [
         {"name": "keda-operator-6d9f-abcde", "namespace": "keda"}]}
@@ -78,8 +78,8 @@ def hub(objects: list[dict[str, Any]], events: list[dict[str, Any]], *, logs: di
 
     return RecordingHub(objects=served, lists=lists, logs=logs or {}, answers={
         "k8s_events": lambda call, eid: outcome(True, {"events": events}, "", eid),
-        "k8s_changes": lambda call, eid: outcome(True, {"changes": [], "window_start": ts(timedelta(days=3))}, "",
-                                                 eid),
+        "k8s_changes": lambda call, eid: outcome(True, {"changes": changes or [],
+                                                        "window_start": ts(timedelta(days=3))}, "", eid),
         "prom_query": prom})
 
 
@@ -174,3 +174,32 @@ def test_keda_generated_hpa_is_left_to_its_scaled_object() -> None:
     got = run(hub([so, owned], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
                                       timedelta(hours=1))]), "billing")
     assert [g["object"]["kind"] for g in got] == ["ScaledObject"]
+
+
+PROM_AUTH = {"type": "prometheus", "authenticationRef": {"name": "prom-creds"},
+             "metadata": {"serverAddress": "https://mimir.example.net/prometheus", "query": "sum(rate(x[2m]))",
+                          "threshold": "40", "authModes": "bearer"}}
+UNAUTHORIZED = ('error requesting metrics endpoint: https://mimir.example.net/prometheus/api/v1/query: prometheus '
+                'query api returned error. status: 401 response: {"status":"error","error":"unauthorized"}')
+
+
+def test_trigger_authentication_written_before_401_is_named() -> None:
+    so = scaled_object("api-scaler", "shop", PROM_AUTH, fallback=3, failing=True, written=timedelta(days=20))
+    write = {"at": ts(timedelta(minutes=40)), "type": "updated",
+             "object": {"kind": "TriggerAuthentication", "namespace": "shop", "name": "prom-creds"},
+             "summary": "TriggerAuthentication shop/prom-creds written by kubectl-apply: spec.secretTargetRef"}
+    got = run(hub([so], [event("api-scaler", "ScaledObject", "KEDAScalerFailed", UNAUTHORIZED,
+                               timedelta(minutes=39))], changes=[write]), "shop")
+    assert len(got) == 1 and got[0]["object"] == {"kind": "TriggerAuthentication", "namespace": "shop",
+                                                  "name": "prom-creds"}
+    head = got[0]["message"][:400]
+    assert "TriggerAuthentication shop/prom-creds" in head and "401 Unauthorized" in head and "fallback of 3" in head
+
+
+def test_401_with_no_recent_write_of_its_auth_or_triggers_is_not_named() -> None:
+    so = scaled_object("api-scaler", "shop", PROM_AUTH, fallback=3, failing=True, written=timedelta(days=20))
+    other = {"at": ts(timedelta(minutes=40)), "type": "updated",
+             "object": {"kind": "TriggerAuthentication", "namespace": "shop", "name": "kafka-creds"},
+             "summary": "TriggerAuthentication shop/kafka-creds written by kubectl-apply: spec.secretTargetRef"}
+    assert run(hub([so], [event("api-scaler", "ScaledObject", "KEDAScalerFailed", UNAUTHORIZED,
+                                timedelta(minutes=39))], changes=[other]), "shop") == []
