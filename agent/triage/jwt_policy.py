@@ -1,0 +1,200 @@
+"""JWT validation moved into a proxy or gateway, its rule changed: the proxy refuses tokens before the app sees them.
+
+Meshes and gateways validate bearer tokens themselves: Istio's RequestAuthentication (`jwtRules[].issuer`,
+`audiences`, `jwksUri`) becomes the sidecar's Envoy `jwt_authn` filter; Envoy Gateway's SecurityPolicy
+(`jwt.providers`), Kong's `jwt`/`openid-connect` KongPlugin, Traefik's and Kuadrant's JWT middlewares and policies,
+an EnvoyFilter carrying `jwt_authn` do the same at the edge. When such a rule is narrowed (fewer audiences, another
+issuer, a new JWKS location) every token that no longer fits is answered 401 by the proxy, with the proxy's own
+wording: Envoy's `Jwt audiences is not allowed` / response details `jwt_authn_access_denied{Audiences_in_Jwt_are_
+not_allowed}`, `Jwt issuer is not configured`, `Jwks remote fetch is failed`, `Jwt verification fails`; Kong's
+`No credentials found for given 'iss'`; oauth2-proxy's and go-oidc's `expected audience ... got`. The application
+is unchanged and logs nothing (its own container looks healthy): the access log with those details is the proxy
+container's, so `read` looks there when a JWT rule was written.
+
+Named: a write to a JWT-validation object (by kind, or a generic proxy object whose written fields say jwt /
+audience / issuer / jwks) within LEAD before the incident, when a path log (the subject's, or its proxy
+sidecar's) carries a proxy JWT denial. The finding says which part of the rule the denial names (audience,
+issuer, keys) and the rule's current value. A JWT rule written with no proxy denial on the path, or a denial
+with no such write (a token problem elsewhere: rotation_cadence, idp_keys), is not named here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.kube_reads import get_yaml
+from agent.triage.subject import Subject, workload_of_pod
+
+CHECK = "change.jwt_policy"
+WEIGHT = 0.94
+"""Above the 401s it explains and above rollouts of neighbours that only coincide."""
+RECORD = "jwt_policy"
+LEAD = timedelta(hours=6)
+MAX_PODS = 2
+
+JWT_KINDS = frozenset({"requestauthentication", "securitypolicy", "authpolicy"})
+"""Kinds whose whole job is validating tokens (Istio, Envoy Gateway, Kuadrant): any write to one is a JWT rule."""
+PROXY_KINDS = frozenset({"kongplugin", "kongclusterplugin", "middleware", "envoyfilter", "configmap",
+                         "ingress", "httproute"})
+"""Kinds that carry a JWT rule only sometimes: the write's own fields must say so (JWT_FIELDS)."""
+JWT_FIELDS = re.compile(r"jwt|audiences?\b|\baud\b|issuer|jwks|openid|oidc|allowed_aud|claims?_to_verify", re.I)
+
+DENIAL = re.compile(
+    r"jwt_authn_access_denied(?:\{[^}\s]*\})?|Jwt audiences? (?:is|are) not allowed|Audiences_in_Jwt_are_not_allowed|"
+    r"Jwt issuer is not configured|Jwt_issuer_is_not_configured|Jwks remote fetch is failed|Jwks doesn't have key|"
+    r"Jwt verification fails|Jwt_verification_fails|Jwt is missing|Jwt_is_missing|"
+    r"No credentials found for given 'iss'|expected audience \S+ got|audience from claim aud with value .{0,80}"
+    r"does not match|token (?:audience|issuer) (?:not allowed|mismatch|is invalid)|invalid (?:audience|issuer) in "
+    r"(?:jwt|token)", re.I)
+"""A proxy's or gateway's JWT refusal in its own words (Envoy jwt_authn / Istio / Envoy Gateway, Kong, oauth2-proxy,
+go-oidc middlewares): not an application's verification error, which names a key or a library."""
+
+PART = (("audience", re.compile(r"audience|\baud\b", re.I), "audiences"),
+        ("issuer", re.compile(r"issuer|'iss'", re.I), "issuer"),
+        ("keys", re.compile(r"jwks|key", re.I), "jwksUri"))
+"""Which part of the rule a denial names, and the rule field that holds it."""
+
+PROXY_CONTAINER = re.compile(r"istio-proxy|envoy|proxyv2|oauth2-proxy|linkerd-proxy|gateway", re.I)
+
+
+@dataclass
+class Narrowed:
+    """A JWT rule written shortly before a proxy's JWT denials on the path."""
+
+    target: Ref
+    minutes_before: int
+    fields: str
+    denial: str
+    line: str
+    who: str
+    part: str
+    value: str
+    evidence: list[str] = field(default_factory=list)
+
+
+def _change_text(change: dict[str, Any]) -> str:
+    return " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+
+
+def rule_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
+    """Writes within LEAD to JWT-validation objects (any write) or proxy objects whose written fields say JWT."""
+    out: list[tuple[dict[str, Any], str, Ref]] = []
+    for change, evidence, target in facts.writes_to(JWT_KINDS | PROXY_KINDS, within=LEAD, deletions=False):
+        if target.kind.lower() in PROXY_KINDS and not JWT_FIELDS.search(_change_text(change)):
+            continue
+        if not any(t.same_object(target) for _, _, t in out):
+            out.append((change, evidence, target))
+    return out
+
+
+def denials(facts: Facts) -> list[tuple[str, str, str]]:
+    """(denial, the whole line, who said it) for each proxy JWT refusal on the path: the survey's logs, then the
+    proxy containers' lines `read` kept."""
+    out: list[tuple[str, str, str]] = []
+    for log in facts.logs:
+        for entry in log.entries():
+            text = str(entry.get("example") or entry.get("message") or entry.get("template") or "")
+            if m := DENIAL.search(text):
+                out.append((m.group(0), text, workload_of_pod(log.pod)))
+    for pod, lines in ((facts.reads.get(RECORD) or {}).get("proxy_lines") or {}).items():
+        for text in lines:
+            if m := DENIAL.search(text):
+                out.append((m.group(0), text, f"{workload_of_pod(pod)}'s proxy"))
+                break
+    return out
+
+
+def _value(obj: dict[str, Any], key: str) -> str:
+    """The rule's current value for one field (`audiences`, `issuer`, `jwksUri`), wherever the kind nests it."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k.lower() in {key.lower(), key.lower().rstrip("s"), "remotejwks" if key == "jwksUri" else ""}:
+                    found.append(", ".join(map(str, v)) if isinstance(v, list) else str(v))
+                else:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(obj.get("spec") or obj.get("config") or obj.get("data") or {})
+    return "; ".join(dict.fromkeys(found))[:160]
+
+
+def found(facts: Facts) -> list[Narrowed]:
+    """Each JWT rule written before the proxy's JWT denials on the path."""
+    said = denials(facts)
+    if not said:
+        return []
+    denial, line, who = said[0]
+    part, rule_field = next(((name, f) for name, p, f in PART if p.search(denial)), ("token", ""))
+    kept = facts.reads.get(RECORD) or {}
+    out: list[Narrowed] = []
+    for change, evidence, target in rule_writes(facts):
+        at = parse_time(change.get("at"))
+        if at is None:
+            continue
+        obj = (kept.get("objects") or {}).get(str(target)) or {}
+        fields = ", ".join(str(d).split(" ")[0] for d in change.get("diff") or [] if str(d).strip())[:120]
+        out.append(Narrowed(target, int((facts.at - at).total_seconds() // 60), fields or "its rules", denial, line,
+                            who, part, _value(obj, rule_field) if rule_field else "",
+                            [e for e in (evidence, (kept.get("evidence") or {}).get(str(target)),
+                                         *(kept.get("log_evidence") or [])) if e]))
+    return out
+
+
+def finding(n: Narrowed) -> dict[str, Any]:
+    """What the rule change means first: the proxy now refuses tokens on that part of the rule, with its words."""
+    now = f" (now {'audiences' if n.part == 'audience' else n.part} [{n.value}])" if n.value else ""
+    claim = {"audience": "aud", "issuer": "iss", "keys": "kid"}.get(n.part, "aud/iss")
+    message = (f"{n.target} changed the proxy's jwt validation {minutes_text(n.minutes_before)} "
+               f"before the incident ({n.fields}){now}: tokens whose {n.part} ({claim} claim) the rule no longer "
+               f"accepts are refused with 401 by the proxy's jwt filter before the application sees them; "
+               f"{n.who} says '{n.denial}' ('{n.line[:160]}'). Restore the rule's previous {n.part} "
+               "(or issue tokens that fit it)")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": n.target.kind, "namespace": n.target.namespace, "name": n.target.name},
+            "reason": "JwtRuleNarrowed", "message": message, "evidence": [n.line[:200]],
+            "details": {"part": n.part, "value": n.value, "denial": n.denial}}
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """(the JWT rule, its finding, evidence ids, nothing further) for `agent.triage.behind`."""
+    return [(n.target, finding(n), n.evidence, []) for n in found(facts)]
+
+
+async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
+    """Reading only, when a JWT rule was written: the rule objects, and the subject pods' proxy containers' lines
+    that mention jwt (the app container the survey read does not see the proxy's refusals)."""
+    writes = rule_writes(facts)
+    if not writes or RECORD in facts.reads:
+        return
+    kept: dict[str, Any] = facts.reads.setdefault(RECORD, {"objects": {}, "evidence": {}, "proxy_lines": {},
+                                                          "log_evidence": []})
+    for _, _, target in writes[:4]:
+        got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-jwt-rule-{target.name}")
+        if got is not None:
+            kept["objects"][str(target)], kept["evidence"][str(target)] = got
+    if denials(facts):
+        return
+    pods = [(str(p.get("name")), str(p.get("namespace") or (data.get("subject") or {}).get("namespace") or ""))
+            for data, _ in facts.topologies for p in data.get("pods") or [] if isinstance(p, dict) and p.get("name")]
+    for name, namespace in pods[:MAX_PODS]:
+        got = await get_yaml(call, "Pod", name, namespace, f"survey-jwt-pod-{name}")
+        containers = [c for c in ((got[0].get("spec") or {}).get("containers") or [] if got else [])
+                      if isinstance(c, dict)]
+        for c in containers:
+            if not PROXY_CONTAINER.search(f"{c.get('name')} {c.get('image')}"):
+                continue
+            logs = await call("k8s_logs", {"name": name, "namespace": namespace, "container": str(c.get("name")),
+                                           "grep": "jwt", "tail": 2000}, f"survey-jwt-proxy-{name}")
+            if logs is not None and logs.ok:
+                kept["proxy_lines"][name] = str(logs.full_text or logs.text).splitlines()[-50:]
+                kept["log_evidence"].append(logs.evidence_id)
