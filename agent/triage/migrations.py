@@ -90,8 +90,11 @@ def _missing(log: LogEvidence) -> tuple[str, str] | None:
 
 def _names(statements: list[str], ident: str) -> bool:
     """Whether the migration's log names the identifier as a word (`drop products.legacy_sku`,
-    `ALTER TABLE items DROP COLUMN legacy_sku`, `remove_column(:items, :legacy_sku)`)."""
-    return bool(ident) and re.search(rf"(?<![\w]){re.escape(ident)}(?![\w])", " ".join(statements), re.I) is not None
+    `ALTER TABLE items DROP COLUMN legacy_sku`, `remove_column(:items, :legacy_sku)`) or in a migration's name that
+    says it drops or renames it (`20261201_drop_legacy_sku`, `0042_remove_items_legacy_sku.up.sql`)."""
+    word = re.escape(ident)
+    named = rf"(?<![\w]){word}(?![\w])|(?:drop|remove|rename|delete)_(?:[a-z0-9]+_){{0,3}}{word}(?![a-z0-9_])"
+    return bool(ident) and re.search(named, " ".join(statements), re.I) is not None
 
 
 def _slow(log: LogEvidence) -> str | None:

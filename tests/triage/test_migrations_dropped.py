@@ -72,6 +72,15 @@ def test_a_missing_table_names_the_migration_that_dropped_it() -> None:
     assert m.missing == "price_history"
 
 
+def test_a_migration_named_for_the_drop_counts() -> None:
+    log = ["Applying migration `20261101090000_remove_items_old_code`"]
+    facts = _facts(log, _reader("psycopg2.errors.UndefinedColumn", "column i.old_code does not exist"))
+    [m] = migrations(facts)
+    assert m.missing == "old_code"
+    other = ["Applying migration `20261101090000_remove_items_old_code_index`"]
+    assert not migrations(_facts(other, _reader("psycopg2.errors.UndefinedColumn", "column i.old_code does not exist")))
+
+
 def test_a_reader_error_without_a_missing_identifier_adds_nothing() -> None:
     facts = _facts(ALEMBIC, _reader("psycopg2.OperationalError", "could not connect to server: Connection refused"))
     assert not migrations(facts)
