@@ -17,6 +17,7 @@ new image), or the write naming the image's repository. `read` reads the written
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -106,6 +107,8 @@ def _ties(facts: Facts, change: dict[str, Any], policy: Ref, new: str) -> str:
     repo = _repo(new)
     if repo in text or repo.rsplit("/", 1)[-1] in re.findall(r"[\w.-]+", text):
         return f"it names {repo}"
+    if obj is not None and repo in json.dumps(obj[0].get("metadata", {}).get("annotations") or {}):
+        return f"its annotations name {repo}"  # Argo CD Image Updater's image-list, when the write was allow-tags
     return ""
 
 
@@ -155,12 +158,12 @@ def finding(c: Chosen) -> dict[str, Any]:
 
 
 async def read(facts: Facts, call: Call) -> None:
-    """Reading only, bounded: the Flux image policy objects the timeline shows written (their status says which
-    image they chose)."""
+    """Reading only, bounded: the image policy objects the timeline shows written (a Flux ImagePolicy's status says
+    which image it chose; an Application's Image Updater annotations say which images it updates)."""
     store = facts.reads.setdefault(STORE, {})
     for _, ref, _ in _policy_changes(facts)[:4]:
         key = f"{ref.kind}/{ref.namespace}/{ref.name}"
-        if ref.kind not in POLICY_KINDS or key in store:
+        if key in store:
             continue
         got = await get_yaml(call, ref.kind, ref.name, ref.namespace, f"survey-image-policy-{ref.name}")
         if got is not None:

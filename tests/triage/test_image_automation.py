@@ -65,6 +65,20 @@ def test_argo_image_updater_annotations_that_allow_release_candidates() -> None:
     assert "release-candidate (rc) build" in top.cause
 
 
+def test_an_allow_tags_write_tied_by_the_applications_image_list() -> None:
+    app = {"at": "2026-09-01T11:20:00Z", "type": "other", "related": [], "revision": None,
+           "object": {"kind": "Application", "namespace": "argocd", "name": "shop-basket"},
+           "summary": "Application argocd/shop-basket written by kubectl-edit",
+           "diff": ["metadata.annotations.argocd-image-updater.argoproj.io/b.allow-tags = 'regexp:^.*$'"]}
+    facts = _facts([_rollout(f"{REPO}:1.4.2", f"{REPO}:1.5.0-SNAPSHOT"), app])
+    assert not found(facts), "nothing ties the write to the image yet"
+    obj = {"kind": "Application", "metadata": {"name": "shop-basket", "namespace": "argocd", "annotations": {
+        "argocd-image-updater.argoproj.io/image-list": f"b={REPO}"}}}
+    facts.reads["image_automation"] = {"Application/argocd/shop-basket": (obj, "E8")}
+    [chosen] = found(facts)
+    assert chosen.policy.name == "shop-basket" and chosen.meaning == "a snapshot build"
+
+
 def test_a_policy_whose_choice_is_another_image_is_not_blamed() -> None:
     old, new = f"{REPO}:prod-1a2b3c4-1700000000", f"{REPO}:prod-5d6e7f8-1700009000"
     assert not found(_facts([_rollout(old, new), _flux()], latest="registry.example.com/shop/other:dev-1"))
