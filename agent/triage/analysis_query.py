@@ -58,6 +58,8 @@ class BadQuery:
     owner: Ref | None
     exported: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    result: str = "empty"
+    """What the query answers: `empty` (no series) or `NaN` (a ratio over nothing)."""
 
 
 def _queries(obj: dict[str, Any]) -> list[tuple[str, str]]:
@@ -130,7 +132,7 @@ def _uses(run: dict[str, Any], template: dict[str, Any]) -> bool:
 
 
 def _store(facts: Facts) -> dict[str, Any]:
-    return facts.reads.setdefault(STORE, {"templates": [], "runs": [], "series": {}, "exported": {}})
+    return facts.reads.setdefault(STORE, {"templates": [], "runs": [], "series": {}, "exported": {}, "whole": {}})
 
 
 async def read(facts: Facts, call: Call, at: str) -> None:
@@ -165,7 +167,13 @@ async def read(facts: Facts, call: Call, at: str) -> None:
             if not _uses(run, template):
                 continue
             for _, query in _queries(template):
-                for name, labels in selectors(substitute(query, _args(run))):
+                whole = substitute(query, _args(run))
+                if "{{" not in whole and whole not in store["whole"] and len(store["whole"]) < MAX_READS:
+                    got = await call("prom_query", {"query": whole, "time": at},
+                                     f"survey-analysis-query-{len(store['whole'])}")
+                    if got is not None and got.ok and isinstance(got.data, dict):
+                        store["whole"][whole] = (_answer(got.data), got.evidence_id)
+                for name, labels in selectors(whole):
                     selector = f"{name}{labels}"
                     if selector in asked or "{{" in selector or len(asked) >= 6:
                         continue
@@ -182,6 +190,14 @@ async def read(facts: Facts, call: Call, at: str) -> None:
                             store["exported"][selector] = sorted({
                                 str((s.get("labels") or {}).get("__name__")) for s in names.data.get("samples") or []
                                 if isinstance(s, dict) and (s.get("labels") or {}).get("__name__")})
+
+
+def _answer(data: dict[str, Any]) -> str:
+    """A query's answer as an analysis reads it: `empty` (no sample), `NaN` (every sample NaN), else `ok`."""
+    values = [str(s.get("value")) for s in data.get("samples") or [] if isinstance(s, dict)]
+    if not values:
+        return "empty"
+    return "NaN" if all(v.lower() == "nan" for v in values) else "ok"
 
 
 def _related(missing: str, names: list[str]) -> list[str]:
@@ -209,10 +225,14 @@ def found(facts: Facts) -> list[BadQuery]:
             empty = [(name, labels) for _, q in _queries(template) for name, labels in selectors(
                 substitute(q, _args(run))) if (store.get("series") or {}).get(f"{name}{labels}", (True, ""))[0]
                 is False]
-            if not empty:
+            wholes = [(substitute(q, _args(run)), (store.get("whole") or {}).get(substitute(q, _args(run))))
+                       for _, q in _queries(template)]
+            bad = [(q, got) for q, got in wholes if got and got[0] in ("empty", "NaN")]
+            if not empty and not bad:
                 continue
-            name, labels = empty[0]
-            series_evidence = store["series"][f"{name}{labels}"][1]
+            result = "empty" if empty else bad[0][1][0]
+            name, labels = empty[0] if empty else ("", bad[0][0])
+            series_evidence = store["series"][f"{name}{labels}"][1] if empty else bad[0][1][1]
             run_meta = run.get("metadata") or {}
             owner = next((Ref(str(o.get("kind")), str(run_meta.get("namespace") or ""), str(o.get("name")))
                           for o in run_meta.get("ownerReferences") or [] if isinstance(o, dict) and o.get("name")),
@@ -223,7 +243,7 @@ def found(facts: Facts) -> list[BadQuery]:
                                 Ref(str(run.get("kind") or "AnalysisRun"), str(run_meta.get("namespace") or ""),
                                     str(run_meta.get("name") or "")), owner,
                                 _related(name, (store.get("exported") or {}).get(f"{name}{labels}") or []),
-                                [e for e in (facts.changes_id, t_evidence, r_evidence, series_evidence) if e]))
+                                [e for e in (facts.changes_id, t_evidence, r_evidence, series_evidence) if e], result))
             break
     return out
 
@@ -234,12 +254,15 @@ def finding(b: BadQuery) -> dict[str, Any]:
     short = b.failed.split(" (", 1)[0][:110]
     aborted = (f"{b.owner} has every canary aborted and rolled back" if b.owner and b.owner.kind != "Canary"
                else f"{b.owner} fails its canary analysis" if b.owner else "the canary analysis fails")
+    answer = ("which has no series in Prometheus: an empty result" if b.result == "empty"
+              else "which Prometheus answers with NaN (a ratio over no matching samples)")
     message = (f"{b.template}, the analysis template, was changed {minutes_text(b.minutes)} before the alert and "
-               f"now queries {b.metric}{b.selector[:80]}, which has no series in Prometheus: an empty result, so "
-               f"each measurement errors ('{short}', {b.run}) and {aborted}.{exports} The releases are not at "
+               f"now queries {b.metric}{b.selector[:80]}, {answer}, so each measurement errors or fails "
+               f"('{short}', {b.run}) and {aborted}.{exports} The releases are not at "
                "fault: restore the template's query (or give the application a template of its own)")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": b.template.kind, "namespace": b.template.namespace, "name": b.template.name},
             "reason": "AnalysisQueryEmpty", "message": message,
-            "evidence": [f"count({b.metric}{b.selector}) returned no series", b.failed],
+            "evidence": [f"count({b.metric}{b.selector}) returned no series" if b.metric
+                         else f"{b.selector[:160]} returned {b.result}", b.failed],
             "details": {"metric": b.metric, "selector": b.selector, "run": str(b.run), "exported": b.exported}}

@@ -53,7 +53,7 @@ def _changes() -> dict[str, Any]:
          "diff": ["spec.metrics = [...]"]}]}
 
 
-def _read(series: bool, run: dict[str, Any]) -> tuple[Facts, list[str]]:
+def _read(series: bool, run: dict[str, Any], whole: str = "") -> tuple[Facts, list[str]]:
     facts = Facts(at=AT, scan={"findings": []}, scan_id="E1", changes=_changes(), changes_id="E2")
     asked: list[str] = []
 
@@ -62,6 +62,8 @@ def _read(series: bool, run: dict[str, Any]) -> tuple[Facts, list[str]]:
             obj = TEMPLATE if args["kind"] == "ClusterAnalysisTemplate" else run
             return outcome(True, full_text=yaml.safe_dump(obj), evidence_id=f"E{len(asked) + 3}")
         asked.append(args["query"])
+        if whole and not args["query"].startswith("count"):
+            return outcome(True, {"samples": [{"labels": {}, "value": whole}]}, evidence_id="E10")
         if args["query"].startswith("count by (__name__)"):
             return outcome(True, {"samples": [{"labels": {"__name__": "http_requests_total"}, "value": 3}]})
         return outcome(True, {"samples": [{"labels": {}, "value": 4}] if series else []}, evidence_id="E9")
@@ -85,6 +87,15 @@ def test_an_argo_template_whose_query_selects_nothing_is_the_culprit() -> None:
 def test_twin_the_metric_has_series_so_the_template_is_not_blamed() -> None:
     facts, _ = _read(True, _run())
     assert not found(facts)
+
+
+def test_a_query_answering_nan_is_the_templates_too() -> None:
+    facts, asked = _read(True, _run(), whole="NaN")
+    assert substitute(QUERY, {"app": "orders"}) in asked
+    [bad] = found(facts)
+    assert bad.result == "NaN" and bad.template.name == "error-ratio"
+    facts, _ = _read(True, _run(), whole="0.97")
+    assert not found(facts), "a real value below the condition is the release's own failure"
 
 
 def test_twin_a_failed_run_of_another_template_is_not_this_ones() -> None:
