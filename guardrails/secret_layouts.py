@@ -623,8 +623,9 @@ def call_pairs(text: str) -> list[tuple[int, int, str]]:
     if "(" not in text:
         return []
     out = [(m.start("v"), m.end("v"), m.group("k")) for m in _CALL_PAIR.finditer(text)]
-    for m in _SETTER_CALL.finditer(text):
-        out.append((m.start("v"), m.end("v"), m.group("k") or m.group("k2")))
+    if "('" in text or '("' in text or "( " in text:  # a literal as the first argument: the only setter read here
+        for m in _SETTER_CALL.finditer(text):
+            out.append((m.start("v"), m.end("v"), m.group("k") or m.group("k2")))
     return out
 
 

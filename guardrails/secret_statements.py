@@ -738,7 +738,7 @@ _NAGIOS_MACRO = re.compile(
 """Nagios/Icinga 1/Naemon `resource.cfg`: `$USERn$=value`, the macros that keep passwords out of the object
 files; `$USER1$` is by convention the plugin directory (a path), the others often hold passwords."""
 _USER_FILE = re.compile(
-    r"(?i)(?:artemis-users|users|user|realm|jetty-realm|login)\.properties\b|jmxremote\.password\b|\bjmx\.password\b")
+    r"(?i)(?:artemis-users|users|realm|jetty-realm)\.properties\b|jmxremote\.password\b|\bjmx\.password\b")
 _USER_ROW = re.compile(
     r"(?m)^[ \t]*(?P<u>[A-Za-z_][\w.@\-]{0,63})[ \t]*[=:][ \t]*(?P<v>[^\s,#!][^\s,]{0,511})[ \t]*(?:,[^\n]*)?\r?$")
 _JMX_ROW = re.compile(r"(?m)^[ \t]*(?P<u>[A-Za-z_][\w.@\-]{0,63})[ \t]+(?P<v>[^\s#!=:][^\s]{0,255})[ \t]*\r?$")
@@ -770,9 +770,9 @@ def _file_rows(text: str, head: int, rx: re.Pattern[str], placeholder: Placehold
         rows += 1
         if not line.lstrip().startswith(("#", "!", "//")):
             row = rx.match(text, pos, end)
-            if row is not None:
+            if row is not None and row.group("u").count(".") < 2:  # `spring.datasource.url=`: a setting, not a user
                 value = row.group("v").strip('"')
-                if value and not placeholder(value) and not value.startswith(("${", "$(", "{{")):
+                if value and not placeholder(value) and not value.startswith(("${", "$(", "{{")) and "://" not in value:
                     out.append((row.start("v"), row.end("v"), kind))
         pos = end + 1
 

@@ -562,3 +562,12 @@ def test_panos_api_key(text: str) -> None:
 
 def test_panos_api_key_keep() -> None:
     _kept("PAN-OS API keys start with LUFRPT; regenerate with type=keygen.")
+
+
+@pytest.mark.parametrize("text", [
+    "# config/user.properties\nlog.level=INFO\n",  # a generic name, not a user-to-password file
+    "# users.properties\nspring.datasource.url=jdbc:postgresql://db/app\n",
+    "edit /opt/app/etc/users.properties then restart\nsystemctl restart app\n",
+])
+def test_user_files_keep_settings(text: str) -> None:
+    _kept(text)
