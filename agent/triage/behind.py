@@ -140,6 +140,7 @@ from agent.triage import (
     hpa_limited,
     hpa_unreachable,
     identity_binding,
+    idp_keys,
     jwt_policy,
     kubelet_template,
     node_agent_port,
@@ -183,6 +184,7 @@ from agent.triage import (
     value_shape,
     volume_binding,
     volume_source,
+    workload_id,
     writer_batch,
 )
 from agent.triage.facts import Facts, Ref
@@ -209,7 +211,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
-                            gpu_sharing, jwt_policy)
+                            gpu_sharing, jwt_policy, workload_id, idp_keys)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
