@@ -62,6 +62,8 @@
   a Reloader restart) began to be refused for authentication (401/403), the refusals starting after the write.
 - agent.triage.signing_secret: a signing Secret (webhook HMAC secret, JWT HMAC key) written shortly before the
   workload verifying with it began rejecting every signature as not matching (Stripe, GitHub, Slack, Svix, JWT).
+- agent.triage.key_split: a Secret holding an app's signing key (Django SECRET_KEY, Rails secret_key_base, APP_KEY)
+  rewritten while one workload's pods started on both sides of the write: replicas reject each other's sessions/CSRF.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -142,6 +144,7 @@ from agent.triage import (
     identity_binding,
     idp_keys,
     jwt_policy,
+    key_split,
     kubelet_template,
     node_agent_port,
     node_conditions,
@@ -211,7 +214,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
-                            gpu_sharing, jwt_policy, workload_id, idp_keys)
+                            gpu_sharing, jwt_policy, workload_id, idp_keys, key_split)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
