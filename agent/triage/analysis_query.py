@@ -153,8 +153,15 @@ async def read(facts: Facts, call: Call, at: str) -> None:
             store["templates"].append(got)
     runs = sorted(facts.writes_to(RUN_KINDS, within=WITHIN, deletions=False),
                   key=lambda w: str(w[0].get("at") or ""), reverse=True)
+    refs = [ref for _, _, ref in runs]
+    for ns in sorted({r.namespace for r in seen if r.kind == "MetricTemplate"}):
+        # a Flagger Canary is long-lived: its failure is in its status, not in a new object the timeline shows
+        listed = await call("k8s_list", {"kind": "Canary", "namespace": ns}, f"survey-analysis-canaries-{ns}")
+        if listed is not None and listed.ok and isinstance(listed.data, dict):
+            refs += [Ref("Canary", ns, str(r.get("name"))) for r in listed.data.get("rows") or []
+                     if isinstance(r, dict) and r.get("name")]
     read_runs: set[Ref] = set()
-    for _, _, ref in runs:
+    for ref in refs:
         if ref in read_runs or len(read_runs) >= MAX_READS:
             continue
         read_runs.add(ref)

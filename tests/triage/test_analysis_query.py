@@ -128,6 +128,33 @@ def test_a_flagger_metric_template_whose_query_selects_nothing() -> None:
         "Canary", "web", "frontend") and "no values found" in bad.failed
 
 
+def test_read_lists_the_canaries_of_a_written_metric_template() -> None:
+    template = {"kind": "MetricTemplate", "metadata": {"name": "latency", "namespace": "web"},
+                "spec": {"query": 'histogram_quantile(0.99, sum by (le) (rate(req_seconds_bucket{app="{{ target }}"}'
+                                  '[1m])))'}}
+    canary = {"kind": "Canary", "metadata": {"name": "frontend", "namespace": "web"},
+              "spec": {"targetRef": {"name": "frontend"},
+                       "analysis": {"metrics": [{"templateRef": {"name": "latency"}}]}},
+              "status": {"phase": "Failed", "message": "Halt advancement no values found for custom metric: latency"}}
+    facts = Facts(at=AT, changes={"changes": [
+        {"at": "2026-09-01T10:00:00Z", "type": "other", "object": {"kind": "MetricTemplate", "namespace": "web",
+                                                                    "name": "latency"}, "summary": "", "diff": []}]})
+    asked: list[tuple[str, str]] = []
+
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
+        asked.append((tool, str(args.get("query") or args.get("kind"))))
+        if tool == "k8s_list":
+            return outcome(True, {"rows": [{"name": "frontend"}]})
+        if tool == "k8s_get":
+            return outcome(True, full_text=yaml.safe_dump(template if args["kind"] == "MetricTemplate" else canary))
+        return outcome(True, {"samples": []}, evidence_id="E9")
+
+    asyncio.run(read(facts, call, "2026-09-01T12:00:00Z"))
+    assert ("prom_query", 'count(req_seconds_bucket{app="frontend"})') in asked
+    [bad] = found(facts)
+    assert bad.owner == Ref("Canary", "web", "frontend") and bad.metric == "req_seconds_bucket"
+
+
 def test_selectors_leave_functions_keywords_and_grouping_labels_out() -> None:
     assert selectors('histogram_quantile(0.99, sum by (le, pod) (rate(req_seconds_bucket{job="a"}[5m])))') == [
         ("req_seconds_bucket", '{job="a"}')]
