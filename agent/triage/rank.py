@@ -47,6 +47,7 @@ from agent.triage import (
     co_tenant,
     concurrency_cap,
     config_behind_restart,
+    configmap_keys,
     conn_settings,
     connections,
     consumer_reset,
@@ -245,6 +246,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
     empty_value.CHECK: empty_value.WEIGHT, image_automation.CHECK: image_automation.WEIGHT,
+    configmap_keys.CHECK: configmap_keys.WEIGHT,
     analysis_query.CHECK: analysis_query.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
@@ -451,6 +453,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
                      [e for e in (facts.changes_id, m.log.evidence_id) if e])
     for ev in empty_value.found(facts):  # a rollout rendered a value empty (agent.triage.empty_value)
         _add_suspect(cases, ev.target, empty_value.finding(ev, facts), ev.log, ev.evidence)
+    for dk in configmap_keys.found(facts):  # a ConfigMap swap that lost keys (agent.triage.configmap_keys)
+        _add_suspect(cases, dk.config, configmap_keys.finding(dk), dk.log, dk.evidence)
+        next(c for r, c in cases.items() if r.same_object(dk.config)).explains_refs.append(dk.workload)
     for ch in image_automation.found(facts):  # the policy that chose the tag (agent.triage.image_automation)
         _add_suspect(cases, ch.policy, image_automation.finding(ch), None, ch.evidence)
         next(c for r, c in cases.items() if r.same_object(ch.policy)).explains_refs.append(ch.workload)
