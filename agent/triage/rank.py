@@ -61,6 +61,7 @@ from agent.triage import (
     dns_stall,
     dns_sync_flags,
     empty_value,
+    entrypoint_role,
     expiry_rule,
     field_meaning,
     flag_key,
@@ -246,7 +247,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "config.limit": limits.STRONG, "netpol.blocks_egress": 0.9, "connections.exhausted": connections.WEIGHT,
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
     empty_value.CHECK: empty_value.WEIGHT, image_automation.CHECK: image_automation.WEIGHT,
-    configmap_keys.CHECK: configmap_keys.WEIGHT,
+    configmap_keys.CHECK: configmap_keys.WEIGHT, entrypoint_role.CHECK: entrypoint_role.WEIGHT,
     analysis_query.CHECK: analysis_query.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
@@ -456,6 +457,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for dk in configmap_keys.found(facts):  # a ConfigMap swap that lost keys (agent.triage.configmap_keys)
         _add_suspect(cases, dk.config, configmap_keys.finding(dk), dk.log, dk.evidence)
         next(c for r, c in cases.items() if r.same_object(dk.config)).explains_refs.append(dk.workload)
+    for rl in entrypoint_role.found(facts):  # args handed to a new ENTRYPOINT (agent.triage.entrypoint_role)
+        _add_suspect(cases, rl.workload, entrypoint_role.finding(rl), None, rl.evidence)
     for ch in image_automation.found(facts):  # the policy that chose the tag (agent.triage.image_automation)
         _add_suspect(cases, ch.policy, image_automation.finding(ch), None, ch.evidence)
         next(c for r, c in cases.items() if r.same_object(ch.policy)).explains_refs.append(ch.workload)

@@ -313,6 +313,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import configmap_keys  # a rollout onto a ConfigMap with fewer keys: both key sets
 
     await configmap_keys.read(facts, call, _keep_logs)
+    from agent.triage import entrypoint_role  # an image-only rollout whose args name a role: template, one log
+
+    await entrypoint_role.read(facts, call)
     from agent.triage import image_automation  # an automated image change: the tag policy written before it
 
     await image_automation.read(facts, call)
