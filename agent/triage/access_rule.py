@@ -257,6 +257,19 @@ def _objects(facts: Facts) -> dict[str, dict[str, Any]]:
     return dict((facts.reads.get(READS) or {}).get("objects") or {})
 
 
+_DELEGATED = ("tokenreviews", "subjectaccessreviews")
+"""What a server that delegates authentication/authorization (kube-rbac-proxy, an aggregated API server, a
+webhook) creates per request: refused, it refuses its own callers."""
+BUILTIN_ROLES: dict[str, dict[str, Any]] = {
+    "system:auth-delegator": {"rules": [
+        {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]},
+        {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]}]},
+}
+"""Default ClusterRoles the API server creates at start, with their documented rules (Kubernetes RBAC docs, "Other
+component roles"): a capture that leaves built-in roles out still tells what a binding to one granted. Only roles
+whose rules are fixed by the API server are here; an edited or custom role is read from the cluster."""
+
+
 def _rbac_fit(facts: Facts, r: Refusal) -> Fit | None:
     sa = _SA.match(r.who)
     if sa is None:
@@ -291,12 +304,16 @@ def _rbac_fit(facts: Facts, r: Refusal) -> Fit | None:
                 continue
             ref_key = f"{role.get('kind')} {role.get('name')}" if role.get("kind") == "ClusterRole" \
                 else f"{role.get('kind')} {target.namespace}/{role.get('name')}"
-            granted = objects.get(ref_key)
+            granted = objects.get(ref_key) or (BUILTIN_ROLES.get(str(role.get("name")))
+                                               if role.get("kind") == "ClusterRole" else None)
             if granted is None or not grants(granted.get("rules") or [], r.verb, r.resource, r.group):
                 continue
             meaning = (f"its subjects no longer include serviceaccount {sa['ns']}/{sa['name']}, which "
                        f"{role.get('kind')} {role.get('name')} would let {r.verb} {r.resource}; the API server now "
                        "refuses it (403 forbidden)")
+            if r.resource in _DELEGATED:
+                meaning += (f"; {sa['name']} delegates its callers' authentication to the API server "
+                            f"({r.resource}), so it now rejects every caller's token (401 Unauthorized)")
         return Fit(rule=target, change=change, refusal=r, meaning=meaning,
                    minutes_before=int((facts.at - at).total_seconds() // 60),
                    explains=[Ref("Deployment", r.namespace, workload_of_pod(r.pod))] if r.pod else [],
@@ -491,24 +508,67 @@ def _subject_pods(subject: Subject, facts: Facts) -> list[tuple[str, str]]:
     return out
 
 
+_REFUSED_STATUS = re.compile(r"""(?:status(?:_?code)?["']?\s*[=:]\s*["']?|\bHTTP/[\d.]+["']?\s+)40[13]\b|"""
+                             r"\b(?:401 Unauthorized|403 Forbidden)\b|\"body\":\"(?:Unauthorized|Forbidden)", re.I)
+"""A caller's line saying the upstream ANSWERED 401/403: the upstream decided, and its own log says why."""
+_CLUSTER_HOST = re.compile(r"^(?P<svc>[a-z0-9]([-a-z0-9]*[a-z0-9])?)\.(?P<ns>[a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+                           r"(?:\.svc(?:\.[a-z0-9.-]+)?)?(?::\d+)?$")
+MAX_CALLEES = 2
+
+
+def answering_services(facts: Facts) -> list[tuple[str, str]]:
+    """(service, namespace) of the in-cluster upstreams the surveyed callers say answered them 401/403: a service
+    that delegates authentication (TokenReview, SubjectAccessReview) and lost the right to ask refuses every caller,
+    and only ITS log names the RBAC refusal."""
+    out: list[tuple[str, str]] = []
+    for log in facts.logs:
+        if not any(_REFUSED_STATUS.search(str(e.get("example") or e.get("message") or "")) for e in log.entries()):
+            continue
+        for host in log.hosts:
+            m = _CLUSTER_HOST.match(host.strip().lower())
+            if m and m["ns"] not in ("svc", "cluster") and (m["svc"], m["ns"]) not in out:
+                out.append((m["svc"], m["ns"]))
+    return out
+
+
+async def _answering_pods(facts: Facts, call: Call) -> list[tuple[str, str]]:
+    """Running pods of the upstreams the callers say refused them (by the pod-name shape of the Service's name)."""
+    read = {log.pod for log in facts.logs}
+    out: list[tuple[str, str]] = []
+    for svc, namespace in answering_services(facts)[:MAX_CALLEES]:
+        outcome = await call("k8s_list", {"kind": "Pod", "namespace": namespace}, f"survey-access-callee-{svc}")
+        rows = (outcome.data.get("rows") or []) if outcome is not None and outcome.ok \
+            and isinstance(outcome.data, dict) else []
+        out += [(str(r["name"]), namespace) for r in rows if isinstance(r, dict) and r.get("name")
+                and workload_of_pod(str(r["name"])) == svc and str(r["name"]) not in read][:MAX_LOG_PODS]
+    return out
+
+
+async def _read_refusing_logs(store: dict[str, Any], pods: list[tuple[str, str]], call: Call) -> None:
+    """The first of these pods whose log holds a refusal: its refusing lines, kept for `refusals`."""
+    for name, namespace in pods:
+        outcome = await call("k8s_logs", {"name": name, "namespace": namespace, "tail": 300},
+                             f"survey-access-logs-{name}")
+        evidence = log_evidence(outcome.data, outcome.evidence_id) \
+            if outcome is not None and outcome.ok and isinstance(outcome.data, dict) else None
+        if evidence is not None:
+            said = [str(e.get(k)) for e in [evidence.top or {}, *evidence.more, *evidence.warnings]
+                    for k in ("example", "message") if e.get(k)]
+            lines = [ln for ln in [*said, *str(outcome.full_text).splitlines()] if parse(ln) is not None]
+            if lines:
+                store["logs"].append((name, namespace, lines[:20], outcome.evidence_id))
+                return
+
+
 async def read(subject: Subject, facts: Facts, call: Call) -> None:
     """Reading only: when no refusal is in the logs read, the subject's other running pods (new members fail
     alone); then, for each refusal, the rules of its kind written before it and what binds them."""
     store: dict[str, Any] = facts.reads.setdefault(READS, {"logs": [], "objects": {}, "previous_usages": {},
                                                                  "previous_issuer": {}})
     if not refusals(facts):
-        for name, namespace in _subject_pods(subject, facts)[:MAX_LOG_PODS]:
-            outcome = await call("k8s_logs", {"name": name, "namespace": namespace, "tail": 300},
-                                 f"survey-access-logs-{name}")
-            evidence = log_evidence(outcome.data, outcome.evidence_id) \
-                if outcome is not None and outcome.ok and isinstance(outcome.data, dict) else None
-            if evidence is not None:
-                said = [str(e.get(k)) for e in [evidence.top or {}, *evidence.more, *evidence.warnings]
-                        for k in ("example", "message") if e.get(k)]
-                lines = [ln for ln in [*said, *str(outcome.full_text).splitlines()] if parse(ln) is not None]
-                if lines:
-                    store["logs"].append((name, namespace, lines[:20], outcome.evidence_id))
-                    break
+        await _read_refusing_logs(store, _subject_pods(subject, facts)[:MAX_LOG_PODS], call)
+    if not refusals(facts):
+        await _read_refusing_logs(store, await _answering_pods(facts, call), call)
     found_refusals = refusals(facts)
     if not found_refusals:
         return

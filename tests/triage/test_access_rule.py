@@ -239,3 +239,55 @@ def test_a_certificate_renewed_by_the_same_issuer_is_not_blamed_for_an_unknown_a
     spec = {"dnsNames": ["pricing.catalog.svc"], "issuerRef": {"kind": "ClusterIssuer", "name": "internal-ca"}}
     assert access_rule.found(_server_cert_case(spec, {"kind": "ClusterIssuer", "name": "internal-ca"},
                                                UNKNOWN_CA)) == []
+
+
+# ---- a delegating server that lost its ClusterRoleBinding subject (the callers see only 401s) ---------------------
+
+KUBE_APISERVER_LIB = ('2026-12-05T13:21:00Z E1205 webhook.go:154] Failed to make webhook authenticator request: '
+                      'tokenreviews.authentication.k8s.io is forbidden: User "system:serviceaccount:stock:stock-api" '
+                      'cannot create resource "tokenreviews" in API group "authentication.k8s.io" at the cluster '
+                      'scope')
+RBAC_PROXY = ('2026-12-05T13:22:00Z E1205 proxy.go:73] Unable to authorize request: subjectaccessreviews.'
+              'authorization.k8s.io is forbidden: User "system:serviceaccount:metrics:exporter" cannot create '
+              'resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope')
+
+
+def _delegator_case(line: str, bound_sa: str, role: str = "system:auth-delegator") -> Facts:
+    """The ClusterRoleBinding to a BUILT-IN role re-applied 40 min ago; the capture holds no ClusterRole objects."""
+    binding = _binding("ClusterRoleBinding", "", "delegators", "ClusterRole", role, "other", bound_sa)
+    pod = "stock-api-7d9f8c6b5-x2k4q" if "stock" in line else "exporter-5c4b7d8f9-m4n8p"
+    return _facts([_write("ClusterRoleBinding", "", "delegators", 40, "subjects = [...]")],
+                  [_log(pod, "stock" if "stock" in line else "metrics", line)],
+                  {"ClusterRoleBinding delegators": binding})
+
+
+def test_a_built_in_role_binding_that_dropped_a_delegating_server_is_named_with_what_it_means() -> None:
+    for line in (KUBE_APISERVER_LIB, RBAC_PROXY):
+        fits = access_rule.found(_delegator_case(line, "someone-else"))
+        assert [str(f.rule) for f in fits] == ["ClusterRoleBinding delegators"], line
+        message = access_rule.finding(fits[0])["message"]
+        assert "ClusterRole system:auth-delegator" in message and "rejects every caller" in message
+
+
+def test_a_built_in_role_binding_that_still_binds_it_or_grants_something_else_is_not_named() -> None:
+    still = _delegator_case(KUBE_APISERVER_LIB, "stock-api")
+    still.reads[access_rule.READS]["objects"]["ClusterRoleBinding delegators"]["subjects"][0]["namespace"] = "stock"
+    assert not access_rule.found(still)
+    assert not access_rule.found(_delegator_case(KUBE_APISERVER_LIB, "someone-else", role="system:monitoring"))
+
+
+def _caller(message: str, hosts: list[str]) -> LogEvidence:
+    error = {"message": message, "example": message, "severity": "error"}
+    return LogEvidence(pod="picker-6d8f7c9b5-x2k4q", namespace="orders", evidence_id="E5", top=error, hosts=hosts,
+                       error_classes=set(), previous=False)
+
+
+def test_the_upstream_that_answered_the_callers_401_is_the_one_whose_log_is_read() -> None:
+    json_log = '{"level":"error","msg":"lookup failed","status":401,"upstream":"stock-api.stock.svc:8443"}'
+    logfmt = "level=error msg=\"GET /v1/items\" status_code=403 upstream=reports.analytics.svc.cluster.local:80"
+    facts = Facts(at=AT, logs=[_caller(json_log, ["stock-api.stock.svc"]),
+                               _caller(logfmt, ["reports.analytics.svc.cluster.local"])])
+    assert access_rule.answering_services(facts) == [("stock-api", "stock"), ("reports", "analytics")]
+    for message, hosts in (('{"msg":"lookup failed","status":503}', ["stock-api.stock.svc"]),   # not a refusal
+                           (json_log, ["api.stripe.com"])):                                    # not in the cluster
+        assert not access_rule.answering_services(Facts(at=AT, logs=[_caller(message, hosts)]))
