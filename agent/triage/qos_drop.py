@@ -39,6 +39,9 @@ _REMOVED = re.compile(r"^(?P<container>\S+) (?P<resource>cpu|memory|ephemeral-st
                       r"(?P<old>\S+) -> none$")
 """A rollout diff line of a container's request or limit removed (`image-resizer memory request 1536Mi -> none`)."""
 _ZERO_REQUEST = re.compile(r"request is 0\b|requests? (?:is|of) 0\b", re.I)
+_SOME_REQUEST = re.compile(r"request (?:is|of) \d", re.I)
+"""A request figure in the kubelet's words: today's "request is 1536Mi", older kubelets' "which exceeds its request
+of 1536Mi"."""
 _PRESSURE = re.compile(r"low on resource: (?P<resource>[\w-]+)", re.I)
 _QOS_RESOURCES = ("cpu", "memory")
 
@@ -66,9 +69,25 @@ def removed_lines(change: dict[str, Any]) -> list[str]:
     return [str(d) for d in change.get("diff") or [] if _REMOVED.match(str(d))]
 
 
-def best_effort(obj: dict[str, Any]) -> bool:
+def defaulted(limit_ranges: list[dict[str, Any]]) -> bool:
+    """Whether a namespace's LimitRange gives containers that set nothing a cpu or memory request or limit
+    (`default`/`defaultRequest` of a `Container` limit): the admission plugin fills them in, so the pods are
+    Burstable, not BestEffort, whatever the template says."""
+    for lr in limit_ranges:
+        for limit in (lr.get("spec") or {}).get("limits") or []:
+            if not isinstance(limit, dict) or str(limit.get("type") or "Container") != "Container":
+                continue
+            if any((limit.get(k) or {}).get(r) not in (None, "", 0, "0")
+                   for k in ("default", "defaultRequest") for r in _QOS_RESOURCES):
+                return True
+    return False
+
+
+def best_effort(obj: dict[str, Any], limit_ranges: list[dict[str, Any]] | None = None) -> bool:
     """Whether a workload's pod template gives BestEffort pods: no container (init containers included) requests
-    or limits cpu or memory."""
+    or limits cpu or memory, and no LimitRange of its namespace defaults them."""
+    if limit_ranges and defaulted(limit_ranges):
+        return False
     spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
     containers = [c for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
                   if isinstance(c, dict)]
@@ -97,20 +116,20 @@ def evictions(rows: list[dict[str, Any]], workload: Ref, since: datetime) -> lis
         if at is None or at < since:
             continue
         message = str(r.get("message") or "")
-        if _ZERO_REQUEST.search(message) or not re.search(r"request is \d", message):
+        if _ZERO_REQUEST.search(message) or not _SOME_REQUEST.search(message):
             out.append(r)
     return out
 
 
 def judge(change: dict[str, Any], obj: dict[str, Any] | None, rows: list[dict[str, Any]],
-          now: datetime) -> BestEffort | None:
+          now: datetime, limit_ranges: list[dict[str, Any]] | None = None) -> BestEffort | None:
     """The BestEffort finding when the rollout removed requests, the template is BestEffort now and its pods were
     evicted by the kubelet after the rollout."""
     target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
     removed = removed_lines(change)
     if target is None or at is None or not removed or not any(" request " in d for d in removed):
         return None
-    if not now - LEAD <= at <= now or obj is None or not best_effort(obj):
+    if not now - LEAD <= at <= now or obj is None or not best_effort(obj, limit_ranges):
         return None
     evicted = evictions(rows, target, at)
     if not evicted:
@@ -142,11 +161,25 @@ def finding(b: BestEffort, now: datetime) -> dict[str, Any]:
                         "qos_class": "BestEffort"}}
 
 
+async def _limit_ranges(call: Call, namespace: str) -> list[dict[str, Any]]:
+    """The namespace's LimitRanges (their defaults make a template without resources Burstable)."""
+    listed = await call("k8s_list", {"kind": "LimitRange", "namespace": namespace}, f"survey-qos-limits-{namespace}")
+    rows = [r for r in ((listed.data or {}).get("rows") or [] if listed is not None and listed.ok
+                        and isinstance(listed.data, dict) else []) if isinstance(r, dict) and r.get("name")]
+    out = []
+    for row in rows[:3]:
+        got = await get_yaml(call, "LimitRange", str(row["name"]), namespace, f"survey-qos-limit-{row['name']}")
+        if got is not None:
+            out.append(got[0])
+    return out
+
+
 async def read(subject: Subject, facts: Facts, call: Call) -> None:
     """Reading only: for rollouts in the last day that removed requests, the workload's template and its namespace's
     events; keep the BestEffort findings in `facts.reads["qos_drop"]`."""
     found: list[BestEffort] = []
     events: dict[str, tuple[list[dict[str, Any]], str]] = {}
+    ranges: dict[str, list[dict[str, Any]]] = {}
     candidates = [c for c in facts.change_list() if removed_lines(c)]
     for change in sorted(candidates, key=lambda c: str(c.get("at") or ""), reverse=True)[:MAX_ROLLOUTS]:
         target = Ref.of(change.get("object"))
@@ -160,8 +193,10 @@ async def read(subject: Subject, facts: Facts, call: Call) -> None:
             ok = listed is not None and listed.ok and isinstance(listed.data, dict)
             events[target.namespace] = ([r for r in (listed.data.get("events") or []) if isinstance(r, dict)]
                                         if ok else [], listed.evidence_id if ok else "")
+        if target.namespace not in ranges:
+            ranges[target.namespace] = await _limit_ranges(call, target.namespace)
         rows, events_id = events[target.namespace]
-        b = judge(change, got[0], rows, facts.at)
+        b = judge(change, got[0], rows, facts.at, ranges[target.namespace])
         if b is not None:
             b.evidence = [e for e in (facts.changes_id, got[1], events_id) if e]
             found.append(b)
