@@ -142,22 +142,52 @@ async def _destination(call: Call, subject: Subject, facts: Facts) -> tuple[Endp
     if not namespace:
         return None
     for name in names:
-        got = await call("k8s_get", {"kind": "Service", "name": name, "namespace": namespace, "output": "yaml"},
-                         f"survey-policy-dest-{name}")
-        svc = object_of(got)
-        if svc is None or not (svc.get("spec") or {}).get("selector"):
-            continue
-        spec = svc["spec"]
-        ports = []
-        for p in spec.get("ports") or []:
-            target = p.get("targetPort", p.get("port"))
-            number = int(target) if str(target).isdigit() else int(p.get("port") or 0)
-            name_ = str(target) if not str(target).isdigit() else str(p.get("name") or "")
-            ports.append(Port(number, name_, str(p.get("protocol") or "TCP")))
-        dns = (f"{name}.{namespace}.svc.cluster.local", f"{name}.{namespace}.svc", f"{name}.{namespace}")
-        return (Endpoint(namespace, {str(k): str(v) for k, v in spec["selector"].items()}, names=dns, service=name),
-                ports, Ref("Service", namespace, name), got.evidence_id)
+        if (found := await _service_endpoint(call, name, namespace)) is not None:
+            return found
     return None
+
+
+async def _service_endpoint(call: Call, name: str, namespace: str) -> tuple[Endpoint, list[Port], Ref, str] | None:
+    """One Service as a destination: its selector as its pods' labels, its target ports, its DNS names."""
+    got = await call("k8s_get", {"kind": "Service", "name": name, "namespace": namespace, "output": "yaml"},
+                     f"survey-policy-dest-{name}")
+    svc = object_of(got)
+    if svc is None or not (svc.get("spec") or {}).get("selector"):
+        return None
+    spec = svc["spec"]
+    ports = []
+    for p in spec.get("ports") or []:
+        target = p.get("targetPort", p.get("port"))
+        number = int(target) if str(target).isdigit() else int(p.get("port") or 0)
+        name_ = str(target) if not str(target).isdigit() else str(p.get("name") or "")
+        ports.append(Port(number, name_, str(p.get("protocol") or "TCP")))
+    dns = (f"{name}.{namespace}.svc.cluster.local", f"{name}.{namespace}.svc", f"{name}.{namespace}")
+    return (Endpoint(namespace, {str(k): str(v) for k, v in spec["selector"].items()}, names=dns, service=name),
+            ports, Ref("Service", namespace, name), got.evidence_id)
+
+
+_SVC_HOST = re.compile(r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc\b")
+MAX_CALLED = 3
+KEYS_FETCH = re.compile(r"JWK|jwks|\.well-known|openid-configuration|/certs\b|discovery|signing keys?", re.I)
+"""A relying party's key or discovery fetch: when that is what the policy cut, tokens are refused (401s), not calls
+timing out, and the finding says so."""
+
+
+def _called(facts: Facts) -> list[tuple[str, str, str, str, str]]:
+    """(Service, its namespace, caller namespace, caller pod, the caller's line) for each in-cluster Service the
+    subject's own failing lines name (`<svc>.<ns>.svc`) while saying the connection was not made: the path from
+    the subject OUT to what it calls (a relying party refetching an IdP's JWKS, a client of a datastore), which a
+    policy selecting the callee's pods can cut while the callee itself, and its other clients, stay healthy."""
+    out: list[tuple[str, str, str, str, str]] = []
+    for log in facts.logs:
+        for e in log.entries():
+            line = str(e.get("example") or e.get("message") or "")
+            if not (str(e.get("error_class")) in FAILING_CALLS or _UNREACHED.search(line)):
+                continue
+            for m in _SVC_HOST.finditer(line):
+                if not any(o[:3] == (m[1], m[2], log.namespace) for o in out):
+                    out.append((m[1], m[2], log.namespace, log.pod, line[:600]))
+    return out[:MAX_CALLED]
 
 
 _UNREACHED = re.compile(r"timed?[ -]?out|ETIMEDOUT|ECONNREFUSED|connection refused|no route to host|"
@@ -188,6 +218,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     if not fresh:
         return
     dest = await _destination(call, subject, facts)
+    await _read_called(facts, call, objects, fresh, evidence, dest[2] if dest else None)
     if dest is None:
         return
     endpoint, ports, service, dest_id = dest
@@ -229,6 +260,30 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             facts.objects.append(({"kind": RECORD_KIND, "cut": cut}, ""))
 
 
+async def _read_called(facts: Facts, call: Call, objects: list[dict[str, Any]], fresh: list[tuple[dict[str, Any], str]],
+                       evidence: list[str], own: Ref | None) -> None:
+    """The path OUT of the subject: each Service its failing lines name, judged from the subject's namespace; a
+    recent policy that denies it is kept with the subject's own line as the failing client (no Service of the
+    subject's own is needed: a relying party or a worker often has none)."""
+    for name, namespace, client_ns, pod, said in _called(facts):
+        if own is not None and own == Ref("Service", namespace, name):
+            continue
+        callee = await _service_endpoint(call, name, namespace)
+        if callee is None:
+            continue
+        for port in callee[1]:
+            decision = decide(objects, Endpoint(client_ns), callee[0], port)
+            blamed = None if decision.allowed or decision.policy is None else (
+                next(((p, w) for p, w in fresh if p is decision.policy), None)
+                or next(((p, w) for p, w in fresh if any(p is s for s in decision.selecting)), None))
+            if blamed is None:
+                continue
+            cut = Cut(blamed[0], blamed[1], callee[2], port, decision, [client_ns], [(client_ns, pod, said)],
+                      [*evidence, callee[3]])
+            facts.objects.append(({"kind": RECORD_KIND, "cut": cut}, ""))
+            break
+
+
 def _allowed_ports(policy: dict[str, Any], direction: str) -> str:
     """What an allow-list policy lets through, as it reads: `TCP 53, 80, 443`."""
     spec = policy.get("spec") or {}
@@ -263,8 +318,11 @@ def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Re
         ns = ", ".join(cut.namespaces[:6]) + (f" (+{len(cut.namespaces) - 6})" if len(cut.namespaces) > 6 else "")
         ns_, pod, said = cut.clients[0]
         name = ref.name if not ref.namespace else f"{ref.namespace}/{ref.name}"
+        keys = (f" so {workload_of_pod(pod)} cannot fetch the identity provider's JWK set / discovery document "
+                f"(the fetch {'timed out' if re.search(r'time', said, re.I) else 'failed'}) and refuses every token"
+                if KEYS_FETCH.search(said) else "")
         message = (f"{shown} {name} (written {cut.written}{ago}) denies {d.direction.lower()} from pods in {ns} to "
-                   f"{cut.service} port {cut.port.number}/{cut.port.protocol} ({d.why}): {workload_of_pod(pod)} "
+                   f"{cut.service} port {cut.port.number}/{cut.port.protocol} ({d.why}){keys}: {workload_of_pod(pod)} "
                    f"({ns_}) logs '{said[:160]}'. Connections are dropped and time out while {cut.service} itself "
                    f"is healthy{'; the policy allows only ' + allows if allows else ''}")
         finding = {"check": CHECK, "severity": "critical",
