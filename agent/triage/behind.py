@@ -142,6 +142,7 @@ from agent.triage import (
     hpa_limited,
     hpa_unreachable,
     identity_binding,
+    idp_import,
     idp_keys,
     jwt_policy,
     key_split,
@@ -214,7 +215,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
-                            gpu_sharing, jwt_policy, workload_id, idp_keys, key_split)
+                            gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
