@@ -8,11 +8,19 @@ finding states the strategy's documented meaning with the args that decide it: `
 `ScheduleAnyway` makes RemovePodsViolatingTopologySpreadConstraint enforce soft spreads the scheduler is allowed
 to leave skewed (so the evicted pods land the same way and are evicted again), `thresholds`/`targetThresholds`
 drive LowNodeUtilization, `maxPodLifeTimeSeconds` PodLifeTime, and so on.
+
+The policy comes in two layouts: v1alpha1's `strategies: {Name: {enabled: bool, params: {...}}}` (a strategy may be
+listed and disabled) and v1alpha2's `profiles[].plugins.<extension point>.enabled` with args under
+`profiles[].pluginConfig[]` (a plugin configured there but not enabled does not run). Only the enabled ones count
+when the policy alone must say which strategy evicted; the written args themselves are said by the config diff.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import yaml
 
 MEANINGS: dict[str, str] = {
     "RemovePodsViolatingTopologySpreadConstraint":
@@ -40,6 +48,31 @@ def named(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) for m in _NAMED.finditer(text)))
 
 
+def _load(policy: str) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(policy)
+    except yaml.YAMLError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def enabled(policy: str) -> list[str]:
+    """The strategies the policy enables, in order: v1alpha2 profiles' plugins `enabled` lists, v1alpha1
+    `strategies` whose `enabled` is not false; the names the text carries when it is neither layout."""
+    doc = _load(policy)
+    out: list[str] = []
+    for profile in doc.get("profiles") or []:
+        for point in ((profile.get("plugins") or {}) if isinstance(profile, dict) else {}).values():
+            out += [str(n) for n in ((point or {}).get("enabled") or [] if isinstance(point, dict) else [])]
+    strategies = doc.get("strategies")
+    if isinstance(strategies, dict):
+        out += [str(n) for n, body in strategies.items()
+                if not (isinstance(body, dict) and body.get("enabled") is False)]
+    if not doc.get("profiles") and not isinstance(strategies, dict):
+        return named(policy)
+    return [n for n in dict.fromkeys(out) if n in MEANINGS]
+
+
 def meaning(strategy: str, policy: str) -> str:
     """What the strategy does under this policy: its documented meaning, sharpened by the args that decide it."""
     base = MEANINGS.get(strategy, "")
@@ -57,9 +90,9 @@ def describe(texts: list[str], policy: str) -> tuple[str, str]:
     it enables only one; ("", "") when neither says."""
     said = [s for t in texts for s in named(t)]
     if not said:
-        enabled = named(policy)
-        said = enabled if len(enabled) == 1 else []
-        if not said and _SOFT.search(policy) and "RemovePodsViolatingTopologySpreadConstraint" in enabled:
+        on = enabled(policy)
+        said = on if len(on) == 1 else []
+        if not said and _SOFT.search(policy) and "RemovePodsViolatingTopologySpreadConstraint" in on:
             said = ["RemovePodsViolatingTopologySpreadConstraint"]
     if not said:
         return "", ""
