@@ -60,14 +60,22 @@ KEDA_EVENTS = ("KEDAScalerFailed", "KEDAScaleTargetActivationFailed", "ScaledObj
 ERRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("no such host", re.compile(r"no such host|NXDOMAIN|Name or service not known|could not resolve host", re.I)),
     ("connection refused", re.compile(r"connection refused|ECONNREFUSED", re.I)),
-    ("401 Unauthorized", re.compile(r"\b401\b|unauthori[sz]ed|authentication failed|SASL authentication", re.I)),
-    ("403 Forbidden", re.compile(r"\b403\b|forbidden|access denied", re.I)),
+    ("401 Unauthorized", re.compile(r"\b401\b|unauthori[sz]ed|authentication failed|SASL authentication|"
+                                    r"\bNOAUTH\b|\bWRONGPASS\b|ACCESS_REFUSED|InvalidClientTokenId|"
+                                    r"security token included in the request is invalid", re.I)),
+    ("403 Forbidden", re.compile(r"\b403\b|forbidden|access ?denied|not authorized to perform|"
+                                 r"TopicAuthorizationFailed|GroupAuthorizationFailed", re.I)),
     ("TLS certificate error", re.compile(r"x509|certificate (?:signed|is not valid)|tls: ", re.I)),
     ("timeout", re.compile(r"i/o timeout|deadline exceeded|Client\.Timeout|timed out", re.I)),
+    ("queue or topic not found", re.compile(r"NonExistentQueue|queue does not exist|NOT_FOUND - no queue|"
+                                            r"UnknownTopicOrPartition|unknown topic|topic \S+ does not exist|"
+                                            r"ResourceNotFoundException", re.I)),
     ("no matching series", re.compile(r"could not find the (?:requested resource|metric)|no metrics returned|"
                                       r"no matching metrics|empty result|NotFound", re.I)),
 )
-"""The scaler/metric error's class in the words an operator searches for, first match wins."""
+"""The scaler/metric error's class in the words an operator searches for, first match wins: Kafka (SASL, topic/
+group authorization, UnknownTopicOrPartition), RabbitMQ (ACCESS_REFUSED, NOT_FOUND - no queue), Redis (NOAUTH,
+WRONGPASS), AWS SQS (AccessDenied, InvalidClientTokenId, NonExistentQueue) and the metrics APIs."""
 ADAPTER_DOWN = re.compile(r"currently unable to handle the request|no endpoints available|service unavailable|"
                           r"connection refused|no such host", re.I)
 """An HPA error that says the metrics API (the adapter) is down, not that the selector matches nothing."""
@@ -137,8 +145,9 @@ def _setting(triggers: list[dict[str, Any]], said: str) -> str:
     for trig in triggers:
         meta = {str(k): str(v) for k, v in (trig.get("metadata") or {}).items()}
         for key, value in meta.items():
-            host = urlparse(value).hostname if "://" in value else value.split(":")[0]
-            if host and host in hosts:
+            listed = [v.strip() for v in value.split(",") if v.strip()]  # Kafka's bootstrapServers a,b,c
+            named = {urlparse(v).hostname if "://" in v else v.split(":")[0] for v in listed}
+            if named & hosts:
                 return f"{trig.get('type')} {key} {value}"
             if not fallback and re.search(r"address|host|server|url|endpoint|broker", key, re.I):
                 fallback = f"{trig.get('type')} {key} {value}"
@@ -232,7 +241,7 @@ def _hpa(facts: Facts, obj: dict[str, Any], evidence: str) -> Failing | None:
         return None
     by, at, write_evidence = write
     events = _events_of(facts, ref)
-    began = _first_seen(events, [cond], HPA_FAILURES, ("ScalingActive",))
+    began = _first_seen(events, [cond], (*HPA_FAILURES, "FailedComputeMetricsReplicas"), ("ScalingActive",))
     if began is not None and began < at - SKEW:
         return None
     kind = str(cond.get("reason") or "").removeprefix("FailedGet").removesuffix("Metric")
