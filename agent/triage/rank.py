@@ -105,6 +105,7 @@ from agent.triage import (
     rollout_budget,
     route_weights,
     scale_reset,
+    server_first_sidecar,
     service_path,
     setting_effect,
     shared_container,
@@ -248,6 +249,7 @@ CHECK_WEIGHT: dict[str, float] = {
     migrations.CHECK: migrations.WEIGHT, changed_keys.CHECK: changed_keys.WEIGHT,
     empty_value.CHECK: empty_value.WEIGHT, image_automation.CHECK: image_automation.WEIGHT,
     configmap_keys.CHECK: configmap_keys.WEIGHT, entrypoint_role.CHECK: entrypoint_role.WEIGHT,
+    server_first_sidecar.CHECK: server_first_sidecar.WEIGHT,
     analysis_query.CHECK: analysis_query.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
@@ -459,6 +461,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(dk.config)).explains_refs.append(dk.workload)
     for rl in entrypoint_role.found(facts):  # args handed to a new ENTRYPOINT (agent.triage.entrypoint_role)
         _add_suspect(cases, rl.workload, entrypoint_role.finding(rl), None, rl.evidence)
+    for sf in server_first_sidecar.found(facts):  # a sidecar sniffing a server-first port (server_first_sidecar)
+        _add_suspect(cases, sf.switch, server_first_sidecar.finding(sf, facts), None, sf.evidence)
+        next(c for r, c in cases.items() if r.same_object(sf.switch)).explains_refs.append(sf.workload)
     for ch in image_automation.found(facts):  # the policy that chose the tag (agent.triage.image_automation)
         _add_suspect(cases, ch.policy, image_automation.finding(ch), None, ch.evidence)
         next(c for r, c in cases.items() if r.same_object(ch.policy)).explains_refs.append(ch.workload)

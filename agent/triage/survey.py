@@ -316,6 +316,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import entrypoint_role  # an image-only rollout whose args name a role: template, one log
 
     await entrypoint_role.read(facts, call)
+    from agent.triage import server_first_sidecar  # injection switched on for a server-first dependency
+
+    await server_first_sidecar.read(facts, call)
     from agent.triage import image_automation  # an automated image change: the tag policy written before it
 
     await image_automation.read(facts, call)
