@@ -64,6 +64,8 @@
   workload verifying with it began rejecting every signature as not matching (Stripe, GitHub, Slack, Svix, JWT).
 - agent.triage.key_split: a Secret holding an app's signing key (Django SECRET_KEY, Rails secret_key_base, APP_KEY)
   rewritten while one workload's pods started on both sides of the write: replicas reject each other's sessions/CSRF.
+- agent.triage.purge_job: a cleanup CronJob whose template was written before its namespace's workloads began to
+  find their records gone (session not found), its run's log deleting many records with a filter printed unset.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -166,6 +168,7 @@ from agent.triage import (
     position_store,
     proxy_breaker,
     proxy_config,
+    purge_job,
     query_rules,
     relabel_cut,
     resolver_down,
@@ -215,7 +218,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
-                            gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split)
+                            gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
