@@ -80,9 +80,24 @@ def _quantity(value: Any) -> int:
         return 0
 
 
-def _vendor(resource: str) -> str:
-    """`nvidia.com/gpu` -> `nvidia`; `rdma/hca` -> `rdma`."""
-    return resource.split("/")[0].split(".")[0].lower()
+_GENERIC = frozenset({"gpu", "gpus", "com", "io", "ai", "org", "net", "dev", "device", "devices", "shared",
+                      "resource", "resources", "k8s", "x-k8s", "sigs"})
+"""Words of an extended resource's name that say no vendor or device family: a plugin naming them is not this one's."""
+
+
+_ARCH = re.compile(r"(?<![a-z0-9])(?:amd64|arm64|x86_64|ppc64le|s390x)(?![a-z0-9])")
+
+
+def _words(resource: str) -> set[str]:
+    """The words a resource's own plugin carries in its name, image or tolerations: the vendor of its domain
+    (`nvidia.com/gpu` -> nvidia, `gpu.intel.com/i915` -> intel, not gpu) and the device family in its name
+    (`intel.com/intel_sriov_netdevice` -> sriov, `aws.amazon.com/neuron` -> neuron, `rdma/hca_shared_devices_a` ->
+    rdma)."""
+    domain, _, name = resource.lower().partition("/")
+    labels = [w for w in domain.split(".") if w]
+    vendor = [w for w in labels[:-1] or labels if w not in _GENERIC][-1:]
+    family = [w for w in re.split(r"[^a-z0-9]+", name) if len(w) >= 4 and w not in _GENERIC and not w.isdigit()]
+    return {*vendor, *family} - _GENERIC
 
 
 def _pending(subject: Subject, facts: Facts) -> list[tuple[str, str, Ref | None]]:
@@ -92,11 +107,11 @@ def _pending(subject: Subject, facts: Facts) -> list[tuple[str, str, Ref | None]
         text = f"{f.get('message')} {' '.join(str(e) for e in f.get('evidence') or [])}"
         m = _INSUFFICIENT.search(text)
         if m:
-            out.append((m.group(1).lower(), str(f.get("message") or "")[:240], Ref.of(f.get("object"))))
+            out.append((m.group(1).lower().rstrip("."), str(f.get("message") or "")[:240], Ref.of(f.get("object"))))
     for e in (facts.reads.get(STORE) or {}).get("events") or []:
         m = _INSUFFICIENT.search(str(e.get("message") or "")) if e.get("reason") == "FailedScheduling" else None
         if m:
-            out.append((m.group(1).lower(), str(e.get("message"))[:240], None))
+            out.append((m.group(1).lower().rstrip("."), str(e.get("message"))[:240], None))  # "...gpu." ends a sentence
     return out
 
 
@@ -115,7 +130,8 @@ def _names_vendor(ds: dict[str, Any], resource: str) -> bool:
     pod = ((ds.get("spec") or {}).get("template") or {}).get("spec") or {}
     text = f"{(ds.get('metadata') or {}).get('name')} {[c.get('image') for c in pod.get('containers') or []]} " \
            f"{[t.get('key') for t in pod.get('tolerations') or [] if isinstance(t, dict)]}"
-    return _vendor(resource) in text.lower() or resource in text
+    low = _ARCH.sub(" ", text.lower())  # `sriov-device-plugin-amd64` says a CPU architecture, not AMD
+    return resource in text or any(w in low for w in _words(resource))
 
 
 def _placement_write(facts: Facts, ds_ref: Ref, ds: dict[str, Any], revisions: list[dict[str, Any]]
