@@ -31,9 +31,11 @@ Keep = Callable[[Any, Facts], LogEvidence | None]
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob", "Job")
 """Kinds whose write changes what a workload's pods run."""
+MAX_CANDIDATES = 4
 MAX_NAMESPACES = 2
 MAX_WORKLOADS = 4
-"""Reads are bounded: at most this many namespaces listed and workloads' logs read (written ones first)."""
+"""Reads are bounded: at most MAX_CANDIDATES words tried as namespaces (a listing with no pod is no namespace of
+running work), MAX_NAMESPACES with pods read, MAX_WORKLOADS workloads' logs each (written ones first)."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,10 @@ class Suspect:
     """How long before the incident the write was made (0 when there is no write)."""
 
 
-def _namespaces(subject: Subject) -> set[str]:
-    """The namespaces the incident names (its label, or words in a namespace position); numbers are minutes."""
-    return {n for n in [subject.namespace, *subject.namespace_words] if n and not n.isdigit()}
+def _namespaces(subject: Subject) -> list[str]:
+    """The namespaces the incident may name, its label first, then words in a namespace position in the order the
+    text gives them; numbers are minutes or counts, never a namespace here."""
+    return list(dict.fromkeys(n for n in [subject.namespace, *subject.namespace_words] if n and not n.isdigit()))
 
 
 def needed(subject: Subject, facts: Facts, resolved: bool) -> bool:
@@ -65,10 +68,14 @@ async def read(subject: Subject, facts: Facts, call: Call, keep: Keep, window: t
     workloads written within `window` first, then those with pods not ready or restarting."""
     read_pods = {log.pod for log in facts.logs}
     written = {(t.namespace, t.name) for _, _, t in facts.writes_to(WORKLOAD_KINDS, within=window, deletions=False)}
-    for namespace in sorted(_namespaces(subject))[:MAX_NAMESPACES]:
+    with_pods = 0
+    for namespace in _namespaces(subject)[:MAX_CANDIDATES]:
+        if with_pods >= MAX_NAMESPACES:
+            break
         listed = await call("k8s_list", {"kind": "Pod", "namespace": namespace}, f"survey-namespace-pods-{namespace}")
         ok = listed is not None and listed.ok and isinstance(listed.data, dict)
         rows = [r for r in (listed.data.get("rows") or []) if isinstance(r, dict)] if ok else []
+        with_pods += bool(rows)
         pods: dict[str, dict[str, Any]] = {}
         for row in rows:
             name = str(row.get("name") or "")
@@ -110,7 +117,7 @@ def _own_write(facts: Facts, namespace: str, workload: str, window: timedelta,
 def suspect(subject: Subject, facts: Facts, window: timedelta) -> Suspect | None:
     """The failing workload of a namespace the incident names, preferring one a write preceded; None when the
     incident names no namespace whose pods' logs were read, or none of them fails at error level."""
-    namespaces = _namespaces(subject)
+    namespaces = set(_namespaces(subject))
     if not namespaces:
         return None
     failing: dict[tuple[str, str], LogEvidence] = {}

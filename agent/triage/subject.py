@@ -279,20 +279,28 @@ def words_in(text: str) -> list[str]:
     return sorted(found, key=lambda w: (0 if re.search(r"[-\d]", w) else 1))
 
 
+_NS_WORD = re.compile(r"[a-z][a-z0-9-]{1,62}")
+"""A word shaped like a namespace name (a DNS label that starts with a letter: no number, no version)."""
+
+
 def namespace_words(text: str) -> list[str]:
     """Words in a namespace position: `in NAME`, `namespace NAME`, `NAME namespace`, `-n NAME`, `NAME/obj`, and a
-    lone `(NAME)` or `[NAME]` (alert templates append the namespace so). Candidates only: the cluster decides."""
+    name in a title's parentheses or brackets, alone or listed: `(payouts)`, `[shop]`, `(presence, realtime)` (alert
+    templates append the namespace so). Candidates only: the cluster decides."""
     lowered = text.lower()
     patterns = (r"\bin\s+(?:the\s+)?(?:namespace\s+)?[\"'`]?([a-z0-9][a-z0-9-]{1,62})\b",
                 r"\bnamespace\s+[\"'`]?([a-z0-9][a-z0-9-]{1,62})\b",
                 r"\b([a-z0-9][a-z0-9-]{1,62})\s+namespace\b",
                 r"(?:^|\s)-n\s+([a-z0-9][a-z0-9-]{1,62})\b",
-                r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,62})/[a-z0-9]",
-                r"[(\[]([a-z0-9][a-z0-9-]{1,62})[)\]]")  # a title's "(payouts)" or "[shop]", as templates write it
+                r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,62})/[a-z0-9]")
     out: list[str] = []
     for pattern in patterns:
         for word in re.findall(pattern, lowered):
             if word not in _COMMON_WORDS and word not in out:
+                out.append(word)
+    for listed in re.findall(r"[(\[]([a-z0-9][a-z0-9, -]{0,80})[)\]]", lowered):  # "(payouts)", "[shop]",
+        for word in re.split(r"[,\s]+", listed):  # "(presence, realtime)": titles append the namespace so
+            if _NS_WORD.fullmatch(word) and word not in _COMMON_WORDS and word not in out:
                 out.append(word)
     return out
 

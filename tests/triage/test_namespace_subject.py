@@ -104,3 +104,17 @@ def test_the_survey_reads_one_pod_per_workload_written_ones_first() -> None:
     assert kept[0] == "payout-dispatcher-7d9f8c6b5-x2x9q"
     assert "payout-api-5c4d8f7b6-z9z8q" in kept and "payout-api-5c4d8f7b6-k8k7p" not in kept
     assert len(kept) == namespace_subject.MAX_WORKLOADS and "payout-cron-29936520-abcde" not in kept
+
+
+def test_a_title_listing_names_is_tried_in_order_and_words_without_pods_are_no_namespace() -> None:
+    """`(presence, realtime)`: both words are candidates; 'presence' lists no pod (no such namespace), 'realtime'
+    does, and its workload's pod is read."""
+    subject = Subject(namespace_words=namespace_words("Websocket disconnect rate > 5% (presence, realtime)"))
+    assert subject.namespace_words == ["presence", "realtime"]
+    facts = _facts([], [])
+    hub = RecordingHub(lists={("Pod", "realtime"): [_row("presence-gateway-6c5d4e3f2-r4r4r")]}, logs={})
+    kept: list[str] = []
+    asyncio.run(namespace_subject.read(subject, facts, hub, lambda o, f: kept.append(str(o.arguments["name"])),
+                                       WINDOW))
+    assert [args.get("namespace") for tool, args in hub.calls if tool == "k8s_list"] == ["presence", "realtime"]
+    assert kept == ["presence-gateway-6c5d4e3f2-r4r4r"]
