@@ -40,10 +40,15 @@ LEAD = timedelta(days=2)
 MAX_READS = 6
 GPU_OOM = re.compile(r"CUDA out of memory|cudaErrorMemoryAllocation|CUDA_ERROR_OUT_OF_MEMORY|"
                      r"CUBLAS_STATUS_ALLOC_FAILED|OutOfMemoryError: CUDA|hipErrorOutOfMemory|HIP out of memory|"
-                     r"RESOURCE_EXHAUSTED: OOM when allocating|out of memory on device|GPU (?:is )?out of memory",
-                     re.I)
-"""GPU memory exhaustion in PyTorch's, the CUDA runtime's/driver's, cuBLAS's, ROCm's and TensorFlow's words."""
+                     r"RESOURCE_EXHAUSTED: OOM when allocating|out of memory on device|GPU (?:is )?out of memory|"
+                     r"RESOURCE_EXHAUSTED: Out of memory while trying to allocate|CUDA error: out of memory|"
+                     r"CUDA failure 2: out of memory|cudaMalloc(?:Async)? failed: out of memory", re.I)
+"""GPU memory exhaustion in PyTorch's, the CUDA runtime's/driver's, cuBLAS's, ROCm's, TensorFlow's, JAX/XLA's and
+ONNX Runtime's words."""
 _SHARING_HINT = re.compile(r"timeSlicing|time-slicing|\bmps\b|sharing", re.I)
+_PLUGIN_RELEASE = re.compile(r"device-plugin|gpu-operator|\bnvdp\b", re.I)
+"""An object named after the NVIDIA device plugin or GPU operator (a HelmRelease, an Argo CD Application) whose
+values may carry the sharing config as a YAML string (the chart's `config.map.<name>`)."""
 Call = Callable[..., Awaitable[Any]]
 
 
@@ -106,14 +111,21 @@ def sharing(obj: dict[str, Any]) -> list[tuple[str, str, int]]:
                 for key, name in (("timeSlicing", "time-slicing"), ("mps", "MPS")):
                     for res in (share.get(key) or {}).get("resources") or [] if isinstance(share.get(key), dict) \
                             else []:
-                        replicas = res.get("replicas") if isinstance(res, dict) else None
-                        if isinstance(replicas, int) and replicas > 1:
+                        raw = res.get("replicas") if isinstance(res, dict) else None
+                        replicas = int(raw) if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()) \
+                            else 0
+                        if replicas > 1:
                             out.append((name, str(res.get("name") or "nvidia.com/gpu"), replicas))
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
             for child in node:
                 walk(child)
+        elif isinstance(node, str) and "\n" in node and _SHARING_HINT.search(node):
+            try:  # a chart value holding the plugin's config file as text
+                walk(yaml.safe_load(node))
+            except yaml.YAMLError:
+                return
 
     for doc in docs:
         walk(doc)
@@ -147,7 +159,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     for change, _, target in facts.writes_to(None, within=LEAD, deletions=False):
         text = f"{target.name} {change.get('summary')} {' '.join(str(d) for d in change.get('diff') or [])}"
         if str(target) in seen or len(seen) >= MAX_READS or (
-                target.kind not in ("ConfigMap", "ClusterPolicy") and not _SHARING_HINT.search(text)):
+                target.kind not in ("ConfigMap", "ClusterPolicy") and not _SHARING_HINT.search(text)
+                and not _PLUGIN_RELEASE.search(target.name)):
             continue
         seen.add(str(target))
         obj = facts.object_named(target.kind, target.namespace, target.name)
