@@ -148,6 +148,8 @@ def lost(obj: dict[str, Any]) -> str:
 SELECTS = ("name", "labelSelector", "annotationSelector")
 """What narrows a kustomize patch target to some objects; a target with none of them matches every object of its
 kind (and group/version) the render produces."""
+MATCHES_ALL = re.compile(r"^\^?(?:\.\*|\.\+|\*)\$?$")
+"""A target name that is a regex matching every name (kustomize's selectors are anchored regexes): `.*`, `^.*$`."""
 
 
 def _patches(obj: dict[str, Any]) -> list[dict[str, Any]]:
@@ -157,7 +159,9 @@ def _patches(obj: dict[str, Any]) -> list[dict[str, Any]]:
     spec = obj.get("spec") or {}
     sources = [spec.get("source") or {}, *(spec.get("sources") or [])]
     lists = [(r.get("kustomize") or {}).get("patches") for r in spec.get("postRenderers") or [] if isinstance(r, dict)]
-    lists += [spec.get("patches")] + [(x.get("kustomize") or {}).get("patches") for x in sources if isinstance(x, dict)]
+    lists += [spec.get("patches"), spec.get("patchesJson6902")]  # Flux Kustomization (v1beta2 kept the old name)
+    lists += [(x.get("kustomize") or {}).get(key) for x in sources if isinstance(x, dict)
+              for key in ("patches", "patchesJson6902")]
     return [p for group in lists if isinstance(group, list) for p in group if isinstance(p, dict)]
 
 
@@ -166,7 +170,8 @@ def wide_patches(obj: dict[str, Any]) -> str:
     that kind the release renders, not the one it was written for."""
     for patch in _patches(obj):
         target = patch.get("target")
-        if not isinstance(target, dict) or not target.get("kind") or any(target.get(k) for k in SELECTS):
+        if not isinstance(target, dict) or not target.get("kind") or any(
+                target.get(k) and not (k == "name" and MATCHES_ALL.match(str(target[k]).strip())) for k in SELECTS):
             continue
         body = " ".join(str(patch.get("patch") or "").split())[:90]
         where = "postRenderers kustomize" if (obj.get("spec") or {}).get("postRenderers") else "kustomize"
