@@ -47,10 +47,18 @@ MISSING = re.compile(
     r"Unknown column\s+'(?P<my>[^']+)'|Table\s+'(?P<mytab>[^']+)'\s+doesn't exist|"
     r"no such (?:column|table):\s*(?P<lite>[\w.]+)|ORA-00904:\s*\"?(?P<ora>[\w.\"]+?)\"?:\s*invalid identifier|"
     r"Invalid (?:column|object) name\s+'(?P<mss>[^']+)'|"
-    r"(?:column|field)\s+[\"'`]?(?P<gen>\w+)[\"'`]?\s+(?:not found|is missing|doesn't exist)", re.I)
+    r"(?:column|field)\s+[\"'`]?(?P<gen>\w+)[\"'`]?\s+(?:not found|is missing|doesn't exist)|"
+    r"Missing columns?:\s*'(?P<ch>[^']+)'|Undefined column name\s+(?P<cql>\w+)|"
+    r"invalid identifier\s+'(?P<sf>[^']+)'|Unrecognized name:\s*(?P<bq>\w+)", re.I)
 """The database's words for a query naming a column or table the schema no longer has (PostgreSQL 42703/42P01
 as psycopg/pgx/JDBC print them, MySQL/MariaDB 1054/1146, SQLite, Oracle ORA-00904, SQL Server 207/208); the
-group holds the identifier as the query named it (`p.legacy_sku`, `shop.orders`)."""
+group holds the identifier as the query named it (`p.legacy_sku`, `shop.orders`); ClickHouse's `Missing columns`,
+Cassandra's `Undefined column name`, Snowflake's `invalid identifier 'X'`, BigQuery's `Unrecognized name`."""
+ADDS_ONLY = re.compile(r"\b(?:ADD|CREATE)\b|\badd_(?:column|index|reference)\b", re.I)
+REMOVES = re.compile(r"drop|remov|renam|delet", re.I)
+"""A statement that adds the identifier (`ADD COLUMN x`, `add_column(:t, :x)`) does not take it away."""
+NOT_AFTER = r"(?![a-z0-9_]|-[a-z0-9]|\s+(?:index|idx|constraint|key|default)\b)"
+"""After a migration name's identifier: not a longer name (`drop_legacy_sku_idx`, `drop-legacy-sku-index`)."""
 
 BUILDS_INDEX = re.compile(r"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b(?!\s+CONCURRENTLY)|"
                           r"\b(?:add|create|new)\b[\w\s-]{0,40}\bindex\b|\bindex\b(?![\w\s-]{0,20}\bdrop)", re.I)
@@ -91,10 +99,16 @@ def _missing(log: LogEvidence) -> tuple[str, str] | None:
 def _names(statements: list[str], ident: str) -> bool:
     """Whether the migration's log names the identifier as a word (`drop products.legacy_sku`,
     `ALTER TABLE items DROP COLUMN legacy_sku`, `remove_column(:items, :legacy_sku)`) or in a migration's name that
-    says it drops or renames it (`20261201_drop_legacy_sku`, `0042_remove_items_legacy_sku.up.sql`)."""
-    word = re.escape(ident)
-    named = rf"(?<![\w]){word}(?![\w])|(?:drop|remove|rename|delete)_(?:[a-z0-9]+_){{0,3}}{word}(?![a-z0-9_])"
-    return bool(ident) and re.search(named, " ".join(statements), re.I) is not None
+    says it drops or renames it (`20261201_drop_legacy_sku`, `0042_remove_items_legacy_sku.up.sql`, Liquibase's
+    `drop-legacy-sku` changeSet id, Flyway's `57 - remove legacy sku` description). A line that only adds it
+    (`ALTER TABLE items ADD COLUMN legacy_sku`) is no removal."""
+    if not ident:
+        return False
+    word, sep = re.escape(ident), r"[_\s-]"
+    loose = sep.join(re.escape(part) for part in ident.split("_"))  # Flyway's `57 - remove legacy sku`, `drop-x`
+    named = rf"(?<![\w]){word}(?![\w])|(?:drop|remove|rename|delete){sep}(?:[a-z0-9]+{sep}){{0,3}}{loose}{NOT_AFTER}"
+    lines = [s for s in statements if re.search(named, s, re.I)]
+    return any(REMOVES.search(s) or not ADDS_ONLY.search(s) for s in lines)
 
 
 def _slow(log: LogEvidence) -> str | None:
