@@ -66,6 +66,8 @@
   rewritten while one workload's pods started on both sides of the write: replicas reject each other's sessions/CSRF.
 - agent.triage.purge_job: a cleanup CronJob whose template was written before its namespace's workloads began to
   find their records gone (session not found), its run's log deleting many records with a filter printed unset.
+- agent.triage.sticky_removed: an Ingress/Service/DestinationRule routing to a multi-replica app written without
+  session affinity before the app began to lose its in-memory sessions (invalid session id).
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -183,6 +185,7 @@ from agent.triage import (
     shared_quota,
     sidecar_hold,
     signing_secret,
+    sticky_removed,
     storage_layer,
     store_mode,
     time_source,
@@ -218,7 +221,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
-                            gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job)
+                            gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
+                            sticky_removed)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
