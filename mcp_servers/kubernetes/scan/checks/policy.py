@@ -115,17 +115,47 @@ def _pdb_selects_nothing(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | N
         since=(pdb.get("metadata") or {}).get("creationTimestamp"))
 
 
+DRAIN_TAINTS = frozenset({"node.kubernetes.io/unschedulable", "karpenter.sh/disrupted", "karpenter.sh/disruption",
+                          "ToBeDeletedByClusterAutoscaler"})
+"""Taints a drain puts on the node it empties: kubectl drain's cordon, Karpenter's disruption taint (v1 and v0.3x; it
+cordons by taint, not by `spec.unschedulable`) and cluster-autoscaler's scale-down. DeletionCandidateOfCluster-
+Autoscaler (PreferNoSchedule) only marks a candidate: nothing is evicted yet."""
+
+
+def draining(snap: Snapshot) -> set[str]:
+    """Nodes a drain is emptying: marked unschedulable, or tainted by a drain (kubectl, Karpenter, autoscaler)."""
+    return {name_of(n) for n in snap.items("Node") if (n.get("spec") or {}).get("unschedulable")
+            or any(isinstance(t, dict) and t.get("key") in DRAIN_TAINTS
+                   for t in (n.get("spec") or {}).get("taints") or [])}
+
+
+def _ready(pod: dict[str, Any]) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [] if isinstance(c, dict))
+
+
+def _evictable_unhealthy(pdb: dict[str, Any]) -> bool:
+    """Whether the eviction API lets a not-Ready pod of this PDB go now: always under `unhealthyPodEvictionPolicy:
+    AlwaysAllow`, and under the default IfHealthyBudget while the budget's healthy pods meet its desired count."""
+    policy = str((pdb.get("spec") or {}).get("unhealthyPodEvictionPolicy") or "IfHealthyBudget")
+    status = pdb.get("status") or {}
+    return policy == "AlwaysAllow" or int(status.get("currentHealthy") or 0) >= int(status.get("desiredHealthy") or 0)
+
+
 def _on_cordoned_nodes(snap: Snapshot, pdb: dict[str, Any]) -> list[tuple[str, str]]:
-    """(pod, node) for the PDB's live pods on nodes marked unschedulable (a drain under way)."""
-    cordoned = {name_of(n) for n in snap.items("Node") if (n.get("spec") or {}).get("unschedulable")}
+    """(pod, node) for the PDB's live pods on nodes a drain is emptying that the eviction API refuses (a not-Ready
+    pod it would let go, per the unhealthy pod eviction policy, holds no drain)."""
+    cordoned = draining(snap)
     if not cordoned:
         return []
     selector = (pdb.get("spec") or {}).get("selector")
     if not selector:
         return []
+    loose = _evictable_unhealthy(pdb)
     return [(name_of(p), str((p.get("spec") or {}).get("nodeName"))) for p in snap.pods_in(ns_of(pdb))
             if not pod_is_terminal(p) and (p.get("spec") or {}).get("nodeName") in cordoned
-            and label_match(selector, (p.get("metadata") or {}).get("labels"))]
+            and label_match(selector, (p.get("metadata") or {}).get("labels"))
+            and not (loose and (p.get("status") or {}).get("conditions") is not None and not _ready(p))]
 
 
 def _created(obj: dict[str, Any]) -> str:
@@ -134,7 +164,7 @@ def _created(obj: dict[str, Any]) -> str:
 
 def _overlaps(snap: Snapshot) -> list[ScanFinding]:
     """Pods selected by more than one PDB, the finding on the newest budget selecting them."""
-    cordoned = {name_of(n) for n in snap.items("Node") if (n.get("spec") or {}).get("unschedulable")}
+    cordoned = draining(snap)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     budgets: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     pdbs = [p for p in snap.items("PodDisruptionBudget") if (p.get("spec") or {}).get("selector") is not None]
