@@ -22,6 +22,7 @@ from typing import Any
 from agent.triage.arg_flags import flags
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.kube_reads import Call, get_yaml
+from agent.triage.subject import workload_of_pod
 
 CHECK = "change.empty_value"
 WEIGHT = 0.95
@@ -36,8 +37,13 @@ ARGS = re.compile(r"^(?P<container>\S+) (?:args|command) (?P<old>\[.*\]|None) ->
 ENV = re.compile(r"^(?P<container>\S+) env (?P<old>.+?) -> (?P<key>[A-Za-z_][\w.-]*)=(?P<new>''|\"\"|None|<unset>)$")
 EMPTY_REFUSED = re.compile(r"invalid (?:\w+ )?value \"\"|invalid (?:\w+ )?value: ''|For input string: \"\"|"
                            r"(?:empty|blank) (?:value|string)|must not be (?:empty|blank)|cannot be empty|"
-                           r"strconv\.\w+: parsing \"\"|parse error|ParseIntError|invalid digit", re.I)
-"""Programs' words for refusing an empty setting (Go flag/strconv, Java, Python argparse, Rust, validators)."""
+                           r"strconv\.\w+: parsing \"\"|parse error|ParseIntError|invalid digit|"
+                           r"invalid literal for \w+\(\) with base \d+: ''|could not convert string to \w+: ''|"
+                           r"cannot parse \w+ from empty string|invalid duration \"\"|"
+                           r"Input string was not in a correct format|\(NaN\)|\bis NaN\b|got NaN\b", re.I)
+"""Programs' words for refusing an empty setting: Go flag/strconv/time.ParseDuration, Java's NumberFormatException,
+Python's int('')/float('') and argparse, Rust's ParseIntError, .NET's FormatException, Node's NaN from
+parseInt('') (`Received type number (NaN)`), validators."""
 CHART = re.compile(r"-v?(\d+\.\d+\.\d+[\w.+-]*)$")
 
 
@@ -95,6 +101,17 @@ def _said(log: LogEvidence, key: str) -> str:
     return ""
 
 
+def _owns(workload: str, pod: str) -> bool:
+    """Whether the pod is the workload's own, not a sibling's whose name only starts with it (`api` vs
+    `api-gateway-...`): by the controller's pod-name suffix, or for a name the suffix rules cannot read, by at most
+    the two hash parts after the workload's name."""
+    owner = workload_of_pod(pod)
+    if owner != pod:
+        return owner == workload
+    rest = pod[len(workload) + 1:] if pod.startswith(workload + "-") else ""
+    return bool(rest) and rest.count("-") <= 1 and all(any(c.isdigit() for c in part) for part in rest.split("-"))
+
+
 def _crashing(facts: Facts, target: Ref) -> str:
     """The scan's crash or failed-start finding of the workload, as it says it."""
     for f in facts.findings():
@@ -119,8 +136,7 @@ def found(facts: Facts) -> list[Emptied]:
         keys = emptied_keys([str(d) for d in change.get("diff") or []])
         if not keys:
             continue
-        logs = [log for log in facts.logs if log.namespace == target.namespace
-                and log.pod.startswith(target.name + "-")]
+        logs = [log for log in facts.logs if log.namespace == target.namespace and _owns(target.name, log.pod)]
         for _, key, before in keys:
             said, log = next(((s, lg) for lg in logs if (s := _said(lg, key))), ("", None))
             if not said:
