@@ -34,18 +34,23 @@ LAG = timedelta(hours=3)
 """A scan interval plus a commit and a sync: the automation's rollout follows the policy write within this."""
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob")
 
-POLICY_KINDS = ("ImagePolicy", "ImageUpdateAutomation", "ImageRepository")
-"""Flux image-reflector/-automation kinds: what a tag is chosen from, how, and where it is written."""
+POLICY_KINDS = ("ImagePolicy", "ImageUpdateAutomation", "ImageRepository", "ImageUpdater")
+"""Flux image-reflector/-automation kinds (what a tag is chosen from, how, and where it is written) and Argo CD
+Image Updater's ImageUpdater resource (v1: allowTags/updateStrategy per Application)."""
 POLICY_WORDS = re.compile(r"argocd-image-updater\.argoproj\.io/|keel\.sh/(?:policy|match-tag|trigger)|"
-                          r"\bfilterTags\b|\ballow-tags\b|\bignore-tags\b|\bupdate-strategy\b|\bsemverRange\b|"
+                          r"\bfilterTags\b|\ballow-?tags\b|\bignore-?tags\b|\bupdate-?strategy\b|\bsemverRange\b|"
                           r"\bpolicy\.(?:semver|numerical|alphabetical)\b", re.I)
 """A write to another object (an Argo CD Application's annotations, a workload's Keel annotations) that changes
 how an image tag is chosen."""
 IMAGE_LINE = re.compile(r"^(?P<container>\S+) image (?P<old>\S+) -> (?P<new>\S+)$")
 UNMEANT = re.compile(r"(?:^|[-_.+])(?P<word>dev|develop|development|snapshot|nightly|alpha|beta|rc\d*|pre|preview|"
-                     r"canary|test|testing|staging|stage|sandbox|feature|wip|experimental|debug|pr\d*)(?=$|[-_.+\d])",
+                     r"canary|test|testing|staging|stage|sandbox|feature|wip|experimental|debug|pr\d*|edge|unstable|dirty|draft|"
+                     r"qa|uat|poc|demo)(?=$|[-_.+\d])",
                      re.I)
-"""Tag words that mark a build not meant for production (a dev/snapshot/pre-release/test build)."""
+"""Tag words that mark a build not meant for production (a dev/snapshot/pre-release/test build, a QA/UAT
+environment's, a dirty working tree's)."""
+KEEL = re.compile(r"keel\.sh/(?:policy|match-tag|trigger|approvals)", re.I)
+"""Keel's policy lives on the workload itself: its annotation write comes before the image Keel writes."""
 
 
 @dataclass
@@ -104,12 +109,20 @@ def _ties(facts: Facts, change: dict[str, Any], policy: Ref, new: str) -> str:
     if status.get("latestImage") == new or (isinstance(latest, dict) and str(latest.get("tag") or "") == _tag(new)):
         return f"its status.latestImage is {new}"
     text = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+    if KEEL.search(text):  # Keel's annotations choose only the tags of the workload that carries them
+        return ""
     repo = _repo(new)
     if repo in text or repo.rsplit("/", 1)[-1] in re.findall(r"[\w.-]+", text):
         return f"it names {repo}"
     if obj is not None and repo in json.dumps(obj[0].get("metadata", {}).get("annotations") or {}):
         return f"its annotations name {repo}"  # Argo CD Image Updater's image-list, when the write was allow-tags
+    if obj is not None and repo in json.dumps(obj[0].get("spec") or {}):
+        return f"its spec names {repo}"  # an ImageUpdater's images[].imageName, a Flux ImageRepository's image
     return ""
+
+
+def _said(change: dict[str, Any]) -> str:
+    return " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
 
 
 def found(facts: Facts) -> list[Chosen]:
@@ -127,9 +140,10 @@ def found(facts: Facts) -> list[Chosen]:
             if image is None:
                 continue
             for pchange, policy, pat in policies:
-                if not timedelta(0) <= at - pat <= LAG or policy.same_object(workload):
-                    continue
-                tie = _ties(facts, pchange, policy, image["new"])
+                own = policy.same_object(workload)
+                if not timedelta(0) <= at - pat <= LAG or (own and not (at > pat and KEEL.search(_said(pchange)))):
+                    continue  # a workload is its own policy only by Keel's annotations, written before its image
+                tie = "its own keel.sh policy annotation" if own else _ties(facts, pchange, policy, image["new"])
                 if not tie:
                     continue
                 diff = "; ".join(str(d) for d in (pchange.get("diff") or [])[:2]) or str(pchange.get("summary"))
@@ -145,7 +159,9 @@ def found(facts: Facts) -> list[Chosen]:
 def finding(c: Chosen) -> dict[str, Any]:
     """The policy as the suspect: what its write changed, the tag it chose and what that tag means."""
     meant = f", {c.meaning} (the old tag was not)" if c.meaning else ""
-    message = (f"{c.policy}, the image automation policy choosing {c.workload}'s tag, was changed "
+    whose = ("its own image automation policy (Keel's keel.sh annotations)" if c.policy.same_object(c.workload)
+             else f"the image automation policy choosing {c.workload}'s tag")
+    message = (f"{c.policy}, {whose}, was changed "
                f"{minutes_text(c.minutes)} before the alert and image automation rolled its new choice "
                f"{c.before_rollout} min later: {c.container} {_tag(c.old)} -> {_tag(c.new)}{meant}. The write: "
                f"{c.said[:200]}. Reverting the workload alone is undone at the next automation run: restore the "
