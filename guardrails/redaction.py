@@ -61,6 +61,7 @@ from guardrails.secret_layouts import (
     widen_value,
     xml_pairs,
 )
+from guardrails.secret_prose import NOUNS as PROSE_NOUNS
 from guardrails.secret_published import public_did_before, published_spans
 from guardrails.secret_shapes import (
     KeyKind,
@@ -2072,8 +2073,9 @@ class _HintIndex:
     cased: tuple[str, ...]
 
     @classmethod
-    def of(cls, formats: tuple[SecretFormat, ...]) -> _HintIndex:
-        hints = {hint for fmt in formats for hint in fmt.hints}
+    def of(cls, formats: tuple[SecretFormat, ...], words: frozenset[str] = frozenset()) -> _HintIndex:
+        """`words`: lowercase words found by the same scan for other detectors (secret_prose.NOUNS)."""
+        hints = {hint for fmt in formats for hint in fmt.hints} | words
         lower = {hint for hint in hints if hint == hint.lower()}
         return cls(re.compile(_trie_pattern(lower)), tuple(sorted(lower)), tuple(sorted(hints - lower)))
 
@@ -2137,8 +2139,9 @@ def _collect(hints: tuple[str, ...], hay: str, found: dict[str, list[int]]) -> N
 
 @cache
 def _hint_index() -> _HintIndex:
-    """The hint index of `FORMATS`, built on first use (compiling it at import would slow every start)."""
-    return _HintIndex.of(FORMATS)
+    """The hint index of `FORMATS`, built on first use (compiling it at import would slow every start), with
+    the sentence rule's credential nouns: one scan finds both (a word no format names selects no format)."""
+    return _HintIndex.of(FORMATS, PROSE_NOUNS)
 
 
 def _hint_windows(fmt: SecretFormat, length: int, hints: dict[str, list[int]]) -> list[tuple[int, int]]:
@@ -2258,7 +2261,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     generic_prio = len(FORMATS) + 1
     for s, e, kind in (
         _env_pair_candidates(text) + _assignment_candidates(text, lowered) + _attribute_pair_candidates(text)
-        + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder)
+        + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder, hints, _DENSE + 1)
     ):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text, lowered):

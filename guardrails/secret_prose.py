@@ -23,7 +23,7 @@ one two times in three; four English words never do).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from guardrails.regex_trie import trie_pattern
 from guardrails.secret_shapes import high_entropy_token, shannon_entropy
@@ -47,12 +47,15 @@ _KEY_NOUNS = (
     "schlüssel", "schluessel", "nyckel", "klucz", "token", "jeton", "токен", "ключ", "キー", "鍵", "トークン",
     "密钥", "秘钥", "密鑰", "令牌", "키", "토큰",
 )
-_NOUN_ALL = re.compile(trie_pattern(set(_PASSWORD_NOUNS) | set(_KEY_NOUNS)))
+NOUNS = frozenset(_PASSWORD_NOUNS) | frozenset(_KEY_NOUNS)
+"""Every credential noun, lowercase: redaction.py adds them to its hint index, whose one scan of the lowered
+text then hands their positions here (`prose_spans(found=...)`) instead of a scan of this module's own."""
+_NOUN_ALL = re.compile(trie_pattern(set(NOUNS)))
 _ENGLISH_KEY_NOUNS = frozenset({"api key", "api-key", "apikey", "access key", "token"})
 """English key nouns: the entropy detector already takes a random value near them (its context words), so
 ASCII text is not scanned for them here; other languages' key nouns are."""
-_NOUN_ASCII = re.compile(trie_pattern({n for n in (*_PASSWORD_NOUNS, *_KEY_NOUNS)
-                                       if n.isascii() and n not in _ENGLISH_KEY_NOUNS}))
+_ASCII_NOUNS = frozenset(n for n in NOUNS if n.isascii() and n not in _ENGLISH_KEY_NOUNS)
+_NOUN_ASCII = re.compile(trie_pattern(set(_ASCII_NOUNS)))
 _KEY_SET = frozenset(_KEY_NOUNS)
 _KEY_LIKE = frozenset({"password", "community", "token", "apikey", "api-key", "passwort", "kennwort", "senha"})
 """Nouns that are also key names: glued to `:` or `=` they are a key, which the assignment detectors read."""
@@ -121,10 +124,40 @@ def _occurrences(text: str, lowered: str) -> list[tuple[str, int]]:
     return [(m.group(), m.start()) for m in rx.finditer(lowered)]
 
 
-def prose_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
-    """(start, end, kind) of each credential a sentence names; `lowered` is `text.lower()`, same length."""
+def occurrences_from(text: str, found: Mapping[str, Sequence[int]], complete: int) -> list[tuple[str, int]] | None:
+    """The same list as `_occurrences`, read from a scan made for other words too: `found` maps each word it
+    met (all of `NOUNS` among its words) to its positions in the lowered text, overlapping ones included.
+
+    The noun alternation's `finditer` takes, from left to right, the longest noun at a position and goes on
+    after its end; the same walk over the sorted positions gives the same list. None when some noun's list
+    holds `complete` or more positions (the scan stops counting there): the caller scans itself.
+    """
+    nouns = _ASCII_NOUNS if text.isascii() else NOUNS
+    hits: list[tuple[int, int, str]] = []
+    for word, where in found.items():
+        if word in nouns:
+            if len(where) >= complete:
+                return None
+            hits.extend((start, -len(word), word) for start in where)
+    if len(hits) > 1:
+        hits.sort()
+    out: list[tuple[str, int]] = []
+    last_end = 0
+    for start, neg_len, word in hits:
+        if start >= last_end:
+            out.append((word, start))
+            last_end = start - neg_len
+    return out
+
+
+def prose_spans(text: str, lowered: str, placeholder: Placeholder,
+                occurrences: list[tuple[str, int]] | None = None) -> list[Span]:
+    """(start, end, kind) of each credential a sentence names; `lowered` is `text.lower()`, same length.
+    `occurrences`: the nouns' (noun, position) when a shared scan already found them (`occurrences_from`)."""
     out: list[Span] = []
-    for noun, start in _occurrences(text, lowered):
+    if occurrences is None:
+        occurrences = _occurrences(text, lowered)
+    for noun, start in occurrences:
         end = start + len(noun)
         latin = _LATIN_WORD.match(noun) is not None
         if latin and ((start > 0 and lowered[start - 1].isalnum()) or (end < len(lowered) and lowered[end].isalnum())):
@@ -159,4 +192,4 @@ def prose_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]
     return out
 
 
-__all__ = ["prose_spans"]
+__all__ = ["NOUNS", "occurrences_from", "prose_spans"]

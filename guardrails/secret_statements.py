@@ -36,10 +36,10 @@ literal anchor with bounded repeats, so a long line costs one scan per anchor.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import unquote
 
-from guardrails.secret_prose import prose_spans
+from guardrails.secret_prose import occurrences_from, prose_spans
 from guardrails.secret_shapes import (
     KeyKind,
     credential_key,
@@ -982,17 +982,22 @@ def _auth_pair_spans(text: str, lowered: str, placeholder: Placeholder) -> list[
     return out
 
 
-def statement_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+def statement_spans(text: str, lowered: str, placeholder: Placeholder,
+                    found: Mapping[str, Sequence[int]] | None = None, complete: int = 0) -> list[Span]:
     """(start, end, kind) of every credential a statement's grammar places in `text`.
 
     `lowered` is `text.lower()` with the same length; `placeholder` tells a mask or reference
     (`${VAR}`, `<password>`, `****`) from a value: redaction.py's own test, so all detectors agree.
+    `found`: positions of words in `lowered` from redaction.py's hint scan, which holds every noun of the
+    sentence rule (secret_prose.NOUNS), so that rule reads them there; a word's list of `complete` or more
+    positions may be cut short, and the rule then scans for itself.
     """
+    nouns = occurrences_from(text, found, complete) if found is not None else None
     return (_sql_spans(text, lowered, placeholder) + _device_spans(text, lowered, placeholder)
             + _cli_spans(text, lowered, placeholder) + _simple_spans(text, lowered, placeholder)
             + _url_spans(text, lowered, placeholder) + _userpass_spans(text, lowered, placeholder)
             + _key_argument_spans(text, lowered, placeholder) + _daemon_key_spans(text, lowered, placeholder)
-            + _auth_pair_spans(text, lowered, placeholder) + prose_spans(text, lowered, placeholder))
+            + _auth_pair_spans(text, lowered, placeholder) + prose_spans(text, lowered, placeholder, nouns))
 
 
 __all__ = ["statement_spans"]
