@@ -23,12 +23,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.time_limit import line_time
 
 CHECK = "change.jwt_policy"
 WEIGHT = 0.94
@@ -45,19 +46,26 @@ PROXY_KINDS = frozenset({"kongplugin", "kongclusterplugin", "middleware", "envoy
 JWT_FIELDS = re.compile(r"jwt|audiences?\b|\baud\b|issuer|jwks|openid|oidc|allowed_aud|claims?_to_verify", re.I)
 
 DENIAL = re.compile(
-    r"jwt_authn_access_denied(?:\{[^}\s]*\})?|Jwt audiences? (?:is|are) not allowed|Audiences_in_Jwt_are_not_allowed|"
+    r"jwt_authn_access_denied(?:\{[^}\s]*\})?|Jwt audiences? (?:is|are) not allowed|"
+    r"Audiences[_ ]in[_ ]Jwt[_ ]are[_ ]not[_ ]allowed|Jwks doesn't have key to match kid or alg|Jwks_doesn_t_have_key|"
     r"Jwt issuer is not configured|Jwt_issuer_is_not_configured|Jwks remote fetch is failed|Jwks doesn't have key|"
     r"Jwt verification fails|Jwt_verification_fails|Jwt is missing|Jwt_is_missing|"
     r"No credentials found for given 'iss'|expected audience \S+ got|audience from claim aud with value .{0,80}"
     r"does not match|token (?:audience|issuer) (?:not allowed|mismatch|is invalid)|invalid (?:audience|issuer) in "
-    r"(?:jwt|token)", re.I)
-"""A proxy's or gateway's JWT refusal in its own words (Envoy jwt_authn / Istio / Envoy Gateway, Kong, oauth2-proxy,
-go-oidc middlewares): not an application's verification error, which names a key or a library."""
+    r"(?:jwt|token)|id token issued by a different provider|The (?:iss|aud) claim is not valid|"
+    r"No mandatory '\w+' in claims", re.I)
+"""A proxy's or gateway's JWT refusal in its own words (Envoy jwt_authn / Istio / Envoy Gateway, in the access log's
+response details or the 401 body, e.g. `Audiences in Jwt are not allowed`; Kong's jwt plugin; oauth2-proxy and
+go-oidc middlewares, `id token issued by a different provider`; Spring Cloud Gateway's resource server,
+`The iss claim is not valid`): not an application's verification error, which names a key or a library."""
 
 PART = (("audience", re.compile(r"audience|\baud\b", re.I), "audiences"),
-        ("issuer", re.compile(r"issuer|'iss'", re.I), "issuer"),
+        ("issuer", re.compile(r"issuer|'iss'|\biss claim|different provider", re.I), "issuer"),
         ("keys", re.compile(r"jwks|key", re.I), "jwksUri"))
 """Which part of the rule a denial names, and the rule field that holds it."""
+
+SLACK = timedelta(minutes=1)
+"""Clock skew between the change record and a log stamp; a refusal older than the write by more is not its effect."""
 
 PROXY_CONTAINER = re.compile(r"istio-proxy|envoy|proxyv2|oauth2-proxy|linkerd-proxy|gateway", re.I)
 
@@ -109,6 +117,29 @@ def denials(facts: Facts) -> list[tuple[str, str, str]]:
     return out
 
 
+_MISSING = re.compile(r"Jwt[_ ]is[_ ]missing", re.I)
+
+
+def _dates(text: str) -> bool:
+    """A denial that a rule change can cause (not a request without a token)."""
+    return bool(DENIAL.search(text)) and not _MISSING.search(text)
+
+
+def first_denial(facts: Facts) -> datetime | None:
+    """When the proxy's JWT refusals began: the earliest `first_seen` of a denial the survey classified, or the
+    earliest stamped denial line (the proxy lines `read` kept; Envoy and Kong stamp each line). A request with no
+    token at all (`Jwt is missing`) is refused under any rule, so it dates nothing."""
+    seen: list[datetime] = []
+    for log in facts.logs:
+        for entry in log.entries():
+            text = str(entry.get("example") or entry.get("message") or entry.get("template") or "")
+            if _dates(text) and (t := parse_time(entry.get("first_seen")) or line_time(text)) is not None:
+                seen.append(t)
+    for lines in ((facts.reads.get(RECORD) or {}).get("proxy_lines") or {}).values():
+        seen += [t for text in lines if _dates(text) and (t := line_time(text)) is not None]
+    return min(seen) if seen else None
+
+
 def _value(obj: dict[str, Any], key: str) -> str:
     """The rule's current value for one field (`audiences`, `issuer`, `jwksUri`), wherever the kind nests it."""
     found: list[str] = []
@@ -136,10 +167,11 @@ def found(facts: Facts) -> list[Narrowed]:
     denial, line, who = said[0]
     part, rule_field = next(((name, f) for name, p, f in PART if p.search(denial)), ("token", ""))
     kept = facts.reads.get(RECORD) or {}
+    began = first_denial(facts)
     out: list[Narrowed] = []
     for change, evidence, target in rule_writes(facts):
         at = parse_time(change.get("at"))
-        if at is None:
+        if at is None or (began is not None and began < at - SLACK):
             continue
         obj = (kept.get("objects") or {}).get(str(target)) or {}
         fields = ", ".join(str(d).split(" ")[0] for d in change.get("diff") or [] if str(d).strip())[:120]
