@@ -68,6 +68,8 @@
   find their records gone (session not found), its run's log deleting many records with a filter printed unset.
 - agent.triage.sticky_removed: an Ingress/Service/DestinationRule routing to a multi-replica app written without
   session affinity before the app began to lose its in-memory sessions (invalid session id).
+- agent.triage.node_agent_socket: a node agent DaemonSet whose new revision, rolled to the named node, serves its unix
+  socket under another hostPath than the one workloads there mount and dial (no such file or directory).
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -152,6 +154,7 @@ from agent.triage import (
     key_split,
     kubelet_template,
     node_agent_port,
+    node_agent_socket,
     node_conditions,
     node_config_agent,
     node_cpu_hog,
@@ -222,7 +225,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
-                            sticky_removed)
+                            sticky_removed, node_agent_socket)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
 
 
