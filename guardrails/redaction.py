@@ -74,6 +74,7 @@ from guardrails.secret_shapes import (
     kubernetes_generated_name,
     shannon_entropy,
 )
+from guardrails.secret_statements import GATE_WORDS as STATEMENT_GATE_WORDS
 from guardrails.secret_statements import statement_spans
 from guardrails.secret_tool_output import tool_output_spans
 
@@ -2140,8 +2141,9 @@ def _collect(hints: tuple[str, ...], hay: str, found: dict[str, list[int]]) -> N
 @cache
 def _hint_index() -> _HintIndex:
     """The hint index of `FORMATS`, built on first use (compiling it at import would slow every start), with
-    the sentence rule's credential nouns: one scan finds both (a word no format names selects no format)."""
-    return _HintIndex.of(FORMATS, PROSE_NOUNS)
+    the sentence rule's credential nouns and the statement rules' gate words: one scan finds them all (a word
+    no format names selects no format)."""
+    return _HintIndex.of(FORMATS, PROSE_NOUNS | STATEMENT_GATE_WORDS)
 
 
 def _hint_windows(fmt: SecretFormat, length: int, hints: dict[str, list[int]]) -> list[tuple[int, int]]:

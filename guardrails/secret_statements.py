@@ -622,6 +622,12 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
 )
 """(substrings one of which the lowered text must hold, pattern with the value as group `v`, kind)."""
 _SIMPLE_GATES = tuple(sorted({g for gates, _, _ in _SIMPLE_RULES for g in gates}))
+GATE_WORDS = frozenset(g for g in _SIMPLE_GATES if g[0].isalpha())
+"""The simple rules' gate words that open with a letter (all lowercase): redaction.py's hint scan looks for
+them too, so those gates are read from its positions (`statement_spans(found=...)`) instead of one `in` test
+per word. A gate opening with punctuation (`@`, `"`, `==>`) stays an `in` test: in the scan it would stop the
+prefix tree at every quote and at-sign of the text, which costs more than the test."""
+_PUNCTUATION_GATES = tuple(g for g in _SIMPLE_GATES if g not in GATE_WORDS)
 
 
 _EXPECT_SEND = re.compile(
@@ -631,13 +637,18 @@ _EXPECT_SEND = re.compile(
 )
 
 
-def _simple_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
+def _simple_spans(text: str, lowered: str, placeholder: Placeholder,
+                  found: Mapping[str, Sequence[int]] | None = None) -> list[Span]:
+    """`found`: the words a scan that holds every `GATE_WORDS` word met in `lowered` (the gates present)."""
     out: list[Span] = []
     if "send" in lowered and "expect" in lowered:
         for m in _EXPECT_SEND.finditer(text):
             if _quoted(m.group("v"), placeholder) and not m.group("v").startswith("$"):
                 out.append((m.start("v"), m.end("v"), "password_assignment"))
-    present = {g for g in _SIMPLE_GATES if g in lowered}
+    if found is None:
+        present = {g for g in _SIMPLE_GATES if g in lowered}
+    else:
+        present = {g for g in found if g in GATE_WORDS} | {g for g in _PUNCTUATION_GATES if g in lowered}
     for gates, rx, kind in _SIMPLE_RULES if present else ():
         if not present.isdisjoint(gates):
             for m in rx.finditer(text):
@@ -989,15 +1000,16 @@ def statement_spans(text: str, lowered: str, placeholder: Placeholder,
     `lowered` is `text.lower()` with the same length; `placeholder` tells a mask or reference
     (`${VAR}`, `<password>`, `****`) from a value: redaction.py's own test, so all detectors agree.
     `found`: positions of words in `lowered` from redaction.py's hint scan, which holds every noun of the
-    sentence rule (secret_prose.NOUNS), so that rule reads them there; a word's list of `complete` or more
-    positions may be cut short, and the rule then scans for itself.
+    sentence rule (secret_prose.NOUNS) and every gate word of the simple rules (`GATE_WORDS`), so those
+    read them there; a word's list of `complete` or more positions may be cut short, and the sentence rule
+    then scans for itself (a gate needs only to know the word is there).
     """
     nouns = occurrences_from(text, found, complete) if found is not None else None
     return (_sql_spans(text, lowered, placeholder) + _device_spans(text, lowered, placeholder)
-            + _cli_spans(text, lowered, placeholder) + _simple_spans(text, lowered, placeholder)
+            + _cli_spans(text, lowered, placeholder) + _simple_spans(text, lowered, placeholder, found)
             + _url_spans(text, lowered, placeholder) + _userpass_spans(text, lowered, placeholder)
             + _key_argument_spans(text, lowered, placeholder) + _daemon_key_spans(text, lowered, placeholder)
             + _auth_pair_spans(text, lowered, placeholder) + prose_spans(text, lowered, placeholder, nouns))
 
 
-__all__ = ["statement_spans"]
+__all__ = ["GATE_WORDS", "statement_spans"]

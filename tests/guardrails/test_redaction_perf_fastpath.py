@@ -23,7 +23,8 @@ from guardrails import redaction
 
 CORPUS = Path(__file__).parents[1] / "guardrails_text" / "corpus"
 CORPUS_FILES = ("secrets.jsonl", "secrets_benign.jsonl", "secrets_unseen.jsonl", "secrets_unseen_benign.jsonl")
-HINTS = sorted({hint for fmt in redaction.FORMATS for hint in fmt.hints} | redaction.PROSE_NOUNS)
+HINTS = sorted({hint for fmt in redaction.FORMATS for hint in fmt.hints} | redaction.PROSE_NOUNS
+               | redaction.STATEMENT_GATE_WORDS)
 
 
 def _corpus_texts() -> list[str]:

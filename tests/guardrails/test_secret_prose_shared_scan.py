@@ -1,5 +1,5 @@
-"""The sentence rule (guardrails/secret_prose.py) reads its nouns from redaction.py's hint scan and finds
-exactly what its own scan finds.
+"""The sentence rule (guardrails/secret_prose.py) reads its nouns, and the simple statement rules their gate
+words, from redaction.py's hint scan, and find exactly what their own scans find.
 
 Why: the rule used to run one alternation of its credential nouns over every text; redaction.py already runs
 one prefix-tree scan of the lowered text for the formats' hints, so the nouns joined that scan and the rule
@@ -7,6 +7,7 @@ rebuilds its noun list from the positions it reports (`occurrences_from`). The r
 own scan's list (same nouns, same positions, the same leftmost-longest non-overlapping choice) on every text:
 the corpora, texts Hypothesis builds from the nouns (overlapping, nested, glued, in any case and script),
 and a text so dense in one noun that the hint scan stops counting and the rule falls back to its own scan.
+The simple rules' gates (secret_statements.GATE_WORDS) ride the same scan: only whether a word occurs counts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guardrails import redaction, secret_prose
+from guardrails import redaction, secret_prose, secret_statements
 from guardrails.secret_statements import statement_spans
 
 CORPUS = Path(__file__).parents[1] / "guardrails_text" / "corpus"
@@ -46,11 +47,25 @@ def _corpus_texts() -> list[str]:
     return texts
 
 
-def test_every_noun_is_a_lowercase_hint_of_the_shared_scan() -> None:
-    """The superset property the reuse rests on: the scan looks for every noun, in the lowered text."""
+def test_every_noun_and_gate_word_is_a_lowercase_hint_of_the_shared_scan() -> None:
+    """The superset property the reuse rests on: the scan looks for every noun and every letter-led gate word
+    of the simple rules, in the lowered text; the other gates are still tested one by one."""
     index = redaction._hint_index()
-    assert set(index.lowercase_hints) >= secret_prose.NOUNS
-    assert all(noun == noun.lower() for noun in secret_prose.NOUNS)
+    assert set(index.lowercase_hints) >= secret_prose.NOUNS | secret_statements.GATE_WORDS
+    assert all(word == word.lower() for word in secret_prose.NOUNS | secret_statements.GATE_WORDS)
+    assert set(secret_statements._SIMPLE_GATES) == secret_statements.GATE_WORDS | set(
+        secret_statements._PUNCTUATION_GATES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*secret_statements._SIMPLE_GATES, " ", "x", "\n", "PASS", "User ", "@", "]",
+                                 "password", "Tq8#mZ4!wL", "admin", "01"]), min_size=1, max_size=12))
+def test_the_simple_rules_gates_read_from_the_shared_scan_are_the_own_ones(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    lowered = _lowered(text)
+    found = redaction._hint_index().positions(text, lowered)
+    assert secret_statements._simple_spans(text, lowered, redaction._is_placeholder, found) == \
+        secret_statements._simple_spans(text, lowered, redaction._is_placeholder)
 
 
 def test_the_shared_scan_gives_the_own_scans_nouns_on_the_corpora() -> None:
