@@ -38,14 +38,23 @@ LEAD = timedelta(hours=6)
 MAX_WORKLOADS = 4
 
 IDP_IMAGE = re.compile(r"dexidp|/dex\b|\bdex:|keycloak|ory/hydra|\bhydra\b|authelia|zitadel|authentik|"
+                       r"authori[sz]ation[-_]?server|oauth2-mock|mock-oauth2|"
                        r"\b(?:oidc|oauth2?|sso|token|login|auth)[-_]?(?:server|service|provider|issuer)\b", re.I)
 """An identity provider's image (or a home-grown issuer's image or name)."""
 MEMORY_KEYS = re.compile(
     r"(?:storage[_ ]?type|storage)\W{0,3}\s*memory\b|DEX_STORAGE_TYPE\W+memory|\bDSN\W+memory\b|KC_DB\W+dev-mem|"
-    r"\bstart-dev\b|--storage[= ]memory|in-?memory (?:storage|key ?store|keys?)|"
+    r"\bstart-dev\b|--db[= ]dev-mem\b|--storage[= ]memory|development-only signing keys|"
+    r"in-?memory (?:storage|key ?store|keys?)|"
     r"(?:signing|jwt|private)[_ ]?keys?\W+(?:generated|in[- ]memory|ephemeral)", re.I)
 """In-process key storage: dex's memory storage (its config, env or `config storage: memory` log line), Hydra's
-`DSN=memory`, Keycloak's `dev-mem` database or dev mode, an issuer's 'signing key generated / in-memory'."""
+`DSN=memory`, Keycloak's `dev-mem` database (env or `--db=dev-mem`) or dev mode, node oidc-provider's
+`development-only signing keys` warning, an issuer's 'signing key generated / in-memory'."""
+KEY_MISS = re.compile(KID_MISS.pattern + r"|no applicable key found in the JSON Web Key Set|"
+                      r"failed to verify id token signature|could not verify message using any of the signatures or "
+                      r"keys|IDX105(?:03|11)\b", re.I)
+"""A verifier that found no published key for a token (rotation_cadence's key-id misses), plus the wordings that
+say so without the word kid: jose's JWKSNoMatchingKey message, go-oidc after its JWKS refetch, lestrrat-go/jwx,
+.NET's IDX10503/IDX10511 (keys tried, none verified)."""
 
 
 @dataclass
@@ -68,7 +77,7 @@ def misses(facts: Facts) -> list[tuple[str, str]]:
     for log in facts.logs:
         for entry in log.entries():
             text = str(entry.get("example") or entry.get("message") or entry.get("template") or "")
-            if KID_MISS.search(text):
+            if KEY_MISS.search(text):
                 out.append((text, workload_of_pod(log.pod)))
                 break
     return out
@@ -138,7 +147,8 @@ def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Re
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """Reading only, when a path log shows a key-id miss: each Deployment/StatefulSet written within LEAD, and for
     an IdP among them that runs several replicas without a storage marker in its spec, one pod's lines that name
-    its storage (dex prints `config storage: memory`)."""
+    its storage (dex prints `config storage: memory`), else its keys (oidc-provider warns of development-only
+    signing keys)."""
     if RECORD in facts.reads or not misses(facts):
         return
     kept: dict[str, Any] = facts.reads.setdefault(RECORD, {"objects": {}, "evidence": {}, "log_lines": {}})
@@ -158,8 +168,13 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         pod = next((n for n in sorted(names[0] if names else set()) if n.startswith(target.name + "-")), None)
         if pod is None:
             continue
-        logs = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "grep": "storage", "tail": 5000},
-                          f"survey-idp-storage-{target.name}")
-        if logs is not None and logs.ok:
-            kept["log_lines"][str(target)] = str(logs.full_text or logs.text).splitlines()[:40]
-            kept["evidence"][str(target)].append(logs.evidence_id)
+        for word in ("storage", "keys"):
+            logs = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "grep": word, "tail": 5000},
+                              f"survey-idp-{word}-{target.name}")
+            if logs is None or not logs.ok:
+                continue
+            lines = str(logs.full_text or logs.text).splitlines()[:40]
+            if any(MEMORY_KEYS.search(t) for t in lines):
+                kept["log_lines"][str(target)] = lines
+                kept["evidence"][str(target)].append(logs.evidence_id)
+                break
