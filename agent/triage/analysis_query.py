@@ -40,6 +40,13 @@ PROMQL_WORDS = frozenset({"by", "without", "on", "ignoring", "group_left", "grou
                           "unless", "offset", "inf", "nan", "sum", "avg", "min", "max", "count", "rate", "irate",
                           "increase", "histogram_quantile", "le"})
 TEMPLATE_VAR = re.compile(r"\{\{\s*(?:args\.)?([\w.-]+)\s*\}\}")
+NO_DATA = re.compile(r"\bno data\b|returned no (?:data|results?|series|values)|no results? (?:returned|found)|"
+                     r"no values found|empty (?:result|response|series|vector)|slice index out of range|"
+                     r"index out of range|\bNaN\b", re.I)
+"""A provider's or the analysis controller's words for a query that answered nothing (Argo Rollouts' error on
+`result[0]` of an empty vector, Flagger's halt, a provider's `no data`)."""
+EMPTY_VALUES = ("", "[]", "NaN", "nan", "<nil>", "null", "[NaN]")
+"""A measurement's stored value when the query answered nothing (Argo Rollouts' status.metricResults[].measurements)."""
 FAILED = re.compile(r"\b(?:Error|Failed|Inconclusive)\b|slice index out of range|no values found|empty result|"
                     r"NaN|failed checks threshold|Halt advancement", re.I)
 """An analysis's failure words: Argo Rollouts' phases and its error on an empty vector, Flagger's halt."""
@@ -60,6 +67,8 @@ class BadQuery:
     evidence: list[str] = field(default_factory=list)
     result: str = "empty"
     """What the query answers: `empty` (no series) or `NaN` (a ratio over nothing)."""
+    provider: str = "prometheus"
+    """Who answered: Prometheus (asked here), or another provider whose answer the run itself records."""
 
 
 def _queries(obj: dict[str, Any]) -> list[tuple[str, str]]:
@@ -68,9 +77,32 @@ def _queries(obj: dict[str, Any]) -> list[tuple[str, str]]:
     spec = obj.get("spec") or {}
     out = [(str(m.get("name") or ""), str(((m.get("provider") or {}).get("prometheus") or {}).get("query") or ""))
            for m in spec.get("metrics") or [] if isinstance(m, dict)]
-    if spec.get("query"):
+    if spec.get("query") and _flagger_provider(obj) in ("", "prometheus"):
         out.append((str((obj.get("metadata") or {}).get("name") or ""), str(spec["query"])))
     return [(n, q) for n, q in out if q]
+
+
+def _flagger_provider(obj: dict[str, Any]) -> str:
+    return str(((obj.get("spec") or {}).get("provider") or {}).get("type") or "").lower()
+
+
+def other_queries(obj: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(metric name, query, provider) of a template's queries Prometheus cannot answer: Argo Rollouts' Datadog,
+    New Relic, Wavefront, Graphite, InfluxDB, SkyWalking providers, CloudWatch's expressions, a Flagger MetricTemplate
+    of another provider type. Their emptiness is read from the run's own words and measurements."""
+    spec = obj.get("spec") or {}
+    out: list[tuple[str, str, str]] = []
+    for m in spec.get("metrics") or []:
+        for provider, body in ((m.get("provider") or {}) if isinstance(m, dict) else {}).items():
+            if provider == "prometheus" or not isinstance(body, dict):
+                continue
+            queries = [body.get("query"), *((body.get("queries") or {}).values() if isinstance(
+                body.get("queries"), dict) else []), *(q.get("expression") for q in body.get("metricDataQueries") or []
+                                                      if isinstance(q, dict))]
+            out += [(str(m.get("name") or ""), str(q), provider) for q in queries if q]
+    if spec.get("query") and _flagger_provider(obj) not in ("", "prometheus"):
+        out.append((str((obj.get("metadata") or {}).get("name") or ""), str(spec["query"]), _flagger_provider(obj)))
+    return out
 
 
 def substitute(query: str, args: dict[str, str]) -> str:
@@ -122,8 +154,8 @@ def _failure(run: dict[str, Any]) -> str:
 def _uses(run: dict[str, Any], template: dict[str, Any]) -> bool:
     """Whether the run measured with this template: the same query (Argo copies it into the run), or a Canary whose
     analysis references the template by name."""
-    queries = {q for _, q in _queries(template)}
-    if queries & {q for _, q in _queries(run)}:
+    queries = {q for _, q in _queries(template)} | {q for _, q, _ in other_queries(template)}
+    if queries & ({q for _, q in _queries(run)} | {q for _, q, _ in other_queries(run)}):
         return True
     name = str((template.get("metadata") or {}).get("name") or "")
     refs = [(m.get("templateRef") or {}).get("name") for m in ((run.get("spec") or {}).get("analysis") or {}).get(
@@ -235,11 +267,16 @@ def found(facts: Facts) -> list[BadQuery]:
             wholes = [(substitute(q, _args(run)), (store.get("whole") or {}).get(substitute(q, _args(run))))
                        for _, q in _queries(template)]
             bad = [(q, got) for q, got in wholes if got and got[0] in ("empty", "NaN")]
-            if not empty and not bad:
+            said = None if empty or bad else no_data(run, template)
+            if not empty and not bad and said is None:
                 continue
-            result = "empty" if empty else bad[0][1][0]
-            name, labels = empty[0] if empty else ("", bad[0][0])
-            series_evidence = store["series"][f"{name}{labels}"][1] if empty else bad[0][1][1]
+            provider = said[0] if said else "prometheus"
+            if said:  # another provider: what the run recorded is the answer
+                result, name, labels, series_evidence = said[2], "", substitute(said[1], _args(run)), r_evidence
+            else:
+                result = "empty" if empty else bad[0][1][0]
+                name, labels = empty[0] if empty else ("", bad[0][0])
+                series_evidence = store["series"][f"{name}{labels}"][1] if empty else bad[0][1][1]
             run_meta = run.get("metadata") or {}
             owner = next((Ref(str(o.get("kind")), str(run_meta.get("namespace") or ""), str(o.get("name")))
                           for o in run_meta.get("ownerReferences") or [] if isinstance(o, dict) and o.get("name")),
@@ -250,9 +287,35 @@ def found(facts: Facts) -> list[BadQuery]:
                                 Ref(str(run.get("kind") or "AnalysisRun"), str(run_meta.get("namespace") or ""),
                                     str(run_meta.get("name") or "")), owner,
                                 _related(name, (store.get("exported") or {}).get(f"{name}{labels}") or []),
-                                [e for e in (facts.changes_id, t_evidence, r_evidence, series_evidence) if e], result))
+                                [e for e in (facts.changes_id, t_evidence, r_evidence, series_evidence) if e], result,
+                                provider))
             break
     return out
+
+
+def no_data(run: dict[str, Any], template: dict[str, Any]) -> tuple[str, str, str] | None:
+    """(provider, query, `empty`/`NaN`) when a template's non-Prometheus query answered nothing, as the run records
+    it: a measurement whose value is an empty list or NaN, or the run's words for no data. An error of another kind
+    (401 from the provider, a timeout) is not the query's emptiness."""
+    queries = other_queries(template)
+    if not queries:
+        return None
+    status = run.get("status") or {}
+    for result in status.get("metricResults") or []:
+        if not isinstance(result, dict):
+            continue
+        hit = next(((q, p) for n, q, p in queries if n == result.get("name")), None)
+        values = [str(m.get("value")) for m in result.get("measurements") or [] if isinstance(m, dict)
+                  and m.get("value") is not None]
+        words = " ".join([str(result.get("message") or "")] + [str(m.get("message") or "") for m in
+                                                              result.get("measurements") or [] if isinstance(m, dict)])
+        if hit and (any(v in EMPTY_VALUES[1:] for v in values) or NO_DATA.search(words)):
+            nan = any("nan" in v.lower() for v in values) or "NaN" in words
+            return hit[1], hit[0], "NaN" if nan else "empty"
+    if NO_DATA.search(_failure(run)):
+        _, query, provider = queries[0]
+        return provider, query, "NaN" if "NaN" in _failure(run) else "empty"
+    return None
 
 
 def finding(b: BadQuery) -> dict[str, Any]:
@@ -262,7 +325,9 @@ def finding(b: BadQuery) -> dict[str, Any]:
     aborted = (f"{b.owner} has every canary aborted and rolled back" if b.owner and b.owner.kind != "Canary"
                else f"{b.owner} fails its canary analysis" if b.owner else "the canary analysis fails")
     answer = ("which has no series in Prometheus: an empty result" if b.result == "empty"
-              else "which Prometheus answers with NaN (a ratio over no matching samples)")
+              and b.provider == "prometheus" else "which Prometheus answers with NaN (a ratio over no matching samples)"
+              if b.provider == "prometheus" else f"which its {b.provider} provider answers with no data: an empty "
+              "result" if b.result == "empty" else f"which its {b.provider} provider answers with NaN")
     message = (f"{b.template}, the analysis template, was changed {minutes_text(b.minutes)} before the alert and "
                f"now queries {b.metric}{b.selector[:80]}, {answer}, so each measurement errors or fails "
                f"('{short}', {b.run}) and {aborted}.{exports} The releases are not at "
