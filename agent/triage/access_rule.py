@@ -32,6 +32,7 @@ from typing import Any
 from agent.triage.facts import Facts, Ref, log_evidence, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml, list_names
 from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.tls_words import AUTHORITY_REFUSED
 
 CHECK = "change.access_rule_narrowed"
 WEIGHT = 0.93
@@ -60,8 +61,6 @@ _CLIENT_SIDE_CHECK = re.compile(r"handshake error from|client certificate|tls cl
                                 r"failed to verify (?:client|certificate)|peer certificate", re.I)
 _SAN = re.compile(r"certificate is valid for (?P<names>.+?), not (?P<host>[\w*.-]+)|no subject alternative (?:dns )?"
                   r"names? matching (?:ip address )?(?P<host2>[\w.-]+) found", re.I)
-_AUTHORITY = re.compile(r"signed by unknown authority|unable to get local issuer certificate|PKIX path building "
-                        r"failed|unknown certificate authority|alert unknown ca", re.I)
 _BAD_CERT = re.compile(r"remote error: tls: bad certificate|sslv3 alert bad certificate|alert bad certificate", re.I)
 _PG_HBA = re.compile(r'(?:pg_hba\.conf rejects connection|no pg_hba\.conf entry) for host "(?P<host>[^"]+)",'
                      r' user "(?P<user>[^"]+)", database "(?P<db>[^"]+)"(?:, (?P<tls>no encryption|SSL encryption|'
@@ -135,7 +134,7 @@ def parse(line: str) -> dict[str, str] | None:
     m = _SAN.search(text)
     if m:
         return {"kind": "tls_name", "host": m["host"] or m["host2"] or ""}
-    if _AUTHORITY.search(text):
+    if AUTHORITY_REFUSED.search(text):
         return {"kind": "tls_authority"}
     if _KEY_USAGE.search(text):
         lowered = text.lower()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.triage.tightened import magnitude
+from agent.triage.tls_words import NO_TRUSTED_ROOT
 
 SIDES = ("self", "peer", "issuer", "pooler", "server", "keys", "endpoint")
 """`server`: the server or proxy that enforces a limit (its config map, custom resource or flags; reached by the
@@ -84,11 +85,7 @@ TRUST_SETTINGS = re.compile(
     r"cacert\.pem|ca-certs?\b", re.I)
 
 TABLE: tuple[Governed, ...] = (
-    Governed("tls_trust", re.compile(
-        r"PKIX path building failed|unable to find valid certification path|SunCertPathBuilderException|"
-        r"x509: certificate signed by unknown authority|CERTIFICATE_VERIFY_FAILED|certificate verify failed|"
-        r"unable to get local issuer certificate|self[- ]signed certificate in certificate chain|"
-        r"UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN", re.I),
+    Governed("tls_trust", NO_TRUSTED_ROOT,
         "the client does not trust the chain the server presented: the CA bundle it loads (a JVM truststore/"
         "cacerts, REQUESTS_CA_BUNDLE, SSL_CERT_FILE, a mounted ca.crt) lacks the issuing CA, or the server's "
         "certificate now chains to a CA nobody trusts; check who last wrote the trust bundle the process mounts",

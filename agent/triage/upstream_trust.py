@@ -29,6 +29,7 @@ from typing import Any
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
 from agent.triage.subject_resolve import PROXY_IMAGES
 from agent.triage.time_limit import line_time
+from agent.triage.tls_words import EXPIRY, NAME_MISMATCH, UNCHAINED
 
 CHECK = "change.upstream_trust"
 WEIGHT = 0.93
@@ -50,16 +51,6 @@ TRUST_FIELD = re.compile(
     r"proxy[-_]ssl[-_](?:secret|trusted[-_]certificate|name|verify)|credentialName|subjectAltNames?|"
     r"\bserverName\b|\bwellKnownCACertificates|insecureSkipVerify|\bsni\b", re.I)
 """Fields that say which CAs a proxy trusts for its upstream, or which name it verifies."""
-UNCHAINED = re.compile(
-    r"signed by unknown authority|unable to get local issuer certificate|unable to verify the first certificate|"
-    r"self[- ]signed certificate in certificate chain|PKIX path building failed|unable to find valid "
-    r"certification path|CERTIFICATE_VERIFY_FAILED|certificate verify failed|upstream SSL certificate verify error|"
-    r"x509: certificate is not trusted|unknown certificate authority|unknown ca\b", re.I)
-"""The verifier found no path from the peer's certificate to a trusted root."""
-NAME_MISMATCH = re.compile(r"certificate is valid for|doesn't match|does not match|hostname mismatch|"
-                           r"not valid for any names|IP address mismatch", re.I)
-"""The verifier trusts the chain but the name it checks is not in the certificate."""
-EXPIRY = re.compile(r"has expired|not yet valid|expired certificate|certificate expired", re.I)
 
 
 @dataclass
