@@ -1208,8 +1208,10 @@ FORMATS: tuple[SecretFormat, ...] = (
         "session or auth cookie value",
         [
             # `.ASPXAUTH` starts with a dot: after a blank or `;` (a W3C log's cookie field) `\b` cannot stand
-            # before it; ASP.NET's own session cookie `ASP.NET_SessionId`
-            r"(?i)(?:(?<![\w.\-])\.aspxauth|(?<![\w.\-])asp\.net_sessionid|\b(?:session(?:id)?|sessid|phpsessid|jsessionid|"
+            # before it; ASP.NET's own session cookie `ASP.NET_SessionId`. Every branch needs a non-word character
+            # (or the start) before it: the leading `(?<!\w)` says so once, and the engine tries the branches only
+            # there, not at every position inside a word (three branches per position cost +80% on this format)
+            r"(?i)(?<!\w)(?:(?<![\w.\-])\.aspxauth|(?<![\w.\-])asp\.net_sessionid|\b(?:session(?:id)?|sessid|phpsessid|jsessionid|"
             r"(?:[a-z]+[_.\-])?sid|_?[a-z0-9]+_session|"
             r"auth_token|remember_token|_oauth2_proxy|__host-[a-z_\-]+|__secure-[a-z_\-]+|"
             # persistent-login cookies: Spring Security `remember-me`, Devise `remember_user_token`, Laravel
