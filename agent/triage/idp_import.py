@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml, list_names
 from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.time_limit import line_time
 
 CHECK = "change.idp_import"
 WEIGHT = 0.94
@@ -36,16 +37,34 @@ MAX_JOBS = 3
 
 CONFIGURES_IDP = re.compile(r"keycloak-config-cli|kcadm|realm[-_ ]?import|import[-_ ]?realm|IMPORT_FILES_LOCATIONS|"
                             r"auth0-deploy-cli|a0deploy|terraform[^\n]{0,80}(?:keycloak|auth0|okta|zitadel)|"
-                            r"(?:keycloak|auth0|okta|zitadel)[^\n]{0,80}terraform|dex[-_]config", re.I)
-"""A Job that writes an IdP's realm or clients (its image, command, args or env, joined)."""
+                            r"(?:keycloak|auth0|okta|zitadel)[^\n]{0,80}terraform|dex[-_]config|"
+                            r"\bak apply_blueprint\b|\bhydra\S* (?:create|update|import) (?:oauth2-)?clients?\b", re.I)
+"""A Job that writes an IdP's realm or clients (its image, command, args or env, joined): keycloak-config-cli,
+kcadm.sh, auth0-deploy-cli, authentik's `ak apply_blueprint`, Ory Hydra's `hydra create/update/import
+oauth2-client`, Terraform with an IdP named beside it."""
+IAC = re.compile(r"terraform|opentofu|\btofu\b|pulumi", re.I)
+"""An infrastructure-as-code runner: it configures an IdP when its env carries an IdP provider's settings."""
+IDP_PROVIDER_ENV = re.compile(r"\b(?:KEYCLOAK_(?:URL|CLIENT_ID|CLIENT_SECRET|REALM|USER)|AUTH0_(?:DOMAIN|CLIENT_ID)|"
+                              r"OKTA_(?:ORG_NAME|BASE_URL|API_TOKEN|ORG_URL)|ZITADEL_\w+|AUTHENTIK_(?:URL|TOKEN)|"
+                              r"ARM_TENANT_ID)=", re.I)
+"""The environment the Terraform/OpenTofu/Pulumi providers for Keycloak (mrparkers/keycloak), Auth0, Okta,
+Zitadel, authentik and Entra ID (azuread, by its tenant) read their admin connection from."""
 IDP_NAME = re.compile(r"keycloak|\bdex\b|hydra|zitadel|authentik|authelia|\bsso\b|\bidp\b|login", re.I)
 REFUSAL = re.compile(r"invalid_redirect_uri|Invalid parameter: redirect_uri|redirect_uri_mismatch|"
                      r"Unregistered redirect_uri|Callback URL mismatch|invalid_redirect|unauthorized_client|"
                      r"invalid_client|Client not found|Invalid (?:client|scopes?)\b|invalid_scope|"
-                     r"Invalid post logout redirect uri|web_origin|Invalid origin", re.I)
-"""An IdP refusing a login over the client's own settings (redirect URIs, client id/secret, scopes, origins)."""
+                     r"Invalid post logout redirect uri|web_origin|Invalid origin|AADSTS(?:50011|700016|7000215|"
+                     r"700054|650056|90023)\b|must be a Login redirect URI in the client app settings|"
+                     r"does not match any of the OAuth 2\.0 Client's pre-registered redirect|"
+                     r"redirect_uri is missing in the client configuration|Redirect URI Error", re.I)
+"""An IdP refusing a login over the client's own settings (redirect URIs, client id/secret, scopes, origins), in
+Keycloak's, dex's, Auth0's, Entra ID's (AADSTS50011 redirect URI, 700016 application not found, 7000215 invalid
+client secret), Okta's, Ory Hydra's (fosite), Zitadel's and authentik's words."""
 IMPORTED = re.compile(r"Importing (?:file )?'?([^'\s]+)'?|IMPORT_FILES_LOCATIONS=(\S+)|"
-                      r"(?:-var-file|--var-file)[= ](\S+)|IMPORT_PATH=(\S+)", re.I)
+                      r"(?:-var-file|--var-file)[= ](\S+)|IMPORT_PATH=(\S+)|--input_file[= ](\S+)|"
+                      r"apply_blueprint\s+(\S+)|\s-f\s+(\S+\.(?:json|ya?ml))", re.I)
+SLACK = timedelta(minutes=1)
+"""Clock skew between the change record and a log stamp; a refusal older than the run by more is not its effect."""
 _HOST = re.compile(r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc\b")
 
 
@@ -73,6 +92,32 @@ def _words(obj: dict[str, Any]) -> list[str]:
             out += [f"{e.get('name')}={e.get('value')}" for e in c.get("env") or []
                     if isinstance(e, dict) and e.get("value") is not None]
     return out
+
+
+def configures_idp(name: str, words: list[str]) -> bool:
+    """Whether a Job writes an IdP's configuration: a config tool by name, or an IaC runner given an IdP
+    provider's admin connection."""
+    text = " ".join([name, *words])
+    return bool(CONFIGURES_IDP.search(text) or (IAC.search(text) and IDP_PROVIDER_ENV.search(text)))
+
+
+def _tool(name: str, words: list[str]) -> str:
+    hit = CONFIGURES_IDP.search(" ".join([name, *words])) or IAC.search(" ".join([name, *words]))
+    return hit.group(0) if hit else ""
+
+
+def refusals_began(facts: Facts) -> datetime | None:
+    """When the client-setting refusals began: the earliest `first_seen` of a refusal the survey classified, or the
+    earliest stamped refusal line kept from the IdP's pods."""
+    seen: list[datetime] = []
+    for log in facts.logs:
+        for e in log.entries():
+            text = str(e.get("example") or e.get("message") or "")
+            if REFUSAL.search(text) and (t := parse_time(e.get("first_seen")) or line_time(text)) is not None:
+                seen.append(t)
+    for lines in ((facts.reads.get(RECORD) or {}).get("idp_lines") or {}).values():
+        seen += [t for text in lines if REFUSAL.search(text) and (t := line_time(text)) is not None]
+    return min(seen) if seen else None
 
 
 def job_runs(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
@@ -104,18 +149,19 @@ def found(facts: Facts) -> list[Overwrote]:
     if not said:
         return []
     refusal, line, idp = said[0]
+    began = refusals_began(facts)
     out: list[Overwrote] = []
     for change, evidence, target in job_runs(facts):
         job = (kept.get("jobs") or {}).get(str(target)) or {}
         words = job.get("words") or []
-        hit = CONFIGURES_IDP.search(" ".join([target.name, *words]))
         at = parse_time(change.get("at"))
-        if hit is None or at is None:
+        if not configures_idp(target.name, words) or at is None or (began is not None and began < at - SLACK):
             continue
         texts = [*words, *(job.get("log") or [])]
         imported = next((next(g for g in m.groups() if g) for t in texts if (m := IMPORTED.search(t))), "")
         image = next((w.rsplit("/", 1)[-1].split(":")[0] for w in words[:1]), "")
-        out.append(Overwrote(target, int((facts.at - at).total_seconds() // 60), image or hit.group(0), imported,
+        out.append(Overwrote(target, int((facts.at - at).total_seconds() // 60), image or _tool(target.name, words),
+                             imported,
                              refusal, line, idp, [e for e in (evidence, *(kept.get("evidence") or [])) if e]))
     return out
 
@@ -152,7 +198,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
             continue
         words = _words(got[0])
         kept["jobs"][str(target)] = {"words": words}
-        if not CONFIGURES_IDP.search(" ".join([target.name, *words])):
+        if not configures_idp(target.name, words):
             continue
         kept["evidence"].append(got[1])
         hosts = [(m[1], m[2]) for w in words for m in _HOST.finditer(w)]
