@@ -2123,10 +2123,24 @@ def _walk_hints(trie: re.Pattern[str], hints: tuple[str, ...], hay: str, match: 
     return True
 
 
-@cache
 def _prefix_hints(hints: tuple[str, ...], longest: str) -> tuple[str, ...]:
-    """The hints `longest` starts with (itself included), shortest first."""
-    return tuple(sorted((h for h in hints if longest.startswith(h)), key=len))
+    """The hints `longest` starts with (itself included), shortest first, remembered per hint tuple.
+
+    Keyed by the tuple's identity, not its value: a `functools.cache` on (hints, longest) hashed the whole
+    tuple of 400+ hints at every call (tuples do not keep their hash), 2.4 us per hint occurrence, most of
+    the hint scan's cost. The tuple is kept alive beside its table, so its id is never reused."""
+    entry = _PREFIX_TABLES.get(id(hints))
+    if entry is None:
+        entry = _PREFIX_TABLES[id(hints)] = (hints, {})
+    table = entry[1]
+    prefixes = table.get(longest)
+    if prefixes is None:
+        prefixes = table[longest] = tuple(sorted((h for h in hints if longest.startswith(h)), key=len))
+    return prefixes
+
+
+_PREFIX_TABLES: dict[int, tuple[tuple[str, ...], dict[str, tuple[str, ...]]]] = {}
+"""`_prefix_hints`' tables: id(hints) -> (hints, {longest hint: its prefixes that are hints})."""
 
 
 def _collect(hints: tuple[str, ...], hay: str, found: dict[str, list[int]]) -> None:

@@ -118,3 +118,16 @@ def test_a_noun_found_only_by_the_shared_scan_is_still_redacted() -> None:
     noun is redacted through `redact_text`, and a look-alike word value is kept."""
     assert "Tq8#mZ4!wL" not in redaction.redact_text("le mot de passe Tq8#mZ4!wL — à changer").text
     assert "oublié" in redaction.redact_text("mot de passe oublié").text
+
+
+def test_prefix_tables_answer_what_the_plain_filter_does() -> None:
+    """`_prefix_hints` (remembered per hint tuple by identity since the tuple grew past 400 words) gives every
+    hint's prefixes that are hints, shortest first, for the index's tuple and for another tuple alike."""
+    hints = redaction._hint_index().lowercase_hints
+    other = ("pass", "password", "passwd", "word")
+    for tup in (hints, other):
+        for longest in tup:
+            want = tuple(sorted((h for h in tup if longest.startswith(h)), key=len))
+            assert redaction._prefix_hints(tup, longest) == want
+            assert redaction._prefix_hints(tup, longest) == want  # the remembered answer too
+    assert redaction._prefix_hints(other, "password") == ("pass", "password")
