@@ -42,16 +42,22 @@ ID_KINDS = frozenset({"clusterspiffeid", "spiffeid", "clusterstaticentry"})
 CONFIG_KINDS = frozenset({"configmap", "istiooperator", "meshconfig", "linkerdconfig", "controlplane"})
 """Kinds that name workloads only through a written trust domain or SPIFFE setting (ID_FIELDS)."""
 ID_FIELDS = re.compile(r"spiffe|trust[-_ ]?domain|trustDomain|spiffeIDTemplate|identity[-_.]?template", re.I)
-TEMPLATE = re.compile(r"(spiffeIDTemplate|trustDomain|trust_domain)\S*\s*(?:=|->|:)\s*(?:'([^']+)'?|\"?([^\"\s]+))",
+TEMPLATE = re.compile(r"(spiffeIDTemplate|trustDomain|trust_domain|serviceAccountName|serviceAccount)"
+                      r"\S*\s*(?:=|->|:)\s*(?:'([^']+)'?|\"?([^\"\s]+))(?:\s*->\s*(?:'([^']+)'?|\"?([^\"\s]+)))?",
                       re.I)
+"""The written value; in an `old -> new` diff, the new one (groups 4/5)."""
 
 REFUSES_ID = re.compile(
     r"unexpected (?:peer )?(?:SPIFFE )?ID\b[^\n]{0,120}|peer (?:SPIFFE )?ID \S+ (?:is )?not (?:authorized|allowed)|"
     r"(?:unauthorized|unknown|untrusted) SPIFFE ID[^\n]{0,100}|SPIFFE ID \S+ (?:is )?not (?:authorized|allowed)|"
     r"rbac_access_denied_matched_policy\S*|RBAC: access denied|identity mismatch[^\n]{0,80}|"
-    r"unauthorized connection on server[^\n]{0,60}|trust domain mismatch[^\n]{0,80}", re.I)
+    r"unauthorized connection on server[^\n]{0,60}|trust domain mismatch[^\n]{0,80}|"
+    r"(?:Request|Connection) denied server\.group=\S*|unauthorized request on route|enforced denied, matched policy"
+    r"[^\n]{0,80}|no identity issued", re.I)
 """A callee refusing its peer's identity: go-spiffe's AuthorizeID `unexpected ID`, SPIRE/Envoy SAN and allow-list
-wordings, Istio's RBAC filter, Linkerd's policy controller."""
+wordings, Istio's RBAC filter (`RBAC: access denied`, Envoy's `enforced denied, matched policy`), Linkerd's proxy
+(`Request denied server.group=policy.linkerd.io ...`, `l5d-proxy-error: unauthorized request on route`); or SPIRE
+issuing no identity at all to a workload no registration entry matches any more (`No identity issued`)."""
 HANDSHAKE_REFUSED = re.compile(
     r"authentication handshake failed[^\n]{0,80}?(?:bad certificate|certificate_unknown|access denied)|"
     r"remote error: tls: (?:bad certificate|certificate unknown|access denied)|"
@@ -79,13 +85,22 @@ def _text(entry: dict[str, Any]) -> str:
     return str(entry.get("example") or entry.get("message") or entry.get("template") or "")
 
 
+WORKLOAD_KINDS = frozenset({"deployment", "statefulset", "daemonset"})
+"""Kinds whose identity a mesh mints from their ServiceAccount (`.../ns/<ns>/sa/<name>`): a write that changes
+`serviceAccountName` renames the workload's principal (Istio, Linkerd, SPIRE's default template)."""
+SA_FIELD = re.compile(r"serviceAccount(?:Name)?\b", re.I)
+
+
 def id_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
     """Writes within LEAD to identity-naming objects, or to mesh/SPIRE config whose written fields name the trust
     domain or a SPIFFE setting."""
     out: list[tuple[dict[str, Any], str, Ref]] = []
-    for change, evidence, target in facts.writes_to(ID_KINDS | CONFIG_KINDS, within=LEAD, deletions=False):
+    for change, evidence, target in facts.writes_to(ID_KINDS | CONFIG_KINDS | WORKLOAD_KINDS, within=LEAD,
+                                                    deletions=False):
         text = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
         if target.kind.lower() in CONFIG_KINDS and not ID_FIELDS.search(text):
+            continue
+        if target.kind.lower() in WORKLOAD_KINDS and not SA_FIELD.search(text):
             continue
         if not any(t.same_object(target) for _, _, t in out):
             out.append((change, evidence, target))
@@ -130,7 +145,7 @@ def found(facts: Facts) -> list[Renamed]:
             continue
         text = " ".join([*(str(d) for d in change.get("diff") or []), str(change.get("summary") or "")])
         m = TEMPLATE.search(text)
-        template = (m.group(2) or m.group(3)) if m else ""
+        template = (m.group(4) or m.group(5) or m.group(2) or m.group(3)) if m else ""
         out.append(Renamed(target, int((facts.at - at).total_seconds() // 60), template, refusal, refused_by,
                            caller, caller_said,
                            [e for e in (evidence, *(kept.get("evidence") or [])) if e]))
@@ -143,10 +158,13 @@ def finding(r: Renamed) -> dict[str, Any]:
     refused = (f"{r.refused_by} says '{r.refusal[:140]}'" if r.refusal
                else "the callee rejects the callers' certificates")
     caller = f"; {r.caller}'s mTLS handshakes fail ('{r.caller_said[:120]}')" if r.caller else ""
-    message = (f"{r.target} changed the workload identity (SPIFFE ID) template {minutes_text(r.minutes_before)} "
+    what = ("its ServiceAccount, the name its mesh identity (SPIFFE ID, principal .../sa/<name>) is minted from,"
+            if r.target.kind.lower() in WORKLOAD_KINDS else "the workload identity (SPIFFE ID) template")
+    message = (f"{r.target} changed {what} {minutes_text(r.minutes_before)} "
                f"before the incident{template}: SVIDs rotated to the new SPIFFE IDs, and peers that authorise callers "
                f"by exact ID (allow-lists, AuthorizationPolicy principals) reject them: {refused}{caller}. Restore "
-               "the template, or add the new IDs to the peers' allow-lists")
+               "the previous identity (the template, trust domain or ServiceAccount), or add the new IDs to the peers' "
+               "allow-lists")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": r.target.kind, "namespace": r.target.namespace, "name": r.target.name},
             "reason": "WorkloadIdentityRenamed", "message": message,
