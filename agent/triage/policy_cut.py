@@ -168,9 +168,12 @@ async def _service_endpoint(call: Call, name: str, namespace: str) -> tuple[Endp
 
 _SVC_HOST = re.compile(r"\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.svc\b")
 MAX_CALLED = 3
-KEYS_FETCH = re.compile(r"JWK|jwks|\.well-known|openid-configuration|/certs\b|discovery|signing keys?", re.I)
+KEYS_FETCH = re.compile(r"JWK|jwks|\.well-known|openid-configuration|/certs\b|discovery|signing keys?|"
+                        r"get keys failed|fetching keys|/(?:dex/)?keys\b|IDX2080[34]\b|"
+                        r"Unable to obtain configuration from", re.I)
 """A relying party's key or discovery fetch: when that is what the policy cut, tokens are refused (401s), not calls
-timing out, and the finding says so."""
+timing out, and the finding says so. Spring's `Couldn't retrieve remote JWK set`, go-oidc's `oidc: get keys failed`
+(dex serves its keys at `/keys`), .NET's `IDX20803: Unable to obtain configuration from`, jose's JWKS fetches."""
 
 
 def _called(facts: Facts) -> list[tuple[str, str, str, str, str]]:
@@ -191,6 +194,7 @@ def _called(facts: Facts) -> list[tuple[str, str, str, str, str]]:
 
 
 _UNREACHED = re.compile(r"timed?[ -]?out|ETIMEDOUT|ECONNREFUSED|connection refused|no route to host|"
+                        r"context deadline exceeded|"
                         r"network is unreachable|unable to connect|could not connect|can't connect|"
                         r"failed to connect|connect(?:ion)? (?:attempt )?failed|i/o timeout", re.I)
 """How a client says it could not open a connection (Linux errno texts and client libraries' words): what a
