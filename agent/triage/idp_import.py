@@ -82,7 +82,9 @@ class Overwrote:
     evidence: list[str] = field(default_factory=list)
 
 
-def _words(obj: dict[str, Any]) -> list[str]:
+def container_words(obj: dict[str, Any]) -> list[str]:
+    """The image, command, args and env (name=value, values only where literal) of a workload's containers: what a
+    Job or Deployment says it runs and against what, for the IdP mechanisms (idp_import, idp_keys) to read."""
     pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
     out: list[str] = []
     for c in pod.get("containers") or []:
@@ -196,7 +198,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         got = await get_yaml(call, "Job", target.name, target.namespace, f"survey-idp-import-{target.name}")
         if got is None:
             continue
-        words = _words(got[0])
+        words = container_words(got[0])
         kept["jobs"][str(target)] = {"words": words}
         if not configures_idp(target.name, words):
             continue

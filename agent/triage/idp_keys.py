@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.idp_import import container_words
 from agent.triage.kube_reads import get_yaml, list_names
 from agent.triage.rotation_cadence import KID_MISS
 from agent.triage.subject import Subject, workload_of_pod
@@ -83,20 +84,6 @@ def misses(facts: Facts) -> list[tuple[str, str]]:
     return out
 
 
-def _words(obj: dict[str, Any]) -> list[str]:
-    """The image, command, args and env (name=value, values only where literal) of a workload's containers."""
-    pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    out: list[str] = []
-    for c in pod.get("containers") or []:
-        if not isinstance(c, dict):
-            continue
-        out += [str(c.get("image") or ""), *(str(a) for a in c.get("command") or []),
-                *(str(a) for a in c.get("args") or [])]
-        out += [f"{e.get('name')}={e.get('value')}" for e in c.get("env") or []
-                if isinstance(e, dict) and e.get("value") is not None]
-    return out
-
-
 def found(facts: Facts) -> list[SplitKeys]:
     """Each IdP written within LEAD that now runs several replicas on in-memory keys, with a key-id miss on path."""
     seen = misses(facts)
@@ -110,7 +97,7 @@ def found(facts: Facts) -> list[SplitKeys]:
         at = parse_time(change.get("at"))
         if not obj or at is None or any(s.target.same_object(target) for s in out):
             continue
-        words = _words(obj)
+        words = container_words(obj)
         if not IDP_IMAGE.search(" ".join([target.name, *words])):
             continue
         replicas = int((obj.get("spec") or {}).get("replicas") or 1)
@@ -160,7 +147,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         obj, evidence = got
         kept["objects"][str(target)] = obj
         kept["evidence"][str(target)] = [evidence]
-        words = _words(obj)
+        words = container_words(obj)
         if not IDP_IMAGE.search(" ".join([target.name, *words])) or int((obj.get("spec") or {}).get("replicas") or 1) \
                 < 2 or any(MEMORY_KEYS.search(w) for w in words):
             continue
