@@ -43,7 +43,7 @@ NGINX_ERROR = ('2026/03/01 10:00:00 [error] 31#31: *7 connect() failed (111: Con
     ("W0301 10:00:00.123456       1 reflector.go:424] watch of *v1.Pod ended", "klog", "warning"),
     ("2026/03/01 10:00:00 http: Accept error: too many open files; retrying", "go_log", "error"),
     ("2026-03-01 10:00:00.123 ERROR 1 --- [main] o.s.boot.SpringApplication : Application run failed",
-     "leveled", "error"),
+     "spring_boot", "error"),
     ("ERROR:root:could not reach the ledger", "leveled", "error"),
     ("[2026-03-01 10:00:00,001] WARNING in app: slow request", "leveled", "warning"),
     ("Mar  1 10:00:00 web1 CRITICAL disk array degraded", "leveled", "fatal"),
@@ -196,3 +196,28 @@ def test_logfmt_with_an_unescaped_quote_inside_a_value_keeps_the_whole_error() -
     assert escaped is not None and escaped.message == 'say "hi" now'
     empty = parse_logfmt('level=info msg="started" err="" port=8080')
     assert empty is not None and empty.message == "started"
+
+
+def test_spring_boot_console_lines_are_records_of_their_own_with_logger_and_thread() -> None:
+    """Spring Boot 3's default pattern, ISO-8601 time then a level padded to five columns: the time must not be taken
+    for a runtime prefix that leaves an indented (continuation) line, so each WARN is its own error kind; the 2.x
+    layout (no `[app]`, a space in the time) and a Java trace after an ERROR read as before."""
+    from mcp_servers.common.logfacts.extract import extract
+
+    lines = [
+        "2026-12-05T07:41:00.123Z  INFO 1 --- [claims] [nio-8080-exec-1] c.e.claims.web.SessionFilter     : served",
+        "2026-12-05T07:41:01.456Z  WARN 1 --- [claims] [nio-8080-exec-2] o.a.c.c.C.[Tomcat].[localhost]   : "
+        "Invalid session id 9F2C1A, redirecting to /login",
+        "2026-12-05 07:41:02.789 ERROR 1 --- [nio-8080-exec-3] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : "
+        "Servlet.service() threw exception",
+        "java.net.ConnectException: Connection refused",
+        "\tat java.base/sun.nio.ch.Net.connect0(Native Method)",
+    ]
+    facts = extract(lines)
+    assert facts.formats.get("spring_boot") == 3 and facts.lines == 5
+    warned = next(e for e in facts.errors if e.template.startswith("Invalid session id"))
+    assert warned.severity == "warning" and warned.fields["logger"] == "o.a.c.c.C.[Tomcat].[localhost]"
+    assert warned.fields["thread"] == "nio-8080-exec-2"
+    assert [t.exception for t in facts.traces] == ["java.net.ConnectException"]
+    kubectl = extract(["2026-12-05T07:41:03.000000000Z \tat com.example.Store.get(Store.java:42)"])
+    assert kubectl.formats.get("spring_boot") is None

@@ -97,7 +97,7 @@ def test_java_reports_the_innermost_cause() -> None:
     assert top.error_class == "dns_failure" and top.fields["dns_name"] == "payments-db"
     assert top.exception == "java.net.UnknownHostException"
     assert "payments-db" in facts.hosts
-    assert facts.formats == {"leveled": 2, "stacktrace": 11}
+    assert facts.formats == {"spring_boot": 2, "stacktrace": 11}
 
 
 def test_go_panic_with_goroutine_frames() -> None:

@@ -45,12 +45,21 @@ _LEAD_TS = re.compile(
 """An application's own leading timestamp: ISO-like, time of day only, or syslog's `Mar 12 14:03:11`."""
 
 
+_PADDED_LEVEL = re.compile(r"^\s+(?=(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\s)")
+"""Spaces before a level column: logback's `%5p` pads INFO and WARN to five, so Spring Boot 3's ISO-8601 lines read
+`2026-12-05T07:41:00.123Z  INFO 1 --- ...`; a stack frame or a continued message never starts with a level."""
+
+
 def strip_prefix_timestamp(raw: str) -> tuple[str, str | None]:
-    """The line without a runtime-added RFC 3339 prefix, and that timestamp."""
+    """The line without a runtime-added RFC 3339 prefix, and that timestamp.
+
+    What follows the prefix is the application's text, indentation included (an indented line continues the
+    record before it), except the padding of a level column: that line starts a record of its own."""
     m = _PREFIX_TS.match(raw)
     if not m:
         return raw, None
-    return raw[m.end():], m.group(1)
+    rest = raw[m.end():]
+    return _PADDED_LEVEL.sub("", rest, count=1), m.group(1)
 
 
 # ---- severities ---------------------------------------------------------------------------
@@ -472,6 +481,26 @@ def _with_access(line: Line) -> Line:
     return line
 
 
+_SPRING_BOOT = re.compile(
+    r"^(?:(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s+)?"
+    r"(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\s+(\d+)\s+---\s+(?:\[[^\]]*\]\s+)?\[\s*([^\]]*?)\]\s+(\S+)\s*:\s(.*)$")
+"""Spring Boot's default console pattern (logback): `TIME LEVEL PID --- [app] [thread] logger : message`; the
+`[app]` part is Spring Boot 3.2+, older versions omit it; the time may already be gone (a runtime prefix of the
+same shape is stripped first). The logger and thread are fields, the message is
+what follows ` : ` (the logger name, padded to 40 columns, is no part of what went wrong)."""
+
+
+def parse_spring_boot(text: str) -> Line | None:
+    """A Spring Boot console line, read by its fixed columns rather than as a generic leveled line."""
+    m = _SPRING_BOOT.match(text)
+    if not m:
+        return None
+    ts, level, _, thread, logger, message = m.groups()
+    line = Line("spring_boot", level_severity(level.lower()) or "unknown", message.strip(), ts,
+                {"logger": logger[:200], "thread": thread.strip()[:100]})
+    return _with_access(line) if '" ' in message else line
+
+
 def parse_go_log(text: str) -> Line | None:
     """Go's standard logger: `2024/03/12 14:03:11 message` (level guessed from the words)."""
     m = _GO_LOG.match(text)
@@ -514,6 +543,10 @@ def parse_line(raw: str) -> Line:
 
 
 def _parse(text: str) -> Line:
+    if " --- [" in text[:80]:
+        parsed = parse_spring_boot(text)
+        if parsed:
+            return parsed
     if "] " in text[:160] and "/" in text[:200] and not text.startswith("{") and has_haproxy_accept_date(text):
         parsed = parse_haproxy(text)
         if parsed:
