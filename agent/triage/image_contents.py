@@ -8,7 +8,7 @@ never name the image:
   `ca-certificates` package) has no `/etc/ssl/certs`; every TLS call to a PUBLIC endpoint then fails
   verification in the TLS library's words — Go `x509: certificate signed by unknown authority`, Java `PKIX path
   building failed`, Python `CERTIFICATE_VERIFY_FAILED ... unable to get local issuer certificate`, Node
-  `UNABLE_TO_GET_ISSUER_CERT_LOCALLY`, curl `(60) SSL certificate problem`. A public endpoint's certificate
+  `UNABLE_TO_GET_ISSUER_CERT_LOCALLY`, curl `(60) ... local issuer certificate`. A public endpoint's certificate
   chains to a well-known root that any CA bundle holds, so the client's missing bundle is the cause. Its twin,
   a private CA or an internal server's new certificate, is `upstream_trust`'s and `governing_settings`' (the
   trust bundle a process mounts): an internal host (`*.svc`, `*.cluster.local`, a private IP, a bare name)
@@ -29,20 +29,21 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from agent.triage.tls_words import NO_TRUSTED_ROOT
+
 IMAGE_CHANGED = re.compile(r"\bimage\s+(?P<old>[^\s,;()]+?)\s*(?:->|→)\s*(?P<new>[^\s,;()]+)", re.I)
 """A change summary's image diff ("<container> image repo:1.2 -> repo:1.3", mcp_servers/kubernetes/reads.py)."""
 
-TRUST_ERROR = re.compile(
-    r"x509: certificate signed by unknown authority|PKIX path building failed|"
-    r"unable to find valid certification path|CERTIFICATE_VERIFY_FAILED|unable to get local issuer certificate|"
-    r"UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SSL certificate problem|curl: \(60\)|"
-    r"x509: certificate is not trusted|certificate verify failed", re.I)
-"""A TLS client's 'no trusted root for this chain', in Go, Java, Python/OpenSSL, Node and curl words."""
+TRUST_ERROR = NO_TRUSTED_ROOT
+"""A TLS client's 'no trusted root for this chain', in Go, Java, Python/OpenSSL, Node and curl words (the one
+table, tls_words; curl's `(60) SSL certificate problem:` is read by the reason after it)."""
 
 NOT_TRUST = re.compile(
     r"self[- ]signed certificate|certificate has expired|certificate is valid for|not valid for any names|"
     r"Hostname mismatch|doesn't match|certificate is not yet valid", re.I)
-"""A server-side certificate problem (its own self-signed cert, expiry, wrong name): not the client's bundle."""
+"""A server-side certificate problem (its own self-signed cert, expiry, wrong name): not the client's bundle. Not
+tls_words' EXPIRY / NAME_MISMATCH: this vetoes the whole candidate text, so it keeps only words that speak of a
+certificate (theirs take 'does not match', 'has expired' on a line already known to be a TLS error)."""
 
 HOSTS = re.compile(
     r"https?://(?P<url>[A-Za-z0-9.-]+)|host='(?P<py>[A-Za-z0-9.-]+)'|upstream_host=(?P<kv>[A-Za-z0-9.-]+)|"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.triage import access_rule, governing_settings, tls_words, upstream_trust
+from agent.triage import access_rule, governing_settings, image_contents, tls_words, upstream_trust
 
 LOCAL_UNTRUSTED = [
     'Get "https://api.stripe.com/v1/charges": tls: failed to verify certificate: x509: certificate signed by '
@@ -114,3 +114,26 @@ def test_governing_settings_reads_the_local_bundle_only() -> None:
     assert "tls_trust" in names
     alert = governing_settings.recognise("remote error: tls: unknown certificate authority")
     assert "tls_trust" not in [g.name for g in alert]
+
+
+ROLLOUT = ("The change: Deployment shop/mailer rolled out revision 4: mailer image "
+           "registry.example.com/shop/mailer:1.4.0 -> registry.example.com/shop/mailer:1.5.0")
+
+
+@pytest.mark.parametrize("error", [
+    "curl: (60) SSL certificate problem: unable to get local issuer certificate, url https://api.sendgrid.com/v3",
+    "Error: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE) at https://api.sendgrid.com/",
+])
+def test_image_contents_reads_the_shared_local_words(error: str) -> None:
+    """curl's and Node's local words reach the missing-CA-bundle sentence through the one table."""
+    assert image_contents.TRUST_ERROR is tls_words.NO_TRUSTED_ROOT
+    assert "api.sendgrid.com" in image_contents.missing_ca_bundle(f"its logs say '{error}'. {ROLLOUT}")
+
+
+@pytest.mark.parametrize("error", [
+    "curl: (60) SSL certificate problem: certificate has expired, url https://api.sendgrid.com/v3",
+    "Get \"https://api.sendgrid.com/v3\": remote error: tls: unknown certificate authority",
+])
+def test_image_contents_twins_expiry_and_the_peers_alert(error: str) -> None:
+    """An expired certificate is the server's; the peer's unknown-CA alert is about OUR certificate: not our bundle."""
+    assert image_contents.missing_ca_bundle(f"its logs say '{error}'. {ROLLOUT}") == ""
