@@ -115,6 +115,20 @@ def _pending(subject: Subject, facts: Facts) -> list[tuple[str, str, Ref | None]
     return out
 
 
+_UNPLACED = re.compile(r"\bPending\b|FailedScheduling|Unschedulable|nodes are available", re.I)
+
+
+def _unplaced(subject: Subject, facts: Facts) -> bool:
+    """Whether the scan shows a pod of the subject's namespace waiting for a node (its reason not yet read): only
+    then are that namespace's warning events worth a read, which every other incident would carry for nothing."""
+    for f in facts.findings():
+        obj = f.get("object") or {}
+        text = f"{f.get('check')} {f.get('reason')} {f.get('message')}"
+        if str(obj.get("namespace") or "") == subject.namespace and _UNPLACED.search(text):
+            return True
+    return False
+
+
 def is_plugin(ds: dict[str, Any]) -> bool:
     """A device plugin: mounts the kubelet's device-plugins directory, or says so in its name or image."""
     pod = ((ds.get("spec") or {}).get("template") or {}).get("spec") or {}
@@ -176,7 +190,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     DaemonSets and their rollout history."""
     store: dict[str, Any] = facts.reads.setdefault(STORE, {"events": [], "nodes": [], "daemonsets": [],
                                                            "revisions": {}, "evidence": []})
-    if subject.namespace and not _pending(subject, facts):
+    if subject.namespace and not _pending(subject, facts) and _unplaced(subject, facts):
         got = await call("k8s_events", {"namespace": subject.namespace, "warnings_only": True},
                          "survey-device-advertiser-events")
         if got is not None and got.ok and isinstance(got.data, dict):

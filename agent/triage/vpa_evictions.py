@@ -36,6 +36,8 @@ LEAD = timedelta(hours=48)
 """How long before the incident the VPA's write may be."""
 QUIET = timedelta(hours=6)
 """A VPA already evicting this long before its write was not set off by it."""
+VPA_CRD = "verticalpodautoscalers.autoscaling.k8s.io"
+"""The CRD that serves VerticalPodAutoscaler (the VPA is an add-on: most clusters do not have it)."""
 MAX_VPAS = 6
 EVICTING_MODES = ("Auto", "Recreate", "InPlaceOrRecreate")
 _POD_EVENT = "EvictedByVPA"
@@ -155,6 +157,10 @@ async def _rows(call: Call, kind: str, ns: str, step: str, key: str) -> tuple[li
 async def read(subject: Subject, facts: Facts, call: Call) -> None:
     """Reading only: the VPAs of the subject's namespace (every namespace when it names none), their targets, the
     namespace's events and PodDisruptionBudgets; keep the findings in `facts.reads["vpa_evictions"]`."""
+    listed = await call("k8s_list", {"kind": "customresourcedefinitions"}, "survey-vpa-crds")  # one read, shared
+    crds = (listed.data.get("rows") or []) if listed is not None and listed.ok and isinstance(listed.data, dict) else []
+    if not any(isinstance(r, dict) and str(r.get("name") or "") == VPA_CRD for r in crds):
+        return  # no VPA is served: listing the kind would only leave a failed call in the report
     vpas, listed_id = await _rows(call, "VerticalPodAutoscaler", subject.namespace, "survey-vpa-list", "rows")
     found: list[VpaEvictions] = []
     events: dict[str, tuple[list[dict[str, Any]], str]] = {}

@@ -62,9 +62,11 @@ def run(nodes: list[dict[str, Any]], sets: list[dict[str, Any]], *, finding: str
         "k8s_changes": lambda call, eid: outcome(True, {"changes": changes or [],
                                                         "window_start": ts(timedelta(days=3))}, "", eid),
         "k8s_rollout_history": lambda call, eid: outcome(True, {"revisions": revisions or []}, "", eid)})
-    pending = {"check": "pod.pending", "severity": "critical", "message": finding,
+    # Only events name the resource: the scan still shows the pod waiting (its reason is what the events add).
+    said = finding or (f"Deployment {namespace}/ocr: 1/1 pods Pending" if event else "")
+    pending = {"check": "pod.pending", "severity": "critical", "message": said,
                "object": {"kind": "Deployment", "namespace": namespace, "name": "ocr"}}
-    scan = {"findings": [pending]} if finding else None
+    scan = {"findings": [pending]} if said else None
     facts = Facts(at=AT, scan=scan)
     asyncio.run(device_advertiser.read(Subject(namespace=namespace), facts, hub, ts(timedelta(0))))
     return [s[1] for s in device_advertiser.suspects(facts)], hub
@@ -140,3 +142,10 @@ def test_plugin_changed_but_still_placed_on_the_nodes_is_not_named() -> None:
 def test_pending_on_cpu_reads_nothing() -> None:
     got, hub = run(gpu_nodes(), [], event="0/3 nodes are available: 3 Insufficient cpu.")
     assert got == [] and "k8s_nodes" not in hub.tools
+
+
+def test_an_incident_with_no_pod_waiting_reads_no_events() -> None:
+    """Nothing in the scan waits for a node: the namespace's warning events are not read (every other incident
+    would carry that read, and its evidence, for nothing)."""
+    got, hub = run(gpu_nodes(allocatable=0), [plugin("gpu-plugin", "kube-system", "nvidia/k8s-device-plugin")])
+    assert got == [] and "k8s_events" not in hub.tools

@@ -91,3 +91,20 @@ def test_evictions_before_the_write_or_a_write_days_old_do_not_blame_it() -> Non
 
 def test_an_absent_update_policy_is_auto_as_the_api_defaults_it() -> None:
     assert v.mode(vpa("gw", "Deployment", "gateway", None, None)) == "Auto"
+
+
+def test_a_cluster_without_the_vpa_crd_is_not_asked_for_vpas() -> None:
+    """The VPA is an add-on: where its CRD is not served, listing the kind is a refused call in every report (the
+    bundled incidents have no VPA); where it is served, the subject's namespace is listed."""
+    import asyncio
+
+    from agent.triage.facts import Facts
+    from agent.triage.subject import Subject
+    from tests.triage.doubles import RecordingHub
+
+    bare = RecordingHub(lists={"customresourcedefinitions": [{"name": "certificates.cert-manager.io"}]})
+    asyncio.run(v.read(Subject(namespace="shop"), Facts(at=AT), bare))
+    assert [args.get("kind") for tool, args in bare.calls] == ["customresourcedefinitions"]
+    served = RecordingHub(lists={"customresourcedefinitions": [{"name": v.VPA_CRD}], "VerticalPodAutoscaler": []})
+    asyncio.run(v.read(Subject(namespace="shop"), Facts(at=AT), served))
+    assert ("k8s_list", {"kind": "VerticalPodAutoscaler", "namespace": "shop"}) in served.calls
