@@ -14,7 +14,8 @@ pods elsewhere; the ports (container and host) the sibling on the old revision e
 node does not; and the pods on the named node whose logs fail to reach one of those ports (refused, failed to
 connect, unavailable). The DaemonSet is named with the dropped port, the split revision and a client's line. A
 split with no port dropped, a dropped port nobody on the node calls, or a DaemonSet on one revision everywhere is
-not named. `read` does the reads; `found` is pure.
+not named. `read` does the reads (the node, its pods and a DaemonSet's own pods through `node_agent_pods`, shared
+with `node_agent_socket`); `found` is pure.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.triage import node_exhaustion
 from agent.triage.facts import Facts, Ref
 from agent.triage.kube_reads import get_yaml
-from agent.triage.node_daemonsets import _node_names
+from agent.triage.node_agent_pods import named_node, pods_of, rows, siblings
 from agent.triage.subject import Subject
 
 CHECK = "daemonset.port_dropped"
@@ -92,44 +92,27 @@ def failing_line(text: str, port: int) -> str:
     return ""
 
 
-async def _rows(call: Call, args: dict[str, Any], step: str) -> list[dict[str, Any]]:
-    got = await call("k8s_list", args, step)
-    if got is None or not got.ok or not isinstance(got.data, dict):
-        return []
-    return [r for r in got.data.get("rows") or [] if isinstance(r, dict) and r.get("name")]
-
-
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only, when the incident names a node: the DaemonSets, the pod of each on that node and one sibling
     elsewhere (their revisions and ports), and the logs of pods on that node that mention a dropped port."""
-    tokens = node_exhaustion._tokens(subject)
-    if not tokens:
+    node = await named_node(subject, call, "survey-agent-port-nodes")
+    if not node:
         return
-    listed = await call("k8s_nodes", {}, "survey-agent-port-nodes")
-    rows = (listed.data or {}).get("nodes") or [] if listed is not None and listed.ok and \
-        isinstance(listed.data, dict) else []
-    nodes = _node_names(tokens, rows)[:1]
-    if not nodes:
-        return
-    node = nodes[0]
     store: list[Dropped] = facts.reads.setdefault(READS, [])
-    on_node = await _rows(call, {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
-                          f"survey-agent-port-pods-{node}")
-    sets = await _rows(call, {"kind": "DaemonSet"}, "survey-agent-port-daemonsets")
+    on_node = await rows(call, {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
+                         f"survey-agent-port-pods-{node}")
+    sets = await rows(call, {"kind": "DaemonSet"}, "survey-agent-port-daemonsets")
     for row in sets[:MAX_DAEMONSETS]:
         ns, name = str(row.get("namespace") or ""), str(row["name"])
-        mine = [r for r in on_node if str(r["name"]).startswith(f"{name}-") and
-                re.fullmatch(r"[a-z0-9]{5}", str(r["name"])[len(name) + 1:]) and str(r.get("namespace") or ns) == ns]
+        mine = pods_of(name, on_node, ns)
         if not mine:
             continue
-        siblings = [r for r in await _rows(call, {"kind": "Pod", "namespace": ns}, f"survey-agent-port-{ns}-{name}")
-                    if str(r["name"]).startswith(f"{name}-") and str(r["name"]) != str(mine[0]["name"])
-                    and re.fullmatch(r"[a-z0-9]{5}", str(r["name"])[len(name) + 1:])]
-        if not siblings:
+        others = await siblings(call, name, ns, str(mine[0]["name"]), f"survey-agent-port-{ns}-{name}")
+        if not others:
             continue
         here = await get_yaml(call, "Pod", str(mine[0]["name"]), ns, f"survey-agent-port-pod-{mine[0]['name']}")
-        there = await get_yaml(call, "Pod", str(siblings[0]["name"]), ns,
-                               f"survey-agent-port-pod-{siblings[0]['name']}")
+        there = await get_yaml(call, "Pod", str(others[0]["name"]), ns,
+                               f"survey-agent-port-pod-{others[0]['name']}")
         if here is None or there is None or not _revision(here[0]) or _revision(here[0]) == _revision(there[0]):
             continue
         if _created(here[0]) <= _created(there[0]):

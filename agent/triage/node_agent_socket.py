@@ -13,7 +13,8 @@ they mount; a DaemonSet whose pod on that node is newer than its pods elsewhere 
 (updated < desired), whose CURRENT template mounts no hostPath serving that directory but does mount one beside it
 (the same parent two levels deep: `/run/spire/...`). The DaemonSet is named with both paths and a client's line.
 Twins: a socket failure on a node whose agent was not updated (the old pod there), a DaemonSet whose template still
-serves the clients' directory, an updated DaemonSet with no hostPath near it. `read` reads; `found` is pure.
+serves the clients' directory, an updated DaemonSet with no hostPath near it. `read` reads (the node, its pods and
+a DaemonSet's own pods through `node_agent_pods`, the reads it shares with `node_agent_port`); `found` is pure.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.triage import node_exhaustion
 from agent.triage.facts import Facts, Ref
 from agent.triage.kube_reads import get_yaml
-from agent.triage.node_daemonsets import _node_names
+from agent.triage.node_agent_pods import named_node, pods_of, rows, siblings
 from agent.triage.subject import Subject
 
 CHECK = "daemonset.socket_moved"
@@ -88,13 +88,6 @@ def _created(obj: dict[str, Any]) -> str:
     return str((obj.get("metadata") or {}).get("creationTimestamp") or "")
 
 
-async def _rows(call: Call, args: dict[str, Any], step: str) -> list[dict[str, Any]]:
-    got = await call("k8s_list", args, step)
-    if got is None or not got.ok or not isinstance(got.data, dict):
-        return []
-    return [r for r in got.data.get("rows") or [] if isinstance(r, dict) and r.get("name")]
-
-
 async def _client_failure(facts: Facts, call: Call, node: str, on_node: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The pods on the node whose logs fail dialing a socket, with the host directories their specs mount."""
     out: list[dict[str, Any]] = []
@@ -123,26 +116,20 @@ async def _client_failure(facts: Facts, call: Call, node: str, on_node: list[dic
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only, when the incident names a node and pods on it fail dialing a unix socket: the DaemonSets with a
     pod there, that pod against a sibling (creation), the DaemonSet's template and rollout status."""
-    tokens = node_exhaustion._tokens(subject)
-    if not tokens or READS in facts.reads:
+    if READS in facts.reads:
         return
-    listed = await call("k8s_nodes", {}, "survey-agent-socket-nodes")
-    rows = (listed.data or {}).get("nodes") or [] if listed is not None and listed.ok and \
-        isinstance(listed.data, dict) else []
-    nodes = _node_names(tokens, rows)[:1]
-    if not nodes:
+    node = await named_node(subject, call, "survey-agent-socket-nodes")
+    if not node:
         return
-    node = nodes[0]
     store: dict[str, Any] = facts.reads.setdefault(READS, {"node": node, "clients": [], "daemonsets": []})
-    on_node = await _rows(call, {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
-                          f"survey-agent-socket-pods-{node}")
+    on_node = await rows(call, {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
+                         f"survey-agent-socket-pods-{node}")
     store["clients"] = await _client_failure(facts, call, node, on_node)
     if not store["clients"]:
         return
-    for row in (await _rows(call, {"kind": "DaemonSet"}, "survey-agent-socket-daemonsets"))[:MAX_DAEMONSETS]:
+    for row in (await rows(call, {"kind": "DaemonSet"}, "survey-agent-socket-daemonsets"))[:MAX_DAEMONSETS]:
         ns, name = str(row.get("namespace") or ""), str(row["name"])
-        mine = [r for r in on_node if str(r["name"]).startswith(f"{name}-")
-                and re.fullmatch(r"[a-z0-9]{5}", str(r["name"])[len(name) + 1:])]
+        mine = pods_of(name, on_node, ns)
         if not mine:
             continue
         ds = await get_yaml(call, "DaemonSet", name, ns, f"survey-agent-socket-ds-{name}")
@@ -150,12 +137,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             continue
         template = ((ds[0].get("spec") or {}).get("template") or {}).get("spec") or {}
         status = ds[0].get("status") or {}
-        siblings = [r for r in await _rows(call, {"kind": "Pod", "namespace": ns}, f"survey-agent-socket-{ns}-{name}")
-                    if str(r["name"]).startswith(f"{name}-") and str(r["name"]) != str(mine[0]["name"])
-                    and re.fullmatch(r"[a-z0-9]{5}", str(r["name"])[len(name) + 1:])]
+        others = await siblings(call, name, ns, str(mine[0]["name"]), f"survey-agent-socket-{ns}-{name}")
         here = await get_yaml(call, "Pod", str(mine[0]["name"]), ns, f"survey-agent-socket-pod-{mine[0]['name']}")
-        there = await get_yaml(call, "Pod", str(siblings[0]["name"]), ns,
-                               f"survey-agent-socket-pod-{siblings[0]['name']}") if siblings else None
+        there = await get_yaml(call, "Pod", str(others[0]["name"]), ns,
+                               f"survey-agent-socket-pod-{others[0]['name']}") if others else None
         store["daemonsets"].append({
             "ref": f"{ns}/{name}", "paths": host_paths(template),
             "updated": int(status.get("updatedNumberScheduled") or 0),
