@@ -24,7 +24,9 @@ which setting (the trigger metadata key whose value the error names: `serverAddr
 (`no such host`), and what the autoscaler holds instead (KEDA's fallback replicas). An autoscaler whose source
 failed before the write, a write with a healthy source, or an HPA whose metrics API itself is down (`the server is
 currently unable to handle the request`, no endpoints for the adapter: that is the adapter, not the selector) is
-not named. `read` fetches objects, events and the selector's series; `found` is pure.
+not named. `read` fetches objects, events and the selector's series, and only when the incident shows a scaling
+symptom (its words, a backlog, a scan finding about an autoscaler, a write to one in a timeline read): the CRDs and
+autoscaler lists are otherwise calls in every report for nothing; `found` is pure.
 """
 
 from __future__ import annotations
@@ -287,12 +289,38 @@ def _autoscalers(facts: Facts) -> list[tuple[dict[str, Any], str, str]]:
     return out
 
 
+SCALING_KINDS = ("HorizontalPodAutoscaler", *KEDA_KINDS.values(), *AUTH_KINDS)
+"""Kinds whose write in a timeline read makes the autoscalers worth reading: their source settings live there."""
+_SCALING_WORDS = re.compile(r"\bhpa\b|HorizontalPodAutoscaler|ScaledObject|ScaledJob|\bKEDA\b|ScalingActive|"
+                            r"FailedGet\w*Metric|FailedComputeMetricsReplicas|autoscal|fallback replicas", re.I)
+"""A scan finding's words for an autoscaler in trouble (the scan's `hpa.*` checks, a KEDA condition)."""
+
+
+def scaling_symptom(subject: Subject, facts: Facts) -> bool:
+    """Whether the incident shows anything of scaling: its words (`scale`, `autoscal`, `hpa`: subject.problems), a
+    backlog it reports (a consumer that cannot keep up is what a scaler that stopped scaling leaves), a scan
+    finding about an autoscaler, or a write to an autoscaler or its TriggerAuthentication in a timeline read. Only
+    then are the CRDs and autoscalers read: any other incident's report carries no call of this module."""
+    if "hpa" in subject.problems or subject.backlog_said:
+        return True
+    for f in facts.findings():
+        obj = f.get("object") or {}
+        text = f"{f.get('check')} {f.get('reason')} {f.get('message')}"
+        if str(f.get("check") or "").startswith("hpa.") or str(obj.get("kind") or "") in SCALING_KINDS \
+                or _SCALING_WORDS.search(text):
+            return True
+    return bool(facts.writes_to(SCALING_KINDS, within=LEAD))
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only: the autoscalers of the incident's namespace (KEDA's when its CRDs are served, and HPAs), then
-    for one whose status says its source fails, its namespace's events, KEDA's operator log lines about it, the
-    write history when the survey's is short, and the series an HPA's selector matches."""
+    """Reading only, when the incident shows a scaling symptom (`scaling_symptom`): the autoscalers of the
+    incident's namespace (KEDA's when its CRDs are served, and HPAs), then for one whose status says its source
+    fails, its namespace's events, KEDA's operator log lines about it, the write history when the survey's is
+    short, and the series an HPA's selector matches."""
     store: dict[str, Any] = facts.reads.setdefault(STORE, {"events": {}, "operator_lines": {}, "series": {},
                                                            "evidence": []})
+    if not scaling_symptom(subject, facts):
+        return  # nothing says scaling is involved: the CRD and autoscaler lists would be calls for nothing
     crds = await call("k8s_list", {"kind": "customresourcedefinitions"}, "survey-autoscaler-source-crds")
     served = {str(r.get("name")) for r in ((crds.data or {}).get("rows") or [] if crds is not None and crds.ok
                                            and isinstance(crds.data, dict) else []) if isinstance(r, dict)}

@@ -83,9 +83,12 @@ def hub(objects: list[dict[str, Any]], events: list[dict[str, Any]], *, logs: di
         "prom_query": prom})
 
 
-def run(h: RecordingHub, namespace: str) -> list[dict[str, Any]]:
-    facts = Facts(at=AT)
-    asyncio.run(autoscaler_source.read(Subject(namespace=namespace, names=[]), facts, h, ts(timedelta(0))))
+def run(h: RecordingHub, namespace: str, subject: Subject | None = None,
+        facts: Facts | None = None) -> list[dict[str, Any]]:
+    """The module's reads and suspects; by default for an incident whose words say scaling (`problems`)."""
+    facts = facts or Facts(at=AT)
+    subject = subject or Subject(namespace=namespace, names=[], problems={"hpa"})
+    asyncio.run(autoscaler_source.read(subject, facts, h, ts(timedelta(0))))
     return [s[1] for s in autoscaler_source.suspects(facts)]
 
 
@@ -203,3 +206,48 @@ def test_401_with_no_recent_write_of_its_auth_or_triggers_is_not_named() -> None
              "summary": "TriggerAuthentication shop/kafka-creds written by kubectl-apply: spec.secretTargetRef"}
     assert run(hub([so], [event("api-scaler", "ScaledObject", "KEDAScalerFailed", UNAUTHORIZED,
                                 timedelta(minutes=39))], changes=[other]), "shop") == []
+
+
+# ---- read only when the incident shows scaling ------------------------------------------------------------------
+
+def _failing_keda() -> RecordingHub:
+    so = scaled_object("invoicer-scaler", "billing", KAFKA, fallback=4, failing=True, written=timedelta(hours=2))
+    return hub([so], [event("invoicer-scaler", "ScaledObject", "KEDAScalerFailed", NO_HOST,
+                            timedelta(hours=1, minutes=59))])
+
+
+def test_an_incident_with_no_scaling_symptom_makes_no_call() -> None:
+    """A crash-looping pod's incident, a ConfigMap written: nothing of scaling, so not one read of this module."""
+    h = _failing_keda()
+    facts = Facts(at=AT, scan={"findings": [{"check": "pod.crashloop", "reason": "CrashLoopBackOff",
+                                             "object": {"kind": "Pod", "namespace": "billing", "name": "api-1"},
+                                             "message": "back-off restarting failed container"}]},
+                  changes={"changes": [{"at": ts(timedelta(hours=1)), "type": "config", "summary": "ConfigMap written",
+                                        "object": {"kind": "ConfigMap", "namespace": "billing", "name": "api"}}]})
+    assert run(h, "billing", Subject(namespace="billing", names=["api"]), facts) == []
+    assert len(h.calls) == 0
+
+
+def test_a_write_to_a_scaled_object_in_the_timeline_is_the_symptom() -> None:
+    """The error-budget alert says nothing of scaling; the timeline's write to the ScaledObject does."""
+    h = _failing_keda()
+    facts = Facts(at=AT, changes={"changes": [{"at": ts(timedelta(hours=2)), "type": "other",
+                                               "summary": "ScaledObject billing/invoicer-scaler written by flux",
+                                               "object": {"kind": "ScaledObject", "namespace": "billing",
+                                                          "name": "invoicer-scaler"}}]})
+    got = run(h, "billing", Subject(namespace="billing", names=["invoicer"]), facts)
+    assert [g["object"]["name"] for g in got] == ["invoicer-scaler"] and len(h.calls) >= 3
+
+
+def test_a_scan_finding_about_an_hpa_or_a_reported_backlog_is_the_symptom() -> None:
+    message = ("the HPA was unable to compute the replica count: unable to get metric jobs_in_flight: unable to "
+               "fetch metrics from custom metrics API: the server could not find the metric jobs_in_flight for pods")
+    h = hub([hpa("renderer", "media", message, written=timedelta(hours=3))], [], series=["render-a"])
+    scan = {"findings": [{"check": "hpa.metrics_unavailable", "reason": "FailedGetPodsMetric", "message": message,
+                          "object": {"kind": "HorizontalPodAutoscaler", "namespace": "media", "name": "renderer"}}]}
+    got = run(h, "media", Subject(namespace="media", names=["renderer"]), Facts(at=AT, scan=scan))
+    assert [g["object"]["name"] for g in got] == ["renderer"]
+    backlog = _failing_keda()
+    said = "consumer group billing lag on invoices keeps growing"
+    got = run(backlog, "billing", Subject(namespace="billing", names=["invoicer"], backlog_said=said))
+    assert [g["object"]["name"] for g in got] == ["invoicer-scaler"]
