@@ -8,8 +8,14 @@ timeout (Istio documents these as "server first protocols" that need an explicit
 Linkerd marks the common server-first ports opaque by default (25, 587, 3306, 4444, 5432, 6379, 9300, 11211), so
 only a port outside that list (and outside `config.linkerd.io/opaque-ports`) stalls there.
 
-The switch read here is a Namespace label (`istio-injection=enabled`, `istio.io/rev`), an annotation
-(`linkerd.io/inject: enabled`); a pod-template label/annotation (`sidecar.istio.io/inject`) is not read yet. The pods
+The switch read here is a Namespace label (`istio-injection=enabled`, `istio.io/rev`), a Namespace annotation
+(`linkerd.io/inject: enabled`), or the server workload's own pod-template label/annotation (Istio's
+`sidecar.istio.io/inject: "true"` and `istio.io/rev`, Linkerd's `linkerd.io/inject: enabled`), which the change
+timeline shows as a rollout diff line `pod annotation sidecar.istio.io/inject unset -> 'true'`: that write is the
+change that added the proxy. The documented ORDERING annotations (Istio's `proxy.istio.io/config` with
+`holdApplicationUntilProxyStarts`, Linkerd's `config.linkerd.io/proxy-await`) only reorder a proxy that is already
+injected: sniffing stalls a server-first port whatever the start order, so such a write is never named as the switch,
+and a pod recreated by it does not stand in for a switch whose write is not in view (a twin). The pods
 restart with the proxy and are Ready, nothing in them fails, and the CLIENTS log it in their driver's words (JDBC
 `Communications link failure` / `Read timed out`, Go `i/o timeout` / `driver: bad connection`, Python `Lost
 connection to MySQL server`, an SMTP client's `SMTPServerDisconnected`).
@@ -32,6 +38,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
+from agent.triage.sidecar_hold import INJECT_KEY, OFF
 from agent.triage.sidecar_hold import _switch_now as switch_now
 from agent.triage.sidecar_hold import _switch_writes as switch_writes
 from agent.triage.subject import workload_of_pod
@@ -62,6 +69,45 @@ STALL = re.compile(
     r"handshake (?:timed out|timeout)|SMTPServerDisconnected|Connection unexpectedly closed|greeting never "
     r"received|context deadline exceeded|ETIMEDOUT|connection timed out", re.I)
 """Clients' words for a connection whose server never spoke (JDBC, Go, Python, Node, SMTP libraries)."""
+
+
+TEMPLATE_META = re.compile(r"^pod (annotation|label) (\S+) (.+?) -> (.+)$")
+"""A rollout diff line of the pod template's metadata (mcp_servers.kubernetes.reads.template_diff):
+`pod annotation sidecar.istio.io/inject unset -> 'true'`."""
+ORDERING = re.compile(r"^config\.linkerd\.io/proxy-await$|^proxy\.istio\.io/config$")
+"""Annotations that order an injected proxy's start (Linkerd's proxy-await; Istio's proxy config, which carries
+holdApplicationUntilProxyStarts): they add no proxy."""
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
+def _unquote(value: str) -> str:
+    return value.strip().strip("'\"")
+
+
+def template_switches(facts: Facts, workload: Ref, since: datetime) -> tuple[list[tuple[Ref, tuple[str, str, str,
+                                                                                                   datetime, str]]],
+                                                                             list[datetime]]:
+    """From the timelines read: the writes since `since` to the workload's pod template that switched injection on
+    (its label/annotation set to a value other than off), as (the workload, (key, value, manager, time, verb)); and
+    the times of writes that touched only ordering annotations (which re-create the pods without adding a proxy)."""
+    switched: list[tuple[Ref, tuple[str, str, str, datetime, str]]] = []
+    reordered: list[datetime] = []
+    for change, _, target in facts.writes_to(WORKLOAD_KINDS, deletions=False):
+        at = parse_time(change.get("at"))
+        same = target.name == workload.name or (target.kind == "ReplicaSet"
+                                                and target.name.rsplit("-", 1)[0] == workload.name)
+        if at is None or not since < at <= facts.at or target.namespace != workload.namespace or not same:
+            continue
+        meta = [m for m in (TEMPLATE_META.match(str(d).strip()) for d in change.get("diff") or []) if m]
+        on = [m for m in meta if INJECT_KEY.search(m.group(2)) and _unquote(m.group(4)).lower() not in OFF
+              and _unquote(m.group(4)) != "unset"]
+        for m in on:
+            verb = "given the pod-template annotation" if m.group(1) == "annotation" else "given the pod-template label"
+            switched.append((Ref(workload.kind, workload.namespace, workload.name),
+                             (m.group(2), _unquote(m.group(4)), "", at, verb)))
+        if not on and meta and all(ORDERING.search(m.group(2)) for m in meta):
+            reordered.append(at)
+    return switched, reordered
 
 
 @dataclass
@@ -132,9 +178,12 @@ def found(facts: Facts) -> list[Sniffed]:
             continue
         writes = [(Ref("Namespace", "", str((namespace.get("metadata") or {}).get("name"))), w)
                   for w in switch_writes(namespace, facts.at - LEAD, facts.at)]
+        in_template, reordered = template_switches(facts, read["workload_ref"], facts.at - LEAD)
+        writes += in_template
         created = parse_time((pod.get("metadata") or {}).get("creationTimestamp"))
         now_on = switch_now(namespace, None)
-        if not writes and now_on is not None and created is not None and facts.at - LEAD <= created <= facts.at:
+        if not writes and now_on is not None and created is not None and facts.at - LEAD <= created <= facts.at \
+                and not reordered:
             # no field history in the answer: the switch is on and the server's pod came up with the proxy since
             writes = [(Ref("Namespace", "", str((namespace.get("metadata") or {}).get("name"))),
                        (now_on[0], now_on[1], "", created, now_on[2]))]

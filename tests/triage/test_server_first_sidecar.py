@@ -66,3 +66,54 @@ def test_client_first_or_declared_or_default_opaque_are_left_alone() -> None:
 def test_no_caller_stalling_or_injection_switched_off_names_nothing() -> None:
     assert sfs.found(_facts("mysql:8.0", "istio-proxy", {"name": "db", "port": 3306}, "HTTP 404 Not Found")) == []
     assert sfs.found(_facts("mysql:8.0", "istio-proxy", {"name": "db", "port": 3306}, JDBC, value="disabled")) == []
+
+
+# ---- the switch in the server workload's own pod template (the change timeline's rollout diff) -------------------
+
+def _template_facts(image: str, proxy: str, port: dict[str, Any], diff: list[str], *, kind: str = "Deployment",
+                    namespace_labels: dict[str, str] | None = None) -> Facts:
+    """A dependency whose Namespace carries no recent switch (labelled, if at all, a month ago), its pod recreated
+    at 11:32 by a rollout of its template whose diff is `diff`, and a caller stalling."""
+    facts = _facts(image, proxy, port, JDBC)
+    ns = {"kind": "Namespace", "metadata": {"name": "data", "labels": dict(namespace_labels or {}), "annotations": {},
+                                            "managedFields": [{"manager": "kubectl-label",
+                                                               "time": "2026-08-01T09:00:00Z",
+                                                               "fieldsV1": {"f:metadata": {"f:labels": {
+                                                                   f"f:{k}": {} for k in namespace_labels or {}}}}}]}}
+    entry = facts.reads[sfs.READS]["data/db"]
+    entry["namespace"], entry["workload_ref"] = ns, Ref(kind, "data", "db")
+    assert facts.changes is not None
+    facts.changes["changes"] = [{"at": "2026-09-01T11:31:00Z", "type": "rollout", "summary": f"{kind} data/db rolled",
+                                 "object": {"kind": kind, "namespace": "data", "name": "db"}, "diff": diff}]
+    return facts
+
+
+def test_istio_inject_annotation_written_into_a_mysql_template_names_the_workload() -> None:
+    facts = _template_facts("mariadb:11.4", "istio-proxy", {"name": "sql", "port": 3306},
+                            ["pod annotation sidecar.istio.io/inject unset -> 'true'"])
+    [s] = sfs.found(facts)
+    assert s.switch == Ref("Deployment", "data", "db") and (s.key, s.value) == ("sidecar.istio.io/inject", "true")
+    head = sfs.finding(s, facts)["message"][:400]
+    assert head.startswith("Deployment data/db was given the pod-template annotation sidecar.istio.io/inject=true")
+    assert "server-first" in head and "sql/3306" in head
+
+
+def test_linkerd_inject_annotation_on_a_nats_statefulset_outside_the_opaque_list() -> None:
+    facts = _template_facts("nats:2.10-alpine", "linkerd-proxy", {"name": "client", "port": 4222},
+                            ["pod annotation linkerd.io/inject 'disabled' -> 'enabled'"], kind="StatefulSet")
+    [s] = sfs.found(facts)
+    assert s.switch == Ref("StatefulSet", "data", "db") and s.mesh == "linkerd" and s.value == "enabled"
+
+
+def test_a_write_that_only_orders_the_proxy_or_turns_injection_off_is_not_the_switch() -> None:
+    """The Namespace has injected for a month; a rollout that only sets holdApplicationUntilProxyStarts (or
+    Linkerd's proxy-await) recreated the pod: the proxy was there before, so neither that write nor the Namespace
+    (no recent write) is named. Nor is a template annotation set to false."""
+    hold = ["pod annotation proxy.istio.io/config unset -> 'holdApplicationUntilProxyStarts: true'"]
+    assert sfs.found(_template_facts("mysql:8.0", "istio-proxy", {"name": "db", "port": 3306}, hold,
+                                     namespace_labels={"istio-injection": "enabled"})) == []
+    wait = ["pod annotation config.linkerd.io/proxy-await unset -> 'enabled'"]
+    assert sfs.found(_template_facts("nats:2.10", "linkerd-proxy", {"name": "client", "port": 4222}, wait,
+                                     namespace_labels={"linkerd.io/inject": "enabled"})) == []
+    off = ["pod annotation sidecar.istio.io/inject 'true' -> 'false'"]
+    assert sfs.found(_template_facts("mysql:8.0", "istio-proxy", {"name": "db", "port": 3306}, off)) == []
