@@ -16,6 +16,14 @@ audience / issuer / jwks) within LEAD before the incident, when a path log (the 
 sidecar's) carries a proxy JWT denial. The finding says which part of the rule the denial names (audience,
 issuer, keys) and the rule's current value. A JWT rule written with no proxy denial on the path, or a denial
 with no such write (a token problem elsewhere: rotation_cadence, idp_keys), is not named here.
+
+Dating: a refusal already printed before the write is not its effect. A denial is dated by its classified entry's
+`first_seen` or a stamp in the line itself (Envoy's `[%START_TIME%]`, Kong's nginx stamp); many access-log formats
+print none (a JSON format without a time field, a 401 body). Those are dated by the kubelet's own stamps through
+`log_since`: the container's log read whole and since the write (plus SLACK), grepping the denial's words; more
+denials in the whole tail than since the write means the proxy refused before it, and the write is not named. The
+window is counted back from the incident's time (the moment the survey reads at); when neither way can tell, the
+write is kept (undated, as before).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import log_since
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -173,12 +182,15 @@ def found(facts: Facts) -> list[Narrowed]:
         at = parse_time(change.get("at"))
         if at is None or (began is not None and began < at - SLACK):
             continue
+        if began is None and (kept.get("before") or {}).get(str(target), 0) > 0:
+            continue  # undated refusals, but the kubelet's stamps put some before this write
         obj = (kept.get("objects") or {}).get(str(target)) or {}
         fields = ", ".join(str(d).split(" ")[0] for d in change.get("diff") or [] if str(d).strip())[:120]
         out.append(Narrowed(target, int((facts.at - at).total_seconds() // 60), fields or "its rules", denial, line,
                             who, part, _value(obj, rule_field) if rule_field else "",
                             [e for e in (evidence, (kept.get("evidence") or {}).get(str(target)),
-                                         *(kept.get("log_evidence") or [])) if e]))
+                                         *(kept.get("log_evidence") or []),
+                                         *((kept.get("dated_by") or {}).get(str(target)) or [])) if e]))
     return out
 
 
@@ -209,13 +221,56 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     if not writes or RECORD in facts.reads:
         return
     kept: dict[str, Any] = facts.reads.setdefault(RECORD, {"objects": {}, "evidence": {}, "proxy_lines": {},
-                                                          "log_evidence": []})
+                                                          "proxy_from": {}, "log_evidence": [], "before": {},
+                                                          "dated_by": {}})
     for _, _, target in writes[:4]:
         got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-jwt-rule-{target.name}")
         if got is not None:
             kept["objects"][str(target)], kept["evidence"][str(target)] = got
-    if denials(facts):
+    if not denials(facts):
+        await _read_proxies(facts, call, kept)
+    await _date_by_kubelet(facts, call, kept, writes[:2])
+
+
+def _undated_source(facts: Facts) -> tuple[str, str, str, str] | None:
+    """(pod, namespace, container, the denial's words) of the first denial that could date a write, when no denial
+    carries a time (None when one does, or there is none)."""
+    if first_denial(facts) is not None:
+        return None
+    for log in facts.logs:
+        for entry in log.entries():
+            text = str(entry.get("example") or entry.get("message") or entry.get("template") or "")
+            if _dates(text) and (m := DENIAL.search(text)) and log.pod:
+                return log.pod, log.namespace, "", m.group(0)
+    kept = facts.reads.get(RECORD) or {}
+    for pod, lines in (kept.get("proxy_lines") or {}).items():
+        namespace, container = (kept.get("proxy_from") or {}).get(pod) or ("", "")
+        for text in lines:
+            if _dates(text) and (m := DENIAL.search(text)) and namespace:
+                return pod, namespace, container, m.group(0)
+    return None
+
+
+async def _date_by_kubelet(facts: Facts, call: Callable[..., Awaitable[Any]], kept: dict[str, Any],
+                           writes: list[tuple[dict[str, Any], str, Ref]]) -> None:
+    """For refusals that print no time: how many the container printed before each write (kubelet stamps)."""
+    source = _undated_source(facts)
+    if source is None:
         return
+    pod, namespace, container, words = source
+    for change, _, target in writes:
+        at = parse_time(change.get("at"))
+        if at is None or at > facts.at:
+            continue
+        got = await log_since.split(call, pod, namespace, container, words, facts.at - at + SLACK,
+                                    f"survey-jwt-dated-{target.name}")
+        if got is not None:
+            kept["before"][str(target)] = got.before
+            kept["dated_by"][str(target)] = got.evidence
+
+
+async def _read_proxies(facts: Facts, call: Callable[..., Awaitable[Any]], kept: dict[str, Any]) -> None:
+    """The subject pods' proxy containers' lines that mention jwt."""
     pods = [(str(p.get("name")), str(p.get("namespace") or (data.get("subject") or {}).get("namespace") or ""))
             for data, _ in facts.topologies for p in data.get("pods") or [] if isinstance(p, dict) and p.get("name")]
     for name, namespace in pods[:MAX_PODS]:
@@ -229,4 +284,5 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
                                            "grep": "jwt", "tail": 2000}, f"survey-jwt-proxy-{name}")
             if logs is not None and logs.ok:
                 kept["proxy_lines"][name] = str(logs.full_text or logs.text).splitlines()[-50:]
+                kept["proxy_from"][name] = (namespace, str(c.get("name")))
                 kept["log_evidence"].append(logs.evidence_id)
