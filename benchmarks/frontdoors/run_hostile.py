@@ -7,15 +7,16 @@ promise forbids: any 5xx, an answer of the wrong class, a job enqueued by a requ
 accepted (or the wrong number by one that was), and accepted work lost (a valid control refused, or
 a job that disappeared from the queue later in the run).
 
-    .venv/bin/python benchmarks/frontdoors/run_hostile.py [--catalogue 1|2|3|4|5] [--label first_contact|after_fixes]
+    .venv/bin/python benchmarks/frontdoors/run_hostile.py [--catalogue 1|2|3|4|5|6] [--label first_contact|after_fixes]
         [--only PREFIX]
 
 Writes (merges its label into) benchmarks/results/frontdoors_hostile.json, or with `--catalogue 2`
 (the second blind round, hostile_requests2.py) benchmarks/results/frontdoors_hostile2.json, or with
 `--catalogue 3` (the third, hostile_requests3.py) benchmarks/results/frontdoors_hostile3.json, or with
 `--catalogue 4` (the fourth, hostile_requests4.py) benchmarks/results/frontdoors_hostile4.json, or with
-`--catalogue 5` (the fifth, hostile_requests5.py) benchmarks/results/frontdoors_hostile5.json. Rounds 2
-to 5 also seed pending approvals and watch a loopback canary URL (`ssrf_fetches`).
+`--catalogue 5` (the fifth, hostile_requests5.py) benchmarks/results/frontdoors_hostile5.json, or with
+`--catalogue 6` (the sixth, hostile_requests6.py) benchmarks/results/frontdoors_hostile6.json. Rounds 2
+to 6 also seed pending approvals and watch a loopback canary URL (`ssrf_fetches`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ RESULTS2 = ROOT / "benchmarks" / "results" / "frontdoors_hostile2.json"
 RESULTS3 = ROOT / "benchmarks" / "results" / "frontdoors_hostile3.json"
 RESULTS4 = ROOT / "benchmarks" / "results" / "frontdoors_hostile4.json"
 RESULTS5 = ROOT / "benchmarks" / "results" / "frontdoors_hostile5.json"
+RESULTS6 = ROOT / "benchmarks" / "results" / "frontdoors_hostile6.json"
 HOST = "127.0.0.1"
 
 
@@ -293,13 +295,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="first_contact")
     parser.add_argument("--only", default="", help="run only cases whose name starts with this")
-    parser.add_argument("--catalogue", type=int, choices=(1, 2, 3, 4, 5), default=1,
+    parser.add_argument("--catalogue", type=int, choices=(1, 2, 3, 4, 5, 6), default=1,
                         help="1: hostile_requests.py; 2: the second blind round, hostile_requests2.py; "
                              "3: the third, hostile_requests3.py; 4: the fourth, hostile_requests4.py; "
-                             "5: the fifth, hostile_requests5.py")
+                             "5: the fifth, hostile_requests5.py; 6: the sixth, hostile_requests6.py")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    if args.catalogue == 5:
+    if args.catalogue == 6:
+        from benchmarks.frontdoors.hostile_requests6 import CASES
+    elif args.catalogue == 5:
         from benchmarks.frontdoors.hostile_requests5 import CASES
     elif args.catalogue == 4:
         from benchmarks.frontdoors.hostile_requests4 import CASES
@@ -324,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"expected {failure['expected']} new_jobs={failure['new_jobs']} {failure['problems']} "
               f"{failure['detail'][:120]!r}")
     if not args.no_write and not args.only:
-        path = {1: RESULTS, 2: RESULTS2, 3: RESULTS3, 4: RESULTS4, 5: RESULTS5}[args.catalogue]
+        path = {1: RESULTS, 2: RESULTS2, 3: RESULTS3, 4: RESULTS4, 5: RESULTS5, 6: RESULTS6}[args.catalogue]
         existing = json.loads(path.read_text()) if path.exists() else {}
         existing[args.label] = report
         path.write_text(json.dumps(existing, indent=1) + "\n")
