@@ -16,6 +16,11 @@ Told apart from its twins: every running pod started after the write (one key ev
 class, a key that no longer matches a SENDER's), none did (nobody loaded it yet), the data keys written are not
 a signing key (a database password), the rejections began before the newer pods started. The Secret's values are
 never read: only its managedFields (when, by whom, which data keys) and the pods' start times. `found` is pure.
+
+The `k8s_get` tool strips managedFields, so the Secret's write is usually known from the change timeline instead
+(`data key K set by MANAGER`, which the server builds from the same managedFields). When the pods started at
+different times and no write of a Secret they read is in view, the shared 48 h timeline is read
+(`managed_writes.reach`); a write older than that is out of view.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import credential_write as cw
+from agent.triage import managed_writes
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -152,6 +158,11 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
                                      "writes": [{"at": w.isoformat(), "by": by, "keys": keys}
                                                 for w, by, keys in key_writes(got[0])]})
         store["workloads"].append(entry)
+        starts = {p.get("started") for p in entry["pods"] if p.get("started")}
+        if len(starts) > 1 and not _writes(facts, log.namespace, entry):
+            # pods started at different times (a split is possible) and no write of a Secret they read is in view:
+            # k8s_get strips managedFields, so look for it in the longer timeline the server builds from them
+            await managed_writes.reach(facts, call, at, "survey-shared-history")
 
 
 def _writes(facts: Facts, namespace: str, entry: dict[str, Any]) -> list[tuple[Ref, datetime, str, list[str], str]]:

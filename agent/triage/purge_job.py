@@ -15,6 +15,11 @@ keys`, `removed 1200 rows`, `purged N objects`), and where that log prints a fil
 dropped. Twins: a janitor whose template was not written recently, a run that deleted nothing, victims whose
 errors began before the write, a job that deletes but whose namespace's workloads report nothing missing.
 `found` is pure; `read` lists the victims' namespaces' CronJobs and reads the newest run's log.
+
+The write's time: the CronJob's managedFields when the answer carries them, else the timeline's write to it. The
+`k8s_get` tool strips managedFields, so a write older than the survey's 6 h timeline is looked up in the shared
+48 h timeline (`managed_writes.reach`, one read, only for a CronJob whose write was not seen): the server reads the
+same managedFields and reports the job template's write with its time and manager (LEAD is 24 h, inside it).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.triage import managed_writes
 from agent.triage.cron_overlap import period_minutes
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by, written_by
 from agent.triage.kube_reads import get_yaml, list_names
@@ -250,6 +256,9 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             if got is None:
                 continue
             written = template_written(got[0]) or timeline_write(facts, Ref("CronJob", namespace, name))
+            if written is None:  # k8s_get strips managedFields: the write may be in a longer timeline only
+                await managed_writes.reach(facts, call, at, "survey-shared-history")
+                written = timeline_write(facts, Ref("CronJob", namespace, name))
             if written is not None and facts.at - written[0] > LEAD:
                 continue
             runs = sorted((p for p in pod_names if re.fullmatch(rf"{re.escape(name)}-\d+-[a-z0-9]{{5}}", p)),
