@@ -105,6 +105,8 @@
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
+- agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
+  written value) is named by a specific word of the victim's outward errors (`audiences`, `spiffe`, `redirect`).
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS`.
@@ -184,6 +186,7 @@ from agent.triage import (
     scrape_growth,
     secret_delivery,
     secret_store,
+    setting_words,
     shared_identifier,
     shared_quota,
     sidecar_hold,
@@ -222,7 +225,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
-                            proxy_breaker, shared_identifier, class_driver, expansion_refused, kubelet_template,
+                            proxy_breaker, shared_identifier, setting_words, class_driver, expansion_refused,
+                            kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket)

@@ -86,9 +86,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@=-]*[A-Za-z0-9]")
 _HOSTLIKE = re.compile(r"^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+$")
 _NOT_A_NAME = re.compile(r"^v?\d[\d.:_-]*[a-z]{0,2}$|^\d{4}-\d\d-\d\d|^[0-9a-f]{12,}$|^[a-z]{0,3}\d[\d.]*$")
 """Numbers, versions, durations and sizes (500ms, 2.3.0, v1), dates, hashes: values, not names."""
-_BY_ACTOR = re.compile(r"\b(?:updated|written|created|deleted|rolled out|patched|applied) by \S+", re.I)
+BY_ACTOR = re.compile(r"\b(?:updated|written|created|deleted|rolled out|patched|applied) by \S+", re.I)
 _WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob", "Job")
-_SKIP_KINDS = frozenset({"pod", "event", "replicaset", "controllerrevision", "endpointslice", "endpoints", "lease"})
+SKIP_KINDS = frozenset({"pod", "event", "replicaset", "controllerrevision", "endpointslice", "endpoints", "lease"})
 """Objects whose writes are consequences (a pod, an endpoint list) rather than anyone's change."""
 
 
@@ -205,7 +205,7 @@ def _spec_words(pod: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
 def _valueless(change: dict[str, Any]) -> bool:
     """A write whose diff quotes no value (`data key mesh set`): its current text says what it holds now."""
     lines = [str(d) for d in change.get("diff") or []] or [str(change.get("summary") or "")]
-    return not any(" = " in ln or "->" in ln or ": " in _BY_ACTOR.sub("", ln) for ln in lines)
+    return not any(" = " in ln or "->" in ln or ": " in BY_ACTOR.sub("", ln) for ln in lines)
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
@@ -233,7 +233,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         target = Ref.of(change.get("object"))
         if reads >= MAX_READS or target is None or not _valueless(change) or change.get("type") == "deleted":
             continue
-        if target.kind == "Secret" or target.kind in _WORKLOAD_KINDS or target.kind.lower() in _SKIP_KINDS:
+        if target.kind == "Secret" or target.kind in _WORKLOAD_KINDS or target.kind.lower() in SKIP_KINDS:
             continue
         if str(target) in store["objects"] or target.kind == "Node":
             continue
@@ -245,7 +245,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             store["objects"][str(target)] = {"text": str(body)[:6000], "evidence": got[1]}
 
 
-def _victims(facts: Facts) -> list[Victim]:
+def victims(facts: Facts) -> list[Victim]:
     pods = _store(facts).get("pods") or {}
     out: list[Victim] = []
     for log in facts.logs:
@@ -259,7 +259,7 @@ def _victims(facts: Facts) -> list[Victim]:
     return out
 
 
-def _own_change(facts: Facts, victim: Victim) -> bool:
+def own_change(facts: Facts, victim: Victim) -> bool:
     """Whether the victim's own workload, or what it reads, was written before its errors (not an HPA's rescale):
     then its own change is the likelier cause and the victim keeps its blame."""
     for change in facts.change_list():
@@ -307,7 +307,7 @@ def _callees_own(change: dict[str, Any], target: Ref, callee: Ref) -> bool:
 
 def _change_text(change: dict[str, Any], facts: Facts) -> str:
     target = Ref.of(change.get("object"))
-    written = " ".join(_BY_ACTOR.sub("", str(x)) for x in [change.get("summary") or "", *(change.get("diff") or [])])
+    written = " ".join(BY_ACTOR.sub("", str(x)) for x in [change.get("summary") or "", *(change.get("diff") or [])])
     current = ((_store(facts).get("objects") or {}).get(str(target)) or {}).get("text") or ""
     return f"{target.name if target else ''} {written} {current}"
 
@@ -341,20 +341,20 @@ def _namespaces(facts: Facts) -> set[str]:
 
 def _field(change: dict[str, Any]) -> str:
     """What the write changed, as its diff says it (old -> new where known), short."""
-    lines = [_BY_ACTOR.sub("", str(d)).strip(" ;:") for d in change.get("diff") or []]
-    text = "; ".join(ln for ln in lines if ln) or _BY_ACTOR.sub("", str(change.get("summary") or "")).strip()
+    lines = [BY_ACTOR.sub("", str(d)).strip(" ;:") for d in change.get("diff") or []]
+    text = "; ".join(ln for ln in lines if ln) or BY_ACTOR.sub("", str(change.get("summary") or "")).strip()
     return text[:180]
 
 
 def found(facts: Facts) -> list[Shared]:
     """Per victim failing outward with no change of its own, the write before its errors that shares the rarest
     specific identifier with its outward lines or its spec."""
-    victims = [v for v in _victims(facts) if not _own_change(facts, v)]
-    if not victims:
+    failing = [v for v in victims(facts) if not own_change(facts, v)]
+    if not failing:
         return []
     holders, namespaces = _holders(facts), _namespaces(facts)
     out: list[Shared] = []
-    for v in victims:
+    for v in failing:
         own = {v.workload.name.lower(), v.log.pod.lower()}
         line_ids = [(t, identifiers(t)) for t in v.lines]
         spec_ids = [(f"{where} = {text}"[:200], identifiers(text)) for where, text in v.spec_words]
@@ -362,7 +362,7 @@ def found(facts: Facts) -> list[Shared]:
         callees = _self_failing(facts, v)
         for change in facts.change_list():
             target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-            if target is None or at is None or target.kind.lower() in _SKIP_KINDS:
+            if target is None or at is None or target.kind.lower() in SKIP_KINDS:
                 continue
             if not facts.at - LEAD <= at <= v.first + SLACK or "rescaled" in str(change.get("summary") or ""):
                 continue

@@ -153,6 +153,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
         found = await _first_subject_logs(subject, facts, {str(c.get("name")) for c in log_calls}, call)
         if found is not None:
             outcomes.append(found)
+    from agent.triage import sidecar_logs  # a quiet app container: the proxy beside it prints the refusals
+
+    outcomes += await sidecar_logs.read(subject, outcomes, call)
     hosts: list[str] = []
     failing_calls = False
     for outcome in outcomes:

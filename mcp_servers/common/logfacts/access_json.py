@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_servers.common.logfacts.classify import classify
+from mcp_servers.common.logfacts.classify import ENVOY_LOCAL_DENIAL, classify
 
 STATUS_KEYS = ("status", "response_code", "DownstreamStatus", "status_code", "statusCode", "http_status",
                "http.response.status_code", "http.status_code", "OriginStatus")
@@ -104,10 +104,14 @@ def access_record(flat: dict[str, Any]) -> Access | None:
     flags = _value(flat, ("response_flags",))
     if flags:
         fields["response_flags"] = flags
+    details = _value(flat, ("response_code_details",))
+    if details:
+        fields["response_code_details"] = details[:200]
     flag_set = set(flags.split(",")) if flags else set()
     code = int(status)
-    severity = "error" if code >= 500 or flag_set & FLAG_SEVERITY else "warning" if code == 429 else "info"
-    message = f"{method} {path} {status}" + (f" {flags}" if flags else "")
+    denial = code in (401, 403) and bool(ENVOY_LOCAL_DENIAL.match(details))  # the proxy's own filter refused
+    severity = "error" if code >= 500 or flag_set & FLAG_SEVERITY or denial else "warning" if code == 429 else "info"
+    message = f"{method} {path} {status}" + (f" {flags}" if flags else "") + (f" {details}" if denial else "")
     said = _value(flat, _MSG_KEYS)
     if said and classify(said) is not None:
         message = f"{message}: {said}"

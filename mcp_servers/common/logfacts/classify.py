@@ -197,6 +197,13 @@ _ENVOY_FLAGS = {"UF": "connection_refused", "UH": "unavailable", "UO": "unavaila
                 "UPE": "upstream_reset", "UMSDR": "connection_timeout", "OM": "oom"}
 
 
+ENVOY_LOCAL_DENIAL = re.compile(r"^(?:jwt_authn_access_denied|rbac_access_denied|ext_authz_(?:denied|error)|"
+                                r"oauth_?\w*|client_cert\w*)", re.I)
+"""Response code details of a refusal Envoy made itself (its JWT, RBAC, external-authorisation or OAuth filter):
+the proxy checked the request against its own policy and refused it, which is what a policy change causes. A
+401/403 the upstream answered carries `via_upstream` and stays a counted status."""
+
+
 def haproxy_state_class(state: str, status: str = "", server: str = "") -> str | None:
     """The error class HAProxy's termination state means (its log format's first two flag characters).
 
@@ -272,6 +279,9 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
         if flag in _ENVOY_FLAGS:
             detail = _match(fields.get("upstream_failure", "") + " " + fields.get("response_code_details", ""))
             return detail or _ENVOY_FLAGS[flag]
+    status = fields.get("status", "")
+    if status in ("401", "403") and ENVOY_LOCAL_DENIAL.match(fields.get("response_code_details", "")):
+        return "auth_failure" if status == "401" else "permission_denied"
     found = _match(probe)
     if found in (None, "connection_timeout", "file_not_found", "panic") and _PARSE_ERROR.search(probe) and (
             fields.get("env_var") or fields.get("config_key") or _CONFIG_FRAME.search(context)
@@ -283,7 +293,6 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
         return found
     if exception in ("panic", "fatal error"):
         return "panic"
-    status = fields.get("status", "")
     if status.isdigit() and len(status) == 3 and status[0] == "5":
         return "http_5xx"
     if exception:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcp_servers.common.logfacts.access_json import access_record, worse
+from mcp_servers.common.logfacts.classify import ENVOY_LOCAL_DENIAL
 from mcp_servers.common.logfacts.models import Severity
 
 MAX_LINE = 8000
@@ -262,13 +263,16 @@ def parse_envoy(text: str) -> Line | None:
             fields["upstream_cluster"] = after[0]
     flag_set = set(flags.split(","))
     code = int(status)
-    if code >= 500 or flag_set & _ENVOY_FLAG_SEVERITY:
+    denial = code in (401, 403) and bool(ENVOY_LOCAL_DENIAL.match(fields.get("response_code_details", "")))
+    if code >= 500 or flag_set & _ENVOY_FLAG_SEVERITY or denial:
         severity: Severity = "error"
     elif code == 429 or "RL" in flag_set:
         severity = "warning"
     else:
         severity = "info"
     message = f"{method} {path} {status} {flags}"
+    if denial:  # the filter's words say which check refused: `jwt_authn_access_denied{Jwt_audiences_is_not_allowed}`
+        message += f" {fields['response_code_details']}"
     return Line("envoy_access", severity, message, ts, fields)
 
 
