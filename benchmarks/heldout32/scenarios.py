@@ -232,9 +232,12 @@ def pick_lists_failing_page() -> Incident:
     def squid(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str | None:
             epoch = f"{t.timestamp():.3f}"
-            if t < restart or i % 2:
+            if t < restart:
                 return (f"{epoch}    412 10.244.2.{30 + i % 9} TCP_TUNNEL/200 6120 CONNECT "
                         "sqs.eu-west-1.amazonaws.com:443 - HIER_DIRECT/52.95.120.12 -")
+            if i % 2:
+                return (f"{epoch}    388 10.244.3.{11 + i % 7} TCP_TUNNEL/200 5311 CONNECT "
+                        "api.stripe.com:443 - HIER_DIRECT/54.187.174.169 -")
             sku = f"SKU-{40210 + (i * 37) % 900}"
             return (f"{epoch}      0 10.244.1.{17 + i % 3} TCP_DENIED/403 3921 GET "
                     f"http://stock-service.warehouse.svc.cluster.local:8080/v1/stock/{sku} - HIER_NONE/- text/html")
@@ -1015,6 +1018,8 @@ def edge_node_calls_timing_out_question() -> Incident:
         h.created = up
         h.states[0].started_at = up + timedelta(seconds=4)
         h.labels["controller-revision-hash"] = new_hash
+        h.containers = [c("aws-node", ds["spec"]["template"]["spec"]["containers"][0]["image"], env=new_env,
+                          memory_limit="128Mi", memory_request="32Mi", cpu_request="50m", port=None)]
         h.logs[h.containers[0].name] = L.lines([
             (up + timedelta(seconds=4), '{"level":"info","ts":"' + ts(up) + '","caller":"entrypoint.sh",'
              '"msg":"Validating env variables ..."}'),
@@ -1028,6 +1033,8 @@ def edge_node_calls_timing_out_question() -> Incident:
              '"msg":"Successfully copied CNI plugin binary and config file."}')])
         inc.event(inc.cluster.pod_object(h), "Started", "Started container aws-node", up + timedelta(seconds=4),
                   warning=False, host=h.node)
+        inc.event(ds, "SuccessfulCreate", f"Created pod: {h.name}", up, warning=False,
+                  component="daemonset-controller")
     on_edge = change + timedelta(seconds=35 * 4)
 
     def preview(hit: bool) -> Callable[[str, datetime, datetime], Lines]:
@@ -1180,8 +1187,8 @@ def notification_fanout_crashloop() -> Incident:
 
     def fanout(pod: str, s: datetime, e: datetime) -> str:
         return L.lines([
-            (s + timedelta(seconds=1), L.pylog(s, "INFO", "fanout.main", "starting notification-fanout 3.4.0 "
-                                                                         "region=eu-central-1")),
+            (s + timedelta(seconds=1), L.pylog(s + timedelta(seconds=1), "INFO", "fanout.main",
+                                               "starting notification-fanout 3.4.0 region=eu-central-1")),
             (s + timedelta(seconds=2), "Traceback (most recent call last):\n"
              '  File "/app/fanout/main.py", line 61, in <module>\n    main()\n'
              '  File "/app/fanout/main.py", line 44, in main\n    check_topic(sns, settings.TOPIC_ARN)\n'
