@@ -1876,9 +1876,9 @@ def catalog_api_error_bursts_page() -> Incident:
     cm = inc.configmap(
         "catalog",
         "catalog-feature-snapshot",
-        {"features.json": '{"flags": 412}', "generatedAt": ts(AT9 + timedelta(minutes=30))},
+        {"features.json": '{"flags": 412}', "generatedAt": ts(AT9 + timedelta(minutes=25))},
     )
-    changed(cm, ("kubectl-client-side-apply", "Update", AT9 + timedelta(minutes=30), {"f:data": {"f:generatedAt": {}}}))
+    changed(cm, ("kubectl-client-side-apply", "Update", AT9 + timedelta(minutes=25), {"f:data": {"f:generatedAt": {}}}))
     inc.add(
         {
             "apiVersion": "batch/v1",
@@ -1910,7 +1910,7 @@ def catalog_api_error_bursts_page() -> Incident:
                     }
                 },
             },
-            "status": {"lastScheduleTime": ts(AT9 + timedelta(minutes=30))},
+            "status": {"lastScheduleTime": ts(AT9 + timedelta(minutes=25))},
         }
     )
     revs = [
