@@ -70,6 +70,9 @@
   session affinity before the app began to lose its in-memory sessions (invalid session id).
 - agent.triage.node_agent_socket: a node agent DaemonSet whose new revision, rolled to the named node, serves its unix
   socket under another hostPath than the one workloads there mount and dial (no such file or directory).
+- agent.triage.store_full: a datastore refusing its callers' writes at its own ceiling (Redis maxmemory, Memcached -m,
+  RabbitMQ's memory alarm, Elasticsearch's breaker or flood stage, etcd's quota): the write that lowered the setting,
+  else the store with its limit (`EXTRA_WEIGHTS`: a module whose second check has a weight of its own).
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -109,7 +112,7 @@
   written value) is named by a specific word of the victim's outward errors (`audiences`, `spiffe`, `redirect`).
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
-module's check by `WEIGHTS`.
+module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
 """
 
 from __future__ import annotations
@@ -193,6 +196,7 @@ from agent.triage import (
     signing_secret,
     sticky_removed,
     storage_layer,
+    store_full,
     store_mode,
     time_source,
     timing_tight,
@@ -229,8 +233,9 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
-                            sticky_removed, node_agent_socket)
-WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES}
+                            sticky_removed, node_agent_socket, store_full)
+WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
+    check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
 
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
