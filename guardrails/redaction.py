@@ -44,10 +44,12 @@ from guardrails.attested import CLEAN as _ATTESTED
 from guardrails.pure_memo import PureMemo
 from guardrails.regex_trie import trie_pattern as _trie_pattern
 from guardrails.secret_layouts import (
+    aligned_tables,
     anchored_values,
     block_label,
     call_pairs,
     cookie_file_rows,
+    dump_pairs,
     fake_provider_values,
     has_consumer_sibling,
     has_secret_sibling,
@@ -58,6 +60,7 @@ from guardrails.secret_layouts import (
     key_value_tables,
     list_values,
     quoted_pairs,
+    typed_values,
     widen_value,
     xml_pairs,
 )
@@ -251,6 +254,16 @@ def _element_key(tag: str, value: str) -> bool:
     """`<transactionKey>EdCa...</transactionKey>`: a key-named element judged like a secret key's value."""
     name = tag.rsplit(":", 1)[-1]
     return credential_key(name) is KeyKind.SECRET and _judge(KeyKind.SECRET, name, value, quoted=True) is not None
+
+
+def _userinfo_password(value: str) -> bool:
+    """A URL's user-info password. Generated passwords hold `?` and `#` unescaped (`pg://u:ab1?@host`) and
+    clients split at the last `@` anyway, so they are part of it; a query (`host:8080?mail=a@b`) is not:
+    a part after `?`/`#` never holds `=`/`&` (the pattern), and a part before it of digits only is a port."""
+    if _is_placeholder(value):
+        return False
+    cut = min((i for i in (value.find("?"), value.find("#")) if i >= 0), default=-1)
+    return cut < 0 or not value[:cut].isdigit()
 
 
 def _cli_value(value: str) -> bool:
@@ -965,6 +978,19 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     _fmt(
         "cli_password_flag",
+        "a long option whose one-word name ends in a credential word, as daemons spell their config directives "
+        "on the command line (redis-server `--requirepass X --masterauth X`, `--adminpass`, `--dbpassword`): "
+        "the name is judged as a key, so `--bypass` or `--compass` are not",
+        [
+            r"(?i)(?<![\w-])--(?P<flag>[a-z]{2,24}(?:pass|passwd|password|pwd|auth))(?:=|[ \t]+)"
+            r"(?P<s>'[^'\n]{1,256}'|\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
+        ],
+        ["pass", "pwd", "auth"],
+        accept=_cli_value,
+        accept_match=lambda m: credential_key(m.group("flag")) is KeyKind.PASSWORD,
+    ),
+    _fmt(
+        "cli_password_flag",
         "user:password given to curl/wget/git/helm/docker with -u, --user or --creds",
         [
             r"(?i)\b(?:curl|wget|httpie|git|helm|docker|skopeo|oras)\b[^\n|;&]{0,200}?\s(?:-u|--user|"
@@ -1044,7 +1070,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "password, token or secret as an XML element (<password>X</password>, Maven settings, web.config)",
         [
             r"(?i)<(?P<tag>[\w:.\-]{0,40}(?:password|passwd|pwd|passphrase|secret|token|apikey|api-key|api_key|"
-            r"credential)[\w.\-]{0,20})>(?P<s>[^<\s]{3,256})</(?P=tag)>",
+            r"credential)[\w.\-]{0,20})(?:\s[^<>]{0,512})?>(?P<s>[^<\s]{3,256})</(?P=tag)>",
             # CDATA, and a `<Value>` child (Windows unattend.xml `<AdministratorPassword><Value>`)
             r"(?i)<[\w:.\-]{0,40}(?:password|passwd|pwd|passphrase|secret|token|apikey|api-key|api_key|"
             r"credential)[\w.\-]{0,20}>\s*(?:<value>\s*)?<!\[CDATA\[(?P<s>[^\]]{1,512}?)\]\]>",
@@ -1060,9 +1086,24 @@ FORMATS: tuple[SecretFormat, ...] = (
         "an XML element whose name ends in a key word that makes it a credential (Authorize.Net "
         "`<transactionKey>`, `<signingKey>`, `<hmacKey>`), holding a random-looking value: `<primaryKey>`, "
         "`<cacheKey>`, `<publicKey>` and words are not",
-        [r"<(?P<tag>[\w:.\-]{0,40}[Kk]ey)>(?P<s>[^<\s]{8,256})</(?P=tag)>"],
-        ["key>"],
+        [r"<(?P<tag>[\w:.\-]{0,40}[Kk]ey)>(?P<s>[^<\s]{8,256})</(?P=tag)>",
+         # the key in a `<value>` child of an element with attributes (ASP.NET Data Protection's key ring
+         # `<masterKey p4:requiresEncryption="true" ...><value>...</value>`)
+         r"<(?P<tag>[\w:.\-]{0,40}[Kk]ey)(?:\s[^<>]{0,512})?>\s*<(?:[\w.\-]{1,20}:)?[Vv]alue>(?P<s>[^<\s]{8,1024})"
+         r"</(?:[\w.\-]{1,20}:)?[Vv]alue>"],
+        ["key>", "key "],
         accept_match=lambda m: _element_key(m.group("tag"), m.group("s")),
+    ),
+    _fmt(
+        "keystore_material",
+        "a key store's bytes as base64 in an element named for the store (Jenkins `<uploadedKeystoreBytes>`, "
+        "`<keystore>`, `<pfxData>`, `<pkcs12>`), wrapped over lines as XML serialisers write it: a PKCS#12 / "
+        "JKS file holds private keys, and its password is usually beside it",
+        [
+            r"<(?P<tag>[\w:.\-]{0,40}(?:[Kk]ey[Ss]tore|PKCS12|[Pp]kcs12|PFX|[Pp]fx|P12|p12|JKS|[Jj]ks)[\w.\-]{0,20})"
+            r"(?:\s[^<>]{0,512})?>\s*(?P<s>[A-Za-z0-9+/=][A-Za-z0-9+/=\s]{62,65534}[A-Za-z0-9+/=])\s*</(?P=tag)>",
+        ],
+        ["keystore", "pkcs12", "pfx", "p12", "jks"],
     ),
     _fmt(
         "pulumi_secret_plaintext",
@@ -1084,11 +1125,11 @@ FORMATS: tuple[SecretFormat, ...] = (
         "before the host, as RFC 3986 and the clients read it",
         [
             # 4096: a registry's temporary token rides as the password (CodeArtifact's `aws:<token>@`, ~1,200)
-            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://[^\s/:'\"<>?#]{0,128}:(?P<s>[^\s/'\"<>?]{1,4096})@"
-            r"[A-Za-z0-9.\-\[\]_]"
+            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://[^\s/:'\"<>?#]{0,128}:(?P<s>[^\s/'\"<>?]{1,4096}"
+            r"(?:[?#][^\s/'\"<>?#=&]{0,256}){0,4})@[A-Za-z0-9.\-\[\]_]"
         ],
         ["://"],
-        accept=lambda v: not _is_placeholder(v),
+        accept=_userinfo_password,
     ),
     _fmt(
         "url_credentials",
@@ -1501,9 +1542,10 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     keyed: list[tuple[int, int, str]] = []
     if _KEYWORD.search(lowered) is not None:  # every layout below needs a key that names a credential
         keyed = (key_value_tables(text) + call_pairs(text) + xml_pairs(text) + anchored_values(text)
-                 + quoted_pairs(text))
+                 + quoted_pairs(text) + typed_values(text) + dump_pairs(text))
         if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
+        keyed += [(s, e, h.replace(" ", "_")) for s, e, h in aligned_tables(text, _credential_header)]
     for s, e, key in keyed:
         kind = credential_key(key)
         value = text[s:e]
@@ -1662,6 +1704,8 @@ def _names_a_symbol(key: str, value: str) -> bool:
     """
     if value.isdigit() and len(value) < 6:
         return True
+    if value[-1] in "@:#!%&?^~+=-":
+        return False  # a name never ends in a separator or a symbol; a made password does (`Tx0BTOUvt:4@`)
     if identifier_like(value) and any(c in value for c in ".:/"):
         return True
     parts = re.findall(r"[A-Z]+(?![a-z])|[A-Za-z][a-z]*", key)

@@ -542,6 +542,66 @@ def header_tables(text: str, is_credential: object) -> list[tuple[int, int, str]
     return out
 
 
+_ALIGNED_CELL = r"[A-Za-z][\w.\-]{0,31}(?: [A-Za-z][\w.\-]{0,15})?"
+_ALIGNED_HEAD = re.compile(r"(?m)^[ \t]*" + _ALIGNED_CELL + r"(?:[ \t]{2,}" + _ALIGNED_CELL + r"){1,11}[ \t]*\r?$")
+_ALIGNED_GAP = re.compile(r"[ \t]{2,}")
+_ALIGNED_RULE = re.compile(r"[ \t\-=─━]*")
+_KEY_NAME_HEADS = frozenset({"keyname", "key name", "key_name"})
+"""A name column that says its rows are keys (`az storage account keys list -o table`: KeyName, Value)."""
+
+
+def _aligned_cells(line: str) -> list[tuple[int, int]]:
+    """Cells of a line aligned with runs of two or more blanks (a cell may hold single spaces)."""
+    spans: list[tuple[int, int]] = []
+    pos = len(line) - len(line.lstrip(" \t"))
+    end = len(line.rstrip(" \t\r"))
+    for gap in _ALIGNED_GAP.finditer(line, pos, end):
+        spans.append((pos, gap.start()))
+        pos = gap.end()
+    if pos < end:
+        spans.append((pos, end))
+    return spans
+
+
+def aligned_tables(text: str, is_credential: object) -> list[tuple[int, int, str]]:
+    """Cells of a table aligned with blanks under a header cell that names a credential, as CLIs print
+    their default table output (`doctl databases user get`: `Name  Role  Password`; `kubeadm token list`:
+    `TOKEN  TTL  EXPIRES ...`), and the `Value` cells of a table whose name column says its rows are keys
+    (`az storage account keys list -o table`: `KeyName  Permissions  Value`). Rows must have the header's
+    cell count; a rule line (`-----  ----`) is skipped and a blank or ragged line ends the table.
+    (start, end, key) per cell."""
+    out: list[tuple[int, int, str]] = []
+    if "  " not in text or "\n" not in text:
+        return out
+    for h in _ALIGNED_HEAD.finditer(text):
+        heads = [h.group()[a:b] for a, b in _aligned_cells(h.group())]
+        cols = [j for j, c in enumerate(heads) if is_credential(c)]  # type: ignore[operator]
+        lowered = [c.lower() for c in heads]
+        keyed = "value" in lowered and any(c in _KEY_NAME_HEADS for c in lowered)
+        if not cols and not keyed:
+            continue
+        if keyed:
+            cols.append(lowered.index("value"))
+        pos = h.end() + 1
+        for _ in range(200):
+            if pos >= len(text):
+                break
+            nl = text.find("\n", pos)
+            line_end = len(text) if nl < 0 else nl
+            line = text[pos:line_end]
+            if _ALIGNED_RULE.fullmatch(line) and line.strip():
+                pos = line_end + 1
+                continue
+            spans = _aligned_cells(line)
+            if len(spans) != len(heads):
+                break
+            for c in cols:
+                a, b = spans[c]
+                out.append((pos + a, pos + b, "secret_key" if keyed and lowered[c] == "value" else heads[c]))
+            pos = line_end + 1
+    return out
+
+
 def key_value_tables(text: str) -> list[tuple[int, int, str]]:
     """Rows of a two-column `Key  Value` table aligned with blanks (`vault kv get`, `vault read`,
     `consul kv`, `az ... -o table`): (start, end, key) for each row's value."""
@@ -648,10 +708,51 @@ def quoted_pairs(text: str) -> list[tuple[int, int, str]]:
             if not _FIELD_NAME.fullmatch(m.group("v"))]
 
 
+_TYPED_VALUE = re.compile(
+    r'"(?P<k>[A-Za-z_][\w.\-]{0,63})"[ \t]*:[ \t]*\{[ \t]*"(?:S|B|string|bytes|stringValue|StringValue|'
+    r'bytesValue|BinaryValue)"[ \t]*:[ \t]*"(?P<v>(?:[^"\\\r\n]|\\.){1,4096})"[ \t]*\}'
+)
+
+
+def typed_values(text: str) -> list[tuple[int, int, str]]:
+    """A field whose value is wrapped in a one-key object naming its type, as typed JSON encodings write
+    every value: Avro's JSON encoding of a union (`"pw": {"string": "..."}`), DynamoDB JSON (`{"S": "..."}`,
+    `aws dynamodb get-item`, stream records), Firestore/protobuf `Value` (`{"stringValue": "..."}`). The
+    field's name is the key; the wrapper is syntax."""
+    if '{"' not in text and "{ \"" not in text:
+        return []
+    return [(m.start("v"), m.end("v"), m.group("k")) for m in _TYPED_VALUE.finditer(text)]
+
+
+_VAR_DUMP = re.compile(
+    r'(?m)^[ \t]*\["(?P<k>[A-Za-z_][\w]{0,63})"(?::"[^"\r\n]{0,200}")?(?::(?:private|protected|public))?\]=>'
+    r'[ \t]*\r?\n[ \t]*string\(\d{1,6}\)[ \t]"(?P<v>[^\r\n]{1,4096})"[ \t]*\r?$'
+)
+_PRINT_R = re.compile(
+    r'(?m)^[ \t]*\[(?P<k>[A-Za-z_][\w]{0,63})(?::[\w\\]{1,200})?(?::(?:private|protected))?\][ \t]=>[ \t]'
+    r'(?P<v>\S[^\r\n]{0,4095}?)[ \t]*\r?$'
+)
+
+
+def dump_pairs(text: str) -> list[tuple[int, int, str]]:
+    """Properties in PHP's debug dumps, where the value is not beside its key: `var_dump` writes
+    `["bindPassword":"App\\Ldap":private]=>` and the value on the next line as `string(16) "..."`;
+    `print_r` writes `[password:protected] => ...` (no quotes, the value to the line end)."""
+    out: list[tuple[int, int, str]] = []
+    if "]=>" in text:
+        out += [(m.start("v"), m.end("v"), m.group("k")) for m in _VAR_DUMP.finditer(text)]
+    if "] => " in text:
+        out += [(m.start("v"), m.end("v"), m.group("k")) for m in _PRINT_R.finditer(text)
+                if not m.group("v").startswith(("Array", "stdClass Object", "("))]
+    return out
+
+
 __all__ = [
+    "aligned_tables",
     "block_label",
     "call_pairs",
     "cookie_file_rows",
+    "dump_pairs",
     "fake_provider_values",
     "has_consumer_sibling",
     "has_secret_sibling",
@@ -662,6 +763,7 @@ __all__ = [
     "key_value_tables",
     "list_values",
     "quoted_pairs",
+    "typed_values",
     "widen_value",
     "xml_pairs",
 ]

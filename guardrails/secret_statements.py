@@ -507,6 +507,10 @@ _SIMPLE_RULES: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = tuple(
         # Redis: AUTH [user] pass at a redis prompt or after redis-cli; ACL SETUSER / users.acl `>pass`
         (("auth ",), r"(?im)(?:^[ \t]*(?:[\w.\-]{1,64}:\d{1,5}(?:\[\d+\])?>[ \t]*)?|\bredis-cli\b[^\n|;&]{0,200}?[ \t])"
                      r"AUTH[ \t]+(?:[^\s'\"]{1,64}[ \t]+)?" + _VAL + r"[ \t]*$", "password_assignment"),
+        # Redis MONITOR / slowlog / a proxy's command log print each argument quoted: `"AUTH" "user" "pass"`,
+        # and HELLO's inline `"AUTH" "user" "pass"` (RESP3 handshake)
+        (('"auth"',), r'(?m)"(?:AUTH|auth)"[ \t]+(?:"(?:[^"\\\n]|\\.){1,128}"[ \t]+)?"(?P<v>(?:[^"\\\n]|\\.){1,256})"'
+                      r'[ \t]*(?:"(?:SETNAME|setname)"[^\n]{0,200})?\r?$', "password_assignment"),
         (("setuser", "user "), r"(?im)^[ \t]*(?:[\w.\-]{1,64}:\d{1,5}>[ \t]*)?(?:acl[ \t]+setuser|user)[ \t]+\S{1,64}"
                                r"(?:[ \t]+[^\s>]\S{0,64}){0,12}?[ \t]+>(?P<v>[^\s>]{1,256})", "password_assignment"),
         # wire transcripts: POP3/FTP `PASS x`, IMAP `tag LOGIN user pass`

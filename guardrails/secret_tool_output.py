@@ -22,8 +22,10 @@ import re
 
 from guardrails.regex_trie import trie_pattern
 
-_PROMPT = r"(?:(?:[$#%❯+>]|\d{1,6}[ \t]|PS [^>\n]{0,80}>|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#])[ \t]*)?"
-"""A prompt, or the entry number `history` prints before each command it lists (`  19  kubectl ...`)."""
+_PROMPT = (r"(?:(?:[$#%❯+>]|\d{1,6}[ \t]|PS [^>\n]{0,80}>|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#]"
+           r"|\[[\w.@\-]{1,64}[ \t:][^\]\n]{1,80}\][$#])[ \t]*)?")
+"""A prompt (`$ `, `user@host:~$ `, RHEL's `[user@host dir]$ `), or the entry number `history` prints before
+each command it lists (`  19  kubectl ...`)."""
 _STAMP = r"(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z?[ \t]+)?"
 """The timestamp CI runners put before every log line (GitHub Actions, Azure Pipelines, GitLab with timestamps)."""
 _TRANSFORM = (r"(?:[ \t]*\|[ \t]*(?:rev|base64(?:[ \t]+-w[ \t]*0)?|xxd(?:[ \t]+-p)?|od[ \t]+-\w+|tr[ \t][^\n|]{1,40}|"
@@ -46,6 +48,12 @@ _SECRET_COMMAND = re.compile(
     r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}(?:\|[ \t]*base64[ \t]+(?:-d|--decode|-D)\b|base64decode|b64dec)"
     r"[^\n]{0,300}"
     r"|kubectl[ \t]+view-secret\b[^\n]{0,300}"
+    # a bound service-account token (TokenRequest API): kubectl and oc print the bare JWT
+    r"|(?:kubectl|oc)[ \t][^\n]{0,300}\bcreate[ \t]+token\b[^\n]{0,300}|oc[ \t]+(?:whoami[ \t]+(?:-t|--show-token)"
+    r"|sa[ \t]+(?:get|new)-token)\b[^\n]{0,300}"
+    # SOPS decrypting one value: `--extract '["db"]["password"]'` prints it bare, judged by its last key
+    r"|sops[ \t][^\n]{0,300}--extract[ \t=]+[\"']?(?:\[[^\]\n]{1,128}\]){0,8}\[[\"']?(?P<sops>[\w.\-]{1,64})[\"']?\]"
+    r"[\"']?[^\n]{0,300}"
     r"|[^\n]{0,300}\|[ \t]*jq[ \t][^\n]{0,300}@base64d[^\n]{0,300}"
     r"|vault[ \t]+(?:kv[ \t]+get|read|write|token[ \t]+create)\b[^\n]{0,300}"
     r"-field[ \t=]+(?P<field>[\w.\-]+)[^\n]{0,300}"
@@ -61,7 +69,8 @@ _SECRET_COMMAND = re.compile(
     r"|nomad[ \t]+operator[ \t]+(?:gossip[ \t]+)?keyring[ \t]+generate"
     r"|nomad[ \t]+operator[ \t]+keygen|wg[ \t]+genkey|yc[ \t]+iam[ \t]+create-token|mmctl[ \t]+token[ \t]+generate"
     r"|openssl[ \t]+rand\b|pwgen\b|rails[ \t]+secret|(?:bin/)?rake[ \t]+secret|mix[ \t]+phx\.gen\.secret"
-    r"|django-admin[ \t]+generate_secret_key|bitcoin-cli\b[^\n]{0,200}\bdumpprivkey\b)[^\n]{0,300}"
+    r"|django-admin[ \t]+generate_secret_key|php[ \t]+artisan[ \t]+key:generate\b[^\n]{0,200}--show"
+    r"|bitcoin-cli\b[^\n]{0,200}\bdumpprivkey\b)[^\n]{0,300}"
     r"|terraform[ \t]+output[ \t]+(?:-raw[ \t]+|-json[ \t]+)?(?P<tfout>[\w\-]+)[ \t]*"
     r"|pulumi[ \t]+config[ \t]+get[ \t]+" + r"(?:" + _OPTION + r")*[\"']?(?P<pulumi>[\w:.\-]+)[\"']?[^\n]{0,300}"
     # commands that print one named setting: judged by the name (`aws configure get aws_secret_access_key`)
@@ -81,7 +90,7 @@ _COMMAND_WORD = re.compile(trie_pattern({
     "infisical", "find-generic", "find-internet", "secret-tool", "heroku", "gh auth", "glab", "vercel", "kubeadm",
     "consul", "nomad", "wg ", "yc ", "mmctl", "openssl", "pwgen", "rails", "rake", "mix ", "django-admin",
     "terraform", "pulumi", "cat ", "bitcoin-cli", "npm ", "yarn ", "pnpm ", "git ", "printenv",
-    "echo ",
+    "echo ", "oc ", "sops", "php ",
 }))
 """A cheap first look: the command words of `_SECRET_COMMAND`, so that most texts skip it."""
 _CONSOLE_EXPR = re.compile(r"(?m)^>[ \t]*(?P<expr>(?:nonsensitive|sensitive)?\(?[\w.\[\]\"'\-]{1,128}\)?)[ \t]*$")
@@ -208,7 +217,7 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             if m is None:
                 continue
             key = (m.group("field") or m.group("tfout") or m.group("pulumi") or m.group("named")
-                   or m.group("echoed") or m.group("k8skey"))
+                   or m.group("echoed") or m.group("k8skey") or m.group("sops"))
             out.extend(_output_lines(text, m.end(), "tool_printed_secret", key))
     if "\n" in text and (text.startswith(">") or "\n>" in text):
         for m in _CONSOLE_EXPR.finditer(text):
