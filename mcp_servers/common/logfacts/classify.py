@@ -41,8 +41,13 @@ CONNECTION_LIMIT = (
     r"no more connections allowed|\bmax_client_conn\b|"  # PgBouncer
     r"connection is not available, request timed out|"  # HikariCP: its pool is empty, the server gives no more
     r"(?:connection )?pool (?:is )?(?:exhausted|full)|(?:connection )?pool timeout|"
-    r"timeout (?:acquiring|waiting for) (?:a )?connection|connection limit (?:exceeded|reached)")
-"""A datastore (or the client's pool in front of it) refuses another connection: its limit is reached.
+    r"timeout (?:acquiring|waiting for) (?:a )?connection|connection limit (?:exceeded|reached)|"
+    r"\bQueuePool limit of size \d+ overflow \d+ reached|"  # SQLAlchemy: every pooled connection is checked out
+    r"server reached (?:pm\.)?max_children|server reached MaxRequestWorkers|"  # PHP-FPM, Apache httpd workers
+    r"worker_connections are not enough")  # nginx
+"""A datastore (or the client's pool in front of it) refuses another connection: its limit is reached. A server's
+worker ceiling is the same limit one hop earlier: PHP-FPM's `server reached pm.max_children setting (5)`, Apache's
+`server reached MaxRequestWorkers setting` queue every request past it.
 Tried before timeouts and refusals, whose words these messages also use (HikariCP "timed out", MongoDB
 "connection refused because too many open connections")."""
 
@@ -74,7 +79,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("oom", re.compile(
         r"out of memory|OutOfMemory|\bOOM(?:Killed|[- ]?kill(?:ed|er)?)?\b|cannot allocate memory|\bENOMEM\b|"
         r"heap (?:limit|out of memory)|\bMemoryError\b|memory limit (?:exceeded|reached)|bad_alloc|"
-        r"allocation failed|killed process \d+|memory exhausted|failed to allocate", _I)),
+        r"allocation failed|killed process \d+|memory exhausted|failed to allocate|"
+        r"allowed memory size of \d+ bytes exhausted", _I)),  # PHP's memory_limit
     ("disk_full", re.compile(
         r"no space left on device|\bENOSPC\b|disk (?:is )?full|disk quota exceeded|\bEDQUOT\b|"
         r"not enough (?:disk )?space|could not extend file|insufficient (?:disk|storage) space|out of disk", _I)),
@@ -108,20 +114,25 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b|"
         r"UnresolvedAddressException|"  # java.nio: the JDK HttpClient's and NIO channels' unresolved name
         r"unknown (?:MySQL )?server host|"  # MySQL/MariaDB client 2005
+        r"\berrors? resolving [\w.\-]+|domain name not found|address lookup failed|dns resolution failed|"  # gRPC
+        r"\bDNS lookup failure for\b|"  # Apache httpd mod_proxy (AH00898)
         + NAME_NOT_RESOLVED + "|" + RESOLVER_FAILED + "|" + GO_RESOLVER_ERROR, _I)),
     ("tls_error", re.compile(
         r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
         r"required|unknown|expired|not trusted)|\btls: |TLS handshake|\bSSL(?:Error|HandshakeException|"
         r"Exception)?\b.{0,40}(?:error|fail|wrong|alert|handshake|verify)|CERTIFICATE_VERIFY_FAILED|"
         r"PKIX path|handshake failure|wrong version number|self[- ]signed certificate|unable to get local issuer|"
-        r"ERR_TLS|ssl_error|SSL routines|bad certificate|unknown certificate authority", _I)),
+        r"ERR_TLS|ssl_error|SSL routines|bad certificate|unknown certificate authority|"
+        r"(?:server|peer) does not support (?:SSL|TLS)|(?:SSL|TLS) (?:was |is )?required by|"  # libpq sslmode=require
+        r"SSL connection is required|requires? (?:an )?(?:SSL|TLS|encrypted) connection", _I)),
     ("connection_limit", re.compile(CONNECTION_LIMIT, _I)),
     ("auth_failure", re.compile(LOGIN_REFUSED, _I)),
     ("connection_refused", re.compile(
         r"connection refused|\bECONNREFUSED\b|actively refused|refused (?:the |to )?connect|connection to \S+ refused|"
         r"reset reason: (?:remote |local )?connection failure|delayed connect error: 111|"
         r"ConnectException|could not connect to server|can't connect to (?:\w+ )?server|failed to connect to|"
-        r"unable to connect to|couldn't connect to|connection attempt failed|connect failed|"
+        r"unable to connect to|couldn't connect to|connection attempt failed|connect failed|connect call failed|"
+        r"failed to make connection to backend|"  # Apache httpd mod_proxy (AH01114)
         r"errno 111|os error 111", _I)),
     ("connection_timeout", re.compile(
         r"\btimed? ?out\b|\btimeout\b(?! *[=:])|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|"
@@ -144,15 +155,22 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"signature (?:is )?(?:invalid|mismatch|does not match)|AuthenticationException|\bNOAUTH\b|\bWRONGPASS\b|"
         r"bad credentials|ACCESS_REFUSED|login (?:was )?refused|AuthenticationError|"
         + _ST + r"401\b|not authenticated|authentication is required|"
-        r"jwt (?:expired|malformed)", _I)),
+        r"jwt (?:expired|malformed)|"
+        r"unable to locate credentials|NoCredentialsError|could not load credentials|no valid credential sources|"
+        r"unable to load (?:aws )?credentials|NoCredentialProviders|CredentialsProviderError|"  # AWS SDKs: none found
+        r"security token included in the request is (?:invalid|expired)|\bInvalidClientTokenId\b|"
+        r"\bUnrecognizedClientException\b|\bExpiredToken(?:Exception)?\b|\bInvalidAccessKeyId\b", _I)),
     ("permission_denied", re.compile(
         r"permission denied|\bEACCES\b|\bEPERM\b|access (?:is )?denied|operation not permitted|\bforbidden\b|"
         r"AccessDenied|not authori[sz]ed to|insufficient (?:privileges|permissions)|PermissionError|"
         r"SecurityException|" + _ST + r"403\b|does not have (?:the )?(?:required )?permission|cannot (?:get|list|watch|"
-        r"create|patch|update|delete) resource|PERMISSION_DENIED|read-only file system", _I)),
+        r"create|patch|update|delete) resource|PERMISSION_DENIED|read-only file system|"
+        r"client denied by server configuration|access forbidden by rule", _I)),  # Apache httpd AH01630, nginx
     ("rate_limited", re.compile(
         r"rate[- ]?limit|too many requests|" + _ST + r"429\b|throttl|quota (?:exceeded|exhausted)|RESOURCE_EXHAUSTED|"
-        r"ResourceExhausted|\bSlowDown\b|TooManyRequests|request limit exceeded|backpressure|overloaded", _I)),
+        r"ResourceExhausted|\bSlowDown\b|TooManyRequests|request limit exceeded|backpressure|overloaded|"
+        r"(?:throughput|capacity|request rate)\b[^.;]{0,40}\bexceeded|ThroughputExceeded|"  # DynamoDB, Kinesis
+        r"too many 429 error responses", _I)),  # urllib3's Retry gave up on 429s
     ("file_not_found", re.compile(
         r"no such file|\bENOENT\b|FileNotFound|NoSuchFile|cannot find the (?:file|path)|"
         r"(?:file|directory|path|module)\b.{0,80}?(?:does not exist|not found|doesn't exist)|"
@@ -170,7 +188,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("unavailable", re.compile(
         r"no healthy upstream|service unavailable|\bUnavailable\b|circuit ?breaker (?:is )?open|"
         r"no endpoints available|upstream (?:is )?unavailable|no available (?:server|backend|upstream)|"
-        r"all (?:backends|upstreams|hosts) (?:are )?(?:down|unhealthy)|" + _ST + r"503\b", _I)),
+        r"all (?:backends|upstreams|hosts) (?:are )?(?:down|unhealthy)|" + _ST + r"503\b|"
+        r"too many 503 error responses", _I)),  # urllib3's Retry gave up on 503s
     ("crash_exit", re.compile(
         r"^killed$|\bELIFECYCLE\b|exit(?:ed)? with (?:exit )?(?:code|status) [1-9]|exit (?:code|status):? [1-9]\d*|"
         r"terminated with (?:exit code|signal)|exited on signal|back-off restarting failed|process exited|"
@@ -181,7 +200,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\bpanicked at\b|\bpanic: |nil pointer dereference|entry in nil map|index out of range \[|unhandled panic")),
     ("http_5xx", re.compile(
         r"(?:status|code|HTTP|returned|response|got|received)[\"']?[\s=:/]+5\d\d\b|internal server error|"
-        r"bad gateway|\b5\d\d (?:Internal|Bad|Service|Gateway|Not Implemented)", _I)),
+        r"bad gateway|\b5\d\d (?:Internal|Bad|Service|Gateway|Not Implemented)|too many 5\d\d error responses", _I)),
 ]
 """(class, pattern) in the order they are tried."""
 
@@ -243,6 +262,10 @@ _RESET_REASONS = {"connection failure": "connection_refused", "remote connection
                   "connection timeout": "connection_timeout"}
 """Envoy's `reset reason` words (its body text for a failed upstream request); others are resets."""
 
+_CONNECT_SSL_MODE = re.compile(r"\bssl:(?:default|None|False|True|<[^>]{0,120}>)")
+"""aiohttp's `Cannot connect to host H:P ssl:default [...]` states the TLS setting of the attempt (`ssl:default`,
+`ssl:None`, `ssl:<ssl.SSLContext ...>`), whatever failed: no TLS failure of its own."""
+
 _GRPC_CODES = {"DeadlineExceeded": "connection_timeout", "ResourceExhausted": "rate_limited",
                "PermissionDenied": "permission_denied", "Unauthenticated": "auth_failure",
                "Unavailable": "unavailable"}
@@ -267,6 +290,8 @@ def classify(text: str, *, exception: str | None = None, fields: dict[str, str] 
     fields = fields or {}
     probe = f"{exception}: {text}" if exception and exception not in text else text
     probe = without_doc_links(probe)  # `see https://developer.mozilla.org/.../Status/500` is no HTTP status
+    if "ssl:" in probe:
+        probe = _CONNECT_SSL_MODE.sub("", probe)
     reason = _RESET_REASON.search(probe)
     if reason:
         return _RESET_REASONS.get(reason.group(1).lower(), "upstream_reset")
@@ -313,24 +338,25 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
     "dns_failure": ("host", "name", "enotfound", "eai_", "query", "eservfail", "enodata",
                     "resolv", "nxdomain", "lookup", "misbehaving", "domain",
                     "getaddrinfo", "translate", "dns"),
-    "tls_error": ("x509", "certificate", "tls", "ssl", "pkix", "handshake", "wrong version", "self", "issuer"),
+    "tls_error": ("x509", "certificate", "tls", "ssl", "pkix", "handshake", "wrong version", "self", "issuer",
+                  "encrypted"),
     "connection_limit": ("too many", "connection slots", "53300", "er_con_count", "max_user_connections",
                          "number of clients", "no more connections", "max_client_conn", "not available", "pool",
-                         "acquiring", "waiting for", "connection limit"),
+                         "acquiring", "waiting for", "connection limit", "server reached", "worker_connections"),
     "connection_refused": ("refused", "connection failure", "111", "connectexception", "connect to",
-                           "connect failed", "connection attempt"),
+                           "connect failed", "connection attempt", "connect call failed", "make connection"),
     "connection_timeout": ("time", "deadline", "took too long", "110"),
     "upstream_reset": ("und_err_socket",
                        "reset", "broken pipe", "epipe", "prematurely", "eof", "hang up", "goaway", "rst_stream",
                        "closed", "aborted", "terminat", "remote end", "disconnected", "incompleteread"),
     "auth_failure": ("auth", "access_refused", "invalid", "password", "denied for user", "login", "expired",
-                     "signature",
+                     "signature", "credential", "unrecognizedclient",
                      "wrongpass", "credential", "401", "jwt", "does not exist", "pg_hba", "unknown database",
                      "er_", "28000", "28p01", "3d000", "(42000)"),
     "permission_denied": ("permission", "eacces", "eperm", "denied", "not permitted", "forbidden", "authori",
                           "insufficient", "securityexception", "403", "cannot ", "read-only"),
     "rate_limited": ("rate", "too many", "429", "throttl", "quota", "resource_exhausted", "resourceexhausted",
-                     "slowdown", "request limit", "backpressure", "overloaded"),
+                     "slowdown", "request limit", "backpressure", "overloaded", "exceeded"),
     "file_not_found": ("no such file", "enoent", "filenotfound", "nosuchfile", "cannot find", "exist", "not found",
                        "module", "importerror", "classnotfound", "noclassdef", "shared object"),
     "db_error": ("sql", "deadlock", "duplicate key", "duplicate entry", ") at line", "relation", "ora-", "):",

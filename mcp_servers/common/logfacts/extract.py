@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mcp_servers.common.logfacts import fields as fx
 from mcp_servers.common.logfacts.classify import CAUSE_CLASSES, classify
+from mcp_servers.common.logfacts.continued import INHERITED_FIELDS, continued_values, inherits_cause
 from mcp_servers.common.logfacts.lines import parse_line
 from mcp_servers.common.logfacts.mask import scrub, template
 from mcp_servers.common.logfacts.models import LogError, LogFacts, Severity, StackTrace
@@ -106,6 +107,9 @@ def _deepen(entry: _Entry) -> _Entry:
     if rec is not None:
         entry.example = _trim(rec.lines[0].strip() if not trace or entry.format != "stacktrace"
                               else _trace_example(rec, trace))
+    values = continued_values(rec.lines[1:]) if rec is not None and trace is None and len(rec.lines) > 1 else ""
+    if values:  # grpcio's `<_InactiveRpcError ...:` then `status = StatusCode.X`, `details = "..."`
+        text = f"{text} ({values})"
     found = fx.extract(text if text == head_message else f"{text}\n{head_message}")
     for key, value in found.items():
         entry.fields.setdefault(key, value)
@@ -119,6 +123,18 @@ def _deepen(entry: _Entry) -> _Entry:
         entry.error_class = classify(head_message, fields=entry.fields) or entry.error_class
     if (entry.error_class or entry.exception) and entry.severity == "unknown":
         entry.severity = "error"
+    return entry
+
+
+def _chained(entry: _Entry, rec: Record, cause: _Entry | None) -> _Entry:
+    """A Python traceback printed after a chain joint, with its cause's class when it says nothing of its own
+    (logfacts.continued): the wrapper then also names what its cause named (the name, the address)."""
+    if cause is not None and rec.chained and inherits_cause(rec.chained, entry.exception, entry.error_class,
+                                                            cause.error_class):
+        entry.error_class = cause.error_class
+        for name in INHERITED_FIELDS:
+            if name in cause.fields:
+                entry.fields.setdefault(name, cause.fields[name])
     return entry
 
 
@@ -172,16 +188,20 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
     known: set[tuple[str, ...]] | None = None
     if baseline is not None:
         known = set()
+        previous: _Entry | None = None
         for rec in records(baseline):
             entry = _analyse(rec)
             if entry.is_error or entry.severity == "unknown":
-                known.add(_deepen(entry).key()[:2])
+                entry = _chained(_deepen(entry), rec, previous)
+                known.add(entry.key()[:2])
+            previous = entry if entry.trace and entry.error_class is not None else None
     total = 0
     formats: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     hosts: Counter[str] = Counter()
     groups: dict[tuple[str, ...], tuple[LogError, int]] = {}
     traces: dict[tuple[str, str, str], StackTrace] = {}
+    before: _Entry | None = None
     for rec in records(lines):
         entry = _analyse(rec)
         total += entry.lines
@@ -199,8 +219,10 @@ def extract(lines: Iterable[str], *, baseline: Iterable[str] | None = None, max_
             else:
                 traces[tkey] = t
         if not entry.is_error and entry.severity != "unknown":
+            before = None
             continue
-        entry = _deepen(entry)
+        entry = _chained(_deepen(entry), rec, before)
+        before = entry if entry.trace else None
         if not entry.is_error:
             continue
         for host in _hosts_of(entry):

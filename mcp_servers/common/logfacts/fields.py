@@ -48,6 +48,12 @@ _DNS = [
     re.compile(r"(?:ENOTFOUND|EAI_AGAIN)\s+([\w.\-]+)"),
     re.compile(r"(?i:could not resolve (?:host(?:name)?|address|name)|failed to resolve|unable to resolve|"
                r"could not translate host name|unknown host|host not found)[:\s]+['\"]?([\w.\-]+)"),
+    re.compile(r"(?i:getaddrinfo for|errors? resolving|address lookup failed for|DNS lookup failure for:?|"
+               r"(?:DNS|name) resolution failed for(?: service:| target)?)\s+(?:dns:(?:///)?)?([\w.\-]+)"),
+    # aiohttp's ClientConnectorDNSError: `Cannot connect to host NAME:PORT ssl:default [Name or service not known]`
+    re.compile(r"(?i:cannot connect to host) ([\w.\-]+)(?::\d+)?[^\[\n]{0,40}\[(?i:Name or service not known|"
+               r"nodename nor servname|Temporary failure in name resolution|Name does not resolve|"
+               r"No address associated|Domain name not found|Could not contact DNS servers)"),
     re.compile(r"([\w.\-]+): (?i:Name or service not known|nodename nor servname|Name does not resolve|"
                r"Temporary failure in name resolution|No address associated)"),
     re.compile(r"(?i:failed to lookup address information|name resolution)[^'\"]{0,40}['\"]([\w.\-]+)['\"]"),
@@ -56,6 +62,25 @@ _DNS = [
     re.compile(r"(?i:unknown (?:MySQL )?server host) '([\w.\-]+)'"),  # MySQL/MariaDB client (2005)
 ]
 _GRPC = re.compile(r"\bcode\s*=\s*([A-Z][A-Za-z]+)\b")
+_GRPC_NAMES = ("CANCELLED|UNKNOWN|INVALID_ARGUMENT|DEADLINE_EXCEEDED|NOT_FOUND|ALREADY_EXISTS|PERMISSION_DENIED|"
+               "RESOURCE_EXHAUSTED|FAILED_PRECONDITION|ABORTED|OUT_OF_RANGE|UNIMPLEMENTED|INTERNAL|UNAVAILABLE|"
+               "DATA_LOSS|UNAUTHENTICATED")
+_GRPC_STATUS = re.compile(r"\bStatusCode\.(" + _GRPC_NAMES + r")\b|\bStatusCode=\"?([A-Z][A-Za-z]+)\b"
+                          r"|\bStatus(?:Runtime)?Exception: (" + _GRPC_NAMES + r")\b|(?:^|[\s:])1?\d (" + _GRPC_NAMES
+                          + r"): ")
+_GRPC_GATE = ("StatusCode", *_GRPC_NAMES.split("|"))
+"""gRPC's status outside Go's `rpc error: code = X`: Python grpcio's `status = StatusCode.UNAVAILABLE` (its
+`_InactiveRpcError`) and `code=StatusCode.X`, .NET's `Status(StatusCode="Unavailable", ...)`, Java's
+`io.grpc.StatusRuntimeException: UNAVAILABLE: io exception`, Node grpc-js's `Error: 14 UNAVAILABLE: ...`. Written
+as Go names it (`Unavailable`, `DeadlineExceeded`), whatever the runtime's spelling."""
+_BACKEND = re.compile(r"(?i:connection to backend): ([\w.\-]+)\b")
+"""Apache httpd mod_proxy's `AH01114: HTTP: failed to make connection to backend: orders.shop.svc` (no port)."""
+_PY_ADDRESS = re.compile(r"\bhost=['\"]([\w.\-]+|[0-9a-fA-F:]+)['\"],\s*port=(\d{1,5})\b"
+                         r"|(?i:connect call failed|connecting to|dest=\(.{0,80}?|raddr=|connect to|connection to)\s*"
+                         r"\(['\"]((?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F:]*:[0-9a-fA-F:]+|[\w.\-]+)['\"],\s*(\d{1,5})[,)]")
+"""Python's ways of naming the peer: urllib3's `HTTPConnection(host='10.0.0.7', port=8080)` (requests, botocore),
+and a socket address tuple after the connect words, `Connect call failed ('10.0.0.7', 5432)` (asyncio: aiohttp,
+asyncpg), pika's `dest=(..., ('10.0.0.7', 5672))`, `raddr=(...)`; never `laddr=` (the local socket)."""
 _SQLSTATE = re.compile(r"SQLSTATE[\s=:\[]*([0-9A-Z]{5})\b|\bsql_?state[\s\"'=:]*([0-9A-Z]{5})\b", re.I)
 _FILE = re.compile(
     r"(?:open|stat|read|load|lstat|mkdir|access|opening|reading)\s+['\"]?(/[\w.\-/]+)['\"]?:?\s*(?i:no such file|"
@@ -97,7 +122,12 @@ _CLIENT_END = re.compile(r"\b(?:panic serving|TLS handshake error from|(?:accept
 """A server's log naming the CLIENT it was serving (Go net/http `http: panic serving 10.0.0.1:5555`, `http: TLS
 handshake error from 10.0.0.1:5555`): that address is no upstream."""
 _EXIT = re.compile(r"(?i:exit(?:ed)? with (?:exit )?(?:code|status)|exit (?:code|status)):?\s*(-?\d+)")
-_STATUS = re.compile(r"(?i:status(?:[ _]?code)?|HTTP/\d(?:\.\d)?|returned|response code)[\"']?[\s=:]+([1-5]\d\d)\b")
+_STATUS = re.compile(r"(?i:status(?:[ _]?code)?|HTTP/\d(?:\.\d)?|returned|response code)[\"']?[\s=:]+([1-5]\d\d)\b"
+                     r"|(?i:too many) ([1-5]\d\d) error responses|ResponseError: ([1-5]\d\d), message="
+                     r"|\b([1-5]\d\d) (?:Server|Client) Error: ")
+"""Also urllib3's `too many 503 error responses` (its Retry gave up on that status), aiohttp's
+`ClientResponseError: 503, message='Service Unavailable'` and requests' `500 Server Error: Internal Server Error for
+url: ...`."""
 
 _SOURCE_FILE = re.compile(r"\.(?:java|kt|scala|py|go|js|mjs|cjs|ts|rb|cs|c|cc|cpp|h|rs|php|ex|exs|erl|swift)$", re.I)
 """`Main.java:42` and `server.go:88` are source positions, not host:port."""
@@ -114,12 +144,19 @@ _ENV_ANCHORS = ("env", "set", "process.", "keyerror", "key not found", "placehol
 _DNS_ANCHORS = ("host", "lookup", "enotfound", "eai_", "resolv", "name", "translate")
 _FILE_ANCHORS = ("no such file", "enoent", "filenotfound", "nosuchfile", "cannot find module", "permission denied",
                  "not a directory", "is a directory")
-_STATUS_ANCHORS = ("status", "http/", "returned", "response code")
+_STATUS_ANCHORS = ("status", "http/", "returned", "response code", "error responses", "responseerror",
+                   "server error: ", "client error: ")
 """Lower-case words one of which any match of the patterns below contains: the cheap gate before a search."""
 
 
 def _has(low: str, anchors: tuple[str, ...]) -> bool:
     return any(a in low for a in anchors)
+
+
+_NOT_VARIABLES = frozenset({"ENV", "THE", "VAR", "NOT", "KEY", "API", "URL", "SSL", "TLS", "HTTP", "HTTPS", "DNS",
+                            "TCP", "UDP", "JSON", "XML", "SQL", "JWT", "CORS", "MFA", "SASL", "GSSAPI", "SCRAM"})
+"""Words in capitals that are no variable: `server does not support SSL, but SSL was required` (libpq) names a
+protocol the connection lacked, not an unset `SSL` variable."""
 
 
 def env_var(text: str) -> str | None:
@@ -130,7 +167,7 @@ def env_var(text: str) -> str | None:
         m = pattern.search(text)
         if m:
             name = next(g for g in m.groups() if g)
-            if name.upper() not in ("ENV", "THE", "VAR", "NOT", "KEY", "API", "URL"):
+            if name.upper() not in _NOT_VARIABLES:
                 return name
     return None
 
@@ -183,6 +220,12 @@ def extract(text: str) -> dict[str, str]:
         if port:
             out["upstream_port"] = port
             out["address"] = f"{host}:{port}"
+    elif backend := _BACKEND.search(text) if "backend: " in text else None:
+        out["upstream_host"] = backend.group(1)
+    elif (py := _PY_ADDRESS.search(text) if "host=" in text or "('" in text or "(\"" in text else None):
+        host, port = (py.group(1), py.group(2)) if py.group(1) else (py.group(3), py.group(4))
+        out["upstream_host"], out["upstream_port"] = host, port
+        out["address"] = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     elif url and url.group(2).lower() not in _NOT_HOSTS and url.group(1).lower() not in _BUCKET_SCHEMES:
         out["upstream_host"] = url.group(2)
         if url.group(3):
@@ -194,6 +237,10 @@ def extract(text: str) -> dict[str, str]:
             out["database"] = m.group(1) or m.group(2)
     if "rpc error" in text and (m := _GRPC.search(text)):
         out["grpc_code"] = m.group(1)
+    elif any(word in text for word in _GRPC_GATE) and (m := _GRPC_STATUS.search(text)):
+        code = next(g for g in m.groups() if g)
+        out["grpc_code"] = code if "_" not in code and not code.isupper() else \
+            "".join(part.capitalize() for part in code.lower().split("_"))
     if "sql" in low and (m := _SQLSTATE.search(text)):
         out["sql_state"] = next(g for g in m.groups() if g)
     if _has(low, _FILE_ANCHORS) and (m := _FILE.search(text)):
@@ -201,7 +248,7 @@ def extract(text: str) -> dict[str, str]:
     if "exit" in low and (m := _EXIT.search(text)):
         out["exit_code"] = m.group(1)
     if _has(low, _STATUS_ANCHORS) and (m := _STATUS.search(text)):
-        out["status"] = m.group(1)
+        out["status"] = next(g for g in m.groups() if g)
     return out
 
 

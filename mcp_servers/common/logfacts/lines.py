@@ -537,6 +537,13 @@ def parse_syslog(text: str) -> Line | None:
                 inner.stack)
 
 
+def _server_log(text: str) -> Line | None:
+    """Apache httpd's and PHP's error logs (logfacts.server_logs, imported here: it builds on this module)."""
+    from mcp_servers.common.logfacts.server_logs import parse_apache_error, parse_php
+
+    return parse_apache_error(text) or parse_php(text)
+
+
 def parse_line(raw: str) -> Line:
     """The parsed form of one physical line (any runtime timestamp prefix removed first)."""
     text, ts = strip_prefix_timestamp(raw[:MAX_LINE].rstrip())
@@ -566,6 +573,13 @@ def _parse(text: str) -> Line:
             return parsed
     if first == "[":
         parsed = parse_envoy(text)
+        if parsed:
+            return parsed
+        parsed = _server_log(text)
+        if parsed:
+            return parsed
+    elif text.startswith("PHP "):
+        parsed = _server_log(text)
         if parsed:
             return parsed
     elif first.isdigit():

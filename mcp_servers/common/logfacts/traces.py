@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from mcp_servers.common.logfacts.classify import classify
+from mcp_servers.common.logfacts.doc_urls import doc_links, without_doc_links
 from mcp_servers.common.logfacts.lines import guess_severity, parse_line, strip_prefix_timestamp
 from mcp_servers.common.logfacts.models import StackTrace
 
@@ -35,6 +36,9 @@ class Record:
     """Physical lines of the record, also those past MAX_RECORD_LINES that were not kept."""
     tail: int = 0
     """Lines joined after a Python exception line as the rest of its message."""
+    chained: str = ""
+    """The Python chain joint printed before this traceback: `cause` (`raise ... from e`: the one before is its
+    cause) or `context` (raised while handling the one before); empty when none."""
 
 
 _PY_HEAD = "Traceback (most recent call last):"
@@ -43,6 +47,7 @@ PY_CHAIN = frozenset({"The above exception was the direct cause of the following
 """The lines Python prints between the tracebacks of a chained exception (`raise ... from e`, an exception
 inside an `except`): joints of one failure, never an error of their own. Each traceback around them is still
 read as its own record."""
+_PY_CAUSE = "The above exception was the direct cause of the following exception:"
 _GO_HEAD = re.compile(r"^(?:panic: |fatal error: )")
 _GO_SERVE_PANIC = re.compile(r"\bhttp: panic serving \S+: (.*)$")
 """net/http's recovered handler panic, `http: panic serving 10.0.0.1:5555: <value>`, logged with the goroutine's
@@ -56,6 +61,7 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
     """Group physical lines into records; blank lines end a record except inside a Go panic dump."""
     current: Record | None = None
     joints = 0
+    chained = ""
     for raw in raw_lines:
         text, ts = strip_prefix_timestamp(raw.rstrip("\r\n"))
         stripped = text.strip()
@@ -64,6 +70,7 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
                 yield current
                 current = None
             joints += 1
+            chained = "cause" if stripped == _PY_CAUSE else "context"
             continue
         if current is not None and _continues(current, text, stripped):
             current.count += 1
@@ -77,8 +84,9 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
             current = None
         if not stripped:
             continue
-        current = Record([text], ts, count=1 + joints)
+        current = Record([text], ts, count=1 + joints, chained=chained)
         joints = 0
+        chained = ""
         if stripped.startswith(_PY_HEAD) or stripped.endswith(_PY_HEAD):
             current.kind = "python"
         elif _GO_HEAD.match(stripped) or ("panic serving" in stripped and _GO_SERVE_PANIC.search(stripped)):
@@ -86,6 +94,17 @@ def records(raw_lines: Iterable[str]) -> Iterator[Record]:
     if current is not None:
         yield current
 
+
+_LIBRARY_TRAILER = re.compile(r"^\[(?:SQL|parameters): ")
+"""SQLAlchemy's lines after an exception's first line: the statement it ran and its bound parameters."""
+_CLOSING = frozenset({">", "}", "]", ")", "})", "}]"})
+"""A lone closing bracket ends a value printed over several lines (grpcio's `<_InactiveRpcError ...` repr, Node's
+inspected error object): the end of the record it continues, not a record of its own."""
+_CONTINUATION_HEADS = ("Caused by:", "... ", "Suppressed:", "for call at", "Stack trace:")
+"""Unindented lines that carry on the record before them: Java's causes and elided frames, @grpc/grpc-js's
+`for call at` (the call site's frames appended to the error's stack), PHP's `Stack trace:` heading."""
+_PHP_FRAME = re.compile(r"^#\d+ (?:\{main\}|\[internal function\]|\S+\(\d+\): )")
+"""PHP's trace frames, `#0 /var/www/app.php(12): load()` ... `#3 {main}`."""
 
 MAX_MESSAGE_TAIL = 6
 """A Python exception message rarely runs longer; more plain lines after it are the program's own output."""
@@ -98,9 +117,17 @@ def _py_message_goes_on(rec: Record, text: str, stripped: str) -> bool:
     information check: https://developer.mozilla.org/...`, pydantic's `1 validation error for Settings` by the
     field's name. Such a line carries no timestamp, no level, no error words and no failure of its own; a line
     that has any of them (a logger's next entry, `Killed`, another traceback) starts a record of its own."""
-    if rec.kind != "python" or rec.tail >= MAX_MESSAGE_TAIL or stripped.endswith(_PY_HEAD) or stripped[:1] in "{[<":
+    if rec.kind != "python" or rec.tail >= MAX_MESSAGE_TAIL or stripped.endswith(_PY_HEAD):
+        return False
+    if _LIBRARY_TRAILER.match(stripped):
+        return True
+    if stripped[:1] in "{[<":
         return False
     line = parse_line(text)
+    if line.format == "plain" and line.timestamp is None and doc_links(stripped):
+        # `(Background on this error at: https://sqlalche.me/e/20/e3q8)`: the link's words are no failure of its own
+        rest = without_doc_links(stripped)
+        return classify(rest) is None and not _GO_HEAD.match(stripped)
     return line.format == "plain" and line.timestamp is None and guess_severity(stripped) == "unknown" \
         and classify(stripped) is None and not _GO_HEAD.match(stripped)
 
@@ -117,7 +144,9 @@ def _continues(rec: Record, text: str, stripped: str) -> bool:
         return False
     if text[:1].isspace():
         return True
-    if stripped.startswith(("Caused by:", "... ", "Suppressed:")):
+    if stripped.startswith(_CONTINUATION_HEADS) or (stripped in _CLOSING and len(rec.lines) > 1):
+        return True
+    if _PHP_FRAME.match(stripped) and len(rec.lines) > 1 and rec.lines[-1].strip().startswith(("Stack trace:", "#")):
         return True
     if rec.kind == "python":
         return bool(_PY_EXC_LINE.match(stripped.split(" ", 1)[0].rstrip(":"))) and len(rec.lines) > 1

@@ -1,0 +1,86 @@
+"""Error logs of servers with a layout of their own: Apache httpd's error log and PHP's error log.
+
+Apache httpd 2.4 writes `[Sat Dec 05 17:21:22.804647 2026] [proxy:error] [pid 8863:tid 8892] (111)Connection
+refused: [client 10.0.0.9:54276] AH00957: message, referer: ...` (2.2 omits the module and the pid). The
+`(errno)text` is the operating system's (or APR's: `(70007)The timeout specified has expired`, `(EAI 2)Name or
+service not known`) reason, which is often the only word of what failed; `[client ADDR]` is the browser or the
+proxy in front, never a dependency, so it goes to a field of its own and not into the message where it would be
+read as the upstream; `AHnnnnn` is the message's stable number.
+
+PHP writes `[05-Dec-2026 17:21:23 UTC] PHP Fatal error:  Uncaught RuntimeException: msg in /var/www/a.php:3`, its
+level inside the message (`PHP Warning:`, `PHP Notice:`, `PHP Parse error:`...); PHP-FPM's own log is `[05-Dec-2026
+17:21:34] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it`, and a worker's
+output relayed through it reads `... [pool www] child 12 said into stderr: "NOTICE: PHP message: PHP Fatal error:
+..."`. ` in FILE on line N` is where the script failed: kept as `source`, out of the message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mcp_servers.common.logfacts.lines import Line, guess_severity, level_severity
+
+_APACHE = re.compile(
+    r"^\[((?:[A-Z][a-z]{2} ){2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] "
+    r"\[(?:([\w\-]+):)?(emerg|alert|crit|error|warn|notice|info|debug|trace\d)\] "
+    r"(?:\[pid \d+(?::tid \d+)?\] )?(.*)$")
+_APACHE_OS = re.compile(r"^\(((?:EAI )?-?\d+)\)([^:\[]{1,120}): ")
+_APACHE_PEER = re.compile(r"\[(client|remote) ([^\]]+)\] ")
+_APACHE_CODE = re.compile(r"^(AH\d{5}): ")
+_REFERER = re.compile(r", referer: \S*$")
+
+
+def parse_apache_error(text: str) -> Line | None:
+    """An Apache httpd error log line: level from `[module:level]`, the OS reason after the message."""
+    m = _APACHE.match(text)
+    if not m:
+        return None
+    ts, module, level, rest = m.groups()
+    fields: dict[str, str] = {}
+    if module:
+        fields["module"] = module
+    os_reason = ""
+    if o := _APACHE_OS.match(rest):
+        os_reason = f"({o.group(1)}){o.group(2).strip()}"
+        rest = rest[o.end():]
+    for kind, addr in _APACHE_PEER.findall(rest):
+        fields.setdefault(kind, addr)  # the client served (or the peer before a proxy): not an upstream
+    rest = _REFERER.sub("", _APACHE_PEER.sub("", rest)).strip()
+    if c := _APACHE_CODE.match(rest):
+        fields["apache_code"] = c.group(1)
+    message = f"{rest}: {os_reason}" if os_reason else rest
+    severity = level_severity(level) or ("info" if level.startswith("trace") else "unknown")
+    return Line("apache_error", severity, message, ts, fields)
+
+
+_PHP_TS = r"\[(\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2}(?: [\w/+\-]+)?)\]\s+"
+_PHP = re.compile(r"^(?:" + _PHP_TS + r")?(?:.{0,160}?PHP message: )?PHP ((?:Recoverable |Catchable )?[Ff]atal error|"
+                  r"Parse error|Warning|Notice|Deprecated|Strict Standards|Core (?:Error|Warning)|"
+                  r"Compile (?:Error|Warning)|User (?:Error|Warning|Notice|Deprecated)):\s+(.*?)\"?$")
+_PHP_FPM = re.compile(r"^" + _PHP_TS + r"(ALERT|ERROR|WARNING|NOTICE|DEBUG): (?:\[pool ([\w.\-]+)\] )?(.*)$")
+_PHP_OWN = re.compile(r"^" + _PHP_TS + r"(?![A-Z]+: )(.+)$")
+"""A line a script wrote with `error_log()`: PHP's timestamp, then the script's words."""
+_PHP_SOURCE = re.compile(r" in (/\S+?)(?: on line |:)(\d+)$")
+_PHP_LEVELS = {"warning": "warning", "notice": "info", "deprecated": "info", "strict standards": "info"}
+
+
+def parse_php(text: str) -> Line | None:
+    """A PHP error log line (`PHP Fatal error:  ...`, also relayed by PHP-FPM) or a PHP-FPM master log line."""
+    m = _PHP.match(text) if "PHP " in text[:220] else None
+    if m:
+        ts, level, message = m.groups()
+        fields: dict[str, str] = {"php_level": level}
+        if src := _PHP_SOURCE.search(message):
+            fields["source"] = f"{src.group(1)}:{src.group(2)}"
+            message = message[:src.start()]
+        word = level.lower().removeprefix("core ").removeprefix("compile ").removeprefix("user ")
+        return Line("php", _PHP_LEVELS.get(word, "error"), message.strip(), ts, fields)  # type: ignore[arg-type]
+    m = _PHP_FPM.match(text)
+    if m:
+        ts, level, pool, message = m.groups()
+        return Line("php", level_severity(level) or "unknown", message.strip(), ts, {"pool": pool} if pool else {})
+    m = _PHP_OWN.match(text)
+    if not m:
+        return None
+    message = m.group(2).strip()  # the script's own error_log(): no level but its words
+    return Line("php", guess_severity(message), message, m.group(1))
