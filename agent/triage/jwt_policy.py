@@ -262,7 +262,7 @@ async def _date_by_kubelet(facts: Facts, call: Callable[..., Awaitable[Any]], ke
         at = parse_time(change.get("at"))
         if at is None or at > facts.at:
             continue
-        got = await log_since.split(call, pod, namespace, container, words, facts.at - at + SLACK,
+        got = await log_since.split(call, pod, namespace, container, words, log_since.ago(at, facts.at) + SLACK,
                                     f"survey-jwt-dated-{target.name}")
         if got is not None:
             kept["before"][str(target)] = got.before

@@ -7,7 +7,8 @@ stores, and the API's `sinceSeconds` (`k8s_logs since=`) filters on that stamp: 
 whole and once since the moment, with the same `grep`, the answer's header counts the matching lines of each
 (`logs of ns/pod container c: 1200 lines, 14 containing 'needle'`). More in the whole tail than since the moment
 means some were printed before it. The tail bounds what can be seen: with more than `TAIL` lines since the moment,
-both reads hold the same lines and the answer is "all after" (nothing before is in view).
+both reads hold the same lines and the answer is "all after" (nothing before is in view). `since` counts back from
+the server's now, which `ago` takes from the wall clock live and from the incident's time in a replay.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 Call = Callable[..., Awaitable[Any]]
@@ -36,6 +37,20 @@ class Split:
     def before(self) -> int:
         """Lines with the needle printed before the moment (by the kubelet's stamps)."""
         return max(self.total - self.since, 0)
+
+
+LIVE = timedelta(hours=6)
+"""How close to the incident the wall clock must be for the cluster's own "now" to be taken as the wall clock."""
+
+
+def ago(moment: datetime, incident: datetime, wall: datetime | None = None) -> timedelta:
+    """How long before the API server's "now" `moment` was: `since` counts back from that now. Investigated live
+    (the wall clock within LIVE after the incident), the server's now is the wall clock; replaying a recorded
+    bundle later, it is the bundle's capture, taken as the incident's time (a capture made later shortens the
+    window: denials just after the moment then count as before it, which only withholds a finding)."""
+    now = wall or datetime.now(UTC)
+    base = now if timedelta(0) <= now - incident <= LIVE else incident
+    return base - moment
 
 
 def matching(text: str) -> int | None:

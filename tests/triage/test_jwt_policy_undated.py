@@ -146,3 +146,11 @@ def test_kong_refusals_without_time_after_the_plugin_write_name_it() -> None:
 def test_kong_refusals_already_there_hours_before_the_plugin_write_do_not_name_it() -> None:
     facts, hub = _kong(first_denial_minutes_ago=240)
     assert _run(facts, hub) == []
+
+
+def test_the_window_counts_back_from_the_servers_now() -> None:
+    """Live (wall clock 20 min after the incident): from the wall clock; a replay weeks later: from the incident."""
+    from agent.triage.log_since import ago
+    write = AT - timedelta(minutes=40)
+    assert ago(write, AT, wall=AT + timedelta(minutes=20)) == timedelta(minutes=60)
+    assert ago(write, AT, wall=AT + timedelta(days=30)) == timedelta(minutes=40)
