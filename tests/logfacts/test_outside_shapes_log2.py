@@ -59,7 +59,7 @@ def test_grpc_js_call_site_joins_its_error() -> None:
     facts = extract(["Error: 4 DEADLINE_EXCEEDED: Deadline exceeded after 0.700s",
                      "    at callErrorFromStatus (/app/node_modules/@grpc/grpc-js/build/src/call.js:31:19)",
                      "for call at",
-                     "    at ServiceClientImpl.makeUnaryRequest (/app/node_modules/@grpc/grpc-js/build/src/client.js:161:32)"])
+                     "    at ServiceClientImpl.makeUnaryRequest (/app/node_modules/@grpc/grpc-js/client.js:1:2)"])
     [err] = facts.errors
     assert (err.error_class, err.fields["grpc_code"]) == ("connection_timeout", "DeadlineExceeded")
 
