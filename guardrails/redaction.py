@@ -66,6 +66,7 @@ from guardrails.secret_layouts import (
 )
 from guardrails.secret_prose import NOUNS as PROSE_NOUNS
 from guardrails.secret_published import public_did_before, published_spans
+from guardrails.secret_recovery import recovery_spans
 from guardrails.secret_shapes import (
     KeyKind,
     base64_credential,
@@ -150,6 +151,11 @@ _MASK_VISIBLE = 10
 and consoles keep 4 to 8 (`sk-ant-a`, `ghp_` + the last 4)."""
 
 
+_TEMPLATE_FIELD = re.compile(r"\{(?:[A-Z][A-Z0-9_]{1,63}|[a-z][a-z0-9_]{1,63}|[a-z]+(?:[A-Z][a-z]+){1,6})\}")
+"""A single-brace template field, as format strings, URI templates (RFC 6570) and docs write where a value goes:
+`{BASE32SECRET}`, `{api_key}`, `{clientSecret}` (camel case of whole words, so a random `{kQ7xZp}` is not one)."""
+
+
 def _is_placeholder(value: str) -> bool:
     """A reference or a mask, not a secret: `${DB_PASS}`, `****`, `<token>`, `[REDACTED]`, `null`, or a
     partial mask: a secret scanner's or a console's report keeps a few characters and masks the rest
@@ -157,6 +163,8 @@ def _is_placeholder(value: str) -> bool:
     beside a mask run is not a mask: `<a real token>***` would leak the token."""
     v = value.strip().strip("\"'")
     if _PLACEHOLDER.match(v):
+        return True
+    if v.startswith("{") and v.endswith("}") and _TEMPLATE_FIELD.fullmatch(v):
         return True
     if ("*" in v or "…" in v or "•" in v or "EDACT" in v or "edact" in v or "ASKED" in v or "asked" in v) \
             and _MASK_RUN.search(v):
@@ -338,8 +346,8 @@ def _vendor_prefixed(value: str) -> bool:
         return False  # `RsHL6b_...`: a random base64url string (a JWK modulus) cut at its first `_`, no prefix
     if "-" in body and "_" in body and not (prefix.isupper() and len(prefix) >= 4) and prefix not in _URLSAFE_BODY:
         return False  # both base64url symbols in the body: random key material, not a vendor's body
-    if identifier_like(body) or _is_placeholder(body) or kubernetes_generated_name(value):
-        return False
+    if identifier_like(body) or _is_placeholder(body) or kubernetes_generated_name(value) or _named_digest(body):
+        return False  # `gradle-deps-Linux-<sha1>`: words, then a digest (a cache key), not a prefix and a body
     if prefix.lower() in _HEX_NOT_VENDOR:
         return False  # `job-<random>`, `trace_<hex>`: an id named by what it identifies
     if all(c in "0123456789abcdef" for c in body):
@@ -1735,6 +1743,19 @@ _CONTEXT_REACH = 48
 """Characters between a credential word and a token for the word to vouch for it (same line)."""
 
 
+_NAMED_DIGEST = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,160}?)[-_.](?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|"
+                           r"[0-9a-f]{128})")
+
+
+def _named_digest(value: str) -> bool:
+    """A content-addressed name: words, then a hex digest of a hash's exact length (`node-modules-Linux-<sha256>`,
+    a CI cache key from `hashFiles`; `deps-<sha1>`, `layer_<sha256>`). Only the entropy detector asks: with no
+    key naming it, a digest after a name is the name of a content, and the vendor formats and keyed
+    detectors still judge a hex key under a credential key."""
+    m = _NAMED_DIGEST.fullmatch(value)
+    return m is not None and identifier_like(m.group("name"))
+
+
 def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int, int, str]]:
     """Unknown token shapes: a long, high-entropy token shortly after a credential word on its line.
 
@@ -1761,7 +1782,7 @@ def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int
                 continue  # a call or an index: code
             if "://" in text[max(0, t.start() - 12) : t.start()] or value.count("/") >= 3:
                 continue  # a URL or a path, not a token
-            if _is_placeholder(value):
+            if _is_placeholder(value) or _named_digest(value):
                 continue
             if text[t.start() - 1 : t.start()] == ":" and public_did_before(text, t.start()):
                 continue  # `did:key:z6Mk...`: a public key written as an identifier (secret_published.py)
@@ -2324,6 +2345,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     for s, e, kind in (
         _env_pair_candidates(text) + _assignment_candidates(text, lowered) + _attribute_pair_candidates(text)
         + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder, hints, _DENSE + 1)
+        + recovery_spans(text, lowered)
     ):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text, lowered):

@@ -259,3 +259,73 @@ def test_blank_aligned_tables(text: str, secret: str) -> None:
 ])
 def test_blank_aligned_twins_kept(text: str) -> None:
     _kept(text)
+
+
+# ----------------------------------------------------------- benign: template fields and content-addressed names
+
+@pytest.mark.parametrize("text", [
+    "Callback format: https://hooks.example.com/in?token={api_token}&channel={channel}",
+    "DSN template: postgres://{user}:{DB_PASSWORD}@{host}:5432/{database}",
+    'auth: "Bearer {accessToken}"',
+    "Cache restored from key: gradle-deps-Linux-" + "".join(_RNG.choice("0123456789abcdef") for _ in range(40)),
+    "Using cached layer: layer_" + "".join(_RNG.choice("0123456789abcdef") for _ in range(64)) + " (key match)",
+])
+def test_template_fields_and_named_digests_kept(text: str) -> None:
+    _kept(text)
+
+
+_HEXKEY = "".join(_RNG.choice("0123456789abcdef") for _ in range(64))
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    (f"https://hooks.example.com/in?token={{{_rand(24)}}}", None),
+    (f"export API_TOKEN=prod_{_HEXKEY}", _HEXKEY),
+    (f"Authorization token: {_HEXKEY}", _HEXKEY),
+])
+def test_random_values_in_the_same_places_still_go(text: str, secret: str | None) -> None:
+    if secret is None:  # a random value in braces is no template field
+        secret = text.split("{", 1)[1].rstrip("}")
+    _gone(text, secret)
+
+
+# ----------------------------------------------------------- recovery material named by its heading
+
+def _codes(n: int, shape: tuple[int, ...], alphabet: str = "abcdefghijkmnpqrstuvwxyz0123456789") -> list[str]:
+    """`n` codes of the given group lengths, joined by `-` (GitLab, GitHub)."""
+    return ["-".join(_rand(k, alphabet) for k in shape) for _ in range(n)]
+
+
+_GL = [c if any(ch.isdigit() for ch in c) else c[:-1] + "7" for c in _codes(5, (4, 4))]
+_DIG = ["".join(_RNG.choice("0123456789") for _ in range(8)) for _ in range(5)]
+_BL = "-".join("".join(_RNG.choice("0123456789") for _ in range(6)) for _ in range(8))
+_SEED = "".join(_RNG.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(26))
+_WORDS = ["orbit", "velvet", "canyon", "tribe", "lemon", "absurd", "cradle", "mimic", "pulse", "rescue", "salad",
+          "timber", "usage", "wagon", "yellow", "zebra", "brisk", "decade"]
+
+
+@pytest.mark.parametrize(("text", "secrets"), [
+    ("Your GitLab two-factor recovery codes:\n\n" + "\n".join(f"  {c}" for c in _GL) + "\n", _GL),
+    ("Backup codes (Google Account)\n" + "\n".join(f"{i}. {d[:4]} {d[4:]}" for i, d in enumerate(_DIG, 1)),
+     [f"{d[:4]} {d[4:]}" for d in _DIG]),
+    (f"BitLocker recovery key for C: (ID 4A1B):\n{_BL}\n", [_BL]),
+    (f'{_SEED}\n" RATE_LIMIT 3 30 1733390000\n" DISALLOW_REUSE\n" TOTP_AUTH\n' + "\n".join(_DIG[:3]) + "\n",
+     [_SEED, *_DIG[:3]]),
+    ("Secret Recovery Phrase (MetaMask):\n" + " ".join(_WORDS[:12]) + "\n", [" ".join(_WORDS[:12])]),
+    ("wallet seed words\n" + "\n".join(f"{i:>2}) {w}" for i, w in enumerate(_WORDS[:18], 1)),
+     ["\n".join(f"{i:>2}) {w}" for i, w in enumerate(_WORDS[:18], 1))[4:]]),
+])
+def test_recovery_material(text: str, secrets: list[str]) -> None:
+    _gone(text, *secrets)
+
+
+@pytest.mark.parametrize("text", [
+    "You have 10 recovery codes remaining.\nGenerate new codes in Settings.\n",
+    "Recovery codes format:\n- xxxxx-xxxxx\n- xxxxx-xxxxx\n- xxxxx-xxxxx\n",
+    "Backup codes\n- store them offline\n- print them\n- never email them\n",
+    "Build numbers\n20261201\n20261202\n20261203\n",
+    "mnemonic for the release checklist:\nplan build test ship\n",
+    "Recovery phrase tips:\n" + " ".join(_WORDS[:13]) + "\n",  # 13 words: no BIP39 length
+    "ABCDEFGHIJKLMNOP\n\" this is a vim modeline comment\n",
+])
+def test_recovery_twins_kept(text: str) -> None:
+    _kept(text)
