@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
@@ -57,6 +58,14 @@ def _default_investigate() -> InvestigateFn:
     return investigate_incident
 
 
+async def _load_investigate() -> InvestigateFn:
+    """The agent, imported in a worker thread. The import (every server's tools, the loop, the model
+    layer) takes seconds on a cold start; on the event loop it stalled every other request of every
+    session for as long: a `notifications/cancelled` or `tools/list` sent meanwhile went unanswered
+    for over ten seconds on a fresh checkout."""
+    return await anyio.to_thread.run_sync(_default_investigate)
+
+
 def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | None = None) -> MCPServer:
     """The server with its one tool; `runner` is injectable so tests can use a deterministic investigation."""
     server = create_server("vigil-investigate", INSTRUCTIONS, guard)
@@ -83,7 +92,7 @@ def build_server(config: Config, guard: ServerGuard, runner: InvestigateFn | Non
         incident = _incident(question, labels, alertmanager_payload)
         if output not in ("markdown", "json"):
             raise ToolError(f"output {output!r} is not supported; use 'markdown' or 'json'")
-        run = runner or _default_investigate()
+        run = runner or await _load_investigate()
         actor = caller_actor(ctx, guard)
         report = await run(incident, config, actor=actor, progress=_Progress(ctx))
         text = report.to_markdown() if output == "markdown" else report.to_json()
