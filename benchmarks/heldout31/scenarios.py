@@ -563,23 +563,32 @@ def fulfilment_task_wait_high() -> Incident:
     cm["metadata"]["annotations"] = {"meta.helm.sh/release-name": "fulfilment-worker"}
 
     def worker_log(pod: str, start: datetime, end: datetime) -> Lines:
+        up, ready = start + timedelta(seconds=2), start + timedelta(seconds=3)
         out: Lines = [
             (
-                start + timedelta(seconds=2),
-                f"[{start:%Y-%m-%d %H:%M:%S},101: INFO/MainProcess] "
+                up,
+                f"[{up:%Y-%m-%d %H:%M:%S},101: INFO/MainProcess] "
                 "Connected to amqp://fulfilment:**@rabbitmq.warehouse.svc:5672/fulfilment",
             ),
-            (
-                start + timedelta(seconds=3),
-                f"[{start:%Y-%m-%d %H:%M:%S},230: INFO/MainProcess] celery@" + pod + " ready.",
-            ),
+            (ready, f"[{ready:%Y-%m-%d %H:%M:%S},230: INFO/MainProcess] celery@{pod} ready."),
         ]
+        if start > edit:  # prefetch 32 x concurrency 4: the new worker reserves a burst of messages at once
+            for k in range(128):
+                t = ready + timedelta(milliseconds=40 * k + 300)
+                task = "fulfilment.tasks.print_carrier_manifest" if k % 2 else "fulfilment.tasks.reserve_stock"
+                out.append(
+                    (
+                        t,
+                        f"[{t:%Y-%m-%d %H:%M:%S},{t.microsecond // 1000:03d}: INFO/MainProcess] "
+                        f"Task {task}[{L.uuidish(pod + '/burst', k)}] received",
+                    )
+                )
         seed = sum(pod.encode())
         for i, t in enumerate(L.every(start + timedelta(seconds=10), end, 47 + seed % 9)):
             tid = L.uuidish(pod, i)
             task = "fulfilment.tasks.print_carrier_manifest" if i % 3 == 0 else "fulfilment.tasks.reserve_stock"
             out.append((t, f"[{t:%Y-%m-%d %H:%M:%S},{i % 1000:03d}: INFO/MainProcess] Task {task}[{tid}] received"))
-            if t > edit and i % 3 == 0:
+            if i % 3 == 0:
                 out.append(
                     (
                         t + timedelta(seconds=44),
@@ -2444,7 +2453,7 @@ def quote_api_errors_burn() -> Incident:
         ),
     )
     cm["metadata"]["labels"] = {"app.kubernetes.io/name": "knative-serving", "app.kubernetes.io/version": "1.15.2"}
-    idle = [edit + timedelta(minutes=m) for m in range(7, 170, 19)]
+    idle = [edit + timedelta(minutes=m) for m in range(7, 200, 19)]
 
     def quote(pod: str, s: datetime, e: datetime) -> Lines:
         out: Lines = []
@@ -2473,14 +2482,33 @@ def quote_api_errors_burn() -> Incident:
             )
         return out
 
-    app(
-        inc,
+    knative_rev = Rev(
+        1,
+        AT12 - timedelta(days=6),
+        "knative-serving: revision quote-api-00012",
+        [
+            c(
+                "user-container",
+                f"{REGISTRY}/pricing/quote-api:4.2.0",
+                memory_limit="1Gi",
+                readiness_path=None,
+                liveness_path=None,
+            ),
+            c(
+                "queue-proxy",
+                "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2",
+                port=8012,
+                readiness_path=None,
+                liveness_path=None,
+            ),
+        ],
+    )
+    inc.deployment(
         ns,
         "quote-api-00012-deployment",
-        f"{REGISTRY}/pricing/quote-api:4.2.0",
-        1,
-        within(quote),
-        memory_limit="1Gi",
+        [knative_rev],
+        {1: [P(log=within(quote), created=max(x for x in idle if x < inc.captured))]},
+        labels={"serving.knative.dev/service": "quote-api", "serving.knative.dev/revision": "quote-api-00012"},
     )
 
     def kourier(pod: str, s: datetime, e: datetime) -> Lines:
