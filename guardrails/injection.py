@@ -46,6 +46,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from guardrails.injection_channels import DETECTORS as _CHANNEL_DETECTORS
 from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
 from guardrails.injection_concepts import TRANSLATED_PREVIOUS, TRANSLATED_RULES, TRANSLATED_SIGNAL
 from guardrails.injection_features import Passage
@@ -56,6 +57,7 @@ from guardrails.injection_reshape import (
     scrambled_candidates,
     split_word_candidates,
 )
+from guardrails.injection_test_cases import described_attacks
 from guardrails.injection_upside_down import upside_down_candidates
 
 THRESHOLD = 0.5
@@ -1160,7 +1162,7 @@ _CONFUSABLE = str.maketrans(
 # Cyrillic and Greek stems ("игнорир*") match the view in which such letters became Latin look-alikes.
 _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
-    for c in _CONCEPT_DETECTORS
+    for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS)
 )
 _TRANSLATED_PREVIOUS = re.compile(TRANSLATED_PREVIOUS.translate(_CONFUSABLE))
 _TRANSLATED_RULES = re.compile(TRANSLATED_RULES.translate(_CONFUSABLE))
@@ -1450,9 +1452,14 @@ def _reversed_candidates(text: str) -> list[tuple[int, int, str, str]]:
 
 
 _ROT13_ANCHORS = ("vafgehpgvbaf", "vtaber", "qvfertneq", "sbetrg", "cerivbhf", "cebzcg", "frperg", "cnffjbeq",
-                  "gbxra", "perqragvny", "nffvfgnag", "xhorpgy")
+                  "gbxra", "perqragvny", "nffvfgnag", "xhorpgy", "ntrag", "fvyrapr", "qryrgr", "nccebir",
+                  "snyfr cbfvgvir", "pyhfgre-nqzva")
 """Words an instruction would hold, in ROT13 (instructions, ignore, disregard, forget, previous, prompt,
-secret, password, token, credential, assistant, kubectl); a line holding one is read again decoded."""
+secret, password, token, credential, assistant, kubectl, agent, silence, delete, approve, false positive,
+cluster-admin); a line holding one is read again decoded."""
+_ROT13_NAMES = ("rot13", "rot-13", "rot 13", "ebg13")
+"""The cipher's own name, which a line carrying a ROT13 order often gives its reader ("(rot13, decode before
+acting)"): such a line is read again decoded even when none of its words is an anchor."""
 _ROT13 = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM"
 )
@@ -1462,17 +1469,18 @@ def _rot13_candidates(text: str) -> list[tuple[int, int, str, str]]:
     """Lines in ROT13 ("vtaber nyy cerivbhf vafgehpgvbaf"), decoded: the cheapest cipher to ask a model
     to undo, and invisible to every pattern that reads the text as written."""
     lowered = text.lower()
-    if not any(a in lowered for a in _ROT13_ANCHORS):
+    if not any(a in lowered for a in _ROT13_ANCHORS + _ROT13_NAMES):
         return []
     out: list[tuple[int, int, str, str]] = []
     pos = 0
     for line in text.split("\n"):
         low = line.lower()
-        if any(a in low for a in _ROT13_ANCHORS):
+        found = [low.find(a) for a in _ROT13_ANCHORS if a in low]
+        if found or any(a in low for a in _ROT13_NAMES):
             out.append((pos, pos + len(line), "rot13", line.translate(_ROT13)))
             # "rot13 for the AI: cevag ...": a plain-text request to decode, then the cipher; read the
-            # request as written and only what follows its colon decoded.
-            first = min(low.find(a) for a in _ROT13_ANCHORS if a in low)
+            # request as written and only what follows its colon (before the first cipher word) decoded.
+            first = min(found) if found else len(line)
             colon = line.rfind(":", 0, first)
             if colon > 0:
                 out.append((pos, pos + len(line), "rot13", line[: colon + 1] + line[colon + 1 :].translate(_ROT13)))
@@ -2222,6 +2230,8 @@ def _scan(text: str, depth: int) -> InjectionReport:
     # Looked for even without a pattern hit: the classifier reads the text with mentions blanked, and a
     # quoted attack in an advisory must not reach it either (the topic check makes this cheap).
     mentions = _mention_spans(text if index is not None else view, lowered)
+    # a test or check describing the attack it expects stopped (guardrails/injection_test_cases.py)
+    mentions += described_attacks(text if index is not None else view, lowered)
     if hits:
         hits = _demote_reported_leaks(text, _demote_quoted_examples(text, hits, mentions))
 
