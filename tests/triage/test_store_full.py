@@ -97,6 +97,9 @@ def test_the_real_refusals_are_read_and_a_callers_own_oom_is_not() -> None:
         got = sf.refusal(line)
         assert got is not None and got.name == engine, line
     assert sf.refusal(JAVA_OOM) is None
+    mem = sf.refusal("ERROR memory resource limit alarm set on node rabbit@mq-0. Publishers will be blocked")
+    disk = sf.refusal("connection blocked: disk resource limit alarm set on node rabbit@mq-0")
+    assert mem is not None and disk is not None and (mem.resource, disk.resource) == ("memory", "disk")
     assert caller("a-6c9d8f7b5-x2k4q", "shop", REDIS, timedelta(minutes=5)).error_classes == {"store_full"}
 
 
