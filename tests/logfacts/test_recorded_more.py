@@ -151,7 +151,7 @@ def test_node_clients_grpc_call_site_is_no_error_of_its_own() -> None:
     assert one(facts, "too many clients").error_class == "connection_limit"
     assert one(facts, "password authentication failed").fields["db_user"] == "app"
     [refused] = [e for e in facts.errors if e.template == "Error: connect ECONNREFUSED <ip>"]
-    assert refused.count == 3  # ioredis twice and the MongoDB driver's innermost [cause]
+    assert refused.count == 4  # ioredis twice, the MongoDB driver's innermost [cause], Express's final handler
 
 
 def test_apache_error_log_reads_the_os_reason_and_never_takes_the_client_for_the_upstream() -> None:

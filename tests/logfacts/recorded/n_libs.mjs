@@ -45,6 +45,7 @@ async function main() {
   const srv = app.listen(18094, "127.0.0.1");
   await new Promise((r) => srv.once("listening", r));
   await fetch("http://127.0.0.1:18094/orders/7").catch(() => {});
+  await new Promise((r) => setTimeout(r, 200));  // Express's final handler logs the error on the next turn
   srv.close();
 }
 main().then(() => process.exit(0));
