@@ -60,6 +60,7 @@ from guardrails.secret_layouts import (
     key_value_tables,
     list_values,
     quoted_pairs,
+    store_resource_values,
     typed_values,
     widen_value,
     xml_pairs,
@@ -1362,7 +1363,7 @@ _KEY_WORDS = frozenset({
     "chave", "sleutel", "schl", "nyckel", "avain", "klucz", "sandi", "laluan", "nenosiri", "wagwoord", "cyfrinair",
     "pasahitza", "contrasinal", "slaptazod", "salasona", "lykilord", "matkhau", "mima", "jeton", "anahtar",
     "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny", "encrypt", "mnemonic", "_sk", "hmac",
-    "mdp", "llave", "cheie", "kljuc",
+    "mdp", "llave", "cheie", "kljuc", "signing", "_pk",
 })
 _KEYWORD = re.compile(_trie_pattern(set(_KEY_WORDS)))
 """Credential words a key name may contain; `credential_key` decides whether the whole key is one. A
@@ -1529,6 +1530,28 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
             found = _judge(kind, key, value, quoted)
         if found:
             out.append((vstart, vend, found))
+            if group == "bv" and kind is not None and text.startswith(",", vend) \
+                    and key.rstrip("\"'`").endswith(("s", "S")):
+                out.extend(_list_items(text, vend, kind, key))
+    return out
+
+
+_COMMA_ITEM = re.compile(r""",(?P<v>[^\s"'`,;&}<>\])]{1,512})""")
+
+
+def _list_items(text: str, pos: int, kind: KeyKind, key: str) -> list[tuple[int, int, str]]:
+    """The further items of an unquoted comma-separated value under a plural credential key: Strapi's
+    `APP_KEYS=k1,k2`, Django's `SECRET_KEY_FALLBACKS`, `API_TOKENS=a,b` (rotation lists keep old and new
+    keys side by side). Each item is judged on its own, like the first."""
+    out: list[tuple[int, int, str]] = []
+    for _ in range(64):
+        m = _COMMA_ITEM.match(text, pos)
+        if m is None:
+            break
+        found = _judge(kind, key, m.group("v"), False)
+        if found:
+            out.append((m.start("v"), m.end("v"), found))
+        pos = m.end()
     return out
 
 
@@ -1554,6 +1577,7 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
         if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
         keyed += [(s, e, h.replace(" ", "_")) for s, e, h in aligned_tables(text, _credential_header)]
+    keyed += store_resource_values(text)  # the resource type names the credential, no key word needed
     for s, e, key in keyed:
         kind = credential_key(key)
         value = text[s:e]
@@ -1669,6 +1693,8 @@ def _judge(kind: KeyKind, key: str, value: str, quoted: bool) -> str | None:
         return None
     if _is_placeholder(value):
         return None
+    if len(value) < 40 and key.rstrip("\"'`").endswith(("pk", "PK", "Pk")):
+        return None  # `user_pk: 01HF...` (a ULID), `order_pk`: record keys; a wallet key is 32+ bytes encoded
     if _looks_random(value) or high_entropy_token(value) or _keyed_random(value) or _keyed_digest(value):
         return "secret_assignment"
     return None

@@ -747,6 +747,39 @@ def dump_pairs(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_STORE_RESOURCE = re.compile(
+    r"(?i)(?:aws:ssm/parameter:Parameter|aws:secretsmanager/secretVersion:SecretVersion|aws_ssm_parameter|"
+    r"aws_secretsmanager_secret_version|gcp:secretmanager/secretVersion:SecretVersion|"
+    r"google_secret_manager_secret_version|azure(?:-native)?:keyvault[/:][\w/:]{0,40}Secret|azurerm_key_vault_secret|"
+    r"vault:(?:generic|kv)/[\w/:]{0,40}Secret\w{0,12}|vault_(?:generic|kv)_secret\w{0,12})"
+)
+_STORE_VALUE = re.compile(
+    r"""(?im)^[ \t]*[+~\-]?[ \t]*["']?(?P<k>value|secret_?string|secret_?data|data_?json|insecure_?value)["']?[ \t]*"""
+    r"""[:=][ \t]*(?:(?:\([^)\r\n]{0,40}\)|"[^"\r\n]{0,256}")[ \t]*->[ \t]*)?"""  # a change: old -> new
+    r"""(?P<q>["'])(?P<v>(?:(?!(?P=q))[^\r\n\\]|\\.){1,4096})(?P=q)"""
+)
+_STORE_REACH = 1200
+"""How far below a resource header its value is looked for (a diff lists a few arguments per resource)."""
+
+
+def store_resource_values(text: str) -> list[tuple[int, int, str]]:
+    """The value a secret or parameter store resource is given in an IaC plan or diff (`pulumi up` shows
+    `+ aws:ssm/parameter:Parameter: (create)` then `value: "..."` once a secret was unwrapped by `apply`;
+    Terraform plans of `aws_ssm_parameter`, `google_secret_manager_secret_version`, `azurerm_key_vault_secret`).
+    A change (`(sensitive value) -> "..."`) gives the new value. The key is only `value`; the resource type
+    says what it holds, so it is returned under the key `secret` and judged as a secret key's value
+    (random-looking only: a region stays; a URL is an endpoint)."""
+    out: list[tuple[int, int, str]] = []
+    if "aws" not in text and "gcp" not in text and "google" not in text and "azure" not in text \
+            and "vault" not in text:
+        return out
+    for r in _STORE_RESOURCE.finditer(text):
+        for m in _STORE_VALUE.finditer(text, r.end(), min(len(text), r.end() + _STORE_REACH)):
+            if "://" not in m.group("v"):  # an endpoint stored as a parameter; its user-info is url_credentials'
+                out.append((m.start("v"), m.end("v"), "secret"))
+    return out
+
+
 __all__ = [
     "aligned_tables",
     "block_label",
@@ -763,6 +796,7 @@ __all__ = [
     "key_value_tables",
     "list_values",
     "quoted_pairs",
+    "store_resource_values",
     "typed_values",
     "widen_value",
     "xml_pairs",

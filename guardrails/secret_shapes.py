@@ -197,12 +197,15 @@ _FOREIGN_SECRET_PARTS = frozenset({
 _SECRET_PARTS = frozenset({
     "secret", "token", "apikey", "key", "credential", "credentials", "auth", "cred", "creds", "privatekey",
     "accesskey", "secretkey", "authtoken", "bearer", "pat", "dsn", "signature", "salt", "pepper", "seed",
-    "otpseed", "totp", "hotp", "skey", "privkey", "authkey", "encrypt", "authtok", "sk", "hmac",
+    "otpseed", "totp", "hotp", "skey", "privkey", "authkey", "encrypt", "authtok", "sk", "hmac", "signing", "pk",
 }) | _FOREIGN_SECRET_PARTS
 """`seed` (`mfa_seed`, `totp_seed`) is the shared secret of one-time-password generators; `skey` the
 abbreviation vendors use for a secret key beside its public `ikey` (Duo, `ssh-keygen` docs); `encrypt`
 the gossip key of Consul and Serf (`encrypt = "<base64>"`); `authtok` SSSD's bind password
-(`ldap_default_authtok`); `sk` the secret half of an AK/SK pair (`OSS_SK`, `HUAWEI_SK`)."""
+(`ldap_default_authtok`); `sk` the secret half of an AK/SK pair (`OSS_SK`, `HUAWEI_SK`); `signing` a signing
+secret named by its use alone (`webhook_signing`, Stripe/Slack webhook configs: the key that signs); `pk` a
+wallet's private key as deployment scripts abbreviate it (`DEPLOYER_PK`, `ETH_PK`), with a prefix only and
+judged in redaction.py as key material (40+ characters: a database's primary key is a number, a UUID or a ULID)."""
 _SECRET_KEY_SUFFIXES = ("secret", "token", "apikey", "authkey", "privkey", "hmackey", "masterkey", "signingkey",
                         "sessionkey", "encryptionkey", "schluessel", "schlussel", "sleutel", "nyckel", "nokkel",
                         "noegle", "geheimnis")
@@ -255,7 +258,7 @@ _NOT_A_VALUE = frozenset({
 _BARE_AMBIGUOUS = frozenset({"pass", "pw", "key", "pat", "dsn", "salt", "pepper", "signature", "bearer", "seed", "sk",
                              "passe", "parola", "chiave", "clave", "chave", "sleutel", "cle", "nyckel",
                              "avain", "klucz", "geheim", "community",
-                             "mdp", "llave", "cheie", "kljuc"})
+                             "mdp", "llave", "cheie", "kljuc", "pk"})
 """Alone: a test result, a verb, a map key, a header word. With a prefix (`DB_PASS`): a credential."""
 _PROPERTY_PARTS = _NOT_A_VALUE | _DIGEST_OF | frozenset({
     "user", "username", "login", "email", "host", "hostname", "port", "issuer", "audience", "aud", "scope",

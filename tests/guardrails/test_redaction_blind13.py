@@ -329,3 +329,95 @@ def test_recovery_material(text: str, secrets: list[str]) -> None:
 ])
 def test_recovery_twins_kept(text: str) -> None:
     _kept(text)
+
+
+# ----------------------------------------------------------- comma lists under plural keys; keys named by signing
+
+_K1, _K2, _K3 = _rand(24, _B64), _rand(32, _B64), _rand(28)
+
+
+@pytest.mark.parametrize("text", [
+    f"SECRET_KEY_FALLBACKS={_K1},{_K2},{_K3}",
+    f"export API_TOKENS={_K1},{_K2},{_K3}",
+    f"session_secrets: {_K1},{_K2},{_K3}",
+])
+def test_comma_lists_of_keys(text: str) -> None:
+    _gone(text, _K1, _K2, _K3)
+
+
+@pytest.mark.parametrize("text", [
+    "ALLOWED_HOSTS=api.example.com,admin.example.com,localhost",
+    "TOKEN_SCOPES=read:org,repo,workflow",
+    "PASSWORD_VALIDATORS=length,common,numeric",
+])
+def test_comma_list_twins_kept(text: str) -> None:
+    _kept(text)
+
+
+_SIG = _rand(48)
+
+
+@pytest.mark.parametrize("text", [
+    f'%Acme.Config{{request_signing: "{_SIG}", region: "eu"}}',
+    f"SLACK_SIGNING={_SIG}",
+    f'{{"codeSigning": "{_SIG}"}}',
+])
+def test_keys_named_by_signing(text: str) -> None:
+    _gone(text, _SIG)
+
+
+@pytest.mark.parametrize("text", [
+    "signing_algorithm: RS256\nsigning: enabled\nsigning_key_id: 2026-11",
+    'jwt = %{signing: "HS256", ttl: 3600}',
+])
+def test_signing_settings_kept(text: str) -> None:
+    _kept(text)
+
+
+# ----------------------------------------------------------- wallet private keys abbreviated PK
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_WALLET = _rand(87, _B58)
+_ETH = "0x" + "".join(_RNG.choice("0123456789abcdef") for _ in range(64))
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    (f"export DEPLOYER_PK={_WALLET}", _WALLET),
+    (f'ETH_PK="{_ETH}" forge script Deploy --broadcast', _ETH),
+])
+def test_wallet_keys_named_pk(text: str, secret: str) -> None:
+    _gone(text, secret)
+
+
+@pytest.mark.parametrize("text", [
+    "ORDER_PK=01HFZ3Q8W6K2V9T4N7M5R1X0YB",
+    '{"user_pk": "3f9a1c2e-7b4d-4e8a-9c1f-2d6b8e0a5f3c", "tenant_pk": 42}',
+    "apk add --no-cache openssl && go test ./pkg/...",
+])
+def test_record_keys_named_pk_kept(text: str) -> None:
+    _kept(text)
+
+
+# ----------------------------------------------------------- secret-store resources' values in IaC diffs
+
+_IAC = _pw(18)
+
+
+@pytest.mark.parametrize("text", [
+    f'  # aws_ssm_parameter.db will be created\n  + resource "aws_ssm_parameter" "db" {{\n      + name  = "/x/db"\n'
+    f'      + type  = "SecureString"\n      + value = "{_IAC}"\n    }}',
+    f"    + gcp:secretmanager/secretVersion:SecretVersion: (create)\n        secret    : \"projects/p/secrets/api\"\n"
+    f'        secretData: "{_IAC}"',
+    f'  ~ resource "azurerm_key_vault_secret" "smtp" {{\n      ~ value = (sensitive value) -> "{_IAC}"\n    }}',
+])
+def test_store_resource_values(text: str) -> None:
+    _gone(text, _IAC)
+
+
+@pytest.mark.parametrize("text", [
+    '  + resource "aws_ssm_parameter" "region" {\n      + name  = "/x/region"\n      + value = "eu-west-1"\n    }',
+    '    + aws:ssm/parameter:Parameter: (create)\n        value: "https://api.internal.example.com/v2"',
+    '  + resource "aws_ssm_parameter" "db" {\n      + value = (sensitive value)\n    }',
+])
+def test_store_resource_twins_kept(text: str) -> None:
+    _kept(text)
