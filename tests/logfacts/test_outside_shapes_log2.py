@@ -224,3 +224,14 @@ def test_php_fatal_relayed_by_php_fpm() -> None:
 def test_php_levels(line: str, severity: str | None) -> None:
     errors = extract([line]).errors
     assert (errors[0].severity if errors else None) == severity
+
+
+@pytest.mark.parametrize(("line", "severity"), [
+    ("[2026-12-05 10:00:00,001: WARNING/ForkPoolWorker-3] Task shop.tasks.sync[1] retry: Retry in 10s", "warning"),
+    ("[ERROR/MainProcess] Process 'Worker-1' exited with exitcode 1", "error"),  # multiprocessing.log_to_stderr()
+    ("[2026-12-05 10:00:00,001: INFO/MainProcess] Connected to redis://redis:6379/0", None),
+])
+def test_level_with_its_process_after_a_slash(line: str, severity: str | None) -> None:
+    errors = extract([line]).errors
+    assert (errors[0].severity if errors else None) == severity
+    assert all("MainProcess" not in e.template for e in errors)

@@ -199,3 +199,14 @@ def test_php_fpm_worker_ceiling_is_a_connection_limit() -> None:
     assert (ceiling.error_class, ceiling.severity, ceiling.fields["pool"]) == ("connection_limit", "warning", "www")
     assert one(facts, "execution timed out").error_class == "connection_timeout"
     assert not [e for e in facts.errors if "ready to handle connections" in e.template]
+
+
+def test_celery_worker_levels_broker_refusal_and_lost_worker() -> None:
+    facts = facts_of("celery_worker.log")
+    consumer = one(facts, "consumer: Cannot connect to")  # `[time: ERROR/MainProcess] consumer: ...`
+    assert (consumer.format, consumer.error_class, consumer.count) == ("leveled", "connection_refused", 2)
+    assert consumer.fields["address"] == "127.0.0.1:16399" and consumer.fields["url"] == "redis://127.0.0.1:16399/0"
+    assert one(facts, "Unrecoverable error").severity == "fatal"
+    assert one(facts, "kombu.exceptions.OperationalError").error_class == "connection_refused"
+    assert one(facts, "billiard.exceptions.WorkerLostError").error_class == "crash_exit"
+    assert not [e for e in facts.errors if "<time>" in e.template]  # Celery's prefix is read, not templated

@@ -198,7 +198,8 @@ def extract(text: str) -> dict[str, str]:
     url = _URL.search(text) if "://" in text else None
     if url:
         scheme, host, port, path = url.groups()
-        out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path or ''}"[:200]
+        path = (path or "").rstrip(":.;")  # `Cannot connect to redis://host:6379/0: Error 111 ...`: prose, not path
+        out["url"] = f"{scheme}://{host}{':' + port if port else ''}{path}"[:200]
     resolver = _RESOLVER.search(text) if "resolv" in low or "lookup" in low else None
     if resolver:
         out["resolver"] = next(g for g in resolver.groups() if g)

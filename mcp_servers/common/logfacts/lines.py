@@ -430,7 +430,9 @@ _LEVEL_TOKEN = re.compile(
     r"LOG|DETAIL|HINT|STATEMENT|"
     r"fatal|critical|crit|error|fail|warning|warn|info|debug|dbug|trce|notice|Fatal|Critical|Error|Warning|Warn|Info|"
     r"Debug)"
-    r"(?=[\s\]):>|,\-]|$)")
+    r"(?=[\s\]):>|,\-]|/[A-Z][\w\-]*\]|$)")
+"""A level word, also one with the process after it: Celery's `[2026-12-05 10:00:00,001: ERROR/MainProcess] ...`
+(`%(levelname)s/%(processName)s`)."""
 _LOGGER_SEP = re.compile(r"^[^\s].{0,120}?(?: : | - | -- : |\]: |\] )(?=\S)")
 
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Re-record the third set (README.md): Python requests/urllib3, aiohttp, grpcio, botocore, SQLAlchemy+psycopg and
-# asyncpg, redis-py/pika/kafka-python; Node pg/ioredis/mongodb/@grpc/grpc-js; Apache httpd (mod_proxy) with PHP-FPM.
+# asyncpg, redis-py/pika/kafka-python, a Celery worker; Node pg/ioredis/mongodb/@grpc/grpc-js; Apache httpd (mod_proxy) with PHP-FPM.
 # Needs: `apt-get install -y apache2 php-fpm postgresql redis-server nodejs npm curl`; a venv with the Python
 # clients (`python3 -m venv V && V/bin/pip install requests aiohttp grpcio botocore sqlalchemy psycopg[binary] asyncpg
-# redis pika kafka-python`); a folder N with `npm install pg ioredis mongodb express @grpc/grpc-js`. As root:
+# redis pika kafka-python celery packaging`); a folder N with `npm install pg ioredis mongodb express @grpc/grpc-js`. As root:
 # `bash record_log2.sh V N`. Ports (must be free): 18082 slow2.py, 18083 aws_stub.py, 18093 the gRPC server,
-# 18094 Express, 18184 Apache, 19000 PHP-FPM, 15433 PostgreSQL, 16398 Redis, 18998 closer.py; nothing may
+# 18094 Express, 18184 Apache, 19000 PHP-FPM, 15433 PostgreSQL, 16397 and 16398 Redis, 18998 closer.py; nothing may
 # listen on 18999, 15499, 15699, 16399, 19099, 27099.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -36,6 +36,7 @@ for s in py_requests py_aiohttp py_grpc py_botocore py_sqlalchemy py_brokers; do
 done
 NODE_LIBS="$NODE_LIBS" timeout 60 node "$HERE/n_libs.mjs" > node_libs.log 2>&1
 kill "$(cat redis2.pid)"
+bash "$HERE/celery_run.sh" "$VENV" "$HERE"  # writes celery_worker.log
 su postgres -c "$PGB/pg_ctl -D $OUT/pg/data stop" > /dev/null
 
 # Apache httpd 2.4 (mod_proxy_http, mod_proxy_fcgi) in front of PHP-FPM 8.2 with one child.
@@ -54,6 +55,6 @@ sleep 1
 cp php-errors.log php_errors.log; cp php-fpm.log php_fpm.log
 
 kill $SLOW $CLOSER $AWS
-cp py_requests.log py_aiohttp.log py_grpc.log py_botocore.log py_sqlalchemy.log py_brokers.log node_libs.log \
+cp py_requests.log py_aiohttp.log py_grpc.log py_botocore.log py_sqlalchemy.log py_brokers.log node_libs.log celery_worker.log \
   apache_error.log apache_access.log php_errors.log php_fpm.log "$HERE/"
 echo "recorded into $HERE (scratch: $OUT)"
