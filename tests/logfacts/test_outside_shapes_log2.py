@@ -235,3 +235,16 @@ def test_level_with_its_process_after_a_slash(line: str, severity: str | None) -
     errors = extract([line]).errors
     assert (errors[0].severity if errors else None) == severity
     assert all("MainProcess" not in e.template for e in errors)
+
+
+@pytest.mark.parametrize(("line", "error_class"), [
+    ("1733400000.123   2001 10.0.0.9 TCP_MISS/503 4102 GET http://ledger.finance.svc:8080/v1/post - HIER_NONE/- "
+     "text/html ERR_DNS_FAIL/-", "dns_failure"),
+    ("1733400000.123  30001 10.0.0.9 TCP_MISS/504 4102 CONNECT api.partner.com:443 - HIER_DIRECT/203.0.113.7 - "
+     "ERR_LIFETIME_EXP/-", "connection_timeout"),
+    ("1733400000.123      3 10.0.0.9 TCP_MISS/200 902 GET http://ledger.finance.svc:8080/v1/post - "
+     "HIER_DIRECT/10.0.3.4 application/json -/-", None),  # a good request: no error
+])
+def test_squid_error_codes_of_other_failures(line: str, error_class: str | None) -> None:
+    errors = extract([line]).errors
+    assert (errors[0].error_class if errors else None) == error_class

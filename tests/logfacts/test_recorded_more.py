@@ -210,3 +210,15 @@ def test_celery_worker_levels_broker_refusal_and_lost_worker() -> None:
     assert one(facts, "kombu.exceptions.OperationalError").error_class == "connection_refused"
     assert one(facts, "billiard.exceptions.WorkerLostError").error_class == "crash_exit"
     assert not [e for e in facts.errors if "<time>" in e.template]  # Celery's prefix is read, not templated
+
+
+def test_squid_access_logs_status_result_and_error_code() -> None:
+    native, coded = facts_of("squid_access.log"), facts_of("squid_access_errcodes.log")
+    assert native.formats == coded.formats == {"squid_access": 6}
+    assert native.status_codes == coded.status_codes == {"503": 1, "502": 1, "403": 1, "504": 1, "500": 1, "200": 1}
+    denied = one(native, "TCP_DENIED")
+    assert (denied.error_class, denied.severity) == ("permission_denied", "warning")
+    assert one(native, "/stock").error_class == "http_5xx"  # the status alone: the proxy answered 503
+    assert one(coded, "/stock").error_class == "connection_refused"  # ERR_CONNECT_FAIL says why
+    assert one(coded, "/slow").error_class == "connection_timeout"  # ERR_READ_TIMEOUT
+    assert one(coded, "/stock").fields["upstream_host"] == "127.0.0.1"  # HIER_DIRECT/127.0.0.1

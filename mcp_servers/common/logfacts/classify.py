@@ -115,7 +115,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"UnresolvedAddressException|"  # java.nio: the JDK HttpClient's and NIO channels' unresolved name
         r"unknown (?:MySQL )?server host|"  # MySQL/MariaDB client 2005
         r"\berrors? resolving [\w.\-]+|domain name not found|address lookup failed|dns resolution failed|"  # gRPC
-        r"\bDNS lookup failure for\b|"  # Apache httpd mod_proxy (AH00898)
+        r"\bDNS lookup failure for\b|\bERR_DNS_FAIL\b|"  # Apache httpd mod_proxy (AH00898), Squid
         + NAME_NOT_RESOLVED + "|" + RESOLVER_FAILED + "|" + GO_RESOLVER_ERROR, _I)),
     ("tls_error", re.compile(
         r"\bx509\b|certificate (?:has expired|verify failed|is not valid|signed by unknown|is valid for|"
@@ -133,12 +133,13 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"ConnectException|could not connect to server|can't connect to (?:\w+ )?server|failed to connect to|"
         r"unable to connect to|couldn't connect to|connection attempt failed|connect failed|connect call failed|"
         r"failed to make connection to backend|"  # Apache httpd mod_proxy (AH01114)
+        r"\bERR_CONNECT_FAIL\b|"  # Squid's error page name
         r"errno 111|os error 111", _I)),
     ("connection_timeout", re.compile(
         r"\btimed? ?out\b|\btimeout\b(?! *[=:])|deadline exceeded|DeadlineExceeded|\bETIMEDOUT\b|"
         r"\bESOCKETTIMEDOUT\b|Timeout(?:Exception|Error)|SocketTimeout|took too long to respond|"
         r"gateway time-?out|errno 110|os error 110|deadline_exceeded|(?-i:[a-z]Timeout\b)|"
-        r"\bUND_ERR_(?:CONNECT|HEADERS|BODY)_TIMEOUT\b", _I)),  # Node's undici (fetch) causes
+        r"\bUND_ERR_(?:CONNECT|HEADERS|BODY)_TIMEOUT\b|\bERR_(?:READ_TIMEOUT|LIFETIME_EXP)\b", _I)),  # undici, Squid
     ("upstream_reset", re.compile(
         r"connection reset|\bECONNRESET\b|reset by peer|broken pipe|\bEPIPE\b|prematurely closed|"
         r"upstream reset|disconnect/reset before headers|unexpected EOF|socket hang up|\bGOAWAY\b|"
@@ -165,7 +166,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"AccessDenied|not authori[sz]ed to|insufficient (?:privileges|permissions)|PermissionError|"
         r"SecurityException|" + _ST + r"403\b|does not have (?:the )?(?:required )?permission|cannot (?:get|list|watch|"
         r"create|patch|update|delete) resource|PERMISSION_DENIED|read-only file system|"
-        r"client denied by server configuration|access forbidden by rule", _I)),  # Apache httpd AH01630, nginx
+        r"client denied by server configuration|access forbidden by rule|"  # Apache httpd AH01630, nginx
+        r"\bERR_ACCESS_DENIED\b", _I)),  # Squid
     ("rate_limited", re.compile(
         r"rate[- ]?limit|too many requests|" + _ST + r"429\b|throttl|quota (?:exceeded|exhausted)|RESOURCE_EXHAUSTED|"
         r"ResourceExhausted|\bSlowDown\b|TooManyRequests|request limit exceeded|backpressure|overloaded|"
@@ -344,7 +346,8 @@ _ANCHORS: dict[str, tuple[str, ...]] = {
                          "number of clients", "no more connections", "max_client_conn", "not available", "pool",
                          "acquiring", "waiting for", "connection limit", "server reached", "worker_connections"),
     "connection_refused": ("refused", "connection failure", "111", "connectexception", "connect to",
-                           "connect failed", "connection attempt", "connect call failed", "make connection"),
+                           "connect failed", "connection attempt", "connect call failed", "make connection",
+                           "err_connect_fail"),
     "connection_timeout": ("time", "deadline", "took too long", "110"),
     "upstream_reset": ("und_err_socket",
                        "reset", "broken pipe", "epipe", "prematurely", "eof", "hang up", "goaway", "rst_stream",

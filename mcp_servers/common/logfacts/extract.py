@@ -22,7 +22,7 @@ from mcp_servers.common.logfacts.traces import Record, parse_trace, records
 
 EXAMPLE_CHARS = 300
 MAX_TRACES = 10
-_ACCESS_FORMATS = {"envoy_access", "nginx_access", "json_access", "haproxy"}
+_ACCESS_FORMATS = {"envoy_access", "nginx_access", "json_access", "haproxy", "squid_access"}
 _SEVERITY_RANK = {"fatal": 0, "error": 0, "warning": 1, "unknown": 2, "info": 3}
 _STRONG_CAUSES = {"missing_config", "invalid_config", "dns_failure", "connection_refused", "oom", "disk_full",
                   "tls_error", "auth_failure", "permission_denied", "file_not_found", "panic"}

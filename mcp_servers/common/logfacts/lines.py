@@ -546,6 +546,13 @@ def _server_log(text: str) -> Line | None:
     return parse_apache_error(text) or parse_php(text)
 
 
+def _squid_access(text: str) -> Line | None:
+    """Squid's access log (logfacts.server_logs), tried on lines that open with a Unix time."""
+    from mcp_servers.common.logfacts.server_logs import parse_squid_access
+
+    return parse_squid_access(text) if text[10:11] == "." else None
+
+
 def parse_line(raw: str) -> Line:
     """The parsed form of one physical line (any runtime timestamp prefix removed first)."""
     text, ts = strip_prefix_timestamp(raw[:MAX_LINE].rstrip())
@@ -585,7 +592,7 @@ def _parse(text: str) -> Line:
         if parsed:
             return parsed
     elif first.isdigit():
-        for parser in (parse_nginx_error, parse_nginx_access, parse_go_log):
+        for parser in (parse_nginx_error, parse_nginx_access, parse_go_log, _squid_access):
             parsed = parser(text)
             if parsed:
                 return parsed

@@ -1,4 +1,4 @@
-"""Error logs of servers with a layout of their own: Apache httpd's error log and PHP's error log.
+"""Logs of servers with a layout of their own: Apache httpd's error log, PHP's error log, Squid's access log.
 
 Apache httpd 2.4 writes `[Sat Dec 05 17:21:22.804647 2026] [proxy:error] [pid 8863:tid 8892] (111)Connection
 refused: [client 10.0.0.9:54276] AH00957: message, referer: ...` (2.2 omits the module and the pid). The
@@ -12,6 +12,11 @@ level inside the message (`PHP Warning:`, `PHP Notice:`, `PHP Parse error:`...);
 17:21:34] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it`, and a worker's
 output relayed through it reads `... [pool www] child 12 said into stderr: "NOTICE: PHP message: PHP Fatal error:
 ..."`. ` in FILE on line N` is where the script failed: kept as `source`, out of the message.
+
+Squid's native access log is `1733400000.123   5 10.0.0.9 TCP_MISS/503 3492 GET http://orders:8080/x - HIER_DIRECT/
+10.0.4.7 text/html`: its result code and the HTTP status, then the hierarchy code and the server it went to (`-`
+when none was reached). An operator's `logformat` often appends `%err_code/%err_detail` (`ERR_CONNECT_FAIL/
+WITH_SERVER`), Squid's own name for what failed; the status alone says only that the proxy answered 5xx.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import re
 
 from mcp_servers.common.logfacts.lines import Line, guess_severity, level_severity
+from mcp_servers.common.logfacts.models import Severity
 
 _APACHE = re.compile(
     r"^\[((?:[A-Z][a-z]{2} ){2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4})\] "
@@ -84,3 +90,35 @@ def parse_php(text: str) -> Line | None:
         return None
     message = m.group(2).strip()  # the script's own error_log(): no level but its words
     return Line("php", guess_severity(message), message, m.group(1))
+
+
+_SQUID = re.compile(r"^(\d{9,10}\.\d{3})\s+(-?\d+) (\S+) ([A-Z_]+)/(\d{3}) (\d+) ([A-Z]+) (\S+) (\S+) ([A-Z_]+)/(\S+)"
+                    r"(?: (\S+))?(?: (ERR_[A-Z_]+|-)/(\S+))?")
+_SQUID_ERRORS = {"ERR_CONNECT_FAIL": "connection refused by the server (ERR_CONNECT_FAIL)",
+                 "ERR_DNS_FAIL": "DNS lookup failed (ERR_DNS_FAIL)",
+                 "ERR_READ_TIMEOUT": "read timed out (ERR_READ_TIMEOUT)",
+                 "ERR_LIFETIME_EXP": "connection lifetime timed out (ERR_LIFETIME_EXP)",
+                 "ERR_ACCESS_DENIED": "access denied by the proxy's rules (ERR_ACCESS_DENIED)",
+                 "ERR_CACHE_ACCESS_DENIED": "proxy authentication required (ERR_CACHE_ACCESS_DENIED)",
+                 "ERR_ZERO_SIZE_OBJECT": "the server closed without a reply (ERR_ZERO_SIZE_OBJECT)",
+                 "ERR_SECURE_CONNECT_FAIL": "TLS handshake with the server failed (ERR_SECURE_CONNECT_FAIL)"}
+"""Squid's error page names (its `errors/templates`) in the words the classes read."""
+
+
+def parse_squid_access(text: str) -> Line | None:
+    """A Squid native access log line, with `%err_code/%err_detail` after it when the operator logs them."""
+    m = _SQUID.match(text)
+    if not m:
+        return None
+    ts, _elapsed, _client, result, status, _size, method, url, _user, _hier, peer, _type, err, detail = m.groups()
+    fields = {"method": method, "path": url[:200], "status": status, "squid_result": result}
+    if peer != "-":
+        fields["upstream_host"] = peer
+    message = f"{method} {url} {status} {result}"
+    if err and err != "-":
+        fields["squid_error"] = err if detail in (None, "-") else f"{err}/{detail}"
+        message = f"{message}: {_SQUID_ERRORS.get(err, err)}"
+    elif result == "TCP_DENIED" and status in ("403", "407"):
+        message = f"{message}: access denied by the proxy's rules"
+    severity: Severity = "error" if status >= "500" else "warning" if status in ("403", "407", "429") else "info"
+    return Line("squid_access", severity, message, ts, fields)
