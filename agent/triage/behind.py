@@ -73,6 +73,8 @@
 - agent.triage.store_full: a datastore refusing its callers' writes at its own ceiling (Redis maxmemory, Memcached -m,
   RabbitMQ's memory alarm, Elasticsearch's breaker or flood stage, etcd's quota): the write that lowered the setting,
   else the store with its limit (`EXTRA_WEIGHTS`: a module whose second check has a weight of its own).
+- agent.triage.synthetic_check: a synthetic check (Probe, VMProbe, a blackbox modules file) written before its probe
+  failed on an answer below 500 from the site (405 to a swapped module's POST): a false page, the check's write.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -198,6 +200,7 @@ from agent.triage import (
     storage_layer,
     store_full,
     store_mode,
+    synthetic_check,
     time_source,
     timing_tight,
     topic_autocreate,
@@ -233,7 +236,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
-                            sticky_removed, node_agent_socket, store_full)
+                            sticky_removed, node_agent_socket, store_full, synthetic_check)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
