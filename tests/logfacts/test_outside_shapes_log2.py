@@ -248,3 +248,12 @@ def test_level_with_its_process_after_a_slash(line: str, severity: str | None) -
 def test_squid_error_codes_of_other_failures(line: str, error_class: str | None) -> None:
     errors = extract([line]).errors
     assert (errors[0].error_class if errors else None) == error_class
+
+
+@pytest.mark.parametrize(("line", "not_class"), [
+    ("ERROR Error resolving dependencies for project shop:checkout:1.0", "dns_failure"),  # a build tool, no DNS
+    ("ERROR volume data-0 disk capacity exceeded, 100% used", "rate_limited"),  # a disk, not a throughput quota
+    ("ERROR ssl:True is not a valid option for this listener", "tls_error"),
+])
+def test_look_alikes_of_the_new_wordings_keep_their_reading(line: str, not_class: str) -> None:
+    assert all(e.error_class != not_class for e in extract([line]).errors)

@@ -114,7 +114,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\bquery(?:A|AAAA|Srv|Txt|Cname|Mx|Ns|Any)\b \w+|\bESERVFAIL\b|\bENODATA\b|"
         r"UnresolvedAddressException|"  # java.nio: the JDK HttpClient's and NIO channels' unresolved name
         r"unknown (?:MySQL )?server host|"  # MySQL/MariaDB client 2005
-        r"\berrors? resolving [\w.\-]+|domain name not found|address lookup failed|dns resolution failed|"  # gRPC
+        r"\berrors? resolving [\w.\-]+:\d+|domain name not found|address lookup failed|dns resolution failed|"  # gRPC
         r"\bDNS lookup failure for\b|\bERR_DNS_FAIL\b|"  # Apache httpd mod_proxy (AH00898), Squid
         + NAME_NOT_RESOLVED + "|" + RESOLVER_FAILED + "|" + GO_RESOLVER_ERROR, _I)),
     ("tls_error", re.compile(
@@ -171,7 +171,8 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("rate_limited", re.compile(
         r"rate[- ]?limit|too many requests|" + _ST + r"429\b|throttl|quota (?:exceeded|exhausted)|RESOURCE_EXHAUSTED|"
         r"ResourceExhausted|\bSlowDown\b|TooManyRequests|request limit exceeded|backpressure|overloaded|"
-        r"(?:throughput|capacity|request rate)\b[^.;]{0,40}\bexceeded|ThroughputExceeded|"  # DynamoDB, Kinesis
+        r"(?:throughput|(?:read|write|provisioned) capacity|request rate)\b[^.;]{0,40}\bexceeded|"  # DynamoDB, Kinesis
+        r"ThroughputExceeded|"
         r"too many 429 error responses", _I)),  # urllib3's Retry gave up on 429s
     ("file_not_found", re.compile(
         r"no such file|\bENOENT\b|FileNotFound|NoSuchFile|cannot find the (?:file|path)|"
