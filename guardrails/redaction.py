@@ -82,6 +82,7 @@ from guardrails.secret_shapes import (
 from guardrails.secret_statements import GATE_WORDS as STATEMENT_GATE_WORDS
 from guardrails.secret_statements import statement_spans
 from guardrails.secret_tool_output import tool_output_spans
+from guardrails.secret_wraps import wrapped_end
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -2376,7 +2377,15 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text, lowered):
         found.append((generic_prio + 1, s, e, kind))
-    return [c for c in found if not _documented_example(text, c[1], c[2])]
+    # a long line's last token may go on below it (a terminal's or a viewer's wrap: secret_wraps.py)
+    return [(p, s, wrapped_end(text, s, e, _wrapped_piece) if e < len(text) and text[e] in "\r\n" else e, k)
+            for p, s, e, k in found if not _documented_example(text, s, e)]
+
+
+def _wrapped_piece(piece: str) -> bool:
+    """A line's opening run that continues a wrapped token: random, not a name or a word."""
+    return (not identifier_like(piece) and not kubernetes_generated_name(piece)
+            and (high_entropy_token(piece) or _looks_random(piece)))
 
 
 def _documented_example(text: str, start: int, end: int) -> bool:

@@ -901,12 +901,22 @@ _PATH_TOKEN = re.compile(
     # Rocket.Chat and others put an id segment, then the token: both go
     r"(?P<s>[A-Za-z0-9_\-]{16,128}(?:/[A-Za-z0-9_\-]{16,128})?)(?![A-Za-z0-9_\-])"
 )
-_QUERY_PARAM = re.compile(r"[?&;](?P<k>[A-Za-z_][\w.\-\[\]]{0,63})=(?P<s>[^&\s'\"#<>;]{8,1024})")
+_QUERY_PARAM = re.compile(
+    # a URL nested in a parameter (`next=`, `redirect_uri=`, `RelayState=`) is percent-encoded once or twice:
+    # its `?`, `&` and `=` read `%3F`, `%26`, `%3D` (or `%253F`...), and its credentials are still there
+    r"(?:[?&;]|%(?:25)?3[Ff]|%(?:25)?26)(?P<k>[A-Za-z_][\w.\-\[\]]{0,63})(?:=|%(?:25)?3[Dd])"
+    r"(?P<s>(?:(?!%26|%2526)[^&\s'\"#<>;]){8,1024})"
+)
 _SIGNATURE_PARAMS = frozenset({"sig", "signature", "x-amz-signature", "x-goog-signature", "sas", "hmac", "jwt",
                                "x-amz-security-token", "security_token", "auth_key", "authkey"})
 """Query parameters that carry a request's signature or a signed grant (Azure SAS `sig`, S3/GCS presigned
 URLs): whoever holds the URL holds the access, until it expires. Pagination cursors (`page_token`,
 `nextToken`) are not credentials: `credential_key` says so for every detector."""
+
+
+_BARE_PASSWORD_PARAMS = frozenset({"pass", "pw"})
+"""Alone a key `pass` is a test result or a verb (`credential_key` wants a prefix); as a query parameter's
+name (`?user=x&pass=y`, the login forms of routers, NVRs and legacy CGI) it is the password."""
 
 
 _SESSION_PARAMS = frozenset({"sid", "_sid", "sessionid", "session_id", "sessid", "phpsessid", "jsessionid",
@@ -951,10 +961,11 @@ def _url_spans(text: str, lowered: str, placeholder: Placeholder) -> list[Span]:
                 if _session_value(session) and not placeholder(session):
                     out.append((m.start("s"), m.end("s"), "url_query_credential"))
                 continue
-            kind = KeyKind.SECRET if low in _SIGNATURE_PARAMS else credential_key(name)
+            kind = (KeyKind.SECRET if low in _SIGNATURE_PARAMS else KeyKind.PASSWORD if low in _BARE_PASSWORD_PARAMS
+                    else credential_key(name))
             if kind is None:
                 continue
-            value = unquote(m.group("s"))
+            value = unquote(unquote(m.group("s")))
             if placeholder(value):
                 continue
             if kind is KeyKind.PASSWORD or high_entropy_token(value) or (

@@ -421,3 +421,67 @@ def test_store_resource_values(text: str) -> None:
 ])
 def test_store_resource_twins_kept(text: str) -> None:
     _kept(text)
+
+
+# ----------------------------------------------------------- query credentials of a URL nested in a parameter
+
+_QPW = _rand(10) + "%21" + _rand(3)
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    (f"302 Location: /sso/start?RelayState=%2Fapi%3Fuser%3Dops%26password%3D{_QPW}&SAMLRequest=x", _QPW),
+    (f"GET /r?u=https%253A%252F%252Fapp%252Flogin%253Fapi_key%253D{_rand(32)}%2526v%253D2 HTTP/1.1", None),
+    (f"GET /cgi-bin/login.cgi?user=admin&pass={_rand(12)} HTTP/1.0", None),
+])
+def test_nested_and_encoded_query_credentials(text: str, secret: str | None) -> None:
+    if secret is None:  # the value after the credential parameter's (encoded) `=`
+        tail = text.split("api_key%253D", 1)[-1] if "api_key%253D" in text else text.split("pass=", 1)[1]
+        secret = tail.split("%2526", 1)[0].split(" ", 1)[0]
+    _gone(text, secret)
+
+
+@pytest.mark.parametrize("text", [
+    "GET /login?next=%2Fdashboard%3Ftab%3Dsettings%26page%3D2 HTTP/1.1",
+    "GET /cb?redirect=%2Fsso%3Fpassword%3D%24%7BPASSWORD%7D HTTP/1.1",
+    "GET /cgi-bin/status.cgi?mode=pass&pass=1 HTTP/1.0",
+])
+def test_encoded_query_twins_kept(text: str) -> None:
+    _kept(text)
+
+
+# ----------------------------------------------------------- tokens wrapped onto the next lines (secret_wraps.py)
+
+_SLACK = "xoxb-" + _rand(12, string.digits) + "-" + _rand(13, string.digits) + "-" + _rand(24)
+_GLPAT = "glpat-" + _rand(20)
+_ANT = "sk-ant-api03-" + _rand(93) + "-" + _rand(6) + "AA"
+
+
+def _wrap(line: str, width: int, indent: str = "") -> str:
+    return ("\n" + indent).join(line[i : i + width] for i in range(0, len(line), width))
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    (_wrap(f"2026-12-05T09:14:02Z WARN slack: posting failed with token {_SLACK}", 80) + " (channel C0123)", _SLACK),
+    (_wrap(f"> Our key was: {_ANT} -- please rotate", 72, "> "), _ANT),
+    (_wrap(f"ERROR anthropic client 401 key={_ANT}", 64, "    "), _ANT),
+])
+def test_wrapped_tokens(text: str, secret: str) -> None:
+    out = redact_text(text).text
+    for piece in text.split(secret[:10], 1)[1].split("\n"):
+        chunk = piece.lstrip("> ").split(" ", 1)[0]
+        if len(chunk) >= 8 and chunk in secret:
+            assert chunk not in out, (chunk, out)
+    assert secret[:12] not in out
+
+
+@pytest.mark.parametrize("text", [
+    # a token at the end of a short line, then a random-looking id: no wrap
+    f"token {_GLPAT}\nrequest-id 4f9c2a7e81b3d05c6a1f\n",
+    # a long line ending in a token, then a line opening with a name or a timestamp
+    f"2026-12-05T09:14:02Z INFO deploy: rotated the registry credential; new token issued {_GLPAT}\n"
+    "payments-api-deployment-7d9f8b6c5d rolled out\n2026-12-05T09:14:03Z INFO done",
+])
+def test_unwrapped_neighbours_kept(text: str) -> None:
+    out = redact_text(text).text
+    assert _GLPAT not in out
+    assert out.split("\n", 1)[1] == text.split("\n", 1)[1]
