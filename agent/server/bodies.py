@@ -19,6 +19,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from agent.server.body_text import Refusal, charset_refusal, coding_refusal, encoding_refusal, utf8_text
+
 M = TypeVar("M", bound=BaseModel)
 
 MAX_JSON_DEPTH = 32
@@ -37,18 +39,22 @@ class Refused(Exception):
         self.error = error
         self.detail = detail
 
+    @classmethod
+    def of(cls, refusal: Refusal) -> Refused:
+        return cls(refusal.status, refusal.error, refusal.detail)
+
     def response(self) -> JSONResponse:
         return JSONResponse({"error": self.error, "detail": self.detail}, status_code=self.status)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing more than `limit` bytes without reading the rest, and a compressed one
-    (415): no sender Vigil serves compresses, and reading `Content-Encoding: br` bytes as plain JSON
-    would be a guess about what was meant."""
-    encoding = request.headers.get("content-encoding", "").strip().lower()
-    if encoding not in ("", "identity"):
-        raise Refused(415, "unsupported_encoding", f"Content-Encoding {encoding[:40]!r}: send the body uncompressed "
-                      "(Alertmanager, PagerDuty and Slack do)")
+    """The raw body, refusing more than `limit` bytes without reading the rest, and one that is not
+    UTF-8 as sent (415, `agent/server/body_text.py`): compressed, labelled with another charset, or
+    UTF-16/32 text. Reading any of these as JSON would be a guess about what was meant."""
+    refusal = coding_refusal(request.headers.get("content-encoding", "")) or charset_refusal(
+        request.headers.get("content-type", ""))
+    if refusal is not None:
+        raise Refused.of(refusal)
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise Refused(413, "too_large", f"the body is {declared} bytes; at most {limit} are accepted")
@@ -59,7 +65,11 @@ async def read_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise Refused(413, "too_large", f"the body is over {limit} bytes, the most accepted")
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    refusal = encoding_refusal(body)
+    if refusal is not None:
+        raise Refused.of(refusal)
+    return body
 
 
 def _no_constant(name: str) -> Any:
@@ -85,7 +95,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH, field: str = "the body") -> Any:
     """The JSON value of `body`, or a 400 naming why it is not acceptable JSON."""
     try:
-        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_unique_keys)
+        # decoded here, strictly: json.loads(bytes) would guess UTF-16 or UTF-32 from NUL bytes
+        value = json.loads(utf8_text(body), parse_constant=_no_constant, parse_float=_finite,
+                           object_pairs_hook=_unique_keys)
     except RecursionError as exc:
         raise Refused(400, "malformed_json", f"{field} nests deeper than {max_depth} levels") from exc
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, NaN, over-long integers
