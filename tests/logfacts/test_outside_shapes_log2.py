@@ -257,3 +257,15 @@ def test_squid_error_codes_of_other_failures(line: str, error_class: str | None)
 ])
 def test_look_alikes_of_the_new_wordings_keep_their_reading(line: str, not_class: str) -> None:
     assert all(e.error_class != not_class for e in extract([line]).errors)
+
+
+@pytest.mark.parametrize(("line", "error_class", "address"), [
+    ("2026-12-05 10:00:00: (gw_backend.c.274) establishing connection failed: socket: tcp:10.0.3.4:9000: "
+     "Connection timed out", "connection_timeout", "10.0.3.4:9000"),  # a PHP-FastCGI backend that never answers
+    ("2026-12-05 10:00:00: (gw_backend.c.274) establishing connection failed: socket: unix:/run/php/fpm.sock: "
+     "No such file or directory", "file_not_found", None),  # its socket file is gone
+    ("dial tcp: lookup orders on 10.96.0.10:53: no such host", "dns_failure", None),  # `tcp:` before no address
+])
+def test_a_transport_prefix_before_an_address(line: str, error_class: str, address: str | None) -> None:
+    err = top(line)
+    assert (err.error_class, err.fields.get("address")) == (error_class, address)

@@ -222,3 +222,13 @@ def test_squid_access_logs_status_result_and_error_code() -> None:
     assert one(coded, "/stock").error_class == "connection_refused"  # ERR_CONNECT_FAIL says why
     assert one(coded, "/slow").error_class == "connection_timeout"  # ERR_READ_TIMEOUT
     assert one(coded, "/stock").fields["upstream_host"] == "127.0.0.1"  # HIER_DIRECT/127.0.0.1
+
+
+def test_lighttpd_error_log_names_the_refused_backend_and_the_handlers_down() -> None:
+    facts = facts_of("lighttpd_error.log")
+    assert facts.formats == {"lighttpd_error": 5}
+    refused = one(facts, "establishing connection failed")
+    assert (refused.error_class, refused.fields["address"]) == ("connection_refused", "127.0.0.1:18999")
+    assert one(facts, "all handlers for").error_class == "unavailable"
+    assert not [e for e in facts.errors if "server started" in e.template or "re-enabled" in e.template]
+    assert facts_of("lighttpd_access.log").status_codes == {"503": 2, "200": 1}

@@ -192,6 +192,7 @@ CLASS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"no healthy upstream|service unavailable|\bUnavailable\b|circuit ?breaker (?:is )?open|"
         r"no endpoints available|upstream (?:is )?unavailable|no available (?:server|backend|upstream)|"
         r"all (?:backends|upstreams|hosts) (?:are )?(?:down|unhealthy)|" + _ST + r"503\b|"
+        r"\ball (?:handlers|servers|backends)\b[^.;]{0,60}\bare (?:down|unhealthy)|"  # lighttpd gw_backend
         r"too many 503 error responses", _I)),  # urllib3's Retry gave up on 503s
     ("crash_exit", re.compile(
         r"^killed$|\bELIFECYCLE\b|exit(?:ed)? with (?:exit )?(?:code|status) [1-9]|exit (?:code|status):? [1-9]\d*|"

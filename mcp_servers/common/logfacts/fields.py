@@ -172,8 +172,10 @@ def env_var(text: str) -> str | None:
     return None
 
 
-_GRPC_SCHEME = re.compile(r"\b(?:(?:ipv4|ipv6|unix|unix-abstract|vsock):(?!//)|(?:dns|passthrough|xds):///)")
-"""gRPC target and resolver prefixes (`ipv4:10.0.0.7:9090`, `dns:///orders:50051`): not host names."""
+_GRPC_SCHEME = re.compile(r"\b(?:(?:ipv4|ipv6|unix|unix-abstract|vsock):(?!//)|(?:dns|passthrough|xds):///|"
+                          r"(?:tcp|udp):(?=\d|\[))")
+"""gRPC target and resolver prefixes (`ipv4:10.0.0.7:9090`, `dns:///orders:50051`) and a transport before an address
+(lighttpd's `socket: tcp:127.0.0.1:18999`): not host names."""
 
 
 def extract(text: str) -> dict[str, str]:

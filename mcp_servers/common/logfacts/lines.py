@@ -553,6 +553,13 @@ def _squid_access(text: str) -> Line | None:
     return parse_squid_access(text) if text[10:11] == "." else None
 
 
+def _lighttpd_error(text: str) -> Line | None:
+    """lighttpd's error log (logfacts.server_logs): `2026-12-05 17:39:56: (gw_backend.c.274) ...`."""
+    from mcp_servers.common.logfacts.server_logs import parse_lighttpd_error
+
+    return parse_lighttpd_error(text) if text[19:20] in (":", ".") else None
+
+
 def parse_line(raw: str) -> Line:
     """The parsed form of one physical line (any runtime timestamp prefix removed first)."""
     text, ts = strip_prefix_timestamp(raw[:MAX_LINE].rstrip())
@@ -592,7 +599,7 @@ def _parse(text: str) -> Line:
         if parsed:
             return parsed
     elif first.isdigit():
-        for parser in (parse_nginx_error, parse_nginx_access, parse_go_log, _squid_access):
+        for parser in (parse_nginx_error, parse_nginx_access, parse_go_log, _squid_access, _lighttpd_error):
             parsed = parser(text)
             if parsed:
                 return parsed

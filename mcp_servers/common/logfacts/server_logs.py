@@ -1,4 +1,5 @@
-"""Logs of servers with a layout of their own: Apache httpd's error log, PHP's error log, Squid's access log.
+"""Logs of servers with a layout of their own: Apache httpd's and lighttpd's error logs, PHP's error log, Squid's
+access log.
 
 Apache httpd 2.4 writes `[Sat Dec 05 17:21:22.804647 2026] [proxy:error] [pid 8863:tid 8892] (111)Connection
 refused: [client 10.0.0.9:54276] AH00957: message, referer: ...` (2.2 omits the module and the pid). The
@@ -12,6 +13,9 @@ level inside the message (`PHP Warning:`, `PHP Notice:`, `PHP Parse error:`...);
 17:21:34] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it`, and a worker's
 output relayed through it reads `... [pool www] child 12 said into stderr: "NOTICE: PHP message: PHP Fatal error:
 ..."`. ` in FILE on line N` is where the script failed: kept as `source`, out of the message.
+
+lighttpd writes `2026-12-05 17:39:56: (gw_backend.c.274) establishing connection failed: socket:
+tcp:127.0.0.1:18999: Connection refused`: no level, the source position in parentheses (kept as `source`).
 
 Squid's native access log is `1733400000.123   5 10.0.0.9 TCP_MISS/503 3492 GET http://orders:8080/x - HIER_DIRECT/
 10.0.4.7 text/html`: its result code and the HTTP status, then the hierarchy code and the server it went to (`-`
@@ -122,3 +126,15 @@ def parse_squid_access(text: str) -> Line | None:
         message = f"{message}: access denied by the proxy's rules"
     severity: Severity = "error" if status >= "500" else "warning" if status in ("403", "407", "429") else "info"
     return Line("squid_access", severity, message, ts, fields)
+
+
+_LIGHTTPD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\.\d+)?: \(([\w\-]+\.c)\.(\d+)\) (.*)$")
+
+
+def parse_lighttpd_error(text: str) -> Line | None:
+    """A lighttpd error log line: the time, `(file.c.line)`, the message (its level guessed from the words)."""
+    m = _LIGHTTPD.match(text)
+    if not m:
+        return None
+    ts, source, line, message = m.groups()
+    return Line("lighttpd_error", guess_severity(message), message.strip(), ts, {"source": f"{source}:{line}"})

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Re-record the third set (README.md): Python requests/urllib3, aiohttp, grpcio, botocore, SQLAlchemy+psycopg and
 # asyncpg, redis-py/pika/kafka-python, a Celery worker; Node pg/ioredis/mongodb/@grpc/grpc-js; Apache httpd (mod_proxy) with PHP-FPM.
-# Needs: `apt-get install -y apache2 php-fpm squid postgresql redis-server nodejs npm curl`; a venv with the Python
+# Needs: `apt-get install -y apache2 php-fpm squid lighttpd postgresql redis-server nodejs npm curl`; a venv with the Python
 # clients (`python3 -m venv V && V/bin/pip install requests aiohttp grpcio botocore sqlalchemy psycopg[binary] asyncpg
 # redis pika kafka-python celery packaging`); a folder N with `npm install pg ioredis mongodb express @grpc/grpc-js`. As root:
 # `bash record_log2.sh V N`. Ports (must be free): 18082 slow2.py, 18083 aws_stub.py, 18093 the gRPC server,
-# 18094 Express, 18184 Apache, 18186 Squid, 19000 PHP-FPM, 15433 PostgreSQL, 16397 and 16398 Redis, 18998 closer.py; nothing may
+# 18094 Express, 18184 Apache, 18186 Squid, 18187 lighttpd, 19000 PHP-FPM, 15433 PostgreSQL, 16397 and 16398 Redis, 18998 closer.py; nothing may
 # listen on 18999, 15499, 15699, 16399, 19099, 27099.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -54,8 +54,10 @@ kill $FPM; wait $FPM 2>/dev/null
 sleep 1
 cp php-errors.log php_errors.log; cp php-fpm.log php_fpm.log
 bash "$HERE/squid_run.sh" "$HERE"  # Squid 5.7 forward proxy: squid_access.log, squid_access_errcodes.log
+bash "$HERE/lighttpd_run.sh" "$HERE"  # lighttpd 1.4.69 reverse proxy: lighttpd_error.log, lighttpd_access.log
 
 kill $SLOW $CLOSER $AWS
 cp py_requests.log py_aiohttp.log py_grpc.log py_botocore.log py_sqlalchemy.log py_brokers.log node_libs.log celery_worker.log \
-  apache_error.log apache_access.log php_errors.log php_fpm.log squid_access.log squid_access_errcodes.log "$HERE/"
+  apache_error.log apache_access.log php_errors.log php_fpm.log squid_access.log squid_access_errcodes.log \
+  lighttpd_error.log lighttpd_access.log "$HERE/"
 echo "recorded into $HERE (scratch: $OUT)"
