@@ -57,6 +57,7 @@ def serve(
     import uvicorn
 
     from agent.server.app import create_app
+    from agent.server.half_close import AnswerHalfClosed
 
     cfg, serve_settings = load_settings(config, settings)
     updates = {k: v for k, v in {"host": host, "port": port, "workers": workers, "queue_url": queue_url}.items()
@@ -70,7 +71,8 @@ def serve(
     queue_where = serve_settings.queue_url_for(cfg.state_dir).split("@")[-1]
     err.print(f"vigil serve on http://{serve_settings.host}:{serve_settings.port} · queue {queue_where} · "
               f"{serve_settings.workers} workers", highlight=False)
-    uvicorn.run(app, host=serve_settings.host, port=serve_settings.port, log_level="warning", lifespan="on")
+    uvicorn.run(app, host=serve_settings.host, port=serve_settings.port, log_level="warning", lifespan="on",
+                http=AnswerHalfClosed)  # a half-closed client still gets its answer
 
 
 def _standalone() -> typer.Typer:

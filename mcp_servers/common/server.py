@@ -300,7 +300,8 @@ async def run_server(server: MCPServer, transport: Literal["stdio", "http"] = "s
         return
     import uvicorn
 
+    from agent.server.half_close import AnswerHalfClosed  # as vigil serve: a half-closed client gets its answer
+
     config = uvicorn.Config(http_app(server, tokens or {}, host, allowed_hosts), host=host, port=port,
-                            log_level="warning",
-                            lifespan="on")
+                            log_level="warning", lifespan="on", http=AnswerHalfClosed)
     await uvicorn.Server(config).serve()
