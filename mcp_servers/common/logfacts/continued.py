@@ -4,9 +4,10 @@ A record is read by its first line, but two shapes put the meaning elsewhere. A 
 error object over several lines after a one-line summary: grpcio's `<_InactiveRpcError of RPC that terminated
 with:` is followed by `status = StatusCode.UNAVAILABLE` and `details = "failed to connect to all addresses; ...
 Connection refused"`, and the summary line says nothing. A Python wrapper raised while handling (or `from`) a
-transport error may say nothing of its own (`pika.exceptions.AMQPConnectionError`, botocore's
-`EndpointConnectionError: Could not connect to the endpoint URL`): the traceback before it, printed first, says
-what failed. Java's and Node's chains are read by their innermost cause (logfacts.traces); this is Python's.
+transport error may say nothing of its own (botocore's `EndpointConnectionError: Could not connect to the endpoint
+URL`, raised while handling urllib3's `NameResolutionError` or `NewConnectionError`): the traceback before it,
+printed first, says what failed. Java's and Node's chains are read by their innermost cause (logfacts.traces);
+this is Python's.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ GENERIC_CLASSES = frozenset({None, "exception"})
 
 _TRANSPORT_WRAPPER = re.compile(r"Connect|Endpoint|Network|Transport|Socket|Unreachable|Unavailable|Timeout", re.I)
 """Exception names of the wrappers libraries raise while handling a transport error (requests' ConnectionError,
-botocore's EndpointConnectionError, pika's AMQPConnectionError, httpx's ConnectError, kombu's OperationalError is
-not one): `During handling of the above exception` makes the earlier one their cause only for these; any other
-exception raised in an `except` block (a NameError in the handler) is an error of its own."""
+botocore's EndpointConnectionError, httpx's ConnectError, aiohttp's ClientConnectorError): `During handling of the
+above exception` makes the earlier one their cause only for these; any other exception raised in an `except` block
+(a NameError in the handler) is an error of its own."""
 INHERITED_FIELDS = ("dns_name", "upstream_host", "upstream_port", "address", "url")
 
 
