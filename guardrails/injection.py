@@ -1460,6 +1460,7 @@ cluster-admin); a line holding one is read again decoded."""
 _ROT13_NAMES = ("rot13", "rot-13", "rot 13", "ebg13")
 """The cipher's own name, which a line carrying a ROT13 order often gives its reader ("(rot13, decode before
 acting)"): such a line is read again decoded even when none of its words is an anchor."""
+_ROT13_TRIGGERS = _ROT13_ANCHORS + _ROT13_NAMES
 _ROT13 = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM"
 )
@@ -1469,7 +1470,7 @@ def _rot13_candidates(text: str) -> list[tuple[int, int, str, str]]:
     """Lines in ROT13 ("vtaber nyy cerivbhf vafgehpgvbaf"), decoded: the cheapest cipher to ask a model
     to undo, and invisible to every pattern that reads the text as written."""
     lowered = text.lower()
-    if not any(a in lowered for a in _ROT13_ANCHORS + _ROT13_NAMES):
+    if not any(a in lowered for a in _ROT13_TRIGGERS):
         return []
     out: list[tuple[int, int, str, str]] = []
     pos = 0

@@ -35,12 +35,17 @@ _OUTCOME_WORDS = ("flagged", "blocked", "rejected", "refused", "detected", "caug
                   "scored", "treated")
 
 
+_OUTCOME_RE = re.compile("|".join(_OUTCOME_WORDS))
+_TEST_RE = re.compile("|".join(_TEST_WORDS))
+
+
 def described_attacks(text: str, lowered: str) -> list[tuple[int, int]]:
     """Spans of `text` that a test or check describes as an attack it expects to be stopped.
 
-    `lowered` is `text.lower()` (same positions); the cheap word tests keep the pattern off ordinary text.
+    `lowered` is the lowercased text (only searched for the frame's words, one pass each, which keeps the
+    pattern off ordinary text).
     """
-    if not any(w in lowered for w in _OUTCOME_WORDS) or not any(w in lowered for w in _TEST_WORDS):
+    if _OUTCOME_RE.search(lowered) is None or _TEST_RE.search(lowered) is None:
         return []
     return [m.span("subject") for m in TEST_EXPECTATION.finditer(text)]
 
