@@ -75,6 +75,8 @@
   else the store with its limit (`EXTRA_WEIGHTS`: a module whose second check has a weight of its own).
 - agent.triage.synthetic_check: a synthetic check (Probe, VMProbe, a blackbox modules file) written before its probe
   failed on an answer below 500 from the site (405 to a swapped module's POST): a false page, the check's write.
+- agent.triage.pipeline_backpressure: a log pipeline's config (Fluentd overflow_action block, Fluent Bit
+  storage.pause_on_chunks_overlimit, Vector when_full: block) written before senders' log clients said "buffer full".
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -172,6 +174,7 @@ from agent.triage import (
     node_prerequisite,
     node_shared,
     peer_cut,
+    pipeline_backpressure,
     pod_network_identity,
     policy_cut,
     pool_nat,
@@ -236,7 +239,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
-                            sticky_removed, node_agent_socket, store_full, synthetic_check)
+                            sticky_removed, node_agent_socket, store_full, synthetic_check,
+                            pipeline_backpressure)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
