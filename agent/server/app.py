@@ -36,6 +36,7 @@ from agent.queue import JobQueue, open_queue
 from agent.queue.model import Backoff
 from agent.server import approvals_api, webhooks
 from agent.server.head_rules import HeadRules
+from agent.server.in_flight import CountInFlight, RequestsInFlight
 from agent.server.limits import HeaderLimit
 from agent.server.service import FrontDoor, InvestigateFn
 from agent.server.settings import ServeSettings, read_env
@@ -88,8 +89,12 @@ def create_app(settings: ServeSettings, config: Config, *, investigate: Investig
             await door.aclose()
             queue.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HeaderLimit), Middleware(HeadRules)],
+    in_flight = RequestsInFlight()
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(CountInFlight, counter=in_flight), Middleware(HeaderLimit),
+                                Middleware(HeadRules)],
                     exception_handlers={HTTPException: http_error})  # type: ignore[dict-item]
+    app.state.in_flight = in_flight
     app.router.redirect_slashes = False  # `/approvals/` is not a route; a redirect built from Host is no answer
     app.state.door = door
     app.state.workers = None
@@ -168,4 +173,5 @@ async def metrics(request: Request) -> Response:
     except Exception as exc:  # telemetry trouble must not take the front doors' metrics down with it
         log.warning("OpenTelemetry metrics unavailable: %s", exc)
         instruments = b""
+    ours += request.app.state.in_flight.exposition().encode()
     return Response(ours + instruments, media_type="text/plain; version=0.0.4; charset=utf-8")

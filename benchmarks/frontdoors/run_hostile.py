@@ -140,14 +140,45 @@ def servers(keys: Keys) -> Iterator[tuple[int, int, Path]]:
                         proc.wait()
 
 
-def jobs_total(serve_port: int) -> int:
-    """How many jobs the queue holds, in any state, as the server's /metrics reports it."""
+SETTLE_S = 5.0
+"""How long a count waits for the server to finish the requests it received before counting anyway."""
+
+
+def server_counts(serve_port: int) -> tuple[int, int | None]:
+    """(jobs the queue holds in any state, HTTP requests the server is handling including this one, or
+    None from a server without the gauge), from one read of the server's /metrics."""
     reply = exchange(HOST, serve_port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout=10)
     total = 0.0
+    in_flight: int | None = None
     for line in reply.body.decode("utf-8", "replace").splitlines():
         if line.startswith("vigil_jobs{"):
             total += float(line.rsplit(" ", 1)[1])
-    return int(total)
+        elif line.startswith("vigil_http_requests_in_flight "):
+            in_flight = int(float(line.rsplit(" ", 1)[1]))
+    return int(total), in_flight
+
+
+def settled_jobs(serve_port: int, settle_s: float = SETTLE_S) -> tuple[int, bool]:
+    """(jobs, settled): the job count once no request but the count's own is in flight on the server.
+
+    An answer read (or a connection closed) is not a request finished: a route can still be committing
+    its job when the client has what it came for, or after the client left. Counted before that, the job
+    is charged to whichever step counts next (catalogue 6 charged a half-closed Slack request's job to
+    the PagerDuty request after it). Waiting for `vigil_http_requests_in_flight` to fall to 1 charges
+    every job to the request that queued it; `settled` is False when `settle_s` ran out first."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        jobs, in_flight = server_counts(serve_port)
+        if in_flight is None or in_flight <= 1:
+            return jobs, True
+        if time.monotonic() >= deadline:
+            return jobs, False
+        time.sleep(0.005)
+
+
+def jobs_total(serve_port: int) -> int:
+    """How many jobs the queue holds, in any state, once the server has finished what it received."""
+    return settled_jobs(serve_port)[0]
 
 
 def open_mcp_session(mcp_port: int, ctx: Ctx) -> None:
@@ -202,6 +233,8 @@ class StepResult:
     seconds: float
     problems: list[str] = field(default_factory=list)
     detail: str = ""
+    settled: bool = True
+    """False when the server was still handling requests SETTLE_S after the answer (the count may be short)."""
 
 
 def run_step(step: Step, case: Case, index: int, ctx: Ctx, ports: tuple[int, int],
@@ -213,10 +246,11 @@ def run_step(step: Step, case: Case, index: int, ctx: Ctx, ports: tuple[int, int
     before = jobs_total(serve_port)
     hits_before = canary.hits if canary is not None else 0
     reply = exchange(HOST, port, data, half_close=step.half_close)
-    new_jobs = jobs_total(serve_port) - before
+    after, settled = settled_jobs(serve_port)
+    new_jobs = after - before
     got = classify(step, case.door, reply, new_jobs)
     result = StepResult(case.name, case.door, case.group, index, reply.status, got, sorted(step.expect), new_jobs,
-                        round(reply.seconds, 3), detail=reply.body[:200].decode("utf-8", "replace"))
+                        round(reply.seconds, 3), detail=reply.body[:200].decode("utf-8", "replace"), settled=settled)
     if got == SERVER_ERROR:
         result.problems.append("5xx")
     elif got not in step.expect:
@@ -282,6 +316,7 @@ def _run_cases(cases: Sequence[Case], ctx: Ctx, serve_port: int, mcp_port: int,
         "bad_enqueues": problems["bad_enqueue"],
         "lost_accepted": problems["lost_accepted"] + lost_later,
         "ssrf_fetches": problems["ssrf"],
+        "unsettled_counts": sum(not r.settled for r in results),
         "jobs_enqueued": enqueued,
         "jobs_in_queue_at_end": final_jobs,
         "serve_alive_at_end": alive == 200,

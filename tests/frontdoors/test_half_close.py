@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,9 @@ from tests.frontdoors.conftest import AM_TOKEN, FakeInvestigation, free_port
 from tests.frontdoors.test_webhooks import alertmanager_payload
 
 
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[int, FrontDoor]]:
+@contextmanager
+def serving(tmp_path: Path) -> Iterator[tuple[int, FrontDoor]]:
+    """`vigil serve`'s app (workers off) under uvicorn with the protocol `vigil serve` runs: (port, door)."""
     import uvicorn
 
     settings = ServeSettings.model_validate({"workers": 0})
@@ -42,9 +44,17 @@ def live(tmp_path: Path) -> Iterator[tuple[int, FrontDoor]]:
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
     assert server.started, "uvicorn did not start"
-    yield port, app.state.door
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield port, app.state.door
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[int, FrontDoor]]:
+    with serving(tmp_path) as running:
+        yield running
 
 
 def request(alertname: str, *, owe: int = 0, version: str = "HTTP/1.1", connection: str = "keep-alive") -> bytes:
