@@ -11,6 +11,10 @@ request).
 `AnswerHalfClosed` keeps the sending side open while a complete request is being answered, and closes
 the connection once it is: the client said it sends nothing more. An incomplete request (a body still
 owed) is a client gone mid-request and is closed as before, so a truncated body is never read as whole.
+
+Only `vigil serve` runs it: every answer there is short. A client that closes fully is indistinguishable
+from one that half-closed until the server next writes, so a response that may never write again (the
+MCP door's GET event stream) would be held open; `vigil mcp --http` keeps uvicorn's own behaviour.
 """
 
 from __future__ import annotations

@@ -300,8 +300,8 @@ async def run_server(server: MCPServer, transport: Literal["stdio", "http"] = "s
         return
     import uvicorn
 
-    from agent.server.half_close import AnswerHalfClosed  # as vigil serve: a half-closed client gets its answer
-
+    # uvicorn's own protocol, not vigil serve's AnswerHalfClosed: an MCP GET stream never ends by itself,
+    # and the client's end-of-file is the only sign the SDK gets that it may release the session's stream
     config = uvicorn.Config(http_app(server, tokens or {}, host, allowed_hosts), host=host, port=port,
-                            log_level="warning", lifespan="on", http=AnswerHalfClosed)
+                            log_level="warning", lifespan="on")
     await uvicorn.Server(config).serve()

@@ -1,9 +1,9 @@
 """A client that half-closes after its request still gets the answer (agent/server/half_close.py).
 
-`vigil serve`'s app under a real uvicorn on loopback, with the protocol `vigil serve` and
-`vigil mcp --http` run; raw sockets, because only they can shut down one direction. Before the fix
-uvicorn dropped the connection at the client's end-of-file: the Alertmanager request below was queued
-(or not, by a race) and its 202 never sent.
+`vigil serve`'s app under a real uvicorn on loopback, with the protocol `vigil serve` runs; raw sockets,
+because only they can shut down one direction. Before the fix uvicorn dropped the connection at the
+client's end-of-file: the Alertmanager request below was queued (or not, by a race) and its 202 never
+sent.
 """
 
 from __future__ import annotations
