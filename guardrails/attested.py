@@ -83,7 +83,7 @@ def verdict_key(audit_secret: bytes) -> bytes:
 def mac(key: bytes, kind: bytes, text: str) -> bytes:
     """The stored form of a verdict on `text`: bound to the rule set, the kind of verdict and the key."""
     data = kind + b"\0" + _fingerprint_bytes() + b"\0" + text.encode("utf-8", "surrogatepass")
-    return hmac.new(key, data, hashlib.sha256).digest()[:MAC_BYTES]
+    return hmac.digest(key, data, "sha256")[:MAC_BYTES]  # one-shot C HMAC: `hmac.new(...).digest()`
 
 
 @functools.cache

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from guardrails.decision_memo import is_json_native
+from guardrails.held_file import HeldFile
 
 GENESIS = "0" * 64
 _TAIL_READ = 1 << 16
@@ -91,7 +92,8 @@ class AuditKey:
         return hashlib.sha256(b"vigil-audit-kid\0" + self.secret).hexdigest()[:16]
 
     def mac(self, data: bytes) -> str:
-        return hmac.new(self.secret, data, hashlib.sha256).hexdigest()
+        # The one-shot C HMAC: the same digest as `hmac.new(...).hexdigest()`, without the Python object.
+        return hmac.digest(self.secret, data, "sha256").hex()
 
 
 def _key_from_text(text: str, source: str) -> AuditKey:
@@ -161,7 +163,16 @@ def _signed_line(body: dict[str, Any], key: AuditKey) -> tuple[dict[str, Any], b
 
 
 def _head_mac(key: AuditKey, seq: int, digest: str) -> str:
+    if _plain(seq, digest):  # `canonical` of the dict below, spelled out: no JSON encoder per group
+        return key.mac(f'{{"domain":"{_HEAD_DOMAIN}","hash":"{digest}","kid":"{key.kid}","seq":{seq}}}'.encode())
     return key.mac(canonical({"domain": _HEAD_DOMAIN, "seq": seq, "hash": digest, "kid": key.kid}))
+
+
+def _plain(seq: Any, digest: Any) -> bool:
+    """`seq` is an int and `digest` letters and digits only (every hash a writer makes), so JSON writes both
+    as they are (no escape, no quotes around the number) and a formatted head is byte for byte what the
+    JSON encoder writes; anything else (a head naming a record someone edited) takes the encoder."""
+    return type(seq) is int and type(digest) is str and digest.isascii() and digest.isalnum()
 
 
 @dataclass(eq=False)
@@ -187,11 +198,16 @@ class AuditLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._key = key
         self._key_file = key_file
+        self._log_file = HeldFile(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
+        """The log's descriptor, kept between groups while the path names the same file (guardrails/held_file.py)."""
+        # O_NOFOLLOW and O_NONBLOCK: a symlink or FIFO planted where the head goes is replaced, never opened.
+        self._head_file = HeldFile(self.head_path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK, follow=False)
         self._cond = threading.Condition()
         self._queue: list[_Pending] = []
         self._leading = False
-        self._tail: tuple[int, dict[str, Any]] | None = None
-        """(file size, last record) after this process's last write: saves re-reading the tail."""
+        self._tail: tuple[int, int, dict[str, Any]] | None = None
+        """(the log's open count, file size, last record) after this process's last write: saves re-reading the
+        tail while the same file, of the same size, is held open."""
         self._head_known = False
         """The head file exists (see `_head_seen`)."""
         self.groups = 0
@@ -250,16 +266,18 @@ class AuditLog:
 
     def _write_group(self, group: list[_Pending], key: AuditKey) -> None:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
+            fd = self._log_file.fd()
         except OSError as exc:
             self._fail(group, exc)
             return
+        locked = False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            locked = True
             size = os.fstat(fd).st_size
             last: dict[str, Any] | None
-            if self._tail is not None and self._tail[0] == size:
-                last, torn = self._tail[1], 0
+            if self._tail is not None and self._tail[:2] == (self._log_file.opens, size):
+                last, torn = self._tail[2], 0
             else:
                 last, torn = _last_complete_record(fd)
             if last is not None and last.get("kid") not in (None, key.kid):
@@ -282,7 +300,7 @@ class AuditLog:
             written = 0
             while written < len(data):
                 written += os.write(fd, data[written:])
-            self._tail = (size - torn + len(data), last) if last else None
+            self._tail = (self._log_file.opens, size - torn + len(data), last) if last else None
             with self._cond:
                 for entry in group:
                     entry.written = True
@@ -298,10 +316,14 @@ class AuditLog:
                     entry.synced = True
         except OSError as exc:
             self._tail = None
+            if locked:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                locked = False
+            self._log_file.close()  # the next group opens the path afresh
             self._fail(group, exc)
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            if locked:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _maybe_anchor(self, record: dict[str, Any], key: AuditKey) -> None:
         if not self._anchor_url or time.monotonic() - self._anchored_at < self._anchor_every:
@@ -334,7 +356,7 @@ class AuditLog:
     def _write_head(self, record: dict[str, Any], key: AuditKey) -> None:
         # Not fsynced on purpose: the head is a lower bound. The records it names were synced first,
         # so after a crash the head can only lag behind the log, never run ahead of it.
-        write_head(self.head_path, record["seq"], record["hash"], key)
+        write_head(self.head_path, record["seq"], record["hash"], key, held=self._head_file)
         self._head_known = True
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -348,7 +370,7 @@ HEAD_BYTES = 256
 """The head's fixed size (JSON padded with spaces): every rewrite replaces every byte of the last one."""
 
 
-def write_head(head_path: Path, seq: int, digest: str, key: AuditKey) -> None:
+def write_head(head_path: Path, seq: int, digest: str, key: AuditKey, *, held: HeldFile | None = None) -> None:
     """Write the signed head. Writers call this holding the log's exclusive flock.
 
     The first head is created whole (a temporary file renamed into place), so it is never seen
@@ -358,13 +380,19 @@ def write_head(head_path: Path, seq: int, digest: str, key: AuditKey) -> None:
     it lies in the file's first 512-byte sector, which disks write whole (PostgreSQL's pg_control
     relies on the same); were it torn, `verify` reports the head as unreadable or forged, never
     passes it. What it says, and so the truncation check, is the same as before.
+
+    `held`: the writer's descriptor of the head kept between groups (guardrails/held_file.py; opened as
+    below, reopened whenever the path names another file); without it the head is opened and closed here.
     """
-    head = {"seq": seq, "hash": digest, "kid": key.kid, "mac": _head_mac(key, seq, digest)}
-    data = json.dumps(head, sort_keys=True).encode()
+    mac = _head_mac(key, seq, digest)
+    if _plain(seq, digest):  # `json.dumps(head, sort_keys=True)`, spelled out (the kid and the MAC are hex)
+        data = f'{{"hash": "{digest}", "kid": "{key.kid}", "mac": "{mac}", "seq": {seq}}}'.encode()
+    else:
+        data = json.dumps({"seq": seq, "hash": digest, "kid": key.kid, "mac": mac}, sort_keys=True).encode()
     data = data.ljust(HEAD_BYTES - 1) + b"\n"
     try:
         # O_NOFOLLOW and O_NONBLOCK: a symlink or FIFO planted where the head goes is replaced, never opened.
-        fd = os.open(head_path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = held.fd() if held is not None else os.open(head_path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         _replace_head(head_path, data)
         return
@@ -377,10 +405,14 @@ def write_head(head_path: Path, seq: int, digest: str, key: AuditKey) -> None:
         if info.st_size > len(data):  # a longer head written by hand or by an older version
             os.ftruncate(fd, len(data))
     except OSError:
-        os.close(fd)
+        if held is not None:
+            held.close()
+        else:
+            os.close(fd)
         _replace_head(head_path, data)
         return
-    os.close(fd)
+    if held is None:
+        os.close(fd)
 
 
 def _replace_head(head_path: Path, data: bytes) -> None:

@@ -23,7 +23,21 @@ class AuditResult(LayerResult):
 
 
 class AuditLayer(BaseLayer):
-    """Appends the verdict to the hash-chained audit log; a log that cannot be written refuses the action."""
+    """Appends the verdict to the hash-chained audit log; a log that cannot be written refuses the action.
+
+    Why an allowed read still writes two signed records, a decision before the tool runs and a result
+    after, although one record written after the call could carry the request and the outcome under the
+    same HMAC chain (issue #17 weighed it): the decision record is in the log (the kernel's page cache)
+    before the tool runs, so a read that kills its process (a query of death, an exploit of a parser, an
+    OOM kill) still leaves who asked for what, with which arguments, in a chain `vigil audit verify`
+    passes (tests/guardrails/test_audit_crash_between_records.py). One record after the call would lose
+    exactly that evidence, for the call that most needs it. What one record would save is one unsynced
+    append, about 25-40 us of CPU per call (its own lock, write and signature; the flush is shared
+    already), measured in docs/mcp-servers/codegraph.md. The pair is made cheap instead: one `fdatasync`
+    per call (the result record's, which covers the decision written before it), one HMAC per record over
+    the canonical bytes the line is made of (guardrails/audit.py `_signed_line`), and the log and head
+    descriptors kept open between groups (guardrails/held_file.py). Write-capable tools keep their
+    write-ahead record as it was: it is synced before they run."""
 
     name: ClassVar[str] = "audit"
     in_precheck: ClassVar[bool] = True
@@ -62,8 +76,8 @@ class AuditLayer(BaseLayer):
         except OSError as exc:
             return AuditResult(Decision(layer="audit", allowed=False, rule="audit-unavailable",
                                         reason=f"the audit log could not be written ({exc}); refusing"))
-        return AuditResult(Decision(layer="audit", allowed=True, details={"seq": record["seq"]},
-                                    reason=f"recorded as audit record {record['seq']}"), record["seq"])
+        return AuditResult(Decision.allow("audit", f"recorded as audit record {record['seq']}",
+                                          details={"seq": record["seq"]}), record["seq"])
 
     def after(self, call: Call, result: ToolResult) -> ToolResult:
         report = result.injection

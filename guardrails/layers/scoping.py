@@ -8,6 +8,7 @@ the rate and budget layers say something only when they refuse.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from guardrails.action import Action, Decision
@@ -82,12 +83,19 @@ class RateLimitLayer(BaseLayer):
     async def check(self, call: Call) -> RateLimitResult:
         actor = call.action.actor
         limits = call.pipeline.policy.limits_for(actor)
-        wait = self.limiter.try_acquire(actor.name, limits.rate.calls, parse_duration(limits.rate.per))
+        wait = self.limiter.try_acquire(actor.name, limits.rate.calls, _window_seconds(limits.rate.per))
         if not wait:
             return RateLimitResult()
         return RateLimitResult(Decision(layer="scoping", allowed=False, rule=f"limits.{limits.id}.rate",
                                         reason=f"{actor.name} is over {limits.rate.calls} calls per "
                                                f"{limits.rate.per}; try again in {wait:.0f}s"), wait)
+
+
+@lru_cache(maxsize=64)
+def _window_seconds(per: str | int | float) -> float:
+    """`parse_duration` of a policy's rate window, read once per spelling rather than on every call (a pure
+    function of the string; the policy's few windows are all it ever sees)."""
+    return parse_duration(per)
 
 
 @dataclass
