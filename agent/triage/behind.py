@@ -77,6 +77,8 @@
   failed on an answer below 500 from the site (405 to a swapped module's POST): a false page, the check's write.
 - agent.triage.pipeline_backpressure: a log pipeline's config (Fluentd overflow_action block, Fluent Bit
   storage.pause_on_chunks_overlimit, Vector when_full: block) written before senders' log clients said "buffer full".
+- agent.triage.proxy_bypass: a proxy env source (envFrom ConfigMap, mutating policy, template) whose NO_PROXY
+  lost .svc/.cluster.local, so in-cluster calls went to the egress proxy and were refused.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -182,6 +184,7 @@ from agent.triage import (
     port_protocol,
     position_store,
     proxy_breaker,
+    proxy_bypass,
     proxy_config,
     purge_job,
     query_rules,
@@ -220,7 +223,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, pool_shrunk, rotation_cadence, timing_tight,
-                            client_quota, node_agent_port, environment_mixup,
+                            client_quota, node_agent_port, environment_mixup, proxy_bypass,
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
