@@ -77,6 +77,8 @@
   failed on an answer below 500 from the site (405 to a swapped module's POST): a false page, the check's write.
 - agent.triage.pipeline_backpressure: a log pipeline's config (Fluentd overflow_action block, Fluent Bit
   storage.pause_on_chunks_overlimit, Vector when_full: block) written before senders' log clients said "buffer full".
+- agent.triage.telemetry_intake: missing telemetry a store (Loki, Mimir, Tempo) refuses at an intake limit: the
+  limit's write, the rollout whose scrape job's series filled a shared tenant, else the store with its limit.
 - agent.triage.proxy_bypass: a proxy env source (envFrom ConfigMap, mutating policy, template) whose NO_PROXY
   lost .svc/.cluster.local, so in-cluster calls went to the egress proxy and were refused.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
@@ -207,6 +209,7 @@ from agent.triage import (
     store_full,
     store_mode,
     synthetic_check,
+    telemetry_intake,
     time_source,
     timing_tight,
     topic_autocreate,
@@ -243,7 +246,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
-                            pipeline_backpressure)
+                            pipeline_backpressure, telemetry_intake)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
