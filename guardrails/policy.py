@@ -326,7 +326,7 @@ class Policy(_Strict):
                 denial = _logql_inside(limits, scope.query)
                 if denial:
                     return denial
-        return Decision.allow("scoping", "within cost limits", rule=f"limits.{limits.id}")
+        return Decision(layer="scoping", allowed=True, reason="within cost limits", rule=f"limits.{limits.id}")
 
     def scope_of(self, action: Action) -> Scope:
         return extract_scope(action.arguments, now=action.requested_at)

@@ -26,8 +26,9 @@ class ApprovalLayer(BaseLayer):
         action = call.action
         approval = call.pipeline.policy.approval
         if action.risk < approval.required_risk:
-            return ApprovalResult(Decision.allow("approval", f"risk {action.risk.name.lower()} is below the "
-                                                             f"approval threshold ({approval.required_at})"))
+            return ApprovalResult(Decision(layer="approval", allowed=True,
+                                           reason=f"risk {action.risk.name.lower()} is below the approval "
+                                                  f"threshold ({approval.required_at})"))
         reason = f"risk {action.risk.name.lower()} at or above {approval.required_at}"
         request = new_request(action, reason, summarise_action(action), approval.timeout_seconds)
         record = await call.pipeline.approver.decide(request)

@@ -44,8 +44,7 @@ class Call:
     _scope: Scope | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Built without validation: the action is the Action this call is about, the decisions start empty.
-        self.verdict = Verdict.model_construct(action=self.action)
+        self.verdict = Verdict(action=self.action)
 
     def scope(self) -> Scope:
         """What the action touches, read once from its (canonical) arguments; ValueError if unreadable."""

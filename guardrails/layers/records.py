@@ -76,8 +76,8 @@ class AuditLayer(BaseLayer):
         except OSError as exc:
             return AuditResult(Decision(layer="audit", allowed=False, rule="audit-unavailable",
                                         reason=f"the audit log could not be written ({exc}); refusing"))
-        return AuditResult(Decision.allow("audit", f"recorded as audit record {record['seq']}",
-                                          details={"seq": record["seq"]}), record["seq"])
+        return AuditResult(Decision(layer="audit", allowed=True, details={"seq": record["seq"]},
+                                    reason=f"recorded as audit record {record['seq']}"), record["seq"])
 
     def after(self, call: Call, result: ToolResult) -> ToolResult:
         report = result.injection

@@ -24,7 +24,7 @@ class RollbackLayer(BaseLayer):
         action, spec = call.action, call.spec
         writes = (spec is not None and not spec.read_only) or action.risk > Risk.READ
         if not writes:
-            return RollbackResult(Decision.allow("rollback", "read-only: nothing to undo"))
+            return RollbackResult(Decision(layer="rollback", allowed=True, reason="read-only: nothing to undo"))
         if action.rollback is None:
             return RollbackResult(Decision(layer="rollback", allowed=False, rule="rollback-required",
                                            reason="a write action must carry a rollback plan; none was given"))

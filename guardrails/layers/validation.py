@@ -63,7 +63,7 @@ def validate_schema(action: Action, spec: ToolSpec | None) -> Decision:
     schema_json = json.dumps(spec.input_schema, sort_keys=True)
     flat = _flat(schema_json)
     if flat is not None and flat.accepts(action.arguments):  # exact for flat schemas; refusals are worded below
-        return Decision.allow("validation", _SCHEMA_OK)
+        return Decision(layer="validation", allowed=True, reason=_SCHEMA_OK)
     arguments_key = value_key(action.arguments)
     key = (schema_json, arguments_key)
     if arguments_key is not None:
