@@ -43,6 +43,7 @@ from guardrails import secret_runs
 from guardrails.attested import CLEAN as _ATTESTED
 from guardrails.pure_memo import PureMemo
 from guardrails.regex_trie import trie_pattern as _trie_pattern
+from guardrails.secret_encoded import encoded_spans
 from guardrails.secret_layouts import (
     aligned_tables,
     anchored_values,
@@ -992,10 +993,10 @@ FORMATS: tuple[SecretFormat, ...] = (
         "on the command line (redis-server `--requirepass X --masterauth X`, `--adminpass`, `--dbpassword`): "
         "the name is judged as a key, so `--bypass` or `--compass` are not",
         [
-            r"(?i)(?<![\w-])--(?P<flag>[a-z]{2,24}(?:pass|passwd|password|pwd|auth))(?:=|[ \t]+)"
+            r"(?i)--(?<![\w\-]--)(?P<flag>[a-z]{2,24}(?:pass|passwd|password|pwd|auth))(?:=|[ \t]+)"
             r"(?P<s>'[^'\n]{1,256}'|\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
         ],
-        ["pass", "pwd", "auth"],
+        ["pass ", "pass=", "passwd ", "passwd=", "password ", "password=", "pwd ", "pwd=", "auth ", "auth="],
         accept=_cli_value,
         accept_match=lambda m: credential_key(m.group("flag")) is KeyKind.PASSWORD,
     ),
@@ -1572,13 +1573,16 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     wrote (secret_tool_output.py), judged like any assignment."""
     out: list[tuple[int, int, str]] = []
     keyed: list[tuple[int, int, str]] = []
-    if _KEYWORD.search(lowered) is not None:  # every layout below needs a key that names a credential
+    first_word = _KEYWORD.search(lowered)
+    if first_word is not None:  # every layout below needs a key that names a credential
         keyed = (key_value_tables(text) + call_pairs(text) + xml_pairs(text) + anchored_values(text)
                  + quoted_pairs(text) + typed_values(text) + dump_pairs(text))
         if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
-        keyed += [(s, e, h.replace(" ", "_")) for s, e, h in aligned_tables(text, _credential_header)]
-    keyed += store_resource_values(text)  # the resource type names the credential, no key word needed
+        if "  " in text and "\n" in text:  # a table aligned with blanks: its header holds a credential word
+            heads = (text.rfind("\n", 0, w.start()) + 1 for w in _KEYWORD.finditer(lowered, first_word.start()))
+            keyed += [(s, e, h.replace(" ", "_")) for s, e, h in aligned_tables(text, _credential_header, heads)]
+    keyed += store_resource_values(text, lowered)  # the resource type names the credential, no key word needed
     for s, e, key in keyed:
         kind = credential_key(key)
         value = text[s:e]
@@ -2349,7 +2353,8 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     hints = _hint_index().positions(text, lowered)
     # A text without 16 token characters in a row (most names, paths, labels) cannot hold a match of
     # the formats whose patterns all need one (guardrails/secret_runs.py): they are not run on it.
-    skip = _run_gated() if secret_runs.RUN_RE.search(text) is None else frozenset()
+    first_run = secret_runs.RUN_RE.search(text)
+    skip = _run_gated() if first_run is None else frozenset()
     for prio in _formats_to_run(tuple(hints)):
         if prio in skip:
             continue
@@ -2373,13 +2378,27 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         _env_pair_candidates(text) + _assignment_candidates(text, lowered) + _attribute_pair_candidates(text)
         + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder, hints, _DENSE + 1)
         + recovery_spans(text, lowered)
+        + (encoded_spans(text, _made_credential, 0 if first_run is None else first_run.start())
+           if first_run is not None or "\\x" in text else [])
     ):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text, lowered):
         found.append((generic_prio + 1, s, e, kind))
-    # a long line's last token may go on below it (a terminal's or a viewer's wrap: secret_wraps.py)
-    return [(p, s, wrapped_end(text, s, e, _wrapped_piece) if e < len(text) and text[e] in "\r\n" else e, k)
-            for p, s, e, k in found if not _documented_example(text, s, e)]
+    if "\n" in text:  # a long line's last token may go on below it (a terminal's or a viewer's wrap: secret_wraps.py)
+        for i, (p, s, e, k) in enumerate(found):
+            if e < len(text) and text[e] in "\r\n":
+                found[i] = (p, s, wrapped_end(text, s, e, _wrapped_piece), k)
+    return [c for c in found if not _documented_example(text, c[1], c[2])]
+
+
+def _made_credential(word: str) -> bool:
+    """A decoded run (secret_encoded.py) that is a made password or token: three character classes or a
+    high-entropy run; never a name, a digest, a number, a URL, a path or an address."""
+    if word.isdigit() or identifier_like(word) or harmless_digest(word) or _is_placeholder(word):
+        return False
+    if "://" in word or word.count("/") >= 2 or ("@" in word and "." in word.rsplit("@", 1)[-1]):
+        return False
+    return (char_classes(word) >= 3 and shannon_entropy(word) >= 3.0) or high_entropy_token(word)
 
 
 def _wrapped_piece(piece: str) -> bool:

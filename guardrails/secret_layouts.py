@@ -19,6 +19,7 @@ one is judged by redaction.py with `credential_key` and its value checks, so all
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _QUOTE_RUN = re.compile(r"""'[^'\r\n]{0,512}'|"(?:[^"\\\r\n]|\\.){0,512}"|[^\s'";&|)]{1,512}""")
 _BLOCK_SCALAR = re.compile(r"[>|][+-]?\d?[ \t]*(?:#[^\n]*)?(?=\r?\n)")
@@ -543,7 +544,7 @@ def header_tables(text: str, is_credential: object) -> list[tuple[int, int, str]
 
 
 _ALIGNED_CELL = r"[A-Za-z][\w.\-]{0,31}(?: [A-Za-z][\w.\-]{0,15})?"
-_ALIGNED_HEAD = re.compile(r"(?m)^[ \t]*" + _ALIGNED_CELL + r"(?:[ \t]{2,}" + _ALIGNED_CELL + r"){1,11}[ \t]*\r?$")
+_ALIGNED_HEAD = re.compile(r"[ \t]*" + _ALIGNED_CELL + r"(?:[ \t]{2,}" + _ALIGNED_CELL + r"){1,11}[ \t]*\r?(?=\n|$)")
 _ALIGNED_GAP = re.compile(r"[ \t]{2,}")
 _ALIGNED_RULE = re.compile(r"[ \t\-=─━]*")
 _KEY_NAME_HEADS = frozenset({"keyname", "key name", "key_name"})
@@ -563,17 +564,21 @@ def _aligned_cells(line: str) -> list[tuple[int, int]]:
     return spans
 
 
-def aligned_tables(text: str, is_credential: object) -> list[tuple[int, int, str]]:
+def aligned_tables(text: str, is_credential: object, line_starts: Iterable[int]) -> list[tuple[int, int, str]]:
     """Cells of a table aligned with blanks under a header cell that names a credential, as CLIs print
     their default table output (`doctl databases user get`: `Name  Role  Password`; `kubeadm token list`:
     `TOKEN  TTL  EXPIRES ...`), and the `Value` cells of a table whose name column says its rows are keys
     (`az storage account keys list -o table`: `KeyName  Permissions  Value`). Rows must have the header's
     cell count; a rule line (`-----  ----`) is skipped and a blank or ragged line ends the table.
-    (start, end, key) per cell."""
+    `line_starts`: the starts of the lines that may be a header (those holding a credential word; the caller
+    found them). (start, end, key) per cell."""
     out: list[tuple[int, int, str]] = []
     if "  " not in text or "\n" not in text:
         return out
-    for h in _ALIGNED_HEAD.finditer(text):
+    for ls in sorted(set(line_starts)):
+        h = _ALIGNED_HEAD.match(text, ls)
+        if h is None:
+            continue
         heads = [h.group()[a:b] for a, b in _aligned_cells(h.group())]
         cols = [j for j, c in enumerate(heads) if is_credential(c)]  # type: ignore[operator]
         lowered = [c.lower() for c in heads]
@@ -762,7 +767,9 @@ _STORE_REACH = 1200
 """How far below a resource header its value is looked for (a diff lists a few arguments per resource)."""
 
 
-def store_resource_values(text: str) -> list[tuple[int, int, str]]:
+
+
+def store_resource_values(text: str, lowered: str) -> list[tuple[int, int, str]]:
     """The value a secret or parameter store resource is given in an IaC plan or diff (`pulumi up` shows
     `+ aws:ssm/parameter:Parameter: (create)` then `value: "..."` once a secret was unwrapped by `apply`;
     Terraform plans of `aws_ssm_parameter`, `google_secret_manager_secret_version`, `azurerm_key_vault_secret`).
@@ -770,8 +777,7 @@ def store_resource_values(text: str) -> list[tuple[int, int, str]]:
     says what it holds, so it is returned under the key `secret` and judged as a secret key's value
     (random-looking only: a region stays; a URL is an endpoint)."""
     out: list[tuple[int, int, str]] = []
-    if "aws" not in text and "gcp" not in text and "google" not in text and "azure" not in text \
-            and "vault" not in text:
+    if "secret" not in lowered and "ssm" not in lowered:  # every store type above names one of them
         return out
     for r in _STORE_RESOURCE.finditer(text):
         for m in _STORE_VALUE.finditer(text, r.end(), min(len(text), r.end() + _STORE_REACH)):

@@ -90,7 +90,7 @@ _COMMAND_WORD = re.compile(trie_pattern({
     "infisical", "find-generic", "find-internet", "secret-tool", "heroku", "gh auth", "glab", "vercel", "kubeadm",
     "consul", "nomad", "wg ", "yc ", "mmctl", "openssl", "pwgen", "rails", "rake", "mix ", "django-admin",
     "terraform", "pulumi", "cat ", "bitcoin-cli", "npm ", "yarn ", "pnpm ", "git ", "printenv",
-    "echo ", "oc ", "sops", "php ",
+    "echo ", "oc create", "oc whoami", "oc sa ", "sops", "php artisan",
 }))
 """A cheap first look: the command words of `_SECRET_COMMAND`, so that most texts skip it."""
 _CONSOLE_EXPR = re.compile(r"(?m)^>[ \t]*(?P<expr>(?:nonsensitive|sensitive)?\(?[\w.\[\]\"'\-]{1,128}\)?)[ \t]*$")

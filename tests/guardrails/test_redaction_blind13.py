@@ -485,3 +485,33 @@ def test_unwrapped_neighbours_kept(text: str) -> None:
     out = redact_text(text).text
     assert _GLPAT not in out
     assert out.split("\n", 1)[1] == text.split("\n", 1)[1]
+
+
+# ----------------------------------------------------------- credentials written encoded (secret_encoded.py)
+
+_EPW = _pw(16)
+_HEXPW = _EPW.encode().hex()
+_ESCPW = "".join(f"\\x{b:02x}" for b in _EPW.encode())
+_B64PW = __import__("base64").b64encode(_EPW.encode()).decode()
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    (f'sendto(3, "\\x00\\x01", 2, 0, NULL, 0) = 2\n  0010: {_HEXPW.upper()}', _HEXPW.upper()),
+    (f"tcpflow: 10.0.0.5.51234-10.0.0.9.5432 payload hex {_HEXPW}", _HEXPW),
+    (f"DEBUG mysql handshake auth_response=b'\\x04root\\x00{_ESCPW}\\x00'", _ESCPW),
+    (f"+ printf '%s' {_B64PW} | base64 -d > /tmp/pw", _B64PW),
+])
+def test_encoded_credentials(text: str, secret: str) -> None:
+    _gone(text, secret)
+
+
+@pytest.mark.parametrize("text", [
+    "commit 3f9a1c2e7b4d4e8a9c1f2d6b8e0a5f3c9d7e1b2a\nAuthor: ops <ops@example.org>",
+    "sha256 " + "".join(_RNG.choice("0123456789abcdef") for _ in range(64)) + "  release.tar.gz",
+    "payload=" + b"hello from the build host".hex(),
+    "echo " + __import__("base64").b64encode(b"payments-api.internal.example.com").decode(),
+    "X-Request-Id: " + __import__("base64").b64encode(b'{"user":"ops","ttl":30}').decode(),
+    "b'\\x48\\x65\\x6c\\x6c\\x6f\\x2c\\x20\\x77\\x6f\\x72\\x6c\\x64\\x21\\x21'",
+])
+def test_encoded_twins_kept(text: str) -> None:
+    _kept(text)
