@@ -83,6 +83,8 @@
   lost .svc/.cluster.local, so in-cluster calls went to the egress proxy and were refused.
 - agent.triage.agent_disk_buffer: a node under DiskPressure whose log agent DaemonSet's new revision (run there)
   buffers on disk under a read-write hostPath of the root volume (Vector type: disk, Fluent Bit filesystem storage).
+- agent.triage.alert_rule: a rule object written twitchy (no for:, a short rate window) whose alert flaps while
+  its condition over a sustained window does not hold: the page is the rule's config.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -134,6 +136,7 @@ from agent.triage import (
     admission_mutation,
     agent_disk_buffer,
     alarm_setting,
+    alert_rule,
     api_server_of,
     autoscaler_source,
     callee_contract,
@@ -229,7 +232,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_conditions, cron_overlap, node_shared, default_class, credential_rotation,
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, pool_shrunk, rotation_cadence, timing_tight,
-                            client_quota, node_agent_port, environment_mixup, proxy_bypass,
+                            client_quota, node_agent_port, environment_mixup, proxy_bypass, alert_rule,
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
