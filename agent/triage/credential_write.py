@@ -129,6 +129,19 @@ _FORBIDDEN_CREDENTIAL = re.compile(r"\b(?:401|403)\b[^\n]{0,160}(?:api[ _-]?key|
 """A 403 (or a refusal in words) that blames the credential the caller presented: Google's `API key not valid`
 (API_KEY_INVALID), AWS's `SignatureDoesNotMatch` / `InvalidClientTokenId`: the log classifier may call these
 permission errors, yet they say the key is wrong, as a 401 does."""
+_SCOPE = re.compile(r"(?:key|token|credential)\b[^\n]{0,80}(?:does not have|doesn't have|lacks|is missing)[^\n]{0,40}"
+                    r"(?:permission|scope)|insufficient (?:authentication )?scopes?|ACCESS_TOKEN_SCOPE_INSUFFICIENT|"
+                    r"missing_scope|not accessible by (?:personal access token|integration)|"
+                    r"PermissionError[^\n]{0,40}\b403\b|\b403\b[^\n]{0,40}PermissionError", re.I)
+"""A refusal that says the credential presented is valid but NARROWER than the call needs: Stripe's restricted key
+(`The provided key 'rk_live_...' does not have the required permissions`, StripePermissionError), Google's
+`insufficient authentication scopes`, Slack's `missing_scope`, GitHub's fine-grained token (`Resource not
+accessible by personal access token`). A write that swapped the key for one with fewer permissions is its cause."""
+NARROW_PREFIXES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\brk_(?:live|test)_"), "a Stripe restricted key (rk_)"),
+    (re.compile(r"\bgithub_pat_"), "a GitHub fine-grained token (github_pat_)"),
+)
+"""Key prefixes providers give their scoped credentials, readable from a redacted quote (the prefix stays)."""
 _RBAC = re.compile(r"system:serviceaccount|cannot (?:get|list|watch|create|update|patch|delete) resource", re.I)
 """Kubernetes RBAC's own refusal: the ServiceAccount's permissions (access_rule's class), not a provider key."""
 
@@ -139,7 +152,15 @@ def is_refusal(error: dict[str, Any]) -> bool:
     if error.get("error_class") == "auth_failure":
         return True
     text = " ".join(str(error.get(k) or "") for k in ("message", "example", "template"))
-    return bool(_FORBIDDEN_CREDENTIAL.search(text)) and not _RBAC.search(text)
+    return bool(_FORBIDDEN_CREDENTIAL.search(text) or _SCOPE.search(text)) and not _RBAC.search(text)
+
+
+def narrowed(said: str) -> str:
+    """'' unless the refusal says the key lacks a permission; then what kind of key it is, in words."""
+    if not _SCOPE.search(said):
+        return ""
+    return next((words for pattern, words in NARROW_PREFIXES if pattern.search(said)),
+                "a restricted (scoped) key")
 
 
 def refused(facts: Facts) -> list[LogEvidence]:
@@ -360,6 +381,20 @@ def finding(hit: WrittenRefused, at: datetime) -> dict[str, Any]:
         name, size = hit.length
         doubled = (f", most likely base64-encoded twice ({name}={size} in {hit.workload.name}'s log is the length "
                    f"of a {BASE64_OF[size]}-character token in base64)")
+    narrow = narrowed(hit.said)
+    if narrow:
+        message = (f"{hit.secret} was written{by} at {hit.written.strftime('%H:%M')} ({ago} before the alert), "
+                   f"replacing {what} with {narrow} that lacks a permission the calls need: since "
+                   f"{hit.first_refused.strftime('%H:%M')} {workload}, which reads it ({hit.reload or 'mounted'}), "
+                   f"is refused for missing permission: '{_telling(hit.said)}'. The new credential is valid but "
+                   f"narrower than the old one; grant the permission to the key or put the full key back and "
+                   f"restart {hit.workload.name}; the refusals are the symptom, not the cause")
+        return {"check": CHECK, "severity": "critical", "reason": "CredentialNarrowed",
+                "object": {"kind": "Secret", "namespace": hit.secret.namespace, "name": hit.secret.name},
+                "message": message, "evidence": [hit.said[:200]],
+                "details": {"via": hit.via, "workload": workload, "keys": hit.keys,
+                            "written": hit.written.isoformat().replace("+00:00", "Z"),
+                            "first_refused": hit.first_refused.isoformat().replace("+00:00", "Z")}}
     message = (f"{hit.secret} was written{by} at {hit.written.strftime('%H:%M')} ({ago} before the alert), setting "
                f"{what}{doubled}, and since {hit.first_refused.strftime('%H:%M')} {workload}, which reads it, is "
                f"refused for authentication: '{_telling(hit.said)}'. The value this write put in place is one the "

@@ -232,8 +232,12 @@ def minutes_text(minutes: int) -> str:
 
 
 def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time, or an epoch in seconds or milliseconds as JSON loggers print it (pino's and bunyan's
+    `"time": 1796207460000`, which the log facts keep as the entry's first_seen)."""
     if not isinstance(value, str) or not value:
         return None
+    if value.isdigit() and len(value) in (10, 13):
+        return datetime.fromtimestamp(int(value) / (1000 if len(value) == 13 else 1), tz=UTC)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
