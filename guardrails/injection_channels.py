@@ -107,6 +107,9 @@ ROLE_CAST = (
     r"\b" + _FROM_NOW + r"\s*,?\s+you\s+(?:are|'re|will\s+be|shall\s+be)\s+(?:now\s+)?" + _ROLE_VERB + r"\b"
     r"|\b" + _FROM_NOW + r"\s*,?\s+(?:you\s+(?:will\s+|shall\s+|must\s+)?)?(?:act|play|serve|operate|behave)\s+as\b"
     r"|\byou\s+are\s+now\s+" + _ROLE_VERB + r"\b"
+    # "You're the release manager now", "you are now our deploy approver"
+    r"|\byou(?:'re|\s+are)\s+(?:now\s+(?:the|an?|our|my)\s+[\w-]+(?:\s+[\w-]+){0,3}|(?:the|our|my)\s+[\w-]+"
+    r"(?:\s+[\w-]+){0,3}?\s+now)\b"
     r"|\byour\s+(?:new\s+)?role\s+(?:is\s+now|from\s+now\s+on\s+is|has\s+(?:been\s+)?changed\s+to)\b"
 )
 ROLE_CAST_ORDER = (
@@ -143,8 +146,8 @@ _HUMANS = (
     r"admins?|reviewers?|people|customers?|stakeholders?|incident\s+commander|everyone|anyone)"
 )
 BARE_REPORT_STEERING = (
-    r"\b(?:tell|inform|assure|reassure|reply\s+to|answer|report\s+to)\s+" + _HUMANS + r"\s+(?:that\s+)?"
-    r"(?:everything|all|all\s+systems|things|the\s+(?:cluster|service|system|platform|deployment))\s+"
+    r"\b(?:tell|inform|assure|reassure|reply\s+to|respond\s+to|answer|report\s+to)\s+" + _HUMANS + r"\s+"
+    r"(?:that\s+)?(?:everything|all|all\s+systems|things|(?!if\b|whether\b|when\b)[\w-]+(?:\s+[\w-]+){0,2}?)\s+"
     r"(?:is|are|looks?|seems?)\s+(?:all\s+)?(?:healthy|fine|ok|okay|green|good|normal|nominal|stable|well|resolved)\b"
     r"|\band\s+(?:then\s+)?report\s+(?:back\s+)?(?:success|it\s+as\s+(?:done|successful|resolved)|that\s+it\s+"
     r"(?:succeeded|worked))\b"
@@ -246,6 +249,9 @@ CONCEALMENT_MORE_LANGUAGES = (
     # Turkish: "bu commit'ten hiç bahsetme", "kimseye söyleme", "kimseye haber verme"
     r"|\b(?:hi[cç]|asla|kimseye|sak[iı]n)\s+(?:\S+\s+)?(?:bahsetme|" + _either("söyleme") + r"|haber\s+verme|"
     r"bildirme)(?:yin|yiniz|den)?\b"
+    # ... or the negative imperative closing its clause: "bu PR'dan bahsetme." ("bahsetme" before a noun or an
+    # ending is the verbal noun: "bahsetmeden", "söyleme yarışması")
+    r"|\b(?:bahsetme|" + _either("söyleme") + r"|bildirme)(?:yin|yiniz)?(?=\s*(?:[.,;!\n]|$|ve\b))"
     # ... or to a named party in the dative: "güvenlik ekibine haber verme" (do not tell the security team)
     r"|(?<=\w[ea])\s+(?:haber\s+verme|bildirme|" + _either("söyleme") + r")\b"
     # Azerbaijani: "heç kimə demə"; Catalan: "no avisis ningú"; Polish: "nikomu nie mów", "nie mów nikomu"
@@ -283,8 +289,9 @@ DISMISSAL_MORE_LANGUAGES = (
     r"|\b(?:markeer|beschouw|behandel)\s+[^.\n]{0,40}?\bals\s+(?:vals\s+(?:positief|alarm)|false\s+positive)\b"
     r"|\b(?:yanl[iı][sş]\s+pozitif|hatal[iı]\s+alarm)\s+olarak\s+(?:i[sş]aretle|kabul\s+et|say)\b"
     r"|\b(?:alarm[iı]|uyar[iı]y[iı])\s+sustur\b"
-    r"|\b" + _either("kök nedenini", "kök neden") + r"\s+[^.\n]{0,40}?\s+(?:" + _either("yükle", "göster", "bağla")
-    + r")\b"
+    # the root cause handed to someone, the imperative closing its clause ("raporla birlikte" is "with the report")
+    r"|\b" + _either("kök") + r"\s+neden\w*\s+[^.\n:;]{0,40}?\s+(?:"
+    + _either("yükle", "göster", "bağla", "raporla", "yaz", "bildir") + r")(?=\s*(?:[.,;!\n]|$|ve\b))"
     r"|\b" + _either("đánh dấu") + r"\s+[^.\n]{0,40}?" + _either("dương tính giả", "báo động giả")
     + r"|\b" + _either("tắt cảnh báo")
     + r"|\b(?:tandai|anggap)\s+[^.\n]{0,40}?(?:positif\s+palsu|alarm\s+palsu)"
@@ -357,7 +364,7 @@ DETECTORS: tuple[ConceptDetector, ...] = (
     ConceptDetector("tool_use_restriction", "instruction", 0.45, TOOL_USE_RESTRICTION,
                     ("tool", "function")),
     ConceptDetector("bare_report_steering", "instruction", 0.45, BARE_REPORT_STEERING,
-                    ("tell", "assure", "reassure", "reply", "report")),
+                    ("tell", "assure", "reassure", "reply", "respond", "report")),
     ConceptDetector("decode_before_acting", "instruction", 0.7, DECODE_BEFORE_ACTING,
                     ("decod", "deciph", "unscrambl", "revers", "translat")),
     ConceptDetector("forged_call_object", "tool_call_syntax", 0.75, FORGED_CALL_OBJECT,
