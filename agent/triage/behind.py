@@ -118,6 +118,8 @@
   written with outgoing NAT off before the pods on the nodes it selects timed out to everything outside.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
+- agent.triage.transit_required: a managed datastore's custom resource written to require encryption in transit
+  (ElastiCache/Memorystore mode, rds.force_ssl, Azure non-SSL port off) before its plaintext clients were reset.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -219,6 +221,7 @@ from agent.triage import (
     time_source,
     timing_tight,
     topic_autocreate,
+    transit_required,
     value_shape,
     volume_binding,
     volume_source,
@@ -252,7 +255,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
-                            pipeline_backpressure, telemetry_intake, agent_disk_buffer)
+                            pipeline_backpressure, telemetry_intake, agent_disk_buffer,
+                            transit_required)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
