@@ -85,6 +85,8 @@
   buffers on disk under a read-write hostPath of the root volume (Vector type: disk, Fluent Bit filesystem storage).
 - agent.triage.alert_rule: a rule object written twitchy (no for:, a short rate window) whose alert flaps while
   its condition over a sustained window does not hold: the page is the rule's config.
+- agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
+  Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -173,6 +175,7 @@ from agent.triage import (
     idp_keys,
     jwt_policy,
     key_split,
+    keyed_scaleout,
     kubelet_template,
     node_agent_port,
     node_agent_socket,
@@ -256,6 +259,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer,
+                            keyed_scaleout,
                             transit_required)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
