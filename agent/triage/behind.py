@@ -87,6 +87,8 @@
   its condition over a sustained window does not hold: the page is the rule's config.
 - agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
+- agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
+  more: the client's metric goes empty (FailedGetPodsMetric); the scrape write.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -208,6 +210,7 @@ from agent.triage import (
     scaling_triggers,
     schema_compat,
     scrape_growth,
+    scrape_window,
     secret_delivery,
     secret_store,
     setting_words,
@@ -239,6 +242,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, pool_shrunk, rotation_cadence, timing_tight,
                             client_quota, node_agent_port, environment_mixup, proxy_bypass, alert_rule,
+                            scrape_window,
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
