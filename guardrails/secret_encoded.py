@@ -53,6 +53,23 @@ def _printable_pieces(raw: bytes, start: int, width: int, made: Callable[[str], 
     return out
 
 
+_PRINTER = re.compile(r"(?:echo|printf|print|puts|write-host|write-output)(?:[ \t]+-[neE]{1,3})?"
+                      r"(?:[ \t]+(?:'%[^'\n]{0,8}'|\"%[^\"\n]{0,8}\"))?[ \t]+[\"']?$", re.I)
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """A base64 run printed bare: alone on its line, or the argument of `echo`/`printf`/`print` (how a CI step
+    shows an encoded secret past its log mask). A run inside a sentence, a header or a key's value is some
+    other format's business, and decoding every such run would cost every text."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    line_end = text.find("\n", end)
+    after = text[end : len(text) if line_end < 0 else line_end]
+    if after.strip(" \t\r\"'") and not after.lstrip("\"' \t").startswith(("|", ";", ">", "&")):
+        return False
+    return not before.strip(" \t+>$#") or _PRINTER.search(before) is not None
+
+
 def encoded_spans(text: str, made: Callable[[str], bool], run_from: int = 0) -> list[Span]:
     """(start, end, kind) of encoded runs whose decoding `made(decoded)` judges a password or token.
     `run_from`: where the caller saw the text's first run of 16 token characters (none before it)."""
@@ -62,14 +79,16 @@ def encoded_spans(text: str, made: Callable[[str], bool], run_from: int = 0) -> 
             out.extend(_printable_pieces(bytes.fromhex(m.group().replace("\\x", "")), m.start(), 4, made))
     for m in _RUN.finditer(text, run_from):
         run = m.group()
-        if len(run) > 512 or "_" in run or "-" in run or "=" in run.rstrip("="):
-            continue  # base64url, a name with separators, or padding inside: not one hex or base64 run
-        if len(run) % 2 == 0 and len(run) >= 24 and set(run) <= _HEX_DIGITS:
-            if run.islower() or run.isupper() or run.isdigit():  # one case: `3578...`, not a mixed-case word
-                out.extend(_printable_pieces(bytes.fromhex(run), m.start(), 2, made))
+        if len(run) > 512 or "_" in run or "-" in run:
+            continue  # base64url or a name with separators: not one hex or base64 run
+        if (run.islower() or run.isupper() or run.isdigit()) and len(run) % 2 == 0 and len(run) >= 24 \
+                and set(run) <= _HEX_DIGITS:  # one case: `3578...`, not a mixed-case word
+            out.extend(_printable_pieces(bytes.fromhex(run), m.start(), 2, made))
             continue
-        if len(run) > 88 or len(run) % 4 or (run.isalnum() and (run.isdigit() or run.isalpha())):
-            continue  # longer: key material or a certificate; letters or digits only: a word or a number
+        if len(run) > 88 or len(run) % 4 or not _stands_alone(text, m.start(), m.end()):
+            continue
+        if "=" in run.rstrip("=") or (run.isalnum() and (run.isdigit() or run.isalpha())):
+            continue  # padding inside, or letters or digits only (a word, a number)
         try:
             raw = base64.b64decode(run, validate=True)
         except (binascii.Error, ValueError):

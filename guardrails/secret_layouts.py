@@ -763,6 +763,10 @@ _STORE_VALUE = re.compile(
     r"""[:=][ \t]*(?:(?:\([^)\r\n]{0,40}\)|"[^"\r\n]{0,256}")[ \t]*->[ \t]*)?"""  # a change: old -> new
     r"""(?P<q>["'])(?P<v>(?:(?!(?P=q))[^\r\n\\]|\\.){1,4096})(?P=q)"""
 )
+_STORE_GATE = re.compile(
+    r"ssm[/_]parameter|secret_?version|secret_manager|keyvault|key_vault_secret|vault[:_](?:generic|kv)"
+)
+"""A cheap first look on the lowered text (literals, no IGNORECASE): the resource types `_STORE_RESOURCE` reads."""
 _STORE_REACH = 1200
 """How far below a resource header its value is looked for (a diff lists a few arguments per resource)."""
 
@@ -777,7 +781,7 @@ def store_resource_values(text: str, lowered: str) -> list[tuple[int, int, str]]
     says what it holds, so it is returned under the key `secret` and judged as a secret key's value
     (random-looking only: a region stays; a URL is an endpoint)."""
     out: list[tuple[int, int, str]] = []
-    if "secret" not in lowered and "ssm" not in lowered:  # every store type above names one of them
+    if _STORE_GATE.search(lowered) is None:
         return out
     for r in _STORE_RESOURCE.finditer(text):
         for m in _STORE_VALUE.finditer(text, r.end(), min(len(text), r.end() + _STORE_REACH)):
