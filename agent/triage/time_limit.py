@@ -201,6 +201,8 @@ def pairs_of(line: str) -> list[tuple[str, str | None, str | None]]:
         return [(m["path"], tightened._unquote(m["old"]), tightened._unquote(m["new"]))]
     if m := _SET_FIELD.match(line):
         return _set_leaves(m["path"], m["new"])
+    if m := _SET_SCALAR.match(line):
+        return [(m["path"], None, tightened._unquote(m["new"]))]
     return []
 
 
@@ -241,6 +243,10 @@ def _read_back(path: str, obj: dict[str, Any]) -> list[tuple[str, str | None, st
 
 _SET_FIELD = re.compile(r"^(?P<path>spec(?:\.[\w\[\]-]+)*) = (?P<new>[\[{].*)$")
 """A spec field written whole with no old value recorded (`spec.rules = [{...}]`): its leaves are read."""
+
+_SET_SCALAR = re.compile(r"^(?P<path>spec(?:\.[\w\[\]-]+)+) = (?P<new>'[^']*'|\"[^\"]*\"|[\w.:-]+)$")
+"""A custom resource's scalar spec field written with no old value recorded (`spec.visibilityTimeout = '30'`, an
+ACK/Crossplane queue's or subscription's `ackDeadlineSeconds = 10`): the value written is the new limit."""
 
 
 def _set_leaves(path: str, value: str) -> list[tuple[str, str | None, str | None]]:
@@ -357,6 +363,15 @@ _UNIT = {"ms": 1e-3, "us": 1e-6, "µs": 1e-6, "s": 1.0, "sec": 1.0, "secs": 1.0,
 REDELIVERED = re.compile(r"redeliver|re-deliver|\bredelivered\b[\"']?\s*[:=]\s*[\"']?true|"
                          r"(?:delivery_?count|ApproximateReceiveCount|deliveryAttempt)[\"']?\s*[:=]\s*[\"']?[2-9]|"
                          r"duplicate (?:message|delivery|task)", re.I)
+ACK_EXPIRED = re.compile(r"receipt handle (?:has )?expired|ReceiptHandleIsInvalid|receipt handle is invalid|"
+                         r"ack(?:nowledg\w*)? deadline (?:has )?(?:expired|exceeded)|invalid ack ?id|"
+                         r"delivery acknowledgement on channel \d+ timed out|"
+                         r"CommitFailedException|max\.poll\.interval\.ms|lease (?:has )?expired|lock (?:has )?expired|"
+                         r"MessageLockLost|lock supplied is invalid", re.I)
+"""The broker refusing an acknowledgement because the consumer's lease on the message ran out before it finished:
+SQS `The receipt handle has expired` (ReceiptHandleIsInvalid) on DeleteMessage, Pub/Sub's expired ack deadline,
+RabbitMQ's `delivery acknowledgement on channel 1 timed out` (consumer_timeout), Kafka's CommitFailedException
+(max.poll.interval.ms), Service Bus `MessageLockLost`."""
 _RECEIVED = re.compile(r"\b(?:received|delivered|picked up|consuming|dequeued)\b", re.I)
 _TASK_ID = re.compile(r"\[(?P<a>[\w-]{8,})\]|\b(?:task_?id|message_?id|msg_?id|job_?id|id)[\"']?\s*[:=]\s*"
                       r"[\"']?(?P<b>[\w-]{8,})", re.I)
@@ -397,6 +412,8 @@ class Work:
     timeouts: list[str] = field(default_factory=list)
     redelivered: list[str] = field(default_factory=list)
     """Task ids received more than once, or lines saying a message was redelivered."""
+    acks_failed: list[str] = field(default_factory=list)
+    """Lines in which the broker refused an acknowledgement because the lease on the message had expired."""
 
 
 def work_of(lines: dict[str, list[str]], since: datetime | None) -> Work:
@@ -413,6 +430,8 @@ def work_of(lines: dict[str, list[str]], since: datetime | None) -> Work:
                 work.timeouts.append(line.strip())
             if REDELIVERED.search(line):
                 work.redelivered.append(line.strip())
+            if m := ACK_EXPIRED.search(line):
+                work.acks_failed.append(line[max(0, m.start() - 60):m.end() + 20].strip())
             if _RECEIVED.search(line) and (m := _TASK_ID.search(line)):
                 task = m["a"] or m["b"] or ""
                 if re.search(r"\d", task):
@@ -457,7 +476,8 @@ def verdict(limit: Limit, work: Work, own: bool) -> tuple[str, str] | None:
         return None  # the limit still sits above every measured piece of work: not what cuts it short
     handover = bool(HANDOVER.search(limit.key))
     enforced_upstream = limit.target.kind in ROUTE_KINDS and bool(over)
-    if limit.before is None and not work.timeouts and not work.redelivered and not enforced_upstream:
+    if limit.before is None and not work.timeouts and not work.redelivered and not work.acks_failed \
+            and not enforced_upstream:
         # not known to be lowered, and nothing was cut short or done twice: long work alone is no cause. A route's
         # limit is the exception: the proxy cuts the request, so the backend's logs show no timeout, only work
         # that outlasts it
@@ -468,17 +488,23 @@ def verdict(limit: Limit, work: Work, own: bool) -> tuple[str, str] | None:
             parts.append(f"the work takes up to {said(over[-1])} ({len(over)} logged durations over the limit)")
         if work.p99 is not None and work.p99 > new:
             parts.append(f"p99 {said(work.p99)}{' of ' + work.p99_said if work.p99_said else ''}")
+        if handover and work.acks_failed:
+            parts.append(f"acknowledgements fail because the lease (receipt handle) expired mid-work "
+                         f"('{work.acks_failed[0][:110]}')")
         if handover and work.redelivered:
             parts.append(f"the broker redelivered the work to a second consumer ({work.redelivered[0][:120]})")
         elif work.timeouts:
             parts.append(f"and it times out: '{work.timeouts[-1][:160]}'")
-        sample = work.redelivered[0] if handover and work.redelivered else (work.timeouts or [""])[-1]
+        sample = (work.redelivered or work.acks_failed)[0] if handover and (work.redelivered or work.acks_failed) \
+            else (work.timeouts or [""])[-1]
         return "; ".join(parts), sample
     echoed = [t for t in work.timeouts if _echoes(t, limit)]
     if echoed:
         return f"the timeouts state the new limit: '{echoed[-1][:200]}'", echoed[-1]
     if handover and work.redelivered and own:
         return f"the same work was delivered again ({work.redelivered[0][:160]})", work.redelivered[0]
+    if handover and work.acks_failed:  # the broker itself says the lease this setting sets ran out mid-work
+        return f"acknowledgements fail because the lease expired ('{work.acks_failed[0][:160]}')", work.acks_failed[0]
     if own and work.timeouts:
         return f"its own timeout errors follow the write: '{work.timeouts[-1][:200]}'", work.timeouts[-1]
     return None
