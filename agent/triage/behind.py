@@ -89,6 +89,8 @@
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
   more: the client's metric goes empty (FailedGetPodsMetric); the scrape write.
+- agent.triage.restart_controller: a config-restarter controller (Reloader, Wave) written before a run of rollouts
+  of a workload that change only its marker (hash env, annotation): the controller's change.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -205,6 +207,7 @@ from agent.triage import (
     query_rules,
     relabel_cut,
     resolver_down,
+    restart_controller,
     rotation_cadence,
     runtime_parallelism,
     scaling_triggers,
@@ -242,7 +245,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, pool_shrunk, rotation_cadence, timing_tight,
                             client_quota, node_agent_port, environment_mixup, proxy_bypass, alert_rule,
-                            scrape_window,
+                            scrape_window, restart_controller,
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
