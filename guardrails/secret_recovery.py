@@ -121,7 +121,7 @@ def recovery_spans(text: str, lowered: str) -> list[Span]:
     out: list[Span] = []
     if "\n" not in text:
         return out
-    if '" ' in text and any(opt in text for opt in _GA_OPTIONS):
+    if '" ' in text and ("TOTP_AUTH" in text or "HOTP_COUNTER" in text):  # every such file names its mode
         for m in _GA_FILE.finditer(text):
             if any(opt in m.group("opts") for opt in _GA_OPTIONS):
                 out.append((m.start("seed"), m.end("seed"), "totp_seed"))
