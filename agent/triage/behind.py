@@ -91,6 +91,8 @@
   more: the client's metric goes empty (FailedGetPodsMetric); the scrape write.
 - agent.triage.restart_controller: a config-restarter controller (Reloader, Wave) written before a run of rollouts
   of a workload that change only its marker (hash env, annotation): the controller's change.
+- agent.triage.owner_gone: a Secret/ConfigMap garbage-collected with the Job that owned it, after a retention write
+  (successfulJobsHistoryLimit 0, a short ttlSecondsAfterFinished) made the Job go: that write.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -192,6 +194,7 @@ from agent.triage import (
     node_pileup,
     node_prerequisite,
     node_shared,
+    owner_gone,
     peer_cut,
     pipeline_backpressure,
     pod_network_identity,
@@ -245,7 +248,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, pool_shrunk, rotation_cadence, timing_tight,
                             client_quota, node_agent_port, environment_mixup, proxy_bypass, alert_rule,
-                            scrape_window, restart_controller,
+                            scrape_window, restart_controller, owner_gone,
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
