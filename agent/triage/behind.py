@@ -128,6 +128,8 @@
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 - agent.triage.transit_required: a managed datastore's custom resource written to require encryption in transit
   (ElastiCache/Memorystore mode, rds.force_ssl, Azure non-SSL port off) before its plaintext clients were reset.
+- agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
+  startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -232,6 +234,7 @@ from agent.triage import (
     telemetry_intake,
     time_source,
     timing_tight,
+    token_lifetime,
     topic_autocreate,
     transit_required,
     value_shape,
@@ -270,7 +273,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer,
                             keyed_scaleout,
-                            transit_required)
+                            transit_required, token_lifetime)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
