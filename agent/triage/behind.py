@@ -93,6 +93,8 @@
   of a workload that change only its marker (hash env, annotation): the controller's change.
 - agent.triage.owner_gone: a Secret/ConfigMap garbage-collected with the Job that owned it, after a retention write
   (successfulJobsHistoryLimit 0, a short ttlSecondsAfterFinished) made the Job go: that write.
+- agent.triage.route_unmatched: an Ingress/route whose host or path was rewritten shortly before its proxy began
+  answering requests from no route (ingress-nginx upstream-default-backend, Envoy NR): clients keep the old Host.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -212,6 +214,7 @@ from agent.triage import (
     query_rules,
     relabel_cut,
     resolver_down,
+    route_unmatched,
     restart_controller,
     rotation_cadence,
     runtime_parallelism,
@@ -271,7 +274,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
-                            pipeline_backpressure, telemetry_intake, agent_disk_buffer,
+                            pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched,
                             keyed_scaleout,
                             transit_required, token_lifetime)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
