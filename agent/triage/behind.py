@@ -85,6 +85,8 @@
   buffers on disk under a read-write hostPath of the root volume (Vector type: disk, Fluent Bit filesystem storage).
 - agent.triage.alert_rule: a rule object written twitchy (no for:, a short rate window) whose alert flaps while
   its condition over a sustained window does not hold: the page is the rule's config.
+- agent.triage.queue_split: a consumer's write moved its queue name (task queue, topic, a Redis URL's database index)
+  while another workload still hands work to the old one: no pollers there, the backlog grows.
 - agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
@@ -212,11 +214,12 @@ from agent.triage import (
     proxy_config,
     purge_job,
     query_rules,
+    queue_split,
     relabel_cut,
     resolver_down,
-    route_unmatched,
     restart_controller,
     rotation_cadence,
+    route_unmatched,
     runtime_parallelism,
     scaling_triggers,
     schema_compat,
@@ -275,7 +278,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched,
-                            keyed_scaleout,
+                            keyed_scaleout, queue_split,
                             transit_required, token_lifetime)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
