@@ -83,7 +83,7 @@ from guardrails.secret_shapes import (
 from guardrails.secret_statements import GATE_WORDS as STATEMENT_GATE_WORDS
 from guardrails.secret_statements import statement_spans
 from guardrails.secret_tool_output import tool_output_spans
-from guardrails.secret_wraps import wrapped_end
+from guardrails.secret_wraps import WRAP_MIN_LINE, wrapped_end
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -2384,7 +2384,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text, lowered):
         found.append((generic_prio + 1, s, e, kind))
-    if "\n" in text:  # a long line's last token may go on below it (a terminal's or a viewer's wrap: secret_wraps.py)
+    if len(text) > WRAP_MIN_LINE + 16 and "\n" in text:  # a long line's last token may go on below it (secret_wraps.py)
         for i, (p, s, e, k) in enumerate(found):
             if e < len(text) and text[e] in "\r\n":
                 found[i] = (p, s, wrapped_end(text, s, e, _wrapped_piece), k)

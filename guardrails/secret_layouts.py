@@ -781,7 +781,8 @@ def store_resource_values(text: str, lowered: str) -> list[tuple[int, int, str]]
     says what it holds, so it is returned under the key `secret` and judged as a secret key's value
     (random-looking only: a region stays; a URL is an endpoint)."""
     out: list[tuple[int, int, str]] = []
-    if _STORE_GATE.search(lowered) is None:
+    if ("ssm" not in lowered and "version" not in lowered and "vault" not in lowered) \
+            or _STORE_GATE.search(lowered) is None:
         return out
     for r in _STORE_RESOURCE.finditer(text):
         for m in _STORE_VALUE.finditer(text, r.end(), min(len(text), r.end() + _STORE_REACH)):

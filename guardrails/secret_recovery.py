@@ -44,9 +44,9 @@ _GA_FILE = re.compile(
     r"(?P<codes>(?:[ \t]*\d{8}[ \t]*(?:\r?\n|$)){0,32})"
 )
 _GA_OPTIONS = ("TOTP_AUTH", "HOTP_COUNTER", "RATE_LIMIT", "WINDOW_SIZE", "DISALLOW_REUSE", "STEP_SIZE")
-_GATE = re.compile(r"recovery|backup|scratch|emergency|glass|one[- _]time|secours|recupera|wiederherstellung|phrase|"
-                   r"mnemonic|seed")
-"""A cheap first look (one search of the lowered text): no heading word, nothing to read."""
+_CODE_WORDS = ("recovery", "backup", "scratch", "emergency", "glass", "one-time", "one time", "one_time", "secours",
+               "recupera", "wiederherstellung")
+"""A cheap first look: a code heading holds `code`/`key` and one of these (substring tests of the lowered text)."""
 _PHRASE_WORDS = ("seed", "recovery", "secret", "backup", "wallet")
 _SCAN_LINES = 40
 """How many lines after a heading are read for its list."""
@@ -127,10 +127,9 @@ def recovery_spans(text: str, lowered: str) -> list[Span]:
                 out.append((m.start("seed"), m.end("seed"), "totp_seed"))
                 for c in re.finditer(r"\d{8}", m.group("codes")):
                     out.append((m.start("codes") + c.start(), m.start("codes") + c.end(), "recovery_code"))
-    if _GATE.search(lowered) is None:
-        return out
-    for h in _CODE_HEADING.finditer(text):
-        out.extend(_code_list(text, h.end()))
+    if ("code" in lowered or "key" in lowered) and any(w in lowered for w in _CODE_WORDS):
+        for h in _CODE_HEADING.finditer(text):
+            out.extend(_code_list(text, h.end()))
     if "phrase" in lowered or "mnemonic" in lowered \
             or ("words" in lowered and any(w in lowered for w in _PHRASE_WORDS)):
         for h in _PHRASE_HEADING.finditer(text):
