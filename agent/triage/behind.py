@@ -85,6 +85,8 @@
   buffers on disk under a read-write hostPath of the root volume (Vector type: disk, Fluent Bit filesystem storage).
 - agent.triage.alert_rule: a rule object written twitchy (no for:, a short rate window) whose alert flaps while
   its condition over a sustained window does not hold: the page is the rule's config.
+- agent.triage.queue_split: a consumer's write moved its queue name (task queue, topic, a Redis URL's database index)
+  while another workload still hands work to the old one: no pollers there, the backlog grows.
 - agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
@@ -93,6 +95,10 @@
   of a workload that change only its marker (hash env, annotation): the controller's change.
 - agent.triage.owner_gone: a Secret/ConfigMap garbage-collected with the Job that owned it, after a retention write
   (successfulJobsHistoryLimit 0, a short ttlSecondsAfterFinished) made the Job go: that write.
+- agent.triage.route_unmatched: an Ingress/route whose host or path was rewritten shortly before its proxy began
+  answering requests from no route (ingress-nginx upstream-default-backend, Envoy NR): clients keep the old Host.
+- agent.triage.dueling_controllers: two installs of one controller (leases of different names) fighting over a
+  workload whose fields flip back and forth: the newer install.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -128,6 +134,8 @@
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
 - agent.triage.transit_required: a managed datastore's custom resource written to require encryption in transit
   (ElastiCache/Memorystore mode, rds.force_ssl, Azure non-SSL port off) before its plaintext clients were reset.
+- agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
+  startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -167,6 +175,7 @@ from agent.triage import (
     deleted_dependency,
     device_advertiser,
     dns_policy,
+    dueling_controllers,
     egress_closed,
     egress_source,
     environment_mixup,
@@ -208,10 +217,12 @@ from agent.triage import (
     proxy_config,
     purge_job,
     query_rules,
+    queue_split,
     relabel_cut,
     resolver_down,
     restart_controller,
     rotation_cadence,
+    route_unmatched,
     runtime_parallelism,
     scaling_triggers,
     schema_compat,
@@ -232,6 +243,7 @@ from agent.triage import (
     telemetry_intake,
     time_source,
     timing_tight,
+    token_lifetime,
     topic_autocreate,
     transit_required,
     value_shape,
@@ -248,7 +260,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_config, node_cpu_hog, node_pileup, resolver_down, node_memory_growth, hpa_limited,
                             hpa_unreachable, runtime_parallelism, pool_shrunk, rotation_cadence, timing_tight,
                             client_quota, node_agent_port, environment_mixup, proxy_bypass, alert_rule,
-                            scrape_window, restart_controller, owner_gone,
+                            scrape_window, restart_controller, owner_gone, dueling_controllers,
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
@@ -268,9 +280,9 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
-                            pipeline_backpressure, telemetry_intake, agent_disk_buffer,
-                            keyed_scaleout,
-                            transit_required)
+                            pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched,
+                            keyed_scaleout, queue_split,
+                            transit_required, token_lifetime)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
