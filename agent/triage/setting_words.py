@@ -83,8 +83,11 @@ request response client server call calls retry retries attempt attempts connect
 status code codes reason result results state new old now current previous before after set unset removed
 file files dir directory url uri uris id ids uuid ts timestamp date event events source target dest destination
 value default level levels string int bool list map
+bad gateway unavailable internal forbidden unauthorized unauthorised found method allowed conflict gone payload
+large entity unprocessable acceptable precondition upstream downstream exception caused throw thrown stack trace
 """)
-"""Words every config and every failing line holds: units, switches, generic error and protocol vocabulary."""
+"""Words every config and every failing line holds: units, switches, generic error and protocol vocabulary, and
+the words of HTTP reason phrases (`502 Bad Gateway` speaks of no `GATEWAY_URL`)."""
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
@@ -213,8 +216,8 @@ def finding(s: Spoken) -> dict[str, Any]:
     """The write and the setting the errors speak of, early in the message."""
     victim = s.victim.workload.name
     wrote = _quote(s.change, s.setting)
-    message = (f"{s.target} wrote {wrote} {minutes_text(s.minutes_before)} before {victim}'s errors, and those errors "
-               f"speak of that setting ({s.word}): '{s.line[:200]}'. {victim} has no change of its own and its "
+    message = (f"{s.target} wrote {wrote[:140]} {minutes_text(s.minutes_before)} before {victim}'s errors, which "
+               f"speak of that setting ({s.word}): '{s.line[:320]}'. {victim} has no change of its own and its "
                f"errors point outward (a check of what {s.target.kind} {s.target.name} sets now refuses it): the "
                f"write is the likelier cause; revert it or make it admit what {victim} sends")
     return {"check": CHECK, "severity": "critical", "object": s.change.get("object"), "reason": "SettingInErrors",

@@ -62,7 +62,7 @@ def test_a_jwt_policys_audiences_and_the_sidecars_audience_refusal_link_the_poli
     assert found[0].word == "audience"
     message = sw.finding(found[0])["message"]
     assert message.startswith("RequestAuthentication istio-system/edge-jwt wrote spec.jwtRules = [{\"audiences\"")
-    assert "35 min before mobile-bff's errors" in message and "(audience)" in message
+    assert "35 min before mobile-bff's errors, which speak" in message and "(audience)" in message
     ref, _, evidence, explains = sw.suspects(_jwt_case())[0]
     assert str(ref) == "RequestAuthentication istio-system/edge-jwt" and evidence == ["E2", "E7"]
     assert [str(r) for r in explains] == ["Pod mobile/mobile-bff-5fmn5ngpcs-9m7z6", "mobile/mobile-bff"]
@@ -126,3 +126,11 @@ def test_words_split_paths_and_camel_case_and_compare_singular() -> None:
     assert sw.stem("policies") == "policy" and sw.stem("keys") == "key"
     assert sw.stem("status") == "status" and sw.stem("redis") == "redis"
     assert not sw.specific("timeout") and not sw.specific("containers") and sw.specific("audience")
+
+
+def test_an_http_reason_phrase_is_not_a_setting_word() -> None:
+    edit = _write("ConfigMap", "payments", "payments-config", 11, ["data key GATEWAY_URL set by kubectl-edit"],
+                  "config")
+    line = ("payment for ORD-902254 failed: 502 Bad Gateway from POST http://payments.payments/v1/authorise: "
+            '{"error":"psp_error","psp_status":401}')
+    assert sw.found(_facts([edit], [_log("checkout-7f9c8d6b5a-x1y2z", "shop", line, "http_5xx", 5)])) == []
