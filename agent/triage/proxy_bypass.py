@@ -148,6 +148,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
     proxies_read: dict[str, str] = {}
+    cms_read: dict[tuple[str, str], tuple[dict[str, Any], str] | None] = {}
     for ns, name in await _pods(subject, call):
         got = await get_yaml(call, "Pod", name, ns, f"survey-proxy-bypass-pod-{name}")
         if got is None:
@@ -156,7 +157,9 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         maps: dict[str, dict[str, str]] = {}
         map_ev: dict[str, tuple[dict[str, Any], str]] = {}
         for cm in sorted(_config_maps(pod))[:3]:
-            read_cm = await get_yaml(call, "ConfigMap", cm, ns, f"survey-proxy-bypass-cm-{cm}")
+            if (ns, cm) not in cms_read:  # replicas share their ConfigMaps: each is read once
+                cms_read[(ns, cm)] = await get_yaml(call, "ConfigMap", cm, ns, f"survey-proxy-bypass-cm-{cm}")
+            read_cm = cms_read[(ns, cm)]
             if read_cm is not None:
                 maps[cm] = {str(k): str(v) for k, v in ((read_cm[0].get("data") or {}).items())}
                 map_ev[cm] = read_cm
