@@ -99,6 +99,8 @@
   answering requests from no route (ingress-nginx upstream-default-backend, Envoy NR): clients keep the old Host.
 - agent.triage.dueling_controllers: two installs of one controller (leases of different names) fighting over a
   workload whose fields flip back and forth: the newer install.
+- agent.triage.cloud_actor: a CronJob whose command makes a mutating cloud call (aws rds stop-db-cluster, gcloud,
+  az, an SDK's stop_*) and whose run's log names the managed datastore the incident's callers fail to reach.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -158,6 +160,7 @@ from agent.triage import (
     api_server_of,
     autoscaler_source,
     callee_contract,
+    cloud_actor,
     claim_spec,
     class_driver,
     client_quota,
@@ -280,7 +283,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             node_config_agent, autoscaler_source, device_advertiser,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
-                            pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched,
+                            pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             keyed_scaleout, queue_split,
                             transit_required, token_lifetime)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
