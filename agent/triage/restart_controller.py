@@ -108,7 +108,9 @@ def _controller_write(facts: Facts, r: Restarter, before: datetime, victim: Ref
         when = parse_time(change.get("at"))
         if when is None or when > before or target.same_object(victim):
             continue
-        said = f"{target.name} {change.get('summary') or ''}"
+        if _restarter(change) is not None:
+            continue  # another workload the restarter rolled: a victim too, not the restarter
+        said = f"{target.name} {_CAUSE.sub('', str(change.get('summary') or ''))}"
         if not r.words.search(said) or target.kind not in ("Deployment", "StatefulSet", "DaemonSet", "ConfigMap"):
             continue
         if best is None or str(change.get("at")) > str(best[0].get("at")):

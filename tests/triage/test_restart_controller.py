@@ -65,6 +65,15 @@ def test_wave_configmap_write_then_annotation_only_rollouts() -> None:
     assert len(hits) == 1 and hits[0].controller.name == "wave-settings" and hits[0].restarter == "Wave"
 
 
+def test_another_victim_of_the_restarter_is_not_taken_for_it() -> None:
+    other = rollout("Deployment", "shop", "search", AT - timedelta(hours=3),
+                    "search env STAKATER_SEARCH_CONFIGMAP='aa1' -> STAKATER_SEARCH_CONFIGMAP='bb2'", "reloader")
+    assert rc.found(facts_of([other, *stakater(4, AT - timedelta(minutes=90))])) == []
+    runs = stakater(4, AT - timedelta(minutes=90))
+    hits = rc.found(facts_of([reloader_write(AT - timedelta(hours=4)), other, *runs]))
+    assert len(hits) == 1 and hits[0].controller.name == "config-reloader-main"
+
+
 def test_restarts_before_the_controllers_write_are_not_its_doing() -> None:
     facts = facts_of([reloader_write(AT - timedelta(minutes=30)), *stakater(4, AT - timedelta(minutes=90))])
     assert rc.found(facts) == []
