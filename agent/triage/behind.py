@@ -87,6 +87,8 @@
   its condition over a sustained window does not hold: the page is the rule's config.
 - agent.triage.queue_split: a consumer's write moved its queue name (task queue, topic, a Redis URL's database index)
   while another workload still hands work to the old one: no pollers there, the backlog grows.
+- agent.triage.prefetch_hoard: a consumer's prefetch raised (Celery worker_prefetch_multiplier, AMQP prefetch) while
+  the broker holds most messages unacked and few ready: short work waits behind long work.
 - agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
@@ -160,10 +162,10 @@ from agent.triage import (
     api_server_of,
     autoscaler_source,
     callee_contract,
-    cloud_actor,
     claim_spec,
     class_driver,
     client_quota,
+    cloud_actor,
     cloud_policy,
     component_alarms,
     config_data_crash,
@@ -215,6 +217,7 @@ from agent.triage import (
     pool_shrunk,
     port_protocol,
     position_store,
+    prefetch_hoard,
     proxy_breaker,
     proxy_bypass,
     proxy_config,
@@ -284,7 +287,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
-                            keyed_scaleout, queue_split,
+                            keyed_scaleout, queue_split, prefetch_hoard,
                             transit_required, token_lifetime)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
