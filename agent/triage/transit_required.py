@@ -125,9 +125,11 @@ def _store(facts: Facts) -> dict[str, Any]:
     return facts.reads.setdefault(STORE, {})  # type: ignore[no-any-return]
 
 
-def _spec_words(pod: dict[str, Any]) -> list[tuple[str, str]]:
-    """(where, text) for each env value and args line of a pod's containers; a Secret is kept by name only."""
+def _spec_words(pod: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(where, text) for each env value and args line of a pod's containers, and the ConfigMaps its env reads
+    (envFrom, configMapKeyRef), whose text `read` fetches. Secrets are never read."""
     out: list[tuple[str, str]] = []
+    configmaps: list[str] = []
     spec = pod.get("spec") or {}
     for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
         if not isinstance(c, dict):
@@ -138,7 +140,12 @@ def _spec_words(pod: dict[str, Any]) -> list[tuple[str, str]]:
         for e in c.get("env") or []:
             if isinstance(e, dict) and e.get("value"):
                 out.append((f"env {e.get('name')}", str(e["value"])))
-    return out
+            ref = ((e.get("valueFrom") or {}).get("configMapKeyRef") or {}) if isinstance(e, dict) else {}
+            if ref.get("name"):
+                configmaps.append(str(ref["name"]))
+        configmaps += [str(r["configMapRef"]["name"]) for r in c.get("envFrom") or []
+                       if isinstance(r, dict) and (r.get("configMapRef") or {}).get("name")]
+    return out, list(dict.fromkeys(configmaps))
 
 
 def _hosts(body: Any) -> set[str]:
@@ -158,8 +165,14 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     store["pods"], store["objects"] = {}, {}
     for log in failing[:MAX_PODS]:
         got = await get_yaml(call, "Pod", log.pod, log.namespace, f"survey-transit-required-pod-{log.pod}")
-        if got is not None:
-            store["pods"][log.pod] = {"words": _spec_words(got[0]), "evidence": got[1]}
+        if got is None:
+            continue
+        words, configmaps = _spec_words(got[0])
+        for name in configmaps[:2]:
+            cm = await get_yaml(call, "ConfigMap", name, log.namespace, f"survey-transit-required-cm-{name}")
+            if cm is not None:
+                words += [(f"ConfigMap {name} {k}", str(v)[:2000]) for k, v in (cm[0].get("data") or {}).items()]
+        store["pods"][log.pod] = {"words": words, "evidence": got[1]}
     for change in writes[:2]:
         target = Ref.of(change.get("object"))
         if target is None or str(target) in store["objects"]:

@@ -11,11 +11,14 @@ served), a client already on `rediss://`, resets that began before the write, an
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.triage import transit_required as tr
 from agent.triage.facts import Facts, LogEvidence
+from agent.triage.subject import Subject
+from tests.triage.doubles import get_only
 
 AT = datetime(2026, 12, 2, 10, 41, tzinfo=UTC)
 IOREDIS = "[ioredis] Unhandled error event: Error: read ECONNRESET at TCP.onStreamRead (node:internal/stream_base)"
@@ -109,3 +112,25 @@ def test_a_resource_whose_current_spec_still_serves_plaintext_is_not_named() -> 
         "hosts": [], "names": [], "evidence": "E10", "plaintext": True}}
     assert tr.found(facts) == []
     assert tr._SERVED.search(str({"transitEncryptionMode": "preferred"}))
+
+
+def test_read_follows_the_clients_configmap_and_the_resources_endpoint() -> None:
+    """The client's address lives in a ConfigMap its env reads; the resource's endpoint host is in its status."""
+    write = _write("ReplicationGroup", "accounts", "sessions-cache", 23, ["spec.transitEncryptionMode = 'required'"])
+    pod = "session-api-fq4jdszxpk-5m9pk"
+    facts = Facts(at=AT, changes={"changes": [write]}, changes_id="E2", logs=[_log(pod, "accounts", IOREDIS, 10)])
+    pod_obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": pod, "namespace": "accounts"},
+               "spec": {"containers": [{"name": "app", "envFrom": [{"configMapRef": {"name": "session-env"}}],
+                                        "env": [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "s",
+                                                                                                 "key": "k"}}}]}]}}
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "session-env", "namespace": "accounts"},
+          "data": {"CACHE_ADDR": "clustercfg.sc-0001.q7xkbe.euw1.cache.amazonaws.com:6379"}}
+    group = {"apiVersion": "elasticache.services.k8s.aws/v1alpha1", "kind": "ReplicationGroup",
+             "metadata": {"name": "sessions-cache", "namespace": "accounts"},
+             "spec": {"transitEncryptionMode": "required"},
+             "status": {"configurationEndpoint": {"address": "clustercfg.sc-0001.q7xkbe.euw1.cache.amazonaws.com"}}}
+    hub = get_only({pod: pod_obj, "session-env": cm, "sessions-cache": group})
+    asyncio.run(tr.read(Subject(), facts, hub, "2026-12-02T10:41:00Z"))
+    [hit] = tr.found(facts)
+    assert hit.where.startswith("ConfigMap session-env CACHE_ADDR = clustercfg.sc-0001")
+    assert "s" not in [a.get("name") for _, a in hub.calls if a.get("kind") == "Secret"]
