@@ -140,6 +140,8 @@
   (ElastiCache/Memorystore mode, rds.force_ssl, Azure non-SSL port off) before its plaintext clients were reset.
 - agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
   startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
+- agent.triage.engine_memory: a batch/stream engine's custom resource (SparkApplication, FlinkDeployment, RayCluster)
+  whose memory field was lowered before its own pods were killed at their memory limit (exit code 137, OOMKilled).
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -183,6 +185,7 @@ from agent.triage import (
     dueling_controllers,
     egress_closed,
     egress_source,
+    engine_memory,
     environment_mixup,
     expansion_refused,
     gitops_prune,
@@ -288,7 +291,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             keyed_scaleout, queue_split, prefetch_hoard,
-                            transit_required, token_lifetime)
+                            transit_required, token_lifetime, engine_memory)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
