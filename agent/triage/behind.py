@@ -103,6 +103,8 @@
   workload whose fields flip back and forth: the newer install.
 - agent.triage.cloud_actor: a CronJob whose command makes a mutating cloud call (aws rds stop-db-cluster, gcloud,
   az, an SDK's stop_*) and whose run's log names the managed datastore the incident's callers fail to reach.
+- agent.triage.snat_agent: a node agent's SNAT/masquerade setting turned off cluster-wide (AWS VPC CNI EXTERNALSNAT,
+  Cilium masquerade, Calico natOutgoing, ip-masq-agent) while the named node's pods time out going out.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -243,6 +245,7 @@ from agent.triage import (
     shared_identifier,
     shared_quota,
     sidecar_hold,
+    snat_agent,
     signing_secret,
     sticky_removed,
     storage_layer,
@@ -290,6 +293,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
+                            snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard,
                             transit_required, token_lifetime, engine_memory)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
