@@ -32,8 +32,8 @@ class AuditLayer(BaseLayer):
     OOM kill) still leaves who asked for what, with which arguments, in a chain `vigil audit verify`
     passes (tests/guardrails/test_audit_crash_between_records.py). One record after the call would lose
     exactly that evidence, for the call that most needs it. What one record would save is one unsynced
-    append, about 25-40 us of CPU per call (its own lock, write and signature; the flush is shared
-    already), measured in docs/mcp-servers/codegraph.md. The pair is made cheap instead: one `fdatasync`
+    append (its own lock, write and signature; the flush is shared already): 37 us of CPU warm, 108-131 us
+    at load 15 (docs/mcp-servers/codegraph.md). The pair is made cheap instead: one `fdatasync`
     per call (the result record's, which covers the decision written before it), one HMAC per record over
     the canonical bytes the line is made of (guardrails/audit.py `_signed_line`), and the log and head
     descriptors kept open between groups (guardrails/held_file.py). Write-capable tools keep their
