@@ -47,10 +47,22 @@ _SKIP_PREFIXES = ("status", "metadata.annotations.kubectl.kubernetes.io/last-app
                   "metadata.finalizers", "metadata.ownerReferences")
 
 
+KUBERNETES_GROUPS = frozenset(f"{g}.k8s.io" for g in (
+    "admissionregistration", "apiextensions", "apiregistration", "authentication", "authorization",
+    "rbac.authorization", "certificates", "coordination", "discovery", "events", "flowcontrol.apiserver",
+    "internal.apiserver", "apiserver", "apidiscovery", "networking", "node", "resource", "scheduling", "storage",
+    "storagemigration", "metrics", "custom.metrics", "external.metrics"))
+"""The API groups under k8s.io that Kubernetes itself (or its metrics APIs) serves. Other projects' CRDs use the
+domain too (the Spark operator's sparkoperator.k8s.io, the VPA's autoscaling.k8s.io): their writes are custom."""
+
+
 def is_custom(group: str) -> bool:
     """A group served by an extension (a CRD or an aggregated API), not by Kubernetes itself."""
-    return "." in group and (group in SIG_CRD_GROUPS
-                             or not any(group == s or group.endswith("." + s) for s in BUILTIN_GROUP_SUFFIXES))
+    if "." not in group or group in SIG_CRD_GROUPS:
+        return "." in group
+    if any(group == s or group.endswith("." + s) for s in BUILTIN_GROUP_SUFFIXES):
+        return group not in KUBERNETES_GROUPS
+    return True
 
 
 def read_any(kc: KubeClient, ctx: str, namespace: str | None, visible: Callable[[str], bool],
