@@ -39,8 +39,10 @@ MAX_DAEMONSETS = 4
 Call = Callable[..., Awaitable[Any]]
 
 _BUFFERS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
-    ("Vector", re.compile(r"(?m)^\s*type:\s*[\"']?disk\b"),
-     re.compile(r"(?m)^\s*(?:data_dir|max_size):\s*(\S+)")),
+    ("Vector", re.compile(r"(?m)^\s*type\s*[:=]\s*[\"']?disk\b"),
+     re.compile(r"(?m)^\s*(?:data_dir|max_size)\s*[:=]\s*[\"']?([^\s\"']+)")),
+    ("Filebeat", re.compile(r"(?m)^\s*queue\.disk\s*:|^\s*queue:\s*\n\s+disk\s*:"),
+     re.compile(r"(?m)^\s*(?:path|max_size)\s*:\s*[\"']?([^\s\"']+)")),
     ("Fluent Bit", re.compile(r"(?i)storage\.type\s*:?\s*filesystem"),
      re.compile(r"(?i)(?:storage\.path|storage\.total_limit_size)\s*:?\s*(\S+)")),
     ("Fluentd", re.compile(r"(?s)<buffer[^>]*>\s*(?:[^<]*\n)?\s*@type\s+file\b"),
@@ -50,7 +52,7 @@ _BUFFERS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 )
 """Each agent's on-disk buffer, and the settings that say where it lives and how large it may grow."""
 
-_SIZE = re.compile(r"(?i)(?:max_size|total_limit_size|storage\.total_limit_size)\s*:?\s*[\"']?(\d+(?:\.\d+)?[ \t]*"
+_SIZE = re.compile(r"(?i)(?:max_size|total_limit_size|storage\.total_limit_size)\s*[:=]?\s*[\"']?(\d+(?:\.\d+)?[ \t]*"
                    r"[kmgt]?i?b?)")
 
 
@@ -69,12 +71,19 @@ def _size_text(raw: str) -> str:
     return f"{int(raw) / 2**30:.0f} GiB" if raw.isdigit() and int(raw) >= 2**30 else raw
 
 
+_NODE_DISK = re.compile(r"DiskPressure|EvictionThresholdMet[^\n]*ephemeral-storage|reclaim ephemeral-storage|"
+                        r"(?:FreeDiskSpaceFailed|ImageGCFailed)\b|low on resource: ephemeral-storage", re.I)
+"""A node short of root-volume space in the kubelet's words: the DiskPressure condition, its EvictionThresholdMet
+event (`Attempting to reclaim ephemeral-storage`), image GC failing to free space."""
+
+
 def pressured_nodes(facts: Facts) -> list[tuple[str, str]]:
-    """Nodes the scan finds under DiskPressure, with when it began."""
-    out = []
+    """Nodes the scan finds under DiskPressure (or the kubelet reclaiming their ephemeral-storage), with when."""
+    out: list[tuple[str, str]] = []
     for f in facts.findings():
         ref = Ref.of(f.get("object"))
-        if ref is not None and ref.kind == "Node" and "DiskPressure" in f"{f.get('reason')} {f.get('message')}":
+        if ref is not None and ref.kind == "Node" and _NODE_DISK.search(f"{f.get('reason')} {f.get('message')}") \
+                and ref.name not in {n for n, _ in out}:
             out.append((ref.name, str(f.get("since") or "")))
     return out
 

@@ -60,7 +60,7 @@ class Setting:
 _BLOCKING: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Fluentd", re.compile(r"overflow_action\s+(?:block|throw_exception)\b", re.I)),
     ("Fluent Bit", re.compile(r"storage\.pause_on_chunks_overlimit\s*:?\s*(?:on|true)\b", re.I)),
-    ("Vector", re.compile(r"when_full\s*[:=]\s*[\"']?block\b", re.I)),
+    ("Vector", re.compile(r"when_full\s*[:=]\s*[\"']?block\b[\"']?", re.I)),
     ("OpenTelemetry Collector", re.compile(r"block_on_overflow\s*:\s*true|\bblocking\s*:\s*true", re.I)),
 )
 """Each pipeline's setting that makes it stop accepting (or refuse) its senders when its buffer is full."""
@@ -69,6 +69,11 @@ _FB_INPUT_LIMIT = re.compile(r"(?ims)^\s*\[INPUT\]\s*$(?:(?!^\s*\[).)*?^\s*name\
                              r"(?:(?!^\s*\[).)*?^\s*mem_buf_limit\s+\S+")
 """Fluent Bit as an aggregator: a receiving input (forward, http, tcp, opentelemetry) with `Mem_Buf_Limit`, which
 pauses that input (its senders refused) when the limit is reached."""
+
+_FB_YAML_INPUT_LIMIT = re.compile(r"(?ims)^(\s*)-\s*name\s*:\s*[\"']?(?:forward|http|tcp|opentelemetry)\b"
+                                  r"(?:(?!^\1-\s).)*?^\s*mem_buf_limit\s*:\s*\S+")
+"""The same receiving input in Fluent Bit's YAML config (`pipeline: inputs: - name: forward` ... `mem_buf_limit:`),
+within one list item (the next `- name:` at the same indent ends it)."""
 
 _SIZE = re.compile(r"(total_limit_size|max_size|queue_size|mem_buf_limit|storage\.total_limit_size)\s*[:=]?\s*"
                    r"([\"']?[\d.]+\s*[kmgtKMGT]?i?[bB]?)", re.I)
@@ -96,9 +101,9 @@ def blocking(text: str) -> Setting | None:
         m = pattern.search(text)
         if m is not None:
             return Setting(software, _with_size(text, " ".join(m.group(0).split())))
-    m = _FB_INPUT_LIMIT.search(text)
+    m = _FB_INPUT_LIMIT.search(text) or _FB_YAML_INPUT_LIMIT.search(text)
     if m is not None:
-        limit = re.search(r"(?im)mem_buf_limit\s+\S+", m.group(0))
+        limit = re.search(r"(?im)mem_buf_limit\s*:?\s+\S+", m.group(0))
         return Setting("Fluent Bit", f"forward input {' '.join(limit.group(0).split()) if limit else ''}".strip())
     return None
 

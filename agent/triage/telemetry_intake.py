@@ -54,22 +54,34 @@ _GONE = re.compile(r"\b(?:missing|absent|absence|gaps?|stop(?:s|ped)?|showing|di
                    r"no data|empty|lost|fragment\w*|incomplete|where did)\b", re.I)
 
 STORE_IMAGE = re.compile(r"grafana/(?:loki|mimir|tempo|enterprise-metrics)|cortexproject/cortex|/cortex:|"
-                         r"thanos|victoria-?metrics|vminsert|vmstorage|vmsingle|/loki:|/mimir:|/tempo:", re.I)
+                         r"thanos|victoria-?metrics|vminsert|vmstorage|vmsingle|victoria-?logs|/loki:|/mimir:|/tempo:|"
+                         r"elasticsearch/elasticsearch|/elasticsearch:|opensearchproject/opensearch:", re.I)
 SHIPPER_IMAGE = re.compile(r"promtail|fluent-?bit|fluentd|timberio/vector|/vector:|otel|opentelemetry-collector|"
-                           r"grafana/(?:agent|alloy)|/alloy:|prom/prometheus|prometheus/prometheus|vmagent", re.I)
+                           r"grafana/(?:agent|alloy)|/alloy:|prom/prometheus|prometheus/prometheus|vmagent|"
+                           r"beats/(?:filebeat|metricbeat)|/filebeat:|logstash|datadog/agent|datadoghq/agent|"
+                           r"/datadog-agent:", re.I)
 
-RATE = re.compile(r"ingestion rate limit|per stream rate limit|err-(?:mimir|cortex)-ingestion-rate|"
-                  r"ingestion_rate|RATE_LIMITED|rate[_ ]limited|rate limit exceeded", re.I)
-"""A store refusing intake for its volume (bytes or samples per second)."""
+RATE = re.compile(r"ingestion rate limit|per stream rate limit|err-(?:mimir|cortex)-(?:tenant-max-)?ingestion-rate|"
+                  r"ingestion_rate|RATE_LIMITED|rate[_ ]limited|rate limit exceeded|es_rejected_execution_exception|"
+                  r"rejected execution of (?:coordinating|primary|replica)|maxIngestionRate|"
+                  r"max(?:Concurrent)?InsertRequests|too many concurrent insert", re.I)
+"""A store refusing intake for its volume (bytes or samples per second): Loki, Mimir/Cortex, Tempo, an
+Elasticsearch/OpenSearch write queue rejecting bulk requests (`es_rejected_execution_exception`, answered 429),
+VictoriaMetrics' insert limits (`-maxIngestionRate`, `-maxConcurrentInserts`)."""
 SHIPPER_RATE = re.compile(RATE.pattern + r"|\b429\b|too many requests", re.I)
 """A shipper relaying the refusal: the store's words, or only the HTTP status (429 Too Many Requests)."""
 SERIES = re.compile(r"series limit|err-(?:mimir|cortex)-max-series|max[-_](?:global[-_])?series[-_]per|"
                     r"maximum active stream limit|stream limit exceeded|max[-_]streams|too many active series|"
-                    r"cardinality limit|LIVE_TRACES_EXCEEDED|max live traces", re.I)
-"""A store refusing new series (streams, live traces) at a tenant's count limit: a cardinality limit."""
+                    r"cardinality limit|LIVE_TRACES_EXCEEDED|max live traces|max(?:Hourly|Daily)Series|"
+                    r"unique series per (?:hour|day)|too many unique series|too many (?:active |head )?series|"
+                    r"total fields limit|Limit of total fields", re.I)
+"""A store refusing new series (streams, live traces, fields) at a count limit: a cardinality limit (Loki, Mimir,
+Cortex, Tempo, Thanos Receive, VictoriaMetrics `-storage.maxHourlySeries`, an Elasticsearch index's
+`Limit of total fields [1000] has been exceeded` from dynamic mapping of ever-new keys)."""
 
 _LIMIT_ARG = re.compile(r"(-{1,2}(?:distributor\.)?ingestion[-.](?:rate|burst)[-\w.]*=\S+|"
                         r"-{1,2}ingester\.max-[-\w.]*series[-\w.]*=\S+|"
+                        r"-{1,2}(?:storage\.max(?:Hourly|Daily)Series|maxIngestionRate|maxConcurrentInserts)=\S+|"
                         r"(?:ingestion_rate_mb|ingestion_burst_size_mb|ingestion_rate|max_global_series_per_user|"
                         r"max_series_per_user|per_stream_rate_limit|max_global_streams_per_user)\s*:\s*\S+)")
 """A store's intake limit as its args or config file say it (Loki, Mimir, Cortex)."""
@@ -242,7 +254,11 @@ def found(facts: Facts) -> list[Refused]:
 
 def _software(refused: Refused) -> str:
     low = refused.said.lower()
-    for word, name in (("mimir", "Mimir"), ("cortex", "Cortex"), ("loki", "Loki"), ("tempo", "Tempo")):
+    for word, name in (("mimir", "Mimir"), ("cortex", "Cortex"), ("loki", "Loki"), ("tempo", "Tempo"),
+                       ("es_rejected", "Elasticsearch"), ("elasticsearch", "Elasticsearch"),
+                       ("opensearch", "OpenSearch"), ("vminsert", "VictoriaMetrics"), ("maxhourlyseries",
+                                                                                         "VictoriaMetrics"),
+                       ("victoria", "VictoriaMetrics"), ("thanos", "Thanos Receive")):
         if word in low or (refused.store_ref is not None and word in refused.store_ref.name.lower()):
             return name
     return "the telemetry store"
