@@ -89,6 +89,8 @@
   while another workload still hands work to the old one: no pollers there, the backlog grows.
 - agent.triage.prefetch_hoard: a consumer's prefetch raised (Celery worker_prefetch_multiplier, AMQP prefetch) while
   the broker holds most messages unacked and few ready: short work waits behind long work.
+- agent.triage.redrive_job: a Job whose log moved dead-letter messages back onto a live queue whose consumer now
+  fails on message content (a TypeError on a missing field): the Job.
 - agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
@@ -229,6 +231,7 @@ from agent.triage import (
     purge_job,
     query_rules,
     queue_split,
+    redrive_job,
     relabel_cut,
     resolver_down,
     restart_controller,
@@ -294,7 +297,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent,
-                            keyed_scaleout, queue_split, prefetch_hoard,
+                            keyed_scaleout, queue_split, prefetch_hoard, redrive_job,
                             transit_required, token_lifetime, engine_memory)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
