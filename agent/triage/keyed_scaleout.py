@@ -43,11 +43,17 @@ STATEFUL: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("groupbytrace", "trace ID", re.compile(r"(?m)^\s*groupbytrace(?:/[\w-]+)?\s*:")),
     ("spanmetrics", "trace ID", re.compile(r"(?m)^\s*spanmetrics(?:/[\w-]+)?\s*:")),
     ("servicegraph", "trace ID", re.compile(r"(?m)^\s*servicegraph(?:/[\w-]+)?\s*:")),
-    ("reduce", "group_by key", re.compile(r"(?m)^\s*type\s*[:=]\s*[\"']?(?:reduce|aggregate)\b")),
+    ("reduce", "group_by key", re.compile(r"(?m)^\s*type\s*[:=]\s*[\"']?reduce\b")),
+    ("aggregate", "series key", re.compile(r"(?m)^\s*type\s*[:=]\s*[\"']?aggregate\b")),
+    ("tail_sampling", "trace ID", re.compile(r"otelcol\.processor\.tail_sampling\s+\"")),
+    ("servicegraph", "trace ID", re.compile(r"otelcol\.connector\.servicegraph\s+\"")),
+    ("spanmetrics", "trace ID", re.compile(r"otelcol\.connector\.spanmetrics\s+\"")),
 )
-"""Per-key stages (the name their config uses, the key its items must be routed by, how to find it)."""
+"""Per-key stages (the name their config uses, the key its items must be routed by, how to find it), in the
+Collector's YAML, Vector's YAML/TOML and Grafana Alloy's component syntax (`otelcol.processor.tail_sampling "x" {`)."""
 
-ROUTED = re.compile(r"(?m)^\s*loadbalancing(?:/[\w-]+)?\s*:|routing_key\s*:|consistent[_ -]?hash", re.I)
+ROUTED = re.compile(r"(?m)^\s*loadbalancing(?:/[\w-]+)?\s*:|routing_key\s*[:=]|consistent[_ -]?hash|"
+                    r"otelcol\.exporter\.loadbalancing\s+\"", re.I)
 """A sender that routes by key: the Collector's `loadbalancing` exporter, a `routing_key`, a consistent hash."""
 
 _SIZE = re.compile(r"New size:\s*(\d+)")
