@@ -8,6 +8,7 @@ also works with a Kubernetes server of an older or newer Vigil, whose models may
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -231,13 +232,25 @@ def minutes_text(minutes: int) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 120 else f"{minutes} min"
 
 
+_EPOCH = re.compile(r"(\d+)(\.\d+)?$")
+_EPOCH_SCALE = {10: 1, 13: 1_000, 16: 1_000_000, 19: 1_000_000_000}
+"""Epoch digit counts (for the years 2001-2286) and their divisor to seconds; a fraction is read on seconds only."""
+
+
 def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 time, or an epoch in seconds or milliseconds as JSON loggers print it (pino's and bunyan's
-    `"time": 1796207460000`, which the log facts keep as the entry's first_seen)."""
+    """An RFC 3339 time, or an epoch as JSON loggers print it, which the log facts keep as the entry's first_seen:
+    seconds (logrus/structlog `"ts": 1796207460`, with a fraction as zap's and Python's `"ts": 1796207460.123`),
+    milliseconds (pino's and bunyan's `"time": 1796207460000`), microseconds, or nanoseconds (OpenTelemetry's
+    `timeUnixNano`, zap's epochnanos). The digit count before any fraction says the unit."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = repr(value) if isinstance(value, float) else str(value)
     if not isinstance(value, str) or not value:
         return None
-    if value.isdigit() and len(value) in (10, 13):
-        return datetime.fromtimestamp(int(value) / (1000 if len(value) == 13 else 1), tz=UTC)
+    epoch = _EPOCH.match(value.strip())
+    if epoch:
+        scale = _EPOCH_SCALE.get(len(epoch.group(1)))
+        if scale is not None and (scale == 1 or not epoch.group(2)):
+            return datetime.fromtimestamp(int(epoch.group(1)) / scale + float(f"0{epoch.group(2) or ''}"), tz=UTC)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -41,21 +41,34 @@ LOG_TAIL = 5000
 Call = Callable[..., Awaitable[Any]]
 
 REFUSED = re.compile(r"PAM authentication failed|password authentication failed|Access denied for user|"
-                     r"ExpiredToken|security token included in the request is expired|token (?:has )?expired|"
+                     r"ExpiredToken|security token included in the request is expired|token (?:has |is )?expired|"
                      r"expired token|Login failed for user|invalid_token|\b401\b[^\n]{0,60}(?:expired|token)|"
-                     r"authentication failed", re.I)
-"""A server refusing a credential, in the words an expired token meets."""
+                     r"authentication failed|ExpiredAuthenticationToken|Lifetime validation failed|jwt expired|"
+                     r"invalid authentication credentials|AuthenticationFailed|Unauthenticated[^\n]{0,80}expired",
+                     re.I)
+"""A server refusing a credential, in the words an expired token meets: AWS `ExpiredToken`, Azure Resource
+Manager's `ExpiredAuthenticationToken`, Azure Storage's and Microsoft.IdentityModel's `Lifetime validation failed.
+The token is expired`, Google's `Request had invalid authentication credentials` (401 UNAUTHENTICATED), Node's
+`jwt expired`, SQL Server's `Login failed for user '<token-identified principal>'`."""
 
-LIFETIMES: tuple[tuple[re.Pattern[str], int, str], ...] = (
+LIFETIMES: tuple[tuple[re.Pattern[str], int, int, str], ...] = (
     (re.compile(r"rds[^\n]{0,40}iam|iam[^\n]{0,40}(?:rds|db|database)|generate_db_auth_token|rds-db:connect|"
                 r"DB_AUTH_MODE\W{0,4}iam|(?:db|database)[_ -]?auth[^\n]{0,20}iam", re.I),
-     15, "an RDS IAM auth token"),
-    (re.compile(r"cloud ?sql[^\n]{0,40}iam|auto-iam-authn|enable_iam_auth", re.I), 60, "a Cloud SQL IAM token"),
-    (re.compile(r"assume[_ -]?role|sts[^\n]{0,20}session|AWS_ROLE_ARN", re.I), 60, "an STS session"),
-    (re.compile(r"access[_ -]?token|oauth|azure[^\n]{0,20}(?:ad|entra)|bearer", re.I), 60, "an access token"),
+     15, 15, "an RDS IAM auth token"),
+    (re.compile(r"cloud ?sql[^\n]{0,40}iam|auto-iam-authn|enable_iam_auth", re.I), 60, 60, "a Cloud SQL IAM token"),
+    (re.compile(r"assume[_ -]?role|sts[^\n]{0,20}session|AWS_ROLE_ARN", re.I), 60, 60, "an STS session"),
+    (re.compile(r"azure[^\n]{0,20}(?:ad|entra)|\bentra\b|\baad\b|login\.microsoftonline|managed[_ -]?identity|"
+                r"DefaultAzureCredential|ManagedIdentityCredential|database\.windows\.net|management\.azure\.com|"
+                r"AZURE_(?:CLIENT_ID|FEDERATED_TOKEN_FILE)", re.I), 60, 90, "an Azure AD (Entra ID) access token"),
+    (re.compile(r"access[_ -]?token|oauth|bearer", re.I), 60, 60, "an access token"),
 )
-"""(what says the workload authenticates with it, its lifetime in minutes, its name in words)."""
-TOKEN_LINE = re.compile(r"(?:generat|obtain|fetch|creat|got|issu|request)\w*[^\n]{0,40}\btoken\b", re.I)
+"""(what says the workload authenticates with it, its shortest and longest lifetime in minutes, its name in
+words). Azure AD gives access tokens a random lifetime between 60 and 90 minutes; the others are fixed."""
+STATED = re.compile(r"\b(?:expires_in|expiresIn|expires in|lease_duration|leaseDuration|ttl)\b\W{0,4}(\d+)\s*"
+                    r"(ms|s|m|h|sec\w*|min\w*|hours?)?", re.I)
+"""A token line that states the lifetime it was issued with (OAuth's `"expires_in": 3599`, Vault's
+`lease_duration=1800`, `ttl=30m`): read in seconds unless a unit says otherwise. It wins over the table."""
+TOKEN_LINE = re.compile(r"(?:generat|obtain|fetch|creat|got|issu|request|acquir)\w*[^\n]{0,40}\btoken\b", re.I)
 MARGIN = (0.85, 1.25)
 """How far from one lifetime after the start a first refusal may lie (clocks, the pool's next new connection)."""
 EARLY = timedelta(minutes=3)
@@ -77,6 +90,8 @@ class Expired:
     """What says it uses such a token (`env DB_AUTH_MODE = iam`, its startup line)."""
     revision: dict[str, Any] | None
     evidence: list[str]
+    longest: int = 0
+    """The longest lifetime such a token may be given (Azure AD's 90 of 60-90 minutes); 0: fixed."""
 
 
 def refusal(log: LogEvidence) -> tuple[str, datetime | None]:
@@ -156,6 +171,30 @@ def _revision(facts: Facts, workload: Ref, before: datetime) -> dict[str, Any] |
     return best
 
 
+def stated_minutes(text: str) -> float | None:
+    """The lifetime a token line states it was issued with, in minutes (`"expires_in": 3599` -> 60)."""
+    m = STATED.search(text)
+    if m is None or int(m.group(1)) <= 0:
+        return None
+    unit = (m.group(2) or "s").lower()
+    seconds = {"ms": 0.001, "m": 60.0, "h": 3600.0}.get(unit, 60.0 if unit.startswith("min") else
+                                                          3600.0 if unit.startswith("hour") else 1.0)
+    minutes = int(m.group(1)) * seconds / 60
+    return minutes if minutes >= 5 else None
+
+
+def _lifetimes(places: list[str]) -> list[tuple[re.Pattern[str], int, int, str]]:
+    """The table, after a lifetime one of the token's own lines states (the issuer's word beats the default)."""
+    for place in places:
+        if TOKEN_LINE.search(place) or re.search(r"\btoken\b", place, re.I):
+            minutes = stated_minutes(place)
+            if minutes is not None:
+                pattern = re.compile(re.escape(place[:200]))
+                return [(pattern, round(minutes), round(minutes), "a token issued for a stated lifetime"),
+                        *LIFETIMES]
+    return list(LIFETIMES)
+
+
 def found(facts: Facts) -> list[Expired]:
     """Per refused workload, the token lifetime its first refusal lands on after its pod's start."""
     pods = _store(facts).get("pods") or {}
@@ -173,13 +212,13 @@ def found(facts: Facts) -> list[Expired]:
         places = [*(entry.get("env") or []), *(entry.get("lines") or []),
                   *([str(d) for d in revision.get("diff") or []] if revision else [])]
         elapsed = (first - started).total_seconds() / 60
-        for pattern, lifetime, token in LIFETIMES:
+        for pattern, lifetime, longest, token in _lifetimes(places):
             why = next((p for p in places if pattern.search(p)), None)
-            if why is None or not MARGIN[0] * lifetime <= elapsed <= MARGIN[1] * lifetime:
+            if why is None or not MARGIN[0] * lifetime <= elapsed <= MARGIN[1] * longest:
                 continue
             evidence = [e for e in (log.evidence_id, facts.changes_id if revision else None) if e]
             out.append(Expired(workload, log.pod, started, first, lifetime, token, said, why[:160], revision,
-                               evidence + [str(e) for e in entry.get("evidence") or []]))
+                               evidence + [str(e) for e in entry.get("evidence") or []], longest))
             break
     return out
 
@@ -197,8 +236,9 @@ def finding(e: Expired) -> dict[str, Any]:
     if e.revision is not None:
         number = re.search(r"revision (\d+)", str(e.revision.get("summary") or ""))
         rev = f" revision {number.group(1)}" if number else " latest revision"
+    span = f"{e.lifetime}-{e.longest}" if e.longest > e.lifetime else f"{e.lifetime}"
     message = (f"{e.workload}{rev} authenticates with {e.token} ({e.why}) but obtains it ONCE at startup: the token "
-               f"expires after {e.lifetime} minutes, and {minutes} minutes after pod {e.pod} started "
+               f"expires after {span} minutes, and {minutes} minutes after pod {e.pod} started "
                f"({e.started.strftime('%H:%M')}) its new connections began to be refused: '{_quote(e.said)}'. "
                f"Existing pooled connections keep working, every new one fails; generate the token per connection "
                f"(or use a refreshing provider), or roll back the revision that switched to token auth")
