@@ -55,9 +55,13 @@ _REQUEST_FIELDS = re.compile(
 _MODULES_FILE = re.compile(r"(?m)^\s*modules:\s*$[\s\S]*?^\s+prober:\s*\w+")
 """The Blackbox Exporter's modules file (`modules:` with a `prober:` per module), as a ConfigMap holds it."""
 
-_STATUS = re.compile(r"status[_ ]?code\W{0,3}(\d{3})", re.I)
+_STATUS = re.compile(r"(?:status[_ ]?code|HTTP status|\bstatus)\W{0,3}(\d{3})\b", re.I)
 _FAILED = re.compile(r"Invalid HTTP response status code|wanted 2xx|Probe failed|probe_success\W+0|"
-                     r"status code (?:was )?not (?:in|valid)|unexpected status", re.I)
+                     r"status code (?:was )?not (?:in|valid)|unexpected status|server returned HTTP status|"
+                     r"Request failed with status code|\bFailing:|expected status|success=false", re.I)
+"""A prober's words for a check that failed on the answer it got: the Blackbox Exporter (`Invalid HTTP response
+status code, wanted 2xx` status_code=405), Prometheus' scrape error (`server returned HTTP status 404 Not Found`),
+Uptime Kuma's monitor (`Failing: Request failed with status code 405`), Gatus (`success=false` with the status)."""
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -83,8 +87,7 @@ def _check_write(change: dict[str, Any], target: Ref) -> bool:
 def _names_check(subject: Subject, target: Ref, obj: dict[str, Any] | None) -> bool:
     """Whether the incident names this check: its job (`probe/<ns>/<name>`, `jobName`), its name, or a target host."""
     spec = (obj or {}).get("spec") or {}
-    jobs = {target.name.lower(), f"probe/{target.namespace}/{target.name}".lower(),
-            str(spec.get("jobName") or "").lower()} - {""}
+    jobs = {target.name.lower(), _job(target).lower(), str(spec.get("jobName") or "").lower()} - {""}
     values = {v.lower() for v in subject.labelled_values}
     if jobs & values:
         return True
@@ -92,14 +95,31 @@ def _names_check(subject: Subject, target: Ref, obj: dict[str, Any] | None) -> b
     return any(h.lower() in statics for h in subject.hosts if len(h) >= 4)
 
 
+def _job(target: Ref) -> str:
+    """The job name the operator gives the check's scrape (`probe/<ns>/<name>`, `scrapeConfig/<ns>/<name>`)."""
+    prefix = "scrapeConfig" if target.kind in ("ScrapeConfig", "VMScrapeConfig") else "probe"
+    return f"{prefix}/{target.namespace}/{target.name}"
+
+
 def _targets(spec: dict[str, Any]) -> list[str]:
-    static = ((spec.get("targets") or {}).get("staticConfig") or {}).get("static") or []
-    return [str(s) for s in static] if isinstance(static, list) else []
+    """The check's static targets: a Probe's or VMProbe's `targets.staticConfig`, a ScrapeConfig's `staticConfigs`."""
+    config = (spec.get("targets") or {}).get("staticConfig") or {}
+    static = config.get("static") or config.get("targets") or []  # prometheus-operator / VictoriaMetrics VMProbe
+    out = [str(s) for s in static] if isinstance(static, list) else []
+    for group in spec.get("staticConfigs") or spec.get("static_configs") or []:
+        if isinstance(group, dict) and isinstance(group.get("targets"), list):
+            out += [str(t) for t in group["targets"]]
+    return out
 
 
 def _prober_service(spec: dict[str, Any], namespace: str) -> Ref | None:
-    """The exporter a Probe sends its requests through (`prober.url: blackbox-exporter.monitoring.svc:9115`)."""
-    url = str((spec.get("prober") or {}).get("url") or "")
+    """The exporter a check sends its requests through: a Probe's `prober.url`, a VMProbe's `vmProberSpec.url`, a
+    ScrapeConfig's relabelling of `__address__` to `blackbox-exporter.monitoring.svc:9115`."""
+    url = str((spec.get("prober") or spec.get("vmProberSpec") or {}).get("url") or "")
+    if not url:  # a ScrapeConfig of blackbox targets sends them to the exporter by relabelling __address__
+        url = next((str(r.get("replacement") or "") for r in spec.get("relabelings") or spec.get(
+            "relabel_configs") or [] if isinstance(r, dict) and str(r.get("targetLabel") or r.get(
+                "target_label") or "") == "__address__" and ":" in str(r.get("replacement") or "")), "")
     host = re.sub(r"^\w+://", "", url).split(":")[0].split("/")[0]
     if not host:
         return None
@@ -128,7 +148,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             prober = next((r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None), None)
         else:
             spec = (obj or {}).get("spec") or {}
-            entry["spec"] = {k: spec.get(k) for k in ("module", "jobName", "prober") if k in spec}
+            entry["spec"] = {k: spec.get(k) for k in ("module", "jobName", "prober", "vmProberSpec") if k in spec}
             entry["named"] = _names_check(subject, target, obj)
             prober = _prober_service(spec, target.namespace)
         if not entry["named"]:
@@ -145,7 +165,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                     entry["statuses"] += [int(m.group(1)) for ln in failed[-20:] for m in [_STATUS.search(ln)] if m]
                     entry["evidence"].append(logs.evidence_id)
         jobs = [] if target.kind == "ConfigMap" else sorted(
-            {re.escape(str(j)) for j in (entry["spec"].get("jobName"), f"probe/{target.namespace}/{target.name}")
+            {re.escape(str(j)) for j in (entry["spec"].get("jobName"), _job(target))
              if j})  # the operator's `probe/<ns>/<name>`, or the jobName it was given
         selector = f'{{job=~"{"|".join(jobs)}"}}' if jobs else ""
         got_metric = await call("prom_query", {"query": f"max by (job, instance) (probe_http_status_code{selector})",
