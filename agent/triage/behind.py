@@ -91,6 +91,8 @@
   the broker holds most messages unacked and few ready: short work waits behind long work.
 - agent.triage.redrive_job: a Job whose log moved dead-letter messages back onto a live queue whose consumer now
   fails on message content (a TypeError on a missing field): the Job.
+- agent.triage.scale_to_zero: a platform scaling default written to allow zero replicas (Knative config-autoscaler,
+  KEDA minReplicaCount 0) under which a workload went to zero and back: cold starts past the gateway's timeout.
 - agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
@@ -238,6 +240,7 @@ from agent.triage import (
     rotation_cadence,
     route_unmatched,
     runtime_parallelism,
+    scale_to_zero,
     scaling_triggers,
     schema_compat,
     scrape_growth,
@@ -297,7 +300,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent,
-                            keyed_scaleout, queue_split, prefetch_hoard, redrive_job,
+                            keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
