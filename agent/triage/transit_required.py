@@ -68,12 +68,23 @@ RESET = re.compile(r"ECONNRESET|connection reset|reset by peer|Connection is clo
                    r"unexpected EOF|\bEOF\b|server closed the connection|closed the connection unexpectedly|"
                    r"no pg_hba\.conf entry[^\n]{0,120}(?:no encryption|SSL off)|insecure transport are prohibited|"
                    r"SSL (?:connection )?is required|requires? (?:an )?(?:SSL|TLS|encrypted) connection|"
-                   r"socket hang up|broken pipe", re.I)
-"""A plaintext client's connection cut or refused by a server that now requires TLS, in its library's words."""
-TLS_CLIENT = re.compile(r"rediss://|sslmode=(?:require|verify)|[?&](?:ssl|tls|useSSL)=(?:true|1|required)|"
+                   r"socket hang up|broken pipe|Unexpected end of stream|pg_hba\.conf rejects connection[^\n]{0,120}"
+                   r"no encryption|connection requires a valid client certificate|"
+                   r"could not be established\. Broker may not be available|Connection refused|"
+                   r"SSL_connect|wrong version number", re.I)
+"""A plaintext client's connection cut or refused by a server that now requires TLS, in its library's words:
+ioredis `ECONNRESET`, Lettuce `Connection reset by peer`, Jedis `Unexpected end of stream`, go-redis `EOF`,
+PostgreSQL `no pg_hba.conf entry ... no encryption` / Cloud SQL's `pg_hba.conf rejects connection ... no
+encryption` and `connection requires a valid client certificate`, MySQL 3159 `Connections using insecure
+transport are prohibited`, a Kafka client's `Connection to node -1 (...:9092) could not be established. Broker may
+not be available` once MSK stops serving its plaintext port, `Connection refused` once Azure Cache closes its
+non-TLS port 6379."""
+TLS_CLIENT = re.compile(r"rediss://|sslmode=(?:require|verify)|[?&,;](?:ssl|tls|useSSL|encrypt)=(?:true|1|required)|"
                         r"\btls=true\b|--tls\b|amqps://|https://|mongodb\+srv://[^\s]*tls=true|"
-                        r"(?:SSL|TLS)_?(?:ENABLED|MODE)\s*=\s*(?:true|1|required|require)", re.I)
-"""A client address or flag that already speaks TLS: such a client meets the new rule."""
+                        r"(?:SSL|TLS)_?(?:ENABLED|MODE)\s*=\s*(?:true|1|required|require)|"
+                        r"security[._]protocol\W{1,4}(?:SASL_)?SSL\b", re.I)
+"""A client address or flag that already speaks TLS: such a client meets the new rule (StackExchange.Redis'
+`,ssl=True`, Kafka's `security.protocol=SSL`)."""
 _HOST = re.compile(r"\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+){2,}\b", re.I)
 
 
@@ -196,6 +207,21 @@ def _names(text: str, resource: Ref, hosts: list[str], names: list[str]) -> bool
                for n in [resource.name, *names] if len(n) >= 4)
 
 
+def _tls_flag(where: str, words: list[tuple[str, str]]) -> bool:
+    """Whether a sibling env variable of the one naming the store turns its client's TLS on (the address in
+    `KAFKA_BOOTSTRAP_SERVERS`, the flag in `KAFKA_SECURITY_PROTOCOL = SSL`; `SPRING_DATA_REDIS_SSL_ENABLED = true`).
+    Siblings share the first word of the name, so another store's `DB_SSL` flag is not this client's."""
+    if not where.startswith("env "):
+        return False
+    family = where[4:].split("_")[0].upper()
+    return any(TLS_CLIENT.search(f"{w[4:]} = {t}") or _FLAG.search(f"{w[4:]} = {t}")
+               for w, t in words if w.startswith("env ") and w[4:].split("_")[0].upper() == family and w != where)
+
+
+_FLAG = re.compile(r"(?:^|_)(?:SSL|TLS|USE_?SSL|USE_?TLS)(?:_ENABLED)? = (?:true|1|yes|required?)$", re.I)
+"""An env flag that turns a client's TLS on (`REDIS_TLS = true`, `..._SSL_ENABLED = true`)."""
+
+
 def found(facts: Facts) -> list[Required]:
     """Per write that requires encryption in transit, the plaintext client that names the resource and whose
     connections have been reset since."""
@@ -221,7 +247,7 @@ def found(facts: Facts) -> list[Required]:
                                                                      for e in [log.top or {}, *log.more]]
             place = next(((w, t) for w, t in places
                           if _names(t, resource, obj.get("hosts") or [], obj.get("names") or [])), None)
-            if place is None or TLS_CLIENT.search(place[1]):
+            if place is None or TLS_CLIENT.search(place[1]) or _tls_flag(place[0], pod.get("words") or []):
                 continue  # not this resource's client, or a client that already speaks TLS
             client = Ref("Deployment", log.namespace, workload_of_pod(log.pod))
             evidence = [e for e in (facts.changes_id, log.evidence_id, pod.get("evidence"), obj.get("evidence")) if e]
