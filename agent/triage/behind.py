@@ -148,6 +148,8 @@
   startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
 - agent.triage.engine_memory: a batch/stream engine's custom resource (SparkApplication, FlinkDeployment, RayCluster)
   whose memory field was lowered before its own pods were killed at their memory limit (exit code 137, OOMKilled).
+- agent.triage.run_lock: a shared template (Argo ClusterWorkflowTemplate) that gained a lock (synchronization mutex,
+  semaphore, pool) while the runs that refer to it wait on that lock by name.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -235,6 +237,7 @@ from agent.triage import (
     queue_split,
     redrive_job,
     relabel_cut,
+    run_lock,
     resolver_down,
     restart_controller,
     rotation_cadence,
@@ -301,7 +304,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
-                            transit_required, token_lifetime, engine_memory)
+                            transit_required, token_lifetime, engine_memory, run_lock)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
