@@ -132,11 +132,18 @@ permission errors, yet they say the key is wrong, as a 401 does."""
 _SCOPE = re.compile(r"(?:key|token|credential)\b[^\n]{0,80}(?:does not have|doesn't have|lacks|is missing)[^\n]{0,40}"
                     r"(?:permission|scope)|insufficient (?:authentication )?scopes?|ACCESS_TOKEN_SCOPE_INSUFFICIENT|"
                     r"missing_scope|not accessible by (?:personal access token|integration)|"
-                    r"PermissionError[^\n]{0,40}\b403\b|\b403\b[^\n]{0,40}PermissionError", re.I)
+                    r"PermissionError[^\n]{0,40}\b403\b|\b403\b[^\n]{0,40}PermissionError|"
+                    r"is not authorized to perform:? [\w-]+:\w+|Permission '[\w.]+' denied|"
+                    r"does not have (?:the )?authorization to perform action|AuthorizationFailed|"
+                    r"\b403\b[^\n]{0,80}access forbidden|access forbidden[^\n]{0,80}\b403\b", re.I)
 """A refusal that says the credential presented is valid but NARROWER than the call needs: Stripe's restricted key
 (`The provided key 'rk_live_...' does not have the required permissions`, StripePermissionError), Google's
 `insufficient authentication scopes`, Slack's `missing_scope`, GitHub's fine-grained token (`Resource not
-accessible by personal access token`). A write that swapped the key for one with fewer permissions is its cause."""
+accessible by personal access token`), AWS's `User: arn:aws:iam::...:user/x is not authorized to perform:
+s3:PutObject` (AccessDenied for an access key pair), GCP's `Permission 'storage.objects.create' denied`, Azure's
+AuthorizationFailed `does not have authorization to perform action`, SendGrid's 403 `access forbidden` (an API key
+without the scope). A write that swapped the key for one with fewer permissions is its cause; with no write to a
+Secret the workload reads, nothing here is named (an IAM policy or role change is cloud_policy's class)."""
 NARROW_PREFIXES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\brk_(?:live|test)_"), "a Stripe restricted key (rk_)"),
     (re.compile(r"\bgithub_pat_"), "a GitHub fine-grained token (github_pat_)"),
@@ -362,6 +369,19 @@ def _telling(said: str) -> str:
     return cut[:120]
 
 
+def _scope_quote(said: str) -> str:
+    """A narrowed key's refusal from a little before its permission words (AWS puts them after a long ARN and
+    request id, where a quote from the first authentication word would stop short of them)."""
+    hit = _SCOPE.search(said)
+    if hit is None:
+        return _telling(said)
+    start = max(0, hit.start() - 24)
+    cut = said[start:]
+    if start:
+        cut = "..." + (cut[cut.find(" ") + 1:] if " " in cut[:30] else cut)
+    return cut[:170]
+
+
 def _words(key: str) -> str:
     """A data key in words (`TWILIO_AUTH_TOKEN` -> `twilio auth token`)."""
     acronyms = {"api", "url", "dsn", "jwt", "id", "sid"}
@@ -386,7 +406,7 @@ def finding(hit: WrittenRefused, at: datetime) -> dict[str, Any]:
         message = (f"{hit.secret} was written{by} at {hit.written.strftime('%H:%M')} ({ago} before the alert), "
                    f"replacing {what} with {narrow} that lacks a permission the calls need: since "
                    f"{hit.first_refused.strftime('%H:%M')} {workload}, which reads it ({hit.reload or 'mounted'}), "
-                   f"is refused for missing permission: '{_telling(hit.said)}'. The new credential is valid but "
+                   f"is refused for missing permission: '{_scope_quote(hit.said)}'. The new credential is valid but "
                    f"narrower than the old one; grant the permission to the key or put the full key back and "
                    f"restart {hit.workload.name}; the refusals are the symptom, not the cause")
         return {"check": CHECK, "severity": "critical", "reason": "CredentialNarrowed",
