@@ -238,7 +238,9 @@ def found(facts: Facts) -> list[Split]:
                     if other.same_object(target) or other.namespace != target.namespace:
                         continue
                     values = _spec_values(obj)
-                    held = next(((n, v) for n, v in values if _holds(v, old)), None)
+                    short = len(old) < 3 or old.isdigit()  # `0`, `1`: held by chance unless under a queue setting
+                    held = next(((n, v) for n, v in values if _holds(v, old)
+                                 and (not short or ADDRESS.search(key_form(n)))), None)
                     if held is None or any(_holds(v, new) for _, v in values):
                         continue
                     said = f"{held[0]}={held[1]}" if held[0] != "args" else held[1]

@@ -132,3 +132,14 @@ def test_a_rotated_credential_key_names_nothing() -> None:
 
 def test_a_database_url_rewritten_names_nothing() -> None:
     assert qs.found(redis_case(True, key="DATABASE_URL")) == []
+
+
+def test_a_database_index_renamed_needs_the_other_side_under_a_queue_setting() -> None:
+    worker = workload("Deployment", "jobs", "mailer-worker", [{"name": "REDIS_DB", "value": "1"}])
+    producer = workload("Deployment", "jobs", "signup-api", [{"name": "REDIS_DB", "value": "0"}])
+    bystander = workload("Deployment", "jobs", "signup-api", [{"name": "DEBUG", "value": "0"}])
+    change = env_change("Deployment", "jobs", "mailer-worker", "REDIS_DB", "0", "1")
+    hits = qs.found(run([worker, producer], [change]))
+    assert [str(h.other) for h in hits] == ["Deployment jobs/signup-api"]
+    assert "another database index: REDIS_DB '0' -> '1'" in qs.finding(hits[0], AT)["message"]
+    assert qs.found(run([worker, bystander], [change])) == []
