@@ -150,6 +150,8 @@
   whose memory field was lowered before its own pods were killed at their memory limit (exit code 137, OOMKilled).
 - agent.triage.run_lock: a shared template (Argo ClusterWorkflowTemplate) that gained a lock (synchronization mutex,
   semaphore, pool) while the runs that refer to it wait on that lock by name.
+- agent.triage.ephemeral_growth: a workload write raising a growth setting (retention, cache size) whose pod on the
+  node under DiskPressure keeps that data on an emptyDir without sizeLimit.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -194,6 +196,7 @@ from agent.triage import (
     egress_closed,
     egress_source,
     engine_memory,
+    ephemeral_growth,
     environment_mixup,
     expansion_refused,
     gitops_prune,
@@ -304,7 +307,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
-                            transit_required, token_lifetime, engine_memory, run_lock)
+                            transit_required, token_lifetime, engine_memory, run_lock,
+                            ephemeral_growth)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
