@@ -60,14 +60,16 @@ Call = Callable[..., Awaitable[Any]]
 # ---- which settings are time limits on work -----------------------------------------------------------
 
 LIMIT_NAME = re.compile(r"time_?out|timeout|deadline|visibility|lease|ack_?wait|ack[_.-]?deadline|time_?limit|"
+                        r"lock[_.-]?duration|"
                         r"max[_.-]?poll[_.-]?interval|max[_.-]?(?:execution|run|request)[_.-]?(?:time|duration)",
                         re.I)
 """Names of settings that bound how long one piece of work (a request, a task, a message) may take."""
 NOT_WORK = re.compile(r"idle|keep[_.-]?alive|connect|dial|handshake|grace|ttl|cache|retention|backoff|retry|"
                       r"delay|heartbeat|probe|liveness|readiness|startup|shutdown|drain|dns|resolv", re.I)
 """Time settings that bound no work: idle connections, connection set-up, retries, probes, shutdown."""
-HANDOVER = re.compile(r"visibility|lease|ack|poll[_.-]?interval", re.I)
-"""Limits past which a broker hands the work to another consumer (the work then runs twice)."""
+HANDOVER = re.compile(r"visibility|lease|ack|poll[_.-]?interval|lock[_.-]?duration", re.I)
+"""Limits past which a broker hands the work to another consumer (the work then runs twice): Azure Service Bus's
+`lockDuration` (an ISO 8601 duration, `PT30S`) is such a lease."""
 
 
 TIMEOUTS_BLOCK = re.compile(r"^(?:timeouts|timeoutPolicy|forwardingTimeouts|timeout)$", re.I)
@@ -79,12 +81,21 @@ ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "VirtualService", "HTTPProxy", "Ingress
 answers 504 itself while the backend still finishes (Envoy `UT`, nginx `upstream timed out`)."""
 
 
+_UNIT_LEAF = re.compile(r"ms|s|sec|secs|seconds|millis|minutes|mins", re.I)
+"""The last word of a dotted Java/Kafka property that names its unit, not the setting (`request.timeout.ms`)."""
+MILLIS_DOCUMENTED = re.compile(r"(?:^|\.)consumer_timeout$")
+"""Settings documented in milliseconds although their name says no unit: RabbitMQ's `consumer_timeout` (rabbitmq.conf,
+`consumer_timeout = 1800000`; the broker's own refusal says `Timeout value used: 1800000 ms`)."""
+
+
 def is_time_limit(name: str) -> bool:
     """Whether a setting's name says it bounds the duration of work (`--timeout`, `LEDGER_TIMEOUT_MS`,
     `visibility_timeout`, `ackDeadlineSeconds`, a leaf of a route's `timeouts` block), not an idle, connect,
     retry or probe time."""
     parts = re.split(r"[.\[]", name) if not name.startswith("-") else [name]
     last = parts[-1]
+    if len(parts) > 1 and _UNIT_LEAF.fullmatch(last):
+        last = ".".join(parts[-4:])  # a dotted Java property ends in its unit: `max.poll.interval.ms`
     if NOT_WORK.search(last):
         return False
     parent = parts[-2] if len(parts) > 1 else ""
@@ -98,6 +109,8 @@ def bare_unit(name: str) -> float:
     default = tightened.default_for(name)
     if default is not None and default.dim == "time":
         return default.unit
+    if MILLIS_DOCUMENTED.search(name):
+        return 1e-3
     words = tightened._words(name)
     if re.search(r"(?:^|\s)(?:ms|millis|milliseconds|msec)$", words) or re.search(r"Ms$|Millis$", name):
         return 1e-3
@@ -367,11 +380,15 @@ ACK_EXPIRED = re.compile(r"receipt handle (?:has )?expired|ReceiptHandleIsInvali
                          r"ack(?:nowledg\w*)? deadline (?:has )?(?:expired|exceeded)|invalid ack ?id|"
                          r"delivery acknowledgement on channel \d+ timed out|"
                          r"CommitFailedException|max\.poll\.interval\.ms|lease (?:has )?expired|lock (?:has )?expired|"
-                         r"MessageLockLost|lock supplied is invalid", re.I)
+                         r"MessageLockLost|SessionLockLost|lock supplied is invalid|"
+                         r"acknowledgement ids? (?:have |has )?expired|acknowledgement ids in the request were invalid|"
+                         r"PERMANENT_FAILURE_INVALID_ACK_ID", re.I)
 """The broker refusing an acknowledgement because the consumer's lease on the message ran out before it finished:
 SQS `The receipt handle has expired` (ReceiptHandleIsInvalid) on DeleteMessage, Pub/Sub's expired ack deadline,
 RabbitMQ's `delivery acknowledgement on channel 1 timed out` (consumer_timeout), Kafka's CommitFailedException
-(max.poll.interval.ms), Service Bus `MessageLockLost`."""
+(max.poll.interval.ms), Service Bus `MessageLockLost`, the Pub/Sub Java client's `Some acknowledgement ids in the
+request were invalid. This could be because the acknowledgement ids have expired` and exactly-once delivery's
+PERMANENT_FAILURE_INVALID_ACK_ID."""
 _RECEIVED = re.compile(r"\b(?:received|delivered|picked up|consuming|dequeued)\b", re.I)
 _TASK_ID = re.compile(r"\[(?P<a>[\w-]{8,})\]|\b(?:task_?id|message_?id|msg_?id|job_?id|id)[\"']?\s*[:=]\s*"
                       r"[\"']?(?P<b>[\w-]{8,})", re.I)
