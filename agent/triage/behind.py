@@ -152,6 +152,8 @@
   semaphore, pool) while the runs that refer to it wait on that lock by name.
 - agent.triage.ephemeral_growth: a workload write raising a growth setting (retention, cache size) whose pod on the
   node under DiskPressure keeps that data on an emptyDir without sizeLimit.
+- agent.triage.state_dropped: a stream job restarted without its state by a write (Flink upgradeMode stateless, a
+  renamed application.id/group.id) whose own start says no checkpoint or committed offset was restored.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -259,6 +261,7 @@ from agent.triage import (
     sidecar_hold,
     snat_agent,
     signing_secret,
+    state_dropped,
     sticky_removed,
     storage_layer,
     store_full,
@@ -308,7 +311,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory, run_lock,
-                            ephemeral_growth)
+                            ephemeral_growth, state_dropped)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
