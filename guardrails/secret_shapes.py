@@ -116,7 +116,10 @@ def kubernetes_generated_name(value: str) -> bool:
     while len(parts) > 1 and generated < 6 and _K8S_SUFFIX.fullmatch(parts[-1]):
         parts.pop()
         generated += 1
-    return generated > 0 and identifier_like("-".join(parts))
+    # A number between the owner's words is a counter the controller keeps (Knative's zero-padded revision
+    # generation: `quote-api-00012-deployment-<hash>-<id>`), not randomness: the words around it decide.
+    words = [p for p in parts if not p.isdigit()]
+    return generated > 0 and bool(words) and identifier_like("-".join(words))
 
 
 _CONSONANT_RUN = re.compile(r"[^aeiouyAEIOUY0-9]{5,}")
