@@ -88,6 +88,11 @@ MILLIS_DOCUMENTED = re.compile(r"(?:^|\.)consumer_timeout$")
 `consumer_timeout = 1800000`; the broker's own refusal says `Timeout value used: 1800000 ms`)."""
 
 
+def _written_alone(limit: Limit) -> bool:
+    """Whether the write set this field by itself (`spec.visibilityTimeout = '30'`), not as one leaf of a file."""
+    return any(str(d).strip().startswith(limit.key) for d in limit.change.get("diff") or [])
+
+
 def is_time_limit(name: str) -> bool:
     """Whether a setting's name says it bounds the duration of work (`--timeout`, `LEDGER_TIMEOUT_MS`,
     `visibility_timeout`, `ackDeadlineSeconds`, a leaf of a route's `timeouts` block), not an idle, connect,
@@ -520,7 +525,10 @@ def verdict(limit: Limit, work: Work, own: bool) -> tuple[str, str] | None:
         return f"the timeouts state the new limit: '{echoed[-1][:200]}'", echoed[-1]
     if handover and work.redelivered and own:
         return f"the same work was delivered again ({work.redelivered[0][:160]})", work.redelivered[0]
-    if handover and work.acks_failed:  # the broker itself says the lease this setting sets ran out mid-work
+    if handover and work.acks_failed and (limit.before is not None or _written_alone(limit)):
+        # the broker itself says the lease this setting sets ran out mid-work. A leaf of a whole config file set
+        # with no old value (`max.poll.interval.ms` among a properties file's keys) may be the value it always had:
+        # only a lowering, or a field written on its own, is the cause
         return f"acknowledgements fail because the lease expired ('{work.acks_failed[0][:160]}')", work.acks_failed[0]
     if own and work.timeouts:
         return f"its own timeout errors follow the write: '{work.timeouts[-1][:200]}'", work.timeouts[-1]

@@ -114,3 +114,20 @@ def test_dotted_java_properties_and_documented_millisecond_settings_are_read() -
     assert not time_limit.is_time_limit("heartbeat.interval.ms")
     assert time_limit.seconds("60000", "consumer_timeout") == 60
     assert time_limit.seconds("PT30S", "spec.lockDuration") == 30
+
+
+def test_twin_a_properties_file_set_whole_keeps_its_poll_interval_and_names_no_cut() -> None:
+    """A consumer's properties file written whole with no old value recorded (another class: its batch size was
+    raised) holds `max.poll.interval.ms=300000` as it always did: CommitFailedException alone makes no cut of it."""
+    text = "spring.kafka.consumer.max-poll-records=5000\nspring.kafka.consumer.properties.max.poll.interval.ms=300000\n"
+    obj, changes = _configmap("ledger", "consumer-config", {"application.properties": text},
+                              "application.properties", 40)
+    for change in changes:
+        change["at"] = _stamp(40)
+    lines = [f"{_stamp(m)} ERROR o.s.k.l.KafkaMessageListenerContainer - Consumer exception: {KAFKA}"
+             for m in (35, 25, 15)]
+    facts = _facts(changes, "Deployment ledger/posting-consumer", "posting-consumer-1", lines)
+    facts.objects = [(obj, "E7")]
+    limits = time_limit.candidates(facts)
+    assert [lim.key for lim in limits] == ["spring.kafka.consumer.properties.max.poll.interval.ms"]  # read, yet
+    assert time_limit.found(facts) == []  # not known to be lowered: no cut
