@@ -259,6 +259,8 @@ def found(facts: Facts) -> list[Unmatched]:
         lines = [ln.strip() for ln in str(entry["text"]).splitlines() if wording.words.search(ln)]
         agents = Counter(m.group(1) for ln in lines for m in [_AGENT.search(ln)] if m and m.group(1) != "-")
         statuses = Counter(m.group(1) for ln in lines for m in [_STATUS.search(ln)] if m)
+        if wording.software != "HAProxy" and statuses and statuses.most_common(1)[0][0].startswith("5"):
+            continue  # a default backend answering 503: the rule matched, its Service or endpoints are missing
         target: Ref = entry["route"]
         obj = objects.get((target.kind, target.namespace, target.name))
         best[key] = Unmatched(target, entry["change"], written,

@@ -85,10 +85,10 @@ NGINX_POD: dict[str, Any] = {"name": "ingress-nginx-controller-7d9f8b6c5d-x2k4q"
 
 
 def nginx_case(written_ago: timedelta, onset_ago: timedelta, chronic: bool = False,
-               fields: str = "spec.rules") -> tuple[Facts, LogHub]:
+               fields: str = "spec.rules", status: int = 404) -> tuple[Facts, LogHub]:
     start, onset = AT - 4 * 60 * M, AT - onset_ago
     lines = every(start, NOW, 20 * timedelta(seconds=1), lambda t: nginx(t, "/p/12", 200, "front-shop-80"))
-    lines += every(onset, NOW, 10 * timedelta(seconds=1), lambda t: nginx(t, "/static/a.webp", 404,
+    lines += every(onset, NOW, 10 * timedelta(seconds=1), lambda t: nginx(t, "/static/a.webp", status,
                                                                           "upstream-default-backend"))
     if chronic:
         lines += every(start, onset, 10 * timedelta(seconds=1),
@@ -115,6 +115,13 @@ def test_ingress_host_renamed_default_backend_names_the_ingress() -> None:
 
 def test_chronic_default_backend_404s_are_not_blamed_on_the_write() -> None:
     facts, _ = nginx_case(26 * M, 26 * M, chronic=True)
+    assert ru.found(facts) == []
+
+
+def test_a_default_backend_answering_503_is_a_missing_backend_not_an_unmatched_route() -> None:
+    """ingress-nginx sends a request whose rule matched but whose Service is gone to the default backend too, and
+    answers 503: the route still matches (the scan's missing-Service finding speaks of it), so no rename is named."""
+    facts, _ = nginx_case(26 * M, 26 * M, status=503)
     assert ru.found(facts) == []
 
 
