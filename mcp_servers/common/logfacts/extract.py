@@ -140,10 +140,14 @@ def _chained(entry: _Entry, rec: Record, cause: _Entry | None) -> _Entry:
 
 def _trace_example(rec: Record, trace: StackTrace) -> str:
     """For a trace, the line naming its exception (the innermost cause for Java) is the telling example."""
-    needle = f"{trace.exception}: {trace.message}" if trace.message else trace.exception
-    for line in reversed(rec.lines):
-        if needle in line:
-            return line.strip()
+    whole = f"{trace.exception}: {trace.message}" if trace.message else trace.exception
+    # A message continued over lines (SQLAlchemy's `[SQL: ...]` and `(Background on this error ...)` joined to it)
+    # is on no one line whole: its first words then find the exception's own line, never the `Traceback` header.
+    start = f"{trace.exception}: {trace.message[:60]}" if trace.message else ""
+    for needle in (whole, start, f"{trace.exception}:"):
+        for line in reversed(rec.lines):
+            if needle and needle in line:
+                return line.strip()
     return rec.lines[0].strip()
 
 
