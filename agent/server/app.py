@@ -167,11 +167,15 @@ async def metrics(request: Request) -> Response:
     """The front doors' own series, then Vigil's OpenTelemetry instruments (model tokens and cost, tool
     latency, guardrail denials, investigation duration, queue depth), both in the 0.0.4 text format."""
     door: FrontDoor = request.app.state.door
+    # The gauge is read before the queue is counted: a reader that sees only its own request in flight
+    # then also sees every job the finished requests queued (read after, a request finishing between the
+    # two reads showed "nothing in flight" beside a count without its job).
+    in_flight = request.app.state.in_flight.exposition().encode()
     ours = (await door.render_metrics()).encode()
     try:
         instruments, _ = await asyncio.to_thread(telemetry.metrics_exposition)
     except Exception as exc:  # telemetry trouble must not take the front doors' metrics down with it
         log.warning("OpenTelemetry metrics unavailable: %s", exc)
         instruments = b""
-    ours += request.app.state.in_flight.exposition().encode()
+    ours += in_flight
     return Response(ours + instruments, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -78,3 +78,49 @@ def test_the_runner_counts_a_job_its_request_queues_after_the_count_began(tmp_pa
         sender.join()
     assert (jobs, settled) == (1, True)
     assert time.monotonic() - started >= 0.5
+
+
+async def test_a_reading_that_shows_nothing_else_in_flight_includes_every_finished_requests_job(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/metrics reads the gauge before it counts the queue: a request that finishes while the queue is being
+    counted shows as still in flight, never as done beside a count that misses its job (CI caught the
+    runner charging zero jobs to a request when it finished between the two reads)."""
+    body = json.dumps(alertmanager_payload(alertname="ReadOrder")).encode()
+    release, finished = anyio.Event(), anyio.Event()
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield body[:20]
+        await release.wait()
+        yield body[20:]
+
+    async def post() -> None:
+        await service.client.post("/webhooks/alertmanager", content=trickle(), headers={
+            "authorization": f"Bearer {AM_TOKEN}", "content-type": "application/json"})
+        finished.set()
+
+    counted = service.door.render_metrics
+
+    async def count_then_let_the_request_finish() -> str:
+        text = await counted()  # the queue is counted while the request is still reading its body
+        release.set()
+        with anyio.fail_after(5):
+            await finished.wait()
+        return str(text)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(post)
+        with anyio.fail_after(5):
+            while await in_flight(service) != 2:
+                await anyio.sleep(0.01)
+        monkeypatch.setattr(service.door, "render_metrics", count_then_let_the_request_finish)
+        jobs, gauge = metrics_reading((await service.client.get("/metrics")).text)
+    assert (jobs, gauge) == (0, 2), "counted before the job was queued, so the request still shows in flight"
+    monkeypatch.setattr(service.door, "render_metrics", counted)
+    assert metrics_reading((await service.client.get("/metrics")).text) == (1, 1)
+
+
+def metrics_reading(text: str) -> tuple[int, int]:
+    """(jobs in any state, requests in flight) from one /metrics answer."""
+    jobs = sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines() if line.startswith("vigil_jobs{"))
+    [gauge] = [int(line.split()[1]) for line in text.splitlines() if line.startswith(GAUGE + " ")]
+    return jobs, gauge
