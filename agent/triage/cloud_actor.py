@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, Ref, minutes_text, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.shared_identifier import identifiers
@@ -76,17 +77,7 @@ def command_of(obj: dict[str, Any]) -> str:
 def spec_words(obj: dict[str, Any]) -> list[tuple[str, str]]:
     """(where, text) of a workload's env values and args/command: where it names the endpoints it connects to. Secret
     references are names only; their values are never read."""
-    spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-    out: list[tuple[str, str]] = []
-    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
-        if not isinstance(c, dict):
-            continue
-        line = " ".join(str(x) for x in [*(c.get("command") or []), *(c.get("args") or [])])
-        if line:
-            out.append(("args", line))
-        out += [(f"env {e.get('name')}", str(e["value"])) for e in c.get("env") or []
-                if isinstance(e, dict) and e.get("value")]
-    return out
+    return pod_spec_words.words(pod_spec_words.walk(pod_spec_words.template_spec(obj)))
 
 
 def run_time(job: str, cronjob: str) -> datetime | None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.subject import Subject, workload_of_pod
@@ -107,16 +108,8 @@ def _proxied_env(container: dict[str, Any], maps: dict[str, dict[str, str]]) -> 
 
 
 def _config_maps(pod: dict[str, Any]) -> set[str]:
-    names: set[str] = set()
-    for c in (pod.get("spec") or {}).get("containers") or []:
-        for item in c.get("envFrom") or []:
-            if ((item or {}).get("configMapRef") or {}).get("name"):
-                names.add(str(item["configMapRef"]["name"]))
-        for item in c.get("env") or []:
-            ref = (((item or {}).get("valueFrom") or {}).get("configMapKeyRef") or {})
-            if ref.get("name"):
-                names.add(str(ref["name"]))
-    return names
+    """The ConfigMaps its (non-init) containers' env reads (envFrom, configMapKeyRef): where a proxy env comes from."""
+    return set(pod_spec_words.configmaps(pod_spec_words.walk(pod.get("spec") or {}, init=False), mounted=False))
 
 
 def _proxy_host(url: str) -> tuple[str, str]:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -166,40 +167,10 @@ def _store(facts: Facts) -> dict[str, Any]:
 
 
 def _spec_words(pod: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
-    """(where, text) for each env value, args/command, and referenced ConfigMap/Secret NAME of a pod spec, and the
-    names of the ConfigMaps it mounts or reads (whose text `read` fetches). Secret values are never read."""
-    spec = pod.get("spec") or {}
-    words: list[tuple[str, str]] = []
-    configmaps: list[str] = []
-    for v in spec.get("volumes") or []:
-        if isinstance(v, dict):
-            if (v.get("configMap") or {}).get("name"):
-                configmaps.append(str(v["configMap"]["name"]))
-            if (v.get("secret") or {}).get("secretName"):
-                words.append(("volume", str(v["secret"]["secretName"])))
-    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
-        if not isinstance(c, dict):
-            continue
-        line = " ".join(str(x) for x in [*(c.get("command") or []), *(c.get("args") or [])])
-        if line:
-            words.append(("args", line))
-        for e in c.get("env") or []:
-            if not isinstance(e, dict):
-                continue
-            if e.get("value"):
-                words.append((f"env {e.get('name')}", str(e["value"])))
-            ref = (e.get("valueFrom") or {})
-            cm, sec = ref.get("configMapKeyRef") or {}, ref.get("secretKeyRef") or {}
-            if cm.get("name"):
-                configmaps.append(str(cm["name"]))
-            if sec.get("name"):
-                words.append((f"env {e.get('name')}", str(sec["name"])))
-        for r in c.get("envFrom") or []:
-            if isinstance(r, dict) and (r.get("configMapRef") or {}).get("name"):
-                configmaps.append(str(r["configMapRef"]["name"]))
-            elif isinstance(r, dict) and (r.get("secretRef") or {}).get("name"):
-                words.append(("envFrom", str(r["secretRef"]["name"])))
-    return words, list(dict.fromkeys(configmaps))
+    """(where, text) for each env value, args/command, and referenced Secret NAME of a pod spec, and the names of the
+    ConfigMaps it mounts or reads (whose text `read` fetches). Secret values are never read."""
+    walked = pod_spec_words.walk(pod.get("spec") or {})
+    return pod_spec_words.words(walked, secret_names=True), pod_spec_words.configmaps(walked)
 
 
 def _valueless(change: dict[str, Any]) -> bool:

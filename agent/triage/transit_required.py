@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -138,25 +139,9 @@ def _store(facts: Facts) -> dict[str, Any]:
 
 def _spec_words(pod: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
     """(where, text) for each env value and args line of a pod's containers, and the ConfigMaps its env reads
-    (envFrom, configMapKeyRef), whose text `read` fetches. Secrets are never read."""
-    out: list[tuple[str, str]] = []
-    configmaps: list[str] = []
-    spec = pod.get("spec") or {}
-    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
-        if not isinstance(c, dict):
-            continue
-        line = " ".join(str(x) for x in [*(c.get("command") or []), *(c.get("args") or [])])
-        if line:
-            out.append(("args", line))
-        for e in c.get("env") or []:
-            if isinstance(e, dict) and e.get("value"):
-                out.append((f"env {e.get('name')}", str(e["value"])))
-            ref = ((e.get("valueFrom") or {}).get("configMapKeyRef") or {}) if isinstance(e, dict) else {}
-            if ref.get("name"):
-                configmaps.append(str(ref["name"]))
-        configmaps += [str(r["configMapRef"]["name"]) for r in c.get("envFrom") or []
-                       if isinstance(r, dict) and (r.get("configMapRef") or {}).get("name")]
-    return out, list(dict.fromkeys(configmaps))
+    (envFrom, configMapKeyRef; not its volumes), whose text `read` fetches. Secrets are never read."""
+    walked = pod_spec_words.walk(pod.get("spec") or {})
+    return pod_spec_words.words(walked), pod_spec_words.configmaps(walked, mounted=False)
 
 
 def _hosts(body: Any) -> set[str]:
