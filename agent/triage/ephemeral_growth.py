@@ -28,6 +28,7 @@ from agent.triage import tightened
 from agent.triage.agent_disk_buffer import pressured_nodes
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
+from agent.triage.matching_writes import first_matching
 from agent.triage.subject import Subject, workload_of_pod
 
 Call = Callable[..., Awaitable[Any]]
@@ -88,12 +89,8 @@ def unbounded_dirs(pod: dict[str, Any]) -> list[str]:
 
 
 def _candidates(facts: Facts) -> list[tuple[dict[str, Any], str, Ref, list[Raise]]]:
-    out: list[tuple[dict[str, Any], str, Ref, list[Raise]]] = []
-    for change, evidence, target in facts.writes_to(WORKLOADS, within=LEAD, deletions=False):
-        found_raises = raises(change)
-        if found_raises and not any(t.same_object(target) for _, _, t, _ in out):
-            out.append((change, evidence, target, found_raises))
-    return out
+    """The workloads' recent writes that raised a growth setting, the first per workload."""
+    return first_matching(facts, WORKLOADS, LEAD, raises)
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:

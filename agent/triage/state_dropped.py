@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
+from agent.triage.matching_writes import first_matching
 from agent.triage.subject import Subject, workload_of_pod
 
 Call = Callable[..., Awaitable[Any]]
@@ -92,12 +93,9 @@ def droppers(change: dict[str, Any]) -> list[Dropper]:
 
 
 def _candidates(facts: Facts) -> list[tuple[dict[str, Any], str, Ref, list[Dropper]]]:
-    out: list[tuple[dict[str, Any], str, Ref, list[Dropper]]] = []
-    for change, evidence, target in facts.writes_to(None, within=LEAD, deletions=False):
-        found_droppers = droppers(change)
-        if found_droppers and not any(t.same_object(target) for _, _, t, _ in out):
-            out.append((change, evidence, target, found_droppers))
-    return out
+    """The recent writes (to any kind: a FlinkDeployment, a Deployment's env) that start a job without its state,
+    the first per object."""
+    return first_matching(facts, None, LEAD, droppers)
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
