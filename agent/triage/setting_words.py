@@ -117,10 +117,14 @@ def words(text: str) -> set[str]:
     return out
 
 
+_STEMMED_VOCABULARY = frozenset(stem(w) for w in SPEC_WORDS | GENERIC_WORDS)
+"""The two vocabularies in singular (`policies` -> `policy`), stemmed once here rather than on every `specific`."""
+
+
 def specific(word: str) -> bool:
     """A word that names a concept a setting governs, not spec or error vocabulary (compared singular)."""
     return word not in SPEC_WORDS and word not in GENERIC_WORDS and stem(word) == word \
-        and not any(stem(w) == word for w in SPEC_WORDS | GENERIC_WORDS) and not re.search(r"\d", word)
+        and word not in _STEMMED_VOCABULARY and not re.search(r"\d", word)
 
 
 def written_settings(change: dict[str, Any]) -> list[str]:

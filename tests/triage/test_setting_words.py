@@ -134,3 +134,19 @@ def test_an_http_reason_phrase_is_not_a_setting_word() -> None:
     line = ("payment for ORD-902254 failed: 502 Bad Gateway from POST http://payments.payments/v1/authorise: "
             '{"error":"psp_error","psp_status":401}')
     assert sw.found(_facts([edit], [_log("checkout-7f9c8d6b5a-x1y2z", "shop", line, "http_5xx", 5)])) == []
+
+
+def test_specific_leaves_out_words_whose_plural_is_vocabulary() -> None:
+    """The vocabulary is stemmed once: a word only its plural form is listed under (`bytes`, `matchexpressions`)
+    is vocabulary too, and the answer is the one the per-call stemming gave."""
+    assert "byte" not in sw.GENERIC_WORDS and not sw.specific("byte")
+    assert "matchexpression" not in sw.SPEC_WORDS and not sw.specific("matchexpression")
+    assert sw.specific("audience") and sw.specific("spiffeidtemplate") and not sw.specific("audiences")
+    vocabulary = sw.SPEC_WORDS | sw.GENERIC_WORDS
+    samples = vocabulary | {sw.stem(w) for w in vocabulary} | {"redirect", "jwt", "sasl", "tenant", "shard", "x509"}
+
+    def per_call(word: str) -> bool:  # the rule as it was computed before: every vocabulary word stemmed each call
+        return word not in vocabulary and sw.stem(word) == word and not any(sw.stem(w) == word for w in vocabulary) \
+            and not any(ch.isdigit() for ch in word)
+
+    assert {w for w in samples if sw.specific(w)} == {w for w in samples if per_call(w)} != set()
