@@ -22,7 +22,7 @@ import json
 from collections import deque
 from typing import Any
 
-from agent.server.body_text import Refusal, charset_refusal, coding_refusal, encoding_refusal
+from agent.server.body_text import UTF8_BOM, Refusal, charset_refusal, coding_refusal, encoding_refusal
 
 MAX_BODY = 4 * 1024 * 1024
 """The MCP SDK's default request body limit; a larger body is passed on for the SDK's 413."""
@@ -65,12 +65,26 @@ class StrictJsonBody:
             if problem:
                 await _refuse(send, *problem)
                 return
+            if body.startswith(UTF8_BOM):
+                messages = _without_utf8_mark(scope, bytes(body))
         _lowercase_media_type(scope)
 
         async def replay() -> dict[str, Any]:
             return messages.popleft() if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+def _without_utf8_mark(scope: dict[str, Any], body: bytes) -> deque[dict[str, Any]]:
+    """The body as one message without its leading UTF-8 byte-order mark, and a Content-Length to match.
+
+    RFC 8259 lets a parser ignore the mark and docs/frontdoors.md promises every door does; the webhooks'
+    parser drops it (`utf8_text`), the SDK's does not and answered -32700 for a body this middleware had
+    just accepted as JSON (hostile catalogue 7)."""
+    rest = body[len(UTF8_BOM):]
+    headers = [(name, value) for name, value in scope.get("headers") or [] if name != b"content-length"]
+    scope["headers"] = [*headers, (b"content-length", str(len(rest)).encode())]
+    return deque([{"type": "http.request", "body": rest, "more_body": False}])
 
 
 def _header(scope: dict[str, Any], wanted: bytes) -> str:

@@ -112,3 +112,33 @@ async def test_an_upper_case_media_type_reaches_the_sdk_in_lower_case() -> None:
                                  headers={"content-type": "APPLICATION/JSON; charset=UTF-8"})
     assert answer.status_code == 200
     assert types == [b"application/json; charset=UTF-8"]
+
+
+async def test_a_utf8_byte_order_mark_is_dropped_before_the_sdk_reads_the_body() -> None:
+    """RFC 8259 lets a parser ignore a UTF-8 mark and docs/frontdoors.md says every door does: the SDK's
+    parser does not, so the app must receive the JSON without it, whole, with a Content-Length to match,
+    even when the mark arrives split across chunks."""
+    seen.clear()
+    lengths: list[bytes] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        lengths.extend(value for name, value in scope["headers"] if name == b"content-length")
+        await echo(scope, receive, send)
+
+    body = b'{"jsonrpc":"2.0","id":3,"method":"ping"}'
+
+    async def chunks() -> Any:
+        yield b"\xef\xbb"
+        yield b"\xbf" + body[:10]
+        yield body[10:]
+
+    transport = httpx.ASGITransport(app=StrictJsonBody(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        json_type = {"content-type": "application/json"}
+        marked = await http.post("/mcp", content=b"\xef\xbb\xbf" + body, headers=json_type)
+        split = await http.post("/mcp", content=chunks(), headers=json_type)
+        twice = await http.post("/mcp", content=b"\xef\xbb\xbf" * 2 + body, headers=json_type)
+    assert marked.status_code == split.status_code == 200
+    assert seen == [body, body]
+    assert lengths == [str(len(body)).encode()] * 2, "the length the app is told is the body it gets"
+    assert twice.status_code == 400 and twice.json()["error"]["code"] == PARSE_ERROR, "only one mark is a mark"
