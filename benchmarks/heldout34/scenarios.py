@@ -380,6 +380,16 @@ def invoice_api_pods_not_starting_page() -> Incident:
                                           "message": "Secret was synced", "lastTransitionTime": ts(synced)}]},
            "argocd-controller", chg, {"f:spec": {"f:target": {"f:template": {}}}})
     plant(inc, "billing", "invoice-db-credentials", "password", "invoice-db", "PGPASSWORD")
+    synced_secret = inc.find("Secret", "billing", "invoice-db-credentials")
+    synced_secret["metadata"]["labels"] = {"reconcile.external-secrets.io/created-by": "1c0f6e2b9d4a",
+                                           "reconcile.external-secrets.io/managed": "true"}
+    synced_secret["metadata"]["annotations"] = {"reconcile.external-secrets.io/data-hash":
+                                                "9b1e0c4d7a6f52e8c3d1b0a9f8e7d6c5"}
+    synced_secret["metadata"]["ownerReferences"] = [{
+        "apiVersion": "external-secrets.io/v1beta1", "kind": "ExternalSecret", "name": "invoice-db-credentials",
+        "uid": o.uid("externalsecret", "billing", "invoice-db-credentials"), "controller": True,
+        "blockOwnerDeletion": True}]
+    changed(synced_secret, ("external-secrets", "Update", synced, {"f:data": {"f:PGPASSWORD": {}}}))
     env = [{"name": "DB_HOST", "value": "invoice-db.cluster-cx81.eu-west-1.rds.amazonaws.com"},
            {"name": "DB_USER", "value": "invoice"},
            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "invoice-db-credentials",
@@ -590,6 +600,7 @@ def vector_pod_not_ready() -> Incident:
     old_script = script.replace("registry-cache.platform-registry.svc.cluster.local:5000", "${NODE_IP}:30500")
     cont = obj["spec"]["template"]["spec"]["containers"][0]
     cont.update({"command": ["/bin/sh", "-c", script],
+                 "env": [{"name": "NODE_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.hostIP"}}}],
                  "volumeMounts": [{"name": "containerd-certs", "mountPath": "/host/etc/containerd/certs.d"}]})
     obj["spec"]["template"]["spec"]["volumes"] = [
         {"name": "containerd-certs", "hostPath": {"path": "/etc/containerd/certs.d", "type": "DirectoryOrCreate"}}]
@@ -612,6 +623,7 @@ def vector_pod_not_ready() -> Incident:
                 "[host.\"http://registry-cache.platform-registry.svc.cluster.local:5000\"]\n"
                 "  capabilities = [\"pull\", \"resolve\"]")
         h.logs = {ds: L.lines([(h.created + timedelta(seconds=4), body)])}
+        h.labels["controller-revision-hash"] = o.suffix(ds + "2", 10)
     app(inc, "platform-registry", "registry-cache", "docker.io/library/registry:2.8.3", 2)
     inc.service("platform-registry", "registry-cache", {"app": "registry-cache"}, port=5000, target=5000)
     image = "docker.io/timberio/vector:0.43.0-distroless-libc"
@@ -670,7 +682,6 @@ def order_sync_rollout_stuck() -> Incident:
             "    username: order_sync\n  kafka:\n    bootstrap-servers: kafka-bootstrap.kafka:9092\n")
     bad = good.replace("${ORDERS_DB_HOST}", "")
     old_cm, new_cm = "order-sync-config-5h8t2k9c4m", "order-sync-config-b76fd9gk2t"
-    inc.configmap("orders", old_cm, {"application.yaml": good}, at=inc.born + timedelta(days=16))
     cm = inc.configmap("orders", new_cm, {"application.yaml": bad}, at=applied)
     cm["metadata"]["labels"] = {"kustomize.toolkit.fluxcd.io/name": "apps-orders",
                                 "kustomize.toolkit.fluxcd.io/namespace": "flux-system"}
@@ -734,6 +745,7 @@ def order_sync_rollout_stuck() -> Incident:
                                   controllerGroup="kustomize.toolkit.fluxcd.io", name="apps-orders",
                                   namespace="flux-system", revision="main@sha1:4be1c07d93a2",
                                   output={f"ConfigMap/orders/{new_cm}": "created",
+                                          f"ConfigMap/orders/{old_cm}": "deleted",
                                           "Deployment/orders/order-sync": "configured"})))
         return out
     app(inc, "flux-system", "kustomize-controller", "ghcr.io/fluxcd/kustomize-controller:v1.4.0", 1, within(flux))
