@@ -453,16 +453,18 @@ def partner_uploads_failing_page() -> Incident:
     plant(inc, "partners", "partner-bank-api", "token", "bank", "apiKey")
 
     def log(pod: str, s: datetime, e: datetime) -> Lines:
+        first = 51000 + sum(pod.encode()) % 400 * 10
+
         def line(i: int, t: datetime) -> str:
             if t < chg:
                 return ("info: PartnerSync.Upload.SettlementUploader[0]\n"
-                        f"      Uploaded settlement batch {51000 + i} to api.partner-bank.example in {310 + i % 90} ms")
+                        f"      Uploaded settlement batch {first + i} to api.partner-bank.example in {310 + i % 90} ms")
             if i % 2:
                 return ("info: PartnerSync.Upload.SettlementUploader[0]\n"
                         f"      Connecting to api.partner-bank.example (2001:db8:4a1:20::15, 203.0.113.40) "
-                        f"for batch {51000 + i}")
+                        f"for batch {first + i}")
             return ("fail: PartnerSync.Upload.SettlementUploader[0]\n"
-                    f"      Settlement upload failed for batch {51000 + i - 1}\n"
+                    f"      Settlement upload failed for batch {first + i - 1}\n"
                     "      System.Threading.Tasks.TaskCanceledException: The request was canceled due to the "
                     "configured HttpClient.Timeout of 30 seconds elapsing.\n"
                     "       ---> System.TimeoutException: A task was canceled.\n"
@@ -476,8 +478,8 @@ def partner_uploads_failing_page() -> Incident:
         return every(s + timedelta(seconds=5), e, 31, line)
 
     victim(inc, "partners", "partner-sync", log, replicas=2,
-           env=[{"name": "DOTNET_SYSTEM_NET_DISABLEIPV6", "value": "false"},
-                {"name": "PARTNER_BANK_URL", "value": "https://api.partner-bank.example/v3/settlements"}])
+           env=[{"name": "PARTNER_BANK_URL", "value": "https://api.partner-bank.example/v3/settlements"},
+                {"name": "ASPNETCORE_ENVIRONMENT", "value": "Production"}])
     custom(inc, "CiliumClusterwideNetworkPolicy", "cilium.io", "v2", "ciliumclusterwidenetworkpolicies", "",
            "baseline-egress",
            {"description": "Baseline egress for application namespaces",
@@ -844,19 +846,23 @@ def checkout_starts_dropped() -> Incident:
         "security-headers.conf": "add_header Strict-Transport-Security \"max-age=31536000\" always;\n"
                                  "add_header X-Content-Type-Options nosniff always;\n"
                                  f"add_header Content-Security-Policy \"{csp}\" always;\n"},
-        annotations={"reloader.stakater.com/match": "true"})
+        annotations={"reloader.stakater.com/match": "true"})  # opted in; the Deployment searches
     changed(cm, ("kubectl-client-side-apply", "Update", inc.born + timedelta(days=6), {"f:data": {}}),
             ("kubectl-edit", "Update", chg, {"f:data": {"f:security-headers.conf": {}}}))
     nginx = [c("storefront-web", "docker.io/library/nginx:1.27.3", port=8080)]
-    revs = [Rev(11, inc.born + timedelta(days=15), "helm upgrade", nginx),
-            Rev(12, chg + timedelta(seconds=20), "reloader: configmap storefront-headers changed", nginx)]
+    mount: dict[str, Any] = {"volumes": [{"name": "headers", "configMap": {"name": "storefront-headers"}}]}
+    mounted: dict[str, Any] = {"volumeMounts": [{"name": "headers", "mountPath": "/etc/nginx/snippets",
+                                                 "readOnly": True}]}
+    revs = [Rev(11, inc.born + timedelta(days=15), "helm upgrade", nginx, pod_spec=mount, container=mounted),
+            Rev(12, chg + timedelta(seconds=20), "reloader: configmap storefront-headers changed", nginx,
+                pod_spec=mount, container=mounted)]
     def served(pod: str, s: datetime, e: datetime) -> Lines:
         return every(s, e, 15, lambda i, t: f'203.0.113.{i % 250} - - [{t.strftime("%d/%b/%Y:%H:%M:%S")} +0000] '
                                             '"GET /checkout HTTP/1.1" 200 18422 "-" "Mozilla/5.0"')
 
     inc.deployment("web", "storefront-web", revs,
                    {12: [P(created=chg + timedelta(seconds=25 + 20 * n), log=within(served)) for n in range(3)]},
-                   annotations={"reloader.stakater.com/auto": "true"})
+                   annotations={"reloader.stakater.com/search": "true"})
 
     def reports(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str | None:
