@@ -545,7 +545,7 @@ def statement_downloads_burn() -> Incident:
             "info: Microsoft.AspNetCore.Hosting.Diagnostics[2]\n      Request finished HTTP/1.1 GET "
             f"http://statements-api.finance.svc/v2/statements/{40210 + i}/pdf - 200 18211 application/pdf "
             f"{210 + i % 90}.4112ms"))
-        bad = every(chg + timedelta(seconds=20), e, 9, lambda i, t: (
+        bad = every(chg + timedelta(seconds=40), e, 9, lambda i, t: (
             "fail: Finance.Statements.Api.StatementsController[0]\n"
             f"      Building statement {40990 + i} failed\n"
             "      Npgsql.PostgresException (0x80004005): 42703: column c.email does not exist\n"
@@ -560,7 +560,7 @@ def statement_downloads_burn() -> Incident:
     victim(inc, "finance", "statements-api", statements, replicas=3,
            env=env(ConnectionStrings__Accounts="Host=accounts-db-ro.accounts.svc;Database=accounts;"
                                                "Username=statements_ro"))
-    http_codes(inc, "finance", "statements-api", (4.0, 0.6), (0.0, 3.4), chg + timedelta(seconds=20), "500")
+    http_codes(inc, "finance", "statements-api", (4.0, 0.6), (0.0, 3.4), chg + timedelta(seconds=40), "500")
     herring(inc, "finance", "ledger-exporter", f"{REGISTRY}/finance/ledger-exporter", "1.9.3",
             at - timedelta(minutes=35))
     inc.slo_burn("statements-api", "finance", "statements-availability", "0.995", 28.3,
