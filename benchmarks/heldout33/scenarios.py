@@ -604,6 +604,14 @@ def clickstream_ingest_rejected() -> Incident:
                   "allowVolumeExpansion": True})
     changed(sc, ("Terraform", "Update", chg, {"f:parameters": {".": {}, "f:encrypted": {}, "f:fsType": {},
                                                                "f:type": {}}, "f:provisioner": {}}))
+    sibling = inc.add({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                       "metadata": {"name": "gp3-kafka", "labels": {"managed-by": "terraform"}},
+                       "provisioner": "ebs.csi.aws.com",
+                       "parameters": {"type": "gp3", "fsType": "ext4", "encrypted": "true", "iops": "6000",
+                                      "throughput": "750"},
+                       "reclaimPolicy": "Retain", "volumeBindingMode": "WaitForFirstConsumer",
+                       "allowVolumeExpansion": True})
+    changed(sibling, ("Terraform", "Update", inc.born + timedelta(days=4), {"f:parameters": {}}))
     plant(inc, "analytics", "clickhouse-ingest-user", "password", "ingest", "password")
     host = node(inc, 3)
 
@@ -946,6 +954,18 @@ def node_iowait_high_question() -> Incident:
             f'bytesDone={int(1.3e10 * (i + 1))} controller=podvolumebackup {src.format(202)} '
             f'podvolumebackup=velero/{backup}-k8x2p totalBytes=858993459200'))
         return out
+    def server(pod: str, s: datetime, e: datetime) -> Lines:
+        t0 = run + timedelta(seconds=5)
+        return [(t0, f'time="{t0.strftime("%Y-%m-%dT%H:%M:%SZ")}" level=info msg="Setting up backup log" '
+                     f'backup=velero/{backup} controller=backup logSource="pkg/controller/backup_controller.go:668"'),
+                (t0, f'time="{t0.strftime("%Y-%m-%dT%H:%M:%SZ")}" level=info msg="Backup starting" '
+                     f'backup=velero/{backup} controller=backup logSource="pkg/controller/backup_controller.go:694"'),
+                (t0 + timedelta(seconds=33), f'time="{(t0 + timedelta(seconds=33)).strftime("%Y-%m-%dT%H:%M:%SZ")}" '
+                 f'level=info msg="Waiting for all PodVolumeBackups to complete" backup=velero/{backup} '
+                 'logSource="pkg/backup/backup.go:722"')]
+    inc.deployment("velero", "velero", [Rev(1, inc.born + timedelta(days=3), "helm upgrade",
+                                            [c("velero", "velero/velero:v1.15.0", port=8085)])],
+                   {1: [P(log=within(server))]})
     pods = inc.cluster.daemonset("velero", "node-agent", "velero/velero:v1.15.0", inc.born + timedelta(days=3))
     for h in pods:
         if h.node == host:
