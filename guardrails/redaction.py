@@ -83,7 +83,7 @@ from guardrails.secret_shapes import (
 from guardrails.secret_statements import GATE_WORDS as STATEMENT_GATE_WORDS
 from guardrails.secret_statements import statement_spans
 from guardrails.secret_tool_output import tool_output_spans
-from guardrails.secret_wraps import WRAP_MIN_LINE, wrapped_end
+from guardrails.secret_wraps import CONTINUATION_MARKS, WRAP_MIN_LINE, wrapped_end
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -319,14 +319,16 @@ def _base58check_private(value: str) -> bool:
 
 _PREFIX_NOT_VENDOR = frozenset({
     "sha", "sha1", "sha224", "sha256", "sha384", "sha512", "md5", "blake2b", "xxh", "crc", "crc32",
-    "pk", "pub", "public", "publishable",
+    "pk", "pub", "public", "publishable", "phc", "client",
 })
 """Prefixes of digests (`sha512-<base64>` in an npm lock file): the body is a hash, not a key; and of
-public keys made to ship in clients (Stripe `pk_live_`, `*_publishable_`)."""
+public keys made to ship in clients (Stripe `pk_live_`, `*_publishable_`, PostHog's project key `phc_`, the
+`client-` SDK keys of feature-flag services, whose server keys are `secret-`/`phx_`)."""
 _HEX_NOT_VENDOR = frozenset({
     "trace", "span", "req", "request", "id", "uid", "uuid", "commit", "rev", "build", "run", "job", "cache",
     "layer", "blob", "etag", "hash", "digest", "sum", "oid", "obj", "ref", "tx", "txn", "git", "sha", "image",
-    "img", "file", "node", "pod", "task", "event", "evt", "msg", "test", "tmp", "key",
+    "img", "file", "node", "pod", "task", "event", "evt", "msg", "test", "tmp", "key", "gen", "generation",
+    "index", "segment", "batch", "chatcmpl",
 })
 """Prefixes that make what follows an id or a content address, not a vendor's key."""
 
@@ -420,6 +422,8 @@ def _fmt(
 
 _B = r"(?<![A-Za-z0-9_])"  # token start: not inside a longer word
 _E = r"(?![A-Za-z0-9_])"  # token end
+_CLI_PORT = re.compile(r"[\d:.]+(?:/(?:tcp|udp|sctp))?|[\d.:]+-[\d.:]+")
+"""A port or a port mapping (`8080`, `8080:80`, `127.0.0.1:5432:5432/tcp`): what `-p` means to docker, ssh, nc."""
 _SNMP_COMMAND = r"\bsnmp(?:walk|get|getnext|bulkwalk|bulkget|set|trap|inform|table|df|netstat|status|delta|test)\b"
 _CLI_ARG = r"""(?P<s>'[^'\n]{1,128}'|"[^"\n]{1,128}"|[^\s'"-][^\s'"]{0,127})"""
 """An option's value on a command line: single-quoted, double-quoted or bare (not another option)."""
@@ -980,7 +984,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "`--master-user-password X`)",
         [
             # up to three words before the credential word: `--master-user-password` (aws rds), `--sql-admin-password`
-            r"(?i)(?<![\w-])--(?:[a-z]+-){0,3}(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
+            r"(?i)(?<![\w-])--(?:[a-z]+[-.]){0,3}(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
             r"client-secret|access-key|secret-key|private-key|bearer)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
             r"\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
         ],
@@ -1010,6 +1014,48 @@ FORMATS: tuple[SecretFormat, ...] = (
         ["-u ", "-u=", "--user", "--creds", "--http-user"],
         accept=lambda v: _cli_value(v) and not v.strip("'\"").isdigit(),  # `docker run --user 1000:1000`: uid:gid
         windowed=False,  # the command name may stand far before the flag, past a long URL
+    ),
+    _fmt(
+        "password_assignment",
+        "the password of a plain-text login dialogue (FTP, POP3 `USER x` then `PASS y`) as a capture, strace or "
+        "a client's debug output shows it, escaped (`\\r\\n`) or not",
+        [r"\bUSER [^\s\"\\]{1,64}(?:\\r\\n|\r?\n)[\s\S]{0,240}?\bPASS (?P<s>[^\s\"\\]{1,128})(?=\\r\\n|\r?\n|\"|$)"],
+        ["pass "],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "url_credentials",
+        "a URL's user-info password inside a percent-encoded URL (a redirect's `next=`, a `url=` parameter): "
+        "`scheme%3A%2F%2Fuser%3Apassword%40host`",
+        [r"(?i)%3A%2F%2F[^%\s/&?#@]{1,64}%3A(?P<s>[^\s&/?#]{1,256}?)%40"],
+        ["%3a%2f%2f"],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
+        "cli_password_flag",
+        "an API key given as the user name of HTTP Basic with an empty or dummy password (`curl -u KEY:`, "
+        "`-u KEY:X`): the convention of APIs that take the key as the user (Freshdesk, KeyCDN, Stripe, "
+        "Lambda Cloud); the password part is blank or one letter, so the user part is the credential",
+        [
+            r"(?<![\w-])(?:-u|--user|--http-user)[ =](?P<q>['\"]?)(?P<s>[^\s:'\"]{16,256}):[A-Za-z]?(?P=q)(?=\s|$)",
+        ],
+        ["-u ", "-u=", "--user", "--http-user"],
+        accept=lambda v: _looks_random(v) or high_entropy_token(v) or _keyed_random(v),
+        windowed=False,
+    ),
+    _fmt(
+        "cli_password_flag",
+        "a short password option after a short user option on one command line (`-u root -p 'X'`, `-U admin -P X`, "
+        "a PowerShell or shell line continued in between): database shells and cloud CLIs alike; a port "
+        "(`-p 8080:80`, `-p 9669`) is not a password",
+        [
+            r"(?<![\w-])-[uU][ \t]+['\"]?[^\s'\"-][^\s'\"]{0,127}['\"]?(?:[ \t]+|[ \t]*[`\\]\r?\n[ \t]*)"
+            r"(?:-[A-Za-z][\w-]{0,24}[ \t]+[^\s'\"-][^\s'\"`]{0,63}[ \t]+){0,2}"
+            r"-[pP][ \t]+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|[^\s'\"`-][^\s'\"`]{0,127})",
+        ],
+        ["-p "],
+        accept=lambda v: _cli_value(v) and _CLI_PORT.fullmatch(v.strip("'\"")) is None
+        and (v[0] in "'\"" or not (v.isalpha() or identifier_like(v))),  # `mysqladmin -u root -p status` prompts
     ),
     _fmt(
         "cli_password_flag",
@@ -1062,7 +1108,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "password_assignment",
         "a password after the word for it in another language or script (`Passwort:`, `contraseña:`, "
         "`mot de passe =`, `пароль:`, `パスワード：`, `密码:`, `비밀번호:`)",
-        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_PASSWORD_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：][ \t]*"
+        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_PASSWORD_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：＝][ \t]*"
          r"[\"'「`]?(?P<s>[^\s\"'`」,;，。、]{1,256})"],
         [w.lower() if "[" not in w else "passe" for w in _FOREIGN_PASSWORD_WORDS],
         accept=lambda v: _password_value(v, quoted=False),
@@ -1071,7 +1117,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "secret_assignment",
         "a random-looking value after the word for secret, key or token in another language or script "
         "(`clave secreta:`, `clé secrète =`, `密钥:`, `ключ:`, `トークン：`)",
-        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_SECRET_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：][ \t]*[\"'「`]?"
+        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_SECRET_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：＝][ \t]*[\"'「`]?"
          r"(?P<s>[^\s\"'`」,;，。、]{10,512})"],
         [w.lower() for w in _FOREIGN_SECRET_WORDS],
         accept=lambda v: _looks_random(v) or high_entropy_token(v) or _keyed_random(v),
@@ -1195,7 +1241,7 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "authorization_basic",
         "Basic credential (base64 user:password) in an Authorization header",
-        [r"(?i)\b(?:proxy-)?authorization\\?[\"']?\s*[:=]\s*\\?[\"']?basic\s+(?P<s>[A-Za-z0-9+/]{4,}={0,2})"],
+        [r"(?i)\b(?:proxy-)?authorization\\?[\"']?\s*[:=]\s*\\?[\"']?basic\s+(?P<s>[A-Za-z0-9+/._\-~]{4,}={0,2})"],
         ["basic"],
     ),
     _fmt(
@@ -1377,7 +1423,8 @@ _AFTER_KEY = re.compile(
     # `'hash_salt'] =` (an index), `token(part 1/2)=` (a qualifier), `=> string(16) "..."` (PHP var_dump)
     r"""(?P<kq>\\?["']|&quot;|&\#34;)?\]?(?:[ \t]?\([^()\r\n]{1,32}\)(?=[ \t]*[:=](?!=)))?"""
     r"""[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
-    r"""(?:string\(\d{1,6}\)[ \t]*|[&!][\w!\-]{1,32}[ \t]+(?=\S))?"""  # PHP var_dump; a YAML anchor or tag
+    # PHP var_dump's `string(16)`, R str()'s `chr`; a YAML anchor or tag
+    r"""(?:string\(\d{1,6}\)[ \t]*|chr[ \t]+(?=")|[&!][\w!\-]{1,32}[ \t]+(?=\S))?"""
     # a YAML block scalar (`>-`, `|`) or a heredoc (`<<-EOT`): the value starts on the next line
     r"""(?:(?P<ml>[>|][+-]?\d?|<<[-~]?[ \t]*["']?[A-Za-z_]\w{0,31}["']?|@["'])(?=[ \t]*\r?\n)|"""
     # HTML-escaped quotes (JSON inside an HTML attribute or a page): `&quot;password&quot;:&quot;...&quot;`
@@ -1429,6 +1476,9 @@ def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -
     return False
 
 
+_TUPLE_VALUE = re.compile(r"""[ \t]*,[ \t]*(?:<<)?(?P<q>["'])(?P<v>[^"'\r\n]{1,512})(?P=q)(?:>>)?[ \t]*\}""")
+"""The value of a two-element tuple whose first element is the key: Erlang's `{password,"x"}` and
+`{password, <<"x">>}` in a proplist that a crash report or `io:format("~p")` prints."""
 _BARE_KEY_VENDOR = re.compile(r"[A-Za-z][A-Za-z0-9]{1,7}[_\-][A-Za-z0-9_\-]{16,256}")
 """What a bare `key` must hold to be taken: a short alphanumeric vendor prefix and a token body (Mandrill
 `md-...`), not an ARN, a path, a label key or a sentence."""
@@ -1494,6 +1544,13 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
                     key, end = f"{key}_{second.group('w')}", second.end()
         if not m and (_line_start_key(text, start) or _ENV_STATEMENT.search(text, max(0, start - 24), start)):
             m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line, `ENV KEY value`
+        if not m and start > 0 and text[start - 1] == "{":
+            pair = _TUPLE_VALUE.match(text, end)  # `{password,"..."}`: an Erlang proplist or an Elixir/Erlang tuple
+            kind = _key_kind(text, key, start, end) if pair is not None else None
+            found = _judge(kind, key, pair.group("v"), True) if pair is not None and kind is not None else None
+            if pair is not None and found:
+                out.append((pair.start("v"), pair.end("v"), found))
+            continue
         if not m:
             held = _held_value(text, end)
             kind = credential_key(key) if held is not None else None
@@ -2386,7 +2443,9 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         found.append((generic_prio + 1, s, e, kind))
     if len(text) > WRAP_MIN_LINE + 16 and "\n" in text:  # a long line's last token may go on below it (secret_wraps.py)
         for i, (p, s, e, k) in enumerate(found):
-            if e < len(text) and text[e] in "\r\n":
+            if e - s > 1 and text.startswith(CONTINUATION_MARKS, e - 1) and text.startswith(("\n", "\r\n"), e):
+                e -= 1  # a value pattern that took the wrap sign (`--key=ab12↵`) as one of its characters
+            if e < len(text) and (text[e] in "\r\n" or text.startswith(CONTINUATION_MARKS, e)):
                 found[i] = (p, s, wrapped_end(text, s, e, _wrapped_piece), k)
     return [c for c in found if not _documented_example(text, c[1], c[2])]
 
@@ -2411,7 +2470,17 @@ def _documented_example(text: str, start: int, end: int) -> bool:
     """A value that says it is an example: AWS's documented pair `AKIAIOSFODNN7EXAMPLE` /
     `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, and every vendor doc that copies the convention.
     Uppercase `EXAMPLE` inside a short token is a documentation marker, never chance."""
-    return end - start <= 128 and "EXAMPLE" in text[start:end]
+    if end - start > 128:
+        return False
+    if "EXAMPLE" in text[start:end]:
+        return True
+    return _PUBLISHED_SAMPLE.search(text, max(0, text.rfind("\n", 0, start) + 1, start - 80), start) is not None
+
+
+_PUBLISHED_SAMPLE = re.compile(r"(?i)\b(?:published|documented|public)[ \t]+(?:[\w-]+[ \t]+){0,2}"
+                               r"(?:sample|example|demo|placeholder)[ \t]+(?:[\w-]+[ \t]+)?(?:key|token|secret)\b")
+"""A sentence that calls the value right after it a published sample (`the docs use the published sample key
+X`): a vendor's documentation value that every copy of the docs prints, not anyone's credential."""
 
 
 class _Intervals:

@@ -60,16 +60,16 @@ _KEY_SET = frozenset(_KEY_NOUNS)
 _KEY_LIKE = frozenset({"password", "community", "token", "apikey", "api-key", "passwort", "kennwort", "senha"})
 """Nouns that are also key names: glued to `:` or `=` they are a key, which the assignment detectors read."""
 _LATIN_WORD = re.compile(r"[a-zà-ÿ]")
-_SEP = r"(?:[:=：]|->|=>|—|–)"
+_SEP = r"(?:[:=：＝]|->|=>|—|–)"
 _VALUE = r"[ \t]*[\"'`«“「]?(?P<v>[^\s\"'`»”」，。、,;（）()]{6,128})"
 _DIRECT = re.compile(r"[ \t]*(?P<sep>" + _SEP + r")?" + _VALUE)
 """The value right after the noun, with or without a separator (`пароль X`, `mot de passe X`, `キー：X`)."""
 _QUALIFIED = re.compile(
-    r"(?P<qual>(?:[ \t]+[^\s:=：,;.!?()（）\"'「」]{1,24}){1,5}?)[ \t]*(?P<sep>" + _SEP + r")" + _VALUE)
+    r"(?P<qual>(?:[ \t]+[^\s:=：＝,;.!?()（）\"'「」]{1,24}){1,5}?)[ \t]*(?P<sep>" + _SEP + r")" + _VALUE)
 """Up to five qualifier words, then a separator, then the value (`comunidad SNMP de lectura = X`, `senha do
 roteador agora é: X`); without a separator the words are a sentence about the credential."""
-_AFTER_CHARS = frozenset(" \t:=：—–-")
-_SEP_ON_LINE = re.compile(r"[^\n]{0,150}?(?:[:=：—–]|->)")
+_AFTER_CHARS = frozenset(" \t:=：＝—–-")
+_SEP_ON_LINE = re.compile(r"[^\n]{0,150}?(?:[:=：＝—–]|->)")
 _TRAILING = ".:;"
 _NOT_VALUE_START = ("$", "%", "{", "<", "/", "\\", "[", "http:", "https:", "-", "*", "@", "&", "#")
 _CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+(?:\(\)?)?")

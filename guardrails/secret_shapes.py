@@ -186,7 +186,8 @@ _FOREIGN_PASSWORD_PARTS = frozenset({
 })
 _PASSWORD_PARTS = frozenset({"password", "passwd", "passphrase", "passcode", "pass", "pwd", "pw", "pword",
                              "community", "rocommunity", "rwcommunity", "psk", "wpapsk", "mnemonic",
-                             "seedphrase", "requirepass", "masterauth", "masterpass"}) | _FOREIGN_PASSWORD_PARTS
+                             "seedphrase", "requirepass", "masterauth", "masterpass", "passhash"}) \
+    | _FOREIGN_PASSWORD_PARTS
 """`community` is an SNMP community string: the password of SNMP v1/v2c (snmp.yml, telegraf); `psk` a
 pre-shared key (wpa_supplicant `psk=`, IPsec, hostapd `wpa_psk`), a passphrase whatever its shape;
 `mnemonic` / `seed phrase` a wallet's BIP39 recovery words, which are its private key."""
@@ -330,6 +331,8 @@ def _credential_key(key: str) -> KeyKind | None:
     A bare `pass` or `pw` needs a prefix (`db_pass`): alone it is a test result or a verb.
     """
     parts = _key_parts(key)
+    if len(parts) > 8 and "." in key.rstrip("."):
+        return _credential_key(key.rstrip(".").rsplit(".", 1)[-1])  # a long property path: its last segment names it
     if not parts or len(parts) > 8:
         return None
     numbered = _NUMBERED.fullmatch(parts[-1])
@@ -340,6 +343,8 @@ def _credential_key(key: str) -> KeyKind | None:
         parts[-1] = _PLURALS[parts[-1]]  # `api_keys`, `tokens`, `passwords`: a list of the credential
     if len(parts) >= 2 and parts[-2:] == ["secret", "id"]:
         return KeyKind.SECRET  # Consul's `SecretID`, Vault AppRole's `secret_id`: the credential itself
+    if len(parts) >= 2 and parts[-1] == "key" and parts[-2] in ("publish", "subscribe"):
+        return None  # pub/sub keys made to ship in clients (PubNub); the secret is `secret_key`, `*.publish.secret`
     if any(p in _PUBLIC_PARTS for p in parts):
         return None  # `PublicKey`, `server_public_key`: public material, not a credential
     while len(parts) > 1 and (parts[-1] in _QUALIFIERS or parts[-1].isdigit() or _VERSION.fullmatch(parts[-1])):

@@ -19,17 +19,49 @@ WRAP_MIN_LINE = 60
 """The shortest line taken for a wrapped one: terminals, `fold` and log viewers wrap at 64 to 200 columns."""
 _CONTINUATION = re.compile(r"[ \t]{0,16}(?:>[ \t]?){0,4}(?P<t>[A-Za-z0-9_\-+/=]{16,4096})")
 """A continuation line: indentation (hanging, a viewer's) or a mail quote's `> ` marks, then the token's run."""
+_MARKED_CONTINUATION = re.compile(r"[ \t]{0,16}(?P<t>[A-Za-z0-9_\-+/=]{6,4096})(?![^\s'\"`,;])")
+"""After a continuation mark the rest of a token may be short (the tail of a 40-character key)."""
+
+
+def _mixed_piece(piece: str) -> bool:
+    """A short tail after a continuation mark: letters and digits mixed, as a key's tail is and a word is not."""
+    return any(c.isdigit() for c in piece) and any(c.isalpha() for c in piece)
+
+
 _CONTINUED_LINE_MIN = 32
 """A continuation line that fills at least this much with the token may itself be wrapped again."""
 _MAX_LINES = 16
 
 
+CONTINUATION_MARKS = ("\u21b5", "\u23ce", "`", "\\")
+"""Characters that say "this line goes on below": a log viewer's or pager's wrap sign (`↵`, `⏎`), PowerShell's
+backtick and the shell's backslash. A token cut right before one is cut on purpose, whatever the line's width."""
+_SHARED_PREFIX_MIN = 16
+
+
+def _shared_prefix(text: str, line_start: int, token_start: int, nxt: int) -> int:
+    """How much of the next line repeats the cut line's own prefix (`Dec 05 10:12:44 host app[42]: `): a journal
+    or a container log that splits a long message writes each piece under the same prefix. 0 when it does not,
+    or when the shared part is short or does not end at a space before the token's line position."""
+    limit = min(token_start - line_start, len(text) - nxt)
+    n = 0
+    while n < limit and text[line_start + n] == text[nxt + n] and text[nxt + n] != "\n":
+        n += 1
+    while n > 0 and text[nxt + n - 1] not in " \t":
+        n -= 1
+    return n if n >= _SHARED_PREFIX_MIN else 0
+
+
 def wrapped_end(text: str, start: int, end: int, is_random: Callable[[str], bool]) -> int:
     """Where a token matched at [start, end) really ends when it was wrapped over lines; `end` when not.
-    `is_random(piece)` judges each continuation piece (redaction.py's randomness tests)."""
-    if end - (text.rfind("\n", 0, start) + 1) < WRAP_MIN_LINE:
+    `is_random(piece)` judges each continuation piece (redaction.py's randomness tests). A continuation
+    mark right after the token (`CONTINUATION_MARKS`) makes any line a wrapped one; a next line that repeats
+    the cut line's log prefix continues after that prefix."""
+    line_start = text.rfind("\n", 0, start) + 1
+    marked = text.startswith(CONTINUATION_MARKS, end) and text.startswith(("\n", "\r\n"), end + 1)
+    if not marked and end - line_start < WRAP_MIN_LINE:
         return end
-    pos = end
+    pos = end + 1 if marked else end
     for _ in range(_MAX_LINES):
         if text.startswith("\r\n", pos):
             nxt = pos + 2
@@ -37,9 +69,10 @@ def wrapped_end(text: str, start: int, end: int, is_random: Callable[[str], bool
             nxt = pos + 1
         else:
             return pos
-        m = _CONTINUATION.match(text, nxt)
-        if m is None or not is_random(m.group("t")):
-            return pos
+        nxt += _shared_prefix(text, line_start, start, nxt)
+        m = (_MARKED_CONTINUATION if marked else _CONTINUATION).match(text, nxt)
+        if m is None or not (is_random(m.group("t")) or (marked and _mixed_piece(m.group("t")))):
+            return end if marked and pos == end + 1 else pos  # a mark with nothing after it stays outside
         pos = m.end()
         line_end = text.find("\n", pos)
         rest = text[pos : len(text) if line_end < 0 else line_end].rstrip("\r")
@@ -48,4 +81,4 @@ def wrapped_end(text: str, start: int, end: int, is_random: Callable[[str], bool
     return pos
 
 
-__all__ = ["WRAP_MIN_LINE", "wrapped_end"]
+__all__ = ["CONTINUATION_MARKS", "WRAP_MIN_LINE", "wrapped_end"]
