@@ -16,6 +16,15 @@ The controller says what it deleted, in its own words:
   `status: Pruned` (message `pruned`), and the application controller's log line `Adding resource result, status:
   'Pruned'` with `application=ns/name kind=... name=...`.
 
+A generated object goes the same way one level up: an Argo CD ApplicationSet (or a Flux Kustomization applying
+other Kustomizations) whose generator no longer yields a child deletes that child, and the child's finalizer
+(`resources-finalizer.argocd.argoproj.io`, Flux's own garbage collection) deletes everything it had applied. The
+child then says it deleted the object (Argo's application controller: `Deleting resource` with
+`application=ns/child kind=... name=...`), and the parent says it deleted the child (the ApplicationSet
+controller: `Deleted application` with `app=child applicationset=ns/parent`; Flux: `Kustomization/ns/child
+deleted` on the parent). The child is gone and was never written wrong: the parent, with its generator written
+before, is the suspect.
+
 Events expire after about an hour, so when none says it, the controllers' own logs in the GitOps objects'
 namespaces are grepped for the missing object's name: the line that deletes or prunes it also names the
 Kustomization (`"Kustomization":{"name":...,"namespace":...}`) or Application (`application=ns/name`) it acted for.
@@ -61,7 +70,14 @@ _LOG_OWNER = re.compile(r'"(?P<kind>Kustomization|HelmRelease|Application)"\s*:\
                         r'"(?P<name>[^"]+)"\s*,\s*"namespace"\s*:\s*"(?P<ns>[^"]+)"')
 """The object a Flux controller's JSON log line acted for: `"Kustomization":{"name":"a","namespace":"flux-system"}`."""
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
-_ARGO_PRUNED = re.compile(r"status: '?Pruned'?")
+_ARGO_PRUNED = re.compile(r"status: '?Pruned'?|\bDelet(?:ing|ed) resource\b")
+"""Argo CD's application controller deleting an object: a sync's prune, or the Application's own deletion (its
+resources finalizer deleting what it applied)."""
+_ARGO_PARENT = re.compile(r"\bapplicationset=(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[a-z0-9][a-z0-9.-]*)")
+_ARGO_CHILD = re.compile(r"\bapp(?:lication)?=(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[a-z0-9][a-z0-9.-]*)")
+_DELETE_WORD = re.compile(r"\bdelet(?:ed|ing|e)\b", re.IGNORECASE)
+"""The ApplicationSet controller removing an Application its generators no longer yield:
+`msg="Deleted application" app=<child> applicationset=<ns>/<set>`."""
 _ARGO_APP = re.compile(r"\bapplication=(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[a-z0-9][a-z0-9.-]*)")
 _LOGFMT = re.compile(r"\b(?P<key>kind|name|namespace)=(?P<value>[\w.-]+)")
 
@@ -77,6 +93,8 @@ class Pruned:
     write: dict[str, Any] | None
     victims: list[Ref] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    via: Ref | None = None
+    """The generated child (an Application, a Kustomization) whose deletion by `owner` deleted the object."""
 
 
 def missing(facts: Facts) -> list[tuple[Ref, list[Ref], str]]:
@@ -123,6 +141,19 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     gone = [g for g, _, _ in missing(facts) if not _said_deleted(facts, g)]
     if gone:
         await _read_controller_logs(facts, call, [o.namespace for o in owners[:MAX_OBJECTS]], gone[0], kept)
+    for child in _unwritten_deleters(facts, owners):  # a child that is gone: who deleted it
+        await _read_controller_logs(facts, call, [o.namespace for o in owners[:MAX_OBJECTS]], child, kept)
+
+
+def _unwritten_deleters(facts: Facts, owners: list[Ref]) -> list[Ref]:
+    """GitOps objects that say they deleted a missing dependency but were not written themselves (at most one):
+    a generated child whose own deletion took the dependency with it."""
+    out: list[Ref] = []
+    for gone, _, _ in missing(facts):
+        for owner, _, _, _ in _said_deleted(facts, gone):
+            if all(not owner.same_object(o) for o in owners + out) and owner.kind in GITOPS_KINDS:
+                out.append(owner)
+    return out[:1]
 
 
 async def _read_controller_logs(facts: Facts, call: Callable[..., Awaitable[Any]], namespaces: list[str], gone: Ref,
@@ -187,6 +218,10 @@ def _log_owner(line: str, gone: Ref) -> Ref | None:
     if app is not None and _ARGO_PRUNED.search(line) and _same(gone, fields.get("kind", ""),
                                                                 fields.get("namespace", ""), fields.get("name", "")):
         return Ref("Application", app.group("ns") or "", app.group("name"))
+    parent, child = _ARGO_PARENT.search(line), _ARGO_CHILD.search(line)
+    if (parent is not None and child is not None and gone.kind == "Application" and _DELETE_WORD.search(line)
+            and _same(gone, "Application", child.group("ns") or "", child.group("name"))):
+        return Ref("ApplicationSet", parent.group("ns") or "", parent.group("name"))
     return None
 
 
@@ -200,15 +235,37 @@ def found(facts: Facts) -> list[Pruned]:
                 continue
             if any(p.deleted.same_object(gone) for p in out):
                 break
-            before = [(c, e) for c, e in writes if (Ref.of(c.get("object")) or gone).same_object(owner)
-                      and (when is None or (parse_time(c.get("at")) or facts.at) <= when)]
-            before.sort(key=lambda ce: str(ce[0].get("at")))
+            via, parent_evidence = None, ""
+            if not _written_before(writes, owner, when):
+                parent = _parent(facts, writes, owner, when)
+                if parent is not None:
+                    via, (owner, said, when, parent_evidence) = owner, parent
+            before = _written_before(writes, owner, when)
             write, write_evidence = before[-1] if before else (None, "")
             if when is not None and when < facts.at - LEAD:
                 continue
             out.append(Pruned(owner, gone, said, when, write, victims,
-                              [e for e in (evidence, write_evidence, topology_evidence) if e]))
+                              [e for e in (evidence, parent_evidence, write_evidence, topology_evidence) if e], via))
     return out
+
+
+def _written_before(writes: list[tuple[dict[str, Any], str]], owner: Ref,
+                    when: datetime | None) -> list[tuple[dict[str, Any], str]]:
+    """The writes of `owner` at or before `when`, oldest first."""
+    before = [(c, e) for c, e in writes if (Ref.of(c.get("object")) or Ref("", "", "")).same_object(owner)
+              and (when is None or (parse_time(c.get("at")) or when) <= when)]
+    return sorted(before, key=lambda ce: str(ce[0].get("at")))
+
+
+def _parent(facts: Facts, writes: list[tuple[dict[str, Any], str]], child: Ref,
+            child_at: datetime | None) -> tuple[Ref, str, datetime | None, str] | None:
+    """The GitOps object that says it deleted `child` (itself a GitOps object that was not written), no later than a
+    minute after the child's own deletion line, and whose spec was written before it: the generator that dropped it."""
+    for parent, said, when, evidence in _said_deleted(facts, child):
+        late = when is not None and child_at is not None and when > child_at + timedelta(minutes=1)
+        if not late and not parent.same_object(child) and _written_before(writes, parent, when):
+            return parent, said, when, evidence
+    return None
 
 
 def finding(p: Pruned, at: datetime) -> dict[str, Any]:
@@ -219,17 +276,24 @@ def finding(p: Pruned, at: datetime) -> dict[str, Any]:
         diff = "; ".join(str(d) for d in (p.write.get("diff") or [])[:3]) or str(p.write.get("summary") or "")
         why = (f" right after its spec was written ({diff}): the source it now applies has no {p.deleted.kind} "
                f"{p.deleted.name}, so its prune deleted it")
+        if p.via is not None:
+            why = (f" right after its spec was written ({diff}): its generator no longer yields {p.via.kind} "
+                   f"{p.via.name}, so it deleted that {p.via.kind} and the {p.via.kind}'s finalizer deleted "
+                   f"{p.deleted.kind} {p.deleted.name} with everything else it had applied")
     victims = ", ".join(str(v) for v in p.victims[:3])
-    message = (f"{p.owner} pruned: it deleted {p.deleted}{ago}{why}. "
+    what = f"{p.via.kind} {p.via.name} and with it {p.deleted}" if p.via is not None else str(p.deleted)
+    message = (f"{p.owner} pruned: it deleted {what}{ago}{why}. "
                f"{'Left without it: ' + victims + '. ' if victims else ''}"
                f"Put {p.deleted.kind} {p.deleted.name} back in the source the {p.owner.kind} applies (or revert "
                f"that change); a hand-made copy would be pruned again")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": p.owner.kind, "namespace": p.owner.namespace, "name": p.owner.name},
             "reason": "PrunedNeededObject", "message": message, "evidence": [p.said[:200]],
-            "details": {"deleted": str(p.deleted), "at": p.at.isoformat() if p.at else None}}
+            "details": {"deleted": str(p.deleted), "at": p.at.isoformat() if p.at else None,
+                        "via": str(p.via) if p.via is not None else None}}
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
     """(the GitOps object, its finding, evidence ids, the missing object and its dependants) for the ranking."""
-    return [(p.owner, finding(p, facts.at), p.evidence, [p.deleted, *p.victims]) for p in found(facts)]
+    return [(p.owner, finding(p, facts.at), p.evidence, [p.deleted, *p.victims, *([p.via] if p.via else [])])
+            for p in found(facts)]
