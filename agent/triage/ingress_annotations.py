@@ -19,7 +19,15 @@ the controller answer a status of its own while the backend is healthy, only slo
   plain HTTP (an L4 NLB sets no X-Forwarded-Proto): the controller sees every request as http, so it
   answers even the requests clients already sent over https with the redirect, a redirect loop. No log
   words mark it; the sign is the share: once the redirects start, nearly every request gets one, where
-  a working redirect answers only the odd plain-http client and the rest are served.
+  a working redirect answers only the odd plain-http client and the rest are served;
+* a read (tunnel) timeout on long-lived connections: a WebSocket (`101 Switching Protocols`) stays open
+  only while one side speaks within the timeout, so a read timeout shorter than the application's
+  heartbeat (ping interval) closes every quiet socket at exactly the value. The access line, written when
+  the tunnel ends, then says 101 with `request_time` at the value (HAProxy: 101 with a `cD`/`sD` data-phase
+  timeout flag and Ta at its `timeout-tunnel`), and ingress-nginx's error log says "upstream timed out
+  ... while reading upstream" (or "while proxying upgraded connection"). No 504 is ever answered: the
+  status was 101 when the socket opened. Sockets that end at many different ages are clients leaving, not
+  the setting: most upgraded connections since the first cut must end at the value.
 
 The survey reads the Ingresses of the subject's namespace that carry such an annotation, and the
 controller pods' lines about their backends (the `[namespace-service-port]` upstream name and the
@@ -65,11 +73,14 @@ class Setting:
     words: str
     """The controller's own log wording for this setting's failure (a regex)."""
     what: str
+    tunnel: bool = False
+    """It also bounds the silence of an upgraded (WebSocket) connection: a 101 ending at the value is its cut."""
 
 
 SETTINGS = (
     Setting("nginx.ingress.kubernetes.io/proxy-read-timeout", "timeout", (504,),
-            r"upstream timed out .{0,40}while reading (?:response header|upstream)", "the upstream's response wait"),
+            r"upstream timed out .{0,40}while (?:reading (?:response header|upstream)|proxying upgraded connection)",
+            "the upstream's response wait", tunnel=True),
     Setting("nginx.ingress.kubernetes.io/proxy-send-timeout", "timeout", (504,),
             r"upstream timed out .{0,40}while sending (?:request|to upstream)", "the request send to the upstream"),
     Setting("nginx.ingress.kubernetes.io/proxy-connect-timeout", "timeout", (504,),
@@ -83,6 +94,8 @@ SETTINGS = (
     Setting("nginx.ingress.kubernetes.io/limit-connections", "limit", (503, 429), r"limiting connections by zone",
             "concurrent connections per client"),
     Setting("haproxy.org/timeout-server", "timeout", (504,), r"\bsH--|\bsH\b", "the server response wait"),
+    Setting("haproxy.org/timeout-tunnel", "timeout", (), r"\b[cs]D--|\b[cs]D\b", "an upgraded connection's silence",
+            tunnel=True),
     Setting("haproxy.org/timeout-connect", "timeout", (503,), r"\bsC--|\bsC\b", "the server connect"),
     Setting("haproxy.org/rate-limit-requests", "limit", (403, 429), r"rate.?limit", "requests per period"),
     Setting("haproxy-ingress.github.io/timeout-server", "timeout", (504,), r"\bsH--|\bsH\b",
@@ -99,6 +112,11 @@ answers only plain-http clients, who then come back on https and are served."""
 _WHEN = re.compile(r"\[(\d{2})/(\w{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})")
 """The request time both ingress-nginx (`[25/Nov/2026:10:04:00 +0000]`) and HAProxy (`[25/Nov/2026:10:04:00.123]`)
 print."""
+UPGRADED = 101
+"""The status of a WebSocket (upgraded) connection; its access line is written when the tunnel closes."""
+CUT_SHARE = 0.5
+"""Share of upgraded connections, from the first cut at the value on, that must end at the value: clients closing
+sockets at their own pace end at many different ages."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _NGINX_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) \d+ "[^"]*" "[^"]*" \d+ '
@@ -125,6 +143,8 @@ class AnnotationFit:
     """"updated N min before the alert (event Sync ...)" or ""."""
     backends: list[Ref]
     evidence: list[str]
+    cut: int = 0
+    """Upgraded (WebSocket) connections closed at the value, out of `failed`."""
 
 
 def _reads(facts: Facts) -> dict[str, Any]:
@@ -272,10 +292,11 @@ def fits(facts: Facts) -> list[AnnotationFit]:
             if fit is None:
                 continue
             failed, total, at_value, said = fit
+            cut = len(_cut(setting, value, requests, haproxy))
             out.append(AnnotationFit(Ref("Ingress", ns, name), setting, value, failed, total, at_value, said,
                                      _written(facts, Ref("Ingress", ns, name)),
                                      [Ref("Service", ns, s) for s, _ in _backends(obj)],
-                                     [evidence_id, *dict.fromkeys(e for _, e in entries)]))
+                                     [evidence_id, *dict.fromkeys(e for _, e in entries)], cut))
     return _strongest_per_ingress(out)
 
 
@@ -294,7 +315,9 @@ def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match
     if limit is not None:
         at_value = sum(1 for m in failed if abs(float(m.group("time")) - limit) <= max(0.1 * limit, 0.5))
         at_value += sum(1 for m in failed_hp if abs(int(m.group("ta")) / 1000 - limit) <= max(0.1 * limit, 0.5))
-    count = len(failed) + len(failed_hp)
+    cut = _cut(setting, value, requests, haproxy)
+    at_value += len(cut)
+    count = len(failed) + len(failed_hp) + len(cut)
     words = sum(1 for ln in lines if re.search(setting.words, ln, re.I))
     if setting.kind == "timeout":
         shown = at_value >= MIN_FAILED or (words >= MIN_FAILED and count >= MIN_FAILED)
@@ -303,6 +326,24 @@ def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match
     if not shown:
         return None
     return max(count, words), len(requests) + len(haproxy), at_value, said
+
+
+def _cut(setting: Setting, value: str, requests: list[re.Match[str]],
+         haproxy: list[re.Match[str]]) -> list[re.Match[str]]:
+    """Upgraded connections the setting closed: 101s ending at its value (HAProxy: with a data-phase timeout flag),
+    when they are most of the upgraded connections from the first such cut on; [] otherwise."""
+    limit = _seconds(value)
+    if not setting.tunnel or limit is None:
+        return []
+    upgraded = [(m, float(m.group("time"))) for m in requests if int(m.group("status")) == UPGRADED]
+    upgraded += [(m, int(m.group("ta")) / 1000) for m in haproxy if int(m.group("status")) == UPGRADED
+                 and re.search(r"[cs]D", m.group("flags"))]
+    cut = [m for m, took in upgraded if abs(took - limit) <= max(0.1 * limit, 0.5)]
+    if len(cut) < MIN_FAILED:
+        return []
+    first = min((_when(m) for m in cut), default=())
+    since = [m for m, _ in upgraded if _when(m) >= first]
+    return cut if len(cut) / max(len(since), 1) >= CUT_SHARE else []
 
 
 def _when(m: re.Match[str]) -> tuple[int, ...]:
@@ -358,6 +399,17 @@ def finding(f: AnnotationFit) -> dict[str, Any]:
                 "reason": "IngressRedirectLoop", "message": message, "evidence": [],
                 "details": {"annotation": f.setting.annotation, "value": f.value, "statuses": list(f.setting.statuses),
                             "failed": f.failed, "requests": f.total, "written": f.written}}
+    if f.cut:
+        message = (f"{f.ingress} sets {f.setting.annotation}: {f.value}{written}; the controller closes upgraded "
+                   f"(WebSocket) connections after {limit:g} s, its value: {f.cut} of {max(f.total, f.failed)} "
+                   f"connections ended there. A socket idle longer than the timeout, one whose heartbeat (ping "
+                   f"interval) is longer, is cut and its clients reconnect in waves. Raise {short} above the "
+                   "heartbeat interval (or revert it)")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": "Ingress", "namespace": f.ingress.namespace, "name": f.ingress.name},
+                "reason": "IngressTunnelTimeout", "message": message, "evidence": [x for x in (f.said,) if x],
+                "details": {"annotation": f.setting.annotation, "value": f.value, "cut": f.cut,
+                            "requests": f.total, "written": f.written}}
     fix = {"timeout": f"raise {short} above the slowest legitimate response",
            "size": f"raise {short} to the largest legitimate upload",
            "limit": f"raise {short} to the real per-client peak"}[f.setting.kind]
