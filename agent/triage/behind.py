@@ -152,6 +152,8 @@
   semaphore, pool) while the runs that refer to it wait on that lock by name.
 - agent.triage.ephemeral_growth: a workload write raising a growth setting (retention, cache size) whose pod on the
   node under DiskPressure keeps that data on an emptyDir without sizeLimit.
+- agent.triage.settings_reset: a write that dropped a server's settings, its reload resetting them to defaults
+  (the server's own line names the keys the write's diff cannot show) while a client fails.
 - agent.triage.state_dropped: a stream job restarted without its state by a write (Flink upgradeMode stateless, a
   renamed application.id/group.id) whose own start says no checkpoint or committed offset was restored.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
@@ -256,6 +258,7 @@ from agent.triage import (
     secret_delivery,
     secret_store,
     setting_words,
+    settings_reset,
     shared_identifier,
     shared_quota,
     sidecar_hold,
@@ -311,7 +314,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory, run_lock,
-                            ephemeral_growth, state_dropped)
+                            ephemeral_growth, state_dropped, settings_reset)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
