@@ -10,12 +10,13 @@ refused, timeouts) with nothing changed in their own namespace; the job ran in a
 The evidence joins two places: the callers' errors name the managed resource by its endpoint hostname, whose first
 label is the resource's identifier on every provider (`orders-prod-aurora.cluster-x.eu-west-1.rds.amazonaws.com`,
 `cache-1.abc.cache.amazonaws.com`, `ledger.postgres.database.azure.com`), and the job run's own log prints the
-identifiers it acted on (the CLI's `--query` output, a script's `stopping <id>`). This module reads, when the
-incident's logs name such external endpoints: the CronJobs of the cluster whose container command calls a cloud CLI
-or SDK with a mutating verb (stop, delete, terminate, scale, deallocate, suspend...), and the logs of their runs in the
-`LEAD` before the incident (a run's time is its Job name's suffix, the scheduled minute since the epoch, as the
-CronJob controller names Jobs). The CronJob is named when a run's log names the callers' resource; a run that acted
-only on other resources, a command that only reads (`describe-*`), or a run after the incident is not. Reading only.
+identifiers it acted on (the CLI's `--query` output, a script's `stopping <id>`). This module reads, only when the
+incident shows a called party unreached (`unreached_symptom`): the CronJobs of the cluster whose container command
+calls a cloud CLI or SDK with a mutating verb (stop, delete, terminate, scale, deallocate, suspend...), and the logs
+of their runs in the `LEAD` before the incident (a run's time is its Job name's suffix, the scheduled minute since
+the epoch, as the CronJob controller names Jobs). The CronJob is named when a run's log names the callers' resource;
+a run that acted only on other resources, a command that only reads (`describe-*`), or a run after the incident is
+not. Reading only.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, Ref, minutes_text, said_by
 from agent.triage.kube_reads import get_yaml
-from agent.triage.shared_identifier import identifiers
+from agent.triage.shared_identifier import identifiers, outward_lines
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.cloud_actor"
@@ -98,10 +99,28 @@ def template_write(obj: dict[str, Any]) -> tuple[str, str]:
     return best
 
 
+UNREACHED_CLASSES = frozenset({"connection_refused", "connection_timeout", "dns_failure", "no_route", "unavailable",
+                               "upstream_reset", "tls_error", "db_error"})
+"""The log classifier's classes for a called party that is not there: what a stopped or deleted datastore leaves."""
+JOB_KINDS = ("CronJob", "Job")
+
+
+def unreached_symptom(subject: Subject, facts: Facts) -> bool:
+    """Whether the incident shows what a stopped or deleted datastore leaves: a log of the incident failing to reach a
+    called party (refused, timed out, unresolved, unavailable: shared_identifier.outward_lines, or such an error
+    class), a write to a CronJob or Job in the timeline (a job's selection widened), or the incident's words for a
+    job. Only then are the cluster's CronJobs listed and read: any other incident's report carries no call of this
+    module."""
+    if "job" in subject.problems or facts.writes_to(JOB_KINDS, within=LEAD):
+        return True
+    return any(log.error_classes & UNREACHED_CLASSES or outward_lines(log) for log in facts.logs)
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only: when the incident's logs name external endpoints, the CronJobs whose command makes a mutating
-    cloud call (their YAML), and the logs of their newest runs within LEAD (facts.reads[STORE])."""
-    if STORE in facts.reads:
+    """Reading only, when the incident's callers fail to reach something (`unreached_symptom`): the CronJobs whose
+    command makes a mutating cloud call (their YAML), and the logs of their newest runs within LEAD
+    (facts.reads[STORE])."""
+    if STORE in facts.reads or not unreached_symptom(subject, facts):
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
     listed = await call("k8s_list", {"kind": "CronJob"}, "survey-cloud-actor-cronjobs")

@@ -12,9 +12,10 @@ only when it showed.
 
 The source may be any of: a ConfigMap the pods take with `envFrom` (or `valueFrom.configMapKeyRef`), a mutating
 admission policy that injects the env (a Kyverno ClusterPolicy/Policy, a Gatekeeper mutator: the pod has the
-env while its ReplicaSet's template has not), or the workload's own template. The survey (`read`, reading only)
-reads pods of the incident's workloads, their proxy env, where it came from, and the evidence that calls to a
-cluster name not covered by NO_PROXY went to the proxy and were refused: the caller's log (a refusal naming the
+env while its ReplicaSet's template has not), or the workload's own template. The survey (`read`, reading only,
+and only when the incident shows a refusal or a proxy write: `refusal_symptom`) reads pods of the incident's
+workloads, their proxy env, where it came from, and the evidence that calls to a cluster name not covered by
+NO_PROXY went to the proxy and were refused: the caller's log (a refusal naming the
 cluster host with the proxy's words: squid, proxy, ERR_ACCESS_DENIED, 403/407) or the proxy's own access log
 (a denial for that host). `found` is pure.
 
@@ -33,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import pod_spec_words
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by, written_by
 from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -57,6 +58,13 @@ _PROXY_WORDS = re.compile(r"squid|tinyproxy|\bproxy\b|ERR_ACCESS_DENIED|TCP_DENI
                           r"\b407\b|x-squid-error|via: \S+ \(", re.I)
 _REFUSED = re.compile(r"\b(?:403|407|502|503|504)\b|forbidden|denied|refused", re.I)
 _DENIED_IN_PROXY = re.compile(r"TCP_DENIED|ERR_ACCESS_DENIED|/40[37]\b|\b40[37]\b", re.I)
+REFUSAL_CLASSES = frozenset({"permission_denied", "auth_failure", "http_5xx", "unavailable", "connection_refused",
+                             "upstream_reset", "no_route"})
+"""The log classifier's classes for a call the proxy answers instead of the callee (403/407, a 5xx, a refusal)."""
+REFUSAL_PROBLEMS = frozenset({"http", "ingress"})
+"""The incident's words (subject.problems) for failing requests: error rates, 4xx/5xx, 502/503."""
+_PROXY_WRITTEN = re.compile(r"proxy", re.I)
+"""A write's words that name a proxy setting (`data key NO_PROXY set`, `env HTTPS_PROXY`, a ConfigMap `proxy-env`)."""
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -134,10 +142,30 @@ async def _pods(subject: Subject, call: Call) -> list[tuple[str, str]]:
     return out[:MAX_PODS]
 
 
+def refusal_symptom(subject: Subject, facts: Facts) -> bool:
+    """Whether the incident shows what a lost NO_PROXY leaves: a write in the LEAD whose words name a proxy (the env's
+    source: `data key NO_PROXY set`) or to a mutating policy that can inject it, the incident's logs refusing calls
+    (the proxy's 403/407/5xx, `denied`, `refused`, its name, or a refusal's error class), or the incident's words for
+    failing requests. Only then are its pods, their ConfigMaps and logs read: any other incident's report carries no
+    call of this module."""
+    if subject.problems & REFUSAL_PROBLEMS:
+        return True
+    for change, _, target in facts.writes_to(None, within=LEAD):
+        said = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+        if target.kind in POLICY_KINDS or _PROXY_WRITTEN.search(said):
+            return True
+    for log in facts.logs:
+        lines = [said_by(e) for e in log.entries()] + log.last_lines
+        if log.error_classes & REFUSAL_CLASSES or any(_REFUSED.search(ln) or _PROXY_WORDS.search(ln) for ln in lines):
+            return True
+    return False
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only: the incident's pods that carry a proxy env whose NO_PROXY leaves cluster names out, where that
-    env came from, the callers' refusals naming a cluster host, and the proxy's own denials."""
-    if STORE in facts.reads:
+    """Reading only, when the incident shows a refusal or a proxy write (`refusal_symptom`): the incident's pods that
+    carry a proxy env whose NO_PROXY leaves cluster names out, where that env came from, the callers' refusals naming
+    a cluster host, and the proxy's own denials."""
+    if STORE in facts.reads or not refusal_symptom(subject, facts):
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
     proxies_read: dict[str, str] = {}

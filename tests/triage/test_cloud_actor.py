@@ -4,6 +4,11 @@ Shapes: an aws-cli CronJob whose tag-selected `aws rds stop-db-cluster` run prin
 callers naming its endpoint in their env (another namespace); an `az postgres flexible-server stop` CronJob whose
 run named a server the callers name only in their connection errors (the survey's logs). Twins: a run that stopped
 only the staging cluster, a command that only reads (`describe-db-clusters`), a run after the incident.
+
+The read is gated on the incident's symptom (`unreached_symptom`): each case carries what the survey saw, a caller's
+log failing to reach its datastore (by address only, where the env names the endpoint). Twins: an incident whose logs
+fail in their own words, with no job write and no words for a job: nothing is listed or read; a CronJob write in the
+timeline opens the read without any failing log.
 """
 
 from __future__ import annotations
@@ -44,8 +49,16 @@ DEPLOYMENT = {"kind": "Deployment", "metadata": {"name": "invoice-api", "namespa
                   {"name": "PGPASSWORD", "valueFrom": {"secretKeyRef": {"name": "pg", "key": "password"}}}]}]}}}}
 
 
+REFUSED = LogEvidence(pod="invoice-api-6d8f7c9b5-k2x4z", namespace="billing", evidence_id="E3", top={
+    "template": "dial failed", "example": "failed to connect to `host=10.0.21.77 user=billing database=invoices`: "
+    "dial error (dial tcp 10.0.21.77:5432: connect: connection refused)"}, hosts=["10.0.21.77"],
+    error_classes={"connection_refused"}, previous=False)
+"""The survey's log of a caller: refused by an address, which names no resource (the holder's env does)."""
+
+
 def case(script: str, log: list[str], ran: datetime, logs: list[LogEvidence] | None = None,
-         cj: str = "db-night-stop") -> tuple[Facts, RecordingHub]:
+         cj: str = "db-night-stop", changes: list[dict[str, Any]] | None = None,
+         problems: set[str] | None = None) -> tuple[Facts, RecordingHub]:
     job = job_name(cj, ran)
     lists: dict[str | tuple[str, str], list[dict[str, Any]]] = {
         "CronJob": [{"name": cj, "namespace": "costs"}],
@@ -55,8 +68,9 @@ def case(script: str, log: list[str], ran: datetime, logs: list[LogEvidence] | N
         objects={("CronJob", "costs", cj): cronjob(cj, "costs", script),
                  ("Deployment", "billing", "invoice-api"): DEPLOYMENT},
         lists=lists, logs={f"{job}-x7k2p": log})
-    facts = Facts(at=AT, scan={"findings": []}, changes={"changes": []}, changes_id="C1", logs=logs or [])
-    asyncio.run(ca.read(Subject(namespace="billing"), facts, hub, AT.isoformat()))
+    facts = Facts(at=AT, scan={"findings": []}, changes={"changes": changes or []}, changes_id="C1",
+                  logs=[REFUSED] if logs is None else logs)
+    asyncio.run(ca.read(Subject(namespace="billing", problems=problems or set()), facts, hub, AT.isoformat()))
     return facts, hub
 
 
@@ -104,3 +118,31 @@ def test_mutating_calls_of_clis_and_sdks() -> None:
     assert ca.mutating_call("gcloud sql instances patch prod-db --activation-policy=NEVER").startswith("patch")
     assert ca.mutating_call(AWS_READ) == ""
     assert ca.run_time("db-night-stop-29938740", "db-night-stop") == datetime(2026, 12, 3, 19, 0, tzinfo=UTC)
+
+
+def test_no_unreached_symptom_lists_nothing() -> None:
+    """Callers that fail in their own words (a heap exhausted), no job written, no words for a job: the stopping run
+    that would be found is not looked for, and not a call is made."""
+    own = LogEvidence(pod="invoice-api-6d8f7c9b5-k2x4z", namespace="billing", evidence_id="E3",
+                      top={"example": "java.lang.OutOfMemoryError: Java heap space"}, hosts=[],
+                      error_classes={"oom"}, previous=False)
+    facts, hub = case(AWS_STOP, ["billing-prod-aurora\tstopping"], AT - timedelta(minutes=20), logs=[own])
+    assert ca.found(facts) == [] and hub.calls == []
+    written = {"at": (AT - timedelta(hours=3)).isoformat(), "type": "update", "diff": ["spec.jobTemplate changed"],
+               "object": {"kind": "CronJob", "namespace": "costs", "name": "db-night-stop"}}
+    ran = ["billing-prod-aurora\tstopping"], AT - timedelta(minutes=20)
+    for facts, _ in (case(AWS_STOP, *ran, logs=[own], changes=[written]),  # the job's write in the timeline
+                     case(AWS_STOP, *ran, logs=[own], problems={"job"}),  # the incident's words for a job
+                     case(AWS_STOP, *ran, logs=[own, REFUSED])):  # a caller refused
+        assert [a.resource for a in ca.found(facts)] == ["billing-prod-aurora"]
+
+
+def test_unreached_symptom_words() -> None:
+    bare = Facts(at=AT, changes={"changes": []})
+    assert not ca.unreached_symptom(Subject(), bare)
+    timeout = LogEvidence(pod="p", namespace="n", evidence_id="E", top={"example": "query timed out after 30s"},
+                          hosts=[], error_classes=set(), previous=False)
+    assert ca.unreached_symptom(Subject(), Facts(at=AT, logs=[timeout]))
+    dns = LogEvidence(pod="p", namespace="n", evidence_id="E", top=None, hosts=[], error_classes={"dns_failure"},
+                      previous=False)
+    assert ca.unreached_symptom(Subject(), Facts(at=AT, logs=[dns]))

@@ -7,6 +7,11 @@ at admission (the pod has it, its ReplicaSet's template has not), seen only in a
 proxy (the caller logs a bare 502). Twins: the same ConfigMap write whose NO_PROXY keeps `.svc` (the proxy is not
 in the path); a callee's own 403 with no proxy word and nothing in the proxy's log; a pod created before the write;
 a source last written a month ago.
+
+The read is gated on the incident's symptom (`refusal_symptom`): each case carries what the survey saw first, the
+caller's log with its refusal (as the survey keeps it), or, where that log shows none (round 30: the survey read an
+older pod, created before the policy), the timeline's write to the policy. Twins: no refusal, no proxy write, no
+words for failing requests: nothing is read.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.triage import proxy_bypass as pb
-from agent.triage.facts import Facts
+from agent.triage.facts import Facts, LogEvidence
 from agent.triage.subject import Subject
 from tests.triage.doubles import RecordingHub
 
@@ -57,9 +62,22 @@ def squid_lines(n: int = 4) -> list[str]:
             f"http://inventory.stock.svc.cluster.local:8080/v1/reserve (server=squid/5.7)" for i in range(n)]
 
 
-def run(hub: RecordingHub, namespace: str = "orders", names: list[str] | None = None) -> Facts:
-    facts = Facts(at=AT, changes={"changes": []}, changes_id="C1")
-    subject = Subject(namespace=namespace, names=names or ["checkout"])
+def survey_log(pod: str, ns: str, line: str) -> LogEvidence:
+    """The caller's log as the survey keeps it: its first error line (no class: the words alone)."""
+    top = {"template": line, "example": line, "severity": "error"} if line else None
+    return LogEvidence(pod=pod, namespace=ns, evidence_id="L1", top=top, hosts=[], error_classes=set(),
+                       previous=False)
+
+
+def run(hub: RecordingHub, namespace: str = "orders", names: list[str] | None = None,
+        seen: list[LogEvidence] | None = None, changes: list[dict[str, Any]] | None = None,
+        problems: set[str] | None = None) -> Facts:
+    """The module's read over the hub; the survey saw `seen` (default: the first pod's first served line)."""
+    if seen is None:
+        first = hub.lists[("Pod", namespace)][0]["name"]
+        seen = [survey_log(first, namespace, hub.logs[first][0])]
+    facts = Facts(at=AT, changes={"changes": changes or []}, changes_id="C1", logs=seen)
+    subject = Subject(namespace=namespace, names=names or ["checkout"], problems=problems or set())
     asyncio.run(pb.read(subject, facts, hub, iso(AT)))
     return facts
 
@@ -144,3 +162,52 @@ def test_covers_reads_suffixes_as_clients_do() -> None:
     assert not pb.covers(".svc", "a.b.svc.cluster.local")
     assert pb.covers("*", "anything")
     assert not pb.covers("localhost,127.0.0.1", "inventory.stock.svc")
+
+
+def policy_write(ago: timedelta) -> dict[str, Any]:
+    return {"at": iso(AT - ago), "type": "update", "object": {"kind": "ClusterPolicy", "namespace": "",
+                                                            "name": "inject-egress"},
+            "summary": "ClusterPolicy inject-egress written by argocd-controller", "diff": ["spec.rules = [...]"]}
+
+
+def test_survey_saw_no_refusal_but_the_timeline_has_the_policy_write() -> None:
+    """Round 30's shape: the survey's log of the caller is an older pod's, without errors; the policy's write in the
+    timeline is what opens the read, and the module then finds the newer pods' refusals itself."""
+    denied = [f"1795708{i}00.000 0 10.244.2.9 TCP_DENIED/403 3900 CONNECT ledger.finance.svc:9000 - HIER_NONE/- "
+              "text/html" for i in range(3)]
+    hub = injected_hub("localhost,127.0.0.1", denied)
+    quiet = [survey_log("billing-5c6d7f8f9-old01", "billing", "")]
+    assert run(hub, "billing", ["billing"], seen=quiet).reads.get(pb.STORE) is None and hub.calls == []
+    facts = run(hub, "billing", ["billing"], seen=quiet, changes=[policy_write(timedelta(hours=3))])
+    [hit] = pb.found(facts)
+    assert (hit.source.kind, hit.source.name) == ("ClusterPolicy", "inject-egress")
+
+
+def test_no_refusal_no_proxy_write_reads_nothing() -> None:
+    """An incident whose logs refuse nothing, with no proxy or policy write and no words for failing requests: not a
+    call of this module, though its pods carry a proxy env that would be found."""
+    oom = survey_log("checkout-7f9c8d6b5-x2k4q", "orders", "java.lang.OutOfMemoryError: Java heap space")
+    image = {"at": iso(AT - timedelta(minutes=30)), "type": "update", "summary": "Deployment checkout image bumped",
+             "object": {"kind": "Deployment", "namespace": "orders", "name": "checkout"}, "diff": ["image: a -> b"]}
+    hub = cm_hub("localhost,127.0.0.1", squid_lines())
+    assert pb.found(run(hub, seen=[oom], changes=[image])) == [] and hub.calls == []
+    assert pb.found(run(cm_hub("localhost,127.0.0.1", squid_lines()), seen=[oom], problems={"http"}))
+
+
+def test_refusal_symptom_reads_the_survey_logs_writes_and_words() -> None:
+    subject = Subject(namespace="orders")
+    bare = Facts(at=AT, changes={"changes": []})
+    assert not pb.refusal_symptom(subject, bare)
+    assert pb.refusal_symptom(Subject(problems={"ingress"}), bare)
+    proxied = {"at": iso(AT - timedelta(hours=30)), "type": "update",
+               "summary": "ConfigMap egress-env written by kubectl",
+               "object": {"kind": "ConfigMap", "namespace": "orders", "name": "egress-env"},
+               "diff": ["data key NO_PROXY set"]}
+    assert pb.refusal_symptom(subject, Facts(at=AT, changes={"changes": [proxied]}))
+    proxied["at"] = iso(AT - timedelta(hours=50))  # older than the LEAD: it cannot be the write
+    assert not pb.refusal_symptom(subject, Facts(at=AT, changes={"changes": [proxied]}))
+    classed = LogEvidence(pod="p", namespace="orders", evidence_id="L", top={"example": "upstream said no"}, hosts=[],
+                          error_classes={"permission_denied"}, previous=False)
+    assert pb.refusal_symptom(subject, Facts(at=AT, logs=[classed]))
+    for line in ("GET /v1 -> 407 Proxy Authentication Required", "call failed: connection refused", "x-squid-error"):
+        assert pb.refusal_symptom(subject, Facts(at=AT, logs=[survey_log("p", "orders", line)])), line
