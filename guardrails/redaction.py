@@ -66,6 +66,7 @@ from guardrails.secret_layouts import (
     widen_value,
     xml_pairs,
 )
+from guardrails.secret_maps import credential_map_values
 from guardrails.secret_prose import NOUNS as PROSE_NOUNS
 from guardrails.secret_published import public_did_before, published_spans
 from guardrails.secret_recovery import recovery_spans
@@ -993,6 +994,20 @@ FORMATS: tuple[SecretFormat, ...] = (
     ),
     _fmt(
         "cli_password_flag",
+        "a single-dash option with `=` as Go's flag package and installers parse them (`-password=X`, "
+        "`-api-token=X`, `-key=<random>`): a bare `key` only with a random value, as a file or a name is no key",
+        [
+            r"(?i)(?<![\w-])-(?P<flag>(?:[a-z]+[-.]){0,3}(?:password|passwd|pwd|token|secret|api-key|apikey|"
+            r"auth-token|access-key|secret-key|private-key|license-key|key))=(?P<s>'[^'\n]{1,256}'|\"[^\"\n]{1,256}\"|"
+            r"[^\s'\"-][^\s'\"]{0,255})",
+        ],
+        ["pass", "pwd", "token", "secret", "-key="],
+        accept=_cli_value,
+        accept_match=lambda m: m.group("flag").lower() != "key" or _looks_random(m.group("s"))
+        or high_entropy_token(m.group("s")),
+    ),
+    _fmt(
+        "cli_password_flag",
         "a long option whose one-word name ends in a credential word, as daemons spell their config directives "
         "on the command line (redis-server `--requirepass X --masterauth X`, `--adminpass`, `--dbpassword`): "
         "the name is judged as a key, so `--bypass` or `--compass` are not",
@@ -1625,6 +1640,11 @@ def _credential_header(cell: str) -> bool:
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?|\d{1,2}/\d{1,2}/\d{2,4}")
 
 
+def _map_value(value: str) -> bool:
+    """An entry of a map labelled as credentials (secret_maps.py): judged as a secret key's value."""
+    return _judge(KeyKind.SECRET, "token", value, quoted=True) is not None
+
+
 def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     """Values whose key stands apart from them (secret_layouts.py) and values secret-printing tools
     wrote (secret_tool_output.py), judged like any assignment."""
@@ -1639,6 +1659,7 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
         if "  " in text and "\n" in text:  # a table aligned with blanks: its header holds a credential word
             heads = (text.rfind("\n", 0, w.start()) + 1 for w in _KEYWORD.finditer(lowered, first_word.start()))
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in aligned_tables(text, _credential_header, heads)]
+        out += [(s, e, "secret_assignment") for s, e in credential_map_values(text, _map_value)]
     keyed += store_resource_values(text, lowered)  # the resource type names the credential, no key word needed
     for s, e, key in keyed:
         kind = credential_key(key)
@@ -1907,7 +1928,7 @@ def _keyed_digest(value: str) -> bool:
     `api key: 7d1f...` or `the token is 5f0c-...` says which one it is.
     """
     v = value.strip("\"'`")
-    return len(v) >= 24 and harmless_digest(v) and sum(c.isdigit() for c in v) >= 4
+    return len(v) >= 20 and harmless_digest(v) and sum(c.isdigit() for c in v) >= 4
 
 
 _ENV_PAIR = re.compile(

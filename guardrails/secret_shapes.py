@@ -343,6 +343,9 @@ def _credential_key(key: str) -> KeyKind | None:
         parts[-1] = _PLURALS[parts[-1]]  # `api_keys`, `tokens`, `passwords`: a list of the credential
     if len(parts) >= 2 and parts[-2:] == ["secret", "id"]:
         return KeyKind.SECRET  # Consul's `SecretID`, Vault AppRole's `secret_id`: the credential itself
+    if len(parts) >= 2 and parts[-1] == "id" and (parts[-2] in ("apikey", "accesskey")
+                                                  or (parts[-2] == "key" and parts[-3:-2] in (["api"], ["access"]))):
+        return KeyKind.SECRET  # `api_key_id` beside `api_key_secret` (Veracode HMAC, AWS): half of the pair, random
     if len(parts) >= 2 and parts[-1] == "key" and parts[-2] in ("publish", "subscribe"):
         return None  # pub/sub keys made to ship in clients (PubNub); the secret is `secret_key`, `*.publish.secret`
     if any(p in _PUBLIC_PARTS for p in parts):

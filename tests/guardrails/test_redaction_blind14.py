@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import string
+import uuid
 
 import pytest
 
@@ -184,7 +185,8 @@ def test_encoded_and_protocol_twins_kept(text: str) -> None:
 # ----------------------------------------------------------- public client keys and named ids
 
 @pytest.mark.parametrize("text", [
-    '{"realtime": {"publishKey": "pub-c-' + _rand(8, _HEX) + '", "subscribeKey": "sub-c-' + _rand(8, _HEX) + '"}}',
+    '{"realtime": {"publishKey": "pub-c-' + str(uuid.UUID(int=_RNG.getrandbits(128), version=4))
+    + '", "subscribeKey": "sub-c-' + str(uuid.UUID(int=_RNG.getrandbits(128), version=4)) + '"}}',
     "flags.init('client-" + _rand(43) + "')",
     "analytics.init('phc_" + _rand(43) + "')",
     '{"id": "gen-' + _rand(10, "0123456789") + "-" + _rand(20) + '", "model": "m"}',
@@ -204,3 +206,60 @@ def test_server_side_twins_still_redacted(prefix: str) -> None:
 def test_publisher_secret_still_redacted() -> None:
     v = _rand(43) + "="
     _gone(f"gradle.publish.secret={v}", v)
+
+
+# ----------------------------------------------------------- maps whose label says every entry is a credential
+
+_M1, _M2, _M3 = _rand(40), _rand(32), _rand(36)
+
+
+@pytest.mark.parametrize(("text", "secrets"), [
+    (f'webhook_secrets = {{\n  github = "{_M1}"\n  gitlab = "{_M2}"\n}}', (_M1, _M2)),
+    (f"server:\n  port: 8080\napi_keys:\n  ci-runner: {_M3}\n  dashboard: {_M2}\n", (_M3, _M2)),
+    (f'{{"clientSecrets": {{"web": "{_M1}", "cli": "{_M3}"}}}}', (_M1, _M3)),
+])
+def test_credential_map_entries(text: str, secrets: tuple[str, ...]) -> None:
+    _gone(text, *secrets)
+
+
+@pytest.mark.parametrize("text", [
+    "keys:\n  - kty: RSA\n    kid: signing-2026\n    use: sig\n",
+    'hotkeys = {\n  save = "ctrl+s"\n  quit = "ctrl+q"\n}',
+    "tokens:\n  header: X-Auth-Token\n  ttl: 3600s\n",
+])
+def test_credential_map_twins_kept(text: str) -> None:
+    _kept(text)
+
+
+# ----------------------------------------------------------- Go-style single-dash options
+
+def test_single_dash_options() -> None:
+    t, k = _pw(16), "us_" + _rand(32, _HEX)
+    _gone(f"./agent -server=https://m.example -api-token={t} -v", t)
+    _gone(f"sudo ./install.sh -i -key={k} -proxy=none", k)
+
+
+@pytest.mark.parametrize("text", [
+    "openssl req -new -key=server.key -out server.csr",
+    "./agent -token-file=/var/run/agent/token -v",
+])
+def test_single_dash_option_twins_kept(text: str) -> None:
+    _kept(text)
+
+
+# ----------------------------------------------------------- key ids of HMAC pairs, short hex secrets
+
+def test_api_key_id_of_a_pair() -> None:
+    kid, sec = _rand(32, _HEX), _rand(64, _HEX)
+    _gone(f"[profile ci]\nscanner_api_key_id = {kid}\nscanner_api_key_secret = {sec}\n", kid, sec)
+
+
+def test_key_id_and_kid_kept() -> None:
+    _kept('{"kid": "2026-01-rotation", "key_id": "' + _rand(32, _HEX) + '"}')
+
+
+def test_short_hex_secret_under_secret_key() -> None:
+    v = _rand(20, "013568bcd")  # nine symbols: below the entropy a random-looking value needs, as short keys are
+    while sum(c.isdigit() for c in v) < 4 or not any(c.isalpha() for c in v):
+        v = _rand(20, "013568bcd")
+    _gone(f"FILESTORE = {{'public': 'demo', 'secret': '{v}'}}", v)
