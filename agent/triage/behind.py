@@ -154,6 +154,8 @@
   node under DiskPressure keeps that data on an emptyDir without sizeLimit.
 - agent.triage.settings_reset: a write that dropped a server's settings, its reload resetting them to defaults
   (the server's own line names the keys the write's diff cannot show) while a client fails.
+- agent.triage.gate_baseline: a Canary's latency gate written below what the stable version measured before the
+  analysis began, every check halting on that threshold.
 - agent.triage.state_dropped: a stream job restarted without its state by a write (Flink upgradeMode stateless, a
   renamed application.id/group.id) whose own start says no checkpoint or committed offset was restored.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
@@ -203,6 +205,7 @@ from agent.triage import (
     environment_mixup,
     ephemeral_growth,
     expansion_refused,
+    gate_baseline,
     gitops_prune,
     gitops_source,
     gpu_sharing,
@@ -314,7 +317,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory, run_lock,
-                            ephemeral_growth, state_dropped, settings_reset)
+                            ephemeral_growth, state_dropped, settings_reset, gate_baseline)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
