@@ -100,6 +100,7 @@ from agent.triage import (
     proxy_cost,
     pull_secret_source,
     qos_drop,
+    registry_cleanup,
     related_changes,
     renamed_target,
     replica_writes,
@@ -270,7 +271,7 @@ CHECK_WEIGHT: dict[str, float] = {
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
     vpa_evictions.CHECK: vpa_evictions.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
-    pull_secret_source.CHECK: pull_secret_source.WEIGHT,
+    pull_secret_source.CHECK: pull_secret_source.WEIGHT, registry_cleanup.CHECK: registry_cleanup.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT, syn_retry_step.CHECK: syn_retry_step.WEIGHT,
     upstream_trust.CHECK: upstream_trust.WEIGHT, dns_sync_flags.CHECK: dns_sync_flags.WEIGHT,
@@ -559,6 +560,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ls in pull_secret_source.found(facts):  # pulls refused, no pull secret: the ServiceAccount lost it
         _add_suspect(cases, ls.account, pull_secret_source.finding(ls, facts.at), None, ls.evidence)
         next(c for r, c in cases.items() if r.same_object(ls.account)).explains_refs.append(ls.workload)
+    for rc_ in registry_cleanup.found(facts)[:1]:  # a pull now not found: a registry cleanup deleted the image
+        _add_suspect(cases, rc_.cronjob, registry_cleanup.finding(rc_, facts.at), None, rc_.evidence)
+        next(c for r, c in cases.items() if r.same_object(rc_.cronjob)).explains_refs.append(rc_.workload)
     for sw in shutdown_config.weakened(facts):  # errors at pod terminations: the revision that dropped the drain
         _add_suspect(cases, sw.workload, shutdown_config.finding(sw, facts.at), None, sw.evidence)
     for gr in gitops_revert.found(facts):  # a hand fix a GitOps controller wrote back (triage.gitops_revert)

@@ -231,6 +231,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import pull_secret_source  # pulls refused, no pull secret: the ServiceAccount lost it
 
     await pull_secret_source.read(facts, call)
+    from agent.triage import registry_cleanup  # a pull now not found: a registry cleanup job deleted the image
+
+    await registry_cleanup.read(facts, call)
     from agent.triage import gitops_revert, job_changes  # a hand fix a controller wrote back; a Job's statement
 
     await gitops_revert.read(facts, call)
