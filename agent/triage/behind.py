@@ -152,6 +152,8 @@
   semaphore, pool) while the runs that refer to it wait on that lock by name.
 - agent.triage.ephemeral_growth: a workload write raising a growth setting (retention, cache size) whose pod on the
   node under DiskPressure keeps that data on an emptyDir without sizeLimit.
+- agent.triage.node_disk_run: a named node's disk saturated since a data run (file-system backup, copy, snapshot)
+  began on it, named by the recent edit of the schedule or policy the run is named after.
 - agent.triage.settings_reset: a write that dropped a server's settings, its reload resetting them to defaults
   (the server's own line names the keys the write's diff cannot show) while a client fails.
 - agent.triage.gate_baseline: a Canary's latency gate written below what the stable version measured before the
@@ -223,6 +225,7 @@ from agent.triage import (
     node_conditions,
     node_config_agent,
     node_cpu_hog,
+    node_disk_run,
     node_exhaustion,
     node_lifecycle,
     node_memory_growth,
@@ -317,7 +320,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory, run_lock,
-                            ephemeral_growth, state_dropped, settings_reset, gate_baseline)
+                            ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
