@@ -201,6 +201,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import ingress_annotations  # an ingress controller annotation whose own errors clients get
 
     await ingress_annotations.read(facts, call)
+    from agent.triage import browser_policy  # a written CORS/CSP policy: the browser's refusals it causes
+
+    await browser_policy.read(facts, call)
     from agent.triage import config_behind_restart  # a restart with no revision: the config it loaded
 
     await config_behind_restart.read(facts, call)
