@@ -219,7 +219,7 @@ def _sources_allow(sources: list[str], url: str, page: str) -> bool:
 
 def _directive(policy: str, name: str) -> tuple[str, list[str]] | None:
     """The directive that governs `name` (itself, else `default-src` for a fetch directive) and its sources."""
-    parsed = {}
+    parsed: dict[str, list[str]] = {}
     for part in policy.split(";"):
         words = part.split()
         if words:
