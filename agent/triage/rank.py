@@ -107,6 +107,7 @@ from agent.triage import (
     replica_writes,
     rollout_budget,
     route_weights,
+    runtime_registry_config,
     scale_reset,
     server_first_sidecar,
     service_path,
@@ -274,6 +275,7 @@ CHECK_WEIGHT: dict[str, float] = {
     vpa_evictions.CHECK: vpa_evictions.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     pull_secret_source.CHECK: pull_secret_source.WEIGHT, registry_cleanup.CHECK: registry_cleanup.WEIGHT,
+    runtime_registry_config.CHECK: runtime_registry_config.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT, syn_retry_step.CHECK: syn_retry_step.WEIGHT,
     upstream_trust.CHECK: upstream_trust.WEIGHT, dns_sync_flags.CHECK: dns_sync_flags.WEIGHT,
@@ -567,6 +569,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for rc_ in registry_cleanup.found(facts)[:1]:  # a pull now not found: a registry cleanup deleted the image
         _add_suspect(cases, rc_.cronjob, registry_cleanup.finding(rc_, facts.at), None, rc_.evidence)
         next(c for r, c in cases.items() if r.same_object(rc_.cronjob)).explains_refs.append(rc_.workload)
+    for rr in runtime_registry_config.found(facts)[:1]:  # pulls unreachable: the nodes' registry config rewritten
+        _add_suspect(cases, rr.writer, runtime_registry_config.finding(rr, facts.at), None, rr.evidence)
+        next(c for r, c in cases.items() if r.same_object(rr.writer)).explains_refs += rr.victims
     for sw in shutdown_config.weakened(facts):  # errors at pod terminations: the revision that dropped the drain
         _add_suspect(cases, sw.workload, shutdown_config.finding(sw, facts.at), None, sw.evidence)
     for gr in gitops_revert.found(facts):  # a hand fix a GitOps controller wrote back (triage.gitops_revert)

@@ -237,6 +237,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import registry_cleanup  # a pull now not found: a registry cleanup job deleted the image
 
     await registry_cleanup.read(facts, call)
+    from agent.triage import runtime_registry_config  # pulls unreachable: the nodes' registry config rewritten
+
+    await runtime_registry_config.read(facts, call)
     from agent.triage import gitops_revert, job_changes  # a hand fix a controller wrote back; a Job's statement
 
     await gitops_revert.read(facts, call)
