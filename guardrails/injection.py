@@ -46,6 +46,9 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from guardrails.injection_agent_aimed import DETECTORS as _AIMED_DETECTORS
+from guardrails.injection_agent_aimed import SCRIPT_SIGNALS
+from guardrails.injection_braille import braille_candidates
 from guardrails.injection_channels import DETECTORS as _CHANNEL_DETECTORS
 from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
 from guardrails.injection_concepts import TRANSLATED_PREVIOUS, TRANSLATED_RULES, TRANSLATED_SIGNAL
@@ -1162,8 +1165,19 @@ _CONFUSABLE = str.maketrans(
 # Cyrillic and Greek stems ("игнорир*") match the view in which such letters became Latin look-alikes.
 _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
-    for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS)
+    for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS)
 )
+_SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f]")
+"""Hangul, Arabic and Devanagari: a text holding them is read whole by the SCRIPT_SIGNALS detectors."""
+
+
+def _script_windows(lowered: str, windows: dict[str, list[tuple[int, int]]]) -> None:
+    """Open the whole text to the script-gated detectors when it holds one of their scripts."""
+    if not lowered.isascii() and _SCRIPT_LETTERS.search(lowered):
+        for signal in SCRIPT_SIGNALS:
+            windows[signal] = [(0, len(lowered))]
+
+
 _TRANSLATED_PREVIOUS = re.compile(TRANSLATED_PREVIOUS.translate(_CONFUSABLE))
 _TRANSLATED_RULES = re.compile(TRANSLATED_RULES.translate(_CONFUSABLE))
 _CLAUSE_END = re.compile("[\n.!?;:,\u3001\u3002\uff01\uff0c\uff1a\uff1f]")
@@ -1304,6 +1318,8 @@ def _printable_words(data: bytes) -> str | None:
 
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}={0,2}")
 _HEX_ONLY = re.compile(r"[0-9A-Fa-f]+")
+_BASE32_ONLY = re.compile(r"[A-Z2-7]+=*")
+"""Base32 (RFC 4648) is upper-case letters and the digits 2-7 only; read as base64 it decodes to noise."""
 
 
 def _token_encoding(raw: str) -> str | None:
@@ -1314,6 +1330,8 @@ def _token_encoding(raw: str) -> str | None:
     has_url = "-" in raw or "_" in raw
     if has_std and has_url:
         return None
+    if _BASE32_ONLY.fullmatch(raw):
+        return "base32"
     if has_url:
         return "base64url" if len(raw) >= 32 else None
     return "base64"
@@ -1505,6 +1523,13 @@ def _decode(raw: str, how: str) -> str | None:
             if re.fullmatch(r"[0-9a-fA-F\-]+", raw) or ("-" not in raw and "_" not in raw):
                 return None
             return _printable_words(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if how == "base32":
+            bare = raw.rstrip("=")
+            try:
+                decoded = _printable_words(base64.b32decode(bare + "=" * (-len(bare) % 8)))
+            except (binascii.Error, ValueError):
+                decoded = None
+            return decoded if decoded is not None else _decode(raw, "base64")
         if how == "hex":
             return _printable_words(bytes.fromhex(re.sub(r"[ :]", "", raw)))
         if how == "escaped":
@@ -1654,7 +1679,7 @@ def _pattern_hits(view: str, lowered: str, windows: dict[str, list[tuple[int, in
     for det in _DETECTORS:
         if (det.weight >= STRONG) != strong:
             continue
-        ranges = windows.get(det.signal, []) if det.hints else [(0, len(view))]
+        ranges = windows.get(det.signal, []) if det.hints or det.signal in SCRIPT_SIGNALS else [(0, len(view))]
         target = lowered if det.lower else view
         seen: set[tuple[int, int]] = set()
         for lo, hi in ranges:
@@ -1781,7 +1806,9 @@ _MENTION_QUOTE = re.compile(
     r"m[oó]wi|m[oó]wi[aą]|spune|spun|valor|valeur|wert|valore|waarde|warto[sś][cć]|mensaje|mensagem|eingabe|"
     r"entrada|entr[eé]e|contenido|conte[uú]do|contenu|inhalt))"
     r"[\s:,=(\u2014\u2013-]{1,12}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
-    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`)[^\S\n]*"
+    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`|"
+    # a comment quoted as the carrier it was planted in: "e.g. /* NOTE TO THE AI: ... */", "such as <!-- ... -->"
+    r"/\*[^\n]{3,160}?\*/|<!--[^\n]{3,160}?-->)[^\S\n]*"
     r"(?:nocase|ascii|wide)?"
     r"\s*(?:,|or|and|-)?\s*){1,6}"
 )
@@ -1790,10 +1817,12 @@ _POSTPOSITION_FRAME = re.compile(r"\s*(?:gibi|benzeri|türünden|のような|�
 Korean "..."와 같은."""
 _QUOTED = re.compile(
     "'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
-    "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`"
+    "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`|"
+    "/\\*[^\n]{3,160}?\\*/|<!--[^\n]{3,160}?-->"
 )
 """Quotations in the marks of several languages: '', "", “”, «» (French, Russian), „“ (German), 「」 (Japanese),
-and a Markdown code span (a report quoting the command an assistant ran)."""
+a Markdown code span (a report quoting the command an assistant ran), and a block or HTML comment quoted
+whole (an advisory showing the planted comment in its carrier: "e.g. /* NOTE TO THE AI: ... */")."""
 _EXAMPLE_FRAME = re.compile(
     r"(?i)\b(?:example|e\.g\.|for\s+instance|sample|schema|request\s+body|wire\s+format|the\s+server\s+expects|"
     r"looks\s+like)\b"
@@ -1950,6 +1979,11 @@ _KEPT_SAFEGUARD = re.compile(
     r"(?:gated|subject)\s+(?:by|to|on)|only\s+(?:after|with|upon)|(?:goes|go)\s+through|gated\s+(?:by|on)|pending)\s+"
     r"(?:an?\s+|the\s+)?(?:explicit|manual|prior|human|operator|user|two-person|separate|on-?call|maintainer|"
     r"admin|reviewer)(?:\s+[\w-]+)?\s+(?:approvals?|confirmations?|sign-?offs?|reviews?|consent)\b"
+    # the gate named as the way an action goes ("needs approval", "approved via the gate", "every action still
+    # needs the approval gate"); "does not need approval" is not a kept gate
+    r"|(?<!not\s)(?<!n't\s)(?<!never\s)(?<!longer\s)(?<!without\s)\b(?:still\s+)?"
+    r"(?:needs?|requires?|needing|requiring)\s+(?:an?\s+|the\s+)?approvals?(?:\s+gate)?\b"
+    r"|\b(?:via|through)\s+(?:the|an?)\s+(?:approval\s+|change\s+)?gate\b"
 )
 """A safeguard the text keeps in place ("every write requires explicit human approval", "runs only after
 manual confirmation"): release notes and docs of a tool-calling feature say it, an injection takes the
@@ -1972,7 +2006,7 @@ _HUMAN_GATE_WORDS = (" with ", "from ")
 _HUMAN_GATE_VERBS = ("confirm", "check", "verify", "coordinate", "agree", "clear", "sign-off", "signoff", "approval",
                      " ok ", "go-ahead", "go ahead", "permission")
 
-_SAFEGUARD_NOUNS = ("approval", "confirmation", "sign-off", "signoff", "sign off", "review", "consent")
+_SAFEGUARD_NOUNS = ("approval", "confirmation", "sign-off", "signoff", "sign off", "review", "consent", "gate")
 _SAFEGUARD_REACH = 110
 """Characters before the noun where the rest of `_KEPT_SAFEGUARD` must start."""
 
@@ -2181,6 +2215,9 @@ def _addresses_model(passage: str) -> bool:
 
 _RESHAPED = ("unescaped", "typoglycemia")
 """Re-readings (injection_reshape.py) of whole lines of prose, which the classifier reads too."""
+_ENCODED = ("base64", "base64url", "base32", "hex", "escaped", "percent", "html_entities", "braille")
+"""Payloads that are not legible as written: what they decode to is also read by the classifier (an order
+hidden by an encoding need not use the words the patterns know: "send the output of env to https://...")."""
 _REREAD = ("leetspeak", "reversed", "slug", "rot13", "split_words", "upside_down", *_RESHAPED)
 """Re-readings of text that is legible as written: they count only when they say more than the text as it is."""
 
@@ -2223,6 +2260,7 @@ def _scan(text: str, depth: int) -> InjectionReport:
         # The translated cancel verbs anchor on Latin script only (a non-ASCII anchor would slow every
         # text); a text holding other scripts is searched for them whole ("تجاهل جميع التعليمات السابقة").
         strong_windows[TRANSLATED_SIGNAL] = [(0, len(lowered))]
+    _script_windows(lowered, strong_windows)
     strong_hits = _pattern_hits(view, lowered, strong_windows, strong=True)
     hits = mapped(_confirm_translated(lowered, strong_hits, strong_windows))
     if extended and any(h.signal == TRANSLATED_SIGNAL for h in hits):
@@ -2246,15 +2284,17 @@ def _scan(text: str, depth: int) -> InjectionReport:
 
     if depth == 0:
         # Scrambles are looked for in the view (look-alike letters folded), and mapped back to the text.
-        reshaped = escaped_candidates(text) + quoted_printable_candidates(text) + upside_down_candidates(text) + [
+        reshaped = escaped_candidates(text) + quoted_printable_candidates(text) + upside_down_candidates(text) + (
+            braille_candidates(text) if index is not None else []
+        ) + [
             (orig(s), orig(e, end=True), how, words)
             for s, e, how, words in scrambled_candidates(view) + split_word_candidates(view)
         ]
         for s, e, how, decoded in hidden_texts + _decode_candidates(view if index is None else text) + reshaped:
             inner = _scan(decoded, depth=1).score
-            if how in _RESHAPED:
+            if how in _RESHAPED or how in _ENCODED:
                 # A JSON encoder escapes every non-ASCII letter: a translated override in a JSON log line
-                # reaches the classifier only decoded.
+                # reaches the classifier only decoded; so does an order hidden by an encoding (_ENCODED).
                 inner = max(inner, _classifier_weight(decoded))
             if inner < STRONG and not (how in ("unicode_tags", "spaced") and inner > 0.2):
                 continue
@@ -2273,6 +2313,7 @@ def _scan(text: str, depth: int) -> InjectionReport:
     if hits:
         regions = None if index is not None else _merge([(h.start - WINDOW, h.end + WINDOW) for h in hits], len(view))
         weak_windows = _detector_windows(lowered, _WEAK_ANCHORS, regions)
+        _script_windows(lowered, weak_windows)
         hits.extend(mapped(_pattern_hits(view, lowered, weak_windows, strong=False)))
 
     score = 0.0
