@@ -58,8 +58,12 @@ MUTATING_KINDS = {"ClusterPolicy": "Kyverno ClusterPolicy", "Policy": "Kyverno P
                   "AssignMetadata": "Gatekeeper mutator", "ModifySet": "Gatekeeper mutator",
                   "MutatingWebhookConfiguration": "mutating admission webhook",
                   "MutatingAdmissionPolicy": "mutating admission policy",
-                  "MutatingAdmissionPolicyBinding": "mutating admission policy binding"}
-"""Kinds that rewrite pods at admission, and what they are in words."""
+                  "MutatingAdmissionPolicyBinding": "mutating admission policy binding",
+                  "Instrumentation": "auto-instrumentation injector config"}
+"""Kinds that rewrite pods at admission, and what they are in words. An injector's own config counts: the
+OpenTelemetry operator's Instrumentation decides which agent image its webhook adds to every pod created after it
+was written (an init container copying the agent, an env pointing the runtime at it), so an agent upgrade there
+reaches every new pod of every workload that opted in, although none of their specs changed."""
 KYVERNO_PATCHES = "policies.kyverno.io/last-applied-patches"
 GATEKEEPER_MUTATIONS = "gatekeeper.sh/mutations"
 _KYVERNO_LINE = re.compile(r"^\s*(?P<rule>[^.\s:]+)\.(?P<policy>[a-z0-9][a-z0-9.-]*?)\.kyverno\.io:\s*"
@@ -153,7 +157,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
             if pod is None or template is None:
                 continue
             annotated = pod
-            if not _diffs(pod, template, ""):  # Kyverno's autogen rules mutate the workload's template instead
+            if not _diffs(pod, template, "") and not _injected(pod, template):  # Kyverno autogen: the template
                 annotated = await get(workload) or {}
                 if not named_actors(annotated):
                     continue
@@ -201,6 +205,16 @@ def _diffs(pod: dict[str, Any], controller: dict[str, Any], container: str) -> l
             if old != new and new:
                 out.append(("", key, old, new))
     return out
+
+
+def _injected(pod: dict[str, Any], controller: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(container, `image`, '', image) for each container or init container the pod runs that its controller's
+    template does not have: what an injector added at admission (a sidecar, an agent-copying init container)."""
+    spec = controller.get("spec") or {}
+    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
+    wanted = _containers(template.get("spec") or {})
+    return [(name, "image", "", str(c.get("image"))) for name, c in _containers(pod.get("spec") or {}).items()
+            if name not in wanted and c.get("image")]
 
 
 def _touched(paths: list[str], spec: dict[str, Any], diffs: list[tuple[str, str, str, str]]) -> bool:
@@ -254,6 +268,8 @@ def found(facts: Facts) -> list[Mutated]:
             if pod is None or template is None:
                 continue
             diffs = _diffs(pod, template, container) + [d for d in _diffs(pod, template, "") if not d[0]]
+            if not named_actors(pod):  # an injector leaves no annotation: what it added is read against its config
+                diffs = _injected(pod, template) + diffs
             admitted = parse_time((pod.get("metadata") or {}).get("creationTimestamp")) or facts.at
             annotated, spec = pod, pod.get("spec") or {}
             if not diffs:  # the pod is its template: did a policy write the template (Kyverno autogen)?
@@ -322,8 +338,8 @@ def _actors(facts: Facts, pod: dict[str, Any], spec: dict[str, Any], diffs: list
             out.append((actor, said, write))
     if out or named_actors(pod):
         return out
-    for _, key, _, new in diffs:  # no annotation: a mutating object written before whose spec carries the value
-        token = _token(new)
+    for _, key, old, new in diffs:  # no annotation: a mutating object written before whose spec carries the value
+        token = new if key == "image" and not old else _token(new)  # an injected image: its exact version
         for change, _ in writes:
             ref = Ref.of(change.get("object"))
             text = json.dumps([change.get("summary"), change.get("diff")])
