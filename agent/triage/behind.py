@@ -136,6 +136,8 @@
   before an external service began refusing the selected pods by source IP (403 ip_not_allowed, not allowlisted).
 - agent.triage.dns_policy: a name-aware egress policy (Cilium rules.dns / toFQDNs, Calico domains) written so its
   rules no longer match the host a workload calls: the DNS proxy answers REFUSED (server misbehaving) or drops.
+- agent.triage.pod_dns_settings: a failing pod's own DNS settings (dnsPolicy Default/None, hostNetwork, a lowered
+  ndots) written by its rollout or added at admission, so the cluster names it calls no longer resolve.
 - agent.triage.pod_network_identity: a per-pod network identity (SecurityGroupPolicy: a branch ENI with its security
   groups) written before the pods created after it began timing out outbound while the older replicas work.
 - agent.triage.pool_nat: a node-scoped pod network config (Calico IPPool nodeSelector, CiliumNodeConfig, ENIConfig)
@@ -235,6 +237,7 @@ from agent.triage import (
     owner_gone,
     peer_cut,
     pipeline_backpressure,
+    pod_dns_settings,
     pod_network_identity,
     policy_cut,
     pool_nat,
@@ -305,6 +308,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pool_nat,
                             pod_network_identity,
                             dns_policy,
+                            pod_dns_settings,
                             egress_source,
                             cloud_policy,
                             controller_api,

@@ -948,7 +948,7 @@ def _host_names(host: str, ref: Ref) -> bool:
 def _link_by_logs(cases: dict[Ref, _Case]) -> None:
     """A problem whose logs fail to reach another problem's object is explained by that object."""
     for a in cases.values():
-        if a.log is None or not a.log.error_classes & CONNECTIVITY_ERRORS:
+        if a.log is None or not a.log.error_classes & CONNECTIVITY_ERRORS or _own_cause(a):
             continue
         for b in cases.values():
             if b is a or b.ref in a.explained_by or a.ref in b.explained_by:
@@ -958,6 +958,12 @@ def _link_by_logs(cases: dict[Ref, _Case]) -> None:
             if breaks_dns or any(_host_names(h, b.ref) for h in a.log.hosts):
                 a.explained_by.append(b.ref)
                 b.explains.append(a.ref)
+
+
+def _own_cause(case: _Case) -> bool:
+    """Whether a finding of this object says its own write is why its calls fail (its pods' DNS settings): the host
+    its logs fail to reach is then not what explains it."""
+    return any((f.get("details") or {}).get("own_cause") for f in case.findings)
 
 
 def _named_in_logs(cases: dict[Ref, _Case], logs: list[LogEvidence]) -> None:
