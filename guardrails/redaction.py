@@ -997,7 +997,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "a single-dash option with `=` as Go's flag package and installers parse them (`-password=X`, "
         "`-api-token=X`, `-key=<random>`): a bare `key` only with a random value, as a file or a name is no key",
         [
-            r"(?i)(?<![\w-])-(?P<flag>(?:[a-z]+[-.]){0,3}(?:password|passwd|pwd|token|secret|api-key|apikey|"
+            r"(?i)-(?<![\w-]-)(?P<flag>(?:[a-z]+[-.]){0,3}(?:password|passwd|pwd|token|secret|api-key|apikey|"
             r"auth-token|access-key|secret-key|private-key|license-key|key))=(?P<s>'[^'\n]{1,256}'|\"[^\"\n]{1,256}\"|"
             r"[^\s'\"-][^\s'\"]{0,255})",
         ],
@@ -1052,11 +1052,10 @@ FORMATS: tuple[SecretFormat, ...] = (
         "`-u KEY:X`): the convention of APIs that take the key as the user (Freshdesk, KeyCDN, Stripe, "
         "Lambda Cloud); the password part is blank or one letter, so the user part is the credential",
         [
-            r"(?<![\w-])(?:-u|--user|--http-user)[ =](?P<q>['\"]?)(?P<s>[^\s:'\"]{16,256}):[A-Za-z]?(?P=q)(?=\s|$)",
+            r"-(?<![\w-]-)(?:u|-user|-http-user)[ =](?P<q>['\"]?)(?P<s>[^\s:'\"]{16,256}):[A-Za-z]?(?P=q)(?=\s|$)",
         ],
         ["-u ", "-u=", "--user", "--http-user"],
         accept=lambda v: _looks_random(v) or high_entropy_token(v) or _keyed_random(v),
-        windowed=False,
     ),
     _fmt(
         "cli_password_flag",
@@ -1064,13 +1063,24 @@ FORMATS: tuple[SecretFormat, ...] = (
         "a PowerShell or shell line continued in between): database shells and cloud CLIs alike; a port "
         "(`-p 8080:80`, `-p 9669`) is not a password",
         [
-            r"(?<![\w-])-[uU][ \t]+['\"]?[^\s'\"-][^\s'\"]{0,127}['\"]?(?:[ \t]+|[ \t]*[`\\]\r?\n[ \t]*)"
+            r"-(?<![\w-]-)[uU][ \t]+['\"]?[^\s'\"-][^\s'\"]{0,127}['\"]?(?:[ \t]+|[ \t]*[`\\]\r?\n[ \t]*)"
             r"(?:-[A-Za-z][\w-]{0,24}[ \t]+[^\s'\"-][^\s'\"`]{0,63}[ \t]+){0,2}"
             r"-[pP][ \t]+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|[^\s'\"`-][^\s'\"`]{0,127})",
         ],
         ["-p "],
         accept=lambda v: _cli_value(v) and _CLI_PORT.fullmatch(v.strip("'\"")) is None
-        and (v[0] in "'\"" or not (v.isalpha() or identifier_like(v))),  # `mysqladmin -u root -p status` prompts
+        and (v[0] in "'\"" or not (v.isalpha() or identifier_like(v)))  # `mysqladmin -u root -p status` prompts
+        and not v.strip("'\"").rstrip().endswith(":"),  # `sudo -u app -p 'Password for %u: '`: a prompt text
+    ),
+    _fmt(
+        "cli_password_flag",
+        "`user:password` as the argument of a login verb (`dgraph ... login groot:X`, `tool login admin:X`): "
+        "taken only when the part after the colon is made (three character classes), as a port, a group or a "
+        "tag is not",
+        [r"(?i)login(?<![\w-]login)[ \t]+(?:-{1,2}[\w-]{1,24}[ \t]+)*['\"]?[A-Za-z][\w.\-]{0,63}:"
+         r"(?P<s>[^\s'\"/]{6,128})"],
+        ["login "],
+        accept=lambda v: not _is_placeholder(v) and char_classes(v) >= 3 and shannon_entropy(v) >= 3.0,
     ),
     _fmt(
         "cli_password_flag",
@@ -1659,7 +1669,7 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
         if "  " in text and "\n" in text:  # a table aligned with blanks: its header holds a credential word
             heads = (text.rfind("\n", 0, w.start()) + 1 for w in _KEYWORD.finditer(lowered, first_word.start()))
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in aligned_tables(text, _credential_header, heads)]
-        out += [(s, e, "secret_assignment") for s, e in credential_map_values(text, _map_value)]
+        out += [(s, e, "secret_assignment") for s, e in credential_map_values(text, lowered, _map_value)]
     keyed += store_resource_values(text, lowered)  # the resource type names the credential, no key word needed
     for s, e, key in keyed:
         kind = credential_key(key)

@@ -26,8 +26,14 @@ def _plural_label(label: str) -> bool:
             cut = len(label) - len(word)
             return cut == 0 or label[cut - 1] in "_-." or (label[cut].isupper() and label[cut - 1].islower())
     return False
-_YAML_OPEN = re.compile(r"(?m)^(?P<ind>[ ]*)(?P<label>[A-Za-z][\w.\-]{0,63}):[ \t]*(?:#[^\n]*)?$")
-_BRACE_OPEN = re.compile(r"""(?P<q>["']?)(?P<label>[A-Za-z][\w.\-]{0,63})(?P=q)[ \t]*[:=][ \t]*\{""")
+_OPENER = re.compile(
+    r"(?m)(?:keys|tokens|secrets|passwords|credentials)(?P<q>[\"']?)[ \t]*"
+    r"(?::[ \t]*(?:(?P<brace>\{)|(?:#[^\n]*)?$)|=[ \t]*(?P<eqbrace>\{))"
+)
+"""A plural credential word that ends a key opening a block: a YAML mapping (`keys:` at the end of its line)
+or a brace block (`provider_tokens = {`, `"apiKeys": {`). Anchored on the word, so a text without one costs
+a single scan of the lowercased text; the key's first characters are found by walking back from it."""
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _YAML_ENTRY = re.compile(r"""(?P<ind>[ ]+)["']?[^\s:#'"\-][^\s:'"]{0,127}["']?:[ \t]+(?P<q>["']?)"""
                          r"""(?P<v>[^\s"'#{}\[\],]{8,512})(?P=q)[ \t]*(?:#[^\n]*)?$""")
 _BRACE_ENTRY = re.compile(r"""[\s,{]*["']?[A-Za-z0-9][\w.\-]{0,127}["']?[ \t]*(?:=|:)[ \t]*(?P<q>["'])"""
@@ -35,12 +41,12 @@ _BRACE_ENTRY = re.compile(r"""[\s,{]*["']?[A-Za-z0-9][\w.\-]{0,127}["']?[ \t]*(?
 _MAX_ENTRIES = 64
 
 
-def _yaml_entries(text: str, m: re.Match[str]) -> list[tuple[int, int]]:
-    """The direct `name: value` children of a YAML mapping opened by `m`, up to its first shallower line."""
+def _yaml_entries(text: str, parent: int, opened: int) -> list[tuple[int, int]]:
+    """The direct `name: value` children of a YAML mapping whose key line (indented `parent`) ends at `opened`,
+    up to its first line that is not deeper."""
     out: list[tuple[int, int]] = []
-    parent = len(m.group("ind"))
     child: int | None = None
-    pos = m.end() + 1
+    pos = opened + 1
     for _ in range(_MAX_ENTRIES):
         if pos >= len(text):
             break
@@ -63,11 +69,10 @@ def _yaml_entries(text: str, m: re.Match[str]) -> list[tuple[int, int]]:
     return out
 
 
-def _brace_entries(text: str, m: re.Match[str]) -> list[tuple[int, int]]:
-    """The `name = "value"` / `"name": "value"` entries of a brace block opened by `m`, stopping at the
-    first thing that is not such an entry (a nested block, a closing brace)."""
+def _brace_entries(text: str, pos: int) -> list[tuple[int, int]]:
+    """The `name = "value"` / `"name": "value"` entries of a brace block opened right before `pos`, stopping at
+    the first thing that is not such an entry (a nested block, a closing brace)."""
     out: list[tuple[int, int]] = []
-    pos = m.end()
     for _ in range(_MAX_ENTRIES):
         e = _BRACE_ENTRY.match(text, pos)
         if e is None:
@@ -77,15 +82,33 @@ def _brace_entries(text: str, m: re.Match[str]) -> list[tuple[int, int]]:
     return out
 
 
-def credential_map_values(text: str, is_secret: Callable[[str], bool]) -> list[tuple[int, int]]:
-    """Spans of the values of maps labelled as credential collections that `is_secret` takes."""
+def _label_start(text: str, end: int) -> int:
+    """Where the key that ends at `end` starts: the run of key characters before it (64 at most)."""
+    start = end
+    while start > 0 and text[start - 1] in _LABEL_CHARS and end - start < 64:
+        start -= 1
+    return start
+
+
+def credential_map_values(text: str, lowered: str, is_secret: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """Spans of the values of maps labelled as credential collections that `is_secret` takes (`lowered`: the
+    text lowercased, same positions)."""
     out: list[tuple[int, int]] = []
-    for m in _YAML_OPEN.finditer(text):
-        if _plural_label(m.group("label")):
-            out += [(s, e) for s, e in _yaml_entries(text, m) if is_secret(text[s:e])]
-    for m in _BRACE_OPEN.finditer(text):
-        if _plural_label(m.group("label")):
-            out += [(s, e) for s, e in _brace_entries(text, m) if is_secret(text[s:e])]
+    for m in _OPENER.finditer(lowered):
+        word_end = m.start("q")
+        start = _label_start(text, word_end)
+        if not _plural_label(text[start:word_end]):
+            continue
+        if m.group("brace") is not None or m.group("eqbrace") is not None:
+            spans = _brace_entries(text, m.end())
+        else:
+            line_start = text.rfind("\n", 0, start) + 1
+            quote = text[start - 1 : start] if start > line_start else ""
+            lead = text[line_start : start - len(quote)]
+            if lead.strip(" ") or m.group("q") != quote:
+                continue  # not a key at the start of its line (`- keys:` is a list item's key, not a mapping)
+            spans = _yaml_entries(text, len(lead), m.end())
+        out += [(s, e) for s, e in spans if is_secret(text[s:e])]
     return out
 
 

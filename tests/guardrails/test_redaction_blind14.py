@@ -263,3 +263,19 @@ def test_short_hex_secret_under_secret_key() -> None:
     while sum(c.isdigit() for c in v) < 4 or not any(c.isalpha() for c in v):
         v = _rand(20, "013568bcd")
     _gone(f"FILESTORE = {{'public': 'demo', 'secret': '{v}'}}", v)
+
+
+# ----------------------------------------------------------- user:password after a login verb
+
+def test_login_verb_user_password() -> None:
+    v = "Qp" + _rand(8) + "-4@" + _rand(3)
+    _gone(f"+ tool --server db:9080 login admin:{v} --retry 3", v)
+
+
+@pytest.mark.parametrize("text", [
+    "docker login registry.example:5000",
+    "kubectl login user:admin-group",
+    "sudo -u app -p 'Password for %u: ' whoami",
+])
+def test_login_and_prompt_twins_kept(text: str) -> None:
+    _kept(text)
