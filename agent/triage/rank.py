@@ -52,6 +52,7 @@ from agent.triage import (
     conn_settings,
     connections,
     consumer_reset,
+    cookie_samesite,
     costly_setting,
     creation_template,
     credential_refresher,
@@ -265,7 +266,7 @@ CHECK_WEIGHT: dict[str, float] = {
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
-    browser_policy.CHECK: browser_policy.WEIGHT,
+    browser_policy.CHECK: browser_policy.WEIGHT, cookie_samesite.CHECK: cookie_samesite.WEIGHT,
     field_meaning.CHECK: field_meaning.WEIGHT, scale_reset.CHECK: scale_reset.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
@@ -526,6 +527,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(ia.ingress)).explains_refs += ia.backends
     for bp in browser_policy.excluded(facts):  # a written CORS/CSP policy the browser's refusals show
         _add_suspect(cases, bp.policy.target, browser_policy.finding(bp), None, bp.evidence)
+    for cs in cookie_samesite.hardened(facts):  # a session cookie made SameSite=Strict: logins lose their state
+        _add_suspect(cases, cs.target, cookie_samesite.finding(cs), cs.log, cs.evidence)
     for fm in field_meaning.suspects(facts):  # a field write whose signature the victim prints (triage.field_meaning)
         _add_suspect(cases, fm.target, field_meaning.finding(fm), fm.log, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(fm.target)).explains_refs += fm.victims

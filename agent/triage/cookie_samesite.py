@@ -1,0 +1,126 @@
+"""A session cookie made SameSite=Strict while logins return cross-site: the sign-in flow loses its state.
+
+A web application that signs users in through an identity provider (OIDC/OAuth2, SAML) keeps the login's
+`state` (or nonce, CSRF token, correlation id) in its session cookie, and checks it when the provider sends the
+browser back to its callback. That return is a navigation from the provider's site: a cookie marked
+`SameSite=Strict` is not sent on it (browsers send Strict cookies only on same-site requests). Hardening the
+session cookie to Strict therefore breaks every login while all servers stay up; the callback answers 400/401/500
+and the auth library says, in its own words, that the state it expected is absent: Authlib
+`mismatching_state: CSRF Warning! State not equal in request and response`, Spring Security
+`authorization_request_not_found`, Passport `Unable to verify authorization request state`, OmniAuth
+`csrf_detected`, ASP.NET Core `Correlation failed`, NextAuth `State cookie was missing`, oauth2-proxy
+`unable to obtain CSRF cookie` / `http: named cookie not present`, express-openid-connect `checks.state argument
+is missing`. The errors read like a provider fault (and the provider's own rollout nearby like its cause).
+
+So: a write in the last day whose diff sets a key about SameSite (an env value, a flag, a config key:
+`SESSION_COOKIE_SAMESITE`, `--cookie-samesite`, `cookie.sameSite`) to Strict from something else, and, from pods
+of the written workload (or of its namespace, for a ConfigMap write), error lines with those state-lost words.
+A SameSite write without those words, or those words without a write to Strict, are no fit. Pure over the facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
+from agent.triage.subject import workload_of_pod
+
+CHECK = "change.cookie_samesite_strict"
+WEIGHT = 0.92
+"""The write that explains the auth library's own state-lost words outweighs the provider's neighbouring rollout."""
+LEAD = timedelta(hours=24)
+KEY = re.compile(r"[\w.\-/]*same[-_]?site[\w.\-]*", re.I)
+_SET = re.compile(r"(?P<key>[\w.\-/]*same[-_]?site[\w.\-]*)\s*(?:=|:)?\s*'?(?P<old>[\w\"]*)'?\s*->\s*"
+                  r"'?(?:[\w.\-/]*same[-_]?site[\w.\-]*\s*(?:=|:)\s*)?'?(?P<new>[\w\"]+)'?", re.I)
+"""A diff line's `KEY='old' -> KEY='new'` (or `key old -> new`) for a SameSite key."""
+_SET_NEW = re.compile(r"(?P<key>[\w.\-/]*same[-_]?site[\w.\-]*)\s*(?:=|:)\s*'?(?P<new>[\w\"]+)'?", re.I)
+"""A diff line that only sets the key (no old value recorded)."""
+STATE_LOST = re.compile(
+    r"mismatching_state|MismatchingState|State not equal in request and response|authorization_request_not_found|"
+    r"Unable to verify authorization request state|csrf_detected|Correlation failed|"
+    r"oauth state was missing or invalid|State cookie was missing|unable to obtain CSRF cookie|"
+    r"CSRF cookie (?:not found|missing)|named cookie not present|checks\.state argument is missing|"
+    r"(?:state|nonce) (?:parameter |cookie )?(?:is |was )?missing|invalid state parameter", re.I)
+"""Auth libraries' words for a login whose stored state did not come back with the callback."""
+
+
+@dataclass
+class Hardened:
+    """A SameSite=Strict write and the state-lost errors that followed it."""
+
+    target: Ref
+    key: str
+    old: str
+    new: str
+    summary: str
+    minutes: int
+    log: LogEvidence
+    said: str
+    evidence: list[str]
+
+
+def _texts(log: LogEvidence) -> list[str]:
+    entries = [e for e in log.entries() if isinstance(e, dict)]
+    return [str(e.get("example") or e.get("message") or e.get("template") or "") for e in entries] + \
+        list(log.last_lines)
+
+
+def _set_strict(diff: list[str]) -> tuple[str, str, str] | None:
+    """(key, old, new) of a diff line that sets a SameSite key to Strict from something else."""
+    for line in diff:
+        if not KEY.search(line):
+            continue
+        m = _SET.search(line)
+        key, old, new = (m.group("key"), m.group("old"), m.group("new")) if m else ("", "", "")
+        if not m:
+            n = next(reversed(list(_SET_NEW.finditer(line))), None)
+            if n is None:
+                continue
+            key, new = n.group("key"), n.group("new")
+        old, new = old.strip('"'), new.strip('"')
+        if new.lower() == "strict" and old.lower() != "strict":
+            return key, old or "unset", new
+    return None
+
+
+def hardened(facts: Facts) -> list[Hardened]:
+    """Each recent write of a SameSite key to Strict whose workload's (or namespace's) logs say the login state
+    was lost."""
+    out: list[Hardened] = []
+    for change in facts.change_list():
+        target, t = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if target is None or t is None or not facts.at - LEAD <= t <= facts.at:
+            continue
+        diff = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
+        got = _set_strict(diff)
+        if got is None:
+            continue
+        own = target.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+        for log in facts.logs:
+            if log.namespace != target.namespace or (own and workload_of_pod(log.pod) != target.name):
+                continue
+            hit = next((x for x in _texts(log) if STATE_LOST.search(x)), None)
+            if hit is None:
+                continue
+            m = STATE_LOST.search(hit)
+            start = max(0, m.start() - 80) if m else 0
+            out.append(Hardened(target, *got, str(change.get("summary") or "")[:200],
+                                int((facts.at - t).total_seconds() // 60), log, hit[start:start + 240],
+                                [e for e in (facts.changes_id, log.evidence_id) if e]))
+            break
+    return out
+
+
+def finding(h: Hardened) -> dict[str, Any]:
+    """The suspect's finding: the key old -> new, what Strict means for the login's return, the library's words."""
+    message = (f"{h.target} set {h.key} '{h.old}' -> '{h.new}' {h.minutes} min before the alert: a SameSite=Strict "
+               "session cookie is not sent on the identity provider's cross-site redirect back to the login "
+               "callback, so the login state stored in it is missing and the auth library refuses every sign-in "
+               f"(its logs: '{h.said}'). Set it back to Lax (or keep the login state in a separate Lax cookie)")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": h.target.kind, "namespace": h.target.namespace, "name": h.target.name},
+            "reason": "SessionCookieSameSiteStrict", "message": message, "evidence": [h.said],
+            "details": {"key": h.key, "old": h.old, "new": h.new, "victim_pod": h.log.pod}}

@@ -1,0 +1,73 @@
+"""A session cookie made SameSite=Strict, tied to the auth library's state-lost words (agent.triage.cookie_samesite).
+
+Shapes in other software's words than any benchmark round: a Spring Boot gateway's env and Spring Security's
+`authorization_request_not_found`, oauth2-proxy's flag and its missing CSRF cookie. Twins: the same write with
+errors that are not about lost state, a write that loosened the cookie, and a Strict write to another workload of
+the namespace than the one whose logins fail.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.triage import cookie_samesite as cs
+from agent.triage.facts import Facts, LogEvidence
+
+AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def _rollout(name: str, diff: str, minutes: int = 40) -> dict[str, Any]:
+    return {"at": (AT - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"), "type": "rollout",
+            "object": {"kind": "Deployment", "namespace": "portal", "name": name},
+            "summary": f"Deployment portal/{name} rolled out revision 8: {diff}", "diff": [diff]}
+
+
+def _log(pod: str, message: str) -> LogEvidence:
+    return LogEvidence(pod=pod, namespace="portal", evidence_id="E5",
+                       top={"message": message, "count": 40}, hosts=[], error_classes=set(), previous=False)
+
+
+def _facts(changes: list[dict[str, Any]], logs: list[LogEvidence]) -> Facts:
+    return Facts(at=AT, changes={"changes": changes}, changes_id="E2", logs=logs)
+
+
+SPRING = ("o.s.s.o.c.w.OAuth2LoginAuthenticationFilter : [authorization_request_not_found] "
+          "Authentication failed for /login/oauth2/code/okta")
+PROXY = ("[2026/11/30 11:31:02] [oauthproxy.go:830] Error while loading CSRF cookie: http: named cookie not present")
+
+
+def test_a_spring_gateways_session_cookie_made_strict_is_named() -> None:
+    diff = ("gateway env SERVER_SERVLET_SESSION_COOKIE_SAME_SITE='lax' -> "
+            "SERVER_SERVLET_SESSION_COOKIE_SAME_SITE='strict'")
+    facts = _facts([_rollout("web-gateway", diff)], [_log("web-gateway-6f7d8c9b5-x2k4p", SPRING)])
+    [h] = cs.hardened(facts)
+    found = cs.finding(h)
+    assert found["object"] == {"kind": "Deployment", "namespace": "portal", "name": "web-gateway"}
+    assert h.old == "lax" and h.new == "strict" and "SameSite=Strict" in found["message"]
+    assert "authorization_request_not_found" in found["message"]
+
+
+def test_an_oauth2_proxy_flag_made_strict_is_named() -> None:
+    diff = "oauth2-proxy args '--cookie-samesite=lax' -> '--cookie-samesite=strict'"
+    facts = _facts([_rollout("sso-proxy", diff)], [_log("sso-proxy-7c9f5d6b8-q2w9z", PROXY)])
+    [h] = cs.hardened(facts)
+    assert h.key == "--cookie-samesite" and h.new == "strict"
+
+
+def test_a_strict_cookie_without_lost_state_is_not_blamed() -> None:
+    diff = "oauth2-proxy args '--cookie-samesite=lax' -> '--cookie-samesite=strict'"
+    other = _log("sso-proxy-7c9f5d6b8-q2w9z",
+                 "error redeeming code: dial tcp 10.0.0.7:443: connect: connection refused")
+    assert cs.hardened(_facts([_rollout("sso-proxy", diff)], [other])) == []
+
+
+def test_a_loosened_cookie_is_not_blamed_for_lost_state() -> None:
+    diff = "gateway env SESSION_SAMESITE='Strict' -> SESSION_SAMESITE='Lax'"
+    assert cs.hardened(_facts([_rollout("web-gateway", diff)], [_log("web-gateway-6f7d8c9b5-x2k4p", SPRING)])) == []
+
+
+def test_a_strict_write_to_a_neighbour_does_not_explain_another_workloads_logins() -> None:
+    diff = "admin env COOKIE_SAMESITE='lax' -> COOKIE_SAMESITE='strict'"
+    facts = _facts([_rollout("admin-ui", diff)], [_log("web-gateway-6f7d8c9b5-x2k4p", SPRING)])
+    assert cs.hardened(facts) == []
