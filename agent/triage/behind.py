@@ -154,6 +154,8 @@
   semaphore, pool) while the runs that refer to it wait on that lock by name.
 - agent.triage.ephemeral_growth: a workload write raising a growth setting (retention, cache size) whose pod on the
   node under DiskPressure keeps that data on an emptyDir without sizeLimit.
+- agent.triage.class_performance: a storage class (re)created without the iops/throughput keys its sibling of
+  the same provisioner carries, a claim provisioned from it since, next to failing clients.
 - agent.triage.node_disk_run: a named node's disk saturated since a data run (file-system backup, copy, snapshot)
   began on it, named by the recent edit of the schedule or policy the run is named after.
 - agent.triage.settings_reset: a write that dropped a server's settings, its reload resetting them to defaults
@@ -186,6 +188,7 @@ from agent.triage import (
     callee_contract,
     claim_spec,
     class_driver,
+    class_performance,
     client_quota,
     cloud_actor,
     cloud_policy,
@@ -324,7 +327,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory, run_lock,
-                            ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run)
+                            ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run,
+                            class_performance)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
