@@ -969,7 +969,9 @@ _DETECTORS: tuple[_Detector, ...] = (
         r"hinweis|nachricht|notiz|anweisung|notitie|bericht|uwaga|wiadomo[sś][cć]|pozn[aá]mka)\s+"
         r"(?:para|pour|f[uü]r|an|per|voor|aan|dla|pro|al|à)\s+(?:o\s+|a\s+|el\s+|la\s+|l'|le\s+|den\s+|die\s+|das\s+|"
         r"de\s+|il\s+|lo\s+|het\s+)?(?:assistente|asistente|assistant|assistenten|assistent|asystenta|asistenta|"
-        r"agente|agenten|agent|modelo|mod[eè]le|modell|model|chatbot|bot|llm|ia|ki)\b\s*[:,]",
+        r"agente|agenten|agent|modelo|mod[eè]le|modell|model|chatbot|bot|llm|ia|ki)\b"
+        # the noun qualified as the round-14 notes write it: "Note pour l'assistant IA :", "Nota para o agente de IA:"
+        r"(?:\s+(?:de\s+|d')?(?:ia|ai|ki|virtuel|virtual|virtuale))?\s*[:,]",
         # anchored on the note words (and French "pour") rare in English text, not on "agent" or "model",
         # which every access log and ML config holds
         ["nota", "notas", "aviso", "mensagem", "mensaje", "recado", "instrucci", "consigne", "hinweis", "nachricht",
@@ -1167,8 +1169,9 @@ _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
     for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS)
 )
-_SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f]")
-"""Hangul, Arabic and Devanagari: a text holding them is read whole by the SCRIPT_SIGNALS detectors."""
+_SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff]")
+"""Hangul, Arabic, Devanagari, kana and CJK ideographs: a text holding them is read whole by the
+SCRIPT_SIGNALS detectors."""
 
 
 def _script_windows(lowered: str, windows: dict[str, list[tuple[int, int]]]) -> None:

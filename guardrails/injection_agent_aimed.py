@@ -24,7 +24,7 @@ words). The classes:
   (`"_tool_result": {"tool": "approval_gate", "decision": "approved"}`): the gate's answer forged.
 - ADDRESS AND OBLIGATION IN MORE LANGUAGES: the vocative assistant in Romance and Germanic languages
   ("Beste AI-assistent:", "| Asistente:"), a duty laid on AI readers ("Assistentes de IA ... devem
-  desativar"), and, for Korean, Arabic and Hindi, the address, the gate removed and the secret asked
+  desativar"), and, for Korean, Arabic, Hindi, Japanese and Chinese, the address, the gate removed and the secret asked
   for. Those three run only on texts holding their script (see SCRIPT_SIGNALS): their words cannot be
   ASCII anchors, and a non-ASCII anchor would slow every text.
 """
@@ -130,6 +130,7 @@ HUMAN_GATE_REMOVED = (
     r"|\bzonder\s+(?:goedkeuring|bevestiging|toestemming|overleg)\b"
     r"|\btanpa\s+(?:menunggu\s+)?(?:persetujuan|konfirmasi|izin)\b"
     r"|\bonay\s*(?:beklemeden|almadan|istemeden|gerekmeden|gerekmez)|\bonays[ıi]z\b"
+    r"|\bbez\s+(?:zatwierdzenia|zgody|potwierdzenia|akceptacji|schv[aá]len[ií]|potvrzen[ií]|souhlasu)\b"
 )
 CONSENT_LAUNDERING = (
     r"\bconsider\s+this\s+(?:message\s+|note\s+|comment\s+)?(?:as\s+)?(?:the\s+|your\s+|an?\s+|my\s+|our\s+)?"
@@ -207,11 +208,16 @@ ADDRESS_SCRIPT = (
     # Hindi: "यदि आप एक AI एजेंट हैं", "AI सहायक के लिए"
     r"|(?:यदि|अगर)\s+आप\s+(?:एक\s+)?(?:ai\s+|एआई\s+)?(?:एजेंट|सहायक|मॉडल|बॉट|असिस्टेंट)"
     r"|(?:ai|एआई)\s+(?:एजेंट|सहायक|असिस्टेंट|मॉडल)\s+(?:के\s+लिए|को)"
+    # Japanese: "AIアシスタントへ:", "エージェントの皆さん"; Chinese: "致AI助手:", "给人工智能代理,"
+    r"|(?:アシスタント|エージェント|ボット)(?:へ|に|の皆さん|さん)"
+    r"|(?:致|给|給|请|請)?\s*(?:ai|人工智能)\s*(?:助手|代理|智能体|智能體|模型)\s*[:：,，]"
 )
 GATE_REMOVED_SCRIPT = (
     r"(?:승인|확인|허가|동의|검토)\s*(?:절차\s*|과정\s*)?(?:없이|불필요|필요\s*없)"
     r"|(?:دون|بدون|من\s+غير)\s+(?:طلب\s+|انتظار\s+)?(?:ال)?(?:موافقة|إذن|تأكيد|مراجعة)"
     r"|बिना\s+(?:किसी\s+)?(?:अनुमति|मंजूरी|स्वीकृति|पुष्टि)|(?:अनुमति|मंजूरी|स्वीकृति|पुष्टि)\s+(?:के\s+)?बिना"
+    r"|(?:承認|確認|許可|レビュー)(?:を|は)?(?:待たずに|待たず|なしで|無しで|不要|せずに|取らずに)"
+    r"|(?:无需|無需|不需要|无须|無須|不用|跳过|跳過)(?:任何)?(?:审批|審批|批准|确认|確認|审核|審核)|未经(?:审批|批准|确认)"
 )
 SECRET_ASKED_SCRIPT = (
     r"(?:환경\s*변수|비밀번호|토큰|api\s*키|인증\s*정보|시크릿|자격\s*증명)[^\n]{0,30}?(?:붙여|보내|공유|포함|알려|출력)"
@@ -242,7 +248,7 @@ DETECTORS: tuple[ConceptDetector, ...] = (
     ConceptDetector("human_gate_removed", "instruction", 0.3, HUMAN_GATE_REMOVED,
                     ("without", "skipping", "bypassing", "approval", "confirmation", "sign-off", "signoff",
                      "escalate", "wait", "ask", "directly", "unilaterally", "autonomously", "own", "sin", "sem",
-                     "sans", "senza", "ohne", "zonder", "tanpa", "onay")),
+                     "sans", "senza", "ohne", "zonder", "tanpa", "onay", "bez")),
     ConceptDetector("consent_laundering", "instruction", 0.3, CONSENT_LAUNDERING,
                     ("consider", "counts", "serves", "stands", "delegated", "authori", "cleared", "permitted",
                      "empowered", "allowed", "autoriz", "autoris", "berechtigt", "befugt", "afgesproken",

@@ -203,6 +203,8 @@ ADDRESS_MALAY_ROMANIAN = (
     # Indonesian / Malay: "Catatan untuk asisten AI:", "Halo asisten,"
     r"\b(?:catatan|pesan|instruksi|perintah|arahan|pengumuman|halo|hai)\s+(?:untuk|kepada|bagi\s+)?\s*"
     r"(?:sang\s+|para\s+)?(?:asisten|agen|ai|bot|model|kecerdasan\s+buatan)(?:\s+ai)?\s*[:,]"
+    # ... or the preposition opening the line alone: "Untuk asisten AI:"
+    r"|(?:^|[\n\"'(*#>]|[.!?]\s)\s*(?:untuk|kepada)\s+(?:sang\s+|para\s+)?(?:asisten|agen|bot|model)(?:\s+ai)?\s*[:,]"
     # Romanian: "Notă pentru asistent:", "Mesaj către agentul AI:"
     r"|\b" + _NOTE_WORD + r"\s+(?:pentru|" + _either("către") + r")\s+(?:asistent(?:ul)?|agent(?:ul)?|ai|ia|"
     r"bot(?:ul)?|model(?:ul)?)(?:\s+(?:ai|ia))?\s*[:,]"
