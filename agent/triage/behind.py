@@ -162,6 +162,8 @@
   (the server's own line names the keys the write's diff cannot show) while a client fails.
 - agent.triage.gate_baseline: a Canary's latency gate written below what the stable version measured before the
   analysis began, every check halting on that threshold.
+- agent.triage.substitution_emptied: a GitOps object whose build-time substitution was written, and a ConfigMap
+  it applied since with a blank host where an application's own placeholder was.
 - agent.triage.state_dropped: a stream job restarted without its state by a write (Flink upgradeMode stateless, a
   renamed application.id/group.id) whose own start says no checkpoint or committed offset was restored.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
@@ -281,6 +283,7 @@ from agent.triage import (
     storage_layer,
     store_full,
     store_mode,
+    substitution_emptied,
     synthetic_check,
     telemetry_intake,
     time_source,
@@ -327,6 +330,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory, run_lock,
+                            substitution_emptied,
                             ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run,
                             class_performance)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
