@@ -83,8 +83,14 @@ class Migration:
 
 
 def _missing(log: LogEvidence) -> tuple[str, str] | None:
-    """The identifier the log's error says the schema lacks (its last dotted part, lowercased), and the error."""
-    for error in [log.top or {}, *log.more]:
+    """The identifier the log's error says the schema lacks (its last dotted part, lowercased), and the error.
+
+    A multi-line exception often keeps the database's words off its first line: .NET's logger heads the entry
+    with `fail: Category[0]` and puts Npgsql's `MessageText: column x does not exist` in the body, a JVM's
+    `Caused by:` and a Go wrap's detail come last. Those are read from the container's last lines after the
+    classified errors, each as one error."""
+    tail = [{"message": line} for line in log.last_lines]
+    for error in [log.top or {}, *log.more, *tail]:
         parts = [str(error.get(k) or "") for k in ("exception", "message", "example", "template")]
         found = MISSING.search(" ".join(parts))
         if found:
