@@ -30,8 +30,8 @@ PYTHON_TAIL = ["sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedColum
 
 def _reader(head: str, tail: list[str]) -> LogEvidence:
     """A reader whose classified error is only the logger's head line; the driver's words are its last lines."""
-    top = {"template": head, "example": head, "message": head, "exception": None, "severity": "error",
-           "error_class": "exception", "count": 30, "fields": {}}
+    top: dict[str, object] = {"template": head, "example": head, "message": head, "exception": None,
+                              "severity": "error", "error_class": "exception", "count": 30, "fields": {}}
     return LogEvidence(pod="invoicer-7d9f8c6b5-q4w2e", namespace="billing", evidence_id="E6", top=top, hosts=[],
                        error_classes={"exception"}, previous=False, last_lines=tail)
 
