@@ -1169,9 +1169,9 @@ _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
     for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS)
 )
-_SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff]")
-"""Hangul, Arabic, Devanagari, kana and CJK ideographs: a text holding them is read whole by the
-SCRIPT_SIGNALS detectors."""
+_SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\u0400-\u04ff]")
+"""Hangul, Arabic, Devanagari, kana, CJK ideographs and Cyrillic (the letters the view does not fold to Latin
+look-alikes): a text holding them is read whole by the SCRIPT_SIGNALS detectors."""
 
 
 def _script_windows(lowered: str, windows: dict[str, list[tuple[int, int]]]) -> None:
