@@ -166,6 +166,8 @@
   it applied since with a blank host where an application's own placeholder was.
 - agent.triage.state_dropped: a stream job restarted without its state by a write (Flink upgradeMode stateless, a
   renamed application.id/group.id) whose own start says no checkpoint or committed offset was restored.
+- agent.triage.entry_encoding: a writer's rollout that switched an encoding setting (codec, serializer, format) of
+  entries in a store a failing reader also names in its spec, the reader failing to decode them.
 - agent.triage.shared_identifier: the generic link last: a write (any kind, any namespace) before a victim's
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
@@ -211,6 +213,7 @@ from agent.triage import (
     egress_closed,
     egress_source,
     engine_memory,
+    entry_encoding,
     environment_mixup,
     ephemeral_growth,
     expansion_refused,
@@ -330,6 +333,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
                             transit_required, token_lifetime, engine_memory, run_lock,
+                            entry_encoding,
                             substitution_emptied,
                             ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run,
                             class_performance)

@@ -1,0 +1,116 @@
+"""agent.triage.entry_encoding: a writer switched the encoding of entries a reader of the same store decodes.
+
+Shapes: a StatefulSet quote feeder whose args switch `--value-format` from json to protobuf on a Memcached both it
+and a Python quote API name, the API failing with `JSONDecodeError`; a Deployment session writer whose env switches
+`PAYLOAD_COMPRESSION` from none to gzip on a Redis a Node service also names, that service failing with
+`Unexpected token in JSON`. Twins: the same switch while the reader names another store, a write to a non-encoding
+setting on the shared store, a reader of the shared store failing with timeouts (nothing is read then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.triage import entry_encoding as ee
+from agent.triage.facts import Facts, LogEvidence
+from agent.triage.subject import Subject
+from tests.triage.doubles import RecordingHub
+
+AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+KV = "quotes-kv.pricing.svc:11211"
+REDIS = "redis://sessions-redis.edge.svc:6379/2"
+
+FEEDER_ARGS = "feeder args ['--listen=:8080', '--value-format={fmt}', '--kv=" + KV + "']"
+PYTHON_DECODE = "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"
+NODE_DECODE = "SyntaxError: Unexpected token \x1f in JSON at position 0 (while reading session from cache)"
+
+
+def iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def rollout(kind: str, ns: str, name: str, diff: list[str], minutes: int = 40) -> dict[str, Any]:
+    return {"at": iso(AT - timedelta(minutes=minutes)), "type": "rollout",
+            "object": {"kind": kind, "namespace": ns, "name": name}, "summary": f"{kind} {ns}/{name} rolled out",
+            "diff": diff}
+
+
+def pod_spec(env: dict[str, str] | None = None, args: list[str] | None = None) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "main", "image": "registry.example.com/app:1"}
+    if env:
+        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+    if args:
+        container["args"] = args
+    return {"containers": [container]}
+
+
+def workload(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, "spec": {"template": {"spec": spec}}}
+
+
+def reader(pod: str, ns: str, message: str) -> LogEvidence:
+    top = {"template": message, "example": message, "message": message, "severity": "error", "count": 40}
+    return LogEvidence(pod=pod, namespace=ns, evidence_id="L1", top=top, hosts=[], error_classes=set(),
+                       previous=False)
+
+
+def facts_for(changes: list[dict[str, Any]], objects: dict[Any, Any], logs: list[LogEvidence]) -> tuple[Facts,
+                                                                                                         RecordingHub]:
+    hub = RecordingHub(objects=objects)
+    facts = Facts(at=AT, changes={"changes": changes}, changes_id="C1", logs=logs)
+    asyncio.run(ee.read(Subject(namespace="web"), facts, hub, iso(AT)))
+    return facts, hub
+
+
+def feeder_case(reader_kv: str, diff: list[str], message: str = PYTHON_DECODE) -> tuple[Facts, RecordingHub]:
+    objects = {("StatefulSet", "pricing", "feeder"): workload("StatefulSet", pod_spec(
+                   args=["--listen=:8080", "--value-format=protobuf", f"--kv={KV}"])),
+               ("Pod", "web", "quote-api-6b8d9c7f5-r2t4k"): {"kind": "Pod", "spec": pod_spec(
+                   env={"QUOTES_CACHE": reader_kv, "LOG_LEVEL": "info"})}}
+    return facts_for([rollout("StatefulSet", "pricing", "feeder", diff)], objects,
+                     [reader("quote-api-6b8d9c7f5-r2t4k", "web", message)])
+
+
+SWITCH = [FEEDER_ARGS.format(fmt="json") + " -> " + FEEDER_ARGS.format(fmt="protobuf")[len("feeder args "):]]
+
+
+def test_args_switch_to_protobuf_names_the_feeder() -> None:
+    facts, _ = feeder_case(KV, SWITCH)
+    [(ref, finding, evidence, _)] = ee.suspects(facts)
+    assert (ref.kind, ref.namespace, ref.name) == ("StatefulSet", "pricing", "feeder")
+    assert finding["details"]["setting"] == "value-format" and finding["details"]["new"] == "protobuf"
+    assert "quotes-kv.pricing.svc" in finding["details"]["store"]
+    assert "JSONDecodeError" in finding["message"] and "C1" in evidence
+
+
+def test_env_compression_switch_names_the_session_writer() -> None:
+    diff = ["writer env PAYLOAD_COMPRESSION='none' -> PAYLOAD_COMPRESSION='gzip'"]
+    objects = {("Deployment", "edge", "session-writer"): workload("Deployment", pod_spec(
+                   env={"SESSION_STORE_URL": REDIS, "PAYLOAD_COMPRESSION": "gzip"})),
+               ("Pod", "web", "storefront-5c7d8f9b6-k8m2n"): {"kind": "Pod", "spec": pod_spec(
+                   env={"REDIS_URL": REDIS})}}
+    facts, _ = facts_for([rollout("Deployment", "edge", "session-writer", diff)], objects,
+                         [reader("storefront-5c7d8f9b6-k8m2n", "web", NODE_DECODE)])
+    [(ref, finding, _, _)] = ee.suspects(facts)
+    assert (ref.kind, ref.name) == ("Deployment", "session-writer")
+    assert finding["details"]["old"] == "none" and finding["details"]["new"] == "gzip"
+
+
+def test_a_reader_of_another_store_is_not_linked() -> None:
+    facts, _ = feeder_case("rates-kv.fx.svc:11211", SWITCH)
+    assert not ee.suspects(facts)
+
+
+def test_a_non_encoding_setting_on_the_shared_store_is_not_named() -> None:
+    diff = ["feeder env KV_TTL_SECONDS='60' -> KV_TTL_SECONDS='5'"]
+    facts, hub = feeder_case(KV, diff)
+    assert not ee.suspects(facts)
+    assert not hub.calls, "no switch: nothing is read"
+
+
+def test_a_reader_failing_with_timeouts_reads_nothing() -> None:
+    facts, hub = feeder_case(KV, SWITCH, message="pymemcache.exceptions.MemcacheUnexpectedCloseError: timed out")
+    assert not ee.suspects(facts)
+    assert not hub.calls
