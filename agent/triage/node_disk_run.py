@@ -76,8 +76,9 @@ def _runs(facts: Facts, node: str, pods: list[str]) -> list[tuple[dict[str, Any]
 
 
 def _parent_of(parent: str, child: str) -> bool:
-    """Whether `child` is named after `parent` (`daily-20261204`, `x-backup-ab12`, `volsync-src-x`)."""
-    return len(parent) >= 4 and parent != child and f"-{parent}-" in f"-{child}-"
+    """Whether `child` is named after `parent` as controllers name what they create (`<schedule>-<timestamp>`,
+    `<backup>-<suffix>`): a prefix, so a short name that merely occurs inside another is no parent."""
+    return len(parent) >= 4 and child.startswith(parent + "-")
 
 
 def _edit(facts: Facts, run: Ref, started: datetime) -> tuple[dict[str, Any], str, Ref] | None:

@@ -99,3 +99,8 @@ def test_run_whose_schedule_nobody_edited() -> None:
     unedited = [edited("RecurringJob", "storage", "weekly-prune", ["spec.task = 'filesystem-trim'"], "helm"),
                 LONGHORN[1]]
     assert nd.suspects(facts_for(unedited, 0.08, 0.97)) == []
+
+
+def test_an_edited_object_whose_name_only_occurs_inside_the_runs() -> None:
+    inside = [edited("ConfigMap", "storage", "full-c", ["data.retention = '30d'"], "helm"), LONGHORN[1]]
+    assert nd.suspects(facts_for(inside, 0.08, 0.97)) == []
