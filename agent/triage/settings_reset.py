@@ -150,7 +150,7 @@ def finding(hit: SettingsReset, at: datetime) -> dict[str, Any]:
     error = str((hit.victim.top or {}).get("example") or (hit.victim.top or {}).get("template") or "")[:200]
     message = (f"{hit.target} was written{by} {ago} before the incident without settings its server relied on: "
                f"after the write the server reset {', '.join(hit.keys[:4])} to their defaults ('{hit.said[:160]}'), "
-               f"and {hit.victim.namespace}/{hit.victim.pod} fails since: '{error}'. The write lists only the keys "
+               f"and {hit.victim.namespace}/{hit.victim.pod} fails: '{error}'. The write lists only the keys "
                f"it still sets, so the lost ones show only in the server's reload. Restore "
                f"{', '.join(hit.keys[:4])} in the source the writer applies (its template or values)")
     return {"check": CHECK, "severity": "critical", "reason": "SettingsResetToDefault",
