@@ -59,6 +59,7 @@ from agent.triage import (
     datapath,
     dependency_disruption,
     disabled_command,
+    disk_arrivals,
     dns_scope,
     dns_stall,
     dns_sync_flags,
@@ -276,7 +277,7 @@ CHECK_WEIGHT: dict[str, float] = {
     vpa_evictions.CHECK: vpa_evictions.WEIGHT,
     shutdown_config.CHECK: shutdown_config.WEIGHT, credential_refresher.CHECK: credential_refresher.WEIGHT,
     pull_secret_source.CHECK: pull_secret_source.WEIGHT, registry_cleanup.CHECK: registry_cleanup.WEIGHT,
-    runtime_registry_config.CHECK: runtime_registry_config.WEIGHT,
+    runtime_registry_config.CHECK: runtime_registry_config.WEIGHT, disk_arrivals.CHECK: disk_arrivals.WEIGHT,
     tightened.CHECK: tightened.WEIGHT, conn_settings.CHECK: conn_settings.WEIGHT,
     time_limit.CHECK: time_limit.WEIGHT, syn_retry_step.CHECK: syn_retry_step.WEIGHT,
     upstream_trust.CHECK: upstream_trust.WEIGHT, dns_sync_flags.CHECK: dns_sync_flags.WEIGHT,
@@ -575,6 +576,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for rr in runtime_registry_config.found(facts)[:1]:  # pulls unreachable: the nodes' registry config rewritten
         _add_suspect(cases, rr.writer, runtime_registry_config.finding(rr, facts.at), None, rr.evidence)
         next(c for r, c in cases.items() if r.same_object(rr.writer)).explains_refs += rr.victims
+    for da in disk_arrivals.found(facts)[:1]:  # a node's DiskPressure: an unfenced disk-hungry pool just arrived
+        _add_suspect(cases, da.creator, disk_arrivals.finding(da, facts.at), None, da.evidence)
+        next(c for r, c in cases.items() if r.same_object(da.creator)).explains_refs.append(Ref("Node", "", da.node))
     for sw in shutdown_config.weakened(facts):  # errors at pod terminations: the revision that dropped the drain
         _add_suspect(cases, sw.workload, shutdown_config.finding(sw, facts.at), None, sw.evidence)
     for gr in gitops_revert.found(facts):  # a hand fix a GitOps controller wrote back (triage.gitops_revert)

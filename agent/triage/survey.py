@@ -240,6 +240,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import runtime_registry_config  # pulls unreachable: the nodes' registry config rewritten
 
     await runtime_registry_config.read(facts, call)
+    from agent.triage import disk_arrivals  # a node's DiskPressure: an unfenced disk-hungry pool just arrived
+
+    await disk_arrivals.read(facts, call)
     from agent.triage import gitops_revert, job_changes  # a hand fix a controller wrote back; a Job's statement
 
     await gitops_revert.read(facts, call)
