@@ -107,8 +107,11 @@ def test_attested_answers_screen_as_a_fresh_screening_over_the_corpora(tmp_path:
     assert 0 < len(clean) < len(texts)
     for t in clean:  # the verdict says exactly what a fresh screening says
         assert fresh[t] == (t, 0, 0.0, [])
-    hostile = [r["text"] for r in rows if r.get("label") in ("hostile", "secret") and r["text"] in fresh]
-    assert hostile and not any(t in clean for t in hostile), "no text with a finding is attested"
+    # A finding is what the screening reports, not a corpus label: a hostile line the scanner misses has
+    # no finding, and which lines the every-eighth sample holds shifts as corpora are added.
+    found = [t for t in texts if fresh[t] != (t, 0, 0.0, [])]
+    assert found and not any(t in clean for t in found), "no text with a finding is attested"
+    assert any(r.get("label") in ("hostile", "secret") and r["text"] in found for r in rows)
     attested.attest_answers(KEY, [attested.mac(KEY, attested.ANSWER, t) for t in clean])
     for t in texts:
         assert attested.is_clean_answer(t) == (t in clean)
