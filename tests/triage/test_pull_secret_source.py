@@ -10,11 +10,13 @@ that still lists it, and a write made after the refused pods were admitted.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from agent.triage import pull_secret_source as pss
 from agent.triage.facts import Facts
+from tests.triage.doubles import RecordingHub
 
 AT = datetime(2026, 10, 3, 14, 0, tzinfo=UTC)
 
@@ -107,3 +109,27 @@ def test_a_refusal_with_a_pull_secret_on_the_pod_reads_nothing() -> None:
     facts = _statefulset(["quay-robot"], [])
     facts.scan["findings"][0]["details"]["pull_secrets"] = ["quay-robot"]  # type: ignore[index]
     assert pss.refused_without_secret(facts) == [] and pss.found(facts) == []
+
+
+def test_read_keeps_the_workloads_oldest_and_newest_pods_and_their_account() -> None:
+    """The read path, through a recorded hub: a ReplicaSet's pods listed, the oldest and newest read, their account
+    read; another workload's pods in the namespace are left alone."""
+    old = _pod("mailer-7c9d8f6b5-x7b2m", "notify", ("ReplicaSet", "mailer-7c9d8f6b5"), "mailer",
+               "2026-09-01T00:00:00Z", ["ghcr-pull"], False)
+    new = _pod("mailer-7c9d8f6b5-zzq4k", "notify", ("ReplicaSet", "mailer-7c9d8f6b5"), "mailer",
+               "2026-10-03T13:40:00Z", [], True)
+    sa = _account("mailer", "notify", "2026-10-03T12:00:00Z", [], [("terraform-provider-kubernetes",
+                                                                    "2026-10-03T12:00:00Z")])
+    rows = [{"name": "mailer-7c9d8f6b5-x7b2m", "namespace": "notify", "created": "2026-09-01T00:00:00Z"},
+            {"name": "mailer-7c9d8f6b5-zzq4k", "namespace": "notify", "created": "2026-10-03T13:40:00Z"},
+            {"name": "digest-6b8d7c9f5-q2w4r", "namespace": "notify", "created": "2026-10-03T13:41:00Z"}]
+    hub = RecordingHub(objects={("Pod", "notify", old["metadata"]["name"]): old,
+                                ("Pod", "notify", new["metadata"]["name"]): new,
+                                ("ServiceAccount", "notify", "mailer"): sa}, lists={"Pod": rows})
+    facts = _facts(("Deployment", "notify", "mailer"), "401 Unauthorized", [], [])
+    del facts.reads[pss.STORE]
+    asyncio.run(pss.read(facts, hub))
+    assert not any("digest-" in str(args) for _, args in hub.calls)
+    [lost] = pss.found(facts)
+    assert str(lost.account) == "ServiceAccount notify/mailer" and lost.secrets == ["ghcr-pull"]
+    assert lost.manager == "terraform-provider-kubernetes"
