@@ -138,6 +138,8 @@
   rules no longer match the host a workload calls: the DNS proxy answers REFUSED (server misbehaving) or drops.
 - agent.triage.pod_dns_settings: a failing pod's own DNS settings (dnsPolicy Default/None, hostNetwork, a lowered
   ndots) written by its rollout or added at admission, so the cluster names it calls no longer resolve.
+- agent.triage.platform_spread: a workload's own write that widened its placement (node selector or affinity
+  dropped, a toleration for every taint) onto a node of another OS/CPU, where its image has no variant.
 - agent.triage.pod_network_identity: a per-pod network identity (SecurityGroupPolicy: a branch ENI with its security
   groups) written before the pods created after it began timing out outbound while the older replicas work.
 - agent.triage.pool_nat: a node-scoped pod network config (Calico IPPool nodeSelector, CiliumNodeConfig, ENIConfig)
@@ -245,6 +247,7 @@ from agent.triage import (
     owner_gone,
     peer_cut,
     pipeline_backpressure,
+    platform_spread,
     pod_dns_settings,
     pod_network_identity,
     policy_cut,
@@ -318,6 +321,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pod_network_identity,
                             dns_policy,
                             pod_dns_settings,
+                            platform_spread,
                             egress_source,
                             cloud_policy,
                             controller_api,

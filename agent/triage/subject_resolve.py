@@ -11,6 +11,8 @@ cluster object, found by following Kubernetes' own references:
   object serves it, the proxy's own logs (ingress-nginx, Traefik, Envoy name the upstream `namespace-service-port`
   or `service.namespace.svc.cluster.local` next to the host they served) -> the Service;
 - `IP[:port]` -> the pod that holds that IP (field selector `status.podIP`) -> its workload;
+- a host that is a node's name (a question about "a pod failing on <node>") -> the failing pods scheduled there
+  (field selector `spec.nodeName`) -> their workloads; a node whose pods all run names none;
 - any other value (a topic, a queue, a bucket; words of the alert's name joined like a name) -> a custom
   resource whose name, or a name-like field of its spec/status (`topicName`, `queueName`, `name`...),
   equals it.
@@ -244,6 +246,9 @@ async def _resolve_host(host: str, call: Call, services: dict[str, set[str]]) ->
     found = served_by_routes(host, routes)
     if found:
         return found
+    found = await _resolve_node(host, call)
+    if found:
+        return found
     labels = {w for w in host.split(".")[:-1] if len(w) >= 3 and w not in ("www", "api", "com", "net", "org")}
     aliases = [{"name": n, "namespace": ns} for ns, names in sorted(services.items()) for n in sorted(names)
                if any(w in n for w in labels)]
@@ -276,6 +281,29 @@ async def _resolve_address(address: str, call: Call) -> list[Match]:
         out.append(Match(Ref("Pod", str(row.get("namespace") or ""), pod), address,
                          f"{address} is pod {row.get('namespace')}/{pod} (workload {workload_of_pod(pod)})", 0))
     return out
+
+
+HEALTHY_STATUSES = ("Running", "Completed", "Succeeded")
+
+
+def _unhealthy(row: dict[str, Any]) -> bool:
+    """A pod row (k8s_list) that is failing: a problem, a status other than running or done, or not all ready."""
+    ready = str(row.get("ready") or "")
+    have, _, want = ready.partition("/")
+    short = have.isdigit() and want.isdigit() and int(have) < int(want) and row.get("status") == "Running"
+    return bool(row.get("problem")) or str(row.get("status") or "") not in HEALTHY_STATUSES or short
+
+
+async def _resolve_node(host: str, call: Call) -> list[Match]:
+    """A host that is a node's name (a question about "a pod failing on <node>"): the failing pods scheduled
+    there (field selector `spec.nodeName`, each row's node checked too), each standing for its workload; none when
+    every pod there is healthy (then the node's name says nothing about which workload is wrong)."""
+    rows = _rows(await call("k8s_list", {"kind": "pods", "field_selector": f"spec.nodeName={host}"},
+                            f"resolve-node-{host.split('.')[0]}"))
+    return [Match(Ref("Pod", str(r.get("namespace") or ""), str(r["name"])), host,
+                  f"{host} is a node; pod {r.get('namespace')}/{r['name']} fails there "
+                  f"({r.get('problem') or r.get('status')})", 2) for r in rows
+            if r.get("node") == host and _unhealthy(r)][:MAX_ADDRESSES]
 
 
 async def _resolve_values(values: list[tuple[str, int]], call: Call) -> list[Match]:
