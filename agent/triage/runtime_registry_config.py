@@ -45,6 +45,9 @@ NETWORK = re.compile(r"i/o timeout|connection refused|no such host|network is un
 CONFIG_PATHS = re.compile(r"/etc/containerd|/etc/containers|/etc/docker|/etc/crio|certs\.d|registries\.conf|"
                           r"hosts\.toml|daemon\.json", re.I)
 """Host paths where container runtimes read their registry mirrors, hosts and trust."""
+REGISTRY_WORDS = re.compile(r"mirror|registr|hosts\.toml|certs\.d|insecure", re.I)
+"""What a writer of registry config says in its mounts or script; a runtime-class installer (a GPU toolkit that
+edits containerd's config.toml for its runtime) mounts the same directory and says none of it."""
 CLUSTER_NAME = re.compile(r"(?<![\w.-])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local)?)(?::\d+)?(?![\w-])",
                           re.I)
 """A cluster Service DNS name: what a node's own resolver does not answer."""
@@ -91,6 +94,13 @@ def config_paths(obj: dict[str, Any]) -> list[str]:
                    if isinstance(v, dict) and CONFIG_PATHS.search(str((v.get("hostPath") or {}).get("path") or ""))})
 
 
+def writes_registry_config(obj: dict[str, Any]) -> bool:
+    """Whether the workload mounts a runtime config path from the host and its mounts or script speak of
+    registries (mirrors, hosts.toml, certs.d, insecure registries)."""
+    paths = config_paths(obj)
+    return bool(paths) and bool(REGISTRY_WORDS.search(" ".join(paths) + "\n" + _text(obj)))
+
+
 def _text(obj: dict[str, Any]) -> str:
     parts: list[str] = []
     for c in (_template(obj).get("containers") or []) + (_template(obj).get("initContainers") or []):
@@ -111,7 +121,7 @@ async def read(facts: Facts, call: Call) -> None:
     for row in rows[:MAX_WRITERS]:
         got = await get_yaml(call, "DaemonSet", str(row.get("name")), str(row.get("namespace") or ""),
                              f"survey-runtime-registry-{row.get('name')}")
-        if got is not None and config_paths(got[0]):
+        if got is not None and writes_registry_config(got[0]):
             store["writers"].append(got)
 
 
@@ -139,6 +149,8 @@ def found(facts: Facts) -> list[ConfigWriter]:
         return out
     first = min(since for _, _, since in pulls)
     for obj, evidence_id in (facts.reads.get(STORE) or {}).get("writers") or []:
+        if not writes_registry_config(obj):
+            continue
         write = _last_write(facts, obj)
         if write is None or not timedelta(0) <= first - write[0] <= LEAD:
             continue

@@ -4,8 +4,8 @@ fail with network errors (agent.triage.runtime_registry_config).
 Findings in the scan's own shape (pod.image_pull with its `error` and `since`), DaemonSets in Kubernetes' shape.
 Two shapes: a CRI-O `registries.conf.d` writer now naming a `*.svc` mirror (`no such host`), and a Docker
 `daemon.json` writer pointing at a node port that refuses (`connection refused`, no cluster name). Twins: a
-writer unchanged for days or changed after the failure, a pull the registry refused (credentials), and a
-DaemonSet mounting other host paths.
+writer unchanged for days or changed after the failure, a pull the registry refused (credentials), a
+DaemonSet mounting other host paths, and a GPU runtime installer mounting containerd's config without registry words.
 """
 
 from __future__ import annotations
@@ -73,3 +73,9 @@ def test_a_refused_credential_or_an_unrelated_host_mount_reads_nothing() -> None
     assert rrc.found(_facts("i/o timeout", [ds], secrets=True)) == []  # a credential refusal: another story
     logs = _daemonset("log-shipper", "/var/log", "tail -F /var/log/*.log", "2026-07-08T14:10:00Z")
     assert rrc.config_paths(logs) == [] and rrc.config_paths(ds) == ["/etc/containers/registries.conf.d"]
+
+
+def test_a_runtime_installer_mounting_containerd_config_without_registry_words_is_not_named() -> None:
+    toolkit = _daemonset("gpu-toolkit", "/etc/containerd", "toolkit install --runtime=containerd "
+                         "--config=/etc/containerd/config.toml --set-as-default", "2026-07-08T14:10:00Z")
+    assert not rrc.writes_registry_config(toolkit) and rrc.found(_facts("i/o timeout", [toolkit])) == []
