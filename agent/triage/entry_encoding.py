@@ -58,6 +58,8 @@ DECODE = re.compile(
 Protobuf, MessagePack, compression framings), or its own `decode/deserialize ... failed`."""
 ENCODING_KEY = re.compile(r"codec|encod|serializ|marshal|format|compress|content[-_]?type|wire", re.I)
 """The name of a setting that chooses how entries are written (`CACHE_CODEC`, `--serializer`, `VALUE_FORMAT`)."""
+NOT_ENTRIES = re.compile(r"log|date|time|metric|trac|print|display|console", re.I)
+"""A format setting of the process's own output (`LOG_FORMAT`, `--log.format`, `DATE_FORMAT`), not of stored entries."""
 PAIR = re.compile(r"(?<![\w.-])-{0,2}(?P<key>[A-Za-z_][\w.-]*)\s*[=:]\s*'?(?P<value>[^'\s,\]\[]+)'?")
 """A `KEY='value'` (env), `--key=value` (args) or `key: value` (config) on one side of a diff line's `->`."""
 
@@ -97,7 +99,7 @@ def encoding_switch(change: dict[str, Any]) -> tuple[str, str, str] | None:
         old = {m["key"]: m["value"] for m in PAIR.finditer(before)}
         new = {m["key"]: m["value"] for m in PAIR.finditer(after)}
         for key, value in new.items():
-            if ENCODING_KEY.search(key) and key in old and old[key] != value:
+            if ENCODING_KEY.search(key) and not NOT_ENTRIES.search(key) and key in old and old[key] != value:
                 return key, old[key], value
     return None
 

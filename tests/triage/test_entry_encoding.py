@@ -4,7 +4,8 @@ Shapes: a StatefulSet quote feeder whose args switch `--value-format` from json 
 and a Python quote API name, the API failing with `JSONDecodeError`; a Deployment session writer whose env switches
 `PAYLOAD_COMPRESSION` from none to gzip on a Redis a Node service also names, that service failing with
 `Unexpected token in JSON`. Twins: the same switch while the reader names another store, a write to a non-encoding
-setting on the shared store, a reader of the shared store failing with timeouts (nothing is read then).
+setting (a TTL, the writer's own log format) on the shared store, a reader of the shared store failing with
+timeouts (nothing is read then).
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ def test_a_non_encoding_setting_on_the_shared_store_is_not_named() -> None:
     facts, hub = feeder_case(KV, diff)
     assert not ee.suspects(facts)
     assert not hub.calls, "no switch: nothing is read"
+
+
+def test_a_log_format_switch_on_the_shared_store_is_not_named() -> None:
+    diff = ["feeder env LOG_FORMAT='json' -> LOG_FORMAT='logfmt'"]
+    facts, _ = feeder_case(KV, diff)
+    assert not ee.suspects(facts)
 
 
 def test_a_reader_failing_with_timeouts_reads_nothing() -> None:
