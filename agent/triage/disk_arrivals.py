@@ -10,18 +10,20 @@ disk, and the kubelet reports DiskPressure and evicts the application's pods, wh
 sick node.
 
 The evidence any instance leaves, read here: a node the scan finds under DiskPressure; at least MIN_ARRIVALS pods
-there created shortly before the pressure began (within ARRIVAL), with emptyDirs without sizeLimit and no
-ephemeral-storage limit, and without any nodeSelector or required node affinity (nothing fences them); the object
-that made them (named in their owner references, or the prefix of their names, or a label value they carry, in
-their namespace) written in the timeline shortly before the first of them arrived.
+there created shortly before the pressure began (within ARRIVAL), with image-build or CI-workspace emptyDirs
+(HEAVY) without sizeLimit and no ephemeral-storage limit, and without any nodeSelector or required node affinity
+(nothing fences them); the object that made them (named in their owner references, or the prefix of their names,
+or a label value they carry, in their namespace) written in the timeline shortly before the first of them arrived.
 
-Not named: pods that arrived after the pressure began, pods whose disk use is bounded, pods still fenced by a
-nodeSelector or node affinity, a single pod, a creator not written within LEAD before they came (a pool that always
-ran there: another story). The survey calls `read` (reading only); `found` is pure.
+Not named: pods that arrived after the pressure began, pods whose disk use is bounded (a sizeLimit, or only an
+application's /tmp or cache dir), pods still fenced by a nodeSelector or node affinity, a single pod, a creator not
+written within LEAD before they came (a pool that always ran there: another story).
+The survey calls `read` (reading only); `found` is pure.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,6 +44,10 @@ LEAD = timedelta(hours=6)
 """How long before the first arrival their creator's write may have been."""
 MIN_ARRIVALS = 2
 MAX_PODS = 6
+HEAVY = re.compile(r"/var/lib/(?:docker|containerd|containers|buildkit)\b|kaniko|/_work\b|/workspace\b|"
+                   r"/builds?\b|/home/runner\b", re.I)
+"""Mount paths of image builders and CI workspaces (dind, BuildKit, Kaniko, buildah/podman, runner work dirs):
+directories that take gigabytes per job, unlike an application's /tmp or cache emptyDir."""
 NOT_CREATORS = {"pod", "node", "event", "endpoints", "endpointslice", "lease", "replicaset", "controllerrevision"}
 """Kinds whose writes follow from pods (or are pods) rather than decide where new ones go."""
 
@@ -112,8 +118,8 @@ def template_of(obj: dict[str, Any]) -> dict[str, Any]:
 def _dirs(pod: dict[str, Any], creator: dict[str, Any] | None) -> list[str]:
     """The pod's unbounded emptyDir mounts; for a pod read without volumes, its creator's template's."""
     if "volumes" in (pod.get("spec") or {}) or creator is None:
-        return unbounded_dirs(pod)
-    return unbounded_dirs(template_of(creator))
+        return [d for d in unbounded_dirs(pod) if HEAVY.search(d)]
+    return [d for d in unbounded_dirs(template_of(creator)) if HEAVY.search(d)]
 
 
 def fenced(pod: dict[str, Any]) -> bool:

@@ -5,7 +5,8 @@ Findings in the scan's own shape (a Node under DiskPressure with `since`), pods 
 timeline's shape. Two shapes: a BuildKit Deployment re-synced by Argo CD (pods named after it, volumes on the pod),
 and an Argo Workflows template whose pods carry its name as a label and were read without volumes (the creator's
 template says them). Twins: pods still fenced by a nodeSelector, bounded emptyDirs, a creator written days before,
-a single pod, pods that came after the pressure began.
+a single pod, pods that came after the pressure began, an
+application rollout whose pods only mount /tmp.
 """
 
 from __future__ import annotations
@@ -70,10 +71,10 @@ def test_workflow_pods_read_without_volumes_take_them_from_the_written_template(
     pods = [_pod(f"export-run-{i}", "data", f"2026-06-02T10:5{i}:00Z", None, labels) for i in range(2)]
     ref = Ref("WorkflowTemplate", "data", "nightly-export")
     template = {"kind": "WorkflowTemplate", "spec": {"template": {"spec": {"containers": [
-        {"name": "main", "volumeMounts": [{"name": "scratch", "mountPath": "/export"}]}], "volumes": UNBOUNDED}}}}
+        {"name": "main", "volumeMounts": [{"name": "scratch", "mountPath": "/workspace"}]}], "volumes": UNBOUNDED}}}}
     facts = _facts(pods, ("WorkflowTemplate", "data", "nightly-export", "2026-06-02T10:00:00Z"), [(ref, template)])
     [hit] = da.found(facts)
-    assert hit.creator == ref and hit.dirs == ["/export"]
+    assert hit.creator == ref and hit.dirs == ["/workspace"]
     assert da.found(_facts(pods, ("WorkflowTemplate", "data", "nightly-export", "2026-06-02T10:00:00Z"))) == []
 
 
@@ -81,6 +82,14 @@ def test_fenced_bounded_or_single_pods_blame_no_creator() -> None:
     assert da.found(_buildkit(selector={"pool": "ci"})) == []  # still kept to their nodes: not placement
     assert da.found(_buildkit(volumes=BOUNDED)) == []  # their disk use is bounded
     assert da.found(_buildkit(count=1)) == []  # one pod is no pool
+
+
+def test_an_application_rollout_with_a_tmp_emptydir_is_not_a_disk_hungry_pool() -> None:
+    pods = [_pod(f"checkout-6f7c8d9b4-{s}", "shop", f"2026-06-02T10:4{i}:00Z", UNBOUNDED) for i, s in
+            enumerate(["k2l8p", "q9r7s"])]
+    for p in pods:
+        p["spec"]["containers"][0]["volumeMounts"][0]["mountPath"] = "/tmp"
+    assert da.found(_facts(pods, ("Deployment", "shop", "checkout", "2026-06-02T10:30:00Z"))) == []
 
 
 def test_a_creator_written_long_before_or_pods_after_the_pressure_are_not_named() -> None:
