@@ -528,8 +528,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(ia.ingress)).explains_refs += ia.backends
     for bp in browser_policy.excluded(facts):  # a written CORS/CSP policy the browser's refusals show
         _add_suspect(cases, bp.policy.target, browser_policy.finding(bp), None, bp.evidence)
-    for cs in cookie_samesite.hardened(facts):  # a session cookie made SameSite=Strict: logins lose their state
-        _add_suspect(cases, cs.target, cookie_samesite.finding(cs), cs.log, cs.evidence)
+    for ck in cookie_samesite.hardened(facts):  # a session cookie made SameSite=Strict: logins lose their state
+        _add_suspect(cases, ck.target, cookie_samesite.finding(ck), ck.log, ck.evidence)
     for fm in field_meaning.suspects(facts):  # a field write whose signature the victim prints (triage.field_meaning)
         _add_suspect(cases, fm.target, field_meaning.finding(fm), fm.log, [e for e in (facts.changes_id,) if e])
         next(c for r, c in cases.items() if r.same_object(fm.target)).explains_refs += fm.victims
