@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 
@@ -74,20 +75,11 @@ def refused_secrets(facts: Facts) -> dict[str, list[Ref]]:
     return out
 
 
-def _text(obj: dict[str, Any]) -> str:
-    """The job template's commands, args and env values as one text (where the Secret's name and the login are)."""
-    spec = ((((obj.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get(
-        "spec") or {}
-    parts: list[str] = []
-    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-        parts += [str(x) for x in (c.get("command") or []) + (c.get("args") or [])]
-        parts += [str(e.get("value") or "") for e in c.get("env") or [] if isinstance(e, dict)]
-    return " ".join(parts)
 
 
 def writes(obj: dict[str, Any], secret: str) -> str | None:
     """The login words when the CronJob's template logs in to a token service and names `secret` as a word."""
-    text = _text(obj)
+    text = pod_spec_words.job_command_text(obj)
     login = LOGIN.search(text)
     if login is None or not re.search(rf"(?<![\w.-]){re.escape(secret)}(?![\w.-])", text):
         return None

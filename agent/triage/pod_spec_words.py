@@ -32,6 +32,14 @@ def template_spec(obj: dict[str, Any]) -> dict[str, Any]:
     return ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}  # type: ignore[no-any-return]
 
 
+def job_command_text(cronjob: dict[str, Any]) -> str:
+    """A CronJob's containers' commands, args and env values (init containers too) as one text: what its runs do
+    and with which settings, for a search of its words (a cleanup tool's name, the Secret it writes)."""
+    job = ((cronjob.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}
+    spec = (job.get("template") or {}).get("spec") or {}
+    return " ".join(text for _, text in words(walk(spec)))
+
+
 def walk(spec: dict[str, Any], init: bool = True) -> list[SpecWord]:
     """Every place of a pod spec (`pod["spec"]`, or a template's) that names something, in the spec's order: the
     volumes' ConfigMaps and Secrets, then per container (init containers first unless `init` is False) its

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import workload_of_pod
@@ -83,15 +84,6 @@ def refused_as_missing(facts: Facts) -> list[tuple[Ref, str, str]]:
     return out
 
 
-def command_of(obj: dict[str, Any]) -> str:
-    """A CronJob's job template commands and args (every container) as one text."""
-    spec = ((((obj.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}).get("template") or {}).get(
-        "spec") or {}
-    parts: list[str] = []
-    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-        parts += [str(x) for x in (c.get("command") or []) + (c.get("args") or [])]
-        parts += [str(e.get("value") or "") for e in c.get("env") or [] if isinstance(e, dict)]
-    return " ".join(parts)
 
 
 def _rows(outcome: Any) -> list[dict[str, Any]]:
@@ -123,7 +115,7 @@ async def read(facts: Facts, call: Call) -> None:
     for row in _rows(listed)[:MAX_CRONJOBS]:
         name, ns = str(row.get("name") or ""), str(row.get("namespace") or "")
         got = await get_yaml(call, "CronJob", name, ns, f"survey-registry-cleanup-{name}")
-        if got is None or not CLEANUP.search(command_of(got[0])):
+        if got is None or not CLEANUP.search(pod_spec_words.job_command_text(got[0])):
             continue
         pods = await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-registry-cleanup-runs-{name}")
         runs = sorted((str(p.get("name")) for p in _rows(pods) if str(p.get("name") or "").startswith(f"{name}-")),
@@ -179,7 +171,7 @@ def found(facts: Facts) -> list[Cleanup]:
         host, repo, ident = _image_parts(image)
         for obj, evidence_id, log in store.get("cronjobs") or []:
             ran = parse_time((obj.get("status") or {}).get("lastScheduleTime"))
-            command = command_of(obj)
+            command = pod_spec_words.job_command_text(obj)
             hosts = {h.lower() for h in _HOST.findall(command)}
             if ran is None or pulled is None or not pulled <= ran <= first or (hosts and host.lower() not in hosts):
                 continue

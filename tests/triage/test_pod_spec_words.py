@@ -71,3 +71,16 @@ def test_each_caller_keeps_its_own_filter() -> None:
                                                                                     "egress-env"]
     assert cloud_actor.spec_words({"spec": {"template": {"spec": SPEC}}}) == psw.words(psw.walk(SPEC))
     assert proxy_bypass._config_maps(pod) == {"app-conf", "egress-env"}
+
+
+def test_a_cronjobs_command_text_holds_every_containers_command_args_and_env_values_and_no_secret_name() -> None:
+    cronjob = {"spec": {"jobTemplate": {"spec": {"template": {"spec": {
+        "initContainers": [{"command": ["regctl", "registry", "login"],
+                            "env": [{"name": "HOST", "value": "reg.local"}]}],
+        "containers": [{"command": ["crane"], "args": ["delete", "reg.local/app@sha256:ab"],
+                        "env": [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "reg-token", "key": "t"}}},
+                                "not-a-dict"]}]}}}}}}
+    text = psw.job_command_text(cronjob)
+    assert text.split() == ["regctl", "registry", "login", "reg.local", "crane", "delete", "reg.local/app@sha256:ab"]
+    assert "reg-token" not in text
+    assert psw.job_command_text({"spec": {"schedule": "0 * * * *"}}) == ""
