@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mcp_servers.common.logfacts import fields as fx
 from mcp_servers.common.logfacts.classify import CAUSE_CLASSES, classify
 from mcp_servers.common.logfacts.continued import INHERITED_FIELDS, continued_values, inherits_cause
+from mcp_servers.common.logfacts.dotnet_console import body as dotnet_body
 from mcp_servers.common.logfacts.lines import parse_line
 from mcp_servers.common.logfacts.mask import scrub, template
 from mcp_servers.common.logfacts.models import LogError, LogFacts, Severity, StackTrace
@@ -76,6 +77,8 @@ class _Entry:
 def _analyse(rec: Record) -> _Entry:
     """Parse a record: format, severity, timestamp, message, exception, stack trace (no classification)."""
     head = parse_line(rec.lines[0])
+    if (said := dotnet_body(rec.lines)) is not None:  # .NET console: the message is on the lines after the head
+        head.message = said
     trace, code = parse_trace(rec.lines) if len(rec.lines) > 1 or rec.kind else (None, [])
     if trace is None and head.stack:
         stack_lines = [ln for ln in head.stack.splitlines() if ln.strip()]
