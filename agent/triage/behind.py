@@ -40,6 +40,8 @@
   owner that left its buffer unbounded (Fluent Bit without Mem_Buf_Limit, a collector without memory_limiter);
 - agent.triage.policy_cut: a network policy of any flavour written just before that cuts the clients' path to
   the subject;
+- agent.triage.family_gap: an egress policy that admits the outside world as IPv4 only (no ::/0) on a cluster using
+  IPv6, while the subject fails to connect to an IPv6 address;
 - agent.triage.hpa_limited: an HPA whose ScalingLimited condition (ScaleUpLimit, TooManyReplicas) holds it below
   what its metric wants, by a behavior.scaleUp or maxReplicas written shortly before;
 - agent.triage.gitops_prune: a dependency the cluster lacks that a GitOps object (Flux Kustomization, Argo CD
@@ -214,6 +216,7 @@ from agent.triage import (
     dueling_controllers,
     egress_closed,
     egress_source,
+    family_gap,
     engine_memory,
     entry_encoding,
     environment_mixup,
@@ -323,6 +326,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pod_dns_settings,
                             platform_spread,
                             egress_source,
+                            family_gap,
                             cloud_policy,
                             controller_api,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
