@@ -92,7 +92,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                                 f"survey-settings-reset-pods-{target.namespace}")
             rows = listed.data.get("rows") or [] if listed is not None and listed.ok and isinstance(
                 listed.data, dict) else []
-            listed_ns[target.namespace] = [str(r.get("name")) for r in rows if isinstance(r, dict)]
+            listed_ns[target.namespace] = [str(r.get("name")) for r in rows if isinstance(r, dict) and _has_run(r)]
         for pod in [p for p in listed_ns[target.namespace] if _owned(p, target)][:MAX_PODS]:
             got = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "grep": GREP},
                              f"survey-settings-reset-logs-{pod}")
@@ -102,6 +102,19 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             if lines:
                 store["lines"].append({"ref": [target.kind, target.namespace, target.name], "pod": pod,
                                        "lines": lines[:6], "evidence": got.evidence_id})
+
+
+NEVER_STARTED = frozenset({"Pending", "ContainerCreating", "PodInitializing", "ImagePullBackOff", "ErrImagePull",
+                           "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"})
+"""kubectl STATUS values of a pod whose main container has not started: it has no log to read yet."""
+
+
+def _has_run(row: dict[str, Any]) -> bool:
+    """Whether a listed pod's container has run (so has a log): a pod waiting for its image, its config or its
+    init containers, never restarted, has none, and asking for one is a failed call, not evidence."""
+    status = str(row.get("status") or "")
+    never = status in NEVER_STARTED or status.startswith("Init:")
+    return not never or bool(row.get("restarts"))
 
 
 @dataclass

@@ -104,3 +104,19 @@ def test_reset_words_without_a_removed_setting() -> None:
     assert sr.reset_key('LOG:  parameter "work_mem" changed to "64MB"') is None
     assert sr.reset_key('LOG:  parameter "hot_standby_feedback" removed from configuration file, reset to '
                         'default') == "hot_standby_feedback"
+
+
+def test_pods_that_never_started_are_not_asked_for_logs() -> None:
+    """A pod waiting for its image or its init containers has no log: asking is a failed call, not evidence."""
+    rows = [{"name": "cache-0", "status": "Running", "restarts": 0},
+            {"name": "cache-1", "status": "ImagePullBackOff", "restarts": 0},
+            {"name": "cache-2", "status": "Init:0/1", "restarts": 0},
+            {"name": "cache-3", "status": "CrashLoopBackOff", "restarts": 5}]
+    logs = {r["name"]: [REDIS_RESET] for r in rows}
+    hub = RecordingHub(lists={("Pod", "shop"): rows}, logs=logs)
+    facts = Facts(at=AT, changes={"changes": [write("RedisFailover", "shop", "cache")]}, changes_id="C1",
+                  logs=[failing("api-7d9-x", "shop", "OOM command not allowed when used memory > 'maxmemory'")])
+    asyncio.run(sr.read(Subject(namespace="shop"), facts, hub, iso(AT)))
+    asked = [args["name"] for tool, args in hub.calls if tool == "k8s_logs"]
+    assert asked == ["cache-0", "cache-3"]
+    assert [found.keys for found in sr.found(facts)] == [["maxmemory-policy"]]
