@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import json
 
+import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_HEADER_BYTES = 32 * 1024
 """All header names and values together; nginx's default buffers allow 4 x 8 KiB per request."""
+DRAIN_BYTES = 64 * 1024
+DRAIN_SECONDS = 1.0
+"""How much of a refused request's body is read, and for how long, before the 431 is sent and the connection
+closed: a body still arriving after the close makes the kernel answer it with a reset, and a reset can reach the
+client before it has read the 431 (CI saw `Connection reset by peer` instead of the refusal)."""
 
 
 class HeaderLimit:
@@ -28,9 +34,23 @@ class HeaderLimit:
         if scope["type"] == "http":
             size = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
             if size > self.limit:
+                await _drain(receive)
                 await _refuse(send, size, self.limit)
                 return
         await self.app(scope, receive, send)
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the body the client is sending, up to `DRAIN_BYTES` or `DRAIN_SECONDS`, whichever first."""
+    read = 0
+    with anyio.move_on_after(DRAIN_SECONDS):
+        while read <= DRAIN_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            read += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
 
 
 async def _refuse(send: Send, size: int, limit: int) -> None:
