@@ -26,6 +26,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, written_by
 from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.time_limit import line_time
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -47,7 +48,6 @@ DROPPED = re.compile(r"\b(?:removed|deleted|unset|dropped|no longer (?:set|prese
 KEY = re.compile(r"\"(?P<q>[A-Za-z_][\w.\-]*)\"|'(?P<s>[A-Za-z_][\w.\-]*)'|\[(?P<b>[A-Za-z_][\w.\-]*)\]|"
                  r"\b(?:parameter|setting|option|property|config|key)\s+(?P<w>[A-Za-z_][\w.\-]*[._][\w.\-]*)", re.I)
 """The setting a reset line names: quoted, bracketed, or after a word that says it is a setting."""
-_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})")
 
 
 def reset_key(line: str) -> str | None:
@@ -56,12 +56,6 @@ def reset_key(line: str) -> str | None:
         return None
     found = KEY.search(line)
     return next((g for g in found.groups() if g), None) if found else None
-
-
-def line_time(line: str) -> datetime | None:
-    """The first timestamp of a log line (the runtime's prefix or the server's own), None without one."""
-    found = _STAMP.search(line)
-    return parse_time(f"{found[1]}T{found[2]}Z") if found else None
 
 
 def _owned(pod: str, target: Ref) -> bool:
