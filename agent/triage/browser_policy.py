@@ -141,18 +141,15 @@ async def read(facts: Facts, call: Call) -> None:
     store = _reads(facts)
     found: list[Policy] = store.setdefault("policies", [])
     seen: set[Ref] = set()
-    for change in facts.change_list():
-        target, t = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or t is None or not facts.at - LEAD <= t <= facts.at or target in seen:
-            continue
-        if target.kind == "Secret" or len(seen) >= MAX_OBJECTS * 4:
+    for change, _, target in facts.writes_to(None, within=LEAD, timeline_only=True):
+        if target in seen or target.kind == "Secret" or len(seen) >= MAX_OBJECTS * 4:
             continue
         seen.add(target)
         got = await get_yaml(call, target.kind, target.name, target.namespace or "", f"browser-policy-{target.name}")
         if got is None:
             continue
-        written = f"{str(change.get('summary') or '')[:160]} ({int((facts.at - t).total_seconds() // 60)} min " \
-                  "before the alert)"
+        ago = int((facts.at - (parse_time(change.get("at")) or facts.at)).total_seconds() // 60)
+        written = f"{str(change.get('summary') or '')[:160]} ({ago} min before the alert)"
         found += policies(got[0], target, written, got[1])[:2]
         if len({p.target for p in found}) >= MAX_OBJECTS:
             break

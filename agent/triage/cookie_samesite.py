@@ -90,26 +90,23 @@ def hardened(facts: Facts) -> list[Hardened]:
     """Each recent write of a SameSite key to Strict whose workload's (or namespace's) logs say the login state
     was lost."""
     out: list[Hardened] = []
-    for change in facts.change_list():
-        target, t = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or t is None or not facts.at - LEAD <= t <= facts.at:
-            continue
+    for change, _, target in facts.writes_to(None, within=LEAD, timeline_only=True):
         diff = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
         got = _set_strict(diff)
         if got is None:
             continue
         own = target.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+        minutes = int((facts.at - (parse_time(change.get("at")) or facts.at)).total_seconds() // 60)
         for log in facts.logs:
             if log.namespace != target.namespace or (own and workload_of_pod(log.pod) != target.name):
                 continue
-            hit = next((x for x in _texts(log) if STATE_LOST.search(x)), None)
+            hit = next(((x, m) for x in _texts(log) if (m := STATE_LOST.search(x))), None)
             if hit is None:
                 continue
-            m = STATE_LOST.search(hit)
-            start = max(0, m.start() - 80) if m else 0
-            out.append(Hardened(target, *got, str(change.get("summary") or "")[:200],
-                                int((facts.at - t).total_seconds() // 60), log, hit[start:start + 240],
-                                [e for e in (facts.changes_id, log.evidence_id) if e]))
+            text, m = hit
+            start = max(0, m.start() - 80)
+            out.append(Hardened(target, *got, str(change.get("summary") or "")[:200], minutes, log,
+                                text[start:start + 240], [e for e in (facts.changes_id, log.evidence_id) if e]))
             break
     return out
 
