@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_PLURALS = ("keys", "tokens", "secrets", "passwords", "credentials", "apikeys")
+_PLURALS = ("apikeys", "keys", "tokens", "secrets", "passwords", "credentials")
+"""Tried in this order, the first that ends the label deciding: `apikeys` before `keys`, which it ends in."""
 
 
 def _plural_label(label: str) -> bool:

@@ -217,6 +217,7 @@ _M1, _M2, _M3 = _rand(40), _rand(32), _rand(36)
     (f'webhook_secrets = {{\n  github = "{_M1}"\n  gitlab = "{_M2}"\n}}', (_M1, _M2)),
     (f"server:\n  port: 8080\napi_keys:\n  ci-runner: {_M3}\n  dashboard: {_M2}\n", (_M3, _M2)),
     (f'{{"clientSecrets": {{"web": "{_M1}", "cli": "{_M3}"}}}}', (_M1, _M3)),
+    (f"apikeys:\n  ci: {_M1}\n", (_M1,)),  # one word, all lowercase: not read as `api` + `keys`
 ])
 def test_credential_map_entries(text: str, secrets: tuple[str, ...]) -> None:
     _gone(text, *secrets)
