@@ -27,7 +27,8 @@ from typing import Any
 
 from agent.triage.blocked import FAILING_CALLS
 from agent.triage.facts import Facts, Ref, parse_time
-from agent.triage.kube_reads import object_of
+from agent.triage.kube_reads import get_yaml
+from agent.triage.outbound import selects
 from agent.triage.policy_cut import _UNREACHED, KINDS, _is_served, _rows, _served_kinds, _written
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -131,21 +132,6 @@ def _ipv6_in_use(pod: dict[str, Any], node: dict[str, Any] | None, cilium: dict[
     return ""
 
 
-def _label_match(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """A label selector (matchLabels, matchExpressions In/NotIn/Exists/DoesNotExist) against the given labels."""
-    selector = selector or {}
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if labels.get(key) != str(value):
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), str(expr.get("operator", "")), [str(v) for v in expr.get("values") or []]
-        have = labels.get(str(key))
-        if (op == "In" and have not in values) or (op == "NotIn" and have in values) or \
-                (op == "Exists" and have is None) or (op == "DoesNotExist" and have is not None):
-            return False
-    return True
-
-
 def _flavour(policy: dict[str, Any]) -> str:
     """Whose rule shapes a policy uses: `k8s`, `cilium`, `calico` (by its API group: Calico's namespaced policy is
     also called NetworkPolicy), or `other` (an AdminNetworkPolicy: not judged)."""
@@ -165,10 +151,10 @@ def _selects(policy: dict[str, Any], namespace: str, labels: dict[str, str]) -> 
     if meta_ns and meta_ns != namespace:
         return False
     if flavour == "k8s":
-        return _label_match(spec.get("podSelector"), labels)
+        return selects(spec.get("podSelector") or {}, labels) is not False
     if flavour == "cilium":
         own = {**labels, **{f"k8s:{k}": v for k, v in labels.items()}, **{k: namespace for k in _NAMESPACE_KEYS}}
-        return _label_match(spec.get("endpointSelector"), own)
+        return selects(spec.get("endpointSelector") or {}, own) is not False
     selector = str(spec.get("selector") or "all()")
     for key, value in re.findall(r"([\w./-]+)\s*==\s*['\"]([^'\"]*)['\"]", selector):
         have = namespace if key.endswith("namespace") else labels.get(key)
@@ -264,12 +250,6 @@ def gap(policies: list[dict[str, Any]], namespace: str, labels: dict[str, str], 
     return (blamed, list(dict.fromkeys(admitted))) if blamed else None
 
 
-async def _get(call: Call, kind: str, name: str, namespace: str, step: str) -> tuple[dict[str, Any] | None, str]:
-    got = await call("k8s_get", {"kind": kind, "name": name, "namespace": namespace, "output": "yaml"}, step)
-    obj = object_of(got)
-    return obj, (got.evidence_id if obj is not None else "")
-
-
 async def _policies(call: Call) -> tuple[list[dict[str, Any]], list[str]]:
     objects, evidence = [], []
     served = await _served_kinds(call)
@@ -277,10 +257,11 @@ async def _policies(call: Call) -> tuple[list[dict[str, Any]], list[str]]:
         if not _is_served(plural, api, served):
             continue
         for row in _rows(await call("k8s_list", {"kind": plural}, f"survey-family-{plural}"))[:MAX_POLICIES]:
-            obj, eid = await _get(call, plural, str(row["name"]), str(row.get("namespace") or ""),
-                                  f"survey-family-policy-{row['name']}")
-            if obj is None:
+            got = await get_yaml(call, plural, str(row["name"]), str(row.get("namespace") or ""),
+                                 f"survey-family-policy-{row['name']}")
+            if got is None:
                 continue
+            obj, eid = got
             obj.setdefault("kind", kind)
             obj.setdefault("apiVersion", api)
             objects.append(obj)
@@ -302,16 +283,19 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             found.append((ns, pod, said, dest, got.evidence_id))
     if not found:
         return
-    cilium, cilium_id = await _get(call, "configmaps", "cilium-config", "kube-system", "survey-family-cilium")
+    cilium, cilium_id = await get_yaml(call, "configmaps", "cilium-config", "kube-system", "survey-family-cilium") \
+        or (None, "")
     policies: list[dict[str, Any]] | None = None
     evidence: list[str] = []
     for ns, pod, said, (v6, v4, line), log_id in found:
-        obj, pod_id = await _get(call, "pods", pod, ns, f"survey-family-pod-{pod}")
-        if obj is None:
+        got_pod = await get_yaml(call, "pods", pod, ns, f"survey-family-pod-{pod}")
+        if got_pod is None:
             continue
+        obj, pod_id = got_pod
         node_name = str((obj.get("spec") or {}).get("nodeName") or "")
-        node, node_id = await _get(call, "nodes", node_name, "", f"survey-family-node-{node_name}") \
-            if node_name else (None, "")
+        got_node = await get_yaml(call, "nodes", node_name, "", f"survey-family-node-{node_name}") \
+            if node_name else None
+        node, node_id = got_node or (None, "")
         in_use = _ipv6_in_use(obj, node, cilium)
         if not in_use:
             continue
