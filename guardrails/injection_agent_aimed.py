@@ -230,20 +230,21 @@ SECRET_ASKED_SCRIPT = (
     r"|(?:पासवर्ड|कुंजियाँ|कुंजियां|कुंजी|टोकन|क्रेडेंशियल)[^\n]{0,40}?(?:शामिल|भेज|साझा|बता|दिखा|पेस्ट)"
 )
 
+_ACTIVITY_HINTS = ("reading", "analy", "processing", "parsing", "looking", "viewing", "opening", "monitoring",
+                   "triaging", "summari", "writing", "handling", "scanning", "ingesting", "reviewing", "investigating",
+                   "debugging", "consuming", "indexing", "watching", "checking", "working", "hint", "tip", "heads",
+                   "pointer")
+"""The activity words and note nouns of `_ACTIVITY_ADDRESS`: the anchors of the address and of the address
+followed by an order, which starts with it."""
+
 SCRIPT_SIGNALS = frozenset({"address_script", "gate_removed_script", "secret_asked_script"})
 """Signals run on a whole text that holds non-ASCII letters (they have no ASCII anchor)."""
 
 DETECTORS: tuple[ConceptDetector, ...] = (
     ConceptDetector("activity_address", "instruction", 0.45, _ACTIVITY_ADDRESS,
-                    ("reading", "analy", "processing", "parsing", "looking", "viewing", "opening", "monitoring",
-                     "triaging", "summari", "writing", "handling", "scanning", "ingesting", "reviewing",
-                     "investigating", "debugging", "consuming", "indexing", "watching", "checking", "working",
-                     "hint", "tip", "heads", "pointer")),
+                    _ACTIVITY_HINTS),
     ConceptDetector("activity_address_order", "instruction", 0.6, ACTIVITY_ADDRESS_ORDER,
-                    ("reading", "analy", "processing", "parsing", "looking", "viewing", "opening", "monitoring",
-                     "triaging", "summari", "writing", "handling", "scanning", "ingesting", "reviewing",
-                     "investigating", "debugging", "consuming", "indexing", "watching", "checking", "working",
-                     "hint", "tip", "heads", "pointer")),
+                    _ACTIVITY_HINTS),
     ConceptDetector("conditional_address", "instruction", 0.45, CONDITIONAL_ADDRESS,
                     ("you",)),
     ConceptDetector("polite_request", "instruction", 0.6, POLITE_REQUEST,
