@@ -30,8 +30,9 @@ def is_head(line: str) -> bool:
 
 def body(lines: list[str]) -> str | None:
     """For a record whose first line is a head line: `message: OuterException: text (inner: Cause: text)`;
-    None for any other record (or a head line with nothing after it)."""
-    if not lines or not is_head(lines[0]):
+    None for any other record (or a head line with nothing after it). A one-line record (most records) is
+    answered before the head-line search: its message, if any, is on that line."""
+    if len(lines) < 2 or not is_head(lines[0]):
         return None
     message = outer = inner = ""
     for line in lines[1:]:
