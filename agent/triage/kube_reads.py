@@ -1,5 +1,5 @@
-"""Reading Kubernetes objects for the survey: one object as YAML, the names of a kind in a namespace, or one pod of
-a workload.
+"""Reading Kubernetes objects for the survey: one object as YAML, a list's rows, the names of a kind in a namespace,
+one pod of a workload, or its oldest and newest pods.
 
 Many triage classes read an object the first pass did not (a ConfigMap the change timeline names, a
 Service whose annotations changed, a CronJob the alert names). They all go through the tool hub with
@@ -44,13 +44,19 @@ async def get_yaml(call: Call, kind: str, name: str, namespace: str, step: str) 
     return (obj, outcome.evidence_id) if obj is not None else None
 
 
+def rows_of(outcome: Any) -> list[dict[str, Any]]:
+    """The rows of a successful `k8s_list` outcome; [] when the read failed, was refused or holds none."""
+    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
+        return []
+    return [r for r in outcome.data.get("rows") or [] if isinstance(r, dict)]
+
+
 async def list_names(call: Call, kind: str, namespace: str, step: str) -> tuple[set[str], str] | None:
     """The names of every object of a kind in a namespace (a definite list: absent from it means absent)."""
     outcome = await call("k8s_list", {"kind": kind, "namespace": namespace}, step)
     if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
         return None
-    rows = outcome.data.get("rows") or []
-    return {str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")}, outcome.evidence_id
+    return {str(r.get("name")) for r in rows_of(outcome) if r.get("name")}, outcome.evidence_id
 
 
 async def pod_of(call: Call, workload: Ref, step: str) -> str:
@@ -59,6 +65,24 @@ async def pod_of(call: Call, workload: Ref, step: str) -> str:
     outcome = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace}, step)
     if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
         return ""
-    rows = outcome.data.get("rows") or []
-    return next((str(r.get("name")) for r in rows if isinstance(r, dict)
-                 and workload_of_pod(str(r.get("name") or "")) == workload.name), "")
+    return next((str(r.get("name")) for r in rows_of(outcome)
+                 if workload_of_pod(str(r.get("name") or "")) == workload.name), "")
+
+
+async def pods_at_ends(call: Call, workload: Ref, oldest: int, newest: int,
+                       step: str) -> list[tuple[dict[str, Any], str]]:
+    """The `oldest` first-created and `newest` last-created pods of a workload (by the pod-name shape its controller
+    gives), oldest first, each read once as YAML with its evidence id. A class that compares the pods admitted
+    before a change with those admitted after reads these; an answer without `creationTimestamp` gets the listed
+    one. Steps: `<step>-pods-<workload>` for the list, `<step>-pod-<pod>` for each read."""
+    listed = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace}, f"{step}-pods-{workload.name}")
+    rows = sorted((r for r in rows_of(listed) if workload_of_pod(str(r.get("name") or "")) == workload.name),
+                  key=lambda r: str(r.get("created") or ""))
+    ends = [r for i, r in enumerate(rows) if i < oldest or i >= len(rows) - newest]  # a short list: each pod once
+    out: list[tuple[dict[str, Any], str]] = []
+    for row in ends:
+        got = await get_yaml(call, "Pod", str(row.get("name")), workload.namespace, f"{step}-pod-{row.get('name')}")
+        if got is not None:
+            got[0].setdefault("metadata", {}).setdefault("creationTimestamp", row.get("created"))
+            out.append(got)
+    return out

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, pods_at_ends
 from agent.triage.subject import workload_of_pod
 
 CHECK = "change.pull_secret_source"
@@ -73,12 +73,6 @@ def refused_without_secret(facts: Facts) -> list[tuple[Ref, str]]:
     return out
 
 
-def _rows(outcome: Any) -> list[dict[str, Any]]:
-    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
-        return []
-    return [r for r in outcome.data.get("rows") or [] if isinstance(r, dict)]
-
-
 async def read(facts: Facts, call: Call) -> None:
     """Reading only: for each refused workload, its newest and oldest pods, and their ServiceAccounts."""
     refused = refused_without_secret(facts)[:MAX_WORKLOADS]
@@ -86,19 +80,12 @@ async def read(facts: Facts, call: Call) -> None:
         return
     store = facts.reads.setdefault(STORE, {"pods": [], "accounts": []})
     for workload, _ in refused:
-        listed = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace},
-                            f"survey-pull-secret-pods-{workload.name}")
-        rows = sorted((r for r in _rows(listed) if workload_of_pod(str(r.get("name") or "")) == workload.name),
-                      key=lambda r: str(r.get("created") or ""))
-        for row in rows[:MAX_CARRYING] + rows[-MAX_FAILING:]:
-            got = await get_yaml(call, "Pod", str(row.get("name")), workload.namespace,
-                                 f"survey-pull-secret-pod-{row.get('name')}")
-            if got is not None and all(p is not got[0] for p, _ in store["pods"]):
-                got[0].setdefault("metadata", {}).setdefault("creationTimestamp", row.get("created"))
-                store["pods"].append(got)
+        store["pods"] += await pods_at_ends(call, workload, MAX_CARRYING, MAX_FAILING, "survey-pull-secret")
         accounts = {str((p.get("spec") or {}).get("serviceAccountName") or "default") for p, _ in store["pods"]
                     if (p.get("metadata") or {}).get("namespace", workload.namespace) == workload.namespace}
-        for name in sorted(accounts):
+        read_before = {(a.get("metadata") or {}).get("name") for a, _ in store["accounts"]
+                       if (a.get("metadata") or {}).get("namespace", workload.namespace) == workload.namespace}
+        for name in sorted(accounts - read_before):  # two workloads of a namespace often share its account
             got = await get_yaml(call, "ServiceAccount", name, workload.namespace, f"survey-pull-secret-sa-{name}")
             if got is not None:
                 store["accounts"].append(got)

@@ -30,7 +30,7 @@ from typing import Any
 
 from agent.triage import pod_spec_words
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, pods_at_ends, rows_of
 from agent.triage.subject import workload_of_pod
 
 CHECK = "change.registry_cleanup"
@@ -84,14 +84,6 @@ def refused_as_missing(facts: Facts) -> list[tuple[Ref, str, str]]:
     return out
 
 
-
-
-def _rows(outcome: Any) -> list[dict[str, Any]]:
-    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
-        return []
-    return [r for r in outcome.data.get("rows") or [] if isinstance(r, dict)]
-
-
 async def read(facts: Facts, call: Call) -> None:
     """Reading only: when a pull came back not found, the refused workloads' pods, the CronJobs that clean a
     registry, and the log of each one's last run."""
@@ -99,26 +91,16 @@ async def read(facts: Facts, call: Call) -> None:
     if not refused:
         return
     store = facts.reads.setdefault(STORE, {"pods": [], "cronjobs": []})
-    for workload, _, _ in refused:
-        listed = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace},
-                            f"survey-registry-cleanup-pods-{workload.name}")
-        rows = sorted((r for r in _rows(listed) if workload_of_pod(str(r.get("name") or "")) == workload.name),
-                      key=lambda r: str(r.get("created") or ""))
-        for row in rows[:2] + rows[-2:]:
-            got = await get_yaml(call, "Pod", str(row.get("name")), workload.namespace,
-                                 f"survey-registry-cleanup-pod-{row.get('name')}")
-            if got is not None and all((p.get("metadata") or {}).get("name") != row.get("name")
-                                       for p, _ in store["pods"]):
-                got[0].setdefault("metadata", {}).setdefault("creationTimestamp", row.get("created"))
-                store["pods"].append(got)
+    for workload in dict.fromkeys(w for w, _, _ in refused):  # one workload may refuse two images
+        store["pods"] += await pods_at_ends(call, workload, 2, 2, "survey-registry-cleanup")
     listed = await call("k8s_list", {"kind": "CronJob"}, "survey-registry-cleanup-cronjobs")
-    for row in _rows(listed)[:MAX_CRONJOBS]:
+    for row in rows_of(listed)[:MAX_CRONJOBS]:
         name, ns = str(row.get("name") or ""), str(row.get("namespace") or "")
         got = await get_yaml(call, "CronJob", name, ns, f"survey-registry-cleanup-{name}")
         if got is None or not CLEANUP.search(pod_spec_words.job_command_text(got[0])):
             continue
         pods = await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-registry-cleanup-runs-{name}")
-        runs = sorted((str(p.get("name")) for p in _rows(pods) if str(p.get("name") or "").startswith(f"{name}-")),
+        runs = sorted((str(p.get("name")) for p in rows_of(pods) if str(p.get("name") or "").startswith(f"{name}-")),
                       reverse=True)
         text = ""
         if runs:

@@ -133,3 +133,31 @@ def test_read_keeps_the_workloads_oldest_and_newest_pods_and_their_account() -> 
     [lost] = pss.found(facts)
     assert str(lost.account) == "ServiceAccount notify/mailer" and lost.secrets == ["ghcr-pull"]
     assert lost.manager == "terraform-provider-kubernetes"
+
+
+def test_read_takes_each_pod_and_account_once_when_the_workload_has_few_pods() -> None:
+    """Two pods are both the oldest two and the newest two: each is read once and the refused pod counts once;
+    a second refused workload under the same account does not read or keep that account again."""
+    old = _pod("mailer-7c9d8f6b5-x7b2m", "notify", ("ReplicaSet", "mailer-7c9d8f6b5"), "mailer",
+               "2026-09-01T00:00:00Z", ["ghcr-pull"], False)
+    new = _pod("mailer-7c9d8f6b5-zzq4k", "notify", ("ReplicaSet", "mailer-7c9d8f6b5"), "mailer",
+               "2026-10-03T13:40:00Z", [], True)
+    other = _pod("digest-6b8d7c9f5-q2w4r", "notify", ("ReplicaSet", "digest-6b8d7c9f5"), "mailer",
+                 "2026-10-03T13:41:00Z", [], True)
+    sa = _account("mailer", "notify", "2026-10-03T12:00:00Z", [], [("terraform-provider-kubernetes",
+                                                                    "2026-10-03T12:00:00Z")])
+    rows = [{"name": p["metadata"]["name"], "namespace": "notify", "created": p["metadata"]["creationTimestamp"]}
+            for p in (old, new, other)]
+    hub = RecordingHub(objects={("Pod", "notify", p["metadata"]["name"]): p for p in (old, new, other)}
+                       | {("ServiceAccount", "notify", "mailer"): sa}, lists={"Pod": rows})
+    facts = _facts(("Deployment", "notify", "mailer"), "401 Unauthorized", [], [])
+    facts.scan["findings"].append({"check": "pod.image_pull", "severity": "critical",  # type: ignore[index]
+                                   "object": {"kind": "Deployment", "namespace": "notify", "name": "digest"},
+                                   "details": {"pull_secrets": [], "error": "401 Unauthorized"}})
+    del facts.reads[pss.STORE]
+    asyncio.run(pss.read(facts, hub))
+    pod_reads = [args["name"] for tool, args in hub.calls if tool == "k8s_get" and args["kind"] == "Pod"]
+    assert sorted(pod_reads) == sorted(p["metadata"]["name"] for p in (old, new, other))
+    assert len(facts.reads[pss.STORE]["accounts"]) == 1
+    [lost] = pss.found(facts)
+    assert lost.failing == 1 and str(lost.workload) == "Deployment notify/mailer"
