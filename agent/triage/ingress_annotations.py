@@ -288,21 +288,22 @@ def fits(facts: Facts) -> list[AnnotationFit]:
                    if m and ns in m.group("backend") and any(svc in m.group("backend") for svc in services)]
         for annotation, value in _known(obj).items():
             setting = next(s for s in SETTINGS if s.annotation == annotation)
-            fit = _fit(setting, value, lines, requests, haproxy)
+            cut = _cut(setting, value, requests, haproxy)
+            fit = _fit(setting, value, lines, requests, haproxy, cut)
             if fit is None:
                 continue
             failed, total, at_value, said = fit
-            cut = len(_cut(setting, value, requests, haproxy))
             out.append(AnnotationFit(Ref("Ingress", ns, name), setting, value, failed, total, at_value, said,
                                      _written(facts, Ref("Ingress", ns, name)),
                                      [Ref("Service", ns, s) for s, _ in _backends(obj)],
-                                     [evidence_id, *dict.fromkeys(e for _, e in entries)], cut))
+                                     [evidence_id, *dict.fromkeys(e for _, e in entries)], len(cut)))
     return _strongest_per_ingress(out)
 
 
 def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match[str]],
-         haproxy: list[re.Match[str]]) -> tuple[int, int, int, str] | None:
-    """(failed, total, failed at the value, the controller's words) when the lines show the setting's symptom."""
+         haproxy: list[re.Match[str]], cut: list[re.Match[str]]) -> tuple[int, int, int, str] | None:
+    """(failed, total, failed at the value, the controller's words) when the lines show the setting's symptom;
+    `cut` is what `_cut` found for the setting, counted among the failures at the value."""
     hit = next((m for m in (re.search(setting.words, ln, re.I) for ln in lines) if m), None)
     said = hit.string[max(0, hit.start() - 40):][:220] if hit else ""  # the controller's words, a little before
     failed = [m for m in requests if int(m.group("status")) in setting.statuses]
@@ -313,9 +314,8 @@ def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match
     limit = _seconds(value) if setting.kind == "timeout" else None
     at_value = 0
     if limit is not None:
-        at_value = sum(1 for m in failed if abs(float(m.group("time")) - limit) <= max(0.1 * limit, 0.5))
-        at_value += sum(1 for m in failed_hp if abs(int(m.group("ta")) / 1000 - limit) <= max(0.1 * limit, 0.5))
-    cut = _cut(setting, value, requests, haproxy)
+        at_value = sum(1 for m in failed if _near(float(m.group("time")), limit))
+        at_value += sum(1 for m in failed_hp if _near(int(m.group("ta")) / 1000, limit))
     at_value += len(cut)
     count = len(failed) + len(failed_hp) + len(cut)
     words = sum(1 for ln in lines if re.search(setting.words, ln, re.I))
@@ -338,12 +338,17 @@ def _cut(setting: Setting, value: str, requests: list[re.Match[str]],
     upgraded = [(m, float(m.group("time"))) for m in requests if int(m.group("status")) == UPGRADED]
     upgraded += [(m, int(m.group("ta")) / 1000) for m in haproxy if int(m.group("status")) == UPGRADED
                  and re.search(r"[cs]D", m.group("flags"))]
-    cut = [m for m, took in upgraded if abs(took - limit) <= max(0.1 * limit, 0.5)]
+    cut = [m for m, took in upgraded if _near(took, limit)]
     if len(cut) < MIN_FAILED:
         return []
     first = min((_when(m) for m in cut), default=())
     since = [m for m, _ in upgraded if _when(m) >= first]
     return cut if len(cut) / max(len(since), 1) >= CUT_SHARE else []
+
+
+def _near(took: float, limit: float) -> bool:
+    """Whether a request's duration ended at the limit (within 10 %, at least half a second): the setting cut it."""
+    return abs(took - limit) <= max(0.1 * limit, 0.5)
 
 
 def _when(m: re.Match[str]) -> tuple[int, ...]:
