@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, rows_of
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -46,12 +46,6 @@ TYPE_KEYS = ("type", "skuname", "storageaccounttype", "replication-type")
 """Parameters that say the disk type: a sibling is only comparable with the same type."""
 
 
-def _rows(outcome: Any) -> list[dict[str, Any]]:
-    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
-        return []
-    return [r for r in outcome.data.get("rows") or [] if isinstance(r, dict)]
-
-
 def _victims(facts: Facts) -> list[LogEvidence]:
     return [lg for lg in facts.logs if lg.top and lg.top.get("severity") in ("error", "fatal") and lg.namespace]
 
@@ -65,7 +59,7 @@ async def read(subject: Any, facts: Facts, call: Call, at: str) -> None:
     for ns in namespaces:
         listed = await call("k8s_list", {"kind": "PersistentVolumeClaim", "namespace": ns},
                             f"survey-class-performance-claims-{ns}")
-        recent = [r for r in _rows(listed) if (t := parse_time(r.get("created"))) is not None
+        recent = [r for r in rows_of(listed) if (t := parse_time(r.get("created"))) is not None
                   and timedelta(0) <= facts.at - t <= LEAD]
         for row in recent[:MAX_CLAIMS]:
             got = await get_yaml(call, "PersistentVolumeClaim", str(row.get("name")), ns,
@@ -81,7 +75,7 @@ async def read(subject: Any, facts: Facts, call: Call, at: str) -> None:
     if not wanted:
         return
     listed = await call("k8s_list", {"kind": "StorageClass"}, "survey-class-performance-classes")
-    names = [str(r.get("name")) for r in _rows(listed) if r.get("name")]
+    names = [str(r.get("name")) for r in rows_of(listed) if r.get("name")]
     for name in [*sorted(wanted), *[n for n in names if n not in wanted]][:len(wanted) + MAX_SIBLINGS]:
         got = await get_yaml(call, "StorageClass", name, "", f"survey-class-performance-class-{name}")
         if got is not None:

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
+from agent.triage.kube_reads import rows_of
 from agent.triage.node_cpu_hog import _named_nodes
 from agent.triage.subject import Subject
 
@@ -127,9 +128,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             continue
         listed = await call("k8s_list", {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
                             f"survey-node-tables-pods-{node}")
-        rows = listed.data.get("rows") or [] if listed is not None and listed.ok and isinstance(
-            listed.data, dict) else []
-        pods = [str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")]
+        pods = [str(r.get("name")) for r in rows_of(listed) if r.get("name")]
         runs = _runs(facts, node, pods)[:MAX_RUNS]
         if not runs:
             continue

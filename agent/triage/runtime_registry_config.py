@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, rows_of
 
 CHECK = "change.runtime_registry_config"
 WEIGHT = 0.95
@@ -116,9 +116,7 @@ async def read(facts: Facts, call: Call) -> None:
         return
     store = facts.reads.setdefault(STORE, {"writers": []})
     listed = await call("k8s_list", {"kind": "DaemonSet"}, "survey-runtime-registry-daemonsets")
-    rows = [r for r in (listed.data or {}).get("rows") or [] if isinstance(r, dict)] \
-        if listed is not None and listed.ok and isinstance(listed.data, dict) else []
-    for row in rows[:MAX_WRITERS]:
+    for row in rows_of(listed)[:MAX_WRITERS]:
         got = await get_yaml(call, "DaemonSet", str(row.get("name")), str(row.get("namespace") or ""),
                              f"survey-runtime-registry-{row.get('name')}")
         if got is not None and writes_registry_config(got[0]):

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, written_by
+from agent.triage.kube_reads import rows_of
 from agent.triage.subject import Subject, workload_of_pod
 from agent.triage.time_limit import line_time
 
@@ -84,9 +85,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if target.namespace not in listed_ns:
             listed = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace},
                                 f"survey-settings-reset-pods-{target.namespace}")
-            rows = listed.data.get("rows") or [] if listed is not None and listed.ok and isinstance(
-                listed.data, dict) else []
-            listed_ns[target.namespace] = [str(r.get("name")) for r in rows if isinstance(r, dict) and _has_run(r)]
+            listed_ns[target.namespace] = [str(r.get("name")) for r in rows_of(listed) if _has_run(r)]
         for pod in [p for p in listed_ns[target.namespace] if _owned(p, target)][:MAX_PODS]:
             got = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "grep": GREP},
                              f"survey-settings-reset-logs-{pod}")
