@@ -2505,7 +2505,15 @@ def _documented_example(text: str, start: int, end: int) -> bool:
         return False
     if "EXAMPLE" in text[start:end]:
         return True
-    return _PUBLISHED_SAMPLE.search(text, max(0, text.rfind("\n", 0, start) + 1, start - 80), start) is not None
+    # the sentence before the value, on its line and within _SAMPLE_REACH: the newline is looked for in that
+    # reach only, as a look back to the line's start crossed a one-line JSON result once per candidate
+    lo = max(0, start - _SAMPLE_REACH)
+    line = text.rfind("\n", lo, start)
+    return _PUBLISHED_SAMPLE.search(text, lo if line < 0 else line + 1, start) is not None
+
+
+_SAMPLE_REACH = 80
+"""How far before a value `_PUBLISHED_SAMPLE` is looked for: the sentence that introduces it."""
 
 
 _PUBLISHED_SAMPLE = re.compile(r"(?i)\b(?:published|documented|public)[ \t]+(?:[\w-]+[ \t]+){0,2}"

@@ -208,6 +208,14 @@ def test_publisher_secret_still_redacted() -> None:
     _gone(f"gradle.publish.secret={v}", v)
 
 
+def test_published_sample_phrase_reaches_only_its_own_line_and_sentence() -> None:
+    rng = random.Random(1415)  # its own generator: the module's draws stay as they were
+    v = "sk_test_" + "".join(rng.choice(_ALNUM) for _ in range(24))
+    _kept(f"Stripe test mode, see the docs:\nThe docs use the published sample key `{v}` for test mode.")
+    _gone(f"The docs use the published sample key below.\n{v}\n", v)
+    _gone(f"The docs use the published sample key for test mode; {'x' * 90} and ours is {v}", v)
+
+
 # ----------------------------------------------------------- maps whose label says every entry is a credential
 
 _M1, _M2, _M3 = _rand(40), _rand(32), _rand(36)
