@@ -92,8 +92,9 @@ class Mutated:
     evidence: list[str] = field(default_factory=list)
 
 
-def _failing(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
-    """(finding, workload, pod names) of the scan's pod-level failures that name their pods."""
+def failing_pods(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
+    """(finding, workload, pod names) of the scan's pod-level failures that name their pods (a few of each): where a
+    class that judges what a pod was given at creation reads pods."""
     out: list[tuple[dict[str, Any], Ref, list[str]]] = []
     for finding in facts.findings():
         owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
@@ -132,7 +133,7 @@ def named_actors(pod: dict[str, Any]) -> list[tuple[Ref, str, list[str]]]:
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """Reading only: each failing pod and its controller; when they differ, the actors the pod's annotations name
     and a two-day timeline (mutating objects written before the pod was admitted)."""
-    failing = _failing(facts)
+    failing = failing_pods(facts)
     if not failing:
         return
     kept: dict[str, Any] = {"objects": {}, "evidence": {}}
@@ -258,7 +259,7 @@ def found(facts: Facts) -> list[Mutated]:
     evidence: dict[str, str] = kept.get("evidence") or {}
     writes = _writes(facts)
     out: list[Mutated] = []
-    for finding, workload, pods in _failing(facts):
+    for finding, workload, pods in failing_pods(facts):
         container = str((finding.get("details") or {}).get("container") or "")
         for name in pods:
             pod_ref = Ref("Pod", workload.namespace, name)

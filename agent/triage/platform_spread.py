@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage.admission_mutation import failing_pods
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
@@ -36,8 +37,6 @@ WEIGHT = 0.95
 """Above the pod's own pull or crash finding, which it explains, and the other rollouts on that node."""
 RECORD = "platform_spread"
 LEAD = timedelta(hours=24)
-MAX_PODS = 2
-MAX_FINDINGS = 3
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Rollout")
 
 PLATFORM = re.compile(
@@ -63,38 +62,30 @@ class Spread:
     evidence: list[str] = field(default_factory=list)
 
 
-def _said(finding: dict[str, Any]) -> str:
-    texts = [str(finding.get("message") or ""), *(str(e) for e in finding.get("evidence") or [])]
+def _platform_words(texts: list[str]) -> str:
+    """The platform words of the first text that has them, with a little around them; "" when none has."""
     for text in texts:
         m = PLATFORM.search(text)
         if m is not None:
-            start = max(0, m.start() - 60)
-            return text[start:m.end() + 60]
+            return text[max(0, m.start() - 60):m.end() + 60]
     return ""
 
 
 def _failing(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str], str]]:
     """(finding, workload, pods, the platform words when the finding quotes them) of the scan's pod failures."""
-    out = []
-    for finding in facts.findings():
-        owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
-        pods = [str(p) for p in finding.get("pods") or [] if p]
-        if owner is not None and pods and finding.get("severity") != "info":
-            out.append((finding, owner, pods[:MAX_PODS], _said(finding)))
-    return out[:MAX_FINDINGS]
+    return [(finding, owner, pods, _platform_words([str(finding.get("message") or ""),
+                                                     *(str(e) for e in finding.get("evidence") or [])]))
+            for finding, owner, pods in failing_pods(facts)]
 
 
 def _pod_words(pod: dict[str, Any]) -> str:
     """The platform words of a pod's container states (the kubelet's full message, which the scan may cut)."""
     status = pod.get("status") or {}
-    for c in [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]:
-        for state in ((c or {}).get("state") or {}, (c or {}).get("lastState") or {}):
-            for detail in state.values():
-                m = PLATFORM.search(str((detail or {}).get("message") or ""))
-                if m is not None:
-                    text = str(detail.get("message"))
-                    return text[max(0, m.start() - 60):m.end() + 60]
-    return ""
+    return _platform_words([str((detail or {}).get("message") or "")
+                            for c in [*(status.get("initContainerStatuses") or []),
+                                      *(status.get("containerStatuses") or [])]
+                            for state in ((c or {}).get("state") or {}, (c or {}).get("lastState") or {})
+                            for detail in state.values()])
 
 
 def _placement_write(facts: Facts, workload: Ref, until: datetime) -> tuple[dict[str, Any], str] | None:
