@@ -30,6 +30,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml, rows_of
+from agent.triage.pod_spec_words import template_spec
 
 CHECK = "change.runtime_registry_config"
 WEIGHT = 0.95
@@ -83,14 +84,9 @@ def unreachable_pulls(facts: Facts) -> list[tuple[Ref, str, datetime]]:
     return out
 
 
-def _template(obj: dict[str, Any]) -> dict[str, Any]:
-    spec = obj.get("spec") or {}
-    return ((spec.get("template") or {}).get("spec") or {}) if obj.get("kind") != "CronJob" else {}
-
-
 def config_paths(obj: dict[str, Any]) -> list[str]:
     """The runtime registry config paths the workload's pod template mounts from the host."""
-    return sorted({str((v.get("hostPath") or {}).get("path")) for v in _template(obj).get("volumes") or []
+    return sorted({str((v.get("hostPath") or {}).get("path")) for v in template_spec(obj).get("volumes") or []
                    if isinstance(v, dict) and CONFIG_PATHS.search(str((v.get("hostPath") or {}).get("path") or ""))})
 
 
@@ -103,7 +99,7 @@ def writes_registry_config(obj: dict[str, Any]) -> bool:
 
 def _text(obj: dict[str, Any]) -> str:
     parts: list[str] = []
-    for c in (_template(obj).get("containers") or []) + (_template(obj).get("initContainers") or []):
+    for c in (template_spec(obj).get("containers") or []) + (template_spec(obj).get("initContainers") or []):
         parts += [str(x) for x in (c.get("command") or []) + (c.get("args") or [])]
         parts += [str(e.get("value") or "") for e in c.get("env") or [] if isinstance(e, dict)]
     return "\n".join(parts)
