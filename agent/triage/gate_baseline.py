@@ -154,7 +154,12 @@ def found(facts: Facts) -> list[TightGate]:
         targets = {str(n) for n in ((spec.get("targetRef") or {}).get("name"), (spec.get("ingressRef") or {}).get(
             "name"), meta.get("name")) if n}
         targets |= {f"{t}-primary" for t in targets}
-        for message, when, h_evidence in _halts(facts, ref):
+        base = _baseline(samples, targets)
+        if base is None:
+            continue
+        halts = _halts(facts, ref)
+        measured = [float(h.group("measured")) for h in (HALT.search(t) for t, _, _ in halts) if h]
+        for message, when, h_evidence in halts:
             m = HALT.search(message)
             if m is None or m.group("op") != ">" or (when is not None and when > facts.at):
                 continue
@@ -164,10 +169,8 @@ def found(facts: Facts) -> list[TightGate]:
                            and float((x.get("thresholdRange") or {})["max"]) == threshold), None)
             if metric is None or not (LATENCY.search(metric) or LATENCY.search(m.group("what"))):
                 continue
-            base = _baseline(samples, targets)
-            if base is None or base[0] <= _threshold_ms(threshold, m.group("unit")):
+            if base[0] <= _threshold_ms(threshold, m.group("unit")):
                 continue
-            measured = [float(h.group("measured")) for h in (HALT.search(t) for t, _, _ in _halts(facts, ref)) if h]
             out.append(TightGate(ref, metric, threshold, ">", measured, base[0], base[1], message.strip()[:200],
                                  written_at, [e for e in (facts.changes_id, c_evidence, h_evidence, b_evidence) if e]))
             break
