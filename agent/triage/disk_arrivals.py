@@ -33,6 +33,7 @@ from agent.triage.agent_disk_buffer import pressured_nodes
 from agent.triage.ephemeral_growth import unbounded_dirs
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml
+from agent.triage.pod_spec_words import pod_template
 
 CHECK = "change.disk_arrivals"
 WEIGHT = 0.9
@@ -108,18 +109,11 @@ async def _read_creators(facts: Facts, store: dict[str, Any], call: Call) -> Non
             store["creators"].append((target, got[0], got[1]))
 
 
-def template_of(obj: dict[str, Any]) -> dict[str, Any]:
-    """The pod template an object creates pods from (`spec.template`, a CronJob's `jobTemplate`), or {}."""
-    spec = obj.get("spec") or {}
-    template = spec.get("template") or ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
-    return template if isinstance(template, dict) else {}
-
-
 def _dirs(pod: dict[str, Any], creator: dict[str, Any] | None) -> list[str]:
     """The pod's unbounded emptyDir mounts; for a pod read without volumes, its creator's template's."""
     if "volumes" in (pod.get("spec") or {}) or creator is None:
         return [d for d in unbounded_dirs(pod) if HEAVY.search(d)]
-    return [d for d in unbounded_dirs(template_of(creator)) if HEAVY.search(d)]
+    return [d for d in unbounded_dirs(pod_template(creator)) if HEAVY.search(d)]
 
 
 def fenced(pod: dict[str, Any]) -> bool:

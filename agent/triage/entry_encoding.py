@@ -141,10 +141,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         for ref in workloads_touched(change, target, WORKLOADS)[:1]:
             got = await get_yaml(call, ref.kind, ref.name, ref.namespace, f"survey-entry-encoding-writer-{ref.name}")
             if got is not None:
-                spec = pod_spec_words.template_spec(got[0])
-                if ref.kind == "CronJob":
-                    job = (((got[0].get("spec") or {}).get("jobTemplate") or {}).get("spec") or {})
-                    spec = ((job.get("template") or {}).get("spec")) or {}
+                spec = pod_spec_words.pod_template(got[0]).get("spec") or {}
                 store["writers"][str(ref)] = {"ids": _spec_ids(spec), "evidence": got[1]}
 
 

@@ -32,12 +32,18 @@ def template_spec(obj: dict[str, Any]) -> dict[str, Any]:
     return ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}  # type: ignore[no-any-return]
 
 
+def pod_template(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod template a workload creates pods from: `spec.template`, or a CronJob's
+    `spec.jobTemplate.spec.template`; {} when it has none."""
+    spec = obj.get("spec") or {}
+    template = spec.get("template") or ((spec.get("jobTemplate") or {}).get("spec") or {}).get("template") or {}
+    return template if isinstance(template, dict) else {}
+
+
 def job_command_text(cronjob: dict[str, Any]) -> str:
     """A CronJob's containers' commands, args and env values (init containers too) as one text: what its runs do
     and with which settings, for a search of its words (a cleanup tool's name, the Secret it writes)."""
-    job = ((cronjob.get("spec") or {}).get("jobTemplate") or {}).get("spec") or {}
-    spec = (job.get("template") or {}).get("spec") or {}
-    return " ".join(text for _, text in words(walk(spec)))
+    return " ".join(text for _, text in words(walk(pod_template(cronjob).get("spec") or {})))
 
 
 def walk(spec: dict[str, Any], init: bool = True) -> list[SpecWord]:

@@ -62,6 +62,14 @@ def test_template_spec_of_a_workload_and_of_nothing() -> None:
     assert psw.template_spec({"spec": {}}) == {} and psw.template_spec({}) == {} and psw.walk({}) == []
 
 
+def test_pod_template_of_a_workload_a_cronjob_and_of_nothing() -> None:
+    template = {"metadata": {"labels": {"app": "a"}}, "spec": SPEC}
+    assert psw.pod_template({"kind": "Deployment", "spec": {"template": template}}) == template
+    assert psw.pod_template({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": template}}}}) == template
+    assert psw.pod_template({"kind": "ConfigMap", "data": {}}) == {}
+    assert psw.pod_template({"kind": "Deployment", "spec": {"template": "not an object"}}) == {}
+
+
 def test_each_caller_keeps_its_own_filter() -> None:
     pod = {"spec": SPEC}
     words, maps = shared_identifier._spec_words(pod)
