@@ -105,23 +105,21 @@ def found(facts: Facts) -> list[Emptied]:
     out: list[Emptied] = []
     for configmap, c_evidence in facts.reads.get(READS_KEY) or []:
         applier, written = _applier(configmap), _written(configmap)
-        if applier is None or written is None:
+        data = configmap.get("data") or {}
+        hit = next(((k, m) for k, v in sorted(data.items()) for m in [EMPTY_HOST.search(str(v))] if m), None)
+        if applier is None or written is None or written > facts.at or hit is None:
             continue
+        key, m = hit
+        text = str(data[key])
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        line = text[start:end if end >= 0 else len(text)].strip()[:160]
         meta = configmap.get("metadata") or {}
         for change, w_evidence, ref in subs:
             at = parse_time(change.get("at"))
             same = ref.kind == applier.kind and ref.name == applier.name and applier.namespace in ("", ref.namespace)
-            if not same or at is None or at > written + timedelta(minutes=1) or written > facts.at:
+            if not same or at is None or at > written + timedelta(minutes=1):
                 continue
-            hit = next(((k, m) for k, v in sorted((configmap.get("data") or {}).items())
-                        for m in [EMPTY_HOST.search(str(v))] if m), None)
-            if hit is None:
-                continue
-            key, m = hit
-            text = str((configmap.get("data") or {})[key])
-            start = text.rfind("\n", 0, m.start()) + 1
-            end = text.find("\n", m.end())
-            line = text[start:end if end >= 0 else len(text)].strip()[:160]
             out.append(Emptied(ref, Ref("ConfigMap", str(meta.get("namespace") or ""), str(meta.get("name") or "")),
                                key, line, change, at, [e for e in (w_evidence, c_evidence) if e]))
             break
