@@ -75,9 +75,9 @@ _ARGO_PRUNED = re.compile(r"status: '?Pruned'?|\bDelet(?:ing|ed) resource\b")
 resources finalizer deleting what it applied)."""
 _ARGO_PARENT = re.compile(r"\bapplicationset=(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[a-z0-9][a-z0-9.-]*)")
 _ARGO_CHILD = re.compile(r"\bapp(?:lication)?=(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[a-z0-9][a-z0-9.-]*)")
+"""With `_ARGO_PARENT` and `_DELETE_WORD`: the ApplicationSet controller removing an Application its generators no
+longer yield, `msg="Deleted application" app=<child> applicationset=<ns>/<set>`."""
 _DELETE_WORD = re.compile(r"\bdelet(?:ed|ing|e)\b", re.IGNORECASE)
-"""The ApplicationSet controller removing an Application its generators no longer yield:
-`msg="Deleted application" app=<child> applicationset=<ns>/<set>`."""
 _ARGO_APP = re.compile(r"\bapplication=(?:(?P<ns>[a-z0-9-]+)/)?(?P<name>[a-z0-9][a-z0-9.-]*)")
 _LOGFMT = re.compile(r"\b(?P<key>kind|name|namespace)=(?P<value>[\w.-]+)")
 
