@@ -36,6 +36,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
+from agent.triage.pod_spec_words import pod_template
 from agent.triage.subject import Subject
 
 CHECK = "change.admission_mutation"
@@ -189,8 +190,7 @@ def _value(container: dict[str, Any], key: str) -> str:
 def _diffs(pod: dict[str, Any], controller: dict[str, Any], container: str) -> list[tuple[str, str, str, str]]:
     """(container, field, template value, pod value) where the pod differs from its controller's template; one
     container when named."""
-    spec = controller.get("spec") or {}
-    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
+    template = pod_template(controller)
     wanted, ran = _containers(template.get("spec") or {}), _containers(pod.get("spec") or {})
     out: list[tuple[str, str, str, str]] = []
     for name, mine in ran.items():
@@ -211,9 +211,7 @@ def _diffs(pod: dict[str, Any], controller: dict[str, Any], container: str) -> l
 def _injected(pod: dict[str, Any], controller: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(container, `image`, '', image) for each container or init container the pod runs that its controller's
     template does not have: what an injector added at admission (a sidecar, an agent-copying init container)."""
-    spec = controller.get("spec") or {}
-    template = ((spec.get("jobTemplate") or {}).get("spec") or spec).get("template") or {}
-    wanted = _containers(template.get("spec") or {})
+    wanted = _containers(pod_template(controller).get("spec") or {})
     return [(name, "image", "", str(c.get("image"))) for name, c in _containers(pod.get("spec") or {}).items()
             if name not in wanted and c.get("image")]
 
