@@ -37,6 +37,7 @@ CONTINUATION_MARKS = ("\u21b5", "\u23ce", "`", "\\")
 """Characters that say "this line goes on below": a log viewer's or pager's wrap sign (`↵`, `⏎`), PowerShell's
 backtick and the shell's backslash. A token cut right before one is cut on purpose, whatever the line's width."""
 _SHARED_PREFIX_MIN = 16
+_NEWLINES = ("\n", "\r\n")
 
 
 def _shared_prefix(text: str, line_start: int, token_start: int, nxt: int) -> int:
@@ -57,8 +58,10 @@ def wrapped_end(text: str, start: int, end: int, is_random: Callable[[str], bool
     `is_random(piece)` judges each continuation piece (redaction.py's randomness tests). A continuation
     mark right after the token (`CONTINUATION_MARKS`) makes any line a wrapped one; a next line that repeats
     the cut line's log prefix continues after that prefix."""
+    marked = text.startswith(CONTINUATION_MARKS, end) and text.startswith(_NEWLINES, end + 1)
+    if not marked and not text.startswith(_NEWLINES, end):
+        return end  # the token does not end its line (it stands before an escaped `\n` of a JSON string)
     line_start = text.rfind("\n", 0, start) + 1
-    marked = text.startswith(CONTINUATION_MARKS, end) and text.startswith(("\n", "\r\n"), end + 1)
     if not marked and end - line_start < WRAP_MIN_LINE:
         return end
     pos = end + 1 if marked else end

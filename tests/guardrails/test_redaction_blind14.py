@@ -127,6 +127,14 @@ def test_wrap_sign_before_words_kept() -> None:
     _kept(text)
 
 
+def test_token_before_an_escaped_newline_ends_there() -> None:
+    rng = random.Random(1416)  # its own generator: the module's draws stay as they were
+    key = "AKIA" + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in range(16))
+    rest = "\\n" + "y" * 150 + '"}\n'
+    out = redact_text('NAME READY\n{"log": "deploy used ' + key + rest).text
+    assert key not in out and out.endswith(rest), out
+
+
 # ----------------------------------------------------------- language reprs and type-tagged dumps
 
 _E1, _E2 = _pw(), _pw(13)
