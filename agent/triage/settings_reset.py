@@ -74,13 +74,14 @@ def _writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only: for each recent write, its object's pods' lines that say a setting was reset to default."""
+    """Reading only: for each recent write while a client outside its object fails, its object's pods' lines that
+    say a setting was reset to default (with no client failing, `found` names nothing: nothing is read)."""
     if STORE in facts.reads:
         return
     store: dict[str, Any] = facts.reads.setdefault(STORE, {"lines": []})
     listed_ns: dict[str, list[str]] = {}
     for _, _, target in _writes(facts)[:MAX_WRITES]:
-        if not target.namespace:
+        if not target.namespace or _victim(facts, target) is None:
             continue
         if target.namespace not in listed_ns:
             listed = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace},

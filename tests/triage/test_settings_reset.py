@@ -112,7 +112,7 @@ def test_pods_that_never_started_are_not_asked_for_logs() -> None:
             {"name": "cache-1", "status": "ImagePullBackOff", "restarts": 0},
             {"name": "cache-2", "status": "Init:0/1", "restarts": 0},
             {"name": "cache-3", "status": "CrashLoopBackOff", "restarts": 5}]
-    logs = {r["name"]: [REDIS_RESET] for r in rows}
+    logs = {str(r["name"]): [REDIS_RESET] for r in rows}
     hub = RecordingHub(lists={("Pod", "shop"): rows}, logs=logs)
     facts = Facts(at=AT, changes={"changes": [write("RedisFailover", "shop", "cache")]}, changes_id="C1",
                   logs=[failing("api-7d9-x", "shop", "OOM command not allowed when used memory > 'maxmemory'")])
@@ -120,3 +120,14 @@ def test_pods_that_never_started_are_not_asked_for_logs() -> None:
     asked = [args["name"] for tool, args in hub.calls if tool == "k8s_logs"]
     assert asked == ["cache-0", "cache-3"]
     assert [found.keys for found in sr.found(facts)] == [["maxmemory-policy"]]
+
+
+def test_nothing_is_read_while_no_client_outside_the_written_object_fails() -> None:
+    """A recent write alone is no symptom: without a failing client (or with only the written object's own pods
+    failing) no pod is listed and no log is read."""
+    for victims in ([], [failing("cache-0", "shop", "Background saving error")]):
+        hub = RecordingHub(lists={("Pod", "shop"): [{"name": "cache-0"}]}, logs={"cache-0": [REDIS_RESET]})
+        facts = Facts(at=AT, changes={"changes": [write("RedisFailover", "shop", "cache")]}, changes_id="C1",
+                      logs=victims)
+        asyncio.run(sr.read(Subject(namespace="shop"), facts, hub, iso(AT)))
+        assert hub.calls == [] and sr.found(facts) == []
