@@ -1769,6 +1769,13 @@ def _literal_alternation(words: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _MENTION_TOPIC_RE = _literal_alternation(_MENTION_TOPIC)
+_QUOTE_FORMS = (
+    "'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
+    "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`|"
+    # a comment quoted as the carrier it was planted in: "e.g. /* NOTE TO THE AI: ... */", "such as <!-- ... -->"
+    "/\\*[^\n]{3,160}?\\*/|<!--[^\n]{3,160}?-->"
+)
+"""The quotations `_QUOTED` finds (see there), also what a mention frame (`_MENTION_QUOTE`) quotes."""
 _MENTION_QUOTE = re.compile(
     # a detection rule's string definition: YARA `$a = "..."`
     r"(?i)(?:\$\w+\s*|\b(?:such\s+as|like|e\.g\.,?|for\s+(?:example|instance)|phrases?|strings?|text|wording|payloads?|"
@@ -1808,21 +1815,14 @@ _MENTION_QUOTE = re.compile(
     r"disait|disaient|disant|dicono|diceva|lautet|lauten|lautete|sagt|sagen|sagte|zegt|zeggen|zei|"
     r"m[oó]wi|m[oó]wi[aą]|spune|spun|valor|valeur|wert|valore|waarde|warto[sś][cć]|mensaje|mensagem|eingabe|"
     r"entrada|entr[eé]e|contenido|conte[uú]do|contenu|inhalt))"
-    r"[\s:,=(\u2014\u2013-]{1,12}(?:(?:'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
-    r"\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`|"
-    # a comment quoted as the carrier it was planted in: "e.g. /* NOTE TO THE AI: ... */", "such as <!-- ... -->"
-    r"/\*[^\n]{3,160}?\*/|<!--[^\n]{3,160}?-->)[^\S\n]*"
+    r"[\s:,=(\u2014\u2013-]{1,12}(?:(?:" + _QUOTE_FORMS + r")[^\S\n]*"
     r"(?:nocase|ascii|wide)?"
     r"\s*(?:,|or|and|-)?\s*){1,6}"
 )
 _POSTPOSITION_FRAME = re.compile(r"\s*(?:gibi|benzeri|türünden|のような|といった|などの|와\s*같은|같은|등의)")
 """Languages that put "like" after the quotation: Turkish `"..." gibi ifadeler`, Japanese 「...」のような,
 Korean "..."와 같은."""
-_QUOTED = re.compile(
-    "'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
-    "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`|"
-    "/\\*[^\n]{3,160}?\\*/|<!--[^\n]{3,160}?-->"
-)
+_QUOTED = re.compile(_QUOTE_FORMS)
 """Quotations in the marks of several languages: '', "", “”, «» (French, Russian), „“ (German), 「」 (Japanese),
 a Markdown code span (a report quoting the command an assistant ran), and a block or HTML comment quoted
 whole (an advisory showing the planted comment in its carrier: "e.g. /* NOTE TO THE AI: ... */")."""
