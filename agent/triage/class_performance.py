@@ -101,16 +101,16 @@ class Lost:
 
 
 def found(facts: Facts) -> list[Lost]:
-    """Each class created within LEAD lacking a sibling's performance keys, with a claim of it created after it in
+    """The first class created within LEAD lacking a sibling's performance keys, with a claim of it created after it in
     a namespace whose pods fail."""
     seen = facts.reads.get(STORE) or {}
     classes: dict[str, Any] = seen.get("classes") or {}
-    out: list[Lost] = []
     for claim in seen.get("claims") or []:
         name = str(claim.get("class") or "")
         made = parse_time(claim.get("created"))
         entry = classes.get(name)
-        if entry is None or made is None:
+        victim = next((lg for lg in _victims(facts) if lg.namespace == claim["namespace"]), None)
+        if entry is None or made is None or victim is None:
             continue
         obj = entry["object"]
         created = parse_time((obj.get("metadata") or {}).get("creationTimestamp"))
@@ -120,20 +120,16 @@ def found(facts: Facts) -> list[Lost]:
         for sibling, other in classes.items():
             sib = other["object"]
             sib_params = {str(k): str(v) for k, v in (sib.get("parameters") or {}).items()}
-            if sibling == name or sib.get("provisioner") != obj.get("provisioner") or _type(sib_params) != _type(
-                    params):
+            if sibling == name or sib.get("provisioner") != obj.get("provisioner") \
+                    or _type(sib_params) != _type(params):
                 continue
             missing = {k: v for k, v in sib_params.items() if PERFORMANCE.search(k) and k not in params}
-            victim = next((lg for lg in _victims(facts) if lg.namespace == claim["namespace"]), None)
-            if missing and victim is not None:
-                out.append(Lost(Ref("StorageClass", "", name), created, sibling, missing,
-                                f"{claim['namespace']}/{claim['name']}", made, victim,
-                                [e for e in (entry["evidence"], other["evidence"], claim.get("evidence"),
-                                             victim.evidence_id) if e]))
-                break
-        if out:
-            break
-    return out[:1]
+            if missing:
+                return [Lost(Ref("StorageClass", "", name), created, sibling, missing,
+                             f"{claim['namespace']}/{claim['name']}", made, victim,
+                             [e for e in (entry["evidence"], other["evidence"], claim.get("evidence"),
+                                          victim.evidence_id) if e])]
+    return []
 
 
 def finding(hit: Lost, at: datetime) -> dict[str, Any]:
