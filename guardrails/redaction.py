@@ -1571,10 +1571,10 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
             m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line, `ENV KEY value`
         if not m and start > 0 and text[start - 1] == "{":
             pair = _TUPLE_VALUE.match(text, end)  # `{password,"..."}`: an Erlang proplist or an Elixir/Erlang tuple
-            kind = _key_kind(text, key, start, end) if pair is not None else None
-            found = _judge(kind, key, pair.group("v"), True) if pair is not None and kind is not None else None
-            if pair is not None and found:
-                out.append((pair.start("v"), pair.end("v"), found))
+            if pair is not None and (kind := _key_kind(text, key, start, end)) is not None:
+                found = _judge(kind, key, pair.group("v"), True)
+                if found:
+                    out.append((pair.start("v"), pair.end("v"), found))
             continue
         if not m:
             held = _held_value(text, end)
