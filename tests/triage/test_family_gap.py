@@ -123,3 +123,16 @@ def test_gap_reads_cilium_cidr_sets_and_entities() -> None:
 def test_a_policy_naming_destinations_by_dns_name_is_not_judged() -> None:
     fqdn = cilium([{"toCIDR": ["0.0.0.0/0"]}, {"toFQDNs": [{"matchName": "hooks.bank.example"}]}])
     assert family_gap.gap([fqdn], NS, {}, "2001:db8:1::5", "203.0.113.9") is None
+
+
+def test_a_policy_whose_selector_does_not_take_the_pod_is_not_named() -> None:
+    other_app = netpol("0.0.0.0/0")
+    other_app["spec"]["podSelector"] = {"matchLabels": {"app": "statement-mailer"}}
+    excluded = netpol("0.0.0.0/0")
+    excluded["spec"]["podSelector"] = {"matchExpressions": [{"key": "app", "operator": "NotIn",
+                                                             "values": ["ledger-feed"]}]}
+    assert family_gap.suspects(run(GO_V6, other_app, v6_pod=True)) == []
+    assert family_gap.suspects(run(GO_V6, excluded, v6_pod=True)) == []
+    taken = netpol("0.0.0.0/0")
+    taken["spec"]["podSelector"] = {"matchExpressions": [{"key": "app", "operator": "In", "values": ["ledger-feed"]}]}
+    assert len(family_gap.suspects(run(GO_V6, taken, v6_pod=True))) == 1
