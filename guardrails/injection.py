@@ -2014,6 +2014,16 @@ _SAFEGUARD_REACH = 110
 """Characters before the noun where the rest of `_KEPT_SAFEGUARD` must start."""
 
 
+def _noun_word(lowered: str, start: int, end: int) -> bool:
+    """Whether the noun at [start, end) can end a `_KEPT_SAFEGUARD` match in its window: the rule has a blank right
+    before each noun, and the window shows one character after it (a plural `s` or the end of the word). The noun
+    inside a longer word (`api-gateway`, `aggregate`, `reviewed`) cannot, and its window would be searched for
+    nothing: a gateway's access log holds `gate` on every line."""
+    before = lowered[start - 1 : start]
+    after = lowered[end : end + 1]
+    return not (before.isalnum() or before == "_") and (after == "s" or not (after.isalnum() or after == "_"))
+
+
 def _kept_safeguards(text: str, lowered: str) -> list[tuple[int, int]]:
     """Statements that a step waits for a person's approval (see `_KEPT_SAFEGUARD`).
 
@@ -2028,8 +2038,9 @@ def _kept_safeguards(text: str, lowered: str) -> list[tuple[int, int]]:
     for noun in _SAFEGUARD_NOUNS:
         pos = lowered.find(noun)
         while pos >= 0:
-            for m in _KEPT_SAFEGUARD.finditer(text, max(0, pos - _SAFEGUARD_REACH), pos + len(noun) + 1):
-                spans.add(m.span())
+            if _noun_word(lowered, pos, pos + len(noun)):
+                for m in _KEPT_SAFEGUARD.finditer(text, max(0, pos - _SAFEGUARD_REACH), pos + len(noun) + 1):
+                    spans.add(m.span())
             pos = lowered.find(noun, pos + len(noun))
     if any(w in lowered for w in _HUMAN_GATE_WORDS) and any(v in lowered for v in _HUMAN_GATE_VERBS):
         spans.update(m.span() for m in _HUMAN_GATE.finditer(text))

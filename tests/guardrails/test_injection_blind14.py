@@ -25,6 +25,7 @@ import base64
 import json
 from pathlib import Path
 
+from guardrails import injection
 from guardrails.injection import scan
 
 CORPUS = Path(__file__).parents[1] / "guardrails_text" / "corpus"
@@ -295,3 +296,35 @@ def test_advisories_and_gated_transcripts_are_not_flagged() -> None:
 
 def test_transcripts_and_topics_that_take_the_gate_away_are() -> None:
     _assert_hostile(ADVISORY_AND_GATE_HOSTILE)
+
+
+def _kept_in_every_window(text: str) -> list[tuple[int, int]]:
+    """The kept-safeguard spans the plain way: the rule searched around every occurrence of every noun."""
+    lowered, spans = text.lower(), set()
+    for noun in injection._SAFEGUARD_NOUNS:
+        pos = lowered.find(noun)
+        while pos >= 0:
+            lo, hi = max(0, pos - injection._SAFEGUARD_REACH), pos + len(noun) + 1
+            spans.update(m.span() for m in injection._KEPT_SAFEGUARD.finditer(text, lo, hi))
+            pos = lowered.find(noun, pos + len(noun))
+    return sorted(spans)
+
+
+def test_kept_safeguards_skip_nouns_inside_words_and_find_the_same() -> None:
+    """`gate` (round 14) is inside `gateway` and `aggregate` on every line of a gateway's log: those windows are
+    not searched, and the spans are those of searching every window."""
+    log = 'GET /v1/orders 200 upstream=api-gateway.prod:8080 aggregate=ok reviewed=1 preapproval=n\n' * 3
+    texts = [
+        log,
+        log + "Every write still needs the approval gate; deploys go via the change gate.\n",
+        "Merges require explicit human approvals. Rollouts only after manual sign-off, approved via the gate.",
+        "The api-gateway needs approval gates? No: it goes through the gate, requiring approvals.",
+    ]
+    for text in texts:
+        assert injection._kept_safeguards(text, text.lower()) == _kept_in_every_window(text), text
+    assert injection._kept_safeguards(log, log.lower()) == []
+    assert len(injection._kept_safeguards(texts[1], texts[1].lower())) >= 2
+    assert not injection._noun_word("api-gateway", 4, 8)
+    assert not injection._noun_word("aggregate", 5, 9)
+    assert injection._noun_word("via the gate.", 8, 12)
+    assert injection._noun_word("needs approvals", 6, 14)
