@@ -53,9 +53,16 @@ DECODE = re.compile(
     r"not in gzip format|invalid gzip header|gzip: invalid header|snappy: corrupt input|invalid magic (?:number|byte)|"
     r"(?:decod|deserializ|unmarshal|unpack)\w*\s+(?:of\s+)?(?:cached\s+|stored\s+)?\w*\s*(?:failed|error)|"
     r"(?:failed|unable|could not|cannot) to (?:decode|deserialize|unmarshal|unpack|parse cached)|"
-    r"\bdecode \w+(?: \w+)?: ", re.I)
+    r"\bdecode \w+(?: \w+)?: |"
+    r"codec can't decode byte|UnicodeDecodeError|Unknown magic byte|is an invalid start of a value|"
+    r"expected value at line \d+ column \d+|\berror deserializing\b|RecordDeserializationException|"
+    r"invalid stream header|incorrect header check", re.I)
 """A reader's words for bytes it fetched that are not in the encoding it expects (Go, Python, Jackson, Node,
-Protobuf, MessagePack, compression framings), or its own `decode/deserialize ... failed`."""
+Protobuf, MessagePack, compression framings), or its own `decode/deserialize ... failed`; and in other runtimes'
+words: Python's text decoding (`'utf-8' codec can't decode byte`), Confluent's Avro/Protobuf deserializers
+(`Unknown magic byte`), the Kafka consumer (`Error deserializing key/value`), .NET System.Text.Json (`is an invalid
+start of a value`), Rust serde_json (`expected value at line 1 column 1`), Java serialization (`invalid stream
+header`), zlib (`incorrect header check`). Encoding or serializing the reader's OWN output is not among them."""
 ENCODING_KEY = re.compile(r"codec|encod|serializ|marshal|format|compress|content[-_]?type|wire", re.I)
 """The name of a setting that chooses how entries are written (`CACHE_CODEC`, `--serializer`, `VALUE_FORMAT`)."""
 NOT_ENTRIES = re.compile(r"log|date|time|metric|trac|print|display|console", re.I)

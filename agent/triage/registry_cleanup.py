@@ -45,9 +45,14 @@ NOT_FOUND = re.compile(r"not found|manifest unknown|MANIFEST_UNKNOWN|NotFound|no
 CLEANUP = re.compile(r"garbage-collect|delete-untagged|\bgcrane gc\b|crane (?:delete|gc)|regctl (?:image|manifest|tag) "
                      r"(?:delete|rm)|skopeo delete|acr purge|ecr batch-delete-image|artifacts docker images delete|"
                      r"artifacts versions delete|untagged.*delet|delet\w*.*untagged|retention.*(?:run|execute)|"
-                     r"/gc/schedule|/system/gc|cleanup-policies|reg rm\b", re.I)
+                     r"/gc/schedule|/system/gc|cleanup-policies|reg rm\b|"
+                     r"(?:-X|--request)\s*DELETE\b[^\n]*/v2/\S+/manifests/|oras (?:manifest|blob) delete|"
+                     r"gcloud container images (?:delete|untag)|acr (?:repository|manifest) (?:delete|untag)|"
+                     r"\bjf(?:rog)? rt (?:del|delete)\b", re.I)
 """Words of a command that deletes registry manifests or tags (distribution, crane, regctl, skopeo, ACR, ECR, GAR,
-Harbor, Nexus, reg); `rm -rf /var/log` and a database prune are not among them."""
+Harbor, Nexus, reg; the registry HTTP API's `DELETE /v2/<repo>/manifests/<ref>` as curl sends it, ORAS, GCR's
+gcloud, ACR's repository/manifest commands, JFrog's CLI); `rm -rf /var/log`, a database prune, a node's local
+`docker image prune`, a DELETE to another API path are not among them."""
 _HOST = re.compile(r"(?<![\w.-])((?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?)/[\w.-]", re.I)
 """A registry host as it starts an image reference or URL path (`quay.example.org/team/app`)."""
 _POD_WORDS = re.compile(r"^(?:\S+Z\s+)?")
@@ -155,6 +160,8 @@ def found(facts: Facts) -> list[Cleanup]:
             ran = parse_time((obj.get("status") or {}).get("lastScheduleTime"))
             command = pod_spec_words.job_command_text(obj)
             hosts = {h.lower() for h in _HOST.findall(command)}
+            if not CLEANUP.search(command):
+                continue  # read keeps only cleanups; a store filled otherwise must not make one of any CronJob
             if ran is None or pulled is None or not pulled <= ran <= first or (hosts and host.lower() not in hosts):
                 continue
             said, named = _said(log, repo, ident)

@@ -121,3 +121,36 @@ def test_a_reader_failing_with_timeouts_reads_nothing() -> None:
     facts, hub = feeder_case(KV, SWITCH, message="pymemcache.exceptions.MemcacheUnexpectedCloseError: timed out")
     assert not ee.suspects(facts)
     assert not hub.calls
+
+
+# Readers in other decoders' words (issue #12: the decode words were the bundle's Go/Python/Node set only).
+OTHER_DECODERS = [
+    "UnicodeDecodeError: 'utf-8' codec can't decode byte 0x8b in position 1: invalid start byte",
+    "org.apache.kafka.common.errors.SerializationException: Unknown magic byte!",
+    "System.Text.Json.JsonException: '0x82' is an invalid start of a value. Path: $ | LineNumber: 0",
+    "quote cache: serde_json error: expected value at line 1 column 1",
+    "RecordDeserializationException: Error deserializing key/value for partition quotes-3 at offset 118",
+]
+"""Python's text decoding of gzip bytes, Confluent's Avro deserializer, .NET System.Text.Json, Rust serde_json,
+the Kafka consumer's record deserializer."""
+OWN_OUTPUT = [
+    "UnicodeEncodeError: 'ascii' codec can't encode character '\\xe9' in position 4: ordinal not in range(128)",
+    "org.apache.kafka.common.errors.SerializationException: Error serializing Avro message",
+    "expected 3 replicas at line 12 of the rollout plan, found 2",
+]
+"""The same looks about the reader's own output (encoding, serializing) or not about data at all."""
+
+
+def test_readers_failing_in_other_decoders_words_name_the_feeder() -> None:
+    for message in OTHER_DECODERS:
+        facts, _ = feeder_case(KV, SWITCH, message=message)
+        [(ref, finding, _, _)] = ee.suspects(facts)
+        assert ref.name == "feeder", message
+        assert finding["details"]["new"] == "protobuf", message
+
+
+def test_a_reader_failing_on_its_own_output_is_not_a_decode_of_stored_entries() -> None:
+    for message in OWN_OUTPUT:
+        facts, hub = feeder_case(KV, SWITCH, message=message)
+        assert not ee.suspects(facts), message
+        assert not hub.calls, message

@@ -103,3 +103,38 @@ def test_a_refusal_that_is_not_a_missing_manifest_reads_nothing() -> None:
     facts = _orders()
     facts.scan["findings"][0]["details"]["error"] = "i/o timeout"  # type: ignore[index]
     assert rc.refused_as_missing(facts) == [] and rc.found(facts) == []
+
+
+# Deleters in other tools' words (issue #12): the registry's own HTTP API, ORAS, GCR's gcloud, ACR's repository and
+# manifest commands, JFrog's CLI.
+OTHER_DELETERS = [
+    ["/bin/sh", "-c", "for d in $(cat stale.txt); do curl -sf -X DELETE "
+     "https://quay.corp.example.net/v2/team/orders/manifests/$d; done"],
+    ["oras", "manifest", "delete", "--force", "quay.corp.example.net/team/orders:2.4.1"],
+]
+NOT_DELETERS = [
+    ["/bin/sh", "-c", "curl -sf -X DELETE https://quay.corp.example.net/api/v1/sessions/expired"],
+    ["oras", "manifest", "fetch", "quay.corp.example.net/team/orders:2.4.1"],
+]
+"""The same tools and the same host, doing something other than deleting a manifest."""
+
+
+def test_cleanups_in_other_tools_words_are_named() -> None:
+    for command in OTHER_DELETERS:
+        assert rc.CLEANUP.search(" ".join(command)), command  # read() keeps only such CronJobs
+        [found] = rc.found(_orders(command=command))
+        assert str(found.cronjob) == "CronJob platform/tag-pruner", command
+    for words in ("gcloud container images delete gcr.io/shop/api@sha256:1 --force-delete-tags --quiet",
+                  "az acr repository delete --name shopacr --image web/storefront:old --yes",
+                  "az acr manifest delete --registry shopacr --name web/storefront@sha256:1 --yes",
+                  "jf rt del 'docker-local/orders/2.*'"):
+        assert rc.CLEANUP.search(words), words
+
+
+def test_the_same_tools_doing_something_else_are_not_cleanups() -> None:
+    for command in NOT_DELETERS:
+        assert not rc.CLEANUP.search(" ".join(command)), command
+        assert rc.found(_orders(command=command)) == [], command
+    for words in ("gcloud container clusters delete old-pool --quiet", "az acr repository show-tags --name shopacr",
+                  "docker image prune -af", "jf rt upload build/*.zip generic-local/"):
+        assert not rc.CLEANUP.search(words), words
