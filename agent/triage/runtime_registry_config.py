@@ -44,8 +44,9 @@ NETWORK = re.compile(r"i/o timeout|connection refused|no such host|network is un
                      r"x509|certificate|http: server gave HTTP response to HTTPS client|dial tcp", re.I)
 """How runtimes word a registry they could not reach or talk to (containerd, CRI-O, Docker)."""
 CONFIG_PATHS = re.compile(r"/etc/containerd|/etc/containers|/etc/docker|/etc/crio|certs\.d|registries\.conf|"
-                          r"hosts\.toml|daemon\.json", re.I)
-"""Host paths where container runtimes read their registry mirrors, hosts and trust."""
+                          r"hosts\.toml|daemon\.json|/etc/rancher/(?:k3s|rke2)\b|registries\.ya?ml", re.I)
+"""Host paths where container runtimes read their registry mirrors, hosts and trust; k3s and RKE2 render
+containerd's from their own `/etc/rancher/<dist>/registries.yaml`."""
 REGISTRY_WORDS = re.compile(r"mirror|registr|hosts\.toml|certs\.d|insecure", re.I)
 """What a writer of registry config says in its mounts or script; a runtime-class installer (a GPU toolkit that
 edits containerd's config.toml for its runtime) mounts the same directory and says none of it."""

@@ -39,11 +39,20 @@ MAX_CONFIGMAPS = 4
 READS_KEY = "substitution_emptied"
 SUBSTITUTION = re.compile(r"postBuild|substitut|envsubst|\bplugin\b", re.IGNORECASE)
 """A write's words that touched a build-time substitution (Flux's postBuild, an Argo CD plugin's env)."""
-EMPTY_HOST = re.compile(r"[a-z][\w+.-]*://(?:[\w.%-]*@)?:\d+\b|[a-z][\w+.-]*://(?:/|@/|\s|$)|"
-                        r"\bhost(?:name)?\s*[=:]\s*(?:;|,|\s*$)", re.IGNORECASE | re.MULTILINE)
-"""A connection string whose host is blank: `scheme://:5432`, `scheme://user@:5672`, `scheme:///db`, `host=;`."""
+EMPTY_HOST = re.compile(r"[a-z][\w+.-]*://(?:[\w.%-]*@)?:\d+\b|[a-z][\w+.-]*://(?:/|@/|[;?]|\s|$)|"
+                        r"\bhost(?:name)?\s*[=:]\s*(?:;|,|\s*$)|\bhost(?:name|addr)?=\s+[\w.-]+=|"
+                        r"\b(?:server|data source|addr(?:ess)?)\s*=\s*[;,]", re.IGNORECASE | re.MULTILINE)
+"""A connection string whose host is blank: `scheme://:5432`, `scheme://user@:5672`, `scheme:///db`, `host=;`; and in
+other drivers' shapes: libpq's key/value `host= port=5432`, .NET/ADO `Server=;` and `Data Source=;`, JDBC SQL
+Server's `jdbc:sqlserver://;databaseName=`. A blank database or user with its host present is not one."""
 APPLIER_LABELS = (("kustomize.toolkit.fluxcd.io/name", "kustomize.toolkit.fluxcd.io/namespace", "Kustomization"),
                   ("argocd.argoproj.io/instance", "", "Application"))
+TRACKING_ID = "argocd.argoproj.io/tracking-id"
+"""Argo CD's annotation tracking: `<app>:<group>/<kind>:<namespace>/<name>`, the app `<app-namespace>_<app>` when
+Applications live outside Argo CD's own namespace."""
+LEGACY_LABEL = "app.kubernetes.io/instance"
+"""Argo CD's older default tracking label (also Helm's release label: only read when nothing more specific is set,
+and only matched against an Application whose substitution was written)."""
 
 
 @dataclass
@@ -84,12 +93,19 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
 
 
 def _applier(configmap: dict[str, Any]) -> Ref | None:
-    labels = (configmap.get("metadata") or {}).get("labels") or {}
+    """The GitOps object that applied the ConfigMap, as its tracking label or annotation names it."""
+    meta = configmap.get("metadata") or {}
+    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
     for name_key, ns_key, kind in APPLIER_LABELS:
         name = str(labels.get(name_key) or "")
         if name:
             return Ref(kind, str(labels.get(ns_key) or "") if ns_key else "", name)
-    return None
+    app = str(annotations.get(TRACKING_ID) or "").split(":", 1)[0]
+    if app:
+        namespace, _, name = app.rpartition("_")  # Kubernetes names hold no `_`: it only parts namespace and name
+        return Ref("Application", namespace, name)
+    legacy = str(labels.get(LEGACY_LABEL) or "")
+    return Ref("Application", "", legacy) if legacy else None
 
 
 def _written(configmap: dict[str, Any]) -> datetime | None:

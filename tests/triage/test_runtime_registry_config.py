@@ -79,3 +79,29 @@ def test_a_runtime_installer_mounting_containerd_config_without_registry_words_i
     toolkit = _daemonset("gpu-toolkit", "/etc/containerd", "toolkit install --runtime=containerd "
                          "--config=/etc/containerd/config.toml --set-as-default", "2026-07-08T14:10:00Z")
     assert not rrc.writes_registry_config(toolkit) and rrc.found(_facts("i/o timeout", [toolkit])) == []
+
+
+# Distributions that keep the runtime's mirrors in their own file (issue #12): k3s and RKE2 render containerd's
+# config from /etc/rancher/<dist>/registries.yaml.
+K3S = ("cat > /host/registries.yaml <<EOF\nmirrors:\n  docker.io:\n    endpoint:\n"
+       "      - \"http://registry-cache.infra.svc.cluster.local:5000\"\nEOF\nsleep infinity")
+RKE2 = ("printf 'mirrors:\\n  \"*\":\\n    endpoint: [\"https://10.40.0.9:8443\"]\\n' > /host/registries.yaml; "
+        "sleep infinity")
+
+
+def test_k3s_and_rke2_registries_yaml_writers_are_named() -> None:
+    k3s = _daemonset("k3s-mirrors", "/etc/rancher/k3s", K3S, "2026-07-08T13:00:00Z")
+    [w] = rrc.found(_facts("dial tcp: lookup registry-cache.infra.svc.cluster.local: no such host", [k3s]))
+    assert str(w.writer) == "DaemonSet node-config/k3s-mirrors"
+    assert w.cluster_host == "registry-cache.infra.svc.cluster.local"
+    rke2 = _daemonset("rke2-mirrors", "/etc/rancher/rke2/registries.yaml", RKE2, "2026-07-08T13:00:00Z")
+    [w] = rrc.found(_facts("dial tcp 10.40.0.9:8443: i/o timeout", [rke2]))
+    assert w.paths == ["/etc/rancher/rke2/registries.yaml"] and w.cluster_host == ""
+
+
+def test_a_daemonset_reading_the_distributions_other_files_is_not_named() -> None:
+    kubeconfig = _daemonset("k3s-kubeconfig-sync", "/etc/rancher/k3s",
+                            "cp /host/k3s.yaml /out/kubeconfig; sleep 1h", "2026-07-08T13:00:00Z")
+    assert rrc.found(_facts("no such host", [kubeconfig])) == []
+    tokens = _daemonset("rke2-node-password", "/etc/rancher/node", "cat /host/password", "2026-07-08T13:00:00Z")
+    assert rrc.found(_facts("i/o timeout", [tokens])) == []

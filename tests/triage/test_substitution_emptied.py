@@ -85,3 +85,54 @@ def test_a_substitution_written_after_the_configmap_or_by_another_object_is_not_
     assert substitution_emptied.found(later) == []
     other = _facts("Kustomization", "flux-system", "tenant-payments", AT - 41 * M, FLUX_WRITE, cm)
     assert substitution_emptied.found(other) == []
+
+
+# Issue #12: other appliers' tracking marks and other drivers' connection-string shapes.
+PLUGIN_WRITE = "spec.source.plugin = {'name': 'envsubst', 'env': [{'name': 'STAGE', 'value': 'prod'}]}"
+BLANK_HOSTS = {"libpq key/value": "host= port=5432 dbname=orders user=carts sslmode=require",
+               ".NET SqlClient": "Server=;Database=orders;User Id=carts;Encrypt=true",
+               "ADO Data Source": "Data Source=;Initial Catalog=orders;Integrated Security=false",
+               "JDBC SQL Server": "jdbc:sqlserver://;databaseName=orders;encrypt=true"}
+FILLED = {"libpq key/value": "host=pg.carts port=5432 dbname=orders user=carts sslmode=require",
+          ".NET SqlClient": "Server=sql.carts;Database=;User Id=carts",
+          "ADO Data Source": "Data Source=sql.carts,1433;Initial Catalog=orders",
+          "JDBC SQL Server": "jdbc:sqlserver://sql.carts;databaseName=;encrypt=true"}
+
+
+def test_other_drivers_blank_hosts_are_named() -> None:
+    for driver, text in BLANK_HOSTS.items():
+        cm = _configmap("carts-db", FLUX, {"DB_DSN": text}, AT - 40 * M)
+        facts = _facts("Kustomization", "flux-system", "tenant-carts", AT - 41 * M, FLUX_WRITE, cm)
+        [e] = substitution_emptied.found(facts)
+        assert e.key == "DB_DSN", driver
+
+
+def test_the_same_drivers_strings_with_their_host_filled_are_not_named() -> None:
+    for driver, text in FILLED.items():
+        cm = _configmap("carts-db", FLUX, {"DB_DSN": text}, AT - 40 * M)
+        facts = _facts("Kustomization", "flux-system", "tenant-carts", AT - 41 * M, FLUX_WRITE, cm)
+        assert substitution_emptied.found(facts) == [], driver
+
+
+def _argo_tracked(annotations: dict[str, str], labels: dict[str, str] | None = None) -> Facts:
+    cm = _configmap("carts-env", labels or {}, {"BROKER_URL": "amqp://carts@:5672/orders"}, AT - 15 * M)
+    cm["metadata"]["annotations"] = annotations
+    return _facts("Application", "argocd", "carts", AT - 16 * M, PLUGIN_WRITE, cm)
+
+
+def test_argo_cd_annotation_and_legacy_label_tracking_name_the_application() -> None:
+    facts = _argo_tracked({"argocd.argoproj.io/tracking-id": "carts:/ConfigMap:carts/carts-env"})
+    [e] = substitution_emptied.found(facts)
+    assert str(e.owner) == "Application argocd/carts"
+    facts = _argo_tracked({"argocd.argoproj.io/tracking-id": "argocd_carts:/ConfigMap:carts/carts-env"})
+    assert [str(e.owner) for e in substitution_emptied.found(facts)] == ["Application argocd/carts"]
+    facts = _argo_tracked({}, {"app.kubernetes.io/instance": "carts"})
+    assert [str(e.owner) for e in substitution_emptied.found(facts)] == ["Application argocd/carts"]
+
+
+def test_a_configmap_tracked_by_another_application_is_not_named() -> None:
+    assert substitution_emptied.found(_argo_tracked(
+        {"argocd.argoproj.io/tracking-id": "billing:/ConfigMap:carts/carts-env"})) == []
+    assert substitution_emptied.found(_argo_tracked({}, {"app.kubernetes.io/instance": "billing"})) == []
+    assert substitution_emptied.found(_argo_tracked(
+        {"argocd.argoproj.io/tracking-id": "payments_carts:/ConfigMap:carts/carts-env"})) == []
