@@ -309,9 +309,9 @@ def _error_request(kind: str, door: Door, ctx: Ctx, host: str, name: str) -> byt
             if door is MCP:
                 pad = b'{"h8":"' + b"a" * (5 * MIB) + b'"}'
             return request(door, ctx, host, pad, connection=keep)
-        case "415":
+        case "415":  # docs/frontdoors.md: a charset other than utf-8 is 415 at every door
             return request(door, ctx, host, body, connection=keep,
-                           fields=[("Content-Type", "text/csv"), *head_fields(door, None)])
+                           fields=head_fields(door, f"{door.ctype}; charset=iso-8859-1"))
         case _:
             return request(door, ctx, host, body, connection=keep, extra=(("X-Hostile8-Pad", "a" * 40_000),))
 
