@@ -42,21 +42,36 @@ GREP = "default"
 """The tool's grep is a plain substring: every RESET line holds it."""
 
 RESET = re.compile(r"\b(?:reset|revert(?:s|ed|ing)?|restor(?:es|ed|ing)|fall(?:s|ing)?\s+back|set\s+back)"
-                   r"\s+to\s+(?:the\s+|its\s+)?(?:built-?in\s+)?default", re.I)
-"""A server's words for a setting now running at its default value."""
+                   r"\s+to\s+(?:the\s+|its\s+)?(?:built-?in\s+)?default|"
+                   r"\busing\s+(?:the\s+|its\s+)?(?:built-?in\s+)?default|\bdefaulting\s+to\b", re.I)
+"""A server's words for a setting now running at its default value (`reset to default`, `reverting to default`,
+`falling back to default`, `using default value [90%]`, `defaulting to 0.4`)."""
 DROPPED = re.compile(r"\b(?:removed|deleted|unset|dropped|no longer (?:set|present|configured)|missing from)\b", re.I)
 """The words that say the setting left the configuration (not a value changed or a counter reset)."""
 KEY = re.compile(r"\"(?P<q>[A-Za-z_][\w.\-]*)\"|'(?P<s>[A-Za-z_][\w.\-]*)'|\[(?P<b>[A-Za-z_][\w.\-]*)\]|"
-                 r"\b(?:parameter|setting|option|property|config|key)\s+(?P<w>[A-Za-z_][\w.\-]*[._][\w.\-]*)", re.I)
-"""The setting a reset line names: quoted, bracketed, or after a word that says it is a setting."""
+                 r"`(?P<t>[A-Za-z_][\w.\-]*)`|"
+                 r"\b(?:parameter|setting|option|property|config|key)\s+(?P<w>[A-Za-z_][\w.\-]*[._-][\w.\-]*)", re.I)
+"""The setting a reset line names: quoted, backticked, bracketed, or after a word that says it is a setting (a bare
+name with a `.`, `_` or `-` in it: `vm_memory_high_watermark.relative`, `max-connections`)."""
+SETTING_WORD = re.compile(r"\b(?:parameter|setting|option|property|config|key)\s*$", re.I)
+NEAR = 24
+"""How many characters may part a key from the drop word that follows it (`'x' unset by the operator`)."""
 
 
 def reset_key(line: str) -> str | None:
     """The setting a server's line says was dropped and reset to its default, None for any other line."""
-    if not (RESET.search(line) and DROPPED.search(line)):
+    dropped = DROPPED.search(line)
+    if not (RESET.search(line) and dropped):
         return None
-    found = KEY.search(line)
-    return next((g for g in found.groups() if g), None) if found else None
+    # The key is the one the drop word closely follows (`setting 'x' removed`, `'x' unset by the operator`), else
+    # the first after it (`removed [x]`), not a bracketed level or logger name the log format puts first
+    # (`[WARN ][o.e.c.s.ClusterSettings]`).
+    # A bare `[x]` is a key only after a word that says so (`config key [x]`): log formats bracket levels and loggers.
+    keys = [k for k in KEY.finditer(line) if not k.group("b") or SETTING_WORD.search(line[:k.start()])]
+    near = [k for k in keys if 0 <= dropped.start() - k.end() <= NEAR]
+    after = [k for k in KEY.finditer(line) if k.start() >= dropped.end()]
+    chosen = near[-1] if near else after[0] if after else keys[-1] if keys else None
+    return next((g for g in chosen.groups() if g), None) if chosen else None
 
 
 def _owned(pod: str, target: Ref) -> bool:

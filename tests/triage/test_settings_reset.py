@@ -131,3 +131,46 @@ def test_nothing_is_read_while_no_client_outside_the_written_object_fails() -> N
                       logs=victims)
         asyncio.run(sr.read(Subject(namespace="shop"), facts, hub, iso(AT)))
         assert hub.calls == [] and sr.found(facts) == []
+
+
+# Issue #12: servers that say "using default" / "defaulting to" and name the key in backticks or bare with dashes.
+SEARCH_RESET = ("[2026-11-14T17:20:11,402][WARN ][o.e.c.s.ClusterSettings] setting "
+                "`cluster.routing.allocation.disk.watermark.high` deleted from the persistent settings, "
+                "using default value [90%]")
+RABBIT_RESET = ("2026-11-14 17:12:09.551 [warning] <0.230.0> option vm_memory_high_watermark.relative removed "
+                "from rabbitmq.conf, defaulting to 0.4")
+NEVER_SET = ("[2026-11-14T17:20:11,402][INFO ][o.e.n.Node] setting `cluster.routing.allocation.disk.watermark.high` "
+             "not set, using default value [90%]")
+NOT_IN_FILE = "2026-11-14 17:12:09.551 [info] <0.230.0> option heartbeat not in rabbitmq.conf, defaulting to 60"
+
+
+def test_other_servers_reset_lines_name_the_write() -> None:
+    facts = facts_for([write("Elasticsearch", "search", "logs-es", minutes=90)], "search",
+                      {"logs-es-es-default-0": [SEARCH_RESET]},
+                      [failing("ingest-7c9d8f6b5-q2w3e", "obs", "cluster_block_exception: index read-only")])
+    [(ref, finding, _, _)] = sr.suspects(facts)
+    assert ref.name == "logs-es" and finding["details"]["keys"] == ["cluster.routing.allocation.disk.watermark.high"]
+    facts = facts_for([write("RabbitmqCluster", "mq", "orders-mq", minutes=90)], "mq",
+                      {"orders-mq-server-0": [RABBIT_RESET]},
+                      [failing("checkout-6b8d9c7f5-r2t4k", "shop", "connection blocked: memory alarm")])
+    [(ref, finding, _, _)] = sr.suspects(facts)
+    assert ref.name == "orders-mq" and finding["details"]["keys"] == ["vm_memory_high_watermark.relative"]
+    assert sr.reset_key("WARN option max-connections deleted from server.conf, defaulting to 100") \
+        == "max-connections"
+
+
+def test_the_key_is_the_one_dropped_not_the_log_formats_brackets() -> None:
+    assert sr.reset_key(KAFKA_RESET) == "log.cleaner.min.compaction.lag.ms"
+    assert sr.reset_key("[WARN ][o.e.c.s.ClusterSettings] removed [indices.breaker.total.limit], using default") \
+        == "indices.breaker.total.limit"
+
+
+def test_defaults_for_keys_never_set_are_not_resets() -> None:
+    facts = facts_for([write("Elasticsearch", "search", "logs-es", minutes=90)], "search",
+                      {"logs-es-es-default-0": [NEVER_SET]},
+                      [failing("ingest-7c9d8f6b5-q2w3e", "obs", "cluster_block_exception: index read-only")])
+    assert sr.suspects(facts) == []
+    facts = facts_for([write("RabbitmqCluster", "mq", "orders-mq", minutes=90)], "mq",
+                      {"orders-mq-server-0": [NOT_IN_FILE]},
+                      [failing("checkout-6b8d9c7f5-r2t4k", "shop", "connection blocked: memory alarm")])
+    assert sr.suspects(facts) == []
