@@ -43,8 +43,15 @@ STATE_LOST = re.compile(
     r"Unable to verify authorization request state|csrf_detected|Correlation failed|"
     r"oauth state was missing or invalid|State cookie was missing|unable to obtain CSRF cookie|"
     r"CSRF cookie (?:not found|missing)|named cookie not present|checks\.state argument is missing|"
-    r"(?:state|nonce) (?:parameter |cookie )?(?:is |was )?missing|invalid state parameter", re.I)
-"""Auth libraries' words for a login whose stored state did not come back with the callback."""
+    r"(?:state|nonce) (?:parameter |cookie )?(?:is |was )?missing|invalid state parameter|"
+    r"InvalidStateException|AuthStateMissing|AuthStateForbidden|Session value state missing|"
+    r"state parameter is different from the one sent|State information lost|message\.State is null or empty|"
+    r"\b(?:oauth2?|oidc|openid|login|sso)\b[\w ]{0,20}\bstate (?:mismatch|did not match|does not match)", re.I)
+"""Auth libraries' words for a login whose stored state did not come back with the callback; also Laravel
+Socialite's `InvalidStateException`, python-social-auth's `AuthStateMissing` / `Session value state missing`, pac4j's
+`State parameter is different from the one sent`, SimpleSAMLphp's `State information lost`, Katana's
+`message.State is null or empty`, a Go middleware's `oauth2 state mismatch`. A state transition, a tool's state
+file, a session store's timeout are not among them."""
 
 
 @dataclass

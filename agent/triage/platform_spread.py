@@ -42,8 +42,11 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "R
 PLATFORM = re.compile(
     r"no match for platform|no matching manifest for [\w/.-]+|image operating system \"?\w+\"? cannot be used on "
     r"this platform|container operating system does not match the host operating system|does not (?:support|match) "
-    r"the (?:specified |host )?platform|exec format error|image's platform \([\w/]+\) does not match", re.I)
-"""Runtimes' and kernels' words for an image without a variant for the node's OS or CPU."""
+    r"the (?:specified |host )?platform|exec format error|image's platform \([\w/]+\) does not match|"
+    r"no image found in (?:the )?(?:manifest list|image index) for architecture|"
+    r"operating system of the container does not match the operating system of the host", re.I)
+"""Runtimes' and kernels' words for an image without a variant for the node's OS or CPU: containerd, Docker,
+Windows (both hcs wordings), the kernel, and CRI-O/podman's `no image found in manifest list for architecture`."""
 PLACEMENT = re.compile(r"nodeSelector|affinity|toleration|kubernetes\.io/(?:os|arch)", re.I)
 OS_LABELS = ("kubernetes.io/os", "beta.kubernetes.io/os")
 ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")

@@ -71,3 +71,35 @@ def test_a_strict_write_to_a_neighbour_does_not_explain_another_workloads_logins
     diff = "admin env COOKIE_SAMESITE='lax' -> COOKIE_SAMESITE='strict'"
     facts = _facts([_rollout("admin-ui", diff)], [_log("web-gateway-6f7d8c9b5-x2k4p", SPRING)])
     assert cs.hardened(facts) == []
+
+
+# Issue #12: other auth libraries' words for the login state that did not come back.
+OTHER_LIBRARIES = [
+    "production.ERROR: Laravel\\Socialite\\Two\\InvalidStateException in AbstractProvider.php:209",
+    "social_core.exceptions.AuthStateMissing: Session value state missing.",
+    "org.pac4j.core.exception.TechnicalException: State parameter is different from the one sent in "
+    "authentication request. Session expired or possible threat of cross-site request forgery",
+    "SimpleSAML\\Error\\NoState: NOSTATE - State information lost, and no way to restart the request",
+    "level=error msg=\"oidc callback failed: oauth2 state mismatch\" path=/callback",
+]
+"""Laravel Socialite, python-social-auth, pac4j, SimpleSAMLphp, a Go OIDC middleware."""
+OTHER_STATE = [
+    "IllegalStateException: invalid state transition for order 4411: PAID -> NEW",
+    "terraform state mismatch between backend and lock table",
+    "session state store timed out after 5000ms (redis)",
+]
+"""The word `state` about something other than a login's stored state."""
+STRICT = "gateway env SESSION_COOKIE_SAMESITE='Lax' -> SESSION_COOKIE_SAMESITE='Strict'"
+
+
+def test_other_libraries_state_lost_words_name_the_strict_write() -> None:
+    for message in OTHER_LIBRARIES:
+        facts = _facts([_rollout("web-gateway", STRICT)], [_log("web-gateway-6f7d8c9b5-x2k4p", message)])
+        [h] = cs.hardened(facts)
+        assert h.target.name == "web-gateway" and h.new == "Strict", message
+
+
+def test_other_state_words_are_not_a_lost_login() -> None:
+    for message in OTHER_STATE:
+        facts = _facts([_rollout("web-gateway", STRICT)], [_log("web-gateway-6f7d8c9b5-x2k4p", message)])
+        assert cs.hardened(facts) == [], message

@@ -117,3 +117,35 @@ def test_a_node_whose_pods_are_all_healthy_resolves_to_nothing() -> None:
     call = rows([{"name": "billing-7c9-abcde", "namespace": "finance", "status": "Running", "ready": "1/1",
                   "node": "akswin000002"}])
     assert asyncio.run(_resolve_node("akswin000002", call)) == []
+
+
+# Issue #12: CRI-O/podman's and Windows hosts' own words for an image without the node's platform.
+CRIO = ('Error: choosing an image from manifest list docker://registry.local/app:2: no image found in manifest '
+        'list for architecture "arm64", variant "v8", OS "linux"')
+HCS = ("hcs::CreateComputeSystem app: The operating system of the container does not match the operating system "
+       "of the host.")
+CRIO_MISSING = ("Error: choosing an image from manifest list docker://registry.local/app:2: reading manifest "
+                "sha256:4f1c: manifest unknown")
+HCS_OTHER = "hcs::CreateComputeSystem app: The operating system of the container is shutting down."
+
+
+def test_crio_and_windows_hosts_platform_words_are_named() -> None:
+    facts = run("Deployment", "media", "renderer", "renderer-5d8c7b9f4-x2k8p",
+                ["pod nodeSelector.kubernetes.io/arch 'amd64' -> unset"], "",
+                f"Deployment media/renderer: 1/4 pods ImagePullBackOff ({CRIO})", ARM)
+    [(ref, finding, _, _)] = platform_spread.suspects(facts)
+    assert ref.name == "renderer" and "no image found in manifest list" in finding["message"]
+    facts = run("StatefulSet", "search", "indexer", "indexer-2", ["pod tolerations[0].operator unset -> 'Exists'"],
+                HCS, "StatefulSet search/indexer: 1/3 pods CrashLoopBackOff (exit 1)", WIN)
+    [(ref, finding, _, _)] = platform_spread.suspects(facts)
+    assert ref.name == "indexer" and "operating system of the container" in finding["message"]
+
+
+def test_the_same_hosts_other_failures_are_not_platform_words() -> None:
+    facts = run("Deployment", "media", "renderer", "renderer-5d8c7b9f4-x2k8p",
+                ["pod nodeSelector.kubernetes.io/arch 'amd64' -> unset"], "",
+                f"Deployment media/renderer: 1/4 pods ImagePullBackOff ({CRIO_MISSING})", ARM)
+    assert platform_spread.suspects(facts) == []
+    facts = run("StatefulSet", "search", "indexer", "indexer-2", ["pod tolerations[0].operator unset -> 'Exists'"],
+                HCS_OTHER, "StatefulSet search/indexer: 1/3 pods CrashLoopBackOff (exit 1)", WIN)
+    assert platform_spread.suspects(facts) == []
