@@ -196,12 +196,8 @@ def media_ingest_uploads_failing() -> Incident:
     chg = AT1 - timedelta(minutes=40)
     image = f"{REGISTRY}/media/media-ingest"
     sa = {"serviceAccountName": "media-ingest"}
-    wi_env = env(AZURE_CLIENT_ID="5f1c2a7e-93b4-4d0e-8a61-2c7d9e04b3aa",
-                 AZURE_TENANT_ID="b3e0d6c1-5a2f-4c88-9e17-73a0f4d2c915",
-                 AZURE_FEDERATED_TOKEN_FILE="/var/run/secrets/azure/tokens/azure-identity-token",
-                 AZURE_AUTHORITY_HOST="https://login.microsoftonline.com/")
     old = Rev(7, inc.born + timedelta(days=16), "helm upgrade media-ingest 4.2.0",
-              [c("media-ingest", f"{image}:4.2.0", env=wi_env + env(BLOB_ACCOUNT="acmemediaprod"))], sa)
+              [c("media-ingest", f"{image}:4.2.0", env=env(BLOB_ACCOUNT="acmemediaprod"))], sa)
     new = Rev(8, chg, "helm upgrade media-ingest 4.3.0",
               [c("media-ingest", f"{image}:4.3.0", env=env(BLOB_ACCOUNT="acmemediaprod"))], sa)
 
@@ -226,6 +222,9 @@ def media_ingest_uploads_failing() -> Incident:
         return every(s, e, 41, line)
     wl = inc.deployment("media", "media-ingest", [old, new], {8: [P(log=within(log)) for _ in range(3)]})
     wl.obj["metadata"]["labels"]["azure.workload.identity/use"] = "true"
+    old_rs = inc.find("ReplicaSet", "media", wl.rs[7])
+    old_rs["spec"]["template"]["metadata"]["labels"]["azure.workload.identity/use"] = "true"
+    old_rs["metadata"]["labels"]["azure.workload.identity/use"] = "true"
     wi = {"azure.workload.identity/client-id": "5f1c2a7e-93b4-4d0e-8a61-2c7d9e04b3aa",
           "azure.workload.identity/tenant-id": "b3e0d6c1-5a2f-4c88-9e17-73a0f4d2c915"}
     inc.add({"apiVersion": "v1", "kind": "ServiceAccount",
@@ -294,11 +293,25 @@ def statement_archive_stalled_page() -> Incident:
         return every(s, e, 60, line)
     image = f"{REGISTRY}/archive/statement-archiver"
     rev = Rev(3, inc.born + timedelta(days=20), "helm upgrade", [c("statement-archiver", f"{image}:1.9.2", env=env(
-        AWS_ROLE_ARN="arn:aws:iam::481516234200:role/datalake-loader-irsa",
-        AWS_WEB_IDENTITY_TOKEN_FILE="/var/run/secrets/eks.amazonaws.com/serviceaccount/token",
-        AWS_REGION="eu-west-1"))], {"serviceAccountName": "s3-writer"})
-    inc.deployment("archive", "statement-archiver", [rev],
-                   {3: [P(log=within(log), created=chg + timedelta(minutes=9 + 3 * i)) for i in range(2)]})
+        ARCHIVE_BUCKET="acme-statement-archive", AWS_REGION="eu-west-1"))], {"serviceAccountName": "s3-writer"})
+    wl = inc.deployment("archive", "statement-archiver", [rev],
+                        {3: [P(log=within(log), created=chg + timedelta(minutes=9 + 3 * i)) for i in range(2)]})
+
+    def injected(pod: dict[str, Any]) -> None:
+        """What the EKS pod identity webhook adds at pod creation, from the ServiceAccount's annotation."""
+        spec = pod["spec"]
+        spec["containers"][0].setdefault("env", []).extend(env(
+            AWS_STS_REGIONAL_ENDPOINTS="regional", AWS_DEFAULT_REGION="eu-west-1",
+            AWS_ROLE_ARN="arn:aws:iam::481516234200:role/datalake-loader-irsa",
+            AWS_WEB_IDENTITY_TOKEN_FILE="/var/run/secrets/eks.amazonaws.com/serviceaccount/token"))
+        spec["containers"][0].setdefault("volumeMounts", []).append(
+            {"name": "aws-iam-token", "mountPath": "/var/run/secrets/eks.amazonaws.com/serviceaccount",
+             "readOnly": True})
+        spec.setdefault("volumes", []).append(
+            {"name": "aws-iam-token", "projected": {"defaultMode": 420, "sources": [{"serviceAccountToken": {
+                "audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}]}})
+    for h in wl.pods:
+        inc.cluster.patch("archive", h.name, injected)
     herring(inc, "archive", "archive-ui", f"{REGISTRY}/archive/archive-ui", "5.1.0", AT2 - timedelta(minutes=30))
     plant(inc, "archive", "archive-kms", "aws-secret", "kms-legacy", "AWS_SECRET_ACCESS_KEY")
     inc.series("statement_archive_lag_seconds", "gauge", "Age of the oldest unarchived statement.",
@@ -754,8 +767,11 @@ def orders_api_db_errors() -> Incident:
                  generation=9)
     vds["metadata"]["managedFields"][1]["operation"] = "Apply"
     plant(inc, "orders", "orders-db-creds", "password", "orders-db", "password")
-    inc.find("Secret", "orders", "orders-db-creds")["metadata"]["labels"] = {
-        "app.kubernetes.io/managed-by": "hashicorp-vso", "app.kubernetes.io/component": "secret-sync"}
+    creds = inc.find("Secret", "orders", "orders-db-creds")
+    creds["metadata"]["labels"] = {"app.kubernetes.io/managed-by": "hashicorp-vso",
+                                   "app.kubernetes.io/component": "secret-sync"}
+    changed(creds, ("vault-secrets-operator", "Update", rotated,
+                    {"f:data": {"f:password": {}, "f:username": {}, "f:_raw": {}}}))
 
     def api(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str:
@@ -777,9 +793,8 @@ def orders_api_db_errors() -> Incident:
                                   pid=63)
             return "\n".join([
                 L.postgres(t, "FATAL", f'password authentication failed for user "{old_user}"', pid=9000 + i),
-                L.postgres(t, "DETAIL", f'Role "{old_user}" does not exist.', pid=9000 + i)
-                .replace("DETAIL:  ", "DETAIL:  Connection matched file \"/pgdata/pg_hba.conf\" line 7: "
-                         "\"host all all 0.0.0.0/0 scram-sha-256\" "),
+                L.postgres(t, "DETAIL", f'Role "{old_user}" does not exist.', pid=9000 + i),
+                '\tConnection matched file "/pgdata/pg_hba.conf" line 7: "host all all 0.0.0.0/0 scram-sha-256"',
             ])
         lines = every(s, e, 30, line)
         lines.append((rotated - timedelta(seconds=1), L.postgres(rotated - timedelta(seconds=1), "LOG",
@@ -921,8 +936,9 @@ def lead_sync_lagging() -> Incident:
                                "lastSuccessfulTime": ts(AT10 - timedelta(minutes=17))}})
     changed(cron, ("kubectl-client-side-apply", "Update", inc.born + timedelta(days=30), {"f:spec": {}}),
             ("kubectl-patch", "Update", chg, {"f:spec": {"f:schedule": {}, "f:suspend": {}}}))
-    runs = [chg + timedelta(minutes=2 + 15 * k) for k in range(5)]
-    runs = [r.replace(minute=(r.minute // 15) * 15, second=0) for r in runs]
+    first = chg.replace(minute=(chg.minute // 15) * 15, second=0) + timedelta(minutes=15)
+    runs = [first + timedelta(minutes=15 * k) for k in range(12) if first + timedelta(minutes=15 * k) <= inc.captured]
+    cron["status"] = {"lastScheduleTime": ts(runs[-1]), "lastSuccessfulTime": ts(runs[-2] + timedelta(minutes=10))}
     for r in runs:
         jname = f"crm-backfill-{int(r.timestamp()) // 60}"
         done = r + timedelta(minutes=10) < AT10 + timedelta(minutes=35)
@@ -1114,12 +1130,16 @@ def mobile_orders_forbidden_page() -> Incident:
                 separators=(",", ":"))
         return every(s, e, 6, line)
     wl = victim(inc, "api", "api-gateway", gw, replicas=2)
+    sidecar = {"name": "opa", "image": "openpolicyagent/opa:0.70.0-envoy",
+               "args": ["run", "--server", "--addr=localhost:8181", "--diagnostic-addr=0.0.0.0:8282",
+                        "--set=plugins.envoy_ext_authz_grpc.addr=:9191", "--set=decision_logs.console=true",
+                        "/policies"]}
+    for spec in (wl.obj["spec"]["template"]["spec"],
+                 inc.find("ReplicaSet", "api", wl.rs[1])["spec"]["template"]["spec"]):
+        spec["containers"].append(dict(sidecar))
     for h in wl.pods:
-        h.logs["opa"] = within(opa)(h.name, h.created, inc.captured)
-    wl.obj["spec"]["template"]["spec"]["containers"].append(
-        {"name": "opa", "image": "openpolicyagent/opa:0.70.0-envoy",
-         "args": ["run", "--server", "--addr=localhost:8181", "--diagnostic-addr=0.0.0.0:8282",
-                  "--set=plugins.envoy_ext_authz_grpc.addr=:9191", "--set=decision_logs.console=true"]})
+        inc.log_block("api", h.name, "opa", within(opa)(h.name, h.created, inc.captured))
+        inc.cluster.patch("api", h.name, lambda pod: pod["spec"]["containers"].append(dict(sidecar)))
     hpa = inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
                    "metadata": {"name": "api-gateway", "namespace": "api"},
                    "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api-gateway"},
