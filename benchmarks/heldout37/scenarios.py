@@ -363,8 +363,8 @@ def payment_callers_tls_grouped() -> Incident:
             ("trust-manager", "Apply", chg + timedelta(seconds=3), {"f:status": {"f:conditions": {}}}))
     bundle["metadata"]["managedFields"][-1]["subresource"] = "status"
     for ns in ("checkout", "refunds", "payouts"):
-        inc.configmap(ns, "acme-roots", {"ca-bundle.pem": "-----BEGIN CERTIFICATE-----\nMIIF...2026...\n"
-                                         "-----END CERTIFICATE-----\n"}, chg + timedelta(seconds=2))
+        inc.configmap(ns, "acme-roots", {"ca-bundle.pem": "-----BEGIN CERTIFICATE-----\nMIIFbTCCA1WgAwIBAgIU"
+                                         "Kx3Q...\n-----END CERTIFICATE-----\n"}, chg + timedelta(seconds=2))
         cm = inc.find("ConfigMap", ns, "acme-roots")
         cm["metadata"]["labels"] = {"trust.cert-manager.io/bundle": "acme-internal-roots"}
     def tm(pod: str, s: datetime, e: datetime) -> Lines:
@@ -718,11 +718,12 @@ def node_pods_stuck_host_question() -> Incident:
                           .update(annotations))
     wl.obj["spec"]["template"]["metadata"].setdefault("annotations", {}).update(annotations)
     cl.daemonset("kube-system", "node-local-dns", "registry.k8s.io/dns/k8s-dns-node-cache:1.23.1",
-                 AT7 - timedelta(minutes=70))
+                 inc.born + timedelta(days=1))
     herring_ds = inc.find("DaemonSet", "kube-system", "node-local-dns")
     herring_ds["spec"]["template"]["spec"]["tolerations"] = [{"operator": "Exists"}]
+    herring_ds["spec"]["updateStrategy"]["rollingUpdate"]["maxUnavailable"] = "10%"
     changed(herring_ds, ("helm", "Update", AT7 - timedelta(minutes=70),
-                         {"f:spec": {"f:template": {"f:spec": {"f:containers": {}}}}}))
+                         {"f:spec": {"f:updateStrategy": {"f:rollingUpdate": {"f:maxUnavailable": {}}}}}))
     plant(inc, "ingest", "ingest-kafka-sasl", "password", "kafka-ingest", "SASL_PASSWORD")
     inc.ask(f"Pods keep failing to start on {NEW_NODE}, the node we added this afternoon. What is wrong with it?")
     inc.answer_key(culprit=("DaemonSet", "kube-system", "apparmor-loader"),
@@ -854,8 +855,8 @@ def intranet_login_burn() -> Incident:
             stamp = f"{t.strftime('%Y-%m-%d %H:%M:%S')},{t.microsecond // 1000:03d}"
             if t < chg + timedelta(minutes=1):
                 return (f"{stamp} INFO  [org.keycloak.events] (executor-thread-{i % 9}) type=\"LOGIN\", "
-                        f"realmId=\"corp\", clientId=\"intranet\", userId=\"{L.uuidish(pod, i)}\", "
-                        "ipAddress=\"10.0.7.14\", auth_method=\"openid-connect\"")
+                        f"realmId=\"corp\", clientId=\"intranet-portal\", userId=\"{L.uuidish(pod, i)}\", "
+                        "ipAddress=\"10.0.7.14\", auth_method=\"openid-connect\", grant_type=\"password\"")
             return "\n".join([
                 f"{stamp} ERROR [org.keycloak.storage.ldap.idm.store.ldap.LDAPIdentityStore] (executor-thread-"
                 f"{i % 9}) Could not query server using DN [OU=Staff,DC=corp,DC=acme,DC=io] and filter "
@@ -864,8 +865,8 @@ def intranet_login_burn() -> Incident:
                 "Caused by: javax.naming.AuthenticationException: [LDAP: error code 49 - 80090308: LdapErr: "
                 "DSID-0C090447, comment: AcceptSecurityContext error, data 52e, v4563]",
                 f"{stamp} WARN  [org.keycloak.events] (executor-thread-{i % 9}) type=\"LOGIN_ERROR\", "
-                "realmId=\"corp\", clientId=\"intranet\", userId=\"null\", ipAddress=\"10.0.7.14\", "
-                "error=\"invalid_user_credentials\", auth_method=\"openid-connect\""])
+                "realmId=\"corp\", clientId=\"intranet-portal\", userId=\"null\", ipAddress=\"10.0.7.14\", "
+                "error=\"invalid_user_credentials\", auth_method=\"openid-connect\", grant_type=\"password\""])
         return every(s, e, 20, line)
     rev = Rev(4, inc.born + timedelta(days=19), "helm upgrade",
               [c("keycloak", "quay.io/keycloak/keycloak:26.0.7",
@@ -876,11 +877,10 @@ def intranet_login_burn() -> Incident:
 
     def portal(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str:
-            if t < chg + timedelta(minutes=1):
-                return L.go_std(t, "GET /home 200 31ms")
-            return L.go_std(t, "oidc callback: oauth2: \"invalid_grant\" \"Code not valid\"; GET "
-                               "/oauth2/callback 500 14ms") if i % 2 else L.go_std(t, "GET /home 302 1ms "
-                                                                                        "(no session)")
+            if t < chg + timedelta(minutes=1) or i % 3 == 0:
+                return L.go_std(t, "POST /login 303 84ms") if i % 2 else L.go_std(t, "GET /home 200 31ms")
+            return L.go_std(t, "login: password grant failed: oauth2: cannot fetch token: 500 Internal Server "
+                               'Error\nResponse: {"error":"unknown_error"}; POST /login 502 212ms')
         return every(s, e, 12, line)
     victim(inc, "intranet", "intranet-portal", portal, replicas=2)
     inc.configmap("identity", "keycloak-theme", {"login.css": ".login-pf body { background: #0b2545; }"},
