@@ -51,6 +51,11 @@ DATA_RUN = re.compile(r"backup|snapshot|restic|kopia|rsync|rclone|volsync|replic
                       r"dataupload|scrub", re.I)
 """The words of a run that moves a volume's data (its kind or what its creation wrote)."""
 _SKIP = {"pod", "event", "replicaset", "endpointslice", "endpoints", "lease", "node"}
+PARENT_KIND = re.compile(rf"{DATA_RUN.pattern}|schedule|polic|plan|recurring|cron|replication", re.I)
+"""Kinds that start data runs (a schedule, policy, plan, recurring job, replication source). A run's creation may
+name such a parent in its labels or spec (`velero.io/schedule-name`, `recurring-job.longhorn.io/<name>`, a mover
+Job `volsync-src-<source>`, `spec.invoker.name`) rather than carry its name as a prefix; a volume or config it names
+is no parent."""
 
 
 def _text(change: dict[str, Any]) -> str:
@@ -82,12 +87,15 @@ def _parent_of(parent: str, child: str) -> bool:
     return len(parent) >= 4 and child.startswith(parent + "-")
 
 
-def _edit(facts: Facts, run: Ref, started: datetime) -> tuple[dict[str, Any], str, Ref] | None:
+def _edit(facts: Facts, run: Ref, started: datetime, said: str = "") -> tuple[dict[str, Any], str, Ref] | None:
     """The newest edit (not a creation) of an object the run is named after, within WRITE_LEAD before it began,
-    following the name up through the runs' own parents (a backup's per-volume run, its backup, its schedule)."""
+    following the name up through the runs' own parents (a backup's per-volume run, its backup, its schedule); or
+    of a schedule-like object its creation names as a whole word (`said`)."""
     names = {run.name}
     edits: list[tuple[dict[str, Any], str, Ref]] = []
     every = facts.writes_to(None, within=RUN_LEAD + WRITE_LEAD, deletions=False)
+    names |= {t.name for _, _, t in every if said and t.namespace == run.namespace and len(t.name) >= 4
+              and PARENT_KIND.search(t.kind) and t.kind.lower() not in _SKIP and _names(said, t.name)}
     for _ in range(3):
         grown = {t.name for _, _, t in every if t.namespace == run.namespace and any(_parent_of(t.name, n)
                                                                                        for n in names)}
@@ -103,9 +111,18 @@ def _edit(facts: Facts, run: Ref, started: datetime) -> tuple[dict[str, Any], st
     return max(edits, key=lambda e: str(e[0].get("at"))) if edits else None
 
 
+NODE_LABELS = ("node", "kubernetes_node", "nodename", "hostname", "host")
+"""Labels by which setups other than kube-prometheus's `instance` relabel name a node-exporter (or Telegraf
+diskio) series' node: the Prometheus Helm chart's `kubernetes_node`, a `nodename` join, agents' `host`."""
+
+
 def _busy_query(node: str) -> str:
-    return (f'max(rate(node_disk_io_time_seconds_total{{instance=~"{node}(:[0-9]+)?"}}[5m]) '
-            f'or rate(node_disk_io_time_seconds_total{{node="{node}"}}[5m]))')
+    """The disk's busy share (io time per second), node-exporter's series under any node label, else Telegraf's
+    `diskio_io_time` (milliseconds)."""
+    series = [f'rate(node_disk_io_time_seconds_total{{instance=~"{node}(:[0-9]+)?"}}[5m])']
+    series += [f'rate(node_disk_io_time_seconds_total{{{label}="{node}"}}[5m])' for label in NODE_LABELS]
+    series += [f'rate(diskio_io_time{{{label}="{node}"}}[5m]) / 1000' for label in ("host", "node")]
+    return f"max({' or '.join(series)})"
 
 
 async def _busy(call: Call, node: str, when: datetime, step: str) -> tuple[float | None, str]:
@@ -177,7 +194,7 @@ def found(facts: Facts) -> list[DiskRun]:
             began = parse_time(change.get("at")) if change else None
             if change is None or began is None:
                 continue
-            edit = _edit(facts, run, began)
+            edit = _edit(facts, run, began, _text(change))
             if edit is None:
                 continue
             diff = [str(d) for d in change.get("diff") or []]

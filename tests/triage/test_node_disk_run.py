@@ -104,3 +104,60 @@ def test_run_whose_schedule_nobody_edited() -> None:
 def test_an_edited_object_whose_name_only_occurs_inside_the_runs() -> None:
     inside = [edited("ConfigMap", "storage", "full-c", ["data.retention = '30d'"], "helm"), LONGHORN[1]]
     assert nd.suspects(facts_for(inside, 0.08, 0.97)) == []
+
+
+# Issue #12: runs that name their schedule in labels or owners rather than carry its name as a prefix, and disk
+# series labelled by other setups' node labels.
+VOLSYNC = [edited("ReplicationSource", "db", "pg-data", ["spec.restic.copyMethod 'Snapshot' -> 'Direct'"],
+                  "flux-kustomize", hours=6),
+           created("Job", "db", "volsync-src-pg-data", [f"spec.template.spec.nodeName = '{NODE}'",
+                                                        "metadata.ownerReferences[0] = 'ReplicationSource/pg-data'",
+                                                        "metadata.labels.app.kubernetes.io/created-by = 'volsync'"])]
+LONGHORN_LABEL = [edited("RecurringJob", "storage", "nightly-full", ["spec.task 'snapshot' -> 'backup'"], "helm"),
+                  created("Backup", "storage", "backup-5c1e0a7d9b2f4e61",
+                          ["metadata.labels.recurring-job.longhorn.io/nightly-full = 'enabled'",
+                           f"status.ownerID = '{NODE}'"])]
+
+
+def test_runs_naming_their_schedule_in_owners_or_labels_name_its_edit() -> None:
+    [(ref, _, _, _)] = nd.suspects(facts_for(VOLSYNC, 0.1, 0.95))
+    assert (ref.kind, ref.name) == ("ReplicationSource", "pg-data")
+    [(ref, _, _, _)] = nd.suspects(facts_for(LONGHORN_LABEL, 0.1, 0.95))
+    assert (ref.kind, ref.name) == ("RecurringJob", "nightly-full")
+
+
+def test_a_run_naming_an_edited_volume_or_a_shorter_name_inside_its_schedules_is_not_named() -> None:
+    resized = [edited("PersistentVolumeClaim", "db", "pg-data", ["spec.resources.requests.storage '50Gi' -> '80Gi'"],
+                      "kubectl", hours=6), VOLSYNC[1]]
+    assert nd.suspects(facts_for(resized, 0.1, 0.95)) == []
+    shorter = [edited("RecurringJob", "storage", "nightly", ["spec.task 'snapshot' -> 'backup'"], "helm"),
+               LONGHORN_LABEL[1]]
+    assert nd.suspects(facts_for(shorter, 0.1, 0.95)) == []
+
+
+def _labelled(label: str, node: str) -> Facts:
+    def prom(call: Any, eid: str) -> Any:
+        if f'{label}="{node}"' not in call.args["query"]:
+            return outcome(True, {"samples": []}, "", eid)
+        value = 0.96 if call.args["time"] == iso(AT) else 0.05
+        return outcome(True, {"samples": [{"labels": {label: node}, "value": value}]}, "", eid)
+
+    nodes = outcome(True, {"nodes": [{"name": NODE, "cpu_allocatable": 8}]}, "", "N1")
+    hub = RecordingHub(lists={"Pod": [{"name": "ledger-store-0"}]}, answers={"prom_query": prom, "k8s_nodes": nodes})
+    facts = Facts(at=AT, changes={"changes": LONGHORN}, changes_id="C1")
+    subject = Subject(namespace="")
+    subject.nodes.append(NODE)
+    asyncio.run(nd.read(subject, facts, hub, iso(AT)))
+    return facts
+
+
+def test_disk_series_under_other_node_labels_are_read() -> None:
+    [(ref, finding, _, _)] = nd.suspects(_labelled("kubernetes_node", NODE))
+    assert ref.name == "nightly-full" and "96%" in finding["message"]
+    [(ref, _, _, _)] = nd.suspects(_labelled("host", NODE))  # an agent's `host` (Telegraf's diskio_io_time / 1000)
+    assert ref.name == "nightly-full"
+
+
+def test_a_series_for_another_node_leaves_the_disk_unknown() -> None:
+    assert nd.suspects(_labelled("kubernetes_node", "worker-a1.dc2.example.net")) == []
+    assert nd.suspects(_labelled("job", NODE)) == []
