@@ -1032,7 +1032,8 @@ def topology_operator_crashloop() -> Incident:
             (s, j(s, "info", "starting server", name="health probe", addr="[::]:8081")),
             (s, 'I' + s.strftime('%m%d %H:%M:%S.%f') + '       1 leaderelection.go:250] attempting to acquire '
              'leader lease rabbitmq-system/messaging-topology-operator-leader-election...'),
-            (s + timedelta(seconds=1), 'E' + s.strftime('%m%d %H:%M:%S.%f') + '       1 leaderelection.go:332] '
+            (s + timedelta(seconds=1), 'E' + (s + timedelta(seconds=1)).strftime('%m%d %H:%M:%S.%f') +
+             '       1 leaderelection.go:332] '
              'error retrieving resource lock rabbitmq-system/messaging-topology-operator-leader-election: '
              'leases.coordination.k8s.io "messaging-topology-operator-leader-election" is forbidden: User '
              f'"{sa}" cannot get resource "leases" in API group "coordination.k8s.io" in the namespace '
