@@ -46,9 +46,11 @@ LEAD = timedelta(hours=6)
 MIN_ARRIVALS = 2
 MAX_PODS = 6
 HEAVY = re.compile(r"/var/lib/(?:docker|containerd|containers|buildkit)\b|kaniko|/_work\b|/workspace\b|"
-                   r"/builds?\b|/home/runner\b", re.I)
-"""Mount paths of image builders and CI workspaces (dind, BuildKit, Kaniko, buildah/podman, runner work dirs):
-directories that take gigabytes per job, unlike an application's /tmp or cache emptyDir."""
+                   r"/builds?\b|/home/runner\b|/home/jenkins(?:/|$)|^/(?:drone|woodpecker|buildkite)(?:/|$)|"
+                   r"/\.cache/bazel\b", re.I)
+"""Mount paths of image builders and CI workspaces (dind, BuildKit, Kaniko, buildah/podman, runner work dirs;
+Jenkins agents' /home/jenkins, Drone's /drone, Woodpecker's, Buildkite's, Bazel's output cache): directories that
+take gigabytes per job, unlike an application's /tmp or cache emptyDir."""
 NOT_CREATORS = {"pod", "node", "event", "endpoints", "endpointslice", "lease", "replicaset", "controllerrevision"}
 """Kinds whose writes follow from pods (or are pods) rather than decide where new ones go."""
 

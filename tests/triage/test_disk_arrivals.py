@@ -95,3 +95,23 @@ def test_an_application_rollout_with_a_tmp_emptydir_is_not_a_disk_hungry_pool() 
 def test_a_creator_written_long_before_or_pods_after_the_pressure_are_not_named() -> None:
     assert da.found(_buildkit(written="2026-05-30T09:00:00Z")) == []  # the pool always ran like this
     assert da.found(_buildkit(created_hour=11)) == []  # arrived after 11:20, when the pressure began
+
+
+# Issue #12: other CI systems' workspaces (Jenkins agents, Drone, Woodpecker, Buildkite, Bazel's cache).
+def _pool(path: str) -> Facts:
+    pods = [_pod(f"ci-agent-6f7c8d9b4-{s}", "ci", f"2026-06-02T10:4{i}:00Z", UNBOUNDED) for i, s in
+            enumerate(["k2l8p", "q9r7s"])]
+    for p in pods:
+        p["spec"]["containers"][0]["volumeMounts"][0]["mountPath"] = path
+    return _facts(pods, ("Deployment", "ci", "ci-agent", "2026-06-02T10:30:00Z"))
+
+
+def test_other_ci_systems_workspaces_are_disk_hungry() -> None:
+    for path in ("/home/jenkins/agent", "/drone/src", "/woodpecker", "/buildkite/builds", "/root/.cache/bazel"):
+        [hit] = da.found(_pool(path))
+        assert str(hit.creator) == "Deployment ci/ci-agent" and hit.dirs == [path], path
+
+
+def test_look_alike_application_dirs_are_not_workspaces() -> None:
+    for path in ("/home/jenkins-exporter/tmp", "/var/cache/drone-ui", "/app/.cache/pip"):
+        assert da.found(_pool(path)) == [], path
