@@ -17,7 +17,7 @@ an env value, a config file carrying a CSP header); (2) browser lines, read from
 namespace, whose blocked origin or URL the written policy really excludes: for CORS an origin the list spells
 only with a path or trailing slash or in another case (a near miss: a foreign site being refused is CORS
 working), for CSP an enforced (not report-only) directive whose sources do not allow the blocked URL.
-Reading only; Secrets are never read.
+Reading only; Secrets are never read, and nothing is read unless the incident shows the class (`browser_symptom`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.facts import Facts, Ref, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 
 CHECK = "change.browser_policy_excludes"
@@ -87,6 +87,34 @@ class Excluded:
     evidence: list[str]
 
 
+_BROWSER_WORDS = re.compile(r"\bcors|access-control-allow|cross-origin|preflight|same.origin policy|"
+                            r"content-security-policy|csp-report|violated-directive|effectiveDirective|blocked-?ur[il]|"
+                            r"refused to (?:connect|load|execute)|(?:connect|default|script)-src", re.I)
+"""Any browser's or report's words for a refused cross-origin call (the wordings the module docstring lists, and a
+preflight's): what a browser-facing service's clients show when a browser policy excludes what the page needs."""
+_POLICY_WRITTEN = re.compile(r"cors|access-?control|allow-?origins?|origins?\b|content-?security-?policy|\bcsp\b|"
+                             r"-src\b|header|snippet", re.I)
+"""A write's words for a browser policy: CORS and CSP are response headers, written as an allowed-origin list, a
+`*-src` directive or a header (an annotation, a middleware's `headers`, a config file of headers, an ingress
+controller's configuration snippet, where headers are added)."""
+
+
+def browser_symptom(facts: Facts) -> bool:
+    """Whether the incident shows what a browser policy that excludes the page leaves, on facts already gathered: a
+    write in the LEAD whose words name a browser policy (the alert is often only a business rate that fell, and the
+    servers stay healthy: the write is the one trace before the browser's own words are read), or browser refusal
+    words in the incident's logs or the scan's findings. Only then are written objects and pods' logs read: any other
+    incident's report carries no call of this module."""
+    for change, _, target in facts.writes_to(None, within=LEAD, timeline_only=True):
+        said = " ".join([target.kind, str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+        if _POLICY_WRITTEN.search(said):
+            return True
+    for log in facts.logs:
+        if any(_BROWSER_WORDS.search(ln) for ln in [*(said_by(e) for e in log.entries()), *log.last_lines]):
+            return True
+    return any(_BROWSER_WORDS.search(f"{f.get('reason')} {f.get('message')}") for f in facts.findings())
+
+
 def _reads(facts: Facts) -> dict[str, Any]:
     return facts.reads.setdefault(READS, {})
 
@@ -136,8 +164,10 @@ def _csp_value(line: str) -> str:
 
 
 async def read(facts: Facts, call: Call) -> None:
-    """Reading only: the objects written in the last day that hold a browser policy, then, when there are any,
-    the browser's words in the logs of pods of their namespaces."""
+    """Reading only, when the incident shows the class (`browser_symptom`): the objects written in the last day that
+    hold a browser policy, then, when there are any, the browser's words in the logs of pods of their namespaces."""
+    if not browser_symptom(facts):
+        return
     store = _reads(facts)
     found: list[Policy] = store.setdefault("policies", [])
     seen: set[Ref] = set()

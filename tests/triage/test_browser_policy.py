@@ -9,11 +9,13 @@ report-only policy, a policy that admits the blocked URL.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 from agent.triage import browser_policy as bp
-from agent.triage.facts import Facts, Ref
+from agent.triage.facts import Facts, LogEvidence, Ref
+from tests.triage.doubles import RecordingHub
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -138,3 +140,62 @@ def test_a_policy_that_admits_the_blocked_url_is_not_blamed_and_report_only_is_n
     report_only = ('more_set_headers "Content-Security-Policy-Report-Only: default-src \'self\'; '
                    'connect-src \'self\'";\n')
     assert bp.policies(_ingress(report_only), Ref("Ingress", "shop", "webshop"), "", "E1") == []
+
+
+# ---- the gate: nothing is read unless the incident shows the class -------------------------------------------------
+def _incident(writes: list[tuple[str, str, str]], said: list[str]) -> Facts:
+    """An incident whose timeline holds `writes` (kind, name, diff line), 40 min before, and whose one classified log
+    says `said` as warnings."""
+    facts = Facts(at=AT, changes_id="C1")
+    facts.changes = {"changes": [{"at": "2026-11-30T11:20:00Z", "type": "other",
+                                  "object": {"kind": kind, "namespace": "shop", "name": name},
+                                  "summary": f"{kind} shop/{name} written by kubectl-edit: {diff}", "diff": [diff]}
+                                 for kind, name, diff in writes]}
+    facts.logs = [LogEvidence(pod="cart-ui-7c9d8-x2k4p", namespace="shop", evidence_id="L1",
+                              top={"example": "GET /healthz 200", "severity": "info"}, hosts=[], error_classes=set(),
+                              previous=False, warnings=[{"example": s, "severity": "warning"} for s in said])]
+    return facts
+
+
+def _read(facts: Facts, hub: RecordingHub) -> RecordingHub:
+    asyncio.run(bp.read(facts, hub))
+    return hub
+
+
+ROLLOUT = ("Deployment", "orders", "orders image registry.example.io/orders:2.3 -> registry.example.io/orders:2.4")
+
+
+def test_an_unrelated_incident_reads_nothing() -> None:
+    # a rollout and a datastore timeout: no browser policy written, no browser refusal said
+    facts = _incident([ROLLOUT], ["psycopg.errors.QueryCanceled: canceling statement due to statement timeout"])
+    hub = _read(facts, RecordingHub(objects={}, lists={}, logs={}))
+    assert not bp.browser_symptom(facts) and hub.calls == [] and bp.READS not in facts.reads
+
+
+def test_a_mesh_cors_origin_written_with_a_path_is_read_and_named_through_the_gate() -> None:
+    # CORS, write shape: an Istio corsPolicy edit (no browser words gathered yet), the page's refusals read after
+    facts = _incident([("VirtualService", "orders-api", "spec.http[0].corsPolicy.allowOrigins changed")], [])
+    vs = _virtual_service(["https://app.example.io/shop"])
+    hub = _read(facts, RecordingHub(objects={("VirtualService", "shop", "orders-api"): vs},
+                                    lists={("pods", "shop"): [{"name": "client-errors-6d5f7b8c9-abc12"}]},
+                                    logs={"client-errors-6d5f7b8c9-abc12": _firefox("https://app.example.io", 4)}))
+    assert hub.calls and [x.policy.target.name for x in bp.excluded(facts)] == ["orders-api"]
+
+
+def test_browser_refusal_words_open_the_gate_without_a_policy_word_in_the_write() -> None:
+    # CORS, log shape: Chrome's preflight wording; CSP, log shape: a Reporting API violation body
+    preflight = ("Access to fetch at 'https://api.example.io/v1/cart' from origin 'https://shop.example.io' has been "
+                 "blocked by CORS policy: Response to preflight request doesn't pass access control check")
+    report = '{"type":"csp-violation","body":{"effectiveDirective":"connect-src","blockedURL":"https://x.example.io"}}'
+    for said in (preflight, report):
+        facts = _incident([("ConfigMap", "web-settings", "data key app.yaml set")], [said])
+        assert bp.browser_symptom(facts)
+        hub = _read(facts, RecordingHub(objects={}, lists={}, logs={}))
+        assert [tool for tool, _ in hub.calls] == ["k8s_get"]  # the written object is read, as before the gate
+
+
+def test_a_csp_written_as_a_header_opens_the_gate() -> None:
+    # CSP, write shapes: an nginx snippet annotation that sets the header, a middleware's contentSecurityPolicy field
+    for kind, diff in (("Ingress", "metadata.annotations.nginx.ingress.kubernetes.io/configuration-snippet set"),
+                       ("Middleware", "spec.headers.contentSecurityPolicy = \"default-src 'self'\"")):
+        assert bp.browser_symptom(_incident([ROLLOUT, (kind, "webshop", diff)], []))
