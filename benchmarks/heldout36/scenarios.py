@@ -510,7 +510,7 @@ def support_assistant_replicas_mismatch() -> Incident:
                      {"f:description": {}, "f:metadata": {"f:labels": {}}, "f:preemptionPolicy": {}, "f:value": {}}))
 
     job_start = AT3 - timedelta(minutes=8)
-    job = "llm-finetune-nightly-29892186"
+    job = "llm-finetune-nightly-29934666"
     inc.add({"apiVersion": "batch/v1", "kind": "CronJob",
              "metadata": {"name": "llm-finetune-nightly", "namespace": "ml-training"},
              "spec": {"schedule": "6 23 * * *", "concurrencyPolicy": "Forbid",
@@ -1188,20 +1188,27 @@ def pricing_queries_failing_page() -> Incident:
         return f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond // 1000:03d}Z\t{level}\t{thread}\t{logger}\t{msg}"
 
     def worker_crash(pod_name: str, s: datetime, e: datetime) -> Lines:
-        return [(s + timedelta(seconds=1), airlift(s, "INFO", "main", "io.trino.server.PluginManager",
-                                                   "-- Finished loading plugin /usr/lib/trino/plugin/hive --")),
-                (s + timedelta(seconds=19), airlift(s, "INFO", "main", "io.trino.server.Server",
-                                                    "======== SERVER STARTED ========")),
-                (e - timedelta(seconds=1), f'[{(e - s).total_seconds() - 1:.3f}s][warning][os,thread] Failed to start '
-                                           'thread "Unknown thread" - pthread_create failed (EAGAIN) for attributes: '
-                                           "stacksize: 2048k, guardsize: 0k, detached."),
-                (e, "Terminating due to java.lang.OutOfMemoryError: unable to create native thread: possibly out "
-                    "of memory or process/resource limits reached")]
+        loaded, started = s + timedelta(seconds=1), s + timedelta(seconds=19)
+        out = [(loaded, airlift(loaded, "INFO", "main", "io.trino.server.PluginManager",
+                                "-- Finished loading plugin /usr/lib/trino/plugin/hive --")),
+               (started, airlift(started, "INFO", "main", "io.trino.server.Server",
+                                 "======== SERVER STARTED ========"))]
+        if (e - s).total_seconds() >= 200:  # a finished run; the one still running at capture has not died yet
+            out += [(e - timedelta(seconds=1), f'[{(e - s).total_seconds() - 1:.3f}s][warning][os,thread] Failed to '
+                                               'start thread "Unknown thread" - pthread_create failed (EAGAIN) for '
+                                               "attributes: stacksize: 2048k, guardsize: 0k, detached."),
+                    (e, "Terminating due to java.lang.OutOfMemoryError: unable to create native thread: possibly out "
+                        "of memory or process/resource limits reached")]
+        return out
+
+    def query_id(t: datetime, i: int) -> str:
+        return f"{t.strftime('%Y%m%d_%H%M%S')}_{i % 900:05d}_pricing"
 
     def worker_ok(pod_name: str, s: datetime, e: datetime) -> Lines:
         return L.ticker(s, e, 60, lambda i, t: airlift(t, "INFO", f"task-management-{i % 4}",
                                                        "io.trino.execution.SqlTaskManager",
-                                                       f"Task 20261203_{140000 + i}_0{i % 9}_pricing.1.0.0 finished"))
+                                                       f"Task {query_id(t - timedelta(seconds=41), i)}.1.0.0 "
+                                                       "finished"))
 
     spec = {"nodeSelector": {"workload-class": "analytics"}}
     image = "docker.io/trinodb/trino:463"
@@ -1223,11 +1230,11 @@ def pricing_queries_failing_page() -> Incident:
     def coordinator(pod_name: str, s: datetime, e: datetime) -> Lines:
         return L.ticker(drift + timedelta(minutes=9), e, 90, lambda i, t: airlift(
             t, "ERROR", f"remote-task-callback-{i % 20}", "io.trino.execution.scheduler.PipelinedQueryScheduler",
-            f"Failure in distributed stage for query 20261203_{150000 + i}_{i % 900:05d}_pricing\n"
+            f"Failure in distributed stage for query {query_id(t - timedelta(seconds=62), i)}\n"
             "io.trino.operator.PageTransportTimeoutException: Encountered too many errors talking to a worker node. "
             "The node may have crashed or be under too much load. This is probably a transient issue, so please "
             f"retry your query in a few minutes. (http://10.244.{23 + i % 2}.{40 + i % 9}:8080/v1/task/"
-            f"20261203_{150000 + i}_{i % 900:05d}_pricing.2.0.0/results/0/3 - 6 failures, failure duration 60.02s, "
+            f"{query_id(t - timedelta(seconds=62), i)}.2.0.0/results/0/3 - 6 failures, failure duration 60.02s, "
             "total failed request time 61.11s)"))
 
     inc.deployment("trino", "trino-coordinator", [Rev(1, inc.born + timedelta(days=15), "helm upgrade", [
@@ -1247,7 +1254,7 @@ def pricing_queries_failing_page() -> Incident:
             "trino.exceptions.TrinoQueryError: TrinoQueryError(type=INTERNAL_ERROR, name=PAGE_TRANSPORT_TIMEOUT, "
             'message="Encountered too many errors talking to a worker node. The node may have crashed or be under '
             'too much load. This is probably a transient issue, so please retry your query in a few minutes.", '
-            f"query_id=20261203_{150000 + i}_{i % 900:05d}_pricing)"))
+            f"query_id={query_id(t - timedelta(seconds=64), i)})"))
 
     inc.deployment("pricing", "pricing-api", [Rev(1, inc.born + timedelta(days=19), "helm upgrade", [
         c("pricing-api", f"{REGISTRY}/pricing/pricing-api:8.0.3")])],
