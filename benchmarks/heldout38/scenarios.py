@@ -274,20 +274,20 @@ def checkout_latency_slo_no_data() -> Incident:
     rw = {"namespace": "monitoring", "pod": ph.name, "remote_name": q,
           "url": "https://mimir.obs.example.com/api/v1/push"}
     series(inc, "prometheus_remote_storage_samples_total", "counter", "Total number of samples sent to remote storage.",
-               rw, counter(begin, 52140, 28870, chg))
+           rw, counter(begin, 52140, 28870, chg))
     series(inc, "prometheus_remote_storage_samples_dropped_total", "counter",
-               "Total number of samples which were dropped after being read from the WAL before being sent via "
-               "remote write, either via relabelling, due to being too old or unintentionally because of an "
-               "unknown reference ID.", rw, counter(begin, 410, 23680, chg))
+           "Total number of samples which were dropped after being read from the WAL before being sent via "
+           "remote write, either via relabelling, due to being too old or unintentionally because of an "
+           "unknown reference ID.", rw, counter(begin, 410, 23680, chg))
     series(inc, "cortex_distributor_received_samples_total", "counter",
-               "The total number of received samples, excluding rejected and deduped samples.",
-               {"user": "prod-eu-west-1", "job": "mimir/distributor"}, counter(begin, 52120, 28850, chg))
+           "The total number of received samples, excluding rejected and deduped samples.",
+           {"user": "prod-eu-west-1", "job": "mimir/distributor"}, counter(begin, 52120, 28850, chg))
     series(inc, "http_server_request_duration_seconds_count", "counter", "Duration of HTTP server requests.",
-               {"namespace": "shop", "service": "checkout", "job": "checkout"}, counter(begin, 141, 139, chg))
+           {"namespace": "shop", "service": "checkout", "job": "checkout"}, counter(begin, 141, 139, chg))
     for le, share in (("0.1", 0.71), ("0.25", 0.93), ("+Inf", 1.0)):
         series(inc, "http_server_request_duration_seconds_bucket", "counter", "Duration of HTTP server requests.",
-                   {"namespace": "shop", "service": "checkout", "job": "checkout", "le": le},
-                   counter(begin, 141 * share, 139 * share, chg))
+               {"namespace": "shop", "service": "checkout", "job": "checkout", "le": le},
+               counter(begin, 141 * share, 139 * share, chg))
     send(inc, [alert(inc, "CheckoutLatencySLINoData", {"namespace": "shop", "service": "checkout",
                                                        "sloth_slo": "requests-latency", "tenant": "prod-eu-west-1"},
                      "checkout: latency SLI has no data for 15m",
@@ -381,20 +381,20 @@ def checkout_request_rate_drop() -> Incident:
     herring(inc, "shop", "promotions", f"{REGISTRY}/shop/promotions", "1.12.0", "1.13.0", at - timedelta(minutes=26))
     begin = at - timedelta(hours=2)
     series(inc, "traces_span_metrics_calls_total", "counter", "Number of spans (spanmetrics connector).",
-               {"service_name": "checkout", "span_kind": "SPAN_KIND_SERVER", "status_code": "STATUS_CODE_UNSET",
-                "job": "otel-gateway"}, counter(begin, 118.2, 11.9, chg + timedelta(seconds=40)))
+           {"service_name": "checkout", "span_kind": "SPAN_KIND_SERVER", "status_code": "STATUS_CODE_UNSET",
+            "job": "otel-gateway"}, counter(begin, 118.2, 11.9, chg + timedelta(seconds=40)))
     series(inc, "otelcol_processor_probabilistic_sampler_count_traces_sampled", "counter",
-               "Count of traces that were sampled or not", {"sampled": "false", "job": "otel-gateway-collector"},
-               counter(begin, 0.0, 431.0, chg + timedelta(seconds=40)))
+           "Count of traces that were sampled or not", {"sampled": "false", "job": "otel-gateway-collector"},
+           counter(begin, 0.0, 431.0, chg + timedelta(seconds=40)))
     series(inc, "otelcol_processor_probabilistic_sampler_count_traces_sampled", "counter",
-               "Count of traces that were sampled or not", {"sampled": "true", "job": "otel-gateway-collector"},
-               counter(begin, 0.0, 47.8, chg + timedelta(seconds=40)))
+           "Count of traces that were sampled or not", {"sampled": "true", "job": "otel-gateway-collector"},
+           counter(begin, 0.0, 47.8, chg + timedelta(seconds=40)))
     series(inc, "nginx_ingress_controller_requests", "counter", "The total number of client requests",
-               {"namespace": "shop", "ingress": "checkout", "status": "200", "job": "ingress-nginx"},
-               counter(begin, 119.0, 120.4, chg))
+           {"namespace": "shop", "ingress": "checkout", "status": "200", "job": "ingress-nginx"},
+           counter(begin, 119.0, 120.4, chg))
     series(inc, "http_requests", "counter", "Total HTTP requests.",
-               {"namespace": "shop", "service": "checkout", "job": "checkout", "code": "200"},
-               counter(begin, 118.5, 119.6, chg))
+           {"namespace": "shop", "service": "checkout", "job": "checkout", "code": "200"},
+           counter(begin, 118.5, 119.6, chg))
     send(inc, [alert(inc, "CheckoutRequestRateLow", {"namespace": "shop", "service_name": "checkout"},
                      "checkout server request rate is 90% below the same time last week",
                      "sum(rate(traces_span_metrics_calls_total{service_name=\"checkout\"}[10m])) is 11.9/s; last "
@@ -488,11 +488,11 @@ def ledger_logs_gap_question() -> Incident:
     plant(inc, "logging", "logs-es-elastic-user", "password", "elastic", "elastic")
     begin = at - timedelta(hours=2)
     series(inc, "logstash_stats_pipeline_events_out", "counter", "Pipeline events out",
-               {"pipeline": "main", "namespace": "logging", "job": "logstash-exporter"},
-               counter(begin, 2210, 2190, chg + timedelta(minutes=1)))
+           {"pipeline": "main", "namespace": "logging", "job": "logstash-exporter"},
+           counter(begin, 2210, 2190, chg + timedelta(minutes=1)))
     series(inc, "elasticsearch_indices_indexing_index_total", "counter", "Total index calls",
-               {"index": ".ds-logs-payments-default-2026.12.01-000004", "job": "elasticsearch-exporter"},
-               counter(begin, 402, 398, chg))
+           {"index": ".ds-logs-payments-default-2026.12.01-000004", "job": "elasticsearch-exporter"},
+           counter(begin, 402, 398, chg))
     inc.ask("ledger-writer's logs stopped showing up in Kibana at about 10:08: the last 15 minutes are empty and "
             "our log-based error alert for it went quiet. Is ledger-writer down?")
     inc.answer_key(
@@ -572,12 +572,12 @@ def password_reset_mail_delayed() -> Incident:
                             ("low", ramp(4.0, 60.0, chg), ramp(10, 3, chg))):
         labels = {"namespace": "accounts", "queue": queue, "job": "sidekiq-exporter"}
         series(inc, "sidekiq_queue_latency_seconds", "gauge", "The number of seconds the oldest job in the queue "
-                   "has been waiting.", labels, lat)
+               "has been waiting.", labels, lat)
         series(inc, "sidekiq_queue_enqueued_jobs", "gauge", "The number of enqueued jobs in the queue.", labels, enq)
     series(inc, "sidekiq_jobs_executed_total", "counter", "Total jobs executed.",
-               {"namespace": "accounts", "queue": "mailers", "job": "sidekiq-exporter"}, counter(begin, 3.8, 0.0, chg))
+           {"namespace": "accounts", "queue": "mailers", "job": "sidekiq-exporter"}, counter(begin, 3.8, 0.0, chg))
     series(inc, "sidekiq_jobs_executed_total", "counter", "Total jobs executed.",
-               {"namespace": "accounts", "queue": "default", "job": "sidekiq-exporter"}, counter(begin, 2.1, 11.9, chg))
+           {"namespace": "accounts", "queue": "default", "job": "sidekiq-exporter"}, counter(begin, 2.1, 11.9, chg))
     send(inc, [alert(inc, "SidekiqQueueLatencyHigh", {"namespace": "accounts", "queue": "mailers",
                                                       "job": "sidekiq-exporter"},
                      "Sidekiq queue mailers is 45 minutes behind",
@@ -638,7 +638,6 @@ def finance_close_dag_late_page() -> Incident:
                        at=inc.born + timedelta(days=30))
     changed(cm, ("argocd-controller", "Apply", inc.born + timedelta(days=30), {"f:data": {}}),
             ("kubectl-client-side-apply", "Update", chg, {"f:data": {"f:marketing_attribution.py": {}}}))
-    cm["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": ""}
 
     def airflow(t: datetime, src: str, msg: str, level: str = "INFO") -> str:
         return f"[{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond // 1000:03d}+0000] {{{src}}} {level} - {msg}"
@@ -687,14 +686,14 @@ def finance_close_dag_late_page() -> Incident:
           "postgresql://etl:{}@warehouse.data.svc:5432/finance")
     sched = chg + timedelta(minutes=2)
     series(inc, "airflow_pool_open_slots", "gauge", "Number of open slots in the pool", {"pool": "default_pool",
-                                                                                       "job": "airflow-statsd"},
-               step(101, 0, sched))
+                                                                                   "job": "airflow-statsd"},
+           step(101, 0, sched))
     series(inc, "airflow_pool_queued_slots", "gauge", "Number of queued slots in the pool",
-               {"pool": "default_pool", "job": "airflow-statsd"}, ramp(0, 9.0, sched))
+           {"pool": "default_pool", "job": "airflow-statsd"}, ramp(0, 9.0, sched))
     series(inc, "airflow_pool_running_slots", "gauge", "Number of running slots in the pool",
-               {"pool": "default_pool", "job": "airflow-statsd"}, step(27, 128, sched))
+           {"pool": "default_pool", "job": "airflow-statsd"}, step(27, 128, sched))
     series(inc, "airflow_dagrun_duration_success", "gauge", "Seconds taken for a DagRun to reach success state",
-               {"dag_id": "finance_daily_close", "job": "airflow-statsd"}, lambda t: 1710.0)
+           {"dag_id": "finance_daily_close", "job": "airflow-statsd"}, lambda t: 1710.0)
     inc.pagerduty("[Airflow SLA] finance_daily_close has not finished by 07:00 UTC: ledger close blocked",
                   "Finance data platform")
     inc.answer_key(
@@ -808,13 +807,13 @@ def order_events_freshness_burn() -> Incident:
     begin = at - timedelta(hours=2)
     peak = at - timedelta(minutes=50)
     series(inc, "rabbitmq_queue_messages_ready", "gauge", "Messages ready to be delivered to consumers",
-               {"vhost": "orders", "queue": "order-events", "job": "rabbitmq"}, ramp(35, 410, peak))
+           {"vhost": "orders", "queue": "order-events", "job": "rabbitmq"}, ramp(35, 410, peak))
     series(inc, "keda_scaler_errors_total", "counter", "The total number of errors encountered for each scaler",
-               {"namespace": "orders", "scaledObject": "order-events-consumer", "scaler": "rabbitMQScaler",
-                "job": "keda-operator"}, counter(begin, 0, 0.066, chg))
+           {"namespace": "orders", "scaledObject": "order-events-consumer", "scaler": "rabbitMQScaler",
+            "job": "keda-operator"}, counter(begin, 0, 0.066, chg))
     series(inc, "kube_horizontalpodautoscaler_status_current_replicas", "gauge", "Current number of replicas",
-               {"namespace": "orders", "horizontalpodautoscaler": "keda-hpa-order-events-consumer",
-                "job": "kube-state-metrics"}, step(3, 2, chg + timedelta(minutes=6)))
+           {"namespace": "orders", "horizontalpodautoscaler": "keda-hpa-order-events-consumer",
+            "job": "kube-state-metrics"}, step(2, 2, chg))
     send(inc, [alert(inc, "ErrorBudgetBurn", {"namespace": "orders", "service": "order-events-consumer",
                                               "slo": "order-event-freshness", "long": "1h", "short": "5m",
                                               "team": "orders"},
@@ -887,9 +886,9 @@ def fulfilment_workflows_stuck() -> Incident:
     base = {"namespace": "default", "task_queue": "fulfilment", "workflow_type": "FulfilOrder",
             "job": "fulfilment-worker"}
     series(inc, "temporal_workflow_task_execution_failed_total", "counter", "Workflow task execution failures",
-               {**base, "failure_reason": "NonDeterminismError"}, counter(begin, 0, 0.33, chg + timedelta(seconds=40)))
+           {**base, "failure_reason": "NonDeterminismError"}, counter(begin, 0, 0.33, chg + timedelta(seconds=40)))
     series(inc, "temporal_workflow_completed_total", "counter", "Workflows completed",
-               base, counter(begin, 1.9, 0.2, chg + timedelta(seconds=40)))
+           base, counter(begin, 1.9, 0.2, chg + timedelta(seconds=40)))
     send(inc, [alert(inc, "TemporalWorkflowTaskFailing", {"namespace": "fulfilment",
                                                           "deployment": "fulfilment-worker",
                                                           "workflow_type": "FulfilOrder"},
@@ -1003,10 +1002,10 @@ def statement_emails_repeated() -> Incident:
             return 0.0
         return min(33100.0, round((x - run).total_seconds() * 8.2))
     series(inc, "statements_sent_total", "counter", "Statements e-mailed by the statements run.",
-               {"namespace": "billing", "cronjob": "monthly-statements", "job": "pushgateway"}, sent)
+           {"namespace": "billing", "cronjob": "monthly-statements", "job": "pushgateway"}, sent)
     series(inc, "kube_job_status_failed", "gauge", "The number of pods which reached Phase Failed.",
-               {"namespace": "billing", "job_name": job_name, "job": "kube-state-metrics"},
-               lambda x: None if x < run else float(min(4, int((x - run).total_seconds() // 1050))))
+           {"namespace": "billing", "job_name": job_name, "job": "kube-state-metrics"},
+           lambda x: None if x < run else float(min(4, int((x - run).total_seconds() // 1050))))
     send(inc, [alert(inc, "StatementSendsExceedAccounts", {"namespace": "billing", "cronjob": "monthly-statements"},
                      "More statements e-mailed this run than there are billable accounts",
                      "statements_sent_total for the 2026-11 run is 33,100 against 24,117 billable accounts.",
@@ -1091,9 +1090,9 @@ def queue_backlog_alerts_grouped() -> Incident:
     for q, depth in queues.items():
         for r in range(2):
             series(inc, "rabbitmq_queue_messages_ready", "gauge", "Messages ready to be delivered to consumers",
-                       {"vhost": "/", "queue": q, "namespace": "documents", "job": "rabbitmq",
-                        "prometheus_replica": f"prometheus-kube-prometheus-stack-prometheus-{r}"},
-                       wobble(depth))
+                   {"vhost": "/", "queue": q, "namespace": "documents", "job": "rabbitmq",
+                    "prometheus_replica": f"prometheus-kube-prometheus-stack-prometheus-{r}"},
+                   wobble(depth))
     alerts = [alert(inc, "RabbitMQQueueBacklogHigh", {"namespace": "documents", "vhost": "/", "queue": q},
                     f"Queue {q} has more than 5000 ready messages",
                     f"sum(rabbitmq_queue_messages_ready{{queue=\"{q}\"}}) is {2 * d + 22} (threshold 5000) for 10m.",
@@ -1153,18 +1152,18 @@ def payments_api_target_down() -> Incident:
                   "instance": f"{inc.cluster.pod_ip(h)}:8080"}
         born = h.created
         series(inc, "up", "gauge", "Whether the target was scraped.", labels,
-               since(born, step(1.0, 0.0, cut)), step_s=30)
+           since(born, step(1.0, 0.0, cut)), step_s=30)
         series(inc, "scrape_samples_scraped", "gauge", "Samples scraped.", labels,
-               since(born, lambda t: 6130.0 + t.minute % 3), step_s=30)
+           since(born, lambda t: 6130.0 + t.minute % 3), step_s=30)
         series(inc, "http_server_requests_seconds_count", "counter", "Duration of HTTP server request handling",
-               {**labels, "uri": "/v1/payments", "status": "200"},
-               since(born, until(cut, counter(born, 9.5, 9.5, cut))))
+           {**labels, "uri": "/v1/payments", "status": "200"},
+           since(born, until(cut, counter(born, 9.5, 9.5, cut))))
     series(inc, "prometheus_target_scrapes_exceeded_sample_limit_total", "counter",
-               "Total number of scrapes that hit the sample limit and were rejected.",
-               {"job": "prometheus", "namespace": "monitoring"}, counter(begin, 0, 0.1, cut))
+           "Total number of scrapes that hit the sample limit and were rejected.",
+           {"job": "prometheus", "namespace": "monitoring"}, counter(begin, 0, 0.1, cut))
     series(inc, "nginx_ingress_controller_requests", "counter", "The total number of client requests",
-               {"namespace": "payments", "ingress": "payments-api", "status": "200", "job": "ingress-nginx"},
-               counter(begin, 28.4, 28.9, cut))
+           {"namespace": "payments", "ingress": "payments-api", "status": "200", "job": "ingress-nginx"},
+           counter(begin, 28.4, 28.9, cut))
     send(inc, [alert(inc, "TargetDown", {"job": "payments/payments-api", "namespace": "payments",
                                          "service": "payments-api"},
                      "One or more targets are unreachable.",
@@ -1281,16 +1280,16 @@ def node_apps_zero_throughput_question() -> Incident:
     for h in wl.pods:
         dead = h.node == qnode
         series(inc, "orderintake_requests_total", "counter", "Requests (from StatsD).",
-                   {"namespace": "shop", "pod": h.name, "node": h.node, "job": "statsd-agent"},
-                   counter(begin, 24.0, 0.0 if dead else 24.3, cut))
+               {"namespace": "shop", "pod": h.name, "node": h.node, "job": "statsd-agent"},
+               counter(begin, 24.0, 0.0 if dead else 24.3, cut))
     for h in pods:
         dead = h.node == qnode
         series(inc, "statsd_exporter_udp_packets_total", "counter", "The total number of StatsD packets received "
-                   "over UDP.", {"namespace": "observability", "pod": h.name, "node": h.node, "job": "statsd-agent"},
-                   counter(begin, 310.0, 0.0 if dead else 312.0, cut))
+               "over UDP.", {"namespace": "observability", "pod": h.name, "node": h.node, "job": "statsd-agent"},
+               counter(begin, 310.0, 0.0 if dead else 312.0, cut))
     for n in nodes:
         series(inc, "node_netstat_Udp_NoPorts", "counter", "Statistic UdpNoPorts.",
-                   {"instance": n, "job": "node-exporter"}, counter(begin, 0.2, 309.0 if n == qnode else 0.2, cut))
+               {"instance": n, "job": "node-exporter"}, counter(begin, 0.2, 309.0 if n == qnode else 0.2, cut))
     inc.ask(f"Dashboards show every app on {qnode} doing 0 requests/s since about 13:17, while the same services "
             "on the other nodes look normal and nobody has complained. What is wrong with that node?")
     inc.answer_key(
@@ -1421,16 +1420,16 @@ def nightly_reports_undelivered_page() -> Incident:
     begin = at - timedelta(hours=2)
     q = {"vhost": "reports", "queue": "report-jobs", "job": "rabbitmq"}
     series(inc, "rabbitmq_queue_messages_unacked", "gauge", "Messages delivered to consumers but not yet acknowledged",
-               q, lambda t: 3.0)
+           q, lambda t: 3.0)
     series(inc, "rabbitmq_queue_messages_ready", "gauge", "Messages ready to be delivered to consumers", q,
-               lambda t: 1237.0)
+           lambda t: 1237.0)
     series(inc, "rabbitmq_channel_messages_redelivered_total", "counter", "Total number of messages redelivered",
-               q, counter(begin, 0.005, 0.005, at))
+           q, counter(begin, 0.005, 0.005, at))
     series(inc, "reports_delivered_total", "counter", "Reports rendered and delivered",
-               {"namespace": "reporting", "job": "report-worker", "report": "monthly-usage"}, lambda t: 0.0)
+           {"namespace": "reporting", "job": "report-worker", "report": "monthly-usage"}, lambda t: 0.0)
     series(inc, "rabbitmq_identity_info", "gauge", "RabbitMQ node & cluster identity info",
-               {"rabbitmq_node": "rabbit@rabbitmq-0.rabbitmq.messaging", "rabbitmq_cluster": "rabbitmq",
-                "rabbitmq_version": "3.13.7", "job": "rabbitmq"}, lambda t: 1.0)
+           {"rabbitmq_node": "rabbit@rabbitmq-0.rabbitmq.messaging", "rabbitmq_cluster": "rabbitmq",
+            "rabbitmq_version": "3.13.7", "job": "rabbitmq"}, lambda t: 1.0)
     inc.pagerduty("Nightly usage reports: 0 of 1,240 delivered by 05:45 UTC", "Reporting")
     inc.answer_key(
         culprit=("StatefulSet", "messaging", "rabbitmq"),
