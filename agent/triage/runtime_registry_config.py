@@ -54,6 +54,14 @@ CLUSTER_NAME = re.compile(r"(?<![\w.-])([a-z0-9-]+(?:\.[a-z0-9-]+)*\.svc(?:\.clu
                           re.I)
 """A cluster Service DNS name: what a node's own resolver does not answer."""
 
+MIRROR_KINDS = ("ImageDigestMirrorSet", "ImageTagMirrorSet", "ImageContentSourcePolicy")
+"""OpenShift's cluster objects whose every write the Machine Config Operator renders into each node's
+`/etc/containers/registries.conf`: the same fact as a DaemonSet's script, carried by another kind."""
+NODE_CONFIG_KINDS = ("MachineConfig",)
+"""A node config object: a registry writer only when its write speaks of registries (it also carries chrony,
+kernel arguments, units)."""
+RENDERED_PATH = "/etc/containers/registries.conf"
+
 Call = Callable[..., Awaitable[Any]]
 
 
@@ -154,7 +162,27 @@ def found(facts: Facts) -> list[ConfigWriter]:
         out.append(ConfigWriter(Ref(str(obj.get("kind") or "DaemonSet"), str(meta.get("namespace") or ""),
                                     str(meta.get("name") or "")), config_paths(obj), write[0], write[1],
                                 host.group(1) if host else "", [r for r, _, _ in pulls], pulls[0][1], [evidence_id]))
+    out += _object_writers(facts, pulls, first)
     return sorted(out, key=lambda w: (not w.cluster_host, -w.written.timestamp()))
+
+
+def _object_writers(facts: Facts, pulls: list[tuple[Ref, str, datetime]], first: datetime) -> list[ConfigWriter]:
+    """Writes, within LEAD before the first unreachable pull, of the cluster objects a node agent renders into every
+    node's registry config (mirror sets; a node config object whose write speaks of registries)."""
+    out: list[ConfigWriter] = []
+    for change, evidence, target in facts.writes_to(MIRROR_KINDS + NODE_CONFIG_KINDS, deletions=False):
+        at = parse_time(change.get("at"))
+        said = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+        if at is None or not timedelta(0) <= first - at <= LEAD:
+            continue
+        if target.kind in NODE_CONFIG_KINDS and not (REGISTRY_WORDS.search(said) or CONFIG_PATHS.search(said)):
+            continue
+        if any(w.writer.same_object(target) for w in out):
+            continue
+        host = CLUSTER_NAME.search(said)
+        out.append(ConfigWriter(target, [RENDERED_PATH], at, written_by(change), host.group(1) if host else "",
+                                [r for r, _, _ in pulls], pulls[0][1], [e for e in (evidence,) if e]))
+    return out
 
 
 def finding(w: ConfigWriter, at: datetime) -> dict[str, Any]:
@@ -166,7 +194,7 @@ def finding(w: ConfigWriter, at: datetime) -> dict[str, Any]:
     message = (f"{w.writer} writes the container runtime's registry config on every node (host "
                f"{', '.join(w.paths)}: mirror hosts) and was changed{who} {ago} before the alert{why}. Pulls since "
                f"cannot reach the registry ({w.error}): {', '.join(str(v) for v in w.victims[:3])}. Running pods keep "
-               f"their cached images; only pods that must pull fail. Roll the DaemonSet back")
+               f"their cached images; only pods that must pull fail. Roll the {w.writer.kind} back")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": w.writer.kind, "namespace": w.writer.namespace, "name": w.writer.name},
             "reason": "RuntimeRegistryConfigChanged", "message": message, "evidence": [],

@@ -105,3 +105,34 @@ def test_a_daemonset_reading_the_distributions_other_files_is_not_named() -> Non
     assert rrc.found(_facts("no such host", [kubeconfig])) == []
     tokens = _daemonset("rke2-node-password", "/etc/rancher/node", "cat /host/password", "2026-07-08T13:00:00Z")
     assert rrc.found(_facts("i/o timeout", [tokens])) == []
+
+
+# Issue #12: the same fact carried by cluster objects a node agent renders into every node's registries.conf.
+def _object_write(kind: str, name: str, at: str, diff: list[str], error: str) -> Facts:
+    facts = _facts(error, [])
+    facts.changes = {"changes": [{"at": at, "type": "other", "object": {"kind": kind, "namespace": "", "name": name},
+                                  "summary": f"{kind} {name} written by oc (generation 3)", "diff": diff}]}
+    return facts
+
+
+IDMS = ["spec.imageDigestMirrors[0].mirrors = ['mirror-cache.registry.svc:5000/org']",
+        "spec.imageDigestMirrors[0].source = 'quay.io/org'"]
+MC_REGISTRIES = ["spec.config.storage.files[0].path = '/etc/containers/registries.conf.d/99-mirror.conf'"]
+MC_CHRONY = ["spec.config.storage.files[0].path = '/etc/chrony.conf'"]
+
+
+def test_a_mirror_set_or_a_machine_config_writing_registries_is_named() -> None:
+    [w] = rrc.found(_object_write("ImageDigestMirrorSet", "quay-mirror", "2026-07-08T14:00:00Z", IDMS,
+                                  "dial tcp: lookup mirror-cache.registry.svc: no such host"))
+    assert str(w.writer) == "ImageDigestMirrorSet quay-mirror" and w.cluster_host == "mirror-cache.registry.svc"
+    assert "Roll the ImageDigestMirrorSet back" in rrc.finding(w, AT)["message"]
+    [w] = rrc.found(_object_write("MachineConfig", "99-worker-registries", "2026-07-08T12:00:00Z", MC_REGISTRIES,
+                                  "dial tcp 10.9.8.7:5000: i/o timeout"))
+    assert w.writer.name == "99-worker-registries" and w.manager == "oc"
+
+
+def test_a_late_mirror_set_or_a_machine_config_about_something_else_is_not_named() -> None:
+    assert rrc.found(_object_write("ImageDigestMirrorSet", "quay-mirror", "2026-07-08T15:40:00Z", IDMS,
+                                   "no such host")) == []  # written after the pulls began to fail
+    assert rrc.found(_object_write("MachineConfig", "99-worker-chrony", "2026-07-08T12:00:00Z", MC_CHRONY,
+                                   "i/o timeout")) == []
