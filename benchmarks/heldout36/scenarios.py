@@ -160,7 +160,28 @@ def extra_node(inc: Incident, n: int, instance: str, created: datetime, labels: 
     if taints:
         obj["spec"]["taints"] = taints
     inc.cluster.nodes.append(obj)
+    if obj["metadata"]["labels"]["kubernetes.io/os"] == "linux":
+        join_daemonsets(inc, name, created)
     return obj
+
+
+def join_daemonsets(inc: Incident, node_name: str, created: datetime) -> None:
+    """The background's node agents (they tolerate every taint) get a pod on a node that joins the cluster."""
+    for ds in [x for x in inc.cluster.objects if x["kind"] == "DaemonSet"]:
+        ns, name = ds["metadata"]["namespace"], ds["metadata"]["name"]
+        model = next((h for h in inc.cluster.pods if h.namespace == ns and h.workload == name), None)
+        if model is None:
+            continue
+        inc.cluster.add_pod(PodHistory(
+            name=f"{name}-{o.suffix(f'{ns}/{name}/{node_name}', 5)}", namespace=ns, workload=name,
+            containers=model.containers, node=node_name, created=created + timedelta(seconds=20),
+            states=[o.ContainerState(started_at=created + timedelta(seconds=31))], memory=model.memory,
+            labels=dict(model.labels), owner=model.owner, logs=dict(model.logs)))
+        status = ds["status"]
+        for key in ("currentNumberScheduled", "desiredNumberScheduled", "numberAvailable", "numberReady",
+                    "updatedNumberScheduled"):
+            if key in status:
+                status[key] += 1
 
 
 GPU_TAINT = [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
