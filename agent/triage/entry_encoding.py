@@ -69,6 +69,9 @@ NOT_ENTRIES = re.compile(r"log|date|time|metric|trac|print|display|console", re.
 """A format setting of the process's own output (`LOG_FORMAT`, `--log.format`, `DATE_FORMAT`), not of stored entries."""
 PAIR = re.compile(r"(?<![\w.-])-{0,2}(?P<key>[A-Za-z_][\w.-]*)\s*[=:]\s*'?(?P<value>[^'\s,\]\[]+)'?")
 """A `KEY='value'` (env), `--key=value` (args) or `key: value` (config) on one side of a diff line's `->`."""
+LEAF = re.compile(r"(?<![\w./-])(?P<key>[A-Za-z_][\w./-]*)\s+'(?P<old>[^']*)'\s+->\s+'(?P<new>[^']*)'")
+"""A leaf diff, the key once and both values quoted: `data key VALUE_CODEC 'json' -> 'msgpack'` (a ConfigMap's key
+as the timeline writes it), `annotations.cache/serializer 'json' -> 'protobuf'`."""
 
 
 @dataclass
@@ -106,9 +109,17 @@ def encoding_switch(change: dict[str, Any]) -> tuple[str, str, str] | None:
         old = {m["key"]: m["value"] for m in PAIR.finditer(before)}
         new = {m["key"]: m["value"] for m in PAIR.finditer(after)}
         for key, value in new.items():
-            if ENCODING_KEY.search(key) and not NOT_ENTRIES.search(key) and key in old and old[key] != value:
+            if _entry_setting(key) and key in old and old[key] != value:
                 return key, old[key], value
+        leaf = LEAF.search(str(line))
+        if leaf and _entry_setting(leaf["key"]) and leaf["old"] != leaf["new"]:
+            return leaf["key"], leaf["old"], leaf["new"]
     return None
+
+
+def _entry_setting(key: str) -> bool:
+    """Whether a setting's name says it chooses how entries are encoded (not the process's own output format)."""
+    return bool(ENCODING_KEY.search(key)) and not NOT_ENTRIES.search(key)
 
 
 def _switches(facts: Facts) -> list[tuple[dict[str, Any], str, Ref, tuple[str, str, str]]]:

@@ -154,3 +154,37 @@ def test_a_reader_failing_on_its_own_output_is_not_a_decode_of_stored_entries() 
         facts, hub = feeder_case(KV, SWITCH, message=message)
         assert not ee.suspects(facts), message
         assert not hub.calls, message
+
+
+# Issue #12: the switch written as a leaf diff (`data key K 'old' -> 'new'`), the shape the timeline gives a
+# ConfigMap's keys and some templates' fields, not only `K='old' -> K='new'`.
+def configmap_write(diff: str) -> dict[str, Any]:
+    change = rollout("ConfigMap", "pricing", "feeder-config", [diff])
+    change["type"] = "other"
+    change["related"] = [{"kind": "StatefulSet", "namespace": "pricing", "name": "feeder"}]
+    return change
+
+
+def leaf_case(change: dict[str, Any]) -> tuple[Facts, RecordingHub]:
+    objects = {("StatefulSet", "pricing", "feeder"): workload("StatefulSet", pod_spec(
+                   args=["--listen=:8080", f"--kv={KV}"])),
+               ("Pod", "web", "quote-api-6b8d9c7f5-r2t4k"): {"kind": "Pod", "spec": pod_spec(
+                   env={"QUOTES_CACHE": KV})}}
+    return facts_for([change], objects, [reader("quote-api-6b8d9c7f5-r2t4k", "web", PYTHON_DECODE)])
+
+
+def test_leaf_diffs_of_an_encoding_key_name_the_writer() -> None:
+    facts, _ = leaf_case(configmap_write("data key VALUE_CODEC 'json' -> 'msgpack'"))
+    [(ref, finding, _, _)] = ee.suspects(facts)
+    assert ref.name == "feeder" and (finding["details"]["old"], finding["details"]["new"]) == ("json", "msgpack")
+    facts, _ = leaf_case(rollout("StatefulSet", "pricing", "feeder",
+                                 ["pod template annotations.cache/serializer 'json' -> 'protobuf'"]))
+    [(ref, finding, _, _)] = ee.suspects(facts)
+    assert (finding["details"]["setting"], finding["details"]["new"]) == ("annotations.cache/serializer", "protobuf")
+
+
+def test_leaf_diffs_of_other_keys_are_not_encoding_switches() -> None:
+    for diff in ("data key LOG_FORMAT 'json' -> 'text'", "data key CACHE_TTL '60' -> '5'"):
+        facts, hub = leaf_case(configmap_write(diff))
+        assert not ee.suspects(facts), diff
+        assert not hub.calls, diff
