@@ -547,7 +547,7 @@ def support_assistant_replicas_mismatch() -> Incident:
                     "status": {"active": 2, "startTime": ts(job_start), "ready": 2}})
     trainer = c("trainer", f"{REGISTRY}/ml/llm-finetune:0.14.0", memory_limit="160Gi", memory_request="160Gi",
                 cpu_request="40", port=None)
-    victims = [f"support-assistant-6d9f7c8b54-{o.suffix(f'gone-{i}', 5)}" for i in range(4)]
+    preemptor = ""
     for w in range(2):
         name = f"{job}-{w}-{o.suffix(job + str(w), 5)}"
         created = job_start + timedelta(seconds=2)
@@ -567,11 +567,7 @@ def support_assistant_replicas_mismatch() -> Incident:
         inc.event(jobj, "SuccessfulCreate", f"Created pod: {name}", created, warning=False,
                   component="job-controller")
         if w == 1:
-            for v in victims:
-                inc.event(gone_pod("genai", v), "Preempted", f"Preempted by ml-training/{name} on node {gpus[1]}",
-                          created + timedelta(seconds=1), component="default-scheduler")
-                inc.event(gone_pod("genai", v), "Killing", "Stopping container assistant",
-                          created + timedelta(seconds=1), warning=False, host=gpus[1])
+            preemptor = name
 
     def assistant(pod_name: str, s: datetime, e: datetime) -> Lines:
         return L.ticker(s, e, 15, lambda i, t: pino(
@@ -588,10 +584,16 @@ def support_assistant_replicas_mismatch() -> Incident:
     rev = Rev(1, inc.born + timedelta(days=25), "helm upgrade",
               [c("assistant", f"{REGISTRY}/genai/support-assistant:2.11.0", memory_limit="12Gi",
                  memory_request="12Gi", cpu_request="2")], pod_spec=spec, container=res)
-    inc.deployment("genai", "support-assistant", [rev], {1: [
+    wl = inc.deployment("genai", "support-assistant", [rev], {1: [
         *(P(log=within(assistant), node=gpus[0]) for _ in range(4)),
         *(P(state="pending", message=pending, created=job_start + timedelta(seconds=3)) for _ in range(4))]},
         replicas=8)
+    for i in range(4):  # the preempted pods are gone; the scheduler's and kubelet's events about them remain
+        gone = gone_pod("genai", f"{wl.rs[1]}-{o.suffix(f'preempted-{i}', 5)}")
+        inc.event(gone, "Preempted", f"Preempted by ml-training/{preemptor} on node {gpus[1]}",
+                  job_start + timedelta(seconds=3), component="default-scheduler")
+        inc.event(gone, "Killing", "Stopping container assistant", job_start + timedelta(seconds=3), warning=False,
+                  host=gpus[1])
     inc.series("kube_deployment_status_replicas_available", "gauge", "The number of available replicas per "
                "deployment.", {"namespace": "genai", "deployment": "support-assistant", "job": "kube-state-metrics"},
                step(8, 4, job_start + timedelta(seconds=30)))
