@@ -12,7 +12,8 @@ Evidence any instance leaves: the cluster uses IPv6 (Cilium's `enable-ipv6`, a n
 pod address or CIDR, a Calico IPv6 pool), the subject's own log fails to connect and names an IPv6 address of a
 destination outside the cluster, and the egress policies that select the subject together admit that
 destination's IPv4 side (or the IPv4 world) but no IPv6 range that holds the address. `read` gathers these
-(only when the subject's logs name a global IPv6 address and fail to connect), `suspects` is pure over what it kept.
+(only when the subject's logs fail to connect and the facts already gathered show an address family at stake:
+`family_symptom`; then only when the logs name a global IPv6 address), `suspects` is pure over what it kept.
 A policy with `::/0` (or `world`), an IPv4-only cluster (where an IPv6 failure is the host's missing route, not a
 policy), or failures to IPv4 addresses only are not this class and are not named.
 """
@@ -23,10 +24,11 @@ import ipaddress
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from agent.triage.blocked import FAILING_CALLS
-from agent.triage.facts import Facts, Ref, parse_time
+from agent.triage.facts import Facts, Ref, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.outbound import selects
 from agent.triage.policy_cut import _UNREACHED, KINDS, _is_served, _rows, _served_kinds, _written
@@ -54,6 +56,12 @@ _BY_NAME = ("toFQDNs", "domains", "toServices", "toGroups")
 """Destinations named by DNS name or cloud group: what they admit depends on resolution, so a policy holding one is
 not judged (a verdict can miss, never invent)."""
 _NAMESPACE_KEYS = ("k8s:io.kubernetes.pod.namespace", "io.kubernetes.pod.namespace")
+LEAD = timedelta(hours=24)
+"""How recent a write to an egress policy counts as a trace of this class in `family_symptom`."""
+_FAMILY_WORDS = re.compile(r"\bipv6\b|\bAAAA\b|ipFamil|dual.?stack|address family|EAFNOSUPPORT|ENETUNREACH|"
+                           r"network is unreachable|\b(?:tcp|udp)6\b|\bdial (?:tcp|udp)\s*\[", re.I)
+"""Any runtime's words for an address family at stake: IPv6 or AAAA named, a Service's ipFamilies, `Address family
+not supported`, `network is unreachable` (the error a missing IPv6 route gives), Go's `dial tcp [addr]:port`."""
 
 
 @dataclass
@@ -106,6 +114,29 @@ def _fails_to_connect(facts: Facts) -> list[tuple[str, str, str]]:
                 out.append((log.namespace, log.pod, line))
                 break
     return out[:MAX_PODS]
+
+
+def family_symptom(facts: Facts, failing: list[tuple[str, str, str]]) -> bool:
+    """Whether the facts already gathered show an address family at stake for the failing callers: their classified
+    log lines or hosts name a global IPv6 address or an address family's words (`_FAMILY_WORDS`), an object read
+    shows an IPv6 pod address or pod range (or Cilium's enable-ipv6), or an egress policy (any kind this module
+    judges) was written in the LEAD (the classified lines keep a client's first words, which often leave the address
+    out, as a .NET exception's do: the rewritten allow-list is then the one trace). Only then are the failing pods'
+    logs read again: any other incident's report carries no call of this module."""
+    pods = {(ns, pod) for ns, pod, _ in failing}
+    for log in facts.logs:
+        if (log.namespace, log.pod) not in pods:
+            continue
+        lines = [*(said_by(e) for e in log.entries()), *log.last_lines, *log.hosts]
+        if any(_global_v6(ln) or _FAMILY_WORDS.search(ln) for ln in lines):
+            return True
+    for obj, _ in facts.objects:
+        kind = str(obj.get("kind") or "")
+        cilium = obj if kind == "ConfigMap" and (obj.get("metadata") or {}).get("name") == "cilium-config" else None
+        if (kind == "Pod" and _ipv6_in_use(obj, None, None)) or (kind == "Node" and _ipv6_in_use({}, obj, None)) \
+                or (cilium is not None and _ipv6_in_use({}, None, cilium)):
+            return True
+    return bool(facts.writes_to({kind for _, kind, _ in KINDS}, within=LEAD, timeline_only=True))
 
 
 def _destination(text: str) -> tuple[str, str, str] | None:
@@ -270,10 +301,13 @@ async def _policies(call: Call) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only: the failing pods' logs for an IPv6 destination, then whether IPv6 is in use, then the
-    policies that select them."""
+    """Reading only, when the failing callers show an address family at stake (`family_symptom`): the failing pods'
+    logs for an IPv6 destination, then whether IPv6 is in use, then the policies that select them."""
+    failing = _fails_to_connect(facts)
+    if not failing or not family_symptom(facts, failing):
+        return
     found = []
-    for ns, pod, said in _fails_to_connect(facts):
+    for ns, pod, said in failing:
         got = await call("k8s_logs", {"name": pod, "namespace": ns, "tail": LOG_TAIL},
                          f"survey-family-log-{pod}")
         if got is None or not got.ok:

@@ -136,3 +136,60 @@ def test_a_policy_whose_selector_does_not_take_the_pod_is_not_named() -> None:
     taken = netpol("0.0.0.0/0")
     taken["spec"]["podSelector"] = {"matchExpressions": [{"key": "app", "operator": "In", "values": ["ledger-feed"]}]}
     assert len(family_gap.suspects(run(GO_V6, taken, v6_pod=True))) == 1
+
+
+# ---- the gate: the failing pods' logs are read again only when an address family is at stake ------------------------
+def gated(said: str, full: list[str], *, written: str = "", seen_pod: bool = False) -> tuple[Facts, RecordingHub]:
+    """`said` is what the survey classified of the pod's log; `full` what a re-read of it answers. `written`: the kind
+    of an egress policy written 35 min before; `seen_pod`: the pod (dual-stack) was already read by the survey."""
+    facts = Facts(at=AT, changes_id="C1")
+    if written:
+        facts.changes = {"changes": [{"at": "2026-08-14T08:55:00Z", "type": "other",
+                                      "object": {"kind": written, "namespace": NS, "name": "egress-allow"},
+                                      "summary": f"{written} {NS}/egress-allow written by kubectl-apply",
+                                      "diff": ["spec.egress changed"]}]}
+    if seen_pod:
+        facts.objects.append((pod(True), "P0"))
+    facts.logs = [LogEvidence(pod=POD, namespace=NS, evidence_id="L1",
+                              top={"example": said, "error_class": "connection_timeout", "severity": "error"},
+                              hosts=[], error_classes={"connection_timeout"}, previous=False)]
+    hub = RecordingHub(
+        objects={("pods", NS, POD): pod(True), ("nodes", "", "node-a"): {"kind": "Node",
+                                                                            "metadata": {"name": "node-a"}},
+                 ("networkpolicies", NS, "egress-allow"): netpol("0.0.0.0/0")},
+        lists={"customresourcedefinitions": [], "networkpolicies": [{"name": "egress-allow", "namespace": NS}]},
+        logs={POD: full})
+    asyncio.run(family_gap.read(Subject(names=["ledger-feed"]), facts, hub, "2026-08-14T09:30:00Z"))
+    return facts, hub
+
+
+def test_gate_a_timeout_to_an_ipv4_address_with_nothing_of_ipv6_around_reads_nothing() -> None:
+    facts, hub = gated(GO_V4[0], GO_V4)
+    assert hub.calls == [] and family_gap.suspects(facts) == []
+
+
+PY_TIMEOUT = ("urllib3.exceptions.ConnectTimeoutError: (<urllib3.connection.HTTPSConnection object at 0x7f3a>, "
+              "'Connection to hooks.bank.example timed out. (connect timeout=10)')")
+CURL_V6 = ["*   Trying [2a02:6b8:c0e:500::7]:443...", "* connect to 2a02:6b8:c0e:500::7 port 443 failed: Timed out"]
+RUST_TIMEOUT = ('error sending request: hyper::Error(Connect, ConnectError("tcp connect error", Os { code: 110, '
+                'kind: TimedOut }))')
+RUST_V6 = ["2026-08-14T09:01:02Z WARN feed: connecting to [2606:4700:10::6816:1a2b]:443 (hooks.bank.example)"]
+
+
+def test_gate_a_dual_stack_pod_already_read_opens_it_when_the_classified_line_names_no_address() -> None:
+    facts, _ = gated(PY_TIMEOUT, CURL_V6, seen_pod=True)
+    assert [f[1]["details"]["ipv6"] for f in family_gap.suspects(facts)] == ["2a02:6b8:c0e:500::7"]
+    assert gated(PY_TIMEOUT, CURL_V6)[1].calls == []  # the same line, no family seen anywhere: nothing read
+
+
+def test_gate_an_egress_policy_written_in_the_lead_opens_it_when_the_classified_line_names_no_address() -> None:
+    facts, _ = gated(RUST_TIMEOUT, RUST_V6, written="NetworkPolicy")
+    assert [f[0].name for f in family_gap.suspects(facts)] == ["egress-allow"]
+    assert gated(RUST_TIMEOUT, RUST_V6, written="ConfigMap")[1].calls == []  # another kind's write: not this class
+
+
+def test_gate_family_words_open_it_without_an_address() -> None:
+    for said in ("OSError: [Errno 97] Address family not supported by protocol",
+                 "java.net.SocketException: Network is unreachable (connect failed)",
+                 'dial tcp [2001:db8::]:443: connect: cannot assign requested address'):
+        assert family_gap.family_symptom(gated(said, [])[0], [(NS, POD, said)]), said
