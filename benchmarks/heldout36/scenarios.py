@@ -1061,7 +1061,7 @@ def redpanda_brokers_missing() -> Incident:
     Terraform replaced StorageClass local-nvme (provider upgrade dropped the attribute) at 06:12; its
     volumeBindingMode is Immediate. At 10:51 the team scaled StatefulSet streaming/redpanda 4 -> 5... the
     claim datadir-redpanda-3 bound at once to the second NVMe PV of the node running redpanda-0; redpanda-3
-    is Pending (1 anti-affinity, 7 volume node affinity conflict). Red herring: the redpanda PodDisruptionBudget
+    is Pending (1 anti-affinity, 3 volume node affinity conflict). Red herring: the redpanda PodDisruptionBudget
     edited at 10:20.
     """
     inc = start(redpanda_brokers_missing, "redpanda replicas mismatch", AT8, 3608, namespaces=("streaming",))
@@ -1107,9 +1107,10 @@ def redpanda_brokers_missing() -> Incident:
             f"storage - segment.cc:{660 + i % 7} - Creating new segment /var/lib/redpanda/data/kafka/orders/"
             f"{i % 12}_41/{88311 + i * 97}-7-v1.log"))
 
-    pending = ("0/8 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 7 node(s) had volume node "
-               "affinity conflict. preemption: 0/8 nodes are available: 1 No preemption victims found for incoming "
-               "pod, 7 Preemption is not helpful for scheduling.")
+    pending = ("0/8 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 3 node(s) had volume node "
+               "affinity conflict, 4 node(s) didn't match Pod's node affinity/selector. preemption: 0/8 nodes are "
+               "available: 1 No preemption victims found for incoming pod, 7 Preemption is not helpful for "
+               "scheduling.")
     wl = inc.statefulset("streaming", "redpanda", [c("redpanda", "docker.redpanda.com/redpandadata/redpanda:v24.2.7",
                                                      memory_limit="48Gi", memory_request="48Gi", port=9092)],
                          [*(P(log=within(broker), node=stores[i]) for i in range(3)),
