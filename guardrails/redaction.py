@@ -43,7 +43,9 @@ from guardrails import secret_runs
 from guardrails.attested import CLEAN as _ATTESTED
 from guardrails.pure_memo import PureMemo
 from guardrails.regex_trie import trie_pattern as _trie_pattern
+from guardrails.secret_accounts import account_line_spans
 from guardrails.secret_encoded import encoded_spans
+from guardrails.secret_envelopes import envelope_spans
 from guardrails.secret_layouts import (
     aligned_tables,
     anchored_values,
@@ -67,6 +69,7 @@ from guardrails.secret_layouts import (
     xml_pairs,
 )
 from guardrails.secret_maps import credential_map_values
+from guardrails.secret_positional import positional_spans
 from guardrails.secret_prose import NOUNS as PROSE_NOUNS
 from guardrails.secret_published import public_did_before, published_spans
 from guardrails.secret_recovery import recovery_spans
@@ -84,6 +87,7 @@ from guardrails.secret_shapes import (
 from guardrails.secret_statements import GATE_WORDS as STATEMENT_GATE_WORDS
 from guardrails.secret_statements import statement_spans
 from guardrails.secret_tool_output import tool_output_spans
+from guardrails.secret_typed import typed_value_spans
 from guardrails.secret_wraps import CONTINUATION_MARKS, WRAP_MIN_LINE, wrapped_end
 
 MARKER = "[REDACTED:{kind}]"
@@ -921,7 +925,9 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "jwt",
         "JSON Web Token (Kubernetes service-account tokens, OIDC id tokens, session tokens)",
-        [_B + r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}(?![A-Za-z0-9_\-])"],
+        # a JOSE header (`eyJ`, base64url of `{"`) then two segments: RFC 7515 lets a JWS carry any payload, so
+        # the payload need not be a JSON object (`eyJ`) too; a signature of 8+ characters rules out `alg: none`
+        [_B + r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}(?![A-Za-z0-9_\-])"],
         ["eyj"],
     ),
     _fmt(
@@ -1041,9 +1047,10 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "url_credentials",
         "a URL's user-info password inside a percent-encoded URL (a redirect's `next=`, a `url=` parameter): "
-        "`scheme%3A%2F%2Fuser%3Apassword%40host`",
-        [r"(?i)%3A%2F%2F[^%\s/&?#@]{1,64}%3A(?P<s>[^\s&/?#]{1,256}?)%40"],
-        ["%3a%2f%2f"],
+        "`scheme%3A%2F%2Fuser%3Apassword%40host`, or encoded twice (`%253A%252F%252F...%2540`) when the URL was a "
+        "parameter of a URL that is itself a parameter (`next=` holding a `dsn=`)",
+        [r"(?i)%(?P<t>(?:25)?)3A%(?P=t)2F%(?P=t)2F[^%\s/&?#@]{1,64}%(?P=t)3A(?P<s>[^\s&/?#]{1,256}?)%(?P=t)40"],
+        ["%3a%2f%2f", "%253a%252f%252f"],
         accept=lambda v: not _is_placeholder(v),
     ),
     _fmt(
@@ -1109,9 +1116,10 @@ FORMATS: tuple[SecretFormat, ...] = (
         "`com2sec name source X`, redis `requirepass X` / `masterauth X`, keepalived `auth_pass X`, "
         "haproxy `insecure-password X`",
         [
-            r"(?im)^[ \t]*(?:ro|rw)community6?[ \t]+(?P<s>[^\s#]{1,128})",
-            r"(?im)^[ \t]*com2sec6?[ \t]+(?:-Cn[ \t]+\S+[ \t]+)?\S+[ \t]+\S+[ \t]+(?P<s>[^\s#]{1,128})",
-            r"(?im)^[ \t]*(?:requirepass|masterauth|auth_pass|authpass)[ \t]+(?P<s>\"[^\"\n]{1,128}\"|[^\s#\"]{1,128})",
+            r"(?im)^[+\-]?[ \t]*(?:ro|rw)community6?[ \t]+(?P<s>[^\s#]{1,128})",
+            r"(?im)^[+\-]?[ \t]*com2sec6?[ \t]+(?:-Cn[ \t]+\S+[ \t]+)?\S+[ \t]+\S+[ \t]+(?P<s>[^\s#]{1,128})",
+            r"(?im)^[+\-]?[ \t]*(?:requirepass|masterauth|auth_pass|authpass)[ \t]+"
+            r"(?P<s>\"[^\"\n]{1,128}\"|[^\s#\"]{1,128})",
             r"(?i)\binsecure-password[ \t]+(?P<s>[^\s#]{1,128})",
         ],
         ["community", "com2sec", "requirepass", "masterauth", "auth_pass", "authpass", "insecure-password"],
@@ -1207,11 +1215,14 @@ FORMATS: tuple[SecretFormat, ...] = (
         "before the host, as RFC 3986 and the clients read it",
         [
             # 4096: a registry's temporary token rides as the password (CodeArtifact's `aws:<token>@`, ~1,200)
-            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://[^\s/:'\"<>?#]{0,128}:(?P<s>[^\s/'\"<>?]{1,4096}"
+            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://(?P<u>[^\s/:'\"<>?#]{0,128}):(?P<s>[^\s/'\"<>?]{1,4096}"
             r"(?:[?#][^\s/'\"<>?#=&]{0,256}){0,4})@[A-Za-z0-9.\-\[\]_]"
         ],
         ["://"],
         accept=_userinfo_password,
+        # a password that repeats the user name is a product's documented default (RabbitMQ `guest:guest`, the
+        # postgres image's `postgres:postgres`, MinIO's `minioadmin:minioadmin`): every copy of its docs prints it
+        accept_match=lambda m: m.group("s") != m.group("u"),
     ),
     _fmt(
         "url_credentials",
@@ -1362,6 +1373,16 @@ FORMATS: tuple[SecretFormat, ...] = (
         accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0,
     ),
     _fmt(
+        "session_cookie",
+        "a long random value a server sets as a cookie, whatever the cookie's name",
+        # `Set-Cookie: <any name>=<value>` (RFC 6265): a framework's session store (gorilla/sessions, Flask,
+        # Express, Rails) lets the application name the cookie, so the name cannot be relied on; a value of
+        # 32+ characters of high entropy is a session or auth token whatever it is called
+        [r"(?i)(?<![\w\-])set-cookie:[ \t]*[^=;\s]{1,64}=(?P<s>[^;\s'\"]{32,4096})"],
+        ["set-cookie:"],
+        accept=lambda v: not _is_placeholder(v) and high_entropy_token(v.strip('"')),
+    ),
+    _fmt(
         "base64_credentials",
         "base64 that decodes to credentials: .dockerconfigjson, JSON with a password/token, user:password",
         [r"(?<![A-Za-z0-9+/=_\-])(?P<s>[A-Za-z0-9+/_\-]{16,}={0,2})(?![A-Za-z0-9+/=_\-])"],
@@ -1449,7 +1470,8 @@ _AFTER_KEY = re.compile(
     r"""(?P<kq>\\?["']|&quot;|&\#34;)?\]?(?:[ \t]?\([^()\r\n]{1,32}\)(?=[ \t]*[:=](?!=)))?"""
     r"""[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
     # PHP var_dump's `string(16)`, R str()'s `chr`; a YAML anchor or tag
-    r"""(?:string\(\d{1,6}\)[ \t]*|chr[ \t]+(?=")|[&!][\w!\-]{1,32}[ \t]+(?=\S))?"""
+    # (var_dump prints `=>` at the end of the key's line and `string(16) "..."` on the next)
+    r"""(?:(?:\r?\n[ \t]{0,40})?string\(\d{1,6}\)[ \t]*|chr[ \t]+(?=")|[&!][\w!\-]{1,32}[ \t]+(?=\S))?"""
     # a YAML block scalar (`>-`, `|`) or a heredoc (`<<-EOT`): the value starts on the next line
     r"""(?:(?P<ml>[>|][+-]?\d?|<<[-~]?[ \t]*["']?[A-Za-z_]\w{0,31}["']?|@["'])(?=[ \t]*\r?\n)|"""
     # HTML-escaped quotes (JSON inside an HTML attribute or a page): `&quot;password&quot;:&quot;...&quot;`
@@ -1458,7 +1480,10 @@ _AFTER_KEY = re.compile(
     # a literal's prefix or wrapper: T-SQL `N'...'`, PostgreSQL `E'...'`/`U&'...'`, bash ANSI-C `$'...'`, a
     # debug print's wrapper (Rust `Some("...")`, `Secret("...")`); 4096 characters: refresh tokens run long
     r"""(?:[NnEe]|U&|\$|(?:Some|Secret(?:String|Box)?|Sensitive|Zeroizing|Masked)\()?"""
-    r"""(?P<vq>\\?["'])(?P<qv>(?:[^"'\r\n\\]|\\[^"'\r\n]){1,4096})(?P=vq)|(?P<bv>[^\s"'`,;&}<>\])]{1,512})))"""
+    # inside plain quotes an escaped quote (`"pa\\"ss"`, JSON and most languages) is part of the value; inside
+    # escaped quotes (JSON in a JSON string: `\\"password\\":\\"...\\"`) the escaped quote ends it
+    r"""(?P<vq>(?P<bs>\\)?["'])(?P<qv>(?:[^"'\r\n\\]|\\[^"'\r\n]|(?(bs)(?!)|\\["'])){1,4096})(?P=vq)|"""
+    r"""(?P<bv>[^\s"'`,;&}<>\])]{1,512})))"""
 )
 
 
@@ -1468,9 +1493,15 @@ _KEY_TAIL = re.compile(r"[\w.\-]{0,64}$")
 every script (`токен_доступу`, `アクセストークン`)."""
 
 
+_FOREIGN_HANDLE = re.compile(r"(?:[_\-.]?(?:id|ids|nr)|番号|编号|編號|名|名称|名稱|ｉｄ)$")
+"""What ends a key that names a credential's identifier, in any script: `ID` after `キー`/`密钥`/`Schlüssel`."""
+
+
 def _foreign_key_kind(key: str) -> KeyKind | None:
     """What a key name in another script says: a password word makes it a password, a key/token word a secret."""
     low = key.lower()
+    if _FOREIGN_HANDLE.search(low):
+        return None  # `APIキーID`, `密钥ID`, `Schlüssel-ID`: the key's identifier, printed so logs can name the key
     if any(w in low for w in _FOREIGN_KEY_PASSWORD):
         return KeyKind.PASSWORD
     if any(w in low for w in _FOREIGN_KEY_SECRET):
@@ -1703,23 +1734,33 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
 _DIRECTIVE_VALUE = re.compile(
     r"""[ \t]+(?:(?P<vq>["'])(?P<qv>[^"'\r\n]{1,256})(?P=vq)|(?P<bv>[^\s"'`;#][^\s"'`;]{0,255}))"""
     r"""(?P<ml>)(?P<tq>)(?P<ev>(?!))?"""  # the groups `_AFTER_KEY` has, never set here
-    r"""[ \t]*;?[ \t]*(?=\r?\n|$)"""
+    # then at most a few plain words: the scopes or actions the credential is for (squid `cachemgr_passwd X
+    # info menu`, an ACL line `secret X read write`); a second value-shaped token ends nothing, so no match
+    r"""(?:[ \t]+[A-Za-z][\w\-]{0,31}){0,8}[ \t]*;?[ \t]*(?=\r?\n|$)"""
 )
 """The value of a line-oriented config directive (fluentd, mosquitto, squid, nginx): `key value` and nothing
-else on the line; the key must name a credential (`password`, `remote_password`, `auth_token`)."""
+else on the line but the plain words that scope it; the key must name a credential (`password`,
+`remote_password`, `auth_token`)."""
 
 
 _PUBLIC_KEY_LINE = ("ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-")
 """An OpenSSH public key line in a list of keys (`authorized_keys`): public material."""
-_ENV_STATEMENT = re.compile(r"(?:^|\n)[ \t]*(?:ENV|setenv|SetEnv|set[ \t]+-[a-zA-Z]{1,3}|Environment)[ \t]+$")
+_ENV_STATEMENT = re.compile(
+    r"(?:^|\n)[ \t]*(?:ENV|setenv|SetEnv|set[ \t]+-[a-zA-Z]{1,3}|Environment|:setvar|set|define|let)[ \t]+\$?$"
+)
 """Statements that set a variable to the rest of the line without `=`: Dockerfile `ENV KEY value`, csh
-`setenv KEY value`, Apache `SetEnv KEY value`, fish `set -gx KEY value`."""
+`setenv KEY value`, Apache `SetEnv KEY value`, fish `set -gx KEY value`, sqlcmd `:setvar NAME "value"`, Tcl and
+nginx `set name value` / `set $name value`, a makefile's or a macro language's `define NAME value`."""
 
 
 def _line_start_key(text: str, start: int) -> bool:
-    """Only blanks before `start` on its line (walks back over the indent, not the whole line)."""
+    """Only blanks before `start` on its line (walks back over the indent, not the whole line), or a diff's
+    `+`/`-` in the first column then blanks: a unified diff of a config file (ansible `--diff`, puppet's
+    `content changed`, `git diff`) marks each line so and leaves the directive what it was."""
     i = start
     while i > 0 and text[i - 1] in " \t" and start - i < 64:
+        i -= 1
+    if i > 0 and text[i - 1] in "+-" and (i == 1 or text[i - 2] == "\n"):
         i -= 1
     return i == 0 or text[i - 1] == "\n"
 
@@ -1859,6 +1900,12 @@ Every alternative starts with a letter, so the engine skips to those: the look-b
 `key` come after its `k` and include it (the same matches as before it)."""
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
 _CONTEXT_REACH = 48
+_HANDLE_SUFFIX = re.compile(r"[_\-.]?(?:accessor|id|ids|name|names|arn|ttl|type|fingerprint)(?![a-z])")
+"""A suffix that makes a credential word name a handle to the credential, not the credential: Vault's
+`token_accessor` (looks a token up or revokes it, cannot authenticate), `token_id`, `key_name`, `secret_arn`,
+`token_ttl`. The keyed detectors judge such keys by `credential_key`; this keeps the entropy detector
+from taking the handle's random value for the secret. (`secret_id`, an AppRole credential, is a context
+word of its own and never reaches this check.)"""
 """Characters between a credential word and a token for the word to vouch for it (same line)."""
 
 
@@ -1891,6 +1938,8 @@ def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int
     for w in _CONTEXT_WORD.finditer(lowered):
         if w.start() < last_end:
             continue
+        if _HANDLE_SUFFIX.match(lowered, w.end()):
+            continue  # `token_accessor`, `token_id`, `api_key_name`: the key names a handle to the secret
         line_end = text.find("\n", w.end())
         limit = min(len(text) if line_end < 0 else line_end, w.end() + _CONTEXT_REACH + 512)
         for t in _TOKEN.finditer(text, w.end(), limit):
@@ -2061,8 +2110,9 @@ def _yaml_secret_spans(text: str) -> list[tuple[int, int, str]]:
         m = _YAML_DATA_LINE.match(body)
         if m:
             col, _ = _line_col(body)
-            if mapping_of.get(i) in secret_mappings:
-                spans.extend(_yaml_block_values(lines, offsets, i, col))
+            if mapping_of.get(i) in secret_mappings:  # a placeholder (`<set-by-external-secrets>`) holds no secret
+                values = _yaml_block_values(lines, offsets, i, col)
+                spans.extend(v for v in values if not _is_placeholder(text[v[0] : v[1]]))
         elif _LAST_APPLIED in body:
             spans.extend(_yaml_last_applied(lines, offsets, i))
     return spans
@@ -2465,7 +2515,8 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     for s, e, kind in (
         _env_pair_candidates(text) + _assignment_candidates(text, lowered) + _attribute_pair_candidates(text)
         + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder, hints, _DENSE + 1)
-        + recovery_spans(text, lowered)
+        + recovery_spans(text, lowered) + account_line_spans(text, _made_credential)
+        + positional_spans(text, _made_credential) + typed_value_spans(text, _typed_judge)
         + (encoded_spans(text, _made_credential, 0 if first_run is None else first_run.start())
            if first_run is not None or "\\x" in text else [])
     ):
@@ -2479,6 +2530,12 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
             if e < len(text) and (text[e] in "\r\n" or text.startswith(CONTINUATION_MARKS, e)):
                 found[i] = (p, s, wrapped_end(text, s, e, _wrapped_piece), k)
     return [c for c in found if not _documented_example(text, c[1], c[2])]
+
+
+def _typed_judge(type_name: str, value: str) -> str | None:
+    """A value held by a resource of `type_name` (secret_typed.py), judged as if the type were its key."""
+    kind = credential_key(type_name)
+    return _judge(kind, type_name, value, True) if kind is not None else None
 
 
 def _made_credential(word: str) -> bool:
@@ -2557,6 +2614,8 @@ def redact_text(text: str) -> Redacted:
         for m in _CIPHERTEXT.finditer(text):
             taken.add(m.start(), m.end())
     for s, e in published_spans(text):  # SealedSecret ciphertext: public by design (secret_published.py)
+        taken.add(s, e)
+    for s, e in envelope_spans(text):  # ansible-vault, PGP/age messages, Maven `{...}` (secret_envelopes.py)
         taken.add(s, e)
     kept: list[tuple[int, int, str]] = []
     for _, s, e, kind in candidates:

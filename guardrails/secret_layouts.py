@@ -223,7 +223,32 @@ def list_values(text: str, end: int) -> list[tuple[int, int, str, bool]]:
         group = "qv" if item.group("qv") is not None else "bv"
         out.append((item.start(group), item.end(group), item.group(group), group == "qv"))
         pos = item.end()
+    if not out:
+        scalar = _next_line_scalar(text, end, m.end())
+        if scalar is not None:
+            out.append(scalar)
     return out
+
+
+_NEXT_LINE = re.compile(r"(?P<ind>[ ]+)(?P<v>[^\s#\"'\-\[{|>&!*%@`][^\s]{0,255})[ \t]*(?:\r?\n|$)")
+_INDENT = re.compile(r"[ ]*")
+
+
+def _next_line_scalar(text: str, key_end: int, pos: int) -> tuple[int, int, str, bool] | None:
+    """`password:` then the value alone on the next, deeper line, and the mapping going on shallower: Salt's
+    `nested` outputter (`salt '*' pillar.items`), a YAML plain scalar on its own line. One token only: a
+    deeper line of several words, or a deeper line followed by more deeper lines, is a paragraph or a nested
+    mapping, not this key's value."""
+    line_start = text.rfind("\n", 0, key_end) + 1
+    key_indent = _INDENT.match(text, line_start).end() - line_start  # type: ignore[union-attr]
+    m = _NEXT_LINE.match(text, pos)
+    if m is None or len(m.group("ind")) <= key_indent or _KEY_START.match(m.group("v")):
+        return None
+    after = m.end()
+    deeper_after = _INDENT.match(text, after).end() - after > key_indent  # type: ignore[union-attr]
+    if after < len(text) and m.group(0).endswith("\n") and deeper_after:
+        return None
+    return m.start("v"), m.end("v"), m.group("v"), False
 
 
 def _block_scalar(text: str, vstart: int) -> tuple[int, int, str, bool] | None:

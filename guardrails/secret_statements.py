@@ -213,7 +213,8 @@ _CONFIG_VALUE = r"""[ \t]+(?P<v>"[^"\n]{1,256}"|'[^'\n]{1,256}'|[^\s"'#!][^\s"']
 _DEVICE_HEAD = (
     # what stands before the directive on its line: nothing (an indented directive), or a statement head
     # a unified or normal diff of the config marks its lines (`+ username x password 0 p`, `> key 7 ...`)
-    r"(?im)^[ \t]*(?:[+\-<>][ \t]+)?(?:(?:set|edit|no)[ \t]+(?:[\w.:/\-\[\]@\"]+[ \t]+){0,10}?"
+    # (unified diff puts its `+`/`-` right before the line, so an unindented directive follows it with no blank)
+    r"(?im)^[ \t]*(?:[+\-][ \t]*|[<>][ \t]+)?(?:(?:set|edit|no)[ \t]+(?:[\w.:/\-\[\]@\"]+[ \t]+){0,10}?"
     r"|enable[ \t]+|username[ \t]+\S{1,64}[ \t]+(?:\S{1,64}[ \t]+){0,6}?"
     r"|neighbor[ \t]+\S{1,64}[ \t]+|(?:tacacs|radius)-server(?:[ \t]+host[ \t]+\S{1,64}"
     r"(?:[ \t]+(?:auth-port|acct-port|port|timeout|single-connection)(?:[ \t]+\d{1,5})?)*)?[ \t]+"
@@ -236,7 +237,7 @@ _DIRECTIVE_WORD_END = re.compile(r"[a-z\-]{0,24}[ \t]")
 """A directive word is followed by a blank (its modifiers or its value), never by `:`, `=` or a quote."""
 _CISCO_TYPE7 = re.compile(r"\d{2}(?:[0-9A-F]{2}){2,}")
 _JUNOS_9 = re.compile(r"\$9\$[A-Za-z0-9./\-]{8,512}(?:\$[A-Za-z0-9./]{20,128})?(?![A-Za-z0-9./\-$])")
-_HAPROXY_STATS = re.compile(r"(?i)[ \t]*stats[ \t]+auth[ \t]+[^\s:]{1,64}:(?P<v>\S{1,256})")
+_HAPROXY_STATS = re.compile(r"(?i)(?:[+\-]|[<>][ \t])?[ \t]*stats[ \t]+auth[ \t]+[^\s:]{1,64}:(?P<v>\S{1,256})")
 _IPSEC_SECRET = re.compile(
     # strongSwan/Libreswan ipsec.secrets: [ids] : TYPE [user-or-file] "secret"
     r"(?m)^[ \t]*[^\n#:\"]{0,300}:[ \t]*(?P<t>PSK|EAP|XAUTH|NTLM|PIN|RSA|ECDSA|P12|PKCS8|BLISS)[ \t]+"

@@ -1,0 +1,70 @@
+"""Passwords passed by position: a connect or login call, or a connection record, with no key naming them.
+
+Why a module of its own: the keyed detectors read `password=...`; a call such as Perl's
+`DBI->connect($dsn, 'user', 'pw')`, PHP's `mysqli_connect('h', 'user', 'pw')` or `new PDO($dsn, 'u', 'pw')`,
+Python's `pymysql.connect('h', 'user', 'pw')`, JDBC's `DriverManager.getConnection(url, "u", "pw")`,
+`smtp.login('u', 'pw')`, or an Erlang record printed in a crash report (`{conn_opts,"host","user","pw",5432}`)
+names nothing: the parameter order is the key. Every one of these puts the password right after the user.
+
+So the rule: after a head that names a connection or a login (`connect`, `getConnection`, `conn_opts`,
+`login`, `bind`, `PDO`), read the literal arguments in order; a quoted literal that is a *made* credential
+(`made`: three character classes or a high-entropy run, never a word, a number, a path or a URL) and comes
+right after a quoted user name is the password. A made-looking literal with no user before it (a DSN, a
+host, a format string) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+Span = tuple[int, int, str]
+
+_ANCHOR = re.compile(r"conn|login|logon|bind|pdo|auth")
+"""Run on the lowercased text (positions kept: see `positional_spans`): the words a connect or login head
+holds (`DBI->connect`, `getConnection`, `conn_opts`, `ftp_login`, `ldap_bind`, `new PDO`, `authenticate`);
+the rest of the head is matched after it."""
+_HEAD_REST = re.compile(r"\w{0,24}[ \t]*[(,]")
+_ARG = re.compile(
+    r"""[ \t\r\n]*(?:(?P<q>["'])(?P<v>(?:[^"'\\\r\n]|\\.){1,256})(?P=q)|(?P<o>[^,()\[\]{}"']{0,128}?))"""
+    r"""[ \t\r\n]*(?P<sep>,|[)\]}]|$)"""
+)
+_USER = re.compile(r"[A-Za-z_][\w.\-@]{0,63}")
+_ARGS = 8
+"""At most this many arguments are read after a head: the user and password come early in every such call."""
+
+
+def positional_spans(text: str, made: Callable[[str], bool]) -> list[Span]:
+    """(start, end, kind) of each password a connect/login call or record passes by position."""
+    out: list[Span] = []
+    if "'" not in text and '"' not in text:
+        return out
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lowercase to two characters; keep positions exact
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    last = -1
+    for anchor in _ANCHOR.finditer(lowered):
+        head = _HEAD_REST.match(lowered, anchor.end())
+        if head is None or head.end() <= last:
+            continue
+        pos = last = head.end()
+        prev_user = False
+        for _ in range(_ARGS):
+            arg = _ARG.match(text, pos)
+            if arg is None:
+                break
+            value = arg.group("v")
+            if value is not None:
+                if prev_user and made(value) and not _USER.fullmatch(value):
+                    out.append((arg.start("v"), arg.end("v"), "password_assignment"))
+                    break
+                prev_user = _USER.fullmatch(value) is not None
+            else:
+                prev_user = False
+            if arg.group("sep") != ",":
+                break
+            pos = arg.end()
+    return out
+
+
+__all__ = ["positional_spans"]
