@@ -51,6 +51,11 @@ TRUST_FIELD = re.compile(
     r"proxy[-_]ssl[-_](?:secret|trusted[-_]certificate|name|verify)|credentialName|subjectAltNames?|"
     r"\bserverName\b|\bwellKnownCACertificates|insecureSkipVerify|\bsni\b", re.I)
 """Fields that say which CAs a proxy trusts for its upstream, or which name it verifies."""
+TRUST_KINDS = ("Bundle", "ClusterTrustBundle")
+"""Objects whose whole spec is a trust bundle that a controller copies to every client that mounts it: cert-manager
+trust-manager's Bundle (its `sources` are the roots, its `target` the ConfigMaps/Secrets in selected namespaces) and
+Kubernetes' ClusterTrustBundle (`trustBundle`, read through projected volumes). Any spec write to one changes what
+every such client trusts, not one proxy's upstream."""
 
 
 @dataclass
@@ -77,7 +82,14 @@ def _trust_lines(change: dict[str, Any]) -> list[str]:
     lines = [str(d) for d in change.get("diff") or [] if TRUST_FIELD.search(str(d))]
     if not lines and TRUST_FIELD.search(str(change.get("summary") or "")):
         lines = [str(change.get("summary"))]
+    if not lines and distributes_trust(change):
+        lines = [str(d) for d in change.get("diff") or [] if str(d).startswith(("spec.", "trustBundle"))]
     return lines
+
+
+def distributes_trust(change: dict[str, Any]) -> bool:
+    """Whether the write is to a trust-distribution object (TRUST_KINDS): its bundle reaches clients everywhere."""
+    return str((change.get("object") or {}).get("kind") or "") in TRUST_KINDS
 
 
 def _verification_errors(facts: Facts) -> list[tuple[str, datetime | None, datetime | None, str, str]]:
@@ -132,6 +144,8 @@ def finding(got: Distrust) -> dict[str, Any]:
     error = got.errors[0]
     quote = (UNCHAINED.search(error) or NAME_MISMATCH.search(error) or re.search(r"x509", error))
     said = error[max(0, quote.start() - 10): quote.end() + 30].strip() if quote else error[:100]
+    if distributes_trust(got.change) and not got.mismatch:
+        return _bundle_finding(got, written, said, error)
     meaning = ("the name the proxy now verifies is not in the backend's certificate" if got.mismatch else
                "the trusted CA bundle no longer chains to the backend certificate's issuer (a root without the "
                "intermediate that signed it, or another CA)")
@@ -141,6 +155,20 @@ def finding(got: Distrust) -> dict[str, Any]:
                f"while the backend is healthy. Restore the previous CA bundle or add the intermediate to it")
     return {"check": CHECK, "severity": "critical", "object": got.change.get("object"),
             "reason": "UpstreamTrustChanged", "message": message, "evidence": [error[:200], *got.where[:2]],
+            "details": {"fields": got.fields[:4], "change_at": got.change.get("at"), "seen_in": got.where[:4]}}
+
+
+def _bundle_finding(got: Distrust, written: str, said: str, error: str) -> dict[str, Any]:
+    """A distributed trust bundle's write: every client that mounts its copies now fails to verify its servers."""
+    where = ", ".join(got.where[:3])
+    message = (f"{got.target} (the trust bundle distributed to its clients) was written ({written}) "
+               f"{minutes_text(got.minutes_before)} before the incident, and its clients now fail to verify their "
+               f"servers ('{said}' in {where}): the bundle no longer carries the root CA the servers' certificates "
+               f"chain to (an old root removed before every serving certificate was re-issued from the new one, "
+               f"or the sources replaced). Put the removed root CA back until the servers' certificates chain to "
+               f"the new root")
+    return {"check": CHECK, "severity": "critical", "object": got.change.get("object"),
+            "reason": "TrustBundleChanged", "message": message, "evidence": [error[:200], *got.where[:2]],
             "details": {"fields": got.fields[:4], "change_at": got.change.get("at"), "seen_in": got.where[:4]}}
 
 
