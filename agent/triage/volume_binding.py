@@ -13,12 +13,12 @@ volume's place is the claim's StorageClass:
 - `allowedTopologies` or a zone parameter (`zone`, `zones`, `availability-zone`, `replication-type` regional
   settings) pins every new volume to the zones listed, whether or not the pod can run there.
 
-So when a claim's volume was provisioned after its StorageClass was written (a class is immutable in these
-fields: a new value means it was deleted and created again, which the timeline or its creationTimestamp and
-managedFields show) and the class now binds Immediately or pins zones, the class is the cause: the volumes made
-before the write are in place and fine; only the new one is stranded. A class written after the volume was
-provisioned, or one that still waits for the first consumer without pinning zones, is not named here (a node or
-zone lost, or a scheduling constraint, stranded the volume instead).
+So when a claim's volume was provisioned (or, for a pre-created volume, bound) after its StorageClass was written
+(a class is immutable in these fields: a new value means it was deleted and created again, which the timeline or
+its creationTimestamp and managedFields show) and the class now binds Immediately or pins zones, the class is the
+cause: the volumes made before the write are in place and fine; only the new one is stranded. A class written
+after the volume was provisioned, or one that still waits for the first consumer without pinning zones, is not
+named here (a node or zone lost, or a scheduling constraint, stranded the volume instead).
 
 The survey calls `read` (reading only, when a finding shows a volume-topology scheduling failure): the failing
 workload, its claims, their volumes and classes, and a two-day timeline. `found` is pure over what was read.
@@ -167,6 +167,16 @@ def _pins(obj: dict[str, Any]) -> tuple[str, str]:
     return mode, pinned
 
 
+def _placed(claim: dict[str, Any], volume: dict[str, Any]) -> datetime | None:
+    """When the volume was given to the claim: the later of the volume's and the claim's creation. A dynamically
+    provisioned volume is made for its claim (the volume is the later); a pre-created one (local disks a static
+    provisioner publishes, an admin's pool of zonal or NFS volumes) waits, and an Immediate class binds it the
+    moment the claim appears (the claim is the later), so a months-old volume can still be placed by a new class."""
+    times = [t for t in (parse_time((volume.get("metadata") or {}).get("creationTimestamp")),
+                         parse_time((claim.get("metadata") or {}).get("creationTimestamp"))) if t is not None]
+    return max(times) if times else None
+
+
 def found(facts: Facts) -> list[Stranded]:
     """Each class written before a stranded workload's newest volume was provisioned, which binds Immediately or
     pins zones."""
@@ -187,7 +197,7 @@ def found(facts: Facts) -> list[Stranded]:
             if volume is None or klass is None:
                 continue
             name = str(spec.get("storageClassName"))
-            provisioned = parse_time((volume.get("metadata") or {}).get("creationTimestamp"))
+            provisioned = _placed(obj, volume)
             # a class's binding mode, topologies and parameters cannot be edited: a new value means it was made again
             write = facts.newest_write("StorageClass", name, klass, created="(re)created")
             written = parse_time(write[0].get("at")) if write else None
@@ -199,9 +209,9 @@ def found(facts: Facts) -> list[Stranded]:
                 continue  # the class waits for the pod's node and pins nothing: it did not choose the zone
             if any(s.storage_class.name == name and s.workload.same_object(workload) for s in out):
                 continue
-            older = [c for c, o in claims if (p := parse_time(((objects.get(str(Ref(
-                "PersistentVolume", "", str((o.get("spec") or {}).get("volumeName") or "")))) or {})
-                .get("metadata") or {}).get("creationTimestamp"))) is not None and p < written]
+            older = [c for c, o in claims if (p := _placed(o, objects.get(str(Ref(
+                "PersistentVolume", "", str((o.get("spec") or {}).get("volumeName") or "")))) or {})) is not None
+                and p < written]
             ids = [evidence.get(str(r), "") for r in (workload, claim, Ref("PersistentVolume", "", str(
                 spec.get("volumeName"))), Ref("StorageClass", "", name))]
             out.append(Stranded(Ref("StorageClass", "", name), write[0], claim, str(spec.get("volumeName")),
@@ -228,7 +238,7 @@ def finding(s: Stranded) -> dict[str, Any]:
     kept = f"; the older claims ({', '.join(c.name for c in s.kept[:3])}) predate the write and are placed fine" \
         if s.kept else ""
     message = (f"{s.storage_class} binds with {how}: volume node affinity conflict for {s.workload}. {written} "
-               f"{before} before {s.claim} was provisioned ({s.volume}){kept}. The scheduler says: "
+               f"{before} before {s.claim} was bound ({s.volume}){kept}. The scheduler says: "
                f"'{s.said[:200]}'. Restore volumeBindingMode: WaitForFirstConsumer (or the old topology) on "
                f"{s.storage_class}, then delete and re-create the stranded claim (its data volume is empty)")
     return {"check": CHECK, "severity": "critical",

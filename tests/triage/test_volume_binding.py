@@ -161,3 +161,58 @@ def test_the_scan_s_volume_affinity_finding_alone_leads_to_its_workload() -> Non
         changes={"changes": []}, changes_id="E2")
     [s] = _found(_statefulset(AT - timedelta(hours=5), "Immediate", AT - timedelta(minutes=40)), facts)
     assert (str(s.workload), str(s.claim)) == ("StatefulSet queue/broker", "PersistentVolumeClaim queue/data-broker-2")
+
+
+def _precreated(klass: datetime, mode: str | None, claimed: datetime, key: str, places: list[str],
+                provisioner: str) -> list[dict[str, Any]]:
+    """A StatefulSet on a pool of volumes created months ago (local disks a static provisioner published, an
+    admin's zonal disks): the last ordinal's claim was made at `claimed` and bound to one of them at once."""
+    sts = {"kind": "StatefulSet", "metadata": {"name": "ledger", "namespace": "store"},
+           "spec": {"replicas": 3, "volumeClaimTemplates": [{"metadata": {"name": "wal"}}],
+                    "template": {"spec": {"containers": [{"name": "ledger"}]}}}}
+    objects: list[dict[str, Any]] = [sts, _class("pooled", klass, mode, provisioner)]
+    for i, (place, made) in enumerate(zip(places, [AT - timedelta(days=50)] * 2 + [claimed], strict=True)):
+        claim = _claim("store", f"wal-ledger-{i}", "pooled", f"pool-{i}")
+        claim["metadata"]["creationTimestamp"] = _iso(made)
+        volume = _volume(f"pool-{i}", AT - timedelta(days=60), place)
+        volume["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["key"] = key
+        objects += [claim, volume]
+    return objects
+
+
+LEDGER = {"kind": "StatefulSet", "namespace": "store", "name": "ledger"}
+HOSTS = ["worker-a", "worker-b", "worker-a"]
+
+
+def test_a_local_disk_class_recreated_immediate_binds_a_new_claim_to_an_old_disk_on_a_taken_node() -> None:
+    facts = _facts(LEDGER, CONFLICT)
+    objects = _precreated(AT - timedelta(hours=4), "Immediate", AT - timedelta(minutes=25), "kubernetes.io/hostname",
+                          HOSTS, "kubernetes.io/no-provisioner")
+    [s] = _found(objects, facts)
+    assert (str(s.storage_class), str(s.claim), s.zones) == \
+        ("StorageClass pooled", "PersistentVolumeClaim store/wal-ledger-2", ["worker-a"])
+    assert sorted(c.name for c in s.kept) == ["wal-ledger-0", "wal-ledger-1"]
+    message = volume_binding.finding(s)["message"]
+    assert "3 h 35 min before PersistentVolumeClaim store/wal-ledger-2 was bound" in message
+
+
+def test_an_admin_made_zonal_disk_pool_class_without_a_mode_strands_a_claim_made_after_it() -> None:
+    facts = _facts(LEDGER, NO_ZONE)
+    objects = _precreated(AT - timedelta(hours=9), None, AT - timedelta(hours=1), "topology.disk.csi.azure.com/zone",
+                          ["westeurope-1", "westeurope-2", "westeurope-3"], "disk.csi.azure.com")
+    [s] = _found(objects, facts)
+    assert (s.mode, s.zones) == ("Immediate", ["westeurope-3"])
+
+
+def test_a_pre_created_volume_whose_claim_predates_the_class_write_is_not_named() -> None:
+    facts = _facts(LEDGER, CONFLICT)  # bound before the class was re-created: the class did not place it
+    objects = _precreated(AT - timedelta(hours=4), "Immediate", AT - timedelta(hours=6), "kubernetes.io/hostname",
+                          HOSTS, "kubernetes.io/no-provisioner")
+    assert _found(objects, facts) == []
+
+
+def test_a_pre_created_pool_whose_new_class_still_waits_for_the_consumer_is_not_named() -> None:
+    facts = _facts(LEDGER, CONFLICT)
+    objects = _precreated(AT - timedelta(hours=4), "WaitForFirstConsumer", AT - timedelta(minutes=25),
+                          "kubernetes.io/hostname", HOSTS, "kubernetes.io/no-provisioner")
+    assert _found(objects, facts) == []
