@@ -267,6 +267,7 @@ from agent.triage import (
     queue_split,
     redrive_job,
     relabel_cut,
+    replay_divergence,
     resolver_down,
     restart_controller,
     restartless_rotation,
@@ -346,7 +347,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             entry_encoding,
                             substitution_emptied,
                             ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run,
-                            class_performance)
+                            class_performance,
+                            replay_divergence)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
