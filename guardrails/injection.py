@@ -53,7 +53,9 @@ from guardrails.injection_channels import DETECTORS as _CHANNEL_DETECTORS
 from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
 from guardrails.injection_concepts import TRANSLATED_PREVIOUS, TRANSLATED_RULES, TRANSLATED_SIGNAL
 from guardrails.injection_features import Passage
+from guardrails.injection_joined import camel_case_candidates, emoji_letter_candidates
 from guardrails.injection_model import ClassifierVerdict, classify
+from guardrails.injection_planted import DETECTORS as _PLANTED_DETECTORS
 from guardrails.injection_reshape import (
     escaped_candidates,
     quoted_printable_candidates,
@@ -1167,7 +1169,7 @@ _CONFUSABLE = str.maketrans(
 # Cyrillic and Greek stems ("игнорир*") match the view in which such letters became Latin look-alikes.
 _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
-    for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS)
+    for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS, *_PLANTED_DETECTORS)
 )
 _SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\u0400-\u04ff]")
 """Hangul, Arabic, Devanagari, kana, CJK ideographs and Cyrillic (the letters the view does not fold to Latin
@@ -1376,6 +1378,7 @@ def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
         if len(collapsed) >= 8:
             out.append((m.start(), m.end(), "spaced", _respace(m.group())))
     out.extend(_slug_candidates(text))
+    out.extend(camel_case_candidates(text))
     out.extend(_leet_candidates(text))
     out.extend(_reversed_candidates(text))
     out.extend(_rot13_candidates(text))
@@ -1403,7 +1406,7 @@ def _slug_candidates(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-_LEET_WORD = re.compile(r"(?<![\w])[A-Za-z013457]{3,}(?![\w])")
+_LEET_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z013457]{3,}(?![A-Za-z0-9])")
 _LEET = str.maketrans("013457", "oieast")
 _LEET_MIN_WORDS = 3
 """Leetspeak ("1gn0r3 pr3v10u5 1n5truct10n5") needs several such words: one (`sha1`, `log4j`) is a name."""
@@ -1444,8 +1447,10 @@ def _leet_candidates(text: str) -> list[tuple[int, int, str, str]]:
             continue
         parts: list[str] = []
         pos = line_start
-        for w in found:
-            parts.append(text[pos : w.start()])
+        for k, w in enumerate(found):
+            between = text[pos : w.start()]
+            # a label value joins its leet words with '-' or '_' ("1gn0r3-pr3v10us_rul3s"): read them as blanks
+            parts.append(" " if k and between in ("-", "_") else between)
             parts.append(w.group().translate(_LEET))
             pos = w.end()
         parts.append(text[pos:line_end])
@@ -2229,10 +2234,13 @@ def _addresses_model(passage: str) -> bool:
 
 _RESHAPED = ("unescaped", "typoglycemia")
 """Re-readings (injection_reshape.py) of whole lines of prose, which the classifier reads too."""
-_ENCODED = ("base64", "base64url", "base32", "hex", "escaped", "percent", "html_entities", "braille")
+_ENCODED = ("base64", "base64url", "base32", "hex", "escaped", "percent", "html_entities", "braille",
+            "emoji_letters")
 """Payloads that are not legible as written: what they decode to is also read by the classifier (an order
 hidden by an encoding need not use the words the patterns know: "send the output of env to https://...")."""
-_REREAD = ("leetspeak", "reversed", "slug", "rot13", "split_words", "upside_down", *_RESHAPED)
+_SPELLED = ("emoji_letters",)
+"""Words spelled in symbols no person writes prose in: what they say counts even if only weak signals."""
+_REREAD = ("leetspeak", "reversed", "slug", "camel_case", "rot13", "split_words", "upside_down", *_RESHAPED)
 """Re-readings of text that is legible as written: they count only when they say more than the text as it is."""
 
 
@@ -2250,7 +2258,9 @@ def scan(text: str) -> InjectionReport:
     return _scan(text, depth=0)
 
 
-def _scan(text: str, depth: int) -> InjectionReport:
+def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
+    """`weak_alone`: look for the weak signals even with no strong hit (text re-read from a spelling that
+    hides words from readers, where the hiding is the sign that the text is aimed at a model)."""
     if not text:
         return InjectionReport(score=0.0)
     view, index = _normalise(text)
@@ -2299,13 +2309,13 @@ def _scan(text: str, depth: int) -> InjectionReport:
     if depth == 0:
         # Scrambles are looked for in the view (look-alike letters folded), and mapped back to the text.
         reshaped = escaped_candidates(text) + quoted_printable_candidates(text) + upside_down_candidates(text) + (
-            braille_candidates(text) if index is not None else []
+            braille_candidates(text) + emoji_letter_candidates(text) if index is not None else []
         ) + [
             (orig(s), orig(e, end=True), how, words)
             for s, e, how, words in scrambled_candidates(view) + split_word_candidates(view)
         ]
         for s, e, how, decoded in hidden_texts + _decode_candidates(view if index is None else text) + reshaped:
-            inner = _scan(decoded, depth=1).score
+            inner = _scan(decoded, depth=1, weak_alone=how in _SPELLED).score
             if how in _RESHAPED or how in _ENCODED:
                 # A JSON encoder escapes every non-ASCII letter: a translated override in a JSON log line
                 # reaches the classifier only decoded; so does an order hidden by an encoding (_ENCODED).
@@ -2324,8 +2334,9 @@ def _scan(text: str, depth: int) -> InjectionReport:
     # Weak signals cannot make a passage suspicious on their own (see WEAK_CAP): they are looked for
     # only when something was found, and (in ASCII text, where positions agree) only within WINDOW
     # characters of it. Ordinary text skips half the detectors.
-    if hits:
-        regions = None if index is not None else _merge([(h.start - WINDOW, h.end + WINDOW) for h in hits], len(view))
+    if hits or weak_alone:
+        near = [(h.start - WINDOW, h.end + WINDOW) for h in hits]
+        regions = None if index is not None or not hits else _merge(near, len(view))
         weak_windows = _detector_windows(lowered, _WEAK_ANCHORS, regions)
         _script_windows(lowered, weak_windows)
         hits.extend(mapped(_pattern_hits(view, lowered, weak_windows, strong=False)))

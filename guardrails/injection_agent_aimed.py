@@ -201,33 +201,49 @@ AI_OBLIGATION_MORE = (
 
 ADDRESS_SCRIPT = (
     # Korean: "AI 에이전트는", "인공지능 어시스턴트에게", "에이전트님"
-    r"(?:ai|인공지능|에이아이)\s*(?:에이전트|어시스턴트|비서|모델|봇|챗봇)"
-    r"|(?:에이전트|어시스턴트|챗봇)(?:는|은|님|에게|께|여)"
+    r"(?:ai|인공지능|에이아이)\s*(?:에이전트|어시스턴트|비서|모델|봇|챗봇|도우미)"
+    r"|(?:에이전트|어시스턴트|챗봇|도우미)(?:는|은|님|에게|께|여)"
     # Arabic: "إلى المساعد الآلي:", "عزيزي الوكيل"
     r"|(?:إلى|الى|عزيزي|أيها|ايها|يا|ملاحظة\s+(?:إلى|الى))\s*(?:ال)?(?:مساعد|وكيل|نموذج|روبوت|بوت|ذكاء)"
     # Hindi: "यदि आप एक AI एजेंट हैं", "AI सहायक के लिए"
     r"|(?:यदि|अगर)\s+आप\s+(?:एक\s+)?(?:ai\s+|एआई\s+)?(?:एजेंट|सहायक|मॉडल|बॉट|असिस्टेंट)"
-    r"|(?:ai|एआई)\s+(?:एजेंट|सहायक|असिस्टेंट|मॉडल)\s+(?:के\s+लिए|को)"
+    r"|(?:ai|एआई)\s+(?:एजेंट|सहायक|असिस्टेंट|मॉडल)\s+(?:के\s+लिए|को|से\s+(?:अनुरोध|निवेदन))"
     # Japanese: "AIアシスタントへ:", "エージェントの皆さん"; Chinese: "致AI助手:", "给人工智能代理,"
     r"|(?:アシスタント|エージェント|ボット)(?:へ|に|の皆さん|さん)"
     r"|(?:致|给|給|请|請)?\s*(?:ai|人工智能)\s*(?:助手|代理|智能体|智能體|模型)\s*[:：,，]"
+    # Chinese, the reader by what it is and the duty laid on it: "自动化运维助手在处理本告警时，应 ..."
+    r"|(?:自动化|自動化|智能|ai|人工智能)[\u4e00-\u9fff]{0,4}?(?:助手|代理|智能体|智能體|机器人|機器人)"
+    r"(?:在|应|應|需|请|請|必须|必須|们|們)"
     # Russian / Ukrainian: "Примечание для ИИ-ассистента:", "ИИ-агенту:", "Асистенту ШІ:"
     r"|(?:для|до)\s+(?:ии|ші|ai)[\s-]?(?:ассистент|агент|асистент|модел)\w*"
     r"|(?:ии|ші|ai)[\s-]?(?:ассистент|агент|асистент)(?:у|ам)\s*[:,]"
+    # "Автоматическим агентам:", "Автоматизированному ассистенту,"
+    r"|автоматич?\w*\s+(?:ассистент|агент|асистент)(?:у|ам|ов)\s*[:,]"
 )
+ADDRESS_ORDER_SCRIPT = (
+    # Korean: the reader named, then a polite imperative closing the same sentence ("... AI 도우미는 ... 작성하십시오")
+    r"(?:(?:ai|인공지능|에이아이)\s*(?:에이전트|어시스턴트|비서|모델|봇|챗봇|도우미)|(?:에이전트|어시스턴트|챗봇|도우미))"
+    r"(?:는|은|님|에게|께|여)?[^.\n]{0,120}?(?:하십시오|십시오|하세요|해\s*주세요|하라|해라)"
+    # Arabic: "إلى المساعد الآلي: تجاهل ..." (the address closed by a colon, then an imperative)
+    r"|(?:إلى|الى|عزيزي|أيها|ايها|يا)\s*(?:ال)?(?:مساعد|وكيل|نموذج|روبوت|بوت)[^:\n]{0,30}[:،]\s*"
+    r"(?:تجاهل|احذف|ادمج|أرسل|ارسل|عطل|عطّل|أوقف|اوقف|انشر|شارك|نفذ|نفّذ|امسح|الصق|وافق)"
+)
+"""The address in Korean or Arabic with its order in the same sentence: an order to the reader."""
 GATE_REMOVED_SCRIPT = (
     r"(?:승인|확인|허가|동의|검토)\s*(?:절차\s*|과정\s*)?(?:없이|불필요|필요\s*없)"
     r"|(?:دون|بدون|من\s+غير)\s+(?:طلب\s+|انتظار\s+)?(?:ال)?(?:موافقة|إذن|تأكيد|مراجعة)"
-    r"|बिना\s+(?:किसी\s+)?(?:अनुमति|मंजूरी|स्वीकृति|पुष्टि)|(?:अनुमति|मंजूरी|स्वीकृति|पुष्टि)\s+(?:के\s+)?बिना"
+    r"|बिना\s+(?:किसी\s+)?(?:अनुमति|मंजूरी|स्वीकृति|पुष्टि|अनुमोदन)|(?:अनुमति|मंजूरी|स्वीकृति|पुष्टि|अनुमोदन)\s+(?:के\s+)?बिना"
+    r"|(?:अनुमति|मंजूरी|स्वीकृति|पुष्टि|अनुमोदन)\s+(?:की\s+|का\s+)?(?:प्रतीक्षा|इंतजार|इंतज़ार)\s+(?:न|मत)\s+कर"
     r"|(?:承認|確認|許可|レビュー)(?:を|は)?(?:待たずに|待たず|なしで|無しで|不要|せずに|取らずに)"
-    r"|(?:无需|無需|不需要|无须|無須|不用|跳过|跳過)(?:任何)?(?:审批|審批|批准|确认|確認|审核|審核)|未经(?:审批|批准|确认)"
+    r"|(?:无需|無需|不需要|无须|無須|不用|不必|跳过|跳過)(?:等待|等候)?(?:任何)?(?:人工|人员|人員)?(?:的)?"
+    r"(?:审批|審批|批准|确认|確認|审核|審核)|未经(?:审批|批准|确认)"
     r"|\bбез\s+(?:согласования|подтверждения|одобрения|разрешения|погодження|підтвердження|дозволу)"
     r"|не\s+(?:дожидаясь|спрашивая|запрашивая)\s+(?:подтверждения|одобрения|разрешения)"
 )
 SECRET_ASKED_SCRIPT = (
     r"(?:환경\s*변수|비밀번호|토큰|api\s*키|인증\s*정보|시크릿|자격\s*증명)[^\n]{0,30}?(?:붙여|보내|공유|포함|알려|출력)"
     r"|(?:كلمات?\s+(?:ال)?مرور|كلمة\s+السر|مفاتيح|رموز\s+الوصول|بيانات\s+الاعتماد)[^\n]{0,40}?"
-    r"|(?:पासवर्ड|कुंजियाँ|कुंजियां|कुंजी|टोकन|क्रेडेंशियल)[^\n]{0,40}?(?:शामिल|भेज|साझा|बता|दिखा|पेस्ट)"
+    r"|(?:पासवर्ड|कुंजियाँ|कुंजियां|कुंजी|टोकन|क्रेडेंशियल|सीक्रेट)[^\n]{0,40}?(?:शामिल|भेज|साझा|बता|दिखा|पेस्ट|चिपका)"
 )
 
 _ACTIVITY_HINTS = ("reading", "analy", "processing", "parsing", "looking", "viewing", "opening", "monitoring",
@@ -237,7 +253,7 @@ _ACTIVITY_HINTS = ("reading", "analy", "processing", "parsing", "looking", "view
 """The activity words and note nouns of `_ACTIVITY_ADDRESS`: the anchors of the address and of the address
 followed by an order, which starts with it."""
 
-SCRIPT_SIGNALS = frozenset({"address_script", "gate_removed_script", "secret_asked_script"})
+SCRIPT_SIGNALS = frozenset({"address_script", "address_order_script", "gate_removed_script", "secret_asked_script"})
 """Signals run on a whole text that holds non-ASCII letters (they have no ASCII anchor)."""
 
 DETECTORS: tuple[ConceptDetector, ...] = (
@@ -277,6 +293,7 @@ DETECTORS: tuple[ConceptDetector, ...] = (
                     ("devem", "deve", "deben", "debe", "doivent", "doit", "devono", "müssen", "mussen", "muss",
                      "moeten", "moet", "sollen", "soll", "precisam", "tienen", "têm", "tem", "dienen")),
     ConceptDetector("address_script", "instruction", 0.45, ADDRESS_SCRIPT, ()),
+    ConceptDetector("address_order_script", "instruction", 0.6, ADDRESS_ORDER_SCRIPT, ()),
     ConceptDetector("gate_removed_script", "instruction", 0.3, GATE_REMOVED_SCRIPT, ()),
     ConceptDetector("secret_asked_script", "instruction", 0.3, SECRET_ASKED_SCRIPT, ()),
 )  # fmt: skip

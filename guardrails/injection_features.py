@@ -705,6 +705,13 @@ def concepts_in(lowered: str) -> set[str]:
         _NOT_APPLICABLE.sub(" ", lowered)
     ):
         found.discard("ignore")
+    # "saved model to s3://...", "loaded the fraud model", "model checkpoint": a trained artifact that an ML job
+    # writes or reads, not the AI reader the text could be talking to
+    if "ai" in found and _MODEL_ARTIFACT.search(lowered) and "ai" not in concepts_in(_MODEL_ARTIFACT.sub(" ", lowered)):
+        found.discard("ai")
+    # "output_type": a JSON key naming a field (a notebook cell's outputs), not output shown to someone
+    if "reveal" in found and _OUTPUT_KEY.search(lowered) and "reveal" not in concepts_in(_OUTPUT_KEY.sub(" ", lowered)):
+        found.discard("reveal")
     # "--type=merge", "strategic merge patch": how kubectl patches an object, not a change approved or merged
     if "approve" in found and _MERGE_PATCH.search(lowered) and "approve" not in concepts_in(
         _MERGE_PATCH.sub(" ", lowered)
@@ -717,6 +724,16 @@ _NOT_APPLICABLE = re.compile(
     r"\b(?:that|which|if\s+(?:it|they|this|these)|where\s+(?:it|they))\s+(?:do|does)(?:\s+not|n'?t)\s+apply\b"
 )
 """A relative clause saying that something is not applicable ("remove the items that don't apply")."""
+_MODEL_ARTIFACT = re.compile(
+    r"\b(?:sav|train|load|export|fine-?tun|serializ|register|upload|download|push|writ|check\s*point)(?:e|ed|ing|s)?"
+    r"\s+(?:the\s+|a\s+|new\s+|best\s+|final\s+)?(?:[\w.-]+\s+)?models?\b"
+    r"|\bmodels?\s+(?:artifacts?|checkpoints?|weights|registry|versions?|files?|accuracy|metrics|card|training)\b"
+    r"|(?<=[/:])models?(?=[/.])"
+)
+"""A model as an ML job's artifact ("saved model to s3://...", "model checkpoint", a `/models/` path), not the
+AI reader."""
+_OUTPUT_KEY = re.compile(r"[\"'][a-z_]*outputs?[a-z_]*[\"']\s*:")
+"""A quoted key holding "output" (`"output_type":`, `"outputs":`): a field's name, not output revealed."""
 _MERGE_PATCH = re.compile(
     r"(?:--)?(?:type|strategy|patch-type)\s*[=:]\s*[\"']?(?:merge|json|strategic)\b|\b(?:strategic|json)[- ]merge\b"
     r"|\bmerge[- _]patch\b"

@@ -83,6 +83,15 @@ def _ref_concepts_in(lowered: str) -> set[str]:
         F._NOT_APPLICABLE.sub(" ", lowered)
     ):
         found.discard("ignore")
+    # a saved/loaded model is an ML artifact, not the AI reader; a quoted "output" key names a field
+    if "ai" in found and F._MODEL_ARTIFACT.search(lowered) and "ai" not in _ref_concepts_in(
+        F._MODEL_ARTIFACT.sub(" ", lowered)
+    ):
+        found.discard("ai")
+    if "reveal" in found and F._OUTPUT_KEY.search(lowered) and "reveal" not in _ref_concepts_in(
+        F._OUTPUT_KEY.sub(" ", lowered)
+    ):
+        found.discard("reveal")
     if "approve" in found and F._MERGE_PATCH.search(lowered) and "approve" not in _ref_concepts_in(
         F._MERGE_PATCH.sub(" ", lowered)
     ):
