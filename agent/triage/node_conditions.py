@@ -4,7 +4,8 @@ The kubelet sets Ready and the pressure conditions; a node that stays Ready keep
 node-problem-detector (and cloud agents built like it) adds conditions of its own from the kernel log and the
 container runtime: `ReadonlyFilesystem` (ext4 "Remounting filesystem read-only" after an I/O error),
 `KernelDeadlock` (a task hung in D state), `CorruptDockerOverlay2`, `FrequentContainerdRestart`,
-`FrequentKubeletRestart`, `FrequentUnregisterNetDevice`... None of them makes the node NotReady, so the
+`FrequentKubeletRestart`, `FrequentUnregisterNetDevice`; GPU health checkers (NVIDIA's, DCGM-based ones) add an
+Xid or ECC condition when an accelerator faults or falls off the bus... None of them makes the node NotReady, so the
 incident shows as a few pods of a workload failing (only those on that node) while its other replicas are
 fine, and the workload itself (or its last rollout) looks guilty. The cause is the node.
 
@@ -42,7 +43,20 @@ _RUNTIME = r"containerd\.sock|dockershim|failed to (?:create|start) (?:shim|cont
     r"error reading from server: EOF"
 _OVERLAY = r"overlay(?:2|fs)?\b.*(?:error|corrupt|stale)|stale file handle|structure needs cleaning"
 
+_DEVICE = r"CUDA error(?!: out of memory)|CUDA_ERROR_(?!OUT_OF_MEMORY)\w+|cudaError(?!MemoryAllocation)\w+|" \
+    r"no CUDA-capable device|GPU (?:is lost|has fallen off)|NCCL (?:error|WARN .*(?:unhandled|system) error)|" \
+    r"\bNVML\b.*(?:error|unknown)|hipError\w+|HIP error|uncorrectable ECC|nrt_\w+ failed|Neuron(?:Runtime)? error"
+"""A program's words for an accelerator that stopped answering (CUDA, NCCL, NVML, ROCm/HIP, AWS Neuron): out of
+memory is the workload's own size, not the device's fault."""
+_DEVICE_CUE = r"\bxid|fallen off the bus|\becc\b.*error|(?:gpu|accelerator|nvidia|neuron|cuda|nvlink|rocm|amdgpu)" \
+    r"\w*\s*(?:error|fault|fail|lost|unhealthy|problem|degraded)"
+"""A condition saying a node's accelerator failed (a driver Xid, an ECC or NVLink fault, a health checker's
+unhealthy verdict); a condition such as GPUHealthy=True says the opposite and does not match."""
+
 MEANINGS: tuple[tuple[str, str, str], ...] = (
+    (_DEVICE_CUE, _DEVICE,
+     "the node's accelerator failed (driver fault, fell off the bus): a pod already holding it stays Ready and in "
+     "service while every kernel it launches fails with a device error, so only the requests it serves fail"),
     (r"read-?only", _READ_ONLY + "|" + _IO,
      "the node's filesystem was remounted read-only: every write of a pod there (emptyDir, logs, container "
      "layer) fails with 'read-only file system' while the node stays Ready and keeps its pods in service"),
