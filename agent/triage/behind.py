@@ -218,6 +218,7 @@ from agent.triage import (
     egress_closed,
     egress_source,
     engine_memory,
+    engine_upgrade,
     entry_encoding,
     environment_mixup,
     ephemeral_growth,
@@ -350,7 +351,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             substitution_emptied,
                             ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run,
                             class_performance,
-                            replay_divergence)
+                            replay_divergence,
+                            engine_upgrade)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
