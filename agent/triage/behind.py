@@ -309,6 +309,7 @@ from agent.triage import (
     volume_source,
     workload_id,
     writer_batch,
+    written_secret_readers,
 )
 from agent.triage.facts import Facts, Ref
 from agent.triage.subject import Subject
@@ -322,7 +323,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             deleted_dependency, admission_mutation, alarm_setting, writer_batch, query_rules,
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
-                            value_shape, position_store, volume_binding, volume_source, credential_write, time_source,
+                            value_shape, position_store, volume_binding, volume_source,
+                            written_secret_readers, credential_write, time_source,
                             identity_binding,
                             pool_nat,
                             pod_network_identity,

@@ -180,6 +180,8 @@ def parse_trace(lines: list[str]) -> tuple[StackTrace | None, list[str]]:
         return None, []
     if any(_JAVA_FRAME.match(ln) for ln in lines[1:4]):
         return _java(lines), []
+    if any(ln.startswith("Caused by: ") and _EXC_HEAD.match(ln.strip()) for ln in lines[1:]):
+        return _java(lines), []  # a Java cause chain printed without frames (`%throwable{short}`, JBoss/Quarkus)
     if any(_NODE_FRAME.match(ln) for ln in lines[1:4]):
         return _node(lines), []
     return None, []
