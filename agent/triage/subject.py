@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from agent.incident import Incident
-from agent.triage import subject_values
+from agent.triage import alert_series, subject_values
 
 NAMESPACE_LABELS = ("namespace", "exported_namespace", "kubernetes_namespace", "k8s_namespace", "namespace_name",
                     "k8s_namespace_name", "destination_workload_namespace")
@@ -96,6 +96,9 @@ class Subject:
     backlog_said: str = ""
     """The incident's own sentence that reports a backlog (a queue growing, a consumer group's lag), when one
     does: nothing errors in such an incident, so this is the symptom a throughput bound's cut is fitted to."""
+    series: list[str] = field(default_factory=list)
+    """Metric names the alert's expression selects or its text quotes (agent.triage.alert_series): what a module
+    judging the telemetry path (a relabel drop, a sampler) matches its rules against."""
 
     @property
     def known(self) -> bool:
@@ -204,6 +207,7 @@ def subject_of(incident: Incident) -> Subject:
                 _add(subject.hosts, host)
     subject.addresses = subject_values.addresses(label_sets)  # resolved by agent.triage.subject_resolve
     subject.phrases = subject_values.phrases(incident.alertname, _prose(incident))
+    subject.series = alert_series.names(incident)
     prose = _prose(incident).lower()
     for host in _HOST.findall(prose):
         if not re.fullmatch(r"[\d.]+", host):
