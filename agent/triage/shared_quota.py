@@ -57,6 +57,11 @@ QUOTA = re.compile(r"\bOVER_QUERY_LIMIT\b|\bRESOURCE_EXHAUSTED\b|\bOVER_DAILY_LI
                    r"Exceeded \d+ calls per second|\bSlowDown\b|Please reduce your request rate|"
                    r"ProvisionedThroughputExceededException", re.I)
 """A provider's own words for a call refused because a quota or rate budget is spent."""
+_PROVIDER_LIMIT = re.compile(r"(?:reached|hit|exceeded|used up) (?:your|the|its) [\w .:/'-]{0,60}?(?:limit|quota)\b"
+                             r"[^\"',}]{0,60}", re.I)
+"""The provider's sentence naming WHICH budget is spent (HubSpot `You have reached your ten_secondly_rolling limit`,
+GitHub `You have exceeded a secondary rate limit`, Zendesk/Shopify `exceeded the ... quota`): often only in the
+response body the client logs beside its own words (`request throttled, backing off`)."""
 _INSIDE = re.compile(r"apiserver|flowcontrol|priority level|nginx_limit|limit_req|ratelimit\.envoy|"
                      r"local_rate_limit|\.svc\b|cluster\.local", re.I)
 """A limit enforced inside the cluster (the API server's APF, a proxy's own rate limit): another class."""
@@ -116,6 +121,9 @@ def refusal(log: LogEvidence) -> tuple[str, str, datetime | None] | None:
         if QUOTA.search(text) and not _INSIDE.search(text):
             status = _STATUS.search(text)
             said = str(error.get("message") or error.get("template") or text)
+            limit = _PROVIDER_LIMIT.search(text)
+            if limit and limit.group(0).strip() not in said:
+                said = f"{said[:120]}: {limit.group(0).strip()}"
             return said[:200], status.group(1) if status else "", parse_time(error.get("first_seen"))
     return None
 
@@ -210,6 +218,17 @@ def same_refusal(victim: LogEvidence, status: str, their_log: str) -> str:
 
 
 _STARTS = {"job": "started", "rollout": "rolled out", "scale": "scaled", "created": "created"}
+_RESUMED = re.compile(r"spec\.suspend\b.*\b(?:now )?'?false\b|spec\.schedule\b", re.I)
+"""A CronJob write that makes it run again or on a new cadence (`suspend` set false, `schedule` changed): a
+backfill turned from a parked one-off into a recurring job starts calling as surely as a new Job."""
+
+
+def _resumed(change: dict[str, Any]) -> str:
+    """'resumed' / 'rescheduled' when a CronJob write makes it run (again, or more often); '' otherwise."""
+    lines = [str(d) for d in change.get("diff") or []] or [str(change.get("summary") or "")]
+    if not any(_RESUMED.search(line) for line in lines):
+        return ""
+    return "resumed" if any("suspend" in line for line in lines if _RESUMED.search(line)) else "rescheduled"
 _KINDS = ("Job", "Deployment", "StatefulSet", "DaemonSet", "CronJob")
 
 
@@ -220,6 +239,8 @@ def _starts(facts: Facts, first: datetime, victims: set[tuple[str, str]]) -> lis
     for change, evidence in facts.every_change():
         target, when = Ref.of(change.get("object")), parse_time(change.get("at"))
         what = _STARTS.get(str(change.get("type")))
+        if what is None and target is not None and target.kind == "CronJob":
+            what = _resumed(change) or None
         if target is None or when is None or what is None or target.kind not in _KINDS:
             continue
         if (target.namespace, target.name) in victims or not first - WINDOW <= when <= first + SLACK:
