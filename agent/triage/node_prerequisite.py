@@ -4,7 +4,7 @@ Software that needs something of its node says so when it is missing (agent.tria
 setting (OpenSearch's `vm.max_map_count [65530] is too low`, a JVM's `os::commit_memory ... errno=12` under
 strict overcommit, Redis's somaxconn warning, inotify's `too many open files`) or the node's CPU architecture
 (`exec format error`). The pod crash-loops and its own error is what an engineer sees first, yet nothing in the
-workload changed: what changed is what sets up the node, in one of two places.
+workload changed: what changed is what sets up the node, in one of three places.
 
 - a tuning DaemonSet (or the ConfigMap its sysctl.conf comes from) whose revision writes the key the error names
   to a value on the wrong side (`vm.overcommit_memory=2`, `vm.max_map_count` lowered): it acts on every node it
@@ -14,7 +14,11 @@ workload changed: what changed is what sets up the node, in one of two places.
   kind) written before nodes were launched from it: the new nodes boot without the userData or kubelet setting
   that provided the key (the template's spec sets no such key, or a lower one), or with another architecture its
   requirements now admit (arm64 beside amd64), and the workload fails only on those nodes while its pods on
-  older nodes run. A failing pod of the same kind on an older node means the template is not what differs.
+  older nodes run. A failing pod of the same kind on an older node means the template is not what differs;
+- the workload's own revision that dropped what set the key for it (a chart's privileged init container running
+  `sysctl -w`, a `securityContext.sysctls` entry): here the workload did change, yet its diff names no key its
+  error names unless the removed setter's command is read (the rollout diff says what a removed init container
+  ran); its pods started since fail, those started before run on nodes the old revision prepared.
 
 The finding names the DaemonSet or template, what its write set or left out, the error quoted from the victim's
 logs and the nodes that show it. The survey reads (`read`) only when a pod fails and such a write is in the last
@@ -58,6 +62,9 @@ ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 TUNING_KINDS = ("daemonset", "configmap", "tuned", "machineconfig", "kubeletconfig", "performanceprofile")
 """Kinds whose write sets a node's kernel keys: a privileged DaemonSet's command, the sysctl.conf it mounts, or a
 node-tuning operator's profile (OpenShift's Tuned `[sysctl]` section, a MachineConfig's sysctl.d file)."""
+OWN_KINDS = ("StatefulSet", "Deployment", "ReplicaSet", "Job", "CronJob")
+"""Kinds whose own pod template may carry the privileged init container (or `securityContext.sysctls`) that sets
+a kernel key on the node its pod lands on: a chart's `sysctl -w vm.max_map_count=262144` before the server starts."""
 OS_FIELD = re.compile(r"ami|image|alias|osimage|os_image|ossku|family|release", re.I)
 """Diff words of a template write that chooses the OS image its nodes boot."""
 
@@ -71,8 +78,8 @@ class Fit:
     target: Ref
     change: dict[str, Any]
     shape: str
-    """`tuning` (a DaemonSet's kernel keys), `template` (a node template's setup), `arch` (its architectures) or
-    `os` (the OS image it boots)."""
+    """`tuning` (a DaemonSet's kernel keys), `template` (a node template's setup), `arch` (its architectures), `os`
+    (the OS image it boots) or `own` (the failing workload's own revision removed what set a key)."""
     prereq: Prerequisite
     workload: Ref
     pod: str
@@ -114,6 +121,9 @@ def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, str, str]]:
             out.append((change, target, evidence, "tuning"))
         elif target.kind.lower() == "daemonset" and created:
             out.append((change, target, evidence, "tuning"))  # a tuner deployed anew: its spec says what it sets
+        elif target.kind in OWN_KINDS and not created and any(
+                values(str(d).partition(" -> ")[0]) for d in change.get("diff") or []):
+            out.append((change, target, evidence, "own"))  # the workload's own revision touched what set a key
     out.sort(key=lambda c: str(c[0].get("at")), reverse=True)
     return out
 
@@ -150,6 +160,8 @@ def _set_keys(change: dict[str, Any], prereq: Prerequisite, need: int | None, sp
             continue
         old, new = values(before), values(after)
         for key in prereq.keys:
+            if key in old and key not in new and not prereq.default_ok and (need is None or old[key] >= need):
+                return f"{key} no longer set (was {old[key]}: {str(line)[:170]})"  # the setter itself was removed
             if key not in new or old.get(key) == new[key] or prereq.harms is None:
                 continue
             if prereq.harms(key, old.get(key), new[key], need):
@@ -210,6 +222,31 @@ def _tuning_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: str
              and healthy(r) and (parse_time(r.get("created")) or at) < at]
     return Fit(target, change, "tuning", prereq, _workload_ref(facts, rows, ns, wl), str(victim.get("name")),
                str(victim.get("node")), [], what, older, _minutes(facts, at), [evidence])
+
+
+def _own_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: str, prereq: Prerequisite,
+             need: int | None, victim: dict[str, Any], rows: list[dict[str, Any]], spec: str | None) -> Fit | None:
+    """The failing workload's own revision that removed (or lowered) what set the key its software asks for: its
+    pods started since land on nodes nobody sets it on any more. A node keeps a key until it reboots, so pods on
+    nodes the old revision prepared may still run; only a pod started after the write is the write's victim."""
+    ns, wl = str(victim.get("namespace")), workload_of_pod(str(victim.get("name")))
+    if target.namespace != ns or target.name != wl:
+        return None  # another workload's template does not act on this one's nodes
+    fit = _tuning_fit(facts, change, target, evidence, prereq, need, victim, rows, "")
+    started = parse_time(victim.get("created"))
+    at = parse_time(change.get("at"))
+    if fit is None or at is None:
+        return None
+    if (started is None or started < at) and not _runs_without(spec, prereq):
+        return None  # an older pod that still carries the setter: the write did not reach it
+    fit.shape = "own"
+    return fit
+
+
+def _runs_without(spec: str | None, prereq: Prerequisite) -> bool:
+    """Whether the failing pod's own spec (read from the cluster) sets none of the prerequisite's keys: it runs
+    the revision without the setter, whatever its creation time says (a pod recreated under its old name)."""
+    return spec is not None and not any(k in values(spec) for k in prereq.keys)
 
 
 def _template_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: str, prereq: Prerequisite,
@@ -280,6 +317,9 @@ def found(facts: Facts) -> list[Fit]:
             if shape == "tuning":
                 fit = _tuning_fit(facts, change, target, evidence, prereq, need, victim, rows,
                                   str((store.get("tuners") or {}).get(str(target)) or ""))
+            elif shape == "own":
+                fit = _own_fit(facts, change, target, evidence, prereq, need, victim, rows,
+                               (store.get("pod_specs") or {}).get(pod))
             else:
                 fit = _template_fit(facts, change, target, evidence, prereq, need, victim, rows, store)
             if fit is not None:
@@ -308,6 +348,13 @@ def finding(f: Fit) -> dict[str, Any]:
                    f"to{short}; {f.workload} fails there ({node}): {_quote(f.quoted)}{older}. This is "
                    f"{f.prereq.meaning}. Revert the setting in {f.target} (or exclude these nodes), then restart the "
                    f"failing pods.")
+    elif f.shape == "own":
+        older = f" while its pods started before it run ({f.peers[0]})" if f.peers else ""
+        message = (f"{f.target}'s own revision {when} before the alert took away the kernel setting its software "
+                   f"needs: {f.what}; its pod {f.pod}, which runs that revision, fails on {node}: "
+                   f"{_quote(f.quoted)}{older}. This is {f.prereq.meaning}. Put the setting back in {f.target}'s pod "
+                   f"template (the privileged init container or securityContext.sysctls), or set it on the nodes, "
+                   f"then restart the failing pod.")
     elif f.shape == "arch":
         req = "; ".join(str(d) for d in (f.change.get("diff") or [])[:1])[:120]
         message = (f"{f.target} written {when} before the alert launches nodes of another architecture: {f.what}, "
@@ -370,6 +417,14 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         await _read_lines(store, facts, row, call)
     if not any(named(lines) for lines in store["lines"].values()):
         return
+    if any(shape == "own" for _, _, _, shape in writes):  # what the failing pods themselves run
+        specs = store.setdefault("pod_specs", {})
+        for row in list(victims.values())[:MAX_WORKLOADS]:
+            got = await get_yaml(call, "Pod", str(row.get("name")), str(row.get("namespace")),
+                                 f"survey-prerequisite-pod-{row.get('name')}")
+            if got is not None:
+                specs[str(row.get("name"))] = json.dumps(got[0].get("spec") or {})
+                store["evidence"].append(got[1])
     tuners = store.setdefault("tuners", {})
     for change, target, _, shape in writes:
         if shape == "tuning" and change.get("type") == "created" and len(tuners) < MAX_TUNERS:

@@ -220,6 +220,10 @@ def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if (ia.get(name) or {}).get("image") != (ib.get(name) or {}).get("image"):
             changes.append(f"init container {name} image {(ia.get(name) or {}).get('image', 'none')} -> "
                            f"{(ib.get(name) or {}).get('image', 'none')}")
+            ran = " ".join(str(x) for f in ("command", "args") for x in (ia.get(name) or {}).get(f) or [])
+            if name not in ib and ran:  # what a removed init container did (a node's sysctl, a chown) is gone too
+                line = f"init container {name} ran {ran[:160]!r} -> removed"
+                changes.append(line if not looks_secret(line) else f"init container {name} removed")
         elif ia.get(name) != ib.get(name):  # what an init container runs (a node's sysctls, a migration) shows
             said = [f"init container {name} {f} {ia[name].get(f)} -> {ib[name].get(f)}" for f in ("command", "args")
                     if name in ia and name in ib and ia[name].get(f) != ib[name].get(f)]
