@@ -267,6 +267,7 @@ from agent.triage import (
     purge_job,
     query_rules,
     queue_split,
+    queue_weights,
     redrive_job,
     relabel_cut,
     replay_divergence,
@@ -356,7 +357,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run,
                             class_performance,
                             replay_divergence,
-                            engine_upgrade)
+                            engine_upgrade,
+                            queue_weights)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
