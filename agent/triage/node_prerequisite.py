@@ -62,6 +62,8 @@ ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 TUNING_KINDS = ("daemonset", "configmap", "tuned", "machineconfig", "kubeletconfig", "performanceprofile")
 """Kinds whose write sets a node's kernel keys: a privileged DaemonSet's command, the sysctl.conf it mounts, or a
 node-tuning operator's profile (OpenShift's Tuned `[sysctl]` section, a MachineConfig's sysctl.d file)."""
+CAPPED = "its node setup caps it:"
+"""How `_setup_lacks` says a template sets a limit (the kubelet's podPidsLimit) rather than leaving a key out."""
 OWN_KINDS = ("StatefulSet", "Deployment", "ReplicaSet", "Job", "CronJob")
 """Kinds whose own pod template may carry the privileged init container (or `securityContext.sysctls`) that sets
 a kernel key on the node its pod lands on: a chart's `sysctl -w vm.max_map_count=262144` before the server starts."""
@@ -188,6 +190,9 @@ def _setup_lacks(template: dict[str, Any], prereq: Prerequisite, need: int | Non
     text = json.dumps(spec)
     if prereq.setup is not None and prereq.setup.search(text.replace("\\n", "\n")):
         return ""  # the setup names it: the new nodes get it
+    capped = prereq.caps.search(text.replace("\\n", "\n")) if prereq.caps is not None else None
+    if capped is not None:
+        return f"{CAPPED} {capped.group(0).strip()}"  # a limit below the kernel's own: whatever keys it sets
     found = values(text)
     for key in prereq.keys:
         if key in found:
@@ -371,11 +376,14 @@ def finding(f: Fit) -> dict[str, Any]:
     else:
         key = f.prereq.setting
         kind = "kernel setting" if f.prereq.keys else "node setting"
-        message = (f"{f.target} written {when} before the alert launches nodes without the {kind} {key} "
-                   f"that {f.workload} needs: {f.what}. On {node}, launched from it since, {f.pod} fails "
-                   f"{_quote(f.quoted)}; its pods on older nodes run. This is {f.prereq.meaning}. Put the setting back "
-                   f"in {f.target}'s userData ({'sysctl -w ' + key + '=...' if f.prereq.keys else key}) and replace "
-                   f"the nodes launched since.")
+        capped = f.what.startswith(CAPPED)
+        lead = f"launches nodes with a limit {f.workload} runs into: {f.what}" if capped else \
+            f"launches nodes without the {kind} {key} that {f.workload} needs: {f.what}"
+        fix = f"Raise or remove that limit in {f.target}'s userData or kubelet settings" if capped else \
+            f"Put the setting back in {f.target}'s userData ({'sysctl -w ' + key + '=...' if f.prereq.keys else key})"
+        message = (f"{f.target} written {when} before the alert {lead}. On {node}, launched from it since, {f.pod} "
+                   f"fails {_quote(f.quoted)}; its pods on older nodes run. This is {f.prereq.meaning}. {fix} and "
+                   f"replace the nodes launched since.")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": f.target.kind, "namespace": f.target.namespace, "name": f.target.name},
             "reason": "NodePrerequisiteChanged", "message": message, "evidence": f.quoted[:2],

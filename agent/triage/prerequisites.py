@@ -66,6 +66,9 @@ class Prerequisite:
     setup: re.Pattern[str] | None = None
     """Words of a node's setup (userData, kubelet or runtime config) that provide it when it is no sysctl key
     (`LimitNOFILE=` in containerd's unit, `default-ulimits`)."""
+    caps: re.Pattern[str] | None = None
+    """Words of a node's setup that cap it below the kernel's own limit, with the number (the kubelet's per-pod
+    PID limit under a thread limit): a template that sets one takes away what the kernel's default gave."""
 
     @property
     def setting(self) -> str:
@@ -140,9 +143,12 @@ CATALOGUE: tuple[Prerequisite, ...] = (
                    r"failed to create new OS thread|failed to spawn thread|"
                    r"Maximum number of threads is lower than \d+", re.I),
         ("kernel.threads-max", "kernel.pid_max", "vm.max_map_count"),
-        "the kernel's caps on threads and PIDs (kernel.threads-max, kernel.pid_max), which every thread a runtime "
-        "starts counts against",
-        None, lambda key, old, new, need: _lower(old, new, need), default_ok=True),
+        "the kernel's caps on threads and PIDs (kernel.threads-max, kernel.pid_max) and the kubelet's per-pod PID "
+        "limit (podPidsLimit, --pod-max-pids: a pids cgroup on every pod), which every thread a runtime starts "
+        "counts against: a thread-heavy JVM, Go or Rust server fails to start threads past it",
+        None, lambda key, old, new, need: _lower(old, new, need), default_ok=True,
+        caps=re.compile(r"(?:podPidsLimit|pod[-_]max[-_]pids|podMaxPids|pod_pids_limit|pids_limit)"
+                        r"[\s\"':=]{1,5}(\d+)", re.I)),
     Prerequisite(
         "vm.nr_hugepages", "sysctl",
         re.compile(r"huge ?pages?|hugetlb", re.I),
