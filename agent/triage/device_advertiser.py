@@ -227,9 +227,26 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             store["evidence"].append(history.evidence_id)
 
 
+def pending(facts: Facts) -> list[tuple[str, str, Ref | None]]:
+    """(resource, message, the workload that waits) for each Pending on an extended resource the incident shows."""
+    return _pending(Subject(), facts)
+
+
+def siblings(node: dict[str, Any], resource: str) -> dict[str, int]:
+    """The node's other allocatable resources of the requested one's vendor domain with a positive count
+    (`nvidia.com/mig-3g.20gb` beside `nvidia.com/gpu`): the vendor's plugin runs there and advertises."""
+    domain = resource.split("/")[0] + "/"
+    names = (node.get("status") or {}).get("allocatable") or {}
+    return {str(k): n for k, v in names.items() if str(k).startswith(domain) and str(k) != resource
+            and (n := _quantity(v)) > 0}
+
+
 def _lost(nodes: list[dict[str, Any]], resource: str) -> list[dict[str, Any]]:
     """Nodes that had the resource and advertise none now: capacity > 0 with allocatable 0 (the kubelet keeps the
-    capacity of a plugin that left), else, when no node advertises it at all, nodes labelled by its vendor."""
+    capacity of a plugin that left), else, when no node advertises it at all, nodes labelled by its vendor. A node
+    that advertises another resource of the vendor's domain is not lost: its plugin runs (a renamed resource,
+    agent.triage.resource_renamed)."""
+    nodes = [n for n in nodes if not siblings(n, resource)]
     def alloc(n: dict[str, Any]) -> int:
         return _quantity(((n.get("status") or {}).get("allocatable") or {}).get(resource))
 
