@@ -49,6 +49,9 @@ DIRECTIVE = re.compile(r"(?P<key>\btime_?zone|\btime_?offset|\blocation)\b"
 NAIVE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?![.,]?\d)"
                    r"(?!\s?(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\b)")
 """A timestamp written with no zone or offset after it (`2026-03-01 10:15:02,331 INFO`)."""
+PIPELINE = re.compile(r"logstash|fluent|\[PARSER\]|\[INPUT\]|\[OUTPUT\]|vector|\[sources|\[sinks|\[transforms|"
+                      r"promtail|pipeline_stages|filelog|\bloki\b|elasticsearch|opensearch|\bdate\s*\{", re.I)
+"""What a log pipeline's config says of itself: a ConfigMap without it (an app's own `timezone:`) is not one."""
 Call = Callable[..., Awaitable[Any]]
 
 
@@ -107,6 +110,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             continue
         body = got[0].get("data") if target.kind == "ConfigMap" else got[0].get("spec")
         text = json.dumps(body).encode().decode("unicode_escape") if body else ""
+        if target.kind == "ConfigMap" and not PIPELINE.search(text):
+            continue
         old = "\n".join(str(x).split(" -> ", 1)[0] for x in change.get("diff") or [] if " -> " in str(x))
         for m in DIRECTIVE.finditer(text):
             shift = offset(m.group("zone"), facts.at)

@@ -74,9 +74,11 @@ def _full(pattern: str, name: str) -> bool:
 
 
 def discards(rule: Rule, name: str) -> bool:
-    """Whether `rule` discards the series `name` (relabel regexes are anchored at both ends)."""
+    """Whether `rule` discards the series `name` (relabel regexes are anchored at both ends). A `keep` counts only
+    on a write path, where it filters everything sent: a scrape job's keep list trims that job's own series, and
+    the alert's series may come from any other job."""
     if rule.action == "keep":
-        return not any(_full(p, name) for p in rule.patterns)
+        return "write" in rule.where.lower() and not any(_full(p, name) for p in rule.patterns)
     return any(_full(p, name) or p == name for p in rule.patterns)
 
 
@@ -113,6 +115,8 @@ _ALLOY_RULE = re.compile(r"rule\s*\{(?P<body>[^{}]*)\}", re.S)
 
 def _alloy(text: str, where: str) -> Iterator[Rule]:
     """Alloy / Grafana Agent flow `rule { source_labels = ["__name__"] regex = "..." action = "drop" }` blocks."""
+    if "prometheus.remote_write" in text:
+        where = f"{where}.remote_write"  # the relabel component forwards to the remote write
     for m in _ALLOY_RULE.finditer(text):
         body = m.group("body")
         sources = re.search(r"source_labels\s*=\s*\[\s*\"__name__\"\s*\]", body)

@@ -3,8 +3,9 @@
 Written here, not taken from the held-out bundles. Shapes: a Fluent Bit parsers file in a ConfigMap that gained
 `Time_Offset -0500` (events land five hours in the future); a Vector config whose `parse_timestamp` now names
 `Asia/Kolkata`; a Promtail timestamp stage with `location: America/Sao_Paulo`. Negative twins: a zone equal to UTC
-(`Etc/UTC`), an app whose timestamps carry an offset (`Z`, `+00:00`), a directive the write's old side already held,
-and an incident that does not say logs are missing (nothing read).
+(`Etc/UTC`), an app's own ConfigMap that sets a zone (no log pipeline), an app whose timestamps carry an offset (`Z`,
+`+00:00`), a directive the write's old side already held, and an incident that does not say logs are missing (nothing
+read).
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def test_a_promtail_timestamp_location_is_named() -> None:
                                                                 "location": "America/Sao_Paulo"}}]})
     [s], _ = _run({"promtail.yaml": stage})
     assert s.zone == "America/Sao_Paulo" and "in the future" in lt.finding(s)["message"]
+
+
+def test_an_apps_own_timezone_setting_names_nothing() -> None:
+    app = yaml.safe_dump({"scheduler": {"timezone": "Europe/Berlin", "run_at": "02:00"}})
+    assert _run({"settings.yaml": app})[0] == []
 
 
 def test_a_zone_equal_to_utc_names_nothing() -> None:

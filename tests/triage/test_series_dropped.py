@@ -1,11 +1,11 @@
 """A telemetry write whose rule discards the series an alert reads (agent.triage.series_dropped, alert_series).
 
-Written here, not taken from the held-out bundles. Shapes: a prometheus.yml in a ConfigMap whose remote write
-gained a `write_relabel_configs` drop of every `http_.*` series while the alert reads `http_requests_total`; an
-OpenTelemetry Collector whose config gained a `filter` processor excluding `grpc_server_handled_total`; an Alloy
-config whose `prometheus.relabel` keep list no longer admits the alert's queue-depth series. Negative twins: a drop
-on other series (`apiserver_.*_bucket`), a keep list that still admits the series, a rule the write's old side
-already held, and an incident that names no series (nothing read).
+Written here, not taken from the held-out bundles. Shapes: a prometheus.yml in a ConfigMap whose remote write gained a
+`write_relabel_configs` drop of every `http_.*` series while the alert reads `http_requests_total`; an OpenTelemetry
+Collector whose config gained a `filter` processor excluding `grpc_server_handled_total`; an Alloy config whose
+`prometheus.relabel` keep list no longer admits the alert's queue-depth series. Negative twins: a drop on other series
+(`apiserver_.*_bucket`), a keep list that still admits the series, a scrape job's own keep list, a rule the write's
+old side already held, and an incident that names no series (nothing read).
 """
 
 from __future__ import annotations
@@ -97,6 +97,13 @@ def test_a_drop_of_other_series_names_nothing() -> None:
         {"source_labels": ["__name__"], "regex": "apiserver_.*_bucket", "action": "drop"}]}]}
     change = _write("ConfigMap", "metrics", "prom-server", ["data key prometheus.yml changed"])
     assert _found(_configmap(yaml.safe_dump(other)), change, ["http_server_duration_seconds_bucket"])[0] == []
+
+
+def test_a_scrape_jobs_keep_list_names_nothing() -> None:
+    job = {"scrape_configs": [{"job_name": "node", "metric_relabel_configs": [
+        {"source_labels": ["__name__"], "regex": "node_cpu_seconds_total|node_memory_.*", "action": "keep"}]}]}
+    change = _write("ConfigMap", "metrics", "prom-server", ["data key prometheus.yml changed"])
+    assert _found(_configmap(yaml.safe_dump(job)), change, ["http_requests_total"])[0] == []
 
 
 def test_a_keep_list_that_still_admits_the_series_names_nothing() -> None:
