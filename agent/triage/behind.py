@@ -276,6 +276,7 @@ from agent.triage import (
     resource_renamed,
     restart_controller,
     restartless_rotation,
+    retry_repeats,
     rotation_cadence,
     route_unmatched,
     run_lock,
@@ -363,7 +364,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             class_performance,
                             replay_divergence,
                             engine_upgrade,
-                            queue_weights)
+                            queue_weights,
+                            retry_repeats)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
