@@ -187,6 +187,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.triage import (
+    accelerator_fallback,
     admission_mutation,
     agent_disk_buffer,
     alarm_setting,
@@ -349,6 +350,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             proxy_breaker, shared_identifier, setting_words, class_driver, expansion_refused,
                             kubelet_template,
                             node_config_agent, autoscaler_source, device_advertiser, resource_renamed,
+                            accelerator_fallback,
                             gpu_sharing, jwt_policy, workload_id, idp_keys, idp_import, key_split, purge_job,
                             sticky_removed, node_agent_socket, store_full, synthetic_check,
                             log_timezone,
