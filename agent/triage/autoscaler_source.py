@@ -66,7 +66,9 @@ ERRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                     r"\bNOAUTH\b|\bWRONGPASS\b|ACCESS_REFUSED|InvalidClientTokenId|"
                                     r"security token included in the request is invalid", re.I)),
     ("403 Forbidden", re.compile(r"\b403\b|forbidden|access ?denied|not authorized to perform|"
-                                 r"TopicAuthorizationFailed|GroupAuthorizationFailed", re.I)),
+                                 r"TopicAuthorizationFailed|GroupAuthorizationFailed|NOT_ALLOWED|"
+                                 r"access to (?:vhost|\w+) \S+ refused|permission denied|PERMISSION_DENIED|"
+                                 r"\bNOPERM\b|AuthorizationFailed", re.I)),
     ("TLS certificate error", re.compile(r"x509|certificate (?:signed|is not valid)|tls: ", re.I)),
     ("timeout", re.compile(r"i/o timeout|deadline exceeded|Client\.Timeout|timed out", re.I)),
     ("queue or topic not found", re.compile(r"NonExistentQueue|queue does not exist|NOT_FOUND - no queue|"
@@ -76,8 +78,10 @@ ERRORS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                       r"no matching metrics|empty result|NotFound", re.I)),
 )
 """The scaler/metric error's class in the words an operator searches for, first match wins: Kafka (SASL, topic/
-group authorization, UnknownTopicOrPartition), RabbitMQ (ACCESS_REFUSED, NOT_FOUND - no queue), Redis (NOAUTH,
-WRONGPASS), AWS SQS (AccessDenied, InvalidClientTokenId, NonExistentQueue) and the metrics APIs."""
+group authorization, UnknownTopicOrPartition), RabbitMQ (ACCESS_REFUSED, NOT_FOUND - no queue, and a user without
+rights on the vhost: `530 NOT_ALLOWED - access to vhost 'x' refused for user 'y'`), Redis (NOAUTH, WRONGPASS,
+NOPERM), PostgreSQL/MySQL (`permission denied`), AWS SQS (AccessDenied, InvalidClientTokenId, NonExistentQueue),
+GCP (PERMISSION_DENIED), Azure (AuthorizationFailed) and the metrics APIs."""
 ADAPTER_DOWN = re.compile(r"currently unable to handle the request|no endpoints available|service unavailable|"
                           r"connection refused|no such host", re.I)
 """An HPA error that says the metrics API (the adapter) is down, not that the selector matches nothing."""

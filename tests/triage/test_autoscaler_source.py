@@ -251,3 +251,51 @@ def test_a_scan_finding_about_an_hpa_or_a_reported_backlog_is_the_symptom() -> N
     said = "consumer group billing lag on invoices keeps growing"
     got = run(backlog, "billing", Subject(namespace="billing", names=["invoicer"], backlog_said=said))
     assert [g["object"]["name"] for g in got] == ["invoicer-scaler"]
+
+
+# ---- a credential without rights, in other products' words (issue #12 round 38) ----------------------------------
+
+REDIS_SHARED = {"type": "redis", "metadata": {"address": "redis-jobs.queues.svc:6379", "listName": "thumbnails",
+                                             "listLength": "20"},
+                "authenticationRef": {"kind": "ClusterTriggerAuthentication", "name": "redis-shared"}}
+NOPERM = ("error getting scale decision: NOPERM User keda-reader has no permissions to run the 'llen' command")
+PG_AUTH = {"type": "postgresql", "metadata": {"query": "SELECT count(*) FROM job_queue WHERE state='ready'",
+                                              "targetQueryValue": "10"},
+           "authenticationRef": {"name": "pg-reader"}}
+PG_DENIED = "error querying postgreSQL: pq: permission denied for table job_queue"
+
+
+def auth_write(kind: str, ns: str, name: str, minutes: int) -> dict[str, Any]:
+    return {"at": ts(timedelta(minutes=minutes)), "type": "updated", "object": {"kind": kind, "namespace": ns,
+                                                                               "name": name},
+            "summary": f"{kind} {name} written by Terraform: spec.secretTargetRef"}
+
+
+def test_cluster_trigger_authentication_repointed_at_a_user_without_rights_is_named() -> None:
+    so = scaled_object("thumbs-scaler", "media", REDIS_SHARED, fallback=None, failing=True, written=timedelta(days=9))
+    got = run(hub([so], [event("thumbs-scaler", "ScaledObject", "KEDAScalerFailed", NOPERM, timedelta(minutes=29))],
+                  changes=[auth_write("ClusterTriggerAuthentication", "", "redis-shared", 30)]), "media")
+    assert len(got) == 1 and got[0]["object"] == {"kind": "ClusterTriggerAuthentication", "namespace": "",
+                                                  "name": "redis-shared"}
+    assert "403 Forbidden" in got[0]["message"] and "NOPERM" in got[0]["message"]
+
+
+def test_trigger_authentication_of_a_database_reader_without_grant_is_named() -> None:
+    so = scaled_object("worker-scaler", "jobs", PG_AUTH, fallback=2, failing=True, written=timedelta(days=30))
+    got = run(hub([so], [event("worker-scaler", "ScaledObject", "KEDAScalerFailed", PG_DENIED,
+                               timedelta(minutes=14))], changes=[auth_write("TriggerAuthentication", "jobs",
+                                                                            "pg-reader", 15)]), "jobs")
+    assert [g["object"]["name"] for g in got] == ["pg-reader"] and "permission denied" in got[0]["message"]
+
+
+def test_denial_with_another_trigger_authentication_written_is_not_named() -> None:
+    so = scaled_object("thumbs-scaler", "media", REDIS_SHARED, fallback=None, failing=True, written=timedelta(days=9))
+    assert run(hub([so], [event("thumbs-scaler", "ScaledObject", "KEDAScalerFailed", NOPERM, timedelta(minutes=29))],
+                   changes=[auth_write("ClusterTriggerAuthentication", "", "kafka-shared", 30)]), "media") == []
+
+
+def test_denial_seen_before_the_write_is_not_named() -> None:
+    so = scaled_object("worker-scaler", "jobs", PG_AUTH, fallback=2, failing=True, written=timedelta(days=30))
+    assert run(hub([so], [event("worker-scaler", "ScaledObject", "KEDAScalerFailed", PG_DENIED,
+                                timedelta(hours=3))], changes=[auth_write("TriggerAuthentication", "jobs",
+                                                                          "pg-reader", 15)]), "jobs") == []
