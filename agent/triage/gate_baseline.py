@@ -1,5 +1,8 @@
 """A canary analysis gate written tighter than what the stable version already measures: every release fails.
 
+(This module reads Flagger's Canary; the same class in Argo Rollouts' AnalysisTemplate / AnalysisRun shape is read
+by agent.triage.analysis_gate and ranked from here under the same check.)
+
 Flagger's Canary gates each step on metrics with a `thresholdRange` (`max` for a latency or error rate, `min` for
 a success rate). Write a `max` below what the service's stable version already shows (a p99 latency gate of 250 ms
 on a service whose p99 has always been about 420 ms) and every check of every release fails: the controller halts
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import analysis_gate
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
@@ -79,7 +83,9 @@ def _halts(facts: Facts, canary: Ref) -> list[tuple[str, datetime | None, str]]:
 
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """Reading only: the Canaries written in WITHIN, their namespace's events, and for one that halted, the
-    latency / duration series labelled with its target at a moment before the first halt."""
+    latency / duration series labelled with its target at a moment before the first halt; then the same class in
+    Argo Rollouts' shape (agent.triage.analysis_gate: templates and the AnalysisRuns on each side of their write)."""
+    await analysis_gate.read(subject.namespace, facts, call)
     refs: list[Ref] = []
     for _, _, ref in facts.writes_to(KINDS, within=WITHIN, deletions=False):
         if all(not ref.same_object(r) for r in refs):
@@ -194,5 +200,8 @@ def finding(g: TightGate, at: datetime) -> dict[str, Any]:
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
-    """(the Canary, its finding, evidence ids, nothing else explained) for the ranking."""
-    return [(g.canary, finding(g, facts.at), g.evidence, []) for g in found(facts)]
+    """(the Canary or analysis template, its finding, evidence ids, nothing else explained) for the ranking."""
+    out: list[tuple[Ref, dict[str, Any], list[str], list[Ref]]] = [
+        (g.canary, finding(g, facts.at), g.evidence, []) for g in found(facts)]
+    return out + [(a.template, analysis_gate.finding(a, facts.at, CHECK), a.evidence, [])
+                  for a in analysis_gate.found(facts)]
