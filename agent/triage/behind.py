@@ -194,6 +194,7 @@ from agent.triage import (
     alert_rule,
     api_server_of,
     autoscaler_source,
+    backfill_flood,
     callee_contract,
     claim_spec,
     class_driver,
@@ -368,7 +369,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             replay_divergence,
                             engine_upgrade,
                             queue_weights,
-                            retry_repeats)
+                            retry_repeats,
+                            backfill_flood)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
