@@ -136,13 +136,22 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                     entry[slot] = str(getattr(logs, "full_text", "") or logs.text or "")
                     entry["evidence"].append(logs.evidence_id)
             if opa:
-                since = log_since.ago(written_at, facts.at)
+                since = reach_back(entry["decisions"], written_at, facts.at)
                 for verdict, needle in (("denied", DENIED), ("allowed", ALLOWED)):
                     got_split = await log_since.split(call, name, target.namespace, opa[0], needle, since,
                                                       f"survey-rego-{verdict}-{name}")
                     entry[verdict] = [got_split.before, got_split.since] if got_split else None
                     entry["evidence"] += got_split.evidence if got_split else []
             store["pods"][name] = entry
+
+
+def reach_back(text: str, written: datetime, incident: datetime) -> timedelta:
+    """How far back from the log's "now" the write lies: from the newest decision line read (the log's own clock,
+    right both live and in a replay captured after the incident), with a minute's margin; else log_since's guess."""
+    newest = max((d.at for d in decisions(text)), default=None)
+    if newest is None or newest < written:
+        return log_since.ago(written, incident)
+    return newest - written + timedelta(minutes=1)
 
 
 # ---- judging (pure) -----------------------------------------------------------------------------
