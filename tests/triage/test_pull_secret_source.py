@@ -6,6 +6,11 @@ Kubernetes' shape. Two shapes: a StatefulSet whose default ServiceAccount Pulumi
 and a DaemonSet whose ServiceAccount a chart upgrade re-applied (Artifact Registry 403). Twins: siblings that
 never carried a secret, a secret carried only by another owner's pods (a template change), a ServiceAccount
 that still lists it, and a write made after the refused pods were admitted.
+
+Whatever the owner (revisions read): an account that lost its secret across a rollout to a new ReplicaSet, one
+re-created between two StatefulSet ControllerRevisions, a template that dropped the secret (named, not the account
+written in another field), a Kyverno injecting policy removed, a Gatekeeper Assign rewritten; twins: a registry
+that refuses with nothing in the cluster changed, a mutation that speaks of labels only, an account still listing it.
 """
 
 from __future__ import annotations
@@ -161,3 +166,138 @@ def test_read_takes_each_pod_and_account_once_when_the_workload_has_few_pods() -
     assert len(facts.reads[pss.STORE]["accounts"]) == 1
     [lost] = pss.found(facts)
     assert lost.failing == 1 and str(lost.workload) == "Deployment notify/mailer"
+
+
+# ---- whatever the owner: revisions read, template and injector sources ----------------------------------------
+
+
+def _revision(kind: str, ns: str, name: str, created: str, secrets: list[str]) -> dict[str, Any]:
+    pod_spec: dict[str, Any] = {"containers": [{"name": "main", "image": "img"}]}
+    if secrets:
+        pod_spec["imagePullSecrets"] = [{"name": s} for s in secrets]
+    template = {"spec": pod_spec}
+    meta = {"name": name, "namespace": ns, "creationTimestamp": created}
+    if kind == "ControllerRevision":
+        return {"kind": kind, "metadata": meta, "data": {"spec": {"template": template}}, "revision": 2}
+    return {"kind": kind, "metadata": meta, "spec": {"template": template}}
+
+
+def _rollout(old_template: list[str], new_template: list[str], account_write: str,
+             account_secrets: list[str] | None = None) -> Facts:
+    """A Deployment rolled to a new ReplicaSet; its account `billing` and both ReplicaSets' templates as given."""
+    old = _pod("invoicer-5f6b7c8d9-bcdfg", "billing", ("ReplicaSet", "invoicer-5f6b7c8d9"), "billing",
+               "2026-09-12T10:00:00Z", ["acr-pull"], False)
+    new = _pod("invoicer-6c7d8f9b4-vwxz2", "billing", ("ReplicaSet", "invoicer-6c7d8f9b4"), "billing",
+               "2026-10-03T13:05:00Z", [], True)
+    sa = _account("billing", "billing", "2026-03-01T00:00:00Z", account_secrets or [],
+                  [("argocd-application-controller", account_write)])
+    facts = _facts(("Deployment", "billing", "invoicer"), "unauthorized: authentication required", [old, new], [sa])
+    facts.reads[pss.STORE]["revisions"] = {
+        "ReplicaSet/invoicer-5f6b7c8d9": (_revision("ReplicaSet", "billing", "invoicer-5f6b7c8d9",
+                                                    "2026-09-12T09:59:00Z", old_template), "R1"),
+        "ReplicaSet/invoicer-6c7d8f9b4": (_revision("ReplicaSet", "billing", "invoicer-6c7d8f9b4",
+                                                    "2026-10-03T13:04:00Z", new_template), "R2")}
+    return facts
+
+
+def test_an_account_that_lost_its_secret_across_a_rollout_to_a_new_replicaset_is_named() -> None:
+    # neither template ever listed acr-pull: the old pods got it from the account, written between the two
+    [lost] = pss.found(_rollout([], [], "2026-10-03T12:30:00Z"))
+    assert (str(lost.account), lost.source, lost.secrets) == ("ServiceAccount billing/billing", "account",
+                                                                ["acr-pull"])
+    assert pss.finding(lost, AT)["reason"] == "PullSecretsDropped"
+
+
+def test_an_account_recreated_between_two_statefulset_revisions_is_named_through_controller_revisions() -> None:
+    old = _pod("vault-agent-0", "secrets", ("StatefulSet", "vault-agent"), "agent", "2026-09-01T00:00:00Z",
+               ["ecr-creds"], False)
+    new = _pod("vault-agent-1", "secrets", ("StatefulSet", "vault-agent"), "agent", "2026-10-03T13:50:00Z", [], True)
+    old["metadata"]["labels"] = {"controller-revision-hash": "vault-agent-7d9f8c6b5"}
+    new["metadata"]["labels"] = {"controller-revision-hash": "vault-agent-84c5b7d6f"}
+    sa = _account("agent", "secrets", "2026-10-03T13:10:00Z", [], [("kustomize-controller", "2026-10-03T13:10:00Z")])
+    facts = _facts(("StatefulSet", "secrets", "vault-agent"), "403 Forbidden", [old, new], [sa])
+    facts.reads[pss.STORE]["revisions"] = {
+        f"ControllerRevision/{n}": (_revision("ControllerRevision", "secrets", n, "2026-08-01T00:00:00Z", []), "C")
+        for n in ("vault-agent-7d9f8c6b5", "vault-agent-84c5b7d6f")}
+    [lost] = pss.found(facts)
+    assert str(lost.account) == "ServiceAccount secrets/agent" and lost.manager == "kustomize-controller"
+    # the same pods, the older revision's template listing the secret: the account is not what changed
+    facts.reads[pss.STORE]["revisions"]["ControllerRevision/vault-agent-7d9f8c6b5"] = (
+        _revision("ControllerRevision", "secrets", "vault-agent-7d9f8c6b5", "2026-08-01T00:00:00Z", ["ecr-creds"]),
+        "C")
+    [lost] = pss.found(facts)
+    assert (lost.source, str(lost.account)) == ("template", "StatefulSet secrets/vault-agent")
+
+
+def test_a_template_that_dropped_the_secret_is_named_not_an_account_changed_in_another_field() -> None:
+    facts = _rollout(["acr-pull"], [], "2026-10-03T12:30:00Z")  # the account was written too (another field)
+    facts.changes = {"changes": [{"at": "2026-10-03T13:03:00Z", "type": "update",
+                                  "object": {"kind": "Deployment", "namespace": "billing", "name": "invoicer"},
+                                  "summary": "Deployment billing/invoicer written by flux: spec.template"}]}
+    [lost] = pss.found(facts)
+    assert (lost.source, str(lost.account), lost.manager) == ("template", "Deployment billing/invoicer", "flux")
+    finding = pss.finding(lost, AT)
+    assert finding["reason"] == "PullSecretsDroppedFromTemplate" and "pod template" in finding["message"]
+
+
+def test_an_injecting_policy_removed_between_the_admissions_is_named() -> None:
+    # Kyverno put the secret into pods (its patch annotation says so); the account and templates never listed it
+    facts = _rollout([], [], "2026-03-01T00:00:00Z")
+    old = facts.reads[pss.STORE]["pods"][0][0]
+    old["metadata"]["annotations"] = {
+        "policies.kyverno.io/last-applied-patches": "add-registry-auth.inject.kyverno.io: added /spec/imagePullSecrets"}
+    facts.changes = {"changes": [{"at": "2026-10-03T11:00:00Z", "type": "deleted",
+                                  "object": {"kind": "ClusterPolicy", "namespace": "", "name": "add-registry-auth"},
+                                  "summary": "ClusterPolicy add-registry-auth deleted by kubectl-client-side-apply"}]}
+    [lost] = pss.found(facts)
+    assert (lost.source, str(lost.account)) == ("injector", "ClusterPolicy add-registry-auth")
+    assert pss.finding(lost, AT)["reason"] == "PullSecretInjectionStopped"
+
+
+def test_a_gatekeeper_mutation_whose_change_speaks_of_pull_secrets_is_named() -> None:
+    facts = _rollout([], [], "2026-03-01T00:00:00Z")
+    facts.changes = {"changes": [{"at": "2026-10-03T12:10:00Z", "type": "update",
+                                  "object": {"kind": "Assign", "namespace": "", "name": "registry-credentials"},
+                                  "summary": "Assign registry-credentials written by gatekeeper-admin",
+                                  "diff": ["spec.match.namespaces = [payments]",
+                                           "spec.location = spec.imagePullSecrets"]}]}
+    [lost] = pss.found(facts)
+    assert (lost.source, lost.manager) == ("injector", "gatekeeper-admin")
+
+
+def test_a_registry_that_really_refuses_or_an_unrelated_policy_names_nothing() -> None:
+    # templates read and silent, the account unchanged since long before: nothing in the cluster took the secret
+    assert pss.found(_rollout([], [], "2026-03-01T00:00:00Z")) == []
+    facts = _rollout([], [], "2026-03-01T00:00:00Z")
+    facts.changes = {"changes": [{"at": "2026-10-03T12:10:00Z", "type": "update",
+                                  "object": {"kind": "ClusterPolicy", "namespace": "", "name": "add-team-label"},
+                                  "summary": "ClusterPolicy add-team-label written by kyverno",
+                                  "diff": ["spec.rules[0].mutate.patchStrategicMerge.metadata.labels.team"]}]}
+    assert pss.found(facts) == []  # a mutation that speaks of labels only
+    # the account still lists the secret: the registry refuses the credential itself
+    assert pss.found(_rollout([], [], "2026-10-03T12:30:00Z", account_secrets=["acr-pull"])) == []
+
+
+def test_read_takes_the_replicasets_the_pods_came_from() -> None:
+    old = _pod("mailer-7c9d8f6b5-x7b2m", "notify", ("ReplicaSet", "mailer-7c9d8f6b5"), "mailer",
+               "2026-09-01T00:00:00Z", ["ghcr-pull"], False)
+    new = _pod("mailer-8d4f9b7c6-zzq4k", "notify", ("ReplicaSet", "mailer-8d4f9b7c6"), "mailer",
+               "2026-10-03T13:40:00Z", [], True)
+    sa = _account("mailer", "notify", "2026-10-03T12:00:00Z", [], [("pulumi-kubernetes", "2026-10-03T12:00:00Z")])
+    rows = [{"name": p["metadata"]["name"], "namespace": "notify", "created": p["metadata"]["creationTimestamp"]}
+            for p in (old, new)]
+    hub = RecordingHub(objects={("Pod", "notify", old["metadata"]["name"]): old,
+                                ("Pod", "notify", new["metadata"]["name"]): new,
+                                ("ServiceAccount", "notify", "mailer"): sa,
+                                ("ReplicaSet", "notify", "mailer-7c9d8f6b5"): _revision(
+                                    "ReplicaSet", "notify", "mailer-7c9d8f6b5", "2026-09-01T00:00:00Z", []),
+                                ("ReplicaSet", "notify", "mailer-8d4f9b7c6"): _revision(
+                                    "ReplicaSet", "notify", "mailer-8d4f9b7c6", "2026-10-03T13:39:00Z", [])},
+                       lists={"Pod": rows})
+    facts = _facts(("Deployment", "notify", "mailer"), "401 Unauthorized", [], [])
+    del facts.reads[pss.STORE]
+    asyncio.run(pss.read(facts, hub))
+    assert sorted(facts.reads[pss.STORE]["revisions"]) == ["ReplicaSet/mailer-7c9d8f6b5",
+                                                           "ReplicaSet/mailer-8d4f9b7c6"]
+    [lost] = pss.found(facts)
+    assert str(lost.account) == "ServiceAccount notify/mailer" and lost.manager == "pulumi-kubernetes"
