@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
+from opentelemetry import trace
 
 
 class SDKChanged(RuntimeError):
@@ -34,3 +35,32 @@ def add_middleware(server: MCPServer, middleware: Any) -> None:
         raise SDKChanged("the MCP SDK's low-level server has no middleware list: the SDK changed; "
                          "update mcp_servers/common/sdk.py so every tool call is still judged")
     chain.append(middleware)
+
+
+class SpanWhenTraced:
+    """The SDK's per-request OpenTelemetry middleware, run only while a tracer provider is installed.
+
+    Why: without one (an MCP server nobody traces: `vigil mcp codegraph` under Claude Code) the SDK's
+    middleware still builds the span's attributes, extracts the caller's trace context from `_meta` and
+    attaches a non-recording span to the context around every call, about 10 us a call for a span that
+    records nothing. Once a provider is installed (agent/telemetry/setup.py, at any time: it is looked up
+    per request, as guardrails/pipeline.py's `_span` does) every request goes through the SDK's middleware
+    again, unchanged."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, ctx: Any, call_next: Any) -> Any:
+        if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            return await call_next(ctx)
+        return await self.inner(ctx, call_next)
+
+
+def span_only_when_traced(server: MCPServer) -> None:
+    """Wrap the SDK's OpenTelemetry middleware of `server` in `SpanWhenTraced` (no other middleware changes)."""
+    from mcp.server._otel import OpenTelemetryMiddleware
+
+    chain = lowlevel(server).middleware
+    for i, middleware in enumerate(chain):
+        if isinstance(middleware, OpenTelemetryMiddleware):
+            chain[i] = SpanWhenTraced(middleware)

@@ -38,7 +38,7 @@ from guardrails.pipeline import Normaliser, Pipeline, default_policy_path
 from guardrails.policy import Limits, load_policy
 from guardrails.quarantine import quarantine
 from guardrails.rollback import RollbackStore
-from mcp_servers.common.sdk import add_middleware
+from mcp_servers.common.sdk import add_middleware, span_only_when_traced
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
@@ -93,6 +93,7 @@ def create_server(name: str, instructions: str, guard: ServerGuard,
     Kubernetes server resolves a kind spelling through discovery); the tool then receives exactly
     the arguments that were judged."""
     server: MCPServer = MCPServer(name, instructions=instructions)
+    span_only_when_traced(server)
     add_middleware(server, _guard_middleware(server, guard, normalise))
     _GUARDED[server] = Guarded(guard, normalise)
     return server
