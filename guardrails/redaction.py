@@ -1735,8 +1735,10 @@ _DIRECTIVE_VALUE = re.compile(
     r"""[ \t]+(?:(?P<vq>["'])(?P<qv>[^"'\r\n]{1,256})(?P=vq)|(?P<bv>[^\s"'`;#][^\s"'`;]{0,255}))"""
     r"""(?P<ml>)(?P<tq>)(?P<ev>(?!))?"""  # the groups `_AFTER_KEY` has, never set here
     # then at most a few plain words: the scopes or actions the credential is for (squid `cachemgr_passwd X
-    # info menu`, an ACL line `secret X read write`); a second value-shaped token ends nothing, so no match
-    r"""(?:[ \t]+[A-Za-z][\w\-]{0,31}){0,8}[ \t]*;?[ \t]*(?=\r?\n|$)"""
+    # info menu`, an ACL line `secret X read write`); a second value-shaped token ends nothing, so no match.
+    # A value ending in a comma or a stop is a sentence's word (a comment wrapped after "the\npassword
+    # database, ..."): a directive's value is not punctuated, so no words may follow it then
+    r"""(?:(?<![,.:!?])(?:[ \t]+[A-Za-z][\w\-]{0,31}){1,8})?[ \t]*;?[ \t]*(?=\r?\n|$)"""
 )
 """The value of a line-oriented config directive (fluentd, mosquitto, squid, nginx): `key value` and nothing
 else on the line but the plain words that scope it; the key must name a credential (`password`,

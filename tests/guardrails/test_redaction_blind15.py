@@ -153,6 +153,9 @@ def test_directive_value_then_scope_words() -> None:
 @pytest.mark.parametrize("text", [
     "cachemgr_passwd none config reconfigure",
     "password required for all users",
+    # a wrapped comment whose line starts with the key word: a sentence, its "value" punctuated
+    "# when the account is missing from the local\npassword store, hand the path back as given",
+    "# lookups fall back to the\npassword file. see the notes below",
 ])
 def test_directive_with_words_only_kept(text: str) -> None:
     _kept(text)
