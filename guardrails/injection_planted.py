@@ -34,6 +34,12 @@ from __future__ import annotations
 from guardrails.injection_concepts import ConceptDetector
 
 _READER = r"(?:ai|llm|assistant|agent|bot|model|copilot|chatbot|vigil)"
+_AI_READER = r"(?:ai|llm|assistant|agent|copilot|chatbot|vigil)"
+"""Readers a question or a forged marker names: not `bot` and `model` alone, which are a chat bot's config
+key and a trained model in ordinary operations text."""
+_AI_ONLY = r"(?:ai|llm|assistant|copilot|chatbot|vigil|(?:ai|llm)[\s-](?:agent|bot|model))"
+"""The reader by a name only an AI has: `agent`, `bot` and `model` alone are also software an FAQ is about
+("What should the agent do when the disk is full?" of a metrics agent)."""
 _OPERATION = (
     r"(?:run|execute|delete|cancel|disable|trigger|apply|deploy|terminate|destroy|drop|merge|approve|fetch|curl|"
     r"wget|send|post|upload|paste|export|scale|drain|cordon|wipe|purge|revoke|grant|push|force|silence|mute|"
@@ -86,10 +92,14 @@ CONCEALED_PROVENANCE = (
 FORGED_END_OF_OUTPUT = (
     r"(?:-{3,}|={3,}|#{3,}|\*{3,}|\[|<)\s*end\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}(?:output|result|response|"
     r"logs?|data|document|file|context|transcript)\s*(?:-{3,}|={3,}|#{3,}|\*{3,}|\]|>)"
-    r"[\s\S]{0,200}?\b(?:instructions?|directives?|proceed|you\s+(?:must|should|may|are|can)|(?:pre-?)?approved|"
-    r"system|assistant|agent|vigil)\b"
+    r"[\s\S]{0,200}?(?:\b(?:new|updated|revised|real|actual|further)\s+(?:instructions?|directives?|tasks?|orders?)\b"
+    r"|\b" + _AI_READER + r"(?:'s)?\s*(?:\(?(?:instructions?|directives?|tasks?|orders?)\b|,)"
+    r"|\b(?:instructions?|directives?|tasks?|orders?)\s+(?:for|to)\s+(?:the\s+|any\s+)?" + _READER + r"\b"
+    r"|\byou\s+(?:must|should|may|can|are\s+(?:now|cleared|authori[sz]ed|allowed|permitted))\b)"
 )
-"""A marker saying the tool's output ended, then more text turning to the reader."""
+"""A marker saying the tool's output ended, then more text turning to the reader: instructions for it, the
+reader named with a comma, "you must/may". Not any text after an end marker: a real `---- end of logs ----`
+is followed by more output, and that may well say `kube-system`, `approved` or `agent:`."""
 
 # ------------------------------------------------------------------ permission granted to the reader
 
@@ -113,7 +123,12 @@ PERSONA_FROM_HERE = (
 )
 UNRESTRICTED_PERSONA = (
     r"\b(?:an?\s+)?(?:ai|agent|assistant|model|bot|llm|persona)\s+(?:without|with\s+no|free\s+(?:of|from))\s+"
-    r"(?:any\s+)?(?:restrictions|limits|limitations|rules|guardrails|filters|safeguards|constraints)\b"
+    r"(?:any\s+)?restrictions\b"
+    # limits, rules or filters are also what software runs with ("the model with no limits on the GPU pod",
+    # "a Falco agent with no rules loaded"): only a reader told that it is such an agent is given a persona
+    r"|\byou(?:'re|\s+are)\s+(?:now\s+)?[^.\n]{0,40}?\b(?:ai|agent|assistant|model|bot|llm|persona)\s+(?:without|"
+    r"with\s+no|free\s+(?:of|from))\s+(?:any\s+)?(?:limits|limitations|rules|guardrails|filters|safeguards|"
+    r"constraints)\b"
     r"|\bunrestricted\s+(?:ai|agent|assistant|model|mode|persona)\b"
 )
 
@@ -149,12 +164,13 @@ MACHINE_VOCATIVE_ORDER = (
     r"now|just|kindly)\s+)?" + _ORDER + r"\b"
 )
 READER_KEY_ORDER = (
-    r"(?:^|[\s{,\"'(])(?:ai|llm|assistant|agent|copilot|vigil|bot)[-_](?:action|instruction|directive|command|task|"
+    r"(?:^|[\s{,\"'(])(?:ai|llm|assistant|agent|copilot|vigil)[-_](?:action|instruction|directive|command|task|"
     r"todo|request|override|policy|reason|note|hint)s?[\"']?\s*[:=]\s*[\"']?[^\n]{0,40}?\b" + _ORDER + r"\b"
 )
-"""A trailer, tag or header key naming the reader, its value an order (`Assistant-Action: approve-and-deploy`)."""
+"""A trailer, tag or header key naming the reader, its value an order (`Assistant-Action: approve-and-deploy`).
+Not `bot_...`: a ChatOps bot's own config names its commands so (`bot_command: deploy staging`)."""
 QUESTION_TO_READER_ORDER = (
-    r"\b(?:what|how)\s+(?:should|must|shall|will|would|is)\s+(?:the|an?|any|this)\s+" + _READER + r"\s+(?:do|respond|"
+    r"\b(?:what|how)\s+(?:should|must|shall|will|would|is)\s+(?:the|an?|any|this)\s+" + _AI_ONLY + r"\s+(?:do|respond|"
     r"handle|answer|be\s+doing|supposed\s+to\s+do)\b[^?\n]{0,80}\?\s*(?:\n\s*)?(?:a\s*:|answer\s*:)?\s*"
     r"(?:please\s+)?" + _ORDER + r"\b"
 )
@@ -245,7 +261,7 @@ DETECTORS: tuple[ConceptDetector, ...] = (
     ConceptDetector("machine_vocative_order", "instruction", 0.6, MACHINE_VOCATIVE_ORDER,
                     ("ai", "llm", "automated", "autonomous", "assistant", "agent", "bot", "model", "copilot")),
     ConceptDetector("reader_key_order", "instruction", 0.6, READER_KEY_ORDER,
-                    ("ai", "llm", "assistant", "agent", "copilot", "vigil", "bot")),
+                    ("ai", "llm", "assistant", "agent", "copilot", "vigil")),
     ConceptDetector("question_to_reader_order", "instruction", 0.6, QUESTION_TO_READER_ORDER,
                     ("what", "how")),
     ConceptDetector("safeguard_removal_required", "instruction", 0.6, SAFEGUARD_REMOVAL_REQUIRED,
