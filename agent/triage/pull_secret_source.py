@@ -233,7 +233,8 @@ def found(facts: Facts) -> list[LostSecret]:
             carried_until, first_refused = _carried_window(carrying, victims, facts.at)
             if carried_until > first_refused:
                 continue
-            source = (_from_template(facts, workload, carrying, victims, lost, revisions, error)
+            source = (_from_template(facts, workload, carrying, victims, lost, revisions,
+                                     (carried_until, first_refused), error)
                       or _from_injector(facts, workload, carrying, victims, lost, (carried_until, first_refused),
                                         error)
                       or _from_account(facts, workload, account, account_id, carrying, victims, lost, revisions,
@@ -271,9 +272,11 @@ def _from_account(facts: Facts, workload: Ref, account: dict[str, Any], account_
 
 def _from_template(facts: Facts, workload: Ref, carrying: list[tuple[dict[str, Any], str]],
                    victims: list[tuple[dict[str, Any], str]], lost: list[str],
-                   revisions: dict[str, tuple[dict[str, Any], str]], error: str) -> LostSecret | None:
+                   revisions: dict[str, tuple[dict[str, Any], str]], window: tuple[datetime, datetime],
+                   error: str) -> LostSecret | None:
     """The workload, when an older revision's pod template lists the secrets and the refused pods' revision (read)
-    does not: the rollout dropped them, whatever the ServiceAccount did."""
+    does not: the rollout dropped them, whatever the ServiceAccount did. Dated by the workload's timeline write, or
+    else the new revision's creation, between the two admissions."""
     dropped = sorted({s for p, _ in carrying for s in _template_secrets(revisions, p) or []} & set(lost))
     victim_keys = {_revision_key(p) for p, _ in victims} - {None}
     if not dropped or not victim_keys:
@@ -283,7 +286,9 @@ def _from_template(facts: Facts, workload: Ref, carrying: list[tuple[dict[str, A
         return None
     created = [parse_time((obj.get("metadata") or {}).get("creationTimestamp")) for obj, _ in newer]
     timeline = _workload_write(facts, workload)
-    written = timeline or next(((t, "") for t in sorted(c for c in created if c is not None)), None)
+    dated = [timeline] if timeline is not None else []
+    dated += [(t, "") for t in sorted(c for c in created if c is not None)]
+    written = next((w for w in dated if window[0] <= w[0] <= window[1]), None)
     if written is None:
         return None
     return LostSecret(workload, dropped, written[0], written[1], workload, len(victims), error,

@@ -217,8 +217,9 @@ def test_an_account_recreated_between_two_statefulset_revisions_is_named_through
     sa = _account("agent", "secrets", "2026-10-03T13:10:00Z", [], [("kustomize-controller", "2026-10-03T13:10:00Z")])
     facts = _facts(("StatefulSet", "secrets", "vault-agent"), "403 Forbidden", [old, new], [sa])
     facts.reads[pss.STORE]["revisions"] = {
-        f"ControllerRevision/{n}": (_revision("ControllerRevision", "secrets", n, "2026-08-01T00:00:00Z", []), "C")
-        for n in ("vault-agent-7d9f8c6b5", "vault-agent-84c5b7d6f")}
+        f"ControllerRevision/{n}": (_revision("ControllerRevision", "secrets", n, t, []), "C")
+        for n, t in (("vault-agent-7d9f8c6b5", "2026-08-01T00:00:00Z"),
+                     ("vault-agent-84c5b7d6f", "2026-10-03T13:45:00Z"))}
     [lost] = pss.found(facts)
     assert str(lost.account) == "ServiceAccount secrets/agent" and lost.manager == "kustomize-controller"
     # the same pods, the older revision's template listing the secret: the account is not what changed
@@ -301,3 +302,14 @@ def test_read_takes_the_replicasets_the_pods_came_from() -> None:
                                                            "ReplicaSet/mailer-8d4f9b7c6"]
     [lost] = pss.found(facts)
     assert str(lost.account) == "ServiceAccount notify/mailer" and lost.manager == "pulumi-kubernetes"
+
+
+def test_a_template_change_dated_outside_the_admissions_names_no_template() -> None:
+    # the new revision exists since before the carrying pod was admitted and no workload write falls between
+    facts = _rollout(["acr-pull"], [], "2026-03-01T00:00:00Z")
+    facts.reads[pss.STORE]["revisions"]["ReplicaSet/invoicer-6c7d8f9b4"][0]["metadata"]["creationTimestamp"] = (
+        "2026-09-01T00:00:00Z")
+    assert pss.found(facts) == []
+    facts.reads[pss.STORE]["revisions"]["ReplicaSet/invoicer-6c7d8f9b4"][0]["metadata"]["creationTimestamp"] = (
+        "2026-10-03T13:04:00Z")
+    assert [ls.source for ls in pss.found(facts)] == ["template"]
