@@ -213,12 +213,14 @@ def _judge(facts: Facts, ref: Ref, template: dict[str, Any], written_at: datetim
                 continue  # judged the same way before the write: the write changed something else
             condition = _gate(t_metric)[0] or _gate(t_metric)[1]
             if empty and not values:
-                return ChangedGate(ref, name, "empty", str(_meta(run).get("name")), [], [], _gate(t_metric)[2],
+                return ChangedGate(ref, name, "empty", f"AnalysisRun {_meta(run).get('name')}", [], [],
+                                   _gate(t_metric)[2],
                                    written_at, [r_evidence])
             passed = [(p, e) for p, e in prior if _phase(_results(p)[name]) == "successful"]
             before = [v for p, _ in passed for v in _values(_results(p)[name])[0]]
             if values and before and _same(values, before):
-                return ChangedGate(ref, name, "tightened", str(_meta(run).get("name")), values, before, condition,
+                return ChangedGate(ref, name, "tightened", f"AnalysisRun {_meta(run).get('name')}", values, before,
+                                   condition,
                                    written_at, [r_evidence, passed[-1][1]])
     return None
 
@@ -227,14 +229,14 @@ def finding(g: ChangedGate, at: datetime, check: str) -> dict[str, Any]:
     """The template, the metric whose gate changed, and why the release is not at fault."""
     ago = minutes_text(int((at - g.written_at).total_seconds() // 60))
     if g.shape == "empty":
-        why = (f"its query for {g.metric} ({g.condition[:160]}) returns nothing, so every measurement of "
-               f"AnalysisRun {g.run} fails or errors and the rollout is aborted. The release is not at fault: "
+        why = (f"its query for {g.metric} returns nothing ('{g.condition[:160]}'), so every measurement of "
+               f"{g.run} fails or errors and the rollout is aborted. The release is not at fault: "
                f"point the query back at a series the service emits")
         reason = "AnalysisQueryEmpty"
     else:
         now = f"{median(g.values):g}"
         was = f"{median(g.before):g}"
-        why = (f"{g.metric} now fails its condition '{g.condition[:160]}' in AnalysisRun {g.run} at about {now}, "
+        why = (f"{g.metric} now fails its condition '{g.condition[:160]}' in {g.run} at about {now}, "
                f"while runs before the write passed the same metric at about {was}: the service measures the same "
                f"and the gate was tightened, so every release is aborted. The release is not at fault: set the "
                f"condition back to what the service normally measures")

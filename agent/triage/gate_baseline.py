@@ -1,7 +1,8 @@
 """A canary analysis gate written tighter than what the stable version already measures: every release fails.
 
 (This module reads Flagger's Canary; the same class in Argo Rollouts' AnalysisTemplate / AnalysisRun shape is read
-by agent.triage.analysis_gate and ranked from here under the same check.)
+by agent.triage.analysis_gate, a Flagger MetricTemplate whose query returns nothing by
+agent.triage.metric_template_empty; both are ranked from here under the same check.)
 
 Flagger's Canary gates each step on metrics with a `thresholdRange` (`max` for a latency or error rate, `min` for
 a success rate). Write a `max` below what the service's stable version already shows (a p99 latency gate of 250 ms
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage import analysis_gate
+from agent.triage import analysis_gate, metric_template_empty
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
@@ -86,6 +87,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     latency / duration series labelled with its target at a moment before the first halt; then the same class in
     Argo Rollouts' shape (agent.triage.analysis_gate: templates and the AnalysisRuns on each side of their write)."""
     await analysis_gate.read(subject.namespace, facts, call)
+    await metric_template_empty.read(subject.namespace, facts, call)
     refs: list[Ref] = []
     for _, _, ref in facts.writes_to(KINDS, within=WITHIN, deletions=False):
         if all(not ref.same_object(r) for r in refs):
@@ -204,4 +206,4 @@ def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Re
     out: list[tuple[Ref, dict[str, Any], list[str], list[Ref]]] = [
         (g.canary, finding(g, facts.at), g.evidence, []) for g in found(facts)]
     return out + [(a.template, analysis_gate.finding(a, facts.at, CHECK), a.evidence, [])
-                  for a in analysis_gate.found(facts)]
+                  for a in analysis_gate.found(facts) + metric_template_empty.found(facts)]

@@ -72,7 +72,7 @@ def _tightened(values: list[str], written: datetime | None = AT - timedelta(hour
 def test_a_tightened_success_condition_failing_the_values_that_passed_before_is_named() -> None:
     facts = _tightened(["[0.011]", "[0.013]"])
     [g] = analysis_gate.found(facts)
-    assert (g.shape, g.metric, g.run) == ("tightened", "error-ratio", "orders-7d2b-5-1")
+    assert (g.shape, g.metric, g.run) == ("tightened", "error-ratio", "AnalysisRun orders-7d2b-5-1")
     [(ref, finding, evidence, _)] = [s for s in behind.suspects(facts) if s[1]["check"] == gate_baseline.CHECK]
     assert str(ref) == "AnalysisTemplate checkout/error-ratio" and evidence == ["E1", "E2", "R1", "R0"]
     assert "result[0] <= 0.005" in finding["message"] and "0.0115" in finding["message"]
