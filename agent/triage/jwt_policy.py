@@ -22,8 +22,8 @@ Dating: a refusal already printed before the write is not its effect. A denial i
 print none (a JSON format without a time field, a 401 body). Those are dated by the kubelet's own stamps through
 `log_since`: the container's log read whole and since the write (plus SLACK), grepping the denial's words; more
 denials in the whole tail than since the write means the proxy refused before it, and the write is not named. The
-window is counted back from the incident's time (the moment the survey reads at); when neither way can tell, the
-write is kept (undated, as before).
+window starts at an absolute moment (SLACK before the write) that the API server judges on the kubelet's stamps, so
+it does not depend on when the survey runs; when neither way can tell, the write is kept (undated, as before).
 """
 
 from __future__ import annotations
@@ -262,7 +262,7 @@ async def _date_by_kubelet(facts: Facts, call: Callable[..., Awaitable[Any]], ke
         at = parse_time(change.get("at"))
         if at is None or at > facts.at:
             continue
-        got = await log_since.split(call, pod, namespace, container, words, log_since.ago(at, facts.at) + SLACK,
+        got = await log_since.split(call, pod, namespace, container, words, at - SLACK,
                                     f"survey-jwt-dated-{target.name}")
         if got is not None:
             kept["before"][str(target)] = got.before

@@ -136,22 +136,25 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                     entry[slot] = str(getattr(logs, "full_text", "") or logs.text or "")
                     entry["evidence"].append(logs.evidence_id)
             if opa:
-                since = reach_back(entry["decisions"], written_at, facts.at)
                 for verdict, needle in (("denied", DENIED), ("allowed", ALLOWED)):
-                    got_split = await log_since.split(call, name, target.namespace, opa[0], needle, since,
+                    got_split = await log_since.split(call, name, target.namespace, opa[0], needle,
+                                                      since_moment(written_at),
                                                       f"survey-rego-{verdict}-{name}")
                     entry[verdict] = [got_split.before, got_split.since] if got_split else None
                     entry["evidence"] += got_split.evidence if got_split else []
             store["pods"][name] = entry
 
 
-def reach_back(text: str, written: datetime, incident: datetime) -> timedelta:
-    """How far back from the log's "now" the write lies: from the newest decision line read (the log's own clock,
-    right both live and in a replay captured after the incident), with a minute's margin; else log_since's guess."""
-    newest = max((d.at for d in decisions(text)), default=None)
-    if newest is None or newest < written:
-        return log_since.ago(written, incident)
-    return newest - written + timedelta(minutes=1)
+MARGIN = timedelta(minutes=1)
+"""How long before the write the "since" count starts: a decision stamped in the write's own minute (the ConfigMap
+synced by kube-mgmt a few seconds later) counts as after it."""
+
+
+def since_moment(written: datetime) -> datetime:
+    """The moment the decisions are counted from. It goes to the server as an absolute time (log_since), so the
+    count no longer depends on guessing the server's now: no reading of the newest decision line is needed, and the
+    same bundle gives the same counts at any wall-clock time."""
+    return written - MARGIN
 
 
 # ---- judging (pure) -----------------------------------------------------------------------------

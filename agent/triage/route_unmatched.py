@@ -109,16 +109,18 @@ def line_time(line: str) -> datetime | None:
     return parse_time(m.group(1) + "Z") if m else None
 
 
-async def server_now(call: Call, row: dict[str, Any], incident: datetime, step: str) -> datetime:
-    """The moment `since=` counts back from, read off the proxy's newest line (an access log of a serving proxy is
-    written every few seconds): a replayed bundle's server answers as of its capture, which may be well after the
-    incident; live, it is the wall clock. Falls back to log_since.ago's reckoning when the line carries no time."""
+async def newest_line(call: Call, row: dict[str, Any], incident: datetime, step: str) -> datetime:
+    """When the proxy's log ends, read off its newest line (an access log of a serving proxy is written every few
+    seconds): the end of the span counted after the write, so the span before it can be made as long. The log's own
+    clock, right live and in a replay captured after the incident; the incident's time when the line carries none.
+    Only the span's length comes from here: the counts themselves are taken since absolute moments (`since_time`),
+    which the server judges on its own stamps."""
     got = await call("k8s_logs", {"name": row["name"], "namespace": row.get("namespace") or "", "tail": 1}, step)
     text = str(got.full_text or got.text or "") if got is not None and got.ok else ""
     stamps = [t for ln in text.splitlines() if (t := line_time(ln)) is not None]
     if stamps and timedelta(0) <= stamps[-1] - incident <= timedelta(hours=24):
         return stamps[-1]
-    return incident + log_since.ago(incident, incident)
+    return incident
 
 
 def wording_of(images: list[str]) -> list[Wording]:
@@ -143,13 +145,13 @@ def _route_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
     return [(c, e, t) for c, e, t in facts.writes_to(ROUTE_KINDS, within=LEAD) if routing_write(c)]
 
 
-async def _count(call: Call, row: dict[str, Any], needle: str, since: timedelta | None, step: str) -> tuple[int, str,
-                                                                                                          str] | None:
-    """(lines containing `needle`, the answer's text, evidence id) of one proxy pod's log, since a span ago or all."""
+async def _count(call: Call, row: dict[str, Any], needle: str, since: datetime | None, step: str) -> tuple[int, str,
+                                                                                                         str] | None:
+    """(lines containing `needle`, the answer's text, evidence id) of one proxy pod's log, since a moment or all."""
     args: dict[str, Any] = {"name": row["name"], "namespace": row.get("namespace") or "", "grep": needle,
                             "tail": log_since.TAIL}
     if since is not None:
-        args["since"] = f"{max(int(since.total_seconds()), 1)}s"
+        args["since_time"] = log_since.stamp(since)
     got = await call("k8s_logs", args, step)
     if got is None or not got.ok:
         return None
@@ -160,8 +162,8 @@ async def _count(call: Call, row: dict[str, Any], needle: str, since: timedelta 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only: when a route write is in the timelines, each proxy pod's log grepped for its no-route wording,
-    counted (by the kubelet's stamps, `since=`) in the whole tail, since the write, since ONSET after it, and in the
-    same span before it (facts.reads[STORE]); and the written route as it is now (its hosts)."""
+    counted (by the kubelet's stamps, `since_time=`) in the whole tail, since the write, since ONSET after it, and in
+    the same span before it (facts.reads[STORE]); and the written route as it is now (its hosts)."""
     if STORE in facts.reads:
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
@@ -178,14 +180,14 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             whole = await _count(call, row, wording.needle, None, step)
             if whole is None or whole[0] < MIN_LINES:
                 continue
-            now = await server_now(call, row, facts.at, f"{step}-newest")
+            end = await newest_line(call, row, facts.at, f"{step}-newest")
             for change, evidence, target in writes:
                 written = parse_time(change.get("at"))
                 if written is None:
                     continue
-                back = now - (written - SLACK)
-                counts = [await _count(call, row, wording.needle, span, f"{step}-{i}")
-                          for i, span in enumerate((back, back - ONSET, 2 * back))]
+                start = written - SLACK
+                counts = [await _count(call, row, wording.needle, moment, f"{step}-{i}")
+                          for i, moment in enumerate((start, start + ONSET, start - (end - start)))]
                 if any(c is None for c in counts):
                     continue
                 since, late, double = (c[0] for c in counts if c is not None)

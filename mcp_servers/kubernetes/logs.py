@@ -7,6 +7,7 @@ app start (`Init:CrashLoopBackOff`); reading the first app container then shows 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -17,6 +18,21 @@ from mcp_servers.kubernetes.client import KubeError
 _NO_LOGS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
             "CreateContainerError", "ContainerCreating", "PodInitializing"}
 """Waiting reasons of a container that never started: it has no logs to read."""
+
+
+def rfc3339(text: str) -> str:
+    """The moment `text` names, spelled as the API's `sinceTime` takes it (UTC, whole seconds). The moment is
+    passed to the API server rather than turned into `sinceSeconds` here: a duration would be counted back from the
+    server's now, and this process cannot know that now (a replayed bundle's server lives at its capture time, a
+    live server's clock may be skewed from ours). A moment without a zone is refused: its meaning would depend on
+    this machine's zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an RFC 3339 time such as 2026-10-07T08:20:00Z") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} names no zone; end it with Z or an offset such as +02:00")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ContainerInfo(BaseModel):

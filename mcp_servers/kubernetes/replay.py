@@ -3,11 +3,12 @@
 Real kubectl and the official Python client work against it unchanged: discovery (`/version`,
 `/api`, `/apis`, group versions, in the legacy format every client still accepts), list and get
 with label and field selectors and paging, `meta.k8s.io/v1` Table answers for `kubectl get`, pod
-logs with `container`/`previous`/`tailLines`/`sinceSeconds`, and `Status` bodies for every error.
-Writes and watches get 405: the past cannot be changed.
+logs with `container`/`previous`/`tailLines`/`sinceSeconds`/`sinceTime`, and `Status` bodies for every
+error. Writes and watches get 405: the past cannot be changed.
 
 "Now" is the bundle's capture time, so ages and `sinceSeconds` read as they did when the dump was
-taken.
+taken, and every answer's HTTP `Date` header says that time (as a real API server stamps its own clock), not
+the wall clock of the machine replaying it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +194,18 @@ class ReplayApp:
         ])
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        date = (b"date", formatdate(self.state.now.timestamp(), usegmt=True).encode())
+
+        async def stamped(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                headers = [h for h in message.get("headers") or [] if h[0].lower() != b"date"]
+                message = {**message, "headers": [*headers, date]}
+            await send(message)
+
+        await self.app(scope, receive, stamped)
 
     async def dispatch(self, request: Request) -> Response:
         path = "/" + request.path_params["path"].strip("/")
@@ -312,9 +325,18 @@ class ReplayApp:
         if text is None:
             return self._no_log(pod, container, previous)
         lines = text.splitlines()
-        since = q.get("sinceSeconds")
+        since, since_time = q.get("sinceSeconds"), q.get("sinceTime")
+        if since and since_time:
+            return status(422, "Invalid", "PodLogOptions is invalid: at most one of `sinceTime` or `sinceSeconds` "
+                                          "may be specified")
+        cutoff = None
         if since and since.isdigit():
             cutoff = self.state.now - timedelta(seconds=int(since))
+        elif since_time:
+            cutoff = health.parse_ts(since_time)
+            if cutoff is None or cutoff.tzinfo is None:
+                return status(400, "BadRequest", f"sinceTime {since_time!r} is not an RFC 3339 time")
+        if cutoff is not None:
             lines = [ln for ln in lines if (_stamp(ln) or cutoff) >= cutoff]
         tail = q.get("tailLines")
         if tail and tail.lstrip("-").isdigit() and int(tail) >= 0:
@@ -399,7 +421,8 @@ def replay_server(bundle: Bundle | str | Path, kubeconfig_path: str | Path, *, h
     loaded = bundle if isinstance(bundle, Bundle) else Bundle.load(bundle)
     sock = _bind(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
-    config = uvicorn.Config(ReplayApp(loaded), log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(ReplayApp(loaded), log_level="warning", access_log=False, lifespan="off",
+                            date_header=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="vigil-replay", daemon=True)
     thread.start()
@@ -434,5 +457,6 @@ def serve_forever(bundle: Bundle, host: str, port: int, kubeconfig_path: str | P
     if kubeconfig_path:
         write_kubeconfig(kubeconfig_path, url, bundle.manifest.cluster.context)
     (announce or (lambda u: print(f"listening on {u}", file=sys.stderr, flush=True)))(url)
-    config = uvicorn.Config(ReplayApp(bundle), log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(ReplayApp(bundle), log_level="warning", access_log=False, lifespan="off",
+                            date_header=False)
     uvicorn.Server(config).run(sockets=[sock])

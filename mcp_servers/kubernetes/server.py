@@ -28,7 +28,7 @@ from mcp_servers.kubernetes import answers, names, reads, tools_context
 from mcp_servers.kubernetes import render as r
 from mcp_servers.kubernetes.canonical import normaliser
 from mcp_servers.kubernetes.client import KubeClient, KubeError, KubeSettings
-from mcp_servers.kubernetes.logs import PodLogs, choose_container
+from mcp_servers.kubernetes.logs import PodLogs, choose_container, rfc3339
 from mcp_servers.kubernetes.resources import ResourceType
 from mcp_servers.kubernetes.scan.tool import register_scan_tools
 
@@ -202,6 +202,9 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
         previous: Annotated[bool, Field(description="The previous (crashed) instance's logs.")] = False,
         tail: Annotated[int, Field(ge=1, le=10000, description="Lines to read from the end.")] = 500,
         since: Annotated[str | None, Field(description="Only lines newer than this duration, e.g. 15m.")] = None,
+        since_time: Annotated[str | None, Field(
+            description="Only lines stamped at or after this moment (RFC 3339, e.g. 2026-10-07T08:20:00Z), "
+                        "judged on the cluster's clock; not with `since`.")] = None,
         grep: Annotated[str | None, Field(description="Keep only lines containing this text (case-insensitive).")]
         = None,
         context: KubeContext = None,
@@ -218,6 +221,12 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
             since_s = int(parse_duration(since)) if since else None
         except ValueError as exc:
             raise ToolError(f"argument 'since': {exc}") from None
+        if since and since_time:
+            raise ToolError("give either 'since' (a duration) or 'since_time' (a moment), not both")
+        try:
+            moment = rfc3339(since_time) if since_time else None
+        except ValueError as exc:
+            raise ToolError(f"argument 'since_time': {exc}") from None
 
         def work() -> CallToolResult:
             ctx_name = kc.resolve_context(context)
@@ -225,7 +234,8 @@ def build_server(settings: KubeSettings, guard: ServerGuard, client: KubeClient 
             pod = kc.get_object(ctx_name, t, namespace, name)
             chosen, why, containers = choose_container(pod, container)
             text = kc.get_text(ctx_name, t.object_path(namespace, name, "log"), {
-                "container": chosen, "previous": previous, "tailLines": tail, "sinceSeconds": since_s})
+                "container": chosen, "previous": previous, "tailLines": tail, "sinceSeconds": since_s,
+                "sinceTime": moment})
             header = f"logs of {namespace}/{name} container {chosen}" + (" (previous instance)" if previous else "")
             if why:
                 header = f"{why}\n{header}"

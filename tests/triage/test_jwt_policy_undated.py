@@ -7,8 +7,8 @@ answering `No credentials found for given 'iss'` in a JSON log line with no time
 before the write (the rule change did not start them): not named.
 
 The container logs are served the way the API server and the Kubernetes MCP server serve them: each stored line
-carries the kubelet's stamp, `since` keeps the lines stamped after the cutoff, the stamps are stripped, and the
-answer is rendered by the server's own `logs_answer` (whose header counts the lines containing the grep).
+carries the kubelet's stamp, `since_time` keeps the lines stamped at or after that moment, the stamps are stripped,
+and the answer is rendered by the server's own `logs_answer` (whose header counts the lines containing the grep).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from agent.toolhub import ToolOutcome
 from agent.triage import jwt_policy as jp
 from agent.triage.facts import Facts, LogEvidence
 from agent.triage.subject import Subject
-from guardrails.timeparse import parse_duration
 from mcp_servers.kubernetes.render import logs_answer
 from tests.triage.doubles import Call, RecordingHub, outcome
 
@@ -49,8 +48,9 @@ class Kubelet(RecordingHub):
         if call.tool != "k8s_logs":
             return super().answer(call, eid)
         lines = self.stamped.get(str(call.args.get("name")), [])
-        if call.args.get("since"):
-            cutoff = AT - timedelta(seconds=parse_duration(str(call.args["since"])))
+        assert "since" not in call.args, "a duration would be counted back from a now the caller cannot know"
+        if call.args.get("since_time"):
+            cutoff = datetime.fromisoformat(str(call.args["since_time"]).replace("Z", "+00:00"))
             lines = [(t, text) for t, text in lines if t >= cutoff]
         lines = lines[-int(call.args.get("tail") or 500):]
         text = logs_answer("\n".join(t for _, t in lines), header=f"logs of ns/{call.args['name']} container c",
@@ -127,7 +127,8 @@ def test_envoy_json_refusals_that_all_follow_the_write_name_the_rule() -> None:
     assert [str(n.target) for n in got] == ["RequestAuthentication mesh-root/default-jwt"]
     dated = [a for t, a in hub.calls if t == "k8s_logs" and a.get("grep") == "jwt_authn_access_denied"
              "{Audiences_in_Jwt_are_not_allowed}"]
-    assert len(dated) == 2 and dated[1]["since"] == "2460s" and dated[0]["container"] == "istio-proxy"
+    assert len(dated) == 2 and dated[1]["since_time"] == "2026-10-07T08:19:00Z"
+    assert dated[0]["container"] == "istio-proxy"
     assert jp.finding(got[0])["message"].startswith("RequestAuthentication mesh-root/default-jwt changed the proxy's")
 
 
@@ -148,9 +149,9 @@ def test_kong_refusals_already_there_hours_before_the_plugin_write_do_not_name_i
     assert _run(facts, hub) == []
 
 
-def test_the_window_counts_back_from_the_servers_now() -> None:
-    """Live (wall clock 20 min after the incident): from the wall clock; a replay weeks later: from the incident."""
-    from agent.triage.log_since import ago
-    write = AT - timedelta(minutes=40)
-    assert ago(write, AT, wall=AT + timedelta(minutes=20)) == timedelta(minutes=60)
-    assert ago(write, AT, wall=AT + timedelta(days=30)) == timedelta(minutes=40)
+def test_the_window_is_an_absolute_moment_whatever_the_wall_clock() -> None:
+    """The read since the write names the write's moment less SLACK, not a duration counted from a guessed now."""
+    facts, hub = _istio(first_denial_minutes_ago=20)
+    _run(facts, hub)
+    moments = {a.get("since_time") for t, a in hub.calls if t == "k8s_logs" and a.get("since_time")}
+    assert moments == {_iso(AT - timedelta(minutes=40) - jp.SLACK)}

@@ -121,9 +121,6 @@ def test_read_through_the_hub_finds_the_header() -> None:
     asyncio.run(read(Subject(), facts, hub, iso(AT)))
     [d] = found(facts)
     assert d.header == "x-org-id" and d.workload.kind == "Deployment"
-
-
-def test_reach_back_counts_from_the_newest_decision_not_the_wall_clock() -> None:
-    from agent.triage.rego_denials import reach_back
-    assert reach_back(after_lines(), WRITE, AT) == timedelta(minutes=8 + 1)
-    assert reach_back("logs of shop/x: 0 lines", WRITE, AT) > timedelta(minutes=19)
+    moments = {a.get("since_time") for t, a in hub.calls if t == "k8s_logs" and a.get("since_time")}
+    assert moments == {iso(WRITE - timedelta(minutes=1))}
+    assert not any("since" in a for t, a in hub.calls if t == "k8s_logs")

@@ -42,7 +42,7 @@ def envoy(t: datetime, status: int, flags: str, details: str, host: str) -> str:
 
 
 class LogHub(RecordingHub):
-    """k8s_logs as the server answers it: the kubelet's stamps filtered by `since` from NOW, `tail`, then `grep`,
+    """k8s_logs as the server answers it: the kubelet's stamps filtered by `since_time`, `tail`, then `grep`,
     under a header that counts the lines and the matching ones."""
 
     def __init__(self, logs: dict[str, list[tuple[datetime, str]]], **kw: Any) -> None:
@@ -53,9 +53,10 @@ class LogHub(RecordingHub):
         if call.tool != "k8s_logs":
             return super().answer(call, eid)
         rows = self.stamped.get(str(call.args.get("name")), [])
-        since = call.args.get("since")
-        if since:
-            rows = [(t, ln) for t, ln in rows if t >= NOW - timedelta(seconds=int(str(since).rstrip("s")))]
+        assert "since" not in call.args, "a duration would be counted back from a now the caller cannot know"
+        if call.args.get("since_time"):
+            cutoff = datetime.fromisoformat(str(call.args["since_time"]).replace("Z", "+00:00"))
+            rows = [(t, ln) for t, ln in rows if t >= cutoff]
         rows = rows[-int(call.args.get("tail") or 500):]
         needle = str(call.args.get("grep") or "").lower()
         kept = [ln for _, ln in rows if needle in ln.lower()]
