@@ -174,6 +174,12 @@ def series(inc: Incident, family: str, type_: str, help_: str, labels: dict[str,
     inc.series(family, type_, help_, own, fn, step_s)
 
 
+def alloy(t: datetime, level: str, msg: str, **fields: object) -> str:
+    """Grafana Alloy's logfmt line: `ts=` with nanoseconds first."""
+    return L.logfmt(t, level, msg, **fields).replace(f"time={t:%Y-%m-%dT%H:%M:%SZ}",
+                                                     f"ts={t:%Y-%m-%dT%H:%M:%S}.{t.microsecond:06d}123Z", 1)
+
+
 def env(**values: str) -> list[dict[str, Any]]:
     return [{"name": k, "value": v} for k, v in values.items()]
 
@@ -297,15 +303,15 @@ def node_cpu_pegged_agent_question() -> Incident:
         hot = h.node == busy
 
         def make(pod: str, s: datetime, e: datetime, hot: bool = hot) -> Lines:
-            out = [(s, L.logfmt(s, "info", "starting complete graph evaluation", component_path="/",
-                                controller_id="", trace_id="0f3a9c1e")),
-                   (s + timedelta(seconds=1), L.logfmt(s, "info", "now listening for http traffic",
-                                                       service="http", addr="0.0.0.0:12345"))]
-            out += every(s + timedelta(seconds=30), e, 60, lambda n, t: L.logfmt(
+            out = [(s, alloy(s, "info", "starting complete graph evaluation", component_path="/",
+                             controller_id="", trace_id="0f3a9c1e")),
+                   (s + timedelta(seconds=1), alloy(s + timedelta(seconds=1), "info", "now listening for http "
+                                                    "traffic", service="http", addr="0.0.0.0:12345"))]
+            out += every(s + timedelta(seconds=30), e, 60, lambda n, t: alloy(
                 t, "warn", "tail routine: file has been truncated, reopening",
                 component_path="/", component_id="loki.source.kubernetes.pods") if n % 9 == 4 else None)
             if hot:
-                out += every(s + timedelta(minutes=3), e, 30, lambda n, t: L.logfmt(
+                out += every(s + timedelta(minutes=3), e, 30, lambda n, t: alloy(
                     t, "warn", "Failed to send batch, retrying", component_path="/",
                     component_id="loki.write.default", status=0, tenant="",
                     error="Post \"http://loki-gateway.observability/loki/api/v1/push\": context deadline "
