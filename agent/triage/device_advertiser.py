@@ -241,20 +241,23 @@ def siblings(node: dict[str, Any], resource: str) -> dict[str, int]:
             and (n := _quantity(v)) > 0}
 
 
+def allocatable(node: dict[str, Any], resource: str) -> int:
+    """How many of the resource the node offers for scheduling now (0 when it advertises none)."""
+    return _quantity(((node.get("status") or {}).get("allocatable") or {}).get(resource))
+
+
 def _lost(nodes: list[dict[str, Any]], resource: str) -> list[dict[str, Any]]:
     """Nodes that had the resource and advertise none now: capacity > 0 with allocatable 0 (the kubelet keeps the
     capacity of a plugin that left), else, when no node advertises it at all, nodes labelled by its vendor. A node
     that advertises another resource of the vendor's domain is not lost: its plugin runs (a renamed resource,
     agent.triage.resource_renamed)."""
     nodes = [n for n in nodes if not siblings(n, resource)]
-    def alloc(n: dict[str, Any]) -> int:
-        return _quantity(((n.get("status") or {}).get("allocatable") or {}).get(resource))
 
     def cap(n: dict[str, Any]) -> int:
         return _quantity(((n.get("status") or {}).get("capacity") or {}).get(resource))
 
-    lost = [n for n in nodes if cap(n) > 0 and alloc(n) == 0]
-    if lost or any(alloc(n) > 0 for n in nodes):
+    lost = [n for n in nodes if cap(n) > 0 and allocatable(n, resource) == 0]
+    if lost or any(allocatable(n, resource) > 0 for n in nodes):
         return lost  # nodes that still advertise it are in use, not lost: the pods wait for capacity there
     vendor = resource.split("/")[0]
     return [n for n in nodes if any(str(k).startswith(vendor + "/") for k in

@@ -58,10 +58,6 @@ class Renamed:
     evidence: list[str] = field(default_factory=list)
 
 
-def _count(node: dict[str, Any], resource: str) -> int:
-    return device_advertiser._quantity(((node.get("status") or {}).get("allocatable") or {}).get(resource))
-
-
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """Nothing of its own: device_advertiser reads the nodes and the history when a pod waits for a device."""
     del subject, facts, call, at
@@ -88,7 +84,9 @@ def found(facts: Facts) -> list[Renamed]:
     nodes = [n for n in store.get("nodes") or [] if isinstance(n, dict)]
     out: list[Renamed] = []
     for resource, said, waiting in device_advertiser.pending(facts):
-        if any(r.resource == resource for r in out) or any(_count(n, resource) > 0 for n in nodes):
+        if any(r.resource == resource for r in out):
+            continue
+        if any(device_advertiser.allocatable(n, resource) > 0 for n in nodes):
             continue  # some node still offers it: the pods wait for capacity, not for a name
         renamed = [(n, s) for n in nodes if (s := device_advertiser.siblings(n, resource))]
         if not renamed:
