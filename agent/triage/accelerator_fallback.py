@@ -21,11 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.time_limit import line_time
 
 CHECK = "change.accelerator_fallback"
 WEIGHT = 0.93
@@ -45,7 +46,6 @@ MISMATCH = re.compile(
 CPU = re.compile(r"fall(?:ing|s)? back to (?:the )?cpu|device(?:_name)?[:=]\s*['\"]?cpu\b|using (?:the )?cpu\b|"
                  r"running on (?:the )?cpu|cuda (?:is )?not available", re.I)
 """Words that the work went to the CPU (quoted when present; the mismatch alone suffices)."""
-_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)")
 
 
 @dataclass
@@ -96,11 +96,6 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         facts.reads[STORE] = kept
 
 
-def _when(line: str) -> datetime | None:
-    match = _STAMP.match(line.strip())
-    return parse_time(match.group(1)) if match else None
-
-
 def found(facts: Facts) -> list[Fallback]:
     """Each image rollout whose pods say, at or after it, that the nodes' driver is too old for their runtime."""
     kept = facts.reads.get(STORE)
@@ -114,7 +109,7 @@ def found(facts: Facts) -> list[Fallback]:
         said, cpu, pods, ids = "", "", [], [evidence]
         for ns, pod in _pods(facts, workload):
             lines = kept["lines"].get(f"{ns}/{pod}") or []
-            hits = [ln for ln in lines if MISMATCH.search(ln) and ((t := _when(ln)) is None or t >= at)]
+            hits = [ln for ln in lines if MISMATCH.search(ln) and ((t := line_time(ln)) is None or t >= at)]
             if not hits:
                 continue
             said = said or hits[-1].strip()[:240]
