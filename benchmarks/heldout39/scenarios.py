@@ -239,7 +239,7 @@ def invoice_api_oomkilled() -> Incident:
     begin = AT1 - timedelta(hours=2)
     for h in wl.pods:
         series(inc, "dotnet_gc_heap_size_bytes", "gauge", "Size of the GC heap (generations and LOH)",
-               {"namespace": "billing", "pod": h.name, "job": "invoice-api"}, lambda t: 7.1e8)
+               {"namespace": "billing", "pod": h.name, "job": "invoice-api"}, step(4.2e8, 7.1e8, chg))
         series(inc, "dotnet_gc_collections_total", "counter", "Garbage collections since process start",
                {"namespace": "billing", "pod": h.name, "generation": "gen2", "job": "invoice-api"},
                counter(begin, 0.01, 0.002, chg))
@@ -453,11 +453,9 @@ def checkout_errors_budget_burn() -> Incident:
                     cacheEntries=41000 + 2600 * i, ms=38 + i % 11))]
 
     container = dict(image=f"{REGISTRY}/quotes/quote-engine:6.1.4", memory_request="768Mi", memory_limit="1Gi")
-    revs = [Rev(1, inc.born + timedelta(days=14), "helm upgrade", [c("quote-engine", **container)],
-                pod_spec={"containers": []}),
+    revs = [Rev(1, inc.born + timedelta(days=14), "helm upgrade", [c("quote-engine", **container)]),
             Rev(2, chg + timedelta(minutes=2), "kubectl rollout restart", [c("quote-engine", **container)])]
     for r in revs:
-        r.pod_spec = {}
         r.container = {"envFrom": [{"configMapRef": {"name": "quote-engine-env"}}]}
     plans = [P(state="crashloop", reason="OOMKilled", exit_code=137, log=within(make), memory_mi=1023,
                run_s=lambda n: 240.0 + 11 * n) for _ in range(3)]
@@ -881,8 +879,6 @@ def billing_gateway_traces_question() -> Incident:
     revs = [Rev(1, inc.born + timedelta(days=8), "helm upgrade",
                 [c("billing-gateway", f"{REGISTRY}/billing/billing-gateway:7.1.3")]),
             Rev(2, rollout, "helm upgrade", [c("billing-gateway", f"{REGISTRY}/billing/billing-gateway:7.2.0")])]
-    for r in revs:
-        r.pod_spec = {}
     wl = inc.deployment("billing", "billing-gateway", revs, {2: [P(log=within(make)) for _ in range(2)]})
     wl.obj["spec"]["template"]["metadata"].setdefault("annotations", {})[
         "instrumentation.opentelemetry.io/inject-java"] = "java"
@@ -1052,13 +1048,11 @@ def ledger_sync_restarts_page() -> Incident:
                 "LimitRanger plugin set: cpu, memory limit for container ledger-sync")
         inc.cluster.patch("payments", h.name, limit)
     inc.pod_series(wl.pods)
-    begin = AT11 - timedelta(hours=2)
     series(inc, "kafka_consumergroup_lag", "gauge", "Current approximate lag of a consumer group.",
            {"consumergroup": "ledger-sync", "topic": "ledger-entries", "job": "kafka-exporter"},
            lambda t: 40.0 if t < chg + timedelta(minutes=20) else 40 + 310 * (t - chg).total_seconds() / 60)
     series(inc, "jvm_memory_max_bytes", "gauge", "The maximum amount of memory in bytes that can be used",
            {"namespace": "payments", "area": "heap", "id": "G1 Old Gen", "job": "ledger-sync"}, lambda t: 1.61e9)
-    del begin
     herring(inc, "payments", "ledger-reports", f"{REGISTRY}/payments/ledger-reports", "1.4.0", "1.5.0",
             AT11 - timedelta(minutes=50))
     plant(inc, "payments", "ledger-sync-kafka", "password", "ledger-sasl", "KAFKA_SASL_PASSWORD")
@@ -1104,9 +1098,8 @@ def feed_builder_alerts_grouped() -> Incident:
                     target="search-indexer.merch.svc:9090"))]
 
     base = {"image": f"{REGISTRY}/merch/feed-builder:4.1.0"}
-    wl = rolled(inc, "merch", "feed-builder", {**base, "env": env(FEED_BATCH_SIZE="800")},
+    rolled(inc, "merch", "feed-builder", {**base, "env": env(FEED_BATCH_SIZE="800")},
                 {**base, "env": env(FEED_BATCH_SIZE="5000")}, chg, [P(log=within(make))])
-    del wl
     herring(inc, "merch", "search-indexer", f"{REGISTRY}/merch/search-indexer", "3.3.0", "3.3.1",
             AT12 - timedelta(minutes=65))
     begin = AT12 - timedelta(hours=2)
