@@ -218,6 +218,7 @@ def same_refusal(victim: LogEvidence, status: str, their_log: str) -> str:
 
 
 _STARTS = {"job": "started", "rollout": "rolled out", "scale": "scaled", "created": "created"}
+_KINDS = ("Job", "Deployment", "StatefulSet", "DaemonSet", "CronJob")
 _RESUMED = re.compile(r"spec\.suspend\b.*\b(?:now )?'?false\b|spec\.schedule\b", re.I)
 """A CronJob write that makes it run again or on a new cadence (`suspend` set false, `schedule` changed): a
 backfill turned from a parked one-off into a recurring job starts calling as surely as a new Job."""
@@ -226,10 +227,10 @@ backfill turned from a parked one-off into a recurring job starts calling as sur
 def _resumed(change: dict[str, Any]) -> str:
     """'resumed' / 'rescheduled' when a CronJob write makes it run (again, or more often); '' otherwise."""
     lines = [str(d) for d in change.get("diff") or []] or [str(change.get("summary") or "")]
-    if not any(_RESUMED.search(line) for line in lines):
+    hits = [line for line in lines if _RESUMED.search(line)]
+    if not hits:
         return ""
-    return "resumed" if any("suspend" in line for line in lines if _RESUMED.search(line)) else "rescheduled"
-_KINDS = ("Job", "Deployment", "StatefulSet", "DaemonSet", "CronJob")
+    return "resumed" if any("suspend" in line for line in hits) else "rescheduled"
 
 
 def _starts(facts: Facts, first: datetime, victims: set[tuple[str, str]]) -> list[tuple[Ref, datetime, str, str]]:
