@@ -75,19 +75,23 @@ def _attempt_pods(rows: list[dict[str, Any]], name: str) -> dict[str, list[str]]
     return out
 
 
-async def _named_runs(call: Call, ns: str, names: list[str]) -> list[tuple[str, str]]:
-    """(name, kind) of the CronJobs, then Jobs, of the namespace that the incident names: two lists, no gets."""
-    out: list[tuple[str, str]] = []
-    for kind in ("CronJob", "Job"):
-        listed = await list_names(call, kind, ns, f"survey-retry-{kind.lower()}s")
-        out += [(n, kind) for n in names if listed is not None and n in listed[0]]
-        if out:
-            break
-    return out
+async def _named_runs(call: Call, ns: str, names: list[str]) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    """(name, kind) of the CronJobs, then Jobs, of the namespace that the incident names and whose pods show two or
+    more attempts of one run, with the namespace's pod rows. The CronJob and pod lists are reads other modules make
+    too; the Jobs are listed only when such a retried run is in view, so an incident without one reads no more."""
+    cronjobs = await list_names(call, "CronJob", ns, "survey-retry-cronjobs")
+    pods = rows_of(await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-retry-pods-{ns}"))
+    retried = [n for n in names if any(len(p) >= 2 for p in _attempt_pods(pods, n).values())]
+    out = [(n, "CronJob") for n in retried if cronjobs is not None and n in cronjobs[0]]
+    if retried and not out:
+        jobs = await list_names(call, "Job", ns, "survey-retry-jobs")
+        out = [(n, "Job") for n in retried if jobs is not None and n in jobs[0]]
+    return out, pods
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only: for a CronJob or Job the incident names, its pods and the logs of its Job's attempts."""
+    """Reading only: for a CronJob or Job the incident names whose run was retried (two or more attempt pods) and
+    may retry (backoffLimit not 0), the logs of its Job's attempts."""
     del at
     if STORE in facts.reads or not subject.namespace:
         return
@@ -95,15 +99,12 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     ns, names = subject.namespace, _names(subject)
     if not names:
         return
-    for name, kind in await _named_runs(call, ns, names):
+    runs, rows = await _named_runs(call, ns, names)
+    for name, kind in runs:
         owner = await get_yaml(call, kind, name, ns, f"survey-retry-{kind.lower()}-{name}")
-        if owner is None:
+        if owner is None or _backoff(owner[0], kind) == 0:
             continue
-        listed = await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-retry-pods-{name}")
-        jobs = _attempt_pods(rows_of(listed), name)
-        if not jobs:
-            continue
-        job, pods = max(jobs.items(), key=lambda j: len(j[1]))
+        job, pods = max(_attempt_pods(rows, name).items(), key=lambda j: len(j[1]))
         logs: dict[str, str] = {}
         for pod in sorted(pods)[:MAX_ATTEMPTS]:
             got_log = await call("k8s_logs", {"name": pod, "namespace": ns, "tail": 400}, f"survey-retry-log-{pod}")

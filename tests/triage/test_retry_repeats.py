@@ -108,3 +108,24 @@ def test_incident_naming_no_cronjob_or_job_reads_no_logs() -> None:
     facts = Facts(at=AT)
     asyncio.run(rr.read(Subject(namespace="payments", labelled_values=["checkout-api"]), facts, hub, iso(AT)))
     assert [c[0] for c in hub.calls] == ["k8s_list", "k8s_list"] and rr.suspects(facts) == []
+
+
+def test_no_logs_are_read_for_a_single_attempt_or_backoff_limit_zero() -> None:
+    objects = {("CronJob", "payments", "invoice-charger"): cronjob("invoice-charger", 4)}
+    lists = {("Pod", "payments"): [{"name": CHARGER_PODS[0]}], ("CronJob", "payments"): [{"name": "invoice-charger"}]}
+    single = RecordingHub(objects=objects, lists=lists, logs={CHARGER_PODS[0]: charges(6)})
+    asyncio.run(rr.read(Subject(namespace="payments", labelled_values=["invoice-charger"]), Facts(at=AT), single,
+                        iso(AT)))
+    assert "k8s_logs" not in [c[0] for c in single.calls]
+    objects = {("CronJob", "payments", "invoice-charger"): cronjob("invoice-charger", 0)}
+    lists[("Pod", "payments")] = [{"name": p} for p in CHARGER_PODS]
+    zero = RecordingHub(objects=objects, lists=lists, logs={p: charges(6) for p in CHARGER_PODS})
+    asyncio.run(rr.read(Subject(namespace="payments", labelled_values=["invoice-charger"]), Facts(at=AT), zero,
+                        iso(AT)))
+    assert [c[0] for c in zero.calls] == ["k8s_list", "k8s_list", "k8s_get"]
+
+
+def test_jobs_are_listed_only_when_a_named_run_shows_retries() -> None:
+    hub = RecordingHub(objects={}, lists={("Pod", "payments"): [{"name": "checkout-api-7d9f8b6c5d-x2k9q"}]}, logs={})
+    asyncio.run(rr.read(Subject(namespace="payments", labelled_values=["checkout-api"]), Facts(at=AT), hub, iso(AT)))
+    assert [c[1].get("kind") for c in hub.calls] == ["CronJob", "Pod"]
