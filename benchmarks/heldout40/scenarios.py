@@ -700,6 +700,11 @@ def log_forwarding_alerts_grouped() -> Incident:
     tmpl2 = json.loads(json.dumps(tmpl))
     tmpl2["metadata"]["annotations"] = {"kubectl.kubernetes.io/restartedAt": ts(restart)}
     rev2 = revision(inc, "DaemonSet", "kube-system", "kube-proxy", 2, restart, tmpl2)
+    ds = inc.find("DaemonSet", "kube-system", "kube-proxy")
+    ds["metadata"]["generation"] = 2
+    ds["metadata"]["annotations"]["deprecated.daemonset.template.generation"] = "2"
+    ds["spec"]["template"]["metadata"].setdefault("annotations", {})["kubectl.kubernetes.io/restartedAt"] = ts(restart)
+    ds["status"]["observedGeneration"] = 2
     for k, h in enumerate(inc.pods_of("kube-system", "kube-proxy")):
         up = restart + timedelta(seconds=25 * k)
         h.created, h.states = up, [o.ContainerState(started_at=up + timedelta(seconds=2))]
