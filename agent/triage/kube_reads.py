@@ -59,14 +59,14 @@ async def list_names(call: Call, kind: str, namespace: str, step: str) -> tuple[
     return {str(r.get("name")) for r in rows_of(outcome) if r.get("name")}, outcome.evidence_id
 
 
-async def pod_of(call: Call, workload: Ref, step: str) -> str:
+async def pod_of(call: Call, workload: Ref, step: str, running: bool = False) -> str:
     """The name of one listed pod of a workload (by the pod-name shape its controller gives), or "" when the list
-    failed or shows none: a class that wants a workload's own log lines reads them from that pod."""
+    failed or shows none: a class that wants a workload's own log lines reads them from that pod. `running`: only
+    a pod listed Running (a row without a status counts), whose log is the live one rather than a failed start's."""
     outcome = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace}, step)
-    if outcome is None or not outcome.ok or not isinstance(outcome.data, dict):
-        return ""
     return next((str(r.get("name")) for r in rows_of(outcome)
-                 if workload_of_pod(str(r.get("name") or "")) == workload.name), "")
+                 if workload_of_pod(str(r.get("name") or "")) == workload.name
+                 and (not running or str(r.get("status") or "Running") == "Running")), "")
 
 
 async def pods_at_ends(call: Call, workload: Ref, oldest: int, newest: int,

@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, last_lines, log_evidence
-from agent.triage.kube_reads import rows_of
+from agent.triage.kube_reads import pod_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "read.written_secret_readers"
@@ -59,13 +59,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     if not any(log.top for log in facts.logs):
         return  # nothing of the incident's own fails in words: no reason to look further
     for ref in readers_to_read(facts):
-        listed = await call("k8s_list", {"kind": "Pod", "namespace": ref.namespace},
-                            f"survey-secret-reader-pods-{ref.name}")
-        pods = [str(r.get("name")) for r in rows_of(listed) if r.get("name")
-                and workload_of_pod(str(r["name"])) == ref.name and str(r.get("status") or "Running") == "Running"]
-        if not pods:
+        pod = await pod_of(call, ref, f"survey-secret-reader-pods-{ref.name}", running=True)
+        if not pod:
             continue
-        got = await call("k8s_logs", {"name": pods[0], "namespace": ref.namespace, "tail": 300},
+        got = await call("k8s_logs", {"name": pod, "namespace": ref.namespace, "tail": 300},
                          f"survey-secret-reader-logs-{ref.name}")
         if got is None or not got.ok or not isinstance(got.data, dict):
             continue
@@ -73,7 +70,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if evidence is None:
             continue
         evidence.last_lines = last_lines(str(getattr(got, "full_text", "") or ""))
-        evidence.pod = evidence.pod or pods[0]
+        evidence.pod = evidence.pod or pod
         evidence.namespace = evidence.namespace or ref.namespace
         facts.logs.append(evidence)
 

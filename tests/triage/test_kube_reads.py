@@ -42,6 +42,16 @@ def test_pod_of_is_empty_when_the_list_fails_or_shows_none() -> None:
     assert asyncio.run(pod_of(others, Ref("Deployment", "shop", "api"), "s")) == ""
 
 
+def test_pod_of_running_skips_a_pod_that_is_not_running() -> None:
+    rows = [{"name": "dex-5d6f7c8b9-x7w8z", "status": "CrashLoopBackOff"}, {"name": "dex-5d6f7c8b9-k2x9p"},
+            {"name": "dex-5d6f7c8b9-bcdfg", "status": "Running"}]
+    call, _ = _lister(rows)
+    assert asyncio.run(pod_of(call, Ref("Deployment", "auth", "dex"), "s", running=True)) == "dex-5d6f7c8b9-k2x9p"
+    assert asyncio.run(pod_of(call, Ref("Deployment", "auth", "dex"), "s")) == "dex-5d6f7c8b9-x7w8z"
+    failing, _ = _lister([rows[0]])
+    assert asyncio.run(pod_of(failing, Ref("Deployment", "auth", "dex"), "s", running=True)) == ""
+
+
 def test_pods_at_ends_reads_the_oldest_and_newest_pods_once_each_in_creation_order() -> None:
     rows = [{"name": f"api-7d9f8b6c5d-{c}", "created": f"2026-10-0{i}T00:00:00Z"}
             for i, c in ((3, "dddd4"), (1, "bbbbx"), (5, "gggg6"), (2, "cccc2"), (4, "ffff5"))]
