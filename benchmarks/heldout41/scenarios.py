@@ -232,14 +232,16 @@ def api_certificate_untrusted_page() -> Incident:
 
     after: the often-told cleanup-script postmortem: a nightly janitor that deletes "expired CI secrets"
     had its label selector shortened from `owner=ci,ci-expired=true` to `owner=ci` while someone tidied the
-    job; the production API certificate had been issued from a CI pipeline (label owner=ci) and went too.
+    job and ran it once by hand to try the edit (`kubectl create job --from=cronjob/...`); the production API
+    certificate had been issued from a CI pipeline (label owner=ci) and went too.
     ingress-nginx falls back to its self-signed "Kubernetes Ingress Controller Fake Certificate".
     """
     inc = begin(api_certificate_untrusted_page, "api.shop.example.com: TLS probe failing", AT1, 4101,
                 namespaces=("ops",))
-    chg = AT1 - timedelta(hours=9)
-    run = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-    job_name = "ci-secret-janitor-29411640"
+    chg = AT1 - timedelta(minutes=26)
+    nightly = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    run = AT1 - timedelta(minutes=4)
+    job_name = "ci-secret-janitor-manual-q7x2k"
     script = ("kubectl get secrets -A -l \"$SELECTOR\" -o jsonpath='{range .items[*]}{.metadata.namespace}"
               "{\" \"}{.metadata.name}{\"\\n\"}{end}' | while read -r ns name; do "
               "kubectl delete secret -n \"$ns\" \"$name\"; done")
@@ -252,18 +254,21 @@ def api_certificate_untrusted_page() -> Incident:
                      "containers": [{"name": "janitor", "image": "bitnami/kubectl:1.31.3",
                                      "command": ["/bin/bash", "-c", script],
                                      "env": [{"name": "SELECTOR", "value": "owner=ci"}]}]}}}}},
-        "status": {"lastScheduleTime": ts(run), "lastSuccessfulTime": ts(run + timedelta(seconds=41))}})
+        "status": {"lastScheduleTime": ts(nightly), "lastSuccessfulTime": ts(nightly + timedelta(seconds=12))}})
     changed(cj, ("helm", "Update", inc.born + timedelta(days=6), {"f:spec": {"f:schedule": {}}}),
             ("kubectl-edit", "Update", chg,
              {"f:spec": {"f:jobTemplate": {"f:spec": {"f:template": {"f:spec": {"f:containers": {}}}}}}}))
     inc.add({"apiVersion": "batch/v1", "kind": "Job",
              "metadata": {"name": job_name, "namespace": "ops", "creationTimestamp": ts(run),
+                          "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
                           "ownerReferences": [o.owner_ref("CronJob", "ci-secret-janitor", "ops")]},
              "spec": {"backoffLimit": 0},
              "status": {"startTime": ts(run), "completionTime": ts(run + timedelta(seconds=41)), "succeeded": 1}})
-    inc.event(cj, "SuccessfulCreate", f"Created job {job_name}", run, warning=False, component="cronjob-controller")
-    inc.event(cj, "SawCompletedJob", f"Saw completed job: {job_name}, condition: Complete",
-              run + timedelta(seconds=43), warning=False, component="cronjob-controller")
+    job = inc.find("Job", "ops", job_name)
+    inc.event(job, "SuccessfulCreate", f"Created pod: {job_name}-8wz4d", run, warning=False,
+              component="job-controller")
+    inc.event(job, "Completed", "Job completed", run + timedelta(seconds=41), warning=False,
+              component="job-controller")
     ing = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
            "metadata": {"name": "storefront-api", "namespace": "shop", "labels": {"app": "storefront-api"}},
            "spec": {"ingressClassName": "nginx",
@@ -309,7 +314,7 @@ def api_certificate_untrusted_page() -> Incident:
         culprit=("CronJob", "ops", "ci-secret-janitor"),
         keywords=["owner=ci", "api-shop-example-com-tls", "deleted"],
         root_cause="The ci-secret-janitor CronJob was edited to delete every Secret labelled owner=ci (the "
-                   "ci-expired=true condition was dropped); its 02:00 run deleted shop/api-shop-example-com-tls, "
+                   "ci-expired=true condition was dropped); a manual run of it deleted shop/api-shop-example-com-tls, "
                    "so ingress-nginx serves its default fake certificate for api.shop.example.com.",
         category="cleanup-cronjob-selector-deletes-live-tls-secret",
         red_herrings=[("Deployment", "shop", "catalog")])
@@ -410,7 +415,7 @@ def product_api_maxed_out() -> Incident:
             return (f"{lvl}: Microsoft.AspNetCore.Hosting.Diagnostics[2]\n      Request finished HTTP/1.1 GET "
                     f"http://product-api.catalog/v1/products/{5100 + i} - 200 - application/json {slow}.{i % 9}412ms")
         return every(s, e, 20, line)
-    wl = workload(inc, "catalog", "product-api", dotnet, replicas=2)
+    workload(inc, "catalog", "product-api", dotnet, replicas=2)
     hpa = inc.add({
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": "product-api", "namespace": "catalog", "generation": 5},
@@ -434,8 +439,6 @@ def product_api_maxed_out() -> Incident:
                         "lastTransitionTime": ts(AT3 - timedelta(minutes=52))}]}})
     changed(hpa, ("helm", "Update", inc.born + timedelta(days=8), {"f:spec": {"f:metrics": {}}}),
             ("kubectl-edit", "Update", chg, {"f:spec": {"f:maxReplicas": {}}}))
-    inc.event(wl.obj, "ScalingReplicaSet", "Scaled down replica set product-api-6d9c7b5f4 to 2 from 6",
-              chg + timedelta(minutes=2), warning=False, component="deployment-controller")
     series(inc, "kube_horizontalpodautoscaler_spec_max_replicas", "gauge", "Upper limit for the number of pods "
            "that can be set by the autoscaler.", {"namespace": "catalog", "horizontalpodautoscaler": "product-api",
                                                   "job": "kube-state-metrics"}, lambda t: 2.0)
@@ -485,7 +488,7 @@ def order_tracking_freshness_burn() -> Incident:
         return every(s, e, 15, lambda i, t: (
             f"{t.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}  INFO shipment_consumer::worker: committed batch "
             f"partition={i % 24} offset={9120400 + i * 37} records=500 elapsed_ms={812 + i % 40}"))
-    wl = workload(inc, "fulfilment", "shipment-consumer", rust, replicas=1)
+    workload(inc, "fulfilment", "shipment-consumer", rust, replicas=1)
     so = custom(inc, "ScaledObject", "keda.sh/v1alpha1", "scaledobjects", "fulfilment", "shipment-consumer",
                 {"scaleTargetRef": {"name": "shipment-consumer"}, "minReplicaCount": 2, "maxReplicaCount": 24,
                  "pollingInterval": 15, "triggers": [{"type": "kafka", "metadata": {
@@ -502,8 +505,6 @@ def order_tracking_freshness_burn() -> Incident:
                 "kubectl-annotate", chg,
                 {"f:metadata": {"f:annotations": {"f:autoscaling.keda.sh/paused-replicas": {}}}})
     so["metadata"]["annotations"] = {"autoscaling.keda.sh/paused-replicas": "1"}
-    inc.event(wl.obj, "ScalingReplicaSet", "Scaled down replica set shipment-consumer-7c9f6d8b5 to 1 from 12",
-              chg + timedelta(seconds=20), warning=False, component="deployment-controller")
     series(inc, "kafka_consumergroup_lag_sum", "gauge", "Current Approximate Lag of a ConsumerGroup at Topic",
            {"consumergroup": "shipment-consumer", "topic": "shipment-events", "job": "kafka-exporter"},
            ramp(1800, 9400, AT4 - timedelta(minutes=45)))
@@ -792,9 +793,6 @@ def node_upgrade_stuck_question() -> Incident:
     wl.obj["spec"]["replicas"] = 1
     changed(wl.obj, ("helm", "Update", inc.born + timedelta(days=12), {"f:spec": {"f:template": {}}}),
             ("kubectl-edit", "Update", chg, {"f:spec": {"f:replicas": {}}}))
-    inc.event(wl.obj, "ScalingReplicaSet", f"Scaled down replica set {wl.obj['metadata']['name']}-"
-              f"{o.suffix('edge/geo-ip/1', 10)} to 1 from 3", chg + timedelta(seconds=2), warning=False,
-              component="deployment-controller")
     inc.add({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
              "metadata": {"name": "geo-ip", "namespace": "edge", "generation": 1,
                           "creationTimestamp": ts(inc.born + timedelta(days=4))},
@@ -809,11 +807,7 @@ def node_upgrade_stuck_question() -> Incident:
     n["spec"]["taints"] = [{"key": "karpenter.sh/disrupted", "effect": "NoSchedule", "timeAdded": ts(drain)},
                            {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule",
                             "timeAdded": ts(drain)}]
-    inc.event(n, "NodeNotSchedulable", f"Node {host} status is now: NodeNotSchedulable", drain, warning=False,
-              host=host)
     geo = inc.pods_of("edge", "geo-ip")[0]
-    inc.event(n, "DisruptionTerminating", "Disrupting Node: Drifted", drain, warning=False,
-              component="karpenter", host=host)
     inc.event(n, "FailedDraining", "Failed to drain node, 1 pods are waiting to be evicted",
               drain + timedelta(seconds=20), AT8 + timedelta(minutes=30), count=148, component="karpenter",
               host=host)
