@@ -922,6 +922,10 @@ def login_latency_high() -> Incident:
         t0 = max(s, mw + timedelta(seconds=30))
         out = [(t0, f"1:C {t0.strftime('%d %b %Y %H:%M:%S')}.102 # Redis version=7.2.6, bits=64, commit=00000000, "
                     "modified=0, pid=1, just started"),
+               (t0, f"1:M {t0.strftime('%d %b %Y %H:%M:%S')}.111 * Creating AOF base file "
+                    "appendonly.aof.1.base.rdb on server start"),
+               (t0, f"1:M {t0.strftime('%d %b %Y %H:%M:%S')}.112 * Creating AOF incr file "
+                    "appendonly.aof.1.incr.aof on server start"),
                (t0, f"1:M {t0.strftime('%d %b %Y %H:%M:%S')}.118 * Ready to accept connections tcp")]
         out += every(t0 + timedelta(minutes=3), e, 600, lambda i, t: (
             f"1:M {t.strftime('%d %b %Y %H:%M:%S')}.401 * Background AOF rewrite terminated with success"))
