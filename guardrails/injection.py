@@ -1630,6 +1630,11 @@ def _build_anchor_index(detectors: list[_Detector]) -> _AnchorIndex:
 
 
 # Strong and weak detectors have separate indexes: weak ones are only looked for after a strong hit.
+_STRONG_RUN = tuple((d, bool(d.hints) or d.signal in SCRIPT_SIGNALS) for d in _DETECTORS if d.weight >= STRONG)
+_WEAK_RUN = tuple((d, bool(d.hints) or d.signal in SCRIPT_SIGNALS) for d in _DETECTORS if d.weight < STRONG)
+"""The detectors of each strength in `_DETECTORS` order, each with whether it runs only in its anchors'
+windows: `_pattern_hits` walks one list per call instead of testing every detector's weight and hints
+(130-odd detectors, on every text scanned)."""
 _STRONG_ANCHORS = _build_anchor_index([d for d in _DETECTORS if d.weight >= STRONG and d.hints])
 _WEAK_ANCHORS = _build_anchor_index([d for d in _DETECTORS if d.weight < STRONG and d.hints])
 
@@ -1684,10 +1689,10 @@ def _pattern_hits(view: str, lowered: str, windows: dict[str, list[tuple[int, in
     never run and the rest look at a small part of it.
     """
     hits: list[_Hit] = []
-    for det in _DETECTORS:
-        if (det.weight >= STRONG) != strong:
-            continue
-        ranges = windows.get(det.signal, []) if det.hints or det.signal in SCRIPT_SIGNALS else [(0, len(view))]
+    for det, anchored in _STRONG_RUN if strong else _WEAK_RUN:
+        ranges = windows.get(det.signal) if anchored else [(0, len(view))]
+        if not ranges:
+            continue  # most detectors on most texts: no anchor, nothing to run
         target = lowered if det.lower else view
         seen: set[tuple[int, int]] = set()
         for lo, hi in ranges:

@@ -2518,7 +2518,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         _env_pair_candidates(text) + _assignment_candidates(text, lowered) + _attribute_pair_candidates(text)
         + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder, hints, _DENSE + 1)
         + recovery_spans(text, lowered) + account_line_spans(text, _made_credential)
-        + positional_spans(text, _made_credential) + typed_value_spans(text, _typed_judge)
+        + positional_spans(text, lowered, _made_credential) + typed_value_spans(text, _typed_judge)
         + (encoded_spans(text, _made_credential, 0 if first_run is None else first_run.start())
            if first_run is not None or "\\x" in text else [])
     ):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 Span = tuple[int, int, str]
 
 _ANCHOR = re.compile(r"conn|login|logon|bind|pdo|auth")
-"""Run on the lowercased text (positions kept: see `positional_spans`): the words a connect or login head
+"""Run on the lowercased text (positions kept, as the caller makes it): the words a connect or login head
 holds (`DBI->connect`, `getConnection`, `conn_opts`, `ftp_login`, `ldap_bind`, `new PDO`, `authenticate`);
 the rest of the head is matched after it."""
 _HEAD_REST = re.compile(r"\w{0,24}[ \t]*[(,]")
@@ -34,14 +34,12 @@ _ARGS = 8
 """At most this many arguments are read after a head: the user and password come early in every such call."""
 
 
-def positional_spans(text: str, made: Callable[[str], bool]) -> list[Span]:
-    """(start, end, kind) of each password a connect/login call or record passes by position."""
+def positional_spans(text: str, lowered: str, made: Callable[[str], bool]) -> list[Span]:
+    """(start, end, kind) of each password a connect/login call or record passes by position. `lowered` is
+    the caller's lowercased `text` with positions kept (redaction.py makes it once for every detector)."""
     out: list[Span] = []
     if "'" not in text and '"' not in text:
         return out
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few letters lowercase to two characters; keep positions exact
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     last = -1
     for anchor in _ANCHOR.finditer(lowered):
         head = _HEAD_REST.match(lowered, anchor.end())
