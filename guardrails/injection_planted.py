@@ -31,15 +31,17 @@ them with its other concept detectors (lowercased view, run only around their an
 
 from __future__ import annotations
 
+from guardrails.injection_channels import _AI_SPECIFIC
 from guardrails.injection_concepts import ConceptDetector
 
 _READER = r"(?:ai|llm|assistant|agent|bot|model|copilot|chatbot|vigil)"
 _AI_READER = r"(?:ai|llm|assistant|agent|copilot|chatbot|vigil)"
 """Readers a question or a forged marker names: not `bot` and `model` alone, which are a chat bot's config
 key and a trained model in ordinary operations text."""
-_AI_ONLY = r"(?:ai|llm|assistant|copilot|chatbot|vigil|(?:ai|llm)[\s-](?:agent|bot|model))"
-"""The reader by a name only an AI has: `agent`, `bot` and `model` alone are also software an FAQ is about
-("What should the agent do when the disk is full?" of a metrics agent)."""
+_AI_ONLY = r"(?:assistant|" + _AI_SPECIFIC + r")"
+"""The reader by a name only an AI has (injection_channels.py's labels, and `assistant`, which a question
+about what it should do means as the reader): `agent`, `bot` and `model` alone are also software an FAQ is
+about ("What should the agent do when the disk is full?" of a metrics agent)."""
 _OPERATION = (
     r"(?:run|execute|delete|cancel|disable|trigger|apply|deploy|terminate|destroy|drop|merge|approve|fetch|curl|"
     r"wget|send|post|upload|paste|export|scale|drain|cordon|wipe|purge|revoke|grant|push|force|silence|mute|"

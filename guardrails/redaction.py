@@ -1902,13 +1902,13 @@ Every alternative starts with a letter, so the engine skips to those: the look-b
 `key` come after its `k` and include it (the same matches as before it)."""
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
 _CONTEXT_REACH = 48
+"""Characters between a credential word and a token for the word to vouch for it (same line)."""
 _HANDLE_SUFFIX = re.compile(r"[_\-.]?(?:accessor|id|ids|name|names|arn|ttl|type|fingerprint)(?![a-z])")
 """A suffix that makes a credential word name a handle to the credential, not the credential: Vault's
 `token_accessor` (looks a token up or revokes it, cannot authenticate), `token_id`, `key_name`, `secret_arn`,
 `token_ttl`. The keyed detectors judge such keys by `credential_key`; this keeps the entropy detector
 from taking the handle's random value for the secret. (`secret_id`, an AppRole credential, is a context
 word of its own and never reaches this check.)"""
-"""Characters between a credential word and a token for the word to vouch for it (same line)."""
 
 
 _NAMED_DIGEST = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9_.\-]{0,160}?)[-_.](?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|"
@@ -2617,7 +2617,7 @@ def redact_text(text: str) -> Redacted:
             taken.add(m.start(), m.end())
     for s, e in published_spans(text):  # SealedSecret ciphertext: public by design (secret_published.py)
         taken.add(s, e)
-    for s, e in envelope_spans(text):  # ansible-vault, PGP/age messages, Maven `{...}` (secret_envelopes.py)
+    for s, e in envelope_spans(text):  # ansible-vault, PGP/age messages (secret_envelopes.py)
         taken.add(s, e)
     kept: list[tuple[int, int, str]] = []
     for _, s, e, kind in candidates:
