@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.facts import Facts, Ref, minutes_text
 from agent.triage.subject import Subject
 from agent.triage.telemetry_intake import telemetry_missing
+from agent.triage.written_now import written_now
 
 CHECK = "change.log_timezone"
 WEIGHT = 0.93
@@ -102,24 +102,18 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     if not line:
         return
     store: list[Shifted] = facts.reads.setdefault(READS, [])
-    for change, target in facts.recent_writes(KINDS, LEAD)[:MAX_READS]:
-        when = parse_time(change.get("at"))
-        got = await get_yaml(call, target.kind, target.name, target.namespace,
-                             f"survey-log-timezone-{target.kind.lower()}-{target.name}") if when else None
-        if got is None or when is None:
-            continue
-        body = got[0].get("data") if target.kind == "ConfigMap" else got[0].get("spec")
+    for w in await written_now(facts, call, KINDS, LEAD, MAX_READS, "survey-log-timezone"):
+        body = w.obj.get("data") if w.target.kind == "ConfigMap" else w.obj.get("spec")
         text = json.dumps(body).encode().decode("unicode_escape") if body else ""
-        if target.kind == "ConfigMap" and not PIPELINE.search(text):
+        if w.target.kind == "ConfigMap" and not PIPELINE.search(text):
             continue
-        old = "\n".join(str(x).split(" -> ", 1)[0] for x in change.get("diff") or [] if " -> " in str(x))
+        old = w.old_text()
         for m in DIRECTIVE.finditer(text):
             shift = offset(m.group("zone"), facts.at)
             if not shift or m.group(0) in old:
                 continue
-            store.append(Shifted(target, " ".join(m.group(0).split())[:120], m.group("zone"), shift, line[:200], pod,
-                                 str(change.get("at")), int((facts.at - when).total_seconds() // 60),
-                                 [e for e in (facts.changes_id or "", got[1]) if e]))
+            store.append(Shifted(w.target, " ".join(m.group(0).split())[:120], m.group("zone"), shift, line[:200],
+                                 pod, str(w.change.get("at")), w.minutes_before, w.evidence))
             break
 
 

@@ -27,9 +27,9 @@ from typing import Any
 
 import yaml
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.facts import Facts, Ref, minutes_text
 from agent.triage.subject import Subject
+from agent.triage.written_now import written_now
 
 CHECK = "change.sampled_metrics"
 WEIGHT = 0.9
@@ -119,19 +119,11 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     if not series:
         return
     store: list[Sampled] = facts.reads.setdefault(READS, [])
-    writes = [(c, t) for c, t in facts.recent_writes(KINDS, LEAD)
-              if TOUCHED.search(f"{c.get('summary')} {' '.join(str(x) for x in c.get('diff') or [])}")]
-    for change, target in writes[:MAX_READS]:
-        when = parse_time(change.get("at"))
-        got = await get_yaml(call, target.kind, target.name, target.namespace,
-                             f"survey-sampled-metrics-{target.kind.lower()}-{target.name}") if when else None
-        if got is None or when is None:
-            continue
-        for config in configs(got[0]):
+    for w in await written_now(facts, call, KINDS, LEAD, MAX_READS, "survey-sampled-metrics", TOUCHED):
+        for config in configs(w.obj):
             for pipeline, sampler, percent, counter in sampled(config):
-                store.append(Sampled(target, pipeline, sampler, percent, counter, series, str(change.get("at")),
-                                     int((facts.at - when).total_seconds() // 60),
-                                     [e for e in (facts.changes_id or "", got[1]) if e]))
+                store.append(Sampled(w.target, pipeline, sampler, percent, counter, series, str(w.change.get("at")),
+                                     w.minutes_before, w.evidence))
                 break
 
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import yaml
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.facts import Facts, Ref, minutes_text
 from agent.triage.subject import Subject
+from agent.triage.written_now import written_now
 
 CHECK = "change.series_dropped"
 WEIGHT = 0.9
@@ -152,35 +152,20 @@ def rules(node: Any, where: str = "") -> Iterator[Rule]:
             yield from rules(parsed, where)
 
 
-def _old_sides(change: dict[str, Any]) -> str:
-    return "\n".join(str(line).split(" -> ", 1)[0] for line in change.get("diff") or [] if " -> " in str(line))
-
-
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only, when the alert names series: the telemetry objects written recently, as they are now."""
     if not subject.series:
         return
     store: list[Dropped] = facts.reads.setdefault(READS, [])
-    writes = [(c, t) for c, t in facts.recent_writes(KINDS, LEAD)
-              if TOUCHED.search(f"{c.get('summary')} {' '.join(str(x) for x in c.get('diff') or [])}")]
-    for change, target in writes[:MAX_READS]:
-        when = parse_time(change.get("at"))
-        if when is None:
-            continue
-        got = await get_yaml(call, target.kind, target.name, target.namespace,
-                             f"survey-series-dropped-{target.kind.lower()}-{target.name}")
-        if got is None:
-            continue
-        old = _old_sides(change)
-        for rule in rules(got[0].get("spec") if target.kind != "ConfigMap" else got[0].get("data"), "spec"
-                          if target.kind != "ConfigMap" else "data"):
+    for w in await written_now(facts, call, KINDS, LEAD, MAX_READS, "survey-series-dropped", TOUCHED):
+        old = w.old_text()
+        where = "data" if w.target.kind == "ConfigMap" else "spec"
+        for rule in rules(w.obj.get(where), where):
             if any(p in old for p in rule.patterns):
                 continue  # the write's old side already held this rule
             name = next((s for s in subject.series if discards(rule, s)), "")
-            if name and not any(d.target.same_object(target) and d.series == name for d in store):
-                store.append(Dropped(target, rule, name, str(change.get("at")),
-                                     int((facts.at - when).total_seconds() // 60),
-                                     [e for e in (facts.changes_id or "", got[1]) if e]))
+            if name and not any(d.target.same_object(w.target) and d.series == name for d in store):
+                store.append(Dropped(w.target, rule, name, str(w.change.get("at")), w.minutes_before, w.evidence))
 
 
 def found(facts: Facts) -> list[Dropped]:
