@@ -10,7 +10,11 @@ that cannot resolve or reach cluster names answers 502/503/504) while the callee
 after the write carry the new env: the older ones keep working, so the rollout or restart that made new pods is
 only when it showed.
 
-The source may be any of: a ConfigMap the pods take with `envFrom` (or `valueFrom.configMapKeyRef`), a mutating
+The source may be any of: a ConfigMap the pods take with `envFrom` (or `valueFrom.configMapKeyRef`), a Secret they
+take the same way (an env Secret an operator such as External Secrets or a sealed-secrets controller writes: the
+Secret is never read, only the change timeline's KEY NAMES of its write, so its proxy URL and NO_PROXY stay unknown;
+it counts only when that write in the LEAD set a proxy key and did not set NO_PROXY, the pod has no NO_PROXY from
+elsewhere and its calls to a cluster name got the 403/407 a forward proxy answers with), a mutating
 admission policy that injects the env (a Kyverno ClusterPolicy/Policy, a Gatekeeper mutator: the pod has the
 env while its ReplicaSet's template has not), or the workload's own template. The survey (`read`, reading only,
 and only when the incident shows a refusal or a proxy write: `refusal_symptom`) reads pods of the incident's
@@ -64,6 +68,10 @@ REFUSAL_CLASSES = frozenset({"permission_denied", "auth_failure", "http_5xx", "u
 REFUSAL_PROBLEMS = frozenset({"http", "ingress"})
 """The incident's words (subject.problems) for failing requests: error rates, 4xx/5xx, 502/503."""
 _PROXY_WRITTEN = re.compile(r"proxy", re.I)
+HIDDEN = "<set by a Secret: value not read>"
+"""The value a Secret-sourced proxy variable stands for: the key is known, the value is never read."""
+_PROXY_ANSWER = re.compile(r"\b40[37]\b|forbidden|proxy authentication required", re.I)
+"""What a forward proxy answers a request it will not carry (Squid, tinyproxy, an Envoy forward proxy): 403 or 407."""
 """A write's words that name a proxy setting (`data key NO_PROXY set`, `env HTTPS_PROXY`, a ConfigMap `proxy-env`)."""
 
 Call = Callable[..., Awaitable[Any]]
@@ -89,16 +97,23 @@ def covers(no_proxy: str, host: str) -> bool:
     return False
 
 
-def _proxied_env(container: dict[str, Any], maps: dict[str, dict[str, str]]) -> tuple[dict[str, str], dict[str, Ref]]:
-    """A container's proxy variables and where each came from (its own env, or the ConfigMap it reads)."""
+def _proxied_env(container: dict[str, Any], maps: dict[str, dict[str, str]],
+                 secrets: dict[str, list[str]] | None = None) -> tuple[dict[str, str], dict[str, Ref]]:
+    """A container's proxy variables and where each came from (its own env, the ConfigMap it reads, or the Secret
+    whose keys it takes: those stand as HIDDEN, their values never read)."""
     env: dict[str, str] = {}
     source: dict[str, Ref] = {}
+    secrets = secrets or {}
     for item in container.get("envFrom") or []:
+        prefix = str((item or {}).get("prefix") or "")
+        sec = str(((item or {}).get("secretRef") or {}).get("name") or "")
+        for key in secrets.get(sec) or []:
+            env[prefix + key] = HIDDEN
+            source[prefix + key] = Ref("Secret", "", sec)
         ref = (item or {}).get("configMapRef") or {}
         data = maps.get(str(ref.get("name") or ""))
         if data is None:
             continue
-        prefix = str((item or {}).get("prefix") or "")
         for key, value in data.items():
             env[prefix + key] = value
             source[prefix + key] = Ref("ConfigMap", "", str(ref.get("name")))
@@ -107,6 +122,10 @@ def _proxied_env(container: dict[str, Any], maps: dict[str, dict[str, str]]) -> 
         if "value" in (item or {}):
             env[name] = str(item.get("value") or "")
             source[name] = Ref("", "", "")
+        sec_ref = (((item or {}).get("valueFrom") or {}).get("secretKeyRef") or {})
+        if sec_ref.get("key") in (secrets.get(str(sec_ref.get("name") or "")) or []):
+            env[name] = HIDDEN
+            source[name] = Ref("Secret", "", str(sec_ref.get("name")))
         key_ref = (((item or {}).get("valueFrom") or {}).get("configMapKeyRef") or {})
         data = maps.get(str(key_ref.get("name") or ""))
         if data is not None and key_ref.get("key") in data:
@@ -118,6 +137,32 @@ def _proxied_env(container: dict[str, Any], maps: dict[str, dict[str, str]]) -> 
 def _config_maps(pod: dict[str, Any]) -> set[str]:
     """The ConfigMaps its (non-init) containers' env reads (envFrom, configMapKeyRef): where a proxy env comes from."""
     return set(pod_spec_words.configmaps(pod_spec_words.walk(pod.get("spec") or {}, init=False), mounted=False))
+
+
+def _secret_names(pod: dict[str, Any]) -> list[str]:
+    """The Secrets its (non-init) containers' env reads (envFrom secretRef, secretKeyRef), not its volumes."""
+    walked = pod_spec_words.walk(pod.get("spec") or {}, init=False)
+    return list(dict.fromkeys(w.text for w in walked if w.kind == "secret" and w.where != "volume"))
+
+
+_KEY_SET = re.compile(r"\bkey\s+['\"]?([A-Za-z_][\w.-]*)['\"]?\s+(set|added|changed|updated|removed|deleted)", re.I)
+"""The timeline's words for one key of a Secret's write (`data key HTTPS_PROXY set by external-secrets`)."""
+
+
+def secret_keys_written(facts: Facts, namespace: str, name: str) -> tuple[list[str], str] | None:
+    """The keys the Secret's newest write in the LEAD set (from the change timeline's words: the Secret itself is
+    never read), with that write's evidence id; None when the timeline holds no such write, or when the write
+    touched NO_PROXY (its value unknown, nothing can be said)."""
+    mine = [(c, ev) for c, ev, t in facts.writes_to({"Secret"}, within=LEAD, deletions=False)
+            if t.name == name and t.namespace in ("", namespace)]
+    if not mine:
+        return None
+    change, evidence = max(mine, key=lambda ce: str(ce[0].get("at") or ""))
+    said = " ".join([str(change.get("summary") or ""), *(str(d) for d in change.get("diff") or [])])
+    keys = {m.group(1): m.group(2).lower() for m in _KEY_SET.finditer(said)}
+    if any(k.upper() == NO_PROXY for k in keys):
+        return None
+    return [k for k, how in keys.items() if how not in ("removed", "deleted")], evidence
 
 
 def _proxy_host(url: str) -> tuple[str, str]:
@@ -184,8 +229,14 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             if read_cm is not None:
                 maps[cm] = {str(k): str(v) for k, v in ((read_cm[0].get("data") or {}).items())}
                 map_ev[cm] = read_cm
+        secrets: dict[str, list[str]] = {}
+        for sec in _secret_names(pod)[:3]:
+            written_keys = secret_keys_written(facts, ns, sec)  # key names from the timeline, no Secret read
+            if written_keys is not None:
+                secrets[sec] = written_keys[0]
+                map_ev["Secret/" + sec] = ({}, written_keys[1])
         for container in (pod.get("spec") or {}).get("containers") or []:
-            env, source = _proxied_env(container, maps)
+            env, source = _proxied_env(container, maps, secrets)
             proxy = next((env_value(env, v) for v in PROXY_VARS if env_value(env, v)), "")
             if not proxy:
                 continue
@@ -201,7 +252,9 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             text = str(getattr(logs, "full_text", "") or "") if logs is not None and logs.ok else ""
             for line in text.splitlines():
                 named = [h for m in _CLUSTER_HOST.finditer(line) if (h := m.group(1).lower()) not in own]
-                if named and _REFUSED.search(line) and _PROXY_WORDS.search(line.replace(proxy, "")):
+                proxied = _PROXY_WORDS.search(line.replace(proxy, "")) or (proxy == HIDDEN and _PROXY_ANSWER.search(
+                    line))  # a Secret's proxy: its URL unknown, the proxy's 403/407 on a cluster name is the trace
+                if named and _REFUSED.search(line) and proxied:
                     entry["lines"].append(" ".join(line.split())[:400])
                     entry["hosts"] = sorted({*entry["hosts"], *named})
             if entry["lines"] and logs is not None:
@@ -223,7 +276,13 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                                         and any(h in ln.lower() for h in entry["hosts"])][-5:]
             src = source.get(NO_PROXY) or source.get(NO_PROXY.lower()) or next(
                 (source[v] for v in PROXY_VARS if v in source), None)
-            if src is not None and src.kind == "ConfigMap":
+            if src is not None and src.kind == "Secret":
+                sec_obj, sec_ev = map_ev["Secret/" + src.name]
+                entry["source"] = ["Secret", ns, src.name]
+                entry["source_meta"] = sec_obj.get("metadata") or {}
+                entry["evidence"].append(sec_ev)
+                entry["hidden"] = True
+            elif src is not None and src.kind == "ConfigMap":
                 cm_obj, cm_ev = map_ev[src.name]
                 entry["source"] = ["ConfigMap", ns, src.name]
                 entry["source_meta"] = cm_obj.get("metadata") or {}
@@ -306,6 +365,8 @@ def found(facts: Facts) -> list[Bypass]:
         denied = [ln for ln in entry.get("proxy_lines") or [] if any(h in ln.lower() for h in hosts)]
         if source is None or not hosts or (len(lines) < MIN_LINES and not denied):
             continue
+        if entry.get("hidden") and entry.get("no_proxy"):
+            continue  # a NO_PROXY from elsewhere in the pod: what it covers against the Secret's proxy is unknown
         written = _written(facts, source, entry.get("source_meta") or {})
         created = parse_time(entry.get("created"))
         if written is None or (created is not None and created < written[0]):
@@ -325,6 +386,8 @@ def finding(hit: Bypass, at: datetime) -> dict[str, Any]:
     ago = minutes_text(int((at - hit.written).total_seconds() // 60))
     how = "injects into pods at admission" if hit.injected else (
         "gives its pods (envFrom)" if hit.source.kind == "ConfigMap" else "sets in its pod template")
+    if hit.proxy == HIDDEN:
+        return _hidden_finding(hit, ago, how)
     proxy_name = "squid" if "squid" in (hit.said + hit.proxy).lower() else "the egress proxy"
     message = (f"{hit.source} was written{' by ' + hit.by if hit.by else ''} {ago} before the alert: the proxy env "
                f"it {how} has NO_PROXY={hit.no_proxy!r}, without .svc/.cluster.local, so in-cluster calls to "
@@ -337,6 +400,21 @@ def finding(hit: Bypass, at: datetime) -> dict[str, Any]:
             "message": message, "evidence": [hit.said[:300]],
             "details": {"no_proxy": hit.no_proxy, "host": hit.hosts[0], "pod": str(hit.pod),
                         "written": hit.written.isoformat().replace("+00:00", "Z")}}
+
+
+def _hidden_finding(hit: Bypass, ago: str, how: str) -> dict[str, Any]:
+    """The Secret-sourced proxy env: named by its keys (a proxy variable added, no NO_PROXY), never its values."""
+    message = (f"{hit.source} was written{' by ' + hit.by if hit.by else ''} {ago} before the alert and now gives "
+               f"its pods (envFrom/secretKeyRef) HTTP_PROXY/HTTPS_PROXY with no NO_PROXY key, so in-cluster calls "
+               f"to {hit.hosts[0]} from pods created since go through the egress proxy, which refuses them "
+               f"(403/407) while the callee is healthy; older pods still work. Seen in {hit.pod.name}: "
+               f"{hit.said[:200]}. Add NO_PROXY with .svc,.cluster.local (and the pod/service CIDRs) to "
+               f"{hit.source}, then restart the pods")
+    return {"check": CHECK, "severity": "critical", "reason": "ProxyBypassLost",
+            "object": {"kind": hit.source.kind, "namespace": hit.source.namespace, "name": hit.source.name},
+            "message": message, "evidence": [hit.said[:300]],
+            "details": {"no_proxy": "", "host": hit.hosts[0], "pod": str(hit.pod),
+                        "written": hit.written.isoformat().replace("+00:00", "Z"), "how": how}}
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
