@@ -92,13 +92,13 @@ def _family(key: str) -> Family | None:
     return next((f for f in FAMILIES if f.keys.match(bare) or f.keys.match(last)), None)
 
 
-def _on(settings: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """{family name: (setting, value)} of the families `settings` leaves on."""
-    out: dict[str, tuple[str, str]] = {}
+def _on(settings: dict[str, str]) -> dict[Family, tuple[str, str]]:
+    """{family: (setting, value)} of the families `settings` leaves on."""
+    out: dict[Family, tuple[str, str]] = {}
     for key, value in settings.items():
         fam = _family(key)
         if fam is not None and not fam.off.match(value.strip("'\"")):
-            out[fam.name] = (key, value)
+            out[fam] = (key, value)
     return out
 
 
@@ -112,15 +112,10 @@ def _args_lost(line: str) -> list[tuple[Family, str, str, str]]:
         return []
     if not isinstance(old, list) or not isinstance(new, list):
         return []
-    before = _on(arg_flags.flags([str(x) for x in old], "true"))
-    after = _on(arg_flags.flags([str(x) for x in new], "true"))
-    out = []
-    for name, (key, value) in before.items():
-        if name not in after:
-            fam = next(f for f in FAMILIES if f.name == name)
-            now = arg_flags.flags([str(x) for x in new], "true").get(key, "(unset)")
-            out.append((fam, key, value, now))
-    return out
+    now = arg_flags.flags([str(x) for x in new], "true")
+    after = _on(now)
+    return [(fam, key, value, now.get(key, "(unset)"))
+            for fam, (key, value) in _on(arg_flags.flags([str(x) for x in old], "true")).items() if fam not in after]
 
 
 def _leaf_lost(line: str) -> list[tuple[Family, str, str, str]]:
