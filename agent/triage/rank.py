@@ -72,6 +72,7 @@ from agent.triage import (
     gitops_revert,
     governing_change,
     hash_balance,
+    heap_ceiling,
     held_horizon,
     idle_limit,
     image_automation,
@@ -287,6 +288,7 @@ CHECK_WEIGHT: dict[str, float] = {
     governing_change.CHECK: governing_change.WEIGHT,
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     memory_setting.CHECK: memory_setting.WEIGHT,
+    heap_ceiling.CHECK: heap_ceiling.WEIGHT,
     held_horizon.CHECK: held_horizon.WEIGHT,
     join_without_data.CHECK: join_without_data.WEIGHT,
     disabled_command.CHECK: disabled_command.WEIGHT,
@@ -653,6 +655,10 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, hh.target, held_horizon.finding(hh), None, hh.evidence)
     for ms in memory_setting.found(facts):  # a per-connection memory setting past the limit, server OOM-killed
         _add_suspect(cases, ms.carried.target, memory_setting.finding(ms), None, ms.evidence)
+    for hc in heap_ceiling.found(facts):  # a runtime heap ceiling at/above the memory limit, OOM-killed since
+        _add_suspect(cases, hc.ceiling.carrier, heap_ceiling.finding(hc), None, hc.evidence)
+        next(c for r, c in cases.items() if r.same_object(hc.ceiling.carrier)).explains_refs.append(
+            hc.ceiling.workload)
     for dc in disabled_command.found(facts):  # a server write took away the command/mode a client's error names
         _add_suspect(cases, dc.target, disabled_command.finding(dc), None, dc.evidence)
         next(c for r, c in cases.items() if r.same_object(dc.target)).explains_refs.append(dc.victim)

@@ -316,6 +316,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import memory_setting  # a per-connection memory setting raised: its server OOM-killed
 
     await memory_setting.read(facts, call)
+    from agent.triage import heap_ceiling  # a runtime heap ceiling at/above its container's memory limit
+
+    await heap_ceiling.read(facts, call)
     from agent.triage import held_horizon  # the oldest transaction's age tied to a job run: vacuum held back
 
     await held_horizon.read(facts, call)
