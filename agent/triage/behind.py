@@ -227,6 +227,7 @@ from agent.triage import (
     expansion_refused,
     family_gap,
     gate_baseline,
+    gc_thrash,
     gitops_prune,
     gitops_source,
     gpu_sharing,
@@ -370,7 +371,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             engine_upgrade,
                             queue_weights,
                             retry_repeats,
-                            backfill_flood)
+                            backfill_flood,
+                            gc_thrash)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 

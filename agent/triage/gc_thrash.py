@@ -1,0 +1,169 @@
+"""A runtime's heap ceiling or GC memory target written down to (or under) what the process keeps live, and the
+collector running nonstop since: CPU pegged, nothing killed, nothing logged.
+
+A garbage collector paces itself to the ceiling it is told: Go's to `GOMEMLIMIT` (a soft limit: under it the
+runtime collects as often as it takes, up to about half the CPU), HotSpot's to `-Xmx` / `-XX:MaxRAMPercentage`,
+V8's to `--max-old-space-size`, .NET's to `DOTNET_GCHeapHardLimit`. Set it at or just above the live heap (a
+value sized on a quiet node, rolled out to every node by a DaemonSet; a heap cut to "save memory") and each
+collection frees almost nothing, so the next starts at once: the collection rate jumps tenfold or more, the
+process burns cores (no CPU limit on an agent: the whole node), and everything on the node slows. No OOM kill,
+no error; the only mark is the runtime's own GC counter.
+
+So: a write within LEAD to a workload (its env or args) or to a ConfigMap a workload reads, whose diff names such
+a setting (set, or lowered; a raise is left out), followed, on that workload's pods, by their collection rate
+(any runtime's GC counter: Go `go_gc_cycles_total_gc_cycles_total` / `go_gc_duration_seconds_count`, JVM
+`jvm_gc_collection_seconds_count` / `jvm_gc_pause_seconds_count`, Node `nodejs_gc_duration_seconds_count`,
+.NET `dotnet_gc_collections_total`) rising at least RISE-fold to MIN_RATE or more within AFTER of the write.
+A rise without such a write, a write with no rise, a rise long after (or before) the write are not named.
+`read` queries the series; `found` is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.heap_ceiling import KEYS, ceilings_in
+from agent.triage.subject import Subject
+
+Call = Callable[..., Awaitable[Any]]
+
+CHECK = "change.gc_thrash"
+WEIGHT = 0.93
+"""A write whose meaning the workload's own GC counter confirms from the write on: above a bare rollout, level
+with the other measured-cause modules (runtime_parallelism)."""
+READS = "gc_thrash"
+LEAD = timedelta(hours=24)
+AFTER = timedelta(minutes=30)
+RISE = 10.0
+MIN_RATE = 1.0
+"""Collections per second: a busy healthy service collects a few times a minute to once a second or so."""
+MAX_READS = 3
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+GC_COUNTERS = ("go_gc_cycles_total_gc_cycles_total", "go_gc_duration_seconds_count", "jvm_gc_collection_seconds_count",
+               "jvm_gc_pause_seconds_count", "nodejs_gc_duration_seconds_count", "dotnet_gc_collections_total",
+               "process_runtime_dotnet_gc_collections_count_total")
+
+
+@dataclass
+class Thrash:
+    """The ceiling write and the collection rate of its workload before and after."""
+
+    target: Ref
+    workload: Ref
+    line: str
+    before: float
+    after: float
+    rose: datetime
+    minutes_before: int
+    evidence: list[str] = field(default_factory=list)
+
+
+def _lowered_or_set(line: str) -> bool:
+    """The diff line sets a ceiling or lowers it; a raise (both sides known, new above old) is no GC cause."""
+    if " -> " not in line:
+        return True
+    old, new = line.split(" -> ", 1)
+    before = [v for _, v in ceilings_in(old, 0.0) if v > 0]
+    after = [v for _, v in ceilings_in(new, 0.0) if v > 0]
+    return not (before and after and after[0] >= before[0])
+
+
+def candidates(facts: Facts) -> list[tuple[Ref, Ref, str, datetime, str]]:
+    """(written object, workload, diff line, when, evidence) for each recent write naming a GC ceiling."""
+    out = []
+    for change, evidence, target in facts.writes_to(None, within=LEAD):
+        at = parse_time(change.get("at"))
+        if at is None or target.kind not in (*WORKLOADS, "ConfigMap"):
+            continue
+        lines = [str(d) for d in change.get("diff") or [] if KEYS.search(str(d)) and _lowered_or_set(str(d))]
+        if not lines:
+            continue
+        workloads = [target] if target.kind in WORKLOADS else []
+        workloads += [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None
+                      and r.kind in WORKLOADS]
+        out += [(target, w, lines[0], at, evidence) for w in workloads]
+    return out
+
+
+async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
+    """Reading only, per candidate workload: its pods' collection rate over the window (the range tool finds the
+    step, its time and the levels around it)."""
+    end = parse_time(at)
+    if end is None:
+        return
+    store: dict[str, Any] = facts.reads.setdefault(READS, {})
+    for _, workload, _, _, _ in candidates(facts)[:MAX_READS]:
+        if str(workload) in store or not re.fullmatch(r"[a-z0-9.-]+", workload.name) \
+                or not re.fullmatch(r"[a-z0-9-]+", workload.namespace):
+            continue
+        entry: dict[str, Any] = {"series": [], "evidence": []}
+        store[str(workload)] = entry
+        pods = workload.name.replace(".", "[.]")
+        names = "|".join(GC_COUNTERS)
+        query = (f'sum by (pod) (rate({{__name__=~"{names}",namespace="{workload.namespace}",'
+                 f'pod=~"{pods}-.*"}}[5m]))')
+        start = (end - LEAD).isoformat().replace("+00:00", "Z")
+        series = await call("prom_query_range", {"query": query, "start": start, "end": at, "step": "120s",
+                                                 "baseline": "none"}, f"survey-gc-thrash-{workload.name}")
+        if series is None or not series.ok or not isinstance(series.data, dict):
+            continue
+        for s in series.data.get("series") or []:
+            change = s.get("change") if isinstance(s, dict) and isinstance(s.get("change"), dict) else None
+            try:
+                entry["series"].append({"at": str((change or {})["at"]), "before": float((change or {})["before"]),
+                                        "after": float((change or {})["after"])})
+            except (KeyError, TypeError, ValueError):
+                continue
+        entry["evidence"].append(series.evidence_id)
+
+
+def found(facts: Facts) -> list[Thrash]:
+    """Ceiling writes after which the workload's collection rate rose RISE-fold to MIN_RATE or more."""
+    store: dict[str, Any] = facts.reads.get(READS) or {}
+    out: list[Thrash] = []
+    for target, workload, line, written, evidence in candidates(facts):
+        entry = store.get(str(workload)) or {}
+        if any(t.target.same_object(target) for t in out):
+            continue
+        rises = []
+        for s in entry.get("series") or []:
+            rose = parse_time(s.get("at"))
+            if rose is None or s["after"] < MIN_RATE or s["before"] * RISE > s["after"]:
+                continue
+            if written - timedelta(minutes=5) <= rose <= written + AFTER:
+                rises.append((rose, s["before"], s["after"]))
+        if not rises:
+            continue
+        rose, before, after = max(rises, key=lambda r: r[2])
+        out.append(Thrash(target, workload, line, before, after, rose,
+                          int((facts.at - written).total_seconds() // 60),
+                          [e for e in (evidence, *(entry.get("evidence") or [])) if e]))
+    return out
+
+
+def finding(t: Thrash) -> dict[str, Any]:
+    """The finding: the write, what the ceiling does to the collector, the measured rate; meaning first."""
+    via = "" if t.target.same_object(t.workload) else f" (read by {t.workload})"
+    message = (f"{t.target}{via} was written {minutes_text(t.minutes_before)} before the incident ({t.line[:160]}): "
+               f"a heap ceiling / GC memory limit at or under the live heap makes the runtime garbage collect "
+               f"nonstop; its pods' collections rose from {t.before:.2g}/s to {t.after:.2g}/s at "
+               f"{t.rose.strftime('%H:%M')} and burn CPU (on their nodes, with no CPU limit). Raise or remove the "
+               f"setting in {t.target.name}")
+    return {"check": CHECK, "severity": "critical",
+            "object": {"kind": t.target.kind, "namespace": t.target.namespace, "name": t.target.name},
+            "reason": "GarbageCollectionThrash", "message": message, "evidence": [t.line[:200]],
+            "details": {"before": t.before, "after": t.after, "workload": str(t.workload)}}
+
+
+def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
+    """(the written object, its finding, evidence ids, the workload it slows) for `agent.triage.behind`."""
+    return [(t.target, finding(t), t.evidence, [] if t.workload.same_object(t.target) else [t.workload])
+            for t in found(facts)]
+
+
+__all__ = ["CHECK", "WEIGHT", "Thrash", "candidates", "finding", "found", "read", "suspects"]
