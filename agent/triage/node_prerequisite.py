@@ -251,7 +251,7 @@ def _own_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: str, p
 def _runs_without(spec: str | None, prereq: Prerequisite) -> bool:
     """Whether the failing pod's own spec (read from the cluster) sets none of the prerequisite's keys: it runs
     the revision without the setter, whatever its creation time says (a pod recreated under its old name)."""
-    return spec is not None and not any(k in values(spec) for k in prereq.keys)
+    return spec is not None and not set(prereq.keys) & values(spec).keys()
 
 
 def _template_fit(facts: Facts, change: dict[str, Any], target: Ref, evidence: str, prereq: Prerequisite,
