@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import shell_wrapper
+from agent.triage import manager_words, shell_wrapper
 from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
 from agent.triage.subject import workload_of_pod
 
@@ -363,7 +363,10 @@ _PRODUCTS = ((r"argocd|argo-cd", "Argo CD"), (r"kustomize-controller|helm-contro
 
 
 def product(manager: str) -> str:
-    """`Argo CD (argocd-controller)`: the tool behind a field manager's name, when it is a known one."""
+    """`Argo CD (argocd-controller)`: the tool behind a field manager's name, when it is a known one; a kubectl
+    verb's manager reads as the command run (`kubectl edit (manager kubectl-edit)`)."""
+    if manager_words.command(manager):
+        return manager_words.spoken(manager)
     name = next((p for pattern, p in _PRODUCTS if re.search(pattern, manager, re.I)), "")
     return f"{name} ({manager})" if name and name.lower() != manager.lower() else manager
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import manager_words
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import object_of
 from agent.triage.subject import Subject
@@ -216,7 +217,7 @@ def found(facts: Facts) -> list[Limited]:
 def finding(lim: Limited) -> dict[str, Any]:
     """The HPA, its written limit in the spec's words, what the limit means under this load, and the write."""
     name = f"{lim.hpa.namespace}/{lim.hpa.name}"
-    wrote = f"written by {lim.written_by} {minutes_text(lim.minutes_before)} before the incident"
+    wrote = f"written by {manager_words.spoken(lim.written_by)} {minutes_text(lim.minutes_before)} before the incident"
     wants = f"{lim.metric} wants about {lim.desired} replicas" if lim.desired else lim.metric
     has = f", it has {lim.current}" if lim.current is not None else ""
     if lim.reason == "ScaleUpLimit":

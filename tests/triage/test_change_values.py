@@ -155,10 +155,10 @@ def _scaled(manager: str) -> dict[str, Any]:
 
 
 def test_replicas_written_by_argo_cd_or_helm_names_the_tool_and_the_hpa_reset() -> None:
-    for manager, tool in (("argocd-controller", "Argo CD"), ("kubectl-client-side-apply", "kubectl")):
+    for manager, tool in (("argocd-controller", "Argo CD ("), ("kubectl-client-side-apply", "kubectl apply (manager ")):
         [change] = _changes(_scaled(manager))
         said = field_meaning.said(change)
-        assert f"written by {tool} ({manager})" in said and "HorizontalPodAutoscaler" in said and "HPA" in said
+        assert f"written by {tool}{manager})" in said and "HorizontalPodAutoscaler" in said and "HPA" in said
 
 
 def test_replicas_written_by_the_autoscaler_itself_is_the_twin() -> None:
@@ -223,7 +223,7 @@ def test_a_kubectl_write_over_an_hpa_seen_rescaling_is_named_without_a_way_back_
     facts.changes = {"changes": [*facts.change_list(), *_changes(hpa, rescale)]}
     [reset] = scale_reset.found(facts)
     message = scale_reset.finding(reset)["message"]
-    assert "kubectl (kubectl-client-side-apply)" in message and "from 12 to 3" in message
+    assert "kubectl apply (manager kubectl-client-side-apply)" in message and "from 12 to 3" in message
     assert "an HPA scales it" in message
 
 
