@@ -51,11 +51,20 @@ def blocks(facts: Facts) -> list[Block]:
                     "check": "netpol.blocks_egress", "severity": "critical",
                     "object": {"kind": "NetworkPolicy", "namespace": policy.namespace, "name": policy.name},
                     "reason": "EgressDenied",
-                    "message": f"{policy} isolates egress of {subject} and none of its rules allows {target} on port "
-                               f"{ports}: the calls are dropped (timeouts) or refused, while {target} itself is "
-                               f"healthy; {workload_of_pod(failing.pod)}'s logs say '{said}'. Add an egress rule "
-                               f"to {target.namespace or 'its namespace'} for port {ports}",
+                    "message": _message(policy, subject, target, ports, str(block.get("why") or ""),
+                                        workload_of_pod(failing.pod), said),
                     "evidence": [str(block.get("detail") or "")[:200]],
                     "details": {"target": str(target), "ports": block.get("ports") or [], "workload": str(subject)}},
                     failing, evidence_id))
     return out
+
+
+def _message(policy: Ref, subject: Ref, target: Ref, ports: str, why: str, caller: str, said: str) -> str:
+    """The finding's words: the mechanism first when the objects show it (an ipBlock holding only the Service's
+    virtual IP), since ranking quotes the first few hundred characters only."""
+    if why:
+        return (f"{policy} isolates egress of {subject} and blocks {target} on port {ports}: {why}; "
+                f"{caller}'s logs say '{said}'")
+    return (f"{policy} isolates egress of {subject} and none of its rules allows {target} on port {ports}: the calls "
+            f"are dropped (timeouts) or refused, while {target} itself is healthy; {caller}'s logs say '{said}'. Add "
+            f"an egress rule to {target.namespace or 'its namespace'} for port {ports}")

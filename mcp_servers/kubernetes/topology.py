@@ -33,6 +33,7 @@ from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.changes import Objects, named_after, pod_template, read_objects
 from mcp_servers.kubernetes.client import KubeClient
 from mcp_servers.kubernetes.egress import egress_verdict, target_ports
+from mcp_servers.kubernetes.egress_dnat import virtual_ip_rule
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
 from mcp_servers.kubernetes.reads import _requests
 from mcp_servers.kubernetes.settings import bounding
@@ -100,6 +101,8 @@ class EgressBlock(BaseModel):
     policies: list[ObjectRef] = Field(description="The egress-isolating policies selecting the subject's pods.")
     ports: list[str] = Field(description='The dependency\'s pod ports none of their rules allow, e.g. "5432/TCP".')
     detail: str
+    why: str = Field(default="", description="The mechanism when the objects show it (an ipBlock holding only the "
+                                             "Service's ClusterIP: mcp_servers.kubernetes.egress_dnat).")
 
 
 class DatastoreClient(BaseModel):
@@ -980,8 +983,10 @@ def egress_blocks(index: _Index, pods: list[dict[str, Any]], targets: list[Targe
         refs = [ObjectRef(kind="NetworkPolicy", namespace=_ns(p), name=_name(p)) for p in verdicts[0][1].policies]
         denied = [f"{n}/{proto}" for (n, _, proto), _ in verdicts]
         names = ", ".join(f"{r.namespace}/{r.name}" for r in refs)
+        (number, _, protocol), verdict = verdicts[0]
         out.append(EgressBlock(
             target=ref_of(svc), policies=refs, ports=denied,
+            why=virtual_ip_rule(verdict.policies, svc, backends[0], number, protocol),
             detail=f"egress from {_ns(source)}/{_name(source)} to {_ns(svc)}/{_name(svc)} (pod "
                    f"{_name(backends[0])}) on {', '.join(denied)} is allowed by no rule of NetworkPolicy {names}"))
     return out
