@@ -22,6 +22,12 @@ The actor is named when its write came within two days before the pod was create
 named: a pod equal to its template in the failing container (a policy that only labels it did not cause this),
 a policy written after the pod was admitted, a policy unchanged for longer.
 
+A pod need not fail to be harmed: an injected setting can leave it running but slow or blind (a JVM told it has
+one CPU, an agent upgrade that exports nowhere). Such a pod is judged only when the timeline holds a mutating
+object's write in the LEAD, the incident's logs come from it, it differs from its template, and its own log quotes
+what was injected: the runtime says it took it (`Picked up JAVA_TOOL_OPTIONS: ...`, an agent logging its injected
+`version: 2.10.0`). An injection its process never mentions is not named: many policies add env nobody reads.
+
 The survey calls `read` (reading only); `found` is pure over what was read.
 """
 
@@ -34,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.pod_spec_words import pod_template
 from agent.triage.subject import Subject
@@ -49,6 +55,10 @@ LEAD = timedelta(hours=48)
 HISTORY_WINDOW = "48h"
 MAX_FINDINGS = 3
 MAX_PODS = 2
+QUOTE_TAIL = 3000
+"""Lines of a running pod's log read for its runtime's start-up words (the quote comes once, at start)."""
+MAX_QUOTED = 3
+MAX_TOKENS = 3
 FIELDS = ("image", "command", "args", "env", "resources", "securityContext")
 """The container fields a mutation changes that decide whether it starts and runs."""
 POD_FIELDS = ("securityContext", "nodeSelector", "runtimeClassName", "dnsConfig", "hostNetwork")
@@ -91,6 +101,8 @@ class Mutated:
     write: dict[str, Any] | None
     failure: str
     evidence: list[str] = field(default_factory=list)
+    running: bool = False
+    """The pod does not fail: it runs with the injection, which its own log quotes."""
 
 
 def failing_pods(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
@@ -103,6 +115,47 @@ def failing_pods(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
         if owner is not None and pods and owner.namespace and finding.get("severity") != "info":
             out.append((finding, owner, pods[:MAX_PODS]))
     return out[:MAX_FINDINGS]
+
+
+def logged_pods(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
+    """(marker, pod, [pod]) of the pods the incident's logs come from, when the timeline holds a mutating object's
+    write in the LEAD: pods that may run with something injected though they do not fail."""
+    if not facts.writes_to(MUTATING_KINDS, within=LEAD, deletions=False):
+        return []
+    out: list[tuple[dict[str, Any], Ref, list[str]]] = []
+    for log in facts.logs:
+        ref = Ref("Pod", log.namespace, log.pod)
+        if log.pod and log.namespace and not log.previous and not any(r == ref for _, r, _ in out):
+            out.append(({"quoted": True}, ref, [log.pod]))
+    return out[:MAX_PODS]
+
+
+def _quote_tokens(diffs: list[tuple[str, str, str, str]]) -> list[str]:
+    """What a runtime would print of an injected difference: the names of env variables added or changed, and an
+    injected or rewritten image's tag (an agent logs its version)."""
+    out: list[str] = []
+    for _, key, old, new in sorted(diffs, key=lambda d: d[1] != "image"):  # an image's tag first: few, telling
+        if key == "env":
+            before = {str(e.get("name")): e.get("value") for e in _env_list(old)}
+            out += [str(e.get("name")) for e in _env_list(new) if e.get("name")
+                    and before.get(str(e.get("name"))) != e.get("value")]
+        elif key == "image" and ":" in new.rsplit("/", 1)[-1]:
+            tag = new.rsplit(":", 1)[-1]
+            if len(tag) >= 3 and any(ch.isdigit() for ch in tag):
+                out.append(tag)
+    return list(dict.fromkeys(out))
+
+
+def _env_list(text: str) -> list[dict[str, Any]]:
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+
+def _quotes(line: str, token: str) -> bool:
+    return re.search(r"(?<![\w.])" + re.escape(token) + r"(?![\w])", line) is not None
 
 
 def _controller(pod: dict[str, Any]) -> Ref | None:
@@ -119,12 +172,15 @@ def named_actors(pod: dict[str, Any]) -> list[tuple[Ref, str, list[str]]]:
     out: list[tuple[Ref, str, list[str]]] = []
     kyverno = str(notes.get(KYVERNO_PATCHES) or "")
     for m in _KYVERNO_LINE.finditer(kyverno):
-        ref = Ref("ClusterPolicy", "", m.group("policy"))  # the kind is settled against what exists in `found`
-        known = next((o for o in out if o[0] == ref), None)
-        if known is None:
-            out.append((ref, m.group(0).strip(), [m.group("path")]))
-        else:
-            known[2].append(m.group("path"))
+        # `<rule>.<policy>.kyverno.io` as read first; written the other way round by some Kyverno versions and
+        # tools, so the other reading is kept too: only a policy that exists and was written lately is named
+        for name in dict.fromkeys([m.group("policy"), m.group("rule")]):
+            ref = Ref("ClusterPolicy", "", name)  # the kind is settled against what exists in `found`
+            known = next((o for o in out if o[0] == ref), None)
+            if known is None:
+                out.append((ref, m.group(0).strip(), [m.group("path")]))
+            else:
+                known[2].append(m.group("path"))
     for m in _GATEKEEPER_ITEM.finditer(str(notes.get(GATEKEEPER_MUTATIONS) or "")):
         out.append((Ref(m.group("kind"), m.group("ns"), m.group("name")), f"{GATEKEEPER_MUTATIONS}: {m.group(0)}",
                     []))
@@ -135,9 +191,10 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     """Reading only: each failing pod and its controller; when they differ, the actors the pod's annotations name
     and a two-day timeline (mutating objects written before the pod was admitted)."""
     failing = failing_pods(facts)
-    if not failing:
+    logged = [c for c in logged_pods(facts) if not any(c[2][0] in pods for _, _, pods in failing)]
+    if not failing and not logged:
         return
-    kept: dict[str, Any] = {"objects": {}, "evidence": {}}
+    kept: dict[str, Any] = {"objects": {}, "evidence": {}, "quoted": {}}
     facts.reads[RECORD] = kept
 
     async def get(ref: Ref) -> dict[str, Any] | None:
@@ -151,6 +208,34 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         return got[0]
 
     differs = False
+    for _, ref, _ in logged:
+        pod = await get(ref)
+        owner = _controller(pod or {})
+        template = await get(owner) if owner is not None else None
+        if pod is None or template is None:
+            continue
+        diffs = _diffs(pod, template, "") + _injected(pod, template)
+        tokens = _quote_tokens(diffs)
+        if not tokens:
+            continue
+        lines: list[str] = []
+        for token in tokens[:MAX_TOKENS]:  # the quote comes once, at start: asked for by its words, not by the tail
+            got = await call("k8s_logs", {"name": ref.name, "namespace": ref.namespace, "tail": QUOTE_TAIL,
+                                          "grep": token}, f"survey-admission-quote-{ref.name}-{len(lines)}")
+            text = str(getattr(got, "full_text", "") or "") if got is not None and got.ok else ""
+            said = [" ".join(ln.split())[:300] for ln in text.splitlines()[1:] if _quotes(ln, token)]  # [0]: header
+            if said and got is not None:
+                lines += said[:MAX_QUOTED]
+                kept["evidence"]["log:" + str(ref)] = got.evidence_id
+        if not lines:
+            continue
+        kept["quoted"][str(ref)] = lines
+        differs = True
+        for actor, _, _ in named_actors(pod):
+            if actor.kind == "ClusterPolicy" and await get(actor) is None:
+                await get(Ref("Policy", ref.namespace, actor.name))
+            elif actor.kind != "ClusterPolicy":
+                await get(actor)
     for _, workload, pods in failing:
         for name in pods:
             pod = await get(Ref("Pod", workload.namespace, name))
@@ -257,7 +342,8 @@ def found(facts: Facts) -> list[Mutated]:
     evidence: dict[str, str] = kept.get("evidence") or {}
     writes = _writes(facts)
     out: list[Mutated] = []
-    for finding, workload, pods in failing_pods(facts):
+    quoted: dict[str, list[str]] = kept.get("quoted") or {}
+    for finding, workload, pods in failing_pods(facts) + logged_pods(facts):
         container = str((finding.get("details") or {}).get("container") or "")
         for name in pods:
             pod_ref = Ref("Pod", workload.namespace, name)
@@ -269,6 +355,16 @@ def found(facts: Facts) -> list[Mutated]:
             diffs = _diffs(pod, template, container) + [d for d in _diffs(pod, template, "") if not d[0]]
             if not named_actors(pod):  # an injector leaves no annotation: what it added is read against its config
                 diffs = _injected(pod, template) + diffs
+            if finding.get("quoted"):  # a running pod: only what its own log quotes of the injection
+                lines = quoted.get(str(pod_ref)) or []
+                diffs = [d for d in diffs if any(_quotes(ln, t) for t in _quote_tokens([d]) for ln in lines)]
+                if not diffs:
+                    continue
+                workload = _controller(template) or owner or workload
+                top = next((said_by(e) for log in facts.logs if log.pod == name for e in log.entries()[:1]), "")
+                finding = {"message": f"{name} runs with what was injected: its log says "
+                                      f"'{lines[-1][:120]}'" + (f", then '{top[:160]}'" if top else ""),
+                           "running": True}
             admitted = parse_time((pod.get("metadata") or {}).get("creationTimestamp")) or facts.at
             annotated, spec = pod, pod.get("spec") or {}
             if not diffs:  # the pod is its template: did a policy write the template (Kyverno autogen)?
@@ -281,12 +377,13 @@ def found(facts: Facts) -> list[Mutated]:
             for actor, said, write in _actors(facts, annotated, spec, diffs, objects, writes, admitted):
                 if any(m.actor == actor and m.workload.same_object(workload) for m in out):
                     continue
-                ids = [evidence.get(str(r), "") for r in (pod_ref, owner, actor)]
+                ids = [evidence.get(str(r), "") for r in (pod_ref, owner, actor)] + [evidence.get(f"log:{pod_ref}", "")]
                 touched = [d for d in diffs if _touched(_paths(annotated, actor), spec, [d])] or diffs
                 out.append(Mutated(actor, MUTATING_KINDS.get(actor.kind, "mutating admission actor"), pod_ref,
                                    workload, touched[0][0], [(f, o, n) for _, f, o, n in touched], said, write,
                                    _failure_words(finding),
-                                   [e for e in [*ids, (write or {}).get("_evidence", "")] if e]))
+                                   [e for e in [*ids, (write or {}).get("_evidence", "")] if e],
+                                   bool(finding.get("running"))))
     return out
 
 
@@ -362,6 +459,8 @@ def finding(m: Mutated, at: datetime) -> dict[str, Any]:
     differs = "a value its workload's template was given at admission" if old == "?" else \
         "not what its template asks for"
     failure = m.failure.split(": ", 1)[-1].replace(new, f"(the rewritten {key})")[:160] if new else m.failure
+    if m.running:  # the runtime's own quote of the injection, then what it does with it
+        failure = m.failure.split(": ", 1)[-1][:320]
     registry = ""
     if key == "image" and old not in ("", "?") and new and old.split("/")[0] != new.split("/")[0]:
         registry = (f" It rewrote the registry {old.split('/')[0]} to {new.split('/')[0]} (a mirror or proxy), "
@@ -372,7 +471,8 @@ def finding(m: Mutated, at: datetime) -> dict[str, Any]:
         ago = f" {minutes_text(int((at - when).total_seconds() // 60))} before the incident" if when else ""
         diff = "; ".join(str(d) for d in m.write.get("diff") or [])[:160] or str(m.write.get("summary") or "")[:160]
         written = f" It was written{ago}: {diff}."
-    message = (f"{m.actor} ({m.what}) rewrites {m.workload}'s pods at admission and they fail: {failure}. Pod "
+    outcome = "they run with it" if m.running else "they fail"
+    message = (f"{m.actor} ({m.what}) rewrites {m.workload}'s pods at admission and {outcome}: {failure}. Pod "
                f"{m.pod.name} {where} runs {changed}, {differs} ({m.said})."
                f"{registry}{written} The workload's own spec is right; revert the rule (or exclude the workload) "
                f"in {m.actor}, then delete the failing pods")
