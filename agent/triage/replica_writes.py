@@ -155,7 +155,33 @@ def pinned(facts: Facts) -> list[PinnedHost]:
         if any(p.setting.same_object(setting) and p.key == key for p in out):
             continue
         out.append(PinnedHost(setting, key, value, target, workload, said, log, ids))
-    return out[:1] or written(facts, refused)[:1]
+    return out[:1] or written(facts, refused)[:1] or aliased(facts, refused)[:1]
+
+
+_ALIAS_NOW = re.compile(r"spec\.externalName\b.*?\(now '([^']+)'\)")
+READER = re.compile(r"(?:^|[.-])(?:cluster-ro|ro|reader|readers|read|readonly|read-only|replica|replicas|standby"
+                    r"|secondary|slave)(?:[.-]|\d|$)", re.I)
+"""A host name that says it serves reads only: Aurora's `cluster-ro-`, `-reader`, `-replica`, `-standby`,
+`secondary.`... A writer moved onto such a name by a DNS alias is refused by design, not by a failover."""
+
+
+def aliased(facts: Facts, refused: list[tuple[LogEvidence, str]]) -> list[PinnedHost]:
+    """ExternalName Services re-pointed shortly before the alert at a host whose name says it is a reader.
+
+    An ExternalName Service is a DNS alias (often in a shared namespace, cut over by hand during a database
+    move); the client's own setting still names the alias, so no write to its ConfigMap or Secret shows. The
+    alias written to a reader's name, while a client's writes are refused as read-only, is the move."""
+    out: list[PinnedHost] = []
+    log, said = refused[0]
+    for change, evidence_id, service in facts.writes_to(("Service",), within=RECENT, deletions=False):
+        at = parse_time(change.get("at"))
+        now = next((m.group(1) for d in change.get("diff") or [] if (m := _ALIAS_NOW.search(str(d)))), "")
+        if at is None or not now or not READER.search(now):
+            continue
+        minutes = int((facts.at - at).total_seconds() // 60)
+        out.append(PinnedHost(service, "spec.externalName", now, service, None, said, log,
+                              [e for e in (evidence_id, log.evidence_id) if e], minutes))
+    return sorted(out, key=lambda p: p.minutes_before or 0)
 
 
 def written(facts: Facts, refused: list[tuple[LogEvidence, str]]) -> list[PinnedHost]:
@@ -201,6 +227,17 @@ def finding(found: PinnedHost) -> dict[str, Any]:
                         "restart so the writer endpoint's new address is resolved"),
             "evidence": [found.said],
             "details": {"key": found.key, "setting": found.value},
+        }
+    if found.setting.kind == "Service" and found.minutes_before is not None:
+        return {
+            "check": CHECK, "severity": "critical", "reason": "AliasToReader",
+            "object": {"kind": "Service", "namespace": found.setting.namespace, "name": found.setting.name},
+            "message": (f"ExternalName {found.setting} was re-pointed {minutes_text(found.minutes_before)} before the "
+                        f"alert to {found.value}, a read-only reader endpoint, and {who}'s writes are now refused: "
+                        f"its logs say '{found.said}'. Reads through the alias still work; point its externalName "
+                        "back at the writer (primary) endpoint"),
+            "evidence": [found.said],
+            "details": {"externalName": found.value, "minutes_before": found.minutes_before},
         }
     if found.minutes_before is not None:
         return {

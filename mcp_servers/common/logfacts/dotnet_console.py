@@ -17,8 +17,13 @@ import re
 
 _HEAD = re.compile(r"(?:^|\s)(?:trce|dbug|info|warn|fail|crit): [\w.`+<>-]+\[-?\d+\]\s*$")
 """The head line of the simple format: only the level and `Category[EventId]`, the message on the lines after."""
-_EXCEPTION = re.compile(r"^(?:---> )?(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Exception|Error)(?: \(-?\d+\))?: .+$")
-"""An exception line, with .NET's inner-cause arrow and a SocketException's error number `(110)`."""
+_EXCEPTION = re.compile(r"^(?:---> )?(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Exception|Error)"
+                        r"(?: \((?:-?\d+|0x[0-9A-Fa-f]+)\))?: .+$")
+"""An exception line, with .NET's inner-cause arrow and a SocketException's error number `(110)` or the HRESULT
+most data providers print in hex (`SqlException (0x80131904)`, `PostgresException (0x80004005)`): the inner
+cause is where a database's own refusal is, so an unread HRESULT would hide it."""
+_POINTS_INWARD = re.compile(r"see the inner exception", re.I)
+"""The wrapper's stock text (EF Core, ADO.NET, HttpClient): it says nothing but that the cause is inside."""
 _FRAME = ("at ", "--- End of")
 MAX_BODY_CHARS = 600
 
@@ -47,6 +52,8 @@ def body(lines: list[str]) -> str | None:
             continue
         if not message and not outer:
             message = text
+    if inner and _POINTS_INWARD.search(outer):
+        outer = outer.split(":", 1)[0]  # its text only points at the cause: keep the type, leave room for the cause
     parts = [p for p in (message, outer) if p]
     if not parts:
         return None
