@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from agent.triage import lb_hairpin
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kube_reads import get_yaml, list_names
 
@@ -30,7 +31,7 @@ WINDOW = timedelta(hours=2)
 
 LB_KEY = re.compile(
     r"(?:service\.beta\.kubernetes\.io/[\w.-]*load-?balancer[\w.-]*|service\.kubernetes\.io/[\w.-]+|"
-    r"cloud\.google\.com/[\w.-]+|networking\.gke\.io/[\w.-]+|[\w.-]*loadbalancer[\w.-]*\.[\w.-]+/[\w.-]+|"
+    r"cloud\.google\.com/[\w.-]+|networking\.gke\.io/[\w.-]+|[\w.-]*load-?balancer[\w.-]*\.[\w.-]+/[\w.-]+|"
     r"externalTrafficPolicy|healthCheckNodePort|loadBalancerSourceRanges)", re.I)
 """Annotation keys and spec fields a cloud load-balancer controller acts on."""
 
@@ -175,6 +176,7 @@ def _contradictions(obj: dict[str, Any], values: dict[str, str], controller_pars
     if local and not out and any(_HEALTH.search(k) for k in values):
         out.append("targets turn unhealthy: with externalTrafficPolicy Local only nodes running a backing pod "
                    "pass the health check, and a check elsewhere than the healthCheckNodePort fails everywhere")
+    out.extend(lb_hairpin.problems({str(k): str(v) for k, v in annotations.items()}, values))
     return out
 
 
