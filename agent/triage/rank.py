@@ -85,6 +85,7 @@ from agent.triage import (
     keepalive_race,
     kubelet_cert,
     lb_healthcheck,
+    lb_idle_raised,
     limit_hit,
     limits,
     meaning,
@@ -294,6 +295,7 @@ CHECK_WEIGHT: dict[str, float] = {
     disabled_command.CHECK: disabled_command.WEIGHT,
     consumer_reset.CHECK: consumer_reset.WEIGHT,
     keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
+    lb_idle_raised.CHECK: lb_idle_raised.WEIGHT,
     tls_policy.CHECK: tls_policy.WEIGHT,
     idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
@@ -613,6 +615,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(il.limit.target)).explains_refs += il.clients
     for kr in keepalive_race.found(facts):  # a backend's idle timeout now below its proxy's: premature closes
         _add_suspect(cases, kr.workload, keepalive_race.finding(kr), None, kr.evidence)
+    for li in lb_idle_raised.found(facts):  # a balancer's idle timeout now above its backend's keep-alive
+        _add_suspect(cases, li.target, lb_idle_raised.finding(li), None, li.evidence)
     for pr in path_rewrite.found(facts):  # a path rewrite written: the backend 404s paths it served, a segment apart
         _add_suspect(cases, pr.rule, path_rewrite.finding(pr), None, pr.evidence)
     for tp in tls_policy.found(facts):  # a TLS policy raised that the clients' TLS library refuses (own module)

@@ -298,6 +298,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import keepalive_race  # proxy premature closes: the backend's keep-alive setting rolled out
 
     await keepalive_race.read(facts, call)
+    from agent.triage import lb_idle_raised  # a balancer's idle timeout written above its backend's keep-alive
+
+    await lb_idle_raised.read(facts, call, subject.problems)
     from agent.triage import path_rewrite  # a proxy's path rewrite written: the backend's 404s, a segment apart
 
     await path_rewrite.read(facts, call)
