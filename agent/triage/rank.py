@@ -67,6 +67,7 @@ from agent.triage import (
     entrypoint_role,
     expiry_rule,
     field_meaning,
+    flag_heap,
     flag_key,
     full_volume,
     gitops_revert,
@@ -290,6 +291,7 @@ CHECK_WEIGHT: dict[str, float] = {
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     memory_setting.CHECK: memory_setting.WEIGHT,
     heap_ceiling.CHECK: heap_ceiling.WEIGHT,
+    flag_heap.CHECK: flag_heap.WEIGHT,
     held_horizon.CHECK: held_horizon.WEIGHT,
     join_without_data.CHECK: join_without_data.WEIGHT,
     disabled_command.CHECK: disabled_command.WEIGHT,
@@ -607,6 +609,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, nl.service, service_path.finding_local(nl), None, nl.evidence)
     for pn in service_path.found_pinned(facts):  # a virtual IP before gRPC/HTTP2: load pinned to a few pods
         _add_suspect(cases, pn.service, service_path.finding_pinned(pn), None, pn.evidence)
+    for fh in flag_heap.found(facts):  # a flag switched on; its reader out of heap since (flag_heap)
+        _add_suspect(cases, fh.target, flag_heap.finding(fh), None, fh.evidence)
+        next(c for r, c in cases.items() if r.same_object(fh.target)).explains_refs.append(fh.workload)
     for fk in flag_key.found(facts):  # a flag key its clients evaluate renamed or removed (triage.flag_key)
         _add_suspect(cases, fk.target, flag_key.finding(fk), None, fk.evidence)
         next(c for r, c in cases.items() if r.same_object(fk.target)).explains_refs += fk.clients

@@ -388,6 +388,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import flag_key  # a flag object written: the keys its clients now miss (FLAG_NOT_FOUND)
 
     await flag_key.read(subject, facts, call)
+    from agent.triage import flag_heap  # a flag switched on: its reader's pods out of heap since
+
+    await flag_heap.read(facts, call)
     return result
 
 
