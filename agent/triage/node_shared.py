@@ -89,7 +89,9 @@ RESOURCES: tuple[Resource, ...] = (
                         r"InsufficientFreeAddressesInSubnet|failed to allocate for range|ipam\w*: .*exhaust|"
                         r"IP address(?:es)? (?:are )?exhausted|out of IP addresses", re.I),
              re.compile(r"WARM_IP_TARGET|MINIMUM_IP_TARGET|WARM_ENI_TARGET|WARM_PREFIX_TARGET|MAX_ENI|"
-                        r"ENABLE_PREFIX_DELEGATION|--max-pods|maxPods|node-cidr-mask-size|podCIDR", re.I),
+                        r"ENABLE_PREFIX_DELEGATION|--max-pods|maxPods|node-cidr-mask-size|podCIDR|"
+                        r"^spec\.(?:ipv[46]\.)?(?:subnets?|subnetI[Dd]s?|cidrs?|blockSize|podIPv4Ranges|ranges?)\b",
+                        re.I),
              "node", re.compile(r"replicas|created", re.I),
              "the CNI gives each pod an IP address from the node's warm pool of the subnet's free addresses (on "
              "the node's ENIs); with the pool settings gone or the subnet drained no sandbox is created and pods "
@@ -276,7 +278,12 @@ def _lines(change: dict[str, Any]) -> list[str]:
 def _cap_lines(resource: Resource, lines: list[str]) -> list[str]:
     """Diff lines that moved a setting bounding the resource (`old -> new`, or a key set or removed)."""
     return [ln for ln in lines if resource.cap.search(ln) and ("->" in ln or re.search(
-        r"\b(?:set|removed|deleted|added|unset)\b", ln, re.I))]
+        r"\b(?:set|removed|deleted|added|unset)\b", ln, re.I) or _WRITTEN.match(ln))]
+
+
+_WRITTEN = re.compile(r"spec\.[\w.\[\]…]+ = (?!.*\(current\)$)")
+"""A spec field written with only its new value known (`spec.subnet = 'subnet-0b1…'`: a custom resource's write
+read from managedFields): the pool a CNI config object points its nodes at moved, though the old value is lost."""
 
 
 def _moved(resource: Resource, line: str) -> str:
@@ -383,7 +390,8 @@ def finding(item: Found) -> dict[str, Any]:
     start = parse_time(when)
     if start is not None and onset is not None:
         ago = f", {int((onset - start).total_seconds() // 60)} min before the failures began"
-    how = "lowered the cap of" if item.capped else "added consumers of"
+    how = "added consumers of" if not item.capped else "lowered the cap of" \
+        if not all(_WRITTEN.match(ln) for ln in item.lines) else "rewrote the setting bounding"
     nodes = f" on node{'s' if len(item.nodes) > 1 else ''} {', '.join(item.nodes[:3])}" if item.nodes else ""
     what = "; ".join(list(dict.fromkeys(ln[:140] for ln in item.lines))[:2])
     names = ", ".join(str(v) for v in item.victims[:3])
