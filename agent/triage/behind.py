@@ -95,6 +95,8 @@
   fails on message content (a TypeError on a missing field): the Job.
 - agent.triage.scale_to_zero: a platform scaling default written to allow zero replicas (Knative config-autoscaler,
   KEDA minReplicaCount 0) under which a workload went to zero and back: cold starts past the gateway's timeout.
+- agent.triage.scaler_paused: a KEDA ScaledObject/ScaledJob paused by annotation (paused-replicas, paused) that
+  reports Paused while its triggers are active: the workload held below its load; the scaler.
 - agent.triage.keyed_scaleout: an HPA (or a replica raise) putting a per-key stage (tail_sampling, spanmetrics, a
   Vector reduce) on several replicas while no sender routes by the key (no loadbalancing exporter).
 - agent.triage.scrape_window: a scrape object's interval raised to half a metrics API server's rate() window or
@@ -287,6 +289,7 @@ from agent.triage import (
     runtime_parallelism,
     sampled_metrics,
     scale_to_zero,
+    scaler_paused,
     scaling_triggers,
     schema_compat,
     scrape_growth,
@@ -361,7 +364,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             dedup_dropped,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent,
-                            keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero,
+                            keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
                             transit_required, token_lifetime, engine_memory, run_lock,
                             entry_encoding,
                             substitution_emptied,
