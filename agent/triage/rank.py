@@ -110,6 +110,7 @@ from agent.triage import (
     related_changes,
     renamed_target,
     replica_writes,
+    restore_overwrite,
     rollout_budget,
     route_weights,
     runtime_registry_config,
@@ -266,6 +267,7 @@ CHECK_WEIGHT: dict[str, float] = {
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
     **pointers.weights(),
     backlog.CHECK: backlog.WEIGHT, kubelet_cert.CHECK: kubelet_cert.WEIGHT, replica_writes.CHECK: replica_writes.WEIGHT,
+    restore_overwrite.CHECK: restore_overwrite.WEIGHT,
     "node.image_fs_full": 0.92,  # the workload whose images fill a node (scan check imagefs)
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
@@ -553,6 +555,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for b in rollout_budget.budgets(facts):  # a strategy that lets a rollout leave no pod (triage.rollout_budget)
         _add_suspect(cases, b.target, rollout_budget.finding(b, related_changes.CHECK), None,
                      [e for e in (facts.changes_id,) if e])
+    for ro in restore_overwrite.found(facts):  # a backup restore wrote an old credential over a live Secret
+        _add_suspect(cases, ro.restore, restore_overwrite.finding(ro, facts.at), ro.log, ro.evidence)
     for ac in actor_chain.found(facts):  # a controller's config written before it acted on the path
         _add_suspect(cases, ac.config, actor_chain.finding(ac), None, ac.evidence)
     for cr in config_behind_restart.found(facts):  # a config loaded by a revisionless restart (its own module)
