@@ -43,6 +43,7 @@ from agent.triage import (
     changed_keys,
     chronic,
     claim_spec,
+    client_balancing,
     client_errors,
     clock,
     co_tenant,
@@ -270,6 +271,7 @@ CHECK_WEIGHT: dict[str, float] = {
     restore_overwrite.CHECK: restore_overwrite.WEIGHT,
     "node.image_fs_full": 0.92,  # the workload whose images fill a node (scan check imagefs)
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
+    client_balancing.CHECK: client_balancing.WEIGHT,
     pid_pressure.CHECK: pid_pressure.WEIGHT, related_changes.CHECK: related_changes.WEIGHT,
     setting_effect.CHECK: setting_effect.WEIGHT, ingress_annotations.CHECK: ingress_annotations.WEIGHT,
     browser_policy.CHECK: browser_policy.WEIGHT, cookie_samesite.CHECK: cookie_samesite.WEIGHT,
@@ -805,6 +807,9 @@ def _node_and_path_changes(cases: dict[Ref, _Case], facts: Facts) -> None:
     for lb in lb_healthcheck.changes(facts):
         _add_suspect(cases, lb.target, lb_healthcheck.finding(lb), None,
                      [e for e in (facts.changes_id, lb.evidence_id) if e])
+    for pinned in client_balancing.found(facts):  # a caller's rollout dropped client-side balancing
+        _add_suspect(cases, pinned.workload, client_balancing.finding(pinned), None,
+                     [e for e in (facts.changes_id,) if e])
     for cert in kubelet_cert.expired(facts):  # a NotReady node's kubelet client certificate expired
         _add_suspect(cases, Ref("Node", "", cert.node), kubelet_cert.finding(cert), None, [cert.evidence_id])
     for hog in pid_pressure.hogs(facts):
