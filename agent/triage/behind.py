@@ -81,6 +81,8 @@
   storage.pause_on_chunks_overlimit, Vector when_full: block) written before senders' log clients said "buffer full".
 - agent.triage.telemetry_intake: missing telemetry a store (Loki, Mimir, Tempo) refuses at an intake limit: the
   limit's write, the rollout whose scrape job's series filled a shared tenant, else the store with its limit.
+- agent.triage.produced_format: a producer (CronJob, Deployment) written before its consumer began rejecting what it
+  reads from the store location both name (a time layout, a field's type changed): the producer.
 - agent.triage.proxy_bypass: a proxy env source (envFrom ConfigMap, mutating policy, template) whose NO_PROXY
   lost .svc/.cluster.local, so in-cluster calls went to the egress proxy and were refused.
 - agent.triage.agent_disk_buffer: a node under DiskPressure whose log agent DaemonSet's new revision (run there)
@@ -267,6 +269,7 @@ from agent.triage import (
     port_protocol,
     position_store,
     prefetch_hoard,
+    produced_format,
     proxy_breaker,
     proxy_bypass,
     proxy_config,
@@ -367,6 +370,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
                             transit_required, token_lifetime, engine_memory, run_lock,
                             entry_encoding,
+                            produced_format,
                             substitution_emptied,
                             ephemeral_growth, state_dropped, settings_reset, gate_baseline, node_disk_run,
                             class_performance,
