@@ -90,6 +90,7 @@ from agent.triage import (
     lb_idle_raised,
     limit_hit,
     limits,
+    loopback_family,
     meaning,
     memory_setting,
     mesh,
@@ -295,6 +296,7 @@ CHECK_WEIGHT: dict[str, float] = {
     limit_hit.CHECK: limit_hit.WEIGHT, limit_hit.SENDS: limit_hit.SENDS_WEIGHT,
     memory_setting.CHECK: memory_setting.WEIGHT,
     heap_ceiling.CHECK: heap_ceiling.WEIGHT,
+    loopback_family.CHECK: loopback_family.WEIGHT,
     flag_heap.CHECK: flag_heap.WEIGHT,
     held_horizon.CHECK: held_horizon.WEIGHT,
     join_without_data.CHECK: join_without_data.WEIGHT,
@@ -615,6 +617,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, nl.service, service_path.finding_local(nl), None, nl.evidence)
     for pn in service_path.found_pinned(facts):  # a virtual IP before gRPC/HTTP2: load pinned to a few pods
         _add_suspect(cases, pn.service, service_path.finding_pinned(pn), None, pn.evidence)
+    for lf in loopback_family.found(facts):  # a rollout whose pods' localhost calls go to ::1, refused
+        _add_suspect(cases, lf.target, loopback_family.finding(lf), None, lf.evidence)
     for fh in flag_heap.found(facts):  # a flag switched on; its reader out of heap since (flag_heap)
         _add_suspect(cases, fh.target, flag_heap.finding(fh), None, fh.evidence)
         next(c for r, c in cases.items() if r.same_object(fh.target)).explains_refs.append(fh.workload)

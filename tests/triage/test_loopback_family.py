@@ -1,0 +1,67 @@
+"""loopback_family: a rollout after which the workload's localhost calls go to ::1 and are refused.
+
+Shapes: a Go service whose Redis sidecar listens on 127.0.0.1 (`dial tcp [::1]:6379: connect: connection
+refused`); a JVM service calling a local tracing agent (`Connection refused: localhost/0:0:0:0:0:0:0:1:8126`).
+Negative twins: refusals to 127.0.0.1 (not the family), refusals to another host, no image change in the write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.toolhub import ToolOutcome
+from agent.triage import loopback_family as lf
+from agent.triage.facts import Facts
+
+AT = datetime(2026, 10, 2, 11, 0, tzinfo=UTC)
+
+
+def _facts(log: str, diff: str = "api image reg.example/api:1.8.0 -> reg.example/api:1.9.0") -> tuple[Facts, Any]:
+    change = {"at": (AT - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"), "type": "rollout",
+              "object": {"kind": "Deployment", "namespace": "trade", "name": "api"}, "summary": "rolled out",
+              "diff": [diff], "related": []}
+    facts = Facts(at=AT, changes={"changes": [change]}, changes_id="E2")
+
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
+        if tool == "k8s_list":
+            return ToolOutcome(tool=tool, arguments=args, ok=True, evidence_id="E3", text="",
+                               data={"rows": [{"name": "api-6f7d8c9b5-x2kqz"}, {"name": "web-5d6c7b8c9-p4wnr"}]})
+        assert tool == "k8s_logs" and args["name"] == "api-6f7d8c9b5-x2kqz"
+        return ToolOutcome(tool=tool, arguments=args, ok=True, data={}, text="", evidence_id="E4", full_text=log)
+
+    asyncio.run(lf.read(facts, call))
+    return facts, call
+
+
+GO_LOG = ("2026-10-02T10:31:02Z redis sidecar: Ready to accept connections, listening on 127.0.0.1:6379\n"
+          "2026-10-02T10:31:05Z level=error msg=\"cache get\" "
+          "err=\"dial tcp [::1]:6379: connect: connection refused\"\n")
+JVM_LOG = ("2026-10-02 10:31:09 WARN  DDAgentWriter - Failed to send traces: java.net.ConnectException: Connection "
+           "refused: localhost/0:0:0:0:0:0:0:1:8126\n")
+
+
+def test_go_client_refused_on_the_ipv6_loopback_after_a_rollout_names_the_rollout() -> None:
+    [hit] = lf.found(_facts(GO_LOG)[0])
+    assert hit.target.name == "api" and "[::1]:6379" in hit.said and "127.0.0.1:6379" in hit.listener
+    assert "::1" in lf.finding(hit)["message"]
+
+
+def test_jvm_client_refused_on_the_ipv6_loopback_is_read_too() -> None:
+    [hit] = lf.found(_facts(JVM_LOG)[0])
+    assert "0:0:0:0:0:0:0:1:8126" in hit.said
+
+
+def test_refusals_on_the_ipv4_loopback_are_not_this_class() -> None:
+    log = "level=error err=\"dial tcp 127.0.0.1:6379: connect: connection refused\"\n"
+    assert lf.found(_facts(log)[0]) == []
+
+
+def test_refusals_to_another_host_are_not_this_class() -> None:
+    log = "Error: connect ECONNREFUSED 10.4.2.9:5432\n"
+    assert lf.found(_facts(log)[0]) == []
+
+
+def test_a_write_with_no_image_change_is_not_read_or_named() -> None:
+    assert lf.found(_facts(GO_LOG, diff="api env LOG_LEVEL 'info' -> 'debug'")[0]) == []
