@@ -83,6 +83,7 @@ from agent.triage import (
     ingress_annotations,
     ingress_routes,
     issuer_solver,
+    job_built_target,
     job_changes,
     join_without_data,
     keepalive_race,
@@ -271,6 +272,7 @@ CHECK_WEIGHT: dict[str, float] = {
     **pointers.weights(),
     backlog.CHECK: backlog.WEIGHT, kubelet_cert.CHECK: kubelet_cert.WEIGHT, replica_writes.CHECK: replica_writes.WEIGHT,
     restore_overwrite.CHECK: restore_overwrite.WEIGHT,
+    job_built_target.CHECK: job_built_target.WEIGHT,
     "node.image_fs_full": 0.92,  # the workload whose images fill a node (scan check imagefs)
     datapath.CHECK: datapath.WEIGHT, lb_healthcheck.CHECK: lb_healthcheck.WEIGHT,
     client_balancing.CHECK: client_balancing.WEIGHT,
@@ -561,6 +563,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for b in rollout_budget.budgets(facts):  # a strategy that lets a rollout leave no pod (triage.rollout_budget)
         _add_suspect(cases, b.target, rollout_budget.finding(b, related_changes.CHECK), None,
                      [e for e in (facts.changes_id,) if e])
+    for jb in job_built_target.found(facts):  # a Job built the versioned index/table the failing queries name
+        _add_suspect(cases, jb.job, job_built_target.finding(jb, facts.at), jb.log, jb.evidence)
     for ro in restore_overwrite.found(facts):  # a backup restore wrote an old credential over a live Secret
         _add_suspect(cases, ro.restore, restore_overwrite.finding(ro, facts.at), ro.log, ro.evidence)
     for ac in actor_chain.found(facts):  # a controller's config written before it acted on the path
