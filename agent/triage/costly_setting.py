@@ -5,9 +5,10 @@ an fsync on each write, PostgreSQL `synchronous_commit = remote_apply` waits for
 each commit, Kafka `flush.messages=1` flushes each message, and a root log level of DEBUG or TRACE
 formats and writes many lines per request (log4j2/logback reload that file live, no restart). None of
 them is an error: the server slows down under load, throttles at its CPU limit, and its callers time
-out. So when the logs show timeouts, this module reads what changed in the last hours (a workload's
-rollout or recreate: its args, command and env; a ConfigMap write: its data) and names the object
-that now carries such a setting. A setting that changed nothing recent, or no timeouts, name nothing.
+out or log slow requests. So when the logs show timeouts or slow requests (`SLOW`), this module reads what changed in
+the last hours (a workload's rollout or recreate: its args, command and env; a ConfigMap write: its data) and
+names the object that now carries such a setting. A setting that changed nothing recent, or callers neither
+timing out nor slow, name nothing.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ COSTLY: tuple[tuple[re.Pattern[str], str], ...] = (
 
 TIMEOUT = re.compile(r"timed? ?out|timeout|deadline exceeded|\b504\b|response_timeout", re.I)
 """A caller's wording for a slow server: what a per-request cost turns into under load."""
+SLOW = re.compile(
+    r"(?:response_?time|duration_?ms|latency_?ms|elapsed_?ms|took_?ms|time_?ms)\W{0,3}(?P<ms>\d{4,})(?:\.\d+)?\b(?!\s*(?:us|µs|ns))"
+    r"|(?:latency|duration|elapsed|took|request_time|upstream_response_time)\W{0,3}(?P<s>[1-9]\d*(?:\.\d+)?)\s*s\b"
+    r"|\bslow (?:request|query|command|log)\b", re.I)
+"""A request logged as slow, in several servers' and frameworks' wordings: a duration field in milliseconds of a
+second or more (pino's `responseTime`, `duration_ms`), a duration in seconds (`latency=2.4s`, `took 3.1s`), or the
+words `slow request`/`slow query`. A latency page often has no timeout yet: the callers' own lines say how slow."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,8 @@ def _timeout(facts: Facts) -> tuple[LogEvidence, str] | None:
     for log in limit_hit.all_logs(facts):
         for e in log.entries():
             text = said_by(e)
-            if TIMEOUT.search(" ".join([text, str(e.get("exception") or "")])):
+            said = " ".join([text, str(e.get("exception") or "")])
+            if TIMEOUT.search(said) or SLOW.search(said):
                 return log, text[:200]
     return None
 
@@ -155,8 +164,9 @@ def finding(c: Costly) -> dict[str, Any]:
         "check": CHECK, "severity": "critical", "reason": "CostlySetting",
         "object": {"kind": c.target.kind, "namespace": c.target.namespace, "name": c.target.name},
         "message": (f"{c.target} {c.where} sets {c.said} ({c.cost}), changed {minutes_text(c.minutes_before)} "
-                    f"before the alert; under load the server slows or throttles at its CPU limit and callers time "
-                    f"out: {workload_of_pod(c.log.pod)}'s logs say '{c.timeout}'. Revert that setting"),
+                    f"before the alert; under load the server slows or throttles at its CPU limit and callers "
+                    f"slow down or time out: {workload_of_pod(c.log.pod)}'s logs say '{c.timeout}'. "
+                    "Revert that setting"),
         "evidence": [c.said],
         "details": {"where": c.where, "setting": c.said, "minutes_before": c.minutes_before},
     }

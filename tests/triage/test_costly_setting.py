@@ -86,3 +86,28 @@ def test_an_old_change_or_no_timeout_names_nothing() -> None:
     calm = _facts(_log("NullPointerException"), [_change("StatefulSet", "cache", 60, _RECREATED, [])],
                   _workload("StatefulSet", "cache", _REDIS))
     assert costly_setting.found(calm) == []
+
+
+def test_slow_requests_without_a_timeout_count_as_the_callers_symptom() -> None:
+    pino = '{"level":40,"req":{"method":"POST","url":"/checkout"},"res":{"statusCode":200},"responseTime":2870}'
+    facts = _facts(_log(pino), [_change("StatefulSet", "cache", 90, _RECREATED, [])],
+                   _workload("StatefulSet", "cache", _REDIS))
+    [found] = costly_setting.found(facts)
+    assert found.target.name == "cache" and "responseTime" in costly_setting.finding(found)["message"]
+    pg = {"kind": "ConfigMap", "metadata": {"name": "ledger-pg", "namespace": "shop"},
+          "data": {"postgresql.conf": "synchronous_commit = remote_apply\nmax_connections = 200"}}
+    change = {**_change("ConfigMap", "ledger-pg", 45, "ConfigMap written", ["data key postgresql.conf set"]),
+              "type": "configmap"}
+    go = 'level=warn msg="request served" path=/ledger/entries status=200 latency=2.41s'
+    [found] = costly_setting.found(_facts(_log(go), [change], pg))
+    assert found.target.name == "ledger-pg" and "remote_apply" in found.said
+
+
+def test_twin_fast_requests_name_nothing() -> None:
+    fast = '{"level":30,"req":{"method":"POST","url":"/checkout"},"res":{"statusCode":200},"responseTime":41}'
+    facts = _facts(_log(fast), [_change("StatefulSet", "cache", 90, _RECREATED, [])],
+                   _workload("StatefulSet", "cache", _REDIS))
+    assert costly_setting.found(facts) == []
+    quick = 'level=info msg="request served" path=/ledger/entries status=200 latency=0.31s took 12ms'
+    assert costly_setting.found(_facts(_log(quick), [_change("StatefulSet", "cache", 90, _RECREATED, [])],
+                                       _workload("StatefulSet", "cache", _REDIS))) == []
