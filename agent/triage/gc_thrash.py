@@ -49,6 +49,10 @@ GC_COUNTERS = ("go_gc_cycles_total_gc_cycles_total", "go_gc_duration_seconds_cou
                "process_runtime_dotnet_gc_collections_count_total")
 
 
+CEILING_NAMES = re.compile(r"GOMEMLIMIT|max[-_]old[-_]space|-Xmx|MaxRAMPercentage|GCHeapHardLimit", re.I)
+"""Names that are a ceiling themselves (an options variable such as JAVA_TOOL_OPTIONS may carry anything)."""
+
+
 @dataclass
 class Thrash:
     """The ceiling write and the collection rate of its workload before and after."""
@@ -64,13 +68,14 @@ class Thrash:
 
 
 def _lowered_or_set(line: str) -> bool:
-    """The diff line sets a ceiling or lowers it; a raise (both sides known, new above old) is no GC cause."""
+    """The diff line sets a ceiling (its new side holds one) or lowers it; a raise, or an options variable changed
+    in what is not a ceiling (an agent flag), is no GC cause."""
     if " -> " not in line:
-        return True
+        return bool(CEILING_NAMES.search(line))  # a key set with its value withheld: only a ceiling's own name
     old, new = line.split(" -> ", 1)
-    before = [v for _, v in ceilings_in(old, 0.0) if v > 0]
-    after = [v for _, v in ceilings_in(new, 0.0) if v > 0]
-    return not (before and after and after[0] >= before[0])
+    before = [v for _, v in ceilings_in(old, 1.0) if v > 0]
+    after = [v for _, v in ceilings_in(new, 1.0) if v > 0]
+    return bool(after) and not (before and after[0] >= before[0])
 
 
 def candidates(facts: Facts) -> list[tuple[Ref, Ref, str, datetime, str]]:

@@ -58,9 +58,9 @@ _XMX = re.compile(r"(?<![\w-])-Xmx(\d+)([kKmMgGtT]?)(?![\w])")
 """HotSpot/OpenJ9's maximum heap, bytes unless suffixed."""
 _RAM_PCT = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
 """HotSpot's heap as a share of the container's memory."""
-_GO = re.compile(r"\bGOMEMLIMIT=(\d+)\s*([KMGT]i?B|B)?\b")
+_GO = re.compile(r"\bGOMEMLIMIT=['\"]?(\d+)\s*([KMGT]i?B|B)?\b")
 """Go's soft memory limit (bytes, or B/KiB/MiB/GiB/TiB)."""
-_DOTNET = re.compile(r"\b(?:DOTNET|COMPlus)_GCHeapHardLimit=(?:0x)?([0-9A-Fa-f]+)\b")
+_DOTNET = re.compile(r"\b(?:DOTNET|COMPlus)_GCHeapHardLimit=['\"]?(?:0x)?([0-9A-Fa-f]+)\b")
 """.NET's GC heap hard limit: the runtime reads the value as hexadecimal bytes."""
 KEYS = re.compile(r"max[-_]old[-_]space|NODE_OPTIONS|-Xmx|Xmx|MaxRAMPercentage|JAVA_TOOL_OPTIONS|JAVA_OPTS|"
                   r"JDK_JAVA_OPTIONS|_JAVA_OPTIONS|GOMEMLIMIT|GCHeapHardLimit", re.I)

@@ -89,5 +89,10 @@ def test_jvm_heap_raised_is_not_blamed() -> None:
     assert gt.found(_jvm(diff="data key JAVA_OPTS '-Xmx512m' -> '-Xmx2g'", rose=35)) == []
 
 
+def test_options_variable_changed_in_what_is_not_a_ceiling_is_not_blamed() -> None:
+    diff = "data key JAVA_OPTS '-Xmx2g' -> '-Xmx2g -javaagent:/otel/agent.jar'"
+    assert gt.found(_jvm(diff=diff, rose=35)) == []
+
+
 def test_rise_after_an_image_bump_is_not_blamed_here() -> None:
     assert gt.found(_jvm(diff="data key LOG_LEVEL 'info' -> 'debug'", rose=35)) == []
