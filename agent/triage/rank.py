@@ -93,6 +93,7 @@ from agent.triage import (
     limit_hit,
     limits,
     loopback_family,
+    loopback_nodeport,
     meaning,
     memory_setting,
     mesh,
@@ -308,6 +309,7 @@ CHECK_WEIGHT: dict[str, float] = {
     keepalive_race.CHECK: keepalive_race.WEIGHT, path_rewrite.CHECK: path_rewrite.WEIGHT,
     lb_idle_raised.CHECK: lb_idle_raised.WEIGHT,
     conntrack_idle.CHECK: conntrack_idle.WEIGHT,
+    loopback_nodeport.CHECK: loopback_nodeport.WEIGHT,
     tls_policy.CHECK: tls_policy.WEIGHT,
     idle_limit.CHECK: idle_limit.WEIGHT, flag_key.CHECK: flag_key.WEIGHT,
     service_path.CHECK_LOCAL: service_path.WEIGHT, service_path.CHECK_PINNED: service_path.WEIGHT,
@@ -640,6 +642,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, li.target, lb_idle_raised.finding(li), None, li.evidence)
     for ct in conntrack_idle.found(facts, problems):  # a node's conntrack established timeout below idle pools
         _add_suspect(cases, ct.target, conntrack_idle.finding(ct), None, ct.evidence)
+    for lo in loopback_nodeport.found(facts):  # kube-proxy no longer serves NodePorts on 127.0.0.1
+        _add_suspect(cases, lo.target, loopback_nodeport.finding(lo), None, lo.evidence)
     for pr in path_rewrite.found(facts):  # a path rewrite written: the backend 404s paths it served, a segment apart
         _add_suspect(cases, pr.rule, path_rewrite.finding(pr), None, pr.evidence)
     for tp in tls_policy.found(facts):  # a TLS policy raised that the clients' TLS library refuses (own module)

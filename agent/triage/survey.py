@@ -301,6 +301,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import lb_idle_raised  # a balancer's idle timeout written above its backend's keep-alive
 
     await lb_idle_raised.read(facts, call, subject.problems)
+    from agent.triage import loopback_nodeport  # an agent's refused 127.0.0.1:NodePort: kube-proxy's mode read back
+
+    await loopback_nodeport.read(facts, call)
     from agent.triage import path_rewrite  # a proxy's path rewrite written: the backend's 404s, a segment apart
 
     await path_rewrite.read(facts, call)
