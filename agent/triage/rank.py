@@ -640,8 +640,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, kr.workload, keepalive_race.finding(kr), None, kr.evidence)
     for li in lb_idle_raised.found(facts):  # a balancer's idle timeout now above its backend's keep-alive
         _add_suspect(cases, li.target, lb_idle_raised.finding(li), None, li.evidence)
-    for ct in conntrack_idle.found(facts, problems):  # a node's conntrack established timeout below idle pools
-        _add_suspect(cases, ct.target, conntrack_idle.finding(ct), None, ct.evidence)
+    for cti in conntrack_idle.found(facts, problems):  # a node's conntrack established timeout below idle pools
+        _add_suspect(cases, cti.target, conntrack_idle.finding(cti), None, cti.evidence)
     for lo in loopback_nodeport.found(facts):  # kube-proxy no longer serves NodePorts on 127.0.0.1
         _add_suspect(cases, lo.target, loopback_nodeport.finding(lo), None, lo.evidence)
     for pr in path_rewrite.found(facts):  # a path rewrite written: the backend 404s paths it served, a segment apart
