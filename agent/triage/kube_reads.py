@@ -51,6 +51,19 @@ def rows_of(outcome: Any) -> list[dict[str, Any]]:
     return [r for r in outcome.data.get("rows") or [] if isinstance(r, dict)]
 
 
+NEVER_STARTED = frozenset({"Pending", "ContainerCreating", "PodInitializing", "ImagePullBackOff", "ErrImagePull",
+                           "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"})
+"""kubectl STATUS values of a pod whose main container has not started: it has no log to read yet."""
+
+
+def has_run(row: dict[str, Any]) -> bool:
+    """Whether a listed pod's container has run (so has a log): a pod waiting for its image, its config or its
+    init containers, never restarted, has none, and asking for one is a failed call, not evidence."""
+    status = str(row.get("status") or "")
+    never = status in NEVER_STARTED or status.startswith("Init:")
+    return not never or bool(row.get("restarts"))
+
+
 async def list_names(call: Call, kind: str, namespace: str, step: str) -> tuple[set[str], str] | None:
     """The names of every object of a kind in a namespace (a definite list: absent from it means absent)."""
     outcome = await call("k8s_list", {"kind": kind, "namespace": namespace}, step)

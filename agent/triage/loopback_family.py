@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import rows_of
+from agent.triage.kube_reads import has_run, rows_of
 from agent.triage.subject import workload_of_pod
 
 Call = Callable[..., Awaitable[Any]]
@@ -109,8 +109,9 @@ def _first(pattern: re.Pattern[str], text: str) -> str:
 
 
 async def read(facts: Facts, call: Call) -> None:
-    """Reading only, bounded: for each recently rolled-out workload, its first pod's log (the app's container, then
-    the whole pod's other containers are not read: the refusal is the client's)."""
+    """Reading only, bounded: for each recently rolled-out workload, the log of its first pod that has run (one
+    still waiting for its image has no log, and asking is a failed call), the app's container; the pod's other
+    containers are not read: the refusal is the client's."""
     store: dict[str, Any] = facts.reads.setdefault(READS, {})
     for target, _, _, _ in rollouts(facts)[:MAX_READS]:
         if str(target) in store:
@@ -119,7 +120,7 @@ async def read(facts: Facts, call: Call) -> None:
         listed = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace},
                             f"survey-loopback-{target.name}-pods")
         pods = [str(r.get("name")) for r in rows_of(listed) if workload_of_pod(str(r.get("name") or "")) ==
-                target.name]
+                target.name and has_run(r)]
         if not pods:
             continue
         got = await call("k8s_logs", {"name": pods[0], "namespace": target.namespace, "tail": 300},

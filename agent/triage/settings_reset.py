@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, written_by
-from agent.triage.kube_reads import rows_of
+from agent.triage.kube_reads import has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 from agent.triage.time_limit import line_time
 
@@ -101,7 +101,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if target.namespace not in listed_ns:
             listed = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace},
                                 f"survey-settings-reset-pods-{target.namespace}")
-            listed_ns[target.namespace] = [str(r.get("name")) for r in rows_of(listed) if _has_run(r)]
+            listed_ns[target.namespace] = [str(r.get("name")) for r in rows_of(listed) if has_run(r)]
         for pod in [p for p in listed_ns[target.namespace] if _owned(p, target)][:MAX_PODS]:
             got = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "grep": GREP},
                              f"survey-settings-reset-logs-{pod}")
@@ -111,19 +111,6 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             if lines:
                 store["lines"].append({"ref": [target.kind, target.namespace, target.name], "pod": pod,
                                        "lines": lines[:6], "evidence": got.evidence_id})
-
-
-NEVER_STARTED = frozenset({"Pending", "ContainerCreating", "PodInitializing", "ImagePullBackOff", "ErrImagePull",
-                           "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"})
-"""kubectl STATUS values of a pod whose main container has not started: it has no log to read yet."""
-
-
-def _has_run(row: dict[str, Any]) -> bool:
-    """Whether a listed pod's container has run (so has a log): a pod waiting for its image, its config or its
-    init containers, never restarted, has none, and asking for one is a failed call, not evidence."""
-    status = str(row.get("status") or "")
-    never = status in NEVER_STARTED or status.startswith("Init:")
-    return not never or bool(row.get("restarts"))
 
 
 @dataclass

@@ -65,3 +65,25 @@ def test_refusals_to_another_host_are_not_this_class() -> None:
 
 def test_a_write_with_no_image_change_is_not_read_or_named() -> None:
     assert lf.found(_facts(GO_LOG, diff="api env LOG_LEVEL 'info' -> 'debug'")[0]) == []
+
+
+def test_a_pod_still_waiting_for_its_image_is_not_asked_for_a_log() -> None:
+    """A rollout whose first pod never started (ImagePullBackOff, no restarts) has no log: asking for one is a
+    failed call, not evidence, so the read skips it and takes the next pod of the workload that has run."""
+    change = {"at": (AT - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"), "type": "rollout",
+              "object": {"kind": "Deployment", "namespace": "trade", "name": "api"}, "summary": "rolled out",
+              "diff": ["api image reg.example/api:1.8.0 -> reg.example/api:1.9.0"], "related": []}
+    facts = Facts(at=AT, changes={"changes": [change]}, changes_id="E2")
+    asked: list[str] = []
+
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
+        if tool == "k8s_list":
+            return ToolOutcome(tool=tool, arguments=args, ok=True, evidence_id="E3", text="",
+                               data={"rows": [{"name": "api-6f7d8c9b5-x2kqz", "status": "ImagePullBackOff"},
+                                              {"name": "api-7d8f9b6c5-r7tmv", "status": "Running"}]})
+        asked.append(str(args["name"]))
+        return ToolOutcome(tool=tool, arguments=args, ok=True, data={}, text="", evidence_id="E4", full_text=GO_LOG)
+
+    asyncio.run(lf.read(facts, call))
+    assert asked == ["api-7d8f9b6c5-r7tmv"]
+    assert [h.target.name for h in lf.found(facts)] == ["api"]
