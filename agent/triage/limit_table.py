@@ -106,6 +106,7 @@ LIMITS: tuple[Limit, ...] = (
           re.compile(r"kafka|strimzi|redpanda", re.I)),
     Limit("rabbitmq_ack_timeout", re.compile(
         r"delivery acknowledgement on channel \S+ timed out|consumer ack timed out|"
+        r"timed out waiting for a consumer acknowledgement of a delivery|"
         r"PRECONDITION_FAILED.{0,40}(?:acknowledg\w*|ack) timed out", re.I),
           "deliveries now stay unacknowledged past consumer_timeout, so RabbitMQ closes the channel and redelivers",
           "RabbitMQ closes a channel whose delivery was not acknowledged within consumer_timeout: a lowered "

@@ -462,3 +462,16 @@ def test_concurrency_raised_on_a_bystander_is_not_blamed() -> None:
     other = _change("Deployment", "notify", "sms-gateway",
                     ["sms-gateway env WORKER_CONCURRENCY='5' -> WORKER_CONCURRENCY='50'"], minutes=35, type_="rollout")
     assert lh.found(_facts([other], [log])) == []
+
+
+def test_the_brokers_own_consumer_timeout_warning_is_the_ack_limit_and_a_lookalike_is_not() -> None:
+    """RabbitMQ 3.12+ logs the timeout on the broker side in its own words ("Consumer ... has timed out waiting for
+    a consumer acknowledgement of a delivery with delivery tag = N"), not only as the client's 406; a consumer that
+    timed out waiting for something else is not that limit."""
+    from agent.triage import limit_table
+
+    broker = ("2024-05-14 09:12:44.120183+00:00 [warning] <0.1532.0> Consumer None on channel 1 has timed out "
+              "waiting for a consumer acknowledgement of a delivery with delivery tag = 1. Timeout used: 1800000 ms.")
+    other = "consumer timed out waiting for a connection from the pool after 30000 ms"
+    assert [x.name for x in limit_table.recognise(broker)] == ["rabbitmq_ack_timeout"]
+    assert "rabbitmq_ack_timeout" not in [x.name for x in limit_table.recognise(other)]
