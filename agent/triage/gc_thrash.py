@@ -28,6 +28,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.heap_ceiling import KEYS, ceilings_in
+from agent.triage.prom_reads import range_steps
 from agent.triage.subject import Subject
 
 Call = Callable[..., Awaitable[Any]]
@@ -112,19 +113,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         names = "|".join(GC_COUNTERS)
         query = (f'sum by (pod) (rate({{__name__=~"{names}",namespace="{workload.namespace}",'
                  f'pod=~"{pods}-.*"}}[5m]))')
-        start = (end - LEAD).isoformat().replace("+00:00", "Z")
-        series = await call("prom_query_range", {"query": query, "start": start, "end": at, "step": "120s",
-                                                 "baseline": "none"}, f"survey-gc-thrash-{workload.name}")
-        if series is None or not series.ok or not isinstance(series.data, dict):
-            continue
-        for s in series.data.get("series") or []:
-            change = s.get("change") if isinstance(s, dict) and isinstance(s.get("change"), dict) else None
-            try:
-                entry["series"].append({"at": str((change or {})["at"]), "before": float((change or {})["before"]),
-                                        "after": float((change or {})["after"])})
-            except (KeyError, TypeError, ValueError):
-                continue
-        entry["evidence"].append(series.evidence_id)
+        got = await range_steps(call, query, end - LEAD, at, f"survey-gc-thrash-{workload.name}")
+        if got is not None:
+            entry["series"] += got[0]
+            entry["evidence"].append(got[1])
 
 
 def found(facts: Facts) -> list[Thrash]:

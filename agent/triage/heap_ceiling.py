@@ -35,6 +35,7 @@ from typing import Any
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml, rows_of
 from agent.triage.memory_setting import SLACK, _limit_bytes, _oom_restart, _size
+from agent.triage.prom_reads import oom_events
 from agent.triage.subject import workload_of_pod
 
 Call = Callable[..., Awaitable[Any]]
@@ -269,16 +270,10 @@ async def read(facts: Facts, call: Call) -> None:
         if killed:
             store.setdefault("restarted", {})[key] = (killed, listed.evidence_id)
             continue
-        window = max(int((facts.at - c.at).total_seconds() // 60), 5)
-        query = (f'sum(increase(container_oom_events_total{{namespace="{c.workload.namespace}",'
-                 f'pod=~"{c.workload.name}-.*"}}[{window}m]))')
-        got = await call("prom_query", {"query": query, "time": facts.at.strftime("%Y-%m-%dT%H:%M:%SZ")},
-                         f"survey-heap-{c.workload.name}-oom")
-        if got is not None and got.ok and isinstance(got.data, dict):
-            values = [float(s["value"]) for s in got.data.get("samples") or [] if isinstance(s, dict)
-                      and isinstance(s.get("value"), (int, float))]
-            if values and max(values) >= 1:
-                store.setdefault("oom", {})[key] = (max(values), got.evidence_id)
+        oom = await oom_events(call, c.workload.namespace, c.workload.name, c.at, facts.at,
+                               f"survey-heap-{c.workload.name}-oom")
+        if oom is not None:
+            store.setdefault("oom", {})[key] = oom
 
 
 __all__ = ["CHECK", "WEIGHT", "Ceiling", "Hit", "carried", "ceilings_in", "finding", "found", "read"]

@@ -39,6 +39,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
+from agent.triage.prom_reads import oom_events
 from agent.triage.subject import workload_of_pod
 
 Call = Callable[..., Awaitable[Any]]
@@ -467,13 +468,7 @@ async def read(facts: Facts, call: Call) -> None:
                 said = _said(str(got_log.full_text or ""))
                 if said is not None:
                     store.setdefault("said", {})[key] = (*said, got_log.evidence_id)
-        window = max(int((facts.at - c.at).total_seconds() // 60), 5)
-        query = (f'sum(increase(container_oom_events_total{{namespace="{c.target.namespace}",'
-                 f'pod=~"{c.target.name}-.*"}}[{window}m]))')
-        got = await call("prom_query", {"query": query, "time": facts.at.strftime("%Y-%m-%dT%H:%M:%SZ")},
-                         f"survey-memory-{c.target.name}-oom")
-        if got is not None and got.ok and isinstance(got.data, dict):
-            values = [float(s["value"]) for s in got.data.get("samples") or [] if isinstance(s, dict)
-                      and isinstance(s.get("value"), (int, float))]
-            if values and max(values) >= 1:
-                store.setdefault("oom", {})[key] = (max(values), got.evidence_id)
+        oom = await oom_events(call, c.target.namespace, c.target.name, c.at, facts.at,
+                               f"survey-memory-{c.target.name}-oom")
+        if oom is not None:
+            store.setdefault("oom", {})[key] = oom

@@ -30,6 +30,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
+from agent.triage.prom_reads import range_steps
 from agent.triage.subject import Subject
 
 CHECK = "change.runtime_parallelism"
@@ -176,19 +177,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         sel = f'namespace="{target.namespace}",pod=~"{pods}-.*",container!="",container!="POD"'
         query = (f"sum by (pod) (rate(container_cpu_cfs_throttled_periods_total{{{sel}}}[5m])) / "
                  f"sum by (pod) (rate(container_cpu_cfs_periods_total{{{sel}}}[5m]))")
-        start = (end - LEAD).isoformat().replace("+00:00", "Z")
-        series = await call("prom_query_range", {"query": query, "start": start, "end": at, "step": "120s",
-                                                 "baseline": "none"}, f"survey-runtime-par-throttled-{target.name}")
-        if series is None or not series.ok or not isinstance(series.data, dict):
-            continue
-        for s in series.data.get("series") or []:
-            change = s.get("change") if isinstance(s, dict) and isinstance(s.get("change"), dict) else None
-            try:
-                entry["series"].append({"at": str((change or {})["at"]), "before": float((change or {})["before"]),
-                                        "after": float((change or {})["after"])})
-            except (KeyError, TypeError, ValueError):
-                continue
-        entry["evidence"].append(series.evidence_id)
+        got_steps = await range_steps(call, query, end - LEAD, at, f"survey-runtime-par-throttled-{target.name}")
+        if got_steps is not None:
+            entry["series"] += got_steps[0]
+            entry["evidence"].append(got_steps[1])
 
 
 def found(facts: Facts) -> list[Unsized]:
