@@ -15,7 +15,6 @@ the change timeline's diff lines.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,8 +30,6 @@ Call = Callable[..., Awaitable[Any]]
 
 ROLLOUT_LEAD = timedelta(hours=24)
 """The longest time from the agent's rollout to the incident for the rollout to be its change."""
-_LIST_DIFF = re.compile(r"^(?P<container>\S+) (?P<field>args|command) (?P<old>\[.*\]) -> (?P<new>\[.*\])$")
-"""A rollout diff line of a container's argument list: `parca-agent args ['--a=1'] -> ['--a=2']`."""
 _LIMIT_DIFF = re.compile(r"(?i)\b(?:cpu|memory)\b[^\n]{0,40}\blimit|limits?\b[^\n]{0,40}\bcpu")
 """A rollout diff line about a resource limit (`parca-agent cpu limit 200m -> none`)."""
 
@@ -40,16 +37,10 @@ _LIMIT_DIFF = re.compile(r"(?i)\b(?:cpu|memory)\b[^\n]{0,40}\blimit|limits?\b[^\
 def moved_args(line: str) -> list[str]:
     """The flags a container-args diff line changed, as `--flag old -> new` (`(unset)` for an added or removed
     flag); [] when the line is not an argument-list diff or its lists do not parse."""
-    m = _LIST_DIFF.match(line.strip())
-    if m is None:
+    sides = arg_flags.diff_flags(line, "(set)")
+    if sides is None:
         return []
-    try:
-        old, new = ast.literal_eval(m.group("old")), ast.literal_eval(m.group("new"))
-    except (ValueError, SyntaxError):
-        return []
-    if not isinstance(old, list) or not isinstance(new, list):
-        return []
-    before, after = arg_flags.flags([str(x) for x in old], "(set)"), arg_flags.flags([str(x) for x in new], "(set)")
+    before, after = sides
     out = []
     for key in dict.fromkeys([*before, *after]):
         if before.get(key) != after.get(key):
@@ -75,7 +66,7 @@ def what_changed(change: dict[str, Any]) -> list[str]:
     """The rollout's own settings: flags moved, limit lines; the image line only when nothing else moved."""
     diff = [str(d) for d in change.get("diff") or []]
     moved = [m for d in diff for m in moved_args(d)]
-    limits = [d[:120] for d in diff if _LIMIT_DIFF.search(d) and not _LIST_DIFF.match(d)]
+    limits = [d[:120] for d in diff if _LIMIT_DIFF.search(d) and not arg_flags.LIST_DIFF.match(d)]
     return moved + limits or [d[:140] for d in diff[:2]]
 
 

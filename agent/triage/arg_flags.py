@@ -9,6 +9,7 @@ every class.
 
 from __future__ import annotations
 
+import ast
 import re
 
 _NUMBER = re.compile(r"-\d+(?:\.\d+)?")
@@ -17,6 +18,8 @@ _SETTING = re.compile(r"[\w.]+=\S+")
 """The `key=value` after a `-c` (postgres) or `--set`: the setting is the key, not the flag."""
 _ATTACHED = ("-Xmx", "-Xms")
 """JVM heap flags carry their value with no separator (`-Xmx2g`)."""
+LIST_DIFF = re.compile(r"^(?P<container>\S+) (?P<field>args|command) (?P<old>\[.*\]) -> (?P<new>\[.*\])$")
+"""A rollout diff line of a container's argument list: `parca-agent args ['--a=1'] -> ['--a=2']`."""
 
 
 def _is_flag(token: str) -> bool:
@@ -51,3 +54,19 @@ def flags(tokens: list[str], bare: str = "") -> dict[str, str]:
             out[tok] = bare
         i += 1
     return out
+
+
+def diff_flags(line: str, bare: str = "") -> tuple[dict[str, str], dict[str, str]] | None:
+    """The flags of a container-args diff line's old and new lists (`api args ['--a=1'] -> ['--a=2']`), each read
+    by `flags` with `bare` for a valueless flag; None when the line is not an argument-list diff or its lists do
+    not parse. Every class that asks what a rollout did to a container's flags starts from these two."""
+    m = LIST_DIFF.match(line.strip())
+    if m is None:
+        return None
+    try:
+        old, new = ast.literal_eval(m.group("old")), ast.literal_eval(m.group("new"))
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(old, list) or not isinstance(new, list):
+        return None
+    return flags([str(x) for x in old], bare), flags([str(x) for x in new], bare)

@@ -18,7 +18,6 @@ write after the incident began is no cause. `read` reads nothing.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -64,8 +63,6 @@ FAMILIES = (
            "the deduplication interval, by which samples of the HA replicas at the same instant are kept once"),
 )
 
-_LIST_DIFF = re.compile(r"^(?P<container>\S+) (?:args|command) (?P<old>\[.*\]) -> (?P<new>\[.*\])$")
-"""A rollout diff line of a container's argument list."""
 _VALUE = r"""'[^']*'|"[^"]*"|\S+"""
 _LEAF_DIFF = re.compile(rf"(?P<key>[\w.-]+)\s+(?P<old>{_VALUE})\s+->\s+(?P<new>{_VALUE})\s*$")
 """A field or config key written from one value to another (`limits.accept_ha_samples 'true' -> 'false'`)."""
@@ -103,19 +100,12 @@ def _on(settings: dict[str, str]) -> dict[Family, tuple[str, str]]:
 
 
 def _args_lost(line: str) -> list[tuple[Family, str, str, str]]:
-    m = _LIST_DIFF.match(line.strip())
-    if m is None:
+    sides = arg_flags.diff_flags(line, "true")
+    if sides is None:
         return []
-    try:
-        old, new = ast.literal_eval(m.group("old")), ast.literal_eval(m.group("new"))
-    except (ValueError, SyntaxError):
-        return []
-    if not isinstance(old, list) or not isinstance(new, list):
-        return []
-    now = arg_flags.flags([str(x) for x in new], "true")
+    before, now = sides
     after = _on(now)
-    return [(fam, key, value, now.get(key, "(unset)"))
-            for fam, (key, value) in _on(arg_flags.flags([str(x) for x in old], "true")).items() if fam not in after]
+    return [(fam, key, value, now.get(key, "(unset)")) for fam, (key, value) in _on(before).items() if fam not in after]
 
 
 def _leaf_lost(line: str) -> list[tuple[Family, str, str, str]]:

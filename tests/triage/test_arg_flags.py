@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.triage.arg_flags import flags
+from agent.triage.arg_flags import diff_flags, flags
 
 
 def test_each_shape_one_parser_reads() -> None:
@@ -25,3 +25,16 @@ def test_postgres_c_settings_keep_their_own_names_and_case() -> None:
 def test_a_negative_number_is_a_value_never_a_flag() -> None:
     assert flags(["--timeout", "-0.5", "-1"]) == {"--timeout": "-0.5"}
     assert flags(["-1", "--x", "2"]) == {"--x": "2"}
+
+
+def test_diff_flags_reads_both_sides_of_an_args_diff_line() -> None:
+    line = "  thanos-query args ['query', '--query.replica-label=replica', '--debug'] -> ['query', '--debug']"
+    assert diff_flags(line, "true") == ({"--query.replica-label": "replica", "--debug": "true"}, {"--debug": "true"})
+    assert diff_flags("api command ['redis-server'] -> ['redis-server', '--appendonly']", "(set)") == (
+        {}, {"--appendonly": "(set)"})
+
+
+def test_diff_flags_of_a_line_that_is_no_args_diff_or_does_not_parse_is_none() -> None:
+    assert diff_flags("api image reg/api:1 -> reg/api:2") is None
+    assert diff_flags("api args ['--a=1' -> ['--a=2']") is None
+    assert diff_flags("api args [1 + ] -> ['--a=2']") is None
