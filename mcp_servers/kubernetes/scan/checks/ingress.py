@@ -20,6 +20,9 @@ from mcp_servers.kubernetes.scan.snapshot import Snapshot
 
 CHECK_IDS = ("ingress.missing_backend", "ingress.missing_tls_secret", "ingress.missing_class")
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+SYNCED = frozenset({"Sync", "SuccessfullyReconciled"})
+"""Event reasons an ingress controller gives when it builds an Ingress of its class (not cert-manager's
+ingress-shim events, which it writes on any annotated Ingress whatever its class)."""
 
 
 def _backends(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[str]]]:
@@ -46,9 +49,14 @@ def _port_ok(svc: dict[str, Any], port: dict[str, Any]) -> bool:
     return True
 
 
-def _admitted(ing: dict[str, Any]) -> bool:
-    """Whether a controller admitted the Ingress: it published an address in `status.loadBalancer.ingress`."""
-    return bool(((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress"))
+def _admitted(snap: Snapshot, ing: dict[str, Any]) -> bool:
+    """Whether a controller admitted the Ingress: it published an address in `status.loadBalancer.ingress`, or
+    reported a sync of it in an event (see SYNCED)."""
+    if ((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress"):
+        return True
+    meta = ing.get("metadata") or {}
+    return any(e.reason in SYNCED and e.type == "Normal"
+               for e in snap.events_for("Ingress", str(meta.get("namespace") or ""), str(meta.get("name") or "")))
 
 
 def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
@@ -89,7 +97,7 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
                     "certificate (certificate errors only)",
                     details={"secret": secret, "hosts": tls.get("hosts") or [], "absence_known": known.known},
                     evidence=[f"tls hosts {hosts} -> secret {secret}"], since=created))
-    if snap.has("IngressClass") and not _admitted(ing):
+    if snap.has("IngressClass") and not _admitted(snap, ing):
         rule_hosts = sorted({str(r["host"]) for r in spec.get("rules") or [] if r.get("host")})
         classes = snap.items("IngressClass")
         wanted = spec.get("ingressClassName")
@@ -97,17 +105,22 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
         names = {str((c.get("metadata") or {}).get("name")) for c in classes}
         has_default = any(((c.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
                           for c in classes)
-        problem = ""
-        if wanted and wanted not in names:
+        problem, class_known = "", True
+        if wanted and wanted not in names and not classes and collected.is_recording(snap):
+            problem, class_known = (f"IngressClass {wanted} was not collected (this recording holds no IngressClass at "
+                              "all): cannot check whether it exists"), False
+        elif wanted and wanted not in names:
             problem = f"IngressClass {wanted} does not exist (known: {', '.join(sorted(names)) or 'none'})"
         elif not wanted and not annotated and classes and not has_default:
             problem = "no ingressClassName and no default IngressClass"
         if problem:
             out.append(ScanFinding(
-                check="ingress.missing_class", severity="warning", object=subject, reason="IngressClassNotFound",
+                check="ingress.missing_class", severity="warning" if class_known else "info", object=subject,
+                reason="IngressClassNotFound" if class_known else "IngressClassNotCollected",
                 message=f"{subject}: {problem}"
-                + (f", so nothing serves {', '.join(rule_hosts)}" if rule_hosts else ""),
-                details={"ingress_class": wanted, "known": sorted(names), "hosts": rule_hosts},
+                + (f", so nothing serves {', '.join(rule_hosts)}" if rule_hosts and class_known else ""),
+                details={"ingress_class": wanted, "known": sorted(names), "hosts": rule_hosts,
+                         "absence_known": class_known},
                 evidence=[problem], since=created))
     return out
 
