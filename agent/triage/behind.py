@@ -180,6 +180,8 @@
   outward errors that shares a specific identifier (a host, principal, topic, bucket) with those lines or its spec.
 - agent.triage.setting_words: the weakest link after it: a write whose written setting (a field path, a key of the
   written value) is named by a specific word of the victim's outward errors (`audiences`, `spiffe`, `redirect`).
+- agent.triage.selector_orphan: an egress allow policy (Calico, Kubernetes, Cilium) re-written to select by a label
+  key its pods do not carry (the same value under another key), leaving them to a default deny: their timeouts.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -299,6 +301,7 @@ from agent.triage import (
     scrape_window,
     secret_delivery,
     secret_store,
+    selector_orphan,
     series_dropped,
     setting_words,
     settings_reset,
@@ -379,7 +382,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             queue_weights,
                             retry_repeats,
                             backfill_flood,
-                            gc_thrash)
+                            gc_thrash,
+                            selector_orphan)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
