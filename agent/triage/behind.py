@@ -129,6 +129,8 @@
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 - agent.triage.node_prerequisite: a workload failing in its software's wording of a node prerequisite (vm.max_map_count,
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
+- agent.triage.upgrade_refusal: a controller upgraded (major/minor image move) that since refuses an object nobody
+  wrote (ingress-nginx 1.12's strict pathType check refusing a regex path), named over the object's symptom;
 - agent.triage.controller_switch: a controller-wide switch written (ingress-nginx's allow-snippet-annotations, a
   Traefik provider flag) after which the controller's log says it skips/ignores/rejects an object using that feature.
 - agent.triage.peer_cut: a network policy written shortly before that cuts a clustered store's members from
@@ -322,6 +324,7 @@ from agent.triage import (
     timing_tight,
     token_lifetime,
     topic_autocreate,
+    upgrade_refusal,
     transit_required,
     value_shape,
     volume_binding,
@@ -355,7 +358,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             cloud_policy,
                             controller_api,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
-                            config_data_crash, controller_switch, egress_closed, node_lifecycle, store_mode, peer_cut,
+                            config_data_crash, controller_switch, upgrade_refusal, egress_closed, node_lifecycle, store_mode, peer_cut,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             restartless_rotation, rego_denials,
                             proxy_breaker, shared_identifier, setting_words, class_driver, expansion_refused,
