@@ -184,6 +184,8 @@
   written value) is named by a specific word of the victim's outward errors (`audiences`, `spiffe`, `redirect`).
 - agent.triage.selector_orphan: an egress allow policy (Calico, Kubernetes, Cilium) re-written to select by a label
   key its pods do not carry (the same value under another key), leaving them to a default deny: their timeouts.
+- agent.triage.handoff_unconsumed: a flag/config write after which a producer hands work to a queue (topic, stream)
+  that nothing consumes: its consumer scaled to 0 and not autoscaled, or none deployed and the broker counting 0.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -239,6 +241,7 @@ from agent.triage import (
     gitops_prune,
     gitops_source,
     gpu_sharing,
+    handoff_unconsumed,
     hpa_limited,
     hpa_unreachable,
     identity_binding,
@@ -386,7 +389,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             retry_repeats,
                             backfill_flood,
                             gc_thrash,
-                            selector_orphan)
+                            selector_orphan,
+                            handoff_unconsumed)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
