@@ -1352,6 +1352,10 @@ def search_api_rollout_stuck() -> Incident:
                     2: [P(state="pending", message=cpu, created=roll + timedelta(seconds=3 + i)) for i in range(2)]},
                    progress="progressing", replicas=4)
 
+    waiting = [h.name for h in inc.pods_of("sale", "flash-sale-web")][4:]
+    stuck = [h.name for h in inc.pods_of("catalog", "search-api")][3:]
+    others = len(waiting) + len(stuck) - 2
+
     def karpenter(pod: str, s: datetime, e: datetime) -> Lines:
         def line(i: int, t: datetime) -> str | None:
             if t < chg + timedelta(seconds=25):
@@ -1362,9 +1366,13 @@ def search_api_rollout_stuck() -> Incident:
                     "controllerKind": "NodeClaim", "NodeClaim": {"name": claim}, "namespace": "", "name": claim,
                     "reconcileID": L.uuidish("rec", i)}
             if i % 3 == 0:
-                return json.dumps({"level": "INFO", **base, "message": "found provisionable pod(s)",
-                                   "controller": "provisioner", "Pods": "sale/flash-sale-web-7d9c8b6f5-x2k4p, "
-                                   "catalog/search-api-6f8d7c9b4-q7w2e and 34 other(s)",
+                return json.dumps({"level": "INFO", "time": gomillis(t), "logger": "controller",
+                                   "message": "found provisionable pod(s)", "commit": "3f1a0c2",
+                                   "controller": "provisioner", "namespace": "", "name": "",
+                                   "reconcileID": L.uuidish("prov", i),
+                                   "Pods": f"sale/{waiting[0]}, catalog/{stuck[0]} and {others} other(s)"
+                                           if t > roll + timedelta(seconds=5) else
+                                           f"sale/{waiting[0]}, sale/{waiting[1]} and {len(waiting) - 2} other(s)",
                                    "duration": "61.2ms"}, separators=(",", ":"))
             return json.dumps({"level": "ERROR", **base, "message": "failed launching nodeclaim",
                                "error": "creating instance, insufficient capacity, with fleet error(s), "
