@@ -321,8 +321,10 @@ def shipping_quotes_failing_page() -> Incident:
     plant(inc, "shipping", "rate-quoter-db", "password", "quoter-db", "password")
     db_ip = "10.40.12.87"
 
-    def quoter(pod: str, s: datetime, e: datetime) -> Lines:
-        ip = "10.244.2." + str(40 + len(pod) % 9)
+    def quoter_at(ip: str) -> Callable[[str, datetime, datetime], Lines]:
+        return lambda pod, s, e: quoter(pod, ip, s, e)
+
+    def quoter(pod: str, ip: str, s: datetime, e: datetime) -> Lines:
         out: Lines = [(s, L.pylog(s, "INFO", "gunicorn.error", "Booting worker with pid: 8"))]
 
         def line(i: int, t: datetime) -> str | None:
@@ -339,7 +341,8 @@ def shipping_quotes_failing_page() -> Incident:
                         'user "quoter", database "shipping", no encryption\n\n'
                         "(Background on this error at: https://sqlalche.me/e/20/e3q8)")
             code = 500 if failing and i % 2 == 0 else 200
-            return (f'{ip} - - [{t.strftime("%d/%b/%Y:%H:%M:%S")} +0000] "POST /v1/quotes HTTP/1.1" {code} '
+            return (f'10.244.{1 + i % 4}.{30 + i % 7} - - [{t.strftime("%d/%b/%Y:%H:%M:%S")} +0000] '
+                    f'"POST /v1/quotes HTTP/1.1" {code} '
                     f'{88 if code == 500 else 412} "-" "checkout/4.2 python-requests/2.32.3"')
         return out + every(s, e, 7, line)
 
@@ -347,7 +350,9 @@ def shipping_quotes_failing_page() -> Incident:
            {"name": "PGUSER", "value": "quoter"}, {"name": "PGSSLMODE", "value": "disable"},
            {"name": "PGPASSWORD", "valueFrom": {"secretKeyRef": {"name": "rate-quoter-db", "key": "password"}}},
            {"name": "SQLALCHEMY_POOL_RECYCLE", "value": "900"}]
-    workload(inc, "shipping", "rate-quoter", quoter, replicas=3, env=env)
+    wl = workload(inc, "shipping", "rate-quoter", quoter_at("10.244.0.1"), replicas=3, env=env)
+    for h in wl.pods:  # the server names each client by its own pod address
+        pod_log(h, "rate-quoter", quoter_at(inc.cluster.pod_ip(h)), h.created, inc.captured)
     herring(inc, "shipping", "label-printer", f"{REGISTRY}/shipping/label-printer", "1.8.0", "1.9.0",
             AT1 - timedelta(minutes=18))
     group = custom(inc, "DBParameterGroup", "rds.services.k8s.aws/v1alpha1", "dbparametergroups", "platform-aws",
@@ -374,8 +379,6 @@ def shipping_quotes_failing_page() -> Incident:
             "dbInstanceStatus": "available", "endpoint": {"address": PG_HOST, "port": 5432},
             "dbParameterGroups": [{"dbParameterGroupName": "shipping-pg15", "parameterApplyStatus": "in-sync"}]},
            "ack-rds-controller", inc.born + timedelta(days=20), {"f:status": {}}, generation=3)
-    inc.event(group, "Synced", "parameter group modified: rds.force_ssl=1 (apply method: immediate)",
-              chg + timedelta(seconds=12), warning=False, component="ack-rds-controller")
     series(inc, "http_requests_total", "counter", "Requests served.",
            {"namespace": "shipping", "service": "rate-quoter", "code": "500"},
            counter(AT1 - timedelta(hours=2), 0.0, 1.9, chg + timedelta(minutes=4)))
@@ -531,12 +534,16 @@ def partner_feed_import_stale() -> Incident:
                             thread="scheduling-1")
         return every(s, e, 120, line)
 
-    workload(inc, "catalog-ingest", "feed-importer", importer, replicas=1,
+    importer_wl = workload(inc, "catalog-ingest", "feed-importer", importer, replicas=1,
              env=[{"name": "FEED_BUCKET", "value": "acme-partner-feeds"},
                   {"name": "AWS_ROLE_ARN", "value": "arn:aws:iam::111122223333:role/catalog-feed-importer"}])
     inc.add({"apiVersion": "v1", "kind": "ServiceAccount",
              "metadata": {"name": "feed-importer", "namespace": "catalog-ingest", "annotations": {
                  "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/catalog-feed-importer"}}})
+    importer_wl.obj["spec"]["template"]["spec"]["serviceAccountName"] = "feed-importer"
+    for h in importer_wl.pods:
+        inc.cluster.patch("catalog-ingest", h.name, lambda pod: pod["spec"].update(
+            {"serviceAccountName": "feed-importer", "serviceAccount": "feed-importer"}))
     herring(inc, "catalog-ingest", "catalog-indexer", f"{REGISTRY}/catalog-ingest/catalog-indexer", "2.2.1", "2.3.0",
             AT3 - timedelta(minutes=35))
     custom(inc, "Bucket", "s3.services.k8s.aws/v1alpha1", "buckets", "data-platform", "acme-partner-feeds",
@@ -827,10 +834,11 @@ def monthly_statements_page() -> Incident:
                  inc.find("ReplicaSet", "billing", wl.rs[2])["spec"]["template"]["spec"],
                  inc.find("ReplicaSet", "billing", wl.rs[1])["spec"]["template"]["spec"]):
         spec["containers"][0]["envFrom"] = [{"configMapRef": {"name": "aws-endpoints"}}]
-    wl.obj["spec"]["template"]["metadata"].setdefault("annotations", {})[
-        "reloader.stakater.com/last-reloaded-from"] = json.dumps(
+    reloaded = json.dumps(
         {"type": "CONFIGMAP", "name": "aws-endpoints", "namespace": "billing", "hash": "9f1c2a7e",
          "containerRefs": ["statement-renderer"], "observedAt": int(chg.timestamp()) + 20}, separators=(",", ":"))
+    for template in (wl.obj["spec"]["template"], inc.find("ReplicaSet", "billing", wl.rs[2])["spec"]["template"]):
+        template["metadata"].setdefault("annotations", {})["reloader.stakater.com/last-reloaded-from"] = reloaded
     herring(inc, "billing", "invoice-api", f"{REGISTRY}/billing/invoice-api", "8.1.2", "8.2.0",
             AT6 - timedelta(minutes=22))
     series(inc, "statements_stored_total", "counter", "Statement PDFs stored.",
@@ -1386,7 +1394,7 @@ def search_api_rollout_stuck() -> Incident:
     series(inc, "aws_usage_resource_count_maximum", "gauge", "CloudWatch metric AWS/Usage ResourceCount",
            {"job": "yace", "dimension_Service": "EC2", "dimension_Resource": "vCPU",
             "dimension_Class": "Standard/OnDemand", "dimension_Type": "Resource"},
-           lambda t: 356.0 if t < chg else 384.0)
+           lambda t: 372.0 + (t.minute // 10) % 3 * 4)
     series(inc, "kube_deployment_status_replicas_updated", "gauge", "The number of updated replicas per deployment.",
            {"namespace": "catalog", "deployment": "search-api", "job": "kube-state-metrics"},
            lambda t: 0.0)
@@ -1400,7 +1408,8 @@ def search_api_rollout_stuck() -> Incident:
                    keywords=["minreplicas", "vcpulimitexceeded", "quota"],
                    root_cause="The flash-sale-web HPA was edited to minReplicas 40 (2 vCPU each) for a sale. Karpenter "
                               "tries to launch nodes for the 36 pending pods and EC2 refuses with VcpuLimitExceeded: "
-                              "the account's On-Demand vCPU service quota of 384 is used up. No node can be added, so "
+                              "the account's On-Demand vCPU service quota of 384, shared with other workloads, has "
+                              "no room for them (about 372-380 in use). No node can be added, so "
                               "search-api's unrelated rollout waits Pending with them (Insufficient cpu).",
                    category="ec2-vcpu-quota-blocks-scale-out",
                    red_herrings=[("Deployment", "catalog", "search-api")])
