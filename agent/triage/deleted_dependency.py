@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.triage import deleter_run
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.subject import Subject
 
@@ -45,6 +46,9 @@ LEAD = timedelta(hours=48)
 """How long before the incident an actor's write (and the deletion after it) still counts."""
 HISTORY_WINDOW = "48h"
 ACTOR_KINDS = ("CronJob", "Job", "Deployment", "StatefulSet", "DaemonSet")
+RUN_KINDS = ("CronJob", "Job")
+"""Actors whose runs are Jobs with a start and a completion (deleter_run reads them when their pods say nothing)."""
+RUN_SLACK = timedelta(minutes=2)
 """Kinds whose pods act on other objects (a janitor's Jobs, a controller's replicas) and whose logs say so."""
 MAX_ACTORS = 4
 MAX_PODS = 4
@@ -96,6 +100,8 @@ class Deleted:
     pod: str
     write: dict[str, Any]
     evidence: list[str] = field(default_factory=list)
+    by_run: bool = False
+    """Known from the job's template and its Job's start (deleter_run), not from a log line."""
 
 
 def _kind(word: str) -> str:
@@ -190,6 +196,15 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
             await _read_logs(call, actor, names, listed, kept)
     if any(says_deleted(row[3], g.ref) for row in kept["lines"] for g in gone):
         return
+    # no log says it (a finished Job's pods are often gone): the written jobs' templates and runs (deleter_run)
+    kept["runs"] = {}
+    for change, _ in actors(facts, gone)[:MAX_ACTORS]:
+        actor = Ref.of(change.get("object"))
+        if actor is not None and actor.kind in RUN_KINDS:
+            read = await deleter_run.read_runs(call, actor)
+            if read and any(deleter_run.deletes(read["template"], g.ref) for g in gone):
+                kept["runs"][str(actor)] = {**read, "actor": {"kind": actor.kind, "namespace": actor.namespace,
+                                                              "name": actor.name}}
     # no written actor says it: the janitors that ran unchanged (their reach widened from outside: a namespace
     # relabelled, a label dropped from the victims)
     got = await call("k8s_list", {"kind": "CronJob"}, "survey-deleted-dependency-cronjobs")
@@ -268,7 +283,34 @@ def found(facts: Facts) -> list[Deleted]:
             actor = Ref.of(unwritten.get(actor_text) or write.get("object"))
             if actor is not None:
                 out.append(Deleted(actor, g, line, when, pod, write, [e for e in (evidence, write_evidence) if e]))
+    for g in gone:
+        if not any(d.gone.ref == g.ref for d in out):
+            out += _by_run(facts, g, kept.get("runs") or {}, writes)
     return out
+
+
+def _by_run(facts: Facts, g: Gone, runs: dict[str, Any], writes: dict[str, tuple[dict[str, Any], str]]
+            ) -> list[Deleted]:
+    """The written job whose template deletes the missing object's kind and whose Job ran after the write and
+    before the incident (and before the victims' first failure when that came after the write: an older one, such
+    as an Ingress finding's creation time, says nothing of when the object went), its newest such run."""
+    for actor_text, read in runs.items():
+        if actor_text not in writes:
+            continue
+        snippet = deleter_run.deletes(str(read.get("template") or ""), g.ref)
+        actor = Ref.of(read.get("actor"))
+        write, write_evidence = writes[actor_text]
+        written = parse_time(write.get("at"))
+        if not snippet or actor is None or written is None:
+            continue
+        for job, start, _end in deleter_run.runs_of(actor, list(read.get("jobs") or [])):
+            if start < written - RUN_SLACK or start > facts.at:
+                continue
+            if g.first is not None and g.first >= written and start > g.first + RUN_SLACK:
+                continue
+            evidence = [e for e in (*(read.get("evidence") or []), write_evidence) if e]
+            return [Deleted(actor, g, f"its command: {snippet}", start, job, write, evidence, by_run=True)]
+    return []
 
 
 def _outside_write(facts: Facts, gone: Gone, actor: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -290,6 +332,9 @@ def finding(d: Deleted, at: datetime) -> dict[str, Any]:
     victims = ", ".join(str(v) for v in d.gone.victims[:3]) or "its dependants"
     ago = f" ({minutes_text(int((at - d.at).total_seconds() // 60))} before the incident)" if d.at else ""
     head = f"{d.actor} deleted {d.gone.ref}, which {victims} needs: its pod {d.pod} logged '{d.line[:160]}'{when}{ago}"
+    if d.by_run:
+        head = (f"{d.actor} deleted {d.gone.ref}, which {victims} needs: its Job {d.pod} ran{when}{ago}, and "
+                f"{d.line[:200]} (no log of that run is left)")
     written_ref = Ref.of(d.write.get("object"))
     if d.write.get("unwritten"):
         why = (f". {d.actor} was not written in the last {int(LEAD.total_seconds() // 3600)} h: what it selects "

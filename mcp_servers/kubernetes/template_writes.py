@@ -47,6 +47,22 @@ def _written_containers(fields: dict[str, Any]) -> dict[str, set[str]]:
     return out
 
 
+def _unkeyed_containers(fields: dict[str, Any], obj: dict[str, Any]) -> dict[str, set[str]]:
+    """{container name: its setting fields} when a managedFields set owns the containers list without naming one
+    (`f:containers: {}`, as a hand-written or summarised recording gives it): the write touched the containers,
+    which of their fields is not recorded, so every setting field each container carries now is reported."""
+    spec = _template(fields.get("f:spec") or {}, "f:").get("f:spec") or {}
+    if not any(group in spec and spec[group] == {} for group in ("f:containers", "f:initContainers")):
+        return {}
+    pod = _template(obj.get("spec") or {}).get("spec") or {}
+    out: dict[str, set[str]] = {}
+    for c in [*(pod.get("containers") or []), *(pod.get("initContainers") or [])]:
+        present = {f for f in SETTING_FIELDS if c.get(f)}
+        if present and c.get("name"):
+            out[str(c["name"])] = present
+    return out
+
+
 def lines_now(obj: dict[str, Any], written: dict[str, set[str]], secret: Callable[[str], bool]) -> list[str]:
     """`redis args now ['--maxclients', '128']`, `app env POOL_SIZE now '40'`: the written fields' current values."""
     spec = _template(obj.get("spec") or {}).get("spec") or {}
@@ -98,7 +114,8 @@ def writes(objects: dict[str, list[dict[str, Any]]], kinds: Iterable[str], has: 
                 if t is None or not has(t) or (created is not None and t <= created + NEAR) \
                         or m.get("subresource") == "status":
                     continue
-                written = _written_containers(m.get("fieldsV1") or {})
+                written = _written_containers(m.get("fieldsV1") or {}) or _unkeyed_containers(
+                    m.get("fieldsV1") or {}, obj)
                 if not written or _revised(objects, obj, t):
                     continue
                 managers, fields = by_time.setdefault(t, (set(), {}))
