@@ -282,7 +282,8 @@ def job(inc: Incident, ns: str, name: str, container: o.Container, started: date
 def job_pod(inc: Incident, ns: str, job_name: str, container: o.Container, pod: str, at: datetime, *,
             log: Callable[[str, datetime, datetime], Lines], end: datetime | None = None, exit_code: int = 0,
             reason: str = "Completed", node_name: str | None = None, index: int | None = None,
-            owner: dict[str, Any] | None = None, labels: dict[str, str] | None = None) -> PodHistory:
+            owner: dict[str, Any] | None = None, labels: dict[str, str] | None = None,
+            restart: str = "Never") -> PodHistory:
     """A Job's (or driver's) pod: running at capture, or terminated at `end` with `exit_code`."""
     cl = inc.cluster
     where = node_name or cl.pick_node(pod)
@@ -295,6 +296,7 @@ def job_pod(inc: Incident, ns: str, job_name: str, container: o.Container, pod: 
                    states=[o.ContainerState(started_at=started, ready=end is None)], memory=steady(300),
                    labels=own, owner=owner or {**o.owner_ref("Job", job_name, ns, "batch/v1"), "controller": True})
     h.logs[container.name] = within(log)(pod, started, end or inc.captured)
+    cl.patch(ns, pod, lambda obj: obj["spec"].update({"restartPolicy": restart}))  # a Job's pods never use Always
     if end is not None:
         h.ready = lambda t: False
         cl.patch(ns, pod, terminated(exit_code, reason, started, end,
@@ -336,7 +338,7 @@ def sessions_table_stale() -> Incident:
            {"applicationState": {"state": "RUNNING"}, "driverInfo": {"podName": "sessionize-daily-driver"},
             "lastSubmissionAttemptTime": ts(run), "submissionAttempts": 1, "sparkApplicationId":
             "spark-7d1c0a5e2b9f4e8c9a31f0d2c4b6e8a1", "executionAttempts": 1,
-            "executorState": {f"sessionize-daily-3f9c6e1b2a7d4c05-exec-{i}": "COMPLETED" if i < 70 else "RUNNING"
+            "executorState": {f"sessionize-daily-3f9c6e1b2a7d4c05-exec-{i}": "COMPLETED" if i < 72 else "RUNNING"
                               for i in range(60, 76)}},
            "kubectl-edit", chg,
            {"f:spec": {"f:sparkConf": {"f:spark.dynamicAllocation.executorIdleTimeout": {},
@@ -666,7 +668,7 @@ def embeddings_backfill_failed() -> Incident:
                "rule at index 0")
     job(inc, "ml", "embeddings-backfill", ctr, began, completions=64, parallelism=8, manager="kubectl-create",
         spec={"completionMode": "Indexed", "backoffLimit": 6, "podFailurePolicy": policy},
-        status={"startTime": ts(began), "failed": 8, "succeeded": 41, "ready": 0, "active": 0,
+        status={"startTime": ts(began), "failed": 6, "succeeded": 41, "ready": 0, "active": 0,
                 "completedIndexes": "0-40", "terminating": 0,
                 "conditions": [{"type": "FailureTarget", "status": "True", "reason": "PodFailurePolicy",
                                 "message": message, "lastProbeTime": ts(failed_at),
@@ -695,7 +697,7 @@ def embeddings_backfill_failed() -> Incident:
             return out
         return log
 
-    for index in range(38, 49):
+    for index in range(38, 47):  # 38-40 finished; 41 hits the rule; 42-46 were running and are terminated
         run_start = began + timedelta(minutes=5 * (index - 38) + 52)
         done = index <= 40
         throttled = index == 41
@@ -711,7 +713,7 @@ def embeddings_backfill_failed() -> Incident:
             AT4 - timedelta(hours=2, minutes=10))
     series(inc, "kube_job_status_failed", "gauge", "The number of pods which reached Phase Failed.",
            {"namespace": "ml", "job_name": "embeddings-backfill", "job": "kube-state-metrics"},
-           step(0.0, 8.0, failed_at))
+           step(0.0, 6.0, failed_at))
     series(inc, "kube_job_status_succeeded", "gauge", "The number of pods which reached Phase Succeeded.",
            {"namespace": "ml", "job_name": "embeddings-backfill", "job": "kube-state-metrics"},
            lambda t: None if t < began else float(min(41, max(0, int((t - began).total_seconds() // 140)))))
@@ -1258,7 +1260,7 @@ def node_timeouts_question() -> Incident:
 
     for i in range(6):
         job_pod(inc, "media", "s3-archive-backfill", ctr, f"s3-archive-backfill-{i}-{o.suffix(f'arch{i}', 5)}",
-                began + timedelta(seconds=2 + i), log=rclone, node_name=host, index=i)
+                began + timedelta(seconds=2 + i), log=rclone, node_name=host, index=i, restart="OnFailure")
     herring(inc, "media", "thumbnailer", f"{REGISTRY}/media/thumbnailer", "4.1.0", "4.2.0",
             began - timedelta(minutes=25))
 
