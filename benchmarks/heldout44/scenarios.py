@@ -628,8 +628,8 @@ def feature_backfill_question() -> Incident:
     series(inc, "kueue_cluster_queue_nominal_quota", "gauge", "Reports the cluster_queue's resource nominal quota.",
            {"cluster_queue": "batch-cluster-queue", "flavor": "default-flavor", "resource": "cpu",
             "namespace": "kueue-system"}, step(96.0, 24.0, chg))
-    inc.ask("feature-backfill hasn't produced anything since yesterday evening - is it stuck? "
-            "nothing failed that I can see")
+    inc.ask("feature-backfill didn't produce anything last night and nothing failed that I can see - is it "
+            "stuck?")
     inc.answer_key(
         culprit=("ClusterQueue", "", "batch-cluster-queue"),
         keywords=["nominalQuota", "Kueue", "suspended"],
