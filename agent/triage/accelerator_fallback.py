@@ -26,6 +26,7 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.symptomatic import symptomatic
 from agent.triage.time_limit import line_time
 
 CHECK = "change.accelerator_fallback"
@@ -80,10 +81,12 @@ def _pods(facts: Facts, workload: Ref) -> list[tuple[str, str]]:
 
 async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """Reading only, for a workload of the incident rolled out onto a new image: its pods' lines that name the
-    driver (printed once at start-up, long gone from the tail the survey read)."""
-    del subject, at
+    driver (printed once at start-up, long gone from the tail the survey read). Only a workload the incident
+    points at (named, in the subject's topology, or failing: agent.triage.symptomatic) is read: a healthy release
+    elsewhere in the window, whose pod's log some other read kept, is not."""
+    del at
     kept: dict[str, Any] = {"lines": {}, "evidence": {}}
-    for _, _, workload, _ in _image_rollouts(facts)[:2]:
+    for workload in [w for _, _, w, _ in _image_rollouts(facts) if symptomatic(subject, facts, w)][:2]:
         for ns, pod in _pods(facts, workload):
             got = await call("k8s_logs", {"name": pod, "namespace": ns, "grep": "driver", "tail": TAIL},
                              f"survey-accelerator-fallback-{pod}")

@@ -12,7 +12,8 @@ Java `Connection refused: localhost/0:0:0:0:0:0:0:1:8126`); the sidecar is healt
 
 So: a rollout within LEAD of a workload whose image changed, and that workload's own pod logging refusals to the
 IPv6 loopback (read from its first pod's log). Refusals to 127.0.0.1, to other hosts, or a workload with no recent
-image change are not named. `read` reads only the rolled-out workloads' logs (bounded); `found` is pure.
+image change are not named. `read` reads only the logs of rolled-out workloads the incident points at (bounded);
+`found` is pure.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import has_run, rows_of
-from agent.triage.subject import workload_of_pod
+from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.symptomatic import symptomatic
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -108,12 +110,13 @@ def _first(pattern: re.Pattern[str], text: str) -> str:
     return " ".join(text[start:end if end >= 0 else None].split())[:240]
 
 
-async def read(facts: Facts, call: Call) -> None:
-    """Reading only, bounded: for each recently rolled-out workload, the log of its first pod that has run (one
-    still waiting for its image has no log, and asking is a failed call), the app's container; the pod's other
-    containers are not read: the refusal is the client's."""
+async def read(subject: Subject, facts: Facts, call: Call) -> None:
+    """Reading only, bounded: for each recently rolled-out workload the incident points at (named, in the subject's
+    topology, or failing: agent.triage.symptomatic; a healthy release elsewhere in the window is not read), the
+    log of its first pod that has run (one still waiting for its image has no log, and asking is a failed call),
+    the app's container; the pod's other containers are not read: the refusal is the client's."""
     store: dict[str, Any] = facts.reads.setdefault(READS, {})
-    for target, _, _, _ in rollouts(facts)[:MAX_READS]:
+    for target in [r for r, _, _, _ in rollouts(facts) if symptomatic(subject, facts, r)][:MAX_READS]:
         if str(target) in store:
             continue
         store[str(target)] = None

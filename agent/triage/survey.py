@@ -327,7 +327,7 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     await heap_ceiling.read(facts, call)
     from agent.triage import loopback_family  # a rollout: its localhost calls now refused on ::1
 
-    await loopback_family.read(facts, call)
+    await loopback_family.read(subject, facts, call)
     from agent.triage import held_horizon  # the oldest transaction's age tied to a job run: vacuum held back
 
     await held_horizon.read(facts, call)

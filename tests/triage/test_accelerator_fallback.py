@@ -37,11 +37,19 @@ def _facts(kind: str, ns: str, name: str, pod: str, diff: list[str], at: str) ->
     return Facts(at=AT, changes={"changes": [change]}, changes_id="E2", logs=[log])
 
 
-def _found(facts: Facts, lines: list[str]) -> list[af.Fallback]:
+def _found(facts: Facts, lines: list[str], subject: Subject | None = None,
+           asked: list[str] | None = None) -> list[af.Fallback]:
+    """read then found; the subject defaults to the incident naming the rolled-out workload (its alert's label)."""
+    if subject is None:
+        target = facts.change_list()[0]["object"]
+        subject = Subject(namespace=target["namespace"], names=[target["name"]])
+
     async def call(tool: str, args: dict[str, Any], step: str) -> Any:
         assert tool == "k8s_logs" and args["grep"] == "driver"
+        if asked is not None:
+            asked.append(str(args["name"]))
         return outcome(True, full_text="\n".join(grep(lines, args)), evidence_id="E9")
-    asyncio.run(af.read(Subject(namespace="search"), facts, call, "2026-11-12T10:00:00Z"))
+    asyncio.run(af.read(subject, facts, call, "2026-11-12T10:00:00Z"))
     return af.found(facts)
 
 
@@ -79,3 +87,24 @@ def test_a_warning_older_than_the_rollout_is_not_the_rollout_s() -> None:
     facts = _facts("Deployment", "search", "ranker", "ranker-6b8d9c7f5-k2x9p",
                    ["ranker image reg/ranker:2.3 -> reg/ranker:2.4"], "2026-11-12T09:30:00Z")
     assert _found(facts, TORCH) == []
+
+
+def test_a_rollout_the_incident_does_not_point_at_is_not_read() -> None:
+    """A healthy release elsewhere in the window (its pod's log kept by some other read, the alert about another
+    service, nothing failing) is not read: no log call, nothing named."""
+    facts = _facts("Deployment", "search", "ranker", "ranker-6b8d9c7f5-k2x9p",
+                   ["ranker image reg/ranker:2.3-cu118 -> reg/ranker:2.4-cu124"], "2026-11-12T08:28:00Z")
+    asked: list[str] = []
+    assert _found(facts, TORCH, Subject(namespace="search", names=["search-api"]), asked) == []
+    assert asked == []
+
+
+def test_a_rollout_whose_pods_the_scan_finds_failing_is_read_though_the_alert_names_another() -> None:
+    facts = _facts("Deployment", "search", "ranker", "ranker-6b8d9c7f5-k2x9p",
+                   ["ranker image reg/ranker:2.3-cu118 -> reg/ranker:2.4-cu124"], "2026-11-12T08:28:00Z")
+    facts.scan = {"findings": [{"check": "pod.not_ready", "severity": "warning", "reason": "ReadinessProbeFailed",
+                                "object": {"kind": "Deployment", "namespace": "search", "name": "ranker"},
+                                "pods": ["ranker-6b8d9c7f5-k2x9p"]}]}
+    asked: list[str] = []
+    [f] = _found(facts, TORCH, Subject(namespace="search", names=["search-api"]), asked)
+    assert f.workload.name == "ranker" and asked == ["ranker-6b8d9c7f5-k2x9p"]

@@ -14,8 +14,11 @@ from typing import Any
 from agent.toolhub import ToolOutcome
 from agent.triage import loopback_family as lf
 from agent.triage.facts import Facts
+from agent.triage.subject import Subject
 
 AT = datetime(2026, 10, 2, 11, 0, tzinfo=UTC)
+NAMED = Subject(namespace="trade", names=["api"])
+"""An incident about the rolled-out workload (its alert's label)."""
 
 
 def _facts(log: str, diff: str = "api image reg.example/api:1.8.0 -> reg.example/api:1.9.0") -> tuple[Facts, Any]:
@@ -31,7 +34,7 @@ def _facts(log: str, diff: str = "api image reg.example/api:1.8.0 -> reg.example
         assert tool == "k8s_logs" and args["name"] == "api-6f7d8c9b5-x2kqz"
         return ToolOutcome(tool=tool, arguments=args, ok=True, data={}, text="", evidence_id="E4", full_text=log)
 
-    asyncio.run(lf.read(facts, call))
+    asyncio.run(lf.read(NAMED, facts, call))
     return facts, call
 
 
@@ -84,6 +87,47 @@ def test_a_pod_still_waiting_for_its_image_is_not_asked_for_a_log() -> None:
         asked.append(str(args["name"]))
         return ToolOutcome(tool=tool, arguments=args, ok=True, data={}, text="", evidence_id="E4", full_text=GO_LOG)
 
-    asyncio.run(lf.read(facts, call))
+    asyncio.run(lf.read(NAMED, facts, call))
     assert asked == ["api-7d8f9b6c5-r7tmv"]
     assert [h.target.name for h in lf.found(facts)] == ["api"]
+
+
+def _asked(subject: Subject, **more: Any) -> tuple[Facts, list[str]]:
+    """The tools read() calls for a rollout of trade/api, given the incident's subject and what the survey holds."""
+    change = {"at": (AT - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"), "type": "rollout",
+              "object": {"kind": "Deployment", "namespace": "trade", "name": "api"}, "summary": "rolled out",
+              "diff": ["api image reg.example/api:1.8.0 -> reg.example/api:1.9.0"], "related": []}
+    facts = Facts(at=AT, changes={"changes": [change]}, changes_id="E2", **more)
+    asked: list[str] = []
+
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
+        asked.append(tool)
+        if tool == "k8s_list":
+            return ToolOutcome(tool=tool, arguments=args, ok=True, evidence_id="E3", text="",
+                               data={"rows": [{"name": "api-6f7d8c9b5-x2kqz", "status": "Running"}]})
+        return ToolOutcome(tool=tool, arguments=args, ok=True, data={}, text="", evidence_id="E4", full_text=GO_LOG)
+
+    asyncio.run(lf.read(subject, facts, call))
+    return facts, asked
+
+
+def test_a_healthy_rollout_the_incident_does_not_point_at_is_not_read() -> None:
+    """A release elsewhere in the window: the alert names another workload, the scan finds nothing failing on it,
+    it is in no topology the survey read. Not even its pods are listed, and nothing is named."""
+    facts, asked = _asked(Subject(namespace="trade", names=["checkout"]))
+    assert asked == [] and lf.found(facts) == []
+
+
+def test_a_rollout_whose_pods_the_scan_finds_failing_is_read() -> None:
+    scan = {"findings": [{"check": "pod.restarting", "severity": "warning", "reason": "Error",
+                          "object": {"kind": "Deployment", "namespace": "trade", "name": "api"},
+                          "pods": ["api-6f7d8c9b5-x2kqz"]}]}
+    facts, asked = _asked(Subject(namespace="trade", names=["checkout"]), scan=scan)
+    assert asked == ["k8s_list", "k8s_logs"] and [h.target.name for h in lf.found(facts)] == ["api"]
+
+
+def test_a_rollout_in_the_subject_topology_is_read() -> None:
+    """The alert is on the caller (checkout); the rolled-out service is what it calls."""
+    topology = {"subject": {"kind": "Deployment", "name": "checkout"}, "dependencies": [{"name": "api"}]}
+    facts, asked = _asked(Subject(namespace="trade", names=["checkout"]), topologies=[(topology, "E5")])
+    assert asked == ["k8s_list", "k8s_logs"] and [h.target.name for h in lf.found(facts)] == ["api"]
