@@ -172,3 +172,8 @@ def test_lines_that_name_no_queue_are_no_hand_off() -> None:
     assert hu.handoff("2026-07-03T13:00:00Z INFO sent invoice INV-7 to customer 9") == ""
     assert hu.handoff("published metrics to prometheus in 3ms") == ""
     assert hu.handoff("job enqueued queue=thumbnails id=3") == "thumbnails"
+
+
+def test_registered_with_its_weight() -> None:
+    from agent.triage import behind
+    assert behind.WEIGHTS[hu.CHECK] == hu.WEIGHT

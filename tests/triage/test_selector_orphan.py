@@ -141,3 +141,8 @@ def test_a_traceback_without_a_time_is_timed_by_the_line_that_printed_it() -> No
     assert failures_after(data, WRITTEN) == ("socket.timeout: timed out", "2026-05-12T08:22:40Z")
     data["facts"]["errors"][1]["first_seen"] = "2026-05-12 08:02:40,120"
     assert failures_after(data, WRITTEN) is None
+
+
+def test_registered_with_its_weight() -> None:
+    from agent.triage import behind, selector_orphan
+    assert behind.WEIGHTS[selector_orphan.CHECK] == selector_orphan.WEIGHT
