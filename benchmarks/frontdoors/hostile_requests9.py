@@ -360,7 +360,8 @@ case("mix9-pd-ack-resolve-then-retrigger", "pagerduty", "semantic",
      pd_step(pd("lc:t", incident="lc")),
      pd_step(pd("lc:a", "incident.acknowledged", incident="lc"), IGN, enqueue_any=frozenset({0})),
      pd_step(b"", REFUSAL, replay_previous=True, status=frozenset({409})),
-     pd_step(pd("lc:r", "incident.resolved", incident="lc"), IGN, enqueue_any=frozenset({0, 1})),
+     # A resolve may queue the small Slack "Resolved" job (docs/frontdoors.md, Resolution): accepted or ignored.
+     pd_step(pd("lc:r", "incident.resolved", incident="lc"), ACC_OR_IGN, enqueue_any=frozenset({0, 1})),
      pd_step(pd("lc:t2", incident="lc"), ACC_OR_IGN))
 case("mix9-pd-resolved-unknown-then-am", "pagerduty", "semantic",
      "a resolve for an incident never seen queues no investigation; an unrelated alert is unaffected",
