@@ -115,6 +115,8 @@
   az, an SDK's stop_*) and whose run's log names the managed datastore the incident's callers fail to reach.
 - agent.triage.snat_agent: a node agent's SNAT/masquerade setting turned off cluster-wide (AWS VPC CNI EXTERNALSNAT,
   Cilium masquerade, Calico natOutgoing, ip-masq-agent) while the named node's pods time out going out.
+- agent.triage.nat_ports: a shared NAT's source ports used up (ErrorPortAllocation, nat_allocation_failed) by a
+  Job's burst of new connections started just before; other workloads' outbound connects time out since.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -252,6 +254,7 @@ from agent.triage import (
     keyed_scaleout,
     kubelet_template,
     log_timezone,
+    nat_ports,
     node_agent_port,
     node_agent_socket,
     node_conditions,
@@ -375,7 +378,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             series_dropped,
                             dedup_dropped,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
-                            snat_agent,
+                            snat_agent, nat_ports,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
                             transit_required, token_lifetime, engine_memory, run_lock,
                             entry_encoding,
