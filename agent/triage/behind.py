@@ -117,6 +117,8 @@
   Cilium masquerade, Calico natOutgoing, ip-masq-agent) while the named node's pods time out going out.
 - agent.triage.nat_ports: a shared NAT's source ports used up (ErrorPortAllocation, nat_allocation_failed) by a
   Job's burst of new connections started just before; other workloads' outbound connects time out since.
+- agent.triage.tunnel_mtu: a VPN tunnel gateway's MTU (its log's `ip link set mtu 1500 ... dev wg0`, a WireGuard
+  config) with no room for its encapsulation, set before other workloads' reads began to stall mid-transfer.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
   monitoring server was OOMKilled, whose job now dominates the samples per scrape (a lost metricRelabelings drop).
 - agent.triage.deleted_dependency: a needed object (ConfigMap, Secret, claim, Service) that an actor written
@@ -332,6 +334,7 @@ from agent.triage import (
     topic_autocreate,
     upgrade_refusal,
     transit_required,
+    tunnel_mtu,
     value_shape,
     volume_binding,
     volume_source,
@@ -378,7 +381,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             series_dropped,
                             dedup_dropped,
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
-                            snat_agent, nat_ports,
+                            snat_agent, nat_ports, tunnel_mtu,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
                             transit_required, token_lifetime, engine_memory, run_lock,
                             entry_encoding,
