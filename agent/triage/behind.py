@@ -338,6 +338,7 @@ from agent.triage import (
     value_shape,
     volume_binding,
     volume_source,
+    vpa_limits,
     workload_id,
     writer_batch,
     written_secret_readers,
@@ -396,7 +397,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             backfill_flood,
                             gc_thrash,
                             selector_orphan,
-                            handoff_unconsumed)
+                            handoff_unconsumed,
+                            vpa_limits)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
