@@ -69,9 +69,10 @@ from guardrails.secret_layouts import (
     xml_pairs,
 )
 from guardrails.secret_maps import credential_map_values
-from guardrails.secret_positional import positional_spans
+from guardrails.secret_positional import positional_spans, spaced_record_spans
 from guardrails.secret_prose import NOUNS as PROSE_NOUNS
 from guardrails.secret_published import public_did_before, published_spans
+from guardrails.secret_records import record_pairs
 from guardrails.secret_recovery import recovery_spans
 from guardrails.secret_shapes import (
     KeyKind,
@@ -140,6 +141,10 @@ _PLACEHOLDER = re.compile(
         [\[(<]\ ?(?i:filtered|masked|hidden|removed|sensitive|secret|protected|omitted|scrubbed)\ ?[\])>]|
         \[REDACTED[^\]]*\]?|REDACTED|redacted|null|none|None|nil|true|false|True|False|
         example|your[-_a-z]*|placeholder|
+        # Vector's secret reference (`SECRET[backend.key]`): the store and the key where the value lives
+        SECRET\[[\w.\-]{1,128}\]|
+        # a debugger's pointer (gdb/lldb print `bind_pw = 0x0`, `token = 0x55d3c2e0` for an unset or elided char *)
+        0x[0-9a-fA-F]{1,16}|\(nil\)|
         # the words templates put where a value goes (`REPLACE_ME`); not `changeme`/`changeit`, which
         # are real default passwords (Java's cacerts) and the live credential when left in a config
         replace[-_]?me|fill[-_]?me[-_]?in|to[-_]?be[-_]?set|
@@ -342,6 +347,15 @@ _URLSAFE_BODY = frozenset({"figd", "figu", "figo", "pcsk", "lsv2", "xoxe"})
 """Documented prefixes whose body is base64url with both `-` and `_` (Figma, Pinecone, LangSmith, Slack rotation)."""
 
 
+_NIX_PUBLIC_KEY = re.compile(r"[\w.\-]*-\d{1,3}:[A-Za-z0-9+/]{43}=")
+_TYPED_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+"""A resource SID as Twilio documents it: two capitals naming the type (`AC` account, `SM` message, `CA` call,
+`PN` number), then 32 lowercase hex digits. It identifies a record; the account's auth token is separate."""
+_CLOUD_REGION = re.compile(r"(?<![A-Za-z0-9])(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-(?:north|south|east|west|"
+                           r"central|northeast|northwest|southeast|southwest)-\d{1,2}(?![A-Za-z0-9])")
+"""A cloud region (`eu-west-1`, `ap-southeast-2`): names of buckets, stacks and roles carry it, vendor keys never."""
+
+
 def _vendor_prefixed(value: str) -> bool:
     """`<prefix>_<body>` / `<prefix>-<body>` is a vendor key when the prefix is short and not a digest's,
     and the body is random: high entropy and mixed, or 40+ hex digits after `<word>_` (`sbp_`, `bkua_`),
@@ -360,6 +374,8 @@ def _vendor_prefixed(value: str) -> bool:
         return False  # `gradle-deps-Linux-<sha1>`: words, then a digest (a cache key), not a prefix and a body
     if prefix.lower() in _HEX_NOT_VENDOR:
         return False  # `job-<random>`, `trace_<hex>`: an id named by what it identifies
+    if _CLOUD_REGION.search(body):
+        return False  # `cdk-hnb659fds-assets-<account>-eu-west-1`: a cloud resource named with its region
     if all(c in "0123456789abcdef" for c in body):
         return len(body) >= 40 and value[cut] == "_" and prefix.islower() and prefix.isalpha()
     return high_entropy_token(body) and sum(c.isdigit() for c in body) >= 2
@@ -388,6 +404,8 @@ _FOREIGN_PASSWORD_WORDS: tuple[str, ...] = (
     "પાસવર્ડ", "ਪਾਸਵਰਡ", "পাসওয়ার্ড", "পাসওয়ার্ড", "পাসওয়ার্ড", "پاس ورڈ", "پاسورڈ", "رمز عبور", "گذرواژه",
     "کلمه عبور", "құпия сөз", "купуя сөз", "сырсөз", "нууц үг", "პაროლი", "գաղտնաբառ", "ពាក្យសម្ងាត់", "စကားဝှက်",
     "ລະຫັດຜ່ານ", "የይለፍ ቃል",
+    # Azerbaijani and Albanian (the Albanian definite form `fjalëkalimi` labels a field)
+    "şifrə", "fjalëkalimi", "fjalëkalim", "fjalekalimi",
 )
 """The word for password in other languages; ASCII key names (`SENHA=`, `mot_de_passe=`) are also
 judged by `credential_key`, this catches the accented and non-Latin spellings and prose labels."""
@@ -725,7 +743,9 @@ FORMATS: tuple[SecretFormat, ...] = (
         # Anchored on the `.` after the app id (the engine skips to it); the key id and secret are redacted.
         [r"\.(?<=[A-Za-z0-9_\-]{5}\.)(?P<s>[A-Za-z0-9_\-]{5,8}+:[A-Za-z0-9_\-+/=]{30,64}+)(?![\w+/=\-])"],
         [],
-        accept=lambda v: high_entropy_token(v.split(":", 1)[1]),
+        # a Nix binary-cache public key (`cache.nixos.org-1:<base64 of 32 bytes>`, `trusted-public-keys`): the key
+        # name ends in `-<n>` and the value is an Ed25519 public key; Ably's secret carries no padding
+        accept=lambda v: high_entropy_token(v.split(":", 1)[1]) and not _NIX_PUBLIC_KEY.fullmatch(v),
     ),
     _fmt(
         "rpc_url_key",
@@ -991,12 +1011,15 @@ FORMATS: tuple[SecretFormat, ...] = (
         "`--master-user-password X`)",
         [
             # up to three words before the credential word: `--master-user-password` (aws rds), `--sql-admin-password`
-            r"(?i)(?<![\w-])--(?:[a-z]+[-.]){0,3}(?:password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
-            r"client-secret|access-key|secret-key|private-key|bearer)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
+            r"(?i)(?<![\w-])--(?:[a-z]+[-.]){0,3}(?P<w>password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
+            r"client-secret|access-key|secret-key|private-key|bearer|auth)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
             r"\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
         ],
-        ["pass", "pwd", "token", "secret", "key", "bearer"],
+        ["pass", "pwd", "token", "secret", "key", "bearer", "auth"],
         accept=_cli_value,
+        # a bare `auth` names a scheme as often as a credential (`--auth basic`, `--codec-auth <key>`): random only
+        accept_match=lambda m: m.group("w").lower() != "auth" or _keyed_random(m.group("s"))
+        or high_entropy_token(m.group("s").strip("'\"")),
     ),
     _fmt(
         "cli_password_flag",
@@ -1045,6 +1068,16 @@ FORMATS: tuple[SecretFormat, ...] = (
         accept=lambda v: not _is_placeholder(v),
     ),
     _fmt(
+        "password_assignment",
+        "the answer to a SASL LOGIN password prompt (SMTP `334`, IMAP `+`, POP3 `+`): the server asks in base64 "
+        "(`UGFzc3dvcmQ6`, `Password:`; `cGFzc3dvcmQ6`, `password:`) and the client's next line is the password, "
+        "base64-encoded, as a session transcript or a debug log (`C:`/`>>>` prefixes) prints it",
+        [r"(?:\b334|\+)[ \t]+(?:UGFzc3dvcmQ6|cGFzc3dvcmQ6)[ \t]*(?:\\r\\n|\r?\n)(?:[A-Za-z]{1,8}:|>>>|->)?[ \t]*"
+         r"(?P<s>[A-Za-z0-9+/]{4,512}={0,2})(?![A-Za-z0-9+/=])"],
+        ["ugfzc3dvcmq6", "cgfzc3dvcmq6"],
+        accept=lambda v: v != "*",
+    ),
+    _fmt(
         "url_credentials",
         "a URL's user-info password inside a percent-encoded URL (a redirect's `next=`, a `url=` parameter): "
         "`scheme%3A%2F%2Fuser%3Apassword%40host`, or encoded twice (`%253A%252F%252F...%2540`) when the URL was a "
@@ -1078,6 +1111,17 @@ FORMATS: tuple[SecretFormat, ...] = (
         accept=lambda v: _cli_value(v) and _CLI_PORT.fullmatch(v.strip("'\"")) is None
         and (v[0] in "'\"" or not (v.isalpha() or identifier_like(v)))  # `mysqladmin -u root -p status` prompts
         and not v.strip("'\"").rstrip().endswith(":"),  # `sudo -u app -p 'Password for %u: '`: a prompt text
+    ),
+    _fmt(
+        "password_assignment",
+        "a `user / password` pair a sentence hands over (`seeded with admin / X`, `log in as root / X`, "
+        "`credentials: ops / X`): blanks around the slash, and only a made value (three character classes, not a "
+        "version or a path), as `read / write` or `nginx / 1.25` are not credentials",
+        [r"(?i)\b(?:with|as|login|log[ \t]+in|sign[ \t]+in|credentials?|creds|account)[ \t]*:?[ \t]+"
+         r"[A-Za-z][\w.\-@]{0,63}[ \t]+/[ \t]+(?P<s>[^\s'\",/]{6,128})"],
+        ["/ "],
+        accept=lambda v: _made_credential(v.rstrip(".;:")) and char_classes(v) >= 3
+        and not _VERSION_LIKE.fullmatch(v.lstrip("v")),
     ),
     _fmt(
         "cli_password_flag",
@@ -1141,7 +1185,7 @@ FORMATS: tuple[SecretFormat, ...] = (
         "password_assignment",
         "a password after the word for it in another language or script (`Passwort:`, `contraseña:`, "
         "`mot de passe =`, `пароль:`, `パスワード：`, `密码:`, `비밀번호:`)",
-        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_PASSWORD_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：＝][ \t]*"
+        [r"(?i)(?<![\w])(?:" + "|".join(_FOREIGN_PASSWORD_WORDS) + r")[ \t]*[\"']?[ \t]*[:=：＝՝፡፦][ \t]*"
          r"[\"'「`]?(?P<s>[^\s\"'`」,;，。、]{1,256})"],
         [w.lower() if "[" not in w else "passe" for w in _FOREIGN_PASSWORD_WORDS],
         accept=lambda v: _password_value(v, quoted=False),
@@ -1331,8 +1375,9 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"(?i)\b(?:x-api-key|api-key|x-auth-token|x-access-token|private-token|job-token|x-vault-token|"
             r"x-goog-api-key|ocp-apim-subscription-key|x-functions-key|x-figma-token|x-shopify-access-token|"
             r"dd-api-key|dd-application-key|x-honeycomb-team|x-gitlab-token|x-hub-signature-256)"
-            # `name: value`, and `name=value` as OpenTelemetry's OTEL_EXPORTER_OTLP_HEADERS lists headers
-            r"(?:\\?[\"']?\s*:\s*\\?[\"']?|=)(?P<s>[^\s\"'`,;]{8,})"
+            # `name: value`, and `name=value` as OpenTelemetry's OTEL_EXPORTER_OTLP_HEADERS lists headers; the value
+            # ends at `@`: `https://x-access-token:<token>@github.com/...` is a URL's user and password, not a header
+            r"(?:\\?[\"']?\s*:\s*\\?[\"']?|=)(?P<s>[^\s\"'`,;@]{8,})"
         ],
         ["api-key", "token", "subscription-key", "functions-key", "honeycomb", "signature"],
         accept=lambda v: not _is_placeholder(v),
@@ -1353,8 +1398,10 @@ FORMATS: tuple[SecretFormat, ...] = (
             r"remember[_\-]?me|remember_[a-z0-9]+_token|remember_web_[0-9a-f]{16,64}))=(?P<s>[^;\s'\"]{16,})"
         ],
         ["sess", "token", "sid=", "aspxauth", "oauth2_proxy", "__host-", "__secure-", "remember"],
-        # a Windows security identifier (`sid=S-1-5-21-...`) names an account, it grants nothing
-        accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0 and not v.upper().startswith("S-1-"),
+        # a Windows security identifier (`sid=S-1-5-21-...`) names an account, it grants nothing; so does a typed
+        # resource SID (`sid=SM<32 hex>`, Twilio's documented two-letter type and 32 hex digits: a message, a call)
+        accept=lambda v: not _is_placeholder(v) and shannon_entropy(v) >= 3.0 and not v.upper().startswith("S-1-")
+        and not _TYPED_SID.fullmatch(v),
     ),
     _fmt(
         "session_cookie",
@@ -1441,7 +1488,7 @@ _FOREIGN_KEY_PASSWORD: tuple[str, ...] = (
     "סיסמה", "סיסמא", "पासवर्ड", "รหัสผ่าน", "κωδικός", "συνθηματικό", "পাসওয়ার্ড", "şifre", "hasło", "jelszó",
     "lösenord", "contraseña", "parolă", "salasõna", "slaptažodis", "lykilorð", "mật",
     "கடவுச்சொல்", "పాస్వర్డ్", "ಪಾಸ್ವರ್ಡ್", "പാസ്വേഡ്", "પાસવર્ડ", "ਪਾਸਵਰਡ", "پاسورڈ", "گذرواژه", "сырсөз",
-    "პაროლი", "գաղտնաբառ",
+    "პაროლი", "գաղտնաբառ", "şifrə", "fjalëkalim",
 )
 """Password words of non-ASCII key names (`пароль_бд`, `DBパスワード`, `parolă.bazei`), found inside a key."""
 _FOREIGN_KEY_SECRET: tuple[str, ...] = (
@@ -1456,7 +1503,7 @@ _KEY_WORDS = frozenset({
     "heslo", "haslo", "jelszo", "sifre", "parol", "lozinka", "geslo", "geheim", "segret", "chiave", "clave",
     "chave", "sleutel", "schl", "nyckel", "avain", "klucz", "sandi", "laluan", "nenosiri", "wagwoord", "cyfrinair",
     "pasahitza", "contrasinal", "slaptazod", "salasona", "lykilord", "matkhau", "mima", "jeton", "anahtar",
-    "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny", "encrypt", "mnemonic", "_sk", "hmac",
+    "fjalekalim", "kunci", "rahasia", "kulcs", "klic", "titok", "gizli", "tajny", "encrypt", "mnemonic", "_sk", "hmac",
     "mdp", "llave", "cheie", "kljuc", "signing", "_pk",
 })
 _KEYWORD = re.compile(_trie_pattern(set(_KEY_WORDS)))
@@ -1468,7 +1515,10 @@ _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 _AFTER_KEY = re.compile(
     # `'hash_salt'] =` (an index), `token(part 1/2)=` (a qualifier), `=> string(16) "..."` (PHP var_dump)
     r"""(?P<kq>\\?["']|&quot;|&\#34;)?\]?(?:[ \t]?\([^()\r\n]{1,32}\)(?=[ \t]*[:=](?!=)))?"""
-    r"""[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}"""
+    # Scala's and Kotlin's Map toString (`Map(db.password -> X, ...)`) write `->` between spaces; an INI value
+    # may start on an indented continuation line (`bind_password =` then `    X`), which is no `key =` itself
+    r"""(?:[ \t]{0,3}(?::=|=>|[:=]|(?<=[ \t])->(?=[ \t]))[ \t]{0,40}|"""
+    r"""[ \t]{0,3}=[ \t]*\r?\n[ \t]{1,40}(?![^\s=:]{1,64}[ \t]*[=:])(?=[^\s\[#;]))"""
     # PHP var_dump's `string(16)`, R str()'s `chr`; a YAML anchor or tag
     # (var_dump prints `=>` at the end of the key's line and `string(16) "..."` on the next)
     r"""(?:(?:\r?\n[ \t]{0,40})?string\(\d{1,6}\)[ \t]*|chr[ \t]+(?=")|[&!][\w!\-]{1,32}[ \t]+(?=\S))?"""
@@ -1479,7 +1529,9 @@ _AFTER_KEY = re.compile(
     r"(?:(?P<tq>'''|\"\"\")(?P<tv>[^\r\n]{1,512}?|\r?\n[^\r\n]{1,512}?(?:\r?\n)?)(?P=tq)|"
     # a literal's prefix or wrapper: T-SQL `N'...'`, PostgreSQL `E'...'`/`U&'...'`, bash ANSI-C `$'...'`, a
     # debug print's wrapper (Rust `Some("...")`, `Secret("...")`); 4096 characters: refresh tokens run long
-    r"""(?:[NnEe]|U&|\$|(?:Some|Secret(?:String|Box)?|Sensitive|Zeroizing|Masked)\()?"""
+    # a debugger's char pointer prints its address before the string (gdb `bind_pw = 0x55d3c2e0 "..."`)
+    r"""(?:[NnEe]|U&|\$|(?:Some|Secret(?:String|Box)?|Sensitive|Zeroizing|Masked)\(|"""
+    r"""0x[0-9a-fA-F]{1,16}[ \t]+(?=["']))?"""
     # inside plain quotes an escaped quote (`"pa\\"ss"`, JSON and most languages) is part of the value; inside
     # escaped quotes (JSON in a JSON string: `\\"password\\":\\"...\\"`) the escaped quote ends it
     r"""(?P<vq>(?P<bs>\\)?["'])(?P<qv>(?:[^"'\r\n\\]|\\[^"'\r\n]|(?(bs)(?!)|\\["'])){1,4096})(?P=vq)|"""
@@ -1532,7 +1584,12 @@ def _is_reference(text: str, value: str, vstart: int, vend: int, spaced: bool) -
     return False
 
 
-_TUPLE_VALUE = re.compile(r"""[ \t]*,[ \t]*(?:<<)?(?P<q>["'])(?P<v>[^"'\r\n]{1,512})(?P=q)(?:>>)?[ \t]*\}""")
+_TUPLE_VALUE = re.compile(
+    r"""["']?[ \t]*,[ \t]*(?:<<)?(?P<q>["'])(?P<v>[^"'\r\n]{1,512})(?P=q)(?:>>)?[ \t]*(?:\}|(?<=['"])[),])""")
+"""The value after a key in a tuple: Erlang/Elixir `{password,"..."}`, `{'$write_key',<<"...">>}`, or a settings
+row of a SQL dump, `(3,'smtp_password','...')` (a quoted key, closed by `)` or followed by more columns)."""
+_TUPLE_OPEN = re.compile(r"(?:\{|(?<=[(,])[ \t]*(?=['\"]))['\"]?\$?$")
+"""What opens a tuple before its key: `{`, or `(`/`,` then a quote (a SQL row's column), `$` of Erlang's atom."""
 """The value of a two-element tuple whose first element is the key: Erlang's `{password,"x"}` and
 `{password, <<"x">>}` in a proplist that a crash report or `io:format("~p")` prints."""
 _BARE_KEY_VENDOR = re.compile(r"[A-Za-z][A-Za-z0-9]{1,7}[_\-][A-Za-z0-9_\-]{16,256}")
@@ -1591,6 +1648,13 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
                     if found and not value.startswith(_PUBLIC_KEY_LINE):
                         out.append((vstart, vend, found))
                 continue
+            alone = _NEXT_LINE_VALUE.match(text, end)  # `Using certificate key:` then the key alone on a line
+            if alone is not None:
+                named = _named_by_label(text, key, start)
+                found = _judge(named, key, alone.group("v"), False) if named is not None else None
+                if found:
+                    out.append((*alone.span("v"), found))
+                continue
         m = _AFTER_KEY.match(text, end)
         if not m and text.startswith(" ", end):
             second = _SECOND_WORD.match(text, end)  # `Secret ID    = ...` (nomad/consul tables): a two-word key
@@ -1600,14 +1664,14 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
                     key, end = f"{key}_{second.group('w')}", second.end()
         if not m and (_line_start_key(text, start) or _ENV_STATEMENT.search(text, max(0, start - 24), start)):
             m = _DIRECTIVE_VALUE.match(text, end)  # `password VhvK3...` alone on a config line, `ENV KEY value`
-        if not m and start > 0 and text[start - 1] == "{":
+        if not m and start > 0 and _TUPLE_OPEN.search(text, max(0, start - 4), start):
             pair = _TUPLE_VALUE.match(text, end)  # `{password,"..."}`: an Erlang proplist or an Elixir/Erlang tuple
             if pair is not None and (kind := _key_kind(text, key, start, end)) is not None:
                 found = _judge(kind, key, pair.group("v"), True)
                 if found:
                     out.append((pair.start("v"), pair.end("v"), found))
             continue
-        if not m:
+        if not m or m.group("bv") == "{":  # `"adminPassword": { "value": ... }` (ARM parameters): an object opens
             held = _held_value(text, end)
             kind = credential_key(key) if held is not None else None
             if held is None or kind is None:
@@ -1639,6 +1703,9 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
             vstart, vend, value, quoted = wide
         elif not quoted and _is_reference(text, value, vstart, vend, spaced=" " in m.group(0)[: vstart - m.start()]):
             continue
+        if group == "bv" and kind is not None and _HOST_ITEM.match(value) and key.rstrip("\"'`").endswith(("s", "S")):
+            out.extend(_host_items(text, vstart, kind, key))  # `access-tokens = github.com=<t> git.example=<t>`
+            continue
         if kind is None:  # a bare `key`: only a vendor-shaped token (`"key": "md-..."`, Mandrill) says credential
             found = "secret_assignment" if _BARE_KEY_VENDOR.fullmatch(value) and _vendor_prefixed(value) else None
         else:
@@ -1648,6 +1715,41 @@ def _assignment_candidates(text: str, lowered: str | None = None) -> list[tuple[
             if group == "bv" and kind is not None and text.startswith(",", vend) \
                     and key.rstrip("\"'`").endswith(("s", "S")):
                 out.extend(_list_items(text, vend, kind, key))
+    return out
+
+
+_NEXT_LINE_VALUE = re.compile(r":[ \t]*\r?\n[ \t]*(?P<v>[^\s:=#\-][^\s:=#]{15,511})[ \t]*\r?(?=\n|$)")
+"""A label's value alone on the next line, as installers and CLIs print what they made (kubeadm's `Using
+certificate key:` then the key, `Your new API token:` then the token)."""
+_LABEL_WORD = re.compile(r"(?P<w>[A-Za-z]{2,16})[ \t]+$")
+
+
+def _named_by_label(text: str, key: str, start: int) -> KeyKind | None:
+    """What a label ending in `key` names: the key itself, or with the word before it (`certificate key`)."""
+    kind = credential_key(key)
+    if kind is None:
+        before = _LABEL_WORD.search(text, max(0, start - 20), start)
+        if before is not None:
+            kind = credential_key(f"{before.group('w')}_{key}")
+    return kind
+
+
+_HOST_ITEM = re.compile(r"[ \t]*(?P<h>[A-Za-z0-9][\w\-]*(?:\.[\w\-]+)+(?::\d{1,5})?)=(?P<v>[^\s=][^\s]{0,511})")
+"""One `host=token` item of a list keyed by host: Nix's `access-tokens = github.com=<t> gitlab.example=PAT:<t>`,
+a registry or proxy credential list; the items are separated by blanks."""
+
+
+def _host_items(text: str, pos: int, kind: KeyKind, key: str) -> list[tuple[int, int, str]]:
+    """The tokens of a blank-separated `host=token` list under a plural credential key, each judged on its own
+    (a `PAT:`/`OAuth2:` type word before a token, as Nix documents for GitLab, is part of the value)."""
+    out: list[tuple[int, int, str]] = []
+    line_end = text.find("\n", pos)
+    line_end = len(text) if line_end < 0 else line_end
+    while (item := _HOST_ITEM.match(text, pos, line_end)) is not None:
+        found = _judge(kind, key, item.group("v"), False)
+        if found:
+            out.append((*item.span("v"), found))
+        pos = item.end()
     return out
 
 
@@ -2033,6 +2135,9 @@ def _env_pair_candidates(text: str) -> list[tuple[int, int, str]]:
             name = m.group("name") or m.group("name2")
             if _env_value_sensitive(name, m.group(group)):
                 out.append((*m.span(group), "k8s_env_secret"))
+    for name, vstart, vend, value in record_pairs(text):  # `{"OutputKey": ..., "OutputValue": ...}`, either order
+        if _env_value_sensitive(name, value):
+            out.append((vstart, vend, "secret_assignment"))
     for m in _ENV_PAIR.finditer(text):
         quoted = m.group("qv") is not None
         group = "qv" if quoted else "bv"
@@ -2519,6 +2624,7 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder, hints, _DENSE + 1)
         + recovery_spans(text, lowered) + account_line_spans(text, _made_credential)
         + positional_spans(text, lowered, _made_credential) + typed_value_spans(text, _typed_judge)
+        + spaced_record_spans(text, _made_credential)
         + (encoded_spans(text, _made_credential, 0 if first_run is None else first_run.start())
            if first_run is not None or "\\x" in text else [])
     ):

@@ -510,6 +510,12 @@ def _cells(line: str, sep: str) -> list[tuple[int, int]]:
     return spans
 
 
+_COPY_HEAD = re.compile(
+    r"(?i)COPY[ \t]+[\w.\"]{1,128}[ \t]*\((?P<cols>[^()\n]{1,1024})\)[ \t]+FROM[ \t]+stdin;[ \t]*\r?$")
+"""A pg_dump data block's head (`COPY public.users (id, email, api_secret) FROM stdin;`): its column list is the
+header of the tab-separated rows that follow, up to `\\.`."""
+
+
 def header_tables(text: str, is_credential: object) -> list[tuple[int, int, str]]:
     """Cells of delimited tables (CSV, TSV, `;`, Markdown) under a header cell that names a credential.
 
@@ -531,11 +537,16 @@ def header_tables(text: str, is_credential: object) -> list[tuple[int, int, str]
         if len(line) > 400:
             i += 1
             continue  # a header is a short line of column names
-        sep = next((s for s in ("|", "│", "\t", ",", ";") if line.count(s) >= (1 if s in "\t|│" else 2)), None)
+        copy = _COPY_HEAD.match(line) if line.startswith(("COPY ", "copy ")) else None
+        sep = "\t" if copy is not None else next(
+            (s for s in ("|", "│", "\t", ",", ";") if line.count(s) >= (1 if s in "\t|│" else 2)), None)
         if sep is None:
             i += 1
             continue
-        heads = [line[a:b] for a, b in _cells(line, sep)]
+        if copy is not None:  # pg_dump: the column list is in the statement, the rows below are tab-separated
+            heads = [c.strip().strip('"') for c in copy.group("cols").split(",")]
+        else:
+            heads = [line[a:b] for a, b in _cells(line, sep)]
         cols = [j for j, h in enumerate(heads) if h and len(h) <= 40 and is_credential(h)]  # type: ignore[operator]
         lowered = [h.lower() for h in heads]
         # a `NAME | VALUE` table (doppler, pulumi, az -o table): each row's value is named by its own key cell

@@ -65,4 +65,23 @@ def positional_spans(text: str, lowered: str, made: Callable[[str], bool]) -> li
     return out
 
 
-__all__ = ["positional_spans"]
+_SPACED_LINE = re.compile(
+    r"(?im)^[ \t]*(?:\S{1,32}>[ \t]*)?(?:connect[ \t]+)?"
+    r"(?P<target>(?:[a-z][\w+.\-]{0,15}://|remote:|plocal:)[^\s\"'<>]{1,256})"
+    r"[ \t]+(?P<user>[A-Za-z_][\w.\-@]{0,63})[ \t]+(?P<pw>[^\s\"'#][^\s\"']{5,127})[ \t]*\r?$"
+)
+"""A line of a target, a user and a password separated by blanks, and nothing after: a credentials file keyed by
+URL (davfs2 `secrets`: `https://host/path user password`) or a console's connect command (OrientDB
+`CONNECT remote:host/db user password`). The target must be a URL or a remote address, so a sentence or a
+table row is not read as one."""
+
+
+def spaced_record_spans(text: str, made: Callable[[str], bool]) -> list[Span]:
+    """(start, end, kind) of the password of each target-user-password line (`_SPACED_LINE`)."""
+    if "://" not in text and "remote:" not in text and "REMOTE:" not in text and "plocal:" not in text:
+        return []
+    return [(m.start("pw"), m.end("pw"), "password_assignment") for m in _SPACED_LINE.finditer(text)
+            if made(m.group("pw"))]
+
+
+__all__ = ["positional_spans", "spaced_record_spans"]

@@ -40,7 +40,7 @@ _PASSWORD_NOUNS = (
     "community", "comunidad", "communauté", "communaute", "comunidade", "comunità", "comunita",
     # other scripts (a compound holds them: `バインドパスワード`, `数据库密码`)
     "пароль", "парола", "лозинка", "パスワード", "暗証番号", "密码", "密碼", "口令", "비밀번호", "암호",
-    "كلمة المرور", "סיסמה", "पासवर्ड", "รหัสผ่าน", "κωδικός",
+    "كلمة المرور", "סיסמה", "पासवर्ड", "รหัสผ่าน", "κωδικός", "şifrə", "fjalëkalimi", "fjalekalimi", "գաղտնաբառ",
 )
 _KEY_NOUNS = (
     "api key", "api-key", "apikey", "access key", "chave", "clave", "clé", "cle api", "chiave", "sleutel",
@@ -60,16 +60,21 @@ _KEY_SET = frozenset(_KEY_NOUNS)
 _KEY_LIKE = frozenset({"password", "community", "token", "apikey", "api-key", "passwort", "kennwort", "senha"})
 """Nouns that are also key names: glued to `:` or `=` they are a key, which the assignment detectors read."""
 _LATIN_WORD = re.compile(r"[a-zà-ÿ]")
-_SEP = r"(?:[:=：＝]|->|=>|—|–)"
+_SEP = r"(?:[:=：＝՝፡፦]|->|=>|—|–)"
+"""ASCII and full-width separators, dashes, and the label marks of Armenian (`՝`) and Ethiopic (`፡`, `፦`)."""
 _VALUE = r"[ \t]*[\"'`«“「]?(?P<v>[^\s\"'`»”」，。、,;（）()]{6,128})"
-_DIRECT = re.compile(r"[ \t]*(?P<sep>" + _SEP + r")?" + _VALUE)
-"""The value right after the noun, with or without a separator (`пароль X`, `mot de passe X`, `キー：X`)."""
+_COPULA = r"(?:ay|ist|est|es|è|é|jest|je|adalah|ialah|là|er|är|ir|yra)(?=[ \t])"
+"""`is` in languages that write the value after a copula instead of a colon (Tagalog `password ay X`, German
+`Passwort ist X`, Polish `hasło jest X`, Indonesian `kata sandi adalah X`); English `is` is prose_password's."""
+_DIRECT = re.compile(r"[ \t]*(?:(?P<sep>" + _SEP + r")|(?P<cop>" + _COPULA + r"))?" + _VALUE)
+"""The value right after the noun, with or without a separator (`пароль X`, `mot de passe X`, `キー：X`), or
+after the language's word for `is`."""
 _QUALIFIED = re.compile(
     r"(?P<qual>(?:[ \t]+[^\s:=：＝,;.!?()（）\"'「」]{1,24}){1,5}?)[ \t]*(?P<sep>" + _SEP + r")" + _VALUE)
 """Up to five qualifier words, then a separator, then the value (`comunidad SNMP de lectura = X`, `senha do
 roteador agora é: X`); without a separator the words are a sentence about the credential."""
-_AFTER_CHARS = frozenset(" \t:=：＝—–-")
-_SEP_ON_LINE = re.compile(r"[^\n]{0,150}?(?:[:=：＝—–]|->)")
+_AFTER_CHARS = frozenset(" \t:=：＝—–-՝፡፦")
+_SEP_ON_LINE = re.compile(r"[^\n]{0,150}?(?:[:=：＝՝፡፦—–]|->)")
 _TRAILING = ".:;"
 _NOT_VALUE_START = ("$", "%", "{", "<", "/", "\\", "[", "http:", "https:", "-", "*", "@", "&", "#")
 _CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+(?:\(\)?)?")
@@ -169,7 +174,7 @@ def prose_spans(text: str, lowered: str, placeholder: Placeholder,
         if text[end] in ":=" and noun in _KEY_LIKE:
             continue  # `password: X`, `token=X`: a key and its value, the assignment detectors' (judged there)
         m = _DIRECT.match(text, end)
-        if m is not None and not m.group("sep") and not text.startswith((" ", "\t"), end):
+        if m is not None and not (m.group("sep") or m.group("cop")) and not text.startswith((" ", "\t"), end):
             m = None
         if m is not None and not _accepted(noun, m.group("v"), placeholder):
             m = None

@@ -26,7 +26,9 @@ import re
 Span = tuple[int, int, str]
 
 _CODE_HEADING = re.compile(
-    r"(?i)(?:recovery|backup|scratch|emergency|break[- ]glass|one[- ]time)[ _\-](?:codes?|keys?)\b|"
+    r"(?i)(?:recovery|backup|scratch|emergency|break[- ]glass|one[- ]time)[ _\-]"
+    # a qualifier between (`BACKUP VERIFICATION CODES`, Google's printable sheet; `recovery login codes`)
+    r"(?:(?:verification|login|sign[- ]in|security|authentication|2fa|mfa|access)[ _\-])?(?:codes?|keys?)\b|"
     r"\b(?:codes?[ _\-]de[ _\-](?:secours|recuperaci[oó]n|recupera[cç][aã]o)|wiederherstellungscodes?|"
     r"backup-?codes?|recovery-?codes?)"
 )
@@ -48,6 +50,8 @@ _CODE_WORDS = ("recovery", "backup", "scratch", "emergency", "glass", "one-time"
                "recupera", "wiederherstellung")
 """A cheap first look: a code heading holds `code`/`key` and one of these (substring tests of the lowered text)."""
 _PHRASE_WORDS = ("seed", "recovery", "secret", "backup", "wallet")
+_PREAMBLE_LINES = 2
+"""Lines that are no code between a heading and its list (Google's sheet names the account there)."""
 _SCAN_LINES = 40
 """How many lines after a heading are read for its list."""
 
@@ -73,13 +77,17 @@ def _code_list(text: str, pos: int) -> list[Span]:
     items: list[tuple[int, int, str]] = []
     shape: str | None = None
     blanks = 0
+    preamble = 0
     for start, line in _lines_after(text, pos):
         if not line.strip():
-            if items or blanks:
+            if items or blanks > 1:
                 break
             blanks += 1
             continue
         m = _CODE_LINE.fullmatch(line)
+        if m is None and not items and preamble < _PREAMBLE_LINES:
+            preamble += 1  # the account the codes are for (`ops@acme.example`), or a line of advice
+            continue
         if m is None or (shape is not None and _code_shape(m.group("c")) != shape):
             break
         code = m.group("c")

@@ -219,6 +219,11 @@ key words of languages that write compounds as one word (German `zugangsschluess
 _PASSWORD_KEY_SUFFIXES = ("password", "passwd", "passphrase", "passwort", "kennwort", "wachtwoord", "passord",
                           "salasana", "losenord")
 """The same for password words (`PGPASSWORD`, `datenbankpasswort`, `benutzerkennwort`, `rootwachtwoord`)."""
+_SERVICE_PREFIXES = frozenset({"ssh", "sftp", "ftp", "smtp", "imap", "pop", "ldap", "vnc", "rdp", "db", "sql", "mysql",
+                               "pg", "redis", "amqp", "mq", "snmp", "proxy", "http", "wifi", "wpa", "sudo", "root",
+                               "admin", "user", "smb", "cifs", "rsync", "irc", "xmpp", "sip"})
+"""Protocols and accounts whose name is glued to `pass`/`pw` in one word (`SSHPASS`, `SMTPPASS`, `ROOTPW`); a
+closed compound ending in `pass` is otherwise a word (`bypass`, `compass`, `overpass`)."""
 _NUMBERED = re.compile(r"([a-z]{2,24}?)(\d{1,2})")
 _PUBLIC_PARTS = frozenset({"publickey", "pubkey", "pub", "public", "verificationkey", "verifykey", "publishable",
                            "authorized", "known", "trusted",
@@ -235,9 +240,11 @@ _DIGEST_OF = frozenset({"checksum", "digest", "fingerprint", "sha1", "sha256", "
 _ID_KEY_PREFIXES = frozenset({
     "idempotency", "dedup", "dedupe", "deduplication", "cache", "partition", "sort", "shard", "foreign", "lookup",
     "row", "correlation", "request", "message", "event", "trace", "span", "object", "bucket", "group",
+    "incident", "alert", "issue", "s3", "blob", "asset", "hash", "range", "item", "record", "document",
 })
 """Words before a final `key` that make it the key of a record, not of a lock: `idempotency_key`,
-`cache_key`, `partitionKey`, `sort_key`, `object_key` (an S3 path), `correlation-key`."""
+`cache_key`, `partitionKey`, `sort_key`, `object_key` and `S3Key` (an object's path in a bucket), `correlation-key`,
+PagerDuty's `incident_key` and an alert's dedup key, DynamoDB's `hash_key`/`range_key`, a Jira `issueKey`."""
 _CURSOR_WORDS = frozenset({"page", "next", "continuation", "cursor", "pagination", "resumption", "resume", "skip",
                            "delta", "sync", "scroll"})
 """Words before `token` that make it a pagination cursor (`page_token`, AWS `NextToken`, `continuation_token`,
@@ -363,6 +370,8 @@ def _credential_key(key: str) -> KeyKind | None:
         return None if single and last in _BARE_AMBIGUOUS else KeyKind.PASSWORD
     if last.isalpha() and last.endswith(_PASSWORD_KEY_SUFFIXES):
         return KeyKind.PASSWORD  # PGPASSWORD, MYSQLPASSWORD, datenbankpasswort
+    if last.endswith(("pass", "pw")) and last[: -4 if last.endswith("pass") else -2] in _SERVICE_PREFIXES:
+        return KeyKind.PASSWORD  # `SSHPASS` (read by `sshpass -e`), `SMTPPASS`, `LDAPPW`: a protocol's password
     if last in _SECRET_PARTS:
         return None if single and last in _BARE_AMBIGUOUS else KeyKind.SECRET
     if last.isalpha() and last.endswith(_SECRET_KEY_SUFFIXES):
@@ -424,6 +433,9 @@ def _json_has_credential(obj: object, depth: int = 0) -> bool:
     if isinstance(obj, dict):
         for k, v in obj.items():
             if str(k).lower() in _CRED_JSON_KEYS and v not in (None, "", {}, []):
+                return True
+            # `{"smtp_password": "..."}`, `{"apiToken": "..."}`: any key name that says credential, with a value
+            if isinstance(v, str) and len(v) >= 6 and credential_key(str(k)) is not None:
                 return True
             if _json_has_credential(v, depth + 1):
                 return True
