@@ -36,7 +36,7 @@ from guardrails.injection_concepts import ConceptDetector
 # ------------------------------------------------------------------ the machine reader and its activity
 
 _MACHINE_HEAD = (
-    r"(?:assistants?|agents?|bots?|models?|observers?|readers?|analy[sz]ers?|tools?|systems?|reviewers?|"
+    r"(?:assistants?|agents?|bots?|models?|observers?|readers?|analy[sz]ers?|tools?|systems?|reviewers?|operators?|"
     r"responders?|tooling|monitors?|crawlers?|scrapers?|copilots?|chatbots?|llms?)"
 )
 _MACHINE = (
@@ -77,7 +77,7 @@ _ORDER = (
     r"attribute|blame|omit|leave|exclude|skip|ignore|close|resolve|mark|silence|mute|force|mount|migrate|create|"
     r"patch|edit|change|update|roll\s*back|revert|bypass|tell|report|say|give|add|make|flip|point|redirect|"
     r"downgrade|uninstall|chmod|curl|flush|reset|zero|truncate|format|reboot|shut\s+down|terminate|install|"
-    r"download|expose|replace|reconfigure|raise|increase|lower|lift|whitelist|allowlist)"
+    r"download|expose|replace|reconfigure|raise|increase|lower|lift|whitelist|allowlist|call|invoke|trigger)"
 )
 ACTIVITY_ADDRESS_ORDER = (
     r"(?:" + _ACTIVITY_ADDRESS + r")[^\n]{0,160}?(?:[:;,.)\u2014]\s*|(?<=[:,])\s*|"
@@ -87,7 +87,7 @@ ACTIVITY_ADDRESS_ORDER = (
 """The address, then an order (after a colon, a clause break, "please", "could" or "to")."""
 
 POLITE_REQUEST = (
-    r"\b(?:it\s+would\s+be\s+(?:really\s+|very\s+|super\s+|most\s+|so\s+)?(?:helpful|great|nice|good|awesome|"
+    r"\b(?:it\s+would\s+be\s+(?:really\s+|very\s+|super\s+|most\s+|so\s+|\w+ly\s+)?(?:helpful|great|nice|good|awesome|"
     r"appreciated|ideal|wonderful)|we\s+would\s+(?:really\s+)?(?:appreciate|love)\s+it|i'?d\s+(?:really\s+)?"
     r"(?:appreciate|love)\s+it)\s+if\s+(?:whichever|any|the|an?|our|your)\s+(?:of\s+you\s+)?" + _BARE_MACHINE
     + r"\b[^.\n]{0,80}?\b(?:could|would|can|might)\s+(?:(?:just|please|quickly|kindly)\s+)?" + _ORDER + r"\b"
