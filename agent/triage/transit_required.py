@@ -23,13 +23,14 @@ text (for its endpoint hosts); `found` is pure.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage import pod_spec_words
+from agent.triage import group_users, pod_spec_words
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
@@ -103,6 +104,8 @@ class Required:
     """Where the client names the resource (`env REDIS_URL = redis://...`)."""
     first: datetime
     evidence: list[str]
+    users: list[str] = dataclasses.field(default_factory=list)
+    """The instances using the written parameter group, through which the client names it."""
 
 
 def requiring(change: dict[str, Any]) -> list[str]:
@@ -178,8 +181,12 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if got is not None:
             annotations = (got[0].get("metadata") or {}).get("annotations") or {}
             names = [str(v) for k, v in annotations.items() if k.endswith("external-name")]
-            store["objects"][str(target)] = {"hosts": sorted(_hosts({k: got[0].get(k) for k in ("spec", "status")})),
-                                             "names": names, "evidence": got[1],
+            hosts = sorted(_hosts({k: got[0].get(k) for k in ("spec", "status")}))
+            # a parameter group has no endpoint: its clients name the instances that use it
+            users = await group_users.users(call, got[0], f"survey-transit-required-users-{target.name}")
+            store["objects"][str(target)] = {"hosts": hosts + [h for u in users for h in u.hosts],
+                                             "names": names + [u.ref.name for u in users], "evidence": got[1],
+                                             "users": [f"{u.ref.kind} {u.ref.name}" for u in users],
                                              "plaintext": bool(_SERVED.search(str(got[0].get("spec") or "")))}
 
 
@@ -201,6 +208,23 @@ def _tls_flag(where: str, words: list[tuple[str, str]]) -> bool:
     family = where[4:].split("_")[0].upper()
     return any(TLS_CLIENT.search(f"{w[4:]} = {t}") or _FLAG.search(f"{w[4:]} = {t}")
                for w, t in words if w.startswith("env ") and w[4:].split("_")[0].upper() == family and w != where)
+
+
+_OFF = re.compile(r"^\w*?(?:SSL|TLS)\w* = (?:disabled?|false|0|no|off)$|[?&]sslmode=disable\b", re.I)
+"""An env variable of the client that turns its TLS off (`PGSSLMODE = disable`, `REDIS_TLS = false`, a URL's
+`?sslmode=disable`): the client's own words for why it speaks plaintext."""
+
+
+def _tls_off(where: str, words: list[tuple[str, str]]) -> str:
+    """`env NAME = value` of the client's variable that turns TLS off: the one naming the store itself, else a
+    sibling sharing its first word (`REDIS_URL`, `REDIS_TLS`), else the only such variable (`PGHOST` and
+    `PGSSLMODE` share no word); "" when none or several unrelated ones."""
+    if not where.startswith("env "):
+        return ""
+    offs = [f"{w} = {t}" for w, t in words if w.startswith("env ") and _OFF.search(f"{w[4:]} = {t}")]
+    family = where[4:].split("_")[0].upper()
+    same = [o for o in offs if o.startswith(where + " ") or o[4:].split("_")[0].upper() == family]
+    return (same or (offs if len(offs) == 1 else [""]))[0]
 
 
 _FLAG = re.compile(r"(?:^|_)(?:SSL|TLS|USE_?SSL|USE_?TLS)(?:_ENABLED)? = (?:true|1|yes|required?)$", re.I)
@@ -235,9 +259,11 @@ def found(facts: Facts) -> list[Required]:
             if place is None or TLS_CLIENT.search(place[1]) or _tls_flag(place[0], pod.get("words") or []):
                 continue  # not this resource's client, or a client that already speaks TLS
             client = Ref("Deployment", log.namespace, workload_of_pod(log.pod))
+            off = _tls_off(place[0], pod.get("words") or [])
             evidence = [e for e in (facts.changes_id, log.evidence_id, pod.get("evidence"), obj.get("evidence")) if e]
             out.append(Required(resource, when, "; ".join(fields), client, log.pod, said,
-                                f"{place[0]} = {place[1]}"[:160], first, [str(e) for e in evidence]))
+                                (off or f"{place[0]} = {place[1]}")[:160], first, [str(e) for e in evidence],
+                                [str(u) for u in obj.get("users") or []]))
             break
     return out
 
@@ -246,11 +272,12 @@ def finding(r: Required, at: datetime) -> dict[str, Any]:
     """The resource's finding: what the write requires, the plaintext client, its resets, early in the message."""
     ago = minutes_text(int((at - r.written).total_seconds() // 60))
     quote = said_excerpt(r.said)
-    message = (f"{r.resource} was written {ago} before the alert to REQUIRE encryption in transit (TLS): {r.field}; "
-               f"it now refuses plaintext connections, and its client {r.client.namespace}/{r.client.name} still "
-               f"connects without TLS ({r.where}), so since {r.first.strftime('%H:%M')} its connections are reset: "
-               f"'{quote}'. Switch the client to TLS (rediss://, sslmode=require, its TLS flag) or set the in-transit "
-               f"mode back to preferred until every client has moved; the resets are the symptom, not the cause")
+    used = f" (used by {', '.join(r.users[:2])})" if r.users else ""
+    message = (f"{r.resource}{used} was written {ago} before the alert to REQUIRE encryption in transit (TLS): "
+               f"{r.field}; its client {r.client.namespace}/{r.client.name} connects without TLS ({r.where}) and "
+               f"since {r.first.strftime('%H:%M')} is refused: '{quote}'. Switch the client to TLS (rediss://, "
+               f"sslmode=require, its TLS flag) or set the in-transit mode back to preferred until every client has "
+               f"moved; the resets are the symptom, not the cause")
     return {"check": CHECK, "severity": "critical", "reason": "TransitEncryptionRequired",
             "object": {"kind": r.resource.kind, "namespace": r.resource.namespace, "name": r.resource.name},
             "message": message, "evidence": [r.said[:200]],
@@ -261,8 +288,8 @@ def finding(r: Required, at: datetime) -> dict[str, Any]:
 def said_excerpt(said: str) -> str:
     """The reset words and a little around them: a JSON logger's prefix dropped so the reason fits the headline."""
     hit = RESET.search(said)
-    start = max(0, hit.start() - 40) if hit else 0
-    return ("..." if start else "") + said[start:start + 140]
+    start = max(0, hit.start() - 20) if hit else 0
+    return ("..." if start else "") + said[start:start + 130]
 
 
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:

@@ -134,3 +134,42 @@ def test_read_follows_the_clients_configmap_and_the_resources_endpoint() -> None
     [hit] = tr.found(facts)
     assert hit.where.startswith("ConfigMap session-env CACHE_ADDR = clustercfg.sc-0001")
     assert "s" not in [a.get("name") for _, a in hub.calls if a.get("kind") == "Secret"]
+
+
+def _grouped(url_env: list[tuple[str, str]], host: str = "ledger-db.cq1z.us-east-2.rds.amazonaws.com") -> Facts:
+    """A MySQL parameter group (no endpoint of its own) used by an instance whose endpoint the client names."""
+    write = _write("DBParameterGroup", "data", "ledger-mysql8", 35, ["spec.parameterOverrides.require_secure_transport"
+                                                                      " = 'ON'"])
+    pod = "ledger-api-5c6d7-qwert"
+    said = "dial tcp: Error 3159 (HY000): Connections using insecure transport are prohibited while " \
+           "--require_secure_transport=ON."
+    facts = Facts(at=AT, changes={"changes": [write]}, changes_id="E2", logs=[_log(pod, "data", said, 20)])
+    facts.reads[tr.STORE] = {"pods": {pod: {"words": url_env, "evidence": "E5"}},
+                             "objects": {"DBParameterGroup data/ledger-mysql8": {
+                                 "hosts": [host], "names": ["ledger-db"], "evidence": "E6",
+                                 "users": ["DBInstance ledger-db"]}}}
+    return facts
+
+
+def test_a_parameter_group_is_named_through_the_instance_using_it_and_the_clients_tls_off_flag() -> None:
+    found = tr.found(_grouped([("env DB_HOST", "ledger-db.cq1z.us-east-2.rds.amazonaws.com"),
+                               ("env DB_TLS_MODE", "disabled"), ("env CACHE_TLS", "true")]))
+    assert [str(r.resource) for r in found] == ["DBParameterGroup data/ledger-mysql8"]
+    message = tr.finding(found[0], AT)["message"]
+    assert message.startswith("DBParameterGroup data/ledger-mysql8 (used by DBInstance ledger-db) was written")
+    assert "(env DB_TLS_MODE = disabled)" in message[:400] and "insecure transport" in message[:400]
+
+
+def test_a_parameter_group_whose_instance_the_client_does_not_name_is_not_named() -> None:
+    assert tr.found(_grouped([("env DB_HOST", "audit-db.cq1z.us-east-2.rds.amazonaws.com")])) == []
+    # a client with TLS on through its family's flag meets the rule
+    assert tr.found(_grouped([("env DB_HOST", "ledger-db.cq1z.us-east-2.rds.amazonaws.com"),
+                              ("env DB_SSL", "true")])) == []
+
+
+def test_the_tls_off_flag_is_the_clients_own_or_the_only_one() -> None:
+    words = [("env PGHOST", "h"), ("env PGSSLMODE", "disable")]
+    assert tr._tls_off("env PGHOST", words) == "env PGSSLMODE = disable"
+    two = [("env PGHOST", "h"), ("env KAFKA_TLS", "false"), ("env MQ_SSL", "off")]
+    assert tr._tls_off("env PGHOST", two) == ""  # two unrelated flags: neither is said to be this client's
+    assert tr._tls_off("env REDIS_URL", [("env REDIS_URL", "x"), ("env REDIS_TLS", "true")]) == ""
