@@ -102,6 +102,11 @@ _PSA = re.compile(r"violates PodSecurity \\?\"(?P<level>[\w:.-]+)\\?\":\s*(?P<ms
 CONSTRAINT = "Constraint"
 """Gatekeeper's constraints are each of their template's own kind (K8sRequiredLabels...): the kind is learnt from
 the change timeline's write of an object of that name in the constraints.gatekeeper.sh group."""
+DEFAULTED = "defaults"
+"""The rule of a LimitRange that refuses nothing itself but gives every container that states no request its
+`defaultRequest` (or `default`, which the API copies into both): a default raised is a quota's refusal of the
+pods that state none (the quota quotes `requested: requests.cpu=1`, the default's value), not their request."""
+TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
 NOUNS = {"persistentvolumeclaims": "claim (PersistentVolumeClaim)", "pods": "pod", "services": "Service",
          "configmaps": "ConfigMap", "secrets": "Secret", "requests.storage": "storage request",
          "services.loadbalancers": "LoadBalancer Service", "services.nodeports": "NodePort Service"}
@@ -160,6 +165,7 @@ def governors(text: str, namespace: str) -> list[Governor]:
         out.append(Governor("LimitRange", namespace, "", f"min {m['res']}", m.group(0)))
     for m in _QUOTA.finditer(one):
         out.append(Governor("ResourceQuota", namespace, m["name"], m["lim"], m.group(0)))
+        out.append(Governor("LimitRange", namespace, "", DEFAULTED, m.group(0)))
     for m in _QUOTA_SPECIFY.finditer(one):
         out.append(Governor("ResourceQuota", namespace, m["name"], f"must specify {m['what']}", m.group(0)))
     for m in [*_KYVERNO.finditer(one), *_KYVERNO_VIOLATION.finditer(one)]:
@@ -304,6 +310,54 @@ def _limitrange(gov: Governor, obj: dict[str, Any]) -> tuple[str, str] | None:
         word = "maximum" if field_name == "max" else "minimum"
         return (f"its {field_name} {res} per {scope} is {value} ({word}), and the pods ask {m['got']}, so every "
                 f"new pod is forbidden at admission", f"restore the LimitRange's {field_name} {res}")
+    return None
+
+
+def template_containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The containers of a workload's pod template (a CronJob's through its jobTemplate), or a pod's own."""
+    spec = obj.get("spec") or {}
+    if "jobTemplate" in spec:
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    if "template" in spec:
+        spec = (spec.get("template") or {}).get("spec") or {}
+    return [c for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])] if isinstance(c, dict)]
+
+
+def _defaulted(gov: Governor, obj: dict[str, Any], asker: dict[str, Any] | None) -> tuple[str, str] | None:
+    """What a LimitRange's container default does to the refused pods, in words: only when the asker's containers
+    state no request (nor limit) of the refused resource, and the default is what the quota says each pod asks."""
+    m = _QUOTA.search(gov.quoted)
+    if m is None or asker is None:
+        return None
+    containers = template_containers(asker)
+    req, lim = _pairs(m["req"]), _pairs(m["lim"])
+    for item in (obj.get("spec") or {}).get("limits") or []:
+        if str((item or {}).get("type")) != "Container":
+            continue
+        for quoted in lim:
+            side, _, res = quoted.rpartition(".")
+            side = side or "requests"  # a bare `cpu` in a quota is requests.cpu
+            if side == "requests":
+                value = ((item.get("defaultRequest") or {}).get(res) or (item.get("default") or {}).get(res))
+            elif side == "limits":
+                value = (item.get("default") or {}).get(res)
+            else:
+                continue
+            asked = _quantity(str(req.get(quoted) or ""))
+            if value is None or asked is None or not containers:
+                continue
+            bare = [c for c in containers if res not in ((c.get("resources") or {}).get("requests") or {})
+                    and res not in ((c.get("resources") or {}).get("limits") or {})]
+            if len(bare) != len(containers) or abs(len(bare) * (_quantity(str(value)) or 0) - asked) > 1e-9:
+                continue  # a container states its own, or the default is not what each pod asks
+            names = ", ".join(str(c.get("name")) for c in bare)
+            key = "defaultRequest" if side == "requests" and (item.get("defaultRequest") or {}).get(res) else "default"
+            return (f"its {key} {res} {value} is given to every container that states no {res} request, and the "
+                    f"refused pods' containers ({names}) state none, so each pod now asks {quoted}={req[quoted]} and "
+                    f"ResourceQuota {m['name']} admits fewer of them: exceeded quota, used {m['used']}, limited "
+                    f"{m['lim']}",
+                    f"state {res} requests in the workload's template, or restore the LimitRange's {key} {res} (or "
+                    f"raise the quota)")
     return None
 
 
@@ -519,6 +573,16 @@ def _backend_broken(facts: Facts, gov: Governor, obj: dict[str, Any], written: d
     return False
 
 
+def _asker(facts: Facts, asker: Ref) -> dict[str, Any] | None:
+    """The refused workload as read (for its pod template), or None when it was not."""
+    for obj, _ in (facts.reads.get(READS) or {}).get("askers") or []:
+        meta = obj.get("metadata") or {}
+        if isinstance(obj, dict) and str(obj.get("kind") or "") == asker.kind and meta.get("name") == asker.name and \
+                str(meta.get("namespace") or asker.namespace) == asker.namespace:
+            return obj
+    return None
+
+
 def found(facts: Facts) -> list[RuleWrite]:
     """Each governing object written within LEAD before the admission refusals it makes, still refusing."""
     out: list[RuleWrite] = []
@@ -538,7 +602,8 @@ def found(facts: Facts) -> list[RuleWrite]:
                     continue  # refused before the write: the write did not start it
                 if gov.kind == WEBHOOK_CALL and _backend_broken(facts, gov, obj, written):
                     continue  # the webhook's own backend failed or changed since: that is the story, not the config
-                said = _meaning(gov, obj)
+                said = _defaulted(gov, obj, _asker(facts, ref.asker)) if gov.rule == DEFAULTED else \
+                    _meaning(gov, obj)
                 if said is None:
                     continue
                 meaning, fix = said
@@ -607,8 +672,17 @@ async def read(facts: Facts, call: Call, at: str) -> None:
             store["events"] += [e for e in got.data.get("events") or [] if isinstance(e, dict)]
             store["events_id"] = got.evidence_id
     wanted: list[Governor] = []
+    store.setdefault("askers", [])
     for ref in refusals(facts):
-        wanted += [g for g in governors(ref.text, ref.asker.namespace) if g not in wanted]
+        govs = governors(ref.text, ref.asker.namespace)
+        wanted += [g for g in govs if g not in wanted]
+        if any(g.rule == DEFAULTED for g in govs) and ref.asker.kind in TEMPLATE_KINDS and \
+                _asker(facts, ref.asker) is None and len(store["askers"]) < MAX_NAMESPACES:
+            got_asker = await get_yaml(call, ref.asker.kind, ref.asker.name, ref.asker.namespace,
+                                       f"survey-admission-rule-asker-{ref.asker.name}")
+            if got_asker is not None:
+                got_asker[0].setdefault("kind", ref.asker.kind)
+                store["askers"].append(got_asker)
     seen: set[tuple[str, str, str]] = set()
     reads = 0
     for gov in wanted:
