@@ -28,6 +28,8 @@ from corpus.podstate import steady  # noqa: E402
 from incidentgen import alerts as am  # noqa: E402
 from incidentgen.cluster import PodHistory  # noqa: E402
 
+from benchmarks.heldout.scene import changed, node, step  # noqa: E402
+
 Lines = list[tuple[datetime, str]]
 LogFn = Callable[[str, datetime, datetime], str]
 Series = Callable[[datetime], float]
@@ -37,27 +39,6 @@ Series = Callable[[datetime], float]
 def within(make: Callable[[str, datetime, datetime], Lines]) -> LogFn:
     """A pod log function whose lines are kept only inside the container run (start..end), sorted."""
     return lambda pod, start, end: L.lines(sorted(x for x in make(pod, start, end) if start <= x[0] <= end))
-
-
-def changed(obj: dict[str, Any], *entries: tuple[str, str, datetime, dict[str, Any]]) -> dict[str, Any]:
-    """managedFields as the API server keeps them: who changed which fields, and when (the change's trace)."""
-    obj["metadata"]["managedFields"] = [
-        {
-            "manager": m,
-            "operation": op,
-            "apiVersion": obj["apiVersion"],
-            "time": ts(t),
-            "fieldsType": "FieldsV1",
-            "fieldsV1": f,
-        }
-        for m, op, t, f in entries
-    ]
-    return obj
-
-
-def step(before: float, after: float, at: datetime) -> Series:
-    """A gauge that moves from `before` to `after` at `at`."""
-    return lambda t: before if t < at else after
 
 
 def counter(start: datetime, before: float, after: float, at: datetime) -> Series:
@@ -137,10 +118,6 @@ def metric(
     A counter's family is named without `_total`: the writer appends it, as OpenMetrics does.
     """
     inc.series(family, type_, help_, dict(labels), fn, step_s)
-
-
-def node(inc: Incident, index: int) -> str:
-    return inc.node_names()[index]
 
 
 def crd(inc: Incident, group: str, kind: str, plural: str, version: str, scope: str = "Namespaced") -> None:

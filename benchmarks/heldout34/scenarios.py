@@ -32,47 +32,14 @@ from corpus.kit import REGISTRY, Incident, P, Rev, c, o, terminated, ts  # noqa:
 from incidentgen import alerts as am  # noqa: E402
 from incidentgen.cluster import PodHistory  # noqa: E402
 
+from benchmarks.heldout.scene import changed, counter, every, node, send, start, step, within  # noqa: E402
+
 Lines = list[tuple[datetime, str]]
 LogFn = Callable[[str, datetime, datetime], str]
 Series = Callable[[datetime], float]
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
-def within(make: Callable[[str, datetime, datetime], Lines]) -> LogFn:
-    """A pod log function keeping only lines inside the container run (the last three hours of a long one)."""
-    def log(pod: str, begin: datetime, end: datetime) -> str:
-        first = max(begin, end - timedelta(hours=3))
-        return L.lines(sorted(x for x in make(pod, first, end) if first <= x[0] <= end))
-    return log
-
-
-def changed(obj: dict[str, Any], *entries: tuple[str, str, datetime, dict[str, Any]]) -> dict[str, Any]:
-    """managedFields as the API server keeps them: which manager changed which fields, and when."""
-    obj["metadata"]["managedFields"] = [
-        {"manager": m, "operation": op, "apiVersion": obj["apiVersion"], "time": ts(t), "fieldsType": "FieldsV1",
-         "fieldsV1": f} for m, op, t, f in entries]
-    return obj
-
-
-def counter(begin: datetime, before: float, after: float, at: datetime) -> Series:
-    """A counter growing `before` per second until `at`, `after` per second from then on."""
-    def value(t: datetime) -> float:
-        early = max(0.0, (min(t, at) - begin).total_seconds())
-        late = max(0.0, (t - at).total_seconds())
-        return round(before * early + after * late, 3)
-    return value
-
-
-def step(before: float, after: float, at: datetime) -> Series:
-    """A gauge that moves from `before` to `after` at `at`."""
-    return lambda t: before if t < at else after
-
-
-def start(build: Callable[[], Incident], title: str, at: datetime, seed: int,
-          namespaces: tuple[str, ...] = ()) -> Incident:
-    """An incident named after its builder; its story is the builder's docstring (kept out of the bundle)."""
-    return Incident(build.__name__.replace("_", "-"), title=title, story=build.__doc__ or "", at=at, seed=seed,
-                    namespaces=namespaces)
 
 
 def app(inc: Incident, ns: str, name: str, image: str, replicas: int, log: LogFn | None = None,
@@ -104,11 +71,6 @@ def alert(inc: Incident, name: str, labels: dict[str, str], summary: str, descri
     ann = {"summary": summary, "description": description,
            "runbook_url": f"https://runbooks.example.com/alerts/{name.lower()}"}
     return am.alert(full, ann, inc.at, expr)
-
-
-def send(inc: Incident, alerts: list[dict[str, Any]], group: list[str]) -> None:
-    """Alertmanager's webhook notification for `alerts`, grouped by `group`."""
-    inc.alerts["alertmanager.json"] = am.alertmanager(alerts, group=group)
 
 
 def crd(inc: Incident, kind: str, group: str, plural: str, scope: str = "Namespaced", version: str = "v1") -> None:
@@ -150,14 +112,6 @@ def http_codes(inc: Incident, ns: str, service: str, ok: tuple[float, float], ba
         inc.series("http_requests", "counter", "Total HTTP requests.",
                    {"namespace": ns, "service": service, "job": service, "code": c_},
                    counter(begin, before, after, at))
-
-
-def every(s: datetime, e: datetime, step_s: float, make: Callable[[int, datetime], str | None]) -> Lines:
-    return L.ticker(s, e, step_s, make)
-
-
-def node(inc: Incident, index: int) -> str:
-    return inc.node_names()[index]
 
 
 def rs_of(inc: Incident, wl: Any, number: int) -> dict[str, Any]:

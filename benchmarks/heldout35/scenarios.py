@@ -30,6 +30,8 @@ from corpus import logs as L  # noqa: E402
 from corpus.kit import REGISTRY, Incident, P, Rev, c, o, ts  # noqa: E402
 from incidentgen import alerts as am  # noqa: E402
 
+from benchmarks.heldout.scene import changed, crd, every, send, start, step  # noqa: E402
+
 Lines = list[tuple[datetime, str]]
 LogFn = Callable[[str, datetime, datetime], str]
 Series = Callable[[datetime], float]
@@ -44,14 +46,6 @@ def within(make: Callable[[str, datetime, datetime], Lines]) -> LogFn:
     return log
 
 
-def changed(obj: dict[str, Any], *entries: tuple[str, str, datetime, dict[str, Any]]) -> dict[str, Any]:
-    """managedFields as the API server keeps them: who changed which fields, and when."""
-    obj["metadata"]["managedFields"] = [
-        {"manager": m, "operation": op, "apiVersion": obj["apiVersion"], "time": ts(t), "fieldsType": "FieldsV1",
-         "fieldsV1": f} for m, op, t, f in entries]
-    return obj
-
-
 def counter(start: datetime, before: float, after: float, at: datetime) -> Series:
     """A counter growing `before` per second until `at`, `after` per second from then on."""
     def value(t: datetime) -> float:
@@ -59,18 +53,6 @@ def counter(start: datetime, before: float, after: float, at: datetime) -> Serie
         late = max(0.0, (t - at).total_seconds())
         return round(before * early + after * late, 3)
     return value
-
-
-def step(before: float, after: float, at: datetime) -> Series:
-    """A gauge that moves from `before` to `after` at `at`."""
-    return lambda t: before if t < at else after
-
-
-def start(build: Callable[[], Incident], title: str, at: datetime, seed: int,
-          namespaces: tuple[str, ...] = ()) -> Incident:
-    """An incident named after its builder; its story is the builder's docstring (kept out of the bundle)."""
-    return Incident(build.__name__.replace("_", "-"), title=title, story=build.__doc__ or "", at=at, seed=seed,
-                    namespaces=namespaces)
 
 
 def victim(inc: Incident, ns: str, name: str, make: Callable[[str, datetime, datetime], Lines],
@@ -105,25 +87,6 @@ def alert(inc: Incident, name: str, labels: dict[str, str], summary: str, descri
     return am.alert(full, ann, inc.at, expr)
 
 
-def send(inc: Incident, alerts: list[dict[str, Any]], group: list[str]) -> None:
-    """Alertmanager's webhook notification for `alerts`, grouped by `group`."""
-    inc.alerts["alertmanager.json"] = am.alertmanager(alerts, group=group)
-
-
-def crd(inc: Incident, kind: str, group: str, plural: str, scope: str = "Namespaced", version: str = "v1") -> None:
-    """The CustomResourceDefinition that makes a custom kind servable (and findable) in the bundle."""
-    ver: dict[str, Any] = {"name": version, "served": True, "storage": True,
-                           "schema": {"openAPIV3Schema": {"type": "object",
-                                                          "x-kubernetes-preserve-unknown-fields": True}}}
-    inc.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-             "metadata": {"name": f"{plural}.{group}"},
-             "spec": {"group": group, "scope": scope,
-                      "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural,
-                                "singular": kind.lower()},
-                      "versions": [ver]},
-             "status": {"acceptedNames": {"kind": kind, "plural": plural}, "storedVersions": [version]}})
-
-
 def custom(inc: Incident, kind: str, group: str, version: str, plural: str, ns: str, name: str,
            spec: dict[str, Any], status: dict[str, Any], manager: str, chg: datetime, fields: dict[str, Any],
            scope: str = "Namespaced", generation: int = 7) -> dict[str, Any]:
@@ -136,14 +99,6 @@ def custom(inc: Incident, kind: str, group: str, version: str, plural: str, ns: 
                    "status": status})
     return changed(obj, ("argocd-controller", "Apply", inc.born + timedelta(days=4), {"f:spec": {}}),
                    (manager, "Update", chg, fields))
-
-
-def every(s: datetime, e: datetime, step_s: float, make: Callable[[int, datetime], str | None]) -> Lines:
-    return L.ticker(s, e, step_s, make)
-
-
-def node(inc: Incident, index: int) -> str:
-    return inc.node_names()[index]
 
 
 def pino(t: datetime, level: int, pod: str, msg: str, **fields: object) -> str:
