@@ -4,7 +4,8 @@ A stream job keeps state that took hours or days to build: Flink keyed/window st
 checkpoint, a Kafka Streams state store rebuilt from its changelog under its `application.id`, a consumer group's
 committed offsets. Some writes make the next start drop it: the Flink Kubernetes operator's `job.upgradeMode:
 stateless` (an upgrade cancels the job and starts it empty, instead of `savepoint`/`last-state`),
-`allowNonRestoredState`, a Kafka Streams `application.id` or consumer `group.id` renamed (a new group with no
+`allowNonRestoredState` (Flink's `execution.savepoint.ignore-unclaimed-state`: a program whose operator uids changed
+starts with their state skipped), a Kafka Streams `application.id` or consumer `group.id` renamed (a new group with no
 committed offsets, new empty stores), a Spark `checkpointLocation` moved. The job runs fine afterwards: no errors,
 only its windows count from zero and its source starts at the latest offset, so the services that read what it
 computes find features missing or `not found`. The job's own start says so (Flink `No checkpoint found during
@@ -43,8 +44,9 @@ _ENV = re.compile(r"^(?P<c>\S+) env (?P<key>[A-Za-z_][\w.]*)=(?P<old>'[^']*'|\S+
 STATELESS = (
     (re.compile(r"upgradeMode$", re.I), re.compile(r"^stateless$", re.I),
      "the operator upgrades the job without a savepoint: the new job starts with empty state"),
-    (re.compile(r"allowNonRestoredState$", re.I), re.compile(r"^true$", re.I),
-     "the job may start without restoring the state its savepoint holds"),
+    (re.compile(r"allowNonRestoredState$|ignore-unclaimed-state$", re.I), re.compile(r"^true$", re.I),
+     "the job may start without restoring the state its savepoint holds: the state of every operator whose uid "
+     "the new program no longer has is skipped, not refused"),
 )
 """(field, value) pairs that start a job without its state, and what that means."""
 RENAMED = re.compile(r"application[._]?id|APPLICATION_ID|group[._]?id|GROUP_ID|consumer[._]?group|"
@@ -52,8 +54,11 @@ RENAMED = re.compile(r"application[._]?id|APPLICATION_ID|group[._]?id|GROUP_ID|c
 """Settings whose new value is a new identity: no committed offsets, no state stores, no checkpoint under it."""
 NO_STATE = re.compile(r"No checkpoint found during restore|starting offset LATEST|with starting offset LATEST|"
                       r"Found no committed offset for partition|from savepoint\s+\(\)|without (?:a )?savepoint|"
-                      r"No state to restore|restored 0 records|Restoring state from scratch", re.I)
-"""A job's own words for starting without its state."""
+                      r"No state to restore|restored 0 records|Restoring state from scratch|"
+                      r"Skipping savepoint state for operator", re.I)
+"""A job's own words for starting without its state (Flink's `Skipping savepoint state for operator X`: a savepoint
+restored with non-restored state allowed dropped the state of an operator the new program does not map; its
+`Skipping empty savepoint state` says an operator had none, and is no loss)."""
 GREPS = ("restor", "latest", "committed offset", "savepoint")
 """Substrings the logs are searched for (the tool's grep is a plain substring): each NO_STATE line holds one."""
 
@@ -159,9 +164,9 @@ def finding(hit: StateDropped, at: datetime) -> dict[str, Any]:
     first = hit.droppers[0]
     value = f"{first.old} -> {first.new}" if first.old else f"set to '{first.new}'"
     by = f" by {hit.by}" if hit.by else ""
-    message = (f"{hit.target}: {first.path} {value}{by} {ago} before the incident: {first.means} (no savepoint or "
-               f"checkpoint restored, the source from the latest offset), so what it builds from history (windows, "
-               f"aggregates, features) starts from zero and its readers find data missing. Its start says so: "
+    message = (f"{hit.target}: {first.path} {value}{by} {ago} before the incident: {first.means} (state not restored "
+               f"from the savepoint or checkpoint), so what it builds from history (windows, aggregates, seen-ids of a "
+               f"dedup, features) starts from zero and its readers find data missing or repeated. Its start says so: "
                f"'{' | '.join(s[:120] for s in hit.said[:2])}'. Restore the stateful setting (upgradeMode savepoint "
                f"or last-state, the old identity) and restart from the last savepoint")
     return {"check": CHECK, "severity": "critical", "reason": "StreamStateDropped",

@@ -84,3 +84,41 @@ def test_renamed_id_whose_own_pods_say_nothing() -> None:
     facts = facts_for(change, {"sessionizer-6d9f7b9c5-bcdfg": ["INFO State transition from REBALANCING to RUNNING"],
                                "enricher-6d9f7b9c5-bcdfg": ["Found no committed offset for partition views-0"]})
     assert sd.suspects(facts) == []
+
+
+SKIPPED = ("2026-11-30 09:15:21,000 INFO  org.apache.flink.runtime.checkpoint.Checkpoints [] - Skipping savepoint "
+           "state for operator 9b2c7e41d0aa3f5e6c8d1b2a3f4e5d6c.")
+SKIPPED_EMPTY = ("2026-11-30 09:15:21,000 INFO  org.apache.flink.runtime.checkpoint.Checkpoints [] - Skipping empty "
+                 "savepoint state for operator 9b2c7e41d0aa3f5e6c8d1b2a3f4e5d6c.")
+
+
+def test_allow_non_restored_state_whose_savepoint_state_was_skipped() -> None:
+    facts = facts_for(write("FlinkDeployment", "order-enricher", "spec.job.allowNonRestoredState = true",
+                            by="argocd-controller"),
+                      {"order-enricher-5c7d9f8b6-qwxyz": [SKIPPED, JM_RESTORED[0]]})
+    hits = sd.suspects(facts)
+    assert len(hits) == 1 and hits[0][0].name == "order-enricher"
+    message = hits[0][1]["message"]
+    assert "allowNonRestoredState" in message[:300] and "uid" in message[:400]
+    assert "Skipping savepoint state for operator" in message
+
+
+def test_ignore_unclaimed_state_config_key_and_skipped_operator() -> None:
+    change = write("FlinkDeployment", "click-dedup",
+                   "spec.flinkConfiguration.execution.savepoint.ignore-unclaimed-state = 'true'")
+    facts = facts_for(change, {"click-dedup-7f8e9d6c5-abcde": [SKIPPED]})
+    hits = sd.suspects(facts)
+    assert len(hits) == 1 and hits[0][1]["details"]["new"] == "true"
+
+
+def test_allow_non_restored_state_whose_skipped_operators_were_empty() -> None:
+    facts = facts_for(write("FlinkDeployment", "order-enricher", "spec.job.allowNonRestoredState = true"),
+                      {"order-enricher-5c7d9f8b6-qwxyz": [SKIPPED_EMPTY, JM_RESTORED[0]]})
+    assert sd.suspects(facts) == []
+
+
+def test_ignore_unclaimed_state_turned_off() -> None:
+    change = write("FlinkDeployment", "click-dedup",
+                   "spec.flinkConfiguration.execution.savepoint.ignore-unclaimed-state = 'false'")
+    facts = facts_for(change, {"click-dedup-7f8e9d6c5-abcde": [SKIPPED]})
+    assert sd.suspects(facts) == []
