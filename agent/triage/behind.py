@@ -131,6 +131,8 @@
   crash-loop on a data error (a blank field's NPE, an unmarshal error) that names the object or the written field.
 - agent.triage.volume_binding: a pod that cannot schedule for its volume's node affinity, whose volume was
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
+- agent.triage.preemption_stance: a workload's Pending pods (a resource fit) admitted weaker than its running ones
+  (lower priority, preemptionPolicy Never) while lower pods hold the room: the PriorityClass or template write.
 - agent.triage.node_prerequisite: a workload failing in its software's wording of a node prerequisite (vm.max_map_count,
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
 - agent.triage.upgrade_refusal: a controller upgraded (major/minor image move) that since refuses an object nobody
@@ -279,6 +281,7 @@ from agent.triage import (
     pool_nat,
     pool_shrunk,
     port_protocol,
+    preemption_stance,
     position_store,
     prefetch_hoard,
     produced_format,
@@ -356,6 +359,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             consumer_mode, data_movement,
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source,
+                            preemption_stance,
                             written_secret_readers, credential_write, time_source,
                             identity_binding,
                             pool_nat,
