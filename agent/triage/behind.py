@@ -226,6 +226,7 @@ from agent.triage import (
     credential_rotation,
     credential_write,
     cron_overlap,
+    cron_window,
     data_movement,
     dedup_dropped,
     default_class,
@@ -402,7 +403,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gc_thrash,
                             selector_orphan,
                             handoff_unconsumed,
-                            vpa_limits)
+                            vpa_limits,
+                            cron_window)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
