@@ -117,6 +117,8 @@
   Cilium masquerade, Calico natOutgoing, ip-masq-agent) while the named node's pods time out going out.
 - agent.triage.nat_ports: a shared NAT's source ports used up (ErrorPortAllocation, nat_allocation_failed) by a
   Job's burst of new connections started just before; other workloads' outbound connects time out since.
+- agent.triage.job_deadline: a batch run killed at its activeDeadlineSeconds (DeadlineExceeded) below what a completed
+  run of the same owner took: the CronJob's template ceiling; downstream readers of its output find it stale.
 - agent.triage.tunnel_mtu: a VPN tunnel gateway's MTU (its log's `ip link set mtu 1500 ... dev wg0`, a WireGuard
   config) with no room for its encapsulation, set before other workloads' reads began to stall mid-transfer.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
@@ -252,6 +254,7 @@ from agent.triage import (
     gpu_sharing,
     group_ceiling,
     handoff_unconsumed,
+    job_deadline,
     hpa_limited,
     hpa_unreachable,
     identity_binding,
@@ -406,6 +409,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gc_thrash,
                             selector_orphan,
                             handoff_unconsumed,
+                            job_deadline,
                             vpa_limits,
                             cron_window)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
