@@ -8,13 +8,17 @@ a Redis restarting) and the template, edited hours before, is nowhere near the s
 finds it is the split: the victims were all created after the write (or carry what it now selects), their
 older peers were not and are fine.
 
-Three shapes of the split are read:
+Four shapes of the split are read:
 - pods: Pending pods created after a PriorityClass write whose admitted priority is the class's value, while
   the same workload's older pods run at another (a class made globalDefault, a value changed);
 - interruptions: nodes the cloud reclaims (spot interruption, preemption events) that carry the capacity
   value the template's requirement now admits (karpenter.sh/capacity-type In [spot]), made by that template;
 - connectivity: nodes the template launched after the write whose pods fail to connect while the same
   workloads' pods on older nodes do not (a security group or subnet selector changed).
+- size: Pending pods meant for the pool (its template labels match their node selector, or the provisioner's
+  refusal names it) that request more CPU or memory than any instance its written size bound admits
+  (Karpenter `instance-cpu Lt 9`, `instance-memory Lt 16384`, AKS `sku-cpu`): no instance type fits them, and
+  the pool launches nothing for them whatever its limits leave.
 
 The finding names the template, the field written and what it decides for new objects (template_meaning).
 Reading only, and only when a template of those kinds was written within the last days. `found` is pure.
@@ -243,6 +247,99 @@ def _interruption_fit(facts: Facts, change: dict[str, Any], template: Ref, store
                _minutes(facts, change), list(store.get("evidence") or []))
 
 
+SIZE_KEY = re.compile(r"(?:instance|sku|machine)-?(?P<what>v?cpu|memory)$", re.I)
+"""Node-template requirement keys that bound an instance's size (Karpenter's `karpenter.k8s.aws/instance-cpu`,
+`instance-memory` in MiB, the Azure provider's `karpenter.azure.com/sku-cpu`, `sku-memory`)."""
+MEMORY_UNITS = {"": 1 / 2**20, "k": 1e3 / 2**20, "ki": 1 / 2**10, "m": 1e6 / 2**20, "mi": 1.0, "g": 1e9 / 2**20,
+                "gi": 2**10, "t": 1e12 / 2**20, "ti": 2**20}
+"""A Kubernetes memory quantity's suffix, to MiB."""
+
+
+def _cpu(quantity: Any) -> float | None:
+    text = str(quantity or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        return None
+
+
+def _mib(quantity: Any) -> float | None:
+    found = re.fullmatch(r"([\d.]+)\s*([kKmMgGtT]i?)?", str(quantity or "").strip())
+    if found is None:
+        return None
+    return float(found.group(1)) * MEMORY_UNITS[(found.group(2) or "").lower()]
+
+
+def _size_ceilings(template: dict[str, Any]) -> dict[str, tuple[float, str]]:
+    """The most CPU (cores) and memory (MiB) an instance the template admits may have, each with its requirement
+    (`Lt 9` admits at most 8; `In [2, 4, 8]` at most 8)."""
+    out: dict[str, tuple[float, str]] = {}
+    for r in _requirements(template.get("spec") or {}):
+        named = SIZE_KEY.search(str(r.get("key") or ""))
+        op = str(r.get("operator") or "")
+        try:
+            values = [float(v) for v in r.get("values") or []]
+        except (TypeError, ValueError):
+            continue
+        if named is None or not values or op not in ("Lt", "In"):
+            continue
+        most = values[0] - (1 if named.group("what").lower() != "memory" else 0) if op == "Lt" else max(values)
+        what = "memory" if named.group("what").lower() == "memory" else "cpu"
+        rule = f"{r['key']} {op} {', '.join(str(v) for v in r.get('values') or [])}"
+        if what not in out or most < out[what][0]:
+            out[what] = (most, rule)
+    return out
+
+
+def _meant_for(finding: dict[str, Any], template: Ref, obj: dict[str, Any]) -> bool:
+    """Whether a Pending finding's pods are meant for the template's nodes: their node selector is a subset of the
+    labels its nodes get, or the provisioner's refusal names it (`incompatible with nodepool "x"`)."""
+    details = finding.get("details") or {}
+    selector = details.get("node_selector") if isinstance(details.get("node_selector"), dict) else {}
+    labels = ((((obj.get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {})
+    if selector and isinstance(labels, dict) and all(str(labels.get(k)) == str(v) for k, v in selector.items()):
+        return True
+    text = " ".join(str(e) for e in [finding.get("message"), *(finding.get("evidence") or [])])
+    return bool(re.search(rf"{template.kind}\W+{re.escape(template.name)}\b", text, re.I))
+
+
+def _size_fit(facts: Facts, change: dict[str, Any], template: Ref, store: dict[str, Any]) -> Fit | None:
+    """Pending pods meant for the pool whose request exceeds every instance the written size bound admits."""
+    obj = (store.get("templates") or {}).get(str(template))
+    if not isinstance(obj, dict) or not any("requirement" in p.lower() or SIZE_KEY.search(p)
+                                            for p in _paths(change) or ["requirements"]):
+        return None
+    ceilings = _size_ceilings(obj)
+    if not ceilings:
+        return None
+    victims, rules, explains = [], [], []
+    for finding in facts.findings():
+        owner = Ref.of(finding.get("owner")) or Ref.of(finding.get("object"))
+        requests = (finding.get("details") or {}).get("requests") or {}
+        if finding.get("check") != "pod.pending" or owner is None or not isinstance(requests, dict) \
+                or not _meant_for(finding, template, obj):
+            continue
+        wants = {"cpu": _cpu(requests.get("cpu")), "memory": _mib(requests.get("memory"))}
+        over = [(what, want, ceilings[what]) for what, want in wants.items()
+                if want is not None and what in ceilings and want > ceilings[what][0]]
+        if not over:
+            continue
+        what, want, (most, rule) = over[0]
+        unit = "" if what == "cpu" else " MiB"
+        victims.append(f"{owner} (each pod requests {want:g}{unit} {what}; {rule} admits at most {most:g}{unit})")
+        rules.append(rule)
+        explains.append(owner)
+    if not victims:
+        return None  # every Pending pod meant for the pool fits an instance it admits: the bound is not the cause
+    field_written = next((p for p in _paths(change) if "requirement" in p.lower()), "requirements")
+    meaning = (f"nodes launched since are at most the size {rules[0]} admits, so no instance type it admits fits a "
+               "pod that requests more: the provisioner launches nothing for those pods and they stay Pending")
+    return Fit(template, change, f"{field_written} ({rules[0]})", meaning, "size", victims,
+               [], explains, _minutes(facts, change), list(store.get("evidence") or []))
+
+
 def _connectivity_fit(facts: Facts, change: dict[str, Any], template: Ref, store: dict[str, Any]) -> Fit | None:
     """Nodes the template launched after its write whose pods cannot connect, where the same workloads' pods on
     older nodes can."""
@@ -265,7 +362,8 @@ def found(facts: Facts) -> list[Fit]:
     store = facts.reads.get(READS) or {}
     out = []
     for change, template, evidence in writes(facts):
-        checks = [_pod_fit] if POD_TEMPLATE.search(template.kind) else [_interruption_fit, _connectivity_fit]
+        checks = [_pod_fit] if POD_TEMPLATE.search(template.kind) else [_size_fit, _interruption_fit,
+                                                                           _connectivity_fit]
         for check in checks:
             fit = check(facts, change, template, store)
             if fit is not None:
@@ -283,6 +381,15 @@ def _first(items: list[str]) -> str:
 def finding(f: Fit) -> dict[str, Any]:
     """The suspect: the template and its write, the split that shows it (first: the headline is cut), then what
     the field means for new objects."""
+    if f.shape == "size":
+        message = (f"{f.template} written {minutes_text(f.minutes_before)} before the alert ({f.written}): "
+                   f"{f.meaning}. Pending for it: {_first(f.victims)}. Raise or remove the size bound on "
+                   f"{f.template} (or move the pods to a pool whose instances fit them).")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": f.template.kind, "namespace": f.template.namespace, "name": f.template.name},
+                "reason": "CreationTemplateWrite", "message": message, "evidence": f.victims[:3],
+                "details": {"change_at": f.change.get("at"), "field": f.written, "shape": f.shape,
+                            "victims": f.victims, "peers": f.peers}}
     what = {"pods": "pods created since", "interruptions": "nodes of that capacity",
             "connectivity": "nodes launched since"}[f.shape]
     values = "; ".join(str(d) for d in (f.change.get("diff") or [])[:1])[:80]
