@@ -120,3 +120,134 @@ def test_a_mover_linked_to_nothing_on_the_node_is_not_blamed() -> None:
 def test_a_question_naming_no_node_reads_nothing() -> None:
     hub = Hub(_job("Job", "move-partitions", REASSIGN), POD_ON_NODE, {"receive": (30e6, 1.1e9), "transmit": (3e7, 4e7)})
     assert _run(_facts("Job", "move-partitions", REASSIGN_LINE), hub, names=["checkout"]) == [] and not hub.calls
+
+
+# Round 43/44 class: a bulk object-store copy on the named node past its network allowance (issue #12). Shapes
+# written here: a CronJob's scheduled `gcloud storage rsync` run found only by its pod on the node (no write in the
+# timeline, node-exporter labelled by `node` with an unrelated instance address); an Indexed Job of the AWS CLI image
+# (entrypoint `aws`, args `s3 sync`) whose ENA pps allowance counter rises. Twins: the run's pod on another node, a
+# run started hours before, `s3.max_bandwidth` configured, allowance counters flat.
+
+EXPORTER = "10.0.9.40:9100"
+
+
+class NodeHub(RecordingHub):
+    """Pods on the node (with namespaces), the cluster's Jobs, Job/CronJob YAML by name, and node-exporter series
+    labelled `node=` (transmit rate, ENA allowance counters) now and 30 min or an offset before."""
+
+    def __init__(self, objects: dict[str, dict[str, Any]], pods: list[tuple[str, str]], jobs: list[tuple[str, str]],
+                 transmit: tuple[float, float], allowance: tuple[float, float] | None) -> None:
+        super().__init__(objects=objects, lists={"Pod": [{"namespace": n, "name": p} for n, p in pods],
+                                                 "Job": [{"namespace": n, "name": j} for n, j in jobs]},
+                         ids={"k8s_nodes": "E10", "k8s_list": "E11", "k8s_get": "E12"}, answers={
+                             "k8s_nodes": outcome(True, {"nodes": [{"name": NODE}, {"name": OTHER_NODE}]}, "", "E10")})
+        self.transmit, self.allowance = transmit, allowance
+
+    def answer(self, call: Call, eid: str) -> ToolOutcome | None:
+        if call.tool != "prom_query":
+            return super().answer(call, eid)
+        query = call.args["query"]
+        before = "offset" in query
+        labels = {"instance": EXPORTER, "node": NODE, "device": "eth0"}
+        if "allowance" in query:
+            if self.allowance is None:
+                return outcome(True, {"samples": []}, "", "E-allow")
+            value = self.allowance[0] if before else self.allowance[1]
+            return outcome(True, {"samples": [{"labels": {**labels, "__name__": "node_ethtool_pps_allowance_exceeded"},
+                                               "value": value}]}, "", "E-allow")
+        value = (self.transmit[0] if before else self.transmit[1]) if "transmit" in query else 4e6
+        return outcome(True, {"samples": [{"labels": labels, "value": value},
+                                          {"labels": {**labels, "node": OTHER_NODE}, "value": 9e6}]}, "", "E-rate")
+
+
+def _batch(kind: str, name: str, container: dict[str, Any], *, started: datetime | None = None,
+           cronjob: str = "", indexed: bool = False) -> dict[str, Any]:
+    pod = {"spec": {"restartPolicy": "Never", "containers": [container]}}
+    spec: dict[str, Any] = {"jobTemplate": {"spec": {"template": pod}}} if kind == "CronJob" else {"template": pod}
+    if indexed:
+        spec.update({"completionMode": "Indexed", "completions": 4, "parallelism": 4})
+    meta: dict[str, Any] = {"name": name, "namespace": "archive"}
+    if cronjob:
+        meta["ownerReferences"] = [{"kind": "CronJob", "name": cronjob, "controller": True}]
+    return {"apiVersion": "batch/v1", "kind": kind, "metadata": meta, "spec": spec,
+            "status": {"startTime": _iso(started), "active": 1} if started else {}}
+
+
+GCLOUD = {"name": "copy", "image": "gcr.io/google.com/cloudsdktool/google-cloud-cli:slim",
+          "command": ["/bin/sh", "-c", "gcloud storage rsync --recursive /var/exports gs://exports-cold/daily"]}
+RUN = "exports-cold-sync-29410560"
+
+
+def _cron_run(started: datetime) -> dict[str, dict[str, Any]]:
+    return {RUN: _batch("Job", RUN, GCLOUD, started=started, cronjob="exports-cold-sync"),
+            "exports-cold-sync": _batch("CronJob", "exports-cold-sync", GCLOUD)}
+
+
+def _node_run(facts: Facts, hub: RecordingHub) -> list[data_movement.Moved]:
+    asyncio.run(data_movement.read(Subject(nodes=[NODE]), facts, hub, _iso(AT)))
+    return data_movement.found(facts)
+
+
+def test_a_scheduled_run_on_the_node_blames_its_cronjob_without_a_timeline_write() -> None:
+    hub = NodeHub(_cron_run(AT - timedelta(minutes=14)), [("archive", f"{RUN}-k2v9q"), ("shop", "web-6f9c8d7b5-q8w7z")],
+                  [("archive", RUN), ("archive", "older-run-29410000")], (5e6, 1.3e9), None)
+    [hit] = _node_run(Facts(at=AT, changes={"changes": []}, changes_id="E2"), hub)
+    assert hit.target == Ref("CronJob", "archive", "exports-cold-sync") and hit.mover.tool == "gcloud storage copy"
+    assert hit.direction == "transmit" and hit.via == f"{RUN}-k2v9q" and hit.allowance == []
+    message = data_movement.finding(hit, AT)["message"]
+    assert message.startswith("CronJob archive/exports-cold-sync runs a gcloud storage copy with no bandwidth cap")
+    assert "from 5 MB/s to 1.3 GB/s" in message and "allowance" not in message
+
+
+def test_the_same_run_on_another_node_is_not_blamed() -> None:
+    hub = NodeHub(_cron_run(AT - timedelta(minutes=14)), [("shop", "web-6f9c8d7b5-q8w7z")], [("archive", RUN)],
+                  (5e6, 1.3e9), None)
+    assert _node_run(Facts(at=AT, changes={"changes": []}, changes_id="E2"), hub) == []
+
+
+def test_a_run_started_hours_before_is_not_blamed() -> None:
+    hub = NodeHub(_cron_run(AT - timedelta(hours=5)), [("archive", f"{RUN}-k2v9q")], [("archive", RUN)],
+                  (5e6, 1.3e9), None)
+    assert _node_run(Facts(at=AT, changes={"changes": []}, changes_id="E2"), hub) == []
+
+
+AWS = {"name": "upload", "image": "public.ecr.aws/aws-cli/aws-cli:2.17.0",
+       "args": ["s3", "sync", "/mnt/scans", "s3://scan-archive/raw", "--only-show-errors"]}
+AWS_PODS = [("archive", "scan-upload-0-x7k2p"), ("archive", "scan-upload-1-b9w4z"), ("billing", "ledger-0")]
+
+
+def _aws_facts() -> Facts:
+    change = {"at": _iso(AT - timedelta(minutes=20)), "type": "job", "summary": "Job archive/scan-upload started, "
+              "running (runs s3 sync /mnt/scans s3://scan-archive/raw; image public.ecr.aws/aws-cli/aws-cli:2.17.0)",
+              "object": {"kind": "Job", "namespace": "archive", "name": "scan-upload"}, "diff": []}
+    return Facts(at=AT, changes={"changes": [change]}, changes_id="E2")
+
+
+def test_an_indexed_aws_cli_sync_past_the_pps_allowance_is_blamed_with_the_counter() -> None:
+    job = _batch("Job", "scan-upload", AWS, started=AT - timedelta(minutes=20), indexed=True)
+    hub = NodeHub({"scan-upload": job}, AWS_PODS, [("archive", "scan-upload")], (2e6, 8e8), (120.0, 96000.0))
+    [hit] = _node_run(_aws_facts(), hub)
+    assert hit.target == Ref("Job", "archive", "scan-upload") and hit.mover.tool == "AWS CLI S3 copy"
+    assert hit.allowance == ["pps_allowance_exceeded"] and hit.via == "scan-upload-0-x7k2p"
+    assert "NIC allowance counters rose (pps_allowance_exceeded)" in data_movement.finding(hit, AT)["message"]
+
+
+def test_an_aws_cli_sync_under_max_bandwidth_is_not_blamed() -> None:
+    capped = {**AWS, "command": ["/bin/sh", "-c", "aws configure set default.s3.max_bandwidth 40MB/s && "
+                                 "aws s3 sync /mnt/scans s3://scan-archive/raw"], "args": []}
+    job = _batch("Job", "scan-upload", capped, started=AT - timedelta(minutes=20), indexed=True)
+    hub = NodeHub({"scan-upload": job}, AWS_PODS, [("archive", "scan-upload")], (2e6, 8e8), (120.0, 96000.0))
+    assert _node_run(_aws_facts(), hub) == []
+
+
+def test_flat_allowance_counters_are_not_quoted() -> None:
+    job = _batch("Job", "scan-upload", AWS, started=AT - timedelta(minutes=20), indexed=True)
+    hub = NodeHub({"scan-upload": job}, AWS_PODS, [("archive", "scan-upload")], (2e6, 8e8), (120.0, 120.0))
+    [hit] = _node_run(_aws_facts(), hub)
+    assert hit.allowance == [] and "allowance" not in data_movement.finding(hit, AT)["message"]
+
+
+def test_an_entrypoint_image_is_read_as_its_command() -> None:
+    spec = {"template": {"spec": {"containers": [{"image": "rclone/rclone:1.68.2", "args": ["copy", "a:", "b:"]}]}}}
+    assert data_movement.command_lines(spec) == ["rclone copy a: b: "]
+    assert data_movement.unthrottled(data_movement.command_lines(spec)[0]).tool == "rclone copy"  # type: ignore[union-attr]
