@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage import lb_hairpin
+from agent.triage import lb_hairpin, lb_tls_floor
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kube_reads import get_yaml, list_names
 
@@ -177,6 +177,7 @@ def _contradictions(obj: dict[str, Any], values: dict[str, str], controller_pars
         out.append("targets turn unhealthy: with externalTrafficPolicy Local only nodes running a backing pod "
                    "pass the health check, and a check elsewhere than the healthCheckNodePort fails everywhere")
     out.extend(lb_hairpin.problems({str(k): str(v) for k, v in annotations.items()}, values))
+    out.extend(lb_tls_floor.problems(values))
     return out
 
 
@@ -218,9 +219,11 @@ def finding(found: LbChange) -> dict[str, Any]:
         "are unhealthy and connections through them hang or time out")
     message = (f"{found.target}: load-balancer settings changed {found.minutes_before} min before the alert "
                f"({set_to}): {what}")
+    tls = any(lb_tls_floor.floor(k, v) for k, v in found.values.items())
     evidence = [str(found.change.get("summary") or "")[:200],
-                "revert the annotation (or point the health check at the traffic port / healthCheckNodePort) and "
-                "watch the target group's healthy host count"]
+                "restore the TLS policy the clients negotiate and watch the load balancer's TLS negotiation errors"
+                if tls else "revert the annotation (or point the health check at the traffic port / "
+                "healthCheckNodePort) and watch the target group's healthy host count"]
     return {"check": CHECK, "severity": "critical", "object": found.change.get("object"),
             "reason": "LoadBalancerSettingsChanged", "message": message, "evidence": evidence,
             "details": {"keys": found.keys[:6], "values": found.values, "change_at": found.change.get("at")}}
