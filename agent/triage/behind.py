@@ -254,6 +254,7 @@ from agent.triage import (
     gpu_sharing,
     group_ceiling,
     handoff_unconsumed,
+    heap_metric,
     hpa_limited,
     hpa_unreachable,
     identity_binding,
@@ -412,7 +413,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             handoff_unconsumed,
                             job_deadline,
                             vpa_limits,
-                            cron_window)
+                            cron_window,
+                            heap_metric)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
