@@ -143,6 +143,8 @@
   Traefik provider flag) after which the controller's log says it skips/ignores/rejects an object using that feature.
 - agent.triage.peer_cut: a network policy written shortly before that cuts a clustered store's members from
   each other (peer heartbeats on the port an allow-list admits only clients to), its members saying so.
+- agent.triage.port_unadmitted: an ingress allow-list written within 48 h without a port its pods serve, a named
+  client's connects to that port (its pod IP or Service host) timing out since (a replaced worker's first fetch).
 - agent.triage.store_mode: a data store's topology (cluster mode, shards), failover timing (Sentinel
   down-after-milliseconds) or durability setting (synchronous_mode_strict, min.insync.replicas) written before its
   clients' errors in that class's words (MOVED, READONLY, commits waiting for a missing replica).
@@ -289,6 +291,7 @@ from agent.triage import (
     pool_nat,
     pool_shrunk,
     port_protocol,
+    port_unadmitted,
     position_store,
     preemption_stance,
     prefetch_hoard,
@@ -381,7 +384,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             controller_api,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
                             config_data_crash, controller_switch, upgrade_refusal, egress_closed, node_lifecycle,
-                            store_mode, peer_cut,
+                            store_mode, peer_cut, port_unadmitted,
                             gitops_source, secret_delivery, secret_store, callee_contract, schema_compat, port_protocol,
                             restartless_rotation, rego_denials,
                             proxy_breaker, shared_identifier, setting_words, class_driver, expansion_refused,
