@@ -164,6 +164,8 @@
   written with outgoing NAT off before the pods on the nodes it selects timed out to everything outside.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
+- agent.triage.requester_pays: a bucket switched to Requester Pays whose cross-account readers are denied since
+  (S3 403 without x-amz-request-payer, GCS userProject missing).
 - agent.triage.group_ceiling: a managed store's parameter group written to a ceiling (Redis noeviction, max_connections)
   its instances' clients are refused at since.
 - agent.triage.transit_required: a managed datastore's custom resource written to require encryption in transit
@@ -307,6 +309,7 @@ from agent.triage import (
     rego_denials,
     relabel_cut,
     replay_divergence,
+    requester_pays,
     resolver_down,
     resource_renamed,
     restart_controller,
@@ -400,7 +403,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent, nat_ports, tunnel_mtu,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
-                            transit_required, group_ceiling, token_lifetime, engine_memory, run_lock,
+                            transit_required, group_ceiling, requester_pays, token_lifetime, engine_memory, run_lock,
                             entry_encoding,
                             produced_format,
                             substitution_emptied,
