@@ -2,7 +2,8 @@
 
 Between an app's `/metrics` and the store an alert reads, several rules can discard a series by name: a scrape's
 `metricRelabelings` / `metric_relabel_configs`, a remote write's `writeRelabelConfigs` / `write_relabel_configs`
-(Prometheus CR, prometheus.yml, VMAgent's `inlineUrlRelabelConfig`), an Alloy/Grafana Agent `prometheus.relabel`
+(Prometheus CR, prometheus.yml, VMAgent's `inlineUrlRelabelConfig`, VictoriaMetrics' `drop_metrics`/`keep_metrics` and
+`if:` series selectors), an Alloy/Grafana Agent `prometheus.relabel`
 rule block, an OpenTelemetry Collector `filter` processor (`exclude.metric_names`, an OTTL `name == "..."` or
 `IsMatch(name, "...")` condition). A cost-cutting write that drops "all histogram buckets" (`regex: .+_bucket`) or
 a too-broad `keep` list makes the alert's series absent at the store: the SLO rule reads "no data", a rate reads
@@ -82,10 +83,38 @@ def discards(rule: Rule, name: str) -> bool:
     return any(_full(p, name) or p == name for p in rule.patterns)
 
 
+_NAME_ONLY = re.compile(r"""^\s*(?:(?P<bare>[a-zA-Z_:][\w:]*)\s*(?:\{\s*\})?|"""
+                        r"""\{\s*__name__\s*(?P<op>=~|=)\s*(?P<q>["'])(?P<value>(?:(?!(?P=q)).)+)(?P=q)\s*\})\s*$""")
+"""A series selector that picks series by name alone: `http_requests_total`, `{__name__=~"http_.*"}`. One that
+also matches other labels (`http_requests_total{job="edge"}`) discards only some series of that name: not read."""
+
+
+def _selected(selector: Any) -> str | None:
+    """The anchored name pattern of a VictoriaMetrics `if:` selector that picks series by name alone, else None."""
+    m = _NAME_ONLY.match(str(selector)) if isinstance(selector, str) else None
+    if m is None:
+        return None
+    if m.group("bare"):
+        return re.escape(m.group("bare"))
+    return m.group("value") if m.group("op") == "=~" else re.escape(m.group("value"))
+
+
 def _relabel(node: dict[str, Any], where: str) -> Rule | None:
+    """A relabel rule that drops or keeps series by name: Prometheus' `source_labels: [__name__]` with `drop`/`keep`,
+    VictoriaMetrics' `drop_metrics`/`keep_metrics` (a regex over the name, no source labels) and its `if:` series
+    selector on `drop`/`keep` when that selector names series by name alone."""
     action = str(node.get("action") or "replace").lower()
+    if action in ("drop_metrics", "keep_metrics"):
+        regex = node.get("regex")
+        patterns = [str(r) for r in (regex if isinstance(regex, list) else [regex]) if isinstance(r, str) and r]
+        return Rule(action.split("_")[0], ("|".join(patterns),), where) if patterns else None
+    if action not in ("drop", "keep"):
+        return None
     sources = node.get("sourceLabels", node.get("source_labels"))
-    if action not in ("drop", "keep") or not isinstance(sources, list) or [str(s) for s in sources] != ["__name__"]:
+    if sources is None and "if" in node and "regex" not in node:
+        pattern = _selected(node.get("if"))
+        return Rule(action, (pattern,), where) if pattern else None
+    if not isinstance(sources, list) or [str(s) for s in sources] != ["__name__"]:
         return None
     regex = node.get("regex")
     return Rule(action, (str(regex),), where) if isinstance(regex, str) and regex else None

@@ -132,3 +132,43 @@ def test_alert_series_reads_the_expression_and_quoted_names() -> None:
                                                     "the ledger_writer team was told"},
                         alerts=[AlertInstance(generator_url=url)])
     assert alert_series.names(incident) == ["app_checkout_latency_seconds_count", "kafka_consumergroup_lag"]
+
+
+# ---- VictoriaMetrics' own relabel wording (issue #12 audit: the keys were Prometheus' alone) ----------------------
+
+
+def _vmagent(relabel: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "VMAgent", "metadata": {"name": "shipper", "namespace": "vm"},
+            "spec": {"remoteWrite": [{"url": "https://vm.example.org/api/v1/write",
+                                      "inlineUrlRelabelConfig": relabel}]}}
+
+
+def test_a_vmagent_drop_metrics_rule_on_the_remote_write_is_named() -> None:
+    obj = _vmagent([{"action": "drop_metrics", "regex": ["kafka_.*_bucket", "grpc_server_handling_seconds_.*"]}])
+    change = _write("VMAgent", "vm", "shipper", ["spec.remoteWrite[0].inlineUrlRelabelConfig changed"])
+    [d], _ = _found(obj, change, ["grpc_server_handling_seconds_bucket"])
+    assert d.rule.action == "drop" and "remote write path" in sd.finding(d)["message"]
+
+
+def test_a_vmagent_drop_metrics_rule_on_other_series_names_nothing() -> None:
+    obj = _vmagent([{"action": "drop_metrics", "regex": "kafka_.*_bucket"}])
+    change = _write("VMAgent", "vm", "shipper", ["spec.remoteWrite[0].inlineUrlRelabelConfig changed"])
+    assert _found(obj, change, ["grpc_server_handling_seconds_bucket"])[0] == []
+
+
+def _scrape(relabel: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"kind": "VMServiceScrape", "metadata": {"name": "ledger", "namespace": "books"},
+            "spec": {"endpoints": [{"port": "http", "metricRelabelConfigs": relabel}]}}
+
+
+def test_a_drop_by_a_name_only_if_selector_is_named() -> None:
+    obj = _scrape([{"action": "drop", "if": '{__name__=~"ledger_postings_.+"}'}])
+    change = _write("VMServiceScrape", "books", "ledger", ["spec.endpoints[0].metricRelabelConfigs changed"])
+    [d], _ = _found(obj, change, ["ledger_postings_total"])
+    assert d.rule.patterns == ("ledger_postings_.+",) and "at scrape" in sd.finding(d)["message"]
+
+
+def test_a_drop_whose_if_selector_also_matches_a_label_names_nothing() -> None:
+    obj = _scrape([{"action": "drop", "if": 'ledger_postings_total{instance="replay-0"}'}])
+    change = _write("VMServiceScrape", "books", "ledger", ["spec.endpoints[0].metricRelabelConfigs changed"])
+    assert _found(obj, change, ["ledger_postings_total"])[0] == []
