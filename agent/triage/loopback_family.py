@@ -8,7 +8,10 @@ in /etc/hosts do the same, and Go dials what the resolver gives first. An image 
 runtime" then sends `localhost:5432` to `[::1]:5432`, where nothing listens: a Cloud SQL / RDS / PgBouncer /
 Envoy sidecar bound to 127.0.0.1 never sees the call. Every request fails at once with connection refused naming
 the IPv6 loopback (Node `connect ECONNREFUSED ::1:5432`, Go `dial tcp [::1]:6379: connect: connection refused`,
-Java `Connection refused: localhost/0:0:0:0:0:0:0:1:8126`); the sidecar is healthy and the callers see 5xx.
+Java `Connection refused: localhost/0:0:0:0:0:0:0:1:8126`, libpq `connection to server at "localhost" (::1), port
+5432 failed: Connection refused`, Ruby `Errno::ECONNREFUSED ... ::1:9292`, Python asyncio `[Errno 111] Connect call
+failed ('::1', 6432, 0, 0)`); the sidecar is healthy and the callers see 5xx. A line where the IPv4 loopback is
+refused too (both families tried) says the peer is down, not the family.
 
 So: a rollout within LEAD of a workload whose image changed, and that workload's own pod logging refusals to the
 IPv6 loopback (read from its first pod's log). Refusals to 127.0.0.1, to other hosts, or a workload with no recent
@@ -42,7 +45,31 @@ WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 REFUSED_V6 = re.compile(r"ECONNREFUSED\s+::1(?::\d+)?|\[::1\]:\d+[^\n]{0,40}connection refused|"
                         r"connection refused[^\n]{0,80}(?:\[::1\]|/0:0:0:0:0:0:0:1|\(::1\))|"
                         r"(?:localhost|/)0:0:0:0:0:0:0:1:\d+[^\n]{0,40}refused", re.I)
-"""A connection to the IPv6 loopback refused, in Node's, Go's, Java's and libpq's words."""
+"""A connection to the IPv6 loopback refused, in Node's, Go's and Java's words (the address after the refusal)."""
+V6_LOOPBACK = re.compile(r"(?<![\w:.])::1(?![\w.]|:[A-Fa-f])|(?<![\w:])0:0:0:0:0:0:0:1(?![\w.])")
+"""The IPv6 loopback as an address token (`::1`, `[::1]:5432`, `('::1', 6432)`, the long form), not `fe80::1`."""
+REFUSAL = re.compile(r"refused|ECONNREFUSED|\bErrno 111\b|errno[= ]111\b|os error 111\b|WSAECONNREFUSED|\b10061\b",
+                     re.I)
+"""A refusal in any runtime's words: the word, the errno name, or its number (Linux 111, Winsock 10061)."""
+V4_LOOPBACK = re.compile(r"(?<![\d.])127\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d])")
+NEAR = 160
+"""How far apart (characters) the address and the refusal may be in one line: libpq prints the address first
+(`connection to server at "localhost" (::1), port 5432 failed: Connection refused`), Ruby the refusal first and
+the address twice, Python's asyncio the errno before the address tuple."""
+
+
+def refused_v6(line: str) -> bool:
+    """A log line saying a connection to the IPv6 loopback was refused, in any order of address and refusal; a line
+    that also names an IPv4 loopback (both families tried and both refused: the peer is down, not the family) is
+    not."""
+    if REFUSED_V6.search(line):
+        return not V4_LOOPBACK.search(line)
+    spots = [m.start() for m in V6_LOOPBACK.finditer(line)]
+    refusals = [m.start() for m in REFUSAL.finditer(line)]
+    near = any(abs(a - r) <= NEAR for a in spots for r in refusals)
+    return near and not V4_LOOPBACK.search(line)
+
+
 LISTEN_V4 = re.compile(r"listening on (?:tcp )?127\.0\.0\.1:\d+|bound to 127\.0\.0\.1:\d+|"
                        r"listen(?:ing)? (?:address|addr)[= :]+127\.0\.0\.1:\d+", re.I)
 """A peer saying it listens on the IPv4 loopback only (read for the finding's wording, not required)."""
@@ -101,6 +128,12 @@ def finding(h: Hit) -> dict[str, Any]:
             "details": {"rollout": h.line[:200]}}
 
 
+def _refusal(text: str) -> str:
+    """The first log line refusing a connection to the IPv6 loopback, collapsed."""
+    line = next((ln for ln in text.splitlines() if refused_v6(ln)), "")
+    return " ".join(line.split())[:240]
+
+
 def _first(pattern: re.Pattern[str], text: str) -> str:
     m = pattern.search(text)
     if m is None:
@@ -131,9 +164,9 @@ async def read(subject: Subject, facts: Facts, call: Call) -> None:
         if got is None or not got.ok:
             continue
         text = str(got.full_text or "")
-        said = _first(REFUSED_V6, text)
+        said = _refusal(text)
         if said:
             store[str(target)] = (said, _first(LISTEN_V4, text), got.evidence_id)
 
 
-__all__ = ["CHECK", "WEIGHT", "Hit", "finding", "found", "read", "rollouts"]
+__all__ = ["CHECK", "WEIGHT", "Hit", "finding", "found", "read", "refused_v6", "rollouts"]

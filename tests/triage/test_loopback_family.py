@@ -131,3 +131,46 @@ def test_a_rollout_in_the_subject_topology_is_read() -> None:
     topology = {"subject": {"kind": "Deployment", "name": "checkout"}, "dependencies": [{"name": "api"}]}
     facts, asked = _asked(Subject(namespace="trade", names=["checkout"]), topologies=[(topology, "E5")])
     assert asked == ["k8s_list", "k8s_logs"] and [h.target.name for h in lf.found(facts)] == ["api"]
+
+
+# ---- the class in other runtimes' words (issue #12 audit): the address before the refusal, errno numbers ----
+
+LIBPQ_LOG = ("2026-10-02 10:31:04 UTC [worker] ERROR: sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) "
+             "connection to server at \"localhost\" (::1), port 5432 failed: Connection refused\n")
+RUBY_LOG = ("E, [2026-10-02T10:31:06] ERROR -- : Errno::ECONNREFUSED: Failed to open TCP connection to ::1:9292 "
+            "(Connection refused - connect(2) for \"::1\" port 9292)\n")
+ASYNCIO_LOG = ("2026-10-02 10:31:08,114 ERROR pool: ConnectionRefusedError: [Errno 111] Connect call failed "
+               "('::1', 6432, 0, 0)\n")
+
+
+def test_libpq_prints_the_ipv6_loopback_before_the_refusal() -> None:
+    [hit] = lf.found(_facts(LIBPQ_LOG)[0])
+    assert "(::1), port 5432" in hit.said
+
+
+def test_ruby_and_python_asyncio_refusals_to_the_ipv6_loopback_are_read() -> None:
+    [ruby] = lf.found(_facts(RUBY_LOG)[0])
+    [python] = lf.found(_facts(ASYNCIO_LOG)[0])
+    assert "::1:9292" in ruby.said and "('::1', 6432" in python.said
+
+
+def test_twin_libpq_timeout_on_the_ipv6_loopback_is_no_refusal() -> None:
+    log = LIBPQ_LOG.replace("Connection refused", "timeout expired")
+    assert lf.found(_facts(log)[0]) == []
+
+
+def test_twin_asyncio_errno_110_is_a_timeout_not_a_refusal() -> None:
+    log = ASYNCIO_LOG.replace("ConnectionRefusedError: [Errno 111]", "TimeoutError: [Errno 110]")
+    assert lf.found(_facts(log)[0]) == []
+
+
+def test_twin_both_loopbacks_refused_means_the_peer_is_down_not_the_family() -> None:
+    log = ("2026-10-02 10:31:08,114 ERROR OSError: Multiple exceptions: [Errno 111] Connect call failed "
+           "('::1', 6432, 0, 0), [Errno 111] Connect call failed ('127.0.0.1', 6432)\n")
+    node = "Error: connect ECONNREFUSED ::1:5432, connect ECONNREFUSED 127.0.0.1:5432 (AggregateError)\n"
+    assert lf.found(_facts(log)[0]) == [] and lf.found(_facts(node)[0]) == []
+
+
+def test_twin_a_link_local_address_ending_in_1_is_not_the_loopback() -> None:
+    log = "2026-10-02 10:31:08 WARN dial fe80::1%eth0 port 9292: connect: connection refused\n"
+    assert lf.found(_facts(log)[0]) == []
