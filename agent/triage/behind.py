@@ -119,6 +119,8 @@
   Job's burst of new connections started just before; other workloads' outbound connects time out since.
 - agent.triage.job_deadline: a batch run killed at its activeDeadlineSeconds (DeadlineExceeded) below what a completed
   run of the same owner took: the CronJob's template ceiling; downstream readers of its output find it stale.
+- agent.triage.region_mismatch: an object store refusing requests signed for another region (S3 'the region X is
+  wrong; expecting Y') after a ConfigMap or env write set that region: the write.
 - agent.triage.tunnel_mtu: a VPN tunnel gateway's MTU (its log's `ip link set mtu 1500 ... dev wg0`, a WireGuard
   config) with no room for its encapsulation, set before other workloads' reads began to stall mid-transfer.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
@@ -258,6 +260,7 @@ from agent.triage import (
     gpu_sharing,
     group_ceiling,
     handoff_unconsumed,
+    region_mismatch,
     heap_metric,
     hpa_limited,
     hpa_unreachable,
@@ -417,6 +420,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gc_thrash,
                             selector_orphan,
                             handoff_unconsumed,
+                            region_mismatch,
                             job_deadline,
                             vpa_limits,
                             cron_window,
