@@ -251,6 +251,7 @@ from agent.triage import (
     entry_encoding,
     environment_mixup,
     ephemeral_growth,
+    eviction_shield,
     expansion_refused,
     family_gap,
     gate_baseline,
@@ -424,7 +425,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             job_deadline,
                             vpa_limits,
                             cron_window,
-                            heap_metric)
+                            heap_metric,
+                            eviction_shield)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
