@@ -42,6 +42,8 @@
   the subject;
 - agent.triage.family_gap: an egress policy that admits the outside world as IPv4 only (no ::/0) on a cluster using
   IPv6, while the subject fails to connect to an IPv6 address;
+- agent.triage.allowlist_miss: an egress allow-list by address (ipBlock, toCIDR, nets) written just before that
+  holds no range with the public address the subject now fails to connect to (stale vendor ranges);
 - agent.triage.hpa_limited: an HPA whose ScalingLimited condition (ScaleUpLimit, TooManyReplicas) holds it below
   what its metric wants, by a behavior.scaleUp or maxReplicas written shortly before;
 - agent.triage.gitops_prune: a dependency the cluster lacks that a GitOps object (Flux Kustomization, Argo CD
@@ -218,6 +220,7 @@ from agent.triage import (
     agent_disk_buffer,
     alarm_setting,
     alert_rule,
+    allowlist_miss,
     api_server_of,
     autoscaler_source,
     backfill_flood,
@@ -387,6 +390,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             platform_spread,
                             egress_source,
                             family_gap,
+                            allowlist_miss,
                             cloud_policy,
                             controller_api,
                             shared_quota, node_prerequisite, signing_secret, scrape_growth,
