@@ -33,9 +33,11 @@ WEIGHT = 0.93
 STORE = "queue_weights"
 LEAD = timedelta(hours=24)
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
-WEIGHTED = re.compile(r"(?<![\w./:-])(?P<name>[A-Za-z_][\w-]*)(?:'?\s*,\s*'?|:\s+)(?P<weight>\d{1,3})(?![\w.:])")
-"""`critical,6` (a -q flag), `critical: 6` (a map), `critical', 6` or `[critical, 6]` (a YAML/list pair); not a
-`host:port` (no space after its colon)."""
+WEIGHTED = re.compile(r"(?<![\w./:-])(?P<name>[A-Za-z_][\w-]*)(?:'?\s*,\s*'?|:\s+|[\"']\s*:\s*)"
+                      r"(?P<weight>\d{1,3})(?![\w.:])")
+"""`critical,6` (a -q flag), `critical: 6` (a map), `critical', 6` or `[critical, 6]` (a YAML/list pair), a quoted
+key (`{"critical":6}`, JSON or a Go/Python map literal: Asynq's `Queues`, Faktory's weighted map); not a
+`host:port` (no space after its colon, no quote before it)."""
 NAME = re.compile(r"(?<![\w./:-])[A-Za-z_][\w-]*(?![\w./:-])")
 
 

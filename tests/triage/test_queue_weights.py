@@ -78,3 +78,37 @@ def test_incident_naming_no_queue_of_the_list_names_nothing() -> None:
 def test_host_port_lists_are_not_weights() -> None:
     peers = "cache args ['--peers=cache-a:11, cache-b:12'] -> ['--peers=cache-a cache-b']"
     assert qw.weights_dropped(peers) is None
+
+
+# ---- quoted-key weight maps (issue #12 audit: only Sidekiq's `name,N` / `name: N` / `[name, N]` were read) -------
+
+ASYNQ = ("""worker env ASYNQ_QUEUES='{"critical":6,"default":3,"low":1}' -> """
+         """ASYNQ_QUEUES='["critical","default","low"]'""")
+PYMAP = "data key settings.py 'QUEUES = {'reports': 5, 'exports': 1}' -> 'QUEUES = ['reports', 'exports']'"
+
+
+def test_a_json_weight_map_turned_into_a_list_starves_the_later_queue() -> None:
+    facts = facts_for([write("Deployment", "jobs", "asynq-worker", [ASYNQ])], ["low"])
+    [(ref, finding, _, _)] = qw.suspects(facts)
+    assert ref.name == "asynq-worker" and "critical,6 default,3 low,1" in finding["message"]
+    assert "critical, default hold jobs the low queue" in finding["message"]
+
+
+def test_a_python_weight_map_in_a_configmap_names_its_reader() -> None:
+    reader = {"kind": "Deployment", "namespace": "bi", "name": "report-worker"}
+    facts = facts_for([write("ConfigMap", "bi", "worker-settings", [PYMAP], [reader])], ["exports"])
+    [(ref, finding, _, _)] = qw.suspects(facts)
+    assert (ref.kind, ref.name) == ("Deployment", "report-worker") and "exports queue" in finding["message"]
+
+
+def test_a_json_weight_map_whose_weights_only_change_names_nothing() -> None:
+    kept = ("""worker env ASYNQ_QUEUES='{"critical":6,"default":3,"low":1}' -> """
+            """ASYNQ_QUEUES='{"critical":9,"default":3,"low":1}'""")
+    assert qw.suspects(facts_for([write("Deployment", "jobs", "asynq-worker", [kept])], ["low"])) == []
+
+
+def test_a_quoted_host_port_map_is_not_weights() -> None:
+    hosts = """cache env PEERS='{"cache-a":11211,"cache-b":11212}' -> PEERS='["cache-a","cache-b"]'"""
+    assert qw.weights_dropped(hosts) is None
+    reader = {"kind": "Deployment", "namespace": "bi", "name": "report-worker"}
+    assert qw.suspects(facts_for([write("ConfigMap", "bi", "worker-settings", [PYMAP], [reader])], ["reports"])) == []
