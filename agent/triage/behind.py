@@ -139,6 +139,8 @@
   provisioned after its StorageClass was re-created to bind Immediately (or pin zones).
 - agent.triage.preemption_stance: a workload's Pending pods (a resource fit) admitted weaker than its running ones
   (lower priority, preemptionPolicy Never) while lower pods hold the room: the PriorityClass or template write.
+- agent.triage.expander_preference: a node autoscaler's priority ranking (cluster-autoscaler priority expander) written
+  to put first a group its own log says does not grow (capacity, quota, timeout) while pods are Pending.
 - agent.triage.node_prerequisite: a workload failing in its software's wording of a node prerequisite (vm.max_map_count,
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
 - agent.triage.upgrade_refusal: a controller upgraded (major/minor image move) that since refuses an object nobody
@@ -168,8 +170,6 @@
   written with outgoing NAT off before the pods on the nodes it selects timed out to everything outside.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
-- agent.triage.rotation_unstored: a rotator run that issued a new credential at its provider (and retired the old)
-  but failed to store it in the Secret its consumers read, refused for authentication since.
 - agent.triage.requester_pays: a bucket switched to Requester Pays whose cross-account readers are denied since
   (S3 403 without x-amz-request-payer, GCS userProject missing).
 - agent.triage.group_ceiling: a managed store's parameter group written to a ceiling (Redis noeviction, max_connections)
@@ -257,6 +257,7 @@ from agent.triage import (
     environment_mixup,
     ephemeral_growth,
     eviction_shield,
+    expander_preference,
     expansion_refused,
     family_gap,
     gate_baseline,
@@ -325,7 +326,6 @@ from agent.triage import (
     restartless_rotation,
     retry_repeats,
     rotation_cadence,
-    rotation_unstored,
     route_unmatched,
     run_lock,
     runtime_parallelism,
@@ -384,6 +384,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gitops_prune, sidecar_hold, storage_layer, claim_spec, relabel_cut, topic_autocreate,
                             value_shape, position_store, volume_binding, volume_source,
                             preemption_stance,
+                            expander_preference,
                             written_secret_readers, credential_write, time_source,
                             identity_binding,
                             pool_nat,
@@ -414,7 +415,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent, nat_ports, tunnel_mtu,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
-                            transit_required, group_ceiling, requester_pays, rotation_unstored, token_lifetime, engine_memory, run_lock,
+                            transit_required, group_ceiling, requester_pays, token_lifetime, engine_memory, run_lock,
                             entry_encoding,
                             produced_format,
                             substitution_emptied,
