@@ -170,6 +170,8 @@
   written with outgoing NAT off before the pods on the nodes it selects timed out to everything outside.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
+- agent.triage.rotation_unstored: a rotator run that issued a new credential at its provider (and retired the old)
+  but failed to store it in the Secret its consumers read, refused for authentication since.
 - agent.triage.requester_pays: a bucket switched to Requester Pays whose cross-account readers are denied since
   (S3 403 without x-amz-request-payer, GCS userProject missing).
 - agent.triage.group_ceiling: a managed store's parameter group written to a ceiling (Redis noeviction, max_connections)
@@ -326,6 +328,7 @@ from agent.triage import (
     restartless_rotation,
     retry_repeats,
     rotation_cadence,
+    rotation_unstored,
     route_unmatched,
     run_lock,
     runtime_parallelism,
@@ -415,7 +418,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent, nat_ports, tunnel_mtu,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
-                            transit_required, group_ceiling, requester_pays, token_lifetime, engine_memory, run_lock,
+                            transit_required, group_ceiling, requester_pays, rotation_unstored,
+                            token_lifetime, engine_memory, run_lock,
                             entry_encoding,
                             produced_format,
                             substitution_emptied,
