@@ -184,6 +184,8 @@
   whose memory field was lowered before its own pods were killed at their memory limit (exit code 137, OOMKilled).
 - agent.triage.run_lock: a shared template (Argo ClusterWorkflowTemplate) that gained a lock (synchronization mutex,
   semaphore, pool) while the runs that refer to it wait on that lock by name.
+- agent.triage.queue_quota: a batch admission queue (Kueue ClusterQueue nominalQuota, Volcano Queue capability) written
+  below what a named workload's admission record asks: it is never admitted (Job suspended, no pods), nothing fails.
 - agent.triage.ephemeral_growth: a workload write raising a growth setting (retention, cache size) whose pod on the
   node under DiskPressure keeps that data on an emptyDir without sizeLimit.
 - agent.triage.class_performance: a storage class (re)created without the iops/throughput keys its sibling of
@@ -315,6 +317,7 @@ from agent.triage import (
     proxy_config,
     purge_job,
     query_rules,
+    queue_quota,
     queue_split,
     queue_weights,
     redrive_job,
@@ -419,7 +422,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent, nat_ports, tunnel_mtu,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
                             transit_required, group_ceiling, requester_pays, rotation_unstored,
-                            token_lifetime, engine_memory, run_lock,
+                            token_lifetime, engine_memory, run_lock, queue_quota,
                             entry_encoding,
                             produced_format,
                             substitution_emptied,
