@@ -12,8 +12,9 @@ no error; the only mark is the runtime's own GC counter.
 So: a write within LEAD to a workload (its env or args) or to a ConfigMap a workload reads, whose diff names such
 a setting (set, or lowered; a raise is left out), followed, on that workload's pods, by their collection rate
 (any runtime's GC counter: Go `go_gc_cycles_total_gc_cycles_total` / `go_gc_duration_seconds_count`, JVM
-`jvm_gc_collection_seconds_count` / `jvm_gc_pause_seconds_count`, Node `nodejs_gc_duration_seconds_count`,
-.NET `dotnet_gc_collections_total`) rising at least RISE-fold to MIN_RATE or more within AFTER of the write.
+`jvm_gc_collection_seconds_count` / `jvm_gc_pause_seconds_count` / OpenTelemetry's `jvm_gc_duration_seconds_count`,
+Node `nodejs_gc_duration_seconds_count` / `v8js_gc_duration_seconds_count`, .NET `dotnet_gc_collections_total` /
+`dotnet_collection_count_total`) rising at least RISE-fold to MIN_RATE or more within AFTER of the write.
 A rise without such a write, a write with no rise, a rise long after (or before) the write are not named.
 `read` queries the series; `found` is pure.
 """
@@ -47,11 +48,19 @@ MAX_READS = 3
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 GC_COUNTERS = ("go_gc_cycles_total_gc_cycles_total", "go_gc_duration_seconds_count", "jvm_gc_collection_seconds_count",
                "jvm_gc_pause_seconds_count", "nodejs_gc_duration_seconds_count", "dotnet_gc_collections_total",
-               "process_runtime_dotnet_gc_collections_count_total")
+               "process_runtime_dotnet_gc_collections_count_total", "jvm_gc_duration_seconds_count",
+               "process_runtime_jvm_gc_duration_seconds_count", "v8js_gc_duration_seconds_count",
+               "dotnet_collection_count_total")
+"""Each runtime's collection counter as exporters name it: client_golang, the JMX exporter and Micrometer,
+prom-client, OpenTelemetry's runtime instrumentations (jvm.gc.duration, v8js.gc.duration, the .NET collections
+count, older process.runtime.* names), prometheus-net's DotNetStats."""
 
 
-CEILING_NAMES = re.compile(r"GOMEMLIMIT|max[-_]old[-_]space|-Xmx|MaxRAMPercentage|GCHeapHardLimit", re.I)
+CEILING_NAMES = re.compile(r"GOMEMLIMIT|max[-_]old[-_]space|-Xmx|MaxRAMPercentage|MaxHeapSize|MaxRAMFraction|"
+                           r"GCHeapHardLimit", re.I)
 """Names that are a ceiling themselves (an options variable such as JAVA_TOOL_OPTIONS may carry anything)."""
+RELATIVE = re.compile(r"MaxRAMPercentage|MaxRAMFraction|HardLimitPercent", re.I)
+"""Ceilings written as a share of the container's memory, comparable only with one another."""
 
 
 @dataclass
@@ -74,9 +83,13 @@ def _lowered_or_set(line: str) -> bool:
     if " -> " not in line:
         return bool(CEILING_NAMES.search(line))  # a key set with its value withheld: only a ceiling's own name
     old, new = line.split(" -> ", 1)
-    before = [v for _, v in ceilings_in(old, 1.0) if v > 0]
-    after = [v for _, v in ceilings_in(new, 1.0) if v > 0]
-    return bool(after) and not (before and after[0] >= before[0])
+    before = [(RELATIVE.search(k) is not None, v) for k, v in ceilings_in(old, 1.0) if v > 0]
+    after = [(RELATIVE.search(k) is not None, v) for k, v in ceilings_in(new, 1.0) if v > 0]
+    if not after:
+        return False
+    if not before or before[0][0] != after[0][0]:
+        return True  # newly set, or a share of memory swapped for bytes (or back): no raise to tell without the limit
+    return after[0][1] < before[0][1]
 
 
 def candidates(facts: Facts) -> list[tuple[Ref, Ref, str, datetime, str]]:

@@ -2,9 +2,10 @@
 the container since.
 
 A managed runtime collects garbage when its heap nears the ceiling it is told, not when the cgroup is full: V8
-grows old space up to `--max-old-space-size` (MiB, in `NODE_OPTIONS` or the command), HotSpot up to `-Xmx` (or
-`-XX:MaxRAMPercentage` of the container's memory; 100 or more leaves nothing for metaspace, threads and buffers),
-Go's collector paces itself to `GOMEMLIMIT`, .NET's to `DOTNET_GCHeapHardLimit` (hexadecimal bytes). Set that
+grows old space up to `--max-old-space-size` (MiB, in `NODE_OPTIONS` or the command), HotSpot up to `-Xmx` /
+`-XX:MaxHeapSize` (or `-XX:MaxRAMPercentage` of the container's memory, JDK 8's `-XX:MaxRAMFraction` a divisor of
+it; 100% leaves nothing for metaspace, threads and buffers), Go's collector paces itself to `GOMEMLIMIT`, .NET's to
+`DOTNET_GCHeapHardLimit` (hexadecimal bytes) or `DOTNET_GCHeapHardLimitPercent` (a hexadecimal share). Set that
 ceiling at or above the container's `limits.memory` (a value copied from a bigger VM, an env ConfigMap edited
 for "more headroom") and the runtime never collects in time: the kernel ends the process at the cgroup limit,
 exit code 137, reason OOMKilled, every few minutes, and callers see resets and 502s. The runtime's own log says
@@ -59,12 +60,18 @@ _XMX = re.compile(r"(?<![\w-])-Xmx(\d+)([kKmMgGtT]?)(?![\w])")
 """HotSpot/OpenJ9's maximum heap, bytes unless suffixed."""
 _RAM_PCT = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
 """HotSpot's heap as a share of the container's memory."""
+_MAX_HEAP = re.compile(r"-XX:MaxHeapSize=(\d+)([kKmMgGtT]?)(?![\w])")
+"""HotSpot's long spelling of -Xmx (bytes unless suffixed)."""
+_RAM_FRACTION = re.compile(r"-XX:MaxRAMFraction=(\d+)\b")
+"""JDK 8's heap as the container's memory divided by a whole number (1 is all of it)."""
 _GO = re.compile(r"\bGOMEMLIMIT=['\"]?(\d+)\s*([KMGT]i?B|B)?\b")
 """Go's soft memory limit (bytes, or B/KiB/MiB/GiB/TiB)."""
 _DOTNET = re.compile(r"\b(?:DOTNET|COMPlus)_GCHeapHardLimit=['\"]?(?:0x)?([0-9A-Fa-f]+)\b")
 """.NET's GC heap hard limit: the runtime reads the value as hexadecimal bytes."""
-KEYS = re.compile(r"max[-_]old[-_]space|NODE_OPTIONS|-Xmx|Xmx|MaxRAMPercentage|JAVA_TOOL_OPTIONS|JAVA_OPTS|"
-                  r"JDK_JAVA_OPTIONS|_JAVA_OPTIONS|GOMEMLIMIT|GCHeapHardLimit", re.I)
+_DOTNET_PCT = re.compile(r"\b(?:DOTNET|COMPlus)_GCHeapHardLimitPercent=['\"]?(?:0x)?([0-9A-Fa-f]+)\b")
+""".NET's GC heap hard limit as a share of the container's memory, in hexadecimal (0x64 is 100%)."""
+KEYS = re.compile(r"max[-_]old[-_]space|NODE_OPTIONS|-Xmx|Xmx|MaxRAMPercentage|MaxHeapSize|MaxRAMFraction|"
+                  r"JAVA_TOOL_OPTIONS|JAVA_OPTS|JDK_JAVA_OPTIONS|_JAVA_OPTIONS|GOMEMLIMIT|GCHeapHardLimit", re.I)
 """A write's diff naming a heap-ceiling setting (an env key or a flag)."""
 
 
@@ -101,6 +108,13 @@ def ceilings_in(text: str, limit: float) -> list[tuple[str, float]]:
         out.append((m[0], float(m[1]) * _UNITS[m[2].lower()]))
     for m in _RAM_PCT.finditer(text):
         out.append((m[0], limit * float(m[1]) / 100))
+    for m in _MAX_HEAP.finditer(text):
+        out.append((m[0], float(m[1]) * _UNITS[m[2].lower()]))
+    for m in _RAM_FRACTION.finditer(text):
+        if int(m[1]) > 0:
+            out.append((m[0], limit / int(m[1])))
+    for m in _DOTNET_PCT.finditer(text):
+        out.append((m[0], limit * int(m[1], 16) / 100))
     for m in _GO.finditer(text):
         out.append((m[0], float(m[1]) * _UNITS[(m[2] or "").lower()]))
     for m in _DOTNET.finditer(text):

@@ -96,3 +96,45 @@ def test_options_variable_changed_in_what_is_not_a_ceiling_is_not_blamed() -> No
 
 def test_rise_after_an_image_bump_is_not_blamed_here() -> None:
     assert gt.found(_jvm(diff="data key LOG_LEVEL 'info' -> 'debug'", rose=35)) == []
+
+
+# ---- other exporters' names for the collection counter (issue #12 audit) ----
+
+
+def _read_with(counter: str, diff: str, kind: str, name: str, ns: str, rose: int) -> Facts:
+    """read() against a Prometheus that answers a step only when the query names `counter` (the one the
+    workload's exporter publishes)."""
+    facts = _facts(kind, ns, name, diff, name, rose=None)
+    facts.reads.clear()
+
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
+        series = [{"change": {"at": _stamp(rose), "before": 0.05, "after": 12.0}}] if counter in args["query"] else []
+        return ToolOutcome(tool=tool, arguments=args, ok=True, data={"series": series}, text="", evidence_id="E5")
+
+    asyncio.run(gt.read(None, facts, call, _stamp(0)))  # type: ignore[arg-type]
+    return facts
+
+
+OTEL_JVM = "api env JAVA_TOOL_OPTIONS='-XX:MaxRAMPercentage=75' -> '-XX:MaxHeapSize=256m'"
+NET_DIFF = "billing env DOTNET_GCHeapHardLimit (unset) -> DOTNET_GCHeapHardLimit='0x10000000'"
+
+
+def test_opentelemetry_jvm_gc_duration_count_after_a_max_heap_size_cut() -> None:
+    [hit] = gt.found(_read_with("jvm_gc_duration_seconds_count", OTEL_JVM, "Deployment", "api", "shop", rose=35))
+    assert hit.target.name == "api" and hit.after == 12.0
+
+
+def test_twin_opentelemetry_jvm_rise_long_before_the_cut() -> None:
+    assert gt.found(_read_with("jvm_gc_duration_seconds_count", OTEL_JVM, "Deployment", "api", "shop",
+                               rose=300)) == []
+
+
+def test_prometheus_net_collection_count_after_a_dotnet_hard_limit() -> None:
+    [hit] = gt.found(_read_with("dotnet_collection_count_total", NET_DIFF, "Deployment", "billing", "pay", rose=38))
+    assert hit.target.name == "billing"
+
+
+def test_twin_prometheus_net_rise_after_a_raised_limit() -> None:
+    raised = "billing env DOTNET_GCHeapHardLimit='0x10000000' -> DOTNET_GCHeapHardLimit='0x40000000'"
+    assert gt.found(_read_with("dotnet_collection_count_total", raised, "Deployment", "billing", "pay",
+                               rose=38)) == []

@@ -122,3 +122,51 @@ def test_node_old_space_and_ram_percentage_are_read_against_the_limit() -> None:
     assert hc.ceilings_in("NODE_OPTIONS=--max-old-space-size=3072", limit) == [("--max-old-space-size=3072",
                                                                                 3072.0 * 1024 ** 2)]
     assert hc.ceilings_in("JAVA_OPTS=-XX:MaxRAMPercentage=100.0", limit)[0][1] == limit
+
+
+# ---- the same ceiling in other spellings (issue #12 audit): HotSpot's long form, JDK 8's fraction, .NET's share ----
+
+
+def _jdk(options: str, memory: str = "1536Mi") -> Facts:
+    """A JDK_JAVA_OPTIONS env ConfigMap edited (its diff shows the key only), read by a Deployment through envFrom."""
+    change = _change("ConfigMap", "quotes", "pricer-jvm", ["data key JDK_JAVA_OPTIONS changed"],
+                     related=[{"kind": "Deployment", "namespace": "quotes", "name": "pricer"}])
+    return Facts(at=AT, changes={"changes": [change]}, changes_id="E2", scan=_oom("Deployment", "quotes", "pricer", 25),
+                 scan_id="E1", objects=[_workload("Deployment", "quotes", "pricer", memory,
+                                                  envFrom=[{"configMapRef": {"name": "pricer-jvm"}}]),
+                                        _config_map("quotes", "pricer-jvm", {"JDK_JAVA_OPTIONS": options})])
+
+
+def test_hotspot_max_heap_size_long_form_above_the_limit() -> None:
+    [hit] = hc.found(_jdk("-XX:+UseZGC -XX:MaxHeapSize=2g"))
+    assert hit.ceiling.setting == "-XX:MaxHeapSize=2g" and hit.ceiling.carrier.name == "pricer-jvm"
+
+
+def test_twin_hotspot_max_heap_size_under_the_limit() -> None:
+    assert hc.found(_jdk("-XX:+UseZGC -XX:MaxHeapSize=1g")) == []
+
+
+def test_jdk8_ram_fraction_of_one_is_the_whole_limit() -> None:
+    [hit] = hc.found(_jdk("-XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=1"))
+    assert hit.ceiling.ceiling == hit.ceiling.limit
+
+
+def test_twin_jdk8_ram_fraction_of_two_leaves_half() -> None:
+    assert hc.found(_jdk("-XX:+UseCGroupMemoryLimitForHeap -XX:MaxRAMFraction=2")) == []
+
+
+def _dotnet_share(hex_value: str) -> Facts:
+    env = [{"name": "DOTNET_GCHeapHardLimitPercent", "value": hex_value}]
+    diff = f"ledger env DOTNET_GCHeapHardLimitPercent='0x4B' -> '{hex_value}'"
+    change = _change("Deployment", "pay", "ledger", [diff])
+    return Facts(at=AT, changes={"changes": [change]}, changes_id="E2", scan=_oom("Deployment", "pay", "ledger", 20),
+                 scan_id="E1", objects=[_workload("Deployment", "pay", "ledger", "768Mi", env=env)])
+
+
+def test_dotnet_hard_limit_percent_read_as_a_hex_share_of_the_limit() -> None:
+    [hit] = hc.found(_dotnet_share("0x64"))  # 100%
+    assert hit.ceiling.ceiling == hit.ceiling.limit and "Percent" in hit.ceiling.setting
+
+
+def test_twin_dotnet_hard_limit_percent_under_the_limit() -> None:
+    assert hc.found(_dotnet_share("0x4B")) == []  # 75%
