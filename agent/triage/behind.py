@@ -123,6 +123,8 @@
   run of the same owner took: the CronJob's template ceiling; downstream readers of its output find it stale.
 - agent.triage.region_mismatch: an object store refusing requests signed for another region (S3 'the region X is
   wrong; expecting Y') after a ConfigMap or env write set that region: the write.
+- agent.triage.visibility_delay: a writer's commit/checkpoint (under exactly-once) or flush interval raised past the
+  age a reader's staleness guard accepts (max_age_ms), the reader refusing what it gets: the write.
 - agent.triage.tunnel_mtu: a VPN tunnel gateway's MTU (its log's `ip link set mtu 1500 ... dev wg0`, a WireGuard
   config) with no room for its encapsulation, set before other workloads' reads began to stall mid-transfer.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
@@ -271,6 +273,7 @@ from agent.triage import (
     gpu_sharing,
     group_ceiling,
     handoff_unconsumed,
+    visibility_delay,
     region_mismatch,
     heap_metric,
     hpa_limited,
@@ -436,6 +439,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gc_thrash,
                             selector_orphan,
                             handoff_unconsumed,
+                            visibility_delay,
                             region_mismatch,
                             job_deadline,
                             vpa_limits,
