@@ -42,15 +42,20 @@ KINDS = ("Logstash", "ConfigMap", "FluentBit", "ClusterFluentBitConfig", "Parser
          "ClusterFluentdConfig", "Filter", "ClusterFilter", "Flow", "ClusterFlow", "OpenTelemetryCollector",
          "PodLogs", "VectorPipeline", "ClusterVectorPipeline")
 _ZONE = r"(?P<zone>[A-Z][A-Za-z_]+(?:/[A-Za-z_+-]+)+|UTC|GMT|Z|[+-]\d{2}:?\d{2})"
-DIRECTIVE = re.compile(r"(?P<key>\btime_?zone|\btime_?offset|\blocation)\b"
-                       rf"[\"']?\s*(?:=>|=|:|\s)\s*[\"']?{_ZONE}[\"']?", re.I)
+DIRECTIVE = re.compile(r"(?P<key>\btime[_-]?zone|\btime_?offset|\blocation|\btz)\b"
+                       rf"[\"']?\s*(?:=>|=|:|\(|\s)\s*[\"']?{_ZONE}[\"']?", re.I)
 """`timezone => "Europe/Berlin"`, `timezone +09:00`, `Time_Offset +0100`, `timezone: "America/New_York"`,
-`location: Asia/Tokyo`: a parser told which zone a naive timestamp is in."""
-NAIVE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?![.,]?\d)"
-                   r"(?!\s?(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\b)")
-"""A timestamp written with no zone or offset after it (`2026-03-01 10:15:02,331 INFO`)."""
+`location: Asia/Tokyo`, syslog-ng's `time-zone("Asia/Tokyo")` (and `recv-time-zone(...)`), Splunk props.conf's
+`TZ = America/Chicago`: a parser told which zone a naive timestamp is in."""
+NAIVE = re.compile(r"(?:(?<![\d/-])\d{4}(?P<sep>[-/])\d{2}(?P=sep)\d{2}[ T]|"
+                   r"(?<![\w:])(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d )"
+                   r"\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?![.,]?\d)(?!\s?(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\b)")
+"""A timestamp written with no zone or offset after it: ISO-like (`2026-03-01 10:15:02,331 INFO`), slashed as Go's
+standard log and nginx's error log write it (`2026/03/01 10:15:02`), or a BSD syslog stamp (`Mar  1 10:15:02`)."""
 PIPELINE = re.compile(r"logstash|fluent|\[PARSER\]|\[INPUT\]|\[OUTPUT\]|vector|\[sources|\[sinks|\[transforms|"
-                      r"promtail|pipeline_stages|filelog|\bloki\b|elasticsearch|opensearch|\bdate\s*\{", re.I)
+                      r"promtail|pipeline_stages|filelog|\bloki\b|elasticsearch|opensearch|\bdate\s*\{|"
+                      r"syslog-ng|\bsource\s+s_\w+|date-parser|rsyslog|filebeat|props\.conf|\bsourcetype\b|"
+                      r"\bTIME_FORMAT\b", re.I)
 """What a log pipeline's config says of itself: a ConfigMap without it (an app's own `timezone:`) is not one."""
 Call = Callable[..., Awaitable[Any]]
 

@@ -93,3 +93,36 @@ def test_an_incident_not_about_missing_logs_reads_nothing() -> None:
     busy = Subject(names=["settle-worker", "latency", "high"], phrases=["settle-worker-latency-high"])
     found, seen = _run({"parsers.conf": FLUENT_BIT}, subject=busy)
     assert found == [] and seen == []
+
+
+# ---- other pipelines' zone wording and other naive stamps (issue #12 audit: ISO-dashed stamps and key=/key: only) --
+
+GO_LINE = "2026/11/09 11:58:40 settle: settled 40 invoices in 212 ms"
+SYSLOG_LINE = "Nov  9 11:58:40 settle-7c9d8 settle[1]: settled 40 invoices in 212 ms"
+SYSLOG_NG = ('@version: 4.8\nsource s_app { file("/var/log/app/*.log"); };\n'
+             'parser p_stamp { date-parser(format("%Y/%m/%d %H:%M:%S") template("${DATE}") time-zone("ZONE")); };\n'
+             'destination d_es { elasticsearch-http(url("https://es:9200/_bulk")); };\n')
+SPLUNK = "[settle:app]\nTIME_FORMAT = %b %d %H:%M:%S\nTZ = {zone}\nSHOULD_LINEMERGE = false\n"
+
+
+def test_a_syslog_ng_time_zone_on_go_slashed_stamps_is_named() -> None:
+    [s], _ = _run({"syslog-ng.conf": SYSLOG_NG.replace("ZONE", "Asia/Tokyo")}, line=GO_LINE)
+    assert s.zone == "Asia/Tokyo" and s.shift == timedelta(hours=9) and "in the past" in lt.finding(s)["message"]
+
+
+def test_a_splunk_props_tz_on_bsd_syslog_stamps_is_named() -> None:
+    [s], _ = _run({"props.conf": SPLUNK.format(zone="America/Chicago")}, line=SYSLOG_LINE)
+    assert s.zone == "America/Chicago" and s.shift == timedelta(hours=-6)
+
+
+def test_a_syslog_ng_time_zone_equal_to_utc_names_nothing() -> None:
+    assert _run({"syslog-ng.conf": SYSLOG_NG.replace("ZONE", "Etc/UTC")}, line=GO_LINE)[0] == []
+
+
+def test_a_splunk_tz_over_stamps_that_carry_their_offset_names_nothing() -> None:
+    stamped = "2026/11/09 11:58:40 +0000 settle: settled 40 invoices"
+    assert _run({"props.conf": SPLUNK.format(zone="America/Chicago")}, line=stamped)[0] == []
+
+
+def test_an_apps_own_tz_key_outside_a_pipeline_names_nothing() -> None:
+    assert _run({"app.env": "TZ = America/Chicago\nWORKERS = 4\n"}, line=GO_LINE)[0] == []
