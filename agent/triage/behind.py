@@ -172,6 +172,8 @@
   written with outgoing NAT off before the pods on the nodes it selects timed out to everything outside.
 - agent.triage.secret_store: a shared secret store (ClusterSecretStore, SecretStore, VaultAuth) written before every
   delivery object fetching through it stopped syncing, the workloads reading their Secrets failing.
+- agent.triage.pool_raised: another workload's rollout raised its connection pool on a database it shares with
+  workloads refused at the server's connection ceiling (Too many connections, too many clients) since.
 - agent.triage.rotation_unstored: a rotator run that issued a new credential at its provider (and retired the old)
   but failed to store it in the Secret its consumers read, refused for authentication since.
 - agent.triage.requester_pays: a bucket switched to Requester Pays whose cross-account readers are denied since
@@ -308,6 +310,7 @@ from agent.triage import (
     pod_network_identity,
     policy_cut,
     pool_nat,
+    pool_raised,
     pool_shrunk,
     port_protocol,
     port_unadmitted,
@@ -424,7 +427,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             pipeline_backpressure, telemetry_intake, agent_disk_buffer, route_unmatched, cloud_actor,
                             snat_agent, nat_ports, tunnel_mtu,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
-                            transit_required, group_ceiling, requester_pays, rotation_unstored,
+                            transit_required, group_ceiling, requester_pays, rotation_unstored, pool_raised,
                             token_lifetime, engine_memory, run_lock, queue_quota,
                             entry_encoding,
                             produced_format,

@@ -133,6 +133,13 @@ def ceiling_setting(params: dict[str, str], engine: Ceiling, diff: str) -> tuple
     return None
 
 
+def _words(entry: dict[str, Any]) -> str:
+    """What a log entry said: its message and its example line (a framework's header line may be the example
+    while the message holds the words)."""
+    return " ".join(dict.fromkeys(str(entry.get(k)) for k in ("message", "example") if entry.get(k))) \
+        or said_by(entry)
+
+
 def _store(facts: Facts) -> dict[str, Any]:
     return facts.reads.setdefault(STORE, {})  # type: ignore[no-any-return]
 
@@ -140,10 +147,10 @@ def _store(facts: Facts) -> dict[str, Any]:
 def refused(log: LogEvidence) -> tuple[Ceiling, str, datetime | None] | None:
     """The engine whose ceiling refusal a pod's errors carry, the shortest such line and when it was first seen."""
     for engine in CEILINGS:
-        hits = [e for e in log.entries() if engine.refusal.search(said_by(e))]
+        hits = [e for e in log.entries() if engine.refusal.search(_words(e))]
         if hits:
             first = min((t for t in (parse_time(e.get("first_seen")) for e in hits) if t is not None), default=None)
-            return engine, said_by(min(hits, key=lambda e: len(said_by(e)))), first
+            return engine, _words(min(hits, key=lambda e: len(_words(e)))), first
     return None
 
 
@@ -234,7 +241,7 @@ def finding(h: Hit, at: datetime) -> dict[str, Any]:
     quote = h.said[max(0, hit.start() - 10) if hit else 0:][:120]
     message = (f"{h.group} (parameter group of {', '.join(h.users[:2])}) was written {ago} before the alert: "
                f"{h.setting} = {h.value}; {h.engine.meaning}. Its client {h.client.namespace}/{h.client.name} "
-               f"({h.where}) is refused since {h.first.strftime('%H:%M')}: '{quote}'. Revert the parameter (or "
+               f"({h.where}) is refused: '{quote}'. Revert the parameter (or "
                f"give the store room) and the clients recover; their errors are the symptom, not the cause")
     return {"check": CHECK, "severity": "critical", "reason": "ParameterGroupCeiling",
             "object": {"kind": h.group.kind, "namespace": h.group.namespace, "name": h.group.name},

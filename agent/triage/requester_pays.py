@@ -77,11 +77,18 @@ def switched(change: dict[str, Any]) -> str:
 
 def denied(log: LogEvidence) -> tuple[str, datetime | None]:
     """The shortest denial line among a pod's errors and when denials were first seen."""
-    hits = [e for e in log.entries() if DENIED.search(said_by(e))]
+    hits = [e for e in log.entries() if DENIED.search(_words(e))]
     if not hits:
         return "", None
     first = min((t for t in (parse_time(e.get("first_seen")) for e in hits) if t is not None), default=None)
-    return said_by(min(hits, key=lambda e: len(said_by(e)))), first
+    return _words(min(hits, key=lambda e: len(_words(e)))), first
+
+
+def _words(entry: dict[str, Any]) -> str:
+    """What a log entry said: its message and its example line (a framework's header line may be the example
+    while the message holds the words)."""
+    return " ".join(dict.fromkeys(str(entry.get(k)) for k in ("message", "example") if entry.get(k))) \
+        or said_by(entry)
 
 
 def _store(facts: Facts) -> dict[str, Any]:
@@ -166,8 +173,8 @@ def finding(s: Switched, at: datetime) -> dict[str, Any]:
     quote = s.said[max(0, hit.start() - 30) if hit else 0:][:110]
     message = (f"{s.bucket} was switched to Requester Pays {ago} before the alert ({s.field[:80]}): every request "
                f"from another account must now name its payer (S3 x-amz-request-payer: requester, GCS userProject); "
-               f"its reader {s.reader.namespace}/{s.reader.name} ({s.where}) is denied since "
-               f"{s.first.strftime('%H:%M')}: '{quote}'{cross}. Make the reader send the request-payer option or "
+               f"its reader {s.reader.namespace}/{s.reader.name} ({s.where}) is denied: "
+               f"'{quote}'{cross}. Make the reader send the request-payer option or "
                f"switch the bucket back to BucketOwner")
     return {"check": CHECK, "severity": "critical", "reason": "RequesterPays",
             "object": {"kind": s.bucket.kind, "namespace": s.bucket.namespace, "name": s.bucket.name},
