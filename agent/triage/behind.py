@@ -143,6 +143,8 @@
   (lower priority, preemptionPolicy Never) while lower pods hold the room: the PriorityClass or template write.
 - agent.triage.expander_preference: a node autoscaler's priority ranking (cluster-autoscaler priority expander) written
   to put first a group its own log says does not grow (capacity, quota, timeout) while pods are Pending.
+- agent.triage.interruption_dropped: a node lifecycle controller's rollout that turned off its interruption handling
+  (Karpenter's interruption queue, a termination handler's draining switch) before nodes vanished with their pods.
 - agent.triage.node_prerequisite: a workload failing in its software's wording of a node prerequisite (vm.max_map_count,
   strict overcommit, exec format error...) on exactly the nodes a tuning DaemonSet's or a node template's write touched.
 - agent.triage.upgrade_refusal: a controller upgraded (major/minor image move) that since refuses an object nobody
@@ -266,6 +268,7 @@ from agent.triage import (
     ephemeral_growth,
     eviction_shield,
     expander_preference,
+    interruption_dropped,
     expansion_refused,
     family_gap,
     gate_baseline,
@@ -397,6 +400,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             value_shape, position_store, volume_binding, volume_source,
                             preemption_stance,
                             expander_preference,
+                            interruption_dropped,
                             written_secret_readers, credential_write, time_source,
                             identity_binding,
                             pool_nat,
