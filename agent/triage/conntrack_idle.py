@@ -5,13 +5,15 @@ conntrack table (kube-proxy iptables/IPVS) or Cilium's BPF table. An established
 the established timeout is dropped, and the next packet of that connection no longer matches a translation: the
 peer answers with a reset or the packet is lost. Applications see it only on connections that sat idle longer than
 that timeout (a database pool, an HTTP keep-alive pool): `I/O error`, `server closed the connection unexpectedly`,
-`connection reset by peer`, `EOF`, after a quiet spell, and only on the nodes where the setting was written.
+`connection reset by peer`, Node's `ECONNRESET`, MySQL's `Lost connection to MySQL server`, JDBC's
+`Communications link failure`, `EOF`, after a quiet spell, and only on the nodes where the setting was written.
 Linux keeps such an entry five days by default and kube-proxy 24 h; TCP keepalive probes (Linux's default
 `tcp_keepalive_time` is 7200 s) refresh it, so a timeout below the keepalive time kills idle connections.
 
 This module names a recent write that set the established timeout (the sysctl
 `net.netfilter.nf_conntrack_tcp_timeout_established` in a node-tuning DaemonSet or sysctl ConfigMap, kube-proxy's
-`--conntrack-tcp-timeout-established` / `tcpEstablishedTimeout`, Cilium's `bpf-ct-timeout-regular-tcp`) lower than
+`--conntrack-tcp-timeout-established` / `tcpEstablishedTimeout`, its IPVS table's `--ipvs-tcp-timeout` /
+`ipvs.tcpTimeout`, Cilium's `bpf-ct-timeout-regular-tcp`; 0, "leave the kernel's value", sets nothing) lower than
 before and below the TCP keepalive time in force, when the incident is about a node or its logs show connections
 closed under the clients. It reads nothing beyond the survey's change timeline.
 """
@@ -50,13 +52,17 @@ TIMERS: tuple[Timer, ...] = (
           "kube-proxy's conntrack tcpEstablishedTimeout (nf_conntrack_tcp_timeout_established)", 86400.0),
     Timer(re.compile(r"bpf-ct-timeout-regular-tcp\W{1,6}" + _DURATION, re.I),
           "Cilium's bpf-ct-timeout-regular-tcp (its conntrack established timeout)", 21600.0),
+    Timer(re.compile(r"(?:--ipvs-tcp-timeout|\btcpTimeout)\W{1,6}" + _DURATION, re.I),
+          "kube-proxy's IPVS tcpTimeout (the IPVS table's idle timeout for established TCP)", 900.0),
 )
+"""The kernel's default for IPVS established TCP is 900 s; kube-proxy's 0 leaves it as it is."""
 
 _KEEPALIVE = re.compile(r"tcp_keepalive_time\W{1,6}(\d+)", re.I)
 
 CLOSED = re.compile(r"connection reset|reset by peer|server closed the connection|closed the connection|"
-                    r"unexpected EOF|\bEOF\b|broken pipe|I/O error|connection (?:was )?closed|terminating connection",
-                    re.I)
+                    r"unexpected EOF|\bEOF\b|broken pipe|I/O error|connection (?:was )?closed|terminating connection|"
+                    r"\bECONNRESET\b|\bEPIPE\b|Lost connection to (?:MySQL )?server|server has gone away|"
+                    r"Communications link failure|connection (?:was )?lost", re.I)
 """Clients' words for a connection the far side no longer knows."""
 
 
@@ -102,9 +108,9 @@ def lowered(line: str) -> list[tuple[str, float, float, float]]:
             lead = re.match(r"\s*" + _DURATION, after)  # `key: old -> new`: the key printed once, before the arrow
             new = duration(lead.group(1)) if lead else None
             old = None if "(unset)" in before else old
-        if new is None:
-            continue
-        old = timer.default_s if old is None else old
+        if new is None or new == 0:
+            continue  # 0 is "leave the kernel's value" (kube-proxy) or no timeout: nothing lowered
+        old = timer.default_s if old is None or old == 0 else old
         keep = [float(v) for v in _KEEPALIVE.findall(after)]
         keepalive = keep[-1] if keep else KEEPALIVE_DEFAULT_S
         if new < old and new < keepalive:

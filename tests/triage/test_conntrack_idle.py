@@ -95,3 +95,41 @@ def test_twin_same_write_but_the_incident_is_not_about_connections() -> None:
 def test_durations() -> None:
     assert [conntrack_idle.duration(t) for t in ("300", "5m0s", "24h0m0s", "1.5h", "250ms", "soon")] == \
         [300.0, 300.0, 86400.0, 5400.0, 0.25, None]
+
+
+# ---- kube-proxy's IPVS table and other clients' words for a cut connection (issue #12 audit) ----
+
+IPVS_CM = "data.config.conf: ipvs.tcpTimeout: 0s -> {value}"
+NODE_RESET = "Error: read ECONNRESET at TCP.onStreamRead (node:internal/stream_base_commons:217:20)"
+MYSQL_LOST = "pymysql.err.OperationalError: (2013, 'Lost connection to MySQL server during query')"
+
+
+def test_ipvs_tcp_timeout_in_kube_proxy_config_with_node_resets() -> None:
+    facts = _facts(IPVS_CM.format(value="5m"), ns="kube-system", name="kube-proxy", message=NODE_RESET)
+    [hit] = conntrack_idle.found(facts, set())
+    assert (hit.old_s, hit.new_s) == (900.0, 300.0) and "IPVS" in hit.timer
+
+
+def test_twin_ipvs_tcp_timeout_zero_leaves_the_kernel_value() -> None:
+    facts = _facts(IPVS_CM.format(value="0s").replace("0s -> 0s", "15m -> 0s"), ns="kube-system", name="kube-proxy",
+                   message=NODE_RESET)
+    assert conntrack_idle.found(facts, set()) == []
+
+
+def test_ipvs_tcp_timeout_flag_on_the_daemonset_with_mysql_lost_connections() -> None:
+    line = "kube-proxy args ['--proxy-mode=ipvs'] -> ['--proxy-mode=ipvs', '--ipvs-tcp-timeout=10m0s']"
+    facts = _facts(line, kind="DaemonSet", ns="kube-system", name="kube-proxy", message=MYSQL_LOST)
+    [hit] = conntrack_idle.found(facts, set())
+    assert hit.new_s == 600.0
+
+
+def test_twin_ipvs_flag_above_the_keepalive_time() -> None:
+    line = "kube-proxy args ['--proxy-mode=ipvs'] -> ['--proxy-mode=ipvs', '--ipvs-tcp-timeout=3h']"
+    facts = _facts(line, kind="DaemonSet", ns="kube-system", name="kube-proxy", message=MYSQL_LOST)
+    assert conntrack_idle.found(facts, set()) == []
+
+
+def test_twin_a_refused_connection_is_not_a_cut_one() -> None:
+    facts = _facts(IPVS_CM.format(value="5m"), ns="kube-system", name="kube-proxy",
+                   message="Error: connect ECONNREFUSED 10.96.12.4:5432")
+    assert conntrack_idle.found(facts, set()) == []
