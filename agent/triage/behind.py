@@ -192,6 +192,8 @@
   semaphore, pool) while the runs that refer to it wait on that lock by name.
 - agent.triage.queue_quota: a batch admission queue (Kueue ClusterQueue nominalQuota, Volcano Queue capability) written
   below what a named workload's admission record asks: it is never admitted (Job suspended, no pods), nothing fails.
+- agent.triage.flush_starved: a sink's flush settings written to size only (Kafka Connect rotate.*.interval.ms removed,
+  Logstash time_file 0) for the topic/table/bucket a late-output incident names: no file lands, lag climbs.
 - agent.triage.ephemeral_growth: a workload write raising a growth setting (retention, cache size) whose pod on the
   node under DiskPressure keeps that data on an emptyDir without sizeLimit.
 - agent.triage.class_performance: a storage class (re)created without the iops/throughput keys its sibling of
@@ -271,6 +273,7 @@ from agent.triage import (
     interruption_dropped,
     expansion_refused,
     family_gap,
+    flush_starved,
     gate_baseline,
     gc_thrash,
     gitops_prune,
@@ -432,7 +435,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             snat_agent, nat_ports, tunnel_mtu,
                             keyed_scaleout, queue_split, prefetch_hoard, redrive_job, scale_to_zero, scaler_paused,
                             transit_required, group_ceiling, requester_pays, rotation_unstored, pool_raised,
-                            token_lifetime, engine_memory, run_lock, queue_quota,
+                            token_lifetime, engine_memory, run_lock, queue_quota, flush_starved,
                             entry_encoding,
                             produced_format,
                             substitution_emptied,
