@@ -125,6 +125,8 @@
   wrong; expecting Y') after a ConfigMap or env write set that region: the write.
 - agent.triage.visibility_delay: a writer's commit/checkpoint (under exactly-once) or flush interval raised past the
   age a reader's staleness guard accepts (max_age_ms), the reader refusing what it gets: the write.
+- agent.triage.shuffle_release: a Spark setting written to let shuffle-holding executors go (a finite
+  shuffleTracking.timeout, shuffle service off) before a driver's FetchFailed / missing shuffle output: the write.
 - agent.triage.tunnel_mtu: a VPN tunnel gateway's MTU (its log's `ip link set mtu 1500 ... dev wg0`, a WireGuard
   config) with no room for its encapsulation, set before other workloads' reads began to stall mid-transfer.
 - agent.triage.scrape_growth: a ServiceMonitor/PodMonitor (or another scrape object) written shortly before a
@@ -281,6 +283,7 @@ from agent.triage import (
     gpu_sharing,
     group_ceiling,
     handoff_unconsumed,
+    shuffle_release,
     visibility_delay,
     region_mismatch,
     heap_metric,
@@ -449,6 +452,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             gc_thrash,
                             selector_orphan,
                             handoff_unconsumed,
+                            shuffle_release,
                             visibility_delay,
                             region_mismatch,
                             job_deadline,
