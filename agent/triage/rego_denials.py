@@ -18,7 +18,8 @@ before the write (a replay, a tail too short), only a header named by the writte
 
 `read` (reading only, only when the survey's timeline shows a write to a `.rego` data key in WINDOW): the written
 ConfigMap (its rego), the pods of its namespace that run OPA, their OPA container's decision lines and their
-proxy's 403 lines. `found` is pure over what was read.
+proxy's 403 lines, counted by the result shape those lines show (a boolean, or an object's `allowed`). `found` is
+pure over what was read.
 """
 
 from __future__ import annotations
@@ -47,13 +48,17 @@ MAX_PODS = 2
 TAIL = 3000
 
 _REGO_KEY = re.compile(r"data key (\S+\.rego)\b")
-_OPA_IMAGE = re.compile(r"openpolicyagent/opa|/opa:|opa-envoy|kube-mgmt", re.I)
+_OPA_IMAGE = re.compile(r"openpolicyagent/opa|/opa:|opa-envoy|kube-mgmt|enterprise-opa|/eopa:", re.I)
 _DENIED_BY_PROXY = re.compile(r"\b403\b[^\n]*(?:UAEX|ext_authz|forward[-_ ]?auth|opa)|(?:UAEX|ext_authz_denied)", re.I)
 _ENVOY_AUTHZ = re.compile(r"UAEX|ext_authz", re.I)
 DENIED = '"result":false'
 ALLOWED = '"result":true'
 """What OPA's decision log prints for a boolean decision (`"result":false`), counted before and since the write by
 the kubelet's stamps (agent.triage.log_since): the condensed answer of a long log keeps no time per line."""
+DENIED_OBJECT = '"allowed":false'
+ALLOWED_OBJECT = '"allowed":true'
+"""The same for a policy that answers an object (`"result":{"allowed":false,"http_status":403}`: the opa-envoy
+plugin's dynamic responses, a forward-auth policy): the boolean needles would count none of its decisions."""
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -136,7 +141,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                     entry[slot] = str(getattr(logs, "full_text", "") or logs.text or "")
                     entry["evidence"].append(logs.evidence_id)
             if opa:
-                for verdict, needle in (("denied", DENIED), ("allowed", ALLOWED)):
+                for verdict, needle in zip(("denied", "allowed"), needles(str(entry["decisions"])), strict=True):
                     got_split = await log_since.split(call, name, target.namespace, opa[0], needle,
                                                       since_moment(written_at),
                                                       f"survey-rego-{verdict}-{name}")
@@ -180,6 +185,22 @@ def decisions(text: str) -> list[Decision]:
             continue
         out.append(Decision(at, allowed, request_headers(entry)))
     return out
+
+
+def needles(text: str) -> tuple[str, str]:
+    """(denied, allowed) needles to count the decision lines by, from the shape of the results the read lines show:
+    object results when any decision answered an object, else boolean ones."""
+    for line in text.splitlines():
+        start = line.find("{")
+        if start < 0 or "decision" not in line.lower():
+            continue
+        try:
+            entry = json.loads(line[start:])
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("result"), dict):
+            return DENIED_OBJECT, ALLOWED_OBJECT
+    return DENIED, ALLOWED
 
 
 def request_headers(entry: dict[str, Any]) -> dict[str, str]:

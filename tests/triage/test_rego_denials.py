@@ -15,10 +15,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent.toolhub import ToolOutcome
 from agent.triage.facts import Facts
 from agent.triage.rego_denials import STORE, found, read, suspects
 from agent.triage.subject import Subject
-from tests.triage.doubles import RecordingHub
+from tests.triage.doubles import RecordingHub, outcome
 
 AT = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 WRITE = AT - timedelta(minutes=20)
@@ -124,3 +125,60 @@ def test_read_through_the_hub_finds_the_header() -> None:
     moments = {a.get("since_time") for t, a in hub.calls if t == "k8s_logs" and a.get("since_time")}
     assert moments == {iso(WRITE - timedelta(minutes=1))}
     assert not any("since" in a for t, a in hub.calls if t == "k8s_logs")
+
+
+# ---- object results counted through the hub (issue #12 audit: the counts' needles were the boolean ones only) -----
+
+def compact(t: datetime, result: Any, agent: str) -> str:
+    """A decision line as OPA writes it (compact JSON), for a policy answering an object."""
+    return json.dumps({"decision_id": "d", "input": {"attributes": {"request": {"http": {
+        "method": "GET", "path": "/api/orders", "headers": {"user-agent": agent}}}}}, "msg": "Decision Log",
+        "path": "ingress/authz", "result": result, "time": iso(t)}, separators=(",", ":"))
+
+
+def stamped_logs(lines: list[str]) -> Any:
+    """A k8s_logs answer that says how many lines contain the grep, since `since_time` when given."""
+    def answer(call: Any, eid: str) -> ToolOutcome:
+        needle = str(call.args.get("grep") or "").lower()
+        since = call.args.get("since_time")
+        kept = [ln for ln in lines if needle in ln.lower() and (not since or json.loads(ln)["time"] >= since)]
+        head = f"logs of {call.args['name']} container {call.args.get('container')}: {len(kept)} containing '{needle}'"
+        return outcome(True, {}, "\n".join([head, *kept]), eid)
+    return answer
+
+
+def object_policy_read(image: str, before_denied: int, after_denied: int) -> list[Any]:
+    pod = "orders-authz-5f6d7c8b9-x7k2m"
+    lines = [compact(WRITE - timedelta(minutes=30 - i), {"allowed": i >= before_denied, "http_status": 403},
+                     "okhttp/4.12") for i in range(30)]
+    lines += [compact(WRITE + timedelta(minutes=1 + i), {"allowed": i >= after_denied, "http_status": 403},
+                      "okhttp/4.12") for i in range(12)]
+    spec = {"kind": "Pod", "metadata": {"name": pod, "namespace": "shop", "ownerReferences": [{"kind": "ReplicaSet"}]},
+            "spec": {"containers": [{"name": "authz", "image": image}]}}
+    hub = RecordingHub(
+        objects={("ConfigMap", "shop", "orders-authz"): {"kind": "ConfigMap", "metadata": {"name": "orders-authz"},
+                                                        "data": {"authz.rego": "package ingress.authz\n"}},
+                 ("Pod", "shop", pod): spec},
+        lists={("Pod", "shop"): [{"name": pod, "images": [image]}]},
+        answers={"k8s_logs": stamped_logs(lines)})
+    facts = Facts(at=AT, changes={"changes": [rego_write("shop", "orders-authz", "authz.rego")]}, changes_id="C1")
+    asyncio.run(read(Subject(), facts, hub, iso(AT)))
+    return found(facts)
+
+
+def test_an_object_answering_policy_is_counted_by_its_allowed_field() -> None:
+    [d] = object_policy_read("openpolicyagent/opa:1.0.0-envoy", before_denied=0, after_denied=8)
+    assert d.denied == 8 and d.allowed == 5 and d.agent == "okhttp/4.12"
+
+
+def test_an_enterprise_opa_forward_auth_policy_is_read() -> None:
+    [d] = object_policy_read("ghcr.io/styrainc/enterprise-opa:1.30.0", before_denied=0, after_denied=6)
+    assert (d.policy.name, d.denied, d.allowed) == ("orders-authz", 6, 7)
+
+
+def test_object_denials_as_common_before_the_write_are_not_its_doing() -> None:
+    assert object_policy_read("openpolicyagent/opa:1.0.0-envoy", before_denied=20, after_denied=8) == []
+
+
+def test_an_enterprise_opa_allowing_everything_after_the_write_names_nothing() -> None:
+    assert object_policy_read("ghcr.io/styrainc/enterprise-opa:1.30.0", before_denied=0, after_denied=0) == []
