@@ -1,13 +1,13 @@
 """A load balancer's idle timeout raised above its backend's keep-alive timeout: the balancer reuses closed sockets.
 
-A load balancer (an AWS ALB or NLB, an Azure load balancer, ingress-nginx) keeps idle connections to its targets
-open for its own idle timeout and reuses them. When the backend closes an idle connection sooner (Node.js
-`keepAliveTimeout`, gunicorn `--keep-alive`, uvicorn `--timeout-keep-alive`), a request the balancer sends on it
-as the backend closes it gets no answer, and the balancer answers 502 to a few percent of requests, on every route.
-The backend's own logs show only successes (the failed requests never reached it) and a managed balancer's log is
-not in the cluster, so the one trace is the write that raised the balancer's idle timeout: a cluster-scoped
-IngressClassParams (every Ingress of its class), an Ingress or Service annotation, or the ingress controller's
-ConfigMap. The documented rule is that the target's idle timeout must exceed the balancer's.
+A load balancer (an AWS ALB or NLB, an Azure, OCI or DigitalOcean load balancer, ingress-nginx) keeps idle
+connections to its targets open for its own idle timeout and reuses them. When the backend closes an idle connection
+sooner (Node.js `keepAliveTimeout`, gunicorn `--keep-alive`, uvicorn `--timeout-keep-alive`), a request the balancer
+sends on it as the backend closes it gets no answer, and the balancer answers 502 to a few percent of requests, on
+every route. The backend's own logs show only successes (the failed requests never reached it) and a managed
+balancer's log is not in the cluster, so the one trace is the write that raised the balancer's idle timeout: a
+cluster-scoped IngressClassParams (every Ingress of its class), an Ingress or Service annotation, or the ingress
+controller's ConfigMap. The documented rule is that the target's idle timeout must exceed the balancer's.
 
 `keepalive_race` reads the other direction (the backend's setting lowered, shown by a proxy's premature-close
 log). This module names a recent write to a balancer setting when (a) its new idle timeout is above the backend's
@@ -45,6 +45,10 @@ BALANCER_KEYS: tuple[tuple[re.Pattern[str], str, float], ...] = (
     (re.compile(r"azure-load-balancer-tcp-idle-timeout", re.I), "the Azure load balancer's TCP idle timeout (minutes)",
      60.0),
     (re.compile(r"upstream-keepalive-timeout", re.I), "ingress-nginx's upstream-keepalive-timeout", 1.0),
+    (re.compile(r"oci-load-balancer-connection-idle-timeout", re.I),
+     "the OCI load balancer's connection idle timeout", 1.0),
+    (re.compile(r"do-loadbalancer-http-idle-timeout-seconds", re.I),
+     "the DigitalOcean load balancer's HTTP idle timeout", 1.0),
 )
 """A balancer's idle timeout for its target connections, by key as it is written, with its unit in seconds."""
 

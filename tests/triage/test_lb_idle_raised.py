@@ -153,3 +153,36 @@ def test_twin_write_too_old() -> None:
 def test_client_pool_keys_are_not_the_server_keep_alive() -> None:
     dep = _deployment("carts", "reg/carts:1", {"REDIS_IDLE_TIMEOUT": "5", "UPSTREAM_KEEPALIVE_TIMEOUT": "2"})
     assert lb_idle_raised.backend_idle(dep) is None
+
+
+# ---- other clouds' Service annotations for the same idle timeout (issue #12 audit) ----
+
+OCI = _change("Service", "shop", "carts",
+              ["metadata.annotations.service.beta.kubernetes.io/oci-load-balancer-connection-idle-timeout "
+               "'60' -> '300'"])
+DO = _change("Service", "shop", "carts",
+             ["metadata.annotations.service.beta.kubernetes.io/do-loadbalancer-http-idle-timeout-seconds "
+              "(unset) -> '120'"])
+
+
+def test_oci_service_annotation_above_gunicorn_keep_alive() -> None:
+    dep = _deployment("carts", "reg/carts-py:3.1", args=["--keep-alive", "75", "app:wsgi"])
+    [hit] = _run(_facts(OCI), {("Deployment", "shop", "carts"): dep}, [])
+    assert (hit.new_s, hit.old_s, hit.backend_s) == (300.0, 60.0, 75.0) and "OCI" in hit.setting
+
+
+def test_twin_oci_old_value_already_above_the_backend() -> None:
+    change = _change("Service", "shop", "carts", [OCI["diff"][0].replace("'60'", "'120'")])
+    dep = _deployment("carts", "reg/carts-py:3.1", args=["--keep-alive", "75"])
+    assert _run(_facts(change), {("Deployment", "shop", "carts"): dep}, []) == []
+
+
+def test_digitalocean_service_annotation_above_a_node_server_env() -> None:
+    dep = _deployment("carts", "reg/carts-node:5.0", env={"KEEP_ALIVE_TIMEOUT_MS": "65000"})
+    [hit] = _run(_facts(DO), {("Deployment", "shop", "carts"): dep}, [])
+    assert hit.new_s == 120.0 and hit.backend_s == 65.0 and "DigitalOcean" in hit.setting
+
+
+def test_twin_digitalocean_timeout_under_the_backend_keep_alive() -> None:
+    dep = _deployment("carts", "reg/carts-node:5.0", env={"KEEP_ALIVE_TIMEOUT_MS": "180000"})
+    assert _run(_facts(DO), {("Deployment", "shop", "carts"): dep}, []) == []
