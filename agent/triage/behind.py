@@ -42,6 +42,8 @@
   the subject;
 - agent.triage.family_gap: an egress policy that admits the outside world as IPv4 only (no ::/0) on a cluster using
   IPv6, while the subject fails to connect to an IPv6 address;
+- agent.triage.quota_demand: a replica floor (minReplicas, replicas) raised just before the node provisioner's
+  launches were refused for the cloud account's quota (VcpuLimitExceeded), its workload most of the Pending pods;
 - agent.triage.allowlist_miss: an egress allow-list by address (ipBlock, toCIDR, nets) written just before that
   holds no range with the public address the subject now fails to connect to (stale vendor ranges);
 - agent.triage.hpa_limited: an HPA whose ScalingLimited condition (ScaleUpLimit, TooManyReplicas) holds it below
@@ -283,6 +285,7 @@ from agent.triage import (
     gpu_sharing,
     group_ceiling,
     handoff_unconsumed,
+    quota_demand,
     shuffle_release,
     visibility_delay,
     region_mismatch,
@@ -416,6 +419,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             platform_spread,
                             egress_source,
                             family_gap,
+                            quota_demand,
                             allowlist_miss,
                             cloud_policy,
                             controller_api,
