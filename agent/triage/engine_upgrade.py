@@ -11,7 +11,9 @@ is hours older and in another namespace.
 agent.triage.limit_hit names a write that lowered such a limit (or raised what drives into it); this module
 covers the write that changed no setting: a rollout of the enforcing server (its object named like the software
 the limit table ties to the error, agent.triage.limit_table `engine`) whose image moved to another major or minor
-version within `LEAD` before the incident, when the clients' limit errors were not seen before it and the erring
+version within `LEAD` before the incident (or an operator's resource for it, matched by name or kind, whose image or
+version field was written to one: a RabbitmqCluster's `spec.image`, an Elasticsearch's or Strimzi Kafka's
+`version`; never a chart's version), when the clients' limit errors were not seen before it and the erring
 client's own workload did not roll out after it (then its own change, a slower job or a bigger batch, is the
 likelier story). The finding names the upgrade, the limit and its meaning, and the client's line. Twins: the same
 errors with the server unchanged or only patched, the upgrade with the clients failing in other words, the
@@ -40,9 +42,23 @@ LEAD = timedelta(hours=24)
 HISTORY_WINDOW = "24h"
 SLACK = timedelta(minutes=2)
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
-IMAGE_MOVE = re.compile(r"\bimage\s+(?P<old>\S+)\s+->\s+(?P<new>\S+)")
-"""A rollout diff's image line: `rabbitmq image repo/rabbitmq:3.8.9 -> repo/rabbitmq:3.13.7`."""
+IMAGE_MOVE = re.compile(r"\bimage(?:Name)?:?\s+['\"]?(?P<old>[^\s'\"]+)['\"]?\s+->\s+['\"]?(?P<new>[^\s'\"]+)")
+"""A rollout diff's image line (`rabbitmq image repo/rabbitmq:3.8.9 -> repo/rabbitmq:3.13.7`), or an operator
+resource's image field written (`spec.image: rabbitmq:3.9-management -> rabbitmq:3.13-management` on a
+RabbitmqCluster, `spec.imageName: ...postgresql:14.10 -> ...postgresql:16.2` on a CloudNativePG Cluster)."""
 VERSION = re.compile(r":v?(?P<major>\d+)\.(?P<minor>\d+)")
+VERSION_FIELD = re.compile(r"(?:^|[\s.])(?P<path>[\w.\[\]]*?)\bversion:?\s+['\"]?(?P<old>v?\d+\.\d+[^\s'\"]*)['\"]?"
+                           r"\s+->\s+['\"]?(?P<new>v?\d+\.\d+[^\s'\"]*)")
+"""An operator resource's server version written (`spec.version: 7.17.9 -> 8.12.0` on an ECK Elasticsearch,
+`spec.kafka.version: 3.6.1 -> 3.7.0` on a Strimzi Kafka): the operator rolls the server to it, often with no
+workload of its own in the timeline (Strimzi's pod sets, CloudNativePG's pods)."""
+BARE = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)")
+NOT_SERVER = re.compile(r"chart|helm|api_?version|schema|template", re.I)
+"""A version that is not the server's: a chart's, an API's, a schema's."""
+CORE_KINDS = frozenset({"ConfigMap", "Secret", "Service", "Ingress", "HorizontalPodAutoscaler", "Node", "Pod",
+                        "Event", "Job", "CronJob", "NetworkPolicy", "HelmRelease", "Application", "Kustomization",
+                        "ReplicaSet", "ControllerRevision", "ServiceAccount", "Namespace"})
+"""Kinds whose writes are never a server's operator-driven upgrade (a HelmRelease's version is its chart's)."""
 CLIENT_SIDE = frozenset({"kafka_poll_interval"})
 """Families whose limit the client sets (a Kafka consumer's max.poll.interval.ms): a server upgrade cannot bring it."""
 
@@ -100,12 +116,23 @@ def version_move(change: dict[str, Any]) -> tuple[str, str] | None:
     (a patch release, a digest, a tag without a version, no image line)."""
     for line in change.get("diff") or []:
         moved = IMAGE_MOVE.search(str(line))
-        if moved is None:
+        if moved is not None:
+            old, new = VERSION.search(moved["old"]), VERSION.search(moved["new"])
+        elif (field := VERSION_FIELD.search(str(line))) is not None and not NOT_SERVER.search(field["path"]):
+            moved, old, new = field, BARE.match(field["old"]), BARE.match(field["new"])
+        else:
             continue
-        old, new = VERSION.search(moved["old"]), VERSION.search(moved["new"])
         if old and new and (old["major"], old["minor"]) != (new["major"], new["minor"]):
             return moved["old"], moved["new"]
     return None
+
+
+def server_write(change: dict[str, Any], target: Ref) -> bool:
+    """A write that can upgrade a server: a workload's rollout, or a write to an operator's resource (a custom kind
+    holding the server's version or image)."""
+    if target.kind in WORKLOADS:
+        return change.get("type") == "rollout"
+    return target.kind not in CORE_KINDS and change.get("type") in ("other", "config", "rollout")
 
 
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
@@ -125,16 +152,17 @@ def found(facts: Facts) -> list[Upgrade]:
     errors = limit_errors(facts)
     if not errors:
         return []
-    writes = sorted(facts.writes_to(WORKLOADS, within=LEAD, deletions=False), key=lambda w: str(w[0].get("at")),
+    writes = sorted(facts.writes_to(None, within=LEAD, deletions=False), key=lambda w: str(w[0].get("at")),
                     reverse=True)
     for change, evidence, server in writes:
         moved, at = version_move(change), parse_time(change.get("at"))
-        if moved is None or at is None or change.get("type") != "rollout":
+        if moved is None or at is None or not server_write(change, server):
             continue
         for error in errors:
             engine = error.family.engine
             client = (error.log.namespace, workload_of_pod(error.log.pod))
-            if engine is None or not (engine.search(server.name) or engine.search(moved[1])):
+            if engine is None or not (engine.search(server.name) or engine.search(moved[1])
+                                      or engine.search(server.kind)):
                 continue
             if client == (server.namespace, server.name):
                 continue  # the server's own lines: the client is elsewhere

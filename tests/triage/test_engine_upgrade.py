@@ -110,3 +110,36 @@ def test_read_takes_a_day_of_changes_only_with_a_limit_error_in_view() -> None:
     quiet = RecordingHub(answers={"k8s_changes": outcome(True, history, evidence_id="H1")})
     asyncio.run(eu.read(Subject(namespace="ledger"), facts_for([], [client("a-0", "x", "timeout")]), quiet, iso(AT)))
     assert quiet.calls == []
+
+
+# ---- an operator's resource carries the upgrade (issue #12 audit: only Deployment/StatefulSet/DaemonSet images) ---
+
+
+def operator_write(kind: str, ns: str, name: str, line: str, minutes: int) -> dict[str, Any]:
+    return {"at": iso(AT - timedelta(minutes=minutes)), "type": "other",
+            "object": {"kind": kind, "namespace": ns, "name": name},
+            "summary": f"{kind} {ns}/{name} written by argocd-controller (generation 4): {line}", "diff": [line]}
+
+
+def test_a_rabbitmq_cluster_resources_image_move_is_named() -> None:
+    cr = operator_write("RabbitmqCluster", "messaging", "orders",
+                        "spec.image: rabbitmq:3.9.29-management -> rabbitmq:3.13.7-management", minutes=300)
+    [(ref, finding, _, _)] = eu.suspects(facts_for([cr], [client("invoicer-6c8d9f7b5-q2w3e", "billing", GO_ACK)]))
+    assert (ref.kind, ref.name) == ("RabbitmqCluster", "orders") and "consumer_timeout" in finding["message"]
+
+
+def test_an_elasticsearch_resources_version_field_is_named_by_its_kind() -> None:
+    cr = operator_write("Elasticsearch", "search", "catalog", "spec.version: 6.8.23 -> 7.17.9", minutes=150)
+    [(ref, finding, _, _)] = eu.suspects(facts_for([cr], [client("search-api-7d8f9c6b5-m2n4p", "shop", ES_BUCKETS)]))
+    assert (ref.kind, ref.name) == ("Elasticsearch", "catalog") and "6.8.23 -> 7.17.9" in finding["message"]
+
+
+def test_an_operator_resources_patch_version_names_nothing() -> None:
+    cr = operator_write("Elasticsearch", "search", "catalog", "spec.version: 7.17.8 -> 7.17.9", minutes=150)
+    assert eu.suspects(facts_for([cr], [client("search-api-7d8f9c6b5-m2n4p", "shop", ES_BUCKETS)])) == []
+
+
+def test_a_chart_version_is_not_the_servers() -> None:
+    helm = operator_write("HelmRelease", "search", "elasticsearch", "spec.chart.spec.version: 7.17.3 -> 8.5.1", 150)
+    crd = operator_write("ElasticsearchIndexTemplate", "search", "es-logs", "spec.chart.version: 1.4.0 -> 2.0.0", 150)
+    assert eu.suspects(facts_for([helm, crd], [client("search-api-7d8f9c6b5-m2n4p", "shop", ES_BUCKETS)])) == []
