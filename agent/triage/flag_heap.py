@@ -12,7 +12,8 @@ owner or selector, so the generic pieces call it lost capacity.
 This module pairs:
 
 1. a write within LEAD to an object that holds flags (its kind or changed path names flags/features) that turns a
-   flag on (a new value that is not off/false/disabled/0);
+   flag on (a new value that is not off/false/disabled/0), or that sets an environment-style flag key (`FEATURE_X`,
+   `FF_X`, `ENABLE_X`, `X_ENABLED`: a ConfigMap read through envFrom) to a boolean on;
 2. a workload in the same namespace whose template names that object or the written flag key (the OpenFeature
    operator's `openfeature.dev/featureflagsource` annotation, a flagd `--uri`, an env or arg), and whose pods' logs
    say the runtime ran out of heap, with the crashes (the scan's restart finding) first seen after the write.
@@ -51,6 +52,13 @@ HEAP_GONE = re.compile(r"heap out of memory|Reached heap limit|OutOfMemoryError(
 """A runtime's own words for its heap exhausted (not the kernel's OOM kill, not a GPU's)."""
 _FLAG_PATH = re.compile(r"(?:flags?|features?|toggles?)[.\[/]['\"]?(?P<key>[A-Za-z0-9_.-]+?)['\"]?[.\]/]", re.I)
 _OFF = re.compile(r"^\s*['\"]?(?:off|false|disabled?|no|0|none|control)['\"]?\s*$", re.I)
+_ENV_FLAG = re.compile(r"(?<![A-Za-z0-9_])(?P<key>(?:FEATURE|FF|FLAG|TOGGLE|ENABLE)_[A-Z0-9_]+|[A-Z][A-Z0-9_]*_ENABLED)"
+                       r"(?![A-Za-z0-9_])")
+"""A flag kept as an environment-style key (`FEATURE_X`, `FF_X`, `ENABLE_X`, `X_ENABLED`) in a ConfigMap or env."""
+_ON = re.compile(r"^\s*['\"]?(?:on|true|enabled?|yes|1)['\"]?\s*$", re.I)
+"""An environment-style flag's value switched on: only a boolean word (its other values are not a switch)."""
+WORKLOADS = ("Deployment", "StatefulSet")
+"""The kinds a crashing pod's workload is read as, in turn (a StatefulSet's pods are named `<name>-<ordinal>`)."""
 
 
 @dataclass
@@ -73,10 +81,12 @@ def _store(facts: Facts) -> dict[str, Any]:
 def _switched_on(line: str) -> str:
     """The flag key a diff line turns on (`spec.flagSpec.flags.X.defaultVariant = 'on'`, `features.X.enabled:
     false -> true`), or '' for a switch off or a line that names no flag."""
+    new = re.split(r" -> | = |: ", line)[-1] if re.search(r" -> | = |: ", line) else ""
     m = _FLAG_PATH.search(line)
     if m is None:
-        return ""
-    new = re.split(r" -> | = |: ", line)[-1] if re.search(r" -> | = |: ", line) else ""
+        env = _ENV_FLAG.search(line)
+        value = new.split("=", 1)[1] if re.match(r"\s*[A-Za-z0-9_]+=", new) else new  # `env X='a' -> X='b'`
+        return env["key"] if env and _ON.match(value) else ""
     return "" if not new or _OFF.match(new) else m["key"]
 
 
@@ -126,7 +136,8 @@ def _since(facts: Facts, workload: Ref) -> datetime | None:
 
 
 def found(facts: Facts) -> list[Hit]:
-    """Each flag switched on whose reader's pods have run out of heap since the write."""
+    """Each flag switched on whose reader's pods (a Deployment's or a StatefulSet's) have run out of heap since the
+    write."""
     out: list[Hit] = []
     templates: dict[str, tuple[str, str]] = _store(facts).get("templates") or {}
     for target, key, line, at, evidence in writes(facts):
@@ -137,7 +148,8 @@ def found(facts: Facts) -> list[Hit]:
             text, read_id = templates.get(f"{log.namespace}/{name}", ("", ""))
             if target.name not in text and key not in text:
                 continue  # a workload whose template does not name the flag object or the key
-            workload = Ref("Deployment", log.namespace, name)
+            kind = str((_store(facts).get("kinds") or {}).get(f"{log.namespace}/{name}") or "Deployment")
+            workload = Ref(kind, log.namespace, name)
             since = _since(facts, workload)
             if since is not None and since < at - SLACK:
                 continue  # crashing before the flag was written
@@ -172,7 +184,12 @@ async def read(facts: Facts, call: Call) -> None:
         key = f"{log.namespace}/{name}"
         if log.namespace not in namespaces or key in store or reads >= MAX_READS:
             continue
-        got = await get_yaml(call, "Deployment", name, log.namespace, f"survey-flag-heap-{name}")
+        got = None
+        for kind in WORKLOADS if re.search(r"-\d+$", log.pod) else WORKLOADS[:1]:
+            got = await get_yaml(call, kind, name, log.namespace, f"survey-flag-heap-{name}")
+            if got is not None:
+                _store(facts).setdefault("kinds", {})[key] = kind
+                break
         reads += 1
         if got is not None:
             spec = (got[0].get("spec") or {}).get("template") or {}

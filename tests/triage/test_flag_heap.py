@@ -99,3 +99,61 @@ def test_read_keeps_the_template_found_reads() -> None:
     asyncio.run(fh.read(facts, call))
     [hit] = fh.found(facts)
     assert "E8" in hit.evidence
+
+
+# ---- flags kept as environment-style keys, readers that are StatefulSets (issue #12 audit) ----
+
+PY_SAID = "Traceback (most recent call last): ... MemoryError"
+
+
+def _env_flags(diff: str) -> Facts:
+    return _facts("ConfigMap", "crm", "worker-settings", diff, "enricher-6b7c8d9f5-pq4rs", PY_SAID,
+                  '{"template": {"spec": {"containers": [{"envFrom": [{"configMapRef": '
+                  '{"name": "worker-settings"}}]}]}}}')
+
+
+def test_env_style_flag_in_an_env_config_map_on_then_python_memory_error() -> None:
+    [hit] = fh.found(_env_flags("data key FEATURE_SESSION_CACHE: 'false' -> 'true'"))
+    assert hit.target.name == "worker-settings" and hit.key == "FEATURE_SESSION_CACHE"
+
+
+def test_twin_env_style_flag_switched_off() -> None:
+    assert fh.found(_env_flags("data key FEATURE_SESSION_CACHE: 'true' -> 'false'")) == []
+
+
+def test_twin_env_style_key_given_a_number_is_no_switch() -> None:
+    assert fh.found(_env_flags("data key FEATURE_MAX_ITEMS: '100' -> '5000'")) == []
+
+
+def test_deployment_env_flag_enabled_suffix_written_on_the_workload() -> None:
+    facts = _facts("Deployment", "crm", "enricher", "enricher env PREFETCH_ENABLED='false' -> PREFETCH_ENABLED='true'",
+                   "enricher-6b7c8d9f5-pq4rs", PY_SAID, '{"template": {"env": [{"name": "PREFETCH_ENABLED"}]}}')
+    [hit] = fh.found(facts)
+    assert hit.key == "PREFETCH_ENABLED"
+
+
+def _stateful(annotation: str) -> Facts:
+    facts = _facts("FeatureFlag", "media", "index-flags", "spec.flagSpec.flags.warm-cache.defaultVariant = 'on'",
+                   "catalog-search-1", "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of "
+                   "memory", "")
+    facts.reads.clear()
+    sts = {"kind": "StatefulSet", "metadata": {"name": "catalog-search", "namespace": "media"},
+           "spec": {"template": {"metadata": {"annotations": {"openfeature.dev/featureflagsource": annotation}},
+                                 "spec": {"containers": [{"name": "search"}]}}}}
+
+    async def call(tool: str, args: dict[str, Any], step: str) -> ToolOutcome:
+        found = args["kind"] == "StatefulSet" and args["name"] == "catalog-search"
+        return ToolOutcome(tool=tool, arguments=args, ok=found, data={}, text="", evidence_id="E8",
+                           full_text=yaml.safe_dump(sts) if found else "")
+
+    asyncio.run(fh.read(facts, call))
+    return facts
+
+
+def test_statefulset_reader_of_a_flag_is_read_and_named() -> None:
+    [hit] = fh.found(_stateful("media/index-flags"))
+    assert hit.workload.kind == "StatefulSet" and hit.workload.name == "catalog-search"
+
+
+def test_twin_statefulset_that_does_not_read_the_flag() -> None:
+    assert fh.found(_stateful("media/player-flags")) == []
