@@ -1,13 +1,13 @@
 """A producer's new version writes shared data in a format its consumers' parsers reject.
 
-Two workloads that share data through a store rather than a call (an object-store key, a bucket, a file share)
-have a contract nobody deploys: the producer's serialiser. A new producer image (a batch CronJob, a publisher
-Deployment) that changes how it writes a field, a time as `...Z` instead of `...+00:00`, a number as a string, a
-renamed key, leaves the producer healthy and every run green, while each consumer that reads the new object
-rejects it with its parser's words (Go's `parsing time ... cannot parse "Z" as "-07:00"`, Python's
-`time data '...' does not match format`, Java's `DateTimeParseException: Text '...' could not be parsed`,
-`json: cannot unmarshal string into Go struct field`, `invalid format`, `unexpected token`) naming the object it
-read (`s3://bucket/key`, `gs://...`). It then keeps serving stale data, so the alert is about staleness.
+Two workloads that share data through a store rather than a call (an object-store key, a bucket, a file share) have
+a contract nobody deploys: the producer's serialiser. A new producer image (a batch CronJob, a publisher Deployment)
+that changes how it writes a field, a time as `...Z` instead of `...+00:00`, a number as a string, a renamed key,
+leaves the producer healthy and every run green, while each consumer that reads the new object rejects it with its
+parser's words (Go's `parsing time ... cannot parse "Z" as "-07:00"`, Python's `time data '...' does not match
+format`, Java's `DateTimeParseException: Text '...' could not be parsed`, `json: cannot unmarshal string into Go
+struct field`, `invalid format`, `unexpected token`) naming the object it read (`s3://bucket/key`, `gs://...`, a
+structured log's `bucket=...` field). It then keeps serving stale data, so the alert is about staleness.
 
 The link is the location: the consumer's rejection names it, and a workload written in the LEAD (its image or
 version) names the same bucket in its own spec (args, env): that producer is named when every rejection its
@@ -42,8 +42,15 @@ MAX_WRITES = 4
 MIN_LINES = 2
 _REJECT = re.compile(r"cannot parse|could not be parsed|unable to parse|failed to parse|parse error|parsing time|"
                      r"does not match format|invalid format|cannot unmarshal|unexpected token|malformed|"
-                     r"DateTimeParseException|JsonParseException|deserializ", re.I)
-_LOCATION = re.compile(r"\b(?:s3a?|gs|az|abfss?|wasbs?|oss|cos|r2|swift|hdfs)://([a-z0-9][a-z0-9._-]{2,62})", re.I)
+                     r"DateTimeParseException|JsonParseException|deserializ|MismatchedInputException|"
+                     r"InvalidFormatException|invalid character '|invalid type: |missing field `|"
+                     r"could not convert string|invalid literal for|strconv\.Parse\w+: parsing|ParserError|"
+                     r"AvroTypeException|SchemaParseException", re.I)
+"""Parsers' words for data they refuse: Go (time, encoding/json, strconv), Python (datetime, float/int, pandas),
+Java (java.time, Jackson), Rust's serde, Avro."""
+_LOCATION = re.compile(r"\b(?:s3a?|gs|az|abfss?|wasbs?|oss|cos|r2|swift|hdfs)://([a-z0-9][a-z0-9._-]{2,62})|"
+                       r"\bbucket[\"']?\s*[=:]\s*[\"']?([a-z0-9][a-z0-9._-]{2,62})", re.I)
+"""A store location: a URL with a store scheme, or a structured log's bucket field (`bucket=x`, `"bucket": "x"`)."""
 _STAMP = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _SUMMARY = re.compile(r"\s*(?:repeated \d+x:|\[\d+ earlier lines)")
 Call = Callable[..., Awaitable[Any]]
@@ -55,8 +62,9 @@ def _rejections(facts: Facts) -> list[tuple[str, str, str]]:
     for log in facts.logs:
         for line in [said_by(e) for e in log.entries()] + log.last_lines:
             m = _LOCATION.search(line)
-            if m and _REJECT.search(line) and (log.namespace, log.pod, m.group(1).lower()) not in out:
-                out.append((log.namespace, log.pod, m.group(1).lower()))
+            bucket = (m.group(1) or m.group(2)).lower() if m else ""
+            if bucket and _REJECT.search(line) and (log.namespace, log.pod, bucket) not in out:
+                out.append((log.namespace, log.pod, bucket))
     return out[:3]
 
 

@@ -98,3 +98,49 @@ def test_no_rejection_naming_a_location_reads_nothing() -> None:
     facts, hub = run([exporter("ledger-exports")], "ledger-loader-5d8f7-abcde", "books", lines,
                      [change("Deployment", "books", "ledger-exporter", AT - timedelta(hours=2))])
     assert pf.found(facts) == [] and hub.calls == []
+
+
+# ---- other parsers' words and a structured log's bucket field (issue #12 audit) ----
+
+RUST_LINES = [f'2026-05-11T16:{20 + i}:00Z ERROR rates_loader: decode failed bucket=fx-daily key=rates/{i}.json '
+              f'error="invalid type: string \\"1.0{i}\\", expected f64 at line 1 column 18"' for i in range(3)]
+GO_LINES = [f'2026-05-11T16:{30 + i}:00Z level=error msg="load row" src=gs://stock-levels/part-{i}.csv '
+            f'err="strconv.ParseFloat: parsing \\"1,5{i}\\": invalid syntax"' for i in range(3)]
+
+
+def feeder(bucket: str) -> dict[str, Any]:
+    return {"kind": "Deployment", "metadata": {"name": "rates-feeder", "namespace": "fx"},
+            "spec": {"template": {"spec": {"containers": [{"name": "feeder", "image": "r.example/feeder:7.1",
+                                                           "env": [{"name": "TARGET_BUCKET", "value": bucket}]}]}}}}
+
+
+def stocker(bucket: str) -> dict[str, Any]:
+    return {"kind": "CronJob", "metadata": {"name": "stock-export", "namespace": "inventory"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
+                {"name": "export", "image": "r.example/export:3.2", "args": [f"--dest=gs://{bucket}/"]}]}}}}}}
+
+
+def test_serde_rejection_with_a_bucket_field_names_the_feeder() -> None:
+    facts, _ = run([feeder("fx-daily")], "rates-api-6d7f8-klmno", "fx", RUST_LINES,
+                   [change("Deployment", "fx", "rates-feeder", AT - timedelta(hours=2))])
+    [hit] = pf.found(facts)
+    assert (hit.producer.name, hit.bucket) == ("rates-feeder", "fx-daily")
+
+
+def test_twin_serde_rejection_but_the_feeder_writes_another_bucket() -> None:
+    facts, _ = run([feeder("fx-archive")], "rates-api-6d7f8-klmno", "fx", RUST_LINES,
+                   [change("Deployment", "fx", "rates-feeder", AT - timedelta(hours=2))])
+    assert pf.found(facts) == []
+
+
+def test_go_strconv_rejection_names_the_export_cronjob() -> None:
+    facts, _ = run([stocker("stock-levels")], "shelf-sync-5c6d7-pqrst", "inventory", GO_LINES,
+                   [change("CronJob", "inventory", "stock-export", AT - timedelta(hours=3))])
+    [hit] = pf.found(facts)
+    assert (hit.producer.kind, hit.producer.name) == ("CronJob", "stock-export")
+
+
+def test_twin_go_strconv_rejections_before_the_export_was_written() -> None:
+    facts, _ = run([stocker("stock-levels")], "shelf-sync-5c6d7-pqrst", "inventory", GO_LINES,
+                   [change("CronJob", "inventory", "stock-export", AT - timedelta(minutes=20))])
+    assert pf.found(facts) == []
