@@ -10,10 +10,11 @@ and the scheduler says so in its own words (`Not scheduling since there are 0 op
 fails: another team's punctual job simply waits, and its lateness is the page.
 
 So: a write within `LEAD` of a definition (a ConfigMap's DAG/flow file, read back as it is now) whose text turns
-catch-up on and starts `MIN_RUNS` or more schedule intervals before the write, while a scheduler of that namespace
-logs that its slots are all taken. The finding names the write, the start date and schedule, about how many
-back-fill runs that makes, and the scheduler's line. Twins: catch-up on with a recent start date, an old start date
-with catch-up off, a back-fill with free slots, full slots with no such write. Reading only: the written
+catch-up on and starts `MIN_RUNS` or more schedule intervals before the write (a dated start, or one relative
+to the parse: `days_ago(N)`, `now() - timedelta(days=N)`, pendulum's `subtract(days=N)`), while a scheduler of
+that namespace logs that its slots are all taken. The finding names the write, the start date and schedule, about
+how many back-fill runs that makes, and the scheduler's line. Twins: catch-up on with a recent start date, an old
+start date with catch-up off, a back-fill with free slots, full slots with no such write. Reading only: the written
 ConfigMaps (bounded) and, when one qualifies, slot lines of its namespace's pods.
 """
 
@@ -44,15 +45,21 @@ CATCHUP_ON = re.compile(r"\bcatch_?up(?:_by_default)?\b\s*[=:]\s*(?:True|true|ye
 START = re.compile(r"start_?date\b[^\n]{0,60}?(?P<y>20\d\d)(?:\s*,\s*|-)(?P<m>\d{1,2})(?:\s*,\s*|-)(?P<d>\d{1,2})",
                    re.I)
 """`start_date=pendulum.datetime(2025, 1, 1)`, `start_date=datetime(2025,1,1)`, `start_date: 2025-01-01`."""
+START_AGO = re.compile(r"start_?date\b[^\n]{0,60}?(?:days_ago\(\s*(?P<a>\d+)|-\s*(?:\w+\.)?timedelta\(\s*days\s*=\s*"
+                       r"(?P<b>\d+)|subtract\(\s*days\s*=\s*(?P<c>\d+)|add\(\s*days\s*=\s*-\s*(?P<d>\d+))", re.I)
+"""A start date given relative to the parse: Airflow's `days_ago(400)`, `datetime.now() - timedelta(days=400)`,
+pendulum's `today().subtract(days=400)` / `.add(days=-400)`; read against the write's time."""
 INTERVALS = (("@hourly", timedelta(hours=1)), ("@daily", timedelta(days=1)), ("@midnight", timedelta(days=1)),
              ("@weekly", timedelta(weeks=1)), ("@monthly", timedelta(days=30)),
              ("timedelta(hours=1)", timedelta(hours=1)), ("timedelta(days=1)", timedelta(days=1)))
 CRON = re.compile(r"schedule(?:_interval)?\b\s*[=:]\s*['\"](?P<cron>(?:[\d*/,-]+ ){4}[\d*/,-]+)['\"]")
 SLOTS_FULL = re.compile(r"\b0 open slots|no open slots|no slots available|concurrency limit (?:reached|hit)|"
                         r"max(?:imum)? parallelism|waiting for (?:concurrency )?slots|pool \S+ is full|"
-                        r"max_active_tasks", re.I)
+                        r"max_active_tasks|(?:reached|hit) (?:its|the) (?:[\w-]+ )?concurrency limit|"
+                        r"blocked by (?:[\w-]+ )?concurrency limits?|too many workflows are already running", re.I)
 """The scheduler's words for slots all taken (Airflow pools and max_active_tasks, Prefect/Dagster concurrency
-limits, Argo's max parallelism)."""
+limits, a work pool that reached its concurrency limit, Argo's parallelism: `too many workflows are already
+running`). Not a DAG's own `max_active_runs`: that cap holds the back-fill itself back and frees the shared slots."""
 
 
 @dataclass
@@ -89,12 +96,17 @@ def backfill(text: str, written: datetime) -> tuple[datetime, str, int] | None:
     `MIN_RUNS` or more intervals before it was written; None otherwise."""
     if not CATCHUP_ON.search(text):
         return None
-    start, interval = START.search(text), _interval(text)
-    if start is None or interval is None:
+    start, ago, interval = START.search(text), START_AGO.search(text), _interval(text)
+    if (start is None and ago is None) or interval is None:
         return None
-    try:
-        began = datetime(int(start["y"]), int(start["m"]), int(start["d"]), tzinfo=UTC)
-    except ValueError:
+    if start is not None:
+        try:
+            began = datetime(int(start["y"]), int(start["m"]), int(start["d"]), tzinfo=UTC)
+        except ValueError:
+            return None
+    elif ago is not None:
+        began = written - timedelta(days=int(next(g for g in ago.groups() if g)))
+    else:
         return None
     runs = int((written - began) / interval[1]) if written > began else 0
     return (began, interval[0], runs) if runs >= MIN_RUNS else None

@@ -84,3 +84,42 @@ def test_full_slots_without_a_written_definition_read_nothing() -> None:
     facts, hub = run("etl", "dags-ads", {"ads_rollup.py": DAG.format(start="2026, 1, 5", catchup="True")},
                      {"scheduler-0": [FULL]}, written=False)
     assert bf.suspects(facts) == [] and hub.calls == []
+
+
+# ---- relative start dates and other schedulers' full-slot wording (issue #12 audit) ---------------------------------
+
+RELATIVE = '''from airflow import DAG
+from airflow.utils.dates import days_ago
+with DAG("ledger_close", schedule="@daily", start_date={start}, catchup=True) as dag:
+    pass
+'''
+POOL_FULL = "06:01:12.404 | WARNING | worker - Flow run 'amber-lynx' delayed: work pool 'shared' reached its " \
+            "concurrency limit (10/10)"
+
+
+def test_a_days_ago_start_with_catchup_is_named() -> None:
+    facts, _ = run("finance", "dags-ledger", {"ledger_close.py": RELATIVE.format(start="days_ago(400)")},
+                   {"airflow-scheduler-0": [FULL]})
+    [hit] = bf.found(facts)
+    assert hit.runs == 400 and hit.interval == "@daily"
+
+
+def test_a_pendulum_subtract_start_with_a_work_pool_at_its_limit_is_named() -> None:
+    start = 'pendulum.today("UTC").subtract(days=120)'
+    facts, _ = run("finance", "dags-ledger", {"ledger_close.py": RELATIVE.format(start=start)},
+                   {"flow-worker-7c9d8-abcde": [POOL_FULL]})
+    [hit] = bf.found(facts)
+    assert hit.runs == 120 and "reached its concurrency limit" in bf.finding(hit, AT)["message"]
+
+
+def test_a_days_ago_start_a_few_days_back_names_nothing() -> None:
+    facts, _ = run("finance", "dags-ledger", {"ledger_close.py": RELATIVE.format(start="days_ago(3)")},
+                   {"airflow-scheduler-0": [FULL]})
+    assert bf.found(facts) == []
+
+
+def test_a_work_pool_whose_limit_was_only_raised_names_nothing() -> None:
+    raised = "06:01:12.404 | INFO | worker - work pool 'shared' concurrency limit raised to 20"
+    facts, _ = run("finance", "dags-ledger", {"ledger_close.py": RELATIVE.format(start="days_ago(400)")},
+                   {"flow-worker-7c9d8-abcde": [raised]})
+    assert bf.found(facts) == []
