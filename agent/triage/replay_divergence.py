@@ -35,7 +35,8 @@ CHECK = "change.replay_divergence"
 WEIGHT = 0.93
 """Above the worker's own warnings and the generic 'recent change' line: the release is what to roll back or guard."""
 LEAD = timedelta(hours=24)
-WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
+"""Kinds whose template runs the workers; an Argo Rollout's canary or blue-green release is a release too."""
 
 DIVERGENCE = re.compile(
     r"non-?determinis(?:tic|m)\w*|DeterminismViolation\w*|NonDeterministic\w*|Nondeterminism\w*", re.I)

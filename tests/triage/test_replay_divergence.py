@@ -92,3 +92,43 @@ def test_nondeterministic_words_about_no_workflow_name_nothing() -> None:
     facts = facts_for([rollout("Deployment", "reports", "exporter", ["e image e:1 -> e:2"])],
                       [warned("exporter-6b7c8d9f5-a1b2c", "reports", line)])
     assert rd.suspects(facts) == []
+
+
+# ---- an Argo Rollout releases the workers (issue #12 audit: Deployment/StatefulSet/DaemonSet only) ---------------
+
+PY = ("temporalio.worker._workflow_instance: Failed activation on workflow RefundFlow with ID refund-7731: "
+      "Nondeterminism error: Activity function issue_credit scheduled at sequence 2 does not match history")
+CADENCE = ("go.uber.org/cadence/internal: nondeterministic workflow: history event is ActivityTaskScheduled, "
+           "replay decision is StartTimer (workflow PayoutRun)")
+
+
+def cr_write(ns: str, name: str, line: str, minutes: int = 40) -> dict[str, Any]:
+    return {"at": iso(AT - timedelta(minutes=minutes)), "type": "other",
+            "object": {"kind": "Rollout", "namespace": ns, "name": name},
+            "summary": f"Rollout {ns}/{name} written by argocd-controller: {line}", "diff": [line]}
+
+
+def test_a_rollout_canary_of_a_python_worker_is_named() -> None:
+    facts = facts_for([cr_write("refunds", "refund-worker", "spec.template.spec.containers[0].image written by "
+                                "argocd-controller (now reg/refunds:2.8)")],
+                      [warned("refund-worker-5d6f7c8b9-q2w4z", "refunds", PY)])
+    [(ref, finding, _, _)] = rd.suspects(facts)
+    assert (ref.kind, ref.name) == ("Rollout", "refund-worker") and "Nondeterminism error" in finding["message"]
+
+
+def test_a_rollout_release_of_a_cadence_worker_is_named() -> None:
+    facts = facts_for([rollout("Rollout", "payouts", "payout-worker", ["worker image reg/pay:7.0 -> reg/pay:7.1"])],
+                      [warned("payout-worker-6c7d8f9b5-z9x8c", "payouts", CADENCE)])
+    [(ref, _, _, _)] = rd.suspects(facts)
+    assert (ref.kind, ref.name) == ("Rollout", "payout-worker")
+
+
+def test_a_rollout_of_another_worker_names_nothing() -> None:
+    facts = facts_for([cr_write("refunds", "refund-api", "spec.template.spec.containers[0].image written by x")],
+                      [warned("refund-worker-5d6f7c8b9-q2w4z", "refunds", PY)])
+    assert rd.suspects(facts) == []
+
+
+def test_a_rollout_release_older_than_the_lead_names_nothing() -> None:
+    old = rollout("Rollout", "payouts", "payout-worker", ["worker image reg/pay:7.0 -> reg/pay:7.1"], minutes=30 * 60)
+    assert rd.suspects(facts_for([old], [warned("payout-worker-6c7d8f9b5-z9x8c", "payouts", CADENCE)])) == []
