@@ -42,6 +42,8 @@
   the subject;
 - agent.triage.family_gap: an egress policy that admits the outside world as IPv4 only (no ::/0) on a cluster using
   IPv6, while the subject fails to connect to an IPv6 address;
+- agent.triage.endpoint_region: a ConfigMap written within 48 h whose S3 endpoint URL names another region
+  than the one it sets (or was just written), while a client's requests are answered 301 PermanentRedirect;
 - agent.triage.quota_demand: a replica floor (minReplicas, replicas) raised just before the node provisioner's
   launches were refused for the cloud account's quota (VcpuLimitExceeded), its workload most of the Pending pods;
 - agent.triage.allowlist_miss: an egress allow-list by address (ipBlock, toCIDR, nets) written just before that
@@ -267,6 +269,7 @@ from agent.triage import (
     dueling_controllers,
     egress_closed,
     egress_source,
+    endpoint_region,
     engine_memory,
     engine_upgrade,
     entry_encoding,
@@ -419,6 +422,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             platform_spread,
                             egress_source,
                             family_gap,
+                            endpoint_region,
                             quota_demand,
                             allowlist_miss,
                             cloud_policy,
