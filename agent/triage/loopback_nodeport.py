@@ -31,9 +31,12 @@ NODEPORTS = range(30000, 32768)
 
 Call = Callable[..., Awaitable[Any]]
 
-_LOOPBACK = re.compile(r"(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])(?::|\s+port\s+)(\d{5})\b", re.I)
-_FAILED = re.compile(r"refused|timed? ?out|ECONNREFUSED|no route|unreachable|connect(?:ion)? failed|i/o timeout",
-                     re.I)
+_LOOPBACK = re.compile(r"(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])[\"']?(?::|,\s*(?:port\s+)?|\s+port\s+)(\d{5})\b",
+                       re.I)
+"""A loopback address with its port: `127.0.0.1:31950`, curl's `localhost port 32001`, Python's `('127.0.0.1',
+31090)`, libpq's `"127.0.0.1", port 30432`."""
+_FAILED = re.compile(r"refused|timed? ?out|ECONNREFUSED|no route|unreachable|connect(?:ion| call)? failed|"
+                     r"i/o timeout|\bErrno 11[01]\b", re.I)
 _MODE = re.compile(r"\bmode[\"']?\s*[:=]\s*[\"']?nftables\b|--proxy-mode[=\s]+[\"']?nftables\b", re.I)
 _ADDRESSES = re.compile(r"(?:nodePortAddresses[\"']?\s*:\s*|--nodeport-addresses[=\s]+)(\[[^\]]*\]|[^\s\"'\]]+)",
                         re.I)

@@ -84,3 +84,31 @@ def test_twin_nodeport_addresses_keep_loopback() -> None:
 def test_twin_write_older_than_the_lead() -> None:
     change = _change("DaemonSet", "kube-proxy", FLAGS.format(cidrs="10.20.0.0/16"), ago=timedelta(hours=8))
     assert _run(change, _log("edge-shipper-q8w2d", CURL)) == []
+
+
+# ---- the loopback NodePort in other clients' words (issue #12 audit) ----
+
+ASYNCIO = "ERROR shipper: [Errno 111] Connect call failed ('127.0.0.1', 31090)"
+LIBPQ = 'could not connect: connection to server at "127.0.0.1", port 30432 failed: Connection refused'
+
+
+def test_python_asyncio_tuple_address_in_nftables_mode() -> None:
+    change = _change("ConfigMap", "kube-proxy", "data key config.conf set by helm")
+    [hit] = _run(change, _log("log-relay-4kq9z", ASYNCIO), NFT)
+    assert hit.port == 31090
+
+
+def test_twin_python_asyncio_to_a_port_outside_the_nodeport_range() -> None:
+    change = _change("ConfigMap", "kube-proxy", "data key config.conf set by helm")
+    assert _run(change, _log("log-relay-4kq9z", ASYNCIO.replace("31090", "15090")), NFT) == []
+
+
+def test_libpq_quoted_address_and_port_in_nftables_mode() -> None:
+    change = _change("ConfigMap", "kube-proxy", "data key config.conf set by helm")
+    [hit] = _run(change, _log("pg-exporter-2mz8x", LIBPQ), NFT)
+    assert hit.port == 30432
+
+
+def test_twin_libpq_refused_while_kube_proxy_stays_in_iptables_mode() -> None:
+    change = _change("ConfigMap", "kube-proxy", "data key config.conf set by helm")
+    assert _run(change, _log("pg-exporter-2mz8x", LIBPQ), NFT.replace("nftables", "iptables")) == []
