@@ -47,11 +47,12 @@ IMAGE_MOVE = re.compile(r"\bimage(?:Name)?:?\s+['\"]?(?P<old>[^\s'\"]+)['\"]?\s+
 resource's image field written (`spec.image: rabbitmq:3.9-management -> rabbitmq:3.13-management` on a
 RabbitmqCluster, `spec.imageName: ...postgresql:14.10 -> ...postgresql:16.2` on a CloudNativePG Cluster)."""
 VERSION = re.compile(r":v?(?P<major>\d+)\.(?P<minor>\d+)")
-VERSION_FIELD = re.compile(r"(?:^|[\s.])(?P<path>[\w.\[\]]*?)\bversion:?\s+['\"]?(?P<old>v?\d+\.\d+[^\s'\"]*)['\"]?"
+VERSION_FIELD = re.compile(r"(?:^|\s)(?P<path>spec\.[\w.\[\]]*?)\bversion:?\s+['\"]?(?P<old>v?\d+\.\d+[^\s'\"]*)['\"]?"
                            r"\s+->\s+['\"]?(?P<new>v?\d+\.\d+[^\s'\"]*)")
 """An operator resource's server version written (`spec.version: 7.17.9 -> 8.12.0` on an ECK Elasticsearch,
 `spec.kafka.version: 3.6.1 -> 3.7.0` on a Strimzi Kafka): the operator rolls the server to it, often with no
-workload of its own in the timeline (Strimzi's pod sets, CloudNativePG's pods)."""
+workload of its own in the timeline (Strimzi's pod sets, CloudNativePG's pods). Only a `spec.` path: a label's
+`app.kubernetes.io/version` on a workload is no server's version."""
 BARE = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)")
 NOT_SERVER = re.compile(r"chart|helm|api_?version|schema|template", re.I)
 """A version that is not the server's: a chart's, an API's, a schema's."""

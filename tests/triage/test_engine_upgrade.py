@@ -143,3 +143,9 @@ def test_a_chart_version_is_not_the_servers() -> None:
     helm = operator_write("HelmRelease", "search", "elasticsearch", "spec.chart.spec.version: 7.17.3 -> 8.5.1", 150)
     crd = operator_write("ElasticsearchIndexTemplate", "search", "es-logs", "spec.chart.version: 1.4.0 -> 2.0.0", 150)
     assert eu.suspects(facts_for([helm, crd], [client("search-api-7d8f9c6b5-m2n4p", "shop", ES_BUCKETS)])) == []
+
+
+def test_a_version_label_on_an_operator_resource_is_not_the_servers() -> None:
+    label = operator_write("RabbitmqCluster", "messaging", "orders",
+                           "metadata.labels.app.kubernetes.io/version: 3.9.29 -> 3.13.7", minutes=300)
+    assert eu.suspects(facts_for([label], [client("invoicer-6c8d9f7b5-q2w3e", "billing", GO_ACK)])) == []
