@@ -60,9 +60,16 @@ def _quoted(log: LogEvidence) -> list[tuple[str, str, datetime | None]]:
 
 def _carries(job: str, ident: str) -> bool:
     """Whether a Job's name carries the identifier as whole segments (`reindex-products-v7` carries `products-v7`);
-    underscores and dots, which a Job's name cannot hold, may be dashes there."""
-    name, wanted = job.lower(), re.sub(r"[_.]", "-", ident.lower())
-    return re.search(rf"(?:^|-){re.escape(wanted)}(?:-|$)", name) is not None
+    underscores and dots, which a Job's name cannot hold, may be dashes there; a qualified name (`shop.events_v3`,
+    Snowflake's `ANALYTICS.PUBLIC.ORDERS_V9`, BigQuery's `project.dataset.table_v2`) is carried by its last part."""
+    name = job.lower()
+    last = ident.rsplit(".", 1)[-1]
+    forms = {ident} | ({last} if last != ident and _VERSIONED.match(last) else set())
+    for form in forms:
+        wanted = re.sub(r"[_.]", "-", form.lower())
+        if re.search(rf"(?:^|-){re.escape(wanted)}(?:-|$)", name) is not None:
+            return True
+    return False
 
 
 def found(facts: Facts) -> list[BuiltTarget]:

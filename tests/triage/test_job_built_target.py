@@ -69,3 +69,28 @@ def test_errors_seen_before_the_job_ran_do_not_blame_it() -> None:
 def test_an_unversioned_word_is_not_enough() -> None:
     facts = _facts(_log("index_not_found_exception: no such index [products]"), _job("cleanup-products", 10))
     assert job_built_target.found(facts) == []
+
+
+# ---- qualified names as other stores print them (issue #12 audit) ----
+
+_SNOWFLAKE = ("SQL compilation error: error line 1 at position 7 invalid identifier 'TOTAL' in "
+              "'ANALYTICS.PUBLIC.ORDERS_V9'")
+_MYSQL = "(1054, \"Unknown column 'sku' in 'shop.events_v3'\")"
+
+
+def test_snowflake_fully_qualified_table_carried_by_its_last_part() -> None:
+    [hit] = job_built_target.found(_facts(_log(_SNOWFLAKE, 20), _job("rebuild-orders-v9", 25)))
+    assert hit.job.name == "rebuild-orders-v9"
+
+
+def test_twin_snowflake_table_the_job_does_not_carry() -> None:
+    assert job_built_target.found(_facts(_log(_SNOWFLAKE, 20), _job("rebuild-public-v9", 25))) == []
+
+
+def test_mysql_schema_qualified_table_carried_by_its_last_part() -> None:
+    [hit] = job_built_target.found(_facts(_log(_MYSQL, 10), _job("copy-events-v3", 15)))
+    assert hit.job.name == "copy-events-v3"
+
+
+def test_twin_mysql_errors_before_the_job_ran() -> None:
+    assert job_built_target.found(_facts(_log(_MYSQL, 60), _job("copy-events-v3", 15))) == []
