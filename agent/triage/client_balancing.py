@@ -25,7 +25,8 @@ WEIGHT = 0.82
 WINDOW = timedelta(hours=6)
 """How long before the alert a caller's rollout still counts: pinning shows as soon as its new pods connect."""
 
-_ENV = re.compile(r"^(?P<container>\S+) env (?P<before>.+?) -> (?P<after>.+)$")
+_ENV = re.compile(r"^(?P<container>\S+) (?:env|args|command) (?P<before>.+?) -> (?P<after>.+)$")
+"""A container's env, args or command diff line: the target and the policy may be a flag as well as a variable."""
 _POLICY = re.compile(r"\b(?:round_robin|least_request|ring_hash|weighted_round_robin|maglev|"
                      r"roundrobin|round-robin|least-request|leastrequest)\b", re.I)
 """Client-side balancing policies in gRPC's, Envoy's and the client libraries' spellings."""

@@ -76,3 +76,31 @@ def test_twins_that_keep_or_gain_per_pod_balancing_are_not_named() -> None:
     assert client_balancing.found(_facts([_rollout("search-api", "catalog", [PODS_NAME])], with_ip)) == []
     old = _rollout("checkout", "shop", [JAVA], at="2026-07-02T20:00:00Z")
     assert client_balancing.found(_facts([old])) == []
+
+
+# ---- the target or policy given as a flag, not a variable (issue #12 audit) ----
+
+ARGS_TARGET = ("ledger-client args ['--upstream=dns:///ledger-headless.books.svc:9090', '--workers=8'] -> "
+               "['--upstream=ledger.books.svc:9090', '--workers=8']")
+ARGS_POLICY = ("quote-gw args ['--grpc-lb-policy=round_robin', '--port=8443'] -> "
+               "['--grpc-lb-policy=pick_first', '--port=8443']")
+
+
+def test_args_flag_moved_off_the_dns_resolver_is_named() -> None:
+    [hit] = client_balancing.found(_facts([_rollout("ledger-client", "books", [ARGS_TARGET])]))
+    assert hit.workload.name == "ledger-client"
+
+
+def test_twin_args_flag_moved_between_per_pod_targets() -> None:
+    line = ARGS_TARGET.replace("'--upstream=ledger.books.svc:9090'", "'--upstream=dns:///ledger-pods-headless:9090'")
+    assert client_balancing.found(_facts([_rollout("ledger-client", "books", [line])])) == []
+
+
+def test_args_balancing_policy_flag_set_to_pick_first_is_named() -> None:
+    [hit] = client_balancing.found(_facts([_rollout("quote-gw", "fx", [ARGS_POLICY])]))
+    assert "pick_first" in hit.lines[0]
+
+
+def test_twin_args_policy_swapped_for_another_balancing_one() -> None:
+    line = ARGS_POLICY.replace("pick_first", "least_request")
+    assert client_balancing.found(_facts([_rollout("quote-gw", "fx", [line])])) == []
