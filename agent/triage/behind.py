@@ -42,6 +42,8 @@
   the subject;
 - agent.triage.family_gap: an egress policy that admits the outside world as IPv4 only (no ::/0) on a cluster using
   IPv6, while the subject fails to connect to an IPv6 address;
+- agent.triage.group_lb_setting: an Ingress of a shared ALB IngressGroup whose newest write set a load-balancer-wide
+  annotation (wafv2-acl-arn, inbound-cidrs, security-groups...) the subject's Ingress in that group now gets;
 - agent.triage.endpoint_region: a ConfigMap written within 48 h whose S3 endpoint URL names another region
   than the one it sets (or was just written), while a client's requests are answered 301 PermanentRedirect;
 - agent.triage.quota_demand: a replica floor (minReplicas, replicas) raised just before the node provisioner's
@@ -287,6 +289,7 @@ from agent.triage import (
     gitops_source,
     gpu_sharing,
     group_ceiling,
+    group_lb_setting,
     handoff_unconsumed,
     quota_demand,
     shuffle_release,
@@ -422,6 +425,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             platform_spread,
                             egress_source,
                             family_gap,
+                            group_lb_setting,
                             endpoint_region,
                             quota_demand,
                             allowlist_miss,
