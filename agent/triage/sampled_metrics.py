@@ -11,10 +11,11 @@ an unsampled pipeline and samples only in the one that exports traces.
 
 The survey (`read`, reading only) runs only when the alert reads a span-derived series (`Subject.series` named as
 the connectors name theirs): for each collector object written in the `LEAD` before the incident (an
-OpenTelemetryCollector, a ConfigMap holding a collector config) it reads the config as it is now and keeps each
-traces pipeline that runs a sampler (below 100%) and feeds a span-counting connector or processor after it. A
-sampler in another pipeline than the connector's, a sampler at 100%, or an alert on a series the app exports itself
-is no cause. `found` is pure.
+OpenTelemetryCollector, a ConfigMap holding a collector config, or an Alloy config whose `otelcol.processor`
+sampler's traces output reaches an `otelcol.connector.spanmetrics`/`servicegraph`) it reads the config as it is
+now and keeps each traces pipeline that runs a sampler (below 100%) and feeds a span-counting connector or
+processor after it. A sampler in another pipeline than the connector's, a sampler at 100%, or an alert on a series
+the app exports itself is no cause. `found` is pure.
 """
 
 from __future__ import annotations
@@ -113,6 +114,50 @@ def configs(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield value
 
 
+_BLOCK = re.compile(r"\b(?P<ref>otelcol\.(?:processor|connector|exporter|receiver)\.(?P<type>\w+))"
+                    r"\s+\"(?P<label>[^\"]*)\"\s*\{")
+_TRACES_OUT = re.compile(r"\btraces\s*=\s*\[(?P<list>[^\]]*)\]")
+_TARGET = re.compile(r"\b(otelcol\.(?:processor|connector|exporter)\.\w+\.\w+)\.input\b")
+_ALLOY_PERCENT = re.compile(r"\bsampling_percentage\s*=\s*(?P<p>[\d.]+)")
+
+
+def _alloy_blocks(text: str) -> dict[str, tuple[str, str]]:
+    """{`otelcol.processor.probabilistic_sampler.default`: (type, body)} of each Alloy / Grafana Agent flow
+    `otelcol.*` component block in a config text (the body up to its matching brace)."""
+    out: dict[str, tuple[str, str]] = {}
+    for m in _BLOCK.finditer(text):
+        depth, end = 1, m.end()
+        while end < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            end += 1
+        out[f"{m['ref']}.{m['label']}"] = (m["type"], text[m.end():end - 1])
+    return out
+
+
+def alloy_sampled(text: str) -> Iterator[tuple[str, str, float | None, str]]:
+    """(pipeline, sampler, percent, counter) for each Alloy `otelcol.processor` sampler whose traces output reaches
+    a span-counting connector (directly or through further processors): the same layout as a collector's traces
+    pipeline, written as components wired by their `output { traces = [...] }`."""
+    blocks = _alloy_blocks(text)
+    for name, (kind, body) in blocks.items():
+        if kind not in SAMPLERS or not name.startswith("otelcol.processor."):
+            continue
+        got = _ALLOY_PERCENT.search(body) if kind == "probabilistic_sampler" else None
+        percent = float(got["p"]) if got else None  # a tail_sampling policy's own rate is one policy's, not all
+        if percent is not None and percent >= 100:
+            continue
+        seen, todo = {name}, [name]
+        while todo:
+            outputs = [t for m in _TRACES_OUT.finditer(blocks[todo.pop()][1]) for t in _TARGET.findall(m["list"])]
+            counter = next((t for t in outputs if t in blocks and blocks[t][0] in COUNTERS
+                            and t.startswith("otelcol.connector.")), "")
+            if counter:
+                yield "traces (Alloy components)", name, percent, counter
+                break
+            todo += [t for t in outputs if t in blocks and t.startswith("otelcol.processor.") and t not in seen]
+            seen.update(todo)
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only, when the alert reads a span-derived series: recently written collector configs, as now."""
     series = next((s for s in subject.series if SPAN_SERIES.search(s)), "")
@@ -120,11 +165,13 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         return
     store: list[Sampled] = facts.reads.setdefault(READS, [])
     for w in await written_now(facts, call, KINDS, LEAD, MAX_READS, "survey-sampled-metrics", TOUCHED):
-        for config in configs(w.obj):
-            for pipeline, sampler, percent, counter in sampled(config):
-                store.append(Sampled(w.target, pipeline, sampler, percent, counter, series, str(w.change.get("at")),
-                                     w.minutes_before, w.evidence))
-                break
+        texts = [str(v) for v in (w.obj.get("data") or {}).values() if "otelcol." in str(v)] \
+            if w.target.kind == "ConfigMap" else []
+        found_in = [hit for config in configs(w.obj) for hit in sampled(config)] + \
+            [hit for text in texts for hit in alloy_sampled(text)]
+        for pipeline, sampler, percent, counter in found_in[:1]:
+            store.append(Sampled(w.target, pipeline, sampler, percent, counter, series, str(w.change.get("at")),
+                                 w.minutes_before, w.evidence))
 
 
 def found(facts: Facts) -> list[Sampled]:

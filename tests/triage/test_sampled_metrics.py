@@ -88,3 +88,57 @@ def test_a_sampler_at_full_rate_names_nothing() -> None:
 def test_an_alert_on_the_apps_own_counter_reads_nothing() -> None:
     found, seen = _run(_otel(25), ["http_server_request_duration_seconds_count", "rpc_server_calls_total"])
     assert found == [] and seen == []
+
+
+# ---- Grafana Alloy's component wiring (issue #12 audit: only a collector's YAML service.pipelines was read) -------
+
+ALLOY = '''otelcol.receiver.otlp "apps" {
+  grpc { }
+  output { traces = [otelcol.processor.SAMPLER.cost.input] }
+}
+otelcol.processor.SAMPLER "cost" {
+  sampling_percentage = PERCENT
+  output { traces = [otelcol.processor.batch.default.input] }
+}
+otelcol.processor.batch "default" {
+  output { traces = [otelcol.connector.COUNTER.red.input, otelcol.exporter.otlp.tempo.input] }
+}
+otelcol.connector.COUNTER "red" {
+  output { metrics = [otelcol.exporter.prometheus.mimir.input] }
+}
+otelcol.connector.spanmetrics "unsampled" {
+  output { metrics = [otelcol.exporter.prometheus.mimir.input] }
+}
+otelcol.exporter.otlp "tempo" {
+  client { endpoint = "tempo-distributor:4317" }
+}
+'''
+
+
+def _alloy(sampler: str = "probabilistic_sampler", percent: str = "10", counter: str = "spanmetrics",
+           text: str = ALLOY) -> dict[str, Any]:
+    config = text.replace("SAMPLER", sampler).replace("PERCENT", percent).replace("COUNTER", counter)
+    return {"kind": "ConfigMap", "metadata": {"name": "alloy", "namespace": "observability"},
+            "data": {"config.alloy": config}}
+
+
+def test_an_alloy_sampler_wired_through_a_batch_into_spanmetrics_is_named() -> None:
+    [s], _ = _run(_alloy(), ["traces_spanmetrics_calls_total"])
+    assert s.percent == 10 and s.counter == "otelcol.connector.spanmetrics.red"
+    assert "about 10% of" in sm.finding(s)["message"]
+
+
+def test_an_alloy_tail_sampler_ahead_of_the_service_graph_is_named() -> None:
+    [s], _ = _run(_alloy(sampler="tail_sampling", counter="servicegraph"), ["traces_service_graph_request_total"])
+    assert s.sampler == "otelcol.processor.tail_sampling.cost" and s.percent is None
+
+
+def test_an_alloy_sampler_at_full_rate_names_nothing() -> None:
+    assert _run(_alloy(percent="100"), ["traces_spanmetrics_calls_total"])[0] == []
+
+
+def test_an_alloy_sampler_feeding_only_the_exporter_names_nothing() -> None:
+    exported = ALLOY.replace("otelcol.connector.COUNTER.red.input, ", "").replace(
+        "output { traces = [otelcol.processor.SAMPLER.cost.input] }",
+        "output { traces = [otelcol.processor.SAMPLER.cost.input, otelcol.connector.spanmetrics.unsampled.input] }")
+    assert _run(_alloy(text=exported), ["traces_spanmetrics_calls_total"])[0] == []
