@@ -154,9 +154,9 @@ def done_job(inc: Incident, ns: str, name: str, image: str, started: datetime, e
     cl.add_pod(h)
 
 
-def mysql_log(t: datetime, level: str, code: str, msg: str, thread: int = 0) -> str:
+def mysql_log(t: datetime, level: str, code: str, msg: str, thread: int = 0, subsystem: str = "Server") -> str:
     """MySQL 8's error log: `2026-12-05T02:14:03.123456Z 0 [Warning] [MY-010055] [Server] msg`."""
-    return f"{t.strftime('%Y-%m-%dT%H:%M:%S.%f')}Z {thread} [{level}] [{code}] [Server] {msg}"
+    return f"{t.strftime('%Y-%m-%dT%H:%M:%S.%f')}Z {thread} [{level}] [{code}] [{subsystem}] {msg}"
 
 
 def pg(t: datetime, pid: int, level: str, msg: str) -> str:
@@ -218,8 +218,8 @@ def login_api_question() -> Incident:
     inc = start(login_api_question, "login-api failing since this morning", at, 4501, ("identity", "mysql"))
     chg = at - timedelta(minutes=52)
     cnf = ("[mysqld]\nbind-address = 0.0.0.0\nmax_connections = 600\ninnodb_buffer_pool_size = 12G\n"
-           "innodb_lock_wait_timeout = 50\ntransaction_isolation = SERIALIZABLE\nslow_query_log = 1\n"
-           "long_query_time = 1\n")
+           "innodb_lock_wait_timeout = 50\ninnodb_print_all_deadlocks = 1\n"
+           "transaction_isolation = SERIALIZABLE\nslow_query_log = 1\nlong_query_time = 1\n")
     cm = inc.configmap("mysql", "identity-mysql-config", {"my.cnf": cnf})
     changed(cm, ("helm", "Update", inc.born + timedelta(days=5), {"f:data": {}}),
             ("kubectl-edit", "Update", chg, {"f:data": {"f:my.cnf": {}}}))
@@ -229,12 +229,21 @@ def login_api_question() -> Incident:
         out: Lines = [(boot, mysql_log(boot, "System", "MY-010931", "/usr/sbin/mysqld: ready for connections. "
                                        "Version: '8.0.36'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  "
                                        "MySQL Community Server - GPL."))]
-        out += tick(boot, e, 47, lambda i, t: mysql_log(t, "Note", "MY-011825", "InnoDB: lock wait timeout: "
-                                                         f"trx {881230 + i} waiting on S lock held by trx "
-                                                         f"{881229 + i} on table `identity`.`users`", 0))
+        for t in L.every(boot + timedelta(minutes=2), e, 170):
+            out += [(t, mysql_log(t, "Note", "MY-012468", "Transactions deadlock detected, dumping detailed "
+                                  "information. (lock0lock.cc:6482)", 0, "InnoDB")),
+                    (t, mysql_log(t, "Note", "MY-012469", "*** (1) TRANSACTION:", 0, "InnoDB")),
+                    (t, mysql_log(t, "Note", "MY-012469", "*** (1) WAITING FOR THIS LOCK TO BE GRANTED: RECORD LOCKS "
+                                  "space id 41 page no 5512 n bits 96 index PRIMARY of table `identity`.`users` "
+                                  "trx id 88123904 lock_mode X locks rec but not gap waiting", 0, "InnoDB")),
+                    (t, mysql_log(t, "Note", "MY-012469", "*** (2) HOLDS THE LOCK(S): RECORD LOCKS space id 41 "
+                                  "page no 5512 n bits 96 index PRIMARY of table `identity`.`users` trx id "
+                                  "421883190113 lock mode S locks rec but not gap", 0, "InnoDB")),
+                    (t, mysql_log(t, "Note", "MY-012469", "*** WE ROLL BACK TRANSACTION (2)", 0, "InnoDB"))]
         return out
 
-    db(inc, "mysql", "identity-mysql", "mysql:8.0.36", mysqld)
+    db(inc, "mysql", "identity-mysql", "mysql:8.0.36", mysqld,
+       plans=[P(log=within(mysqld), created=chg + timedelta(minutes=2, seconds=30))])
 
     def login(pod: str, s: datetime, e: datetime) -> Lines:
         return tick(chg + timedelta(minutes=4), e, 9, lambda i, t: L.js(
@@ -341,9 +350,13 @@ def order_status_stale() -> Incident:
              "events-purge")
 
     def replica(pod: str, s: datetime, e: datetime) -> Lines:
-        return tick(ran + timedelta(minutes=20), e, 120, lambda i, t: mysql_log(
-            t, "Note", "MY-010584", "Replica SQL for channel '': Worker 1 is still applying transaction "
-            "'a3f1c2e0-7b1d-11ee-9c55-0a58a9feac02:88412230' (Rows_log_event::do_apply_event)", 12))
+        stuck = ran + timedelta(minutes=20)  # from here on the applier is inside the one huge transaction
+        return tick(s, e, 120, lambda i, t: mysql_log(
+            t, "Note", "MY-010559", "Multi-threaded replica statistics for channel '': seconds elapsed = 120; "
+            f"events assigned = {88412230 + int((min(t, stuck) - s).total_seconds()) * 75}; worker queues "
+            "filled over overrun level = 0; waited due a Worker queue full = 0; waited due the total size = 0; "
+            "waited at clock conflicts = 0 waited (count) when Workers occupied = 0 waited when Workers "
+            "occupied = 0", 12, "Repl"))
 
     db(inc, "mysql", "orders-mysql-replica", "mysql:8.0.36", replica)
 
