@@ -352,11 +352,31 @@ def reminder_emails_duplicated_page() -> Incident:
             {"kind": "Job", "namespace": "billing", "name": f"dunning-reminders-{minute(AT4 - timedelta(minutes=m))}"}
             for m in (50, 20)]}},
         "kubectl-patch", chg, {"f:spec": {"f:schedule": {}, "f:concurrencyPolicy": {}}})
-    for k in range(4):
-        t = AT4 - timedelta(minutes=80 - 30 * k)
+    for m in (110, 80, 50, 20):
+        t = AT4 - timedelta(minutes=m)
         inc.event(cron, "SuccessfulCreate",
                   f"Created job dunning-reminders-{minute(t)}", t, warning=False,
                   component="cronjob-controller")
+
+    for m in (110, 80, 50, 20):
+        begun = AT4 - timedelta(minutes=m)
+        name = f"dunning-reminders-{minute(begun)}"
+        done = begun + timedelta(minutes=46 - m % 3) if m > 50 else None
+        state: dict[str, Any] = {"startTime": ts(begun + timedelta(seconds=1)), "ready": 0 if done else 1,
+                                 "active": 0 if done else 1, "succeeded": 1 if done else 0}
+        if done:
+            state.update({"completionTime": ts(done), "conditions": [
+                {"type": "SuccessCriteriaMet", "status": "True", "lastTransitionTime": ts(done)},
+                {"type": "Complete", "status": "True", "lastTransitionTime": ts(done)}]})
+        inc.add({"apiVersion": "batch/v1", "kind": "Job",
+                 "metadata": {"name": name, "namespace": "billing", "creationTimestamp": ts(begun),
+                              "annotations": {"batch.kubernetes.io/cronjob-scheduled-timestamp": ts(begun)},
+                              "labels": {"job-name": name},
+                              "ownerReferences": [{**o.owner_ref("CronJob", "dunning-reminders", "billing",
+                                                                 "batch/v1"), "controller": True}]},
+                 "spec": {"completions": 1, "parallelism": 1, "backoffLimit": 6,
+                          "template": cron["spec"]["jobTemplate"]["spec"]["template"]},
+                 "status": state})
 
     def mail(i: int, t: datetime) -> str | None:
         dup = t >= chg and i % 4 == 0

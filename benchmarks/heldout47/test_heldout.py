@@ -146,6 +146,9 @@ def test_builtin_culprits_and_their_effects(built: Built) -> None:
     root = _bundle(built, "reminder-emails-duplicated-page")
     cron = _one(root, "CronJob", "dunning-reminders")
     assert cron["spec"]["concurrencyPolicy"] == "Allow" and len(cron["status"]["active"]) == 2
+    running = [j for j in _all(root, "Job") if j["metadata"]["name"].startswith("dunning-reminders-")
+               and j["status"].get("active")]
+    assert len(running) == 2 and "previous send 1799s ago" in _logs(root, "billing", "notification-mailer-")
 
     root = _bundle(built, "orders-api-unauthorized-page")
     envs = [_env(r["spec"]["template"]["spec"]["containers"][0]) for r in _all(root, "ReplicaSet")
