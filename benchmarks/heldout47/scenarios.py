@@ -680,10 +680,14 @@ def kafka_under_replicated() -> Incident:
                 f"Expiring session 0x1000{i:05x}a2, timeout of 4000ms exceeded")
     sts = inc.statefulset("kafka", "zookeeper", [c("zookeeper", zk_image, env=envs(env_new))],
                           [P(log=within(lambda p, s, e: every(s, e, 10, zk))) for _ in range(3)], chg)
-    assert sts
     revision(inc, "StatefulSet", "kafka", "zookeeper", 3, inc.born + timedelta(days=9), tmpl("zookeeper", zk_image,
                                                                                               env=env_old))
-    revision(inc, "StatefulSet", "kafka", "zookeeper", 4, chg, tmpl("zookeeper", zk_image, env=env_new))
+    current = revision(inc, "StatefulSet", "kafka", "zookeeper", 4, chg, tmpl("zookeeper", zk_image, env=env_new))
+    sts.obj["status"].update({"currentRevision": current, "updateRevision": current, "observedGeneration": 4})
+    sts.obj["metadata"]["generation"] = 4
+    for h in sts.pods:
+        inc.cluster.patch("kafka", h.name, lambda pod, cur=current: pod["metadata"]["labels"].update(
+            {"controller-revision-hash": cur}))
 
     def broker(i: int, t: datetime) -> str | None:
         if t < chg:
