@@ -428,7 +428,7 @@ def payments_db_recovery_page() -> Incident:
            {"namespace": "payments-db", "pod": "payments-pg-1", "container": "postgres"},
            counter(at - timedelta(hours=3), 0, 1 / 1500, chg + timedelta(minutes=20)))
     plant(inc, "payments-db", "payments-pg-app", "password", "payments-app", "password")
-    inc.pagerduty("capture-service: payment capture error rate above 2%", "capture-service")
+    inc.pagerduty("payments-pg: postgres reset all client connections 3 times in the last hour", "payments-pg")
     inc.answer_key(culprit=("Cluster", "payments-db", "payments-pg"),
                    keywords=["work_mem", "signal 9", "recovery mode"],
                    root_cause="work_mem raised to 1GB: hash joins in parallel workers exceed the 12Gi limit, a "
@@ -527,7 +527,7 @@ def app_logs_missing_alert() -> Incident:
     at = datetime(2026, 12, 6, 0, 25, tzinfo=UTC)
     inc = start(app_logs_missing_alert, "no application logs since midnight", at, 4506, ("logging",))
     chg = at - timedelta(hours=9)
-    custom(inc, "Elasticsearch", "elasticsearch.k8s.elastic.co/v1", "elasticsearches", "logging", "logs",
+    custom(inc, "Elasticsearch", "elasticsearch.k8s.elastic.co/v1", "elasticsearches", "logging", "applogs",
            {"version": "8.15.3", "nodeSets": [{"name": "hot", "count": 3,
                                                 "config": {"node.roles": ["master", "data_hot", "ingest"],
                                                            "cluster.max_shards_per_node": 300}}]},
@@ -541,7 +541,7 @@ def app_logs_missing_alert() -> Incident:
             "java.lang.IllegalArgumentException: Validation Failed: 1: this action would add [2] shards, but "
             "this cluster currently has [899]/[900] maximum normal shards open;"))
 
-    db(inc, "logging", "logs-es-hot", "docker.elastic.co/elasticsearch/elasticsearch:8.15.3", node, members=3)
+    db(inc, "logging", "applogs-es-hot", "docker.elastic.co/elasticsearch/elasticsearch:8.15.3", node, members=3)
 
     def fluentbit(pod: str, s: datetime, e: datetime) -> Lines:
         return tick(rollover + timedelta(seconds=10), e, 30, lambda i, t: (
@@ -555,13 +555,13 @@ def app_logs_missing_alert() -> Incident:
     series(inc, "fluentbit_output_errors_total", "counter", "Number of output errors.",
            {"namespace": "logging", "name": "es.0"}, counter(at - timedelta(hours=3), 0, 2.1, rollover))
     series(inc, "elasticsearch_cluster_health_active_shards", "gauge", "Aggregate total of all shards.",
-           {"cluster": "logs"}, const_series(899))
-    plant(inc, "logging", "logs-es-elastic-user", "password", "elastic", "elastic")
+           {"cluster": "applogs"}, const_series(899))
+    plant(inc, "logging", "applogs-es-elastic-user", "password", "elastic", "elastic")
     send(inc, [alert(inc, "FluentBitOutputErrors", {"namespace": "logging", "name": "es.0"},
                      "Fluent Bit cannot deliver to Elasticsearch",
                      "Output es.0 has reported errors for 15 minutes; application logs are not indexed.",
                      'rate(fluentbit_output_errors_total{name="es.0"}[5m]) > 0')], ["alertname", "namespace"])
-    inc.answer_key(culprit=("Elasticsearch", "logging", "logs"),
+    inc.answer_key(culprit=("Elasticsearch", "logging", "applogs"),
                    keywords=["max_shards_per_node", "shards open", "rollover"],
                    root_cause="cluster.max_shards_per_node lowered to 300 on the 3-node cluster: at the midnight "
                               "rollover the new daily index would exceed the shards open limit and every bulk fails",
@@ -834,10 +834,12 @@ def ratelimit_timeouts_grouped() -> Incident:
                alert(inc, "GatewayLatencyHigh", labels, "api-gateway p99 above 600ms",
                      "p99 latency spikes every minute.",
                      'histogram_quantile(0.99, rate(gateway_request_duration_seconds_bucket[5m])) > 0.6'),
-               alert(inc, "GatewayReadinessFlapping", {**labels, "container": "api-gateway"},
-                     "api-gateway readiness flapping", "Readiness probe timeouts on api-gateway pods.",
-                     'prober_probe_total{result="failed",container="api-gateway"} > 0')],
-         ["namespace", "service"])
+               alert(inc, "RedisForkTooSlow", {"namespace": "cache", "service": "ratelimit-redis",
+                                               "instance": "ratelimit-redis-0:6379"},
+                     "ratelimit-redis: last fork took more than 250ms",
+                     "Forking the Redis process blocks it; clients see the stall as latency.",
+                     'redis_latest_fork_usec{service="ratelimit-redis"} > 250000')],
+         ["cluster"])
     inc.answer_key(culprit=("StatefulSet", "cache", "ratelimit-redis"),
                    keywords=["save", "fork", "BGSAVE"],
                    root_cause="the Redis revision enables RDB snapshots (save 60 1000) on a 24 GB dataset: the "

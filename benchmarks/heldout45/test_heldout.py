@@ -117,7 +117,7 @@ def test_custom_culprits_hold_the_changed_setting(built: Built) -> None:
     assert scans == sorted(scans) and scans[-1] - scans[-2] > 100 * max(1.0, scans[1] - scans[0])
 
     root = _bundle(built, "app-logs-missing-alert")
-    es = _one(root, "Elasticsearch", "logs")
+    es = _one(root, "Elasticsearch", "applogs")
     hot = es["spec"]["nodeSets"][0]
     limit = hot["config"]["cluster.max_shards_per_node"] * hot["count"]
     assert f"/[{limit}] maximum normal shards open" in _logs(root, "logging", "fluent-bit-aggregator")
@@ -179,3 +179,17 @@ def test_the_copy_runs_against_the_question_node(built: Built) -> None:
     assert "--max-load=" in args and "--chunk-size=20000" in args
     busy = _metric(root, "node_disk_io_time_seconds_total", instance=primary)
     assert busy[-1] - busy[-2] > 50
+
+
+def test_a_third_are_simple_and_the_rest_name_only_a_victim(built: Built) -> None:
+    """Four pages name the object whose own spec and logs hold the cause; the other eight never name it."""
+    bundles, answers = built
+    keys = rc.keys(bundles, answers)
+    simple = set()
+    for root in bundles:
+        manifest = yaml.safe_load((root / "manifest.yaml").read_text())
+        said = " ".join((root / a).read_text() for a in manifest["alerts"]) + manifest.get("question", "")
+        if keys[root.name]["culprit"]["name"] in said:
+            simple.add(root.name)
+    assert simple == {"payments-db-recovery-page", "audit-writer-rejections", "cart-service-write-errors",
+                      "ratelimit-timeouts-grouped"}
