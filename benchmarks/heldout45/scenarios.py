@@ -744,12 +744,14 @@ def account_balances_stale() -> Incident:
     at = datetime(2026, 12, 1, 15, 20, tzinfo=UTC)
     inc = start(account_balances_stale, "balances not refreshing", at, 4510, ("accounts", "accounts-db"))
     chg = at - timedelta(minutes=75)
-    owned(inc, {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                "metadata": {"name": "postgres-ingress", "namespace": "accounts-db", "generation": 1},
+    policy = inc.add({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                      "metadata": {"name": "postgres-ingress", "namespace": "accounts-db", "generation": 1,
+                                   "creationTimestamp": ts(chg)},
                 "spec": {"podSelector": {"matchLabels": {"app": "accounts-pg"}}, "policyTypes": ["Ingress"],
                          "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {
-                             "kubernetes.io/metadata.name": "accounts"}}}], "ports": [{"port": 5432}]}]}},
-          "kubectl-client-side-apply", chg, {"f:spec": {"f:ingress": {}}}, first="kubectl-client-side-apply")
+                             "kubernetes.io/metadata.name": "accounts"}}}], "ports": [{"port": 5432}]}]}})
+    changed(policy, ("kubectl-client-side-apply", "Update", chg, {"f:spec": {"f:ingress": {}, "f:podSelector": {},
+                                                                               "f:policyTypes": {}}}))
 
     def standby(pod: str, s: datetime, e: datetime) -> Lines:
         return tick(chg + timedelta(minutes=1), e, 5, lambda i, t: pg(
