@@ -123,9 +123,9 @@ def spring_at(t: datetime, s: float, level: str, logger: str, msg: str, thread: 
     return when, L.spring(when, level, logger, msg, thread)
 
 
-def redis(t: datetime, role: str, msg: str, pid: int = 1) -> str:
-    """Redis's own log line: `pid:role dd Mon yyyy HH:MM:SS.mmm * message`."""
-    return f"{pid}:{role} {t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d} * {msg}"
+def redis(t: datetime, role: str, msg: str, pid: int = 1, mark: str = "*") -> str:
+    """Redis's own log line: `pid:role dd Mon yyyy HH:MM:SS.mmm <level mark> message`."""
+    return f"{pid}:{role} {t.strftime('%d %b %Y %H:%M:%S')}.{t.microsecond // 1000:03d} {mark} {msg}"
 
 
 def dotnet(t: datetime, level: str, category: str, msg: str) -> str:
@@ -144,8 +144,8 @@ def celery(t: datetime, level: str, where: str, msg: str) -> str:
 
 
 def coredns(t: datetime, level: str, msg: str) -> str:
-    """CoreDNS's plugin log line (`[LEVEL] plugin/name: message`), prefixed with the klog-free timestamp."""
-    return f"{t.strftime('%Y-%m-%dT%H:%M:%S')}.{t.microsecond // 1000:03d}Z [{level}] {msg}"
+    """CoreDNS's plugin log line (`[LEVEL] plugin/name: message`): no time of its own, the runtime stamps it."""
+    return f"[{level}] {msg}"
 
 
 def rust(t: datetime, level: str, target: str, msg: str) -> str:
@@ -302,8 +302,9 @@ def account_logins_dropped_page() -> Incident:
 
     def log(pod: str, s: datetime, e: datetime) -> Lines:
         boot = s + timedelta(seconds=1)
-        return [(boot, redis(boot, "C", "Redis version=7.4.1, bits=64, commit=00000000, modified=0, pid=1, "
-                                        "just started")),
+        return [(boot, redis(boot, "C", "oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo", mark="#")),
+                (boot, redis(boot, "C", "Redis version=7.4.1, bits=64, commit=00000000, modified=0, pid=1, "
+                                        "just started", mark="#")),
                 (boot, redis(boot, "M", "Server initialized")),
                 (boot + timedelta(seconds=1), redis(boot + timedelta(seconds=1), "M",
                  "Loading RDB produced by version 7.4.1")),
@@ -328,11 +329,6 @@ def account_logins_dropped_page() -> Incident:
     rev = revision(inc, "StatefulSet", "identity", "session-redis", 7, chg, new_t)
     sts["status"]["currentRevision"] = sts["status"]["updateRevision"] = rev
     old = "session-redis-0"
-    inc.log_block("identity", old, "redis", "\n".join([
-        redis(chg + timedelta(seconds=1), "M", "Received SIGTERM scheduling shutdown..."),
-        redis(chg + timedelta(seconds=1), "M", "User requested shutdown..."),
-        redis(chg + timedelta(seconds=1), "M", "Saving the final RDB snapshot before exiting."),
-    ]) + "\n", previous=True)
     inc.event(involved("Pod", "identity", old), "Killing", "Stopping container redis", chg, warning=False)
     inc.event(involved("StatefulSet", "identity", "session-redis", "apps/v1"), "SuccessfulCreate",
               "create Pod session-redis-0 in StatefulSet session-redis successful", chg + timedelta(seconds=12),
@@ -353,17 +349,21 @@ def account_logins_dropped_page() -> Incident:
     series(inc, "redis_db_keys", "gauge", "Total number of keys by DB",
            {"namespace": "identity", "job": "redis-exporter", "db": "db0", "instance": "session-redis-0"},
            lambda t: 4415000.0 + (t - AT3).total_seconds() if t < chg else 3912044.0 + (t - chg).total_seconds())
+    series(inc, "redis_rdb_last_bgsave_duration_sec", "gauge", "rdb_last_bgsave_duration_sec metric",
+           {"namespace": "identity", "job": "redis-exporter", "instance": "session-redis-0"},
+           lambda t: 41.0 if t < chg else None)
     series(inc, "redis_rdb_last_save_timestamp_seconds", "gauge", "Last RDB save time",
            {"namespace": "identity", "job": "redis-exporter", "instance": "session-redis-0"},
            lambda t: (chg - timedelta(seconds=20870)).timestamp())
     inc.pagerduty("[identity] account-web: spike in forced re-logins (session not found)", "Identity platform")
     inc.answer_key(
         culprit=("StatefulSet", "identity", "session-redis"),
-        keywords=["terminationGracePeriodSeconds", "final RDB snapshot", "SIGKILL"],
+        keywords=["terminationGracePeriodSeconds", "RDB", "SIGKILL"],
         root_cause="StatefulSet identity/session-redis revision 7 lowered terminationGracePeriodSeconds from 120 "
-                   "to 10: on the rolling restart Redis began 'Saving the final RDB snapshot before exiting' but "
-                   "got SIGKILL before it finished, the new pod loaded a 5.8-hour-old RDB (RDB age 20870 s, 500k "
-                   "fewer keys) and account-web finds users' sessions missing and sends them back to /login.",
+                   "to 10: a final RDB save of this dataset takes about 41 s (rdb_last_bgsave_duration), so on the "
+                   "rolling restart Redis got SIGKILL before its shutdown snapshot finished, the new pod loaded "
+                   "a 5.8-hour-old RDB (RDB age 20870 s, 500k fewer keys) and account-web finds users' sessions "
+                   "missing and sends them back to /login.",
         category="final-snapshot-cut-by-grace-period",
         red_herrings=[("Deployment", "identity", "mfa-service")])
     return inc
