@@ -1001,7 +1001,7 @@ def notifications_duplicate_emails_question() -> Incident:
            "kubectl-client-side-apply", chg, {"f:spec": {"f:rules": {}}}, scope="Cluster", generation=1)
     wrk = c("worker", f"{REGISTRY}/notify/notifications-worker:5.7.1", port=None, readiness_path=None,
             liveness_path=None)
-    rev = Rev(1, AT12 - timedelta(hours=3), "kubectl rollout restart", [wrk],
+    rev = Rev(1, AT12 - timedelta(minutes=50), "kubectl rollout restart", [wrk],
               pod_spec={"terminationGracePeriodSeconds": 180})
     restarted = [AT12 - timedelta(hours=3), AT12 - timedelta(minutes=50)]
 
@@ -1020,9 +1020,10 @@ def notifications_duplicate_emails_question() -> Incident:
         inc.cluster.patch("notify", h.name, lambda pod: pod["spec"].update({"terminationGracePeriodSeconds": 15}))
         h.annotations["policies.kyverno.io/last-applied-patches"] = (
             "set-grace.cap-termination-grace.kyverno.io: replaced /spec/terminationGracePeriodSeconds\n")
-        inc.log_block("notify", h.name, "worker", "\n".join([
-            celery(restarted[1], "WARNING", "MainProcess", "worker: Warm shutdown (MainProcess)"),
-        ]) + "\n", previous=True)
+    for i in range(3):
+        gone = f"notifications-worker-7c4f9d8b6-{o.suffix(f'old-{i}', 5)}"
+        inc.event(involved("Pod", "notify", gone), "Killing", "Stopping container worker",
+                  restarted[1] + timedelta(seconds=20 * i), warning=False)
     inc.cluster.add_event(involved("ClusterPolicy", "", "cap-termination-grace", "kyverno.io/v1"), "PolicyApplied",
                           "Pod notify/notifications-worker: pass", chg + timedelta(minutes=5),
                           AT12 - timedelta(minutes=50), count=9, component="kyverno-admission")
