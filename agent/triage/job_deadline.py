@@ -131,12 +131,23 @@ def _write(facts: Facts, owner: Ref) -> str:
     return ""
 
 
+def deadline_failures(facts: Facts, namespace: str) -> bool:
+    """Whether the scan saw a Job, or a CronJob's last run, in `namespace` fail at its deadline (DeadlineExceeded).
+
+    The Job list says no Job's outcome, so judging runs means reading each Job: that cost is only worth paying
+    when a run was killed at its deadline at all, which the scan's failed-Job checks already say.
+    """
+    return any(f.get("check") in ("job.failed", "cronjob.failing") and f.get("reason") == "DeadlineExceeded"
+               and (f.get("object") or {}).get("namespace") == namespace for f in facts.findings())
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
-    """Reading only: the namespace's newest Jobs, each killed run judged against its siblings."""
+    """Reading only, when the scan saw a run killed at its deadline there: the namespace's newest Jobs, each
+    killed run judged against its siblings."""
     if STORE in facts.reads:
         return
     facts.reads[STORE] = []
-    if not subject.namespace:
+    if not subject.namespace or not deadline_failures(facts, subject.namespace):
         return
     listed = await call("k8s_list", {"kind": "Job", "namespace": subject.namespace}, "survey-job-deadline-list")
     names = [str(r.get("name")) for r in sorted(rows_of(listed), key=lambda r: str(r.get("created") or ""),

@@ -50,6 +50,11 @@ def run(name: str, start: datetime, *, deadline: int | None = None, took: timede
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec, "status": status}
 
 
+KILLED_FINDING = {"check": "cronjob.failing", "reason": "DeadlineExceeded", "severity": "warning",
+                  "object": {"kind": "CronJob", "namespace": "billing", "name": "pg-backup"}}
+"""What the scan's CronJob check says of a last run killed at its deadline: the gate on reading Jobs one by one."""
+
+
 def test_backup_cronjob_deadline_below_last_nights_dump_read_through_the_hub() -> None:
     last = run("pg-backup-29388120", AT - 27 * H, deadline=7200, took=40 * M, owner="pg-backup")
     tonight = run("pg-backup-29389560", AT - 3 * H, deadline=1800, failed="DeadlineExceeded", owner="pg-backup")
@@ -58,7 +63,7 @@ def test_backup_cronjob_deadline_below_last_nights_dump_read_through_the_hub() -
     hub = RecordingHub(lists={("Job", "billing"): [{"name": j["metadata"]["name"], "created": j["status"]["startTime"]}
                                                    for j in jobs]},
                        objects={("Job", "billing", j["metadata"]["name"]): yaml.safe_dump(j) for j in jobs})
-    facts = Facts(at=AT)
+    facts = Facts(at=AT, scan={"findings": [KILLED_FINDING]})
     asyncio.run(jd.read(Subject(namespace="billing"), facts, hub, iso(AT)))
     hits = jd.suspects(facts)
     assert len(hits) == 1
@@ -100,3 +105,17 @@ def test_a_longer_run_of_another_cronjob_is_no_sibling() -> None:
     theirs = run("pg-backup-29388120", AT - 27 * H, took=40 * M, owner="pg-backup-eu")
     tonight = run("pg-backup-29389560", AT - 3 * H, deadline=1800, failed="DeadlineExceeded", owner="pg-backup")
     assert jd.judge(tonight, [theirs, tonight], AT) is None
+
+
+def test_no_job_is_read_unless_the_scan_saw_a_run_killed_at_its_deadline() -> None:
+    """Reading each Job costs a call per Job: without a DeadlineExceeded finding in the namespace (here only a run
+    failed on its backoff limit, and a deadline kill in another namespace) nothing is listed or read."""
+    jobs = [run("pg-backup-29389560", AT - 3 * H, deadline=1800, failed="DeadlineExceeded", owner="pg-backup")]
+    hub = RecordingHub(lists={("Job", "billing"): [{"name": j["metadata"]["name"], "created": j["status"]["startTime"]}
+                                                   for j in jobs]},
+                       objects={("Job", "billing", j["metadata"]["name"]): yaml.safe_dump(j) for j in jobs})
+    backoff = {**KILLED_FINDING, "reason": "BackoffLimitExceeded"}
+    elsewhere = {**KILLED_FINDING, "object": {"kind": "CronJob", "namespace": "warehouse", "name": "extract"}}
+    facts = Facts(at=AT, scan={"findings": [backoff, elsewhere]})
+    asyncio.run(jd.read(Subject(namespace="billing"), facts, hub, iso(AT)))
+    assert hub.calls == [] and jd.suspects(facts) == []
