@@ -75,6 +75,23 @@ def said_by(entry: dict[str, Any]) -> str:
     return str(entry.get("example") or entry.get("message") or entry.get("template") or "")
 
 
+def all_said(entry: dict[str, Any]) -> str:
+    """What a log entry said in both its wordings, message and example line: a framework's header line may be the
+    example while the message holds the words a check looks for."""
+    return " ".join(dict.fromkeys(str(entry.get(k)) for k in ("message", "example") if entry.get(k))) \
+        or said_by(entry)
+
+
+def shortest_saying(log: LogEvidence, pattern: re.Pattern[str]) -> tuple[str, datetime | None]:
+    """The shortest of a pod's log entries whose words match `pattern` (the clearest line to quote), and when such
+    entries were first seen; ("", None) when none does."""
+    hits = [e for e in log.entries() if pattern.search(all_said(e))]
+    if not hits:
+        return "", None
+    first = min((t for t in (parse_time(e.get("first_seen")) for e in hits) if t is not None), default=None)
+    return all_said(min(hits, key=lambda e: len(all_said(e)))), first
+
+
 def written_by(change: dict[str, Any]) -> str:
     """The manager a timeline write's summary names (`ConfigMap shop/web written by kubectl-edit: data.x`,
     `... written by helm (now '3')`), "" when it names none: who made the write, for the finding to say."""

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import group_users, pod_spec_words
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, shortest_saying
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -133,12 +133,6 @@ def ceiling_setting(params: dict[str, str], engine: Ceiling, diff: str) -> tuple
     return None
 
 
-def _words(entry: dict[str, Any]) -> str:
-    """What a log entry said: its message and its example line (a framework's header line may be the example
-    while the message holds the words)."""
-    return " ".join(dict.fromkeys(str(entry.get(k)) for k in ("message", "example") if entry.get(k))) \
-        or said_by(entry)
-
 
 def _store(facts: Facts) -> dict[str, Any]:
     return facts.reads.setdefault(STORE, {})  # type: ignore[no-any-return]
@@ -147,10 +141,9 @@ def _store(facts: Facts) -> dict[str, Any]:
 def refused(log: LogEvidence) -> tuple[Ceiling, str, datetime | None] | None:
     """The engine whose ceiling refusal a pod's errors carry, the shortest such line and when it was first seen."""
     for engine in CEILINGS:
-        hits = [e for e in log.entries() if engine.refusal.search(_words(e))]
-        if hits:
-            first = min((t for t in (parse_time(e.get("first_seen")) for e in hits) if t is not None), default=None)
-            return engine, _words(min(hits, key=lambda e: len(_words(e)))), first
+        said, first = shortest_saying(log, engine.refusal)
+        if said:
+            return engine, said, first
     return None
 
 

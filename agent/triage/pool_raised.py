@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import pod_spec_words
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
+from agent.triage.facts import Facts, LogEvidence, Ref, all_said, minutes_text, parse_time, shortest_saying
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -87,18 +87,8 @@ def raises(change: dict[str, Any]) -> list[tuple[str, int, int]]:
 
 def refused(log: LogEvidence) -> tuple[str, datetime | None]:
     """The shortest connection-ceiling refusal among a pod's errors, and when such refusals were first seen."""
-    hits = [e for e in log.entries() if CEILING.search(_words(e))]
-    if not hits:
-        return "", None
-    first = min((t for t in (parse_time(e.get("first_seen")) for e in hits) if t is not None), default=None)
-    return _words(min(hits, key=lambda e: len(_words(e)))), first
+    return shortest_saying(log, CEILING)
 
-
-def _words(entry: dict[str, Any]) -> str:
-    """What a log entry said: its message and its example line (a framework's header line may be the example
-    while the message holds the words)."""
-    return " ".join(dict.fromkeys(str(entry.get(k)) for k in ("message", "example") if entry.get(k))) \
-        or said_by(entry)
 
 
 def _store(facts: Facts) -> dict[str, Any]:
@@ -160,7 +150,7 @@ def found(facts: Facts) -> list[Raised]:
             if first < when - SLACK:
                 continue  # refused before the rollout
             pod = (store.get("pods") or {}).get(log.pod) or {}
-            mine = _hosts([_words(e) for e in log.entries()] + [t for _, t in pod.get("words") or []]
+            mine = _hosts([all_said(e) for e in log.entries()] + [t for _, t in pod.get("words") or []]
                           + [str(h) for h in log.hosts])
             shared = sorted(theirs & mine)
             if not shared:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import pod_spec_words
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by, shortest_saying
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -77,18 +77,8 @@ def switched(change: dict[str, Any]) -> str:
 
 def denied(log: LogEvidence) -> tuple[str, datetime | None]:
     """The shortest denial line among a pod's errors and when denials were first seen."""
-    hits = [e for e in log.entries() if DENIED.search(_words(e))]
-    if not hits:
-        return "", None
-    first = min((t for t in (parse_time(e.get("first_seen")) for e in hits) if t is not None), default=None)
-    return _words(min(hits, key=lambda e: len(_words(e)))), first
+    return shortest_saying(log, DENIED)
 
-
-def _words(entry: dict[str, Any]) -> str:
-    """What a log entry said: its message and its example line (a framework's header line may be the example
-    while the message holds the words)."""
-    return " ".join(dict.fromkeys(str(entry.get(k)) for k in ("message", "example") if entry.get(k))) \
-        or said_by(entry)
 
 
 def _store(facts: Facts) -> dict[str, Any]:
