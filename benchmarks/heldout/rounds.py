@@ -237,6 +237,10 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                  earlier=(*through(44), "peercases"),
                  min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
                  host_questions=1, written_with=("heldout45", "heldout46")),
+    HeldoutRound("heldout48", previous="heldout47",
+                 earlier=(*through(47), "peercases"),
+                 min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
+                 host_questions=1),
 )
 """Rounds 2 onwards in the order they were written."""
 
