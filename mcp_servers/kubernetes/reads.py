@@ -190,7 +190,11 @@ def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     probes, command/args, containers added or removed."""
     changes = []
     a, b = _containers(old), _containers(new)
+    ia, ib = _containers(old, "initContainers"), _containers(new, "initContainers")
+    moved = _sidecar_moves(a, b, ia, ib)
     for name in sorted(set(a) | set(b)):
+        if name in moved:
+            continue
         if name not in a:
             changes.append(f"container {name} added")
             continue
@@ -215,8 +219,10 @@ def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 line = f"{name} {field} {ca.get(field)} -> {cb.get(field)}"
                 changes.append(f"{name} {field} changed" if looks_secret(line) else line)
         changes += [f"{name} {x}" for x in _other_fields(ca, cb, _CONTAINER_DONE)]
-    ia, ib = _containers(old, "initContainers"), _containers(new, "initContainers")
+    changes += moved.values()
     for name in sorted(set(ia) | set(ib)):
+        if name in moved:
+            continue
         if (ia.get(name) or {}).get("image") != (ib.get(name) or {}).get("image"):
             changes.append(f"init container {name} image {(ia.get(name) or {}).get('image', 'none')} -> "
                            f"{(ib.get(name) or {}).get('image', 'none')}")
@@ -238,6 +244,33 @@ def template_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             if ma.get(key) != mb.get(key):
                 changes.append(f"pod {part[:-1]} {key} {_short(ma.get(key))} -> {_short(mb.get(key))}")
     return changes
+
+
+def _native(container: dict[str, Any] | None) -> bool:
+    """An init container with `restartPolicy: Always` is a native sidecar: it starts (and passes its startupProbe)
+    before the app containers start, then keeps running beside them."""
+    return bool(container) and str((container or {}).get("restartPolicy") or "") == "Always"
+
+
+def _sidecar_moves(a: dict[str, dict[str, Any]], b: dict[str, dict[str, Any]], ia: dict[str, dict[str, Any]],
+                   ib: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Native sidecars whose start order changed, by name: one moved out of initContainers into the regular
+    containers (which all start at once, so the app no longer waits for it), one that lost `restartPolicy: Always`
+    (a plain init container now, which must exit before the app starts), and one that became a native sidecar.
+    Said as one line, because `container X added` beside `init container X image ... -> none` hides the move."""
+    out = {}
+    for name in sorted(set(ia) | set(ib)):
+        was, now = ia.get(name), ib.get(name)
+        if _native(was) and now is None and name in b and name not in a:
+            out[name] = (f"container {name} moved out of initContainers (native sidecar, restartPolicy: Always) "
+                         f"into containers: the app no longer waits for it to start")
+        elif _native(was) and now is not None and not _native(now):
+            out[name] = (f"init container {name} restartPolicy 'Always' -> {_short(now.get('restartPolicy'))}: "
+                         f"no longer a native sidecar, it must exit before the app containers start")
+        elif was is None and _native(now) and name in a and name not in b:
+            out[name] = (f"container {name} moved into initContainers as a native sidecar (restartPolicy: Always): "
+                         f"the app containers now start after it")
+    return out
 
 
 _CONTAINER_DONE = frozenset({"name", "image", "env", "envFrom", "resources", "readinessProbe", "livenessProbe",
