@@ -41,8 +41,15 @@ LEAD = timedelta(days=2)
 """How long before the incident a limit's write still counts as recent."""
 CONTROLLER = "kube-controller-manager"
 """The HPA controller's field manager: it writes status only; any other manager wrote the spec."""
-LIMITS = {"ScaleUpLimit": "behavior.scaleUp", "TooManyReplicas": "maxReplicas"}
-"""The ScalingLimited reason -> the spec field whose write makes it (kube-controller-manager's wording)."""
+LIMITS = {"ScaleUpLimit": "behavior.scaleUp", "TooManyReplicas": "maxReplicas",
+          "ScaleUpStabilized": "behavior.scaleUp"}
+"""The condition reason -> the spec field whose write makes it (kube-controller-manager's wording): ScalingLimited's
+ScaleUpLimit / TooManyReplicas, and AbleToScale's ScaleUpStabilized ("recent recommendations were lower than
+current one, applying the lowest recent recommendation"), which says the scale-up stabilization window holds the
+replicas at the lowest recommendation it remembers. Under the default behavior (no scale-up window) that reason
+passes within seconds; with the metric above target and a window written recently it is the write holding it."""
+HELD_BY = {"ScalingLimited": ("ScaleUpLimit", "TooManyReplicas"), "AbleToScale": ("ScaleUpStabilized",)}
+"""Which condition type carries which of those reasons."""
 DEFAULT_SCALE_UP = "4 pods or 100% every 15 s"
 MAX_READS = 3
 
@@ -150,6 +157,12 @@ def _policy(spec: dict[str, Any], reason: str) -> tuple[str, tuple[int, int] | N
     return ", ".join(parts) or "its scaleUp behavior", slowest
 
 
+def _window(spec: dict[str, Any]) -> int:
+    """The scale-up stabilization window the spec writes, in seconds (0 when it writes none: the default)."""
+    value = (((spec.get("behavior") or {}).get("scaleUp") or {}).get("stabilizationWindowSeconds"))
+    return value if isinstance(value, int) and value > 0 else 0
+
+
 def _written(facts: Facts, hpa: Ref, obj: dict[str, Any], spec_field: str) -> tuple[str, datetime, str] | None:
     """(manager, when, evidence id) of the latest write of the limiting field by someone else than the
     controller, within LEAD: the timeline's, else the object's managedFields."""
@@ -189,13 +202,15 @@ def found(facts: Facts) -> list[Limited]:
         meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
         hpa = Ref("HorizontalPodAutoscaler", str(meta.get("namespace") or ""), str(meta.get("name") or ""))
         cond = next((c for c in status.get("conditions") or [] if isinstance(c, dict)
-                     and c.get("type") == "ScalingLimited" and c.get("status") == "True"
-                     and c.get("reason") in LIMITS), None)
+                     and c.get("status") == "True" and c.get("reason") in HELD_BY.get(str(c.get("type")), ())),
+                    None)
         metric = _metric(spec, status)
         if cond is None or metric is None or any(o.hpa.same_object(hpa) for o in out):
             continue
         reason = str(cond["reason"])
         written = _written(facts, hpa, obj, LIMITS[reason])
+        if reason == "ScaleUpStabilized" and not _window(spec):
+            continue  # no written scale-up window: the default's momentary stabilization, not a hold
         if written is None:
             continue  # the default behavior, or a limit of long standing: the clamp is not what changed
         policy, slowest = _policy(spec, reason)
@@ -214,13 +229,23 @@ def found(facts: Facts) -> list[Limited]:
     return out
 
 
+def _condition(reason: str) -> str:
+    return next((kind for kind, reasons in HELD_BY.items() if reason in reasons), "ScalingLimited")
+
+
 def finding(lim: Limited) -> dict[str, Any]:
     """The HPA, its written limit in the spec's words, what the limit means under this load, and the write."""
     name = f"{lim.hpa.namespace}/{lim.hpa.name}"
     wrote = f"written by {manager_words.spoken(lim.written_by)} {minutes_text(lim.minutes_before)} before the incident"
     wants = f"{lim.metric} wants about {lim.desired} replicas" if lim.desired else lim.metric
     has = f", it has {lim.current}" if lim.current is not None else ""
-    if lim.reason == "ScaleUpLimit":
+    if lim.reason == "ScaleUpStabilized":
+        message = (f"HPA {name} is held back by its own behavior.scaleUp ({lim.policy}), {wrote}: {wants}{has}; "
+                   f"AbleToScale ScaleUpStabilized: for the scale-up stabilizationWindowSeconds it keeps the lowest "
+                   f"replica count recommended in that window, so while load ramps up "
+                   f"{lim.target} saturates. Kubernetes' default scale-up has no stabilization window "
+                   f"({DEFAULT_SCALE_UP}): restore the previous scaleUp behavior")
+    elif lim.reason == "ScaleUpLimit":
         pace = ""
         if lim.per_step and lim.desired and lim.current is not None and lim.desired > lim.current:
             steps = math.ceil((lim.desired - lim.current) / lim.per_step[0])
@@ -233,7 +258,8 @@ def finding(lim: Limited) -> dict[str, Any]:
                    f"TooManyReplicas, so {lim.target} saturates: restore the previous maxReplicas")
     return {"check": CHECK, "severity": "critical", "object": {"kind": lim.hpa.kind, "namespace": lim.hpa.namespace,
                                                                "name": lim.hpa.name},
-            "reason": lim.reason, "message": message, "evidence": [f"ScalingLimited {lim.reason}: {lim.said}"],
+            "reason": lim.reason, "message": message,
+            "evidence": [f"{_condition(lim.reason)} {lim.reason}: {lim.said}"],
             "details": {"field": f"spec.{lim.spec_field}", "policy": lim.policy, "current": lim.current,
                         "desired": lim.desired, "written_by": lim.written_by,
                         "written_at": lim.written_at.isoformat()}}

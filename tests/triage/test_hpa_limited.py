@@ -95,3 +95,59 @@ def test_the_controllers_own_status_write_is_not_a_limit_write() -> None:
                                              "time": _iso(AT - timedelta(minutes=5)),
                                              "fieldsV1": {"f:spec": {"f:behavior": {"f:scaleUp": {}}}}})
     assert hpa_limited.found(_facts(obj)) == []
+
+
+def _stabilized(name: str, *, window: int | None, utilization: int, written_at: datetime,
+                policies: list[dict[str, Any]]) -> dict[str, Any]:
+    """An HPA whose AbleToScale condition says the scale-up stabilization holds it (the controller's wording)."""
+    obj = _hpa(name, reason="ScaleUpLimit", utilization=utilization, written_at=written_at,
+               fields={"f:behavior": {"f:scaleUp": {}}}, current=4)
+    up: dict[str, Any] = {"selectPolicy": "Max", "policies": policies}
+    if window is not None:
+        up["stabilizationWindowSeconds"] = window
+    obj["spec"]["behavior"] = {"scaleUp": up}
+    obj["status"]["conditions"] = [
+        {"type": "AbleToScale", "status": "True", "reason": "ScaleUpStabilized",
+         "message": "recent recommendations were lower than current one, applying the lowest recent recommendation"},
+        {"type": "ScalingLimited", "status": "False", "reason": "DesiredWithinRange", "message": "within range"}]
+    return obj
+
+
+def test_a_long_scale_up_window_written_by_helm_is_named_as_the_hold() -> None:
+    facts = _facts(_stabilized("pricing", window=600, utilization=150, written_at=AT - timedelta(hours=6),
+                               policies=[{"type": "Percent", "value": 50, "periodSeconds": 60}]))
+    [lim] = hpa_limited.found(facts)
+    assert (lim.reason, lim.spec_field, lim.written_by, lim.desired) == ("ScaleUpStabilized", "behavior.scaleUp",
+                                                                        "helm", 10)
+    message = hpa_limited.finding(lim)["message"]
+    assert message.startswith("HPA shop/pricing is held back by its own behavior.scaleUp "
+                              "(50 % per periodSeconds 60, selectPolicy Max, stabilizationWindowSeconds 600)")
+    assert "AbleToScale ScaleUpStabilized" in message and "lowest replica count" in message
+
+
+def test_a_scale_up_window_from_the_timeline_is_named_through_behind() -> None:
+    change = {"at": _iso(AT - timedelta(hours=2)), "type": "other",
+              "object": {"kind": "HorizontalPodAutoscaler", "namespace": "shop", "name": "ledger"},
+              "summary": "HorizontalPodAutoscaler shop/ledger written by flux (kustomize-controller): "
+                         "spec.behavior.scaleUp.stabilizationWindowSeconds 0 -> 1200",
+              "diff": ["spec.behavior.scaleUp.stabilizationWindowSeconds: 0 -> 1200"]}
+    facts = _facts(_stabilized("ledger", window=1200, utilization=95, written_at=AT - timedelta(days=40),
+                               policies=[{"type": "Pods", "value": 4, "periodSeconds": 15}]), [change])
+    [(ref, body, _, explains)] = [s for s in behind.suspects(facts) if s[1]["check"] == hpa_limited.CHECK]
+    assert (ref.name, [str(e) for e in explains]) == ("ledger", ["Deployment shop/ledger"])
+    assert "stabilizationWindowSeconds 1200" in body["message"] and body["reason"] == "ScaleUpStabilized"
+
+
+def test_stabilized_under_the_default_behavior_is_not_named() -> None:
+    """No written scale-up window: the controller's momentary stabilization is not a hold someone wrote."""
+    facts = _facts(_stabilized("pricing", window=None, utilization=150, written_at=AT - timedelta(hours=6),
+                               policies=[{"type": "Pods", "value": 4, "periodSeconds": 15}]))
+    assert hpa_limited.found(facts) == []
+
+
+def test_stabilized_with_a_window_of_long_standing_or_the_metric_under_target_is_not_named() -> None:
+    old = _facts(_stabilized("pricing", window=600, utilization=150, written_at=AT - timedelta(days=30),
+                             policies=[{"type": "Pods", "value": 1, "periodSeconds": 60}]))
+    calm = _facts(_stabilized("pricing", window=600, utilization=40, written_at=AT - timedelta(hours=6),
+                              policies=[{"type": "Pods", "value": 1, "periodSeconds": 60}]))
+    assert hpa_limited.found(old) == [] and hpa_limited.found(calm) == []
