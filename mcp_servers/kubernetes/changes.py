@@ -577,11 +577,14 @@ WRITTEN_KINDS = ("Service", "Ingress", "NetworkPolicy", "HorizontalPodAutoscaler
 
 def _spec_writes(objects: Objects, w: _Window) -> list[Change]:
     """Writes recorded in `metadata.managedFields` after creation: a Service selector or port, an
-    Ingress backend, a NetworkPolicy, an HPA's bounds, a workload's replicas or strategy. Which
-    fields a manager wrote and when, not their old values. Status writes and pod-template writes
-    (rollouts, reported with their diff) are left out."""
+    Ingress backend, a NetworkPolicy, an HPA's bounds, a workload's replicas or strategy, a CronJob's
+    Job settings (`spec.jobTemplate.spec.activeDeadlineSeconds`, `backoffLimit`, `parallelism`: no
+    revision records them, so this write is their only trace). Which fields a manager wrote and when,
+    not their old values. Status writes and pod-template writes (rollouts, reported with their diff;
+    a CronJob's template settings by _template_writes) are left out."""
     out = []
     for kind in WRITTEN_KINDS:
+        template = "spec.jobTemplate.spec.template" if kind == "CronJob" else "spec.template"
         workload = kind in WORKLOAD_KINDS or kind == "CronJob"
         for obj in objects.get(kind) or []:
             meta = _meta(obj)
@@ -593,7 +596,7 @@ def _spec_writes(objects: Objects, w: _Window) -> list[Change]:
                         or m.get("subresource") == "status":
                     continue
                 paths = [x for x in field_paths(m.get("fieldsV1") or {}) if not x.startswith("status")
-                         and not (workload and (x.startswith("spec.template") or x.startswith("spec.jobTemplate")))
+                         and not (workload and x.startswith(template))
                          and not x.startswith("metadata.annotations.kubectl.kubernetes.io/last-applied")]
                 if paths:
                     by_time[t].append((str(m.get("manager") or "unknown"), paths))
