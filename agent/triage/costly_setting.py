@@ -42,13 +42,20 @@ COSTLY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"synchronous_commit\W{0,3}remote_apply", re.I),
      "each PostgreSQL commit waits for a standby to apply it"),
     (re.compile(r"flush\.messages\W{0,3}1\b", re.I), "the broker flushes every message to disk"),
+    (re.compile(r"(?:transaction[_\s-]?isolation|tx[_-]isolation|isolation[_\s-]?level)\W{0,4}(?:TRANSACTION_)?"
+                r"SERIALIZABLE\b", re.I),
+     "SERIALIZABLE isolation: InnoDB turns every plain read into a shared-locking read and PostgreSQL aborts "
+     "transactions whose reads and writes overlap, so writers wait on readers' locks (lock wait timeouts, "
+     "deadlocks) or fail with serialization errors"),
     (re.compile(r"(?:\blevel|LOG_?LEVEL|logging\.level\.[\w.]+|rootLogger\.level|root\.level)\W{0,3}(?:DEBUG|TRACE|ALL)\b",
                 re.I), "root logging at DEBUG/TRACE: CPU and I/O spent formatting and writing lines on every request"),
 )
 """Settings whose cost is paid on every operation, each with what it costs."""
 
-TIMEOUT = re.compile(r"timed? ?out|timeout|deadline exceeded|\b504\b|response_timeout", re.I)
-"""A caller's wording for a slow server: what a per-request cost turns into under load."""
+TIMEOUT = re.compile(r"timed? ?out|timeout|deadline exceeded|\b504\b|response_timeout|deadlock|"
+                     r"could not serialize access|serialization failure", re.I)
+"""A caller's wording for a slow server: what a per-request cost turns into under load (for a stricter isolation
+level: the lock waits, deadlocks and serialization failures of transactions that now collide)."""
 SLOW = re.compile(
     r"(?:response_?time|duration_?ms|latency_?ms|elapsed_?ms|took_?ms|time_?ms)\W{0,3}(?P<ms>\d{4,})(?:\.\d+)?\b(?!\s*(?:us|µs|ns))"
     r"|(?:latency|duration|elapsed|took|request_time|upstream_response_time)\W{0,3}(?P<s>[1-9]\d*(?:\.\d+)?)\s*s\b"
@@ -56,6 +63,12 @@ SLOW = re.compile(
 """A request logged as slow, in several servers' and frameworks' wordings: a duration field in milliseconds of a
 second or more (pino's `responseTime`, `duration_ms`), a duration in seconds (`latency=2.4s`, `took 3.1s`), or the
 words `slow request`/`slow query`. A latency page often has no timeout yet: the callers' own lines say how slow."""
+
+
+def cost_of(text: str) -> str | None:
+    """What a setting written as `text` (`key=value`, a config line) costs on every operation, when it is one of
+    the known costly settings: used by other readers to put such a setting first among a file's many."""
+    return next((cost for pattern, cost in COSTLY if pattern.search(text)), None)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage import value_diff
+from agent.triage import costly_setting, value_diff
 from agent.triage.facts import Facts, Ref, parse_time
 from agent.triage.kube_reads import get_yaml, pod_of
 from agent.triage.subject import workload_of_pod
@@ -306,9 +306,17 @@ def effects(facts: Facts) -> list[SettingEffect]:
         effect = SettingEffect(target, change, key, users, leaves, said[:240], shifts[:3],
                                int((facts.at - at).total_seconds() // 60), list(dict.fromkeys(evidence)))
         if not leaves:
-            effect.leaves = [value_diff.LeafChange(p, None, v) for p, v in list(current.items())[:6]]
+            effect.leaves = [value_diff.LeafChange(p, None, v) for p, v in _costly_first(current)[:6]]
         out.append(effect)
     return out
+
+
+def _costly_first(current: dict[str, str]) -> list[tuple[str, str]]:
+    """A file's settings with those known to cost on every operation (costly_setting's catalogue) first: with no
+    previous value and no log naming a leaf, the finding can show only a few, and a file's order (bind address,
+    buffer sizes first) says nothing of which one matters."""
+    items = list(current.items())
+    return sorted(items, key=lambda kv: costly_setting.cost_of(f"{kv[0].rsplit('.', 1)[-1]}={kv[1]}") is None)
 
 
 def _diffed(change: dict[str, Any], key: str) -> list[value_diff.LeafChange]:
@@ -318,6 +326,13 @@ def _diffed(change: dict[str, Any], key: str) -> list[value_diff.LeafChange]:
         if m:
             return value_diff.diff(m.group(1), m.group(2), key) or []
     return []
+
+
+def _held(leaf: value_diff.LeafChange) -> str:
+    """`path=value`, with what it costs on every operation when it is a known costly setting."""
+    text = f"{leaf.path}={leaf.new}"
+    cost = costly_setting.cost_of(f"{leaf.path.rsplit('.', 1)[-1]}={leaf.new}")
+    return f"{text} ({cost})" if cost else text
 
 
 def finding(e: SettingEffect) -> dict[str, Any]:
@@ -330,7 +345,7 @@ def finding(e: SettingEffect) -> dict[str, Any]:
                          else f"{e.data_key}: {leaf.path} set to {leaf.new}" for leaf in e.leaves[:3])
     else:
         what = (f"{e.data_key} set at {at[11:16]} (previous value not recorded; it now holds "
-                + ", ".join(f"{leaf.path}={leaf.new}" for leaf in e.leaves[:4]) + ")")
+                + ", ".join(_held(leaf) for leaf in e.leaves[:4]) + ")")
     lookups = [s for s in e.shifts if s.is_lookup_query() and s.after > s.before]
     pattern = (", turning on an N+1 query pattern (one lookup query per item: queries per request multiply)"
                if lookups else "")
