@@ -403,6 +403,8 @@ def cause_weight(finding: dict[str, Any]) -> float:
         return limits.WEAK
     if check == "service.target_port" and finding.get("reason") == "TargetPortUndeclared":
         return UNDECLARED_PORT
+    if check == "workload.missing_service" and finding.get("severity") != "critical":
+        return UNVERIFIED  # every replica ready: the pods' own working contradicts "their names do not resolve"
     if (finding.get("details") or {}).get("absence_known") is False:
         return UNVERIFIED  # "not collected, cannot check": the recording's gap, not evidence of a cause
     if check in CHECK_WEIGHT:

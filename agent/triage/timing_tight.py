@@ -125,9 +125,14 @@ FAMILIES: tuple[Family, ...] = (
            (Timing("tick time", ("ZOO_TICK_TIME", "tickTime", "ZOOKEEPER_TICK_TIME"), 2000, 1),),
            "",
            re.compile(r"New election\. My id|Exception when following the leader|Peer state changed: looking|"
-                      r"Unexpected exception causing shutdown while sock still open"),
-           "followers that do not sync within syncLimit ticks drop out and the ensemble re-elects its leader, and "
-           "client sessions (at least two ticks) expire"),
+                      r"Unexpected exception causing shutdown while sock still open|"
+                      r"Expiring session 0x[0-9a-f]+, timeout of \d+ ?ms exceeded|"
+                      r"session (?:has |was )?(?:been )?expired|SessionExpired|KeeperErrorCode = Session expired",
+                      re.I),
+           "the server caps every client's session timeout at maxSessionTimeout (20 ticks; minSessionTimeout 2) "
+           "whatever the client asks, so a client pause longer than the cap expires its session (brokers "
+           "re-register and partitions shrink their ISR, locks and leaders held by sessions drop), and followers "
+           "that do not sync within syncLimit ticks drop out and the ensemble re-elects its leader"),
 )
 """Who owns a failure-detection timing: these families when the members elect among themselves and churn (the
 timing read from the workload's spec, the churn from the members). A data store's failover read through its
@@ -300,14 +305,24 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                 entry["evidence"].append(outcome.evidence_id)
 
 
-def _said(facts: Facts, target: Ref, family: Family) -> str:
+def _said(facts: Facts, target: Ref, family: Family) -> tuple[str, str]:
+    """The members' churn words, else a client's in the same namespace whose line names the software itself
+    (a broker's `[ZooKeeperClient] Session expired`): session and lease loss shows on the clients' side too.
+    Lines below error level count (a session tracker logs its expiries as INFO). Returns (the line, whose:
+    "members" or "clients")."""
+    clients = ""
     for log in facts.logs:
-        if log.namespace == target.namespace and workload_of_pod(log.pod) == target.name:
-            for e in log.entries():
-                line = said_by(e)
-                if family.words.search(line):
-                    return line
-    return ""
+        if log.namespace != target.namespace:
+            continue
+        own = workload_of_pod(log.pod) == target.name
+        for line in [*(said_by(e) for e in log.entries()), *log.last_lines]:
+            if not family.words.search(line):
+                continue
+            if own:
+                return line, "members"
+            if not clients and family.image.pattern != "." and family.image.search(line):
+                clients = line
+    return clients, "clients"
 
 
 def found(facts: Facts) -> list[Tight]:
@@ -324,14 +339,16 @@ def found(facts: Facts) -> list[Tight]:
         if family is None or (written is None and _long_standing(obj, facts.at)):
             continue
         now, before = entry.get("now"), entry.get("before")
-        said = _said(facts, target, family)
+        said, whose = _said(facts, target, family)
         if isinstance(now, float) and now >= CHURN:
             if isinstance(before, float) and before >= now / 2:
                 continue  # it churned at that pace before the write: not what the write did
             churn = f"{now:.0f} leader changes in the last hour" + (f" (was {before:.0f})" if isinstance(
                 before, float) else "")
         elif said and written is not None:
-            churn = f"its members log '{said[:140]}'"
+            hit = family.words.search(said)
+            start = max(0, hit.start() - 70) if hit else 0  # the churn words in view, not the line's prefix
+            churn = f"its {whose} log '{'...' if start else ''}{said[start:start + 140]}'"
         else:
             continue  # no churn, or only words where no write is in view: too little to blame the setting
         by, at, evidence = written if written is not None else ("", None, "")

@@ -141,11 +141,14 @@ def _missing_service(snap: Snapshot, sts: dict[str, Any]) -> ScanFinding | None:
         return None
     want, ready = _wanted_ready(sts)
     subject = ref(sts, "StatefulSet")
+    names = f"{name_of(sts)}-0.{service}.{ns}.svc"
+    message = (f"{subject}: serviceName {service} names a Service that does not exist, so its pods' DNS names "
+               f"({names}) do not resolve ({ready}/{want} replicas ready)") if ready < want else (
+        f"{subject}: serviceName {service} names a Service this snapshot does not hold, yet all {ready}/{want} "
+        f"replicas are ready: nothing shows its pods need their per-pod DNS names ({names})")
     return ScanFinding(
         check="workload.missing_service", severity="critical" if ready < want else "info", object=subject,
-        owner=subject, reason="ServiceNotFound",
-        message=f"{subject}: serviceName {service} names a Service that does not exist, so its pods' DNS names "
-                f"({name_of(sts)}-0.{service}.{ns}.svc) do not resolve ({ready}/{want} replicas ready)",
+        owner=subject, reason="ServiceNotFound", message=message,
         details={"service": service, "desired": want, "ready": ready},
         evidence=[f"spec.serviceName: {service}; no Service {ns}/{service}"],
         since=(sts.get("metadata") or {}).get("creationTimestamp"))
