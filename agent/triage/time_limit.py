@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage import tightened, value_diff
+from agent.triage import tightened, timing_tight, value_diff
 from agent.triage.arg_flags import flags
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
@@ -101,8 +101,8 @@ def is_time_limit(name: str) -> bool:
     last = parts[-1]
     if len(parts) > 1 and _UNIT_LEAF.fullmatch(last):
         last = ".".join(parts[-4:])  # a dotted Java property ends in its unit: `max.poll.interval.ms`
-    if NOT_WORK.search(last):
-        return False
+    if NOT_WORK.search(last) or timing_tight.owns(last):
+        return False  # a failure-detection timing (a lease, an election timeout) is agent.triage.timing_tight's
     parent = parts[-2] if len(parts) > 1 else ""
     return bool(LIMIT_NAME.search(last)) or bool(TIMEOUTS_BLOCK.match(parent))
 

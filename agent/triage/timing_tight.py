@@ -69,6 +69,18 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Margin:
+    """Two timings of one family where the inner must stay well below the outer: client-go's renew deadline
+    below its lease duration. The gap is the room the leader leaves for one slow lease write and for clock
+    skew between the replicas before it gives the lease up; written near the outer, a write through a busy
+    API server overruns it even though neither timing is below its default."""
+
+    outer: str
+    inner: str
+    means: str
+
+
+@dataclass(frozen=True)
 class Family:
     """One software's timings, churn counter and churn words."""
 
@@ -78,6 +90,7 @@ class Family:
     counter: str
     words: re.Pattern[str]
     means: str
+    margins: tuple[Margin, ...] = ()
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -98,7 +111,11 @@ FAMILIES: tuple[Family, ...] = (
            re.compile(r"failed to renew lease|leaderelection lost|stopped leading|lost lease|"
                       r"leader election lost", re.I),
            "the leader cannot renew its lease through the API server within that time, so it loses leadership, "
-           "restarts and the replicas keep handing the lease around"),
+           "restarts and the replicas keep handing the lease around",
+           (Margin("lease duration", "renew deadline",
+                   "a lease write that takes seconds on a busy API server (or clock drift between replicas) "
+                   "overruns that margin, the renewal times out, leadership is lost and the manager exits; "
+                   "client-go's defaults: lease 15 s, renew deadline 10 s, retry period 2 s"),)),
     # ingress-nginx's own spelling of the same client-go lease (`--election-ttl`, default 30s, controller >= 1.9)
     Family("ingress-nginx leader election", re.compile(r"ingress-nginx|nginx-ingress", re.I),
            (Timing("election TTL", ("--election-ttl",), 30000, 1000),),
@@ -204,6 +221,8 @@ class Tight:
     minutes_before: int | None
     churn: str
     evidence: list[str] = field(default_factory=list)
+    margin: str = ""
+    """When no timing is below its default: the inner timing written too close to the outer (see Margin)."""
 
 
 def tight(family: Family, workload: dict[str, Any]) -> list[tuple[Timing, str, str, float]]:
@@ -220,6 +239,35 @@ def tight(family: Family, workload: dict[str, Any]) -> list[tuple[Timing, str, s
                     out.append((timing, key, values[key], ms))
                 break
     return out
+
+
+def margin(family: Family, workload: dict[str, Any]) -> str:
+    """The family's inner timing written within a TIGHT-th of its outer one (each read from the spec, else
+    its default; at least one of them written), said with both values; "" when none is."""
+    if not family.margins or not family.image.search(_images(workload)):
+        return ""
+    values = settings(workload)
+    by_name = {t.name: t for t in family.timings}
+
+    def value(name: str) -> tuple[float, str] | None:
+        timing = by_name[name]
+        key = next((k for k in timing.keys if k in values), "")
+        if not key:
+            return timing.default_ms, f"{name} {timing.default_ms / 1000:g}s (its default)"
+        ms = duration_ms(values[key], timing.bare_unit_ms)
+        return (ms, f"{name} {key}={values[key]}") if ms is not None else None
+
+    for pair in family.margins:
+        outer, inner = value(pair.outer), value(pair.inner)
+        if outer is None or inner is None or ("(its default)" in outer[1] and "(its default)" in inner[1]):
+            continue
+        if 0 < inner[0] < outer[0] and outer[0] - inner[0] <= outer[0] / TIGHT:
+            return (f"{inner[1]} leaves {(outer[0] - inner[0]) / 1000:g} s of its {outer[1]}: {pair.means}")
+    return ""
+
+
+def _hit(family: Family, workload: dict[str, Any]) -> bool:
+    return bool(tight(family, workload) or margin(family, workload))
 
 
 def _written(facts: Facts, target: Ref, workload: dict[str, Any]) -> tuple[str, datetime, str] | None:
@@ -281,7 +329,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         got = await get_yaml(call, target.kind, target.name, target.namespace, f"survey-timing-{target.name}")
         if got is None:
             continue
-        family = next((f for f in FAMILIES if tight(f, got[0])), None)
+        family = next((f for f in FAMILIES if _hit(f, got[0])), None)
         if family is None:
             continue
         entry: dict[str, Any] = {"object": got[0], "evidence": [got[1]], "now": None, "before": None}
@@ -334,7 +382,7 @@ def found(facts: Facts) -> list[Tight]:
         meta = obj.get("metadata") or {}
         kind = next((k for k in WORKLOADS if key.startswith(k + " ")), "")
         target = Ref(kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-        family = next((f for f in FAMILIES if tight(f, obj)), None)
+        family = next((f for f in FAMILIES if _hit(f, obj)), None)
         written = _written(facts, target, obj)
         if family is None or (written is None and _long_standing(obj, facts.at)):
             continue
@@ -354,7 +402,7 @@ def found(facts: Facts) -> list[Tight]:
         by, at, evidence = written if written is not None else ("", None, "")
         out.append(Tight(target, family, tight(family, obj), by, at,
                          int((facts.at - at).total_seconds() // 60) if at is not None else None, churn,
-                         [e for e in (*entry.get("evidence", []), evidence) if e]))
+                         [e for e in (*entry.get("evidence", []), evidence) if e], margin(family, obj)))
     return out
 
 
@@ -365,12 +413,16 @@ def finding(t: Tight) -> dict[str, Any]:
                        for timing, key, value, _ in t.found)
     when = (f", written by {t.written_by} {minutes_text(t.minutes_before)} before the incident"
             if t.minutes_before is not None else "")
-    message = (f"{t.target} sets its {t.family.software} {' and '.join(x[0].name for x in t.found)} far below "
-               f"the latency it must cover ({values}){when}: {t.churn}, as {t.family.means}. Restore the "
-               f"{t.family.software} defaults (or values above the members' round trip and fsync time)")
+    if not t.found and t.margin:
+        message = (f"{t.target} sets its {t.family.software} timings too close together: {t.margin}{when}; "
+                   f"{t.churn}. Restore the {t.family.software} defaults (renew deadline well below the lease)")
+    else:
+        message = (f"{t.target} sets its {t.family.software} {' and '.join(x[0].name for x in t.found)} far "
+                   f"below the latency it must cover ({values}){when}: {t.churn}, as {t.family.means}. Restore the "
+                   f"{t.family.software} defaults (or values above the members' round trip and fsync time)")
     return {"check": CHECK, "severity": "critical", "object": {"kind": t.target.kind, "namespace": t.target.namespace,
                                                                "name": t.target.name},
-            "reason": "TimingTooTight", "message": message, "evidence": [values],
+            "reason": "TimingTooTight", "message": message, "evidence": [values or t.margin],
             "details": {"software": t.family.software, "churn": t.churn,
                         "written_at": t.written_at.isoformat() if t.written_at else None}}
 

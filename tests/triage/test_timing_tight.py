@@ -139,3 +139,34 @@ def test_durations() -> None:
     assert tt.duration_ms("1m30s", 1000) == 90000
     assert tt.duration_ms("150ms", 1) == 150
     assert tt.duration_ms("fast", 1) is None
+
+
+def test_a_renew_deadline_written_next_to_the_lease_with_renewal_failures_is_named() -> None:
+    """Neither timing is below its default; the renew deadline sits within a second of the lease."""
+    workload = _workload("Deployment", "ops", "bucket-operator", "ghcr.io/acme/bucket-operator:2.3.0",
+                         args=["--leader-election-lease-duration=20s", "--leader-election-renew-deadline=19s"])
+    found = _found(Hub(workload, None), "bucket-operator-7d9c8b6f5-kq2xz",
+                   said="E0601 lost lease ops/bucket-operator-lock: leader election lost, exiting")
+    assert [t.target.name for t in found] == ["bucket-operator"]
+    message = tt.finding(found[0])["message"]
+    assert "--leader-election-renew-deadline=19s leaves 1 s of its lease duration" in message
+    assert "leadership is lost" in message
+
+
+def test_a_renew_deadline_from_env_against_the_default_lease_is_named() -> None:
+    workload = _workload("Deployment", "kube-addons", "volume-snapshotter", "registry.k8s.io/sig/snapshotter:v8",
+                         env={"LEADER_ELECTION_RENEW_DEADLINE": "13s"})
+    found = _found(Hub(workload, None), "volume-snapshotter-5f6d7c8b9-x2v4p",
+                   said="leaderelection.go:285] failed to renew lease kube-addons/snapshotter: context deadline")
+    assert len(found) == 1 and "lease duration 15s (its default)" in tt.finding(found[0])["message"]
+
+
+def test_the_default_margin_or_a_close_margin_without_renewal_failures_is_not_named() -> None:
+    defaults = _workload("Deployment", "ops", "bucket-operator", "ghcr.io/acme/bucket-operator:2.3.0",
+                         args=["--leader-election-lease-duration=15s", "--leader-election-renew-deadline=10s"])
+    assert _found(Hub(defaults, None), "bucket-operator-7d9c8b6f5-kq2xz",
+                  said="failed to renew lease ops/bucket-operator-lock: timed out waiting for the condition") == []
+    close = _workload("Deployment", "ops", "bucket-operator", "ghcr.io/acme/bucket-operator:2.3.0",
+                      args=["--leader-election-lease-duration=20s", "--leader-election-renew-deadline=19s"])
+    assert _found(Hub(close, None), "bucket-operator-7d9c8b6f5-kq2xz",
+                  said="reconciled bucket ops/logs in 120ms") == []
