@@ -228,6 +228,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import shutdown_config  # errors at pod terminations: the revision that weakened the drain
 
     await shutdown_config.read(facts, call)
+    from agent.triage import rollout_budget  # a rollout soon before: its Deployment's replicas and strategy values
+
+    await rollout_budget.read(facts, call)
     from agent.triage import credential_refresher  # pulls refused: the CronJob that renews that Secret fails
 
     await credential_refresher.read(facts, call)
