@@ -83,6 +83,14 @@ class Setting:
     new: str | None
     read_back: bool = False
     """Read from the object as it is now, not from the write's diff: it counts only when the error prints it."""
+    nodes: int = 0
+    """For a per-node setting read back from a resource: the resource's node count, since a cluster-wide error
+    prints the per-node value times the nodes (`max_shards_per_node` 300 on 3 nodes: `[900]`)."""
+
+    def printed_by(self, printed: set[float]) -> bool:
+        """Whether an error printing `printed` prints this setting's value (or, per node, its cluster total)."""
+        value = _number(self.new)
+        return value is not None and (value * self.nodes if self.nodes > 0 else value) in printed
 
     def text(self) -> str:
         if self.old is None:
@@ -244,8 +252,19 @@ def _resource_now(facts: Facts, target: Ref) -> list[Setting]:
             continue
         leaves = value_diff.leaves(json.dumps(obj["spec"])) or {}
         embedded = {f"{path}.{k}": v for path, text in _texts(obj["spec"], "spec") for k, v in _lines(text).items()}
-        return [Setting(k, None, v, read_back=True) for k, v in {**leaves, **embedded}.items()]
+        nodes = _node_count(leaves)
+        return [Setting(k, None, v, read_back=True, nodes=nodes if _PER_NODE.search(key_form(k)) else 0)
+                for k, v in {**leaves, **embedded}.items()]
     return []
+
+
+_PER_NODE = re.compile(r"(?:^|_)per_node(?:_|$)")
+_COUNT = re.compile(r"(?:^|_)(?:count|replicas|node_count|nodes)$")
+
+
+def _node_count(leaves: dict[str, str]) -> int:
+    """The nodes an operator's resource runs: the sum of its node groups' `count` / `replicas` leaves."""
+    return sum(int(v) for k, v in leaves.items() if _COUNT.search(key_form(k)) and str(v).isdigit())
 
 
 _ASSIGN = re.compile(r"^\s*(?P<key>[A-Za-z][\w.-]*)\s*(?:=|:(?=\s))\s*(?P<value>[^#;\n]*?)\s*$")
@@ -370,7 +389,7 @@ def _first_hit(facts: Facts, errors: list[_Error], change: dict[str, Any], targe
         client = _is_client(target, change, victim)
         printed = _printed_values(error.text)
         for setting in settings:
-            if setting.read_back and _number(setting.new) not in printed:
+            if setting.read_back and not setting.printed_by(printed):
                 continue  # a value read back is tied to the error only by the number the error prints
             form = key_form(setting.key)
             for kind, pattern in (("limit", family.limit), ("driver", family.driver)):

@@ -141,6 +141,17 @@ LIMITS: tuple[Limit, ...] = (
           "finer or longer date histograms exceeds the old limit likewise",
           re.compile(r"(?:^|_)(?:max_buckets|max_result_window|max_open_scroll_context)$"),
           None, re.compile(r"elastic|opensearch|\bes\b", re.I), sends=True),
+    Limit("open_shards_limit", re.compile(
+        r"would add \[[\d#]+\] (?:total )?shards, but this cluster currently has \[[\d#]+\]/\[[\d#]+\] "
+        r"maximum (?:normal |frozen )?shards open|maximum (?:normal |frozen )?shards open", re.I),
+          "the cluster is at its cap of open shards (cluster.max_shards_per_node times the data nodes), so "
+          "every new index (a daily or rollover index) is refused and writes to it fail",
+          "Elasticsearch/OpenSearch refuse to create an index (or open one, or add replicas) whose shards would "
+          "pass cluster.max_shards_per_node times the number of data nodes (1000 per node by default): a lowered "
+          "per-node cap, or fewer data nodes, lets the running indices fill it, and the next rollover or daily "
+          "index fails with a validation_exception while the existing indices stay green",
+          re.compile(r"(?:^|_)max_shards_per_node(?:_frozen)?$"),
+          None, re.compile(r"elastic|opensearch|\bes\b", re.I)),
     Limit("message_size_limit", re.compile(
         r"(?:received|trying to send) message larger than max|message larger than max \([\d#]+ vs\.? [\d#]+\)|"
         r"client intended to send too large body|Request Entity Too Large|PayloadTooLargeError|"
