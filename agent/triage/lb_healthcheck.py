@@ -64,13 +64,42 @@ def _keys(change: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(m.group(0) for m in LB_KEY.finditer(text)))
 
 
+LOCAL_WINDOW = timedelta(hours=24)
+"""How old a switch to externalTrafficPolicy Local may be when the Service's pods moved after it: its harm waits for
+the next time the pods change nodes."""
+_TO_LOCAL = re.compile(r"externalTrafficPolicy\b.*(?:now '?Local|-> '?Local)")
+_WORKLOADS = ("Deployment", "DaemonSet", "StatefulSet", "Rollout")
+
+
+def moved_after(facts: Facts, change: dict[str, Any], target: Ref) -> dict[str, Any] | None:
+    """A rollout, after a switch of the Service `target` to externalTrafficPolicy Local and before the alert, of a
+    workload in its namespace that the timeline relates to the Service, or whose name is one of the Service's
+    selector values when the Service was read (`app: ingress-gw` selects Deployment ingress-gw): its pods changed
+    nodes while the load balancer still sent to the old nodes."""
+    at = parse_time(change.get("at"))
+    if at is None or not _TO_LOCAL.search(" ".join(str(d) for d in change.get("diff") or [])):
+        return None
+    read = _service(facts, target)
+    selector = ((read[0].get("spec") or {}).get("selector") or {}) if read else {}
+    names = {str(v) for v in selector.values()} or {target.name}
+    for other in facts.change_list():
+        ref, when = Ref.of(other.get("object")), parse_time(other.get("at"))
+        if ref is None or when is None or ref.kind not in _WORKLOADS or ref.namespace != target.namespace:
+            continue
+        related = [r for x in other.get("related") or [] if (r := Ref.of(x)) is not None]
+        if at < when <= facts.at and (ref.name in names or any(r.same_object(target) for r in related)):
+            return other
+    return None
+
+
 def _candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
     out: list[tuple[dict[str, Any], Ref, list[str]]] = []
     for change in facts.change_list():
         at, target = parse_time(change.get("at")), Ref.of(change.get("object"))
         if at is None or target is None or target.kind.lower() != "service":
             continue
-        if not (facts.at - WINDOW <= at <= facts.at):
+        recent = facts.at - WINDOW <= at <= facts.at
+        if not recent and not (facts.at - LOCAL_WINDOW <= at <= facts.at and moved_after(facts, change, target)):
             continue
         keys = _keys(change)
         if keys and not any(t.same_object(target) for _, t, _ in out):
@@ -202,9 +231,25 @@ def changes(facts: Facts) -> list[LbChange]:
                 found.values = {"externalTrafficPolicy": policy, **found.values}
                 if policy == "Cluster":
                     found.problems.insert(0, SOURCE_IP_LOST)
+                moved = moved_after(facts, change, target) if policy == "Local" else None
+                if moved is not None:
+                    found.problems.insert(0, _stale_targets(obj, moved, facts))
         out.append(found)
     out.sort(key=lambda c: not c.problems)
     return out
+
+
+def _stale_targets(obj: dict[str, Any], moved: dict[str, Any], facts: Facts) -> str:
+    """What a switch to Local does when the backing pods then move: said with the workload and when it rolled."""
+    port = (obj.get("spec") or {}).get("healthCheckNodePort")
+    at = parse_time(moved.get("at"))
+    when = f" {int((facts.at - at).total_seconds() // 60)} min before the alert" if at else ""
+    ref = Ref.of(moved.get("object"))
+    return ("stale targets: with externalTrafficPolicy Local the load balancer sends only to nodes running a ready "
+            f"backing pod, which it learns from the healthCheckNodePort{f' {port}' if port else ''} checks with a "
+            f"delay, and the pods moved after the switch ({ref} rolled{when}): connections still sent to nodes "
+            "that no longer hold a pod are reset or dropped until the checks catch up, at every rollout; set "
+            "externalTrafficPolicy Cluster (or use IP targets) or keep pods from moving between nodes")
 
 
 def finding(found: LbChange) -> dict[str, Any]:
