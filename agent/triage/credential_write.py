@@ -46,6 +46,8 @@ it; below credential_rotation (0.94), whose Job acts on the server side."""
 STORE = "credential_write"
 WINDOW = timedelta(hours=6)
 """How long before the refusals began a write to a Secret the workload reads still counts (the timeline's span)."""
+RELOADED = timedelta(minutes=5)
+"""How soon after a write Reloader's restart of a reader follows it (it watches and acts within seconds)."""
 SLACK = timedelta(minutes=2)
 """Log and API clocks differ a little: a refusal first printed this much before the write still follows it."""
 MAX_PODS = 3
@@ -63,6 +65,8 @@ for, NAME being the object's name upper-cased with every other character made `_
 _RELOADED_FROM = re.compile(r"reloader\S*?[/:\s]+([a-z0-9][a-z0-9.-]*)", re.I)
 """A rollout's change-cause or annotation that names the object Reloader restarted it for."""
 _DATA_KEY = re.compile(r"data key (\S+)")
+_KEYS_LISTED = re.compile(r"\bwith keys: ([\w.,\s-]+)$")
+"""The timeline's summary of a created Secret: `Secret ns/x created with keys: A, B` (key names, never values)."""
 _CREDENTIAL_KEY = re.compile(r"token|key|secret|password|passwd|pwd|credential|auth|api|dsn", re.I)
 _LENGTH = re.compile(r"\b([\w.-]*?(?:token|key|secret|password|passwd|pwd|credential)[\w.-]*?)"
                      r"[_ .-]?(?:len|length|size)\b[\"']?\s*[=:]\s*(\d{1,4})\b", re.I)
@@ -106,7 +110,7 @@ class WrittenRefused:
 
 def _refusal(log: LogEvidence) -> tuple[str, datetime | None, bool]:
     """(the refusal as printed, when first seen, whether any refusal says the credential was revoked upstream)."""
-    errors = [e for e in [log.top or {}, *log.more] if is_refusal(e)]
+    errors = [e for e in [log.top or {}, *log.more] if is_refusal(e) or is_expiry(e)]
     texts = [str(e.get(k) or "") for e in errors for k in ("message", "example", "template")]
     revoked = any(_REVOKED.search(t) for t in texts)
     if not errors:
@@ -153,6 +157,26 @@ _RBAC = re.compile(r"system:serviceaccount|cannot (?:get|list|watch|create|updat
 """Kubernetes RBAC's own refusal: the ServiceAccount's permissions (access_rule's class), not a provider key."""
 
 
+_EXPIRED = re.compile(r"\bExpiredToken(?:Exception)?\b|security token included in the request is expired|"
+                      r"Signature not valid in the specified time frame|\bsas (?:token )?(?:has )?expired|"
+                      r"\b(?:session|access|security|sas|oauth) ?token\b[^\n]{0,40}\b(?:has |is )?expired\b|"
+                      r"\b(?:provided|the) token has expired\b|\btoken (?:has )?expired\b", re.I)
+"""A provider refusing a credential because its time ran out (not because the value is wrong): AWS STS's
+`ExpiredToken` / `The security token included in the request is expired`, Azure Storage's SAS `Signature not valid
+in the specified time frame`, an OAuth `access token expired`. Only a write of a temporary credential explains it
+(see SESSION_KEY); a long-lived key pair refused as expired is another story (clock, federation), not named here."""
+SESSION_KEY = re.compile(r"session[_.-]?token|security[_.-]?token|\bsas\b|sas[_.-]?(?:token|url|uri|key)|"
+                         r"^sas|oauth[_.-]?access[_.-]?token|(?:google|gcp|gcloud)[\w.-]*access[_.-]?token", re.I)
+"""Data keys that hold a temporary credential: AWS STS session credentials (`AWS_SESSION_TOKEN`, the legacy
+`AWS_SECURITY_TOKEN`, `aws_session_token`), an Azure SAS token or URL, an OAuth/GCP access token (`gcloud auth
+print-access-token`): each lives minutes to hours, so a Secret written by hand with one works until it expires."""
+
+
+def is_expiry(error: dict[str, Any]) -> bool:
+    """Whether one classified error is a provider refusing a credential whose time ran out."""
+    return bool(_EXPIRED.search(" ".join(str(error.get(k) or "") for k in ("message", "example", "template"))))
+
+
 def is_refusal(error: dict[str, Any]) -> bool:
     """Whether one classified error refuses the credential presented (an authentication refusal, or a permission
     error whose words blame the key)."""
@@ -173,6 +197,11 @@ def narrowed(said: str) -> str:
 def refused(facts: Facts) -> list[LogEvidence]:
     """The surveyed logs that show a refusal of the credential the workload presented."""
     return [log for log in facts.logs if any(is_refusal(e) for e in [log.top or {}, *log.more])]
+
+
+def _failing(facts: Facts) -> list[LogEvidence]:
+    """The surveyed logs refused for the credential presented, or for its expiry (this module's own reading)."""
+    return [log for log in facts.logs if any(is_refusal(e) or is_expiry(e) for e in [log.top or {}, *log.more])]
 
 
 # ---- what the workload reads (names only) -----------------------------------------------------
@@ -222,7 +251,26 @@ def _reads(facts: Facts, log: LogEvidence, workload: str) -> list[Read]:
                 out.append(Read(Ref("Secret", log.namespace, name), f"Reloader env STAKATER_{name}_SECRET"))
             for m in _RELOADED_FROM.finditer(text):
                 out.append(Read(Ref("Secret", log.namespace, m.group(1)), "restarted by Reloader for it"))
+            if re.search(r"reloader", text, re.I) and not reloader_names(text) and not _RELOADED_FROM.search(text):
+                out += _reloaded_after(facts, change, log.namespace)
     return out
+
+
+def _reloaded_after(facts: Facts, rollout: dict[str, Any], namespace: str) -> list[Read]:
+    """A Reloader restart that names no object: Reloader restarts a workload only for a Secret or ConfigMap it
+    reads, so the one such object of its namespace written in the RELOADED minutes before is the one it reads
+    (none, or several written then, says nothing)."""
+    at = parse_time(rollout.get("at"))
+    if at is None:
+        return []
+    written = {target for change, _ in facts.every_change()
+               if (target := Ref.of(change.get("object"))) is not None and target.kind in ("Secret", "ConfigMap")
+               and target.namespace == namespace and (when := parse_time(change.get("at"))) is not None
+               and timedelta(0) <= at - when <= RELOADED}
+    if len(written) != 1:
+        return []
+    [only] = written
+    return [Read(only, "restarted by Reloader right after its write")] if only.kind == "Secret" else []
 
 
 def _matches(read: Read, secret: Ref) -> bool:
@@ -240,7 +288,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     of the Secrets they reference) and their own lines reporting a loaded credential's length."""
     if STORE in facts.reads:
         return
-    logs = refused(facts)
+    logs = _failing(facts)
     if not logs:
         return
     store: dict[str, Any] = facts.reads.setdefault(STORE, {"pods": []})
@@ -326,7 +374,9 @@ def loaded_write(facts: Facts, log: LogEvidence, first: datetime, reads: list[Re
         reload = _reload(facts, workload, when, first)
         if not reload and not how.via.startswith("volume"):
             continue  # env-read and never restarted since: the pods still hold the old value
-        keys = sorted(set(_DATA_KEY.findall(" ".join(map(str, change.get("diff") or [])))))
+        listed = _KEYS_LISTED.search(str(change.get("summary") or ""))
+        keys = sorted(set(_DATA_KEY.findall(" ".join(map(str, change.get("diff") or []))))
+                      | ({k.strip() for k in listed.group(1).split(",") if k.strip()} if listed else set()))
         writer = _WRITER.search(str(change.get("summary") or ""))
         write = LoadedWrite(secret, when, writer.group(1).strip() if writer else "", keys, how.via, reload,
                             [str(e) for e in (evidence, log.evidence_id) if e] + pod_evidence)
@@ -340,7 +390,7 @@ def found(facts: Facts) -> list[WrittenRefused]:
     """For each refused workload, the Secret it reads that was written shortly before its refusals began."""
     out: list[WrittenRefused] = []
     seen: set[tuple[str, str]] = set()
-    for log in refused(facts):
+    for log in _failing(facts):
         workload = Ref("", log.namespace, workload_of_pod(log.pod))
         said, first, revoked = _refusal(log)
         if (log.namespace, workload.name) in seen or revoked or first is None:
@@ -348,6 +398,8 @@ def found(facts: Facts) -> list[WrittenRefused]:
         write = loaded_write(facts, log, first, _reads(facts, log, workload.name), STORE)
         if write is None:
             continue
+        if _EXPIRED.search(said) and not any(SESSION_KEY.search(k) for k in write.keys):
+            continue  # expired, yet the write put in no temporary credential: not this write's doing
         seen.add((log.namespace, workload.name))
         out.append(WrittenRefused(write.secret, write.written, write.by, write.keys, workload, write.via, said, first,
                                   write.reload, _length(facts, log), write.evidence))
@@ -367,6 +419,16 @@ def _telling(said: str) -> str:
     if start:
         cut = "..." + cut[cut.find(" ") + 1:] if " " in cut[:30] else "..." + cut
     return cut[:120]
+
+
+def _expired_quote(said: str) -> str:
+    """An expiry refusal from a little before its expiry words."""
+    hit = _EXPIRED.search(said)
+    start = max(0, hit.start() - 40) if hit else 0
+    cut = said[start:]
+    if start:
+        cut = "..." + (cut[cut.find(" ") + 1:] if " " in cut[:30] else cut)
+    return cut[:150]
 
 
 def _scope_quote(said: str) -> str:
@@ -410,6 +472,22 @@ def finding(hit: WrittenRefused, at: datetime) -> dict[str, Any]:
                    f"narrower than the old one; grant the permission to the key or put the full key back and "
                    f"restart {hit.workload.name}; the refusals are the symptom, not the cause")
         return {"check": CHECK, "severity": "critical", "reason": "CredentialNarrowed",
+                "object": {"kind": "Secret", "namespace": hit.secret.namespace, "name": hit.secret.name},
+                "message": message, "evidence": [hit.said[:200]],
+                "details": {"via": hit.via, "workload": workload, "keys": hit.keys,
+                            "written": hit.written.isoformat().replace("+00:00", "Z"),
+                            "first_refused": hit.first_refused.isoformat().replace("+00:00", "Z")}}
+    session = [k for k in hit.keys if SESSION_KEY.search(k)]
+    if session and _EXPIRED.search(hit.said):
+        lived = minutes_text(max(0, int((hit.first_refused - hit.written).total_seconds() // 60)))
+        message = (f"{hit.secret} was written{by} at {hit.written.strftime('%H:%M')} ({ago} before the alert) with "
+                   f"temporary credentials: {session[0]} is a session token (STS session, SAS or access token) "
+                   f"that expires minutes to hours after it is issued, and nothing renews a Secret written this way; "
+                   f"{lived} later, at {hit.first_refused.strftime('%H:%M')}, {workload}, which reads it, is refused "
+                   f"for an expired token: '{_expired_quote(hit.said)}'. Store long-lived credentials or use a "
+                   f"workload identity (IRSA, Workload Identity) or a syncer that refreshes them; the refusals are "
+                   f"the symptom, not the cause")
+        return {"check": CHECK, "severity": "critical", "reason": "TemporaryCredentialWritten",
                 "object": {"kind": "Secret", "namespace": hit.secret.namespace, "name": hit.secret.name},
                 "message": message, "evidence": [hit.said[:200]],
                 "details": {"via": hit.via, "workload": workload, "keys": hit.keys,
