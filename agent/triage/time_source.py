@@ -19,8 +19,18 @@ reported the clock wrong by at least STEP_LIMIT, or the incident's pods fail tim
 neither (the daemon kept the clock within a second, nothing failed a time check), or made after the daemon had
 already stepped and the clients already failed, is not named.
 
-The survey calls `read` (reading only): the written time-sync objects' YAML, the daemon pods' logs, and, when no
-log read so far fails a time check, the logs of a few pods of the workloads the incident names. `found` is pure.
+A time-sync write can also stop the daemon from disciplining the clock at all: a hardened securityContext drops
+CAP_SYS_TIME (chronyd `adjtimex(0x8001) failed : Operation not permitted`, ntpd `ntp_adjtime() failed`, timesyncd
+`Failed to set system clock`, phc2sys `clock_adjtime failed`) or its sources become unreachable (`no selectable
+sources`). Nothing steps then: every node's clock free-runs at its own rate and only reaches what time checks refuse
+hours later (20 ppm is a minute in 14 h). So a time-sync write within STOPPED_LEAD is named when, after it, the
+daemon's own pods say it cannot set the clock (LOST) and the clocks show it: a node's gauges off or unsynchronised
+(clock.py), or clients failing time checks. A daemon that keeps working, or one refused while no clock moved and no
+client fails, is not named.
+
+The survey calls `read` (reading only): the written time-sync objects' YAML, the daemon pods' logs (the crashed
+instance's when the current one is waiting), and, when no log read so far fails a time check, the logs of a few
+pods of the workloads the incident names. `found` is pure.
 """
 
 from __future__ import annotations
@@ -46,6 +56,9 @@ LEAD = timedelta(hours=6)
 STEP_LIMIT = 1.0
 """Seconds the daemon must have found the clock wrong (or stepped it) to count as moved: time checks allow a few
 seconds to minutes of skew, chrony's default makestep threshold is 1 s."""
+STOPPED_LEAD = timedelta(hours=72)
+"""How long before the alert a write may have stopped the daemon: a free-running clock drifts for hours to days before
+time checks refuse it."""
 MAX_WRITES = 2
 MAX_DAEMON_PODS = 2
 MAX_CLIENT_PODS = 3
@@ -73,6 +86,17 @@ Google OAuth's `invalid_grant: Invalid JWT: Token must be a short-lived token ..
 your iat and exp values` (a service-account assertion signed with a wrong clock), etcd's `the clock difference
 against peer <id> is too high`."""
 
+LOST = re.compile(
+    r"\b(?:adjtimex|ntp_adjtime|clock_adjtime|clock_settime|settimeofday|adjtime)\b[^\n]{0,60}?"
+    r"(?:failed|Operation not permitted|EPERM|permission denied)|"
+    r"Failed to (?:set|adjust|update) (?:the )?(?:system )?(?:clock|time)\b|"
+    r"(?:can't|cannot|could not|unable to) (?:set|adjust|discipline) (?:the )?(?:system |kernel )?(?:clock|time)\b|"
+    r"\bCAP_SYS_TIME\b|no (?:selectable|suitable) sources?|Can't synchroni[sz]e|no servers? reachable|"
+    r"no server suitable for synchroni[sz]ation", re.I)
+"""A time daemon's words for no longer disciplining the clock: refused the kernel's clock calls (a missing
+CAP_SYS_TIME), or left with no source to follow."""
+REFUSED = re.compile(r"Operation not permitted|EPERM|permission denied|CAP_SYS_TIME", re.I)
+
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z?\s")
 
 
@@ -91,6 +115,10 @@ class Moved:
     """(pod, line) of clients failing time checks after the write."""
     victims: list[Ref] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    lost: tuple[str, str] | None = None
+    """(pod, line) of the daemon saying, after the write, that it cannot discipline the clock."""
+    drift: tuple[str, float | None] | None = None
+    """(node, offset in seconds or None when only unsynchronised) of the worst node clock the gauges show."""
 
 
 def skew_line(text: str) -> bool:
@@ -111,13 +139,13 @@ def _about_time(change: dict[str, Any]) -> bool:
     return bool(TIME_SYNC.search(words))
 
 
-def writes(facts: Facts) -> list[tuple[dict[str, Any], str]]:
-    """Time-sync objects written within LEAD before the alert, newest first."""
+def writes(facts: Facts, lead: timedelta = LEAD) -> list[tuple[dict[str, Any], str]]:
+    """Time-sync objects written within `lead` before the alert, newest first."""
     out: list[tuple[dict[str, Any], str]] = []
     for change, evidence in facts.every_change():
         at = parse_time(change.get("at"))
         ref = Ref.of(change.get("object"))
-        if ref is None or at is None or not facts.at - LEAD <= at <= facts.at or not _about_time(change):
+        if ref is None or at is None or not facts.at - lead <= at <= facts.at or not _about_time(change):
             continue
         if not any(Ref.of(c.get("object")) == ref and c.get("at") == change.get("at") for c, _ in out):
             out.append((change, evidence))
@@ -139,7 +167,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     pods' logs when none read so far fails a time check."""
     if RECORD in facts.reads:
         return
-    found_writes = writes(facts)[:MAX_WRITES]
+    found_writes = writes(facts, STOPPED_LEAD)[:MAX_WRITES]
     if not found_writes:
         return
     kept: dict[str, Any] = facts.reads.setdefault(RECORD, {"objects": {}, "daemon_logs": [], "client_logs": [],
@@ -159,7 +187,11 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     for row in picked[:MAX_DAEMON_PODS]:
         got = await call("k8s_logs", {"name": row["name"], "namespace": row.get("namespace") or "", "tail": 300},
                          f"survey-time-source-daemon-{row['name']}")
-        lines = [ln for ln in _text(got).splitlines() if STEPPED.search(ln)]
+        lines = [ln for ln in _text(got).splitlines() if STEPPED.search(ln) or LOST.search(ln)]
+        if not lines:  # waiting to restart: the crashed instance said why
+            got = await call("k8s_logs", {"name": row["name"], "namespace": row.get("namespace") or "", "tail": 300,
+                                          "previous": True}, f"survey-time-source-daemon-previous-{row['name']}")
+            lines = [ln for ln in _text(got).splitlines() if STEPPED.search(ln) or LOST.search(ln)]
         if lines and got is not None:
             kept["daemon_logs"].append({"pod": row["name"], "lines": lines[-20:], "evidence": got.evidence_id})
     if any(skew_line(line) for log in facts.logs for line in _log_lines(log)):
@@ -187,13 +219,37 @@ def _log_lines(log: Any) -> list[str]:
     return [*(str(e.get(k)) for e in log.entries() for k in ("example", "message") if e.get(k)), *log.last_lines]
 
 
+def _lost(facts: Facts, kept: dict[str, Any], daemons: list[Ref], written: datetime) -> tuple[str, str, str] | None:
+    """(pod, line, evidence) of the daemon saying, not before the write, that it cannot discipline the clock."""
+    names = {(d.namespace, d.name) for d in daemons}
+    for log in facts.logs:
+        if (log.namespace, workload_of_pod(log.pod)) in names:
+            line = next((ln for ln in _log_lines(log) if LOST.search(ln)), "")
+            if line and (_stamp(line) or written) >= written:
+                return log.pod, line, log.evidence_id
+    for entry in kept.get("daemon_logs") or []:
+        if any(workload_of_pod(str(entry.get("pod"))) == name for _, name in names):
+            line = next((ln for ln in entry.get("lines") or [] if LOST.search(ln)
+                         and (_stamp(ln) or written) >= written), "")
+            if line:
+                return str(entry.get("pod")), line, str(entry.get("evidence") or "")
+    return None
+
+
+def _drift(facts: Facts) -> tuple[str, float | None] | None:
+    """The node clock the gauges show furthest off (or only unsynchronised), whichever node it is."""
+    skews = sorted(clock.gauged(facts).values(), key=lambda s: -abs(s.offset or 0))
+    return (skews[0].node, skews[0].offset) if skews else None
+
+
 def found(facts: Facts) -> list[Moved]:
-    """Each time-sync write followed by the daemon moving the clock or by clients failing time checks."""
+    """Each time-sync write followed by the daemon moving the clock or by clients failing time checks, or (within
+    STOPPED_LEAD) by the daemon refused the clock while the clocks drift or clients fail time checks."""
     kept = facts.reads.get(RECORD)
     if not isinstance(kept, dict):
         return []
     out: list[Moved] = []
-    for change, evidence in writes(facts)[:MAX_WRITES]:
+    for change, evidence in writes(facts, STOPPED_LEAD)[:MAX_WRITES]:
         ref, written = Ref.of(change.get("object")), parse_time(change.get("at"))
         if ref is None or written is None:
             continue
@@ -227,19 +283,58 @@ def found(facts: Facts) -> list[Moved]:
                 victims.append(Ref("", str(entry.get("namespace") or ""),
                                    workload_of_pod(str(entry.get("pod")))))
                 ids.append(str(entry.get("evidence") or ""))
-        if step is None and not errors:
-            continue
+        lost = _lost(facts, kept, daemons, written)
+        drift = _drift(facts) if lost else None
+        if written >= facts.at - LEAD and (step is not None or errors):
+            pass  # the write moved the clock (or the clients say it did) just before the alert
+        elif lost is None or not (drift or errors):
+            continue  # an older write counts only when the daemon says it lost the clock and the clocks show it
+        if lost is not None:
+            ids.append(lost[2])
         obj = (kept.get("objects") or {}).get(str(ref)) or {}
         data = " \n".join(str(v) for v in (obj.get("data") or {}).values()) if isinstance(obj, dict) else ""
         directives = [m.group(0).strip() for m in DIRECTIVE.finditer(data)][:4]
         out.append(Moved(ref, change, written, daemons, directives, step, errors,
-                         list({str(v): v for v in victims}.values()), [i for i in dict.fromkeys(ids) if i]))
+                         list({str(v): v for v in victims}.values()), [i for i in dict.fromkeys(ids) if i],
+                         (lost[0], lost[1]) if lost else None, drift))
     return out
+
+
+def _stopped_finding(moved: Moved, at: datetime) -> str:
+    """The message of a write after which the daemon cannot discipline the clock: the refusal, the drift, the
+    clients, the write."""
+    pod, line = moved.lost or ("", "")
+    said = line.strip()
+    found_at = LOST.search(said)
+    if found_at is not None and found_at.start() > 80:
+        said = "..." + said[found_at.start() - 40:]
+    parts = [f"{moved.target} (the node time daemon) was written "
+             f"{minutes_text(int((at - moved.written).total_seconds() // 60))} before the alert and since then cannot "
+             f"discipline the clock: {pod} says '{said[:160]}'"]
+    if moved.drift is not None:
+        node, offset = moved.drift
+        off = f"{abs(offset):.3g} s {'behind' if offset < 0 else 'ahead'}" if offset is not None else "unsynchronised"
+        parts.append(f"so the node clocks free-run and drift (node {node}: {off})")
+    if moved.errors:
+        pod_, said_ = moved.errors[0][0], moved.errors[0][1].strip()
+        hit = clock.CLOCK_WORDS.search(said_) or CLIENT_SKEW.search(said_)
+        start = max(0, hit.start() - 60) if hit else 0  # the time check's words in view
+        parts.append(f"and clock-checked calls fail: {pod_}: '{'...' if start else ''}{said_[start:start + 180]}'")
+    diff = "; ".join(str(d) for d in moved.change.get("diff") or [])[:200]
+    need = ("give the daemon back what it needs to set the clock (the SYS_TIME capability, CAP_SYS_TIME)"
+            if REFUSED.search(line) else "give the daemon back a reachable source")
+    return "; ".join(parts) + (f". The write: {diff}" if diff else "") + f". Revert {moved.target} or {need}"
 
 
 def finding(moved: Moved, at: datetime) -> dict[str, Any]:
     """The write's finding, its meaning first (the headline is cut): a time-sync write, the clock it moved, the
     clients' time checks failing."""
+    if moved.lost is not None and moved.step is None:
+        return {"check": CHECK, "severity": "critical", "reason": "TimeDaemonStopped",
+                "object": {"kind": moved.target.kind, "namespace": moved.target.namespace, "name": moved.target.name},
+                "message": _stopped_finding(moved, at), "evidence": [moved.lost[1][:200]],
+                "details": {"written": moved.written.isoformat(), "daemon_says": moved.lost[1][:200],
+                            "drift": list(moved.drift) if moved.drift else None}}
     runs = ", ".join(str(d) for d in moved.daemons[:2])
     of = f" of {runs}" if runs and not any(moved.target.same_object(d) for d in moved.daemons) else ""
     now = f" (now: {'; '.join(moved.directives)})" if moved.directives else ""
