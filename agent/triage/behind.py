@@ -226,6 +226,8 @@
   key its pods do not carry (the same value under another key), leaving them to a default deny: their timeouts.
 - agent.triage.handoff_unconsumed: a flag/config write after which a producer hands work to a queue (topic, stream)
   that nothing consumes: its consumer scaled to 0 and not autoscaled, or none deployed and the broker counting 0.
+- agent.triage.lb_draining: a balancer's draining switched off or cut to 0 s on an Ingress or Service (target-group
+  deregistration_delay, a Classic ELB's or Application Gateway's connection draining), then a rollout behind it.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -302,6 +304,7 @@ from agent.triage import (
     key_split,
     keyed_scaleout,
     kubelet_template,
+    lb_draining,
     log_timezone,
     nat_ports,
     node_agent_port,
@@ -471,7 +474,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             vpa_limits,
                             cron_window,
                             heap_metric,
-                            eviction_shield)
+                            eviction_shield,
+                            lb_draining)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
