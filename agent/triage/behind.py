@@ -125,6 +125,8 @@
   Cilium masquerade, Calico natOutgoing, ip-masq-agent) while the named node's pods time out going out.
 - agent.triage.nat_ports: a shared NAT's source ports used up (ErrorPortAllocation, nat_allocation_failed) by a
   Job's burst of new connections started just before; other workloads' outbound connects time out since.
+- agent.triage.final_save_cut: a store's terminationGracePeriodSeconds lowered below its final save on SIGTERM
+  (Redis RDB, Kafka flush, a checkpoint): a pod started after it from stale or unclean state; the revision.
 - agent.triage.job_deadline: a batch run killed at its activeDeadlineSeconds (DeadlineExceeded) below what a completed
   run of the same owner took: the CronJob's template ceiling; downstream readers of its output find it stale.
 - agent.triage.region_mismatch: an object store refusing requests signed for another region (S3 'the region X is
@@ -283,6 +285,7 @@ from agent.triage import (
     expander_preference,
     expansion_refused,
     family_gap,
+    final_save_cut,
     flush_starved,
     gate_baseline,
     gc_thrash,
@@ -474,6 +477,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             vpa_limits,
                             cron_window,
                             heap_metric,
+                            final_save_cut,
                             eviction_shield,
                             lb_draining)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
