@@ -54,6 +54,10 @@ from guardrails.injection_carriers import SCRIPT_SIGNALS as _CARRIER_SCRIPT_SIGN
 from guardrails.injection_channels import DETECTORS as _CHANNEL_DETECTORS
 from guardrails.injection_concepts import DETECTORS as _CONCEPT_DETECTORS
 from guardrails.injection_concepts import TRANSLATED_PREVIOUS, TRANSLATED_RULES, TRANSLATED_SIGNAL
+from guardrails.injection_control_bypass import KIND as BYPASS_KIND
+from guardrails.injection_control_bypass import SIGNAL as BYPASS_SIGNAL
+from guardrails.injection_control_bypass import WEIGHT as BYPASS_WEIGHT
+from guardrails.injection_control_bypass import control_bypass_spans
 from guardrails.injection_features import Passage
 from guardrails.injection_joined import camel_case_candidates, emoji_letter_candidates
 from guardrails.injection_model import ClassifierVerdict, classify
@@ -2337,6 +2341,9 @@ def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
     _script_windows(lowered, strong_windows)
     strong_hits = _pattern_hits(view, lowered, strong_windows, strong=True)
     hits = mapped(_confirm_translated(lowered, strong_hits, strong_windows))
+    # A request to skip a control of the response process, addressed to whoever reads the text or claimed as
+    # pre-authorised (guardrails/injection_control_bypass.py combines its roles itself): no AI is named.
+    hits += mapped([_Hit(s, e, BYPASS_SIGNAL, BYPASS_KIND, BYPASS_WEIGHT) for s, e in control_bypass_spans(lowered)])
     if extended and any(h.signal == TRANSLATED_SIGNAL for h in hits):
         hits = _unquoted_translated(view, hits, orig)
     # In ASCII text the view has the same positions, and JSON-escaped quotes (backslash-quote) read as quotes.
