@@ -299,6 +299,41 @@ def _current_value(family: gs.Governed, target: Ref, setting: Setting, facts: Fa
     return Setting(setting.key, setting.old, str(value)) if value is not None else setting
 
 
+MAX_FILE = 20000
+"""The longest ConfigMap value whose leaves are read for a file rewritten without values recorded."""
+MAX_LEAVES = 6
+
+
+def _file_needs_leaves(family: gs.Governed, target: Ref, setting: Setting) -> bool:
+    """A ConfigMap key rewritten with no values recorded, named like a file rather than a setting of the family
+    (`config.yaml`, `kong.yml`), on an object named after the family's software: its settings are inside."""
+    return (target.kind == "ConfigMap" and setting.old is None and setting.new is None
+            and not family.setting.search(setting.key) and family.engine is not None
+            and bool(family.engine.search(target.name) or family.engine.search(setting.key)))
+
+
+def file_leaves(text: str, family: gs.Governed) -> list[tuple[str, str]]:
+    """The family's settings as a config file's text now sets them, in order and with repeats (one per rule)."""
+    out: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        m = _LINE.match(line.lstrip(" -"))
+        if m and m["value"].strip() and family.setting.search(m["key"]):
+            out.append((m["key"], m["value"].strip()))
+    return out[:MAX_LEAVES]
+
+
+def _leaves(family: gs.Governed, target: Ref, setting: Setting, facts: Facts) -> Setting:
+    """A file key rewritten without values, said by the family's settings it now holds (read from the ConfigMap):
+    `config.yaml.unit now unit: hour, requests_per_unit: 600`. Unchanged when none is read."""
+    if not _file_needs_leaves(family, target, setting):
+        return setting
+    text = ((_store(facts).get("files") or {}).get(str(target)) or {}).get(setting.key)
+    leaves = file_leaves(text, family) if isinstance(text, str) else []
+    if not leaves:
+        return setting
+    return Setting(f"{setting.key}.{leaves[0][0]}", None, ", ".join(f"{k}: {v}" for k, v in leaves))
+
+
 def found(facts: Facts) -> list[GoverningChange]:
     """Each recent write to a setting that governs an error the subject's path shows, on the side it lives."""
     out: list[GoverningChange] = []
@@ -310,7 +345,7 @@ def found(facts: Facts) -> list[GoverningChange]:
                 continue
             target, at = recent
             for raw in settings_of(change):
-                raw = _current_value(family, target, raw, facts)
+                raw = _leaves(family, target, _current_value(family, target, raw, facts), facts)
                 for setting in _pooler_settings(target, raw, facts) if "pooler" in family.sides else [raw]:
                     named = family.setting.search(setting.key) or (
                         family.name in ("tls_trust", "jwt_signature") and family.setting.search(target.name))
@@ -448,6 +483,15 @@ async def read(subject: Subject, facts: Facts, call: Call) -> None:
                 data = got[0].get("data") or {}
                 store.setdefault("values", {})[str(target)] = {
                     k: v for k, v in data.items() if isinstance(v, str) and len(v) <= 200}
+        if target.kind == "ConfigMap" and str(target) not in (store.get("files") or {}) and any(
+                _file_needs_leaves(g, target, s) for g, _, _ in errors for s in settings):
+            got = await get_yaml(call, "ConfigMap", target.name, target.namespace,
+                                 f"survey-governing-file-{target.name}")
+            reads += 1
+            if got is not None:  # ConfigMaps only: a Secret's values are never read
+                data = got[0].get("data") or {}
+                store.setdefault("files", {})[str(target)] = {
+                    k: v for k, v in data.items() if isinstance(v, str) and len(v) <= MAX_FILE}
         if target.kind == "Certificate" and target.namespace in _path_namespaces(facts):
             await _issuer(facts, call, target, store)
             reads += 2

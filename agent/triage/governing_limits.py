@@ -122,9 +122,12 @@ LIMITS: tuple[Governed, ...] = (
         "the gateway's rate limiter refused the requests (HTTP 429; Kong's rate-limiting plugin says 'API rate "
         "limit exceeded', NGINX 'limiting requests', Envoy flag RL): the quota and what it counts by are the "
         "gateway's settings (Kong config.minute/second/limit_by, NGINX limit-rps/limit-rpm annotations, Traefik "
-        "rateLimit average/burst); a limit keyed by ip behind a load balancer that SNATs the clients' addresses "
-        "puts every client in one bucket; check the plugin or annotation written just before",
-        re.compile(r"(?:^|[./_])(?:limit_by|minute|second|hour|day|policy|limit-r[pm][sm]|limit-connections|"
+        "rateLimit average/burst, Envoy's ratelimit service descriptors: requests_per_unit per unit); a unit "
+        "widened (minute to hour) at the same count cuts the rate; a limit keyed by ip behind a load balancer "
+        "that SNATs the clients' addresses puts every client in one bucket; check the plugin, annotation or "
+        "descriptor written just before",
+        re.compile(r"(?:^|[./_])(?:limit_by|minute|second|hour|day|policy|limit-r[pm][sm]|limit-connections|unit|"
+                   r"window_size|"
                    r"limit-burst-multiplier|limit_req|average|burst|period|requests_per_unit|tokens_per_fill|"
                    r"max_tokens|fill_interval)$", re.I),
         ("server",), _written, re.compile(r"kong|nginx|traefik|envoy|rate.?limit|ratelimit|middleware|plugin",
