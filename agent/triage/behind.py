@@ -194,6 +194,8 @@
   its instances' clients are refused at since.
 - agent.triage.transit_required: a managed datastore's custom resource written to require encryption in transit
   (ElastiCache/Memorystore mode, rds.force_ssl, Azure non-SSL port off) before its plaintext clients were reset.
+- agent.triage.claim_time: a write naming a token time-claim setting (not-before, issued-at, leeway, clock skew)
+  before validators began refusing fresh tokens as not valid yet (nbf/iat ahead), on more than one node's clock.
 - agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
   startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
 - agent.triage.engine_memory: a batch/stream engine's custom resource (SparkApplication, FlinkDeployment, RayCluster)
@@ -252,6 +254,7 @@ from agent.triage import (
     backfill_flood,
     callee_contract,
     claim_spec,
+    claim_time,
     class_driver,
     class_performance,
     client_quota,
@@ -422,7 +425,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             preemption_stance,
                             expander_preference,
                             interruption_dropped,
-                            written_secret_readers, credential_write, time_source,
+                            written_secret_readers, credential_write, time_source, claim_time,
                             identity_binding,
                             pool_nat,
                             pod_network_identity,
