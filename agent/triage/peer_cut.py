@@ -57,9 +57,18 @@ PEER_LOST = re.compile(
     # Cassandra/Scylla gossip ("InetAddress /10.0.0.2 is now DOWN", "Unable to gossip with any peers")
     r"InetAddress \S+ is now DOWN|unable to gossip with|"
     # Galera (MariaDB/Percona XtraDB Cluster) leaving the primary component
-    r"non-primary (?:component|view)|received non-primary|suspecting node", re.I)
+    r"non-primary (?:component|view)|received non-primary|suspecting node|"
+    # streaming replication: a PostgreSQL standby's walreceiver, a MySQL/MariaDB replica's I/O thread, a Redis
+    # replica's link to its master
+    r"could not connect to the primary server|could not receive data from WAL stream|"
+    r"error (?:connecting|reconnecting) to (?:source|master)|"
+    r"(?:timeout|error) connecting to the MASTER|MASTER aborted replication", re.I)
+STREAMING_LOST = re.compile(r"could not connect to the primary server|could not receive data from WAL stream|"
+                            r"error (?:connecting|reconnecting) to (?:source|master)|"
+                            r"(?:timeout|error) connecting to the MASTER|MASTER aborted replication", re.I)
 """How a clustered store's member says it cannot hear its peers, each software's own words (see the comments):
-MongoDB, etcd/raft, Redis Cluster, Elasticsearch/OpenSearch, ZooKeeper, RabbitMQ, Cassandra, Galera."""
+MongoDB, etcd/raft, Redis Cluster, Elasticsearch/OpenSearch, ZooKeeper, RabbitMQ, Cassandra, Galera, and a
+replica that cannot reach its primary to stream changes (PostgreSQL, MySQL/MariaDB, Redis): replicas go stale."""
 
 
 @dataclass
@@ -75,6 +84,8 @@ class PeerCut:
     said: str
     admits: str
     evidence: list[str] = field(default_factory=list)
+    streaming: bool = False
+    """The member's words are a replica's that cannot reach its primary (replication), not a lost quorum."""
 
 
 def _plurals(kind: str) -> list[str]:
@@ -125,6 +136,18 @@ def _ports(sts: dict[str, Any]) -> list[int]:
     return list(dict.fromkeys(ports))[:4]
 
 
+_CLOCK = re.compile(r"\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+"""A time of day in a log line, removed before reading `:port` from it."""
+_PORT_SAID = re.compile(r"(?:\bport[ =]|(?<=[\w.\]]):)([1-9]\d{1,4})\b")
+"""A port a line names: `port 5432`, `port=3306`, `host:6379`, `10.0.0.5:7000` (not a JSON key's `"id":42`)."""
+
+
+def _named_port(line: str, denied: list[int]) -> int:
+    """The denied port the member's own line names (`port 5432`, `:3306`), else the first denied one (a server
+    often declares only its metrics or API port in its pod template: the port the replica dials is in its line)."""
+    return next((p for p in denied if re.search(rf"(?:port |:){p}\b", line)), denied[0])
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only: the recent policies' namespaces, their clustered StatefulSets, and one member's log."""
     for ref, minutes, change_id in _recent_policies(facts):
@@ -159,28 +182,45 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                 continue
             labels = (((got[0].get("spec") or {}).get("template") or {}).get("metadata") or {}).get("labels") or {}
             member = Endpoint(namespace=ref.namespace, labels=labels, ns_labels=ns_labels)
+            denied: dict[int, str] = {}
             for port in _ports(got[0]):
                 decision = decide(policies, member, member, Port(port))
-                if decision.allowed or not (decision.policy is mine or any(p is mine for p in decision.selecting)):
-                    continue
-                store = Ref("StatefulSet", ref.namespace, str(row["name"]))
-                pod = await pod_of(call, store, f"survey-peercut-pods-{store.name}")
-                logs = await call("k8s_logs", {"name": pod, "namespace": ref.namespace, "tail": 2000,
-                                               "budget_tokens": 2000}, f"survey-peercut-logs-{pod}") if pod else None
-                text = str(getattr(logs, "full_text", "") or "") if logs is not None and logs.ok else ""
-                said = PEER_LOST.search(text)
-                if said is None:
-                    break
-                start = text.rfind("\n", 0, said.start()) + 1
-                line = text[start:text.find("\n", said.end()) if "\n" in text[said.end():] else None]
-                facts.objects.append(({"kind": RECORD_KIND, "cut": PeerCut(
-                    ref, store, port, decision.why, minutes, pod, line[:240], _admits(mine),
-                    [change_id, written[1], got[1], getattr(logs, "evidence_id", "")])}, ""))
-                break
+                if not decision.allowed and (decision.policy is mine or any(p is mine for p in decision.selecting)):
+                    denied[port] = decision.why
+            if not denied:
+                continue
+            store = Ref("StatefulSet", ref.namespace, str(row["name"]))
+            pod = await pod_of(call, store, f"survey-peercut-pods-{store.name}")
+            logs = await call("k8s_logs", {"name": pod, "namespace": ref.namespace, "tail": 2000,
+                                           "budget_tokens": 2000}, f"survey-peercut-logs-{pod}") if pod else None
+            text = str(getattr(logs, "full_text", "") or "") if logs is not None and logs.ok else ""
+            said = ([None, *PEER_LOST.finditer(text)])[-1]  # the newest line as printed (the answer opens with
+            if said is None:                                # masked "repeated Nx" shapes)
+                continue
+            start = text.rfind("\n", 0, said.start()) + 1
+            line = text[start:text.find("\n", said.end()) if "\n" in text[said.end():] else None]
+            for named in (int(n) for n in _PORT_SAID.findall(_CLOCK.sub(" ", line))):
+                decision = decide(policies, member, member, Port(named))  # a port the log names, declared or not
+                if named not in denied and not decision.allowed and (
+                        decision.policy is mine or any(p is mine for p in decision.selecting)):
+                    denied[named] = decision.why
+            port = _named_port(line, list(denied))
+            facts.objects.append(({"kind": RECORD_KIND, "cut": PeerCut(
+                ref, store, port, denied[port], minutes, pod, line[:240], _admits(mine),
+                [change_id, written[1], got[1], getattr(logs, "evidence_id", "")],
+                streaming=bool(STREAMING_LOST.search(line)))}, ""))
 
 
 def message(cut: PeerCut) -> str:
     """What the policy means for the store first: its members cut from each other, then the evidence."""
+    if cut.streaming:
+        return (f"{cut.policy.kind} {cut.policy.namespace}/{cut.policy.name} cuts the replicas of {cut.store.kind} "
+                f"{cut.store.namespace}/{cut.store.name} off their primary: streaming replication on TCP {cut.port} "
+                f"is dropped, as its ingress (written {minutes_text(cut.minutes)} before) admits only "
+                f"{cut.admits[:90]}, not the store's own pods; replication stops, the replicas fall behind and reads "
+                f"served by them go stale (a failover now would lose writes); {cut.member}'s logs say "
+                f"'{cut.said[:200]}'. Admit the members themselves (a podSelector peer for the store's pods) in "
+                "the policy")
     return (f"{cut.policy.kind} {cut.policy.namespace}/{cut.policy.name} cuts the members of {cut.store.kind} "
             f"{cut.store.namespace}/{cut.store.name} from each other: the replica set / cluster peer traffic on TCP "
             f"{cut.port} (heartbeats, replication, elections) is dropped, as its ingress (written "

@@ -133,8 +133,9 @@ def test_policy_written_long_before_reads_nothing() -> None:
 # Other software's own words for a member that cannot hear its peers, each with its client port admitted to
 # every namespace and its peer port left to the members (real log lines' shapes, names of our own).
 PEER_SHAPES = [
-    # ZooKeeper ensemble (QuorumCnxManager): quorum 2888 and election 3888 beside the client port 2181
-    ("zk", [2181, 2888, 3888], 2888,
+    # ZooKeeper ensemble (QuorumCnxManager): quorum 2888 and election 3888 beside the client port 2181; the line
+    # names the election port it failed to open
+    ("zk", [2181, 2888, 3888], 3888,
      "2026-12-02 08:51:02,101 [myid:2] - WARN  [QuorumConnectionThread-[myid=2]-7:QuorumCnxManager@401] - "
      "Cannot open channel to 1 at election address zk-0.zk-hs.svc.cluster.local/10.1.2.3:3888\n"),
     # Elasticsearch 7+/OpenSearch (ClusterFormationFailureHelper): transport 9300 beside HTTP 9200
