@@ -232,6 +232,8 @@
   that nothing consumes: its consumer scaled to 0 and not autoscaled, or none deployed and the broker counting 0.
 - agent.triage.lb_draining: a balancer's draining switched off or cut to 0 s on an Ingress or Service (target-group
   deregistration_delay, a Classic ELB's or Application Gateway's connection draining), then a rollout behind it.
+- agent.triage.readiness_scope: a rollout that moved a readinessProbe to the aggregate health endpoint (with its
+  dependencies), then every pod of the workload failing readiness together.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -350,6 +352,7 @@ from agent.triage import (
     queue_split,
     queue_weights,
     quota_demand,
+    readiness_scope,
     redrive_job,
     region_mismatch,
     rego_denials,
@@ -482,7 +485,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             heap_metric,
                             final_save_cut,
                             eviction_shield,
-                            lb_draining)
+                            lb_draining,
+                            readiness_scope)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
