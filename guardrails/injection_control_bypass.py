@@ -40,6 +40,7 @@ an address alone, or a claim of approval alone is what ordinary change text says
 
 from __future__ import annotations
 
+import bisect
 import re
 
 WEIGHT = 0.6
@@ -376,19 +377,32 @@ def _windows(lowered: str, anchor: re.Pattern[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def _passage(lowered: str, start: int, end: int) -> tuple[int, int]:
-    """The core's surroundings within its paragraph: the reach in which its supporting roles must stand."""
-    lo, hi = max(0, start - _REACH), min(len(lowered), end + _REACH)
-    for m in _PARAGRAPH.finditer(lowered, lo, start):
-        lo = m.end()
-    gap = _PARAGRAPH.search(lowered, end, hi)
-    return lo, gap.start() if gap else hi
+def _passage(breaks: list[tuple[int, int]], length: int, start: int, end: int) -> tuple[int, int]:
+    """The core's surroundings within its paragraph (`breaks`: the blank-line gaps, in order): the reach in which
+    its supporting roles must stand."""
+    lo, hi = max(0, start - _REACH), min(length, end + _REACH)
+    i = bisect.bisect_right(breaks, (start, start))
+    if i and breaks[i - 1][1] > lo:
+        lo = min(start, breaks[i - 1][1])
+    if i < len(breaks) and breaks[i][0] < hi:
+        hi = max(end, breaks[i][0])
+    return lo, hi
+
+
+def _first_within(found: list[tuple[int, int]], lo: int, hi: int) -> tuple[int, int] | None:
+    """The first of the sorted spans `found` lying inside lo..hi."""
+    i = bisect.bisect_left(found, (lo, lo))
+    return found[i] if i < len(found) and found[i][1] <= hi else None
 
 
 def control_bypass_spans(lowered: str) -> list[tuple[int, int]]:
     """Spans of `lowered` (the scanner's lowercased view) holding a request to bypass a control that is
     addressed to its reader, claimed as pre-authorised, or framed with two further roles (see the module
-    docstring). Each span runs from the first to the last of the roles that make it."""
+    docstring). Each span runs from the first to the last of the roles that make it.
+
+    Cost: the cores run only in windows around their anchor words; the supporting roles are searched once over
+    the text, and only when a core was found (rare in ordinary text), then looked up per core by bisection, so
+    a text of many repeated cores stays linear."""
     cores: list[tuple[int, int]] = []
     groups: tuple[tuple[re.Pattern[str], tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]], ...] = (
         (_LATIN_ANCHOR, _CORES), (_CJK_ANCHOR, _CJK_CORES))
@@ -402,18 +416,20 @@ def control_bypass_spans(lowered: str) -> list[tuple[int, int]]:
     if not cores:
         return []
     cores = sorted(set(cores))
+    roles = [[m.span() for m in role.finditer(lowered)] for role in (_ADDRESS, _PREAUTHORISED, _EXCEPTION)]
+    breaks = [m.span() for m in _PARAGRAPH.finditer(lowered)]
     spans: list[tuple[int, int]] = []
     for start, end in cores:
         if spans and start < spans[-1][1]:
             continue  # inside a span already reported
-        lo, hi = _passage(lowered, start, end)
-        address = _ADDRESS.search(lowered, lo, hi)
-        authorised = _PREAUTHORISED.search(lowered, lo, hi)
-        exception = _EXCEPTION.search(lowered, lo, hi)
-        others = [c for c in cores if lo <= c[0] < hi and (c[1] <= start or c[0] >= end)]
-        if not (address or authorised or (exception and others)):
+        lo, hi = _passage(breaks, len(lowered), start, end)
+        address, authorised, exception = (_first_within(found, lo, hi) for found in roles)
+        other = next((c for c in (_first_within(cores, lo, start), _first_within(cores, end, hi)) if c), None)
+        if other is not None and other[1] > start and other[0] < end:
+            other = None  # an overlapping reading of the same words
+        if not (address or authorised or (exception and other)):
             continue
-        parts = [(start, end)] + [m.span() for m in (address, authorised, exception) if m] + others
+        parts = [(start, end)] + [p for p in (address, authorised, exception, other) if p]
         spans.append((min(s for s, _ in parts), max(e for _, e in parts)))
     return spans
 
