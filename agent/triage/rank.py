@@ -106,6 +106,7 @@ from agent.triage import (
     path_rewrite,
     paused_consumer,
     pid_pressure,
+    planner_setting,
     pointers,
     provenance,
     proxy_cost,
@@ -126,6 +127,7 @@ from agent.triage import (
     shared_container,
     shutdown_config,
     site,
+    snapshot_fork,
     storage_change,
     subject_resolve,
     symptom_fit,
@@ -283,6 +285,7 @@ CHECK_WEIGHT: dict[str, float] = {
     field_meaning.CHECK: field_meaning.WEIGHT, scale_reset.CHECK: scale_reset.WEIGHT,
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
+    snapshot_fork.CHECK: snapshot_fork.WEIGHT, planner_setting.CHECK: planner_setting.WEIGHT,
     unverified.CHECK: unverified.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
@@ -578,6 +581,10 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         next(c for r, c in cases.items() if r.same_object(cr.config)).explains_refs += cr.victims
     for cost in costly_setting.found(facts):  # callers time out: a recent change made each request cost more
         _add_suspect(cases, cost.target, costly_setting.finding(cost), cost.log, cost.evidence)
+    for sf_target, sf_finding, sf_log, sf_evidence in snapshot_fork.suspects(facts):  # snapshots switched on
+        _add_suspect(cases, sf_target, sf_finding, sf_log, sf_evidence)
+    for ps_target, ps_finding, ps_log, ps_evidence in planner_setting.suspects(facts):  # a planner cost written
+        _add_suspect(cases, ps_target, ps_finding, ps_log, ps_evidence)
     for pxc in proxy_cost.found(facts):  # a proxy write whose per-request cost its CPU and self-time show
         _add_suspect(cases, pxc.target, proxy_cost.finding(pxc), None, pxc.evidence)
     for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)

@@ -210,6 +210,12 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import costly_setting  # callers time out: a recent change that made each request cost more
 
     await costly_setting.read(facts, call)
+    from agent.triage import snapshot_fork  # callers time out: a write switched fork-based snapshots on
+
+    await snapshot_fork.read(facts, call)
+    from agent.triage import planner_setting  # slow statements: a planner cost setting written before
+
+    await planner_setting.read(facts, call)
     from agent.triage import proxy_cost  # an edge slow while its backend is fast: the proxy's own CPU and time
 
     await proxy_cost.read(facts, call, window["at"])
