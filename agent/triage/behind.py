@@ -196,6 +196,8 @@
   (ElastiCache/Memorystore mode, rds.force_ssl, Azure non-SSL port off) before its plaintext clients were reset.
 - agent.triage.claim_time: a write naming a token time-claim setting (not-before, issued-at, leeway, clock skew)
   before validators began refusing fresh tokens as not valid yet (nbf/iat ahead), on more than one node's clock.
+- agent.triage.record_window: a write narrowing the window of record timestamps a store accepts (Kafka
+  message.timestamp.before.max.ms, Loki reject_old_samples_max_age) before writers' late records were refused.
 - agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
   startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
 - agent.triage.engine_memory: a batch/stream engine's custom resource (SparkApplication, FlinkDeployment, RayCluster)
@@ -353,6 +355,7 @@ from agent.triage import (
     queue_weights,
     quota_demand,
     readiness_scope,
+    record_window,
     redrive_job,
     region_mismatch,
     rego_denials,
@@ -428,7 +431,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             preemption_stance,
                             expander_preference,
                             interruption_dropped,
-                            written_secret_readers, credential_write, time_source, claim_time,
+                            written_secret_readers, credential_write, time_source, claim_time, record_window,
                             identity_binding,
                             pool_nat,
                             pod_network_identity,

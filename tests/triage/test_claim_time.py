@@ -100,3 +100,8 @@ def test_a_certificate_not_yet_valid_is_not_a_token_claim() -> None:
     cert = [refusal("cart-api-6d8f9c7b5-x2k4q", "shop",
                     "x509: certificate has expired or is not yet valid: current time is before 2026-10-02T09:10:00Z")]
     assert claim_time.suspects(facts_of([ISSUER], cert)) == []
+
+
+def test_it_is_registered_behind_the_symptoms() -> None:
+    from agent.triage import behind
+    assert claim_time in behind.MODULES and behind.WEIGHTS[claim_time.CHECK] == claim_time.WEIGHT

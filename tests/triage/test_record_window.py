@@ -1,0 +1,96 @@
+"""agent.triage.record_window: a store's window of accepted record timestamps narrowed before writers' late
+records were refused.
+
+Written here, not taken from the held-out bundles. Shapes: a Go producer (sarama wording) refused with
+`The timestamp of the message is out of acceptable range` after a broker ConfigMap's topic default
+`message.timestamp.difference.max.ms` was cut; a log agent (promtail wording) refused `timestamp too old` after a
+Loki limits ConfigMap's `reject_old_samples_max_age` went 168h -> 30m. Twins: a retention-only write under the same
+refusals; a window write while the producer fails for record size; the window written after the refusals began;
+two window writes, the one whose object the refusal names wins.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agent.triage import behind, record_window
+from agent.triage.facts import Facts, LogEvidence, Ref
+
+AT = datetime(2026, 8, 14, 16, 30, tzinfo=UTC)
+SARAMA = ("level=error msg=\"produce failed\" topic=clicks.raw err=\"kafka server: The timestamp of the message is "
+          "out of acceptable range\"")
+PROMTAIL = ("level=error component=client msg=\"final error sending batch\" status=400 error=\"server returned HTTP "
+            "status 400 Bad Request (400): entry for stream '{job=\\\"edge\\\"}' has timestamp too old: "
+            "2026-08-14T09:02:11Z, oldest acceptable timestamp is: 2026-08-14T15:58:00Z\"")
+
+
+def iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def write(kind: str, ns: str, name: str, minutes_before: int, diff: str) -> dict[str, Any]:
+    return {"at": iso(AT - timedelta(minutes=minutes_before)), "type": "config",
+            "object": {"kind": kind, "namespace": ns, "name": name}, "summary": f"{kind} {ns}/{name} written",
+            "diff": [diff], "related": []}
+
+
+BROKER = write("ConfigMap", "streaming", "broker-defaults", 180,
+               "data key server.properties: message.timestamp.difference.max.ms=9223372036854775807 -> 300000")
+LOKI = write("ConfigMap", "logging", "loki-limits", 90, "data key limits.yaml: reject_old_samples_max_age 168h -> 30m")
+
+
+def refused(pod: str, ns: str, line: str, first_minutes_before: int = 60) -> LogEvidence:
+    entry = {"message": line, "example": line, "severity": "error",
+             "first_seen": iso(AT - timedelta(minutes=first_minutes_before))}
+    return LogEvidence(pod=pod, namespace=ns, evidence_id=f"L-{pod}", top=entry, hosts=[], error_classes=set(),
+                       previous=False)
+
+
+def facts_of(changes: list[dict[str, Any]], logs: list[LogEvidence]) -> Facts:
+    return Facts(at=AT, changes_id="C1", changes={"changes": changes}, logs=logs)
+
+
+def test_a_broker_timestamp_difference_cut_is_named_over_the_go_producer() -> None:
+    [(ref, finding, evidence, explains)] = record_window.suspects(
+        facts_of([BROKER], [refused("click-relay-6d8f9c7b5-x2k4q", "edge", SARAMA)]))
+    assert ref == Ref("ConfigMap", "streaming", "broker-defaults")
+    assert "message.timestamp.difference.max.ms" in finding["message"]
+    assert "out of acceptable range" in finding["message"]
+    assert explains == [Ref("", "edge", "click-relay")] and "C1" in evidence
+
+
+def test_a_loki_old_sample_age_cut_is_named_over_the_log_agent() -> None:
+    [(ref, finding, _, _)] = record_window.suspects(facts_of([LOKI], [refused("promtail-4m2zq", "logging", PROMTAIL)]))
+    assert ref == Ref("ConfigMap", "logging", "loki-limits")
+    assert "reject_old_samples_max_age" in finding["message"] and "timestamp too old" in finding["message"]
+
+
+def test_a_retention_write_under_the_same_refusals_is_not_named() -> None:
+    retention = write("ConfigMap", "streaming", "broker-defaults", 180, "data key server.properties: "
+                      "log.retention.hours=168 -> 24")
+    assert record_window.suspects(facts_of([retention], [refused("click-relay-6d8f9c7b5-x2k4q", "edge",
+                                                                 SARAMA)])) == []
+
+
+def test_a_window_write_while_the_producer_fails_for_size_is_not_named() -> None:
+    big = refused("click-relay-6d8f9c7b5-x2k4q", "edge",
+                  "kafka server: Message was too large, server rejected it to avoid allocation error")
+    assert record_window.suspects(facts_of([BROKER], [big])) == []
+
+
+def test_a_window_written_after_the_refusals_began_is_not_named() -> None:
+    early = refused("click-relay-6d8f9c7b5-x2k4q", "edge", SARAMA, first_minutes_before=240)
+    assert record_window.suspects(facts_of([BROKER], [early])) == []
+
+
+def test_the_window_write_whose_object_the_refusal_names_wins() -> None:
+    named = write("KafkaTopic", "streaming", "clicks-raw", 200, "spec.config.message.timestamp.before.max.ms = "
+                  "'600000'")
+    [(ref, finding, _, _)] = record_window.suspects(
+        facts_of([BROKER, named], [refused("click-relay-6d8f9c7b5-x2k4q", "edge", SARAMA)]))
+    assert ref == Ref("KafkaTopic", "streaming", "clicks-raw") and finding["details"]["named"] is True
+
+
+def test_it_is_registered_behind_the_symptoms() -> None:
+    assert record_window in behind.MODULES and behind.WEIGHTS[record_window.CHECK] == record_window.WEIGHT
