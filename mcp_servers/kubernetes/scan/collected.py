@@ -6,6 +6,9 @@ cannot check":
 
 - the kind was never listed: the API refused it (RBAC), does not serve it, or failed (`Snapshot.errors`),
   or the namespace was outside the scan or hidden by policy;
+- the listing contradicts the namespace's endpoints: the EndpointSlice and Endpoints controllers keep endpoints
+  only for Services that exist, so an EndpointSlice labelled `kubernetes.io/service-name: x` (or Endpoints named
+  x) beside a Service list without x shows the list partial;
 - the listing contradicts the namespace's own pods: a pod that is running, with a started container,
   got every non-optional Secret and ConfigMap it references from the API server (the kubelet does not
   start a container whose env or volume source is missing), so a running pod referencing a Secret the
@@ -49,8 +52,34 @@ def _running(pod: dict[str, Any]) -> bool:
         "running" in (c.get("state") or {}) for c in status.get("containerStatuses") or [])
 
 
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+"""The label the EndpointSlice controller puts on every slice it keeps for a Service."""
+
+
+def _served(snap: Snapshot, namespace: str) -> str:
+    """An EndpointSlice or Endpoints object of `namespace` kept for a Service the listing lacks, said as a reason;
+    else "". The endpoint controllers keep these only for Services that exist (and delete them with the Service),
+    so one naming a Service absent from the list shows the list partial, or the Service deleted since."""
+    for slice_ in snap.items("EndpointSlice") if snap.has("EndpointSlice") else []:
+        meta = slice_.get("metadata") or {}
+        owner = str((meta.get("labels") or {}).get(SERVICE_NAME_LABEL) or "")
+        if meta.get("namespace") == namespace and owner and snap.get("Service", namespace, owner) is None:
+            return (f"the Service list of namespace {namespace} is partial: EndpointSlice {meta.get('name')} is "
+                    f"kept for Service {owner}, which the list lacks (not collected, or deleted since)")
+    for endpoints in snap.items("Endpoints") if snap.has("Endpoints") else []:
+        meta = endpoints.get("metadata") or {}
+        name = str(meta.get("name") or "")
+        if meta.get("namespace") == namespace and name and snap.get("Service", namespace, name) is None:
+            return (f"the Service list of namespace {namespace} is partial: Endpoints {name} are kept for a Service "
+                    f"of that name, which the list lacks (not collected, or deleted since)")
+    return ""
+
+
 def _contradicted(snap: Snapshot, kind: str, namespace: str) -> str:
-    """A running pod of `namespace` referencing a `kind` object the listing lacks, said as a reason; else ""."""
+    """A running pod of `namespace` referencing a `kind` object the listing lacks, or (Services) endpoints kept
+    for a Service it lacks, said as a reason; else ""."""
+    if kind == "Service":
+        return _served(snap, namespace)
     if kind not in ("Secret", "ConfigMap"):
         return ""
     for pod in snap.pods_in(namespace):

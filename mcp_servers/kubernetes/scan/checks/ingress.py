@@ -71,16 +71,21 @@ def _ingress(snap: Snapshot, ing: dict[str, Any]) -> list[ScanFinding]:
             svc = snap.get("Service", ns, name)
             port = backend.get("port") or {}
             port_text = port.get("name") or port.get("number")
+            known = collected.KNOWN
             if svc is None:
-                problem, reason = f"Service {name} does not exist", "ServiceNotFound"
+                known = collected.absence(snap, "Service", ns)  # honest absence: endpoints may show it served
+                problem, reason = (f"Service {name} does not exist", "ServiceNotFound") if known.known else (
+                    f"Service {name} was not collected ({known.why}): cannot check whether it exists",
+                    "ServiceNotCollected")
             elif not _port_ok(svc, port):
                 problem, reason = f"Service {name} has no port {port_text}", "ServicePortNotFound"
             else:
                 continue
             out.append(ScanFinding(
-                check="ingress.missing_backend", severity="critical", object=subject, reason=reason,
-                message=f"{subject}: {where} routes to {name}:{port_text}, but {problem}",
-                details={"service": name, "port": port_text, "path": where, "hosts": served},
+                check="ingress.missing_backend", severity="critical" if known.known else "info", object=subject,
+                reason=reason, message=f"{subject}: {where} routes to {name}:{port_text}, but {problem}",
+                details={"service": name, "port": port_text, "path": where, "hosts": served,
+                         "absence_known": known.known},
                 evidence=[f"{where} -> service {name} port {port_text}"], since=created))
     if snap.has("Secret") and snap.in_scope(ns):
         for tls in spec.get("tls") or []:
