@@ -34,11 +34,12 @@ SLOW_QUERY = re.compile(
     r"statement timeout|canceling statement|QueryCanceled|query_canceled|\b57014\b|"
     r"maximum statement execution time exceeded|Query execution was interrupted|"
     r"lock (?:wait )?timeout|LockNotAvailable|\b55P03\b|ORA-01013|Execution Timeout Expired|"
+    r"Command Timeout expired|Timeout expired before the operation completed|"
     r"query (?:timed out|timeout)|QueryTimeout|slow query|Seq Scan|statement_timeout|"
     r"(?:sql|query|database|db)\b[^\n]{0,60}(?:timed? ?out|deadline exceeded)|"
     r"(?:timed? ?out|deadline exceeded)[^\n]{0,40}\b(?:query|sql|statement)", re.I)
 """Database clients' and servers' words for a query that ran too long (PostgreSQL, MySQL, Oracle, SQL Server,
-their drivers and ORMs)."""
+their drivers and ORMs; .NET's MySqlConnector says `The Command Timeout expired before the operation completed`)."""
 
 MAX_MINUTES_BEFORE = 6 * 60
 
@@ -64,6 +65,11 @@ BUILDS_INDEX = re.compile(r"\bCREATE\s+(?:UNIQUE\s+)?INDEX\b(?!\s+CONCURRENTLY)|
                           r"\b(?:add|create|new)\b[\w\s-]{0,40}\bindex\b|\bindex\b(?![\w\s-]{0,20}\bdrop)", re.I)
 """A migration that builds an index (`CREATE INDEX` without CONCURRENTLY, a version described as adding one)."""
 DROPS_INDEX = re.compile(r"\bdrop\w*\b[\w\s-]{0,40}\bindex|\bCONCURRENTLY\b", re.I)
+TABLE_DDL = re.compile(r"\b(?:ALTER|RENAME|DROP|TRUNCATE|OPTIMIZE)\s+TABLE\b", re.I)
+"""A statement that needs the table's exclusive lock (MySQL's exclusive metadata lock, even for ALGORITHM=INSTANT;
+PostgreSQL's ACCESS EXCLUSIVE for most ALTER TABLE forms) at least for a moment."""
+RUNNING = re.compile(r", running\b")
+"""The timeline's span of a Job that has not finished (`started T, running`)."""
 WRITES = re.compile(r"\b(?:insert|create|update|upsert|save|write|delete)\w*\b", re.I)
 """The slow statement is a write: a plain index build blocks writes, not reads."""
 
@@ -80,6 +86,8 @@ class Migration:
     related: list[Ref]
     missing: str = ""
     """The column or table the consumer's error says no longer exists, when the migration's log names it too."""
+    running: bool = False
+    """The Job has not finished: its last statement has not returned."""
 
 
 def _missing(log: LogEvidence) -> tuple[str, str] | None:
@@ -155,7 +163,8 @@ def migrations(facts: Facts) -> list[Migration]:
         apps = {r.name for r in related}
         ordered = sorted(slow, key=lambda ls: not any(ls[0].pod.startswith(a + "-") for a in apps))
         log, said = ordered[0]
-        out.append(Migration(job, lines, minutes, log, said[:140], related))
+        out.append(Migration(job, lines, minutes, log, said[:140], related,
+                             running=bool(RUNNING.search(str(change.get("summary") or "")))))
     return sorted(out, key=lambda m: m.minutes)
 
 
@@ -174,6 +183,19 @@ def finding(m: Migration) -> dict[str, Any]:
                 "reason": "MigrationDroppedWhatIsRead", "message": message, "evidence": [*m.statements[:2], m.said],
                 "details": {"statements": m.statements, "minutes_before": m.minutes, "missing": m.missing,
                             "reader_pod": m.log.pod}}
+    if m.running and TABLE_DDL.search(m.statements[-1]):
+        message = (f"{m.job}{app}, a schema migration started {m.minutes} min before the alert, is still running its "
+                   f"table DDL ({m.statements[-1][:90]}): the DDL waits for the table's exclusive metadata lock behind "
+                   "an open transaction (a long or idle transaction holds it until it commits) and every later "
+                   f"query on the table queues behind it, so queries time out: '{m.said[:110]}' (pod "
+                   f"{m.log.namespace}/{m.log.pod}). PostgreSQL's ACCESS EXCLUSIVE lock queues the same way. Find "
+                   "the blocking session (performance_schema.metadata_locks / sys.schema_table_lock_waits, or "
+                   "pg_blocking_pids), end it or cancel the migration, and run DDL with a short lock_wait_timeout / "
+                   "lock_timeout")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": "Job", "namespace": m.job.namespace, "name": m.job.name},
+                "reason": "MigrationWaitsForTableLock", "message": message, "evidence": [*m.statements[-2:], m.said],
+                "details": {"statements": m.statements, "minutes_before": m.minutes, "slow_pod": m.log.pod}}
     if BUILDS_INDEX.search(text) and not DROPS_INDEX.search(text) and WRITES.search(m.said):
         message = (f"{m.job}{app}, a schema migration, builds an index {m.minutes} min before the alert ({ddl}): "
                    "CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build, so "
