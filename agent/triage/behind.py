@@ -127,6 +127,8 @@
   Job's burst of new connections started just before; other workloads' outbound connects time out since.
 - agent.triage.final_save_cut: a store's terminationGracePeriodSeconds lowered below its final save on SIGTERM
   (Redis RDB, Kafka flush, a checkpoint): a pod started after it from stale or unclean state; the revision.
+- agent.triage.scale_down_delay: a Rollout's scaleDownDelaySeconds written to near 0 with traffic routing or
+  blue/green, callers' proxies failing (503 UH/UF, 502 refused) right at its scale-down to 0: the write.
 - agent.triage.job_deadline: a batch run killed at its activeDeadlineSeconds (DeadlineExceeded) below what a completed
   run of the same owner took: the CronJob's template ceiling; downstream readers of its output find it stale.
 - agent.triage.region_mismatch: an object store refusing requests signed for another region (S3 'the region X is
@@ -373,6 +375,7 @@ from agent.triage import (
     run_lock,
     runtime_parallelism,
     sampled_metrics,
+    scale_down_delay,
     scale_to_zero,
     scaler_paused,
     scaling_triggers,
@@ -486,6 +489,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             vpa_limits,
                             cron_window,
                             heap_metric,
+                            scale_down_delay,
                             final_save_cut,
                             eviction_shield,
                             lb_draining,
