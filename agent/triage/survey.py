@@ -262,6 +262,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import front_proxy  # clients see HTTP errors nothing logged: the gateway's access log
 
     await front_proxy.read(subject, facts, call, _keep_logs)
+    from agent.triage import served_backend  # a backend Service called missing: do its pods log requests via it
+
+    await served_backend.read(facts, call)
     from agent.triage import tightened  # a limit on the path made smaller: older writes, the pod, hit series
 
     await tightened.read(subject, facts, call, window["at"])
