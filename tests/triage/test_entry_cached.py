@@ -99,3 +99,9 @@ def test_no_release_after_the_header_or_a_short_max_age_is_not_named() -> None:
     short = [_annotated("shop", "webapp", "nginx.ingress.kubernetes.io/server-snippet",
                         'add_header Cache-Control "max-age=600";', 20), _rollout("shop", "webapp", 2)]
     assert _run(short, "shop", "webapp", "webapp-5c7d9f8b6-k2x4m", VITE_404) == []
+
+
+def test_it_is_registered_with_its_weight() -> None:
+    from agent.triage import behind
+
+    assert ec in behind.MODULES and behind.WEIGHTS[ec.CHECK] == ec.WEIGHT
