@@ -28,6 +28,14 @@ object's write in the LEAD, the incident's logs come from it, it differs from it
 what was injected: the runtime says it took it (`Picked up JAVA_TOOL_OPTIONS: ...`, an agent logging its injected
 `version: 2.10.0`). An injection its process never mentions is not named: many policies add env nobody reads.
 
+One injection harms a running pod without any word from it: a shorter terminationGracePeriodSeconds than the
+workload asks for (a platform policy that caps it to speed up drains). The process is killed that many seconds
+after SIGTERM, so a worker's graceful (warm) shutdown is cut: tasks it took but had not acknowledged are redelivered
+by the broker and run again (duplicate e-mails, double charges), buffered writes are lost. Such a pod is judged when
+its grace is below its template's and pods of its workload were stopped (Killing, deleted, a rollout) after the
+actor's write: each of those stops cut work short. A policy that raises the grace, or one no stop followed, is not
+named.
+
 The survey calls `read` (reading only); `found` is pure over what was read.
 """
 
@@ -43,7 +51,7 @@ from typing import Any
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
 from agent.triage.kube_reads import get_yaml
 from agent.triage.pod_spec_words import pod_template
-from agent.triage.subject import Subject
+from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.admission_mutation"
 WEIGHT = 0.95
@@ -61,7 +69,8 @@ MAX_QUOTED = 3
 MAX_TOKENS = 3
 FIELDS = ("image", "command", "args", "env", "resources", "securityContext")
 """The container fields a mutation changes that decide whether it starts and runs."""
-POD_FIELDS = ("securityContext", "nodeSelector", "runtimeClassName", "dnsConfig", "hostNetwork")
+POD_FIELDS = ("securityContext", "nodeSelector", "runtimeClassName", "dnsConfig", "hostNetwork",
+              "terminationGracePeriodSeconds")
 """Pod-level fields no built-in admission plugin defaults (tolerations, imagePullSecrets, serviceAccountName and
 priorityClassName are filled in by the API server's own plugins, so a difference there says nothing)."""
 MUTATING_KINDS = {"ClusterPolicy": "Kyverno ClusterPolicy", "Policy": "Kyverno Policy",
@@ -119,14 +128,17 @@ def failing_pods(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
 
 def logged_pods(facts: Facts) -> list[tuple[dict[str, Any], Ref, list[str]]]:
     """(marker, pod, [pod]) of the pods the incident's logs come from, when the timeline holds a mutating object's
-    write in the LEAD: pods that may run with something injected though they do not fail."""
-    if not facts.writes_to(MUTATING_KINDS, within=LEAD, deletions=False):
-        return []
+    write in the LEAD: pods that may run with something injected though they do not fail. Without such a write, a
+    pod whose workload's pods were stopped in the LEAD is kept too (marked `stops_only`), for the one injection
+    judged by its stops (a shorter grace); its writer's write may be older than the survey's timeline."""
+    written = bool(facts.writes_to(MUTATING_KINDS, within=LEAD, deletions=False))
     out: list[tuple[dict[str, Any], Ref, list[str]]] = []
     for log in facts.logs:
         ref = Ref("Pod", log.namespace, log.pod)
-        if log.pod and log.namespace and not log.previous and not any(r == ref for _, r, _ in out):
-            out.append(({"quoted": True}, ref, [log.pod]))
+        if not log.pod or not log.namespace or log.previous or any(r == ref for _, r, _ in out):
+            continue
+        if written or _stops(facts, log.pod):
+            out.append(({"quoted": True, "stops_only": not written}, ref, [log.pod]))
     return out[:MAX_PODS]
 
 
@@ -194,7 +206,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
     logged = [c for c in logged_pods(facts) if not any(c[2][0] in pods for _, _, pods in failing)]
     if not failing and not logged:
         return
-    kept: dict[str, Any] = {"objects": {}, "evidence": {}, "quoted": {}}
+    kept: dict[str, Any] = {"objects": {}, "evidence": {}, "quoted": {}, "cut": {}}
     facts.reads[RECORD] = kept
 
     async def get(ref: Ref) -> dict[str, Any] | None:
@@ -208,14 +220,24 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         return got[0]
 
     differs = False
-    for _, ref, _ in logged:
+    for marker, ref, _ in logged:
         pod = await get(ref)
         owner = _controller(pod or {})
         template = await get(owner) if owner is not None else None
         if pod is None or template is None:
             continue
         diffs = _diffs(pod, template, "") + _injected(pod, template)
-        tokens = _quote_tokens(diffs)
+        stops = _stops(facts, ref.name) if _grace_cut(diffs) is not None else []
+        if stops:  # a shorter grace needs no quote: the stops since are where it cut work short
+            kept["cut"][str(ref)] = stops
+            differs = True
+            for actor, _, _ in named_actors(pod):
+                if actor.kind == "ClusterPolicy" and await get(actor) is None:
+                    await get(Ref("Policy", ref.namespace, actor.name))
+                elif actor.kind != "ClusterPolicy":
+                    await get(actor)
+            continue
+        tokens = _quote_tokens(diffs) if not marker.get("stops_only") else []
         if not tokens:
             continue
         lines: list[str] = []
@@ -258,6 +280,34 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-admission-history")
         if history is not None and history.ok and isinstance(history.data, dict):
             facts.history.append((history.data, history.evidence_id))
+
+
+def _grace_cut(diffs: list[tuple[str, str, str, str]]) -> tuple[str, str, str, str] | None:
+    """The pod-level terminationGracePeriodSeconds difference that gives the pod less time than its template."""
+    for d in diffs:
+        if not d[0] and d[1] == "terminationGracePeriodSeconds" and d[2].isdigit() and d[3].isdigit() \
+                and int(d[3]) < int(d[2]):
+            return d
+    return None
+
+
+def _stops(facts: Facts, pod: str) -> list[tuple[datetime, str]]:
+    """(when, what) of the stops of the pod's workload's pods in the timelines read within LEAD: pod deletions and
+    kills (`Killing`; a grouped line names its pods with `*` for the suffix), and the workload's rollouts (each
+    replaces its pods)."""
+    name = workload_of_pod(pod)
+    out: list[tuple[datetime, str]] = []
+    for change, _ in facts.every_change():
+        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if ref is None or at is None or not timedelta(0) <= facts.at - at <= LEAD:
+            continue
+        killed = ref.kind == "Pod" and workload_of_pod(ref.name.replace("*", "x2k4q")) == name and (
+            change.get("type") == "deleted" or "Killing" in str(change.get("summary")))
+        rolled = ref.kind in ("Deployment", "StatefulSet", "DaemonSet") and ref.name == name \
+            and change.get("type") == "rollout"
+        if killed or rolled:
+            out.append((at, str(change.get("summary") or "")[:200]))
+    return sorted(out)
 
 
 def _containers(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -343,6 +393,7 @@ def found(facts: Facts) -> list[Mutated]:
     writes = _writes(facts)
     out: list[Mutated] = []
     quoted: dict[str, list[str]] = kept.get("quoted") or {}
+    cuts: dict[str, list[tuple[datetime, str]]] = kept.get("cut") or {}
     for finding, workload, pods in failing_pods(facts) + logged_pods(facts):
         container = str((finding.get("details") or {}).get("container") or "")
         for name in pods:
@@ -355,7 +406,18 @@ def found(facts: Facts) -> list[Mutated]:
             diffs = _diffs(pod, template, container) + [d for d in _diffs(pod, template, "") if not d[0]]
             if not named_actors(pod):  # an injector leaves no annotation: what it added is read against its config
                 diffs = _injected(pod, template) + diffs
-            if finding.get("quoted"):  # a running pod: only what its own log quotes of the injection
+            stops = cuts.get(str(pod_ref)) or []
+            cut = _grace_cut(diffs) if finding.get("quoted") and stops else None
+            if cut is not None:  # a running pod given less time to stop than it asks, stopped since
+                diffs = [cut]
+                workload = _controller(template) or owner or workload
+                finding = {"message": f"{name} is stopped sooner than its workload asks: {cut[3]} s from SIGTERM "
+                                      f"to the kill where it asks {cut[2]} s cuts its warm shutdown short, so work "
+                                      "in flight is killed unacknowledged and the broker will redeliver it to run "
+                                      "again (duplicates) or buffered writes are lost; its pods were stopped since "
+                                      f"({stops[-1][1][:140]})",
+                           "running": True, "stops": [t.isoformat() for t, _ in stops]}
+            elif finding.get("quoted"):  # a running pod: only what its own log quotes of the injection
                 lines = quoted.get(str(pod_ref)) or []
                 diffs = [d for d in diffs if any(_quotes(ln, t) for t in _quote_tokens([d]) for ln in lines)]
                 if not diffs:
@@ -377,6 +439,9 @@ def found(facts: Facts) -> list[Mutated]:
             for actor, said, write in _actors(facts, annotated, spec, diffs, objects, writes, admitted):
                 if any(m.actor == actor and m.workload.same_object(workload) for m in out):
                     continue
+                since = parse_time((write or {}).get("at"))
+                if cut is not None and (since is None or not any(t >= since for t, _ in stops)):
+                    continue  # no stop came after the actor's write: nothing was cut by it yet
                 ids = [evidence.get(str(r), "") for r in (pod_ref, owner, actor)] + [evidence.get(f"log:{pod_ref}", "")]
                 touched = [d for d in diffs if _touched(_paths(annotated, actor), spec, [d])] or diffs
                 out.append(Mutated(actor, MUTATING_KINDS.get(actor.kind, "mutating admission actor"), pod_ref,
