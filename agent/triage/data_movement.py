@@ -60,6 +60,9 @@ class Mover:
     throttle: re.Pattern[str]
     missing: str
     does: str
+    resource: str = "network"
+    """What the mover saturates on the node: `network` (a copy between nodes) or `disk` (a copy inside a database
+    whose volume is on the node)."""
 
 
 MOVERS: tuple[Mover, ...] = (
@@ -88,6 +91,16 @@ MOVERS: tuple[Mover, ...] = (
     Mover("Cassandra streaming", re.compile(r"nodetool\s+(?:set(?:interdc)?streamthroughput\s+0\b|rebuild\b)"),
           re.compile(r"set(?:interdc)?streamthroughput\s+[1-9]"), "a stream throughput",
           "streaming with no throughput cap copies SSTables at line rate, so reads and writes on the node time out"),
+    Mover("gh-ost online schema change", re.compile(r"\bgh-ost\b.*--execute\b", re.S),
+          re.compile(r"--max-load[= ]+['\"]?[A-Za-z]|--nice-ratio[= ]+['\"]?0*\.?0*[1-9]"),
+          "--max-load (or --nice-ratio) throttle",
+          "its row copy writes chunk after chunk into the ghost table as fast as the server takes them (no load "
+          "threshold to pause at), so the database's volume is saturated and every query on that server and every "
+          "pod on its node waits on the disk", "disk"),
+    Mover("pt-archiver bulk copy", re.compile(r"\bpt-archiver\b"), re.compile(r"--sleep[= ]+['\"]?0*\.?0*[1-9]"),
+          "--sleep throttle",
+          "it copies and deletes batch after batch with no pause, so the database's volume is saturated and every "
+          "query on that server and every pod on its node waits on the disk", "disk"),
 )
 
 
@@ -97,7 +110,8 @@ def unthrottled(text: str) -> Mover | None:
 
 
 _WORD = re.compile(r"kafka-reassign-partitions|\brsync\b|\brclone\b|\bmc\s+mirror\b|\bnodetool\b|\bs5cmd\b|"
-                   r"\baws(?:-cli)?\s+s3\b|\bgsutil\b|\bgcloud\s+storage\b|\bazcopy\b|\brestic\b", re.I)
+                   r"\baws(?:-cli)?\s+s3\b|\bgsutil\b|\bgcloud\s+storage\b|\bazcopy\b|\brestic\b|\bgh-ost\b|"
+                   r"\bpt-archiver\b", re.I)
 """A mover's name in a change line (the timeline cuts long commands; the object is read for the whole of it)."""
 
 
@@ -128,7 +142,7 @@ def command_lines(spec: dict[str, Any]) -> list[str]:
 def _hosts(text: str) -> list[str]:
     """First labels of the hosts a command names (`events-kafka-bootstrap` of `events-kafka-bootstrap:9092`)."""
     return list(dict.fromkeys(m.group(1).lower() for m in re.finditer(
-        r"(?:--bootstrap-server[= ]|--host[= ]|://|@)\"?([a-z][\w-]*)(?:[.:]|\s|$)", text, re.I)))
+        r"(?:--bootstrap-server[= ]|--host[= ]|://|@|\bh=)\"?([a-z][\w-]*)(?:[.:,]|\s|$)", text, re.I)))
 
 
 @dataclass
@@ -147,6 +161,8 @@ class Moved:
     allowance: list[str] = field(default_factory=list)
     """The node's NIC allowance counters that rose (names), if the bundle has them."""
     fanout: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    """The mover's command lines."""
 
 
 def _store(facts: Facts) -> dict[str, Any]:
@@ -168,6 +184,25 @@ async def _rate(call: Call, node: str, direction: str, at: str, offset_min: int,
         if isinstance(s.get("value"), (int, float)) and _on(labels, node, addresses or set()):
             total = (total or 0.0) + float(s["value"])
     return total, got.evidence_id
+
+
+DISK_BUSY = 0.7
+DISK_JUMP = 3.0
+"""A disk mover: the node's busiest disk at least 70% busy, three times its share before the start."""
+
+
+async def _disk_busy(call: Call, node: str, at: str, offset_min: int,
+                     addresses: set[str] | None = None) -> tuple[float | None, str]:
+    """The busy share (0..1) of the node's busiest disk over 5 min, `offset_min` minutes ago (node-exporter's
+    `node_disk_io_time_seconds_total`: seconds spent doing I/O per second)."""
+    offset = f" offset {offset_min}m" if offset_min else ""
+    query = f"rate(node_disk_io_time_seconds_total[5m]{offset})"
+    got = await call("prom_query", {"query": query, "time": at}, f"survey-data-movement-disk-{offset_min}")
+    if got is None or not got.ok or not isinstance(got.data, dict):
+        return None, ""
+    values = [float(s["value"]) for s in got.data.get("samples") or [] if isinstance(s, dict)
+              and isinstance(s.get("value"), (int, float)) and _on(s.get("labels") or {}, node, addresses or set())]
+    return (max(values) if values else None), got.evidence_id
 
 
 async def _allowance(call: Call, node: str, at: str, addresses: set[str]) -> tuple[list[str], str]:
@@ -267,15 +302,19 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             spec = spec if spec is not None else (got[0].get("spec") or {}) if got is not None else {}
             text = f"{change.get('summary') or ''} {' '.join(str(d) for d in change.get('diff') or [])} " + \
                 json.dumps(spec, default=str) + "\n" + "\n".join(command_lines(spec))
-            if unthrottled(text) is None:
+            mover = unthrottled(text)
+            if mover is None:
                 continue
             when = parse_time(change.get("at"))
             back = int((facts.at - when).total_seconds() // 60) + 6 if when else 0
             rates: dict[str, tuple[float | None, float | None]] = {}
             ids = [e for e in (evidence, getattr(pods, "evidence_id", ""), allowance_id if allowance else "") if e]
-            for direction in ("receive", "transmit"):
-                now, e1 = await _rate(call, node, direction, at, 0, addresses)
-                then, e2 = await _rate(call, node, direction, at, back, addresses)
+            for direction in ("disk",) if mover.resource == "disk" else ("receive", "transmit"):
+                read_rate = _disk_busy if direction == "disk" else None
+                now, e1 = await (read_rate(call, node, at, 0, addresses) if read_rate
+                                 else _rate(call, node, direction, at, 0, addresses))
+                then, e2 = await (read_rate(call, node, at, back, addresses) if read_rate
+                                  else _rate(call, node, direction, at, back, addresses))
                 rates[direction] = (then, now)
                 ids += [e for e in (e1, e2) if e]
             store.setdefault("moves", []).append({"change": change, "node": node, "pods": on_node, "rates": rates,
@@ -293,20 +332,23 @@ def found(facts: Facts) -> list[Moved]:
         if mover is None or ref is None:
             continue
         hosts = _hosts(text)
-        via = next((p for p in entry["pods"] if _own(p, ref.name) or any(
-            h.startswith(workload_of_pod(p).lower()) for h in hosts)), "")
+        served = [p for p in entry["pods"] if any(h.startswith(workload_of_pod(p).lower()) for h in hosts)]
+        own = [p for p in entry["pods"] if _own(p, ref.name)]
+        # a disk mover loads the database it writes into: its server's pod is what ties it to the node
+        via = next(iter(served if mover.resource == "disk" else [*own, *served]), "")
         if not via:
             continue
+        busy, jump, floor = (DISK_BUSY, DISK_JUMP, 0.01) if mover.resource == "disk" else (BUSY, JUMP, 1.0)
         best: tuple[str, float, float] | None = None
         for direction, (then, now) in entry["rates"].items():
-            if then is not None and now is not None and now >= BUSY and now >= JUMP * max(then, 1.0) and \
-                    (best is None or now / max(then, 1.0) > best[2] / max(best[1], 1.0)):
+            if then is not None and now is not None and now >= busy and now >= jump * max(then, floor) and \
+                    (best is None or now / max(then, floor) > best[2] / max(best[1], floor)):
                 best = (direction, then, now)
         if best is None:
             continue
         fanout = list(dict.fromkeys(m.group(0) for m in _FANOUT.finditer(" ".join(entry.get("lines") or []))))
         out.append(Moved(ref, change, mover, entry["node"], best[1], best[2], best[0], via, list(entry["evidence"]),
-                         list(entry.get("allowance") or []), fanout[:3]))
+                         list(entry.get("allowance") or []), fanout[:3], list(entry.get("lines") or [])))
     return out
 
 
@@ -321,6 +363,15 @@ def _rate_text(value: float) -> str:
     return f"{value / 1e9:.1f} GB/s" if value >= 1e9 else f"{value / 1e6:.0f} MB/s"
 
 
+_BATCH = re.compile(r"--(?:chunk-size|limit|txn-size|batch-size)[= ]+\d+|--max-load[= ]+(?=\s|$)")
+
+
+def _said_settings(m: Moved) -> str:
+    """The command's own batch size and empty throttle, as written (`--chunk-size=20000`, `--max-load=`)."""
+    said = list(dict.fromkeys(x.group(0).strip() for x in _BATCH.finditer(" ".join(m.lines))))
+    return "it runs with " + " ".join(said) if said else "none is set"
+
+
 def finding(m: Moved, at: datetime) -> dict[str, Any]:
     """The mover and what running it unthrottled means first (about 400 characters are quoted), then the node."""
     when = parse_time(m.change.get("at"))
@@ -329,11 +380,17 @@ def finding(m: Moved, at: datetime) -> dict[str, Any]:
     allowance = (f"; its NIC allowance counters rose ({', '.join(m.allowance)}): past the instance's network "
                  f"allowance packets are queued and dropped for every pod on the node") if m.allowance else ""
     cap = f"a {m.mover.missing}" if "cap" in m.mover.missing else f"{m.mover.missing} (a bandwidth cap in bytes/s)"
-    message = (f"{m.target} runs a {m.mover.tool} with no {m.mover.missing}{fanout} (unthrottled): {m.mover.does}. "
-               f"Node {m.node.split('.')[0]}'s network {m.direction} rate went from {_rate_text(m.before)} to "
-               f"{_rate_text(m.after)} since it started {ago} ago{allowance}; the node runs {m.via}, which the move "
-               f"{'is' if _own(m.via, m.target.name) else 'copies data to or from'}. Re-run it with "
-               f"{cap}, or stop it")
+    if m.mover.resource == "disk":
+        message = (f"{m.target} runs a {m.mover.tool} with no {m.mover.missing}{fanout} (unthrottled): "
+                   f"{m.mover.does}. Node {m.node.split('.')[0]}'s busiest disk went from {m.before:.0%} to "
+                   f"{m.after:.0%} busy since it started {ago} ago; the node runs {m.via}, the database it copies "
+                   f"into. Re-run it with a {m.mover.missing} ({_said_settings(m)}), or pause it")
+    else:
+        message = (f"{m.target} runs a {m.mover.tool} with no {m.mover.missing}{fanout} (unthrottled): "
+                   f"{m.mover.does}. Node {m.node.split('.')[0]}'s network {m.direction} rate went from "
+                   f"{_rate_text(m.before)} to {_rate_text(m.after)} since it started {ago} ago{allowance}; the node "
+                   f"runs {m.via}, which the move {'is' if _own(m.via, m.target.name) else 'copies data to or from'}. "
+                   f"Re-run it with {cap}, or stop it")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": m.target.kind, "namespace": m.target.namespace, "name": m.target.name},
             "reason": "UnthrottledDataMovement", "message": message,
