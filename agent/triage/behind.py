@@ -129,6 +129,8 @@
   (Redis RDB, Kafka flush, a checkpoint): a pod started after it from stale or unclean state; the revision.
 - agent.triage.scale_down_delay: a Rollout's scaleDownDelaySeconds written to near 0 with traffic routing or
   blue/green, callers' proxies failing (503 UH/UF, 502 refused) right at its scale-down to 0: the write.
+- agent.triage.warmup_off: a cache warm-up/preload key set off (ConfigMap or env) before a restart of the workload
+  it feeds, whose pod then starts cold or times out: the write.
 - agent.triage.job_deadline: a batch run killed at its activeDeadlineSeconds (DeadlineExceeded) below what a completed
   run of the same owner took: the CronJob's template ceiling; downstream readers of its output find it stale.
 - agent.triage.region_mismatch: an object store refusing requests signed for another region (S3 'the region X is
@@ -415,6 +417,7 @@ from agent.triage import (
     volume_binding,
     volume_source,
     vpa_limits,
+    warmup_off,
     workload_id,
     writer_batch,
     written_secret_readers,
@@ -491,6 +494,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             vpa_limits,
                             cron_window,
                             heap_metric,
+                            warmup_off,
                             scale_down_delay,
                             final_save_cut,
                             eviction_shield,
