@@ -319,6 +319,7 @@ from agent.triage import (
     key_split,
     keyed_scaleout,
     kubelet_template,
+    lag_writer,
     lb_draining,
     log_timezone,
     nat_ports,
@@ -499,7 +500,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             final_save_cut,
                             eviction_shield,
                             lb_draining,
-                            readiness_scope)
+                            readiness_scope,
+                            lag_writer)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 

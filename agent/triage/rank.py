@@ -112,6 +112,7 @@ from agent.triage import (
     proxy_cost,
     pull_secret_source,
     qos_drop,
+    quorum_budget,
     registry_cleanup,
     related_changes,
     renamed_target,
@@ -286,6 +287,7 @@ CHECK_WEIGHT: dict[str, float] = {
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
     snapshot_fork.CHECK: snapshot_fork.WEIGHT, planner_setting.CHECK: planner_setting.WEIGHT,
+    quorum_budget.CHECK: quorum_budget.WEIGHT,
     unverified.CHECK: unverified.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
@@ -585,6 +587,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, sf_target, sf_finding, sf_log, sf_evidence)
     for ps_target, ps_finding, ps_log, ps_evidence in planner_setting.suspects(facts):  # a planner cost written
         _add_suspect(cases, ps_target, ps_finding, ps_log, ps_evidence)
+    for qb_ref, qb_finding, qb_log, qb_set in quorum_budget.suspects(facts):  # a budget letting a set lose its majority
+        _add_suspect(cases, qb_ref, qb_finding, qb_log, [e for e in (facts.scan_id, qb_log.evidence_id) if e])
+        next(c for r, c in cases.items() if r.same_object(qb_ref)).explains_refs += qb_set
     for pxc in proxy_cost.found(facts):  # a proxy write whose per-request cost its CPU and self-time show
         _add_suspect(cases, pxc.target, proxy_cost.finding(pxc), None, pxc.evidence)
     for dd in dependency_disruption.disruptions(facts):  # a callee's only pod disrupted, unprotected (own module)
