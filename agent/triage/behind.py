@@ -202,6 +202,10 @@
   before validators began refusing fresh tokens as not valid yet (nbf/iat ahead), on more than one node's clock.
 - agent.triage.record_window: a write narrowing the window of record timestamps a store accepts (Kafka
   message.timestamp.before.max.ms, Loki reject_old_samples_max_age) before writers' late records were refused.
+- agent.triage.header_overflow: a write making a proxy forward more headers (pass_authorization_header, auth response
+  headers, ext_authz headers) before its upstream refused requests whose headers exceed its limit (400/431).
+- agent.triage.auth_method: a server's write (upgrade, auth-method setting) requiring a password method (SCRAM,
+  caching_sha2) its clients' driver cannot speak, before they began refusing it (authentication type 10).
 - agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
   startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
 - agent.triage.engine_memory: a batch/stream engine's custom resource (SparkApplication, FlinkDeployment, RayCluster)
@@ -258,6 +262,7 @@ from agent.triage import (
     alert_rule,
     allowlist_miss,
     api_server_of,
+    auth_method,
     autoscaler_source,
     backfill_flood,
     callee_contract,
@@ -307,6 +312,7 @@ from agent.triage import (
     group_ceiling,
     group_lb_setting,
     handoff_unconsumed,
+    header_overflow,
     heap_metric,
     hpa_limited,
     hpa_unreachable,
@@ -440,6 +446,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             expander_preference,
                             interruption_dropped,
                             written_secret_readers, credential_write, time_source, claim_time, record_window,
+                            header_overflow,
+                            auth_method,
                             identity_binding,
                             pool_nat,
                             pod_network_identity,
