@@ -206,6 +206,8 @@
   headers, ext_authz headers) before its upstream refused requests whose headers exceed its limit (400/431).
 - agent.triage.auth_method: a server's write (upgrade, auth-method setting) requiring a password method (SCRAM,
   caching_sha2) its clients' driver cannot speak, before they began refusing it (authentication type 10).
+- agent.triage.ntp_blocked: a host-scoped egress policy written without UDP 123 while a node the incident names
+  reports its clock unsynchronised or off: the time daemon lost its sources.
 - agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
   startup: auth refusals begin one token lifetime after each pod start; the workload's revision.
 - agent.triage.engine_memory: a batch/stream engine's custom resource (SparkApplication, FlinkDeployment, RayCluster)
@@ -341,6 +343,7 @@ from agent.triage import (
     node_pileup,
     node_prerequisite,
     node_shared,
+    ntp_blocked,
     owner_gone,
     peer_cut,
     pipeline_backpressure,
@@ -446,6 +449,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             expander_preference,
                             interruption_dropped,
                             written_secret_readers, credential_write, time_source, claim_time, record_window,
+                            ntp_blocked,
                             header_overflow,
                             auth_method,
                             identity_binding,
