@@ -67,7 +67,10 @@ _IN_OUTPUT = [re.compile(p, re.I) for p in (
 _WAITING = re.compile(r"\bwaiting\b|wait-for|\buntil\b|\bwhile\b|no response|can't find|bad address|NXDOMAIN|"
                       r"could not translate|no such host|Name or service not known", re.I)
 _NOT_A_HOST = frozenset({"localhost", "sh", "bash", "echo", "sleep", "done", "do", "then", "true", "false",
-                         "exit", "until", "while", "server", "address", "nxdomain"})
+                         "exit", "until", "while", "server", "address", "nxdomain",
+                         # prose after "waiting for": client-go's "timed out waiting for the condition",
+                         # "waiting for a lease", "waiting for all caches to sync"
+                         "the", "a", "an", "all", "it", "any", "some"})
 
 
 @dataclass
