@@ -43,10 +43,11 @@ REFUSED = re.compile(
 """A store's words for refusing a record because its own timestamp lies outside the accepted window."""
 
 WINDOW = re.compile(
-    r"timestamp[._-]?(?:before|after|difference)[._-]?max|max[._-]?(?:sample|entry|record|message|event)?[._-]?age|"
+    r"timestamp[._-]?(?:before|after|difference)[._-]?max|max[._-]?(?:sample|entry|record|message|event)[._-]?age|"
     r"reject[._-]?old[._-]?samples|out[._-]?of[._-]?order[._-]?time[._-]?window|creation[._-]?grace[._-]?period|"
     r"(?:allowed|max)[._-]?lateness|late[._-]?(?:record|data|arrival)s?[._-]?(?:window|max|limit)", re.I)
-"""A written setting that bounds how old (or how far ahead) a record's own timestamp may be."""
+"""A written setting that bounds how old (or how far ahead) a record's own timestamp may be (not an HTTP cache's
+`max-age`: the record's kind is named)."""
 
 
 @dataclass

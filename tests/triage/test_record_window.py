@@ -94,3 +94,9 @@ def test_the_window_write_whose_object_the_refusal_names_wins() -> None:
 
 def test_it_is_registered_behind_the_symptoms() -> None:
     assert record_window in behind.MODULES and behind.WEIGHTS[record_window.CHECK] == record_window.WEIGHT
+
+
+def test_a_cache_max_age_write_is_not_a_record_window() -> None:
+    cache = write("ConfigMap", "web", "edge-headers", 60, "data key headers.conf: Cache-Control max-age=60 -> "
+                  "max-age=31536000")
+    assert record_window.suspects(facts_of([cache], [refused("click-relay-6d8f9c7b5-x2k4q", "edge", SARAMA)])) == []
