@@ -85,8 +85,9 @@ def _setting(change: dict[str, Any]) -> str:
 
 
 def _node_clock_explains(facts: Facts) -> bool:
-    """Whether a node clock the gauges show off is where the time checks fail (clock.py names it then)."""
-    return any(s.affected and s.metrics_id for s in clock.skews(facts))
+    """Whether one node's clock is where the time checks fail (its gauges off, or the same workload clean on other
+    nodes): clock.py names that node then."""
+    return any(s.affected for s in clock.skews(facts))
 
 
 def found(facts: Facts) -> list[Early]:
