@@ -50,8 +50,12 @@ _DATA_KEY = re.compile(r"\bdata key (\S+)")
 SLOW = re.compile(r"timed? ?out|timeout|deadline exceeded|\bslow (?:query|request)", re.I)
 
 
+NOT_WARMUP = re.compile(r"hsts|http2|link[-_]?preload|font", re.I)
+"""Keys with these words are no cache warm-up: ingress-nginx's `hsts-preload`, HTTP/2 push and link preloads."""
+
+
 def _off_in(text: str) -> str | None:
-    m = WARM_OFF.search(text)
+    m = next((m for m in WARM_OFF.finditer(text) if not NOT_WARMUP.search(m.group("key"))), None)
     return " ".join(re.sub(r"[\"']", "", m.group(0)).strip(" \t-").split()) if m else None
 
 
@@ -101,7 +105,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             got = await get_yaml(call, "ConfigMap", target.name, target.namespace, f"survey-warmup-{target.name}")
             keys = {m.group(1) for d in change.get("diff") or [] if (m := _DATA_KEY.search(str(d)))}
             setting = next((s for k, v in ((got[0].get("data") or {}).items() if got else [])
-                            if (not keys or k in keys) and (s := _off_in(str(v)))), None)
+                            if (not keys or k in keys) and (s := _off_in(str(v)) or _off_in(f"{k}: {v}"))), None)
             evidence = got[1] if got else ""
         else:
             setting = next((s for d in change.get("diff") or [] if (s := _off_in(str(d).split(" -> ")[-1]))), None)

@@ -103,6 +103,16 @@ def test_twin_another_key_written_while_warmup_was_long_off() -> None:
     assert wo.suspects(facts) == []
 
 
+def test_twin_ingress_hsts_preload_off_is_no_cache_warmup() -> None:
+    write = cm_write("edge-nginx", "hsts-preload", timedelta(hours=3), used_by="edge-nginx-controller")
+    data = {"hsts-preload": "false", "proxy-read-timeout": "30"}
+    facts = run([write, restart("Deployment", "edge-nginx-controller", timedelta(hours=1))],
+                {("ConfigMap", "shop", "edge-nginx"): configmap("edge-nginx", data)},
+                ["edge-nginx-controller-5d8f7c6b9-w4x7q"],
+                {"edge-nginx-controller-5d8f7c6b9-w4x7q": ["2026-07-21T08:30:00Z upstream timed out (110)"]})
+    assert wo.suspects(facts) == []
+
+
 def test_registered_with_its_weight() -> None:
     from agent.triage import behind
 
