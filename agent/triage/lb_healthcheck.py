@@ -265,10 +265,12 @@ def finding(found: LbChange) -> dict[str, Any]:
     message = (f"{found.target}: load-balancer settings changed {found.minutes_before} min before the alert "
                f"({set_to}): {what}")
     tls = any(lb_tls_floor.floor(k, v) for k, v in found.values.items())
+    stale = bool(found.problems) and found.problems[0].startswith("stale targets")
     evidence = [str(found.change.get("summary") or "")[:200],
                 "restore the TLS policy the clients negotiate and watch the load balancer's TLS negotiation errors"
-                if tls else "revert the annotation (or point the health check at the traffic port / "
-                "healthCheckNodePort) and watch the target group's healthy host count"]
+                if tls else "set externalTrafficPolicy back to Cluster (or use IP targets) and watch the resets stop "
+                "at the next rollout" if stale else "revert the annotation (or point the health check at the traffic "
+                "port / healthCheckNodePort) and watch the target group's healthy host count"]
     return {"check": CHECK, "severity": "critical", "object": found.change.get("object"),
             "reason": "LoadBalancerSettingsChanged", "message": message, "evidence": evidence,
             "details": {"keys": found.keys[:6], "values": found.values, "change_at": found.change.get("at")}}

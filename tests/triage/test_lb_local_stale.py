@@ -58,6 +58,7 @@ def test_patched_edge_service_then_its_related_deployment_rolled() -> None:
     message = lb.finding(found[0])["message"]
     assert "externalTrafficPolicy='Local'" in message and "healthCheckNodePort 32110" in message
     assert "Deployment frontdoor/edge-envoy rolled 9 min before the alert" in message
+    assert "externalTrafficPolicy back to Cluster" in lb.finding(found[0])["evidence"][1]
 
 
 def test_helm_written_traefik_service_linked_by_selector() -> None:
