@@ -16,7 +16,8 @@ in one of two shapes:
 When the callee is an Argo Rollout or a Flagger canary, only the share of calls the canary answers fails.
 
 The survey (`read`, reading only) looks at the callers whose logs it read: their lines since the start of the
-symptom, the addresses their env names (`http://name.ns.svc/...`, `name.ns.svc:port`), and the recent rollouts
+symptom, the addresses their env names (`http://name.ns.svc/...`, `name.ns.svc:port`) or their field-failure lines
+name (the endpoint a failed call went to), and the recent rollouts
 of the workloads behind those addresses (from the change timeline). A callee is named when it rolled out before
 the caller's first such line and none of those lines predate the rollout (a caller that already failed that way
 is not failing because of it). `suspects` is pure.
@@ -58,6 +59,8 @@ MISSING = [
     re.compile(r"JSONObject\[\\?\"(?P<f>[\w.-]+)\\?\"\] not found"),
     re.compile(r"\b(?P<f>[a-z][\w.]*)\n?\s+Field required"),
     re.compile(r"Cannot query field \\?\"(?P<f>[\w.-]+)\\?\" on type"),
+    re.compile(r"Field '(?P<f>[\w.-]+)' in type '[\w.-]+' is undefined"),
+    re.compile(r"The field [`'\"](?P<f>[\w.-]+)[`'\"] does not exist on the type"),
     re.compile(r"cannot unmarshal \w+ into Go struct field (?:[\w]+\.)*(?P<f>\w+) of type"),
     re.compile(r"Cannot find field: (?P<f>[\w.-]+) in message"),
     re.compile(r"Cannot read property ['\"](?P<f>[\w.-]+)['\"] of (?:undefined|null)"),
@@ -68,9 +71,11 @@ MISSING = [
 ]
 """How a caller says a response field it reads is not there or no longer has the type it was built for (Python,
 JavaScript old and new V8 wording, Jackson, Go's `unknown field` and `cannot unmarshal ... into Go struct field`,
-Ruby, org.json, pydantic, GraphQL's `Cannot query field`, protobuf JsonFormat's `Cannot find field`, Rust serde's
-`missing field`, kotlinx.serialization, System.Text.Json's required properties, PHP's undefined key): the field's
-name is group `f`. A bare `undefined is not a function` or a gRPC INVALID_ARGUMENT that names no field is not one."""
+Ruby, org.json, pydantic, GraphQL's `Cannot query field` (graphql-js, gqlgen), graphql-java's `Field 'x' in type
+'Y' is undefined`, Hot Chocolate's `The field `x` does not exist on the type`, protobuf JsonFormat's `Cannot find
+field`, Rust serde's `missing field`, kotlinx.serialization, System.Text.Json's required properties, PHP's
+undefined key): the field's name is group `f`. A bare `undefined is not a function` or a gRPC INVALID_ARGUMENT
+that names no field is not one."""
 _FAILURE = re.compile(r"\blevel=\"?(?:warn|warning|error|err|fatal)\b|\"level\"\s*:\s*\"(?:warn|warning|error|fatal)\"|"
                       r"\b(?:WARN|WARNING|ERROR|FATAL)\b|\b(?:reject\w*|fail\w*|denied|invalid|refus\w*)\b", re.I)
 """A line that reports a failure or a refusal: where a caller acts on a value it misread."""
@@ -184,6 +189,23 @@ def addresses(workload: dict[str, Any]) -> list[tuple[str, str, str]]:
     return list(dict.fromkeys(out))
 
 
+def line_addresses(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(Service name, namespace, the line) of each in-cluster address a caller's own field-failure lines name.
+
+    Many clients log the endpoint a failed call went to (`"upstream":"http://search.catalog:4000/graphql"`,
+    `POST http://quotes.rates.svc:8080/v2/quote failed`, Apollo's `url`, Go's `Post "http://..."`), while the
+    address they read may sit in a file or a constant, not the env. Only the lines that carry a missing-field
+    signal count: the address those failures name is the callee whose response lacked the field."""
+    out: list[tuple[str, str, str]] = []
+    for line in lines:
+        if not any(pattern.search(line) for pattern in MISSING):
+            continue
+        for m in _ADDRESS.finditer(line):
+            if ".svc" in m.group(0) or re.search(r":\d+", m.group(0)):
+                out.append((m.group("name"), m.group("ns"), m.group(0)))
+    return list(dict.fromkeys(out))
+
+
 def canary_share(rollout: dict[str, Any]) -> str:
     """`50% of the traffic (setWeight 50, 2/4 replicas on the new version)`: the share of calls an Argo Rollout's
     canary takes now, from its steps up to the current one; Flagger's status.canaryWeight; "" when neither says."""
@@ -267,7 +289,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         workload = await get_yaml(call, "Deployment", caller[1], caller[0], f"survey-contract-caller-{caller[1]}")
         if workload is None:
             continue
-        for name, namespace, value in addresses(workload[0]):
+        for name, namespace, value in list(dict.fromkeys([*addresses(workload[0]), *line_addresses(lines)])):
             for change, target in rollouts:
                 if target.namespace != namespace or target.name != name:
                     continue
