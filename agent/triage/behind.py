@@ -206,6 +206,8 @@
   headers, ext_authz headers) before its upstream refused requests whose headers exceed its limit (400/431).
 - agent.triage.auth_method: a server's write (upgrade, auth-method setting) requiring a password method (SCRAM,
   caching_sha2) its clients' driver cannot speak, before they began refusing it (authentication type 10).
+- agent.triage.driver_tls_default: a client's rollout (no TLS option written) before its own pods began refusing the
+  database's certificate on connect: the new driver's default (SqlClient Encrypt=true) against a self-signed cert.
 - agent.triage.ntp_blocked: a host-scoped egress policy written without UDP 123 while a node the incident names
   reports its clock unsynchronised or off: the time daemon lost its sources.
 - agent.triage.token_lifetime: a short-lived credential (RDS IAM token, STS session, access token) obtained once at
@@ -290,6 +292,7 @@ from agent.triage import (
     deleted_dependency,
     device_advertiser,
     dns_policy,
+    driver_tls_default,
     dueling_controllers,
     egress_closed,
     egress_source,
@@ -452,6 +455,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             ntp_blocked,
                             header_overflow,
                             auth_method,
+                            driver_tls_default,
                             identity_binding,
                             pool_nat,
                             pod_network_identity,
