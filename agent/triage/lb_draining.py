@@ -10,10 +10,10 @@ it leaves: each pod a rollout stops cuts its in-flight requests, and the balance
 bursts at every deploy, while the pods themselves log only successes. The deploys look guilty; the write that
 disabled draining, often hours earlier, is the cause.
 
-Evidence any instance leaves: a timeline write to an Ingress or Service whose annotations set such a draining
-value (the change line's value or the object as read), and a rollout, after that write and shortly before the
-alert, of a workload the written object sends traffic to (an Ingress's backend Services, the Service itself; a
-rollout counts when its timeline line relates it to that Service or the workload carries the Service's name).
+Evidence any instance leaves: a write (in the timelines read) to an Ingress or Service whose annotations set such
+a draining value (the change line's value or the object as read), and a rollout, after that write and shortly
+before the alert, of a workload the written object sends traffic to (an Ingress's backend Services, the Service
+itself; a rollout counts when its timeline line relates it to that Service or the workload carries its name).
 Not named: a draining period of more than FLOOR seconds, a write with no rollout behind it since, a rollout of a
 workload the object does not front. `read` gets the written object when its annotations were not read; `found` is
 pure.
@@ -95,9 +95,12 @@ def drained(annotations: dict[str, Any]) -> tuple[str, str, str] | None:
 
 
 def _written(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
-    """Timeline writes within LEAD to an Ingress or Service that touched a draining annotation (newest per object)."""
+    """Writes within LEAD (the timeline's, then any longer history read) to an Ingress or Service that touched a
+    draining annotation: the first listed per object, however many other writes to it came after."""
     out: list[tuple[dict[str, Any], Ref]] = []
-    for change, target in facts.recent_writes(KINDS, LEAD):
+    for change, _, target in facts.writes_to(KINDS, within=LEAD, deletions=False):
+        if any(t.same_object(target) for _, t in out):
+            continue
         if any(_KEY_IN_DIFF.search(str(d)) for d in change.get("diff") or [change.get("summary")]):
             out.append((change, target))
     return out

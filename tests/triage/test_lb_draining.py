@@ -83,6 +83,15 @@ def test_application_gateway_draining_switched_off_is_named_through_the_ingress_
     assert cut.evidence == ["E2", "E6"]
 
 
+def test_a_later_write_of_another_annotation_does_not_hide_the_draining_write() -> None:
+    facts = _agic("false")
+    later = _write("Ingress", "orders", "orders-edge", "kubectl-edit", "appgw.ingress.kubernetes.io/ssl-redirect",
+                   "true", 120)
+    facts.changes = {"changes": [later, *facts.change_list()]}
+    [cut] = found(facts)
+    assert cut.change["summary"].endswith(AGIC_KEY)
+
+
 def test_application_gateway_draining_left_on_or_an_unrelated_rollout_is_not_named() -> None:
     assert found(_agic("true")) == []
     assert found(_agic("false", service="orders-admin")) == []
