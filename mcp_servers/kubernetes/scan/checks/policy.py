@@ -8,8 +8,9 @@ pods, not from status alone (a fresh PDB has no status yet), and only where the 
 and no workload's template matches the selector (one scaled to zero is at rest, not mis-selected).
 
 A PDB with `status.disruptionsAllowed` 0 while it expects pods blocks every drain and node upgrade;
-the finding says whether that is by configuration (maxUnavailable 0, minAvailable = replicas) or
-because pods are unhealthy. When one of its pods still runs on a cordoned node, a drain is under way
+the finding says whether that is by configuration (every pod healthy: maxUnavailable 0, minAvailable =
+replicas), the budget already spent by pods that are down, or pods unhealthy below what it requires.
+When one of its pods still runs on a cordoned node, a drain is under way
 and this PDB is what holds it (`pdb.blocks_drain`): the eviction API refuses that pod while every
 other pod has left, so the node stays cordoned and the upgrade never finishes.
 
@@ -47,8 +48,8 @@ def _pdb(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | None:
         return None
     subject = ref(pdb, "PodDisruptionBudget")
     healthy, desired = int(status.get("currentHealthy") or 0), int(status.get("desiredHealthy") or 0)
-    by_config = healthy >= desired
-    cause = ("by configuration" if by_config else f"only {healthy}/{expected} pods healthy, {desired} required")
+    by_config = healthy >= expected
+    cause = _no_disruption_cause(healthy, desired, expected)
     budget = (f"minAvailable {spec['minAvailable']}" if spec.get("minAvailable") is not None
               else f"maxUnavailable {spec.get('maxUnavailable')}")
     details: dict[str, Any] = {"min_available": spec.get("minAvailable"), "max_unavailable": spec.get("maxUnavailable"),
@@ -67,10 +68,21 @@ def _pdb(snap: Snapshot, pdb: dict[str, Any]) -> ScanFinding | None:
             details=details, evidence=[*evidence, *(f"pod {pod} on cordoned node {node}" for pod, node in stuck[:3])],
             pods=[pod for pod, _ in stuck][:5], count=len(stuck))
     return ScanFinding(
-        check="pdb.no_disruptions", severity="warning" if by_config else "critical", object=subject,
+        check="pdb.no_disruptions", severity="warning" if healthy >= desired else "critical", object=subject,
         reason="DisruptionsNotAllowed",
         message=f"{subject}: allows no disruption ({cause}); node drains and upgrades will block",
         details=details, evidence=evidence)
+
+
+def _no_disruption_cause(healthy: int, desired: int, expected: int) -> str:
+    """Why a budget allows no disruption now. With every pod healthy it is the budget itself (maxUnavailable 0,
+    minAvailable = replicas); with pods down it is spent, and saying "by configuration" there would hide that
+    members are already unavailable (a quorum set with two of three gone reads exactly so)."""
+    if healthy >= expected:
+        return "by configuration"
+    if healthy >= desired:
+        return f"budget spent: {expected - healthy} of {expected} pods already unavailable, {desired} must stay"
+    return f"only {healthy}/{expected} pods healthy, {desired} required"
 
 
 def selector_text(selector: dict[str, Any]) -> str:
