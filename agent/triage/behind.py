@@ -206,6 +206,8 @@
   headers, ext_authz headers) before its upstream refused requests whose headers exceed its limit (400/431).
 - agent.triage.auth_method: a server's write (upgrade, auth-method setting) requiring a password method (SCRAM,
   caching_sha2) its clients' driver cannot speak, before they began refusing it (authentication type 10).
+- agent.triage.length_required: a gateway write requiring a Content-Length (Kong require_content_length, nginx
+  chunked_transfer_encoding off, Envoy allow_chunked_length) before streaming clients got 411 Length Required.
 - agent.triage.driver_tls_default: a client's rollout (no TLS option written) before its own pods began refusing the
   database's certificate on connect: the new driver's default (SqlClient Encrypt=true) against a self-signed cert.
 - agent.triage.ntp_blocked: a host-scoped egress policy written without UDP 123 while a node the incident names
@@ -332,6 +334,7 @@ from agent.triage import (
     kubelet_template,
     lag_writer,
     lb_draining,
+    length_required,
     log_timezone,
     nat_ports,
     node_agent_port,
@@ -455,6 +458,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             ntp_blocked,
                             header_overflow,
                             auth_method,
+                            length_required,
                             driver_tls_default,
                             identity_binding,
                             pool_nat,
