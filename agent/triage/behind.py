@@ -91,6 +91,8 @@
   limit's write, the rollout whose scrape job's series filled a shared tenant, else the store with its limit.
 - agent.triage.produced_format: a producer (CronJob, Deployment) written before its consumer began rejecting what it
   reads from the store location both name (a time layout, a field's type changed): the producer.
+- agent.triage.enum_value: a flag switched on (or a producer's rollout) after which the producer emits an enum value
+  its consumer's decoder rejects (Jackson not one of the values accepted, No enum constant, serde unknown variant).
 - agent.triage.proxy_bypass: a proxy env source (envFrom ConfigMap, mutating policy, template) whose NO_PROXY
   lost .svc/.cluster.local, so in-cluster calls went to the egress proxy and were refused.
 - agent.triage.agent_disk_buffer: a node under DiskPressure whose log agent DaemonSet's new revision (run there)
@@ -303,6 +305,7 @@ from agent.triage import (
     engine_upgrade,
     entry_cached,
     entry_encoding,
+    enum_value,
     environment_mixup,
     ephemeral_growth,
     eviction_shield,
@@ -521,7 +524,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             eviction_shield,
                             lb_draining,
                             readiness_scope,
-                            lag_writer)
+                            lag_writer,
+                            enum_value)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
