@@ -241,6 +241,10 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                  earlier=(*through(47), "peercases"),
                  min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
                  host_questions=1),
+    HeldoutRound("heldout49", previous="heldout48",
+                 earlier=(*through(48), "peercases"),
+                 min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
+                 host_questions=1),
 )
 """Rounds 2 onwards in the order they were written."""
 
