@@ -62,6 +62,7 @@ from guardrails.injection_features import Passage
 from guardrails.injection_joined import camel_case_candidates, emoji_letter_candidates
 from guardrails.injection_model import ClassifierVerdict, classify
 from guardrails.injection_planted import DETECTORS as _PLANTED_DETECTORS
+from guardrails.injection_prohibitions import prohibition_spans
 from guardrails.injection_reshape import (
     escaped_candidates,
     quoted_printable_candidates,
@@ -2298,6 +2299,10 @@ _REREAD = ("leetspeak", "reversed", "slug", "camel_case", "rot13", "atbash", "sp
 """Re-readings of text that is legible as written: they count only when they say more than the text as it is."""
 
 
+_PROHIBITION_ROUNDS = 3
+"""Hostile passages checked in turn for a prohibition to set aside, at most (each check blanks what it found)."""
+
+
 def _classifier_weight(text: str) -> float:
     """The classifier's verdict on `text` as a span weight (0 when it does not call the text hostile)."""
     verdict = classify(text)
@@ -2410,6 +2415,15 @@ def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
                   + _record_fields(text))
         read = _blank(text, unread) if unread else text
         verdict = classify(read)
+        for _ in range(_PROHIBITION_ROUNDS):
+            # A warning to the reader not to remove a control ("never bypass the approval gate; escalate
+            # to the IC") is not read as the removal (injection_prohibitions.py). Looked for only in the
+            # passage found hostile, so a text the classifier leaves alone pays nothing.
+            forbidden = prohibition_spans(read, verdict.start, verdict.end) if verdict.hostile else []
+            if not forbidden:
+                break
+            read = _blank(read, forbidden)
+            verdict = classify(read)
         if (
             verdict.hostile
             and any(verdict.start <= s < verdict.end for s, _ in restrictions)
