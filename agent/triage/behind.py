@@ -208,6 +208,8 @@
   headers, ext_authz headers) before its upstream refused requests whose headers exceed its limit (400/431).
 - agent.triage.auth_method: a server's write (upgrade, auth-method setting) requiring a password method (SCRAM,
   caching_sha2) its clients' driver cannot speak, before they began refusing it (authentication type 10).
+- agent.triage.unsafe_retry: a route write (VirtualService retries, HTTPRoute retry, isRetryable) retrying write methods
+  whose destination's access log shows POSTs sent twice by one request id: duplicate side effects.
 - agent.triage.length_required: a gateway write requiring a Content-Length (Kong require_content_length, nginx
   chunked_transfer_encoding off, Envoy allow_chunked_length) before streaming clients got 411 Length Required.
 - agent.triage.driver_tls_default: a client's rollout (no TLS option written) before its own pods began refusing the
@@ -430,6 +432,7 @@ from agent.triage import (
     topic_autocreate,
     transit_required,
     tunnel_mtu,
+    unsafe_retry,
     upgrade_refusal,
     value_shape,
     visibility_delay,
@@ -461,6 +464,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             ntp_blocked,
                             header_overflow,
                             auth_method,
+                            unsafe_retry,
                             length_required,
                             driver_tls_default,
                             identity_binding,
