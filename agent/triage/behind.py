@@ -93,6 +93,8 @@
   reads from the store location both name (a time layout, a field's type changed): the producer.
 - agent.triage.enum_value: a flag switched on (or a producer's rollout) after which the producer emits an enum value
   its consumer's decoder rejects (Jackson not one of the values accepted, No enum constant, serde unknown variant).
+- agent.triage.first_page: a batch workload written before its run stopped at a listing's first page (has_more,
+  next token, IsTruncated) with a count a fraction of an older run's, exiting as a success.
 - agent.triage.proxy_bypass: a proxy env source (envFrom ConfigMap, mutating policy, template) whose NO_PROXY
   lost .svc/.cluster.local, so in-cluster calls went to the egress proxy and were refused.
 - agent.triage.agent_disk_buffer: a node under DiskPressure whose log agent DaemonSet's new revision (run there)
@@ -315,6 +317,7 @@ from agent.triage import (
     expansion_refused,
     family_gap,
     final_save_cut,
+    first_page,
     flush_starved,
     gate_baseline,
     gc_thrash,
@@ -529,7 +532,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             lb_draining,
                             readiness_scope,
                             lag_writer,
-                            enum_value)
+                            enum_value,
+                            first_page)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 

@@ -132,15 +132,15 @@ def test_twin_the_producer_already_emitted_the_value_before_the_write() -> None:
 
 def test_twin_the_flag_was_switched_on_in_another_namespace() -> None:
     facts = _facts([_flag_write("billing", "billing-flags", "hold-queue")], CONSUMER, PY_SAID)
-    hub = Hub({"orders": [PUBLISHER], "billing": ["invoicer-7b9c8d6f5d-q1w2e"]},
-              {PUBLISHER: _publisher_lines(before=False), "invoicer-7b9c8d6f5d-q1w2e": []})
+    hub = Hub({"orders": [PUBLISHER], "billing": ["invoicer-7b9c8d6f5d-q4w2x"]},
+              {PUBLISHER: _publisher_lines(before=False), "invoicer-7b9c8d6f5d-q4w2x": []})
     assert _run(facts, hub) == []
 
 
 def test_twin_a_bystander_rollout_in_the_producers_namespace() -> None:
     facts = _facts([_rollout("orders", "order-search")], CONSUMER, PY_SAID)
-    hub = Hub({"orders": [PUBLISHER, "order-search-5c6d7e8f9b-a1s2d"]},
-              {PUBLISHER: _publisher_lines(before=False), "order-search-5c6d7e8f9b-a1s2d": []})
+    hub = Hub({"orders": [PUBLISHER, "order-search-5c6d7x8f9b-k4s2d"]},
+              {PUBLISHER: _publisher_lines(before=False), "order-search-5c6d7x8f9b-k4s2d": []})
     assert _run(facts, hub) == []
 
 
