@@ -2422,7 +2422,10 @@ def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
             forbidden = prohibition_spans(read, verdict.start, verdict.end) if verdict.hostile else []
             if not forbidden:
                 break
-            read = _blank(read, forbidden)
+            unread_passage = _blank(read, forbidden)
+            if _addresses_model(unread_passage[verdict.start : verdict.end]):
+                break  # a warning to a human, then a turn to the model: the warning is a decoy
+            read = unread_passage
             verdict = classify(read)
         if (
             verdict.hostile

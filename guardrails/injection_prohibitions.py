@@ -12,8 +12,10 @@ Why this opens no hole:
   those clauses stay read;
 - the negation must scope over the verb (English: adjacent, a few filler words at most; other
   languages: in the same clause), and a "don't forget to" / "don't hesitate to" clause is no prohibition;
-- a prohibition followed by a turn ("except", "unless", "but", "this time", "ausser", "pero", "sauf",
-  "ただし", "但是" ...) anywhere later in the text is a decoy and is not set aside at all.
+- a prohibition followed by a turn ("except", "unless", "but", "this time", "this once", "kidding",
+  "ausser", "pero", "sauf", "ただし", "但是" ...) within 400 characters is a decoy and is not set aside
+  at all; so is one whose passage, once it is set aside, still turns to the model (the scanner checks
+  that, injection.py).
 """
 
 from __future__ import annotations
@@ -68,9 +70,10 @@ is not its scope."""
 _CLAUSE_END = re.compile(r"[.;!?,:\n。；！？，、：]")
 
 _TURN = re.compile(
-    r"(?i)\b(?:except|unless|but|however|though|although|this\s+time|for\s+this\s+one|actually|anyway|regardless|"
+    r"(?i)\b(?:except|unless|but|however|though|although|this\s+time|this\s+once|just\s+this|for\s+this\s+one|actually|"
+    r"anyway|regardless|kidding|joking|ausnahmsweise|solo\s+esta\s+vez|pour\s+cette\s+fois|"
     r"außer|ausser|aber|jedoch|diesmal|dieses\s+mal|excepto|salvo|pero|sin\s+embargo|esta\s+vez|sauf|mais|"
-    r"cependant|cette\s+fois|sinon)\b|ただし|但し|今回|でも|けど|除非|除了|但是|不过|这次|可是"
+    r"cependant|cette\s+fois|sinon)\b|ただし|但し|今回|でも|けど|除非|除了|但是|不过|这次|可是|下不为例"
 )
 """A turn after the prohibition: what comes after is the real request, so the prohibition is a decoy."""
 
