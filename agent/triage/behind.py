@@ -95,6 +95,8 @@
   its consumer's decoder rejects (Jackson not one of the values accepted, No enum constant, serde unknown variant).
 - agent.triage.first_page: a batch workload written before its run stopped at a listing's first page (has_more,
   next token, IsTruncated) with a count a fraction of an older run's, exiting as a success.
+- agent.triage.agent_export: a DaemonSet rollout whose pod on the node the incident names fails every export since
+  (OTel Exporting failed, Fluent Bit failed to flush chunk, Vector Service call failed): the node's telemetry dropped.
 - agent.triage.proxy_bypass: a proxy env source (envFrom ConfigMap, mutating policy, template) whose NO_PROXY
   lost .svc/.cluster.local, so in-cluster calls went to the egress proxy and were refused.
 - agent.triage.agent_disk_buffer: a node under DiskPressure whose log agent DaemonSet's new revision (run there)
@@ -270,6 +272,7 @@ from agent.triage import (
     accelerator_fallback,
     admission_mutation,
     agent_disk_buffer,
+    agent_export,
     alarm_setting,
     alert_rule,
     allowlist_miss,
@@ -533,7 +536,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             readiness_scope,
                             lag_writer,
                             enum_value,
-                            first_page)
+                            first_page,
+                            agent_export)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
