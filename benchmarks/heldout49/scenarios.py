@@ -803,17 +803,29 @@ def bot_scores_stalled_alert() -> Incident:
             rows.append((t, f"[{t.strftime('%Y/%m/%d %H:%M:%S')}] [ info] [output:kafka:kafka.0] "
                             "delivered messages to topic edge-access-logs"))
         r = chg + timedelta(seconds=20)
-        stamp = r.strftime("%Y/%m/%d %H:%M:%S")
-        rows += [(r, f"[{stamp}] [engine] caught signal (SIGHUP)"),
-                 (r + timedelta(seconds=1), f"[{stamp}] [ info] reloading instance pid=1 tid=0x7f3a2c1f4b40"),
-                 (r + timedelta(seconds=1), f"[{stamp}] [ info] [reload] stop everything of the old context"),
-                 (r + timedelta(seconds=2), f"[{stamp}] [ info] [reload] start everything"),
-                 (r + timedelta(seconds=2), f"[{stamp}] [ info] [filter:modify:modify.1] Initialized modify filter "
-                                            "with 0 conditions and 3 rules")]
+        for dt, text in ((0, "[engine] caught signal (SIGHUP)"),
+                         (1, "[ info] reloading instance pid=1 tid=0x7f3a2c1f4b40"),
+                         (1, "[ info] [reload] stop everything of the old context"),
+                         (2, "[ info] [reload] start everything"),
+                         (2, "[ info] [filter:modify:modify.1] Initialized modify filter with 0 conditions and "
+                             "3 rules")):
+            at = r + timedelta(seconds=dt)
+            rows.append((at, f"[{at.strftime('%Y/%m/%d %H:%M:%S')}] {text}"))
         return rows
 
+    mounts = [{"name": "config", "mountPath": "/fluent-bit/etc/"},
+              {"name": "varlog", "mountPath": "/var/log", "readOnly": True}]
+    volumes = [{"name": "config", "configMap": {"name": "fluent-bit-pipeline"}},
+               {"name": "varlog", "hostPath": {"path": "/var/log"}}]
+
+    def mount(spec: dict[str, Any]) -> None:
+        spec["volumes"] = volumes
+        spec["containers"][0]["volumeMounts"] = mounts
+
+    mount(inc.find("DaemonSet", "logging", "fluent-bit")["spec"]["template"]["spec"])
     for h in fb:
         pod_log(h, "fluent-bit", shipper, h.created, inc.captured)
+        inc.cluster.patch("logging", h.name, lambda pod: mount(pod["spec"]))
 
     def scorer(i: int, t: datetime) -> str:
         stamp = t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
@@ -897,9 +909,22 @@ def report_api_question() -> Incident:
         rows.append((reload, L.postgres(reload, "LOG", "received SIGHUP, reloading configuration files", 1)))
         return rows
 
-    inc.statefulset("data", "reports-pg", [c("reports-pg", "docker.io/library/postgres:16.4", port=5432)],
-                    [P(log=within(pg))], inc.born + timedelta(days=2), claims=[("pgdata", "200Gi", "gp3")],
-                    service=5432)
+    pgwl = inc.statefulset("data", "reports-pg", [c("reports-pg", "docker.io/library/postgres:16.4", port=5432)],
+                           [P(log=within(pg))], inc.born + timedelta(days=2), claims=[("pgdata", "200Gi", "gp3")],
+                           service=5432)
+    tls_args = ["-c", "ssl=on", "-c", "ssl_cert_file=/etc/postgresql/tls/tls.crt",
+                "-c", "ssl_key_file=/etc/postgresql/tls/tls.key", "-c", "ssl_ca_file=/etc/postgresql/tls/ca.crt"]
+
+    def tls(spec: dict[str, Any]) -> None:
+        spec.setdefault("volumes", []).append({"name": "tls", "secret": {"secretName": "reports-pg-tls",
+                                                                         "defaultMode": 0o600}})
+        box = spec["containers"][0]
+        box["args"] = tls_args
+        box.setdefault("volumeMounts", []).append({"name": "tls", "mountPath": "/etc/postgresql/tls",
+                                                   "readOnly": True})
+
+    tls(pgwl.obj["spec"]["template"]["spec"])
+    inc.cluster.patch("data", "reports-pg-0", lambda pod: tls(pod["spec"]))
 
     def api(i: int, t: datetime) -> str:
         if t < reload + timedelta(minutes=3) and i % 4:
@@ -980,6 +1005,7 @@ def pdf_exports_question_host() -> Incident:
         h.labels["controller-revision-hash"] = (r2 if new else r1).rsplit("-", 1)[1]
         if new:
             h.created = fresh
+            h.states = [o.ContainerState(started_at=fresh + timedelta(seconds=5))]
             h.containers = [c("node-sysctl-hardening", f"{REGISTRY}/platform/node-sysctl:1.5.0", port=None)]
         keys = ["kernel.kptr_restrict = 2", "kernel.dmesg_restrict = 1", "net.ipv4.conf.all.rp_filter = 1"]
         if new:
@@ -1066,7 +1092,7 @@ def shipment_tracking_stale_page() -> Incident:
     changed(ing, ("helm", "Update", inc.born + timedelta(days=7), {"f:spec": {}}),
             ("kubectl-annotate", "Update", chg,
              {"f:metadata": {"f:annotations": {"f:nginx.ingress.kubernetes.io/auth-tls-verify-client": {}}}}))
-    inc.configmap("logistics", "partner-client-ca", {"ca.crt": pem("CERTIFICATE", "partner-ca-northwind")})
+    inc.secret("logistics", "partner-client-ca", {"ca.crt": pem("CERTIFICATE", "partner-ca-northwind")})
 
     def access(i: int, t: datetime) -> str:
         stamp = t.strftime("%d/%b/%Y:%H:%M:%S +0000")
