@@ -11,7 +11,10 @@ answered shows the Service in use. The absence is then not known: the finding is
 cannot check" (`absence_known: false`, as agent.triage.unverified reads), never as a cause.
 
 Reading only, and only when the scan made such a finding: the running pods of the workload named like the
-backend Service, a tail of the log of two of them. The scan's finding is restated in place.
+backend Service, a tail of the log of two of them; when none shows it, the ingress controllers' own pods (found in
+any namespace by their chart's `app.kubernetes.io/name`), whose access log is where the upstream name is written.
+Also known: HAProxy Ingress's backend `<namespace>_<service>_<port>`, Kong's upstream `<service>.<namespace>.<port>
+.svc`, Istio's Envoy cluster `outbound|<port>||<service>.<namespace>.svc...`. The finding is restated in place.
 """
 
 from __future__ import annotations
@@ -27,18 +30,24 @@ CHECKS = ("ingress.missing_backend",)
 MAX_FINDINGS = 2
 MAX_PODS = 2
 TAIL = 400
+CONTROLLERS = ("app.kubernetes.io/name in (ingress-nginx,traefik,contour,envoy,kong,haproxy-ingress,"
+               "kubernetes-ingress,istio-ingressgateway,emissary-ingress)")
+"""The charts' own name labels for the controllers' pods: their access logs name each request's upstream."""
 
 Call = Callable[..., Awaitable[Any]]
 
-_ANSWERED = re.compile(r"\" [1-4]\d\d\b|\"?(?:DownstreamStatus|OriginStatus|status)\"?\s*[=:]\s*[1-4]\d\d\b")
+_ANSWERED = re.compile(r"\" [1-4]\d\d\b|\"?(?:DownstreamStatus|OriginStatus|status|response_code)\"?\s*[=:]\s*"
+                       r"[1-4]\d\d\b|(?:-?\d+/){4}-?\d+ [1-4]\d\d\b")
 """A status the backend answered (not a gateway's 5xx): an access log's `"GET / HTTP/1.1" 200`, Traefik's JSON
-`"DownstreamStatus":200`, a logfmt `status=404`."""
+`"DownstreamStatus":200`, a logfmt `status=404`, HAProxy's timers then status `0/0/1/3/4 200`."""
 
 
 def upstream_names(namespace: str, service: str, port: str) -> re.Pattern[str]:
     """The controllers' own names for the upstream of Service `service` port `port` in `namespace`."""
     ns, svc, p = (re.escape(x) for x in (namespace, service, port))
-    return re.compile(rf"\[{ns}-{svc}-{p}\]|(?<![\w-]){ns}-{svc}-{p}@kubernetes\b|(?<![\w-]){ns}/{svc}/{p}/")
+    return re.compile(rf"\[{ns}-{svc}-{p}\]|(?<![\w-]){ns}-{svc}-{p}@kubernetes\b|(?<![\w-]){ns}/{svc}/{p}/|"
+                      rf"(?<![\w-]){ns}_{svc}_{p}\b|(?<![\w.-]){svc}\.{ns}\.{p}\.svc\b|"
+                      rf"outbound\|{p}\|[\w-]*\|{svc}\.{ns}\.svc\b")
 
 
 def routed_line(text: str, namespace: str, service: str, port: str) -> str:
@@ -78,11 +87,24 @@ async def read(facts: Facts, call: Call) -> None:
             and isinstance(listed.data, dict) else []
         pods = [str(r["name"]) for r in rows if isinstance(r, dict) and r.get("name")
                 and workload_of_pod(str(r["name"])) == service][:MAX_PODS]
-        for pod in pods:
-            got = await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": TAIL},
-                             f"survey-served-log-{pod}")
-            line = routed_line(str(got.full_text or ""), namespace, service, port) \
-                if got is not None and got.ok else ""
-            if line:
-                restate(finding, line, str(got.evidence_id or ""))
-                break
+        if await _first_routed(call, finding, [(pod, namespace) for pod in pods], namespace, service, port):
+            continue
+        listed = await call("k8s_list", {"kind": "Pod", "namespace": "", "label_selector": CONTROLLERS},
+                            f"survey-served-controllers-{service}")
+        rows = (listed.data.get("rows") or []) if listed is not None and listed.ok \
+            and isinstance(listed.data, dict) else []
+        controllers = [(str(r["name"]), str(r.get("namespace") or "")) for r in rows if isinstance(r, dict)
+                       and r.get("name") and r.get("namespace")][:MAX_PODS]
+        await _first_routed(call, finding, controllers, namespace, service, port)
+
+
+async def _first_routed(call: Call, finding: dict[str, Any], pods: list[tuple[str, str]], namespace: str,
+                        service: str, port: str) -> bool:
+    """Reads the pods' log tails until one shows a request routed through the Service; restates the finding."""
+    for pod, where in pods:
+        got = await call("k8s_logs", {"name": pod, "namespace": where, "tail": TAIL}, f"survey-served-log-{pod}")
+        line = routed_line(str(got.full_text or ""), namespace, service, port) if got is not None and got.ok else ""
+        if line:
+            restate(finding, line, str(got.evidence_id or ""))
+            return True
+    return False

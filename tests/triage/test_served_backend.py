@@ -72,3 +72,50 @@ def test_the_upstream_name_only_on_503_answers_or_another_services_name_leaves_t
 def test_a_finding_already_unverified_is_not_read_again() -> None:
     _, seen = _run(NGINX_OK, _finding(absence_known=False))
     assert seen == []
+
+
+# The upstream name written where controllers write it (issue #12): their own access logs, in other controllers'
+# wording. Both failed while only the backend's pods were read and only three name forms were known.
+APP_ONLY = '{"level":"info","msg":"GET /albums/42","status":200}'
+HAPROXY_OK = ('haproxy[27]: 10.3.0.9:51234 [02/Apr/2026:10:00:01.123] _front_http media_gallery-web_8080/srv001 '
+              '0/0/1/12/13 200 5120 - - ---- 9/9/0/0/0 0/0 "GET /albums/42 HTTP/1.1"')
+HAPROXY_503 = ('haproxy[27]: 10.3.0.9:51236 [02/Apr/2026:10:00:02.001] _front_http media_gallery-web_8080/<NOSRV> '
+               '0/-1/-1/-1/0 503 217 - - SC-- 9/9/0/0/0 0/0 "GET /albums/42 HTTP/1.1"')
+ISTIO_OK = ('[2026-04-02T10:00:01.512Z] "GET /albums/42 HTTP/1.1" 200 - via_upstream - "-" 0 5120 12 11 "10.3.0.9" '
+            '"curl/8.5" "4c1e" "gallery.example.net" "10.3.4.5:8080" '
+            'outbound|8080||gallery-web.media.svc.cluster.local 10.3.2.1:40312 10.3.2.1:8080 10.3.0.9:51234 - -')
+ISTIO_ELSEWHERE = ISTIO_OK.replace("gallery-web.media.svc", "gallery-web.staging.svc")
+
+
+def _run_controller(controller_log: str) -> dict[str, Any]:
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        if tool == "k8s_list" and arguments.get("label_selector"):
+            return ToolOutcome("E7", tool, arguments, True, "",
+                               data={"rows": [{"name": "edge-proxy-5f7c9d-2kq8z", "namespace": "edge"}]})
+        if tool == "k8s_list":
+            rows = [{"name": "gallery-web-7c9d8f6b5-m4k2x"}]
+            return ToolOutcome("E5", tool, arguments, True, "", data={"rows": rows})
+        log = APP_ONLY if arguments.get("namespace") == "media" else controller_log
+        return ToolOutcome("E8" if log is controller_log else "E6", tool, arguments, True, log, full_text=log)
+
+    facts = Facts(at=datetime(2026, 4, 2, 10, 30, tzinfo=UTC), scan={"findings": [_finding()]})
+    asyncio.run(sb.read(facts, call))
+    return facts.findings()[0]
+
+
+def test_an_haproxy_controller_log_naming_the_backend_makes_the_absence_unknown() -> None:
+    found = _run_controller(HAPROXY_OK + "\n")
+    assert found["details"]["absence_known"] is False and "media_gallery-web_8080" in found["message"]
+    assert "E8" in found["evidence"]
+
+
+def test_an_haproxy_line_the_controller_answered_503_leaves_the_finding() -> None:
+    assert _run_controller(HAPROXY_503 + "\n")["details"]["absence_known"] is True
+
+
+def test_an_istio_gateway_cluster_naming_the_backend_makes_the_absence_unknown() -> None:
+    assert _run_controller(ISTIO_OK + "\n")["details"]["absence_known"] is False
+
+
+def test_an_istio_cluster_of_the_namesake_in_another_namespace_leaves_the_finding() -> None:
+    assert _run_controller(ISTIO_ELSEWHERE + "\n")["details"]["absence_known"] is True
