@@ -5,18 +5,20 @@ Gateway, a Classic ELB) keeps a target that is being removed for a draining peri
 finish, and the few routed to it while the controller deregisters it still get an answer. Set that period to 0
 (`deregistration_delay.timeout_seconds=0` in the target-group attributes of an ALB Ingress or an NLB Service,
 `aws-load-balancer-connection-draining-enabled: "false"` on a Classic ELB Service, Application Gateway's
-`connection-draining: "false"` or a zero `connection-draining-timeout`) and the balancer drops a target the moment
-it leaves: each pod a rollout stops cuts its in-flight requests, and the balancer answers 502 (or resets) in short
-bursts at every deploy, while the pods themselves log only successes. The deploys look guilty; the write that
-disabled draining, often hours earlier, is the cause.
+`connection-draining: "false"` or a zero `connection-draining-timeout`, GKE's BackendConfig or GCPBackendPolicy
+`connectionDraining.drainingTimeoutSec: 0`, Alibaba Cloud's `alibaba-cloud-loadbalancer-connection-drain: "off"`)
+and the balancer drops a target the moment it leaves: each pod a rollout stops cuts its in-flight requests, and the
+balancer answers 502 (or resets) in short bursts at every deploy, while the pods themselves log only successes. The
+deploys look guilty; the write that disabled draining, often hours earlier, is the cause.
 
-Evidence any instance leaves: a write (in the timelines read) to an Ingress or Service whose annotations set such
-a draining value (the change line's value or the object as read), and a rollout, after that write and shortly
-before the alert, of a workload the written object sends traffic to (an Ingress's backend Services, the Service
-itself; a rollout counts when its timeline line relates it to that Service or the workload carries its name).
-Not named: a draining period of more than FLOOR seconds, a write with no rollout behind it since, a rollout of a
-workload the object does not front. `read` gets the written object when its annotations were not read; `found` is
-pure.
+Evidence any instance leaves: a write (in the timelines read) to an Ingress or Service whose annotations set such a
+draining value (the change line's value or the object as read), or to a GKE policy object whose spec does (it
+fronts the Services whose `backend-config` annotation names it, or its targetRef), and a rollout, after that write
+and shortly before the alert, of a workload the written object sends traffic to (an Ingress's backend Services, the
+Service itself; a rollout counts when its timeline line relates it to that Service or the workload carries its
+name). Not named: a draining period of more than FLOOR seconds, a write with no rollout behind it since, a rollout
+of a workload the object does not front. `read` gets the written object when its annotations were not read; `found`
+is pure.
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ ROLLING = timedelta(hours=2)
 FLOOR = 5.0
 """Seconds of draining at or below which in-flight requests cannot finish (AWS's default is 300)."""
 MAX_READS = 3
-KINDS = ("Ingress", "Service")
+POLICIES = ("BackendConfig", "GCPBackendPolicy")
+"""GKE's draining lives in a policy object, not an annotation: a BackendConfig a Service names in its
+`cloud.google.com/backend-config` annotation, or a Gateway GCPBackendPolicy whose targetRef is the Service, both
+with `connectionDraining.drainingTimeoutSec`."""
+KINDS = ("Ingress", "Service", *POLICIES)
 
 _ATTRIBUTE = re.compile(r"deregistration_delay\.timeout_seconds\s*=\s*(\d+)", re.I)
 """An AWS target group's draining period inside a target-group-attributes annotation (ALB Ingress, NLB Service)."""
@@ -52,6 +58,7 @@ SWITCHES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"aws-load-balancer-connection-draining-enabled$", re.I), "the Classic ELB's connection draining"),
     (re.compile(r"appgw\.ingress\.kubernetes\.io/connection-draining$", re.I),
      "Application Gateway's connection draining"),
+    (re.compile(r"alibaba-cloud-loadbalancer-connection-drain$", re.I), "the Alibaba Cloud SLB's connection drain"),
 )
 """Annotations that switch draining on or off, by key, and what they switch."""
 TIMEOUTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -59,9 +66,13 @@ TIMEOUTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"appgw\.ingress\.kubernetes\.io/connection-draining-timeout$", re.I),
      "Application Gateway's draining timeout"),
     (re.compile(r"target-group-attributes$", re.I), "the target group's deregistration_delay.timeout_seconds"),
+    (re.compile(r"alibaba-cloud-loadbalancer-connection-drain-timeout$", re.I),
+     "the Alibaba Cloud SLB's connection drain timeout"),
+    (re.compile(r"(?:^|\.)drainingTimeoutSec$"), "the GKE backend service's connection draining timeout"),
 )
 """Annotations that set a draining period in seconds, by key, and what they set."""
-_KEY_IN_DIFF = re.compile(r"target-group-attributes|connection-draining", re.I)
+_KEY_IN_DIFF = re.compile(r"target-group-attributes|connection-drain|drainingTimeoutSec", re.I)
+_BACKEND_CONFIG = re.compile(r"(?:^|/)backend-config$")
 
 
 @dataclass
@@ -82,7 +93,7 @@ def drained(annotations: dict[str, Any]) -> tuple[str, str, str] | None:
     """(key, value, what it sets) of an annotation that leaves no draining (off, or FLOOR seconds or less)."""
     for key, raw in annotations.items():
         value = str(raw).strip().strip('"')
-        if any(p.search(key) for p, _ in SWITCHES) and value.lower() == "false":
+        if any(p.search(key) for p, _ in SWITCHES) and value.lower() in ("false", "off"):
             return key, value, next(w for p, w in SWITCHES if p.search(key))
         for pattern, what in TIMEOUTS:
             if not pattern.search(key):
@@ -107,27 +118,62 @@ def _written(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
 
 
 def _annotations(facts: Facts, change: dict[str, Any], target: Ref) -> dict[str, Any]:
-    """The object's annotations as read, else the ones the change lines quote with their values."""
+    """The object's annotations as read (for a GKE policy: its draining timeout), else the ones the change lines
+    quote with their values."""
     obj = facts.object_named(target.kind, target.namespace, target.name)
+    if obj is not None and target.kind in POLICIES:
+        spec = obj.get("spec") or {}
+        draining = (spec.get("connectionDraining") or ((spec.get("default") or {}).get("connectionDraining")) or {})
+        return {"connectionDraining.drainingTimeoutSec": draining["drainingTimeoutSec"]} \
+            if "drainingTimeoutSec" in draining else {}
     if obj is not None:
         return dict((obj.get("metadata") or {}).get("annotations") or {})
     out: dict[str, Any] = {}
     for line in change.get("diff") or []:
-        m = re.search(r"metadata\.annotations\.(\S+) written by .*?\(now '?(.*?)'?\)$", str(line))
+        m = re.search(r"(?:metadata\.annotations\.|spec\.)(\S+) written by .*?\(now '?(.*?)'?\)$", str(line))
         if m:
             out[m.group(1)] = m.group(2)
     return out
 
 
+def _names_config(service: dict[str, Any], name: str) -> bool:
+    """A Service whose backend-config annotation (`{"default": name}` or per port) names the BackendConfig."""
+    annotations = (service.get("metadata") or {}).get("annotations") or {}
+    return any(_BACKEND_CONFIG.search(str(k)) and re.search(rf"\"{re.escape(name)}\"", str(v))
+               for k, v in annotations.items())
+
+
 def _fronted(facts: Facts, target: Ref) -> set[str]:
-    """Names of the Services the written object sends traffic to (an Ingress's backends; a Service itself)."""
+    """Names of the Services the written object sends traffic to (an Ingress's backends; a Service itself; the
+    Services that name a BackendConfig or that a GCPBackendPolicy targets)."""
     if target.kind == "Service":
         return {target.name}
     spec = (facts.object_named(target.kind, target.namespace, target.name) or {}).get("spec") or {}
+    if target.kind == "GCPBackendPolicy":
+        ref = spec.get("targetRef") or {}
+        return {str(ref["name"])} if ref.get("kind") == "Service" and ref.get("name") else set()
+    if target.kind == "BackendConfig":
+        return {str((o.get("metadata") or {}).get("name")) for o, _ in facts.objects
+                if str(o.get("kind") or "Service") == "Service"
+                and (o.get("metadata") or {}).get("namespace") == target.namespace and _names_config(o, target.name)}
     backends = [spec.get("defaultBackend") or {}]
     backends += [p.get("backend") or {} for r in spec.get("rules") or [] if isinstance(r, dict)
                  for p in (r.get("http") or {}).get("paths") or [] if isinstance(p, dict)]
     return {str((b.get("service") or {}).get("name")) for b in backends if (b.get("service") or {}).get("name")}
+
+
+def _candidates(facts: Facts, namespace: str) -> list[str]:
+    """Services a recent rollout of `namespace` relates to (or is named like): the ones whose backend-config
+    annotation is worth reading when a BackendConfig was written."""
+    names: list[str] = []
+    for change in facts.change_list():
+        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if change.get("type") != "rollout" or ref is None or at is None or ref.namespace != namespace \
+                or not timedelta(0) <= facts.at - at <= ROLLING:
+            continue
+        names += [r.name for r in (Ref.of(x) for x in change.get("related") or []) if r is not None
+                  and r.kind == "Service" and r.namespace == namespace] or [ref.name]
+    return list(dict.fromkeys(names))
 
 
 def _rollout_behind(facts: Facts, target: Ref, services: set[str], since: datetime) -> tuple[Ref, datetime] | None:
@@ -157,6 +203,13 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             got = await get_yaml(call, target.kind, target.name, target.namespace, "survey-lb-draining")
             if got is not None:
                 facts.objects.append(got)
+        if target.kind != "BackendConfig":
+            continue
+        for name in _candidates(facts, target.namespace)[:MAX_READS]:
+            if facts.object_named("Service", target.namespace, name) is None:
+                got = await get_yaml(call, "Service", name, target.namespace, f"survey-lb-draining-svc-{name}")
+                if got is not None:
+                    facts.objects.append(got)
 
 
 def found(facts: Facts) -> list[Cut]:

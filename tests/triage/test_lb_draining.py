@@ -128,3 +128,59 @@ def test_registered_in_behind() -> None:
     from agent.triage import lb_draining
 
     assert lb_draining in behind.MODULES and behind.WEIGHTS[lb_draining.CHECK] == lb_draining.WEIGHT
+
+
+# Other clouds' wording for the same class (issue #12): GKE keeps draining in a BackendConfig a Service names,
+# Alibaba Cloud in its own Service annotations. Both failed before the link read them.
+def _gke(seconds: int, named_by_service: str = "catalog-bc") -> list[Any]:
+    """A BackendConfig written by Config Sync; Service catalog names a BackendConfig in its annotation; the
+    rollout's timeline line relates catalog-api to that Service."""
+    config = {"apiVersion": "cloud.google.com/v1", "kind": "BackendConfig",
+              "metadata": {"name": "catalog-bc", "namespace": "shop"},
+              "spec": {"timeoutSec": 30, "connectionDraining": {"drainingTimeoutSec": seconds}}}
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "catalog", "namespace": "shop",
+               "annotations": {"cloud.google.com/backend-config": f'{{"default": "{named_by_service}"}}'}},
+               "spec": {"type": "NodePort", "ports": [{"port": 80}]}}
+    write = {"at": _ts(300), "type": "other", "object": {"kind": "BackendConfig", "namespace": "shop",
+                                                         "name": "catalog-bc"},
+             "summary": "BackendConfig shop/catalog-bc written by config-sync: spec.connectionDraining",
+             "diff": [f"spec.connectionDraining.drainingTimeoutSec written by config-sync (now '{seconds}')"]}
+    changes = [_rollout("shop", "catalog-api", 20, "catalog"), write]
+    facts = Facts(at=AT, changes={"changes": changes}, changes_id="E2")
+
+    async def call(tool: str, arguments: dict[str, Any], step: str) -> ToolOutcome:
+        obj = config if arguments.get("kind") == "BackendConfig" else service
+        text = yaml.safe_dump(obj)
+        return ToolOutcome("E7", tool, arguments, True, text, full_text=text)
+
+    subject = subject_of(alert(alertname="HTTP5xx", namespace="shop", deployment="catalog-api"))
+    asyncio.run(read(subject, facts, call, _ts(0)))
+    return found(facts)
+
+
+def test_a_gke_backend_config_with_no_draining_is_named_through_the_service_that_uses_it() -> None:
+    [cut] = _gke(0)
+    assert (cut.target.kind, cut.rollout.name, cut.value) == ("BackendConfig", "catalog-api", "0")
+    assert "GKE" in cut.setting
+
+
+def test_a_gke_backend_config_that_drains_or_that_no_service_names_is_not_named() -> None:
+    assert _gke(60) == []
+    assert _gke(0, named_by_service="catalog-bc-v2") == []
+
+
+ALI_DRAIN = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-connection-drain"
+
+
+def test_alibaba_connection_drain_switched_off_on_a_service_is_named() -> None:
+    changes = [_rollout("pay", "checkout", 10), _write("Service", "pay", "checkout", "kubectl-edit", ALI_DRAIN,
+                                                       "off", 120)]
+    [cut] = found(Facts(at=AT, changes={"changes": changes}, changes_id="E2"))
+    assert (cut.target.name, cut.value) == ("checkout", "off") and "Alibaba" in cut.setting
+
+
+def test_alibaba_connection_drain_left_on_with_a_long_timeout_is_not_named() -> None:
+    changes = [_rollout("pay", "checkout", 10),
+               _write("Service", "pay", "checkout", "kubectl-edit", ALI_DRAIN, "on", 120),
+               _write("Service", "pay", "checkout", "kubectl-edit", ALI_DRAIN + "-timeout", "300", 125)]
+    assert found(Facts(at=AT, changes={"changes": changes}, changes_id="E2")) == []
