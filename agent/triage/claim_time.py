@@ -42,9 +42,12 @@ SLACK = timedelta(minutes=2)
 EARLY = re.compile(
     r"not valid yet|not yet valid|used before issued|issued in the future|\biat\b[^.;]{0,40}\bfuture|"
     r"jwt not active|NotBeforeError|ImmatureSignatureError|PrematureJwtException|must not be accepted before|"
-    r"can't be used before|before use time|IDX1022[23]|\bnbf\b[^.;]{0,40}(?:future|not (?:yet )?(?:reached|valid))",
+    r"can't be used before|before use time|IDX1022[23]|\bnbf\b[^.;]{0,40}(?:future|not (?:yet )?(?:reached|valid))|"
+    r"\b(?:nbf|iat)\b\"?\s+(?:claim timestamp check failed|not satisfied)|\bjwt used before\b",
     re.I)
-"""Token libraries' words for a token refused because its nbf/iat lies ahead of the validator's clock."""
+"""Token libraries' words for a token refused because its nbf/iat lies ahead of the validator's clock (also panva
+jose's `"nbf" claim timestamp check failed`, lestrrat jwx's `"nbf" not satisfied`, Spring Security's `Jwt used
+before ...`; their `"exp"` forms are expiry, not this)."""
 TOKEN = re.compile(r"token|jwt|claim|assertion|bearer|IDX\d+", re.I)
 """The refusal must be about a token (an x509 `not yet valid` certificate is clock.py's and the CA's story)."""
 

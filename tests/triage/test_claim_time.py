@@ -105,3 +105,31 @@ def test_a_certificate_not_yet_valid_is_not_a_token_claim() -> None:
 def test_it_is_registered_behind_the_symptoms() -> None:
     from agent.triage import behind
     assert claim_time in behind.MODULES and behind.WEIGHTS[claim_time.CHECK] == claim_time.WEIGHT
+
+
+# Other libraries' words for an early token (issue #12): panva jose and lestrrat jwx name the claim, then say the
+# check failed; both failed before the link knew them. Their "exp" forms are expiry (twins).
+JOSE = 'JWTClaimValidationFailed: "nbf" claim timestamp check failed'
+JWX = 'failed to validate token: "iat" not satisfied'
+
+
+def test_a_jose_not_before_refusal_after_the_issuer_offset_names_the_issuer() -> None:
+    pods = [refusal(f"orders-api-7b9c6d5f4-{s}", "shop", JOSE) for s in ("a1b2c", "d3e4f")]
+    [(ref, finding, _, _)] = claim_time.suspects(facts_of([ISSUER], pods))
+    assert ref == Ref("Deployment", "idp", "login-issuer") and "claim timestamp check failed" in finding["message"]
+
+
+def test_a_jose_expiry_refusal_is_not_an_early_token() -> None:
+    pods = [refusal("orders-api-7b9c6d5f4-a1b2c", "shop", JOSE.replace('"nbf"', '"exp"'))]
+    assert claim_time.suspects(facts_of([ISSUER], pods)) == []
+
+
+def test_a_jwx_issued_at_refusal_after_a_leeway_cut_names_the_setting() -> None:
+    pods = [refusal("invoice-api-5f7c9d8b6-abcde", "billing", JWX)]
+    [(ref, _, _, _)] = claim_time.suspects(facts_of([LEEWAY], pods))
+    assert ref == Ref("ConfigMap", "billing", "invoice-api-settings")
+
+
+def test_a_jwx_expiry_refusal_is_not_an_early_token() -> None:
+    pods = [refusal("invoice-api-5f7c9d8b6-abcde", "billing", JWX.replace('"iat"', '"exp"'))]
+    assert claim_time.suspects(facts_of([LEEWAY], pods)) == []
