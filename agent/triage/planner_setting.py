@@ -42,8 +42,15 @@ SETTING = re.compile(
     r"|enable_(?:seqscan|indexscan|indexonlyscan|bitmapscan|nestloop|hashjoin|mergejoin|hashagg|sort|memoize)"
     r"|default_statistics_target|join_collapse_limit|from_collapse_limit|plan_cache_mode"
     r"|optimizer_(?:switch|search_depth|prune_level|index_cost_adj|index_caching|mode|features_enable"
-    r"|use_condition_selectivity)|eq_range_index_dive_limit)\b", re.I)
-"""The planners' cost and method settings (PostgreSQL, MySQL/MariaDB, Oracle), by their documented names."""
+    r"|use_condition_selectivity)|eq_range_index_dive_limit|range_optimizer_max_mem_size"
+    r"|jit_(?:inline_|optimize_)?above_cost"
+    r"|legacy_cardinality_estimation|query_optimizer_hotfixes|parameter_sniffing|compatibility_level"
+    r"|cost threshold for parallelism"
+    r"|reorder_joins_limit|optimizer_use_histograms|optimizer_use_multicol_stats)\b", re.I)
+"""The planners' cost and method settings by their documented names: PostgreSQL, MySQL/MariaDB (a range
+optimizer out of memory falls back to full scans), Oracle, SQL Server (the cardinality estimator's model, the
+optimizer hotfixes, parameter sniffing, the parallelism cost threshold, the compatibility level that picks the
+estimator) and CockroachDB (join reordering, histograms)."""
 
 _VALUE = re.compile(r"""^["']?\s*(?:,\s*["']?value["']?\s*[:=]\s*|\s*[:=]\s*|\s+)["']?(?P<v>[\w.=,-]+)""")
 """The value written right after the setting's name: `name = 4`, `name: 4`, `"name": ..., "value": "4"`."""
@@ -53,8 +60,9 @@ SLOW_SQL = re.compile(
     r"\((?P<ms1>\d{4,})\s?ms\)"  # EF Core: Executed DbCommand (4800ms)
     r"|duration:\s*(?P<ms2>\d{4,})(?:\.\d+)?\s*ms"  # PostgreSQL log_min_duration_statement
     r"|(?:took|elapsed|duration|query_time|Query_time)\W{0,3}(?P<s>[1-9]\d*(?:\.\d+)?)\s*s\b"
+    r"|(?:took|elapsed(?: time)?|duration|query_time)\W{0,3}(?P<ms3>\d{4,})\s?(?:ms|milliseconds)\b"  # Hibernate
     r"|canceling statement due to statement timeout|query execution was interrupted|statement timeout"
-    r"|query timed? ?out|command timeout|timeout expired|slow query", re.I)
+    r"|query (?:has )?timed? ?out|command timeout|timeout expired|slow query|SQLTimeoutException", re.I)
 """A statement the caller logged as slow (a duration of a second or more) or cancelled at its timeout."""
 
 SCANS = (

@@ -91,3 +91,39 @@ def test_written_reads_the_value_in_each_diff_shape() -> None:
     plain = {"diff": ["postgresql.conf: random_page_cost 1.1 -> 4"]}
     assert planner_setting.written(plain) == ("random_page_cost", "4")
     assert planner_setting.written({"diff": ["image pg:16.3 -> pg:16.4"]}) is None
+
+
+# Other engines' names for the same class (issue #12): SQL Server's estimator model and CockroachDB's join
+# reordering, with callers in mssql-jdbc's and Sequelize's words. Both failed before the link knew them.
+_MSSQL = _change("ConfigMap", "claims-mssql-init", 90,
+                 ["data tuning.sql: ALTER DATABASE SCOPED CONFIGURATION SET LEGACY_CARDINALITY_ESTIMATION = ON"])
+_JDBC_TIMEOUT = ("o.h.engine.jdbc.spi.SqlExceptionHelper : The query has timed out. "
+                 "[select c.id from claim c where c.member_id=?]")
+
+
+def test_a_sql_server_estimator_setting_with_jdbc_query_timeouts_is_the_suspect() -> None:
+    [found] = planner_setting.found(_facts(_log(_JDBC_TIMEOUT, first_minutes=80), _MSSQL))
+    assert found.target == Ref("ConfigMap", "db", "claims-mssql-init")
+    assert (found.setting.upper(), found.value) == ("LEGACY_CARDINALITY_ESTIMATION", "ON")
+
+
+def test_twin_sql_server_timeouts_begun_before_the_estimator_write_name_nothing() -> None:
+    assert planner_setting.found(_facts(_log(_JDBC_TIMEOUT, first_minutes=120), _MSSQL)) == []
+
+
+_CRDB = _change("CrdbCluster", "ledger-crdb", 40, ["spec.clusterSettings.reorder_joins_limit: 8 -> 0"])
+_SEQUELIZE_SLOW = ("Executed (default): SELECT \"Entry\".\"id\" FROM \"entries\" AS \"Entry\" INNER JOIN \"accounts\" "
+                   "... Elapsed time: 5120ms")
+
+
+def test_a_cockroach_join_reordering_limit_with_slow_sequelize_statements_is_the_suspect() -> None:
+    [found] = planner_setting.found(_facts(_log(_SEQUELIZE_SLOW, first_minutes=30), _CRDB))
+    assert (found.target.name, found.setting, found.value) == ("ledger-crdb", "reorder_joins_limit", "0")
+
+
+def test_twin_a_cockroach_setting_that_prices_no_plan_or_fast_statements_name_nothing() -> None:
+    idle = _change("CrdbCluster", "ledger-crdb", 40, ["spec.clusterSettings.sql.defaults.idle_in_session_timeout: "
+                                                      "0 -> 30s"])
+    assert planner_setting.found(_facts(_log(_SEQUELIZE_SLOW, first_minutes=30), idle)) == []
+    fast = _SEQUELIZE_SLOW.replace("5120ms", "48ms")
+    assert planner_setting.found(_facts(_log(fast, first_minutes=30), _CRDB)) == []
