@@ -42,6 +42,9 @@ SCHEDULE = re.compile(r"\bsave\b\W{0,4}(?P<pairs>\d+\s+\d+(?:\s+\d+\s+\d+)*)", r
 """A snapshot schedule: `save 60 1000` in a config file, `--save "900 1 300 10"` in args (list or string)."""
 FORCED = re.compile(r"\b(?:BGSAVE|BGREWRITEAOF)\b", re.I)
 """A command that forks for a snapshot now (a job or hook that calls it on a schedule)."""
+APPEND_ONLY = re.compile(r"\bappendonly\W{0,4}yes\b", re.I)
+"""The append-only file switched on (`appendonly yes`, `--appendonly yes`, `["--appendonly", "yes"]`): the server
+forks at once to write the first file and again at each automatic rewrite, the same stall as a snapshot."""
 TIMEOUT = re.compile(r"timed? ?out|timeout|deadline exceeded|\b504\b|context canceled", re.I)
 SLOW = re.compile(r"\bslow (?:call|command|request|query)\b|\blatency spike", re.I)
 _ARROW = " -> "
@@ -69,7 +72,7 @@ def switched_on(line: str) -> str | None:
     """The snapshot a diff line switches on: what its new side says (`save 60 1000`, `BGSAVE`) when its old side
     said no such thing; None for a line that keeps, removes or turns snapshots off."""
     old, new = line.split(_ARROW, 1) if _ARROW in line else ("", line)
-    for pattern in (SCHEDULE, FORCED):
+    for pattern in (SCHEDULE, FORCED, APPEND_ONLY):
         now, before = pattern.search(new), pattern.search(old)
         if now is not None and before is None:
             return re.sub(r"\W+", " ", now.group(0)).strip()

@@ -99,3 +99,31 @@ def test_fork_ms_reads_seconds_and_microseconds() -> None:
     facts.reads[snapshot_fork.READS] = {"peaks": [("valkey_latest_fork_seconds", 0.45),
                                                   ("redis_latest_fork_usec", 120000.0)], "evidence": "E9"}
     assert snapshot_fork.fork_ms(facts) == (450.0, "E9")
+
+
+# The append-only file is fork-based persistence too (issue #12): switching it on forks at once and at each
+# automatic rewrite. Both shapes failed before the link read it; twins keep or turn it off.
+_JEDIS = "redis.clients.jedis.exceptions.JedisConnectionException: java.net.SocketTimeoutException: Read timed out"
+_GO = "redis: i/o timeout: read tcp 10.4.1.7:51514->10.4.2.9:6379: i/o timeout"
+
+
+def test_redis_args_switching_the_append_only_file_on_with_jedis_timeouts_is_the_suspect() -> None:
+    sts = _change("StatefulSet", "sessions-redis", 30, ["redis args ['--appendonly', 'no'] -> ['--appendonly', 'yes']"])
+    [found] = snapshot_fork.found(_facts(_log(_JEDIS, first_minutes=25), sts))
+    assert found.target == Ref("StatefulSet", "kv", "sessions-redis") and "appendonly" in found.said
+
+
+def test_twin_redis_args_switching_the_append_only_file_off_names_nothing() -> None:
+    sts = _change("StatefulSet", "sessions-redis", 30, ["redis args ['--appendonly', 'yes'] -> ['--appendonly', 'no']"])
+    assert snapshot_fork.found(_facts(_log(_JEDIS, first_minutes=25), sts)) == []
+
+
+def test_a_valkey_config_file_switching_the_append_only_file_on_with_go_timeouts_is_the_suspect() -> None:
+    cm = _change("ConfigMap", "cache-conf", 60, ["data valkey.conf: appendonly no -> appendonly yes"])
+    [found] = snapshot_fork.found(_facts(_log(_GO, first_minutes=50), cm))
+    assert found.target == Ref("ConfigMap", "kv", "cache-conf")
+
+
+def test_twin_a_config_file_that_keeps_the_append_only_file_on_names_nothing() -> None:
+    cm = _change("ConfigMap", "cache-conf", 60, ["data valkey.conf: appendonly yes -> appendonly yes\nmaxmemory 8gb"])
+    assert snapshot_fork.found(_facts(_log(_GO, first_minutes=50), cm)) == []
