@@ -9,7 +9,9 @@ SDKs replaying an offline buffer, a backfill, an agent catching up after an outa
 written shorter than their lateness; then every late batch is refused in the store's words: Kafka
 `InvalidTimestampException: Timestamp ... of message with offset 0 is out of range`, sarama/franz-go
 `INVALID_TIMESTAMP` / `The timestamp of the message is out of acceptable range`, Loki `entry ... has timestamp too
-old`, Mimir `err-mimir-sample-timestamp-too-old` / `out of bounds`, Prometheus `too old sample`.
+old`, an Elasticsearch time-series data stream's `index.look_back_time`/`look_ahead_time` (`the document
+timestamp ... is outside of ranges of currently writable indices`), Mimir `err-mimir-sample-timestamp-too-old` /
+`out of bounds`, Prometheus `too old sample`.
 
 So: a write within LEAD before the writers' first such refusal whose diff names a record-time window (timestamp
 before/after/difference max, max sample/entry age, reject_old_samples, out-of-order or creation grace window).
@@ -39,13 +41,15 @@ REFUSED = re.compile(
     r"InvalidTimestampException|INVALID_TIMESTAMP|timestamp of (?:the )?message is out of (?:acceptable )?range|"
     r"Timestamp \d+ of message .{0,40}out of range|timestamp too old|too old sample|sample[- ]timestamp[- ]too[- ]old|"
     r"entry too far behind|greater_than_max_sample_age|timestamp[^.;]{0,40}\b(?:too far in the past|out of bounds)|"
-    r"older than (?:the )?(?:max(?:imum)? )?(?:accepted|acceptable|allowed) (?:age|timestamp)", re.I)
+    r"older than (?:the )?(?:max(?:imum)? )?(?:accepted|acceptable|allowed) (?:age|timestamp)|"
+    r"outside of ranges of currently writable indices", re.I)
 """A store's words for refusing a record because its own timestamp lies outside the accepted window."""
 
 WINDOW = re.compile(
     r"timestamp[._-]?(?:before|after|difference)[._-]?max|max[._-]?(?:sample|entry|record|message|event)[._-]?age|"
     r"reject[._-]?old[._-]?samples|out[._-]?of[._-]?order[._-]?time[._-]?window|creation[._-]?grace[._-]?period|"
-    r"(?:allowed|max)[._-]?lateness|late[._-]?(?:record|data|arrival)s?[._-]?(?:window|max|limit)", re.I)
+    r"(?:allowed|max)[._-]?lateness|late[._-]?(?:record|data|arrival)s?[._-]?(?:window|max|limit)|"
+    r"look[._-]?(?:back|ahead)[._-]?time", re.I)
 """A written setting that bounds how old (or how far ahead) a record's own timestamp may be (not an HTTP cache's
 `max-age`: the record's kind is named)."""
 

@@ -100,3 +100,42 @@ def test_a_cache_max_age_write_is_not_a_record_window() -> None:
     cache = write("ConfigMap", "web", "edge-headers", 60, "data key headers.conf: Cache-Control max-age=60 -> "
                   "max-age=31536000")
     assert record_window.suspects(facts_of([cache], [refused("click-relay-6d8f9c7b5-x2k4q", "edge", SARAMA)])) == []
+
+
+# Elasticsearch time-series data streams refuse a document whose own @timestamp lies before the write index's
+# look-back window (issue #12); both shapes failed before the link knew the setting and the refusal.
+ES_REFUSED = ('[WARN ][logstash.outputs.elasticsearch] Could not index event to Elasticsearch. status: 400, '
+              'error: {"type"=>"illegal_argument_exception", "reason"=>"the document timestamp '
+              '[2026-08-14T09:12:00.000Z] is outside of ranges of currently writable indices '
+              '[[2026-08-14T14:00:00.000Z,2026-08-14T18:30:00.000Z]]"}')
+OTEL_REFUSED = ('error elasticsearchexporter: failed to index document: status 400 illegal_argument_exception: '
+                'the document timestamp [2026-08-13T22:40:11Z] is outside of ranges of currently writable indices')
+TEMPLATE = write("ConfigMap", "observability", "metrics-tsds-template", 150,
+                 "data key template.json: index.look_back_time 2h -> 20m")
+ECK_JOB = write("Job", "observability", "apply-sensor-templates", 200,
+                'sensor-templates args: settings {"index.mode":"time_series","index.look_back_time":"15m"}')
+
+
+def test_an_es_look_back_window_cut_is_named_over_the_logstash_writer() -> None:
+    [(ref, finding, _, _)] = record_window.suspects(
+        facts_of([TEMPLATE], [refused("logstash-0", "observability", ES_REFUSED)]))
+    assert ref == Ref("ConfigMap", "observability", "metrics-tsds-template")
+    assert "look_back_time" in finding["message"]
+
+
+def test_an_es_look_back_window_refusal_with_only_a_retention_write_names_nothing() -> None:
+    retention = write("ConfigMap", "observability", "metrics-ilm", 150, "data key ilm.json: delete min_age 30d -> 7d")
+    assert record_window.suspects(facts_of([retention], [refused("logstash-0", "observability", ES_REFUSED)])) == []
+
+
+def test_an_es_look_back_window_set_by_a_job_is_named_over_the_otel_exporter() -> None:
+    [(ref, _, _, _)] = record_window.suspects(
+        facts_of([ECK_JOB], [refused("otel-gateway-5d8c7b9f6-q2w3e", "observability", OTEL_REFUSED)]))
+    assert ref == Ref("Job", "observability", "apply-sensor-templates")
+
+
+def test_an_es_look_back_window_write_while_documents_fail_otherwise_names_nothing() -> None:
+    mapping = OTEL_REFUSED.replace("the document timestamp [2026-08-13T22:40:11Z] is outside of ranges of currently "
+                                   "writable indices", "failed to parse field [host.ip] of type [ip]")
+    assert record_window.suspects(
+        facts_of([ECK_JOB], [refused("otel-gateway-5d8c7b9f6-q2w3e", "observability", mapping)])) == []
