@@ -15,7 +15,9 @@ A log naming the host is not always a failure to reach it: `status=401 upstream=
 is that host ANSWERING. A name that answered with an application status resolved and connected, so its Service
 exists, only not among the objects read (a partial dump, a namespace the read could not list). Statuses below
 500 prove it (an application said 401, 404, 429); 5xx do not (a proxy in between answers 502/503 for a backend it
-cannot reach). Such a host is heard, and the missing-Service claim is not ranked as the cause either.
+cannot reach). Such a host is heard, and the missing-Service claim is not ranked as the cause either. So is a host
+named on a line where the caller failed on a field of the response it read (`Cannot query field "x"`, `KeyError`):
+a response was parsed, so a server answered.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.triage import callee_contract
 from agent.triage.facts import Facts, LogEvidence, said_by
 
 _MISSING = re.compile(r"no Service (?P<ns>[\w.-]+)/(?P<name>[\w.-]+) exists: (?P<host>[\w.-]+) does not resolve")
@@ -51,6 +54,18 @@ def _answered(log: LogEvidence, host: str, label: str) -> bool:
     return bool(statuses) and all(_STATUS.match(s) for s in statuses)
 
 
+def _parsed(log: LogEvidence, host: str) -> bool:
+    """Whether a line of this log names the host (in its text or as its entry's upstream) together with a
+    response field the caller could not find in what it read (`Cannot query field "x"` from
+    `http://host:4000/graphql`, `KeyError: 'price'` for `url=http://host`): a response was read and parsed, so the
+    name resolved and a server answered."""
+    texts = [(" ".join([said_by(e), str(e.get("exception") or ""), str(e.get("example") or "")]),
+              str((e.get("fields") or {}).get("upstream_host") or "").lower()) for e in log.entries() if e]
+    texts += [(line, "") for line in log.last_lines]
+    return any((host in text.lower() or host in upstream) and any(p.search(text) for p in callee_contract.MISSING)
+               for text, upstream in texts)
+
+
 def unheard(dep: dict[str, Any], facts: Facts) -> bool:
     """Whether a topology dependency is a missing Service that no log in view fails to reach, while logs with
     errors ARE in view (the users speak, of something else)."""
@@ -61,7 +76,7 @@ def unheard(dep: dict[str, Any], facts: Facts) -> bool:
     speaking = answered = False
     for log in facts.logs:
         names = any(h.lower() == host or (h.lower().split(".")[0] == label and "." in h) for h in log.hosts)
-        log_answered = _answered(log, host, label)
+        log_answered = _answered(log, host, label) or _parsed(log, host)
         if names and not log_answered:
             return False
         answered = answered or log_answered

@@ -71,3 +71,31 @@ def test_a_5xx_or_a_failure_to_connect_keeps_the_claim() -> None:
     assert not unheard(DEP, _facts([_answer("503")]))
     assert not unheard(DEP, _facts([_answer("")]))
     assert not unheard(DEP, _facts([_answer("401"), _log("Error: getaddrinfo ENOTFOUND queue.jobs")]))
+
+
+def test_a_graphql_caller_failing_on_a_field_of_the_hosts_answer_heard_it() -> None:
+    said = ('upstream graphql errors: Cannot query field "legacyId" on type "Job". '
+            'upstream=http://queue.jobs:4000/graphql')
+    assert unheard(DEP, _facts([_log(said, hosts=["queue.jobs"])]))
+
+
+def test_a_python_caller_keyerror_on_the_hosts_json_heard_it() -> None:
+    said = "KeyError: 'visibility_timeout' while reading url=http://queue.jobs.svc:8080/v1/lease"
+    assert unheard(DEP, _facts([_log(said, hosts=["queue.jobs.svc"])]))
+
+
+def test_a_cut_example_whose_entry_names_the_host_as_its_upstream_heard_it() -> None:
+    cut = '{"msg":"upstream errors","errors":[{"message":"Cannot query field \\"legacyId\\" on type \\"Job\\"."}]…'
+    log = _log(cut, hosts=["queue.jobs"])
+    assert log.top is not None
+    log.top["fields"] = {"upstream_host": "http://queue.jobs:4000/graphql"}
+    assert unheard(DEP, _facts([log]))
+
+
+def test_twin_a_refused_connection_naming_the_host_keeps_the_claim() -> None:
+    assert not unheard(DEP, _facts([_log("connect ECONNREFUSED queue.jobs:5672", hosts=["queue.jobs"])]))
+
+
+def test_twin_a_field_failure_of_another_host_beside_a_lookup_failure_keeps_the_claim() -> None:
+    other = _log('Cannot query field "sku" on type "Item" from http://catalog.shop:4000/graphql', ["catalog.shop"])
+    assert not unheard(DEP, _facts([other, _log("Error: getaddrinfo ENOTFOUND queue.jobs")]))
