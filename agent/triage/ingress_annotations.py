@@ -20,6 +20,10 @@ the controller answer a status of its own while the backend is healthy, only slo
   answers even the requests clients already sent over https with the redirect, a redirect loop. No log
   words mark it; the sign is the share: once the redirects start, nearly every request gets one, where
   a working redirect answers only the odd plain-http client and the rest are served;
+* a mandatory client certificate (ingress-nginx's `auth-tls-verify-client: on`, was `optional` or unset): the
+  controller answers every client that presents no certificate `400 No required SSL certificate was sent` itself
+  (no upstream address in its access line; its error log may say "client sent no required SSL certificate"), so
+  webhook senders and partners without mTLS are refused while the backend sees nothing;
 * a read (tunnel) timeout on long-lived connections: a WebSocket (`101 Switching Protocols`) stays open
   only while one side speaks within the timeout, so a read timeout shorter than the application's
   heartbeat (ping interval) closes every quiet socket at exactly the value. The access line, written when
@@ -105,7 +109,13 @@ SETTINGS = (
     Setting("nginx.ingress.kubernetes.io/ssl-redirect", "redirect", (308, 301, 302, 307), r"$^",
             "plain-http requests to https"),
     Setting("haproxy.org/ssl-redirect", "redirect", (302, 301, 307, 308), r"$^", "plain-http requests to https"),
+    Setting("nginx.ingress.kubernetes.io/auth-tls-verify-client", "client_cert", (400,),
+            r"no required SSL certificate|client sent no required|SSL certificate error|"
+            r"client SSL certificate verify error", "which clients may connect: only those presenting a certificate"),
 )
+CERT_REQUIRED = {"on"}
+"""The auth-tls-verify-client value that makes a client certificate mandatory; `optional`, `optional_no_ca` and
+`off` let certificate-less clients through (the backend may then decide)."""
 LOOP_SHARE = 0.8
 """Share of requests, from the first redirect on, answered with it before it reads as a loop: a working redirect
 answers only plain-http clients, who then come back on https and are served."""
@@ -120,8 +130,9 @@ sockets at their own pace end at many different ages."""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _NGINX_ACCESS = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d{3}) \d+ "[^"]*" "[^"]*" \d+ '
-                           r"(?P<time>[\d.]+) \[(?P<upstream>[^\]]*)\]")
-"""ingress-nginx's default access line: status, `request_time`, `[proxy_upstream_name]`."""
+                           r"(?P<time>[\d.]+) \[(?P<upstream>[^\]]*)\](?: \[[^\]]*\] (?P<addr>\S+))?")
+"""ingress-nginx's default access line: status, `request_time`, `[proxy_upstream_name]`, and `upstream_addr` (`-`
+when the controller answered the request itself, never passing it to a backend)."""
 _HAPROXY = re.compile(r" (?P<backend>\S+)/\S+ -?\d+/-?\d+/-?\d+/-?\d+/(?P<ta>-?\d+) (?P<status>\d{3}) \d+ \S+ \S+ "
                       r"(?P<flags>\S{4}) ")
 """HAProxy's `option httplog` line: backend, Ta (total ms), status, termination flags."""
@@ -311,6 +322,8 @@ def _fit(setting: Setting, value: str, lines: list[str], requests: list[re.Match
                  and (setting.kind != "timeout" or re.search(setting.words, m.group("flags")))]
     if setting.kind == "redirect":
         return _loop(value, failed + failed_hp, requests + haproxy)
+    if setting.kind == "client_cert":
+        return _refused_without_cert(value, lines, setting, failed, requests, said)
     limit = _seconds(value) if setting.kind == "timeout" else None
     at_value = 0
     if limit is not None:
@@ -344,6 +357,22 @@ def _cut(setting: Setting, value: str, requests: list[re.Match[str]],
     first = min((_when(m) for m in cut), default=())
     since = [m for m, _ in upgraded if _when(m) >= first]
     return cut if len(cut) / max(len(since), 1) >= CUT_SHARE else []
+
+
+def _refused_without_cert(value: str, lines: list[str], setting: Setting, failed: list[re.Match[str]],
+                          requests: list[re.Match[str]], said: str) -> tuple[int, int, int, str] | None:
+    """(refused, requests, 0, words) when a mandatory client certificate shows as the controller's own 400s.
+
+    With `auth-tls-verify-client: on` ingress-nginx checks the certificate during the TLS handshake and answers a
+    client without one `400 No required SSL certificate was sent` itself: the access line has no upstream address
+    (`-`). A 400 carrying an upstream address is the backend's own verdict on the request, not the setting."""
+    if value.strip().strip('"').lower() not in CERT_REQUIRED:
+        return None
+    own = [m for m in failed if (m.group("addr") or "-") == "-"]
+    words = sum(1 for ln in lines if re.search(setting.words, ln, re.I))
+    if len(own) < MIN_FAILED and not (words >= 1 and len(own) + words >= MIN_FAILED):
+        return None
+    return max(len(own), words), len(requests), 0, said
 
 
 def _near(took: float, limit: float) -> bool:
@@ -415,6 +444,17 @@ def finding(f: AnnotationFit) -> dict[str, Any]:
                 "reason": "IngressTunnelTimeout", "message": message, "evidence": [x for x in (f.said,) if x],
                 "details": {"annotation": f.setting.annotation, "value": f.value, "cut": f.cut,
                             "requests": f.total, "written": f.written}}
+    if f.setting.kind == "client_cert":
+        message = (f"{f.ingress} sets {f.setting.annotation}: {f.value}{written}: the controller now requires every "
+                   "client to present a TLS client certificate (mTLS) signed by the CA of its auth-tls-secret, and "
+                   f"answers 400 ('No required SSL certificate was sent') itself, before the backend, for {f.failed} "
+                   f"of {max(f.total, f.failed)} requests: callers that send no client certificate (webhook senders, "
+                   "partners, probes) are refused. Set it back to optional, or give those clients a certificate")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": "Ingress", "namespace": f.ingress.namespace, "name": f.ingress.name},
+                "reason": "IngressClientCertRequired", "message": message, "evidence": [x for x in (f.said,) if x],
+                "details": {"annotation": f.setting.annotation, "value": f.value, "statuses": [400],
+                            "failed": f.failed, "requests": f.total, "written": f.written}}
     fix = {"timeout": f"raise {short} above the slowest legitimate response",
            "size": f"raise {short} to the largest legitimate upload",
            "limit": f"raise {short} to the real per-client peak"}[f.setting.kind]

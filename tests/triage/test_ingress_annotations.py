@@ -105,3 +105,36 @@ def test_a_working_redirect_or_a_disabled_one_is_no_loop() -> None:
     looping = _served(308, 0, 12)
     assert ia.fits(_facts({"nginx.ingress.kubernetes.io/ssl-redirect": "false"}, looping)) == []
     assert ia.fits(_facts({"nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}, _served(308, 0, 2))) == []
+
+
+_VERIFY = "nginx.ingress.kubernetes.io/auth-tls-verify-client"
+
+
+def _callback(status: int, addr: str, n: int) -> list[str]:
+    """Access lines of a payment provider's callbacks; `addr` is the upstream address (`-`: the controller answered)."""
+    took = "0.000" if addr == "-" else "0.031"
+    return [f'2026-11-30T11:52:{i:02d}.000000000Z 198.51.100.{i} - - [30/Nov/2026:11:52:{i:02d} +0000] "PUT '
+            f'/callbacks/settlement HTTP/2.0" {status} 150 "-" "AcmePay-Notifier/2.4" 880 {took} '
+            f"[media-upload-api-8080] [] {addr} 150 {took} {status} 4c3b2a1d{i:04d}" for i in range(n)]
+
+
+def test_a_mandatory_client_certificate_shows_as_the_controllers_own_400s() -> None:
+    lines = _callback(400, "-", 5) + _callback(200, "10.42.1.7:8080", 2)
+    [fit] = ia.fits(_facts({_VERIFY: "on", "nginx.ingress.kubernetes.io/auth-tls-secret": "media/client-ca"}, lines))
+    message = ia.finding(fit)["message"]
+    assert fit.setting.kind == "client_cert" and fit.failed == 5
+    assert "client certificate" in message and "answers 400" in message
+
+
+def test_a_mandatory_client_certificate_is_named_by_the_controllers_error_log() -> None:
+    lines = (_error("client sent no required SSL certificate while reading client request headers", 2)
+             + _access(400, "/v1/videos", 2))
+    [fit] = ia.fits(_facts({_VERIFY: '"on"'}, lines))
+    assert fit.setting.kind == "client_cert" and "no required SSL certificate" in ia.finding(fit)["evidence"][0]
+
+
+def test_an_optional_client_certificate_or_the_backends_own_400s_blame_no_annotation() -> None:
+    refused = _callback(400, "-", 6)
+    assert ia.fits(_facts({_VERIFY: "optional"}, refused)) == []  # certificate-less clients pass: not the setting
+    answered = _callback(400, "10.42.1.7:8080", 6)  # the backend itself rejected the requests
+    assert ia.fits(_facts({_VERIFY: "on"}, answered)) == []
