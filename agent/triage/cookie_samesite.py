@@ -16,6 +16,16 @@ So: a write in the last day whose diff sets a key about SameSite (an env value, 
 `SESSION_COOKIE_SAMESITE`, `--cookie-samesite`, `cookie.sameSite`) to Strict from something else, and, from pods
 of the written workload (or of its namespace, for a ConfigMap write), error lines with those state-lost words.
 A SameSite write without those words, or those words without a write to Strict, are no fit. Pure over the facts.
+
+The same class, by the other flag: a cookie made `Secure` (Django `SESSION_COOKIE_SECURE`/`CSRF_COOKIE_SECURE`,
+Spring `server.servlet.session.cookie.secure`, Laravel `SESSION_SECURE_COOKIE`, express-session `cookie.secure`,
+oauth2-proxy `--cookie-secure`) on a site served over plain HTTP. A browser stores or sends a Secure cookie only
+over HTTPS, so the CSRF token or session set on the login page never comes back with the form post; the framework
+says so in its words (Django `CSRF cookie not set`, Rails `Can't verify CSRF token authenticity`, Spring `no token
+was found`, ASP.NET Core `antiforgery cookie ... is not present`, csurf `invalid csrf token`, Laravel `CSRF token
+mismatch`, Flask-WTF `The CSRF session token is missing`). The site counts as plain HTTP only when the addresses
+it is reached by (referers in its access log, origins and URLs in the written ConfigMap) are `http://` and none is
+`https://`: the same flag on an HTTPS site drops nothing, and is no fit.
 """
 
 from __future__ import annotations
@@ -54,6 +64,23 @@ Socialite's `InvalidStateException`, python-social-auth's `AuthStateMissing` / `
 file, a session store's timeout are not among them."""
 
 
+SECURE_KEY = re.compile(r"[\w.\-/]*(?:cookie[\w.\-]*?secure|secure[\w.\-]*?cookie)[\w.\-]*", re.I)
+"""A key about a cookie's Secure attribute: `CSRF_COOKIE_SECURE`, `cookie.secure`, `SESSION_SECURE_COOKIE`,
+`--cookie-secure`, `useSecureCookies`."""
+_SECURE_SET = re.compile(r"(?P<key>[\w.\-/]*(?:cookie[\w.\-]*?secure|secure[\w.\-]*?cookie)[\w.\-]*)\s*(?:=|:)?\s*"
+                         r"'?(?P<old>[\w\"]*)'?\s*->\s*'?(?:[\w.\-/]*\s*(?:=|:)\s*)?'?(?P<new>[\w\"]+)'?", re.I)
+_TRUE = {"true", "1", "yes", "on", "always"}
+COOKIE_DROPPED = re.compile(
+    r"CSRF cookie (?:not set|not found|missing|is missing|not present)|Can't verify CSRF token authenticity|"
+    r"CSRF token (?:mismatch|missing)|invalid csrf token|The CSRF (?:session )?token is missing|"
+    r"antiforgery (?:cookie|token)[^\n]{0,80}(?:is not present|was not present|missing)|"
+    r"no (?:CSRF )?token was found|Invalid CSRF token found|no CSRF cookie|"
+    r"session cookie (?:not set|not found|missing|not present)", re.I)
+"""Frameworks' words for a CSRF token or session cookie that the browser did not send back with the post."""
+_URL = re.compile(r"\b(https?)://([\w.\-]+)", re.I)
+_LOCAL = re.compile(r"^(?:localhost|127\.|0\.0\.0\.0|\[?::1)|\.svc(?:\.cluster\.local)?$|\.cluster\.local$", re.I)
+
+
 @dataclass
 class Hardened:
     """A SameSite=Strict write and the state-lost errors that followed it."""
@@ -67,6 +94,8 @@ class Hardened:
     log: LogEvidence
     said: str
     evidence: list[str]
+    plain_site: str = ""
+    """For a Secure write: the plain-HTTP address the site is reached by (empty for a SameSite write)."""
 
 
 def _texts(log: LogEvidence) -> list[str]:
@@ -93,6 +122,59 @@ def _set_strict(diff: list[str]) -> tuple[str, str, str] | None:
     return None
 
 
+def _set_secure(diff: list[str]) -> tuple[str, str, str] | None:
+    """(key, old, new) of a diff line that turns a cookie's Secure key on from off (or unset)."""
+    for line in diff:
+        m = _SECURE_SET.search(line)
+        if m is None:
+            continue
+        old, new = m.group("old").strip('"').lower(), m.group("new").strip('"').lower()
+        if new in _TRUE and old not in _TRUE:
+            return m.group("key"), m.group("old").strip('"') or "unset", m.group("new").strip('"')
+    return None
+
+
+def _plain_http(facts: Facts, target: Ref, texts: list[str]) -> str | None:
+    """The plain-HTTP address the site is reached by, when the workload's log lines and the written ConfigMap's
+    values name only `http://` addresses (loopback and in-cluster names left out); None when any is `https://`."""
+    sources = list(texts)
+    if target.kind == "ConfigMap":
+        obj = facts.object_named("ConfigMap", target.namespace, target.name) or {}
+        sources += [str(v) for v in (obj.get("data") or {}).values()]
+    plain: list[str] = []
+    for text in sources:
+        for scheme, host in _URL.findall(text):
+            if _LOCAL.search(host):
+                continue
+            if scheme.lower() == "https":
+                return None
+            plain.append(f"http://{host}")
+    return plain[0] if plain else None
+
+
+def _secure_on_plain(facts: Facts, change: dict[str, Any], target: Ref, diff: list[str]) -> list[Hardened]:
+    """A Secure cookie write whose workload (or namespace) logs say the cookie did not come back, on a site whose
+    addresses are plain HTTP."""
+    got = _set_secure(diff)
+    if got is None:
+        return []
+    own = target.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+    minutes = int((facts.at - (parse_time(change.get("at")) or facts.at)).total_seconds() // 60)
+    for log in facts.logs:
+        if log.namespace != target.namespace or (own and workload_of_pod(log.pod) != target.name):
+            continue
+        texts = _texts(log)
+        hit = next(((x, m) for x in texts if (m := COOKIE_DROPPED.search(x))), None)
+        site = _plain_http(facts, target, texts) if hit else None
+        if hit is None or site is None:
+            continue
+        text, m = hit
+        start = max(0, m.start() - 80)
+        return [Hardened(target, *got, str(change.get("summary") or "")[:200], minutes, log,
+                         text[start:start + 240], [e for e in (facts.changes_id, log.evidence_id) if e], site)]
+    return []
+
+
 def hardened(facts: Facts) -> list[Hardened]:
     """Each recent write of a SameSite key to Strict whose workload's (or namespace's) logs say the login state
     was lost."""
@@ -101,6 +183,7 @@ def hardened(facts: Facts) -> list[Hardened]:
         diff = [str(d) for d in change.get("diff") or []] + [str(change.get("summary") or "")]
         got = _set_strict(diff)
         if got is None:
+            out += _secure_on_plain(facts, change, target, diff)
             continue
         own = target.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
         minutes = int((facts.at - (parse_time(change.get("at")) or facts.at)).total_seconds() // 60)
@@ -120,6 +203,17 @@ def hardened(facts: Facts) -> list[Hardened]:
 
 def finding(h: Hardened) -> dict[str, Any]:
     """The suspect's finding: the key old -> new, what Strict means for the login's return, the library's words."""
+    if h.plain_site:
+        message = (f"{h.target} set {h.key} '{h.old}' -> '{h.new}' {h.minutes} min before the alert: a cookie marked "
+                   f"Secure is stored and sent by browsers only over HTTPS, and the site is served over plain HTTP "
+                   f"({h.plain_site}), so the CSRF/session cookie set on the login page never comes back with the "
+                   f"post and every login is refused (its logs: '{h.said}'). Set it back to False, or serve the "
+                   "site over HTTPS first")
+        return {"check": CHECK, "severity": "critical",
+                "object": {"kind": h.target.kind, "namespace": h.target.namespace, "name": h.target.name},
+                "reason": "SecureCookieOnPlainHTTP", "message": message, "evidence": [h.said],
+                "details": {"key": h.key, "old": h.old, "new": h.new, "victim_pod": h.log.pod,
+                            "site": h.plain_site}}
     message = (f"{h.target} set {h.key} '{h.old}' -> '{h.new}' {h.minutes} min before the alert: a SameSite=Strict "
                "session cookie is not sent on the identity provider's cross-site redirect back to the login "
                "callback, so the login state stored in it is missing and the auth library refuses every sign-in "

@@ -103,3 +103,70 @@ def test_other_state_words_are_not_a_lost_login() -> None:
     for message in OTHER_STATE:
         facts = _facts([_rollout("web-gateway", STRICT)], [_log("web-gateway-6f7d8c9b5-x2k4p", message)])
         assert cs.hardened(facts) == [], message
+
+
+# Issue #12: the other flag of the same class, a cookie made Secure on a site reached over plain HTTP.
+RAILS = "Can't verify CSRF token authenticity."
+RAILS_ACCESS = ('10.4.0.9 - - [30/Nov/2026:11:42:10 +0000] "POST /users/sign_in HTTP/1.1" 422 1290 '
+                '"http://crm.intra.example/users/sign_in" "Mozilla/5.0"')
+ASPNET = ("Microsoft.AspNetCore.Antiforgery.DefaultAntiforgery: The required antiforgery cookie "
+          "\".AspNetCore.Antiforgery.Xy1\" is not present.")
+
+
+def _secure_log(pod: str, message: str, access: str) -> LogEvidence:
+    return LogEvidence(pod=pod, namespace="portal", evidence_id="E5", top={"message": message, "count": 30},
+                       hosts=[], error_classes=set(), previous=False, last_lines=[access])
+
+
+def _config_write(name: str, diff: str) -> dict[str, Any]:
+    return {"at": (AT - timedelta(minutes=25)).strftime("%Y-%m-%dT%H:%M:%SZ"), "type": "config",
+            "object": {"kind": "ConfigMap", "namespace": "portal", "name": name},
+            "summary": f"ConfigMap portal/{name} updated: {diff}", "diff": [diff]}
+
+
+def _configmap(name: str, data: dict[str, str]) -> dict[str, Any]:
+    return {"kind": "ConfigMap", "metadata": {"name": name, "namespace": "portal"}, "data": data}
+
+
+def test_a_rails_apps_secure_cookie_on_a_plain_http_site_is_named() -> None:
+    diff = "crm env FORCE_SECURE_COOKIES unset -> 'true'; crm env SESSION_COOKIE_SECURE='false' -> 'true'"
+    facts = _facts([_rollout("crm", diff)], [_secure_log("crm-5d8f7b6c4-k2m9x", RAILS, RAILS_ACCESS)])
+    [h] = cs.hardened(facts)
+    found = cs.finding(h)
+    assert found["object"]["name"] == "crm" and found["reason"] == "SecureCookieOnPlainHTTP"
+    assert h.plain_site == "http://crm.intra.example" and "plain HTTP" in found["message"]
+
+
+def test_an_aspnet_configmap_secure_flag_with_http_origins_is_named() -> None:
+    diff = "data key Cookie__SecurePolicy_SecureCookie 'false' -> 'true'"
+    facts = _facts([_config_write("hr-portal-settings", diff)],
+                   [_secure_log("hr-portal-7c6b5d9f8-p4q8r", ASPNET, "GET /Account/Login 200")])
+    facts.objects.append((_configmap("hr-portal-settings", {"PublicOrigin": "http://hr.corp.example:8080",
+                                                            "Cookie__SecurePolicy_SecureCookie": "true"}), "E3"))
+    [h] = cs.hardened(facts)
+    assert h.target.kind == "ConfigMap" and h.new == "true" and h.plain_site == "http://hr.corp.example"
+
+
+def test_a_secure_cookie_on_an_https_site_is_not_blamed() -> None:
+    diff = "crm env SESSION_COOKIE_SECURE='false' -> 'true'"
+    https = RAILS_ACCESS.replace("http://crm", "https://crm")
+    assert cs.hardened(_facts([_rollout("crm", diff)], [_secure_log("crm-5d8f7b6c4-k2m9x", RAILS, https)])) == []
+
+
+def test_a_configmap_secure_flag_with_https_origins_is_not_blamed() -> None:
+    diff = "data key Cookie__SecurePolicy_SecureCookie 'false' -> 'true'"
+    facts = _facts([_config_write("hr-portal-settings", diff)],
+                   [_secure_log("hr-portal-7c6b5d9f8-p4q8r", ASPNET, "GET /Account/Login 200")])
+    facts.objects.append((_configmap("hr-portal-settings", {"PublicOrigin": "https://hr.corp.example"}), "E3"))
+    assert cs.hardened(facts) == []
+
+
+def test_a_secure_write_without_dropped_cookie_words_is_not_blamed() -> None:
+    diff = "crm env SESSION_COOKIE_SECURE='false' -> 'true'"
+    log = _secure_log("crm-5d8f7b6c4-k2m9x", "PG::ConnectionBad: could not connect to server", RAILS_ACCESS)
+    assert cs.hardened(_facts([_rollout("crm", diff)], [log])) == []
+
+
+def test_a_secure_flag_switched_off_is_not_blamed() -> None:
+    diff = "crm env SESSION_COOKIE_SECURE='true' -> 'false'"
+    assert cs.hardened(_facts([_rollout("crm", diff)], [_secure_log("crm-5d8f7b6c4-k2m9x", RAILS, RAILS_ACCESS)])) == []
