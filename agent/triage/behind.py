@@ -258,6 +258,8 @@
   deregistration_delay, a Classic ELB's or Application Gateway's connection draining), then a rollout behind it.
 - agent.triage.readiness_scope: a rollout that moved a readinessProbe to the aggregate health endpoint (with its
   dependencies), then every pod of the workload failing readiness together.
+- agent.triage.syscall_profile: a seccomp/AppArmor/SELinux profile rewritten under a workload (its template names
+  it, or the profile's status lists it) whose pods now fail at start saying a thread or system call was refused.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -431,6 +433,7 @@ from agent.triage import (
     store_mode,
     substitution_emptied,
     synthetic_check,
+    syscall_profile,
     telemetry_intake,
     time_source,
     timing_tight,
@@ -537,7 +540,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             lag_writer,
                             enum_value,
                             first_page,
-                            agent_export)
+                            agent_export,
+                            syscall_profile)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
