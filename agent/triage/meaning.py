@@ -58,6 +58,31 @@ def _aws_node_role(m: re.Match[str]) -> str:
             "eks.amazonaws.com/role-arn (or the pod predates it), so the SDK fell back to the instance profile")
 
 
+def _user_switch(m: re.Match[str]) -> str:
+    tool = next((name for name in ("gosu", "su_exec", "setpriv", "runuser", "su", "server") if m.group(name)), "")
+    how = {"gosu": "gosu", "su_exec": "su-exec", "setpriv": "setpriv", "runuser": "runuser", "su": "su",
+           "server": "the server's own setuid/setgid"}.get(tool, "a user switch")
+    return (f"the entrypoint starts as root and switches to an unprivileged user with {how}, which needs the SETUID "
+            "and SETGID capabilities: the switch was refused (EPERM) because the container lacks them, either its "
+            "securityContext drops them (capabilities.drop: ALL without adding SETUID/SETGID back) or it no longer "
+            "starts as root (runAsUser/runAsNonRoot); add the two capabilities back or run the container as the "
+            "target user from the start")
+
+
+def _signature(m: re.Match[str]) -> str:
+    said = m.string[max(0, m.start() - 200):m.end() + 40].lower()
+    keyless = re.search(r"keyless|expected identities|certificate identit", said)
+    trusted = (" (its keyless authority accepts only signatures whose certificate names its listed OIDC issuer and "
+               "subject, the signing CI identity)" if keyless else
+               " (its key authority accepts only signatures made with its public key)" if "key validation" in said
+               else "")
+    return ("an image-signature admission policy (Sigstore policy-controller ClusterImagePolicy, Kyverno "
+            "verifyImages, Connaisseur, Ratify) finds no signature on the image that its authorities accept: the "
+            f"image is unsigned or signed by another identity or key than the policy trusts{trusted}; in enforce "
+            "mode the webhook denies every new pod (warn/audit only reports): check when the policy's mode or "
+            "authorities changed and who signs the image")
+
+
 MEANINGS: tuple[Meaning, ...] = (
     Meaning("readonly_replica", re.compile(
         r"READONLY You can't write against a read only (?:replica|slave)", re.I), _fixed(
@@ -118,6 +143,25 @@ MEANINGS: tuple[Meaning, ...] = (
     Meaning("kyverno", re.compile(
         r"blocked due to the following polic(?:y|ies)\s+(?P<policy>[\w.-]+):\s*(?P<rule>[\w.-]+)", re.I), _kyverno),
     Meaning("gatekeeper", re.compile(r"denied the request:\s*\[(?P<constraint>[\w.-]+)\]"), _gatekeeper),
+    # gosu `error: failed switching to "redis": operation not permitted`, su-exec `su-exec: setgroups: Operation not
+    # permitted`, setpriv `setpriv: setresuid failed`, runuser/su `cannot set groups`, nginx/Apache/Postgres-style
+    # `setuid(101) failed (1: Operation not permitted)`.
+    Meaning("user_switch_refused", re.compile(
+        r"(?P<gosu>failed switching to \\?\"?[\w.-]+\\?\"?: operation not permitted)|"
+        r"(?P<su_exec>su-exec: set(?:groups|gid|uid)\b.{0,40}operation not permitted)|"
+        r"(?P<setpriv>setpriv: setres[ug]id failed)|"
+        r"(?P<runuser>runuser: cannot set (?:groups|user id|group id))|"
+        r"(?P<su>\bsu: cannot set (?:groups|user id|group id))|"
+        r"(?P<server>\bset(?:uid|gid|groups|resuid|resgid)\(\d*\) failed \(1: Operation not permitted\))",
+        re.I), _user_switch),
+    # policy-controller `signature keyless validation failed for authority ...: no matching signatures` (cosign
+    # goes on: `none of the expected identities matched what was in the certificate, got subjects [...]`), Kyverno
+    # `failed to verify image ...: no matching signatures`, Connaisseur `Unable to find signed digest`, Ratify/
+    # Gatekeeper `Subject failed verification`.
+    Meaning("image_signature", re.compile(
+        r"no matching signatures|signature (?:keyless |key )?validation failed|failed to verify image|"
+        r"none of the expected identities matched|"
+        r"Unable to find signed digest|Subject failed verification", re.I), _signature),
     Meaning("pod_security", re.compile(r"violates PodSecurity \\?\"(?P<level>[\w:.-]+)\\?\"", re.I), _pod_security),
 )
 

@@ -31,6 +31,9 @@ CHECK = "change.related_object"
 WEIGHT = 0.9
 LEAD = timedelta(hours=6)
 """How long before the incident a write may have been made and still be what started it."""
+SAID = 600
+"""How much of the error that names the written object the finding keeps as evidence: an admission denial puts its
+reason (the policy's own words on what it rejected) after a long preamble naming the webhook and the object."""
 
 BUILTIN_KINDS = frozenset({
     "deployment", "statefulset", "daemonset", "replicaset", "controllerrevision", "configmap", "secret",
@@ -49,6 +52,8 @@ class Related:
     said: str
     victims: list[Ref]
     minutes_before: int
+    fuller: str = ""
+    """The longest text of the first victim that names the object (an admission denial's full reason), for evidence."""
 
 
 def _texts(facts: Facts) -> list[tuple[str, Ref | None]]:
@@ -114,7 +119,8 @@ def related(facts: Facts) -> list[Related | dns_config.DnsChange | cron_schedule
         named = [(t, o) for t, o in texts if word and word.search(t)]
         if named:
             victims = list({str(o): o for _, o in named if o}.values())
-            out.append(Related(target, change, "is named in the errors", named[0][0], victims, minutes))
+            fuller = max((t for t, o in named if o == named[0][1]), key=len)
+            out.append(Related(target, change, "is named in the errors", named[0][0], victims, minutes, fuller))
             continue
         routed = [h for h in _hosts(change) if h.split(".")[0] in names]
         if routed:
@@ -156,5 +162,5 @@ def finding(r: Related | dns_config.DnsChange | cron_schedule.Shift) -> dict[str
                "or resource the failing workload depends on explains its errors: revert the field or fix what it "
                "now rejects")
     return {"check": CHECK, "severity": "critical", "object": r.change.get("object"), "reason": "RelatedObjectChanged",
-            "message": message, "evidence": [r.said[:200]] if r.said else [],
+            "message": message, "evidence": [(r.fuller or r.said)[:SAID]] if r.said else [],
             "details": {"change_at": r.change.get("at"), "relation": r.how}}

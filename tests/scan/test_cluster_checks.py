@@ -78,6 +78,23 @@ def test_failed_create_names_the_quota_and_the_webhook() -> None:
     assert run(healthy, "workloads").findings == []
 
 
+def test_a_long_admission_denial_keeps_its_reason() -> None:
+    image = "ghcr.io/acme/worker@sha256:" + "ab12" * 16
+    long_denial = ('Error creating: admission webhook "verify.images.example" denied the request: policy '
+                   f"signed-only rejected spec.containers[0].image {image} for authority release-pipeline "
+                   f"(checked {image} against 3 attestors, rekor lookups 2): image not signed by any trusted key")
+    objs = [deployment("worker"), replicaset("worker-5c", "worker"),
+            event("ReplicaSet", "worker-5c", "FailedCreate", long_denial)]
+    [found] = run(objs, "workloads").findings
+    assert "image not signed by any trusted key" in found.message and "Error creating" not in found.message
+    assert "image not signed by any trusted key" in found.evidence[-1] and "ab12" * 16 not in found.evidence[-1]
+    short = [deployment("api"), replicaset("api-7d9f", "api"),
+             event("ReplicaSet", "api-7d9f", "FailedCreate", 'pods "api-7d9f-x" is forbidden: exceeded quota: '
+                   "compute, requested: cpu=2")]
+    [quota] = run(short, "workloads").findings
+    assert len(quota.evidence) == 1  # only an admission denial gets its full text kept
+
+
 # ---- services -----------------------------------------------------------------------------------
 
 

@@ -145,3 +145,32 @@ def test_context_is_read_when_the_cause_shortened_the_error() -> None:
     said = annotate(cause, 'kubelet: "Unable to authenticate the request" err="x509: certificate has expired '
                            'or is not yet valid"')
     assert "client certificate expired" in said
+
+
+def test_a_refused_user_switch_says_setuid_and_capabilities_in_the_helpers_own_name() -> None:
+    su_exec = meanings("su-exec: setgroups(1001): Operation not permitted")
+    assert su_exec and "su-exec" in su_exec[0] and "SETUID" in su_exec[0] and "capabilities" in su_exec[0]
+    server = meanings('2026/12/01 09:14:02 [emerg] 1#1: setgid(101) failed (1: Operation not permitted)')
+    assert server and "the server's own setuid/setgid" in server[0] and "SETGID" in server[0]
+
+
+def test_other_operation_not_permitted_errors_are_no_user_switch() -> None:
+    assert meanings("mount: /sys/fs/bpf: permission denied; open /proc/sys/net/core/somaxconn: operation not "
+                    "permitted") == []
+    assert meanings("setgid(101) failed (13: Permission denied) while opening the log file") == []
+
+
+def test_an_image_signature_denial_says_the_policy_and_its_mode() -> None:
+    kyverno = meanings('admission webhook "mutate.kyverno.svc-fail" denied the request: resource Pod/pay/api-0 was '
+                       "blocked: failed to verify image ghcr.io/acme/api:1.4: .attestors[0].entries[0].keys: "
+                       "no matching signatures")
+    assert kyverno and "enforce" in kyverno[0] and "public key" not in kyverno[0]
+    cosign = meanings("none of the expected identities matched what was in the certificate, got subjects "
+                      "[https://ci.example.org/build] with issuer https://ci.example.org/oidc")
+    assert cosign and "keyless authority" in cosign[0]
+
+
+def test_other_admission_denials_are_no_signature_failure() -> None:
+    said = meanings('admission webhook "validate.kyverno.svc-fail" denied the request: resource Pod/pay/api-0 was '
+                    "blocked: require-requests: memory request is required")
+    assert not any("signature" in s for s in said)

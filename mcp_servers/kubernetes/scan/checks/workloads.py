@@ -22,6 +22,7 @@ qualifies) or its updateStrategy is OnDelete (pods change only when deleted).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -126,12 +127,30 @@ def _failed_create(snap: Snapshot) -> list[ScanFinding]:
                 if start >= 0:
                     details["quota"] = text[start + 16:].split(",", 1)[0].strip()
             subject = ref(obj, kind)
+            said = _denial(text) if cause == "admission webhook denied" else clip(text, 140)
             out.append(ScanFinding(
                 check="workload.failed_create", severity="critical", object=subject, owner=owner,
-                reason=last.reason, message=f"{owner}: {kind} {name} cannot create pods ({cause}): {clip(text, 140)}",
-                details=details, evidence=[quote(e) for e in events[-2:]], since=iso(first_seen(events)),
+                reason=last.reason, message=f"{owner}: {kind} {name} cannot create pods ({cause}): {said}",
+                details=details, evidence=[quote(e) for e in events[-2:]] + ([clip(_DIGEST.sub(r"\1", text), 600)]
+                                                                           if cause == "admission webhook denied"
+                                                                           else []), since=iso(first_seen(events)),
                 last_seen=iso(last_seen(events)), count=sum(e.count for e in events)))
     return out
+
+
+_DIGEST = re.compile(r"(sha256:[0-9a-f]{12})[0-9a-f]{52}")
+"""An image digest, kept to its first 12 hex digits: a denial that quotes the image twice spends 128 characters."""
+
+
+def _denial(text: str) -> str:
+    """An admission webhook's denial, its head (the webhook and the policy it names) and its tail kept: policy engines
+    put the reason last, after the image or field they judged ("...: no matching signatures"), which a plain clip
+    cuts off."""
+    start = text.find("admission webhook")
+    line = " ".join(text[max(start, 0):].split())
+    if len(line) <= 240:
+        return line
+    return f"{line[:130].rstrip()} … {line[-100:].lstrip()}"
 
 
 def _missing_service(snap: Snapshot, sts: dict[str, Any]) -> ScanFinding | None:
