@@ -193,6 +193,17 @@ def _written(facts: Facts, hpa: Ref, obj: dict[str, Any], spec_field: str) -> tu
     return best
 
 
+def _holding(status: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The condition that says what holds the HPA: ScalingLimited's limit first (a written rate or ceiling), else
+    AbleToScale's ScaleUpStabilized where the spec writes a scale-up window. Without a written window that reason
+    is the default's momentary stabilization, which the controller reports beside a real limit (an HPA paced to one
+    pod per ten minutes says both), so it must neither be the answer nor hide the limit."""
+    held = [c for c in status.get("conditions") or [] if isinstance(c, dict) and c.get("status") == "True"
+            and c.get("reason") in HELD_BY.get(str(c.get("type")), ())
+            and (c.get("reason") != "ScaleUpStabilized" or _window(spec))]
+    return next((c for c in held if c.get("type") == "ScalingLimited"), held[0] if held else None)
+
+
 def found(facts: Facts) -> list[Limited]:
     """Each HPA read whose ScalingLimited condition says a written limit holds it below what its metric wants."""
     out: list[Limited] = []
@@ -201,16 +212,12 @@ def found(facts: Facts) -> list[Limited]:
             continue
         meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
         hpa = Ref("HorizontalPodAutoscaler", str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-        cond = next((c for c in status.get("conditions") or [] if isinstance(c, dict)
-                     and c.get("status") == "True" and c.get("reason") in HELD_BY.get(str(c.get("type")), ())),
-                    None)
+        cond = _holding(status, spec)
         metric = _metric(spec, status)
         if cond is None or metric is None or any(o.hpa.same_object(hpa) for o in out):
             continue
         reason = str(cond["reason"])
         written = _written(facts, hpa, obj, LIMITS[reason])
-        if reason == "ScaleUpStabilized" and not _window(spec):
-            continue  # no written scale-up window: the default's momentary stabilization, not a hold
         if written is None:
             continue  # the default behavior, or a limit of long standing: the clamp is not what changed
         policy, slowest = _policy(spec, reason)

@@ -151,3 +151,20 @@ def test_stabilized_with_a_window_of_long_standing_or_the_metric_under_target_is
     calm = _facts(_stabilized("pricing", window=600, utilization=40, written_at=AT - timedelta(hours=6),
                               policies=[{"type": "Pods", "value": 1, "periodSeconds": 60}]))
     assert hpa_limited.found(old) == [] and hpa_limited.found(calm) == []
+
+
+def test_a_momentary_stabilization_beside_a_written_rate_limit_does_not_hide_the_limit() -> None:
+    """The controller lists AbleToScale first: ScaleUpStabilized (no written window, so momentary) beside
+    ScalingLimited ScaleUpLimit from a slow policy written recently. The limit is the answer; the stabilization
+    is neither the answer nor a reason to say nothing. With a written window and both conditions, the rate limit
+    (ScalingLimited) is still the one named."""
+    obj = _hpa("search", reason="ScaleUpLimit", utilization=170, written_at=AT - timedelta(hours=4),
+               fields={"f:behavior": {"f:scaleUp": {}}})
+    obj["status"]["conditions"].insert(0, {
+        "type": "AbleToScale", "status": "True", "reason": "ScaleUpStabilized",
+        "message": "recent recommendations were lower than current one, applying the lowest recent recommendation"})
+    [lim] = hpa_limited.found(_facts(obj))
+    assert (lim.reason, lim.written_by) == ("ScaleUpLimit", "helm")
+    obj["spec"]["behavior"]["scaleUp"]["stabilizationWindowSeconds"] = 300
+    [both] = hpa_limited.found(_facts(obj))
+    assert both.reason == "ScaleUpLimit"
