@@ -124,6 +124,7 @@ from agent.triage import (
     scale_reset,
     server_first_sidecar,
     service_path,
+    serving_chain,
     setting_effect,
     shared_container,
     shutdown_config,
@@ -287,7 +288,7 @@ CHECK_WEIGHT: dict[str, float] = {
     config_behind_restart.CHECK: config_behind_restart.WEIGHT, actor_chain.CHECK: actor_chain.WEIGHT,
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
     snapshot_fork.CHECK: snapshot_fork.WEIGHT, planner_setting.CHECK: planner_setting.WEIGHT,
-    quorum_budget.CHECK: quorum_budget.WEIGHT,
+    quorum_budget.CHECK: quorum_budget.WEIGHT, serving_chain.CHECK: serving_chain.WEIGHT,
     unverified.CHECK: unverified.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
@@ -587,6 +588,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, sf_target, sf_finding, sf_log, sf_evidence)
     for ps_target, ps_finding, ps_log, ps_evidence in planner_setting.suspects(facts):  # a planner cost written
         _add_suspect(cases, ps_target, ps_finding, ps_log, ps_evidence)
+    for sc_target, sc_finding, sc_log, sc_evidence in serving_chain.suspects(facts):  # a cert without its CA
+        _add_suspect(cases, sc_target, sc_finding, sc_log, sc_evidence)
     for qb_ref, qb_finding, qb_log, qb_set in quorum_budget.suspects(facts):  # a budget letting a set lose its majority
         _add_suspect(cases, qb_ref, qb_finding, qb_log, [e for e in (facts.scan_id, qb_log.evidence_id) if e])
         next(c for r, c in cases.items() if r.same_object(qb_ref)).explains_refs += qb_set
