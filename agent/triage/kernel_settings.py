@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from agent.triage.agent_flags import moved_flags
 
-_KEY = r"(?:net|fs|vm|kernel)\.[a-z0-9_][a-z0-9_.\-]*[a-z0-9_]"
+_KEY = r"(?:net|fs|vm|kernel|user)\.[a-z0-9_][a-z0-9_.\-]*[a-z0-9_]"
 _ASSIGN = re.compile(rf"\b({_KEY})\s*[=:]\s*[\"']?(\d+)", re.I)
 """`sysctl -w key=value`, a sysctl.conf line `key = value`, or YAML `key: value`."""
 _PROC = re.compile(r"echo\s+[\"']?(\d+)[\"']?\s*>+\s*/proc/sys/([\w/.\-]+)", re.I)

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.creation_template import NODE_TEMPLATE, made_by
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
 from agent.triage.kernel_settings import values
 from agent.triage.kube_reads import get_yaml
 from agent.triage.prerequisites import Prerequisite, named
@@ -58,6 +58,8 @@ MAX_WORKLOADS = 3
 MAX_NODES = 8
 MAX_TUNERS = 3
 """DaemonSets created within the lead whose spec is read for the kernel keys it sets."""
+MAX_NODE_PODS = 10
+"""Pods read on the nodes a question names when none of the failing pods says what it lacks."""
 ARCH_LABELS = ("kubernetes.io/arch", "beta.kubernetes.io/arch")
 TUNING_KINDS = ("daemonset", "configmap", "tuned", "machineconfig", "kubeletconfig", "performanceprofile")
 """Kinds whose write sets a node's kernel keys: a privileged DaemonSet's command, the sysctl.conf it mounts, or a
@@ -396,13 +398,32 @@ def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Re
     return [(f.target, finding(f), f.evidence, [f.workload]) for f in found(facts)]
 
 
+def on_nodes(rows: list[dict[str, Any]], nodes: set[str], tuners: set[str]) -> list[dict[str, Any]]:
+    """The workloads' pods on the nodes the incident names (one per workload, not the tuners' own nor the
+    cluster's system pods): a node singled out by its failures is read for what its pods say they lack."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        ns, wl = str(row.get("namespace")), workload_of_pod(str(row.get("name")))
+        if str(row.get("node")) in nodes and ns != "kube-system" and wl not in tuners:
+            out.setdefault((ns, wl), row)
+    return list(out.values())
+
+
+def said_in_logs(facts: Facts) -> set[tuple[str, str]]:
+    """(namespace, pod) of the survey's logs that name a node prerequisite: a running pod that fails each request
+    (a browser it launches per job that cannot build its sandbox) says so without ever crash-looping."""
+    return {(log.namespace, log.pod) for log in facts.logs
+            if named([said_by(e) for e in log.entries()] + list(log.last_lines)) is not None}
+
+
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only, when a pod fails and a node-level write is within the lead: the pods, the failing pods'
     previous logs (one per workload), and for template writes the template and the nodes of that workload."""
-    del subject
-    if not any(str(f.get("check") or "").startswith(("pod.crash", "pod.restarting", "pod.start_error", "pod.oom"))
-               for f in facts.findings()):
-        return
+    saying, asked = said_in_logs(facts), {*subject.nodes, *subject.hosts, *subject.names}  # a node named in prose
+    crashing = any(str(f.get("check") or "").startswith(("pod.crash", "pod.restarting", "pod.start_error", "pod.oom"))
+                   for f in facts.findings())
+    if not saying and not crashing and not (asked and any(shape == "tuning" for *_, shape in candidates(facts))):
+        return  # nothing fails, nothing says what it lacks, and no tuning write for a node the question names
     if not facts.history_reaches(LEAD):
         got = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW}, "survey-node-split-history")
         if got is not None and got.ok and isinstance(got.data, dict):
@@ -419,10 +440,15 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     rows = _rows(pods.data, "rows")
     logged = {log.pod for log in facts.logs}
     victims: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in sorted((r for r in rows if failing(r)), key=lambda r: str(r.get("name")) not in logged):
+    for row in sorted((r for r in rows if failing(r) or (str(r.get("namespace")), str(r.get("name"))) in saying),
+                      key=lambda r: str(r.get("name")) not in logged):
         victims.setdefault((str(row.get("namespace")), workload_of_pod(str(row.get("name")))), row)
     for row in list(victims.values())[:MAX_WORKLOADS]:
         await _read_lines(store, facts, row, call)
+    if asked and not any(named(lines) for lines in store["lines"].values()):
+        tuners = {t.name for _, t, _, shape in writes if shape == "tuning"}
+        for row in on_nodes(rows, asked, tuners)[:MAX_NODE_PODS]:
+            await _read_lines(store, facts, row, call)
     if not any(named(lines) for lines in store["lines"].values()):
         return
     if any(shape == "own" for _, _, _, shape in writes):  # what the failing pods themselves run

@@ -38,6 +38,16 @@ def _strict_overcommit(key: str, old: int | None, new: int) -> bool:
     return old is not None and new < old
 
 
+def _userns_off(key: str, old: int | None, new: int) -> bool:
+    """User namespaces taken away: `user.max_user_namespaces` set to 0 (or lowered), Debian's
+    `kernel.unprivileged_userns_clone=0`, Ubuntu's `kernel.apparmor_restrict_unprivileged_userns=1`."""
+    if key == "kernel.apparmor_restrict_unprivileged_userns":
+        return new == 1 and old != 1
+    if key == "kernel.unprivileged_userns_clone":
+        return new == 0 and old != 0
+    return new == 0 or (old is not None and new < old)
+
+
 @dataclass(frozen=True)
 class Prerequisite:
     """One thing a workload needs from its node, how its software says it is missing, and what provides it."""
@@ -77,6 +87,20 @@ class Prerequisite:
 
 
 CATALOGUE: tuple[Prerequisite, ...] = (
+    Prerequisite(
+        "user namespaces", "sysctl",
+        re.compile(r"No usable sandbox|Failed to move to new namespace|CLONE_NEWUSER|max_user_namespaces|"
+                   r"unprivileged_userns|user namespaces? (?:are |is )?(?:not (?:enabled|supported|permitted|"
+                   r"available)|disabled)|bwrap: (?:No permissions to creat\w* new namespace|setting up uid map|"
+                   r"Creating new namespace failed)|newuidmap\b.*(?:failed|not permitted)", re.I),
+        ("user.max_user_namespaces", "kernel.unprivileged_userns_clone",
+         "kernel.apparmor_restrict_unprivileged_userns"),
+        "the kernel's user namespaces (sysctl user.max_user_namespaces, Debian's kernel.unprivileged_userns_clone, "
+        "Ubuntu's kernel.apparmor_restrict_unprivileged_userns): Chromium and headless browsers (Puppeteer, "
+        "Playwright) build their sandbox in a new user namespace, as do bubblewrap, rootless Podman/Buildah and "
+        "Firefox; with user namespaces disabled on the node they cannot start it ('No usable sandbox')",
+        None, lambda key, old, new, need: _userns_off(key, old, new),
+        short="user namespaces disabled: sandboxed browsers and rootless builders cannot start", default_ok=True),
     Prerequisite(
         "vm.max_map_count", "sysctl",
         re.compile(r"vm\.max_map_count|max virtual memory areas|max_map_count", re.I),
