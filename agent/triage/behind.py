@@ -260,6 +260,8 @@
   dependencies), then every pod of the workload failing readiness together.
 - agent.triage.syscall_profile: a seccomp/AppArmor/SELinux profile rewritten under a workload (its template names
   it, or the profile's status lists it) whose pods now fail at start saying a thread or system call was refused.
+- agent.triage.mesh_inbound: a mesh's inbound default or policy made strict (Linkerd default-inbound-policy,
+  Istio STRICT/principals) and, in its scope, the server's own proxy denying callers without an identity.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -349,6 +351,7 @@ from agent.triage import (
     lb_draining,
     length_required,
     log_timezone,
+    mesh_inbound,
     nat_ports,
     node_agent_port,
     node_agent_socket,
@@ -541,7 +544,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             enum_value,
                             first_page,
                             agent_export,
-                            syscall_profile)
+                            syscall_profile,
+                            mesh_inbound)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
