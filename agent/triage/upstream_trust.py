@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
+from agent.triage.kube_reads import get_yaml
 from agent.triage.subject_resolve import PROXY_IMAGES
 from agent.triage.time_limit import line_time
 from agent.triage.tls_words import EXPIRY, NAME_MISMATCH, UNCHAINED
@@ -39,6 +40,8 @@ LEAD = timedelta(hours=24)
 READS = "upstream_trust"
 MAX_PODS = 3
 TAIL = 2000
+MAX_COPIES = 4
+"""ConfigMaps/Secrets written in the last day read to find a distributed bundle's copies among them."""
 GREP = "certific"
 """What every verification error says (certificate, certification path), case-insensitive: the proxy may log it
 at debug level, where no error classifier looks, so its lines are read raw; an answer over budget condenses
@@ -51,7 +54,7 @@ TRUST_FIELD = re.compile(
     r"proxy[-_]ssl[-_](?:secret|trusted[-_]certificate|name|verify)|credentialName|subjectAltNames?|"
     r"\bserverName\b|\bwellKnownCACertificates|insecureSkipVerify|\bsni\b", re.I)
 """Fields that say which CAs a proxy trusts for its upstream, or which name it verifies."""
-TRUST_KINDS = ("Bundle", "ClusterTrustBundle")
+TRUST_KINDS = ("Bundle", "ClusterBundle", "ClusterTrustBundle")
 """Objects whose whole spec is a trust bundle that a controller copies to every client that mounts it: cert-manager
 trust-manager's Bundle (its `sources` are the roots, its `target` the ConfigMaps/Secrets in selected namespaces) and
 Kubernetes' ClusterTrustBundle (`trustBundle`, read through projected volumes). Any spec write to one changes what
@@ -70,6 +73,11 @@ class Distrust:
     """`namespace/pod` of the logs that show the errors."""
     minutes_before: int
     evidence: list[str] = field(default_factory=list)
+    generated: list[Ref] = field(default_factory=list)
+    """The copies its controller writes (objects whose controller ownerReference is this one): they changed
+    because it did, so they are its victims, never its cause."""
+    public_roots_dropped: bool = False
+    """A distributed bundle whose sources, read now, no longer include the public (default) CA package."""
 
     @property
     def mismatch(self) -> bool:
@@ -132,8 +140,12 @@ def found(facts: Facts) -> list[Distrust]:
         if before or not after:
             continue  # the errors predate the write, or none followed it
         minutes = int((facts.at - at).total_seconds() // 60)
+        read: dict[str, Any] = next((r for r in (facts.reads.get(READS) or {}).get("objects") or []
+                                     if (ref := Ref.of(r.get("ref"))) is not None and target.same_object(ref)), {})
         out.append(Distrust(target, change, lines, [e[0] for e in after], list(dict.fromkeys(e[3] for e in after)),
-                            minutes, [x for x in dict.fromkeys([evidence, *(e[4] for e in after)]) if x]))
+                            minutes, [x for x in dict.fromkeys([evidence, *(e[4] for e in after)]) if x],
+                            [r for r in (Ref.of(g) for g in read.get("generated") or []) if r is not None],
+                            bool(read) and distributes_trust(change) and not read.get("default_cas")))
     out.sort(key=lambda d: d.minutes_before)
     return out[:1]
 
@@ -161,6 +173,20 @@ def finding(got: Distrust) -> dict[str, Any]:
 def _bundle_finding(got: Distrust, written: str, said: str, error: str) -> dict[str, Any]:
     """A distributed trust bundle's write: every client that mounts its copies now fails to verify its servers."""
     where = ", ".join(got.where[:3])
+    copies = f" (copied into {', '.join(str(g) for g in got.generated[:2])})" if got.generated else ""
+    if got.public_roots_dropped:
+        message = (f"{got.target} (the trust bundle distributed to its clients{copies}) was written ({written}) "
+                   f"{minutes_text(got.minutes_before)} before the incident and its sources now hold only private "
+                   "CAs: no public root is left (trust-manager's useDefaultCAs source or defaultCAs, the default "
+                   "package of public root CAs, is gone). A client that trusts only this bundle (REQUESTS_CA_BUNDLE, "
+                   "SSL_CERT_FILE, a mounted ca.crt or truststore) now fails to verify every public endpoint "
+                   f"('{said}' in {where}) while internal servers signed by the listed CAs still verify. Add the "
+                   "default CAs back to the bundle's sources (useDefaultCAs: true)")
+        return {"check": CHECK, "severity": "critical", "object": got.change.get("object"),
+                "reason": "TrustBundlePublicRootsDropped", "message": message,
+                "evidence": [error[:200], *got.where[:2]],
+                "details": {"fields": got.fields[:4], "change_at": got.change.get("at"), "seen_in": got.where[:4],
+                            "explains": [str(g) for g in got.generated]}}
     message = (f"{got.target} (the trust bundle distributed to its clients) was written ({written}) "
                f"{minutes_text(got.minutes_before)} before the incident, and its clients now fail to verify their "
                f"servers ('{said}' in {where}): the bundle no longer carries the root CA the servers' certificates "
@@ -186,12 +212,63 @@ def _trust_writes(facts: Facts) -> list[Ref]:
     return out
 
 
+def default_cas(spec: dict[str, Any]) -> bool:
+    """Whether a distributed bundle's spec includes the public (default) CA package: trust-manager's Bundle
+    `sources: [{useDefaultCAs: true}]`, its ClusterBundle's `defaultCAs` (any provider), Kubernetes'
+    ClusterTrustBundle holds only what it lists (never a default package)."""
+    if any(isinstance(src, dict) and src.get("useDefaultCAs") is True for src in spec.get("sources") or []):
+        return True
+    defaults = spec.get("defaultCAs")
+    return isinstance(defaults, dict) and bool(defaults.get("provider"))
+
+
+def _generated(facts: Facts, owner: Ref, objects: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Of the objects read, those whose controller ownerReference is `owner`: the copies its controller writes."""
+    out = []
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if any(isinstance(o, dict) and o.get("controller") and o.get("kind") == owner.kind and o.get("name") ==
+               owner.name for o in meta.get("ownerReferences") or []):
+            out.append({"kind": str(obj.get("kind") or ""), "namespace": str(meta.get("namespace") or ""),
+                        "name": str(meta.get("name"))})
+    return out
+
+
+async def _read_bundles(facts: Facts, call: Call, targets: list[Ref]) -> None:
+    """A distributed bundle's current spec (does it still include the default CAs?) and, of the ConfigMaps and
+    Secrets written in the last day, the copies its controller wrote (their controller ownerReference)."""
+    bundles = [t for t in targets if t.kind in TRUST_KINDS]
+    if not bundles:
+        return
+    written: list[Ref] = []
+    for change, _ in facts.every_change():
+        ref, at = Ref.of(change.get("object")), parse_time(change.get("at"))
+        if ref is not None and at is not None and ref.kind in ("ConfigMap", "Secret") and \
+                timedelta(0) <= facts.at - at <= LEAD and not any(w.same_object(ref) for w in written):
+            written.append(ref)
+    copies = []
+    for ref in written[:MAX_COPIES]:
+        got = await get_yaml(call, ref.kind, ref.name, ref.namespace, f"survey-upstream-trust-copy-{ref.name}")
+        if got is not None:
+            copies.append(got[0])
+    store = facts.reads.setdefault(READS, {})
+    for bundle in bundles:
+        got = await get_yaml(call, bundle.kind, bundle.name, bundle.namespace, f"survey-upstream-trust-{bundle.name}")
+        if got is None:
+            continue
+        store.setdefault("objects", []).append({
+            "ref": {"kind": bundle.kind, "namespace": bundle.namespace, "name": bundle.name},
+            "default_cas": bundle.kind == "ClusterTrustBundle" or default_cas(got[0].get("spec") or {}),
+            "generated": _generated(facts, bundle, copies)})
+
+
 async def read(facts: Facts, call: Call) -> None:
     """Reading only: when a trust field was written in the last day, the verification lines (grep `certific`) of
     the cluster's proxy pods and of the pods beside the written object (a sidecar's DestinationRule)."""
     targets = _trust_writes(facts)
     if not targets:
         return
+    await _read_bundles(facts, call, targets)
     listed = await call("k8s_list", {"kind": "pods"}, "survey-upstream-trust-pods")
     rows = [r for r in (listed.data or {}).get("rows") or [] if isinstance(r, dict)] \
         if listed is not None and listed.ok and isinstance(listed.data, dict) else []

@@ -84,3 +84,54 @@ def test_a_bundle_write_of_labels_only_changes_no_trust() -> None:
     labels = change("Bundle", "platform-roots", ["metadata.labels.team = platform"])
     logs = [log("reports", "exporter-7c9d8f6b5-q4w7e", PY_SSL, WRITE + timedelta(minutes=3))]
     assert ut.found(facts([labels], logs)) == []
+
+
+def _read(kind: str, name: str, spec: dict[str, Any], copies: list[dict[str, Any]]) -> dict[str, Any]:
+    """What `read` stores for a distributed bundle: whether it includes the default CAs, and its copies."""
+    owner = ut.Ref(kind, "", name)
+    return {"ref": {"kind": kind, "namespace": "", "name": name},
+            "default_cas": ut.default_cas(spec), "generated": ut._generated(Facts(at=AT), owner, copies)}
+
+
+def _copy(ns: str, name: str, owner_kind: str, owner: str, controller: bool = True) -> dict[str, Any]:
+    refs = [{"apiVersion": "trust.cert-manager.io/v1alpha1", "kind": owner_kind, "name": owner,
+             "controller": controller}]
+    return {"kind": "ConfigMap", "metadata": {"name": name, "namespace": ns, "ownerReferences": refs}}
+
+
+CORP_ONLY = {"sources": [{"secret": {"name": "corp-root", "key": "ca.crt"}}, {"configMap": {"name": "corp-int",
+                                                                                           "key": "ca.pem"}}]}
+WITH_DEFAULTS = {"sources": [{"useDefaultCAs": True}, {"secret": {"name": "corp-root", "key": "ca.crt"}}]}
+
+
+def test_a_bundle_without_the_default_cas_leaves_clients_no_public_root() -> None:
+    logs = [log("mailer", "smtp-relay-7c9d8f6b5-q2w3e", GO_X509, WRITE + timedelta(minutes=2))]
+    got_facts = facts([BUNDLE], logs)
+    got_facts.reads[ut.READS] = {"objects": [_read("Bundle", "platform-roots", CORP_ONLY,
+                                                   [_copy("mailer", "platform-roots", "Bundle", "platform-roots")])]}
+    [got] = ut.found(got_facts)
+    found = ut.finding(got)
+    assert got.public_roots_dropped and found["reason"] == "TrustBundlePublicRootsDropped"
+    assert "no public root" in found["message"] and "useDefaultCAs" in found["message"]
+    assert [str(g) for g in got.generated] == ["ConfigMap mailer/platform-roots"]
+
+
+def test_a_cluster_bundle_without_default_cas_is_read_the_same_way() -> None:
+    java = ("javax.net.ssl.SSLHandshakeException: PKIX path building failed: unable to find valid certification "
+            "path to requested target")
+    change_ = change("ClusterBundle", "edge-trust", ['spec.sources = [{"secret": {"name": "corp-root"}}]'])
+    got_facts = facts([change_], [log("payouts", "payout-api-6b7c8d9f-x1y2z", java, WRITE + timedelta(minutes=3))])
+    got_facts.reads[ut.READS] = {"objects": [_read("ClusterBundle", "edge-trust", CORP_ONLY, [])]}
+    [got] = ut.found(got_facts)
+    assert got.public_roots_dropped and "no public root" in ut.finding(got)["message"]
+
+
+def test_a_bundle_that_keeps_the_default_cas_or_a_copy_not_owned_by_it_says_neither() -> None:
+    logs = [log("mailer", "smtp-relay-7c9d8f6b5-q2w3e", PY_SSL, WRITE + timedelta(minutes=2))]
+    got_facts = facts([BUNDLE], logs)
+    lookalike = _copy("mailer", "platform-roots", "Bundle", "platform-roots", controller=False)
+    got_facts.reads[ut.READS] = {"objects": [_read("Bundle", "platform-roots", WITH_DEFAULTS, [lookalike])]}
+    [got] = ut.found(got_facts)
+    assert not got.public_roots_dropped and got.generated == []
+    assert ut.finding(got)["reason"] == "TrustBundleChanged"
+    assert ut.default_cas({"sources": CORP_ONLY["sources"], "defaultCAs": {"provider": "System"}})
