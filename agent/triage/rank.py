@@ -670,6 +670,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, dsf.workload, dns_sync_flags.finding(dsf), None, dsf.evidence)
     for ut in upstream_trust.found(facts):  # a proxy's upstream CA bundle changed: x509 toward the backend
         _add_suspect(cases, ut.target, upstream_trust.finding(ut), None, ut.evidence)
+        next(c for r, c in cases.items() if r.same_object(ut.target)).explains_refs += ut.generated  # its copies
     for tb in tightened.found(facts):  # a limit on the path made smaller that the errors say is hit (own module)
         _add_suspect(cases, tb.target, tightened.finding(tb), None, tb.evidence)
         next(c for r, c in cases.items() if r.same_object(tb.target)).explains_refs += tb.victims
