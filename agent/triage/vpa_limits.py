@@ -196,16 +196,18 @@ def found(facts: Facts) -> list[ScaledLimit]:
 
 
 def finding(s: ScaledLimit) -> dict[str, Any]:
-    """The VPA, its controlledValues in the spec's words, and the live limit against the template's."""
+    """The VPA, its controlledValues in the spec's words, the live limit against the template's and what that does,
+    then the fix, then the admission controller's own note: a reader (or a merged hypothesis cut to length) gets the
+    effect before the quoted annotation."""
     values = (f"controlledValues {s.controlled_values}" if s.controlled_values else
               "no controlledValues, so the default RequestsAndLimits applies")
     wrote = f"written by {manager_words.spoken(s.written_by)} {minutes_text(s.minutes_before)} before the incident"
     said = f" (pod annotation vpaUpdates: {s.annotation[:160]})" if s.annotation else ""
-    message = (f"VerticalPodAutoscaler {s.vpa.namespace}/{s.vpa.name} ({wrote}) has {values}: the VPA scales "
-               f"{s.resource} limits with its requests, keeping the template's ratio, so {s.target}'s pods run "
-               f"container {s.container} with a {s.resource} limit of {s.live_limit} (template {s.template_limit}) and "
-               f"request {s.live_request} (template {s.template_request}){said}; they are {SYMPTOM.get(s.resource, '')}"
-               ". Set controlledValues: RequestsOnly (or a minAllowed that keeps the limit)")
+    message = (f"VerticalPodAutoscaler {s.vpa.namespace}/{s.vpa.name} ({wrote}) has {values}: {s.target}'s pods "
+               f"run container {s.container} with a {s.resource} limit of {s.live_limit} (template {s.template_limit}),"
+               f" request {s.live_request} (template {s.template_request}), and are {SYMPTOM.get(s.resource, '')}: "
+               f"the VPA scales {s.resource} limits with its requests, keeping the template's ratio. Set "
+               f"controlledValues: RequestsOnly (or a minAllowed that keeps the limit){said}")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": s.vpa.kind, "namespace": s.vpa.namespace, "name": s.vpa.name},
             "reason": "LimitsScaledDown", "message": message,
