@@ -69,6 +69,7 @@ from agent.triage import (
     entrypoint_role,
     expiry_rule,
     field_meaning,
+    field_stripped,
     flag_heap,
     flag_key,
     full_volume,
@@ -289,6 +290,7 @@ CHECK_WEIGHT: dict[str, float] = {
     costly_setting.CHECK: costly_setting.WEIGHT, proxy_cost.CHECK: proxy_cost.WEIGHT,
     snapshot_fork.CHECK: snapshot_fork.WEIGHT, planner_setting.CHECK: planner_setting.WEIGHT,
     quorum_budget.CHECK: quorum_budget.WEIGHT, serving_chain.CHECK: serving_chain.WEIGHT,
+    field_stripped.CHECK: field_stripped.WEIGHT,
     unverified.CHECK: unverified.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
@@ -590,6 +592,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
         _add_suspect(cases, ps_target, ps_finding, ps_log, ps_evidence)
     for sc_target, sc_finding, sc_log, sc_evidence in serving_chain.suspects(facts):  # a cert without its CA
         _add_suspect(cases, sc_target, sc_finding, sc_log, sc_evidence)
+    for fs_target, fs_finding, fs_log, fs_evidence in field_stripped.suspects(facts):  # a needed field removed
+        _add_suspect(cases, fs_target, fs_finding, fs_log, fs_evidence)
     for qb_ref, qb_finding, qb_log, qb_set in quorum_budget.suspects(facts):  # a budget letting a set lose its majority
         _add_suspect(cases, qb_ref, qb_finding, qb_log, [e for e in (facts.scan_id, qb_log.evidence_id) if e])
         next(c for r, c in cases.items() if r.same_object(qb_ref)).explains_refs += qb_set

@@ -213,6 +213,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import snapshot_fork  # callers time out: a write switched fork-based snapshots on
 
     await snapshot_fork.read(facts, call)
+    from agent.triage import field_stripped  # records rejected for a missing field: the pipeline configs written
+
+    await field_stripped.read(facts, call)
     from agent.triage import planner_setting  # slow statements: a planner cost setting written before
 
     await planner_setting.read(facts, call)
