@@ -96,11 +96,12 @@ def found(facts: Facts) -> list[Unchained]:
         name = stem(target.name)
         if at is None or at > facts.at or key is None or len(name) < 3:
             continue
+        word = re.compile(rf"(?<![\w-]){re.escape(name)}(?!\w)", re.I)
         tied = [(log, line, first) for log, line, first in refusals
-                if name in line.lower() or log.pod.lower().startswith(name)]
+                if word.search(line) or log.pod.lower().startswith(f"{name}-")]
         if not tied or any(first is not None and first < at - SLACK for _, _, first in tied):
             continue
-        log, line, _ = next(((lg, ln, f) for lg, ln, f in tied if name in ln.lower()), tied[0])
+        log, line, _ = next(((lg, ln, f) for lg, ln, f in tied if word.search(ln)), tied[0])
         out.append(Unchained(target, key, int((facts.at - at).total_seconds() // 60), log, line[:240],
                              [e for e in (evidence_id, log.evidence_id) if e]))
     return sorted(out, key=lambda u: u.minutes_before)[:1]

@@ -84,3 +84,9 @@ def test_keys_that_hold_trust_are_not_served_certificates() -> None:
     assert serving_chain.served_certificate(["ca-bundle.crt"]) is None
     assert serving_chain.served_certificate(["tls.key"]) is None
     assert serving_chain.stem("orders-db-tls") == "orders-db"
+
+
+def test_twin_a_short_name_inside_another_word_is_not_a_tie() -> None:
+    write = _secret("web-tls", 70, "data key tls.crt set by kubectl-client-side-apply")
+    line = "x509: certificate signed by unknown authority (webhook-gateway.streams.svc)"
+    assert serving_chain.found(_facts(_log("webhooks-5d8f7c9b6-x2k4p", line, 65), write)) == []
