@@ -304,8 +304,11 @@ def fits(facts: Facts) -> list[AnnotationFit]:
             if fit is None:
                 continue
             failed, total, at_value, said = fit
+            written = _written(facts, Ref("Ingress", ns, name))
+            if setting.kind == "client_cert" and not written:
+                continue  # a certificate long required: clients without one were always refused, not the change
             out.append(AnnotationFit(Ref("Ingress", ns, name), setting, value, failed, total, at_value, said,
-                                     _written(facts, Ref("Ingress", ns, name)),
+                                     written,
                                      [Ref("Service", ns, s) for s, _ in _backends(obj)],
                                      [evidence_id, *dict.fromkeys(e for _, e in entries)], len(cut)))
     return _strongest_per_ingress(out)

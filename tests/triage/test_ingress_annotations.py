@@ -8,7 +8,7 @@ whose lines show a status without the controller's words for it: the backend's o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from agent.triage import ingress_annotations as ia
@@ -118,9 +118,21 @@ def _callback(status: int, addr: str, n: int) -> list[str]:
             f"[media-upload-api-8080] [] {addr} 150 {took} {status} 4c3b2a1d{i:04d}" for i in range(n)]
 
 
+def _annotated(notes: dict[str, str], lines: list[str], minutes_ago: int = 20) -> Facts:
+    """The Ingress's facts with its last write (managedFields) `minutes_ago` before the alert."""
+    at = (AT - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    facts = _facts(notes, lines)
+    facts.changes = {"changes": [{"at": at, "type": "other", "object": {"kind": "Ingress", "namespace": "media",
+                                                                         "name": "uploads"},
+                                  "summary": f"Ingress media/uploads written by kubectl-annotate: {_VERIFY}",
+                                  "diff": []}]}
+    return facts
+
+
 def test_a_mandatory_client_certificate_shows_as_the_controllers_own_400s() -> None:
     lines = _callback(400, "-", 5) + _callback(200, "10.42.1.7:8080", 2)
-    [fit] = ia.fits(_facts({_VERIFY: "on", "nginx.ingress.kubernetes.io/auth-tls-secret": "media/client-ca"}, lines))
+    [fit] = ia.fits(_annotated({_VERIFY: "on", "nginx.ingress.kubernetes.io/auth-tls-secret": "media/client-ca"},
+                               lines))
     message = ia.finding(fit)["message"]
     assert fit.setting.kind == "client_cert" and fit.failed == 5
     assert "client certificate" in message and "answers 400" in message
@@ -129,12 +141,13 @@ def test_a_mandatory_client_certificate_shows_as_the_controllers_own_400s() -> N
 def test_a_mandatory_client_certificate_is_named_by_the_controllers_error_log() -> None:
     lines = (_error("client sent no required SSL certificate while reading client request headers", 2)
              + _access(400, "/v1/videos", 2))
-    [fit] = ia.fits(_facts({_VERIFY: '"on"'}, lines))
+    [fit] = ia.fits(_annotated({_VERIFY: '"on"'}, lines))
     assert fit.setting.kind == "client_cert" and "no required SSL certificate" in ia.finding(fit)["evidence"][0]
 
 
 def test_an_optional_client_certificate_or_the_backends_own_400s_blame_no_annotation() -> None:
     refused = _callback(400, "-", 6)
-    assert ia.fits(_facts({_VERIFY: "optional"}, refused)) == []  # certificate-less clients pass: not the setting
+    assert ia.fits(_annotated({_VERIFY: "optional"}, refused)) == []  # certificate-less clients pass
     answered = _callback(400, "10.42.1.7:8080", 6)  # the backend itself rejected the requests
-    assert ia.fits(_facts({_VERIFY: "on"}, answered)) == []
+    assert ia.fits(_annotated({_VERIFY: "on"}, answered)) == []
+    assert ia.fits(_facts({_VERIFY: "on"}, refused)) == []  # required long before: those clients were always refused
