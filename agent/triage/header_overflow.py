@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
-from agent.triage.limit_hit import all_logs
+from agent.triage.limit_hit import logs_saying
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.header_overflow"
@@ -66,23 +66,6 @@ class Overflow:
     evidence: list[str]
 
 
-def _refusals(facts: Facts) -> list[tuple[LogEvidence, str, datetime | None]]:
-    out = []
-    for log in all_logs(facts):
-        first: datetime | None = None
-        said = ""
-        for entry in log.entries():
-            text = " ".join(str(entry.get(k) or "") for k in ("exception", "message", "example", "template"))
-            if TOO_LARGE.search(text):
-                when = parse_time(entry.get("first_seen"))
-                said = said or text
-                first = when if first is None or (when is not None and when < first) else first
-        said = said or next((ln for ln in log.last_lines if TOO_LARGE.search(ln)), "")
-        if said:
-            out.append((log, said, first))
-    return out
-
-
 def _setting(facts: Facts, change: dict[str, Any], target: Ref) -> str:
     """The forwarding setting the write names: in its diff, else (a ConfigMap line that says only "data key X set")
     in the written key's current value, switched on (a setting written false/off forwards nothing)."""
@@ -100,7 +83,7 @@ def _setting(facts: Facts, change: dict[str, Any], target: Ref) -> str:
 
 def found(facts: Facts) -> list[Overflow]:
     """The newest forwarding write made within LEAD before the first too-large-header refusal."""
-    refused = _refusals(facts)
+    refused = logs_saying(facts, TOO_LARGE)
     if not refused:
         return []
     firsts = [first for _, _, first in refused if first is not None]

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
-from agent.triage.limit_hit import all_logs
+from agent.triage.limit_hit import logs_saying
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.length_required"
@@ -63,23 +63,6 @@ class Required:
     evidence: list[str]
 
 
-def _refusals(facts: Facts) -> list[tuple[LogEvidence, str, datetime | None]]:
-    out = []
-    for log in all_logs(facts):
-        first: datetime | None = None
-        said = ""
-        for entry in log.entries():
-            text = " ".join(str(entry.get(k) or "") for k in ("exception", "message", "example", "template"))
-            if REFUSED.search(text):
-                when = parse_time(entry.get("first_seen"))
-                said = said or text
-                first = when if first is None or (when is not None and when < first) else first
-        said = said or next((ln for ln in log.last_lines if REFUSED.search(ln)), "")
-        if said:
-            out.append((log, said, first))
-    return out
-
-
 def _counted(facts: Facts) -> list[dict[str, Any]]:
     """The series `read` found answering 411 since the write and (almost) never before it."""
     return [r for r in facts.reads.get(CHECK) or [] if isinstance(r, dict)]
@@ -102,7 +85,7 @@ def _setting(change: dict[str, Any]) -> str:
 
 def found(facts: Facts) -> list[Required]:
     """The newest length write made within LEAD before the first 411 refusal."""
-    refused, counted = _refusals(facts), _counted(facts)
+    refused, counted = logs_saying(facts, REFUSED), _counted(facts)
     if not refused and not counted:
         return []
     firsts = [first for _, _, first in refused if first is not None]

@@ -131,6 +131,26 @@ def all_logs(facts: Facts) -> list[LogEvidence]:
     return [*facts.logs, *(log for log in more if isinstance(log, LogEvidence))]
 
 
+def logs_saying(facts: Facts, pattern: re.Pattern[str]) -> list[tuple[LogEvidence, str, datetime | None]]:
+    """(the log, its first error whose words match `pattern`, when such errors were first seen) for each of
+    `all_logs` that says it in an error (or, with no such error kept, in its last lines, then with no time): the
+    refusals a class ties to a write that came before them."""
+    out = []
+    for log in all_logs(facts):
+        first: datetime | None = None
+        said = ""
+        for entry in log.entries():
+            text = " ".join(str(entry.get(k) or "") for k in ("exception", "message", "example", "template"))
+            if pattern.search(text):
+                when = parse_time(entry.get("first_seen"))
+                said = said or text
+                first = when if first is None or (when is not None and when < first) else first
+        said = said or next((ln for ln in log.last_lines if pattern.search(ln)), "")
+        if said:
+            out.append((log, said, first))
+    return out
+
+
 def _entries(log: LogEvidence) -> list[tuple[str, str, datetime | None]]:
     """(every word of an error, the error as printed, when first seen) of one pod's log facts and last lines."""
     out: list[tuple[str, str, datetime | None]] = []
