@@ -111,3 +111,12 @@ def test_registered_with_its_weight() -> None:
     from agent.triage import behind
 
     assert first_page in behind.MODULES and behind.WEIGHTS[first_page.CHECK] == first_page.WEIGHT
+
+
+def test_a_pod_that_never_started_is_not_a_run_to_read() -> None:
+    """A rollout stuck pulling its image leaves a pod with no log: asking for one fails the call, so it is no run."""
+    target = Ref("Deployment", "shop", "catalog")
+    rows = [{"name": "catalog-zt87xdkqvk-w29v2", "status": "Running", "created": "2026-03-01T10:00:00Z"},
+            {"name": "catalog-b6d8k2xq9n-f4g7h", "status": "ImagePullBackOff", "created": "2026-03-02T10:00:00Z"},
+            {"name": "catalog-b6d8k2xq9n-k5l8m", "status": "Init:0/1", "created": "2026-03-02T10:01:00Z"}]
+    assert [r["name"] for r in first_page._runs_of(rows, target)] == ["catalog-zt87xdkqvk-w29v2"]
