@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import rows_of
+from agent.triage.kube_reads import has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.first_page"
@@ -77,22 +77,13 @@ def largest(text: str) -> int:
     return max(counts, default=0)
 
 
-UNSTARTED = ("Pending", "ContainerCreating", "PodInitializing", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-             "CreateContainerConfigError", "CreateContainerError", "SchedulingGated")
-"""A pod's listed status (its phase or kubectl's waiting reason) that says no container of it has started yet."""
-
-
-def _unstarted(status: str) -> bool:
-    return status in UNSTARTED or status.startswith("Init:")
-
-
 def _runs_of(rows: list[dict[str, Any]], target: Ref) -> list[dict[str, Any]]:
-    """The workload's pods that have started, oldest first (a CronJob's pods are `<name>-<schedule minute>-<5>`): a
-    Pending pod (an image still pulling or refused) has no log to read, and asking for one fails the call."""
+    """The workload's pods that have a log (kube_reads.has_run), oldest first (a CronJob's pods are
+    `<name>-<schedule minute>-<5>`)."""
     run = re.compile(rf"{re.escape(target.name)}-\d+-[a-z0-9]{{5}}")
     mine = [r for r in rows if (workload_of_pod(str(r.get("name") or "")) == target.name
             or (target.kind in ("CronJob", "Job") and run.fullmatch(str(r.get("name") or ""))))
-            and not _unstarted(str(r.get("status") or ""))]
+            and has_run(r)]
     return sorted(mine, key=lambda r: (str(r.get("created") or ""), str(r.get("name") or "")))
 
 
