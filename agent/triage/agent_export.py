@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import rows_of
+from agent.triage.kube_reads import has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.agent_export"
@@ -95,7 +95,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             pod, namespace = str(row.get("name") or ""), str(row.get("namespace") or "")
             target = next((t for t, _, _, _ in written
                            if t.namespace == namespace and workload_of_pod(pod) == t.name), None)
-            if target is None or pod in store:
+            if target is None or pod in store or not has_run(row):
                 continue
             got = await call("k8s_logs", {"name": pod, "namespace": namespace, "tail": 500},
                              f"survey-agent-export-log-{pod}")

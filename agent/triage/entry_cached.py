@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml, rows_of
+from agent.triage.kube_reads import get_yaml, has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.entry_page_cached"
@@ -196,7 +196,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             continue
         listed = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace},
                             f"survey-entry-pods-{target.name}")
-        pods = [str(r["name"]) for r in rows_of(listed) if r.get("name")
+        pods = [str(r["name"]) for r in rows_of(listed) if r.get("name") and has_run(r)
                 and workload_of_pod(str(r["name"])) in entry["backends"]][:MAX_PODS]
         for pod in pods:
             log = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "tail": TAIL},

@@ -34,7 +34,7 @@ from typing import Any
 
 from agent.triage import flag_heap
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import rows_of
+from agent.triage.kube_reads import has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.enum_value"
@@ -150,7 +150,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         for row in rows_of(listed):
             pod = str(row.get("name") or "")
             name = workload_of_pod(pod)
-            if pod and name and (namespace, name) not in consumers and name not in pods:
+            if pod and name and (namespace, name) not in consumers and name not in pods and has_run(row):
                 pods[name] = pod
         for name, pod in list(pods.items())[:MAX_PODS]:
             for value in values:

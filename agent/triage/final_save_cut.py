@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import rows_of
+from agent.triage.kube_reads import has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "workload.final_save_cut"
@@ -100,8 +100,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     for change, target, _, _ in lowered(facts)[:MAX_WRITES]:
         listed = await call("k8s_list", {"kind": "Pod", "namespace": target.namespace},
                             f"survey-final-save-pods-{target.name}")
-        pods = [str(r.get("name")) for r in rows_of(listed) if workload_of_pod(str(r.get("name"))) == target.name
-                or str(r.get("name")).startswith(target.name + "-")]
+        pods = [str(r.get("name")) for r in rows_of(listed) if has_run(r) and (
+                workload_of_pod(str(r.get("name"))) == target.name or str(r.get("name")).startswith(target.name + "-"))]
         for pod in pods[:MAX_PODS]:
             got = await call("k8s_logs", {"name": pod, "namespace": target.namespace, "tail": LOG_TAIL,
                                           "since_time": str(change.get("at"))}, f"survey-final-save-logs-{pod}")

@@ -24,7 +24,7 @@ from typing import Any
 
 from agent.triage import purge_job
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml, list_names
+from agent.triage.kube_reads import get_yaml, has_run, list_names, rows_of
 from agent.triage.subject import Subject
 
 Call = Callable[..., Awaitable[Any]]
@@ -106,8 +106,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         if names is None or not names[0]:
             continue
         pods = await call("k8s_list", {"kind": "Pod", "namespace": namespace}, f"survey-lag-pods-{namespace}")
-        rows = (pods.data.get("rows") or []) if pods is not None and pods.ok and isinstance(pods.data, dict) else []
-        pod_names = [str(r.get("name")) for r in rows if isinstance(r, dict) and r.get("name")]
+        pod_names = [str(r.get("name")) for r in rows_of(pods) if r.get("name") and has_run(r)]
         for name in sorted(names[0])[:MAX_JOBS]:
             runs = sorted((p for p in pod_names if re.fullmatch(rf"{re.escape(name)}-\d+-[a-z0-9]{{5}}", p)),
                           key=lambda p: int(p.rsplit("-", 2)[1]), reverse=True)

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from agent.triage.facts import Facts
+from agent.triage.kube_reads import has_run, rows_of
 from agent.triage.subject import workload_of_pod
 
 CHECKS = ("ingress.missing_backend",)
@@ -83,18 +84,14 @@ async def read(facts: Facts, call: Call) -> None:
         if not (service and namespace and port) or not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", service):
             continue
         listed = await call("k8s_list", {"kind": "Pod", "namespace": namespace}, f"survey-served-pods-{service}")
-        rows = (listed.data.get("rows") or []) if listed is not None and listed.ok \
-            and isinstance(listed.data, dict) else []
-        pods = [str(r["name"]) for r in rows if isinstance(r, dict) and r.get("name")
+        pods = [str(r["name"]) for r in rows_of(listed) if r.get("name") and has_run(r)
                 and workload_of_pod(str(r["name"])) == service][:MAX_PODS]
         if await _first_routed(call, finding, [(pod, namespace) for pod in pods], namespace, service, port):
             continue
         listed = await call("k8s_list", {"kind": "Pod", "namespace": "", "label_selector": CONTROLLERS},
                             f"survey-served-controllers-{service}")
-        rows = (listed.data.get("rows") or []) if listed is not None and listed.ok \
-            and isinstance(listed.data, dict) else []
-        controllers = [(str(r["name"]), str(r.get("namespace") or "")) for r in rows if isinstance(r, dict)
-                       and r.get("name") and r.get("namespace")][:MAX_PODS]
+        controllers = [(str(r["name"]), str(r.get("namespace") or "")) for r in rows_of(listed)
+                       if r.get("name") and r.get("namespace") and has_run(r)][:MAX_PODS]
         await _first_routed(call, finding, controllers, namespace, service, port)
 
 

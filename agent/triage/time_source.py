@@ -43,7 +43,7 @@ from typing import Any
 
 from agent.triage import clock
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.time_source"
@@ -180,8 +180,7 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
                 kept["objects"][str(ref)] = got[0]
                 kept["evidence"].append(got[1])
     pods = await call("k8s_list", {"kind": "Pod"}, "survey-time-source-pods")
-    rows = [r for r in (pods.data.get("rows") or []) if isinstance(r, dict)] \
-        if pods is not None and pods.ok and isinstance(pods.data, dict) else []
+    rows = rows_of(pods)
     daemons = {(d.namespace, d.name) for change, _ in found_writes for d in _daemons(change)}
     picked = [r for r in rows if (str(r.get("namespace") or ""), workload_of_pod(str(r.get("name") or ""))) in daemons]
     for row in picked[:MAX_DAEMON_PODS]:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml, rows_of
+from agent.triage.kube_reads import get_yaml, has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "config.warmup_off"
@@ -115,7 +115,8 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         workload, since = restarted
         listed = await call("k8s_list", {"kind": "Pod", "namespace": workload.namespace},
                             f"survey-warmup-pods-{workload.name}")
-        pods = [str(r.get("name")) for r in rows_of(listed) if workload_of_pod(str(r.get("name"))) == workload.name]
+        pods = [str(r.get("name")) for r in rows_of(listed)
+                if workload_of_pod(str(r.get("name"))) == workload.name and has_run(r)]
         for pod in pods[:1]:
             got_log = await call("k8s_logs", {"name": pod, "namespace": workload.namespace, "tail": LOG_TAIL},
                                  f"survey-warmup-logs-{pod}")
