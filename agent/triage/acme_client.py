@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, said_by
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, minutes_text, parse_time, said_by
 from agent.triage.limit_hit import all_logs
 from agent.triage.subject import workload_of_pod
 
@@ -90,7 +90,7 @@ def refusal(text: str) -> tuple[str, str] | None:
 def _refusals(log: LogEvidence) -> tuple[str, datetime | None]:
     """The log's first refusal as printed and when it was first seen (None when the log does not say)."""
     for e in log.entries():
-        text = " ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
+        text = error_words(e)
         if refusal(text):
             return said_by(e) or text, parse_time(e.get("first_seen"))
     line = next((ln for ln in log.last_lines if refusal(ln)), "")

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.engine_upgrade import version_move
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, minutes_text, parse_time
 from agent.triage.limit_hit import all_logs
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -106,7 +106,7 @@ def refusals(facts: Facts) -> list[Refusal]:
     """Each (family, pod) whose logs refuse an auth method, earliest time kept."""
     out: dict[tuple[str, str], Refusal] = {}
     for log in all_logs(facts):
-        texts = [(" ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template")),
+        texts = [(error_words(e),
                   parse_time(e.get("first_seen"))) for e in log.entries()]
         for text, when in [*texts, *((line, None) for line in log.last_lines)]:
             for family in FAMILIES:

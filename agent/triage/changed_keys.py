@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.triage import value_diff
-from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, parse_time
 
 CHECK = "change.key_named"
 WEIGHT = 0.9
@@ -122,7 +122,7 @@ def _named_keys(log: LogEvidence) -> list[tuple[str, str]]:
     with the setting's name before it fails."""
     out = []
     for error in [log.top or {}, *log.more, *log.warnings]:
-        text = " ".join(str(error.get(k) or "") for k in ("exception", "message", "example", "template"))
+        text = error_words(error)
         said = str(error.get("message") or error.get("example") or error.get("template") or "")
         words = _KEYLIKE.findall(text) + [g for m in _ONE_WORD.finditer(text) for g in m.groups() if g]
         for word in dict.fromkeys(words):

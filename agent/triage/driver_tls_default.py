@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, minutes_text, parse_time
 from agent.triage.limit_hit import all_logs
 from agent.triage.subject import Subject, workload_of_pod
 from agent.triage.tls_words import EXPIRY, NAME_MISMATCH, NO_TRUSTED_ROOT
@@ -69,7 +69,7 @@ class Flipped:
 def _failures(facts: Facts) -> dict[tuple[str, str], tuple[LogEvidence, str, datetime | None]]:
     out: dict[tuple[str, str], tuple[LogEvidence, str, datetime | None]] = {}
     for log in all_logs(facts):
-        texts = [(" ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template")),
+        texts = [(error_words(e),
                   parse_time(e.get("first_seen"))) for e in log.entries()]
         whole = " ".join([*(t for t, _ in texts), *log.last_lines])
         if not DATABASE.search(whole):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, minutes_text, parse_time
 from agent.triage.limit_hit import all_logs
 from agent.triage.limit_table import LIMITS, Limit
 from agent.triage.subject import Subject, workload_of_pod
@@ -91,7 +91,7 @@ def limit_errors(facts: Facts) -> list[LimitError]:
     out: dict[tuple[str, str], LimitError] = {}
     for log in all_logs(facts):
         for entry in log.entries():
-            text = " ".join(str(entry.get(k) or "") for k in ("exception", "message", "example", "template"))
+            text = error_words(entry)
             _keep(out, log, text, parse_time(entry.get("first_seen")))
         for line in log.last_lines:
             _keep(out, log, line, None)

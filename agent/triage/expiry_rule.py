@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
 
@@ -157,7 +157,7 @@ def _log_signs(log: LogEvidence) -> list[Gone]:
     out: list[Gone] = []
     entries = [log.top or {}, *log.more, *log.warnings]
     for e in entries:
-        text = " ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
+        text = error_words(e)
         if GONE.search(text):
             said = " ".join(str(e.get("example") or e.get("message") or text).split())[:200]
             out.append(Gone(f"{log.namespace}/{log.pod}", said, parse_time(e.get("first_seen")),

@@ -82,6 +82,12 @@ def all_said(entry: dict[str, Any]) -> str:
         or said_by(entry)
 
 
+def error_words(entry: dict[str, Any]) -> str:
+    """Every word a log entry keeps of an error (its exception, message, example line and template) in one text:
+    what a check searches when the words it needs may sit in any of them."""
+    return " ".join(str(entry.get(k) or "") for k in ("exception", "message", "example", "template"))
+
+
 def shortest_saying(log: LogEvidence, pattern: re.Pattern[str]) -> tuple[str, datetime | None]:
     """The shortest of a pod's log entries whose words match `pattern` (the clearest line to quote), and when such
     entries were first seen; ("", None) when none does."""

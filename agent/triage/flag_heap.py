@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import workload_of_pod
 
@@ -108,7 +108,7 @@ def writes(facts: Facts) -> list[tuple[Ref, str, str, datetime, str]]:
 def _heap_logs(facts: Facts) -> list[LogEvidence]:
     out = []
     for log in facts.logs:
-        texts = [" ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
+        texts = [error_words(e)
                  for e in [log.top or {}, *log.more]] + list(log.last_lines)
         if any(HEAP_GONE.search(t) for t in texts):
             out.append(log)

@@ -37,6 +37,7 @@ from agent.triage.facts import (
     Facts,
     LogEvidence,
     Ref,
+    error_words,
     log_evidence,
     minutes_text,
     parse_time,
@@ -140,7 +141,7 @@ def logs_saying(facts: Facts, pattern: re.Pattern[str]) -> list[tuple[LogEvidenc
         first: datetime | None = None
         said = ""
         for entry in log.entries():
-            text = " ".join(str(entry.get(k) or "") for k in ("exception", "message", "example", "template"))
+            text = error_words(entry)
             if pattern.search(text):
                 when = parse_time(entry.get("first_seen"))
                 said = said or text
@@ -155,7 +156,7 @@ def _entries(log: LogEvidence) -> list[tuple[str, str, datetime | None]]:
     """(every word of an error, the error as printed, when first seen) of one pod's log facts and last lines."""
     out: list[tuple[str, str, datetime | None]] = []
     for e in log.entries():
-        text = " ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
+        text = error_words(e)
         out.append((text, said_by(e), parse_time(e.get("first_seen"))))
     out += [(line, line, _line_time(line)) for line in log.last_lines]
     return out

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, error_words, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.prom_reads import oom_events
 from agent.triage.subject import workload_of_pod
@@ -316,7 +316,7 @@ def _kills(facts: Facts, c: Carried) -> tuple[str, str, list[str]] | None:
             continue
         said, after, first = "", "", None
         for e in [log.top or {}, *log.more, *log.warnings]:
-            text = " ".join(str(e.get(k) or "") for k in ("exception", "message", "example", "template"))
+            text = error_words(e)
             when = parse_time(e.get("first_seen"))
             if _OUT_OF_MEMORY.search(text) and not said:
                 said, first = str(e.get("example") or e.get("message") or e.get("template") or ""), when
