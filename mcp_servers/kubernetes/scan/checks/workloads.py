@@ -127,13 +127,13 @@ def _failed_create(snap: Snapshot) -> list[ScanFinding]:
                 if start >= 0:
                     details["quota"] = text[start + 16:].split(",", 1)[0].strip()
             subject = ref(obj, kind)
-            said = _denial(text) if cause == "admission webhook denied" else clip(text, 140)
+            denied = cause == "admission webhook denied"
+            said = _denial(text) if denied else clip(text, 140)
+            whole = [clip(_DIGEST.sub(r"\1", text), 600)] if denied else []  # the policy's reason, uncut
             out.append(ScanFinding(
                 check="workload.failed_create", severity="critical", object=subject, owner=owner,
                 reason=last.reason, message=f"{owner}: {kind} {name} cannot create pods ({cause}): {said}",
-                details=details, evidence=[quote(e) for e in events[-2:]] + ([clip(_DIGEST.sub(r"\1", text), 600)]
-                                                                           if cause == "admission webhook denied"
-                                                                           else []), since=iso(first_seen(events)),
+                details=details, evidence=[*(quote(e) for e in events[-2:]), *whole], since=iso(first_seen(events)),
                 last_seen=iso(last_seen(events)), count=sum(e.count for e in events)))
     return out
 
