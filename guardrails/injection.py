@@ -71,6 +71,7 @@ from guardrails.injection_reshape import (
 )
 from guardrails.injection_test_cases import described_attacks
 from guardrails.injection_upside_down import upside_down_candidates
+from guardrails.regex_trie import first_char_alternation
 
 SCRIPT_SIGNALS = _AIMED_SCRIPT_SIGNALS | _CARRIER_SCRIPT_SIGNALS
 """Detectors with no ASCII anchor, run on a whole text that holds their scripts (see `_script_windows`)."""
@@ -1817,18 +1818,8 @@ _MENTION_TOPIC = (
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 
 
-def _literal_alternation(words: tuple[str, ...]) -> re.Pattern[str]:
-    """One regex finding any of `words` as a substring, grouped by first character (each alternative starts with
-    a literal the engine skips to): one pass over a 2,000-token log instead of one `in` per word (half the cost)."""
-    groups: dict[str, list[str]] = {}
-    for word in sorted(words, key=len, reverse=True):
-        groups.setdefault(word[0], []).append(word[1:])
-    return re.compile("|".join(
-        re.escape(first) + "(?:" + "|".join(re.escape(rest) for rest in rests) + ")" for first, rests in groups.items()
-    ))
-
-
-_MENTION_TOPIC_RE = _literal_alternation(_MENTION_TOPIC)
+_MENTION_TOPIC_RE = first_char_alternation(sorted(_MENTION_TOPIC, key=len, reverse=True))
+"""One pass over a 2,000-token log instead of one `in` per word (half the cost)."""
 _QUOTE_FORMS = (
     "'[^'\n]{3,120}'|\"[^\"\n]{3,120}\"|\u201c[^\u201d\n]{3,120}\u201d|\u00ab[^\u00bb\n]{3,120}\u00bb|"
     "\u201e[^\u201c\u201d\n]{3,120}[\u201c\u201d]|\u300c[^\u300d\n]{3,120}\u300d|`[^`\n]{3,120}`|"

@@ -43,6 +43,8 @@ from __future__ import annotations
 import bisect
 import re
 
+from guardrails.regex_trie import first_char_alternation
+
 WEIGHT = 0.6
 """A combined request: above the scanner's threshold (0.5) on its own."""
 KIND = "control_bypass"
@@ -313,16 +315,7 @@ _LATIN_ANCHOR_WORDS = (
 )
 
 
-def _first_char_alternation(words: tuple[str, ...]) -> re.Pattern[str]:
-    """One regex for `words` (each opening with a plain letter), grouped by that letter: every alternative
-    starts with a literal the engine can test at once, instead of trying sixty branches at each position."""
-    groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(word[0], []).append(word[1:])
-    return re.compile("|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items()))
-
-
-_LATIN_ANCHOR = _first_char_alternation(_LATIN_ANCHOR_WORDS)
+_LATIN_ANCHOR = first_char_alternation(_LATIN_ANCHOR_WORDS, fragments=True)
 """Words at least one core holds: the cores only run around them (`apply` for "... does not apply today")."""
 _CJK_ANCHOR = re.compile(
     r"省略|スキップ|飛ば|省い|無視|パス|形式|形だけ|直接|そのまま|すぐ|なしで|抜きで|跳过|跳過|绕过|繞過|忽略|免去|略过|略過|不走|不用|"

@@ -3,12 +3,14 @@
 Why: Python's `re` tries every branch of an alternation (`a|b|c|...`) at every text position; a scan
 for a hundred words costs a hundred comparisons per character. As a prefix tree the engine follows one
 branch per character, so the scan costs about one step per character whatever the number of words.
-Used by the redactor's hint index, its key-word scan and the tool-output command scan.
+Used by the redactor's hint index, its key-word scan and the tool-output command scan. For alternatives that are
+regular expressions themselves, `first_char_alternation` groups them by their first (literal) character instead.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 
@@ -34,3 +36,16 @@ def trie_pattern(words: set[str]) -> str:
 
 
 __all__ = ["trie_pattern"]
+
+
+def first_char_alternation(words: Iterable[str], *, fragments: bool = False) -> re.Pattern[str]:
+    """One regex for `words`, grouped by first character: every alternative starts with a literal the engine can
+    skip to, instead of trying each word at each position. With `fragments`, what follows each first character is
+    a regular expression of its own (`s[aá]lt`, `no\\s+hace`) and is kept as written; otherwise it is escaped.
+    Alternatives keep their order within a group (put longer words first where a shorter one is their prefix)."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(word[1:])
+    return re.compile("|".join(
+        re.escape(first) + "(?:" + "|".join(rests if fragments else (re.escape(rest) for rest in rests)) + ")"
+        for first, rests in groups.items()))
