@@ -245,6 +245,14 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                  earlier=(*through(48), "peercases"),
                  min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
                  host_questions=1),
+    HeldoutRound("heldout50", previous="heldout49",
+                 earlier=(*through(49), "peercases"),
+                 min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
+                 host_questions=1, written_with=("heldout51",)),
+    HeldoutRound("heldout51", previous="heldout49",
+                 earlier=(*through(49), "peercases"),
+                 min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
+                 host_questions=1, written_with=("heldout50",)),
 )
 """Rounds 2 onwards in the order they were written."""
 
