@@ -69,6 +69,7 @@ from guardrails.injection_reshape import (
     scrambled_candidates,
     split_word_candidates,
 )
+from guardrails.injection_status_reports import status_report_lines
 from guardrails.injection_test_cases import described_attacks
 from guardrails.injection_upside_down import upside_down_candidates
 from guardrails.regex_trie import first_char_alternation
@@ -2406,6 +2407,15 @@ def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
                   + _record_fields(text))
         read = _blank(text, unread) if unread else text
         verdict = classify(read)
+        if verdict.hostile:
+            # A pipeline's or controller's line reporting that a control did not run ("stage approval-gate
+            # SKIPPED") addresses no one (guardrails/injection_status_reports.py); one that also turns to the
+            # reader, or stands near a line that does, is read as usual. Looked for only once the classifier
+            # calls something hostile, so ordinary text pays nothing.
+            reports = status_report_lines(text, [(h.start, h.end) for h in hits if h.weight >= STRONG])
+            if reports:
+                read = _blank(read, reports)
+                verdict = classify(read)
         for _ in range(_PROHIBITION_ROUNDS):
             # A warning to the reader not to remove a control ("never bypass the approval gate; escalate
             # to the IC") is not read as the removal (injection_prohibitions.py). Looked for only in the
