@@ -219,6 +219,20 @@ def seller_payouts_failing_page() -> Incident:
                                                "remoteRef": {"key": "staging/psp/payouts", "property": "api_key"}}]}},
              {"provisionedNamespaces": ["payouts", "refunds"], "conditions": [{"type": "Ready", "status": "True"}]},
              "kubectl-edit", chg, {"f:spec": {"f:externalSecretSpec": {"f:data": {}}}}, scope="Cluster")
+    crd(inc, "ExternalSecret", "external-secrets.io", "externalsecrets", version="v1beta1")
+    inc.add({"apiVersion": "external-secrets.io/v1beta1", "kind": "ExternalSecret",
+             "metadata": {"name": "psp-credentials", "namespace": "payouts", "generation": 3,
+                          "ownerReferences": [{"apiVersion": "external-secrets.io/v1beta1",
+                                               "kind": "ClusterExternalSecret", "name": "psp-credentials",
+                                               "uid": o.uid("clusterexternalsecret", "", "psp-credentials"),
+                                               "controller": True}]},
+             "spec": {"secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault-backend"},
+                      "refreshInterval": "5m", "target": {"name": "psp-credentials"},
+                      "data": [{"secretKey": "PSP_API_KEY",
+                                "remoteRef": {"key": "staging/psp/payouts", "property": "api_key"}}]},
+             "status": {"refreshTime": ts(synced), "syncedResourceVersion": "3-9c1d0e",
+                        "conditions": [{"type": "Ready", "status": "True", "reason": "SecretSynced",
+                                        "message": "Secret was synced", "lastTransitionTime": ts(synced)}]}})
     plant(inc, "payouts", "psp-credentials", "token", "payouts", "PSP_API_KEY", "sk_test_{}")
     changed(inc.find("Secret", "payouts", "psp-credentials"),
             ("external-secrets", "Update", synced, {"f:data": {"f:PSP_API_KEY": {}}}))
@@ -314,6 +328,13 @@ def accounts_service_crashloop() -> Incident:
                         P(state="crashloop", log=within(crash), created=born + timedelta(seconds=40),
                           run_s=lambda n: 9.0)]},
                    replicas=4)
+    inc.add({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+             "metadata": {"name": "accounts-service", "namespace": "accounts"},
+             "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "accounts-service"},
+                      "minReplicas": 2, "maxReplicas": 6,
+                      "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                          "type": "Utilization", "averageUtilization": 70}}}]},
+             "status": {"currentReplicas": 4, "desiredReplicas": 4, "lastScaleTime": ts(born)}})
     herring(inc, "accounts", "accounts-notifier", f"{REGISTRY}/accounts/accounts-notifier", "1.4.0", "1.4.2",
             AT3 - timedelta(minutes=50))
     plant(inc, "accounts", "accounts-db", "password", "accounts", "SPRING_DATASOURCE_PASSWORD")
@@ -699,13 +720,23 @@ def search_api_timeouts_page() -> Incident:
     ran = AT9 - timedelta(minutes=3)
     job = "consul-kv-import-29419300"
     inc.add({"apiVersion": "batch/v1", "kind": "Job",
-             "metadata": {"name": job, "namespace": "consul", "labels": {"app": "consul-kv-import"}},
+             "metadata": {"name": job, "namespace": "consul", "labels": {"app": "consul-kv-import"},
+                          "annotations": {"cronjob.kubernetes.io/instantiate": "manual"}},
              "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{
                  "name": "import", "image": "hashicorp/consul:1.19.2",
                  "command": ["sh", "-c", "consul kv import @/kv/$(KV_ENV)/export.json"],
                  "env": [{"name": "KV_ENV", "value": "staging"},
                          {"name": "CONSUL_HTTP_ADDR", "value": "consul-server.consul:8500"}]}]}}},
              "status": {"startTime": ts(ran), "completionTime": ts(ran + timedelta(seconds=6)), "succeeded": 1}})
+    inc.add(changed({"apiVersion": "batch/v1", "kind": "CronJob",
+                     "metadata": {"name": "consul-kv-import", "namespace": "consul", "generation": 2},
+                     "spec": {"schedule": "30 2 * * *", "suspend": True, "jobTemplate": {"spec": {"template": {
+                         "spec": {"restartPolicy": "Never", "containers": [{
+                             "name": "import", "image": "hashicorp/consul:1.19.2",
+                             "command": ["sh", "-c", "consul kv import @/kv/$(KV_ENV)/export.json"],
+                             "env": [{"name": "KV_ENV", "value": "prod"}]}]}}}}},
+                     "status": {"lastScheduleTime": ts(inc.born + timedelta(days=30))}},
+                    ("helm", "Update", inc.born + timedelta(days=6), {"f:spec": {}})))
     pod = f"{job}-x7m2q"
     imported = "".join(f"Imported: config/search-api/{k}\n" for k in
                        ["upstream_timeout_ms", "max_results", "cache_ttl_s", "opensearch_index"])
@@ -784,6 +815,7 @@ def node_errors_question_host() -> Incident:
     def env(key: str) -> list[dict[str, Any]]:
         return [{"name": "UPSTREAM_URL", "value": "https://unleash.example.com/api"},
                 {"name": "TOKENS", "valueFrom": {"secretKeyRef": {"name": "unleash-edge-tokens", "key": key}}}]
+    count = len(inc.node_names())
     ds = inc.add({"apiVersion": "apps/v1", "kind": "DaemonSet",
                   "metadata": {"name": "unleash-edge", "namespace": "flags", "generation": 2,
                                "annotations": {"deprecated.daemonset.template.generation": "2"}},
@@ -793,8 +825,8 @@ def node_errors_question_host() -> Incident:
                                                                      "env": env("dev"),
                                                                      "ports": [{"containerPort": 3063,
                                                                                 "hostPort": 3063}]}]}}},
-                  "status": {"desiredNumberScheduled": 3, "currentNumberScheduled": 3, "numberReady": 3,
-                             "updatedNumberScheduled": 1, "numberAvailable": 3, "observedGeneration": 2}})
+                  "status": {"desiredNumberScheduled": count, "currentNumberScheduled": count, "numberReady": count,
+                             "updatedNumberScheduled": 1, "numberAvailable": count, "observedGeneration": 2}})
     changed(ds, ("helm", "Update", inc.born + timedelta(days=7), {"f:spec": {}}),
             ("helm", "Update", chg, {"f:spec": {"f:template": {"f:spec": {"f:containers": {}}}}}))
     revs = [revision(inc, "DaemonSet", "flags", "unleash-edge", n + 1, when,
