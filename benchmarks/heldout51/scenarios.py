@@ -523,16 +523,30 @@ def stock_sync_crashloop() -> Incident:
                     (0.06, lambda t: f'{t.strftime("%Y/%m/%d %H:%M:%S")} invalid INVENTORY_URL: parse '
                                      '"http://${INVENTORY_HOST}:8080/v1/stock": invalid character "{" in host name')])
     wl = inc.statefulset("inventory", "stock-sync", [c("stock-sync", img, env=env_new)],
-                         [P(state="crashloop", log=within(crash), created=chg + timedelta(seconds=30),
-                            run_s=lambda n: 0.2),
-                          P(log=None, created=inc.born + timedelta(days=8))], chg)
+                         [P(created=inc.born + timedelta(days=8)),
+                          P(state="crashloop", log=within(crash), created=chg + timedelta(seconds=30),
+                            run_s=lambda n: 0.2)], chg)
     changed(wl.obj, ("helm", "Update", inc.born + timedelta(days=8), {"f:spec": {}}),
             ("helm", "Update", chg, {"f:spec": {"f:template": {"f:spec": {"f:containers": {}}}}}))
     wl.obj["metadata"]["generation"] = 7
-    for i, (when, env) in enumerate([(inc.born + timedelta(days=8), env_old), (chg, env_new)]):
-        revision(inc, "StatefulSet", "inventory", "stock-sync", i + 1, when,
-                 {"spec": {"containers": [{"name": "stock-sync", "image": img if i else
-                                           f"{REGISTRY}/inventory/stock-sync:2.5.3", "env": env}]}})
+    names = [revision(inc, "StatefulSet", "inventory", "stock-sync", i + 1, when,
+                      {"spec": {"containers": [{"name": "stock-sync", "image": img if i else
+                                                f"{REGISTRY}/inventory/stock-sync:2.5.3", "env": env}]}})
+             for i, (when, env) in enumerate([(inc.born + timedelta(days=8), env_old), (chg, env_new)])]
+    wl.obj["status"].update({"currentRevision": names[0], "updateRevision": names[1], "currentReplicas": 1,
+                             "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                             "observedGeneration": 7})
+    old_box = {"name": "stock-sync", "image": f"{REGISTRY}/inventory/stock-sync:2.5.3", "env": env_old}
+
+    def as_old(pod: dict[str, Any]) -> None:
+        pod["metadata"]["labels"]["controller-revision-hash"] = names[0]
+        pod["spec"]["containers"][0].update(old_box)
+        pod["status"]["containerStatuses"][0]["image"] = old_box["image"]
+
+    def as_new(pod: dict[str, Any]) -> None:
+        pod["metadata"]["labels"]["controller-revision-hash"] = names[1]
+    inc.cluster.patch("inventory", "stock-sync-0", as_old)
+    inc.cluster.patch("inventory", "stock-sync-1", as_new)
     herring(inc, "inventory", "inventory-api", f"{REGISTRY}/inventory/inventory-api", "4.0.1", "4.0.2",
             AT6 - timedelta(minutes=30))
     plant(inc, "inventory", "stock-sync-token", "jwt", "stock-sync", "INVENTORY_TOKEN")
@@ -565,7 +579,7 @@ def ledger_import_errors_alert() -> Incident:
     JVM flag change, breaking a downstream parser that expects a dot separator.
     """
     inc = start(ledger_import_errors_alert, "Ledger import failing", AT7, 5107, ("treasury", "ledger"))
-    chg = AT7 - timedelta(hours=2, minutes=10)
+    chg = AT7 - timedelta(minutes=40)
     img = f"{REGISTRY}/treasury/fx-rates-publisher:1.12.0"
     tpl_env = [{"name": "JAVA_TOOL_OPTIONS",
                 "value": "-XX:MaxRAMPercentage=75 -Duser.language=de -Duser.country=DE -Duser.timezone=Europe/Berlin"},
