@@ -380,7 +380,9 @@ def order_events_alerts_grouped() -> Incident:
     inc.configmap("messaging", "events-bus-config",
                   {"nats.conf": "port: 4222\nhttp_port: 8222\nserver_name: $SERVER_NAME\n"
                                 "cluster {\n  name: events-bus\n  port: 6222\n}\nlame_duck_duration: 30s\n"},
-                  at=chg + timedelta(minutes=1))
+                  at=inc.born + timedelta(days=6))
+    changed(inc.find("ConfigMap", "messaging", "events-bus-config"),
+            ("helm-controller", "Update", chg + timedelta(minutes=1), {"f:data": {"f:nats.conf": {}}}))
     nats_img = "nats:2.10.22-alpine"
 
     def natslog(pod: str, s: datetime, e: datetime) -> Lines:
@@ -937,7 +939,7 @@ def tenant_api_errors_page() -> Incident:
         tenant = "globex-bank" if i % 2 else "initech"
         return (f"{stamp} fail: Tenancy.TenantDbContextFactory[0] Cannot open connection for tenant {tenant}\n"
                 "Npgsql.NpgsqlException (0x80004005): Failed to connect to pg-shard-5.tenancy.svc.cluster.local\n"
-                " ---> System.Net.Sockets.SocketException (00000001, 11): Resource temporarily unavailable\n"
+                " ---> System.Net.Sockets.SocketException (00000001, 0xFFFDFFFE): Name or service not known\n"
                 "   at Npgsql.Internal.NpgsqlConnector.Connect(NpgsqlTimeout timeout)")
     inc.deployment("tenancy", "tenant-api",
                    [Rev(1, inc.born + timedelta(days=12), "helm upgrade",
