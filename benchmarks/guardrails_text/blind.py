@@ -1,4 +1,4 @@
-"""Measure redaction and the injection scanner on one blind round's corpora (rounds 6 to 16 so far).
+"""Measure redaction and the injection scanner on one blind round's corpora (rounds 6 to 17 so far).
 
 Why a separate script: each blind round is measured once at first contact, before anyone changes a
 rule, and again after the class fixes it prompted; both figures go into one results file so the
@@ -36,7 +36,7 @@ from guardrails.injection import scan  # noqa: E402
 from guardrails.redaction import redact_text  # noqa: E402
 
 CORPUS = ROOT / "tests" / "guardrails_text" / "corpus"
-ROUNDS = (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+ROUNDS = (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
 """The blind rounds written so far; a new round adds its three corpus files and its number here."""
 
 
