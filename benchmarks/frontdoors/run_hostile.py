@@ -68,6 +68,7 @@ RESULTS6 = ROOT / "benchmarks" / "results" / "frontdoors_hostile6.json"
 RESULTS7 = ROOT / "benchmarks" / "results" / "frontdoors_hostile7.json"
 RESULTS8 = ROOT / "benchmarks" / "results" / "frontdoors_hostile8.json"
 RESULTS9 = ROOT / "benchmarks" / "results" / "frontdoors_hostile9.json"
+RESULTS10 = ROOT / "benchmarks" / "results" / "frontdoors_hostile10.json"
 HOST = "127.0.0.1"
 
 
@@ -333,15 +334,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="first_contact")
     parser.add_argument("--only", default="", help="run only cases whose name starts with this")
-    parser.add_argument("--catalogue", type=int, choices=(1, 2, 3, 4, 5, 6, 7, 8, 9), default=1,
+    parser.add_argument("--catalogue", type=int, choices=(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), default=1,
                         help="1: hostile_requests.py; 2: the second blind round, hostile_requests2.py; "
                              "3: the third, hostile_requests3.py; 4: the fourth, hostile_requests4.py; "
                              "5: the fifth, hostile_requests5.py; 6: the sixth, hostile_requests6.py; "
                              "7: the seventh, hostile_requests7.py; 8: the eighth, hostile_requests8.py; "
-                             "9: the ninth, hostile_requests9.py")
+                             "9: the ninth, hostile_requests9.py; 10: the tenth, hostile_requests10.py")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
-    if args.catalogue == 9:
+    if args.catalogue == 10:
+        from benchmarks.frontdoors.hostile_requests10 import CASES
+    elif args.catalogue == 9:
         from benchmarks.frontdoors.hostile_requests9 import CASES
     elif args.catalogue == 8:
         from benchmarks.frontdoors.hostile_requests8 import CASES
@@ -375,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{failure['detail'][:120]!r}")
     if not args.no_write and not args.only:
         path = {1: RESULTS, 2: RESULTS2, 3: RESULTS3, 4: RESULTS4, 5: RESULTS5, 6: RESULTS6,
-                7: RESULTS7, 8: RESULTS8, 9: RESULTS9}[args.catalogue]
+                7: RESULTS7, 8: RESULTS8, 9: RESULTS9, 10: RESULTS10}[args.catalogue]
         existing = json.loads(path.read_text()) if path.exists() else {}
         existing[args.label] = report
         path.write_text(json.dumps(existing, indent=1) + "\n")
