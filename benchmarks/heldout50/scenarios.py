@@ -180,32 +180,6 @@ def envoy_app(t: datetime, level: str, source: str, msg: str) -> str:
 # ---- 1: a VCL change stops stripping cookies: the catalog origin takes every request ------------
 AT1 = datetime(2026, 12, 5, 11, 20, tzinfo=UTC)
 
-OLD_VCL = """vcl 4.1;
-import std;
-
-backend catalog {
-    .host = "catalog-api.catalog.svc.cluster.local";
-    .port = "80";
-    .first_byte_timeout = 10s;
-}
-
-sub vcl_recv {
-    if (req.url ~ "^/healthz") { return (synth(200, "OK")); }
-    if (req.url ~ "^/api/catalog/") {
-        unset req.http.Cookie;
-        return (hash);
-    }
-}
-
-sub vcl_backend_response {
-    if (bereq.url ~ "^/api/catalog/") {
-        unset beresp.http.Set-Cookie;
-        set beresp.ttl = 300s;
-        set beresp.grace = 1h;
-    }
-}
-"""
-
 NEW_VCL = """vcl 4.1;
 import std;
 
@@ -240,9 +214,7 @@ def catalog_origin_saturated_page() -> Incident:
     chg = AT1 - timedelta(minutes=26)
     edited_cm(inc, "edge", "varnish-vcl", {"default.vcl": NEW_VCL}, "kubectl-edit", "Update", chg)
     inc.find("ConfigMap", "edge", "varnish-vcl")["metadata"]["annotations"] = {
-        "kubectl.kubernetes.io/last-applied-configuration": json.dumps(
-            {"apiVersion": "v1", "kind": "ConfigMap", "data": {"default.vcl": OLD_VCL},
-             "metadata": {"name": "varnish-vcl", "namespace": "edge"}}, separators=(",", ":"))}
+        "meta.helm.sh/release-name": "edge-cache", "meta.helm.sh/release-namespace": "edge"}
     paths = ["/api/catalog/products/81422", "/api/catalog/categories/shoes?page=2", "/api/catalog/products/1180",
              "/api/catalog/search?q=rain+jacket", "/api/catalog/products/66310/related"]
 

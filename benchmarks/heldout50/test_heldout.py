@@ -133,7 +133,7 @@ def test_builtin_culprits_and_their_effects(built: Built) -> None:
     root = _bundle(built, "catalog-origin-saturated-page")
     vcl = _one(root, "ConfigMap", "varnish-vcl")
     assert "unset req.http.Cookie" not in vcl["data"]["default.vcl"] and _last_change(vcl) < _incident(root)
-    assert "unset req.http.Cookie" in vcl["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+    assert "/api/catalog/" not in vcl["data"]["default.vcl"].split("sub vcl_backend_response")[0]
     assert " pass " in _logs(root, "edge", "varnish-cache-")
     assert "server reached pm.max_children" in _logs(root, "catalog", "catalog-api-")
 
