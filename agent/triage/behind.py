@@ -350,6 +350,7 @@ from agent.triage import (
     lag_writer,
     lb_draining,
     length_required,
+    locale_format,
     log_timezone,
     mesh_inbound,
     nat_ports,
@@ -545,7 +546,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             first_page,
                             agent_export,
                             syscall_profile,
-                            mesh_inbound)
+                            mesh_inbound,
+                            locale_format)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
