@@ -60,6 +60,9 @@ from guardrails.injection_control_bypass import WEIGHT as BYPASS_WEIGHT
 from guardrails.injection_control_bypass import control_bypass_spans
 from guardrails.injection_features import Passage
 from guardrails.injection_joined import camel_case_candidates, emoji_letter_candidates
+from guardrails.injection_languages import DETECTORS as _LANGUAGE_DETECTORS
+from guardrails.injection_languages import SCRIPT_LETTERS as _LANGUAGE_LETTERS
+from guardrails.injection_languages import SCRIPT_SIGNALS as _LANGUAGE_SIGNALS
 from guardrails.injection_model import ClassifierVerdict, classify
 from guardrails.injection_planted import DETECTORS as _PLANTED_DETECTORS
 from guardrails.injection_prohibitions import prohibition_spans
@@ -70,6 +73,7 @@ from guardrails.injection_reshape import (
     split_word_candidates,
 )
 from guardrails.injection_status_reports import status_report_lines
+from guardrails.injection_template_docs import listed_token_spans
 from guardrails.injection_test_cases import described_attacks
 from guardrails.injection_upside_down import upside_down_candidates
 from guardrails.regex_trie import first_char_alternation
@@ -1183,6 +1187,11 @@ _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
     for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS, *_PLANTED_DETECTORS, *_CARRIER_DETECTORS)
 )
+# An order to the machine reader in the languages injection_languages.py reads (its words folded the same way).
+_DETECTORS += tuple(
+    _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
+    for c in _LANGUAGE_DETECTORS
+)
 _SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\u0400-\u04ff]")
 """Hangul, Arabic, Devanagari, kana, CJK ideographs and Cyrillic (the letters the view does not fold to Latin
 look-alikes): a text holding them is read whole by the SCRIPT_SIGNALS detectors."""
@@ -1192,6 +1201,9 @@ def _script_windows(lowered: str, windows: dict[str, list[tuple[int, int]]]) -> 
     """Open the whole text to the script-gated detectors when it holds one of their scripts."""
     if not lowered.isascii() and _SCRIPT_LETTERS.search(lowered):
         for signal in SCRIPT_SIGNALS:
+            windows[signal] = [(0, len(lowered))]
+    if not lowered.isascii() and _LANGUAGE_LETTERS.search(lowered):
+        for signal in _LANGUAGE_SIGNALS:
             windows[signal] = [(0, len(lowered))]
 
 
@@ -1990,6 +2002,7 @@ def _mention_spans(text: str, lowered: str) -> list[tuple[int, int]]:
     rules about instructions found in untrusted text (see `_DEFENSIVE`), and questions about what a
     model did (see `_QUESTION_ABOUT_READER`)."""
     spans: list[tuple[int, int]] = _question_spans(text) + _named_token_spans(text)
+    spans += listed_token_spans(text)  # a chat template's tokens listed, no turn said (injection_template_docs.py)
     if "instruction" in lowered or "command" in lowered or "directive" in lowered or "prompt" in lowered:
         spans.extend(m.span() for m in _DEFENSIVE.finditer(text))
     if "if " in lowered and any(w in lowered for w in _DEFENSIVE_IF_WORDS):
