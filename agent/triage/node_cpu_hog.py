@@ -224,6 +224,24 @@ def finding(h: Hog, at: datetime) -> dict[str, Any]:
             "details": {"node": h.node, "pod": h.pod.name, "qos": h.qos, "cores_used": h.cores_used}}
 
 
+def routed_hot(facts: Facts) -> dict[str, Ref]:
+    """Pods that a confirmed routing change made hot, each with the object written: a Service switched to zone-local
+    routing (`topology_routing`) or a policy that hashes requests by a key (`hash_balance`), whose own per-pod load
+    shows that pod carrying several times its siblings' share.
+
+    A replica that takes the node's cores because the routing in front of it sends it most of its workload's
+    requests is not a hog of its own making: its siblings run the same code and idle. The routing write is the cause;
+    without a CPU limit the pod only passes the overload on to the node."""
+    from agent.triage import hash_balance, topology_routing  # read lazily: both only read what the survey stored
+
+    hot = {r.hot: r.service for r in topology_routing.found(facts) if r.hot}
+    hot.update({p.pod: p.policy for p in hash_balance.found(facts) if p.pod and p.pod not in hot})
+    return hot
+
+
 def suspects(facts: Facts) -> list[tuple[Ref, dict[str, Any], list[str], list[Ref]]]:
-    """The hog (pod or owner), explaining the node and the pods on it that fail."""
-    return [(h.culprit, finding(h, facts.at), h.evidence, [Ref("Node", "", h.node)]) for h in found(facts)]
+    """The hog (pod or owner), explaining the node and the pods on it that fail; a hog whose load a routing change
+    concentrated on it (`routed_hot`) is left to that change's own finding, which names the cause."""
+    routed = routed_hot(facts)
+    return [(h.culprit, finding(h, facts.at), h.evidence, [Ref("Node", "", h.node)]) for h in found(facts)
+            if h.pod.name not in routed]
