@@ -46,6 +46,10 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from guardrails.injection_acrostics import KIND as ACROSTIC_KIND
+from guardrails.injection_acrostics import SIGNAL as ACROSTIC_SIGNAL
+from guardrails.injection_acrostics import WEIGHT as ACROSTIC_WEIGHT
+from guardrails.injection_acrostics import acrostic_order_spans
 from guardrails.injection_agent_aimed import DETECTORS as _AIMED_DETECTORS
 from guardrails.injection_agent_aimed import SCRIPT_SIGNALS as _AIMED_SCRIPT_SIGNALS
 from guardrails.injection_braille import braille_candidates
@@ -72,6 +76,8 @@ from guardrails.injection_reshape import (
     scrambled_candidates,
     split_word_candidates,
 )
+from guardrails.injection_role_readers import DETECTORS as _ROLE_DETECTORS
+from guardrails.injection_slug_sentences import sentence_slug_candidates
 from guardrails.injection_status_reports import status_report_lines
 from guardrails.injection_template_docs import listed_token_spans
 from guardrails.injection_test_cases import described_attacks
@@ -1185,7 +1191,8 @@ _CONFUSABLE = str.maketrans(
 # Cyrillic and Greek stems ("игнорир*") match the view in which such letters became Latin look-alikes.
 _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
-    for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS, *_PLANTED_DETECTORS, *_CARRIER_DETECTORS)
+    for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS, *_PLANTED_DETECTORS, *_CARRIER_DETECTORS,
+              *_ROLE_DETECTORS)
 )
 # An order to the machine reader in the languages injection_languages.py reads (its words folded the same way).
 _DETECTORS += tuple(
@@ -1404,6 +1411,7 @@ def _decode_candidates(text: str) -> list[tuple[int, int, str, str]]:
         if len(collapsed) >= 8:
             out.append((m.start(), m.end(), "spaced", _respace(m.group())))
     out.extend(_slug_candidates(text))
+    out.extend(sentence_slug_candidates(text))  # dots, doubled separators, the reader inside the run
     out.extend(camel_case_candidates(text))
     out.extend(_leet_candidates(text))
     out.extend(_reversed_candidates(text))
@@ -2354,6 +2362,9 @@ def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
     # A request to skip a control of the response process, addressed to whoever reads the text or claimed as
     # pre-authorised (guardrails/injection_control_bypass.py combines its roles itself): no AI is named.
     hits += mapped([_Hit(s, e, BYPASS_SIGNAL, BYPASS_KIND, BYPASS_WEIGHT) for s, e in control_bypass_spans(lowered)])
+    # an order spelled by the initials of lines, the reading key named (guardrails/injection_acrostics.py)
+    hits += mapped([_Hit(s, e, ACROSTIC_SIGNAL, ACROSTIC_KIND, ACROSTIC_WEIGHT)
+                    for s, e in acrostic_order_spans(lowered)])
     if extended and any(h.signal == TRANSLATED_SIGNAL for h in hits):
         hits = _unquoted_translated(view, hits, orig)
     # In ASCII text the view has the same positions, and JSON-escaped quotes (backslash-quote) read as quotes.
