@@ -139,6 +139,7 @@ from agent.triage import (
     time_limit,
     tls_policy,
     topology_routing,
+    unexpanded,
     unheard_dependency,
     unverified,
     upstream_trust,
@@ -291,7 +292,7 @@ CHECK_WEIGHT: dict[str, float] = {
     snapshot_fork.CHECK: snapshot_fork.WEIGHT, planner_setting.CHECK: planner_setting.WEIGHT,
     quorum_budget.CHECK: quorum_budget.WEIGHT, serving_chain.CHECK: serving_chain.WEIGHT,
     field_stripped.CHECK: field_stripped.WEIGHT,
-    unverified.CHECK: unverified.WEIGHT,
+    unverified.CHECK: unverified.WEIGHT, unexpanded.CHECK: unexpanded.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
     vpa_evictions.CHECK: vpa_evictions.WEIGHT,
@@ -493,6 +494,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
                      [e for e in (facts.changes_id, m.log.evidence_id) if e])
     for ev in empty_value.found(facts):  # a rollout rendered a value empty (agent.triage.empty_value)
         _add_suspect(cases, ev.target, empty_value.finding(ev, facts), ev.log, ev.evidence)
+    for ux in unexpanded.found(facts):  # a placeholder delivered unexpanded (agent.triage.unexpanded)
+        _add_suspect(cases, ux.target, unexpanded.finding(ux, facts), ux.log, ux.evidence)
+        next(c for r, c in cases.items() if r.same_object(ux.target)).explains_refs += ux.explains
     for dk in configmap_keys.found(facts):  # a ConfigMap swap that lost keys (agent.triage.configmap_keys)
         _add_suspect(cases, dk.config, configmap_keys.finding(dk), dk.log, dk.evidence)
         next(c for r, c in cases.items() if r.same_object(dk.config)).explains_refs.append(dk.workload)

@@ -355,6 +355,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import empty_value  # a rollout rendered a flag/env value empty: the chart it came from
 
     await empty_value.read(facts, call)
+    from agent.triage import unexpanded  # a placeholder a failing log quotes: the ConfigMaps written
+
+    await unexpanded.read(facts, call)
     from agent.triage import configmap_keys  # a rollout onto a ConfigMap with fewer keys: both key sets
 
     await configmap_keys.read(facts, call, _keep_logs)
