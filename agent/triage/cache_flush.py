@@ -10,6 +10,10 @@ path) the surge repeats at each run. The write alone is no cause; this module co
 hit ratio: its level in the hour before the write, and its lowest value in the minutes after each run against
 the minutes just before it. Named when the ratio falls to `DROP` of its level right after the runs and not in
 the minutes before them. Reading only.
+
+A daily maintenance job edited in the evening first runs the next morning: its write is older than the survey's
+6 h timeline. When the timeline shows no flushing job, the CronJobs of the failing workloads' namespaces are read;
+one whose command flushes a cache has its write looked up in the shared 48 h timeline (`managed_writes.reach`).
 """
 
 from __future__ import annotations
@@ -20,17 +24,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from agent.triage import managed_writes
 from agent.triage.cron_overlap import period_minutes
-from agent.triage.facts import Facts, Ref, parse_time
-from agent.triage.kube_reads import get_yaml
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
+from agent.triage.kube_reads import get_yaml, list_names
 
 CHECK = "change.cache_flush"
 WEIGHT = 0.92
 """A write whose runs the cache's own hit ratio answers, run by run: stronger than the origin's symptom."""
-LEAD = timedelta(hours=12)
+LEAD = timedelta(hours=26)
+"""A daily job's first run after its write comes up to a day later, and the incident follows that run."""
 READS = "cache_flush"
 MAX_JOBS = 2
 MAX_RUNS = 4
+MAX_LISTED = 4
+"""CronJobs read per namespace when the timeline shows no flushing job."""
 DROP = 0.6
 """The hit ratio right after a run at most this share of its level before the write: the cache was emptied."""
 STEP = 0.8
@@ -143,11 +151,18 @@ class Flushed:
     proof: str
     minutes_before: int
     evidence: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
+    """The runs (HH:MM UTC) the ratio fell at."""
 
 
 def candidates(facts: Facts) -> list[tuple[dict[str, Any], Ref]]:
-    """Writes to a CronJob or Job in the `LEAD` before the incident (the newest per object)."""
-    return facts.recent_writes(("CronJob", "Job"), LEAD)
+    """Writes to a CronJob or Job in the `LEAD` before the incident (the first listed per object), from the survey's
+    timeline and then any longer history read: a daily job's write is often older than the timeline."""
+    out: list[tuple[dict[str, Any], Ref]] = []
+    for change, _, target in facts.writes_to(("CronJob", "Job"), within=LEAD, deletions=False):
+        if not any(t.same_object(target) for _, t in out):
+            out.append((change, target))
+    return out
 
 
 def _iso(t: datetime) -> str:
@@ -193,7 +208,8 @@ def found(facts: Facts) -> list[Flushed]:
             at = parse_time(change.get("at"))
             out.append(Flushed(job, change, Flush(**got["flush"]), str(got.get("schedule") or ""), ratio,
                                str(got.get("proof") or ""), int((facts.at - at).total_seconds() // 60) if at else 0,
-                               [e for e in [facts.changes_id or "", *got.get("evidence", [])] if e]))
+                               [e for e in [facts.changes_id or "", *got.get("evidence", [])] if e],
+                               [str(r)[11:16] for r in got.get("runs") or []]))
             break
     return out
 
@@ -205,11 +221,12 @@ def finding(f: Flushed) -> dict[str, Any]:
     period = period_minutes(f.schedule) if f.schedule else None
     often = (f"every {period} min (schedule {f.schedule})" if period and period < 1440 else
              f"on schedule {f.schedule}" if f.schedule else "once")
-    message = (f"{f.job} runs a {f.flush.what} {scope}{often}, written {f.minutes_before} min before the incident: "
-               f"each run empties {whole} of the {f.flush.tier} tier and {f.ratio}, so the misses go to the origin, "
-               "whose latency and errors rise in step with the runs. "
-               + ("Restore the job's old schedule and narrow its paths/keys (the origin is the victim)" if f.schedule
-                  else "Do not rerun it over the whole cache; warm the cache (the origin is the victim)"))
+    ran = f" (ran at {', '.join(f.runs)} UTC)" if f.runs else ""
+    message = (f"{f.job} runs a {f.flush.what} {scope}{often}{ran}, written {minutes_text(f.minutes_before)} before "
+               f"the incident: each run empties {whole} of the {f.flush.tier} tier and {f.ratio}, so a herd of "
+               "misses goes to the origin at once, whose latency and errors rise in step with the runs. "
+               + ("Restore the job's old command or schedule and narrow its paths/keys (the origin is the victim)"
+                  if f.schedule else "Do not rerun it over the whole cache; warm the cache (the origin is the victim)"))
     return {"check": CHECK, "severity": "critical", "object": f.change.get("object"), "reason": "CacheFlushed",
             "message": message, "evidence": [f.ratio[:200], f"{f.flush.what} {f.flush.scope}".strip()[:200]],
             "details": {"flush": f.flush.what, "tier": f.flush.tier, "scope": f.flush.scope,
@@ -239,13 +256,49 @@ async def _series(call: Call, query: str, at: datetime, step: str) -> tuple[dict
              if isinstance(s, dict) and isinstance(s.get("value"), (int, float))}, outcome.evidence_id)
 
 
+def _namespaces(facts: Facts) -> list[str]:
+    """The namespaces of the failing workloads (logs with an error, the incident's subjects): where a maintenance
+    job that flushes their cache usually lives."""
+    out = [log.namespace for log in facts.logs if log.top and log.namespace]
+    out += [str((data.get("subject") or {}).get("namespace") or "") for data, _ in facts.topologies]
+    return [n for n in dict.fromkeys(out) if n][:2]
+
+
+async def _untimed_flusher(facts: Facts, call: Call, known: set[str]) -> bool:
+    """Whether a CronJob of the failing workloads' namespaces that the timeline does not show written flushes a
+    cache: then its write is worth looking up in a longer timeline."""
+    for namespace in _namespaces(facts):
+        names = await list_names(call, "CronJob", namespace, f"survey-cache-flush-cronjobs-{namespace}")
+        for name in sorted(names[0] if names else set())[:MAX_LISTED]:
+            if str(Ref("CronJob", namespace, name)) in known:
+                continue
+            got = await get_yaml(call, "CronJob", name, namespace, f"survey-cache-flush-{name}")
+            if got is not None and flush_of(got[0]) is not None:
+                return True
+    return False
+
+
 async def read(facts: Facts, call: Call) -> None:
     """Reading only: each recent Job/CronJob; when its command flushes a cache, its runs since the write and the
-    cache's hit ratio in the hour before the write, and just after and just before each run."""
+    cache's hit ratio in the hour before the write, and just after and just before each run. When none of the
+    timeline's jobs flushes, a flushing CronJob of the failing namespaces sends the read to the 48 h timeline."""
     store = facts.reads.setdefault(READS, {})
+    done: set[str] = set()
+    await _read_jobs(facts, call, store, done)
+    if store or not await _untimed_flusher(facts, call, done):
+        return
+    await managed_writes.reach(facts, call, _iso(facts.at), "survey-shared-history")
+    await _read_jobs(facts, call, store, done)
+
+
+async def _read_jobs(facts: Facts, call: Call, store: dict[str, Any], done: set[str]) -> None:
+    """The candidates not read yet (`done` records each read): flush, schedule, runs and hit ratios."""
     for change, job in candidates(facts):
         if len(store) >= MAX_JOBS:
             break
+        if str(job) in done:
+            continue
+        done.add(str(job))
         got = await get_yaml(call, job.kind, job.name, job.namespace, f"survey-cache-flush-{job.name}")
         flush = flush_of(got[0]) if got else None
         written = parse_time(change.get("at"))
@@ -259,6 +312,7 @@ async def read(facts: Facts, call: Call) -> None:
             entry["evidence"].append(seen)
         if not runs:
             continue
+        entry["runs"] = [_iso(r) for r in runs]
         for name, query, tiers in RATIOS:
             if flush.tier not in tiers:
                 continue
