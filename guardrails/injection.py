@@ -65,8 +65,10 @@ from guardrails.injection_control_bypass import control_bypass_spans
 from guardrails.injection_features import Passage
 from guardrails.injection_joined import camel_case_candidates, emoji_letter_candidates
 from guardrails.injection_languages import DETECTORS as _LANGUAGE_DETECTORS
-from guardrails.injection_languages import SCRIPT_LETTERS as _LANGUAGE_LETTERS
-from guardrails.injection_languages import SCRIPT_SIGNALS as _LANGUAGE_SIGNALS
+from guardrails.injection_languages import KIND as LANGUAGE_KIND
+from guardrails.injection_languages import SIGNAL as LANGUAGE_SIGNAL
+from guardrails.injection_languages import WEIGHT as LANGUAGE_WEIGHT
+from guardrails.injection_languages import address_order_spans
 from guardrails.injection_model import ClassifierVerdict, classify
 from guardrails.injection_planted import DETECTORS as _PLANTED_DETECTORS
 from guardrails.injection_prohibitions import prohibition_spans
@@ -1208,9 +1210,6 @@ def _script_windows(lowered: str, windows: dict[str, list[tuple[int, int]]]) -> 
     """Open the whole text to the script-gated detectors when it holds one of their scripts."""
     if not lowered.isascii() and _SCRIPT_LETTERS.search(lowered):
         for signal in SCRIPT_SIGNALS:
-            windows[signal] = [(0, len(lowered))]
-    if not lowered.isascii() and _LANGUAGE_LETTERS.search(lowered):
-        for signal in _LANGUAGE_SIGNALS:
             windows[signal] = [(0, len(lowered))]
 
 
@@ -2362,6 +2361,9 @@ def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
     # A request to skip a control of the response process, addressed to whoever reads the text or claimed as
     # pre-authorised (guardrails/injection_control_bypass.py combines its roles itself): no AI is named.
     hits += mapped([_Hit(s, e, BYPASS_SIGNAL, BYPASS_KIND, BYPASS_WEIGHT) for s, e in control_bypass_spans(lowered)])
+    # the machine reader addressed, then ordered, in a text holding other scripts (guardrails/injection_languages.py)
+    hits += mapped([_Hit(s, e, LANGUAGE_SIGNAL, LANGUAGE_KIND, LANGUAGE_WEIGHT)
+                    for s, e in address_order_spans(lowered, _CONFUSABLE)])
     # an order spelled by the initials of lines, the reading key named (guardrails/injection_acrostics.py)
     hits += mapped([_Hit(s, e, ACROSTIC_SIGNAL, ACROSTIC_KIND, ACROSTIC_WEIGHT)
                     for s, e in acrostic_order_spans(lowered)])

@@ -20,9 +20,9 @@ injection of this kind has, each an open class filled per language:
 
 The pair, not either role, is the injection: a status page says "ผู้ช่วย AI" and a changelog says
 "usuń", but a line that names the machine reader and then orders it is an instruction to the reader.
-The texts holding one of these scripts are read whole (SCRIPT_SIGNALS, opened by `SCRIPT_LETTERS`);
-an ASCII text (Swahili, Indonesian, Finnish without its umlauts) is read around the ASCII addressee words
-that anchor the detector, so ordinary English logs do not run it.
+A text holding one of these scripts (`SCRIPT_LETTERS`) is tried where an address can open
+(`address_order_spans`); an ASCII text (Swahili, Indonesian, Finnish without its umlauts) is read around the
+ASCII addressee words that anchor the detector, so ordinary English logs do not run it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 
 from guardrails.injection_concepts import ConceptDetector
+from guardrails.regex_trie import trie_pattern
 
 _SP = r"[^\S\n]"
 """A space within the line (the address and its order stand on one line)."""
@@ -130,13 +131,67 @@ ADDRESS_ORDER = ADDRESS + r"[^\n]{0,200}?(?:" + _ORDER + r")"
 """The reader addressed, then ordered, on one line."""
 
 SIGNAL = "address_order_languages"
-SCRIPT_SIGNALS = frozenset({SIGNAL})
-"""Run on the whole text when it holds one of `SCRIPT_LETTERS` (see guardrails/injection.py)."""
+KIND = "instruction"
+WEIGHT = 0.6
+"""An address with its order is an instruction to the reader: above the threshold alone."""
 SCRIPT_LETTERS = re.compile(
     "[\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u0bff\u0e00-\u0e7f\u1e00-\u1eff]"
 )
 """Latin letters with diacritics (Polish, Czech, Turkish, Vietnamese, Finnish, Romanian), Greek, Cyrillic,
 Hebrew, Arabic script, Devanagari, Bengali, Gurmukhi, Gujarati, Oriya, Tamil and Thai."""
+
+_STARTS = (
+    # the first word of every way an address can open: the AI words of `_AI`, the "automated" words of
+    # `_AUTOMATED`, the nouns of `_ROLE` and the conditions of `_CONDITION` (prefixes are enough)
+    "ai", "a.i.", "llm", "ии", "ші", "yapay", "tekoäly", "tekoaly", "trí", "akili", "sztuczn", "umě", "штучн",
+    "искусствен", "τεχνητ", "ปัญญาประดิษฐ์", "এআই", "কৃত্রিম", "एआई", "कृत्रिम", "செயற்கை", "kecerdasan",
+    "mesterséges", "inteligen", "בינה", "هوش", "स्वचालित", "স্বয়ংক্রিয়", "தானியங்கி", "อัตโนมัติ", "αυτόματ",
+    "автомат", "automat", "zautomat", "otomati", "tự", "kiotomatiki", "אוטומטי", "خودکار",
+    "सहायक", "एजेंट", "असिस्टेंट", "बॉट", "समीक्षक", "मॉडल", "ऑपरेटर", "सहकारी", "সহকারী", "সহায়ক", "এজেন্ট", "বট",
+    "পর্যালোচক", "মডেল", "অ্যাসিস্ট্যান্ট", "உதவியாளர்", "முகவர்", "ஏஜென்ட்", "மதிப்பாய்வாளர்", "பாட்", "ผู้ช่วย",
+    "เอเจนต์", "บอท", "ผู้ตรวจสอบ", "ตัวแทน", "βοηθ", "πράκτορ", "μοντέλ", "ρομπότ", "асистент", "ассистент",
+    "агент", "бот", "помічник", "помощник", "рецензент", "оператор", "модел", "asysten", "agent", "bot",
+    "recenzent", "operat", "pomocn", "asist", "ajan", "yardımcı", "inceleyici", "trợ", "tác", "người", "msaidizi",
+    "wasaidizi", "wakala", "mhakiki", "avustaja", "arvioija", "peninjau", "asszisztens", "ügynök", "עוזר",
+    "סוכן", "בוט", "دستیار", "عامل",
+    "якщо", "если", "jeśli", "jeżeli", "pokud", "jestli", "eğer", "nếu", "ถ้า", "หาก", "αν", "যদি", "jos", "ikiwa",
+    "jika", "apabila", "dacă", "daca", "אם", "اگر", "यदि", "अगर",
+)
+_compiled: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+
+
+def _patterns(fold: dict[int, str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The start words as one prefix tree, and `ADDRESS_ORDER`, both folded like the text (`fold`)."""
+    global _compiled
+    if _compiled is None:
+        starts = re.compile(trie_pattern({word.translate(fold) for word in _STARTS}))
+        _compiled = (starts, re.compile(ADDRESS_ORDER.translate(fold)))
+    return _compiled
+
+
+def address_order_spans(lowered: str, fold: dict[int, str]) -> list[tuple[int, int]]:
+    """Where a lowercased, folded text holding one of `SCRIPT_LETTERS` addresses the machine reader and then
+    orders it (`ADDRESS_ORDER`).
+
+    Why not a detector searched over the text: the address has a hundred-odd alternatives in a dozen scripts,
+    and a search tries them all at every character (half a millisecond for a short line). One pass of a prefix
+    tree finds the few places where an address can open, and the pattern is tried there only. An ASCII text is
+    left to the detector (`DETECTORS`), which runs around its ASCII anchor words."""
+    if lowered.isascii() or SCRIPT_LETTERS.search(lowered) is None:
+        return []
+    starts, address_order = _patterns(fold)
+    spans: list[tuple[int, int]] = []
+    reached = 0
+    for start in starts.finditer(lowered):
+        at = start.start()
+        if at < reached:
+            continue
+        m = address_order.match(lowered, at)
+        if m is not None and m.end() > at:
+            spans.append(m.span())
+            reached = m.end()
+    return spans
+
 
 _HINTS = (
     # the ASCII words that name the machine reader in languages that can be written in ASCII alone
@@ -146,9 +201,9 @@ _HINTS = (
 )
 
 DETECTORS: tuple[ConceptDetector, ...] = (
-    ConceptDetector(SIGNAL, "instruction", 0.6, ADDRESS_ORDER, _HINTS),
+    ConceptDetector(SIGNAL, KIND, WEIGHT, ADDRESS_ORDER, _HINTS),
 )
-"""Compiled by guardrails/injection.py with its own detectors (see the module docstring)."""
+"""Compiled by guardrails/injection.py with its own detectors, for ASCII texts (see the module docstring)."""
 
 
-__all__ = ["ADDRESS", "ADDRESS_ORDER", "DETECTORS", "SCRIPT_LETTERS", "SCRIPT_SIGNALS", "SIGNAL"]
+__all__ = ["ADDRESS", "ADDRESS_ORDER", "DETECTORS", "KIND", "SCRIPT_LETTERS", "SIGNAL", "WEIGHT", "address_order_spans"]
