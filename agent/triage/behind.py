@@ -365,6 +365,7 @@ from agent.triage import (
     node_memory_growth,
     node_pileup,
     node_prerequisite,
+    node_revision,
     node_shared,
     ntp_blocked,
     owner_gone,
@@ -547,7 +548,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             agent_export,
                             syscall_profile,
                             mesh_inbound,
-                            locale_format)
+                            locale_format,
+                            node_revision)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
