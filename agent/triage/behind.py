@@ -262,6 +262,10 @@
   it, or the profile's status lists it) whose pods now fail at start saying a thread or system call was refused.
 - agent.triage.mesh_inbound: a mesh's inbound default or policy made strict (Linkerd default-inbound-policy,
   Istio STRICT/principals) and, in its scope, the server's own proxy denying callers without an identity.
+- agent.triage.config_server_empty: a config server changed (its rollout, its ConfigMap) whose own log since says it
+  serves a failing app nothing (`returning 0 property sources`, `config data not exist`, `no keys under prefix`).
+- agent.triage.source_environment: a secret/config source selector (a delivery object's remote path, an import Job's
+  environment variable) written to name a non-production environment before its readers began failing.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -294,6 +298,7 @@ from agent.triage import (
     cloud_policy,
     component_alarms,
     config_data_crash,
+    config_server_empty,
     consumer_mode,
     controller_api,
     controller_switch,
@@ -425,6 +430,7 @@ from agent.triage import (
     series_dropped,
     setting_words,
     settings_reset,
+    source_environment,
     shared_identifier,
     shared_quota,
     shuffle_release,
@@ -549,7 +555,9 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             syscall_profile,
                             mesh_inbound,
                             locale_format,
-                            node_revision)
+                            node_revision,
+                            config_server_empty,
+                            source_environment)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
