@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, parse_time, written_by
 from agent.triage.subject import workload_of_pod
 
 LIMIT_CLASS = "connection_limit"
@@ -41,6 +41,11 @@ available", "pool exhausted") may as well be too small itself, which a configure
 
 WINDOW_BEFORE = timedelta(hours=6)
 MAX_STORES = 2
+CEILING_LEAD = timedelta(hours=24)
+"""How long before the scale-out an autoscaler's ceiling may have been raised: it bites at the next backlog peak."""
+CEILING = re.compile(r"max_?replica(?:s|_?count)?|max_?scale|max_?instances|max_?size|max_?pods", re.I)
+"""Autoscaler ceiling fields: HPA `maxReplicas`, KEDA `maxReplicaCount`, Knative `max-scale`, a node or worker
+group's `maxSize`."""
 
 CURRENT_METRICS = {"pg_stat_database_numbackends": "PostgreSQL", "mysql_global_status_threads_connected": "MySQL",
                    "redis_connected_clients": "Redis", "pgbouncer_pools_client_active_connections": "PgBouncer"}
@@ -75,6 +80,9 @@ class Exhaustion:
     """`max_connections=100 (ConfigMap ns/name postgresql.conf)`, `97 connected of 100 (pg_... metrics)`."""
     limit_configmap: Ref | None = None
     culprit: Ref | None = None
+    ceiling: str = ""
+    """`spec.maxReplicaCount 6 -> 30 (written by kubectl-edit 190 min before)`: the autoscaler write that let the
+    client scale out this far, when the culprit is that autoscaler rather than the client itself."""
     change: dict[str, Any] | None = None
     client: dict[str, Any] | None = None
     """The culprit's Datastore client entry (its replicas and pool size)."""
@@ -273,7 +281,52 @@ def _explain(found: Exhaustion, facts: Facts, data: dict[str, Any]) -> Exhaustio
     if changed:
         client, change = max(changed, key=lambda cc: str((cc[1] or {}).get("at")))
         found.client, found.change, found.culprit = client, change, Ref.of(client.get("workload"))
+        raised = _ceiling_write(change, found.culprit, facts) if change is not None else None
+        if raised is not None:
+            found.culprit, found.ceiling = raised
     return found
+
+
+_SIZE = re.compile(r"New size: (\d+)|\bto (\d+)(?: from \d+)?", re.I)
+_CEILING_LINE = re.compile(r"^(?P<path>[\w.\[\]/-]+)(?:: (?P<old>-?\d+) -> | = | written by \S+ \(now )(?P<new>\d+)")
+
+
+def _ceiling_write(change: dict[str, Any], workload: Ref | None, facts: Facts) -> tuple[Ref, str] | None:
+    """The recent write that RAISED the replica ceiling of the autoscaler behind a scale-out, when the scale-out
+    reached that ceiling: the client only holds so many connections because the ceiling let it (replicas x pool).
+
+    The autoscaler relates by name: the scaled workload's own name (a ScaledObject or HPA named after its target),
+    the HPA the scale event names, or a word of the event's reason (KEDA's `scaledobject.keda.sh/name: x`). A
+    ceiling above the size reached (the autoscaler stopped short of it) or lowered is not the cause."""
+    if workload is None or change.get("type") != "scale":
+        return None
+    summary = str(change.get("summary") or "")
+    sizes = [int(a or b) for a, b in _SIZE.findall(summary)]
+    if not sizes:
+        return None
+    size = sizes[0]
+    names = {workload.name, *(r.name for r in (Ref.of(x) for x in change.get("related") or []) if r)}
+    at = parse_time(change.get("at")) or facts.at
+    for write, _, target in facts.writes_to(None, within=CEILING_LEAD, deletions=False, until=at):
+        if write.get("type") == "scale" or target.same_object(workload):
+            continue
+        if target.namespace not in ("", workload.namespace):
+            continue
+        if target.name not in names and not re.search(rf"(?<![\w-]){re.escape(target.name)}(?![\w-])", summary):
+            continue
+        for line in (str(d) for d in write.get("diff") or []):
+            m = _CEILING_LINE.match(line)
+            if m is None or not CEILING.search(m["path"].rsplit(".", 1)[-1]):
+                continue
+            new, old = int(m["new"]), int(m["old"]) if m["old"] else None
+            if (old is not None and new <= old) or size < new:
+                continue
+            was = f"{old} -> {new}" if old is not None else f"set to {new}"
+            minutes = int((facts.at - (parse_time(write.get("at")) or facts.at)).total_seconds() // 60)
+            who = written_by(write)
+            return target, (f"{m['path']} {was}" + (f" by {who}" if who else "") + f", {minutes} min before the "
+                            f"incident")
+    return None
 
 
 def finding(found: Exhaustion) -> tuple[Ref, dict[str, Any]]:
@@ -294,8 +347,15 @@ def finding(found: Exhaustion) -> tuple[Ref, dict[str, Any]]:
         pool, replicas = str(client.get("pool") or ""), client.get("replicas")
         holds = (f": {replicas} pods, pool {pool} each" if pool and isinstance(replicas, int)
                  else f": {replicas} pods" if isinstance(replicas, int) else "")
-        message = (f"{found.culprit} takes more of {service.name}'s connections{holds}. {engine} is at its "
-                   f"connection limit ({limit}): {db_said}{victim_said}. Scale it back or shrink its pool")
+        if found.ceiling:
+            scaled = Ref.of(client.get("workload"))
+            message = (f"{found.culprit} raised its replica ceiling ({found.ceiling}); the autoscaler scaled "
+                       f"{scaled} up to it{holds}, and every pod's pool counts against {service.name}'s connections. "
+                       f"{engine} is at its connection limit ({limit}): {db_said}{victim_said}. Lower the ceiling "
+                       f"(or the pool) so replicas x pool fits the server's limit with the other clients")
+        else:
+            message = (f"{found.culprit} takes more of {service.name}'s connections{holds}. {engine} is at its "
+                       f"connection limit ({limit}): {db_said}{victim_said}. Scale it back or shrink its pool")
         details.update({"change": found.change.get("summary"), "pool": pool, "replicas": replicas})
         return found.culprit, {"check": "connections.exhausted", "severity": "critical",
                                "object": {"kind": found.culprit.kind, "namespace": found.culprit.namespace,
