@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -225,7 +226,7 @@ def _bytes(value: float) -> str:
 BOUND_NAME = re.compile(r"max|limit|ttl|timeout|retention|window|size|bytes|memory|pool|rate|burst|quota|capacity|"
                         r"connections|conns|clients|deadline|\bage\b|Age|percent|buffer|queue|threads|workers|"
                         r"concurrency|replicas|body|heap|xmx|^-m$|^-c$|^-I$|^-N$|backlog|somaxconn|payload", re.I)
-_NOT_BOUND = re.compile(r"^min|\.min|[a-z]min[A-Z]|minimum|image|name|selector|labels|annotations|port\b", re.I)
+_NOT_BOUND = re.compile(r"^min|\.min|[a-z]min[A-Z]|minimum|image|name|selector|labels|annotations|port\b|version", re.I)
 
 
 def is_bound(name: str) -> bool:
@@ -329,7 +330,31 @@ def bounds_of(change: dict[str, Any]) -> list[Bound]:
             b = compare(m["path"], _unquote(m["old"]), _unquote(m["new"]))
             out += [b] if b else []
         elif ((m := _SET.match(line)) and not m["current"]) or ((m := _WRITTEN.match(line)) and m["new"] is not None):
-            out += _unrecorded(m["path"], _unquote(m["new"]))
+            leaves = _object_leaves(m["path"], str(m["new"]))
+            out += [b for p, v in leaves for b in _unrecorded(p, v)] if leaves else _unrecorded(m["path"],
+                                                                                                _unquote(m["new"]))
+    return out
+
+
+def _object_leaves(path: str, value: str) -> list[tuple[str, str]]:
+    """`spec.definition = {"max-length": 20000, ...}`: a map written whole (a broker policy's definition, a plugin's
+    config) as its scalar leaves, `spec.definition.max-length = 20000`; [] when the value is no complete map."""
+    if not value.startswith("{"):
+        return []
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return []
+    out: list[tuple[str, str]] = []
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                walk(f"{prefix}.{key}", child)
+        elif isinstance(node, (int, float, str)) and not isinstance(node, bool):
+            out.append((prefix, str(node)))
+
+    walk(path, data)
     return out
 
 
@@ -408,8 +433,8 @@ FITS: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
                 r"pending (?:messages|tasks|jobs)", re.I),
      "fewer items are worked on at once, so the consumers drain the queue more slowly than it fills: the backlog "
      "(queue depth, consumer lag) grows although nothing errors"),
-    (re.compile(r"bytes|size|memory|payload|body|buffer|heap|xmx|ram|^-m$|-I$|msgs|age|retention|storage|quota",
-                re.I),
+    (re.compile(r"bytes|size|memory|payload|body|buffer|heap|xmx|ram|^-m$|-I$|msgs|length|age|retention|storage|"
+                r"quota", re.I),
      re.compile(r"maximum (?:bytes|messages|payload|size)|exceed|too large|too big|\b413\b|evict|out of memory|"
                 r"OOM|heap space|no space|insufficient|discard|quota|full", re.I),
      "what no longer fits is refused, evicted or discarded once the smaller bound is reached"),
@@ -696,18 +721,60 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         when = parse_time(change.get("at"))
         if when is None or len(done) > 2:
             continue
-        await _hit_series(facts, call, target, when, store)
+        counts = [b for c, t, b in pending if t.same_object(target) and b.note == "old value not recorded"
+                  and dimension(b.name) == "count" and b.after not in (UNLIMITED, 0)]
+        await _hit_series(facts, call, target, when, store, counts)
 
 
-async def _hit_series(facts: Facts, call: Call, target: Ref, when: datetime, store: dict[str, Any]) -> None:
-    """The series of the object's namespace that count a bound being hit, and whether they rose after the write."""
+PINNED = re.compile(r"messages|depth|length|size|items|entries|backlog|queue|pending|connections|conns|clients|"
+                    r"count|total_msgs|_msgs\b", re.I)
+"""Gauges that a count bound caps (a queue's depth, a stream's messages, a pool's connections): held exactly at the
+written number, they show the bound being hit even when nothing names it."""
+
+
+async def _pinned_at(facts: Facts, call: Call, target: Ref, names: list[str], bounds: list[Bound], start: datetime,
+                     end: datetime, store: dict[str, Any]) -> bool:
+    """A gauge of the object's namespace that rose to and stayed at a written count bound's exact value after the
+    write: the bound (its old value unknown) is what the series hit. Kept as the object's hit series."""
+    gauges = [n for n in names if PINNED.search(n) and not n.endswith(("_total", "_count", "_sum", "_bucket"))]
+    for name in gauges[:MAX_SERIES]:
+        got = await call("prom_query_range", {"query": f'max({name}{{namespace="{target.namespace}"}})',
+                                              "start": _iso(start), "end": _iso(end), "step": "60s",
+                                              "baseline": "none", "top_k": 1},
+                         f"survey-tightened-pinned-{name}")
+        if got is None or not got.ok or not isinstance(got.data, dict):
+            continue
+        for s in got.data.get("series") or []:
+            if not isinstance(s, dict):
+                continue
+            values = [s.get("first"), s.get("last"), s.get("max")]
+            if not all(isinstance(v, (int, float)) for v in values):
+                continue
+            first, last, top = (float(v or 0) for v in values)
+            for bound in bounds:
+                near = max(1.0, bound.after * 0.005)
+                if abs(top - bound.after) <= near and abs(last - bound.after) <= near and first < bound.after - near:
+                    store.setdefault("series", []).append({
+                        "object": str(target), "evidence": got.evidence_id,
+                        "text": f"{name} rose from {first:g} to {top:g} and stays there: exactly the written "
+                                f"{bound.name.rsplit('.', 1)[-1]} ({bound.after:g})"})
+                    return True
+    return False
+
+
+async def _hit_series(facts: Facts, call: Call, target: Ref, when: datetime, store: dict[str, Any],
+                      counts: list[Bound] | None = None) -> None:
+    """The series of the object's namespace that count a bound being hit, and whether they rose after the write;
+    else, for count bounds whose old value is unknown, a gauge held at the written number (`_pinned_at`)."""
     start, end = max(when - timedelta(minutes=30), facts.at - timedelta(hours=6)), facts.at
     page = await call("prom_series", {"match": f'{{namespace="{target.namespace}"}}', "start": _iso(start),
                                       "end": _iso(end), "limit": 500}, f"survey-tightened-series-{target.name}")
     if page is None or not page.ok or not isinstance(page.data, dict):
         return
-    names = list(dict.fromkeys(str(s.get("__name__")) for s in page.data.get("series") or []
-                               if isinstance(s, dict) and HIT_SERIES.search(str(s.get("__name__") or ""))))
+    every = list(dict.fromkeys(str(s.get("__name__")) for s in page.data.get("series") or [] if isinstance(s, dict)))
+    if counts and await _pinned_at(facts, call, target, every, counts, start, end, store):
+        return
+    names = [n for n in every if HIT_SERIES.search(n)]
     for name in names[:MAX_SERIES]:
         counter = name.endswith(("_total", "_count")) or "evict" in name
         expr = f'{name}{{namespace="{target.namespace}"}}'
