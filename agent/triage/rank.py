@@ -143,6 +143,7 @@ from agent.triage import (
     unheard_dependency,
     unverified,
     upstream_trust,
+    values_ignored,
     vpa_evictions,
     write_semantics,
 )
@@ -293,6 +294,7 @@ CHECK_WEIGHT: dict[str, float] = {
     quorum_budget.CHECK: quorum_budget.WEIGHT, serving_chain.CHECK: serving_chain.WEIGHT,
     field_stripped.CHECK: field_stripped.WEIGHT,
     unverified.CHECK: unverified.WEIGHT, unexpanded.CHECK: unexpanded.WEIGHT,
+    values_ignored.CHECK: values_ignored.WEIGHT,
     ingress_access.CHECK: ingress_access.WEIGHT,
     dependency_disruption.CHECK: dependency_disruption.WEIGHT, qos_drop.CHECK: qos_drop.WEIGHT,
     vpa_evictions.CHECK: vpa_evictions.WEIGHT,
@@ -497,6 +499,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ux in unexpanded.found(facts):  # a placeholder delivered unexpanded (agent.triage.unexpanded)
         _add_suspect(cases, ux.target, unexpanded.finding(ux, facts), ux.log, ux.evidence)
         next(c for r, c in cases.items() if r.same_object(ux.target)).explains_refs += ux.explains
+    for vi in values_ignored.found(facts):  # a chart upgrade ignores a values block (agent.triage.values_ignored)
+        _add_suspect(cases, vi.release, values_ignored.finding(vi), vi.log, vi.evidence)
+        next(c for r, c in cases.items() if r.same_object(vi.release)).explains_refs += vi.explains
     for dk in configmap_keys.found(facts):  # a ConfigMap swap that lost keys (agent.triage.configmap_keys)
         _add_suspect(cases, dk.config, configmap_keys.finding(dk), dk.log, dk.evidence)
         next(c for r, c in cases.items() if r.same_object(dk.config)).explains_refs.append(dk.workload)

@@ -358,6 +358,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import unexpanded  # a placeholder a failing log quotes: the ConfigMaps written
 
     await unexpanded.read(facts, call)
+    from agent.triage import values_ignored  # a feature called off: a chart upgrade that ignores its values
+
+    await values_ignored.read(facts, call)
     from agent.triage import configmap_keys  # a rollout onto a ConfigMap with fewer keys: both key sets
 
     await configmap_keys.read(facts, call, _keep_logs)
