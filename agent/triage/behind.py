@@ -340,6 +340,7 @@ from agent.triage import (
     gpu_sharing,
     group_ceiling,
     group_lb_setting,
+    guard_trips,
     handoff_unconsumed,
     header_overflow,
     heap_metric,
@@ -563,7 +564,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             locale_format,
                             node_revision,
                             config_server_empty,
-                            source_environment)
+                            source_environment,
+                            guard_trips)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
