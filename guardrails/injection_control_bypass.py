@@ -43,6 +43,9 @@ from __future__ import annotations
 import bisect
 import re
 
+from guardrails.injection_bypass_languages import LATIN_ANCHOR_WORDS as _LANGUAGE_ANCHOR_WORDS
+from guardrails.injection_bypass_languages import compiled as _language_roles
+from guardrails.injection_bypass_languages import language_cores, prohibited_or_scoped
 from guardrails.regex_trie import first_char_alternation
 
 WEIGHT = 0.6
@@ -315,7 +318,7 @@ _LATIN_ANCHOR_WORDS = (
 )
 
 
-_LATIN_ANCHOR = first_char_alternation(_LATIN_ANCHOR_WORDS, fragments=True)
+_LATIN_ANCHOR = first_char_alternation(_LATIN_ANCHOR_WORDS + _LANGUAGE_ANCHOR_WORDS, fragments=True)
 """Words at least one core holds: the cores only run around them (`apply` for "... does not apply today")."""
 _CJK_ANCHOR = re.compile(
     r"省略|スキップ|飛ば|省い|無視|パス|形式|形だけ|直接|そのまま|すぐ|なしで|抜きで|跳过|跳過|绕过|繞過|忽略|免去|略过|略過|不走|不用|"
@@ -399,30 +402,40 @@ def control_bypass_spans(lowered: str) -> list[tuple[int, int]]:
     cores: list[tuple[int, int]] = []
     groups: tuple[tuple[re.Pattern[str], tuple[tuple[re.Pattern[str] | None, re.Pattern[str]], ...]], ...] = (
         (_LATIN_ANCHOR, _CORES), (_CJK_ANCHOR, _CJK_CORES))
+    latin_windows: list[tuple[int, int]] = []
     for anchor, patterns in groups:
         if anchor is _CJK_ANCHOR and lowered.isascii():
             continue
-        for lo, hi in _windows(lowered, anchor):
+        found = _windows(lowered, anchor)
+        if anchor is _LATIN_ANCHOR:
+            latin_windows = found
+        for lo, hi in found:
             for cue, pattern in patterns:
                 if cue is None or cue.search(lowered, lo, hi):
                     cores.extend(m.span() for m in pattern.finditer(lowered, lo, hi) if m.end() > m.start())
+    cores += language_cores(lowered, latin_windows, _windows)
+    cores = sorted({c for c in cores if not prohibited_or_scoped(lowered, *c)})
     if not cores:
         return []
-    cores = sorted(set(cores))
-    roles = [[m.span() for m in role.finditer(lowered)] for role in (_ADDRESS, _PREAUTHORISED, _EXCEPTION)]
+    extra = _language_roles()
+    roles = [
+        sorted(m.span() for role in group for m in role.finditer(lowered))
+        for group in ((_ADDRESS, extra.address), (_PREAUTHORISED, extra.approved), (_EXCEPTION, extra.exception),
+                      (extra.skipped,))
+    ]
     breaks = [m.span() for m in _PARAGRAPH.finditer(lowered)]
     spans: list[tuple[int, int]] = []
     for start, end in cores:
         if spans and start < spans[-1][1]:
             continue  # inside a span already reported
         lo, hi = _passage(breaks, len(lowered), start, end)
-        address, authorised, exception = (_first_within(found, lo, hi) for found in roles)
+        address, authorised, exception, skipped = (_first_within(found, lo, hi) for found in roles)
         other = next((c for c in (_first_within(cores, lo, start), _first_within(cores, end, hi)) if c), None)
         if other is not None and other[1] > start and other[0] < end:
             other = None  # an overlapping reading of the same words
-        if not (address or authorised or (exception and other)):
+        if not (address or authorised or skipped or (exception and other)):
             continue
-        parts = [(start, end)] + [p for p in (address, authorised, exception, other) if p]
+        parts = [(start, end)] + [p for p in (address, authorised, exception, skipped, other) if p]
         spans.append((min(s for s, _ in parts), max(e for _, e in parts)))
     return spans
 
