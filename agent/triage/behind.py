@@ -266,6 +266,12 @@
   serves a failing app nothing (`returning 0 property sources`, `config data not exist`, `no keys under prefix`).
 - agent.triage.source_environment: a secret/config source selector (a delivery object's remote path, an import Job's
   environment variable) written to name a non-production environment before its readers began failing.
+- agent.triage.locale_format: a producer's write that set a decimal-comma locale (JVM -Duser.language, LANG/LC_*,
+  --locale) before every line in which its consumer's parser refused a quoted decimal-comma number.
+- agent.triage.node_revision: a DaemonSet whose new revision runs on the node the incident names while siblings on
+  other nodes keep the old one (OnDelete, a partial rollout), with what its pod there says that theirs does not.
+- agent.triage.frozen_mount: a failing workload mounting a ConfigMap/Secret key by subPath (never refreshed) that
+  was written after all its pods started: the edit never reached them.
 
 The survey calls `read` (reading only); the ranking calls `suspects` (pure over the facts) and weighs each
 module's check by `WEIGHTS` (a module's `EXTRA_WEIGHTS`, when it has one, weighs its other checks).
@@ -333,6 +339,7 @@ from agent.triage import (
     final_save_cut,
     first_page,
     flush_starved,
+    frozen_mount,
     gate_baseline,
     gc_thrash,
     gitops_prune,
@@ -563,6 +570,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             mesh_inbound,
                             locale_format,
                             node_revision,
+                            frozen_mount,
                             config_server_empty,
                             source_environment,
                             guard_trips)
