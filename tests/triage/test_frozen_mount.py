@@ -144,3 +144,9 @@ def test_twin_a_workload_that_is_not_failing_is_not_read() -> None:
 def test_twin_errors_already_printed_before_the_write_are_not_its_doing() -> None:
     facts, _ = run(gateway(True), gw_write(), OLD_PODS, GW_POD, NGINX, errors_since_min=120)
     assert fm.found(facts) == []
+
+
+def test_registered_with_its_weight() -> None:
+    from agent.triage import behind
+
+    assert fm in behind.MODULES and behind.WEIGHTS[fm.CHECK] == fm.WEIGHT

@@ -131,3 +131,9 @@ def test_locale_already_set_before_the_write_is_not_a_new_locale() -> None:
     same = {"diff": ["app env LANG='de_DE.UTF-8' -> LANG='de_DE.utf8'"]}
     assert lf.locale_set(same) == ("", "")
     assert lf.locale_set({"diff": ["app env LANG='en_US.UTF-8' -> LANG='nl_NL.UTF-8'"]})[0] == "nl"
+
+
+def test_registered_with_its_weight() -> None:
+    from agent.triage import behind
+
+    assert lf in behind.MODULES and behind.WEIGHTS[lf.CHECK] == lf.WEIGHT

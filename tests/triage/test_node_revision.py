@@ -109,3 +109,9 @@ def test_twin_quiet_split_is_only_a_lead() -> None:
     [hit] = nr.found(facts)
     check = nr.finding(hit, AT)["check"]
     assert check == nr.QUIET_CHECK and WEIGHTS[check] < WEIGHTS[nr.CHECK]
+
+
+def test_registered_with_its_weight() -> None:
+    from agent.triage import behind
+
+    assert nr in behind.MODULES and behind.WEIGHTS[nr.CHECK] == nr.WEIGHT
