@@ -56,7 +56,7 @@ ROWS: dict[str, Row] = {
         control=r"(?:freigabe|genehmigung|review|code-review|pr[uü]fung|abnahme|vier-augen-pr[uü]fung|cab)\w*",
         action=r"(?:merge|merg|wende|deploye|deploy|l[oö]sche|spiel|f[uü]hre|roll|pushe|push|[uü]bernimm|schalte)",
         bypass=r"(?:[uü]berspring|umgeh|ignorier|deaktivier)(?:e|t)?",
-        direct=r"(?:direkt|sofort)",
+        direct=r"(?:direkt|sofort\s+(?:in|nach|auf)\s+(?:die\s+)?(?:prod\w*|main|master|live))",
         without=r"ohne\s+(?:(?:die|den|das|eine?n?)\s+)?",
         ask=r"(?:bitte|einfach)",
         verb_final=r"(?:mergen|anwenden|deployen|ausrollen|einspielen|l[oö]schen|pushen|ausf[uü]hren|"
@@ -105,7 +105,7 @@ ROWS: dict[str, Row] = {
         control=r"(?:goedkeuring|review|code-?review|controle|beoordeling|aftekening|cab)",
         action=r"(?:pas|merge|deploy|verwijder|voer|push|rol|zet)",
         bypass=r"(?:sla|negeer|omzeil|schakel)",
-        direct=r"(?:direct|meteen|rechtstreeks)",
+        direct=r"(?:direct|rechtstreeks|meteen\s+(?:naar|in|op)\s+(?:prod\w*|main|master))",
         without=r"zonder\s+(?:te\s+wachten\s+op\s+)?(?:(?:de|het|een)\s+)?",
         ask=r"(?:graag|gewoon|even)",
         verb_final=r"(?:mergen|deployen|toepassen|verwijderen|uitvoeren|pushen|uitrollen)",
@@ -115,7 +115,7 @@ ROWS: dict[str, Row] = {
         action=r"(?:zastosuj|zastosowa[cć]|wdr[oó][zż]|wdro[zż]y[cć]|zmerguj|zmergowa[cć]|scal|scali[cć]|usu[nń]|"
         r"usun[aą][cć]|wykonaj|wykona[cć]|uruchom|uruchomi[cć]|wypchnij|wycofaj|wrzu[cć])",
         bypass=r"(?:pomi[nń]|pomin[aą][cć]|zignoruj|zignorowa[cć]|obejd[zź]|obej[sś][cć]|wy[lł][aą]cz)",
-        direct=r"(?:bezpo[sś]rednio|od\s+razu|prosto\s+na\s+prod\w*)",
+        direct=r"(?:bezpo[sś]rednio|(?:od\s+razu|prosto)\s+(?:na|do)\s+(?:prod\w*|main|master))",
         without=r"bez\s+(?:czekania\s+na\s+)?",
         ask=r"(?:prosz[eę]|po\s+prostu)",
     ),
@@ -129,7 +129,7 @@ ROWS: dict[str, Row] = {
         r"виконай(?:те)?|виконати|розгорни(?:ть)?|розгорнути|відкоти(?:ть)?)",
         bypass=r"(?:пропусти(?:те|ть)?|пропустить|пропустити|проигнорируй(?:те)?|игнорируй(?:те)?|обойди(?:те)?|"
         r"обойти|отключи(?:те)?|отключить|проігноруй(?:те)?|обійди(?:ть)?|вимкни(?:ть)?)",
-        direct=r"(?:напрямую|напряму|сразу|одразу|прямо)",
+        direct=r"(?:напрямую|напряму|(?:сразу|одразу|прямо)\s+(?:в|на|у)\s+(?:прод|main|master|мастер|продакшн)\w*)",
         without=r"без\s+(?:ожидания\s+|очікування\s+)?",
         ask=r"(?:пожалуйста|просто|будь\s+ласка)",
         verb_final=r"(?:смер[дж]?жить|влить|задеплоить|выкатить|применить|удалить|запустить|откатить|залить|"
@@ -204,7 +204,7 @@ _KO_ASKED = (
     r"바랍니다|부탁드립니다))"
 )
 _KO_CORES = [
-    rf"(?:{_KO_CONTROL}\s?없이|바로|곧바로|직접|{_KO_CONTROL}(?:을|를)?\s?(?:거치지\s?않고|건너뛰고|생략하고)){_GAP}"
+    rf"(?:{_KO_CONTROL}\s?없이|직접|{_KO_CONTROL}(?:을|를)?\s?(?:거치지\s?않고|건너뛰고|생략하고)){_GAP}"
     rf"{_KO_ACTION}{_KO_ASKED}",
     rf"{_KO_CONTROL}(?:은|는|을|를)?\s?(?:건너뛰|생략|스킵|무시|패스)(?:세요|어\s?주세요|해\s?주세요|하세요|해도\s?(?:됩니다|돼요|돼|괜찮))",
 ]
@@ -239,7 +239,7 @@ APPROVED_BY = (
     r"|\b(?:gi[aà]\s+)?(?:approvat[oa]|autorizzat[oa])\s+da\s+\S|\bgi[aà]\s+(?:stat[oa]\s+)?approvat[oa]"
     r"|\b(?:al\s+|reeds\s+|vooraf\s+)?goedgekeurd\s+door\s+\S|\b(?:is\s+)?al\s+goedgekeurd"
     r"|\b(?:ju[zż]\s+)?(?:zatwierdzon|zaakceptowan)\w*\s+przez\s+\S|\bju[zż]\s+(?:zatwierdzon|zaakceptowan)\w*"
-    r"|(?:уже\s+|вже\s+)?(?:одобрен|согласован|заапрувлен|апрувнут|погоджен|схвален)\w*"
+    r"|(?:уже\s+|вже\s+)?(?:(?:одобрен|согласован|погоджен|схвален)[оаыі]?|заапрувлен\w*|апрувнут\w*)(?![\w\u0400-\u04ff])"
     r"|\b(?:zaten\s+|[oö]nceden\s+)?onayland[iı]|\b[oö]nceden\s+onayl[iı]"
     r"|已批准|批准了|(?:由|经|經)\S{1,10}(?:批准|同意)"
     r"|承認済|(?:上長|部長|マネージャー|リーダー)(?:が|の)承認"
@@ -318,7 +318,8 @@ def compiled() -> Compiled:
 
 LATIN_ANCHOR_WORDS = (
     "direkt", r"sofort\b", r"ohne\b", "directamente", r"directo\b", r"sin\b", "directement", r"sans\b",
-    "diretamente", r"direto\b", r"sem\b", r"senza\b", "direttamente", r"subito\b", r"direct\b", r"meteen\b",
+    "diretamente", r"direto\b", r"sem\b", r"senza\b", "direttamente", r"subito\b",
+    r"direct\s+(?:naar|op|uit|toe)\b", r"meteen\b",
     "rechtstreeks", r"zonder\b", "bezpo", r"od\s+razu", r"prosto\b", r"bez\b", "do[gğ]rudan", r"direk\b", "onays",
     "incelemesiz", "reviewsuz", "beklemeden", "olmadan", "almadan", r"omit(?:e|a|ir)\b", r"salt(?:a|ar|are|ate)\b",
     r"s[aá]ltate", r"ignora(?:r|re|te)?\b", "zignor", "desactiv", "d[ée]sactiv", r"saut(?:ez|er)\b", "contourn",
@@ -330,11 +331,16 @@ _OTHER_ANCHOR_WORDS = (
     "без", "пропуст", "проигнор", "игнор", "обой", "обій", "отключ", "вимкн", "напрям", "сразу", "одразу", "прямо",
     "なし", "抜き", "待たず", "通さず", "経ず", "直接", "そのまま",
     "无需", "無需", "不用", "不需要", "不经", "不經", "免",
-    "없이", "바로", "곧바로", "직접", "거치지", "건너뛰", "생략", "스킵", "무시", "패스",
+    "없이", "직접", "거치지", "건너뛰", "생략", "스킵", "무시", "패스",
 )
 """Words one of the language cores holds (its "without", "directly" or bypass verb): the cores run only around
 them. The Latin-script ones join the base module's anchor (one pass over every text); the others are looked for
 only in a text holding other scripts."""
+
+
+_LATIN_CUE = first_char_alternation(LATIN_ANCHOR_WORDS, fragments=True)
+"""One of these words in a window of the base module's anchor: English windows ("without", "skip") run none of
+the language cores."""
 
 
 @cache
@@ -353,7 +359,8 @@ def language_cores(lowered: str, latin_windows: list[tuple[int, int]], windows: 
     """Core spans in the added languages: the Latin-script ones in `latin_windows` (the caller's ranges around
     its anchor, which holds `LATIN_ANCHOR_WORDS`), the others in `windows` around their own anchor."""
     patterns = compiled()
-    spans = [m.span() for lo, hi in latin_windows for m in patterns.latin.finditer(lowered, lo, hi)]
+    spans = [m.span() for lo, hi in latin_windows if _LATIN_CUE.search(lowered, lo, hi)
+             for m in patterns.latin.finditer(lowered, lo, hi)]
     if not lowered.isascii():
         spans += [m.span() for lo, hi in windows(lowered, _other_anchor())
                   for m in patterns.other.finditer(lowered, lo, hi)]
