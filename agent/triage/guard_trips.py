@@ -62,6 +62,8 @@ _SHED = re.compile(r"\b503\b[^\n]{0,12}\bOM\b|envoy overloaded|overload manager|
 """How a proxy's own shedding shows: Envoy's `OM` response flag beside a 503, its `envoy overloaded` body."""
 _REFUSING_ACTION = re.compile(r"stop.?accepting|reject.?incoming|shed", re.I)
 _HOST = re.compile(r"(?:https?|grpc|dns)://([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)\.svc\b")
+_SHORT_HOST = re.compile(r"(?:https?|grpc|dns)://([a-z0-9][a-z0-9-]*[a-z0-9])(?=[:/\s\"']|$)", re.M)
+"""A Service named without its namespace (`http://pricing:8080`): the namespace of the file that names it."""
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z")
 _RESOURCE_WORDS = {"heap": ("heap", "memory_allocated", "memory_physical"), "connections": ("connections", "cx_active")}
 
@@ -116,7 +118,7 @@ def _seconds(path: str, value: str) -> float | None:
 def cutoffs(key: str, text: str) -> list[Guard]:
     """The breaker slow-call cutoffs a file holds, each with the services the file names by URL."""
     leaves = value_diff.leaves(text, key) or {}
-    hosts = tuple(dict.fromkeys(_HOST.findall(text)))
+    hosts = tuple(dict.fromkeys([*_HOST.findall(text), *((h, "") for h in _SHORT_HOST.findall(text))]))
     out = []
     for path, value in leaves.items():
         leaf = path.rsplit(".", 1)[-1]
@@ -310,6 +312,7 @@ async def _cutoff_trip(facts: Facts, call: Call, change: dict[str, Any], target:
     if not refusal:
         return None
     for name, namespace in guard.hosts[:2]:
+        namespace = namespace or target.namespace
         got = await _callee_latency(call, name, namespace, when, facts.at, f"{step}-callee-{name}")
         if got is None:
             continue

@@ -145,6 +145,16 @@ def test_sentinel_max_allowed_rt_below_the_grpc_callees_mean_is_named() -> None:
     assert trip.guard.level == 0.08 and "maxAllowedRtMs=80" in gt.finding(trip)["message"]
 
 
+def test_a_callee_named_without_its_namespace_is_read_in_the_files_namespace() -> None:
+    facts, _ = _sentinel("80", before=0.12, now=0.125)
+    text = SENTINEL.format(cutoff="80").replace("quote-api.rates.svc.cluster.local", "quote-api")
+    facts.objects = [_configmap("edge", "quote-gateway-rules", "sentinel.yaml", text)]
+    series = [{**s, "namespace": "edge"} for s in GRPC]
+    hub = FakeHub(series, {"grpc_server_handling_seconds_sum": {"before": 0.12, "now": 0.125}})
+    [trip] = _run(facts, hub)
+    assert "edge/quote-api" in trip.normal
+
+
 def test_a_callee_that_itself_slowed_after_the_write_is_not_the_guards_doing() -> None:
     facts, hub = _sentinel("80", before=0.05, now=0.9)  # normal was under the cutoff: the callee slowed
     assert _run(facts, hub) == []
