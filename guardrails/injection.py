@@ -1834,6 +1834,10 @@ _MENTION_TOPIC = (
     "angreif", "attaqu", "atacant", "attacc", "útoč", "penyerang",
     # attack and injection in Arabic, Persian and Hebrew, whose quoted overrides are searched whole (see `_scan`)
     "هجوم", "حقن", "حمله", "تزریق", "מתקפה", "התקפה", "הזרקה",
+    # attack, attacker and malicious in Russian and Ukrainian: folded as the view folds them ("атака" is "atak"
+    # above), and as written, for the text outside a quotation (`_mention_spans`)
+    *(w.translate(_CONFUSABLE) for w in ("злоумышлен", "зловмисн", "вредонос", "шкідлив")),
+    "атак", "злоумышлен", "зловмисн", "вредонос", "шкідлив",
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 
@@ -1885,7 +1889,11 @@ _MENTION_QUOTE = re.compile(
     r"diz|dizem|dizia|diziam|dizendo|disse|disseram|dice|dicen|dec[ií]a|dec[ií]an|diciendo|dijo|dijeron|dit|disent|"
     r"disait|disaient|disant|dicono|diceva|lautet|lauten|lautete|sagt|sagen|sagte|zegt|zeggen|zei|"
     r"m[oó]wi|m[oó]wi[aą]|spune|spun|valor|valeur|wert|valore|waarde|warto[sś][cć]|mensaje|mensagem|eingabe|"
-    r"entrada|entr[eé]e|contenido|conte[uú]do|contenu|inhalt))"
+    r"entrada|entr[eé]e|contenido|conte[uú]do|contenu|inhalt|"
+    # reported speech in Russian and Ukrainian (matched on the text as written, not on the folded view): "пишет
+    # «...»", "говорится: «...»", "сказано", "гласит", "йдеться про «...»", "пише", "наприклад", "фраза"
+    r"пишет|писал[аи]?|написал[аи]?|говорится|говорилось|сказано|гласит|гласила|звучит|звучала|например|вроде|"
+    r"фраз[аыуи]|пример|пише|писав|написав|йдеться(?:\s+про)?|йшлося(?:\s+про)?|каже|наприклад|зразок))"
     r"[\s:,=(\u2014\u2013-]{1,12}(?:(?:" + _QUOTE_FORMS + r")[^\S\n]*"
     r"(?:nocase|ascii|wide)?"
     r"\s*(?:,|or|and|-)?\s*){1,6}"
