@@ -46,6 +46,7 @@ from guardrails.regex_trie import trie_pattern as _trie_pattern
 from guardrails.secret_accounts import account_line_spans
 from guardrails.secret_encoded import encoded_spans
 from guardrails.secret_envelopes import envelope_spans
+from guardrails.secret_html import html_cell_pairs
 from guardrails.secret_layouts import (
     aligned_tables,
     anchored_values,
@@ -69,7 +70,7 @@ from guardrails.secret_layouts import (
     xml_pairs,
 )
 from guardrails.secret_maps import credential_map_values
-from guardrails.secret_positional import positional_spans, spaced_record_spans
+from guardrails.secret_positional import positional_spans, setter_spans, spaced_record_spans
 from guardrails.secret_prose import NOUNS as PROSE_NOUNS
 from guardrails.secret_published import public_did_before, published_spans
 from guardrails.secret_records import record_pairs
@@ -89,7 +90,7 @@ from guardrails.secret_statements import GATE_WORDS as STATEMENT_GATE_WORDS
 from guardrails.secret_statements import statement_spans
 from guardrails.secret_tool_output import tool_output_spans
 from guardrails.secret_typed import typed_value_spans
-from guardrails.secret_wraps import CONTINUATION_MARKS, WRAP_MIN_LINE, wrapped_end
+from guardrails.secret_wraps import CONTINUATION_MARKS, wrapped_end
 
 MARKER = "[REDACTED:{kind}]"
 _MARKER_RE = re.compile(r"\[REDACTED:[a-z0-9_]+\]")
@@ -288,8 +289,12 @@ def _userinfo_password(value: str) -> bool:
 
 
 def _cli_value(value: str) -> bool:
-    """A literal option value, not `$VAR`, another option, or a one-letter mistake."""
-    return not _is_placeholder(value) and not value.startswith(("$", "-")) and len(value.strip("'\"")) >= 3
+    """A literal option value, not `$VAR`, a subexpression (PowerShell `-Password (Read-Host ...)`), another
+    option, or a one-letter mistake. A value may start with a dash when a symbol follows it (`-storepass
+    -!Qx7...`): an option's name starts with a letter or a dash."""
+    if value.startswith("-") and (len(value) < 2 or value[1].isalnum() or value[1] == "-"):
+        return False
+    return not _is_placeholder(value) and not value.startswith(("$", "(")) and len(value.strip("'\"")) >= 3
 
 
 def _base64_pem_key(value: str) -> bool:
@@ -354,6 +359,36 @@ _TYPED_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
 _CLOUD_REGION = re.compile(r"(?<![A-Za-z0-9])(?:us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-(?:north|south|east|west|"
                            r"central|northeast|northwest|southeast|southwest)-\d{1,2}(?![A-Za-z0-9])")
 """A cloud region (`eu-west-1`, `ap-southeast-2`): names of buckets, stacks and roles carry it, vendor keys never."""
+
+
+_HEX_KEY_USER = re.compile(r"[0-9a-f]{32,64}")
+"""A hex run as a URL's user: a key (Sentry's public key is 32 hex), not a login name."""
+
+
+_IDENTITY_OBJECT = re.compile(r"\{[^{}]{0,1024}\}")
+_KEY_ID_MEMBER = re.compile(r'"accessKeyId"[ \t]*:[ \t]*"$')
+_PRINCIPAL_MEMBER = re.compile(r'"(?:principalId|userName|arn)"[ \t]*:')
+
+
+_AWS_KEY_ID = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}")
+
+
+def _caller_identity(text: str, start: int, end: int) -> bool:
+    """An access key id written as the identity that made a call: the `accessKeyId` member of a record that names
+    its principal (CloudTrail's `userIdentity`, an access log's caller) and holds no secret. AWS documents the id
+    as an identifier that audit logs print; without the secret key, which such a record never holds, it signs
+    nothing. The id anywhere else (a config, a command, free text) stays a finding."""
+    if end - start != 20 or not _AWS_KEY_ID.fullmatch(text, start, end) \
+            or not _KEY_ID_MEMBER.search(text, max(0, start - 24), start):
+        return False
+    lo = text.rfind("{", max(0, start - 1024), start)
+    if lo < 0:
+        return False
+    obj = _IDENTITY_OBJECT.match(text, lo)
+    if obj is None or obj.end() < end:
+        return False
+    body = obj.group().lower()
+    return _PRINCIPAL_MEMBER.search(obj.group()) is not None and "secret" not in body and "sessiontoken" not in body
 
 
 def _vendor_prefixed(value: str) -> bool:
@@ -445,11 +480,21 @@ def _fmt(
 
 _B = r"(?<![A-Za-z0-9_])"  # token start: not inside a longer word
 _E = r"(?![A-Za-z0-9_])"  # token end
+def _path_like(value: str) -> bool:
+    """A file path, not a key (`~/.ssh/id_ed25519.pub`, `./certs/tls.key`, `/etc/app/key.pem`)."""
+    return value.startswith(("/", "~", "./", "../", "$")) or value.count("/") >= 2
+
+
+_PUBLIC_KEY_OPTION = re.compile(r"(?i)--(?:[a-z]+[-.])*(?:public|pub|host|verify|verification)-key\b")
 _CLI_PORT = re.compile(r"[\d:.]+(?:/(?:tcp|udp|sctp))?|[\d.:]+-[\d.:]+")
 """A port or a port mapping (`8080`, `8080:80`, `127.0.0.1:5432:5432/tcp`): what `-p` means to docker, ssh, nc."""
-_SNMP_COMMAND = r"\bsnmp(?:walk|get|getnext|bulkwalk|bulkget|set|trap|inform|table|df|netstat|status|delta|test)\b"
-_CLI_ARG = r"""(?P<s>'[^'\n]{1,128}'|"[^"\n]{1,128}"|[^\s'"-][^\s'"]{0,127})"""
-"""An option's value on a command line: single-quoted, double-quoted or bare (not another option)."""
+_SNMP_COMMAND = (r"\b(?:snmp(?:walk|get|getnext|bulkwalk|bulkget|set|trap|inform|table|df|netstat|status|delta|test|"
+                 r"usm|vacm)|net-snmp-create-v3-user|net-snmp-config)\b")
+"""The net-snmp tools that take SNMPv3 passphrases as -A (auth) and -X (privacy) or a community as -c; the
+user-creating ones (`net-snmp-create-v3-user -A X -X Y`, `snmpusm`) too."""
+_CLI_ARG = r"""(?P<s>'[^'\n]{1,128}'|"[^"\n]{1,128}"|[^\s'"-][^\s'"]{0,127}|-[^\s'"A-Za-z0-9\-][^\s'"]{1,127})"""
+"""An option's value on a command line: single-quoted, double-quoted or bare (not another option: a value that
+starts with a dash has a symbol after it, `-!Qx7...`, where an option has a letter)."""
 _ASSIGN = r"""(?:\\?["'])?[ \t]{0,3}(?::=|=>|[:=])[ \t]{0,40}(?:\\?["'])?"""
 """Key, separator, value. Up to 40 blanks after the separator: `kubectl describe` and other tabular
 output align every value in a column (`DD_API_KEY:      0f3c...`)."""
@@ -805,7 +850,8 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt(
         "discord_webhook_url",
         "Discord webhook URL",
-        [r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/(?P<s>[A-Za-z0-9_\-]{60,})"],
+        # the id with the token: the pair is the webhook's address, and the id alone finds its channel and guild
+        [r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/(?P<s>\d+/[A-Za-z0-9_\-]{60,})"],
         ["discord"],
     ),
     _fmt(
@@ -937,6 +983,13 @@ FORMATS: tuple[SecretFormat, ...] = (
     _fmt("postman_api_key", "Postman API key", [_B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E], ["pmak-"]),
     _fmt("linear_api_key", "Linear API key", [_B + r"lin_api_[A-Za-z0-9]{40}" + _E], ["lin_api_"]),
     _fmt(
+        "vendor_prefixed_token",
+        "a vendor key whose documented prefix is glued to its body with no separator, so the generic prefix rule "
+        "cannot cut it: EasyPost's `EZAK` (production) and `EZTK` (test) then 54 characters",
+        [_B + r"EZ[AT]K[A-Za-z0-9]{54}" + _E],
+        ["ezak", "eztk"],
+    ),
+    _fmt(
         "age_secret_key",
         "age encryption secret key",
         [_B + r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}" + _E],
@@ -994,15 +1047,17 @@ FORMATS: tuple[SecretFormat, ...] = (
         [
             r"\b(?:redis-cli|keydb-cli|valkey-cli)\b[^\n|;&]{0,200}?\s-a\s+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|"
             r"[^\s'\"-][^\s'\"]{0,127})",
-            r"(?<![\w-])-(?:src|dest|new)?(?:storepass|keypass)\s+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|"
-            r"[^\s'\"-][^\s'\"]{0,127})",
+            r"(?<![\w-])-(?:src|dest|new)?(?:storepass|keypass)\s+" + _CLI_ARG,
+            # a single-dash password option and its value after a blank, as Firebird isql, Java tools and
+            # installers take it (`-password X`, `-user-password X`, `-pwd X`)
+            r"(?i)(?<![\w-])-(?:[a-z]+-){0,2}(?:password|passwd|pwd)[ \t]+" + _CLI_ARG,
             r"(?<![\w-])-pass(?:in|out)\s+pass:(?P<s>[^\s'\"]{1,128})",
             r"\b(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)\b[^\n|;&]{0,200}?\s"
             r"(?:-p|--password)[ =](?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|[^\s'\"-][^\s'\"]{0,127})",
             r"\bhtpasswd\s+-[a-zA-Z]*b[a-zA-Z]*\s+(?:-\w+\s+)*\S+\s+\S+\s+(?P<s>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\"|"
             r"[^\s'\"]{1,128})",
         ],
-        ["-cli", "storepass", "keypass", "-passin", "-passout", "mongo", "htpasswd"],
+        ["-cli", "storepass", "keypass", "-passin", "-passout", "mongo", "htpasswd", "-password", "-passwd", "-pwd"],
         accept=_cli_value,
     ),
     _fmt(
@@ -1012,14 +1067,18 @@ FORMATS: tuple[SecretFormat, ...] = (
         [
             # up to three words before the credential word: `--master-user-password` (aws rds), `--sql-admin-password`
             r"(?i)(?<![\w-])--(?:[a-z]+[-.]){0,3}(?P<w>password|passwd|pass|pwd|token|secret|api-key|apikey|auth-token|"
-            r"client-secret|access-key|secret-key|private-key|bearer|auth)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
+            r"client-secret|access-key|secret-key|private-key|bearer|auth|key)(?:[= ]|\s+)(?P<s>'[^'\n]{1,256}'|"
             r"\"[^\"\n]{1,256}\"|[^\s'\"-][^\s'\"]{0,255})",
         ],
         ["pass", "pwd", "token", "secret", "key", "bearer", "auth"],
         accept=_cli_value,
-        # a bare `auth` names a scheme as often as a credential (`--auth basic`, `--codec-auth <key>`): random only
-        accept_match=lambda m: m.group("w").lower() != "auth" or _keyed_random(m.group("s"))
-        or high_entropy_token(m.group("s").strip("'\"")),
+        # a bare `auth` names a scheme as often as a credential (`--auth basic`, `--codec-auth <key>`): random only;
+        # so does any other `--<words>-key` (`--master-key X`, `--license-key X`; `--ssh-key ~/.ssh/id`, `--sort-key
+        # name` are not), and never a public one (`--public-key`, `--host-key`)
+        accept_match=lambda m: (m.group("w").lower() not in ("auth", "key") or _keyed_random(m.group("s"))
+                                or high_entropy_token(m.group("s").strip("'\"")))
+        and not (m.group("w").lower() == "key" and (_PUBLIC_KEY_OPTION.search(m.group(0)) is not None
+                                                     or _path_like(m.group("s").strip("'\"")))),
     ),
     _fmt(
         "cli_password_flag",
@@ -1170,6 +1229,17 @@ FORMATS: tuple[SecretFormat, ...] = (
         accept=lambda v: not _is_placeholder(v),
     ),
     _fmt(
+        "config_directive_password",
+        "a Redis ACL rule that adds a password, `>pass` (`ACL SETUSER name on >pass ~* +@all`, a `user` line of "
+        "users.acl or redis.conf, the quoted arguments MONITOR prints); `#<sha256>` adds a hash instead and stays",
+        [
+            r"(?i)\bsetuser\b[^\n]{0,300}?(?<=[ \t\"'])>(?P<s>[^\s\"']{1,256})",
+            r"(?im)^[ \t]*user[ \t]+\S+(?:[ \t]+\S+){0,12}?[ \t]+>(?P<s>[^\s\"']{1,256})",
+        ],
+        ["setuser", "user "],
+        accept=lambda v: not _is_placeholder(v),
+    ),
+    _fmt(
         "prose_password",
         "a password stated in prose: `the password is X`, `created with password X`, `pwd: X`",
         [
@@ -1267,6 +1337,18 @@ FORMATS: tuple[SecretFormat, ...] = (
         # a password that repeats the user name is a product's documented default (RabbitMQ `guest:guest`, the
         # postgres image's `postgres:postgres`, MinIO's `minioadmin:minioadmin`): every copy of its docs prints it
         accept_match=lambda m: m.group("s") != m.group("u"),
+    ),
+    _fmt(
+        "url_credentials",
+        "a URL's user-info user that is itself a key, beside its password: Sentry's legacy DSN "
+        "`https://<public key>:<secret key>@host/project`, an object store's `s3://<access key>:<secret>@bucket`; "
+        "a random or 32+ hex user is no person's login name",
+        [
+            r"(?i)(?<![a-z0-9+.\-_])[a-z][a-z0-9+.\-_]{1,30}://(?P<s>[^\s/:'\"<>?#@]{16,128}):[^\s/'\"<>?@]{1,4096}"
+            r"@[A-Za-z0-9.\-\[\]_]"
+        ],
+        ["://"],
+        accept=lambda v: _looks_random(v) or high_entropy_token(v) or _HEX_KEY_USER.fullmatch(v) is not None,
     ),
     _fmt(
         "url_credentials",
@@ -1788,6 +1870,14 @@ def _map_value(value: str) -> bool:
     return _judge(KeyKind.SECRET, "token", value, quoted=True) is not None
 
 
+_CREDENTIAL_HANDLE = re.compile(r"(?i)(?:token|api[_\- ]?key|secret|credential)[_\- ]?(?:id|name)$")
+"""A key/value table's row that names a credential by its handle (`full-tokenid`, `token_id`, `secret name`): the
+table describes that credential, so its bare `value` row is the credential's value (Proxmox `pveum user token
+add`, a secret manager's `describe` table)."""
+_HANDLE_REACH = 400
+"""How far apart (characters) a handle row and a `value` row may be and still be rows of one small table."""
+
+
 def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     """Values whose key stands apart from them (secret_layouts.py) and values secret-printing tools
     wrote (secret_tool_output.py), judged like any assignment."""
@@ -1796,7 +1886,7 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
     first_word = _KEYWORD.search(lowered)
     if first_word is not None:  # every layout below needs a key that names a credential
         keyed = (key_value_tables(text) + call_pairs(text) + xml_pairs(text) + anchored_values(text)
-                 + quoted_pairs(text) + typed_values(text) + dump_pairs(text))
+                 + quoted_pairs(text) + typed_values(text) + dump_pairs(text) + html_cell_pairs(text))
         if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text or "│" in text):
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in header_tables(text, _credential_header)]
         if "  " in text and "\n" in text:  # a table aligned with blanks: its header holds a credential word
@@ -1804,8 +1894,11 @@ def _layout_candidates(text: str, lowered: str) -> list[tuple[int, int, str]]:
             keyed += [(s, e, h.replace(" ", "_")) for s, e, h in aligned_tables(text, _credential_header, heads)]
         out += [(s, e, "secret_assignment") for s, e in credential_map_values(text, lowered, _map_value)]
     keyed += store_resource_values(text, lowered)  # the resource type names the credential, no key word needed
+    handles = [s for s, _, key in keyed if _CREDENTIAL_HANDLE.search(key)]
     for s, e, key in keyed:
         kind = credential_key(key)
+        if kind is None and key.lower() == "value" and any(abs(h - s) <= _HANDLE_REACH for h in handles):
+            kind, key = KeyKind.SECRET, "token_value"  # the `value` row of a table that describes a token
         value = text[s:e]
         if kind is None or (kind is KeyKind.PASSWORD and any(c.isspace() for c in value)) or _DATE.fullmatch(value):
             continue  # a column of dates (`password_rotated`) or prose is not a column of secrets
@@ -1890,6 +1983,12 @@ def _held_value(text: str, end: int) -> tuple[int, int, re.Match[str]] | None:
     return h.start(), h.end(), m
 
 
+_SNMP_VERSION_SIBLING = re.compile(
+    r"""(?i)["']?(?:snmp_?)?version["']?[ \t]*[:=][ \t]*["']?v?(?:1|2c?|3)["']?(?![\w.])""")
+"""The SNMP version beside a bare `community` key: `{"version": "2", "community": ...}`; a community of people
+has no protocol version next to it."""
+
+
 def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
     """What the key at text[start:end] says its value is, by its name, or where the name alone is not
     enough by its surroundings: a parent mapping (`signing: key:`), an INI section (`[api]` `key=`), the
@@ -1915,6 +2014,8 @@ def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
         return credential_key(f"{section}_{bare}")
     if bare in ("pass", "pw", "passe", "parola", "pwd") and has_user_sibling(text, start):
         return KeyKind.PASSWORD
+    if bare == "community" and _SNMP_VERSION_SIBLING.search(text, max(0, start - 160), min(len(text), end + 240)):
+        return KeyKind.PASSWORD  # an SNMP community beside the protocol version (Zabbix, LibreNMS, Observium APIs)
     if bare == "key" and "consumer" in text and has_consumer_sibling(text, start):
         return KeyKind.SECRET  # Kong key-auth: the key issued to the consumer beside it
     if bare == "key" and "secret" in text and has_secret_sibling(text, start):
@@ -1922,15 +2023,26 @@ def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
     return None
 
 
+_TAGGED_DIGEST = re.compile(
+    r"(?i)(?:hmac-)?(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d{3}):[A-Za-z0-9+/_\-]{8,}={0,2}$")
+"""A value that is a digest tagged with its algorithm (Vault's audit log HMACs every credential field it writes)."""
+_SCRAM_VERIFIER = re.compile(r"SCRAM-SHA-(?:1|256|512)\$\d{1,7}:[A-Za-z0-9+/]{8,}={0,2}\$"
+                             r"[A-Za-z0-9+/]{16,}={0,2}:[A-Za-z0-9+/]{16,}={0,2}")
+"""A SCRAM verifier (RFC 5803: `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`), the form
+PostgreSQL's `rolpassword`, pgbouncer's userlist and LDAP's `authPassword` keep in a password column."""
+
+
 def _judge(kind: KeyKind, key: str, value: str, quoted: bool) -> str | None:
     """The finding a value under a key of `kind` makes, or None: any literal under a password key (not
     prose, not a symbol), a random-looking or vouched-for digest-shaped value under a secret key."""
     if kind is KeyKind.PASSWORD:
+        if _SCRAM_VERIFIER.fullmatch(value):
+            return None  # what the server stores to check a password, not one: it cannot log in
         if _password_value(value, quoted) and not _names_a_symbol(key, value):
             return "password_assignment"
         return None
-    if _is_placeholder(value):
-        return None
+    if _is_placeholder(value) or _TAGGED_DIGEST.match(value):
+        return None  # `hmac-sha256:<b64>`: what an audit log writes in place of the credential
     if len(value) < 40 and key.rstrip("\"'`").endswith(("pk", "PK", "Pk")):
         return None  # `user_pk: 01HF...` (a ULID), `order_pk`: record keys; a wallet key is 32+ bytes encoded
     if _looks_random(value) or high_entropy_token(value) or _keyed_random(value) or _keyed_digest(value):
@@ -2000,8 +2112,17 @@ _CONTEXT_WORD = re.compile(
     r"(?![a-z])"
 )
 """Run on the lowercased text; the word must end there (`authentication`, `tokenizer` are not context).
+`_INFLECTED_CONTEXT` adds the forms this one does not take.
 Every alternative starts with a letter, so the engine skips to those: the look-behinds of the bare
 `key` come after its `k` and include it (the same matches as before it)."""
+_INFLECTED_CONTEXT = re.compile(r"token(?:ul|ului|ii|i|en|et)(?![a-z])")
+_CAMEL_KEY = re.compile(r"Key(?![a-z])")
+"""Context words `_CONTEXT_WORD` does not take: `token` with the case or article suffix the languages that
+borrowed it glue on (Romanian `tokenul de acces X`, Swahili and Azerbaijani `tokeni X`, Norwegian `tokenet X`;
+English `tokens` and `tokenizer` stay out), and a `key` that ends a longer word, which counts only as the
+capital `Key` of a camel-case name that `credential_key` reads as a credential (`writeKey X`, `licenseKey X`)."""
+_CAMEL_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*Key$")
+"""The camel-case word a `Key` ends (`writeKey`, `masterKey`), judged whole by `credential_key`."""
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-.~=])[A-Za-z0-9+/_\-.~]{20,512}={0,2}(?![A-Za-z0-9+/_\-.~=])")
 _CONTEXT_REACH = 48
 """Characters between a credential word and a token for the word to vouch for it (same line)."""
@@ -2039,11 +2160,24 @@ def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int
         lowered = text.lower()
         if len(lowered) != len(text):
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    for w in _CONTEXT_WORD.finditer(lowered):
+    words: list[re.Match[str]] = list(_CONTEXT_WORD.finditer(lowered))
+    extra: list[re.Match[str]] = []
+    if "token" in lowered:
+        extra += _INFLECTED_CONTEXT.finditer(lowered)
+    if "Key" in text:  # a `Key` that ends a camel-case word; the match is on the text, its positions the same
+        extra += (k for k in _CAMEL_KEY.finditer(text) if k.start() > 0 and text[k.start() - 1].islower())
+    if extra:
+        words = sorted(words + extra, key=lambda m: m.start())
+    for w in words:
         if w.start() < last_end:
             continue
         if _HANDLE_SUFFIX.match(lowered, w.end()):
             continue  # `token_accessor`, `token_id`, `api_key_name`: the key names a handle to the secret
+        if w.group().lower() == "key" and w.start() > 0 and lowered[w.start() - 1].isalpha():
+            # `writeKey X`, `licenseKey X`: a camel-case compound that names a credential; `monkey`, `hotkey` do not
+            word = _CAMEL_WORD.search(text, max(0, w.start() - 40), w.end())
+            if text[w.start()] != "K" or word is None or credential_key(word.group()) is None:
+                continue
         line_end = text.find("\n", w.end())
         limit = min(len(text) if line_end < 0 else line_end, w.end() + _CONTEXT_REACH + 512)
         for t in _TOKEN.finditer(text, w.end(), limit):
@@ -2056,6 +2190,10 @@ def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int
                 continue  # a URL or a path, not a token
             if _is_placeholder(value) or _named_digest(value):
                 continue
+            if w.group() == "key" and kubernetes_generated_name(value):
+                continue  # `{"key": "ingress-nginx-controller-7d9f8b6c5d-x2x9q"}`: a label selector's pod name
+            if _DIGEST_TAG.search(lowered, max(0, t.start() - 16), t.start()) or _in_verifier(lowered, t.start()):
+                continue  # `hmac-sha256:<b64>` (Vault's audit HMACs), a SCRAM verifier's parts: digests
             if text[t.start() - 1 : t.start()] == ":" and public_did_before(text, t.start()):
                 continue  # `did:key:z6Mk...`: a public key written as an identifier (secret_published.py)
             if high_entropy_token(value.rstrip("=")) or (
@@ -2073,6 +2211,41 @@ def _entropy_candidates(text: str, lowered: str | None = None) -> list[tuple[int
                 last_end = end
                 break
     return out
+
+
+_PATH_TOKEN = re.compile(r"/(?P<v>[A-Za-z0-9_\-]{64,1024})(?:={1,2})?(?=[/?#\s\"'<>),;\\]|$)")
+"""A URL path segment of 64+ token characters: the capability code of a URL that is its own credential (a log
+collector's HTTP source `/receiver/v1/http/<code>`, a chat webhook `/hooks/<code>`, a signed upload path)."""
+
+
+_PATH_HEAD = re.compile(r"(?:(?<![\w+/=])[a-z][a-z0-9+.\-]{1,30}://[\w.\-:@\[\]]{1,253}|(?<![\w+/=.~-]))"
+                        r"(?:/[\w.\-~%@:]{1,40}){0,12}/$")
+"""The URL or absolute path a segment ends: a scheme and host, or a path from its root, through short named
+segments (`https://host/api/webhooks/<id>/`, `/receiver/v1/http/`); a `/` inside a base64 run has none."""
+
+
+def _path_token_candidates(text: str) -> list[tuple[int, int, str]]:
+    """Path segments that are random codes (`_PATH_TOKEN`), with no key naming them: the URL is the credential.
+    Names (`/a-very-long-kebab-case-article-slug-...`), hex digests and base32 content ids are no code: only a
+    high-entropy segment mixing both cases and digits is one."""
+    out: list[tuple[int, int, str]] = []
+    for m in _PATH_TOKEN.finditer(text):
+        value = m.group("v")
+        head = _PATH_HEAD.search(text, max(0, m.start() - 256), m.start() + 1)
+        if head is None:
+            continue  # a `/` inside a base64 run (a public key, a data URI), not a path's separator
+        if high_entropy_token(value) and any(c.isupper() for c in value) and any(c.islower() for c in value) \
+                and not _is_placeholder(value):
+            out.append((m.start("v"), m.end("v"), "url_path_token"))
+    return out
+
+
+_DIGEST_TAG = re.compile(r"(?<![a-z0-9])(?:hmac-)?(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d{3}):$")
+"""An algorithm tag glued before a value: what follows is that algorithm's output, not the credential."""
+def _in_verifier(lowered: str, start: int) -> bool:
+    """A token that is a part (salt, stored key, server key) of the SCRAM verifier it sits in."""
+    i = lowered.rfind("scram-sha-", max(0, start - 160), start)
+    return i >= 0 and not any(c in " \t\r\n\"'" for c in lowered[i:start])
 
 
 _DIGEST_OF_WORD = re.compile(
@@ -2587,8 +2760,21 @@ def _finditer_ranges(pattern: re.Pattern[str], text: str, ranges: list[tuple[int
     return out
 
 
+_ESCAPED_SEPARATOR = re.compile(r"\\u00(?:3[dDaA]|26)")
+"""A separator written as a Unicode escape: Java `.properties` (`key\u003dvalue`, which native2ascii and config
+migrators write), Go's and .NET's JSON encoders (`a=1\u0026token=X` inside a URL string)."""
+
+
+def _unescaped_separators(text: str) -> str:
+    """`text` with each escaped `=`, `:` and `&` read as the character and five blanks after it: the same length,
+    so every span found in it is a span of `text`, and the value after it starts a token of its own."""
+    return _ESCAPED_SEPARATOR.sub(lambda m: {"d": "=", "a": ":", "6": "&"}[m.group()[-1].lower()] + "     ", text)
+
+
 def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     """Every (priority, start, end, kind) any detector proposes; lower priority number wins."""
+    if "\\u00" in text:
+        text = _unescaped_separators(text)
     lowered = text.lower()
     found: list[tuple[int, int, int, str]] = []
     for s, e, kind in _yaml_secret_spans(text) + _json_secret_spans(text):
@@ -2615,6 +2801,8 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
                     continue
                 if fmt.accept is not None and not fmt.accept(m.group(group)):
                     continue
+                if _filled_template(m.group(group)):
+                    continue
                 if fmt.accept_match is not None and not fmt.accept_match(m):
                     continue
                 found.append((prio, s, e, fmt.name))
@@ -2624,20 +2812,35 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
         + _layout_candidates(text, lowered) + statement_spans(text, lowered, _is_placeholder, hints, _DENSE + 1)
         + recovery_spans(text, lowered) + account_line_spans(text, _made_credential)
         + positional_spans(text, lowered, _made_credential) + typed_value_spans(text, _typed_judge)
-        + spaced_record_spans(text, _made_credential)
+        + spaced_record_spans(text, _made_credential) + setter_spans(text, lowered, _made_credential)
+        + (_path_token_candidates(text) if first_run is not None and "/" in text else [])
         + (encoded_spans(text, _made_credential, 0 if first_run is None else first_run.start())
            if first_run is not None or "\\x" in text else [])
     ):
         found.append((generic_prio, s, e, kind))
     for s, e, kind in _entropy_candidates(text, lowered):
         found.append((generic_prio + 1, s, e, kind))
-    if len(text) > WRAP_MIN_LINE + 16 and "\n" in text:  # a long line's last token may go on below it (secret_wraps.py)
+    if "\n" in text:  # a line's last token may go on below it (secret_wraps.py: long lines, or a lone random run)
         for i, (p, s, e, k) in enumerate(found):
             if e - s > 1 and text.startswith(CONTINUATION_MARKS, e - 1) and text.startswith(("\n", "\r\n"), e):
                 e -= 1  # a value pattern that took the wrap sign (`--key=ab12↵`) as one of its characters
             if e < len(text) and (text[e] in "\r\n" or text.startswith(CONTINUATION_MARKS, e)):
                 found[i] = (p, s, wrapped_end(text, s, e, _wrapped_piece), k)
-    return [c for c in found if not _documented_example(text, c[1], c[2])]
+    return [c for c in found if not _documented_example(text, c[1], c[2]) and not _caller_identity(text, c[1], c[2])]
+
+
+_FILLERS = ("XXXXXXXX", "xxxxxxxx", "********", "########")
+"""Eight of one filler character in a row: no generated key holds that run by chance (one in 62**7)."""
+
+
+def _filled_template(value: str) -> bool:
+    """A vendor's prefix with its body filled in by a template or a docs page (`lin_api_XXXX...`,
+    `sk_live_xxxxxxxx...`, `glpat-********************`): the format's shape, no credential. Only a value
+    whose filler run is most of it: a real key is never half one repeated character."""
+    for run in _FILLERS:
+        if run in value:
+            return value.count(run[0]) * 2 >= len(value)
+    return False
 
 
 def _typed_judge(type_name: str, value: str) -> str | None:
@@ -2666,15 +2869,18 @@ def _documented_example(text: str, start: int, end: int) -> bool:
     """A value that says it is an example: AWS's documented pair `AKIAIOSFODNN7EXAMPLE` /
     `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, and every vendor doc that copies the convention.
     Uppercase `EXAMPLE` inside a short token is a documentation marker, never chance."""
-    if end - start > 128:
-        return False
-    if "EXAMPLE" in text[start:end]:
+    if end - start <= 128 and "EXAMPLE" in text[start:end]:
         return True
     # the sentence before the value, on its line and within _SAMPLE_REACH: the newline is looked for in that
     # reach only, as a look back to the line's start crossed a one-line JSON result once per candidate
     lo = max(0, start - _SAMPLE_REACH)
     line = text.rfind("\n", lo, start)
-    return _PUBLISHED_SAMPLE.search(text, lo if line < 0 else line + 1, start) is not None
+    begin = lo if line < 0 else line + 1
+    if _PUBLISHED_SAMPLE.search(text, begin, start) is not None:
+        return True
+    near = text[max(begin, start - 40) : start].lower()  # `_SAMPLE_NAMED` only where one of its words is near
+    return (("sampl" in near or "exampl" in near or "illustrat" in near or "dummy" in near)
+            and _SAMPLE_NAMED.search(text, begin, start) is not None)
 
 
 _SAMPLE_REACH = 80
@@ -2685,6 +2891,12 @@ _PUBLISHED_SAMPLE = re.compile(r"(?i)\b(?:published|documented|public)[ \t]+(?:[
                                r"(?:sample|example|demo|placeholder)[ \t]+(?:[\w-]+[ \t]+)?(?:key|token|secret)\b")
 """A sentence that calls the value right after it a published sample (`the docs use the published sample key
 X`): a vendor's documentation value that every copy of the docs prints, not anyone's credential."""
+
+
+_SAMPLE_NAMED = re.compile(r"(?i)\b(?:sample|example|illustrative|dummy)[ \t]+(?:api[ \t]+)?(?:key|token|jwt)"
+                           r"(?:[ \t]+(?:is|reads))?[ \t]*:?[ \t]*[\"'`]?$")
+"""A value the words right before it call a sample (`the jwt.io sample token is X`, `example key: X`): docs and
+tutorials introduce the value they print so; a tool reporting a live credential does not call it one."""
 
 
 class _Intervals:

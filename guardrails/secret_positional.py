@@ -84,4 +84,35 @@ def spaced_record_spans(text: str, made: Callable[[str], bool]) -> list[Span]:
             if made(m.group("pw"))]
 
 
-__all__ = ["positional_spans", "spaced_record_spans"]
+_SETTER_END = re.compile(r"pass(?:word|wd|phrase)(?=[ \t])")
+_SETTER_WORD = re.compile(r"(?:[a-z]{1,16}[-_]){1,3}(?:password|passwd|passphrase)|passwd")
+"""A subcommand that sets a password, a hyphen or underscore compound (`reset-admin-password`, `change_password`)
+or `passwd`; `ipmitool user set password 2 X` reads only as separate words. Found from its end (`_SETTER_END`,
+on the lowercased text), then read back to the blank before it."""
+_SETTER_TAIL = re.compile(
+    r"(?:[ \t]+(?P<user>[A-Za-z_][\w.\-@]{0,63})){0,2}?[ \t]+(?P<pw>[^\s\"'#$<\-][^\s\"']{5,127})[ \t]*\r?(?=\n|$)")
+"""After the subcommand, up to two plain words (the user it is for) and the new password, last on the line."""
+
+
+def setter_spans(text: str, lowered: str, made: Callable[[str], bool]) -> list[Span]:
+    """(start, end, kind) of the new password a password-setting subcommand takes by position: `grafana cli admin
+    reset-admin-password X`, `rabbitmqctl change_password alice X`. The subcommand must follow a command word on
+    its line, and the password must be made (`made`), never a user name."""
+    if "passw" not in lowered and "passphrase" not in lowered:
+        return []
+    out: list[Span] = []
+    for e in _SETTER_END.finditer(lowered):
+        start = max(lowered.rfind(" ", max(0, e.start() - 60), e.start()),
+                    lowered.rfind("\t", max(0, e.start() - 60), e.start()))
+        if start < 0 or not _SETTER_WORD.fullmatch(lowered, start + 1, e.end()):
+            continue  # not a whole compound after a blank
+        line_start = lowered.rfind("\n", max(0, start - 200), start) + 1
+        if not lowered[line_start:start].strip():
+            continue  # the line opens with it: no command before it
+        m = _SETTER_TAIL.match(text, e.end())
+        if m is not None and made(m.group("pw")) and not _USER.fullmatch(m.group("pw")):
+            out.append((m.start("pw"), m.end("pw"), "password_assignment"))
+    return out
+
+
+__all__ = ["positional_spans", "setter_spans", "spaced_record_spans"]

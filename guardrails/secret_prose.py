@@ -41,11 +41,17 @@ _PASSWORD_NOUNS = (
     # other scripts (a compound holds them: `バインドパスワード`, `数据库密码`)
     "пароль", "парола", "лозинка", "パスワード", "暗証番号", "密码", "密碼", "口令", "비밀번호", "암호",
     "كلمة المرور", "סיסמה", "पासवर्ड", "รหัสผ่าน", "κωδικός", "şifrə", "fjalëkalimi", "fjalekalimi", "գաղտնաբառ",
+    # the English loanword in the Indic scripts, written with and without the zero-width non-joiner after the
+    # virama (Malayalam, Tamil, Telugu, Kannada, Bengali), and the native words of Georgian, Tamil and Persian
+    "പാസ്\u200cവേഡ്", "പാസ്വേഡ്", "பாஸ்வேர்ட்", "கடவுச்சொல்", "పాస్\u200cవర్డ్", "పాస్వర్డ్", "ಪಾಸ್\u200cವರ್ಡ್",
+    "ಪಾಸ್ವರ್ಡ್", "পাসওয়ার্ড", "პაროლი", "პაროლით", "رمز عبور", "گذرواژه",
 )
 _KEY_NOUNS = (
     "api key", "api-key", "apikey", "access key", "chave", "clave", "clé", "cle api", "chiave", "sleutel",
     "schlüssel", "schluessel", "nyckel", "klucz", "token", "jeton", "токен", "ключ", "キー", "鍵", "トークン",
     "密钥", "秘钥", "密鑰", "令牌", "키", "토큰",
+    # Danish and Norwegian `key` with its suffixed article (`API-nøglen`, `nøkkelen`), and Swedish `nyckeln`
+    "nøgle", "nøglen", "api-nøgle", "api-nøglen", "nøkkel", "nøkkelen", "api-nøkkel", "api-nøkkelen", "nyckeln",
 )
 NOUNS = frozenset(_PASSWORD_NOUNS) | frozenset(_KEY_NOUNS)
 """Every credential noun, lowercase: redaction.py adds them to its hint index, whose one scan of the lowered

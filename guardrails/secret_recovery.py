@@ -30,7 +30,9 @@ _CODE_HEADING = re.compile(
     # a qualifier between (`BACKUP VERIFICATION CODES`, Google's printable sheet; `recovery login codes`)
     r"(?:(?:verification|login|sign[- ]in|security|authentication|2fa|mfa|access)[ _\-])?(?:codes?|keys?)\b|"
     r"\b(?:codes?[ _\-]de[ _\-](?:secours|recuperaci[oó]n|recupera[cç][aã]o)|wiederherstellungscodes?|"
-    r"backup-?codes?|recovery-?codes?)"
+    r"backup-?codes?|recovery-?codes?)|"
+    # the emergency account itself named where its codes are pasted (`store these for the break-glass account:`)
+    r"\bbreak[- ]glass[ _\-](?:account|admin|user|login|access)s?\b"
 )
 _PHRASE_HEADING = re.compile(
     r"(?i)(?:recovery|seed|secret|backup|mnemonic|wallet)[ _\-](?:phrase|words)\b|\bmnemonic\b|\bseed[ _\-]?phrase\b"
@@ -38,6 +40,10 @@ _PHRASE_HEADING = re.compile(
 _BULLET = r"[ \t]*(?:[-*•·][ \t]+|\d{1,2}[.)][ \t]+|\[[ x]\][ \t]+)?"
 _CODE = r"[A-Za-z0-9]{3,10}(?:[ \-][A-Za-z0-9]{3,10}){0,7}"
 _CODE_LINE = re.compile(_BULLET + r"(?P<c>" + _CODE + r")[ \t]*\r?")
+_GRID_LINE = re.compile(_BULLET + _CODE + r"(?:(?:[ \t]{2,}|\t)" + _CODE + r"){1,3}[ \t]*\r?")
+"""Codes side by side, two to four a line with a wide gap between: how a provider's page shows them (two columns)
+and how a copy of that page pastes them."""
+_GRID_CODE = re.compile(r"[A-Za-z0-9]{3,10}(?:[ \-][A-Za-z0-9]{3,10}){0,7}")
 _WORD_LINE = re.compile(r"[ \t]*(?:\d{1,2}[.):][ \t]*|[-*•][ \t]+)?(?P<w>[a-z]{3,8})[ \t]*\r?")
 _PHRASE_LINE = re.compile(r"[ \t]*(?P<p>[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,23})[ \t]*\r?")
 _PHRASE_LENGTHS = frozenset({12, 15, 18, 21, 24})
@@ -85,6 +91,14 @@ def _code_list(text: str, pos: int) -> list[Span]:
             blanks += 1
             continue
         m = _CODE_LINE.fullmatch(line)
+        if m is None and _GRID_LINE.fullmatch(line):
+            row = list(_GRID_CODE.finditer(line))
+            shapes = {_code_shape(c.group()) for c in row}
+            if len(shapes) == 1 and (shape is None or shape in shapes) \
+                    and all(any(ch.isdigit() for ch in c.group()) or c.group().isupper() for c in row):
+                shape = shapes.pop()
+                items.extend((start + c.start(), start + c.end(), "recovery_code") for c in row)
+                continue
         if m is None and not items and preamble < _PREAMBLE_LINES:
             preamble += 1  # the account the codes are for (`ops@acme.example`), or a line of advice
             continue
@@ -135,7 +149,7 @@ def recovery_spans(text: str, lowered: str) -> list[Span]:
                 out.append((m.start("seed"), m.end("seed"), "totp_seed"))
                 for c in re.finditer(r"\d{8}", m.group("codes")):
                     out.append((m.start("codes") + c.start(), m.start("codes") + c.end(), "recovery_code"))
-    if ("code" in lowered or "key" in lowered) and any(w in lowered for w in _CODE_WORDS):
+    if ("code" in lowered or "key" in lowered or "glass" in lowered) and any(w in lowered for w in _CODE_WORDS):
         for h in _CODE_HEADING.finditer(text):
             out.extend(_code_list(text, h.end()))
     if "phrase" in lowered or "mnemonic" in lowered \

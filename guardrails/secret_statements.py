@@ -731,10 +731,12 @@ def _key_argument_spans(text: str, lowered: str, placeholder: Placeholder) -> li
 
 _NTP_KEY = re.compile(
     r"(?im)^[ \t]*\d{1,5}[ \t]+(?:M|MD5|SHA|SHA1|SHA224|SHA256|SHA384|SHA512|SHA3-\d{3}|RMD160|TIGER|WHIRLPOOL|"
-    r"AES128|AES256|CMAC|AES-128-CMAC|AES-256-CMAC)[ \t]+(?:(?:HEX|ASCII):)?(?P<v>[^\s#]{4,256})[ \t]*(?:#[^\n]*)?$"
+    r"AES(?:-?(?:128|192|256))?(?:-?CMAC)?|CMAC|SM3|BLAKE2[BS]?)[ \t]+(?:(?:HEX|ASCII):)?(?P<v>[^\s#]{4,256})"
+    r"[ \t]*(?:#[^\n]*)?$"
 )
 """A symmetric NTP key line, `ID TYPE [HEX:|ASCII:]KEY` (chrony.keys, ntpd's ntp.keys): the key authenticates
-time packets; whoever holds it can steer the clock of every client that trusts it."""
+time packets; whoever holds it can steer the clock of every client that trusts it. The type is spelt as each
+daemon's keygen writes it: ntp-keygen's `AES128CMAC`, chrony's `AES128`, OpenSSL's `AES-128-CMAC`."""
 _PPP_HEADER = re.compile(r"(?im)^#[ \t]*client[ \t]+server[ \t]+secret\b|(?:chap|pap|srp)-secrets\b")
 _PPP_LINE = re.compile(
     r"""[ \t]*(?!#)(?:"[^"\n]{1,128}"|[^\s"#]{1,128})[ \t]+(?:"[^"\n]{0,128}"|[^\s"]{1,128})[ \t]+"""

@@ -81,6 +81,9 @@ _SECRET_COMMAND = re.compile(
     r"|echo[ \t]+[\"']?\$\{?(?P<echoed>[A-Za-z_]\w{0,63})\}?[\"']?" + _TRANSFORM + r"{0,4}[ \t]*"
     r"|kubectl[ \t][^\n]{0,300}\bsecrets?\b[^\n]{0,300}\{\.data\.(?P<k8skey>[\w.\-]{1,64})\}[^\n|]{0,100}"
     r"|cat[ \t]+(?P<file>[^\s|;&]*(?:key|token|secret|passw|credential|\.pem|\.creds)[^\s|;&]*)[ \t]*"
+    # a credentials file named for what reads it: OpenVPN's `auth-user-pass` file (`auth.txt`: the user, then
+    # the password), curl's and fetchmail's `.netrc`-like `auth.conf`
+    r"|cat[ \t]+(?P<authfile>[^\s|;&]*/?auth(?:[_\-][\w\-]{1,24})?\.(?:txt|conf|cfg|creds))[ \t]*"
     r")(?=\r?\n|$)"
 )
 _BEFORE_COMMAND = re.compile(r"[ \t]*" + _STAMP + _PROMPT + r"(?:sudo[ \t]+)?")
@@ -93,14 +96,62 @@ _COMMAND_WORD = re.compile(trie_pattern({
     "echo ", "oc create", "oc whoami", "oc sa ", "sops", "php artisan",
 }))
 """A cheap first look: the command words of `_SECRET_COMMAND`, so that most texts skip it."""
+_PROMPT_START = re.compile(
+    r"[ \t]*" + _STAMP + r"(?:[$#%❯+>]|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#]|PS [^>\n]{0,80}>)[ \t]+(?:sudo[ \t]+)?")
+"""A line's explicit prompt (`$ `, `+ `, `user@host:~$ `, `PS C:\\> `): the line is a command someone ran."""
+_NAMED_END = re.compile(
+    r"(?:password|passwd|passphrase|secret|token|api[_\-]?key)"
+    r"(?=(?:[ \t]+-{1,2}[A-Za-z][\w\-]{0,31}(?:[ \t=]+[^\s\-|;&<>][^\s|;&<>]{0,63})?){0,4}[ \t]*\r?\n)"
+)
+"""Run on the lowercased text: a credential word that ends a line's last argument, options aside; only the lines
+that hold one are matched against `_NAMED_COMMAND`."""
+_NAMED_COMMAND = re.compile(
+    r"[\w./\-]{1,64}(?:[ \t]+[^\s|;&<>]{1,160}){0,6}?[ \t]+"
+    r"(?P<name>(?!-)[\w.:/\-]{0,96}?(?:password|passwd|passphrase|secret|token|api[_\-]?key))"
+    r"(?:[ \t]+-{1,2}[A-Za-z][\w\-]{0,31}(?:[ \t=]+[^\s\-|;&<>][^\s|;&<>]{0,63})?){0,4}[ \t]*(?=\r?\n)",
+    re.IGNORECASE,
+)
+"""Any command behind a prompt whose last word (its options aside) names a credential: a subcommand or a setting
+that prints one (`argocd admin initial-password -n argocd`, `elasticsearch-keystore show x.secure_password`,
+`rabbitmqctl eval ... get_password`). The name after the last `/`, `.` or `:` judges each single-token line it
+prints, as it would judge the value after `name:`; a listing (`NAME  TYPE  AGE`) is no single-token line."""
+_NAMED_PROMPTS = ("$ ", "# ", "+ ", "❯ ", "PS ")
+_LINE_PROMPTS = ("> ", "% ")
+"""Prompts that are also common inside lines (`=> `, `50% `): only at a line's start do they gate the scan."""
+_NEXT_PROMPT_LINE = re.compile(r"(?m)^[ \t]*(?:[$#%❯>]|\+ )")
+_INTRODUCED = re.compile(r":[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?P<v>[^\s\"'<>$`/~]\S{7,511})[ \t]*\r?(?=\n|$)")
+_INTRO_NOUN = re.compile(
+    r"(?P<noun>password|passphrase|token|secret|api[ _\-]?key)(?![\w\-])[^\n:]{0,80}(?=:[ \t]*\r?\n)")
+"""A sentence that introduces the credential a tool made, then the value alone on a line, one blank line between
+at most (Jenkins' `Please use the following password to proceed to installation:`, an installer's `Your new
+API token:`). The noun judges the value. `_INTRODUCED` finds a colon that ends a line above a lone value,
+`_INTRO_NOUN` the noun that line holds before it (in the lowercased text, same positions): the nouns are looked
+for first, as they are rarer than colons."""
+_CREATE_COMMAND = re.compile(
+    r"(?:(?:api[_\-.]?key|token|secret|access[_\-]key|credential)s?[ ._\-](?:create|add|new|generate|issue)"
+    r"|(?:create|add|new|generate|issue)[ ._\-](?:api[_\-.]?key|token|secret|access[_\-]key|credential))(?![\w\-])"
+)
+"""Run on the lowercased text, on a line behind a prompt (`_PROMPT_START`): a command that makes a credential
+(`midclt call api_key.create`, `pveum user token add`, `create-token`): its result is the new credential, so
+the bare members of the JSON it prints (`"key"`, `"token"`, `"secret"`, `"value"`) are judged as that
+credential, not as a message key or a setting's value."""
+_RESULT_MEMBER = re.compile(r'"(?:key|token|secret|value)"[ \t]*:[ \t]*"(?P<v>[^"\\\r\n]{8,1024})"')
+_COMMAND_REACH = 1200
+"""The longest stretch of a command line before its credential word that `_prompt_line` looks back over."""
+_RESULT_KEYS = ('"key"', '"token"', '"secret"', '"value"')
+_RESULT_REACH = 2048
+"""How far after the command its printed result is read."""
 _CONSOLE_EXPR = re.compile(r"(?m)^>[ \t]*(?P<expr>(?:nonsensitive|sensitive)?\(?[\w.\[\]\"'\-]{1,128}\)?)[ \t]*$")
 _OUTPUT_LINE = re.compile(r"""[ \t]*""" + _STAMP
                           + r"""(?P<v>"[^"\n]{1,4096}"|'[^'\n]{1,4096}'|[^\s"']{6,8192})(?::[ \t][^\n]*)?[ \t]*""")
 _NEXT_PROMPT = re.compile(r"[ \t]*(?:[$#%❯>]|PS [^>\n]{0,80}>|\+ )")
 _STDIN_PIPE = re.compile(
-    r"""\b(?:echo|printf)(?:[ \t]+-[neE]{1,3})*(?:[ \t]+(?:'%s[^'\n%]{0,8}'|"%s[^"\n%]{0,8}"))?"""
+    r"""\b(?:echo|printf)(?:[ \t]+-[neE]{1,3})*(?:[ \t]+(?:'%s[^'\n%]{0,8}'|"%s[^"\n%]{0,8}"|%s(?=[ \t])))?"""
     r"""[ \t]+(?P<v>'[^'\n]{1,512}'|"[^"\n]{1,512}"|[^\s|;&'"]{1,512})"""
-    r"""[ \t]*\|[ \t]*(?:sudo[ \t]+)?[^\n|;&]{0,200}?(?:--password-stdin|--token-stdin|--with-token|"""
+    # the pipe, or the next line of a shell trace: `set -x` prints each command of a pipeline on its own `+ `
+    # line (`+ echo X` then `+ docker login ... --password-stdin`)
+    r"""(?:[ \t]*\|[ \t]*|[ \t]*\r?\n\+{1,3}[ \t]+)(?:sudo[ \t]+)?[^\n|;&]{0,200}?"""
+    r"""(?:--password-stdin|--token-stdin|--with-token|"""
     r"""\bsecrets?[ \t]+(?:create|set|put)\b|\bchpasswd\b|\bpasswd[ \t]+--stdin\b|=?/dev/stdin\b|"""
     r"""\b(?:vault|docker|podman|helm|oras|buildah|skopeo)[ \t]+login\b[^\n|;&]{0,120}?[ \t]-(?:[ \t]|$)|"""
     # Kerberos and Samba read the password from a pipe: `echo P | kinit princ`, `smbpasswd -s`; htpasswd -i,
@@ -219,6 +270,19 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             key = (m.group("field") or m.group("tfout") or m.group("pulumi") or m.group("named")
                    or m.group("echoed") or m.group("k8skey") or m.group("sops"))
             out.extend(_output_lines(text, m.end(), "tool_printed_secret", key))
+    if "\n" in text and (any(p in text for p in _NAMED_PROMPTS) or text.startswith(_LINE_PROMPTS)
+                         or any("\n" + p in text for p in _LINE_PROMPTS)):
+        out.extend(_named_command_output(text, lowered))
+        if any(k in lowered for k in _RESULT_KEYS):
+            out.extend(_created_credentials(text, lowered))
+    if ":\n" in text or ":\r\n" in text:
+        for noun in _INTRO_NOUN.finditer(lowered):
+            if noun.start() > 0 and (lowered[noun.start() - 1].isalnum() or lowered[noun.start() - 1] in "_-"):
+                continue  # inside a longer name (`access_token:`, `client-secret:`): a key, read by the keyed rules
+            m = _INTRODUCED.match(text, noun.end())
+            if m is None or "://" in m.group("v") or _WORDS.match(m.group("v")):
+                continue
+            out.append((m.start("v"), m.end("v"), "tool_printed_secret", noun.group("noun").replace(" ", "_")))
     if "\n" in text and (text.startswith(">") or "\n>" in text):
         for m in _CONSOLE_EXPR.finditer(text):
             expr = m.group("expr")
@@ -226,7 +290,7 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             out.extend(_output_lines(text, m.end(), "tool_printed_secret", key, limit=1))
     if "\n" in text and "echo" in lowered and "$" in text:
         out.extend(_echoed_templates(text))
-    if "|" in text and ("echo" in lowered or "printf" in lowered):
+    if ("|" in text or "\n+" in text) and ("echo" in lowered or "printf" in lowered):
         for m in _STDIN_PIPE.finditer(text):
             value, q = _strip(m.group("v"))
             if len(value) >= 4 and not value.startswith("$"):
@@ -368,6 +432,58 @@ def _enclosing_object(text: str, pos: int) -> tuple[int, int]:
                 break
             depth -= 1
     return start, end
+
+
+def _prompt_line(text: str, pos: int) -> int:
+    """Where the command starts on the line holding `pos` when the line opens with a prompt, else -1."""
+    lo = max(0, pos - _COMMAND_REACH)
+    line_start = text.rfind("\n", lo, pos) + 1
+    if line_start == 0 and lo > 0:
+        return -1  # the line starts further back than any command line this reads
+    m = _PROMPT_START.match(text, line_start, pos)
+    return -1 if m is None else m.end()
+
+
+def _named_command_output(text: str, lowered: str) -> list[tuple[int, int, str, str | None]]:
+    """What a command behind a prompt printed when its last word names a credential (`_NAMED_COMMAND`)."""
+    out: list[tuple[int, int, str, str | None]] = []
+    done = -1
+    for w in _NAMED_END.finditer(lowered):
+        if w.start() < done:
+            continue
+        start = _prompt_line(text, w.start())
+        if start < 0:
+            continue
+        m = _NAMED_COMMAND.match(text, start)
+        if m is None:
+            continue
+        done = m.end()
+        key = re.split(r"[/.:]", m.group("name"))[-1]
+        printed = _output_lines(text, m.end(), "tool_printed_secret", key)
+        out.extend(o for o in printed if _not_a_path(text[o[0] : o[1]]))
+    return out
+
+
+def _created_credentials(text: str, lowered: str) -> list[tuple[int, int, str, str | None]]:
+    """The bare members of the JSON a credential-making command printed (`_CREATE_COMMAND`)."""
+    out: list[tuple[int, int, str, str | None]] = []
+    for c in _CREATE_COMMAND.finditer(lowered):
+        if (c.start() > 0 and (lowered[c.start() - 1].isalnum() or lowered[c.start() - 1] in "_-")) \
+                or _prompt_line(text, c.start()) < 0:
+            continue
+        nl = text.find("\n", c.end())
+        if nl < 0:
+            break
+        stop = _NEXT_PROMPT_LINE.search(text, nl + 1, nl + _RESULT_REACH)
+        hi = stop.start() if stop is not None else min(len(text), nl + _RESULT_REACH)
+        for v in _RESULT_MEMBER.finditer(text, nl, hi):
+            out.append((v.start("v"), v.end("v"), "tool_printed_secret", "api_key"))
+    return out
+
+
+def _not_a_path(value: str) -> bool:
+    """A printed value that is no file path or URL (`which passwd` prints `/usr/bin/passwd`)."""
+    return not value.startswith(("/", "~", "./", "../")) and "://" not in value and value.count("/") < 2
 
 
 def _output_lines(

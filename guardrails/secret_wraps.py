@@ -6,8 +6,10 @@ GitHub fine-grained PAT, a 164-character OpenAI project key) at the line's width
 the first piece while the rest, still a working part of the key, stays on the lines below. The cut is
 recognisable: the match runs to the very end of a long line, and the next line (after its indentation)
 opens with a run of token characters that is itself random. Each further line continues the token only when
-the previous continuation filled its line with nothing but the token. A short line is never a wrap, and a
-following line that opens with a word, a name or a sentence is never a continuation.
+the previous continuation filled its line with nothing but the token. A short line wraps only onto a next line
+that holds one random run and nothing else (a value pasted from a narrow pane), and a following line that
+opens with a word, a name or a sentence is never a continuation. A logger that splits a long message repeats
+its prefix on each piece and may mark it (`(cont)`, `[2/2]`); the piece starts after both.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from collections.abc import Callable
 
 WRAP_MIN_LINE = 60
 """The shortest line taken for a wrapped one: terminals, `fold` and log viewers wrap at 64 to 200 columns."""
-_CONTINUATION = re.compile(r"[ \t]{0,16}(?:>[ \t]?){0,4}(?P<t>[A-Za-z0-9_\-+/=]{16,4096})")
-"""A continuation line: indentation (hanging, a viewer's) or a mail quote's `> ` marks, then the token's run."""
+_FRAGMENT_MARK = r"(?:[(\[](?:cont(?:inued|\.)?|\d{1,3}/\d{1,3})[)\]][ \t]+|(?:\.\.\.|…)[ \t]*)?"
+"""What a logger that splits a long message writes before each further piece: `(cont) `, `[2/2] `, `... `."""
+_CONTINUATION = re.compile(r"[ \t]{0,16}(?:>[ \t]?){0,4}" + _FRAGMENT_MARK + r"(?P<t>[A-Za-z0-9_\-+/=.]{16,4096})")
+"""A continuation line: indentation (hanging, a viewer's), a mail quote's `> ` marks or a log fragment's mark,
+then the token's run (dots included: a JWT cut inside its payload goes on through its signature)."""
 _MARKED_CONTINUATION = re.compile(r"[ \t]{0,16}(?P<t>[A-Za-z0-9_\-+/=]{6,4096})(?![^\s'\"`,;])")
 """After a continuation mark the rest of a token may be short (the tail of a 40-character key)."""
 
@@ -63,7 +68,7 @@ def wrapped_end(text: str, start: int, end: int, is_random: Callable[[str], bool
         return end  # the token does not end its line (it stands before an escaped `\n` of a JSON string)
     line_start = text.rfind("\n", 0, start) + 1
     if not marked and end - line_start < WRAP_MIN_LINE:
-        return end
+        return _short_line_end(text, start, end, is_random)
     pos = end + 1 if marked else end
     for _ in range(_MAX_LINES):
         if text.startswith("\r\n", pos):
@@ -82,6 +87,22 @@ def wrapped_end(text: str, start: int, end: int, is_random: Callable[[str], bool
         if rest or m.end("t") - m.start("t") < _CONTINUED_LINE_MIN:
             return pos  # the token ends inside this line (`...@github.com/...`), or the piece is short
     return pos
+
+
+_LONE_PIECE = re.compile(r"[ \t]{0,16}(?P<t>[A-Za-z0-9_\-+/]{12,4096}={0,2})[ \t]*\r?(?=\n|$)")
+"""A line that holds one token run and nothing else (not even a `key=`)."""
+
+
+def _short_line_end(text: str, start: int, end: int, is_random: Callable[[str], bool]) -> int:
+    """A short line's token goes on below only when it is random itself and the next line is nothing but one
+    random run: a value pasted from a narrow pane or a copied cell (`aws_secret_access_key = 0F/uQ...` then
+    `gU7sP...` alone). A name cut by nothing (`--secret=billing-api` above the secret a command printed) or a
+    next line with a key, a word or anything after the run is a line of its own."""
+    nxt = end + (2 if text.startswith("\r\n", end) else 1)
+    m = _LONE_PIECE.match(text, nxt)
+    if m is None or not is_random(m.group("t")) or not is_random(text[start:end]):
+        return end
+    return m.end("t")
 
 
 __all__ = ["CONTINUATION_MARKS", "WRAP_MIN_LINE", "wrapped_end"]
