@@ -17,7 +17,6 @@ texts, never the corpus lines, each hostile class with a benign twin that shares
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -473,14 +472,3 @@ def test_support_transcript_speaker_labels(text: str) -> None:
 )
 def test_vocative_to_the_agent_still_flags(text: str) -> None:
     assert scan(text).suspicious, text
-
-
-def test_round9_normalisation_costs_little_on_ordinary_text() -> None:
-    """The re-reading helpers run on every text: on a 2,000-word ordinary log they must stay cheap."""
-    log = "\n".join(f"2024-05-01T10:{i % 60:02d}:00Z INFO request served path=/api/items/{i} status=200 "
-                    "latency=12ms upstream=orders-service" for i in range(200))
-    start = time.perf_counter()
-    for _ in range(5):
-        scrambled_candidates(log)
-        escaped_candidates(log)
-    assert (time.perf_counter() - start) / 5 < 0.02
