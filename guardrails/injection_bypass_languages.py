@@ -298,6 +298,7 @@ class Compiled:
     approved: re.Pattern[str]
     address: re.Pattern[str]
     exception: re.Pattern[str]
+    condition: re.Pattern[str]
 
 
 @cache
@@ -313,6 +314,7 @@ def compiled() -> Compiled:
         approved=re.compile(_fold(APPROVED_BY, table)),
         address=re.compile(_fold(ADDRESS, table)),
         exception=re.compile(_fold(EXCEPTION, table)),
+        condition=re.compile(_fold(CONDITION, table)),
     )
 
 
@@ -367,6 +369,28 @@ def language_cores(lowered: str, latin_windows: list[tuple[int, int]], windows: 
     return [s for s in spans if s[1] > s[0]]
 
 
+CONDITION = (
+    r"\b(?:if|when|whether|wenn|falls|ob|si|se|als|indien|je[sś]li|je[zż]eli|e[gğ]er)\b"
+    r"|(?<![\w\u0400-\u04ff])(?:если|якщо|коли)(?![\w\u0400-\u04ff])|如果|若|もし|만약"
+)
+"""A condition before a skipped-control report: "if the approval was skipped, revert" is a runbook's remedy."""
+_QUESTION_AFTER = re.compile(r"[^.\n;!?]{0,12}\?")
+
+
+def skipped_reports(lowered: str) -> list[tuple[int, int]]:
+    """Spans reporting a control skipped, less those asked about ("approval skipped?") or made a condition
+    earlier in their clause ("wenn die Freigabe übersprungen wurde, ...")."""
+    patterns = compiled()
+    spans: list[tuple[int, int]] = []
+    for m in patterns.skipped.finditer(lowered):
+        back = max(0, m.start() - 60)
+        clause = max((b.end() for b in _CLAUSE_BACK.finditer(lowered, back, m.start())), default=back)
+        if patterns.condition.search(lowered, clause, m.start()) or _QUESTION_AFTER.match(lowered, m.end()):
+            continue
+        spans.append(m.span())
+    return spans
+
+
 def prohibited_or_scoped(lowered: str, start: int, end: int) -> bool:
     """A negation earlier in the core's clause (up to 80 characters back), or a scope right after it."""
     back = max(0, start - 80)
@@ -376,4 +400,4 @@ def prohibited_or_scoped(lowered: str, start: int, end: int) -> bool:
     return bool(SCOPE.match(lowered, end))
 
 
-__all__ = ["LATIN_ANCHOR_WORDS", "compiled", "language_cores", "prohibited_or_scoped"]
+__all__ = ["LATIN_ANCHOR_WORDS", "compiled", "language_cores", "prohibited_or_scoped", "skipped_reports"]

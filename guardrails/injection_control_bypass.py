@@ -45,7 +45,7 @@ import re
 
 from guardrails.injection_bypass_languages import LATIN_ANCHOR_WORDS as _LANGUAGE_ANCHOR_WORDS
 from guardrails.injection_bypass_languages import compiled as _language_roles
-from guardrails.injection_bypass_languages import language_cores, prohibited_or_scoped
+from guardrails.injection_bypass_languages import language_cores, prohibited_or_scoped, skipped_reports
 from guardrails.regex_trie import first_char_alternation
 
 WEIGHT = 0.6
@@ -420,9 +420,8 @@ def control_bypass_spans(lowered: str) -> list[tuple[int, int]]:
     extra = _language_roles()
     roles = [
         sorted(m.span() for role in group for m in role.finditer(lowered))
-        for group in ((_ADDRESS, extra.address), (_PREAUTHORISED, extra.approved), (_EXCEPTION, extra.exception),
-                      (extra.skipped,))
-    ]
+        for group in ((_ADDRESS, extra.address), (_PREAUTHORISED, extra.approved), (_EXCEPTION, extra.exception))
+    ] + [skipped_reports(lowered)]
     breaks = [m.span() for m in _PARAGRAPH.finditer(lowered)]
     spans: list[tuple[int, int]] = []
     for start, end in cores:

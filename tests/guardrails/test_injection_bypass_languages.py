@@ -84,6 +84,11 @@ BENIGN = {
     "de_scoped_policy": "Merge ohne Review ist nur für Dependabot-Updates erlaubt.",
     "es_record_directly": "El despliegue se hizo directamente en producción el martes, aprobado por el CAB.",
     "pt_report_reverted": "Aprovação pulada por engano no PR 331; o deploy foi revertido.",
+    # a skipped control as a runbook's condition, not a report: the remedy that follows is not a bypass
+    "en_condition": "If the approval was skipped, roll back the change directly.",
+    "de_condition": "Wenn die Freigabe übersprungen wurde, den Change direkt zurückrollen.",
+    "es_condition": "Si la aprobación fue omitida, revertir el cambio directamente.",
+    "ru_condition": "Если согласование пропущено, откатите изменения напрямую.",
 }
 
 
