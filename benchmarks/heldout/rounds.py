@@ -253,6 +253,10 @@ ROUNDS: tuple[HeldoutRound, ...] = (
                  earlier=(*through(49), "peercases"),
                  min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
                  host_questions=1, written_with=("heldout50",)),
+    HeldoutRound("heldout52", previous="heldout51",
+                 earlier=(*through(51), "peercases"),
+                 min_kinds=10, custom_culprits=3, victim_pages=8, changed_culprits=11, cluster_scoped_custom=True,
+                 host_questions=1),
 )
 """Rounds 2 onwards in the order they were written."""
 
