@@ -44,19 +44,27 @@ STORE = "config_server_empty"
 LEAD = timedelta(hours=6)
 SLACK = timedelta(minutes=2)
 MAX_SERVERS = 3
-_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+_WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
 Call = Callable[..., Awaitable[Any]]
 _STAMP = re.compile(r"^\S*\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*\s+")
 
 EMPTY = re.compile(
     r"could not find|couldn't find|can ?not find|not found|no such|does not exist|not exist|"
     r"\breturning 0\b|\b0 property sources\b|no property sources|"
-    r"\bno (?:config(?:uration)?|settings|properties|keys|values|data|profile|label|branch)\b|"
+    r"\bno (?:config(?:uration)?s?|settings|properties|keys?|values?|data|profile|label|branch|entries|items)\b|"
+    r"\b(?:0|zero) (?:keys|entries|items|files|configs?|documents|results)\b|\bnothing (?:found|to serve)\b|"
+    r"could ?n[o']t load|failed to load|\bstatus(?: code)?[:= ]+404\b|\b404 (?:not found|for)\b|"
     r"empty (?:config(?:uration)?|response|result|property)|unknown (?:application|app|profile|label|branch|"
     r"environment|namespace|prefix)", re.I)
 """A server's words for having nothing to serve for a request: Spring Cloud Config (`Could not find profile ... on
-label ...; returning 0 property sources`, `No such label`), Nacos (`config data not exist`), KV-backed services (`no
-keys under prefix`), generic (`not found`, `unknown profile`, `empty configuration`)."""
+label ...; returning 0 property sources`, `No such label`), Nacos (`config data not exist`), Apollo (`Could not load
+config ... [status code: 404]`), Vault/Consul/etcd-backed services (`no value found at`, `no keys under prefix`, `0
+keys`), generic (`not found`, `unknown profile`, `empty configuration`, `nothing found`)."""
+PROFILE = ("prod", "production", "staging", "stage", "stg", "dev", "development", "qa", "test", "uat", "default",
+           "local", "preprod", "sandbox", "live")
+"""Profile/environment suffixes a config server joins to an application's name in what it looks up: Spring Cloud
+Config's and Nacos' documented `{application}-{profile}.{ext}` (`billing-api-prod.yaml`). Another suffix
+(`billing-api-v2`) is another application."""
 
 
 @dataclass
@@ -120,8 +128,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
 
 
 def names_word(line: str, name: str) -> bool:
-    """Whether a line names `name` as a whole word (not inside a longer name: `accounts` in `accounts-api`)."""
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", line, re.I) is not None
+    """Whether a line names `name` as a whole word (not inside a longer name: `accounts` in `accounts-api`), or
+    joined to a profile suffix the way config servers name what they look up (`accounts-prod.yaml`)."""
+    profiles = "|".join(PROFILE)
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?:[-_](?:{profiles}))?(?![\w-])", line, re.I) is not None
 
 
 def served_nothing(text: str, victim: str) -> tuple[str, datetime | None]:

@@ -153,3 +153,46 @@ def test_read_does_nothing_without_a_failing_log() -> None:
     facts.logs = []
     asyncio.run(read(Subject(), facts, hub, iso(AT)))
     assert hub.calls == []
+
+
+# ---- audit (issue #12): other servers' wording, and the {application}-{profile} lookup name -------------------
+
+
+def _lines(said: str, start: datetime = CHANGED + timedelta(minutes=2)) -> str:
+    return "\n".join(f"{iso(start + timedelta(minutes=i))} {said}" for i in range(3))
+
+
+def test_apollo_like_server_that_could_not_load_the_app_is_named() -> None:
+    text = _lines("ERROR [ConfigServiceController] Could not load config for appId=billing-api, cluster=default, "
+                  "namespace=application [status code: 404]")
+    [e] = found(nacos_facts(text))
+    assert e.victim.name == "billing-api" and "status code: 404" in e.said
+
+
+def test_apollo_like_server_that_loaded_the_app_is_not_named() -> None:
+    text = _lines("INFO [ConfigServiceController] Loaded 14 items for appId=billing-api, cluster=default "
+                  "[status code: 200]")
+    assert found(nacos_facts(text)) == []
+
+
+def test_a_lookup_name_joining_the_app_to_its_profile_names_the_app() -> None:
+    text = _lines("WARN o.s.c.c.s.e.NativeEnvironmentRepository : Nothing found for billing-api-prod.yml in the "
+                  "search locations")
+    [e] = found(nacos_facts(text))
+    assert e.victim.name == "billing-api" and "billing-api-prod.yml" in e.said
+
+
+def test_a_suffix_that_is_no_profile_is_another_application() -> None:
+    text = _lines("WARN o.s.c.c.s.e.NativeEnvironmentRepository : Nothing found for billing-api-canary.yml in the "
+                  "search locations")
+    assert found(nacos_facts(text)) == []
+
+
+def test_kv_backed_server_answering_zero_keys_under_the_app_profile_is_named() -> None:
+    text = _lines('level=warn msg="0 keys under config/billing-api-production/; serving empty set"')
+    [e] = found(nacos_facts(text))
+    assert "0 keys" in e.said
+
+
+def test_kv_backed_server_answering_some_keys_is_not_named() -> None:
+    assert found(nacos_facts(_lines('level=info msg="10 keys under config/billing-api-production/"'))) == []
