@@ -65,8 +65,13 @@ _SOURCE_FIELD = re.compile(r"data|remoteRef|dataFrom|path|key|mount|secretStoreR
 _WRITTEN_KEY = re.compile(r"(?<![\w/.-])/?([\w.-]+(?:/[\w.-]+)+)")
 """A key path a writer's log lists (`config/search-api/upstream_timeout_ms`, `secret/data/billing/api`)."""
 _WRITE_WORDS = re.compile(r"import|written|wrote|write|set|put|upload|success|created|updated|\bok\b", re.I)
-_RELOADER = re.compile(r"reloader|wave\.pusher|secret-reload|configmap-reload", re.I)
-"""A restart made by a controller that restarts the readers of a changed Secret (Stakater Reloader, Wave)."""
+_RELOADER = re.compile(r"reloader|wave\.pusher|secret-reload|configmap-reload|"
+                       r"checksum/[\w.-]+|\b[\w./-]*(?:secret|config|env)[\w.-]*?[-_.]?(?:hash|checksum|digest)\b",
+                       re.I)
+"""A restart made because a Secret changed: by a controller that restarts its readers (Stakater Reloader, Wave, a
+config reloader), or by a hash of the Secret kept in the pod template (Helm's documented `checksum/secret`
+annotation, a `SECRET_HASH`/`config-hash` env or annotation a deploy tool or operator writes). A bare
+`kubectl.kubernetes.io/restartedAt` restart says nothing of which Secret, so it ties nothing."""
 FOLLOW = timedelta(minutes=10)
 Call = Callable[..., Awaitable[Any]]
 

@@ -269,3 +269,34 @@ def test_read_follows_the_job_to_its_cronjob_log_and_the_keyed_workload() -> Non
     [r] = found(facts)
     assert r.source.name == "vault-seed-28811020" and [v.name for v in r.victims] == ["orders-api"]
     assert ("k8s_get", {"kind": "CronJob", "name": "vault-seed", "namespace": "ops", "output": "yaml"}) in hub.calls
+
+
+# ---- audit (issue #12): a reader restarted by a hash of the Secret in its pod template, no Reloader ----------
+
+
+def hashed_facts(diff: str) -> Facts:
+    """The qa-path VaultStaticSecret, and its reader restarted right after the Secret's write by `diff` alone."""
+    facts = reloader_facts("qa/billing/gateway")
+    restart = facts.changes["changes"][-1]
+    restart["summary"] = f"Deployment billing/invoicer rolled out revision 7: {diff}"
+    restart["diff"] = [diff]
+    return facts
+
+
+def test_reader_restarted_by_a_helm_checksum_annotation_is_tied_to_the_secret() -> None:
+    [r] = found(hashed_facts("template annotation checksum/gateway-secret 'a1b2c3' -> '9f8e7d'"))
+    assert [v.name for v in r.victims] == ["invoicer"]
+
+
+def test_reader_restarted_by_an_operator_written_env_hash_is_tied_to_the_secret() -> None:
+    [r] = found(hashed_facts("invoicer env GATEWAY_SECRET_HASH='5d41402a' -> '7d793037'"))
+    assert r.environment == "qa"
+
+
+def test_a_restart_that_only_changed_the_image_ties_nothing() -> None:
+    assert found(hashed_facts("invoicer image registry.local/invoicer:4.1.0 -> registry.local/invoicer:4.1.1")) == []
+
+
+def test_a_bare_rollout_restart_ties_nothing() -> None:
+    assert found(hashed_facts("template annotation kubectl.kubernetes.io/restartedAt (unset) -> "
+                              "'2026-09-01T11:31:00Z'")) == []
