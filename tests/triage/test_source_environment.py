@@ -277,7 +277,7 @@ def test_read_follows_the_job_to_its_cronjob_log_and_the_keyed_workload() -> Non
 def hashed_facts(diff: str) -> Facts:
     """The qa-path VaultStaticSecret, and its reader restarted right after the Secret's write by `diff` alone."""
     facts = reloader_facts("qa/billing/gateway")
-    restart = facts.changes["changes"][-1]
+    restart = (facts.changes or {})["changes"][-1]
     restart["summary"] = f"Deployment billing/invoicer rolled out revision 7: {diff}"
     restart["diff"] = [diff]
     return facts
