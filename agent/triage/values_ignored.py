@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import yaml
+
 from agent.triage.facts import Facts, LogEvidence, Ref, all_said, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml
 
@@ -40,9 +42,11 @@ RENDER_LAG = timedelta(minutes=20)
 """How soon after the release's write its controller writes what the chart rendered."""
 READS = "values_ignored"
 MAX_READS = 6
-RELEASE_KINDS = ("HelmRelease", "Application")
-CHART_VERSION = re.compile(r"chart\.spec\.version|\bchart\.version|targetRevision|spec\.chart\b|chartVersion", re.I)
-"""A release write that moved the chart's version (Flux `spec.chart.spec.version`, Argo CD `targetRevision`)."""
+RELEASE_KINDS = ("HelmRelease", "Application", "HelmChart")
+CHART_VERSION = re.compile(r"chart\.spec\.version|\bchart\.version|targetRevision|spec\.chart\b|chartVersion|"
+                           r"(?<![\w.])spec\.version\b|\bhelm\.version\b", re.I)
+"""A release write that moved the chart's version (Flux `spec.chart.spec.version`, Argo CD `targetRevision`, the k3s/
+RKE2 HelmChart's `spec.version`, a Fleet bundle's `helm.version`)."""
 _OFF = r"(?:is |are |was )?(?:not enabled|disabled|not available|unavailable|not configured|not active)"
 FEATURE_OFF = (
     re.compile(r"(?:feature|module|plugin|extension|subsystem|mode)s? ['\"`]?(?P<f>[A-Za-z][\w.-]{1,40})['\"`]? "
@@ -99,14 +103,41 @@ def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
+def _yaml_values(text: Any) -> dict[str, Any]:
+    """Values written as a YAML document inside a string field, as dotted paths ({} when it is not a mapping)."""
+    if not isinstance(text, str) or not text.strip():
+        return {}
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    return _flat(doc) if isinstance(doc, dict) else {}
+
+
+def _set_values(pairs: Any) -> dict[str, Any]:
+    """`--set`-style values: Argo CD `helm.parameters` ([{name, value}]) or a HelmChart's `spec.set` map."""
+    if isinstance(pairs, dict):
+        return {str(k): v for k, v in pairs.items()}
+    return {str(p["name"]): p.get("value") for p in pairs or [] if isinstance(p, dict) and p.get("name")}
+
+
 def values_of(obj: dict[str, Any]) -> dict[str, Any]:
-    """A release's inline values as dotted paths: Flux `spec.values`, Argo CD `spec.source(s).helm.valuesObject`."""
+    """A release's inline values as dotted paths, in each product's fields: Flux `spec.values`, Argo CD
+    `spec.source(s).helm.valuesObject`, `helm.values` (a YAML string) and `helm.parameters`, the k3s/RKE2
+    HelmChart's `spec.valuesContent` (a YAML string) and `spec.set`. Values kept in other objects (Flux
+    `valuesFrom`, Argo CD `valueFiles`) are not read here."""
     spec = obj.get("spec") or {}
     out = _flat(spec.get("values") or {}) if isinstance(spec.get("values"), dict) else {}
+    out.update(_yaml_values(spec.get("valuesContent")))
+    out.update(_set_values(spec.get("set")))
     for source in [spec.get("source") or {}, *(spec.get("sources") or [])]:
         helm = source.get("helm") if isinstance(source, dict) else None
-        if isinstance(helm, dict) and isinstance(helm.get("valuesObject"), dict):
+        if not isinstance(helm, dict):
+            continue
+        out.update(_yaml_values(helm.get("values")))
+        if isinstance(helm.get("valuesObject"), dict):
             out.update(_flat(helm["valuesObject"]))
+        out.update(_set_values(helm.get("parameters")))
     return out
 
 
@@ -154,7 +185,8 @@ def _version(change: dict[str, Any], obj: dict[str, Any]) -> str:
     spec = obj.get("spec") or {}
     chart = ((spec.get("chart") or {}).get("spec") or {}) if isinstance(spec.get("chart"), dict) else {}
     source = spec.get("source") or {}
-    return str(chart.get("version") or (source.get("targetRevision") if isinstance(source, dict) else "") or "")
+    return str(chart.get("version") or (source.get("targetRevision") if isinstance(source, dict) else "")
+               or (spec.get("version") if isinstance(spec.get("version"), str) else "") or "")
 
 
 def found(facts: Facts) -> list[Ignored]:
@@ -193,8 +225,8 @@ def found(facts: Facts) -> list[Ignored]:
 
 def finding(ig: Ignored) -> dict[str, Any]:
     """The release as the suspect: the version it moved to, the values still asking for the feature, what rendered."""
-    kind = {"HelmRelease": "Flux HelmRelease", "Application": "Argo CD Application"}.get(ig.release.kind,
-                                                                                          ig.release.kind)
+    kind = {"HelmRelease": "Flux HelmRelease", "Application": "Argo CD Application",
+            "HelmChart": "HelmChart"}.get(ig.release.kind, ig.release.kind)
     version = f" {ig.version}" if ig.version else ""
     by = f" by {ig.by}" if ig.by else ""
     message = (f"{kind} {ig.release.namespace}/{ig.release.name} moved to chart version{version} (written{by}, "

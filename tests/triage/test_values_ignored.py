@@ -108,3 +108,58 @@ def test_a_release_whose_chart_version_was_not_written_is_not_blamed() -> None:
 def test_an_error_about_another_feature_or_from_before_the_upgrade_is_not_tied_to_it() -> None:
     assert not found(_pg(said="pq: replication is not enabled on the server"))
     assert not found(_pg(first="2026-09-01T10:00:00Z"))
+
+
+# ---- audit (issue #12): the same values in other products' fields -------------------------------------------
+
+
+def _cache(helm: dict[str, Any]) -> Facts:
+    """An Argo CD Application whose chart moved, its values given as Argo CD allows other than valuesObject."""
+    obj = {"kind": "Application", "metadata": {"name": "session-cache", "namespace": "argocd"},
+           "spec": {"destination": {"namespace": "cache"},
+                    "source": {"chart": "keyvalue", "targetRevision": "20.0.0", "helm": helm}}}
+    said = "ERR This instance has cluster support disabled"
+    facts = _facts("Application", "argocd", "session-cache", "spec.source.targetRevision = '20.0.0'", obj,
+                   "maxmemory 2gb\nappendonly yes\n", _log("sessions-6d7f8c9b5-k2l3m", "cache", said))
+    facts.reads["values_ignored"]["ConfigMap/cache/session-cache-config"] = ("maxmemory 2gb\nappendonly yes\n", "E8")
+    facts.changes["changes"][1]["object"]["namespace"] = "cache"  # type: ignore[index]
+    return facts
+
+
+def test_argo_values_written_as_a_yaml_string_are_read() -> None:
+    [hit] = found(_cache({"values": "cluster:\n  enabled: true\n  nodes: 6\n"}))
+    assert hit.feature == "cluster" and "cluster.enabled" in hit.paths
+
+
+def test_argo_values_string_that_turns_the_feature_off_is_not_an_ignored_block() -> None:
+    assert not found(_cache({"values": "cluster:\n  enabled: false\n"}))
+
+
+def test_argo_parameters_are_read_as_values() -> None:
+    [hit] = found(_cache({"parameters": [{"name": "cluster.enabled", "value": "true"},
+                                         {"name": "cluster.nodes", "value": "6"}]}))
+    assert hit.paths[0] == "cluster.enabled"
+
+
+def test_argo_parameters_that_turn_the_feature_off_are_not_an_ignored_block() -> None:
+    assert not found(_cache({"parameters": [{"name": "cluster.enabled", "value": "false"}]}))
+
+
+def _gateway(diff: str = "spec.version = '3.0.0'", content: str = "websockets:\n  enabled: true\n") -> Facts:
+    """A k3s/RKE2 HelmChart (helm.cattle.io) whose chart version moved, values in `valuesContent`."""
+    obj = {"kind": "HelmChart", "metadata": {"name": "edge-gateway", "namespace": "kube-system"},
+           "spec": {"chart": "edge-gateway", "version": "3.0.0", "targetNamespace": "kube-system",
+                    "valuesContent": content}}
+    said = "upstream refused upgrade: websockets support is disabled on this gateway"
+    return _facts("HelmChart", "kube-system", "edge-gateway", diff, obj, "listen: 8443\nworkers: 4\n",
+                  _log("chat-7c8d9f6b5-z9x8c", "chat", said))
+
+
+def test_a_k3s_helmchart_whose_new_version_ignores_its_values_content_is_named() -> None:
+    [hit] = found(_gateway())
+    assert hit.release == Ref("HelmChart", "kube-system", "edge-gateway") and hit.feature == "websockets"
+    assert hit.version == "3.0.0"
+
+
+def test_a_k3s_helmchart_whose_version_was_not_written_is_not_blamed() -> None:
+    assert not found(_gateway(diff="spec.valuesContent changed"))
