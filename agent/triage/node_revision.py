@@ -1,4 +1,4 @@
-"""A node the incident names is the one (or one of few) running a node-local service's NEW revision.
+"""A node the incident names runs another revision of a node-local service than the rest: the NEW one, or the OLD one.
 
 A DaemonSet serves each node's pods from a pod on that node (a feature-flag relay, a metadata or credential proxy,
 a DNS cache, a sidecar-less mesh agent, a log shipper): the pods reach it through a hostPort, the node's IP or an
@@ -89,7 +89,11 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             siblings = await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-node-revision-pods-{ds.name}")
             entry["pods"] = [{"name": str(r.get("name")), "node": r.get("node"), "created": r.get("created")}
                              for r in _rows(siblings) if workload_of_pod(str(r.get("name"))) == ds.name]
-            entry["complaints"] = await _complaints(call, ns, pod, entry["pods"], node)
+            rollout = agent_revision.rollout_of(facts, ds)
+            rolled_at = parse_time(rollout[0].get("at")) if rollout else None
+            created = parse_time(next((p.get("created") for p in entry["pods"] if p["name"] == pod), None))
+            stale = rolled_at is not None and created is not None and created < rolled_at
+            entry["complaints"] = await _complaints(call, ns, pod, entry["pods"], node, newest=stale)
             store.append(entry)
 
 
@@ -105,14 +109,16 @@ def _shape(line: str) -> str:
     return _DIGITS.sub("#", _STAMP.sub("", line)).strip().lower()
 
 
-async def _complaints(call: Call, ns: str, pod: str, pods: list[dict[str, Any]], node: str) -> list[str]:
-    """The problem lines (errors, warnings, refusals) the pod on the node prints and its oldest sibling on another
-    node does not: what the new revision does differently, in its own words."""
+async def _complaints(call: Call, ns: str, pod: str, pods: list[dict[str, Any]], node: str,
+                      newest: bool = False) -> list[str]:
+    """The problem lines (errors, warnings, refusals) the pod on the node prints and a sibling on another node on
+    the other revision does not (its oldest sibling; its newest when the pod itself is the old one): what the two
+    revisions do differently, in the pod's own words."""
     mine = [ln for ln in await _log_lines(call, ns, pod) if _PROBLEM.search(ln)]
     if not mine:
         return []
     others = sorted((p for p in pods if p.get("name") != pod and p.get("node") != node),
-                    key=lambda p: str(p.get("created")))
+                    key=lambda p: str(p.get("created")), reverse=newest)
     theirs = {_shape(ln) for ln in await _log_lines(call, ns, str(others[0]["name"]))} if others else set()
     fresh = [" ".join(_STAMP.sub("", ln).split())[:300] for ln in mine if _shape(ln) not in theirs]
     return list(dict.fromkeys(reversed(fresh)))[:2]
@@ -134,6 +140,9 @@ class NodeRevision:
     desired: int | None
     said: str
     evidence: list[str] = field(default_factory=list)
+    stale: bool = False
+    """The named node's pod is the one still on the OLD revision (created before the rollout) while most pods on
+    the other nodes run the new one; `old_siblings` then counts those new ones."""
 
 
 def _judge(facts: Facts, entry: dict[str, Any]) -> NodeRevision | None:
@@ -143,27 +152,34 @@ def _judge(facts: Facts, entry: dict[str, Any]) -> NodeRevision | None:
     pods = [p for p in entry.get("pods") or [] if isinstance(p, dict)]
     mine = next((p for p in pods if p.get("name") == entry.get("pod")), None)
     started = parse_time((mine or {}).get("created"))
-    if rollout is None or started is None or not timedelta(0) <= facts.at - started <= NODE_LEAD:
+    if rollout is None or started is None or started > facts.at:
         return None
     change, evidence = rollout
     rolled = parse_time(change.get("at"))
-    if rolled is None or started < rolled:
+    if rolled is None:
         return None
-    old = [p for p in pods if p is not mine and p.get("node") != entry.get("node")
-           and (t := parse_time(p.get("created"))) is not None and t < rolled]
+    times = [t for p in pods if p is not mine and p.get("node") != entry.get("node")
+             and (t := parse_time(p.get("created"))) is not None]
+    old, new = [t for t in times if t < rolled], [t for t in times if t >= rolled]
+    stale = started < rolled
+    if stale:  # the named node kept the old revision: most of the others moved on
+        if not new or len(new) <= len(old):
+            return None
+    elif not old or facts.at - started > NODE_LEAD:
+        return None
     got = entry.get("object")
     obj: dict[str, Any] = got if isinstance(got, dict) else {}
     status, spec = obj.get("status") or {}, obj.get("spec") or {}
     updated, desired = status.get("updatedNumberScheduled"), status.get("desiredNumberScheduled")
-    if not old or (isinstance(updated, int) and isinstance(desired, int) and updated >= desired):
+    if isinstance(updated, int) and isinstance(desired, int) and updated >= desired:
         return None
     said = next(iter(entry.get("complaints") or []), "") or next(
         (said_by(log.top) for log in facts.logs if log.pod == entry.get("pod") and log.top), "")
-    return NodeRevision(ds, str(entry.get("node")), str(entry.get("pod")), rolled, started, len(old),
-                        agent_revision.what_changed(change)[:3],
+    return NodeRevision(ds, str(entry.get("node")), str(entry.get("pod")), rolled, started,
+                        len(new) if stale else len(old), agent_revision.what_changed(change)[:3],
                         str((spec.get("updateStrategy") or {}).get("type") or "RollingUpdate"),
                         updated if isinstance(updated, int) else None, desired if isinstance(desired, int) else None,
-                        said, [e for e in [evidence, *entry.get("evidence", [])] if e])
+                        said, [e for e in [evidence, *entry.get("evidence", [])] if e], stale)
 
 
 def found(facts: Facts) -> list[NodeRevision]:
@@ -174,11 +190,27 @@ def found(facts: Facts) -> list[NodeRevision]:
 
 def finding(hit: NodeRevision, at: datetime) -> dict[str, Any]:
     """What differs on the node (the new revision's change), how the split came about, then what its pod says."""
-    share = (f"only {hit.updated} of its {hit.desired} pods run it" if hit.updated is not None and hit.desired
-             else f"{hit.old_siblings} pods on other nodes still run the old one")
     rolled = minutes_text(int((at - hit.rolled).total_seconds() // 60))
     started = minutes_text(int((at - hit.started).total_seconds() // 60))
     said = f"; its pod there says '{hit.said[:200]}'" if hit.said else ""
+    if hit.stale:
+        share = (f"{hit.updated} of its {hit.desired} pods run the new one" if hit.updated is not None
+                 and hit.desired else f"{hit.old_siblings} pods on other nodes run the new one")
+        message = (f"{hit.daemonset}'s pod {hit.pod} on node {hit.node} still runs the revision from before its "
+                   f"rollout {rolled} before the alert, while the other nodes moved on ({share}, updateStrategy "
+                   f"{hit.strategy}){said}. The rollout changed {'; '.join(hit.changed)[:240]}, and that change never "
+                   f"reached {hit.node} (its pod was started {started} before the alert and not replaced), so the "
+                   f"pods there are served by the old {hit.daemonset.name}. Replace that pod so it takes the new "
+                   f"revision")
+        return {"check": CHECK if hit.said else QUIET_CHECK, "severity": "critical" if hit.said else "warning",
+                "reason": "NodeOnOldRevision",
+                "object": {"kind": hit.daemonset.kind, "namespace": hit.daemonset.namespace,
+                           "name": hit.daemonset.name},
+                "message": message, "evidence": hit.changed[:2],
+                "details": {"node": hit.node, "pod": hit.pod, "strategy": hit.strategy,
+                            "started": hit.started.isoformat().replace("+00:00", "Z")}}
+    share = (f"only {hit.updated} of its {hit.desired} pods run it" if hit.updated is not None and hit.desired
+             else f"{hit.old_siblings} pods on other nodes still run the old one")
     message = (f"{hit.daemonset}'s new revision runs on node {hit.node} but not on the other nodes ({share}, "
                f"updateStrategy {hit.strategy}){said}. That revision changed {'; '.join(hit.changed)[:240]}; it was "
                f"rolled out {rolled} before the alert and reached {hit.node} when its pod {hit.pod} was replaced "

@@ -2,9 +2,10 @@
 
 Shapes: a credential proxy DaemonSet (RollingUpdate, 1 of 5 pods updated) whose rollout changed its `--role-arn`
 arg and whose new pod on the named node logs `AccessDenied ... 403` lines its sibling does not; a node-local DNS
-cache (OnDelete) whose rollout changed its upstream env, the new pod logging forward timeouts. Twins: the fleet
-fully rolled (every pod newer than the rollout); the named node's pod still on the old revision while the others
-are new; a split whose new pod prints nothing its sibling does not (named under the quieter, lower-weighted check).
+cache (OnDelete) whose rollout changed its upstream env, the new pod logging forward timeouts; the named node LEFT on
+the old revision while most others moved on (an OnDelete credential proxy, a paused mesh node agent). Twins: the
+fleet fully rolled (every pod newer than the rollout); a named node on the old revision like most others (a rollout
+just begun); a split whose pod prints nothing its sibling does not (named under the quieter, lower-weighted check).
 """
 
 from __future__ import annotations
@@ -94,12 +95,50 @@ def test_twin_fully_rolled_fleet_is_not_a_split() -> None:
     assert nr.found(facts) == []
 
 
-def test_twin_named_node_still_on_the_old_revision_is_not_named() -> None:
-    change = rollout("iam", "node-creds", "proxy args ['--role-arn=arn:prod'] -> ['--role-arn=arn:staging']", 300)
+def test_named_node_left_on_the_old_revision_while_the_rest_moved_on_is_named() -> None:
+    """OnDelete: the rollout fixed the role, three nodes' pods were replaced, the named node's was not."""
+    change = rollout("iam", "node-creds", "proxy args ['--role-arn=arn:staging'] -> ['--role-arn=arn:prod']", 300)
     ages = {NODE: 60 * 24 * 9, **{n: 200 for n in OTHERS}}
     facts = run("iam", "node-creds", daemonset("iam", "node-creds", "OnDelete", 3, 4), change, ages,
                 {NODE: CREDS_NEW, **{n: CREDS_OLD for n in OTHERS}})
+    [hit] = nr.found(facts)
+    assert hit.stale and hit.node == NODE
+    found = nr.finding(hit, AT)
+    assert found["check"] == nr.CHECK and found["reason"] == "NodeOnOldRevision"
+    assert "still runs the revision from before" in found["message"] and "AccessDenied" in found["message"]
+
+
+MESH_OLD = ["2026-08-20T13:52:00Z error xds connection to istiod: tls: failed to verify certificate: x509: "
+            "certificate signed by unknown authority"] * 3
+MESH_NEW = ["2026-08-20T13:52:00Z info xds connected to istiod, 212 workloads"] * 3
+
+
+def test_node_agent_a_paused_rolling_update_left_behind_is_named() -> None:
+    """A mesh node agent whose new revision trusts the rotated CA; the paused rollout skipped the named node."""
+    change = rollout("mesh", "node-agent", "agent env CA_BUNDLE_REF='ca-2025' -> CA_BUNDLE_REF='ca-2026'", 400)
+    ages = {NODE: 60 * 24 * 30, **{n: 350 for n in OTHERS}}
+    facts = run("mesh", "node-agent", daemonset("mesh", "node-agent", "RollingUpdate", 3, 4), change, ages,
+                {NODE: MESH_OLD, **{n: MESH_NEW for n in OTHERS}})
+    [hit] = nr.found(facts)
+    assert hit.stale and "unknown authority" in hit.said
+
+
+def test_twin_named_node_old_while_most_others_are_old_too_is_not_named() -> None:
+    """A rollout that has only begun: one other node took the new revision, the named one is like the rest."""
+    change = rollout("mesh", "node-agent", "agent env CA_BUNDLE_REF='ca-2025' -> CA_BUNDLE_REF='ca-2026'", 30)
+    ages = {NODE: 60 * 24 * 30, OTHERS[0]: 20, OTHERS[1]: 60 * 24 * 30, OTHERS[2]: 60 * 24 * 30}
+    facts = run("mesh", "node-agent", daemonset("mesh", "node-agent", "RollingUpdate", 1, 4), change, ages,
+                {NODE: MESH_OLD, **{n: MESH_OLD for n in OTHERS}})
     assert nr.found(facts) == []
+
+
+def test_twin_old_pod_printing_what_its_new_sibling_prints_is_only_a_lead() -> None:
+    change = rollout("iam", "node-creds", "proxy args ['--role-arn=arn:staging'] -> ['--role-arn=arn:prod']", 300)
+    ages = {NODE: 60 * 24 * 9, **{n: 200 for n in OTHERS}}
+    facts = run("iam", "node-creds", daemonset("iam", "node-creds", "OnDelete", 3, 4), change, ages,
+                {NODE: CREDS_OLD, **{n: CREDS_OLD for n in OTHERS}})
+    [hit] = nr.found(facts)
+    assert nr.finding(hit, AT)["check"] == nr.QUIET_CHECK
 
 
 def test_twin_quiet_split_is_only_a_lead() -> None:
