@@ -137,3 +137,54 @@ def test_registered_with_its_weight() -> None:
     from agent.triage import behind
 
     assert lf in behind.MODULES and behind.WEIGHTS[lf.CHECK] == lf.WEIGHT
+
+
+# ---- audit (issue #12): dates a non-English locale writes, refused by parsers expecting ISO/English --------------
+
+
+PY_DATE = "ValueError: time data '06.12.2026' does not match format '%Y-%m-%d'"
+JAVA_DATE = "java.time.format.DateTimeParseException: Text '6 déc. 2026' could not be parsed at index 2"
+
+
+def test_python_consumer_refusing_a_dotted_day_first_date_names_the_german_locale_write() -> None:
+    lang = write("Deployment", "shipping", "manifest-writer", "writer env LANG='C.UTF-8' -> LANG='de_DE.UTF-8'", 80)
+    facts, _ = run("shipping", "manifest-reader-6c7d8f9b5-p2q3r", PY_DATE, 60, [lang])
+    [hit] = lf.found(facts)
+    assert (hit.producer.name, hit.language, hit.value) == ("manifest-writer", "de", "06.12.2026")
+    assert "dates" in lf.finding(hit, AT)["message"]
+
+
+def test_java_consumer_refusing_a_french_month_names_the_jvm_format_locale_write() -> None:
+    jvm = write("CronJob", "billing", "invoice-export",
+                "export env JAVA_TOOL_OPTIONS '-Xmx1g' -> '-Xmx1g -Duser.language.format=fr'", 90)
+    facts, _ = run("billing", "dunning-5b6c7d8f9-w4e5r", JAVA_DATE, 70, [jvm])
+    [hit] = lf.found(facts)
+    assert (hit.producer.name, hit.language, hit.value) == ("invoice-export", "fr", "6 déc. 2026")
+
+
+def test_a_date_locale_alone_lc_time_is_read() -> None:
+    lc = write("Deployment", "shipping", "manifest-writer", "writer env LC_TIME (unset) -> LC_TIME='nl_NL.UTF-8'", 80)
+    line = "ValueError: time data '6 mei 2026' does not match format '%d %b %Y'"
+    facts, _ = run("shipping", "manifest-reader-6c7d8f9b5-p2q3r", line, 60, [lc])
+    [hit] = lf.found(facts)
+    assert hit.language == "nl"
+
+
+def test_twin_an_iso_date_refused_reads_nothing() -> None:
+    lang = write("Deployment", "shipping", "manifest-writer", "writer env LANG='C.UTF-8' -> LANG='de_DE.UTF-8'", 80)
+    line = "ValueError: time data '2026-12-06' does not match format '%d.%m.%Y'"
+    facts, hub = run("shipping", "manifest-reader-6c7d8f9b5-p2q3r", line, 60, [lang])
+    assert lf.found(facts) == [] and hub.calls == []
+
+
+def test_twin_an_english_locale_write_does_not_explain_a_refused_local_date() -> None:
+    jvm = write("CronJob", "billing", "invoice-export",
+                "export env JAVA_TOOL_OPTIONS '-Xmx1g' -> '-Xmx1g -Duser.language.format=en'", 90)
+    facts, hub = run("billing", "dunning-5b6c7d8f9-w4e5r", JAVA_DATE, 70, [jvm])
+    assert lf.found(facts) == [] and hub.calls == []
+
+
+def test_twin_a_date_only_locale_does_not_explain_a_refused_number() -> None:
+    lc = write("Deployment", "feeds", "price-exporter", "exporter env LC_TIME (unset) -> LC_TIME='fr_FR.UTF-8'", 70)
+    facts, hub = run("pricing", "price-loader-7d9f8b6c5d-x2kfp", GO_LINE, 60, [lc])
+    assert lf.found(facts) == [] and hub.calls == []
