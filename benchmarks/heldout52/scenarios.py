@@ -105,6 +105,11 @@ def pyts(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S,") + f"{t.microsecond // 1000:03d}"
 
 
+def rmq(t: datetime) -> str:
+    """RabbitMQ 3.x's console log time (microseconds and offset)."""
+    return t.strftime("%Y-%m-%d %H:%M:%S.%f") + "+00:00"
+
+
 def jl(**fields: object) -> str:
     """One compact JSON log line."""
     return json.dumps(fields, separators=(",", ":"))
@@ -244,7 +249,11 @@ def orders_duplicate_keys_page() -> Incident:
         return [*boot, *every(AT2, e, 40, lambda i, t: rec(
             t, "ERROR", "duplicate key value violates unique constraint \"orders_pkey\"", sql_state_code="23505",
             detail=f"Key (id)=({4410213 + i}) already exists."))]
+    inc.cluster.objects.remove(pods.obj)  # CloudNativePG runs its instances as bare pods owned by the Cluster
     for h in pods.pods:
+        h.owner = o.owner_ref("Cluster", "orders-db", "orders-data", "postgresql.cnpg.io/v1")
+        h.labels = {"cnpg.io/cluster": "orders-db", "cnpg.io/instanceName": h.name,
+                    "cnpg.io/instanceRole": "primary" if h.name.endswith("-0") else "replica"}
         h.logs["postgres"] = within(pg)(h.name, chg + timedelta(minutes=7), inc.captured)
 
     def api(i: int, t: datetime) -> str | None:
@@ -317,14 +326,14 @@ def notification_publishes_blocked_grouped() -> Incident:
 
     def broker(pod: str, s: datetime, e: datetime) -> Lines:
         t0 = max(s, restart + timedelta(seconds=40))
-        out = [(t0, f"{t0.isoformat(sep=' ', timespec='microseconds')[:26]}+00:00 [info] <0.254.0> Enabling free "
+        out = [(t0, f"{rmq(t0)} [info] <0.254.0> Enabling free "
                     "disk space monitoring (disk free space: 52416618496, total memory: 4294967296)"),
-               (t0 + timedelta(seconds=1), f"{(t0 + timedelta(seconds=1)).isoformat(sep=' ')[:26]}+00:00 [info] "
+               (t0 + timedelta(seconds=1), f"{rmq(t0 + timedelta(seconds=1))} [info] "
                                            "<0.254.0> Disk free limit set to 60000MB"),
-               (t0 + timedelta(seconds=2), f"{(t0 + timedelta(seconds=2)).isoformat(sep=' ')[:26]}+00:00 [warning] "
+               (t0 + timedelta(seconds=2), f"{rmq(t0 + timedelta(seconds=2))} [warning] "
                                            "<0.250.0> disk resource limit alarm set on node "
                                            f"'rabbit@{pod}.events-broker-nodes.messaging'."),
-               (t0 + timedelta(seconds=3), f"{(t0 + timedelta(seconds=3)).isoformat(sep=' ')[:26]}+00:00 "
+               (t0 + timedelta(seconds=3), f"{rmq(t0 + timedelta(seconds=3))} "
                                            "[warning] <0.250.0> \n\n**********************************************"
                                            "\n*** Publishers will be blocked until this alarm clears ***\n"
                                            "**********************************************\n")]
