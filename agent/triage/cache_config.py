@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.cache_flush import RATIOS
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject
+from agent.triage.write_author import written_by
 
 CHECK = "change.cache_rules"
 WEIGHT = 0.9

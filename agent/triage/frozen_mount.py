@@ -1,4 +1,5 @@
-"""A config write the running pods never see: the file reaches their container through a `subPath` mount.
+"""A config write the running pods never see: the file reaches their container through a `subPath` mount, or the
+value through an environment variable (`env[].valueFrom.configMapKeyRef`/`secretKeyRef`, `envFrom`).
 
 The kubelet refreshes a ConfigMap or Secret volume in place (an atomic symlink swap), so a program that watches its
 file (Envoy's file-based xDS, nginx or HAProxy reloaders, Prometheus and Alertmanager with a reloader, an app's
@@ -10,12 +11,17 @@ edit was made to move away from something (a backend renamed, an address retired
 old thing is then removed, the workload starts failing against it (`503 UF`, `connection refused`, `no such
 host`, `401`) although its config, as read from the cluster, is right.
 
-Named: the workload whose failing pods (the survey's logs) mount, by subPath, a key of a ConfigMap or Secret
-written in the LEAD after every one of its pods was created; when the write's diff names keys, a subPath key must
-be among them. The finding names the workload (its template's subPath mount is what froze the file) and explains
-the write. Not named: a mount of the whole volume (refreshed in place); a pod created after the write (it read
-the new file); a write to keys the subPath mounts do not carry; a workload whose pods are not failing, or whose
-top error was already printed before the write (agent.triage.log_since, by the kubelet's stamps).
+Environment variables taken from a ConfigMap or Secret freeze the same way (the runtime sets them when the container
+starts; Kubernetes documents that they are not updated), so a rotated password or a moved endpoint read from the
+environment stays old in every running pod.
+
+Named: the workload whose failing pods (the survey's logs) mount, by subPath (or read as env), a key of a ConfigMap
+or Secret written in the LEAD after every one of its pods was created; when the write's diff names keys, a subPath
+(or env) key must be among them (an envFrom takes every key). The finding names the workload (its template's subPath
+mount or env reference is what froze the value) and explains the write. Not named: a mount of the whole volume
+(refreshed in place); a pod created after the write (it read the new file); a write to keys the subPath mounts do
+not carry; a workload whose pods are not failing, or whose top error was already printed before the write
+(agent.triage.log_since, by the kubelet's stamps).
 
 `read` (reading only, when a ConfigMap or Secret write related to a failing workload is in the timeline) reads the
 workload and its pods' creation times; `found` is pure. Secrets are named, their values never read.
@@ -30,9 +36,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage import log_since, pod_spec_words
-from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by, workloads_touched, written_by
+from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by, workloads_touched
 from agent.triage.kube_reads import get_yaml
 from agent.triage.subject import Subject, workload_of_pod
+from agent.triage.write_author import written_by
 
 CHECK = "config.frozen_mount"
 WEIGHT = 0.9
@@ -84,6 +91,24 @@ def frozen_mounts(template: dict[str, Any], kind: str, name: str) -> list[tuple[
             sub = m.get("subPath") or m.get("subPathExpr")
             if m.get("name") in volumes and sub:
                 out.append((str(c.get("name")), str(m.get("mountPath")), str(sub)))
+        out += [(str(c.get("name")), where, key) for where, key in env_refs(c, kind, name)]
+    return out
+
+
+def env_refs(container: dict[str, Any], kind: str, name: str) -> list[tuple[str, str]]:
+    """(where, key) of the container's environment taken from the `kind` (ConfigMap/Secret) named `name`: one
+    variable's `valueFrom` key reference (`env VAR`, its key), or an `envFrom` of the whole object (`envFrom`, ""
+    for every key). The runtime sets a container's environment when it starts and never again, so an edit reaches
+    these exactly as it reaches a subPath file: at the next restart."""
+    ref_key, from_key = ("configMapKeyRef", "configMapRef") if kind == "ConfigMap" else ("secretKeyRef", "secretRef")
+    out = []
+    for e in container.get("env") or []:
+        ref = (e.get("valueFrom") or {}).get(ref_key) or {} if isinstance(e, dict) else {}
+        if ref.get("name") == name and ref.get("key"):
+            out.append((f"env {e.get('name')}", str(ref["key"])))
+    for e in container.get("envFrom") or []:
+        if isinstance(e, dict) and (e.get(from_key) or {}).get("name") == name:
+            out.append(("envFrom", ""))
     return out
 
 
@@ -148,9 +173,9 @@ def found(facts: Facts) -> list[Frozen]:
             continue
         keys = {k for d in e.get("diff") or [] for m in _KEY.finditer(d) for k in m.group(1).split(", ")}
         mounts = [tuple(m) for m in e.get("mounts") or []]
-        if keys and not any(m[2] in keys for m in mounts):
+        hit = [m for m in mounts if not keys or not m[2] or m[2] in keys]  # "": an envFrom takes every key
+        if not hit:
             continue
-        hit = [m for m in mounts if not keys or m[2] in keys] or mounts
         out.append(Frozen(Ref(*e["workload"]), Ref(*e["config"]), written, str(e.get("by") or ""),
                           [(str(a), str(b), str(c)) for a, b, c in hit], max(created), str(e.get("said") or ""),
                           [x for x in e.get("evidence") or [] if x]))
@@ -160,13 +185,24 @@ def found(facts: Facts) -> list[Frozen]:
 def finding(hit: Frozen, at: datetime) -> dict[str, Any]:
     """The frozen mount, the write it hides, and what the pods say since."""
     ago = minutes_text(int((at - hit.written).total_seconds() // 60))
-    where = ", ".join(f"{key} at {path} (container {c})" for c, path, key in hit.mounts[:3])
+    files = [(c, path, key) for c, path, key in hit.mounts if not path.startswith("env")]
+    env = [(c, path, key) for c, path, key in hit.mounts if path.startswith("env")]
+    where = ", ".join([f"{key} at {path} (container {c})" for c, path, key in files[:3]]
+                      + [(f"{path[4:]} from key {key}" if key else "all keys as envFrom") + f" (container {c})"
+                         for c, path, key in env[:3]])
     said = f"; they now fail: '{hit.said[:200]}'" if hit.said else ""
-    message = (f"{hit.workload} mounts {hit.config}'s {where} with subPath, which the kubelet never updates: the "
+    how = ("with subPath, which the kubelet never updates" if not env else
+           "as environment variables, which are set only when a container starts" if not files else
+           "with subPath and as environment variables, neither of which a running container ever re-reads")
+    fix = ("mount the whole volume (no subPath) so later edits arrive" if not env else
+           "roll the workload whenever the object changes (a checksum annotation on its template)")
+    verb, old = ("mounts", "file") if not env else ("takes", "value")
+    message = (f"{hit.workload} {verb} {hit.config}'s {where} {how}: the "
                f"write{' by ' + hit.by if hit.by else ''} {ago} before the alert never reached its running pods (all "
-               f"created before it), so they still use the old file while the object shows the new one{said}. "
-               f"Restart the pods to load the file, and mount the whole volume (no subPath) so later edits arrive")
-    return {"check": CHECK, "severity": "critical", "reason": "SubPathMountFrozen",
+               f"created before it), so they still use the old {old} while the object shows the new one{said}. "
+               f"Restart the pods to load the {old}, and {fix}")
+    reason = "SubPathMountFrozen" if not env else "EnvFromConfigFrozen"
+    return {"check": CHECK, "severity": "critical", "reason": reason,
             "object": {"kind": hit.workload.kind, "namespace": hit.workload.namespace, "name": hit.workload.name},
             "message": message, "evidence": [where],
             "details": {"config": str(hit.config), "written": hit.written.isoformat().replace("+00:00", "Z"),
