@@ -160,13 +160,15 @@ def finding(u: Unbounded, at: datetime) -> dict[str, Any]:
     """The workload, the bound its revision removed, and the scale-out pods that get no calls."""
     ago = minutes_text(int((at - u.revised).total_seconds() // 60)) if u.revised else "some time"
     service = f"{u.service.namespace}/{u.service.name}"
-    via = (f"callers reach it through the headless Service {service} and balance over the pod addresses they "
-           f"resolved when they connected" if u.headless else f"callers reach it through Service {service}")
-    message = (f"{u.workload} revision {u.revision} ({ago} before) removed its connection-age bound ({u.removed}); "
-               f"after its scale-out {u.load}: the server no longer closes old connections (for gRPC, no GOAWAY at "
-               f"MAX_CONNECTION_AGE), so long-lived clients never re-resolve and stay on the pods they first reached; "
-               f"{via}. The older pods saturate and the callers' deadlines expire. Restore the connection-age "
-               f"setting (the scaling and the callers are victims)")
+    behind = f"the headless Service {service}" if u.headless else f"Service {service}"
+    via = ("its callers balance over the pod addresses they resolved when they connected" if u.headless
+           else "its callers hold their connections")
+    # the Service (and that it is headless) leads: a candidate's text is cut at 400 characters
+    message = (f"{u.workload}, reached through {behind}, revision {u.revision} ({ago} before) removed its "
+               f"connection-age bound ({u.removed}); after its scale-out {u.load}: the server no longer closes old "
+               f"connections (for gRPC, no GOAWAY at MAX_CONNECTION_AGE) and {via}, so long-lived clients never "
+               f"re-resolve and stay on the pods they first reached. The older pods saturate and the callers' "
+               f"deadlines expire. Restore the connection-age setting (the scaling and the callers are victims)")
     return {"check": CHECK, "severity": "critical",
             "object": {"kind": u.workload.kind, "namespace": u.workload.namespace, "name": u.workload.name},
             "reason": "ConnectionAgeRemoved", "message": message, "evidence": [u.removed[:200], u.load[:200]],

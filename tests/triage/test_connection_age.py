@@ -58,9 +58,10 @@ def test_a_grpc_flag_dropped_with_idle_new_pods_names_the_server() -> None:
     [u] = ca.found(_facts(_entry(removed, {"calls": SKEWED})))
     assert u.workload == Ref("Deployment", "ledger", "ledger-rpc") and u.newer == sorted(NEW)
     message = ca.finding(u, AT)["message"]
-    assert message.startswith("Deployment ledger/ledger-rpc revision 7 (48 h 0 min before) removed its "
-                              "connection-age bound (--max-connection-age=2m); after its scale-out calls: the 3 "
-                              "older pods carry 99% of it, the 3 newer ones idle")
+    assert message.startswith("Deployment ledger/ledger-rpc, reached through the headless Service ledger/ledger-rpc, "
+                              "revision 7 (48 h 0 min before) removed its connection-age bound "
+                              "(--max-connection-age=2m); after its scale-out calls: the 3 older pods carry 99% of "
+                              "it, the 3 newer ones idle")
     assert "headless Service ledger/ledger-rpc" in message and "GOAWAY" in message
     [(ref, _, evidence, explains)] = ca.suspects(_facts(_entry(removed, {"calls": SKEWED})))
     assert ref == u.workload and explains == [Ref("Service", "ledger", "ledger-rpc")] and "E30" in evidence
@@ -127,3 +128,31 @@ def test_read_follows_the_callers_log_to_the_service_and_its_workload() -> None:
     asyncio.run(ca.read(subject, facts, hub, _iso(AT)))
     [u] = ca.found(facts)
     assert u.removed == "--max-connection-age=2m" and u.headless and u.service == Ref("Service", "ledger", "ledger-rpc")
+
+
+def _headline(removed: str, headless: bool) -> str:
+    """The candidate's text as the ranking quotes it: the finding's message cut at 400 characters."""
+    [u] = ca.found(_facts(_entry(removed, {"calls": SKEWED}, headless=headless)))
+    return ca.finding(u, AT)["message"][:400]
+
+
+LONG_ENVOY = ("envoy.yaml common_http_protocol_options {idle_timeout: 3600s, max_connection_duration: 300s, "
+              "max_headers_count: 100, headers_with_underscores_action: REJECT_REQUEST} -> {idle_timeout: 3600s, "
+              "max_headers_count: 100, headers_with_underscores_action: REJECT_REQUEST}")
+LONG_NGINX = ("nginx.conf http { keepalive_timeout 75s; keepalive_time 1h; keepalive_requests 1000; http2_max_"
+              "concurrent_streams 128; client_body_timeout 60s; } -> http { keepalive_timeout 75s; "
+              "http2_max_concurrent_streams 128; client_body_timeout 60s; }")
+
+
+def test_headline_keeps_the_headless_service_behind_a_long_envoy_duration_removal() -> None:
+    assert "headless Service ledger/ledger-rpc" in _headline(LONG_ENVOY, headless=True)
+
+
+def test_headline_keeps_the_headless_service_behind_a_long_nginx_keepalive_removal() -> None:
+    assert "headless Service ledger/ledger-rpc" in _headline(LONG_NGINX, headless=True)
+
+
+def test_twin_a_clusterip_service_is_not_called_headless() -> None:
+    for removed in (LONG_ENVOY, LONG_NGINX):
+        headline = _headline(removed, headless=False)
+        assert "headless" not in headline and "Service ledger/ledger-rpc" in headline
