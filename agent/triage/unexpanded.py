@@ -51,9 +51,12 @@ MAX_TEXT = 20000
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob", "Job")
 
 PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][\w.:-]{0,80}\}|\$\([A-Za-z_]\w{0,80}\)|\{\{-?[^{}\n]{1,80}?-?\}\}|"
-                         r"#\{[A-Za-z_][\w.]{0,80}\}")
+                         r"#\{[A-Za-z_][\w.]{0,80}\}|%\{[A-Za-z_][\w.:]{0,80}\}|<%=?[^%<>\n]{1,80}%>|"
+                         r"(?<![\w@])@[A-Z][A-Z0-9_]{1,60}@(?![\w@])|(?<!\w)__[A-Z][A-Z0-9_]{0,60}[A-Z0-9]__(?!\w)")
 """Expansion syntaxes left as written: shell/envsubst `${X}`, the kubelet's `$(X)`, Go/Helm/Jinja `{{ x }}`, Ruby/
-Spring-EL `#{x}`."""
+Spring-EL/Octopus `#{x}`, Puppet/Hiera/Fluentd `%{x}`, ERB `<%= x %>`, and the tokens build and release tools
+replace: Maven/Gradle resource filtering and autoconf `@NAME@`, pipeline token replacers' `__NAME__` (upper case
+only, so an e-mail address or a Python dunder is none)."""
 FAILING = re.compile(r"invalid|illegal|malformed|unexpected|pars(?:e|ing)|resolv|no such host|unknown host|"
                      r"ENOTFOUND|not known|could ?n[o']t|cannot|can't|unable|fail|refus|error|exception|bad ", re.I)
 """A line that reports a failure (the program's own refusal of the value), not one that only prints it."""
@@ -224,6 +227,11 @@ def _why(token: str, in_config: bool) -> str:
     if token.startswith("{{"):
         return ("Helm renders {{ }} only in chart templates; template text inside a value stays literal unless the "
                 "chart passes it through tpl")
+    if token.startswith(("@", "__")):
+        return ("a build or release tool (resource filtering, autoconf, a pipeline's token replacer) replaces this "
+                "token, and it did not run on this value")
+    if token.startswith(("%{", "<%")):
+        return "a template engine (Hiera, ERB, the program's own) replaces this, and it did not render this value"
     if token.startswith("$(") and not in_config:
         return "the kubelet leaves $(VAR) literal when VAR is not defined earlier in the container's env"
     if in_config:

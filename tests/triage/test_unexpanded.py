@@ -167,3 +167,68 @@ def test_a_configmap_holding_another_placeholder_is_not_blamed() -> None:
     top = _top(_net(data='{"Upstream": {"BaseUrl": "https://pricing.{{ .Values.zone }}.internal"}}'), "shop",
                "quote-api")
     assert top.check != "config.unexpanded"
+
+
+# ---- audit (issue #12): build/release tools' tokens and other template engines left unexpanded --------------
+
+
+MVN_DATA = "spring.datasource.url=jdbc:postgresql://@DB_HOST@:5432/orders\nserver.port=8080"
+MVN_SAID = "Caused by: java.net.UnknownHostException: @DB_HOST@: Name or service not known"
+
+
+def _maven(data: str = MVN_DATA, said: str = MVN_SAID) -> Facts:
+    return _facts([_config("orders", "orders-props", "orders")], _log("orders-5d6f7c8b9-q2w4r", "orders", error=said),
+                  _crash("Deployment", "orders", "orders"), {"orders/orders-props": (data, "E9", "")})
+
+
+def test_a_resource_filtering_token_left_in_a_configmap_is_named() -> None:
+    [hit] = found(_maven())
+    assert hit.target == Ref("ConfigMap", "orders", "orders-props") and hit.token == "@DB_HOST@"
+    top = _top(_maven(), "orders", "orders")
+    assert top.ref == Ref("ConfigMap", "orders", "orders-props") and "build or release tool" in top.cause
+
+
+def test_an_address_with_an_upper_case_domain_is_no_token() -> None:
+    data = "mail.from=alerts@MAIL.EXAMPLE\nserver.port=8080"
+    said = "ERROR javax.mail.SendFailedException: Invalid Addresses: alerts@MAIL.EXAMPLE refused"
+    assert found(_maven(data, said)) == []
+
+
+TOKEN_DIFF = "web env API_BASE='https://api.internal/v2' -> API_BASE='https://__API_HOST__/v2'"
+TOKEN_SAID = "TypeError [ERR_INVALID_URL]: Invalid URL: https://__API_HOST__/v2"
+
+
+def test_a_pipeline_token_written_into_an_env_value_is_named() -> None:
+    facts = _facts([_rollout("Deployment", "web", "storefront", [TOKEN_DIFF])],
+                   _log("storefront-7b8c9d6f5-x2k4q", "web", error=TOKEN_SAID),
+                   _crash("Deployment", "web", "storefront"))
+    [hit] = found(facts)
+    assert hit.token == "__API_HOST__" and hit.before == "'https://api.internal/v2'"
+
+
+def test_a_pipeline_token_already_in_the_old_value_was_not_this_write() -> None:
+    diff = "web env API_BASE='https://__API_HOST__/v1' -> API_BASE='https://__API_HOST__/v2'"
+    facts = _facts([_rollout("Deployment", "web", "storefront", [diff])],
+                   _log("storefront-7b8c9d6f5-x2k4q", "web", error=TOKEN_SAID),
+                   _crash("Deployment", "web", "storefront"))
+    assert found(facts) == []
+
+
+ERB_DATA = "cache:\n  host: <%= @redis_host %>\n  port: 6379"
+ERB_SAID = ("redis.exceptions.ConnectionError: Error -2 connecting to <%= @redis_host %>:6379. Name or service not "
+            "known.")
+
+
+def test_an_erb_template_left_in_a_configmap_is_named() -> None:
+    facts = _facts([_config("cart", "cart-settings", "cart")], _log("cart-6c7d8f9b5-z7x2c", "cart", error=ERB_SAID),
+                   _crash("Deployment", "cart", "cart"), {"cart/cart-settings": (ERB_DATA, "E9", "")})
+    [hit] = found(facts)
+    assert hit.token == "<%= @redis_host %>"
+
+
+def test_an_erb_template_only_printed_at_info_is_no_cause() -> None:
+    said = "INFO rendering cache host from template <%= @redis_host %>"
+    facts = _facts([_config("cart", "cart-settings", "cart")],
+                   _log("cart-6c7d8f9b5-z7x2c", "cart", last=[said]),
+                   _crash("Deployment", "cart", "cart"), {"cart/cart-settings": (ERB_DATA, "E9", "")})
+    assert found(facts) == []
