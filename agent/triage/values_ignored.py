@@ -141,9 +141,21 @@ def values_of(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+SAME_FEATURE = ({"ssl", "tls"}, {"auth", "authentication"})
+"""Words products use for one feature: a client's `SSL is not enabled` is the chart's `tls` block (PostgreSQL,
+Redis, MySQL speak of SSL, charts of TLS), `authentication is disabled` its `auth` block."""
+
+
+def words_for(feature: str) -> set[str]:
+    """The feature's word and the other words products use for it."""
+    return set().union({feature}, *(group for group in SAME_FEATURE if feature in group))
+
+
 def asks_for(values: dict[str, Any], feature: str) -> list[str]:
-    """The values paths that set the feature (a path segment is the feature's word), when none turns it off."""
-    paths = [p for p in values if feature in [s.lower() for s in p.split(".")]]
+    """The values paths that set the feature (a path segment is one of the feature's words), when none turns it
+    off."""
+    words = words_for(feature)
+    paths = [p for p in values if words & {s.lower() for s in p.split(".")}]
     switches = [values[p] for p in paths if p.lower().endswith(".enabled")]
     if not paths or any(v in (False, "false", "False", 0) for v in switches):
         return []
@@ -211,7 +223,7 @@ def found(facts: Facts) -> list[Ignored]:
             texts = [(ref, *store.get(f"ConfigMap/{ref.namespace}/{ref.name}", ("", ""))) for ref in
                      _rendered(facts, namespace, at)]
             texts = [(ref, text, ev) for ref, text, ev in texts if text]
-            if not texts or any(feature in text.lower() for _, text, _ in texts):
+            if not texts or any(w in text.lower() for w in words_for(feature) for _, text, _ in texts):
                 continue  # nothing rendered in view, or the feature is still in what was rendered
             rendered, _, rendered_evidence = texts[0]
             victims = [Ref("Pod", log.namespace, log.pod)]

@@ -163,3 +163,34 @@ def test_a_k3s_helmchart_whose_new_version_ignores_its_values_content_is_named()
 
 def test_a_k3s_helmchart_whose_version_was_not_written_is_not_blamed() -> None:
     assert not found(_gateway(diff="spec.valuesContent changed"))
+
+
+def _mysql(values: dict[str, Any], rendered: str = "[mysqld]\nmax_connections=300\n",
+           said: str = "ERROR 2026 (HY000): SSL is required, but the server does not support it: ssl is not enabled "
+                       "on the server") -> Facts:
+    """A MySQL-like chart whose values call the feature `tls` while its clients speak of SSL."""
+    obj = {"kind": "HelmRelease", "metadata": {"name": "orders-db", "namespace": "data"},
+           "spec": {"chart": {"spec": {"chart": "mysql", "version": "12.0.0"}}, "values": values}}
+    return _facts("HelmRelease", "data", "orders-db", "spec.chart.spec.version = '12.0.0'", obj, rendered,
+                  _log("orders-api-5c6d7f8b9-m4n5p", "data", said))
+
+
+def test_a_client_speaking_of_ssl_reads_a_tls_values_block() -> None:
+    [hit] = found(_mysql({"primary": {"tls": {"enabled": True, "existingSecret": "orders-db-tls"}}}))
+    assert hit.feature == "ssl" and hit.paths[0] == "primary.tls.enabled"
+
+
+def test_a_client_saying_authentication_is_disabled_reads_an_auth_block() -> None:
+    said = "error: authentication is disabled on this server, refusing credentials"
+    [hit] = found(_mysql({"auth": {"enabled": True, "rootPassword": "x"}}, said=said))
+    assert hit.paths[0] == "auth.enabled"
+
+
+def test_twin_a_rendered_config_holding_tls_clears_the_release() -> None:
+    assert not found(_mysql({"primary": {"tls": {"enabled": True}}},
+                            rendered="[mysqld]\nrequire_secure_transport=ON\ntls_version=TLSv1.3\n"))
+
+
+def test_twin_an_auth_block_turned_off_is_a_values_change() -> None:
+    said = "error: authentication is disabled on this server, refusing credentials"
+    assert not found(_mysql({"auth": {"enabled": False}}, said=said))
