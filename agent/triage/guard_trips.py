@@ -45,6 +45,9 @@ LEAD = timedelta(hours=6)
 SLACK = timedelta(minutes=2)
 MAX_CONFIGS = 4
 MIN_SAMPLES = 5
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+GUARD_KINDS = ("ConfigMap", "EnvoyProxy", *WORKLOADS)
+"""Kinds a guard is written in, in the order they are read: a config file, a proxy resource, a workload's env."""
 Call = Callable[..., Awaitable[Any]]
 
 _CUTOFF_KEY = re.compile(r"slow.?call.?duration|slow.?(?:call|request).?threshold(?!.*rate)|max.?allowed.?rt|"
@@ -186,12 +189,40 @@ def shed_points(key: str, text: str) -> list[Guard]:
     return out
 
 
+def texts(obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, text) of every place an object may write a guard: a ConfigMap's data values; each container's literal
+    env of a workload's pod template (`env:<container>`, as NAME=value lines: Spring relaxed binding reads
+    `RESILIENCE4J_CIRCUITBREAKER_INSTANCES_X_SLOWCALLDURATIONTHRESHOLD` as the same setting); and the spec of any
+    other kind, whole (`spec`) and each multi-line text in it (Envoy Gateway's EnvoyProxy carries a bootstrap as
+    `spec.bootstrap.value`)."""
+    out = [(str(k), v) for k, v in (obj.get("data") or {}).items() if isinstance(v, str)]
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    template = ((spec or {}).get("template") or {}).get("spec") or {}
+    for c in [*(template.get("initContainers") or []), *(template.get("containers") or [])]:
+        env = [f"{e['name']}={e['value']}" for e in c.get("env") or [] if isinstance(e, dict) and e.get("name")
+               and isinstance(e.get("value"), (str, int, float))]
+        if env:
+            out.append((f"env:{c.get('name')}", "\n".join(env) + "\n"))
+    if spec and not template and "data" not in obj:
+        out.append(("spec", yaml.safe_dump(spec)))
+        out += [(f"spec.{path}", text) for path, text in _multiline(spec, "")]
+    return out
+
+
+def _multiline(node: Any, path: str) -> list[tuple[str, str]]:
+    """(path, text) of each multi-line string under a parsed spec."""
+    if isinstance(node, dict):
+        return [x for k, v in node.items() for x in _multiline(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(node, list):
+        return [x for i, v in enumerate(node) for x in _multiline(v, f"{path}[{i}]")]
+    return [(path, node)] if isinstance(node, str) and "\n" in node else []
+
+
 def guards(obj: dict[str, Any]) -> list[Guard]:
-    """Every guard of a ConfigMap's data."""
+    """Every guard an object writes (`texts`): a ConfigMap's data, a workload's env, a proxy resource's spec."""
     out: list[Guard] = []
-    for key, text in (obj.get("data") or {}).items():
-        if isinstance(text, str):
-            out += cutoffs(str(key), text) + shed_points(str(key), text)
+    for key, text in texts(obj):
+        out += [g for g in cutoffs(key, text) + shed_points(key, text) if g not in out]
     return out
 
 
@@ -215,6 +246,8 @@ def _refusal(lines: list[str], pattern: re.Pattern[str], since: datetime) -> str
 def _users(facts: Facts, change: dict[str, Any], target: Ref) -> list[Ref]:
     """The workloads that read the file: the timeline's related objects, else workloads of its namespace rolled out
     within minutes after the write (a checksum or reloader roll)."""
+    if target.kind in WORKLOADS:  # a guard in a workload's own env: its pods print the refusal
+        return [target]
     related = [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None]
     if related:
         return related[:2]
@@ -258,13 +291,19 @@ async def _series_names(call: Call, namespace: str, words: tuple[str, ...], star
 
 
 def _recent_configs(facts: Facts) -> list[tuple[dict[str, Any], Ref, datetime]]:
+    """The objects written within LEAD that may hold a guard: ConfigMaps, then proxy resources (an EnvoyProxy's
+    bootstrap), then workloads whose written diff names a guard (a breaker or overload setting in their env)."""
     out: list[tuple[dict[str, Any], Ref, datetime]] = []
     for change, _ in facts.every_change():
         target, at = Ref.of(change.get("object")), parse_time(change.get("at"))
-        if target is None or at is None or target.kind != "ConfigMap" or not timedelta(0) <= facts.at - at <= LEAD:
+        if target is None or at is None or target.kind not in GUARD_KINDS or not timedelta(0) <= facts.at - at <= LEAD:
+            continue
+        said = " ".join(str(x) for x in [change.get("summary") or "", *(change.get("diff") or [])])
+        if target.kind in WORKLOADS and not (_CUTOFF_KEY.search(said) or "overload" in said.lower()):
             continue
         if not any(t.same_object(target) for _, t, _ in out):
             out.append((change, target, at))
+    out.sort(key=lambda c: GUARD_KINDS.index(c[1].kind) if c[1].kind in GUARD_KINDS else len(GUARD_KINDS))
     return out[:MAX_CONFIGS]
 
 
@@ -275,9 +314,9 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
         return
     for change, target, when in _recent_configs(facts):
         step = f"survey-guard-{target.name}"
-        obj = facts.object_named("ConfigMap", target.namespace, target.name)
+        obj = facts.object_named(target.kind, target.namespace, target.name)
         if obj is None:
-            got = await get_yaml(call, "ConfigMap", target.name, target.namespace, step)
+            got = await get_yaml(call, target.kind, target.name, target.namespace, step)
             obj = got[0] if got else None
         held = guards(obj) if obj else []
         if not held:
