@@ -448,6 +448,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     _inherit(cases)
     scored = sorted(((round(_score(c, cases) - chronic.penalty(c.findings, facts.at, c.change is not None, c.relation),
                             3), c) for c in cases.values()), key=lambda sc: -sc[0])
+    scored = _on_named_node_first(scored, subject)
     scored = symptom_fit.order(scored, lambda c: c.findings, symptom_fit.shown(  # a misfit never outranks a fit
         subject.problems, [log.error_classes for log in facts.logs]))
     related = [(s, c) for s, c in scored if c.relation != "cluster"]
@@ -459,6 +460,31 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     if hog is not None:
         out.insert(0, hog)
     return _said_back(out[:5] or _without_findings(subject, facts))
+
+
+def _on_named_node_first(scored: list[tuple[float, _Case]], subject: Subject) -> list[tuple[float, _Case]]:
+    """A suspect far from the node the incident names never outranks one found on that node.
+
+    "What is wrong with node X?" is answered on X: a finding whose details place it on a node the incident names (a
+    pod hogging that node's CPU, its disk, its memory) is the answer's ground. A suspect with no tie to that node (no
+    finding on it, not the incident's subject, in a namespace neither the incident nor any on-node suspect is in)
+    may score higher by its own weight and a recent write (a routing change to another team's Service), but it is a
+    red herring for this question: it is placed just below the best on-node suspect, its own order kept."""
+    def on_node(case: _Case) -> bool:
+        return any(subject.mentions(n) for n in case.nodes())
+
+    near = [(score, case) for score, case in scored if on_node(case)]
+    if not near:
+        return scored
+    best = max(score for score, _ in near)
+    namespaces = {case.ref.namespace for _, case in near} | {subject.namespace}
+
+    def far(case: _Case) -> bool:
+        return not on_node(case) and case.relation != "subject" and bool(case.ref.namespace) and \
+            case.ref.namespace not in namespaces and not subject.mentions(case.ref.namespace)
+
+    capped = [(min(score, round(best - 0.01, 3)) if far(case) else score, case) for score, case in scored]
+    return sorted(capped, key=lambda sc: -sc[0])
 
 
 def _said_back(candidates: list[Candidate]) -> list[Candidate]:
