@@ -364,8 +364,26 @@ def _volume_refs(template: dict[str, Any]) -> dict[str, str]:
         ref = spec.get("name") or spec.get("secretName") or spec.get("claimName") or ""
         if source == "projected":
             ref = ",".join(sorted(str((s.get(k) or {}).get("name")) for s in spec.get("sources") or [] for k in s))
-        out[str(vol.get("name"))] = f"{source} {ref}".strip()
+        out[str(vol.get("name"))] = f"{source} {ref}".strip() + _volume_detail(source, spec)
     return out
+
+
+def _volume_detail(source: str, spec: dict[str, Any]) -> str:
+    """What about a nameless volume source changes what the pod pays for it: an emptyDir's medium (a
+    `Memory` one is a tmpfs whose files are charged to the containers' memory limit, so filling it
+    OOMKills them) and size limit, a hostPath's path. Without it such a change reads as no change."""
+    if source == "emptyDir" and isinstance(spec, dict):
+        said = []
+        if spec.get("medium"):
+            memory = str(spec["medium"]).lower() == "memory"
+            said.append(f"medium: {spec['medium']}" + (" (tmpfs: its files count against the memory limit)"
+                                                        if memory else ""))
+        if spec.get("sizeLimit"):
+            said.append(f"sizeLimit {spec['sizeLimit']}")
+        return f" ({', '.join(said)})" if said else " (node disk)"
+    if source == "hostPath" and isinstance(spec, dict) and spec.get("path"):
+        return f" {spec['path']}"
+    return ""
 
 
 def _refs_diff(prefix: str, old: dict[str, str], new: dict[str, str]) -> list[str]:
