@@ -11,6 +11,13 @@ Secrets Manager can't find the specified secret value for VersionId`, `configmap
 key`, Vault's `secret not found`, Key Vault's `SecretNotFound`). The Deployment's pods are where it shows; the
 write to the source is the cause, and reverting it is the fix.
 
+A claim's volume is built from its PersistentVolume, and a network share's PV names the Secret its node mounts
+with (`nodeStageSecretRef` of SMB/NFS/iSCSI CSI drivers, in-tree CephFS/RBD/iSCSI `secretRef`, Azure Files
+`secretName`). A rotation that writes a credential the server does not accept leaves already-mounted pods working
+and refuses every new mount (`mount error(13): Permission denied`, `Login failed to authenticate`,
+`AuthenticationFailed`); that Secret counts only when the failure's own words are a credential refusal, so a
+server or network that is down (`Connection timed out`, `Host is down`) never blames it.
+
 Told apart from its twins: the source must be the one the failing volume (by name) is built from, and its write
 must come before the first failure (a write made while the mounts were already failing is an attempted fix);
 failures the storage plumbing governs (a driver not registered, attach limits) are storage_layer's, and a source
@@ -56,6 +63,50 @@ CSI_REFERENCES: tuple[tuple[str, str, str, str], ...] = (
 )
 """CSI volume attributes that name another object the volume is built from: (attribute, the attribute naming its
 kind when it varies, the default kind, how the finding says it)."""
+
+
+PV_SECRET_REFS: tuple[tuple[str, str], ...] = (
+    ("csi", "nodeStageSecretRef"), ("csi", "nodePublishSecretRef"), ("csi", "controllerPublishSecretRef"),
+    ("csi", "nodeExpandSecretRef"), ("cephfs", "secretRef"), ("rbd", "secretRef"), ("iscsi", "secretRef"),
+    ("flexVolume", "secretRef"), ("storageos", "secretRef"), ("scaleIO", "secretRef"))
+"""Where a PersistentVolume names the Secret holding the credential its node uses to mount the share (SMB/CIFS
+and NFS CSI drivers, CephFS, RBD, iSCSI CHAP, flex drivers): (volume source key, reference key)."""
+AUTH_REFUSED = re.compile(
+    r"mount error\s*\(?13\)?|error\(13\)|\berror 13\b|permission denied|\bEACCES\b|logon[ _]failure|"
+    r"authentication (?:failed|failure|error)|auth(?:entication)?[ _]?failed|access denied|invalid credentials|"
+    r"bad (?:user ?name or )?password|\bAuthenticationFailed\b|\bAuthorizationFailure\b|\bunauthori[sz]ed\b|"
+    r"\b401\b|wrong password|login failed", re.I)
+"""A mount refused for its credential, in the words of mount.cifs, the kernel, CephFS, iSCSI CHAP and cloud file
+services: the reason a rewritten mount Secret is the cause rather than a server or network that is down."""
+
+
+def pv_credentials(pv: dict[str, Any], namespace: str) -> list[Source]:
+    """The Secrets a PersistentVolume's node mounts with (by reference), each with where the PV names it."""
+    spec = pv.get("spec") or {}
+    name = str((pv.get("metadata") or {}).get("name") or "")
+    out: list[Source] = []
+    for key, ref_key in PV_SECRET_REFS:
+        ref = (spec.get(key) or {}).get(ref_key) if isinstance(spec.get(key), dict) else None
+        if isinstance(ref, dict) and ref.get("name"):
+            out.append(Source(Ref("Secret", str(ref.get("namespace") or namespace), str(ref["name"])),
+                              f"PersistentVolume {name} {key} {ref_key}"))
+    azure = spec.get("azureFile")
+    if isinstance(azure, dict) and azure.get("secretName"):
+        out.append(Source(Ref("Secret", str(azure.get("secretNamespace") or namespace), str(azure["secretName"])),
+                          f"PersistentVolume {name} azureFile secretName"))
+    return out
+
+
+async def _claim_credentials(call: Callable[..., Awaitable[Any]], namespace: str, claim: str) -> list[dict[str, Any]]:
+    """The mount Secrets of the PV bound to a claim, by reference (a Secret itself is never read: its writes are in
+    the change timeline)."""
+    got = await get_yaml(call, "PersistentVolumeClaim", claim, namespace, f"survey-volume-source-claim-{claim}")
+    volume = str(((got[0] if got else {}).get("spec") or {}).get("volumeName") or "")
+    pv = await get_yaml(call, "PersistentVolume", volume, "", f"survey-volume-source-pv-{volume}") if volume else None
+    if pv is None:
+        return []
+    return [{"namespace": s.target.namespace, "name": s.target.name, "via": s.via, "pv": volume,
+             "evidence": pv[1]} for s in pv_credentials(pv[0], namespace)]
 
 
 def volumes_named(text: str) -> list[str]:
@@ -153,9 +204,28 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
         if got is None:
             continue
         seen.add((namespace, workload_of_pod(pod)))
+        volumes = volume_sources(got[0], namespace)
+        credentials = {name: await _claim_credentials(call, namespace, s.target.name)
+                       for name, sources in volumes.items() for s in sources if s.via == "claim"}
         kept["pods"].append({"pod": pod, "namespace": namespace, "evidence": got[1],
                              "volumes": {name: [(s.target.kind, s.target.name, s.via) for s in sources]
-                                         for name, sources in volume_sources(got[0], namespace).items()}})
+                                         for name, sources in volumes.items()},
+                             "credentials": {k: v for k, v in credentials.items() if v}})
+
+
+def _refusal(facts: Facts, namespace: str, names: set[str]) -> str:
+    """The line of a mount failure of one of `names` in `namespace` that says the credential was refused."""
+    kept = facts.reads.get(storage_layer.RECORD)
+    texts = [f"{r.get('message') or ''}" for r in (kept or {}).get("events") or [] if isinstance(kept, dict)
+             and isinstance(r, dict) and str(r.get("namespace") or "") == namespace]
+    texts += [f.text for f in storage_layer.failures(facts) if f.namespace == namespace]
+    for text in texts:
+        if not names & set(volumes_named(text)):
+            continue
+        line = next((ln for ln in text.splitlines() if AUTH_REFUSED.search(ln)), "")
+        if line:
+            return line.strip()
+    return ""
 
 
 def _failures(facts: Facts, namespace: str, volume: str) -> tuple[datetime | None, str]:
@@ -186,6 +256,12 @@ def found(facts: Facts) -> list[Unmountable]:
         namespace, pod = str(entry.get("namespace")), str(entry.get("pod"))
         for volume, rows in (entry.get("volumes") or {}).items():
             first, said = _failures(facts, namespace, volume)
+            if volume in (entry.get("credentials") or {}):
+                credential = _credential_write(facts, entry, volume)
+                if credential is not None and not any(u.source.target.same_object(credential.source.target)
+                                                      for u in out):
+                    out.append(credential)
+                    continue
             if first is None:
                 continue
             sources = [Source(Ref(str(k), namespace, str(n)), str(v)) for k, n, v in rows]
@@ -205,6 +281,31 @@ def found(facts: Facts) -> list[Unmountable]:
     return out
 
 
+def _credential_write(facts: Facts, entry: dict[str, Any], volume: str) -> Unmountable | None:
+    """The mount Secret of a failing claim's PV whose data was written shortly before the mount was refused for
+    its credential (the latest such write): a rotated password the file server does not accept. The kubelet names
+    the pod's volume (SetUp) or the PV (MountDevice), so both are looked for."""
+    namespace, pod = str(entry.get("namespace")), str(entry.get("pod"))
+    best: Unmountable | None = None
+    for row in (entry.get("credentials") or {}).get(volume) or []:
+        names = {volume, str(row.get("pv") or volume)}
+        said = _refusal(facts, namespace, names)
+        firsts = [f for f in (_failures(facts, namespace, n)[0] for n in names) if f is not None]
+        if not said or not firsts:
+            continue
+        first = min(firsts)
+        target = Ref("Secret", str(row.get("namespace")), str(row.get("name")))
+        for change, evidence in facts.every_change():
+            ref, when = Ref.of(change.get("object")), parse_time(change.get("at"))
+            if ref is None or when is None or not target.same_object(ref) or not first - LEAD <= when <= first + SLACK:
+                continue
+            if best is None or when > best.written:
+                best = Unmountable(Source(target, str(row.get("via"))), volume, change, when, first, said,
+                                   Ref("", namespace, workload_of_pod(pod)), [pod],
+                                   [e for e in (evidence, str(row.get("evidence") or "")) if e])
+    return best
+
+
 def _written(change: dict[str, Any]) -> str:
     """What the write changed, its field diff first (the headline is cut)."""
     diff = "; ".join(str(d) for d in change.get("diff") or [])[:220]
@@ -220,8 +321,12 @@ def finding(hit: Unmountable, at: datetime) -> dict[str, Any]:
                f"{minutes_text(int((at - hit.written).total_seconds() // 60))} before the alert, and since "
                f"{hit.first.strftime('%H:%M')} volume {hit.volume} of {workload}, built from it "
                f"({hit.source.via}), fails to mount (FailedMount), so new pods never start: '{hit.said[:200]}'. "
-               f"The write: {_written(hit.change)}. What the volume now asks for does not exist or is refused; "
-               f"revert {target.kind} {target.name}; the pods stuck in ContainerCreating are the symptom")
+               f"The write: {_written(hit.change)}. "
+               + (f"The file server refuses the credential now in it (a rotated password or key it does not "
+                  f"accept); restore one the server accepts in {target.kind} {target.name}"
+                  if hit.source.via.startswith("PersistentVolume ") else
+                  f"What the volume now asks for does not exist or is refused; revert {target.kind} {target.name}")
+               + "; the pods stuck in ContainerCreating are the symptom")
     return {"check": CHECK, "severity": "critical", "reason": "VolumeSourceChanged",
             "object": {"kind": target.kind, "namespace": target.namespace, "name": target.name},
             "message": message, "evidence": [hit.said[:200]],

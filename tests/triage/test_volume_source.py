@@ -139,7 +139,9 @@ def test_read_takes_the_failing_pods_spec_once_per_workload() -> None:
         return outcome(True, full_text=yaml.safe_dump(POD_SPEC), evidence_id="E7")
 
     asyncio.run(read(Subject(), facts, call, iso(AT)))
-    assert calls == [("k8s_get", {"kind": "Pod", "name": POD, "namespace": "pricing", "output": "yaml"})]
+    assert calls == [("k8s_get", {"kind": "Pod", "name": POD, "namespace": "pricing", "output": "yaml"}),
+                     ("k8s_get", {"kind": "PersistentVolumeClaim", "name": "quotes-cache", "namespace": "pricing",
+                                  "output": "yaml"})]  # the claim, for its PV's mount Secret (none bound here)
     kept = facts.reads[RECORD]["pods"][0]
     assert kept["evidence"] == "E7"
     assert kept["volumes"]["vault-certs"] == [("SecretProviderClass", "quotes-keyvault",
