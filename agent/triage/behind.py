@@ -46,6 +46,8 @@
   annotation (wafv2-acl-arn, inbound-cidrs, security-groups...) the subject's Ingress in that group now gets;
 - agent.triage.endpoint_region: a ConfigMap written within 48 h whose S3 endpoint URL names another region
   than the one it sets (or was just written), while a client's requests are answered 301 PermanentRedirect;
+- agent.triage.bucket_host: an object-store client whose unresolved host is its bucket in front of its endpoint
+  (path-style addressing dropped against a self-hosted store): the client workload and its addressing change.
 - agent.triage.quota_demand: a replica floor (minReplicas, replicas) raised just before the node provisioner's
   launches were refused for the cloud account's quota (VcpuLimitExceeded), its workload most of the Pending pods;
 - agent.triage.allowlist_miss: an egress allow-list by address (ipBlock, toCIDR, nets) written just before that
@@ -294,6 +296,7 @@ from agent.triage import (
     auth_method,
     autoscaler_source,
     backfill_flood,
+    bucket_host,
     cache_config,
     callee_contract,
     claim_spec,
@@ -511,6 +514,7 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             family_gap,
                             group_lb_setting,
                             endpoint_region,
+                            bucket_host,
                             quota_demand,
                             allowlist_miss,
                             cloud_policy,
