@@ -46,9 +46,13 @@ SETTINGS = re.compile(rf"{_B}cache[-_.]?(?:ttl|control|key|policy|bypass|rules?|
                       rf"{_B}max-age{_E}|{_B}ttl(?:[-_.]?(?:seconds|secs|ms))?{_E}", re.I)
 """Cache settings a workload's env or flags carry (an app's `CACHE_TTL_SECONDS`, `CACHE_ENABLED`)."""
 RULES = re.compile(rf"{SETTINGS.pattern}|{_B}vcl{_E}|{_B}vcl_(?:recv|hash|backend_response|deliver){_E}|"
-                   rf"{_B}beresp\.(?:ttl|uncacheable){_E}|{_B}(?:proxy|fastcgi|uwsgi|scgi)_cache(?:_[a-z]+)?{_E}",
-                   re.I)
-"""...and the words of cache rules in a config's key names or text (VCL, nginx cache directives)."""
+                   rf"{_B}beresp\.(?:ttl|uncacheable){_E}|{_B}(?:proxy|fastcgi|uwsgi|scgi)_cache(?:_[a-z]+)?{_E}|"
+                   rf"{_B}cache-(?:use|store){_E}|{_B}refresh_pattern{_E}|"
+                   rf"{_B}Cache(?:Enable|Disable|IgnoreCacheControl|IgnoreNoLastMod|DefaultExpire|MaxExpire){_E}|"
+                   rf"envoy\.filters\.http\.cache{_E}|{_B}proxy\.config\.http\.cache\.[a-z_.]+", re.I)
+"""...and the words of cache rules in a config's key names or text: Varnish VCL, nginx `proxy_cache*`, HAProxy
+`http-request cache-use`/`http-response cache-store`, Squid `refresh_pattern`, Apache mod_cache `CacheEnable`...,
+Envoy's HTTP cache filter, Apache Traffic Server `proxy.config.http.cache.*`."""
 VARNISH = ("Varnish hit rate (hits / all lookups and passes)",
            "sum(rate(varnish_main_cache_hit[5m])) / (sum(rate(varnish_main_cache_hit[5m])) + "
            "sum(rate(varnish_main_cache_miss[5m])) + (sum(rate(varnish_main_s_pass[5m])) or vector(0)))")

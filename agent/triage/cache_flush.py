@@ -97,6 +97,10 @@ RATIOS = (
     ("memcached hit ratio", 'sum by (instance) (rate(memcached_commands_total{command="get",status="hit"}[2m])) / '
                             'sum by (instance) (rate(memcached_commands_total{command="get"}[2m]))',
      ("memcached", "app cache")),
+    ("HAProxy cache hit ratio", "sum by (instance) (rate(haproxy_frontend_http_cache_hits_total[2m])) / sum by "
+                                "(instance) (rate(haproxy_frontend_http_cache_lookups_total[2m]))", ("HTTP cache",)),
+    ("Squid hit ratio", "sum by (instance) (rate(squid_client_http_hits_total[2m])) / sum by (instance) "
+                        "(rate(squid_client_http_requests_total[2m]))", ("HTTP cache",)),
 )
 """Each cache's hit ratio as its exporter publishes it (CloudWatch's CacheHitRate through cloudwatch-exporter or
 YACE, an exporter's *_cache_hit_ratio), or computed from its hit and miss counters, with the tiers it measures."""

@@ -114,3 +114,54 @@ def test_twin_a_reload_hash_rollout_naming_the_config_is_no_rules_write() -> Non
     facts = _facts("Deployment", "edge", "edge-proxy", ["proxy env CONFIGMAP_HASH_EDGE_VCL (unset) -> "
                                                          "CONFIGMAP_HASH_EDGE_VCL='9f2c4e1a7b'"])
     assert _run(facts, Hub({}, "cache_?hit", 86.0, 4.0, {"service": "edge-proxy"})) == []
+
+
+# ---- other caches' rules and ratios (issue #12 audit7) -------------------------------------------------------
+
+HAPROXY = """global
+  maxconn 4096
+cache pages
+  total-max-size 256
+  max-age 0
+backend catalog
+  http-request cache-use pages
+  http-response cache-store pages
+  server web1 catalog-web.shop.svc:8080
+"""
+SQUID = """http_port 3128 accel defaultsite=docs.example.org
+cache_peer docs-origin.web.svc parent 8080 0 no-query originserver
+refresh_pattern -i \\.(css|js|png)$ 0 0% 0
+refresh_pattern . 0 0% 0
+"""
+
+
+def _haproxy(text: str, level: float, now: float) -> list[cache_config.Rewritten]:
+    facts = _facts("ConfigMap", "edge", "haproxy-edge", ["data key haproxy.cfg set by helm"])
+    hub = Hub({("ConfigMap", "haproxy-edge"): _cm("haproxy-edge", "edge", {"haproxy.cfg": text})},
+              "haproxy_frontend_http_cache", level, now, {"instance": "haproxy-edge:8405"})
+    return _run(facts, hub)
+
+
+def _squid(level: float, now: float) -> list[cache_config.Rewritten]:
+    facts = _facts("ConfigMap", "web", "docs-squid", ["data key squid.conf set by kubectl-edit"])
+    hub = Hub({("ConfigMap", "docs-squid"): _cm("docs-squid", "web", {"squid.conf": SQUID})},
+              "squid_client_http", level, now, {"instance": "docs-squid:9301"})
+    return _run(facts, hub)
+
+
+def test_an_haproxy_cache_section_rewritten_with_its_hit_ratio_falling_is_named() -> None:
+    [r] = _haproxy(HAPROXY, 0.82, 0.03)
+    assert r.target == Ref("ConfigMap", "edge", "haproxy-edge") and r.ratio == "HAProxy cache hit ratio"
+
+
+def test_twin_an_haproxy_config_without_cache_rules_is_not_named() -> None:
+    assert _haproxy("global\n  maxconn 4096\nbackend catalog\n  timeout server 5s\n", 0.82, 0.03) == []
+
+
+def test_squid_refresh_patterns_rewritten_with_its_hit_ratio_falling_is_named() -> None:
+    [r] = _squid(0.71, 0.02)
+    assert r.target == Ref("ConfigMap", "web", "docs-squid") and r.ratio == "Squid hit ratio"
+
+
+def test_twin_squid_rules_written_while_its_hit_ratio_holds_are_not_named() -> None:
+    assert _squid(0.71, 0.69) == []
