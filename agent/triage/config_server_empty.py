@@ -20,7 +20,9 @@ sources, a nothing-found line naming another application, such lines older than 
 already), a victim failing since before the write.
 
 `read` (reading only, and only when a read log shows a failing workload): the written workloads' pods (one listing
-per namespace) and one log of each (up to MAX_SERVERS). `found` is pure over what was read.
+per namespace) and one log of each (up to MAX_SERVERS); when a log was read, the failing pods (up to MAX_VICTIMS),
+for the name their application asks the server for when it is not the workload's (`spring.application.name`, an
+Apollo app id, a name label). `found` is pure over what was read.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import has_run, rows_of
+from agent.triage.kube_reads import get_yaml, has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 from agent.triage.time_limit import line_time
 
@@ -44,6 +46,15 @@ STORE = "config_server_empty"
 LEAD = timedelta(hours=6)
 SLACK = timedelta(minutes=2)
 MAX_SERVERS = 3
+MAX_VICTIMS = 2
+_NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
+_NAME_VARS = re.compile(r"^(?:SPRING_APPLICATION_NAME|SPRING_CLOUD_CONFIG_NAME|APOLLO_APP_ID|APP_ID|APP_NAME|"
+                        r"APPLICATION_NAME|NACOS_DATA_ID|CONFIG_APP_NAME)$", re.I)
+_NAME_ARG = re.compile(r"(?:spring\.application\.name|spring\.cloud\.config\.name|app\.id|apollo\.app-?id)=([\w.-]+)",
+                       re.I)
+"""Where an application says the name it asks its config server for, when that is not its workload's name: Spring's
+`spring.application.name` (env `SPRING_APPLICATION_NAME`, a `-D`/`--` argument), Apollo's `app.id`/`APP_ID`,
+Nacos' data id, and the pod's own name labels."""
 _WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
 Call = Callable[..., Awaitable[Any]]
 _STAMP = re.compile(r"^\S*\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*\s+")
@@ -125,6 +136,28 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                           f"survey-config-server-logs-{ref.name}")
         if logs is not None and logs.ok:
             store["logs"][str(ref)] = (str(logs.full_text or "")[:40000], logs.evidence_id)
+    if not store["logs"]:
+        return
+    names = store.setdefault("names", {})
+    for victim in _failing(facts)[:MAX_VICTIMS]:
+        key = f"{victim.namespace}/{victim.pod}"
+        if key not in names:
+            got = await get_yaml(call, "Pod", victim.pod, victim.namespace, f"survey-config-server-victim-{victim.pod}")
+            names[key] = app_names(got[0] if got else {}, workload_of_pod(victim.pod))
+
+
+def app_names(pod: dict[str, Any], workload: str) -> list[str]:
+    """The other names a pod's application goes by at its config server (its name labels, its configured app
+    name or id), the workload's own name left out."""
+    labels = (pod.get("metadata") or {}).get("labels") or {}
+    out = [str(labels[k]) for k in _NAME_LABELS if labels.get(k)]
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        for e in (c or {}).get("env") or []:
+            if isinstance(e, dict) and _NAME_VARS.match(str(e.get("name") or "")) and isinstance(e.get("value"), str):
+                out.append(e["value"])
+        words = [*((c or {}).get("command") or []), *((c or {}).get("args") or [])]
+        out += _NAME_ARG.findall(" ".join(str(x) for x in words))
+    return list(dict.fromkeys(n for n in out if len(n) >= 3 and n.lower() != workload.lower()))
 
 
 def names_word(line: str, name: str) -> bool:
@@ -167,9 +200,14 @@ def found(facts: Facts) -> list[Emptied]:
         if got is None or written is None:
             continue
         text, log_id = got
+        aliases = (facts.reads.get(STORE) or {}).get("names") or {}
         for victim in _failing(facts):
             name = workload_of_pod(victim.pod)
-            said, first = served_nothing(text, name)
+            said, first, called = "", None, name
+            for called in [name, *aliases.get(f"{victim.namespace}/{victim.pod}", [])]:
+                said, first = served_nothing(text, called)
+                if said:
+                    break
             if not said or first is None or first < written - SLACK:
                 continue  # nothing said of it, or said before the write too: the server lacked it already
             began = _first_error(victim)
@@ -180,7 +218,7 @@ def found(facts: Facts) -> list[Emptied]:
                      str(top.get("message") or top.get("example") or ""))[:160]
             what = "; ".join(str(d) for d in change.get("diff") or []) or str(change.get("summary") or "")
             out.append(Emptied(ref, written, what[:240],
-                               Ref("", victim.namespace, name), quoted(said, name), error,
+                               Ref("", victim.namespace, name), quoted(said, called), error,
                                [i for i in (evidence, log_id, victim.evidence_id) if i]))
             break
     return out

@@ -12,7 +12,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agent.triage.config_server_empty import STORE, found, names_word, quoted, served_nothing, suspects
+from agent.triage.config_server_empty import (
+    STORE,
+    app_names,
+    found,
+    names_word,
+    quoted,
+    served_nothing,
+    suspects,
+)
 from agent.triage.facts import Facts, LogEvidence
 
 AT = datetime(2026, 9, 3, 14, 0, tzinfo=UTC)
@@ -136,7 +144,8 @@ def test_read_takes_one_running_pod_log_of_the_written_workload() -> None:
     facts = nacos_facts("")
     facts.reads.pop(STORE)
     asyncio.run(read(Subject(), facts, hub, iso(AT)))
-    assert hub.tools == ["k8s_list", "k8s_logs"] and hub.calls[1][1]["name"] == "settings-hub-0"
+    assert hub.tools == ["k8s_list", "k8s_logs", "k8s_get"] and hub.calls[1][1]["name"] == "settings-hub-0"
+    assert hub.calls[2][1]["name"] == "billing-api-7d9f8c6b5-x2k4q"  # the failing pod: the name it asks for
     [u] = found(facts)
     assert u.server.name == "settings-hub"
 
@@ -196,3 +205,41 @@ def test_kv_backed_server_answering_zero_keys_under_the_app_profile_is_named() -
 
 def test_kv_backed_server_answering_some_keys_is_not_named() -> None:
     assert found(nacos_facts(_lines('level=info msg="10 keys under config/billing-api-production/"'))) == []
+
+
+# ---- audit (issue #12): the application asks its server under another name than its workload's ---------------
+
+
+def aliased(said: str, app_env: dict[str, str] | None = None, args: list[str] | None = None) -> Facts:
+    """billing-api's pod asks its server as another application; the server's lines use that name."""
+    facts = nacos_facts(_lines(said))
+    pod = {"metadata": {"labels": {"app.kubernetes.io/name": "billing-api"}},
+           "spec": {"containers": [{"env": [{"name": k, "value": v} for k, v in (app_env or {}).items()],
+                                    "args": args or []}]}}
+    facts.reads[STORE]["names"] = {"billing/billing-api-7d9f8c6b5-x2k4q": app_names(pod, "billing-api")}
+    return facts
+
+
+SPRING = ("WARN o.s.c.c.s.e.NativeEnvironmentRepository : Could not find profile 'prod' for application 'ledger' on "
+          "label 'main'; returning 0 property sources")
+APOLLO = "ERROR [ConfigController] Could not load config for appId=price-engine, cluster=default [status code: 404]"
+
+
+def test_spring_application_name_in_env_ties_the_server_line_to_the_workload() -> None:
+    [e] = found(aliased(SPRING, {"SPRING_APPLICATION_NAME": "ledger"}))
+    assert e.victim.name == "billing-api" and "application 'ledger'" in e.said
+
+
+def test_apollo_app_id_argument_ties_the_server_line_to_the_workload() -> None:
+    [e] = found(aliased(APOLLO, args=["-Xmx512m", "-Dapp.id=price-engine"]))
+    assert e.victim.name == "billing-api" and "price-engine" in e.said
+
+
+def test_twin_a_line_about_another_application_than_the_alias_ties_nothing() -> None:
+    said = SPRING.replace("'ledger'", "'ledger-archive'")
+    assert found(aliased(said, {"SPRING_APPLICATION_NAME": "ledger"})) == []
+
+
+def test_twin_an_app_id_the_pod_does_not_carry_ties_nothing() -> None:
+    assert found(aliased(APOLLO, args=["-Dapp.id=quote-engine"])) == []
+    assert found(aliased(APOLLO, {"OTHER_ID": "price-engine"})) == []
