@@ -117,9 +117,9 @@ def test_read_follows_the_callers_log_to_the_service_and_its_workload() -> None:
                                       "dialing ledger-rpc.ledger.svc.cluster.local:50051", "severity": "error"},
                       hosts=[], error_classes={"timeout"}, previous=False)
     facts = Facts(at=AT, changes={"changes": []}, changes_id="E2", logs=[log])
-    slice_ = {"kind": "EndpointSlice", "metadata": {"name": "ledger-rpc-8xk2p", "namespace": "ledger"},
+    slice_: dict[str, Any] = {"kind": "EndpointSlice", "metadata": {"name": "ledger-rpc-8xk2p", "namespace": "ledger"},
               "endpoints": [{"targetRef": {"kind": "Pod", "name": p}} for p in OLD + NEW]}
-    service = {"kind": "Service", "metadata": {"name": "ledger-rpc", "namespace": "ledger"},
+    service: dict[str, Any] = {"kind": "Service", "metadata": {"name": "ledger-rpc", "namespace": "ledger"},
                "spec": {"clusterIP": "None"}}
     pods = [{"name": p, "created": t} for p, t in _created().items()]
     hub = Hub(objects={("EndpointSlice", "ledger-rpc-8xk2p"): slice_, ("Service", "ledger-rpc"): service},
