@@ -8,13 +8,16 @@ a Redis restarting) and the template, edited hours before, is nowhere near the s
 finds it is the split: the victims were all created after the write (or carry what it now selects), their
 older peers were not and are fine.
 
-Four shapes of the split are read:
+Five shapes of the split are read:
 - pods: Pending pods created after a PriorityClass write whose admitted priority is the class's value, while
   the same workload's older pods run at another (a class made globalDefault, a value changed);
 - interruptions: nodes the cloud reclaims (spot interruption, preemption events) that carry the capacity
   value the template's requirement now admits (karpenter.sh/capacity-type In [spot]), made by that template;
 - connectivity: nodes the template launched after the write whose pods fail to connect while the same
   workloads' pods on older nodes do not (a security group or subnet selector changed).
+- disk: nodes the template launched after a write to its root disk size (`blockDeviceMappings` volumeSize,
+  `osDiskSizeGB`, `diskSizeGb`, `rootVolume`) have at most half the ephemeral-storage of the older nodes, and pods
+  of a workload placed on them were evicted because the node's disk ran short since the write;
 - size: Pending pods meant for the pool (its template labels match their node selector, or the provisioner's
   refusal names it) that request more CPU or memory than any instance its written size bound admits
   (Karpenter `instance-cpu Lt 9`, `instance-memory Lt 16384`, AKS `sku-cpu`): no instance type fits them, and
@@ -79,7 +82,7 @@ class Fit:
     """The field written (`spec.securityGroupSelectorTerms`, `globalDefault`)."""
     meaning: str
     shape: str
-    """What split: `pods`, `interruptions` or `connectivity`."""
+    """What split: `pods`, `interruptions`, `size`, `disk` or `connectivity`."""
     victims: list[str]
     peers: list[str]
     explains: list[Ref]
@@ -340,6 +343,68 @@ def _size_fit(facts: Facts, change: dict[str, Any], template: Ref, store: dict[s
                [], explains, _minutes(facts, change), list(store.get("evidence") or []))
 
 
+DISK_FIELD = re.compile(r"block-?device|volume-?size|root-?volume|os-?disk|disk-?size|ephemeral|storage", re.I)
+"""Template fields that size a new node's root disk (Karpenter `blockDeviceMappings[].ebs.volumeSize`, AKS
+`osDiskSizeGB`, GKE `diskSizeGb`, Cluster API `rootVolume.size`)."""
+STORAGE_EVICTION = re.compile(r"low on resource: (?:ephemeral-storage|nodefs|imagefs)|condition: \[DiskPressure\]",
+                              re.I)
+"""How the kubelet words an eviction because the NODE's disk ran short (not a pod over its own limit, which a
+larger disk would not have spared)."""
+SHRUNK = 0.5
+"""A new node's ephemeral-storage capacity at most this share of the older nodes' is a smaller root disk."""
+
+
+def _storage(node: dict[str, Any]) -> float | None:
+    """A node's ephemeral-storage capacity in MiB (the size of the filesystem the kubelet gives pods)."""
+    status = node.get("status") or {}
+    return _mib((status.get("capacity") or status.get("allocatable") or {}).get("ephemeral-storage"))
+
+
+def _disk_fit(facts: Facts, change: dict[str, Any], template: Ref, store: dict[str, Any]) -> Fit | None:
+    """Nodes the template launched after a write to its disk size have much less ephemeral storage than the
+    older nodes, and pods of a workload that runs on them were evicted for node-local storage since the write:
+    what fit on an old node's disk does not fit a new one's."""
+    paths = _paths(change)
+    if not any(DISK_FIELD.search(p) for p in paths):
+        return None  # a write to another field did not size the disks
+    since = parse_time(change.get("at"))
+    nodes = [n for n in store.get("nodes") or [] if isinstance(n, dict)]
+    if since is None:
+        return None
+    old = [s for n in nodes if (_created(n) or since) < since and (s := _storage(n))]
+    new = {str(n["metadata"]["name"]): s for n in nodes if made_by(n, template)
+           and (_created(n) or since) > since and (s := _storage(n))}
+    if not old or not new:
+        return None
+    usual = max(old)
+    small = {name: size for name, size in new.items() if size <= usual * SHRUNK}
+    if not small:
+        return None  # the new nodes' disks are as large as the older ones': not a smaller disk
+    placed = {(str(r.get("namespace")), workload_of_pod(str(r.get("name")))) for r in store.get("pod_rows") or []
+              if isinstance(r, dict) and str(r.get("node")) in small}
+    victims, explains = [], []
+    for e in store.get("pod_events") or []:
+        at = parse_time(e.get("last_seen")) or parse_time(e.get("first_seen"))
+        key = (str(e.get("namespace")), workload_of_pod(str(e.get("name"))))
+        if not isinstance(e, dict) or str(e.get("reason")) != "Evicted" or at is None or at < since \
+                or not STORAGE_EVICTION.search(str(e.get("message") or "")) or key not in placed:
+            continue
+        owner = Ref("StatefulSet" if re.search(r"-\d+$", str(e.get("name"))) else "Deployment", *key)
+        if owner not in explains:
+            explains.append(owner)
+            victims.append(f"{owner} evicted for ephemeral-storage ({str(e.get('message'))[:120]})")
+    if not victims:
+        return None  # nothing was evicted for local disk since: the smaller disk hurts no one yet
+    field_written = next(p for p in paths if DISK_FIELD.search(p))
+    name, size = sorted(small.items(), key=lambda kv: kv[1])[0]
+    meaning = (f"nodes launched since get a smaller root disk: {name} has {size / 1024:.0f}Gi of ephemeral-storage "
+               f"against {usual / 1024:.0f}Gi on the older nodes, so pods that write to emptyDir or their writable "
+               "layer run out of node disk there and the kubelet evicts them")
+    return Fit(template, change, field_written, meaning, "disk", victims,
+               [f"older nodes ({usual / 1024:.0f}Gi of ephemeral-storage)"], explains, _minutes(facts, change),
+               list(store.get("evidence") or []))
+
+
 def _connectivity_fit(facts: Facts, change: dict[str, Any], template: Ref, store: dict[str, Any]) -> Fit | None:
     """Nodes the template launched after its write whose pods cannot connect, where the same workloads' pods on
     older nodes can."""
@@ -362,7 +427,7 @@ def found(facts: Facts) -> list[Fit]:
     store = facts.reads.get(READS) or {}
     out = []
     for change, template, evidence in writes(facts):
-        checks = [_pod_fit] if POD_TEMPLATE.search(template.kind) else [_size_fit, _interruption_fit,
+        checks = [_pod_fit] if POD_TEMPLATE.search(template.kind) else [_size_fit, _interruption_fit, _disk_fit,
                                                                            _connectivity_fit]
         for check in checks:
             fit = check(facts, change, template, store)
@@ -391,7 +456,7 @@ def finding(f: Fit) -> dict[str, Any]:
                 "details": {"change_at": f.change.get("at"), "field": f.written, "shape": f.shape,
                             "victims": f.victims, "peers": f.peers}}
     what = {"pods": "pods created since", "interruptions": "nodes of that capacity",
-            "connectivity": "nodes launched since"}[f.shape]
+            "connectivity": "nodes launched since", "disk": "workloads on nodes launched since"}[f.shape]
     values = "; ".join(str(d) for d in (f.change.get("diff") or [])[:1])[:80]
     message = (f"{f.template} written {minutes_text(f.minutes_before)} before the alert ({values or f.written}): "
                f"{f.meaning}. Only {what} fail: {_first(f.victims)}; older ones are fine: "
@@ -478,7 +543,22 @@ async def _read_nodes(store: dict[str, Any], template: Ref, since: datetime, cal
             store["evidence"].append(got[1])
     if events is not None and events.ok:
         store["evidence"].append(events.evidence_id)
+    await _read_evictions(store, template, since, call)
     await _read_pairs(store, template, since, call)
+
+
+async def _read_evictions(store: dict[str, Any], template: Ref, since: datetime, call: Call) -> None:
+    """The pods' warning events, only when a node the template launched after the write has much less
+    ephemeral storage than an older node (the disk shape's evictions)."""
+    nodes = [n for n in store.get("nodes") or [] if isinstance(n, dict)]
+    old = [s for n in nodes if (_created(n) or since) < since and (s := _storage(n))]
+    new = [s for n in nodes if made_by(n, template) and (_created(n) or since) > since and (s := _storage(n))]
+    if not old or not any(s <= max(old) * SHRUNK for s in new) or "pod_events" in store:
+        return
+    got = await call("k8s_events", {"kind": "Pod", "warnings_only": True}, "survey-template-pod-events")
+    store["pod_events"] = _rows(got, "events")
+    if got is not None and got.ok:
+        store["evidence"].append(got.evidence_id)
 
 
 async def _log_errors(call: Call, row: dict[str, Any], ns: str) -> tuple[list[str], str]:
