@@ -14,10 +14,11 @@ evictions (and the backlog they leave) its consequence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from agent.triage import written_paths
 from agent.triage.facts import Facts, Ref, parse_time
 
 CHECK = "change.fills_disk"
@@ -44,6 +45,8 @@ class Filling:
     workload: Ref
     eviction: dict[str, Any]
     minutes_before: int
+    writes: list[str] = field(default_factory=list)
+    """File settings of the changed config whose path no volume holds (agent.triage.written_paths)."""
 
 
 def _evicted_for_storage(finding: dict[str, Any]) -> str:
@@ -87,7 +90,8 @@ def fillings(facts: Facts) -> list[Filling]:
                 continue
             if any(f.target.same_object(target) for f in out):
                 continue
-            out.append(Filling(change, target, workload, finding, int((first - at).total_seconds() // 60)))
+            out.append(Filling(change, target, workload, finding, int((first - at).total_seconds() // 60),
+                               written_paths.outside(facts, target)))
     out.sort(key=lambda f: 0 if f.change.get("type") in ("config", "secret") else 1)
     return out
 
@@ -98,8 +102,13 @@ def finding(filling: Filling) -> dict[str, Any]:
     diff = "; ".join(str(d) for d in (filling.change.get("diff") or [])[:3])
     count = filling.eviction.get("count")
     evicted = f"{count} pods" if isinstance(count, int) and count > 1 else "its pods"
-    message = (f"{filling.target} changed {filling.minutes_before} min before the kubelet began evicting {evicted} "
-               f"of {filling.workload} for storage ('{said[:160]}')" + (f": {diff}" if diff else "") +
+    unmounted = ""
+    if filling.writes:  # first: the headline is cut, and what the pods now write is the point
+        unmounted = (f"{filling.target} has the pods write files on no volume ({'; '.join(filling.writes[:2])}), "
+                     "into the container's writable layer, counted as its ephemeral storage. ")
+    message = (unmounted + f"{filling.target} changed {filling.minutes_before} min before the kubelet began "
+               f"evicting {evicted} of {filling.workload} for storage ('{said[:160]}')"
+               + (f": {diff}" if diff else "") +
                ". A change that makes the pods write more (a more verbose log level, a cache, a spool) fills an "
                "emptyDir or the ephemeral storage; revert it, or raise the sizeLimit")
     return {"check": CHECK, "severity": "critical", "object": filling.change.get("object"),

@@ -121,9 +121,35 @@ def _summary(ev: StorageEviction, d: dict[str, Any]) -> str:
             + (f" ({listed})" if listed else ""))
 
 
+_CONTROLLERS = ("ReplicaSet", "StatefulSet", "DaemonSet", "Job")
+"""Kinds whose pods are named `<controller name>-<suffix>`: an evicted pod's owner when only its event is left."""
+
+
+def _gone_pods(snap: Snapshot) -> list[dict[str, Any]]:
+    """Evicted pods the snapshot no longer holds, rebuilt from the kubelet's `Evicted` events.
+
+    A controller (or the pod garbage collector) often deletes an evicted pod and starts a replacement, so only
+    the event is left: the eviction still happened and still says which limit was passed. The owner is the
+    controller of the namespace whose name is the pod's without its last `-suffix`, when there is one."""
+    present = {(ns_of(p), name_of(p)) for p in snap.items("Pod")}
+    out = []
+    for e in snap.events:
+        if e.kind != "Pod" or e.reason != "Evicted" or (e.namespace, e.name) in present \
+                or read_eviction(e.message) is None:
+            continue
+        present.add((e.namespace, e.name))
+        base = e.name.rsplit("-", 1)[0]
+        owner = next(((k, o) for k in _CONTROLLERS if (o := snap.get(k, e.namespace, base)) is not None), None)
+        refs = [{"kind": owner[0], "name": base, "controller": True}] if owner else []
+        spec = ((owner[1].get("spec") or {}).get("template") or {}).get("spec") or {} if owner else {}
+        out.append({"kind": "Pod", "metadata": {"name": e.name, "namespace": e.namespace, "ownerReferences": refs},
+                    "spec": spec, "status": {"phase": "Failed", "reason": "Evicted", "message": e.message}})
+    return out
+
+
 def run(snap: Snapshot, now: datetime) -> list[ScanFinding]:
     groups: dict[tuple[Any, ...], list[tuple[dict[str, Any], StorageEviction, str, list[Any]]]] = {}
-    for pod in snap.items("Pod"):
+    for pod in [*snap.items("Pod"), *_gone_pods(snap)]:
         status = pod.get("status") or {}
         if status.get("reason") != "Evicted" and status.get("phase") != "Failed":
             continue
