@@ -58,6 +58,15 @@ _REFUSED = [
 ]
 FULL = [(engine, re.compile(p, re.I)) for engine, p in _FULL]
 REFUSED = [(engine, re.compile(p, re.I)) for engine, p in _REFUSED]
+HANDLES = re.compile(
+    r"\bMap failed\b|Too many open files|\bEMFILE\b|max_map_count|max (?:number of )?file descriptors|"
+    r"mmap(?:ping)? failed|Cannot allocate memory \(mmap\)", re.I)
+"""A storage engine out of file handles or memory maps (Kafka's and Cassandra's 'Map failed', RocksDB's and
+Elasticsearch's 'Too many open files', vm.max_map_count, a low nofile ulimit): its log directories fail too,
+and Kafka then says 'all log dirs ... have failed', yet no byte of the volume is short."""
+SPACE = re.compile(r"No space left on device|\bENOSPC\b|errno 28\b|\b28: No space|disk (?:is )?full|"
+                   r"flood[ -]stage|database space exceeded|\bNOSPACE\b|quota exceeded|could not extend file", re.I)
+"""Words that name space itself (bytes or inodes), as opposed to a failure that only follows it."""
 MEMORY = re.compile(r"fork: Cannot allocate memory|Can't save in background: fork|Cannot allocate memory", re.I)
 """Redis's snapshot fork failing for memory: MISCONF follows it too, and the volume is not the cause."""
 
@@ -83,7 +92,10 @@ MESSAGE_BUDGET = 390
 """The ranking quotes a finding's first 400 characters: the size, the words and the victims come first."""
 MAX_CLAIMS = 2
 STATS = ("kubelet_volume_stats_capacity_bytes", "kubelet_volume_stats_available_bytes",
-         "kubelet_volume_stats_used_bytes")
+         "kubelet_volume_stats_used_bytes", "kubelet_volume_stats_inodes", "kubelet_volume_stats_inodes_free",
+         "kubelet_volume_stats_inodes_used")
+STAT_KEYS = {"capacity_bytes": "capacity", "available_bytes": "available", "used_bytes": "used",
+             "inodes": "inodes", "inodes_free": "inodes_free", "inodes_used": "inodes_used"}
 
 
 @dataclass(frozen=True)
@@ -307,6 +319,8 @@ class FullVolume:
     capacity: str = ""
     usage: str = ""
     local: list[str] = field(default_factory=list)
+    inodes: str = ""
+    """Set when the gauges show inodes, not bytes, exhausted."""
     victims: list[Sign] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
 
@@ -353,7 +367,7 @@ def _stats(facts: Facts, namespace: str, claim: str) -> tuple[dict[str, float], 
             name = str(labels.get("__name__") or "")
             if name in STATS and labels.get("persistentvolumeclaim") == claim and \
                     labels.get("namespace", namespace) == namespace and isinstance(value, (int, float)):
-                out[name.split("_")[-2]] = float(value)
+                out[STAT_KEYS[name.removeprefix("kubelet_volume_stats_")]] = float(value)
                 evidence = evidence_id
     return out, evidence
 
@@ -373,6 +387,25 @@ def _is_full(stats: dict[str, float]) -> bool:
     if capacity and available is not None:
         return available <= 0.03 * capacity
     return bool(capacity and stats.get("used", 0) >= 0.97 * capacity)
+
+
+def out_of_inodes(stats: dict[str, float]) -> bool:
+    """The volume has no inodes left while its bytes are not short: ENOSPC comes from the file count (many
+    small files: a cache kept longer, smaller segments), and expanding bytes alone may not help."""
+    total, free, used = stats.get("inodes"), stats.get("inodes_free"), stats.get("inodes_used")
+    if free is None and total and used is not None:
+        free = total - used
+    if free is None or (total and free > 0.01 * total) or (not total and free > 0):
+        return False
+    capacity, available = stats.get("capacity"), stats.get("available")
+    if available is None:
+        return False  # bytes unknown: cannot tell inodes from bytes
+    return available > (0.05 * capacity if capacity else 0)
+
+
+def handles_exhausted(logs: list[LogEvidence]) -> str:
+    """The writer's line saying it ran out of file handles or memory maps, or ""."""
+    return next((ln for log in logs for ln in _lines(log) if HANDLES.search(ln)), "")
 
 
 def _place(found: FullVolume, facts: Facts, pod_evidence: str) -> None:
@@ -401,6 +434,10 @@ def _place(found: FullVolume, facts: Facts, pod_evidence: str) -> None:
         used = 100 * (1 - stats["available"] / stats["capacity"])
         found.usage = (f"{_bytes(stats['available'])} of {_bytes(stats['capacity'])} available, {used:.0f}% used "
                        "(kubelet_volume_stats)")
+    if out_of_inodes(stats):
+        free = stats.get("inodes_free", stats.get("inodes", 0) - stats.get("inodes_used", 0))
+        found.inodes = (f"out of inodes ({free:.0f} free) while {_bytes(stats['available'])} of bytes are still "
+                        "available (kubelet_volume_stats_inodes)")
     elif stats.get("capacity") and "used" in stats:
         found.usage = f"{_bytes(stats['used'])} of {_bytes(stats['capacity'])} used (kubelet_volume_stats)"
     found.evidence += [e for e in (pod_evidence, claim_id, stats_id) if e]
@@ -431,6 +468,9 @@ def fillings(facts: Facts) -> list[FullVolume]:
             continue  # it keeps no data of its own: a client relaying the datastore's words
         own = [log for log in facts.logs if log.pod == name and (not log.namespace or log.namespace == namespace)]
         said = next((s for s in signs if s.log in own and s.full), None)
+        if said is not None and not SPACE.search(said.line) and handles_exhausted(own) and \
+                not any(SPACE.search(ln) for log in own for ln in _lines(log)):
+            continue  # its data directories failed for want of file handles or maps, not of space
         if said is None:
             memory = next((m for m in (out_of_memory(log) for log in own) if m), "")
             refused = next((s for s in signs if s.log not in own and s.log.pod not in stores), None)
@@ -464,7 +504,12 @@ def finding(found: FullVolume) -> tuple[Ref, dict[str, Any]]:
     first, then the datastore's words and its clients' (the ranking keeps about 400 characters)."""
     engine = found.engine or workload_of_pod(found.pod_name)
     workload = found.workload
-    if found.claim is not None:
+    if found.claim is not None and found.inodes:
+        what = f"{found.claim} ({found.capacity or 'size unknown'}) is {found.inodes}"
+        holds = f"; it holds {engine}'s files ({workload}), so something multiplies small files"
+        fix = ("Find the change that multiplies files (longer cache retention or inactive time, smaller segments "
+               "or chunks, per-item files) and revert it; expanding the claim adds inodes only on some filesystems")
+    elif found.claim is not None:
         what = f"{found.claim} ({found.capacity or 'size unknown'}) is full" + (f": {found.usage}" if found.usage
                                                                               else "")
         holds = f"; it holds {engine}'s data ({workload})"
@@ -488,7 +533,8 @@ def finding(found: FullVolume) -> tuple[Ref, dict[str, Any]]:
         if more and len(message) + len(more) + 2 <= MESSAGE_BUDGET:
             message += f". {more}" if more is fix else f"; {more}"
     details: dict[str, Any] = {"pod": found.pod_name, "workload": str(workload), "engine": found.engine,
-                               "capacity": found.capacity, "usage": found.usage, "mounted_at": found.mounted_at,
+                               "capacity": found.capacity, "usage": found.usage, "inodes": found.inodes,
+                               "mounted_at": found.mounted_at,
                                "clients": clients, "node": found.node}
     ref = found.culprit
     return ref, {"check": CHECK, "severity": "critical",
