@@ -47,12 +47,26 @@ def _written_containers(fields: dict[str, Any]) -> dict[str, set[str]]:
     return out
 
 
+def _whole_template(fields: dict[str, Any]) -> bool:
+    """Whether a managedFields set owns the pod template (or its spec) as a whole, naming no field in it
+    (`f:template: {}`, `f:template: {f:spec: {}}`): a summarised recording of an edit of the template, whose
+    containers' settings may be what changed. A template set that names only its metadata (a restart annotation)
+    is not one."""
+    spec = fields.get("f:spec") or {}
+    job = (spec.get("f:jobTemplate") or {}).get("f:spec")
+    holder = job if isinstance(job, dict) else spec
+    template = holder.get("f:template")
+    return isinstance(template, dict) and (template == {} or template.get("f:spec") == {})
+
+
 def _unkeyed_containers(fields: dict[str, Any], obj: dict[str, Any]) -> dict[str, set[str]]:
     """{container name: its setting fields} when a managedFields set owns the containers list without naming one
-    (`f:containers: {}`, as a hand-written or summarised recording gives it): the write touched the containers,
+    (`f:containers: {}`, as a hand-written or summarised recording gives it), or the whole template
+    (`_whole_template`): the write touched the containers,
     which of their fields is not recorded, so every setting field each container carries now is reported."""
     spec = _template(fields.get("f:spec") or {}, "f:").get("f:spec") or {}
-    if not any(group in spec and spec[group] == {} for group in ("f:containers", "f:initContainers")):
+    if not any(group in spec and spec[group] == {} for group in ("f:containers", "f:initContainers")) \
+            and not _whole_template(fields):
         return {}
     pod = _template(obj.get("spec") or {}).get("spec") or {}
     out: dict[str, set[str]] = {}

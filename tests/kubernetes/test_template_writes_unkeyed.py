@@ -57,3 +57,19 @@ def test_an_image_only_keyed_write_and_a_creation_are_not_template_setting_write
         "f:spec": {"f:template": {"f:spec": {"f:containers": {'k:{"name":"envoy"}': {"f:image": {}}}}}}}
     assert _writes("Deployment", _deployment(image_only)) == []
     assert _writes("CronJob", _cronjob(UNKEYED_JOB, CREATED + timedelta(seconds=30))) == []
+
+
+def test_a_write_that_owns_the_whole_template_reports_the_containers_settings_now() -> None:
+    """A recording that lists only the pod template (`f:template: {}`) or its spec, naming nothing inside."""
+    whole_job: dict[str, Any] = {"f:spec": {"f:jobTemplate": {"f:spec": {"f:template": {}}}}}
+    [w] = _writes("CronJob", _cronjob(whole_job, WRITTEN))
+    assert "sweep args now ['--older-than', '0s']" in w["diff"]
+    [d] = _writes("Deployment", _deployment({"f:spec": {"f:template": {"f:spec": {}}}}))
+    assert d["diff"] == ["envoy command now ['envoy', '--concurrency', '1']"]
+
+
+def test_a_template_write_naming_only_its_metadata_or_the_schedule_is_not_a_settings_write() -> None:
+    restart: dict[str, Any] = {"f:spec": {"f:template": {"f:metadata": {"f:annotations": {
+        "f:kubectl.kubernetes.io/restartedAt": {}}}}}}
+    assert _writes("Deployment", _deployment(restart)) == []
+    assert _writes("CronJob", _cronjob({"f:spec": {"f:schedule": {}}}, WRITTEN)) == []
