@@ -373,6 +373,7 @@ from agent.triage import (
     log_timezone,
     mesh_inbound,
     nat_ports,
+    nfs_attr_cache,
     node_agent_port,
     node_agent_socket,
     node_conditions,
@@ -579,7 +580,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             frozen_mount,
                             config_server_empty,
                             source_environment,
-                            guard_trips)
+                            guard_trips,
+                            nfs_attr_cache)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from mcp_servers.common.compact import fit_text
 from mcp_servers.common.logfacts.schema import statements
-from mcp_servers.kubernetes import any_changes, template_writes
+from mcp_servers.kubernetes import any_changes, storage_writes, template_writes
 from mcp_servers.kubernetes import health as h
 from mcp_servers.kubernetes.client import KubeClient, KubeError
 from mcp_servers.kubernetes.objectref import ObjectRef, ref_key, ref_of
@@ -54,11 +54,12 @@ READ_KINDS: dict[str, str] = {
     "Event": "events", "Service": "services", "Ingress": "ingresses", "NetworkPolicy": "networkpolicies",
     "Certificate": "certificates.cert-manager.io", "CronJob": "cronjobs", "Job": "jobs",
     "EndpointSlice": "endpointslices.discovery.k8s.io", "Endpoints": "endpoints",
+    "PersistentVolume": "persistentvolumes", "StorageClass": "storageclasses.storage.k8s.io",
 }
 """Kind -> the resource name resolved through discovery; kinds the cluster lacks are skipped."""
 CHANGE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision", "ConfigMap", "Secret",
                 "HorizontalPodAutoscaler", "Node", "Pod", "Event", "Service", "Ingress", "NetworkPolicy",
-                "Certificate", "CronJob", "Job")
+                "Certificate", "CronJob", "Job", "PersistentVolume", "StorageClass")
 """What the change timeline reads."""
 
 Objects = dict[str, list[dict[str, Any]]]
@@ -273,6 +274,7 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _jobs(objects, w)
     changes += _restarts(objects, w, {ref_key(c.object) for c in changes if c.type in ("rollout", "created")})
     changes += _any_kind_writes(objects, w)
+    changes += _mount_option_writes(objects, w)
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes
 
@@ -622,6 +624,18 @@ def _template_writes(objects: Objects, w: _Window) -> list[Change]:
         out.append(Change(at=iso(wr["at"]), type="other", object=ref, diff=wr["diff"],
                           summary=f"{ref} pod template written by {', '.join(wr['managers'])} (no revision in view; "
                                   "previous values not recorded): " + "; ".join(wr["diff"][:2])))
+    return out
+
+
+def _mount_option_writes(objects: Objects, w: _Window) -> list[Change]:
+    """A PersistentVolume's or StorageClass's mountOptions written (mcp_servers.kubernetes.storage_writes)."""
+    out = []
+    for wr in storage_writes.writes(objects, w.has):
+        ref = ref_of(wr["object"])
+        by = f" by {', '.join(wr['managers'])}" if wr["managers"] else ""
+        verb = "created with mount options" if wr["created"] else "mount options written"
+        out.append(Change(at=iso(wr["at"]), type="created" if wr["created"] else "other", object=ref,
+                          diff=wr["diff"], summary=f"{ref} {verb}{by}: " + "; ".join(wr["diff"])))
     return out
 
 

@@ -1,0 +1,68 @@
+"""A PersistentVolume's or StorageClass's mountOptions written are changes on the timeline, with the options now.
+
+Shapes: a Filestore PV edited in place by a GitOps controller (`acregmin`/`acdirmin` raised), a StorageClass for an
+NFS provisioner recreated in the window with `lookupcache=positive`. Twins: the PV's claimRef bound by the controller
+manager (a write, but not of the options), a StorageClass created in the window with no options, a PV whose options
+were written before the window.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from mcp_servers.kubernetes import changes
+
+CREATED = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+WRITTEN = datetime(2026, 4, 7, 16, 20, tzinfo=UTC)
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _pv(fields: dict[str, Any], at: datetime, manager: str = "argocd-controller") -> dict[str, Any]:
+    meta = {"name": "reports-share", "creationTimestamp": _iso(CREATED),
+            "managedFields": [{"manager": manager, "operation": "Update", "time": _iso(at), "fieldsV1": fields}]}
+    return {"kind": "PersistentVolume", "metadata": meta,
+            "spec": {"mountOptions": ["vers=3", "acregmin=300", "acdirmin=300"],
+                     "csi": {"driver": "filestore.csi.storage.gke.io", "volumeHandle": "share-1"},
+                     "claimRef": {"namespace": "reports", "name": "inbox"}}}
+
+
+def _class(created: datetime, options: list[str] | None) -> dict[str, Any]:
+    obj: dict[str, Any] = {"kind": "StorageClass", "provisioner": "nfs.csi.k8s.io",
+                           "metadata": {"name": "shared-nfs", "creationTimestamp": _iso(created),
+                                        "managedFields": [{"manager": "helm", "operation": "Update",
+                                                           "time": _iso(created), "fieldsV1": {}}]}}
+    if options is not None:
+        obj["mountOptions"] = options
+    return obj
+
+
+def _timeline(kind: str, obj: dict[str, Any]) -> list[changes.Change]:
+    return changes.timeline({kind: [obj]}, WRITTEN - timedelta(hours=6), WRITTEN + timedelta(hours=1))
+
+
+def test_a_pvs_mount_options_edited_in_place_are_a_change_with_the_options_now() -> None:
+    [change] = _timeline("PersistentVolume", _pv({"f:spec": {"f:mountOptions": {}}}, WRITTEN))
+    assert change.object.kind == "PersistentVolume" and change.object.name == "reports-share"
+    assert change.at == _iso(WRITTEN) and "argocd-controller" in change.summary
+    assert "acregmin=300" in change.diff[0] and change.diff[0].startswith("spec.mountOptions written")
+
+
+def test_a_storage_class_created_with_options_in_the_window_is_a_change() -> None:
+    [change] = _timeline("StorageClass", _class(WRITTEN, ["nfsvers=4.2", "lookupcache=positive"]))
+    assert change.type == "created" and change.object.name == "shared-nfs"
+    assert "lookupcache=positive" in change.diff[0]
+
+
+def test_a_claim_binding_write_is_not_a_mount_option_change() -> None:
+    bound = _pv({"f:spec": {"f:claimRef": {"f:name": {}}}}, WRITTEN, "kube-controller-manager")
+    assert _timeline("PersistentVolume", bound) == []
+
+
+def test_a_class_without_options_and_an_old_write_are_not_changes() -> None:
+    assert _timeline("StorageClass", _class(WRITTEN, None)) == []
+    old = _pv({"f:spec": {"f:mountOptions": {}}}, WRITTEN - timedelta(days=3))
+    assert _timeline("PersistentVolume", old) == []
