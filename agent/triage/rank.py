@@ -70,6 +70,7 @@ from agent.triage import (
     expiry_rule,
     field_meaning,
     field_stripped,
+    file_reaper,
     flag_heap,
     flag_key,
     full_volume,
@@ -336,6 +337,7 @@ CHECK_WEIGHT: dict[str, float] = {
     acme_client.CHECK: acme_client.WEIGHT,
     admission_rule.CHECK: admission_rule.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
+    file_reaper.CHECK: file_reaper.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
     write_semantics.CHECK: write_semantics.WEIGHT,
@@ -727,6 +729,9 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for ct in creation_template.found(facts):  # a template whose objects made since fail (triage.creation_template)
         _add_suspect(cases, ct.template, creation_template.finding(ct), None, ct.evidence)
         next(c for r, c in cases.items() if r.same_object(ct.template)).explains_refs += ct.explains
+    for fr in file_reaper.found(facts):  # a just-edited cleanup job deleting files in use (agent.triage.file_reaper)
+        _add_suspect(cases, fr.job, file_reaper.finding(fr, facts.at), None, fr.evidence)
+        next(c for r, c in cases.items() if r.same_object(fr.job)).explains_refs.append(fr.victim)
     for ds in dns_stall.found(facts):  # lookups waiting out the resolver's 5 s timeout (agent.triage.dns_stall)
         _add_suspect(cases, ds.workload, dns_stall.finding(ds), None, ds.evidence)
     for sc in shared_container.found(facts):  # one injected container failing alike in many workloads

@@ -295,6 +295,9 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
     from agent.triage import written_paths  # a config suspected of filling storage: files it writes on no volume
 
     await written_paths.read(facts, call)
+    from agent.triage import file_reaper  # a file gone (ENOENT): a cleanup CronJob sweeping its directory
+
+    await file_reaper.read(subject, facts, call, window["at"])
     from agent.triage import creation_template  # a PriorityClass/NodePool/NodeClass write: what it made since fails
 
     await creation_template.read(facts, call, window["at"])
