@@ -121,6 +121,7 @@ from agent.triage import (
     replica_writes,
     restore_overwrite,
     rollout_budget,
+    rotation_mode,
     route_weights,
     runtime_registry_config,
     scale_reset,
@@ -337,7 +338,7 @@ CHECK_WEIGHT: dict[str, float] = {
     acme_client.CHECK: acme_client.WEIGHT,
     admission_rule.CHECK: admission_rule.WEIGHT,
     apiserver_flood.CHECK: apiserver_flood.WEIGHT, creation_template.CHECK: creation_template.WEIGHT,
-    file_reaper.CHECK: file_reaper.WEIGHT,
+    file_reaper.CHECK: file_reaper.WEIGHT, rotation_mode.CHECK: rotation_mode.WEIGHT,
     co_tenant.LOAD_CHECK: co_tenant.WEIGHT, co_tenant.IDENTITY_CHECK: co_tenant.WEIGHT,
     access_rule.CHECK: access_rule.WEIGHT,
     write_semantics.CHECK: write_semantics.WEIGHT,
@@ -732,6 +733,8 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     for fr in file_reaper.found(facts):  # a just-edited cleanup job deleting files in use (agent.triage.file_reaper)
         _add_suspect(cases, fr.job, file_reaper.finding(fr, facts.at), None, fr.evidence)
         next(c for r, c in cases.items() if r.same_object(fr.job)).explains_refs.append(fr.victim)
+    for rm in rotation_mode.found(facts, problems):  # rotation off copytruncate, writer not told (rotation_mode)
+        _add_suspect(cases, rm.target, rotation_mode.finding(rm, facts.at), None, rm.evidence)
     for ds in dns_stall.found(facts):  # lookups waiting out the resolver's 5 s timeout (agent.triage.dns_stall)
         _add_suspect(cases, ds.workload, dns_stall.finding(ds), None, ds.evidence)
     for sc in shared_container.found(facts):  # one injected container failing alike in many workloads
