@@ -348,6 +348,8 @@ CHECK_WEIGHT: dict[str, float] = {
 }
 """How likely each kind of problem is a cause rather than a consequence (0..1)."""
 
+ANSWER_FLOOR = 0.3
+"""A suspect scoring at or under this is no answer: too little ties it to the incident."""
 UNVERIFIED = 0.2
 """A scan finding whose absence the recording cannot confirm (the kind was not collected): any real evidence
 outranks it; it stays listed so a person can check."""
@@ -458,7 +460,7 @@ def rank(subject: Subject, facts: Facts, resolved: set[str] | None = None) -> li
     if definite and not related:
         return _said_back(_without_findings(subject, facts))
     pool = related if definite else scored
-    out = [_candidate(case, score, cases, facts) for score, case in pool if score > 0.3]
+    out = [_candidate(case, score, cases, facts) for score, case in pool if score > ANSWER_FLOOR]
     hog = _hog(out[0], cases, facts) if out else None
     if hog is not None:
         out.insert(0, hog)
@@ -472,7 +474,9 @@ def _on_named_node_first(scored: list[tuple[float, _Case]], subject: Subject) ->
     pod hogging that node's CPU, its disk, its memory) is the answer's ground. A suspect with no tie to that node (no
     finding on it, not the incident's subject, in a namespace neither the incident nor any on-node suspect is in)
     may score higher by its own weight and a recent write (a routing change to another team's Service), but it is a
-    red herring for this question: it is placed just below the best on-node suspect, its own order kept."""
+    red herring for this question: it is placed just below the best on-node suspect, its own order kept. Only an
+    on-node suspect that is an answer itself (above ANSWER_FLOOR) does this: a weak one (the node's own cordon, say)
+    would otherwise drag a strong suspect under the floor and turn an answer into "unknown"."""
     def on_node(case: _Case) -> bool:
         return any(subject.mentions(n) for n in case.nodes())
 
@@ -480,6 +484,8 @@ def _on_named_node_first(scored: list[tuple[float, _Case]], subject: Subject) ->
     if not near:
         return scored
     best = max(score for score, _ in near)
+    if round(best - 0.01, 3) <= ANSWER_FLOOR:
+        return scored
     namespaces = {case.ref.namespace for _, case in near} | {subject.namespace}
 
     def far(case: _Case) -> bool:

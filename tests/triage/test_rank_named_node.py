@@ -10,10 +10,12 @@ order kept); the question names no node (nothing is capped).
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 from agent.incident import from_text
 from agent.triage import hash_balance, rank, subject_of, topology_routing
+from agent.triage.facts import Ref
 from tests.triage import test_node_cpu_hog_routed as routed
 from tests.triage.test_node_cpu_hog_routed import AT, LEDGER, NODE
 
@@ -60,3 +62,17 @@ def test_twin_a_write_in_the_hogs_own_namespace_keeps_its_own_order() -> None:
 def test_twin_a_question_naming_no_node_caps_nothing() -> None:
     refs = _refs(_zone_facts(), "ledger-read answers slowly since this morning, why?")
     assert "Deployment reports/report-builder" not in refs[:1]
+
+
+def test_twin_a_weak_on_node_suspect_drags_no_answer_under_the_floor() -> None:
+    """The node's own cordon finding (a weak suspect on the named node) must not pull a strong suspect with no node
+    detail (a disruption budget blocking that node's drain) under the answer floor: that turned an answer into
+    "unknown" (round 46's drain-stuck bundle, found by the lead's sweep)."""
+    ranking = importlib.import_module("agent.triage.rank")
+    budget = ranking._Case(ref=Ref("PodDisruptionBudget", "payments", "payments-api"),
+                           findings=[{"check": "pdb.blocking", "details": {}}])
+    cordoned = ranking._Case(ref=Ref("Node", "", NODE), relation="node",
+                             findings=[{"check": "node.cordoned", "details": {"node": NODE}}])
+    subject = subject_of(from_text(f"The drain of node {NODE} has been stuck for an hour, why?"))
+    ordered = ranking._on_named_node_first([(0.805, budget), (0.25, cordoned)], subject)
+    assert ordered[0] == (0.805, budget)
