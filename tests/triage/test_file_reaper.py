@@ -5,10 +5,16 @@ Twins: a sweep of another directory, of another claim, a job not written in the 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import yaml
 
 from agent.triage import file_reaper
 from agent.triage.facts import Facts, LogEvidence
+from agent.triage.subject import Subject
 
 AT = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 FIRST = AT - timedelta(minutes=40)
@@ -83,3 +89,34 @@ def test_only_deleting_commands_sweep() -> None:
     assert file_reaper.swept_directories("nice -n 10 tmpwatch 48 /scratch/in") == ["/scratch/in"]
 
 
+
+
+def _hub(job_claim: str) -> Any:
+    """A fake hub answering the reads `file_reaper.read` makes: the failing pod, its namespace's CronJobs, one job."""
+    pod = {"kind": "Pod", "metadata": {"name": "render-6b7c9d8f5-zzq2k", "namespace": "gfx"}, "spec": {
+        "volumes": [{"name": "scratch", "persistentVolumeClaim": {"claimName": "render-scratch"}}],
+        "containers": [{"name": "render", "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}]}]}}
+    job = {"kind": "CronJob", "metadata": {"name": "scratch-gc", "namespace": "gfx"}, "spec": {"jobTemplate": {
+        "spec": {"template": {"spec": {
+            "volumes": [{"name": "s", "persistentVolumeClaim": {"claimName": job_claim}}],
+            "containers": [{"name": "gc", "command": ["sh", "-c", "find /s/frames -mmin +2 -delete"],
+                            "volumeMounts": [{"name": "s", "mountPath": "/s"}]}]}}}}}}
+
+    async def call(tool: str, args: dict[str, Any], step: str) -> Any:
+        if tool == "k8s_list":
+            return SimpleNamespace(ok=True, evidence_id="E30", data={"rows": [{"name": "scratch-gc"}]})
+        obj = pod if args["kind"] == "Pod" else job
+        return SimpleNamespace(ok=True, evidence_id="E31", full_text=yaml.safe_dump(obj), data={})
+    return call
+
+
+def test_the_reads_find_a_go_renderers_sweep_and_refuse_another_claims() -> None:
+    line = "open /scratch/frames/shot-12/0042.exr: no such file or directory"
+    for claim, expected in (("render-scratch", ["scratch-gc"]), ("render-cache", [])):
+        facts = Facts(at=AT, changes={"changes": [{
+            "at": _iso(FIRST - timedelta(hours=2)), "type": "updated",
+            "object": {"kind": "CronJob", "namespace": "gfx", "name": "scratch-gc"},
+            "summary": "CronJob gfx/scratch-gc pod template written by kubectl-patch (no revision in view): x"}]},
+            changes_id="E9", logs=[_log("render-6b7c9d8f5-zzq2k", "gfx", line)])
+        asyncio.run(file_reaper.read(Subject(), facts, _hub(claim), _iso(AT)))
+        assert [h.job.name for h in file_reaper.found(facts)] == expected
