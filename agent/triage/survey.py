@@ -29,6 +29,7 @@ from agent.triage import (
     clock,
     connections,
     full_volume,
+    inode_change,
     kubelet_cert,
     lb_healthcheck,
     mesh,
@@ -176,6 +177,7 @@ async def survey(hub: ToolHub, subject: Subject, at: datetime,
         await connections.read_datastores(facts, call, _keep_logs, window["at"])
     await clock.read_clocks(subject, facts, call, _keep_logs, window["at"])
     await full_volume.read_volumes(subject, facts, call, _keep_logs, window["at"])
+    await inode_change.read_history(facts, call, window["at"])  # a claim out of inodes: what multiplied files
     await backlog.read_alarm(facts, call, _keep_logs, window["at"])
     await kubelet_cert.read_ttls(facts, call, window["at"])  # a NotReady node: did its kubelet's cert expire
     from agent.triage import dns_config  # names that stopped resolving: the cluster DNS ConfigMap written

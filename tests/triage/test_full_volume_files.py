@@ -23,9 +23,9 @@ def inode_stats(namespace: str, claim: str, **values: float) -> dict[str, Any]:
 
 
 def thumbs(lines: list[str], metrics: list[dict[str, Any]]) -> Facts:
-    writer = log("thumbd-5c9f7b6d8c-q2w3e", "media", lines, "E5")
+    writer = log("thumbd-5c9f7b6d8c-q2w4x", "media", lines, "E5")
     return Facts(at=AT, logs=[writer], objects=[
-        (pod("thumbd-5c9f7b6d8c-q2w3e", "media", [claim_volume("thumbs", "thumb-store")],
+        (pod("thumbd-5c9f7b6d8c-q2w4x", "media", [claim_volume("thumbs", "thumb-store")],
              [{"name": "thumbs", "mountPath": "/srv/thumbs"}], ("ReplicaSet", "thumbd-5c9f7b6d8c"),
              "ghcr.io/example/thumbd:2.4"), "E7"),
         (pvc("thumb-store", "media", "200Gi"), "E8")],
