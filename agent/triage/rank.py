@@ -239,15 +239,20 @@ class _Case:
         return self._text
 
     def nodes(self) -> set[str]:
+        """The nodes its findings place it on: `node`/`nodes`, and keys naming a kind of node (`cordoned_nodes`,
+        `target_node`), so a disruption budget holding pods on a cordoned node is on that node; keys that list
+        pods (`pods_on_cordoned_nodes`) name pods, not nodes."""
         out: set[str] = set()
         for f in self.findings:
             details = f.get("details") or {}
-            for key in ("node", "nodes"):
-                value = details.get(key)
+            for key, value in details.items():
+                naming_nodes = key.endswith(("_node", "_nodes")) and not key.startswith("pod")
+                if key not in ("node", "nodes") and not naming_nodes:
+                    continue
                 if isinstance(value, str) and value:
                     out.add(value)
                 elif isinstance(value, list):
-                    out.update(str(v) for v in value)
+                    out.update(str(v) for v in value if isinstance(v, str))
         return out
 
 

@@ -76,3 +76,17 @@ def test_twin_a_weak_on_node_suspect_drags_no_answer_under_the_floor() -> None:
     subject = subject_of(from_text(f"The drain of node {NODE} has been stuck for an hour, why?"))
     ordered = ranking._on_named_node_first([(0.805, budget), (0.25, cordoned)], subject)
     assert ordered[0] == (0.805, budget)
+
+
+def test_a_budget_holding_pods_on_the_named_cordoned_node_is_on_that_node() -> None:
+    """A disruption budget's finding names the cordoned nodes its pods still run on (`cordoned_nodes`): it is on the
+    node a "why is the upgrade of node X stuck?" question names, so the node's own cordon finding (an answer by
+    itself) does not cap it (round 41's node-upgrade-stuck question, found by the lead's sweep)."""
+    ranking = importlib.import_module("agent.triage.rank")
+    budget = ranking._Case(ref=Ref("PodDisruptionBudget", "edge", "geo-ip"), findings=[{
+        "check": "pdb.blocking", "details": {"cordoned_nodes": [NODE], "pods_on_cordoned_nodes": ["geo-ip-abc12"]}}])
+    cordoned = ranking._Case(ref=Ref("Node", "", NODE), relation="node",
+                             findings=[{"check": "node.cordoned", "details": {"node": NODE}}])
+    subject = subject_of(from_text(f"Why is the upgrade of node {NODE} stuck?"))
+    assert budget.nodes() == {NODE}
+    assert ranking._on_named_node_first([(0.805, budget), (0.4, cordoned)], subject)[0] == (0.805, budget)
