@@ -453,6 +453,7 @@ from agent.triage import (
     signing_secret,
     snat_agent,
     source_environment,
+    stale_restore,
     state_dropped,
     sticky_removed,
     storage_layer,
@@ -581,7 +582,8 @@ MODULES: tuple[Any, ...] = (component_alarms, api_server_of, scaling_triggers, n
                             config_server_empty,
                             source_environment,
                             guard_trips,
-                            nfs_attr_cache)
+                            nfs_attr_cache,
+                            stale_restore)
 WEIGHTS: dict[str, float] = {m.CHECK: m.WEIGHT for m in MODULES} | {
     check: weight for m in MODULES for check, weight in getattr(m, "EXTRA_WEIGHTS", {}).items()}
 
