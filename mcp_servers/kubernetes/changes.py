@@ -641,20 +641,36 @@ def _mount_option_writes(objects: Objects, w: _Window) -> list[Change]:
 
 def _any_kind_writes(objects: Objects, w: _Window) -> list[Change]:
     """Writes to objects of kinds no rule above reads (custom resources, ServiceAccounts), with the
-    written fields' current values (mcp_servers.kubernetes.any_changes)."""
-    others = {k: v for k, v in objects.items() if k not in READ_KINDS}
+    written fields' current values (mcp_servers.kubernetes.any_changes). PersistentVolumes and StorageClasses are
+    read for their mount options (storage_writes) but every other field of theirs is still written here (a
+    StorageClass re-applied without `allowVolumeExpansion`)."""
+    others = {k: v for k, v in objects.items() if k not in READ_KINDS or k in storage_writes.KINDS}
     out = []
     for wr in any_changes.writes(others, w.has, field_paths):
+        if wr["object"].kind in storage_writes.KINDS and all("mountOptions" in d for d in wr["diff"]):
+            continue  # the mount-option rule reports it (_mount_option_writes)
         gen = f" (generation {wr['generation']})" if wr.get("generation") else ""
         out.append(Change(at=iso(wr["at"]), type="other", object=wr["object"], diff=wr["diff"],
                           summary=f"{wr['object']} written by {', '.join(wr['managers'])}{gen}: "
                                   + "; ".join(wr["diff"][:3])
                                   + (f" (+{len(wr['diff']) - 3} more fields)" if len(wr["diff"]) > 3 else "")))
     for cr in any_changes.creations(others, w.has):  # created in the window: its settings are the change
+        if _created_with_mount_options(objects, cr["object"]):
+            continue  # the mount-option rule reports it
         by = f" by {', '.join(cr['managers'])}" if cr["managers"] else ""
         out.append(Change(at=iso(cr["at"]), type="created", object=cr["object"], diff=cr["diff"],
                           summary=f"{cr['object']} created{by}: " + "; ".join(cr["diff"][:3])))
     return out
+
+
+def _created_with_mount_options(objects: Objects, ref: ObjectRef) -> bool:
+    """A PersistentVolume or StorageClass whose creation the mount-option rule reports (it has mount options)."""
+    if ref.kind not in storage_writes.KINDS:
+        return False
+    for obj in objects.get(ref.kind) or []:
+        if (obj.get("metadata") or {}).get("name") == ref.name:
+            return bool(obj.get("mountOptions") or (obj.get("spec") or {}).get("mountOptions"))
+    return False
 
 
 def _now(obj: dict[str, Any], path: str) -> str:

@@ -40,8 +40,13 @@ def _class(created: datetime, options: list[str] | None) -> dict[str, Any]:
     return obj
 
 
-def _timeline(kind: str, obj: dict[str, Any]) -> list[changes.Change]:
+def _all(kind: str, obj: dict[str, Any]) -> list[changes.Change]:
     return changes.timeline({kind: [obj]}, WRITTEN - timedelta(hours=6), WRITTEN + timedelta(hours=1))
+
+
+def _timeline(kind: str, obj: dict[str, Any]) -> list[changes.Change]:
+    """The mount-option changes (other fields of these kinds are the generic any-kind rule's)."""
+    return [c for c in _all(kind, obj) if "mount options" in c.summary]
 
 
 def test_a_pvs_mount_options_edited_in_place_are_a_change_with_the_options_now() -> None:
@@ -66,3 +71,17 @@ def test_a_class_without_options_and_an_old_write_are_not_changes() -> None:
     assert _timeline("StorageClass", _class(WRITTEN, None)) == []
     old = _pv({"f:spec": {"f:mountOptions": {}}}, WRITTEN - timedelta(days=3))
     assert _timeline("PersistentVolume", old) == []
+
+
+def test_other_fields_of_a_storage_class_are_still_changes_and_mount_options_are_not_doubled() -> None:
+    """A StorageClass re-applied without `allowVolumeExpansion` is a write of another field: the generic rule still
+    reports it (expansion_refused needs it; round 26's orders-db-volume-page went wrong when these kinds were read
+    only for their mount options); a mount-option write is reported once."""
+    klass = _class(WRITTEN - timedelta(days=30), None)
+    klass["metadata"]["managedFields"].append({"manager": "kubectl-client-side-apply", "operation": "Update",
+                                               "time": _iso(WRITTEN), "fieldsV1": {"f:allowVolumeExpansion": {}}})
+    klass["allowVolumeExpansion"] = False
+    [change] = _all("StorageClass", klass)
+    assert "allowVolumeExpansion" in change.summary
+    assert len(_all("PersistentVolume", _pv({"f:spec": {"f:mountOptions": {}}}, WRITTEN))) == 1
+    assert len(_all("StorageClass", _class(WRITTEN, ["nfsvers=4.2", "actimeo=600"]))) == 1
