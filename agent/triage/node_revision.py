@@ -32,7 +32,7 @@ from typing import Any
 
 from agent.triage import agent_revision
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "node.revision_split"
@@ -57,24 +57,19 @@ _SUMMARY = re.compile(r"\s*(?:repeated \d+x:|\[\d+ earlier lines)")
 Call = Callable[..., Awaitable[Any]]
 
 
-def _rows(outcome: Any) -> list[dict[str, Any]]:
-    data = outcome.data if outcome is not None and outcome.ok and isinstance(outcome.data, dict) else {}
-    return [r for r in data.get("rows") or [] if isinstance(r, dict)]
-
-
 async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     """Reading only, per node the incident names: the DaemonSets with a rollout in view whose pod runs there, their
     object and their pods (name, node, creation)."""
     if STORE in facts.reads or not subject.nodes:
         return
     store: list[dict[str, Any]] = facts.reads.setdefault(STORE, [])
-    listed = _rows(await call("k8s_list", {"kind": "DaemonSet"}, "survey-node-revision-daemonsets"))
+    listed = rows_of(await call("k8s_list", {"kind": "DaemonSet"}, "survey-node-revision-daemonsets"))
     rolled = {(str(r.get("namespace")), str(r.get("name"))) for r in listed
               if agent_revision.rollout_of(facts, Ref("DaemonSet", str(r.get("namespace")), str(r.get("name"))))}
     if not rolled:
         return
     for node in subject.nodes[:MAX_NODES]:
-        pods = _rows(await call("k8s_list", {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
+        pods = rows_of(await call("k8s_list", {"kind": "Pod", "field_selector": f"spec.nodeName={node}"},
                                 f"survey-node-revision-pods-{node}"))
         mine = [(str(p.get("namespace")), str(p.get("name"))) for p in pods
                 if (str(p.get("namespace")), workload_of_pod(str(p.get("name")))) in rolled]
@@ -88,7 +83,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
                 entry["evidence"].append(got[1])
             siblings = await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-node-revision-pods-{ds.name}")
             entry["pods"] = [{"name": str(r.get("name")), "node": r.get("node"), "created": r.get("created")}
-                             for r in _rows(siblings) if workload_of_pod(str(r.get("name"))) == ds.name]
+                             for r in rows_of(siblings) if workload_of_pod(str(r.get("name"))) == ds.name]
             rollout = agent_revision.rollout_of(facts, ds)
             rolled_at = parse_time(rollout[0].get("at")) if rollout else None
             created = parse_time(next((p.get("created") for p in entry["pods"] if p["name"] == pod), None))
