@@ -100,10 +100,6 @@ def removed_bound(line: str) -> str:
     return was[:120]
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
 def hosts(facts: Facts) -> list[tuple[str, str, str]]:
     """(service, namespace, caller's namespace) of each cluster DNS name a failing log's errors name."""
     out: list[tuple[str, str, str]] = []
