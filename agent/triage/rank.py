@@ -84,6 +84,7 @@ from agent.triage import (
     ingress_access,
     ingress_annotations,
     ingress_routes,
+    inode_change,
     issuer_solver,
     job_built_target,
     job_changes,
@@ -282,7 +283,7 @@ CHECK_WEIGHT: dict[str, float] = {
     analysis_query.CHECK: analysis_query.WEIGHT,
     clock.CHECK: clock.WEIGHT, clock.DRIFT: clock.DRIFT_WEIGHT, storage_change.CHECK: storage_change.WEIGHT,
     mesh.CHECK: mesh.WEIGHT, full_volume.CHECK: full_volume.WEIGHT,
-    "change.multiplies_files": 0.93,  # agent.triage.inode_change.WEIGHT (above full_volume's claim)
+    inode_change.CHECK: inode_change.WEIGHT,  # above full_volume's claim
     "job.blocks_cronjob": 0.9, "cronjob.runs_overlap": 0.7, "node.pod_ips_exhausted": 0.9,
     "pod.evicted_storage_limit": 0.85, "pod.topology_spread": 0.85,
     **pointers.weights(),
@@ -562,9 +563,7 @@ def _cases(facts: Facts, problems: set[str]) -> dict[Ref, _Case]:
     _skewed_clocks(cases, facts)
     _storage_fillings(cases, facts)
     _full_volumes(cases, facts)
-    from agent.triage import inode_change  # a claim out of inodes: the change that multiplied small files
-
-    for multi in inode_change.multiplied(facts):
+    for multi in inode_change.multiplied(facts):  # a claim out of inodes: the change that multiplied small files
         _add_suspect(cases, multi.target, inode_change.finding(multi), None, multi.found.evidence)
         next(c for r, c in cases.items() if r.same_object(multi.target)).explains_refs += inode_change.explained(multi)
     for plain in mesh.plaintext_calls(facts):  # a client without a sidecar, a STRICT mTLS policy (agent.triage.mesh)
