@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time
+from agent.triage.facts import Facts, LogEvidence, Ref, minutes_text, parse_time, workloads_touched
 from agent.triage.kube_reads import get_yaml, has_run, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 from agent.triage.time_limit import line_time
@@ -106,9 +106,7 @@ def _server_writes(facts: Facts) -> list[tuple[dict[str, Any], str, Ref]]:
     victims = _victim_names(facts)
     out: list[tuple[dict[str, Any], str, Ref]] = []
     for change, evidence, target in facts.writes_to(None, within=LEAD, deletions=False):
-        refs = [target] if target.kind in _WORKLOADS else []
-        refs += [r for r in (Ref.of(x) for x in change.get("related") or []) if r is not None and r.kind in _WORKLOADS]
-        for ref in refs:
+        for ref in workloads_touched(change, target, _WORKLOADS):
             if ref.name not in victims and all(ref != r for _, _, r in out):
                 out.append((change, evidence, ref))
     out.sort(key=lambda w: str(w[0].get("at")), reverse=True)
