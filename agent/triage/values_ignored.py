@@ -213,16 +213,15 @@ def found(facts: Facts) -> list[Ignored]:
         if not obj:
             continue
         values = values_of(obj)
-        namespace = _destination(obj, target)
+        texts = [(ref, *store.get(f"ConfigMap/{ref.namespace}/{ref.name}", ("", ""))) for ref in
+                 _rendered(facts, _destination(obj, target), at)]
+        texts = [(ref, text, ev) for ref, text, ev in texts if text]
         for feature, said, first, log in errors:
             if first is not None and first < at:
                 continue  # the clients said it before the upgrade
             paths = asks_for(values, feature)
             if not paths:
                 continue
-            texts = [(ref, *store.get(f"ConfigMap/{ref.namespace}/{ref.name}", ("", ""))) for ref in
-                     _rendered(facts, namespace, at)]
-            texts = [(ref, text, ev) for ref, text, ev in texts if text]
             if not texts or any(w in text.lower() for w in words_for(feature) for _, text, _ in texts):
                 continue  # nothing rendered in view, or the feature is still in what was rendered
             rendered, _, rendered_evidence = texts[0]
