@@ -434,12 +434,12 @@ def _place(found: FullVolume, facts: Facts, pod_evidence: str) -> None:
         used = 100 * (1 - stats["available"] / stats["capacity"])
         found.usage = (f"{_bytes(stats['available'])} of {_bytes(stats['capacity'])} available, {used:.0f}% used "
                        "(kubelet_volume_stats)")
+    elif stats.get("capacity") and "used" in stats:
+        found.usage = f"{_bytes(stats['used'])} of {_bytes(stats['capacity'])} used (kubelet_volume_stats)"
     if out_of_inodes(stats):
         free = stats.get("inodes_free", stats.get("inodes", 0) - stats.get("inodes_used", 0))
         found.inodes = (f"out of inodes ({free:.0f} free) while {_bytes(stats['available'])} of bytes are still "
                         "available (kubelet_volume_stats_inodes)")
-    elif stats.get("capacity") and "used" in stats:
-        found.usage = f"{_bytes(stats['used'])} of {_bytes(stats['capacity'])} used (kubelet_volume_stats)"
     found.evidence += [e for e in (pod_evidence, claim_id, stats_id) if e]
 
 
