@@ -1190,16 +1190,12 @@ _CONFUSABLE = str.maketrans(
 
 
 # The concept detectors' words are folded like the text they run on (`_normalise`), so that their
-# Cyrillic and Greek stems ("игнорир*") match the view in which such letters became Latin look-alikes.
+# Cyrillic and Greek stems ("игнорир*") match the view in which such letters became Latin look-alikes; so do
+# the words of an order to the machine reader in the languages injection_languages.py reads.
 _DETECTORS += tuple(
     _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
     for c in (*_CONCEPT_DETECTORS, *_CHANNEL_DETECTORS, *_AIMED_DETECTORS, *_PLANTED_DETECTORS, *_CARRIER_DETECTORS,
-              *_ROLE_DETECTORS)
-)
-# An order to the machine reader in the languages injection_languages.py reads (its words folded the same way).
-_DETECTORS += tuple(
-    _d(c.signal, c.kind, c.weight, c.pattern.translate(_CONFUSABLE), [h.translate(_CONFUSABLE) for h in c.hints])
-    for c in _LANGUAGE_DETECTORS
+              *_ROLE_DETECTORS, *_LANGUAGE_DETECTORS)
 )
 _SCRIPT_LETTERS = re.compile("[\uac00-\ud7af\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\u0400-\u04ff]")
 """Hangul, Arabic, Devanagari, kana, CJK ideographs and Cyrillic (the letters the view does not fold to Latin
@@ -1806,6 +1802,8 @@ def _clusters(hits: list[_Hit]) -> list[list[_Hit]]:
 # The quoted words are the attack's, but the passage is about it: security advisories, training
 # notes, postmortems. A quotation counts as a mention only when a mention frame introduces it and
 # the passage talks about attacks; its hits become weak, and the classifier does not read it.
+_RU_UK_TOPIC = ("злоумышлен", "зловмисн", "вредонос", "шкідлив")
+"""Attacker and malicious in Russian and Ukrainian (`_MENTION_TOPIC` holds them folded and as written)."""
 _MENTION_TOPIC = (
     "injection", "jailbreak", "attacker", "malicious", "adversar", "advisory", "cve-", "ghsa-", "red team",
     "red-team", "phishing", "social engineering",
@@ -1836,8 +1834,7 @@ _MENTION_TOPIC = (
     "هجوم", "حقن", "حمله", "تزریق", "מתקפה", "התקפה", "הזרקה",
     # attack, attacker and malicious in Russian and Ukrainian: folded as the view folds them ("атака" is "atak"
     # above), and as written, for the text outside a quotation (`_mention_spans`)
-    *(w.translate(_CONFUSABLE) for w in ("злоумышлен", "зловмисн", "вредонос", "шкідлив")),
-    "атак", "злоумышлен", "зловмисн", "вредонос", "шкідлив",
+    *(w.translate(_CONFUSABLE) for w in _RU_UK_TOPIC), "атак", *_RU_UK_TOPIC,
 )
 """Words of a passage about attacks (looked up as substrings of the lowercased text: cheap)."""
 
