@@ -36,6 +36,8 @@ _ORDER_WORDS = (
     "expose", "reboot", "shutdown", "kill", "revoke", "deploy", "escalate", "exfil", "bypass", "ignore", "unlock",
 )  # fmt: skip
 _MIN_LINES = 4
+_SPELLED_WORDS = tuple(word for word in _ORDER_WORDS if len(word) >= _MIN_LINES)
+"""The order words long enough to count as spelled (a run of `_MIN_LINES` lines at least)."""
 
 
 def acrostic_order_spans(lowered: str) -> list[tuple[int, int]]:
@@ -48,18 +50,12 @@ def acrostic_order_spans(lowered: str) -> list[tuple[int, int]]:
     pos = 0
     for line in lowered.split("\n"):
         m = _MARKER.match(line)
-        if m and line.strip():
-            starts.append(pos)
-            letters.append(m.group(1))
-        else:
-            starts.append(pos)
-            letters.append(" ")  # a blank or letterless line ends a run
+        starts.append(pos)
+        letters.append(m.group(1) if m and line.strip() else " ")  # a blank or letterless line ends a run
         pos += len(line) + 1
     spelled = "".join(letters)
     spans: list[tuple[int, int]] = []
-    for word in _ORDER_WORDS:
-        if len(word) < _MIN_LINES:
-            continue
+    for word in _SPELLED_WORDS:
         at = spelled.find(word)
         while at >= 0:
             last = at + len(word) - 1
