@@ -77,7 +77,7 @@ _ORDER_VERBS = (
     "consider", "pretend", "act", "waive", "exempt", "suspend", "sync", "enable", "set", "change", "open",
     "überspringe", "genehmige", "deaktiviere", "ignoriere", "führe", "ignorez", "approuvez", "fusionnez",
     "désactivez", "sautez", "ignora", "aprueba", "omite", "desactiva", "salta", "aprove", "pule", "approva",
-    "salta", "disattiva", "negeer", "keur", "pomiń", "zatwierdź", "пропусти", "одобри", "отключи",
+    "disattiva", "negeer", "keur", "pomiń", "zatwierdź", "пропусти", "одобри", "отключи",
 )
 _CLAUSE_ORDER = re.compile(
     r"(?i)(?:^|[.;!?|]\s*|\s[-\u2013\u2014]+\s+|[:,]\s+|\band\s+(?:then\s+)?|\bthen\s+)"
@@ -90,6 +90,9 @@ _FIELD_NAME = re.compile(r"\s*(?:[\w.-]+\s*)?[:=]")
 
 _SUBJECT_WORDS = 3
 """Words after a verb-like first word in which a status makes the clause a report about that noun."""
+_CLAUSE_END = re.compile(r"[.;!?|,:]")
+_OBJECT_WORD = re.compile(r"\s*(?:it|this|that|them|the|a|an|all|every)\b")
+"""A pronoun or article after the verb: the verb takes an object, so it is an order, not a noun with a status."""
 
 
 def _orders(line: str) -> bool:
@@ -98,8 +101,8 @@ def _orders(line: str) -> bool:
         rest = line[m.end() :]
         if _FIELD_NAME.match(rest):
             continue
-        subject = " ".join(re.split(r"[.;!?|,:]", rest, maxsplit=1)[0].split()[:_SUBJECT_WORDS])
-        if _STATUS.search(subject.lower()) and not re.match(r"\s*(?:it|this|that|them|the|a|an|all|every)\b", rest):
+        subject = " ".join(_CLAUSE_END.split(rest, maxsplit=1)[0].split()[:_SUBJECT_WORDS])
+        if _STATUS.search(subject.lower()) and not _OBJECT_WORD.match(rest):
             continue  # "deploy step skipped": the verb's word is a noun, the clause's subject, with its status
         return True
     return False
