@@ -35,9 +35,6 @@ def trie_pattern(words: set[str]) -> str:
     return emit(trie)
 
 
-__all__ = ["trie_pattern"]
-
-
 def first_char_alternation(words: Iterable[str], *, fragments: bool = False) -> re.Pattern[str]:
     """One regex for `words`, grouped by first character: every alternative starts with a literal the engine can
     skip to, instead of trying each word at each position. With `fragments`, what follows each first character is
@@ -49,3 +46,6 @@ def first_char_alternation(words: Iterable[str], *, fragments: bool = False) -> 
     return re.compile("|".join(
         re.escape(first) + "(?:" + "|".join(rests if fragments else (re.escape(rest) for rest in rests)) + ")"
         for first, rests in groups.items()))
+
+
+__all__ = ["first_char_alternation", "trie_pattern"]
