@@ -2023,8 +2023,9 @@ def _key_kind(text: str, key: str, start: int, end: int) -> KeyKind | None:
     return None
 
 
-_TAGGED_DIGEST = re.compile(
-    r"(?i)(?:hmac-)?(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d{3}):[A-Za-z0-9+/_\-]{8,}={0,2}$")
+_DIGEST_ALGORITHM = r"(?:hmac-)?(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d{3}):"
+"""An algorithm tag glued before a digest (`hmac-sha256:`), shared by `_TAGGED_DIGEST` and `_DIGEST_TAG`."""
+_TAGGED_DIGEST = re.compile(r"(?i)" + _DIGEST_ALGORITHM + r"[A-Za-z0-9+/_\-]{8,}={0,2}$")
 """A value that is a digest tagged with its algorithm (Vault's audit log HMACs every credential field it writes)."""
 _SCRAM_VERIFIER = re.compile(r"SCRAM-SHA-(?:1|256|512)\$\d{1,7}:[A-Za-z0-9+/]{8,}={0,2}\$"
                              r"[A-Za-z0-9+/]{16,}={0,2}:[A-Za-z0-9+/]{16,}={0,2}")
@@ -2240,8 +2241,10 @@ def _path_token_candidates(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-_DIGEST_TAG = re.compile(r"(?<![a-z0-9])(?:hmac-)?(?:sha(?:1|224|256|384|512)|md5|blake2b?|sha3-\d{3}):$")
+_DIGEST_TAG = re.compile(r"(?<![a-z0-9])" + _DIGEST_ALGORITHM + "$")
 """An algorithm tag glued before a value: what follows is that algorithm's output, not the credential."""
+
+
 def _in_verifier(lowered: str, start: int) -> bool:
     """A token that is a part (salt, stored key, server key) of the SCRAM verifier it sits in."""
     i = lowered.rfind("scram-sha-", max(0, start - 160), start)
