@@ -44,7 +44,6 @@ READS = "guard_trips"
 LEAD = timedelta(hours=6)
 SLACK = timedelta(minutes=2)
 MAX_CONFIGS = 4
-MIN_SAMPLES = 5
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 GUARD_KINDS = ("ConfigMap", "EnvoyProxy", *WORKLOADS)
 """Kinds a guard is written in, in the order they are read: a config file, a proxy resource, a workload's env."""
@@ -281,8 +280,7 @@ async def _level(call: Call, query: str, when: datetime, step: str) -> tuple[flo
     return (max(values) if values else None), got.evidence_id
 
 
-async def _series_names(call: Call, namespace: str, words: tuple[str, ...], start: datetime, end: datetime,
-                        step: str) -> list[str]:
+async def _series_names(call: Call, namespace: str, start: datetime, end: datetime, step: str) -> list[str]:
     labels = await _series_labels(call, namespace, start, end, step)
     return list(dict.fromkeys(n for n in (str(s.get("__name__") or "") for s in labels) if n))
 
@@ -413,8 +411,7 @@ async def _series_labels(call: Call, namespace: str, start: datetime, end: datet
 async def _shed_trip(facts: Facts, call: Call, change: dict[str, Any], target: Ref, when: datetime, guard: Guard,
                      step: str) -> Trip | None:
     """The shed point sits at or below the resource's steady level since the write, and the proxy sheds."""
-    names = await _series_names(call, target.namespace, _RESOURCE_WORDS[guard.resource], when, facts.at,
-                                f"{step}-series")
+    names = await _series_names(call, target.namespace, when, facts.at, f"{step}-series")
     words = _RESOURCE_WORDS[guard.resource]
     levels = [n for n in names if any(w in n for w in words) and not re.search(r"pressure|overload|max|limit", n)]
     level_name = levels[0] if levels else ""
