@@ -133,15 +133,15 @@ def found(facts: Facts) -> list[Routed]:
         zones = ", ".join(f"{z}: {n} ready" + (f" ({hinted[z]} hinted)" if hinted else "") for z, n in
                           sorted(ready.items()))
         uneven = len(ready) >= 2 and max(ready.values()) >= 2 * min(ready.values())
-        load, said, hot = "", False, ""
+        load, hot = "", ""
         for name, values in (got.get("load") or {}).items():
             hit = skew(values, set(got.get("pods") or []))
             if hit and hit[1] >= SKEW:
                 share = 100 * values[hit[0]] / sum(v for p, v in values.items() if p in (got.get("pods") or values))
                 load = f"{hit[0]} carries {share:.0f}% of the Service's {name} ({hit[1]:.1f}x its even share)"
-                said, hot = True, hit[0]
+                hot = hit[0]
                 break
-        if not said and not uneven:
+        if not hot and not uneven:
             continue
         at = parse_time(change.get("at"))
         out.append(Routed(target, change, read, zones, load, int((facts.at - at).total_seconds() // 60) if at else 0,
