@@ -64,7 +64,6 @@ Call = Callable[..., Awaitable[Any]]
 _SIZE = {"": 1, "b": 1, "k": 1e3, "kb": 1e3, "ki": 2 ** 10, "kib": 2 ** 10, "m": 1e6, "mb": 1e6, "mi": 2 ** 20,
          "mib": 2 ** 20, "g": 1e9, "gb": 1e9, "gi": 2 ** 30, "gib": 2 ** 30, "t": 1e12, "tb": 1e12, "ti": 2 ** 40,
          "tib": 2 ** 40}
-_JAVA_SIZE = {"": 1, "k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
 _TIME = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 TIME_WORDS = re.compile(r"ttl|timeout|window|seconds|secs|millis|_ms\b|ms$|age|retention|interval|period|deadline|"
                         r"duration|lease|expir|idle|grace|delay", re.I)
