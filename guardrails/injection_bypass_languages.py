@@ -301,12 +301,18 @@ class Compiled:
     condition: re.Pattern[str]
 
 
-@cache
-def compiled() -> Compiled:
-    """Compiled at first use: the fold table lives in injection.py, which imports this module's caller."""
+def _fold_table() -> dict[int, str]:
+    """The scanner's fold table, imported at first use: it lives in injection.py, which imports this module's
+    caller."""
     from guardrails.injection import _CONFUSABLE
 
-    table: dict[int, str] = _CONFUSABLE  # type: ignore[assignment]
+    return _CONFUSABLE  # type: ignore[return-value]
+
+
+@cache
+def compiled() -> Compiled:
+    """Compiled at first use (see `_fold_table`)."""
+    table = _fold_table()
     return Compiled(
         latin=_alternation([row for code, row in ROWS.items() if code != "ru"], _TR_CORES, table),
         other=_alternation([ROWS["ru"]], _JA_CORES + _ZH_CORES + _KO_CORES, table),
@@ -348,9 +354,7 @@ the language cores."""
 @cache
 def _other_anchor() -> re.Pattern[str]:
     """The other-script anchor, folded as the scanner folds Cyrillic."""
-    from guardrails.injection import _CONFUSABLE
-
-    table: dict[int, str] = _CONFUSABLE  # type: ignore[assignment]
+    table = _fold_table()
     return first_char_alternation(tuple(_fold(w, table) for w in _OTHER_ANCHOR_WORDS))
 
 
