@@ -256,9 +256,10 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             continue
         store["objects"].append((got[0], got[1], change))
         written = parse_time(change.get("at")) or facts.at
+        secrets = secret_names(got[0])
         for ns in delivered_namespaces(got[0]):
-            await _read_consumers(call, store, ns, secret_names(got[0]))
-            for _, _, _, pod, _ in readers(facts, store, ns, secret_names(got[0]), written)[:MAX_VICTIMS]:
+            await _read_consumers(call, store, ns, secrets)
+            for _, _, _, pod, _ in readers(facts, store, ns, secrets, written)[:MAX_VICTIMS]:
                 if pod not in store["logs"]:
                     logs = await call("k8s_logs", {"name": pod, "namespace": ns, "tail": 300},
                                       f"survey-source-env-logs-{pod}")
