@@ -669,7 +669,7 @@ def _created_with_mount_options(objects: Objects, ref: ObjectRef) -> bool:
         return False
     for obj in objects.get(ref.kind) or []:
         if (obj.get("metadata") or {}).get("name") == ref.name:
-            return bool(obj.get("mountOptions") or (obj.get("spec") or {}).get("mountOptions"))
+            return bool(storage_writes.mount_options(obj))
     return False
 
 

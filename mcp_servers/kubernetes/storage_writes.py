@@ -21,7 +21,8 @@ KINDS = ("PersistentVolume", "StorageClass")
 MAX_SHOWN = 300
 
 
-def _options(obj: dict[str, Any]) -> list[str]:
+def mount_options(obj: dict[str, Any]) -> list[str]:
+    """The object's mount options now: a PersistentVolume's `spec.mountOptions`, a StorageClass's `mountOptions`."""
     raw = (obj.get("spec") or {}).get("mountOptions") if obj.get("kind") != "StorageClass" and "spec" in obj \
         else obj.get("mountOptions")
     return [str(o) for o in raw] if isinstance(raw, list) else []
@@ -46,7 +47,7 @@ def writes(objects: dict[str, list[dict[str, Any]]], has: Callable[[datetime | N
                         or '"f:mountOptions"' not in json.dumps(m.get("fieldsV1") or {}):
                     continue
                 by_time.setdefault(t, set()).add(str(m.get("manager") or "unknown"))
-            options = _options(obj)
+            options = mount_options(obj)
             for t, managers in by_time.items():
                 out.append({"at": t, "kind": kind, "object": obj, "managers": sorted(managers), "created": False,
                             "diff": [f"{path} written by {', '.join(sorted(managers))}{_now(options)}"]})
