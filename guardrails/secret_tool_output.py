@@ -99,16 +99,15 @@ _COMMAND_WORD = re.compile(trie_pattern({
 _PROMPT_START = re.compile(
     r"[ \t]*" + _STAMP + r"(?:[$#%❯+>]|[\w.@\-]{1,64}[:~][^\n$#]{0,80}[$#]|PS [^>\n]{0,80}>)[ \t]+(?:sudo[ \t]+)?")
 """A line's explicit prompt (`$ `, `+ `, `user@host:~$ `, `PS C:\\> `): the line is a command someone ran."""
-_NAMED_END = re.compile(
-    r"(?:password|passwd|passphrase|secret|token|api[_\-]?key)"
-    r"(?=(?:[ \t]+-{1,2}[A-Za-z][\w\-]{0,31}(?:[ \t=]+[^\s\-|;&<>][^\s|;&<>]{0,63})?){0,4}[ \t]*\r?\n)"
-)
+_CREDENTIAL_WORD = r"(?:password|passwd|passphrase|secret|token|api[_\-]?key)"
+_TRAILING_OPTIONS = r"(?:[ \t]+-{1,2}[A-Za-z][\w\-]{0,31}(?:[ \t=]+[^\s\-|;&<>][^\s|;&<>]{0,63})?){0,4}[ \t]*"
+"""Up to four options after a command's last word (`-n argocd`, `--format=json`), then the line's end."""
+_NAMED_END = re.compile(_CREDENTIAL_WORD + r"(?=" + _TRAILING_OPTIONS + r"\r?\n)")
 """Run on the lowercased text: a credential word that ends a line's last argument, options aside; only the lines
 that hold one are matched against `_NAMED_COMMAND`."""
 _NAMED_COMMAND = re.compile(
     r"[\w./\-]{1,64}(?:[ \t]+[^\s|;&<>]{1,160}){0,6}?[ \t]+"
-    r"(?P<name>(?!-)[\w.:/\-]{0,96}?(?:password|passwd|passphrase|secret|token|api[_\-]?key))"
-    r"(?:[ \t]+-{1,2}[A-Za-z][\w\-]{0,31}(?:[ \t=]+[^\s\-|;&<>][^\s|;&<>]{0,63})?){0,4}[ \t]*(?=\r?\n)",
+    r"(?P<name>(?!-)[\w.:/\-]{0,96}?" + _CREDENTIAL_WORD + r")" + _TRAILING_OPTIONS + r"(?=\r?\n)",
     re.IGNORECASE,
 )
 """Any command behind a prompt whose last word (its options aside) names a credential: a subcommand or a setting
@@ -277,7 +276,7 @@ def tool_output_spans(text: str, lowered: str | None = None) -> list[tuple[int, 
             out.extend(_created_credentials(text, lowered))
     if ":\n" in text or ":\r\n" in text:
         for noun in _INTRO_NOUN.finditer(lowered):
-            if noun.start() > 0 and (lowered[noun.start() - 1].isalnum() or lowered[noun.start() - 1] in "_-"):
+            if _inside_name(lowered, noun.start()):
                 continue  # inside a longer name (`access_token:`, `client-secret:`): a key, read by the keyed rules
             m = _INTRODUCED.match(text, noun.end())
             if m is None or "://" in m.group("v") or _WORDS.match(m.group("v")):
@@ -434,6 +433,11 @@ def _enclosing_object(text: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
+def _inside_name(lowered: str, pos: int) -> bool:
+    """Whether a word found at `pos` continues a longer name (`access_token`, `client-secret`, `x-create-token`)."""
+    return pos > 0 and (lowered[pos - 1].isalnum() or lowered[pos - 1] in "_-")
+
+
 def _prompt_line(text: str, pos: int) -> int:
     """Where the command starts on the line holding `pos` when the line opens with a prompt, else -1."""
     lo = max(0, pos - _COMMAND_REACH)
@@ -468,8 +472,7 @@ def _created_credentials(text: str, lowered: str) -> list[tuple[int, int, str, s
     """The bare members of the JSON a credential-making command printed (`_CREATE_COMMAND`)."""
     out: list[tuple[int, int, str, str | None]] = []
     for c in _CREATE_COMMAND.finditer(lowered):
-        if (c.start() > 0 and (lowered[c.start() - 1].isalnum() or lowered[c.start() - 1] in "_-")) \
-                or _prompt_line(text, c.start()) < 0:
+        if _inside_name(lowered, c.start()) or _prompt_line(text, c.start()) < 0:
             continue
         nl = text.find("\n", c.end())
         if nl < 0:
