@@ -20,6 +20,7 @@ _ROW_PAIR = re.compile(
     r"(?P<v>[^<\r\n]{1,1024})(?:</(?:pre|code|span)>){0,2}</td>"
 )
 _NAME = re.compile(r"[A-Za-z_][\w.\-]{0,127}")
+_TAG = re.compile(r"</?\w+>")
 _ENTITY_QUOTES = ("&#39;", "&#x27;", "&quot;", "&#34;")
 
 
@@ -29,7 +30,7 @@ def html_cell_pairs(text: str) -> list[tuple[int, int, str]]:
         return []
     out: list[tuple[int, int, str]] = []
     for m in _ROW_PAIR.finditer(text):
-        label = re.sub(r"</?\w+>", "", m.group("k"))
+        label = _TAG.sub("", m.group("k"))
         names = _NAME.findall(label)
         if not names:
             continue

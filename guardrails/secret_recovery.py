@@ -43,7 +43,7 @@ _CODE_LINE = re.compile(_BULLET + r"(?P<c>" + _CODE + r")[ \t]*\r?")
 _GRID_LINE = re.compile(_BULLET + _CODE + r"(?:(?:[ \t]{2,}|\t)" + _CODE + r"){1,3}[ \t]*\r?")
 """Codes side by side, two to four a line with a wide gap between: how a provider's page shows them (two columns)
 and how a copy of that page pastes them."""
-_GRID_CODE = re.compile(r"[A-Za-z0-9]{3,10}(?:[ \-][A-Za-z0-9]{3,10}){0,7}")
+_GRID_CODE = re.compile(_CODE)
 _WORD_LINE = re.compile(r"[ \t]*(?:\d{1,2}[.):][ \t]*|[-*•][ \t]+)?(?P<w>[a-z]{3,8})[ \t]*\r?")
 _PHRASE_LINE = re.compile(r"[ \t]*(?P<p>[a-z]{3,8}(?:[ \t]+[a-z]{3,8}){11,23})[ \t]*\r?")
 _PHRASE_LENGTHS = frozenset({12, 15, 18, 21, 24})
