@@ -37,7 +37,7 @@ from typing import Any
 
 from agent.triage import log_since, pod_spec_words
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, said_by, workloads_touched
-from agent.triage.kube_reads import get_yaml
+from agent.triage.kube_reads import get_yaml, rows_of
 from agent.triage.subject import Subject, workload_of_pod
 from agent.triage.write_author import written_by
 
@@ -138,13 +138,12 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
             seen_before = await log_since.split(call, pod, w.namespace, "", needle, written,
                                                 f"survey-frozen-since-{w.name}") if needle and written else None
             pods = await call("k8s_list", {"kind": "Pod", "namespace": w.namespace}, f"survey-frozen-pods-{w.name}")
-            rows = pods.data.get("rows") or [] if pods is not None and pods.ok and isinstance(pods.data, dict) else []
             store.append({"workload": [w.kind, w.namespace, w.name], "config": [target.kind, target.namespace,
                                                                                 target.name],
                           "at": change.get("at"), "by": written_by(change),
                           "diff": [str(d)[:200] for d in change.get("diff") or []][:4], "mounts": mounts,
-                          "created": [r.get("created") for r in rows if isinstance(r, dict)
-                                      and workload_of_pod(str(r.get("name"))) == w.name],
+                          "created": [r.get("created") for r in rows_of(pods)
+                                      if workload_of_pod(str(r.get("name"))) == w.name],
                           "said": said[:300], "before": seen_before.before if seen_before else None,
                           "evidence": [evidence, got[1], *(seen_before.evidence if seen_before else [])]})
 
