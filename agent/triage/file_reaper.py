@@ -28,6 +28,7 @@ from typing import Any
 from agent.triage.deleter_run import template_text
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
 from agent.triage.kube_reads import get_yaml, rows_of
+from agent.triage.pod_spec_words import pod_template
 from agent.triage.subject import Subject, workload_of_pod
 
 CHECK = "change.file_reaper"
@@ -73,12 +74,6 @@ def _mounts(pod_spec: dict[str, Any]) -> list[tuple[str, str]]:
             if isinstance(m, dict) and claims.get(str(m.get("name"))):
                 out.append((str(m.get("mountPath") or "").rstrip("/"), claims[str(m["name"])]))
     return [m for m in out if m[0]]
-
-
-def _pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
-    spec = obj.get("spec") or {}
-    job = ((spec.get("jobTemplate") or {}).get("spec")) or spec
-    return (job.get("template") or {}).get("spec") or spec
 
 
 def swept_directories(command: str) -> list[str]:
@@ -157,7 +152,8 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
             if job is None:
                 continue
             kept["jobs"].append({"namespace": namespace, "name": str(row.get("name")),
-                                 "template": template_text(job[0]), "mounts": _mounts(_pod_spec(job[0])),
+                                 "template": template_text(job[0]),
+                                 "mounts": _mounts(pod_template(job[0]).get("spec") or {}),
                                  "evidence": job[1]})
 
 
