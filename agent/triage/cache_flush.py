@@ -27,7 +27,7 @@ from typing import Any
 from agent.triage import managed_writes
 from agent.triage.cron_overlap import period_minutes
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time
-from agent.triage.kube_reads import get_yaml, list_names
+from agent.triage.kube_reads import get_yaml, list_names, rows_of
 
 CHECK = "change.cache_flush"
 WEIGHT = 0.92
@@ -244,10 +244,8 @@ async def _runs(call: Call, job: Ref, obj: dict[str, Any], since: datetime, at: 
             (obj.get("metadata") or {}).get("creationTimestamp"))
         return ([start] if start and since <= start <= at else []), ""
     listed = await call("k8s_list", {"kind": "Job", "namespace": job.namespace}, f"survey-cache-flush-runs-{job.name}")
-    rows = (listed.data or {}).get("rows") or [] if listed is not None and listed.ok and isinstance(
-        listed.data, dict) else []
     mine = re.compile(re.escape(job.name) + r"-\d+$")
-    runs = sorted(t for r in rows if isinstance(r, dict) and mine.match(str(r.get("name") or ""))
+    runs = sorted(t for r in rows_of(listed) if mine.match(str(r.get("name") or ""))
                   for t in [parse_time(r.get("created"))] if t and since <= t <= at - AFTER)
     return runs[-MAX_RUNS:], listed.evidence_id if listed is not None else ""
 
