@@ -197,22 +197,18 @@ def finding(hit: NodeRevision, at: datetime) -> dict[str, Any]:
                    f"reached {hit.node} (its pod was started {started} before the alert and not replaced), so the "
                    f"pods there are served by the old {hit.daemonset.name}. Replace that pod so it takes the new "
                    f"revision")
-        return {"check": CHECK if hit.said else QUIET_CHECK, "severity": "critical" if hit.said else "warning",
-                "reason": "NodeOnOldRevision",
-                "object": {"kind": hit.daemonset.kind, "namespace": hit.daemonset.namespace,
-                           "name": hit.daemonset.name},
-                "message": message, "evidence": hit.changed[:2],
-                "details": {"node": hit.node, "pod": hit.pod, "strategy": hit.strategy,
-                            "started": hit.started.isoformat().replace("+00:00", "Z")}}
-    share = (f"only {hit.updated} of its {hit.desired} pods run it" if hit.updated is not None and hit.desired
-             else f"{hit.old_siblings} pods on other nodes still run the old one")
-    message = (f"{hit.daemonset}'s new revision runs on node {hit.node} but not on the other nodes ({share}, "
-               f"updateStrategy {hit.strategy}){said}. That revision changed {'; '.join(hit.changed)[:240]}; it was "
-               f"rolled out {rolled} before the alert and reached {hit.node} when its pod {hit.pod} was replaced "
-               f"{started} before the alert, so the pods there are served by a differently configured "
-               f"{hit.daemonset.name}. Roll the revision back (or replace the old pods to see it everywhere)")
+        reason = "NodeOnOldRevision"
+    else:
+        share = (f"only {hit.updated} of its {hit.desired} pods run it" if hit.updated is not None and hit.desired
+                 else f"{hit.old_siblings} pods on other nodes still run the old one")
+        message = (f"{hit.daemonset}'s new revision runs on node {hit.node} but not on the other nodes ({share}, "
+                   f"updateStrategy {hit.strategy}){said}. That revision changed {'; '.join(hit.changed)[:240]}; it "
+                   f"was rolled out {rolled} before the alert and reached {hit.node} when its pod {hit.pod} was "
+                   f"replaced {started} before the alert, so the pods there are served by a differently configured "
+                   f"{hit.daemonset.name}. Roll the revision back (or replace the old pods to see it everywhere)")
+        reason = "NodeOnNewRevision"
     return {"check": CHECK if hit.said else QUIET_CHECK, "severity": "critical" if hit.said else "warning",
-            "reason": "NodeOnNewRevision",
+            "reason": reason,
             "object": {"kind": hit.daemonset.kind, "namespace": hit.daemonset.namespace, "name": hit.daemonset.name},
             "message": message, "evidence": hit.changed[:2],
             "details": {"node": hit.node, "pod": hit.pod, "strategy": hit.strategy,
