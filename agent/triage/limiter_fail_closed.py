@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from agent.triage.facts import Facts, Ref, minutes_text, parse_time, written_by
+from agent.triage.kube_reads import rows_of
 from agent.triage.subject import Subject
 
 CHECK = "change.limiter_fail_closed"
@@ -118,9 +119,7 @@ async def read(subject: Subject, facts: Facts, call: Call, at: str) -> None:
     spaces = [t.namespace for _, _, t, _ in found if t.namespace] + named + [log.namespace for log in facts.logs]
     for ns in list(dict.fromkeys(n for n in spaces if re.fullmatch(r"[a-z0-9-]+", n)))[:MAX_NAMESPACES]:
         listed = await call("k8s_list", {"kind": "Pod", "namespace": ns}, f"survey-limiter-pods-{ns}")
-        rows = (listed.data.get("rows") or []) if listed is not None and listed.ok and isinstance(
-            listed.data, dict) else []
-        pods = [str(r.get("name")) for r in rows if isinstance(r, dict) and GATEWAY_POD.search(str(r.get("name")))
+        pods = [str(r.get("name")) for r in rows_of(listed) if GATEWAY_POD.search(str(r.get("name")))
                 and not re.search(r"controller|redis|exporter", str(r.get("name")))][:MAX_PODS]
         for pod in pods:
             got = await call("k8s_logs", {"name": pod, "namespace": ns, "grep": "limit", "tail": 2000},
