@@ -372,16 +372,16 @@ def _volume_detail(source: str, spec: dict[str, Any]) -> str:
     """What about a nameless volume source changes what the pod pays for it: an emptyDir's medium (a
     `Memory` one is a tmpfs whose files are charged to the containers' memory limit, so filling it
     OOMKills them) and size limit, a hostPath's path. Without it such a change reads as no change."""
-    if source == "emptyDir" and isinstance(spec, dict):
+    if source == "emptyDir":
         said = []
-        if spec.get("medium"):
-            memory = str(spec["medium"]).lower() == "memory"
-            said.append(f"medium: {spec['medium']}" + (" (tmpfs: its files count against the memory limit)"
-                                                        if memory else ""))
+        medium = spec.get("medium")
+        if medium:
+            tmpfs = " (tmpfs: its files count against the memory limit)" if str(medium).lower() == "memory" else ""
+            said.append(f"medium: {medium}{tmpfs}")
         if spec.get("sizeLimit"):
             said.append(f"sizeLimit {spec['sizeLimit']}")
         return f" ({', '.join(said)})" if said else " (node disk)"
-    if source == "hostPath" and isinstance(spec, dict) and spec.get("path"):
+    if source == "hostPath" and spec.get("path"):
         return f" {spec['path']}"
     return ""
 
