@@ -46,6 +46,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from guardrails.confusables import CONFUSABLE as _CONFUSABLE
 from guardrails.injection_acrostics import KIND as ACROSTIC_KIND
 from guardrails.injection_acrostics import SIGNAL as ACROSTIC_SIGNAL
 from guardrails.injection_acrostics import WEIGHT as ACROSTIC_WEIGHT
@@ -1164,29 +1165,7 @@ _INVISIBLE_RE = re.compile(
     "\u2060-\u206f\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
 
-# Letters from other scripts that look like Latin ones; folded so "іgnоre" reads as "ignore".
-_CONFUSABLE = str.maketrans(
-    {
-        "а": "a", "в": "b", "е": "e", "ѕ": "s", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
-        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ɡ": "g", "ո": "n", "ս": "u", "ա": "w",
-        "А": "A", "В": "B", "Е": "E", "Ѕ": "S", "І": "I", "Ј": "J", "К": "K", "М": "M", "Н": "H", "О": "O",
-        "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ү": "Y", "ӏ": "l",
-        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "υ": "u", "χ": "x", "ε": "e",
-        "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
-        "Τ": "T", "Υ": "Y", "Χ": "X", "Ζ": "Z",
-        "ı": "i", "ℓ": "l", "∕": "/", "⁄": "/", "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-",
-        "\u00a0": " ", "\u2000": " ", "\u2001": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
-        "\u200a": " ", "\u202f": " ", "\u205f": " ", "\u3000": " ",
-        # Small capitals (phonetic letters NFKC leaves alone) and a few more Cyrillic and Greek look-alikes
-        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
-        "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ꞯ": "q", "ʀ": "r", "ꜱ": "s", "ᴛ": "t",
-        "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ɑ": "a", "ɩ": "i", "ɒ": "a",
-        "һ": "h", "ԛ": "q", "ԝ": "w", "ϲ": "c", "ϳ": "j", "ѵ": "v", "Ϲ": "C", "Ԛ": "Q", "Ԝ": "W",
-        **{chr(0x1F1E6 + i): chr(0x61 + i) for i in range(26)},  # regional indicator letters
-        **{chr(0x1F150 + i): chr(0x41 + i) for i in range(26)},  # negative circled capitals
-        **{chr(0x1F170 + i): chr(0x41 + i) for i in range(26)},  # negative squared capitals
-    }
-)  # fmt: skip
+# Letters from other scripts that look like Latin ones (guardrails/confusables.py): `_CONFUSABLE`, imported above.
 
 
 # The concept detectors' words are folded like the text they run on (`_normalise`), so that their
@@ -2368,7 +2347,7 @@ def _scan(text: str, depth: int, weak_alone: bool = False) -> InjectionReport:
     hits += mapped([_Hit(s, e, BYPASS_SIGNAL, BYPASS_KIND, BYPASS_WEIGHT) for s, e in control_bypass_spans(lowered)])
     # the machine reader addressed, then ordered, in a text holding other scripts (guardrails/injection_languages.py)
     hits += mapped([_Hit(s, e, LANGUAGE_SIGNAL, LANGUAGE_KIND, LANGUAGE_WEIGHT)
-                    for s, e in address_order_spans(lowered, _CONFUSABLE)])
+                    for s, e in address_order_spans(lowered)])
     # an order spelled by the initials of lines, the reading key named (guardrails/injection_acrostics.py)
     hits += mapped([_Hit(s, e, ACROSTIC_SIGNAL, ACROSTIC_KIND, ACROSTIC_WEIGHT)
                     for s, e in acrostic_order_spans(lowered)])

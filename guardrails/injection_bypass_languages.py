@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from guardrails.confusables import CONFUSABLE
 from guardrails.regex_trie import first_char_alternation
 
 _START = r"(?:^|(?<=[\n.:;!?,(\[\"'>*\u2022|\u2013\u2014\u3001\u3002\uff0c\uff1a\uff1b-]))\s*"
@@ -301,18 +302,10 @@ class Compiled:
     condition: re.Pattern[str]
 
 
-def _fold_table() -> dict[int, str]:
-    """The scanner's fold table, imported at first use: it lives in injection.py, which imports this module's
-    caller."""
-    from guardrails.injection import _CONFUSABLE
-
-    return _CONFUSABLE  # type: ignore[return-value]
-
-
 @cache
 def compiled() -> Compiled:
-    """Compiled at first use (see `_fold_table`)."""
-    table = _fold_table()
+    """Compiled at first use, folded with the scanner's table (`CONFUSABLE`)."""
+    table = CONFUSABLE
     return Compiled(
         latin=_alternation([row for code, row in ROWS.items() if code != "ru"], _TR_CORES, table),
         other=_alternation([ROWS["ru"]], _JA_CORES + _ZH_CORES + _KO_CORES, table),
@@ -354,8 +347,7 @@ the language cores."""
 @cache
 def _other_anchor() -> re.Pattern[str]:
     """The other-script anchor, folded as the scanner folds Cyrillic."""
-    table = _fold_table()
-    return first_char_alternation(tuple(_fold(w, table) for w in _OTHER_ANCHOR_WORDS))
+    return first_char_alternation(tuple(_fold(w, CONFUSABLE) for w in _OTHER_ANCHOR_WORDS))
 
 
 Windows = Callable[[str, re.Pattern[str]], list[tuple[int, int]]]

@@ -28,7 +28,9 @@ ASCII addressee words that anchor the detector, so ordinary English logs do not 
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from guardrails.confusables import CONFUSABLE
 from guardrails.injection_concepts import ConceptDetector
 from guardrails.regex_trie import trie_pattern
 
@@ -157,19 +159,17 @@ _STARTS = (
     "якщо", "если", "jeśli", "jeżeli", "pokud", "jestli", "eğer", "nếu", "ถ้า", "หาก", "αν", "যদি", "jos", "ikiwa",
     "jika", "apabila", "dacă", "daca", "אם", "اگر", "यदि", "अगर",
 )
-_compiled: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 
 
-def _patterns(fold: dict[int, str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The start words as one prefix tree, and `ADDRESS_ORDER`, both folded like the text (`fold`)."""
-    global _compiled
-    if _compiled is None:
-        starts = re.compile(trie_pattern({word.translate(fold) for word in _STARTS}))
-        _compiled = (starts, re.compile(ADDRESS_ORDER.translate(fold)))
-    return _compiled
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The start words as one prefix tree, and `ADDRESS_ORDER`, both folded like the text (`CONFUSABLE`);
+    compiled at first use."""
+    starts = re.compile(trie_pattern({word.translate(CONFUSABLE) for word in _STARTS}))
+    return starts, re.compile(ADDRESS_ORDER.translate(CONFUSABLE))
 
 
-def address_order_spans(lowered: str, fold: dict[int, str]) -> list[tuple[int, int]]:
+def address_order_spans(lowered: str) -> list[tuple[int, int]]:
     """Where a lowercased, folded text holding one of `SCRIPT_LETTERS` addresses the machine reader and then
     orders it (`ADDRESS_ORDER`).
 
@@ -179,7 +179,7 @@ def address_order_spans(lowered: str, fold: dict[int, str]) -> list[tuple[int, i
     left to the detector (`DETECTORS`), which runs around its ASCII anchor words."""
     if lowered.isascii() or SCRIPT_LETTERS.search(lowered) is None:
         return []
-    starts, address_order = _patterns(fold)
+    starts, address_order = _patterns()
     spans: list[tuple[int, int]] = []
     reached = 0
     for start in starts.finditer(lowered):
