@@ -76,6 +76,7 @@ PROFILE = ("prod", "production", "staging", "stage", "stg", "dev", "development"
 """Profile/environment suffixes a config server joins to an application's name in what it looks up: Spring Cloud
 Config's and Nacos' documented `{application}-{profile}.{ext}` (`billing-api-prod.yaml`). Another suffix
 (`billing-api-v2`) is another application."""
+_PROFILES = "|".join(PROFILE)
 
 
 @dataclass
@@ -161,8 +162,7 @@ def app_names(pod: dict[str, Any], workload: str) -> list[str]:
 def names_word(line: str, name: str) -> bool:
     """Whether a line names `name` as a whole word (not inside a longer name: `accounts` in `accounts-api`), or
     joined to a profile suffix the way config servers name what they look up (`accounts-prod.yaml`)."""
-    profiles = "|".join(PROFILE)
-    return re.search(rf"(?<![\w-]){re.escape(name)}(?:[-_](?:{profiles}))?(?![\w-])", line, re.I) is not None
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?:[-_](?:{_PROFILES}))?(?![\w-])", line, re.I) is not None
 
 
 def served_nothing(text: str, victim: str) -> tuple[str, datetime | None]:
@@ -191,6 +191,7 @@ def _first_error(log: LogEvidence) -> datetime | None:
 def found(facts: Facts) -> list[Emptied]:
     """Each written workload whose own log, from its write on, says it serves a failing workload nothing."""
     logs: dict[str, tuple[str, str]] = (facts.reads.get(STORE) or {}).get("logs") or {}
+    aliases = (facts.reads.get(STORE) or {}).get("names") or {}
     out: list[Emptied] = []
     for change, evidence, ref in _server_writes(facts):
         got = logs.get(str(ref))
@@ -198,7 +199,6 @@ def found(facts: Facts) -> list[Emptied]:
         if got is None or written is None:
             continue
         text, log_id = got
-        aliases = (facts.reads.get(STORE) or {}).get("names") or {}
         for victim in _failing(facts):
             name = workload_of_pod(victim.pod)
             said, first, called = "", None, name
