@@ -731,8 +731,8 @@ PINNED = re.compile(r"messages|depth|length|size|items|entries|backlog|queue|pen
 written number, they show the bound being hit even when nothing names it."""
 
 
-async def _pinned_at(facts: Facts, call: Call, target: Ref, names: list[str], bounds: list[Bound], start: datetime,
-                     end: datetime, store: dict[str, Any]) -> bool:
+async def _pinned_at(call: Call, target: Ref, names: list[str], bounds: list[Bound], start: datetime, end: datetime,
+                     store: dict[str, Any]) -> bool:
     """A gauge of the object's namespace that rose to and stayed at a written count bound's exact value after the
     write: the bound (its old value unknown) is what the series hit. Kept as the object's hit series."""
     gauges = [n for n in names if PINNED.search(n) and not n.endswith(("_total", "_count", "_sum", "_bucket"))]
@@ -762,7 +762,7 @@ async def _pinned_at(facts: Facts, call: Call, target: Ref, names: list[str], bo
 
 
 async def _hit_series(facts: Facts, call: Call, target: Ref, when: datetime, store: dict[str, Any],
-                      counts: list[Bound] | None = None) -> None:
+                      counts: list[Bound]) -> None:
     """The series of the object's namespace that count a bound being hit, and whether they rose after the write;
     else, for count bounds whose old value is unknown, a gauge held at the written number (`_pinned_at`)."""
     start, end = max(when - timedelta(minutes=30), facts.at - timedelta(hours=6)), facts.at
@@ -771,7 +771,7 @@ async def _hit_series(facts: Facts, call: Call, target: Ref, when: datetime, sto
     if page is None or not page.ok or not isinstance(page.data, dict):
         return
     every = list(dict.fromkeys(str(s.get("__name__")) for s in page.data.get("series") or [] if isinstance(s, dict)))
-    if counts and await _pinned_at(facts, call, target, every, counts, start, end, store):
+    if counts and await _pinned_at(call, target, every, counts, start, end, store):
         return
     names = [n for n in every if HIT_SERIES.search(n)]
     for name in names[:MAX_SERIES]:
