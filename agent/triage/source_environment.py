@@ -214,11 +214,12 @@ def reloaded(facts: Facts, ns: str, secrets: list[str], since: datetime) -> list
     """Workloads of `ns` that a reloader restarted within FOLLOW after one of `secrets` was written (at or after
     `since`): Reloader restarts exactly the readers of the Secret it saw change, whatever way they read it."""
     out: list[str] = []
+    rolls = facts.writes_to(("Deployment", "StatefulSet", "DaemonSet"), deletions=False)
     for change, _, ref in facts.writes_to(("Secret",), deletions=False):
         at = parse_time(change.get("at"))
         if ref.namespace != ns or ref.name not in secrets or at is None or at < since - SLACK:
             continue
-        for other, _, target in facts.writes_to(("Deployment", "StatefulSet", "DaemonSet"), deletions=False):
+        for other, _, target in rolls:
             when = parse_time(other.get("at"))
             text = " ".join([str(other.get("summary") or ""), *(str(d) for d in other.get("diff") or [])])
             if target.namespace == ns and when is not None and timedelta(0) <= when - at <= FOLLOW \
