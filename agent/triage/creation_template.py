@@ -360,6 +360,19 @@ def _storage(node: dict[str, Any]) -> float | None:
     return _mib((status.get("capacity") or status.get("allocatable") or {}).get("ephemeral-storage"))
 
 
+def _smaller_disks(store: dict[str, Any], template: Ref, since: datetime) -> tuple[float, dict[str, float]]:
+    """The older nodes' largest ephemeral-storage (MiB) and, by name, the nodes the template launched after `since`
+    with at most SHRUNK of it: shared by the read (whether evictions are worth reading) and the disk shape."""
+    nodes = [n for n in store.get("nodes") or [] if isinstance(n, dict)]
+    old = [s for n in nodes if (_created(n) or since) < since and (s := _storage(n))]
+    new = {str((n.get("metadata") or {}).get("name")): s for n in nodes if made_by(n, template)
+           and (_created(n) or since) > since and (s := _storage(n))}
+    if not old:
+        return 0.0, {}
+    usual = max(old)
+    return usual, {name: size for name, size in new.items() if size <= usual * SHRUNK}
+
+
 def _disk_fit(facts: Facts, change: dict[str, Any], template: Ref, store: dict[str, Any]) -> Fit | None:
     """Nodes the template launched after a write to its disk size have much less ephemeral storage than the
     older nodes, and pods of a workload that runs on them were evicted for node-local storage since the write:
@@ -368,18 +381,11 @@ def _disk_fit(facts: Facts, change: dict[str, Any], template: Ref, store: dict[s
     if not any(DISK_FIELD.search(p) for p in paths):
         return None  # a write to another field did not size the disks
     since = parse_time(change.get("at"))
-    nodes = [n for n in store.get("nodes") or [] if isinstance(n, dict)]
     if since is None:
         return None
-    old = [s for n in nodes if (_created(n) or since) < since and (s := _storage(n))]
-    new = {str(n["metadata"]["name"]): s for n in nodes if made_by(n, template)
-           and (_created(n) or since) > since and (s := _storage(n))}
-    if not old or not new:
-        return None
-    usual = max(old)
-    small = {name: size for name, size in new.items() if size <= usual * SHRUNK}
+    usual, small = _smaller_disks(store, template, since)
     if not small:
-        return None  # the new nodes' disks are as large as the older ones': not a smaller disk
+        return None  # no node launched since, or their disks are as large as the older ones': not a smaller disk
     placed = {(str(r.get("namespace")), workload_of_pod(str(r.get("name")))) for r in store.get("pod_rows") or []
               if isinstance(r, dict) and str(r.get("node")) in small}
     victims, explains = [], []
@@ -550,10 +556,7 @@ async def _read_nodes(store: dict[str, Any], template: Ref, since: datetime, cal
 async def _read_evictions(store: dict[str, Any], template: Ref, since: datetime, call: Call) -> None:
     """The pods' warning events, only when a node the template launched after the write has much less
     ephemeral storage than an older node (the disk shape's evictions)."""
-    nodes = [n for n in store.get("nodes") or [] if isinstance(n, dict)]
-    old = [s for n in nodes if (_created(n) or since) < since and (s := _storage(n))]
-    new = [s for n in nodes if made_by(n, template) and (_created(n) or since) > since and (s := _storage(n))]
-    if not old or not any(s <= max(old) * SHRUNK for s in new) or "pod_events" in store:
+    if "pod_events" in store or not _smaller_disks(store, template, since)[1]:
         return
     got = await call("k8s_events", {"kind": "Pod", "warnings_only": True}, "survey-template-pod-events")
     store["pod_events"] = _rows(got, "events")
