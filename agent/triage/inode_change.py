@@ -102,13 +102,14 @@ def multiplied(facts: Facts) -> list[Multiplied]:
 async def read_history(facts: Facts, call: Callable[..., Awaitable[Any]], at: str) -> None:
     """A claim is out of inodes with bytes free: read its namespace's writes over days (the survey's timeline
     covers hours, and a cache fills its inodes slowly). Reading only."""
-    namespaces = sorted({f.namespace for f in full_volume.fillings(facts) if f.inodes and f.namespace})
+    out_of_inodes = [f for f in full_volume.fillings(facts) if f.inodes]
+    namespaces = sorted({f.namespace for f in out_of_inodes if f.namespace})
     for namespace in namespaces[:1]:
         history = await call("k8s_changes", {"at": at, "window": HISTORY_WINDOW, "namespace": namespace},
                              f"survey-inode-history-{namespace}")
         if history is not None and history.ok and isinstance(history.data, dict):
             facts.history.append((history.data, history.evidence_id))
-    workloads = [f.workload for f in full_volume.fillings(facts) if f.inodes]
+    workloads = [f.workload for f in out_of_inodes]
     configs = [r for c, _ in facts.every_change() if c.get("type") == "config" and (r := Ref.of(c.get("object")))
                and any(w.same_object(x) for w in workloads for x in (Ref.of(y) for y in c.get("related") or []) if x)]
     for ref in list(dict.fromkeys(configs))[:MAX_READS]:
