@@ -216,8 +216,9 @@ async def read(subject: Subject, facts: Facts, call: Callable[..., Awaitable[Any
 def _refusal(facts: Facts, namespace: str, names: set[str]) -> str:
     """The line of a mount failure of one of `names` in `namespace` that says the credential was refused."""
     kept = facts.reads.get(storage_layer.RECORD)
-    texts = [f"{r.get('message') or ''}" for r in (kept or {}).get("events") or [] if isinstance(kept, dict)
-             and isinstance(r, dict) and str(r.get("namespace") or "") == namespace]
+    events = (kept.get("events") or []) if isinstance(kept, dict) else []
+    texts = [str(r.get("message") or "") for r in events
+             if isinstance(r, dict) and str(r.get("namespace") or "") == namespace]
     texts += [f.text for f in storage_layer.failures(facts) if f.namespace == namespace]
     for text in texts:
         if not names & set(volumes_named(text)):
