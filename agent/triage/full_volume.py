@@ -389,12 +389,16 @@ def _is_full(stats: dict[str, float]) -> bool:
     return bool(capacity and stats.get("used", 0) >= 0.97 * capacity)
 
 
+def _inodes_free(stats: dict[str, float]) -> float | None:
+    """The free inodes the gauges show: their own gauge, else the total less the used (None when unknown)."""
+    total, free, used = stats.get("inodes"), stats.get("inodes_free"), stats.get("inodes_used")
+    return total - used if free is None and total and used is not None else free
+
+
 def out_of_inodes(stats: dict[str, float]) -> bool:
     """The volume has no inodes left while its bytes are not short: ENOSPC comes from the file count (many
     small files: a cache kept longer, smaller segments), and expanding bytes alone may not help."""
-    total, free, used = stats.get("inodes"), stats.get("inodes_free"), stats.get("inodes_used")
-    if free is None and total and used is not None:
-        free = total - used
+    total, free = stats.get("inodes"), _inodes_free(stats)
     if free is None or (total and free > 0.01 * total) or (not total and free > 0):
         return False
     capacity, available = stats.get("capacity"), stats.get("available")
@@ -437,9 +441,8 @@ def _place(found: FullVolume, facts: Facts, pod_evidence: str) -> None:
     elif stats.get("capacity") and "used" in stats:
         found.usage = f"{_bytes(stats['used'])} of {_bytes(stats['capacity'])} used (kubelet_volume_stats)"
     if out_of_inodes(stats):
-        free = stats.get("inodes_free", stats.get("inodes", 0) - stats.get("inodes_used", 0))
-        found.inodes = (f"out of inodes ({free:.0f} free) while {_bytes(stats['available'])} of bytes are still "
-                        "available (kubelet_volume_stats_inodes)")
+        found.inodes = (f"out of inodes ({_inodes_free(stats) or 0:.0f} free) while {_bytes(stats['available'])} "
+                        "of bytes are still available (kubelet_volume_stats_inodes)")
     found.evidence += [e for e in (pod_evidence, claim_id, stats_id) if e]
 
 
