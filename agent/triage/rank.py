@@ -490,8 +490,8 @@ def _on_named_node_first(scored: list[tuple[float, _Case]], subject: Subject) ->
     near = [(score, case) for score, case in scored if on_node(case)]
     if not near:
         return scored
-    best = max(score for score, _ in near)
-    if round(best - 0.01, 3) <= ANSWER_FLOOR:
+    cap = round(max(score for score, _ in near) - 0.01, 3)
+    if cap <= ANSWER_FLOOR:
         return scored
     namespaces = {case.ref.namespace for _, case in near} | {subject.namespace}
 
@@ -499,7 +499,7 @@ def _on_named_node_first(scored: list[tuple[float, _Case]], subject: Subject) ->
         return not on_node(case) and case.relation != "subject" and bool(case.ref.namespace) and \
             case.ref.namespace not in namespaces and not subject.mentions(case.ref.namespace)
 
-    capped = [(min(score, round(best - 0.01, 3)) if far(case) else score, case) for score, case in scored]
+    capped = [(min(score, cap) if far(case) else score, case) for score, case in scored]
     return sorted(capped, key=lambda sc: -sc[0])
 
 
