@@ -480,6 +480,8 @@ def _fmt(
 
 _B = r"(?<![A-Za-z0-9_])"  # token start: not inside a longer word
 _E = r"(?![A-Za-z0-9_])"  # token end
+
+
 def _path_like(value: str) -> bool:
     """A file path, not a key (`~/.ssh/id_ed25519.pub`, `./certs/tls.key`, `/etc/app/key.pem`)."""
     return value.startswith(("/", "~", "./", "../", "$")) or value.count("/") >= 2
