@@ -273,8 +273,9 @@ def timeline(objects: Objects, start: datetime, end: datetime) -> list[Change]:
     changes += _deleted(objects, w)
     changes += _jobs(objects, w)
     changes += _restarts(objects, w, {ref_key(c.object) for c in changes if c.type in ("rollout", "created")})
-    changes += _any_kind_writes(objects, w)
-    changes += _mount_option_writes(objects, w)
+    mounts = _mount_option_writes(objects, w)
+    changes += _any_kind_writes(objects, w, {ref_key(c.object) for c in mounts if c.type == "created"})
+    changes += mounts
     changes.sort(key=lambda c: c.at, reverse=True)
     return changes
 
@@ -639,11 +640,12 @@ def _mount_option_writes(objects: Objects, w: _Window) -> list[Change]:
     return out
 
 
-def _any_kind_writes(objects: Objects, w: _Window) -> list[Change]:
+def _any_kind_writes(objects: Objects, w: _Window, created_with_options: set[tuple[str, str, str]]) -> list[Change]:
     """Writes to objects of kinds no rule above reads (custom resources, ServiceAccounts), with the
     written fields' current values (mcp_servers.kubernetes.any_changes). PersistentVolumes and StorageClasses are
     read for their mount options (storage_writes) but every other field of theirs is still written here (a
-    StorageClass re-applied without `allowVolumeExpansion`)."""
+    StorageClass re-applied without `allowVolumeExpansion`); a creation the mount-option rule reported
+    (`created_with_options`, their ref keys) is not reported twice."""
     others = {k: v for k, v in objects.items() if k not in READ_KINDS or k in storage_writes.KINDS}
     out = []
     for wr in any_changes.writes(others, w.has, field_paths):
@@ -655,22 +657,12 @@ def _any_kind_writes(objects: Objects, w: _Window) -> list[Change]:
                                   + "; ".join(wr["diff"][:3])
                                   + (f" (+{len(wr['diff']) - 3} more fields)" if len(wr["diff"]) > 3 else "")))
     for cr in any_changes.creations(others, w.has):  # created in the window: its settings are the change
-        if _created_with_mount_options(objects, cr["object"]):
-            continue  # the mount-option rule reports it
+        if ref_key(cr["object"]) in created_with_options:
+            continue
         by = f" by {', '.join(cr['managers'])}" if cr["managers"] else ""
         out.append(Change(at=iso(cr["at"]), type="created", object=cr["object"], diff=cr["diff"],
                           summary=f"{cr['object']} created{by}: " + "; ".join(cr["diff"][:3])))
     return out
-
-
-def _created_with_mount_options(objects: Objects, ref: ObjectRef) -> bool:
-    """A PersistentVolume or StorageClass whose creation the mount-option rule reports (it has mount options)."""
-    if ref.kind not in storage_writes.KINDS:
-        return False
-    for obj in objects.get(ref.kind) or []:
-        if (obj.get("metadata") or {}).get("name") == ref.name:
-            return bool(storage_writes.mount_options(obj))
-    return False
 
 
 def _now(obj: dict[str, Any], path: str) -> str:

@@ -85,3 +85,13 @@ def test_other_fields_of_a_storage_class_are_still_changes_and_mount_options_are
     assert "allowVolumeExpansion" in change.summary
     assert len(_all("PersistentVolume", _pv({"f:spec": {"f:mountOptions": {}}}, WRITTEN))) == 1
     assert len(_all("StorageClass", _class(WRITTEN, ["nfsvers=4.2", "actimeo=600"]))) == 1
+
+
+def test_a_class_created_with_options_then_edited_in_the_window_keeps_its_creation() -> None:
+    """Created with options in the window and written again after (its options edited): the mount-option rule
+    reports the edit, not the creation, so the any-kind rule still reports the creation, once."""
+    klass = _class(WRITTEN - timedelta(hours=2), ["nfsvers=4.2"])
+    klass["metadata"]["managedFields"].append({"manager": "helm", "operation": "Update", "time": _iso(WRITTEN),
+                                               "fieldsV1": {"f:mountOptions": {}}})
+    kinds = sorted(c.type for c in _all("StorageClass", klass))
+    assert kinds == ["created", "other"]
