@@ -82,6 +82,25 @@ def test_postgres_wal_full_blames_the_claim_with_its_size_and_usage_and_lists_th
     assert runbook_for(top) == "pvc-full"
 
 
+def test_a_claim_exporting_the_used_gauge_too_keeps_its_available_and_percent_text() -> None:
+    """kubelet exports `_used_bytes` beside `_available_bytes`: the usage text stays "X of Y available, N% used"
+    (the inode check once sat between the two branches and the used-only text overwrote it)."""
+    server = log("orders-db-0", "orders", [
+        "2026-05-01 11:58:02.554 UTC [29] PANIC:  could not write to file \"pg_wal/xlogtemp.29\": No space left on "
+        "device"], "E5")
+    gauges = stats("orders", "data-orders-db-0", 20 * GI, 12 * 1024 ** 2)
+    gauges["samples"].append({"labels": {"__name__": "kubelet_volume_stats_used_bytes", "namespace": "orders",
+                                         "persistentvolumeclaim": "data-orders-db-0", "job": "kubelet"},
+                              "value": 20 * GI - 12 * 1024 ** 2})
+    facts = Facts(at=AT, logs=[server], objects=[
+        (pod("orders-db-0", "orders", [claim_volume("data", "data-orders-db-0")],
+             [{"name": "data", "mountPath": "/var/lib/postgresql/data"}], ("StatefulSet", "orders-db"),
+             "docker.io/library/postgres:16.3"), "E7"),
+        (pvc("data-orders-db-0", "orders", "20Gi"), "E8")], metrics=[(gauges, "E9")])
+    top = top_of(facts, alertname="KubePodNotReady", namespace="orders", statefulset="orders-db")
+    assert "12Mi of 20Gi available, 100% used" in top.cause
+
+
 def test_mysql_binlog_disk_full_on_a_deployment_claim_without_gauges() -> None:
     server = log("billing-mysql-7c5d8f9b6d-qwzrt", "billing", [
         "2026-05-01T11:58:03.412345Z 12 [ERROR] [MY-000035] [Server] Disk is full writing './binlog.000042' "
